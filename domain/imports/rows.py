@@ -1,0 +1,76 @@
+"""Turning a header and raw CSV cells into a typed row, or into precise complaints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from domain.errors import DomainError
+from domain.imports.fields import FieldError
+from domain.imports.kinds import ImportKind
+
+
+class HeaderError(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class RowParser:
+    """Parses the rows of one file; built from its header, which it validates."""
+
+    def __init__(self, kind: ImportKind, header: list[str]) -> None:
+        self.kind = kind
+        names = [cell.strip().lower() for cell in header]
+        seen: set[str] = set()
+        repeated = [n for n in names if n and (n in seen or seen.add(n))]  # type: ignore[func-returns-value]
+        if repeated:
+            raise HeaderError(f"the header names {', '.join(sorted(set(repeated)))} more than once")
+        missing = [name for name in kind.required if name not in seen]
+        if missing:
+            raise HeaderError(
+                f"missing required column(s): {', '.join(missing)}. A {kind.name} file needs "
+                f"{', '.join(kind.required)}; this header has: {', '.join(names) or '(nothing)'}"
+            )
+        position = {name: i for i, name in enumerate(names)}
+        self._present = [(fd, position[fd.name]) for fd in kind.fields if fd.name in position]
+        present = [fd.name for fd, _ in self._present]
+        self.columns: tuple[str, ...] = (
+            *present, *(d for d in kind.derived if d not in present)
+        )
+        self._width = len(names)
+
+    def parse(self, line: int, cells: list[str]) -> tuple[Any, ...] | list[RowError]:
+        """The row's values in ``self.columns`` order, or every problem the row has."""
+        values: dict[str, Any] = {}
+        errors: list[RowError] = []
+        if len(cells) > self._width and any(c.strip() for c in cells[self._width:]):
+            errors.append(RowError(line, None, f"has {len(cells)} cells but the header has "
+                                               f"{self._width} (a stray comma or quote?)"))
+        width = len(cells)
+        for fd, i in self._present:
+            raw = cells[i].strip() if i < width else ""
+            if not raw:
+                if fd.required:
+                    errors.append(RowError(line, fd.name, "is empty but required"))
+                values[fd.name] = None
+                continue
+            try:
+                values[fd.name] = fd.parse(raw)
+            except FieldError as problem:
+                errors.append(RowError(line, fd.name, str(problem)))
+        if errors:
+            return errors
+        problems = self.kind.rule(values)
+        if problems:
+            return [RowError(line, column, message) for column, message in problems]
+        return tuple(values.get(c) for c in self.columns)

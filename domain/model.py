@@ -1,0 +1,126 @@
+"""The entities the credit workflow talks about, as plain immutable values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from domain.money import Money
+
+
+class InvoiceStatus(StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    DISPUTED = "disputed"
+
+
+class OrderStatus(StrEnum):
+    OPEN = "open"
+    SHIPPED = "shipped"
+    INVOICED = "invoiced"
+    CANCELLED = "cancelled"
+
+
+# A disputed invoice is still owed until it is resolved, so it stays in exposure.
+INVOICE_STATUSES_IN_EXPOSURE = (InvoiceStatus.OPEN, InvoiceStatus.DISPUTED)
+# Shipped but not yet invoiced goods are credit extended; once invoiced, the invoice counts.
+ORDER_STATUSES_IN_EXPOSURE = (OrderStatus.OPEN, OrderStatus.SHIPPED)
+
+
+@dataclass(frozen=True)
+class Financials:
+    revenue: Decimal | None = None
+    total_assets: Decimal | None = None
+    total_liabilities: Decimal | None = None
+    current_assets: Decimal | None = None
+    current_liabilities: Decimal | None = None
+    retained_earnings: Decimal | None = None
+    ebit: Decimal | None = None
+    equity: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Customer:
+    customer_id: str
+    name: str
+    credit_limit: Money
+    payment_terms_days: int
+    industry: str | None = None
+    country: str | None = None
+    owner_slack_id: str | None = None
+    department: str | None = None
+    group_id: str | None = None
+    established_year: int | None = None
+    financials: Financials = field(default_factory=Financials)
+
+    @property
+    def currency(self) -> str:
+        return self.credit_limit.currency
+
+
+@dataclass(frozen=True)
+class Invoice:
+    invoice_id: str
+    customer_id: str
+    issue_date: date
+    due_date: date
+    amount: Money
+    open_amount: Money
+    status: InvoiceStatus = InvoiceStatus.OPEN
+    order_id: str | None = None
+
+    @property
+    def is_outstanding(self) -> bool:
+        return self.status in INVOICE_STATUSES_IN_EXPOSURE and self.open_amount.amount > 0
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: str
+    customer_id: str
+    order_date: date
+    amount: Money
+    status: OrderStatus = OrderStatus.OPEN
+    contract_id: str | None = None
+    owner_slack_id: str | None = None
+
+    @property
+    def is_exposure(self) -> bool:
+        return self.status in ORDER_STATUSES_IN_EXPOSURE
+
+
+@dataclass(frozen=True)
+class Payment:
+    payment_id: str
+    customer_id: str
+    date: date
+    amount: Money
+    invoice_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Contract:
+    contract_id: str
+    customer_id: str
+    start_date: date
+    end_date: date
+    payment_terms_days: int
+    credit_limit: Money | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the append-only record of who did what, and why."""
+
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError("audit timestamps must be timezone-aware")

@@ -1,0 +1,61 @@
+"""What the domain needs from the outside world, declared as Protocols.
+
+``storage`` implements these with SQLAlchemy; tests can implement them with dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Protocol, Self
+
+from domain.aging import AgingBuckets
+from domain.exposure import BucketBalance, OrderBalance
+from domain.lookup import CustomerDirectory
+from domain.model import AuditEntry, Customer
+
+
+class CustomerRepository(CustomerDirectory, Protocol):
+    def get(self, customer_id: str) -> Customer | None: ...
+
+    def list(self, customer_ids: Sequence[str] | None = None) -> list[Customer]: ...
+
+    def group_members(self, group_id: str) -> list[Customer]: ...
+
+
+class ReceivablesQueries(Protocol):
+    """Aggregates computed where the rows live; ``None`` means the whole portfolio."""
+
+    def bucket_balances(
+        self, customer_ids: Sequence[str] | None, as_of: date, buckets: AgingBuckets
+    ) -> list[BucketBalance]: ...
+
+    def order_balances(self, customer_ids: Sequence[str] | None) -> list[OrderBalance]: ...
+
+
+class RateRepository(Protocol):
+    def latest(self, as_of: date) -> dict[str, Decimal]:
+        """Per currency, the most recent rate to base dated on or before ``as_of``."""
+        ...
+
+
+class AuditLog(Protocol):
+    def append(self, entry: AuditEntry) -> None: ...
+
+    def recent(self, limit: int = 50) -> list[AuditEntry]: ...
+
+
+class UnitOfWork(Protocol):
+    customers: CustomerRepository
+    receivables: ReceivablesQueries
+    rates: RateRepository
+    audit: AuditLog
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...

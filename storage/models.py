@@ -1,0 +1,119 @@
+"""Tables. Column names follow the ERP export columns, so imports map one to one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import Amount, ExactDecimal, UtcDateTime
+
+Id = String(64)
+Code = String(3)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CustomerRow(Base):
+    __tablename__ = "customers"
+
+    customer_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    currency: Mapped[str] = mapped_column(Code)
+    credit_limit: Mapped[Decimal] = mapped_column(Amount)
+    payment_terms_days: Mapped[int] = mapped_column(Integer)
+    industry: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(60))
+    owner_slack_id: Mapped[str | None] = mapped_column(String(32))
+    department: Mapped[str | None] = mapped_column(String(60))
+    group_id: Mapped[str | None] = mapped_column(Id, index=True)
+    revenue: Mapped[Decimal | None] = mapped_column(Amount)
+    total_assets: Mapped[Decimal | None] = mapped_column(Amount)
+    total_liabilities: Mapped[Decimal | None] = mapped_column(Amount)
+    current_assets: Mapped[Decimal | None] = mapped_column(Amount)
+    current_liabilities: Mapped[Decimal | None] = mapped_column(Amount)
+    retained_earnings: Mapped[Decimal | None] = mapped_column(Amount)
+    ebit: Mapped[Decimal | None] = mapped_column(Amount)
+    equity: Mapped[Decimal | None] = mapped_column(Amount)
+    established_year: Mapped[int | None] = mapped_column(Integer)
+
+
+class InvoiceRow(Base):
+    __tablename__ = "invoices"
+    # Serves both one customer's aging (customer_id, status, due_date ranges) and the
+    # portfolio scan, which groups open invoices by customer.
+    __table_args__ = (Index("ix_invoices_customer_status_due", "customer_id", "status", "due_date"),)
+
+    invoice_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"))
+    issue_date: Mapped[dt.date]
+    due_date: Mapped[dt.date]
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(Code)
+    open_amount: Mapped[Decimal] = mapped_column(Amount)
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'open'"))
+    order_id: Mapped[str | None] = mapped_column(Id)
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_customer_status", "customer_id", "status"),)
+
+    order_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"))
+    order_date: Mapped[dt.date]
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(Code)
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'open'"))
+    contract_id: Mapped[str | None] = mapped_column(Id)
+    owner_slack_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class PaymentRow(Base):
+    __tablename__ = "payments"
+
+    payment_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"), index=True)
+    date: Mapped[dt.date]
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(Code)
+    invoice_id: Mapped[str | None] = mapped_column(Id)
+
+
+class ContractRow(Base):
+    __tablename__ = "contracts"
+
+    contract_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"), index=True)
+    start_date: Mapped[dt.date]
+    end_date: Mapped[dt.date]
+    payment_terms_days: Mapped[int] = mapped_column(Integer)
+    credit_limit: Mapped[Decimal | None] = mapped_column(Amount)
+    currency: Mapped[str | None] = mapped_column(Code)
+
+
+class ExchangeRateRow(Base):
+    __tablename__ = "exchange_rates"
+
+    date: Mapped[dt.date] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(Code, primary_key=True)
+    rate_to_base: Mapped[Decimal] = mapped_column(ExactDecimal)
+
+
+class AuditRow(Base):
+    """Append-only: the migration adds triggers that refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

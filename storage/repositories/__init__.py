@@ -1,0 +1,1 @@
+"""SQLAlchemy implementations of the repositories declared in ``domain.ports``."""
