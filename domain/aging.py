@@ -60,9 +60,8 @@ class AgingBuckets:
         ranges = [DueRange(labels[0], as_of, None)]
         lower_days = 1
         for i, edge in enumerate(self.edges, start=1):
-            ranges.append(
-                DueRange(labels[i], as_of - timedelta(days=edge), as_of - timedelta(days=lower_days))
-            )
+            earliest = as_of - timedelta(days=edge)
+            ranges.append(DueRange(labels[i], earliest, as_of - timedelta(days=lower_days)))
             lower_days = edge + 1
         ranges.append(DueRange(labels[-1], None, as_of - timedelta(days=lower_days)))
         return tuple(ranges)

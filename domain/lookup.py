@@ -18,8 +18,8 @@ from domain.refs import CustomerRef
 
 MAX_CANDIDATES = 10
 # A close match is taken without asking only when it is both good and clearly the best.
-CONFIDENT_SCORE = 88.0
-CONFIDENT_MARGIN = 8.0
+CONFIDENT_SCORE = 82.0
+CONFIDENT_MARGIN = 12.0
 SUGGESTION_SCORE = 50.0
 
 _PUNCTUATION = re.compile(r"[^\w\s]")
@@ -61,11 +61,18 @@ def resolve_customer(query: str, directory: CustomerDirectory) -> CustomerRef:
     return _closest(query, key, directory.all_name_keys())
 
 
+def _score(query: str, name: str, **_: object) -> float:
+    """Whole-name similarity ignoring word order, or a typo in the name's first letters
+    ("fenwik" for "Fenwick Retail Group"), whichever is better. rapidfuzz's WRatio
+    over-rewards short fragments: "co" made every "… Co., Ltd." a candidate."""
+    return max(fuzz.token_set_ratio(query, name), fuzz.ratio(query, name[: len(query)]))
+
+
 def _closest(query: str, key: str, names: Sequence[tuple[CustomerRef, str]]) -> CustomerRef:
     ranked = process.extract(
         key,
         [name_key for _, name_key in names],
-        scorer=fuzz.WRatio,
+        scorer=_score,
         limit=5,
         score_cutoff=SUGGESTION_SCORE,
     )

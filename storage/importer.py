@@ -166,14 +166,19 @@ class CsvImporter:
             report.updated = conn.execute(
                 update(target).values({c: stage.c[c] for c in values}).where(same_key, changed)
             ).rowcount
-        report.inserted = conn.execute(
-            insert(target).from_select(
-                list(columns),
-                select(*(stage.c[c] for c in columns)).where(~exists().where(same_key)),
-            )
-        ).rowcount
-        staged = conn.execute(select(func.count()).select_from(stage)).scalar_one()
-        report.unchanged = staged - report.updated - report.inserted
+        # Counted rather than read from rowcount: PostgreSQL drivers report -1 for
+        # INSERT ... SELECT through SQLAlchemy.
+        staged, known = conn.execute(select(
+            select(func.count()).select_from(stage).scalar_subquery(),
+            select(func.count()).select_from(stage).where(exists().where(same_key))
+            .scalar_subquery(),
+        )).one()
+        conn.execute(insert(target).from_select(
+            list(columns),
+            select(*(stage.c[c] for c in columns)).where(~exists().where(same_key)),
+        ))
+        report.inserted = staged - known
+        report.unchanged = known - report.updated
 
 
 def _staging_table(target: Table, columns: Sequence[str]) -> Table:

@@ -48,7 +48,9 @@ class InvoiceRow(Base):
     __tablename__ = "invoices"
     # Serves both one customer's aging (customer_id, status, due_date ranges) and the
     # portfolio scan, which groups open invoices by customer.
-    __table_args__ = (Index("ix_invoices_customer_status_due", "customer_id", "status", "due_date"),)
+    __table_args__ = (
+        Index("ix_invoices_customer_status_due", "customer_id", "status", "due_date"),
+    )
 
     invoice_id: Mapped[str] = mapped_column(Id, primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"))

@@ -53,7 +53,8 @@ def _decimals(values: dict[str, Any], currency_column: str, *amount_columns: str
     problems = []
     for column in amount_columns:
         value: Decimal | None = values.get(column)
-        if value is not None and -value.as_tuple().exponent > places:  # type: ignore[operator]
+        # Trailing zeros are harmless ("1200.0" yen is fine); significant extra digits are not.
+        if value is not None and value != value.quantize(Decimal(1).scaleb(-places)):
             problems.append((column, f"has more decimals than {code} allows ({places})"))
     return problems
 
@@ -76,7 +77,8 @@ def _invoice_rule(values: dict[str, Any]) -> list[tuple[str, str]]:
     elif status == InvoiceStatus.PAID and open_amount > 0:
         problems.append(("open_amount", f"is {open_amount} but the status is paid"))
     if open_amount > values["amount"]:
-        problems.append(("open_amount", f"({open_amount}) is more than amount ({values['amount']})"))
+        problems.append(
+            ("open_amount", f"({open_amount}) is more than amount ({values['amount']})"))
     if values["due_date"] < values["issue_date"]:
         problems.append(("due_date", "is before issue_date"))
     return problems

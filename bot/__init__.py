@@ -1,0 +1,1 @@
+"""Composition root: settings, configuration, wiring and the command line."""

@@ -1,0 +1,200 @@
+"""The bundled demo portfolio: ~50 customers of a trading company, in five currencies.
+
+Generated, not shipped as files, so that its dates sit around "today": an export
+frozen on one day would, a month later, show every invoice in the 90+ bucket. The
+generator is seeded, so the same anchor date always gives the same data.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+# (name, industry, country, currency, size, payment behaviour, group)
+# behaviour: "prompt" pays on time, "slow" pays late, "troubled" stops paying.
+_CUSTOMERS: tuple[tuple[str, str, str, str, str, str, str | None], ...] = (
+    ("Acme Industrial Supply", "Industrial equipment", "US", "USD", "large", "prompt", None),
+    ("Acme Packaging", "Packaging", "US", "USD", "mid", "slow", None),
+    ("Blue Harbor Foods", "Food & beverage", "US", "USD", "mid", "prompt", None),
+    ("Cascade Timber Products", "Building materials", "CA", "USD", "mid", "slow", None),
+    ("Delta Electronics Distribution", "Electronics", "US", "USD", "large", "prompt", None),
+    ("Evergreen Pharmacy Group", "Healthcare", "US", "USD", "large", "prompt", None),
+    ("Frontier Auto Parts", "Automotive", "US", "USD", "mid", "troubled", None),
+    ("Golden Gate Textiles", "Textiles", "US", "USD", "small", "slow", None),
+    ("Harborview Marine Services", "Logistics", "US", "USD", "small", "prompt", None),
+    ("Ironclad Construction", "Construction", "US", "USD", "large", "slow", None),
+    ("Juniper Office Solutions", "Office supplies", "US", "USD", "small", "prompt", None),
+    ("Keystone Chemicals", "Chemicals", "US", "USD", "large", "prompt", None),
+    ("Lakeside Furniture Outlet", "Retail", "US", "USD", "small", "troubled", None),
+    ("Meridian Medical Devices", "Healthcare", "US", "USD", "mid", "prompt", None),
+    ("Northstar Agricultural Co-op", "Agriculture", "US", "USD", "mid", "slow", None),
+    ("Bergmann Maschinenbau GmbH", "Industrial equipment", "DE", "EUR", "large", "prompt",
+     "NORDIC-HOLD"),
+    ("Bergmann Service GmbH", "Industrial services", "DE", "EUR", "small", "slow",
+     "NORDIC-HOLD"),
+    ("Costa Verde Alimentos S.L.", "Food & beverage", "ES", "EUR", "mid", "slow", None),
+    ("Dupont & Fils SARL", "Wine & spirits", "FR", "EUR", "small", "prompt", None),
+    ("Eriksen Shipping A/S", "Logistics", "DK", "EUR", "large", "prompt", "NORDIC-HOLD"),
+    ("Fabbrica Rossi S.p.A.", "Textiles", "IT", "EUR", "mid", "troubled", None),
+    ("Groot Bouwmaterialen B.V.", "Building materials", "NL", "EUR", "mid", "prompt", None),
+    ("Hofmann Elektro AG", "Electronics", "AT", "EUR", "mid", "slow", None),
+    ("Lindqvist Papper AB", "Paper & pulp", "SE", "EUR", "small", "prompt", None),
+    ("Moreau Logistique SAS", "Logistics", "FR", "EUR", "mid", "troubled", None),
+    ("华夏机械制造有限公司", "Industrial equipment", "CN", "CNY", "large", "prompt", "HUAXIA"),
+    ("华夏物流有限公司", "Logistics", "CN", "CNY", "mid", "slow", "HUAXIA"),
+    ("华夏建材贸易有限公司", "Building materials", "CN", "CNY", "mid", "troubled", "HUAXIA"),
+    ("Shenzhen Brightstar Electronics", "Electronics", "CN", "CNY", "large", "prompt", None),
+    ("Hangzhou Silk Road Textiles", "Textiles", "CN", "CNY", "mid", "slow", None),
+    ("Chengdu Panda Foods", "Food & beverage", "CN", "CNY", "small", "prompt", None),
+    ("Wuhan Yangtze Steel Trading", "Metals", "CN", "CNY", "large", "slow", None),
+    ("Qingdao Ocean Fisheries", "Food & beverage", "CN", "CNY", "mid", "troubled", None),
+    ("Tianjin Harbour Chemicals", "Chemicals", "CN", "CNY", "mid", "prompt", None),
+    ("Xiamen Coastal Furniture", "Furniture", "CN", "CNY", "small", "slow", None),
+    ("Albion Engineering Ltd", "Industrial equipment", "GB", "GBP", "mid", "prompt", None),
+    ("Brighton Fine Foods Ltd", "Food & beverage", "GB", "GBP", "small", "slow", None),
+    ("Caledonia Whisky Traders", "Wine & spirits", "GB", "GBP", "mid", "prompt", None),
+    ("Dover Freight Forwarding", "Logistics", "GB", "GBP", "small", "troubled", None),
+    ("Exeter Medical Supplies", "Healthcare", "GB", "GBP", "mid", "prompt", None),
+    ("Fenwick Retail Group", "Retail", "GB", "GBP", "large", "slow", None),
+    ("Aoyama Precision Co., Ltd.", "Industrial equipment", "JP", "JPY", "large", "prompt", None),
+    ("Kobayashi Trading K.K.", "Wholesale", "JP", "JPY", "mid", "slow", None),
+    ("Sakura Foods Co., Ltd.", "Food & beverage", "JP", "JPY", "mid", "prompt", None),
+    ("Tanaka Electronics K.K.", "Electronics", "JP", "JPY", "small", "troubled", None),
+    ("Osaka Steel Works", "Metals", "JP", "JPY", "large", "prompt", None),
+    ("Pacific Rim Importers", "Wholesale", "SG", "USD", "mid", "slow", None),
+    ("Quantum Solar Systems", "Energy", "US", "USD", "mid", "prompt", None),
+    ("Redwood Paper Mills", "Paper & pulp", "US", "USD", "mid", "slow", None),
+    ("Summit Outdoor Gear", "Retail", "US", "USD", "small", "prompt", None),
+)
+
+# How many units of each currency one US dollar is worth, roughly; the base is USD.
+_PER_USD = {"USD": Decimal(1), "EUR": Decimal("0.92"), "GBP": Decimal("0.79"),
+            "CNY": Decimal("7.24"), "JPY": Decimal("151.0")}
+_LIMIT_USD = {"small": (20_000, 80_000), "mid": (100_000, 400_000), "large": (500_000, 2_500_000)}
+_TERMS = (30, 30, 45, 60, 60, 90)
+_SALES = ("U01SALESAMY", "U01SALESBEN", "U01SALESCHO")
+
+
+@dataclass(frozen=True)
+class DemoFiles:
+    directory: Path
+    order: tuple[str, ...] = ("rates", "customers", "contracts", "orders", "invoices", "payments")
+
+    def path(self, kind: str) -> Path:
+        return self.directory / f"{kind}.csv"
+
+
+def _scaled(value: float, currency: str) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal(1) if currency == "JPY" else Decimal("0.01"))
+
+
+def _money(rng: random.Random, low_usd: float, high_usd: float, currency: str) -> Decimal:
+    usd = Decimal(str(round(rng.uniform(low_usd, high_usd), 2)))
+    places = Decimal(1) if currency == "JPY" else Decimal("0.01")
+    return (usd * _PER_USD[currency]).quantize(places)
+
+
+def _round_limit(value: Decimal) -> Decimal:
+    step = Decimal(10) ** max(len(str(int(value))) - 2, 0)
+    return (value / step).to_integral_value() * step
+
+
+def _write(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def write_demo_data(directory: Path, today: date, seed: int = 20261129) -> DemoFiles:
+    rng = random.Random(seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    files = DemoFiles(directory)
+
+    rates = []
+    for days_ago in range(30, -1, -1):
+        day = today - timedelta(days=days_ago)
+        for currency, per_usd in _PER_USD.items():
+            if currency != "USD":
+                drift = Decimal(str(round(rng.uniform(-0.01, 0.01), 4)))
+                rates.append((day.isoformat(), currency,
+                              (Decimal(1) / per_usd * (1 + drift)).quantize(Decimal("0.00000001"))))
+    _write(files.path("rates"), ("date", "currency", "rate_to_base"), rates)
+
+    customers, contracts, orders, invoices, payments = [], [], [], [], []
+    for n, (name, industry, country, currency, size, behaviour, group) in enumerate(_CUSTOMERS, 1):
+        cid = f"C{n:04d}"
+        terms = rng.choice(_TERMS)
+        limit = _round_limit(_money(rng, *_LIMIT_USD[size], currency))
+        revenue = limit * rng.randint(8, 25)
+        assets = revenue * Decimal(str(round(rng.uniform(0.5, 1.2), 2)))
+        liabilities = assets * Decimal(str(round(rng.uniform(0.3, 0.9 if behaviour != "troubled"
+                                                             else 1.1), 2)))
+        customers.append((
+            cid, name, currency, limit, terms, industry, country, _SALES[n % 3],
+            "sales", group or "", revenue, assets.quantize(Decimal(1)),
+            liabilities.quantize(Decimal(1)), (assets * Decimal("0.45")).quantize(Decimal(1)),
+            (liabilities * Decimal("0.6")).quantize(Decimal(1)),
+            (assets * Decimal("0.1")).quantize(Decimal(1)),
+            (revenue * Decimal(str(round(rng.uniform(-0.02 if behaviour == "troubled" else 0.03,
+                                                     0.12), 3)))).quantize(Decimal(1)),
+            (assets - liabilities).quantize(Decimal(1)), rng.randint(1965, 2018),
+        ))
+        start = today - timedelta(days=rng.randint(200, 700))
+        end = today + timedelta(days=rng.choice((12, 25, 45, 120, 200, 300, 365)))
+        contracts.append((f"K{n:04d}", cid, start.isoformat(), end.isoformat(), terms,
+                          limit, currency))
+
+        # Invoice sizes scale with the limit so exposure lands near it for some customers.
+        typical = float(limit) / 13
+        for i in range(rng.randint(8, 30)):
+            issue = today - timedelta(days=rng.randint(0, 200))
+            due = issue + timedelta(days=terms)
+            amount = _scaled(rng.uniform(0.2, 1.0) * typical, currency)
+            late_by = (today - due).days
+            paid = {"prompt": late_by > 3 and rng.random() < 0.97,
+                    "slow": late_by > 45 and rng.random() < 0.85,
+                    "troubled": late_by > 120 and rng.random() < 0.4}[behaviour]
+            status, open_amount = ("paid", Decimal(0)) if paid else ("open", amount)
+            if not paid and late_by > 0 and rng.random() < 0.2:
+                open_amount = (amount * Decimal("0.5")).quantize(amount)  # part-paid
+            if not paid and late_by > 20 and rng.random() < 0.08:
+                status = "disputed"
+            iid = f"INV-{n:04d}-{i:03d}"
+            order_id = f"SO-{n:04d}-{i:03d}"
+            invoices.append((iid, cid, issue.isoformat(), due.isoformat(), amount, currency,
+                             open_amount, order_id, status))
+            orders.append((order_id, cid, (issue - timedelta(days=3)).isoformat(), amount,
+                           currency, "invoiced", f"K{n:04d}", _SALES[n % 3]))
+            received = amount - open_amount
+            if received > 0:
+                pay_day = min(due + timedelta(days=max(late_by // 2, 0)), today)
+                payments.append((f"PAY-{n:04d}-{i:03d}", cid, pay_day.isoformat(), received,
+                                 currency, iid))
+        for j in range(rng.randint(0, 3)):
+            status = rng.choice(("open", "open", "shipped", "cancelled"))
+            amount = _scaled(rng.uniform(0.2, 0.9) * typical, currency)
+            orders.append((f"SO-{n:04d}-9{j:02d}", cid,
+                           (today - timedelta(days=rng.randint(0, 10))).isoformat(),
+                           amount, currency, status, f"K{n:04d}", _SALES[n % 3]))
+
+    _write(files.path("customers"), (
+        "customer_id", "name", "currency", "credit_limit", "payment_terms_days", "industry",
+        "country", "owner_slack_id", "department", "group_id", "revenue", "total_assets",
+        "total_liabilities", "current_assets", "current_liabilities", "retained_earnings",
+        "ebit", "equity", "established_year"), customers)
+    _write(files.path("contracts"), ("contract_id", "customer_id", "start_date", "end_date",
+                                     "payment_terms_days", "credit_limit", "currency"), contracts)
+    _write(files.path("orders"), ("order_id", "customer_id", "order_date", "amount", "currency",
+                                  "status", "contract_id", "owner_slack_id"), orders)
+    _write(files.path("invoices"), ("invoice_id", "customer_id", "issue_date", "due_date",
+                                    "amount", "currency", "open_amount", "order_id", "status"),
+           invoices)
+    _write(files.path("payments"), ("payment_id", "customer_id", "date", "amount", "currency",
+                                    "invoice_id"), payments)
+    return files

@@ -1,0 +1,119 @@
+"""The creditbot command line, as an operator uses it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def cli(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_config_check_passes_on_the_shipped_config(cli):
+    result = cli("config", "check")
+    assert result.exit_code == 0
+    assert "OK — Northwind Trading Co., 5 departments" in result.stdout
+
+
+def test_config_check_lists_each_problem_and_fails(cli, tmp_path):
+    bad = tmp_path / "app.yaml"
+    bad.write_text((ROOT / "app.yaml").read_text().replace("C01SALES000", "sales")
+                   .replace("base_currency: USD", "base_currency: US"))
+    result = cli("config", "check", str(bad))
+    assert result.exit_code == 1
+    assert "departments.sales.channel: must look like a Slack channel id" in result.stderr
+    assert "organisation.base_currency: must be an ISO 4217 currency code" in result.stderr
+    assert "2 problem(s)" in result.stderr
+
+
+def test_commands_refuse_an_unmigrated_database(cli, write_csv):
+    path = write_csv("c.csv", "customer_id,name,currency,credit_limit,payment_terms_days\n")
+    result = cli("import", "customers", str(path))
+    assert result.exit_code == 1
+    assert "run `creditbot db upgrade` first" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_db_upgrade_then_import(cli, write_csv):
+    first = cli("db", "upgrade")
+    assert first.exit_code == 0 and "upgraded from empty to 0001" in first.stdout
+    assert "up to date" in cli("db", "upgrade").stdout
+    path = write_csv("c.csv", "customer_id,name,currency,credit_limit,payment_terms_days\n"
+                              "C1,Acme,USD,1000,30\nC2,Beta,EUR,2000,30\n")
+    result = cli("import", "customers", str(path))
+    assert result.exit_code == 0
+    assert "customers: 2 rows read — 2 inserted, 0 updated, 0 unchanged, 0 rejected " \
+           "(committed)" in result.stdout
+    dry = cli("import", "customers", str(path), "--dry-run")
+    assert "0 inserted, 0 updated, 2 unchanged" in dry.stdout
+
+
+def test_a_bad_file_lists_rows_and_exits_non_zero(cli, write_csv):
+    cli("db", "upgrade")
+    path = write_csv("c.csv", "customer_id,name,currency,credit_limit,payment_terms_days\n"
+                              "C1,Acme,USD,1000,30\nC2,Beta,EURO,2000,30\nC3,Gamma,USD,-1,30\n")
+    result = cli("import", "customers", str(path))
+    assert result.exit_code == 1
+    assert "line 3, column currency: “EURO” is not an ISO 4217 currency code" in result.stderr
+    assert "line 4, column credit_limit: is negative" in result.stderr
+    assert "nothing was imported: 2 row(s) have problems" in result.stderr
+    skipped = cli("import", "customers", str(path), "--skip-invalid")
+    assert skipped.exit_code == 0 and "1 inserted" in skipped.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [(b"", "the file is empty"), (b"customer_id,name\nC1,x\n", "missing required column"),
+     (b"\x89PNG\r\n\x1a\n\x00\x00", "NUL bytes")],
+)
+def test_bad_files_end_in_one_clear_line(cli, write_csv, content, reason):
+    cli("db", "upgrade")
+    result = cli("import", "customers", str(write_csv("x.csv", content)))
+    assert result.exit_code == 1
+    assert reason in result.stderr and "Traceback" not in result.output
+
+
+def test_demo_loads_and_prints_the_portfolio(cli):
+    with time_machine.travel(datetime(2026, 11, 29, 3, tzinfo=UTC), tick=False):
+        result = cli("demo")
+        assert result.exit_code == 0, result.output
+        assert "invoices:" in result.stdout and "0 rejected (committed)" in result.stdout
+        assert "Northwind Trading Co. — credit position as of 2026-11-29" in result.stdout
+        assert "15 of 50 customers" in result.stdout
+        card = cli("position", "acme indus")
+    assert card.exit_code == 0
+    assert "Acme Industrial Supply (C0001)" in card.stdout
+    for label in ("Credit limit", "Exposure", "Available credit", "61-90", "Payment terms"):
+        assert label in card.stdout
+
+
+def test_an_unknown_customer_gets_suggestions_not_a_crash(cli):
+    cli("demo")
+    result = cli("position", "acme packagin co")
+    assert result.exit_code == 0 and "Acme Packaging (C0002)" in result.stdout
+    result = cli("position", "zzqqxx")
+    assert result.exit_code == 1 and "No customer matches “zzqqxx”" in result.stderr
+
+
+def test_an_unreachable_database_is_one_line(cli, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    result = cli("db", "upgrade")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: cannot use the database")
+    assert "Traceback" not in result.output

@@ -1,0 +1,46 @@
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import insert, inspect, text, update
+from sqlalchemy.exc import DBAPIError
+
+from storage.db import SchemaNotReady, make_engine, require_current_schema, schema_revisions
+from storage.models import AuditRow, Base
+
+
+def test_migrations_from_empty_reach_head_and_match_the_models(engine):
+    current, head = schema_revisions(engine)
+    assert current == head
+    require_current_schema(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        tables = set(inspect(conn).get_table_names())
+    assert {"customers", "invoices", "orders", "payments", "contracts", "exchange_rates",
+            "audit_log"} <= tables
+
+
+def test_an_unmigrated_database_is_refused_with_a_hint(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(SchemaNotReady, match="run `creditbot db upgrade`"):
+        require_current_schema(engine)
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_the_audit_log_is_append_only(engine):
+    table = AuditRow.__table__
+    with engine.begin() as conn:
+        conn.execute(insert(table).values(at=datetime.now(UTC), actor="U1", action="test",
+                                          subject="x", details={}))
+    for statement in (update(table).values(actor="someone else"), table.delete()):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(statement)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT actor FROM audit_log")).scalars().all() == ["U1"]

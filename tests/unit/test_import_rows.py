@@ -1,0 +1,121 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from domain.imports import KINDS, HeaderError, RowParser
+
+INVOICE_HEADER = ["invoice_id", "customer_id", "issue_date", "due_date", "amount", "currency"]
+
+
+def parse(kind, header, cells, line=2):
+    return RowParser(KINDS[kind], header).parse(line, cells)
+
+
+def errors(kind, header, cells):
+    result = parse(kind, header, cells)
+    assert isinstance(result, list), f"expected errors, got {result}"
+    return [(e.column, e.message) for e in result]
+
+
+def test_a_good_invoice_row_derives_open_amount_and_status():
+    parser = RowParser(KINDS["invoices"], INVOICE_HEADER)
+    row = dict(zip(parser.columns, parser.parse(2, ["I1", "C1", "2026-01-01", "2026-01-31",
+                                                    "120000.50", "usd"]), strict=True))
+    assert row == {"invoice_id": "I1", "customer_id": "C1", "issue_date": date(2026, 1, 1),
+                   "due_date": date(2026, 1, 31), "amount": Decimal("120000.50"),
+                   "currency": "USD", "open_amount": Decimal("120000.50"), "status": "open"}
+
+
+def test_a_paid_invoice_has_nothing_open():
+    header = [*INVOICE_HEADER, "status"]
+    parser = RowParser(KINDS["invoices"], header)
+    row = dict(zip(parser.columns, parser.parse(2, ["I1", "C1", "2026-01-01", "2026-01-31",
+                                                    "100", "USD", "paid"]), strict=True))
+    assert row["open_amount"] == 0
+    assert errors("invoices", [*header, "open_amount"],
+                  ["I1", "C1", "2026-01-01", "2026-01-31", "100", "USD", "paid", "5"]) == [
+        ("open_amount", "is 5 but the status is paid")]
+
+
+@pytest.mark.parametrize(
+    ("cell_index", "value", "column", "reason"),
+    [
+        (2, "2026-02-30", "issue_date", "not a real calendar date"),
+        (2, "30/01/2026", "issue_date", "not a date in YYYY-MM-DD form"),
+        (2, "20260101", "issue_date", "not a date in YYYY-MM-DD form"),
+        (4, "1,2.3", "amount", "not an amount"),
+        (4, "120,000", "amount", "no thousands separators"),
+        (4, "$100", "amount", "not an amount"),
+        (4, "-5", "amount", "is negative"),
+        (4, "12.345", "amount", "more decimals than USD allows"),
+        (5, "XYZ", "currency", "not an ISO 4217 currency code"),
+        (0, "", "invoice_id", "is empty but required"),
+    ],
+)
+def test_bad_cells_say_which_column_and_why(cell_index, value, column, reason):
+    cells = ["I1", "C1", "2026-01-01", "2026-01-31", "100", "USD"]
+    cells[cell_index] = value
+    found = errors("invoices", INVOICE_HEADER, cells)
+    assert len(found) == 1
+    assert found[0][0] == column and reason in found[0][1]
+
+
+def test_every_problem_of_a_row_is_reported_at_once():
+    found = errors("invoices", INVOICE_HEADER, ["", "C1", "2026-13-01", "x", "1", "ZZZ"])
+    assert [c for c, _ in found] == ["invoice_id", "issue_date", "due_date", "currency"]
+
+
+def test_cross_column_rules():
+    assert errors("invoices", INVOICE_HEADER,
+                  ["I1", "C1", "2026-02-01", "2026-01-31", "100", "USD"]) == [
+        ("due_date", "is before issue_date")]
+    assert errors("invoices", [*INVOICE_HEADER, "open_amount"],
+                  ["I1", "C1", "2026-01-01", "2026-01-31", "100", "USD", "150"])[0][0] == \
+        "open_amount"
+    contract_header = ["contract_id", "customer_id", "start_date", "end_date",
+                       "payment_terms_days", "credit_limit"]
+    assert errors("contracts", contract_header,
+                  ["K1", "C1", "2026-01-01", "2027-01-01", "30", "5000"]) == [
+        ("currency", "is needed when credit_limit is given")]
+
+
+def test_jpy_has_no_decimals_but_trailing_zeros_are_fine():
+    header = ["order_id", "customer_id", "order_date", "amount", "currency"]
+    assert isinstance(parse("orders", header, ["O1", "C1", "2026-01-01", "1200.0", "JPY"]),
+                      tuple)
+    assert errors("orders", header, ["O1", "C1", "2026-01-01", "1200.5", "JPY"])[0][0] == "amount"
+
+
+def test_a_row_with_more_cells_than_the_header_is_flagged():
+    found = errors("invoices", INVOICE_HEADER,
+                   ["I1", "C1", "2026-01-01", "2026-01-31", "1", "USD", "oops"])
+    assert "7 cells but the header has 6" in found[0][1]
+
+
+def test_missing_required_columns_name_them_and_the_header_seen():
+    with pytest.raises(HeaderError) as raised:
+        RowParser(KINDS["invoices"], ["invoice_id", "customer", "amount"])
+    message = str(raised.value)
+    assert "customer_id, issue_date, due_date, currency" in message
+    assert "this header has: invoice_id, customer, amount" in message
+
+
+def test_header_is_case_and_space_insensitive_and_extra_columns_are_ignored():
+    parser = RowParser(KINDS["rates"], [" Date", "CURRENCY ", "rate_to_base", "source"])
+    assert parser.columns == ("date", "currency", "rate_to_base")
+
+
+def test_a_repeated_column_is_refused():
+    with pytest.raises(HeaderError, match="amount more than once"):
+        RowParser(KINDS["invoices"], [*INVOICE_HEADER, "amount"])
+
+
+def test_customer_rows_get_a_lookup_key():
+    header = ["customer_id", "name", "currency", "credit_limit", "payment_terms_days"]
+    parser = RowParser(KINDS["customers"], header)
+    row = dict(zip(parser.columns, parser.parse(2, ["C1", "ACME, Inc.", "EUR", "5000", "30"]),
+                   strict=True))
+    assert row["name_key"] == "acme inc"
+    assert errors("customers", [*header, "owner_slack_id"],
+                  ["C1", "Acme", "EUR", "5000", "30", "bob"])[0][0] == "owner_slack_id"
