@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
@@ -189,20 +188,64 @@ def print_portfolio(services: Services, day: date, top: int) -> None:
 
 
 @main.command()
+@click.option("--port", type=int, default=None, help="HTTP port (default: $PORT or 3000).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Worker processes.")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Threads per worker.")
+@click.option("--socket-mode", is_flag=True,
+              help="Connect out to Slack over a WebSocket instead (needs SLACK_APP_TOKEN).")
+@friendly_errors
+def serve(port: int | None, workers: int, threads: int, socket_mode: bool) -> None:
+    """Run the bot: POST /slack/events and GET /healthz, or Socket Mode."""
+    from bot.serve import configure_logging, serve_http, serve_socket_mode
+
+    services = _services()
+    settings = services.settings
+    provided = {"SLACK_BOT_TOKEN": settings.slack_bot_token,
+                "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
+                "SLACK_APP_TOKEN": settings.slack_app_token}
+    needed = ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET"]
+    missing = [name for name in needed if provided[name] is None]
+    if missing:
+        _fail(f"{', '.join(missing)} not set: creditbot serve needs the Slack app's "
+              "credentials in the environment (see README, Install in your workspace)")
+    # The workers open their own connections after the fork; none may be inherited.
+    services.engine.dispose()
+    configure_logging()
+    if socket_mode:
+        serve_socket_mode()
+    else:
+        serve_http(port or settings.port, workers, threads)
+
+
+@main.command()
+@click.option("--script", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Replay these inputs instead of asking (one per line).")
+@friendly_errors
+def sandbox(script: Path | None) -> None:
+    """Try creditbot offline: the bot, a Slack emulator and a terminal chat."""
+    from bot.sandbox.chat import run_sandbox
+
+    config = load_config(Path(Settings().config_path))
+    run_sandbox(config, out, script)
+
+
+@main.command()
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="Keep the generated demo CSV files here (default: a temporary folder).")
 @friendly_errors
 def demo(data_dir: Path | None) -> None:
     """Load the bundled demo portfolio into the database and print its credit position."""
-    from bot.demo import write_demo_data
+    from bot.demo import load_demo_data
 
     services = _services(schema=False)
     upgrade(services.engine)
-    with tempfile.TemporaryDirectory() as scratch:
-        files = write_demo_data(data_dir or Path(scratch), services.today())
-        for kind in files.order:
-            report = run_import(services, kind, files.path(kind))
-            out.print(summary_line(report), markup=False, soft_wrap=True)
-            if report.rejected:
-                _fail(f"demo data for {kind} was rejected: {report.errors[0]}")
+    load_demo_data(services.engine, services.today(), data_dir,
+                   progress=lambda report: out.print(summary_line(report), markup=False,
+                                                     soft_wrap=True))
     print_portfolio(services, services.today(), 15)
+
+
+if __name__ == "__main__":
+    main()

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+
+from sqlalchemy import Engine
+
+from domain.imports import KINDS
+from storage.csv_source import CsvFile
+from storage.importer import CsvImporter, ImportReport
 
 # (name, industry, country, currency, size, payment behaviour, group)
 # behaviour: "prompt" pays on time, "slow" pays late, "troubled" stops paying.
@@ -198,3 +205,20 @@ def write_demo_data(directory: Path, today: date, seed: int = 20261129) -> DemoF
     _write(files.path("payments"), ("payment_id", "customer_id", "date", "amount", "currency",
                                     "invoice_id"), payments)
     return files
+
+
+def load_demo_data(engine: Engine, today: date, directory: Path | None = None,
+                   progress: Callable[[ImportReport], None] | None = None) -> list[ImportReport]:
+    """Generates the demo files and imports them through the ordinary importer."""
+    with tempfile.TemporaryDirectory() as scratch:
+        files = write_demo_data(directory or Path(scratch), today)
+        reports = []
+        for kind in files.order:
+            with CsvFile(files.path(kind)) as source:
+                report = CsvImporter(engine).run(KINDS[kind], source, actor="demo")
+            if not report.committed:
+                raise RuntimeError(f"demo {kind} rejected: {report.errors[:3]}")
+            reports.append(report)
+            if progress:
+                progress(report)
+        return reports

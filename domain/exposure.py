@@ -120,15 +120,18 @@ def order_balances(orders: Iterable[Order]) -> list[OrderBalance]:
     ]
 
 
-def _converted_total(pairs: Iterable[tuple[str, Decimal]], currency: str, fx: FxRates) -> Money:
-    """Add per currency first, convert each sum once, round once: no accumulated drift."""
-    per_currency: dict[str, Decimal] = defaultdict(Decimal)
-    for cur, amount in pairs:
-        per_currency[cur] += amount
-    total = Money.zero(currency)
-    for cur, amount in sorted(per_currency.items()):
-        total = total + fx.convert(Money(amount, cur), currency)
-    return total.rounded()
+def _per_currency(pairs: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for currency, amount in pairs:
+        totals[currency] += amount
+    return totals
+
+
+def _converted(per_currency: dict[str, Decimal], currency: str, fx: FxRates) -> Money:
+    """Each currency's sum converted once, then rounded once: no accumulated drift."""
+    total = sum((fx.convert_amount(amount, source, currency)
+                 for source, amount in sorted(per_currency.items())), Decimal(0))
+    return Money(total, currency).rounded()
 
 
 def credit_position(
@@ -145,27 +148,33 @@ def credit_position(
     rounded aging buckets, so the card's figures add up to the cent.
     """
     currency = limit.currency
-    balances = list(balances)
-    orders = list(orders)
     labels = buckets.labels
-    per_bucket = [
-        _converted_total(((b.currency, b.amount) for b in balances if b.bucket == i), currency, fx)
-        for i in range(len(labels))
-    ]
-    overdue_dues = [b.oldest_due for b in balances if b.bucket > 0]
-    oldest = days_past_due(min(overdue_dues), as_of) if overdue_dues else None
-    aging = Aging(labels, tuple(per_bucket), oldest)
+    per_bucket: list[dict[str, Decimal]] = [defaultdict(Decimal) for _ in labels]
+    invoice_count = 0
+    oldest_due: date | None = None
+    for b in balances:
+        per_bucket[b.bucket][b.currency] += b.amount
+        invoice_count += b.invoices
+        if b.bucket > 0 and (oldest_due is None or b.oldest_due < oldest_due):
+            oldest_due = b.oldest_due
+    orders = list(orders)
+    aging = Aging(
+        labels,
+        tuple(_converted(totals, currency, fx) for totals in per_bucket),
+        days_past_due(oldest_due, as_of) if oldest_due is not None else None,
+    )
     return CreditPosition(
         as_of=as_of,
         limit=limit,
         open_invoices=aging.total,
-        open_orders=_converted_total(((o.currency, o.amount) for o in orders), currency, fx),
+        open_orders=_converted(_per_currency((o.currency, o.amount) for o in orders),
+                               currency, fx),
         aging=aging,
-        invoice_count=sum(b.invoices for b in balances),
+        invoice_count=invoice_count,
         order_count=sum(o.orders for o in orders),
     )
 
 
 def group_limit(limits: Iterable[Money], currency: str, fx: FxRates) -> Money:
     """A group's limit is the sum of its members' limits, in one currency."""
-    return _converted_total(((m.currency, m.amount) for m in limits), currency, fx)
+    return _converted(_per_currency((m.currency, m.amount) for m in limits), currency, fx)

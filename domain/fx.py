@@ -30,9 +30,11 @@ class FxRates:
         except KeyError:
             raise MissingRate(currency, self.base, self.as_of) from None
 
-    def convert(self, money: Money, currency: str) -> Money:
+    def convert_amount(self, amount: Decimal, source: str, target: str) -> Decimal:
         """Unrounded: callers add converted amounts first and round once."""
-        if money.currency == currency:
-            return money
-        amount = money.amount * self.rate(money.currency) / self.rate(currency)
-        return Money(amount, currency)
+        if source == target:
+            return amount
+        return amount * self.rate(source) / self.rate(target)
+
+    def convert(self, money: Money, currency: str) -> Money:
+        return Money(self.convert_amount(money.amount, money.currency, currency), currency)

@@ -64,11 +64,42 @@ class Aging(Section):
         return AgingBuckets(tuple(self.bucket_edges))
 
 
+class CreditDataAccess(Section):
+    """Who may see credit positions (/credit check). Empty lists: every listed person."""
+
+    roles: list[str] = []
+    departments: list[str] = []
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, roles: list[str]) -> list[str]:
+        unknown = sorted(set(roles) - set(Roles.model_fields))
+        if unknown:
+            raise PydanticCustomError(
+                "role", "unknown role(s) {unknown}; roles are: {known}",
+                {"unknown": ", ".join(unknown), "known": ", ".join(Roles.model_fields)})
+        return roles
+
+
+class Access(Section):
+    credit_data: CreditDataAccess = CreditDataAccess()
+
+
 class AppConfig(Section):
     organisation: Organisation
     departments: dict[str, Department]
     roles: Roles = Roles()
     aging: Aging = Aging()
+    access: Access = Access()
+
+    @model_validator(mode="after")
+    def _access_departments_exist(self) -> AppConfig:
+        unknown = sorted(set(self.access.credit_data.departments) - set(self.departments))
+        if unknown:
+            raise PydanticCustomError(
+                "department", "access.credit_data.departments: {unknown} not under departments",
+                {"unknown": ", ".join(unknown)})
+        return self
 
     @model_validator(mode="after")
     def _channels_unique(self) -> AppConfig:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from domain.currencies import minor_units
+from domain.currencies import MINOR_UNITS, minor_units
 from domain.imports import fields as f
 from domain.lookup import normalize_name
 from domain.model import InvoiceStatus, OrderStatus
@@ -15,6 +15,8 @@ from domain.model import InvoiceStatus, OrderStatus
 # A rule sees the parsed values of one row, may fill in derived values, and returns
 # the problems it found as (column, reason) pairs.
 RowRule = Callable[[dict[str, Any]], list[tuple[str, str]]]
+
+_QUANTUM = {code: Decimal(1).scaleb(-places) for code, places in MINOR_UNITS.items()}
 
 
 @dataclass(frozen=True)
@@ -49,13 +51,14 @@ def _decimals(values: dict[str, Any], currency_column: str, *amount_columns: str
     code = values.get(currency_column)
     if code is None:
         return []
-    places = minor_units(code)
+    quantum = _QUANTUM[code]
     problems = []
     for column in amount_columns:
         value: Decimal | None = values.get(column)
         # Trailing zeros are harmless ("1200.0" yen is fine); significant extra digits are not.
-        if value is not None and value != value.quantize(Decimal(1).scaleb(-places)):
-            problems.append((column, f"has more decimals than {code} allows ({places})"))
+        if value is not None and value != value.quantize(quantum):
+            problems.append((column, f"has more decimals than {code} allows "
+                                     f"({minor_units(code)})"))
     return problems
 
 

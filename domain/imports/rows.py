@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,11 +43,13 @@ class RowParser:
                 f"{', '.join(kind.required)}; this header has: {', '.join(names) or '(nothing)'}"
             )
         position = {name: i for i, name in enumerate(names)}
-        self._present = [(fd, position[fd.name]) for fd in kind.fields if fd.name in position]
-        present = [fd.name for fd, _ in self._present]
+        self._present = [(fd.name, fd.parse, fd.required, position[fd.name])
+                         for fd in kind.fields if fd.name in position]
+        present = [name for name, *_ in self._present]
         self.columns: tuple[str, ...] = (
             *present, *(d for d in kind.derived if d not in present)
         )
+        self._pick = operator.itemgetter(*self.columns)
         self._width = len(names)
 
     def parse(self, line: int, cells: list[str]) -> tuple[Any, ...] | list[RowError]:
@@ -57,20 +60,21 @@ class RowParser:
             errors.append(RowError(line, None, f"has {len(cells)} cells but the header has "
                                                f"{self._width} (a stray comma or quote?)"))
         width = len(cells)
-        for fd, i in self._present:
+        for name, parse, required, i in self._present:
             raw = cells[i].strip() if i < width else ""
             if not raw:
-                if fd.required:
-                    errors.append(RowError(line, fd.name, "is empty but required"))
-                values[fd.name] = None
+                if required:
+                    errors.append(RowError(line, name, "is empty but required"))
+                values[name] = None
                 continue
             try:
-                values[fd.name] = fd.parse(raw)
+                values[name] = parse(raw)
             except FieldError as problem:
-                errors.append(RowError(line, fd.name, str(problem)))
+                errors.append(RowError(line, name, str(problem)))
         if errors:
             return errors
         problems = self.kind.rule(values)
         if problems:
             return [RowError(line, column, message) for column, message in problems]
-        return tuple(values.get(c) for c in self.columns)
+        picked = self._pick(values)
+        return picked if isinstance(picked, tuple) else (picked,)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,9 +12,11 @@ from domain.refs import CustomerRef
 from storage.models import CustomerRow
 
 _FINANCIAL_FIELDS = tuple(Financials.__dataclass_fields__)
+_TABLE = CustomerRow.__table__
 
 
-def to_customer(row: CustomerRow) -> Customer:
+def to_customer(row: Any) -> Customer:
+    """From an ORM entity or a plain result row: both expose the columns as attributes."""
     return Customer(
         customer_id=row.customer_id,
         name=row.name,
@@ -42,14 +45,16 @@ class SqlCustomerRepository:
         return None if row is None else to_customer(row)
 
     def list(self, customer_ids: Sequence[str] | None = None) -> list[Customer]:
-        query = select(CustomerRow).order_by(CustomerRow.customer_id)
+        # Plain rows, not ORM entities: the portfolio reads 20,000 of them at a time, and
+        # identity-map bookkeeping would cost more than the query.
+        query = select(_TABLE).order_by(_TABLE.c.customer_id)
         if customer_ids is not None:
-            query = query.where(CustomerRow.customer_id.in_(customer_ids))
-        return [to_customer(r) for r in self._session.scalars(query)]
+            query = query.where(_TABLE.c.customer_id.in_(customer_ids))
+        return [to_customer(r) for r in self._session.execute(query)]
 
     def group_members(self, group_id: str) -> list[Customer]:
-        query = select(CustomerRow).where(CustomerRow.group_id == group_id)
-        return [to_customer(r) for r in self._session.scalars(query.order_by(CustomerRow.name))]
+        query = select(_TABLE).where(_TABLE.c.group_id == group_id).order_by(_TABLE.c.name)
+        return [to_customer(r) for r in self._session.execute(query)]
 
     def _refs(self, query) -> list[CustomerRef]:  # type: ignore[no-untyped-def]
         return [CustomerRef(cid, name) for cid, name in self._session.execute(query)]

@@ -62,8 +62,8 @@ def upgrade() -> None:
                   nullable=False),
         _id("order_id"),
     )
-    op.create_index("ix_invoices_customer_status_due", "invoices",
-                    ["customer_id", "status", "due_date"])
+    op.create_index("ix_invoices_open_by_customer", "invoices",
+                    ["customer_id", "status", "due_date", "currency", "open_amount"])
 
     op.create_table(
         "orders",

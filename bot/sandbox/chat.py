@@ -1,0 +1,218 @@
+"""`creditbot sandbox`: the bot, the emulator and a terminal chat in one process.
+
+Everything goes through the real path: what you type becomes a signed HTTP request to
+the bot's WSGI app, the bot answers through the emulator, and the emulator's record is
+what you see.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from bot.config import AppConfig
+from bot.demo import load_demo_data
+from bot.local_server import LocalServer
+from bot.sandbox.driver import Reply, SlackDriver
+from bot.sandbox.emulator import SlackEmulator, User
+from bot.sandbox.render import render_message
+from bot.settings import Settings
+from bot.slack_app import create_bolt_app
+from bot.web import create_wsgi_app
+from bot.wiring import Services
+from storage.db import make_engine, upgrade
+
+_SECRET = "sandbox-signing-secret"
+_TOKEN = "xoxb-sandbox"
+OUTSIDER = "U0VISITOR01"
+
+HELP = """[bold]Sandbox commands[/bold]
+  /credit …          type a slash command, as in Slack (try [cyan]/credit help[/cyan])
+  1, 2, …            press that button of the last message
+  :as WHO            be someone else: a number from :who, a user id, or a role (sales…)
+  :in CHANNEL        move to a channel: a number from :channels, an id, or a department
+  :who  :channels    list the people and channels of app.yaml
+  :help  :quit"""
+
+
+@dataclass
+class Person:
+    user_id: str
+    label: str
+
+
+@dataclass
+class ChatState:
+    user: Person
+    channel: str
+    buttons: list[dict[str, Any]] = field(default_factory=list)
+    last: Reply | None = None
+    seen: dict[str, int] = field(default_factory=dict)
+
+
+def people_of(config: AppConfig) -> list[Person]:
+    found: dict[str, list[str]] = {}
+    for role, users in config.roles:
+        for user in users:
+            found.setdefault(user, []).append(role)
+    for key, department in config.departments.items():
+        for user in department.members:
+            found.setdefault(user, []).append(key)
+    people = [Person(u, f"{u} ({', '.join(dict.fromkeys(labels))})") for u, labels in found.items()]
+    return [*people, Person(OUTSIDER, f"{OUTSIDER} (not in app.yaml: sees no credit data)")]
+
+
+class Sandbox:
+    def __init__(self, config: AppConfig, console: Console, workdir: Path) -> None:
+        self.config = config
+        self.console = console
+        self.workdir = workdir
+        self.people = people_of(config)
+        self.channels = {d.channel: key for key, d in config.departments.items()}
+
+    def run(self, lines: Iterable[str] | None = None, ask: Callable[[str], str] = input) -> None:
+        url = f"sqlite:///{self.workdir / 'sandbox.db'}"
+        users = {p.user_id: User(p.user_id, p.user_id.lower()) for p in self.people}
+        with SlackEmulator(token=_TOKEN, users=users) as emulator:
+            settings = Settings(slack_bot_token=_TOKEN, slack_signing_secret=_SECRET,
+                                slack_api_url=emulator.api_url, database_url=url)
+            services = Services(settings, self.config)
+            upgrade(services.engine)
+            self.console.print("[dim]Loading the demo portfolio…[/dim]")
+            load_demo_data(services.engine, services.today())
+            app = create_wsgi_app(create_bolt_app(services), services.engine)
+            with LocalServer(app) as server:
+                driver = SlackDriver(server.url, _SECRET, emulator)
+                self._chat(driver, emulator, lines, ask)
+            make_engine(url).dispose()
+            services.engine.dispose()
+
+    def _chat(self, driver: SlackDriver, emulator: SlackEmulator, lines: Iterable[str] | None,
+              ask: Callable[[str], str]) -> None:
+        default_channel = next(iter(self.channels), "C0SANDBOX")
+        state = ChatState(self.people[0], default_channel)
+        self.console.print(f"[bold]creditbot sandbox[/bold] — {self.config.organisation.name}, "
+                           "offline. Type [cyan]:help[/cyan] for help.")
+        if lines is None:
+            self._choose_user(state, ask)
+        feed = iter(lines) if lines is not None else None
+        while True:
+            prompt = f"{state.user.user_id} in #{self.channels.get(state.channel, state.channel)}> "
+            if feed is not None:
+                line = next(feed, None)
+                if line is None:
+                    return
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                self.console.print(f"[bold green]{prompt}[/]{line}")
+            else:
+                try:
+                    line = ask(prompt).strip()
+                except (EOFError, KeyboardInterrupt):
+                    self.console.print()
+                    return
+            if line in {":quit", ":q", "exit", "quit"}:
+                return
+            try:
+                self._handle(line, state, driver)
+            except (AssertionError, TimeoutError) as problem:
+                self.console.print(f"[red]{problem}[/red]")
+            self._show_channel_posts(state, emulator)
+
+    def _choose_user(self, state: ChatState, ask: Callable[[str], str]) -> None:
+        self._list_people()
+        answer = ask("Who are you? (number, Enter for 1) ").strip()
+        if answer:
+            self._switch_user(answer, state)
+
+    def _handle(self, line: str, state: ChatState, driver: SlackDriver) -> None:
+        command, _, argument = line.partition(" ")
+        if line.startswith("/"):
+            self._show(driver.slash(state.user.user_id, state.channel, line, timeout=10), state)
+        elif line.isdigit():
+            index = int(line) - 1
+            if not 0 <= index < len(state.buttons) or state.last is None:
+                self.console.print("[yellow]No such button in the last message.[/yellow]")
+                return
+            label = state.buttons[index]["text"]["text"]
+            self.console.print(f"[dim]… pressed “{label}”[/dim]")
+            reply = driver.click(state.user.user_id, state.last, label, timeout=10)
+            if reply is not None:
+                self._show(reply, state)
+        elif command == ":as":
+            self._switch_user(argument, state)
+        elif command == ":in":
+            self._switch_channel(argument, state)
+        elif command == ":who":
+            self._list_people()
+        elif command == ":channels":
+            for i, (channel, key) in enumerate(self.channels.items(), 1):
+                self.console.print(f"  {i}. #{key} ({channel})")
+        else:
+            self.console.print(HELP)
+
+    def _show(self, reply: Reply, state: ChatState) -> None:
+        who = "only you can see this" if reply.ephemeral else "in channel"
+        self.console.print(f"[bold magenta]creditbot[/] [dim]({who})[/dim]")
+        state.buttons = render_message(self.console, reply.blocks, reply.text, self._name)
+        state.last = reply
+        self.console.print()
+
+    def _show_channel_posts(self, state: ChatState, emulator: SlackEmulator) -> None:
+        for channel, messages in list(emulator.channels.items()):
+            for message in messages[state.seen.get(channel, 0):]:
+                self.console.print(f"[bold magenta]creditbot[/] [dim]posted in "
+                                   f"#{self.channels.get(channel, channel)}[/dim]")
+                render_message(self.console, message["blocks"], message["text"], self._name)
+                self.console.print()
+            state.seen[channel] = len(messages)
+
+    def _list_people(self) -> None:
+        for i, person in enumerate(self.people, 1):
+            self.console.print(f"  {i}. {person.label}")
+
+    def _switch_user(self, answer: str, state: ChatState) -> None:
+        answer = answer.strip()
+        match = None
+        if answer.isdigit() and 0 < int(answer) <= len(self.people):
+            match = self.people[int(answer) - 1]
+        else:
+            match = next((p for p in self.people if p.user_id == answer.upper()
+                          or f"({answer.lower()}" in p.label or f" {answer.lower()}" in p.label),
+                         None)
+        if match is None:
+            self.console.print(f"[yellow]No one called “{answer}”; :who lists them.[/yellow]")
+            return
+        state.user = match
+        self.console.print(f"[dim]You are {match.label}.[/dim]")
+
+    def _switch_channel(self, answer: str, state: ChatState) -> None:
+        answer = answer.strip().lstrip("#")
+        channels = list(self.channels.items())
+        if answer.isdigit() and 0 < int(answer) <= len(channels):
+            state.channel = channels[int(answer) - 1][0]
+        elif answer.upper() in self.channels:
+            state.channel = answer.upper()
+        elif answer.lower() in self.channels.values():
+            state.channel = next(c for c, k in channels if k == answer.lower())
+        else:
+            self.console.print(f"[yellow]No channel “{answer}”; :channels lists them.[/yellow]")
+            return
+        self.console.print(f"[dim]Now in #{self.channels[state.channel]}.[/dim]")
+
+    def _name(self, slack_id: str) -> str:
+        if slack_id in self.channels:
+            return self.channels[slack_id]
+        return slack_id
+
+
+def run_sandbox(config: AppConfig, console: Console, script: Path | None) -> None:
+    with tempfile.TemporaryDirectory(prefix="creditbot-sandbox-") as workdir:
+        lines = script.read_text(encoding="utf-8").splitlines() if script else None
+        Sandbox(config, console, Path(workdir)).run(lines)

@@ -1,0 +1,284 @@
+"""A local stand-in for Slack's Web API and response_url endpoints.
+
+It answers the methods creditbot uses the way Slack does (``{"ok": true, ...}``, or
+``{"ok": false, "error": ...}``), records every call with its arguments, keeps channel
+histories, and can be told to misbehave: ``ratelimited`` with ``Retry-After``, HTTP 500,
+slow answers and closed connections.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+TEAM_ID = "T0SANDBOX"
+BOT_USER_ID = "U0CREDITBOT"
+BOT_ID = "B0CREDITBOT"
+
+
+@dataclass
+class Call:
+    """One request the bot made: a Web API method or a post to a response_url."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float = field(default_factory=time.time)
+    status: int = 200
+    path: str = ""
+
+    @property
+    def text(self) -> str:
+        return str(self.args.get("text", ""))
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        blocks = self.args.get("blocks") or []
+        return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+@dataclass
+class Fault:
+    kind: str  # "ratelimited" | "http500" | "slow" | "close"
+    remaining: int
+    retry_after: int = 1
+    delay: float = 0.0
+
+
+@dataclass
+class User:
+    id: str
+    name: str
+    tz: str = "Asia/Shanghai"
+    locale: str = "en-US"
+
+
+class SlackEmulator:
+    def __init__(self, token: str = "xoxb-sandbox", host: str = "127.0.0.1", port: int = 0,
+                 users: dict[str, User] | None = None) -> None:
+        self.token = token
+        self.users = users or {}
+        self.calls: list[Call] = []
+        self.channels: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        # Channels the bot has not been invited to: posting there fails as on Slack.
+        self.closed_channels: set[str] = set()
+        self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._changed = threading.Condition(self._lock)
+        self._server = ThreadingHTTPServer((host, port), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def start(self) -> SlackEmulator:
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+                                        name="slack-emulator")
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> SlackEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- what tests and the sandbox use ----------------------------------------------
+
+    def new_response_url(self) -> str:
+        return f"{self.url}/hooks/{TEAM_ID}/{next(self._ids)}"
+
+    def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1,
+             delay: float = 0.0) -> None:
+        """The next ``times`` calls of ``method`` (or "response_url") misbehave."""
+        assert kind in {"ratelimited", "http500", "slow", "close"}, kind
+        with self._lock:
+            self._faults[method].append(Fault(kind, times, retry_after, delay))
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0,
+                 path: str | None = None) -> list[Call]:
+        """Block until ``count`` successful calls of ``method`` (to ``path``) were recorded."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [c for c in self.calls if c.method == method and c.status == 200
+                         and (path is None or c.path == path)]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [(c.method, c.status) for c in self.calls]
+                    raise TimeoutError(f"expected {count} × {method}, saw {seen}")
+                self._changed.wait(left)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.channels.clear()
+            self._faults.clear()
+
+    # -- the Web API ---------------------------------------------------------------------
+
+    def _take_fault(self, method: str) -> Fault | None:
+        with self._lock:
+            queue = self._faults.get(method)
+            if not queue:
+                return None
+            fault = queue[0]
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                queue.popleft()
+            return fault
+
+    def _record(self, call: Call) -> None:
+        with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        ts = f"{time.time():.6f}"
+        if method == "auth.test":
+            return {"ok": True, "url": "https://sandbox.slack.test/", "team": "Sandbox",
+                    "user": "creditbot", "team_id": TEAM_ID, "user_id": BOT_USER_ID,
+                    "bot_id": BOT_ID}
+        if method in {"chat.postMessage", "chat.update", "chat.postEphemeral"}:
+            channel = args.get("channel")
+            if not channel:
+                return {"ok": False, "error": "channel_not_found"}
+            if not args.get("text") and not args.get("blocks"):
+                return {"ok": False, "error": "no_text"}
+            if method != "chat.postEphemeral" and channel in self.closed_channels:
+                return {"ok": False, "error": "not_in_channel"}
+            message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts,
+                       "text": args.get("text", ""), "blocks": Call(method, args, None).blocks}
+            with self._lock:
+                if method == "chat.postMessage":
+                    self.channels[channel].append(message)
+                elif method == "chat.update":
+                    for i, old in enumerate(self.channels[channel]):
+                        if old["ts"] == args.get("ts"):
+                            message["ts"] = old["ts"]
+                            self.channels[channel][i] = message
+                            break
+                    else:
+                        return {"ok": False, "error": "message_not_found"}
+            if method == "chat.postEphemeral":
+                return {"ok": True, "message_ts": ts}
+            return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+        if method in {"views.open", "views.update", "views.push", "views.publish"}:
+            view = args.get("view")
+            view = json.loads(view) if isinstance(view, str) else (view or {})
+            return {"ok": True, "view": {**view, "id": f"V{next(self._ids):08d}",
+                                          "team_id": TEAM_ID}}
+        if method == "users.info":
+            user = self.users.get(str(args.get("user")))
+            if user is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": {"id": user.id, "name": user.name,
+                                         "real_name": user.name, "tz": user.tz,
+                                         "locale": user.locale, "team_id": TEAM_ID}}
+        if method == "conversations.open":
+            users = str(args.get("users", ""))
+            return {"ok": True, "channel": {"id": "D" + users.replace(",", "")[1:12]}}
+        return {"ok": False, "error": "unknown_method"}
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # quiet: tests read calls, not logs
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8")
+                if self.path.startswith("/hooks/"):
+                    method, authorised = "response_url", True
+                    token = None
+                else:
+                    method = self.path.removeprefix("/api/").split("?")[0]
+                    token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                    authorised = method == "api.test" or token == emulator.token
+                args = _parse_body(raw, self.headers.get("Content-Type", ""))
+                if token is None and not authorised:
+                    token = args.get("token")
+                fault = emulator._take_fault(method)
+                call = Call(method, args, token, path=self.path)
+                if fault and fault.kind == "close":
+                    call.status = 0
+                    emulator._record(call)
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                if fault and fault.kind == "slow":
+                    time.sleep(fault.delay)
+                if fault and fault.kind == "ratelimited":
+                    call.status = 429
+                    emulator._record(call)
+                    self._send(429, {"ok": False, "error": "ratelimited"},
+                               {"Retry-After": str(fault.retry_after)})
+                    return
+                if fault and fault.kind == "http500":
+                    call.status = 500
+                    emulator._record(call)
+                    self._send(500, {"ok": False, "error": "fatal_error"})
+                    return
+                if method == "response_url":
+                    emulator._record(call)
+                    self._send(200, None)
+                    return
+                if not authorised:
+                    body: dict[str, Any] = {"ok": False, "error": "invalid_auth"}
+                else:
+                    body = emulator.answer(method, args)
+                emulator._record(call)
+                self._send(200, body)
+
+            def _send(self, status: int, body: dict[str, Any] | None,
+                      headers: dict[str, str] | None = None) -> None:
+                payload = b"ok" if body is None else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type",
+                                 "text/plain" if body is None else "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+        return Handler
+
+
+def _parse_body(raw: str, content_type: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    if "json" in content_type:
+        return json.loads(raw)
+    return dict(parse_qsl(raw, keep_blank_values=True))

@@ -1,0 +1,27 @@
+"""Slack listeners: parse what a person did, call a domain use case, render Block Kit.
+
+Each subject has its own small module with a ``register(app)`` function; this package's
+``register`` wires them all. Listeners get their dependencies from Bolt's context (set
+by ``handlers.middleware``), never from globals.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import errors, middleware
+from handlers.actions import check_actions
+from handlers.commands import credit
+from handlers.deps import Deps
+
+# What the Slack app manifest must declare for these listeners to receive anything.
+SLASH_COMMANDS = {credit.COMMAND: "Trade credit: check a customer's credit position"}
+BOT_EVENTS: tuple[str, ...] = ()
+BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read")
+
+
+def register(app: App, deps: Deps) -> None:
+    middleware.register(app, deps)
+    errors.register(app)
+    credit.register(app)
+    check_actions.register(app)

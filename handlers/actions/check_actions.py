@@ -1,0 +1,54 @@
+"""Buttons on the check card: pick a candidate, share the card in the channel."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk.errors import SlackApiError
+
+from domain.positions import customer_position
+from handlers.blocks.check_card import PICK, SHARE, check_card
+from handlers.blocks.common import mention
+from handlers.check import show_position
+from handlers.deps import Deps
+from handlers.errors import guarded
+
+_NOT_THERE = {"not_in_channel", "channel_not_found", "is_archived"}
+
+
+def _value(body: dict[str, Any]) -> str:
+    return str(body["actions"][0].get("value", ""))
+
+
+def on_pick(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    show_position(context, _value(body), replace_original=True)
+
+
+def on_share(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    deps: Deps = context["deps"]
+    deps.access.require(context["member"])
+    with deps.unit_of_work() as uow:  # fresh figures: the card may be minutes old
+        customer, position = customer_position(uow, _value(body), deps.today(), deps.policy)
+    user = context.user_id or ""
+    text, blocks = check_card(customer, position, timezone=deps.timezone, shareable=False,
+                              note=f"Shared by {mention(user)}")
+    try:
+        context.client.chat_postMessage(channel=context.channel_id, text=text, blocks=blocks)
+    except SlackApiError as refused:
+        if refused.response.get("error") in _NOT_THERE:
+            context["reply"]("I can't post in this channel yet: add me with "
+                             "`/invite @creditbot`, then press *Share in channel* again.")
+            return
+        raise
+    mine_text, mine = check_card(customer, position, timezone=deps.timezone, shareable=False,
+                                 note=f"You shared this in <#{context.channel_id}>.")
+    context["reply"](mine_text, mine, replace_original=True)
+
+
+def register(app: App) -> None:
+    app.action(re.compile(f"^{PICK}:\\d+$"))(guarded(on_pick))
+    app.action(SHARE)(guarded(on_share))

@@ -1,0 +1,71 @@
+"""``/credit SUBCOMMAND ...``: acknowledge at once, then dispatch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+
+from handlers.blocks.help import help_message
+from handlers.check import show_position
+from handlers.errors import guarded
+
+COMMAND = "/credit"
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    summary: str
+    example: str
+    run: Callable[[BoltContext, str], None]
+    needs_argument: str | None = None
+
+
+def _help(context: BoltContext, _rest: str) -> None:
+    context["reply"](*help_message(COMMAND, _entries()))
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    s.name: s for s in (
+        Subcommand("check", "credit position of a customer: limit, exposure, available "
+                            "credit, overdue and aging", "acme",
+                   lambda context, rest: show_position(context, rest),
+                   needs_argument="a customer id or name"),
+        Subcommand("help", "this list", "", _help),
+    )
+}
+
+
+def _entries() -> list[tuple[str, str, str]]:
+    return [(s.name, s.summary, s.example) for s in SUBCOMMANDS.values()]
+
+
+def on_credit(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    name, _, rest = (command.get("text") or "").strip().partition(" ")
+    rest = rest.strip()
+    subcommand = SUBCOMMANDS.get(name.lower() or "help")
+    if subcommand is None:
+        context["reply"](*help_message(
+            COMMAND, _entries(), problem=f"`{COMMAND} {_safe(name)}` is not something I know."))
+        return
+    if subcommand.needs_argument and not rest:
+        context["reply"](*help_message(
+            COMMAND, _entries(),
+            problem=f"`{COMMAND} {subcommand.name}` needs {subcommand.needs_argument}: "
+                    f"`{COMMAND} {subcommand.name} {subcommand.example}`"))
+        return
+    subcommand.run(context, rest)
+
+
+def _safe(word: str) -> str:
+    from handlers.blocks.common import clip, escape
+
+    return escape(clip(word.replace("`", "'"), 40))
+
+
+def register(app: App) -> None:
+    app.command(COMMAND)(guarded(on_credit))

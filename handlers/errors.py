@@ -1,0 +1,64 @@
+"""The one place where failures become replies: a domain error is shown as it is
+(it was written for people); anything else is an apology with a reference to the log.
+
+Listeners are wrapped with ``guarded`` at registration rather than relying on Bolt's
+``@app.error`` alone: when a listener raises right after ``ack()``, Bolt's thread runner
+clears the acknowledgement and Slack gets a 404 instead of the 200 already promised.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext
+
+from domain.access import AccessDenied
+from domain.errors import DomainError
+from handlers.blocks.common import escape, mention
+
+log = logging.getLogger("creditbot.errors")
+
+
+def explain(error: DomainError) -> str:
+    if isinstance(error, AccessDenied):
+        who = " or ".join(mention(u) for u in error.contacts) or "your credit manager"
+        return (":lock: Credit data is confidential, and you are not among the people who may "
+                f"see it. Ask {who} to give you access.")
+    return escape(str(error))
+
+
+def report(error: Exception, context: BoltContext) -> None:
+    reply = context.get("reply")
+    request_id = context.get("request_id", "-")
+    if isinstance(error, DomainError):
+        log.info("[%s] %s: %s", request_id, type(error).__name__, error)
+        if reply:
+            reply(explain(error))
+        return
+    log.error("[%s] unhandled error in a listener", request_id, exc_info=error)
+    if reply:
+        reply(f"Sorry — something went wrong on our side. It is logged with reference "
+              f"`{request_id}`; please tell your creditbot admin.")
+
+
+def guarded(listener: Callable[..., None]) -> Callable[..., None]:
+    """Bolt injects arguments by the names in the listener's signature; ``wraps`` keeps
+    them visible (inspect follows ``__wrapped__``). Every listener must take ``context``."""
+
+    @functools.wraps(listener)
+    def run(**kwargs: Any) -> None:
+        try:
+            listener(**kwargs)
+        except Exception as error:
+            report(error, kwargs["context"])
+
+    return run
+
+
+def register(app: App) -> None:
+    @app.error
+    def on_error(error: Exception, context: BoltContext, body: dict[str, Any]) -> None:
+        report(error, context)

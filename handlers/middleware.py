@@ -1,0 +1,25 @@
+"""Puts the unit of work, the person, and a reply function into every listener's context."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext
+
+from handlers.deps import Deps
+from handlers.replies import Replier
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.use
+    def attach(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
+        context["deps"] = deps
+        context["request_id"] = uuid.uuid4().hex[:12]
+        context["member"] = deps.member(context.user_id or "")
+        url = body.get("response_url") or context.response_url
+        context["reply"] = Replier(
+            deps.response_url(url) if url else None, context.client,
+            context.channel_id, context.user_id, context["request_id"])
+        next()

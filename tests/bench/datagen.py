@@ -1,0 +1,63 @@
+"""Generates the benchmark portfolio: 20,000 customers and 1,000,000 invoices, one of
+the customers carrying 10,000 open invoices. Cached under bench-data/."""
+
+from __future__ import annotations
+
+import csv
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "bench-data"
+AS_OF = date(2026, 11, 29)
+BIG_CUSTOMER = "C00000"
+CURRENCIES = ("USD", "USD", "USD", "EUR", "CNY", "GBP")
+
+
+def customers_file(count: int = 20_000) -> Path:
+    path = DATA / f"customers-{count}.csv"
+    if path.exists():
+        return path
+    DATA.mkdir(exist_ok=True)
+    rng = random.Random(1)
+    with path.open("w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["customer_id", "name", "currency", "credit_limit", "payment_terms_days",
+                      "industry", "country", "group_id"])
+        for n in range(count):
+            kind = rng.choice(['Trading', 'Supply', 'Foods', 'Steel'])
+            out.writerow([f"C{n:05d}", f"Customer {n:05d} {kind}",
+                          rng.choice(CURRENCIES), rng.randint(10, 5000) * 1000,
+                          rng.choice((30, 45, 60)), "Wholesale", "US", f"G{n // 4:05d}"])
+    return path
+
+
+def invoices_file(rows: int = 1_000_000, customers: int = 20_000) -> Path:
+    path = DATA / f"invoices-{rows}.csv"
+    if path.exists():
+        return path
+    DATA.mkdir(exist_ok=True)
+    rng = random.Random(2)
+    with path.open("w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["invoice_id", "customer_id", "issue_date", "due_date", "amount",
+                      "currency", "open_amount", "order_id", "status"])
+        for n in range(rows):
+            customer = BIG_CUSTOMER if n < 10_000 else f"C{rng.randrange(1, customers):05d}"
+            issue = AS_OF - timedelta(days=rng.randint(0, 240))
+            due = issue + timedelta(days=rng.choice((30, 45, 60)))
+            amount = f"{rng.randint(100, 5_000_000) / 100:.2f}"
+            paid = n >= 10_000 and rng.random() < 0.3
+            out.writerow([f"INV{n:08d}", customer, issue.isoformat(), due.isoformat(), amount,
+                          rng.choice(CURRENCIES), "0" if paid else amount, f"SO{n:08d}",
+                          "paid" if paid else "open"])
+    return path
+
+
+def rates_file() -> Path:
+    path = DATA / "rates.csv"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("date,currency,rate_to_base\n2026-11-01,EUR,1.08\n2026-11-01,CNY,0.138\n"
+                    "2026-11-01,GBP,1.27\n")
+    return path

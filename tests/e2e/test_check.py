@@ -1,0 +1,171 @@
+"""`/credit check` as people use it: signed HTTP -> bot -> Slack emulator."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+
+import pytest
+
+from domain.positions import customer_position
+from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER
+
+
+def expected(world, query):
+    with world.services.uow() as uow:
+        return customer_position(uow, query, world.services.today(), world.services.policy)
+
+
+@pytest.mark.parametrize("line", ["/credit", "/credit help", "/credit HELP"])
+def test_help_lists_the_subcommands_with_examples(world, line):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, line)
+    text = reply.all_text()
+    assert "`/credit check` — credit position of a customer" in text
+    assert "e.g. `/credit check acme`" in text
+    assert reply.ephemeral
+
+
+def test_an_unknown_subcommand_gets_a_friendly_usage_line(world):
+    text = world.slack.slash(SALES, SALES_CHANNEL, "/credit chek acme").all_text()
+    assert "`/credit chek` is not something I know" in text
+    assert "/credit check" in text
+
+
+def test_check_without_a_customer_says_how_to_write_it(world):
+    text = world.slack.slash(SALES, SALES_CHANNEL, "/credit check").all_text()
+    assert "needs a customer id or name: `/credit check acme`" in text
+
+
+def test_check_by_id_shows_the_whole_card(world):
+    customer, position = expected(world, "C0013")
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0013")
+    text = reply.all_text()
+    assert reply.ephemeral
+    assert reply.blocks[0] == {"type": "header", "text": {"type": "plain_text",
+                                                          "text": customer.name, "emoji": False}}
+    for figure in (position.limit, position.exposure, position.open_invoices,
+                   position.open_orders, position.available, position.aging.overdue,
+                   *position.aging.amounts):
+        assert figure.format() in text
+    assert f"owner <@{customer.owner_slack_id}>" in text
+    assert f"{customer.payment_terms_days} days" in text
+    assert f"oldest {position.aging.oldest_overdue_days} days past due" in text
+    for label in position.aging.labels:
+        assert f"`{label}`" in text
+    assert "as of 2026-11-29 (Asia/Shanghai)" in text
+    assert position.over_limit and "over the limit" in text  # a troubled demo customer
+
+
+@pytest.mark.parametrize(("query", "customer_id"), [
+    ("acme pack", "C0002"),             # unique prefix
+    ("SUMMIT OUTDOOR GEAR", "C0050"),   # exact name, any case
+    ("sumit outdor gear", "C0050"),     # close match
+    ("华夏物流", "C0027"),               # prefix in Chinese
+])
+def test_check_finds_the_customer_a_person_means(world, query, customer_id):
+    customer, _ = expected(world, customer_id)
+    reply = world.slack.slash(SALES, SALES_CHANNEL, f"/credit check {query}")
+    assert reply.blocks[0]["text"]["text"] == customer.name
+
+
+def test_an_ambiguous_name_offers_the_candidates_as_buttons(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme")
+    assert "“acme” matches several customers" in reply.all_text()
+    labels = [b["text"]["text"] for b in reply.buttons()]
+    assert labels == ["Acme Industrial Supply (C0001)", "Acme Packaging (C0002)"]
+    card = world.slack.click(SALES, reply, "Acme Packaging")
+    assert card.raw.get("replace_original") is True
+    assert card.blocks[0]["text"]["text"] == "Acme Packaging"
+
+
+def test_an_unknown_name_gets_the_closest_names(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check harbour foodz")
+    assert "No customer matches “harbour foodz”" in reply.all_text()
+    assert "Blue Harbor Foods (C0003)" in [b["text"]["text"] for b in reply.buttons()]
+    nothing = world.slack.slash(SALES, SALES_CHANNEL, "/credit check qqqqzzzzxx")
+    assert "No customer matches “qqqqzzzzxx”" in nothing.all_text()
+    assert nothing.buttons() == []
+
+
+def test_sharing_posts_the_card_into_the_channel(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
+    mine = world.slack.click(SALES, reply, "Share in channel")
+    posted = world.emulator.wait_for("chat.postMessage")[0]
+    assert posted.args["channel"] == SALES_CHANNEL
+    shared = world.emulator.channels[SALES_CHANNEL][-1]
+    shared_text = str(shared["blocks"])
+    assert "Acme Industrial Supply" in shared_text and f"Shared by <@{SALES}>" in shared_text
+    assert "Share in channel" not in shared_text  # the channel copy has no share button
+    assert mine.raw["replace_original"] is True
+    assert f"You shared this in <#{SALES_CHANNEL}>" in mine.all_text()
+
+
+def test_sharing_where_the_bot_is_not_invited_says_how_to_fix_it(world):
+    world.emulator.closed_channels.add(SALES_CHANNEL)
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
+    answer = world.slack.click(SALES, reply, "Share in channel")
+    assert "`/invite @creditbot`" in answer.all_text()
+    assert world.emulator.channels[SALES_CHANNEL] == []
+
+
+def test_people_outside_the_configuration_are_refused_politely(world):
+    reply = world.slack.slash(STRANGER, SALES_CHANNEL, "/credit check acme industrial")
+    text = reply.all_text()
+    assert "Credit data is confidential" in text and f"<@{CREDIT_MANAGER}>" in text
+    assert "Acme" not in text and "USD" not in text
+
+
+def test_user_text_is_escaped_so_it_pings_nobody(world):
+    text = world.slack.slash(SALES, SALES_CHANNEL, "/credit check <!channel> & co").all_text()
+    assert "&lt;!channel&gt; &amp; co" in text
+    assert "<!channel>" not in text
+
+
+@pytest.mark.parametrize("tamper", ["unsigned", "wrong", "stale"])
+def test_bad_signatures_get_401_and_change_nothing(world, tamper):
+    body, _ = world.slack.slash_body(SALES, SALES_CHANNEL, "/credit check acme")
+    if tamper == "unsigned":
+        result = world.slack.post(body, signature="")
+    elif tamper == "wrong":
+        result = world.slack.post(body, signature="v0=" + "0" * 64)
+    else:
+        result = world.slack.post(body, timestamp=int(time.time()) - 6 * 60)
+    assert result.status == 401
+    time.sleep(0.3)
+    assert [c.method for c in world.emulator.calls] == ["auth.test"]
+
+
+def test_a_slack_500_while_replying_ends_in_an_apology_not_a_crash(world):
+    world.emulator.fail("response_url", "http500", times=3)
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001", wait=False)
+    apology = world.emulator.wait_for("chat.postEphemeral", timeout=10)[0]
+    assert apology.args["user"] == SALES and apology.args["channel"] == SALES_CHANNEL
+    assert apology.text.startswith("Sorry — Slack did not accept my answer")
+    assert [c.status for c in world.emulator.calls_to("response_url")] == [500, 500, 500]
+    assert reply.raw["response_url"]
+    # the worker is fine: the next command is answered
+    assert "/credit check" in world.slack.slash(SALES, SALES_CHANNEL, "/credit help").all_text()
+
+
+def test_a_429_while_replying_is_retried_after_retry_after(world):
+    world.emulator.fail("response_url", "ratelimited", times=1, retry_after=1)
+    started = time.monotonic()
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001", timeout=10)
+    assert card.blocks[0]["text"]["text"] == "Acme Industrial Supply"
+    assert [c.status for c in world.emulator.calls_to("response_url")] == [429, 200]
+    assert time.monotonic() - started >= 1.0
+
+
+def test_the_ack_is_immediate_even_when_answering_is_slow(world):
+    world.emulator.fail("response_url", "slow", delay=3.5)
+    body, response_url = world.slack.slash_body(SALES, SALES_CHANNEL, "/credit check C0001")
+    started = time.monotonic()
+    result = world.slack.post(body)
+    acked = time.monotonic() - started
+    assert result.status == 200 and acked < 1.0
+    assert world.slack.reply_at(response_url, SALES_CHANNEL, timeout=10).blocks
+
+
+def test_healthz(world):
+    with urllib.request.urlopen(world.url + "/healthz", timeout=5) as answer:
+        assert answer.status == 200
