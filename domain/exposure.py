@@ -1,9 +1,10 @@
 """Exposure, available credit and aging: the numbers every credit conversation starts from.
 
 Exposure = open invoice balances + open (not yet invoiced) orders, converted into the
-credit currency. The database aggregates invoices into ``BucketBalance`` rows (one per
-customer, currency and aging bucket); the functions here turn those into a position.
-``bucket_balances`` builds the same rows from invoices in memory, so both paths agree.
+credit currency. The database aggregates invoices into ``AgedBalance`` rows (one per
+customer and currency, summed per aging bucket); the functions here turn those into a
+position. ``aged_balances`` builds the same rows from invoices in memory, so both paths
+agree.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from domain.money import Money
 
 
 @dataclass(frozen=True)
-class BucketBalance:
+class AgedBalance:
+    """A customer's open invoices in one currency, summed per aging bucket."""
+
     customer_id: str
     currency: str
-    bucket: int
-    amount: Decimal
+    by_bucket: tuple[Decimal, ...]
     invoices: int
-    oldest_due: date
+    oldest_overdue_due: date | None
 
 
 @dataclass(frozen=True)
@@ -86,26 +88,27 @@ class CreditPosition:
         return self.exposure.amount / self.limit.amount
 
 
-def bucket_balances(
+def aged_balances(
     invoices: Iterable[Invoice], as_of: date, buckets: AgingBuckets
-) -> list[BucketBalance]:
-    """Group outstanding invoices by customer, currency and bucket (the in-memory path)."""
-    groups: dict[tuple[str, str, int], list[Invoice]] = defaultdict(list)
+) -> list[AgedBalance]:
+    """Group outstanding invoices by customer and currency (the in-memory path)."""
+    width = len(buckets.labels)
+    groups: dict[tuple[str, str], list[Invoice]] = defaultdict(list)
     for invoice in invoices:
         if invoice.is_outstanding:
-            bucket = buckets.index_of(days_past_due(invoice.due_date, as_of))
-            groups[(invoice.customer_id, invoice.open_amount.currency, bucket)].append(invoice)
-    return [
-        BucketBalance(
-            customer_id=customer_id,
-            currency=currency,
-            bucket=bucket,
-            amount=sum((i.open_amount.amount for i in items), Decimal(0)),
-            invoices=len(items),
-            oldest_due=min(i.due_date for i in items),
-        )
-        for (customer_id, currency, bucket), items in sorted(groups.items())
-    ]
+            groups[(invoice.customer_id, invoice.open_amount.currency)].append(invoice)
+    result = []
+    for (customer_id, currency), items in sorted(groups.items()):
+        sums = [Decimal(0)] * width
+        overdue = []
+        for invoice in items:
+            late = days_past_due(invoice.due_date, as_of)
+            sums[buckets.index_of(late)] += invoice.open_amount.amount
+            if late > 0:
+                overdue.append(invoice.due_date)
+        result.append(AgedBalance(customer_id, currency, tuple(sums), len(items),
+                                  min(overdue) if overdue else None))
+    return result
 
 
 def order_balances(orders: Iterable[Order]) -> list[OrderBalance]:
@@ -120,23 +123,15 @@ def order_balances(orders: Iterable[Order]) -> list[OrderBalance]:
     ]
 
 
-def _per_currency(pairs: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for currency, amount in pairs:
-        totals[currency] += amount
-    return totals
-
-
-def _converted(per_currency: dict[str, Decimal], currency: str, fx: FxRates) -> Money:
-    """Each currency's sum converted once, then rounded once: no accumulated drift."""
-    total = sum((fx.convert_amount(amount, source, currency)
-                 for source, amount in sorted(per_currency.items())), Decimal(0))
+def _converted(pairs: Iterable[tuple[str, Decimal]], currency: str, fx: FxRates) -> Money:
+    """Amounts already summed per currency, converted once each and rounded once."""
+    total = sum((amount * fx.factor(source, currency) for source, amount in pairs), Decimal(0))
     return Money(total, currency).rounded()
 
 
 def credit_position(
     limit: Money,
-    balances: Iterable[BucketBalance],
+    balances: Iterable[AgedBalance],
     orders: Iterable[OrderBalance],
     fx: FxRates,
     buckets: AgingBuckets,
@@ -149,25 +144,29 @@ def credit_position(
     """
     currency = limit.currency
     labels = buckets.labels
-    per_bucket: list[dict[str, Decimal]] = [defaultdict(Decimal) for _ in labels]
+    totals = [Decimal(0)] * len(labels)
     invoice_count = 0
     oldest_due: date | None = None
     for b in balances:
-        per_bucket[b.bucket][b.currency] += b.amount
+        factor = fx.factor(b.currency, currency)
+        for i, amount in enumerate(b.by_bucket):
+            if amount:
+                totals[i] += amount * factor
         invoice_count += b.invoices
-        if b.bucket > 0 and (oldest_due is None or b.oldest_due < oldest_due):
-            oldest_due = b.oldest_due
+        if b.oldest_overdue_due is not None and (oldest_due is None
+                                                  or b.oldest_overdue_due < oldest_due):
+            oldest_due = b.oldest_overdue_due
     orders = list(orders)
     aging = Aging(
         labels,
-        tuple(_converted(totals, currency, fx) for totals in per_bucket),
+        tuple(Money(total, currency).rounded() for total in totals),
         days_past_due(oldest_due, as_of) if oldest_due is not None else None,
     )
     return CreditPosition(
         as_of=as_of,
         limit=limit,
         open_invoices=aging.total,
-        open_orders=_converted(_per_currency((o.currency, o.amount) for o in orders),
+        open_orders=_converted(_per_currency((o.currency, o.amount) for o in orders).items(),
                                currency, fx),
         aging=aging,
         invoice_count=invoice_count,
@@ -175,6 +174,14 @@ def credit_position(
     )
 
 
+def _per_currency(pairs: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for source, amount in pairs:
+        totals[source] += amount
+    return totals
+
+
 def group_limit(limits: Iterable[Money], currency: str, fx: FxRates) -> Money:
     """A group's limit is the sum of its members' limits, in one currency."""
-    return _converted(_per_currency((m.currency, m.amount) for m in limits), currency, fx)
+    return _converted(_per_currency((m.currency, m.amount) for m in limits).items(),
+                      currency, fx)

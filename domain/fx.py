@@ -21,6 +21,8 @@ class FxRates:
     base: str
     as_of: date
     to_base: Mapping[str, Decimal] = field(default_factory=dict)
+    _factors: dict[tuple[str, str], Decimal] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def rate(self, currency: str) -> Decimal:
         if currency == self.base:
@@ -32,9 +34,17 @@ class FxRates:
 
     def convert_amount(self, amount: Decimal, source: str, target: str) -> Decimal:
         """Unrounded: callers add converted amounts first and round once."""
-        if source == target:
-            return amount
-        return amount * self.rate(source) / self.rate(target)
+        return amount if source == target else amount * self.factor(source, target)
+
+    def factor(self, source: str, target: str) -> Decimal:
+        """What one unit of ``source`` is worth in ``target`` (cached: a portfolio asks
+        the same few pairs tens of thousands of times)."""
+        key = (source, target)
+        found = self._factors.get(key)
+        if found is None:
+            found = Decimal(1) if source == target else self.rate(source) / self.rate(target)
+            self._factors[key] = found
+        return found
 
     def convert(self, money: Money, currency: str) -> Money:
         return Money(self.convert_amount(money.amount, money.currency, currency), currency)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Protocol, Self
 
 from domain.aging import AgingBuckets
-from domain.exposure import BucketBalance, OrderBalance
+from domain.exposure import AgedBalance, OrderBalance
 from domain.lookup import CustomerDirectory
 from domain.model import AuditEntry, Customer
 
@@ -27,9 +27,9 @@ class CustomerRepository(CustomerDirectory, Protocol):
 class ReceivablesQueries(Protocol):
     """Aggregates computed where the rows live; ``None`` means the whole portfolio."""
 
-    def bucket_balances(
+    def aged_balances(
         self, customer_ids: Sequence[str] | None, as_of: date, buckets: AgingBuckets
-    ) -> list[BucketBalance]: ...
+    ) -> list[AgedBalance]: ...
 
     def order_balances(self, customer_ids: Sequence[str] | None) -> list[OrderBalance]: ...
 

@@ -37,7 +37,7 @@ def customer_position(
     ids = [customer.customer_id]
     position = credit_position(
         customer.credit_limit,
-        uow.receivables.bucket_balances(ids, as_of, ctx.buckets),
+        uow.receivables.aged_balances(ids, as_of, ctx.buckets),
         uow.receivables.order_balances(ids),
         _fx(uow, ctx.base_currency, as_of),
         ctx.buckets,
@@ -57,7 +57,7 @@ def group_position(
     fx = _fx(uow, ctx.base_currency, as_of)
     position = credit_position(
         group_limit((m.credit_limit for m in members), currency, fx),
-        uow.receivables.bucket_balances(ids, as_of, ctx.buckets),
+        uow.receivables.aged_balances(ids, as_of, ctx.buckets),
         uow.receivables.order_balances(ids),
         fx,
         ctx.buckets,
@@ -71,7 +71,7 @@ def portfolio_positions(
 ) -> list[tuple[Customer, CreditPosition]]:
     """Every customer's position from two aggregate queries, not one query per customer."""
     balances = defaultdict(list)
-    for row in uow.receivables.bucket_balances(None, as_of, ctx.buckets):
+    for row in uow.receivables.aged_balances(None, as_of, ctx.buckets):
         balances[row.customer_id].append(row)
     orders = defaultdict(list)
     for row in uow.receivables.order_balances(None):

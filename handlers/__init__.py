@@ -13,11 +13,14 @@ from handlers import errors, middleware
 from handlers.actions import check_actions
 from handlers.commands import credit
 from handlers.deps import Deps
+from handlers.events import home
 
 # What the Slack app manifest must declare for these listeners to receive anything.
 SLASH_COMMANDS = {credit.COMMAND: "Trade credit: check a customer's credit position"}
-BOT_EVENTS: tuple[str, ...] = ()
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "users:read")
+BOT_EVENTS = ("app_home_opened",)
+# commands: /credit; chat:write: shared cards and apologies; chat:write.public: sharing into
+# a public channel the bot was never invited to.
+BOT_SCOPES = ("commands", "chat:write", "chat:write.public")
 
 
 def register(app: App, deps: Deps) -> None:
@@ -25,3 +28,4 @@ def register(app: App, deps: Deps) -> None:
     errors.register(app)
     credit.register(app)
     check_actions.register(app)
+    home.register(app)

@@ -50,6 +50,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA cache_size=-65536")
+        # Imports stage rows in the temp database, whose cache is separate and small by
+        # default: a million-row stage would spill to disk page by page.
+        cursor.execute("PRAGMA temp.cache_size=-131072")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -10,9 +10,6 @@ memory, only one batch of rows and the first ``error_cap`` complaints.
 
 from __future__ import annotations
 
-import contextlib
-import queue
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -148,49 +145,26 @@ class CsvImporter:
 
     def _stream(self, conn: Connection, stage: Table, parser: RowParser, source: CsvFile,
                 report: ImportReport, progress: Progress | None) -> None:
-        """Parsing (Python) runs in a thread while this one writes batches (the driver,
-        which releases the GIL while SQLite or the server works): on two cores the two
-        overlap. The queue is bounded, so memory stays a few batches whatever the size."""
+        # Parsing in a second thread was tried: on a million rows it gained nothing
+        # measurable (the GIL serialises parsing and the driver's parameter binding).
         write = _stage_writer(conn, stage)
-        batches: queue.Queue[list[tuple[Any, ...]] | BaseException | None] = queue.Queue(4)
-        stop = threading.Event()
-
-        def produce() -> None:
-            try:
-                batch: list[tuple[Any, ...]] = []
-                for line, cells in source.rows():
-                    report.rows_read += 1
-                    parsed = parser.parse(line, cells)
-                    if isinstance(parsed, list):
-                        report.reject(parsed)
-                        continue
-                    batch.append((line, *parsed))
-                    if len(batch) >= self._batch_size:
-                        batches.put(batch)
-                        batch = []
-                        if stop.is_set():
-                            return
-                batches.put(batch)
-                batches.put(None)
-            except BaseException as problem:  # handed to the writer, re-raised there
-                batches.put(problem)
-
-        producer = threading.Thread(target=produce, name="csv-parser", daemon=True)
-        producer.start()
-        try:
-            while (item := batches.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                if item:
-                    write(item)
+        batch: list[tuple[Any, ...]] = []
+        for line, cells in source.rows():
+            report.rows_read += 1
+            parsed = parser.parse(line, cells)
+            if isinstance(parsed, list):
+                report.reject(parsed)
+                continue
+            batch.append((line, *parsed))
+            if len(batch) >= self._batch_size:
+                write(batch)
+                batch = []
                 if progress:
                     progress(report.rows_read, source.bytes_read)
-        finally:
-            stop.set()
-            while producer.is_alive():  # unblock a producer waiting on a full queue
-                with contextlib.suppress(queue.Empty):
-                    batches.get(timeout=0.05)
-            producer.join()
+        if batch:
+            write(batch)
+        if progress:
+            progress(report.rows_read, source.bytes_read)
 
     @staticmethod
     def _merge(conn: Connection, stage: Table, target: Table, kind: ImportKind,

@@ -15,6 +15,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlparse
@@ -78,15 +79,18 @@ class Reply:
 
 
 class SlackDriver:
-    def __init__(self, bot_url: str, signing_secret: str, emulator: SlackEmulator) -> None:
+    def __init__(self, bot_url: str, signing_secret: str, emulator: SlackEmulator,
+                 clock: Callable[[], float] = time.time) -> None:
         self.bot_url = bot_url.rstrip("/") + "/slack/events"
         self.secret = signing_secret
         self.emulator = emulator
+        # The bot checks request timestamps against its own clock.
+        self.clock = clock
         self._triggers = itertools.count(1)
 
     def post(self, body: bytes, content_type: str = "application/x-www-form-urlencoded",
              timestamp: int | None = None, signature: str | None = None) -> HttpResult:
-        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        stamp = str(int(self.clock()) if timestamp is None else timestamp)
         headers = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": stamp,
@@ -172,6 +176,14 @@ class SlackDriver:
         if not wait:
             return None
         return self.reply_at(response_url, reply.channel, timeout)
+
+    def event(self, event: dict[str, Any]) -> HttpResult:
+        """Delivers an Events API callback, as Slack does (JSON, signed)."""
+        envelope = {"token": "sandbox-verification-token", "team_id": TEAM_ID,
+                    "api_app_id": APP_ID, "event": event, "type": "event_callback",
+                    "event_id": f"Ev{next(self._triggers):08d}",
+                    "event_time": int(time.time())}
+        return self.post(json.dumps(envelope).encode(), content_type="application/json")
 
     def _trigger(self) -> str:
         return f"{next(self._triggers)}.{int(time.time())}.sandbox"

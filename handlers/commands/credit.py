@@ -25,7 +25,7 @@ class Subcommand:
 
 
 def _help(context: BoltContext, _rest: str) -> None:
-    context["reply"](*help_message(COMMAND, _entries()))
+    context["reply"](*help_message(COMMAND, entries()))
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
@@ -39,7 +39,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 }
 
 
-def _entries() -> list[tuple[str, str, str]]:
+def entries() -> list[tuple[str, str, str]]:
     return [(s.name, s.summary, s.example) for s in SUBCOMMANDS.values()]
 
 
@@ -50,11 +50,11 @@ def on_credit(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     subcommand = SUBCOMMANDS.get(name.lower() or "help")
     if subcommand is None:
         context["reply"](*help_message(
-            COMMAND, _entries(), problem=f"`{COMMAND} {_safe(name)}` is not something I know."))
+            COMMAND, entries(), problem=f"`{COMMAND} {_safe(name)}` is not something I know."))
         return
     if subcommand.needs_argument and not rest:
         context["reply"](*help_message(
-            COMMAND, _entries(),
+            COMMAND, entries(),
             problem=f"`{COMMAND} {subcommand.name}` needs {subcommand.needs_argument}: "
                     f"`{COMMAND} {subcommand.name} {subcommand.example}`"))
         return

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 
 from domain.aging import AgingBuckets
 from domain.errors import AmbiguousCustomer, MissingRate
-from domain.exposure import bucket_balances, order_balances
+from domain.exposure import aged_balances, order_balances
 from domain.model import Invoice, InvoiceStatus, Order, OrderStatus
 from domain.money import Money
 from domain.positions import (
@@ -85,11 +85,11 @@ def test_sql_aging_equals_the_in_memory_aging(portfolio, edges):
     engine, invoices, orders = portfolio
     buckets = AgingBuckets(edges)
     with uow(engine) as work:
-        from_sql = work.receivables.bucket_balances(None, AS_OF, buckets)
+        from_sql = work.receivables.aged_balances(None, AS_OF, buckets)
         orders_sql = work.receivables.order_balances(None)
-        one = work.receivables.bucket_balances(["C2"], AS_OF, buckets)
-    expected = bucket_balances(invoices, AS_OF, buckets)
-    key = lambda b: (b.customer_id, b.currency, b.bucket)  # noqa: E731
+        one = work.receivables.aged_balances(["C2"], AS_OF, buckets)
+    expected = aged_balances(invoices, AS_OF, buckets)
+    key = lambda b: (b.customer_id, b.currency)  # noqa: E731
     assert sorted(from_sql, key=key) == sorted(expected, key=key)
     assert sorted(one, key=key) == [b for b in sorted(expected, key=key) if b.customer_id == "C2"]
     assert sorted(orders_sql, key=lambda o: (o.customer_id, o.currency)) == order_balances(orders)

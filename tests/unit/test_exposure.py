@@ -5,7 +5,7 @@ import pytest
 
 from domain.aging import AgingBuckets
 from domain.errors import MissingRate
-from domain.exposure import bucket_balances, credit_position, group_limit, order_balances
+from domain.exposure import aged_balances, credit_position, group_limit, order_balances
 from domain.fx import FxRates
 from domain.model import Invoice, InvoiceStatus, Order, OrderStatus
 from domain.money import Money
@@ -34,7 +34,7 @@ def order(n, amount, currency="USD", status=OrderStatus.OPEN, customer="C1"):
 
 
 def position(limit, invoices, orders=(), fx=FX):
-    return credit_position(limit, bucket_balances(invoices, AS_OF, BUCKETS),
+    return credit_position(limit, aged_balances(invoices, AS_OF, BUCKETS),
                            order_balances(orders), fx, BUCKETS, AS_OF)
 
 
@@ -96,7 +96,7 @@ def test_group_exposure_is_the_sum_of_its_members():
     members = [invoice(1, "1000", customer="A"), invoice(2, "1100", "EUR", 45, customer="B")]
     limits = [usd("5000"), Money(Decimal("1000"), "EUR")]
     p = credit_position(group_limit(limits, "USD", FX),
-                        bucket_balances(members, AS_OF, BUCKETS),
+                        aged_balances(members, AS_OF, BUCKETS),
                         order_balances([order(1, "100", customer="B")]), FX, BUCKETS, AS_OF)
     assert p.limit == usd("6100.00")
     assert p.exposure == usd("2310.00")  # 1000 + 1210 + 100

@@ -1,0 +1,58 @@
+"""The Slack app manifest that matches what the code registers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+import handlers
+
+APP_NAME = "creditbot"
+
+
+def build_manifest(request_url: str | None, *, socket_mode: bool = False) -> dict[str, Any]:
+    """``request_url`` is the public https URL of POST /slack/events (unused in Socket Mode)."""
+    if not socket_mode and not request_url:
+        raise ValueError("a request URL is needed unless the app uses Socket Mode")
+    url = None if socket_mode else request_url
+    commands = []
+    for command, description in handlers.SLASH_COMMANDS.items():
+        entry = {"command": command, "description": description,
+                 "usage_hint": "check acme | help", "should_escape": False}
+        if url:
+            entry["url"] = url
+        commands.append(entry)
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    events: dict[str, Any] = {"bot_events": list(handlers.BOT_EVENTS)}
+    if url:
+        interactivity["request_url"] = url
+        events["request_url"] = url
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {
+            "name": APP_NAME,
+            "description": "Trade credit in your team channels: check a customer's credit "
+                           "before you quote or ship.",
+            "background_color": "#1d3557",
+        },
+        "features": {
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": False,
+                         "messages_tab_read_only_enabled": True},
+            "bot_user": {"display_name": APP_NAME, "always_online": True},
+            "slash_commands": commands,
+        },
+        "oauth_config": {"scopes": {"bot": list(handlers.BOT_SCOPES)}},
+        "settings": {
+            "event_subscriptions": events,
+            "interactivity": interactivity,
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": socket_mode,
+            "token_rotation_enabled": False,
+        },
+    }
+
+
+def manifest_yaml(request_url: str | None, *, socket_mode: bool = False) -> str:
+    return yaml.safe_dump(build_manifest(request_url, socket_mode=socket_mode),
+                          sort_keys=False, allow_unicode=True)

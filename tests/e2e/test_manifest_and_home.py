@@ -1,0 +1,62 @@
+"""The app manifest matches Slack's schema and what the code handles; the Home tab."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.manifest import build_manifest
+from tests.e2e.conftest import SALES, SALES_CHANNEL, STRANGER
+
+SCHEMA = json.loads((Path(__file__).parent / "slack_manifest.schema.json").read_text())
+URL = "https://credit.example.com/slack/events"
+
+
+@pytest.mark.parametrize("socket_mode", [False, True])
+def test_the_manifest_fits_slacks_schema(socket_mode):
+    result = CliRunner().invoke(main, ["manifest", *(["--socket-mode"] if socket_mode
+                                                     else ["--url", URL])])
+    assert result.exit_code == 0, result.output
+    manifest = yaml.safe_load(result.stdout)
+    jsonschema.validate(manifest, SCHEMA)
+    settings = manifest["settings"]
+    assert settings["socket_mode_enabled"] is socket_mode
+    if not socket_mode:
+        assert settings["interactivity"]["request_url"] == URL
+        assert settings["event_subscriptions"]["request_url"] == URL
+        assert {c["url"] for c in manifest["features"]["slash_commands"]} == {URL}
+
+
+def test_the_manifest_needs_an_https_url():
+    runner = CliRunner()
+    assert "give --url" in runner.invoke(main, ["manifest"]).stderr
+    refused = runner.invoke(main, ["manifest", "--url", "http://insecure/slack/events"])
+    assert refused.exit_code == 1 and "only calls https URLs" in refused.stderr
+
+
+def test_every_declared_command_and_event_is_handled(world):
+    manifest = build_manifest(URL)
+    for command in manifest["features"]["slash_commands"]:
+        reply = world.slack.slash(SALES, SALES_CHANNEL, f"{command['command']} help")
+        assert "/credit check" in reply.all_text()
+    for event in manifest["settings"]["event_subscriptions"]["bot_events"]:
+        result = world.slack.event({"type": event, "user": SALES, "tab": "home",
+                                    "channel": "D0SALESAMY1", "event_ts": "1.0"})
+        assert result.status == 200
+    assert world.emulator.wait_for("views.publish")
+
+
+def test_the_home_tab_says_what_creditbot_does_and_who_may_see_data(world):
+    world.slack.event({"type": "app_home_opened", "user": SALES, "tab": "home"})
+    world.slack.event({"type": "app_home_opened", "user": STRANGER, "tab": "home"})
+    published = {c.args["user_id"]: json.dumps(c.args["view"])
+                 for c in world.emulator.wait_for("views.publish", count=2)}
+    assert "You may see customers' credit positions" in published[SALES]
+    assert "/credit check" in published[SALES]
+    assert "You cannot see credit data yet" in published[STRANGER]
