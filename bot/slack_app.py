@@ -59,6 +59,7 @@ def build_deps(services: Services) -> Deps:
         today=services.today,
         timezone=config.organisation.timezone,
         response_url=response_url_rewriter(services.settings.slack_api_url),
+        background=services.background,
     )
 
 
@@ -79,6 +80,10 @@ def create_bolt_app(services: Services, *, verify_token: bool = True,
         signing_secret=secret.get_secret_value() if secret else None,
         request_verification_enabled=require_signing_secret,
         token_verification_enabled=verify_token,
+        # Listeners run in the request's own thread: the slash command answers within
+        # its budget, buttons and events acknowledge at once and work lazily. Without
+        # this, Bolt polls for the ack every 10 ms, which capped each server thread.
+        process_before_response=True,
         logger=logging.getLogger("creditbot.slack"),
     )
     handlers.register(app, build_deps(services))

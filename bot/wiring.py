@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -24,6 +25,10 @@ class Services:
     @cached_property
     def engine(self) -> Engine:
         return make_engine(self.settings.database_url)
+
+    @cached_property
+    def background(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=8, thread_name_prefix="creditbot-work")
 
     @cached_property
     def _sessions(self):  # type: ignore[no-untyped-def]

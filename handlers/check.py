@@ -1,6 +1,8 @@
-"""Showing a customer's credit position: shared by the slash command and the buttons."""
+"""A customer's credit position as a message: shared by the slash command and buttons."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from slack_bolt import BoltContext
 
@@ -10,15 +12,13 @@ from handlers.blocks.check_card import check_card, which_customer
 from handlers.deps import Deps
 
 
-def show_position(context: BoltContext, query: str, *, replace_original: bool = False) -> None:
+def position_message(context: BoltContext, query: str) -> tuple[str, list[dict[str, Any]]]:
+    """The check card, or the "which customer?" message when the query is not clear."""
     deps: Deps = context["deps"]
     deps.access.require(context["member"])
     with deps.unit_of_work() as uow:
         try:
             customer, position = customer_position(uow, query, deps.today(), deps.policy)
         except CustomerLookupError as unclear:
-            text, blocks = which_customer(unclear)
-            context["reply"](text, blocks, replace_original=replace_original)
-            return
-    text, blocks = check_card(customer, position, timezone=deps.timezone)
-    context["reply"](text, blocks, replace_original=replace_original)
+            return which_customer(unclear)
+    return check_card(customer, position, timezone=deps.timezone)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,3 +23,10 @@ class Deps:
     # Maps a response_url Slack gave us to the one we must post to (SLACK_API_URL's host
     # when a proxy or the emulator stands in for Slack).
     response_url: Callable[[str], str]
+    # Runs work that must not hold a Slack request open (answers past the ack budget).
+    background: Executor
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Deps:
+        # Bolt deep-copies the context for lazy listeners; these are process-wide
+        # services (pools, executors), shared rather than copied.
+        return self

@@ -2,8 +2,8 @@
 (it was written for people); anything else is an apology with a reference to the log.
 
 Listeners are wrapped with ``guarded`` at registration rather than relying on Bolt's
-``@app.error`` alone: when a listener raises right after ``ack()``, Bolt's thread runner
-clears the acknowledgement and Slack gets a 404 instead of the 200 already promised.
+``@app.error`` alone: the work of buttons and events runs lazily, after the response,
+where only the listener itself can still tell the person what went wrong.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import Ack, App, BoltContext
 
 from domain.access import AccessDenied
 from domain.errors import DomainError
@@ -30,18 +30,27 @@ def explain(error: DomainError) -> str:
     return escape(str(error))
 
 
-def report(error: Exception, context: BoltContext) -> None:
-    reply = context.get("reply")
+def message_for(error: Exception, context: BoltContext) -> str:
+    """What to tell the person about ``error``; unexpected errors are logged here."""
     request_id = context.get("request_id", "-")
     if isinstance(error, DomainError):
         log.info("[%s] %s: %s", request_id, type(error).__name__, error)
-        if reply:
-            reply(explain(error))
-        return
+        return explain(error)
     log.error("[%s] unhandled error in a listener", request_id, exc_info=error)
+    return (f"Sorry — something went wrong on our side. It is logged with reference "
+            f"`{request_id}`; please tell your creditbot admin.")
+
+
+def report(error: Exception, context: BoltContext) -> None:
+    text = message_for(error, context)
+    reply = context.get("reply")
     if reply:
-        reply(f"Sorry — something went wrong on our side. It is logged with reference "
-              f"`{request_id}`; please tell your creditbot admin.")
+        reply(text)
+
+
+def ack_only(ack: Ack) -> None:
+    """The acknowledgement of a listener whose work runs lazily, after the response."""
+    ack()
 
 
 def guarded(listener: Callable[..., None]) -> Callable[..., None]:

@@ -37,6 +37,10 @@ class Replier:
         self.user = user
         self.request_id = request_id
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Replier:
+        # Bolt deep-copies the context for lazy listeners; the client inside is shared.
+        return self
+
     def __call__(self, text: str, blocks: list[dict[str, Any]] | None = None, *,
                  in_channel: bool = False, replace_original: bool = False) -> bool:
         """Shows the message; True if Slack took it."""

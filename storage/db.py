@@ -35,6 +35,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # A gunicorn worker runs up to 8 request threads plus 8 background threads; a pool
+    # smaller than that makes requests queue for a connection (seen as p99 spikes).
+    kwargs.setdefault("pool_size", 16)
+    kwargs.setdefault("max_overflow", 8)
     return create_engine(url, **kwargs)
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_sdk.errors import SlackApiError
 
 from domain.positions import customer_position
 from handlers.blocks.check_card import PICK, SHARE, check_card
 from handlers.blocks.common import mention
-from handlers.check import show_position
+from handlers.check import position_message
 from handlers.deps import Deps
-from handlers.errors import guarded
+from handlers.errors import ack_only, guarded
 
 _NOT_THERE = {"not_in_channel", "channel_not_found", "is_archived"}
 
@@ -22,13 +22,11 @@ def _value(body: dict[str, Any]) -> str:
     return str(body["actions"][0].get("value", ""))
 
 
-def on_pick(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    ack()
-    show_position(context, _value(body), replace_original=True)
+def on_pick(body: dict[str, Any], context: BoltContext) -> None:
+    context["reply"](*position_message(context, _value(body)), replace_original=True)
 
 
-def on_share(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    ack()
+def on_share(body: dict[str, Any], context: BoltContext) -> None:
     deps: Deps = context["deps"]
     deps.access.require(context["member"])
     with deps.unit_of_work() as uow:  # fresh figures: the card may be minutes old
@@ -50,5 +48,6 @@ def on_share(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 
 
 def register(app: App) -> None:
-    app.action(re.compile(f"^{PICK}:\\d+$"))(guarded(on_pick))
-    app.action(SHARE)(guarded(on_share))
+    # Acknowledged at once; the work runs after the response (Bolt's lazy listeners).
+    app.action(re.compile(f"^{PICK}:\\d+$"))(ack=ack_only, lazy=[guarded(on_pick)])
+    app.action(SHARE)(ack=ack_only, lazy=[guarded(on_share)])

@@ -8,8 +8,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from handlers.answer import Message, answer
 from handlers.blocks.help import help_message
-from handlers.check import show_position
+from handlers.check import position_message
 from handlers.errors import guarded
 
 COMMAND = "/credit"
@@ -20,19 +21,19 @@ class Subcommand:
     name: str
     summary: str
     example: str
-    run: Callable[[BoltContext, str], None]
+    run: Callable[[BoltContext, str], Message]
     needs_argument: str | None = None
 
 
-def _help(context: BoltContext, _rest: str) -> None:
-    context["reply"](*help_message(COMMAND, entries()))
+def _help(context: BoltContext, _rest: str) -> Message:
+    return help_message(COMMAND, entries())
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
     s.name: s for s in (
         Subcommand("check", "credit position of a customer: limit, exposure, available "
                             "credit, overdue and aging", "acme",
-                   lambda context, rest: show_position(context, rest),
+                   position_message,
                    needs_argument="a customer id or name"),
         Subcommand("help", "this list", "", _help),
     )
@@ -44,21 +45,21 @@ def entries() -> list[tuple[str, str, str]]:
 
 
 def on_credit(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    ack()
     name, _, rest = (command.get("text") or "").strip().partition(" ")
-    rest = rest.strip()
+    answer(ack, context, lambda: _dispatch(context, name, rest.strip()))
+
+
+def _dispatch(context: BoltContext, name: str, rest: str) -> Message:
     subcommand = SUBCOMMANDS.get(name.lower() or "help")
     if subcommand is None:
-        context["reply"](*help_message(
-            COMMAND, entries(), problem=f"`{COMMAND} {_safe(name)}` is not something I know."))
-        return
+        return help_message(COMMAND, entries(),
+                            problem=f"`{COMMAND} {_safe(name)}` is not something I know.")
     if subcommand.needs_argument and not rest:
-        context["reply"](*help_message(
+        return help_message(
             COMMAND, entries(),
             problem=f"`{COMMAND} {subcommand.name}` needs {subcommand.needs_argument}: "
-                    f"`{COMMAND} {subcommand.name} {subcommand.example}`"))
-        return
-    subcommand.run(context, rest)
+                    f"`{COMMAND} {subcommand.name} {subcommand.example}`")
+    return subcommand.run(context, rest)
 
 
 def _safe(word: str) -> str:

@@ -12,7 +12,7 @@ from slack_sdk.models.views import View
 from handlers.blocks.common import mention
 from handlers.commands.credit import COMMAND, entries
 from handlers.deps import Deps
-from handlers.errors import guarded
+from handlers.errors import ack_only, guarded
 
 
 def home_view(deps: Deps, user_id: str) -> dict[str, Any]:
@@ -43,4 +43,4 @@ def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContex
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(guarded(on_home_opened))
+    app.event("app_home_opened")(ack=ack_only, lazy=[guarded(on_home_opened)])

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from domain.model import Customer, Financials
@@ -12,7 +12,25 @@ from domain.refs import CustomerRef
 from storage.models import CustomerRow
 
 _FINANCIAL_FIELDS = tuple(Financials.__dataclass_fields__)
-_TABLE = CustomerRow.__table__
+_T: Table = CustomerRow.__table__  # type: ignore[assignment]
+
+# Built once: a slash command runs several of these, and building and hashing a
+# statement costs more than SQLite takes to answer it.
+_REF = select(_T.c.customer_id, _T.c.name)
+_BY_ID = _REF.where(_T.c.customer_id == bindparam("customer_id"))
+_BY_KEY = _REF.where(_T.c.name_key == bindparam("name_key"))
+_ROW_BY_ID = select(_T).where(_T.c.customer_id == bindparam("customer_id"))
+_ALL_KEYS = select(_T.c.customer_id, _T.c.name, _T.c.name_key)
+# Prefix search that an index serves: name keys hold only letters, digits, "_" and
+# spaces (domain.lookup.normalize_name), so GLOB needs no escaping on SQLite, where LIKE
+# is case-insensitive and cannot use a plain index; PostgreSQL gets LIKE with "_"
+# escaped and a text_pattern_ops index.
+_BY_PREFIX = {
+    "sqlite": _REF.where(_T.c.name_key.op("GLOB")(bindparam("pattern")))
+    .order_by(_T.c.name_key).limit(bindparam("limit")),
+    "postgresql": _REF.where(_T.c.name_key.like(bindparam("pattern"), escape="\\"))
+    .order_by(_T.c.name_key).limit(bindparam("limit")),
+}
 
 
 def to_customer(row: Any) -> Customer:
@@ -32,50 +50,46 @@ def to_customer(row: Any) -> Customer:
     )
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _prefix_pattern(dialect: str, key_prefix: str) -> str:
+    if dialect == "sqlite":
+        return key_prefix + "*"
+    return key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 class SqlCustomerRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def _rows(self, query: Any, **params: Any) -> Any:
+        # Core statements through the session's connection: no ORM bookkeeping per row.
+        return self._session.connection().execute(query, params)
+
     def get(self, customer_id: str) -> Customer | None:
-        row = self._session.get(CustomerRow, customer_id)
+        row = self._rows(_ROW_BY_ID, customer_id=customer_id).first()
         return None if row is None else to_customer(row)
 
     def list(self, customer_ids: Sequence[str] | None = None) -> list[Customer]:
-        # Plain rows, not ORM entities: the portfolio reads 20,000 of them at a time, and
-        # identity-map bookkeeping would cost more than the query.
-        query = select(_TABLE).order_by(_TABLE.c.customer_id)
+        query = select(_T).order_by(_T.c.customer_id)
         if customer_ids is not None:
-            query = query.where(_TABLE.c.customer_id.in_(customer_ids))
-        return [to_customer(r) for r in self._session.execute(query)]
+            query = query.where(_T.c.customer_id.in_(customer_ids))
+        return [to_customer(r) for r in self._rows(query)]
 
     def group_members(self, group_id: str) -> list[Customer]:
-        query = select(_TABLE).where(_TABLE.c.group_id == group_id).order_by(_TABLE.c.name)
-        return [to_customer(r) for r in self._session.execute(query)]
-
-    def _refs(self, query) -> list[CustomerRef]:  # type: ignore[no-untyped-def]
-        return [CustomerRef(cid, name) for cid, name in self._session.execute(query)]
+        query = select(_T).where(_T.c.group_id == group_id).order_by(_T.c.name)
+        return [to_customer(r) for r in self._rows(query)]
 
     def by_id(self, customer_id: str) -> CustomerRef | None:
-        refs = self._refs(select(CustomerRow.customer_id, CustomerRow.name)
-                          .where(CustomerRow.customer_id == customer_id))
-        return refs[0] if refs else None
+        row = self._rows(_BY_ID, customer_id=customer_id).first()
+        return None if row is None else CustomerRef(*row)
 
     def by_name_key(self, name_key: str) -> list[CustomerRef]:
-        return self._refs(select(CustomerRow.customer_id, CustomerRow.name)
-                          .where(CustomerRow.name_key == name_key))
+        return [CustomerRef(*row) for row in self._rows(_BY_KEY, name_key=name_key)]
 
     def by_name_prefix(self, key_prefix: str, limit: int) -> list[CustomerRef]:
-        return self._refs(
-            select(CustomerRow.customer_id, CustomerRow.name)
-            .where(CustomerRow.name_key.like(_escape_like(key_prefix) + "%", escape="\\"))
-            .order_by(CustomerRow.name_key)
-            .limit(limit)
-        )
+        dialect = self._session.get_bind().dialect.name
+        query = _BY_PREFIX.get(dialect, _BY_PREFIX["postgresql"])
+        rows = self._rows(query, pattern=_prefix_pattern(dialect, key_prefix), limit=limit)
+        return [CustomerRef(*row) for row in rows]
 
     def all_name_keys(self) -> list[tuple[CustomerRef, str]]:
-        query = select(CustomerRow.customer_id, CustomerRow.name, CustomerRow.name_key)
-        return [(CustomerRef(cid, name), key) for cid, name, key in self._session.execute(query)]
+        return [(CustomerRef(cid, name), key) for cid, name, key in self._rows(_ALL_KEYS)]

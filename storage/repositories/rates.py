@@ -3,10 +3,20 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Table, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import ExchangeRateRow
+
+_R: Table = ExchangeRateRow.__table__  # type: ignore[assignment]
+_NEWEST = (
+    select(_R.c.currency, func.max(_R.c.date).label("date"))
+    .where(_R.c.date <= bindparam("as_of"))
+    .group_by(_R.c.currency)
+    .subquery()
+)
+_LATEST = select(_R.c.currency, _R.c.rate_to_base).join(
+    _NEWEST, and_(_R.c.currency == _NEWEST.c.currency, _R.c.date == _NEWEST.c.date))
 
 
 class SqlRateRepository:
@@ -14,15 +24,5 @@ class SqlRateRepository:
         self._session = session
 
     def latest(self, as_of: date) -> dict[str, Decimal]:
-        newest = (
-            select(ExchangeRateRow.currency, func.max(ExchangeRateRow.date).label("date"))
-            .where(ExchangeRateRow.date <= as_of)
-            .group_by(ExchangeRateRow.currency)
-            .subquery()
-        )
-        query = select(ExchangeRateRow.currency, ExchangeRateRow.rate_to_base).join(
-            newest,
-            and_(ExchangeRateRow.currency == newest.c.currency,
-                 ExchangeRateRow.date == newest.c.date),
-        )
-        return {currency: rate for currency, rate in self._session.execute(query)}
+        rows = self._session.connection().execute(_LATEST, {"as_of": as_of})
+        return {currency: rate for currency, rate in rows}

@@ -2,23 +2,58 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, Table, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from domain.aging import AgingBuckets, DueRange
+from domain.aging import AgingBuckets
 from domain.exposure import AgedBalance, OrderBalance
 from domain.model import INVOICE_STATUSES_IN_EXPOSURE, ORDER_STATUSES_IN_EXPOSURE
 from storage.models import InvoiceRow, OrderRow
 
+_I: Table = InvoiceRow.__table__  # type: ignore[assignment]
+_O: Table = OrderRow.__table__  # type: ignore[assignment]
+_OPEN_INVOICE = [s.value for s in INVOICE_STATUSES_IN_EXPOSURE]
+_OPEN_ORDER = [s.value for s in ORDER_STATUSES_IN_EXPOSURE]
 
-def _in_range(r: DueRange):  # type: ignore[no-untyped-def]
-    bounds = []
-    if r.earliest is not None:
-        bounds.append(InvoiceRow.due_date >= r.earliest)
-    if r.latest is not None:
-        bounds.append(InvoiceRow.due_date <= r.latest)
-    return and_(*bounds)
+
+@cache
+def _aged_query(bucket_count: int, filtered: bool) -> Select[Any]:
+    """One row per customer and currency, the buckets pivoted into columns (a portfolio
+    of 20,000 customers comes back as ~80,000 rows, not ~300,000). Built once per shape,
+    with the bucket dates as parameters, so a slash command does not rebuild it."""
+    due = _I.c.due_date
+    sums = []
+    for i in range(bucket_count):
+        bounds = []
+        if i < bucket_count - 1:  # all but the oldest bucket have an earliest due date
+            bounds.append(due >= bindparam(f"earliest_{i}"))
+        if i > 0:  # all but "current" have a latest due date
+            bounds.append(due <= bindparam(f"latest_{i}"))
+        sums.append(func.sum(case((and_(*bounds), _I.c.open_amount), else_=0)))
+    query = select(
+        _I.c.customer_id,
+        _I.c.currency,
+        func.count(),
+        func.min(case((due < bindparam("as_of"), due))),
+        *sums,
+    ).where(_I.c.status.in_(_OPEN_INVOICE), _I.c.open_amount > 0)
+    if filtered:
+        query = query.where(_I.c.customer_id.in_(bindparam("ids", expanding=True)))
+    return query.group_by(_I.c.customer_id, _I.c.currency)
+
+
+def _orders_query(filtered: bool) -> Select[Any]:
+    query = select(_O.c.customer_id, _O.c.currency, func.sum(_O.c.amount), func.count()).where(
+        _O.c.status.in_(_OPEN_ORDER))
+    if filtered:
+        query = query.where(_O.c.customer_id.in_(bindparam("ids", expanding=True)))
+    return query.group_by(_O.c.customer_id, _O.c.currency)
+
+
+_ORDERS = {True: _orders_query(True), False: _orders_query(False)}
 
 
 class SqlReceivablesQueries:
@@ -30,35 +65,23 @@ class SqlReceivablesQueries:
     def aged_balances(
         self, customer_ids: Sequence[str] | None, as_of: date, buckets: AgingBuckets
     ) -> list[AgedBalance]:
-        # One row per customer and currency, the buckets pivoted into columns: a
-        # portfolio of 20,000 customers comes back as ~80,000 rows, not ~300,000.
-        per_bucket = [
-            func.sum(case((_in_range(r), InvoiceRow.open_amount), else_=0))
-            for r in buckets.due_date_bounds(as_of)
-        ]
-        query = select(
-            InvoiceRow.customer_id,
-            InvoiceRow.currency,
-            func.count(),
-            func.min(case((InvoiceRow.due_date < as_of, InvoiceRow.due_date))),
-            *per_bucket,
-        ).where(
-            InvoiceRow.status.in_([s.value for s in INVOICE_STATUSES_IN_EXPOSURE]),
-            InvoiceRow.open_amount > 0,
-        )
+        ranges = buckets.due_date_bounds(as_of)
+        params: dict[str, Any] = {"as_of": as_of}
+        for i, r in enumerate(ranges):
+            if r.earliest is not None:
+                params[f"earliest_{i}"] = r.earliest
+            if r.latest is not None:
+                params[f"latest_{i}"] = r.latest
         if customer_ids is not None:
-            query = query.where(InvoiceRow.customer_id.in_(customer_ids))
-        query = query.group_by(InvoiceRow.customer_id, InvoiceRow.currency)
+            params["ids"] = list(customer_ids)
+        query = _aged_query(len(ranges), customer_ids is not None)
         return [
             AgedBalance(customer_id, currency, tuple(sums), count, oldest)
-            for customer_id, currency, count, oldest, *sums in self._session.execute(query)
+            for customer_id, currency, count, oldest, *sums
+            in self._session.connection().execute(query, params)
         ]
 
     def order_balances(self, customer_ids: Sequence[str] | None) -> list[OrderBalance]:
-        query = select(
-            OrderRow.customer_id, OrderRow.currency, func.sum(OrderRow.amount), func.count()
-        ).where(OrderRow.status.in_([s.value for s in ORDER_STATUSES_IN_EXPOSURE]))
-        if customer_ids is not None:
-            query = query.where(OrderRow.customer_id.in_(customer_ids))
-        query = query.group_by(OrderRow.customer_id, OrderRow.currency)
-        return [OrderBalance(*row) for row in self._session.execute(query)]
+        params = {} if customer_ids is None else {"ids": list(customer_ids)}
+        rows = self._session.connection().execute(_ORDERS[customer_ids is not None], params)
+        return [OrderBalance(*row) for row in rows]

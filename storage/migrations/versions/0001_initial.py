@@ -47,7 +47,8 @@ def upgrade() -> None:
         sa.Column("established_year", sa.Integer()),
     )
     op.create_index("ix_customers_group_id", "customers", ["group_id"])
-    op.create_index("ix_customers_name_key", "customers", ["name_key"])
+    op.create_index("ix_customers_name_key", "customers", ["name_key"],
+                    postgresql_ops={"name_key": "text_pattern_ops"})
 
     op.create_table(
         "invoices",

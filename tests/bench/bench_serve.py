@@ -1,0 +1,228 @@
+"""`/credit check` against `creditbot serve` (issue: the bot in Slack).
+
+    apt-get install wrk        # the load generator, a separate process
+    python -m tests.bench.bench_serve [--seconds 20] [--workers 2] [--threads 8]
+
+For SQLite (and PostgreSQL when CREDITBOT_TEST_POSTGRES_URL is set), with 20,000
+customers and 1,000,000 invoices: gunicorn workers serve signed requests from wrk at
+concurrency 16. Two runs in the same server, back to back:
+  * baseline: a signed Events API url_verification, which Bolt answers with a bare ack
+    once the signature is verified;
+  * check: `/credit check` for 200 different customers (by id and by name prefix).
+wrk reports requests/s and latency percentiles; creditbot answers a check inside the
+HTTP response, so the latency is the time to the card, and a Lua hook counts the
+responses that carry one. Answers that overrun the 2 s budget would arrive through the
+emulator's response_url instead; they are counted too. Peak RSS per worker is read
+from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import text
+
+from bot.sandbox.driver import sign
+from bot.sandbox.emulator import TEAM_ID, SlackEmulator
+from storage.db import make_engine, upgrade
+from tests.bench.datagen import DATA, ROOT, customers_file, invoices_file, rates_file
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench"
+
+
+def cli(url: str, *args: str) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "CREDITBOT_CONFIG": str(ROOT / "app.yaml")}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env,
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(done.stderr)
+
+
+def load(url: str) -> None:
+    upgrade(make_engine(url))
+    cli(url, "import", "customers", str(customers_file()))
+    cli(url, "import", "rates", str(rates_file()))
+    cli(url, "import", "invoices", str(invoices_file()))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def lua(requests: list[tuple[str, str, str]]) -> str:
+    rows = ",\n".join(f'{{body=[==[{body}]==], ts="{ts}", sig="{sig}"}}'
+                      for body, ts, sig in requests)
+    return f"""
+local reqs = {{
+{rows}
+}}
+local i = 0
+local threads = {{}}
+setup = function(thread) table.insert(threads, thread) end
+init = function(args) cards = 0; others = 0 end
+response = function(status, headers, body)
+  if status == 200 and body:find('"type": "header"', 1, true) then cards = cards + 1
+  else others = others + 1 end
+end
+done = function(summary, latency, requests)
+  local c, o = 0, 0
+  for _, t in ipairs(threads) do c = c + t:get("cards"); o = o + t:get("others") end
+  io.write(string.format("CARDS %d OTHERS %d\\n", c, o))
+end
+request = function()
+  i = i % #reqs + 1
+  local r = reqs[i]
+  return wrk.format("POST", "/slack/events", {{
+    ["Content-Type"] = r.body:sub(1, 1) == "{{" and "application/json"
+                       or "application/x-www-form-urlencoded",
+    ["X-Slack-Request-Timestamp"] = r.ts, ["X-Slack-Signature"] = r.sig}}, r.body)
+end
+"""
+
+
+def signed(body: str) -> tuple[str, str, str]:
+    ts = str(int(time.time()))
+    return body, ts, sign(SECRET, ts, body.encode())
+
+
+def check_requests(emulator: SlackEmulator) -> list[tuple[str, str, str]]:
+    rng = random.Random(3)
+    found = []
+    for n in rng.sample(range(1, 20_000), 200):
+        query = f"C{n:05d}" if n % 10 < 7 else f"customer {n:05d}"
+        found.append(signed(urlencode({
+            "team_id": TEAM_ID, "channel_id": "C01SALES000", "user_id": "U01SALESAMY",
+            "user_name": "amy", "command": "/credit", "text": f"check {query}",
+            "api_app_id": "A0CREDITBOT", "response_url": emulator.new_response_url(),
+            "trigger_id": f"{n}.bench"})))
+    return found
+
+
+def ack_requests() -> list[tuple[str, str, str]]:
+    return [signed(json.dumps({"token": "x", "type": "url_verification",
+                               "challenge": f"bench-{n}"})) for n in range(200)]
+
+
+def wrk(url: str, script: Path, seconds: int) -> dict[str, float]:
+    done = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s",
+                           str(script), url], capture_output=True, text=True, check=True)
+    out = done.stdout
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    cards = re.search(r"CARDS (\d+) OTHERS (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "cards": float(cards.group(1)), "not_cards": float(cards.group(2)),
+            "requests": float(re.search(r"(\d+) requests in", out).group(1)),
+            "p50": ms("50%"), "p99": ms("99%"),
+            "errors": float(errors.group(1)) if errors else 0.0}
+
+
+def worker_peaks(master: int) -> list[float]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    peaks = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        peaks.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024)
+    return peaks
+
+
+def bench(name: str, url: str, seconds: int, workers: int, threads: int) -> None:
+    port = free_port()
+    with SlackEmulator(token=TOKEN) as emulator:
+        env = {**os.environ, "DATABASE_URL": url, "SLACK_BOT_TOKEN": TOKEN,
+               "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": emulator.api_url,
+               "CREDITBOT_CONFIG": str(ROOT / "app.yaml"), "PORT": str(port)}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--workers", str(workers),
+             "--threads", str(threads)], env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(150):
+                try:
+                    urllib.request.urlopen(base + "/healthz", timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            emulator.wait_for("auth.test", count=workers, timeout=30)
+            scripts = DATA / f"wrk-{uuid.uuid4().hex[:6]}"
+            scripts.mkdir()
+            (scripts / "ack.lua").write_text(lua(ack_requests()))
+            (scripts / "check.lua").write_text(lua(check_requests(emulator)))
+            wrk(base, scripts / "check.lua", 3)  # warm caches and connection pools
+            time.sleep(2)
+            baseline = wrk(base, scripts / "ack.lua", seconds)
+            before = len(emulator.calls_to("response_url"))
+            check = wrk(base, scripts / "check.lua", seconds)
+            time.sleep(2)  # answers that overran the ack budget would follow by now
+            follow_ups = len(emulator.calls_to("response_url")) - before
+            peaks = worker_peaks(server.pid)
+            shutil.rmtree(scripts)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+    print(f"\n[{name}] {workers} workers x {threads} threads, wrk -c16, {seconds} s per run")
+    print(f"  baseline (signed bare ack)  : {baseline['rps']:8.0f} req/s  "
+          f"p50 {baseline['p50']:6.1f} ms  p99 {baseline['p99']:6.1f} ms  "
+          f"non-2xx {baseline['errors']:.0f}")
+    print(f"  /credit check (ack)         : {check['rps']:8.0f} req/s  "
+          f"p50 {check['p50']:6.1f} ms  p99 {check['p99']:6.1f} ms  "
+          f"non-2xx {check['errors']:.0f}  = {check['rps'] / baseline['rps']:.2f}x baseline")
+    print(f"  cards in the HTTP answer    : {check['cards']:.0f} of {check['requests']:.0f} "
+          f"requests ({check['not_cards']:.0f} other answers; {follow_ups} overran the "
+          "2 s budget and followed via response_url)")
+    print(f"  peak RSS per worker         : {', '.join(f'{p:.0f} MB' for p in peaks)}")
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+    DATA.mkdir(exist_ok=True)
+    sqlite_db = DATA / "serve-bench.db"
+    if not sqlite_db.exists():
+        load(f"sqlite:///{sqlite_db}")
+    bench("sqlite", f"sqlite:///{sqlite_db}", args.seconds, args.workers, args.threads)
+    pg = os.environ.get("CREDITBOT_TEST_POSTGRES_URL")
+    if pg:
+        from sqlalchemy.engine import make_url
+
+        admin = make_engine(pg, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = "
+                                       "'creditbot_serve_bench'")).first()
+            if not exists:
+                conn.execute(text("CREATE DATABASE creditbot_serve_bench"))
+        url = make_url(pg).set(database="creditbot_serve_bench").render_as_string(False)
+        if not exists:
+            load(url)
+        bench("postgresql", url, args.seconds, args.workers, args.threads)
+
+
+if __name__ == "__main__":
+    main()
