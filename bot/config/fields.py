@@ -4,7 +4,7 @@ what a right value looks like."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator
@@ -12,30 +12,22 @@ from pydantic_core import PydanticCustomError
 
 from domain.currencies import is_currency
 
-_CHANNEL = re.compile(r"[CG][A-Z0-9]{8,}")
-_USER = re.compile(r"[UW][A-Z0-9]{8,}")
 
+def _slack_id(kind: str, first_letters: str, example: str, hint: str = "") -> Any:
+    pattern = re.compile(f"[{first_letters}][A-Z0-9]{{8,}}")
+    letters = " or ".join(first_letters)
 
-def _channel(value: str) -> str:
-    if not _CHANNEL.fullmatch(value):
-        raise PydanticCustomError(
-            "slack_channel",
-            "must look like a Slack channel id (C or G and 8+ capitals/digits, e.g. C0123ABCDE), "
-            "got {value!r}; copy it from the channel's details in Slack",
-            {"value": value},
-        )
-    return value
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise PydanticCustomError(
+                f"slack_{kind}",
+                f"must look like a Slack {kind} id ({letters} and 8+ capitals/digits, "
+                f"e.g. {example}), got {{value!r}}{hint}",
+                {"value": value},
+            )
+        return value
 
-
-def _user(value: str) -> str:
-    if not _USER.fullmatch(value):
-        raise PydanticCustomError(
-            "slack_user",
-            "must look like a Slack user id (U or W and 8+ capitals/digits, e.g. U0123ABCDE), "
-            "got {value!r}",
-            {"value": value},
-        )
-    return value
+    return check
 
 
 def _currency(value: str) -> str:
@@ -58,7 +50,8 @@ def _timezone(value: str) -> str:
     return value
 
 
-ChannelId = Annotated[str, AfterValidator(_channel)]
-UserId = Annotated[str, AfterValidator(_user)]
+ChannelId = Annotated[str, AfterValidator(_slack_id(
+    "channel", "CG", "C0123ABCDE", "; copy it from the channel's details in Slack"))]
+UserId = Annotated[str, AfterValidator(_slack_id("user", "UW", "U0123ABCDE"))]
 CurrencyCode = Annotated[str, AfterValidator(_currency)]
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]

@@ -127,7 +127,10 @@ class Sandbox:
 
     def _choose_user(self, state: ChatState, ask: Callable[[str], str]) -> None:
         self._list_people()
-        answer = ask("Who are you? (number, Enter for 1) ").strip()
+        try:
+            answer = ask("Who are you? (number, Enter for 1) ").strip()
+        except (EOFError, KeyboardInterrupt):
+            return
         if answer:
             self._switch_user(answer, state)
 

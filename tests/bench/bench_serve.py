@@ -202,14 +202,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)
     sqlite_db = DATA / "serve-bench.db"
-    if not sqlite_db.exists():
-        load(f"sqlite:///{sqlite_db}")
-    bench("sqlite", f"sqlite:///{sqlite_db}", args.seconds, args.workers, args.threads)
+    if args.only != "postgresql":
+        if not sqlite_db.exists():
+            load(f"sqlite:///{sqlite_db}")
+        bench("sqlite", f"sqlite:///{sqlite_db}", args.seconds, args.workers, args.threads)
     pg = os.environ.get("CREDITBOT_TEST_POSTGRES_URL")
-    if pg:
+    if pg and args.only != "sqlite":
         from sqlalchemy.engine import make_url
 
         admin = make_engine(pg, isolation_level="AUTOCOMMIT")
