@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 from rich.console import Console
-from sqlalchemy.exc import OperationalError
+from rich.text import Text
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from bot.config import ConfigError, load_config
 from bot.settings import Settings
@@ -28,7 +30,8 @@ err = Console(stderr=True, highlight=False)
 
 
 def _fail(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    # Text, not markup: messages quote files and user input, which may hold "[...]".
+    err.print(Text.assemble(("error:", "red"), " ", message), soft_wrap=True)
     sys.exit(1)
 
 
@@ -39,12 +42,17 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except ConfigError as problem:
-            _fail(str(problem))
-        except DomainError as problem:
+        except (ConfigError, DomainError) as problem:
             _fail(str(problem))
         except OperationalError as problem:
             _fail(f"cannot use the database: {problem.orig}")
+        except ArgumentError as problem:
+            _fail(f"DATABASE_URL is not a database URL creditbot can use ({problem}); "
+                  "e.g. sqlite:///creditbot.db or postgresql://user@host/db")
+        except ValidationError as problem:
+            first = problem.errors()[0]
+            name = str(first["loc"][0]) if first["loc"] else "a setting"
+            _fail(f"environment variable {name.upper()}: {first['msg']}")
 
     return wrapper
 

@@ -10,6 +10,7 @@ memory, only one batch of rows and the first ``error_cap`` complaints.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -34,6 +35,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 
 from domain.imports import ImportKind, RowError, RowParser
 from storage.csv_source import CsvFile
@@ -139,8 +141,11 @@ class CsvImporter:
                 transaction.rollback()
                 raise
             finally:
-                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {stage.name}")
-                conn.commit()
+                # A temp table dies with its connection anyway; a failure to drop it must
+                # not hide the error that brought us here.
+                with contextlib.suppress(DBAPIError):
+                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {stage.name}")
+                    conn.commit()
         return report
 
     def _stream(self, conn: Connection, stage: Table, parser: RowParser, source: CsvFile,

@@ -117,3 +117,24 @@ def test_an_unreachable_database_is_one_line(cli, monkeypatch):
     assert result.exit_code == 1
     assert result.stderr.startswith("error: cannot use the database")
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [("DATABASE_URL", "nonsense://x", "DATABASE_URL is not a database URL creditbot can use"),
+     ("PORT", "abc", "environment variable PORT: Input should be a valid integer")],
+)
+def test_a_bad_environment_is_one_line(cli, monkeypatch, variable, value, expected):
+    monkeypatch.setenv(variable, value)
+    result = cli("db", "upgrade")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {expected}")
+    assert "Traceback" not in result.output
+
+
+def test_messages_with_brackets_are_printed_as_written(cli, write_csv):
+    cli("db", "upgrade")
+    path = write_csv("c.csv", "customer_id,name,currency,credit_limit,payment_terms_days\n"
+                              "C1,Acme,[red]USD,1000,30\n")
+    result = cli("import", "customers", str(path))
+    assert "“[red]USD” is not an ISO 4217 currency code" in result.stderr
