@@ -229,3 +229,34 @@ def test_a_wrong_header_is_refused_before_any_write(with_customers, write_csv):
 def test_a_bom_and_crlf_line_endings_are_fine(with_customers, write_csv):
     content = "\ufeff" + INVOICES.replace("\n", "\r\n")
     assert run(with_customers, write_csv, "invoices", content).inserted == 3
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "expected"),
+    [
+        ("orders", "order_id,customer_id,order_date,amount,currency,status\n"
+                   "O1,C1,2026-11-01,10,USD,pending\n",
+         ["line 2, column status: “pending” is not one of: open, shipped, invoiced, cancelled"]),
+        ("payments", "payment_id,customer_id,date,amount,currency\n"
+                     "P1,C1,2026-11-01,0,USD\nP2,C7,2026-11-01,5,USD\n",
+         ["line 2, column amount: must be greater than 0, got 0",
+          "line 3, column customer_id: “C7” is not a known customer (import customers first)"]),
+        ("contracts", "contract_id,customer_id,start_date,end_date,payment_terms_days\n"
+                      "K1,C1,2026-12-01,2026-01-01,30\nK2,C1,2026-01-01,2026-12-31,400\n",
+         ["line 2, column end_date: is before start_date",
+          "line 3, column payment_terms_days: must be between 0 and 365, got 400"]),
+        ("rates", "date,currency,rate_to_base\n2026-11-01,EUR,-1\n2026-11-01,EURO,1.1\n"
+                  "2026-11-02,EUR,1.1\n2026-11-02,eur,1.2\n",
+         ["line 2, column rate_to_base: must be greater than 0, got -1",
+          "line 3, column currency: “EURO” is not an ISO 4217 currency code (e.g. USD, EUR, "
+          "CNY)",
+          "line 5, column date: duplicate date/currency 2026-11-02/EUR (first on line 4)"]),
+    ],
+)
+def test_bad_rows_of_every_kind_are_reported_and_nothing_is_written(
+        with_customers, write_csv, kind, content, expected):
+    engine = with_customers
+    before = snapshot(engine)
+    report = run(engine, write_csv, kind, content)
+    assert [str(e) for e in report.errors] == expected
+    assert not report.committed and snapshot(engine) == before
