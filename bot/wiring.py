@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import AppConfig, load_config
 from bot.settings import Settings
@@ -31,7 +32,7 @@ class Services:
         return ThreadPoolExecutor(max_workers=8, thread_name_prefix="creditbot-work")
 
     @cached_property
-    def _sessions(self):  # type: ignore[no-untyped-def]
+    def _sessions(self) -> sessionmaker[Session]:
         return unit_of_work_factory(self.engine)
 
     def uow(self) -> SqlUnitOfWork:

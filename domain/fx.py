@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 
 from domain.errors import MissingRate
-from domain.money import Money
 
 
 @dataclass(frozen=True)
@@ -32,10 +31,6 @@ class FxRates:
         except KeyError:
             raise MissingRate(currency, self.base, self.as_of) from None
 
-    def convert_amount(self, amount: Decimal, source: str, target: str) -> Decimal:
-        """Unrounded: callers add converted amounts first and round once."""
-        return amount if source == target else amount * self.factor(source, target)
-
     def factor(self, source: str, target: str) -> Decimal:
         """What one unit of ``source`` is worth in ``target`` (cached: a portfolio asks
         the same few pairs tens of thousands of times)."""
@@ -46,5 +41,3 @@ class FxRates:
             self._factors[key] = found
         return found
 
-    def convert(self, money: Money, currency: str) -> Money:
-        return Money(self.convert_amount(money.amount, money.currency, currency), currency)

@@ -93,25 +93,6 @@ class Order:
 
 
 @dataclass(frozen=True)
-class Payment:
-    payment_id: str
-    customer_id: str
-    date: date
-    amount: Money
-    invoice_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Contract:
-    contract_id: str
-    customer_id: str
-    start_date: date
-    end_date: date
-    payment_terms_days: int
-    credit_limit: Money | None = None
-
-
-@dataclass(frozen=True)
 class AuditEntry:
     """One line of the append-only record of who did what, and why."""
 

@@ -41,10 +41,6 @@ class Money:
     def __neg__(self) -> Money:
         return Money(-self.amount, self.currency)
 
-    def __lt__(self, other: Money) -> bool:
-        self._same(other)
-        return self.amount < other.amount
-
     @property
     def is_negative(self) -> bool:
         return self.amount < 0
@@ -61,10 +57,3 @@ class Money:
 
     def __str__(self) -> str:
         return self.format()
-
-
-def money_sum(items: list[Money] | tuple[Money, ...], currency: str) -> Money:
-    total = Money.zero(currency)
-    for item in items:
-        total = total + item
-    return total

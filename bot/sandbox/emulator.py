@@ -136,12 +136,6 @@ class SlackEmulator:
                     raise TimeoutError(f"expected {count} × {method}, saw {seen}")
                 self._changed.wait(left)
 
-    def reset(self) -> None:
-        with self._lock:
-            self.calls.clear()
-            self.channels.clear()
-            self._faults.clear()
-
     # -- the Web API ---------------------------------------------------------------------
 
     def _take_fault(self, method: str) -> Fault | None:

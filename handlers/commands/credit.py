@@ -1,4 +1,4 @@
-"""``/credit SUBCOMMAND ...``: acknowledge at once, then dispatch."""
+"""``/credit SUBCOMMAND ...``: parse, dispatch, and answer within the acknowledgement."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 
 from handlers.answer import Message, answer
+from handlers.blocks.common import clip, escape
 from handlers.blocks.help import help_message
 from handlers.check import position_message
 from handlers.errors import guarded
@@ -63,8 +64,6 @@ def _dispatch(context: BoltContext, name: str, rest: str) -> Message:
 
 
 def _safe(word: str) -> str:
-    from handlers.blocks.common import clip, escape
-
     return escape(clip(word.replace("`", "'"), 40))
 
 

@@ -44,3 +44,24 @@ def test_the_audit_log_is_append_only(engine):
             conn.execute(statement)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT actor FROM audit_log")).scalars().all() == ["U1"]
+
+
+def test_the_audit_log_through_the_unit_of_work(engine):
+    from zoneinfo import ZoneInfo
+
+    from domain.model import AuditEntry
+    from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
+
+    shanghai = datetime(2026, 11, 29, 18, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
+        uow.audit.append(AuditEntry(shanghai, "U02CREDITMG", "limit.approve", "C0001",
+                                    {"limit": "150000.00", "currency": "USD"}))
+        uow.commit()
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
+        [entry] = uow.audit.recent()
+    assert entry.at == shanghai and entry.at.tzinfo is not None  # same instant, aware
+    assert (entry.actor, entry.action, entry.subject) == ("U02CREDITMG", "limit.approve",
+                                                          "C0001")
+    assert entry.details == {"limit": "150000.00", "currency": "USD"}
+    with pytest.raises(ValueError, match="timezone-aware"):
+        AuditEntry(datetime(2026, 11, 29, 18, 30), "U1", "x", "y")
