@@ -50,6 +50,14 @@ def test_serve_without_credentials_stops_with_one_line(tmp_path):
         "Slack app's credentials in the environment (see README, Install in your workspace)"]
 
 
+def test_socket_mode_needs_the_app_token(tmp_path):
+    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=TOKEN)
+    assert run_cli("db", "upgrade", env=env).returncode == 0
+    result = run_cli("serve", "--socket-mode", env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: SLACK_APP_TOKEN not set")
+
+
 def test_serve_refuses_an_unmigrated_database(tmp_path):
     env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=TOKEN,
                    SLACK_SIGNING_SECRET=SECRET)
