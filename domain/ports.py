@@ -19,7 +19,9 @@ from domain.model import AuditEntry, Customer
 class CustomerRepository(CustomerDirectory, Protocol):
     def get(self, customer_id: str) -> Customer | None: ...
 
-    def list(self, customer_ids: Sequence[str] | None = None) -> list[Customer]: ...
+    def fetch(self, customer_ids: Sequence[str] | None = None) -> list[Customer]:
+        """The given customers, or all of them, ordered by id."""
+        ...
 
     def group_members(self, group_id: str) -> list[Customer]: ...
 
@@ -47,10 +49,18 @@ class AuditLog(Protocol):
 
 
 class UnitOfWork(Protocol):
-    customers: CustomerRepository
-    receivables: ReceivablesQueries
-    rates: RateRepository
-    audit: AuditLog
+    # Read-only properties, not attributes: an implementation may hold narrower types.
+    @property
+    def customers(self) -> CustomerRepository: ...
+
+    @property
+    def receivables(self) -> ReceivablesQueries: ...
+
+    @property
+    def rates(self) -> RateRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     def __enter__(self) -> Self: ...
 

@@ -8,7 +8,13 @@ from datetime import date
 
 from domain.aging import AgingBuckets
 from domain.errors import DomainError
-from domain.exposure import CreditPosition, credit_position, group_limit
+from domain.exposure import (
+    AgedBalance,
+    CreditPosition,
+    OrderBalance,
+    credit_position,
+    group_limit,
+)
 from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import Customer
@@ -70,15 +76,15 @@ def portfolio_positions(
     uow: UnitOfWork, as_of: date, ctx: CreditPolicyContext
 ) -> list[tuple[Customer, CreditPosition]]:
     """Every customer's position from two aggregate queries, not one query per customer."""
-    balances = defaultdict(list)
-    for row in uow.receivables.aged_balances(None, as_of, ctx.buckets):
-        balances[row.customer_id].append(row)
-    orders = defaultdict(list)
-    for row in uow.receivables.order_balances(None):
-        orders[row.customer_id].append(row)
+    balances: dict[str, list[AgedBalance]] = defaultdict(list)
+    for aged in uow.receivables.aged_balances(None, as_of, ctx.buckets):
+        balances[aged.customer_id].append(aged)
+    orders: dict[str, list[OrderBalance]] = defaultdict(list)
+    for order in uow.receivables.order_balances(None):
+        orders[order.customer_id].append(order)
     fx = _fx(uow, ctx.base_currency, as_of)
     return [
         (c, credit_position(c.credit_limit, balances[c.customer_id], orders[c.customer_id],
                             fx, ctx.buckets, as_of))
-        for c in uow.customers.list()
+        for c in uow.customers.fetch()
     ]

@@ -58,6 +58,7 @@ TABLES: dict[str, Table] = {
     "rates": ExchangeRateRow.__table__,  # type: ignore[dict-item]
 }
 _CUSTOMERS: Table = CustomerRow.__table__  # type: ignore[assignment]
+_AUDIT: Table = AuditRow.__table__  # type: ignore[assignment]
 
 Progress = Callable[[int, int], None]  # (rows read, bytes read)
 
@@ -129,7 +130,7 @@ class CsvImporter:
                 if checks.found_any:
                     conn.execute(checks.delete_bad())
                 self._merge(conn, stage, target, kind, parser.columns, report)
-                conn.execute(insert(AuditRow.__table__).values(
+                conn.execute(insert(_AUDIT).values(
                     at=datetime.now(UTC), actor=actor, action=f"import.{kind.name}",
                     subject=source.path.name, details=report.as_details()))
                 if dry_run:

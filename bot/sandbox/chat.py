@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from rich.console import Console
 
 from bot.config import AppConfig
@@ -79,7 +80,8 @@ class Sandbox:
         url = f"sqlite:///{self.workdir / 'sandbox.db'}"
         users = {p.user_id: User(p.user_id, p.user_id.lower()) for p in self.people}
         with SlackEmulator(token=_TOKEN, users=users) as emulator:
-            settings = Settings(slack_bot_token=_TOKEN, slack_signing_secret=_SECRET,
+            settings = Settings(slack_bot_token=SecretStr(_TOKEN),
+                                slack_signing_secret=SecretStr(_SECRET),
                                 slack_api_url=emulator.api_url, database_url=url)
             services = Services(settings, self.config)
             upgrade(services.engine)

@@ -31,11 +31,14 @@ def on_share(body: dict[str, Any], context: BoltContext) -> None:
     deps.access.require(context["member"])
     with deps.unit_of_work() as uow:  # fresh figures: the card may be minutes old
         customer, position = customer_position(uow, _value(body), deps.today(), deps.policy)
-    user = context.user_id or ""
+    user, channel = context.user_id or "", context.channel_id
+    if channel is None:  # a card shown outside any conversation has nowhere to go
+        context["reply"]("There is no channel here to share this card in.")
+        return
     text, blocks = check_card(customer, position, timezone=deps.timezone, shareable=False,
                               note=f"Shared by {mention(user)}")
     try:
-        context.client.chat_postMessage(channel=context.channel_id, text=text, blocks=blocks)
+        context.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
     except SlackApiError as refused:
         if refused.response.get("error") in _NOT_THERE:
             context["reply"]("I can't post in this channel yet: add me with "
@@ -43,7 +46,7 @@ def on_share(body: dict[str, Any], context: BoltContext) -> None:
             return
         raise
     mine_text, mine = check_card(customer, position, timezone=deps.timezone, shareable=False,
-                                 note=f"You shared this in <#{context.channel_id}>.")
+                                 note=f"You shared this in <#{channel}>.")
     context["reply"](mine_text, mine, replace_original=True)
 
 

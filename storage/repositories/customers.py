@@ -68,7 +68,7 @@ class SqlCustomerRepository:
         row = self._rows(_ROW_BY_ID, customer_id=customer_id).first()
         return None if row is None else to_customer(row)
 
-    def list(self, customer_ids: Sequence[str] | None = None) -> list[Customer]:
+    def fetch(self, customer_ids: Sequence[str] | None = None) -> list[Customer]:
         query = select(_T).order_by(_T.c.customer_id)
         if customer_ids is not None:
             query = query.where(_T.c.customer_id.in_(customer_ids))

@@ -5,6 +5,8 @@ Revises:
 Create Date: 2026-11-29
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,7 +20,7 @@ depends_on = None
 AMOUNT = Amount(precision=18, scale=4)
 
 
-def _id(name: str, **kw: object) -> sa.Column:
+def _id(name: str, **kw: Any) -> sa.Column:
     return sa.Column(name, sa.String(length=64), **kw)
 
 
