@@ -26,7 +26,7 @@ from bot.settings import Settings
 from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
-from storage.db import make_engine, upgrade
+from storage.db import upgrade
 
 _SECRET = "sandbox-signing-secret"
 _TOKEN = "xoxb-sandbox"
@@ -91,7 +91,6 @@ class Sandbox:
             with LocalServer(app) as server:
                 driver = SlackDriver(server.url, _SECRET, emulator)
                 self._chat(driver, emulator, lines, ask)
-            make_engine(url).dispose()
             services.engine.dispose()
 
     def _chat(self, driver: SlackDriver, emulator: SlackEmulator, lines: Iterable[str] | None,
