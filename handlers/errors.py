@@ -14,10 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied
 from domain.errors import DomainError
 from handlers.blocks.common import escape, mention
+from handlers.replies import APOLOGY
 
 log = logging.getLogger("creditbot.errors")
 
@@ -36,6 +38,12 @@ def message_for(error: Exception, context: BoltContext) -> str:
     if isinstance(error, DomainError):
         log.info("[%s] %s: %s", request_id, type(error).__name__, error)
         return explain(error)
+    if isinstance(error, SlackApiError):
+        # Slack refused a call even after the retries: say so, not "our side".
+        log.warning("[%s] Slack refused %s: %s", request_id,
+                    error.response.api_url if error.response else "a call",
+                    error.response.get("error") if error.response else error)
+        return APOLOGY.format(request_id=request_id)
     log.error("[%s] unhandled error in a listener", request_id, exc_info=error)
     return (f"Sorry — something went wrong on our side. It is logged with reference "
             f"`{request_id}`; please tell your creditbot admin.")

@@ -184,3 +184,12 @@ def test_the_ack_is_immediate_even_when_slack_is_slow_to_take_the_answer(world):
 def test_healthz(world):
     with urllib.request.urlopen(world.url + "/healthz", timeout=5) as answer:
         assert answer.status == 200
+
+
+def test_slack_refusing_the_shared_post_gets_an_apology(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
+    world.emulator.fail("chat.postMessage", "http500", times=3)
+    answer = world.slack.click(SALES, reply, "Share in channel", timeout=15)
+    assert answer.all_text().startswith("Sorry — Slack did not accept my answer")
+    assert [c.status for c in world.emulator.calls_to("chat.postMessage")] == [500, 500, 500]
+    assert world.emulator.channels[SALES_CHANNEL] == []
