@@ -31,7 +31,7 @@ def normalize_name(name: str) -> str:
 
 
 class CustomerDirectory(Protocol):
-    def by_id(self, customer_id: str) -> CustomerRef | None: ...
+    def by_ids(self, customer_ids: Sequence[str]) -> list[CustomerRef]: ...
 
     def by_name_key(self, name_key: str) -> list[CustomerRef]: ...
 
@@ -45,10 +45,12 @@ def resolve_customer(query: str, directory: CustomerDirectory) -> CustomerRef:
     query = query.strip()
     if not query:
         raise DomainError("Which customer? Give an id or a name, for example `acme`.")
-    for candidate_id in dict.fromkeys((query, query.upper())):
-        ref = directory.by_id(candidate_id)
-        if ref is not None:
-            return ref
+    # One question for the id as typed and in capitals; the exact spelling wins.
+    candidates = list(dict.fromkeys((query, query.upper())))
+    found = {ref.customer_id: ref for ref in directory.by_ids(candidates)}
+    for candidate_id in candidates:
+        if candidate_id in found:
+            return found[candidate_id]
     key = normalize_name(query)
     if not key:
         raise CustomerNotFound(query)

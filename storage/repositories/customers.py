@@ -16,9 +16,10 @@ _T: Table = CustomerRow.__table__  # type: ignore[assignment]
 
 # Built once: a slash command runs several of these, and building and hashing a
 # statement costs more than SQLite takes to answer it.
-_REF = select(_T.c.customer_id, _T.c.name)
-_BY_ID = _REF.where(_T.c.customer_id == bindparam("customer_id"))
-_BY_KEY = _REF.where(_T.c.name_key == bindparam("name_key"))
+# Lookups read whole rows (a handful at most) so that get() can answer from memory.
+_ROWS = select(_T)
+_ROWS_BY_IDS = _ROWS.where(_T.c.customer_id.in_(bindparam("ids", expanding=True)))
+_BY_KEY = _ROWS.where(_T.c.name_key == bindparam("name_key"))
 _ROW_BY_ID = select(_T).where(_T.c.customer_id == bindparam("customer_id"))
 _ALL_KEYS = select(_T.c.customer_id, _T.c.name, _T.c.name_key)
 # Prefix search that an index serves: name keys hold only letters, digits, "_" and
@@ -26,9 +27,9 @@ _ALL_KEYS = select(_T.c.customer_id, _T.c.name, _T.c.name_key)
 # is case-insensitive and cannot use a plain index; PostgreSQL gets LIKE with "_"
 # escaped and a text_pattern_ops index.
 _BY_PREFIX = {
-    "sqlite": _REF.where(_T.c.name_key.op("GLOB")(bindparam("pattern")))
+    "sqlite": _ROWS.where(_T.c.name_key.op("GLOB")(bindparam("pattern")))
     .order_by(_T.c.name_key).limit(bindparam("limit")),
-    "postgresql": _REF.where(_T.c.name_key.like(bindparam("pattern"), escape="\\"))
+    "postgresql": _ROWS.where(_T.c.name_key.like(bindparam("pattern"), escape="\\"))
     .order_by(_T.c.name_key).limit(bindparam("limit")),
 }
 
@@ -59,13 +60,18 @@ def _prefix_pattern(dialect: str, key_prefix: str) -> str:
 class SqlCustomerRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+        # Identity map for this unit of work: the lookup reads whole rows, so the
+        # get() that follows it costs no second query.
+        self._seen: dict[str, Any] = {}
 
     def _rows(self, query: Any, **params: Any) -> Any:
         # Core statements through the session's connection: no ORM bookkeeping per row.
         return self._session.connection().execute(query, params)
 
     def get(self, customer_id: str) -> Customer | None:
-        row = self._rows(_ROW_BY_ID, customer_id=customer_id).first()
+        row = self._seen.get(customer_id)
+        if row is None:
+            row = self._rows(_ROW_BY_ID, customer_id=customer_id).first()
         return None if row is None else to_customer(row)
 
     def fetch(self, customer_ids: Sequence[str] | None = None) -> list[Customer]:
@@ -78,18 +84,24 @@ class SqlCustomerRepository:
         query = select(_T).where(_T.c.group_id == group_id).order_by(_T.c.name)
         return [to_customer(r) for r in self._rows(query)]
 
-    def by_id(self, customer_id: str) -> CustomerRef | None:
-        row = self._rows(_BY_ID, customer_id=customer_id).first()
-        return None if row is None else CustomerRef(*row)
+    def _remember(self, rows: Any) -> list[CustomerRef]:
+        refs = []
+        for row in rows:
+            self._seen[row.customer_id] = row
+            refs.append(CustomerRef(row.customer_id, row.name))
+        return refs
+
+    def by_ids(self, customer_ids: Sequence[str]) -> list[CustomerRef]:
+        return self._remember(self._rows(_ROWS_BY_IDS, ids=list(customer_ids)))
 
     def by_name_key(self, name_key: str) -> list[CustomerRef]:
-        return [CustomerRef(*row) for row in self._rows(_BY_KEY, name_key=name_key)]
+        return self._remember(self._rows(_BY_KEY, name_key=name_key))
 
     def by_name_prefix(self, key_prefix: str, limit: int) -> list[CustomerRef]:
         dialect = self._session.get_bind().dialect.name
         query = _BY_PREFIX.get(dialect, _BY_PREFIX["postgresql"])
         rows = self._rows(query, pattern=_prefix_pattern(dialect, key_prefix), limit=limit)
-        return [CustomerRef(*row) for row in rows]
+        return self._remember(rows)
 
     def all_name_keys(self) -> list[tuple[CustomerRef, str]]:
         return [(CustomerRef(cid, name), key) for cid, name, key in self._rows(_ALL_KEYS)]

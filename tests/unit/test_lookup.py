@@ -22,8 +22,8 @@ class FakeDirectory:
     def __init__(self, names: dict[str, str]) -> None:
         self.refs = [CustomerRef(cid, name) for cid, name in names.items()]
 
-    def by_id(self, customer_id):
-        return next((r for r in self.refs if r.customer_id == customer_id), None)
+    def by_ids(self, customer_ids):
+        return [r for r in self.refs if r.customer_id in customer_ids]
 
     def by_name_key(self, name_key):
         return [r for r in self.refs if normalize_name(r.name) == name_key]
