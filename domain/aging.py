@@ -22,11 +22,6 @@ class DueRange:
     earliest: date | None
     latest: date | None
 
-    def contains(self, due: date) -> bool:
-        return (self.earliest is None or due >= self.earliest) and (
-            self.latest is None or due <= self.latest
-        )
-
 
 @dataclass(frozen=True)
 class AgingBuckets:
