@@ -54,7 +54,8 @@ def build_deps(services: Services) -> Deps:
         unit_of_work=services.uow,
         member=lambda user: directory.get(user) or Member(user),
         access=CreditDataAccess(frozenset(rule.roles), frozenset(rule.departments),
-                                tuple(config.roles.credit_manager + config.roles.credit_analyst)),
+                                tuple(config.roles.holders("credit_manager")
+                                      + config.roles.holders("credit_analyst"))),
         policy=services.policy,
         today=services.today,
         timezone=config.organisation.timezone,

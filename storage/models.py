@@ -127,3 +127,41 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(200))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ProcessedRequestRow(Base):
+    """Slack deliveries already handled: a retry or a replayed payload is answered once.
+    Rows older than a day are pruned; Slack gives up retrying within minutes."""
+
+    __tablename__ = "processed_requests"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class DomainEventRow(Base):
+    """What happened, recorded in the same transaction as the change that caused it.
+    Rows with no ``published_at`` are the outbox: a sender turns them into messages."""
+
+    __tablename__ = "domain_events"
+    __table_args__ = (Index("ix_domain_events_unpublished", "published_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    name: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class LeaseRow(Base):
+    """A named lock with an expiry, held by one process at a time: one import of a kind
+    at once, and (later) one scheduler per deployment. An expired lease may be taken."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -16,7 +16,9 @@ from storage.db import make_engine, upgrade
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("CREDITBOT_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("CREDITBOT_REQUIRE_POSTGRES") == "1"
-_TEMPLATE = "creditbot_test_template"
+# One template per pytest run: runs in parallel (developers, CI) must not drop each
+# other's template while it is being cloned.
+_TEMPLATE = f"creditbot_test_template_{os.getpid()}"
 
 
 def pytest_configure(config: pytest.Config) -> None:

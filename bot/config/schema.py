@@ -3,13 +3,16 @@ its section as one more field of ``AppConfig`` without touching the others."""
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from bot.config.fields import ChannelId, CurrencyCode, TimeZoneName, UserId
 from domain.aging import AgingBuckets
+
+_ROLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class Section(BaseModel):
@@ -34,17 +37,39 @@ class Department(Section):
     members: list[UserId] = []
 
 
-class Roles(Section):
-    credit_analyst: list[UserId] = []
-    credit_manager: list[UserId] = []
-    finance_director: list[UserId] = []
-    cfo: list[UserId] = []
-    collector: list[UserId] = []
-    legal: list[UserId] = []
-    sales: list[UserId] = []
+# The roles the workflow knows out of the box; an organisation may add its own (a
+# policy can name any role that someone holds).
+STANDARD_ROLES = ("credit_analyst", "credit_manager", "finance_director", "cfo", "collector",
+                  "legal", "sales")
+
+
+class Roles(RootModel[dict[str, list[UserId]]]):
+    """Role name -> the Slack user ids who hold it."""
+
+    model_config = ConfigDict(frozen=True)
+    root: dict[str, list[UserId]] = {}
+
+    @field_validator("root")
+    @classmethod
+    def _role_names(cls, roles: dict[str, list[str]]) -> dict[str, list[str]]:
+        bad = [name for name in roles if not _ROLE_NAME.fullmatch(name)]
+        if bad:
+            raise PydanticCustomError(
+                "role_name", "role names are lower-case words joined by _ (e.g. "
+                "credit_manager); not: {bad}", {"bad": ", ".join(bad)})
+        return roles
 
     def of(self, user_id: str) -> list[str]:
-        return [role for role, users in self if user_id in users]
+        return [role for role, users in self.root.items() if user_id in users]
+
+    def holders(self, role: str) -> list[str]:
+        return list(self.root.get(role, []))
+
+    def names(self) -> list[str]:
+        return list(dict.fromkeys((*STANDARD_ROLES, *self.root)))
+
+    def items(self) -> list[tuple[str, list[str]]]:
+        return list(self.root.items())
 
 
 class Aging(Section):
@@ -69,16 +94,8 @@ class CreditDataAccess(Section):
 
     roles: list[str] = []
     departments: list[str] = []
-
-    @field_validator("roles")
-    @classmethod
-    def _known_roles(cls, roles: list[str]) -> list[str]:
-        unknown = sorted(set(roles) - set(Roles.model_fields))
-        if unknown:
-            raise PydanticCustomError(
-                "role", "unknown role(s) {unknown}; roles are: {known}",
-                {"unknown": ", ".join(unknown), "known": ", ".join(Roles.model_fields)})
-        return roles
+    # Where a card may be shared. None: the departments' channels listed above.
+    share_channels: list[ChannelId] | None = None
 
 
 class Access(Section):
@@ -93,12 +110,18 @@ class AppConfig(Section):
     access: Access = Access()
 
     @model_validator(mode="after")
-    def _access_departments_exist(self) -> AppConfig:
-        unknown = sorted(set(self.access.credit_data.departments) - set(self.departments))
+    def _access_names_exist(self) -> AppConfig:
+        rule = self.access.credit_data
+        unknown = sorted(set(rule.departments) - set(self.departments))
         if unknown:
             raise PydanticCustomError(
                 "department", "access.credit_data.departments: {unknown} not under departments",
                 {"unknown": ", ".join(unknown)})
+        unknown = sorted(set(rule.roles) - set(self.roles.names()))
+        if unknown:
+            raise PydanticCustomError(
+                "role", "access.credit_data.roles: unknown role(s) {unknown}; roles are: "
+                "{known}", {"unknown": ", ".join(unknown), "known": ", ".join(self.roles.names())})
         return self
 
     @model_validator(mode="after")
@@ -117,4 +140,11 @@ class AppConfig(Section):
 
     def known_users(self) -> set[str]:
         users = {u for d in self.departments.values() for u in d.members}
-        return users | {u for _, members in self.roles for u in members}
+        return users | {u for _, members in self.roles.items() for u in members}
+
+    def share_channels(self) -> frozenset[str]:
+        """Channels a credit card may be shared into."""
+        chosen = self.access.credit_data.share_channels
+        if chosen is None:
+            return frozenset(d.channel for d in self.departments.values())
+        return frozenset(chosen)

@@ -58,7 +58,7 @@ class ChatState:
 
 def people_of(config: AppConfig) -> list[Person]:
     found: dict[str, list[str]] = {}
-    for role, users in config.roles:
+    for role, users in config.roles.items():
         for user in users:
             found.setdefault(user, []).append(role)
     for key, department in config.departments.items():
