@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 
 from bot.cli import main
+from storage.db import MIGRATIONS
 from tests.conftest import ROOT
 
 
@@ -50,10 +52,13 @@ def test_commands_refuse_an_unmigrated_database(cli, write_csv):
     assert "Traceback" not in result.output
 
 
-def test_db_upgrade_then_import(cli, write_csv):
+def test_db_upgrade_then_import(cli, write_csv, tmp_path):
+    where = f"sqlite:///{tmp_path / 'cli.db'}"
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     first = cli("db", "upgrade")
-    assert first.exit_code == 0 and "upgraded from empty to 0001" in first.stdout
-    assert "up to date" in cli("db", "upgrade").stdout
+    assert first.exit_code == 0
+    assert first.stdout == f"{where} upgraded from empty to {head}\n"
+    assert cli("db", "upgrade").stdout == f"{where} is up to date (revision {head})\n"
     path = write_csv("c.csv", "customer_id,name,currency,credit_limit,payment_terms_days\n"
                               "C1,Acme,USD,1000,30\nC2,Beta,EUR,2000,30\n")
     result = cli("import", "customers", str(path))

@@ -1,0 +1,25 @@
+"""The ``creditbot`` command line: the ``main`` group; each command group has its module."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.config import config
+from bot.cli.db import db
+from bot.cli.demo import demo
+from bot.cli.imports import import_file
+from bot.cli.manifest import manifest
+from bot.cli.positions import portfolio, position
+from bot.cli.sandbox import sandbox
+from bot.cli.serve import serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """creditbot: trade-credit workflow for Slack teams."""
+
+
+for _command in (config, db, import_file, position, portfolio, serve, manifest, sandbox, demo):
+    main.add_command(_command)
+
+__all__ = ["main"]

@@ -1,0 +1,34 @@
+"""``creditbot config``: check the organisation configuration."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from bot.cli.common import err, out
+from bot.config import ConfigError, load_config
+from bot.settings import Settings
+
+
+@click.group()
+def config() -> None:
+    """Check the organisation configuration (app.yaml)."""
+
+
+@config.command("check")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def config_check(path: Path | None) -> None:
+    """Validate PATH (default: $CREDITBOT_CONFIG or app.yaml); list every problem."""
+    path = path or Path(Settings().config_path)
+    try:
+        loaded = load_config(path)
+    except ConfigError as problem:
+        for line in problem.problems:
+            err.print(f"{path}: {line}", soft_wrap=True, markup=False)
+        err.print(f"{len(problem.problems)} problem(s) in {path}", markup=False)
+        sys.exit(1)
+    out.print(f"{path}: OK — {loaded.organisation.name}, {len(loaded.departments)} departments, "
+              f"{len(loaded.known_users())} people, base currency "
+              f"{loaded.organisation.base_currency}", markup=False)

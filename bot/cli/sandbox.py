@@ -1,0 +1,23 @@
+"""``creditbot sandbox``: try the bot offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bot.cli.common import friendly_errors, out
+from bot.config import load_config
+from bot.settings import Settings
+
+
+@click.command()
+@click.option("--script", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Replay these inputs instead of asking (one per line).")
+@friendly_errors
+def sandbox(script: Path | None) -> None:
+    """Try creditbot offline: the bot, a Slack emulator and a terminal chat."""
+    from bot.sandbox.chat import run_sandbox
+
+    config = load_config(Path(Settings().config_path))
+    run_sandbox(config, out, script)

@@ -1,0 +1,39 @@
+"""``creditbot serve``: run the bot."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.common import _fail, _services, friendly_errors
+
+
+@click.command()
+@click.option("--port", type=int, default=None, help="HTTP port (default: $PORT or 3000).")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Worker processes.")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Threads per worker.")
+@click.option("--socket-mode", is_flag=True,
+              help="Connect out to Slack over a WebSocket instead (needs SLACK_APP_TOKEN).")
+@friendly_errors
+def serve(port: int | None, workers: int, threads: int, socket_mode: bool) -> None:
+    """Run the bot: POST /slack/events and GET /healthz, or Socket Mode."""
+    from bot.serve import configure_logging, serve_http, serve_socket_mode
+
+    services = _services()
+    settings = services.settings
+    provided = {"SLACK_BOT_TOKEN": settings.slack_bot_token,
+                "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
+                "SLACK_APP_TOKEN": settings.slack_app_token}
+    needed = ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET"]
+    missing = [name for name in needed if provided[name] is None]
+    if missing:
+        _fail(f"{', '.join(missing)} not set: creditbot serve needs the Slack app's "
+              "credentials in the environment (see README, Install in your workspace)")
+    # The workers open their own connections after the fork; none may be inherited.
+    services.engine.dispose()
+    configure_logging()
+    if socket_mode:
+        serve_socket_mode()
+    else:
+        serve_http(port or settings.port, workers, threads)
