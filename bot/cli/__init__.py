@@ -15,6 +15,9 @@ from bot.cli.serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# The installed distribution's version (importlib.metadata), the one pip and bug reports see.
+@click.version_option(package_name="creditbot", prog_name="creditbot",
+                      message="%(prog)s %(version)s", help="Print creditbot's version and exit.")
 def main() -> None:
     """creditbot: trade-credit workflow for Slack teams."""
 
