@@ -16,15 +16,16 @@ def build_manifest(request_url: str | None, *, socket_mode: bool = False) -> dic
     if not socket_mode and not request_url:
         raise ValueError("a request URL is needed unless the app uses Socket Mode")
     url = None if socket_mode else request_url
-    commands = []
-    for command, description in handlers.SLASH_COMMANDS.items():
-        entry = {"command": command, "description": description,
-                 "usage_hint": "check acme | help", "should_escape": False}
-        if url:
-            entry["url"] = url
-        commands.append(entry)
+    catalogue = handlers.catalogue()
+    command: dict[str, Any] = {
+        "command": handlers.COMMAND, "description": handlers.COMMAND_DESCRIPTION,
+        "usage_hint": " | ".join(f"{s.name} {s.example}".strip()
+                                 for s in catalogue.subcommands)[:100],
+        "should_escape": False}
+    if url:
+        command["url"] = url
     interactivity: dict[str, Any] = {"is_enabled": True}
-    events: dict[str, Any] = {"bot_events": list(handlers.BOT_EVENTS)}
+    events: dict[str, Any] = {"bot_events": [e.name for e in catalogue.events]}
     if url:
         interactivity["request_url"] = url
         events["request_url"] = url
@@ -40,9 +41,9 @@ def build_manifest(request_url: str | None, *, socket_mode: bool = False) -> dic
             "app_home": {"home_tab_enabled": True, "messages_tab_enabled": False,
                          "messages_tab_read_only_enabled": True},
             "bot_user": {"display_name": APP_NAME, "always_online": True},
-            "slash_commands": commands,
+            "slash_commands": [command],
         },
-        "oauth_config": {"scopes": {"bot": list(handlers.BOT_SCOPES)}},
+        "oauth_config": {"scopes": {"bot": catalogue.scopes}},
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,

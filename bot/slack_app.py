@@ -12,6 +12,7 @@ import handlers
 from bot.settings import SLACK_DEFAULT_API_URL
 from bot.wiring import Services
 from domain.access import CreditDataAccess, Member
+from domain.check import CreditChecks
 from handlers.deps import Deps
 from handlers.replies import retry_handlers
 
@@ -50,14 +51,15 @@ def build_deps(services: Services) -> Deps:
     config = services.config
     directory = people(services)
     rule = config.access.credit_data
+    access = CreditDataAccess(
+        frozenset(rule.roles), frozenset(rule.departments),
+        tuple(config.roles.holders("credit_manager") + config.roles.holders("credit_analyst")),
+        config.share_channels())
     return Deps(
-        unit_of_work=services.uow,
         member=lambda user: directory.get(user) or Member(user),
-        access=CreditDataAccess(frozenset(rule.roles), frozenset(rule.departments),
-                                tuple(config.roles.holders("credit_manager")
-                                      + config.roles.holders("credit_analyst"))),
-        policy=services.policy,
-        today=services.today,
+        access=access,
+        checks=CreditChecks(services.uow, access, services.policy, services.now,
+                            config.organisation.zone),
         timezone=config.organisation.timezone,
         response_url=response_url_rewriter(services.settings.slack_api_url),
         background=services.background,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -42,6 +42,9 @@ class Services:
     def policy(self) -> CreditPolicyContext:
         return CreditPolicyContext(self.config.organisation.base_currency,
                                    self.config.aging.buckets)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
     def today(self) -> date:
         """The date in the organisation's time zone: aging turns over at its midnight."""

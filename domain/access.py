@@ -1,5 +1,6 @@
-"""Who may see what. Credit data is confidential: only people the organisation lists
-may see a customer's position, and a refusal says whom to ask, nothing else."""
+"""Who may do what. Credit data is confidential: only people the organisation lists may
+see a customer's position, and cards may be shared only where the organisation allows.
+A refusal says whom to ask and why, nothing about the customer."""
 
 from __future__ import annotations
 
@@ -22,12 +23,28 @@ class Member:
 
 
 class AccessDenied(DomainError):
+    """``contacts`` are the people who can grant access; renderers mention them."""
+
     def __init__(self, contacts: tuple[str, ...]) -> None:
         self.contacts = contacts
         who = ", ".join(contacts) if contacts else "your credit manager"
         super().__init__(
             f"Credit data is confidential and you are not among the people who may see it. "
-            f"Ask {who} to add you to creditbot's configuration."
+            f"Ask {who} to give you access."
+        )
+
+
+class ShareRefused(DomainError):
+    """Sharing into a channel the organisation has not opened to credit cards."""
+
+    def __init__(self, channel: str, allowed: frozenset[str]) -> None:
+        self.channel = channel
+        self.allowed = tuple(sorted(allowed))
+        super().__init__(
+            "Credit cards can be shared only in the channels the organisation has opened "
+            "to credit data; this channel is not one of them. Share it in one of those, "
+            "or ask a credit manager to add this channel (access.credit_data.share_channels "
+            "in app.yaml)."
         )
 
 
@@ -38,6 +55,7 @@ class CreditDataAccess:
     roles: frozenset[str] = frozenset()
     departments: frozenset[str] = frozenset()
     contacts: tuple[str, ...] = ()
+    share_channels: frozenset[str] = frozenset()
 
     def allows(self, member: Member) -> bool:
         if not member.is_listed:
@@ -49,3 +67,8 @@ class CreditDataAccess:
     def require(self, member: Member) -> None:
         if not self.allows(member):
             raise AccessDenied(self.contacts)
+
+    def require_share(self, member: Member, channel: str) -> None:
+        self.require(member)
+        if channel not in self.share_channels:
+            raise ShareRefused(channel, self.share_channels)

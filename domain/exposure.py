@@ -58,6 +58,10 @@ class Aging:
         return self.amounts[0] + self.overdue
 
 
+# At or above this share of the limit, the headroom is flagged before it runs out.
+HIGH_UTILISATION = Decimal("0.9")
+
+
 @dataclass(frozen=True)
 class CreditPosition:
     as_of: date
@@ -79,6 +83,12 @@ class CreditPosition:
     @property
     def over_limit(self) -> bool:
         return self.available.is_negative
+
+    @property
+    def nearly_full(self) -> bool:
+        """Not over the limit yet, but at or above HIGH_UTILISATION of it."""
+        used = self.utilisation
+        return not self.over_limit and used is not None and used >= HIGH_UTILISATION
 
     @property
     def utilisation(self) -> Decimal | None:

@@ -8,13 +8,14 @@ thousands of customers.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
 from domain.errors import AmbiguousCustomer, CustomerNotFound, DomainError
-from domain.refs import CustomerRef
+from domain.refs import CustomerRef, GroupRef
 
 MAX_CANDIDATES = 10
 # A close match is taken without asking only when it is both good and clearly the best.
@@ -26,8 +27,15 @@ _PUNCTUATION = re.compile(r"[^\w\s]")
 
 
 def normalize_name(name: str) -> str:
-    """Case-, space- and punctuation-insensitive key: "ACME, Inc." and "acme inc" meet."""
-    return " ".join(_PUNCTUATION.sub(" ", name.casefold()).split())
+    """Case-, width-, space- and punctuation-insensitive key: "ACME, Inc.", "acme inc" and
+    the full-width "ＡＣＭＥ　Inc" typed by a Chinese input method all meet (NFKC)."""
+    return " ".join(_PUNCTUATION.sub(" ", unicodedata.normalize("NFKC", name).casefold())
+                    .split())
+
+
+def normalize_query(query: str) -> str:
+    """What a person typed, with full-width letters and digits folded (NFKC)."""
+    return unicodedata.normalize("NFKC", query).strip()
 
 
 class CustomerDirectory(Protocol):
@@ -39,18 +47,49 @@ class CustomerDirectory(Protocol):
 
     def all_name_keys(self) -> Sequence[tuple[CustomerRef, str]]: ...
 
+    def group_named(self, group_ids: Sequence[str]) -> str | None:
+        """The group id among ``group_ids`` that has members, if any (exact spelling)."""
+        ...
+
 
 def resolve_customer(query: str, directory: CustomerDirectory) -> CustomerRef:
     """The one customer ``query`` means, or an error that lists the candidates."""
-    query = query.strip()
+    query = _required(query)
+    return _by_id(query, directory) or _by_name(query, directory)
+
+
+def resolve_subject(query: str, directory: CustomerDirectory) -> CustomerRef | GroupRef:
+    """Like ``resolve_customer``, but a customer group's id names the group. A customer
+    whose id is the same as a group's wins: ids are what the ERP guarantees unique."""
+    query = _required(query)
+    found = _by_id(query, directory)
+    if found is not None:
+        return found
+    group = directory.group_named(_id_spellings(query))
+    if group is not None:
+        return GroupRef(group)
+    return _by_name(query, directory)
+
+
+def _required(query: str) -> str:
+    query = normalize_query(query)
     if not query:
         raise DomainError("Which customer? Give an id or a name, for example `acme`.")
-    # One question for the id as typed and in capitals; the exact spelling wins.
-    candidates = list(dict.fromkeys((query, query.upper())))
+    return query
+
+
+def _id_spellings(query: str) -> list[str]:
+    # The id as typed and in capitals; the exact spelling wins.
+    return list(dict.fromkeys((query, query.upper())))
+
+
+def _by_id(query: str, directory: CustomerDirectory) -> CustomerRef | None:
+    candidates = _id_spellings(query)
     found = {ref.customer_id: ref for ref in directory.by_ids(candidates)}
-    for candidate_id in candidates:
-        if candidate_id in found:
-            return found[candidate_id]
+    return next((found[c] for c in candidates if c in found), None)
+
+
+def _by_name(query: str, directory: CustomerDirectory) -> CustomerRef:
     key = normalize_name(query)
     if not key:
         raise CustomerNotFound(query)

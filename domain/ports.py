@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Protocol, Self
 
 from domain.aging import AgingBuckets
+from domain.events import DomainEvent
 from domain.exposure import AgedBalance, OrderBalance
 from domain.lookup import CustomerDirectory
 from domain.model import AuditEntry, Customer
@@ -48,6 +49,12 @@ class AuditLog(Protocol):
     def recent(self, limit: int = 50) -> list[AuditEntry]: ...
 
 
+class EventLog(Protocol):
+    def record(self, event: DomainEvent) -> None:
+        """Kept with this unit of work's changes: written on commit, dropped on rollback."""
+        ...
+
+
 class UnitOfWork(Protocol):
     # Read-only properties, not attributes: an implementation may hold narrower types.
     @property
@@ -61,6 +68,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def events(self) -> EventLog: ...
 
     def __enter__(self) -> Self: ...
 

@@ -10,3 +10,13 @@ class CustomerRef:
 
     def label(self) -> str:
         return f"{self.name} ({self.customer_id})"
+
+
+@dataclass(frozen=True, order=True)
+class GroupRef:
+    """A customer group (several legal entities of one owner), named by its id."""
+
+    group_id: str
+
+    def label(self) -> str:
+        return f"group {self.group_id}"

@@ -1,31 +1,33 @@
-"""Slack listeners: parse what a person did, call a domain use case, render Block Kit.
-
-Each subject has its own small module with a ``register(app)`` function; this package's
-``register`` wires them all. Listeners get their dependencies from Bolt's context (set
-by ``handlers.middleware``), never from globals.
-"""
+"""Slack listeners, grouped by capability: each package (``check``, ``home``, ``help``…)
+declares a ``FEATURE`` (handlers.registry) with its subcommands, buttons, events and
+scopes; ``register`` wires them all into Bolt. Listeners get their dependencies from
+Bolt's context (set by ``handlers.middleware``), never from globals."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import errors, middleware
-from handlers.actions import check_actions
-from handlers.commands import credit
+from handlers import check, errors, help, home, middleware, registry
+from handlers.credit import on_credit
 from handlers.deps import Deps
-from handlers.events import home
+from handlers.registry import COMMAND, Catalogue
 
-# What the Slack app manifest must declare for these listeners to receive anything.
-SLASH_COMMANDS = {credit.COMMAND: "Trade credit: check a customer's credit position"}
-BOT_EVENTS = ("app_home_opened",)
-# commands: /credit; chat:write: shared cards and apologies; chat:write.public: sharing into
-# a public channel the bot was never invited to.
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public")
+FEATURES = (check.FEATURE, help.FEATURE, home.FEATURE)
+
+# What the Slack app manifest declares for the slash command.
+COMMAND_DESCRIPTION = "Trade credit: check a customer's credit position"
 
 
-def register(app: App, deps: Deps) -> None:
-    middleware.register(app, deps)
+def catalogue() -> Catalogue:
+    return Catalogue(FEATURES)
+
+
+def register(app: App, deps: Deps) -> Catalogue:
+    found = catalogue()
+    middleware.register(app, deps, found)
     errors.register(app)
-    credit.register(app)
-    check_actions.register(app)
-    home.register(app)
+    registry.register(app, found, on_credit)
+    return found
+
+
+__all__ = ["COMMAND", "COMMAND_DESCRIPTION", "FEATURES", "catalogue", "register"]

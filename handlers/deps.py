@@ -5,20 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import date
 
 from domain.access import CreditDataAccess, Member
-from domain.ports import UnitOfWork
-from domain.positions import CreditPolicyContext
+from domain.check import CreditChecks
 
 
 @dataclass(frozen=True)
 class Deps:
-    unit_of_work: Callable[[], UnitOfWork]
     member: Callable[[str], Member]
     access: CreditDataAccess
-    policy: CreditPolicyContext
-    today: Callable[[], date]
+    checks: CreditChecks
     timezone: str
     # Maps a response_url Slack gave us to the one we must post to (SLACK_API_URL's host
     # when a proxy or the emulator stands in for Slack).

@@ -16,19 +16,29 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError
 
-from domain.access import AccessDenied
+from domain.access import AccessDenied, ShareRefused
 from domain.errors import DomainError
-from handlers.blocks.common import escape, mention
+from handlers.render import escape, mention
 from handlers.replies import APOLOGY
 
 log = logging.getLogger("creditbot.errors")
 
 
+def access_refusal(error: AccessDenied) -> str:
+    """The one wording of "you may not see credit data", naming whom to ask."""
+    who = " or ".join(mention(u) for u in error.contacts) or "your credit manager"
+    return (":lock: Credit data is confidential, and you are not among the people who may "
+            f"see it. Ask {who} to give you access.")
+
+
 def explain(error: DomainError) -> str:
     if isinstance(error, AccessDenied):
-        who = " or ".join(mention(u) for u in error.contacts) or "your credit manager"
-        return (":lock: Credit data is confidential, and you are not among the people who may "
-                f"see it. Ask {who} to give you access.")
+        return access_refusal(error)
+    if isinstance(error, ShareRefused):
+        where = ", ".join(f"<#{c}>" for c in error.allowed) or "no channel yet"
+        return (":lock: Credit cards can be shared only in the channels the organisation has "
+                f"opened to credit data ({where}); this one is not among them. Ask a credit "
+                "manager to add it under `access.credit_data.share_channels` in app.yaml.")
     return escape(str(error))
 
 

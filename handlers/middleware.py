@@ -1,4 +1,5 @@
-"""Puts the unit of work, the person, and a reply function into every listener's context."""
+"""Puts the services, the catalogue, the person and a reply function into every
+listener's context."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from handlers.deps import Deps
+from handlers.registry import Catalogue
 from handlers.replies import Replier
 
 
-def register(app: App, deps: Deps) -> None:
+def register(app: App, deps: Deps, catalogue: Catalogue) -> None:
     @app.use
     def attach(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
         context["deps"] = deps
+        context["catalogue"] = catalogue
         context["request_id"] = uuid.uuid4().hex[:12]
         context["member"] = deps.member(context.user_id or "")
         url = body.get("response_url") or context.response_url

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.repositories.audit import SqlAuditLog
 from storage.repositories.customers import SqlCustomerRepository
+from storage.repositories.events import SqlEventLog
 from storage.repositories.rates import SqlRateRepository
 from storage.repositories.receivables import SqlReceivablesQueries
 
@@ -23,6 +24,7 @@ class SqlUnitOfWork:
         self.receivables = SqlReceivablesQueries(self.session)
         self.rates = SqlRateRepository(self.session)
         self.audit = SqlAuditLog(self.session)
+        self.events = SqlEventLog(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from domain.model import Customer, Financials
@@ -18,7 +18,10 @@ _T: Table = CustomerRow.__table__  # type: ignore[assignment]
 # statement costs more than SQLite takes to answer it.
 # Lookups read whole rows (a handful at most) so that get() can answer from memory.
 _ROWS = select(_T)
-_ROWS_BY_IDS = _ROWS.where(_T.c.customer_id.in_(bindparam("ids", expanding=True)))
+# Customers with one of these ids, and the members of groups with one of these ids: a
+# person may name either, and one statement answers both.
+_ROWS_BY_IDS = _ROWS.where(or_(_T.c.customer_id.in_(bindparam("ids", expanding=True)),
+                               _T.c.group_id.in_(bindparam("ids", expanding=True))))
 _BY_KEY = _ROWS.where(_T.c.name_key == bindparam("name_key"))
 _ROW_BY_ID = select(_T).where(_T.c.customer_id == bindparam("customer_id"))
 _ALL_KEYS = select(_T.c.customer_id, _T.c.name, _T.c.name_key)
@@ -63,6 +66,8 @@ class SqlCustomerRepository:
         # Identity map for this unit of work: the lookup reads whole rows, so the
         # get() that follows it costs no second query.
         self._seen: dict[str, Any] = {}
+        # Groups found by the last by_ids(), so that group_named() costs no query.
+        self._groups: dict[str, list[Any]] = {}
 
     def _rows(self, query: Any, **params: Any) -> Any:
         # Core statements through the session's connection: no ORM bookkeeping per row.
@@ -81,8 +86,13 @@ class SqlCustomerRepository:
         return [to_customer(r) for r in self._rows(query)]
 
     def group_members(self, group_id: str) -> list[Customer]:
-        query = select(_T).where(_T.c.group_id == group_id).order_by(_T.c.name)
-        return [to_customer(r) for r in self._rows(query)]
+        rows = self._groups.get(group_id)
+        if rows is None:
+            rows = list(self._rows(select(_T).where(_T.c.group_id == group_id)))
+        return [to_customer(r) for r in sorted(rows, key=lambda r: r.name)]
+
+    def group_named(self, group_ids: Sequence[str]) -> str | None:
+        return next((g for g in group_ids if self._groups.get(g)), None)
 
     def _remember(self, rows: Any) -> list[CustomerRef]:
         refs = []
@@ -92,7 +102,10 @@ class SqlCustomerRepository:
         return refs
 
     def by_ids(self, customer_ids: Sequence[str]) -> list[CustomerRef]:
-        return self._remember(self._rows(_ROWS_BY_IDS, ids=list(customer_ids)))
+        wanted = list(customer_ids)
+        rows = list(self._rows(_ROWS_BY_IDS, ids=wanted))
+        self._groups = {g: [r for r in rows if r.group_id == g] for g in wanted}
+        return self._remember(r for r in rows if r.customer_id in wanted)
 
     def by_name_key(self, name_key: str) -> list[CustomerRef]:
         return self._remember(self._rows(_BY_KEY, name_key=name_key))

@@ -20,8 +20,10 @@ def expected(world, query):
 def test_help_lists_the_subcommands_with_examples(world, line):
     reply = world.slack.slash(SALES, SALES_CHANNEL, line)
     text = reply.all_text()
-    assert "`/credit check` — credit position of a customer" in text
-    assert "e.g. `/credit check acme`" in text
+    assert ("• `/credit check` (also `/credit 查询`) — credit position of a customer or "
+            "customer group: limit, exposure, available credit, overdue and aging\n"
+            "      e.g. `/credit check acme`") in text
+    assert "• `/credit help` (also `/credit 帮助`) — this list" in text
     assert reply.ephemeral
 
 

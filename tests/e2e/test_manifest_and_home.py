@@ -59,4 +59,6 @@ def test_the_home_tab_says_what_creditbot_does_and_who_may_see_data(world):
                  for c in world.emulator.wait_for("views.publish", count=2)}
     assert "You may see customers' credit positions" in published[SALES]
     assert "/credit check" in published[SALES]
-    assert "You cannot see credit data yet" in published[STRANGER]
+    assert (":lock: Credit data is confidential, and you are not among the people who may "
+            "see it. Ask <@U02CREDITMG> or <@U02CREDITAN> to give you access."
+            ) in published[STRANGER]

@@ -1,0 +1,152 @@
+"""Use cases of the check capability. Each opens its own unit of work, checks who may do
+it, does it, writes the audit entry (and events) and commits: a button, a slash command,
+a job or the CLI cannot skip any of these steps."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+
+from domain.access import CreditDataAccess, Member
+from domain.errors import DomainError
+from domain.events import CardShared
+from domain.exposure import AgedBalance, CreditPosition, OrderBalance, credit_position, group_limit
+from domain.fx import FxRates
+from domain.lookup import resolve_subject
+from domain.model import AuditEntry, Customer
+from domain.ports import UnitOfWork
+from domain.positions import CreditPolicyContext
+from domain.refs import CustomerRef, GroupRef
+
+# A customer name or id is far shorter; anything longer is pasted text, not a query.
+MAX_QUERY_LENGTH = 200
+
+
+class QueryTooLong(DomainError):
+    def __init__(self, length: int) -> None:
+        super().__init__(
+            f"That is {length} characters long, too long to be a customer's name or id "
+            f"(at most {MAX_QUERY_LENGTH}). Try part of the name or the id, e.g. C0001.")
+
+
+@dataclass(frozen=True)
+class CustomerCheck:
+    customer: Customer
+    position: CreditPosition
+
+    @property
+    def ref(self) -> CustomerRef:
+        return CustomerRef(self.customer.customer_id, self.customer.name)
+
+
+@dataclass(frozen=True)
+class GroupCheck:
+    """A group's pooled position (members' exposure against their summed limits, in the
+    base currency) and each member's own."""
+
+    group_id: str
+    position: CreditPosition
+    members: tuple[CustomerCheck, ...]
+
+    @property
+    def ref(self) -> GroupRef:
+        return GroupRef(self.group_id)
+
+
+Checked = CustomerCheck | GroupCheck
+
+
+def _subject(ref: CustomerRef | GroupRef) -> str:
+    return ref.customer_id if isinstance(ref, CustomerRef) else f"group:{ref.group_id}"
+
+
+@dataclass(frozen=True)
+class CreditChecks:
+    """The check capability, bound to the unit of work, policy and clock it runs with."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+    access: CreditDataAccess
+    policy: CreditPolicyContext
+    clock: Callable[[], datetime]
+    zone: tzinfo
+
+    def today(self) -> date:
+        """Aging turns over at midnight in the organisation's time zone."""
+        return self.clock().astimezone(self.zone).date()
+
+    def check(self, actor: Member, query: str) -> Checked:
+        """The position of whatever ``query`` names; who looked is recorded."""
+        self.access.require(actor)
+        if len(query) > MAX_QUERY_LENGTH:
+            raise QueryTooLong(len(query))
+        with self.unit_of_work() as uow:
+            found = self._position(uow, resolve_subject(query, uow.customers))
+            uow.audit.append(AuditEntry(self.clock(), actor.user_id, "credit.checked",
+                                        _subject(found.ref), {"query": query}))
+            uow.commit()
+        return found
+
+    def share(self, actor: Member, ref: CustomerRef | GroupRef, channel: str,
+              publish: Callable[[Checked], None]) -> Checked:
+        """Posts fresh figures into ``channel`` through ``publish``; recorded only if the
+        post went through (``publish`` raising leaves no trace)."""
+        self.access.require_share(actor, channel)
+        with self.unit_of_work() as uow:
+            found = self._position(uow, ref)
+            publish(found)
+            now = self.clock()
+            subject = _subject(found.ref)
+            kind = "customer" if isinstance(found, CustomerCheck) else "group"
+            uow.audit.append(AuditEntry(now, actor.user_id, "credit.card_shared", subject,
+                                        {"channel": channel}))
+            uow.events.record(CardShared(occurred_at=now, actor=actor.user_id,
+                                         subject=subject, channel=channel, kind=kind))
+            uow.commit()
+        return found
+
+    def _position(self, uow: UnitOfWork, ref: CustomerRef | GroupRef) -> Checked:
+        if isinstance(ref, GroupRef):
+            return self._group(uow, ref.group_id)
+        customer = uow.customers.get(ref.customer_id)
+        if customer is None:  # deleted between lookup and read
+            raise DomainError(f"Customer {ref.customer_id} no longer exists.")
+        ids = [customer.customer_id]
+        as_of = self.today()
+        position = credit_position(
+            customer.credit_limit,
+            uow.receivables.aged_balances(ids, as_of, self.policy.buckets),
+            uow.receivables.order_balances(ids),
+            FxRates(self.policy.base_currency, as_of, uow.rates.latest(as_of)),
+            self.policy.buckets, as_of)
+        return CustomerCheck(customer, position)
+
+    def _group(self, uow: UnitOfWork, group_id: str) -> GroupCheck:
+        members = uow.customers.group_members(group_id)
+        if not members:
+            raise DomainError(f"No customer belongs to group “{group_id}” any more.")
+        ids = [m.customer_id for m in members]
+        as_of = self.today()
+        buckets = self.policy.buckets
+        balances = uow.receivables.aged_balances(ids, as_of, buckets)
+        orders = uow.receivables.order_balances(ids)
+        fx = FxRates(self.policy.base_currency, as_of, uow.rates.latest(as_of))
+        by_balance: dict[str, list[AgedBalance]] = defaultdict(list)
+        by_order: dict[str, list[OrderBalance]] = defaultdict(list)
+        for balance in balances:
+            by_balance[balance.customer_id].append(balance)
+        for order in orders:
+            by_order[order.customer_id].append(order)
+        each = tuple(
+            CustomerCheck(m, credit_position(m.credit_limit, by_balance[m.customer_id],
+                                             by_order[m.customer_id], fx, buckets, as_of))
+            for m in members)
+        pooled = credit_position(
+            group_limit(_limits(members), self.policy.base_currency, fx),
+            balances, orders, fx, buckets, as_of)
+        return GroupCheck(group_id, pooled, each)
+
+
+def _limits(members: Sequence[Customer]) -> list:  # type: ignore[type-arg]
+    return [m.credit_limit for m in members]

@@ -1,1 +1,0 @@
-"""Block Kit renderings, built with slack_sdk.models so Slack's limits are checked."""

@@ -1,0 +1,30 @@
+"""``/credit check <customer | group>`` and the candidate buttons: parse, call the use
+case, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import BoltContext
+
+from domain.errors import CustomerLookupError
+from handlers.check.blocks import card, which_customer
+from handlers.check.payloads import SubjectValue
+from handlers.deps import Deps
+from handlers.render import Message
+
+
+def check(context: BoltContext, query: str) -> Message:
+    """The card, or the "which customer?" question when the query is not clear."""
+    deps: Deps = context["deps"]
+    try:
+        found = deps.checks.check(context["member"], query)
+    except CustomerLookupError as unclear:
+        return which_customer(unclear)
+    return card(found, timezone=deps.timezone)
+
+
+def on_pick(body: dict[str, Any], context: BoltContext) -> None:
+    """A candidate button: the card of the customer picked, in place of the question."""
+    picked: SubjectValue = context["payload"]
+    context["reply"](*check(context, picked.id), replace_original=True)

@@ -1,0 +1,31 @@
+"""Action ids and button values of the check capability."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from domain.refs import CustomerRef, GroupRef
+from handlers.payloads import ActionValue
+
+SHARE = "credit_check_share"
+PICK = "credit_check_pick"
+
+_ID = Field(min_length=1, max_length=64)
+
+
+class SubjectValue(ActionValue):
+    """A customer or a group, by id only: names and figures are re-read when pressed."""
+
+    kind: Literal["customer", "group"]
+    id: str = _ID
+
+    @classmethod
+    def of(cls, ref: CustomerRef | GroupRef) -> SubjectValue:
+        if isinstance(ref, GroupRef):
+            return cls(kind="group", id=ref.group_id)
+        return cls(kind="customer", id=ref.customer_id)
+
+    def ref(self) -> CustomerRef | GroupRef:
+        return GroupRef(self.id) if self.kind == "group" else CustomerRef(self.id, "")

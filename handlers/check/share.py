@@ -1,0 +1,43 @@
+"""*Share in channel*: fresh figures posted for everyone in the conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk.errors import SlackApiError
+
+from domain.check import Checked
+from handlers.check.blocks import card
+from handlers.check.payloads import SubjectValue
+from handlers.deps import Deps
+from handlers.render import mention
+
+# Slack's answers when the bot may not post in a channel: the person can fix these.
+_NOT_THERE = {"not_in_channel", "channel_not_found", "is_archived"}
+
+
+def on_share(body: dict[str, Any], context: BoltContext) -> None:
+    deps: Deps = context["deps"]
+    chosen: SubjectValue = context["payload"]
+    channel = context.channel_id
+    if channel is None:  # a card shown outside any conversation has nowhere to go
+        context["reply"]("There is no channel here to share this card in.")
+        return
+
+    def post(found: Checked) -> None:
+        text, blocks = card(found, timezone=deps.timezone, shareable=False,
+                            note=f"Shared by {mention(context.user_id or '')}")
+        context.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+
+    try:
+        found = deps.checks.share(context["member"], chosen.ref(), channel, post)
+    except SlackApiError as refused:
+        if refused.response.get("error") in _NOT_THERE:
+            context["reply"]("I can't post in this channel yet: add me with "
+                             "`/invite @creditbot`, then press *Share in channel* again.")
+            return
+        raise
+    mine = card(found, timezone=deps.timezone, shareable=False,
+                note=f"You shared this in <#{channel}>.")
+    context["reply"](*mine, replace_original=True)

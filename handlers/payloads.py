@@ -1,0 +1,27 @@
+"""Typed button values and modal metadata.
+
+A value the bot put on a button comes back from Slack as a string; it is parsed into a
+small pydantic model before any listener sees it. A value that does not parse was not
+written by us (or by this version of us): the request is refused like a forged one.
+Values carry ids only; amounts, roles and states are re-read from our own records.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+
+class ActionValue(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def encode(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def decode(cls, raw: str) -> Self | None:
+        try:
+            return cls.model_validate_json(raw)
+        except ValidationError:
+            return None

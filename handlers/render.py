@@ -1,0 +1,104 @@
+"""Block Kit as plain dicts, with every text made safe and clipped to Slack's limits.
+
+Every piece of user or ERP text goes through ``user_text``: bidi controls stripped (a
+right-to-left override must not reorder a card), ``&``, ``<`` and ``>`` escaped (a
+customer called ``<!channel>`` pings nobody), and clipped without cutting an escape in
+half. Messages are built as dicts rather than ``slack_sdk.models`` objects because the
+latter validate on every ``to_dict()``, which cost more than the database work of a
+check; the tests validate every message the bot sends with ``slack_sdk.models``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+Block = dict[str, Any]
+Message = tuple[str, list[Block] | None]
+
+# Block Kit's limits (api.slack.com/reference/block-kit).
+SECTION_TEXT = 3000
+FIELD_TEXT = 2000
+FIELDS_PER_SECTION = 10
+HEADER_TEXT = 150
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+ELEMENTS_PER_ACTIONS = 25
+ELEMENTS_PER_CONTEXT = 10
+BLOCKS_PER_MESSAGE = 50
+FALLBACK_TEXT = 3000
+
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CUT_ENTITY = re.compile(r"&[a-z]{0,3}$")
+
+
+def strip_bidi(text: str) -> str:
+    return _BIDI.sub("", text)
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn control characters; user and ERP text never pings or links anyone."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """At most ``limit`` characters; an escape sequence is never cut in half."""
+    if len(text) <= limit:
+        return text
+    head = _CUT_ENTITY.sub("", text[: limit - 1])
+    return head + "…"
+
+
+def user_text(text: str, limit: int = SECTION_TEXT) -> str:
+    """Text from a person or the ERP, ready for any field Slack parses as mrkdwn."""
+    return clip(escape(strip_bidi(text)), limit)
+
+
+def plain(text: str, limit: int) -> str:
+    """Text for a plain_text object (not parsed by Slack, so not escaped)."""
+    return clip(strip_bidi(text), limit)
+
+
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def mrkdwn(text: str, limit: int = SECTION_TEXT) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": clip(text, limit)}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": plain(text, HEADER_TEXT),
+                                       "emoji": False}}
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": mrkdwn(text)}
+
+
+def fields(*pairs: tuple[str, str]) -> Block:
+    """A two-column section: (label, value) pairs, labels in bold."""
+    return {"type": "section", "fields": [mrkdwn(f"*{label}*\n{value}", FIELD_TEXT)
+                                          for label, value in pairs[:FIELDS_PER_SECTION]]}
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(t) for t in texts[:ELEMENTS_PER_CONTEXT]]}
+
+
+def button(label: str, action_id: str, value: str) -> Block:
+    if len(value) > BUTTON_VALUE:
+        raise ValueError(f"button value for {action_id} is {len(value)} characters")
+    return {"type": "button", "text": {"type": "plain_text", "text": plain(label, BUTTON_TEXT),
+                                       "emoji": True},
+            "action_id": action_id, "value": value}
+
+
+def actions(block_id: str, *elements: Block) -> Block:
+    return {"type": "actions", "block_id": block_id,
+            "elements": list(elements[:ELEMENTS_PER_ACTIONS])}
+
+
+def message(fallback: str, blocks: list[Block]) -> Message:
+    """``fallback`` is the notification text: it must already be escaped."""
+    return clip(fallback, FALLBACK_TEXT), blocks[:BLOCKS_PER_MESSAGE]
