@@ -31,4 +31,4 @@ def config_check(path: Path | None) -> None:
         sys.exit(1)
     out.print(f"{path}: OK — {loaded.organisation.name}, {len(loaded.departments)} departments, "
               f"{len(loaded.known_users())} people, base currency "
-              f"{loaded.organisation.base_currency}", markup=False)
+              f"{loaded.organisation.base_currency}", markup=False, soft_wrap=True)

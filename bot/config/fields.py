@@ -1,8 +1,9 @@
 """Constrained value types shared by the config sections, each with a message that says
-what a right value looks like."""
+what a right value looks like and what was written instead."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,6 +13,30 @@ from pydantic_core import PydanticCustomError
 
 from domain.currencies import is_currency
 
+# Error types whose messages are ours and already say how to write the value right.
+OWN_ERRORS = frozenset({"slack_channel", "slack_user", "currency", "timezone", "locale",
+                        "role_name", "aging", "cross_section"})
+
+
+def shown(value: object) -> str:
+    """A value as it reads in YAML: text in double quotes, lists in brackets."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(shown(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "a mapping"
+    return str(value)
+
+
+def _error(kind: str, template: str, value: object, **context: str) -> PydanticCustomError:
+    # pydantic's templates substitute {name} only (no !r), so the value is shown beforehand.
+    return PydanticCustomError(kind, template, {"value": value, "shown": shown(value), **context})
+
 
 def _slack_id(kind: str, first_letters: str, example: str, hint: str = "") -> Any:
     pattern = re.compile(f"[{first_letters}][A-Z0-9]{{8,}}")
@@ -19,12 +44,9 @@ def _slack_id(kind: str, first_letters: str, example: str, hint: str = "") -> An
 
     def check(value: str) -> str:
         if not pattern.fullmatch(value):
-            raise PydanticCustomError(
-                f"slack_{kind}",
-                f"must look like a Slack {kind} id ({letters} and 8+ capitals/digits, "
-                f"e.g. {example}), got {{value!r}}{hint}",
-                {"value": value},
-            )
+            raise _error(f"slack_{kind}",
+                         f"must look like a Slack {kind} id ({letters} and 8+ capitals/digits, "
+                         f"e.g. {example}), got {{shown}}{hint}", value)
         return value
 
     return check
@@ -32,10 +54,9 @@ def _slack_id(kind: str, first_letters: str, example: str, hint: str = "") -> An
 
 def _currency(value: str) -> str:
     if not is_currency(value):
-        raise PydanticCustomError(
-            "currency", "must be an ISO 4217 currency code such as USD, EUR or CNY, got {value!r}",
-            {"value": value},
-        )
+        raise _error("currency",
+                     "must be an ISO 4217 currency code such as USD, EUR or CNY, got {shown}",
+                     value)
     return value
 
 
@@ -43,15 +64,40 @@ def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise PydanticCustomError(
-            "timezone", "must be an IANA time zone such as Asia/Shanghai or Europe/Berlin, "
-            "got {value!r}", {"value": value},
-        ) from None
+        raise _error("timezone", "must be an IANA time zone such as Asia/Shanghai or "
+                     "Europe/Berlin, got {shown}", value) from None
+    return value
+
+
+_LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z][A-Za-z]{1,3})?")
+
+
+def _locale(value: str) -> str:
+    if not _LOCALE.fullmatch(value):
+        raise _error("locale", "must be a language tag such as en-US, zh-CN or de, got {shown}",
+                     value)
+    return value
+
+
+_ROLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def is_role_name(value: str) -> bool:
+    return _ROLE_NAME.fullmatch(value) is not None
+
+
+def _role_name(value: str) -> str:
+    if not is_role_name(value):
+        raise _error("role_name", "role names are lower-case words joined by _ (e.g. "
+                     "credit_manager), got {shown}", value)
     return value
 
 
 ChannelId = Annotated[str, AfterValidator(_slack_id(
     "channel", "CG", "C0123ABCDE", "; copy it from the channel's details in Slack"))]
-UserId = Annotated[str, AfterValidator(_slack_id("user", "UW", "U0123ABCDE"))]
+UserId = Annotated[str, AfterValidator(_slack_id(
+    "user", "UW", "U0123ABCDE", "; copy it from the person's profile in Slack"))]
 CurrencyCode = Annotated[str, AfterValidator(_currency)]
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]
+LocaleTag = Annotated[str, AfterValidator(_locale)]
+RoleName = Annotated[str, AfterValidator(_role_name)]

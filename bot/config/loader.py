@@ -1,14 +1,18 @@
-"""Reads app.yaml and reports every problem with its key path and line."""
+"""Reads app.yaml and reports every problem with its line and key path, in plain words."""
 
 from __future__ import annotations
 
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
+from pydantic.fields import FieldInfo
 
-from bot.config.schema import AppConfig
+from bot.config.fields import OWN_ERRORS, is_role_name, shown
+from bot.config.schema import STANDARD_ROLES, AppConfig, Problem, cross_section_problems
 
 
 class ConfigError(Exception):
@@ -23,6 +27,8 @@ def load_config(path: Path) -> AppConfig:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(path, ["no such file (set CREDITBOT_CONFIG or pass the path)"]) from None
+    except IsADirectoryError:
+        raise ConfigError(path, ["is a folder, not a file: give the path of app.yaml"]) from None
     except UnicodeDecodeError:
         raise ConfigError(path, ["is not UTF-8 text"]) from None
     try:
@@ -35,29 +41,147 @@ def load_config(path: Path) -> AppConfig:
         raise ConfigError(path, [f"{where}not valid YAML ({reason})"]) from None
     if not isinstance(data, dict):
         raise ConfigError(path, ["must be a mapping with organisation, departments, roles…"])
+    problems = [(tuple(error["loc"]), _describe(error)) for error in _field_errors(data)]
+    # Checks across sections run on what was written, so that a bad value in one
+    # section does not hide a problem in another.
+    problems += [(p.loc, p.message) for p in _cross_section(data)]
+    if problems:
+        located = sorted(((_line_of(root, loc), loc, message) for loc, message in problems),
+                         key=lambda item: item[0] or 0)
+        raise ConfigError(path, [_format(line, loc, message) for line, loc, message in located])
+    return AppConfig.model_validate(data)
+
+
+def _field_errors(data: dict[str, Any]) -> list[Any]:
     try:
-        return AppConfig.model_validate(data)
+        AppConfig.model_validate(data)
     except ValidationError as invalid:
-        raise ConfigError(path, [_describe(e, root) for e in invalid.errors()]) from None
+        # The model-level check is the cross-section one, repeated by _cross_section.
+        return [e for e in invalid.errors() if e["type"] != "cross_section"]
+    return []
 
 
-def _describe(error: Any, root: yaml.Node | None) -> str:
-    loc = tuple(str(part) for part in error["loc"])
-    key = ".".join(loc)
-    message = error["msg"]
-    if error["type"] == "missing":
-        message = "is required but missing"
-    elif error["type"] == "extra_forbidden":
-        message = "is not a setting creditbot knows (misspelt?)"
-    line = _line_of(root, loc)
+def _cross_section(data: dict[str, Any]) -> list[Problem]:
+    def mapping(value: object) -> dict[Any, Any]:
+        return value if isinstance(value, dict) else {}
+
+    def listed(value: object) -> list[Any]:
+        return value if isinstance(value, list) else []
+
+    channels = {str(key): channel if isinstance(channel := mapping(department).get("channel"),
+                                                str) else None
+                for key, department in mapping(data.get("departments")).items()}
+    role_names = dict.fromkeys((*STANDARD_ROLES, *filter(is_role_name, map(
+        str, mapping(data.get("roles"))))))
+    rule = mapping(mapping(data.get("access")).get("credit_data"))
+    return cross_section_problems(channels, role_names, listed(rule.get("roles")),
+                                  listed(rule.get("departments")))
+
+
+def _format(line: int | None, loc: tuple[Any, ...], message: str) -> str:
+    key = ".".join(str(part) for part in loc if part != "[key]")
     prefix = f"line {line}: " if line else ""
     return f"{prefix}{key}: {message}" if key else f"{prefix}{message}"
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[str, ...]) -> int | None:
+def _describe(error: Any) -> str:
+    """pydantic's error in words that say what is wrong and how to write it right."""
+    kind = error["type"]
+    loc = tuple(str(part) for part in error["loc"] if part != "[key]")
+    if kind in OWN_ERRORS:
+        return str(error["msg"])
+    if kind == "extra_forbidden":
+        known = ", ".join(_model_at(loc[:-1]).model_fields)
+        return f"is not a setting creditbot knows (misspelt?); the settings here are: {known}"
+    expected = _expected(loc)
+    if kind == "missing":
+        return f"is required but missing; add it: {expected}" if expected else \
+            "is required but missing"
+    if kind == "string_too_short":
+        return f"must not be empty; write {expected}" if expected else "must not be empty"
+    if expected:
+        return f"must be {expected}, got {shown(error.get('input'))}"
+    return f"is not valid ({error['msg']}), got {shown(error.get('input'))}"
+
+
+def _expected(loc: tuple[str, ...]) -> str | None:
+    """The description of what belongs at ``loc``: its field's, or its entry's."""
+    field, depth = _field_at(loc)
+    if field is None:
+        return None
+    if depth == 0:
+        return field.description
+    items = (field.json_schema_extra or {}).get("items") if isinstance(
+        field.json_schema_extra, dict) else None
+    if isinstance(items, list) and depth <= len(items):
+        return str(items[depth - 1])
+    return None
+
+
+def _field_at(loc: tuple[str, ...]) -> tuple[FieldInfo | None, int]:
+    """The field ``loc`` leads to, and how many list or mapping entries deep inside it."""
+    annotation: Any = AppConfig
+    field: FieldInfo | None = None
+    depth = 0
+    for part in loc:
+        model = _section(annotation)
+        if model is not None and part in model.model_fields:
+            field = model.model_fields[part]
+            annotation, depth = field.annotation, 0
+            continue
+        annotation = _entry(annotation)
+        if annotation is None:
+            return None, 0
+        depth += 1
+    return field, depth
+
+
+def _model_at(loc: tuple[str, ...]) -> type[BaseModel]:
+    field, depth = _field_at(loc)
+    annotation: Any = AppConfig if field is None else field.annotation
+    for _ in range(depth):
+        annotation = _entry(annotation)
+    model = _section(annotation)
+    return model if model is not None else AppConfig
+
+
+def _plain(annotation: Any) -> Any:
+    """``annotation`` without Annotated metadata or ``| None``."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        else:
+            return annotation
+
+
+def _section(annotation: Any) -> type[BaseModel] | None:
+    annotation = _plain(annotation)
+    if (isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            and not issubclass(annotation, RootModel)):
+        return annotation
+    return None
+
+
+def _entry(annotation: Any) -> Any:
+    """The type of one entry of a list or mapping annotation, or None."""
+    annotation = _plain(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, RootModel):
+        annotation = _plain(annotation.model_fields["root"].annotation)
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return typing.get_args(annotation)[0]
+    if origin is dict:
+        return typing.get_args(annotation)[1]
+    return None
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     """The line where the deepest existing part of ``loc`` is written."""
     line = None
-    for part in loc:
+    for part in (str(p) for p in loc if p != "[key]"):
         if isinstance(node, yaml.MappingNode):
             match = next(((k, v) for k, v in node.value if str(k.value) == part), None)
             if match is None:

@@ -1,18 +1,32 @@
 """The sections of app.yaml. Each section is its own model, so a later capability adds
-its section as one more field of ``AppConfig`` without touching the others."""
+its section as one more field of ``AppConfig`` without touching the others.
+
+Each field's ``description`` says what a right value looks like; ``config check`` quotes
+it when a value has the wrong shape (``items`` does the same for the entries of a list
+or mapping, one level per entry)."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from bot.config.fields import ChannelId, CurrencyCode, TimeZoneName, UserId
+from bot.config.fields import (
+    ChannelId,
+    CurrencyCode,
+    LocaleTag,
+    RoleName,
+    TimeZoneName,
+    UserId,
+    shown,
+)
 from domain.aging import AgingBuckets
 
-_ROLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_USER_IDS = "a list of Slack user ids, e.g. [U0123ABCDE, U0456FGHIJ]"
+_USER_ID = "a Slack user id such as U0123ABCDE"
 
 
 class Section(BaseModel):
@@ -21,10 +35,13 @@ class Section(BaseModel):
 
 
 class Organisation(Section):
-    name: str = Field(min_length=1)
-    base_currency: CurrencyCode
-    timezone: TimeZoneName = "UTC"
-    locale: str = Field(default="en-US", pattern=r"^[a-z]{2,3}(-[A-Z][A-Za-z]{1,3})?$")
+    name: str = Field(min_length=1, description="the organisation's name, e.g. Northwind Trading")
+    base_currency: CurrencyCode = Field(
+        description="an ISO 4217 currency code such as USD, EUR or CNY")
+    timezone: TimeZoneName = Field(
+        default="UTC", description="an IANA time zone such as Asia/Shanghai or Europe/Berlin")
+    locale: LocaleTag = Field(default="en-US",
+                              description="a language tag such as en-US, zh-CN or de")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -32,9 +49,10 @@ class Organisation(Section):
 
 
 class Department(Section):
-    name: str = Field(min_length=1)
-    channel: ChannelId
-    members: list[UserId] = []
+    name: str = Field(min_length=1, description="the department's name, e.g. Credit Management")
+    channel: ChannelId = Field(description="a Slack channel id such as C0123ABCDE")
+    members: list[UserId] = Field(default=[], description=_USER_IDS,
+                                  json_schema_extra={"items": [_USER_ID]})
 
 
 # The roles the workflow knows out of the box; an organisation may add its own (a
@@ -43,21 +61,11 @@ STANDARD_ROLES = ("credit_analyst", "credit_manager", "finance_director", "cfo",
                   "legal", "sales")
 
 
-class Roles(RootModel[dict[str, list[UserId]]]):
+class Roles(RootModel[dict[RoleName, list[UserId]]]):
     """Role name -> the Slack user ids who hold it."""
 
     model_config = ConfigDict(frozen=True)
-    root: dict[str, list[UserId]] = {}
-
-    @field_validator("root")
-    @classmethod
-    def _role_names(cls, roles: dict[str, list[str]]) -> dict[str, list[str]]:
-        bad = [name for name in roles if not _ROLE_NAME.fullmatch(name)]
-        if bad:
-            raise PydanticCustomError(
-                "role_name", "role names are lower-case words joined by _ (e.g. "
-                "credit_manager); not: {bad}", {"bad": ", ".join(bad)})
-        return roles
+    root: dict[RoleName, list[UserId]] = {}
 
     def of(self, user_id: str) -> list[str]:
         return [role for role, users in self.root.items() if user_id in users]
@@ -73,7 +81,10 @@ class Roles(RootModel[dict[str, list[UserId]]]):
 
 
 class Aging(Section):
-    bucket_edges: list[int] = [30, 60, 90]
+    bucket_edges: list[int] = Field(
+        default=[30, 60, 90],
+        description="a list of days past due where a bucket ends, e.g. [30, 60, 90]",
+        json_schema_extra={"items": ["a whole number of days"]})
 
     @field_validator("bucket_edges")
     @classmethod
@@ -81,7 +92,9 @@ class Aging(Section):
         try:
             AgingBuckets(tuple(edges))
         except ValueError as problem:
-            raise PydanticCustomError("aging", str(problem)) from None
+            example = "" if "e.g." in str(problem) else " (e.g. [30, 60, 90])"
+            raise PydanticCustomError("aging", "{problem}{example}, got {shown}", {
+                "problem": str(problem), "example": example, "shown": shown(edges)}) from None
         return edges
 
     @property
@@ -92,50 +105,92 @@ class Aging(Section):
 class CreditDataAccess(Section):
     """Who may see credit positions (/credit check). Empty lists: every listed person."""
 
-    roles: list[str] = []
-    departments: list[str] = []
+    roles: list[str] = Field(
+        default=[], description="a list of role names, e.g. [credit_manager, sales]",
+        json_schema_extra={"items": ["a role name"]})
+    departments: list[str] = Field(
+        default=[], description="a list of department keys from departments, e.g. [sales, credit]",
+        json_schema_extra={"items": ["a department key such as sales"]})
     # Where a card may be shared. None: the departments' channels listed above.
-    share_channels: list[ChannelId] | None = None
+    share_channels: list[ChannelId] | None = Field(
+        default=None, description="a list of Slack channel ids, e.g. [C0123ABCDE, C0456FGHIJ]",
+        json_schema_extra={"items": ["a Slack channel id such as C0123ABCDE"]})
 
 
 class Access(Section):
-    credit_data: CreditDataAccess = CreditDataAccess()
+    credit_data: CreditDataAccess = Field(
+        default=CreditDataAccess(), description="a section with roles, departments and "
+        "share_channels")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong between sections, at a key path of app.yaml."""
+
+    loc: tuple[str | int, ...]
+    message: str
+
+
+def cross_section_problems(
+    channels: Mapping[str, str | None], role_names: Iterable[str],
+    access_roles: Sequence[object], access_departments: Sequence[object],
+) -> list[Problem]:
+    """Every problem that needs two sections to see: a department channel used twice,
+    access rules naming departments or roles that do not exist.
+
+    ``channels`` maps department keys to their channel (None when it has none worth
+    comparing); ``role_names`` are the roles known (standard and configured)."""
+    problems = []
+    seen: dict[str, str] = {}
+    for key, channel in channels.items():
+        if channel is None:
+            continue
+        if channel in seen:
+            problems.append(Problem(
+                ("departments", key, "channel"),
+                f"{channel} is already the channel of departments.{seen[channel]}; each "
+                "department needs its own"))
+        else:
+            seen[channel] = key
+    departments = ", ".join(channels)
+    for index, name in enumerate(access_departments):
+        if name not in channels:
+            problems.append(Problem(
+                ("access", "credit_data", "departments", index),
+                f"{shown(name)} is not a department; use a key under departments: {departments}"))
+    known = list(role_names)
+    for index, name in enumerate(access_roles):
+        if name not in known:
+            problems.append(Problem(
+                ("access", "credit_data", "roles", index),
+                f"{shown(name)} is not a role; use one of {', '.join(known)}, or list its "
+                "holders under roles"))
+    return problems
 
 
 class AppConfig(Section):
-    organisation: Organisation
-    departments: dict[str, Department]
-    roles: Roles = Roles()
-    aging: Aging = Aging()
-    access: Access = Access()
+    organisation: Organisation = Field(
+        description="a section with name, base_currency, timezone and locale")
+    departments: dict[str, Department] = Field(
+        description="a mapping from a short key (e.g. sales) to the department's name, "
+        "channel and members",
+        json_schema_extra={"items": ["a section with name, channel and members"]})
+    roles: Roles = Field(
+        default=Roles(), description="a mapping from role name to the Slack user ids who hold "
+        "it, e.g. credit_manager: [U0123ABCDE]", json_schema_extra={"items": [_USER_IDS, _USER_ID]})
+    aging: Aging = Field(default=Aging(), description="a section with bucket_edges")
+    access: Access = Field(default=Access(), description="a section with credit_data")
 
     @model_validator(mode="after")
-    def _access_names_exist(self) -> AppConfig:
+    def _sections_agree(self) -> AppConfig:
         rule = self.access.credit_data
-        unknown = sorted(set(rule.departments) - set(self.departments))
-        if unknown:
-            raise PydanticCustomError(
-                "department", "access.credit_data.departments: {unknown} not under departments",
-                {"unknown": ", ".join(unknown)})
-        unknown = sorted(set(rule.roles) - set(self.roles.names()))
-        if unknown:
-            raise PydanticCustomError(
-                "role", "access.credit_data.roles: unknown role(s) {unknown}; roles are: "
-                "{known}", {"unknown": ", ".join(unknown), "known": ", ".join(self.roles.names())})
-        return self
-
-    @model_validator(mode="after")
-    def _channels_unique(self) -> AppConfig:
-        seen: dict[str, str] = {}
-        for key, department in self.departments.items():
-            if department.channel in seen:
-                raise PydanticCustomError(
-                    "duplicate_channel",
-                    "departments.{key}.channel: {channel} is already the channel of "
-                    "departments.{other}; each department needs its own",
-                    {"key": key, "channel": department.channel, "other": seen[department.channel]},
-                )
-            seen[department.channel] = key
+        problems = cross_section_problems(
+            {key: d.channel for key, d in self.departments.items()}, self.roles.names(),
+            rule.roles, rule.departments)
+        if problems:
+            first = problems[0]
+            raise PydanticCustomError("cross_section", "{where}: {message}", {
+                "where": ".".join(map(str, first.loc)), "message": first.message})
         return self
 
     def known_users(self) -> set[str]:

@@ -38,18 +38,27 @@ def cli(monkeypatch, tmp_path):
 def test_config_check_passes_on_the_shipped_config(cli):
     result = cli("config", "check")
     assert result.exit_code == 0
-    assert "OK — Northwind Trading Co., 5 departments" in result.stdout
+    assert result.stdout == (f"{ROOT / 'app.yaml'}: OK — Northwind Trading Co., 5 departments, "
+                             "11 people, base currency USD\n")
 
 
 def test_config_check_lists_each_problem_and_fails(cli, tmp_path):
     bad = tmp_path / "app.yaml"
     bad.write_text((ROOT / "app.yaml").read_text().replace("C01SALES000", "sales")
-                   .replace("base_currency: USD", "base_currency: US"))
+                   .replace("base_currency: USD", "base_currency: US")
+                   .replace("bucket_edges: [30, 60, 90]", "bucket_edges: [30, sixty, 90]"))
     result = cli("config", "check", str(bad))
     assert result.exit_code == 1
-    assert "departments.sales.channel: must look like a Slack channel id" in result.stderr
-    assert "organisation.base_currency: must be an ISO 4217 currency code" in result.stderr
-    assert "2 problem(s)" in result.stderr
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{bad}: line 11: organisation.base_currency: must be an ISO 4217 currency code such as "
+        "USD, EUR or CNY, got \"US\"",
+        f"{bad}: line 20: departments.sales.channel: must look like a Slack channel id (C or G "
+        "and 8+ capitals/digits, e.g. C0123ABCDE), got \"sales\"; copy it from the channel's "
+        "details in Slack",
+        f"{bad}: line 51: aging.bucket_edges.1: must be a whole number of days, got \"sixty\"",
+        f"3 problem(s) in {bad}",
+    ]
 
 
 def test_commands_refuse_an_unmigrated_database(cli, write_csv):

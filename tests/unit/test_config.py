@@ -2,10 +2,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_config
+from bot.config import AppConfig, ConfigError, load_config
+from bot.config.schema import Roles
 from tests.conftest import ROOT
 
 GOOD = (ROOT / "app.yaml").read_text(encoding="utf-8")
+USER_ID = ("must look like a Slack user id (U or W and 8+ capitals/digits, e.g. U0123ABCDE), "
+           "got {}; copy it from the person's profile in Slack")
 
 
 def problems(tmp_path: Path, text: str) -> list[str]:
@@ -16,6 +19,10 @@ def problems(tmp_path: Path, text: str) -> list[str]:
     return raised.value.problems
 
 
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
 def test_the_shipped_config_is_valid():
     config = load_config(ROOT / "app.yaml")
     assert config.organisation.base_currency == "USD"
@@ -24,36 +31,155 @@ def test_the_shipped_config_is_valid():
     assert config.roles.of("U02CREDITMG") == ["credit_manager"]
 
 
-def test_a_bad_channel_names_the_key_path_and_line(tmp_path):
+def test_a_bad_channel_names_the_key_path_line_and_value(tmp_path):
     found = problems(tmp_path, GOOD.replace("channel: C01SALES000", "channel: sales-team"))
-    assert len(found) == 1
-    line = next(i for i, text in enumerate(GOOD.splitlines(), 1) if "C01SALES000" in text)
-    assert found[0].startswith(f"line {line}: departments.sales.channel: must look like a "
-                               "Slack channel id")
+    assert found == [
+        f"line {line_of(GOOD, 'C01SALES000')}: departments.sales.channel: must look like a "
+        "Slack channel id (C or G and 8+ capitals/digits, e.g. C0123ABCDE), got \"sales-team\"; "
+        "copy it from the channel's details in Slack"]
 
 
-def test_every_problem_is_listed(tmp_path):
+def test_every_problem_is_listed_with_the_value_written(tmp_path):
     text = (GOOD.replace("base_currency: USD", "base_currency: DOLLARS")
                 .replace("timezone: Asia/Shanghai", "timezone: Mars/Olympus")
                 .replace("bucket_edges: [30, 60, 90]", "bucket_edges: [30, 20]")
                 .replace("credit_manager: [U02CREDITMG]", "credit_manager: [bob]"))
-    found = "\n".join(problems(tmp_path, text))
-    assert "organisation.base_currency: must be an ISO 4217 currency code" in found
-    assert "organisation.timezone: must be an IANA time zone" in found
-    assert "aging.bucket_edges: aging bucket edges must be strictly increasing" in found
-    assert "roles.credit_manager.0: must look like a Slack user id" in found
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'DOLLARS')}: organisation.base_currency: must be an ISO 4217 "
+        "currency code such as USD, EUR or CNY, got \"DOLLARS\"",
+        f"line {line_of(text, 'Mars')}: organisation.timezone: must be an IANA time zone such "
+        "as Asia/Shanghai or Europe/Berlin, got \"Mars/Olympus\"",
+        f"line {line_of(text, '[bob]')}: roles.credit_manager.0: " + USER_ID.format('"bob"'),
+        f"line {line_of(text, '[30, 20]')}: aging.bucket_edges: aging bucket edges must be "
+        "strictly increasing (e.g. [30, 60, 90]), got [30, 20]",
+    ]
+
+
+def test_a_bad_section_does_not_hide_problems_in_the_others(tmp_path):
+    # Before: a field error in organisation stopped validation before the checks that
+    # compare sections, so the duplicate channel and the unknown names went unreported.
+    text = (GOOD.replace("base_currency: USD", "base_currency: US")
+                .replace("channel: C04LEGAL000", "channel: C03CREDIT00")
+                .replace("    roles: []", "    roles: [auditor]")
+                .replace("    departments: []", "    departments: [sales, treasury]"))
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'base_currency')}: organisation.base_currency: must be an ISO "
+        "4217 currency code such as USD, EUR or CNY, got \"US\"",
+        f"line {_key_line(text, 'legal', 'channel:')}: "
+        "departments.legal.channel: C03CREDIT00 is already the channel of departments.credit; "
+        "each department needs its own",
+        f"line {line_of(text, '[auditor]')}: access.credit_data.roles.0: \"auditor\" is not a "
+        "role; use one of credit_analyst, credit_manager, finance_director, cfo, collector, "
+        "legal, sales, or list its holders under roles",
+        f"line {line_of(text, 'treasury')}: access.credit_data.departments.1: \"treasury\" is "
+        "not a department; use a key under departments: sales, credit, finance, legal, logistics",
+    ]
+
+
+def test_wrong_shapes_are_explained_in_plain_words(tmp_path):
+    text = (GOOD.replace("bucket_edges: [30, 60, 90]", "bucket_edges: [30, sixty, 90.5]")
+                .replace("locale: en-US", "locale: english")
+                .replace("  cfo: [U03CFO00001]", "  cfo: U03CFO00001")
+                .replace("    members: [U05LEGAL001]", "    members:")
+                .replace("    name: Logistics\n", "    name: ''\n"))
+    found = problems(tmp_path, text)
+    assert found == [
+        f"line {line_of(text, 'locale')}: organisation.locale: must be a language tag such as "
+        "en-US, zh-CN or de, got \"english\"",
+        f"line {_key_line(text, 'legal', 'members:')}: "
+        "departments.legal.members: must be a list of Slack user ids, e.g. [U0123ABCDE, "
+        "U0456FGHIJ], got nothing",
+        f"line {line_of(text, chr(39) * 2)}: departments.logistics.name: must not be empty; "
+        "write the department's name, e.g. Credit Management",
+        f"line {line_of(text, 'cfo: U03')}: roles.cfo: must be a list of Slack user ids, e.g. "
+        "[U0123ABCDE, U0456FGHIJ], got \"U03CFO00001\"",
+        f"line {line_of(text, 'sixty')}: aging.bucket_edges.1: must be a whole number of days, "
+        "got \"sixty\"",
+        f"line {line_of(text, 'sixty')}: aging.bucket_edges.2: must be a whole number of days, "
+        "got 90.5",
+    ]
+    for raw in ("Input should", "Field required", "valid list", "valid integer"):
+        assert raw not in "\n".join(found)
+
+
+def _key_line(text: str, department: str, key: str) -> int:
+    """The line of ``key`` under ``departments.<department>``."""
+    lines = text.splitlines()
+    start = lines.index(f"  {department}:") + 1
+    return next(i for i, line in enumerate(lines, 1) if i > start and key in line)
+
+
+def test_sections_of_the_wrong_kind(tmp_path):
+    text = ("organisation: Northwind\ndepartments: [sales]\nroles: [cfo]\naging: 30\n"
+            "access:\n  credit_data:\n    share_channels: C01SALES000\n")
+    assert problems(tmp_path, text) == [
+        "line 1: organisation: must be a section with name, base_currency, timezone and "
+        "locale, got \"Northwind\"",
+        "line 2: departments: must be a mapping from a short key (e.g. sales) to the "
+        "department's name, channel and members, got [\"sales\"]",
+        "line 3: roles: must be a mapping from role name to the Slack user ids who hold it, "
+        "e.g. credit_manager: [U0123ABCDE], got [\"cfo\"]",
+        "line 4: aging: must be a section with bucket_edges, got 30",
+        "line 7: access.credit_data.share_channels: must be a list of Slack channel ids, e.g. "
+        "[C0123ABCDE, C0456FGHIJ], got \"C01SALES000\"",
+    ]
+
+
+def test_roles_are_an_open_mapping_with_checked_names_and_ids(tmp_path):
+    text = GOOD.replace("  sales: [U01SALESAMY, U01SALESBEN, U01SALESCHO]\n",
+                        "  sales: [U01SALESAMY, U01SALESBEN, U01SALESCHO]\n"
+                        "  treasurer: [U03FINDIR01]\n"
+                        "  Risk Officer: [U03FINDIR01]\n"
+                        "  auditor: [12345]\n"
+                        "  controller:\n")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'Risk Officer')}: roles.Risk Officer: role names are lower-case "
+        "words joined by _ (e.g. credit_manager), got \"Risk Officer\"",
+        f"line {line_of(text, 'auditor')}: roles.auditor.0: must be a Slack user id such as "
+        "U0123ABCDE, got 12345",
+        f"line {line_of(text, 'controller')}: roles.controller: must be a list of Slack user "
+        "ids, e.g. [U0123ABCDE, U0456FGHIJ], got nothing",
+    ]
+    custom = load_config(_written(tmp_path, GOOD.replace(
+        "  legal: [U05LEGAL001]\n", "  legal: [U05LEGAL001]\n  treasurer: [U03FINDIR01]\n")
+        .replace("    roles: []", "    roles: [treasurer]")))
+    assert custom.roles.holders("treasurer") == ["U03FINDIR01"]
+    assert custom.roles.names()[-1] == "treasurer"
+
+
+def _written(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "custom.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def test_missing_and_unknown_keys(tmp_path):
-    found = problems(tmp_path, "departments: {}\nroles: {}\nfavourite_colour: blue\n")
-    assert "organisation: is required but missing" in found
-    assert any(p.endswith("favourite_colour: is not a setting creditbot knows (misspelt?)")
-               for p in found)
+    assert problems(tmp_path, "departments: {}\nroles: {}\nfavourite_colour: blue\n") == [
+        "organisation: is required but missing; add it: a section with name, base_currency, "
+        "timezone and locale",
+        "line 3: favourite_colour: is not a setting creditbot knows (misspelt?); the settings "
+        "here are: organisation, departments, roles, aging, access",
+    ]
+    text = GOOD.replace("    name: Sales\n", "    nmae: Sales\n")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'sales:')}: departments.sales.name: is required but missing; add "
+        "it: the department's name, e.g. Credit Management",
+        f"line {line_of(text, 'nmae')}: departments.sales.nmae: is not a setting creditbot "
+        "knows (misspelt?); the settings here are: name, channel, members",
+    ]
 
 
-def test_duplicate_channels_are_refused(tmp_path):
-    found = problems(tmp_path, GOOD.replace("channel: C04LEGAL000", "channel: C03CREDIT00"))
-    assert any("already the channel of departments.credit" in p for p in found)
+def test_the_model_still_refuses_what_the_loader_reports(tmp_path):
+    data = {"organisation": {"name": "X", "base_currency": "USD"},
+            "departments": {"a": {"name": "A", "channel": "C01SALES000"},
+                            "b": {"name": "B", "channel": "C01SALES000"}}}
+    with pytest.raises(ValueError) as raised:
+        AppConfig.model_validate(data)
+    assert raised.value.errors()[0]["msg"] == (  # type: ignore[attr-defined]
+        "departments.b.channel: C01SALES000 is already the channel of departments.a; each "
+        "department needs its own")
+    with pytest.raises(ValueError, match="role names are lower-case"):
+        Roles.model_validate({"Bad Name": []})
 
 
 @pytest.mark.parametrize(
