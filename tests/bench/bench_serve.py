@@ -2,6 +2,7 @@
 
     apt-get install wrk        # the load generator, a separate process
     python -m tests.bench.bench_serve [--seconds 20] [--workers 2] [--threads 8]
+        [--only sqlite|postgresql] [--code DIR]
 
 For SQLite (and PostgreSQL when CREDITBOT_TEST_POSTGRES_URL is set), with 20,000
 customers and 1,000,000 invoices: gunicorn workers serve signed requests from wrk at
@@ -14,6 +15,17 @@ HTTP response, so the latency is the time to the card, and a Lua hook counts the
 responses that carry one. Answers that overrun the 2 s budget would arrive through the
 emulator's response_url instead; they are counted too. Peak RSS per worker is read
 from /proc.
+
+CPU per request: the gunicorn workers' user + system time (/proc/PID/stat, every
+thread) before and after each wrk run, divided by the requests wrk completed. It is less
+sensitive than requests/s to other processes on the machine, and the check/ack ratio is
+the figure the serve goal is stated in.
+
+``--code DIR`` also serves the same databases from another source tree, e.g. a git
+worktree of an older commit outside this checkout (``git worktree add
+/tmp/creditbot-before <commit>``): DIR's packages come first on the server's PYTHONPATH
+and DIR is its working directory. Both trees run back to back, DIR first, and a summary
+compares them.
 """
 
 from __future__ import annotations
@@ -31,7 +43,9 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import text
@@ -138,25 +152,86 @@ def wrk(url: str, script: Path, seconds: int) -> dict[str, float]:
             "errors": float(errors.group(1)) if errors else 0.0}
 
 
+def workers_of(master: int) -> list[str]:
+    return Path(f"/proc/{master}/task/{master}/children").read_text().split()
+
+
 def worker_peaks(master: int) -> list[float]:
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     peaks = []
-    for pid in children:
+    for pid in workers_of(master):
         status = Path(f"/proc/{pid}/status").read_text()
         peaks.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024)
     return peaks
 
 
-def bench(name: str, url: str, seconds: int, workers: int, threads: int) -> None:
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def worker_cpu(master: int) -> dict[str, float]:
+    """CPU seconds (user + system, all threads) used so far by each worker process."""
+    used = {}
+    for pid in workers_of(master):
+        try:
+            # The fields after the command name, which may itself hold spaces and ")".
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+    return used
+
+
+def measured(master: int, run: Callable[[], dict[str, float]]) -> dict[str, float]:
+    """``run``'s wrk figures plus the workers' CPU per completed request, in ms."""
+    before = worker_cpu(master)
+    result = run()
+    time.sleep(0.5)  # the last requests in flight when wrk stopped
+    after = worker_cpu(master)
+    if set(before) != set(after):  # a worker restarted: its CPU cannot be attributed
+        result["cpu_ms"] = float("nan")
+    else:
+        spent = sum(after[pid] - before[pid] for pid in after)
+        result["cpu_ms"] = spent / max(result["requests"], 1) * 1000
+    return result
+
+
+def describe_code(tree: Path) -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(tree), *args], capture_output=True,
+                              text=True).stdout.rstrip()
+
+    dirty = len(git("status", "--porcelain", "--untracked-files=no").splitlines())
+    return (f"{tree} at {git('rev-parse', '--short', 'HEAD') or '?'}"
+            + (f" + {dirty} uncommitted files" if dirty else ""))
+
+
+def server_command(code: Path | None, port: int, workers: int, threads: int) -> list[str]:
+    if code is None:
+        return [sys.executable, "-m", "bot.cli", "serve", "--workers", str(workers),
+                "--threads", str(threads)]
+    # The databases were migrated by this tree; an older tree's CLI refuses to serve a
+    # schema newer than its own migrations, though its code reads the tables it knows.
+    # So its server starts where `creditbot serve` ends up once its checks pass.
+    return [sys.executable, "-c",
+            "import sys; from bot.serve import configure_logging, serve_http; "
+            "configure_logging(); serve_http(*map(int, sys.argv[1:]))",
+            str(port), str(workers), str(threads)]
+
+
+def bench(name: str, url: str, seconds: int, workers: int, threads: int,
+          code: Path | None = None) -> dict[str, Any]:
     port = free_port()
+    # Taken when the server starts: others may commit to the tree during the run.
+    served = describe_code(code or ROOT)
     with SlackEmulator(token=TOKEN) as emulator:
         env = {**os.environ, "DATABASE_URL": url, "SLACK_BOT_TOKEN": TOKEN,
                "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": emulator.api_url,
                "CREDITBOT_CONFIG": str(ROOT / "app.yaml"), "PORT": str(port)}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--workers", str(workers),
-             "--threads", str(threads)], env=env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
+        if code is not None:
+            env["PYTHONPATH"] = os.pathsep.join(
+                [str(code), *filter(None, [os.environ.get("PYTHONPATH")])])
+        server = subprocess.Popen(server_command(code, port, workers, threads), env=env,
+                                  cwd=code or ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
             for _ in range(150):
@@ -172,10 +247,10 @@ def bench(name: str, url: str, seconds: int, workers: int, threads: int) -> None
             (scripts / "check.lua").write_text(lua(check_requests(emulator)))
             wrk(base, scripts / "check.lua", 3)  # warm caches and connection pools
             time.sleep(2)
-            baseline = wrk(base, scripts / "ack.lua", seconds)
+            baseline = measured(server.pid, lambda: wrk(base, scripts / "ack.lua", seconds))
             before = len(emulator.calls_to("response_url"))
-            check = wrk(base, scripts / "check.lua", seconds)
-            time.sleep(2)  # answers that overran the ack budget would follow by now
+            check = measured(server.pid, lambda: wrk(base, scripts / "check.lua", seconds))
+            time.sleep(1.5)  # answers that overran the ack budget would follow by now
             follow_ups = len(emulator.calls_to("response_url")) - before
             peaks = worker_peaks(server.pid)
             shutil.rmtree(scripts)
@@ -183,6 +258,7 @@ def bench(name: str, url: str, seconds: int, workers: int, threads: int) -> None
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
     print(f"\n[{name}] {workers} workers x {threads} threads, wrk -c16, {seconds} s per run")
+    print(f"  code                        : {served}")
     print(f"  baseline (signed bare ack)  : {baseline['rps']:8.0f} req/s  "
           f"p50 {baseline['p50']:6.1f} ms  p99 {baseline['p99']:6.1f} ms  "
           f"non-2xx {baseline['errors']:.0f}")
@@ -193,6 +269,30 @@ def bench(name: str, url: str, seconds: int, workers: int, threads: int) -> None
           f"requests ({check['not_cards']:.0f} other answers; {follow_ups} overran the "
           "2 s budget and followed via response_url)")
     print(f"  peak RSS per worker         : {', '.join(f'{p:.0f} MB' for p in peaks)}")
+    print(f"  worker CPU per request      : ack {baseline['cpu_ms']:.3f} ms, check "
+          f"{check['cpu_ms']:.3f} ms = {check['cpu_ms'] / baseline['cpu_ms']:.2f}x the ack "
+          "(user + system time of the workers / requests completed)")
+    return {"code": served, "baseline": baseline, "check": check}
+
+
+def compare(name: str, runs: list[dict[str, Any]]) -> None:
+    print(f"\n[{name}] side by side")
+    print(f"  {'code':44} {'ack CPU':>9} {'check CPU':>10} {'ratio':>6} {'check/s':>8} "
+          f"{'p50':>7} {'p99':>7} {'cards':>6}")
+    for run in runs:
+        ack, check = run["baseline"], run["check"]
+        print(f"  {run['code'][-44:]:44} {ack['cpu_ms']:6.3f} ms {check['cpu_ms']:7.3f} ms "
+              f"{check['cpu_ms'] / ack['cpu_ms']:5.2f}x {check['rps']:8.0f} "
+              f"{check['p50']:4.0f} ms {check['p99']:4.0f} ms "
+              f"{check['cards'] / max(check['requests'], 1):6.1%}")
+
+
+def bench_trees(name: str, url: str, args: argparse.Namespace) -> None:
+    if args.code is None:
+        bench(name, url, args.seconds, args.workers, args.threads)
+        return
+    compare(name, [bench(name, url, args.seconds, args.workers, args.threads, args.code),
+                   bench(name, url, args.seconds, args.workers, args.threads)])
 
 
 def main() -> None:
@@ -203,13 +303,22 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
+    parser.add_argument("--code", type=Path, default=None, metavar="DIR",
+                        help="also serve from this source tree (e.g. a git worktree of "
+                             "an older commit), before the current one")
     args = parser.parse_args()
+    if args.code is not None:
+        args.code = args.code.resolve()
+        if not (args.code / "bot" / "serve.py").exists():
+            raise SystemExit(f"{args.code} is not a creditbot source tree")
     DATA.mkdir(exist_ok=True)
     sqlite_db = DATA / "serve-bench.db"
     if args.only != "postgresql":
         if not sqlite_db.exists():
             load(f"sqlite:///{sqlite_db}")
-        bench("sqlite", f"sqlite:///{sqlite_db}", args.seconds, args.workers, args.threads)
+        else:
+            upgrade(make_engine(f"sqlite:///{sqlite_db}"))
+        bench_trees("sqlite", f"sqlite:///{sqlite_db}", args)
     pg = os.environ.get("CREDITBOT_TEST_POSTGRES_URL")
     if pg and args.only != "sqlite":
         from sqlalchemy.engine import make_url
@@ -223,7 +332,9 @@ def main() -> None:
         url = make_url(pg).set(database="creditbot_serve_bench").render_as_string(False)
         if not exists:
             load(url)
-        bench("postgresql", url, args.seconds, args.workers, args.threads)
+        else:
+            upgrade(make_engine(url))
+        bench_trees("postgresql", url, args)
 
 
 if __name__ == "__main__":

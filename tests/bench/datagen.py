@@ -69,3 +69,14 @@ def rates_file() -> Path:
     path.write_text("date,currency,rate_to_base\n2026-11-01,EUR,1.08\n2026-11-01,CNY,0.138\n"
                     "2026-11-01,GBP,1.27\n")
     return path
+
+
+def portfolio_files(customers: int, invoices: int) -> tuple[Path, Path]:
+    """(customers file, invoices file) for a portfolio of another size, e.g. a small one
+    for profiling. The invoice file name carries the customer count: invoices_file()'s
+    name does not, and its ids must match the customers loaded with it."""
+    invoices_path = _cached(f"invoices-{invoices}-of-{customers}.csv",
+                            ["invoice_id", "customer_id", "issue_date", "due_date", "amount",
+                             "currency", "open_amount", "order_id", "status"],
+                            _invoices(invoices, customers))
+    return customers_file(customers), invoices_path
