@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -12,11 +13,14 @@ import click
 from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from bot.config import ConfigError
+from bot.config.fields import shown
 from bot.wiring import Services, build_services
 from domain.errors import DomainError
+from storage.db import normalise_url
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -38,20 +42,59 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except (ConfigError, DomainError) as problem:
             _fail(str(problem))
         except OperationalError as problem:
-            _fail(f"cannot use the database: {problem.orig}")
+            # Drivers write their reasons over several lines; one line is what we promise.
+            _fail(f"cannot use the database: {' '.join(str(problem.orig).split())}")
         except ArgumentError as problem:
             _fail(f"DATABASE_URL is not a database URL creditbot can use ({problem}); "
                   "e.g. sqlite:///creditbot.db or postgresql://user@host/db")
         except ValidationError as problem:
-            first = problem.errors()[0]
-            name = str(first["loc"][0]) if first["loc"] else "a setting"
-            _fail(f"environment variable {name.upper()}: {first['msg']}")
+            _fail(_setting_problem(problem.errors()[0]))
 
     return wrapper
 
 
+def _setting_problem(error: Any) -> str:
+    """A bad environment variable in words (pydantic-settings names it in ``loc``)."""
+    name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
+    got, limits = shown(error.get("input")), error.get("ctx") or {}
+    if error["type"] in ("int_parsing", "int_type", "int_from_float"):
+        return f"environment variable {name}: must be a whole number, got {got}"
+    if "ge" in limits:
+        return f"environment variable {name}: must be at least {limits['ge']}, got {got}"
+    if "le" in limits:
+        return f"environment variable {name}: must be at most {limits['le']}, got {got}"
+    return f"environment variable {name}: {error['msg']}, got {got}"
+
+
+_URL_FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
+              "(postgresql://user:password@host:5432/database) and SQLite "
+              "(sqlite:///creditbot.db)")
+
+
+def database_url_problem(raw: str) -> str | None:
+    """Why creditbot cannot use DATABASE_URL ``raw``, before any driver is imported."""
+    try:
+        url = make_url(normalise_url(raw))
+        written = url.render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        hidden = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", raw)
+        return f"DATABASE_URL {shown(hidden)} is not a database URL: {_URL_FORMS}"
+    backend, _, driver = url.drivername.partition("+")
+    if backend in ("postgresql", "sqlite") and driver not in ("", "psycopg", "pysqlite"):
+        plain = url.set(drivername=backend).render_as_string(hide_password=True)
+        engine = "psycopg 3" if backend == "postgresql" else "Python's sqlite3"
+        return (f"DATABASE_URL {shown(written)} asks for the {driver} driver, which creditbot "
+                f"does not ship: write {shown(plain)} (creditbot uses {engine})")
+    if backend not in ("postgresql", "sqlite"):
+        return f"DATABASE_URL {shown(written)} is a {backend} URL: {_URL_FORMS}"
+    return None
+
+
 def _services(config: Path | None = None, *, schema: bool = True) -> Services:
     services = build_services(config_path=config)
+    problem = database_url_problem(services.settings.database_url)
+    if problem:
+        _fail(problem)
     if schema:
         services.require_schema()
     return services
