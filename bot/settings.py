@@ -1,4 +1,4 @@
-"""Process settings from the environment (the contract in ENGINEERING.md §3)."""
+"""Process settings from the environment (the table in the README, Configuration)."""
 
 from __future__ import annotations
 
