@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -12,18 +14,46 @@ from typing import Self
 from domain.errors import DomainError
 
 _SNIFF_BYTES = 8192
+_GUESS_BYTES = 65536
 _SAVE_AS = "Export it from the ERP or spreadsheet as “CSV UTF-8 (comma delimited)”."
+_HIGH_RUNS = re.compile(rb"[\x80-\xff]+")
+_DOUBLE_BYTE = re.compile(rb"[\x81-\xfe][\x40-\x7e\x80-\xfe]")
 
 
 class ImportFileError(DomainError):
     pass
 
 
-class CsvFile:
-    """An open CSV file: ``header`` is read on open, ``rows()`` yields (line, cells)."""
+def text_codec(encoding: str | None) -> str:
+    """The codec to read a file with: UTF-8 (a BOM is fine) unless another is named."""
+    if encoding is None:
+        return "utf-8-sig"
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise ImportFileError(
+            f"“{encoding}” is not an encoding Python knows; name one such as utf-8, gb18030, "
+            "cp1252 or latin-1"
+        ) from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise ImportFileError(
+            f"“{encoding}” is not a text encoding; name one such as utf-8, gb18030, cp1252 "
+            "or latin-1"
+        )
+    # A UTF-8 file may start with a BOM whatever the user calls it; it is not data.
+    return "utf-8-sig" if info.name == "utf-8" else info.name
 
-    def __init__(self, path: Path) -> None:
+
+class CsvFile:
+    """An open CSV file: ``header`` is read on open, ``rows()`` yields (line, cells).
+
+    ``encoding`` is any Python codec name (``gb18030``, ``cp1252``, ``latin-1``…);
+    without it the file must be UTF-8, with or without a BOM.
+    """
+
+    def __init__(self, path: Path, encoding: str | None = None) -> None:
         self.path = path
+        self.encoding = text_codec(encoding)
         if not path.is_file():
             raise ImportFileError(f"{path}: no such file")
         self.size = path.stat().st_size
@@ -33,7 +63,7 @@ class CsvFile:
         try:
             self._refuse_binary(self._raw.read(_SNIFF_BYTES))
             self._raw.seek(0)
-            self._text = io.TextIOWrapper(self._raw, encoding="utf-8-sig", newline="")
+            self._text = io.TextIOWrapper(self._raw, encoding=self.encoding, newline="")
             self._reader = csv.reader(self._text)
             self._line = 0
             header = next(self._read(), None)
@@ -55,7 +85,12 @@ class CsvFile:
             raise ImportFileError(
                 f"{self.path}: this is a ZIP or Excel (.xlsx) file, not CSV text. {_SAVE_AS}"
             )
-        if b"\x00" in head:
+        if b"\x00" in head and not self.encoding.startswith(("utf-16", "utf-32")):
+            if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                raise ImportFileError(
+                    f"{self.path}: the file contains NUL bytes: it is UTF-16 text. Re-run with "
+                    f"--encoding utf-16, or export it as “CSV UTF-8 (comma delimited)”."
+                )
             raise ImportFileError(
                 f"{self.path}: the file contains NUL bytes, so it is binary or UTF-16, "
                 f"not CSV text. {_SAVE_AS}"
@@ -69,13 +104,36 @@ class CsvFile:
             except StopIteration:
                 return
             except UnicodeDecodeError as problem:
-                raise ImportFileError(
-                    f"{self.path}, near line {start}: byte 0x{problem.object[problem.start]:02x} "
-                    f"is not UTF-8 text. {_SAVE_AS}"
-                ) from None
+                raise self._undecodable(problem, start) from None
             except csv.Error as problem:
                 raise ImportFileError(f"{self.path}, line {start}: {problem}") from None
             yield start, cells
+
+    def _undecodable(self, problem: UnicodeDecodeError, near: int) -> ImportFileError:
+        # The text layer decodes ahead in chunks of kilobytes, so the reader's line count
+        # is not where the bad byte is; finding it means reading the file again, which
+        # only a file that is being refused pays for.
+        found = _first_undecodable(self.path, self.encoding)
+        if found is None:
+            line, byte, sample = near, problem.object[problem.start], b""
+            where = f"near line {line}"
+        else:
+            line, byte, sample = found
+            where = f"line {line}"
+        if not self.encoding.startswith("utf-8"):
+            return ImportFileError(
+                f"{self.path}, {where}: byte 0x{byte:02x} is not {self.encoding} text; check "
+                "which encoding the ERP writes and name it with --encoding"
+            )
+        if _looks_like_gb18030(sample):
+            return ImportFileError(
+                f"{self.path}, {where}: byte 0x{byte:02x} is not UTF-8 text; this looks like "
+                "GB18030/GBK: re-run with --encoding gb18030"
+            )
+        return ImportFileError(
+            f"{self.path}, {where}: byte 0x{byte:02x} is not UTF-8 text. {_SAVE_AS} Or name "
+            "its encoding with --encoding (e.g. --encoding cp1252)"
+        )
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """Data rows with their line numbers; blank lines are skipped."""
@@ -96,3 +154,52 @@ class CsvFile:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def _line_breaks(text: str) -> int:
+    # As csv counts lines read through newline="": \r\n, \n and a lone \r each end one.
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _first_undecodable(path: Path, encoding: str) -> tuple[int, int, bytes] | None:
+    """(line, byte, the bytes from the start of that line on) of the first byte of
+    ``path`` that ``encoding`` cannot decode, or None if every byte decodes."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line, after_cr = 1, False
+    with path.open("rb") as raw:
+        # Pieces end after b"\n" (or at 1 MB): in the encodings that can fail here, which
+        # are ASCII-compatible, no character spans that byte, so a piece starts a line.
+        for piece in iter(lambda: raw.readline(1 << 20), b""):
+            try:
+                text = decoder.decode(piece)
+            except UnicodeDecodeError as problem:
+                before = codecs.decode(problem.object[:problem.start], encoding, "replace")
+                line += _line_breaks(before) - (after_cr and before.startswith("\n"))
+                sample = (piece + raw.read(_GUESS_BYTES))[:_GUESS_BYTES]
+                return line, problem.object[problem.start], sample
+            line += _line_breaks(text) - (after_cr and text.startswith("\n"))
+            after_cr = text.endswith("\r") if text else after_cr
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as problem:  # the file ends inside a character
+            return line, problem.object[problem.start], b""
+    return None
+
+
+def _looks_like_gb18030(sample: bytes) -> bool:
+    """Whether undecodable bytes read as Chinese in GB18030/GBK: they decode, they come
+    in pairs (an accented Latin-1 letter is one byte among ASCII), and most pairs start
+    in the GB2312 range (Shift-JIS kana and kanji mostly start below it)."""
+    if not sample:
+        return False
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    runs = _HIGH_RUNS.findall(sample)
+    pairs = _DOUBLE_BYTE.findall(sample)
+    if not runs or not pairs:
+        return False
+    odd = sum(len(run) % 2 for run in runs)
+    common = sum(1 for pair in pairs if pair[0] >= 0xA1)
+    return odd <= len(runs) // 4 and common >= 0.7 * len(pairs)

@@ -1,19 +1,28 @@
 """Bulk upsert of ERP exports, all or nothing per file, in bounded memory.
 
-Valid rows stream into a temporary staging table through the driver's bulk path
-(``executemany`` on SQLite, ``COPY`` on PostgreSQL). The checks that need the whole
-file or the database — duplicate ids, unknown customers — are then single SQL
-statements over the staging table, and the merge is one UPDATE ... FROM for the
-changed rows and one INSERT ... SELECT for the new ones. The file is never held in
-memory, only one batch of rows and the first ``error_cap`` complaints.
+Rows stream into a temporary staging table through the driver's bulk path
+(``executemany`` on SQLite, ``COPY`` on PostgreSQL); a row that failed its own checks
+is staged too, flagged, with its id and references, so that the file-wide and database
+checks report its other problems in the same pass. Those checks — duplicate ids,
+unknown customers, references to invoices or contracts that do not exist or belong to
+another customer — are single SQL statements over the staging table, and the merge is
+one UPDATE ... FROM for the changed rows and one INSERT ... SELECT for the new ones.
+The file is never held in memory, only one batch of rows and the first ``error_cap``
+complaints.
+
+One import runs at a time: each holds the ``import`` lease (``storage.leases``) from
+before it reads the first row until it has committed, renewing it while it streams.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import re
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -37,8 +46,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from domain.imports import ImportKind, RowError, RowParser
+from domain.errors import DomainError
+from domain.imports import KINDS, ImportContext, ImportKind, RowError, RowErrors, RowParser
 from storage.csv_source import CsvFile
+from storage.leases import Lease, LeaseState, holder_of, try_acquire
 from storage.models import (
     AuditRow,
     ContractRow,
@@ -57,10 +68,24 @@ TABLES: dict[str, Table] = {
     "contracts": ContractRow.__table__,  # type: ignore[dict-item]
     "rates": ExchangeRateRow.__table__,  # type: ignore[dict-item]
 }
-_CUSTOMERS: Table = CustomerRow.__table__  # type: ignore[assignment]
 _AUDIT: Table = AuditRow.__table__  # type: ignore[assignment]
+_RATES: Table = ExchangeRateRow.__table__  # type: ignore[assignment]
 
 Progress = Callable[[int, int], None]  # (rows read, bytes read)
+
+IMPORT_LEASE = "import"
+# Long enough for any pause between two batches; short enough that a killed import
+# stops blocking the next one within minutes.
+IMPORT_LEASE_TTL = timedelta(minutes=2)
+_HOLDER = re.compile(r"(?P<kind>\S+) import by (?P<who>.+)")
+
+
+class ImportBusy(DomainError):
+    """Another import is running."""
+
+
+class ImportInterrupted(DomainError):
+    """This import lost its lease (it stalled past the ttl and another took over)."""
 
 
 @dataclass
@@ -77,9 +102,11 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     error_cap: int = 1000
+    # Things a person should know although nothing is wrong with any row.
+    warnings: list[str] = field(default_factory=list)
 
-    def reject(self, errors: Sequence[RowError], rows: int = 1) -> None:
-        self.rejected += rows
+    def note(self, errors: Sequence[RowError]) -> None:
+        """Counts a row's problems; keeps them while fewer than ``error_cap`` are kept."""
         self.error_count += len(errors)
         room = self.error_cap - len(self.errors)
         if room > 0:
@@ -91,10 +118,18 @@ class ImportReport:
 
 
 class CsvImporter:
-    def __init__(self, engine: Engine, *, batch_size: int = 10_000, error_cap: int = 1000) -> None:
+    """Imports ERP files. With ``base_currency`` (the organisation's), rows priced in a
+    currency with no exchange rate are warned about, and a rate for the base currency
+    other than 1 is a bad row; without it, neither is checked."""
+
+    def __init__(self, engine: Engine, *, base_currency: str | None = None,
+                 batch_size: int = 10_000, error_cap: int = 1000,
+                 lease_ttl: timedelta = IMPORT_LEASE_TTL) -> None:
         self._engine = engine
+        self._base = base_currency.upper() if base_currency else None
         self._batch_size = batch_size
         self._error_cap = error_cap
+        self._lease_ttl = lease_ttl
 
     def run(
         self,
@@ -106,41 +141,63 @@ class CsvImporter:
         actor: str = "cli",
         progress: Progress | None = None,
     ) -> ImportReport:
-        parser = RowParser(kind, source.header)  # a bad header stops us before any write
+        # Before the first row: a second import would otherwise do all its work and then
+        # fail on SQLite's lock, or interleave its writes with the first on PostgreSQL.
+        lease = self._claim(kind)
+        try:
+            return self._run(lease, kind, source, skip_invalid=skip_invalid, dry_run=dry_run,
+                             actor=actor, progress=progress)
+        finally:
+            # A lease that cannot be released expires; that must not hide the real error.
+            with contextlib.suppress(DBAPIError):
+                lease.release()
+
+    def _claim(self, kind: ImportKind) -> Lease:
+        holder = f"{kind.name} import by {socket.gethostname()}:{os.getpid()}"
+        # A holder may finish between our failed attempt and our look at who it was.
+        for _ in range(3):
+            lease = try_acquire(self._engine, IMPORT_LEASE, holder, self._lease_ttl)
+            if lease is not None:
+                return lease
+            current = holder_of(self._engine, IMPORT_LEASE)
+            if current is not None:
+                raise ImportBusy(_busy_message(current))
+        raise ImportBusy("another import started and finished while this one waited to "
+                         "start; try again")
+
+    def _run(self, lease: Lease, kind: ImportKind, source: CsvFile, *, skip_invalid: bool,
+             dry_run: bool, actor: str, progress: Progress | None) -> ImportReport:
+        parser = RowParser(kind, source.header, ImportContext(self._base))
         report = ImportReport(kind.name, str(source.path), dry_run=dry_run,
                               error_cap=self._error_cap)
         target = TABLES[kind.name]
         with self._engine.connect() as conn:
             stage = _staging_table(target, parser.columns)
-            transaction = conn.begin()
             try:
-                stage.create(conn)
-                self._stream(conn, stage, parser, source, report, progress)
-                Index(f"ix_{stage.name}_key", *(stage.c[k] for k in kind.key)).create(conn)
-                # Without fresh statistics PostgreSQL plans the checks and the merge for
-                # empty tables: nested loops over a million rows (minutes, not seconds).
-                if conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql(f"ANALYZE {stage.name}")
-                    conn.exec_driver_sql(f"ANALYZE {target.name}")
-                checks = _StageChecks(stage, kind)
-                checks.report_into(conn, report)
-                if report.rejected and not skip_invalid:
+                # Staging touches only this connection's temporary table: the lease's
+                # renewals, committed from other connections meanwhile, cannot conflict.
+                with conn.begin():
+                    stage.create(conn)
+                    self._stream(conn, stage, parser, source, report, progress, lease)
+                transaction = conn.begin()
+                try:
+                    # Checks and merge read and then write the shared tables. Renewing
+                    # inside their transaction takes SQLite's write lock first, so a
+                    # write committed elsewhere between our reads and our writes cannot
+                    # fail the import at its last step ("database is locked").
+                    if not lease.renew(connection=conn):
+                        raise _lost(lease)
+                    self._check_and_merge(conn, stage, target, parser, report,
+                                          skip_invalid=skip_invalid, actor=actor,
+                                          subject=source.path.name)
+                    if dry_run or not (report.rejected == 0 or skip_invalid):
+                        transaction.rollback()
+                    else:
+                        transaction.commit()
+                        report.committed = True
+                except BaseException:
                     transaction.rollback()
-                    return report
-                if checks.found_any:
-                    conn.execute(checks.delete_bad())
-                self._merge(conn, stage, target, kind, parser.columns, report)
-                conn.execute(insert(_AUDIT).values(
-                    at=datetime.now(UTC), actor=actor, action=f"import.{kind.name}",
-                    subject=source.path.name, details=report.as_details()))
-                if dry_run:
-                    transaction.rollback()
-                else:
-                    transaction.commit()
-                    report.committed = True
-            except BaseException:
-                transaction.rollback()
-                raise
+                    raise
             finally:
                 # A temp table dies with its connection anyway; a failure to drop it must
                 # not hide the error that brought us here.
@@ -149,28 +206,86 @@ class CsvImporter:
                     conn.commit()
         return report
 
+    def _check_and_merge(self, conn: Connection, stage: Table, target: Table,
+                         parser: RowParser, report: ImportReport, *, skip_invalid: bool,
+                         actor: str, subject: str) -> None:
+        kind = parser.kind
+        if report.rows_read == 0:
+            report.warnings.append(
+                f"{report.file} has a header but no data rows: nothing to import")
+        Index(f"ix_{stage.name}_key", *(stage.c[k] for k in kind.key)).create(conn)
+        # Without fresh statistics PostgreSQL plans the checks and the merge for
+        # empty tables: nested loops over a million rows (minutes, not seconds).
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"ANALYZE {stage.name}")
+            conn.exec_driver_sql(f"ANALYZE {target.name}")
+        checks = _StageChecks(stage, parser)
+        checks.report_into(conn, report)
+        if report.rejected and not skip_invalid:
+            return
+        if report.rejected:
+            conn.execute(checks.delete_bad())
+        report.warnings.extend(self._rate_warnings(conn, stage, kind))
+        self._merge(conn, stage, target, kind, parser.columns, report)
+        conn.execute(insert(_AUDIT).values(
+            at=datetime.now(UTC), actor=actor, action=f"import.{kind.name}",
+            subject=subject, details=report.as_details()))
+
     def _stream(self, conn: Connection, stage: Table, parser: RowParser, source: CsvFile,
-                report: ImportReport, progress: Progress | None) -> None:
+                report: ImportReport, progress: Progress | None, lease: Lease) -> None:
         # Parsing in a second thread was tried: on a million rows it gained nothing
         # measurable (the GIL serialises parsing and the driver's parameter binding).
         write = _stage_writer(conn, stage)
         batch: list[tuple[Any, ...]] = []
+        blank = [None] * len(parser.columns)
+        # A bad row is staged with only the columns the set-based checks read: its other
+        # values may not fit their columns (that can be why it is bad).
+        checked = {*parser.kind.key, *(r.column for r in parser.kind.references)}
+        if parser.kind.customer_column:
+            checked.add(parser.kind.customer_column)
+        kept = [(i, c) for i, c in enumerate(parser.columns) if c in checked]
+        renew_every = lease.ttl / 4
+        renew_at = datetime.now(UTC) + renew_every
         for line, cells in source.rows():
             report.rows_read += 1
             parsed = parser.parse(line, cells)
-            if isinstance(parsed, list):
-                report.reject(parsed)
-                continue
-            batch.append((line, *parsed))
+            if isinstance(parsed, RowErrors):
+                report.note(parsed)
+                values = blank.copy()
+                for i, column in kept:
+                    values[i] = parsed.values.get(column)
+                batch.append((line, 1, *values))
+            else:
+                batch.append((line, 0, *parsed))
             if len(batch) >= self._batch_size:
                 write(batch)
                 batch = []
+                # Checked every batch, written a few times per ttl: a killed import's
+                # lease then runs out within the ttl, a live one's never does.
+                if datetime.now(UTC) >= renew_at:
+                    if not lease.renew():
+                        raise _lost(lease)
+                    renew_at = datetime.now(UTC) + renew_every
                 if progress:
                     progress(report.rows_read, source.bytes_read)
         if batch:
             write(batch)
         if progress:
             progress(report.rows_read, source.bytes_read)
+
+    def _rate_warnings(self, conn: Connection, stage: Table, kind: ImportKind) -> list[str]:
+        column = kind.currency_column
+        if self._base is None or column is None or column not in stage.c:
+            return []
+        # The rates table is small; the stage may hold millions of rows, so it is read
+        # once, and only rows in a currency without a rate are grouped.
+        priced = {self._base, *conn.execute(select(_RATES.c.currency).distinct()).scalars()}
+        currency = stage.c[column]
+        missing = conn.execute(
+            select(currency, func.count()).where(currency.is_not(None),
+                                                 currency.not_in(priced))
+            .group_by(currency).order_by(currency)).all()
+        return [_no_rate_warning(kind, code, n, self._base) for code, n in missing]
 
     @staticmethod
     def _merge(conn: Connection, stage: Table, target: Table, kind: ImportKind,
@@ -215,6 +330,8 @@ def _staging_table(target: Table, columns: Sequence[str]) -> Table:
         f"import_stage_{target.name}",
         MetaData(),
         Column("line_no", Integer, nullable=False),
+        # 1 for a row that failed its own checks: staged only for the file-wide ones.
+        Column("invalid", Integer, nullable=False),
         *(Column(c, target.c[c].type) for c in columns),
         prefixes=["TEMPORARY"],
     )
@@ -268,12 +385,36 @@ def _fast_processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | No
     return column_type.bind_processor(dialect)
 
 
-class _StageChecks:
-    """Whole-file rules, as SQL over the staging table."""
+class _Check:
+    """One whole-file or database rule over the staging table: ``bad`` tells a row that
+    breaks it, ``listing`` gives (line, column, message) for the first ones."""
 
-    def __init__(self, stage: Table, kind: ImportKind) -> None:
+    def __init__(self, bad: Any, listing: Any,
+                 describe: Callable[[Any], tuple[int, str, str]]) -> None:
+        self.bad = bad
+        self.listing = listing
+        self.describe = describe
+
+
+class _StageChecks:
+    """The rules that need the whole file or the database, as SQL over the staging
+    table. Bad rows of the file were staged too (flagged ``invalid``), so each of them
+    gets these checks as well, and a person sees every problem of a row at once."""
+
+    def __init__(self, stage: Table, parser: RowParser) -> None:
         self.stage = stage
-        self.kind = kind
+        self.parser = parser
+        kind = parser.kind
+        self.checks = [self._duplicates(kind)]
+        for reference in kind.references:
+            if reference.column in stage.c:
+                self.checks.append(self._unknown(reference))
+                owned = kind.customer_column and KINDS[reference.kind].customer_column
+                if owned and reference.column != kind.customer_column:
+                    self.checks.append(self._other_customers(reference))
+
+    def _duplicates(self, kind: ImportKind) -> _Check:
+        stage = self.stage
         keys = [stage.c[k] for k in kind.key]
         firsts = (
             select(*keys, func.min(stage.c.line_no).label("first_line"))
@@ -281,47 +422,108 @@ class _StageChecks:
             .having(func.count() > 1)
             .subquery()
         )
-        self.duplicates = (
+        listing = (
             select(stage.c.line_no, firsts.c.first_line, *keys)
             .join(firsts, and_(*(stage.c[k] == firsts.c[k] for k in kind.key)))
             .where(stage.c.line_no > firsts.c.first_line)
         )
-        self.found_any = True
-        self.orphan = None
-        if kind.customer_column:
-            ref = stage.c[kind.customer_column]
-            self.orphan = ~exists().where(_CUSTOMERS.c.customer_id == ref)
+        key_label = "/".join(kind.key)
 
-    def _bad(self) -> Any:
-        duplicate = self.stage.c.line_no.in_(select(self.duplicates.subquery().c.line_no))
-        return duplicate if self.orphan is None else or_(duplicate, self.orphan)
+        def describe(row: Any) -> tuple[int, str, str]:
+            line, first, *key = row
+            shown = "/".join(str(k) for k in key)
+            return line, kind.key[0], f"duplicate {key_label} {shown} (first on line {first})"
+
+        return _Check(stage.c.line_no.in_(select(listing.subquery().c.line_no)), listing,
+                      describe)
+
+    def _unknown(self, reference: Any) -> _Check:
+        stage = self.stage
+        target = TABLES[reference.kind]
+        target_key = target.c[KINDS[reference.kind].key[0]]
+        ref = stage.c[reference.column]
+        bad = and_(ref.is_not(None), ~exists().where(target_key == ref))
+
+        def describe(row: Any) -> tuple[int, str, str]:
+            return row[0], reference.column, (f"“{row[1]}” is not a known {reference.noun} "
+                                              f"(import {reference.kind} first)")
+
+        return _Check(bad, select(stage.c.line_no, ref).where(bad), describe)
+
+    def _other_customers(self, reference: Any) -> _Check:
+        stage = self.stage
+        target = TABLES[reference.kind]
+        target_key = target.c[KINDS[reference.kind].key[0]]
+        owner = target.c[KINDS[reference.kind].customer_column]  # type: ignore[index]
+        ref = stage.c[reference.column]
+        customer = stage.c[self.parser.kind.customer_column]  # type: ignore[index]
+        bad = exists().where(target_key == ref, owner != customer)
+        listing = (select(stage.c.line_no, ref, owner, customer)
+                   .join(target, target_key == ref).where(owner != customer))
+
+        def describe(row: Any) -> tuple[int, str, str]:
+            line, ref_value, owner_id, customer_id = row
+            return line, reference.column, (f"{reference.noun} {ref_value} belongs to customer "
+                                            f"{owner_id}, not {customer_id}")
+
+        return _Check(bad, listing, describe)
 
     def report_into(self, conn: Connection, report: ImportReport) -> None:
-        errors: list[RowError] = []
-        room = max(report.error_cap - len(report.errors), 0)
-        key_label = "/".join(self.kind.key)
-        for line, first, *key in conn.execute(self.duplicates.order_by(self.stage.c.line_no)
-                                              .limit(room)):
-            shown = "/".join(str(k) for k in key)
-            errors.append(RowError(line, self.kind.key[0],
-                                   f"duplicate {key_label} {shown} (first on line {first})"))
-        if self.orphan is not None:
-            column = self.kind.customer_column
-            query = (select(self.stage.c.line_no, self.stage.c[column])  # type: ignore[index]
-                     .where(self.orphan).order_by(self.stage.c.line_no).limit(room))
-            for line, customer_id in conn.execute(query):
-                errors.append(RowError(line, column, f"“{customer_id}” is not a known customer "
-                                                     "(import customers first)"))
-        errors.sort(key=lambda e: e.line)
-        self.found_any = bool(errors) or room == 0
-        if not self.found_any:
+        """Adds the checks' problems to those found row by row, keeps the first
+        ``error_cap`` of them in line order, and counts the rows with any problem."""
+        cap = report.error_cap
+        found: list[RowError] = []
+        any_bad = report.error_count > 0
+        for check in self.checks:
+            rows = conn.execute(check.listing.order_by(self.stage.c.line_no).limit(cap)).all()
+            if not rows:
+                continue
+            any_bad = True
+            found.extend(RowError(*check.describe(row)) for row in rows)
+            report.error_count += len(rows) if len(rows) < cap else conn.execute(
+                select(func.count()).select_from(self.stage).where(check.bad)).scalar_one()
+        if not any_bad:
             return
-        bad_rows = conn.execute(
+        errors = report.errors + found
+        errors.sort(key=self.parser.sort_key)
+        report.errors = errors[:cap]
+        report.rejected = conn.execute(
             select(func.count()).select_from(self.stage).where(self._bad())).scalar_one()
-        if bad_rows:
-            report.reject(errors, rows=bad_rows)
-            report.error_count += max(bad_rows - len(errors), 0)
-            report.errors.sort(key=lambda e: e.line)
+
+    def _bad(self) -> Any:
+        return or_(self.stage.c.invalid == 1, *(check.bad for check in self.checks))
 
     def delete_bad(self) -> Any:
         return delete(self.stage).where(self._bad())
+
+
+def _no_rate_warning(kind: ImportKind, currency: str, rows: int, base: str) -> str:
+    one = rows == 1
+    if kind.customer_column is None:  # the rows are customers
+        whose = "it" if one else "them"
+    else:
+        whose = "its customer" if one else "their customers"
+    return (f"{rows:,} {kind.noun if one else kind.noun + 's'} {'is' if one else 'are'} in "
+            f"{currency}, which has no exchange rate to {base}: exposure for {whose} cannot be "
+            "computed until you import one, e.g. `creditbot import rates rates.csv`")
+
+
+def _lost(lease: Lease) -> ImportInterrupted:
+    return ImportInterrupted(
+        f"this import stalled for longer than {lease.ttl} and lost its claim, so another "
+        "import could start; nothing was imported. Run it again.")
+
+
+def _busy_message(current: LeaseState) -> str:
+    match = _HOLDER.fullmatch(current.holder)
+    what, who = (match["kind"], match["who"]) if match else ("", current.holder)
+    today = datetime.now(UTC).date()
+
+    def at(moment: datetime) -> str:
+        moment = moment.astimezone(UTC)
+        return f"{moment:%H:%M:%S} UTC" if moment.date() == today else \
+            f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+
+    return (f"another import is running ({what + ', ' if what else ''}started "
+            f"{at(current.acquired_at)} by {who}); wait for it to finish and try again "
+            f"(if it was stopped, its claim runs out at {at(current.expires_at)})")

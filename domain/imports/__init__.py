@@ -4,7 +4,8 @@ Reading files and writing rows is infrastructure (``storage.importer``); decidin
 a row is right, and saying clearly why not, is business and lives here.
 """
 
-from domain.imports.kinds import KINDS, ImportKind
-from domain.imports.rows import HeaderError, RowError, RowParser
+from domain.imports.kinds import KINDS, ImportContext, ImportKind, Reference
+from domain.imports.rows import HeaderError, RowError, RowErrors, RowParser
 
-__all__ = ["KINDS", "HeaderError", "ImportKind", "RowError", "RowParser"]
+__all__ = ["KINDS", "HeaderError", "ImportContext", "ImportKind", "Reference", "RowError",
+           "RowErrors", "RowParser"]

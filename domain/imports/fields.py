@@ -20,7 +20,7 @@ class FieldError(ValueError):
 
 _AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,31}")  # the column holds 32 characters
 
 
 def text(max_length: int = 200) -> Parser:
@@ -39,25 +39,59 @@ def _not_an_amount(raw: str) -> FieldError:
     )
 
 
+# What the columns hold: amounts are NUMERIC(18, 4), so 14 digits before the point;
+# exchange rates NUMERIC(24, 12). A longer number would fail deep inside the database
+# write instead of being reported with its line and column.
+_AMOUNT_DIGITS = 14
+_RATE_DIGITS = 12
+_RATE_DECIMALS = 12
+
+
+def _too_large(raw: str, digits: int) -> FieldError:
+    return FieldError(f"“{raw}” is too large: at most {digits} digits fit before the “.”")
+
+
+def _fits(raw: str, value: Decimal, digits: int) -> Decimal:
+    if value and value.adjusted() >= digits:
+        raise _too_large(raw, digits)
+    return value
+
+
 def amount(raw: str) -> Decimal:
     if not _AMOUNT.fullmatch(raw):
         raise _not_an_amount(raw)
-    return Decimal(raw)
+    value = Decimal(raw)
+    return _fits(raw, value, _AMOUNT_DIGITS) if len(raw) > _AMOUNT_DIGITS else value
 
 
 def non_negative_amount(raw: str) -> Decimal:
-    # On the import hot path (two per invoice row): one regex, one Decimal, no extra call.
+    # On the import hot path (two per invoice row): one regex, one Decimal, and the size
+    # check only for strings long enough to need it.
     if _AMOUNT.fullmatch(raw) is None:
         raise _not_an_amount(raw)
     if raw[0] == "-" and raw.strip("-0.") != "":
         raise FieldError(f"is negative ({raw}); amounts in this column must be 0 or more")
-    return Decimal(raw)
+    value = Decimal(raw)
+    return _fits(raw, value, _AMOUNT_DIGITS) if len(raw) > _AMOUNT_DIGITS else value
 
 
-def positive_decimal(raw: str) -> Decimal:
+def positive_amount(raw: str) -> Decimal:
     value = amount(raw)
     if value <= 0:
         raise FieldError(f"must be greater than 0, got {raw}")
+    return value
+
+
+def positive_rate(raw: str) -> Decimal:
+    if not _AMOUNT.fullmatch(raw):
+        raise FieldError(f"“{raw}” is not a rate: write digits with an optional “.” and "
+                         "decimals (e.g. 1.0825)")
+    value = _fits(raw, Decimal(raw), _RATE_DIGITS)
+    if value <= 0:
+        raise FieldError(f"must be greater than 0, got {raw}")
+    if value.normalize().as_tuple().exponent < -_RATE_DECIMALS:  # type: ignore[operator]
+        raise FieldError(f"“{raw}” has more than {_RATE_DECIMALS} decimals; round it to "
+                         f"{_RATE_DECIMALS}")
     return value
 
 

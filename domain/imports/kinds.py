@@ -12,9 +12,19 @@ from domain.imports import fields as f
 from domain.lookup import normalize_name
 from domain.model import InvoiceStatus, OrderStatus
 
+
+@dataclass(frozen=True)
+class ImportContext:
+    """What the rules know beyond the row: the organisation's base currency, when given."""
+
+    base_currency: str | None = None
+
+
 # A rule sees the parsed values of one row, may fill in derived values, and returns
-# the problems it found as (column, reason) pairs.
-RowRule = Callable[[dict[str, Any]], list[tuple[str, str]]]
+# the problems it found as (column, reason) pairs. It runs even when some cells did not
+# parse (they are None then), so that a clerk sees every problem of a row at once: each
+# check looks only at values that are there.
+RowRule = Callable[[dict[str, Any], ImportContext], list[tuple[str, str]]]
 
 _QUANTUM = {code: Decimal(1).scaleb(-places) for code, places in MINOR_UNITS.items()}
 
@@ -27,6 +37,19 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A column naming a row of another kind: that row must exist and, when both kinds
+    belong to customers, belong to the same customer."""
+
+    column: str
+    kind: str  # the kind named, e.g. "invoices"
+    noun: str  # how a person calls one of them, e.g. "invoice"
+
+
+CUSTOMER = Reference("customer_id", "customers", "customer")
+
+
+@dataclass(frozen=True)
 class ImportKind:
     name: str
     key: tuple[str, ...]
@@ -34,8 +57,14 @@ class ImportKind:
     rule: RowRule
     # Columns the rule derives, written even when the file lacks them.
     derived: tuple[str, ...] = ()
-    # The column naming the customer a row belongs to (checked against the database).
+    # The column naming the customer a row belongs to.
     customer_column: str | None = "customer_id"
+    # Columns naming rows that must already be in the database.
+    references: tuple[Reference, ...] = (CUSTOMER,)
+    # The column with the currency the row's amounts are in; exposure needs a rate for it.
+    currency_column: str | None = "currency"
+    # One row, as a person says it: "invoice".
+    noun: str = ""
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -62,58 +91,65 @@ def _decimals(values: dict[str, Any], currency_column: str, *amount_columns: str
     return problems
 
 
-def _customer_rule(values: dict[str, Any]) -> list[tuple[str, str]]:
-    values["name_key"] = normalize_name(values["name"])
-    if not values["name_key"]:
-        return [("name", "has no letters or digits")]
-    return _decimals(values, "currency", "credit_limit")
+def _customer_rule(values: dict[str, Any], context: ImportContext) -> list[tuple[str, str]]:
+    problems = _decimals(values, "currency", "credit_limit", *_FINANCIALS)
+    name = values.get("name")
+    values["name_key"] = normalize_name(name) if name is not None else None
+    if name is not None and not values["name_key"]:
+        problems.insert(0, ("name", "has no letters or digits"))
+    return problems
 
 
-def _invoice_rule(values: dict[str, Any]) -> list[tuple[str, str]]:
+def _invoice_rule(values: dict[str, Any], context: ImportContext) -> list[tuple[str, str]]:
     problems = _decimals(values, "currency", "amount", "open_amount")
     status = values.get("status") or InvoiceStatus.OPEN.value
     values["status"] = status
+    amount = values.get("amount")
     open_amount = values.get("open_amount")
     if open_amount is None:
-        open_amount = Decimal(0) if status == InvoiceStatus.PAID else values["amount"]
+        open_amount = Decimal(0) if status == InvoiceStatus.PAID else amount
         values["open_amount"] = open_amount
     elif status == InvoiceStatus.PAID and open_amount > 0:
         problems.append(("open_amount", f"is {open_amount} but the status is paid"))
-    if open_amount > values["amount"]:
-        problems.append(
-            ("open_amount", f"({open_amount}) is more than amount ({values['amount']})"))
-    if values["due_date"] < values["issue_date"]:
+    if open_amount is not None and amount is not None and open_amount > amount:
+        problems.append(("open_amount", f"({open_amount}) is more than amount ({amount})"))
+    issue, due = values.get("issue_date"), values.get("due_date")
+    if issue is not None and due is not None and due < issue:
         problems.append(("due_date", "is before issue_date"))
     return problems
 
 
-def _order_rule(values: dict[str, Any]) -> list[tuple[str, str]]:
+def _order_rule(values: dict[str, Any], context: ImportContext) -> list[tuple[str, str]]:
     values["status"] = values.get("status") or OrderStatus.OPEN.value
     return _decimals(values, "currency", "amount")
 
 
-def _payment_rule(values: dict[str, Any]) -> list[tuple[str, str]]:
+def _payment_rule(values: dict[str, Any], context: ImportContext) -> list[tuple[str, str]]:
     return _decimals(values, "currency", "amount")
 
 
-def _contract_rule(values: dict[str, Any]) -> list[tuple[str, str]]:
+def _contract_rule(values: dict[str, Any], context: ImportContext) -> list[tuple[str, str]]:
     problems = _decimals(values, "currency", "credit_limit")
-    if values["end_date"] < values["start_date"]:
+    start, end = values.get("start_date"), values.get("end_date")
+    if start is not None and end is not None and end < start:
         problems.append(("end_date", "is before start_date"))
     if values.get("credit_limit") is not None and values.get("currency") is None:
         problems.append(("currency", "is needed when credit_limit is given"))
     return problems
 
 
-def _no_rule(values: dict[str, Any]) -> list[tuple[str, str]]:
+def _rate_rule(values: dict[str, Any], context: ImportContext) -> list[tuple[str, str]]:
+    base = context.base_currency
+    rate = values.get("rate_to_base")
+    if base is not None and values.get("currency") == base and rate is not None and rate != 1:
+        return [("rate_to_base", f"{base} is the base currency; its rate is always 1, not "
+                                 f"{rate}: leave {base} out of the rates file")]
     return []
 
 
-_SIGNED_FINANCIALS = tuple(
-    Field(name, f.amount)
-    for name in ("revenue", "total_assets", "total_liabilities", "current_assets",
-                 "current_liabilities", "retained_earnings", "ebit", "equity")
-)
+_FINANCIALS = ("revenue", "total_assets", "total_liabilities", "current_assets",
+               "current_liabilities", "retained_earnings", "ebit", "equity")
+_SIGNED_FINANCIALS = tuple(Field(name, f.amount) for name in _FINANCIALS)
 
 CUSTOMERS = ImportKind(
     name="customers",
@@ -135,6 +171,8 @@ CUSTOMERS = ImportKind(
     rule=_customer_rule,
     derived=("name_key",),
     customer_column=None,
+    references=(),
+    noun="customer",
 )
 
 INVOICES = ImportKind(
@@ -153,6 +191,7 @@ INVOICES = ImportKind(
     ),
     rule=_invoice_rule,
     derived=("open_amount", "status"),
+    noun="invoice",
 )
 
 ORDERS = ImportKind(
@@ -170,6 +209,8 @@ ORDERS = ImportKind(
     ),
     rule=_order_rule,
     derived=("status",),
+    references=(CUSTOMER, Reference("contract_id", "contracts", "contract")),
+    noun="order",
 )
 
 PAYMENTS = ImportKind(
@@ -179,11 +220,13 @@ PAYMENTS = ImportKind(
         Field("payment_id", f.text(64), required=True),
         Field("customer_id", f.text(64), required=True),
         Field("date", f.iso_date, required=True),
-        Field("amount", f.positive_decimal, required=True),
+        Field("amount", f.positive_amount, required=True),
         Field("currency", f.currency, required=True),
         Field("invoice_id", f.text(64)),
     ),
     rule=_payment_rule,
+    references=(CUSTOMER, Reference("invoice_id", "invoices", "invoice")),
+    noun="payment",
 )
 
 CONTRACTS = ImportKind(
@@ -199,6 +242,9 @@ CONTRACTS = ImportKind(
         Field("currency", f.currency),
     ),
     rule=_contract_rule,
+    # A contract's own currency only prices its optional credit limit.
+    currency_column=None,
+    noun="contract",
 )
 
 RATES = ImportKind(
@@ -207,10 +253,13 @@ RATES = ImportKind(
     fields=(
         Field("date", f.iso_date, required=True),
         Field("currency", f.currency, required=True),
-        Field("rate_to_base", f.positive_decimal, required=True),
+        Field("rate_to_base", f.positive_rate, required=True),
     ),
-    rule=_no_rule,
+    rule=_rate_rule,
     customer_column=None,
+    references=(),
+    currency_column=None,
+    noun="exchange rate",
 )
 
 KINDS: dict[str, ImportKind] = {

@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.errors import DomainError
 from domain.imports.fields import FieldError
-from domain.imports.kinds import ImportKind
+from domain.imports.kinds import ImportContext, ImportKind
 
 
 class HeaderError(DomainError):
@@ -26,11 +26,22 @@ class RowError:
         return f"{where}: {self.message}"
 
 
+class RowErrors(list[RowError]):
+    """Every problem of one row, with the values that did parse (``None`` for the rest):
+    the importer still checks those against the file and the database."""
+
+    def __init__(self, errors: list[RowError], values: dict[str, Any]) -> None:
+        super().__init__(errors)
+        self.values = values
+
+
 class RowParser:
     """Parses the rows of one file; built from its header, which it validates."""
 
-    def __init__(self, kind: ImportKind, header: list[str]) -> None:
+    def __init__(self, kind: ImportKind, header: list[str],
+                 context: ImportContext | None = None) -> None:
         self.kind = kind
+        self.context = context or ImportContext()
         names = [cell.strip().lower() for cell in header]
         seen: set[str] = set()
         repeated = [n for n in names if n and (n in seen or seen.add(n))]  # type: ignore[func-returns-value]
@@ -51,8 +62,10 @@ class RowParser:
         )
         self._pick = operator.itemgetter(*self.columns)
         self._width = len(names)
+        # Problems of a row are listed in the file's column order; a row-level one first.
+        self.rank = {fd.name: i for i, fd in enumerate(kind.fields)}
 
-    def parse(self, line: int, cells: list[str]) -> tuple[Any, ...] | list[RowError]:
+    def parse(self, line: int, cells: list[str]) -> tuple[Any, ...] | RowErrors:
         """The row's values in ``self.columns`` order, or every problem the row has."""
         values: dict[str, Any] = {}
         errors: list[RowError] = []
@@ -71,10 +84,24 @@ class RowParser:
                 values[name] = parse(raw)
             except FieldError as problem:
                 errors.append(RowError(line, name, str(problem)))
+                values[name] = None
+        problems = self.kind.rule(values, self.context)
         if errors:
-            return errors
-        problems = self.kind.rule(values)
+            # A rule cannot judge a cell that did not parse; what it says about one (say,
+            # "currency is needed") would contradict the cell's own error.
+            failed = {e.column for e in errors}
+            errors += [RowError(line, column, message) for column, message in problems
+                       if column not in failed]
+            errors.sort(key=self.sort_key)
+            return RowErrors(errors, values)
         if problems:
-            return [RowError(line, column, message) for column, message in problems]
+            errors = [RowError(line, column, message) for column, message in problems]
+            errors.sort(key=self.sort_key)
+            return RowErrors(errors, values)
         picked = self._pick(values)
         return picked if isinstance(picked, tuple) else (picked,)
+
+    def sort_key(self, error: RowError) -> tuple[int, int]:
+        """Orders problems by line, then by the column's place among the kind's fields."""
+        rank = -1 if error.column is None else self.rank.get(error.column, len(self.rank))
+        return error.line, rank

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import threading
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from sqlalchemy import func, select, text
 
 from domain.imports import KINDS, HeaderError
 from storage.csv_source import CsvFile, ImportFileError
-from storage.importer import CsvImporter
-from storage.models import AuditRow, CustomerRow, InvoiceRow
+from storage.importer import IMPORT_LEASE, IMPORT_LEASE_TTL, CsvImporter, ImportBusy
+from storage.leases import holder_of, try_acquire
+from storage.models import AuditRow, CustomerRow, InvoiceRow, OrderRow, PaymentRow
 
 CUSTOMERS = """customer_id,name,currency,credit_limit,payment_terms_days,group_id,revenue,equity
 C1,Acme Corp,USD,100000,30,G1,5000000,-1200.50
@@ -36,12 +42,15 @@ GOOD = {
 }
 TABLE_OF = {"customers": "customers", "invoices": "invoices", "orders": "orders",
             "payments": "payments", "contracts": "contracts", "rates": "exchange_rates"}
+# What must be in the database before a kind's rows can refer to it.
+NEEDS = {"orders": "contracts", "payments": "invoices"}
 
 
-def run(engine, write_csv, kind, content, **options):
+def run(engine, write_csv, kind, content, *, encoding=None, base_currency=None, **options):
     path = write_csv(f"{kind}.csv", content)
-    with CsvFile(path) as source:
-        return CsvImporter(engine, batch_size=options.pop("batch_size", 10_000)).run(
+    with CsvFile(path, encoding=encoding) as source:
+        return CsvImporter(engine, base_currency=base_currency,
+                           batch_size=options.pop("batch_size", 10_000)).run(
             KINDS[kind], source, **options)
 
 
@@ -65,6 +74,8 @@ def with_customers(engine, write_csv):
 @pytest.mark.parametrize("kind", sorted(GOOD))
 def test_each_kind_imports_and_reimports_unchanged(with_customers, write_csv, kind):
     engine = with_customers
+    if kind in NEEDS:
+        assert run(engine, write_csv, NEEDS[kind], GOOD[NEEDS[kind]]).committed
     rows = GOOD[kind].count("\n") - 1
     first = run(engine, write_csv, kind, GOOD[kind])
     if kind != "customers":
@@ -260,3 +271,392 @@ def test_bad_rows_of_every_kind_are_reported_and_nothing_is_written(
     report = run(engine, write_csv, kind, content)
     assert [str(e) for e in report.errors] == expected
     assert not report.committed and snapshot(engine) == before
+
+
+# --- every problem of a row, in one pass -------------------------------------------
+
+ALL_AT_ONCE = """invoice_id,customer_id,issue_date,due_date,amount,currency
+I1,C1,2026-01-01,2026-02-01,10,USD
+I1,C9,2026-02-30,2026-01-01,1.234,USD
+I2,C1,2026-03-01,2026-02-01,x,EURO
+"""
+
+
+def test_each_bad_row_lists_all_its_problems_with_the_file_and_database_ones(
+        with_customers, write_csv):
+    engine = with_customers
+    before = snapshot(engine)
+    report = run(engine, write_csv, "invoices", ALL_AT_ONCE)
+    assert [str(e) for e in report.errors] == [
+        "line 3, column invoice_id: duplicate invoice_id I1 (first on line 2)",
+        "line 3, column customer_id: “C9” is not a known customer (import customers first)",
+        "line 3, column issue_date: “2026-02-30” is not a real calendar date",
+        "line 3, column amount: has more decimals than USD allows (2)",
+        "line 4, column due_date: is before issue_date",
+        "line 4, column amount: “x” is not an amount: write digits with an optional “.” and "
+        "decimals, no thousands separators or currency signs (e.g. 1234.50)",
+        "line 4, column currency: “EURO” is not an ISO 4217 currency code (e.g. USD, EUR, CNY)",
+    ]
+    assert (report.rejected, report.error_count, report.committed) == (2, 7, False)
+    assert snapshot(engine) == before
+    skipped = run(engine, write_csv, "invoices", ALL_AT_ONCE, skip_invalid=True)
+    assert skipped.committed and (skipped.inserted, skipped.rejected) == (1, 2)
+
+
+def test_the_first_problems_are_listed_in_line_order_and_all_are_counted(
+        with_customers, write_csv):
+    lines = ["invoice_id,customer_id,issue_date,due_date,amount,currency"]
+    lines += [f"I{n},NOPE,2026-01-01,2026-02-01,x,USD" for n in range(30)]
+    path = write_csv("many.csv", "\n".join(lines))
+    with CsvFile(path) as source:
+        report = CsvImporter(with_customers, error_cap=5).run(KINDS["invoices"], source)
+    assert [(e.line, e.column) for e in report.errors] == [
+        (2, "customer_id"), (2, "amount"), (3, "customer_id"), (3, "amount"), (4, "customer_id")]
+    assert (report.error_count, report.rejected) == (60, 30)
+
+
+# --- references to other rows --------------------------------------------------------
+
+def test_a_payment_must_name_a_known_invoice_of_its_own_customer(with_customers, write_csv):
+    engine = with_customers
+    assert run(engine, write_csv, "invoices", INVOICES).committed  # I1, I2: C1; I3: C2
+    content = ("payment_id,customer_id,date,amount,currency,invoice_id\n"
+               "P1,C1,2026-11-02,10,USD,I1\n"
+               "P2,C1,2026-11-02,10,USD,I9\n"
+               "P3,C1,2026-11-02,10,EUR,I3\n"
+               "P4,C2,2026-11-02,10,EUR,\n"
+               "P5,C2,2026-11-02,-3,EUR,I404\n")
+    before = snapshot(engine)
+    report = run(engine, write_csv, "payments", content)
+    assert [str(e) for e in report.errors] == [
+        "line 3, column invoice_id: “I9” is not a known invoice (import invoices first)",
+        "line 4, column invoice_id: invoice I3 belongs to customer C2, not C1",
+        "line 6, column amount: must be greater than 0, got -3",
+        "line 6, column invoice_id: “I404” is not a known invoice (import invoices first)",
+    ]
+    assert report.rejected == 3 and not report.committed and snapshot(engine) == before
+    skipped = run(engine, write_csv, "payments", content, skip_invalid=True)
+    assert skipped.committed and skipped.inserted == 2
+    with engine.connect() as conn:
+        assert conn.execute(select(PaymentRow.payment_id).order_by(PaymentRow.payment_id)
+                            ).scalars().all() == ["P1", "P4"]
+
+
+def test_an_order_must_name_a_known_contract_of_its_own_customer(with_customers, write_csv):
+    engine = with_customers
+    assert run(engine, write_csv, "contracts", GOOD["contracts"]).committed  # K1: C1, K2: C2
+    content = ("order_id,customer_id,order_date,amount,currency,contract_id\n"
+               "O1,C1,2026-11-01,5,USD,K1\n"
+               "O2,C1,2026-11-01,5,USD,K2\n"
+               "O3,C2,2026-11-01,5,EUR,K7\n"
+               "O4,C2,2026-11-01,5,EUR,\n")
+    report = run(engine, write_csv, "orders", content)
+    assert [str(e) for e in report.errors] == [
+        "line 3, column contract_id: contract K2 belongs to customer C2, not C1",
+        "line 4, column contract_id: “K7” is not a known contract (import contracts first)",
+    ]
+    assert report.rejected == 2 and not report.committed
+    skipped = run(engine, write_csv, "orders", content, skip_invalid=True)
+    assert skipped.inserted == 2
+    with engine.connect() as conn:
+        assert conn.execute(select(OrderRow.order_id).order_by(OrderRow.order_id)
+                            ).scalars().all() == ["O1", "O4"]
+
+
+# --- files with nothing in them ------------------------------------------------------
+
+@pytest.mark.parametrize("content", [
+    "payment_id,customer_id,date,amount,currency\n",
+    "payment_id,customer_id,date,amount,currency\r\n\r\n,,,,\n",
+])
+def test_a_header_without_rows_is_a_warning_not_a_failure(with_customers, write_csv, tmp_path,
+                                                           content):
+    report = run(with_customers, write_csv, "payments", content)
+    assert report.committed and (report.rows_read, report.inserted, report.rejected) == (0, 0, 0)
+    assert report.warnings == [
+        f"{tmp_path / 'payments.csv'} has a header but no data rows: nothing to import"]
+
+
+# --- exchange rates ------------------------------------------------------------------
+
+def test_rows_in_a_currency_without_a_rate_are_imported_with_a_warning(with_customers,
+                                                                       write_csv):
+    engine = with_customers
+    assert run(engine, write_csv, "rates", "date,currency,rate_to_base\n2026-11-01,EUR,1.08\n"
+               ).committed
+    content = ("invoice_id,customer_id,issue_date,due_date,amount,currency\n"
+               "I1,C1,2026-11-01,2026-12-01,10,USD\n"
+               "I2,C1,2026-11-01,2026-12-01,10,EUR\n"
+               "I3,C1,2026-11-01,2026-12-01,10,GBP\n"
+               "I4,C2,2026-11-01,2026-12-01,10,GBP\n"
+               "I5,C2,2026-11-01,2026-12-01,1200,JPY\n")
+    report = run(engine, write_csv, "invoices", content, base_currency="USD")
+    assert report.committed and report.inserted == 5
+    assert report.warnings == [
+        "2 invoices are in GBP, which has no exchange rate to USD: exposure for their customers "
+        "cannot be computed until you import one, e.g. `creditbot import rates rates.csv`",
+        "1 invoice is in JPY, which has no exchange rate to USD: exposure for its customer "
+        "cannot be computed until you import one, e.g. `creditbot import rates rates.csv`",
+    ]
+    assert run(engine, write_csv, "invoices", content).warnings == []  # no base currency given
+    assert run(engine, write_csv, "rates", "date,currency,rate_to_base\n2026-11-01,GBP,1.27\n"
+               "2026-11-01,JPY,0.0066\n").committed
+    assert run(engine, write_csv, "invoices", content, base_currency="USD").warnings == []
+
+
+def test_customers_in_a_currency_without_a_rate_get_a_warning(engine, write_csv):
+    report = run(engine, write_csv, "customers", CUSTOMERS, base_currency="USD")
+    assert report.committed and report.warnings == [
+        "1 customer is in EUR, which has no exchange rate to USD: exposure for it cannot be "
+        "computed until you import one, e.g. `creditbot import rates rates.csv`"]
+
+
+def test_a_rate_for_the_base_currency_other_than_1_is_a_bad_row(engine, write_csv):
+    content = ("date,currency,rate_to_base\n2026-11-01,USD,1.2\n2026-11-02,usd,1.000\n"
+               "2026-11-01,EUR,1.08\n")
+    report = run(engine, write_csv, "rates", content, base_currency="USD")
+    assert [str(e) for e in report.errors] == [
+        "line 2, column rate_to_base: USD is the base currency; its rate is always 1, not 1.2: "
+        "leave USD out of the rates file"]
+    assert not report.committed and count(engine, "exchange_rates") == 0
+    skipped = run(engine, write_csv, "rates", content, base_currency="USD", skip_invalid=True)
+    assert skipped.inserted == 2
+
+
+# --- values that do not fit their columns --------------------------------------------
+
+@pytest.mark.parametrize(
+    ("kind", "content", "expected"),
+    [
+        ("customers", "customer_id,name,currency,credit_limit,payment_terms_days,revenue\n"
+                      "C5,Big,USD,100000000000000,30,1.123456\nC6,Fine,USD,99999999999999,30,\n",
+         ["line 2, column credit_limit: “100000000000000” is too large: at most 14 digits fit "
+          "before the “.”",
+          "line 2, column revenue: has more decimals than USD allows (2)"]),
+        ("rates", "date,currency,rate_to_base\n2026-11-01,EUR,1000000000000\n"
+                  "2026-11-01,CNY,0.1234567890123\n",
+         ["line 2, column rate_to_base: “1000000000000” is too large: at most 12 digits fit "
+          "before the “.”",
+          "line 3, column rate_to_base: “0.1234567890123” has more than 12 decimals; round it "
+          "to 12"]),
+        ("orders", "order_id,customer_id,order_date,amount,currency,owner_slack_id\n"
+                   f"O1,C1,2026-11-01,5,USD,U{'1' * 40}\n",
+         [f"line 2, column owner_slack_id: “U{'1' * 40}” is not a Slack user id (they look like "
+          "U012AB3CD)"]),
+    ],
+)
+def test_values_too_big_for_their_column_are_bad_rows_not_crashes(
+        with_customers, write_csv, kind, content, expected):
+    engine = with_customers
+    before = snapshot(engine)
+    report = run(engine, write_csv, kind, content)
+    assert [str(e) for e in report.errors] == expected
+    assert not report.committed and snapshot(engine) == before
+
+
+# --- encodings -----------------------------------------------------------------------
+
+CUSTOMER_HEADER = "customer_id,name,currency,credit_limit,payment_terms_days\n"
+
+
+def chinese_customers() -> str:
+    """449 ASCII rows, then Chinese names from line 451: far beyond the first chunk the
+    text layer decodes ahead."""
+    rows = [f"C{n},Customer number {n} Trading,USD,1000,30\n" for n in range(2, 451)]
+    return (CUSTOMER_HEADER + "".join(rows) + "C451,华夏机械制造有限公司,CNY,1000,30\n"
+            "C452,华夏物流有限公司,CNY,500,30\n")
+
+
+def test_a_gbk_file_is_refused_at_the_line_of_its_first_chinese_byte(engine, write_csv,
+                                                                     tmp_path):
+    before = snapshot(engine)
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", chinese_customers().encode("gbk"))
+    assert str(raised.value) == (
+        f"{tmp_path / 'customers.csv'}, line 451: byte 0xbb is not UTF-8 text; this looks "
+        "like GB18030/GBK: re-run with --encoding gb18030")
+    assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\r"])
+def test_the_line_is_right_whatever_the_line_endings(write_csv, line_end):
+    path = write_csv("c.csv", chinese_customers().replace("\n", line_end).encode("gbk"))
+    with pytest.raises(ImportFileError, match=r", line 451: byte 0xbb is not UTF-8 text; "), \
+            CsvFile(path) as source:
+        list(source.rows())
+
+
+def test_a_gbk_file_imports_when_its_encoding_is_named(engine, write_csv):
+    report = run(engine, write_csv, "customers", chinese_customers().encode("gb18030"),
+                 encoding="gb18030")
+    assert report.committed and report.inserted == 451
+    with engine.connect() as conn:
+        names = conn.execute(select(CustomerRow.name).where(
+            CustomerRow.customer_id.in_(["C451", "C452"])).order_by(CustomerRow.customer_id))
+        assert names.scalars().all() == ["华夏机械制造有限公司", "华夏物流有限公司"]
+
+
+def test_a_western_european_file_gets_a_hint_and_imports_when_named(engine, write_csv,
+                                                                    tmp_path):
+    content = (CUSTOMER_HEADER + "C1,Acme,USD,1000,30\nC2,Müller Straße GmbH,EUR,1000,30\n"
+               ).encode("cp1252")
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content)
+    assert str(raised.value) == (
+        f"{tmp_path / 'customers.csv'}, line 3: byte 0xfc is not UTF-8 text. Export it from the "
+        "ERP or spreadsheet as “CSV UTF-8 (comma delimited)”. Or name its encoding with "
+        "--encoding (e.g. --encoding cp1252)")
+    for name in ("cp1252", "latin-1"):
+        assert run(engine, write_csv, "customers", content, encoding=name).committed
+    with engine.connect() as conn:
+        assert conn.execute(select(CustomerRow.name).where(CustomerRow.customer_id == "C2")
+                            ).scalar_one() == "Müller Straße GmbH"
+
+
+def test_a_byte_the_named_encoding_cannot_read_is_reported_with_its_line(write_csv):
+    path = write_csv("c.csv", CUSTOMER_HEADER.encode() + b"C1,Acme\x80,USD,1000,30\n")
+    with pytest.raises(ImportFileError) as raised:
+        CsvFile(path, encoding="gb18030")
+    # The header reads fine; the bad byte is on line 2, found when the row is read.
+    assert str(raised.value) == (
+        f"{path}, line 2: byte 0x80 is not gb18030 text; check which encoding the ERP "
+        "writes and name it with --encoding")
+
+
+def test_utf16_is_read_when_named_and_recognised_when_not(engine, write_csv, tmp_path):
+    content = CUSTOMERS.encode("utf-16")
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content)
+    assert str(raised.value) == (
+        f"{tmp_path / 'customers.csv'}: the file contains NUL bytes: it is UTF-16 text. Re-run "
+        "with --encoding utf-16, or export it as “CSV UTF-8 (comma delimited)”.")
+    assert run(engine, write_csv, "customers", content, encoding="utf-16").inserted == 2
+
+
+def test_utf8_named_explicitly_still_accepts_a_bom(engine, write_csv):
+    content = "\ufeff" + CUSTOMERS
+    for name in ("utf-8", "UTF8", "utf-8-sig"):
+        assert run(engine, write_csv, "customers", content, encoding=name).committed
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("gbk2312", "“gbk2312” is not an encoding Python knows; name one such as utf-8, gb18030, "
+                 "cp1252 or latin-1"),
+     ("base64", "“base64” is not a text encoding; name one such as utf-8, gb18030, cp1252 or "
+                "latin-1")],
+)
+def test_an_unknown_encoding_is_one_line(write_csv, name, expected):
+    path = write_csv("c.csv", CUSTOMERS)
+    with pytest.raises(ImportFileError) as raised:
+        CsvFile(path, encoding=name)
+    assert str(raised.value) == expected
+
+
+# --- one import at a time ------------------------------------------------------------
+
+STARTED = datetime(2026, 11, 30, 10, 2, 11, tzinfo=UTC)
+
+
+def test_an_import_is_refused_up_front_while_another_runs(with_customers, write_csv):
+    engine = with_customers
+    before = snapshot(engine)
+    # Its last row cannot even be read (beyond what opening the file decodes): the
+    # refusal comes before the rows are read.
+    content = big_invoices(1000).encode() + b"I9,C1,2026-01-01,2026-02-01,1,USD\xff\n"
+    with time_machine.travel(STARTED, tick=False) as clock:
+        assert try_acquire(engine, IMPORT_LEASE, "invoices import by erp-7:4242",
+                           IMPORT_LEASE_TTL)
+        clock.shift(timedelta(seconds=50))
+        with pytest.raises(ImportBusy) as raised:
+            run(engine, write_csv, "invoices", content)
+    assert str(raised.value) == (
+        "another import is running (invoices, started 10:02:11 UTC by erp-7:4242); wait for it "
+        "to finish and try again (if it was stopped, its claim runs out at 10:04:11 UTC)")
+    assert snapshot(engine) == before
+    assert holder_of(engine, IMPORT_LEASE).holder == "invoices import by erp-7:4242"
+
+
+def test_the_import_lease_is_released_after_success_failure_and_bad_rows(with_customers,
+                                                                         write_csv):
+    engine = with_customers
+    assert run(engine, write_csv, "invoices", INVOICES).committed
+    assert holder_of(engine, IMPORT_LEASE) is None
+    with pytest.raises(ImportFileError):
+        run(engine, write_csv, "invoices", INVOICES.encode() + b"I9,C1,\xff\n")
+    assert holder_of(engine, IMPORT_LEASE) is None
+    assert run(engine, write_csv, "invoices", BAD_INVOICES).rejected
+    assert run(engine, write_csv, "invoices", INVOICES, dry_run=True).inserted == 0
+    assert holder_of(engine, IMPORT_LEASE) is None
+
+
+def test_a_killed_imports_lease_runs_out(with_customers, write_csv):
+    engine = with_customers
+    with time_machine.travel(STARTED, tick=False) as clock:
+        try_acquire(engine, IMPORT_LEASE, "invoices import by gone:1", IMPORT_LEASE_TTL)
+        clock.shift(IMPORT_LEASE_TTL)
+        assert run(engine, write_csv, "invoices", INVOICES).committed
+
+
+def big_invoices(rows: int) -> str:
+    lines = ["invoice_id,customer_id,issue_date,due_date,amount,currency"]
+    lines += [f"I{n},C{1 + n % 2},2026-01-01,2026-02-01,{n}.25,USD" for n in range(rows)]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_lease_is_renewed_while_the_file_streams(with_customers, write_csv):
+    engine = with_customers
+    seen = []
+    with time_machine.travel(STARTED, tick=False) as clock:
+
+        def on_batch(_rows: int, _bytes: int) -> None:
+            # Each batch "takes" 50 s: without renewals the 2-minute lease would lapse
+            # by the third batch.
+            clock.shift(timedelta(seconds=50))
+            seen.append(holder_of(engine, IMPORT_LEASE))
+
+        report = run(engine, write_csv, "invoices", big_invoices(3000), batch_size=500,
+                     progress=on_batch)
+    assert report.committed and report.inserted == 3000
+    assert len(seen) == 7 and all(state is not None for state in seen)
+    expiries = [state.expires_at for state in seen]
+    assert expiries == sorted(expiries) and expiries[-1] > STARTED + timedelta(minutes=6)
+    assert holder_of(engine, IMPORT_LEASE) is None
+
+
+def test_a_second_import_while_one_streams_is_refused_and_the_first_finishes(
+        with_customers, write_csv):
+    engine = with_customers
+    path = write_csv("big.csv", big_invoices(3000))
+    streaming, carry_on = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def on_batch(_rows: int, _bytes: int) -> None:
+        streaming.set()
+        carry_on.wait(20)
+
+    def first() -> None:
+        try:
+            with CsvFile(path) as source:
+                outcome["report"] = CsvImporter(engine, batch_size=500).run(
+                    KINDS["invoices"], source, progress=on_batch)
+        except BaseException as problem:  # reported by the assertion below
+            outcome["error"] = problem
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert streaming.wait(20)
+        with pytest.raises(ImportBusy) as raised:
+            run(engine, write_csv, "payments", GOOD["payments"])
+    finally:
+        carry_on.set()
+        thread.join(60)
+    assert re.fullmatch(
+        r"another import is running \(invoices, started \d\d:\d\d:\d\d UTC by "
+        + re.escape(f"{socket.gethostname()}:{os.getpid()}")
+        + r"\); wait for it to finish and try again \(if it was stopped, its claim runs out at "
+          r"\d\d:\d\d:\d\d UTC\)", str(raised.value))
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["report"].committed and outcome["report"].inserted == 3000
+    assert run(engine, write_csv, "invoices", INVOICES).committed

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.imports import KINDS, HeaderError, RowParser
+from domain.imports import KINDS, HeaderError, ImportContext, RowErrors, RowParser
 
 INVOICE_HEADER = ["invoice_id", "customer_id", "issue_date", "due_date", "amount", "currency"]
 
@@ -119,3 +119,70 @@ def test_customer_rows_get_a_lookup_key():
     assert row["name_key"] == "acme inc"
     assert errors("customers", [*header, "owner_slack_id"],
                   ["C1", "Acme", "EUR", "5000", "30", "bob"])[0][0] == "owner_slack_id"
+
+
+def test_a_cell_that_does_not_parse_does_not_hide_the_rows_other_problems():
+    assert errors("invoices", INVOICE_HEADER,
+                  ["I1", "C1", "2026-02-01", "2026-01-31", "x", "USD"]) == [
+        ("due_date", "is before issue_date"),
+        ("amount", "“x” is not an amount: write digits with an optional “.” and decimals, no "
+                   "thousands separators or currency signs (e.g. 1234.50)")]
+    assert errors("invoices", [*INVOICE_HEADER, "open_amount"],
+                  ["I1", "C1", "2026-01-01", "2026-01-31", "100.001", "USD", "150"]) == [
+        ("amount", "has more decimals than USD allows (2)"),
+        ("open_amount", "(150) is more than amount (100.001)")]
+
+
+def test_a_rule_says_nothing_about_a_cell_that_did_not_parse():
+    header = ["contract_id", "customer_id", "start_date", "end_date", "payment_terms_days",
+              "credit_limit", "currency"]
+    assert errors("contracts", header,
+                  ["K1", "C1", "2026-01-01", "2027-01-01", "30", "5000", "EURO"]) == [
+        ("currency", "“EURO” is not an ISO 4217 currency code (e.g. USD, EUR, CNY)")]
+
+
+def test_a_bad_row_keeps_the_values_that_parsed():
+    result = parse("invoices", INVOICE_HEADER, ["I1", "C1", "2026-13-01", "2026-01-31", "1", "USD"])
+    assert isinstance(result, RowErrors)
+    assert result.values["invoice_id"] == "I1" and result.values["customer_id"] == "C1"
+    assert result.values["issue_date"] is None
+
+
+def test_the_base_currency_rate_is_always_1():
+    header = ["date", "currency", "rate_to_base"]
+    usd = RowParser(KINDS["rates"], header, ImportContext(base_currency="USD"))
+    assert [str(e) for e in usd.parse(2, ["2026-01-01", "USD", "7.1"])] == [
+        "line 2, column rate_to_base: USD is the base currency; its rate is always 1, not 7.1: "
+        "leave USD out of the rates file"]
+    assert isinstance(usd.parse(2, ["2026-01-01", "usd", "1.000"]), tuple)
+    assert isinstance(usd.parse(2, ["2026-01-01", "EUR", "1.08"]), tuple)
+    # Without a base currency the rule cannot apply.
+    assert isinstance(parse("rates", header, ["2026-01-01", "USD", "7.1"]), tuple)
+
+
+@pytest.mark.parametrize(
+    ("kind", "header", "cells", "expected"),
+    [
+        ("invoices", INVOICE_HEADER, ["I1", "C1", "2026-01-01", "2026-01-31",
+                                      "123456789012345", "USD"],
+         [("amount", "“123456789012345” is too large: at most 14 digits fit before the “.”")]),
+        ("invoices", INVOICE_HEADER, ["I1", "C1", "2026-01-01", "2026-01-31",
+                                      "00000000000000012345678901234.5", "USD"], None),
+        ("payments", ["payment_id", "customer_id", "date", "amount", "currency"],
+         ["P1", "C1", "2026-01-01", "-99999999999999999", "USD"],
+         [("amount", "“-99999999999999999” is too large: at most 14 digits fit before the “.”")]),
+        ("rates", ["date", "currency", "rate_to_base"], ["2026-01-01", "EUR", "0.0000000000001"],
+         [("rate_to_base", "“0.0000000000001” has more than 12 decimals; round it to 12")]),
+        ("rates", ["date", "currency", "rate_to_base"],
+         ["2026-01-01", "EUR", "0.000000000001000"], None),
+        ("customers", ["customer_id", "name", "currency", "credit_limit", "payment_terms_days",
+                       "ebit"], ["C1", "Acme", "JPY", "5000", "30", "100.5"],
+         [("ebit", "has more decimals than JPY allows (0)")]),
+    ],
+)
+def test_numbers_must_fit_their_columns(kind, header, cells, expected):
+    result = parse(kind, header, cells)
+    if expected is None:
+        assert isinstance(result, tuple)
+    else:
+        assert [(e.column, e.message) for e in result] == expected
