@@ -1,0 +1,138 @@
+"""`creditbot import` as an operator uses it: encodings, warnings, one import at a time;
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from bot.cli import main
+from storage.importer import IMPORT_LEASE, IMPORT_LEASE_TTL
+from storage.leases import holder_of, try_acquire
+from storage.models import CustomerRow
+from tests.conftest import ROOT
+
+CUSTOMERS = ("customer_id,name,currency,credit_limit,payment_terms_days\n"
+             "C1,Acme,USD,1000,30\nC2,Beta,USD,2000,30\n")
+
+
+@pytest.fixture
+def cli(monkeypatch, database_url):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))  # base currency USD
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def chinese_customers() -> str:
+    rows = [f"C{n},Customer number {n} Trading,USD,1000,30\n" for n in range(2, 451)]
+    return ("customer_id,name,currency,credit_limit,payment_terms_days\n" + "".join(rows)
+            + "C451,华夏机械制造有限公司,CNY,1000,30\nC452,华夏物流有限公司,CNY,500,30\n")
+
+
+def test_a_gbk_file_is_refused_with_its_line_then_imports_with_encoding(cli, write_csv,
+                                                                        engine):
+    path = write_csv("customers.csv", chinese_customers().encode("gbk"))
+    refused = cli("import", "customers", str(path))
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"error: {path}, line 451: byte 0xbb is not UTF-8 text; this looks like GB18030/GBK: "
+        "re-run with --encoding gb18030\n")
+    result = cli("import", "customers", str(path), "--encoding", "gb18030")
+    assert result.exit_code == 0
+    assert result.stdout == ("customers: 451 rows read — 451 inserted, 0 updated, 0 unchanged, "
+                             "0 rejected (committed, 1 warning)\n")
+    assert result.stderr == (
+        f"{path}: warning: 2 customers are in CNY, which has no exchange rate to USD: exposure "
+        "for them cannot be computed until you import one, e.g. `creditbot import rates "
+        "rates.csv`\n")
+    with engine.connect() as conn:
+        assert conn.execute(select(CustomerRow.name).where(CustomerRow.customer_id == "C452")
+                            ).scalar_one() == "华夏物流有限公司"
+
+
+def test_an_unknown_encoding_is_one_line(cli, write_csv):
+    result = cli("import", "customers", str(write_csv("c.csv", CUSTOMERS)), "--encoding", "nope")
+    assert result.exit_code == 1
+    assert result.stderr == ("error: “nope” is not an encoding Python knows; name one such as "
+                             "utf-8, gb18030, cp1252 or latin-1\n")
+
+
+def test_a_header_only_file_succeeds_with_a_warning(cli, write_csv):
+    path = write_csv("payments.csv", "payment_id,customer_id,date,amount,currency\n")
+    result = cli("import", "payments", str(path))
+    assert result.exit_code == 0
+    assert result.stderr == (f"{path}: warning: {path} has a header but no data rows: nothing to "
+                             "import\n")
+    assert result.stdout == ("payments: 0 rows read — 0 inserted, 0 updated, 0 unchanged, "
+                             "0 rejected (committed, 1 warning)\n")
+
+
+def test_every_problem_of_every_row_is_listed(cli, write_csv):
+    assert cli("import", "customers", str(write_csv("c.csv", CUSTOMERS))).exit_code == 0
+    assert cli("import", "invoices", str(write_csv(
+        "i.csv", "invoice_id,customer_id,issue_date,due_date,amount,currency\n"
+                 "I1,C1,2026-01-01,2026-02-01,10,USD\n"))).exit_code == 0
+    path = write_csv("payments.csv", "payment_id,customer_id,date,amount,currency,invoice_id\n"
+                                     "P1,C2,2026-13-01,10,USD,I1\nP2,C9,2026-01-05,5,USD,I7\n")
+    result = cli("import", "payments", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}: line 2, column date: “2026-13-01” is not a real calendar date",
+        f"{path}: line 2, column invoice_id: invoice I1 belongs to customer C1, not C2",
+        f"{path}: line 3, column customer_id: “C9” is not a known customer (import customers "
+        "first)",
+        f"{path}: line 3, column invoice_id: “I7” is not a known invoice (import invoices first)",
+        "error: nothing was imported: 2 row(s) have problems. Fix them, or re-run with "
+        "--skip-invalid to import the good rows.",
+    ]
+
+
+def test_a_base_currency_rate_other_than_1_is_refused(cli, write_csv):
+    path = write_csv("rates.csv", "date,currency,rate_to_base\n2026-11-01,USD,1.2\n"
+                                  "2026-11-01,EUR,1.08\n")
+    result = cli("import", "rates", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{path}: line 2, column rate_to_base: USD is the base currency; its rate is always 1, "
+        "not 1.2: leave USD out of the rates file")
+
+
+def test_invoices_in_a_currency_without_a_rate_import_with_a_warning(cli, write_csv):
+    assert cli("import", "customers", str(write_csv("c.csv", CUSTOMERS))).exit_code == 0
+    path = write_csv("invoices.csv", "invoice_id,customer_id,issue_date,due_date,amount,"
+                                     "currency\nI1,C1,2026-01-01,2026-02-01,10,GBP\n"
+                                     "I2,C2,2026-01-01,2026-02-01,10,USD\n")
+    result = cli("import", "invoices", str(path))
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"{path}: warning: 1 invoice is in GBP, which has no exchange rate to USD: exposure for "
+        "its customer cannot be computed until you import one, e.g. `creditbot import rates "
+        "rates.csv`\n")
+    assert "2 inserted" in result.stdout and "(committed, 1 warning)" in result.stdout
+
+
+def test_an_import_while_another_runs_is_one_line_and_changes_nothing(cli, write_csv, engine):
+    path = write_csv("c.csv", CUSTOMERS)
+    with time_machine.travel(datetime(2026, 11, 30, 10, 2, 11, tzinfo=UTC), tick=False) as clock:
+        try_acquire(engine, IMPORT_LEASE, "invoices import by erp-7:4242", IMPORT_LEASE_TTL)
+        clock.shift(timedelta(seconds=30))
+        result = cli("import", "customers", str(path))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: another import is running (invoices, started 10:02:11 UTC by erp-7:4242); wait "
+        "for it to finish and try again (if it was stopped, its claim runs out at 10:04:11 "
+        "UTC)\n")
+    assert result.stdout == ""
+    with engine.connect() as conn:
+        assert conn.execute(select(CustomerRow.customer_id)).all() == []
+    assert holder_of(engine, IMPORT_LEASE) is not None  # still the other import's
