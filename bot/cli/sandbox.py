@@ -14,10 +14,13 @@ from bot.settings import Settings
 @click.command()
 @click.option("--script", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Replay these inputs instead of asking (one per line).")
+@click.option("--database", "database_url", default=None, metavar="URL",
+              help="Use this database (migrated, with your own data) instead of a fresh one "
+                   "with the demo portfolio, e.g. sqlite:///creditbot.db.")
 @friendly_errors
-def sandbox(script: Path | None) -> None:
+def sandbox(script: Path | None, database_url: str | None) -> None:
     """Try creditbot offline: the bot, a Slack emulator and a terminal chat."""
     from bot.sandbox.chat import run_sandbox
 
     config = load_config(Path(Settings().config_path))
-    run_sandbox(config, out, script)
+    run_sandbox(config, out, script, database_url)

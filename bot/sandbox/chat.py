@@ -7,6 +7,7 @@ what you see.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -15,7 +16,9 @@ from typing import Any
 
 from pydantic import SecretStr
 from rich.console import Console
+from rich.markup import escape as rich_escape
 
+import handlers
 from bot.config import AppConfig
 from bot.demo import load_demo_data
 from bot.local_server import LocalServer
@@ -26,7 +29,7 @@ from bot.settings import Settings
 from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
-from storage.db import upgrade
+from storage.db import make_engine, upgrade
 
 _SECRET = "sandbox-signing-secret"
 _TOKEN = "xoxb-sandbox"
@@ -38,7 +41,12 @@ HELP = """[bold]Sandbox commands[/bold]
   :as WHO            be someone else: a number from :who, a user id, or a role (sales…)
   :in CHANNEL        move to a channel: a number from :channels, an id, or a department
   :who  :channels    list the people and channels of app.yaml
-  :help  :quit"""
+  :home              open creditbot's App Home tab
+  :help  :quit       (Ctrl-C or Ctrl-D quit too)"""
+
+# What Slack answers when someone types a slash command no installed app owns.
+NOT_A_COMMAND = ("“{command}” is not a valid command. In Slack, all messages that start with "
+                 "the “/” character are interpreted as commands.")
 
 
 @dataclass
@@ -75,22 +83,36 @@ class Sandbox:
         self.workdir = workdir
         self.people = people_of(config)
         self.channels = {d.channel: key for key, d in config.departments.items()}
+        self.commands = {handlers.COMMAND}
 
-    def run(self, lines: Iterable[str] | None = None, ask: Callable[[str], str] = input) -> None:
-        url = f"sqlite:///{self.workdir / 'sandbox.db'}"
+    def run(self, lines: Iterable[str] | None = None, ask: Callable[[str], str] = input,
+            database_url: str | None = None) -> None:
+        """``database_url``: a database of your own (migrated, with your data) instead of
+        a fresh one with the demo portfolio."""
+        url = database_url or f"sqlite:///{self.workdir / 'sandbox.db'}"
         users = {p.user_id: User(p.user_id, p.user_id.lower()) for p in self.people}
         with SlackEmulator(token=_TOKEN, users=users) as emulator:
             settings = Settings(slack_bot_token=SecretStr(_TOKEN),
                                 slack_signing_secret=SecretStr(_SECRET),
                                 slack_api_url=emulator.api_url, database_url=url)
             services = Services(settings, self.config)
-            upgrade(services.engine)
-            self.console.print("[dim]Loading the demo portfolio…[/dim]")
-            load_demo_data(services.engine, services.today())
+            if database_url is None:
+                created = make_engine(url, create=True)  # the sandbox's own, new file
+                upgrade(created)
+                created.dispose()
+                self.console.print("[dim]Loading the demo portfolio…[/dim]")
+                load_demo_data(services.engine, services.today())
+            else:
+                services.require_schema()
+                self.console.print(f"[dim]Using {services.engine.url.render_as_string()}"
+                                   "[/dim]")
             app = create_wsgi_app(create_bolt_app(services), services.engine)
             with LocalServer(app) as server:
                 driver = SlackDriver(server.url, _SECRET, emulator)
-                self._chat(driver, emulator, lines, ask)
+                try:
+                    self._chat(driver, emulator, lines, ask)
+                except KeyboardInterrupt:  # Ctrl-C while the bot was answering
+                    self.console.print()
             services.engine.dispose()
 
     def _chat(self, driver: SlackDriver, emulator: SlackEmulator, lines: Iterable[str] | None,
@@ -138,6 +160,10 @@ class Sandbox:
     def _handle(self, line: str, state: ChatState, driver: SlackDriver) -> None:
         command, _, argument = line.partition(" ")
         if line.startswith("/"):
+            if command not in self.commands:
+                self.console.print(f"[yellow]{rich_escape(NOT_A_COMMAND.format(command=command))}"
+                                   "[/yellow]")
+                return
             self._show(driver.slash(state.user.user_id, state.channel, line, timeout=10), state)
         elif line.isdigit():
             index = int(line) - 1
@@ -158,14 +184,33 @@ class Sandbox:
         elif command == ":channels":
             for i, (channel, key) in enumerate(self.channels.items(), 1):
                 self.console.print(f"  {i}. #{key} ({channel})")
-        else:
+        elif command == ":home":
+            self._show_home(state, driver)
+        elif command in {":help", ":h", "?"}:
             self.console.print(HELP)
+        elif line.startswith(":"):
+            self.console.print(f"[yellow]“{rich_escape(command)}” is not a sandbox command; "
+                               ":help lists them.[/yellow]")
+        else:
+            self.console.print("[yellow]Type a slash command such as /credit help, the number "
+                               "of a button, or :help.[/yellow]")
 
     def _show(self, reply: Reply, state: ChatState) -> None:
         who = "only you can see this" if reply.ephemeral else "in channel"
         self.console.print(f"[bold magenta]creditbot[/] [dim]({who})[/dim]")
         state.buttons = render_message(self.console, reply.blocks, reply.text, self._name)
         state.last = reply
+        self.console.print()
+
+    def _show_home(self, state: ChatState, driver: SlackDriver) -> None:
+        before = len(driver.emulator.calls_to("views.publish"))
+        driver.event({"type": "app_home_opened", "user": state.user.user_id, "tab": "home",
+                      "channel": "D0SANDBOX01", "event_ts": "1.0"})
+        published = driver.emulator.wait_for("views.publish", count=before + 1, timeout=10)
+        view = published[-1].args.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        self.console.print("[bold magenta]creditbot[/] [dim](App Home)[/dim]")
+        state.buttons = render_message(self.console, view.get("blocks", []), "", self._name)
         self.console.print()
 
     def _show_channel_posts(self, state: ChatState, emulator: SlackEmulator) -> None:
@@ -216,7 +261,8 @@ class Sandbox:
         return slack_id
 
 
-def run_sandbox(config: AppConfig, console: Console, script: Path | None) -> None:
+def run_sandbox(config: AppConfig, console: Console, script: Path | None,
+                database_url: str | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="creditbot-sandbox-") as workdir:
         lines = script.read_text(encoding="utf-8").splitlines() if script else None
-        Sandbox(config, console, Path(workdir)).run(lines)
+        Sandbox(config, console, Path(workdir)).run(lines, database_url=database_url)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
+from bot.sandbox import blockkit
 from bot.sandbox.emulator import TEAM_ID, Call, SlackEmulator
 
 APP_ID = "A0CREDITBOT"
@@ -125,6 +126,9 @@ class SlackDriver:
             raise AssertionError(f"the bot answered HTTP {result.status}: {result.body}")
         immediate = result.json() if result.body.strip().startswith("{") else None
         if immediate and (immediate.get("text") or immediate.get("blocks")):
+            invalid = blockkit.problems(immediate.get("blocks"))
+            if invalid:  # Slack would show the person nothing
+                raise AssertionError(f"Slack would refuse this answer: {invalid}")
             return Reply(channel, immediate.get("text", ""), immediate.get("blocks", []),
                          ephemeral=immediate.get("response_type") != "in_channel",
                          raw=immediate)

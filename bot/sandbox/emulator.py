@@ -3,7 +3,8 @@
 It answers the methods creditbot uses the way Slack does (``{"ok": true, ...}``, or
 ``{"ok": false, "error": ...}``), records every call with its arguments, keeps channel
 histories, and can be told to misbehave: ``ratelimited`` with ``Retry-After``, HTTP 500,
-slow answers and closed connections.
+slow answers, closed connections, and ``error``: Slack's ``{"ok": false}`` with a given
+error (e.g. ``invalid_auth`` for auth.test).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+from bot.sandbox import blockkit
 
 TEAM_ID = "T0SANDBOX"
 BOT_USER_ID = "U0CREDITBOT"
@@ -46,10 +49,11 @@ class Call:
 
 @dataclass
 class Fault:
-    kind: str  # "ratelimited" | "http500" | "slow" | "close"
+    kind: str  # "ratelimited" | "http500" | "slow" | "close" | "error"
     remaining: int
     retry_after: int = 1
     delay: float = 0.0
+    error: str = "fatal_error"  # what an "error" fault answers
 
 
 @dataclass
@@ -69,6 +73,8 @@ class SlackEmulator:
         self.channels: dict[str, list[dict[str, Any]]] = defaultdict(list)
         # Channels the bot has not been invited to: posting there fails as on Slack.
         self.closed_channels: set[str] = set()
+        # Messages Slack would have refused for their blocks: (method, problems).
+        self.invalid: list[tuple[str, list[str]]] = []
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -110,11 +116,11 @@ class SlackEmulator:
         return f"{self.url}/hooks/{TEAM_ID}/{next(self._ids)}"
 
     def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1,
-             delay: float = 0.0) -> None:
+             delay: float = 0.0, error: str = "fatal_error") -> None:
         """The next ``times`` calls of ``method`` (or "response_url") misbehave."""
-        assert kind in {"ratelimited", "http500", "slow", "close"}, kind
+        assert kind in {"ratelimited", "http500", "slow", "close", "error"}, kind
         with self._lock:
-            self._faults[method].append(Fault(kind, times, retry_after, delay))
+            self._faults[method].append(Fault(kind, times, retry_after, delay, error))
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -156,6 +162,9 @@ class SlackEmulator:
 
     def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         ts = f"{time.time():.6f}"
+        refused = self._invalid_blocks(method, args)
+        if refused:
+            return refused
         if method == "auth.test":
             return {"ok": True, "url": "https://sandbox.slack.test/", "team": "Sandbox",
                     "user": "creditbot", "team_id": TEAM_ID, "user_id": BOT_USER_ID,
@@ -201,6 +210,21 @@ class SlackEmulator:
             return {"ok": True, "channel": {"id": "D" + users.replace(",", "")[1:12]}}
         return {"ok": False, "error": "unknown_method"}
 
+    def _invalid_blocks(self, method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack refuses a message or view whose blocks break Block Kit's rules."""
+        if method.startswith("views."):
+            view = args.get("view")
+            view = json.loads(view) if isinstance(view, str) else (view or {})
+            found = blockkit.problems(view.get("blocks"), blockkit.VIEW_BLOCKS)
+        elif method.startswith("chat.") or method == "response_url":
+            found = blockkit.problems(Call(method, args, None).blocks)
+        else:
+            return None
+        if not found:
+            return None
+        self.invalid.append((method, found))
+        return {"ok": False, "error": "invalid_blocks", "errors": found}
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         emulator = self
 
@@ -244,7 +268,18 @@ class SlackEmulator:
                     emulator._record(call)
                     self._send(500, {"ok": False, "error": "fatal_error"})
                     return
+                if fault and fault.kind == "error":
+                    call.status = 400 if method == "response_url" else 200
+                    emulator._record(call)
+                    self._send(call.status, {"ok": False, "error": fault.error})
+                    return
                 if method == "response_url":
+                    refused = emulator._invalid_blocks(method, args)
+                    if refused:
+                        call.status = 400
+                        emulator._record(call)
+                        self._send(400, refused)
+                        return
                     emulator._record(call)
                     self._send(200, None)
                     return

@@ -66,3 +66,5 @@ def world(demo_url: str) -> Iterator[World]:
             yield World(SlackDriver(server.url, SECRET, emulator), emulator, services,
                         server.url)
         services.engine.dispose()
+        # Every message and view the bot sent in the test must be one Slack accepts.
+        assert emulator.invalid == [], emulator.invalid

@@ -34,5 +34,52 @@ def test_the_sandbox_explains_mistakes_instead_of_failing(monkeypatch, clock, tm
     assert "No such button in the last message." in result.stdout
     assert "No one called “nobody-at-all”" in result.stdout
     assert "No channel “nowhere”" in result.stdout
-    assert "Sandbox commands" in result.stdout
+    assert "“:bogus” is not a sandbox command; :help lists them." in result.stdout
     assert "needs a customer id or name" in result.stdout
+
+
+def _run(tmp_path, lines: str, *args: str):
+    script = tmp_path / "session.txt"
+    script.write_text(lines, encoding="utf-8")
+    return CliRunner().invoke(main, ["sandbox", "--script", str(script), *args])
+
+
+def test_the_sandbox_answers_like_slack_and_says_what_it_does_not_know(monkeypatch, clock,
+                                                                      tmp_path):
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "200")
+    result = _run(tmp_path, "/remind me later\n:bogus\nhello there\n:home\n")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert ("“/remind” is not a valid command. In Slack, all messages that start with the "
+            "“/” character are interpreted as commands.") in out
+    assert "“:bogus” is not a sandbox command; :help lists them." in out
+    assert "Type a slash command such as /credit help, the number of a button, or :help." in out
+    home = out[out.index("(App Home)"):]
+    assert "You may see customers' credit positions." in home
+    assert "/credit check — credit position of a customer or customer group" in home
+
+
+def test_the_sandbox_can_run_on_your_own_database(monkeypatch, clock, tmp_path, demo_url):
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "200")
+    result = _run(tmp_path, ":as U01SALESAMY\n/credit check C0002\n", "--database", demo_url)
+    assert result.exit_code == 0, result.output
+    assert "Loading the demo portfolio" not in result.stdout
+    assert "Acme Packaging" in result.stdout
+
+
+def test_ctrl_c_while_the_bot_answers_quits_quietly(monkeypatch, clock, tmp_path):
+    from rich.console import Console
+
+    from bot.config import load_config
+    from bot.sandbox import chat
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(chat.SlackDriver, "slash", interrupted)
+    console = Console(record=True, width=120)
+    chat.Sandbox(load_config(ROOT / "app.yaml"), console, tmp_path).run(
+        ["/credit help", "/credit check acme"])
+    assert "Traceback" not in console.export_text()

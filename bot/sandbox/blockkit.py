@@ -1,0 +1,39 @@
+"""Slack's Block Kit checks, applied by the emulator and the driver as Slack applies
+them: the bot builds messages as plain dicts, so this is where a block over Slack's
+limits (or of an unknown type) is caught — in the tests and the sandbox, not in front
+of a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+FIELD_TEXT = 2000  # slack_sdk does not check this one
+
+
+def problems(blocks: Any, limit: int = MESSAGE_BLOCKS) -> list[str]:
+    """What Slack would refuse in ``blocks`` (empty when they are fine)."""
+    if blocks in (None, ""):
+        return []
+    if not isinstance(blocks, list):
+        return [f"blocks must be a list, got {type(blocks).__name__}"]
+    found = []
+    if len(blocks) > limit:
+        found.append(f"{len(blocks)} blocks; at most {limit}")
+    for i, raw in enumerate(blocks):
+        block = Block.parse(raw) if isinstance(raw, dict) else None
+        if block is None:
+            found.append(f"block {i}: not a block Slack knows: {str(raw)[:80]}")
+            continue
+        try:
+            block.to_dict()
+        except SlackObjectFormationError as problem:
+            found.append(f"block {i} ({raw.get('type')}): {problem}")
+        for field in raw.get("fields") or []:
+            if len(field.get("text", "")) > FIELD_TEXT:
+                found.append(f"block {i}: a field is over {FIELD_TEXT} characters")
+    return found

@@ -1,0 +1,176 @@
+"""The holes a hostile tester found in /credit check and Share, closed: hostile names
+from the ERP, full-width and Chinese input, confidential figures leaving the DM, text
+over Block Kit's limits, forged button values."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import pytest
+
+from bot.sandbox.emulator import TEAM_ID
+from domain.access import Member
+from domain.check import GroupCheck
+from domain.imports import KINDS
+from storage.csv_source import CsvFile
+from storage.importer import CsvImporter
+from tests.e2e.conftest import SALES, SALES_CHANNEL
+
+ELSEWHERE = "C0RANDOM000"  # a channel that is no department's
+
+HOSTILE = {
+    "C9001": "<!channel> urgent",
+    "C9002": "<https://evil.example|click here>",
+    "C9003": "Evil\u202eCorp Trading",
+}
+
+
+@pytest.fixture
+def hostile(world, tmp_path):
+    path = tmp_path / "customers.csv"
+    rows = "".join(f'{cid},"{name}",USD,1000,30\n' for cid, name in HOSTILE.items())
+    path.write_text("customer_id,name,currency,credit_limit,payment_terms_days\n" + rows,
+                    encoding="utf-8")
+    with CsvFile(path) as source:
+        report = CsvImporter(world.services.engine).run(KINDS["customers"], source)
+    assert report.committed and report.inserted == 3
+    return world
+
+
+def _everything(reply_or_call) -> str:
+    return json.dumps({"text": reply_or_call.text, "blocks": reply_or_call.blocks},
+                      ensure_ascii=False)
+
+
+def _parsed_by_slack(reply_or_call) -> list[str]:
+    """The top-level text and every mrkdwn text: what Slack turns into pings and links
+    (plain_text, like the header, is shown as written)."""
+    found = [reply_or_call.text]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(reply_or_call.blocks)
+    return found
+
+
+@pytest.mark.parametrize("customer_id", ["C9001", "C9002"])
+def test_a_hostile_name_from_the_erp_pings_and_links_nobody_even_when_shared(hostile,
+                                                                             customer_id):
+    reply = hostile.slack.slash(SALES, SALES_CHANNEL, f"/credit check {customer_id}")
+    hostile.slack.click(SALES, reply, "Share in channel")
+    posted = hostile.emulator.wait_for("chat.postMessage")[0]
+    for seen in (reply, posted):
+        for text in _parsed_by_slack(seen):
+            assert "<!channel>" not in text and "<https://" not in text
+    escaped = HOSTILE[customer_id].replace("<", "&lt;").replace(">", "&gt;")
+    # the notification text Slack shows on phones is escaped too
+    assert posted.text.startswith(f"{escaped}: available USD 1,000.00 of USD 1,000.00")
+    assert reply.blocks[0]["text"]["text"] == HOSTILE[customer_id]  # plain_text: shown as is
+
+
+def test_a_right_to_left_override_cannot_reorder_the_card(hostile):
+    reply = hostile.slack.slash(SALES, SALES_CHANNEL, "/credit check C9003")
+    assert "\u202e" not in _everything(reply)
+    assert reply.blocks[0]["text"]["text"] == "EvilCorp Trading"
+
+
+@pytest.mark.parametrize("line", ["/credit check ＡＣＭＥ　ＰＡＣＫ", "/credit 查询 acme pack",
+                                  "/credit 查询　ａｃｍｅ　ｐａｃｋａｇｉｎｇ"])
+def test_full_width_input_and_the_chinese_alias_find_the_customer(world, line):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, line)
+    assert reply.blocks[0]["text"]["text"] == "Acme Packaging"
+
+
+def test_a_group_id_shows_the_groups_pooled_position_with_its_members(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check huaxia")
+    found = world_checks(world).check(Member(SALES, roles=frozenset({"sales"})), "HUAXIA")
+    assert isinstance(found, GroupCheck)
+    text = reply.all_text()
+    assert reply.blocks[0]["text"]["text"] == "Group HUAXIA"
+    assert f"*Pooled credit limit*\n{found.position.limit.format()}" in text
+    assert f"*Available credit*\n{found.position.available.format()}" in text
+    for member in found.members:
+        assert (f"• {member.customer.name} ({member.customer.customer_id}) — exposure "
+                f"{member.position.exposure.format()} of {member.position.limit.format()}, "
+                f"overdue {member.position.aging.overdue.format()}") in text
+    assert found.position.limit.currency == "USD"
+
+
+def world_checks(world):
+    from bot.slack_app import build_deps
+
+    return build_deps(world.services).checks
+
+
+def test_checks_and_shares_are_recorded_in_the_audit_log(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
+    world.slack.click(SALES, reply, "Share in channel")
+    with world.services.uow() as uow:
+        recent = [(e.actor, e.action, e.subject, e.details) for e in uow.audit.recent(10)]
+    assert (SALES, "credit.card_shared", "C0001", {"channel": SALES_CHANNEL}) in recent
+    assert (SALES, "credit.checked", "C0001", {"query": "C0001"}) in recent
+
+
+def test_a_card_cannot_be_shared_outside_the_departments_channels(world):
+    reply = world.slack.slash(SALES, ELSEWHERE, "/credit check C0001")
+    answer = world.slack.click(SALES, reply, "Share in channel")
+    assert answer.text == (
+        ":lock: Credit cards can be shared only in the channels the organisation has opened "
+        "to credit data (<#C01SALES000>, <#C02FINANCE0>, <#C03CREDIT00>, <#C04LEGAL000>, "
+        "<#C05LOGISTIC>); this one is not among them. Ask a credit manager to add it under "
+        "`access.credit_data.share_channels` in app.yaml.")
+    assert world.emulator.calls_to("chat.postMessage") == []
+    with world.services.uow() as uow:
+        assert "credit.card_shared" not in [e.action for e in uow.audit.recent(10)]
+
+
+@pytest.mark.parametrize("query", ["x" * 3000, "&" * 600])
+def test_text_longer_than_slack_allows_is_answered_normally(world, query):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, f"/credit check {query}")
+    assert reply.text == (
+        f"That is {len(query)} characters long, too long to be a customer&#x27;s name or id "
+        "(at most 200). Try part of the name or the id, e.g. C0001."
+    ).replace("&#x27;", "'")
+
+
+def test_a_long_hostile_unknown_subcommand_is_clipped_and_escaped(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit " + "<&>" * 1000)
+    assert reply.text.startswith("`/credit &lt;&amp;&gt;")
+    assert "is not something I know" in reply.text and len(reply.text) < 200
+
+
+def _press(world, action_id: str, value: str) -> int:
+    payload = {
+        "type": "block_actions", "user": {"id": SALES, "team_id": TEAM_ID},
+        "api_app_id": "A0CREDITBOT", "token": "t", "trigger_id": "1.2.forged",
+        "team": {"id": TEAM_ID}, "channel": {"id": SALES_CHANNEL},
+        "container": {"type": "message", "channel_id": SALES_CHANNEL, "is_ephemeral": True},
+        "response_url": world.emulator.new_response_url(),
+        "actions": [{"action_id": action_id, "block_id": "check_actions", "value": value,
+                     "type": "button", "action_ts": "1.0"}],
+    }
+    return world.slack.post(urlencode({"payload": json.dumps(payload)}).encode()).status
+
+
+@pytest.mark.parametrize("value", ["C0001", '{"kind":"customer"}',
+                                   '{"kind":"customer","id":"C0001","limit":"9999999"}',
+                                   '{"kind":"everyone","id":"C0001"}'])
+def test_a_button_value_creditbot_did_not_write_is_refused_like_a_forgery(world, value):
+    assert _press(world, "credit_check_share", value) == 400
+    assert world.emulator.calls_to("chat.postMessage") == []
+    assert world.emulator.calls_to("response_url") == []
+
+
+def test_a_genuine_value_is_accepted(world):
+    assert _press(world, "credit_check_share",
+                  '{"kind":"customer","id":"C0001"}') == 200
+    assert world.emulator.wait_for("chat.postMessage")

@@ -1,0 +1,89 @@
+"""What the manifest declares equals what the app answers, both ways; both are built
+from the features' declarations in handlers/registry.py."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlencode
+
+import handlers
+from bot.manifest import build_manifest
+from bot.sandbox.emulator import TEAM_ID
+from bot.slack_app import create_bolt_app
+from handlers.check.payloads import SubjectValue
+from handlers.registry import listener_count
+from tests.conftest import ROOT
+from tests.e2e.conftest import SALES, SALES_CHANNEL
+
+URL = "https://credit.example.com/slack/events"
+# One genuine value per payload model, to press every declared button.
+EXAMPLES = {SubjectValue: SubjectValue(kind="customer", id="C0001")}
+
+
+def _press(world, action_id: str, value: str) -> int:
+    payload = {
+        "type": "block_actions", "user": {"id": SALES, "team_id": TEAM_ID},
+        "api_app_id": "A0CREDITBOT", "token": "t", "trigger_id": f"{action_id}.trigger",
+        "team": {"id": TEAM_ID}, "channel": {"id": SALES_CHANNEL},
+        "container": {"type": "message", "channel_id": SALES_CHANNEL, "is_ephemeral": True},
+        "response_url": world.emulator.new_response_url(),
+        "actions": [{"action_id": action_id, "block_id": "b", "value": value,
+                     "type": "button", "action_ts": "1.0"}],
+    }
+    return world.slack.post(urlencode({"payload": json.dumps(payload)}).encode()).status
+
+
+def test_everything_the_manifest_declares_is_answered(world):
+    manifest = build_manifest(URL)
+    [command] = manifest["features"]["slash_commands"]
+    reply = world.slack.slash(SALES, SALES_CHANNEL, f"{command['command']} help")
+    assert "`/credit check`" in reply.all_text()
+    for event in manifest["settings"]["event_subscriptions"]["bot_events"]:
+        result = world.slack.event({"type": event, "user": SALES, "tab": "home",
+                                    "channel": "D0SALESAMY1", "event_ts": "1.0"})
+        assert result.status == 200, event
+    for action in handlers.catalogue().actions:
+        action_id = f"{action.action_id}:0" if action.numbered else action.action_id
+        assert _press(world, action_id, EXAMPLES[action.payload].encode()) == 200, action_id
+    assert world.emulator.wait_for("views.publish")
+
+
+def test_everything_the_app_answers_is_declared(world):
+    catalogue = handlers.catalogue()
+    app = create_bolt_app(world.services)
+    # Every Bolt listener comes from the catalogue, which feeds the manifest.
+    assert len(app._listeners) == listener_count(catalogue)
+    manifest = build_manifest(URL)
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == [
+        e.name for e in catalogue.events]
+    assert manifest["oauth_config"]["scopes"]["bot"] == catalogue.scopes
+    # ...and nothing registers a listener behind the registry's back.
+    direct = re.compile(r"\bapp\.(command|action|event|view|shortcut|options|message)\(")
+    offenders = [str(path.relative_to(ROOT)) for folder in ("handlers", "bot")
+                 for path in (ROOT / folder).rglob("*.py")
+                 if direct.search(path.read_text(encoding="utf-8"))
+                 and path != ROOT / "handlers" / "registry.py"]
+    assert offenders == []
+
+
+def test_a_command_the_app_does_not_declare_is_not_answered(world):
+    body, _ = world.slack.slash_body(SALES, SALES_CHANNEL, "/other help")
+    assert world.slack.post(body).status == 404
+
+
+def test_help_lists_every_declared_subcommand(world):
+    text = world.slack.slash(SALES, SALES_CHANNEL, "/credit help").all_text()
+    for sub in handlers.catalogue().subcommands:
+        assert f"• `/credit {sub.name}`" in text
+        for alias in sub.aliases:
+            assert f"`/credit {alias}`" in text
+
+
+def test_nothing_points_outside_the_repository():
+    for path in [ROOT / "README.md", *ROOT.joinpath("docs").rglob("*.md"),
+                 *(p for folder in ("bot", "handlers", "domain", "storage")
+                   for p in (ROOT / folder).rglob("*.py"))]:
+        text = Path(path).read_text(encoding="utf-8")
+        assert "shared/" not in text and "ENGINEERING.md" not in text, path
