@@ -208,7 +208,7 @@ class Sandbox:
                       "channel": "D0SANDBOX01", "event_ts": "1.0"})
         published = driver.emulator.wait_for("views.publish", count=before + 1, timeout=10)
         view = published[-1].args.get("view")
-        view = json.loads(view) if isinstance(view, str) else view
+        view = json.loads(view) if isinstance(view, str) else (view or {})
         self.console.print("[bold magenta]creditbot[/] [dim](App Home)[/dim]")
         state.buttons = render_message(self.console, view.get("blocks", []), "", self._name)
         self.console.print()
