@@ -8,6 +8,7 @@ import json
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy import select
 
 from bot.sandbox.emulator import TEAM_ID
 from domain.access import Member
@@ -15,6 +16,7 @@ from domain.check import GroupCheck
 from domain.imports import KINDS
 from storage.csv_source import CsvFile
 from storage.importer import CsvImporter
+from storage.models import DomainEventRow
 from tests.e2e.conftest import SALES, SALES_CHANNEL
 
 ELSEWHERE = "C0RANDOM000"  # a channel that is no department's
@@ -118,6 +120,13 @@ def test_checks_and_shares_are_recorded_in_the_audit_log(world):
         recent = [(e.actor, e.action, e.subject, e.details) for e in uow.audit.recent(10)]
     assert (SALES, "credit.card_shared", "C0001", {"channel": SALES_CHANNEL}) in recent
     assert (SALES, "credit.checked", "C0001", {"query": "C0001"}) in recent
+    with world.services.engine.connect() as conn:
+        events = conn.execute(select(DomainEventRow.name, DomainEventRow.actor,
+                                     DomainEventRow.subject, DomainEventRow.payload,
+                                     DomainEventRow.published_at)).all()
+    assert [tuple(e) for e in events] == [
+        ("credit.card_shared", SALES, "C0001", {"channel": SALES_CHANNEL, "kind": "customer"},
+         None)]
 
 
 def test_a_card_cannot_be_shared_outside_the_departments_channels(world):
