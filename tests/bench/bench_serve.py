@@ -43,7 +43,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -56,6 +56,8 @@ from storage.db import make_engine, upgrade
 from tests.bench.datagen import DATA, ROOT, customers_file, invoices_file, rates_file
 
 SECRET = "bench-signing-secret"
+# Distinct signed checks prepared per second of a run: well above what two cores serve.
+CHECKS_PER_S = 4_000
 TOKEN = "xoxb-bench"
 
 
@@ -80,17 +82,33 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def lua(requests: list[tuple[str, str, str]]) -> str:
-    rows = ",\n".join(f'{{body=[==[{body}]==], ts="{ts}", sig="{sig}"}}'
-                      for body, ts, sig in requests)
+THREADS = 2  # wrk -t
+
+
+def lua(requests: Path) -> str:
+    """A wrk script sending the signed requests in ``requests`` (body, timestamp and
+    signature per line). Each wrk thread takes its own share of the lines: a slash
+    command's trigger_id is unique, as Slack sends it, and the bot answers a repeated
+    one as a retry (an empty 200)."""
     return f"""
-local reqs = {{
-{rows}
-}}
+local reqs = {{}}
 local i = 0
 local threads = {{}}
-setup = function(thread) table.insert(threads, thread) end
-init = function(args) cards = 0; others = 0 end
+setup = function(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+init = function(args)
+  cards = 0; others = 0
+  local n = 0
+  for line in io.lines("{requests}") do
+    if n % {THREADS} == id then
+      local body, ts, sig = line:match("^(.-)\\t(.-)\\t(.-)$")
+      table.insert(reqs, {{body = body, ts = ts, sig = sig}})
+    end
+    n = n + 1
+  end
+end
 response = function(status, headers, body)
   if status == 200 and body:find('"type": "header"', 1, true) then cards = cards + 1
   else others = others + 1 end
@@ -111,22 +129,33 @@ end
 """
 
 
+def write_requests(path: Path, requests: Iterable[tuple[str, str, str]]) -> int:
+    count = 0
+    with path.open("w") as out:
+        for body, ts, sig in requests:
+            out.write(f"{body}\t{ts}\t{sig}\n")
+            count += 1
+    return count
+
+
 def signed(body: str) -> tuple[str, str, str]:
     ts = str(int(time.time()))
     return body, ts, sign(SECRET, ts, body.encode())
 
 
-def check_requests(emulator: SlackEmulator) -> list[tuple[str, str, str]]:
+def check_requests(emulator: SlackEmulator, count: int) -> Iterator[tuple[str, str, str]]:
+    """``count`` commands for 200 customers in turn, each with its own trigger_id."""
     rng = random.Random(3)
-    found = []
-    for n in rng.sample(range(1, 20_000), 200):
+    customers = rng.sample(range(1, 20_000), 200)
+    run = uuid.uuid4().hex[:8]  # processed deliveries are remembered for a day
+    for i in range(count):
+        n = customers[i % len(customers)]
         query = f"C{n:05d}" if n % 10 < 7 else f"customer {n:05d}"
-        found.append(signed(urlencode({
+        yield signed(urlencode({
             "team_id": TEAM_ID, "channel_id": "C01SALES000", "user_id": "U01SALESAMY",
             "user_name": "amy", "command": "/credit", "text": f"check {query}",
             "api_app_id": "A0CREDITBOT", "response_url": emulator.new_response_url(),
-            "trigger_id": f"{n}.bench"})))
-    return found
+            "trigger_id": f"{n}.{i}.{run}.bench"}))
 
 
 def ack_requests() -> list[tuple[str, str, str]]:
@@ -229,9 +258,11 @@ def bench(name: str, url: str, seconds: int, workers: int, threads: int,
         if code is not None:
             env["PYTHONPATH"] = os.pathsep.join(
                 [str(code), *filter(None, [os.environ.get("PYTHONPATH")])])
-        server = subprocess.Popen(server_command(code, port, workers, threads), env=env,
-                                  cwd=code or ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = DATA / f"serve-{uuid.uuid4().hex[:6]}.log"
+        with log.open("w") as sink:
+            server = subprocess.Popen(server_command(code, port, workers, threads), env=env,
+                                      cwd=code or ROOT, stdout=subprocess.DEVNULL,
+                                      stderr=sink)
         try:
             base = f"http://127.0.0.1:{port}"
             for _ in range(150):
@@ -240,23 +271,43 @@ def bench(name: str, url: str, seconds: int, workers: int, threads: int,
                     break
                 except OSError:
                     time.sleep(0.2)
-            emulator.wait_for("auth.test", count=workers, timeout=30)
+            # Every worker booted (not every version of the bot calls auth.test from
+            # each worker, so that is no signal); the warm-up run below reaches them all.
+            for _ in range(150):
+                if len(workers_of(server.pid)) >= workers:
+                    break
+                time.sleep(0.2)
             scripts = DATA / f"wrk-{uuid.uuid4().hex[:6]}"
             scripts.mkdir()
-            (scripts / "ack.lua").write_text(lua(ack_requests()))
-            (scripts / "check.lua").write_text(lua(check_requests(emulator)))
-            wrk(base, scripts / "check.lua", 3)  # warm caches and connection pools
+            write_requests(scripts / "ack.txt", ack_requests())
+            (scripts / "ack.lua").write_text(lua(scripts / "ack.txt"))
+            write_requests(scripts / "warm.txt", check_requests(emulator, 3 * CHECKS_PER_S))
+            (scripts / "warm.lua").write_text(lua(scripts / "warm.txt"))
+            pool = write_requests(scripts / "check.txt",
+                                  check_requests(emulator, seconds * CHECKS_PER_S))
+            (scripts / "check.lua").write_text(lua(scripts / "check.txt"))
+            wrk(base, scripts / "warm.lua", 3)  # warm caches and connection pools
             time.sleep(2)
             baseline = measured(server.pid, lambda: wrk(base, scripts / "ack.lua", seconds))
             before = len(emulator.calls_to("response_url"))
             check = measured(server.pid, lambda: wrk(base, scripts / "check.lua", seconds))
+            if check["requests"] > pool:
+                print(f"[{name}] warning: wrk sent {check['requests']:.0f} checks, more than "
+                      f"the {pool} distinct trigger_ids; repeats are answered as retries",
+                      file=sys.stderr)
             time.sleep(1.5)  # answers that overran the ack budget would follow by now
             follow_ups = len(emulator.calls_to("response_url")) - before
             peaks = worker_peaks(server.pid)
             shutil.rmtree(scripts)
+        except BaseException:
+            # The server's own words say why (a worker that failed to boot, say).
+            print(f"[{name}] server log, last lines ({log}):\n"
+                  + "\n".join(log.read_text().splitlines()[-30:]), file=sys.stderr)
+            raise
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
+        log.unlink()
     print(f"\n[{name}] {workers} workers x {threads} threads, wrk -c16, {seconds} s per run")
     print(f"  code                        : {served}")
     print(f"  baseline (signed bare ack)  : {baseline['rps']:8.0f} req/s  "

@@ -13,9 +13,10 @@ the process, best and median of several rounds):
   * the phases of a check timed one by one (signature, Bolt dispatch, each SQL statement,
     exposure, Block Kit, JSON): the parts do not add up exactly to the whole, because the
     whole also has Bolt's per-request bookkeeping and the thread hand-off;
-  * a cProfile of the check path, timed in thread CPU time, in every thread that runs it
-    (the answer is computed on the bot's background executor), top functions by
-    cumulative and by own time, and own time grouped by library.
+  * a cProfile of the check path (the answer computed in the request's thread rather
+    than on the bot's background executor, so that one profile holds all of it): the
+    phases' cumulative times, own time grouped by library, and the top functions by
+    cumulative and by own time.
 
 Only the composition root (bot.*) is needed to build and call the app, so the script
 survives handler modules moving. The phase timings reach into the storage and domain
@@ -33,6 +34,7 @@ import argparse
 import cProfile
 import gc
 import io
+import itertools
 import json
 import os
 import pkgutil
@@ -41,11 +43,11 @@ import random
 import statistics
 import subprocess
 import sys
-import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -127,7 +129,7 @@ def ack_body(n: int) -> bytes:
                        "challenge": f"profile-{n}"}).encode()
 
 
-def check_body(query: str, response_url: str, n: int) -> bytes:
+def check_body(query: str, response_url: str, n: int | str) -> bytes:
     return urlencode({
         "team_id": TEAM_ID, "channel_id": "C01SALES000", "user_id": "U01SALESAMY",
         "user_name": "amy", "command": "/credit", "text": f"check {query}",
@@ -136,15 +138,26 @@ def check_body(query: str, response_url: str, n: int) -> bytes:
 
 
 Request = tuple[bytes, str]
+# Request i of a round, for a round that sends ``count`` of them.
+Requests = Callable[[int], Request]
 
 
-def ack_requests(count: int) -> list[Request]:
-    return [(ack_body(n), "application/json") for n in range(count)]
+def ack_requests(i: int) -> Request:
+    return ack_body(i % 200), "application/json"
 
 
-def check_requests(names: list[str], emulator: Any) -> list[Request]:
-    return [(check_body(q, emulator.new_response_url(), n), "application/x-www-form-urlencoded")
-            for n, q in enumerate(names)]
+def check_requests(names: list[str], emulator: Any) -> Requests:
+    """Customers in turn; each command has its own trigger_id and response_url, as from
+    Slack (a bot may answer a repeated trigger_id as a retry, without a card)."""
+    urls = [emulator.new_response_url() for _ in names]
+    run = uuid.uuid4().hex[:8]
+    rounds = itertools.count()
+    form = "application/x-www-form-urlencoded"
+
+    def make(i: int) -> Request:
+        n = i % len(names)
+        return check_body(names[n], urls[n], f"{i}.{run}.{next(rounds)}"), form
+    return make
 
 
 class Answer:
@@ -207,21 +220,23 @@ class Calls(Runner):
 
 
 class WsgiRequests(Runner):
-    """The requests signed before each round, so that the client's HMAC is not counted
-    as the server's CPU."""
+    """``count`` requests made and signed before each round, so that neither the
+    client's HMAC nor a repeated trigger_id lands in the server's figures."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], requests: list[Request],
+    def __init__(self, app: Callable[..., Iterable[bytes]], make: Requests, count: int,
                  check: Callable[[str, bytes], None]) -> None:
-        self.app, self.requests, self.check = app, requests, check
+        self.app, self.make, self.count, self.check = app, make, count, check
         self.prepare()
 
     def prepare(self) -> None:
+        self.requests = [self.make(i) for i in range(self.count)]
         self.environs = [environ(*r) for r in self.requests]
 
     def __call__(self, i: int) -> object:
-        n = i % len(self.requests)
-        env = dict(self.environs[n])
-        env["wsgi.input"] = io.BytesIO(self.requests[n][0])
+        if i >= self.count:
+            raise IndexError("a round sends at most the requests prepared for it")
+        env = self.environs[i]
+        env["wsgi.input"] = io.BytesIO(self.requests[i][0])
         answer = Answer()
         body = b"".join(self.app(env, answer))
         if i % 97 == 0:
@@ -460,38 +475,19 @@ def phase_table(bolt: Any, services: Any, names: list[str], count: int, rounds: 
 
 # -- the profile --------------------------------------------------------------------------
 
-class ProfilingExecutor(ThreadPoolExecutor):
-    """The bot's background executor, able to profile the work it runs: cProfile only
-    sees the thread it is enabled in, and a check's answer is computed here."""
+class InlineExecutor(Executor):
+    """Stands in for the bot's background executor while profiling: the work runs in
+    the request's thread, so one profile holds the whole check and no thread's time is
+    spent waiting for another (the hand-off itself is timed among the phases)."""
 
-    def __init__(self, timer: Callable[[], float] | None) -> None:
-        super().__init__(max_workers=8, thread_name_prefix="creditbot-work")
-        self.timer = timer
-        self.profiling = False
-        self.profiles: list[cProfile.Profile] = []
-        self._local = threading.local()
-        self._lock = threading.Lock()
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        done: Future[Any] = Future()
+        try:
+            done.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            done.set_exception(error)
+        return done
 
-    def profile(self) -> cProfile.Profile:
-        found = getattr(self._local, "profile", None)
-        if found is None:
-            found = cProfile.Profile(self.timer) if self.timer else cProfile.Profile()
-            self._local.profile = found
-            with self._lock:
-                self.profiles.append(found)
-        return found
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        def run() -> Any:
-            if not self.profiling:
-                return fn(*args, **kwargs)
-            return self.profile().runcall(fn, *args, **kwargs)
-        return super().submit(run)
-
-
-# Blocking waits: with the wall-clock timer the request thread's wait for the executor
-# would count twice (the executor's profile has the work itself).
-WAITS = ("acquire' of '_thread.lock", "acquire' of '_thread.RLock")
 
 GROUPS = (  # (label, part of the code's file name); the first match wins
     ("slack_sdk signature", "slack_sdk/signature"),
@@ -518,8 +514,12 @@ GROUPS = (  # (label, part of the code's file name); the first match wins
 # the outermost calls. Written against both shapes of the handler code.
 PHASES = (
     ("WSGI app (bot.web application), everything", r"bot/web\.py:application$"),
+    ("  signature check in bot.web (when it does its own)",
+     r"bot/web\.py:signature_problem$"),
+    ("  delivery de-duplication (claim a key in the database)",
+     r"storage/requests\.py:claim$"),
+    ("  BoltRequest: body parsing, context", r"slack_bolt/request/request\.py:__init__$"),
     ("  Bolt App.dispatch", r"slack_bolt/app/app\.py:dispatch$"),
-    ("    BoltRequest: body parsing, context", r"slack_bolt/request/request\.py:__init__$"),
     ("    signature verification middleware",
      r"middleware/request_verification/request_verification\.py:process$"),
     ("    authorization middleware (single team)",
@@ -574,8 +574,6 @@ def own_time_by_group(stats: pstats.Stats) -> dict[str, float]:
             totals[group] += own
             continue
         builtin = key[2]
-        if any(wait in builtin for wait in WAITS):
-            continue
         if any(word in builtin for word in ("sqlite3", "psycopg", "pq")):
             totals[f"database driver ({builtin[:60]})"] += own
             continue
@@ -604,40 +602,30 @@ def phase_times(stats: pstats.Stats) -> list[tuple[str, float, int]]:
     return found
 
 
-def profile_checks(url: str, emulator: Any, requests: list[Request], count: int,
+def profile_checks(url: str, emulator: Any, requests: Requests, count: int,
                    top: int, per_check_us: float, cpu_timer: bool) -> None:
-    timer = time.thread_time if cpu_timer else None
-    executor = ProfilingExecutor(timer)
-    app, _, services = build(url, emulator, background=executor)
-    run = WsgiRequests(app, requests, expect_card)
+    app, _, services = build(url, emulator, background=InlineExecutor())
+    warm = WsgiRequests(app, requests, 200, expect_card)
     for i in range(200):
-        run(i)
-    main = cProfile.Profile(timer) if timer else cProfile.Profile()
-    executor.profiling = True
-    process_before = time.process_time()
-    main.enable()
+        warm(i)
+    run = WsgiRequests(app, requests, count, expect_card)
+    profile = cProfile.Profile(time.thread_time) if cpu_timer else cProfile.Profile()
+    profile.enable()
     for i in range(count):
         run(i)
-    main.disable()
-    process_cpu = time.process_time() - process_before
-    executor.profiling = False
-    stats = pstats.Stats(main)
-    for profile in executor.profiles:
-        stats.add(profile)
-    executor.shutdown()
+    profile.disable()
     services.engine.dispose()
+    stats = pstats.Stats(profile)
     raw = stats.stats  # type: ignore[attr-defined]
-    waits = sum(v[2] for k, v in raw.items() if any(w in k[2] for w in WAITS))
-    profiled = sum(v[2] for v in raw.values()) - waits
+    profiled = sum(v[2] for v in raw.values())
     calls = sum(v[1] for v in raw.values())
     per = profiled / count * 1e6
     scale = per_check_us / per
-    print(f"\ncProfile of {count} checks ({'thread CPU' if cpu_timer else 'wall'} clock, "
-          f"every thread that ran them, lock waits left out): {per:.0f} µs/check profiled, "
-          f"{calls / count:.0f} function calls/check; {process_cpu / count * 1e6:.0f} µs "
-          f"process CPU profiled vs {per_check_us:.0f} µs unprofiled. The profiler inflates "
-          "code that makes many small Python calls most; µs below are scaled to the "
-          "unprofiled figure.")
+    print(f"\ncProfile of {count} checks, {'thread CPU' if cpu_timer else 'wall'} clock, the "
+          f"answer computed in the request's thread: {per:.0f} µs/check profiled, "
+          f"{calls / count:.0f} function calls/check, vs {per_check_us:.0f} µs unprofiled. "
+          "The profiler inflates code that makes many small Python calls most; the µs "
+          "below are scaled to the unprofiled figure.")
     print("\nPhases (cumulative time of the outermost calls; nested rows are parts of the "
           "row above):")
     for label, total, n in phase_times(stats):
@@ -685,13 +673,14 @@ def run_here(args: argparse.Namespace, url: str, label: str) -> None:
           "(time.process_time); best round, then the median")
     with SlackEmulator(token=TOKEN) as emulator:
         app, bolt, services = build(url, emulator)
-        acks = ack_requests(200)
         checks = check_requests(names, emulator)
-        run_ack = WsgiRequests(app, acks, expect_ack)
-        run_check = WsgiRequests(app, checks, expect_card)
+        warm_ack = WsgiRequests(app, ack_requests, 300, expect_ack)
+        warm_check = WsgiRequests(app, checks, 300, expect_card)
         for i in range(300):  # warm: imports, statement caches, pool, executor threads
-            run_ack(i)
-            run_check(i)
+            warm_ack(i)
+            warm_check(i)
+        run_ack = WsgiRequests(app, ack_requests, args.n, expect_ack)
+        run_check = WsgiRequests(app, checks, args.n, expect_card)
         ack = cpu_per_call(run_ack, args.n, args.rounds)
         check = cpu_per_call(run_check, args.n, args.rounds)
         print(f"  bare signed ack (url_verification): {ack[0]:7.0f} µs CPU/request "
