@@ -1,0 +1,60 @@
+"""Amounts as people type them, in English or Chinese.
+
+``120000``, ``120,000``, ``120000.50``, ``120k``, ``1.2m``, ``12万``, ``1.5亿``,
+``12万元``, full-width digits and the full-width comma ``，`` (a Chinese input method
+types them), and an optional ISO 4217 code before or after (``USD 120k``, ``120k EUR``).
+The value is exact: ``1.2m`` is Decimal("1200000"), never a float.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+from domain.currencies import is_currency
+from domain.errors import DomainError
+
+MULTIPLIERS = {"": 1, "k": 10**3, "m": 10**6, "万": 10**4, "亿": 10**8}
+EXAMPLES = "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR"
+
+# An optional currency code, digits in groups of three with "," (or none), optional
+# decimals, a multiplier, an optional 元, an optional currency code.
+_AMOUNT = re.compile(
+    r"(?P<before>[a-z]{3})?\s*(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<decimals>\d+))?"
+    r"\s*(?P<unit>[km万亿]?)\s*元?\s*(?P<after>[a-z]{3})?",
+    re.IGNORECASE)
+
+
+class AmountError(DomainError):
+    def __init__(self, text: str, reason: str = "") -> None:
+        self.text = text
+        self.reason = reason
+        super().__init__(f"“{text}” is not an amount{reason}: write it like {EXAMPLES}.")
+
+
+@dataclass(frozen=True)
+class TypedAmount:
+    value: Decimal
+    currency: str | None  # None: the person did not say; the caller picks the default
+
+
+def parse_amount(text: str) -> TypedAmount:
+    """The amount in ``text``, or AmountError saying how to write one."""
+    # NFKC folds full-width digits, letters, "，" and "．" to their ASCII forms.
+    match = _AMOUNT.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    if match is None or (match["before"] and match["after"]):
+        raise AmountError(text)
+    currency = (match["before"] or match["after"] or "").upper() or None
+    if currency is not None and not is_currency(currency):
+        raise AmountError(text, f" in a currency creditbot knows ({currency} is not an ISO "
+                                "4217 code)")
+    digits = match["digits"].replace(",", "")
+    number = Decimal(f"{digits}.{match['decimals']}" if match["decimals"] else digits)
+    value = number * MULTIPLIERS[match["unit"].lower()]
+    if value <= 0:
+        raise AmountError(text, " greater than zero")
+    if value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
+    return TypedAmount(value, currency)

@@ -1,0 +1,78 @@
+"""The amount grammar, property-tested in ASCII and in full-width (Chinese input) form."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.amounts import EXAMPLES, AmountError, parse_amount
+
+FULL_WIDTH = str.maketrans("0123456789,.kmKM", "０１２３４５６７８９，．ｋｍＫＭ")
+
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999999999.99"),
+                      places=2)
+whole = st.integers(min_value=1, max_value=10**9)
+codes = st.sampled_from(["USD", "EUR", "CNY", "JPY", "usd", "cny"])
+scripts = st.sampled_from(["ascii", "full-width"])
+
+
+def typed(text: str, script: str) -> str:
+    return text if script == "ascii" else text.translate(FULL_WIDTH)
+
+
+def grouped(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+@given(amounts, scripts)
+def test_plain_and_grouped_digits_read_back_exactly(value, script):
+    assert parse_amount(typed(f"{value:.2f}", script)).value == value
+    assert parse_amount(typed(grouped(value), script)).value == value
+
+
+@given(whole, st.sampled_from([("k", 10**3), ("K", 10**3), ("m", 10**6), ("M", 10**6),
+                               ("万", 10**4), ("亿", 10**8), ("万元", 10**4)]), scripts)
+def test_multipliers_scale_exactly(number, unit, script):
+    suffix, factor = unit
+    parsed = parse_amount(typed(f"{number}{suffix}", script))
+    assert parsed.value == Decimal(number) * factor and parsed.currency is None
+
+
+@given(st.integers(min_value=1, max_value=9999), st.integers(min_value=1, max_value=9),
+       st.sampled_from([("k", 10**3), ("m", 10**6), ("万", 10**4), ("亿", 10**8)]))
+def test_decimals_before_a_multiplier_stay_exact(units, tenths, unit):
+    suffix, factor = unit
+    parsed = parse_amount(f"{units}.{tenths}{suffix}")
+    assert parsed.value == (Decimal(units) + Decimal(tenths) / 10) * factor
+    assert parsed.value == parsed.value.to_integral_value()
+
+
+@given(whole, codes, st.booleans(), scripts)
+def test_a_currency_code_before_or_after(number, code, before, script):
+    text = f"{code} {number}k" if before else f"{number}k {code}"
+    parsed = parse_amount(typed(text, script))
+    assert parsed.value == Decimal(number) * 1000 and parsed.currency == code.upper()
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("120000", "120000"), ("120,000", "120000"), ("120000.50", "120000.50"),
+    ("120k", "120000"), ("1.2m", "1200000"), ("12万", "120000"), ("1.5亿", "150000000"),
+    ("12万元", "120000"), ("１２万", "120000"), ("１２０，０００", "120000"),
+])
+def test_the_documented_examples(text, value):
+    assert parse_amount(text).value == Decimal(value)
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("1,2.3", ""), ("abc", ""), ("-5", ""), ("12 万 元 x", ""), ("USD 10 EUR", ""),
+    ("0", " greater than zero"),
+    ("XYZ 10", " in a currency creditbot knows (XYZ is not an ISO 4217 code)"),
+])
+def test_what_is_not_an_amount_says_how_to_write_one(text, reason):
+    with pytest.raises(AmountError) as refused:
+        parse_amount(text)
+    assert str(refused.value) == f"“{text}” is not an amount{reason}: write it like {EXAMPLES}."
+    assert EXAMPLES == "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR"
