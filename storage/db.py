@@ -2,21 +2,48 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from domain.errors import DomainError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+# Every wait on the database is bounded, so that a database that stops answering turns
+# into a clear error within seconds instead of a request (or /healthz) that hangs.
+# Opening a connection: libpq's default is to wait forever on a host that drops packets
+# (its minimum is 2 s).
+CONNECT_TIMEOUT_SECONDS = 3
+# Waiting for a free pooled connection when all are busy.
+POOL_TIMEOUT_SECONDS = 3
+# SQLite allows one writer at a time. Writers on the serving path (the de-duplication
+# insert, the audit log) hold the lock for well under a millisecond; only imports and
+# migrations hold it for seconds. A request waits for it at most this long, so that a
+# person still gets an answer within Slack's 3 s while an import runs.
+SQLITE_BUSY_TIMEOUT_MS = 1000
+# What the server's connections allow a statement (PostgreSQL's statement_timeout):
+# a check runs a handful of indexed queries in milliseconds; one that waits on a lock
+# or a stuck server for seconds is cancelled and the person is told, instead of waiting.
+# The CLI (imports of a million rows, migrations) runs without it.
+SERVE_STATEMENT_TIMEOUT_SECONDS = 5.0
+
 
 class SchemaNotReady(DomainError):
+    pass
+
+
+class DatabaseUnavailable(DomainError):
     pass
 
 
@@ -28,21 +55,66 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, create: bool = False, statement_timeout: float | None = None,
+                **kwargs: Any) -> Engine:
+    """An engine for ``url``.
+
+    ``create``: open an SQLite file that does not exist yet, creating it. Only
+    ``creditbot db upgrade`` and ``creditbot demo`` (and the sandbox) ask for this;
+    everything else fails on a missing file rather than starting an empty database in
+    its place. ``statement_timeout`` (seconds): PostgreSQL cancels longer statements.
+    """
     url = normalise_url(url)
-    if make_url(url).get_backend_name() == "sqlite":
+    parsed = make_url(url)
+    if "poolclass" not in kwargs and not _is_sqlite_memory(parsed):
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
+    if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, must_exist=not create and not _is_sqlite_memory(parsed))
         return engine
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+    if statement_timeout is not None:
+        option = f"-c statement_timeout={round(statement_timeout * 1000)}"
+        connect_args["options"] = f"{connect_args.get('options', '')} {option}".strip()
     kwargs.setdefault("pool_pre_ping", True)
     # A gunicorn worker runs up to 8 request threads plus 8 background threads; a pool
     # smaller than that makes requests queue for a connection (seen as p99 spikes).
     kwargs.setdefault("pool_size", 16)
     kwargs.setdefault("max_overflow", 8)
-    return create_engine(url, **kwargs)
+    return create_engine(url, connect_args=connect_args, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _is_sqlite_memory(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def sqlite_path(engine: Engine) -> Path | None:
+    """The file of an SQLite database given by path (not an in-memory or URI one)."""
+    url = engine.url
+    if _is_sqlite_memory(url) or url.get_backend_name() != "sqlite" or url.query.get("uri"):
+        return None
+    return Path(os.path.abspath(str(url.database)))
+
+
+def _configure_sqlite(engine: Engine, *, must_exist: bool) -> None:
+    path = sqlite_path(engine)
+
+    @event.listens_for(engine, "do_connect")
+    def _open_existing(_dialect: Any, _record: Any, cargs: list[Any],
+                       cparams: dict[str, Any]) -> None:
+        if not must_exist or path is None:
+            return
+        if not path.exists():
+            # sqlite3 would create an empty database here; say what happened instead.
+            raise sqlite3.OperationalError(
+                f"the database file {path} does not exist: create it with `creditbot db "
+                "upgrade` (or `creditbot demo`), or correct DATABASE_URL if it was moved")
+        # mode=rw: even if the file disappears between the check and the open, SQLite
+        # refuses rather than creating it.
+        cargs[0] = f"file:{quote(str(path))}?mode=rw"
+        cparams["uri"] = True
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide where transactions begin, so DDL and
@@ -52,7 +124,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA cache_size=-65536")
         # Imports stage rows in the temp database, whose cache is separate and small by
         # default: a million-row stage would spill to disk page by page.
@@ -71,13 +143,19 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+@cache
+def code_revision() -> str:
+    """The revision this code expects (the head of its migrations); read once."""
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head
+
+
 def schema_revisions(engine: Engine) -> tuple[str | None, str]:
     """(the revision the database is at, the revision this code expects)."""
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
-    assert head is not None
-    return current, head
+    return current, code_revision()
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
@@ -88,11 +166,54 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     return before, schema_revisions(engine)[0] or ""
 
 
+def _where(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _schema_state(current: str | None) -> str | None:
+    head = code_revision()
+    if current == head:
+        return None
+    return "is empty" if current is None else f"is at revision {current}, not {head}"
+
+
+def unavailable_reason(error: SQLAlchemyError) -> str:
+    """The driver's message on one line (psycopg adds hints on lines of their own)."""
+    orig = error.orig if isinstance(error, DBAPIError) else None
+    message = str(orig) if orig is not None else str(error)
+    text = ""
+    for line in (part.strip() for part in message.splitlines()):
+        if line:
+            text += line if not text else (" " if text[-1] in ".?!:;" else ". ") + line
+    return text
+
+
 def require_current_schema(engine: Engine) -> None:
-    current, head = schema_revisions(engine)
-    if current != head:
-        where = engine.url.render_as_string(hide_password=True)
-        state = "is empty" if current is None else f"is at revision {current}, not {head}"
+    try:
+        current, _ = schema_revisions(engine)
+    except OperationalError as problem:
+        raise DatabaseUnavailable(
+            f"cannot use the database {_where(engine)}: {unavailable_reason(problem)}"
+        ) from None
+    state = _schema_state(current)
+    if state is not None:
         raise SchemaNotReady(
-            f"The database {where} {state}: run `creditbot db upgrade` first."
-        )
+            f"The database {_where(engine)} {state}: run `creditbot db upgrade` first.")
+
+
+def database_problem(engine: Engine) -> str | None:
+    """Why the server cannot work with this database right now, or None if it can: the
+    database answers, is at the code's schema revision, and (SQLite) its file is still
+    where the URL says; pooled connections keep a moved file open and would go on
+    answering from it."""
+    path = sqlite_path(engine)
+    if path is not None and not path.exists():
+        return f"the database file {path} does not exist (moved or deleted?)"
+    try:
+        current, _ = schema_revisions(engine)
+    except SQLAlchemyError as problem:
+        return f"the database does not answer: {unavailable_reason(problem)}"
+    state = _schema_state(current)
+    if state is not None:
+        return f"the database {state}: run `creditbot db upgrade`"
+    return None

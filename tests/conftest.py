@@ -60,7 +60,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """The URL of a fresh, migrated database."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'creditbot.db'}"
-        engine = make_engine(url)
+        engine = make_engine(url, create=True)
         upgrade(engine)
         engine.dispose()
         yield url

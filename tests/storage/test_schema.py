@@ -22,13 +22,13 @@ def test_migrations_from_empty_reach_head_and_match_the_models(engine):
 
 
 def test_an_unmigrated_database_is_refused_with_a_hint(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}", create=True)
     with pytest.raises(SchemaNotReady, match="run `creditbot db upgrade`"):
         require_current_schema(engine)
 
 
 def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}", create=True)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -1,0 +1,78 @@
+"""Processed Slack deliveries: each key is claimed once, across engines (processes)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from storage import requests as processed
+from storage.db import make_engine
+from storage.requests import ProcessedRequests
+
+NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
+
+
+def keys(engine) -> list[str]:
+    with engine.connect() as conn:
+        return sorted(conn.execute(text('SELECT "key" FROM processed_requests')).scalars())
+
+
+def test_a_key_is_claimed_once(engine):
+    deliveries = ProcessedRequests(engine)
+    assert deliveries.claim("trigger:1.2.3", NOW) is True
+    assert deliveries.claim("trigger:1.2.3", NOW + timedelta(seconds=5)) is False
+    assert deliveries.claim("event:Ev01", NOW) is True
+    assert keys(engine) == ["event:Ev01", "trigger:1.2.3"]
+
+
+def test_one_claim_wins_among_workers_racing_for_it(database_url):
+    # Two engines stand for two gunicorn workers, each with its own connection pool.
+    engines = [make_engine(database_url), make_engine(database_url)]
+    claimers = [ProcessedRequests(e) for e in engines]
+    start = threading.Barrier(8)
+    won: list[bool] = []
+
+    def race(claimer: ProcessedRequests) -> None:
+        start.wait()
+        won.append(claimer.claim("event:Ev0RACE", NOW))
+
+    threads = [threading.Thread(target=race, args=(claimers[n % 2],)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    for engine in engines:
+        engine.dispose()
+    assert sorted(won) == [False] * 7 + [True]
+
+
+def test_keys_older_than_a_day_are_pruned(engine):
+    deliveries = ProcessedRequests(engine)
+    deliveries.claim("trigger:old", NOW - timedelta(days=1, seconds=1))
+    deliveries.claim("trigger:recent", NOW - timedelta(hours=23))
+    assert deliveries.prune(NOW) == 1
+    assert keys(engine) == ["trigger:recent"]
+
+
+def test_claims_prune_now_and_then_in_the_background(engine, monkeypatch):
+    monkeypatch.setattr(processed, "PRUNE_EVERY_SECONDS", 0.0)
+    deliveries = ProcessedRequests(engine)
+    deliveries.claim("trigger:old", NOW - timedelta(days=2))
+    deliveries.claim("trigger:new", NOW)
+    deadline = time.monotonic() + 5
+    while keys(engine) != ["trigger:new"]:
+        assert time.monotonic() < deadline, keys(engine)
+        time.sleep(0.05)
+
+
+def test_pruning_waits_its_turn(engine):
+    deliveries = ProcessedRequests(engine)
+    deliveries.claim("trigger:first", NOW)  # the first claim of a process prunes
+    deliveries.claim("trigger:old", NOW - timedelta(days=2))
+    time.sleep(0.3)
+    deliveries.claim("trigger:second", NOW)  # within 10 minutes: no prune
+    time.sleep(0.3)
+    assert keys(engine) == ["trigger:first", "trigger:old", "trigger:second"]
