@@ -39,7 +39,9 @@ def answer(ack: Ack, context: BoltContext, work: Callable[[], Message],
         ack()
 
         def follow_up(done: Future[Message]) -> None:
-            context["reply"](*done.result())
+            # A future that finished in the meantime runs its callback at once, on this
+            # request thread; the reply (and any wait on Slack) belongs on the executor.
+            executor.submit(context["reply"], *done.result())
 
         future.add_done_callback(follow_up)
         return

@@ -9,9 +9,11 @@ where only the listener itself can still tell the person what went wrong.
 from __future__ import annotations
 
 import functools
+import http.client
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.error import URLError
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError
@@ -53,6 +55,11 @@ def message_for(error: Exception, context: BoltContext) -> str:
         log.warning("[%s] Slack refused %s: %s", request_id,
                     error.response.api_url if error.response else "a call",
                     error.response.get("error") if error.response else error)
+        return APOLOGY.format(request_id=request_id)
+    if isinstance(error, (URLError, ConnectionError, TimeoutError, http.client.HTTPException)):
+        # A Slack call's connection failed (closed, timed out): as much Slack's trouble
+        # as a refusal is, and no bug of ours to look for.
+        log.warning("[%s] could not reach Slack: %r", request_id, error)
         return APOLOGY.format(request_id=request_id)
     log.error("[%s] unhandled error in a listener", request_id, exc_info=error)
     return (f"Sorry — something went wrong on our side. It is logged with reference "

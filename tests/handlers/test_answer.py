@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from types import SimpleNamespace
 
 from slack_bolt import Ack, BoltContext
@@ -61,3 +62,46 @@ def test_an_error_becomes_the_answer():
 
     answer(ack, context, refuse)
     assert "Amounts need a currency &lt;b&gt;" in ack.response.body
+
+
+class _FinishesAsTheWaitEnds(Future):
+    """The work completes in the instant between the budget running out and the
+    follow-up being attached: the race a request thread must not pay for."""
+
+    def result(self, timeout=None):
+        if not self.done():
+            self.set_result(("just missed the budget", None))
+            raise FutureTimeout
+        return super().result(timeout)
+
+
+class _RacingExecutor:
+    def __init__(self) -> None:
+        self.real = ThreadPoolExecutor(2)
+        self.first = True
+
+    def submit(self, fn, *args):
+        if self.first:
+            self.first = False
+            return _FinishesAsTheWaitEnds()
+        return self.real.submit(fn, *args)
+
+
+def test_the_follow_up_never_runs_on_the_request_thread():
+    replied_on: list[threading.Thread] = []
+    arrived = threading.Event()
+
+    def slow_reply(text, blocks=None, **_):
+        time.sleep(0.5)  # Slack is slow to take it, or being retried
+        replied_on.append(threading.current_thread())
+        arrived.set()
+
+    context = BoltContext({"request_id": "test", "reply": slow_reply,
+                           "deps": SimpleNamespace(background=_RacingExecutor())})
+    ack = Ack()
+    started = time.monotonic()
+    answer(ack, context, lambda: ("unused", None))
+    assert time.monotonic() - started < 0.3  # the ack went out without waiting on Slack
+    assert ack.response.body == ""
+    assert arrived.wait(5)
+    assert replied_on != [threading.current_thread()]

@@ -1,0 +1,37 @@
+"""What a person reads when a listener fails."""
+
+from __future__ import annotations
+
+import http.client
+import logging
+from urllib.error import URLError
+
+import pytest
+from slack_bolt import BoltContext
+
+from handlers.errors import message_for
+
+SLACK_APOLOGY = ("Sorry — Slack did not accept my answer just now, so I could not show it. "
+                 "Please try again in a minute. (reference r42)")
+
+
+@pytest.mark.parametrize("error", [
+    URLError(ConnectionRefusedError(111, "Connection refused")),
+    http.client.RemoteDisconnected("Remote end closed connection without response"),
+    ConnectionResetError(104, "Connection reset by peer"),
+    TimeoutError("The read operation timed out"),
+    URLError(TimeoutError("timed out")),
+    http.client.IncompleteRead(b"{", 10),
+], ids=["refused", "closed", "reset", "timeout", "connect-timeout", "cut-short"])
+def test_a_connection_to_slack_failing_is_slacks_trouble_not_ours(error, caplog):
+    caplog.set_level(logging.INFO)
+    assert message_for(error, BoltContext({"request_id": "r42"})) == SLACK_APOLOGY
+    assert [r.levelname for r in caplog.records] == ["WARNING"]  # no traceback
+    assert caplog.records[0].exc_info is None
+
+
+def test_a_bug_of_ours_is_still_ours(caplog):
+    assert message_for(ValueError("boom"), BoltContext({"request_id": "r42"})) == (
+        "Sorry — something went wrong on our side. It is logged with reference `r42`; "
+        "please tell your creditbot admin.")
+    assert caplog.records[0].exc_info is not None
