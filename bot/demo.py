@@ -96,14 +96,30 @@ class DemoFiles:
         return self.directory / f"{kind}.csv"
 
 
-def _scaled(value: float, currency: str) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal(1) if currency == "JPY" else Decimal("0.01"))
+def _places(currency: str) -> Decimal:
+    return Decimal(1) if currency == "JPY" else Decimal("0.01")
 
 
-def _money(rng: random.Random, low_usd: float, high_usd: float, currency: str) -> Decimal:
-    usd = Decimal(str(round(rng.uniform(low_usd, high_usd), 2)))
-    places = Decimal(1) if currency == "JPY" else Decimal("0.01")
-    return (usd * _PER_USD[currency]).quantize(places)
+_TWO_TO_53 = Decimal(2**53)
+
+
+def _between(rng: random.Random, low: Decimal | int, high: Decimal | int,
+             places: Decimal | None = Decimal("0.01")) -> Decimal:
+    """A random number from ``low`` to ``high``, rounded to ``places`` (None: not rounded),
+    without floats.
+
+    The fraction is built from two 32-bit draws exactly as ``random.random()`` builds its
+    float (27 + 26 bits over 2**53), so the seeded stream, and with it every figure of
+    the demo, is what the float version drew, now free of binary rounding."""
+    high_bits, low_bits = rng.getrandbits(32) >> 5, rng.getrandbits(32) >> 6
+    fraction = Decimal(high_bits * 2**26 + low_bits) / _TWO_TO_53
+    value = Decimal(low) + (Decimal(high) - Decimal(low)) * fraction
+    return value if places is None else value.quantize(places)
+
+
+def _money(rng: random.Random, low_usd: int, high_usd: int, currency: str) -> Decimal:
+    usd = _between(rng, low_usd, high_usd)
+    return (usd * _PER_USD[currency]).quantize(_places(currency))
 
 
 def _round_limit(value: Decimal) -> Decimal:
@@ -128,7 +144,7 @@ def write_demo_data(directory: Path, today: date, seed: int = 20261129) -> DemoF
         day = today - timedelta(days=days_ago)
         for currency, per_usd in _PER_USD.items():
             if currency != "USD":
-                drift = Decimal(str(round(rng.uniform(-0.01, 0.01), 4)))
+                drift = _between(rng, Decimal("-0.01"), Decimal("0.01"), Decimal("0.0001"))
                 rates.append((day.isoformat(), currency,
                               (Decimal(1) / per_usd * (1 + drift)).quantize(Decimal("0.00000001"))))
     _write(files.path("rates"), ("date", "currency", "rate_to_base"), rates)
@@ -139,17 +155,17 @@ def write_demo_data(directory: Path, today: date, seed: int = 20261129) -> DemoF
         terms = rng.choice(_TERMS)
         limit = _round_limit(_money(rng, *_LIMIT_USD[size], currency))
         revenue = limit * rng.randint(8, 25)
-        assets = revenue * Decimal(str(round(rng.uniform(0.5, 1.2), 2)))
-        liabilities = assets * Decimal(str(round(rng.uniform(0.3, 0.9 if behaviour != "troubled"
-                                                             else 1.1), 2)))
+        assets = revenue * _between(rng, Decimal("0.5"), Decimal("1.2"))
+        liabilities = assets * _between(rng, Decimal("0.3"), Decimal(
+            "0.9" if behaviour != "troubled" else "1.1"))
         customers.append((
             cid, name, currency, limit, terms, industry, country, _SALES[n % 3],
             "sales", group or "", revenue, assets.quantize(Decimal(1)),
             liabilities.quantize(Decimal(1)), (assets * Decimal("0.45")).quantize(Decimal(1)),
             (liabilities * Decimal("0.6")).quantize(Decimal(1)),
             (assets * Decimal("0.1")).quantize(Decimal(1)),
-            (revenue * Decimal(str(round(rng.uniform(-0.02 if behaviour == "troubled" else 0.03,
-                                                     0.12), 3)))).quantize(Decimal(1)),
+            (revenue * _between(rng, Decimal("-0.02" if behaviour == "troubled" else "0.03"),
+                                Decimal("0.12"), Decimal("0.001"))).quantize(Decimal(1)),
             (assets - liabilities).quantize(Decimal(1)), rng.randint(1965, 2018),
         ))
         start = today - timedelta(days=rng.randint(200, 700))
@@ -158,11 +174,12 @@ def write_demo_data(directory: Path, today: date, seed: int = 20261129) -> DemoF
                           limit, currency))
 
         # Invoice sizes scale with the limit so exposure lands near it for some customers.
-        typical = float(limit) / 13
+        typical = limit / 13
         for i in range(rng.randint(8, 30)):
             issue = today - timedelta(days=rng.randint(0, 200))
             due = issue + timedelta(days=terms)
-            amount = _scaled(rng.uniform(0.2, 1.0) * typical, currency)
+            amount = (typical * _between(rng, Decimal("0.2"), Decimal("1.0"), None)).quantize(
+                _places(currency))
             late_by = (today - due).days
             paid = {"prompt": late_by > 3 and rng.random() < 0.97,
                     "slow": late_by > 45 and rng.random() < 0.85,
@@ -185,7 +202,8 @@ def write_demo_data(directory: Path, today: date, seed: int = 20261129) -> DemoF
                                  currency, iid))
         for j in range(rng.randint(0, 3)):
             status = rng.choice(("open", "open", "shipped", "cancelled"))
-            amount = _scaled(rng.uniform(0.2, 0.9) * typical, currency)
+            amount = (typical * _between(rng, Decimal("0.2"), Decimal("0.9"), None)).quantize(
+                _places(currency))
             orders.append((f"SO-{n:04d}-9{j:02d}", cid,
                            (today - timedelta(days=rng.randint(0, 10))).isoformat(),
                            amount, currency, status, f"K{n:04d}", _SALES[n % 3]))

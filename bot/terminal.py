@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
+from rich import box
 from rich.console import Console
+from rich.segment import Segments
 from rich.table import Table
+from rich.text import Text
 
 from bot.config import AppConfig
+from domain.errors import MissingRate
 from domain.exposure import CreditPosition
 from domain.model import Customer
+from domain.money import Money
+from domain.positions import PortfolioEntry, PortfolioTotals, portfolio_totals
+
+EMPTY_HINT = "no customers yet: creditbot import customers FILE.csv, or creditbot demo"
+_AMOUNTS = ("Limit", "Exposure", "Available", "Overdue")
+# The customer column never gets narrower than this; names wrap inside it.
+_NAME_MIN = 10
 
 
 def _available(position: CreditPosition) -> str:
@@ -39,18 +51,125 @@ def render_position(console: Console, customer: Customer, position: CreditPositi
     console.print(table)
 
 
-def render_portfolio(console: Console, positions: list[tuple[Customer, CreditPosition]],
-                     config: AppConfig, day: date, top: int) -> None:
-    ordered = sorted(positions, key=lambda cp: (cp[1].utilisation is None,
-                                                -(cp[1].utilisation or 0)))
-    shown = ordered if top <= 0 else ordered[:top]
-    table = Table(title=f"{config.organisation.name} — credit position as of {day.isoformat()}",
-                  caption=f"{len(shown)} of {len(positions)} customers, highest utilisation first")
-    for header in ("Customer", "Limit", "Exposure", "Available", "Overdue", "Oldest"):
-        table.add_column(header, justify="left" if header == "Customer" else "right")
-    for customer, position in shown:
-        oldest = position.aging.oldest_overdue_days
-        table.add_row(f"{customer.name} ({customer.customer_id})", position.limit.format(),
-                      position.exposure.format(), _available(position),
-                      position.aging.overdue.format(), f"{oldest}d" if oldest else "—")
+def render_group(console: Console, group_id: str, members: Sequence[Customer],
+                 position: CreditPosition, member_entries: Sequence[PortfolioEntry]) -> None:
+    """A customer group's pooled position, then a row per member in its own currency."""
+    count = f"{len(members)} member{'s' if len(members) != 1 else ''}"
+    table = Table(title=f"Group {group_id}: {count}, pooled in {position.limit.currency}",
+                  show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_row("Credit limit (sum)", position.limit.format())
+    table.add_row("Open invoices", f"{position.open_invoices.format()} "
+                                   f"({position.invoice_count} invoices)")
+    table.add_row("Open orders", f"{position.open_orders.format()} ({position.order_count} orders)")
+    table.add_row("Exposure", position.exposure.format())
+    table.add_row("Available credit", _available(position))
+    table.add_row("Overdue", position.aging.overdue.format())
+    oldest = position.aging.oldest_overdue_days
+    table.add_row("Oldest overdue", f"{oldest} days" if oldest is not None else "—")
+    table.caption = f"as of {position.as_of.isoformat()}"
     console.print(table)
+    _print_fitted(console, _positions_table(member_entries, caption="",
+                                            title="Members, each in its credit currency"))
+
+
+def _missing(rate: MissingRate) -> str:
+    return f"no {rate.base} rate for {rate.currency}"
+
+
+def _order(entry: PortfolioEntry) -> tuple[int, object]:
+    # Unknown figures first (a customer we cannot measure may be over its limit), then
+    # the highest utilisation; customers without a limit to measure by last.
+    if entry.position is None:
+        return (0, entry.customer.customer_id)
+    used = entry.position.utilisation
+    return (1, -used) if used is not None else (2, entry.customer.customer_id)
+
+
+def _amount(money: Money) -> str:
+    return money.format().split(" ", 1)[1]
+
+
+def _positions_table(entries: Sequence[PortfolioEntry], *, title: str | None, caption: str,
+                     totals: PortfolioTotals | None = None) -> Table:
+    """A row per entry, then the ``totals`` row if given."""
+    # One space between columns and none at the edges: the amounts get every column the
+    # terminal has (see _print_fitted).
+    table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, show_edge=False,
+                  padding=(0, 0), title_justify="left", caption_justify="left")
+    table.add_column("Customer", overflow="fold", ratio=1, min_width=_NAME_MIN)
+    table.add_column("Cur", no_wrap=True)
+    for header in (*_AMOUNTS, "Oldest"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for entry in entries:
+        table.add_row(*_entry_cells(entry))
+    if totals is not None:
+        table.add_section()
+        table.add_row(*_total_cells(totals))
+    # Amounts never shrink: only the customer column gives way (its names wrap).
+    for column in table.columns[1:]:
+        column.min_width = max((Text.from_markup(str(cell)).cell_len for cell in column.cells),
+                               default=0)
+        column.min_width = max(column.min_width, Text(str(column.header)).cell_len)
+    return table
+
+
+def _entry_cells(entry: PortfolioEntry) -> list[str | Text]:
+    customer, position = entry.customer, entry.position
+    name = Text(f"{customer.name} ({customer.customer_id})")
+    if entry.missing_rate is not None:
+        name.append(f"\n{_missing(entry.missing_rate)}", style="yellow")
+    if position is None:
+        return [name, customer.credit_limit.currency, _amount(customer.credit_limit),
+                "—", "—", "—", "—"]
+    if position.over_limit:
+        name.append("\nover limit", style="bold red")
+    oldest = position.aging.oldest_overdue_days
+    available = Text(_amount(position.available),
+                     style="bold red" if position.over_limit else "green")
+    return [name, position.limit.currency, _amount(position.limit),
+            _amount(position.exposure), available, _amount(position.aging.overdue),
+            f"{oldest}d" if oldest else "—"]
+
+
+def _total_cells(totals: PortfolioTotals) -> list[str | Text]:
+    base = totals.limit.currency
+    label = Text(f"Total, {totals.counted} customer{'s' if totals.counted != 1 else ''}",
+                 style="bold")
+    if totals.left_out:
+        why = ", ".join(f"no {base} rate for {c}" for c in totals.missing_currencies)
+        label.append(f"\nleaves out {totals.left_out}: {why}", style="yellow")
+    return [label, base, _amount(totals.limit), _amount(totals.exposure), "",
+            _amount(totals.overdue), ""]
+
+
+def _print_fitted(console: Console, table: Table) -> None:
+    """Print ``table``; in a terminal too narrow for its amounts, print it wider (the
+    terminal wraps the lines) rather than cut an amount short."""
+    needed = _NAME_MIN + sum(c.min_width or 0 for c in table.columns[1:]) + len(table.columns) - 1
+    if needed <= console.width:
+        console.print(table)
+        return
+    lines = console.render_lines(table, console.options.update_width(needed), pad=False,
+                                 new_lines=True)
+    console.print(Segments([segment for line in lines for segment in line]), soft_wrap=True,
+                  end="")
+
+
+def render_portfolio(console: Console, entries: Sequence[PortfolioEntry], config: AppConfig,
+                     day: date, top: int) -> None:
+    if not entries:
+        console.print(EMPTY_HINT, markup=False, soft_wrap=True)
+        return
+    base = config.organisation.base_currency
+    ordered = sorted(entries, key=_order)
+    shown = ordered if top <= 0 else ordered[:top]
+    totals = portfolio_totals(entries, base)
+    covered = (f"all {len(entries)} customers" if not totals.left_out else
+               f"{totals.counted} of {len(entries)} customers")
+    caption = (f"{len(shown)} of {len(entries)} customers, highest utilisation (exposure as a "
+               f"share of the limit) first. Totals: {covered} in {base}, at the latest rates "
+               f"on or before {day.isoformat()}.")
+    title = f"{config.organisation.name} — credit position as of {day.isoformat()}"
+    _print_fitted(console, _positions_table(shown, title=title, caption=caption, totals=totals))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from domain.aging import AgingBuckets
-from domain.errors import DomainError
+from domain.errors import DomainError, MissingRate
 from domain.exposure import (
     AgedBalance,
     CreditPosition,
@@ -18,6 +19,7 @@ from domain.exposure import (
 from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import Customer
+from domain.money import Money
 from domain.ports import UnitOfWork
 
 
@@ -72,9 +74,43 @@ def group_position(
     return members, position
 
 
+@dataclass(frozen=True)
+class BaseFigures:
+    """A customer's limit, exposure and overdue in the base currency (not yet rounded:
+    totals round once)."""
+
+    limit: Money
+    exposure: Money
+    overdue: Money
+
+
+@dataclass(frozen=True)
+class PortfolioEntry:
+    """One customer's line of the portfolio. A missing exchange rate spoils only the
+    figures that need it: ``position`` (in the credit currency) when an invoice or order
+    is in a currency without a rate, ``in_base`` when the credit currency has none."""
+
+    customer: Customer
+    position: CreditPosition | None
+    in_base: BaseFigures | None
+    missing_rate: MissingRate | None = None
+
+
+@dataclass(frozen=True)
+class PortfolioTotals:
+    """The portfolio in the base currency, over the customers whose figures convert."""
+
+    limit: Money
+    exposure: Money
+    overdue: Money
+    counted: int
+    left_out: int
+    missing_currencies: tuple[str, ...]
+
+
 def portfolio_positions(
     uow: UnitOfWork, as_of: date, ctx: CreditPolicyContext
-) -> list[tuple[Customer, CreditPosition]]:
+) -> list[PortfolioEntry]:
     """Every customer's position from two aggregate queries, not one query per customer."""
     balances: dict[str, list[AgedBalance]] = defaultdict(list)
     for aged in uow.receivables.aged_balances(None, as_of, ctx.buckets):
@@ -83,8 +119,39 @@ def portfolio_positions(
     for order in uow.receivables.order_balances(None):
         orders[order.customer_id].append(order)
     fx = _fx(uow, ctx.base_currency, as_of)
-    return [
-        (c, credit_position(c.credit_limit, balances[c.customer_id], orders[c.customer_id],
-                            fx, ctx.buckets, as_of))
-        for c in uow.customers.fetch()
-    ]
+    entries = []
+    for customer in uow.customers.fetch():
+        try:
+            position = credit_position(customer.credit_limit, balances[customer.customer_id],
+                                       orders[customer.customer_id], fx, ctx.buckets, as_of)
+        except MissingRate as missing:
+            entries.append(PortfolioEntry(customer, None, None, missing))
+            continue
+        try:
+            factor = fx.factor(position.limit.currency, ctx.base_currency)
+        except MissingRate as missing:
+            entries.append(PortfolioEntry(customer, position, None, missing))
+            continue
+        entries.append(PortfolioEntry(customer, position, BaseFigures(*(
+            Money(figure.amount * factor, ctx.base_currency)
+            for figure in (position.limit, position.exposure, position.aging.overdue)))))
+    return entries
+
+
+def portfolio_totals(entries: Iterable[PortfolioEntry], base_currency: str) -> PortfolioTotals:
+    """Sums of the base-currency figures, and what they leave out for want of a rate."""
+    limit = exposure = overdue = Money.zero(base_currency)
+    counted = left_out = 0
+    missing: set[str] = set()
+    for entry in entries:
+        if entry.in_base is None:
+            left_out += 1
+            if entry.missing_rate is not None:
+                missing.add(entry.missing_rate.currency)
+            continue
+        counted += 1
+        limit += entry.in_base.limit
+        exposure += entry.in_base.exposure
+        overdue += entry.in_base.overdue
+    return PortfolioTotals(limit.rounded(), exposure.rounded(), overdue.rounded(), counted,
+                           left_out, tuple(sorted(missing)))

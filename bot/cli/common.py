@@ -102,5 +102,7 @@ def _services(config: Path | None = None, *, schema: bool = True) -> Services:
 
 def _as_of_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-                        help="Date to compute aging for (default: today in the org's time zone).")(
+                        metavar="YYYY-MM-DD",
+                        help="The day to compute for: aging, and the latest exchange rates on "
+                             "or before it (default: today in the organisation's time zone).")(
         command)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy import create_engine
 
 from bot.cli.common import _fail, _services, friendly_errors, out
 from storage import db as storage_db
@@ -31,8 +32,12 @@ def db() -> None:
 @friendly_errors
 def db_upgrade() -> None:
     """Create or migrate the database schema to this version of creditbot."""
-    engine = _services(schema=False).engine
-    before, after = upgrade(engine)
+    # The one command (with demo) that may start a new SQLite file.
+    engine = make_engine(_services(schema=False).settings.database_url, create=True)
+    try:
+        before, after = upgrade(engine)
+    finally:
+        engine.dispose()
     where = engine.url.render_as_string(hide_password=True)
     if before == after:
         out.print(f"{where} is up to date (revision {after})", markup=False)
@@ -63,7 +68,9 @@ def db_revision(message: str) -> None:
         found_changes.append(not directives[0].upgrade_ops.is_empty())
 
     with tempfile.TemporaryDirectory(prefix="creditbot-revision-") as scratch:
-        engine = make_engine(f"sqlite:///{Path(scratch) / 'head.db'}")
+        # A plain engine: the scratch file is new, and none of creditbot's connection
+        # settings matter for comparing schemas.
+        engine = create_engine(f"sqlite:///{Path(scratch) / 'head.db'}")
         try:
             upgrade(engine)
             config = storage_db.alembic_config(engine)

@@ -6,22 +6,42 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import _services, friendly_errors, out
+from bot.cli.common import _fail, _services, friendly_errors, out
 from bot.cli.imports import summary_line
 from bot.cli.positions import print_portfolio
-from storage.db import upgrade
+from storage.db import make_engine, upgrade
 
 
-@click.command()
+@click.command(short_help="Load the demo portfolio into an empty database.")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None,
               help="Keep the generated demo CSV files here (default: a temporary folder).")
+@click.option("--force", is_flag=True,
+              help="Load into a database that already has customers: the demo's rows are "
+                   "upserted by id (C0001-C0050 overwritten), the rest stay.")
 @friendly_errors
-def demo(data_dir: Path | None) -> None:
-    """Load the bundled demo portfolio into the database and print its credit position."""
+def demo(data_dir: Path | None, force: bool) -> None:
+    """Load the bundled demo portfolio into an empty database and print its credit position.
+
+    Creates and migrates the schema first if needed. Refuses a database that already has
+    customers unless --force is given.
+    """
     from bot.demo import load_demo_data
 
     services = _services(schema=False)
-    upgrade(services.engine)
+    # Like `db upgrade`, the demo may start a new SQLite file; then the usual engine opens it.
+    creating = make_engine(services.settings.database_url, create=True)
+    try:
+        upgrade(creating)
+    finally:
+        creating.dispose()
+    with services.uow() as uow:
+        existing = len(uow.customers.fetch())
+    if existing and not force:
+        where = services.engine.url.render_as_string(hide_password=True)
+        _fail(f"{where} already has {existing:,} customer(s): the demo loads into an empty "
+              "database only, so that its made-up customers never mix with real ones. Point "
+              "DATABASE_URL at a new database (e.g. sqlite:///demo.db), or add --force to load "
+              "it anyway.")
     load_demo_data(services.engine, services.today(), data_dir,
                    progress=lambda report: out.print(summary_line(report), markup=False,
                                                      soft_wrap=True))

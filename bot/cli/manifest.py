@@ -7,7 +7,7 @@ import click
 from bot.cli.common import _fail
 
 
-@click.command()
+@click.command(short_help="Print the Slack app manifest (YAML).")
 @click.option("--url", "request_url", default=None, metavar="URL",
               help="Public https URL of POST /slack/events, e.g. https://credit.example.com"
                    "/slack/events.")

@@ -9,30 +9,56 @@ import click
 
 from bot.cli.common import _as_of_option, _services, friendly_errors, out
 from bot.wiring import Services
-from domain.positions import customer_position, portfolio_positions
+from domain.lookup import resolve_subject
+from domain.positions import (
+    PortfolioEntry,
+    customer_position,
+    group_position,
+    portfolio_positions,
+)
+from domain.refs import GroupRef
 
 
-@click.command()
+@click.command(short_help="A customer's or a customer group's credit position.")
 @click.argument("customer")
 @_as_of_option
 @friendly_errors
 def position(customer: str, as_of: Any) -> None:
-    """Show one customer's credit position (by id, name, prefix or close match)."""
-    from bot.terminal import render_position
+    """Show the credit position of CUSTOMER (id, name, prefix or close match), or of a
+    customer group given by its group id (e.g. HUAXIA): the members' pooled exposure
+    against their summed limits in the base currency, then a row per member."""
+    from bot.terminal import render_group, render_position
 
     services = _services()
     day = as_of.date() if as_of else services.today()
     with services.uow() as uow:
-        found, pos = customer_position(uow, customer, day, services.policy)
-    render_position(out, found, pos)
+        subject = resolve_subject(customer, uow.customers)
+        if isinstance(subject, GroupRef):
+            members, pooled = group_position(uow, subject.group_id,
+                                             services.policy.base_currency, day,
+                                             services.policy)
+            rows = [PortfolioEntry(m, customer_position(uow, m.customer_id, day,
+                                                        services.policy)[1], None)
+                    for m in members]
+        else:
+            found, pos = customer_position(uow, subject.customer_id, day, services.policy)
+    if isinstance(subject, GroupRef):
+        render_group(out, subject.group_id, members, pooled, rows)
+    else:
+        render_position(out, found, pos)
 
 
-@click.command()
+@click.command(short_help="Every customer's credit position, with totals.")
 @_as_of_option
 @click.option("--top", default=20, show_default=True, help="Rows to show (0 for all).")
 @friendly_errors
 def portfolio(as_of: Any, top: int) -> None:
-    """The portfolio's credit position, tightest available credit first."""
+    """Every customer's credit position, highest utilisation (exposure as a share of the
+    limit) first, with totals in the base currency at the latest rates.
+
+    Customers whose figures need a missing exchange rate come first, marked; the totals
+    say how many they leave out.
+    """
     services = _services()
     print_portfolio(services, as_of.date() if as_of else services.today(), top)
 
@@ -41,5 +67,5 @@ def print_portfolio(services: Services, day: date, top: int) -> None:
     from bot.terminal import render_portfolio
 
     with services.uow() as uow:
-        positions = portfolio_positions(uow, day, services.policy)
-    render_portfolio(out, positions, services.config, day, top)
+        entries = portfolio_positions(uow, day, services.policy)
+    render_portfolio(out, entries, services.config, day, top)

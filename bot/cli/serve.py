@@ -7,7 +7,7 @@ import click
 from bot.cli.common import _fail, _services, friendly_errors
 
 
-@click.command()
+@click.command(short_help="Run the bot: Slack events over HTTP or Socket Mode.")
 @click.option("--port", type=int, default=None, help="HTTP port (default: $PORT or 3000).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Worker processes.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import shutil
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -61,7 +62,8 @@ def test_config_check_lists_each_problem_and_fails(cli, tmp_path):
     ]
 
 
-def test_commands_refuse_an_unmigrated_database(cli, write_csv):
+def test_commands_refuse_an_unmigrated_database(cli, write_csv, tmp_path):
+    sqlite3.connect(tmp_path / "cli.db").close()  # a database file, without creditbot's tables
     path = write_csv("c.csv", "customer_id,name,currency,credit_limit,payment_terms_days\n")
     result = cli("import", "customers", str(path))
     assert result.exit_code == 1
@@ -77,7 +79,7 @@ def test_db_upgrade_then_import(cli, write_csv, tmp_path):
     assert first.stdout == f"{where} upgraded from empty to {head}\n"
     assert cli("db", "upgrade").stdout == f"{where} is up to date (revision {head})\n"
     path = write_csv("c.csv", "customer_id,name,currency,credit_limit,payment_terms_days\n"
-                              "C1,Acme,USD,1000,30\nC2,Beta,EUR,2000,30\n")
+                              "C1,Acme,USD,1000,30\nC2,Beta,USD,2000,30\n")
     result = cli("import", "customers", str(path))
     assert result.exit_code == 0
     assert "customers: 2 rows read — 2 inserted, 0 updated, 0 unchanged, 0 rejected " \

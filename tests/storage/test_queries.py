@@ -125,7 +125,8 @@ def test_group_and_portfolio(portfolio):
     engine, *_ = portfolio
     with uow(engine) as work:
         members, group = group_position(work, "G", "USD", AS_OF, CTX)
-        everyone = dict((c.customer_id, p) for c, p in portfolio_positions(work, AS_OF, CTX))
+        everyone = {e.customer.customer_id: e.position
+                    for e in portfolio_positions(work, AS_OF, CTX)}
         singles = [customer_position(work, cid, AS_OF, CTX)[1] for cid in ("C1", "C2")]
     assert [m.customer_id for m in members] == ["C1", "C2"]
     assert group.limit == Money(Decimal("15425.00"), "USD")  # 10000 + 5000 * 1.085
