@@ -31,6 +31,8 @@ def load_config(path: Path) -> AppConfig:
         raise ConfigError(path, ["is a folder, not a file: give the path of app.yaml"]) from None
     except UnicodeDecodeError:
         raise ConfigError(path, ["is not UTF-8 text"]) from None
+    except OSError as problem:
+        raise ConfigError(path, [f"cannot be read ({problem.strerror})"]) from None
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -90,6 +92,9 @@ def _describe(error: Any) -> str:
     loc = tuple(str(part) for part in error["loc"] if part != "[key]")
     if kind in OWN_ERRORS:
         return str(error["msg"])
+    if kind == "invalid_key" or error["loc"][-1:] == ("[key]",):
+        return (f"{shown(error.get('input'))} cannot be a key here: keys are names such as "
+                "sales or credit_manager (put a number in quotes)")
     if kind == "extra_forbidden":
         known = ", ".join(_model_at(loc[:-1]).model_fields)
         return f"is not a setting creditbot knows (misspelt?); the settings here are: {known}"

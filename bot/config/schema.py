@@ -152,15 +152,17 @@ def cross_section_problems(
                 "department needs its own"))
         else:
             seen[channel] = key
-    departments = ", ".join(channels)
+    departments = (f"use a key under departments: {', '.join(channels)}" if channels else
+                   "there are no departments yet")
+    # Names that are not text at all are the field checks' to report.
     for index, name in enumerate(access_departments):
-        if name not in channels:
+        if isinstance(name, str) and name not in channels:
             problems.append(Problem(
                 ("access", "credit_data", "departments", index),
-                f"{shown(name)} is not a department; use a key under departments: {departments}"))
+                f"{shown(name)} is not a department; {departments}"))
     known = list(role_names)
     for index, name in enumerate(access_roles):
-        if name not in known:
+        if isinstance(name, str) and name not in known:
             problems.append(Problem(
                 ("access", "credit_data", "roles", index),
                 f"{shown(name)} is not a role; use one of {', '.join(known)}, or list its "

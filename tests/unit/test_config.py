@@ -195,3 +195,32 @@ def test_unreadable_configs(tmp_path, text, expected):
 def test_a_missing_file_says_how_to_point_at_one(tmp_path):
     with pytest.raises(ConfigError, match="CREDITBOT_CONFIG"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_odd_yaml_is_explained_once_each(tmp_path):
+    text = ("organisation: {name: X, base_currency: USD}\n"
+            "departments:\n"
+            "  1: {name: A, channel: C01SALES000}\n"
+            "access: {credit_data: {roles: [1, boss], departments: [null, x]}}\n")
+    assert problems(tmp_path, text) == [
+        "line 3: departments.1: 1 cannot be a key here: keys are names such as sales or "
+        "credit_manager (put a number in quotes)",
+        "line 4: access.credit_data.roles.0: must be a role name, got 1",
+        "line 4: access.credit_data.departments.0: must be a department key such as sales, "
+        "got nothing",
+        "line 4: access.credit_data.departments.1: \"x\" is not a department; use a key under "
+        "departments: 1",
+        "line 4: access.credit_data.roles.1: \"boss\" is not a role; use one of credit_analyst, "
+        "credit_manager, finance_director, cfo, collector, legal, sales, or list its holders "
+        "under roles",
+    ]
+    assert problems(tmp_path, "organisation: {name: X, base_currency: USD}\ndepartments: {}\n"
+                              "access: {credit_data: {departments: [x]}}\n") == [
+        "line 3: access.credit_data.departments.0: \"x\" is not a department; there are no "
+        "departments yet"]
+
+
+def test_a_folder_is_not_a_config(tmp_path):
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path)
+    assert raised.value.problems == ["is a folder, not a file: give the path of app.yaml"]
