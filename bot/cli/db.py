@@ -56,6 +56,7 @@ def db_revision(message: str) -> None:
     then run `creditbot db upgrade` and the tests (on PostgreSQL too).
     """
     from alembic import command
+    from alembic.util import CommandError
 
     if not re.search(r"\w", message):
         _fail('give -m a few words saying what the migration does, e.g. -m "add credit requests"')
@@ -79,6 +80,9 @@ def db_revision(message: str) -> None:
             with contextlib.redirect_stdout(io.StringIO()):
                 script = command.revision(config, message, autogenerate=True, rev_id=rev_id,
                                           process_revision_directives=note_changes)
+        except CommandError as problem:
+            # e.g. two migrations claiming the same parent: alembic says which.
+            _fail(f"no migration written: {' '.join(str(problem).split())}")
         finally:
             engine.dispose()
     assert script is not None and not isinstance(script, list)

@@ -246,3 +246,20 @@ def test_db_revision_needs_words_in_its_message(cli, scratch_migrations):
     assert result.stderr == ('error: give -m a few words saying what the migration does, e.g. '
                              '-m "add credit requests"\n')
     assert list(scratch_migrations.glob(f"{_next_number()}_*")) == []
+
+
+def test_db_revision_on_branched_migrations_is_one_line(cli, scratch_migrations):
+    # Two migrations with the same parent: alembic cannot say which one comes next.
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    (scratch_migrations / "9998_side.py").write_text(
+        f'revision = "9998"\ndown_revision = "{head}"\nbranch_labels = None\n'
+        "depends_on = None\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n")
+    (scratch_migrations / "9997_other.py").write_text(
+        f'revision = "9997"\ndown_revision = "{head}"\nbranch_labels = None\n'
+        "depends_on = None\n\n\ndef upgrade():\n    pass\n\n\ndef downgrade():\n    pass\n")
+    result = cli("db", "revision", "-m", "next")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: no migration written: The script directory has multiple heads (due to "
+        "branching).Please use get_heads(), or merge the branches using alembic merge.\n")
+    assert list(scratch_migrations.glob("9999_*")) == []
