@@ -56,11 +56,17 @@ def db_revision(message: str) -> None:
     then run `creditbot db upgrade` and the tests (on PostgreSQL too).
     """
     from alembic import command
+    from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
     if not re.search(r"\w", message):
         _fail('give -m a few words saying what the migration does, e.g. -m "add credit requests"')
     versions = storage_db.MIGRATIONS / "versions"
+    heads = ScriptDirectory(str(storage_db.MIGRATIONS)).get_heads()
+    if len(heads) > 1:
+        _fail(f"no migration written: the migrations branch (heads {', '.join(sorted(heads))} "
+              "revise the same migration); set one's down_revision to the other, then run "
+              "this again")
     numbers = [int(m.group(1)) for p in versions.glob("*.py") if (m := _NUMBERED.fullmatch(p.name))]
     rev_id = f"{max(numbers, default=0) + 1:04d}"
     found_changes: list[bool] = []

@@ -260,6 +260,6 @@ def test_db_revision_on_branched_migrations_is_one_line(cli, scratch_migrations)
     result = cli("db", "revision", "-m", "next")
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: no migration written: The script directory has multiple heads (due to "
-        "branching).Please use get_heads(), or merge the branches using alembic merge.\n")
+        "error: no migration written: the migrations branch (heads 9997, 9998 revise the same "
+        "migration); set one's down_revision to the other, then run this again\n")
     assert list(scratch_migrations.glob("9999_*")) == []
