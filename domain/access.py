@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.errors import DomainError
+from domain.text import N_
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,10 @@ class AccessDenied(DomainError):
 
     def __init__(self, contacts: tuple[str, ...]) -> None:
         self.contacts = contacts
-        who = ", ".join(contacts) if contacts else "your credit manager"
         super().__init__(
-            f"Credit data is confidential and you are not among the people who may see it. "
-            f"Ask {who} to give you access."
-        )
+            N_("Credit data is confidential and you are not among the people who may see "
+               "it. Ask {who} to give you access."),
+            who=", ".join(contacts) if contacts else "your credit manager")
 
 
 class ShareRefused(DomainError):
@@ -40,12 +40,11 @@ class ShareRefused(DomainError):
     def __init__(self, channel: str, allowed: frozenset[str]) -> None:
         self.channel = channel
         self.allowed = tuple(sorted(allowed))
-        super().__init__(
+        super().__init__(N_(
             "Credit cards can be shared only in the channels the organisation has opened "
             "to credit data; this channel is not one of them. Share it in one of those, "
             "or ask a credit manager to add this channel (access.credit_data.share_channels "
-            "in app.yaml)."
-        )
+            "in app.yaml)."))
 
 
 @dataclass(frozen=True)

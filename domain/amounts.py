@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from domain.currencies import is_currency
 from domain.errors import DomainError
+from domain.text import N_
 
 MULTIPLIERS = {"": 1, "k": 10**3, "m": 10**6, "万": 10**4, "亿": 10**8}
 EXAMPLES = "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR"
@@ -28,10 +29,11 @@ _AMOUNT = re.compile(
 
 
 class AmountError(DomainError):
-    def __init__(self, text: str, reason: str = "") -> None:
+    def __init__(self, text: str,
+                 template: str = N_("“{text}” is not an amount: write it like {examples}."),
+                 **params: str) -> None:
         self.text = text
-        self.reason = reason
-        super().__init__(f"“{text}” is not an amount{reason}: write it like {EXAMPLES}.")
+        super().__init__(template, text=text, examples=EXAMPLES, **params)
 
 
 @dataclass(frozen=True)
@@ -48,13 +50,15 @@ def parse_amount(text: str) -> TypedAmount:
         raise AmountError(text)
     currency = (match["before"] or match["after"] or "").upper() or None
     if currency is not None and not is_currency(currency):
-        raise AmountError(text, f" in a currency creditbot knows ({currency} is not an ISO "
-                                "4217 code)")
+        raise AmountError(text, N_("“{text}” is not an amount in a currency creditbot knows "
+                                   "({code} is not an ISO 4217 code): write it like "
+                                   "{examples}."), code=currency)
     digits = match["digits"].replace(",", "")
     number = Decimal(f"{digits}.{match['decimals']}" if match["decimals"] else digits)
     value = number * MULTIPLIERS[match["unit"].lower()]
     if value <= 0:
-        raise AmountError(text, " greater than zero")
+        raise AmountError(text, N_("“{text}” is not an amount greater than zero: write it "
+                                   "like {examples}."))
     if value == value.to_integral_value():
         value = value.quantize(Decimal(1))
     return TypedAmount(value, currency)

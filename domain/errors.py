@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from domain.refs import CustomerRef
+from domain.text import N_
 
 
 class DomainError(Exception):
-    """A business rule said no. ``str(error)`` is the user-facing explanation."""
+    """A business rule said no. ``str(error)`` is the explanation in English (the CLI
+    shows it); ``template`` and ``params`` let Slack show it in the reader's language."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template.format(**params) if params else template)
 
 
 class CurrencyError(DomainError):
@@ -22,29 +30,32 @@ class MissingRate(DomainError):
         self.base = base
         self.as_of = as_of
         super().__init__(
-            f"No exchange rate for {currency} (to {base}) on or before {as_of.isoformat()}: "
-            f"import one with `creditbot import rates FILE.csv`."
-        )
+            N_("No exchange rate for {currency} (to {base}) on or before {day}: import one "
+               "with `creditbot import rates FILE.csv`."),
+            currency=currency, base=base, day=as_of)
 
 
 class CustomerLookupError(DomainError):
-    def __init__(self, query: str, candidates: Sequence[CustomerRef], message: str) -> None:
+    def __init__(self, query: str, candidates: Sequence[CustomerRef], template: str,
+                 **params: Any) -> None:
         self.query = query
         self.candidates = tuple(candidates)
-        super().__init__(message)
+        super().__init__(template, query=query, **params)
 
 
 class CustomerNotFound(CustomerLookupError):
     def __init__(self, query: str, candidates: Sequence[CustomerRef] = ()) -> None:
-        hint = ""
         if candidates:
-            hint = " Closest: " + ", ".join(f"{c.name} ({c.customer_id})" for c in candidates)
-        super().__init__(query, candidates, f"No customer matches “{query}”.{hint}")
+            names = ", ".join(f"{c.name} ({c.customer_id})" for c in candidates)
+            super().__init__(query, candidates,
+                             N_("No customer matches “{query}”. Closest: {names}"), names=names)
+        else:
+            super().__init__(query, candidates, N_("No customer matches “{query}”."))
 
 
 class AmbiguousCustomer(CustomerLookupError):
     def __init__(self, query: str, candidates: Sequence[CustomerRef]) -> None:
         names = ", ".join(f"{c.name} ({c.customer_id})" for c in candidates)
-        super().__init__(
-            query, candidates, f"“{query}” matches several customers: {names}. Which one?"
-        )
+        super().__init__(query, candidates,
+                         N_("“{query}” matches several customers: {names}. Which one?"),
+                         names=names)

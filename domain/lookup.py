@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 
 from domain.errors import AmbiguousCustomer, CustomerNotFound, DomainError
 from domain.refs import CustomerRef, GroupRef
+from domain.text import N_
 
 MAX_CANDIDATES = 10
 # A close match is taken without asking only when it is both good and clearly the best.
@@ -74,7 +75,7 @@ def resolve_subject(query: str, directory: CustomerDirectory) -> CustomerRef | G
 def _required(query: str) -> str:
     query = normalize_query(query)
     if not query:
-        raise DomainError("Which customer? Give an id or a name, for example `acme`.")
+        raise DomainError(N_("Which customer? Give an id or a name, for example `acme`."))
     return query
 
 

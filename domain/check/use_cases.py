@@ -19,6 +19,7 @@ from domain.model import AuditEntry, Customer
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext
 from domain.refs import CustomerRef, GroupRef
+from domain.text import N_
 
 # A customer name or id is far shorter; anything longer is pasted text, not a query.
 MAX_QUERY_LENGTH = 200
@@ -27,8 +28,9 @@ MAX_QUERY_LENGTH = 200
 class QueryTooLong(DomainError):
     def __init__(self, length: int) -> None:
         super().__init__(
-            f"That is {length} characters long, too long to be a customer's name or id "
-            f"(at most {MAX_QUERY_LENGTH}). Try part of the name or the id, e.g. C0001.")
+            N_("That is {length} characters long, too long to be a customer's name or id "
+               "(at most {limit}). Try part of the name or the id, e.g. C0001."),
+            length=length, limit=MAX_QUERY_LENGTH)
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,8 @@ class CreditChecks:
             return self._group(uow, ref.group_id)
         customer = uow.customers.get(ref.customer_id)
         if customer is None:  # deleted between lookup and read
-            raise DomainError(f"Customer {ref.customer_id} no longer exists.")
+            raise DomainError(N_("Customer {customer} no longer exists."),
+                              customer=ref.customer_id)
         ids = [customer.customer_id]
         as_of = self.today()
         position = credit_position(
@@ -125,7 +128,8 @@ class CreditChecks:
     def _group(self, uow: UnitOfWork, group_id: str) -> GroupCheck:
         members = uow.customers.group_members(group_id)
         if not members:
-            raise DomainError(f"No customer belongs to group “{group_id}” any more.")
+            raise DomainError(N_("No customer belongs to group “{group}” any more."),
+                              group=group_id)
         ids = [m.customer_id for m in members]
         as_of = self.today()
         buckets = self.policy.buckets
