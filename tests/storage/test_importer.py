@@ -404,6 +404,21 @@ def test_rows_in_a_currency_without_a_rate_are_imported_with_a_warning(with_cust
     assert run(engine, write_csv, "invoices", content, base_currency="USD").warnings == []
 
 
+def test_the_warning_counts_only_the_rows_imported(with_customers, write_csv):
+    content = ("invoice_id,customer_id,issue_date,due_date,amount,currency\n"
+               "I1,C1,2026-11-01,2026-12-01,10,GBP\n"
+               "I1,C1,2026-11-01,2026-12-01,10,GBP\n"  # a duplicate: dropped
+               "I2,C9,2026-11-01,2026-12-01,10,GBP\n"  # an unknown customer: dropped
+               "I3,C1,2026-11-01,2026-12-01,x,GBP\n"  # not an amount: dropped
+               "I4,C2,2026-11-01,2026-12-01,10,GBP\n")
+    report = run(with_customers, write_csv, "invoices", content, base_currency="USD",
+                 skip_invalid=True)
+    assert report.committed and (report.inserted, report.rejected) == (2, 3)
+    assert report.warnings == [
+        "2 invoices are in GBP, which has no exchange rate to USD: exposure for their customers "
+        "cannot be computed until you import one, e.g. `creditbot import rates rates.csv`"]
+
+
 def test_customers_in_a_currency_without_a_rate_get_a_warning(engine, write_csv):
     report = run(engine, write_csv, "customers", CUSTOMERS, base_currency="USD")
     assert report.committed and report.warnings == [
