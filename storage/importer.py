@@ -182,18 +182,35 @@ class CsvImporter:
                     stage.create(conn)
                     currencies = self._stream(conn, stage, parser, source, report, progress,
                                               lease)
+                if report.rows_read == 0:
+                    report.warnings.append(
+                        f"{report.file} has a header but no data rows: nothing to import")
+                if not lease.renew():
+                    raise _lost(lease)
+                # The checks only read. Only imports write these tables, and the lease
+                # keeps other imports out until we are done, so what the checks find
+                # still holds when the merge runs, in a transaction of its own.
+                with conn.begin():
+                    checks = self._check(conn, stage, target, parser, report)
+                if report.rejected and not skip_invalid:
+                    return report
                 transaction = conn.begin()
                 try:
-                    # Checks and merge read and then write the shared tables. Renewing
-                    # inside their transaction takes SQLite's write lock first, so a
-                    # write committed elsewhere between our reads and our writes cannot
-                    # fail the import at its last step ("database is locked").
+                    # Renewing first takes SQLite's write lock first: a write committed
+                    # elsewhere between this transaction's first read and its first write
+                    # would otherwise fail the import at its last step ("database is
+                    # locked"). The lock is held for the merge only, as before.
                     if not lease.renew(connection=conn):
                         raise _lost(lease)
-                    self._check_and_merge(conn, stage, target, parser, report, currencies,
-                                          skip_invalid=skip_invalid, actor=actor,
-                                          subject=source.path.name)
-                    if dry_run or not (report.rejected == 0 or skip_invalid):
+                    if report.rejected:
+                        conn.execute(checks.delete_bad())
+                        currencies = None  # counted before some rows were dropped
+                    report.warnings.extend(self._rate_warnings(conn, stage, kind, currencies))
+                    self._merge(conn, stage, target, kind, parser.columns, report)
+                    conn.execute(insert(_AUDIT).values(
+                        at=datetime.now(UTC), actor=actor, action=f"import.{kind.name}",
+                        subject=source.path.name, details=report.as_details()))
+                    if dry_run:
                         transaction.rollback()
                     else:
                         transaction.commit()
@@ -209,15 +226,10 @@ class CsvImporter:
                     conn.commit()
         return report
 
-    def _check_and_merge(self, conn: Connection, stage: Table, target: Table,
-                         parser: RowParser, report: ImportReport,
-                         currencies: Counter[str | None] | None, *, skip_invalid: bool,
-                         actor: str, subject: str) -> None:
-        kind = parser.kind
-        if report.rows_read == 0:
-            report.warnings.append(
-                f"{report.file} has a header but no data rows: nothing to import")
-        Index(f"ix_{stage.name}_key", *(stage.c[k] for k in kind.key)).create(conn)
+    @staticmethod
+    def _check(conn: Connection, stage: Table, target: Table, parser: RowParser,
+               report: ImportReport) -> _StageChecks:
+        Index(f"ix_{stage.name}_key", *(stage.c[k] for k in parser.kind.key)).create(conn)
         # Without fresh statistics PostgreSQL plans the checks and the merge for
         # empty tables: nested loops over a million rows (minutes, not seconds).
         if conn.dialect.name == "postgresql":
@@ -225,16 +237,7 @@ class CsvImporter:
             conn.exec_driver_sql(f"ANALYZE {target.name}")
         checks = _StageChecks(stage, parser)
         checks.report_into(conn, report)
-        if report.rejected and not skip_invalid:
-            return
-        if report.rejected:
-            conn.execute(checks.delete_bad())
-            currencies = None  # counted before some rows were dropped: count again
-        report.warnings.extend(self._rate_warnings(conn, stage, kind, currencies))
-        self._merge(conn, stage, target, kind, parser.columns, report)
-        conn.execute(insert(_AUDIT).values(
-            at=datetime.now(UTC), actor=actor, action=f"import.{kind.name}",
-            subject=subject, details=report.as_details()))
+        return checks
 
     def _stream(self, conn: Connection, stage: Table, parser: RowParser, source: CsvFile,
                 report: ImportReport, progress: Progress | None, lease: Lease

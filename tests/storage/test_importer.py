@@ -675,3 +675,37 @@ def test_a_second_import_while_one_streams_is_refused_and_the_first_finishes(
     assert "error" not in outcome, outcome.get("error")
     assert outcome["report"].committed and outcome["report"].inserted == 3000
     assert run(engine, write_csv, "invoices", INVOICES).committed
+
+
+def test_a_write_from_elsewhere_during_the_merge_does_not_fail_the_import(
+        with_customers, write_csv, monkeypatch):
+    """On SQLite a transaction that read, then finds another connection committed before
+    its first write, fails with "database is locked". The bot writes (its audit log)
+    while imports run; the merge takes the write lock before it reads anything."""
+    engine = with_customers
+    writers: list[threading.Thread] = []
+    outcome: list[object] = []
+    rate_warnings = CsvImporter._rate_warnings
+
+    def audit_elsewhere() -> None:
+        try:
+            with engine.begin() as conn:
+                conn.execute(AuditRow.__table__.insert().values(
+                    at=datetime.now(UTC), actor="U01", action="check", subject="C1",
+                    details={}))
+            outcome.append("written")
+        except BaseException as problem:  # reported by the assertion below
+            outcome.append(problem)
+
+    def reads_then_someone_writes(self, conn, stage, kind, currencies):
+        found = rate_warnings(self, conn, stage, kind, currencies)  # reads exchange_rates
+        writers.append(threading.Thread(target=audit_elsewhere))
+        writers[-1].start()
+        writers[-1].join(0.3)  # lets it commit, unless the import holds the write lock
+        return found
+
+    monkeypatch.setattr(CsvImporter, "_rate_warnings", reads_then_someone_writes)
+    report = run(engine, write_csv, "invoices", INVOICES, base_currency="USD")
+    writers[0].join(10)
+    assert report.committed and report.inserted == 3
+    assert outcome == ["written"]
