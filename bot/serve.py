@@ -1,4 +1,9 @@
-"""`creditbot serve`: gunicorn workers over HTTP, or one Socket Mode connection."""
+"""`creditbot serve`: gunicorn workers over HTTP, or one Socket Mode connection.
+
+The bot token is checked once, here in the master before any worker starts, never in
+the workers: gunicorn's master stops every worker when one fails to boot, so a worker
+that needed Slack to boot would turn a Slack outage during a restart into a full one.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +12,56 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from bot.slack_app import create_bolt_app
+from bot.settings import Settings
+from bot.slack_app import SlackIdentity, TokenRefused, check_token, create_bolt_app
 from bot.web import WSGIApp, create_wsgi_app
-from bot.wiring import build_services
+from bot.wiring import Services, build_services
+from storage.db import SERVE_STATEMENT_TIMEOUT_SECONDS, make_engine
+
+log = logging.getLogger("creditbot.serve")
 
 
 def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-def build_wsgi_app() -> WSGIApp:
-    """Runs in each worker after the fork: each gets its own engine and connections."""
+def serving_services() -> Services:
+    """The services of a server process: like the CLI's, but every statement is bounded
+    (a request must not wait on a stuck database; imports and migrations may)."""
     services = build_services()
-    return create_wsgi_app(create_bolt_app(services), services.engine)
+    services.engine = make_engine(services.settings.database_url,
+                                  statement_timeout=SERVE_STATEMENT_TIMEOUT_SECONDS)
+    return services
+
+
+def build_wsgi_app(identity: SlackIdentity) -> WSGIApp:
+    """Runs in each worker after the fork: each gets its own engine and connections."""
+    services = serving_services()
+    return create_wsgi_app(create_bolt_app(services, identity=identity), services.engine,
+                           identity=identity)
+
+
+def verify_token(settings: Settings) -> SlackIdentity:
+    """Stops the server with one line if Slack refuses the token; serves anyway, with a
+    warning, if Slack cannot be reached (commands are answered within the HTTP response,
+    without the Web API)."""
+    try:
+        identity = check_token(settings)
+    except TokenRefused as refused:
+        raise SystemExit(f"error: {refused}") from None
+    if identity.verified:
+        log.info("Slack knows the token: bot user %s in team %s", identity.user_id,
+                 identity.team_id)
+    else:
+        log.warning("%s; serving anyway: commands are answered, replies through Slack "
+                    "will fail until it answers (see /healthz)", identity.problem)
+    return identity
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], identity: SlackIdentity) -> None:
         self._options = options
+        self._identity = identity
         super().__init__()
 
     def load_config(self) -> None:
@@ -32,10 +69,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> WSGIApp:
-        return build_wsgi_app()
+        return build_wsgi_app(self._identity)
 
 
 def serve_http(port: int, workers: int, threads: int) -> None:
+    identity = verify_token(Settings())
     _Gunicorn({
         "bind": f"0.0.0.0:{port}",
         "workers": workers,
@@ -46,16 +84,17 @@ def serve_http(port: int, workers: int, threads: int) -> None:
         "graceful_timeout": 10,
         "loglevel": "info",
         "preload_app": False,
-    }).run()
+    }, identity).run()
 
 
 def serve_socket_mode() -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    services = build_services()
+    services = serving_services()
     app_token = services.settings.slack_app_token
     if app_token is None:
         raise SystemExit("error: SLACK_APP_TOKEN is not set (an app-level token, xapp-…, "
                          "with the connections:write scope)")
-    app = create_bolt_app(services, require_signing_secret=False)
+    identity = verify_token(services.settings)
+    app = create_bolt_app(services, identity=identity, require_signing_secret=False)
     SocketModeHandler(app, app_token.get_secret_value()).start()

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import http.client
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.error import URLError
 from urllib.parse import urlsplit, urlunsplit
 
 from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger.messages import (
+    warning_client_prioritized_and_token_skipped,
+    warning_token_skipped,
+)
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 import handlers
-from bot.settings import SLACK_DEFAULT_API_URL
+from bot.settings import SLACK_DEFAULT_API_URL, Settings
 from bot.wiring import Services
 from domain.access import CreditDataAccess, Member
 from domain.check import CreditChecks
 from handlers.deps import Deps
-from handlers.replies import retry_handlers
+from handlers.replies import ATTEMPT_TIMEOUT_SECONDS, retry_handlers
 
 
 class MissingSecret(Exception):
@@ -66,8 +77,84 @@ def build_deps(services: Services) -> Deps:
     )
 
 
-def create_bolt_app(services: Services, *, verify_token: bool = True,
+# What auth.test answers when the token itself is wrong: trying again cannot help.
+TOKEN_REFUSALS = frozenset({"invalid_auth", "not_authed", "account_inactive",
+                            "token_revoked", "token_expired"})
+_PAUSES = (0.5, 1.0)  # between the tries of the start-up check
+
+
+class TokenRefused(Exception):
+    """Slack refused SLACK_BOT_TOKEN: a definitive answer, not an outage."""
+
+
+@dataclass(frozen=True)
+class SlackIdentity:
+    """Who the bot is in Slack, as ``auth.test`` said when the server started; or, in
+    ``problem``, why Slack could not be asked."""
+
+    team_id: str | None = None
+    user_id: str | None = None
+    bot_id: str | None = None
+    problem: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.problem is None and self.user_id is not None
+
+
+def check_token(settings: Settings) -> SlackIdentity:
+    """Asks Slack who the bot token belongs to, a few times if Slack does not answer.
+    Raises TokenRefused if Slack says the token is wrong; returns an identity with a
+    ``problem`` if Slack could not be reached (an outage must not stop the server)."""
+    if settings.slack_bot_token is None:
+        raise MissingSecret("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
+    client = WebClient(token=settings.slack_bot_token.get_secret_value(),
+                       base_url=settings.slack_api_url, timeout=ATTEMPT_TIMEOUT_SECONDS,
+                       retry_handlers=[], logger=_quiet)
+    problem = ""
+    for pause in (*_PAUSES, None):
+        try:
+            answer = client.auth_test()
+            return SlackIdentity(answer.get("team_id"), answer.get("user_id"),
+                                 answer.get("bot_id"))
+        except SlackApiError as refused:
+            error = str(refused.response.get("error") or refused.response.status_code)
+            if error in TOKEN_REFUSALS:
+                raise TokenRefused(
+                    f"SLACK_BOT_TOKEN was refused by Slack ({error}): copy the Bot User "
+                    "OAuth Token again") from None
+            problem = f"auth.test answered {error}"
+        except (URLError, OSError, http.client.HTTPException) as unreachable:
+            reason = unreachable.reason if isinstance(unreachable, URLError) else unreachable
+            problem = f"{reason}"
+        if pause is not None:
+            time.sleep(pause)
+    return SlackIdentity(problem=f"Slack did not answer at {settings.slack_api_url} ({problem})")
+
+
+class _TokenWarnings(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN in the environment is unused: the token is in the
+    client and in ``authorize``, on purpose (no auth.test per worker)."""
+
+    _NOISE = frozenset({warning_client_prioritized_and_token_skipped(), warning_token_skipped()})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in self._NOISE
+
+
+_log = logging.getLogger("creditbot.slack")
+_log.addFilter(_TokenWarnings())
+# The SDK logs each failed try of the start-up check; its one-line outcome says it all.
+_quiet = logging.getLogger("creditbot.slack.token-check")
+_quiet.setLevel(logging.CRITICAL)
+
+
+def create_bolt_app(services: Services, *, identity: SlackIdentity | None = None,
                     require_signing_secret: bool = True) -> App:
+    """The Bolt app. It makes no Slack call here: the token is checked once, by
+    ``creditbot serve`` before the workers start (``check_token``), and ``identity``
+    is what that check learnt. Requests are verified by the WSGI app (bot.web) before
+    they reach Bolt."""
     settings = services.settings
     if settings.slack_bot_token is None:
         raise MissingSecret("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
@@ -75,19 +162,36 @@ def create_bolt_app(services: Services, *, verify_token: bool = True,
         raise MissingSecret("SLACK_SIGNING_SECRET is not set (Basic Information → App "
                             "Credentials in your Slack app's settings)")
     token = settings.slack_bot_token.get_secret_value()
-    client = WebClient(token=token, base_url=settings.slack_api_url,
-                       retry_handlers=retry_handlers(), timeout=10)
+    me = identity or SlackIdentity()
+    # No token in the client: Bolt would otherwise authorize with auth.test, at start-up
+    # or at the first request of every worker. ``authorize`` hands it over instead.
+    client = WebClient(base_url=settings.slack_api_url, retry_handlers=retry_handlers(),
+                       timeout=ATTEMPT_TIMEOUT_SECONDS)
+
+    def authorize(enterprise_id: str | None, team_id: str | None,
+                  user_id: str | None) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=me.team_id or team_id,
+                               bot_user_id=me.user_id, bot_id=me.bot_id, bot_token=token,
+                               user_id=user_id)
+
     secret = settings.slack_signing_secret
     app = App(
+        name="creditbot",
         client=client,
+        authorize=authorize,
         signing_secret=secret.get_secret_value() if secret else None,
-        request_verification_enabled=require_signing_secret,
-        token_verification_enabled=verify_token,
+        # bot.web checks every signature over the raw body before anything is parsed.
+        request_verification_enabled=False,
+        token_verification_enabled=False,
         # Listeners run in the request's own thread: the slash command answers within
         # its budget, buttons and events acknowledge at once and work lazily. Without
         # this, Bolt polls for the ack every 10 ms, which capped each server thread.
         process_before_response=True,
-        logger=logging.getLogger("creditbot.slack"),
+        # Lazy work (buttons, events); Bolt's default of 5 threads let a few slow Slack
+        # calls hold up everyone's clicks.
+        listener_executor=ThreadPoolExecutor(max_workers=16,
+                                             thread_name_prefix="creditbot-lazy"),
+        logger=_log,
     )
     handlers.register(app, build_deps(services))
     return app

@@ -1,31 +1,186 @@
 """The HTTP face of the bot: POST /slack/events for Slack, GET /healthz for the load
 balancer. A plain WSGI callable, served by gunicorn in production and by a threaded
-wsgiref server in the sandbox and the tests."""
+wsgiref server in the sandbox and the tests.
+
+A request to /slack/events goes through, in this order, and stops at the first "no":
+its size (at most MAX_BODY_BYTES, read no further), its signature (HMAC over the raw
+bytes, timestamp within five minutes), its shape (UTF-8, a form or JSON object), and
+whether this delivery was processed before (a key claimed in the database, shared by
+every worker process). Only then does Bolt see it. Nothing here logs a body: bodies
+carry response_urls, which let anyone post as the bot for half an hour.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import Engine, text
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.slack_app import SlackIdentity
+from storage.db import database_problem
+from storage.requests import ProcessedRequests
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
+log = logging.getLogger("creditbot.web")
 
-def database_reachable(engine: Engine) -> bool:
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
+# Slack's own payloads are a few KB; the largest, a button pressed on a message with
+# 50 full blocks, form-encoded, stays in the hundreds of KB. 1 MiB leaves room for that
+# and bounds what 16 request threads can be made to hold to 16 MiB per worker.
+MAX_BODY_BYTES = 1024 * 1024
+# Slack's rule: a request whose timestamp is further than this from now is a replay.
+SIGNATURE_MAX_AGE_SECONDS = 5 * 60
+# A load balancer gives up after a few seconds; a database that has not answered by
+# then is as good as down, whatever it does later.
+HEALTH_DEADLINE_SECONDS = 1.5
 
 
-def create_wsgi_app(bolt: App, engine: Engine) -> WSGIApp:
-    slack = SlackRequestHandler(bolt, path="/slack/events")
+@dataclass(frozen=True)
+class Refusal:
+    status: str
+    error: str
+    # For the log: why, without the body.
+    why: str
+
+
+def read_body(environ: dict[str, Any]) -> bytes | Refusal:
+    """The raw body, read no further than MAX_BODY_BYTES + 1."""
+    declared = environ.get("CONTENT_LENGTH") or ""
+    stream = environ.get("wsgi.input")
+    if declared:
+        if not declared.isdigit():
+            return Refusal("400 Bad Request", "bad Content-Length",
+                           f"Content-Length {declared[:20]!r}")
+        length = int(declared)
+        if length > MAX_BODY_BYTES:
+            return Refusal("413 Content Too Large", "body too large",
+                           f"Content-Length {length} over {MAX_BODY_BYTES}")
+    elif environ.get("wsgi.input_terminated"):
+        length = MAX_BODY_BYTES + 1  # chunked: the server ends the stream for us
+    else:
+        length = 0  # without a length, reading could wait for a client that never ends
+    chunks: list[bytes] = []
+    left = length
+    while left > 0 and stream is not None:
+        chunk = stream.read(min(left, 65536))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    body = b"".join(chunks)
+    if len(body) > MAX_BODY_BYTES:
+        return Refusal("413 Content Too Large", "body too large",
+                       f"chunked body over {MAX_BODY_BYTES}")
+    return body
+
+
+def signature_problem(secret: bytes, environ: dict[str, Any], body: bytes,
+                      now: float) -> str | None:
+    """Why the request is not from Slack, or None: Slack signs ``v0:timestamp:body``
+    with the app's signing secret (HMAC-SHA256)."""
+    stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    if not (stamp.isascii() and stamp.isdigit()):
+        return "no timestamp"
+    if abs(now - int(stamp)) > SIGNATURE_MAX_AGE_SECONDS:
+        return "timestamp more than 5 minutes away"
+    if not secret:
+        return "no signing secret configured"
+    expected = b"v0=" + hmac.new(secret, b"v0:" + stamp.encode() + b":" + body,
+                                 hashlib.sha256).hexdigest().encode()
+    # WSGI hands headers over as latin-1 strings; any byte value survives the trip.
+    if not hmac.compare_digest(expected, signature.encode("latin-1", "replace")):
+        return "signature mismatch"
+    return None
+
+
+def delivery_key(payload: dict[str, Any], body: bytes) -> str | None:
+    """What makes this delivery the same as a retry or a replay of it; None for
+    requests that change nothing (URL verification, SSL checks), answered every time."""
+    kind = payload.get("type")
+    if kind == "url_verification" or payload.get("ssl_check"):
+        return None
+    event_id = payload.get("event_id")
+    if kind == "event_callback" and isinstance(event_id, str) and event_id:
+        key = f"event:{event_id}"
+    elif isinstance(payload.get("trigger_id"), str) and payload["trigger_id"]:
+        # Slack mints one per person's action (a command typed, a button pressed).
+        key = f"trigger:{payload['trigger_id']}"
+    else:
+        return f"body:{hashlib.sha256(body).hexdigest()}"
+    return key if len(key) <= 200 else f"key:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+@dataclass
+class _Probe:
+    done: threading.Event = field(default_factory=threading.Event)
+    problem: str | None = None
+
+
+class DatabaseHealth:
+    """Asks the database whether it can serve, within HEALTH_DEADLINE_SECONDS. The
+    question runs on a daemon thread of its own: a hung database holds that thread (until
+    the driver's own timeouts end it), never the load balancer's request, and concurrent
+    checks share one question instead of piling up."""
+
+    def __init__(self, engine: Engine, deadline: float = HEALTH_DEADLINE_SECONDS) -> None:
+        self.engine = engine
+        self.deadline = deadline
+        self._lock = threading.Lock()
+        self._asking: _Probe | None = None
+
+    def problem(self) -> str | None:
+        with self._lock:
+            probe = self._asking
+            if probe is None:
+                probe = self._asking = _Probe()
+                threading.Thread(target=self._ask, args=(probe,), daemon=True,
+                                 name="creditbot-health").start()
+        if probe.done.wait(self.deadline):
+            return probe.problem
+        return f"the database did not answer within {self.deadline:g} s"
+
+    def _ask(self, probe: _Probe) -> None:
+        try:
+            probe.problem = database_problem(self.engine)
+        except Exception as error:  # whatever it is, the answer is "not healthy"
+            probe.problem = f"the database check failed: {error!r}"
+        finally:
+            with self._lock:
+                self._asking = None
+            probe.done.set()
+
+
+def slack_detail(identity: SlackIdentity | None) -> str:
+    if identity is None:
+        return "not checked"
+    if identity.verified:
+        return f"token verified at start-up (bot user {identity.user_id})"
+    return (f"token not verified: {identity.problem} when the server started; commands "
+            "are answered, replies through Slack fail until it answers")
+
+
+def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = None,
+                    identity: SlackIdentity | None = None) -> WSGIApp:
+    """``signing_secret`` defaults to the one the Bolt app was built with."""
+    if signing_secret is None:
+        # Bolt keeps the secret even though bot.slack_app turns its own check off.
+        signing_secret = getattr(bolt, "_signing_secret", "") or ""
+    secret = signing_secret.encode()
+    deliveries = ProcessedRequests(engine)
+    health = DatabaseHealth(engine)
 
     def respond(start_response: Callable[..., Any], status: str, body: dict[str, Any]
                 ) -> list[bytes]:
@@ -34,18 +189,72 @@ def create_wsgi_app(bolt: App, engine: Engine) -> WSGIApp:
                                 ("Content-Length", str(len(payload)))])
         return [payload]
 
+    def refuse(start_response: Callable[..., Any], environ: dict[str, Any],
+               refusal: Refusal) -> list[bytes]:
+        log.info("refused a request from %s: %s", environ.get("REMOTE_ADDR", "?"), refusal.why)
+        return respond(start_response, refusal.status, {"error": refusal.error})
+
+    def slack_events(environ: dict[str, Any], start_response: Callable[..., Any]
+                     ) -> Iterable[bytes]:
+        body = read_body(environ)
+        if isinstance(body, Refusal):
+            return refuse(start_response, environ, body)
+        why = signature_problem(secret, environ, body, time.time())
+        if why is not None:
+            return refuse(start_response, environ, Refusal(
+                "401 Unauthorized", "invalid request signature", f"{why} ({len(body)} bytes)"))
+        http_request = WsgiHttpRequest(environ)
+        try:
+            request = BoltRequest(body=body.decode("utf-8"), query=http_request.query_string,
+                                  headers=http_request.get_headers())
+            if not isinstance(request.body, dict):
+                raise TypeError(f"a {type(request.body).__name__}, not an object")
+        except Exception as malformed:  # signed by Slack, yet not a payload we can read
+            return refuse(start_response, environ, Refusal(
+                "400 Bad Request", "malformed payload",
+                f"signed body of {len(body)} bytes is malformed: {type(malformed).__name__}"))
+        key = delivery_key(request.body, body)
+        if key is not None and not _first_time(key, environ):
+            start_response("200 OK", [("Content-Length", "0")])
+            return [b""]
+        answer = bolt.dispatch(request)
+        response = WsgiHttpResponse(status=answer.status, headers=answer.headers,
+                                    body=answer.body)
+        start_response(response.status, response.get_headers())
+        return response.get_body()
+
+    def _first_time(key: str, environ: dict[str, Any]) -> bool:
+        try:
+            if deliveries.claim(key):
+                return True
+        except SQLAlchemyError as problem:
+            # Without the database we cannot tell a repeat; answering it twice is better
+            # than not answering at all.
+            log.warning("could not record delivery %s, processing it anyway: %s",
+                        key.split(":", 1)[0], problem.__class__.__name__)
+            return True
+        log.info("delivery already processed (%s, Slack retry %s, reason %s): answered 200",
+                 key.split(":", 1)[0], environ.get("HTTP_X_SLACK_RETRY_NUM", "-"),
+                 environ.get("HTTP_X_SLACK_RETRY_REASON", "-")[:40])
+        return False
+
+    def healthz(start_response: Callable[..., Any]) -> list[bytes]:
+        problem = health.problem()
+        detail = {"database": problem or "ok", "slack": slack_detail(identity)}
+        if problem is None:
+            return respond(start_response, "200 OK", {"status": "ok", **detail})
+        return respond(start_response, "503 Service Unavailable",
+                       {"status": "unavailable", **detail})
+
     def application(environ: dict[str, Any], start_response: Callable[..., Any]
                     ) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == "/slack/events":
             if method != "POST":
                 return respond(start_response, "405 Method Not Allowed", {"error": "POST only"})
-            return slack(environ, start_response)
+            return slack_events(environ, start_response)
         if path == "/healthz" and method in {"GET", "HEAD"}:
-            if database_reachable(engine):
-                return respond(start_response, "200 OK", {"status": "ok"})
-            return respond(start_response, "503 Service Unavailable",
-                           {"status": "database unreachable"})
+            return healthz(start_response)
         return respond(start_response, "404 Not Found", {"error": "not found"})
 
     return application

@@ -41,7 +41,8 @@ def answer(ack: Ack, context: BoltContext, work: Callable[[], Message],
         def follow_up(done: Future[Message]) -> None:
             # A future that finished in the meantime runs its callback at once, on this
             # request thread; the reply (and any wait on Slack) belongs on the executor.
-            executor.submit(context["reply"], *done.result())
+            text, blocks = done.result()
+            executor.submit(context["reply"], text, blocks)
 
         future.add_done_callback(follow_up)
         return

@@ -53,7 +53,7 @@ APOLOGY = ("Sorry — Slack did not accept my answer just now, so I could not sh
            "Please try again in a minute. (reference {request_id})")
 
 # Slack answers a response_url or Web API call in well under a second when it is well.
-ATTEMPT_TIMEOUT_SECONDS = 5.0
+ATTEMPT_TIMEOUT_SECONDS = 5
 # Slack has asked for 30 s in a rate-limited burst; a person does not wait that long,
 # and a message that late is no longer an answer.
 RETRY_AFTER_CAP_SECONDS = 3.0

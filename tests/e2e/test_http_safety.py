@@ -1,0 +1,345 @@
+"""Hostile, oversized and repeated requests, through real HTTP: the signature is checked
+before anything is parsed, bodies are capped, nothing logs a body or a response_url, and
+a delivery is processed once however often Slack (or anyone) sends it. What involves
+the database runs on SQLite and PostgreSQL; what is about HTTP or Slack, on SQLite."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import socket
+import sqlite3
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from sqlalchemy import text
+
+from bot.local_server import LocalServer
+from bot.sandbox.driver import HttpResult, sign
+from bot.slack_app import create_bolt_app
+from bot.web import MAX_BODY_BYTES, Refusal, create_wsgi_app, read_body
+from bot.wiring import Services
+from tests.e2e.conftest import SALES, SALES_CHANNEL, SECRET
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+
+
+def post(url: str, body: bytes, content_type: str = FORM, *, signed: bool = True,
+         timestamp: str | None = None, extra: dict[str, str] | None = None) -> HttpResult:
+    stamp = str(int(time.time())) if timestamp is None else timestamp
+    headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp,
+               "X-Slack-Signature": sign(SECRET, stamp, body) if signed else "v0=" + "0" * 64,
+               **(extra or {})}
+    request = urllib.request.Request(url + "/slack/events", data=body, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return HttpResult(answer.status, answer.read().decode())
+    except urllib.error.HTTPError as refused:
+        return HttpResult(refused.code, refused.read().decode())
+
+
+def rows(world, table: str) -> int:
+    with world.services.engine.connect() as conn:
+        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def quiet(caplog, capfd) -> None:
+    """No ERROR, no traceback: neither in the log nor printed by the HTTP server."""
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+    assert "Traceback" not in capfd.readouterr().err
+
+
+MALFORMED = {
+    "payload that is not JSON": (b"payload=%7B", FORM),
+    "a JSON array": (b'[{"type": "event_callback"}]', JSON),
+    "a JSON string": (b'"event_callback"', JSON),
+    "a payload that is an array": (b"payload=%5B1%2C2%5D", FORM),
+    "bytes that are not UTF-8": (b"command=%2Fcredit&text=\xff\xfe\xfd", FORM),
+    "JSON cut short": (b'{"type": "event_callback", "event": {', JSON),
+}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("name", MALFORMED)
+def test_malformed_bodies_unsigned_get_401_signed_get_400_never_a_500(world, caplog, capfd,
+                                                                       name):
+    caplog.set_level(logging.INFO)
+    body, content_type = MALFORMED[name]
+    audit_before = rows(world, "audit_log")
+    unsigned = post(world.url, body, content_type, signed=False)
+    assert (unsigned.status, unsigned.json()) == (401, {"error": "invalid request signature"})
+    signed = post(world.url, body, content_type)
+    assert (signed.status, signed.json()) == (400, {"error": "malformed payload"})
+    time.sleep(0.2)
+    assert world.emulator.calls == []
+    assert rows(world, "processed_requests") == 0 and rows(world, "audit_log") == audit_before
+    quiet(caplog, capfd)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("stamp", ["", "abc", "²³¹", "stale", "future"],
+                         ids=["empty", "letters", "superscript digits", "stale", "future"])
+def test_a_timestamp_that_is_not_now_gets_401(world, caplog, capfd, stamp):
+    caplog.set_level(logging.INFO)
+    now = int(time.time())
+    stamp = {"stale": str(now - 301), "future": str(now + 301)}.get(stamp, stamp)
+    body, _ = world.slack.slash_body(SALES, SALES_CHANNEL, "/credit help")
+    result = post(world.url, body, timestamp=stamp)
+    assert (result.status, result.json()) == (401, {"error": "invalid request signature"})
+    assert rows(world, "processed_requests") == 0
+    quiet(caplog, capfd)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("length", [MAX_BODY_BYTES + 1, 50 * 1024 * 1024])
+def test_a_body_over_the_cap_is_refused_before_it_is_read(world, length):
+    host, port = urlsplit(world.url).netloc.split(":")
+    started = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n"
+                     b"Content-Length: %d\r\n\r\npayload=" % length)  # and no more
+        received = b""
+        while chunk := conn.recv(4096):  # the server closes when it has answered
+            received += chunk
+        answer = received.decode()
+    assert re.match(r"HTTP/1\.[01] 413 ", answer), answer
+    assert answer.endswith('{"error": "body too large"}')
+    assert time.monotonic() - started < 2  # it did not wait for the body
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_body_at_the_cap_is_let_in(world):
+    command, _ = world.slack.slash_body(SALES, SALES_CHANNEL, "/credit help")
+    padding = b"&padding="
+    at_the_cap = command + padding + b"x" * (MAX_BODY_BYTES - len(command) - len(padding))
+    assert len(at_the_cap) == MAX_BODY_BYTES
+    result = post(world.url, at_the_cap)
+    assert result.status == 200 and "/credit check" in result.body
+
+
+class EndlessStream:
+    """A chunked upload that never ends, as a server hands it over (no Content-Length)."""
+
+    def __init__(self) -> None:
+        self.given = 0
+
+    def read(self, size: int = -1) -> bytes:
+        assert size > 0, "read everything: the whole upload would be in memory"
+        self.given += size
+        return b"x" * size
+
+
+def test_without_a_content_length_no_more_than_the_cap_is_read():
+    stream = EndlessStream()
+    refused = read_body({"wsgi.input": stream, "wsgi.input_terminated": True})
+    assert isinstance(refused, Refusal) and refused.status == "413 Content Too Large"
+    assert stream.given == MAX_BODY_BYTES + 1
+    # a server that cannot end the stream for us: no length, no body
+    assert read_body({"wsgi.input": EndlessStream()}) == b""
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_no_body_and_no_response_url_ever_reaches_the_log(world, caplog):
+    caplog.set_level(logging.INFO)
+    secret_words = "check zebra-crossing-password"
+    body, response_url = world.slack.slash_body(SALES, SALES_CHANNEL, f"/credit {secret_words}")
+    post(world.url, body, signed=False)  # refused
+    post(world.url, b"payload=%7B" + body)  # signed, malformed
+    world.slack.slash(SALES, SALES_CHANNEL, f"/credit {secret_words}")  # answered
+    replay = post(world.url, body)  # processed once, then a replay of it
+    assert replay.status == 200
+    post(world.url, body, extra={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "x"})
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme")
+    world.emulator.fail("response_url", "http500", times=1)  # the SDK used to log the url
+    world.emulator.fail("response_url", "close", times=1)
+    clicked = world.slack.click(SALES, reply, "Acme Packaging", timeout=10)
+    assert clicked is not None and clicked.blocks
+    trigger = parse_qs(body.decode())["trigger_id"][0]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert caplog.records  # the refusals were logged, just not their bodies
+    for leak in (response_url, urlsplit(response_url).path, "/hooks/", "zebra",
+                 "payload=", trigger, SALES):
+        assert leak not in logged, leak
+
+
+# -- one delivery, processed once ----------------------------------------------------
+
+def capture_posts(world, monkeypatch) -> list[bytes]:
+    sent: list[bytes] = []
+    original = world.slack.post
+
+    def recording(body: bytes, *args: Any, **kwargs: Any) -> HttpResult:
+        sent.append(body)
+        return original(body, *args, **kwargs)
+
+    monkeypatch.setattr(world.slack, "post", recording)
+    return sent
+
+
+def test_a_share_retried_by_slack_posts_once(world, monkeypatch):
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
+    sent = capture_posts(world, monkeypatch)
+    world.slack.click(SALES, card, "Share in channel")
+    [click] = sent
+    audited = rows(world, "audit_log")
+    for retry in ("1", "2"):
+        again = post(world.url, click, extra={"X-Slack-Retry-Num": retry,
+                                              "X-Slack-Retry-Reason": "http_timeout"})
+        assert (again.status, again.body) == (200, "")
+    time.sleep(0.5)
+    assert len(world.emulator.calls_to("chat.postMessage")) == 1
+    assert len(world.emulator.channels[SALES_CHANNEL]) == 1
+    assert rows(world, "audit_log") == audited
+
+
+def test_a_replayed_slash_command_is_answered_empty(world):
+    body, _ = world.slack.slash_body(SALES, SALES_CHANNEL, "/credit check C0001")
+    first = post(world.url, body)
+    assert first.json()["blocks"][0]["text"]["text"] == "Acme Industrial Supply"
+    replayed = post(world.url, body)  # same trigger_id, signed again a moment later
+    assert (replayed.status, replayed.body) == (200, "")
+
+
+def home_event(event_id: str) -> bytes:
+    return json.dumps({"token": "x", "team_id": "T0SANDBOX", "api_app_id": "A0CREDITBOT",
+                       "type": "event_callback", "event_id": event_id,
+                       "event_time": int(time.time()),
+                       "event": {"type": "app_home_opened", "user": SALES,
+                                 "tab": "home"}}).encode()
+
+
+def test_an_event_retried_by_slack_is_handled_once(world):
+    event = home_event("Ev0RETRY01")
+    assert post(world.url, event, JSON).status == 200
+    for retry in ("1", "2"):
+        again = post(world.url, event, JSON, extra={"X-Slack-Retry-Num": retry,
+                                                    "X-Slack-Retry-Reason": "http_timeout"})
+        assert (again.status, again.body) == (200, "")
+    world.emulator.wait_for("views.publish")
+    time.sleep(0.5)
+    assert len(world.emulator.calls_to("views.publish")) == 1
+    assert post(world.url, home_event("Ev0RETRY02"), JSON).status == 200  # a new event
+    world.emulator.wait_for("views.publish", count=2)
+
+
+def test_without_a_trigger_or_event_id_the_body_itself_is_the_key(world, monkeypatch):
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme")
+    sent = capture_posts(world, monkeypatch)
+    world.slack.click(SALES, card, "Acme Packaging")
+    payload = json.loads(parse_qs(sent[0].decode())["payload"][0])
+    del payload["trigger_id"]
+    response_url = payload["response_url"]
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    assert post(world.url, body).status == 200
+    # the first click's answer, then this one's
+    world.emulator.wait_for("response_url", count=2, path=urlsplit(response_url).path)
+    assert (post(world.url, body).status) == 200
+    time.sleep(0.5)
+    assert len(world.emulator.calls_to("response_url")) == 2  # not a third
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_url_verification_is_answered_every_time(world):
+    challenge = json.dumps({"token": "x", "challenge": "c-123",
+                            "type": "url_verification"}).encode()
+    for _ in range(2):
+        result = post(world.url, challenge, JSON)
+        assert (result.status, result.json()) == (200, {"challenge": "c-123"})
+    assert rows(world, "processed_requests") == 0
+
+
+def test_two_workers_process_a_delivery_once(world):
+    # A second app on the same database stands for a second gunicorn worker.
+    other = Services(world.services.settings, world.services.config)
+    app = create_wsgi_app(create_bolt_app(other), other.engine)
+    event = home_event("Ev0TWOWORKERS")
+    with LocalServer(app) as second:
+        start = threading.Barrier(6)
+        answers: list[int] = []
+
+        def deliver(url: str) -> None:
+            start.wait()
+            answers.append(post(url, event, JSON).status)
+
+        threads = [threading.Thread(target=deliver, args=(url,))
+                   for url in (world.url, second.url) * 3]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    other.engine.dispose()
+    assert answers == [200] * 6
+    world.emulator.wait_for("views.publish")
+    time.sleep(0.5)
+    assert len(world.emulator.calls_to("views.publish")) == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_import_holding_sqlite_does_not_keep_people_waiting(world):
+    path = Path(world.services.engine.url.database or "")
+    importer = sqlite3.connect(path, isolation_level=None)
+    importer.execute("BEGIN IMMEDIATE")  # what `creditbot import` holds for seconds
+    try:
+        started = time.monotonic()
+        reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit help")
+        waited = time.monotonic() - started
+    finally:
+        importer.execute("ROLLBACK")
+        importer.close()
+    assert "/credit check" in reply.all_text()
+    assert waited < 2.5  # Slack gives up at 3 s; SQLite used to wait 10 s for the lock
+
+
+# -- faults on the way back to Slack -----------------------------------------------------
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_burst_of_429s_does_not_hold_up_other_peoples_clicks(world):
+    candidates = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme")
+    world.emulator.fail("response_url", "ratelimited", times=10, retry_after=30)
+    for _ in range(10):
+        world.slack.click(SALES, candidates, "Acme Packaging", wait=False)
+    deadline = time.monotonic() + 10
+    while [c.status for c in world.emulator.calls].count(429) < 10:
+        assert time.monotonic() < deadline, "the ten clicks did not all try"
+        time.sleep(0.05)
+    started = time.monotonic()
+    other = world.slack.click(SALES, candidates, "Acme Industrial Supply", timeout=10)
+    assert other is not None and other.blocks[0]["text"]["text"] == "Acme Industrial Supply"
+    assert time.monotonic() - started < 1.5
+    # the ten come through once Slack lets them: Retry-After 30, waited 3 s at most
+    world.emulator.wait_for("response_url", count=11, timeout=6)
+    assert world.emulator.calls_to("chat.postEphemeral") == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_closed_connection_while_sharing_gets_the_slack_apology(world):
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
+    world.emulator.fail("chat.postMessage", "close", times=3)
+    answer = world.slack.click(SALES, card, "Share in channel", timeout=15)
+    assert answer is not None
+    reference = re.fullmatch(r".*\(reference (\w+)\)", answer.text)
+    assert reference, answer.text
+    assert answer.text == (
+        "Sorry — Slack did not accept my answer just now, so I could not show it. "
+        f"Please try again in a minute. (reference {reference.group(1)})")
+    assert world.emulator.channels[SALES_CHANNEL] == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_long_retry_after_on_the_web_api_is_cut_short(world):
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
+    world.emulator.fail("chat.postMessage", "ratelimited", times=1, retry_after=30)
+    started = time.monotonic()
+    world.slack.click(SALES, card, "Share in channel", timeout=10)
+    assert time.monotonic() - started < 5
+    assert [c.status for c in world.emulator.calls_to("chat.postMessage")] == [429, 200]
