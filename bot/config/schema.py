@@ -53,6 +53,16 @@ class Department(Section):
     channel: ChannelId = Field(description="a Slack channel id such as C0123ABCDE")
     members: list[UserId] = Field(default=[], description=_USER_IDS,
                                   json_schema_extra={"items": [_USER_ID]})
+    # The language of the bot's posts in this channel; the organisation's by default.
+    locale: LocaleTag | None = Field(default=None,
+                                     description="a language tag such as en-US, zh-CN or de")
+
+
+class Person(Section):
+    """Settings of one person that override what Slack reports for them."""
+
+    locale: LocaleTag | None = Field(default=None,
+                                     description="a language tag such as en-US, zh-CN or de")
 
 
 # The roles the workflow knows out of the box; an organisation may add its own (a
@@ -182,6 +192,10 @@ class AppConfig(Section):
         "it, e.g. credit_manager: [U0123ABCDE]", json_schema_extra={"items": [_USER_IDS, _USER_ID]})
     aging: Aging = Field(default=Aging(), description="a section with bucket_edges")
     access: Access = Field(default=Access(), description="a section with credit_data")
+    people: dict[UserId, Person] = Field(
+        default={}, description="a mapping from a Slack user id to that person's settings, "
+        "e.g. U0123ABCDE: {locale: zh-CN}",
+        json_schema_extra={"items": ["a section with locale"]})
 
     @model_validator(mode="after")
     def _sections_agree(self) -> AppConfig:
@@ -198,6 +212,14 @@ class AppConfig(Section):
     def known_users(self) -> set[str]:
         users = {u for d in self.departments.values() for u in d.members}
         return users | {u for _, members in self.roles.items() for u in members}
+
+    def locale_overrides(self) -> dict[str, str]:
+        """People whose language app.yaml fixes, whatever Slack says."""
+        return {user: person.locale for user, person in self.people.items() if person.locale}
+
+    def channel_locales(self) -> dict[str, str]:
+        """The language of the bot's posts per channel (the organisation's elsewhere)."""
+        return {d.channel: d.locale for d in self.departments.values() if d.locale}
 
     def share_channels(self) -> frozenset[str]:
         """Channels a credit card may be shared into."""

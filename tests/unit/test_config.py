@@ -158,14 +158,14 @@ def test_missing_and_unknown_keys(tmp_path):
         "organisation: is required but missing; add it: a section with name, base_currency, "
         "timezone and locale",
         "line 3: favourite_colour: is not a setting creditbot knows (misspelt?); the settings "
-        "here are: organisation, departments, roles, aging, access",
+        "here are: organisation, departments, roles, aging, access, people",
     ]
     text = GOOD.replace("    name: Sales\n", "    nmae: Sales\n")
     assert problems(tmp_path, text) == [
         f"line {line_of(text, 'sales:')}: departments.sales.name: is required but missing; add "
         "it: the department's name, e.g. Credit Management",
         f"line {line_of(text, 'nmae')}: departments.sales.nmae: is not a setting creditbot "
-        "knows (misspelt?); the settings here are: name, channel, members",
+        "knows (misspelt?); the settings here are: name, channel, members, locale",
     ]
 
 
@@ -224,3 +224,25 @@ def test_a_folder_is_not_a_config(tmp_path):
     with pytest.raises(ConfigError) as raised:
         load_config(tmp_path)
     assert raised.value.problems == ["is a folder, not a file: give the path of app.yaml"]
+
+
+def test_languages_per_person_and_per_channel(tmp_path):
+    from bot.config import load_config
+
+    text = (ROOT / "app.yaml").read_text(encoding="utf-8")
+    text = text.replace("    channel: C01SALES000\n",
+                        "    channel: C01SALES000\n    locale: zh-CN\n")
+    text += "\npeople:\n  U01SALESAMY: {locale: zh-CN}\n  U02CREDITMG: {}\n"
+    path = tmp_path / "app.yaml"
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path)
+    assert config.locale_overrides() == {"U01SALESAMY": "zh-CN"}
+    assert config.channel_locales() == {"C01SALES000": "zh-CN"}
+    path.write_text(text.replace("{locale: zh-CN}\n  U02", "{locale: chinese}\n  U02"),
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_config(path)
+    line = text.splitlines().index("  U01SALESAMY: {locale: zh-CN}") + 1
+    assert refused.value.problems == [
+        f'line {line}: people.U01SALESAMY.locale: must be a language tag such as en-US, zh-CN '
+        'or de, got "chinese"']
