@@ -127,6 +127,7 @@ def test_an_import_while_another_runs_is_one_line_and_changes_nothing(cli, write
         try_acquire(engine, IMPORT_LEASE, "invoices import by erp-7:4242", IMPORT_LEASE_TTL)
         clock.shift(timedelta(seconds=30))
         result = cli("import", "customers", str(path))
+        assert holder_of(engine, IMPORT_LEASE) is not None  # still the other import's
     assert result.exit_code == 1
     assert result.stderr == (
         "error: another import is running (invoices, started 10:02:11 UTC by erp-7:4242); wait "
@@ -135,4 +136,3 @@ def test_an_import_while_another_runs_is_one_line_and_changes_nothing(cli, write
     assert result.stdout == ""
     with engine.connect() as conn:
         assert conn.execute(select(CustomerRow.customer_id)).all() == []
-    assert holder_of(engine, IMPORT_LEASE) is not None  # still the other import's

@@ -585,11 +585,11 @@ def test_an_import_is_refused_up_front_while_another_runs(with_customers, write_
         clock.shift(timedelta(seconds=50))
         with pytest.raises(ImportBusy) as raised:
             run(engine, write_csv, "invoices", content)
+        assert holder_of(engine, IMPORT_LEASE).holder == "invoices import by erp-7:4242"
     assert str(raised.value) == (
         "another import is running (invoices, started 10:02:11 UTC by erp-7:4242); wait for it "
         "to finish and try again (if it was stopped, its claim runs out at 10:04:11 UTC)")
     assert snapshot(engine) == before
-    assert holder_of(engine, IMPORT_LEASE).holder == "invoices import by erp-7:4242"
 
 
 def test_the_import_lease_is_released_after_success_failure_and_bad_rows(with_customers,
