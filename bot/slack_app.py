@@ -25,6 +25,7 @@ from bot.wiring import Services
 from domain.access import CreditDataAccess, Member
 from domain.check import CreditChecks
 from handlers.deps import Deps
+from handlers.i18n import Languages
 from handlers.replies import ATTEMPT_TIMEOUT_SECONDS, retry_handlers
 
 
@@ -71,6 +72,8 @@ def build_deps(services: Services) -> Deps:
         access=access,
         checks=CreditChecks(services.uow, access, services.policy, services.now,
                             config.organisation.zone),
+        languages=Languages(config.organisation.locale, config.locale_overrides(),
+                            config.channel_locales()),
         timezone=config.organisation.timezone,
         response_url=response_url_rewriter(services.settings.slack_api_url),
         background=services.background,

@@ -9,6 +9,7 @@ from slack_bolt import Ack, BoltContext
 
 from handlers.answer import answer
 from handlers.help.blocks import help_message
+from handlers.i18n import Translator
 from handlers.registry import COMMAND, Catalogue
 from handlers.render import Message, clip, escape
 
@@ -22,15 +23,16 @@ def on_credit(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
 
 def dispatch(context: BoltContext, name: str, rest: str) -> Message:
     catalogue: Catalogue = context["catalogue"]
+    tr: Translator = context["tr"]
     subcommand = catalogue.subcommand(name or "help")
     if subcommand is None:
-        return help_message(catalogue,
-                            problem=f"`{COMMAND} {_safe(name)}` is not something I know.")
+        return help_message(catalogue, tr, problem=tr._(
+            "{command} is not something I know.", command=f"`{COMMAND} {_safe(name)}`"))
     if subcommand.needs_argument and not rest:
-        return help_message(
-            catalogue,
-            problem=f"`{COMMAND} {subcommand.name}` needs {subcommand.needs_argument}: "
-                    f"`{COMMAND} {subcommand.name} {subcommand.example}`")
+        return help_message(catalogue, tr, problem=tr._(
+            "{command} needs {what}: {example}", command=f"`{COMMAND} {subcommand.name}`",
+            what=tr._(subcommand.needs_argument),
+            example=f"`{COMMAND} {subcommand.name} {subcommand.example}`"))
     return subcommand.run(context, rest)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from domain.access import CreditDataAccess, Member
 from domain.check import CreditChecks
+from handlers.i18n import Languages
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,7 @@ class Deps:
     member: Callable[[str], Member]
     access: CreditDataAccess
     checks: CreditChecks
+    languages: Languages
     timezone: str
     # Maps a response_url Slack gave us to the one we must post to (SLACK_API_URL's host
     # when a proxy or the emulator stands in for Slack).

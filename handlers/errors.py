@@ -20,50 +20,58 @@ from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied, ShareRefused
 from domain.errors import DomainError
+from handlers.i18n import Translator, translator
 from handlers.render import escape, mention
 from handlers.replies import APOLOGY
 
 log = logging.getLogger("creditbot.errors")
 
 
-def access_refusal(error: AccessDenied) -> str:
+def access_refusal(error: AccessDenied, tr: Translator) -> str:
     """The one wording of "you may not see credit data", naming whom to ask."""
-    who = " or ".join(mention(u) for u in error.contacts) or "your credit manager"
-    return (":lock: Credit data is confidential, and you are not among the people who may "
-            f"see it. Ask {who} to give you access.")
+    who = (tr._(" or ").join(mention(u) for u in error.contacts)
+           or tr._("your credit manager"))
+    return ":lock: " + tr._("Credit data is confidential, and you are not among the people "
+                            "who may see it. Ask {who} to give you access.", who=who)
 
 
-def explain(error: DomainError) -> str:
+def explain(error: DomainError, tr: Translator) -> str:
+    """A domain error in the reader's language; the values in it (a customer's name,
+    what the person typed) are escaped, the wording around them is ours."""
     if isinstance(error, AccessDenied):
-        return access_refusal(error)
+        return access_refusal(error, tr)
     if isinstance(error, ShareRefused):
-        where = ", ".join(f"<#{c}>" for c in error.allowed) or "no channel yet"
-        return (":lock: Credit cards can be shared only in the channels the organisation has "
-                f"opened to credit data ({where}); this one is not among them. Ask a credit "
-                "manager to add it under `access.credit_data.share_channels` in app.yaml.")
-    return escape(str(error))
+        where = ", ".join(f"<#{c}>" for c in error.allowed) or tr._("no channel yet")
+        return ":lock: " + tr._(
+            "Credit cards can be shared only in the channels the organisation has opened to "
+            "credit data ({channels}); this one is not among them. Ask a credit manager to "
+            "add it under `access.credit_data.share_channels` in app.yaml.", channels=where)
+    values = {k: escape(v) if isinstance(v, str) else v for k, v in error.params.items()}
+    return tr.fill(tr.catalogue.gettext(error.template), values) if values else escape(
+        tr._(error.template))
 
 
 def message_for(error: Exception, context: BoltContext) -> str:
     """What to tell the person about ``error``; unexpected errors are logged here."""
     request_id = context.get("request_id", "-")
+    tr: Translator = context.get("tr") or translator(None)
     if isinstance(error, DomainError):
         log.info("[%s] %s: %s", request_id, type(error).__name__, error)
-        return explain(error)
+        return explain(error, tr)
     if isinstance(error, SlackApiError):
         # Slack refused a call even after the retries: say so, not "our side".
         log.warning("[%s] Slack refused %s: %s", request_id,
                     error.response.api_url if error.response else "a call",
                     error.response.get("error") if error.response else error)
-        return APOLOGY.format(request_id=request_id)
+        return tr._(APOLOGY, request_id=request_id)
     if isinstance(error, (URLError, ConnectionError, TimeoutError, http.client.HTTPException)):
         # A Slack call's connection failed (closed, timed out): as much Slack's trouble
         # as a refusal is, and no bug of ours to look for.
         log.warning("[%s] could not reach Slack: %r", request_id, error)
-        return APOLOGY.format(request_id=request_id)
+        return tr._(APOLOGY, request_id=request_id)
     log.error("[%s] unhandled error in a listener", request_id, exc_info=error)
-    return (f"Sorry — something went wrong on our side. It is logged with reference "
-            f"`{request_id}`; please tell your creditbot admin.")
+    return tr._("Sorry — something went wrong on our side. It is logged with reference "
+                "`{request_id}`; please tell your creditbot admin.", request_id=request_id)
 
 
 def report(error: Exception, context: BoltContext) -> None:

@@ -1,5 +1,5 @@
-"""Puts the services, the catalogue, the person and a reply function into every
-listener's context."""
+"""Puts the services, the catalogue, the person, their language and a reply function
+into every listener's context."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ def register(app: App, deps: Deps, catalogue: Catalogue) -> None:
         context["catalogue"] = catalogue
         context["request_id"] = uuid.uuid4().hex[:12]
         context["member"] = deps.member(context.user_id or "")
+        # The language of whoever acted: a click is answered in the clicker's language.
+        context["tr"] = deps.languages.for_person(context.user_id, context.client)
         url = body.get("response_url") or context.response_url
         context["reply"] = Replier(
             deps.response_url(url) if url else None, context.client,
-            context.channel_id, context.user_id, context["request_id"])
+            context.channel_id, context.user_id, context["request_id"], context["tr"])
         next()

@@ -43,14 +43,16 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
+from handlers.i18n import N_, Translator, translator
+
 log = logging.getLogger("creditbot.replies")
 # The SDK's own lines about a failed post (one per try, some with the response_url in
 # them) are replaced by ours, which say what became of the answer.
 _quiet_sdk = logging.getLogger("creditbot.replies.sdk")
 _quiet_sdk.setLevel(logging.CRITICAL)
 
-APOLOGY = ("Sorry — Slack did not accept my answer just now, so I could not show it. "
-           "Please try again in a minute. (reference {request_id})")
+APOLOGY = N_("Sorry — Slack did not accept my answer just now, so I could not show it. "
+             "Please try again in a minute. (reference {request_id})")
 
 # Slack answers a response_url or Web API call in well under a second when it is well.
 ATTEMPT_TIMEOUT_SECONDS = 5
@@ -184,12 +186,14 @@ def _retries() -> _Scheduler:
 
 class Replier:
     def __init__(self, response_url: str | None, client: WebClient, channel: str | None,
-                 user: str | None, request_id: str) -> None:
+                 user: str | None, request_id: str, tr: Translator | None = None) -> None:
         self.response_url = response_url
         self.client = client
         self.channel = channel
         self.user = user
         self.request_id = request_id
+        # The person's language, for the apology.
+        self.tr = tr or translator(None)
 
     def __deepcopy__(self, memo: dict[int, object]) -> Replier:
         # Bolt deep-copies the context for lazy listeners; the client inside is shared.
@@ -219,7 +223,7 @@ class Replier:
                            timeout=ATTEMPT_TIMEOUT_SECONDS, retry_handlers=[], logger=_quiet_sdk)
         try:
             client.chat_postEphemeral(channel=self.channel, user=self.user,
-                                      text=APOLOGY.format(request_id=self.request_id))
+                                      text=self.tr._(APOLOGY, request_id=self.request_id))
         except (SlackApiError, OSError, http.client.HTTPException) as problem:
             log.error("[%s] could not apologise either: %r", self.request_id, problem)
 

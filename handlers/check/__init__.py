@@ -3,14 +3,15 @@
 from handlers.check.command import check, on_pick
 from handlers.check.payloads import PICK, SHARE, SubjectValue
 from handlers.check.share import on_share
+from handlers.i18n import N_
 from handlers.registry import Action, Feature, Subcommand
 
 FEATURE = Feature(
     name="check",
     subcommands=(
-        Subcommand("check", "credit position of a customer or customer group: limit, "
-                            "exposure, available credit, overdue and aging", "acme",
-                   check, aliases=("查询",), needs_argument="a customer id or name"),
+        Subcommand("check", N_("credit position of a customer or customer group: limit, "
+                               "exposure, available credit, overdue and aging"), "acme",
+                   check, aliases=("查询",), needs_argument=N_("a customer id or name")),
     ),
     actions=(
         Action(PICK, on_pick, SubjectValue, numbered=True),

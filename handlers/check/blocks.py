@@ -1,11 +1,14 @@
-"""The credit check card (customer or group), and the "which customer?" message."""
+"""The credit check card (customer or group), and the "which customer?" message, in the
+reader's language and number formats."""
 
 from __future__ import annotations
 
+from domain.aging import CURRENT
 from domain.check import Checked, CustomerCheck, GroupCheck
 from domain.errors import AmbiguousCustomer, CustomerLookupError
 from domain.exposure import CreditPosition
 from handlers.check.payloads import PICK, SHARE, SubjectValue
+from handlers.i18n import Translator
 from handlers.render import (
     Block,
     Message,
@@ -24,135 +27,145 @@ from handlers.render import (
 GROUP_MEMBERS_SHOWN = 25
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
-
-
-def _available(position: CreditPosition) -> str:
-    available = position.available.format()
+def _available(position: CreditPosition, tr: Translator) -> str:
+    available = tr.money(position.available)
     if position.over_limit:
-        return f":red_circle: *{available}* — over the limit"
+        return ":red_circle: " + tr._("*{amount}* — over the limit", amount=available)
     if position.nearly_full:
         return f":large_orange_circle: {available}"
     return available
 
 
-def _overdue(position: CreditPosition) -> str:
-    text = position.aging.overdue.format()
+def _overdue(position: CreditPosition, tr: Translator) -> str:
+    text = tr.money(position.aging.overdue)
     oldest = position.aging.oldest_overdue_days
     if oldest is not None:
-        text += f"\noldest {_plural(oldest, 'day')} past due"
+        text += "\n" + tr.ngettext("oldest {n} day past due", "oldest {n} days past due",
+                                   oldest)
     return text
 
 
-def _aging(position: CreditPosition) -> Block:
-    aging = "  ·  ".join(f"`{label}` {amount.format()}" for label, amount
+def _exposure(position: CreditPosition, tr: Translator) -> str:
+    return tr.money(position.exposure) + "\n" + tr._(
+        "invoices {invoices} + orders {orders}", invoices=position.open_invoices,
+        orders=position.open_orders)
+
+
+def bucket_label(label: str, tr: Translator) -> str:
+    """``current`` in words; ``1-30``, ``90+`` are numbers of days past due."""
+    return tr._("current") if label == CURRENT else tr._("{range} days", range=label)
+
+
+def _aging(position: CreditPosition, tr: Translator) -> Block:
+    aging = "  ·  ".join(f"`{bucket_label(label, tr)}` {tr.money(amount)}" for label, amount
                          in zip(position.aging.labels, position.aging.amounts, strict=True))
-    return section(f"*Aging*  {aging}")
+    return section(f"*{tr._('Aging')}*  {aging}")
 
 
-def _footer(position: CreditPosition, timezone: str) -> list[str]:
-    parts = [f"as of {position.as_of.isoformat()} ({timezone})",
-             _plural(position.invoice_count, "open invoice"),
-             _plural(position.order_count, "open order")]
+def _footer(position: CreditPosition, timezone: str, tr: Translator) -> str:
+    parts = [tr._("as of {day} ({zone})", day=position.as_of, zone=timezone),
+             tr.ngettext("{n} open invoice", "{n} open invoices", position.invoice_count),
+             tr.ngettext("{n} open order", "{n} open orders", position.order_count)]
     if position.utilisation is not None:
-        parts.append(f"{position.utilisation:.0%} of the limit used")
-    return ["  ·  ".join(parts)]
+        parts.append(tr._("{share} of the limit used", share=tr.percent(position.utilisation)))
+    return "  ·  ".join(parts)
 
 
-def card(found: Checked, *, timezone: str, shareable: bool = True,
+def card(found: Checked, tr: Translator, *, timezone: str, shareable: bool = True,
          note: str | None = None) -> Message:
     """``note`` is mrkdwn the caller built (already safe)."""
     if isinstance(found, GroupCheck):
-        return _group_card(found, timezone, shareable, note)
-    return _customer_card(found, timezone, shareable, note)
+        return _group_card(found, tr, timezone, shareable, note)
+    return _customer_card(found, tr, timezone, shareable, note)
 
 
-def _customer_card(found: CustomerCheck, timezone: str, shareable: bool,
+def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareable: bool,
                    note: str | None) -> Message:
     customer, position = found.customer, found.position
-    owner = mention(customer.owner_slack_id) if customer.owner_slack_id else "nobody assigned"
+    owner = mention(customer.owner_slack_id) if customer.owner_slack_id else tr._(
+        "nobody assigned")
     blocks: list[Block] = [
         header(customer.name),
         fields(
-            ("Customer", f"{user_text(customer.customer_id, 100)} · owner {owner}"),
-            ("Credit limit", position.limit.format()),
-            ("Exposure", f"{position.exposure.format()}\ninvoices "
-                         f"{position.open_invoices.format()} + orders "
-                         f"{position.open_orders.format()}"),
-            ("Available credit", _available(position)),
-            ("Overdue", _overdue(position)),
-            ("Payment terms", _plural(customer.payment_terms_days, "day")),
+            (tr._("Customer"), tr._("{id} · owner {owner}",
+                                    id=user_text(customer.customer_id, 100), owner=owner)),
+            (tr._("Credit limit"), tr.money(position.limit)),
+            (tr._("Exposure"), _exposure(position, tr)),
+            (tr._("Available credit"), _available(position, tr)),
+            (tr._("Overdue"), _overdue(position, tr)),
+            (tr._("Payment terms"), tr.ngettext("{n} day", "{n} days",
+                                                customer.payment_terms_days)),
         ),
-        _aging(position),
-        context(*_footer(position, timezone)),
+        _aging(position, tr),
+        context(_footer(position, timezone, tr)),
     ]
-    _finish(blocks, found, shareable, note)
-    fallback = (f"{user_text(customer.name, 200)}: available {position.available.format()} "
-                f"of {position.limit.format()}, overdue {position.aging.overdue.format()}")
+    _finish(blocks, found, tr, shareable, note)
+    fallback = tr._("{name}: available {available} of {limit}, overdue {overdue}",
+                    name=user_text(customer.name, 200), available=position.available,
+                    limit=position.limit, overdue=position.aging.overdue)
     return message(fallback, blocks)
 
 
-def _member_line(member: CustomerCheck) -> str:
+def _member_line(member: CustomerCheck, tr: Translator) -> str:
     customer, position = member.customer, member.position
     flag = " :red_circle:" if position.over_limit else ""
-    return (f"• {user_text(customer.name, 120)} ({user_text(customer.customer_id, 64)}) — "
-            f"exposure {position.exposure.format()} of {position.limit.format()}, "
-            f"overdue {position.aging.overdue.format()}{flag}")
+    return "• " + tr._(
+        "{name} ({id}) — exposure {exposure} of {limit}, overdue {overdue}",
+        name=user_text(customer.name, 120), id=user_text(customer.customer_id, 64),
+        exposure=position.exposure, limit=position.limit,
+        overdue=position.aging.overdue) + flag
 
 
-def _group_card(found: GroupCheck, timezone: str, shareable: bool,
+def _group_card(found: GroupCheck, tr: Translator, timezone: str, shareable: bool,
                 note: str | None) -> Message:
     position = found.position
     shown = found.members[:GROUP_MEMBERS_SHOWN]
-    lines = [_member_line(m) for m in shown]
+    lines = [_member_line(m, tr) for m in shown]
     if len(found.members) > len(shown):
-        lines.append(f"… and {len(found.members) - len(shown)} more")
+        lines.append(tr._("… and {n} more", n=len(found.members) - len(shown)))
     blocks: list[Block] = [
-        header(f"Group {found.group_id}"),
+        header(tr._("Group {group}", group=found.group_id)),
         fields(
-            ("Members", _plural(len(found.members), "customer")),
-            ("Pooled credit limit", position.limit.format()),
-            ("Exposure", f"{position.exposure.format()}\ninvoices "
-                         f"{position.open_invoices.format()} + orders "
-                         f"{position.open_orders.format()}"),
-            ("Available credit", _available(position)),
-            ("Overdue", _overdue(position)),
+            (tr._("Members"), tr.ngettext("{n} customer", "{n} customers", len(found.members))),
+            (tr._("Pooled credit limit"), tr.money(position.limit)),
+            (tr._("Exposure"), _exposure(position, tr)),
+            (tr._("Available credit"), _available(position, tr)),
+            (tr._("Overdue"), _overdue(position, tr)),
         ),
-        section("*Members*\n" + "\n".join(lines)),
-        _aging(position),
-        context(*_footer(position, timezone),
-                "Group figures are in the base currency: members' exposure against the sum "
-                "of their limits."),
+        section(f"*{tr._('Members')}*\n" + "\n".join(lines)),
+        _aging(position, tr),
+        context(_footer(position, timezone, tr),
+                tr._("Group figures are in the base currency: members' exposure against the "
+                     "sum of their limits.")),
     ]
-    _finish(blocks, found, shareable, note)
-    fallback = (f"Group {user_text(found.group_id, 64)}: available "
-                f"{position.available.format()} of {position.limit.format()}, overdue "
-                f"{position.aging.overdue.format()}")
+    _finish(blocks, found, tr, shareable, note)
+    fallback = tr._("Group {group}: available {available} of {limit}, overdue {overdue}",
+                    group=user_text(found.group_id, 64), available=position.available,
+                    limit=position.limit, overdue=position.aging.overdue)
     return message(fallback, blocks)
 
 
-def _finish(blocks: list[Block], found: Checked, shareable: bool, note: str | None) -> None:
+def _finish(blocks: list[Block], found: Checked, tr: Translator, shareable: bool,
+            note: str | None) -> None:
     if note:
         blocks.append(context(note))
     if shareable:
         blocks.append(actions("check_actions", button(
-            "Share in channel", SHARE, SubjectValue.of(found.ref).encode())))
+            tr._("Share in channel"), SHARE, SubjectValue.of(found.ref).encode())))
 
 
-def which_customer(error: CustomerLookupError) -> Message:
+def which_customer(error: CustomerLookupError, tr: Translator) -> Message:
     query = user_text(error.query, 200)
     if isinstance(error, AmbiguousCustomer):
-        text = f"“{query}” matches several customers. Which one?"
+        text = tr._("“{query}” matches several customers. Which one?", query=query)
     elif error.candidates:
-        text = f"No customer matches “{query}”. Did you mean one of these?"
+        text = tr._("No customer matches “{query}”. Did you mean one of these?", query=query)
     else:
-        text = (f"No customer matches “{query}”. Try part of the name or the customer id, "
-                "e.g. `/credit check C0001`.")
+        text = tr._("No customer matches “{query}”. Try part of the name or the customer id, "
+                    "e.g. `/credit check C0001`.", query=query)
     blocks: list[Block] = [section(text)]
     if error.candidates:
         blocks.append(actions("check_candidates", *(
             button(ref.label(), f"{PICK}:{i}", SubjectValue.of(ref).encode())
             for i, ref in enumerate(error.candidates[:25]))))
     return message(text, blocks)
-

@@ -20,8 +20,8 @@ def check(context: BoltContext, query: str) -> Message:
     try:
         found = deps.checks.check(context["member"], query)
     except CustomerLookupError as unclear:
-        return which_customer(unclear)
-    return card(found, timezone=deps.timezone)
+        return which_customer(unclear, context["tr"])
+    return card(found, context["tr"], timezone=deps.timezone)
 
 
 def on_pick(body: dict[str, Any], context: BoltContext) -> None:

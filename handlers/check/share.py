@@ -11,6 +11,7 @@ from domain.check import Checked
 from handlers.check.blocks import card
 from handlers.check.payloads import SubjectValue
 from handlers.deps import Deps
+from handlers.i18n import Translator
 from handlers.render import mention
 
 # Slack's answers when the bot may not post in a channel: the person can fix these.
@@ -21,23 +22,28 @@ def on_share(body: dict[str, Any], context: BoltContext) -> None:
     deps: Deps = context["deps"]
     chosen: SubjectValue = context["payload"]
     channel = context.channel_id
+    tr: Translator = context["tr"]
     if channel is None:  # a card shown outside any conversation has nowhere to go
-        context["reply"]("There is no channel here to share this card in.")
+        context["reply"](tr._("There is no channel here to share this card in."))
         return
+    # Everyone in the channel reads the post: it speaks the channel's language.
+    theirs = deps.languages.for_channel(channel)
 
     def post(found: Checked) -> None:
-        text, blocks = card(found, timezone=deps.timezone, shareable=False,
-                            note=f"Shared by {mention(context.user_id or '')}")
+        text, blocks = card(found, theirs, timezone=deps.timezone, shareable=False,
+                            note=theirs._("Shared by {who}",
+                                          who=mention(context.user_id or "")))
         context.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
 
     try:
         found = deps.checks.share(context["member"], chosen.ref(), channel, post)
     except SlackApiError as refused:
         if refused.response.get("error") in _NOT_THERE:
-            context["reply"]("I can't post in this channel yet: add me with "
-                             "`/invite @creditbot`, then press *Share in channel* again.")
+            context["reply"](tr._("I can't post in this channel yet: add me with "
+                                  "`/invite @creditbot`, then press *Share in channel* "
+                                  "again."))
             return
         raise
-    mine = card(found, timezone=deps.timezone, shareable=False,
-                note=f"You shared this in <#{channel}>.")
+    mine = card(found, tr, timezone=deps.timezone, shareable=False,
+                note=tr._("You shared this in {channel}.", channel=f"<#{channel}>"))
     context["reply"](*mine, replace_original=True)

@@ -2,29 +2,36 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from handlers.i18n import Translator
 from handlers.render import Message, context, message, section
 
 if TYPE_CHECKING:
     from handlers.registry import Catalogue
 
 
-def help_message(catalogue: Catalogue, problem: str | None = None) -> Message:
+def help_message(catalogue: Catalogue, tr: Translator, problem: str | None = None) -> Message:
     """Every subcommand with what it does, its aliases and an example. ``problem`` is
-    already escaped."""
+    already escaped and translated."""
     from handlers.registry import COMMAND
 
     lines = []
     for sub in catalogue.subcommands:
-        also = f" (also `{COMMAND} {'`, `'.join(sub.aliases)}`)" if sub.aliases else ""
-        line = f"• `{COMMAND} {sub.name}`{also} — {sub.summary}"
+        line = f"• `{COMMAND} {sub.name}`"
+        if sub.aliases:
+            line += " " + tr._("(also {aliases})", aliases=", ".join(
+                f"`{COMMAND} {alias}`" for alias in sub.aliases))
+        line += f" — {tr._(sub.summary)}"
         if sub.example:
-            line += f"\n      e.g. `{COMMAND} {sub.name} {sub.example}`"
+            line += "\n      " + tr._("e.g. {example}",
+                                      example=f"`{COMMAND} {sub.name} {sub.example}`")
         lines.append(line)
     head = f":warning: {problem}\n\n" if problem else ""
+    title = tr._("What {command} can do", command=f"`{COMMAND}`")
     blocks = [
-        section(f"{head}*What `{COMMAND}` can do*\n" + "\n".join(lines)),
-        context("Customers can be named by id, by name, by the start of the name, or "
-                "roughly — creditbot asks when it is not sure. A customer group's id "
-                "shows the whole group."),
+        section(f"{head}*{title}*\n" + "\n".join(lines)),
+        context(tr._("Customers can be named by id, by name, by the start of the name, or "
+                     "roughly — creditbot asks when it is not sure. A customer group's id "
+                     "shows the whole group.")),
     ]
-    return message((problem + " " if problem else "") + f"Try `{COMMAND} help`.", blocks)
+    hint = tr._("Try {command}.", command=f"`{COMMAND} help`")
+    return message((problem + " " if problem else "") + hint, blocks)

@@ -14,6 +14,7 @@ from bot.sandbox.emulator import TEAM_ID
 from domain.access import Member
 from domain.check import GroupCheck
 from domain.imports import KINDS
+from handlers.i18n import translator
 from storage.csv_source import CsvFile
 from storage.importer import CsvImporter
 from storage.models import DomainEventRow
@@ -75,7 +76,7 @@ def test_a_hostile_name_from_the_erp_pings_and_links_nobody_even_when_shared(hos
             assert "<!channel>" not in text and "<https://" not in text
     escaped = HOSTILE[customer_id].replace("<", "&lt;").replace(">", "&gt;")
     # the notification text Slack shows on phones is escaped too
-    assert posted.text.startswith(f"{escaped}: available USD 1,000.00 of USD 1,000.00")
+    assert posted.text == f"{escaped}: available $1,000.00 of $1,000.00, overdue $0.00"
     assert reply.blocks[0]["text"]["text"] == HOSTILE[customer_id]  # plain_text: shown as is
 
 
@@ -98,12 +99,13 @@ def test_a_group_id_shows_the_groups_pooled_position_with_its_members(world):
     assert isinstance(found, GroupCheck)
     text = reply.all_text()
     assert reply.blocks[0]["text"]["text"] == "Group HUAXIA"
-    assert f"*Pooled credit limit*\n{found.position.limit.format()}" in text
-    assert f"*Available credit*\n{found.position.available.format()}" in text
+    money = translator("en-US").money
+    assert f"*Pooled credit limit*\n{money(found.position.limit)}" in text
+    assert f"*Available credit*\n{money(found.position.available)}" in text
     for member in found.members:
         assert (f"• {member.customer.name} ({member.customer.customer_id}) — exposure "
-                f"{member.position.exposure.format()} of {member.position.limit.format()}, "
-                f"overdue {member.position.aging.overdue.format()}") in text
+                f"{money(member.position.exposure)} of {money(member.position.limit)}, "
+                f"overdue {money(member.position.aging.overdue)}") in text
     assert found.position.limit.currency == "USD"
 
 
@@ -146,9 +148,8 @@ def test_a_card_cannot_be_shared_outside_the_departments_channels(world):
 def test_text_longer_than_slack_allows_is_answered_normally(world, query):
     reply = world.slack.slash(SALES, SALES_CHANNEL, f"/credit check {query}")
     assert reply.text == (
-        f"That is {len(query)} characters long, too long to be a customer&#x27;s name or id "
-        "(at most 200). Try part of the name or the id, e.g. C0001."
-    ).replace("&#x27;", "'")
+        f"That is {len(query):,} characters long, too long to be a customer's name or id "
+        "(at most 200). Try part of the name or the id, e.g. C0001.")
 
 
 def test_a_long_hostile_unknown_subcommand_is_clipped_and_escaped(world):
