@@ -29,7 +29,7 @@ class AccessDenied(DomainError):
     def __init__(self, contacts: tuple[str, ...]) -> None:
         self.contacts = contacts
         super().__init__(
-            N_("Credit data is confidential and you are not among the people who may see "
+            N_("Credit data is confidential, and you are not among the people who may see "
                "it. Ask {who} to give you access."),
             who=", ".join(contacts) if contacts else "your credit manager")
 
@@ -40,11 +40,11 @@ class ShareRefused(DomainError):
     def __init__(self, channel: str, allowed: frozenset[str]) -> None:
         self.channel = channel
         self.allowed = tuple(sorted(allowed))
-        super().__init__(N_(
-            "Credit cards can be shared only in the channels the organisation has opened "
-            "to credit data; this channel is not one of them. Share it in one of those, "
-            "or ask a credit manager to add this channel (access.credit_data.share_channels "
-            "in app.yaml)."))
+        super().__init__(
+            N_("Credit cards can be shared only in the channels the organisation has opened "
+               "to credit data ({channels}); this one is not among them. Ask a credit manager "
+               "to add it under `access.credit_data.share_channels` in app.yaml."),
+            channels=", ".join(self.allowed) or "none yet")
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,9 @@ class Money:
     def rounded(self) -> Money:
         """Rounded half-up to the currency's minor unit (2 for USD, 0 for JPY, 3 for KWD)."""
         exponent = Decimal(1).scaleb(-minor_units(self.currency))
-        return Money(self.amount.quantize(exponent, rounding=ROUND_HALF_UP), self.currency)
+        rounded = self.amount.quantize(exponent, rounding=ROUND_HALF_UP)
+        # -0.00001 rounds to -0.00; nobody should read "-$0.00".
+        return Money(rounded.copy_abs() if rounded == 0 else rounded, self.currency)
 
     def format(self) -> str:
         """``USD 1,234.50`` / ``JPY -1,200``: grouped digits, the currency's own decimals."""

@@ -29,26 +29,20 @@ log = logging.getLogger("creditbot.errors")
 
 def access_refusal(error: AccessDenied, tr: Translator) -> str:
     """The one wording of "you may not see credit data", naming whom to ask."""
-    who = (tr._(" or ").join(mention(u) for u in error.contacts)
-           or tr._("your credit manager"))
-    return ":lock: " + tr._("Credit data is confidential, and you are not among the people "
-                            "who may see it. Ask {who} to give you access.", who=who)
+    return explain(error, tr)
 
 
 def explain(error: DomainError, tr: Translator) -> str:
-    """A domain error in the reader's language; the values in it (a customer's name,
-    what the person typed) are escaped, the wording around them is ours."""
+    """A domain error in the reader's language. The values in it (a customer's name,
+    what the person typed) are escaped; people and channels become Slack mentions."""
     if isinstance(error, AccessDenied):
-        return access_refusal(error, tr)
+        who = tr._(" or ").join(mention(u) for u in error.contacts)
+        return ":lock: " + tr._(error.template, who=who or tr._("your credit manager"))
     if isinstance(error, ShareRefused):
-        where = ", ".join(f"<#{c}>" for c in error.allowed) or tr._("no channel yet")
-        return ":lock: " + tr._(
-            "Credit cards can be shared only in the channels the organisation has opened to "
-            "credit data ({channels}); this one is not among them. Ask a credit manager to "
-            "add it under `access.credit_data.share_channels` in app.yaml.", channels=where)
+        where = ", ".join(f"<#{c}>" for c in error.allowed)
+        return ":lock: " + tr._(error.template, channels=where or tr._("no channel yet"))
     values = {k: escape(v) if isinstance(v, str) else v for k, v in error.params.items()}
-    return tr.fill(tr.catalogue.gettext(error.template), values) if values else escape(
-        tr._(error.template))
+    return tr._(error.template, **values)
 
 
 def message_for(error: Exception, context: BoltContext) -> str:

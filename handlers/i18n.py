@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import format_date, format_datetime
 from babel.numbers import (
     format_currency,
@@ -161,15 +162,27 @@ def _money_format(locale_name: str, currency: str) -> Any:
 def translator(tag: str | None) -> Translator:
     """The translator for a locale tag such as Slack's ``zh-CN``; cached per tag."""
     locale = babel_locale(tag or DEFAULT_LOCALE)
-    languages = [str(locale), locale.language]
-    catalogue = gettext.translation(DOMAIN, LOCALE_DIR, languages=languages, fallback=True)
+    catalogue = gettext.translation(DOMAIN, LOCALE_DIR, languages=_candidates(locale),
+                                    fallback=True)
     return Translator(tag or DEFAULT_LOCALE, locale, catalogue)
 
 
+def _candidates(locale: Locale) -> list[str]:
+    """Catalogue names from the most to the least specific: zh_Hans_CN, zh_Hans, zh. A
+    script is never dropped when the locale has one: a zh_Hant reader does not get the
+    Simplified catalogue by way of plain ``zh``."""
+    names = [str(locale)]
+    script = locale.script
+    if script is None:  # a bare "zh" means the script its speakers mostly write
+        likely = get_global("likely_subtags").get(locale.language, "")
+        script = next((part for part in likely.split("_")[1:] if len(part) == 4), None)
+    names.append(f"{locale.language}_{script}" if script else locale.language)
+    return names
+
+
 def has_catalogue(tag: str) -> bool:
-    locale = babel_locale(tag)
     return any((LOCALE_DIR / name / "LC_MESSAGES" / f"{DOMAIN}.mo").exists()
-               for name in (str(locale), locale.language))
+               for name in _candidates(babel_locale(tag)))
 
 
 def N_(message: str) -> str:

@@ -29,24 +29,26 @@ from bot.settings import Settings
 from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
+from handlers.i18n import N_, babel_locale, has_catalogue, translator
 from storage.db import make_engine, upgrade
 
 _SECRET = "sandbox-signing-secret"
 _TOKEN = "xoxb-sandbox"
 OUTSIDER = "U0VISITOR01"
 
-HELP = """[bold]Sandbox commands[/bold]
+HELP = N_("""[bold]Sandbox commands[/bold]
   /credit …          type a slash command, as in Slack (try [cyan]/credit help[/cyan])
   1, 2, …            press that button of the last message
   :as WHO            be someone else: a number from :who, a user id, or a role (sales…)
   :in CHANNEL        move to a channel: a number from :channels, an id, or a department
+  :lang TAG          your language in Slack, e.g. :lang zh-CN or :lang en-US
   :who  :channels    list the people and channels of app.yaml
   :home              open creditbot's App Home tab
-  :help  :quit       (Ctrl-C or Ctrl-D quit too)"""
+  :help  :quit       (Ctrl-C or Ctrl-D quit too)""")
 
 # What Slack answers when someone types a slash command no installed app owns.
-NOT_A_COMMAND = ("“{command}” is not a valid command. In Slack, all messages that start with "
-                 "the “/” character are interpreted as commands.")
+NOT_A_COMMAND = N_("“{command}” is not a valid command. In Slack, all messages that start "
+                   "with the “/” character are interpreted as commands.")
 
 
 @dataclass
@@ -73,7 +75,15 @@ def people_of(config: AppConfig) -> list[Person]:
         for user in department.members:
             found.setdefault(user, []).append(key)
     people = [Person(u, f"{u} ({', '.join(dict.fromkeys(labels))})") for u, labels in found.items()]
-    return [*people, Person(OUTSIDER, f"{OUTSIDER} (not in app.yaml: sees no credit data)")]
+    return [*people, Person(OUTSIDER, f"{OUTSIDER} ({_(OUTSIDER_NOTE)})")]
+
+
+# Marked here, translated where shown; ``_`` keeps the English for labels built early.
+OUTSIDER_NOTE = N_("not in app.yaml: sees no credit data")
+
+
+def _(message: str) -> str:
+    return message
 
 
 class Sandbox:
@@ -84,14 +94,20 @@ class Sandbox:
         self.people = people_of(config)
         self.channels = {d.channel: key for key, d in config.departments.items()}
         self.commands = {handlers.COMMAND}
+        # The sandbox speaks the language of whoever you are (:lang changes it).
+        self.tr = translator(config.organisation.locale)
+        self.emulator: SlackEmulator | None = None
 
     def run(self, lines: Iterable[str] | None = None, ask: Callable[[str], str] = input,
             database_url: str | None = None) -> None:
         """``database_url``: a database of your own (migrated, with your data) instead of
         a fresh one with the demo portfolio."""
         url = database_url or f"sqlite:///{self.workdir / 'sandbox.db'}"
-        users = {p.user_id: User(p.user_id, p.user_id.lower()) for p in self.people}
+        overrides = self.config.locale_overrides()
+        users = {p.user_id: User(p.user_id, p.user_id.lower(), locale=overrides.get(
+            p.user_id, self.config.organisation.locale)) for p in self.people}
         with SlackEmulator(token=_TOKEN, users=users) as emulator:
+            self.emulator = emulator
             settings = Settings(slack_bot_token=SecretStr(_TOKEN),
                                 slack_signing_secret=SecretStr(_SECRET),
                                 slack_api_url=emulator.api_url, database_url=url)
@@ -100,12 +116,13 @@ class Sandbox:
                 created = make_engine(url, create=True)  # the sandbox's own, new file
                 upgrade(created)
                 created.dispose()
-                self.console.print("[dim]Loading the demo portfolio…[/dim]")
+                self.console.print(f"[dim]{self.tr._('Loading the demo portfolio…')}[/dim]")
                 load_demo_data(services.engine, services.today())
             else:
                 services.require_schema()
-                self.console.print(f"[dim]Using {services.engine.url.render_as_string()}"
-                                   "[/dim]")
+                self.console.print("[dim]" + self.tr._(
+                    "Using {database}", database=services.engine.url.render_as_string())
+                    + "[/dim]")
             app = create_wsgi_app(create_bolt_app(services), services.engine)
             with LocalServer(app) as server:
                 driver = SlackDriver(server.url, _SECRET, emulator)
@@ -119,8 +136,10 @@ class Sandbox:
               ask: Callable[[str], str]) -> None:
         default_channel = next(iter(self.channels), "C0SANDBOX")
         state = ChatState(self.people[0], default_channel)
-        self.console.print(f"[bold]creditbot sandbox[/bold] — {self.config.organisation.name}, "
-                           "offline. Type [cyan]:help[/cyan] for help.")
+        self._speak_as(state.user.user_id)
+        self.console.print(self.tr._(
+            "[bold]creditbot sandbox[/bold] — {organisation}, offline. Type [cyan]:help[/cyan] "
+            "for help.", organisation=rich_escape(self.config.organisation.name)))
         if lines is None:
             self._choose_user(state, ask)
         feed = iter(lines) if lines is not None else None
@@ -151,7 +170,7 @@ class Sandbox:
     def _choose_user(self, state: ChatState, ask: Callable[[str], str]) -> None:
         self._list_people()
         try:
-            answer = ask("Who are you? (number, Enter for 1) ").strip()
+            answer = ask(self.tr._("Who are you? (number, Enter for 1) ")).strip()
         except (EOFError, KeyboardInterrupt):
             return
         if answer:
@@ -161,17 +180,19 @@ class Sandbox:
         command, _, argument = line.partition(" ")
         if line.startswith("/"):
             if command not in self.commands:
-                self.console.print(f"[yellow]{rich_escape(NOT_A_COMMAND.format(command=command))}"
-                                   "[/yellow]")
+                self.console.print("[yellow]" + rich_escape(
+                    self.tr._(NOT_A_COMMAND, command=command)) + "[/yellow]")
                 return
             self._show(driver.slash(state.user.user_id, state.channel, line, timeout=10), state)
         elif line.isdigit():
             index = int(line) - 1
             if not 0 <= index < len(state.buttons) or state.last is None:
-                self.console.print("[yellow]No such button in the last message.[/yellow]")
+                self.console.print(
+                    f"[yellow]{self.tr._('No such button in the last message.')}[/yellow]")
                 return
             label = state.buttons[index]["text"]["text"]
-            self.console.print(f"[dim]… pressed “{label}”[/dim]")
+            self.console.print("[dim]" + self.tr._("… pressed “{label}”",
+                                                   label=rich_escape(label)) + "[/dim]")
             reply = driver.click(state.user.user_id, state.last, label, timeout=10)
             if reply is not None:
                 self._show(reply, state)
@@ -187,20 +208,46 @@ class Sandbox:
         elif command == ":home":
             self._show_home(state, driver)
         elif command in {":help", ":h", "?"}:
-            self.console.print(HELP)
+            self.console.print(self.tr._(HELP))
+        elif command == ":lang":
+            self._switch_language(argument, state, driver)
         elif line.startswith(":"):
-            self.console.print(f"[yellow]“{rich_escape(command)}” is not a sandbox command; "
-                               ":help lists them.[/yellow]")
+            self.console.print("[yellow]" + self.tr._(
+                "“{command}” is not a sandbox command; :help lists them.",
+                command=rich_escape(command)) + "[/yellow]")
         else:
-            self.console.print("[yellow]Type a slash command such as /credit help, the number "
-                               "of a button, or :help.[/yellow]")
+            self.console.print("[yellow]" + self.tr._(
+                "Type a slash command such as /credit help, the number of a button, or :help.")
+                + "[/yellow]")
 
     def _show(self, reply: Reply, state: ChatState) -> None:
-        who = "only you can see this" if reply.ephemeral else "in channel"
-        self.console.print(f"[bold magenta]creditbot[/] [dim]({who})[/dim]")
+        who = N_("only you can see this") if reply.ephemeral else N_("in channel")
+        self.console.print(f"[bold magenta]creditbot[/] [dim]({self.tr._(who)})[/dim]")
         state.buttons = render_message(self.console, reply.blocks, reply.text, self._name)
         state.last = reply
         self.console.print()
+
+    def _speak_as(self, user_id: str) -> None:
+        known = self.emulator.users.get(user_id) if self.emulator else None
+        self.tr = translator(known.locale if known else self.config.organisation.locale)
+
+    def _switch_language(self, tag: str, state: ChatState, driver: SlackDriver) -> None:
+        tag = tag.strip()
+        if not tag or (not has_catalogue(tag) and babel_locale(tag).language != "en"):
+            self.console.print("[yellow]" + self.tr._(
+                "creditbot speaks {languages}; try :lang zh-CN or :lang en-US.",
+                languages="English, 简体中文") + "[/yellow]")
+            return
+        person = driver.emulator.users.get(state.user.user_id)
+        if person is None:
+            person = driver.emulator.users[state.user.user_id] = User(
+                state.user.user_id, state.user.user_id.lower())
+        person.locale = tag
+        # As Slack does when someone changes their language: the bot hears user_change.
+        driver.event({"type": "user_change", "user": {"id": person.id, "locale": tag}})
+        self._speak_as(person.id)
+        self.console.print("[dim]" + self.tr._("Your Slack language is now {tag}.", tag=tag)
+                           + "[/dim]")
 
     def _show_home(self, state: ChatState, driver: SlackDriver) -> None:
         before = len(driver.emulator.calls_to("views.publish"))
@@ -209,15 +256,16 @@ class Sandbox:
         published = driver.emulator.wait_for("views.publish", count=before + 1, timeout=10)
         view = published[-1].args.get("view")
         view = json.loads(view) if isinstance(view, str) else (view or {})
-        self.console.print("[bold magenta]creditbot[/] [dim](App Home)[/dim]")
+        self.console.print(f"[bold magenta]creditbot[/] [dim]({self.tr._('App Home')})[/dim]")
         state.buttons = render_message(self.console, view.get("blocks", []), "", self._name)
         self.console.print()
 
     def _show_channel_posts(self, state: ChatState, emulator: SlackEmulator) -> None:
         for channel, messages in list(emulator.channels.items()):
             for message in messages[state.seen.get(channel, 0):]:
-                self.console.print(f"[bold magenta]creditbot[/] [dim]posted in "
-                                   f"#{self.channels.get(channel, channel)}[/dim]")
+                where = self.tr._("posted in #{channel}",
+                                  channel=self.channels.get(channel, channel))
+                self.console.print(f"[bold magenta]creditbot[/] [dim]{where}[/dim]")
                 render_message(self.console, message["blocks"], message["text"], self._name)
                 self.console.print()
             state.seen[channel] = len(messages)
@@ -236,10 +284,14 @@ class Sandbox:
                           or f"({answer.lower()}" in p.label or f" {answer.lower()}" in p.label),
                          None)
         if match is None:
-            self.console.print(f"[yellow]No one called “{answer}”; :who lists them.[/yellow]")
+            self.console.print("[yellow]" + self.tr._(
+                "No one called “{name}”; :who lists them.", name=rich_escape(answer))
+                + "[/yellow]")
             return
         state.user = match
-        self.console.print(f"[dim]You are {match.label}.[/dim]")
+        self._speak_as(match.user_id)
+        self.console.print("[dim]" + self.tr._("You are {person}.", person=match.label)
+                           + "[/dim]")
 
     def _switch_channel(self, answer: str, state: ChatState) -> None:
         answer = answer.strip().lstrip("#")
@@ -251,9 +303,12 @@ class Sandbox:
         elif answer.lower() in self.channels.values():
             state.channel = next(c for c, k in channels if k == answer.lower())
         else:
-            self.console.print(f"[yellow]No channel “{answer}”; :channels lists them.[/yellow]")
+            self.console.print("[yellow]" + self.tr._(
+                "No channel “{name}”; :channels lists them.", name=rich_escape(answer))
+                + "[/yellow]")
             return
-        self.console.print(f"[dim]Now in #{self.channels[state.channel]}.[/dim]")
+        self.console.print("[dim]" + self.tr._("Now in #{channel}.",
+                                               channel=self.channels[state.channel]) + "[/dim]")
 
     def _name(self, slack_id: str) -> str:
         if slack_id in self.channels:

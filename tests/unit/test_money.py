@@ -34,3 +34,9 @@ def test_arithmetic_keeps_exact_decimals():
     total = Money(Decimal("0.1"), "USD") + Money(Decimal("0.2"), "USD")
     assert total.amount == Decimal("0.3")
     assert (total - Money(Decimal("0.5"), "USD")).is_negative
+
+
+def test_an_amount_that_rounds_to_zero_is_never_negative_zero():
+    tiny = Money(Decimal("-0.0001"), "USD").rounded()
+    assert tiny.amount == 0 and not tiny.amount.is_signed()
+    assert tiny.format() == "USD 0.00"

@@ -1,0 +1,97 @@
+"""The language catalogues: every message a person can see has a Chinese translation
+that keeps its placeholders, and the compiled catalogue shipped in the package says the
+same as its source."""
+
+from __future__ import annotations
+
+import gettext
+import re
+from decimal import Decimal
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.money import Money
+from handlers.i18n import LOCALE_DIR, translator
+from tests.conftest import ROOT
+
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+LANGUAGES = ["zh_Hans"]
+PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+def _source_messages() -> set[str]:
+    """What pybabel would extract (babel.cfg): handlers, the domain, the sandbox."""
+    found: set[str] = set()
+    for folder in ("handlers", "domain", "bot/sandbox"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+                ROOT / folder, keywords=KEYWORDS, method_map=[("**.py", "python")]):
+            found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+def _catalogue(language: str):
+    with open(LOCALE_DIR / language / "LC_MESSAGES" / "creditbot.po", "rb") as po:
+        return read_po(po, locale=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_in_the_code_has_a_translation(language):
+    catalogue = _catalogue(language)
+    translated = {(m.id[0] if isinstance(m.id, tuple) else m.id): m for m in catalogue if m.id}
+    missing = sorted(_source_messages() - set(translated))
+    assert missing == [], f"run pybabel extract/update (README, Languages): {missing}"
+    untranslated = sorted(mid for mid, m in translated.items()
+                          if "fuzzy" in m.flags or not all(
+                              m.string if isinstance(m.string, tuple) else [m.string]))
+    assert untranslated == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_keep_every_placeholder(language):
+    for message in _catalogue(language):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(PLACEHOLDER.findall(ids[-1])) | set(PLACEHOLDER.findall(ids[0]))
+        for string in strings:
+            assert set(PLACEHOLDER.findall(string)) == wanted, (ids[0], string)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_compiled_catalogue_says_what_its_source_says(language):
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    with open(folder / "creditbot.mo", "rb") as mo:
+        compiled = gettext.GNUTranslations(mo)
+    for message in _catalogue(language):
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            assert compiled.ngettext(*message.id, 2) == message.string[0], message.id
+        else:
+            assert compiled.gettext(message.id) == message.string, message.id
+
+
+def test_chinese_readers_get_chinese_and_others_fall_back_to_english():
+    assert translator("zh-CN")._("Credit limit") == "信用额度"
+    assert translator("zh")._("Credit limit") == "信用额度"
+    assert translator("zh-TW")._("Credit limit") == "Credit limit"  # no Traditional yet
+    assert translator("ja-JP")._("Credit limit") == "Credit limit"
+    assert translator("zh-CN").ngettext("{n} day", "{n} days", 30) == "30 天"
+
+
+LOCALES = ["en-US", "zh-CN", "de-DE", "fr-FR", "ja-JP", "en-IN", "de-CH", "ar-EG", "pt-BR"]
+
+
+@given(st.sampled_from(LOCALES), st.sampled_from(["USD", "CNY", "JPY", "EUR", "KWD", "INR"]),
+       st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=4))
+def test_money_is_written_exactly_as_babel_writes_it(tag, currency, amount):
+    tr = translator(tag)
+    money = Money(amount, currency)
+    assert tr.money(money) == format_currency(money.rounded().amount, currency,
+                                              locale=tr.locale)
