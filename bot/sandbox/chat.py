@@ -116,7 +116,7 @@ class Sandbox:
                 created = make_engine(url, create=True)  # the sandbox's own, new file
                 upgrade(created)
                 created.dispose()
-                self.console.print(f"[dim]{self.tr._('Loading the demo portfolio…')}[/dim]")
+                self.console.print("[dim]" + self.tr._("Loading the demo portfolio…") + "[/dim]")
                 load_demo_data(services.engine, services.today())
             else:
                 services.require_schema()
@@ -188,7 +188,7 @@ class Sandbox:
             index = int(line) - 1
             if not 0 <= index < len(state.buttons) or state.last is None:
                 self.console.print(
-                    f"[yellow]{self.tr._('No such button in the last message.')}[/yellow]")
+                    "[yellow]" + self.tr._("No such button in the last message.") + "[/yellow]")
                 return
             label = state.buttons[index]["text"]["text"]
             self.console.print("[dim]" + self.tr._("… pressed “{label}”",
@@ -256,7 +256,7 @@ class Sandbox:
         published = driver.emulator.wait_for("views.publish", count=before + 1, timeout=10)
         view = published[-1].args.get("view")
         view = json.loads(view) if isinstance(view, str) else (view or {})
-        self.console.print(f"[bold magenta]creditbot[/] [dim]({self.tr._('App Home')})[/dim]")
+        self.console.print("[bold magenta]creditbot[/] [dim](" + self.tr._("App Home") + ")[/dim]")
         state.buttons = render_message(self.console, view.get("blocks", []), "", self._name)
         self.console.print()
 

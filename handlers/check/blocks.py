@@ -59,7 +59,7 @@ def bucket_label(label: str, tr: Translator) -> str:
 def _aging(position: CreditPosition, tr: Translator) -> Block:
     aging = "  ·  ".join(f"`{bucket_label(label, tr)}` {tr.money(amount)}" for label, amount
                          in zip(position.aging.labels, position.aging.amounts, strict=True))
-    return section(f"*{tr._('Aging')}*  {aging}")
+    return section("*" + tr._("Aging") + f"*  {aging}")
 
 
 def _footer(position: CreditPosition, timezone: str, tr: Translator) -> str:
@@ -132,7 +132,7 @@ def _group_card(found: GroupCheck, tr: Translator, timezone: str, shareable: boo
             (tr._("Available credit"), _available(position, tr)),
             (tr._("Overdue"), _overdue(position, tr)),
         ),
-        section(f"*{tr._('Members')}*\n" + "\n".join(lines)),
+        section("*" + tr._("Members") + "*\n" + "\n".join(lines)),
         _aging(position, tr),
         context(_footer(position, timezone, tr),
                 tr._("Group figures are in the base currency: members' exposure against the "

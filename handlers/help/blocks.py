@@ -34,4 +34,6 @@ def help_message(catalogue: Catalogue, tr: Translator, problem: str | None = Non
                      "shows the whole group.")),
     ]
     hint = tr._("Try {command}.", command=f"`{COMMAND} help`")
-    return message((problem + " " if problem else "") + hint, blocks)
+    # Sentences are joined with a space in English, with none in Chinese.
+    text = tr._("{problem} {hint}", problem=problem, hint=hint) if problem else hint
+    return message(text, blocks)

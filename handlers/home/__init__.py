@@ -29,7 +29,7 @@ def home_view(deps: Deps, catalogue: Catalogue, user_id: str, tr: Translator
         section(tr._("Trade credit where your team works: check a customer before you quote "
                      "or promise delivery.")),
         section(status),
-        section(f"*{tr._('Commands')}*\n{commands}"),
+        section("*" + tr._("Commands") + f"*\n{commands}"),
         context(tr._("Figures as of today in {zone}.", zone=deps.timezone)),
     ]}
 

@@ -95,3 +95,15 @@ def test_money_is_written_exactly_as_babel_writes_it(tag, currency, amount):
     money = Money(amount, currency)
     assert tr.money(money) == format_currency(money.rounded().amount, currency,
                                               locale=tr.locale)
+
+
+def test_no_translation_call_hides_inside_an_f_string():
+    """pybabel cannot see a literal passed to ``_`` inside an f-string, so its text would
+    never reach the catalogue (it happened to "Aging")."""
+    hidden = re.compile(r"""f(["']).*\{[\w.]*_\((["'])""")
+    offenders = [f"{path.relative_to(ROOT)}:{number}"
+                 for folder in ("handlers", "domain", "bot")
+                 for path in (ROOT / folder).rglob("*.py")
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if hidden.search(line)]
+    assert offenders == []

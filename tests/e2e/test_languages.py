@@ -1,0 +1,108 @@
+"""Each person in their own language: a zh-CN person and an en-US person in the same
+channel, through signed HTTP and the emulator's users.info."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.positions import customer_position
+from handlers.i18n import translator
+from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL
+
+ZH = CREDIT_MANAGER  # a credit manager whose Slack is set to Chinese
+zh = translator("zh-CN")
+en = translator("en-US")
+
+
+@pytest.fixture
+def bilingual(world):
+    world.emulator.users[ZH].locale = "zh-CN"
+    return world
+
+
+def _expected(world, query):
+    with world.services.uow() as uow:
+        return customer_position(uow, query, world.services.today(), world.services.policy)
+
+
+def test_a_chinese_reader_gets_help_in_chinese(bilingual):
+    text = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit help").all_text()
+    assert ("• `/credit check` （也可用 `/credit 查询`） — "
+            "客户或客户集团的信用状况：额度、敞口、可用额度、逾期和账龄\n"
+            "      例如 `/credit check acme`") in text
+    assert "*`/credit` 能做什么*" in text
+    assert "试试 `/credit help`。" in text
+
+
+def test_the_same_card_in_chinese_and_in_english_in_one_channel(bilingual):
+    customer, position = _expected(bilingual, "C0013")
+    chinese = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 查询 C0013")
+    english = bilingual.slack.slash(SALES, SALES_CHANNEL, "/credit check C0013")
+    m = zh.money
+    assert [f["text"] for f in chinese.blocks[1]["fields"]] == [
+        f"*客户*\nC0013 · 负责人 <@{customer.owner_slack_id}>",
+        f"*信用额度*\n{m(position.limit)}",
+        f"*风险敞口*\n{m(position.exposure)}\n发票 {m(position.open_invoices)} + 订单 "
+        f"{m(position.open_orders)}",
+        f"*可用额度*\n:red_circle: *{m(position.available)}* — 已超出额度",
+        f"*逾期*\n{m(position.aging.overdue)}\n最早一笔已逾期 "
+        f"{position.aging.oldest_overdue_days} 天",
+        f"*付款期限*\n{customer.payment_terms_days} 天",
+    ]
+    amounts = [m(a) for a in position.aging.amounts]
+    assert chinese.blocks[2]["text"]["text"] == (
+        f"*账龄*  `未到期` {amounts[0]}  ·  `1-30 天` {amounts[1]}  ·  `31-60 天` {amounts[2]}  ·  "
+        f"`61-90 天` {amounts[3]}  ·  `90+ 天` {amounts[4]}")
+    assert chinese.blocks[3]["elements"][0]["text"] == (
+        f"截至 2026年11月29日（Asia/Shanghai）  ·  {position.invoice_count} 张未结发票  ·  "
+        f"{position.order_count} 笔未结订单  ·  已用额度 {zh.percent(position.utilisation)}")
+    assert [b["text"]["text"] for b in chinese.buttons()] == ["分享到频道"]
+    assert chinese.text == (f"{customer.name}：可用 {m(position.available)}（额度 "
+                            f"{m(position.limit)}），逾期 {m(position.aging.overdue)}")
+    # Chinese number formatting: US dollars are US$ for a Chinese reader, $ for an American
+    assert m(position.limit) == "US$35,000.00" and en.money(position.limit) == "$35,000.00"
+    assert english.blocks[1]["fields"][1]["text"] == "*Credit limit*\n$35,000.00"
+    assert english.text.startswith(f"{customer.name}: available ")
+
+
+def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
+    card = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 查询 华夏物流")
+    assert card.blocks[0]["text"]["text"] == "华夏物流有限公司"
+    unknown = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 查询 qqqqzzzzxx")
+    assert unknown.text == ("没有与“qqqqzzzzxx”匹配的客户。请尝试输入部分名称或客户编号，例如 "
+                            "`/credit check C0001`。")
+    which = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 查询 acme")
+    assert which.text == "“acme”匹配到多个客户。您指的是哪一个？"
+    picked = bilingual.slack.click(ZH, which, "Acme Packaging")
+    assert picked.blocks[1]["fields"][1]["text"].startswith("*信用额度*\n")
+    missing = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 查询")
+    assert missing.text == ("`/credit check` 需要客户编号或名称：`/credit check acme`"
+                            "试试 `/credit help`。")
+    assert missing.blocks[0]["text"]["text"].startswith(
+        ":warning: `/credit check` 需要客户编号或名称：`/credit check acme`\n\n"
+        "*`/credit` 能做什么*")
+    wrong = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit chek acme")
+    assert wrong.text == "我不认识 `/credit chek`。试试 `/credit help`。"
+
+
+def test_a_share_speaks_the_channels_language_and_thanks_the_sharer_in_theirs(bilingual):
+    reply = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit check C0001")
+    mine = bilingual.slack.click(ZH, reply, "分享到频道")
+    posted = bilingual.emulator.wait_for("chat.postMessage")[0]
+    assert posted.blocks[1]["fields"][1]["text"].startswith("*Credit limit*\n$")
+    assert posted.blocks[-1]["elements"][0]["text"] == f"Shared by <@{ZH}>"
+    assert mine.blocks[-1]["elements"][0]["text"] == f"您已将此卡片分享到 <#{SALES_CHANNEL}>。"
+
+
+def test_slack_is_asked_for_a_persons_language_once_and_again_when_they_change_it(bilingual):
+    for _ in range(3):
+        bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit help")
+    asked = [c for c in bilingual.emulator.calls_to("users.info") if c.args.get("user") == ZH]
+    assert len(asked) == 1
+    bilingual.emulator.users[ZH].locale = "en-US"
+    bilingual.slack.event({"type": "user_change", "user": {"id": ZH, "locale": "en-US"}})
+    bilingual.emulator.wait_for("users.info", count=1)
+    again = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit help")
+    assert "*What `/credit` can do*" in again.all_text()
+    asked = [c for c in bilingual.emulator.calls_to("users.info") if c.args.get("user") == ZH]
+    assert len(asked) == 2
