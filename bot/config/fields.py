@@ -12,6 +12,7 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 from domain.currencies import is_currency
+from domain.people import is_channel_id, is_user_id
 
 # Error types whose messages are ours and already say how to write the value right.
 OWN_ERRORS = frozenset({"slack_channel", "slack_user", "currency", "timezone", "locale",
@@ -39,11 +40,11 @@ def _error(kind: str, template: str, value: object, **context: str) -> PydanticC
 
 
 def _slack_id(kind: str, first_letters: str, example: str, hint: str = "") -> Any:
-    pattern = re.compile(f"[{first_letters}][A-Z0-9]{{8,}}")
+    valid = is_user_id if kind == "user" else is_channel_id
     letters = " or ".join(first_letters)
 
     def check(value: str) -> str:
-        if not pattern.fullmatch(value):
+        if not valid(value):
             raise _error(f"slack_{kind}",
                          f"must look like a Slack {kind} id ({letters} and 8+ capitals/digits, "
                          f"e.g. {example}), got {{shown}}{hint}", value)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.currencies import is_currency
+from domain.people import is_user_id
 
 Parser = Callable[[str], Any]
 
@@ -20,7 +21,6 @@ class FieldError(ValueError):
 
 _AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,31}")  # the column holds 32 characters
 
 
 def text(max_length: int = 200) -> Parser:
@@ -144,6 +144,6 @@ def choice(*values: str) -> Parser:
 
 
 def slack_user(raw: str) -> str:
-    if not _SLACK_USER.fullmatch(raw):
+    if not is_user_id(raw):
         raise FieldError(f"“{raw}” is not a Slack user id (they look like U012AB3CD)")
     return raw

@@ -1,0 +1,19 @@
+"""How people and channels are named: by their Slack ids, in app.yaml and in the ERP's
+exports alike, so one rule decides what a valid id is."""
+
+from __future__ import annotations
+
+import re
+
+# A letter for the kind, then capitals and digits: U0123ABCDE (a person; W on Enterprise
+# Grid), C0123ABCDE (a channel; G for old private ones). Storage keeps 32 characters.
+USER_ID = re.compile(r"[UW][A-Z0-9]{8,31}")
+CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{8,31}")
+
+
+def is_user_id(text: str) -> bool:
+    return USER_ID.fullmatch(text) is not None
+
+
+def is_channel_id(text: str) -> bool:
+    return CHANNEL_ID.fullmatch(text) is not None
