@@ -26,11 +26,10 @@ from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.slack_app import SlackIdentity
 from storage.db import database_problem
-from storage.requests import ProcessedRequests
+from storage.requests import ClaimFailed, ProcessedRequests
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -227,11 +226,11 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
         try:
             if deliveries.claim(key):
                 return True
-        except SQLAlchemyError as problem:
+        except ClaimFailed as problem:
             # Without the database we cannot tell a repeat; answering it twice is better
             # than not answering at all.
             log.warning("could not record delivery %s, processing it anyway: %s",
-                        key.split(":", 1)[0], problem.__class__.__name__)
+                        key.split(":", 1)[0], str(problem).splitlines()[0][:200])
             return True
         log.info("delivery already processed (%s, Slack retry %s, reason %s): answered 200",
                  key.split(":", 1)[0], environ.get("HTTP_X_SLACK_RETRY_NUM", "-"),

@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, bindparam, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from storage.types import UtcDateTime
 
@@ -22,33 +23,60 @@ PRUNE_EVERY_SECONDS = 600.0
 
 # ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL): a repeat inserts no row, without
 # an error in the server's log for every retry.
-_CLAIM = text(
-    'INSERT INTO processed_requests ("key", seen_at) VALUES (:key, :seen_at) '
-    'ON CONFLICT ("key") DO NOTHING'
-).bindparams(bindparam("seen_at", type_=UtcDateTime()))
+_CLAIM = ('INSERT INTO processed_requests ("key", seen_at) VALUES ({0}, {0}) '
+          'ON CONFLICT ("key") DO NOTHING')
 _PRUNE = text("DELETE FROM processed_requests WHERE seen_at < :cutoff").bindparams(
     bindparam("cutoff", type_=UtcDateTime()))
+
+
+class ClaimFailed(Exception):
+    """The database could not say whether a delivery is new."""
 
 
 class ProcessedRequests:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        # One statement in its own transaction: on PostgreSQL in autocommit (one round
-        # trip instead of three); SQLite's begin hook issues the BEGIN itself.
-        self._autocommit = engine.dialect.name != "sqlite"
+        dialect = engine.dialect
+        self._postgres = dialect.name == "postgresql"
+        self._sql = _CLAIM.format("%s" if self._postgres else "?")
+        # The column's own conversion, so that prune() (through SQLAlchemy) compares
+        # like with like.
+        self._stamp = UtcDateTime().dialect_impl(dialect).bind_processor(dialect) or (
+            lambda value: value)
         self._next_prune = time.monotonic()
         self._prune_lock = threading.Lock()
 
     def claim(self, key: str, now: datetime | None = None) -> bool:
-        """True if ``key`` was not seen before (now it is); False for a repeat."""
+        """True if ``key`` was not seen before (now it is); False for a repeat.
+
+        This runs on every request, so it is one INSERT on the driver's connection in
+        autocommit, nothing more: no BEGIN/COMMIT round trips, no ORM."""
         seen_at = now or datetime.now(UTC)
-        if self._autocommit:
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                claimed = conn.execute(_CLAIM, {"key": key, "seen_at": seen_at}).rowcount == 1
-        else:
-            with self.engine.begin() as conn:
-                claimed = conn.execute(_CLAIM, {"key": key, "seen_at": seen_at}).rowcount == 1
+        try:
+            claimed = self._insert(key, seen_at)
+        except (SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error) as problem:
+            raise ClaimFailed(f"{type(problem).__name__}: {problem}") from problem
         self._maybe_prune(seen_at)
+        return claimed
+
+    def _insert(self, key: str, seen_at: datetime) -> bool:
+        raw = self.engine.raw_connection()
+        try:
+            driver = raw.driver_connection
+            if self._postgres:
+                driver.autocommit = True  # type: ignore[union-attr]
+            try:
+                cursor = raw.cursor()
+                cursor.execute(self._sql, (key, self._stamp(seen_at)))
+                claimed: bool = cursor.rowcount == 1
+                cursor.close()
+            finally:
+                if self._postgres:
+                    driver.autocommit = False  # type: ignore[union-attr]
+        finally:
+            # Back to the pool; SQLite's connections run in autocommit already (the
+            # engine's connect hook), so the row is committed.
+            raw.close()
         return claimed
 
     def prune(self, now: datetime | None = None) -> int:

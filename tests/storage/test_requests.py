@@ -71,8 +71,8 @@ def test_claims_prune_now_and_then_in_the_background(engine, monkeypatch):
 def test_pruning_waits_its_turn(engine):
     deliveries = ProcessedRequests(engine)
     deliveries.claim("trigger:first", NOW)  # the first claim of a process prunes
-    deliveries.claim("trigger:old", NOW - timedelta(days=2))
     time.sleep(0.3)
+    deliveries.claim("trigger:old", NOW - timedelta(days=2))
     deliveries.claim("trigger:second", NOW)  # within 10 minutes: no prune
     time.sleep(0.3)
     assert keys(engine) == ["trigger:first", "trigger:old", "trigger:second"]
