@@ -109,7 +109,7 @@ def timed(fn, repeat: int) -> float:
 
 def bench(name: str, url: str, rows: int) -> None:
     invoices = invoices_file(rows)
-    engine = make_engine(url)
+    engine = make_engine(url, create=True)  # a new SQLite file
     upgrade(engine)
     creditbot(url, "import", "customers", str(customers_file()))
     creditbot(url, "import", "rates", str(rates_file()))

@@ -70,7 +70,7 @@ def cli(url: str, *args: str) -> None:
 
 
 def load(url: str) -> None:
-    upgrade(make_engine(url))
+    upgrade(make_engine(url, create=True))  # a new SQLite file on first use
     cli(url, "import", "customers", str(customers_file()))
     cli(url, "import", "rates", str(rates_file()))
     cli(url, "import", "invoices", str(invoices_file()))
