@@ -84,6 +84,9 @@ def build_deps(services: Services) -> Deps:
 TOKEN_REFUSALS = frozenset({"invalid_auth", "not_authed", "account_inactive",
                             "token_revoked", "token_expired"})
 _PAUSES = (0.5, 1.0)  # between the tries of the start-up check
+# Each try: the server does not listen until the check is done, so a Slack that drops
+# packets delays the start by at most about 3 × 3 s + the pauses.
+_CHECK_TIMEOUT_SECONDS = 3
 
 
 class TokenRefused(Exception):
@@ -112,7 +115,7 @@ def check_token(settings: Settings) -> SlackIdentity:
     if settings.slack_bot_token is None:
         raise MissingSecret("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
     client = WebClient(token=settings.slack_bot_token.get_secret_value(),
-                       base_url=settings.slack_api_url, timeout=ATTEMPT_TIMEOUT_SECONDS,
+                       base_url=settings.slack_api_url, timeout=_CHECK_TIMEOUT_SECONDS,
                        retry_handlers=[], logger=_quiet)
     problem = ""
     for pause in (*_PAUSES, None):
