@@ -11,11 +11,14 @@ from rich.markup import escape as rich_escape
 from rich.table import Table
 
 _MENTION = re.compile(r"<([@#])([A-Z0-9]+)(?:\|[^>]*)?>")
+_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
 
 
 def mrkdwn_to_rich(text: str, name_of: Callable[[str], str]) -> str:
     """Slack mrkdwn (already escaped by the bot) to rich markup."""
     text = _MENTION.sub(lambda m: f"{m.group(1)}{name_of(m.group(2))}", text)
+    # A Slack date token shows its fallback where the client cannot localise it.
+    text = _DATE.sub(lambda m: m.group(1), text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     text = rich_escape(text)
     text = re.sub(r"\*([^*\n]+)\*", r"[bold]\1[/bold]", text)

@@ -30,9 +30,11 @@ def on_share(body: dict[str, Any], context: BoltContext) -> None:
     theirs = deps.languages.for_channel(channel)
 
     def post(found: Checked) -> None:
+        # A moment, not a date: each reader sees it in their own time zone.
+        when = theirs.moment(deps.checks.clock(), deps.checks.zone)
         text, blocks = card(found, theirs, timezone=deps.timezone, shareable=False,
-                            note=theirs._("Shared by {who}",
-                                          who=mention(context.user_id or "")))
+                            note=theirs._("Shared by {who} · {when}",
+                                          who=mention(context.user_id or ""), when=when))
         context.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
 
     try:

@@ -3,6 +3,8 @@ channel, through signed HTTP and the emulator's users.info."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from domain.positions import customer_position
@@ -90,7 +92,11 @@ def test_a_share_speaks_the_channels_language_and_thanks_the_sharer_in_theirs(bi
     mine = bilingual.slack.click(ZH, reply, "分享到频道")
     posted = bilingual.emulator.wait_for("chat.postMessage")[0]
     assert posted.blocks[1]["fields"][1]["text"].startswith("*Credit limit*\n$")
-    assert posted.blocks[-1]["elements"][0]["text"] == f"Shared by <@{ZH}>"
+    # when it was shared: a Slack date token, each reader's own time zone, with a
+    # fallback in the organisation's (10:00 in Shanghai in these tests)
+    assert re.fullmatch(rf"Shared by <@{ZH}> · <!date\^\d+\^{{date_short_pretty}} {{time}}"
+                        r"\|Nov 29, 2026, 10:0\d:\d\d\u202fAM>",
+                        posted.blocks[-1]["elements"][0]["text"])
     assert mine.blocks[-1]["elements"][0]["text"] == f"您已将此卡片分享到 <#{SALES_CHANNEL}>。"
 
 

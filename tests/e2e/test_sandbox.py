@@ -83,3 +83,17 @@ def test_ctrl_c_while_the_bot_answers_quits_quietly(monkeypatch, clock, tmp_path
     chat.Sandbox(load_config(ROOT / "app.yaml"), console, tmp_path).run(
         ["/credit help", "/credit check acme"])
     assert "Traceback" not in console.export_text()
+
+
+def test_the_chinese_tour_switches_language_with_lang(monkeypatch, clock):
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "200")
+    result = CliRunner().invoke(main, ["sandbox", "--script",
+                                       str(ROOT / "examples" / "sandbox-zh.txt")])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "您的 Slack 语言现为 zh-CN。" in out
+    assert "/credit 能做什么" in out and "creditbot (仅您可见)" in out
+    assert "华夏物流有限公司" in out and "最早一笔已逾期" in out and "¥" in out
+    assert "……按下了“Acme Packaging (C0002)”" in out and "US$100,000.00" in out
+    assert "Credit limit" not in out.split(":lang zh-CN")[1]
