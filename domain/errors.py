@@ -46,7 +46,7 @@ class CustomerLookupError(DomainError):
 class CustomerNotFound(CustomerLookupError):
     def __init__(self, query: str, candidates: Sequence[CustomerRef] = ()) -> None:
         if candidates:
-            names = ", ".join(f"{c.name} ({c.customer_id})" for c in candidates)
+            names = ", ".join(c.label() for c in candidates)
             super().__init__(query, candidates,
                              N_("No customer matches “{query}”. Closest: {names}"), names=names)
         else:
@@ -55,7 +55,7 @@ class CustomerNotFound(CustomerLookupError):
 
 class AmbiguousCustomer(CustomerLookupError):
     def __init__(self, query: str, candidates: Sequence[CustomerRef]) -> None:
-        names = ", ".join(f"{c.name} ({c.customer_id})" for c in candidates)
+        names = ", ".join(c.label() for c in candidates)
         super().__init__(query, candidates,
                          N_("“{query}” matches several customers: {names}. Which one?"),
                          names=names)

@@ -1,4 +1,5 @@
-"""Finding the customer a person means: by id, by name, by unique prefix, or by close match.
+"""Finding the customer a person means: by id, or by either of its names (the ERP's
+``name`` or its local-script ``name_local``): exact, unique prefix, or close match.
 
 The directory (a repository) answers the cheap indexed questions; only when they fail
 do we rank every name with rapidfuzz, which stays in the low milliseconds for tens of
@@ -23,6 +24,8 @@ MAX_CANDIDATES = 10
 CONFIDENT_SCORE = 82.0
 CONFIDENT_MARGIN = 12.0
 SUGGESTION_SCORE = 50.0
+# How many close matches an unknown name lists.
+CLOSEST = 5
 
 _PUNCTUATION = re.compile(r"[^\w\s]")
 
@@ -40,13 +43,24 @@ def normalize_query(query: str) -> str:
 
 
 class CustomerDirectory(Protocol):
+    """A customer has a ``name`` and may have a ``name_local`` (its legal name in the
+    local script); each has its key (``normalize_name``) and a person may type either.
+    The refs returned carry both names."""
+
     def by_ids(self, customer_ids: Sequence[str]) -> list[CustomerRef]: ...
 
-    def by_name_key(self, name_key: str) -> list[CustomerRef]: ...
+    def by_name_key(self, name_key: str) -> list[CustomerRef]:
+        """Customers either of whose keys is ``name_key``, each once."""
+        ...
 
-    def by_name_prefix(self, key_prefix: str, limit: int) -> list[CustomerRef]: ...
+    def by_name_prefix(self, key_prefix: str, limit: int) -> list[CustomerRef]:
+        """Up to ``limit`` customers either of whose keys starts with ``key_prefix``, each
+        once (fewer than ``limit`` means these are all)."""
+        ...
 
-    def all_name_keys(self) -> Sequence[tuple[CustomerRef, str]]: ...
+    def all_name_keys(self) -> Sequence[tuple[CustomerRef, str]]:
+        """(customer, key) for every key: a customer with a local name appears twice."""
+        ...
 
     def group_named(self, group_ids: Sequence[str]) -> str | None:
         """The group id among ``group_ids`` that has members, if any (exact spelling)."""
@@ -111,17 +125,26 @@ def _score(query: str, name: str, **_: object) -> float:
 
 
 def _closest(query: str, key: str, names: Sequence[tuple[CustomerRef, str]]) -> CustomerRef:
+    # A customer has up to two keys; twice the places keeps CLOSEST customers in view
+    # after each customer's weaker key is dropped.
     ranked = process.extract(
         key,
         [name_key for _, name_key in names],
         scorer=_score,
-        limit=5,
+        limit=2 * CLOSEST,
         score_cutoff=SUGGESTION_SCORE,
     )
-    if not ranked:
+    best: dict[str, tuple[CustomerRef, float]] = {}
+    for _, score, index in ranked:  # best first, so a customer's first score is its best
+        ref = names[index][0]
+        best.setdefault(ref.customer_id, (ref, score))
+    closest = list(best.values())[:CLOSEST]
+    if not closest:
         raise CustomerNotFound(query)
-    best_score = ranked[0][1]
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    # The runner-up is another customer: a customer's own two names must not count as
+    # rivals, or a close match on one would never be taken.
+    best_score = closest[0][1]
+    runner_up = closest[1][1] if len(closest) > 1 else 0.0
     if best_score >= CONFIDENT_SCORE and best_score - runner_up >= CONFIDENT_MARGIN:
-        return names[ranked[0][2]][0]
-    raise CustomerNotFound(query, [names[index][0] for _, _, index in ranked])
+        return closest[0][0]
+    raise CustomerNotFound(query, [ref for ref, _ in closest])

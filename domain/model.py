@@ -55,6 +55,8 @@ class Customer:
     group_id: str | None = None
     established_year: int | None = None
     financials: Financials = field(default_factory=Financials)
+    # The legal name in the local script (Chinese, say) beside the romanised ``name``.
+    name_local: str | None = None
 
     @property
     def currency(self) -> str:

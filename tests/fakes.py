@@ -24,7 +24,12 @@ class FakeCustomers:
         self.rows = {c.customer_id: c for c in customers}
 
     def _ref(self, c: Customer) -> CustomerRef:
-        return CustomerRef(c.customer_id, c.name)
+        return CustomerRef(c.customer_id, c.name, c.name_local)
+
+    @staticmethod
+    def _keys(c: Customer) -> list[str]:
+        # As the import derives them: a name_key, and a name_local_key when there is one.
+        return [normalize_name(name) for name in (c.name, c.name_local) if name]
 
     def get(self, customer_id: str) -> Customer | None:
         return self.rows.get(customer_id)
@@ -44,14 +49,14 @@ class FakeCustomers:
         return [self._ref(c) for cid, c in self.rows.items() if cid in customer_ids]
 
     def by_name_key(self, name_key: str) -> list[CustomerRef]:
-        return [self._ref(c) for c in self.rows.values() if normalize_name(c.name) == name_key]
+        return [self._ref(c) for c in self.rows.values() if name_key in self._keys(c)]
 
     def by_name_prefix(self, key_prefix: str, limit: int) -> list[CustomerRef]:
         return [self._ref(c) for c in self.rows.values()
-                if normalize_name(c.name).startswith(key_prefix)][:limit]
+                if any(key.startswith(key_prefix) for key in self._keys(c))][:limit]
 
     def all_name_keys(self) -> list[tuple[CustomerRef, str]]:
-        return [(self._ref(c), normalize_name(c.name)) for c in self.rows.values()]
+        return [(self._ref(c), key) for c in self.rows.values() for key in self._keys(c)]
 
 
 class FakeReceivables:

@@ -16,26 +16,41 @@ NAMES = {
 }
 
 
-class FakeDirectory:
-    """The CustomerDirectory protocol over a dict, as storage answers it."""
+# Customers with a legal name in the local script beside the ERP's name.
+LOCAL_NAMES = {
+    "C0101": ("Hangzhou Red Falcon Trading", "杭州红隼贸易有限公司"),
+    "C0102": ("Hangzhou Silk Road Textiles", "杭州丝绸之路纺织品有限公司"),
+    "C0103": ("Nordlicht GmbH", "Nordlicht Handels GmbH"),
+}
 
-    def __init__(self, names: dict[str, str]) -> None:
-        self.refs = [CustomerRef(cid, name) for cid, name in names.items()]
+
+class FakeDirectory:
+    """The CustomerDirectory protocol over a dict of names or (name, local name), as
+    storage answers it."""
+
+    def __init__(self, names: dict[str, str | tuple[str, str]]) -> None:
+        self.refs = [CustomerRef(cid, *((name,) if isinstance(name, str) else name))
+                     for cid, name in names.items()]
+
+    @staticmethod
+    def keys(ref):
+        return [normalize_name(name) for name in (ref.name, ref.name_local) if name]
 
     def by_ids(self, customer_ids):
         return [r for r in self.refs if r.customer_id in customer_ids]
 
     def by_name_key(self, name_key):
-        return [r for r in self.refs if normalize_name(r.name) == name_key]
+        return [r for r in self.refs if name_key in self.keys(r)]
 
     def by_name_prefix(self, key_prefix, limit):
-        return [r for r in self.refs if normalize_name(r.name).startswith(key_prefix)][:limit]
+        return [r for r in self.refs
+                if any(key.startswith(key_prefix) for key in self.keys(r))][:limit]
 
     def all_name_keys(self):
-        return [(r, normalize_name(r.name)) for r in self.refs]
+        return [(r, key) for r in self.refs for key in self.keys(r)]
 
 
-DIRECTORY = FakeDirectory(NAMES)
+DIRECTORY = FakeDirectory({**NAMES, **LOCAL_NAMES})
 
 
 def resolve(query):
@@ -103,3 +118,58 @@ def test_a_typo_in_the_first_letters_of_a_long_name_is_found():
     assert resolve_customer("fenwik", directory).customer_id == "C1"
     # a short common word ("co") must not make every "Co., Ltd." a rival
     assert resolve_customer("acme packagin co", directory).customer_id == "C4"
+
+
+def test_by_either_name_exactly():
+    assert resolve("杭州红隼贸易有限公司") == "C0101"
+    assert resolve("Hangzhou Red Falcon Trading") == "C0101"
+    assert resolve("ｎｏｒｄｌｉｃｈｔ　ｈａｎｄｅｌｓ　ＧｍｂＨ") == "C0103"
+
+
+def test_by_a_unique_prefix_of_either_name():
+    assert resolve("杭州红隼") == "C0101"
+    assert resolve("hangzhou red") == "C0101"
+    assert resolve("杭州丝") == "C0102"
+
+
+def test_a_prefix_of_both_names_of_one_customer_names_it_once():
+    assert DIRECTORY.by_name_prefix("nordlicht", 11) == [DIRECTORY.refs[-1]]
+    assert resolve("nordlicht") == "C0103"
+
+
+def test_a_prefix_shared_by_the_local_names_of_two_customers_is_ambiguous():
+    with pytest.raises(AmbiguousCustomer) as raised:
+        resolve("杭州")
+    assert str(raised.value) == (
+        "“杭州” matches several customers: "
+        "Hangzhou Red Falcon Trading / 杭州红隼贸易有限公司 (C0101), "
+        "Hangzhou Silk Road Textiles / 杭州丝绸之路纺织品有限公司 (C0102). Which one?")
+
+
+def test_a_typo_in_the_local_name_is_a_close_match():
+    assert resolve("杭州红隼贸意有限公司") == "C0101"
+
+
+def test_a_customers_two_names_are_not_rivals_for_a_close_match():
+    # "nordlict" is as close to "Nordlicht GmbH" as to "Nordlicht Handels GmbH"; both
+    # are C0103, so nothing stands beside it.
+    assert resolve("nordlict") == "C0103"
+
+
+def test_an_unknown_name_lists_each_close_customer_once():
+    directory = FakeDirectory({"C1": ("Nordlicht GmbH", "Nordlicht Handels GmbH"),
+                               "C2": ("Nordwind GmbH", "Nordwind Handels GmbH")})
+    # Both names of both customers score, none clearly best.
+    with pytest.raises(CustomerNotFound) as raised:
+        resolve_customer("nordi handels", directory)
+    assert [c.customer_id for c in raised.value.candidates] == ["C2", "C1"]
+    assert str(raised.value) == (
+        "No customer matches “nordi handels”. Closest: "
+        "Nordwind GmbH / Nordwind Handels GmbH (C2), Nordlicht GmbH / Nordlicht Handels GmbH (C1)")
+
+
+def test_a_label_shows_the_local_name_when_there_is_one():
+    assert CustomerRef("C1", "Hangzhou Red Falcon Trading", "杭州红隼贸易有限公司").label() == \
+        "Hangzhou Red Falcon Trading / 杭州红隼贸易有限公司 (C1)"
+    assert CustomerRef("C2", "Acme Packaging").label() == "Acme Packaging (C2)"
+    assert CustomerRef("C3", "Acme Packaging", "").label() == "Acme Packaging (C3)"
