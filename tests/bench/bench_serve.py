@@ -196,8 +196,8 @@ def worker_peaks(master: int) -> list[float]:
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def worker_cpu(master: int) -> dict[str, float]:
-    """CPU seconds (user + system, all threads) used so far by each worker process."""
+def worker_cpu(master: int) -> dict[str, tuple[float, float]]:
+    """(user, system) CPU seconds, all threads, used so far by each worker process."""
     used = {}
     for pid in workers_of(master):
         try:
@@ -205,7 +205,7 @@ def worker_cpu(master: int) -> dict[str, float]:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:
             continue
-        used[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+        used[pid] = (int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS)
     return used
 
 
@@ -216,10 +216,12 @@ def measured(master: int, run: Callable[[], dict[str, float]]) -> dict[str, floa
     time.sleep(0.5)  # the last requests in flight when wrk stopped
     after = worker_cpu(master)
     if set(before) != set(after):  # a worker restarted: its CPU cannot be attributed
-        result["cpu_ms"] = float("nan")
-    else:
-        spent = sum(after[pid] - before[pid] for pid in after)
-        result["cpu_ms"] = spent / max(result["requests"], 1) * 1000
+        result.update(cpu_ms=float("nan"), user_ms=float("nan"), system_ms=float("nan"))
+        return result
+    per_request = 1000 / max(result["requests"], 1)
+    result["user_ms"] = sum(after[p][0] - before[p][0] for p in after) * per_request
+    result["system_ms"] = sum(after[p][1] - before[p][1] for p in after) * per_request
+    result["cpu_ms"] = result["user_ms"] + result["system_ms"]
     return result
 
 
@@ -249,6 +251,10 @@ def server_command(code: Path | None, port: int, workers: int, threads: int) -> 
 def bench(name: str, url: str, seconds: int, workers: int, threads: int,
           code: Path | None = None) -> dict[str, Any]:
     port = free_port()
+    if code is None:
+        # This tree may have gained a migration since the data was loaded (or since the
+        # other tree's run, when comparing); `creditbot serve` refuses an old schema.
+        upgrade(make_engine(url))
     # Taken when the server starts: others may commit to the tree during the run.
     served = describe_code(code or ROOT)
     with SlackEmulator(token=TOKEN) as emulator:
@@ -266,6 +272,8 @@ def bench(name: str, url: str, seconds: int, workers: int, threads: int,
         try:
             base = f"http://127.0.0.1:{port}"
             for _ in range(150):
+                if server.poll() is not None:
+                    raise SystemExit(f"[{name}] the server exited with {server.returncode}")
                 try:
                     urllib.request.urlopen(base + "/healthz", timeout=1).close()
                     break
@@ -323,6 +331,8 @@ def bench(name: str, url: str, seconds: int, workers: int, threads: int,
     print(f"  worker CPU per request      : ack {baseline['cpu_ms']:.3f} ms, check "
           f"{check['cpu_ms']:.3f} ms = {check['cpu_ms'] / baseline['cpu_ms']:.2f}x the ack "
           "(user + system time of the workers / requests completed)")
+    print(f"    of which system time      : ack {baseline['system_ms']:.3f} ms, check "
+          f"{check['system_ms']:.3f} ms")
     return {"code": served, "baseline": baseline, "check": check}
 
 
@@ -367,8 +377,6 @@ def main() -> None:
     if args.only != "postgresql":
         if not sqlite_db.exists():
             load(f"sqlite:///{sqlite_db}")
-        else:
-            upgrade(make_engine(f"sqlite:///{sqlite_db}"))
         bench_trees("sqlite", f"sqlite:///{sqlite_db}", args)
     pg = os.environ.get("CREDITBOT_TEST_POSTGRES_URL")
     if pg and args.only != "sqlite":
@@ -383,8 +391,6 @@ def main() -> None:
         url = make_url(pg).set(database="creditbot_serve_bench").render_as_string(False)
         if not exists:
             load(url)
-        else:
-            upgrade(make_engine(url))
         bench_trees("postgresql", url, args)
 
 

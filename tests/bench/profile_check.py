@@ -399,7 +399,7 @@ def phase_table(bolt: Any, services: Any, names: list[str], count: int, rounds: 
     measure("Bolt dispatch: /credit check, same mix (the check minus WSGI)",
             lambda: Dispatch([(check_body(q, hook, n), form) for n, q in enumerate(names)]))
     measure("hand-off to the background executor and back (no-op work)", handoff)
-    measure(f"use case ({path.shape}): unit of work, lookup, SQL, exposure",
+    measure(f"use case ({path.shape.split(' + ')[0]}): unit of work, lookup, SQL, exposure",
             lambda: Calls(lambda i: path.use(names[i % len(names)])))
     measure("  unit of work alone: session, connection checkout, rollback, close",
             uow_open_close)
@@ -530,8 +530,8 @@ PHASES = (
     ("    ack(): BoltResponse with the card, json.dumps",
      r"slack_bolt/context/ack/ack\.py:__call__$"),
     ("  answer on the executor (use case + card)", r"/handlers/answer\.py:safely$"),
-    ("    use case", r"(domain/check/use_cases\.py:check|domain/positions\.py:customer_"
-                     r"position|handlers/check\.py:position_message)$"),
+    ("    use case (CreditChecks.check, or customer_position before the restructure)",
+     r"(domain/check/use_cases\.py:check|domain/positions\.py:customer_position)$"),
     ("      resolve the customer (lookup statements)",
      r"domain/lookup\.py:resolve_(subject|customer)$"),
     ("      aged balances statement", r"storage/repositories/receivables\.py:aged_balances$"),
