@@ -26,6 +26,8 @@ class ImportContext:
 # check looks only at values that are there.
 RowRule = Callable[[dict[str, Any], ImportContext], list[tuple[str, str]]]
 
+# A customer's names and their lookup keys fit in this many characters.
+_NAME_LENGTH = 200
 _QUANTUM = {code: Decimal(1).scaleb(-places) for code, places in MINOR_UNITS.items()}
 
 
@@ -57,6 +59,9 @@ class ImportKind:
     rule: RowRule
     # Columns the rule derives, written even when the file lacks them.
     derived: tuple[str, ...] = ()
+    # (derived column, the optional column it is derived from): written only when the
+    # file has that column, so a file without it leaves both alone.
+    derived_from: tuple[tuple[str, str], ...] = ()
     # The column naming the customer a row belongs to.
     customer_column: str | None = "customer_id"
     # Columns naming rows that must already be in the database.
@@ -93,10 +98,19 @@ def _decimals(values: dict[str, Any], currency_column: str, *amount_columns: str
 
 def _customer_rule(values: dict[str, Any], context: ImportContext) -> list[tuple[str, str]]:
     problems = _decimals(values, "currency", "credit_limit", *_FINANCIALS)
-    name = values.get("name")
-    values["name_key"] = normalize_name(name) if name is not None else None
-    if name is not None and not values["name_key"]:
-        problems.insert(0, ("name", "has no letters or digits"))
+    for column in ("name", "name_local"):
+        if column not in values:  # an optional column the file lacks
+            continue
+        name = values[column]
+        key = values[f"{column}_key"] = normalize_name(name) if name is not None else None
+        if name is not None and not key:
+            problems.append((column, "has no letters or digits"))
+        elif key is not None and len(key) > _NAME_LENGTH:
+            # NFKC spells some characters out (㍿ is 株式会社): a name that fits can have a
+            # key that does not, which the database would refuse at the end of the import.
+            problems.append((column, f"is {len(key)} characters long once its compatibility "
+                                     f"characters are spelled out (㍿ is 株式会社); at most "
+                                     f"{_NAME_LENGTH} fit"))
     return problems
 
 
@@ -156,7 +170,9 @@ CUSTOMERS = ImportKind(
     key=("customer_id",),
     fields=(
         Field("customer_id", f.text(64), required=True),
-        Field("name", f.text(200), required=True),
+        Field("name", f.text(_NAME_LENGTH), required=True),
+        # The legal name in the local script, e.g. 杭州红隼贸易有限公司; found like the name.
+        Field("name_local", f.text(_NAME_LENGTH)),
         Field("currency", f.currency, required=True),
         Field("credit_limit", f.non_negative_amount, required=True),
         Field("payment_terms_days", f.integer(0, 365), required=True),
@@ -169,7 +185,8 @@ CUSTOMERS = ImportKind(
         Field("established_year", f.integer(1600, 2200)),
     ),
     rule=_customer_rule,
-    derived=("name_key",),
+    derived=("name_key", "name_local_key"),
+    derived_from=(("name_local_key", "name_local"),),
     customer_column=None,
     references=(),
     noun="customer",

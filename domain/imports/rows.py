@@ -57,9 +57,10 @@ class RowParser:
         self._present = [(fd.name, fd.parse, fd.required, position[fd.name])
                          for fd in kind.fields if fd.name in position]
         present = [name for name, *_ in self._present]
-        self.columns: tuple[str, ...] = (
-            *present, *(d for d in kind.derived if d not in present)
-        )
+        sources = dict(kind.derived_from)
+        derived = [d for d in kind.derived
+                   if d not in present and (d not in sources or sources[d] in present)]
+        self.columns: tuple[str, ...] = (*present, *derived)
         self._pick = operator.itemgetter(*self.columns)
         self._width = len(names)
         # Problems of a row are listed in the file's column order; a row-level one first.

@@ -121,6 +121,54 @@ def test_customer_rows_get_a_lookup_key():
                   ["C1", "Acme", "EUR", "5000", "30", "bob"])[0][0] == "owner_slack_id"
 
 
+CUSTOMER_HEADER = ["customer_id", "name", "currency", "credit_limit", "payment_terms_days"]
+
+
+def test_a_local_name_gets_its_own_lookup_key():
+    parser = RowParser(KINDS["customers"], [*CUSTOMER_HEADER, "name_local"])
+    assert parser.columns == ("customer_id", "name", "name_local", "currency", "credit_limit",
+                              "payment_terms_days", "name_key", "name_local_key")
+    row = dict(zip(parser.columns, parser.parse(
+        2, ["C1", "Hangzhou Red Falcon Trading", "CNY", "5000", "30",
+            " 杭州红隼贸易（有限）公司 "]), strict=True))
+    assert (row["name_local"], row["name_local_key"]) == ("杭州红隼贸易（有限）公司",
+                                                          "杭州红隼贸易 有限 公司")
+    assert row["name_key"] == "hangzhou red falcon trading"
+
+
+def test_a_blank_local_name_is_none():
+    parser = RowParser(KINDS["customers"], [*CUSTOMER_HEADER, "name_local"])
+    row = dict(zip(parser.columns, parser.parse(2, ["C1", "Acme", "EUR", "5000", "30", "  "]),
+                   strict=True))
+    assert (row["name_local"], row["name_local_key"]) == (None, None)
+
+
+def test_without_the_local_name_column_its_key_is_not_written():
+    # Neither column is in the row, so a re-import of such a file leaves both alone.
+    parser = RowParser(KINDS["customers"], CUSTOMER_HEADER)
+    assert parser.columns == (*CUSTOMER_HEADER, "name_key")
+
+
+def test_a_local_name_must_have_letters_and_fit():
+    header = [*CUSTOMER_HEADER, "name_local"]
+    assert errors("customers", header, ["C1", "Acme", "EUR", "5000", "30", "—/—"]) == [
+        ("name_local", "has no letters or digits")]
+    assert errors("customers", header, ["C1", "Acme", "EUR", "5000", "30", "深" * 201]) == [
+        ("name_local", "is 201 characters long; at most 200 fit")]
+
+
+def test_a_name_whose_key_would_not_fit_its_column_is_refused():
+    # 199 + 1 characters fit, but ㍿ folds into 株式会社, and the key into 203.
+    header = [*CUSTOMER_HEADER, "name_local"]
+    long_name = "大" * 199 + "㍿"
+    message = ("is 203 characters long once its compatibility characters are spelled out "
+               "(㍿ is 株式会社); at most 200 fit")
+    assert errors("customers", header, ["C1", "Acme", "JPY", "5000", "30", long_name]) == [
+        ("name_local", message)]
+    assert errors("customers", header, ["C1", long_name, "JPY", "5000", "30", ""]) == [
+        ("name", message)]
+
+
 def test_a_cell_that_does_not_parse_does_not_hide_the_rows_other_problems():
     assert errors("invoices", INVOICE_HEADER,
                   ["I1", "C1", "2026-02-01", "2026-01-31", "x", "USD"]) == [
