@@ -22,14 +22,20 @@ class Base(DeclarativeBase):
 class CustomerRow(Base):
     __tablename__ = "customers"
     # text_pattern_ops: PostgreSQL uses the index for LIKE 'prefix%' whatever the locale.
+    # A person may type either name, so both keys are indexed alike.
     __table_args__ = (
         Index("ix_customers_name_key", "name_key",
               postgresql_ops={"name_key": "text_pattern_ops"}),
+        Index("ix_customers_name_local_key", "name_local_key",
+              postgresql_ops={"name_local_key": "text_pattern_ops"}),
     )
 
     customer_id: Mapped[str] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200))
+    # The legal name in the local script (e.g. Chinese) and its lookup key, when known.
+    name_local: Mapped[str | None] = mapped_column(String(200))
+    name_local_key: Mapped[str | None] = mapped_column(String(200))
     currency: Mapped[str] = mapped_column(Code)
     credit_limit: Mapped[Decimal] = mapped_column(Amount)
     payment_terms_days: Mapped[int] = mapped_column(Integer)

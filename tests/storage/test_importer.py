@@ -131,6 +131,41 @@ def test_columns_absent_from_a_reimport_are_left_alone(with_customers, write_csv
     assert row.group_id == "G1" and row.revenue == Decimal("5000000")
 
 
+LOCAL_NAMES = """customer_id,name,name_local,currency,credit_limit,payment_terms_days
+C1,Acme Corp,阿克米（中国）有限公司,USD,100000,30
+C2,Beta GmbH,,EUR,50000.50,45
+"""
+
+
+def _names(engine):
+    with engine.connect() as conn:
+        return conn.execute(select(CustomerRow.customer_id, CustomerRow.name_local,
+                                   CustomerRow.name_local_key).order_by(CustomerRow.customer_id)
+                            ).all()
+
+
+def test_local_names_import_with_their_lookup_keys(with_customers, write_csv):
+    engine = with_customers
+    report = run(engine, write_csv, "customers", LOCAL_NAMES)
+    assert (report.inserted, report.updated, report.unchanged) == (0, 1, 1)
+    assert _names(engine) == [("C1", "阿克米（中国）有限公司", "阿克米 中国 有限公司"),
+                              ("C2", None, None)]
+    again = run(engine, write_csv, "customers", LOCAL_NAMES)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def test_a_reimport_without_local_names_leaves_them_and_their_keys_alone(with_customers,
+                                                                          write_csv):
+    engine = with_customers
+    run(engine, write_csv, "customers", LOCAL_NAMES)
+    report = run(engine, write_csv, "customers", CUSTOMERS)
+    assert (report.updated, report.unchanged) == (0, 2)
+    assert _names(engine)[0] == ("C1", "阿克米（中国）有限公司", "阿克米 中国 有限公司")
+    # A blank cell in the column, though, says the customer has none.
+    run(engine, write_csv, "customers", LOCAL_NAMES.replace("阿克米（中国）有限公司", ""))
+    assert _names(engine) == [("C1", None, None), ("C2", None, None)]
+
+
 BAD_INVOICES = """invoice_id,customer_id,issue_date,due_date,amount,currency
 I9,C1,2026-02-30,2026-03-01,1,USD
 I10,C9,2026-01-01,2026-03-01,1,USD

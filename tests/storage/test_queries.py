@@ -20,6 +20,7 @@ from domain.positions import (
     group_position,
     portfolio_positions,
 )
+from domain.refs import CustomerRef
 from storage.models import CustomerRow, ExchangeRateRow, InvoiceRow, OrderRow
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 
@@ -149,3 +150,118 @@ def test_lookup_through_the_repository(portfolio):
         # "_" and "%" are literal characters, not LIKE wildcards
         assert work.customers.by_name_prefix("blue 100 harbor_", 5)[0].customer_id == "C3"
         assert work.customers.by_name_prefix("blue 1_0", 5) == []
+
+
+# Customers with a legal name in the local script beside the ERP's name.
+LOCAL_NAMES = [("L1", "Hangzhou Red Falcon Trading", "杭州红隼贸易有限公司"),
+               ("L2", "Hangzhou Silk Road Textiles", "杭州丝绸之路纺织品有限公司"),
+               ("L3", "Nordlicht GmbH", "Nordlicht Handels GmbH"),
+               ("L4", "Acme Trading", None)]
+
+
+def _local_customer(cid, name, name_local, currency="CNY"):
+    from domain.lookup import normalize_name
+
+    return dict(_customer(cid, name, currency), name_local=name_local,
+                name_local_key=None if name_local is None else normalize_name(name_local))
+
+
+@pytest.fixture
+def local_names(engine):
+    with engine.begin() as conn:
+        conn.execute(insert(CustomerRow), [_local_customer(*c) for c in LOCAL_NAMES])
+    return engine
+
+
+def test_lookup_by_either_name_through_the_repository(local_names):
+    from domain.lookup import resolve_customer
+
+    with uow(local_names) as work:
+        def resolve(query):
+            return resolve_customer(query, work.customers).customer_id
+
+        assert resolve("杭州红隼贸易有限公司") == "L1"
+        assert resolve("Hangzhou Red Falcon Trading") == "L1"
+        assert resolve("杭州红隼") == "L1"
+        assert resolve("hangzhou red") == "L1"
+        assert resolve("杭州红隼贸意有限公司") == "L1"  # a typo: a close match
+        assert resolve("nordlicht") == "L3"  # a prefix of both its names
+        assert resolve("nordlict") == "L3"  # close to both its names: no rival
+        with pytest.raises(AmbiguousCustomer) as raised:
+            resolve("杭州")
+        assert str(raised.value) == (
+            "“杭州” matches several customers: "
+            "Hangzhou Red Falcon Trading / 杭州红隼贸易有限公司 (L1), "
+            "Hangzhou Silk Road Textiles / 杭州丝绸之路纺织品有限公司 (L2). Which one?")
+        found = work.customers.get("L1")  # from the rows the lookup read
+    with uow(local_names) as work:
+        fresh = work.customers.get("L1")
+        assert [c.name_local for c in work.customers.fetch(["L1", "L4"])] == [
+            "杭州红隼贸易有限公司", None]
+    assert found is not None and found == fresh
+    assert (found.name, found.name_local) == ("Hangzhou Red Falcon Trading", "杭州红隼贸易有限公司")
+
+
+def test_the_repository_answers_as_the_in_memory_directory(local_names):
+    from tests.fakes import FakeCustomers
+
+    with uow(local_names) as work:
+        sql = work.customers
+        fake = FakeCustomers(sql.fetch())
+        for key in ("杭州红隼贸易有限公司", "hangzhou red falcon trading", "nordlicht handels gmbh",
+                    "acme trading", "杭州"):
+            assert sql.by_name_key(key) == fake.by_name_key(key), key
+        for prefix in ("杭州", "杭州红", "hangzhou", "nordlicht", "acme", "a", "zz"):
+            assert sorted(sql.by_name_prefix(prefix, 11)) == sorted(
+                fake.by_name_prefix(prefix, 11)), prefix
+        assert sorted(sql.all_name_keys()) == sorted(fake.all_name_keys())
+        assert ((CustomerRef("L1", "Hangzhou Red Falcon Trading", "杭州红隼贸易有限公司"),
+                 "杭州红隼贸易有限公司") in sql.all_name_keys())
+
+
+def test_a_prefix_search_stops_at_its_limit_in_name_key_order(engine):
+    # F00-F07 start with "firm" by their name (F00 and F01 by their local name too),
+    # G00-G07 by their local name only.
+    customers = [_local_customer(f"F{n:02d}", f"Firm {n:02d}", f"Firm {n:02d} Ltd" if n < 2
+                                 else f"公司{n:02d}") for n in range(8)]
+    customers += [_local_customer(f"G{n:02d}", f"Group {n:02d}", f"Firm {n + 8:02d}")
+                  for n in range(8)]
+    with engine.begin() as conn:
+        conn.execute(insert(CustomerRow), customers)
+    with uow(engine) as work:
+        first = work.customers.by_name_prefix("firm", 11)
+        assert [r.customer_id for r in first] == [f"F{n:02d}" for n in range(8)] + [
+            "G00", "G01", "G02"]
+        assert [r.customer_id for r in work.customers.by_name_prefix("firm 01", 11)] == ["F01"]
+        assert len(work.customers.by_name_prefix("公司", 3)) == 3
+
+
+def test_each_name_lookup_is_one_statement_on_the_indexes(local_names):
+    from sqlalchemy import event
+
+    executed = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        executed.append((statement, parameters))
+
+    event.listen(local_names, "before_cursor_execute", record)
+    try:
+        with uow(local_names) as work:
+            work.customers.by_name_key("杭州红隼贸易有限公司")
+            work.customers.by_name_prefix("杭州红", 11)
+    finally:
+        event.remove(local_names, "before_cursor_execute", record)
+    lookups = [(s, p) for s, p in executed if "customers" in s]
+    assert len(lookups) == 2
+    with local_names.connect() as conn:
+        for statement, parameters in lookups:
+            if conn.dialect.name == "sqlite":
+                plan = "\n".join(row[-1] for row in conn.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {statement}", parameters))
+                assert "SCAN customers" not in plan, plan
+            else:
+                # Four rows: left alone, PostgreSQL would rightly read the table.
+                conn.exec_driver_sql("SET enable_seqscan = off")
+                plan = "\n".join(row[0] for row in conn.exec_driver_sql(
+                    f"EXPLAIN {statement}", parameters))
+            assert "ix_customers_name_key" in plan and "ix_customers_name_local_key" in plan, plan
