@@ -79,6 +79,19 @@ _CUSTOMERS: tuple[tuple[str, str, str, str, str, str, str | None], ...] = (
     ("Summit Outdoor Gear", "Retail", "US", "USD", "small", "prompt", None),
 )
 
+# The Chinese legal names of the Chinese customers the ERP knows by an English name
+# (those named in Chinese have none): people may type either. Kept apart from
+# _CUSTOMERS so that the seeded figures stay what they were.
+_LOCAL_NAMES = {
+    "Shenzhen Brightstar Electronics": "深圳明亮之星电子有限公司",
+    "Hangzhou Silk Road Textiles": "杭州丝绸之路纺织品有限公司",
+    "Chengdu Panda Foods": "成都熊猫食品有限公司",
+    "Wuhan Yangtze Steel Trading": "武汉长江钢铁贸易有限公司",
+    "Qingdao Ocean Fisheries": "青岛海洋渔业有限公司",
+    "Tianjin Harbour Chemicals": "天津海港化工有限公司",
+    "Xiamen Coastal Furniture": "厦门海岸家具有限公司",
+}
+
 # How many units of each currency one US dollar is worth, roughly; the base is USD.
 _PER_USD = {"USD": Decimal(1), "EUR": Decimal("0.92"), "GBP": Decimal("0.79"),
             "CNY": Decimal("7.24"), "JPY": Decimal("151.0")}
@@ -167,6 +180,7 @@ def write_demo_data(directory: Path, today: date, seed: int = 20261129) -> DemoF
             (revenue * _between(rng, Decimal("-0.02" if behaviour == "troubled" else "0.03"),
                                 Decimal("0.12"), Decimal("0.001"))).quantize(Decimal(1)),
             (assets - liabilities).quantize(Decimal(1)), rng.randint(1965, 2018),
+            _LOCAL_NAMES.get(name, ""),
         ))
         start = today - timedelta(days=rng.randint(200, 700))
         end = today + timedelta(days=rng.choice((12, 25, 45, 120, 200, 300, 365)))
@@ -212,7 +226,7 @@ def write_demo_data(directory: Path, today: date, seed: int = 20261129) -> DemoF
         "customer_id", "name", "currency", "credit_limit", "payment_terms_days", "industry",
         "country", "owner_slack_id", "department", "group_id", "revenue", "total_assets",
         "total_liabilities", "current_assets", "current_liabilities", "retained_earnings",
-        "ebit", "equity", "established_year"), customers)
+        "ebit", "equity", "established_year", "name_local"), customers)
     _write(files.path("contracts"), ("contract_id", "customer_id", "start_date", "end_date",
                                      "payment_terms_days", "credit_limit", "currency"), contracts)
     _write(files.path("orders"), ("order_id", "customer_id", "order_date", "amount", "currency",

@@ -1,0 +1,45 @@
+"""`/credit check` by a customer's local-script name (the demo's Chinese customers that
+the ERP knows by an English name carry their Chinese legal name too)."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import SALES, SALES_CHANNEL
+
+BRIGHTSTAR = "C0029"
+BRIGHTSTAR_LABEL = "Shenzhen Brightstar Electronics / 深圳明亮之星电子有限公司 (C0029)"
+
+
+def _customer(world, customer_id):
+    with world.services.uow() as uow:
+        customer = uow.customers.get(customer_id)
+    assert customer is not None
+    return customer
+
+
+def test_a_unique_start_of_the_local_name_finds_the_customer(world):
+    customer = _customer(world, BRIGHTSTAR)
+    assert (customer.name, customer.name_local) == ("Shenzhen Brightstar Electronics",
+                                                    "深圳明亮之星电子有限公司")
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check 深圳明亮")
+    assert reply.blocks[0]["type"] == "header"
+    assert reply.blocks[0]["text"]["text"] == customer.name
+
+
+def test_a_typo_in_the_local_name_still_finds_the_customer(world):
+    customer = _customer(world, BRIGHTSTAR)
+    # 之心 for 之星: what a pinyin input method gives for zhīxīn.
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check 深圳明亮之心电子有限公司")
+    labels = [b["text"]["text"] for b in reply.buttons()]
+    if reply.blocks[0]["type"] == "header":
+        assert reply.blocks[0]["text"]["text"] == customer.name
+    else:
+        assert BRIGHTSTAR_LABEL in labels, labels
+
+
+def test_candidates_are_labelled_with_both_names(world):
+    # Part of the middle of 青岛海洋渔业有限公司: no prefix, not close enough to take.
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check 海洋渔业")
+    labels = [b["text"]["text"] for b in reply.buttons()]
+    assert "Qingdao Ocean Fisheries / 青岛海洋渔业有限公司 (C0033)" in labels, labels
+    card = world.slack.click(SALES, reply, "Qingdao Ocean Fisheries / 青岛海洋渔业有限公司 (C0033)")
+    assert card.blocks[0]["text"]["text"] == "Qingdao Ocean Fisheries"
