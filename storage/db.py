@@ -121,10 +121,11 @@ def _configure_sqlite(engine: Engine, *, must_exist: bool) -> None:
         # bulk imports are transactional too (SQLAlchemy's documented pysqlite recipe).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # First, so that the pragmas below wait no longer than any statement would.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA cache_size=-65536")
         # Imports stage rows in the temp database, whose cache is separate and small by
         # default: a million-row stage would spill to disk page by page.

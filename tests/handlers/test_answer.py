@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -58,10 +59,12 @@ def test_an_error_becomes_the_answer():
     context, _, _ = context_with_replies()
 
     def refuse():
-        raise DomainError("Amounts need a currency <b>")
+        # what the person typed is escaped, the sentence around it is not
+        raise DomainError("“{typed}” is not an amount: write digits", typed="<b>12")
 
     answer(ack, context, refuse)
-    assert "Amounts need a currency &lt;b&gt;" in ack.response.body
+    assert json.loads(ack.response.body) == {
+        "text": "“&lt;b&gt;12” is not an amount: write digits", "response_type": "ephemeral"}
 
 
 class _FinishesAsTheWaitEnds(Future):
