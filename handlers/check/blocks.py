@@ -7,6 +7,7 @@ from domain.aging import CURRENT
 from domain.check import Checked, CustomerCheck, GroupCheck
 from domain.errors import AmbiguousCustomer, CustomerLookupError
 from domain.exposure import CreditPosition
+from domain.model import Customer
 from handlers.check.payloads import PICK, SHARE, SubjectValue
 from handlers.i18n import Translator
 from handlers.render import (
@@ -71,6 +72,15 @@ def _footer(position: CreditPosition, timezone: str, tr: Translator) -> str:
     return "  ·  ".join(parts)
 
 
+def names(customer: Customer, tr: Translator) -> tuple[str, str | None]:
+    """(the name to title the card with, the other name if any): a Chinese reader sees
+    the company's Chinese legal name first, everyone else the name the ERP leads with."""
+    local = customer.name_local
+    if local and tr.locale.language == "zh":
+        return local, customer.name
+    return customer.name, local
+
+
 def card(found: Checked, tr: Translator, *, timezone: str, shareable: bool = True,
          note: str | None = None) -> Message:
     """``note`` is mrkdwn the caller built (already safe)."""
@@ -82,13 +92,14 @@ def card(found: Checked, tr: Translator, *, timezone: str, shareable: bool = Tru
 def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareable: bool,
                    note: str | None) -> Message:
     customer, position = found.customer, found.position
+    title, other = names(customer, tr)
     owner = mention(customer.owner_slack_id) if customer.owner_slack_id else tr._(
         "nobody assigned")
+    who = tr._("{id} · owner {owner}", id=user_text(customer.customer_id, 100), owner=owner)
     blocks: list[Block] = [
-        header(customer.name),
+        header(title),
         fields(
-            (tr._("Customer"), tr._("{id} · owner {owner}",
-                                    id=user_text(customer.customer_id, 100), owner=owner)),
+            (tr._("Customer"), f"{user_text(other, 300)}\n{who}" if other else who),
             (tr._("Credit limit"), tr.money(position.limit)),
             (tr._("Exposure"), _exposure(position, tr)),
             (tr._("Available credit"), _available(position, tr)),
@@ -101,7 +112,7 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
     ]
     _finish(blocks, found, tr, shareable, note)
     fallback = tr._("{name}: available {available} of {limit}, overdue {overdue}",
-                    name=user_text(customer.name, 200), available=position.available,
+                    name=user_text(title, 200), available=position.available,
                     limit=position.limit, overdue=position.aging.overdue)
     return message(fallback, blocks)
 
@@ -111,7 +122,7 @@ def _member_line(member: CustomerCheck, tr: Translator) -> str:
     flag = " :red_circle:" if position.over_limit else ""
     return "• " + tr._(
         "{name} ({id}) — exposure {exposure} of {limit}, overdue {overdue}",
-        name=user_text(customer.name, 120), id=user_text(customer.customer_id, 64),
+        name=user_text(names(customer, tr)[0], 120), id=user_text(customer.customer_id, 64),
         exposure=position.exposure, limit=position.limit,
         overdue=position.aging.overdue) + flag
 

@@ -43,3 +43,19 @@ def test_candidates_are_labelled_with_both_names(world):
     assert "Qingdao Ocean Fisheries / 青岛海洋渔业有限公司 (C0033)" in labels, labels
     card = world.slack.click(SALES, reply, "Qingdao Ocean Fisheries / 青岛海洋渔业有限公司 (C0033)")
     assert card.blocks[0]["text"]["text"] == "Qingdao Ocean Fisheries"
+
+
+def test_a_chinese_reader_sees_the_chinese_legal_name_first(world):
+    world.emulator.users[SALES].locale = "zh-CN"
+    chinese = world.slack.slash(SALES, SALES_CHANNEL, "/credit 查询 C0029")
+    assert chinese.blocks[0]["text"]["text"] == "深圳明亮之星电子有限公司"
+    assert chinese.blocks[1]["fields"][0]["text"].startswith(
+        "*客户*\nShenzhen Brightstar Electronics\nC0029 · 负责人 <@")
+    assert chinese.text.startswith("深圳明亮之星电子有限公司：可用 ")
+
+
+def test_an_english_reader_sees_the_erp_name_first_and_the_local_name_under_it(world):
+    english = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0029")
+    assert english.blocks[0]["text"]["text"] == "Shenzhen Brightstar Electronics"
+    assert english.blocks[1]["fields"][0]["text"].startswith(
+        "*Customer*\n深圳明亮之星电子有限公司\nC0029 · owner <@")
