@@ -171,3 +171,57 @@ class LeaseRow(Base):
     holder: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxRow(Base):
+    """A Slack message the bot sends on its own initiative, written in the same
+    transaction as the change that caused it and delivered later by the sender: a
+    Slack outage, a rate limit or a crash loses none and sends none twice (only a
+    message in flight at the moment of a crash can be repeated)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_pending", "sent_at", "failed_at", "next_attempt_at"),
+        Index("ix_outbox_dedup_key", "dedup_key", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # A channel id, or a user id for a direct message (the sender opens the DM).
+    channel: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(64))
+    # Set when the same message must never be queued twice (e.g. one digest per run).
+    dedup_key: Mapped[str | None] = mapped_column(String(200))
+    # {"text": ..., "blocks": [...]} and, for a reply in a thread, "thread_of": an id.
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Edit the message another row sent (chat.update) instead of posting a new one.
+    update_of: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # Who is delivering it, until when (claims expire, so a crashed sender's rows return).
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # Where Slack put it: the channel (a DM's id) and ts, for later chat.update calls.
+    sent_channel: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    # Set on an error retrying cannot fix (channel_not_found, not_in_channel, is_archived).
+    failed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class JobRunRow(Base):
+    """One run of a scheduled job: when, where, how it ended and what it counted."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_name_started", "name", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # running, ok, failed (a run whose process died stays "running" past its lease).
+    outcome: Mapped[str] = mapped_column(String(16))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(String(500))
