@@ -14,6 +14,7 @@ from domain.aging import AgingBuckets
 from domain.events import DomainEvent
 from domain.exposure import AgedBalance, OrderBalance
 from domain.lookup import CustomerDirectory
+from domain.messages import MessageId, OutgoingMessage
 from domain.model import AuditEntry, Customer
 
 
@@ -55,6 +56,21 @@ class EventLog(Protocol):
         ...
 
 
+class Outbox(Protocol):
+    """Messages to Slack, queued with this unit of work's changes: written on commit,
+    dropped on rollback, delivered afterwards by the sender."""
+
+    def add(self, message: OutgoingMessage) -> MessageId:
+        """Queues ``message``; its id lets later messages reply under it or edit it. A
+        message whose ``dedup_key`` was queued before is ignored, and the earlier
+        message's id comes back."""
+        ...
+
+    def id_of(self, dedup_key: str) -> MessageId | None:
+        """The queued message with this key (e.g. to edit a card queued long ago)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     # Read-only properties, not attributes: an implementation may hold narrower types.
     @property
@@ -71,6 +87,9 @@ class UnitOfWork(Protocol):
 
     @property
     def events(self) -> EventLog: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
 
     def __enter__(self) -> Self: ...
 

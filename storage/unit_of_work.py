@@ -7,6 +7,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.outbox import SqlOutbox
 from storage.repositories.audit import SqlAuditLog
 from storage.repositories.customers import SqlCustomerRepository
 from storage.repositories.events import SqlEventLog
@@ -25,6 +26,7 @@ class SqlUnitOfWork:
         self.rates = SqlRateRepository(self.session)
         self.audit = SqlAuditLog(self.session)
         self.events = SqlEventLog(self.session)
+        self.outbox = SqlOutbox(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

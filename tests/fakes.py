@@ -135,3 +135,68 @@ class FakeUnitOfWork:
     def rollback(self) -> None:
         self.audit.staged.clear()
         self.events.staged.clear()
+
+
+from domain.messages import OutgoingMessage  # noqa: E402  (kept beside its only user)
+
+
+class FakeOutbox:
+    """Messages queued by use cases: ``sent`` holds the committed ones, in order."""
+
+    def __init__(self) -> None:
+        self.sent: dict[int, OutgoingMessage] = {}
+        self.staged: dict[int, OutgoingMessage] = {}
+        self._next_id = 1
+
+    @property
+    def messages(self) -> list[OutgoingMessage]:
+        return list(self.sent.values())
+
+    def add(self, message: OutgoingMessage) -> int:
+        if message.dedup_key is not None:
+            found = self.id_of(message.dedup_key)
+            if found is not None:
+                return found
+        for referred in (message.update_of, message.thread_of):
+            if referred is not None and referred not in self.sent and referred not in self.staged:
+                raise ValueError(f"message {referred} is not in the outbox")
+        message_id = self._next_id
+        self._next_id += 1
+        self.staged[message_id] = message
+        return message_id
+
+    def id_of(self, dedup_key: str) -> int | None:
+        return next((i for i, m in (*self.sent.items(), *self.staged.items())
+                     if m.dedup_key == dedup_key), None)
+
+    def commit(self) -> None:
+        self.sent.update(self.staged)
+        self.staged.clear()
+
+    def rollback(self) -> None:
+        self.staged.clear()
+
+
+def _with_outbox(cls: type[FakeUnitOfWork]) -> None:
+    """FakeUnitOfWork gains an outbox that, like its audit and events, keeps what was
+    queued only on commit (added here so the class above reads as it did)."""
+    init, commit, rollback = cls.__init__, cls.commit, cls.rollback
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.outbox = FakeOutbox()
+        init(self, *args, **kwargs)
+
+    def commit_(self) -> None:  # type: ignore[no-untyped-def]
+        self.outbox.commit()
+        commit(self)
+
+    def rollback_(self) -> None:  # type: ignore[no-untyped-def]
+        self.outbox.rollback()
+        rollback(self)
+
+    cls.__init__ = __init__  # type: ignore[method-assign]
+    cls.commit = commit_  # type: ignore[method-assign]
+    cls.rollback = rollback_  # type: ignore[method-assign]
+
+
+_with_outbox(FakeUnitOfWork)

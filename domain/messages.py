@@ -1,0 +1,68 @@
+"""Messages the bot sends on its own initiative (digests, cards, reminders, invitations).
+
+A use case does not talk to Slack: it queues an ``OutgoingMessage`` through
+``uow.outbox`` in the same transaction as the change that caused it. If the
+transaction rolls back, the message was never queued; once it commits, the delivery
+side sends it, retrying until Slack takes it (``storage/outbox.py``,
+``handlers/delivery/``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.people import is_channel_id, is_user_id
+
+# What a queued message is called by the messages that refer to it (a thread reply,
+# an edit): the id the outbox gave it when it was added.
+MessageId = int
+
+_KIND = re.compile(r"[a-z][a-z0-9_.\-]{0,63}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutgoingMessage:
+    """One Slack message to post, or an edit of one posted earlier.
+
+    ``channel`` is a channel id, or a user id for a direct message. ``kind`` names what
+    the message is (``alerts.digest``, ``approvals.card``) for logs and failure reports.
+    ``dedup_key``: a second message with the same key is never queued (one digest per
+    run, one card per request). ``thread_of``: post as a reply under that queued
+    message. ``update_of``: replace the text and blocks of that queued message instead
+    of posting a new one (it goes where that message went, whatever ``channel`` says).
+    """
+
+    channel: str
+    kind: str
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    dedup_key: str | None = None
+    thread_of: MessageId | None = None
+    update_of: MessageId | None = None
+
+    def __post_init__(self) -> None:
+        if not (is_channel_id(self.channel) or is_user_id(self.channel)):
+            raise ValueError(f"a message goes to a Slack channel or user id, got {self.channel!r}")
+        if not _KIND.fullmatch(self.kind):
+            raise ValueError(f"a message kind is a short lower-case name, got {self.kind!r}")
+        # Slack shows the text in notifications and where blocks cannot be shown.
+        if not self.text.strip():
+            raise ValueError("a message needs a text, even when it has blocks")
+        if self.thread_of is not None and self.update_of is not None:
+            raise ValueError("a message either replies in a thread or edits a message, not both")
+        if self.dedup_key is not None and not 0 < len(self.dedup_key) <= 200:
+            raise ValueError("a dedup_key is 1 to 200 characters")
+
+    @property
+    def is_direct(self) -> bool:
+        """Sent to a person: the sender opens the direct message first."""
+        return is_user_id(self.channel)
+
+    def payload(self) -> dict[str, Any]:
+        """What the outbox stores: text, blocks and the thread it replies in."""
+        body: dict[str, Any] = {"text": self.text, "blocks": self.blocks}
+        if self.thread_of is not None:
+            body["thread_of"] = self.thread_of
+        return body

@@ -1,0 +1,243 @@
+"""The durable outbox: Slack messages queued with the change that caused them, and the
+sender's side of delivering them.
+
+Queueing (``SqlOutbox``) runs in the use case's own session, so a message exists only
+if its transaction commits. Delivery (``OutboxStore``) claims due rows for a while —
+``claimed_by``/``claimed_until``, a lease per row — so that several senders never work
+on the same row at once and a crashed sender's rows come back when its claim expires:
+
+- PostgreSQL: ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING``;
+  a second sender skips the rows the first is claiming instead of waiting for them.
+- SQLite: the same ``UPDATE … RETURNING`` without the locking clause. SQLite runs one
+  writer at a time and the statement reads and writes under that one lock, so two
+  processes cannot claim the same row.
+
+Rows of one channel go out in the order they were queued: a row is not claimed while
+an earlier row of its channel waits for a retry or is claimed by another sender, so a
+thread reply or an edit never overtakes the message it refers to, and a channel's
+rate limit holds back only that channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, and_, exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from domain.messages import MessageId, OutgoingMessage
+from storage.models import OutboxRow
+
+_OUTBOX: Table = OutboxRow.__table__  # type: ignore[assignment]
+# Fits the column; the rest of a long Slack error is in the log.
+_ERROR_LENGTH = 200
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _insert_for(dialect: str) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
+
+
+def _queue(conn: Connection | Session, dialect: str, message: OutgoingMessage,
+           now: datetime) -> MessageId:
+    channel = message.channel
+    referred = message.update_of or message.thread_of
+    if referred is not None:
+        found = conn.execute(select(_OUTBOX.c.channel).where(_OUTBOX.c.id == referred)).first()
+        if found is None:
+            raise ValueError(f"message {referred} is not in the outbox")
+        # An edit or a reply goes where its message went; keeping it in that channel's
+        # queue keeps it behind that message.
+        channel = found.channel
+    statement = _insert_for(dialect)(_OUTBOX).values(
+        created_at=now, channel=channel, kind=message.kind, dedup_key=message.dedup_key,
+        payload=message.payload(), update_of=message.update_of, attempts=0,
+        next_attempt_at=now)
+    if message.dedup_key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=[_OUTBOX.c.dedup_key])
+    row = conn.execute(statement.returning(_OUTBOX.c.id)).first()
+    if row is not None:
+        return int(row.id)
+    existing = _id_of(conn, message.dedup_key or "")
+    assert existing is not None, "a dedup_key conflict names a row"
+    return existing
+
+
+def _id_of(conn: Connection | Session, dedup_key: str) -> MessageId | None:
+    found = conn.execute(select(_OUTBOX.c.id).where(_OUTBOX.c.dedup_key == dedup_key)).first()
+    return None if found is None else int(found.id)
+
+
+class SqlOutbox:
+    """The ``Outbox`` port: rows go into the unit of work's session and commit with it."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, message: OutgoingMessage) -> MessageId:
+        dialect = self._session.get_bind().dialect.name
+        return _queue(self._session, dialect, message, _now())
+
+    def id_of(self, dedup_key: str) -> MessageId | None:
+        return _id_of(self._session, dedup_key)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A claimed row: what to send and what the sender needs to know about its past."""
+
+    id: MessageId
+    created_at: datetime
+    channel: str
+    kind: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_of: MessageId | None
+    update_of: MessageId | None
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Where an earlier message went, as far as the outbox knows."""
+
+    id: MessageId
+    channel: str
+    sent_channel: str | None
+    ts: str | None
+    failed: bool
+
+    @property
+    def sent(self) -> bool:
+        return self.ts is not None
+
+
+# What a claim writes into last_error of a row whose earlier claim ran out without an
+# outcome: its sender died or hung, maybe after Slack had taken the message.
+CLAIM_EXPIRED = "unknown: the claim expired while it was being delivered"
+
+
+class OutboxStore:
+    """The sender's side: claim due rows, record what Slack said. Each call is its own
+    short transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect.name
+
+    def claim(self, owner: str, limit: int, now: datetime, lease: timedelta) -> list[Delivery]:
+        """Up to ``limit`` due rows, oldest first, claimed by ``owner`` until now + lease."""
+        earlier = _OUTBOX.alias("earlier")
+        pending = and_(_OUTBOX.c.sent_at.is_(None), _OUTBOX.c.failed_at.is_(None))
+        unclaimed = or_(_OUTBOX.c.claimed_until.is_(None), _OUTBOX.c.claimed_until <= now)
+        held_back = exists().where(
+            earlier.c.channel == _OUTBOX.c.channel, earlier.c.id < _OUTBOX.c.id,
+            earlier.c.sent_at.is_(None), earlier.c.failed_at.is_(None),
+            or_(earlier.c.next_attempt_at > now, earlier.c.claimed_until > now))
+        due = (select(_OUTBOX.c.id)
+               .where(pending, _OUTBOX.c.next_attempt_at <= now, unclaimed, ~held_back)
+               .order_by(_OUTBOX.c.id).limit(limit))
+        if self._dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        claimed_before = _OUTBOX.c.claimed_until.is_not(None)
+        statement = (
+            update(_OUTBOX).where(_OUTBOX.c.id.in_(due.scalar_subquery()))
+            .values(claimed_by=owner, claimed_until=now + lease,
+                    # Read in the same statement, before the claim overwrites it.
+                    last_error=_case_expired(claimed_before))
+            .returning(_OUTBOX.c.id, _OUTBOX.c.created_at, _OUTBOX.c.channel, _OUTBOX.c.kind,
+                       _OUTBOX.c.payload, _OUTBOX.c.update_of, _OUTBOX.c.attempts,
+                       _OUTBOX.c.last_error))
+        with self._engine.begin() as conn:
+            rows = conn.execute(statement).all()
+        return sorted((Delivery(
+            id=r.id, created_at=r.created_at, channel=r.channel, kind=r.kind,
+            text=str(r.payload.get("text", "")), blocks=list(r.payload.get("blocks") or []),
+            thread_of=r.payload.get("thread_of"), update_of=r.update_of, attempts=r.attempts,
+            last_error=r.last_error) for r in rows), key=lambda d: d.id)
+
+    def posted(self, message_id: MessageId) -> Posted | None:
+        """Where the message ``message_id`` went (to edit it or reply under it)."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(
+                _OUTBOX.c.id, _OUTBOX.c.channel, _OUTBOX.c.sent_channel, _OUTBOX.c.ts,
+                _OUTBOX.c.failed_at).where(_OUTBOX.c.id == message_id)).first()
+        if row is None:
+            return None
+        return Posted(row.id, row.channel, row.sent_channel, row.ts, row.failed_at is not None)
+
+    def mark_sent(self, message_id: MessageId, sent_channel: str, ts: str,
+                  now: datetime) -> bool:
+        """Records that Slack took it. Whoever holds the claim: a message Slack took is
+        sent, even if this sender's claim ran out meanwhile. False if already recorded."""
+        statement = (update(_OUTBOX)
+                     .where(_OUTBOX.c.id == message_id, _OUTBOX.c.sent_at.is_(None))
+                     .values(sent_at=now, sent_channel=sent_channel, ts=ts, claimed_by=None,
+                             claimed_until=None, failed_at=None,
+                             attempts=_OUTBOX.c.attempts + 1))
+        with self._engine.begin() as conn:
+            return conn.execute(statement).rowcount == 1
+
+    def retry_at(self, message_id: MessageId, owner: str, at: datetime, error: str,
+                 *, attempted: bool = True) -> bool:
+        """Gives the row back, due again at ``at``. ``attempted``: Slack was asked (the
+        attempt counts towards the backoff); False for a row put back unsent."""
+        values: dict[str, Any] = {"next_attempt_at": at, "claimed_by": None,
+                                  "claimed_until": None, "last_error": error[:_ERROR_LENGTH]}
+        if attempted:
+            values["attempts"] = _OUTBOX.c.attempts + 1
+        with self._engine.begin() as conn:
+            return conn.execute(update(_OUTBOX).where(*self._mine(message_id, owner))
+                                .values(**values)).rowcount == 1
+
+    def release(self, message_ids: list[MessageId], owner: str, at: datetime) -> None:
+        """Gives back rows this sender claimed and did not try, due at ``at``."""
+        if not message_ids:
+            return
+        with self._engine.begin() as conn:
+            conn.execute(update(_OUTBOX).where(
+                _OUTBOX.c.id.in_(message_ids), _OUTBOX.c.claimed_by == owner,
+                _OUTBOX.c.sent_at.is_(None)).values(
+                next_attempt_at=at, claimed_by=None, claimed_until=None))
+
+    def mark_failed(self, message_id: MessageId, owner: str, error: str, now: datetime,
+                    report: OutgoingMessage | None = None) -> bool:
+        """Gives up on the row for good and, in the same transaction, queues ``report``
+        (its dedup_key keeps one report per cause)."""
+        with self._engine.begin() as conn:
+            failed = conn.execute(update(_OUTBOX).where(*self._mine(message_id, owner)).values(
+                failed_at=now, last_error=error[:_ERROR_LENGTH], claimed_by=None,
+                claimed_until=None, attempts=_OUTBOX.c.attempts + 1)).rowcount == 1
+            if failed and report is not None:
+                _queue(conn, self._dialect, report, now)
+        return failed
+
+    def queue(self, message: OutgoingMessage, now: datetime | None = None) -> MessageId:
+        """Queues a message outside any use case (tools, tests, the sender's reports)."""
+        with self._engine.begin() as conn:
+            return _queue(conn, self._dialect, message, now or _now())
+
+    @staticmethod
+    def _mine(message_id: MessageId, owner: str) -> tuple[Any, ...]:
+        # A row whose claim ran out and was taken by another sender is no longer ours
+        # to reschedule or fail.
+        return (_OUTBOX.c.id == message_id, _OUTBOX.c.claimed_by == owner,
+                _OUTBOX.c.sent_at.is_(None), _OUTBOX.c.failed_at.is_(None))
+
+
+def _case_expired(claimed_before: Any) -> Any:
+    from sqlalchemy import case, literal
+
+    return case((claimed_before, literal(CLAIM_EXPIRED)), else_=_OUTBOX.c.last_error)
