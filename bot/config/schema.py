@@ -42,6 +42,10 @@ class Organisation(Section):
         default="UTC", description="an IANA time zone such as Asia/Shanghai or Europe/Berlin")
     locale: LocaleTag = Field(default="en-US",
                               description="a language tag such as en-US, zh-CN or de")
+    # Where the bot reports what only an admin can fix (a channel it was removed from,
+    # a message Slack refuses); without it those problems are only logged.
+    admin_channel: ChannelId | None = Field(
+        default=None, description="a Slack channel id such as C0123ABCDE")
 
     @property
     def zone(self) -> ZoneInfo:
