@@ -260,7 +260,8 @@ def bench(name: str, url: str, seconds: int, workers: int, threads: int,
     with SlackEmulator(token=TOKEN) as emulator:
         env = {**os.environ, "DATABASE_URL": url, "SLACK_BOT_TOKEN": TOKEN,
                "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": emulator.api_url,
-               "CREDITBOT_CONFIG": str(ROOT / "app.yaml"), "PORT": str(port)}
+               # A tree's code reads its own app.yaml: settings come and go with the code.
+               "CREDITBOT_CONFIG": str((code or ROOT) / "app.yaml"), "PORT": str(port)}
         if code is not None:
             env["PYTHONPATH"] = os.pathsep.join(
                 [str(code), *filter(None, [os.environ.get("PYTHONPATH")])])

@@ -191,7 +191,11 @@ def build(url: str, emulator: Any, background: Any = None) -> tuple[Any, Any, An
 
     settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET,
                         slack_api_url=emulator.api_url, database_url=url)
-    services = Services(settings, load_config(ROOT / "app.yaml"))
+    # The app.yaml of the tree the code comes from (--code): settings come and go with it.
+    import bot
+
+    config = Path(bot.__file__).resolve().parents[1] / "app.yaml"
+    services = Services(settings, load_config(config if config.exists() else ROOT / "app.yaml"))
     if background is not None:
         # Services.background is a cached property: an instance attribute overrides it.
         services.background = background
