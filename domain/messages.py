@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from domain.people import is_channel_id, is_user_id
@@ -66,3 +67,49 @@ class OutgoingMessage:
         if self.thread_of is not None:
             body["thread_of"] = self.thread_of
         return body
+
+
+# The start of a queued message's last_error when nobody knows whether Slack took the
+# last attempt (a timeout, a connection closed unanswered, a sender that died while
+# posting): before posting again, the sender looks for it in the channel.
+UNCERTAIN = "unknown:"
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A queued message as the sender sees it: what to send, and how far it got."""
+
+    id: MessageId
+    created_at: datetime
+    channel: str
+    kind: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_of: MessageId | None
+    update_of: MessageId | None
+    attempts: int
+    last_error: str | None
+
+    @property
+    def is_direct(self) -> bool:
+        return is_user_id(self.channel)
+
+    @property
+    def may_have_been_posted(self) -> bool:
+        return (self.last_error or "").startswith(UNCERTAIN)
+
+
+@dataclass(frozen=True)
+class PostedMessage:
+    """Where a queued message went, as far as the outbox knows: what an edit or a
+    thread reply needs."""
+
+    id: MessageId
+    channel: str
+    sent_channel: str | None
+    ts: str | None
+    failed: bool
+
+    @property
+    def sent(self) -> bool:
+        return self.ts is not None

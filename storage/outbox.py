@@ -20,14 +20,19 @@ rate limit holds back only that channel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from domain.messages import MessageId, OutgoingMessage
+from domain.messages import (
+    UNCERTAIN,
+    MessageId,
+    OutgoingMessage,
+    PostedMessage,
+    QueuedMessage,
+)
 from storage.models import OutboxRow
 
 _OUTBOX: Table = OutboxRow.__table__  # type: ignore[assignment]
@@ -93,40 +98,9 @@ class SqlOutbox:
         return _id_of(self._session, dedup_key)
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """A claimed row: what to send and what the sender needs to know about its past."""
-
-    id: MessageId
-    created_at: datetime
-    channel: str
-    kind: str
-    text: str
-    blocks: list[dict[str, Any]]
-    thread_of: MessageId | None
-    update_of: MessageId | None
-    attempts: int
-    last_error: str | None
-
-
-@dataclass(frozen=True)
-class Posted:
-    """Where an earlier message went, as far as the outbox knows."""
-
-    id: MessageId
-    channel: str
-    sent_channel: str | None
-    ts: str | None
-    failed: bool
-
-    @property
-    def sent(self) -> bool:
-        return self.ts is not None
-
-
 # What a claim writes into last_error of a row whose earlier claim ran out without an
 # outcome: its sender died or hung, maybe after Slack had taken the message.
-CLAIM_EXPIRED = "unknown: the claim expired while it was being delivered"
+CLAIM_EXPIRED = f"{UNCERTAIN} the claim expired while it was being delivered"
 
 
 class OutboxStore:
@@ -137,7 +111,7 @@ class OutboxStore:
         self._engine = engine
         self._dialect = engine.dialect.name
 
-    def claim(self, owner: str, limit: int, now: datetime, lease: timedelta) -> list[Delivery]:
+    def claim(self, owner: str, limit: int, now: datetime, lease: timedelta) -> list[QueuedMessage]:
         """Up to ``limit`` due rows, oldest first, claimed by ``owner`` until now + lease."""
         earlier = _OUTBOX.alias("earlier")
         pending = and_(_OUTBOX.c.sent_at.is_(None), _OUTBOX.c.failed_at.is_(None))
@@ -162,13 +136,13 @@ class OutboxStore:
                        _OUTBOX.c.last_error))
         with self._engine.begin() as conn:
             rows = conn.execute(statement).all()
-        return sorted((Delivery(
+        return sorted((QueuedMessage(
             id=r.id, created_at=r.created_at, channel=r.channel, kind=r.kind,
             text=str(r.payload.get("text", "")), blocks=list(r.payload.get("blocks") or []),
             thread_of=r.payload.get("thread_of"), update_of=r.update_of, attempts=r.attempts,
             last_error=r.last_error) for r in rows), key=lambda d: d.id)
 
-    def posted(self, message_id: MessageId) -> Posted | None:
+    def posted(self, message_id: MessageId) -> PostedMessage | None:
         """Where the message ``message_id`` went (to edit it or reply under it)."""
         with self._engine.connect() as conn:
             row = conn.execute(select(
@@ -176,7 +150,8 @@ class OutboxStore:
                 _OUTBOX.c.failed_at).where(_OUTBOX.c.id == message_id)).first()
         if row is None:
             return None
-        return Posted(row.id, row.channel, row.sent_channel, row.ts, row.failed_at is not None)
+        return PostedMessage(row.id, row.channel, row.sent_channel, row.ts,
+                             row.failed_at is not None)
 
     def mark_sent(self, message_id: MessageId, sent_channel: str, ts: str,
                   now: datetime) -> bool:

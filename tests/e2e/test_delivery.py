@@ -1,0 +1,302 @@
+"""The outbox delivered to the Slack emulator: once per committed message, whatever
+Slack does (429s, 500s, slow answers, closed connections, refusals)."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from bot.sandbox.emulator import SlackEmulator
+from domain.messages import OutgoingMessage
+from handlers.delivery.sender import DeliveryReport, Sender, delivery_client
+from storage.models import OutboxRow
+from storage.outbox import OutboxStore
+from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
+from tests.e2e.outbox_world import FakeClock, HistoryEmulator, outbox_ids, posts
+
+TOKEN = "xoxb-delivery"
+ALERTS = "C0ALERTS01"
+SALES = "C01SALES000"
+ADMINS = "C0ADMINS01"
+AMY = "U01SALESAMY"
+
+
+@pytest.fixture
+def emulator() -> Iterator[SlackEmulator]:
+    with HistoryEmulator(token=TOKEN) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def make_sender(engine: Engine, emulator: SlackEmulator, clock: FakeClock,
+                **kwargs: object) -> Sender:
+    options: dict[str, object] = {"admin_channel": ADMINS, "owner": "test-sender"}
+    options.update(kwargs)
+    return Sender(OutboxStore(engine), delivery_client(TOKEN, emulator.api_url, timeout=1),
+                  clock=clock, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def sender(engine: Engine, emulator: SlackEmulator, clock: FakeClock) -> Sender:
+    return make_sender(engine, emulator, clock)
+
+
+def note(text: str, channel: str = ALERTS, **kwargs: object) -> OutgoingMessage:
+    return OutgoingMessage(channel=channel, kind="alerts.digest", text=text, **kwargs)  # type: ignore[arg-type]
+
+
+def queue(engine: Engine, *messages: OutgoingMessage) -> list[int]:
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
+        ids = [uow.outbox.add(m) for m in messages]
+        uow.commit()
+    return ids
+
+
+def row(engine: Engine, message_id: int) -> OutboxRow:
+    with Session(engine) as session:
+        found = session.get(OutboxRow, message_id)
+        assert found is not None
+        return found
+
+
+def drain(sender: Sender, clock: FakeClock, passes: int = 50) -> DeliveryReport:
+    """Passes until nothing is left, moving the clock to each retry."""
+    total = DeliveryReport()
+    for _ in range(passes):
+        report = sender.deliver_due()
+        total = total + report
+        if report == DeliveryReport():
+            clock.advance(60)
+            if sender.deliver_due() == DeliveryReport():
+                clock.advance(600)
+                if sender.deliver_due() == DeliveryReport():
+                    return total
+    return total
+
+
+def test_only_committed_messages_are_sent_once_with_their_ts_kept(engine, emulator, sender):
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
+        uow.outbox.add(note("rolled back"))
+    [sent] = queue(engine, note("Overdue digest", blocks=[
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*3* overdue"}}]))
+    assert sender.deliver_due() == DeliveryReport(sent=1)
+    assert sender.deliver_due() == DeliveryReport()
+    [post] = posts(emulator)
+    assert post.text == "Overdue digest" and post.blocks[0]["text"]["text"] == "*3* overdue"
+    stored = row(engine, sent)
+    assert (stored.sent_channel, stored.ts) == (ALERTS, emulator.channels[ALERTS][0]["ts"])
+    assert stored.sent_at is not None and stored.attempts == 1 and stored.claimed_by is None
+
+
+def test_an_edit_updates_the_message_and_a_reply_goes_in_its_thread(engine, emulator, sender):
+    [card] = queue(engine, note("Request R-1: waiting"))
+    [edit, reply] = queue(engine, note("Request R-1: approved", update_of=card),
+                          note("Approved by @mei", thread_of=card))
+    assert sender.deliver_due() == DeliveryReport(sent=3)
+    card_ts = row(engine, card).ts
+    [update] = posts(emulator, "chat.update")
+    assert (update.args["channel"], update.args["ts"], update.text) == (
+        ALERTS, card_ts, "Request R-1: approved")
+    assert row(engine, edit).ts == card_ts
+    threaded = posts(emulator)[-1]
+    assert threaded.args["thread_ts"] == card_ts and threaded.text == "Approved by @mei"
+    assert row(engine, reply).ts != card_ts
+    assert [m["text"] for m in emulator.channels[ALERTS]] == [
+        "Request R-1: approved", "Approved by @mei"]
+
+
+def test_a_direct_message_opens_the_conversation_once(engine, emulator, sender):
+    first, second = queue(engine, note("Reminder 1", channel=AMY), note("Reminder 2", channel=AMY))
+    assert sender.deliver_due() == DeliveryReport(sent=2)
+    [opened] = posts(emulator, "conversations.open")
+    assert opened.args["users"] == AMY
+    assert {c.args["channel"] for c in posts(emulator)} == {"D01SALESAMY"}
+    assert row(engine, first).sent_channel == row(engine, second).sent_channel == "D01SALESAMY"
+
+
+def test_a_rate_limit_holds_back_that_channel_only(engine, emulator, sender, clock):
+    limited, other, behind = queue(engine, note("a1"), note("s1", channel=SALES), note("a2"))
+    emulator.fail("chat.postMessage", "ratelimited", 1, retry_after=30)
+    assert sender.deliver_due() == DeliveryReport(sent=1, retried=1)
+    assert row(engine, other).ts is not None
+    assert row(engine, limited).next_attempt_at >= clock.now() + timedelta(seconds=29)
+    clock.advance(20)
+    assert sender.deliver_due() == DeliveryReport()  # still inside Retry-After
+    clock.advance(11)
+    assert sender.deliver_due() == DeliveryReport(sent=2)
+    # In the order they were queued, each once.
+    assert [m["text"] for m in emulator.channels[ALERTS]] == ["a1", "a2"]
+    assert outbox_ids(emulator) == {limited: 1, other: 1, behind: 1}
+
+
+def test_server_errors_are_retried_with_growing_jittered_waits(engine, emulator, sender, clock):
+    [one] = queue(engine, note("after three 500s"))
+    emulator.fail("chat.postMessage", "http500", 3)
+    waits = []
+    for _ in range(3):
+        before = clock.now()
+        assert sender.deliver_due() == DeliveryReport(retried=1)
+        waits.append((row(engine, one).next_attempt_at - before).total_seconds())
+        clock.at = row(engine, one).next_attempt_at
+    assert sender.deliver_due() == DeliveryReport(sent=1)
+    # 2 s, 4 s, 8 s, each jittered down to no less than half.
+    assert [1 <= waits[0] <= 2, 2 <= waits[1] <= 4, 4 <= waits[2] <= 8] == [True] * 3
+    assert outbox_ids(emulator) == {one: 1}
+    assert row(engine, one).attempts == 4
+
+
+def test_the_backoff_is_capped():
+    sender = Sender(store=None, client=delivery_client(TOKEN),  # type: ignore[arg-type]
+                    rng=random.Random(1))
+    assert all(300 <= sender.backoff(tries).total_seconds() <= 600 for tries in (10, 50, 10**6))
+
+
+def test_the_sdk_must_not_retry_behind_the_senders_back():
+    from slack_sdk import WebClient
+
+    with pytest.raises(ValueError, match="retry_handlers"):
+        Sender(store=None, client=WebClient(token=TOKEN))  # type: ignore[arg-type]
+
+
+def test_a_closed_connection_is_retried_and_the_message_posted_once(engine, emulator, sender,
+                                                                     clock):
+    [one] = queue(engine, note("through a flaky proxy"))
+    emulator.fail("chat.postMessage", "close", 2)
+    drain(sender, clock)
+    assert outbox_ids(emulator) == {one: 1}
+    assert row(engine, one).ts == emulator.channels[ALERTS][0]["ts"]
+
+
+def test_a_post_answered_after_the_timeout_is_found_not_posted_again(engine, emulator, sender,
+                                                                   clock):
+    [one] = queue(engine, note("slow Slack"))
+    emulator.fail("chat.postMessage", "slow", 1, delay=2.0)
+    assert sender.deliver_due() == DeliveryReport(retried=1)
+    assert row(engine, one).last_error.startswith("unknown:")
+    emulator.wait_for("chat.postMessage", 1, timeout=5)  # Slack finished it after all
+    clock.advance(31)
+    assert sender.deliver_due() == DeliveryReport(sent=1)
+    assert outbox_ids(emulator) == {one: 1}
+    assert row(engine, one).ts == emulator.channels[ALERTS][0]["ts"]
+    assert [c.method for c in emulator.calls][-1] == "conversations.history"
+
+
+def test_without_a_readable_history_an_unanswered_post_is_posted_again(engine, clock):
+    # At least once: the shared emulator, like a workspace without the history scopes,
+    # cannot be read back, so the sender posts again rather than lose the message.
+    with SlackEmulator(token=TOKEN) as plain:
+        sender = make_sender(engine, plain, clock)
+        [one] = queue(engine, note("slow Slack"))
+        plain.fail("chat.postMessage", "slow", 1, delay=2.0)
+        assert sender.deliver_due() == DeliveryReport(retried=1)
+        plain.wait_for("chat.postMessage", 1, timeout=5)
+        clock.advance(31)
+        assert sender.deliver_due() == DeliveryReport(sent=1)
+        assert len(posts(plain)) == 2
+        assert row(engine, one).ts == plain.channels[ALERTS][1]["ts"]
+
+
+def test_a_refused_channel_fails_and_is_reported_once_with_the_fix(engine, emulator, sender,
+                                                                  clock):
+    emulator.closed_channels.add(SALES)
+    first, second = queue(engine, note("digest", channel=SALES), note("card", channel=SALES))
+    assert sender.deliver_due() == DeliveryReport(failed=2)
+    assert sender.deliver_due() == DeliveryReport(sent=1)  # the report
+    [third] = queue(engine, note("later digest", channel=SALES))
+    assert sender.deliver_due() == DeliveryReport(failed=1)
+    assert drain(sender, clock) == DeliveryReport()
+    [report] = [c for c in posts(emulator) if c.args["channel"] == ADMINS]
+    assert f"invite @creditbot to <#{SALES}>" in report.text
+    assert "not_in_channel" in report.text and "alerts.digest" in report.text
+    for failed in (first, second, third):
+        stored = row(engine, failed)
+        assert stored.failed_at is not None and stored.last_error == "not_in_channel"
+        assert stored.ts is None
+    # Tried once each: never retried.
+    assert len([c for c in emulator.calls_to("chat.postMessage")
+                if c.args["channel"] == SALES]) == 3
+
+
+def test_each_kind_of_refusal_is_reported_with_its_own_fix(engine, emulator, sender):
+    emulator.fail("chat.postMessage", "error", 1, error="is_archived")
+    emulator.fail("conversations.open", "error", 1, error="user_not_found")
+    queue(engine, note("digest"), note("reminder", channel=AMY))
+    assert sender.deliver_due() == DeliveryReport(failed=2)
+    assert sender.deliver_due() == DeliveryReport(sent=2)
+    texts = sorted(c.text for c in posts(emulator) if c.args["channel"] == ADMINS)
+    assert f"unarchive <#{ALERTS}>" in texts[0] or f"unarchive <#{ALERTS}>" in texts[1]
+    assert any(f"check the user id of <@{AMY}>" in t for t in texts)
+
+
+def test_without_an_admin_channel_a_refusal_is_logged_as_an_error(engine, emulator, clock,
+                                                                  caplog):
+    sender = make_sender(engine, emulator, clock, admin_channel=None)
+    emulator.closed_channels.add(SALES)
+    [one] = queue(engine, note("digest", channel=SALES))
+    with caplog.at_level(logging.ERROR, logger="handlers.delivery.sender"):
+        assert sender.deliver_due() == DeliveryReport(failed=1)
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert f"invite @creditbot to <#{SALES}>" in record.getMessage()
+    assert sender.deliver_due() == DeliveryReport()
+    assert row(engine, one).failed_at is not None
+
+
+def test_a_report_that_cannot_be_delivered_is_not_reported(engine, emulator, sender, caplog):
+    emulator.closed_channels.update({SALES, ADMINS})
+    queue(engine, note("digest", channel=SALES))
+    with caplog.at_level(logging.ERROR, logger="handlers.delivery.sender"):
+        assert sender.deliver_due() == DeliveryReport(failed=1)
+        assert sender.deliver_due() == DeliveryReport(failed=1)
+        assert sender.deliver_due() == DeliveryReport()
+    assert any(f"<#{ADMINS}>" in r.getMessage() for r in caplog.records
+               if r.levelno == logging.ERROR)
+
+
+def test_edits_of_a_message_that_failed_fail_without_a_report(engine, emulator, sender):
+    emulator.closed_channels.add(SALES)
+    [card] = queue(engine, note("card", channel=SALES))
+    [edit] = queue(engine, note("card, decided", update_of=card))
+    assert sender.deliver_due() == DeliveryReport(failed=2)
+    assert row(engine, edit).last_error == "original_not_delivered"
+    assert sender.deliver_due() == DeliveryReport(sent=1)  # one report, for the card
+
+
+def test_one_message_a_second_per_channel_other_channels_interleaved(engine, emulator, sender,
+                                                                      clock):
+    queue(engine, *(note(f"a{i}") for i in range(10)))
+    assert sender.deliver_due() == DeliveryReport(sent=10)
+    assert clock.slept >= 9.0
+    stamps = [c.args for c in posts(emulator)]
+    assert len(stamps) == 10
+    clock.slept = 0.0
+    clock.advance(5)
+    queue(engine, *(note(f"{ch}{i}", channel=ch) for i in range(5) for ch in (ALERTS, SALES)))
+    assert sender.deliver_due() == DeliveryReport(sent=10)
+    # Two channels side by side: 5 each take about 4 s, not 9.
+    assert 4.0 <= clock.slept < 5.0
+
+
+def test_a_long_backlog_for_one_channel_is_handed_back_before_the_claim_runs_out(
+        engine, emulator, clock):
+    sender = make_sender(engine, emulator, clock, lease=timedelta(seconds=10))
+    queue(engine, *(note(f"a{i}") for i in range(12)))
+    first = sender.deliver_due()
+    # 5 s (half the lease) allows 6 messages at one a second; the rest go back, unclaimed.
+    assert first == DeliveryReport(sent=6)
+    with Session(engine) as session:
+        assert session.scalars(select(OutboxRow.claimed_by)
+                               .where(OutboxRow.sent_at.is_(None))).all() == [None] * 6
+    assert sender.deliver_due() == DeliveryReport()  # due when the channel's pace allows
+    clock.advance(1)
+    assert sender.deliver_due() == DeliveryReport(sent=6)
+    assert [m["text"] for m in emulator.channels[ALERTS]] == [f"a{i}" for i in range(12)]
