@@ -322,8 +322,17 @@ class Serving:
         self.output, _ = self.process.communicate(timeout=30)
 
     def workers(self) -> list[int]:
+        """gunicorn's workers: the master's forks (other children run other commands)."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()]
+        master = Path(f"/proc/{self.process.pid}/cmdline").read_bytes()
+        found = []
+        for pid in children.read_text().split():
+            try:
+                if Path(f"/proc/{pid}/cmdline").read_bytes() == master:
+                    found.append(int(pid))
+            except FileNotFoundError:  # gone between the two reads
+                pass
+        return found
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
