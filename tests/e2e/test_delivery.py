@@ -300,3 +300,36 @@ def test_a_long_backlog_for_one_channel_is_handed_back_before_the_claim_runs_out
     clock.advance(1)
     assert sender.deliver_due() == DeliveryReport(sent=6)
     assert [m["text"] for m in emulator.channels[ALERTS]] == [f"a{i}" for i in range(12)]
+
+
+def test_the_loop_delivers_until_stopped_and_survives_a_failed_pass(engine, emulator, caplog):
+    import threading
+
+    from handlers.delivery.sender import SystemClock, run_sender
+
+    # The machine's clock: messages queued while the loop runs are due at once.
+    sender = make_sender(engine, emulator, SystemClock())  # type: ignore[arg-type]
+
+    real_claim = sender.store.claim
+    calls = {"n": 0}
+
+    def claim_once_broken(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("database went away")
+        return real_claim(*args, **kwargs)  # type: ignore[arg-type]
+
+    sender.store.claim = claim_once_broken  # type: ignore[method-assign]
+    stop = threading.Event()
+    loop = threading.Thread(target=run_sender, args=(sender, stop),
+                            kwargs={"idle": timedelta(milliseconds=50)})
+    queue(engine, note("one"), note("two", channel=SALES))
+    loop.start()
+    emulator.wait_for("chat.postMessage", 2, timeout=10)
+    queue(engine, note("three", channel=SALES))
+    emulator.wait_for("chat.postMessage", 3, timeout=10)
+    stop.set()
+    loop.join(timeout=5)
+    assert not loop.is_alive()
+    assert "a delivery pass failed" in caplog.text
+    assert sorted(c.text for c in posts(emulator)) == ["one", "three", "two"]
