@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +58,22 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Job:
+    """Work the scheduler runs on its own. ``run(context)`` gets the services the
+    composition root hands to jobs (as a listener gets Bolt's context: ``context["now"]``
+    and the ports the job's package declares) and returns what it counted, e.g.
+    ``{"processed_requests": 12}``; raising marks the run failed.
+
+    ``schedule`` is a cron expression in the organisation's time zone; app.yaml's
+    ``schedules`` section overrides it."""
+
+    name: str
+    summary: str
+    schedule: str
+    run: Callable[[Mapping[str, Any]], dict[str, int]]
+
+
+@dataclass(frozen=True)
 class Feature:
     name: str
     subcommands: tuple[Subcommand, ...] = ()
@@ -65,6 +81,7 @@ class Feature:
     events: tuple[Event, ...] = ()
     # Bot scopes the feature's Web API calls need.
     scopes: tuple[str, ...] = ()
+    jobs: tuple[Job, ...] = ()
 
 
 @dataclass
@@ -100,6 +117,10 @@ class Catalogue:
     @property
     def events(self) -> list[Event]:
         return [e for f in self.features for e in f.events]
+
+    @property
+    def jobs(self) -> list[Job]:
+        return [j for f in self.features for j in f.jobs]
 
     @property
     def scopes(self) -> list[str]:

@@ -29,6 +29,12 @@ _PRUNE = text("DELETE FROM processed_requests WHERE seen_at < :cutoff").bindpara
     bindparam("cutoff", type_=UtcDateTime()))
 
 
+def prune_processed_requests(engine: Engine, before: datetime) -> int:
+    """Forgets keys seen before ``before``; returns how many (the housekeeping job)."""
+    with engine.begin() as conn:
+        return conn.execute(_PRUNE, {"cutoff": before}).rowcount
+
+
 class ClaimFailed(Exception):
     """The database could not say whether a delivery is new."""
 
@@ -81,9 +87,7 @@ class ProcessedRequests:
 
     def prune(self, now: datetime | None = None) -> int:
         """Forgets keys older than a day; returns how many."""
-        cutoff = (now or datetime.now(UTC)) - KEEP
-        with self.engine.begin() as conn:
-            return conn.execute(_PRUNE, {"cutoff": cutoff}).rowcount
+        return prune_processed_requests(self.engine, (now or datetime.now(UTC)) - KEEP)
 
     def _maybe_prune(self, now: datetime) -> None:
         if time.monotonic() < self._next_prune or not self._prune_lock.acquire(blocking=False):

@@ -7,11 +7,24 @@ or mapping, one level per entry)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from bot.config.fields import (
@@ -137,6 +150,73 @@ class Access(Section):
         "share_channels")
 
 
+# A digit in the weekday field outside a step (*/2): crontab counts 0 as Sunday and
+# APScheduler 3 as Monday, so a number would silently run on the wrong day.
+_WEEKDAY_NUMBER = re.compile(r"(?<![/\d])\d")
+
+
+def cron_trigger(expression: str, zone: tzinfo) -> CronTrigger:
+    """The trigger of a cron expression: five fields (minute hour day month weekday),
+    or six with seconds in front; weekdays by name. ValueError if it is not one, or if
+    it never comes round (31 February)."""
+    fields = expression.split()
+    if len(fields) not in (5, 6):
+        raise ValueError(f"a cron expression has 5 fields, not {len(fields)}")
+    second = fields[0] if len(fields) == 6 else "0"
+    minute, hour, day, month, weekday = fields[-5:]
+    if _WEEKDAY_NUMBER.search(weekday):
+        raise ValueError("write weekdays by name (mon-fri), not by number")
+    trigger = CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
+                          day_of_week=weekday, timezone=zone)
+    if trigger.get_next_fire_time(None, datetime.now(zone)) is None:
+        raise ValueError("the expression never comes round")
+    return trigger
+
+
+def _cron(value: str) -> str:
+    try:
+        cron_trigger(value, ZoneInfo("UTC"))
+    except ValueError as problem:
+        raise PydanticCustomError("cron", str(problem)) from None
+    return value
+
+
+_CRON = ('a cron expression "minute hour day month weekday" in the organisation\'s time '
+         'zone, weekdays by name, e.g. "15 3 * * *" (03:15 every day) or "0 8 * * mon-fri"')
+CronExpression = Annotated[str, AfterValidator(_cron)]
+
+
+class Schedules(Section):
+    """When each job runs: a field per job the features declare (handlers.registry.Job),
+    so a schedule for a job nobody declares is a misspelt key."""
+
+    def of(self, job: str) -> str | None:
+        value = getattr(self, job, None)
+        return value if isinstance(value, str) else None
+
+
+def _job_schedules() -> type[Schedules]:
+    from handlers import catalogue
+
+    fields: dict[str, object] = {
+        job.name: (CronExpression | None, Field(default=None, description=_CRON))
+        for job in catalogue().jobs}
+    return create_model("JobSchedules", __base__=Schedules, **fields)  # type: ignore[call-overload, no-any-return]
+
+
+if TYPE_CHECKING:
+    JobSchedules = Schedules
+else:
+    JobSchedules = _job_schedules()
+
+
+class SchedulerSettings(Section):
+    # How long a leader's claim lasts: a standby takes over within this plus one check
+    # after the leader dies; the leader renews at a third of it.
+    lease_seconds: int = Field(default=45, ge=3, le=3600,
+                               description="a whole number of seconds from 3 to 3600, e.g. 45")
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something wrong between sections, at a key path of app.yaml."""
@@ -200,6 +280,11 @@ class AppConfig(Section):
         default={}, description="a mapping from a Slack user id to that person's settings, "
         "e.g. U0123ABCDE: {locale: zh-CN}",
         json_schema_extra={"items": ["a section with locale"]})
+    schedules: JobSchedules = Field(
+        default_factory=JobSchedules, description="a mapping from a job name to a cron "
+        'expression, e.g. housekeeping: "15 3 * * *"', json_schema_extra={"items": [_CRON]})
+    scheduler: SchedulerSettings = Field(default=SchedulerSettings(),
+                                         description="a section with lease_seconds")
 
     @model_validator(mode="after")
     def _sections_agree(self) -> AppConfig:

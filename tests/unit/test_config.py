@@ -158,7 +158,8 @@ def test_missing_and_unknown_keys(tmp_path):
         "organisation: is required but missing; add it: a section with name, base_currency, "
         "timezone and locale",
         "line 3: favourite_colour: is not a setting creditbot knows (misspelt?); the settings "
-        "here are: organisation, departments, roles, aging, access, people",
+        "here are: organisation, departments, roles, aging, access, people, schedules, "
+        "scheduler",
     ]
     text = GOOD.replace("    name: Sales\n", "    nmae: Sales\n")
     assert problems(tmp_path, text) == [

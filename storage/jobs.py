@@ -1,0 +1,110 @@
+"""Scheduled jobs in the database: the record of their runs (``job_runs``), the job store
+the scheduler keeps its next run times in, and what housekeeping prunes.
+
+Each run is written in transactions of its own, apart from whatever the job itself
+does, so a job that fails or rolls back still leaves its run on record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from sqlalchemy import Engine, Table, delete, func, insert, inspect, select, update
+
+from storage.models import JobRunRow
+from storage.requests import prune_processed_requests
+
+_RUNS: Table = JobRunRow.__table__  # type: ignore[assignment]
+# APScheduler's own table, created by its job store the first time a scheduler leads.
+JOB_STORE_TABLE = "apscheduler_jobs"
+# The column is String(500); an exception's text can be any length.
+ERROR_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class JobRun:
+    id: int
+    name: str
+    host: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    counts: dict[str, int]
+    error: str | None
+
+
+def start_run(engine: Engine, name: str, host: str, started_at: datetime) -> int:
+    """Records that ``name`` started on ``host``; returns the run's id."""
+    with engine.begin() as conn:
+        return int(conn.execute(insert(_RUNS).values(
+            name=name, host=host, started_at=started_at, outcome="running", counts={},
+        ).returning(_RUNS.c.id)).scalar_one())
+
+
+def finish_run(engine: Engine, run_id: int, outcome: str, finished_at: datetime,
+               counts: dict[str, int] | None = None, error: str | None = None) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(_RUNS).where(_RUNS.c.id == run_id).values(
+            outcome=outcome, finished_at=finished_at, counts=counts or {},
+            error=None if error is None else error[:ERROR_LENGTH]))
+
+
+def _run(row: Any) -> JobRun:
+    return JobRun(row.id, row.name, row.host, row.started_at, row.finished_at, row.outcome,
+                  dict(row.counts or {}), row.error)
+
+
+def runs(engine: Engine, name: str | None = None) -> list[JobRun]:
+    """Every recorded run (of ``name``), oldest first."""
+    query = select(_RUNS).order_by(_RUNS.c.id)
+    if name is not None:
+        query = query.where(_RUNS.c.name == name)
+    with engine.connect() as conn:
+        return [_run(row) for row in conn.execute(query)]
+
+
+def last_runs(engine: Engine) -> dict[str, JobRun]:
+    """The latest run of each job that ever ran, by job name."""
+    latest = select(func.max(_RUNS.c.id)).group_by(_RUNS.c.name).scalar_subquery()
+    with engine.connect() as conn:
+        return {row.name: _run(row)
+                for row in conn.execute(select(_RUNS).where(_RUNS.c.id.in_(latest)))}
+
+
+def prune_job_runs(engine: Engine, before: datetime) -> int:
+    """Forgets runs started before ``before``; returns how many."""
+    with engine.begin() as conn:
+        return conn.execute(delete(_RUNS).where(_RUNS.c.started_at < before)).rowcount
+
+
+class SqlRecords:
+    """Housekeeping's ``Records`` port on this database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def prune_processed_requests(self, before: datetime) -> int:
+        return prune_processed_requests(self.engine, before)
+
+    def prune_job_runs(self, before: datetime) -> int:
+        return prune_job_runs(self.engine, before)
+
+
+def job_store(engine: Engine) -> SQLAlchemyJobStore:
+    """APScheduler's job store in creditbot's database: the next run time of each job
+    outlives the process, so a leader that takes over (or a restart) continues from it."""
+    return SQLAlchemyJobStore(engine=engine, tablename=JOB_STORE_TABLE)
+
+
+def next_run_times(engine: Engine) -> dict[str, datetime]:
+    """When the scheduler will next run each job it has stored (none before a scheduler
+    first led). A plain read of the job store's table, without unpickling its jobs."""
+    if not inspect(engine).has_table(JOB_STORE_TABLE):
+        return {}
+    table = job_store(engine).jobs_t
+    with engine.connect() as conn:
+        return {row.id: datetime.fromtimestamp(row.next_run_time, UTC)
+                for row in conn.execute(select(table.c.id, table.c.next_run_time))
+                if row.next_run_time is not None}

@@ -1,0 +1,40 @@
+"""job_runs and housekeeping's pruning, on SQLite and PostgreSQL."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from handlers.housekeeping import housekeeping
+from storage.jobs import SqlRecords, finish_run, last_runs, runs, start_run
+from storage.requests import ProcessedRequests
+
+NOW = datetime(2026, 11, 30, 3, 15, tzinfo=UTC)
+
+
+def test_a_run_is_recorded_from_start_to_end(engine):
+    first = start_run(engine, "housekeeping", "vm:1", NOW)
+    assert [(r.name, r.host, r.started_at, r.finished_at, r.outcome, r.counts) for r in
+            runs(engine)] == [("housekeeping", "vm:1", NOW, None, "running", {})]
+    finish_run(engine, first, "ok", NOW + timedelta(seconds=2), {"job_runs": 3})
+    second = start_run(engine, "housekeeping", "vm:2", NOW + timedelta(days=1))
+    finish_run(engine, second, "failed", NOW + timedelta(days=1), error="x" * 600)
+    other = start_run(engine, "deliver", "vm:2", NOW)
+    latest = last_runs(engine)
+    assert {name: (run.id, run.outcome) for name, run in latest.items()} == {
+        "housekeeping": (second, "failed"), "deliver": (other, "running")}
+    assert latest["housekeeping"].error == "x" * 500  # the column's length
+    assert runs(engine, "housekeeping")[0].counts == {"job_runs": 3}
+
+
+def test_housekeeping_prunes_deliveries_after_a_day_and_runs_after_90_days(engine):
+    requests = ProcessedRequests(engine)
+    for key, age in (("old", timedelta(days=1, seconds=1)), ("recent", timedelta(hours=23))):
+        assert requests.claim(key, NOW - age)
+    for age in (timedelta(days=91), timedelta(days=89)):
+        start_run(engine, "housekeeping", "vm:1", NOW - age)
+    counts = housekeeping({"now": NOW, "records": SqlRecords(engine)})
+    assert counts == {"processed_requests": 1, "job_runs": 1}
+    with engine.connect() as conn:
+        assert conn.execute(text('SELECT "key" FROM processed_requests')).scalars().all() == \
+            ["recent"]
+    assert [r.started_at for r in runs(engine)] == [NOW - timedelta(days=89)]

@@ -1,0 +1,82 @@
+"""app.yaml's schedules and scheduler sections, as `creditbot config check` reports them."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import ConfigError, load_config
+from bot.config.schema import cron_trigger
+from tests.conftest import ROOT
+
+GOOD = (ROOT / "app.yaml").read_text(encoding="utf-8")
+CRON = ('must be a cron expression "minute hour day month weekday" in the organisation\'s '
+        'time zone, weekdays by name, e.g. "15 3 * * *" (03:15 every day) or '
+        '"0 8 * * mon-fri", got {}')
+
+
+def problems(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "app.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    return raised.value.problems
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_the_shipped_schedules():
+    config = load_config(ROOT / "app.yaml")
+    assert config.schedules.of("housekeeping") == "15 3 * * *"
+    assert config.scheduler.lease_seconds == 45
+
+
+def test_both_sections_are_optional(tmp_path):
+    text = GOOD.split("\nschedules:")[0]
+    path = tmp_path / "app.yaml"
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path)
+    assert config.schedules.of("housekeeping") is None
+    assert config.scheduler.lease_seconds == 45
+
+
+@pytest.mark.parametrize("expression", [
+    "61 3 * * *",      # minute out of range
+    "15 3 * *",        # four fields
+    "15 3 * * 1-5",    # weekday numbers mean different days in crontab and APScheduler 3
+    "0 0 31 2 *",      # 31 February never comes round
+    "every day",
+])
+def test_a_bad_cron_expression_is_reported_with_its_line(tmp_path, expression):
+    text = GOOD.replace('housekeeping: "15 3 * * *"', f'housekeeping: "{expression}"')
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, expression)}: schedules.housekeeping: "
+        + CRON.format(f'"{expression}"')]
+
+
+def test_a_schedule_for_an_unknown_job_and_a_short_lease(tmp_path):
+    text = (GOOD.replace('  housekeeping: "15 3 * * *"',
+                         '  housekeeping: "15 3 * * *"\n  hosekeeping: "0 4 * * *"')
+                .replace("lease_seconds: 45", "lease_seconds: 1"))
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'hosekeeping')}: schedules.hosekeeping: is not a setting "
+        "creditbot knows (misspelt?); the settings here are: housekeeping",
+        f"line {line_of(text, 'lease_seconds: 1')}: scheduler.lease_seconds: must be a whole "
+        "number of seconds from 3 to 3600, e.g. 45, got 1",
+    ]
+
+
+def test_cron_runs_in_the_given_zone_with_optional_seconds_and_named_weekdays():
+    shanghai = ZoneInfo("Asia/Shanghai")
+    monday_noon = datetime(2026, 11, 30, 4, tzinfo=UTC)  # 12:00 in Shanghai
+    nightly = cron_trigger("15 3 * * *", shanghai)
+    assert nightly.get_next_fire_time(None, monday_noon) == datetime(2026, 12, 1, 3, 15,
+                                                                     tzinfo=shanghai)
+    weekdays = cron_trigger("0 8 * * sat,sun", shanghai)
+    assert weekdays.get_next_fire_time(None, monday_noon) == datetime(2026, 12, 5, 8,
+                                                                      tzinfo=shanghai)
+    every_second = cron_trigger("*/1 * * * * *", shanghai)
+    assert every_second.get_next_fire_time(None, monday_noon) == monday_noon
