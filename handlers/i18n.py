@@ -34,12 +34,15 @@ from babel.numbers import (
     get_decimal_symbol,
     get_group_symbol,
 )
+from slack_sdk import WebClient
 
 from domain.money import Money
 
 log = logging.getLogger("creditbot.i18n")
 
 LOCALE_DIR = Path(__file__).parent / "locale"
+# How long a command may wait for Slack to say which language a person reads.
+LOOKUP_TIMEOUT_SECONDS = 1
 DOMAIN = "creditbot"
 DEFAULT_LOCALE = "en-US"
 
@@ -236,8 +239,16 @@ class Languages:
             self._known.pop(user_id, None)
 
     def _ask_slack(self, user_id: str, client: Any) -> tuple[str | None, float]:
+        # On the request path: one short try, none of the client's retries. A slow or
+        # absent Slack costs a person at most LOOKUP_TIMEOUT once a minute, not seconds
+        # on every command.
+        quick = client
+        if isinstance(client, WebClient):
+            quick = WebClient(token=client.token, base_url=client.base_url,
+                              timeout=LOOKUP_TIMEOUT_SECONDS, retry_handlers=[],
+                              logger=log)
         try:
-            answer = client.users_info(user=user_id, include_locale=True)
+            answer = quick.users_info(user=user_id, include_locale=True)
             return (answer.get("user") or {}).get("locale"), self.ttl
         except Exception as problem:  # Slack down or the scope missing: the default will do
             log.info(

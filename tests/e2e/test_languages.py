@@ -4,6 +4,7 @@ channel, through signed HTTP and the emulator's users.info."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -112,3 +113,14 @@ def test_slack_is_asked_for_a_persons_language_once_and_again_when_they_change_i
     assert "*What `/credit` can do*" in again.all_text()
     asked = [c for c in bilingual.emulator.calls_to("users.info") if c.args.get("user") == ZH]
     assert len(asked) == 2
+
+
+def test_a_slack_that_cannot_say_the_language_costs_one_short_try_not_retries(bilingual):
+    bilingual.emulator.fail("users.info", "close", times=10)
+    started = time.monotonic()
+    reply = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit help")
+    assert time.monotonic() - started < 1.5
+    assert "*What `/credit` can do*" in reply.all_text()  # the organisation's language
+    assert len(bilingual.emulator.calls_to("users.info")) == 1
+    bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit help")  # asked again only later
+    assert len(bilingual.emulator.calls_to("users.info")) == 1
