@@ -62,7 +62,8 @@ def posts(emulator: SlackEmulator, method: str = "chat.postMessage") -> list[Any
 
 
 def outbox_ids(emulator: SlackEmulator) -> Counter[int]:
-    """How many times each outbox row was posted, read from the posts' metadata."""
+    """How many times each outbox row was posted, read from the posts' metadata (only
+    for tests that inject no ``error`` fault, which the emulator answers with HTTP 200)."""
     found: Counter[int] = Counter()
     for call in posts(emulator):
         metadata = call.args.get("metadata")

@@ -333,3 +333,32 @@ def test_the_loop_delivers_until_stopped_and_survives_a_failed_pass(engine, emul
     assert not loop.is_alive()
     assert "a delivery pass failed" in caplog.text
     assert sorted(c.text for c in posts(emulator)) == ["one", "three", "two"]
+
+
+def test_a_refused_token_is_retried_and_logged_as_an_error(engine, emulator, sender, clock,
+                                                           caplog):
+    [one] = queue(engine, note("digest"))
+    emulator.fail("chat.postMessage", "error", 2, error="invalid_auth")
+    with caplog.at_level(logging.ERROR, logger="handlers.delivery.sender"):
+        assert sender.deliver_due() == DeliveryReport(retried=1)
+    assert "fix SLACK_BOT_TOKEN" in caplog.text
+    assert row(engine, one).failed_at is None
+    drain(sender, clock)
+    # The emulator answers an injected error with HTTP 200 too: count what the channel got.
+    assert [m["text"] for m in emulator.channels[ALERTS]] == ["digest"]
+    assert row(engine, one).ts == emulator.channels[ALERTS][0]["ts"]
+
+
+def test_a_refused_connection_is_retried_without_looking_for_the_post(engine, clock):
+    import socket
+
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    sender = Sender(OutboxStore(engine), delivery_client(TOKEN, f"http://127.0.0.1:{port}/api/",
+                                                         timeout=1), clock=clock)
+    [one] = queue(engine, note("digest"))
+    assert sender.deliver_due() == DeliveryReport(retried=1)
+    # Nothing reached Slack, so nothing needs looking for before the next try.
+    assert not row(engine, one).last_error.startswith("unknown:")
+    assert "Connection refused" in row(engine, one).last_error
