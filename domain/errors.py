@@ -59,3 +59,12 @@ class AmbiguousCustomer(CustomerLookupError):
         super().__init__(query, candidates,
                          N_("“{query}” matches several customers: {names}. Which one?"),
                          names=names)
+
+
+class RecordsUnavailable(DomainError):
+    """The database did not answer in time (down, locked by a long import, overloaded):
+    nothing was changed, and trying again later is the remedy."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("The credit records are not answering just now, so nothing was "
+                            "changed. Please try again in a minute."))

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Self
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.errors import RecordsUnavailable
 from storage.outbox import SqlOutbox
 from storage.repositories.audit import SqlAuditLog
 from storage.repositories.customers import SqlCustomerRepository
 from storage.repositories.events import SqlEventLog
 from storage.repositories.rates import SqlRateRepository
 from storage.repositories.receivables import SqlReceivablesQueries
+
+log = logging.getLogger("creditbot.storage")
 
 
 class SqlUnitOfWork:
@@ -29,16 +35,32 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self.session)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 _trace: object) -> None:
         # Anything not committed explicitly is undone: a half-finished use case leaves no trace.
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+            self.session.close()
+        except DBAPIError:
+            if error is None:
+                raise
+            # The connection is already broken; the original error is what matters.
+        if isinstance(error, DBAPIError | SqlTimeout) and _unavailable(error):
+            log.warning("database not answering: %s", str(error).splitlines()[0][:200])
+            raise RecordsUnavailable() from error
 
     def commit(self) -> None:
         self.session.commit()
 
     def rollback(self) -> None:
         self.session.rollback()
+
+
+def _unavailable(error: BaseException) -> bool:
+    """Timeouts, lost connections, a locked SQLite file: the database's state, not a bug."""
+    if isinstance(error, SqlTimeout | OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def unit_of_work_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,0 +1,51 @@
+"""A database that does not answer (locked by a long import, moved away) surfaces as one
+domain error a person can read, never as a driver traceback."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.errors import RecordsUnavailable
+from domain.model import AuditEntry
+from storage.db import make_engine, upgrade
+from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
+
+NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def sqlite_file(tmp_path):
+    path = tmp_path / "creditbot.db"
+    engine = make_engine(f"sqlite:///{path}", create=True)
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+def test_a_write_while_another_process_holds_the_lock_is_unavailable(sqlite_file):
+    engine = make_engine(f"sqlite:///{sqlite_file}")
+    holder = sqlite3.connect(sqlite_file, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process's write lock, as an import's merge
+    with pytest.raises(RecordsUnavailable) as refused, \
+            SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
+        uow.audit.append(AuditEntry(NOW, "U01SALESAMY", "credit.checked", "C0001", {}))
+        uow.commit()
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert str(refused.value) == ("The credit records are not answering just now, so nothing "
+                                  "was changed. Please try again in a minute.")
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
+        assert uow.audit.recent() == []
+    engine.dispose()
+
+
+def test_a_database_file_moved_away_is_unavailable_not_recreated(sqlite_file, tmp_path):
+    engine = make_engine(f"sqlite:///{sqlite_file}")
+    sqlite_file.rename(tmp_path / "elsewhere.db")
+    with pytest.raises(RecordsUnavailable), SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
+        uow.audit.recent()
+    assert not sqlite_file.exists()
+    engine.dispose()
