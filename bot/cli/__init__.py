@@ -8,9 +8,11 @@ from bot.cli.config import config
 from bot.cli.db import db
 from bot.cli.demo import demo
 from bot.cli.imports import import_file
+from bot.cli.jobs import jobs
 from bot.cli.manifest import manifest
 from bot.cli.positions import portfolio, position
 from bot.cli.sandbox import sandbox
+from bot.cli.scheduler import scheduler
 from bot.cli.serve import serve
 
 
@@ -22,7 +24,8 @@ def main() -> None:
     """creditbot: trade-credit workflow for Slack teams."""
 
 
-for _command in (config, db, import_file, position, portfolio, serve, manifest, sandbox, demo):
+for _command in (config, db, import_file, position, portfolio, serve, manifest, sandbox, demo,
+                 scheduler, jobs):
     main.add_command(_command)
 
 __all__ = ["main"]

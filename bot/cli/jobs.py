@@ -1,0 +1,113 @@
+"""``creditbot jobs``: the scheduled jobs, their last and next runs; run one now."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+import click
+from rich import box
+from rich.segment import Segments
+from rich.table import Table
+from rich.text import Text
+
+from bot.cli.common import _fail, _services, friendly_errors, out
+from storage.jobs import JobRun
+
+
+@click.group()
+def jobs() -> None:
+    """The scheduled jobs: list them, or run one now."""
+
+
+def _when(moment: datetime | None, zone: tzinfo) -> str:
+    return "—" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {value}" for name, value in counts.items()) or "nothing counted"
+
+
+def _last_run(run: JobRun | None, zone: tzinfo) -> Text:
+    if run is None:
+        return Text("never")
+    ended = ("still running" if run.finished_at is None else
+             _when(run.finished_at, zone).removeprefix(_when(run.started_at, zone)[:11]))
+    cell = Text(f"{_when(run.started_at, zone)} to {ended}\n")
+    cell.append(run.outcome, style={"ok": "green", "failed": "bold red"}.get(run.outcome, ""))
+    cell.append(f": {run.error}" if run.error else f": {_counts(run.counts)}")
+    return cell
+
+
+@jobs.command("list")
+@friendly_errors
+def jobs_list() -> None:
+    """Each job: its schedule, its last run and its next run."""
+    from bot.scheduler import scheduled_jobs
+    from handlers import catalogue
+    from storage.jobs import last_runs, next_run_times
+
+    services = _services()
+    zone = services.config.organisation.zone
+    last = last_runs(services.engine)
+    upcoming = next_run_times(services.engine)
+    entries = scheduled_jobs(catalogue().jobs, services.config)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 0),
+                  caption=f"Times in {services.config.organisation.timezone}.",
+                  caption_justify="left")
+    table.add_column("Job", no_wrap=True)
+    table.add_column("Schedule", no_wrap=True)
+    table.add_column("Last run", overflow="fold", ratio=1, min_width=_LAST_RUN_MIN)
+    table.add_column("Next run", no_wrap=True)
+    for entry in entries:
+        name = entry.job.name
+        table.add_row(name, entry.schedule, _last_run(last.get(name), zone),
+                      _next_run(upcoming.get(name), zone))
+    _print_whole(table)
+    for entry in entries:
+        out.print(f"{entry.job.name}: {entry.job.summary}", markup=False, soft_wrap=True)
+
+
+# Wide enough for "2026-11-30 03:15:00 to 03:15:02" on one line.
+_LAST_RUN_MIN = 31
+
+
+def _print_whole(table: Table) -> None:
+    """Only the last run wraps; in a terminal too narrow for the other columns the table
+    is printed wider (the terminal wraps its lines) rather than cut a value short."""
+    for column in table.columns:
+        if column.no_wrap:
+            column.min_width = max(Text(str(cell)).cell_len
+                                   for cell in (column.header, *column.cells))
+    needed = sum(c.min_width or 0 for c in table.columns) + len(table.columns) - 1
+    if needed <= out.width:
+        out.print(table)
+        return
+    lines = out.render_lines(table, out.options.update_width(needed), pad=False,
+                             new_lines=True)
+    out.print(Segments([segment for line in lines for segment in line]), soft_wrap=True,
+              end="")
+
+
+def _next_run(stored: datetime | None, zone: tzinfo) -> str:
+    # Before any scheduler has led, the job store knows nothing yet.
+    return _when(stored, zone) if stored is not None else "when a scheduler leads"
+
+
+@jobs.command("run")
+@click.argument("name")
+@friendly_errors
+def jobs_run(name: str) -> None:
+    """Run job NAME now, in this process, and record the run."""
+    from bot.scheduler import holder_name, job_context, run_job
+    from handlers import catalogue
+
+    services = _services()
+    known = {job.name: job for job in catalogue().jobs}
+    job = known.get(name)
+    if job is None:
+        _fail(f"there is no job called {name}; the jobs are: {', '.join(known)}")
+    result = run_job(services.engine, job, job_context(services.engine, services.config),
+                     holder_name())
+    if result.outcome != "ok":
+        _fail(f"{name} failed: {result.error}")
+    out.print(f"{name}: ok — {_counts(result.counts)}", markup=False, soft_wrap=True)

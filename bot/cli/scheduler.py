@@ -1,0 +1,42 @@
+"""``creditbot scheduler``: stand for leadership and run the scheduled jobs while leading."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from bot.cli.common import _services, friendly_errors
+
+
+@click.command(short_help="Run the scheduled jobs (one process per deployment leads).")
+@friendly_errors
+def scheduler() -> None:
+    """Run the scheduled jobs until Ctrl-C or SIGTERM.
+
+    Start one on every host you like: the one holding the database lease `scheduler`
+    runs the jobs, the others stand by and take over if it stops. `creditbot serve`
+    starts one itself unless given --no-scheduler."""
+    from bot.scheduler import Candidate, job_context, scheduled_jobs
+    from bot.serve import configure_logging
+    from handlers import catalogue
+
+    services = _services()
+    config = services.config
+    configure_logging()
+    # APScheduler logs two lines per run; the scheduler logs each run's counts itself.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    stop = threading.Event()
+
+    def stop_on_signal(_signal: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
+    candidate = Candidate(services.engine, scheduled_jobs(catalogue().jobs, config),
+                          config.organisation.zone, config.scheduler.lease_seconds,
+                          lambda: job_context(services.engine, config))
+    candidate.run(stop)

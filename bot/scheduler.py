@@ -1,0 +1,257 @@
+"""Exactly one scheduler per deployment: the jobs the features declare, run on their
+schedules by whichever process holds the lease ``scheduler``.
+
+Every candidate (``creditbot scheduler``, or the one ``creditbot serve`` starts per host)
+loops: a standby tries to take the lease every few seconds; the leader renews it at a
+third of its life and runs APScheduler while it holds it. If a renewal fails, the
+scheduler stops at once, before the lease can run out and a standby take over, so two
+schedulers never run together. A leader that dies simply stops renewing: a standby takes
+over within the lease plus one check.
+
+APScheduler keeps each job's next run time in its SQLAlchemy job store, in creditbot's
+database, so a new leader or a restart continues from where the last one stopped: a run
+missed while no scheduler ran happens once (``coalesce``), not once per missed slot.
+Every run is recorded in ``job_runs`` in transactions of its own; a job that raises is
+recorded as failed and the scheduler goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
+from sqlalchemy import Engine
+
+from bot.config.schema import AppConfig, cron_trigger
+from handlers.registry import Job
+from storage import jobs as job_records
+from storage.db import make_engine
+from storage.leases import Lease, try_acquire
+
+log = logging.getLogger("creditbot.scheduler")
+
+LEASE = "scheduler"
+# A standby asks for the lease this often at most: takeover within lease + one check.
+STANDBY_CHECK_SECONDS = 5.0
+# A run missed while no scheduler ran still happens, once, if it is at most this late;
+# a deployment down for longer than a week has bigger worries than housekeeping.
+MISFIRE_GRACE_SECONDS = 7 * 24 * 3600
+
+ContextFactory = Callable[[], Mapping[str, Any]]
+
+
+def holder_name() -> str:
+    """Who a run or a lease belongs to, as operators see it in job_runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A job and the cron expression it runs on here."""
+
+    job: Job
+    schedule: str
+
+
+def scheduled_jobs(jobs: Sequence[Job], config: AppConfig) -> list[Scheduled]:
+    """Each declared job with its schedule: app.yaml's, else the job's own."""
+    names = [job.name for job in jobs]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"job {', '.join(twice)} is declared twice")
+    return [Scheduled(job, config.schedules.of(job.name) or job.schedule) for job in jobs]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    name: str
+    outcome: str
+    counts: dict[str, int]
+    error: str | None
+
+
+def run_job(engine: Engine, job: Job, context: Mapping[str, Any], host: str) -> RunResult:
+    """Runs ``job`` once and records it. A job that raises is recorded as failed with its
+    exception; nothing propagates, so one bad job cannot stop a scheduler."""
+    run_id = job_records.start_run(engine, job.name, host, datetime.now(UTC))
+    try:
+        counts = {str(key): int(value) for key, value in job.run(context).items()}
+    except Exception as problem:
+        error = "".join(traceback.format_exception_only(problem)).strip()
+        log.exception("job %s failed", job.name)
+        job_records.finish_run(engine, run_id, "failed", datetime.now(UTC), error=error)
+        return RunResult(job.name, "failed", {}, error)
+    job_records.finish_run(engine, run_id, "ok", datetime.now(UTC), counts)
+    log.info("job %s: %s", job.name, counts)
+    return RunResult(job.name, "ok", counts, None)
+
+
+def job_context(engine: Engine, config: AppConfig) -> dict[str, Any]:
+    """What a job's ``run(context)`` gets: the time and the ports jobs declare."""
+    return {"now": datetime.now(UTC), "config": config,
+            "records": job_records.SqlRecords(engine)}
+
+
+# APScheduler's job store keeps a textual reference to the function it calls, so that
+# function is module-level and finds its candidate here, by the holder name the job
+# carries as its argument.
+_leaders: dict[str, Candidate] = {}
+_leaders_lock = threading.Lock()
+
+
+def fire(holder: str, name: str) -> None:
+    with _leaders_lock:
+        candidate = _leaders.get(holder)
+    if candidate is None:
+        log.warning("job %s fired for %s, which no longer leads here; skipped", name, holder)
+        return
+    candidate.fire(name)
+
+
+_FIRE = f"{__name__}:fire"
+
+
+class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
+    def _process_jobs(self) -> float | None:
+        # APScheduler 3's loop makes one more pass when shutdown wakes it; with the
+        # executors gone that pass logs errors and moves stored next run times on, on
+        # behalf of a scheduler that no longer leads.
+        if self.state == STATE_STOPPED:
+            return None
+        wait: float | None = super()._process_jobs()
+        return wait
+
+
+class Candidate:
+    """One process's bid to run the scheduler; ``run(stop)`` until ``stop`` is set."""
+
+    def __init__(self, engine: Engine, scheduled: Sequence[Scheduled], zone: tzinfo,
+                 lease_seconds: float, context: ContextFactory,
+                 holder: str | None = None) -> None:
+        self.engine = engine
+        self.scheduled = {s.job.name: s for s in scheduled}
+        self.zone = zone
+        self.ttl = timedelta(seconds=lease_seconds)
+        self.context = context
+        self.holder = holder or holder_name()
+        self._lease: Lease | None = None
+        self._scheduler: BackgroundScheduler | None = None
+
+    @property
+    def leading(self) -> bool:
+        return self._scheduler is not None
+
+    def run(self, stop: threading.Event) -> None:
+        """Stands by or leads until ``stop`` is set; then stops the scheduler and releases
+        the lease, so a standby elsewhere takes over at its next check."""
+        renew_every = self.ttl.total_seconds() / 3
+        standby_every = min(STANDBY_CHECK_SECONDS, renew_every)
+        log.info("scheduler candidate %s: lease %ss", self.holder, self.ttl.total_seconds())
+        try:
+            while not stop.is_set():
+                try:
+                    self.step()
+                except Exception:
+                    # The database may be away for a moment; never lead on a guess.
+                    log.exception("scheduler candidate %s: check failed", self.holder)
+                    self._step_down()
+                stop.wait(renew_every if self.leading else standby_every)
+        finally:
+            self._step_down()
+            if self._lease is not None:
+                lease, self._lease = self._lease, None
+                try:
+                    lease.release()
+                except Exception:
+                    log.exception("could not release the scheduler lease; it runs out at %s",
+                                  lease.expires_at)
+
+    def step(self) -> None:
+        """One check: take the lease if free, renew it if ours, stop at once if lost."""
+        if self._lease is None:
+            self._lease = try_acquire(self.engine, LEASE, self.holder, self.ttl)
+            if self._lease is not None:
+                log.info("%s leads the scheduler", self.holder)
+                try:
+                    self._lead()
+                except Exception:
+                    # Holding the lease without a running scheduler would only keep a
+                    # healthy standby from leading.
+                    lease, self._lease = self._lease, None
+                    lease.release()
+                    raise
+            return
+        try:
+            renewed = self._lease.renew()
+        except Exception:
+            renewed = False
+            log.exception("could not renew the scheduler lease")
+        if not renewed:
+            log.warning("%s lost the scheduler lease; stopping the scheduler", self.holder)
+            self._lease = None
+            self._step_down()
+
+    def _lead(self) -> None:
+        # The job store disposes of its engine when the scheduler shuts down: its own.
+        store_engine = make_engine(self.engine.url.render_as_string(hide_password=False))
+        scheduler = _Scheduler(
+            jobstores={"default": job_records.job_store(store_engine)},
+            executors={"default": {"type": "threadpool", "max_workers": 4}},
+            job_defaults={"coalesce": True, "max_instances": 1,
+                          "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+            timezone=self.zone)
+        # Paused while the stored jobs are brought in line with the declared ones; on
+        # resume, runs missed since the last leader stopped are due, once each.
+        scheduler.start(paused=True)
+        try:
+            self._reconcile(scheduler)
+        except Exception:
+            scheduler.shutdown(wait=False)
+            raise
+        with _leaders_lock:
+            _leaders[self.holder] = self
+        self._scheduler = scheduler
+        scheduler.resume()
+
+    def _reconcile(self, scheduler: BackgroundScheduler) -> None:
+        for stored in scheduler.get_jobs():
+            if stored.id not in self.scheduled:
+                scheduler.remove_job(stored.id)
+        for name, entry in self.scheduled.items():
+            trigger = cron_trigger(entry.schedule, self.zone)
+            stored = scheduler.get_job(name)
+            if stored is None or stored.func_ref != _FIRE:
+                scheduler.add_job(_FIRE, trigger, args=(self.holder, name), id=name,
+                                  name=name, replace_existing=True)
+            elif str(stored.trigger) != str(trigger) or \
+                    str(stored.trigger.timezone) != str(trigger.timezone):
+                # A new schedule counts from now; the stored next run was the old one's.
+                scheduler.reschedule_job(name, trigger=trigger)
+                scheduler.modify_job(name, args=(self.holder, name))
+            else:
+                # Same schedule: keep its next run time, even one in the past.
+                scheduler.modify_job(name, args=(self.holder, name))
+
+    def _step_down(self) -> None:
+        scheduler, self._scheduler = self._scheduler, None
+        with _leaders_lock:
+            if _leaders.get(self.holder) is self:
+                del _leaders[self.holder]
+        if scheduler is not None:
+            # A run already going finishes in its thread; nothing new starts.
+            scheduler.shutdown(wait=False)
+
+    def fire(self, name: str) -> None:
+        entry = self.scheduled.get(name)
+        if entry is None or not self.leading:
+            return
+        run_job(self.engine, entry.job, self.context(), self.holder)

@@ -1,0 +1,130 @@
+"""The scheduler in one process: recorded runs, failures, coalesced missed runs, and a
+leader that loses its lease stopping at once. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine, update
+
+from bot.scheduler import LEASE, Candidate, Scheduled
+from handlers.registry import Job
+from storage.jobs import job_store, next_run_times, runs
+from storage.leases import holder_of
+from storage.models import LeaseRow
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+EVERY_SECOND = "*/1 * * * * *"
+
+
+def counting(name: str) -> Job:
+    calls = iter(range(1, 10_000))
+    return Job(name, "counts its calls", EVERY_SECOND, lambda _context: {"calls": next(calls)})
+
+
+def failing(_context: Mapping[str, Any]) -> dict[str, int]:
+    raise RuntimeError("the ERP export is not there yet")
+
+
+def candidate(engine: Engine, *scheduled: Scheduled, holder: str = "test:1",
+              lease: float = 3) -> Candidate:
+    return Candidate(engine, scheduled, SHANGHAI, lease, lambda: {}, holder=holder)
+
+
+@contextmanager
+def running(subject: Candidate) -> Iterator[None]:
+    stop = threading.Event()
+    thread = threading.Thread(target=subject.run, args=(stop,))
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_a_job_that_raises_is_recorded_as_failed_and_the_runs_go_on(engine):
+    boom = Job("boom", "always fails", EVERY_SECOND, failing)
+    subject = candidate(engine, Scheduled(boom, EVERY_SECOND),
+                        Scheduled(counting("tick"), EVERY_SECOND))
+    with running(subject):
+        wait_for(lambda: len(runs(engine, "boom")) >= 3 and len(runs(engine, "tick")) >= 3)
+    failed = [r for r in runs(engine, "boom") if r.finished_at is not None]
+    assert {(r.outcome, r.error, r.host) for r in failed} == {
+        ("failed", "RuntimeError: the ERP export is not there yet", "test:1")}
+    ticks = [r.counts for r in runs(engine, "tick") if r.outcome == "ok"]
+    assert ticks[:3] == [{"calls": 1}, {"calls": 2}, {"calls": 3}]
+    # Stopping released the lease: a standby elsewhere leads at its next check.
+    assert holder_of(engine, LEASE) is None
+
+
+def test_runs_missed_while_no_scheduler_ran_happen_once(engine):
+    hourly = Scheduled(counting("tick"), "0 * * * *")
+    first = candidate(engine, hourly)
+    first.step()  # leads, and stores the job with its next run at the top of the hour
+    assert first.leading
+    with running(first):
+        pass  # stops and releases
+    # The deployment was down for five hours: five slots went by.
+    store = job_store(engine)
+    store.start(BackgroundScheduler(timezone=SHANGHAI), "default")
+    stored = store.lookup_job("tick")
+    stored.next_run_time = datetime.now(UTC) - timedelta(hours=5, minutes=1)
+    store.update_job(stored)
+    with running(candidate(engine, hourly, holder="test:2")):
+        wait_for(lambda: len(runs(engine, "tick")) >= 1)
+        time.sleep(2)  # time for any further catch-up runs to show
+    assert [(r.outcome, r.counts, r.host) for r in runs(engine, "tick")] == [
+        ("ok", {"calls": 1}, "test:2")]
+    upcoming = next_run_times(engine)["tick"]
+    assert datetime.now(UTC) < upcoming <= datetime.now(UTC) + timedelta(hours=1)
+    assert upcoming.astimezone(SHANGHAI).minute == 0
+
+
+def test_a_leader_that_loses_its_lease_stops_at_once(engine):
+    subject = candidate(engine, Scheduled(counting("tick"), EVERY_SECOND))
+    subject.step()
+    assert subject.leading and holder_of(engine, LEASE).holder == "test:1"
+    wait_for(lambda: len(runs(engine, "tick")) >= 1)
+    # Say its process stalled past the lease and another took over.
+    with engine.begin() as conn:
+        conn.execute(update(LeaseRow.__table__).values(
+            holder="other:2", expires_at=datetime.now(UTC) + timedelta(minutes=1)))
+    subject.step()  # the renewal finds the lease gone
+    assert not subject.leading
+    before = len(runs(engine, "tick"))
+    time.sleep(2.2)
+    assert len(runs(engine, "tick")) == before
+    assert holder_of(engine, LEASE).holder == "other:2"
+
+
+def test_only_one_of_two_candidates_leads_and_a_standby_takes_over_on_release(engine):
+    first, second = (candidate(engine, Scheduled(counting("tick"), "0 3 * * *"), holder=h)
+                     for h in ("a:1", "b:2"))
+    first.step()
+    second.step()
+    assert (first.leading, second.leading) == (True, False)
+    first.step()  # renews
+    second.step()
+    assert (first.leading, second.leading) == (True, False)
+    with running(first):
+        pass  # stops: releases the lease
+    second.step()
+    assert second.leading
+    with running(second):
+        pass
