@@ -61,13 +61,14 @@ class Reply:
                     found.append({**element, "block_id": block.get("block_id")})
         return found
 
-    def all_text(self) -> str:
-        """Every piece of text in the message, for assertions."""
+    def texts(self, kind: str | None = None) -> list[str]:
+        """The top-level text and every text object of the blocks (only those of
+        ``kind``, e.g. "mrkdwn", the ones Slack turns into pings and links)."""
         parts = [self.text]
 
         def walk(node: Any) -> None:
             if isinstance(node, dict):
-                if isinstance(node.get("text"), str):
+                if isinstance(node.get("text"), str) and kind in (None, node.get("type")):
                     parts.append(node["text"])
                 for value in node.values():
                     walk(value)
@@ -76,7 +77,11 @@ class Reply:
                     walk(item)
 
         walk(self.blocks)
-        return "\n".join(parts)
+        return parts
+
+    def all_text(self) -> str:
+        """Every piece of text in the message, for assertions."""
+        return "\n".join(self.texts())
 
 
 class SlackDriver:
@@ -155,31 +160,41 @@ class SlackDriver:
         if button is None:
             labels = [b["text"]["text"] for b in buttons]
             raise AssertionError(f"no button labelled {label!r}; the message has {labels}")
-        response_url = self.emulator.new_response_url()
-        payload = {
-            "type": "block_actions",
-            "user": {"id": user, "username": self._name(user), "team_id": TEAM_ID},
-            "api_app_id": APP_ID,
-            "token": "sandbox-verification-token",
-            "container": {"type": "message", "message_ts": reply.ts or f"{time.time():.6f}",
-                          "channel_id": reply.channel, "is_ephemeral": reply.ephemeral},
-            "trigger_id": self._trigger(),
-            "team": {"id": TEAM_ID, "domain": "sandbox"},
-            "channel": {"id": reply.channel, "name": reply.channel.lower()},
-            "response_url": response_url,
-            "actions": [{"action_id": button["action_id"], "block_id": button["block_id"],
-                         "text": button["text"], "value": button.get("value", ""),
-                         "type": "button", "action_ts": f"{time.time():.6f}"}],
-        }
-        if not reply.ephemeral:
-            payload["message"] = {"type": "message", "ts": reply.ts, "text": reply.text,
-                                  "blocks": reply.blocks}
-        result = self.post(urlencode({"payload": json.dumps(payload)}).encode())
+        result, response_url = self.press(user, reply.channel, button, reply)
         if result.status != 200:
             raise AssertionError(f"the bot answered HTTP {result.status}: {result.body}")
         if not wait:
             return None
         return self.reply_at(response_url, reply.channel, timeout)
+
+    def press(self, user: str, channel: str, button: dict[str, Any],
+              reply: Reply | None = None) -> tuple[HttpResult, str]:
+        """Sends the block_actions payload of ``button`` (any action id and value, as a
+        forger would too); returns Slack's view of the answer and the response_url."""
+        response_url = self.emulator.new_response_url()
+        ephemeral = reply.ephemeral if reply else True
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {"id": user, "username": self._name(user), "team_id": TEAM_ID},
+            "api_app_id": APP_ID,
+            "token": "sandbox-verification-token",
+            "container": {"type": "message",
+                          "message_ts": (reply.ts if reply else None) or f"{time.time():.6f}",
+                          "channel_id": channel, "is_ephemeral": ephemeral},
+            "trigger_id": self._trigger(),
+            "team": {"id": TEAM_ID, "domain": "sandbox"},
+            "channel": {"id": channel, "name": channel.lower()},
+            "response_url": response_url,
+            "actions": [{"action_id": button["action_id"],
+                         "block_id": button.get("block_id") or "b",
+                         "text": button.get("text") or {"type": "plain_text", "text": "?"},
+                         "value": button.get("value", ""),
+                         "type": "button", "action_ts": f"{time.time():.6f}"}],
+        }
+        if reply is not None and not ephemeral:
+            payload["message"] = {"type": "message", "ts": reply.ts, "text": reply.text,
+                                  "blocks": reply.blocks}
+        return self.post(urlencode({"payload": json.dumps(payload)}).encode()), response_url
 
     def event(self, event: dict[str, Any]) -> HttpResult:
         """Delivers an Events API callback, as Slack does (JSON, signed)."""

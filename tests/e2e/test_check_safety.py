@@ -5,12 +5,10 @@ over Block Kit's limits, forged button values."""
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
 
-from bot.sandbox.emulator import TEAM_ID
 from domain.access import Member
 from domain.check import GroupCheck
 from domain.imports import KINDS
@@ -41,28 +39,8 @@ def hostile(world, tmp_path):
     return world
 
 
-def _everything(reply_or_call) -> str:
-    return json.dumps({"text": reply_or_call.text, "blocks": reply_or_call.blocks},
-                      ensure_ascii=False)
-
-
-def _parsed_by_slack(reply_or_call) -> list[str]:
-    """The top-level text and every mrkdwn text: what Slack turns into pings and links
-    (plain_text, like the header, is shown as written)."""
-    found = [reply_or_call.text]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn":
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(reply_or_call.blocks)
-    return found
+def _everything(reply) -> str:
+    return json.dumps({"text": reply.text, "blocks": reply.blocks}, ensure_ascii=False)
 
 
 @pytest.mark.parametrize("customer_id", ["C9001", "C9002"])
@@ -70,9 +48,12 @@ def test_a_hostile_name_from_the_erp_pings_and_links_nobody_even_when_shared(hos
                                                                              customer_id):
     reply = hostile.slack.slash(SALES, SALES_CHANNEL, f"/credit check {customer_id}")
     hostile.slack.click(SALES, reply, "Share in channel")
-    posted = hostile.emulator.wait_for("chat.postMessage")[0]
+    posted = hostile.slack.reply_from(hostile.emulator.wait_for("chat.postMessage")[0],
+                                      SALES_CHANNEL)
+    # What Slack turns into pings and links: the top-level text and every mrkdwn text
+    # (plain_text, like the header, is shown as written).
     for seen in (reply, posted):
-        for text in _parsed_by_slack(seen):
+        for text in seen.texts("mrkdwn"):
             assert "<!channel>" not in text and "<https://" not in text
     escaped = HOSTILE[customer_id].replace("<", "&lt;").replace(">", "&gt;")
     # the notification text Slack shows on phones is escaped too
@@ -159,16 +140,8 @@ def test_a_long_hostile_unknown_subcommand_is_clipped_and_escaped(world):
 
 
 def _press(world, action_id: str, value: str) -> int:
-    payload = {
-        "type": "block_actions", "user": {"id": SALES, "team_id": TEAM_ID},
-        "api_app_id": "A0CREDITBOT", "token": "t", "trigger_id": "1.2.forged",
-        "team": {"id": TEAM_ID}, "channel": {"id": SALES_CHANNEL},
-        "container": {"type": "message", "channel_id": SALES_CHANNEL, "is_ephemeral": True},
-        "response_url": world.emulator.new_response_url(),
-        "actions": [{"action_id": action_id, "block_id": "check_actions", "value": value,
-                     "type": "button", "action_ts": "1.0"}],
-    }
-    return world.slack.post(urlencode({"payload": json.dumps(payload)}).encode()).status
+    button = {"action_id": action_id, "block_id": "check_actions", "value": value}
+    return world.slack.press(SALES, SALES_CHANNEL, button)[0].status
 
 
 @pytest.mark.parametrize("value", ["C0001", '{"kind":"customer"}',

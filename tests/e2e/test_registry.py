@@ -3,14 +3,11 @@ from the features' declarations in handlers/registry.py."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
-from urllib.parse import urlencode
 
 import handlers
 from bot.manifest import build_manifest
-from bot.sandbox.emulator import TEAM_ID
 from bot.slack_app import create_bolt_app
 from handlers.check.payloads import SubjectValue
 from handlers.registry import listener_count
@@ -23,16 +20,8 @@ EXAMPLES = {SubjectValue: SubjectValue(kind="customer", id="C0001")}
 
 
 def _press(world, action_id: str, value: str) -> int:
-    payload = {
-        "type": "block_actions", "user": {"id": SALES, "team_id": TEAM_ID},
-        "api_app_id": "A0CREDITBOT", "token": "t", "trigger_id": f"{action_id}.trigger",
-        "team": {"id": TEAM_ID}, "channel": {"id": SALES_CHANNEL},
-        "container": {"type": "message", "channel_id": SALES_CHANNEL, "is_ephemeral": True},
-        "response_url": world.emulator.new_response_url(),
-        "actions": [{"action_id": action_id, "block_id": "b", "value": value,
-                     "type": "button", "action_ts": "1.0"}],
-    }
-    return world.slack.post(urlencode({"payload": json.dumps(payload)}).encode()).status
+    return world.slack.press(SALES, SALES_CHANNEL, {"action_id": action_id, "value": value}
+                             )[0].status
 
 
 def test_everything_the_manifest_declares_is_answered(world):
