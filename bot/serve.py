@@ -8,6 +8,10 @@ that needed Slack to boot would turn a Slack outage during a restart into a full
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -72,22 +76,53 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return build_wsgi_app(self._identity)
 
 
-def serve_http(port: int, workers: int, threads: int) -> None:
+def serve_http(port: int, workers: int, threads: int, *, scheduler: bool = True) -> None:
     identity = verify_token(Settings())
-    _Gunicorn({
-        "bind": f"0.0.0.0:{port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": threads,
-        # Slack gives up on a request after 3 s; a worker stuck for 30 s is broken.
-        "timeout": 30,
-        "graceful_timeout": 10,
-        "loglevel": "info",
-        "preload_app": False,
-    }, identity).run()
+    with _scheduler_child(scheduler):
+        _Gunicorn({
+            "bind": f"0.0.0.0:{port}",
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": threads,
+            # Slack gives up on a request after 3 s; a worker stuck for 30 s is broken.
+            "timeout": 30,
+            "graceful_timeout": 10,
+            "loglevel": "info",
+            "preload_app": False,
+        }, identity).run()
 
 
-def serve_socket_mode() -> None:
+def start_scheduler() -> subprocess.Popen[bytes]:
+    """``creditbot scheduler`` as a child of this process: one candidate per host however
+    many workers gunicorn runs. Not in the workers (one candidate each), and not a thread
+    in gunicorn's master: the master forks the workers, and forking a process that has
+    threads holding locks (the scheduler's, the database pool's) can deadlock the child."""
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler"])
+
+
+def stop_scheduler(child: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, so it releases the lease and a standby elsewhere leads at its next check."""
+    if child.poll() is not None:
+        return
+    child.terminate()
+    try:
+        child.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+@contextmanager
+def _scheduler_child(wanted: bool) -> Iterator[None]:
+    child = start_scheduler() if wanted else None
+    try:
+        yield
+    finally:
+        if child is not None:
+            stop_scheduler(child)
+
+
+def serve_socket_mode(*, scheduler: bool = True) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     services = serving_services()
@@ -97,4 +132,5 @@ def serve_socket_mode() -> None:
                          "with the connections:write scope)")
     identity = verify_token(services.settings)
     app = create_bolt_app(services, identity=identity, require_signing_secret=False)
-    SocketModeHandler(app, app_token.get_secret_value()).start()
+    with _scheduler_child(scheduler):
+        SocketModeHandler(app, app_token.get_secret_value()).start()

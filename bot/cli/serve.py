@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+
 import click
 
 from bot.cli.common import _fail, _services, friendly_errors
@@ -15,9 +18,13 @@ from bot.cli.common import _fail, _services, friendly_errors
               help="Threads per worker.")
 @click.option("--socket-mode", is_flag=True,
               help="Connect out to Slack over a WebSocket instead (needs SLACK_APP_TOKEN).")
+@click.option("--no-scheduler", is_flag=True,
+              help="Do not start a scheduler candidate (`creditbot scheduler`) alongside.")
 @friendly_errors
-def serve(port: int | None, workers: int, threads: int, socket_mode: bool) -> None:
-    """Run the bot: POST /slack/events and GET /healthz, or Socket Mode."""
+def serve(port: int | None, workers: int, threads: int, socket_mode: bool,
+          no_scheduler: bool) -> None:
+    """Run the bot: POST /slack/events and GET /healthz, or Socket Mode; and, unless told
+    otherwise, a scheduler candidate as a child process."""
     from bot.serve import configure_logging, serve_http, serve_socket_mode
 
     services = _services()
@@ -34,6 +41,9 @@ def serve(port: int | None, workers: int, threads: int, socket_mode: bool) -> No
     services.engine.dispose()
     configure_logging()
     if socket_mode:
-        serve_socket_mode()
+        # gunicorn turns SIGTERM into an orderly exit; Socket Mode needs telling, or the
+        # scheduler child would outlive it.
+        signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(0))
+        serve_socket_mode(scheduler=not no_scheduler)
     else:
-        serve_http(port or settings.port, workers, threads)
+        serve_http(port or settings.port, workers, threads, scheduler=not no_scheduler)
