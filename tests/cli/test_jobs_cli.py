@@ -17,7 +17,7 @@ from handlers.registry import Catalogue, Feature, Job
 from storage.jobs import finish_run, job_store, runs, start_run
 from storage.requests import ProcessedRequests
 from tests.conftest import ROOT
-from tests.scheduler.test_candidate import failing, running
+from tests.scheduler.test_candidate import failing, led_once
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUMMARY = ("housekeeping: forgets processed Slack deliveries older than a day and job runs "
@@ -55,9 +55,8 @@ def test_jobs_list_before_anything_ran(cli):
 
 def stored_next_run(engine, name: str, when: datetime) -> None:
     """A scheduler led once and stored the job; its next run is ``when``."""
-    with running(Candidate(engine, [Scheduled(HOUSEKEEPING.jobs[0], "15 3 * * *")],
-                           SHANGHAI, 3, lambda: {}, holder="vm:1")):
-        pass
+    led_once(Candidate(engine, [Scheduled(HOUSEKEEPING.jobs[0], "15 3 * * *")], SHANGHAI, 3,
+                       lambda: {}, holder="vm:1"))
     store = job_store(engine)
     store.start(BackgroundScheduler(timezone=SHANGHAI), "default")
     job = store.lookup_job(name)

@@ -75,11 +75,7 @@ def test_a_job_that_raises_is_recorded_as_failed_and_the_runs_go_on(engine):
 
 def test_runs_missed_while_no_scheduler_ran_happen_once(engine):
     hourly = Scheduled(counting("tick"), "0 * * * *")
-    first = candidate(engine, hourly)
-    first.step()  # leads, and stores the job with its next run at the top of the hour
-    assert first.leading
-    with running(first):
-        pass  # stops and releases
+    led_once(candidate(engine, hourly))  # stores the job, next run at the top of the hour
     # The deployment was down for five hours: five slots went by.
     store = job_store(engine)
     store.start(BackgroundScheduler(timezone=SHANGHAI), "default")
@@ -128,3 +124,24 @@ def test_only_one_of_two_candidates_leads_and_a_standby_takes_over_on_release(en
     assert second.leading
     with running(second):
         pass
+
+
+def led_once(subject: Candidate) -> None:
+    """Leads (storing its jobs), then stops and releases the lease."""
+    subject.step()
+    assert subject.leading
+    with running(subject):
+        pass
+
+
+def test_a_changed_schedule_counts_from_now_and_undeclared_jobs_are_dropped(engine):
+    led_once(candidate(engine, Scheduled(counting("tick"), "0 3 * * *"),
+                       Scheduled(counting("retired"), "0 4 * * *")))
+    before = next_run_times(engine)
+    assert set(before) == {"tick", "retired"}
+    assert before["tick"].astimezone(SHANGHAI).hour == 3
+    led_once(candidate(engine, Scheduled(counting("tick"), "30 5 * * *"), holder="test:2"))
+    after = next_run_times(engine)
+    assert set(after) == {"tick"}
+    assert (after["tick"].astimezone(SHANGHAI).hour,
+            after["tick"].astimezone(SHANGHAI).minute) == (5, 30)
