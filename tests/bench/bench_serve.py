@@ -339,11 +339,13 @@ def bench(name: str, url: str, seconds: int, workers: int, threads: int,
 
 def compare(name: str, runs: list[dict[str, Any]]) -> None:
     print(f"\n[{name}] side by side")
-    print(f"  {'code':44} {'ack CPU':>9} {'check CPU':>10} {'ratio':>6} {'check/s':>8} "
+    print(f"  {'code':50} {'ack CPU':>9} {'check CPU':>10} {'ratio':>6} {'check/s':>8} "
           f"{'p50':>7} {'p99':>7} {'cards':>6}")
     for run in runs:
         ack, check = run["baseline"], run["check"]
-        print(f"  {run['code'][-44:]:44} {ack['cpu_ms']:6.3f} ms {check['cpu_ms']:7.3f} ms "
+        label = run["code"].replace(" uncommitted files", " dirty")
+        label = label if len(label) <= 50 else "…" + label[-49:]
+        print(f"  {label:50} {ack['cpu_ms']:6.3f} ms {check['cpu_ms']:7.3f} ms "
               f"{check['cpu_ms'] / ack['cpu_ms']:5.2f}x {check['rps']:8.0f} "
               f"{check['p50']:4.0f} ms {check['p99']:4.0f} ms "
               f"{check['cards'] / max(check['requests'], 1):6.1%}")
