@@ -47,6 +47,10 @@ class DatabaseUnavailable(DomainError):
     pass
 
 
+# Execution option naming how a SQLite transaction begins: "" (deferred) or "IMMEDIATE".
+SQLITE_BEGIN = "creditbot_sqlite_begin"
+
+
 def normalise_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` mean psycopg 3, the driver we ship."""
     for prefix in ("postgres://", "postgresql://"):
@@ -134,7 +138,11 @@ def _configure_sqlite(engine: Engine, *, must_exist: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # "IMMEDIATE" takes the write lock at once, waiting busy_timeout for it; a plain
+        # BEGIN that reads and later writes fails at once if another connection wrote
+        # in between (WAL's snapshot rule), and the busy wait never applies.
+        mode = connection.get_execution_options().get(SQLITE_BEGIN, "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def alembic_config(engine: Engine) -> Config:

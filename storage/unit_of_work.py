@@ -11,6 +11,7 @@ from sqlalchemy.exc import TimeoutError as SqlTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.errors import RecordsUnavailable
+from storage.db import SQLITE_BEGIN
 from storage.outbox import SqlOutbox
 from storage.repositories.audit import SqlAuditLog
 from storage.repositories.customers import SqlCustomerRepository
@@ -50,6 +51,25 @@ class SqlUnitOfWork:
             raise RecordsUnavailable() from error
 
     def commit(self) -> None:
+        if self.session.get_bind().dialect.name == "sqlite" and self._only_appends():
+            self._append_in_a_write_transaction()
+            return
+        self.session.commit()
+
+    def _only_appends(self) -> bool:
+        # Repositories read through Core and the session never autoflushes, so new
+        # objects are all this unit of work has written.
+        return bool(self.session.new) and not self.session.dirty and not self.session.deleted
+
+    def _append_in_a_write_transaction(self) -> None:
+        """SQLite: the reads happened in a snapshot that may be stale by now, and
+        upgrading it to a writer would fail at once if someone wrote meanwhile. The new
+        rows (audit entries, events, outbox messages) do not depend on that snapshot, so
+        they are written in a short transaction of their own that waits for the lock."""
+        rows = list(self.session.new)
+        self.session.rollback()
+        self.session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+        self.session.add_all(rows)
         self.session.commit()
 
     def rollback(self) -> None:
@@ -64,4 +84,4 @@ def _unavailable(error: BaseException) -> bool:
 
 
 def unit_of_work_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    return sessionmaker(engine, expire_on_commit=False, autoflush=False)

@@ -4,6 +4,8 @@ domain error a person can read, never as a driver traceback."""
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -48,4 +50,35 @@ def test_a_database_file_moved_away_is_unavailable_not_recreated(sqlite_file, tm
     with pytest.raises(RecordsUnavailable), SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
         uow.audit.recent()
     assert not sqlite_file.exists()
+    engine.dispose()
+
+
+def test_many_people_checking_at_once_on_sqlite_all_get_their_audit_entry(sqlite_file):
+    """WAL lets readers run beside a writer, but a transaction that read and then
+    writes fails at once if another connection wrote in between; appends are therefore
+    written in a transaction that waits for the lock."""
+    engine = make_engine(f"sqlite:///{sqlite_file}")
+    factory = unit_of_work_factory(engine)
+    failures: list[str] = []
+
+    def person(n: int) -> None:
+        for _ in range(n):
+            try:
+                with SqlUnitOfWork(factory) as uow:
+                    uow.customers.fetch(["C0001"])  # a check reads first
+                    time.sleep(0.001)
+                    uow.audit.append(AuditEntry(NOW, "U01SALESAMY", "credit.checked",
+                                                "C0001", {}))
+                    uow.commit()
+            except Exception as problem:
+                failures.append(repr(problem))
+
+    people = [threading.Thread(target=person, args=(25,)) for _ in range(8)]
+    for thread in people:
+        thread.start()
+    for thread in people:
+        thread.join()
+    assert failures == []
+    with SqlUnitOfWork(factory) as uow:
+        assert len(uow.audit.recent(limit=1000)) == 200
     engine.dispose()
