@@ -1,0 +1,37 @@
+"""Jobs as the features declare them, and the schedule each runs on."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_config
+from bot.scheduler import scheduled_jobs
+from handlers import catalogue
+from handlers.registry import Catalogue, Feature, Job
+from tests.conftest import ROOT
+
+
+def nothing(_context):
+    return {}
+
+
+def test_housekeeping_is_declared_and_scheduled_by_app_yaml(tmp_path: Path):
+    jobs = catalogue().jobs
+    assert [job.name for job in jobs] == ["housekeeping"]
+    text = (ROOT / "app.yaml").read_text(encoding="utf-8")
+    custom = tmp_path / "app.yaml"
+    custom.write_text(text.replace('housekeeping: "15 3 * * *"', 'housekeeping: "0 2 * * sun"'),
+                      encoding="utf-8")
+    assert [(s.job.name, s.schedule) for s in scheduled_jobs(jobs, load_config(custom))] == [
+        ("housekeeping", "0 2 * * sun")]
+    # Without a schedules section each job runs on its own default.
+    custom.write_text(text.split("\nschedules:")[0], encoding="utf-8")
+    assert [(s.job.name, s.schedule) for s in scheduled_jobs(jobs, load_config(custom))] == [
+        ("housekeeping", "15 3 * * *")]
+
+
+def test_a_job_declared_twice_is_refused():
+    twice = Catalogue((Feature("a", jobs=(Job("tick", "", "0 3 * * *", nothing),)),
+                       Feature("b", jobs=(Job("tick", "", "0 4 * * *", nothing),))))
+    with pytest.raises(ValueError, match=r"^job tick is declared twice$"):
+        scheduled_jobs(twice.jobs, load_config(ROOT / "app.yaml"))
