@@ -6,9 +6,11 @@ from domain.check.use_cases import (
     Checked,
     CreditChecks,
     CustomerCheck,
+    DeliveryUncertain,
     GroupCheck,
     QueryTooLong,
+    ShareUnconfirmed,
 )
 
-__all__ = ["MAX_QUERY_LENGTH", "Checked", "CreditChecks", "CustomerCheck", "GroupCheck",
-           "QueryTooLong"]
+__all__ = ["MAX_QUERY_LENGTH", "Checked", "CreditChecks", "CustomerCheck", "DeliveryUncertain",
+           "GroupCheck", "QueryTooLong", "ShareUnconfirmed"]

@@ -25,6 +25,17 @@ from domain.text import N_
 MAX_QUERY_LENGTH = 200
 
 
+class DeliveryUncertain(Exception):
+    """Raised by a publisher when Slack may have taken the message without saying so
+    (the answer timed out): posting again could post twice."""
+
+
+class ShareUnconfirmed(DomainError):
+    def __init__(self) -> None:
+        super().__init__(N_("Slack did not confirm the card in time, so it may already be in "
+                            "the channel. Look there before you share it again."))
+
+
 class QueryTooLong(DomainError):
     def __init__(self, length: int) -> None:
         super().__init__(
@@ -80,7 +91,7 @@ class CreditChecks:
 
     def check(self, actor: Member, query: str) -> Checked:
         """The position of whatever ``query`` names; who looked is recorded."""
-        self.access.require(actor)
+        self._require(actor, "credit.check_refused", {"query": query[:MAX_QUERY_LENGTH]})
         if len(query) > MAX_QUERY_LENGTH:
             raise QueryTooLong(len(query))
         with self.unit_of_work() as uow:
@@ -90,23 +101,66 @@ class CreditChecks:
             uow.commit()
         return found
 
-    def share(self, actor: Member, ref: CustomerRef | GroupRef, channel: str,
-              publish: Callable[[Checked], None]) -> Checked:
-        """Posts fresh figures into ``channel`` through ``publish``; recorded only if the
-        post went through (``publish`` raising leaves no trace)."""
-        self.access.require_share(actor, channel)
+    def check_ref(self, actor: Member, ref: CustomerRef | GroupRef) -> Checked:
+        """The position of exactly this customer or group (a button names it by id)."""
+        self._require(actor, "credit.check_refused", {"subject": _subject(ref)})
         with self.unit_of_work() as uow:
             found = self._position(uow, ref)
+            uow.audit.append(AuditEntry(self.clock(), actor.user_id, "credit.checked",
+                                        _subject(found.ref), {}))
+            uow.commit()
+        return found
+
+    def share(self, actor: Member, ref: CustomerRef | GroupRef, channel: str,
+              publish: Callable[[Checked], None]) -> Checked:
+        """Posts fresh figures into ``channel`` through ``publish``, then records the
+        share. ``publish`` runs outside any transaction: a slow Slack holds no database
+        connection. A post Slack refused (``publish`` raising) leaves no record; one whose
+        answer never came (DeliveryUncertain) may be in the channel, so it is recorded as
+        unconfirmed and the person is told to look before sharing again."""
+        try:
+            self.access.require_share(actor, channel)
+        except DomainError:
+            self._record_refusal(actor, "credit.share_refused", _subject(ref),
+                                 {"channel": channel})
+            raise
+        with self.unit_of_work() as uow:
+            found = self._position(uow, ref)
+        confirmed = True
+        try:
             publish(found)
-            now = self.clock()
-            subject = _subject(found.ref)
-            kind = "customer" if isinstance(found, CustomerCheck) else "group"
+        except DeliveryUncertain:
+            confirmed = False
+        now = self.clock()
+        subject = _subject(found.ref)
+        kind = "customer" if isinstance(found, CustomerCheck) else "group"
+        with self.unit_of_work() as uow:
+            details: dict[str, object] = {"channel": channel}
+            if not confirmed:
+                details["confirmed"] = False
             uow.audit.append(AuditEntry(now, actor.user_id, "credit.card_shared", subject,
-                                        {"channel": channel}))
+                                        details))
             uow.events.record(CardShared(occurred_at=now, actor=actor.user_id,
                                          subject=subject, channel=channel, kind=kind))
             uow.commit()
+        if not confirmed:
+            raise ShareUnconfirmed()
         return found
+
+    def _require(self, actor: Member, refusal: str, details: dict[str, object]) -> None:
+        try:
+            self.access.require(actor)
+        except DomainError:
+            self._record_refusal(actor, refusal, str(details.get("subject", "")), details)
+            raise
+
+    def _record_refusal(self, actor: Member, action: str, subject: str,
+                        details: dict[str, object]) -> None:
+        """Confidential data: a refused attempt is recorded like a granted one."""
+        with self.unit_of_work() as uow:
+            uow.audit.append(AuditEntry(self.clock(), actor.user_id, action, subject,
+                                        details))
+            uow.commit()
 
     def _position(self, uow: UnitOfWork, ref: CustomerRef | GroupRef) -> Checked:
         if isinstance(ref, GroupRef):

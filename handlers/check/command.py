@@ -27,4 +27,7 @@ def check(context: BoltContext, query: str) -> Message:
 def on_pick(body: dict[str, Any], context: BoltContext) -> None:
     """A candidate button: the card of the customer picked, in place of the question."""
     picked: SubjectValue = context["payload"]
-    context["reply"](*check(context, picked.id), replace_original=True)
+    deps: Deps = context["deps"]
+    found = deps.checks.check_ref(context["member"], picked.ref())
+    context["reply"](*card(found, context["tr"], timezone=deps.timezone),
+                     replace_original=True)

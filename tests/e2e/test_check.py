@@ -205,5 +205,7 @@ def test_slack_refusing_the_shared_post_gets_an_apology(world):
     world.emulator.fail("chat.postMessage", "http500", times=3)
     answer = world.slack.click(SALES, reply, "Share in channel", timeout=15)
     assert answer.all_text().startswith("Sorry — Slack did not accept my answer")
-    assert [c.status for c in world.emulator.calls_to("chat.postMessage")] == [500, 500, 500]
+    # Not retried: a 500 may hide a post that went through, and a card posted twice
+    # is worse than an apology.
+    assert [c.status for c in world.emulator.calls_to("chat.postMessage")] == [500]
     assert world.emulator.channels[SALES_CHANNEL] == []

@@ -5,6 +5,7 @@ over Block Kit's limits, forged button values."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from sqlalchemy import select
@@ -157,3 +158,29 @@ def test_a_genuine_value_is_accepted(world):
     assert _press(world, "credit_check_share",
                   '{"kind":"customer","id":"C0001"}') == 200
     assert world.emulator.wait_for("chat.postMessage")
+
+
+def test_a_share_slack_answers_too_slowly_is_recorded_and_never_posted_twice(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0002")
+    world.emulator.fail("chat.postMessage", "slow", delay=6.5)
+    answer = world.slack.click(SALES, reply, "Share in channel", timeout=15)
+    assert answer.text == ("Slack did not confirm the card in time, so it may already be in "
+                           "the channel. Look there before you share it again.")
+    posts = world.emulator.wait_for("chat.postMessage", timeout=10)
+    time.sleep(0.5)
+    assert len(world.emulator.calls_to("chat.postMessage")) == len(posts) == 1
+    with world.services.uow() as uow:
+        shared = [(e.action, e.details) for e in uow.audit.recent(10)
+                  if e.action == "credit.card_shared"]
+    assert shared == [("credit.card_shared", {"channel": SALES_CHANNEL, "confirmed": False})]
+
+
+def test_refused_checks_and_shares_are_in_the_audit_log(world):
+    world.slack.slash("U9STRANGER1", SALES_CHANNEL, "/credit check acme")
+    reply = world.slack.slash(SALES, ELSEWHERE, "/credit check C0001")
+    world.slack.click(SALES, reply, "Share in channel")
+    with world.services.uow() as uow:
+        refused = [(e.actor, e.action, e.subject, e.details) for e in uow.audit.recent(10)
+                   if e.action.endswith("_refused")]
+    assert refused == [(SALES, "credit.share_refused", "C0001", {"channel": ELSEWHERE}),
+                       ("U9STRANGER1", "credit.check_refused", "", {"query": "acme"})]

@@ -11,7 +11,15 @@ import pytest
 
 from domain.access import AccessDenied, CreditDataAccess, Member, ShareRefused
 from domain.aging import AgingBuckets
-from domain.check import CreditChecks, CustomerCheck, GroupCheck, QueryTooLong
+from domain.check import (
+    CreditChecks,
+    CustomerCheck,
+    DeliveryUncertain,
+    GroupCheck,
+    QueryTooLong,
+    ShareUnconfirmed,
+)
+from domain.errors import DomainError
 from domain.events import CardShared
 from domain.model import Customer, Invoice, Order
 from domain.money import Money
@@ -87,11 +95,14 @@ def test_a_group_id_gives_the_pooled_position_and_each_member(checks, uow):
     assert uow.audit.entries[0].subject == "group:NORDIC"
 
 
-def test_people_outside_the_configuration_see_nothing_and_leave_no_trace(checks, uow):
+def test_people_outside_the_configuration_see_nothing_and_the_attempt_is_recorded(checks,
+                                                                                 uow):
     with pytest.raises(AccessDenied) as refused:
         checks.check(OUTSIDER, "acme")
     assert refused.value.contacts == ("U02CREDITMG",)
-    assert uow.audit.entries == []
+    [entry] = uow.audit.entries
+    assert (entry.actor, entry.action, entry.subject, entry.details) == (
+        "U9OUTSIDER1", "credit.check_refused", "", {"query": "acme"})
 
 
 def test_a_pasted_essay_is_not_a_customer_name(checks):
@@ -126,7 +137,10 @@ def test_sharing_outside_the_allowed_channels_is_refused_before_anything_happens
     with pytest.raises(ShareRefused) as refused:
         checks.share(SALES, CustomerRef("C0001", ""), ELSEWHERE, posted.append)
     assert refused.value.allowed == (CHANNEL,)
-    assert posted == [] and uow.audit.entries == [] and uow.events.recorded == []
+    assert posted == [] and uow.events.recorded == []
+    [entry] = uow.audit.entries
+    assert (entry.action, entry.subject, entry.details) == (
+        "credit.share_refused", "C0001", {"channel": ELSEWHERE})
 
 
 def test_a_share_that_slack_refused_is_not_recorded(checks, uow):
@@ -141,4 +155,29 @@ def test_a_share_that_slack_refused_is_not_recorded(checks, uow):
 def test_outsiders_cannot_share_either(checks, uow):
     with pytest.raises(AccessDenied):
         checks.share(OUTSIDER, CustomerRef("C0001", ""), CHANNEL, lambda _: None)
-    assert uow.audit.entries == []
+    assert [(e.actor, e.action) for e in uow.audit.entries] == [
+        ("U9OUTSIDER1", "credit.share_refused")]
+    assert uow.events.recorded == []
+
+
+def test_a_share_slack_may_have_taken_is_recorded_and_not_to_be_repeated(checks, uow):
+    def no_answer(_found):
+        raise DeliveryUncertain
+
+    with pytest.raises(ShareUnconfirmed) as unconfirmed:
+        checks.share(SALES, CustomerRef("C0001", ""), CHANNEL, no_answer)
+    assert str(unconfirmed.value) == (
+        "Slack did not confirm the card in time, so it may already be in the channel. Look "
+        "there before you share it again.")
+    [entry] = uow.audit.entries
+    assert (entry.action, entry.details) == ("credit.card_shared",
+                                             {"channel": CHANNEL, "confirmed": False})
+    assert [e.subject for e in uow.events.recorded] == ["C0001"]
+
+
+def test_a_button_names_its_customer_exactly_not_by_a_lookup(checks, uow):
+    # "C0002" is an id here, never a name to match roughly
+    found = checks.check_ref(SALES, CustomerRef("C0002", ""))
+    assert isinstance(found, CustomerCheck) and found.customer.customer_id == "C0002"
+    with pytest.raises(DomainError, match=r"^Customer C9999 no longer exists\.$"):
+        checks.check_ref(SALES, CustomerRef("C9999", ""))
