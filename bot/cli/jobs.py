@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 import click
 from rich import box
@@ -76,8 +76,9 @@ def _print_whole(table: Table) -> None:
     is printed wider (the terminal wraps its lines) rather than cut a value short."""
     for column in table.columns:
         if column.no_wrap:
-            column.min_width = max(Text(str(cell)).cell_len
-                                   for cell in (column.header, *column.cells))
+            column.min_width = max(Text(line).cell_len
+                                   for cell in (column.header, *column.cells)
+                                   for line in str(cell).splitlines())
     needed = sum(c.min_width or 0 for c in table.columns) + len(table.columns) - 1
     if needed <= out.width:
         out.print(table)
@@ -90,7 +91,11 @@ def _print_whole(table: Table) -> None:
 
 def _next_run(stored: datetime | None, zone: tzinfo) -> str:
     # Before any scheduler has led, the job store knows nothing yet.
-    return _when(stored, zone) if stored is not None else "when a scheduler leads"
+    if stored is None:
+        return "when a scheduler leads"
+    # Nobody leads now: the missed run happens once when a scheduler comes back.
+    overdue = "\noverdue" if stored < datetime.now(UTC) else ""
+    return _when(stored, zone) + overdue
 
 
 @jobs.command("run")

@@ -71,14 +71,14 @@ def test_jobs_list_shows_the_last_and_next_runs_whole(cli, engine, monkeypatch, 
     run = start_run(engine, "housekeeping", "vm:1", started)
     finish_run(engine, run, "ok", started + timedelta(seconds=2),
                {"processed_requests": 1234, "job_runs": 0})
-    stored_next_run(engine, "housekeeping", datetime(2026, 11, 30, 19, 15, tzinfo=UTC))
+    stored_next_run(engine, "housekeeping", datetime(2036, 11, 30, 19, 15, tzinfo=UTC))
     result = cli("jobs", "list")
     assert result.exit_code == 0, result.output
     if columns == "80":
         assert lines(result.stdout) == [
             "Job          Schedule   Last run                             Next run",
             "─" * 80,
-            "housekeeping 15 3 * * * 2026-11-30 03:15:00 to 03:15:02      2026-12-01 03:15:00",
+            "housekeeping 15 3 * * * 2026-11-30 03:15:00 to 03:15:02      2036-12-01 03:15:00",
             "                        ok: processed_requests 1234,",
             "                        job_runs 0",
             "Times in Asia/Shanghai.",
@@ -89,7 +89,7 @@ def test_jobs_list_shows_the_last_and_next_runs_whole(cli, engine, monkeypatch, 
         assert lines(result.stdout) == [
             "Job          Schedule   Last run                        Next run",
             "─" * 75,
-            "housekeeping 15 3 * * * 2026-11-30 03:15:00 to 03:15:02 2026-12-01 03:15:00",
+            "housekeeping 15 3 * * * 2026-11-30 03:15:00 to 03:15:02 2036-12-01 03:15:00",
             "                        ok: processed_requests 1234,",
             "                        job_runs 0",
             "Times in Asia/Shanghai.",
@@ -144,3 +144,16 @@ def test_jobs_run_a_failing_job_is_one_line_and_recorded(cli, engine, monkeypatc
         1, "", "error: boom failed: RuntimeError: the ERP export is not there yet\n")
     assert [(r.name, r.outcome, r.error) for r in runs(engine)] == [
         ("boom", "failed", "RuntimeError: the ERP export is not there yet")]
+
+
+def test_a_next_run_in_the_past_is_overdue(cli, engine):
+    stored_next_run(engine, "housekeeping", datetime(2026, 11, 29, 19, 15, tzinfo=UTC))
+    result = cli("jobs", "list")
+    assert lines(result.stdout) == [
+        "Job          Schedule   Last run                        Next run",
+        "─" * 75,
+        "housekeeping 15 3 * * * never                           2026-11-30 03:15:00",
+        "                                                        overdue",
+        "Times in Asia/Shanghai.",
+        SUMMARY,
+    ]
