@@ -117,7 +117,9 @@ class SlackDriver:
             "token": "sandbox-verification-token", "team_id": TEAM_ID,
             "team_domain": "sandbox", "channel_id": channel, "channel_name": channel.lower(),
             "user_id": user, "user_name": self._name(user), "command": command,
-            "text": text.strip(), "api_app_id": APP_ID, "is_enterprise_install": "false",
+            # Slack sends these three as entities in command text.
+            "text": text.strip().replace("&", "&amp;").replace("<", "&lt;")
+            .replace(">", "&gt;"), "api_app_id": APP_ID, "is_enterprise_install": "false",
             "response_url": response_url, "trigger_id": self._trigger(),
         }
         return urlencode(form).encode(), response_url

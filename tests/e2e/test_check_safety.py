@@ -184,3 +184,14 @@ def test_refused_checks_and_shares_are_in_the_audit_log(world):
                    if e.action.endswith("_refused")]
     assert refused == [(SALES, "credit.share_refused", "C0001", {"channel": ELSEWHERE}),
                        ("U9STRANGER1", "credit.check_refused", "", {"query": "acme"})]
+
+
+def test_a_name_with_an_ampersand_is_found_through_slacks_escaping(world, tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_id,name,currency,credit_limit,payment_terms_days\n"
+                    "C9100,B&Q Trading,USD,5000,30\n", encoding="utf-8")
+    with CsvFile(path) as source:
+        CsvImporter(world.services.engine).run(KINDS["customers"], source)
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check b&q")
+    assert reply.blocks[0]["text"]["text"] == "B&Q Trading"
+    assert reply.text.startswith("B&amp;Q Trading: available ")

@@ -1,0 +1,25 @@
+"""What Slack sends as command text, read as people meant it."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.credit import split_command
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("check acme", ("check", "acme")),
+    ("check\nacme", ("check", "acme")),
+    ("check\tacme  ", ("check", "acme")),
+    ("check\u00a0acme", ("check", "acme")),               # a no-break space
+    ("ｃｈｅｃｋ\u3000ａｃｍｅ", ("check", "ａｃｍｅ")),   # full-width, ideographic space
+    ("查询：华夏物流", ("查询", "华夏物流")),               # a full-width colon after the word
+    ("check AT&amp;T", ("check", "AT&T")),                 # Slack's entities turned back once
+    ("check &amp;lt;b&amp;gt;", ("check", "&lt;b&gt;")),   # what the person typed literally
+    ("check &lt;!channel&gt;", ("check", "<!channel>")),    # escaped again where it is shown
+    ("check ac\x00me\x1b[2J", ("check", "ac me [2J")),      # control characters never pass
+    ("", ("", "")),
+    ("   ", ("", "")),
+])
+def test_command_text_is_read_as_people_meant_it(text, expected):
+    assert split_command(text) == expected
