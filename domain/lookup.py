@@ -28,13 +28,17 @@ SUGGESTION_SCORE = 50.0
 CLOSEST = 5
 
 _PUNCTUATION = re.compile(r"[^\w\s]")
+# Unicode's "format" characters that NFKC keeps: zero-width space/joiners, BOM, bidi.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 def normalize_name(name: str) -> str:
     """Case-, width-, space- and punctuation-insensitive key: "ACME, Inc.", "acme inc" and
-    the full-width "ＡＣＭＥ　Inc" typed by a Chinese input method all meet (NFKC)."""
-    return " ".join(_PUNCTUATION.sub(" ", unicodedata.normalize("NFKC", name).casefold())
-                    .split())
+    the full-width "ＡＣＭＥ　Inc" typed by a Chinese input method all meet (NFKC).
+    Invisible format characters (zero-width spaces and joiners, a BOM, bidi controls)
+    are dropped, not turned into word breaks: "Ze\u200bro" is "zero"."""
+    folded = _INVISIBLE.sub("", unicodedata.normalize("NFKC", name)).casefold()
+    return " ".join(_PUNCTUATION.sub(" ", folded).split())
 
 
 def normalize_query(query: str) -> str:

@@ -28,12 +28,16 @@ ELEMENTS_PER_CONTEXT = 10
 BLOCKS_PER_MESSAGE = 50
 FALLBACK_TEXT = 3000
 
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Bidi controls (a right-to-left override reorders a card), zero-width and other
+# invisible format characters (a name of 199 zero-width spaces looks blank), and control
+# characters (ESC sequences from an ERP export): none is ever shown.
+_INVISIBLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
+                        "\u202a-\u202e\u2060-\u2069\ufeff]")
 _CUT_ENTITY = re.compile(r"&[a-z]{0,3}$")
 
 
-def strip_bidi(text: str) -> str:
-    return _BIDI.sub("", text)
+def strip_invisible(text: str) -> str:
+    return _INVISIBLE.sub("", text)
 
 
 def escape(text: str) -> str:
@@ -51,12 +55,12 @@ def clip(text: str, limit: int) -> str:
 
 def user_text(text: str, limit: int = SECTION_TEXT) -> str:
     """Text from a person or the ERP, ready for any field Slack parses as mrkdwn."""
-    return clip(escape(strip_bidi(text)), limit)
+    return clip(escape(strip_invisible(text)), limit)
 
 
 def plain(text: str, limit: int) -> str:
     """Text for a plain_text object (not parsed by Slack, so not escaped)."""
-    return clip(strip_bidi(text), limit)
+    return clip(strip_invisible(text), limit)
 
 
 def mention(user_id: str) -> str:

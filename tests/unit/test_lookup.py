@@ -173,3 +173,9 @@ def test_a_label_shows_the_local_name_when_there_is_one():
         "Hangzhou Red Falcon Trading / 杭州红隼贸易有限公司 (C1)"
     assert CustomerRef("C2", "Acme Packaging").label() == "Acme Packaging (C2)"
     assert CustomerRef("C3", "Acme Packaging", "").label() == "Acme Packaging (C3)"
+
+
+def test_invisible_characters_in_a_name_are_not_word_breaks():
+    assert normalize_name("Ze\u200bro\u200dWidth\ufeff Ltd") == "zerowidth ltd"
+    assert normalize_name("Evil\u202eCorp") == "evilcorp"
+    assert normalize_name("杭州\u200b红隼") == "杭州红隼"

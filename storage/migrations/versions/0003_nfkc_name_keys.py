@@ -20,10 +20,13 @@ _customers = sa.table("customers", sa.column("customer_id", sa.String),
                       sa.column("name", sa.String), sa.column("name_key", sa.String))
 
 
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
 def _key(name: str) -> str:
     # The rule of domain.lookup.normalize_name as of this revision, written out so that
     # a later change there cannot rewrite history here.
-    folded = unicodedata.normalize("NFKC", name).casefold()
+    folded = _INVISIBLE.sub("", unicodedata.normalize("NFKC", name)).casefold()
     return " ".join(re.sub(r"[^\w\s]", " ", folded).split())
 
 

@@ -1,0 +1,16 @@
+"""Text from people and the ERP, made safe for every field Slack shows."""
+
+from __future__ import annotations
+
+from handlers.render import clip, plain, user_text
+
+
+def test_invisible_and_control_characters_are_never_shown():
+    assert plain("\u200b" * 199 + "x", 150) == "x"
+    assert user_text("Evil\x1b]0;PWNED\x07 Corp\u202e") == "Evil]0;PWNED Corp"
+
+
+def test_escaping_comes_before_clipping_and_never_cuts_an_entity():
+    assert user_text("<!channel> & co") == "&lt;!channel&gt; &amp; co"
+    assert user_text("&" * 600, 100) == "&amp;" * 19 + "…"
+    assert clip("abc", 3) == "abc" and clip("abcd", 3) == "ab…"
