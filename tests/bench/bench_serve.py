@@ -182,7 +182,18 @@ def wrk(url: str, script: Path, seconds: int) -> dict[str, float]:
 
 
 def workers_of(master: int) -> list[str]:
-    return Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    """gunicorn's workers: the children forked from the master, hence with its command
+    line. Other children (`creditbot serve` starts a scheduler process beside them) are
+    not serving requests and are left out of the figures."""
+    own = Path(f"/proc/{master}/cmdline").read_bytes()
+    workers = []
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        try:
+            if Path(f"/proc/{pid}/cmdline").read_bytes() == own:
+                workers.append(pid)
+        except FileNotFoundError:
+            continue
+    return workers
 
 
 def worker_peaks(master: int) -> list[float]:
