@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
@@ -44,6 +45,7 @@ SIGNATURE_MAX_AGE_SECONDS = 5 * 60
 # A load balancer gives up after a few seconds; a database that has not answered by
 # then is as good as down, whatever it does later.
 HEALTH_DEADLINE_SECONDS = 1.5
+MAX_TIMESTAMP_DIGITS = 12
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,9 @@ def signature_problem(secret: bytes, environ: dict[str, Any], body: bytes,
     with the app's signing secret (HMAC-SHA256)."""
     stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
     signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
-    if not (stamp.isascii() and stamp.isdigit()):
+    # int() of an unbounded string of digits is slow or refused (Python's 4300-digit
+    # limit); a real timestamp has 10 digits until the year 2286.
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= MAX_TIMESTAMP_DIGITS):
         return "no timestamp"
     if abs(now - int(stamp)) > SIGNATURE_MAX_AGE_SECONDS:
         return "timestamp more than 5 minutes away"
@@ -103,6 +107,101 @@ def signature_problem(secret: bytes, environ: dict[str, Any], body: bytes,
     if not hmac.compare_digest(expected, signature.encode("latin-1", "replace")):
         return "signature mismatch"
     return None
+
+
+class Malformed(ValueError):
+    """A signed body that is not a payload Slack sends; the message says why without
+    quoting the body."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads keeps the last of two equal keys; whoever checked the first one would
+    # be looking at a value Bolt never sees.
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise Malformed("a key appears twice in one JSON object")
+        result[key] = value
+    return result
+
+
+def parse_payload(text: str, content_type: str | None) -> dict[str, Any]:
+    """The body as Bolt will read it (slack_bolt.request.internals.parse_body), but
+    strict: duplicate JSON keys or form fields and anything but an object are refused."""
+    if not text:
+        return {}
+    if content_type == "application/json" or text.startswith("{"):
+        parsed = json.loads(text, object_pairs_hook=_unique_keys)
+    else:
+        fields = parse_qsl(text, keep_blank_values=True)
+        form = dict(fields)
+        if len(form) != len(fields):
+            raise Malformed("a form field appears twice")
+        if "payload" in text:
+            payload = form.get("payload")
+            parsed = {} if payload is None else json.loads(
+                payload, object_pairs_hook=_unique_keys)
+        else:
+            parsed = form
+    if not isinstance(parsed, dict):
+        raise Malformed(f"a {type(parsed).__name__}, not an object")
+    return parsed
+
+
+# Fields read here, by the delivery claim, or by Bolt to route a request; when present
+# they must be strings.
+_STRING_FIELDS = ("type", "event_id", "trigger_id", "command", "text", "user_id",
+                  "channel_id", "team_id", "api_app_id", "response_url", "callback_id")
+# Objects in interactive payloads that Bolt reads ids out of.
+_OBJECT_FIELDS = ("user", "team", "channel", "container", "view", "message", "enterprise")
+
+
+def _strings(obj: dict[str, Any], names: tuple[str, ...], where: str) -> None:
+    for name in names:
+        if name in obj and not isinstance(obj[name], str):
+            raise Malformed(f"{where}{name} is a {type(obj[name]).__name__}, not a string")
+
+
+def check_shape(payload: dict[str, Any]) -> None:
+    """Raises Malformed unless the payload has the shape Slack gives what web.py, the
+    delivery claim and Bolt's routing read."""
+    try:
+        # A JSON escape such as "\ud800" decodes to a lone surrogate, which no UTF-8
+        # encoder (the database driver's, Slack's) accepts later.
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise Malformed("a string holds a lone surrogate") from None
+    _strings(payload, _STRING_FIELDS, "")
+    for name in _OBJECT_FIELDS:
+        if name in payload:
+            if not isinstance(payload[name], dict):
+                raise Malformed(f"{name} is a {type(payload[name]).__name__}, not an object")
+            _strings(payload[name], ("id", "type", "callback_id"), f"{name}.")
+    kind = payload.get("type")
+    if "event" in payload or kind == "event_callback":
+        event = payload.get("event")
+        if not isinstance(event, dict):
+            raise Malformed(f"event is a {type(event).__name__}, not an object")
+        _strings(event, ("type", "user", "channel", "tab", "subtype"), "event.")
+        if not isinstance(event.get("type"), str):
+            raise Malformed("event has no type")
+        if event["type"] == "app_home_opened" and not isinstance(event.get("user"), str):
+            raise Malformed("app_home_opened has no user")
+    if "actions" in payload or kind == "block_actions":
+        actions = payload.get("actions")
+        # Slack sends one action per block_actions payload; a second one could pair
+        # one button's listener with another button's value.
+        if not (isinstance(actions, list) and len(actions) == 1
+                and isinstance(actions[0], dict)):
+            raise Malformed("actions is not a list of exactly one object")
+        _strings(actions[0], ("action_id", "block_id", "value", "type", "action_ts"),
+                 "actions.0.")
+        if not isinstance(actions[0].get("action_id"), str):
+            raise Malformed("the action has no action_id")
+    if kind in ("view_submission", "view_closed"):
+        view = payload.get("view")
+        if not (isinstance(view, dict) and isinstance(view.get("type"), str)):
+            raise Malformed(f"{kind} without a view that has a type")
 
 
 def delivery_key(payload: dict[str, Any], body: bytes) -> str | None:
@@ -204,19 +303,36 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
                 "401 Unauthorized", "invalid request signature", f"{why} ({len(body)} bytes)"))
         http_request = WsgiHttpRequest(environ)
         try:
-            request = BoltRequest(body=body.decode("utf-8"), query=http_request.query_string,
+            text = body.decode("utf-8")
+            request = BoltRequest(body=text, query=http_request.query_string,
                                   headers=http_request.get_headers())
+            check_shape(parse_payload(text, request.content_type))
             if not isinstance(request.body, dict):
-                raise TypeError(f"a {type(request.body).__name__}, not an object")
+                raise Malformed(f"a {type(request.body).__name__}, not an object")
         except Exception as malformed:  # signed by Slack, yet not a payload we can read
+            why = str(malformed) if isinstance(malformed, Malformed) else type(
+                malformed).__name__
             return refuse(start_response, environ, Refusal(
                 "400 Bad Request", "malformed payload",
-                f"signed body of {len(body)} bytes is malformed: {type(malformed).__name__}"))
+                f"signed body of {len(body)} bytes is malformed: {why}"))
         key = delivery_key(request.body, body)
         if key is not None and not _first_time(key, environ):
             start_response("200 OK", [("Content-Length", "0")])
             return [b""]
-        answer = bolt.dispatch(request)
+        try:
+            answer = bolt.dispatch(request)
+        except Exception as escaped:
+            # The shape checks above should make this unreachable; a signed payload
+            # that still trips Bolt is refused, not answered with a 500 and a traceback.
+            where = escaped.__traceback__
+            while where is not None and where.tb_next is not None:
+                where = where.tb_next
+            place = (f" at {where.tb_frame.f_code.co_filename}:{where.tb_lineno}"
+                     if where is not None else "")
+            return refuse(start_response, environ, Refusal(
+                "400 Bad Request", "malformed payload",
+                f"signed body of {len(body)} bytes failed in Bolt: "
+                f"{type(escaped).__name__}{place}"))
         response = WsgiHttpResponse(status=answer.status, headers=answer.headers,
                                     body=answer.body)
         start_response(response.status, response.get_headers())

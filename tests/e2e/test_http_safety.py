@@ -85,9 +85,111 @@ def test_malformed_bodies_unsigned_get_401_signed_get_400_never_a_500(world, cap
     quiet(caplog, capfd)
 
 
+def press_payload(**changes: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "type": "block_actions", "trigger_id": "1.2.t", "api_app_id": "A0CREDITBOT",
+        "user": {"id": SALES, "team_id": "T0SANDBOX"}, "team": {"id": "T0SANDBOX"},
+        "channel": {"id": SALES_CHANNEL}, "response_url": "https://x/hooks/1",
+        "container": {"type": "message", "channel_id": SALES_CHANNEL},
+        "actions": [{"action_id": "check.share", "block_id": "b", "value": "{}",
+                     "type": "button"}]}
+    payload.update(changes)
+    return payload
+
+
+def as_form(payload: dict[str, Any]) -> bytes:
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def event_body(event: Any, **changes: Any) -> bytes:
+    envelope = {"token": "x", "team_id": "T0SANDBOX", "api_app_id": "A0CREDITBOT",
+                "type": "event_callback", "event_id": "Ev0SHAPE01",
+                "event_time": int(time.time()), "event": event, **changes}
+    return json.dumps(envelope).encode()
+
+
+SIGNED_BUT_MISSHAPEN = {
+    "a lone surrogate in an event id": (
+        event_body({"type": "app_home_opened", "user": SALES, "tab": "home"},
+                   event_id="Ev\ud800"), JSON,
+        "a string holds a lone surrogate"),
+    "an event that is a list": (event_body([1]), JSON, "event is a list, not an object"),
+    "actions that are a string": (as_form(press_payload(actions="x")), FORM,
+                                  "actions is not a list of exactly one object"),
+    "actions that are a list of numbers": (as_form(press_payload(actions=[1])), FORM,
+                                           "actions is not a list of exactly one object"),
+    "two actions in one press": (
+        as_form(press_payload(actions=[{"action_id": "check.share", "value": "{}"},
+                                       {"action_id": "check.candidate", "value": "{}"}])),
+        FORM, "actions is not a list of exactly one object"),
+    "a trigger id that is a list": (as_form(press_payload(trigger_id=["a"])), FORM,
+                                    "trigger_id is a list, not a string"),
+    "a view submission without a view": (
+        as_form({"type": "view_submission", "trigger_id": "1.2.v",
+                 "user": {"id": SALES}}), FORM,
+        "view_submission without a view that has a type"),
+    "app_home_opened without a user": (
+        event_body({"type": "app_home_opened", "tab": "home"}), JSON,
+        "app_home_opened has no user"),
+    "a key given twice in a JSON body": (
+        event_body({"type": "app_home_opened", "user": SALES}).replace(
+            b'"event_id": "Ev0SHAPE01"', b'"event_id": "Ev0SHAPE01", "event_id": "Ev0SHAPE02"'),
+        JSON, "a key appears twice in one JSON object"),
+    "a key given twice in a payload": (
+        as_form(press_payload()).replace(b"%22trigger_id%22%3A+%221.2.t%22",
+                                         b"%22trigger_id%22%3A+%221.2.t%22%2C+"
+                                         b"%22trigger_id%22%3A+%221.2.u%22"),
+        FORM, "a key appears twice in one JSON object"),
+    "a form field given twice": (b"command=%2Fcredit&text=help&command=%2Fcredit",
+                                 FORM, "a form field appears twice"),
+}
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("stamp", ["", "abc", "²³¹", "stale", "future"],
-                         ids=["empty", "letters", "superscript digits", "stale", "future"])
+@pytest.mark.parametrize("name", SIGNED_BUT_MISSHAPEN)
+def test_a_signed_payload_of_the_wrong_shape_gets_400_and_one_log_line(world, caplog, capfd,
+                                                                        name):
+    caplog.set_level(logging.INFO)
+    body, content_type, why = SIGNED_BUT_MISSHAPEN[name]
+    audit_before = rows(world, "audit_log")
+    signed = post(world.url, body, content_type)
+    assert (signed.status, signed.json()) == (400, {"error": "malformed payload"})
+    time.sleep(0.2)
+    assert world.emulator.calls == []
+    assert rows(world, "processed_requests") == 0 and rows(world, "audit_log") == audit_before
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == [
+        f"refused a request from 127.0.0.1: signed body of {len(body)} bytes is "
+        f"malformed: {why}"]
+    quiet(caplog, capfd)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_exception_escaping_bolt_is_a_400_with_one_log_line(world, caplog, capfd,
+                                                                monkeypatch):
+    caplog.set_level(logging.INFO)
+
+    bolt = create_bolt_app(world.services)
+
+    def trips(request: Any) -> None:
+        raise KeyError("type")
+
+    monkeypatch.setattr(bolt, "dispatch", trips)
+    app = create_wsgi_app(bolt, world.services.engine, signing_secret=SECRET)
+    body, _ = world.slack.slash_body(SALES, SALES_CHANNEL, "/credit help")
+    with LocalServer(app) as server:
+        result = post(server.url, body)
+    assert (result.status, result.json()) == (400, {"error": "malformed payload"})
+    [line] = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert re.fullmatch(rf"refused a request from 127\.0\.0\.1: signed body of {len(body)} "
+                        r"bytes failed in Bolt: KeyError at .*test_http_safety\.py:\d+", line)
+    quiet(caplog, capfd)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("stamp", ["", "abc", "²³¹", "stale", "future", "9" * 400,
+                                   "1" * 5000, "0" * 20 + "1"],
+                         ids=["empty", "letters", "superscript digits", "stale", "future",
+                              "400 digits", "5000 digits", "leading zeros"])
 def test_a_timestamp_that_is_not_now_gets_401(world, caplog, capfd, stamp):
     caplog.set_level(logging.INFO)
     now = int(time.time())
