@@ -163,11 +163,34 @@ def _money_format(locale_name: str, currency: str) -> Any:
 
 @lru_cache(maxsize=64)
 def translator(tag: str | None) -> Translator:
-    """The translator for a locale tag such as Slack's ``zh-CN``; cached per tag."""
+    """The translator for a locale tag such as Slack's ``zh-CN``; cached per tag.
+
+    A Traditional Chinese reader (zh-TW, zh-HK) gets the Simplified catalogue: closer
+    than English. A language creditbot does not speak gets English throughout, words
+    and formats alike, rather than English words with, say, German numbers."""
     locale = babel_locale(tag or DEFAULT_LOCALE)
-    catalogue = gettext.translation(DOMAIN, LOCALE_DIR, languages=_candidates(locale),
+    names = [n for n in _candidates(locale) if _has_mo(n)]
+    if not names and locale.language == "zh":
+        names = [n for n in ("zh_Hans",) if _has_mo(n)]
+    if not names and locale.language != "en":
+        locale = babel_locale(DEFAULT_LOCALE)
+    catalogue = gettext.translation(DOMAIN, LOCALE_DIR, languages=names or ["en"],
                                     fallback=True)
     return Translator(tag or DEFAULT_LOCALE, locale, catalogue)
+
+
+def speaks(tag: str) -> bool:
+    """Whether creditbot has words for this language (English is its own source)."""
+    try:
+        locale = Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return locale.language == "en" or any(_has_mo(name) for name in (
+        *_candidates(locale), *(("zh_Hans",) if locale.language == "zh" else ())))
+
+
+def _has_mo(name: str) -> bool:
+    return (LOCALE_DIR / name / "LC_MESSAGES" / f"{DOMAIN}.mo").exists()
 
 
 def _candidates(locale: Locale) -> list[str]:
@@ -183,9 +206,7 @@ def _candidates(locale: Locale) -> list[str]:
     return names
 
 
-def has_catalogue(tag: str) -> bool:
-    return any((LOCALE_DIR / name / "LC_MESSAGES" / f"{DOMAIN}.mo").exists()
-               for name in _candidates(babel_locale(tag)))
+
 
 
 def N_(message: str) -> str:
@@ -201,7 +222,7 @@ class Languages:
 
     def __init__(self, default: str, people: Mapping[str, str] | None = None,
                  channels: Mapping[str, str] | None = None, ttl: float = 3600.0,
-                 retry_after: float = 60.0, clock: Any = None) -> None:
+                 retry_after: float = 300.0, clock: Any = None) -> None:
         self.default = default
         self.people = dict(people or {})
         self.channels = dict(channels or {})

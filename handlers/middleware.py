@@ -13,6 +13,10 @@ from handlers.deps import Deps
 from handlers.registry import Catalogue
 from handlers.replies import Replier
 
+# Payloads a person sends by acting: answered in that person's language.
+_PERSON_ACTS = frozenset({"block_actions", "view_submission", "view_closed", "shortcut",
+                          "message_action"})
+
 
 def register(app: App, deps: Deps, catalogue: Catalogue) -> None:
     @app.use
@@ -22,7 +26,11 @@ def register(app: App, deps: Deps, catalogue: Catalogue) -> None:
         context["request_id"] = uuid.uuid4().hex[:12]
         context["member"] = deps.member(context.user_id or "")
         # The language of whoever acted: a click is answered in the clicker's language.
-        context["tr"] = deps.languages.for_person(context.user_id, context.client)
+        # An event is nobody's request (and Slack sends many): it costs no lookup.
+        if body.get("command") or body.get("type") in _PERSON_ACTS:
+            context["tr"] = deps.languages.for_person(context.user_id, context.client)
+        else:
+            context["tr"] = deps.languages.for_channel(context.channel_id)
         url = body.get("response_url") or context.response_url
         context["reply"] = Replier(
             deps.response_url(url) if url else None, context.client,

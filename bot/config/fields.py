@@ -13,6 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from domain.currencies import is_currency
 from domain.people import is_channel_id, is_user_id
+from handlers.i18n import speaks
 
 # Error types whose messages are ours and already say how to write the value right.
 OWN_ERRORS = frozenset({"slack_channel", "slack_user", "currency", "timezone", "locale",
@@ -75,8 +76,11 @@ _LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z][A-Za-z]{1,3})?")
 
 def _locale(value: str) -> str:
     if not _LOCALE.fullmatch(value):
-        raise _error("locale", "must be a language tag such as en-US, zh-CN or de, got {shown}",
+        raise _error("locale", "must be a language tag such as en-US or zh-CN, got {shown}",
                      value)
+    if not speaks(value):
+        raise _error("locale", "must be a language creditbot speaks: English (en, en-US, "
+                     "en-GB…) or Chinese (zh-CN, zh-TW…), got {shown}", value)
     return value
 
 

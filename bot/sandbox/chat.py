@@ -29,7 +29,7 @@ from bot.settings import Settings
 from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
-from handlers.i18n import N_, babel_locale, has_catalogue, translator
+from handlers.i18n import N_, speaks, translator
 from storage.db import make_engine, upgrade
 
 _SECRET = "sandbox-signing-secret"
@@ -233,7 +233,7 @@ class Sandbox:
 
     def _switch_language(self, tag: str, state: ChatState, driver: SlackDriver) -> None:
         tag = tag.strip()
-        if not tag or (not has_catalogue(tag) and babel_locale(tag).language != "en"):
+        if not tag or not speaks(tag):
             self.console.print("[yellow]" + self.tr._(
                 "creditbot speaks {languages}; try :lang zh-CN or :lang en-US.",
                 languages="English, 简体中文") + "[/yellow]")

@@ -108,9 +108,12 @@ def test_slack_is_asked_for_a_persons_language_once_and_again_when_they_change_i
     assert len(asked) == 1
     bilingual.emulator.users[ZH].locale = "en-US"
     bilingual.slack.event({"type": "user_change", "user": {"id": ZH, "locale": "en-US"}})
-    bilingual.emulator.wait_for("users.info", count=1)
-    again = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit help")
-    assert "*What `/credit` can do*" in again.all_text()
+    # The event is handled after its acknowledgement: wait for its effect.
+    deadline = time.monotonic() + 5
+    while "*What `/credit` can do*" not in (
+            again := bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit help")).all_text():
+        assert time.monotonic() < deadline, again.all_text()
+        time.sleep(0.1)
     asked = [c for c in bilingual.emulator.calls_to("users.info") if c.args.get("user") == ZH]
     assert len(asked) == 2
 

@@ -80,7 +80,12 @@ def test_the_compiled_catalogue_says_what_its_source_says(language):
 def test_chinese_readers_get_chinese_and_others_fall_back_to_english():
     assert translator("zh-CN")._("Credit limit") == "信用额度"
     assert translator("zh")._("Credit limit") == "信用额度"
-    assert translator("zh-TW")._("Credit limit") == "Credit limit"  # no Traditional yet
+    # No Traditional catalogue yet: Simplified is closer than English for its readers.
+    assert translator("zh-TW")._("Credit limit") == "信用额度"
+    # A language creditbot does not speak is English throughout, words and formats.
+    german = translator("de-DE")
+    assert german._("Credit limit") == "Credit limit"
+    assert german.money(Money(Decimal("100000"), "USD")) == "$100,000.00"
     assert translator("ja-JP")._("Credit limit") == "Credit limit"
     assert translator("zh-CN").ngettext("{n} day", "{n} days", 30) == "30 天"
 

@@ -85,7 +85,7 @@ def test_wrong_shapes_are_explained_in_plain_words(tmp_path):
     found = problems(tmp_path, text)
     assert found == [
         f"line {line_of(text, 'locale')}: organisation.locale: must be a language tag such as "
-        "en-US, zh-CN or de, got \"english\"",
+        "en-US or zh-CN, got \"english\"",
         f"line {_key_line(text, 'legal', 'members:')}: "
         "departments.legal.members: must be a list of Slack user ids, e.g. [U0123ABCDE, "
         "U0456FGHIJ], got nothing",
@@ -245,5 +245,12 @@ def test_languages_per_person_and_per_channel(tmp_path):
         load_config(path)
     line = text.splitlines().index("  U01SALESAMY: {locale: zh-CN}") + 1
     assert refused.value.problems == [
-        f'line {line}: people.U01SALESAMY.locale: must be a language tag such as en-US, zh-CN '
-        'or de, got "chinese"']
+        f'line {line}: people.U01SALESAMY.locale: must be a language tag such as en-US or '
+        'zh-CN, got "chinese"']
+    path.write_text(text.replace("{locale: zh-CN}\n  U02", "{locale: de}\n  U02"),
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_config(path)
+    assert refused.value.problems == [
+        f'line {line}: people.U01SALESAMY.locale: must be a language creditbot speaks: '
+        'English (en, en-US, en-GB…) or Chinese (zh-CN, zh-TW…), got "de"']
