@@ -41,9 +41,9 @@ class ShareRefused(DomainError):
         self.channel = channel
         self.allowed = tuple(sorted(allowed))
         super().__init__(
-            N_("Credit cards can be shared only in the channels the organisation has opened "
-               "to credit data ({channels}); this one is not among them. Ask a credit manager "
-               "to add it under `access.credit_data.share_channels` in app.yaml."),
+            N_("Credit positions can be shared only in the channels the organisation has "
+               "opened to credit data ({channels}); this one is not among them. A credit "
+               "manager can open it (access.credit_data.share_channels in app.yaml)."),
             channels=", ".join(self.allowed) or "none yet")
 
 
@@ -66,6 +66,9 @@ class CreditDataAccess:
     def require(self, member: Member) -> None:
         if not self.allows(member):
             raise AccessDenied(self.contacts)
+
+    def may_share(self, member: Member, channel: str | None) -> bool:
+        return channel is not None and channel in self.share_channels and self.allows(member)
 
     def require_share(self, member: Member, channel: str) -> None:
         self.require(member)

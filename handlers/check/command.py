@@ -21,7 +21,8 @@ def check(context: BoltContext, query: str) -> Message:
         found = deps.checks.check(context["member"], query)
     except CustomerLookupError as unclear:
         return which_customer(unclear, context["tr"])
-    return card(found, context["tr"], timezone=deps.timezone)
+    return card(found, context["tr"], timezone=deps.timezone,
+                shareable=_may_share_here(context))
 
 
 def on_pick(body: dict[str, Any], context: BoltContext) -> None:
@@ -29,5 +30,11 @@ def on_pick(body: dict[str, Any], context: BoltContext) -> None:
     picked: SubjectValue = context["payload"]
     deps: Deps = context["deps"]
     found = deps.checks.check_ref(context["member"], picked.ref())
-    context["reply"](*card(found, context["tr"], timezone=deps.timezone),
-                     replace_original=True)
+    context["reply"](*card(found, context["tr"], timezone=deps.timezone,
+                          shareable=_may_share_here(context)), replace_original=True)
+
+
+def _may_share_here(context: BoltContext) -> bool:
+    """Offer *Share in channel* only where it would work (the use case still checks)."""
+    deps: Deps = context["deps"]
+    return deps.access.may_share(context["member"], context.channel_id)

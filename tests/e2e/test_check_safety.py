@@ -113,14 +113,22 @@ def test_checks_and_shares_are_recorded_in_the_audit_log(world):
          None)]
 
 
+SHARE_C0001 = {"action_id": "credit_check_share", "block_id": "check_actions",
+               "value": '{"kind":"customer","id":"C0001"}'}
+
+
 def test_a_card_cannot_be_shared_outside_the_departments_channels(world):
     reply = world.slack.slash(SALES, ELSEWHERE, "/credit check C0001")
-    answer = world.slack.click(SALES, reply, "Share in channel")
+    assert reply.buttons() == []  # not offered where it cannot work
+    # ...and refused if pressed anyway (an old card, a forged payload)
+    result, response_url = world.slack.press(SALES, ELSEWHERE, SHARE_C0001)
+    assert result.status == 200
+    answer = world.slack.reply_at(response_url, ELSEWHERE)
     assert answer.text == (
-        ":lock: Credit cards can be shared only in the channels the organisation has opened "
-        "to credit data (<#C01SALES000>, <#C02FINANCE0>, <#C03CREDIT00>, <#C04LEGAL000>, "
-        "<#C05LOGISTIC>); this one is not among them. Ask a credit manager to add it under "
-        "`access.credit_data.share_channels` in app.yaml.")
+        ":lock: Credit positions can be shared only in the channels the organisation has "
+        "opened to credit data (<#C01SALES000>, <#C02FINANCE0>, <#C03CREDIT00>, "
+        "<#C04LEGAL000>, <#C05LOGISTIC>); this one is not among them. A credit manager can "
+        "open it (access.credit_data.share_channels in app.yaml).")
     assert world.emulator.calls_to("chat.postMessage") == []
     with world.services.uow() as uow:
         assert "credit.card_shared" not in [e.action for e in uow.audit.recent(10)]
@@ -177,8 +185,8 @@ def test_a_share_slack_answers_too_slowly_is_recorded_and_never_posted_twice(wor
 
 def test_refused_checks_and_shares_are_in_the_audit_log(world):
     world.slack.slash("U9STRANGER1", SALES_CHANNEL, "/credit check acme")
-    reply = world.slack.slash(SALES, ELSEWHERE, "/credit check C0001")
-    world.slack.click(SALES, reply, "Share in channel")
+    _result, response_url = world.slack.press(SALES, ELSEWHERE, SHARE_C0001)
+    world.slack.reply_at(response_url, ELSEWHERE)
     with world.services.uow() as uow:
         refused = [(e.actor, e.action, e.subject, e.details) for e in uow.audit.recent(10)
                    if e.action.endswith("_refused")]
