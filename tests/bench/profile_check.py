@@ -82,7 +82,10 @@ def ensure_database(customers: int, invoices: int, big: bool) -> str:
         path = DATA / f"profile-{customers}-{invoices}.db"
         files = portfolio_files(customers, invoices)
     url = f"sqlite:///{path}"
-    if not path.exists():
+    if path.exists():
+        # This tree may have gained migrations since the file was loaded.
+        _cli(url, "db", "upgrade")
+    else:
         partial = path.with_suffix(".loading.db")
         partial.unlink(missing_ok=True)
         partial_url = f"sqlite:///{partial}"
