@@ -60,6 +60,30 @@ def test_serve_without_credentials_stops_with_one_line(tmp_path):
         "Slack app's credentials in the environment (see README, Install in your workspace)"]
 
 
+@pytest.mark.parametrize("blank", ["", "  "], ids=["empty", "spaces"])
+def test_a_blank_token_is_not_set_rather_than_refused_by_slack(tmp_path, blank):
+    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=blank,
+                   SLACK_SIGNING_SECRET=SECRET)
+    assert run_cli("db", "upgrade", env=env).returncode == 0
+    result = run_cli("serve", env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: SLACK_BOT_TOKEN not set: creditbot serve needs the Slack app's credentials "
+        "in the environment (see README, Install in your workspace)"]
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://slack.com/api/", "https://"])
+def test_a_slack_api_url_that_is_not_http_stops_serve_with_one_line(tmp_path, url):
+    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=TOKEN,
+                   SLACK_SIGNING_SECRET=SECRET)
+    assert run_cli("db", "upgrade", env=env).returncode == 0
+    result = run_cli("serve", env={**env, "SLACK_API_URL": url})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: environment variable SLACK_API_URL: must be an http or https URL such as "
+        f'https://slack.com/api/, got "{url}"']
+
+
 def test_socket_mode_needs_the_app_token(tmp_path):
     env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=TOKEN)
     assert run_cli("db", "upgrade", env=env).returncode == 0
