@@ -8,6 +8,7 @@ what you see.
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -140,8 +141,8 @@ class Sandbox:
         self.console.print(self.tr._(
             "[bold]creditbot sandbox[/bold] — {organisation}, offline. Type [cyan]:help[/cyan] "
             "for help.", organisation=rich_escape(self.config.organisation.name)))
-        if lines is None:
-            self._choose_user(state, ask)
+        if lines is None and not self._choose_user(state, ask):
+            return
         feed = iter(lines) if lines is not None else None
         while True:
             prompt = f"{state.user.user_id} in #{self.channels.get(state.channel, state.channel)}> "
@@ -167,14 +168,17 @@ class Sandbox:
                 self.console.print(f"[red]{problem}[/red]")
             self._show_channel_posts(state, emulator)
 
-    def _choose_user(self, state: ChatState, ask: Callable[[str], str]) -> None:
+    def _choose_user(self, state: ChatState, ask: Callable[[str], str]) -> bool:
+        """Asks until someone is chosen; False when the person quits (Ctrl-C, Ctrl-D)."""
         self._list_people()
-        try:
-            answer = ask(self.tr._("Who are you? (number, Enter for 1) ")).strip()
-        except (EOFError, KeyboardInterrupt):
-            return
-        if answer:
-            self._switch_user(answer, state)
+        while True:
+            try:
+                answer = ask(self.tr._("Who are you? (number, Enter for 1) ")).strip()
+            except (EOFError, KeyboardInterrupt):
+                self.console.print()
+                return False
+            if not answer or self._switch_user(answer, state):
+                return True
 
     def _handle(self, line: str, state: ChatState, driver: SlackDriver) -> None:
         command, _, argument = line.partition(" ")
@@ -274,7 +278,7 @@ class Sandbox:
         for i, person in enumerate(self.people, 1):
             self.console.print(f"  {i}. {person.label}")
 
-    def _switch_user(self, answer: str, state: ChatState) -> None:
+    def _switch_user(self, answer: str, state: ChatState) -> bool:
         answer = answer.strip()
         match = None
         if answer.isdigit() and 0 < int(answer) <= len(self.people):
@@ -287,11 +291,12 @@ class Sandbox:
             self.console.print("[yellow]" + self.tr._(
                 "No one called “{name}”; :who lists them.", name=rich_escape(answer))
                 + "[/yellow]")
-            return
+            return False
         state.user = match
         self._speak_as(match.user_id)
         self.console.print("[dim]" + self.tr._("You are {person}.", person=match.label)
                            + "[/dim]")
+        return True
 
     def _switch_channel(self, answer: str, state: ChatState) -> None:
         answer = answer.strip().lstrip("#")
@@ -320,4 +325,7 @@ def run_sandbox(config: AppConfig, console: Console, script: Path | None,
                 database_url: str | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="creditbot-sandbox-") as workdir:
         lines = script.read_text(encoding="utf-8").splitlines() if script else None
+        if lines is None and not sys.stdin.isatty():
+            # Input piped in (echo '/credit help' | creditbot sandbox) is a script too.
+            lines = sys.stdin.read().splitlines()
         Sandbox(config, console, Path(workdir)).run(lines, database_url=database_url)

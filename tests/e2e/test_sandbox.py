@@ -97,3 +97,40 @@ def test_the_chinese_tour_switches_language_with_lang(monkeypatch, clock):
     assert "华夏物流有限公司" in out and "最早一笔已逾期" in out and "¥" in out
     assert "……按下了“Acme Packaging (C0002)”" in out and "US$100,000.00" in out
     assert "Credit limit" not in out.split(":lang zh-CN")[1]
+
+
+def test_who_are_you_asks_again_and_ctrl_d_there_quits(monkeypatch, clock, tmp_path):
+    from rich.console import Console
+
+    from bot.config import load_config
+    from bot.sandbox import chat
+
+    answers = iter(["99", "2"])
+
+    def ask(prompt):
+        try:
+            return next(answers)
+        except StopIteration:
+            raise EOFError from None
+
+    console = Console(record=True, width=160)
+    chat.Sandbox(load_config(ROOT / "app.yaml"), console, tmp_path).run(ask=ask)
+    text = console.export_text()
+    assert "No one called “99”; :who lists them." in text
+    assert "You are U02CREDITMG (credit_manager, credit)." in text
+    quitting = Console(record=True, width=160)
+
+    def eof(prompt):
+        raise EOFError
+
+    chat.Sandbox(load_config(ROOT / "app.yaml"), quitting, tmp_path).run(ask=eof)
+    assert "in #sales>" not in quitting.export_text()  # quit before the chat began
+
+
+def test_piped_input_is_read_as_a_script(monkeypatch, clock):
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "200")
+    result = CliRunner().invoke(main, ["sandbox"], input=":as U01SALESAMY\n/credit check C0002\n")
+    assert result.exit_code == 0, result.output
+    assert "Who are you?" not in result.stdout
+    assert "Acme Packaging" in result.stdout
