@@ -76,15 +76,11 @@ def people_of(config: AppConfig) -> list[Person]:
         for user in department.members:
             found.setdefault(user, []).append(key)
     people = [Person(u, f"{u} ({', '.join(dict.fromkeys(labels))})") for u, labels in found.items()]
-    return [*people, Person(OUTSIDER, f"{OUTSIDER} ({_(OUTSIDER_NOTE)})")]
+    return [*people, Person(OUTSIDER, f"{OUTSIDER} ({OUTSIDER_NOTE})")]
 
 
-# Marked here, translated where shown; ``_`` keeps the English for labels built early.
+# Marked here, translated where a label is shown (Sandbox._label).
 OUTSIDER_NOTE = N_("not in app.yaml: sees no credit data")
-
-
-def _(message: str) -> str:
-    return message
 
 
 class Sandbox:
@@ -225,8 +221,8 @@ class Sandbox:
                 + "[/yellow]")
 
     def _show(self, reply: Reply, state: ChatState) -> None:
-        who = N_("only you can see this") if reply.ephemeral else N_("in channel")
-        self.console.print(f"[bold magenta]creditbot[/] [dim]({self.tr._(who)})[/dim]")
+        who = N_("(only you can see this)") if reply.ephemeral else N_("(in channel)")
+        self.console.print("[bold magenta]creditbot[/] [dim]" + self.tr._(who) + "[/dim]")
         state.buttons = render_message(self.console, reply.blocks, reply.text, self._name)
         state.last = reply
         self.console.print()
@@ -260,7 +256,8 @@ class Sandbox:
         published = driver.emulator.wait_for("views.publish", count=before + 1, timeout=10)
         view = published[-1].args.get("view")
         view = json.loads(view) if isinstance(view, str) else (view or {})
-        self.console.print("[bold magenta]creditbot[/] [dim](" + self.tr._("App Home") + ")[/dim]")
+        self.console.print("[bold magenta]creditbot[/] [dim]" + self.tr._("(App Home)")
+                           + "[/dim]")
         state.buttons = render_message(self.console, view.get("blocks", []), "", self._name)
         self.console.print()
 
@@ -276,7 +273,7 @@ class Sandbox:
 
     def _list_people(self) -> None:
         for i, person in enumerate(self.people, 1):
-            self.console.print(f"  {i}. {person.label}")
+            self.console.print(f"  {i}. {self._label(person)}")
 
     def _switch_user(self, answer: str, state: ChatState) -> bool:
         answer = answer.strip()
@@ -294,9 +291,12 @@ class Sandbox:
             return False
         state.user = match
         self._speak_as(match.user_id)
-        self.console.print("[dim]" + self.tr._("You are {person}.", person=match.label)
+        self.console.print("[dim]" + self.tr._("You are {person}.", person=self._label(match))
                            + "[/dim]")
         return True
+
+    def _label(self, person: Person) -> str:
+        return person.label.replace(OUTSIDER_NOTE, self.tr._(OUTSIDER_NOTE))
 
     def _switch_channel(self, answer: str, state: ChatState) -> None:
         answer = answer.strip().lstrip("#")

@@ -93,7 +93,7 @@ def test_the_chinese_tour_switches_language_with_lang(monkeypatch, clock):
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "您的 Slack 语言现为 zh-CN。" in out
-    assert "/credit 能做什么" in out and "creditbot (仅您可见)" in out
+    assert "/credit 能做什么" in out and "creditbot （仅您可见）" in out
     assert "华夏物流有限公司" in out and "最早一笔已逾期" in out and "¥" in out
     assert "……按下了“Acme Packaging (C0002)”" in out and "US$100,000.00" in out
     assert "Credit limit" not in out.split(":lang zh-CN")[1]
