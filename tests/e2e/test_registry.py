@@ -76,3 +76,13 @@ def test_nothing_points_outside_the_repository():
                    for p in (ROOT / folder).rglob("*.py"))]:
         text = Path(path).read_text(encoding="utf-8")
         assert "shared/" not in text and "ENGINEERING.md" not in text, path
+
+
+def test_the_readme_lists_the_scopes_and_events_the_manifest_declares():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    step = readme[readme.index("Print the app manifest"):readme.index("3. At <https://api")]
+    said_events = re.findall(r"`(\w+)`", step[step.index("bot events"):step.index("bot scopes")])
+    said_scopes = re.findall(r"`([\w:.]+)`", step[step.index("bot scopes"):step.index("all")])
+    catalogue = handlers.catalogue()
+    assert said_events == [e.name for e in catalogue.events]
+    assert said_scopes == catalogue.scopes
