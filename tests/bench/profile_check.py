@@ -312,10 +312,17 @@ class CheckPath:
         self.timezone = services.config.organisation.timezone
         checks = getattr(deps, "checks", None)
         if checks is not None:
+            import inspect
+
             member = deps.member(USER)
             card = find("card", prefer="check")
             self.use = lambda query: checks.check(member, query)
             self.render = lambda found: card(found, timezone=self.timezone)
+            if "tr" in inspect.signature(card).parameters:
+                # Cards in the organisation's language, as for a person whose Slack
+                # locale is unknown.
+                tr = deps.languages.for_channel(None)
+                self.render = lambda found: card(found, tr, timezone=self.timezone)
             self.shape = "CreditChecks.check + card"
             return
         from domain.positions import customer_position
