@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -206,6 +207,8 @@ class CsvImporter:
                         conn.execute(checks.delete_bad())
                         currencies = None  # counted before some rows were dropped
                     report.warnings.extend(self._rate_warnings(conn, stage, kind, currencies))
+                    if kind.name == "rates":
+                        report.warnings.extend(_rate_jumps(conn, stage, self._base))
                     self._merge(conn, stage, target, kind, parser.columns, report)
                     conn.execute(insert(_AUDIT).values(
                         at=datetime.now(UTC), actor=actor, action=f"import.{kind.name}",
@@ -535,14 +538,52 @@ class _StageChecks:
 
 
 def _no_rate_warning(kind: ImportKind, currency: str, rows: int, base: str) -> str:
+    # A customer's own figures in its own currency need no rate; only what is converted
+    # into the base currency does.
     one = rows == 1
-    if kind.customer_column is None:  # the rows are customers
-        whose = "it" if one else "them"
-    else:
-        whose = "its customer" if one else "their customers"
     return (f"{rows:,} {kind.noun if one else kind.noun + 's'} {'is' if one else 'are'} in "
-            f"{currency}, which has no exchange rate to {base}: exposure for {whose} cannot be "
-            "computed until you import one, e.g. `creditbot import rates rates.csv`")
+            f"{currency}, which has no exchange rate to {base}: amounts in {currency} are "
+            f"computed as they are, but converting them into {base} (portfolio totals, group "
+            "positions, a customer whose limit is in another currency) needs one; import it, "
+            "e.g. `creditbot import rates rates.csv`")
+
+
+# A rate that moves by more than this factor from one import to the next is far more
+# likely written the wrong way round (7.1 CNY per USD instead of 0.14 USD per CNY) than
+# a real move.
+RATE_JUMP_FACTOR = 5
+
+
+def _rate_jumps(conn: Connection, stage: Table, base: str | None) -> list[str]:
+    """A warning per currency whose latest rate in the file is more than
+    RATE_JUMP_FACTOR times (or less than 1/RATE_JUMP_FACTOR of) the latest rate already
+    stored before that date; read before the merge, so "stored" means "previous"."""
+    latest: dict[str, tuple[Any, Decimal]] = {}
+    for day, code, rate in conn.execute(
+            select(stage.c.date, stage.c.currency, stage.c.rate_to_base)
+            .where(stage.c.invalid == 0)):
+        if code not in latest or day > latest[code][0]:
+            latest[code] = (day, rate)
+    warnings = []
+    for code, (day, rate) in sorted(latest.items()):
+        previous = conn.execute(
+            select(_RATES.c.rate_to_base).where(_RATES.c.currency == code, _RATES.c.date < day)
+            .order_by(_RATES.c.date.desc()).limit(1)).scalar_one_or_none()
+        if previous is None or not previous or not rate:
+            continue
+        ratio = Decimal(rate) / Decimal(previous)
+        if 1 / Decimal(RATE_JUMP_FACTOR) <= ratio <= RATE_JUMP_FACTOR:
+            continue
+        size = (f"{ratio:.0f}× the last one" if ratio > 1
+                else f"1/{1 / ratio:.0f} of the last one")
+        per = f"{base} per 1 {code}" if base else f"base currency per 1 {code}"
+        warnings.append(f"the {code} rate {_plain(rate)} is {size} ({_plain(previous)}): "
+                        f"rates are {per}")
+    return warnings
+
+
+def _plain(value: Any) -> str:
+    return format(Decimal(value).normalize(), "f")
 
 
 def _lost(lease: Lease) -> ImportInterrupted:

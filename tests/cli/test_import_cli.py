@@ -52,9 +52,10 @@ def test_a_gbk_file_is_refused_with_its_line_then_imports_with_encoding(cli, wri
     assert result.stdout == ("customers: 451 rows read — 451 inserted, 0 updated, 0 unchanged, "
                              "0 rejected (committed, 1 warning)\n")
     assert result.stderr == (
-        f"{path}: warning: 2 customers are in CNY, which has no exchange rate to USD: exposure "
-        "for them cannot be computed until you import one, e.g. `creditbot import rates "
-        "rates.csv`\n")
+        f"{path}: warning: 2 customers are in CNY, which has no exchange rate to USD: amounts "
+        "in CNY are computed as they are, but converting them into USD (portfolio totals, "
+        "group positions, a customer whose limit is in another currency) needs one; import "
+        "it, e.g. `creditbot import rates rates.csv`\n")
     with engine.connect() as conn:
         assert conn.execute(select(CustomerRow.name).where(CustomerRow.customer_id == "C452")
                             ).scalar_one() == "华夏物流有限公司"
@@ -115,9 +116,10 @@ def test_invoices_in_a_currency_without_a_rate_import_with_a_warning(cli, write_
     result = cli("import", "invoices", str(path))
     assert result.exit_code == 0
     assert result.stderr == (
-        f"{path}: warning: 1 invoice is in GBP, which has no exchange rate to USD: exposure for "
-        "its customer cannot be computed until you import one, e.g. `creditbot import rates "
-        "rates.csv`\n")
+        f"{path}: warning: 1 invoice is in GBP, which has no exchange rate to USD: amounts in "
+        "GBP are computed as they are, but converting them into USD (portfolio totals, group "
+        "positions, a customer whose limit is in another currency) needs one; import it, "
+        "e.g. `creditbot import rates rates.csv`\n")
     assert "2 inserted" in result.stdout and "(committed, 1 warning)" in result.stdout
 
 

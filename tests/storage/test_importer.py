@@ -428,10 +428,8 @@ def test_rows_in_a_currency_without_a_rate_are_imported_with_a_warning(with_cust
     report = run(engine, write_csv, "invoices", content, base_currency="USD")
     assert report.committed and report.inserted == 5
     assert report.warnings == [
-        "2 invoices are in GBP, which has no exchange rate to USD: exposure for their customers "
-        "cannot be computed until you import one, e.g. `creditbot import rates rates.csv`",
-        "1 invoice is in JPY, which has no exchange rate to USD: exposure for its customer "
-        "cannot be computed until you import one, e.g. `creditbot import rates rates.csv`",
+        "2 invoices are in GBP, which has no exchange rate to USD: " + without_rate("GBP"),
+        "1 invoice is in JPY, which has no exchange rate to USD: " + without_rate("JPY"),
     ]
     assert run(engine, write_csv, "invoices", content).warnings == []  # no base currency given
     assert run(engine, write_csv, "rates", "date,currency,rate_to_base\n2026-11-01,GBP,1.27\n"
@@ -450,15 +448,35 @@ def test_the_warning_counts_only_the_rows_imported(with_customers, write_csv):
                  skip_invalid=True)
     assert report.committed and (report.inserted, report.rejected) == (2, 3)
     assert report.warnings == [
-        "2 invoices are in GBP, which has no exchange rate to USD: exposure for their customers "
-        "cannot be computed until you import one, e.g. `creditbot import rates rates.csv`"]
+        "2 invoices are in GBP, which has no exchange rate to USD: " + without_rate("GBP")]
 
 
 def test_customers_in_a_currency_without_a_rate_get_a_warning(engine, write_csv):
     report = run(engine, write_csv, "customers", CUSTOMERS, base_currency="USD")
     assert report.committed and report.warnings == [
-        "1 customer is in EUR, which has no exchange rate to USD: exposure for it cannot be "
-        "computed until you import one, e.g. `creditbot import rates rates.csv`"]
+        "1 customer is in EUR, which has no exchange rate to USD: " + without_rate("EUR")]
+
+
+def without_rate(currency: str) -> str:
+    return (f"amounts in {currency} are computed as they are, but converting them into USD "
+            "(portfolio totals, group positions, a customer whose limit is in another "
+            "currency) needs one; import it, e.g. `creditbot import rates rates.csv`")
+
+
+def test_a_rate_written_the_wrong_way_round_is_warned_about(engine, write_csv):
+    assert run(engine, write_csv, "rates", "date,currency,rate_to_base\n"
+               "2026-10-01,CNY,0.1389\n2026-10-01,JPY,0.0066\n2026-10-01,EUR,1.08\n",
+               base_currency="USD").warnings == []
+    report = run(engine, write_csv, "rates", "date,currency,rate_to_base\n"
+                 "2026-11-01,CNY,7.1\n2026-11-01,JPY,0.00131\n2026-11-01,EUR,1.10\n",
+                 base_currency="USD")
+    assert report.committed and report.warnings == [
+        "the CNY rate 7.1 is 51× the last one (0.1389): rates are USD per 1 CNY",
+        "the JPY rate 0.00131 is 1/5 of the last one (0.0066): rates are USD per 1 JPY"]
+    # the next day's rates compare with the ones just imported: nothing to say
+    assert run(engine, write_csv, "rates", "date,currency,rate_to_base\n"
+               "2026-11-02,CNY,7.2\n2026-11-02,EUR,1.11\n",
+               base_currency="USD").warnings == []
 
 
 def test_a_rate_for_the_base_currency_other_than_1_is_a_bad_row(engine, write_csv):
