@@ -118,7 +118,24 @@ def _by_name(query: str, directory: CustomerDirectory) -> CustomerRef:
             return matches[0]
         if matches:
             raise AmbiguousCustomer(query, sorted(matches, key=lambda r: r.name)[:MAX_CANDIDATES])
-    return _closest(query, key, directory.all_name_keys())
+    names = directory.all_name_keys()
+    inside = _containing(key, names)
+    if len(inside) == 1:
+        return inside[0]
+    if 1 < len(inside) <= MAX_CANDIDATES:
+        raise AmbiguousCustomer(query, sorted(inside, key=lambda r: r.name))
+    return _closest(query, key, names)
+
+
+def _containing(key: str, names: Sequence[tuple[CustomerRef, str]]) -> list[CustomerRef]:
+    """Customers whose name holds ``key`` whole: Chinese company names open with a city
+    (上海东方贸易有限公司), and people type the part after it (东方贸易). Only for keys long
+    enough to mean something: two Chinese characters, or four letters."""
+    wide = any(unicodedata.east_asian_width(c) == "W" for c in key)
+    if len(key) < (2 if wide else 4):
+        return []
+    found = {ref.customer_id: ref for ref, name_key in names if key in name_key}
+    return list(found.values())
 
 
 def _score(query: str, name: str, **_: object) -> float:

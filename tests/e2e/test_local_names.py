@@ -36,9 +36,15 @@ def test_a_typo_in_the_local_name_still_finds_the_customer(world):
         assert BRIGHTSTAR_LABEL in labels, labels
 
 
+def test_the_part_of_a_chinese_name_after_the_city_finds_the_customer(world):
+    # 青岛海洋渔业有限公司 without its city: neither a prefix nor a close match.
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check 海洋渔业")
+    assert card.blocks[0]["text"]["text"] == "Qingdao Ocean Fisheries"
+
+
 def test_candidates_are_labelled_with_both_names(world):
-    # Part of the middle of 青岛海洋渔业有限公司: no prefix, not close enough to take.
-    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check 海洋渔业")
+    # "有限公司" (Co., Ltd.) is in every Chinese legal name: which one?
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check 有限公司")
     labels = [b["text"]["text"] for b in reply.buttons()]
     assert "Qingdao Ocean Fisheries / 青岛海洋渔业有限公司 (C0033)" in labels, labels
     card = world.slack.click(SALES, reply, "Qingdao Ocean Fisheries / 青岛海洋渔业有限公司 (C0033)")

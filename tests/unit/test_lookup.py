@@ -179,3 +179,15 @@ def test_invisible_characters_in_a_name_are_not_word_breaks():
     assert normalize_name("Ze\u200bro\u200dWidth\ufeff Ltd") == "zerowidth ltd"
     assert normalize_name("Evil\u202eCorp") == "evilcorp"
     assert normalize_name("杭州\u200b红隼") == "杭州红隼"
+
+
+def test_the_part_of_a_chinese_name_after_the_city_finds_the_customer():
+    directory = FakeDirectory({"K1": "上海东方贸易有限公司", "K2": "北京西山物流有限公司",
+                               "K3": "上海西山物流有限公司", "K4": "Delta Electronics"})
+    assert resolve_customer("东方贸易", directory).customer_id == "K1"
+    with pytest.raises(AmbiguousCustomer) as both:
+        resolve_customer("西山物流", directory)
+    assert [c.customer_id for c in both.value.candidates] == ["K3", "K2"]  # by name
+    assert resolve_customer("electronics", directory).customer_id == "K4"
+    with pytest.raises(CustomerNotFound):
+        resolve_customer("东", directory)  # one character means nothing on its own
