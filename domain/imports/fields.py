@@ -23,10 +23,19 @@ _AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+# C0 and C1 controls and DEL, tab aside: ERP text is later printed to terminals
+# (`creditbot position`), where ESC starts an escape sequence, and posted to Slack.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
 def text(max_length: int = 200) -> Parser:
     def parse(raw: str) -> str:
         if len(raw) > max_length:
             raise FieldError(f"is {len(raw)} characters long; at most {max_length} fit")
+        control = _CONTROL.search(raw)
+        if control is not None:
+            raise FieldError(f"contains a control character (U+{ord(control.group()):04X}); "
+                             "remove it")
         return raw
 
     return parse

@@ -138,3 +138,33 @@ def test_an_import_while_another_runs_is_one_line_and_changes_nothing(cli, write
     assert result.stdout == ""
     with engine.connect() as conn:
         assert conn.execute(select(CustomerRow.customer_id)).all() == []
+
+
+CHINESE_NAMES = ("customer_id,name,currency,credit_limit,payment_terms_days\n"
+                 "C1,杭州西湖丝绸有限公司,CNY,1000,30\n")
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "GBK", "cp1252", "latin-1"])
+def test_utf8_text_read_as_a_legacy_encoding_is_refused_before_anything_is_written(
+        cli, write_csv, engine, encoding):
+    path = write_csv("customers.csv", CHINESE_NAMES.encode("utf-8"))
+    result = cli("import", "customers", str(path), "--encoding", encoding)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {path} is UTF-8 text (it decodes as UTF-8 and contains non-ASCII "
+        f"characters); leave out --encoding {encoding}\n")
+    with engine.connect() as conn:
+        assert conn.execute(select(CustomerRow.name)).scalars().all() == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "UTF8", "utf-8-sig"])
+def test_utf8_named_explicitly_imports(cli, write_csv, engine, encoding):
+    path = write_csv("customers.csv", CHINESE_NAMES.encode("utf-8"))
+    assert cli("import", "customers", str(path), "--encoding", encoding).exit_code == 0
+    with engine.connect() as conn:
+        assert conn.execute(select(CustomerRow.name)).scalars().all() == ["杭州西湖丝绸有限公司"]
+
+
+def test_ascii_text_imports_under_any_encoding_named(cli, write_csv):
+    path = write_csv("customers.csv", CUSTOMERS.encode("ascii"))
+    assert cli("import", "customers", str(path), "--encoding", "gb18030").exit_code == 0

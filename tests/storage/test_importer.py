@@ -191,6 +191,18 @@ def test_a_file_with_bad_rows_imports_nothing_and_reports_every_one(with_custome
     assert report.rejected == 5
 
 
+@pytest.mark.parametrize("control", ["\x1b", "\x07", "\x01", "\n", "\r", "\x7f", "\x85",
+                                     "\x9b"])
+def test_a_text_cell_with_a_control_character_is_a_bad_row(engine, write_csv, control):
+    content = ("customer_id,name,currency,credit_limit,payment_terms_days\n"
+               f'C1,"Acme{control}[31mRed",USD,1000,30\nC2,Tab\tCo,USD,1000,30\n')
+    report = run(engine, write_csv, "customers", content)
+    assert not report.committed
+    assert [str(e) for e in report.errors] == [
+        f"line 2, column name: contains a control character (U+{ord(control):04X}); "
+        "remove it"]
+
+
 def test_skip_invalid_imports_the_good_rows(with_customers, write_csv):
     engine = with_customers
     report = run(engine, write_csv, "invoices", BAD_INVOICES, skip_invalid=True)
