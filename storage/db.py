@@ -37,6 +37,16 @@ SQLITE_BUSY_TIMEOUT_MS = 1000
 # or a stuck server for seconds is cancelled and the person is told, instead of waiting.
 # The CLI (imports of a million rows, migrations) runs without it.
 SERVE_STATEMENT_TIMEOUT_SECONDS = 5.0
+# statement_timeout is enforced by the server: on a network that stops passing packets
+# (a failover, a dropped NAT entry) the client would wait for an answer without limit.
+# TCP keepalives ask the peer's kernel after KEEPALIVE_IDLE_SECONDS of silence, which a
+# live server answers even in the middle of an hour-long import; TCP_USER_TIMEOUT drops
+# a connection whose sent data goes unacknowledged. Together: a dead peer is noticed in
+# about idle + interval * count = 6 s.
+KEEPALIVE_IDLE_SECONDS = 3
+KEEPALIVE_INTERVAL_SECONDS = 1
+KEEPALIVE_COUNT = 3
+TCP_USER_TIMEOUT_MS = 6000
 
 
 class SchemaNotReady(DomainError):
@@ -78,6 +88,12 @@ def make_engine(url: str, *, create: bool = False, statement_timeout: float | No
         return engine
     connect_args = dict(kwargs.pop("connect_args", {}))
     connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
+    # libpq connection parameters, passed through by psycopg.
+    connect_args.setdefault("keepalives", 1)
+    connect_args.setdefault("keepalives_idle", KEEPALIVE_IDLE_SECONDS)
+    connect_args.setdefault("keepalives_interval", KEEPALIVE_INTERVAL_SECONDS)
+    connect_args.setdefault("keepalives_count", KEEPALIVE_COUNT)
+    connect_args.setdefault("tcp_user_timeout", TCP_USER_TIMEOUT_MS)
     if statement_timeout is not None:
         option = f"-c statement_timeout={round(statement_timeout * 1000)}"
         connect_args["options"] = f"{connect_args.get('options', '')} {option}".strip()

@@ -151,3 +151,73 @@ def test_a_postgresql_server_that_never_answers_times_out_connecting():
     assert isinstance(outcome["error"], OperationalError)
     assert "timeout expired" in str(outcome["error"])
     assert outcome["elapsed"] < 4.5  # type: ignore[operator]
+
+
+# A network that stops passing packets, made real: the engine talks to PostgreSQL through
+# a proxy inside a private network namespace (unshare), whose loopback is then taken
+# down. The kernel, not the proxy, stops answering, as on a frozen network; nothing
+# outside the namespace is touched.
+FROZEN_NETWORK = r"""
+import ctypes, socket, subprocess, sys, threading, time
+from sqlalchemy import text
+from storage.db import make_engine
+from sqlalchemy.engine import make_url
+
+url = make_url(sys.argv[1])
+upstream = socket.create_connection((url.host, url.port or 5432))  # before unsharing
+if ctypes.CDLL(None, use_errno=True).unshare(0x40000000) != 0:  # CLONE_NEWNET
+    print("cannot unshare"); sys.exit(3)
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+listener = socket.create_server(("127.0.0.1", 0))
+
+def pump(source, sink):
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+
+def proxy():
+    client, _ = listener.accept()
+    threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
+    pump(upstream, client)
+
+threading.Thread(target=proxy, daemon=True).start()
+proxied = url.set(host="127.0.0.1", port=listener.getsockname()[1])
+engine = make_engine(proxied.render_as_string(hide_password=False),
+                     statement_timeout=5, pool_size=1, max_overflow=0,
+                     pool_pre_ping=False)
+with engine.connect() as conn:
+    assert conn.execute(text("SELECT 1")).scalar_one() == 1
+    subprocess.run(["ip", "link", "set", "lo", "down"], check=True)
+    started = time.monotonic()
+    try:
+        conn.execute(text("SELECT 2"))
+        print("answered")
+    except Exception as error:
+        print(f"{type(error).__name__} after {time.monotonic() - started:.1f} s")
+"""
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_network_that_stops_passing_packets_ends_a_query_within_seconds(database_url,
+                                                                          tmp_path):
+    if shutil.which("ip") is None or shutil.which("unshare") is None:
+        pytest.skip("needs iproute2 and permission to make a network namespace")
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = tmp_path / "frozen.py"
+    script.write_text(FROZEN_NETWORK)
+    try:
+        result = subprocess.run([sys.executable, str(script), database_url], cwd=ROOT,
+                                capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the query still waited after 30 s on a frozen network")
+    if result.stdout.strip() == "cannot unshare":
+        pytest.skip("no permission to make a network namespace")
+    outcome = result.stdout.strip()
+    assert outcome.startswith("OperationalError after "), (outcome, result.stderr[-2000:])
+    assert float(outcome.split()[2]) < 10
