@@ -62,6 +62,7 @@ from storage.models import (
     OrderRow,
     PaymentRow,
 )
+from storage.repositories.rates import forget_cached_rates
 
 TABLES: dict[str, Table] = {
     "customers": CustomerRow.__table__,  # type: ignore[dict-item]
@@ -218,6 +219,8 @@ class CsvImporter:
                     else:
                         transaction.commit()
                         report.committed = True
+                        if kind.name == "rates":
+                            forget_cached_rates()
                 except BaseException:
                     transaction.rollback()
                     raise

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -19,10 +21,34 @@ _LATEST = select(_R.c.currency, _R.c.rate_to_base).join(
     _NEWEST, and_(_R.c.currency == _NEWEST.c.currency, _R.c.date == _NEWEST.c.date))
 
 
+# Rates change when someone imports them, a few times a day; every check needs them.
+# Remembered per process and database for a short while: an import shows within this.
+CACHE_SECONDS = 30.0
+_cache: dict[tuple[str, date], tuple[float, dict[str, Decimal]]] = {}
+_cache_lock = threading.Lock()
+
+
 class SqlRateRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def latest(self, as_of: date) -> dict[str, Decimal]:
+        key = (str(self._session.get_bind().url), as_of)
+        now = time.monotonic()
+        with _cache_lock:
+            cached = _cache.get(key)
+        if cached is not None and now - cached[0] < CACHE_SECONDS:
+            return dict(cached[1])
         rows = self._session.connection().execute(_LATEST, {"as_of": as_of})
-        return {currency: rate for currency, rate in rows}
+        rates = {currency: rate for currency, rate in rows}
+        with _cache_lock:
+            if len(_cache) > 64:  # days and databases come and go; never grow for long
+                _cache.clear()
+            _cache[key] = (now, rates)
+        return dict(rates)
+
+
+def forget_cached_rates() -> None:
+    """After importing rates in this process, show them at once."""
+    with _cache_lock:
+        _cache.clear()

@@ -46,3 +46,20 @@ def test_nothing_is_written_when_the_use_case_does_not_commit(engine):
         uow.audit.append(AuditEntry(NOW, "U01SALESAMY", "credit.card_shared", "C0001", {}))
         uow.events.record(_shared())
     assert _rows(engine) == ([], [])
+
+
+def test_a_rates_import_is_seen_at_once_despite_the_rate_cache(engine, write_csv):
+    from datetime import date
+
+    from domain.imports import KINDS
+    from storage.csv_source import CsvFile
+    from storage.importer import CsvImporter
+
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
+        assert uow.rates.latest(date(2026, 11, 29)) == {}
+    path = write_csv("rates.csv", "date,currency,rate_to_base\n2026-11-01,EUR,1.08\n")
+    with CsvFile(path) as source:
+        CsvImporter(engine).run(KINDS["rates"], source)
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
+        assert {k: str(v) for k, v in uow.rates.latest(date(2026, 11, 29)).items()} == {
+            "EUR": "1.08"}
