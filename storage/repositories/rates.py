@@ -33,7 +33,7 @@ class SqlRateRepository:
         self._session = session
 
     def latest(self, as_of: date) -> dict[str, Decimal]:
-        key = (str(self._session.get_bind().url), as_of)
+        key = (str(self._session.get_bind().engine.url), as_of)
         now = time.monotonic()
         with _cache_lock:
             cached = _cache.get(key)
