@@ -29,7 +29,7 @@ from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy import Engine
 
 from bot.slack_app import SlackIdentity
-from storage.db import database_problem
+from storage.db import database_problem, probe_engine
 from storage.requests import ClaimFailed, ProcessedRequests
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -45,6 +45,9 @@ SIGNATURE_MAX_AGE_SECONDS = 5 * 60
 # A load balancer gives up after a few seconds; a database that has not answered by
 # then is as good as down, whatever it does later.
 HEALTH_DEADLINE_SECONDS = 1.5
+# Probes allowed to run at once, so that a database that hangs every question holds a
+# few threads, not one per load-balancer check.
+MAX_HEALTH_PROBES = 3
 MAX_TIMESTAMP_DIGITS = 12
 
 
@@ -223,6 +226,7 @@ def delivery_key(payload: dict[str, Any], body: bytes) -> str | None:
 
 @dataclass
 class _Probe:
+    started: float
     done: threading.Event = field(default_factory=threading.Event)
     problem: str | None = None
 
@@ -231,19 +235,26 @@ class DatabaseHealth:
     """Asks the database whether it can serve, within HEALTH_DEADLINE_SECONDS. The
     question runs on a daemon thread of its own: a hung database holds that thread (until
     the driver's own timeouts end it), never the load balancer's request, and concurrent
-    checks share one question instead of piling up."""
+    checks share one question instead of piling up. A question that overran its deadline
+    does not speak for later checks: after a failover a probe can sit on a connection to
+    the old server for as long as TCP takes to give up, while a new connection would
+    answer at once. So a check that finds the current probe overrun starts another, up to
+    MAX_HEALTH_PROBES at a time."""
 
     def __init__(self, engine: Engine, deadline: float = HEALTH_DEADLINE_SECONDS) -> None:
-        self.engine = engine
+        self.engine = probe_engine(engine)
         self.deadline = deadline
         self._lock = threading.Lock()
         self._asking: _Probe | None = None
+        self._running = 0
 
     def problem(self) -> str | None:
         with self._lock:
-            probe = self._asking
-            if probe is None:
-                probe = self._asking = _Probe()
+            probe, now = self._asking, time.monotonic()
+            overrun = probe is not None and now - probe.started > self.deadline
+            if probe is None or (overrun and self._running < MAX_HEALTH_PROBES):
+                probe = self._asking = _Probe(now)
+                self._running += 1
                 threading.Thread(target=self._ask, args=(probe,), daemon=True,
                                  name="creditbot-health").start()
         if probe.done.wait(self.deadline):
@@ -257,7 +268,9 @@ class DatabaseHealth:
             probe.problem = f"the database check failed: {error!r}"
         finally:
             with self._lock:
-                self._asking = None
+                self._running -= 1
+                if self._asking is probe:
+                    self._asking = None
             probe.done.set()
 
 

@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from domain.errors import DomainError
 
@@ -97,12 +98,28 @@ def make_engine(url: str, *, create: bool = False, statement_timeout: float | No
     if statement_timeout is not None:
         option = f"-c statement_timeout={round(statement_timeout * 1000)}"
         connect_args["options"] = f"{connect_args.get('options', '')} {option}".strip()
-    kwargs.setdefault("pool_pre_ping", True)
-    # A gunicorn worker runs up to 8 request threads plus 8 background threads; a pool
-    # smaller than that makes requests queue for a connection (seen as p99 spikes).
-    kwargs.setdefault("pool_size", 16)
-    kwargs.setdefault("max_overflow", 8)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_pre_ping", True)
+        # A gunicorn worker runs up to 8 request threads plus 8 background threads; a
+        # pool smaller than that makes requests queue for a connection (p99 spikes).
+        kwargs.setdefault("pool_size", 16)
+        kwargs.setdefault("max_overflow", 8)
     return create_engine(url, connect_args=connect_args, **kwargs)
+
+
+# A health probe's statements are one catalogue read; more than this is a stuck server.
+PROBE_STATEMENT_TIMEOUT_SECONDS = 3.0
+
+
+def probe_engine(engine: Engine) -> Engine:
+    """The engine health checks ask through: for PostgreSQL, a new connection each time
+    with its own timeouts, since after a failover the pooled connections may be to a
+    server that no longer answers while a new one would; SQLite's file is local, so its
+    own engine."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return make_engine(engine.url.render_as_string(hide_password=False), poolclass=NullPool,
+                       statement_timeout=PROBE_STATEMENT_TIMEOUT_SECONDS)
 
 
 def _is_sqlite_memory(url: URL) -> bool:

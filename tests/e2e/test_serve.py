@@ -240,6 +240,57 @@ def test_healthz_answers_503_fast_when_the_database_server_hangs():
         assert took < 2
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_stuck_health_probe_does_not_fail_every_later_check(demo_url, monkeypatch):
+    """After a failover the first probe sits on a connection to the old server until TCP
+    gives up, while a new one would answer: later checks must not wait on it."""
+    import threading
+
+    import bot.web
+
+    stuck, calls = threading.Event(), []
+    real = bot.web.database_problem
+
+    def after_a_failover(engine):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            stuck.wait(30)  # the old server's connection: nothing comes back
+        return real(engine)
+
+    monkeypatch.setattr(bot.web, "database_problem", after_a_failover)
+    engine = make_engine(demo_url)
+    app = create_wsgi_app(bolt=None, engine=engine)  # type: ignore[arg-type]
+    try:
+        with LocalServer(app) as server:
+            status, body, took = timed_healthz(server.url)
+            assert (status, body["database"]) == (503, "the database did not answer within "
+                                                       "1.5 s")
+            status, body, took = timed_healthz(server.url)  # a new probe, answered
+            assert (status, body["database"]) == (200, "ok") and took < 1
+            assert len(calls) == 2
+    finally:
+        stuck.set()
+        engine.dispose()
+
+
+def test_probes_that_all_hang_are_bounded():
+    """A database that hangs every question holds a few threads, not one per check."""
+    import threading
+
+    from bot.web import MAX_HEALTH_PROBES, DatabaseHealth
+
+    with silent_port() as port:
+        engine = make_engine(f"postgresql://creditbot@127.0.0.1:{port}/creditbot")
+        health = DatabaseHealth(engine, deadline=0.2)
+        before = set(threading.enumerate())
+        answers = [health.problem() for _ in range(8)]
+        assert answers == ["the database did not answer within 0.2 s"] * 8
+        probes = [t for t in set(threading.enumerate()) - before
+                  if t.name == "creditbot-health"]
+        assert len(probes) == MAX_HEALTH_PROBES
+        engine.dispose()
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_healthz_answers_503_fast_while_a_lock_holds_the_database(world):
     assert healthz(world.url)[0] == 200
