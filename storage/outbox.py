@@ -89,9 +89,14 @@ class SqlOutbox:
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        # The row is inserted at once (its id names it to later messages), so the unit
+        # of work must commit this session's transaction as it is, not replay only its
+        # pending appends in a new one.
+        self.wrote = False
 
     def add(self, message: OutgoingMessage) -> MessageId:
         dialect = self._session.get_bind().dialect.name
+        self.wrote = True
         return _queue(self._session, dialect, message, _now())
 
     def id_of(self, dedup_key: str) -> MessageId | None:

@@ -66,7 +66,7 @@ class SqlUnitOfWork:
         # Repositories read through Core and the session never autoflushes, so new
         # objects and the appends are all this unit of work has written.
         return bool(self.session.new or self.appends) and not self.session.dirty \
-            and not self.session.deleted
+            and not self.session.deleted and not self.outbox.wrote
 
     def _append_in_a_write_transaction(self) -> None:
         """SQLite: the reads happened in a snapshot that may be stale by now, and

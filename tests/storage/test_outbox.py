@@ -185,3 +185,22 @@ def test_two_claimers_racing_never_share_a_row(engine):
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(OutboxRow)
                             .where(OutboxRow.sent_at.is_(None))).scalar() == 0
+
+
+def test_a_message_commits_with_the_audit_entry_and_event_of_its_use_case(engine):
+    # A use case that appends an audit entry and queues a message: on SQLite the unit of
+    # work writes appends in a fresh write transaction, which must not drop the message.
+    from domain.model import AuditEntry
+
+    with uow(engine) as work:
+        work.customers.get("C0001")  # a read first, as use cases do
+        work.audit.append(AuditEntry(at=datetime.now(UTC), actor="U01SALESAMY",
+                                     action="credit.requested", subject="C0001"))
+        queued = work.outbox.add(message("Request for C0001"))
+        work.commit()
+    assert [r.id for r in rows(engine)] == [queued]
+    with uow(engine) as work:
+        work.audit.append(AuditEntry(at=datetime.now(UTC), actor="U01SALESAMY",
+                                     action="credit.requested", subject="C0002"))
+        work.outbox.add(message("rolled back with its audit entry"))
+    assert [r.id for r in rows(engine)] == [queued]
