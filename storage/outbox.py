@@ -6,8 +6,9 @@ if its transaction commits. Delivery (``OutboxStore``) claims due rows for a whi
 ``claimed_by``/``claimed_until``, a lease per row — so that several senders never work
 on the same row at once and a crashed sender's rows come back when its claim expires:
 
-- PostgreSQL: ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING``;
-  a second sender skips the rows the first is claiming instead of waiting for them.
+- PostgreSQL: ``WITH due AS MATERIALIZED (SELECT … FOR UPDATE SKIP LOCKED) UPDATE …
+  FROM due RETURNING``; a second sender skips the rows the first is claiming instead of
+  waiting for them.
 - SQLite: the same ``UPDATE … RETURNING`` without the locking clause. SQLite runs one
   writer at a time and the statement reads and writes under that one lock, so two
   processes cannot claim the same row.
@@ -129,10 +130,16 @@ class OutboxStore:
                .where(pending, _OUTBOX.c.next_attempt_at <= now, unclaimed, ~held_back)
                .order_by(_OUTBOX.c.id).limit(limit))
         if self._dialect == "postgresql":
-            due = due.with_for_update(skip_locked=True)
+            # A materialised CTE runs the locking SELECT exactly once; as an IN (…)
+            # subquery the planner may run it again and claim more than ``limit``.
+            chosen = due.with_for_update(skip_locked=True).cte("due").prefix_with(
+                "MATERIALIZED")
+            where = _OUTBOX.c.id == chosen.c.id
+        else:
+            where = _OUTBOX.c.id.in_(due.scalar_subquery())
         claimed_before = _OUTBOX.c.claimed_until.is_not(None)
         statement = (
-            update(_OUTBOX).where(_OUTBOX.c.id.in_(due.scalar_subquery()))
+            update(_OUTBOX).where(where)
             .values(claimed_by=owner, claimed_until=now + lease,
                     # Read in the same statement, before the claim overwrites it.
                     last_error=_case_expired(claimed_before))
