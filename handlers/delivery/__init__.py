@@ -12,8 +12,13 @@ from handlers.delivery.sender import (
     delivery_client,
     run_sender,
 )
+from handlers.registry import Feature
 
 SCOPES = ("chat:write", "im:write", "channels:history", "groups:history", "im:history")
 
-__all__ = ["SCOPES", "DeliveryReport", "Sender", "SystemClock", "delivery_client",
+# Declares the scopes only: the sender runs as a loop beside the scheduler, not as a
+# cron job or a listener. Listed in handlers.FEATURES, the manifest asks for them.
+FEATURE = Feature(name="delivery", scopes=SCOPES)
+
+__all__ = ["FEATURE", "SCOPES", "DeliveryReport", "Sender", "SystemClock", "delivery_client",
            "run_sender"]

@@ -362,3 +362,22 @@ def test_a_refused_connection_is_retried_without_looking_for_the_post(engine, cl
     # Nothing reached Slack, so nothing needs looking for before the next try.
     assert not row(engine, one).last_error.startswith("unknown:")
     assert "Connection refused" in row(engine, one).last_error
+
+
+def test_the_feature_declares_the_scopes_of_every_method_the_sender_calls(engine, emulator,
+                                                                           sender, clock):
+    from handlers.delivery import FEATURE
+
+    needs = {"chat.postMessage": {"chat:write"}, "chat.update": {"chat:write"},
+             "conversations.open": {"im:write"},
+             "conversations.history": {"channels:history", "groups:history", "im:history"},
+             "conversations.replies": {"channels:history", "groups:history", "im:history"}}
+    [card] = queue(engine, note("card"), note("dm", channel=AMY))[:1]
+    queue(engine, note("edit", update_of=card), note("reply", thread_of=card))
+    emulator.fail("chat.postMessage", "slow", 1, delay=2.0)
+    drain(sender, clock)
+    called = {c.method for c in emulator.calls}
+    assert called >= {"chat.postMessage", "chat.update", "conversations.open",
+                      "conversations.history"}
+    for method in called:
+        assert needs[method] <= set(FEATURE.scopes), method
