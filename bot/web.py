@@ -12,12 +12,16 @@ carry response_urls, which let anyone post as the bot for half an hour.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import logging
+import os
+import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +44,9 @@ log = logging.getLogger("creditbot.web")
 # 50 full blocks, form-encoded, stays in the hundreds of KB. 1 MiB leaves room for that
 # and bounds what 16 request threads can be made to hold to 16 MiB per worker.
 MAX_BODY_BYTES = 1024 * 1024
+# Slack gives up on a request after 3 s; a body still arriving after 5 is not Slack's,
+# and holds a request thread for as long as its sender likes.
+BODY_DEADLINE_SECONDS = 5.0
 # Slack's rule: a request whose timestamp is further than this from now is a replay.
 SIGNATURE_MAX_AGE_SECONDS = 5 * 60
 # A load balancer gives up after a few seconds; a database that has not answered by
@@ -59,8 +66,68 @@ class Refusal:
     why: str
 
 
-def read_body(environ: dict[str, Any]) -> bytes | Refusal:
-    """The raw body, read no further than MAX_BODY_BYTES + 1."""
+class _Watch:
+    __slots__ = ("deadline", "done", "fired", "sock")
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self.sock, self.deadline, self.done, self.fired = sock, deadline, False, False
+
+
+class BodyDeadlines:
+    """Ends the read of a body that has not arrived within ``seconds``: each request
+    thread holds one body, so sixteen clients trickling a byte a second would otherwise
+    hold every thread of a server for as long as they like. A socket timeout cannot do
+    this (it bounds each recv, and a byte a second satisfies it), so one thread per
+    process shuts the socket's reading side at the deadline, which ends the read at once.
+    Deadlines are all the same length, so the queue is in deadline order."""
+
+    def __init__(self, seconds: float = BODY_DEADLINE_SECONDS) -> None:
+        self.seconds = seconds
+        self._queue: deque[_Watch] = deque()
+        self._wake = threading.Condition()
+        self._pid = 0
+
+    def watch(self, sock: socket.socket) -> _Watch:
+        watch = _Watch(sock, time.monotonic() + self.seconds)
+        with self._wake:
+            if self._pid != os.getpid():  # first use in this (possibly forked) process
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, daemon=True,
+                                 name="creditbot-body-deadlines").start()
+            self._queue.append(watch)
+            if len(self._queue) == 1:
+                self._wake.notify()
+        return watch
+
+    def release(self, watch: _Watch) -> bool:
+        """Stops watching; True if the deadline had already cut the read short."""
+        with self._wake:
+            watch.done = True
+            return watch.fired
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._queue:
+                    self._wake.wait()
+                head = self._queue[0]
+                delay = head.deadline - time.monotonic()
+                if head.done:
+                    self._queue.popleft()
+                    continue
+                if delay > 0:
+                    self._wake.wait(delay)
+                    continue
+                self._queue.popleft()
+                head.fired = True
+            with contextlib.suppress(OSError):  # the client may have gone already
+                head.sock.shutdown(socket.SHUT_RD)
+
+
+def read_body(environ: dict[str, Any], deadlines: BodyDeadlines | None = None
+              ) -> bytes | Refusal:
+    """The raw body, read no further than MAX_BODY_BYTES + 1, and (under gunicorn, whose
+    socket is in the environ) for no longer than the deadlines allow."""
     declared = environ.get("CONTENT_LENGTH") or ""
     stream = environ.get("wsgi.input")
     if declared:
@@ -75,14 +142,30 @@ def read_body(environ: dict[str, Any]) -> bytes | Refusal:
         length = MAX_BODY_BYTES + 1  # chunked: the server ends the stream for us
     else:
         length = 0  # without a length, reading could wait for a client that never ends
+    sock = environ.get("gunicorn.socket")
+    watch = (deadlines.watch(sock) if deadlines is not None and length > 0
+             and isinstance(sock, socket.socket) else None)
     chunks: list[bytes] = []
     left = length
-    while left > 0 and stream is not None:
-        chunk = stream.read(min(left, 65536))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        left -= len(chunk)
+    broken = False
+    try:
+        while left > 0 and stream is not None:
+            chunk = stream.read(min(left, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except Exception:
+        # The server's own error for a body that ended early (a client gone, or the
+        # deadline's shutdown): either way, no body to answer.
+        broken = True
+    if watch is not None and deadlines is not None and deadlines.release(watch):
+        return Refusal("408 Request Timeout", "body too slow",
+                       f"body not received within {deadlines.seconds:g} s "
+                       f"({length - left} of {declared or '?'} bytes)")
+    if broken:
+        return Refusal("400 Bad Request", "body cut short",
+                       f"body ended after {length - left} of {declared or '?'} bytes")
     body = b"".join(chunks)
     if len(body) > MAX_BODY_BYTES:
         return Refusal("413 Content Too Large", "body too large",
@@ -292,6 +375,7 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
     secret = signing_secret.encode()
     deliveries = ProcessedRequests(engine)
     health = DatabaseHealth(engine)
+    deadlines = BodyDeadlines()
 
     def respond(start_response: Callable[..., Any], status: str, body: dict[str, Any]
                 ) -> list[bytes]:
@@ -307,7 +391,7 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
 
     def slack_events(environ: dict[str, Any], start_response: Callable[..., Any]
                      ) -> Iterable[bytes]:
-        body = read_body(environ)
+        body = read_body(environ, deadlines)
         if isinstance(body, Refusal):
             return refuse(start_response, environ, body)
         why = signature_problem(secret, environ, body, time.time())

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -244,7 +245,6 @@ def test_healthz_answers_503_fast_when_the_database_server_hangs():
 def test_a_stuck_health_probe_does_not_fail_every_later_check(demo_url, monkeypatch):
     """After a failover the first probe sits on a connection to the old server until TCP
     gives up, while a new one would answer: later checks must not wait on it."""
-    import threading
 
     import bot.web
 
@@ -275,7 +275,6 @@ def test_a_stuck_health_probe_does_not_fail_every_later_check(demo_url, monkeypa
 
 def test_probes_that_all_hang_are_bounded():
     """A database that hangs every question holds a few threads, not one per check."""
-    import threading
 
     from bot.web import MAX_HEALTH_PROBES, DatabaseHealth
 
@@ -452,3 +451,63 @@ def test_a_worker_restarting_while_slack_is_down_does_not_take_the_server_down(d
                 assert healthz(server.url)[0] == 200
         assert [c.method for c in emulator.calls] == ["auth.test"]  # the master's, once
     assert server.process.returncode == 0, server.output
+
+
+class SlowSender:
+    """A client that sends its headers at once, then its body a byte a second."""
+
+    def __init__(self, port: int, length: int = 600) -> None:
+        self.conn = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.conn.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Type: application/x-www-form-urlencoded\r\n"
+                          b"Content-Length: %d\r\n\r\n" % length)
+        self.answer = b""
+        self.thread = threading.Thread(target=self._trickle, daemon=True)
+        self.thread.start()
+
+    def _trickle(self) -> None:
+        try:
+            for _ in range(60):
+                self.conn.sendall(b"x")
+                self.conn.setblocking(False)
+                try:
+                    chunk = self.conn.recv(4096)
+                    if chunk:
+                        self.answer += chunk
+                        return
+                except BlockingIOError:
+                    pass
+                finally:
+                    self.conn.setblocking(True)
+                time.sleep(1)
+        except OSError:
+            return
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_bodies_trickled_a_byte_a_second_do_not_stall_the_server(demo_url):
+    with SlackEmulator(token=TOKEN) as emulator:
+        env = base_env(DATABASE_URL=demo_url, SLACK_BOT_TOKEN=TOKEN,
+                       SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.api_url)
+        with Serving(env, workers=1) as server:  # 8 request threads
+            senders = [SlowSender(server.port) for _ in range(10)]
+            try:
+                time.sleep(1)  # every thread now holds a slow body
+                started = time.monotonic()
+                status, body = healthz(server.url)
+                took = time.monotonic() - started
+                assert (status, body["database"]) == (200, "ok")
+                assert took < 8, took  # the 5 s body deadline freed the threads
+                for sender in senders:
+                    sender.thread.join(10)
+                answers = [s.answer.decode(errors="replace") for s in senders]
+            finally:
+                for sender in senders:
+                    sender.close()
+    assert all(a.startswith("HTTP/1.1 408 ") and a.endswith('{"error": "body too slow"}')
+               for a in answers), answers
+    assert "refused a request from 127.0.0.1: body not received within 5 s (" in \
+        server.output
