@@ -242,10 +242,12 @@ _STRING_FIELDS = ("type", "event_id", "trigger_id", "command", "text", "user_id"
 _OBJECT_FIELDS = ("user", "team", "channel", "container", "view", "message", "enterprise")
 
 
-def _strings(obj: dict[str, Any], names: tuple[str, ...], where: str) -> None:
+def _strings(obj: dict[str, Any], names: tuple[str, ...], where: str,
+             *, null: bool = False) -> None:
     for name in names:
-        if name in obj and not isinstance(obj[name], str):
-            raise Malformed(f"{where}{name} is a {type(obj[name]).__name__}, not a string")
+        value = obj.get(name)
+        if name in obj and not isinstance(value, str) and not (null and value is None):
+            raise Malformed(f"{where}{name} is a {type(value).__name__}, not a string")
 
 
 def check_shape(payload: dict[str, Any]) -> None:
@@ -259,10 +261,12 @@ def check_shape(payload: dict[str, Any]) -> None:
         raise Malformed("a string holds a lone surrogate") from None
     _strings(payload, _STRING_FIELDS, "")
     for name in _OBJECT_FIELDS:
-        if name in payload:
-            if not isinstance(payload[name], dict):
-                raise Malformed(f"{name} is a {type(payload[name]).__name__}, not an object")
-            _strings(payload[name], ("id", "type", "callback_id"), f"{name}.")
+        value = payload.get(name)
+        if value is None:  # Slack writes "enterprise": null, "team": null for some apps
+            continue
+        if not isinstance(value, dict):
+            raise Malformed(f"{name} is a {type(value).__name__}, not an object")
+        _strings(value, ("id", "type", "callback_id"), f"{name}.", null=True)
     kind = payload.get("type")
     if "event" in payload or kind == "event_callback":
         event = payload.get("event")

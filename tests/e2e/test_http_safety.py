@@ -447,3 +447,15 @@ def test_a_long_retry_after_on_the_web_api_is_cut_short(world):
     world.slack.click(SALES, card, "Share in channel", timeout=10)
     assert time.monotonic() - started < 5
     assert [c.status for c in world.emulator.calls_to("chat.postMessage")] == [429, 200]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_nulls_slack_writes_in_a_press_are_of_the_right_shape(world, monkeypatch):
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme")
+    sent = capture_posts(world, monkeypatch)
+    world.slack.click(SALES, card, "Acme Packaging")
+    payload = json.loads(parse_qs(sent[0].decode())["payload"][0])
+    payload.update(enterprise=None, is_enterprise_install=False, trigger_id="9.9.nulls")
+    payload["user"]["team_id"] = None
+    result = post(world.url, urlencode({"payload": json.dumps(payload)}).encode())
+    assert result.status == 200
