@@ -300,6 +300,11 @@ def delivery_key(payload: dict[str, Any], body: bytes) -> str | None:
     kind = payload.get("type")
     if kind == "url_verification" or payload.get("ssl_check"):
         return None
+    if payload.get("command"):
+        # Slack never retries a slash command, and what /credit answers is read-only
+        # (a replay reads the figures again and is audited again): claiming it would
+        # add a write transaction to every command, which SQLite serialises.
+        return None
     event_id = payload.get("event_id")
     if kind == "event_callback" and isinstance(event_id, str) and event_id:
         key = f"event:{event_id}"
