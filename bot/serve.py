@@ -8,10 +8,13 @@ that needed Slack to boot would turn a Slack outage during a restart into a full
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -97,7 +100,20 @@ def start_scheduler() -> subprocess.Popen[bytes]:
     many workers gunicorn runs. Not in the workers (one candidate each), and not a thread
     in gunicorn's master: the master forks the workers, and forking a process that has
     threads holding locks (the scheduler's, the database pool's) can deadlock the child."""
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler"])
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler"],
+                            preexec_fn=(partial(_stop_with_parent, os.getpid())
+                                        if sys.platform == "linux" else None))
+
+
+def _stop_with_parent(parent: int) -> None:
+    """Runs in the child before it starts: Linux sends it SIGTERM when serve dies, even by
+    SIGKILL, so a restarted serve does not leave a second candidate on the host."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != parent:  # serve died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def stop_scheduler(child: subprocess.Popen[bytes]) -> None:

@@ -4,6 +4,7 @@ never one per gunicorn worker; it stops the candidate when it stops."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 import subprocess
@@ -94,3 +95,37 @@ def test_serve_no_scheduler_starts_none(engine, database_url, tmp_path):
             stop(server)
     assert runs(engine) == []
     assert holder_of(engine, LEASE) is None
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_serve_killed_outright_takes_its_scheduler_with_it(engine, database_url, tmp_path):
+    with SlackEmulator(token=TOKEN) as emulator:
+        env = base_env(DATABASE_URL=database_url, SLACK_BOT_TOKEN=TOKEN,
+                       SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.api_url,
+                       CREDITBOT_CONFIG=str(scheduler_config(tmp_path)))
+        server, _url = serve(env)
+        scheduler_pid = 0
+        try:
+            wait_for(lambda: len(runs(engine, "housekeeping")) >= 1)
+            master = Path(f"/proc/{server.pid}/cmdline").read_bytes()
+            [scheduler_pid] = [pid for pid, line in children(server.pid).items()
+                               if line != master]
+            server.send_signal(signal.SIGKILL)
+            server.wait(timeout=10)
+            # Told by the kernel, it stops as on SIGTERM: the lease goes at once.
+            wait_for(lambda: holder_of(engine, LEASE) is None, seconds=10)
+            wait_for(lambda: not running(scheduler_pid), seconds=10)
+        finally:
+            if server.poll() is None:
+                server.kill()
+            if scheduler_pid and running(scheduler_pid):
+                os.kill(scheduler_pid, signal.SIGKILL)  # it holds serve's output open
+            server.communicate(timeout=30)
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has exited; whoever adopted it has yet to reap it
