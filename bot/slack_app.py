@@ -71,7 +71,7 @@ def build_deps(services: Services) -> Deps:
         member=lambda user: directory.get(user) or Member(user),
         access=access,
         checks=CreditChecks(services.uow, access, services.policy, services.now,
-                            config.organisation.zone),
+                            config.organisation.zone, views=services.views),
         languages=Languages(config.organisation.locale, config.locale_overrides(),
                             config.channel_locales()),
         timezone=config.organisation.timezone,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import AppConfig, load_config
 from bot.settings import Settings
 from domain.positions import CreditPolicyContext
+from storage.audit_writer import BatchedAuditWriter
 from storage.db import make_engine, require_current_schema
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 
@@ -34,6 +35,11 @@ class Services:
     @cached_property
     def _sessions(self) -> sessionmaker[Session]:
         return unit_of_work_factory(self.engine)
+
+    @cached_property
+    def views(self) -> BatchedAuditWriter:
+        """Who looked at what, written in batches by this process (see storage)."""
+        return BatchedAuditWriter(self.engine)
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._sessions)

@@ -50,6 +50,13 @@ class AuditLog(Protocol):
     def recent(self, limit: int = 50) -> list[AuditEntry]: ...
 
 
+class ViewLog(Protocol):
+    """Who looked at what: append-only audit entries written in batches shortly after
+    (a read must not wait for, or queue behind, a write of its own)."""
+
+    def record(self, entry: AuditEntry) -> None: ...
+
+
 class EventLog(Protocol):
     def record(self, event: DomainEvent) -> None:
         """Kept with this unit of work's changes: written on commit, dropped on rollback."""

@@ -16,7 +16,7 @@ from domain.exposure import AgedBalance, CreditPosition, OrderBalance, credit_po
 from domain.fx import FxRates
 from domain.lookup import resolve_subject
 from domain.model import AuditEntry, Customer
-from domain.ports import UnitOfWork
+from domain.ports import UnitOfWork, ViewLog
 from domain.positions import CreditPolicyContext
 from domain.refs import CustomerRef, GroupRef
 from domain.text import N_
@@ -84,6 +84,8 @@ class CreditChecks:
     policy: CreditPolicyContext
     clock: Callable[[], datetime]
     zone: tzinfo
+    # Where views are recorded when not in the use case's own transaction (see ViewLog).
+    views: ViewLog | None = None
 
     def today(self) -> date:
         """Aging turns over at midnight in the organisation's time zone."""
@@ -96,9 +98,8 @@ class CreditChecks:
             raise QueryTooLong(len(query))
         with self.unit_of_work() as uow:
             found = self._position(uow, resolve_subject(query, uow.customers))
-            uow.audit.append(AuditEntry(self.clock(), actor.user_id, "credit.checked",
-                                        _subject(found.ref), {"query": query}))
-            uow.commit()
+            self._viewed(uow, AuditEntry(self.clock(), actor.user_id, "credit.checked",
+                                         _subject(found.ref), {"query": query}))
         return found
 
     def check_ref(self, actor: Member, ref: CustomerRef | GroupRef) -> Checked:
@@ -106,10 +107,16 @@ class CreditChecks:
         self._require(actor, "credit.check_refused", {"subject": _subject(ref)})
         with self.unit_of_work() as uow:
             found = self._position(uow, ref)
-            uow.audit.append(AuditEntry(self.clock(), actor.user_id, "credit.checked",
-                                        _subject(found.ref), {}))
-            uow.commit()
+            self._viewed(uow, AuditEntry(self.clock(), actor.user_id, "credit.checked",
+                                         _subject(found.ref), {}))
         return found
+
+    def _viewed(self, uow: UnitOfWork, entry: AuditEntry) -> None:
+        if self.views is not None:
+            self.views.record(entry)
+        else:
+            uow.audit.append(entry)
+            uow.commit()
 
     def share(self, actor: Member, ref: CustomerRef | GroupRef, channel: str,
               publish: Callable[[Checked], None]) -> Checked:

@@ -100,6 +100,7 @@ def world_checks(world):
 def test_checks_and_shares_are_recorded_in_the_audit_log(world):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
     world.slack.click(SALES, reply, "Share in channel")
+    world.services.views.flush()  # views are written in batches, shares at once
     with world.services.uow() as uow:
         recent = [(e.actor, e.action, e.subject, e.details) for e in uow.audit.recent(10)]
     assert (SALES, "credit.card_shared", "C0001", {"channel": SALES_CHANNEL}) in recent

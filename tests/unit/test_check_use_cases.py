@@ -181,3 +181,20 @@ def test_a_button_names_its_customer_exactly_not_by_a_lookup(checks, uow):
     assert isinstance(found, CustomerCheck) and found.customer.customer_id == "C0002"
     with pytest.raises(DomainError, match=r"^Customer C9999 no longer exists\.$"):
         checks.check_ref(SALES, CustomerRef("C9999", ""))
+
+
+def test_with_a_view_log_a_check_writes_nothing_in_its_own_transaction(uow):
+    class Views:
+        def __init__(self):
+            self.entries = []
+
+        def record(self, entry):
+            self.entries.append(entry)
+
+    views = Views()
+    checks = CreditChecks(uow, CreditDataAccess(share_channels=frozenset({CHANNEL})),
+                          CreditPolicyContext("USD", AgingBuckets()), lambda: NOW,
+                          ZoneInfo("Asia/Shanghai"), views=views)
+    checks.check(SALES, "acme")
+    assert uow.commits == 0 and uow.audit.entries == []
+    assert [(e.action, e.subject) for e in views.entries] == [("credit.checked", "C0001")]

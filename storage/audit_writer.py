@@ -1,0 +1,79 @@
+"""Views of credit data, recorded in batches.
+
+Every check is audited (who saw which customer's figures). Writing that row in the
+check's own transaction made a read into a write: on SQLite every check queued for the
+write lock (p99 425 ms against 82 ms before), on both databases it cost a commit per
+check. The entries are instead queued in the process and written by one thread every
+``interval`` seconds, in one transaction. What can be lost is the last fraction of a
+second of views if the process is killed; shares, refusals and decisions are still
+written in their own transactions.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from typing import Any
+
+from sqlalchemy import Engine, Table, insert
+
+from domain.model import AuditEntry
+from storage.db import SQLITE_BEGIN
+from storage.models import AuditRow
+
+log = logging.getLogger("creditbot.storage")
+_AUDIT: Table = AuditRow.__table__  # type: ignore[assignment]
+
+
+class BatchedAuditWriter:
+    def __init__(self, engine: Engine, interval: float = 0.2, most: int = 100_000) -> None:
+        self._engine = engine
+        self._interval = interval
+        self._most = most  # a database down for hours must not fill the memory
+        self._pending: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+        atexit.register(self.close)
+
+    def record(self, entry: AuditEntry) -> None:
+        row = {"at": entry.at, "actor": entry.actor, "action": entry.action,
+               "subject": entry.subject, "details": entry.details}
+        with self._lock:
+            if len(self._pending) >= self._most:
+                log.error("audit entries not written for a long while; dropping the oldest")
+                del self._pending[: len(self._pending) // 10]
+            self._pending.append(row)
+            if self._thread is None:  # started here, after any fork, in the process using it
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name="creditbot-audit")
+                self._thread.start()
+
+    def flush(self) -> None:
+        """Writes what is queued now; kept for the next try if the database says no."""
+        with self._lock:
+            batch, self._pending = self._pending, []
+        if not batch:
+            return
+        try:
+            options = ({SQLITE_BEGIN: "IMMEDIATE"} if self._engine.dialect.name == "sqlite"
+                       else {})
+            with self._engine.connect().execution_options(**options) as conn, conn.begin():
+                conn.execute(insert(_AUDIT), batch)
+        except Exception as problem:
+            log.warning("could not write %d audit entries yet (%s); will retry", len(batch),
+                        str(problem).splitlines()[0][:200])
+            with self._lock:
+                self._pending[:0] = batch
+
+    def close(self) -> None:
+        self._stopped = True
+        self._wake.set()
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stopped:
+            self._wake.wait(self._interval)
+            self.flush()

@@ -1,0 +1,57 @@
+"""Views recorded in batches: written shortly after, none lost while the database is
+briefly away, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from domain.model import AuditEntry
+from storage.audit_writer import BatchedAuditWriter
+from storage.models import AuditRow
+
+NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
+
+
+def _count(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(AuditRow.__table__)).scalar_one()
+
+
+def _entry(n: int) -> AuditEntry:
+    return AuditEntry(NOW, "U01SALESAMY", "credit.checked", f"C{n:04d}", {"query": str(n)})
+
+
+def test_views_from_many_threads_are_all_written(engine):
+    writer = BatchedAuditWriter(engine, interval=0.05)
+    threads = [threading.Thread(target=lambda k=k: [writer.record(_entry(k * 100 + i))
+                                                    for i in range(100)]) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    writer.close()
+    assert _count(engine) == 800
+    with engine.connect() as conn:
+        row = conn.execute(select(AuditRow.__table__).where(AuditRow.subject == "C0042")).one()
+    assert (row.actor, row.action, row.details, row.at) == (
+        "U01SALESAMY", "credit.checked", {"query": "42"}, NOW)
+
+
+def test_views_wait_for_a_database_that_refused_them(engine, monkeypatch):
+    writer = BatchedAuditWriter(engine, interval=3600)  # flushed by hand below
+    writer.record(_entry(1))
+    broken = engine.connect
+
+    def refuse():
+        raise ConnectionError("database away")
+
+    monkeypatch.setattr(engine, "connect", refuse)
+    writer.flush()
+    monkeypatch.setattr(engine, "connect", broken)
+    writer.record(_entry(2))
+    writer.flush()
+    assert _count(engine) == 2
+    writer.close()
