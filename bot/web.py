@@ -272,7 +272,10 @@ def check_shape(payload: dict[str, Any]) -> None:
         event = payload.get("event")
         if not isinstance(event, dict):
             raise Malformed(f"event is a {type(event).__name__}, not an object")
-        _strings(event, ("type", "user", "channel", "tab", "subtype"), "event.")
+        # event.user is an id in most events and the person's object in user_change.
+        _strings(event, ("type", "channel", "tab", "subtype"), "event.")
+        if "user" in event and not isinstance(event["user"], str | dict):
+            raise Malformed(f"event.user is a {type(event['user']).__name__}, not a string")
         if not isinstance(event.get("type"), str):
             raise Malformed("event has no type")
         if event["type"] == "app_home_opened" and not isinstance(event.get("user"), str):
@@ -410,9 +413,11 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
         http_request = WsgiHttpRequest(environ)
         try:
             text = body.decode("utf-8")
+            # Before Bolt, which reads ids out of the payload as it builds the request.
+            content_type = (environ.get("CONTENT_TYPE") or "").split(";")[0].strip()
+            check_shape(parse_payload(text, content_type or None))
             request = BoltRequest(body=text, query=http_request.query_string,
                                   headers=http_request.get_headers())
-            check_shape(parse_payload(text, request.content_type))
             if not isinstance(request.body, dict):
                 raise Malformed(f"a {type(request.body).__name__}, not an object")
         except Exception as malformed:  # signed by Slack, yet not a payload we can read

@@ -128,6 +128,9 @@ SIGNED_BUT_MISSHAPEN = {
         as_form({"type": "view_submission", "trigger_id": "1.2.v",
                  "user": {"id": SALES}}), FORM,
         "view_submission without a view that has a type"),
+    "an event whose user is a number": (
+        event_body({"type": "app_home_opened", "user": 7}), JSON,
+        "event.user is a int, not a string"),
     "app_home_opened without a user": (
         event_body({"type": "app_home_opened", "tab": "home"}), JSON,
         "app_home_opened has no user"),
