@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -357,11 +356,9 @@ def test_a_check_on_a_locked_table_is_answered_within_the_statement_timeout(
         finally:
             locker.rollback()
             locker.close()
-    reference = re.search(r"reference `(\w+)`", answer.text)
-    assert reference, answer.text
-    assert answer.text == (f"Sorry — something went wrong on our side. It is logged with "
-                           f"reference `{reference.group(1)}`; please tell your creditbot "
-                           "admin.")
+    # the database's state, not a bug: said plainly, and nothing was changed
+    assert answer.text == ("The credit records are not answering just now, so nothing was "
+                           "changed. Please try again in a minute.")
     assert took < 2.5  # inside the HTTP answer, instead of waiting on the lock for ever
 
 

@@ -50,6 +50,7 @@ def test_nothing_is_written_when_the_use_case_does_not_commit(engine):
 
 def test_a_rates_import_is_seen_at_once_despite_the_rate_cache(engine, write_csv):
     from datetime import date
+    from decimal import Decimal
 
     from domain.imports import KINDS
     from storage.csv_source import CsvFile
@@ -61,5 +62,4 @@ def test_a_rates_import_is_seen_at_once_despite_the_rate_cache(engine, write_csv
     with CsvFile(path) as source:
         CsvImporter(engine).run(KINDS["rates"], source)
     with SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
-        assert {k: str(v) for k, v in uow.rates.latest(date(2026, 11, 29)).items()} == {
-            "EUR": "1.08"}
+        assert uow.rates.latest(date(2026, 11, 29)) == {"EUR": Decimal("1.08")}
