@@ -80,6 +80,12 @@ class _CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
+def rate_limit_retry() -> RetryHandler:
+    """One more try after a 429 (Slack did not take the call), waiting at most
+    RETRY_AFTER_CAP_SECONDS: safe even for posts, which must never be repeated blindly."""
+    return _CappedRateLimitRetryHandler(max_retry_count=1)
+
+
 def retry_handlers() -> list[RetryHandler]:
     """For the Web API client: two more tries on a refusal, each wait capped."""
     return [ConnectionErrorRetryHandler(max_retry_count=2),

@@ -9,7 +9,6 @@ from urllib.error import URLError
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from domain.check import Checked, DeliveryUncertain
 from handlers.check.blocks import card
@@ -17,6 +16,7 @@ from handlers.check.payloads import SubjectValue
 from handlers.deps import Deps
 from handlers.i18n import Translator
 from handlers.render import mention
+from handlers.replies import rate_limit_retry
 
 POST_TIMEOUT_SECONDS = 5
 # Slack's answers when the bot may not post in a channel: the person can fix these.
@@ -37,8 +37,7 @@ def on_share(body: dict[str, Any], context: BoltContext) -> None:
     # One try, no retries: a post whose answer timed out may be in the channel already,
     # and trying again would post it twice (429 is safe to wait out: Slack refused it).
     client = WebClient(token=context.client.token, base_url=context.client.base_url,
-                       timeout=POST_TIMEOUT_SECONDS,
-                       retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
+                       timeout=POST_TIMEOUT_SECONDS, retry_handlers=[rate_limit_retry()])
 
     def post(found: Checked) -> None:
         # A moment, not a date: each reader sees it in their own time zone.
