@@ -35,9 +35,9 @@ def home_view(deps: Deps, catalogue: Catalogue, user_id: str, tr: Translator
 
 
 def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    if event.get("tab") not in (None, "home"):
+    user = event.get("user")
+    if event.get("tab") not in (None, "home") or not isinstance(user, str):
         return
-    user = event["user"]
     tr = context["deps"].languages.for_person(user, client)
     client.views_publish(user_id=user,
                          view=home_view(context["deps"], context["catalogue"], user, tr))
