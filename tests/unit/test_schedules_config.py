@@ -1,31 +1,19 @@
 """app.yaml's schedules and scheduler sections, as `creditbot config check` reports them."""
 
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import ConfigError, load_config
+from bot.config import load_config
 from bot.config.schema import cron_trigger
 from tests.conftest import ROOT
+from tests.unit.test_config import line_of, problems
 
 GOOD = (ROOT / "app.yaml").read_text(encoding="utf-8")
 CRON = ('must be a cron expression "minute hour day month weekday" in the organisation\'s '
         'time zone, weekdays by name, e.g. "15 3 * * *" (03:15 every day) or '
         '"0 8 * * mon-fri", got {}')
-
-
-def problems(tmp_path: Path, text: str) -> list[str]:
-    path = tmp_path / "app.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError) as raised:
-        load_config(path)
-    return raised.value.problems
-
-
-def line_of(text: str, needle: str) -> int:
-    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
 def test_the_shipped_schedules():
