@@ -29,22 +29,29 @@ def _available(position: CreditPosition) -> str:
     return f"[bold red]{text} (over limit)[/]" if position.over_limit else f"[green]{text}[/]"
 
 
-def render_position(console: Console, customer: Customer, position: CreditPosition) -> None:
-    table = Table(title=f"{customer.name} ({customer.customer_id})", show_header=False,
-                  title_justify="left")
-    table.add_column(style="bold")
-    table.add_column(justify="right")
-    table.add_row("Credit limit", position.limit.format())
+def _position_rows(table: Table, position: CreditPosition, limit_label: str,
+                   aging: bool) -> None:
+    """The rows a customer's and a group's position share."""
+    table.add_row(limit_label, position.limit.format())
     table.add_row("Open invoices", f"{position.open_invoices.format()} "
                                    f"({position.invoice_count} invoices)")
     table.add_row("Open orders", f"{position.open_orders.format()} ({position.order_count} orders)")
     table.add_row("Exposure", position.exposure.format())
     table.add_row("Available credit", _available(position))
     table.add_row("Overdue", position.aging.overdue.format())
-    for label, amount in zip(position.aging.labels, position.aging.amounts, strict=True):
-        table.add_row(f"  {label}", amount.format())
     oldest = position.aging.oldest_overdue_days
     table.add_row("Oldest overdue", f"{oldest} days" if oldest is not None else "—")
+    if aging:
+        for label, amount in zip(position.aging.labels, position.aging.amounts, strict=True):
+            table.add_row(f"Aging {label}", amount.format())
+
+
+def render_position(console: Console, customer: Customer, position: CreditPosition) -> None:
+    table = Table(title=f"{customer.name} ({customer.customer_id})", show_header=False,
+                  title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    _position_rows(table, position, "Credit limit", aging=True)
     table.add_row("Payment terms", f"{customer.payment_terms_days} days")
     table.add_row("Owner", customer.owner_slack_id or "—")
     table.caption = f"as of {position.as_of.isoformat()}"
@@ -59,15 +66,7 @@ def render_group(console: Console, group_id: str, members: Sequence[Customer],
                   show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column(justify="right")
-    table.add_row("Credit limit (sum)", position.limit.format())
-    table.add_row("Open invoices", f"{position.open_invoices.format()} "
-                                   f"({position.invoice_count} invoices)")
-    table.add_row("Open orders", f"{position.open_orders.format()} ({position.order_count} orders)")
-    table.add_row("Exposure", position.exposure.format())
-    table.add_row("Available credit", _available(position))
-    table.add_row("Overdue", position.aging.overdue.format())
-    oldest = position.aging.oldest_overdue_days
-    table.add_row("Oldest overdue", f"{oldest} days" if oldest is not None else "—")
+    _position_rows(table, position, "Credit limit (sum)", aging=False)
     table.caption = f"as of {position.as_of.isoformat()}"
     console.print(table)
     _print_fitted(console, _positions_table(member_entries, caption="",
