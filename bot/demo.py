@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from domain.imports import KINDS
+from domain.model import FINANCIAL_FIELDS
 from storage.csv_source import CsvFile
 from storage.importer import CsvImporter, ImportReport
 
@@ -224,9 +225,8 @@ def write_demo_data(directory: Path, today: date, seed: int = 20261129) -> DemoF
 
     _write(files.path("customers"), (
         "customer_id", "name", "currency", "credit_limit", "payment_terms_days", "industry",
-        "country", "owner_slack_id", "department", "group_id", "revenue", "total_assets",
-        "total_liabilities", "current_assets", "current_liabilities", "retained_earnings",
-        "ebit", "equity", "established_year", "name_local"), customers)
+        "country", "owner_slack_id", "department", "group_id", *FINANCIAL_FIELDS,
+        "established_year", "name_local"), customers)
     _write(files.path("contracts"), ("contract_id", "customer_id", "start_date", "end_date",
                                      "payment_terms_days", "credit_limit", "currency"), contracts)
     _write(files.path("orders"), ("order_id", "customer_id", "order_date", "amount", "currency",

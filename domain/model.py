@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -40,6 +40,11 @@ class Financials:
     retained_earnings: Decimal | None = None
     ebit: Decimal | None = None
     equity: Decimal | None = None
+
+
+# The statement figures by name, in one place: the import's columns, the table's and the
+# demo's all follow this list (a test holds the table to it).
+FINANCIAL_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Financials))
 
 
 @dataclass(frozen=True)

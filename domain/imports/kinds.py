@@ -10,7 +10,7 @@ from typing import Any
 from domain.currencies import MINOR_UNITS, minor_units
 from domain.imports import fields as f
 from domain.lookup import normalize_name
-from domain.model import InvoiceStatus, OrderStatus
+from domain.model import FINANCIAL_FIELDS, InvoiceStatus, OrderStatus
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def _decimals(values: dict[str, Any], currency_column: str, *amount_columns: str
 
 
 def _customer_rule(values: dict[str, Any], context: ImportContext) -> list[tuple[str, str]]:
-    problems = _decimals(values, "currency", "credit_limit", *_FINANCIALS)
+    problems = _decimals(values, "currency", "credit_limit", *FINANCIAL_FIELDS)
     for column in ("name", "name_local"):
         if column not in values:  # an optional column the file lacks
             continue
@@ -161,9 +161,7 @@ def _rate_rule(values: dict[str, Any], context: ImportContext) -> list[tuple[str
     return []
 
 
-_FINANCIALS = ("revenue", "total_assets", "total_liabilities", "current_assets",
-               "current_liabilities", "retained_earnings", "ebit", "equity")
-_SIGNED_FINANCIALS = tuple(Field(name, f.amount) for name in _FINANCIALS)
+_SIGNED_FINANCIALS = tuple(Field(name, f.amount) for name in FINANCIAL_FIELDS)
 
 CUSTOMERS = ImportKind(
     name="customers",

@@ -6,12 +6,11 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, or_, select, union
 from sqlalchemy.orm import Session
 
-from domain.model import Customer, Financials
+from domain.model import FINANCIAL_FIELDS, Customer, Financials
 from domain.money import Money
 from domain.refs import CustomerRef
 from storage.models import CustomerRow
 
-_FINANCIAL_FIELDS = tuple(Financials.__dataclass_fields__)
 _T: Table = CustomerRow.__table__  # type: ignore[assignment]
 
 # Built once: a slash command runs several of these, and building and hashing a
@@ -72,7 +71,7 @@ def to_customer(row: Any) -> Customer:
         department=row.department,
         group_id=row.group_id,
         established_year=row.established_year,
-        financials=Financials(**{f: getattr(row, f) for f in _FINANCIAL_FIELDS}),
+        financials=Financials(**{f: getattr(row, f) for f in FINANCIAL_FIELDS}),
         name_local=row.name_local,
     )
 

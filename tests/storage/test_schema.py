@@ -65,3 +65,16 @@ def test_the_audit_log_through_the_unit_of_work(engine):
     assert entry.details == {"limit": "150000.00", "currency": "USD"}
     with pytest.raises(ValueError, match="timezone-aware"):
         AuditEntry(datetime(2026, 11, 29, 18, 30), "U1", "x", "y")
+
+
+def test_the_financial_figures_have_one_list():
+    """The table, the import and the domain name the same statement figures."""
+    from domain.imports import KINDS
+    from domain.model import FINANCIAL_FIELDS
+    from storage.models import CustomerRow
+
+    assert FINANCIAL_FIELDS == ("revenue", "total_assets", "total_liabilities",
+                                "current_assets", "current_liabilities", "retained_earnings",
+                                "ebit", "equity")
+    assert set(FINANCIAL_FIELDS) <= set(CustomerRow.__table__.columns.keys())
+    assert set(FINANCIAL_FIELDS) <= {f.name for f in KINDS["customers"].fields}
