@@ -147,6 +147,12 @@ def _print_fitted(console: Console, table: Table) -> None:
     """Print ``table``; in a terminal too narrow for its amounts, print it wider (the
     terminal wraps the lines) rather than cut an amount short."""
     needed = _NAME_MIN + sum(c.min_width or 0 for c in table.columns[1:]) + len(table.columns) - 1
+    print_at_least(console, table, needed)
+
+
+def print_at_least(console: Console, table: Table, needed: int) -> None:
+    """Print ``table`` at least ``needed`` columns wide: wider than the terminal when it
+    must be (the terminal wraps the lines), so that no value is ever cut short."""
     if needed <= console.width:
         console.print(table)
         return

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, tzinfo
 
 import click
 from rich import box
-from rich.segment import Segments
 from rich.table import Table
 from rich.text import Text
 
 from bot.cli.common import _fail, _services, friendly_errors, out
+from bot.terminal import print_at_least
 from storage.jobs import JobRun
 
 
@@ -79,14 +79,8 @@ def _print_whole(table: Table) -> None:
             column.min_width = max(Text(line).cell_len
                                    for cell in (column.header, *column.cells)
                                    for line in str(cell).splitlines())
-    needed = sum(c.min_width or 0 for c in table.columns) + len(table.columns) - 1
-    if needed <= out.width:
-        out.print(table)
-        return
-    lines = out.render_lines(table, out.options.update_width(needed), pad=False,
-                             new_lines=True)
-    out.print(Segments([segment for line in lines for segment in line]), soft_wrap=True,
-              end="")
+    print_at_least(out, table, sum(c.min_width or 0 for c in table.columns)
+                   + len(table.columns) - 1)
 
 
 def _next_run(stored: datetime | None, zone: tzinfo) -> str:
