@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from domain.aging import AgingBuckets
 from domain.events import DomainEvent
@@ -16,6 +16,9 @@ from domain.exposure import AgedBalance, OrderBalance
 from domain.lookup import CustomerDirectory
 from domain.messages import MessageId, OutgoingMessage
 from domain.model import AuditEntry, Customer
+
+if TYPE_CHECKING:  # the alerts port's own types need the positions, which need this
+    from domain.alerts.ports import AlertStore
 
 
 class CustomerRepository(CustomerDirectory, Protocol):
@@ -80,6 +83,9 @@ class Outbox(Protocol):
 
 class UnitOfWork(Protocol):
     # Read-only properties, not attributes: an implementation may hold narrower types.
+    @property
+    def alerts(self) -> AlertStore: ...
+
     @property
     def customers(self) -> CustomerRepository: ...
 

@@ -1,0 +1,85 @@
+"""When a condition is announced: once, and again only when it gets worse (a later
+bucket, a higher threshold or severity), when it was resolved and comes back, or when a
+snooze ends. A scan that finds nothing new announces nothing.
+
+Acknowledging does not silence a condition for good: if it gets worse it is announced
+again and the acknowledgement is cleared, since what was acknowledged is no longer the
+situation. A worse condition also ends a snooze early: a snooze is "not this again",
+not "not whatever comes next".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.alerts.model import Alert, AlertState, Change
+
+
+@dataclass(frozen=True)
+class Announcement:
+    alert: Alert
+    change: Change
+    # The alert as announced before, when there was one: "moved from 31-60".
+    before: Alert | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    announce: list[Announcement] = field(default_factory=list)
+    # Every state that changed (new, announced, updated figures, resolved): to write.
+    changed: list[AlertState] = field(default_factory=list)
+    resolved: int = 0
+
+
+def decide(alerts: Iterable[Alert], states: Mapping[str, AlertState],
+           now: datetime) -> Decision:
+    """What to announce among ``alerts`` (this scan's conditions) given ``states`` (what
+    is remembered of every condition that is open, or was once seen)."""
+    announce: list[Announcement] = []
+    changed: list[AlertState] = []
+    seen: set[str] = set()
+    for alert in alerts:
+        seen.add(alert.condition)
+        state = states.get(alert.condition)
+        if state is None:
+            announce.append(Announcement(alert, Change.NEW))
+            changed.append(AlertState(
+                alert.condition, alert.type, alert.subject.customer_id, alert.level,
+                alert.severity, alert.level, first_seen=now, last_announced_at=now,
+                last=alert))
+            continue
+        change = _change(alert, state, now)
+        if change is None:
+            if state.last != alert or state.level != alert.level:
+                changed.append(dataclasses.replace(state, level=alert.level,
+                                                   severity=alert.severity, last=alert))
+            continue
+        announce.append(Announcement(alert, change,
+                                     state.last if change is Change.WORSE else None))
+        keep_answers = change is Change.SNOOZE_ENDED
+        changed.append(dataclasses.replace(
+            state, level=alert.level, severity=alert.severity, last=alert,
+            announced_level=(max(state.announced_level, alert.level) if state.is_open
+                             else alert.level),
+            last_announced_at=now, resolved_at=None, snoozed_until=None, snoozed_by=None,
+            acknowledged_by=state.acknowledged_by if keep_answers else None,
+            acknowledged_at=state.acknowledged_at if keep_answers else None))
+    resolved = [dataclasses.replace(state, resolved_at=now, snoozed_until=None,
+                                    snoozed_by=None)
+                for condition, state in states.items()
+                if state.is_open and condition not in seen]
+    return Decision(announce, changed + resolved, len(resolved))
+
+
+def _change(alert: Alert, state: AlertState, now: datetime) -> Change | None:
+    if not state.is_open:
+        return Change.BACK
+    # Severity follows the level within a type, so a higher level is the one measure.
+    if alert.level > state.announced_level:
+        return Change.WORSE
+    if state.snoozed_until is not None and now >= state.snoozed_until:
+        return Change.SNOOZE_ENDED
+    return None

@@ -1,0 +1,117 @@
+"""Who hears of an alert: rules that match an alert's type, severity and customer, and
+name the channels and people it goes to.
+
+A rule's channels are department keys (their channel), ``own_department`` (the
+customer's department, else the department its owner belongs to) or channel ids; its
+people are ``owner`` (the customer's owner), ``role:<name>`` (everyone holding the
+role) or user ids, who get the alert by direct message. An alert goes to every
+destination of every rule it matches, once each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from domain.alerts.model import Alert, AlertType, Severity
+from domain.people import is_channel_id, is_user_id
+
+OWN_DEPARTMENT = "own_department"
+OWNER = "owner"
+ROLE = "role:"
+
+
+@dataclass(frozen=True)
+class Match:
+    """An empty set matches anything; ``severity`` is the least severity matched."""
+
+    types: frozenset[AlertType] = frozenset()
+    severity: Severity = Severity.INFO
+    departments: frozenset[str] = frozenset()
+    owners: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()
+
+    def matches(self, alert: Alert, department: str | None) -> bool:
+        subject = alert.subject
+        return (alert.severity >= self.severity
+                and _within(self.types, alert.type)
+                and _within(self.departments, department)
+                and _within(self.owners, subject.owner)
+                and _within(self.groups, subject.group)
+                and _within(self.countries, (subject.country or "").upper() or None,
+                            fold=True))
+
+
+def _within(allowed: frozenset[str] | frozenset[AlertType], value: str | None,
+            fold: bool = False) -> bool:
+    if not allowed:
+        return True
+    if value is None:
+        return False
+    return value in ({a.upper() for a in allowed} if fold else allowed)
+
+
+@dataclass(frozen=True)
+class Route:
+    when: Match = field(default_factory=Match)
+    channels: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Directory:
+    """The organisation as routing sees it: department channels, role holders and
+    which department each person belongs to."""
+
+    channels: Mapping[str, str]
+    roles: Mapping[str, Sequence[str]]
+    members: Mapping[str, str]
+
+    def department_of(self, alert: Alert) -> str | None:
+        own = alert.subject.department
+        if own is not None and own in self.channels:
+            return own
+        owner = alert.subject.owner
+        return self.members.get(owner) if owner is not None else None
+
+
+RISK = frozenset({AlertType.UTILISATION, AlertType.LARGE_INVOICE,
+                  AlertType.CONTRACT_EXPIRING})
+
+# Used when app.yaml names no routes. Department keys missing from app.yaml are skipped
+# here (rules written in app.yaml are checked instead).
+DEFAULT_ROUTES = (
+    Route(Match(types=frozenset({AlertType.OVERDUE})), channels=(OWN_DEPARTMENT, "finance")),
+    Route(Match(types=frozenset({AlertType.OVERDUE}), severity=Severity.CRITICAL),
+          channels=("legal",)),
+    Route(Match(types=RISK), channels=("credit",)),
+    Route(Match(types=RISK, severity=Severity.CRITICAL), people=(f"{ROLE}credit_manager",)),
+)
+
+
+def destinations(alert: Alert, routes: Iterable[Route], directory: Directory) -> list[str]:
+    """The channel and user ids ``alert`` goes to, in the order the rules name them."""
+    department = directory.department_of(alert)
+    found: dict[str, None] = {}
+    for route in routes:
+        if not route.when.matches(alert, department):
+            continue
+        for target in route.channels:
+            channel = (directory.channels.get(department) if target == OWN_DEPARTMENT
+                       and department is not None else directory.channels.get(target))
+            if channel is None and is_channel_id(target):
+                channel = target
+            if channel is not None:
+                found[channel] = None
+        for target in route.people:
+            if target == OWNER:
+                people = [alert.subject.owner] if alert.subject.owner else []
+            elif target.startswith(ROLE):
+                people = list(directory.roles.get(target.removeprefix(ROLE), ()))
+            else:
+                people = [target] if is_user_id(target) else []
+            for person in people:
+                if person is not None and is_user_id(person):
+                    found[person] = None
+    return list(found)

@@ -1,0 +1,213 @@
+"""Use cases of the alerts capability: a scan that announces what changed, and the
+answers people give from a digest (acknowledge, snooze). Each opens its own unit of
+work, checks who may act, writes its audit entry and commits; a scan's digests are
+queued in the outbox in the same transaction as the states that say they were
+announced, so a crash either loses both (the next run announces again) or neither.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from domain.access import CreditDataAccess, Member
+from domain.alerts.dedup import decide
+from domain.alerts.detect import LargeInvoice, WatchSettings, detect
+from domain.alerts.digest import DigestLine, DigestRenderer, by_destination
+from domain.alerts.model import AlertState
+from domain.alerts.ports import Digest
+from domain.alerts.routing import Directory, Route, destinations
+from domain.errors import DomainError, MissingRate
+from domain.fx import FxRates
+from domain.messages import MessageId, OutgoingMessage
+from domain.model import AuditEntry
+from domain.ports import UnitOfWork
+from domain.positions import CreditPolicyContext, portfolio_positions
+from domain.text import N_
+
+# Who the audit log names for what creditbot does on its own.
+SYSTEM = "creditbot"
+DIGEST = "alerts.digest"
+SNOOZE_DAYS = (1, 7)
+# The most large invoices one scan reports: beyond this the threshold is too low to mean
+# anything, and the digest says how many were left out.
+MAX_LARGE_INVOICES = 500
+
+
+class AlertChanged(DomainError):
+    def __init__(self) -> None:
+        super().__init__(N_("Someone changed this alert at the same moment. Try again."))
+
+
+class AlertClosed(DomainError):
+    def __init__(self) -> None:
+        super().__init__(N_("This alert is no longer open: the condition was resolved since "
+                            "this digest was posted."))
+
+
+@dataclass(frozen=True)
+class Alerts:
+    """The alerts capability, bound to its unit of work, settings, routes and renderer."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+    access: CreditDataAccess
+    policy: CreditPolicyContext
+    settings: WatchSettings
+    routes: Sequence[Route]
+    directory: Directory
+    renderer: DigestRenderer
+    clock: Callable[[], datetime]
+    zone: tzinfo
+    admin_channel: str | None = None
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    # -- the scan ---------------------------------------------------------------------
+
+    def scan(self) -> dict[str, int]:
+        """Finds every condition, announces what is new or worse, records the rest."""
+        now = self.clock()
+        as_of = now.astimezone(self.zone).date()
+        with self.unit_of_work() as uow:
+            entries = portfolio_positions(uow, as_of, self.policy)
+            fx = FxRates(self.policy.base_currency, as_of, uow.rates.latest(as_of))
+            large = self._large_invoices(uow, fx, as_of)
+            contracts = uow.alerts.contracts_ending(
+                as_of, as_of + timedelta(days=self.settings.contract_notice_days))
+            found = detect(entries, large, contracts, self.settings, as_of)
+            states = uow.alerts.open_states()
+            states.update(uow.alerts.states(
+                [a.condition for a in found if a.condition not in states]))
+            decision = decide(found, states, now)
+            uow.alerts.save(decision.changed)
+            routed = []
+            unrouted = 0
+            for announcement in decision.announce:
+                to = destinations(announcement.alert, self.routes, self.directory)
+                if not to and self.admin_channel is not None:
+                    to, unrouted = [self.admin_channel], unrouted + 1
+                routed.append((announcement, to))
+            digests = by_destination(routed)
+            messages = sum(self._post(uow, now, destination, lines)
+                           for destination, lines in digests.items())
+            counts = {"customers": len(entries), "conditions": len(found),
+                      "announced": len(decision.announce), "resolved": decision.resolved,
+                      "unrouted": unrouted, "digests": len(digests), "messages": messages,
+                      "missing_rate": sum(1 for e in entries if e.position is None)}
+            uow.audit.append(AuditEntry(now, SYSTEM, "alerts.scanned", as_of.isoformat(),
+                                        dict(counts)))
+            uow.commit()
+        return counts
+
+    def _large_invoices(self, uow: UnitOfWork, fx: FxRates, as_of: date
+                        ) -> list[LargeInvoice]:
+        threshold = self.settings.large_invoice
+        if threshold is None:
+            return []
+        minimum: dict[str, Decimal] = {}
+        for currency in {*fx.to_base, fx.base}:
+            try:
+                minimum[currency] = threshold.amount * fx.factor(threshold.currency, currency)
+            except MissingRate:
+                continue
+        found = uow.alerts.large_overdue_invoices(as_of, minimum, MAX_LARGE_INVOICES)
+        return [dataclasses.replace(
+            invoice, in_base=invoice.open_amount.amount
+            * fx.factor(invoice.open_amount.currency, threshold.currency))
+            for invoice in found]
+
+    def _post(self, uow: UnitOfWork, now: datetime, destination: str,
+              lines: list[DigestLine]) -> int:
+        digest_id = uow.alerts.add_digest(now, destination, lines)
+        pages: list[MessageId] = []
+        for number, page in enumerate(self.renderer.render(destination, digest_id, lines,
+                                                           now)):
+            pages.append(uow.outbox.add(OutgoingMessage(
+                channel=destination, kind=DIGEST, text=page.text, blocks=page.blocks,
+                dedup_key=f"{DIGEST}:{digest_id}:{number}",
+                thread_of=pages[0] if pages else None)))
+        uow.alerts.set_pages(digest_id, pages)
+        return len(pages)
+
+    # -- answers from a digest --------------------------------------------------------
+
+    def acknowledge(self, actor: Member, digest_id: int, condition: str) -> AlertState:
+        now = self.clock()
+        return self._answer(actor, digest_id, condition, "alerts.acknowledged", {},
+                            lambda state: dataclasses.replace(
+                                state, acknowledged_by=actor.user_id, acknowledged_at=now))
+
+    def snooze(self, actor: Member, digest_id: int, condition: str, days: int) -> AlertState:
+        if days not in SNOOZE_DAYS:
+            raise DomainError(N_("An alert can be snoozed for 1 or 7 days."))
+        until = self.clock() + timedelta(days=days)
+        return self._answer(actor, digest_id, condition, "alerts.snoozed",
+                            {"days": days, "until": until.isoformat()},
+                            lambda state: dataclasses.replace(
+                                state, snoozed_until=until, snoozed_by=actor.user_id))
+
+    def _answer(self, actor: Member, digest_id: int, condition: str, action: str,
+                details: dict[str, Any], change: Callable[[AlertState], AlertState]
+                ) -> AlertState:
+        now = self.clock()
+        if not self.access.allows(actor):
+            with self.unit_of_work() as uow:
+                uow.audit.append(AuditEntry(now, actor.user_id, "alerts.answer_refused",
+                                            condition, {"wanted": action}))
+                uow.commit()
+            self.access.require(actor)
+        with self.unit_of_work() as uow:
+            digest = uow.alerts.digest(digest_id)
+            state = uow.alerts.states([condition]).get(condition)
+            if digest is None or state is None or not state.is_open or \
+                    condition not in {line.condition for line in digest.lines}:
+                raise AlertClosed()
+            answered = change(state)
+            uow.alerts.save([answered])
+            for shown in uow.alerts.digests_with(condition, digest.run_at):
+                self._refresh(uow, shown)
+            uow.audit.append(AuditEntry(now, actor.user_id, action, condition,
+                                        {"digest": digest_id, **details}))
+            uow.commit()
+        return answered
+
+    def _refresh(self, uow: UnitOfWork, digest: Digest) -> None:
+        """Queues an edit of each page of ``digest`` showing today's answers."""
+        states = uow.alerts.states([line.condition for line in digest.lines])
+        lines = [DigestLine(line.announcement, states.get(line.condition))
+                 for line in digest.lines]
+        pages = self.renderer.render(digest.destination, digest.id, lines, digest.run_at)
+        for message, page in zip(digest.pages, pages, strict=False):
+            uow.outbox.add(OutgoingMessage(channel=digest.destination, kind=DIGEST,
+                                           text=page.text, blocks=page.blocks,
+                                           update_of=message))
+
+    # -- what a person sees on their Home tab -----------------------------------------
+
+    def open_for(self, actor: Member, limit: int = 10) -> tuple[list[AlertState], int]:
+        """The open alerts that reach ``actor`` (by direct message, in a channel of a
+        department they belong to, or about a customer they own), not snoozed: the most
+        severe and largest first, at most ``limit``, and how many there are in all."""
+        self.access.require(actor)
+        now = self.clock()
+        channels = {self.directory.channels[d] for d in actor.departments
+                    if d in self.directory.channels}
+        with self.unit_of_work() as uow:
+            states = uow.alerts.open_states()
+        mine = []
+        for state in states.values():
+            alert = state.last
+            if alert is None or state.snoozed_at(now):
+                continue
+            reach = set(destinations(alert, self.routes, self.directory))
+            if alert.subject.owner == actor.user_id or actor.user_id in reach or \
+                    reach & channels:
+                mine.append(state)
+        mine.sort(key=lambda s: (-s.severity, s.last is None,
+                                 -(s.last.amount_in_base or 0) if s.last else 0))
+        return mine[:limit], len(mine)
