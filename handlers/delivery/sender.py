@@ -206,8 +206,10 @@ class Sender:
 
     # -- one pass ------------------------------------------------------------------
 
-    def deliver_due(self, limit: int | None = None) -> DeliveryReport:
-        """Sends what is due now, at most ``limit`` rows; returns what happened."""
+    def deliver_due(self, limit: int | None = None,
+                    stop: threading.Event | None = None) -> DeliveryReport:
+        """Sends what is due now, at most ``limit`` rows; returns what happened. Once
+        ``stop`` is set it sends nothing more and hands back the rows it has not tried."""
         start = self.clock.now()
         rows = self.store.claim(self.owner, limit or self.batch_size, start, self.lease)
         deadline = start + self.lease / 2
@@ -215,13 +217,15 @@ class Sender:
         for row in rows:
             queues.setdefault(row.channel, deque()).append(row)
         counts = {_SENT: 0, _RETRIED: 0, _FAILED: 0}
-        while queues:
+        while queues and not _is_set(stop):
             channel = min(queues, key=lambda c: (self._free(c), queues[c][0].id))
             wait = (self._free(channel) - self.clock.now()).total_seconds()
             if wait > 0:
                 if self.clock.now() + timedelta(seconds=wait) > deadline:
                     break
-                self.clock.sleep(wait)
+                self._pause(wait, stop)
+                if _is_set(stop):
+                    break
             row = queues[channel].popleft()
             outcome, retry_at = self._deliver(row)
             counts[outcome] += 1
@@ -238,6 +242,14 @@ class Sender:
 
     def _free(self, channel: str) -> datetime:
         return self._free_at.get(channel, datetime.min.replace(tzinfo=UTC))
+
+    def _pause(self, seconds: float, stop: threading.Event | None) -> None:
+        # In short steps, so that a process asked to stop does not first sit out a
+        # channel's pace; the clock still does the sleeping (tests move it).
+        while seconds > 0 and not _is_set(stop):
+            step = seconds if stop is None else min(seconds, _STOP_CHECK_SECONDS)
+            self.clock.sleep(step)
+            seconds -= step
 
     # -- one row -------------------------------------------------------------------
 
@@ -406,14 +418,23 @@ class Sender:
     # -- as a loop -----------------------------------------------------------------
 
     def run(self, stop: threading.Event, idle: timedelta = timedelta(seconds=1)) -> None:
-        """Delivers until ``stop`` is set; waits ``idle`` when nothing was due. An error
-        of the database is logged and the loop goes on."""
+        """Delivers until ``stop`` is set; waits ``idle`` when nothing was due. A failed
+        pass (the database away or locked for a moment) is logged and the loop goes on,
+        waiting longer after each failure in a row, up to a minute."""
+        failures = 0
         while not stop.is_set():
             try:
-                report = self.deliver_due()
-            except Exception:
-                log.exception("outbox: a delivery pass failed; trying again")
-                report = DeliveryReport()
+                report = self.deliver_due(stop=stop)
+            except Exception as problem:
+                failures += 1
+                # One line a failure (a traceback only at DEBUG, first of a row): a
+                # database away for an hour must not fill the log with tracebacks.
+                log.error("outbox: a delivery pass failed (%s: %s); trying again",
+                          type(problem).__name__, " ".join(str(problem).split())[:300],
+                          exc_info=failures == 1 and log.isEnabledFor(logging.DEBUG))
+                stop.wait(min(idle.total_seconds() * 2 ** min(failures, 10), 60.0))
+                continue
+            failures = 0
             if report == DeliveryReport():
                 stop.wait(idle.total_seconds())
 
@@ -422,6 +443,14 @@ def run_sender(sender: Sender, stop_event: threading.Event,
                idle: timedelta = timedelta(seconds=1)) -> None:
     """The scheduler's entry point: deliver until ``stop_event`` is set."""
     sender.run(stop_event, idle)
+
+
+# How often a pause between two messages looks whether the process is stopping.
+_STOP_CHECK_SECONDS = 0.2
+
+
+def _is_set(stop: threading.Event | None) -> bool:
+    return stop is not None and stop.is_set()
 
 
 def _fix(error: str, where: str) -> str:

@@ -381,3 +381,28 @@ def test_the_feature_declares_the_scopes_of_every_method_the_sender_calls(engine
                       "conversations.history"}
     for method in called:
         assert needs[method] <= set(FEATURE.scopes), method
+
+
+def test_a_pass_asked_to_stop_hands_back_what_it_has_not_tried(engine, emulator, clock):
+    import threading
+
+    stop = threading.Event()
+
+    class StoppedWhileWaiting(FakeClock):
+        def sleep(self, seconds: float) -> None:
+            stop.set()  # SIGTERM arrives while the channel's pace holds the next message
+            super().sleep(seconds)
+
+    waiting = StoppedWhileWaiting()
+    sender = make_sender(engine, emulator, waiting)
+    ids = queue(engine, note("a1"), note("a2"), note("a3"))
+    assert sender.deliver_due(stop=stop) == DeliveryReport(sent=1)
+    assert waiting.slept <= 0.2  # it did not sit out the whole second
+    assert [row(engine, i).claimed_by for i in ids] == [None, None, None]
+    assert [row(engine, i).sent_at is None for i in ids] == [False, True, True]
+    # The next sender (another process, or this one restarted) sends them in order, at the
+    # channel's pace.
+    clock.advance(2)
+    assert make_sender(engine, emulator, clock, owner="next").deliver_due() == DeliveryReport(
+        sent=2)
+    assert [m["text"] for m in emulator.channels[ALERTS]] == ["a1", "a2", "a3"]
