@@ -6,9 +6,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
+from click.testing import CliRunner
+
 import handlers
+from bot.cli import main
 from bot.manifest import build_manifest
 from bot.slack_app import create_bolt_app
+from handlers import delivery
 from handlers.check.payloads import SubjectValue
 from handlers.registry import listener_count
 from tests.conftest import ROOT
@@ -86,3 +91,14 @@ def test_the_readme_lists_the_scopes_and_events_the_manifest_declares():
     catalogue = handlers.catalogue()
     assert said_events == [e.name for e in catalogue.events]
     assert said_scopes == catalogue.scopes
+
+
+def test_creditbot_manifest_asks_for_the_scopes_of_the_outbox_sender():
+    # handlers.delivery declares no command, button or event, only the scopes the
+    # sender's calls need; it is in FEATURES so that a workspace grants them.
+    result = CliRunner().invoke(main, ["manifest", "--url", URL])
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["oauth_config"]["scopes"]["bot"] == [
+        "commands", "chat:write", "chat:write.public", "users:read",
+        "im:write", "channels:history", "groups:history", "im:history"]
+    assert delivery.FEATURE in handlers.FEATURES
