@@ -15,11 +15,13 @@ from bot.cli.common import _services, friendly_errors
 @click.command(short_help="Run the scheduled jobs (one process per deployment leads).")
 @friendly_errors
 def scheduler() -> None:
-    """Run the scheduled jobs until Ctrl-C or SIGTERM.
+    """Run the scheduled jobs until Ctrl-C or SIGTERM, and deliver queued messages.
 
     Start one on every host you like: the one holding the database lease `scheduler`
-    runs the jobs, the others stand by and take over if it stops. `creditbot serve`
-    starts one itself unless given --no-scheduler."""
+    runs the jobs, the others stand by and take over if it stops. Each, leader or
+    standby, delivers the outbox to Slack (SLACK_BOT_TOKEN, SLACK_API_URL).
+    `creditbot serve` starts one itself unless given --no-scheduler."""
+    from bot.delivery import start_beside_candidate
     from bot.scheduler import Candidate, job_context, scheduled_jobs
     from bot.serve import configure_logging
     from handlers import catalogue
@@ -39,4 +41,10 @@ def scheduler() -> None:
     candidate = Candidate(services.engine, scheduled_jobs(catalogue().jobs, config),
                           config.organisation.zone, config.scheduler.lease_seconds,
                           lambda: job_context(services.engine, config))
-    candidate.run(stop)
+    sender = start_beside_candidate(services.settings, config, services.engine, stop)
+    try:
+        candidate.run(stop)
+    finally:
+        stop.set()
+        if sender is not None:
+            sender.join()

@@ -437,6 +437,9 @@ class Sender:
             failures = 0
             if report == DeliveryReport():
                 stop.wait(idle.total_seconds())
+            else:
+                log.info("outbox: %d sent, %d to retry, %d given up", report.sent,
+                         report.retried, report.failed)
 
 
 def run_sender(sender: Sender, stop_event: threading.Event,

@@ -1,0 +1,110 @@
+"""Where the outbox sender runs: beside every scheduler candidate (``creditbot scheduler``
+and the child ``creditbot serve`` starts), leader or standby, and in ``creditbot jobs
+run`` for the messages its job queued.
+
+Several senders at once are safe (each row is claimed by one), so every candidate
+delivers: a standby that delivers keeps messages flowing while leadership changes hands.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from bot.config.schema import AppConfig
+from bot.settings import Settings
+from handlers.delivery.sender import Sender, delivery_client, run_sender
+from storage.outbox import OutboxStore
+from storage.outbox_progress import OutboxProgress, progress_since
+
+log = logging.getLogger("creditbot.delivery")
+
+# What a process without a token says about the messages it cannot send.
+NO_TOKEN = ("SLACK_BOT_TOKEN is not set, so this process delivers no message; queued "
+            "messages wait in the outbox for a process that has it (creditbot serve or "
+            "creditbot scheduler)")
+# After a stop, how long the sender may take to finish the post it is making (the
+# client's timeout) before the process goes without it.
+_JOIN_SECONDS = 12.0
+
+
+def build_sender(settings: Settings, config: AppConfig, engine: Engine) -> Sender | None:
+    """The process's sender, or ``None`` (and why, in the log) without a token."""
+    token = settings.slack_bot_token
+    if token is None:
+        return None
+    return Sender(OutboxStore(engine),
+                  delivery_client(token.get_secret_value(), settings.slack_api_url),
+                  admin_channel=config.organisation.admin_channel)
+
+
+class SenderThread:
+    """``run_sender`` in a thread of its own until ``stop`` is set."""
+
+    def __init__(self, sender: Sender, stop: threading.Event) -> None:
+        self.sender = sender
+        self.stop = stop
+        self._thread = threading.Thread(target=run_sender, args=(sender, stop),
+                                        name="outbox-sender", daemon=True)
+
+    def start(self) -> SenderThread:
+        self._thread.start()
+        log.info("outbox sender %s: delivering queued messages to %s", self.sender.owner,
+                 self.sender.client.base_url)
+        return self
+
+    def join(self) -> None:
+        """Waits for the sender to hand back its rows after ``stop`` was set."""
+        self._thread.join(timeout=_JOIN_SECONDS)
+        if self._thread.is_alive():
+            log.warning("outbox sender %s did not stop in %.0f s; rows it holds come back "
+                        "when their claims run out", self.sender.owner, _JOIN_SECONDS)
+
+
+def start_beside_candidate(settings: Settings, config: AppConfig, engine: Engine,
+                           stop: threading.Event) -> SenderThread | None:
+    """Starts the sender of a scheduler process, or says in the log why there is none."""
+    sender = build_sender(settings, config, engine)
+    if sender is None:
+        log.warning("outbox delivery is off: %s", NO_TOKEN)
+        return None
+    return SenderThread(sender, stop).start()
+
+
+def deliver_queued(sender: Sender, engine: Engine, after: int, cap: timedelta,
+                   report: Callable[[OutboxProgress], None],
+                   every: timedelta = timedelta(seconds=10),
+                   stop: threading.Event | None = None) -> OutboxProgress:
+    """Delivers in this process until every message queued after outbox id ``after`` is
+    sent, given up, or waits for a retry later than ``cap`` from now; or until ``cap``
+    has passed. Other due messages go out too (a channel's messages go in order).
+    ``report`` is called every ``every`` with how far it got; returns the last count."""
+    stop = stop or threading.Event()
+    started = time.monotonic()
+    deadline = datetime.now(UTC) + cap
+    timer = threading.Timer(cap.total_seconds(), stop.set)
+    timer.daemon = True
+    timer.start()
+    reported = started
+    try:
+        while True:
+            progress = progress_since(engine, after)
+            if progress.pending == 0 or progress.next_due is None \
+                    or progress.next_due > deadline or stop.is_set():
+                return progress
+            if time.monotonic() - reported >= every.total_seconds():
+                report(progress)
+                reported = time.monotonic()
+            done = sender.deliver_due(stop=stop)
+            if done.sent == done.retried == done.failed == 0:
+                # Nothing of ours was due yet: a retry's backoff, a channel's pace, or
+                # rows another sender holds.
+                until_due = (progress.next_due - datetime.now(UTC)).total_seconds()
+                stop.wait(min(max(until_due, 0.2), 1.0))
+    finally:
+        timer.cancel()

@@ -1,0 +1,55 @@
+"""How far the outbox got with the messages queued after a point: what
+``creditbot jobs run`` reports about the messages its job queued.
+
+Outbox ids only grow, so the messages a job queued are those with an id above the
+largest one before it started (with, at most, a few queued meanwhile by others, which
+are delivered the same way).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, case, func, select, type_coerce
+
+from storage.models import OutboxRow
+from storage.types import UtcDateTime
+
+
+@dataclass(frozen=True)
+class OutboxProgress:
+    """The messages above an id: sent, given up, still to send, and the earliest time
+    one still to send is due (``None`` when none is left)."""
+
+    sent: int = 0
+    failed: int = 0
+    pending: int = 0
+    next_due: datetime | None = None
+
+    @property
+    def queued(self) -> int:
+        return self.sent + self.failed + self.pending
+
+
+def last_message_id(engine: Engine) -> int:
+    """The largest outbox id so far, 0 for an empty outbox."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.coalesce(func.max(OutboxRow.id), 0))).scalar_one())
+
+
+def progress_since(engine: Engine, after: int) -> OutboxProgress:
+    """How the messages with an id above ``after`` stand."""
+    sent = OutboxRow.sent_at.is_not(None)
+    failed = OutboxRow.failed_at.is_not(None) & OutboxRow.sent_at.is_(None)
+    pending = OutboxRow.sent_at.is_(None) & OutboxRow.failed_at.is_(None)
+    statement = select(
+        func.count(case((sent, 1))), func.count(case((failed, 1))),
+        func.count(case((pending, 1))),
+        # Typed, so that SQLite's stored text comes back as an aware datetime.
+        type_coerce(func.min(case((pending, OutboxRow.next_attempt_at))), UtcDateTime()),
+    ).where(OutboxRow.id > after)
+    with engine.connect() as conn:
+        row = conn.execute(statement).one()
+    return OutboxProgress(int(row[0]), int(row[1]), int(row[2]), row[3])
+
