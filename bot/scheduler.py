@@ -95,10 +95,18 @@ def run_job(engine: Engine, job: Job, context: Mapping[str, Any], host: str) -> 
     return RunResult(job.name, "ok", counts, None)
 
 
-def job_context(engine: Engine, config: AppConfig) -> dict[str, Any]:
-    """What a job's ``run(context)`` gets: the time and the ports jobs declare."""
-    return {"now": datetime.now(UTC), "config": config,
-            "records": job_records.SqlRecords(engine)}
+def job_context(engine: Engine, config: AppConfig,
+                clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> dict[str, Any]:
+    """What a job's ``run(context)`` gets: the time and the ports and use cases jobs
+    declare. ``clock`` is the time the use cases see (the sandbox moves it)."""
+    from bot.wiring import build_alerts, credit_data_access
+    from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
+
+    sessions = unit_of_work_factory(engine)
+    alerts = build_alerts(lambda: SqlUnitOfWork(sessions), config,
+                          credit_data_access(config), clock)
+    return {"now": clock(), "config": config, "records": job_records.SqlRecords(engine),
+            "alerts": alerts}
 
 
 # APScheduler's job store keeps a textual reference to the function it calls, so that

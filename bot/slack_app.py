@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 import handlers
 from bot.settings import SLACK_DEFAULT_API_URL, Settings
 from bot.wiring import Services
-from domain.access import CreditDataAccess, Member
+from domain.access import Member
 from domain.check import CreditChecks
 from handlers.deps import Deps
 from handlers.i18n import Languages
@@ -62,11 +62,7 @@ def response_url_rewriter(api_url: str):  # type: ignore[no-untyped-def]
 def build_deps(services: Services) -> Deps:
     config = services.config
     directory = people(services)
-    rule = config.access.credit_data
-    access = CreditDataAccess(
-        frozenset(rule.roles), frozenset(rule.departments),
-        tuple(config.roles.holders("credit_manager") + config.roles.holders("credit_analyst")),
-        config.share_channels())
+    access = services.access
     return Deps(
         member=lambda user: directory.get(user) or Member(user),
         access=access,
@@ -77,6 +73,7 @@ def build_deps(services: Services) -> Deps:
         timezone=config.organisation.timezone,
         response_url=response_url_rewriter(services.settings.slack_api_url),
         background=services.background,
+        alerts=services.alerts,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -13,6 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import AppConfig, load_config
 from bot.settings import Settings
+from domain.access import CreditDataAccess
+from domain.alerts.routing import Directory
+from domain.alerts.use_cases import Alerts
 from domain.positions import CreditPolicyContext
 from storage.audit_writer import BatchedAuditWriter
 from storage.db import make_engine, require_current_schema
@@ -58,6 +62,47 @@ class Services:
 
     def require_schema(self) -> None:
         require_current_schema(self.engine)
+
+    @cached_property
+    def access(self) -> CreditDataAccess:
+        return credit_data_access(self.config)
+
+    @cached_property
+    def alerts(self) -> Alerts:
+        return build_alerts(self.uow, self.config, self.access, self.now)
+
+
+def credit_data_access(config: AppConfig) -> CreditDataAccess:
+    """Who may see credit data, and whom a refused person is told to ask."""
+    rule = config.access.credit_data
+    return CreditDataAccess(
+        frozenset(rule.roles), frozenset(rule.departments),
+        tuple(config.roles.holders("credit_manager") + config.roles.holders("credit_analyst")),
+        config.share_channels())
+
+
+def build_alerts(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
+                 access: CreditDataAccess, clock: Callable[[], datetime]) -> Alerts:
+    """The alerts use cases as app.yaml configures them; each digest in the language of
+    the channel or person it goes to."""
+    from handlers.alerts.blocks import DigestBlocks
+
+    organisation = config.organisation
+    locales = {**config.channel_locales(), **config.locale_overrides()}
+    directory = Directory(
+        channels={key: d.channel for key, d in config.departments.items()},
+        roles=dict(config.roles.items()),
+        # A person in several departments counts in the first app.yaml lists.
+        members={user: key for key, d in reversed(config.departments.items())
+                 for user in d.members})
+    return Alerts(
+        unit_of_work, access,
+        CreditPolicyContext(organisation.base_currency, config.aging.buckets),
+        config.alerts.watch(config.aging.buckets, organisation.base_currency),
+        config.alerts.route_rules(), directory,
+        DigestBlocks(lambda destination: locales.get(destination, organisation.locale),
+                     organisation.zone),
+        clock, organisation.zone, organisation.admin_channel)
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:

@@ -7,6 +7,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from domain.access import CreditDataAccess, Member
+from domain.alerts.use_cases import Alerts
 from domain.check import CreditChecks
 from handlers.i18n import Languages
 
@@ -23,6 +24,7 @@ class Deps:
     response_url: Callable[[str], str]
     # Runs work that must not hold a Slack request open (answers past the ack budget).
     background: Executor
+    alerts: Alerts
 
     def __deepcopy__(self, memo: dict[int, object]) -> Deps:
         # Bolt deep-copies the context for lazy listeners; these are process-wide

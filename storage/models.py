@@ -6,7 +6,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Unicode,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import Amount, ExactDecimal, UtcDateTime
@@ -225,3 +237,56 @@ class JobRunRow(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(String(500))
+
+
+class AlertStateRow(Base):
+    """What creditbot remembers of an alert condition between scans (domain.alerts):
+    its level when last announced, whether it was resolved, and people's answers.
+    creditbot's own state: no ERP import touches it."""
+
+    __tablename__ = "alert_states"
+    __table_args__ = (Index("ix_alert_states_open", "resolved_at"),)
+
+    # "<type>:<subject id>", e.g. "overdue:C0001" or "large_invoice:INV-77".
+    condition: Mapped[str] = mapped_column(String(240), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32))
+    customer_id: Mapped[str] = mapped_column(Id, index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    severity: Mapped[int] = mapped_column(Integer)
+    announced_level: Mapped[int] = mapped_column(Integer)
+    first_seen: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    last_announced_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    snoozed_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    snoozed_by: Mapped[str | None] = mapped_column(String(32))
+    # The alert as the last scan found it (figures, customer), for Home and digests.
+    last: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Optimistic locking: a scan and a click changing the same state cannot both win.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AlertDigestRow(Base):
+    """One digest as posted: its lines as announced and the outbox ids of its pages,
+    so that an answer re-renders it and edits each page in place."""
+
+    __tablename__ = "alert_digests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+    # A channel id, or a user id for a digest sent by direct message.
+    destination: Mapped[str] = mapped_column(String(32))
+    lines: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    pages: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+# APScheduler's SQLAlchemy job store (storage.jobs.job_store) creates this table itself
+# when it is missing; declared here (and created by migration 0006) so that the schema
+# check and `creditbot db revision` see it as creditbot's, not as a stray to drop.
+APSCHEDULER_JOBS = Table(
+    "apscheduler_jobs", Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

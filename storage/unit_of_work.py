@@ -11,6 +11,7 @@ from sqlalchemy.exc import TimeoutError as SqlTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.errors import RecordsUnavailable
+from storage.alerts import SqlAlertStore
 from storage.db import SQLITE_BEGIN
 from storage.outbox import SqlOutbox
 from storage.repositories.audit import SqlAuditLog
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditLog(self.session, self.appends)
         self.events = SqlEventLog(self.appends)
         self.outbox = SqlOutbox(self.session)
+        self.alerts = SqlAlertStore(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -66,7 +68,8 @@ class SqlUnitOfWork:
         # Repositories read through Core and the session never autoflushes, so new
         # objects and the appends are all this unit of work has written.
         return bool(self.session.new or self.appends) and not self.session.dirty \
-            and not self.session.deleted and not self.outbox.wrote
+            and not self.session.deleted and not self.outbox.wrote \
+            and not self.alerts.wrote
 
     def _append_in_a_write_transaction(self) -> None:
         """SQLite: the reads happened in a snapshot that may be stale by now, and

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, RootModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from bot.config.alerts import route_problems
 from bot.config.fields import OWN_ERRORS, is_role_name, shown
 from bot.config.schema import STANDARD_ROLES, AppConfig, Problem, cross_section_problems
 
@@ -76,8 +77,10 @@ def _cross_section(data: dict[str, Any]) -> list[Problem]:
     role_names = dict.fromkeys((*STANDARD_ROLES, *filter(is_role_name, map(
         str, mapping(data.get("roles"))))))
     rule = mapping(mapping(data.get("access")).get("credit_data"))
+    alerts = mapping(data.get("alerts")).get("routes")
     return cross_section_problems(channels, role_names, listed(rule.get("roles")),
-                                  listed(rule.get("departments")))
+                                  listed(rule.get("departments"))) + [
+        Problem(loc, message) for loc, message in route_problems(alerts, channels, role_names)]
 
 
 def _format(line: int | None, loc: tuple[Any, ...], message: str) -> str:

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     RootModel,
@@ -27,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from bot.config.alerts import AlertSettings, route_problems
 from bot.config.fields import (
     ChannelId,
     CurrencyCode,
@@ -36,15 +36,11 @@ from bot.config.fields import (
     UserId,
     shown,
 )
+from bot.config.section import Section
 from domain.aging import AgingBuckets
 
 _USER_IDS = "a list of Slack user ids, e.g. [U0123ABCDE, U0456FGHIJ]"
 _USER_ID = "a Slack user id such as U0123ABCDE"
-
-
-class Section(BaseModel):
-    # A misspelt key is an error, not a silently ignored setting.
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Organisation(Section):
@@ -285,6 +281,9 @@ class AppConfig(Section):
         'expression, e.g. housekeeping: "15 3 * * *"', json_schema_extra={"items": [_CRON]})
     scheduler: SchedulerSettings = Field(default=SchedulerSettings(),
                                          description="a section with lease_seconds")
+    alerts: AlertSettings = Field(
+        default=AlertSettings(), description="a section with utilisation, large_invoice, "
+        "contract_notice_days and routes")
 
     @model_validator(mode="after")
     def _sections_agree(self) -> AppConfig:
@@ -292,6 +291,10 @@ class AppConfig(Section):
         problems = cross_section_problems(
             {key: d.channel for key, d in self.departments.items()}, self.roles.names(),
             rule.roles, rule.departments)
+        routes = self.alerts.routes
+        problems += [Problem(loc, message) for loc, message in route_problems(
+            None if routes is None else [r.model_dump() for r in routes], self.departments,
+            self.roles.names())]
         if problems:
             first = problems[0]
             raise PydanticCustomError("cross_section", "{where}: {message}", {

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from domain.access import CreditDataAccess, Member
@@ -36,6 +36,7 @@ SNOOZE_DAYS = (1, 7)
 # The most large invoices one scan reports: beyond this the threshold is too low to mean
 # anything, and the digest says how many were left out.
 MAX_LARGE_INVOICES = 500
+_CENT_HUNDREDTH = Decimal("0.0001")
 
 
 class AlertChanged(DomainError):
@@ -112,7 +113,9 @@ class Alerts:
         minimum: dict[str, Decimal] = {}
         for currency in {*fx.to_base, fx.base}:
             try:
-                minimum[currency] = threshold.amount * fx.factor(threshold.currency, currency)
+                # Rounded down: storage selects a few too many, ``detect`` keeps the exact.
+                minimum[currency] = (threshold.amount * fx.factor(threshold.currency, currency)
+                                     ).quantize(_CENT_HUNDREDTH, rounding=ROUND_FLOOR)
             except MissingRate:
                 continue
         found = uow.alerts.large_overdue_invoices(as_of, minimum, MAX_LARGE_INVOICES)

@@ -1,0 +1,186 @@
+"""The ``alerts`` section of app.yaml: what is watched and who hears of it.
+
+```yaml
+alerts:
+  utilisation:                 # exposure as a percentage of the limit
+    - {at: 80, severity: warning}
+    - {at: 100, severity: critical}
+  large_invoice: 100000        # one overdue invoice at least this much, base currency
+  contract_notice_days: 30
+  routes:                      # replaces the default routes when given
+    - when: {type: overdue}
+      channels: [own_department, finance]
+    - when: {type: overdue, severity: critical}
+      channels: [legal]
+    - when: {type: [utilisation, large_invoice], severity: critical}
+      channels: [credit]
+      people: [role:credit_manager]
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from bot.config.fields import UserId, shown
+from bot.config.section import Section
+from domain.aging import AgingBuckets
+from domain.alerts.detect import DEFAULT_THRESHOLDS, Threshold, WatchSettings
+from domain.alerts.model import AlertType, Severity
+from domain.alerts.routing import DEFAULT_ROUTES, OWN_DEPARTMENT, OWNER, ROLE, Match, Route
+from domain.money import Money
+from domain.people import is_channel_id, is_user_id
+
+SeverityName = Literal["info", "warning", "critical"]
+TypeName = Literal["overdue", "utilisation", "large_invoice", "contract_expiring"]
+
+
+def _listed(value: object) -> object:
+    # `type: overdue` and `type: [overdue]` say the same.
+    return [value] if isinstance(value, str) else value
+
+
+class UtilisationThreshold(Section):
+    at: Decimal = Field(gt=0, le=1000, description="a percentage of the limit, e.g. 80")
+    severity: SeverityName = Field(description="info, warning or critical")
+
+
+class RouteMatch(Section):
+    """What a route matches; every list left out (or empty) matches anything."""
+
+    type: Annotated[list[TypeName], BeforeValidator(_listed)] = Field(
+        default=[], description="an alert type or a list of them: overdue, utilisation, "
+        "large_invoice, contract_expiring", json_schema_extra={"items": ["an alert type"]})
+    severity: SeverityName = Field(
+        default="info", description="the least severity matched: info, warning or critical")
+    department: Annotated[list[str], BeforeValidator(_listed)] = Field(
+        default=[], description="department keys from departments, e.g. [sales]",
+        json_schema_extra={"items": ["a department key such as sales"]})
+    owner: Annotated[list[UserId], BeforeValidator(_listed)] = Field(
+        default=[], description="Slack user ids of customer owners, e.g. [U0123ABCDE]",
+        json_schema_extra={"items": ["a Slack user id such as U0123ABCDE"]})
+    group: Annotated[list[str], BeforeValidator(_listed)] = Field(
+        default=[], description="customer group ids, e.g. [G-ACME]",
+        json_schema_extra={"items": ["a group id"]})
+    country: Annotated[list[str], BeforeValidator(_listed)] = Field(
+        default=[], description="countries as the ERP writes them, e.g. [CN, DE]",
+        json_schema_extra={"items": ["a country"]})
+
+
+_CHANNELS = ("department keys, own_department (the customer's department) or channel ids "
+             "such as C0123ABCDE")
+_PEOPLE = ("owner (the customer's owner), role:<name> (everyone holding the role) or user "
+           "ids such as U0123ABCDE")
+
+
+class AlertRoute(Section):
+    when: RouteMatch = Field(default=RouteMatch(), description="a section with type, "
+                             "severity, department, owner, group and country")
+    channels: list[str] = Field(default=[], description=f"a list of {_CHANNELS}",
+                                json_schema_extra={"items": ["a department key or channel id"]})
+    people: list[str] = Field(default=[], description=f"a list of {_PEOPLE}",
+                              json_schema_extra={"items": ["owner, role:<name> or a user id"]})
+
+    @model_validator(mode="after")
+    def _goes_somewhere(self) -> AlertRoute:
+        if not self.channels and not self.people:
+            raise PydanticCustomError(
+                "cross_section", "a route needs channels or people to send alerts to")
+        return self
+
+    def rule(self) -> Route:
+        when = self.when
+        return Route(Match(frozenset(AlertType(t) for t in when.type),
+                           Severity.named(when.severity), frozenset(when.department),
+                           frozenset(when.owner), frozenset(when.group),
+                           frozenset(when.country)),
+                     tuple(self.channels), tuple(self.people))
+
+
+class AlertSettings(Section):
+    utilisation: list[UtilisationThreshold] = Field(
+        default=[UtilisationThreshold(at=t.share * 100, severity=t.severity.label)  # type: ignore[arg-type]
+                 for t in DEFAULT_THRESHOLDS],
+        description="a list of thresholds, e.g. [{at: 80, severity: warning}, {at: 100, "
+        "severity: critical}]", json_schema_extra={"items": ["a section with at and severity"]})
+    large_invoice: Decimal | None = Field(
+        default=Decimal(100_000), gt=0, description="an amount in the base currency, e.g. "
+        "100000, or null not to watch single invoices")
+    contract_notice_days: int = Field(default=30, ge=1, le=366,
+                                      description="a whole number of days from 1 to 366")
+    routes: list[AlertRoute] | None = Field(
+        default=None, description="a list of routes, each with when, channels and people",
+        json_schema_extra={"items": ["a section with when, channels and people"]})
+
+    @model_validator(mode="after")
+    def _increasing(self) -> AlertSettings:
+        shares = [t.at for t in self.utilisation]
+        severities = [Severity.named(t.severity) for t in self.utilisation]
+        if shares != sorted(set(shares)) or severities != sorted(severities):
+            raise PydanticCustomError(
+                "cross_section", "utilisation thresholds must rise, each at least as severe "
+                "as the one before, e.g. [{at: 80, severity: warning}, {at: 100, "
+                "severity: critical}]; got {shown}", {"shown": shown([str(s) for s in shares])})
+        return self
+
+    def watch(self, buckets: AgingBuckets, base_currency: str) -> WatchSettings:
+        return WatchSettings(
+            buckets,
+            tuple(Threshold(t.at / 100, Severity.named(t.severity)) for t in self.utilisation),
+            None if self.large_invoice is None else Money(self.large_invoice, base_currency),
+            self.contract_notice_days)
+
+    def route_rules(self) -> tuple[Route, ...]:
+        if self.routes is None:
+            return DEFAULT_ROUTES
+        return tuple(route.rule() for route in self.routes)
+
+
+def route_problems(routes: object, departments: Iterable[str], roles: Iterable[str]
+                   ) -> list[tuple[tuple[str | int, ...], str]]:
+    """Routes naming departments, roles or channels that do not exist, as (key path,
+    message). ``routes`` is what app.yaml says (checked before the model, so that one
+    bad value elsewhere does not hide these)."""
+    if not isinstance(routes, list):
+        return []
+    known = list(departments)
+    role_names = list(roles)
+    departments_hint = (f"use a key under departments ({', '.join(known)})" if known else
+                        "there are no departments yet")
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for index, route in enumerate(routes):
+        if not isinstance(route, Mapping):
+            continue
+        where: tuple[str | int, ...] = ("alerts", "routes", index)
+        when = route.get("when")
+        wanted = _listed(when.get("department")) if isinstance(when, Mapping) else None
+        for position, name in enumerate(wanted if isinstance(wanted, list) else []):
+            if isinstance(name, str) and name not in known:
+                problems.append(((*where, "when", "department", position),
+                                 f"{shown(name)} is not a department; {departments_hint}"))
+        channels = route.get("channels")
+        for position, name in enumerate(channels if isinstance(channels, list) else []):
+            if not isinstance(name, str) or name in known or name == OWN_DEPARTMENT or \
+                    is_channel_id(name):
+                continue
+            problems.append(((*where, "channels", position),
+                             f"{shown(name)} is neither a department nor a channel id; "
+                             f"write {_CHANNELS}; {departments_hint}"))
+        people = route.get("people")
+        for position, name in enumerate(people if isinstance(people, list) else []):
+            if not isinstance(name, str) or name == OWNER or is_user_id(name):
+                continue
+            if name.startswith(ROLE):
+                if name.removeprefix(ROLE) not in role_names:
+                    problems.append(((*where, "people", position),
+                                     f"{shown(name)} names no role; use one of "
+                                     f"{', '.join(ROLE + r for r in role_names)}"))
+                continue
+            problems.append(((*where, "people", position),
+                             f"{shown(name)} is not a person; write {_PEOPLE}"))
+    return problems
