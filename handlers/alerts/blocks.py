@@ -1,0 +1,369 @@
+"""A digest in Block Kit, in the language of the channel or person it goes to.
+
+The first page is what people see in the channel: a summary, then the first lines in
+full with their buttons. Everything else goes in its thread, several lines to a block
+and no buttons, so that a run with thousands of alerts is a handful of messages.
+
+How many pages a digest takes depends on its number of lines alone: answering a line
+re-renders the digest and edits each page in place, which only works if the pages are
+the same ones.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from domain.alerts.dedup import Announcement
+from domain.alerts.digest import DigestLine, Page
+from domain.alerts.model import (
+    SEVERITY_TITLES,
+    TYPE_TITLES,
+    Alert,
+    AlertState,
+    AlertType,
+    Change,
+    Severity,
+)
+from domain.money import Money
+from domain.people import is_user_id
+from handlers.alerts.payloads import (
+    ACKNOWLEDGE,
+    CREDIT_CHECK,
+    SNOOZE_DAY,
+    SNOOZE_WEEK,
+    AlertValue,
+    SnoozeValue,
+)
+from handlers.check.blocks import bucket_label
+from handlers.check.payloads import SubjectValue
+from handlers.i18n import Translator, translator
+from handlers.render import (
+    SECTION_TEXT,
+    Block,
+    actions,
+    button,
+    clip,
+    context,
+    escape,
+    header,
+    mention,
+    message,
+    section,
+    strip_invisible,
+)
+
+# Lines shown in full, with buttons, on the first page: what a person reads in the
+# channel without opening the thread.
+DETAILED = 10
+# Thread pages: compact lines per section block, and section blocks per page (plus one
+# context block, within Slack's 50). 400 lines a page keeps a large run to a handful of
+# messages.
+LINES_PER_SECTION = 8
+SECTIONS_PER_PAGE = 45
+LINES_PER_PAGE = LINES_PER_SECTION * SECTIONS_PER_PAGE
+# Every compact line and group heading is at most this long, so that a full section
+# block stays within Slack's 3,000 characters whatever the ERP's names hold.
+COMPACT_LINE = 260
+GROUP_HEADING = 100
+assert LINES_PER_SECTION * (GROUP_HEADING + 1 + COMPACT_LINE + 1) <= SECTION_TEXT
+
+NAME = 60          # characters of a customer name in a compact line
+DETAILED_NAME = 200
+ID = 40
+
+SEVERITY_EMOJI = {Severity.CRITICAL: ":red_circle:", Severity.WARNING: ":large_orange_circle:",
+                  Severity.INFO: ":large_blue_circle:"}
+
+# Slack mrkdwn has no escape for its formatting characters: a name such as "*SALE*"
+# would turn bold. Their look-alikes read the same and format nothing.
+_FORMATTING = str.maketrans({"*": "∗", "_": "＿", "~": "∼", "`": "ˋ"})
+
+
+def erp_text(text: str, limit: int) -> str:
+    """A name or id from the ERP for mrkdwn: on one line, nothing invisible, no
+    formatting, no mention or link, at most ``limit`` characters."""
+    # Spaces first (a tab or newline separates words), then what is never shown.
+    flat = " ".join(strip_invisible(" ".join(text.split())).split())
+    return clip(escape(flat.translate(_FORMATTING)), limit)
+
+
+def number_pages(lines: int) -> int:
+    """Pages of a digest of ``lines`` lines: the first, then the thread's."""
+    rest = max(0, lines - DETAILED)
+    return 1 + -(-rest // LINES_PER_PAGE)
+
+
+class DigestBlocks:
+    """``domain.alerts.digest.DigestRenderer`` for Slack. ``locale_of`` says which
+    language a channel or person reads; ``zone`` is the organisation's time zone (the
+    date in the header, the fallback of dates Slack shows in each reader's own)."""
+
+    def __init__(self, locale_of: Callable[[str], str | None], zone: tzinfo | str) -> None:
+        self.locale_of = locale_of
+        self.zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+
+    def render(self, destination: str, digest_id: int, lines: Sequence[DigestLine],
+               at: datetime) -> list[Page]:
+        tr = translator(self.locale_of(destination))
+        day = at.astimezone(self.zone).date()
+        groups = Counter((line.announcement.alert.severity, line.announcement.alert.type)
+                         for line in lines)
+        pages = [self._first(tr, day, digest_id, lines, groups)]
+        for start in range(DETAILED, len(lines), LINES_PER_PAGE):
+            pages.append(self._thread_page(tr, day, lines, start, groups))
+        assert len(pages) == number_pages(len(lines))
+        return pages
+
+    # -- the first page -----------------------------------------------------------------
+
+    def _first(self, tr: Translator, day: date, digest_id: int, lines: Sequence[DigestLine],
+               groups: Counter[tuple[Severity, AlertType]]) -> Page:
+        title = tr._("Credit alerts · {day}", day=day)
+        blocks: list[Block] = [header(title), context(_summary(tr, lines, emoji=True))]
+        shown = lines[:DETAILED]
+        previous: tuple[Severity, AlertType] | None = None
+        for index, line in enumerate(shown):
+            alert = line.announcement.alert
+            group = (alert.severity, alert.type)
+            if group != previous:
+                blocks.append(section(_heading(tr, *group, groups[group])))
+                previous = group
+            blocks.append(section(self._detailed(tr, line)))
+            buttons = _buttons(tr, digest_id, line)
+            if buttons:
+                blocks.append(actions(f"alert_{index}", *buttons))
+        rest = len(lines) - len(shown)
+        if rest:
+            blocks.append(context(":thread: " + tr.ngettext(
+                "{n} more alert in the thread of this message.",
+                "{n} more alerts in the thread of this message.", rest)))
+        return _page(tr._("{title}: {summary}", title=title, summary=_summary(tr, lines)),
+                     blocks)
+
+    def _detailed(self, tr: Translator, line: DigestLine) -> str:
+        announcement = line.announcement
+        alert = announcement.alert
+        parts = [f"*{_name(alert, DETAILED_NAME)}* · {erp_text(alert.subject.customer_id, ID)}",
+                 _figures(tr, alert, detailed=True),
+                 _change(tr, announcement)]
+        answered = _answers(tr, line.state, self.zone)
+        if answered:
+            parts.append(answered)
+        return "\n".join(parts)
+
+    # -- thread pages -------------------------------------------------------------------
+
+    def _thread_page(self, tr: Translator, day: date, lines: Sequence[DigestLine],
+                     start: int, groups: Counter[tuple[Severity, AlertType]]) -> Page:
+        chunk = lines[start:start + LINES_PER_PAGE]
+        last = start + len(chunk)
+        title = tr._("Credit alerts · {day} · {first}–{last} of {total}", day=day,
+                     first=start + 1, last=last, total=len(lines))
+        blocks: list[Block] = [context(title)]
+        previous: tuple[Severity, AlertType] | None = None
+        for first in range(0, len(chunk), LINES_PER_SECTION):
+            entries = []
+            for line in chunk[first:first + LINES_PER_SECTION]:
+                alert = line.announcement.alert
+                group = (alert.severity, alert.type)
+                text = compact(tr, line, self.zone)
+                # Each page says which group it goes on with: a thread page is read alone.
+                if group != previous:
+                    text = clip(_heading(tr, *group, groups[group]), GROUP_HEADING) + "\n" + text
+                    previous = group
+                entries.append(text)
+            blocks.append(section("\n".join(entries)))
+        return _page(title, blocks)
+
+
+def _page(fallback: str, blocks: list[Block]) -> Page:
+    text, kept = message(fallback, blocks)
+    return Page(text, kept or [])
+
+
+# -- pieces ----------------------------------------------------------------------------
+
+def _name(alert: Alert, limit: int) -> str:
+    return erp_text(alert.subject.name, limit) or erp_text(alert.subject.customer_id, ID)
+
+
+def _summary(tr: Translator, lines: Sequence[DigestLine], emoji: bool = False) -> str:
+    severities = Counter(line.announcement.alert.severity for line in lines)
+    # Literal ids, one call each: pybabel extracts nothing from variables.
+    counts = {Severity.CRITICAL: tr.ngettext("{n} critical", "{n} critical",
+                                             severities[Severity.CRITICAL]),
+              Severity.WARNING: tr.ngettext("{n} warning", "{n} warnings",
+                                            severities[Severity.WARNING]),
+              Severity.INFO: tr.ngettext("{n} info", "{n} info", severities[Severity.INFO])}
+    parts = [tr.ngettext("{n} alert", "{n} alerts", len(lines))]
+    for severity in sorted(severities, reverse=True):
+        count = counts[severity]
+        parts.append(f"{SEVERITY_EMOJI[severity]} {count}" if emoji else count)
+    acknowledged = sum(1 for line in lines if line.state and line.state.acknowledged_by)
+    snoozed = sum(1 for line in lines if line.state and line.state.snoozed_until)
+    if acknowledged:
+        parts.append(tr.ngettext("{n} acknowledged", "{n} acknowledged", acknowledged))
+    if snoozed:
+        parts.append(tr.ngettext("{n} snoozed", "{n} snoozed", snoozed))
+    return "  ·  ".join(parts)
+
+
+def _heading(tr: Translator, severity: Severity, kind: AlertType, count: int) -> str:
+    return (f"{SEVERITY_EMOJI[severity]} *{tr._(SEVERITY_TITLES[severity])} · "
+            f"{tr._(TYPE_TITLES[kind])}* ({tr.number(count)})")
+
+
+def _money(alert: Alert, fact: str) -> Money | None:
+    """An amount among the alert's facts, in the alert's currency (facts are text)."""
+    raw = alert.facts.get(fact)
+    if raw is None or alert.amount is None:
+        return None
+    try:
+        return Money(Decimal(raw), alert.amount.currency)
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _share(alert: Alert | None) -> Decimal | None:
+    raw = alert.facts.get("utilisation") if alert is not None else None
+    try:
+        return Decimal(raw) if raw is not None else None
+    except InvalidOperation:
+        return None
+
+
+def _day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _figures(tr: Translator, alert: Alert, detailed: bool = False) -> str:
+    """The amount, days and facts of an alert, as one line."""
+    amount = tr.money(alert.amount) if alert.amount is not None else None
+    days = alert.days
+    parts: list[str] = []
+    if alert.type is AlertType.OVERDUE:
+        parts.append(tr._("{amount} overdue", amount=amount or "?"))
+        if days is not None:
+            parts.append(tr.ngettext("oldest {n} day past due", "oldest {n} days past due",
+                                     days))
+        exposure = _money(alert, "exposure")
+        if detailed and exposure is not None:
+            parts.append(tr._("exposure {amount}", amount=exposure))
+    elif alert.type is AlertType.UTILISATION:
+        limit, share = _money(alert, "limit"), _share(alert)
+        if share is None or limit is None:
+            parts.append(tr._("exposure {amount} with no credit limit", amount=amount or "?"))
+        else:
+            parts.append(tr._("exposure {amount} of a {limit} limit ({share} used)",
+                              amount=amount or "?", limit=limit, share=tr.percent(share)))
+        over = _money(alert, "over_by")
+        if over is not None:
+            parts.append(tr._("over the limit by {amount}", amount=over))
+    elif alert.type is AlertType.LARGE_INVOICE:
+        parts.append(tr._("invoice {invoice}: {amount} open",
+                          invoice=erp_text(alert.facts.get("invoice", alert.key), ID),
+                          amount=amount or "?"))
+        due = _day(alert.facts.get("due"))
+        if due is not None:
+            parts.append(tr._("due {day}", day=due))
+        if days is not None:
+            parts.append(tr.ngettext("{n} day past due", "{n} days past due", days))
+    else:
+        ends = _day(alert.facts.get("ends"))
+        contract = erp_text(alert.facts.get("contract", alert.key), ID)
+        parts.append(tr._("contract {contract} ends {day}", contract=contract, day=ends)
+                     if ends is not None else tr._("contract {contract} ends soon",
+                                                   contract=contract))
+        if days is not None:
+            parts.append(tr._("today") if days == 0 else
+                         tr.ngettext("in {n} day", "in {n} days", days))
+        if detailed and amount is not None:
+            parts.append(tr._("credit limit {amount}", amount=amount))
+    return " · ".join(parts)
+
+
+def _change(tr: Translator, announcement: Announcement) -> str:
+    change, alert, before = announcement.change, announcement.alert, announcement.before
+    if change is Change.NEW:
+        return tr._("New")
+    if change is Change.BACK:
+        return tr._("Back again")
+    if change is Change.SNOOZE_ENDED:
+        return tr._("Snooze ended")
+    was = before.facts.get("bucket") if before is not None else None
+    now = alert.facts.get("bucket")
+    if alert.type is AlertType.OVERDUE and was and now:
+        return tr._("Moved from {before} to {now}",
+                    before=bucket_label(erp_text(was, 20), tr),
+                    now=bucket_label(erp_text(now, 20), tr))
+    share = _share(before)
+    if alert.type is AlertType.UTILISATION and share is not None:
+        return tr._("Up from {share} of the limit", share=tr.percent(share))
+    return tr._("Worse than when last announced")
+
+
+def _who(user_id: str | None) -> str:
+    return mention(user_id) if user_id and is_user_id(user_id) else "?"
+
+
+def _answers(tr: Translator, state: AlertState | None, zone: tzinfo) -> str:
+    """What people answered: acknowledged, snoozed (both may be true)."""
+    if state is None:
+        return ""
+    parts = []
+    if state.acknowledged_by:
+        parts.append(":white_check_mark: " + tr._("Acknowledged by {who}",
+                                                  who=_who(state.acknowledged_by)))
+    if state.snoozed_until is not None:
+        parts.append(":zzz: " + tr._("Snoozed until {when} by {who}",
+                                     when=tr.moment(state.snoozed_until, zone),
+                                     who=_who(state.snoozed_by)))
+    return "  ".join(parts)
+
+
+def compact(tr: Translator, line: DigestLine, zone: tzinfo) -> str:
+    """One line of a thread page: who, how much, what changed, what people answered."""
+    alert = line.announcement.alert
+    body = (f"• *{_name(alert, NAME)}* ({erp_text(alert.subject.customer_id, ID)}) — "
+            f"{_figures(tr, alert)} · {_change(tr, line.announcement)}")
+    answered = _answers(tr, line.state, zone)
+    text = f"{body}  {answered}" if answered else body
+    if len(text) > COMPACT_LINE:  # only a translation far longer than English gets here
+        text = clip(body, COMPACT_LINE - len(answered) - 2) + ("  " + answered
+                                                                if answered else "")
+    return text
+
+
+def open_alert(tr: Translator, alert: Alert) -> str:
+    """An open alert on a person's Home: severity, type, customer, figures."""
+    return (f"{SEVERITY_EMOJI[alert.severity]} *{tr._(TYPE_TITLES[alert.type])}* — "
+            f"{_name(alert, NAME)} ({erp_text(alert.subject.customer_id, ID)}): "
+            f"{_figures(tr, alert)}")
+
+
+def _buttons(tr: Translator, digest_id: int, line: DigestLine) -> list[Block]:
+    alert = line.announcement.alert
+    try:
+        answer = AlertValue(digest=digest_id, condition=alert.condition)
+        subject = SubjectValue(kind="customer", id=alert.subject.customer_id)
+    except ValidationError:  # an id our own values refuse: no button rather than a 400
+        return []
+    found: list[Block] = []
+    if not (line.state and line.state.acknowledged_by):
+        found.append({**button(tr._("Acknowledge"), ACKNOWLEDGE, answer.encode()),
+                      "style": "primary"})
+    found.append(button(tr._("Snooze 1 day"), SNOOZE_DAY,
+                        SnoozeValue(**answer.model_dump(), days=1).encode()))
+    found.append(button(tr._("Snooze 7 days"), SNOOZE_WEEK,
+                        SnoozeValue(**answer.model_dump(), days=7).encode()))
+    found.append(button(tr._("Credit check"), CREDIT_CHECK, subject.encode()))
+    return found

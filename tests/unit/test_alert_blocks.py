@@ -1,0 +1,352 @@
+"""The digest as people read it in Slack: every page within Block Kit's limits, the
+lines grouped and in the domain's order, each what-changed in words, the answers shown,
+hostile ERP names harmless, and the page count fixed by the number of lines."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.sandbox import blockkit
+from domain.alerts.dedup import Announcement
+from domain.alerts.digest import DigestLine, Page, ordered
+from domain.alerts.model import Alert, AlertState, AlertType, Change, Severity, Subject
+from domain.money import Money
+from handlers.alerts.blocks import DETAILED, LINES_PER_PAGE, DigestBlocks, number_pages
+from handlers.alerts.payloads import AlertValue, SnoozeValue
+from handlers.check.payloads import SubjectValue
+
+AT = datetime(2026, 11, 29, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
+CHANNEL = "C0FINANCE01"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ACK = "U02CREDITMG"
+
+
+def usd(amount: str) -> Money:
+    return Money(Decimal(amount), "USD")
+
+
+def overdue(customer: str = "C0001", name: str = "Acme Industrial Supply",
+            amount: str = "12345.6", days: int = 45, bucket: str = "31-60",
+            severity: Severity = Severity.WARNING, level: int = 2) -> Alert:
+    return Alert(AlertType.OVERDUE, customer, Subject(customer, name), severity, level,
+                 usd(amount), Decimal(amount), days, {"bucket": bucket, "exposure": "40000"})
+
+
+def utilisation(customer: str = "C0002", name: str = "Acme Packaging",
+                share: str | None = "1.125", over_by: str | None = "5000") -> Alert:
+    facts = {"limit": "40000"}
+    if share is not None:
+        facts["utilisation"] = share
+    if over_by is not None:
+        facts["over_by"] = over_by
+    return Alert(AlertType.UTILISATION, customer, Subject(customer, name), Severity.CRITICAL,
+                 2, usd("45000"), Decimal("45000"), None, facts)
+
+
+def large_invoice() -> Alert:
+    return Alert(AlertType.LARGE_INVOICE, "INV-0042", Subject("C0003", "Blue Harbor Foods"),
+                 Severity.WARNING, 1, Money(Decimal("880000"), "CNY"), Decimal("123000"), 40,
+                 {"invoice": "INV-0042", "due": "2026-10-20"})
+
+
+def contract(days: int = 12) -> Alert:
+    return Alert(AlertType.CONTRACT_EXPIRING, "K-7", Subject("C0004", "Summit Outdoor Gear"),
+                 Severity.INFO, 1, usd("50000"), None, days,
+                 {"contract": "K-7", "ends": (AT.date() + timedelta(days=days)).isoformat()})
+
+
+def line(alert: Alert, change: Change = Change.NEW, before: Alert | None = None,
+         state: AlertState | None = None) -> DigestLine:
+    return DigestLine(Announcement(alert, change, before), state)
+
+
+def state_of(alert: Alert, **answers: Any) -> AlertState:
+    return dataclasses.replace(
+        AlertState(alert.condition, alert.type, alert.subject.customer_id, alert.level,
+                   alert.severity, alert.level, first_seen=AT, last=alert), **answers)
+
+
+def render(lines: list[DigestLine], locale: str = "en-US", digest_id: int = 7) -> list[Page]:
+    return DigestBlocks(lambda destination: locale, "Asia/Shanghai").render(
+        CHANNEL, digest_id, lines, AT)
+
+
+def mrkdwn_texts(page: Page) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(page.blocks)
+    return found
+
+
+def assert_within_limits(pages: list[Page]) -> None:
+    for page in pages:
+        assert blockkit.problems(page.blocks) == []
+        assert len(page.blocks) <= 50
+        assert 0 < len(page.text) <= 3000
+        for text in mrkdwn_texts(page):
+            assert len(text) <= 3000
+
+
+def buttons(page: Page) -> list[tuple[str, str, str]]:
+    return [(b["text"]["text"], b["action_id"], b["value"]) for block in page.blocks
+            if block["type"] == "actions" for b in block["elements"]]
+
+
+# -- one line, whole text ----------------------------------------------------------------
+
+def test_one_new_line_is_the_whole_first_page():
+    [page] = render([line(overdue())])
+    assert page.text == "Credit alerts · Nov 29, 2026: 1 alert  ·  1 warning"
+    assert page.blocks[:4] == [
+        {"type": "header", "text": {"type": "plain_text", "text": "Credit alerts · Nov 29, 2026",
+                                    "emoji": False}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text":
+                                          "1 alert  ·  :large_orange_circle: 1 warning"}]},
+        {"type": "section", "text": {"type": "mrkdwn", "text":
+                                     ":large_orange_circle: *Warning · Overdue accounts* (1)"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text":
+                                     "*Acme Industrial Supply* · C0001\n"
+                                     "$12,345.60 overdue · oldest 45 days past due · "
+                                     "exposure $40,000.00\nNew"}},
+    ]
+    assert page.blocks[4]["type"] == "actions" and len(page.blocks) == 5
+    value = '{"digest":7,"condition":"overdue:C0001"}'
+    assert buttons(page) == [
+        ("Acknowledge", "alerts_acknowledge", value),
+        ("Snooze 1 day", "alerts_snooze_1d", '{"digest":7,"condition":"overdue:C0001","days":1}'),
+        ("Snooze 7 days", "alerts_snooze_7d",
+         '{"digest":7,"condition":"overdue:C0001","days":7}'),
+        ("Credit check", "alerts_credit_check", '{"kind":"customer","id":"C0001"}'),
+    ]
+    # The values are the ones the listeners parse.
+    assert AlertValue.decode(value) == AlertValue(digest=7, condition="overdue:C0001")
+    assert SnoozeValue.decode(buttons(page)[2][2]).days == 7
+    assert SubjectValue.decode(buttons(page)[3][2]).ref().customer_id == "C0001"
+    assert_within_limits([page])
+
+
+# -- what each type says, and what changed ------------------------------------------------
+
+def detailed_text(digest_line: DigestLine, locale: str = "en-US") -> str:
+    [page] = render([digest_line], locale)
+    return page.blocks[3]["text"]["text"]
+
+
+@pytest.mark.parametrize(("digest_line", "text"), [
+    (line(overdue(), Change.WORSE, overdue(days=20, bucket="1-30", level=1)),
+     "*Acme Industrial Supply* · C0001\n$12,345.60 overdue · oldest 45 days past due · "
+     "exposure $40,000.00\nMoved from 1-30 days to 31-60 days"),
+    (line(utilisation(), Change.WORSE, utilisation(share="0.85", over_by=None)),
+     "*Acme Packaging* · C0002\nexposure $45,000.00 of a $40,000.00 limit (112% used) · "
+     "over the limit by $5,000.00\nUp from 85% of the limit"),
+    (line(utilisation(share=None, over_by=None), Change.BACK),
+     "*Acme Packaging* · C0002\nexposure $45,000.00 with no credit limit\nBack again"),
+    (line(large_invoice(), Change.SNOOZE_ENDED),
+     "*Blue Harbor Foods* · C0003\ninvoice INV-0042: CN¥880,000.00 open · due Oct 20, 2026 · "
+     "40 days past due\nSnooze ended"),
+    (line(contract(), Change.WORSE, contract(days=20)),
+     "*Summit Outdoor Gear* · C0004\ncontract K-7 ends Dec 11, 2026 · in 12 days · "
+     "credit limit $50,000.00\nWorse than when last announced"),
+    (line(contract(days=0)),
+     "*Summit Outdoor Gear* · C0004\ncontract K-7 ends Nov 29, 2026 · today · "
+     "credit limit $50,000.00\nNew"),
+])
+def test_each_type_and_change_in_words(digest_line, text):
+    assert detailed_text(digest_line) == text
+
+
+def test_chinese_readers_get_the_digest_in_chinese():
+    [page] = render(ordered([line(overdue(), Change.WORSE,
+                                  overdue(days=20, bucket="1-30", level=1)),
+                             line(utilisation())]), "zh-CN")
+    assert page.text == "信用提醒 · 2026年11月29日：2 条提醒  ·  严重 1 条  ·  警告 1 条"
+    assert [b["text"]["text"] for b in page.blocks if b["type"] == "section"] == [
+        ":red_circle: *严重 · 信用额度使用* (1)",
+        "*Acme Packaging* · C0002\n敞口 US$45,000.00 / 额度 US$40,000.00（已用 112%） · "
+        "超出额度 US$5,000.00\n新增",
+        ":large_orange_circle: *警告 · 逾期账户* (1)",
+        "*Acme Industrial Supply* · C0001\n逾期 US$12,345.60 · 最早一笔已逾期 45 天 · "
+        "敞口 US$40,000.00\n从 1-30 天 升至 31-60 天",
+    ]
+    assert [label for label, _, _ in buttons(page)][:4] == ["确认", "暂停 1 天", "暂停 7 天",
+                                                           "信用查询"]
+
+
+# -- grouping and order -------------------------------------------------------------------
+
+def test_lines_are_grouped_by_severity_and_type_in_the_order_given():
+    lines = ordered([line(overdue("C1", "Small", "100", severity=Severity.INFO, level=1)),
+                     line(contract()),
+                     line(overdue("C2", "Big", "90000")),
+                     line(utilisation()),
+                     line(overdue("C3", "Middle", "5000")),
+                     line(large_invoice())])
+    [page] = render(lines)
+    assert [b["text"]["text"].split("\n")[0] for b in page.blocks
+            if b["type"] == "section"] == [
+        ":red_circle: *Critical · Credit limit use* (1)", "*Acme Packaging* · C0002",
+        ":large_orange_circle: *Warning · Overdue accounts* (2)", "*Big* · C2", "*Middle* · C3",
+        ":large_orange_circle: *Warning · Large overdue invoices* (1)",
+        "*Blue Harbor Foods* · C0003",
+        ":large_blue_circle: *Info · Overdue accounts* (1)", "*Small* · C1",
+        ":large_blue_circle: *Info · Contracts expiring* (1)", "*Summit Outdoor Gear* · C0004",
+    ]
+    assert page.blocks[1]["elements"][0]["text"] == (
+        "6 alerts  ·  :red_circle: 1 critical  ·  :large_orange_circle: 3 warnings  ·  "
+        ":large_blue_circle: 2 info")
+    # Each line's buttons sit under it: block ids are unique in the message.
+    ids = [b["block_id"] for b in page.blocks if b["type"] == "actions"]
+    assert ids == [f"alert_{i}" for i in range(6)]
+
+
+# -- sizes --------------------------------------------------------------------------------
+
+def many(n: int, name: str = "Customer {i}") -> list[DigestLine]:
+    severities = [Severity.CRITICAL, Severity.WARNING, Severity.INFO]
+    return ordered(line(overdue(f"C{i:05d}", name.format(i=i), str(1000 + i),
+                                severity=severities[i % 3], level=1 + i % 3))
+                   for i in range(n))
+
+
+@pytest.mark.parametrize(("n", "pages"), [(0, 1), (1, 1), (10, 1), (11, 2), (500, 3),
+                                          (5000, 15)])
+def test_every_page_stays_within_block_kits_limits(n, pages):
+    rendered = render(many(n))
+    assert len(rendered) == pages == number_pages(n)
+    assert_within_limits(rendered)
+    detailed = sum(1 for b in rendered[0].blocks if b["type"] == "actions")
+    assert detailed == min(n, DETAILED)
+    # Every line is somewhere: in full on page 1, or one bullet in the thread.
+    bullets = sum(text.count("\n• ") + text.startswith("• ")
+                  for page in rendered[1:] for text in mrkdwn_texts(page))
+    assert detailed + bullets == n
+
+
+def test_page_one_says_how_many_more_are_in_the_thread_and_the_thread_says_which():
+    rendered = render(many(500))
+    assert rendered[0].blocks[-1] == {"type": "context", "elements": [{
+        "type": "mrkdwn", "text": ":thread: 490 more alerts in the thread of this message."}]}
+    assert rendered[1].text == f"Credit alerts · Nov 29, 2026 · 11–{10 + LINES_PER_PAGE} of 500"
+    assert rendered[2].text == f"Credit alerts · Nov 29, 2026 · {11 + LINES_PER_PAGE}–500 of 500"
+    assert rendered[2].blocks[0]["elements"][0]["text"] == rendered[2].text
+
+
+def test_a_thread_line_is_compact_and_its_group_is_named_at_the_top_of_each_page():
+    lines = many(11)
+    rendered = render(lines)
+    last = lines[-1].announcement.alert
+    assert rendered[1].blocks[1] == {"type": "section", "text": {"type": "mrkdwn", "text": (
+        f":large_blue_circle: *Info · Overdue accounts* (3)\n• *{last.subject.name}* "
+        f"({last.subject.customer_id}) — $1,{last.amount.amount - 1000:03}.00 overdue · oldest "
+        "45 days past due · New")}}
+
+
+def test_answers_change_no_page_count():
+    lines = many(5000, name="{i}" + "&" * 300)
+    before = render(lines)
+    answered = [dataclasses.replace(
+        digest_line, state=state_of(digest_line.announcement.alert, acknowledged_by=ACK,
+                                    acknowledged_at=AT, snoozed_by="U0SOMEONE1",
+                                    snoozed_until=AT + timedelta(days=7)))
+        for digest_line in lines]
+    after = render(answered)
+    assert len(after) == len(before) == 15
+    assert [len(p.blocks) for p in after[1:]] == [len(p.blocks) for p in before[1:]]
+    assert_within_limits(after)
+
+
+# -- answers ------------------------------------------------------------------------------
+
+def test_an_acknowledged_line_says_who_and_loses_its_acknowledge_button():
+    alert = overdue()
+    [page] = render([line(alert, state=state_of(alert, acknowledged_by=ACK,
+                                                 acknowledged_at=AT))])
+    assert page.blocks[3]["text"]["text"] == (
+        "*Acme Industrial Supply* · C0001\n$12,345.60 overdue · oldest 45 days past due · "
+        f"exposure $40,000.00\nNew\n:white_check_mark: Acknowledged by <@{ACK}>")
+    assert [label for label, _, _ in buttons(page)] == ["Snooze 1 day", "Snooze 7 days",
+                                                        "Credit check"]
+    assert page.blocks[1]["elements"][0]["text"] == (
+        "1 alert  ·  :large_orange_circle: 1 warning  ·  1 acknowledged")
+
+
+def test_a_snoozed_line_says_until_when_and_by_whom():
+    alert = overdue()
+    until = datetime(2026, 12, 6, 1, 0, tzinfo=UTC)
+    [page] = render([line(alert, state=state_of(alert, snoozed_by=ACK, snoozed_until=until))])
+    assert page.blocks[3]["text"]["text"] == (
+        "*Acme Industrial Supply* · C0001\n$12,345.60 overdue · oldest 45 days past due · "
+        f"exposure $40,000.00\nNew\n:zzz: Snoozed until <!date^{int(until.timestamp())}"
+        "^{date_short_pretty} {time}|Dec 6, 2026, 9:00:00\u202fAM> by <@U02CREDITMG>")
+    assert len(buttons(page)) == 4
+
+
+def test_a_resolved_line_shows_nothing_special():
+    alert = overdue()
+    resolved = state_of(alert, resolved_at=AT)
+    assert detailed_text(line(alert, state=resolved)) == detailed_text(line(alert))
+
+
+def test_thread_lines_show_answers_too():
+    lines = many(11)
+    alert = lines[-1].announcement.alert
+    lines[-1] = line(alert, state=state_of(alert, acknowledged_by=ACK, acknowledged_at=AT))
+    text = render(lines)[1].blocks[1]["text"]["text"]
+    assert text.endswith(f"· New  :white_check_mark: Acknowledged by <@{ACK}>")
+
+
+# -- hostile ERP data ---------------------------------------------------------------------
+
+HOSTILE = ["<!channel> *URGENT* <@U0VICTIM01> <https://evil.example|click>",
+           "\u202eevil\u200b\u200bname\u2066",
+           "line one\nline two\r\n> quote\t_tab_ ~strike~ `code`",
+           "W" * 5000,
+           "&" * 5000]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_names_ping_nobody_format_nothing_and_fit(name):
+    lines = many(30, name=name + "{i}")
+    rendered = render(lines)
+    assert_within_limits(rendered)
+    for page in rendered:
+        everything = json.dumps([page.text, page.blocks], ensure_ascii=False)
+        for forbidden in ("<!channel>", "<@U0VICTIM01>", "<https://", "\u202e", "\u200b",
+                          "\u2066", "*URGENT*", "_tab_", "~strike~", "`code`"):
+            assert forbidden not in everything
+    first = rendered[0].blocks[3]["text"]["text"]
+    assert first.count("\n") == 2  # name, figures, change: no line of the name's own
+
+
+def test_a_hostile_name_is_shown_escaped_in_look_alikes():
+    [page] = render([line(overdue(name=HOSTILE[0]))])
+    assert page.blocks[3]["text"]["text"].split("\n")[0] == (
+        "*&lt;!channel&gt; ∗URGENT∗ &lt;@U0VICTIM01&gt; &lt;https://evil.example|click&gt;* · "
+        "C0001")
+    [page] = render([line(overdue(name=HOSTILE[2]))])
+    assert page.blocks[3]["text"]["text"].split("\n")[0] == (
+        "*line one line two &gt; quote ＿tab＿ ∼strike∼ ˋcodeˋ* · C0001")
+
+
+def test_an_id_our_buttons_cannot_carry_gets_no_buttons_rather_than_a_refused_click():
+    alert = dataclasses.replace(overdue(), key="x" * 300)
+    [page] = render([line(alert)])
+    assert buttons(page) == []
+    assert_within_limits([page])
