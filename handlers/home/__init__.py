@@ -1,25 +1,34 @@
-"""The App Home tab: what creditbot does, and whether this person may see credit data."""
+"""The App Home tab: what creditbot does, whether this person may see credit data, and
+the open alerts that reach them."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from domain.access import AccessDenied
+from domain.access import AccessDenied, Member
+from handlers.alerts.blocks import open_alert
 from handlers.deps import Deps
 from handlers.errors import access_refusal
 from handlers.i18n import Translator
 from handlers.registry import COMMAND, Catalogue, Event, Feature
-from handlers.render import context, header, section
+from handlers.render import Block, context, header, section
+
+log = logging.getLogger("creditbot.home")
+
+OPEN_ALERTS_SHOWN = 10
 
 
 def home_view(deps: Deps, catalogue: Catalogue, user_id: str, tr: Translator
               ) -> dict[str, Any]:
     member = deps.member(user_id)
+    alerts: list[Block] = []
     if deps.access.allows(member):
         status = ":white_check_mark: " + tr._("You may see customers' credit positions.")
+        alerts = _open_alerts(deps, member, tr)
     else:
         status = access_refusal(AccessDenied(deps.access.contacts), tr)
     commands = "\n".join(f"• `{COMMAND} {s.name}` — {tr._(s.summary)}"
@@ -29,9 +38,27 @@ def home_view(deps: Deps, catalogue: Catalogue, user_id: str, tr: Translator
         section(tr._("Trade credit where your team works: check a customer before you quote "
                      "or promise delivery.")),
         section(status),
+        *alerts,
         section("*" + tr._("Commands") + f"*\n{commands}"),
         context(tr._("Figures as of today in {zone}.", zone=deps.timezone)),
     ]}
+
+
+def _open_alerts(deps: Deps, member: Member, tr: Translator) -> list[Block]:
+    """The alerts that reach this person; a failure here costs this part only."""
+    title = "*" + tr._("Open alerts") + "*"
+    try:
+        shown, total = deps.alerts.open_for(member, limit=OPEN_ALERTS_SHOWN)
+    except Exception:
+        log.exception("the open alerts of %s could not be read for the Home tab",
+                      member.user_id)
+        return [section(title + "\n" + tr._("Your open alerts cannot be shown just now."))]
+    if not total:
+        return [section(title + "\n" + tr._("None: nothing needs your attention."))]
+    lines = ["• " + open_alert(tr, state.last) for state in shown if state.last is not None]
+    if total > len(shown):
+        lines.append(tr._("… and {n} more", n=total - len(shown)))
+    return [section(title + "\n" + "\n".join(lines))]
 
 
 def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -1,0 +1,64 @@
+"""Risk and overdue alerts in Slack: the digest (``blocks``), its buttons (``actions``)
+and the morning scan (``run_alerts``)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from domain.alerts.use_cases import Alerts
+from domain.errors import RecordsUnavailable
+from handlers.alerts.actions import on_acknowledge, on_credit_check, on_snooze
+from handlers.alerts.blocks import DigestBlocks
+from handlers.alerts.payloads import (
+    ACKNOWLEDGE,
+    CREDIT_CHECK,
+    SNOOZE_DAY,
+    SNOOZE_WEEK,
+    AlertValue,
+    SnoozeValue,
+)
+from handlers.check.payloads import SubjectValue
+from handlers.registry import Action, Feature, Job
+
+log = logging.getLogger("creditbot.alerts")
+
+# Pauses before trying the scan again when the database was briefly gone (a failover, a
+# restart): a morning digest a few seconds late beats none until tomorrow.
+RETRY_PAUSES = (2.0, 5.0)
+
+
+def run_alerts(context: Mapping[str, Any]) -> dict[str, int]:
+    alerts: Alerts = context["alerts"]
+    for attempt, pause in enumerate((*RETRY_PAUSES, None), 1):
+        try:
+            counts = alerts.scan()
+        except RecordsUnavailable:
+            if pause is None:
+                raise
+            log.warning("alerts scan: the credit records did not answer (try %d); trying "
+                        "again in %.0f s", attempt, pause)
+            time.sleep(pause)
+            continue
+        return {**counts, "attempts": attempt}
+    raise AssertionError("unreachable")  # the last try returns or raises
+
+
+FEATURE = Feature(
+    name="alerts",
+    actions=(
+        Action(ACKNOWLEDGE, on_acknowledge, AlertValue),
+        Action(SNOOZE_DAY, on_snooze, SnoozeValue),
+        Action(SNOOZE_WEEK, on_snooze, SnoozeValue),
+        Action(CREDIT_CHECK, on_credit_check, SubjectValue),
+    ),
+    jobs=(Job("alerts", "finds overdue accounts, limits nearly used, large overdue invoices "
+              "and contracts ending; posts one digest per channel of what is new or worse",
+              "0 8 * * mon-fri", run_alerts),),
+    # chat:write: the digests (the outbox sender posts and edits them).
+    scopes=("chat:write",),
+)
+
+__all__ = ["FEATURE", "DigestBlocks", "run_alerts"]

@@ -1,0 +1,63 @@
+"""The morning alerts job: the scan's counts, and a database briefly gone tried again."""
+
+from __future__ import annotations
+
+import pytest
+
+import handlers.alerts as feature
+from domain.errors import RecordsUnavailable
+from handlers.alerts import FEATURE, run_alerts
+
+
+class FlakyAlerts:
+    """Fails ``failures`` times with the database gone, then scans."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+
+    def scan(self) -> dict[str, int]:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise RecordsUnavailable()
+        return {"announced": 3, "digests": 1, "messages": 1}
+
+
+@pytest.fixture
+def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    slept: list[float] = []
+    monkeypatch.setattr(feature.time, "sleep", slept.append)
+    return slept
+
+
+@pytest.mark.parametrize(("failures", "waits"), [(0, []), (1, [2.0]), (2, [2.0, 5.0])])
+def test_the_scan_is_tried_again_after_2_and_5_seconds(pauses, failures, waits):
+    alerts = FlakyAlerts(failures)
+    assert run_alerts({"alerts": alerts}) == {"announced": 3, "digests": 1, "messages": 1,
+                                              "attempts": failures + 1}
+    assert pauses == waits
+
+
+def test_a_third_failure_fails_the_run(pauses):
+    alerts = FlakyAlerts(3)
+    with pytest.raises(RecordsUnavailable):
+        run_alerts({"alerts": alerts})
+    assert alerts.calls == 3 and pauses == [2.0, 5.0]
+
+
+def test_other_errors_are_not_tried_again(pauses):
+    class Broken:
+        def scan(self) -> dict[str, int]:
+            raise ValueError("a bug")
+
+    with pytest.raises(ValueError, match="a bug"):
+        run_alerts({"alerts": Broken()})
+    assert pauses == []
+
+
+def test_the_feature_declares_the_job_its_buttons_and_scope():
+    [job] = FEATURE.jobs
+    assert (job.name, job.schedule, job.run) == ("alerts", "0 8 * * mon-fri", run_alerts)
+    assert [a.action_id for a in FEATURE.actions] == [
+        "alerts_acknowledge", "alerts_snooze_1d", "alerts_snooze_7d", "alerts_credit_check"]
+    assert FEATURE.scopes == ("chat:write",)
