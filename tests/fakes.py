@@ -6,15 +6,22 @@ audit entries and events are staged and kept only on ``commit()``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+import dataclasses
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Self
 
 from domain.aging import AgingBuckets
+from domain.alerts.detect import ExpiringContract, LargeInvoice
+from domain.alerts.digest import DigestLine
+from domain.alerts.model import AlertState
+from domain.alerts.ports import Digest
+from domain.alerts.use_cases import AlertChanged
 from domain.events import DomainEvent
 from domain.exposure import AgedBalance, OrderBalance, aged_balances, order_balances
 from domain.lookup import normalize_name
+from domain.messages import OutgoingMessage
 from domain.model import AuditEntry, Customer, Invoice, Order
 from domain.refs import CustomerRef
 
@@ -106,40 +113,6 @@ class FakeEvents:
         self.staged.append(event)
 
 
-class FakeUnitOfWork:
-    def __init__(self, customers: Sequence[Customer], invoices: Sequence[Invoice] = (),
-                 orders: Sequence[Order] = (), rates: dict[str, Decimal] | None = None) -> None:
-        self.customers = FakeCustomers(customers)
-        self.receivables = FakeReceivables(invoices, orders)
-        self.rates = FakeRates(rates or {})
-        self.audit = FakeAudit()
-        self.events = FakeEvents()
-        self.commits = 0
-
-    def __call__(self) -> Self:
-        """The unit of work is its own factory: use cases open it once per call."""
-        return self
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.rollback()
-
-    def commit(self) -> None:
-        self.audit.entries.extend(self.audit.staged)
-        self.events.recorded.extend(self.events.staged)
-        self.rollback()
-        self.commits += 1
-
-    def rollback(self) -> None:
-        self.audit.staged.clear()
-        self.events.staged.clear()
-
-
-from domain.messages import OutgoingMessage  # noqa: E402  (kept beside its only user)
-
-
 class FakeOutbox:
     """Messages queued by use cases: ``sent`` holds the committed ones, in order."""
 
@@ -177,26 +150,109 @@ class FakeOutbox:
         self.staged.clear()
 
 
-def _with_outbox(cls: type[FakeUnitOfWork]) -> None:
-    """FakeUnitOfWork gains an outbox that, like its audit and events, keeps what was
-    queued only on commit (added here so the class above reads as it did)."""
-    init, commit, rollback = cls.__init__, cls.commit, cls.rollback
+class FakeAlertStore:
+    """Alert states and digests in dicts; what a unit of work changed is kept only when
+    it commits. ``large`` and ``contracts`` are what the narrow selections return."""
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self) -> None:
+        self.saved: dict[str, AlertState] = {}
+        self.digests: dict[int, Digest] = {}
+        self._states: dict[str, AlertState] = {}
+        self._digests: dict[int, Digest] = {}
+        self.large: list[LargeInvoice] = []
+        self.contracts: list[ExpiringContract] = []
+        self.wrote = False
+
+    def _all_states(self) -> dict[str, AlertState]:
+        return {**self.saved, **self._states}
+
+    def open_states(self) -> dict[str, AlertState]:
+        return {c: s for c, s in self._all_states().items() if s.is_open}
+
+    def states(self, conditions: Collection[str]) -> dict[str, AlertState]:
+        known = self._all_states()
+        return {c: known[c] for c in conditions if c in known}
+
+    def save(self, states: Sequence[AlertState]) -> None:
+        known = self._all_states()
+        for state in states:
+            stored = known.get(state.condition)
+            if (stored.version if stored else 0) != state.version:
+                raise AlertChanged()
+            self._states[state.condition] = dataclasses.replace(state,
+                                                                version=state.version + 1)
+        self.wrote = True
+
+    def large_overdue_invoices(self, as_of: date, minimum: Mapping[str, Decimal],
+                               limit: int) -> list[LargeInvoice]:
+        return [i for i in self.large if i.due_date < as_of and i.open_amount.currency
+                in minimum and i.open_amount.amount >= minimum[i.open_amount.currency]][:limit]
+
+    def contracts_ending(self, first: date, last: date) -> list[ExpiringContract]:
+        return [c for c in self.contracts if first <= c.end_date <= last]
+
+    def add_digest(self, run_at: datetime, destination: str,
+                   lines: Sequence[DigestLine]) -> int:
+        digest_id = len(self.digests) + len(self._digests) + 1
+        self._digests[digest_id] = Digest(digest_id, run_at, destination, list(lines), [])
+        return digest_id
+
+    def set_pages(self, digest_id: int, pages: Sequence[int]) -> None:
+        found = self.digest(digest_id)
+        assert found is not None
+        self._digests[digest_id] = dataclasses.replace(found, pages=list(pages))
+
+    def digest(self, digest_id: int) -> Digest | None:
+        return self._digests.get(digest_id) or self.digests.get(digest_id)
+
+    def digests_with(self, condition: str, run_at: datetime) -> list[Digest]:
+        every = {**self.digests, **self._digests}
+        return [d for _, d in sorted(every.items()) if d.run_at == run_at
+                and any(line.condition == condition for line in d.lines)]
+
+    def commit(self) -> None:
+        self.saved.update(self._states)
+        self.digests.update(self._digests)
+        self.rollback()
+
+    def rollback(self) -> None:
+        self._states.clear()
+        self._digests.clear()
+        self.wrote = False
+
+
+class FakeUnitOfWork:
+    def __init__(self, customers: Sequence[Customer], invoices: Sequence[Invoice] = (),
+                 orders: Sequence[Order] = (), rates: dict[str, Decimal] | None = None) -> None:
+        self.customers = FakeCustomers(customers)
+        self.receivables = FakeReceivables(invoices, orders)
+        self.rates = FakeRates(rates or {})
+        self.audit = FakeAudit()
+        self.events = FakeEvents()
         self.outbox = FakeOutbox()
-        init(self, *args, **kwargs)
+        self.alerts = FakeAlertStore()
+        self.commits = 0
 
-    def commit_(self) -> None:  # type: ignore[no-untyped-def]
+    def __call__(self) -> Self:
+        """The unit of work is its own factory: use cases open it once per call."""
+        return self
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
         self.outbox.commit()
-        commit(self)
+        self.alerts.commit()
+        self.audit.entries.extend(self.audit.staged)
+        self.events.recorded.extend(self.events.staged)
+        self.rollback()
+        self.commits += 1
 
-    def rollback_(self) -> None:  # type: ignore[no-untyped-def]
+    def rollback(self) -> None:
         self.outbox.rollback()
-        rollback(self)
-
-    cls.__init__ = __init__  # type: ignore[method-assign]
-    cls.commit = commit_  # type: ignore[method-assign]
-    cls.rollback = rollback_  # type: ignore[method-assign]
-
-
-_with_outbox(FakeUnitOfWork)
+        self.alerts.rollback()
+        self.audit.staged.clear()
+        self.events.staged.clear()

@@ -1,0 +1,180 @@
+"""The alerts use cases with the in-memory unit of work: what a scan queues and records,
+and what an answer from a digest changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.access import AccessDenied, CreditDataAccess, Member
+from domain.aging import AgingBuckets
+from domain.alerts.detect import WatchSettings
+from domain.alerts.digest import Page
+from domain.alerts.routing import DEFAULT_ROUTES, Directory
+from domain.alerts.use_cases import AlertChanged, AlertClosed, Alerts
+from domain.model import Customer, Invoice
+from domain.money import Money
+from domain.positions import CreditPolicyContext
+from tests.fakes import FakeUnitOfWork
+
+ZONE = ZoneInfo("Asia/Shanghai")
+BUCKETS = AgingBuckets((30, 60, 90))
+MANAGER = Member("U0MANAGER1", roles=frozenset({"credit_manager"}))
+STRANGER = Member("U0STRANGER")
+
+
+class Pages:
+    """Two lines a page, each line its condition and who acknowledged it."""
+
+    def render(self, destination, digest_id, lines, at):
+        texts = [f"{line.condition} new={line.announcement.change.value}"
+                 f" ack={line.state.acknowledged_by if line.state else None}"
+                 f" snoozed={line.state.snoozed_until if line.state else None}"
+                 for line in lines]
+        return [Page(f"#{digest_id} " + " | ".join(texts[i:i + 2]), [])
+                for i in range(0, len(texts), 2)]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def invoice(cid: str, late: int, amount: str) -> Invoice:
+    today = date(2026, 11, 30)
+    money = Money(Decimal(amount), "USD")
+    return Invoice(f"{cid}-{late}", cid, today - timedelta(days=90),
+                   today - timedelta(days=late), money, money)
+
+
+def world(*invoices: Invoice) -> tuple[Alerts, FakeUnitOfWork, Clock]:
+    customers = [Customer(c, f"Customer {c}", Money(Decimal(100_000), "USD"), 30,
+                          department="sales", owner_slack_id="U0OWNER001")
+                 for c in ("C1", "C2", "C3")]
+    uow = FakeUnitOfWork(customers, invoices)
+    clock = Clock()
+    alerts = Alerts(uow, CreditDataAccess(), CreditPolicyContext("USD", BUCKETS),
+                    WatchSettings(BUCKETS), DEFAULT_ROUTES,
+                    Directory({"sales": "C0SALES000", "finance": "C0FINANCE0",
+                               "legal": "C0LEGAL000"}, {}, {}),
+                    Pages(), clock, ZONE, admin_channel="C0ADMIN000")
+    return alerts, uow, clock
+
+
+def texts(uow: FakeUnitOfWork) -> list[tuple[str, str, int | None, int | None]]:
+    return [(m.channel, m.text, m.thread_of, m.update_of) for m in uow.outbox.messages]
+
+
+def test_a_scan_queues_one_digest_per_destination_and_records_the_run():
+    alerts, uow, _ = world(invoice("C1", 10, "100"), invoice("C2", 95, "200"),
+                           invoice("C3", 40, "300"))
+    counts = alerts.scan()
+    assert counts == {"customers": 3, "conditions": 3, "announced": 3, "resolved": 0,
+                      "unrouted": 0, "digests": 3, "messages": 5, "missing_rate": 0}
+    assert texts(uow) == [
+        ("C0SALES000", "#1 overdue:C2 new=new ack=None snoozed=None | "
+                       "overdue:C3 new=new ack=None snoozed=None", None, None),
+        ("C0SALES000", "#1 overdue:C1 new=new ack=None snoozed=None", 1, None),
+        ("C0FINANCE0", "#2 overdue:C2 new=new ack=None snoozed=None | "
+                       "overdue:C3 new=new ack=None snoozed=None", None, None),
+        ("C0FINANCE0", "#2 overdue:C1 new=new ack=None snoozed=None", 3, None),
+        ("C0LEGAL000", "#3 overdue:C2 new=new ack=None snoozed=None", None, None),
+    ]
+    assert [(e.actor, e.action, e.subject, e.details["announced"])
+            for e in uow.audit.entries] == [("creditbot", "alerts.scanned", "2026-11-30", 3)]
+    assert alerts.scan()["messages"] == 0
+    assert len(uow.outbox.messages) == 5
+
+
+def test_an_alert_nobody_is_routed_to_goes_to_the_admin_channel():
+    alerts, uow, _ = world(invoice("C1", 10, "100"))
+    object.__setattr__(alerts, "routes", ())
+    assert alerts.scan()["unrouted"] == 1
+    assert [m.channel for m in uow.outbox.messages] == ["C0ADMIN000"]
+
+
+def test_acknowledging_records_who_and_edits_every_page_of_that_runs_digests_in_place():
+    alerts, uow, clock = world(invoice("C1", 10, "100"), invoice("C2", 95, "200"),
+                               invoice("C3", 40, "300"))
+    alerts.scan()
+    clock.now += timedelta(minutes=5)
+    state = alerts.acknowledge(MANAGER, 1, "overdue:C2")
+    assert (state.acknowledged_by, state.acknowledged_at) == ("U0MANAGER1", clock.now)
+    edits = texts(uow)[5:]
+    assert [(channel, update_of) for channel, _, _, update_of in edits] == \
+        [("C0SALES000", 1), ("C0SALES000", 2), ("C0FINANCE0", 3), ("C0FINANCE0", 4),
+         ("C0LEGAL000", 5)]
+    assert edits[0][1] == ("#1 overdue:C2 new=new ack=U0MANAGER1 snoozed=None | "
+                           "overdue:C3 new=new ack=None snoozed=None")
+    assert edits[4][1] == "#3 overdue:C2 new=new ack=U0MANAGER1 snoozed=None"
+    last = uow.audit.entries[-1]
+    assert (last.actor, last.action, last.subject, last.details) == \
+        ("U0MANAGER1", "alerts.acknowledged", "overdue:C2", {"digest": 1})
+
+
+def test_a_snooze_lasts_its_days_and_is_recorded():
+    alerts, uow, clock = world(invoice("C1", 10, "100"))
+    alerts.scan()
+    state = alerts.snooze(MANAGER, 1, "overdue:C1", 7)
+    assert (state.snoozed_until, state.snoozed_by) == (clock.now + timedelta(days=7),
+                                                        "U0MANAGER1")
+    assert uow.audit.entries[-1].details == {"digest": 1, "days": 7,
+                                              "until": state.snoozed_until.isoformat()}
+    clock.now += timedelta(days=6)
+    assert alerts.scan()["announced"] == 0
+    clock.now += timedelta(days=1)
+    assert alerts.scan()["announced"] == 1
+
+
+def test_someone_without_access_is_refused_and_the_refusal_recorded():
+    alerts, uow, _ = world(invoice("C1", 10, "100"))
+    alerts.scan()
+    with pytest.raises(AccessDenied):
+        alerts.acknowledge(STRANGER, 1, "overdue:C1")
+    assert uow.alerts.saved["overdue:C1"].acknowledged_by is None
+    assert [(e.actor, e.action, e.details) for e in uow.audit.entries[1:]] == \
+        [("U0STRANGER", "alerts.answer_refused", {"wanted": "alerts.acknowledged"})]
+
+
+@pytest.mark.parametrize(("digest", "condition"), [(1, "overdue:C2"), (9, "overdue:C1")])
+def test_a_condition_not_in_that_digest_or_resolved_since_is_closed(digest, condition):
+    alerts, _, _ = world(invoice("C1", 10, "100"))
+    alerts.scan()
+    with pytest.raises(AlertClosed):
+        alerts.acknowledge(MANAGER, digest, condition)
+
+
+def test_an_answer_to_an_alert_resolved_since_is_closed():
+    alerts, uow, _ = world(invoice("C1", 10, "100"))
+    alerts.scan()
+    uow.receivables = type(uow.receivables)([], [])
+    assert alerts.scan()["resolved"] == 1
+    with pytest.raises(AlertClosed):
+        alerts.snooze(MANAGER, 1, "overdue:C1", 1)
+
+
+def test_two_changes_of_one_state_at_once_cannot_both_win():
+    alerts, uow, _ = world(invoice("C1", 10, "100"))
+    alerts.scan()
+    stale = uow.alerts.saved["overdue:C1"]
+    alerts.acknowledge(MANAGER, 1, "overdue:C1")
+    with pytest.raises(AlertChanged):
+        uow.alerts.save([stale])
+
+
+def test_the_home_shows_what_reaches_a_person_and_not_what_is_snoozed():
+    alerts, _, _ = world(invoice("C1", 10, "100"), invoice("C2", 95, "200"))
+    alerts.scan()
+    owner = Member("U0OWNER001", departments=frozenset({"finance"}))
+    shown, total = alerts.open_for(owner)
+    assert ([s.condition for s in shown], total) == (["overdue:C2", "overdue:C1"], 2)
+    alerts.snooze(MANAGER, 1, "overdue:C2", 1)
+    assert alerts.open_for(owner, limit=1)[0][0].condition == "overdue:C1"
+    with pytest.raises(AccessDenied):
+        alerts.open_for(STRANGER)
