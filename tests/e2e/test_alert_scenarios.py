@@ -1,0 +1,367 @@
+"""Alerts as people meet them: the real ``alerts`` job run by ``bot.scheduler.run_job``
+on a clock the test moves, its digests delivered by the real outbox sender to the
+Slack emulator, and the digest's buttons pressed through signed HTTP into the bot.
+
+The portfolio and where each alert goes are in ``tests/e2e/alerts_world.py``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.config import load_config
+from bot.local_server import LocalServer
+from bot.sandbox.driver import Reply, SlackDriver
+from bot.sandbox.emulator import User
+from bot.settings import Settings
+from bot.slack_app import create_bolt_app
+from bot.web import create_wsgi_app
+from bot.wiring import Services
+from tests.e2e.alerts_world import (
+    ADMINS,
+    AMY,
+    CREDIT,
+    EVA,
+    EXPORT,
+    FINANCE,
+    LEGAL,
+    MEI,
+    MEI_DM,
+    SALES,
+    SECRET,
+    START,
+    STRANGER,
+    TOKEN,
+    AlertsWorld,
+    alert_runs,
+    audit,
+    button_for,
+    buttons,
+    contexts,
+    digests,
+    outbox_count,
+    pay,
+    posted_outbox_ids,
+    reopen,
+    sections,
+    seed,
+    shown,
+    states,
+    write_config,
+)
+from tests.e2e.outbox_world import HistoryEmulator
+
+# The lines of the first run, each as the section a person reads in the channel.
+ECHO_90 = ("*Echo Hardware* · C-ECHO\n$5,000.00 overdue · oldest 120 days past due · "
+           "exposure $5,000.00\nNew")
+ACME_61 = ("*Acme Industrial Supply* · C-ACME\n$20,000.00 overdue · oldest 85 days past "
+           "due · exposure $20,000.00\nNew")
+CEDAR_31 = ("*Cedar Foods* · C-CEDAR\n$8,000.00 overdue · oldest 45 days past due · "
+            "exposure $9,000.00\nNew")
+BOLT_1 = ("*Bolt &amp; Nut GmbH* · C-BOLT\n€95,000.00 overdue · oldest 10 days past due · "
+          "exposure €115,000.00\nNew")
+BOLT_LIMIT = ("*Bolt &amp; Nut GmbH* · C-BOLT\nexposure €115,000.00 of a €100,000.00 limit "
+              "(115% used) · over the limit by €15,000.00\nNew")
+CEDAR_LIMIT = ("*Cedar Foods* · C-CEDAR\nexposure $9,000.00 of a $10,000.00 limit (90% used)"
+               "\nNew")
+BOLT_INVOICE = ("*Bolt &amp; Nut GmbH* · C-BOLT\ninvoice INV-B1: €95,000.00 open · due Nov 20, "
+                "2026 · 10 days past due\nNew")
+
+CRITICAL_OVERDUE = ":red_circle: *Critical · Overdue accounts* ({n})"
+WARNING_OVERDUE = ":large_orange_circle: *Warning · Overdue accounts* ({n})"
+INFO_OVERDUE = ":large_blue_circle: *Info · Overdue accounts* ({n})"
+
+
+@pytest.fixture
+def alerts(engine: Engine, tmp_path: Path) -> Iterator[AlertsWorld]:
+    seed(engine)
+    path = write_config(tmp_path)
+    with HistoryEmulator(token=TOKEN, users={u: User(u, u.lower()) for u in (
+            AMY, EVA, MEI, STRANGER)}) as emulator:
+        yield AlertsWorld(engine, load_config(path), path, emulator)
+        # Every message the bot sent is one Slack accepts.
+        assert emulator.invalid == [], emulator.invalid
+
+
+@dataclass
+class Bot:
+    slack: SlackDriver
+    services: Services
+
+
+@pytest.fixture
+def bot(alerts: AlertsWorld, database_url: str) -> Iterator[Bot]:
+    """The bot's HTTP app on a local port, its alerts reading the test's clock."""
+    settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                        slack_api_url=alerts.emulator.api_url, database_url=database_url)
+    services = Services(settings, alerts.config)
+    services.now = alerts.clock  # type: ignore[method-assign]
+    app = create_wsgi_app(create_bolt_app(services), services.engine)
+    with LocalServer(app) as server:
+        yield Bot(SlackDriver(server.url, SECRET, alerts.emulator), services)
+    services.engine.dispose()
+
+
+def first_run(alerts: AlertsWorld) -> None:
+    result = alerts.run()
+    assert (result.outcome, result.counts["announced"]) == ("ok", 7), result
+    alerts.deliver()
+
+
+def only(alerts: AlertsWorld, channel: str) -> dict:
+    [message] = shown(alerts.emulator, channel)
+    return message
+
+
+def header(message: dict) -> str:
+    [block] = [b for b in message["blocks"] if b["type"] == "header"]
+    return block["text"]["text"]
+
+
+def wait_for(condition, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def as_reply(channel: str, message: dict) -> Reply:
+    return Reply(channel, message["text"], message["blocks"], ephemeral=False,
+                 ts=message["ts"])
+
+
+# -- runs of the job ----------------------------------------------------------------------
+
+def test_a_first_run_posts_each_digest_in_its_channels_and_nowhere_else(alerts):
+    first_run(alerts)
+    emulator = alerts.emulator
+    # Six digests, one message each (no digest here needs a thread), each once.
+    assert set(emulator.channels) == {SALES, EXPORT, FINANCE, CREDIT, LEGAL, MEI_DM}
+    assert ADMINS not in emulator.channels
+    assert sorted(posted_outbox_ids(emulator).values()) == [1] * 6
+
+    sales = only(alerts, SALES)
+    assert header(sales) == "Credit alerts · Nov 30, 2026"
+    assert sales["text"] == ("Credit alerts · Nov 30, 2026: 2 alerts  ·  1 critical  ·  "
+                             "1 warning")
+    assert sections(sales) == [CRITICAL_OVERDUE.format(n=1), ECHO_90,
+                               WARNING_OVERDUE.format(n=1), ACME_61]
+    assert contexts(sales) == ["2 alerts  ·  :red_circle: 1 critical  ·  "
+                               ":large_orange_circle: 1 warning"]
+    # Each line has its buttons, answering that line of this digest.
+    assert [b["text"]["text"] for b in buttons(sales)] == [
+        "Acknowledge", "Snooze 1 day", "Snooze 7 days", "Credit check"] * 2
+
+    finance = only(alerts, FINANCE)
+    assert sections(finance) == [CRITICAL_OVERDUE.format(n=1), ECHO_90,
+                                 WARNING_OVERDUE.format(n=2), ACME_61, CEDAR_31,
+                                 INFO_OVERDUE.format(n=1), BOLT_1]
+    # Export hears of its own customers, and of Cedar through its owner.
+    assert sections(only(alerts, EXPORT)) == [WARNING_OVERDUE.format(n=1), CEDAR_31,
+                                              INFO_OVERDUE.format(n=1), BOLT_1]
+    # 90+ goes to legal as well.
+    assert sections(only(alerts, LEGAL)) == [CRITICAL_OVERDUE.format(n=1), ECHO_90]
+    # Risk goes to the credit channel; the critical one also to the credit manager.
+    assert sections(only(alerts, CREDIT)) == [
+        ":red_circle: *Critical · Credit limit use* (1)", BOLT_LIMIT,
+        ":large_orange_circle: *Warning · Credit limit use* (1)", CEDAR_LIMIT,
+        ":large_orange_circle: *Warning · Large overdue invoices* (1)", BOLT_INVOICE]
+    dm = only(alerts, MEI_DM)
+    assert sections(dm) == [":red_circle: *Critical · Credit limit use* (1)", BOLT_LIMIT]
+    assert dm["text"] == "Credit alerts · Nov 30, 2026: 1 alert  ·  1 critical"
+    [opened] = emulator.calls_to("conversations.open")
+    assert opened.args["users"] == MEI
+
+    [run] = alert_runs(alerts.engine)
+    assert run.outcome == "ok" and run.error is None
+    assert run.counts == {"customers": 5, "conditions": 7, "announced": 7, "resolved": 0,
+                          "unrouted": 0, "digests": 6, "messages": 6, "missing_rate": 0,
+                          "attempts": 1}
+
+
+def test_a_second_run_with_nothing_new_posts_nothing(alerts):
+    first_run(alerts)
+    calls = len(alerts.emulator.calls)
+    queued = outbox_count(alerts.engine)
+    result = alerts.run()
+    alerts.deliver()
+    assert len(alerts.emulator.calls) == calls
+    assert outbox_count(alerts.engine) == queued
+    assert len(digests(alerts.engine)) == 6
+    first, second = alert_runs(alerts.engine)
+    assert result.outcome == second.outcome == "ok"
+    assert second.counts == {**first.counts, "announced": 0, "digests": 0, "messages": 0}
+
+
+def test_an_account_moving_into_90_plus_is_announced_once_more(alerts):
+    first_run(alerts)
+    before = len(alerts.posts())
+    alerts.clock.advance(days=6)  # Acme: 85 -> 91 days; no one else crosses an edge
+    alerts.run()
+    alerts.deliver()
+    new = alerts.posts()[before:]
+    moved = ("*Acme Industrial Supply* · C-ACME\n$20,000.00 overdue · oldest 91 days past "
+             "due · exposure $20,000.00\nMoved from 61-90 days to 90+ days")
+    assert sorted(call.args["channel"] for call in new) == sorted([SALES, FINANCE, LEGAL])
+    for call in new:
+        assert sections({"blocks": call.blocks}) == [CRITICAL_OVERDUE.format(n=1), moved]
+        assert call.text == "Credit alerts · Dec 6, 2026: 1 alert  ·  1 critical"
+    # Now legal has two digests: Echo's of the first day, Acme's of today.
+    assert [sections(m)[1] for m in shown(alerts.emulator, LEGAL)] == [ECHO_90, moved]
+    acme = states(alerts.engine)["overdue:C-ACME"]
+    assert (acme.announced_level, acme.severity.label) == (4, "critical")
+    assert alert_runs(alerts.engine)[-1].counts["announced"] == 1
+
+    # And the day after, nothing again.
+    alerts.clock.advance(days=1)
+    alerts.run()
+    alerts.deliver()
+    assert len(alerts.posts()) == before + 3
+    assert alert_runs(alerts.engine)[-1].counts["announced"] == 0
+
+
+def test_a_paid_invoice_resolves_and_an_overdue_one_later_comes_back(alerts):
+    first_run(alerts)
+    before = len(alerts.posts())
+    pay(alerts.engine, "INV-C1")  # Cedar pays its 45-day invoice: 1,000 not due is left
+    alerts.clock.advance(days=1)
+    alerts.run()
+    alerts.deliver()
+    assert len(alerts.posts()) == before  # a resolution is not announced
+    cedar = states(alerts.engine)
+    assert cedar["overdue:C-CEDAR"].resolved_at == alerts.clock.at
+    assert cedar["utilisation:C-CEDAR"].resolved_at == alerts.clock.at  # 10 % used now
+    assert alert_runs(alerts.engine)[-1].counts["resolved"] == 2
+
+    # The next day the ERP reopens it: the payment bounced.
+    alerts.clock.advance(days=1)
+    reopen(alerts.engine, "INV-C1")
+    alerts.run()
+    alerts.deliver()
+    back = ("*Cedar Foods* · C-CEDAR\n$8,000.00 overdue · oldest 47 days past due · exposure "
+            "$9,000.00\nBack again")
+    new = {call.args["channel"]: sections({"blocks": call.blocks})
+           for call in alerts.posts()[before:]}
+    assert new == {
+        EXPORT: [WARNING_OVERDUE.format(n=1), back],
+        FINANCE: [WARNING_OVERDUE.format(n=1), back],
+        CREDIT: [":large_orange_circle: *Warning · Credit limit use* (1)",
+                 CEDAR_LIMIT.removesuffix("New") + "Back again"]}
+    assert len(alerts.posts()) == before + 3
+    for condition in ("overdue:C-CEDAR", "utilisation:C-CEDAR"):
+        state = states(alerts.engine)[condition]
+        assert state.resolved_at is None and state.last_announced_at == alerts.clock.at
+    counts = alert_runs(alerts.engine)[-1].counts
+    assert (counts["announced"], counts["resolved"]) == (2, 0)
+
+
+# -- the buttons --------------------------------------------------------------------------
+
+def test_acknowledge_edits_the_digest_in_place_and_the_audit_log_names_who(alerts, bot):
+    first_run(alerts)
+    sales = only(alerts, SALES)
+    finance_ts = only(alerts, FINANCE)["ts"]
+    pressed = button_for(sales, "Acknowledge", "overdue:C-ACME")
+    result, _ = bot.slack.press(AMY, SALES, pressed, as_reply(SALES, sales))
+    assert result.status == 200
+    wait_for(lambda: audit(alerts.engine, "alerts.acknowledged"))
+    alerts.deliver()
+
+    # Both digests that carry Acme's line are edited: same ts, no new post.
+    updates = alerts.emulator.calls_to("chat.update")
+    assert sorted((c.args["channel"], c.args["ts"]) for c in updates if c.status == 200) == \
+        sorted([(SALES, sales["ts"]), (FINANCE, finance_ts)])
+    assert len(alerts.posts()) == 6
+    acknowledged = ACME_61 + f"\n:white_check_mark: Acknowledged by <@{AMY}>"
+    edited = only(alerts, SALES)
+    assert edited["ts"] == sales["ts"]
+    assert sections(edited) == [CRITICAL_OVERDUE.format(n=1), ECHO_90,
+                                WARNING_OVERDUE.format(n=1), acknowledged]
+    assert contexts(edited) == ["2 alerts  ·  :red_circle: 1 critical  ·  "
+                                ":large_orange_circle: 1 warning  ·  1 acknowledged"]
+    # Acme's line has no Acknowledge button any more; Echo's still has.
+    assert [b["text"]["text"] for b in buttons(edited)] == [
+        "Acknowledge", "Snooze 1 day", "Snooze 7 days", "Credit check",
+        "Snooze 1 day", "Snooze 7 days", "Credit check"]
+    assert acknowledged in sections(only(alerts, FINANCE))
+
+    [entry] = audit(alerts.engine, "alerts.acknowledged")
+    assert (entry.actor, entry.subject) == (AMY, "overdue:C-ACME")
+    assert entry.details == {"digest": digests(alerts.engine)[0].id}
+    state = states(alerts.engine)["overdue:C-ACME"]
+    assert (state.acknowledged_by, state.acknowledged_at) == (AMY, alerts.clock.at)
+
+
+def test_snooze_one_day_silences_the_line_until_the_day_is_over(alerts, bot):
+    first_run(alerts)
+    dm = only(alerts, MEI_DM)
+    pressed = button_for(dm, "Snooze 1 day", "utilisation:C-BOLT")
+    result, _ = bot.slack.press(MEI, MEI_DM, pressed, as_reply(MEI_DM, dm))
+    assert result.status == 200
+    wait_for(lambda: audit(alerts.engine, "alerts.snoozed"))
+    alerts.deliver()
+
+    until = START + timedelta(days=1)
+    snoozed = (BOLT_LIMIT + f"\n:zzz: Snoozed until <!date^{int(until.timestamp())}"
+               "^{date_short_pretty} {time}|Dec 1, 2026, 8:30:00\u202fAM> by "
+               f"<@{MEI}>")
+    # The DM and the credit channel show the same line, edited in place.
+    assert sections(only(alerts, MEI_DM))[1] == snoozed
+    assert sections(only(alerts, CREDIT))[1] == snoozed
+    assert contexts(only(alerts, MEI_DM)) == ["1 alert  ·  :red_circle: 1 critical  ·  "
+                                              "1 snoozed"]
+    [entry] = audit(alerts.engine, "alerts.snoozed")
+    assert (entry.actor, entry.subject) == (MEI, "utilisation:C-BOLT")
+    assert entry.details == {"digest": digests(alerts.engine)[-2].id, "days": 1,
+                             "until": until.isoformat()}
+
+    # The next morning, still within the day: not announced.
+    posted = len(alerts.posts())
+    alerts.clock.advance(hours=23, minutes=59)
+    alerts.run()
+    alerts.deliver()
+    assert len(alerts.posts()) == posted
+    assert alert_runs(alerts.engine)[-1].counts["announced"] == 0
+
+    # Once the day is over, and the account still over its limit: announced again.
+    alerts.clock.advance(minutes=1)
+    alerts.run()
+    alerts.deliver()
+    new = alerts.posts()[posted:]
+    assert sorted(c.args["channel"] for c in new) == sorted([CREDIT, MEI_DM])
+    ended = BOLT_LIMIT.removesuffix("New") + "Snooze ended"
+    for call in new:
+        assert sections({"blocks": call.blocks}) == [
+            ":red_circle: *Critical · Credit limit use* (1)", ended]
+    state = states(alerts.engine)["utilisation:C-BOLT"]
+    assert state.snoozed_until is None and state.resolved_at is None
+
+
+def test_a_person_without_access_is_refused_and_nothing_changes(alerts, bot):
+    first_run(alerts)
+    before = states(alerts.engine)
+    queued = outbox_count(alerts.engine)
+    sales = only(alerts, SALES)
+    pressed = button_for(sales, "Acknowledge", "overdue:C-ACME")
+    result, response_url = bot.slack.press(STRANGER, SALES, pressed, as_reply(SALES, sales))
+    assert result.status == 200
+    refusal = bot.slack.reply_at(response_url, SALES)
+    assert refusal.ephemeral
+    assert refusal.all_text() == (
+        ":lock: Credit data is confidential, and you are not among the people who may see it. "
+        f"Ask <@{MEI}> or <@U0CREDITANN> to give you access.")
+    alerts.deliver()
+    assert states(alerts.engine) == before
+    assert outbox_count(alerts.engine) == queued
+    assert alerts.emulator.calls_to("chat.update") == []
+    assert only(alerts, SALES) == sales
+    assert audit(alerts.engine, "alerts.acknowledged") == []
+    [refused] = audit(alerts.engine, "alerts.answer_refused")
+    assert (refused.actor, refused.subject) == (STRANGER, "overdue:C-ACME")
+    assert refused.details == {"wanted": "alerts.acknowledged"}
