@@ -12,7 +12,9 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -99,19 +101,27 @@ def start_scheduler() -> subprocess.Popen[bytes]:
     """``creditbot scheduler`` as a child of this process: one candidate per host however
     many workers gunicorn runs. Not in the workers (one candidate each), and not a thread
     in gunicorn's master: the master forks the workers, and forking a process that has
-    threads holding locks (the scheduler's, the database pool's) can deadlock the child."""
+    threads holding locks (the scheduler's, the database pool's) can deadlock the child.
+
+    In a process group of its own, so that Ctrl-C in a terminal reaches serve only:
+    serve stops the child itself, and any other end of the child is a death to restart."""
+    preexec = None
+    if sys.platform == "linux":
+        import ctypes
+
+        # Looked up here: between fork and exec the child may only run what takes no
+        # lock another thread of serve could have held at the fork (imports, dlopen).
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        preexec = partial(_stop_with_parent, prctl, os.getpid())
     return subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler"],
-                            preexec_fn=(partial(_stop_with_parent, os.getpid())
-                                        if sys.platform == "linux" else None))
+                            preexec_fn=preexec, process_group=0)
 
 
-def _stop_with_parent(parent: int) -> None:
+def _stop_with_parent(prctl: Callable[..., int], parent: int) -> None:
     """Runs in the child before it starts: Linux sends it SIGTERM when serve dies, even by
     SIGKILL, so a restarted serve does not leave a second candidate on the host."""
-    import ctypes
-
     pr_set_pdeathsig = 1
-    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    prctl(pr_set_pdeathsig, signal.SIGTERM)
     if os.getppid() != parent:  # serve died before the request took effect
         os.kill(os.getpid(), signal.SIGTERM)
 
@@ -128,14 +138,110 @@ def stop_scheduler(child: subprocess.Popen[bytes]) -> None:
         child.wait()
 
 
+# A scheduler child that dies on its own is started again after a wait that doubles
+# from the first to the cap at each death in a row; one that lived HEALTHY_SECONDS
+# starts the count again. A child that cannot start (a broken config) is not started
+# in a tight loop, and one killed by an operator or the OOM killer comes back at once.
+RESTART_FIRST_SECONDS = 1.0
+RESTART_CAP_SECONDS = 60.0
+HEALTHY_SECONDS = 120.0
+# How often the supervisor looks whether serve is stopping (a death it sees at once).
+_POLL_SECONDS = 0.5
+
+
+class SchedulerSupervisor:
+    """Keeps one ``creditbot scheduler`` child running beside serve until ``stop``.
+
+    A thread of serve's own process (the master, under gunicorn), which only starts,
+    watches and stops the child. It starts every child itself: Linux sends the
+    parent-death signal when the *thread* that started a child ends, and this thread
+    outlives its children. gunicorn's master reaps every child that exits, ours
+    included, so a death is seen as the child being gone, whatever its status."""
+
+    def __init__(self, start: Callable[[], subprocess.Popen[bytes]] = start_scheduler,
+                 first: float = RESTART_FIRST_SECONDS, cap: float = RESTART_CAP_SECONDS,
+                 healthy: float = HEALTHY_SECONDS) -> None:
+        self._start = start
+        self._first, self._cap, self._healthy = first, cap, healthy
+        self._stopping = threading.Event()
+        self._owner = os.getpid()
+        self._thread = threading.Thread(target=self._run, name="scheduler-supervisor",
+                                        daemon=True)
+        self.child: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+
+    def start(self) -> SchedulerSupervisor:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stops the child (SIGTERM: it releases the lease) and the supervisor."""
+        if os.getpid() != self._owner:
+            # A gunicorn worker unwinding the master's stack after its fork: the child
+            # is not its own.
+            return
+        self._stopping.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        wait = self._first
+        while not self._stopping.is_set():
+            try:
+                child = self._start()
+            except OSError:
+                log.exception("could not start the scheduler child; trying again in %.0f s",
+                              wait)
+                if self._stopping.wait(wait):
+                    return
+                wait = min(wait * 2, self._cap)
+                continue
+            self.child = child
+            started = time.monotonic()
+            while not self._stopping.is_set() and not _exited(child, _POLL_SECONDS):
+                pass
+            if self._stopping.is_set():
+                stop_scheduler(child)
+                return
+            lived = time.monotonic() - started
+            if lived >= self._healthy:
+                wait = self._first
+            self.restarts += 1
+            log.warning("the scheduler child (pid %d) stopped on its own after %.0f s%s; "
+                        "starting another in %.0f s", child.pid, lived,
+                        _exit_status(child.returncode), wait)
+            if self._stopping.wait(wait):
+                return
+            wait = min(wait * 2, self._cap)
+
+
+def _exited(child: subprocess.Popen[bytes], within: float) -> bool:
+    try:
+        child.wait(timeout=within)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def _exit_status(code: int | None) -> str:
+    # 0 is also what a child reaped by gunicorn's master looks like: say nothing then.
+    if not code:
+        return ""
+    if code < 0:
+        try:
+            return f" ({signal.Signals(-code).name})"
+        except ValueError:
+            return f" (signal {-code})"
+    return f" (exit status {code})"
+
+
 @contextmanager
 def _scheduler_child(wanted: bool) -> Iterator[None]:
-    child = start_scheduler() if wanted else None
+    supervisor = SchedulerSupervisor().start() if wanted else None
     try:
         yield
     finally:
-        if child is not None:
-            stop_scheduler(child)
+        if supervisor is not None:
+            supervisor.stop()
 
 
 def serve_socket_mode(*, scheduler: bool = True) -> None:

@@ -1,9 +1,11 @@
 """`creditbot serve` runs one scheduler candidate per host, as its own child process,
-never one per gunicorn worker; it stops the candidate when it stops."""
+never one per gunicorn worker; it restarts the candidate if it dies, and stops it when it
+stops. The child delivers the outbox."""
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import socket
@@ -16,19 +18,25 @@ import pytest
 
 from bot.sandbox.emulator import SlackEmulator
 from bot.scheduler import LEASE
+from bot.serve import SchedulerSupervisor
+from domain.messages import OutgoingMessage
 from storage.jobs import runs
 from storage.leases import holder_of
+from storage.outbox import OutboxStore
 from tests.e2e.conftest import SECRET, TOKEN
 from tests.e2e.test_serve import base_env, free_port, healthz
 from tests.scheduler.test_leadership import scheduler_config, wait_for
 
 
 def children(pid: int) -> dict[int, bytes]:
-    """The processes ``pid`` started, with their command lines."""
+    """The processes ``pid`` started, with their command lines (from any of its threads:
+    the scheduler child is started by serve's supervisor thread)."""
     found = {}
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
-        with contextlib.suppress(FileNotFoundError):  # gone between the two reads
-            found[int(child)] = Path(f"/proc/{child}/cmdline").read_bytes()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # a thread gone meanwhile
+            for child in (task / "children").read_text().split():
+                with contextlib.suppress(FileNotFoundError):  # gone between the two reads
+                    found[int(child)] = Path(f"/proc/{child}/cmdline").read_bytes()
     return found
 
 
@@ -129,3 +137,118 @@ def running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"  # a zombie has exited; whoever adopted it has yet to reap it
+
+
+def scheduler_children(server: subprocess.Popen[str]) -> list[int]:
+    master = Path(f"/proc/{server.pid}/cmdline").read_bytes()
+    return [pid for pid, line in children(server.pid).items()
+            if line != master and line.split(b"\0")[-2:] == [b"scheduler", b""]
+            and running(pid)]
+
+
+def test_serve_restarts_a_scheduler_child_that_dies_and_each_child_delivers(
+        engine, database_url, tmp_path):
+    outbox = OutboxStore(engine)
+    with SlackEmulator(token=TOKEN) as emulator:
+        env = base_env(DATABASE_URL=database_url, SLACK_BOT_TOKEN=TOKEN,
+                       SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.api_url,
+                       CREDITBOT_CONFIG=str(scheduler_config(tmp_path)))
+        first = outbox.queue(OutgoingMessage(channel="C0ALERTS01", kind="alerts.digest",
+                                             text="queued before serve started"))
+        server, _url = serve(env)
+        new = 0
+        try:
+            # Recorded as sent: a child killed between the post and the record would leave
+            # the one message that may repeat (README, Delivery), not what this tests.
+            wait_for(lambda: outbox.posted(first).sent)  # type: ignore[union-attr]
+            wait_for(lambda: len(scheduler_children(server)) == 1)
+            [old] = scheduler_children(server)
+            os.kill(old, signal.SIGKILL)
+            killed_at = time.monotonic()
+            wait_for(lambda: [p for p in scheduler_children(server) if p != old], seconds=15)
+            assert time.monotonic() - killed_at < 5  # the first restart waits 1 s
+            [new] = scheduler_children(server)
+            outbox.queue(OutgoingMessage(channel="C0ALERTS01", kind="alerts.digest",
+                                         text="queued after the restart"))
+            emulator.wait_for("chat.postMessage", 2, timeout=30)
+            # Once the killed child's lease has run out, the new one leads.
+            wait_for(lambda: f"{socket.gethostname()}:{new}" in
+                     {run.host for run in runs(engine, "housekeeping")})
+        finally:
+            output = stop(server) if server.poll() is None else server.communicate()[0]
+    assert [c.text for c in emulator.calls_to("chat.postMessage") if c.status == 200] == [
+        "queued before serve started", "queued after the restart"]
+    assert f"the scheduler child (pid {old}) stopped on its own" in output, output
+    assert output.count("stopped on its own") == 1, output  # not again on the way out
+    assert new and not running(new)
+    assert holder_of(engine, LEASE) is None
+    assert "Traceback" not in output, output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_ctrl_c_stops_serve_and_its_scheduler_without_a_restart(engine, database_url,
+                                                                tmp_path):
+    # Ctrl-C in a terminal signals the whole foreground group; the child is in a group of
+    # its own, so only serve hears it, and serve stops the child: no death to restart.
+    with SlackEmulator(token=TOKEN) as emulator:
+        env = base_env(DATABASE_URL=database_url, SLACK_BOT_TOKEN=TOKEN,
+                       SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.api_url,
+                       CREDITBOT_CONFIG=str(scheduler_config(tmp_path)))
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--workers", "1"],
+            env={**env, "PORT": str(port)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, start_new_session=True)
+        child = 0
+        try:
+            wait_for(lambda: len(runs(engine, "housekeeping")) >= 1)
+            [child] = scheduler_children(server)
+            os.killpg(server.pid, signal.SIGINT)
+            output, _ = server.communicate(timeout=30)
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.communicate(timeout=30)
+    assert "stopped on its own" not in output, output
+    assert child and not running(child)
+    assert holder_of(engine, LEASE) is None
+
+
+def test_the_supervisor_backs_off_doubling_and_not_after_stop():
+    starts: list[float] = []
+
+    def dies_at_once() -> subprocess.Popen[bytes]:
+        starts.append(time.monotonic())
+        return subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+
+    supervisor = SchedulerSupervisor(dies_at_once, first=0.2, cap=0.8, healthy=60).start()
+    try:
+        wait_for(lambda: len(starts) >= 5, seconds=20)
+    finally:
+        supervisor.stop()
+    waits = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    # 0.2, 0.4, 0.8, 0.8 after each death (plus the child's own start-up, about 50 ms).
+    for wait, least in zip(waits, [0.2, 0.4, 0.8, 0.8], strict=False):
+        assert least <= wait < least + 1.0, waits
+    count = len(starts)
+    time.sleep(1.0)
+    assert len(starts) == count  # stopped: no restart
+
+
+def test_a_child_that_lived_a_while_is_restarted_after_the_first_wait_again():
+    starts: list[float] = []
+    lives = iter([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0])
+
+    def child() -> subprocess.Popen[bytes]:
+        starts.append(time.monotonic())
+        return subprocess.Popen([sys.executable, "-c",
+                                 f"import time; time.sleep({next(lives, 0.0)})"])
+
+    supervisor = SchedulerSupervisor(child, first=0.1, cap=0.4, healthy=0.8).start()
+    try:
+        wait_for(lambda: len(starts) >= 6, seconds=20)
+    finally:
+        supervisor.stop()
+    waits = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    # 0.1, 0.2 after quick deaths; the fourth child lived 1 s (> healthy): 0.1 again.
+    assert waits[3] - 1.0 < 0.2 + 0.15, waits
