@@ -1,0 +1,74 @@
+"""The App Home tab lists the open alerts that reach the person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack_app import people
+from domain.alerts.use_cases import Alerts
+from handlers.alerts.blocks import open_alert
+from handlers.i18n import translator
+from tests.e2e.conftest import SALES, STRANGER, World
+
+
+def home_of(world: World, user: str) -> list[dict[str, Any]]:
+    world.emulator.calls.clear()
+    world.slack.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    [published] = world.emulator.wait_for("views.publish")
+    assert published.args["user_id"] == user
+    return published.args["view"]["blocks"]
+
+
+def sections(blocks: list[dict[str, Any]]) -> list[str]:
+    return [b["text"]["text"] for b in blocks if b["type"] == "section"]
+
+
+def alerts_part(blocks: list[dict[str, Any]]) -> str:
+    [part] = [text for text in sections(blocks) if text.startswith("*Open alerts*\n")]
+    return part
+
+
+def test_the_home_lists_the_open_alerts_that_reach_the_person(world):
+    world.services.alerts.scan()
+    member = people(world.services)[SALES]
+    shown, total = world.services.alerts.open_for(member, limit=10)
+    assert len(shown) == 10 and total > 10
+    en = translator("en-US")
+    part = alerts_part(home_of(world, SALES))
+    assert part == "*Open alerts*\n" + "\n".join(
+        ["• " + open_alert(en, state.last) for state in shown]
+        + [f"… and {total - 10} more"])
+    # Most severe and largest first, as the digest reads.
+    assert part.split("\n")[1] == (
+        "• :red_circle: *Overdue accounts* — Fenwick Retail Group (C0041): £483,620.18 overdue "
+        "· oldest 141 days past due")
+
+
+def test_before_any_scan_the_home_says_nothing_needs_the_person(world):
+    assert alerts_part(home_of(world, SALES)) == (
+        "*Open alerts*\nNone: nothing needs your attention.")
+
+
+def test_people_without_access_see_no_alerts_part(world):
+    world.services.alerts.scan()
+    blocks = home_of(world, STRANGER)
+    assert not any("Open alerts" in text for text in sections(blocks))
+
+
+def test_a_failure_reading_alerts_costs_that_part_only(world, monkeypatch):
+    def broken(self, actor, limit=10):
+        raise RuntimeError("the alerts table is gone")
+
+    monkeypatch.setattr(Alerts, "open_for", broken)
+    blocks = home_of(world, SALES)
+    assert alerts_part(blocks) == "*Open alerts*\nYour open alerts cannot be shown just now."
+    texts = sections(blocks)
+    assert ":white_check_mark: You may see customers' credit positions." in texts
+    assert any(text.startswith("*Commands*\n• `/credit check`") for text in texts)
+
+
+def test_the_home_stays_within_slacks_limits_with_alerts(world):
+    world.services.alerts.scan()
+    blocks = home_of(world, SALES)
+    assert world.emulator.invalid == []
+    assert len(blocks) <= 100
