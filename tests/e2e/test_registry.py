@@ -14,6 +14,7 @@ from bot.cli import main
 from bot.manifest import build_manifest
 from bot.slack_app import create_bolt_app
 from handlers import delivery
+from handlers.alerts.payloads import AlertValue, SnoozeValue
 from handlers.check.payloads import SubjectValue
 from handlers.registry import listener_count
 from tests.conftest import ROOT
@@ -21,7 +22,9 @@ from tests.e2e.conftest import SALES, SALES_CHANNEL
 
 URL = "https://credit.example.com/slack/events"
 # One genuine value per payload model, to press every declared button.
-EXAMPLES = {SubjectValue: SubjectValue(kind="customer", id="C0001")}
+EXAMPLES = {SubjectValue: SubjectValue(kind="customer", id="C0001"),
+            AlertValue: AlertValue(digest=1, condition="overdue:C0001"),
+            SnoozeValue: SnoozeValue(digest=1, condition="overdue:C0001", days=1)}
 
 
 def _press(world, action_id: str, value: str) -> int:

@@ -51,7 +51,7 @@ def test_a_schedule_for_an_unknown_job_and_a_short_lease(tmp_path):
                 .replace("lease_seconds: 45", "lease_seconds: 1"))
     assert problems(tmp_path, text) == [
         f"line {line_of(text, 'hosekeeping')}: schedules.hosekeeping: is not a setting "
-        "creditbot knows (misspelt?); the settings here are: housekeeping",
+        "creditbot knows (misspelt?); the settings here are: alerts, housekeeping",
         f"line {line_of(text, 'lease_seconds: 1')}: scheduler.lease_seconds: must be a whole "
         "number of seconds from 3 to 3600, e.g. 45, got 1",
     ]
