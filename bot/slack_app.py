@@ -27,6 +27,7 @@ from domain.check import CreditChecks
 from handlers.deps import Deps
 from handlers.i18n import Languages
 from handlers.replies import ATTEMPT_TIMEOUT_SECONDS, retry_handlers
+from storage.check_reads import SqlCheckReads
 
 
 class MissingSecret(Exception):
@@ -67,7 +68,8 @@ def build_deps(services: Services) -> Deps:
         member=lambda user: directory.get(user) or Member(user),
         access=access,
         checks=CreditChecks(services.uow, access, services.policy, services.now,
-                            config.organisation.zone, views=services.views),
+                            config.organisation.zone, views=services.views,
+                            reads=SqlCheckReads(services.engine)),
         languages=Languages(config.organisation.locale, config.locale_overrides(),
                             config.channel_locales()),
         timezone=config.organisation.timezone,

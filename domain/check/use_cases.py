@@ -5,18 +5,26 @@ a job or the CLI cannot skip any of these steps."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from typing import Protocol
 
 from domain.access import CreditDataAccess, Member
+from domain.check.reads import CheckReads, Remembered
 from domain.errors import DomainError
 from domain.events import CardShared
 from domain.exposure import AgedBalance, CreditPosition, OrderBalance, credit_position, group_limit
 from domain.fx import FxRates
 from domain.lookup import resolve_subject
 from domain.model import AuditEntry, Customer
-from domain.ports import UnitOfWork, ViewLog
+from domain.ports import (
+    CustomerRepository,
+    RateRepository,
+    ReceivablesQueries,
+    UnitOfWork,
+    ViewLog,
+)
 from domain.positions import CreditPolicyContext
 from domain.refs import CustomerRef, GroupRef
 from domain.text import N_
@@ -75,6 +83,23 @@ def _subject(ref: CustomerRef | GroupRef) -> str:
     return ref.customer_id if isinstance(ref, CustomerRef) else f"group:{ref.group_id}"
 
 
+def _key(ref: CustomerRef | GroupRef) -> tuple[bool, str]:
+    return (True, ref.group_id) if isinstance(ref, GroupRef) else (False, ref.customer_id)
+
+
+class _Source(Protocol):
+    """Where a position is read from: a unit of work, or a check's own read."""
+
+    @property
+    def customers(self) -> CustomerRepository: ...
+
+    @property
+    def receivables(self) -> ReceivablesQueries: ...
+
+    @property
+    def rates(self) -> RateRepository: ...
+
+
 @dataclass(frozen=True)
 class CreditChecks:
     """The check capability, bound to the unit of work, policy and clock it runs with."""
@@ -86,6 +111,14 @@ class CreditChecks:
     zone: tzinfo
     # Where views are recorded when not in the use case's own transaction (see ViewLog).
     views: ViewLog | None = None
+    # A check's reads outside any unit of work, with the ERP data's version: positions
+    # (and what a query names) are remembered per version and day. Without them a check
+    # reads through a unit of work and remembers nothing.
+    reads: CheckReads | None = None
+    _subjects: Remembered[tuple[Hashable, ...], CustomerRef | GroupRef] = field(
+        default_factory=Remembered, init=False, repr=False, compare=False)
+    _positions: Remembered[tuple[Hashable, ...], Checked] = field(
+        default_factory=Remembered, init=False, repr=False, compare=False)
 
     def today(self) -> date:
         """Aging turns over at midnight in the organisation's time zone."""
@@ -96,8 +129,12 @@ class CreditChecks:
         self._require(actor, "credit.check_refused", {"query": query[:MAX_QUERY_LENGTH]})
         if len(query) > MAX_QUERY_LENGTH:
             raise QueryTooLong(len(query))
+        if self.reads is not None:
+            found = self._read(query, None)
+            self._record_view(actor, found, {"query": query})
+            return found
         with self.unit_of_work() as uow:
-            found = self._position(uow, resolve_subject(query, uow.customers))
+            found = self._position(uow, resolve_subject(query, uow.customers), self.today())
             self._viewed(uow, AuditEntry(self.clock(), actor.user_id, "credit.checked",
                                          _subject(found.ref), {"query": query}))
         return found
@@ -105,11 +142,47 @@ class CreditChecks:
     def check_ref(self, actor: Member, ref: CustomerRef | GroupRef) -> Checked:
         """The position of exactly this customer or group (a button names it by id)."""
         self._require(actor, "credit.check_refused", {"subject": _subject(ref)})
+        if self.reads is not None:
+            found = self._read(None, ref)
+            self._record_view(actor, found, {})
+            return found
         with self.unit_of_work() as uow:
-            found = self._position(uow, ref)
+            found = self._position(uow, ref, self.today())
             self._viewed(uow, AuditEntry(self.clock(), actor.user_id, "credit.checked",
                                          _subject(found.ref), {}))
         return found
+
+    def _read(self, query: str | None, ref: CustomerRef | GroupRef | None) -> Checked:
+        """The position through ``reads``: what ``query`` names and its position are
+        remembered for the data version and the day they were read at."""
+        assert self.reads is not None
+        with self.reads() as read:
+            version = read.version()
+            as_of = self.today()
+            if ref is None:
+                assert query is not None
+                ref = self._subjects.get(version, (query,)) if version is not None else None
+                if ref is None:
+                    ref = resolve_subject(query, read.customers)
+                    if version is not None:
+                        self._subjects.put(version, (query,), ref)
+            key = (*_key(ref), as_of)
+            found = self._positions.get(version, key) if version is not None else None
+            if found is None:
+                found = self._position(read, ref, as_of)
+                if version is not None:
+                    self._positions.put(version, key, found)
+        return found
+
+    def _record_view(self, actor: Member, found: Checked, details: dict[str, object]) -> None:
+        entry = AuditEntry(self.clock(), actor.user_id, "credit.checked", _subject(found.ref),
+                           details)
+        if self.views is not None:
+            self.views.record(entry)
+            return
+        with self.unit_of_work() as uow:
+            uow.audit.append(entry)
+            uow.commit()
 
     def _viewed(self, uow: UnitOfWork, entry: AuditEntry) -> None:
         if self.views is not None:
@@ -132,7 +205,7 @@ class CreditChecks:
                                  {"channel": channel})
             raise
         with self.unit_of_work() as uow:
-            found = self._position(uow, ref)
+            found = self._position(uow, ref, self.today())
         confirmed = True
         try:
             publish(found)
@@ -169,15 +242,14 @@ class CreditChecks:
                                         details))
             uow.commit()
 
-    def _position(self, uow: UnitOfWork, ref: CustomerRef | GroupRef) -> Checked:
+    def _position(self, uow: _Source, ref: CustomerRef | GroupRef, as_of: date) -> Checked:
         if isinstance(ref, GroupRef):
-            return self._group(uow, ref.group_id)
+            return self._group(uow, ref.group_id, as_of)
         customer = uow.customers.get(ref.customer_id)
         if customer is None:  # deleted between lookup and read
             raise DomainError(N_("Customer {customer} no longer exists."),
                               customer=ref.customer_id)
         ids = [customer.customer_id]
-        as_of = self.today()
         position = credit_position(
             customer.credit_limit,
             uow.receivables.aged_balances(ids, as_of, self.policy.buckets),
@@ -186,13 +258,12 @@ class CreditChecks:
             self.policy.buckets, as_of)
         return CustomerCheck(customer, position)
 
-    def _group(self, uow: UnitOfWork, group_id: str) -> GroupCheck:
+    def _group(self, uow: _Source, group_id: str, as_of: date) -> GroupCheck:
         members = uow.customers.group_members(group_id)
         if not members:
             raise DomainError(N_("No customer belongs to group “{group}” any more."),
                               group=group_id)
         ids = [m.customer_id for m in members]
-        as_of = self.today()
         buckets = self.policy.buckets
         balances = uow.receivables.aged_balances(ids, as_of, buckets)
         orders = uow.receivables.order_balances(ids)

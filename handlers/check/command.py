@@ -3,14 +3,17 @@ case, render."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from slack_bolt import BoltContext
 
+from domain.check import Checked
 from domain.errors import CustomerLookupError
 from handlers.check.blocks import card, which_customer
 from handlers.check.payloads import SubjectValue
 from handlers.deps import Deps
+from handlers.i18n import Translator
 from handlers.render import Message
 
 
@@ -21,8 +24,33 @@ def check(context: BoltContext, query: str) -> Message:
         found = deps.checks.check(context["member"], query)
     except CustomerLookupError as unclear:
         return which_customer(unclear, context["tr"])
-    return card(found, context["tr"], timezone=deps.timezone,
-                shareable=_may_share_here(context))
+    return _cards.card(found, context["tr"], deps.timezone, _may_share_here(context))
+
+
+class _Cards:
+    """Cards already rendered, by the position they show (the very object: the use case
+    hands out the same one while the data version and the day hold) and how they are
+    shown. Entries keep their position alive, so its id cannot be reused meanwhile."""
+
+    def __init__(self, most: int = 4096) -> None:
+        self.most = most
+        self._cards: dict[tuple[int, str, str, bool], tuple[Checked, Message]] = {}
+        self._lock = threading.Lock()
+
+    def card(self, found: Checked, tr: Translator, timezone: str, shareable: bool) -> Message:
+        key = (id(found), tr.tag, timezone, shareable)
+        done = self._cards.get(key)
+        if done is not None and done[0] is found:
+            return done[1]
+        shown = card(found, tr, timezone=timezone, shareable=shareable)
+        with self._lock:
+            if len(self._cards) >= self.most:
+                self._cards = {}
+            self._cards[key] = (found, shown)
+        return shown
+
+
+_cards = _Cards()
 
 
 def on_pick(body: dict[str, Any], context: BoltContext) -> None:

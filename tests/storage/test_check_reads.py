@@ -1,0 +1,124 @@
+"""A check's reads through the driver (storage.check_reads): the same answers as the
+repositories, and a data version that every committed import moves."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert
+
+from bot.demo import load_demo_data
+from domain.aging import AgingBuckets
+from domain.errors import RecordsUnavailable
+from domain.lookup import normalize_name
+from domain.model import AuditEntry
+from storage.audit_writer import BatchedAuditWriter
+from storage.check_reads import SqlCheckReads
+from storage.importer import IMPORT_LEASE
+from storage.leases import try_acquire
+from storage.models import AuditRow
+from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
+from tests.storage.test_importer import CUSTOMERS, INVOICES, run
+
+TODAY = date(2026, 11, 29)
+
+
+@pytest.fixture
+def demo(engine):
+    load_demo_data(engine, TODAY)
+    return engine
+
+
+def test_the_reads_answer_as_the_repositories_do(demo):
+    reads = SqlCheckReads(demo)
+    buckets = AgingBuckets()
+    with SqlUnitOfWork(unit_of_work_factory(demo)) as uow, reads() as read:
+        read.version()
+        customers = uow.customers.fetch()
+        assert len(customers) > 10
+        for customer in customers:
+            cid = customer.customer_id
+            assert read.get(cid) == customer
+            ids = [cid]
+            assert read.aged_balances(ids, TODAY, buckets) == \
+                uow.receivables.aged_balances(ids, TODAY, buckets)
+            assert read.order_balances(ids) == uow.receivables.order_balances(ids)
+            assert read.by_ids([cid, cid.lower()]) == uow.customers.by_ids([cid, cid.lower()])
+            for name in filter(None, (customer.name, customer.name_local)):
+                key = normalize_name(name)
+                assert read.by_name_key(key) == uow.customers.by_name_key(key)
+                for size in (1, 3, len(key)):
+                    assert read.by_name_prefix(key[:size], 11) == \
+                        uow.customers.by_name_prefix(key[:size], 11)
+        assert read.by_name_prefix("no_such%thing", 11) == []
+        assert read.all_name_keys() == uow.customers.all_name_keys()
+        groups = {c.group_id for c in customers if c.group_id}
+        assert groups
+        for group in groups:
+            assert read.group_members(group) == uow.customers.group_members(group)
+            members = [m.customer_id for m in read.group_members(group)]
+            assert read.aged_balances(members, TODAY, buckets) == \
+                uow.receivables.aged_balances(members, TODAY, buckets)
+            assert read.by_ids([group]) == uow.customers.by_ids([group])
+            assert read.group_named([group]) == uow.customers.group_named([group])
+        for day in (TODAY, TODAY - timedelta(days=400)):
+            assert read.latest(day) == uow.rates.latest(day)
+
+
+def _view(engine, actor="U01SALESAMY"):
+    with engine.begin() as conn:
+        conn.execute(insert(AuditRow.__table__).values(
+            at=datetime.now(UTC), actor=actor, action="credit.checked", subject="C1",
+            details={}))
+
+
+def _version(reads):
+    with reads() as read:
+        return read.version()
+
+
+def test_a_committed_import_moves_the_version_and_views_do_not(engine, write_csv):
+    assert run(engine, write_csv, "customers", CUSTOMERS).committed
+    reads = SqlCheckReads(engine)
+    first = _version(reads)
+    assert first is not None
+    _view(engine)
+    writer = BatchedAuditWriter(engine)
+    writer.record(AuditEntry(datetime.now(UTC), "U1", "credit.checked", "C1", {}))
+    writer.flush()
+    assert _version(reads) == first
+    assert run(engine, write_csv, "invoices", INVOICES).committed
+    second = _version(reads)
+    assert second != first
+    _view(engine)
+    assert _version(reads) == second
+    # a dry run changes nothing, so the version stays
+    assert not run(engine, write_csv, "invoices", INVOICES, dry_run=True).committed
+    assert _version(reads) == second
+    # another process (its own reads) agrees there was an import since it first looked
+    other = SqlCheckReads(engine)
+    before = _version(other)
+    assert run(engine, write_csv, "customers", CUSTOMERS).committed
+    assert _version(other) != before and _version(reads) != second
+
+
+def test_while_an_import_holds_its_lease_there_is_no_version(engine):
+    reads = SqlCheckReads(engine)
+    assert _version(reads) is not None
+    lease = try_acquire(engine, IMPORT_LEASE, "test:1", timedelta(minutes=2))
+    assert lease is not None
+    try:
+        assert _version(reads) is None
+        assert _version(SqlCheckReads(engine)) is None  # nor on a first look
+    finally:
+        lease.release()
+    assert _version(reads) is not None
+
+
+def test_a_database_that_is_gone_is_reported_as_unavailable(tmp_path):
+    from storage.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'missing.db'}")
+    with pytest.raises(RecordsUnavailable):
+        _version(SqlCheckReads(engine))
