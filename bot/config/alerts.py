@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from bot.config.fields import UserId, shown
@@ -90,7 +90,7 @@ class AlertRoute(Section):
     def _goes_somewhere(self) -> AlertRoute:
         if not self.channels and not self.people:
             raise PydanticCustomError(
-                "cross_section", "a route needs channels or people to send alerts to")
+                "alerts", "a route needs channels or people to send alerts to")
         return self
 
     def rule(self) -> Route:
@@ -117,16 +117,17 @@ class AlertSettings(Section):
         default=None, description="a list of routes, each with when, channels and people",
         json_schema_extra={"items": ["a section with when, channels and people"]})
 
-    @model_validator(mode="after")
-    def _increasing(self) -> AlertSettings:
-        shares = [t.at for t in self.utilisation]
-        severities = [Severity.named(t.severity) for t in self.utilisation]
+    @field_validator("utilisation")
+    @classmethod
+    def _increasing(cls, thresholds: list[UtilisationThreshold]) -> list[UtilisationThreshold]:
+        shares = [t.at for t in thresholds]
+        severities = [Severity.named(t.severity) for t in thresholds]
         if shares != sorted(set(shares)) or severities != sorted(severities):
             raise PydanticCustomError(
-                "cross_section", "utilisation thresholds must rise, each at least as severe "
+                "alerts", "utilisation thresholds must rise, each at least as severe "
                 "as the one before, e.g. [{at: 80, severity: warning}, {at: 100, "
-                "severity: critical}]; got {shown}", {"shown": shown([str(s) for s in shares])})
-        return self
+                "severity: critical}]; got {shown}", {"shown": shown(shares)})
+        return thresholds
 
     def watch(self, buckets: AgingBuckets, base_currency: str) -> WatchSettings:
         return WatchSettings(

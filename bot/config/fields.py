@@ -17,7 +17,7 @@ from handlers.i18n import speaks
 
 # Error types whose messages are ours and already say how to write the value right.
 OWN_ERRORS = frozenset({"slack_channel", "slack_user", "currency", "timezone", "locale",
-                        "role_name", "aging", "cross_section"})
+                        "role_name", "aging", "cross_section", "alerts"})
 
 
 def shown(value: object) -> str:

@@ -1,0 +1,99 @@
+"""The alerts section of app.yaml: thresholds, routes, and what config check says of a
+route naming something that does not exist."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from bot.config import AppConfig, load_config
+from domain.alerts.model import AlertType, Severity
+from domain.alerts.routing import DEFAULT_ROUTES, Match, Route
+from domain.money import Money
+from tests.conftest import ROOT
+from tests.unit.test_config import GOOD, line_of, problems
+
+BASE = GOOD.split("\nalerts:")[0]
+
+
+def with_alerts(section: str) -> str:
+    return BASE.rstrip() + "\n\nalerts:\n" + section
+
+
+def test_the_shipped_settings_are_the_defaults():
+    config = load_config(ROOT / "app.yaml")
+    watch = config.alerts.watch(config.aging.buckets, "USD")
+    assert [(t.share, t.severity) for t in watch.thresholds] == [
+        (Decimal("0.8"), Severity.WARNING), (Decimal("1"), Severity.CRITICAL)]
+    assert (watch.large_invoice, watch.contract_notice_days) == (
+        Money(Decimal(100_000), "USD"), 30)
+    assert config.alerts.route_rules() == DEFAULT_ROUTES
+    assert AppConfig.model_validate({**config.model_dump(), "alerts": {}}).alerts == \
+        config.alerts
+
+
+def test_routes_are_read_with_single_values_as_lists(tmp_path: Path):
+    path = tmp_path / "app.yaml"
+    path.write_text(with_alerts(
+        "  large_invoice: null\n"
+        "  routes:\n"
+        "    - when: {type: overdue, severity: warning, department: sales, country: CN}\n"
+        "      channels: [own_department, C0SPECIAL1]\n"
+        "      people: [owner, role:legal, U0SOMEONE1]\n"), encoding="utf-8")
+    config = load_config(path)
+    assert config.alerts.watch(config.aging.buckets, "USD").large_invoice is None
+    assert config.alerts.route_rules() == (Route(
+        Match(frozenset({AlertType.OVERDUE}), Severity.WARNING, frozenset({"sales"}),
+              countries=frozenset({"CN"})),
+        ("own_department", "C0SPECIAL1"), ("owner", "role:legal", "U0SOMEONE1")),)
+
+
+def test_a_route_naming_what_does_not_exist_is_reported_with_its_line(tmp_path: Path):
+    text = with_alerts(
+        "  routes:\n"
+        "    - when: {department: [sales, marketing]}\n"
+        "      channels: [finance, '#collections']\n"
+        "      people: [role:treasurer, bob]\n")
+    departments = "use a key under departments (sales, credit, finance, legal, logistics)"
+    roles = ("role:credit_analyst, role:credit_manager, role:finance_director, role:cfo, "
+             "role:collector, role:legal, role:sales")
+    line = line_of(text, "    - when:")
+    assert problems(tmp_path, text) == [
+        f"line {line}: alerts.routes.0.when.department.1: \"marketing\" is not a department; "
+        f"{departments}",
+        f"line {line + 1}: alerts.routes.0.channels.1: \"#collections\" is neither a "
+        "department nor a channel id; write department keys, own_department (the "
+        "customer's department) or channel ids such as C0123ABCDE; " + departments,
+        f"line {line + 2}: alerts.routes.0.people.0: \"role:treasurer\" names no role; use "
+        f"one of {roles}",
+        f"line {line + 2}: alerts.routes.0.people.1: \"bob\" is not a person; write owner "
+        "(the customer's owner), role:<name> (everyone holding the role) or user ids such "
+        "as U0123ABCDE",
+    ]
+
+
+def test_bad_values_say_how_to_write_them(tmp_path: Path):
+    text = with_alerts(
+        "  contract_notice_days: 0\n"
+        "  routes:\n"
+        "    - when: {type: late}\n"
+        "      channels: [finance]\n")
+    line = line_of(text, "  contract_notice_days:")
+    assert problems(tmp_path, text) == [
+        f"line {line}: alerts.contract_notice_days: must be a whole number of days "
+        "from 1 to 366, got 0",
+        f"line {line + 2}: alerts.routes.0.when.type.0: must be an alert type, got \"late\"",
+    ]
+
+
+def test_thresholds_that_do_not_rise_and_routes_to_nowhere_are_explained(tmp_path: Path):
+    text = with_alerts(
+        "  utilisation: [{at: 100, severity: critical}, {at: 80, severity: warning}]\n")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, '  utilisation:')}: alerts.utilisation: utilisation "
+        "thresholds must rise, each at least as severe as the one before, e.g. [{at: 80, "
+        "severity: warning}, {at: 100, severity: critical}]; got [100, 80]"]
+    text = with_alerts("  routes:\n    - when: {type: overdue}\n")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, '    - when:')}: alerts.routes.0: a route needs channels or "
+        "people to send alerts to"]
