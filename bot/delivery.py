@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -85,21 +84,29 @@ def deliver_queued(sender: Sender, engine: Engine, after: int, cap: timedelta,
     has passed. Other due messages go out too (a channel's messages go in order).
     ``report`` is called every ``every`` with how far it got; returns the last count."""
     stop = stop or threading.Event()
-    started = time.monotonic()
     deadline = datetime.now(UTC) + cap
+    finished = threading.Event()
     timer = threading.Timer(cap.total_seconds(), stop.set)
     timer.daemon = True
+
+    def keep_reporting() -> None:
+        # Beside the passes, which may each take many seconds at one message a second.
+        while not finished.wait(every.total_seconds()):
+            try:
+                report(progress_since(engine, after))
+            except Exception:
+                log.exception("could not count the messages delivered so far")
+
+    reporter = threading.Thread(target=keep_reporting, name="delivery-progress",
+                                daemon=True)
     timer.start()
-    reported = started
+    reporter.start()
     try:
         while True:
             progress = progress_since(engine, after)
             if progress.pending == 0 or progress.next_due is None \
                     or progress.next_due > deadline or stop.is_set():
                 return progress
-            if time.monotonic() - reported >= every.total_seconds():
-                report(progress)
-                reported = time.monotonic()
             done = sender.deliver_due(stop=stop)
             if done.sent == done.retried == done.failed == 0:
                 # Nothing of ours was due yet: a retry's backoff, a channel's pace, or
@@ -107,4 +114,6 @@ def deliver_queued(sender: Sender, engine: Engine, after: int, cap: timedelta,
                 until_due = (progress.next_due - datetime.now(UTC)).total_seconds()
                 stop.wait(min(max(until_due, 0.2), 1.0))
     finally:
+        finished.set()
         timer.cancel()
+        reporter.join(timeout=5)

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 import click
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import _fail, _services, friendly_errors, out
+from bot.cli.common import _fail, _services, err, friendly_errors, out
 from bot.terminal import print_at_least
 from storage.jobs import JobRun
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from handlers.delivery.sender import Sender
+    from storage.outbox_progress import OutboxProgress
 
 
 @click.group()
@@ -92,21 +99,74 @@ def _next_run(stored: datetime | None, zone: tzinfo) -> str:
     return _when(stored, zone) + overdue
 
 
+# How long `jobs run` goes on delivering what its job queued before leaving the rest to
+# the running bot, and how often it says how far it got (Slack's pace is about one
+# message a second per channel: a digest to each of 200 people takes a while).
+DELIVERY_CAP = timedelta(minutes=10)
+PROGRESS_EVERY = timedelta(seconds=10)
+RUNNING_BOT = "the running bot (creditbot serve or creditbot scheduler)"
+
+
 @jobs.command("run")
 @click.argument("name")
+@click.option("--no-deliver", is_flag=True,
+              help="Leave the messages the job queued to the running bot instead of "
+                   "delivering them from this process.")
 @friendly_errors
-def jobs_run(name: str) -> None:
-    """Run job NAME now, in this process, and record the run."""
+def jobs_run(name: str, no_deliver: bool) -> None:
+    """Run job NAME now, in this process, and record the run.
+
+    Messages the job queued are delivered before it exits (at most 10 minutes, then the
+    running bot delivers the rest), unless given --no-deliver or without SLACK_BOT_TOKEN."""
+    from bot.delivery import build_sender
     from bot.scheduler import holder_name, job_context, run_job
     from handlers import catalogue
+    from storage.outbox_progress import last_message_id, progress_since
 
     services = _services()
     known = {job.name: job for job in catalogue().jobs}
     job = known.get(name)
     if job is None:
         _fail(f"there is no job called {name}; the jobs are: {', '.join(known)}")
+    before = last_message_id(services.engine)
     result = run_job(services.engine, job, job_context(services.engine, services.config),
                      holder_name())
+    if result.outcome == "ok":
+        out.print(f"{name}: ok — {_counts(result.counts)}", markup=False, soft_wrap=True)
+    # Even a failed job may have committed messages before it failed: they go out too.
+    queued = progress_since(services.engine, before).queued
+    if queued:
+        sender = None if no_deliver else build_sender(services.settings, services.config,
+                                                      services.engine)
+        if sender is None:
+            out.print(f"{_messages(queued)} queued; {RUNNING_BOT} delivers them",
+                      markup=False, soft_wrap=True)
+        else:
+            _deliver(sender, services.engine, before, queued)
     if result.outcome != "ok":
         _fail(f"{name} failed: {result.error}")
-    out.print(f"{name}: ok — {_counts(result.counts)}", markup=False, soft_wrap=True)
+
+
+def _messages(count: int) -> str:
+    return f"{count} message{'' if count == 1 else 's'}"
+
+
+def _deliver(sender: Sender, engine: Engine, before: int, queued: int) -> None:
+    from bot.delivery import deliver_queued
+
+    def report(progress: OutboxProgress) -> None:
+        err.print(f"delivering: {progress.sent} of {_messages(progress.queued)} sent, "
+                  f"{progress.failed} failed, {progress.pending} to go (about one a second "
+                  "per channel)", markup=False, soft_wrap=True)
+
+    err.print(f"delivering {_messages(queued)} at Slack's pace; Ctrl-C leaves them to "
+              f"{RUNNING_BOT}", markup=False, soft_wrap=True)
+    try:
+        done = deliver_queued(sender, engine, before, DELIVERY_CAP, report, PROGRESS_EVERY)
+    except KeyboardInterrupt:
+        from storage.outbox_progress import progress_since
+
+        done = progress_since(engine, before)
+    left = f"; {done.pending} left for {RUNNING_BOT}" if done.pending else ""
+    out.print(f"{_messages(done.queued)} queued: {done.sent} sent, {done.failed} failed{left}",
+              markup=False, soft_wrap=True)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import re
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,14 +15,21 @@ from click.testing import CliRunner
 
 import handlers
 from bot.cli import main
+from bot.sandbox.emulator import SlackEmulator
 from bot.scheduler import Candidate, Scheduled
+from domain.messages import OutgoingMessage
 from handlers.housekeeping import FEATURE as HOUSEKEEPING
 from handlers.registry import Catalogue, Feature, Job
 from storage.jobs import finish_run, job_store, runs, start_run
+from storage.outbox import OutboxStore
+from storage.outbox_progress import OutboxProgress, progress_since
 from storage.requests import ProcessedRequests
 from tests.conftest import ROOT
+from tests.e2e.conftest import TOKEN
 from tests.scheduler.test_candidate import failing, led_once
 
+# The module, not the click group bot.cli exports under the same name.
+jobs_cli = importlib.import_module("bot.cli.jobs")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUMMARY = ("housekeeping: forgets processed Slack deliveries older than a day and job runs "
            "older than 90 days")
@@ -41,7 +52,29 @@ def lines(output: str) -> list[str]:
     return [line.rstrip() for line in output.splitlines()]
 
 
+@pytest.fixture
+def only_housekeeping(monkeypatch):
+    """The layout tests list one job, whatever jobs the features declare by now."""
+    monkeypatch.setattr(handlers, "catalogue", lambda: Catalogue((HOUSEKEEPING,)))
+
+
 def test_jobs_list_before_anything_ran(cli):
+    result = cli("jobs", "list")
+    assert result.exit_code == 0, result.output
+    # Wider than 80 columns: printed wider, for the terminal to wrap, rather than cut.
+    assert lines(result.stdout) == [
+        "Job          Schedule        Last run                        Next run",
+        "─" * 83,
+        "alerts       0 8 * * mon-fri never                           when a scheduler leads",
+        "housekeeping 15 3 * * *      never                           when a scheduler leads",
+        "Times in Asia/Shanghai.",
+        "alerts: finds overdue accounts, limits nearly used, large overdue invoices and "
+        "contracts ending; posts one digest per channel of what is new or worse",
+        SUMMARY,
+    ]
+
+
+def test_jobs_list_one_job_fits_80_columns(cli, only_housekeeping):
     result = cli("jobs", "list")
     assert result.exit_code == 0, result.output
     assert lines(result.stdout) == [
@@ -65,7 +98,8 @@ def stored_next_run(engine, name: str, when: datetime) -> None:
 
 
 @pytest.mark.parametrize("columns", ["80", "50"])
-def test_jobs_list_shows_the_last_and_next_runs_whole(cli, engine, monkeypatch, columns):
+def test_jobs_list_shows_the_last_and_next_runs_whole(cli, engine, monkeypatch, columns,
+                                                     only_housekeeping):
     monkeypatch.setenv("COLUMNS", columns)
     started = datetime(2026, 11, 29, 19, 15, tzinfo=UTC)  # 03:15 in Shanghai
     run = start_run(engine, "housekeeping", "vm:1", started)
@@ -97,7 +131,7 @@ def test_jobs_list_shows_the_last_and_next_runs_whole(cli, engine, monkeypatch, 
         ]
 
 
-def test_a_failed_run_shows_its_error(cli, engine):
+def test_a_failed_run_shows_its_error(cli, engine, only_housekeeping):
     started = datetime(2026, 11, 29, 19, 15, tzinfo=UTC)
     run = start_run(engine, "housekeeping", "vm:1", started)
     finish_run(engine, run, "failed", started + timedelta(seconds=1),
@@ -132,7 +166,7 @@ def test_jobs_run_housekeeping_prints_its_counts_and_records_the_run(cli, engine
 def test_jobs_run_an_unknown_job_is_one_line(cli, engine):
     result = cli("jobs", "run", "hosekeeping")
     assert (result.exit_code, result.stdout, result.stderr) == (
-        1, "", "error: there is no job called hosekeeping; the jobs are: housekeeping\n")
+        1, "", "error: there is no job called hosekeeping; the jobs are: alerts, housekeeping\n")
     assert runs(engine) == []
 
 
@@ -146,7 +180,7 @@ def test_jobs_run_a_failing_job_is_one_line_and_recorded(cli, engine, monkeypatc
         ("boom", "failed", "RuntimeError: the ERP export is not there yet")]
 
 
-def test_a_next_run_in_the_past_is_overdue(cli, engine):
+def test_a_next_run_in_the_past_is_overdue(cli, engine, only_housekeeping):
     stored_next_run(engine, "housekeeping", datetime(2026, 11, 29, 19, 15, tzinfo=UTC))
     result = cli("jobs", "list")
     assert lines(result.stdout) == [
@@ -157,3 +191,111 @@ def test_a_next_run_in_the_past_is_overdue(cli, engine):
         "Times in Asia/Shanghai.",
         SUMMARY,
     ]
+
+
+# -- jobs run delivers what its job queued ------------------------------------------------
+
+ALERTS = "C0ALERTS01"
+SALES_CHANNEL = "C01SALES000"
+AMY = "U01SALESAMY"
+RUNNING_BOT = "the running bot (creditbot serve or creditbot scheduler)"
+
+
+def queueing(engine, *channels: str, fail: bool = False) -> Catalogue:
+    """A catalogue whose one job, ``digest``, queues a message to each channel (then
+    fails if ``fail``), as the alert digests will."""
+
+    def digest(_context: Mapping[str, Any]) -> dict[str, int]:
+        outbox = OutboxStore(engine)
+        for number, channel in enumerate(channels):
+            outbox.queue(OutgoingMessage(channel=channel, kind="alerts.digest",
+                                         text=f"digest {number}"))
+        if fail:
+            raise RuntimeError("the ERP export stopped half-way")
+        return {"messages": len(channels)}
+
+    return Catalogue((Feature("digest", jobs=(Job("digest", "queues digests", "0 8 * * *",
+                                                     digest),)),))
+
+
+@pytest.fixture
+def slack(monkeypatch) -> Iterator[SlackEmulator]:
+    with SlackEmulator(token=TOKEN) as emulator:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+        monkeypatch.setenv("SLACK_API_URL", emulator.api_url)
+        yield emulator
+
+
+def posted(emulator: SlackEmulator) -> list[str]:
+    return sorted(c.text for c in emulator.calls_to("chat.postMessage") if c.status == 200)
+
+
+def test_jobs_run_delivers_what_the_job_queued_before_it_exits(cli, engine, slack,
+                                                               monkeypatch):
+    before = OutboxStore(engine).queue(OutgoingMessage(channel=ALERTS, kind="alerts.digest",
+                                                       text="an older message"))
+    monkeypatch.setattr(handlers, "catalogue",
+                        lambda: queueing(engine, ALERTS, SALES_CHANNEL, AMY))
+    result = cli("jobs", "run", "digest")
+    assert (result.exit_code, result.stdout) == (
+        0, "digest: ok — messages 3\n3 messages queued: 3 sent, 0 failed\n")
+    assert result.stderr.startswith("delivering 3 messages at Slack's pace")
+    # The older message went first: a channel's messages go out in order.
+    assert posted(slack) == ["an older message", "digest 0", "digest 1", "digest 2"]
+    assert progress_since(engine, before - 1) == OutboxProgress(sent=4)
+
+
+def test_jobs_run_says_how_far_it_got_and_leaves_the_rest_to_the_bot(cli, engine, slack,
+                                                                    monkeypatch):
+    monkeypatch.setattr(jobs_cli, "DELIVERY_CAP", timedelta(seconds=4))
+    monkeypatch.setattr(jobs_cli, "PROGRESS_EVERY", timedelta(seconds=0.5))
+    monkeypatch.setattr(handlers, "catalogue",
+                        lambda: queueing(engine, SALES_CHANNEL, ALERTS, ALERTS, ALERTS))
+    # Slack holds #sales back for a minute (beyond the cap); #alerts goes at one message
+    # a second.
+    slack.fail("chat.postMessage", "ratelimited", 1, retry_after=60)
+    result = cli("jobs", "run", "digest")
+    assert (result.exit_code, result.stdout) == (
+        0, "digest: ok — messages 4\n4 messages queued: 3 sent, 0 failed; 1 left for "
+           f"{RUNNING_BOT}\n")
+    assert re.search(r"delivering: [12] of 4 messages sent, 0 failed, [23] to go",
+                     result.stderr), result.stderr
+    assert posted(slack) == ["digest 1", "digest 2", "digest 3"]
+    assert progress_since(engine, 0).next_due > datetime.now(UTC) + timedelta(seconds=50)
+
+
+@pytest.mark.parametrize("how", ["no token", "--no-deliver"])
+def test_jobs_run_leaves_delivery_to_the_running_bot(cli, engine, monkeypatch, how):
+    with SlackEmulator(token=TOKEN) as emulator:
+        monkeypatch.setenv("SLACK_API_URL", emulator.api_url)
+        if how == "no token":
+            monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+            options: tuple[str, ...] = ()
+        else:
+            monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+            options = ("--no-deliver",)
+        monkeypatch.setattr(handlers, "catalogue", lambda: queueing(engine, ALERTS, AMY))
+        result = cli("jobs", "run", "digest", *options)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0, "digest: ok — messages 2\n2 messages queued; the running bot (creditbot serve "
+           "or creditbot scheduler) delivers them\n", "")
+    assert emulator.calls_to("chat.postMessage") == []
+    assert progress_since(engine, 0).pending == 2
+
+
+def test_a_failed_job_still_delivers_what_it_committed_then_fails(cli, engine, slack,
+                                                                   monkeypatch):
+    monkeypatch.setattr(handlers, "catalogue",
+                        lambda: queueing(engine, ALERTS, fail=True))
+    result = cli("jobs", "run", "digest")
+    assert (result.exit_code, result.stdout, result.stderr.splitlines()[-1]) == (
+        1, "1 message queued: 1 sent, 0 failed\n",
+        "error: digest failed: RuntimeError: the ERP export stopped half-way")
+    assert posted(slack) == ["digest 0"]
+
+
+def test_jobs_run_with_nothing_queued_does_not_talk_of_delivery(cli, engine, slack):
+    result = cli("jobs", "run", "housekeeping")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0, "housekeeping: ok — processed_requests 0, job_runs 0\n", "")
+    assert slack.calls == []
