@@ -23,10 +23,16 @@ from storage.db import make_engine, require_current_schema
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class Services:
     settings: Settings
     config: AppConfig
+    # The time every use case built here sees: the machine's, or one the sandbox moves.
+    clock: Callable[[], datetime] = utc_now
 
     @cached_property
     def engine(self) -> Engine:
@@ -54,11 +60,11 @@ class Services:
                                    self.config.aging.buckets)
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return self.clock()
 
     def today(self) -> date:
         """The date in the organisation's time zone: aging turns over at its midnight."""
-        return datetime.now(self.config.organisation.zone).date()
+        return self.now().astimezone(self.config.organisation.zone).date()
 
     def require_schema(self) -> None:
         require_current_schema(self.engine)
