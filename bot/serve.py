@@ -141,7 +141,7 @@ def stop_scheduler(child: subprocess.Popen[bytes]) -> None:
 # A scheduler child that dies on its own is started again after a wait that doubles
 # from the first to the cap at each death in a row; one that lived HEALTHY_SECONDS
 # starts the count again. A child that cannot start (a broken config) is not started
-# in a tight loop, and one killed by an operator or the OOM killer comes back at once.
+# in a tight loop, and one killed by an operator or the OOM killer is back in a second.
 RESTART_FIRST_SECONDS = 1.0
 RESTART_CAP_SECONDS = 60.0
 HEALTHY_SECONDS = 120.0
@@ -167,8 +167,6 @@ class SchedulerSupervisor:
         self._owner = os.getpid()
         self._thread = threading.Thread(target=self._run, name="scheduler-supervisor",
                                         daemon=True)
-        self.child: subprocess.Popen[bytes] | None = None
-        self.restarts = 0
 
     def start(self) -> SchedulerSupervisor:
         self._thread.start()
@@ -195,7 +193,6 @@ class SchedulerSupervisor:
                     return
                 wait = min(wait * 2, self._cap)
                 continue
-            self.child = child
             started = time.monotonic()
             while not self._stopping.is_set() and not _exited(child, _POLL_SECONDS):
                 pass
@@ -205,7 +202,6 @@ class SchedulerSupervisor:
             lived = time.monotonic() - started
             if lived >= self._healthy:
                 wait = self._first
-            self.restarts += 1
             log.warning("the scheduler child (pid %d) stopped on its own after %.0f s%s; "
                         "starting another in %.0f s", child.pid, lived,
                         _exit_status(child.returncode), wait)
