@@ -113,3 +113,28 @@ def test_without_a_token_the_scheduler_says_delivery_is_off(engine, database_url
             "no message; queued messages wait in the outbox for a process that has it "
             "(creditbot serve or creditbot scheduler)") in output
     assert progress_since(engine, message - 1).pending == 1
+
+
+def test_sigterm_mid_batch_stops_at_once_and_hands_the_rest_back(engine, database_url,
+                                                                 tmp_path):
+    # Twenty messages to one channel take twenty seconds at Slack's pace.
+    first = queue(engine, "digest 0")
+    for number in range(1, 20):
+        queue(engine, f"digest {number}")
+    with SlackEmulator(token=TOKEN) as emulator:
+        log = tmp_path / "scheduler.log"
+        process = scheduler(database_url, scheduler_config(tmp_path), log,
+                            SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=emulator.api_url)
+        try:
+            emulator.wait_for("chat.postMessage", 2, timeout=30)
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=5)  # not after the whole batch
+        finally:
+            stopped(process, log)
+    progress = progress_since(engine, first - 1)
+    assert progress.sent == len(sent_texts(emulator)) < 20
+    # Handed back, not left claimed until the claims run out: due again at once.
+    store = OutboxStore(engine)
+    rest = store.claim("next", 20, progress.next_due + timedelta(seconds=1),  # type: ignore[operator]
+                       timedelta(seconds=60))
+    assert len(rest) == progress.pending == 20 - progress.sent
