@@ -2,7 +2,14 @@
 
 The first page is what people see in the channel: a summary, then the first lines in
 full with their buttons. Everything else goes in its thread, several lines to a block
-and no buttons, so that a run with thousands of alerts is a handful of messages.
+and no buttons, so that a run with thousands of alerts is tens of messages, not
+thousands.
+
+Slack refuses a message whose blocks are too long in all (``msg_blocks_too_long``, at
+about 13,000 characters; not documented, reported in slackapi/bolt-js#2509), besides
+the 50 blocks and 3,000 characters a text. So each page is held to a budget, and a page
+that would go over it is written shorter (names clipped harder, fewer lines with
+buttons, then only ids and amounts) rather than split.
 
 How many pages a digest takes depends on its number of lines alone: answering a line
 re-renders the digest and edits each page in place, which only works if the pages are
@@ -11,10 +18,12 @@ the same ones.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -61,12 +70,12 @@ from handlers.render import (
 # Lines shown in full, with buttons, on the first page: what a person reads in the
 # channel without opening the thread.
 DETAILED = 10
-# Thread pages: compact lines per section block, and section blocks per page (plus one
-# context block, within Slack's 50). 400 lines a page keeps a large run to a handful of
-# messages.
+# Thread pages: compact lines per page, and per section block.
+LINES_PER_PAGE = 100
 LINES_PER_SECTION = 8
-SECTIONS_PER_PAGE = 45
-LINES_PER_PAGE = LINES_PER_SECTION * SECTIONS_PER_PAGE
+# The most a page's blocks may take, as JSON: below the ~13,000 characters at which
+# Slack answers msg_blocks_too_long, with room for how Slack counts what JSON does not.
+MESSAGE_BUDGET = 12_000
 # Every compact line and group heading is at most this long, so that a full section
 # block stays within Slack's 3,000 characters whatever the ERP's names hold.
 COMPACT_LINE = 260
@@ -74,8 +83,15 @@ GROUP_HEADING = 100
 assert LINES_PER_SECTION * (GROUP_HEADING + 1 + COMPACT_LINE + 1) <= SECTION_TEXT
 
 NAME = 60          # characters of a customer name in a compact line
+SHORT_NAME = 24
 DETAILED_NAME = 200
 ID = 40
+SHORT_ID = 16
+
+# The first page's layouts, tried in turn until one fits the budget: (lines with
+# buttons, characters of their names). The first lines without buttons are compact.
+FIRST_PAGE_LAYOUTS = ((DETAILED, DETAILED_NAME), (DETAILED, NAME), (6, NAME), (3, NAME),
+                      (0, NAME))
 
 SEVERITY_EMOJI = {Severity.CRITICAL: ":red_circle:", Severity.WARNING: ":large_orange_circle:",
                   Severity.INFO: ":large_blue_circle:"}
@@ -83,6 +99,16 @@ SEVERITY_EMOJI = {Severity.CRITICAL: ":red_circle:", Severity.WARNING: ":large_o
 # Slack mrkdwn has no escape for its formatting characters: a name such as "*SALE*"
 # would turn bold. Their look-alikes read the same and format nothing.
 _FORMATTING = str.maketrans({"*": "∗", "_": "＿", "~": "∼", "`": "ˋ"})
+
+Group = tuple[Severity, AlertType]
+
+
+class Form(Enum):
+    """How much of a line a thread page has room for (see MESSAGE_BUDGET)."""
+
+    FULL = "full"        # name, id, figures, what changed, answers
+    SHORT = "short"      # a shorter name, id, figures
+    MINIMAL = "minimal"  # id and amount: fits whatever the ERP's names and ids hold
 
 
 def erp_text(text: str, limit: int) -> str:
@@ -97,6 +123,11 @@ def number_pages(lines: int) -> int:
     """Pages of a digest of ``lines`` lines: the first, then the thread's."""
     rest = max(0, lines - DETAILED)
     return 1 + -(-rest // LINES_PER_PAGE)
+
+
+def size(blocks: list[Block]) -> int:
+    """What a page's blocks weigh against MESSAGE_BUDGET."""
+    return len(json.dumps(blocks, ensure_ascii=False))
 
 
 class DigestBlocks:
@@ -123,33 +154,45 @@ class DigestBlocks:
     # -- the first page -----------------------------------------------------------------
 
     def _first(self, tr: Translator, day: date, digest_id: int, lines: Sequence[DigestLine],
-               groups: Counter[tuple[Severity, AlertType]]) -> Page:
+               groups: Counter[Group]) -> Page:
         title = tr._("Credit alerts · {day}", day=day)
-        blocks: list[Block] = [header(title), context(_summary(tr, lines, emoji=True))]
-        shown = lines[:DETAILED]
-        previous: tuple[Severity, AlertType] | None = None
-        for index, line in enumerate(shown):
+        fallback = tr._("{title}: {summary}", title=title, summary=_summary(tr, lines))
+        top: list[Block] = [header(title), context(_summary(tr, lines, emoji=True))]
+        rest = len(lines) - min(len(lines), DETAILED)
+        more = [context(":thread: " + tr.ngettext(
+            "{n} more alert in the thread of this message.",
+            "{n} more alerts in the thread of this message.", rest))] if rest else []
+        blocks: list[Block] = []
+        for detailed, name in FIRST_PAGE_LAYOUTS:
+            blocks = top + self._first_lines(tr, digest_id, lines[:DETAILED], groups,
+                                             detailed, name) + more
+            if size(blocks) <= MESSAGE_BUDGET:
+                break
+        return _page(fallback, blocks)
+
+    def _first_lines(self, tr: Translator, digest_id: int, lines: Sequence[DigestLine],
+                     groups: Counter[Group], detailed: int, name: int) -> list[Block]:
+        blocks: list[Block] = []
+        previous: Group | None = None
+        for index, line in enumerate(lines[:detailed]):
             alert = line.announcement.alert
             group = (alert.severity, alert.type)
             if group != previous:
                 blocks.append(section(_heading(tr, *group, groups[group])))
                 previous = group
-            blocks.append(section(self._detailed(tr, line)))
+            blocks.append(section(self._detailed(tr, line, name)))
             buttons = _buttons(tr, digest_id, line)
             if buttons:
                 blocks.append(actions(f"alert_{index}", *buttons))
-        rest = len(lines) - len(shown)
-        if rest:
-            blocks.append(context(":thread: " + tr.ngettext(
-                "{n} more alert in the thread of this message.",
-                "{n} more alerts in the thread of this message.", rest)))
-        return _page(tr._("{title}: {summary}", title=title, summary=_summary(tr, lines)),
-                     blocks)
+        if lines[detailed:]:
+            blocks.append(section(self._compact_lines(tr, lines[detailed:], groups, previous,
+                                                      Form.FULL)))
+        return blocks
 
-    def _detailed(self, tr: Translator, line: DigestLine) -> str:
+    def _detailed(self, tr: Translator, line: DigestLine, name: int) -> str:
         announcement = line.announcement
         alert = announcement.alert
-        parts = [f"*{_name(alert, DETAILED_NAME)}* · {erp_text(alert.subject.customer_id, ID)}",
+        parts = [f"*{_name(alert, name)}* · {erp_text(alert.subject.customer_id, ID)}",
                  _figures(tr, alert, detailed=True),
                  _change(tr, announcement)]
         answered = _answers(tr, line.state, self.zone)
@@ -160,26 +203,37 @@ class DigestBlocks:
     # -- thread pages -------------------------------------------------------------------
 
     def _thread_page(self, tr: Translator, day: date, lines: Sequence[DigestLine],
-                     start: int, groups: Counter[tuple[Severity, AlertType]]) -> Page:
+                     start: int, groups: Counter[Group]) -> Page:
         chunk = lines[start:start + LINES_PER_PAGE]
-        last = start + len(chunk)
         title = tr._("Credit alerts · {day} · {first}–{last} of {total}", day=day,
-                     first=start + 1, last=last, total=len(lines))
-        blocks: list[Block] = [context(title)]
-        previous: tuple[Severity, AlertType] | None = None
-        for first in range(0, len(chunk), LINES_PER_SECTION):
-            entries = []
-            for line in chunk[first:first + LINES_PER_SECTION]:
-                alert = line.announcement.alert
-                group = (alert.severity, alert.type)
-                text = compact(tr, line, self.zone)
-                # Each page says which group it goes on with: a thread page is read alone.
-                if group != previous:
-                    text = clip(_heading(tr, *group, groups[group]), GROUP_HEADING) + "\n" + text
-                    previous = group
-                entries.append(text)
-            blocks.append(section("\n".join(entries)))
+                     first=start + 1, last=start + len(chunk), total=len(lines))
+        blocks: list[Block] = []
+        for form in Form:
+            blocks = [context(title)]
+            # Each page says which group it goes on with: a thread page is read alone.
+            previous: Group | None = None
+            for first in range(0, len(chunk), LINES_PER_SECTION):
+                part = chunk[first:first + LINES_PER_SECTION]
+                blocks.append(section(self._compact_lines(tr, part, groups, previous, form)))
+                last = part[-1].announcement.alert
+                previous = (last.severity, last.type)
+            if size(blocks) <= MESSAGE_BUDGET:
+                break
         return _page(title, blocks)
+
+    def _compact_lines(self, tr: Translator, lines: Sequence[DigestLine],
+                       groups: Counter[Group], previous: Group | None, form: Form) -> str:
+        """Lines for one section block, each group's heading before its first line."""
+        entries = []
+        for line in lines:
+            alert = line.announcement.alert
+            group = (alert.severity, alert.type)
+            text = compact(tr, line, self.zone, form)
+            if group != previous:
+                text = clip(_heading(tr, *group, groups[group]), GROUP_HEADING) + "\n" + text
+                previous = group
+            entries.append(text)
+        return "\n".join(entries)
 
 
 def _page(fallback: str, blocks: list[Block]) -> Page:
@@ -315,8 +369,10 @@ def _who(user_id: str | None) -> str:
     return mention(user_id) if user_id and is_user_id(user_id) else "?"
 
 
-def _answers(tr: Translator, state: AlertState | None, zone: tzinfo) -> str:
-    """What people answered: acknowledged, snoozed (both may be true)."""
+def _answers(tr: Translator, state: AlertState | None, zone: tzinfo,
+             moment: bool = True) -> str:
+    """What people answered: acknowledged, snoozed (both may be true). ``moment``: the
+    snooze's end as a time Slack shows in the reader's zone, else as a date in ours."""
     if state is None:
         return ""
     parts = []
@@ -325,17 +381,26 @@ def _answers(tr: Translator, state: AlertState | None, zone: tzinfo) -> str:
                                                   who=_who(state.acknowledged_by)))
     if state.snoozed_until is not None:
         parts.append(":zzz: " + tr._("Snoozed until {when} by {who}",
-                                     when=tr.moment(state.snoozed_until, zone),
+                                     when=tr.moment(state.snoozed_until, zone) if moment
+                                     else tr.date(state.snoozed_until.astimezone(zone).date()),
                                      who=_who(state.snoozed_by)))
     return "  ".join(parts)
 
 
-def compact(tr: Translator, line: DigestLine, zone: tzinfo) -> str:
+def compact(tr: Translator, line: DigestLine, zone: tzinfo, form: Form = Form.FULL) -> str:
     """One line of a thread page: who, how much, what changed, what people answered."""
     alert = line.announcement.alert
-    body = (f"• *{_name(alert, NAME)}* ({erp_text(alert.subject.customer_id, ID)}) — "
-            f"{_figures(tr, alert)} · {_change(tr, line.announcement)}")
-    answered = _answers(tr, line.state, zone)
+    if form is Form.MINIMAL:
+        amount = tr.money(alert.amount) if alert.amount is not None else "—"
+        return f"• {erp_text(alert.subject.customer_id, SHORT_ID)} — {amount}"
+    short = form is Form.SHORT
+    body = (f"• *{_name(alert, SHORT_NAME if short else NAME)}* "
+            f"({erp_text(alert.subject.customer_id, SHORT_ID if short else ID)}) — "
+            f"{_figures(tr, alert)}")
+    if short:
+        return clip(body, COMPACT_LINE)
+    body += f" · {_change(tr, line.announcement)}"
+    answered = _answers(tr, line.state, zone, moment=False)
     text = f"{body}  {answered}" if answered else body
     if len(text) > COMPACT_LINE:  # only a translation far longer than English gets here
         text = clip(body, COMPACT_LINE - len(answered) - 2) + ("  " + answered

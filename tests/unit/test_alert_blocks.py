@@ -18,7 +18,14 @@ from domain.alerts.dedup import Announcement
 from domain.alerts.digest import DigestLine, Page, ordered
 from domain.alerts.model import Alert, AlertState, AlertType, Change, Severity, Subject
 from domain.money import Money
-from handlers.alerts.blocks import DETAILED, LINES_PER_PAGE, DigestBlocks, number_pages
+from handlers.alerts.blocks import (
+    DETAILED,
+    LINES_PER_PAGE,
+    MESSAGE_BUDGET,
+    DigestBlocks,
+    number_pages,
+    size,
+)
 from handlers.alerts.payloads import AlertValue, SnoozeValue
 from handlers.check.payloads import SubjectValue
 
@@ -99,6 +106,8 @@ def assert_within_limits(pages: list[Page]) -> None:
     for page in pages:
         assert blockkit.problems(page.blocks) == []
         assert len(page.blocks) <= 50
+        # Slack's msg_blocks_too_long, at about 13,000 characters in all.
+        assert size(page.blocks) <= MESSAGE_BUDGET < 13_000
         assert 0 < len(page.text) <= 3000
         for text in mrkdwn_texts(page):
             assert len(text) <= 3000
@@ -225,18 +234,21 @@ def many(n: int, name: str = "Customer {i}") -> list[DigestLine]:
                    for i in range(n))
 
 
-@pytest.mark.parametrize(("n", "pages"), [(0, 1), (1, 1), (10, 1), (11, 2), (500, 3),
-                                          (5000, 15)])
+@pytest.mark.parametrize(("n", "pages"), [(0, 1), (1, 1), (10, 1), (11, 2), (110, 2),
+                                          (111, 3), (500, 6), (5000, 51)])
 def test_every_page_stays_within_block_kits_limits(n, pages):
     rendered = render(many(n))
     assert len(rendered) == pages == number_pages(n)
     assert_within_limits(rendered)
     detailed = sum(1 for b in rendered[0].blocks if b["type"] == "actions")
     assert detailed == min(n, DETAILED)
-    # Every line is somewhere: in full on page 1, or one bullet in the thread.
-    bullets = sum(text.count("\n• ") + text.startswith("• ")
-                  for page in rendered[1:] for text in mrkdwn_texts(page))
-    assert detailed + bullets == n
+    assert detailed + bullets(rendered) == n
+
+
+def bullets(pages: list[Page]) -> int:
+    """Lines without buttons: one bullet each, on page 1 or in the thread."""
+    return sum(text.count("\n• ") + text.startswith("• ")
+               for page in pages for text in mrkdwn_texts(page))
 
 
 def test_page_one_says_how_many_more_are_in_the_thread_and_the_thread_says_which():
@@ -244,8 +256,10 @@ def test_page_one_says_how_many_more_are_in_the_thread_and_the_thread_says_which
     assert rendered[0].blocks[-1] == {"type": "context", "elements": [{
         "type": "mrkdwn", "text": ":thread: 490 more alerts in the thread of this message."}]}
     assert rendered[1].text == f"Credit alerts · Nov 29, 2026 · 11–{10 + LINES_PER_PAGE} of 500"
-    assert rendered[2].text == f"Credit alerts · Nov 29, 2026 · {11 + LINES_PER_PAGE}–500 of 500"
-    assert rendered[2].blocks[0]["elements"][0]["text"] == rendered[2].text
+    assert rendered[2].text == (f"Credit alerts · Nov 29, 2026 · {11 + LINES_PER_PAGE}–"
+                                f"{10 + 2 * LINES_PER_PAGE} of 500")
+    assert rendered[-1].text == "Credit alerts · Nov 29, 2026 · 411–500 of 500"
+    assert rendered[-1].blocks[0]["elements"][0]["text"] == rendered[-1].text
 
 
 def test_a_thread_line_is_compact_and_its_group_is_named_at_the_top_of_each_page():
@@ -267,7 +281,7 @@ def test_answers_change_no_page_count():
                                     snoozed_until=AT + timedelta(days=7)))
         for digest_line in lines]
     after = render(answered)
-    assert len(after) == len(before) == 15
+    assert len(after) == len(before) == 51
     assert [len(p.blocks) for p in after[1:]] == [len(p.blocks) for p in before[1:]]
     assert_within_limits(after)
 
@@ -307,9 +321,13 @@ def test_a_resolved_line_shows_nothing_special():
 def test_thread_lines_show_answers_too():
     lines = many(11)
     alert = lines[-1].announcement.alert
-    lines[-1] = line(alert, state=state_of(alert, acknowledged_by=ACK, acknowledged_at=AT))
+    until = datetime(2026, 12, 6, 1, 0, tzinfo=UTC)
+    lines[-1] = line(alert, state=state_of(alert, acknowledged_by=ACK, acknowledged_at=AT,
+                                           snoozed_by=ACK, snoozed_until=until))
     text = render(lines)[1].blocks[1]["text"]["text"]
-    assert text.endswith(f"· New  :white_check_mark: Acknowledged by <@{ACK}>")
+    # A date rather than Slack's date token: a thread line has less room.
+    assert text.endswith(f"· New  :white_check_mark: Acknowledged by <@{ACK}>  :zzz: Snoozed "
+                         f"until Dec 6, 2026 by <@{ACK}>")
 
 
 # -- hostile ERP data ---------------------------------------------------------------------
@@ -350,3 +368,28 @@ def test_an_id_our_buttons_cannot_carry_gets_no_buttons_rather_than_a_refused_cl
     [page] = render([line(alert)])
     assert buttons(page) == []
     assert_within_limits([page])
+
+
+def test_a_page_too_heavy_for_slack_is_written_shorter_not_split():
+    # Ids and names as long and as escape-heavy as the ERP's columns allow.
+    lines = [line(utilisation(customer=f"C{i:05d}" + "<" * 30, name="<" * 80))
+             for i in range(120)]
+    rendered = render(lines)
+    assert len(rendered) == number_pages(120) == 3
+    assert_within_limits(rendered)
+    # Fewer lines with buttons on page 1, the others of its first ten compact there.
+    detailed = sum(1 for b in rendered[0].blocks if b["type"] == "actions")
+    assert detailed == 6
+    assert detailed + bullets(rendered) == 120
+    # The thread down to ids and amounts.
+    assert mrkdwn_texts(rendered[1])[1].split("\n")[:3] == [
+        ":red_circle: *Critical · Credit limit use* (120)",
+        "• C00010&lt;&lt;… — $45,000.00", "• C00011&lt;&lt;… — $45,000.00"]
+
+
+def test_long_names_are_clipped_harder_before_any_line_loses_its_buttons():
+    rendered = render(many(20, name="W" * 5000 + "{i}"))
+    assert_within_limits(rendered)
+    assert sum(1 for b in rendered[0].blocks if b["type"] == "actions") == 10
+    first = rendered[0].blocks[3]["text"]["text"]
+    assert first.split("\n")[0] == "*" + "W" * 59 + "…* · C00018"  # the largest critical
