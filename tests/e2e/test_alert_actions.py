@@ -238,3 +238,15 @@ def test_a_forged_or_garbled_value_is_refused_like_a_forged_request(scanned, lab
     assert state(world, FIRST).snoozed_until is None
     # Only the clicker's language was looked up (middleware, before the value is read).
     assert [c.method for c in world.emulator.calls if c.method != "users.info"] == []
+
+
+def test_the_refusal_is_in_the_clickers_language(scanned):
+    world = scanned
+    world.emulator.users[SALES].locale = "zh-CN"
+    _, page = first_page(world, SALES_CHANNEL)
+    with world.services.uow() as uow:
+        uow.alerts.save([dataclasses.replace(state(world, FIRST), resolved_at=NOW)])
+        uow.commit()
+    reply = world.slack.reply_at(press(world, SALES, page, FIRST, "Acknowledge"),
+                                 SALES_CHANNEL)
+    assert reply.text == "这条提醒已关闭：自本摘要发布以来，该情况已经解除。"
