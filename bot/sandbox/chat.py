@@ -10,28 +10,36 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from pydantic import SecretStr
 from rich.console import Console
 from rich.markup import escape as rich_escape
+from rich.table import Table
 
 import handlers
 from bot.config import AppConfig
 from bot.demo import load_demo_data
 from bot.local_server import LocalServer
+from bot.sandbox.clock import HOW_TO_WRITE, SandboxClock, UnreadableTime
 from bot.sandbox.driver import Reply, SlackDriver
 from bot.sandbox.emulator import SlackEmulator, User
-from bot.sandbox.render import render_message
+from bot.sandbox.render import render_message, rows_of
+from bot.scheduler import job_context, run_job
 from bot.settings import Settings
 from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
+from handlers.delivery.sender import DeliveryReport, Sender, delivery_client
 from handlers.i18n import N_, speaks, translator
 from storage.db import make_engine, upgrade
+from storage.outbox import OutboxStore
 
 _SECRET = "sandbox-signing-secret"
 _TOKEN = "xoxb-sandbox"
@@ -46,6 +54,12 @@ HELP = N_("""[bold]Sandbox commands[/bold]
   :who  :channels    list the people and channels of app.yaml
   :home              open creditbot's App Home tab
   :help  :quit       (Ctrl-C or Ctrl-D quit too)""")
+# Shown before HELP's last line (:help :quit). Apart from HELP so that HELP's
+# translations stay valid while these lines wait for theirs.
+HELP_TIME = N_("""  :clock [WHEN]      show or move the sandbox's time: +3d, -12h, 2026-12-24, now
+  :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them""")
+# How long a pressed button may take to answer before the sandbox says so.
+_ANSWER_SECONDS = 10.0
 
 # What Slack answers when someone types a slash command no installed app owns.
 NOT_A_COMMAND = N_("“{command}” is not a valid command. In Slack, all messages that start "
@@ -58,13 +72,37 @@ class Person:
     label: str
 
 
+@dataclass(frozen=True)
+class Pressable:
+    """A numbered button and the message it is on (a press tells Slack both)."""
+
+    message: Reply
+    button: dict[str, Any]
+
+
 @dataclass
 class ChatState:
     user: Person
     channel: str
-    buttons: list[dict[str, Any]] = field(default_factory=list)
-    last: Reply | None = None
-    seen: dict[str, int] = field(default_factory=dict)
+    buttons: list[Pressable] = field(default_factory=list)
+    # Each message of the emulator's channels as last shown, by (channel, ts): a message
+    # that differs from it is new or edited.
+    seen: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+class NoWaiting:
+    """The outbox sender's clock in the sandbox: real time, except that its waits (one
+    message a second per channel, a retry's backoff) pass at once. Real time, not the
+    sandbox's: the outbox dates its rows by the machine's clock."""
+
+    def __init__(self) -> None:
+        self.skipped = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.skipped
+
+    def sleep(self, seconds: float) -> None:
+        self.skipped += timedelta(seconds=seconds)
 
 
 def people_of(config: AppConfig) -> list[Person]:
@@ -94,6 +132,11 @@ class Sandbox:
         # The sandbox speaks the language of whoever you are (:lang changes it).
         self.tr = translator(config.organisation.locale)
         self.emulator: SlackEmulator | None = None
+        # The time everything the bot does here sees (:clock moves it).
+        self.clock = SandboxClock(config.organisation.zone)
+        self.services: Services | None = None
+        self.sender: Sender | None = None
+        self.sender_clock = NoWaiting()
 
     def run(self, lines: Iterable[str] | None = None, ask: Callable[[str], str] = input,
             database_url: str | None = None) -> None:
@@ -108,7 +151,7 @@ class Sandbox:
             settings = Settings(slack_bot_token=SecretStr(_TOKEN),
                                 slack_signing_secret=SecretStr(_SECRET),
                                 slack_api_url=emulator.api_url, database_url=url)
-            services = Services(settings, self.config)
+            services = self.services = Services(settings, self.config, clock=self.clock)
             if database_url is None:
                 created = make_engine(url, create=True)  # the sandbox's own, new file
                 upgrade(created)
@@ -120,6 +163,10 @@ class Sandbox:
                 self.console.print("[dim]" + self.tr._(
                     "Using {database}", database=services.engine.url.render_as_string())
                     + "[/dim]")
+            self.sender = Sender(OutboxStore(services.engine),
+                                 delivery_client(_TOKEN, emulator.api_url),
+                                 admin_channel=self.config.organisation.admin_channel,
+                                 owner="sandbox", clock=self.sender_clock)
             app = create_wsgi_app(create_bolt_app(services), services.engine)
             with LocalServer(app) as server:
                 driver = SlackDriver(server.url, _SECRET, emulator)
@@ -160,9 +207,11 @@ class Sandbox:
                 return
             try:
                 self._handle(line, state, driver)
+                # What the bot queued on its own goes out at once, as a sender would.
+                self._deliver()
             except (AssertionError, TimeoutError) as problem:
-                self.console.print(f"[red]{problem}[/red]")
-            self._show_channel_posts(state, emulator)
+                self.console.print(f"[red]{rich_escape(str(problem))}[/red]")
+            self._show_slack_changes(state, emulator)
 
     def _choose_user(self, state: ChatState, ask: Callable[[str], str]) -> bool:
         """Asks until someone is chosen; False when the person quits (Ctrl-C, Ctrl-D)."""
@@ -186,16 +235,11 @@ class Sandbox:
             self._show(driver.slash(state.user.user_id, state.channel, line, timeout=10), state)
         elif line.isdigit():
             index = int(line) - 1
-            if not 0 <= index < len(state.buttons) or state.last is None:
+            if not 0 <= index < len(state.buttons):
                 self.console.print(
                     "[yellow]" + self.tr._("No such button in the last message.") + "[/yellow]")
                 return
-            label = state.buttons[index]["text"]["text"]
-            self.console.print("[dim]" + self.tr._("… pressed “{label}”",
-                                                   label=rich_escape(label)) + "[/dim]")
-            reply = driver.click(state.user.user_id, state.last, label, timeout=10)
-            if reply is not None:
-                self._show(reply, state)
+            self._press(state.buttons[index], state, driver)
         elif command == ":as":
             self._switch_user(argument, state)
         elif command == ":in":
@@ -208,9 +252,13 @@ class Sandbox:
         elif command == ":home":
             self._show_home(state, driver)
         elif command in {":help", ":h", "?"}:
-            self.console.print(self.tr._(HELP))
+            self.console.print(self._help())
         elif command == ":lang":
             self._switch_language(argument, state, driver)
+        elif command == ":clock":
+            self._move_clock(argument)
+        elif command == ":run":
+            self._run_job(argument.strip())
         elif line.startswith(":"):
             self.console.print("[yellow]" + self.tr._(
                 "“{command}” is not a sandbox command; :help lists them.",
@@ -220,12 +268,105 @@ class Sandbox:
                 "Type a slash command such as /credit help, the number of a button, or :help.")
                 + "[/yellow]")
 
+    def _help(self) -> str:
+        lines = self.tr._(HELP).splitlines()
+        return "\n".join([*lines[:-1], *self.tr._(HELP_TIME).splitlines(), *lines[-1:]])
+
     def _show(self, reply: Reply, state: ChatState) -> None:
         who = N_("(only you can see this)") if reply.ephemeral else N_("(in channel)")
         self.console.print("[bold magenta]creditbot[/] [dim]" + self.tr._(who) + "[/dim]")
-        state.buttons = render_message(self.console, reply.blocks, reply.text, self._name)
-        state.last = reply
+        buttons = render_message(self.console, reply.blocks, reply.text, self._name)
+        state.buttons = [Pressable(reply, button) for button in buttons]
         self.console.print()
+
+    def _press(self, pressed: Pressable, state: ChatState, driver: SlackDriver) -> None:
+        """Presses the button as Slack would, then shows the answer: a reply to the
+        presser (through the response_url), or what the bot queued (a digest's
+        Acknowledge and Snooze edit the digest through the outbox and reply nothing)."""
+        label = pressed.button["text"]["text"]
+        self.console.print("[dim]" + self.tr._("… pressed “{label}”",
+                                               label=rich_escape(label)) + "[/dim]")
+        message = pressed.message
+        result, response_url = driver.press(state.user.user_id, message.channel,
+                                            pressed.button, message)
+        if result.status != 200:
+            raise AssertionError(f"the bot answered HTTP {result.status}: {result.body}")
+        path = urlparse(response_url).path
+        # The listener works after the acknowledgement: wait for either kind of answer.
+        deadline = time.monotonic() + _ANSWER_SECONDS
+        while True:
+            answered = [call for call in driver.emulator.calls_to("response_url")
+                        if call.path == path and call.status == 200]
+            if answered:
+                self._show(driver.reply_from(answered[-1], message.channel), state)
+                return
+            if self._deliver().sent:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(self.tr._("creditbot did not answer “{label}” within {n} "
+                                             "seconds.", label=label, n=int(_ANSWER_SECONDS)))
+            time.sleep(0.05)
+
+    def _deliver(self) -> DeliveryReport:
+        """Sends every queued message that is due, with the real sender."""
+        total = DeliveryReport()
+        if self.sender is None:
+            return total
+        idle = 0
+        while idle < 2:
+            done = self.sender.deliver_due()
+            total = total + done
+            if done == DeliveryReport():
+                idle += 1
+                # A reply in a thread waits a moment for its first message: let it pass.
+                self.sender_clock.sleep(self.sender.interval.total_seconds())
+            else:
+                idle = 0
+        return total
+
+    def _move_clock(self, argument: str) -> None:
+        if argument.strip():
+            try:
+                self.clock.move(argument)
+            except UnreadableTime as unreadable:
+                self.console.print("[yellow]" + rich_escape(self.tr._(
+                    HOW_TO_WRITE, text=unreadable.text)) + "[/yellow]")
+                return
+        self.console.print(rich_escape(self.clock.describe(self.tr)))
+
+    def _run_job(self, name: str) -> None:
+        jobs = {job.name: job for job in handlers.catalogue().jobs}
+        if not name:
+            self.console.print(self.tr._("Jobs (:run NAME runs one now, at the sandbox's "
+                                         "time):"))
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(no_wrap=True)
+            grid.add_column()
+            for listed in jobs.values():
+                grid.add_row(f"  {listed.name}", rich_escape(listed.summary))
+            self.console.print(grid)
+            return
+        job = jobs.get(name)
+        if job is None:
+            self.console.print("[yellow]" + rich_escape(self.tr._(
+                "There is no job “{name}”; the jobs are: {names}.", name=name,
+                names=", ".join(jobs))) + "[/yellow]")
+            return
+        assert self.services is not None
+        engine = self.services.engine
+        result = run_job(engine, job, job_context(engine, self.config, clock=self.clock),
+                         "sandbox")
+        if result.outcome != "ok":
+            self.console.print("[red]" + rich_escape(self.tr._(
+                "{job} failed: {error}", job=name, error=result.error or "?")) + "[/red]")
+            return
+        # Wrapped between counts, never inside one: a number stays with what it counts.
+        counts = [f"{self.tr.number(value)} {key.replace('_', ' ')}"
+                  for key, value in result.counts.items()]
+        line = self.tr._("Ran {job}: {counts}.", job=name, counts="\0".join(counts) or "—")
+        rows = rows_of([rich_escape(piece) for piece in line.split("\0")],
+                       self.console.width, ", ")
+        self.console.print(",\n".join(rows))
 
     def _speak_as(self, user_id: str) -> None:
         known = self.emulator.users.get(user_id) if self.emulator else None
@@ -258,18 +399,49 @@ class Sandbox:
         view = json.loads(view) if isinstance(view, str) else (view or {})
         self.console.print("[bold magenta]creditbot[/] [dim]" + self.tr._("(App Home)")
                            + "[/dim]")
-        state.buttons = render_message(self.console, view.get("blocks", []), "", self._name)
+        home = Reply(state.channel, "", view.get("blocks", []), ephemeral=True)
+        state.buttons = [Pressable(home, button) for button in render_message(
+            self.console, home.blocks, "", self._name)]
         self.console.print()
 
-    def _show_channel_posts(self, state: ChatState, emulator: SlackEmulator) -> None:
+    def _show_slack_changes(self, state: ChatState, emulator: SlackEmulator) -> None:
+        """Prints the messages the bot posted or edited in channels and direct messages
+        since the last look, channel by channel; their buttons become the ones numbers
+        press, numbered on across the messages."""
+        shown: list[Pressable] = []
         for channel, messages in list(emulator.channels.items()):
-            for message in messages[state.seen.get(channel, 0):]:
-                where = self.tr._("posted in #{channel}",
-                                  channel=self.channels.get(channel, channel))
-                self.console.print(f"[bold magenta]creditbot[/] [dim]{where}[/dim]")
-                render_message(self.console, message["blocks"], message["text"], self._name)
+            for message in list(messages):
+                key = (channel, str(message["ts"]))
+                looks = json.dumps([message["text"], message["blocks"]], sort_keys=True)
+                before = state.seen.get(key)
+                if before == looks:
+                    continue
+                state.seen[key] = looks
+                where = self._where(channel, emulator, message, edited=before is not None)
+                self.console.print(f"[bold magenta]creditbot[/] [dim]{rich_escape(where)}[/dim]")
+                posted = Reply(channel, message["text"], message["blocks"], ephemeral=False,
+                               ts=str(message["ts"]))
+                buttons = render_message(self.console, posted.blocks, posted.text, self._name,
+                                         numbered=len(shown))
+                shown.extend(Pressable(posted, button) for button in buttons)
                 self.console.print()
-            state.seen[channel] = len(messages)
+        if shown:
+            state.buttons = shown
+
+    def _where(self, channel: str, emulator: SlackEmulator, message: dict[str, Any],
+               edited: bool) -> str:
+        person = emulator.direct_messages.get(channel)
+        if person is not None:
+            place = self.tr._("a direct message to @{person}", person=person)
+        else:
+            place = "#" + self.channels.get(channel, channel)
+        if edited:
+            return self.tr._("edited its message in {place}", place=place)
+        if message.get("thread_ts"):
+            return self.tr._("replied in the thread, in {place}", place=place)
+        if person is not None:
+            return self.tr._("sent a direct message to @{person}", person=person)
+        return self.tr._("posted in #{channel}", channel=self.channels.get(channel, channel))
 
     def _list_people(self) -> None:
         for i, person in enumerate(self.people, 1):

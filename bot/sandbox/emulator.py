@@ -73,6 +73,8 @@ class SlackEmulator:
         self.channels: dict[str, list[dict[str, Any]]] = defaultdict(list)
         # Channels the bot has not been invited to: posting there fails as on Slack.
         self.closed_channels: set[str] = set()
+        # Direct message channels the bot opened, and whom each is with.
+        self.direct_messages: dict[str, str] = {}
         # Messages Slack would have refused for their blocks: (method, problems).
         self.invalid: list[tuple[str, list[str]]] = []
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
@@ -179,6 +181,8 @@ class SlackEmulator:
                 return {"ok": False, "error": "not_in_channel"}
             message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts,
                        "text": args.get("text", ""), "blocks": Call(method, args, None).blocks}
+            if args.get("thread_ts"):
+                message["thread_ts"] = args["thread_ts"]
             with self._lock:
                 if method == "chat.postMessage":
                     self.channels[channel].append(message)
@@ -186,6 +190,8 @@ class SlackEmulator:
                     for i, old in enumerate(self.channels[channel]):
                         if old["ts"] == args.get("ts"):
                             message["ts"] = old["ts"]
+                            if "thread_ts" in old:  # an edit leaves a reply in its thread
+                                message["thread_ts"] = old["thread_ts"]
                             self.channels[channel][i] = message
                             break
                     else:
@@ -207,7 +213,10 @@ class SlackEmulator:
                                          "locale": user.locale, "team_id": TEAM_ID}}
         if method == "conversations.open":
             users = str(args.get("users", ""))
-            return {"ok": True, "channel": {"id": "D" + users.replace(",", "")[1:12]}}
+            channel = "D" + users.replace(",", "")[1:12]
+            with self._lock:
+                self.direct_messages[channel] = users
+            return {"ok": True, "channel": {"id": channel}}
         return {"ok": False, "error": "unknown_method"}
 
     def _invalid_blocks(self, method: str, args: dict[str, Any]) -> dict[str, Any] | None:

@@ -9,9 +9,14 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape as rich_escape
 from rich.table import Table
+from rich.text import Text
 
 _MENTION = re.compile(r"<([@#])([A-Z0-9]+)(?:\|[^>]*)?>")
 _DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+# The emoji creditbot's messages use, as a terminal shows them.
+_EMOJI = {"red_circle": "🔴", "large_orange_circle": "🟠", "large_blue_circle": "🔵",
+          "warning": "⚠️", "lock": "🔒", "thread": "🧵", "white_check_mark": "✅", "zzz": "💤"}
+_EMOJI_CODE = re.compile(":(" + "|".join(_EMOJI) + "):")
 
 
 def mrkdwn_to_rich(text: str, name_of: Callable[[str], str]) -> str:
@@ -23,14 +28,14 @@ def mrkdwn_to_rich(text: str, name_of: Callable[[str], str]) -> str:
     text = rich_escape(text)
     text = re.sub(r"\*([^*\n]+)\*", r"[bold]\1[/bold]", text)
     text = re.sub(r"`([^`\n]+)`", r"[cyan]\1[/cyan]", text)
-    return re.sub(r":(red_circle|large_orange_circle|warning|lock):",
-                  lambda m: {"red_circle": "🔴", "large_orange_circle": "🟠", "warning": "⚠️",
-                             "lock": "🔒"}[m.group(1)], text)
+    return _EMOJI_CODE.sub(lambda m: _EMOJI[m.group(1)], text)
 
 
 def render_message(console: Console, blocks: list[dict[str, Any]], fallback: str,
-                   name_of: Callable[[str], str]) -> list[dict[str, Any]]:
-    """Prints the message; returns its buttons in the order they are numbered."""
+                   name_of: Callable[[str], str], numbered: int = 0) -> list[dict[str, Any]]:
+    """Prints the message; returns its buttons in the order they are numbered. The first
+    is numbered ``numbered + 1``: several messages shown at once (a job's digests) number
+    their buttons on from one another, so each number presses one button."""
     buttons: list[dict[str, Any]] = []
     if not blocks:
         console.print(mrkdwn_to_rich(fallback, name_of))
@@ -41,7 +46,7 @@ def render_message(console: Console, blocks: list[dict[str, Any]], fallback: str
             console.print(f"[bold underline]{rich_escape(block['text']['text'])}[/]")
         elif kind == "section":
             if block.get("text"):
-                console.print(mrkdwn_to_rich(block["text"]["text"], name_of))
+                _print_text(console, mrkdwn_to_rich(block["text"]["text"], name_of))
             if block.get("fields"):
                 grid = Table.grid(padding=(0, 3))
                 grid.add_column()
@@ -60,7 +65,49 @@ def render_message(console: Console, blocks: list[dict[str, Any]], fallback: str
             for element in block["elements"]:
                 if element.get("type") == "button":
                     buttons.append(element)
-                    labels.append(f"[reverse] {len(buttons)} [/reverse] "
+                    labels.append(f"[reverse] {numbered + len(buttons)} [/reverse] "
                                   f"{rich_escape(element['text']['text'])}")
-            console.print("   ".join(labels))
+            for row in rows_of(labels, console.width, "   "):
+                console.print(row)
     return buttons
+
+
+def rows_of(pieces: list[str], width: int, gap: str) -> list[str]:
+    """Pieces of rich markup (buttons, counts) on as few lines of ``width`` as they fit,
+    ``gap`` between two on a line, never one split across two lines: a button's number
+    stays next to its label."""
+    rows: list[str] = []
+    used = 0
+    for label in pieces:
+        size = Text.from_markup(label).cell_len
+        if rows and used + len(gap) + size <= width:
+            rows[-1] += gap + label
+            used += len(gap) + size
+        else:
+            rows.append(label)
+            used = size
+    return rows
+
+
+def _print_text(console: Console, markup: str) -> None:
+    """A section's text; a run of "• " lines as a list whose lines wrap under their text,
+    not under the bullet."""
+    bullets: list[str] = []
+
+    def flush() -> None:
+        if bullets:
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(no_wrap=True)
+            grid.add_column()
+            for item in bullets:
+                grid.add_row("•", item)
+            console.print(grid)
+            bullets.clear()
+
+    for line in markup.split("\n"):
+        if line.startswith("• "):
+            bullets.append(line[2:])
+            continue
+        flush()
+        console.print(line)
+    flush()
