@@ -13,11 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import handlers
 from bot.sandbox.driver import Reply
 from domain.alerts.model import AlertState
 from domain.model import AuditEntry
-from handlers import alerts
 from handlers.i18n import translator
 from storage.models import OutboxRow
 from tests.e2e.conftest import CREDIT_MANAGER, NOW, SALES, SALES_CHANNEL, STRANGER, World
@@ -26,14 +24,6 @@ FINANCE_CHANNEL = "C02FINANCE0"
 LEGAL_CHANNEL = "C04LEGAL000"
 # The first line of the sales digest of the demo data on NOW: its most overdue account.
 FIRST = "overdue:C0041"
-
-
-@pytest.fixture(autouse=True)
-def alerts_registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The digest's buttons answered by the bot under test, whether or not
-    handlers.FEATURES lists the alerts feature yet."""
-    if alerts.FEATURE not in handlers.FEATURES:
-        monkeypatch.setattr(handlers, "FEATURES", (*handlers.FEATURES, alerts.FEATURE))
 
 
 @pytest.fixture
