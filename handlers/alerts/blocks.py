@@ -184,9 +184,11 @@ class DigestBlocks:
             buttons = _buttons(tr, digest_id, line)
             if buttons:
                 blocks.append(actions(f"alert_{index}", *buttons))
-        if lines[detailed:]:
-            blocks.append(section(self._compact_lines(tr, lines[detailed:], groups, previous,
-                                                      Form.FULL)))
+        for first in range(detailed, len(lines), LINES_PER_SECTION):
+            part = lines[first:first + LINES_PER_SECTION]
+            blocks.append(section(self._compact_lines(tr, part, groups, previous, Form.FULL)))
+            last = part[-1].announcement.alert
+            previous = (last.severity, last.type)
         return blocks
 
     def _detailed(self, tr: Translator, line: DigestLine, name: int) -> str:
