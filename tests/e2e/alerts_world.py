@@ -28,7 +28,11 @@ edge: C-BOLT 16 days, C-CEDAR 51, C-ECHO 126.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,7 +62,7 @@ from storage.models import (
     OutboxRow,
 )
 from storage.outbox import OutboxStore
-from tests.e2e.outbox_world import FakeClock
+from tests.e2e.outbox_world import FakeClock, HistoryEmulator
 
 TOKEN = "xoxb-alerts-e2e"
 SECRET = "alerts-e2e-signing-secret"
@@ -213,6 +217,18 @@ def add_invoice(engine: Engine, *rows: dict[str, Any]) -> None:
         conn.execute(insert(InvoiceRow), list(rows))
 
 
+def many_overdue(engine: Engine, count: int, day: date = DAY) -> None:
+    """``count`` more sales customers, each 1,000 USD five days overdue (info): a
+    digest long enough for #sales and #finance to need pages in their thread."""
+    with engine.begin() as conn:
+        conn.execute(insert(CustomerRow), [
+            _customer(f"C-M{n:04d}", f"Many Hands {n:04d}", "USD", "100000.00", "sales", AMY)
+            for n in range(count)])
+        conn.execute(insert(InvoiceRow), [
+            invoice(f"INV-M{n:04d}", f"C-M{n:04d}", "1000.00", "USD", day - timedelta(days=5))
+            for n in range(count)])
+
+
 def alerts_job() -> Job:
     """The ``alerts`` job as the scheduler runs it."""
     from handlers.alerts import FEATURE
@@ -274,6 +290,28 @@ def alert_runs(engine: Engine) -> list[job_records.JobRun]:
     return job_records.runs(engine, "alerts")
 
 
+def check_consistent(engine: Engine, scans: int) -> None:
+    """Nothing half-written: every state a scan says it announced is in a digest of that
+    scan, every digest line has its state, every digest its pages in the outbox (and
+    every digest page in the outbox belongs to a digest), and ``scans`` scans
+    finished (audited once each)."""
+    found = states(engine)
+    stored = digests(engine)
+    carried = {(condition, digest.run_at) for digest in stored
+               for condition in digest.conditions}
+    for condition, state in found.items():
+        assert state.last_announced_at is not None, condition
+        assert (condition, state.last_announced_at) in carried, condition
+    for digest in stored:
+        for condition in digest.conditions:
+            assert condition in found, (digest.id, condition)
+        assert digest.pages, digest
+    rows = [row for row in outbox(engine) if row.kind == "alerts.digest" and
+            row.update_of is None]
+    assert sorted(row.id for row in rows) == sorted(p for d in stored for p in d.pages)
+    assert len(audit(engine, "alerts.scanned")) == scans
+
+
 def posted_outbox_ids(emulator: SlackEmulator) -> Counter[int]:
     """How many times each outbox row reached a channel, read from the posts Slack took
     (answered 200 and ok) and their metadata."""
@@ -285,6 +323,81 @@ def posted_outbox_ids(emulator: SlackEmulator) -> Counter[int]:
         metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
         found[metadata["event_payload"]["outbox_id"]] += 1
     return found
+
+
+class FlakyEmulator(HistoryEmulator):
+    """The emulator with history, that also knows when no request is in flight: a post
+    answered too late for the client is still being worked on until it is recorded."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.started = 0
+
+    def _take_fault(self, method: str) -> Any:
+        with self._lock:
+            self.started += 1
+        return super()._take_fault(method)
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.calls) < self.started:
+                left = deadline - time.monotonic()
+                assert left > 0, "the emulator is still answering"
+                self._changed.wait(left)
+
+
+class Gate:
+    """A TCP door in front of the database server: open, it forwards every connection;
+    shut, it hangs up on each at once, as a server restarting does."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.open = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._stopped = threading.Event()
+        threading.Thread(target=self._accept, daemon=True, name="gate").start()
+
+    def _accept(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            if not self.open.is_set():
+                client.close()
+                continue
+            try:
+                server = socket.create_connection(self.target, timeout=3)
+            except OSError:
+                client.close()
+                continue
+            server.settimeout(None)
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=_pipe, args=(source, sink), daemon=True).start()
+
+    def url(self, database_url: str) -> str:
+        from sqlalchemy.engine import make_url
+
+        return make_url(database_url).set(host="127.0.0.1", port=self.port) \
+            .render_as_string(hide_password=False)
+
+    def close(self) -> None:
+        self._stopped.set()
+        self._listener.close()
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while chunk := source.recv(65536):
+            sink.sendall(chunk)
+    except OSError:
+        pass
+    finally:
+        for end in (source, sink):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
 
 
 def shown(emulator: SlackEmulator, channel: str) -> list[dict[str, Any]]:
