@@ -229,22 +229,33 @@ class SqlCheckRead:
         except (DBAPIError, SqlTimeout, dbapi.OperationalError, dbapi.InterfaceError) as error:
             # A pool with no connection free, a server down, a file moved away.
             raise RecordsUnavailable() from error
+        # psycopg: the reads run outside a transaction, as each statement of a READ
+        # COMMITTED one would see the same, without a BEGIN and a ROLLBACK round trip.
+        self._autocommit = False
+        connection = self._raw.dbapi_connection
+        if getattr(connection, "autocommit", None) is False:
+            connection.autocommit = True  # type: ignore[union-attr]
+            self._autocommit = True
         self._cursor = self._raw.cursor()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
-        dbapi = self._owner.engine.dialect.loaded_dbapi
-        broken = isinstance(error, dbapi.Error) and self._owner.engine.dialect.is_disconnect(
+        dialect = self._owner.engine.dialect
+        dbapi = dialect.loaded_dbapi
+        broken = isinstance(error, dbapi.Error) and dialect.is_disconnect(
             error, self._raw.dbapi_connection, self._cursor)
         try:
             self._cursor.close()
+            if self._autocommit and not broken:
+                self._raw.dbapi_connection.autocommit = False  # type: ignore[union-attr]
+        except dbapi.Error as problem:
+            broken = True
+            error = error or problem
+        finally:
             if broken:
-                self._raw.invalidate(error)
-            self._raw.close()  # back to the pool, which ends any transaction
-        except dbapi.Error:
-            if error is None:
-                raise
+                self._raw.invalidate()
+            self._raw.close()  # back to the pool (which ends any transaction), or away
         if isinstance(error, dbapi.OperationalError | dbapi.InterfaceError):
             # A timeout, a lost connection, a locked SQLite file: the database's state.
             raise RecordsUnavailable() from error
