@@ -82,19 +82,19 @@ class SandboxClock:
         raise ValueError(spec)
 
     def describe(self, tr: Translator) -> str:
-        """The sandbox's time in the reader's language, and how far it is from the real."""
+        """The sandbox's time in the reader's language and, on a line of its own, how
+        far it is from the real time."""
         local = self().astimezone(self.zone)
+        # 24-hour, as :clock is written: 2026-12-24 09:00.
         shown = f"{format_date(local, 'full', locale=tr.locale)} " \
-                f"{format_time(local, 'short', locale=tr.locale)}"
-        zone = str(self.zone)
+                f"{format_time(local, 'HH:mm', locale=tr.locale)}"
+        now = tr._("Sandbox time: {time} ({zone})", time=shown, zone=str(self.zone))
         apart = _duration(abs(self.offset), tr.locale)
         if not apart:
-            return tr._("Sandbox time: {time} ({zone}), the real time.", time=shown, zone=zone)
+            return now + "\n" + tr._("This is the real time.")
         if self.offset > timedelta(0):
-            return tr._("Sandbox time: {time} ({zone}), {apart} ahead of the real time.",
-                        time=shown, zone=zone, apart=apart)
-        return tr._("Sandbox time: {time} ({zone}), {apart} behind the real time.",
-                    time=shown, zone=zone, apart=apart)
+            return now + "\n" + tr._("{apart} ahead of the real time.", apart=apart)
+        return now + "\n" + tr._("{apart} behind the real time.", apart=apart)
 
 
 def _duration(span: timedelta, locale: Locale) -> str:

@@ -80,6 +80,7 @@ class SlackEmulator:
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self._last_ts = 0  # microseconds
         self._changed = threading.Condition(self._lock)
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
@@ -162,8 +163,15 @@ class SlackEmulator:
             self.calls.append(call)
             self._changed.notify_all()
 
+    def _next_ts(self) -> str:
+        """A message ts as Slack gives them: from the clock, and never the same twice,
+        even when two posts share a microsecond or the clock stands still (a test's)."""
+        with self._lock:
+            self._last_ts = max(round(time.time() * 1_000_000), self._last_ts + 1)
+            return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
+
     def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        ts = f"{time.time():.6f}"
+        ts = self._next_ts()
         refused = self._invalid_blocks(method, args)
         if refused:
             return refused

@@ -1,0 +1,217 @@
+"""The sandbox's clock and jobs, driven as a new user drives them: lines piped into
+``creditbot sandbox`` with the demo portfolio, in an 80-column terminal, asserting the
+whole lines printed. The machine's clock stands still at ``NOW`` (10:00 on Sunday 29
+November 2026 in Shanghai), so every time and figure below is the same on every run."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+import time_machine
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.conftest import ROOT
+from tests.e2e.conftest import NOW
+
+_PROMPT = re.compile(r"^U\w+ in #\S+> (.*)$")
+
+
+@pytest.fixture
+def still() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def sandbox(monkeypatch: pytest.MonkeyPatch, *typed: str) -> list[tuple[str, list[str]]]:
+    """Each line typed, with the lines the sandbox printed after it (trailing blanks
+    stripped, as a terminal shows them)."""
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "80")
+    result = CliRunner().invoke(main, ["sandbox"], input="\n".join(typed) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output, result.output
+    answers: list[tuple[str, list[str]]] = []
+    for line in result.stdout.splitlines():
+        prompt = _PROMPT.match(line)
+        if prompt:
+            answers.append((prompt.group(1), []))
+        elif answers:
+            answers[-1][1].append(line.rstrip())
+    assert [entry for entry, _ in answers] == list(typed)
+    return answers
+
+
+def headings(lines: list[str]) -> list[str]:
+    """Who said what where: the first line of each message shown."""
+    return [line for line in lines if line.startswith("creditbot ")]
+
+
+def message_after(lines: list[str], heading: str) -> list[str]:
+    """The lines of the message under ``heading``, up to the blank line that ends it."""
+    start = lines.index(heading) + 1
+    return lines[start:lines.index("", start)]
+
+
+def test_clock_shows_the_time_moves_it_and_says_how_to_write_one(monkeypatch, still):
+    answers = sandbox(monkeypatch, ":clock", ":clock +3d", ":clock -12h", ":clock 2026-12-24",
+                      ":clock 2026-12-24 09:00", ":clock +1d6h", ":clock now", ":clock +3x",
+                      ":clock 2026-02-30", ":clock tomorrow", ":clock")
+    assert dict(answers[:7]) == {
+        ":clock": ["Sandbox time: Sunday, November 29, 2026 10:00 (Asia/Shanghai)",
+                   "This is the real time."],
+        ":clock +3d": ["Sandbox time: Wednesday, December 2, 2026 10:00 (Asia/Shanghai)",
+                       "3 days ahead of the real time."],
+        ":clock -12h": ["Sandbox time: Tuesday, December 1, 2026 22:00 (Asia/Shanghai)",
+                        "2 days 12 hours ahead of the real time."],
+        # A date alone keeps the time of day.
+        ":clock 2026-12-24": ["Sandbox time: Thursday, December 24, 2026 22:00 (Asia/Shanghai)",
+                              "25 days 12 hours ahead of the real time."],
+        ":clock 2026-12-24 09:00": [
+            "Sandbox time: Thursday, December 24, 2026 09:00 (Asia/Shanghai)",
+            "24 days 23 hours ahead of the real time."],
+        ":clock +1d6h": ["Sandbox time: Friday, December 25, 2026 15:00 (Asia/Shanghai)",
+                         "26 days 5 hours ahead of the real time."],
+        ":clock now": ["Sandbox time: Sunday, November 29, 2026 10:00 (Asia/Shanghai)",
+                       "This is the real time."],
+    }
+    for typed, lines in answers[7:10]:
+        wrong = typed.removeprefix(":clock ")
+        assert " ".join(lines) == (
+            f"“{wrong}” is not a time the sandbox understands: write +3d, -12h, 2026-12-24 "
+            "or 2026-12-24 09:00 (or now, for the real time).")
+    assert answers[7][1] == ["“+3x” is not a time the sandbox understands: write +3d, -12h, "
+                             "2026-12-24 or",
+                             "2026-12-24 09:00 (or now, for the real time)."]
+    # Bad input leaves the time as it was.
+    assert answers[10][1] == answers[0][1]
+
+
+def test_run_lists_the_jobs_and_names_them_for_one_that_does_not_exist(monkeypatch, still):
+    answers = dict(sandbox(monkeypatch, ":run", ":run nightly", ":help"))
+    assert answers[":run"] == [
+        "Jobs (:run NAME runs one now, at the sandbox's time):",
+        "  alerts        finds overdue accounts, limits nearly used, large overdue",
+        "                invoices and contracts ending; posts one digest per channel of",
+        "                what is new or worse",
+        "  housekeeping  forgets processed Slack deliveries older than a day and job runs",
+        "                older than 90 days",
+    ]
+    assert answers[":run nightly"] == [
+        "There is no job “nightly”; the jobs are: alerts, housekeeping."]
+    assert answers[":help"][-3:] == [
+        "  :clock [WHEN]      show or move the sandbox's time: +3d, -12h, 2026-12-24, now",
+        "  :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them",
+        "  :help  :quit       (Ctrl-C or Ctrl-D quit too)",
+    ]
+
+
+def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(monkeypatch,
+                                                                            still):
+    answers = sandbox(monkeypatch, ":as credit_manager", ":run alerts", "1", ":clock +1d",
+                      ":run alerts", "1")
+    ran = answers[1][1]
+    assert ran[:2] == [
+        "Ran alerts: 50 customers, 64 conditions, 64 announced, 0 resolved, 0 unrouted,",
+        "5 digests, 9 messages, 0 missing rate, 1 attempts."]
+    assert headings(ran) == [
+        "creditbot posted in #sales", "creditbot replied in the thread, in #sales",
+        "creditbot posted in #finance", "creditbot replied in the thread, in #finance",
+        "creditbot posted in #legal", "creditbot replied in the thread, in #legal",
+        "creditbot posted in #credit", "creditbot replied in the thread, in #credit",
+        "creditbot sent a direct message to @U02CREDITMG"]
+    assert message_after(ran, "creditbot posted in #sales")[:8] == [
+        "Credit alerts · Nov 29, 2026",
+        "41 alerts  ·  🔴 16 critical  ·  🟠 17 warnings  ·  🔵 8 info",
+        "🔴 Critical · Overdue accounts (16)",
+        "Fenwick Retail Group · C0041",
+        "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
+        "New",
+        " 1  Acknowledge    2  Snooze 1 day    3  Snooze 7 days    4  Credit check",
+        "Fabbrica Rossi S.p.A. · C0021",
+    ]
+    # A thread's lines wrap under their text, not under the bullet.
+    assert message_after(ran, "creditbot replied in the thread, in #sales")[:5] == [
+        "Credit alerts · Nov 29, 2026 · 11–41 of 41",
+        "🔴 Critical · Overdue accounts (16)",
+        "• Lakeside Furniture Outlet (C0013) — $24,024.89 overdue · oldest 136 days past",
+        "  due · New",
+        "• 华夏物流有限公司 (C0027) — CN¥174,755.34 overdue · oldest 104 days past due ·",
+    ]
+    # Buttons are numbered on across the digests: #finance's first is 41.
+    assert message_after(ran, "creditbot posted in #finance")[6] == (
+        " 41  Acknowledge    42  Snooze 1 day    43  Snooze 7 days    44  Credit check")
+
+    pressed = answers[2][1]
+    assert pressed[0] == "… pressed “Acknowledge”"
+    # Every digest showing the line is edited: the line is answered, its button gone.
+    assert headings(pressed) == ["creditbot edited its message in #sales",
+                                 "creditbot edited its message in #finance",
+                                 "creditbot edited its message in #legal"]
+    assert message_after(pressed, "creditbot edited its message in #sales")[:8] == [
+        "Credit alerts · Nov 29, 2026",
+        "41 alerts  ·  🔴 16 critical  ·  🟠 17 warnings  ·  🔵 8 info  ·  1 acknowledged",
+        "🔴 Critical · Overdue accounts (16)",
+        "Fenwick Retail Group · C0041",
+        "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
+        "New",
+        "✅ Acknowledged by @U02CREDITMG",
+        " 1  Snooze 1 day    2  Snooze 7 days    3  Credit check",
+    ]
+
+    assert answers[4][1] == [
+        "Ran alerts: 50 customers, 64 conditions, 0 announced, 0 resolved, 0 unrouted,",
+        "0 digests, 0 messages, 0 missing rate, 1 attempts."]
+    # Nothing new was posted, so the numbers still press the edited digests' buttons.
+    assert answers[5][1][:2] == ["… pressed “Snooze 1 day”",
+                                 "creditbot edited its message in #sales"]
+
+
+def test_the_clock_moves_check_figures_at_midnight_and_ends_a_snooze(monkeypatch, still):
+    answers = sandbox(monkeypatch, ":as credit_manager", "/credit check C0002",
+                      ":clock 2026-11-29 23:59", "/credit check C0002",
+                      ":clock 2026-11-30 00:00", "/credit check C0002",
+                      ":clock now", ":run alerts", "2", ":clock +12h", ":run alerts",
+                      ":clock +1d", ":run alerts")
+
+    def figures(lines: list[str]) -> list[str]:
+        return [line for line in lines if "past due" in line or line.startswith("as of")]
+
+    assert figures(answers[1][1]) == [
+        "oldest 31 days past due",
+        "as of Nov 29, 2026 (Asia/Shanghai)  ·  7 open invoices  ·  3 open orders  ·  35%"]
+    assert figures(answers[3][1]) == figures(answers[1][1])
+    # Aging turns over at the organisation's midnight.
+    assert figures(answers[5][1]) == [
+        "oldest 32 days past due",
+        "as of Nov 30, 2026 (Asia/Shanghai)  ·  7 open invoices  ·  3 open orders  ·  35%"]
+
+    snoozed = answers[8][1]
+    assert snoozed[0] == "… pressed “Snooze 1 day”"
+    assert message_after(snoozed, "creditbot edited its message in #sales")[3:7] == [
+        "Fenwick Retail Group · C0041",
+        "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
+        "New",
+        "💤 Snoozed until Nov 30, 2026, 10:00:00 AM by @U02CREDITMG",
+    ]
+    # Half a day later the snooze still holds; a day and a half later it has ended.
+    assert answers[10][1] == [
+        "Ran alerts: 50 customers, 64 conditions, 0 announced, 0 resolved, 0 unrouted,",
+        "0 digests, 0 messages, 0 missing rate, 1 attempts."]
+    ended = answers[12][1]
+    assert ended[:2] == [
+        "Ran alerts: 50 customers, 64 conditions, 1 announced, 0 resolved, 0 unrouted,",
+        "3 digests, 3 messages, 0 missing rate, 1 attempts."]
+    assert headings(ended) == ["creditbot posted in #sales", "creditbot posted in #finance",
+                               "creditbot posted in #legal"]
+    assert message_after(ended, "creditbot posted in #sales") == [
+        "Credit alerts · Nov 30, 2026",
+        "1 alert  ·  🔴 1 critical",
+        "🔴 Critical · Overdue accounts (1)",
+        "Fenwick Retail Group · C0041",
+        "£535,188.77 overdue · oldest 142 days past due · exposure £684,561.54",
+        "Snooze ended",
+        " 1  Acknowledge    2  Snooze 1 day    3  Snooze 7 days    4  Credit check",
+    ]
