@@ -369,10 +369,10 @@ class Sandbox:
         # Wrapped between counts, never inside one: a number stays with what it counts.
         counts = [f"{self.tr.number(value)} {key.replace('_', ' ')}"
                   for key, value in result.counts.items()]
-        line = self.tr._("Ran {job}: {counts}.", job=name, counts="\0".join(counts) or "—")
+        line = self.tr._("Ran {job}: {counts}.", job=name, counts=",\0".join(counts) or "—")
         rows = rows_of([rich_escape(piece) for piece in line.split("\0")],
-                       self.console.width, ", ")
-        self.console.print(",\n".join(rows))
+                       self.console.width, " ")
+        self.console.print("\n".join(rows))
 
     def _speak_as(self, user_id: str) -> None:
         known = self.emulator.users.get(user_id) if self.emulator else None

@@ -111,7 +111,7 @@ def test_run_lists_the_jobs_and_names_them_for_one_that_does_not_exist(monkeypat
 def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(monkeypatch,
                                                                             still):
     answers = sandbox(monkeypatch, ":as credit_manager", ":run alerts", "1", ":clock +1d",
-                      ":run alerts", "1")
+                      ":run alerts", "1", ":as U0VISITOR01", "1")
     ran = answers[1][1]
     assert ran[:2] == [
         "Ran alerts: 50 customers, 64 conditions, 64 announced, 0 resolved, 0 unrouted,",
@@ -167,6 +167,11 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
     # Nothing new was posted, so the numbers still press the edited digests' buttons.
     assert answers[5][1][:2] == ["… pressed “Snooze 1 day”",
                                  "creditbot edited its message in #sales"]
+    # Someone who may not see credit data is told so, alone; the digests stay as they are.
+    refused = answers[7][1]
+    assert refused[:2] == ["… pressed “Snooze 1 day”", "creditbot (only you can see this)"]
+    assert refused[2].startswith("🔒 Credit data is confidential")
+    assert headings(refused) == ["creditbot (only you can see this)"]
 
 
 def test_the_clock_moves_check_figures_at_midnight_and_ends_a_snooze(monkeypatch, still):
