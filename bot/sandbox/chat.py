@@ -164,10 +164,13 @@ class Sandbox:
                 self.console.print("[dim]" + self.tr._(
                     "Using {database}", database=services.engine.url.render_as_string())
                     + "[/dim]")
-            self.sender = Sender(OutboxStore(services.engine),
-                                 delivery_client(_TOKEN, emulator.api_url),
-                                 admin_channel=self.config.organisation.admin_channel,
-                                 owner="sandbox", clock=self.sender_clock)
+            if database_url is None:
+                # Only here: a database of your own may be a deployment's, whose queued
+                # messages are for its Slack, not the emulator.
+                self.sender = Sender(OutboxStore(services.engine),
+                                     delivery_client(_TOKEN, emulator.api_url),
+                                     admin_channel=self.config.organisation.admin_channel,
+                                     owner="sandbox", clock=self.sender_clock)
             app = create_wsgi_app(create_bolt_app(services), services.engine)
             with LocalServer(app) as server:
                 driver = SlackDriver(server.url, _SECRET, emulator)
@@ -357,6 +360,12 @@ class Sandbox:
             self.console.print("[yellow]" + rich_escape(self.tr._(
                 "There is no job “{name}”; the jobs are: {names}.", name=name,
                 names=", ".join(jobs))) + "[/yellow]")
+            return
+        if self.sender is None:
+            self.console.print("[yellow]" + rich_escape(self.tr._(
+                "On a database of your own, :run is off: a job's messages would be queued "
+                "in its outbox, for your real Slack. Run jobs in the sandbox without "
+                "--database.")) + "[/yellow]")
             return
         assert self.services is not None
         engine = self.services.engine

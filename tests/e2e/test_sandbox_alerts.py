@@ -220,3 +220,20 @@ def test_the_clock_moves_check_figures_at_midnight_and_ends_a_snooze(monkeypatch
         "Snooze ended",
         " 1  Acknowledge    2  Snooze 1 day    3  Snooze 7 days    4  Credit check",
     ]
+
+
+def test_run_leaves_a_database_of_your_own_alone(monkeypatch, clock, demo_url):
+    """Its outbox may be a deployment's: nothing is queued there, nothing taken from it."""
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "80")
+    result = CliRunner().invoke(main, ["sandbox", "--database", demo_url],
+                                input=":run alerts\n:run\n")
+    assert result.exit_code == 0, result.output
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    refusal = lines[lines.index("U02CREDITAN in #sales> :run alerts") + 1:][:3]
+    assert refusal == [
+        "On a database of your own, :run is off: a job's messages would be queued in its",
+        "outbox, for your real Slack. Run jobs in the sandbox without --database.",
+        "U02CREDITAN in #sales> :run"]
+    assert "Ran alerts" not in result.stdout
+    assert "Jobs (:run NAME runs one now, at the sandbox's time):" in lines
