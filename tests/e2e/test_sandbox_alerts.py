@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.sandbox.clock import SandboxClock, UnreadableTime
 from tests.conftest import ROOT
 from tests.e2e.conftest import NOW
 
@@ -237,3 +240,39 @@ def test_run_leaves_a_database_of_your_own_alone(monkeypatch, clock, demo_url):
         "U02CREDITAN in #sales> :run"]
     assert "Ran alerts" not in result.stdout
     assert "Jobs (:run NAME runs one now, at the sandbox's time):" in lines
+
+
+def test_a_failing_job_says_so_on_one_line(monkeypatch, still):
+    from bot.sandbox import chat
+    from bot.scheduler import RunResult
+
+    monkeypatch.setattr(chat, "run_job", lambda *_args: RunResult(
+        "alerts", "failed", {}, "RecordsUnavailable: the credit records did not answer"))
+    answers = dict(sandbox(monkeypatch, ":run alerts"))
+    assert answers[":run alerts"] == [
+        "alerts failed: RecordsUnavailable: the credit records did not answer"]
+
+
+@pytest.mark.parametrize(("typed", "moved"), [
+    ("+3d", timedelta(days=3)), ("+ 3d", timedelta(days=3)), ("-12h", timedelta(hours=-12)),
+    ("+1d12h30m", timedelta(days=1, hours=12, minutes=30)), ("NOW", timedelta(0)),
+    # Dates and times are the organisation's (Asia/Shanghai, 8 hours ahead of UTC).
+    ("2026-12-24 09:00", datetime(2026, 12, 24, 1, 0, tzinfo=UTC) - NOW),
+    ("2026-12-24T9:00", datetime(2026, 12, 24, 1, 0, tzinfo=UTC) - NOW),
+    ("2026-12-24", timedelta(days=25)),
+])
+def test_the_clock_reads_what_the_help_says(typed, moved):
+    clock = SandboxClock(ZoneInfo("Asia/Shanghai"), real=lambda: NOW)
+    clock.move(typed)
+    assert clock() == NOW + moved
+
+
+@pytest.mark.parametrize("typed", ["+3x", "3d", "+d", "tomorrow", "2026-02-30",
+                                   "2026-12-24 24:00", "2026-12-24 9", "+" + "999999d" * 4,
+                                   "-999999d", ""])
+def test_the_clock_refuses_anything_else_and_stays_where_it_was(typed):
+    clock = SandboxClock(ZoneInfo("Asia/Shanghai"), real=lambda: NOW)
+    clock.move("+1d")
+    with pytest.raises(UnreadableTime):
+        clock.move(typed)
+    assert clock() == NOW + timedelta(days=1)
