@@ -104,7 +104,7 @@ def test_slack_failing_every_way_during_a_long_digest_posts_each_page_once(alert
                              "missing_rate": 0, "attempts": 1}
     emulator = alerts.emulator
     faults = [("ratelimited", {"retry_after": 30}), ("http500", {}),
-              ("slow", {"delay": 1.5}),  # the client gives up after 1 s; Slack posts it
+              ("slow", {"delay": 1.2}),  # the client gives up after 1 s; Slack posts it
               ("close", {})]
     for kind, options in faults:
         emulator.fail("chat.postMessage", kind, 1, **options)
@@ -434,7 +434,7 @@ def test_two_schedulers_started_at_once_run_each_slot_once_and_queue_digests_onc
         thread.start()
     try:
         wait_for(lambda: len([r for r in alert_runs(alerts.engine)
-                              if r.outcome != "running"]) >= 3, seconds=30)
+                              if r.outcome != "running"]) >= 2, seconds=30)
         leader = holder_of(alerts.engine, LEASE).holder
     finally:
         stop.set()

@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.config import load_config
-from bot.local_server import LocalServer
 from bot.sandbox.driver import Reply, SlackDriver
 from bot.sandbox.emulator import User
 from bot.settings import Settings
@@ -39,6 +38,7 @@ from tests.e2e.alerts_world import (
     STRANGER,
     TOKEN,
     AlertsWorld,
+    FlakyEmulator,
     alert_runs,
     audit,
     button_for,
@@ -48,6 +48,7 @@ from tests.e2e.alerts_world import (
     outbox_count,
     pay,
     posted_outbox_ids,
+    quick_server,
     reopen,
     sections,
     seed,
@@ -55,7 +56,6 @@ from tests.e2e.alerts_world import (
     states,
     write_config,
 )
-from tests.e2e.outbox_world import HistoryEmulator
 
 # The lines of the first run, each as the section a person reads in the channel.
 ECHO_90 = ("*Echo Hardware* · C-ECHO\n$5,000.00 overdue · oldest 120 days past due · "
@@ -82,7 +82,7 @@ INFO_OVERDUE = ":large_blue_circle: *Info · Overdue accounts* ({n})"
 def alerts(engine: Engine, tmp_path: Path) -> Iterator[AlertsWorld]:
     seed(engine)
     path = write_config(tmp_path)
-    with HistoryEmulator(token=TOKEN, users={u: User(u, u.lower()) for u in (
+    with FlakyEmulator(token=TOKEN, users={u: User(u, u.lower()) for u in (
             AMY, EVA, MEI, STRANGER)}) as emulator:
         yield AlertsWorld(engine, load_config(path), path, emulator)
         # Every message the bot sent is one Slack accepts.
@@ -103,8 +103,10 @@ def bot(alerts: AlertsWorld, database_url: str) -> Iterator[Bot]:
     services = Services(settings, alerts.config)
     services.now = alerts.clock  # type: ignore[method-assign]
     app = create_wsgi_app(create_bolt_app(services), services.engine)
-    with LocalServer(app) as server:
+    with quick_server(app) as server:
         yield Bot(SlackDriver(server.url, SECRET, alerts.emulator), services)
+    # Who looked at which card is written in batches: before the database goes.
+    services.views.close()
     services.engine.dispose()
 
 
@@ -385,6 +387,10 @@ def test_credit_check_shows_the_card_to_the_clicker_alone(alerts, bot):
     assert card.blocks[3]["elements"][0]["text"] == (
         "as of Nov 30, 2026 (Asia/Shanghai)  ·  2 open invoices  ·  0 open orders  ·  "
         "115% of the limit used")
+    # The view is on record, as every check's is.
+    bot.services.views.flush()
+    [viewed] = audit(alerts.engine, "credit.checked")
+    assert (viewed.actor, viewed.subject) == (MEI, "C-BOLT")
     # The digest stays as it is.
     alerts.deliver()
     assert only(alerts, CREDIT) == credit
