@@ -9,12 +9,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine
 
+from bot.cli import main
 from bot.config import load_config
 from bot.sandbox.driver import Reply, SlackDriver
 from bot.sandbox.emulator import User
@@ -463,3 +466,43 @@ def test_an_answer_from_an_older_digest_shows_on_the_latest_one_or_is_refused(al
         for message in latest:
             assert sections(message)[1].endswith(
                 f"\n:white_check_mark: Acknowledged by <@{AMY}>"), sections(message)
+
+
+
+# -- by hand -------------------------------------------------------------------------------
+
+def test_an_operator_running_the_job_by_hand_delivers_its_digests_and_sees_the_record(
+        engine, database_url, tmp_path, monkeypatch):
+    # `creditbot jobs run alerts` runs at the machine's time: the portfolio is today's.
+    seed(engine, datetime.now(ZoneInfo("Asia/Shanghai")).date())
+    with FlakyEmulator(token=TOKEN) as emulator:
+        for name, value in {"DATABASE_URL": database_url,
+                            "CREDITBOT_CONFIG": str(write_config(tmp_path)),
+                            "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": emulator.api_url,
+                            "COLUMNS": "100"}.items():
+            monkeypatch.setenv(name, value)
+        runner = CliRunner()
+        ran = runner.invoke(main, ["jobs", "run", "alerts"], catch_exceptions=False)
+        assert ran.exit_code == 0
+        assert ran.stdout.splitlines() == [
+            "alerts: ok — customers 5, conditions 7, announced 7, resolved 0, unrouted 0, "
+            "digests 6, messages 6, missing_rate 0, attempts 1",
+            "6 messages queued: 6 sent, 0 failed"]
+        assert sorted(emulator.channels) == sorted([SALES, EXPORT, FINANCE, CREDIT, LEGAL,
+                                                    MEI_DM])
+        assert sorted(posted_outbox_ids(emulator).values()) == [1] * 6
+
+        again = runner.invoke(main, ["jobs", "run", "alerts"], catch_exceptions=False)
+        assert again.stdout.splitlines() == [
+            "alerts: ok — customers 5, conditions 7, announced 0, resolved 0, unrouted 0, "
+            "digests 0, messages 0, missing_rate 0, attempts 1"]
+        assert len(posted_outbox_ids(emulator)) == 6
+
+        listed = runner.invoke(main, ["jobs", "list"], catch_exceptions=False)
+    row = " ".join(listed.stdout.split("housekeeping")[0].split())
+    # The alerts row: schedule, last run (its times, then how it ended), next run.
+    assert row.split("─")[-1].startswith(" alerts 0 8 * * mon-fri "), row
+    assert row.endswith(
+        " when a scheduler leads ok: customers 5, conditions 7, announced 0, resolved 0, "
+        "unrouted 0, digests 0, messages 0, missing_rate 0, attempts 1"), row
+    assert [run.outcome for run in alert_runs(engine)] == ["ok", "ok"]
