@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from bot.config.schema import AppConfig
 from bot.settings import Settings
-from handlers.delivery.sender import Sender, delivery_client, run_sender
+from handlers.delivery.sender import DeliveryReport, Sender, delivery_client, run_sender
 from storage.outbox import OutboxStore
 from storage.outbox_progress import OutboxProgress, progress_since
 
@@ -27,6 +27,8 @@ log = logging.getLogger("creditbot.delivery")
 NO_TOKEN = ("SLACK_BOT_TOKEN is not set, so this process delivers no message; queued "
             "messages wait in the outbox for a process that has it (creditbot serve or "
             "creditbot scheduler)")
+# Passes after the job's messages are done, for what those passes queued.
+_FLUSH_PASSES = 3
 # After a stop, how long the sender may take to finish the post it is making (the
 # client's timeout) before the process goes without it.
 _JOIN_SECONDS = 12.0
@@ -78,11 +80,14 @@ def start_beside_candidate(settings: Settings, config: AppConfig, engine: Engine
 def deliver_queued(sender: Sender, engine: Engine, after: int, cap: timedelta,
                    report: Callable[[OutboxProgress], None],
                    every: timedelta = timedelta(seconds=10),
-                   stop: threading.Event | None = None) -> OutboxProgress:
-    """Delivers in this process until every message queued after outbox id ``after`` is
-    sent, given up, or waits for a retry later than ``cap`` from now; or until ``cap``
-    has passed. Other due messages go out too (a channel's messages go in order).
-    ``report`` is called every ``every`` with how far it got; returns the last count."""
+                   stop: threading.Event | None = None, *,
+                   upto: int | None = None) -> OutboxProgress:
+    """Delivers in this process until every message with an outbox id above ``after``
+    (and at most ``upto``) is sent, given up, or waits for a retry later than ``cap``
+    from now; or until ``cap`` has passed. Other due messages go out too: a channel's
+    messages go in order, and a failure's report to the admin channel is queued
+    meanwhile. ``report`` is called every ``every`` with how far it got; returns the
+    last count of the messages in range."""
     stop = stop or threading.Event()
     deadline = datetime.now(UTC) + cap
     finished = threading.Event()
@@ -93,7 +98,7 @@ def deliver_queued(sender: Sender, engine: Engine, after: int, cap: timedelta,
         # Beside the passes, which may each take many seconds at one message a second.
         while not finished.wait(every.total_seconds()):
             try:
-                report(progress_since(engine, after))
+                report(progress_since(engine, after, upto))
             except Exception:
                 log.exception("could not count the messages delivered so far")
 
@@ -103,16 +108,22 @@ def deliver_queued(sender: Sender, engine: Engine, after: int, cap: timedelta,
     reporter.start()
     try:
         while True:
-            progress = progress_since(engine, after)
+            progress = progress_since(engine, after, upto)
             if progress.pending == 0 or progress.next_due is None \
                     or progress.next_due > deadline or stop.is_set():
-                return progress
+                break
             done = sender.deliver_due(stop=stop)
             if done.sent == done.retried == done.failed == 0:
                 # Nothing of ours was due yet: a retry's backoff, a channel's pace, or
                 # rows another sender holds.
                 until_due = (progress.next_due - datetime.now(UTC)).total_seconds()
                 stop.wait(min(max(until_due, 0.2), 1.0))
+        # What the passes queued themselves (a failure's report to the admin channel) is
+        # due at once: a few more passes send it, not the whole of someone else's backlog.
+        for _ in range(_FLUSH_PASSES):
+            if stop.is_set() or sender.deliver_due(stop=stop) == DeliveryReport():
+                break
+        return progress
     finally:
         finished.set()
         timer.cancel()

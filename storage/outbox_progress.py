@@ -38,8 +38,8 @@ def last_message_id(engine: Engine) -> int:
         return int(conn.execute(select(func.coalesce(func.max(OutboxRow.id), 0))).scalar_one())
 
 
-def progress_since(engine: Engine, after: int) -> OutboxProgress:
-    """How the messages with an id above ``after`` stand."""
+def progress_since(engine: Engine, after: int, upto: int | None = None) -> OutboxProgress:
+    """How the messages with an id above ``after`` (and at most ``upto``) stand."""
     sent = OutboxRow.sent_at.is_not(None)
     failed = OutboxRow.failed_at.is_not(None) & OutboxRow.sent_at.is_(None)
     pending = OutboxRow.sent_at.is_(None) & OutboxRow.failed_at.is_(None)
@@ -49,6 +49,8 @@ def progress_since(engine: Engine, after: int) -> OutboxProgress:
         # Typed, so that SQLite's stored text comes back as an aware datetime.
         type_coerce(func.min(case((pending, OutboxRow.next_attempt_at))), UtcDateTime()),
     ).where(OutboxRow.id > after)
+    if upto is not None:
+        statement = statement.where(OutboxRow.id <= upto)
     with engine.connect() as conn:
         row = conn.execute(statement).one()
     return OutboxProgress(int(row[0]), int(row[1]), int(row[2]), row[3])

@@ -134,7 +134,8 @@ def jobs_run(name: str, no_deliver: bool) -> None:
     if result.outcome == "ok":
         out.print(f"{name}: ok — {_counts(result.counts)}", markup=False, soft_wrap=True)
     # Even a failed job may have committed messages before it failed: they go out too.
-    queued = progress_since(services.engine, before).queued
+    last = last_message_id(services.engine)
+    queued = progress_since(services.engine, before, last).queued
     if queued:
         sender = None if no_deliver else build_sender(services.settings, services.config,
                                                       services.engine)
@@ -142,7 +143,7 @@ def jobs_run(name: str, no_deliver: bool) -> None:
             out.print(f"{_messages(queued)} queued; {RUNNING_BOT} delivers them",
                       markup=False, soft_wrap=True)
         else:
-            _deliver(sender, services.engine, before, queued)
+            _deliver(sender, services.engine, before, last, queued)
     if result.outcome != "ok":
         _fail(f"{name} failed: {result.error}")
 
@@ -151,7 +152,7 @@ def _messages(count: int) -> str:
     return f"{count} message{'' if count == 1 else 's'}"
 
 
-def _deliver(sender: Sender, engine: Engine, before: int, queued: int) -> None:
+def _deliver(sender: Sender, engine: Engine, before: int, last: int, queued: int) -> None:
     from bot.delivery import deliver_queued
 
     def report(progress: OutboxProgress) -> None:
@@ -162,11 +163,12 @@ def _deliver(sender: Sender, engine: Engine, before: int, queued: int) -> None:
     err.print(f"delivering {_messages(queued)} at Slack's pace; Ctrl-C leaves them to "
               f"{RUNNING_BOT}", markup=False, soft_wrap=True)
     try:
-        done = deliver_queued(sender, engine, before, DELIVERY_CAP, report, PROGRESS_EVERY)
+        done = deliver_queued(sender, engine, before, DELIVERY_CAP, report, PROGRESS_EVERY,
+                              upto=last)
     except KeyboardInterrupt:
         from storage.outbox_progress import progress_since
 
-        done = progress_since(engine, before)
+        done = progress_since(engine, before, last)
     left = f"; {done.pending} left for {RUNNING_BOT}" if done.pending else ""
     out.print(f"{_messages(done.queued)} queued: {done.sent} sent, {done.failed} failed{left}",
               markup=False, soft_wrap=True)

@@ -299,3 +299,21 @@ def test_jobs_run_with_nothing_queued_does_not_talk_of_delivery(cli, engine, sla
     assert (result.exit_code, result.stdout, result.stderr) == (
         0, "housekeeping: ok — processed_requests 0, job_runs 0\n", "")
     assert slack.calls == []
+
+
+def test_a_message_slack_refuses_is_counted_failed_and_reported_to_the_admins(
+        cli, engine, slack, monkeypatch, tmp_path):
+    config = tmp_path / "app.yaml"
+    config.write_text((ROOT / "app.yaml").read_text(encoding="utf-8").replace(
+        "  locale: en-US\n", "  locale: en-US\n  admin_channel: C0ADMINS01\n", 1),
+        encoding="utf-8")
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(config))
+    slack.closed_channels.add(ALERTS)
+    monkeypatch.setattr(handlers, "catalogue", lambda: queueing(engine, ALERTS))
+    result = cli("jobs", "run", "digest")
+    # The report the failure queued goes out too, but it is not one the job queued.
+    assert (result.exit_code, result.stdout) == (
+        0, "digest: ok — messages 1\n1 message queued: 0 sent, 1 failed\n")
+    [report] = [c for c in slack.calls_to("chat.postMessage") if c.status == 200
+                and c.args["channel"] == "C0ADMINS01"]
+    assert "not_in_channel" in report.text
