@@ -229,6 +229,12 @@ def many_overdue(engine: Engine, count: int, day: date = DAY) -> None:
             for n in range(count)])
 
 
+def add_rate(engine: Engine, currency: str, rate: str, day: date) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(ExchangeRateRow), [
+            dict(date=day, currency=currency, rate_to_base=Decimal(rate))])
+
+
 def alerts_job() -> Job:
     """The ``alerts`` job as the scheduler runs it."""
     from handlers.alerts import FEATURE
