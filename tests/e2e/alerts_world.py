@@ -371,7 +371,16 @@ class Gate:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._stopped = threading.Event()
+        self._live: list[socket.socket] = []
         threading.Thread(target=self._accept, daemon=True, name="gate").start()
+
+    def shut(self) -> None:
+        """Hangs up on every connection and refuses new ones until opened again."""
+        self.open.clear()
+        for end in self._live:
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+        self._live.clear()
 
     def _accept(self) -> None:
         while not self._stopped.is_set():
@@ -388,6 +397,7 @@ class Gate:
                 client.close()
                 continue
             server.settimeout(None)
+            self._live.extend((client, server))
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=_pipe, args=(source, sink), daemon=True).start()
 
