@@ -19,7 +19,8 @@ from bot.cli.common import _fail, _services, friendly_errors
 @click.option("--socket-mode", is_flag=True,
               help="Connect out to Slack over a WebSocket instead (needs SLACK_APP_TOKEN).")
 @click.option("--no-scheduler", is_flag=True,
-              help="Do not start a scheduler candidate (`creditbot scheduler`) alongside.")
+              help="Do not start a scheduler candidate (`creditbot scheduler`) alongside; "
+              "this host then neither runs jobs nor delivers the outbox.")
 @friendly_errors
 def serve(port: int | None, workers: int, threads: int, socket_mode: bool,
           no_scheduler: bool) -> None:
