@@ -21,6 +21,7 @@ seen by this process (or the newest audit id when the process first looked).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -29,9 +30,10 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SqlTimeout
+from sqlalchemy.pool import Pool
 
 from domain.aging import AgingBuckets
 from domain.errors import RecordsUnavailable
@@ -174,6 +176,26 @@ class SqlCheckReads:
         self._floor: int | None = None  # audit entries up to this id have been looked at
         self._version = 0
         self._rates: dict[tuple[int, date], dict[str, Decimal]] = {}
+        # The engine's pool pings every connection it hands out, a round trip to
+        # PostgreSQL before each check. These reads take connections from a pool of
+        # their own, made alike but without the ping: a connection found dead at a
+        # check's first statement is dropped and the statement tried once more on a new
+        # one, which is what the ping would have done. (SQLite pools ping nothing, and an
+        # in-memory database lives in its one pool.)
+        self._own_pool: Pool | None = None
+        if engine.dialect.name != "sqlite" and getattr(engine.pool, "_pre_ping", False):
+            self._own_pool = engine.pool.recreate()
+            self._own_pool._pre_ping = False
+            # engine.dispose() (after a fork, in tests) lets go of these too.
+            event.listen(engine, "engine_disposed", self._dispose)
+
+    @property
+    def pool(self) -> Pool:
+        return self._own_pool or self.engine.pool
+
+    def _dispose(self, _engine: Engine) -> None:
+        if self._own_pool is not None:
+            self._own_pool.dispose()
 
     def __call__(self) -> SqlCheckRead:
         return SqlCheckRead(self)
@@ -223,9 +245,13 @@ class SqlCheckRead:
         self.rates = self
 
     def __enter__(self) -> Self:
+        self._connect()
+        return self
+
+    def _connect(self) -> None:
         dbapi = self._owner.engine.dialect.loaded_dbapi
         try:
-            self._raw = self._owner.engine.raw_connection()
+            self._raw = self._owner.pool.connect()
         except (DBAPIError, SqlTimeout, dbapi.OperationalError, dbapi.InterfaceError) as error:
             # A pool with no connection free, a server down, a file moved away.
             raise RecordsUnavailable() from error
@@ -237,7 +263,6 @@ class SqlCheckRead:
             connection.autocommit = True  # type: ignore[union-attr]
             self._autocommit = True
         self._cursor = self._raw.cursor()
-        return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
@@ -268,11 +293,27 @@ class SqlCheckRead:
 
     def version(self) -> int | None:
         floor = self._owner._floor
+        params: dict[str, Any]
         if floor is None:
-            busy, top, imported = self._rows(_FIRST_LOOK, {"lease": IMPORT_LEASE})[0]
+            text, params = _FIRST_LOOK, {"lease": IMPORT_LEASE}
         else:
-            busy, top, imported = self._rows(_VERSION, {
-                "lease": IMPORT_LEASE, "imports": IMPORT_ACTIONS, "floor": floor})[0]
+            text = _VERSION
+            params = {"lease": IMPORT_LEASE, "imports": IMPORT_ACTIONS, "floor": floor}
+        dialect = self._owner.engine.dialect
+        try:
+            rows = self._rows(text, params)
+        except dialect.loaded_dbapi.Error as error:
+            # The first statement of the read: on a connection that died in the pool
+            # (a restarted server), a new connection answers it.
+            if not dialect.is_disconnect(error, self._raw.dbapi_connection, self._cursor):
+                raise
+            with contextlib.suppress(dialect.loaded_dbapi.Error):
+                self._cursor.close()
+            self._raw.invalidate(error)
+            self._raw.close()
+            self._connect()
+            rows = self._rows(text, params)
+        busy, top, imported = rows[0]
         self._version = self._owner._seen(int(busy), top, imported)
         return self._version
 

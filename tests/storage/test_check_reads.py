@@ -122,3 +122,19 @@ def test_a_database_that_is_gone_is_reported_as_unavailable(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'missing.db'}")
     with pytest.raises(RecordsUnavailable):
         _version(SqlCheckReads(engine))
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_connection_that_died_in_the_pool_is_replaced_at_the_first_statement(engine):
+    from sqlalchemy import text
+
+    reads = SqlCheckReads(engine)
+    version = _version(reads)  # leaves a connection in the reads' pool
+    with engine.connect() as conn:  # a restarted server, as far as that connection knows
+        killed = conn.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    assert killed >= 1
+    assert _version(reads) == version
+    engine.dispose()  # lets go of the reads' connections too
+    assert _version(reads) == version
