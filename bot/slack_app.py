@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.error import URLError
 from urllib.parse import urlsplit, urlunsplit
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.logger.messages import (
     warning_client_prioritized_and_token_skipped,
@@ -24,6 +24,7 @@ from bot.settings import SLACK_DEFAULT_API_URL, Settings
 from bot.wiring import Services
 from domain.access import Member
 from domain.check import CreditChecks
+from handlers.credit import CreditCommand
 from handlers.deps import Deps
 from handlers.i18n import Languages
 from handlers.replies import ATTEMPT_TIMEOUT_SECONDS, retry_handlers
@@ -180,7 +181,7 @@ def create_bolt_app(services: Services, *, identity: SlackIdentity | None = None
                                user_id=user_id)
 
     secret = settings.slack_signing_secret
-    app = App(
+    app = CreditBolt(
         name="creditbot",
         client=client,
         authorize=authorize,
@@ -198,5 +199,20 @@ def create_bolt_app(services: Services, *, identity: SlackIdentity | None = None
                                              thread_name_prefix="creditbot-lazy"),
         logger=_log,
     )
-    handlers.register(app, build_deps(services))
+    deps = build_deps(services)
+    catalogue = handlers.register(app, deps)
+    app.credit = CreditCommand(client, authorize, deps, catalogue, app.logger)
     return app
+
+
+class CreditBolt(App):
+    """Bolt's app, except that ``/credit`` goes straight to its listener, in the context
+    Bolt would give it (handlers.credit.CreditCommand); bot.web has checked the request
+    (size, signature, shape) before either sees it."""
+
+    credit: CreditCommand | None = None
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        if self.credit is not None and self.credit.wanted(req):
+            return self.credit(req)
+        return super().dispatch(req)

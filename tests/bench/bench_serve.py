@@ -188,7 +188,7 @@ def wrk(url: str, script: Path, seconds: int) -> dict[str, float]:
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
             "cards": float(cards.group(1)), "not_cards": float(cards.group(2)),
             "requests": float(re.search(r"(\d+) requests in", out).group(1)),
-            "p50": ms("50%"), "p99": ms("99%"),
+            "p50": ms("50%"), "p90": ms("90%"), "p99": ms("99%"),
             "errors": float(errors.group(1)) if errors else 0.0}
 
 
@@ -351,7 +351,7 @@ def bench(name: str, url: str, seconds: int, workers: int, threads: int,
           f"p50 {baseline['p50']:6.1f} ms  p99 {baseline['p99']:6.1f} ms  "
           f"non-2xx {baseline['errors']:.0f}")
     print(f"  /credit check (ack)         : {check['rps']:8.0f} req/s  "
-          f"p50 {check['p50']:6.1f} ms  p99 {check['p99']:6.1f} ms  "
+          f"p50 {check['p50']:6.1f} ms  p90 {check['p90']:6.1f} ms  p99 {check['p99']:6.1f} ms  "
           f"non-2xx {check['errors']:.0f}  = {check['rps'] / baseline['rps']:.2f}x baseline")
     print(f"  cards in the HTTP answer    : {check['cards']:.0f} of {check['requests']:.0f} "
           f"requests ({check['not_cards']:.0f} other answers; {follow_ups} overran the "
