@@ -109,6 +109,13 @@ class UnitOfWork(Protocol):
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: object, /) -> None: ...
 
+    def begin_write(self) -> None:
+        """Declares, before the first read, that this unit of work writes what it reads.
+        A database that locks whole files (SQLite) takes its write lock now, so that
+        another writer cannot make the reads stale before the writes; others do
+        nothing."""
+        ...
+
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...

@@ -55,6 +55,12 @@ class SqlUnitOfWork:
             log.warning("database not answering: %s", str(error).splitlines()[0][:200])
             raise RecordsUnavailable() from error
 
+    def begin_write(self) -> None:
+        if self.session.get_bind().dialect.name == "sqlite":
+            # See storage.db's begin hook: BEGIN IMMEDIATE waits for the write lock
+            # (busy_timeout) instead of failing at the first write after a stale read.
+            self.session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+
     def commit(self) -> None:
         if self.session.get_bind().dialect.name == "sqlite" and self._only_appends():
             self._append_in_a_write_transaction()

@@ -231,6 +231,7 @@ class FakeUnitOfWork:
         self.events = FakeEvents()
         self.outbox = FakeOutbox()
         self.alerts = FakeAlertStore()
+        self.writing = False
         self.commits = 0
 
     def __call__(self) -> Self:
@@ -242,6 +243,9 @@ class FakeUnitOfWork:
 
     def __exit__(self, *exc: object) -> None:
         self.rollback()
+
+    def begin_write(self) -> None:
+        self.writing = True
 
     def commit(self) -> None:
         self.outbox.commit()

@@ -11,7 +11,7 @@ not "not whatever comes next".
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,10 +34,12 @@ class Decision:
     resolved: int = 0
 
 
-def decide(alerts: Iterable[Alert], states: Mapping[str, AlertState],
-           now: datetime) -> Decision:
+def decide(alerts: Iterable[Alert], states: Mapping[str, AlertState], now: datetime,
+           unknown: Collection[str] = ()) -> Decision:
     """What to announce among ``alerts`` (this scan's conditions) given ``states`` (what
-    is remembered of every condition that is open, or was once seen)."""
+    is remembered of every condition that is open, or was once seen). ``unknown`` are
+    customers whose figures this scan could not compute (a missing exchange rate): their
+    open conditions are neither resolved nor announced again, only left as they were."""
     announce: list[Announcement] = []
     changed: list[AlertState] = []
     seen: set[str] = set()
@@ -70,7 +72,8 @@ def decide(alerts: Iterable[Alert], states: Mapping[str, AlertState],
     resolved = [dataclasses.replace(state, resolved_at=now, snoozed_until=None,
                                     snoozed_by=None)
                 for condition, state in states.items()
-                if state.is_open and condition not in seen]
+                if state.is_open and condition not in seen
+                and state.customer_id not in unknown]
     return Decision(announce, changed + resolved, len(resolved))
 
 

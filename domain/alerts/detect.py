@@ -152,9 +152,12 @@ def _utilisation(entry: PortfolioEntry, subject: Subject, settings: WatchSetting
 def _large(invoice: LargeInvoice, subjects: dict[str, Subject], settings: WatchSettings,
            as_of: date) -> Alert:
     days = days_past_due(invoice.due_date, as_of)
+    severity = max(Severity.WARNING,
+                   settings.overdue_severity(settings.buckets.index_of(days)))
+    # Its level rises with its severity, so that turning critical is announced again.
     return Alert(AlertType.LARGE_INVOICE, invoice.invoice_id, subjects[invoice.customer_id],
-                 max(Severity.WARNING, settings.overdue_severity(settings.buckets.index_of(days))),
-                 1, invoice.open_amount.rounded(), invoice.in_base, days,
+                 severity, severity - Severity.INFO, invoice.open_amount.rounded(),
+                 invoice.in_base, days,
                  {"invoice": invoice.invoice_id, "due": invoice.due_date.isoformat()})
 
 

@@ -50,6 +50,15 @@ class AlertClosed(DomainError):
                             "this digest was posted."))
 
 
+class AlertOutdated(DomainError):
+    """The line answered is from a digest older than the condition's latest
+    announcement: what the person saw is no longer the situation."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("This line is out of date: the alert was announced again "
+                            "since, because it changed. Answer it on the latest digest."))
+
+
 @dataclass(frozen=True)
 class Alerts:
     """The alerts capability, bound to its unit of work, settings, routes and renderer."""
@@ -71,7 +80,12 @@ class Alerts:
     # -- the scan ---------------------------------------------------------------------
 
     def scan(self) -> dict[str, int]:
-        """Finds every condition, announces what is new or worse, records the rest."""
+        """Finds every condition, announces what is new or worse, records the rest.
+
+        Two units of work: the long read of the portfolio takes no lock, then a short
+        one reads the states again, decides and writes, holding the write lock from its
+        first read (a click answering an alert meanwhile is then seen, not overwritten,
+        and on SQLite other writers wait a moment rather than for the whole scan)."""
         now = self.clock()
         as_of = now.astimezone(self.zone).date()
         with self.unit_of_work() as uow:
@@ -80,11 +94,14 @@ class Alerts:
             large = self._large_invoices(uow, fx, as_of)
             contracts = uow.alerts.contracts_ending(
                 as_of, as_of + timedelta(days=self.settings.contract_notice_days))
-            found = detect(entries, large, contracts, self.settings, as_of)
+        found = detect(entries, large, contracts, self.settings, as_of)
+        with self.unit_of_work() as uow:
+            uow.begin_write()
             states = uow.alerts.open_states()
             states.update(uow.alerts.states(
                 [a.condition for a in found if a.condition not in states]))
-            decision = decide(found, states, now)
+            unknown = {e.customer.customer_id for e in entries if e.position is None}
+            decision = decide(found, states, now, unknown)
             uow.alerts.save(decision.changed)
             routed = []
             unrouted = 0
@@ -99,7 +116,7 @@ class Alerts:
             counts = {"customers": len(entries), "conditions": len(found),
                       "announced": len(decision.announce), "resolved": decision.resolved,
                       "unrouted": unrouted, "digests": len(digests), "messages": messages,
-                      "missing_rate": sum(1 for e in entries if e.position is None)}
+                      "missing_rate": len(unknown)}
             uow.audit.append(AuditEntry(now, SYSTEM, "alerts.scanned", as_of.isoformat(),
                                         dict(counts)))
             uow.commit()
@@ -165,11 +182,14 @@ class Alerts:
                 uow.commit()
             self.access.require(actor)
         with self.unit_of_work() as uow:
+            uow.begin_write()
             digest = uow.alerts.digest(digest_id)
             state = uow.alerts.states([condition]).get(condition)
             if digest is None or state is None or not state.is_open or \
                     condition not in {line.condition for line in digest.lines}:
                 raise AlertClosed()
+            if state.last_announced_at is not None and digest.run_at < state.last_announced_at:
+                raise AlertOutdated()
             answered = change(state)
             uow.alerts.save([answered])
             for shown in uow.alerts.digests_with(condition, digest.run_at):

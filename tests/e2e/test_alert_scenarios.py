@@ -290,10 +290,6 @@ def test_a_limit_crossed_is_announced_as_worse_and_now_reaches_the_credit_manage
     assert (state.severity.label, state.announced_level) == ("critical", 2)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "detect._large gives every large overdue invoice level 1 whatever its severity, and "
-    "dedup counts only a higher level as worse: an invoice turning critical (90+) is never "
-    "announced again, so the credit manager never gets it"))
 def test_a_large_invoice_turning_critical_is_announced_again_to_the_credit_manager(alerts):
     first_run(alerts)
     # Bolt's large invoice INV-B1, 10 days past due (a warning: #credit), reaches 91.
@@ -307,10 +303,6 @@ def test_a_large_invoice_turning_critical_is_announced_again_to_the_credit_manag
     assert carrying == sorted([CREDIT, MEI])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Alerts.scan resolves the open alerts of a customer left out for a missing exchange "
-    "rate (decide sees them gone): they come back the next day as 'Back again', their "
-    "acknowledgements and snoozes dropped, though nothing changed"))
 def test_a_missing_exchange_rate_neither_resolves_nor_reannounces_an_alert(alerts):
     first_run(alerts)
     before = len(alerts.posts())
@@ -505,10 +497,6 @@ def test_an_answer_to_a_resolved_alert_is_refused_and_changes_nothing(alerts, bo
     assert audit(alerts.engine, "alerts.snoozed") == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Alerts._answer accepts a button on a digest older than the condition's last "
-    "announcement and re-renders only that old run's digests: the answer lands on the "
-    "worse situation, and the latest digests showing it never say so"))
 def test_an_answer_from_an_older_digest_shows_on_the_latest_one_or_is_refused(alerts, bot):
     first_run(alerts)
     old_sales = only(alerts, SALES)

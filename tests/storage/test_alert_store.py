@@ -160,3 +160,42 @@ def test_contracts_ending_within_the_notice_period(engine):
     assert [(c.contract_id, c.end_date, c.credit_limit) for c in found] == [
         ("K-today", TODAY, None),
         ("K-in", TODAY + timedelta(days=30), Money(Decimal(10), "USD"))]
+
+
+def test_a_unit_of_work_that_writes_what_it_read_is_not_undone_by_a_writer_meanwhile(engine):
+    """SQLite: a transaction that reads and then writes fails at its first write if
+    another connection wrote in between; ``begin_write`` takes the lock before the read,
+    so the other writer waits a moment instead (PostgreSQL: both simply commit)."""
+    from sqlalchemy import func, select
+
+    from storage.models import AuditRow
+
+    other: list[BaseException | None] = []
+
+    def write_meanwhile() -> None:
+        try:
+            with engine.begin() as conn:
+                conn.execute(insert(AuditRow.__table__).values(
+                    at=NOW, actor="U0OTHER001", action="credit.checked", subject="C9",
+                    details={}))
+            other.append(None)
+        except BaseException as problem:
+            other.append(problem)
+
+    import threading
+    import time
+
+    with uow(engine) as work:
+        work.begin_write()
+        assert work.alerts.open_states() == {}
+        writer = threading.Thread(target=write_meanwhile)
+        writer.start()
+        time.sleep(0.3)
+        work.alerts.save([state()])
+        work.commit()
+    writer.join(5)
+    assert other == [None]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(AuditRow.__table__)).scalar() == 1
+    with uow(engine) as work:
+        assert list(work.alerts.open_states()) == ["overdue:C1"]

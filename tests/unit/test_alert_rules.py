@@ -251,3 +251,22 @@ def test_a_digest_puts_the_most_severe_first_then_the_largest_per_destination():
     assert [entry.condition for entry in digests["C0SALES000"]] == \
         ["overdue:b", "overdue:d", "overdue:a", "overdue:c"]
     assert ordered([DigestLine(lines[0])]) == [DigestLine(lines[0])]
+
+
+def test_a_large_invoice_turning_critical_rises_a_level():
+    def level_at(late: int) -> tuple[int, Severity]:
+        large = [LargeInvoice("I-1", "C1", TODAY - timedelta(days=late),
+                              Money(Decimal(60_000), "USD"), Decimal(60_000))]
+        [found] = [a for a in detect([entry(customer())], large, [], SETTINGS, TODAY)
+                   if a.type is AlertType.LARGE_INVOICE]
+        return found.level, found.severity
+
+    assert level_at(90) == (1, Severity.WARNING)
+    assert level_at(91) == (2, Severity.CRITICAL)
+
+
+def test_a_customer_whose_figures_could_not_be_computed_keeps_its_conditions_open():
+    states = states_after(decide([overdue(1), overdue(1, "C2")], {}, NOW))
+    kept = decide([], states, NOW, unknown={"C1"})
+    assert kept.resolved == 1
+    assert [s.condition for s in kept.changed] == ["overdue:C2"]

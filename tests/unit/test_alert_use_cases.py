@@ -14,7 +14,7 @@ from domain.aging import AgingBuckets
 from domain.alerts.detect import WatchSettings
 from domain.alerts.digest import Page
 from domain.alerts.routing import DEFAULT_ROUTES, Directory
-from domain.alerts.use_cases import AlertChanged, AlertClosed, Alerts
+from domain.alerts.use_cases import AlertChanged, AlertClosed, AlertOutdated, Alerts
 from domain.model import Customer, Invoice
 from domain.money import Money
 from domain.positions import CreditPolicyContext
@@ -178,3 +178,15 @@ def test_the_home_shows_what_reaches_a_person_and_not_what_is_snoozed():
     assert alerts.open_for(owner, limit=1)[0][0].condition == "overdue:C1"
     with pytest.raises(AccessDenied):
         alerts.open_for(STRANGER)
+
+
+def test_an_answer_from_a_digest_older_than_the_latest_announcement_is_refused():
+    alerts, uow, clock = world(invoice("C1", 25, "100"))
+    alerts.scan()
+    clock.now += timedelta(days=6)  # 31 days overdue: announced again, worse
+    assert alerts.scan()["announced"] == 1
+    with pytest.raises(AlertOutdated):
+        alerts.acknowledge(MANAGER, 1, "overdue:C1")
+    assert uow.alerts.saved["overdue:C1"].acknowledged_by is None
+    latest = max(uow.alerts.digests)
+    assert alerts.acknowledge(MANAGER, latest, "overdue:C1").acknowledged_by == "U0MANAGER1"
