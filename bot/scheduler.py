@@ -21,15 +21,18 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SqlTimeout
 
 from bot.config.schema import AppConfig, cron_trigger
 from handlers.registry import Job
@@ -79,20 +82,59 @@ class RunResult:
     error: str | None
 
 
+# Pauses between tries of writing a run's record while the database does not answer
+# (SQLite locked by an import, PostgreSQL restarting): about half a minute in all.
+RECORD_PAUSES = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+
+T = TypeVar("T")
+
+
+def _recorded(what: str, write: Callable[[], T]) -> T:
+    for pause in (*RECORD_PAUSES, None):
+        try:
+            return write()
+        except (DBAPIError, SqlTimeout) as problem:
+            if pause is None:
+                raise
+            log.warning("could not write %s (%s); trying again in %.1f s", what,
+                        str(problem).splitlines()[0][:200], pause)
+            time.sleep(pause)
+    raise AssertionError("unreachable")  # the last try returns or raises
+
+
 def run_job(engine: Engine, job: Job, context: Mapping[str, Any], host: str) -> RunResult:
     """Runs ``job`` once and records it. A job that raises is recorded as failed with its
-    exception; nothing propagates, so one bad job cannot stop a scheduler."""
-    run_id = job_records.start_run(engine, job.name, host, datetime.now(UTC))
+    exception; nothing propagates, so one bad job cannot stop a scheduler. The record is
+    written again and again for about half a minute while the database does not answer;
+    a job whose start cannot be recorded does not run (it fails, said in the log), and a
+    run whose end cannot be recorded stays ``running`` on record."""
+    try:
+        run_id = _recorded(f"the start of {job.name}", lambda: job_records.start_run(
+            engine, job.name, host, datetime.now(UTC)))
+    except (DBAPIError, SqlTimeout) as problem:
+        error = f"the database did not answer, so {job.name} did not run: {problem}"
+        log.error("%s", error.splitlines()[0])
+        return RunResult(job.name, "failed", {}, error.splitlines()[0])
     try:
         counts = {str(key): int(value) for key, value in job.run(context).items()}
     except Exception as problem:
         error = "".join(traceback.format_exception_only(problem)).strip()
         log.exception("job %s failed", job.name)
-        job_records.finish_run(engine, run_id, "failed", datetime.now(UTC), error=error)
+        _finish(engine, job.name, run_id, "failed", {}, error)
         return RunResult(job.name, "failed", {}, error)
-    job_records.finish_run(engine, run_id, "ok", datetime.now(UTC), counts)
+    _finish(engine, job.name, run_id, "ok", counts, None)
     log.info("job %s: %s", job.name, counts)
     return RunResult(job.name, "ok", counts, None)
+
+
+def _finish(engine: Engine, name: str, run_id: int, outcome: str, counts: dict[str, int],
+            error: str | None) -> None:
+    try:
+        _recorded(f"the end of {name}", lambda: job_records.finish_run(
+            engine, run_id, outcome, datetime.now(UTC), counts, error=error))
+    except (DBAPIError, SqlTimeout):
+        log.exception("job %s ended %s, but its record could not be written; it stays "
+                      "'running' in job_runs", name, outcome)
 
 
 def job_context(engine: Engine, config: AppConfig,

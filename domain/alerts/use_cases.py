@@ -18,7 +18,7 @@ from domain.access import CreditDataAccess, Member
 from domain.alerts.dedup import decide
 from domain.alerts.detect import LargeInvoice, WatchSettings, detect
 from domain.alerts.digest import DigestLine, DigestRenderer, by_destination
-from domain.alerts.model import AlertState
+from domain.alerts.model import Alert, AlertState
 from domain.alerts.ports import Digest
 from domain.alerts.routing import Directory, Route, destinations
 from domain.errors import DomainError, MissingRate
@@ -36,6 +36,8 @@ SNOOZE_DAYS = (1, 7)
 # The most large invoices one scan reports: beyond this the threshold is too low to mean
 # anything, and the digest says how many were left out.
 MAX_LARGE_INVOICES = 500
+# Tries of the scan's writing part when a click changed an alert in the meantime.
+ANNOUNCE_TRIES = 3
 _CENT_HUNDREDTH = Decimal("0.0001")
 
 
@@ -95,12 +97,26 @@ class Alerts:
             contracts = uow.alerts.contracts_ending(
                 as_of, as_of + timedelta(days=self.settings.contract_notice_days))
         found = detect(entries, large, contracts, self.settings, as_of)
+        unknown = {e.customer.customer_id for e in entries if e.position is None}
+        scanned = {"customers": len(entries), "conditions": len(found)}
+        # A click answering an alert between our read of its state and our write makes
+        # the write refuse (optimistic locking, on databases that do not lock whole
+        # files): decide again from the states as they are now.
+        for attempt in range(1, ANNOUNCE_TRIES + 1):
+            try:
+                return self._announce(found, unknown, now, as_of, scanned)
+            except AlertChanged:
+                if attempt == ANNOUNCE_TRIES:
+                    raise
+        raise AssertionError("unreachable")  # the last try returns or raises
+
+    def _announce(self, found: list[Alert], unknown: set[str], now: datetime, as_of: date,
+                  scanned: dict[str, int]) -> dict[str, int]:
         with self.unit_of_work() as uow:
             uow.begin_write()
             states = uow.alerts.open_states()
             states.update(uow.alerts.states(
                 [a.condition for a in found if a.condition not in states]))
-            unknown = {e.customer.customer_id for e in entries if e.position is None}
             decision = decide(found, states, now, unknown)
             uow.alerts.save(decision.changed)
             routed = []
@@ -113,13 +129,14 @@ class Alerts:
             digests = by_destination(routed)
             messages = sum(self._post(uow, now, destination, lines)
                            for destination, lines in digests.items())
-            counts = {"customers": len(entries), "conditions": len(found),
-                      "announced": len(decision.announce), "resolved": decision.resolved,
-                      "unrouted": unrouted, "digests": len(digests), "messages": messages,
+            counts = {**scanned, "announced": len(decision.announce),
+                      "resolved": decision.resolved, "unrouted": unrouted,
+                      "digests": len(digests), "messages": messages,
                       "missing_rate": len(unknown)}
             uow.audit.append(AuditEntry(now, SYSTEM, "alerts.scanned", as_of.isoformat(),
                                         dict(counts)))
             uow.commit()
+        return counts
         return counts
 
     def _large_invoices(self, uow: UnitOfWork, fx: FxRates, as_of: date

@@ -145,3 +145,52 @@ def test_a_changed_schedule_counts_from_now_and_undeclared_jobs_are_dropped(engi
     assert set(after) == {"tick"}
     assert (after["tick"].astimezone(SHANGHAI).hour,
             after["tick"].astimezone(SHANGHAI).minute) == (5, 30)
+
+
+def test_a_run_record_the_database_refuses_for_a_moment_is_written_when_it_answers(
+        engine, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from bot import scheduler
+    from storage import jobs as job_records
+
+    monkeypatch.setattr(scheduler, "RECORD_PAUSES", (0.01, 0.01, 0.01))
+    refusals = {"start": 2, "finish": 3}
+    real = {"start": job_records.start_run, "finish": job_records.finish_run}
+
+    def flaky(which):  # type: ignore[no-untyped-def]
+        def write(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if refusals[which]:
+                refusals[which] -= 1
+                raise OperationalError("INSERT", {}, Exception("database is locked"))
+            return real[which](*args, **kwargs)
+        return write
+
+    monkeypatch.setattr(job_records, "start_run", flaky("start"))
+    monkeypatch.setattr(job_records, "finish_run", flaky("finish"))
+    job = Job("tick", "", "0 3 * * *", lambda _context: {"ticks": 1})
+    result = scheduler.run_job(engine, job, {}, "host:1")
+    assert (result.outcome, result.counts, refusals) == ("ok", {"ticks": 1},
+                                                         {"start": 0, "finish": 0})
+    [run] = job_records.last_runs(engine).values()
+    assert (run.outcome, run.counts) == ("ok", {"ticks": 1})
+
+
+def test_a_job_whose_start_cannot_be_recorded_does_not_run(engine, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from bot import scheduler
+    from storage import jobs as job_records
+
+    monkeypatch.setattr(scheduler, "RECORD_PAUSES", (0.01,))
+
+    def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    ran: list[int] = []
+    monkeypatch.setattr(job_records, "start_run", refused)
+    job = Job("tick", "", "0 3 * * *", lambda _context: ran.append(1) or {})
+    result = scheduler.run_job(engine, job, {}, "host:1")
+    assert (result.outcome, ran) == ("failed", [])
+    assert result.error == ("the database did not answer, so tick did not run: "
+                            "(builtins.Exception) database is locked")

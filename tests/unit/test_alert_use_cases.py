@@ -190,3 +190,19 @@ def test_an_answer_from_a_digest_older_than_the_latest_announcement_is_refused()
     assert uow.alerts.saved["overdue:C1"].acknowledged_by is None
     latest = max(uow.alerts.digests)
     assert alerts.acknowledge(MANAGER, latest, "overdue:C1").acknowledged_by == "U0MANAGER1"
+
+
+def test_a_scan_whose_write_meets_a_click_meanwhile_decides_again_from_the_new_states():
+    alerts, uow, _ = world(invoice("C1", 10, "100"))
+    save = uow.alerts.save
+    refused: list[int] = []
+
+    def changed_once(states):  # type: ignore[no-untyped-def]
+        if not refused:
+            refused.append(1)
+            raise AlertChanged()
+        save(states)
+
+    uow.alerts.save = changed_once  # type: ignore[method-assign]
+    assert alerts.scan()["announced"] == 1
+    assert (len(refused), len(uow.outbox.messages), len(uow.audit.entries)) == (1, 2, 1)
