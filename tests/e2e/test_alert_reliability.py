@@ -237,7 +237,7 @@ def test_a_scheduler_killed_while_it_delivers_a_backlog_loses_none_and_repeats_a
 @pytest.fixture
 def short_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """The job waits 2 s and 5 s before trying again; the tests cannot."""
-    monkeypatch.setattr(handlers.alerts, "RETRY_PAUSES", (0.3, 0.3))
+    monkeypatch.setattr(handlers.alerts, "RETRY_PAUSES", (0.1, 0.1))
 
 
 class WriteLock:
