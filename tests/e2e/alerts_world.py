@@ -56,6 +56,7 @@ from storage.models import (
     AlertDigestRow,
     AlertStateRow,
     AuditRow,
+    ContractRow,
     CustomerRow,
     ExchangeRateRow,
     InvoiceRow,
@@ -227,6 +228,15 @@ def many_overdue(engine: Engine, count: int, day: date = DAY) -> None:
         conn.execute(insert(InvoiceRow), [
             invoice(f"INV-M{n:04d}", f"C-M{n:04d}", "1000.00", "USD", day - timedelta(days=5))
             for n in range(count)])
+
+
+def add_contract(engine: Engine, contract_id: str, customer_id: str, ends: date, limit: str,
+                 currency: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(ContractRow), [dict(
+            contract_id=contract_id, customer_id=customer_id,
+            start_date=ends - timedelta(days=365), end_date=ends, payment_terms_days=30,
+            credit_limit=Decimal(limit), currency=currency)])
 
 
 def add_rate(engine: Engine, currency: str, rate: str, day: date) -> None:

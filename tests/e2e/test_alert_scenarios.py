@@ -28,6 +28,7 @@ from bot.wiring import Services
 from tests.e2e.alerts_world import (
     ADMINS,
     AMY,
+    APP_YAML,
     CREDIT,
     DAY,
     EVA,
@@ -43,6 +44,7 @@ from tests.e2e.alerts_world import (
     TOKEN,
     AlertsWorld,
     FlakyEmulator,
+    add_contract,
     add_invoice,
     add_rate,
     alert_runs,
@@ -323,6 +325,62 @@ def test_a_missing_exchange_rate_neither_resolves_nor_reannounces_an_alert(alert
     assert len(alerts.posts()) == before
 
 
+def test_a_contract_ending_is_announced_to_credit_and_again_in_its_last_week(alerts):
+    add_contract(alerts.engine, "K-DELTA-1", "C-DELTA", DAY + timedelta(days=20),
+                 "100000.00", "USD")
+    result = alerts.run()
+    alerts.deliver()
+    assert result.counts["announced"] == 8
+    assert sections(only(alerts, CREDIT))[-2:] == [
+        ":large_blue_circle: *Info · Contracts expiring* (1)",
+        "*Delta Retail* · C-DELTA\ncontract K-DELTA-1 ends Dec 20, 2026 · in 20 days · "
+        "credit limit $100,000.00\nNew"]
+    alerts.clock.advance(days=6)  # 14 days left: still information, nothing new
+    alerts.run()
+    alerts.deliver()
+    assert len(shown(alerts.emulator, CREDIT)) == 1
+    alerts.clock.advance(days=7)  # 7 days left: a warning
+    alerts.run()
+    alerts.deliver()
+    assert sections(shown(alerts.emulator, CREDIT)[-1]) == [
+        ":large_orange_circle: *Warning · Contracts expiring* (1)",
+        "*Delta Retail* · C-DELTA\ncontract K-DELTA-1 ends Dec 20, 2026 · in 7 days · "
+        "credit limit $100,000.00\nWorse than when last announced"]
+
+
+ROUTES = """  routes:
+    - when: {type: overdue, department: [sales]}
+      channels: [own_department]
+    - when: {type: utilisation, severity: critical}
+      people: [owner]
+"""
+
+
+def test_routes_in_app_yaml_replace_the_defaults_and_the_rest_goes_to_the_admins(
+        engine, tmp_path):
+    seed(engine)
+    path = write_config(tmp_path, APP_YAML.replace("  contract_notice_days: 30\n",
+                                                   "  contract_notice_days: 30\n" + ROUTES))
+    with FlakyEmulator(token=TOKEN) as emulator:
+        alerts = AlertsWorld(engine, load_config(path), path, emulator)
+        result = alerts.run()
+        alerts.deliver()
+        assert (result.counts["announced"], result.counts["unrouted"]) == (7, 4)
+        assert sorted(emulator.channels) == sorted([SALES, ADMINS, "D0EXPORTEVA"])
+        # Sales' overdue accounts to #sales only; finance and legal are not named.
+        assert sections(only(alerts, SALES)) == [CRITICAL_OVERDUE.format(n=1), ECHO_90,
+                                                 WARNING_OVERDUE.format(n=1), ACME_61]
+        # The critical limit to the customer's owner, by direct message.
+        assert sections(only(alerts, "D0EXPORTEVA")) == [
+            ":red_circle: *Critical · Credit limit use* (1)", BOLT_LIMIT]
+        # What no route names reaches the admins rather than no one.
+        assert sections(only(alerts, ADMINS)) == [
+            WARNING_OVERDUE.format(n=1), CEDAR_31,
+            ":large_orange_circle: *Warning · Credit limit use* (1)", CEDAR_LIMIT,
+            ":large_orange_circle: *Warning · Large overdue invoices* (1)", BOLT_INVOICE,
+            INFO_OVERDUE.format(n=1), BOLT_1]
+
+
 # -- the buttons --------------------------------------------------------------------------
 
 def test_acknowledge_edits_the_digest_in_place_and_the_audit_log_names_who(alerts, bot):
@@ -559,5 +617,7 @@ def test_an_operator_running_the_job_by_hand_delivers_its_digests_and_sees_the_r
         " when a scheduler leads ok: customers 5, conditions 7, announced 0, resolved 0, "
         "unrouted 0, digests 0, messages 0, missing_rate 0, attempts 1"), row
     assert [run.outcome for run in alert_runs(engine)] == ["ok", "ok"]
+
+
 
 
