@@ -5,6 +5,7 @@ of a person."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_sdk.errors import SlackObjectFormationError
@@ -13,6 +14,9 @@ from slack_sdk.models.blocks import Block
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 FIELD_TEXT = 2000  # slack_sdk does not check this one
+# A message's blocks as JSON: Slack answers msg_blocks_too_long beyond about this many
+# characters whatever the per-block limits allow (undocumented; slackapi/bolt-js#2509).
+MESSAGE_JSON = 13_000
 
 
 def problems(blocks: Any, limit: int = MESSAGE_BLOCKS) -> list[str]:
@@ -24,6 +28,10 @@ def problems(blocks: Any, limit: int = MESSAGE_BLOCKS) -> list[str]:
     found = []
     if len(blocks) > limit:
         found.append(f"{len(blocks)} blocks; at most {limit}")
+    size = len(json.dumps(blocks, ensure_ascii=False))
+    if limit == MESSAGE_BLOCKS and size > MESSAGE_JSON:
+        found.append(f"blocks of {size} characters as JSON; Slack refuses a message's "
+                     f"blocks beyond about {MESSAGE_JSON}")
     for i, raw in enumerate(blocks):
         block = Block.parse(raw) if isinstance(raw, dict) else None
         if block is None:
