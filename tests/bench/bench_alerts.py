@@ -41,6 +41,9 @@ through ``bot.delivery.deliver_queued`` (what ``creditbot jobs run`` does): the 
 time until the outbox is empty, and a check that every outbox row reached Slack exactly
 once (the outbox id in each chat.postMessage's metadata) and that Slack would have
 taken every message's blocks.
+
+After each, one Acknowledge from the finance digest (a credit manager's click, the use
+case as the button calls it): its time and the message edits it queues.
 """
 
 from __future__ import annotations
@@ -343,6 +346,42 @@ def overdue_alerted(engine: Engine) -> set[str]:
         return {row.customer_id for row in conn.execute(OPEN_OVERDUE_STATES)}
 
 
+def one_acknowledgement(services: Services, alerts: Alerts, destination: str
+                        ) -> tuple[Took, dict[str, int], int, int]:
+    """A credit manager acknowledges one line (the middle one) of the latest digest to
+    ``destination``, as from its button: (what the use case took, message edits it
+    queued per channel, the digest's lines, the digest's messages)."""
+    from bot.slack_app import people
+    from domain.alerts.model import condition_of
+
+    manager = people(services)[services.config.roles.holders("credit_manager")[0]]
+    with services.engine.connect() as conn:
+        digest_id, lines, pages = conn.execute(text(
+            "SELECT id, lines, pages FROM alert_digests WHERE destination = :destination "
+            "ORDER BY id DESC"), {"destination": destination}).first()
+        before = conn.execute(text("SELECT max(id) FROM outbox")).scalar_one()
+    lines = json.loads(lines) if isinstance(lines, str) else lines
+    pages = json.loads(pages) if isinstance(pages, str) else pages
+    alert = lines[len(lines) // 2]["alert"]
+    took = measured(lambda: alerts.acknowledge(manager, digest_id,
+                                               condition_of(alert["type"], alert["key"])))
+    with services.engine.connect() as conn:
+        queued = dict(conn.execute(text(
+            "SELECT channel, count(*) FROM outbox WHERE id > :before GROUP BY channel"),
+            {"before": before}).all())
+    return took, queued, len(lines), len(pages)
+
+
+def print_acknowledgement(services: Services, alerts: Alerts) -> None:
+    finance = services.config.departments["finance"].channel
+    took, queued, lines, pages = one_acknowledgement(services, alerts, finance)
+    print(f"  one Acknowledge on the finance digest ({lines:,} lines, {pages} messages): "
+          f"CPU {took.cpu:.2f} s, wall {took.seconds:.2f} s; it queued "
+          f"{sum(queued.values())} message edits ("
+          f"{', '.join(f'{c}: {n}' for c, n in sorted(queued.items()))}), each channel's "
+          "taking a second apiece at Slack's pace")
+
+
 # -- the scan --------------------------------------------------------------------------
 
 def bench_scan(name: str, url: str, repeat: int, profile: bool) -> dict[str, Any]:
@@ -420,6 +459,7 @@ def bench_scan(name: str, url: str, repeat: int, profile: bool) -> dict[str, Any
         with phases.timing(scan_phases()):
             took = measured(alerts.scan)
         print_phases(title, took, phases)
+    print_acknowledgement(services, alerts)  # on the second phase run's state
     if profile:
         forget_alerts(engine)
         for title in ("first scan", "second scan"):
@@ -563,6 +603,7 @@ def bench_fanout(name: str, url: str, directory: Path, customers: int,
     if not once or invalid or progress.pending or progress.failed:
         raise SystemExit(f"[{name}] fan-out delivery went wrong: posted {posted}, "
                          f"queued {sorted(queued)}, invalid {invalid[:3]}")
+    print_acknowledgement(services, alerts_for(services))
     services.engine.dispose()
     return {"scan": seconds, "fanout": result, "delivery": delivery, "posts": len(posted)}
 
