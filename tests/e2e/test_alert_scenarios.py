@@ -6,6 +6,8 @@ The portfolio and where each alert goes are in ``tests/e2e/alerts_world.py``."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from bot.settings import Settings
 from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
+from domain.alerts.use_cases import Alerts
 from tests.e2e.alerts_world import (
     ADMINS,
     AMY,
@@ -621,3 +624,39 @@ def test_an_operator_running_the_job_by_hand_delivers_its_digests_and_sees_the_r
 
 
 
+
+
+def test_two_people_answering_two_lines_of_one_digest_at_once_both_show(
+        alerts, bot, monkeypatch, database_url, request):
+    if not database_url.startswith("sqlite"):
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "Alerts._answer re-renders the digest from the states it reads in its own "
+            "transaction: on PostgreSQL two answers to two lines at once each render the "
+            "other's line unanswered, and the edit queued last wins")))
+    first_run(alerts)
+    sales = only(alerts, SALES)
+    # Both answers have saved their line's state and are about to re-render the digest
+    # when they meet: neither has committed yet (on SQLite the second waits for the
+    # first's write lock instead, and they meet no one).
+    meet = threading.Barrier(2)
+    refresh = Alerts._refresh
+
+    def refresh_together(self, uow, digest):  # type: ignore[no-untyped-def]
+        with contextlib.suppress(threading.BrokenBarrierError):
+            meet.wait(timeout=1.0)
+        return refresh(self, uow, digest)
+
+    monkeypatch.setattr(Alerts, "_refresh", refresh_together)
+    for person, condition in ((AMY, "overdue:C-ACME"), (MEI, "overdue:C-ECHO")):
+        result, _ = bot.slack.press(person, SALES, button_for(sales, "Acknowledge", condition),
+                                    as_reply(SALES, sales))
+        assert result.status == 200
+    wait_for(lambda: len(audit(alerts.engine, "alerts.acknowledged")) == 2)
+    alerts.deliver()
+    found = states(alerts.engine)
+    assert (found["overdue:C-ACME"].acknowledged_by,
+            found["overdue:C-ECHO"].acknowledged_by) == (AMY, MEI)
+    # What #sales shows in the end says both.
+    assert sections(only(alerts, SALES)) == [
+        CRITICAL_OVERDUE.format(n=1), ECHO_90 + f"\n:white_check_mark: Acknowledged by <@{MEI}>",
+        WARNING_OVERDUE.format(n=1), ACME_61 + f"\n:white_check_mark: Acknowledged by <@{AMY}>"]
