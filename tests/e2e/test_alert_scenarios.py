@@ -660,3 +660,21 @@ def test_two_people_answering_two_lines_of_one_digest_at_once_both_show(
     assert sections(only(alerts, SALES)) == [
         CRITICAL_OVERDUE.format(n=1), ECHO_90 + f"\n:white_check_mark: Acknowledged by <@{MEI}>",
         WARNING_OVERDUE.format(n=1), ACME_61 + f"\n:white_check_mark: Acknowledged by <@{AMY}>"]
+
+
+def test_a_snoozed_account_that_gets_worse_is_announced_at_once(alerts, bot):
+    first_run(alerts)
+    sales = only(alerts, SALES)
+    pressed = button_for(sales, "Snooze 7 days", "overdue:C-ACME")
+    bot.slack.press(AMY, SALES, pressed, as_reply(SALES, sales))
+    wait_for(lambda: audit(alerts.engine, "alerts.snoozed"))
+    alerts.deliver()
+    alerts.clock.advance(days=6)  # within the week: into 90+
+    alerts.run()
+    alerts.deliver()
+    latest = shown(alerts.emulator, SALES)[-1]
+    assert sections(latest)[1] == (
+        "*Acme Industrial Supply* · C-ACME\n$20,000.00 overdue · oldest 91 days past due · "
+        "exposure $20,000.00\nMoved from 61-90 days to 90+ days")
+    state = states(alerts.engine)["overdue:C-ACME"]
+    assert (state.snoozed_until, state.snoozed_by) == (None, None)
