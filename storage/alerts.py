@@ -176,6 +176,12 @@ class SqlAlertStore:
         row = self._execute(select(_DIGESTS).where(_DIGESTS.c.id == digest_id)).first()
         return None if row is None else _digest(row)
 
+    def lock_run(self, run_at: datetime) -> None:
+        # Row locks on PostgreSQL; SQLite has none to take (and needs none: a writing
+        # unit of work holds the database's write lock from its first read).
+        self._execute(select(_DIGESTS.c.id).where(_DIGESTS.c.run_at == run_at)
+                      .with_for_update()).all()
+
     def digests_with(self, condition: str, run_at: datetime) -> list[Digest]:
         rows = self._execute(select(_DIGESTS).where(_DIGESTS.c.run_at == run_at)
                              .order_by(_DIGESTS.c.id))

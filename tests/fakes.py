@@ -161,6 +161,7 @@ class FakeAlertStore:
         self._digests: dict[int, Digest] = {}
         self.large: list[LargeInvoice] = []
         self.contracts: list[ExpiringContract] = []
+        self.locked: list[datetime] = []
         self.wrote = False
 
     def _all_states(self) -> dict[str, AlertState]:
@@ -204,6 +205,9 @@ class FakeAlertStore:
 
     def digest(self, digest_id: int) -> Digest | None:
         return self._digests.get(digest_id) or self.digests.get(digest_id)
+
+    def lock_run(self, run_at: datetime) -> None:
+        self.locked.append(run_at)
 
     def digests_with(self, condition: str, run_at: datetime) -> list[Digest]:
         every = {**self.digests, **self._digests}

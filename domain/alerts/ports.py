@@ -63,3 +63,9 @@ class AlertStore(Protocol):
         ...
 
     def digest(self, digest_id: int) -> Digest | None: ...
+
+    def lock_run(self, run_at: datetime) -> None:
+        """Holds the digests of the run at ``run_at`` until this unit of work ends, so
+        that answers to lines of one run are written one after the other: each then
+        re-renders the digests from states that include the answers before it."""
+        ...

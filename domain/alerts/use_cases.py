@@ -201,6 +201,8 @@ class Alerts:
         with self.unit_of_work() as uow:
             uow.begin_write()
             digest = uow.alerts.digest(digest_id)
+            if digest is not None:
+                uow.alerts.lock_run(digest.run_at)
             state = uow.alerts.states([condition]).get(condition)
             if digest is None or state is None or not state.is_open or \
                     condition not in {line.condition for line in digest.lines}:

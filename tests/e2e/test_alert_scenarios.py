@@ -623,16 +623,8 @@ def test_an_operator_running_the_job_by_hand_delivers_its_digests_and_sees_the_r
 
 
 
-
-
-
 def test_two_people_answering_two_lines_of_one_digest_at_once_both_show(
-        alerts, bot, monkeypatch, database_url, request):
-    if not database_url.startswith("sqlite"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "Alerts._answer re-renders the digest from the states it reads in its own "
-            "transaction: on PostgreSQL two answers to two lines at once each render the "
-            "other's line unanswered, and the edit queued last wins")))
+        alerts, bot, monkeypatch):
     first_run(alerts)
     sales = only(alerts, SALES)
     # Both answers have saved their line's state and are about to re-render the digest
