@@ -24,7 +24,10 @@ scan / baseline, both from the same run. The scan's overdue customers (its
 open ``overdue`` alert states) must be exactly the baseline's set, or the benchmark
 stops. Memory: the process's peak RSS growth during each step (VmHWM, reset through
 /proc/self/clear_refs, minus VmRSS before; the largest over the repetitions), then in one
-more, untimed, repetition the Python heap's peak (tracemalloc). PostgreSQL's own
+more, untimed, repetition the Python heap's peak (tracemalloc). RSS growth is above what
+the process already held, and memory freed by an earlier step (or by the other
+database's runs in the same process) is reused without growing it, so it understates
+every step but the first: the heap peak is the figure to compare. PostgreSQL's own
 memory is the server's and is not counted. A breakdown of the first and second scans by
 phase (each storage call, the domain steps and the renderer timed in place, CPU and
 wall-clock, and the CPU the cyclic garbage collector took during the scan) follows;
