@@ -33,7 +33,7 @@ from typing import Any, Self
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SqlTimeout
-from sqlalchemy.pool import Pool
+from sqlalchemy.pool import Pool, PoolProxiedConnection
 
 from domain.aging import AgingBuckets
 from domain.errors import RecordsUnavailable
@@ -248,6 +248,9 @@ class SqlCheckRead:
         self._connect()
         return self
 
+    _raw: PoolProxiedConnection
+    _held = False
+
     def _connect(self) -> None:
         dbapi = self._owner.engine.dialect.loaded_dbapi
         try:
@@ -259,13 +262,21 @@ class SqlCheckRead:
         # COMMITTED one would see the same, without a BEGIN and a ROLLBACK round trip.
         self._autocommit = False
         connection = self._raw.dbapi_connection
-        if getattr(connection, "autocommit", None) is False:
-            connection.autocommit = True  # type: ignore[union-attr]
-            self._autocommit = True
-        self._cursor = self._raw.cursor()
+        try:
+            if getattr(connection, "autocommit", None) is False:
+                connection.autocommit = True  # type: ignore[union-attr]
+                self._autocommit = True
+            self._cursor = self._raw.cursor()
+        except dbapi.Error as error:
+            self._raw.invalidate(error)
+            self._raw.close()
+            raise RecordsUnavailable() from error
+        self._held = True
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
+        if not self._held:  # a replacement connection could not be had
+            return
         dialect = self._owner.engine.dialect
         dbapi = dialect.loaded_dbapi
         broken = isinstance(error, dbapi.Error) and dialect.is_disconnect(
@@ -311,6 +322,7 @@ class SqlCheckRead:
                 self._cursor.close()
             self._raw.invalidate(error)
             self._raw.close()
+            self._held = False
             self._connect()
             rows = self._rows(text, params)
         busy, top, imported = rows[0]
