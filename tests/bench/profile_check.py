@@ -18,6 +18,12 @@ the process, best and median of several rounds):
     phases' cumulative times, own time grouped by library, and the top functions by
     cumulative and by own time.
 
+The requests repeat 200 customers, so after the warm-up a check is answered from what
+the bot remembers (positions per data version and day, rendered cards): the profile is
+of that path. The phase table's statements (through the unit of work's repositories)
+are what a check of a customer not remembered costs, roughly; storage.check_reads runs
+the same SQL on the driver's cursor.
+
 Only the composition root (bot.*) is needed to build and call the app, so the script
 survives handler modules moving. The phase timings reach into the storage and domain
 APIs and the card builder found by name; a phase whose code moved prints "n/a".
@@ -533,12 +539,15 @@ PHASES = (
     ("  delivery de-duplication (claim a key in the database)",
      r"storage/requests\.py:claim$"),
     ("  BoltRequest: body parsing, context", r"slack_bolt/request/request\.py:__init__$"),
-    ("  Bolt App.dispatch", r"slack_bolt/app/app\.py:dispatch$"),
+    ("  Bolt App.dispatch (CreditBolt's for /credit)",
+     r"(slack_bolt/app/app|bot/slack_app)\.py:dispatch$"),
+    ("    /credit straight to its listener (handlers.credit.CreditCommand)",
+     r"handlers/credit\.py:__call__$"),
     ("    signature verification middleware",
      r"middleware/request_verification/request_verification\.py:process$"),
     ("    authorization middleware (single team)",
      r"middleware/authorization/single_team_authorization\.py:process$"),
-    ("    creditbot middleware (attach: context, Replier)", r"/handlers/.*:attach$"),
+    ("    creditbot middleware (attach: context, Replier)", r"/handlers/.*:attach(_to)?$"),
     ("    listener matching", r"slack_bolt/listener/listener\.py:matches$"),
     ("    listener argument injection", r"kwargs_injection/utils\.py:build_required_kwargs$"),
     ("    ack(): BoltResponse with the card, json.dumps",
@@ -548,14 +557,18 @@ PHASES = (
      r"(domain/check/use_cases\.py:check|domain/positions\.py:customer_position)$"),
     ("      resolve the customer (lookup statements)",
      r"domain/lookup\.py:resolve_(subject|customer)$"),
-    ("      aged balances statement", r"storage/repositories/receivables\.py:aged_balances$"),
-    ("      open orders statement", r"storage/repositories/receivables\.py:order_balances$"),
-    ("      FX rates statement", r"storage/repositories/rates\.py:latest$"),
+    ("      data version statement (storage.check_reads)", r"storage/check_reads\.py:version$"),
+    ("      aged balances statement",
+     r"storage/(repositories/receivables|check_reads)\.py:aged_balances$"),
+    ("      open orders statement",
+     r"storage/(repositories/receivables|check_reads)\.py:order_balances$"),
+    ("      FX rates statement", r"storage/(repositories/rates|check_reads)\.py:latest$"),
     ("      exposure (credit_position)", r"domain/exposure\.py:credit_position$"),
     ("      audit entry (ORM add)", r"storage/repositories/audit\.py:append$"),
     ("      commit (flush + COMMIT)", r"storage/unit_of_work\.py:commit$"),
     ("      unit of work exit (rollback, close, pool return)",
      r"storage/unit_of_work\.py:__exit__$"),
+    ("      check read exit (cursor close, pool return)", r"storage/check_reads\.py:__exit__$"),
     ("    card (Block Kit)", r"/handlers/.*:(card|check_card)$"),
     ("      slack_sdk to_dict (validation, serialisation)",
      r"slack_sdk/models/basic_objects\.py:to_dict$"),
