@@ -19,6 +19,7 @@ from domain.model import AuditEntry, Customer
 
 if TYPE_CHECKING:  # the alerts port's own types need the positions, which need this
     from domain.alerts.ports import AlertStore
+    from domain.approvals.ports import CreditRequestStore
 
 
 class CustomerRepository(CustomerDirectory, Protocol):
@@ -85,6 +86,9 @@ class UnitOfWork(Protocol):
     # Read-only properties, not attributes: an implementation may hold narrower types.
     @property
     def alerts(self) -> AlertStore: ...
+
+    @property
+    def credit_requests(self) -> CreditRequestStore: ...
 
     @property
     def customers(self) -> CustomerRepository: ...

@@ -281,6 +281,114 @@ class AlertDigestRow(Base):
     pages: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
+class CreditRequestRow(Base):
+    """A credit request as filed (domain.approvals): the snapshot of the limit, the
+    amount the policy measured and its route, and where it stands. creditbot's own
+    state: no ERP import touches it."""
+
+    __tablename__ = "credit_requests"
+    __table_args__ = (
+        Index("ix_credit_requests_customer", "customer_id", "id"),
+        Index("ix_credit_requests_requested_by", "requested_by", "id"),
+        Index("ix_credit_requests_state", "state"),
+        # At most one open request per subject (a customer's limit, an order, terms):
+        # set while open, NULL once closed (NULLs never collide).
+        Index("ix_credit_requests_open_key", "open_key", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[str] = mapped_column(Id)
+    customer_name: Mapped[str] = mapped_column(String(200))
+    requested_by: Mapped[str] = mapped_column(String(32))
+    filed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    reason: Mapped[str] = mapped_column(String(2000))
+    currency: Mapped[str | None] = mapped_column(Code)  # of the limits below
+    current_limit: Mapped[Decimal | None] = mapped_column(Amount)
+    new_limit: Mapped[Decimal | None] = mapped_column(Amount)
+    increase: Mapped[Decimal | None] = mapped_column(Amount)
+    expires_on: Mapped[dt.date | None]
+    order_id: Mapped[str | None] = mapped_column(Id)
+    order_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    order_currency: Mapped[str | None] = mapped_column(Code)
+    current_terms_days: Mapped[int | None] = mapped_column(Integer)
+    terms_days: Mapped[int | None] = mapped_column(Integer)
+    measured: Mapped[Decimal] = mapped_column(Amount)
+    measured_currency: Mapped[str] = mapped_column(Code)
+    # [{"role", "deadline_hours", "escalate_to"}, ...] as the policy said when filed.
+    route: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    level: Mapped[int] = mapped_column(Integer)
+    level_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(32))
+    open_key: Mapped[str | None] = mapped_column(String(200))
+    # Optimistic locking: two deciders of one level cannot both move the request on.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RequestDecisionRow(Base):
+    """One level of a request decided; the unique (request, level) makes a second
+    decision of a level fail in the database whatever reached it."""
+
+    __tablename__ = "request_decisions"
+    __table_args__ = (
+        Index("ix_request_decisions_request_level", "request_id", "level", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("credit_requests.id"))
+    level: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str] = mapped_column(String(32))
+    on_behalf_of: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    comment: Mapped[str | None] = mapped_column(String(2000))
+
+
+class DelegationRow(Base):
+    """A person's approvals handed to a stand-in for a period (days, both included)."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (
+        Index("ix_delegations_delegator", "delegator"),
+        Index("ix_delegations_delegate", "delegate"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delegator: Mapped[str] = mapped_column(String(32))
+    delegate: Mapped[str] = mapped_column(String(32))
+    starts_on: Mapped[dt.date]
+    until: Mapped[dt.date]
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class LimitChangeRow(Base):
+    """A limit creditbot approved: kept here, never in customers.credit_limit, which the
+    next ERP import overwrites. One per request (unique)."""
+
+    __tablename__ = "limit_changes"
+    __table_args__ = (
+        Index("ix_limit_changes_customer", "customer_id", "effective_at"),
+        Index("ix_limit_changes_request", "request_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(Id)
+    request_id: Mapped[int] = mapped_column(ForeignKey("credit_requests.id"))
+    # permanent, or temporary through expires_on.
+    kind: Mapped[str] = mapped_column(String(16))
+    credit_limit: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(Code)
+    previous_limit: Mapped[Decimal | None] = mapped_column(Amount)
+    previous_currency: Mapped[str | None] = mapped_column(Code)
+    effective_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expires_on: Mapped[dt.date | None]
+    approved_by: Mapped[str] = mapped_column(String(32))
+
+
 # APScheduler's SQLAlchemy job store (storage.jobs.job_store) creates this table itself
 # when it is missing; declared here (and created by migration 0006) so that the schema
 # check and `creditbot db revision` see it as creditbot's, not as a stray to drop.

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Self
+from typing import Any, Self
 
 from domain.aging import AgingBuckets
 from domain.alerts.detect import ExpiringContract, LargeInvoice
@@ -18,6 +18,15 @@ from domain.alerts.digest import DigestLine
 from domain.alerts.model import AlertState
 from domain.alerts.ports import Digest
 from domain.alerts.use_cases import AlertChanged
+from domain.approvals.model import (
+    CreditRequest,
+    Decision,
+    Delegation,
+    LimitChange,
+    RequestState,
+    effective_limit,
+)
+from domain.approvals.rules import RequestChanged
 from domain.events import DomainEvent
 from domain.exposure import AgedBalance, OrderBalance, aged_balances, order_balances
 from domain.lookup import normalize_name
@@ -225,6 +234,127 @@ class FakeAlertStore:
         self.wrote = False
 
 
+class FakeCreditRequestStore:
+    """Requests, decisions, delegations and limit changes in dicts: a unit of work
+    changes a copy, kept only when it commits. Conflicts raise ``RequestChanged`` as
+    storage's version check and unique constraints do. ``orders`` is the ERP's."""
+
+    _TABLES = ("requests", "decisions", "delegations", "limits")
+
+    def __init__(self, orders: Sequence[Order] = ()) -> None:
+        self.orders = {o.order_id: o for o in orders}
+        self.committed: dict[str, dict[Any, Any]] = {t: {} for t in self._TABLES}
+        self.rollback()
+
+    @property
+    def requests(self) -> dict[int, CreditRequest]:
+        return self._work["requests"]
+
+    def _next(self, table: str) -> int:
+        return max(self._work[table], default=0) + 1
+
+    def add(self, request: CreditRequest) -> CreditRequest:
+        if self.find_open(request.open_key) is not None:
+            raise RequestChanged()
+        stored = dataclasses.replace(request, id=self._next("requests"), version=1)
+        self.requests[stored.id] = stored
+        self.wrote = True
+        return stored
+
+    def get(self, request_id: int) -> CreditRequest | None:
+        return self.requests.get(request_id)
+
+    def save(self, request: CreditRequest) -> CreditRequest:
+        stored = self.requests.get(request.id)
+        if stored is None or stored.version != request.version:
+            raise RequestChanged()
+        saved = dataclasses.replace(request, version=request.version + 1)
+        self.requests[saved.id] = saved
+        self.wrote = True
+        return saved
+
+    def find_open(self, open_key: str) -> CreditRequest | None:
+        return next((r for r in self.requests.values()
+                     if r.state is RequestState.OPEN and r.open_key == open_key), None)
+
+    def open_requests(self) -> list[CreditRequest]:
+        return [r for _, r in sorted(self.requests.items()) if r.is_open]
+
+    def filed_by(self, user_id: str, limit: int) -> list[CreditRequest]:
+        return [r for _, r in sorted(self.requests.items(), reverse=True)
+                if r.requested_by == user_id][:limit]
+
+    def of_customer(self, customer_id: str, limit: int) -> list[CreditRequest]:
+        return [r for _, r in sorted(self.requests.items(), reverse=True)
+                if r.customer_id == customer_id][:limit]
+
+    def decisions(self, request_ids: Sequence[int]) -> dict[int, list[Decision]]:
+        found: dict[int, list[Decision]] = {}
+        for (request_id, _), decision in sorted(self._work["decisions"].items()):
+            if request_id in request_ids:
+                found.setdefault(request_id, []).append(decision)
+        return found
+
+    def add_decision(self, decision: Decision) -> None:
+        key = (decision.request_id, decision.level)
+        if key in self._work["decisions"]:
+            raise RequestChanged()
+        self._work["decisions"][key] = decision
+        self.wrote = True
+
+    def delegations(self, user_id: str) -> list[Delegation]:
+        return [d for _, d in sorted(self._work["delegations"].items())
+                if d.ended_at is None and user_id in (d.delegator, d.delegate)]
+
+    def add_delegation(self, delegation: Delegation) -> Delegation:
+        stored = dataclasses.replace(delegation, id=self._next("delegations"))
+        self._work["delegations"][stored.id] = stored
+        self.wrote = True
+        return stored
+
+    def end_delegations(self, delegator: str, at: datetime) -> int:
+        ending = [d for d in self._work["delegations"].values()
+                  if d.delegator == delegator and d.ended_at is None]
+        for d in ending:
+            self._work["delegations"][d.id] = dataclasses.replace(d, ended_at=at)
+        self.wrote = self.wrote or bool(ending)
+        return len(ending)
+
+    def add_limit_change(self, change: LimitChange) -> LimitChange:
+        if any(c.request_id == change.request_id for c in self._work["limits"].values()):
+            raise RequestChanged()
+        stored = dataclasses.replace(change, id=self._next("limits"))
+        self._work["limits"][stored.id] = stored
+        self.wrote = True
+        return stored
+
+    def limit_changes(self, customer_id: str) -> list[LimitChange]:
+        return [c for _, c in sorted(self._work["limits"].items())
+                if c.customer_id == customer_id]
+
+    def effective_limits(self, customer_ids: Sequence[str] | None, on: date
+                         ) -> dict[str, LimitChange]:
+        found = {}
+        for cid in {c.customer_id for c in self._work["limits"].values()}:
+            if customer_ids is None or cid in customer_ids:
+                chosen = effective_limit(self.limit_changes(cid), on)
+                if chosen is not None:
+                    found[cid] = chosen
+        return found
+
+    def order(self, order_id: str) -> Order | None:
+        return self.orders.get(order_id)
+
+    def commit(self) -> None:
+        self.committed = self._work
+        self.rollback()
+
+    def rollback(self) -> None:
+        self._work: dict[str, dict[Any, Any]] = {t: dict(rows)
+                                                 for t, rows in self.committed.items()}
+        self.wrote = False
+
+
 class FakeUnitOfWork:
     def __init__(self, customers: Sequence[Customer], invoices: Sequence[Invoice] = (),
                  orders: Sequence[Order] = (), rates: dict[str, Decimal] | None = None) -> None:
@@ -235,6 +365,7 @@ class FakeUnitOfWork:
         self.events = FakeEvents()
         self.outbox = FakeOutbox()
         self.alerts = FakeAlertStore()
+        self.credit_requests = FakeCreditRequestStore(orders)
         self.writing = False
         self.commits = 0
 
@@ -254,6 +385,7 @@ class FakeUnitOfWork:
     def commit(self) -> None:
         self.outbox.commit()
         self.alerts.commit()
+        self.credit_requests.commit()
         self.audit.entries.extend(self.audit.staged)
         self.events.recorded.extend(self.events.staged)
         self.rollback()
@@ -262,5 +394,6 @@ class FakeUnitOfWork:
     def rollback(self) -> None:
         self.outbox.rollback()
         self.alerts.rollback()
+        self.credit_requests.rollback()
         self.audit.staged.clear()
         self.events.staged.clear()

@@ -1,0 +1,210 @@
+"""A credit request, the decisions on it, delegations and the limit changes approval
+makes. A request is a snapshot taken when it is filed (the limit then, the amount the
+policy measured, the route of levels): a policy change later does not move a request
+already in flight, and the record shows what the deciders saw."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from domain.money import Money
+from domain.text import N_
+
+
+class RequestKind(StrEnum):
+    LIMIT_INCREASE = "limit_increase"     # a permanent higher limit
+    TEMPORARY_LIMIT = "temporary_limit"   # a higher limit up to and including a day
+    FIRST_LIMIT = "first_limit"           # a customer without a limit yet
+    ORDER_RELEASE = "order_release"       # ship a held order anyway
+    TERMS_CHANGE = "terms_change"         # new payment terms, in days
+
+
+LIMIT_KINDS = frozenset({RequestKind.LIMIT_INCREASE, RequestKind.TEMPORARY_LIMIT,
+                         RequestKind.FIRST_LIMIT})
+
+KIND_TITLES: dict[RequestKind, str] = {
+    RequestKind.LIMIT_INCREASE: N_("limit increase"),
+    RequestKind.TEMPORARY_LIMIT: N_("temporary limit"),
+    RequestKind.FIRST_LIMIT: N_("first limit"),
+    RequestKind.ORDER_RELEASE: N_("order release"),
+    RequestKind.TERMS_CHANGE: N_("payment terms change"),
+}
+
+
+class RequestState(StrEnum):
+    OPEN = "open"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    # A temporary limit whose last day passed before it was decided: nothing left to grant.
+    EXPIRED = "expired"
+
+
+class Outcome(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Basis(StrEnum):
+    """What a limit request's amount bands are compared with."""
+
+    INCREASE = "increase"   # the new limit minus the current one
+    TOTAL = "total"         # the new limit itself
+
+
+@dataclass(frozen=True)
+class Level:
+    """One step of a route: who decides it and how long they have. After the deadline
+    the holders of ``escalate_to`` (when set) may decide it too."""
+
+    role: str
+    deadline_hours: int
+    escalate_to: str | None = None
+
+
+@dataclass(frozen=True)
+class CreditRequest:
+    """A request as filed, and where it stands.
+
+    Amounts: ``current_limit`` is the customer's effective limit when filed (the ERP's,
+    or the one creditbot approved since); ``new_limit`` the limit asked for, always the
+    new total in the customer's limit currency, and ``increase`` its difference to
+    ``current_limit``. ``measured`` is what the policy compared with its bands, in the
+    base currency. ``level`` is the level deciding now (1-based), or the last one that
+    decided once the request is closed; ``level_since`` when it started waiting."""
+
+    kind: RequestKind
+    customer_id: str
+    customer_name: str
+    requested_by: str
+    filed_at: datetime
+    reason: str
+    measured: Money
+    route: tuple[Level, ...]
+    current_limit: Money | None = None
+    new_limit: Money | None = None
+    increase: Money | None = None
+    expires_on: date | None = None
+    order_id: str | None = None
+    order_amount: Money | None = None
+    current_terms_days: int | None = None
+    terms_days: int | None = None
+    state: RequestState = RequestState.OPEN
+    level: int = 1
+    level_since: datetime | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    id: int = 0
+    version: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is RequestState.OPEN
+
+    @property
+    def current(self) -> Level:
+        return self.route[self.level - 1]
+
+    @property
+    def is_last_level(self) -> bool:
+        return self.level == len(self.route)
+
+    def deadline(self) -> datetime:
+        """When the current level's time is up."""
+        since = self.level_since or self.filed_at
+        return since + timedelta(hours=self.current.deadline_hours)
+
+    @property
+    def open_key(self) -> str:
+        """What at most one open request may be about: a customer's limit (whatever the
+        limit kind), one order, a customer's terms. Filing twice (a modal submitted
+        twice, a request made again under another kind) finds the first one."""
+        if self.kind in LIMIT_KINDS:
+            return f"{self.customer_id}:limit"
+        if self.kind is RequestKind.ORDER_RELEASE:
+            return f"{self.customer_id}:order:{self.order_id}"
+        return f"{self.customer_id}:terms"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One level decided. ``on_behalf_of`` is the role holder a delegate stood in for."""
+
+    request_id: int
+    level: int
+    role: str
+    outcome: Outcome
+    decided_by: str
+    decided_at: datetime
+    comment: str | None = None
+    on_behalf_of: str | None = None
+
+    def involves(self, user_id: str) -> bool:
+        return user_id in (self.decided_by, self.on_behalf_of)
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """``delegator`` hands their approvals to ``delegate`` from ``starts_on`` through
+    ``until`` (days in the organisation's time zone, both included). Not transitive: a
+    delegate decides with the delegator's roles, never with roles delegated to them."""
+
+    delegator: str
+    delegate: str
+    starts_on: date
+    until: date
+    created_at: datetime
+    ended_at: datetime | None = None
+    id: int = 0
+
+    def active_on(self, day: date) -> bool:
+        return self.ended_at is None and self.starts_on <= day <= self.until
+
+
+class ChangeKind(StrEnum):
+    PERMANENT = "permanent"
+    TEMPORARY = "temporary"
+
+
+@dataclass(frozen=True)
+class LimitChange:
+    """A limit creditbot approved, in its own table (an ERP import never touches it).
+    A temporary one applies through ``expires_on``; the limit before it returns after."""
+
+    customer_id: str
+    kind: ChangeKind
+    limit: Money
+    previous: Money | None
+    effective_at: datetime
+    approved_by: str
+    request_id: int
+    expires_on: date | None = None
+    id: int = 0
+
+
+
+def effective_limit(changes: Sequence[LimitChange], day: date) -> LimitChange | None:
+    """The change in force on ``day`` (today, in the organisation's time zone): the most
+    recent of the permanent changes and of the temporary ones whose last day is not
+    past. A change takes effect the moment it is approved, so this answers for today
+    and later, not for days before the changes. A temporary limit thus holds through
+    its last day, then the latest permanent change (or the ERP's limit, when there is
+    none) applies again; a permanent change approved while a temporary one runs
+    replaces it at once."""
+    chosen = None
+    for change in sorted(changes, key=lambda c: (c.effective_at, c.id)):
+        if change.expires_on is None or day <= change.expires_on:
+            chosen = change
+    return chosen
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """A request with its decisions so far, in level order: what lists and history show."""
+
+    request: CreditRequest
+    decisions: tuple[Decision, ...] = field(default_factory=tuple)
+

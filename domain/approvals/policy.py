@@ -1,0 +1,126 @@
+"""The approval policy: per request kind, amount bands in the base currency, each band
+the route of levels that decide a request measuring that much.
+
+A band covers amounts above the previous band's ``up_to`` and up to its own, included;
+the last band has no ``up_to`` and takes everything above. What is measured:
+
+- limit kinds: the new limit, or only the increase (``basis``, see ``DEFAULT_BASIS``);
+  a first limit measures the same either way, its increase being the whole limit.
+- order release: the order's amount. One shipment beyond the limit is a one-off
+  exception, so a release never needs more than the finance director, and has hours
+  rather than days (a truck is waiting).
+- payment terms change: the customer's current limit, the credit the new terms apply
+  to. Terms are commercial as much as credit: the credit manager, and above 500,000 the
+  finance director as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from domain.approvals.model import LIMIT_KINDS, Basis, Level, RequestKind
+from domain.errors import DomainError
+from domain.fx import FxRates
+from domain.money import Money
+from domain.text import N_
+
+# Bands compare the new total by default: an authority matrix grants the power to set a
+# limit up to an amount, and with increases a limit could climb by small steps, each
+# within the first band, without anyone senior ever seeing the total.
+DEFAULT_BASIS = Basis.TOTAL
+
+
+@dataclass(frozen=True)
+class Band:
+    up_to: Decimal | None  # None: the open-ended top band
+    levels: tuple[Level, ...]
+
+
+@dataclass(frozen=True)
+class KindPolicy:
+    bands: tuple[Band, ...]
+    basis: Basis = DEFAULT_BASIS
+
+    def route(self, measured: Decimal) -> tuple[Level, ...]:
+        for band in self.bands:
+            if band.up_to is None or measured <= band.up_to:
+                return band.levels
+        # config check refuses a policy without an open-ended top band.
+        raise DomainError(N_("The approval policy has no band for {amount}: ask an admin "
+                             "to add an open-ended top band (run `creditbot config "
+                             "check`)."), amount=str(measured))
+
+
+def _levels(*levels: tuple[str, int]) -> tuple[Level, ...]:
+    return tuple(Level(role, hours) for role, hours in levels)
+
+
+_CM, _FD, _CFO = ("credit_manager", 24), ("finance_director", 48), ("cfo", 72)
+_LIMIT = KindPolicy((
+    Band(Decimal(50_000), _levels(_CM)),
+    Band(Decimal(500_000), _levels(_CM, _FD)),
+    Band(None, _levels(_CM, _FD, _CFO)),
+))
+
+DEFAULT_POLICIES: dict[RequestKind, KindPolicy] = {
+    RequestKind.LIMIT_INCREASE: _LIMIT,
+    RequestKind.TEMPORARY_LIMIT: _LIMIT,
+    RequestKind.FIRST_LIMIT: _LIMIT,
+    RequestKind.ORDER_RELEASE: KindPolicy((
+        Band(Decimal(50_000), _levels(("credit_manager", 4))),
+        Band(None, _levels(("credit_manager", 4), ("finance_director", 8))),
+    )),
+    RequestKind.TERMS_CHANGE: KindPolicy((
+        Band(Decimal(500_000), _levels(("credit_manager", 48))),
+        Band(None, _levels(("credit_manager", 48), ("finance_director", 72))),
+    )),
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """What a request measured and the route it takes."""
+
+    amount: Money  # in the base currency
+    route: tuple[Level, ...]
+
+
+@dataclass(frozen=True)
+class ApprovalPolicy:
+    base_currency: str
+    kinds: Mapping[RequestKind, KindPolicy] = field(
+        default_factory=lambda: dict(DEFAULT_POLICIES))
+
+    def of(self, kind: RequestKind) -> KindPolicy:
+        return self.kinds.get(kind) or DEFAULT_POLICIES[kind]
+
+    def measure(self, kind: RequestKind, fx: FxRates, *, new_limit: Money | None = None,
+                increase: Money | None = None, order_amount: Money | None = None,
+                current_limit: Money | None = None) -> Measure:
+        """The amount ``kind``'s bands compare, in the base currency (``MissingRate``
+        when a currency has no rate), and the route of its band."""
+        policy = self.of(kind)
+        if kind in LIMIT_KINDS:
+            amount = increase if policy.basis is Basis.INCREASE else new_limit
+        elif kind is RequestKind.ORDER_RELEASE:
+            amount = order_amount
+        else:
+            amount = current_limit
+        if amount is None:
+            amount = Money.zero(self.base_currency)
+        in_base = Money(amount.amount * fx.factor(amount.currency, self.base_currency),
+                        self.base_currency).rounded()
+        return Measure(in_base, policy.route(in_base.amount))
+
+    def roles(self) -> set[str]:
+        """Every role a level names, as decider or escalation target."""
+        named = set()
+        for kind in RequestKind:
+            for band in self.of(kind).bands:
+                for level in band.levels:
+                    named.add(level.role)
+                    if level.escalate_to:
+                        named.add(level.escalate_to)
+        return named

@@ -1,0 +1,128 @@
+"""What the approvals capability needs from storage (``uow.credit_requests``), and the
+port through which the Slack side queues its cards and notices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from domain.approvals.model import (
+    CreditRequest,
+    Decision,
+    Delegation,
+    LimitChange,
+)
+from domain.model import Order
+from domain.ports import Outbox
+
+
+class CreditRequestStore(Protocol):
+    # Set once anything was written in this unit of work (SQLite commits differently
+    # when a unit of work only appends).
+    wrote: bool
+
+    def add(self, request: CreditRequest) -> CreditRequest:
+        """Stores a new request; it comes back with its id and version 1. Another open
+        request with the same ``open_key`` raises ``RequestChanged``."""
+        ...
+
+    def get(self, request_id: int) -> CreditRequest | None: ...
+
+    def save(self, request: CreditRequest) -> CreditRequest:
+        """Stores a changed request; it comes back with its version moved on. A version
+        that is no longer the stored one (someone changed it meanwhile) raises
+        ``RequestChanged`` and writes nothing."""
+        ...
+
+    def find_open(self, open_key: str) -> CreditRequest | None:
+        """The open request about ``open_key`` (see ``CreditRequest.open_key``)."""
+        ...
+
+    def open_requests(self) -> list[CreditRequest]:
+        """Every open request, oldest first."""
+        ...
+
+    def filed_by(self, user_id: str, limit: int) -> list[CreditRequest]:
+        """``user_id``'s requests, newest first."""
+        ...
+
+    def of_customer(self, customer_id: str, limit: int) -> list[CreditRequest]:
+        """The customer's requests, newest first."""
+        ...
+
+    def decisions(self, request_ids: Sequence[int]) -> dict[int, list[Decision]]:
+        """The decisions of each request that has some, in level order."""
+        ...
+
+    def add_decision(self, decision: Decision) -> None:
+        """Records a level's decision. A decision of that level already stored raises
+        ``RequestChanged``."""
+        ...
+
+    def delegations(self, user_id: str) -> list[Delegation]:
+        """Delegations from or to ``user_id`` not ended, in the order they were made."""
+        ...
+
+    def add_delegation(self, delegation: Delegation) -> Delegation: ...
+
+    def end_delegations(self, delegator: str, at: datetime) -> int:
+        """Ends every delegation of ``delegator`` still in force; how many."""
+        ...
+
+    def add_limit_change(self, change: LimitChange) -> LimitChange:
+        """Records an approved limit. One per request: another raises ``RequestChanged``."""
+        ...
+
+    def limit_changes(self, customer_id: str) -> list[LimitChange]:
+        """The customer's approved limits, oldest first."""
+        ...
+
+    def effective_limits(self, customer_ids: Sequence[str] | None, on: date
+                         ) -> dict[str, LimitChange]:
+        """Per customer (all when ``None``), the approved limit in force on ``on`` (see
+        ``domain.approvals.model.effective_limit``); customers without one are left
+        out, their ERP limit applies."""
+        ...
+
+    def order(self, order_id: str) -> Order | None:
+        """The order as the ERP last exported it."""
+        ...
+
+
+class Happened(StrEnum):
+    FILED = "filed"
+    # One level approved and the next one now waits.
+    ADVANCED = "advanced"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class RequestChange:
+    """What a use case did to a request: the request as it now is, the decision taken
+    (when one was), the limit it changed (on a limit kind's final approval)."""
+
+    happened: Happened
+    request: CreditRequest
+    decisions: tuple[Decision, ...]
+    decision: Decision | None = None
+    limit_change: LimitChange | None = None
+
+
+class RequestNotices(Protocol):
+    """Queues the Slack messages a change causes (approval cards, their edits, notes to
+    the requester and the account owner) in ``outbox``: called inside the use case's
+    transaction, so they are sent if and only if the change commits."""
+
+    def queue(self, outbox: Outbox, change: RequestChange) -> None: ...
+
+
+class NoNotices:
+    """Until the Slack side plugs its cards in: nothing is sent."""
+
+    def queue(self, outbox: Outbox, change: RequestChange) -> None:
+        return None

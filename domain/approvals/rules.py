@@ -1,0 +1,217 @@
+"""Who may decide which level of a request (segregation of duties), and the refusals
+that say why not, in plain words.
+
+- Nobody decides their own request, nor stands in for its requester.
+- Nobody decides two levels of one request, in person or through a delegate.
+- Only holders of the current level's role decide it, their delegates during an active
+  delegation, and, once the level's deadline passed, holders of its escalation role.
+- Only an open request's current level is decided; a rejection needs a comment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from domain.approvals.model import (
+    CreditRequest,
+    Decision,
+    Delegation,
+    Outcome,
+    RequestKind,
+    RequestState,
+)
+from domain.errors import DomainError
+from domain.text import N_
+
+
+class RequestChanged(DomainError):
+    """Someone changed the request between our read and our write (optimistic lock).
+    Use cases try again from fresh records, so a person rarely sees this."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("Someone changed this request at the same moment. Try again."))
+
+
+class NotDecidable(DomainError):
+    """A decision that is refused; nothing was changed."""
+
+
+class RequestNotFound(NotDecidable):
+    def __init__(self, request_id: int) -> None:
+        super().__init__(N_("There is no credit request #{request}."), request=request_id)
+
+
+class RequestClosed(NotDecidable):
+    def __init__(self, request: CreditRequest) -> None:
+        self.request = request
+        templates = {
+            RequestState.APPROVED: N_("Request #{request} is already approved (its last "
+                                      "level by <@{who}>), so there is nothing left to "
+                                      "decide."),
+            RequestState.REJECTED: N_("Request #{request} was already rejected by <@{who}> "
+                                      "at level {level}, so there is nothing left to "
+                                      "decide."),
+            RequestState.CANCELLED: N_("Request #{request} was cancelled by <@{who}>, so "
+                                       "there is nothing left to decide."),
+            RequestState.EXPIRED: N_("Request #{request} expired: the temporary limit "
+                                     "would have ended on {day}, so there is nothing left "
+                                     "to decide."),
+        }
+        super().__init__(templates[request.state], request=request.id,
+                         who=request.closed_by or "", level=request.level,
+                         day=request.expires_on.isoformat() if request.expires_on else "")
+
+
+class AlreadyDecided(NotDecidable):
+    """The level was decided, by someone else at the same moment or earlier."""
+
+    def __init__(self, request: CreditRequest, decision: Decision) -> None:
+        self.decision = decision
+        template = (N_("Level {level} of request #{request} was already approved by "
+                       "<@{who}>.") if decision.outcome is Outcome.APPROVED else
+                    N_("Level {level} of request #{request} was already rejected by "
+                       "<@{who}>."))
+        super().__init__(template, level=decision.level, request=request.id,
+                         who=decision.decided_by)
+
+
+class NotYetOpen(NotDecidable):
+    def __init__(self, request: CreditRequest, level: int) -> None:
+        super().__init__(N_("Level {level} of request #{request} is not open yet: level "
+                            "{current} ({role}) decides first."), level=level,
+                         request=request.id, current=request.level, role=request.current.role)
+
+
+class OwnRequest(NotDecidable):
+    def __init__(self) -> None:
+        super().__init__(N_("You can't decide this request: you filed it. Someone else "
+                            "must decide it."))
+
+
+class StandInForRequester(NotDecidable):
+    def __init__(self, requester: str) -> None:
+        super().__init__(N_("You can't decide this request: you stand in for <@{who}>, "
+                            "who filed it."), who=requester)
+
+
+class SecondLevel(NotDecidable):
+    def __init__(self, decided: Decision, current: int) -> None:
+        template = (N_("You can't decide level {current}: you already approved level "
+                       "{level} of this request, and each level needs another person.")
+                    if decided.outcome is Outcome.APPROVED else
+                    N_("You can't decide level {current}: you already decided level "
+                       "{level} of this request, and each level needs another person."))
+        super().__init__(template, current=current, level=decided.level)
+
+
+class StandInDecidedBefore(NotDecidable):
+    def __init__(self, delegator: str, decided: Decision) -> None:
+        super().__init__(N_("You can't decide this level: you stand in for <@{who}>, who "
+                            "already decided level {level} of this request, and each level "
+                            "needs another person."), who=delegator, level=decided.level)
+
+
+class NotYourLevel(NotDecidable):
+    """``holders`` are the people who may decide it (renderers may mention them)."""
+
+    def __init__(self, request: CreditRequest, holders: Sequence[str]) -> None:
+        self.holders = tuple(holders)
+        super().__init__(
+            N_("You can't decide this: level {level} is for the {role}: {holders}, or "
+               "someone they delegated their approvals to."),
+            level=request.level, role=request.current.role,
+            holders=", ".join(f"<@{u}>" for u in holders) or "nobody yet")
+
+
+class CommentRequired(NotDecidable):
+    def __init__(self) -> None:
+        super().__init__(N_("Say why you reject it: a rejection needs a comment, which the "
+                            "requester will read."))
+
+
+class RequestExpired(NotDecidable):
+    def __init__(self, request: CreditRequest) -> None:
+        super().__init__(N_("Request #{request} expired: the temporary limit would have "
+                            "ended on {day}, so there is nothing left to decide."),
+                         request=request.id,
+                         day=request.expires_on.isoformat() if request.expires_on else "")
+
+
+@dataclass(frozen=True)
+class Authority:
+    """Why a person may decide a level: in their own right, or standing in for
+    ``on_behalf_of``."""
+
+    on_behalf_of: str | None = None
+
+
+def is_expired(request: CreditRequest, today: date) -> bool:
+    """An open temporary limit whose last day is past: granting it would change nothing."""
+    return (request.is_open and request.kind is RequestKind.TEMPORARY_LIMIT
+            and request.expires_on is not None and request.expires_on < today)
+
+
+def authority(request: CreditRequest, decisions: Sequence[Decision], actor: str,
+              level: int, holders: Mapping[str, Sequence[str]],
+              delegations: Sequence[Delegation], now: datetime, today: date) -> Authority:
+    """Whether ``actor`` may decide ``level`` of ``request`` now, or the refusal saying
+    why not. ``holders`` maps role names to their holders; ``delegations`` are those to
+    ``actor`` (only the ones active ``today`` count)."""
+    # The level's own decision first: the loser of a race hears who won, whether or not
+    # that decision closed the request.
+    decided = {d.level: d for d in decisions}
+    if level in decided:
+        raise AlreadyDecided(request, decided[level])
+    if not request.is_open:
+        raise RequestClosed(request)
+    if is_expired(request, today):
+        raise RequestExpired(request)
+    if level != request.level:
+        raise NotYetOpen(request, level)
+    if actor == request.requested_by:
+        raise OwnRequest()
+    mine = next((d for d in decisions if d.involves(actor)), None)
+    if mine is not None:
+        raise SecondLevel(mine, level)
+    current = request.current
+    roles = [current.role]
+    if current.escalate_to and now >= request.deadline():
+        roles.append(current.escalate_to)
+    deciders = list(dict.fromkeys(u for role in roles for u in holders.get(role, ())))
+    if actor in deciders:
+        return Authority()
+    refusal: NotDecidable | None = None
+    for delegation in delegations:
+        if delegation.delegate != actor or not delegation.active_on(today) or \
+                delegation.delegator not in deciders:
+            continue
+        if delegation.delegator == request.requested_by:
+            refusal = StandInForRequester(delegation.delegator)
+            continue
+        theirs = next((d for d in decisions if d.involves(delegation.delegator)), None)
+        if theirs is not None:
+            refusal = refusal or StandInDecidedBefore(delegation.delegator, theirs)
+            continue
+        return Authority(on_behalf_of=delegation.delegator)
+    raise refusal or NotYourLevel(request, deciders)
+
+
+def may_decide(request: CreditRequest, decisions: Sequence[Decision], actor: str,
+               holders: Mapping[str, Sequence[str]], delegations: Sequence[Delegation],
+               now: datetime, today: date) -> bool:
+    """Whether ``actor`` may decide the current level of ``request`` now."""
+    try:
+        authority(request, decisions, actor, request.level, holders, delegations, now,
+                  today)
+    except NotDecidable:
+        return False
+    return True
+
+
+def require_comment(outcome: Outcome, comment: str | None) -> str | None:
+    text = (comment or "").strip()
+    if outcome is Outcome.REJECTED and not text:
+        raise CommentRequired()
+    return text or None

@@ -1,0 +1,610 @@
+"""Use cases of credit requests (``CreditRequests``): file, decide, cancel, list, history,
+delegate. Each checks who may act (credit data is confidential: only those who may see
+it file, decide or read requests), opens its own unit of work, writes its audit entry
+and events, queues its Slack notices through ``RequestNotices`` and commits: a button, a
+modal, a job or the CLI cannot skip a step, and a refusal changes nothing.
+
+Exactly one decision per level, however many clicks arrive at once: a deciding unit of
+work takes the write lock first (``uow.begin_write``, SQLite), the request row carries
+a version (optimistic locking) and a level's decision is unique in storage. The loser
+of a race is retried once from fresh records and so hears who decided, never a 500.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from typing import Any, TypeVar
+
+from domain.access import CreditDataAccess, Member
+from domain.amounts import parse_amount
+from domain.approvals.events import (
+    DelegationGranted,
+    LevelApproved,
+    LimitChanged,
+    OrderReleaseApproved,
+    RequestCancelled,
+    RequestFiled,
+    RequestRejected,
+    TermsChangeApproved,
+)
+from domain.approvals.model import (
+    KIND_TITLES,
+    LIMIT_KINDS,
+    ChangeKind,
+    CreditRequest,
+    Decision,
+    Delegation,
+    LimitChange,
+    Outcome,
+    RequestKind,
+    RequestRecord,
+    RequestState,
+)
+from domain.approvals.policy import ApprovalPolicy
+from domain.approvals.ports import Happened, NoNotices, RequestChange, RequestNotices
+from domain.approvals.rules import (
+    RequestChanged,
+    RequestNotFound,
+    authority,
+    may_decide,
+    require_comment,
+)
+from domain.errors import DomainError
+from domain.fx import FxRates
+from domain.lookup import resolve_customer
+from domain.model import AuditEntry, Customer, OrderStatus
+from domain.money import Money
+from domain.ports import UnitOfWork
+from domain.refs import CustomerRef
+from domain.text import N_
+
+# Tries of a writing use case whose optimistic lock lost a race: the second reads the
+# records the winner committed and refuses politely (or, filing, finds its twin).
+TRIES = 3
+MAX_REASON = 2000
+MAX_COMMENT = 2000
+T = TypeVar("T")
+# Payment terms people may ask for, in days.
+TERMS_RANGE = (0, 365)
+
+
+class FilingRefused(DomainError):
+    """A request that cannot be filed as given; the message says what to write."""
+
+
+def _refused(template: str, **params: Any) -> FilingRefused:
+    return FilingRefused(template, **params)
+
+
+class CancelRefused(DomainError):
+    pass
+
+
+class DelegationRefused(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class Filing:
+    """What a person asks for, as typed (the command line or the modal's fields).
+
+    ``amount`` (limit kinds): a new total (``250000``, ``USD 250k``, ``25万``) or an
+    increase (``+100k``), parsed as ``domain.amounts`` reads amounts; in ``currency``
+    (or the currency it names), else in the customer's limit currency. ``expires_on``
+    (temporary limit): the last day it applies. ``order_id`` (order release),
+    ``terms_days`` (terms change)."""
+
+    customer: str
+    kind: RequestKind
+    reason: str
+    amount: str | None = None
+    currency: str | None = None
+    expires_on: date | None = None
+    order_id: str | None = None
+    terms_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Who holds which role, and the departments people belong to (from app.yaml)."""
+
+    roles: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    departments: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    def holders(self) -> dict[str, tuple[str, ...]]:
+        return {role: tuple(users) for role, users in self.roles.items()}
+
+    def member(self, user_id: str) -> Member:
+        return Member(user_id,
+                      frozenset(r for r, users in self.roles.items() if user_id in users),
+                      frozenset(d for d, users in self.departments.items()
+                                if user_id in users))
+
+
+@dataclass(frozen=True)
+class History:
+    customer: CustomerRef
+    requests: list[RequestRecord]
+    limit_changes: list[LimitChange]
+
+
+@dataclass(frozen=True)
+class CreditRequests:
+    """The credit requests capability, bound to its unit of work, policy and people."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+    access: CreditDataAccess
+    policy: ApprovalPolicy
+    roster: Roster
+    clock: Callable[[], datetime]
+    zone: tzinfo
+    notices: RequestNotices = field(default_factory=NoNotices)
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    # -- filing -----------------------------------------------------------------------
+
+    def file(self, actor: Member, filing: Filing) -> CreditRequest:
+        """Files a request and routes it by the policy (its first level waits).
+
+        Refused with a ``DomainError`` saying what to write: no reason, a limit not
+        above the current one, a temporary limit without a future last day, an order
+        that is not the customer's open order, terms unchanged, a currency without an
+        exchange rate (``MissingRate``), or an open request about the same thing already
+        (one per customer's limit, per order, per customer's terms): filing twice gives
+        one request. Audited ``requests.filed``; event ``RequestFiled``."""
+        self._require(actor, "requests.file_refused", filing.customer[:200])
+        reason = " ".join((filing.reason or "").split())
+        if not reason:
+            raise _refused(N_("Say why: a request needs a reason, e.g. “larger orders "
+                              "for the Q1 season”."))
+        if len(reason) > MAX_REASON:
+            raise _refused(N_("Keep the reason under {limit} characters; attach details "
+                              "in a thread."), limit=MAX_REASON)
+        return self._retried(lambda: self._file(actor, filing, reason))
+
+    def _file(self, actor: Member, filing: Filing, reason: str) -> CreditRequest:
+        now, today = self.clock(), self.today()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            store = uow.credit_requests
+            ref = resolve_customer(filing.customer, uow.customers)
+            customer = uow.customers.get(ref.customer_id)
+            if customer is None:
+                raise _refused(N_("Customer {customer} no longer exists."),
+                               customer=ref.customer_id)
+            fx = FxRates(self.policy.base_currency, today, uow.rates.latest(today))
+            override = store.effective_limits([customer.customer_id], today).get(
+                customer.customer_id)
+            current = override.limit if override else customer.credit_limit
+            request = self._draft(uow, actor, filing, reason, customer, current, fx, now,
+                                  today)
+            existing = store.find_open(request.open_key)
+            if existing is not None:
+                raise _refused(N_("There is already an open {kind} request about this "
+                                  "(#{request}, filed by <@{who}>): it must be decided or "
+                                  "cancelled first."),
+                               kind=KIND_TITLES[existing.kind], request=existing.id,
+                               who=existing.requested_by)
+            stored = store.add(request)
+            uow.audit.append(AuditEntry(now, actor.user_id, "requests.filed",
+                                        stored.customer_id, _details(stored)))
+            uow.events.record(RequestFiled(occurred_at=now, actor=actor.user_id,
+                                           subject=stored.customer_id, request_id=stored.id,
+                                           kind=stored.kind.value,
+                                           levels=len(stored.route)))
+            self.notices.queue(uow.outbox, RequestChange(Happened.FILED, stored, ()))
+            uow.commit()
+        return stored
+
+    def _draft(self, uow: UnitOfWork, actor: Member, filing: Filing, reason: str,
+               customer: Customer, current: Money, fx: FxRates, now: datetime,
+               today: date) -> CreditRequest:
+        kind = filing.kind
+        new_limit = increase = order_amount = None
+        expires_on = order_id = None
+        terms_days = current_terms = None
+        if kind in LIMIT_KINDS:
+            new_limit = self._new_limit(filing, current, fx)
+            increase = Money(new_limit.amount - current.amount, current.currency)
+            if kind is RequestKind.FIRST_LIMIT and current.amount > 0:
+                raise _refused(N_("{customer} already has a limit of {current}: ask for a "
+                                  "limit increase instead."),
+                               customer=customer.name, current=current.format())
+            if increase.amount <= 0:
+                raise _refused(N_("{new} is not above the current limit of {current}: a "
+                                  "{kind} must raise it."), new=new_limit.format(),
+                               current=current.format(), kind=KIND_TITLES[kind])
+            if kind is RequestKind.TEMPORARY_LIMIT:
+                expires_on = filing.expires_on
+                if expires_on is None:
+                    raise _refused(N_("A temporary limit needs the last day it applies, "
+                                      "e.g. {example}."),
+                                   example=today.replace(year=today.year + 1).isoformat())
+                if expires_on < today:
+                    raise _refused(N_("A temporary limit must last until today or later; "
+                                      "{day} is already past."), day=expires_on.isoformat())
+        elif kind is RequestKind.ORDER_RELEASE:
+            order_id = (filing.order_id or "").strip()
+            order = uow.credit_requests.order(order_id) if order_id else None
+            if order is None or order.customer_id != customer.customer_id:
+                raise _refused(N_("{customer} has no order “{order}”: give the id of one of "
+                                  "its open orders."),
+                               customer=customer.name, order=order_id)
+            if order.status is not OrderStatus.OPEN:
+                raise _refused(N_("Order {order} is {status}, not open: there is nothing to "
+                                  "release."), order=order_id, status=order.status.value)
+            order_amount = order.amount
+        else:
+            terms_days = filing.terms_days
+            current_terms = customer.payment_terms_days
+            low, high = TERMS_RANGE
+            if terms_days is None or not low <= terms_days <= high:
+                raise _refused(N_("Give the new payment terms in days, from {low} to "
+                                  "{high}, e.g. 60."), low=low, high=high)
+            if terms_days == current_terms:
+                raise _refused(N_("{customer}'s terms are already {days} days."),
+                               customer=customer.name, days=terms_days)
+        measure = self.policy.measure(kind, fx, new_limit=new_limit, increase=increase,
+                                      order_amount=order_amount, current_limit=current)
+        return CreditRequest(
+            kind=kind, customer_id=customer.customer_id, customer_name=customer.name,
+            requested_by=actor.user_id, filed_at=now, reason=reason,
+            measured=measure.amount, route=measure.route, current_limit=current,
+            new_limit=new_limit, increase=increase, expires_on=expires_on,
+            order_id=order_id, order_amount=order_amount, current_terms_days=current_terms,
+            terms_days=terms_days, level_since=now)
+
+    @staticmethod
+    def _new_limit(filing: Filing, current: Money, fx: FxRates) -> Money:
+        text = unicodedata.normalize("NFKC", filing.amount or "").strip()
+        if not text:
+            raise _refused(N_("Give the new limit or the increase, e.g. 250000 or +100k."))
+        relative = text.startswith("+")
+        typed = parse_amount(text[1:] if relative else text)
+        currency = typed.currency or filing.currency or current.currency
+        # The limit stays in the currency the ERP keeps it in; an amount typed in
+        # another is converted at the day's rate.
+        asked = Money(typed.value * fx.factor(currency, current.currency),
+                      current.currency).rounded()
+        return current + asked if relative else asked
+
+    # -- deciding ---------------------------------------------------------------------
+
+    def decide(self, actor: Member, request_id: int, level: int, outcome: Outcome,
+               comment: str | None = None) -> RequestRecord:
+        """Approves or rejects ``level`` of a request (the level the card or button
+        names; the server re-reads everything else). Approving the last level closes
+        the request approved and makes its change take effect at once: a limit kind
+        records a ``LimitChange`` (``limits.changed``); a rejection closes it rejected.
+
+        Refused (``domain.approvals.rules.NotDecidable``, nothing changed) for the
+        requester, for someone who decided another level, for anyone neither holding
+        the level's role nor standing in for a holder, for a level already decided
+        (``AlreadyDecided``, naming who: the answer to a double click or a race), a
+        level not yet open, a closed or expired request, a rejection without comment.
+        Audited ``requests.approved`` / ``requests.rejected``."""
+        self._require(actor, "requests.decide_refused", f"request:{request_id}")
+        if comment is not None and len(comment) > MAX_COMMENT:
+            raise DomainError(N_("Keep the comment under {limit} characters."),
+                              limit=MAX_COMMENT)
+        return self._retried(lambda: self._decide(actor, request_id, level, outcome,
+                                                  comment))
+
+    def _decide(self, actor: Member, request_id: int, level: int, outcome: Outcome,
+                comment: str | None) -> RequestRecord:
+        now, today = self.clock(), self.today()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            store = uow.credit_requests
+            request = store.get(request_id)
+            if request is None:
+                raise RequestNotFound(request_id)
+            decisions = store.decisions([request_id]).get(request_id, [])
+            granted = authority(request, decisions, actor.user_id, level,
+                                self.roster.holders(), store.delegations(actor.user_id),
+                                now, today)
+            text = require_comment(outcome, comment)
+            decision = Decision(request.id, level, request.current.role, outcome,
+                                actor.user_id, now, text, granted.on_behalf_of)
+            final = outcome is Outcome.REJECTED or request.is_last_level
+            if outcome is Outcome.REJECTED:
+                after = dataclasses.replace(request, state=RequestState.REJECTED,
+                                            closed_at=now, closed_by=actor.user_id)
+            elif final:
+                after = dataclasses.replace(request, state=RequestState.APPROVED,
+                                            closed_at=now, closed_by=actor.user_id)
+            else:
+                after = dataclasses.replace(request, level=level + 1, level_since=now)
+            saved = store.save(after)
+            store.add_decision(decision)
+            details = {**_details(saved), "level": level, "role": decision.role,
+                       "comment": text, "on_behalf_of": granted.on_behalf_of,
+                       "final": final}
+            action = "requests.approved" if outcome is Outcome.APPROVED else \
+                "requests.rejected"
+            uow.audit.append(AuditEntry(now, actor.user_id, action, saved.customer_id,
+                                        details))
+            if outcome is Outcome.APPROVED:
+                uow.events.record(LevelApproved(
+                    occurred_at=now, actor=actor.user_id, subject=saved.customer_id,
+                    request_id=saved.id, level=level, final=final,
+                    on_behalf_of=granted.on_behalf_of))
+            else:
+                uow.events.record(RequestRejected(
+                    occurred_at=now, actor=actor.user_id, subject=saved.customer_id,
+                    request_id=saved.id, level=level, on_behalf_of=granted.on_behalf_of))
+            change = None
+            if saved.state is RequestState.APPROVED:
+                change = self._take_effect(uow, saved, actor.user_id, now, today)
+            happened = (Happened.REJECTED if outcome is Outcome.REJECTED else
+                        Happened.APPROVED if final else Happened.ADVANCED)
+            record = RequestRecord(saved, (*decisions, decision))
+            self.notices.queue(uow.outbox, RequestChange(
+                happened, saved, record.decisions, decision, change))
+            uow.commit()
+        return record
+
+    def _take_effect(self, uow: UnitOfWork, request: CreditRequest, actor: str,
+                     now: datetime, today: date) -> LimitChange | None:
+        store = uow.credit_requests
+        customer_id = request.customer_id
+        if request.kind in LIMIT_KINDS:
+            assert request.new_limit is not None
+            override = store.effective_limits([customer_id], today).get(customer_id)
+            customer = uow.customers.get(customer_id)
+            previous = override.limit if override else (
+                customer.credit_limit if customer else request.current_limit)
+            temporary = request.kind is RequestKind.TEMPORARY_LIMIT
+            change = store.add_limit_change(LimitChange(
+                customer_id, ChangeKind.TEMPORARY if temporary else ChangeKind.PERMANENT,
+                request.new_limit, previous, now, actor, request.id,
+                request.expires_on if temporary else None))
+            uow.audit.append(AuditEntry(now, actor, "limits.changed", customer_id, {
+                "request": request.id, "kind": change.kind.value,
+                "limit": str(change.limit.amount), "currency": change.limit.currency,
+                "previous": None if previous is None else str(previous.amount),
+                "previous_currency": None if previous is None else previous.currency,
+                "expires_on": _day(change.expires_on)}))
+            uow.events.record(LimitChanged(
+                occurred_at=now, actor=actor, subject=customer_id, request_id=request.id,
+                limit=change.limit.amount, currency=change.limit.currency,
+                previous=None if previous is None else previous.amount,
+                expires_on=change.expires_on))
+            return change
+        if request.kind is RequestKind.ORDER_RELEASE:
+            assert request.order_id is not None
+            uow.audit.append(AuditEntry(now, actor, "orders.released", customer_id,
+                                        {"request": request.id, "order": request.order_id}))
+            uow.events.record(OrderReleaseApproved(
+                occurred_at=now, actor=actor, subject=customer_id, request_id=request.id,
+                order_id=request.order_id))
+            return None
+        assert request.terms_days is not None
+        uow.audit.append(AuditEntry(now, actor, "terms.changed", customer_id, {
+            "request": request.id, "terms_days": request.terms_days,
+            "previous": request.current_terms_days}))
+        uow.events.record(TermsChangeApproved(
+            occurred_at=now, actor=actor, subject=customer_id, request_id=request.id,
+            terms_days=request.terms_days, previous=request.current_terms_days))
+        return None
+
+    def check_decider(self, actor: Member, request_id: int, level: int) -> RequestRecord:
+        """The request if ``actor`` may decide ``level`` now, else the refusal
+        ``decide`` would give: for a button to answer before opening its modal."""
+        self._require(actor, "requests.decide_refused", f"request:{request_id}")
+        now, today = self.clock(), self.today()
+        with self.unit_of_work() as uow:
+            record = self._record(uow, request_id)
+            authority(record.request, record.decisions, actor.user_id, level,
+                      self.roster.holders(), uow.credit_requests.delegations(actor.user_id),
+                      now, today)
+        return record
+
+    # -- cancelling -------------------------------------------------------------------
+
+    def cancel(self, actor: Member, request_id: int) -> CreditRequest:
+        """Cancels an open request; only its requester may. Audited
+        ``requests.cancelled``."""
+        self._require(actor, "requests.cancel_refused", f"request:{request_id}")
+        return self._retried(lambda: self._cancel(actor, request_id))
+
+    def _cancel(self, actor: Member, request_id: int) -> CreditRequest:
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            store = uow.credit_requests
+            request = store.get(request_id)
+            if request is None:
+                raise RequestNotFound(request_id)
+            if request.requested_by != actor.user_id:
+                raise CancelRefused(N_("Only <@{who}>, who filed request #{request}, can "
+                                       "cancel it."), who=request.requested_by,
+                                    request=request.id)
+            if not request.is_open:
+                raise CancelRefused(N_("Request #{request} is already {state}: only an open "
+                                       "request can be cancelled."), request=request.id,
+                                    state=request.state.value)
+            saved = store.save(dataclasses.replace(
+                request, state=RequestState.CANCELLED, closed_at=now,
+                closed_by=actor.user_id))
+            uow.audit.append(AuditEntry(now, actor.user_id, "requests.cancelled",
+                                        saved.customer_id, {"request": saved.id}))
+            uow.events.record(RequestCancelled(occurred_at=now, actor=actor.user_id,
+                                               subject=saved.customer_id,
+                                               request_id=saved.id))
+            decisions = uow.credit_requests.decisions([saved.id]).get(saved.id, [])
+            self.notices.queue(uow.outbox, RequestChange(Happened.CANCELLED, saved,
+                                                         tuple(decisions)))
+            uow.commit()
+        return saved
+
+    # -- reading ----------------------------------------------------------------------
+
+    def get(self, actor: Member, request_id: int) -> RequestRecord:
+        """One request with its decisions (a card re-rendered, a link followed)."""
+        self._require(actor, "requests.read_refused", f"request:{request_id}")
+        with self.unit_of_work() as uow:
+            return self._record(uow, request_id)
+
+    def mine(self, actor: Member, limit: int = 20) -> list[RequestRecord]:
+        """The requests ``actor`` filed, newest first."""
+        self._require(actor, "requests.read_refused", actor.user_id)
+        with self.unit_of_work() as uow:
+            return self._records(uow, uow.credit_requests.filed_by(actor.user_id, limit))
+
+    def waiting_for(self, actor: Member) -> list[RequestRecord]:
+        """Open requests whose current level ``actor`` may decide now (in their own
+        right, standing in for someone, or by escalation), oldest first."""
+        self._require(actor, "requests.read_refused", actor.user_id)
+        now, today = self.clock(), self.today()
+        holders = self.roster.holders()
+        with self.unit_of_work() as uow:
+            store = uow.credit_requests
+            records = self._records(uow, store.open_requests())
+            delegations = store.delegations(actor.user_id)
+        return [r for r in records if may_decide(r.request, r.decisions, actor.user_id,
+                                                  holders, delegations, now, today)]
+
+    def past_deadline(self) -> list[RequestRecord]:
+        """Open requests whose current level's deadline has passed, oldest first: what
+        a reminder or escalation job acts on (no person asks, so no access check)."""
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            records = self._records(uow, uow.credit_requests.open_requests())
+        return [r for r in records if r.request.deadline() <= now]
+
+    def history(self, actor: Member, customer: str, limit: int = 50) -> History:
+        """A customer's requests (newest first, with their decisions) and the limits
+        approved for it."""
+        self._require(actor, "requests.read_refused", customer[:200])
+        with self.unit_of_work() as uow:
+            ref = resolve_customer(customer, uow.customers)
+            store = uow.credit_requests
+            return History(ref, self._records(uow, store.of_customer(ref.customer_id, limit)),
+                           store.limit_changes(ref.customer_id))
+
+    # -- delegating -------------------------------------------------------------------
+
+    def delegate(self, actor: Member, delegate: str, until: date,
+                 starts_on: date | None = None) -> Delegation:
+        """Hands ``actor``'s approvals to ``delegate`` from ``starts_on`` (today when
+        not given) through ``until``, replacing any delegation of ``actor`` still in
+        force. Refused for oneself, a past or reversed period, someone who holds no
+        role a policy level names, and a delegate who may not see credit data.
+        Audited ``delegations.granted``."""
+        self._require(actor, "delegations.refused", delegate)
+        today = self.today()
+        starts = starts_on or today
+        if delegate == actor.user_id:
+            raise DelegationRefused(N_("You can't delegate to yourself: name the person "
+                                       "who stands in for you."))
+        if until < today or starts > until or starts < today:
+            raise DelegationRefused(N_("A delegation runs from today or later up to a day "
+                                       "no earlier than its start: write `delegate @someone "
+                                       "until YYYY-MM-DD`."))
+        roles = sorted(actor.roles & self.policy.roles())
+        if not roles:
+            raise DelegationRefused(N_("You hold no role that decides credit requests, so "
+                                       "there is nothing to delegate."))
+        if not self.access.allows(self.roster.member(delegate)):
+            raise DelegationRefused(N_("<@{who}> may not see credit data, so they can't "
+                                       "decide credit requests for you. Ask a credit "
+                                       "manager to give them access first."), who=delegate)
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            store = uow.credit_requests
+            ended = store.end_delegations(actor.user_id, now)
+            granted = store.add_delegation(Delegation(actor.user_id, delegate, starts, until,
+                                                      now))
+            uow.audit.append(AuditEntry(now, actor.user_id, "delegations.granted",
+                                        actor.user_id, {
+                                            "delegate": delegate, "roles": roles,
+                                            "starts_on": starts.isoformat(),
+                                            "until": until.isoformat(), "replaced": ended}))
+            uow.events.record(DelegationGranted(occurred_at=now, actor=actor.user_id,
+                                                subject=actor.user_id, delegate=delegate,
+                                                starts_on=starts, until=until))
+            uow.commit()
+        return granted
+
+    def end_delegation(self, actor: Member) -> int:
+        """Ends ``actor``'s delegations still in force; how many. Audited
+        ``delegations.ended`` when there was one."""
+        self._require(actor, "delegations.refused", actor.user_id)
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            ended = uow.credit_requests.end_delegations(actor.user_id, now)
+            if ended:
+                uow.audit.append(AuditEntry(now, actor.user_id, "delegations.ended",
+                                            actor.user_id, {"ended": ended}))
+                uow.commit()
+        return ended
+
+    def delegations(self, actor: Member) -> list[Delegation]:
+        """Delegations from and to ``actor`` that have not ended nor run out."""
+        self._require(actor, "requests.read_refused", actor.user_id)
+        today = self.today()
+        with self.unit_of_work() as uow:
+            found = uow.credit_requests.delegations(actor.user_id)
+        return [d for d in found if d.until >= today]
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _require(self, actor: Member, refused: str, subject: str) -> None:
+        if self.access.allows(actor):
+            return
+        with self.unit_of_work() as uow:
+            uow.audit.append(AuditEntry(self.clock(), actor.user_id, refused, subject))
+            uow.commit()
+        self.access.require(actor)
+
+    @staticmethod
+    def _retried(attempt: Callable[[], T]) -> T:
+        for tried in range(1, TRIES + 1):
+            try:
+                return attempt()
+            except RequestChanged:
+                if tried == TRIES:
+                    raise
+        raise AssertionError("unreachable")  # the last try returns or raises
+
+    @staticmethod
+    def _record(uow: UnitOfWork, request_id: int) -> RequestRecord:
+        request = uow.credit_requests.get(request_id)
+        if request is None:
+            raise RequestNotFound(request_id)
+        decisions = uow.credit_requests.decisions([request_id]).get(request_id, [])
+        return RequestRecord(request, tuple(decisions))
+
+    @staticmethod
+    def _records(uow: UnitOfWork, requests: list[CreditRequest]) -> list[RequestRecord]:
+        decisions = uow.credit_requests.decisions([r.id for r in requests])
+        return [RequestRecord(r, tuple(decisions.get(r.id, []))) for r in requests]
+
+
+def _day(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _money(value: Money | None) -> dict[str, str] | None:
+    return None if value is None else {"amount": str(value.amount), "currency": value.currency}
+
+
+def _details(request: CreditRequest) -> dict[str, Any]:
+    """A request's figures for its audit entries (JSON-safe, Decimals as text)."""
+    return {
+        "request": request.id, "kind": request.kind.value, "state": request.state.value,
+        "current_limit": _money(request.current_limit),
+        "new_limit": _money(request.new_limit), "increase": _money(request.increase),
+        "measured": _money(request.measured), "expires_on": _day(request.expires_on),
+        "order": request.order_id, "terms_days": request.terms_days,
+        "levels": [level.role for level in request.route], "reason": request.reason,
+    }

@@ -1,0 +1,256 @@
+"""The credit requests port (``uow.credit_requests``): requests with their version,
+decisions unique per (request, level), delegations, and the limits creditbot approved.
+
+A lost race surfaces here as ``RequestChanged``: an update whose version moved on, or
+an insert the unique indexes refuse (a second decision of a level, a second open
+request about one subject, a second limit change of one request). The use case rolls
+back and reads again, so the person hears who won."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from domain.approvals.model import (
+    ChangeKind,
+    CreditRequest,
+    Decision,
+    Delegation,
+    Level,
+    LimitChange,
+    Outcome,
+    RequestKind,
+    RequestState,
+    effective_limit,
+)
+from domain.approvals.rules import RequestChanged
+from domain.model import Order, OrderStatus
+from domain.money import Money
+from storage.models import (
+    CreditRequestRow,
+    DelegationRow,
+    LimitChangeRow,
+    OrderRow,
+    RequestDecisionRow,
+)
+
+_R: Table = CreditRequestRow.__table__  # type: ignore[assignment]
+_D: Table = RequestDecisionRow.__table__  # type: ignore[assignment]
+_G: Table = DelegationRow.__table__  # type: ignore[assignment]
+_L: Table = LimitChangeRow.__table__  # type: ignore[assignment]
+_O: Table = OrderRow.__table__  # type: ignore[assignment]
+# Bound parameters per IN (…): well under SQLite's and PostgreSQL's limits.
+_CHUNK = 500
+
+
+def _money(amount: Decimal | None, currency: str | None) -> Money | None:
+    return None if amount is None or currency is None else Money(amount, currency)
+
+
+def _request_values(request: CreditRequest) -> dict[str, Any]:
+    limits = request.new_limit or request.current_limit
+    return {
+        "kind": request.kind.value, "state": request.state.value,
+        "customer_id": request.customer_id, "customer_name": request.customer_name,
+        "requested_by": request.requested_by, "filed_at": request.filed_at,
+        "reason": request.reason, "currency": limits.currency if limits else None,
+        "current_limit": request.current_limit.amount if request.current_limit else None,
+        "new_limit": request.new_limit.amount if request.new_limit else None,
+        "increase": request.increase.amount if request.increase else None,
+        "expires_on": request.expires_on, "order_id": request.order_id,
+        "order_amount": request.order_amount.amount if request.order_amount else None,
+        "order_currency": request.order_amount.currency if request.order_amount else None,
+        "current_terms_days": request.current_terms_days, "terms_days": request.terms_days,
+        "measured": request.measured.amount, "measured_currency": request.measured.currency,
+        "route": [{"role": level.role, "deadline_hours": level.deadline_hours,
+                   "escalate_to": level.escalate_to} for level in request.route],
+        "level": request.level, "level_since": request.level_since,
+        "closed_at": request.closed_at, "closed_by": request.closed_by,
+        "open_key": request.open_key if request.is_open else None,
+    }
+
+
+def _request(row: Any) -> CreditRequest:
+    return CreditRequest(
+        kind=RequestKind(row.kind), customer_id=row.customer_id,
+        customer_name=row.customer_name, requested_by=row.requested_by,
+        filed_at=row.filed_at, reason=row.reason,
+        measured=Money(row.measured, row.measured_currency),
+        route=tuple(Level(level["role"], int(level["deadline_hours"]),
+                          level.get("escalate_to")) for level in row.route),
+        current_limit=_money(row.current_limit, row.currency),
+        new_limit=_money(row.new_limit, row.currency),
+        increase=_money(row.increase, row.currency), expires_on=row.expires_on,
+        order_id=row.order_id, order_amount=_money(row.order_amount, row.order_currency),
+        current_terms_days=row.current_terms_days, terms_days=row.terms_days,
+        state=RequestState(row.state), level=row.level, level_since=row.level_since,
+        closed_at=row.closed_at, closed_by=row.closed_by, id=row.id, version=row.version)
+
+
+def _decision(row: Any) -> Decision:
+    return Decision(row.request_id, row.level, row.role, Outcome(row.outcome), row.decided_by,
+                    row.decided_at, row.comment, row.on_behalf_of)
+
+
+def _delegation(row: Any) -> Delegation:
+    return Delegation(row.delegator, row.delegate, row.starts_on, row.until, row.created_at,
+                      row.ended_at, row.id)
+
+
+def _limit_change(row: Any) -> LimitChange:
+    return LimitChange(row.customer_id, ChangeKind(row.kind),
+                       Money(row.credit_limit, row.currency),
+                       _money(row.previous_limit, row.previous_currency), row.effective_at,
+                       row.approved_by, row.request_id, row.expires_on, row.id)
+
+
+class SqlCreditRequestStore:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.wrote = False
+
+    def _execute(self, statement: Any, params: Any = None) -> Any:
+        return self._session.connection().execute(statement, params)
+
+    def _insert(self, table: Table, values: dict[str, Any]) -> int:
+        self.wrote = True
+        try:
+            row = self._execute(insert(table).values(**values).returning(table.c.id)).first()
+        except IntegrityError:
+            # Someone inserted the same (request, level), open subject or request's
+            # change a moment earlier.
+            raise RequestChanged() from None
+        return int(row.id)
+
+    # -- requests ---------------------------------------------------------------------
+
+    def add(self, request: CreditRequest) -> CreditRequest:
+        request_id = self._insert(_R, {**_request_values(request), "version": 1})
+        return dataclasses.replace(request, id=request_id, version=1)
+
+    def get(self, request_id: int) -> CreditRequest | None:
+        row = self._execute(select(_R).where(_R.c.id == request_id)).first()
+        return None if row is None else _request(row)
+
+    def save(self, request: CreditRequest) -> CreditRequest:
+        self.wrote = True
+        try:
+            done = self._execute(
+                update(_R).where(_R.c.id == request.id, _R.c.version == request.version)
+                .values(version=request.version + 1, **_request_values(request)))
+        except IntegrityError:
+            raise RequestChanged() from None
+        if done.rowcount != 1:
+            raise RequestChanged()
+        return dataclasses.replace(request, version=request.version + 1)
+
+    def find_open(self, open_key: str) -> CreditRequest | None:
+        row = self._execute(select(_R).where(_R.c.open_key == open_key)).first()
+        return None if row is None else _request(row)
+
+    def open_requests(self) -> list[CreditRequest]:
+        rows = self._execute(select(_R).where(_R.c.state == RequestState.OPEN.value)
+                             .order_by(_R.c.id))
+        return [_request(row) for row in rows]
+
+    def filed_by(self, user_id: str, limit: int) -> list[CreditRequest]:
+        rows = self._execute(select(_R).where(_R.c.requested_by == user_id)
+                             .order_by(_R.c.id.desc()).limit(limit))
+        return [_request(row) for row in rows]
+
+    def of_customer(self, customer_id: str, limit: int) -> list[CreditRequest]:
+        rows = self._execute(select(_R).where(_R.c.customer_id == customer_id)
+                             .order_by(_R.c.id.desc()).limit(limit))
+        return [_request(row) for row in rows]
+
+    # -- decisions --------------------------------------------------------------------
+
+    def decisions(self, request_ids: Sequence[int]) -> dict[int, list[Decision]]:
+        found: dict[int, list[Decision]] = {}
+        ids = sorted(set(request_ids))
+        for start in range(0, len(ids), _CHUNK):
+            rows = self._execute(select(_D).where(_D.c.request_id.in_(ids[start:start + _CHUNK]))
+                                 .order_by(_D.c.request_id, _D.c.level))
+            for row in rows:
+                found.setdefault(row.request_id, []).append(_decision(row))
+        return found
+
+    def add_decision(self, decision: Decision) -> None:
+        self._insert(_D, {
+            "request_id": decision.request_id, "level": decision.level,
+            "role": decision.role, "outcome": decision.outcome.value,
+            "decided_by": decision.decided_by, "on_behalf_of": decision.on_behalf_of,
+            "decided_at": decision.decided_at, "comment": decision.comment})
+
+    # -- delegations ------------------------------------------------------------------
+
+    def delegations(self, user_id: str) -> list[Delegation]:
+        rows = self._execute(select(_G).where(
+            _G.c.ended_at.is_(None),
+            (_G.c.delegator == user_id) | (_G.c.delegate == user_id)).order_by(_G.c.id))
+        return [_delegation(row) for row in rows]
+
+    def add_delegation(self, delegation: Delegation) -> Delegation:
+        delegation_id = self._insert(_G, {
+            "delegator": delegation.delegator, "delegate": delegation.delegate,
+            "starts_on": delegation.starts_on, "until": delegation.until,
+            "created_at": delegation.created_at, "ended_at": delegation.ended_at})
+        return dataclasses.replace(delegation, id=delegation_id)
+
+    def end_delegations(self, delegator: str, at: datetime) -> int:
+        done = self._execute(update(_G).where(_G.c.delegator == delegator,
+                                              _G.c.ended_at.is_(None)).values(ended_at=at))
+        if done.rowcount:
+            self.wrote = True
+        return int(done.rowcount)
+
+    # -- limit changes ----------------------------------------------------------------
+
+    def add_limit_change(self, change: LimitChange) -> LimitChange:
+        change_id = self._insert(_L, {
+            "customer_id": change.customer_id, "request_id": change.request_id,
+            "kind": change.kind.value, "credit_limit": change.limit.amount,
+            "currency": change.limit.currency,
+            "previous_limit": change.previous.amount if change.previous else None,
+            "previous_currency": change.previous.currency if change.previous else None,
+            "effective_at": change.effective_at, "expires_on": change.expires_on,
+            "approved_by": change.approved_by})
+        return dataclasses.replace(change, id=change_id)
+
+    def limit_changes(self, customer_id: str) -> list[LimitChange]:
+        rows = self._execute(select(_L).where(_L.c.customer_id == customer_id)
+                             .order_by(_L.c.effective_at, _L.c.id))
+        return [_limit_change(row) for row in rows]
+
+    def effective_limits(self, customer_ids: Sequence[str] | None, on: date
+                         ) -> dict[str, LimitChange]:
+        # Temporary changes already over can no longer be the one in force.
+        query = select(_L).where(_L.c.expires_on.is_(None) | (_L.c.expires_on >= on))
+        rows: list[Any] = []
+        if customer_ids is None:
+            rows = list(self._execute(query))
+        else:
+            ids = sorted(set(customer_ids))
+            for start in range(0, len(ids), _CHUNK):
+                rows += self._execute(query.where(
+                    _L.c.customer_id.in_(ids[start:start + _CHUNK]))).all()
+        by_customer: dict[str, list[LimitChange]] = {}
+        for row in rows:
+            by_customer.setdefault(row.customer_id, []).append(_limit_change(row))
+        found = {cid: effective_limit(changes, on) for cid, changes in by_customer.items()}
+        return {cid: change for cid, change in found.items() if change is not None}
+
+    def order(self, order_id: str) -> Order | None:
+        row = self._execute(select(_O).where(_O.c.order_id == order_id)).first()
+        if row is None:
+            return None
+        return Order(row.order_id, row.customer_id, row.order_date,
+                     Money(row.amount, row.currency), OrderStatus(row.status),
+                     row.contract_id, row.owner_slack_id)

@@ -1,0 +1,277 @@
+"""Credit requests on SQLite and PostgreSQL: requests, decisions, delegations and limit
+changes survive the round trip exactly; a stale version, a second decision of a level,
+a second open request about one subject are refused; and twenty approvers deciding the
+same level at the same moment through the real use case give one decision, one audit
+entry, one limit change and nineteen polite refusals."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, func, insert, select
+
+from domain.access import CreditDataAccess, Member
+from domain.approvals.model import (
+    ChangeKind,
+    CreditRequest,
+    Decision,
+    Delegation,
+    Level,
+    LimitChange,
+    Outcome,
+    RequestKind,
+    RequestState,
+)
+from domain.approvals.policy import ApprovalPolicy
+from domain.approvals.rules import AlreadyDecided, RequestChanged
+from domain.approvals.use_cases import CreditRequests, Filing, Roster
+from domain.errors import DomainError
+from domain.lookup import normalize_name
+from domain.money import Money
+from storage.models import (
+    AuditRow,
+    CustomerRow,
+    LimitChangeRow,
+    OrderRow,
+    RequestDecisionRow,
+)
+from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
+
+NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 30)
+# Hostile text must come back exactly as it went in.
+REASON = "Q1 <!channel> *orders* 订单 \u202e"
+REP = "U0REP00001"
+MANAGERS = [f"U0CM{n:06d}" for n in range(20)]
+
+
+def uow(engine: Engine) -> SqlUnitOfWork:
+    return SqlUnitOfWork(unit_of_work_factory(engine))
+
+
+def usd(amount: str) -> Money:
+    return Money(Decimal(amount), "USD")
+
+
+def request(**changes: object) -> CreditRequest:
+    base = CreditRequest(
+        RequestKind.TEMPORARY_LIMIT, "C1", "Acme 株式会社", REP, NOW, REASON,
+        usd("150000.00"), (Level("credit_manager", 24),
+                           Level("finance_director", 48, escalate_to="cfo")),
+        current_limit=Money(Decimal("100000.1234"), "EUR"),
+        new_limit=Money(Decimal("150000"), "EUR"), increase=Money(Decimal("49999.8766"), "EUR"),
+        expires_on=date(2027, 1, 31), level_since=NOW)
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def seed(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(CustomerRow.__table__), [
+            {"customer_id": "C1", "name": "Acme", "name_key": normalize_name("Acme"),
+             "currency": "USD", "credit_limit": Decimal(20_000), "payment_terms_days": 30}])
+        conn.execute(insert(OrderRow.__table__), [
+            {"order_id": "SO-1", "customer_id": "C1", "order_date": TODAY,
+             "amount": Decimal("1234.5"), "currency": "USD"}])
+
+
+def test_a_request_and_its_decisions_come_back_exactly(engine):
+    with uow(engine) as work:
+        stored = work.credit_requests.add(request())
+        work.commit()
+    assert (stored.id, stored.version) == (1, 1)
+    with uow(engine) as work:
+        assert work.credit_requests.get(1) == stored
+        assert work.credit_requests.find_open(stored.open_key) == stored
+        moved = work.credit_requests.save(dataclasses.replace(stored, level=2,
+                                                              level_since=NOW))
+        decision = Decision(1, 1, "credit_manager", Outcome.APPROVED, "U0CM000001", NOW,
+                            "ok <b>", "U0FD000001")
+        work.credit_requests.add_decision(decision)
+        work.commit()
+    with uow(engine) as work:
+        assert work.credit_requests.get(1) == moved
+        assert moved.version == 2
+        assert work.credit_requests.decisions([1, 2]) == {1: [decision]}
+        assert work.credit_requests.open_requests() == [moved]
+        assert work.credit_requests.filed_by(REP, 5) == [moved]
+        assert work.credit_requests.of_customer("C1", 5) == [moved]
+        assert work.credit_requests.filed_by("U0NOBODY01", 5) == []
+
+
+def test_a_stale_version_a_second_decision_and_a_second_open_request_are_refused(engine):
+    with uow(engine) as work:
+        stored = work.credit_requests.add(request())
+        work.commit()
+    with uow(engine) as work:
+        work.credit_requests.save(dataclasses.replace(stored, level=2))
+        work.commit()
+    with uow(engine) as work, pytest.raises(RequestChanged):
+        work.credit_requests.save(dataclasses.replace(stored, state=RequestState.CANCELLED))
+    decision = Decision(1, 1, "credit_manager", Outcome.APPROVED, "U0CM000001", NOW)
+    with uow(engine) as work:
+        work.credit_requests.add_decision(decision)
+        work.commit()
+    with uow(engine) as work, pytest.raises(RequestChanged):
+        work.credit_requests.add_decision(dataclasses.replace(decision, decided_by="U0X0000001"))
+    with uow(engine) as work, pytest.raises(RequestChanged):
+        work.credit_requests.add(request(kind=RequestKind.LIMIT_INCREASE))
+    # Once closed, its subject is free again.
+    with uow(engine) as work:
+        current = work.credit_requests.get(1)
+        assert current is not None
+        work.credit_requests.save(dataclasses.replace(current, state=RequestState.CANCELLED))
+        again = work.credit_requests.add(request())
+        work.commit()
+    with uow(engine) as work:
+        assert work.credit_requests.open_requests() == [again]
+
+
+def test_limit_changes_and_the_limit_in_force(engine):
+    with uow(engine) as work:
+        for _ in range(3):
+            work.credit_requests.add(request(kind=RequestKind.ORDER_RELEASE,
+                                             order_id=f"SO-{_}"))
+        permanent = work.credit_requests.add_limit_change(LimitChange(
+            "C1", ChangeKind.PERMANENT, usd("120000.5"), usd("100000"), NOW, "U0FD000001", 1))
+        temporary = work.credit_requests.add_limit_change(LimitChange(
+            "C1", ChangeKind.TEMPORARY, usd("200000"), usd("120000.5"),
+            NOW + timedelta(hours=1), "U0FD000001", 2, date(2026, 12, 31)))
+        work.commit()
+    # PostgreSQL aborts a transaction at a refused insert: the use case starts afresh.
+    with uow(engine) as work, pytest.raises(RequestChanged):
+        work.credit_requests.add_limit_change(dataclasses.replace(permanent, id=0))
+    with uow(engine) as work:
+        store = work.credit_requests
+        assert store.limit_changes("C1") == [permanent, temporary]
+        assert store.effective_limits(None, date(2026, 12, 31)) == {"C1": temporary}
+        assert store.effective_limits(["C1", "C2"], date(2027, 1, 1)) == {"C1": permanent}
+        assert store.effective_limits(["C2"], TODAY) == {}
+
+
+def test_delegations_and_orders(engine):
+    seed(engine)
+    with uow(engine) as work:
+        first = work.credit_requests.add_delegation(Delegation(
+            "U0FD000001", "U0STANDIN1", TODAY, date(2026, 12, 5), NOW))
+        work.commit()
+    with uow(engine) as work:
+        assert work.credit_requests.delegations("U0STANDIN1") == [first]
+        assert work.credit_requests.delegations("U0FD000001") == [first]
+        assert work.credit_requests.end_delegations("U0FD000001", NOW) == 1
+        assert work.credit_requests.end_delegations("U0FD000001", NOW) == 0
+        work.commit()
+    with uow(engine) as work:
+        assert work.credit_requests.delegations("U0STANDIN1") == []
+        order = work.credit_requests.order("SO-1")
+        assert order is not None
+        assert (order.customer_id, order.amount) == ("C1", usd("1234.5"))
+        assert work.credit_requests.order("SO-404") is None
+
+
+def _requests(engine: Engine, managers: list[str]) -> CreditRequests:
+    roster = Roster({"sales": [REP], "credit_manager": managers,
+                     "finance_director": ["U0FD000001"]})
+    return CreditRequests(lambda: uow(engine), CreditDataAccess(), ApprovalPolicy("USD"),
+                          roster, lambda: NOW, ZoneInfo("Asia/Shanghai"))
+
+
+def test_the_whole_path_through_the_real_unit_of_work(engine):
+    seed(engine)
+    requests = _requests(engine, MANAGERS[:1])
+    roster = requests.roster
+    filed = requests.file(roster.member(REP), Filing("acme", RequestKind.LIMIT_INCREASE,
+                                                     REASON, "+60k"))
+    assert (filed.new_limit, filed.measured, len(filed.route)) == (
+        usd("80000.00"), usd("80000.00"), 2)
+    requests.decide(roster.member(MANAGERS[0]), filed.id, 1, Outcome.APPROVED)
+    done = requests.decide(roster.member("U0FD000001"), filed.id, 2, Outcome.APPROVED,
+                           "fine")
+    assert done.request.state is RequestState.APPROVED
+    with uow(engine) as work:
+        assert work.credit_requests.effective_limits(["C1"], TODAY)["C1"].limit == \
+            usd("80000")
+        assert work.customers.get("C1").credit_limit == usd("20000")  # type: ignore[union-attr]
+        actions = [e.action for e in work.audit.recent()]
+    assert actions == ["limits.changed", "requests.approved", "requests.approved",
+                       "requests.filed"]
+
+
+def _count(engine: Engine, table: object, *where: object) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)  # type: ignore[arg-type]
+                                .where(*where)).scalar_one())
+
+
+def test_twenty_approvers_at_once_give_one_decision(engine):
+    seed(engine)
+    requests = _requests(engine, MANAGERS)
+    roster = requests.roster
+    filed = requests.file(roster.member(REP), Filing("C1", RequestKind.LIMIT_INCREASE,
+                                                     "season", "+10k"))
+    assert len(filed.route) == 1
+    start = threading.Barrier(len(MANAGERS))
+    outcomes: dict[str, object] = {}
+
+    def click(user: str) -> None:
+        start.wait()
+        try:
+            outcomes[user] = requests.decide(roster.member(user), filed.id, 1,
+                                             Outcome.APPROVED)
+        except BaseException as problem:  # every outcome is asserted below
+            outcomes[user] = problem
+
+    threads = [threading.Thread(target=click, args=(user,)) for user in MANAGERS]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    winners = [user for user, result in outcomes.items() if not isinstance(result, BaseException)]
+    assert len(winners) == 1, outcomes
+    refusals = [result for result in outcomes.values() if isinstance(result, BaseException)]
+    assert all(isinstance(r, AlreadyDecided) for r in refusals), refusals
+    assert {str(r) for r in refusals} == {
+        f"Level 1 of request #{filed.id} was already approved by <@{winners[0]}>."}
+    assert len(refusals) == 19
+    assert _count(engine, RequestDecisionRow.__table__) == 1
+    assert _count(engine, LimitChangeRow.__table__) == 1
+    assert _count(engine, AuditRow.__table__, AuditRow.action == "requests.approved") == 1
+    assert _count(engine, AuditRow.__table__, AuditRow.action == "limits.changed") == 1
+
+
+def test_a_request_submitted_many_times_at_once_is_filed_once(engine):
+    seed(engine)
+    requests = _requests(engine, MANAGERS[:1])
+    rep = requests.roster.member(REP)
+    start = threading.Barrier(8)
+    outcomes: list[object] = []
+
+    def submit() -> None:
+        start.wait()
+        try:
+            outcomes.append(requests.file(rep, Filing("C1", RequestKind.LIMIT_INCREASE,
+                                                      "season", "+10k")))
+        except DomainError as problem:
+            outcomes.append(problem)
+
+    threads = [threading.Thread(target=submit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    filed = [o for o in outcomes if isinstance(o, CreditRequest)]
+    assert len(filed) == 1, outcomes
+    assert {str(o) for o in outcomes if not isinstance(o, CreditRequest)} == {
+        f"There is already an open limit increase request about this (#{filed[0].id}, "
+        f"filed by <@{REP}>): it must be decided or cancelled first."}
+    assert _count(engine, AuditRow.__table__, AuditRow.action == "requests.filed") == 1
+
+
+def test_a_member_is_built_from_the_roster():
+    roster = Roster({"credit_manager": ["U0CM000001"]}, {"credit": ["U0CM000001"]})
+    assert roster.member("U0CM000001") == Member(
+        "U0CM000001", frozenset({"credit_manager"}), frozenset({"credit"}))

@@ -1,0 +1,379 @@
+"""The credit requests use cases on the in-memory unit of work: filing (what it
+snapshots, what it refuses), the state machine through every level, cancelling,
+listing, history, delegations, and the limit change final approval records."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.access import AccessDenied, CreditDataAccess, Member
+from domain.approvals.model import (
+    ChangeKind,
+    Level,
+    Outcome,
+    RequestKind,
+    RequestState,
+    effective_limit,
+)
+from domain.approvals.policy import ApprovalPolicy
+from domain.approvals.ports import Happened, RequestChange
+from domain.approvals.rules import NotDecidable
+from domain.approvals.use_cases import CreditRequests, Filing, Roster
+from domain.errors import DomainError, MissingRate
+from domain.model import Customer, Order, OrderStatus
+from domain.money import Money
+from domain.ports import Outbox
+from tests.fakes import FakeUnitOfWork
+
+ZONE = ZoneInfo("Asia/Shanghai")
+REP, CM, FD, CFO, STAND_IN = ("U0REP00001", "U0CM000001", "U0FD000001", "U0CFO00001",
+                              "U0STANDIN1")
+ROSTER = Roster({"sales": [REP], "credit_manager": [CM], "finance_director": [FD],
+                 "cfo": [CFO], "credit_analyst": [STAND_IN]})
+
+
+def member(user: str) -> Member:
+    return ROSTER.member(user)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Notices:
+    def __init__(self) -> None:
+        self.changes: list[RequestChange] = []
+
+    def queue(self, outbox: Outbox, change: RequestChange) -> None:
+        self.changes.append(change)
+
+
+def usd(amount: str) -> Money:
+    return Money(Decimal(amount), "USD")
+
+
+def world() -> tuple[CreditRequests, FakeUnitOfWork, Clock, Notices]:
+    customers = [
+        Customer("C0001", "Acme Industrial", usd("100000"), 30, owner_slack_id=REP),
+        Customer("C0002", "Huaxia Logistics", Money(Decimal("800000"), "CNY"), 60),
+        Customer("C0003", "Newco", usd("0"), 30),
+    ]
+    orders = [Order("SO-1", "C0001", date(2026, 11, 28), usd("30000")),
+              Order("SO-2", "C0001", date(2026, 11, 1), usd("5000"), OrderStatus.SHIPPED)]
+    uow = FakeUnitOfWork(customers, orders=orders, rates={"CNY": Decimal("0.14")})
+    clock = Clock()
+    notices = Notices()
+    requests = CreditRequests(uow, CreditDataAccess(), ApprovalPolicy("USD"), ROSTER, clock,
+                              ZONE, notices)
+    return requests, uow, clock, notices
+
+
+def refused(call: object, *args: object, **kwargs: object) -> str:
+    with pytest.raises(DomainError) as raised:
+        call(*args, **kwargs)  # type: ignore[operator]
+    return str(raised.value)
+
+
+def test_filing_snapshots_the_limit_normalises_an_increase_and_routes_it():
+    requests, uow, clock, notices = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE,
+                                              "  larger   Q1 orders ", "+100k"))
+    assert (filed.id, filed.customer_id, filed.customer_name, filed.requested_by) == (
+        1, "C0001", "Acme Industrial", REP)
+    assert (filed.current_limit, filed.new_limit, filed.increase, filed.measured) == (
+        usd("100000"), usd("200000"), usd("100000"), usd("200000.00"))
+    assert filed.reason == "larger Q1 orders"
+    assert [level.role for level in filed.route] == ["credit_manager", "finance_director"]
+    assert (filed.state, filed.level, filed.level_since, filed.version) == (
+        RequestState.OPEN, 1, clock.now, 1)
+    [entry] = uow.audit.entries
+    assert (entry.actor, entry.action, entry.subject) == (REP, "requests.filed", "C0001")
+    assert entry.details["new_limit"] == {"amount": "200000.00", "currency": "USD"}
+    assert entry.details["levels"] == ["credit_manager", "finance_director"]
+    assert [e.name for e in uow.events.recorded] == ["requests.filed"]
+    assert [c.happened for c in notices.changes] == [Happened.FILED]
+    assert uow.writing
+
+
+def test_a_new_total_in_another_currency_is_converted_to_the_limit_currency():
+    requests, _, _, _ = world()
+    filed = requests.file(member(REP), Filing("C0002", RequestKind.LIMIT_INCREASE,
+                                              "expansion", "USD 140k"))
+    # USD 140,000 at 0.14 USD per CNY is CNY 1,000,000; measured back in USD.
+    assert (filed.new_limit, filed.increase, filed.measured) == (
+        Money(Decimal("1000000.00"), "CNY"), Money(Decimal("200000.00"), "CNY"),
+        usd("140000.00"))
+    second, _, _, _ = world()
+    assert second.file(member(REP), Filing("C0002", RequestKind.LIMIT_INCREASE, "expansion",
+                                           "100万")).new_limit == \
+        Money(Decimal("1000000"), "CNY")
+
+
+def test_a_missing_rate_is_said_to_the_person():
+    requests, _, _, _ = world()
+    with pytest.raises(MissingRate):
+        requests.file(member(REP), Filing("C0001", RequestKind.LIMIT_INCREASE, "x",
+                                          "JPY 30m"))
+
+
+def test_what_filing_refuses_says_what_to_write():
+    requests, uow, _, _ = world()
+    rep = member(REP)
+    assert refused(requests.file, rep, Filing("C0001", RequestKind.LIMIT_INCREASE, " ",
+                                              "+100k")) == (
+        "Say why: a request needs a reason, e.g. “larger orders for the Q1 season”.")
+    assert refused(requests.file, rep, Filing("C0001", RequestKind.LIMIT_INCREASE, "x")) == (
+        "Give the new limit or the increase, e.g. 250000 or +100k.")
+    assert refused(requests.file, rep, Filing("C0001", RequestKind.LIMIT_INCREASE, "x",
+                                              "lots")) == (
+        "“lots” is not an amount: write it like 120000, 120,000, 120000.50, 120k, 1.2m, "
+        "12万, 1.5亿, USD 120k or 120k EUR.")
+    assert refused(requests.file, rep, Filing("C0001", RequestKind.LIMIT_INCREASE, "x",
+                                              "80000")) == (
+        "USD 80,000.00 is not above the current limit of USD 100,000.00: a limit increase "
+        "must raise it.")
+    assert refused(requests.file, rep, Filing("C0001", RequestKind.FIRST_LIMIT, "x",
+                                              "50000")) == (
+        "Acme Industrial already has a limit of USD 100,000.00: ask for a limit increase "
+        "instead.")
+    assert refused(requests.file, rep, Filing("C0001", RequestKind.TEMPORARY_LIMIT, "x",
+                                              "+50k")) == (
+        "A temporary limit needs the last day it applies, e.g. 2027-11-30.")
+    assert refused(requests.file, rep, Filing("C0001", RequestKind.TEMPORARY_LIMIT, "x",
+                                              "+50k", expires_on=date(2026, 11, 29))) == (
+        "A temporary limit must last until today or later; 2026-11-29 is already past.")
+    assert refused(requests.file, rep, Filing("C0001", RequestKind.ORDER_RELEASE, "x",
+                                              order_id="SO-9")) == (
+        "Acme Industrial has no order “SO-9”: give the id of one of its open orders.")
+    assert refused(requests.file, rep, Filing("C0001", RequestKind.ORDER_RELEASE, "x",
+                                              order_id="SO-2")) == (
+        "Order SO-2 is shipped, not open: there is nothing to release.")
+    assert refused(requests.file, rep, Filing("C0001", RequestKind.TERMS_CHANGE, "x")) == (
+        "Give the new payment terms in days, from 0 to 365, e.g. 60.")
+    assert refused(requests.file, rep, Filing("C0001", RequestKind.TERMS_CHANGE, "x",
+                                              terms_days=30)) == (
+        "Acme Industrial's terms are already 30 days.")
+    assert uow.audit.entries == [] and uow.credit_requests.open_requests() == []
+
+
+def test_filing_twice_gives_one_request():
+    requests, uow, _, _ = world()
+    requests.file(member(REP), Filing("C0001", RequestKind.LIMIT_INCREASE, "x", "+100k"))
+    # A modal submitted twice, or the same limit asked again under another kind.
+    assert refused(requests.file, member(REP), Filing(
+        "C0001", RequestKind.TEMPORARY_LIMIT, "x", "+100k", expires_on=date(2027, 1, 31))) == (
+        "There is already an open limit increase request about this (#1, filed by "
+        "<@U0REP00001>): it must be decided or cancelled first.")
+    assert len(uow.credit_requests.open_requests()) == 1
+    # An order and the terms are other things to ask about.
+    requests.file(member(REP), Filing("C0001", RequestKind.ORDER_RELEASE, "urgent",
+                                      order_id="SO-1"))
+    requests.file(member(REP), Filing("C0001", RequestKind.TERMS_CHANGE, "x", terms_days=45))
+    assert len(uow.credit_requests.open_requests()) == 3
+
+
+def test_every_level_in_turn_then_the_limit_takes_effect_in_creditbots_own_table():
+    requests, uow, clock, notices = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "x",
+                                              "+100k"))
+    clock.now += timedelta(hours=1)
+    first = requests.decide(member(CM), filed.id, 1, Outcome.APPROVED)
+    assert (first.request.state, first.request.level, first.request.level_since) == (
+        RequestState.OPEN, 2, clock.now)
+    assert uow.credit_requests.limit_changes("C0001") == []
+    clock.now += timedelta(hours=1)
+    final = requests.decide(member(FD), filed.id, 2, Outcome.APPROVED, "ok for Q1")
+    assert (final.request.state, final.request.closed_by, final.request.closed_at) == (
+        RequestState.APPROVED, FD, clock.now)
+    assert [(d.level, d.role, d.decided_by, d.comment) for d in final.decisions] == [
+        (1, "credit_manager", CM, None), (2, "finance_director", FD, "ok for Q1")]
+    [change] = uow.credit_requests.limit_changes("C0001")
+    assert (change.kind, change.limit, change.previous, change.request_id,
+            change.approved_by) == (ChangeKind.PERMANENT, usd("200000"), usd("100000"),
+                                    filed.id, FD)
+    assert uow.credit_requests.effective_limits(None, date(2026, 11, 30)) == {
+        "C0001": change}
+    # The ERP's column is untouched.
+    assert uow.customers.get("C0001").credit_limit == usd("100000")  # type: ignore[union-attr]
+    assert [(e.action, e.actor) for e in uow.audit.entries] == [
+        ("requests.filed", REP), ("requests.approved", CM), ("requests.approved", FD),
+        ("limits.changed", FD)]
+    assert uow.audit.entries[-1].details == {
+        "request": 1, "kind": "permanent", "limit": "200000.00", "currency": "USD",
+        "previous": "100000", "previous_currency": "USD", "expires_on": None}
+    assert [e.name for e in uow.events.recorded] == [
+        "requests.filed", "requests.level_approved", "requests.level_approved",
+        "limits.changed"]
+    assert [c.happened for c in notices.changes] == [Happened.FILED, Happened.ADVANCED,
+                                                     Happened.APPROVED]
+    assert notices.changes[-1].limit_change == change
+    # The next request starts from the limit creditbot approved.
+    again = requests.file(member(REP), Filing("C0001", RequestKind.LIMIT_INCREASE, "x",
+                                              "+10k"))
+    assert (again.current_limit, again.new_limit) == (usd("200000"), usd("210000.00"))
+
+
+def test_a_double_click_gives_one_decision_and_the_second_hears_who_decided():
+    requests, uow, _, _ = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "x",
+                                              "+100k"))
+    requests.decide(member(CM), filed.id, 1, Outcome.APPROVED)
+    assert refused(requests.decide, member(CM), filed.id, 1, Outcome.APPROVED) == (
+        "Level 1 of request #1 was already approved by <@U0CM000001>.")
+    assert [e.action for e in uow.audit.entries].count("requests.approved") == 1
+
+
+def test_a_rejection_ends_the_request_and_changes_no_limit():
+    requests, uow, _, notices = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "x",
+                                              "+100k"))
+    requests.decide(member(CM), filed.id, 1, Outcome.APPROVED)
+    assert refused(requests.decide, member(FD), filed.id, 2, Outcome.REJECTED, " ") == (
+        "Say why you reject it: a rejection needs a comment, which the requester will "
+        "read.")
+    done = requests.decide(member(FD), filed.id, 2, Outcome.REJECTED, "90+ days overdue")
+    assert (done.request.state, done.request.closed_by) == (RequestState.REJECTED, FD)
+    assert uow.credit_requests.limit_changes("C0001") == []
+    assert uow.audit.entries[-1].action == "requests.rejected"
+    assert uow.audit.entries[-1].details["comment"] == "90+ days overdue"
+    assert notices.changes[-1].happened is Happened.REJECTED
+    assert refused(requests.decide, member(CFO), filed.id, 3, Outcome.APPROVED) == (
+        "Request #1 was already rejected by <@U0FD000001> at level 2, so there is nothing "
+        "left to decide.")
+
+
+def test_a_temporary_limit_applies_through_its_last_day_then_reverts():
+    requests, uow, _, _ = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.TEMPORARY_LIMIT, "season",
+                                              "150000", expires_on=date(2026, 12, 31)))
+    assert [level.role for level in filed.route] == ["credit_manager", "finance_director"]
+    requests.decide(member(CM), filed.id, 1, Outcome.APPROVED)
+    requests.decide(member(FD), filed.id, 2, Outcome.APPROVED)
+    [change] = uow.credit_requests.limit_changes("C0001")
+    assert (change.kind, change.limit, change.expires_on) == (
+        ChangeKind.TEMPORARY, usd("150000"), date(2026, 12, 31))
+    assert effective_limit([change], date(2026, 12, 31)) == change
+    assert effective_limit([change], date(2027, 1, 1)) is None
+    assert uow.credit_requests.effective_limits(["C0001"], date(2027, 1, 1)) == {}
+
+
+def test_order_release_and_terms_change_are_audited_on_final_approval():
+    requests, uow, _, _ = world()
+    order = requests.file(member(REP), Filing("acme", RequestKind.ORDER_RELEASE, "urgent",
+                                              order_id="SO-1"))
+    assert (order.order_amount, order.measured, order.route) == (
+        usd("30000"), usd("30000.00"), (Level("credit_manager", 4),))
+    requests.decide(member(CM), order.id, 1, Outcome.APPROVED)
+    terms = requests.file(member(REP), Filing("acme", RequestKind.TERMS_CHANGE, "x",
+                                              terms_days=60))
+    requests.decide(member(CM), terms.id, 1, Outcome.APPROVED)
+    assert [(e.action, e.details.get("order"), e.details.get("terms_days"))
+            for e in uow.audit.entries if e.action in ("orders.released", "terms.changed")] \
+        == [("orders.released", "SO-1", None), ("terms.changed", None, 60)]
+    assert uow.credit_requests.limit_changes("C0001") == []
+
+
+def test_only_the_requester_cancels_and_only_while_open():
+    requests, uow, _, notices = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "x",
+                                              "+10k"))
+    assert refused(requests.cancel, member(CM), filed.id) == (
+        "Only <@U0REP00001>, who filed request #1, can cancel it.")
+    cancelled = requests.cancel(member(REP), filed.id)
+    assert (cancelled.state, cancelled.closed_by) == (RequestState.CANCELLED, REP)
+    assert uow.audit.entries[-1].action == "requests.cancelled"
+    assert notices.changes[-1].happened is Happened.CANCELLED
+    assert refused(requests.cancel, member(REP), filed.id) == (
+        "Request #1 is already cancelled: only an open request can be cancelled.")
+    assert refused(requests.decide, member(CM), filed.id, 1, Outcome.APPROVED) == (
+        "Request #1 was cancelled by <@U0REP00001>, so there is nothing left to decide.")
+    assert refused(requests.decide, member(CM), 99, 1, Outcome.APPROVED) == (
+        "There is no credit request #99.")
+
+
+def test_mine_waiting_for_me_and_history():
+    requests, _, _, _ = world()
+    first = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "x",
+                                              "+10k"))
+    second = requests.file(member(REP), Filing("C0003", RequestKind.FIRST_LIMIT, "new",
+                                               "600k"))
+    assert [r.request.id for r in requests.mine(member(REP))] == [second.id, first.id]
+    assert [r.request.id for r in requests.waiting_for(member(CM))] == [first.id, second.id]
+    assert requests.waiting_for(member(FD)) == []
+    requests.decide(member(CM), second.id, 1, Outcome.APPROVED)
+    assert [r.request.id for r in requests.waiting_for(member(CM))] == [first.id]
+    assert [r.request.id for r in requests.waiting_for(member(FD))] == [second.id]
+    history = requests.history(member(CM), "newco")
+    assert history.customer.customer_id == "C0003"
+    assert [(r.request.id, len(r.decisions)) for r in history.requests] == [(second.id, 1)]
+    assert history.limit_changes == []
+    assert requests.check_decider(member(FD), second.id, 2).request.id == second.id
+    with pytest.raises(NotDecidable):
+        requests.check_decider(member(REP), second.id, 2)
+
+
+def test_past_deadline_lists_what_waits_too_long():
+    requests, _, clock, _ = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "x",
+                                              "+10k"))
+    assert requests.past_deadline() == []
+    clock.now += timedelta(hours=24)
+    assert [r.request.id for r in requests.past_deadline()] == [filed.id]
+
+
+def test_a_delegate_decides_for_the_delegator_until_the_last_day():
+    requests, uow, clock, _ = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "x",
+                                              "+100k"))
+    requests.decide(member(CM), filed.id, 1, Outcome.APPROVED)
+    assert refused(requests.decide, member(STAND_IN), filed.id, 2, Outcome.APPROVED) == (
+        "You can't decide this: level 2 is for the finance_director: <@U0FD000001>, or "
+        "someone they delegated their approvals to.")
+    granted = requests.delegate(member(FD), STAND_IN, date(2026, 12, 5))
+    assert (granted.delegator, granted.delegate, granted.starts_on, granted.until) == (
+        FD, STAND_IN, date(2026, 11, 30), date(2026, 12, 5))
+    assert [d.delegate for d in requests.delegations(member(STAND_IN))] == [STAND_IN]
+    assert [r.request.id for r in requests.waiting_for(member(STAND_IN))] == [filed.id]
+    done = requests.decide(member(STAND_IN), filed.id, 2, Outcome.APPROVED)
+    assert done.decisions[-1].on_behalf_of == FD
+    assert uow.audit.entries[-2].details["on_behalf_of"] == FD
+    assert [e.action for e in uow.audit.entries].count("delegations.granted") == 1
+    assert requests.end_delegation(member(FD)) == 1
+    assert requests.delegations(member(FD)) == []
+    clock.now += timedelta(days=30)
+    assert requests.delegations(member(STAND_IN)) == []
+
+
+def test_what_delegating_refuses():
+    requests, _, _, _ = world()
+    until = date(2026, 12, 5)
+    assert refused(requests.delegate, member(FD), FD, until) == (
+        "You can't delegate to yourself: name the person who stands in for you.")
+    assert refused(requests.delegate, member(FD), STAND_IN, date(2026, 11, 29)) == (
+        "A delegation runs from today or later up to a day no earlier than its start: "
+        "write `delegate @someone until YYYY-MM-DD`.")
+    assert refused(requests.delegate, member(REP), STAND_IN, until) == (
+        "You hold no role that decides credit requests, so there is nothing to delegate.")
+    assert refused(requests.delegate, member(FD), "U0NOBODY01", until) == (
+        "<@U0NOBODY01> may not see credit data, so they can't decide credit requests for "
+        "you. Ask a credit manager to give them access first.")
+
+
+def test_people_who_may_not_see_credit_data_can_do_nothing_and_are_audited():
+    requests, uow, _, _ = world()
+    outsider = Member("U0OUTSIDE1")
+    with pytest.raises(AccessDenied):
+        requests.file(outsider, Filing("acme", RequestKind.LIMIT_INCREASE, "x", "+1"))
+    with pytest.raises(AccessDenied):
+        requests.decide(outsider, 1, 1, Outcome.APPROVED)
+    assert [(e.actor, e.action) for e in uow.audit.entries] == [
+        ("U0OUTSIDE1", "requests.file_refused"), ("U0OUTSIDE1", "requests.decide_refused")]
+    assert uow.credit_requests.open_requests() == []
