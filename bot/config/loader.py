@@ -12,6 +12,7 @@ from pydantic import BaseModel, RootModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from bot.config.alerts import route_problems
+from bot.config.approvals import policy_problems
 from bot.config.fields import OWN_ERRORS, is_role_name, shown
 from bot.config.schema import STANDARD_ROLES, AppConfig, Problem, cross_section_problems
 
@@ -80,7 +81,9 @@ def _cross_section(data: dict[str, Any]) -> list[Problem]:
     alerts = mapping(data.get("alerts")).get("routes")
     return cross_section_problems(channels, role_names, listed(rule.get("roles")),
                                   listed(rule.get("departments"))) + [
-        Problem(loc, message) for loc, message in route_problems(alerts, channels, role_names)]
+        Problem(loc, message) for loc, message in route_problems(alerts, channels, role_names)
+    ] + [Problem(loc, message) for loc, message in policy_problems(
+        data.get("approvals"), mapping(data.get("roles")))]
 
 
 def _format(line: int | None, loc: tuple[Any, ...], message: str) -> str:

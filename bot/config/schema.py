@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from bot.config.alerts import AlertSettings, route_problems
+from bot.config.approvals import ApprovalSettings, policy_problems
 from bot.config.fields import (
     ChannelId,
     CurrencyCode,
@@ -38,6 +39,7 @@ from bot.config.fields import (
 )
 from bot.config.section import Section
 from domain.aging import AgingBuckets
+from domain.approvals.use_cases import Roster
 
 _USER_IDS = "a list of Slack user ids, e.g. [U0123ABCDE, U0456FGHIJ]"
 _USER_ID = "a Slack user id such as U0123ABCDE"
@@ -284,6 +286,9 @@ class AppConfig(Section):
     alerts: AlertSettings = Field(
         default=AlertSettings(), description="a section with utilisation, large_invoice, "
         "contract_notice_days and routes")
+    approvals: ApprovalSettings = Field(
+        default=ApprovalSettings(), description="a section with one policy per request "
+        "kind: limit_increase, temporary_limit, first_limit, order_release, terms_change")
 
     @model_validator(mode="after")
     def _sections_agree(self) -> AppConfig:
@@ -295,11 +300,18 @@ class AppConfig(Section):
         problems += [Problem(loc, message) for loc, message in route_problems(
             None if routes is None else [r.model_dump() for r in routes], self.departments,
             self.roles.names())]
+        problems += [Problem(loc, message) for loc, message in policy_problems(
+            self.approvals.model_dump(exclude_none=True), self.roles.root)]
         if problems:
             first = problems[0]
             raise PydanticCustomError("cross_section", "{where}: {message}", {
                 "where": ".".join(map(str, first.loc)), "message": first.message})
         return self
+
+    def roster(self) -> Roster:
+        """Who holds which role and who belongs to which department, for the approvals."""
+        return Roster(dict(self.roles.items()),
+                      {key: list(d.members) for key, d in self.departments.items()})
 
     def known_users(self) -> set[str]:
         users = {u for d in self.departments.values() for u in d.members}

@@ -1,0 +1,188 @@
+"""The ``approvals`` section of app.yaml: per request kind, amount bands in the base
+currency, each band the levels that decide a request measuring that much.
+
+```yaml
+approvals:
+  limit_increase: &limits
+    basis: total             # or increase; total by default (see domain.approvals.policy)
+    bands:
+      - up_to: 50000         # up to and including, in the base currency
+        levels:
+          - {role: credit_manager, deadline_hours: 24}
+      - up_to: 500000
+        levels:
+          - {role: credit_manager, deadline_hours: 24}
+          - {role: finance_director, deadline_hours: 48, escalate_to: cfo}
+      - levels:              # no up_to: every amount above the band before
+          - {role: credit_manager, deadline_hours: 24}
+          - {role: finance_director, deadline_hours: 48}
+          - {role: cfo, deadline_hours: 72}
+  temporary_limit: *limits
+```
+
+A kind left out keeps the shipped default. What ``config check`` needs the roles for
+(bands that rise, an open-ended top band, roles somebody holds) is checked on what was
+written, in ``policy_problems``, so that one bad value elsewhere hides none of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+from pydantic import Field
+
+from bot.config.fields import RoleName, shown
+from bot.config.section import Section
+from domain.approvals.model import Basis, Level, RequestKind
+from domain.approvals.policy import DEFAULT_BASIS, ApprovalPolicy, Band, KindPolicy
+
+_LEVELS = ("a list of levels, each a role and its deadline, e.g. [{role: credit_manager, "
+           "deadline_hours: 24}, {role: finance_director, deadline_hours: 48}]")
+_BANDS = ("a list of bands, each with up_to (an amount in the base currency; none on the "
+          "last band) and levels, e.g. [{up_to: 50000, levels: [{role: credit_manager, "
+          "deadline_hours: 24}]}, {levels: [{role: credit_manager, deadline_hours: 24}, "
+          "{role: cfo, deadline_hours: 72}]}]")
+
+
+class LevelSettings(Section):
+    role: RoleName = Field(description="a role name listed under roles, e.g. credit_manager")
+    deadline_hours: int = Field(ge=1, le=720,
+                                description="a whole number of hours from 1 to 720, e.g. 24")
+    # Who may decide the level as well once its deadline passed (and is told).
+    escalate_to: RoleName | None = Field(
+        default=None, description="a role name listed under roles, e.g. cfo")
+
+    def level(self) -> Level:
+        return Level(self.role, self.deadline_hours, self.escalate_to)
+
+
+class BandSettings(Section):
+    up_to: Decimal | None = Field(
+        default=None, gt=0, description="an amount in the base currency, e.g. 50000 (leave "
+        "it out on the last band, which takes every amount above)")
+    levels: list[LevelSettings] = Field(min_length=1, description=_LEVELS,
+                                        json_schema_extra={"items": [
+                                            "a section with role and deadline_hours"]})
+
+    def band(self) -> Band:
+        return Band(self.up_to, tuple(level.level() for level in self.levels))
+
+
+class OtherPolicy(Section):
+    bands: list[BandSettings] = Field(min_length=1, description=_BANDS, json_schema_extra={
+        "items": ["a section with up_to and levels"]})
+
+    def rule(self, basis: Basis = DEFAULT_BASIS) -> KindPolicy:
+        return KindPolicy(tuple(band.band() for band in self.bands), basis)
+
+
+class LimitPolicy(OtherPolicy):
+    basis: Literal["increase", "total"] = Field(
+        default=DEFAULT_BASIS.value, description="increase (the bands compare the new limit "
+        "minus the current one) or total (they compare the new limit)")
+
+
+_LIMIT = "a section with basis and bands"
+_OTHER = "a section with bands"
+
+
+class ApprovalSettings(Section):
+    """One policy per request kind; a kind left out keeps the shipped default."""
+
+    limit_increase: LimitPolicy | None = Field(default=None, description=_LIMIT)
+    temporary_limit: LimitPolicy | None = Field(default=None, description=_LIMIT)
+    first_limit: LimitPolicy | None = Field(default=None, description=_LIMIT)
+    order_release: OtherPolicy | None = Field(default=None, description=_OTHER)
+    terms_change: OtherPolicy | None = Field(default=None, description=_OTHER)
+
+    def policy(self, base_currency: str) -> ApprovalPolicy:
+        kinds: dict[RequestKind, KindPolicy] = {}
+        for kind in RequestKind:
+            written = getattr(self, kind.value)
+            if isinstance(written, LimitPolicy):
+                kinds[kind] = written.rule(Basis(written.basis))
+            elif isinstance(written, OtherPolicy):
+                kinds[kind] = written.rule()
+        return ApprovalPolicy(base_currency, kinds)
+
+
+def _amount(value: object) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def policy_problems(section: object, holders: Mapping[str, object]
+                    ) -> list[tuple[tuple[str | int, ...], str]]:
+    """What is wrong with the bands of each request kind, as (key path, message): bands
+    that do not rise, an up_to left out before the last band, no open-ended top band (an
+    amount above the last up_to would have no route), a role named twice in one band (one
+    person may decide one level only), and roles nobody holds. ``section`` is what
+    app.yaml says under approvals; ``holders`` its roles mapping."""
+    if not isinstance(section, Mapping):
+        return []
+    # A role written in the wrong shape is the field checks' to report, not a gap here.
+    held = [role for role, users in holders.items() if users != []]
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for kind in RequestKind:
+        policy = section.get(kind.value)
+        bands = policy.get("bands") if isinstance(policy, Mapping) else None
+        if not isinstance(bands, list) or not bands:
+            continue
+        where: tuple[str | int, ...] = ("approvals", kind.value, "bands")
+        before: Decimal | None = None
+        for index, band in enumerate(bands):
+            if not isinstance(band, Mapping):
+                continue
+            up_to = _amount(band.get("up_to"))
+            last = index == len(bands) - 1
+            if "up_to" not in band or band.get("up_to") is None:
+                if not last:
+                    problems.append(((*where, index), "only the last band may leave out "
+                                     "up_to (it takes every amount above the others); give "
+                                     "this band an up_to"))
+            elif up_to is not None and before is not None and up_to <= before:
+                problems.append(((*where, index, "up_to"),
+                                 f"bands must rise: {shown(band.get('up_to'))} is not above "
+                                 f"{before}, the up_to of the band before"))
+            elif last and up_to is not None:
+                problems.append(((*where, index, "up_to"), "the last band must leave out "
+                                 f"up_to, so that amounts above {up_to} have a route too (an "
+                                 "amount with no band is a gap); remove up_to here or add a "
+                                 "band with levels only"))
+            if up_to is not None:
+                before = up_to if before is None else max(before, up_to)
+            problems += _level_problems(band.get("levels"), (*where, index, "levels"), held)
+    return problems
+
+
+def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str]
+                    ) -> list[tuple[tuple[str | int, ...], str]]:
+    if not isinstance(levels, list):
+        return []
+    hint = (f"list its holders under roles, or use one of {', '.join(held)}" if held else
+            "list its holders under roles")
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    seen: dict[str, int] = {}
+    for index, level in enumerate(levels):
+        if not isinstance(level, Mapping):
+            continue
+        for key in ("role", "escalate_to"):
+            role = level.get(key)
+            if isinstance(role, str) and role not in held:
+                problems.append(((*where, index, key), f"nobody holds the role {shown(role)}; "
+                                 f"{hint}"))
+        role = level.get("role")
+        if isinstance(role, str):
+            if role in seen:
+                problems.append(((*where, index, "role"), f"{shown(role)} already decides "
+                                 f"level {seen[role] + 1} of this band, and nobody may decide "
+                                 "two levels of one request; name another role"))
+            else:
+                seen[role] = index
+    return problems

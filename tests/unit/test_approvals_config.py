@@ -1,0 +1,157 @@
+"""The approvals section of app.yaml: the shipped file is the shipped default, a written
+policy routes as written, and config check explains every band or level that cannot
+work with its line and how to write it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.config import AppConfig, load_config
+from domain.approvals.model import Basis, Level, RequestKind
+from domain.approvals.policy import ApprovalPolicy, Band, KindPolicy
+from tests.conftest import ROOT
+from tests.unit.test_config import GOOD, line_of, problems
+
+BASE = GOOD.split("\napprovals:")[0]
+
+
+def with_approvals(section: str) -> str:
+    return BASE.rstrip() + "\n\napprovals:\n" + section
+
+
+def test_the_shipped_section_is_the_shipped_default():
+    config = load_config(ROOT / "app.yaml")
+    assert config.approvals.policy("USD") == ApprovalPolicy("USD")
+    left_out = AppConfig.model_validate({**config.model_dump(), "approvals": {}})
+    assert left_out.approvals.policy("USD").kinds == {}
+    assert left_out.approvals.policy("USD").of(RequestKind.ORDER_RELEASE) == \
+        ApprovalPolicy("USD").of(RequestKind.ORDER_RELEASE)
+
+
+def test_a_written_policy_routes_as_written(tmp_path: Path):
+    path = tmp_path / "app.yaml"
+    path.write_text(with_approvals(
+        "  first_limit:\n"
+        "    basis: increase\n"
+        "    bands:\n"
+        "      - up_to: 10000\n"
+        "        levels: [{role: credit_analyst, deadline_hours: 8}]\n"
+        "      - levels:\n"
+        "          - {role: credit_manager, deadline_hours: 24, escalate_to: cfo}\n"),
+        encoding="utf-8")
+    policy = load_config(path).approvals.policy("USD")
+    assert policy.kinds == {RequestKind.FIRST_LIMIT: KindPolicy((
+        Band(Decimal(10000), (Level("credit_analyst", 8),)),
+        Band(None, (Level("credit_manager", 24, "cfo"),))), Basis.INCREASE)}
+
+
+def test_bands_that_do_not_rise_or_leave_a_gap_are_explained(tmp_path: Path):
+    text = with_approvals(
+        "  limit_increase:\n"
+        "    bands:\n"
+        "      - up_to: 50000\n"
+        "        levels: [{role: credit_manager, deadline_hours: 24}]\n"
+        "      - levels: [{role: finance_director, deadline_hours: 48}]\n"
+        "      - up_to: 40000\n"
+        "        levels: [{role: cfo, deadline_hours: 72}]\n"
+        "  order_release:\n"
+        "    bands:\n"
+        "      - up_to: 50000\n"
+        "        levels: [{role: credit_manager, deadline_hours: 4}]\n")
+    first = line_of(text, "      - levels: [{role: finance")
+    assert problems(tmp_path, text) == [
+        f"line {first}: approvals.limit_increase.bands.1: only the last band may leave out "
+        "up_to (it takes every amount above the others); give this band an up_to",
+        f"line {first + 1}: approvals.limit_increase.bands.2.up_to: bands must rise: 40000 "
+        "is not above 50000, the up_to of the band before",
+        f"line {first + 5}: approvals.order_release.bands.0.up_to: the last band must leave "
+        "out up_to, so that amounts above 50000 have a route too (an amount with no band is "
+        "a gap); remove up_to here or add a band with levels only",
+    ]
+
+
+def test_roles_nobody_holds_and_a_role_deciding_twice_are_explained(tmp_path: Path):
+    text = with_approvals(
+        "  terms_change:\n"
+        "    bands:\n"
+        "      - levels:\n"
+        "          - {role: credit_manager, deadline_hours: 24, escalate_to: treasurer}\n"
+        "          - {role: credit_manager, deadline_hours: 48}\n"
+        "          - {role: legal_counsel, deadline_hours: 48}\n"
+    ).replace("  legal: [U05LEGAL001]\n", "  legal: []\n")
+    held = ("credit_analyst, credit_manager, finance_director, cfo, collector, sales")
+    line = line_of(text, "escalate_to: treasurer")
+    assert problems(tmp_path, text) == [
+        f"line {line}: approvals.terms_change.bands.0.levels.0.escalate_to: nobody holds "
+        f"the role \"treasurer\"; list its holders under roles, or use one of {held}",
+        f"line {line + 1}: approvals.terms_change.bands.0.levels.1.role: \"credit_manager\" "
+        "already decides level 1 of this band, and nobody may decide two levels of one "
+        "request; name another role",
+        f"line {line + 2}: approvals.terms_change.bands.0.levels.2.role: nobody holds the "
+        f"role \"legal_counsel\"; list its holders under roles, or use one of {held}",
+    ]
+    # A standard role is no exception: legal is listed but nobody holds it now.
+    text = with_approvals(
+        "  terms_change:\n"
+        "    bands:\n"
+        "      - levels: [{role: legal, deadline_hours: 24}]\n"
+    ).replace("  legal: [U05LEGAL001]\n", "  legal: []\n")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'role: legal,')}: approvals.terms_change.bands.0.levels.0.role: "
+        f"nobody holds the role \"legal\"; list its holders under roles, or use one of {held}"]
+
+
+def test_unknown_kinds_and_bad_values_say_how_to_write_them(tmp_path: Path):
+    text = with_approvals(
+        "  limit_raise:\n"
+        "    bands: []\n"
+        "  order_release:\n"
+        "    basis: total\n"
+        "    bands:\n"
+        "      - levels: [{role: credit_manager, deadline_hours: 0}]\n"
+        "  first_limit:\n"
+        "    basis: net\n"
+        "    bands:\n"
+        "      - up_to: -5\n"
+        "        levels: []\n"
+        "      - levels: [{role: cfo, deadline_hours: 24}]\n")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'limit_raise')}: approvals.limit_raise: is not a setting "
+        "creditbot knows (misspelt?); the settings here are: limit_increase, "
+        "temporary_limit, first_limit, order_release, terms_change",
+        f"line {line_of(text, 'basis: total')}: approvals.order_release.basis: is not a "
+        "setting creditbot knows (misspelt?); the settings here are: bands",
+        f"line {line_of(text, 'deadline_hours: 0')}: approvals.order_release.bands.0.levels.0."
+        "deadline_hours: must be a whole number of hours from 1 to 720, e.g. 24, got 0",
+        f"line {line_of(text, 'basis: net')}: approvals.first_limit.basis: must be increase "
+        "(the bands compare the new limit minus the current one) or total (they compare the "
+        "new limit), got \"net\"",
+        f"line {line_of(text, 'up_to: -5')}: approvals.first_limit.bands.0.up_to: must be an "
+        "amount in the base currency, e.g. 50000 (leave it out on the last band, which takes "
+        "every amount above), got -5",
+        f"line {line_of(text, 'levels: []')}: approvals.first_limit.bands.0.levels: must be a "
+        "list of levels, each a role and its deadline, e.g. [{role: credit_manager, "
+        "deadline_hours: 24}, {role: finance_director, deadline_hours: 48}], got []",
+    ]
+
+
+def test_the_model_refuses_what_the_loader_reports():
+    data = load_config(ROOT / "app.yaml").model_dump()
+    data["approvals"] = {"terms_change": {"bands": [
+        {"up_to": 10, "levels": [{"role": "credit_manager", "deadline_hours": 1}]}]}}
+    with pytest.raises(ValueError) as raised:
+        AppConfig.model_validate(data)
+    assert raised.value.errors()[0]["msg"] == (  # type: ignore[attr-defined]
+        "approvals.terms_change.bands.0.up_to: the last band must leave out up_to, so that "
+        "amounts above 10 have a route too (an amount with no band is a gap); remove up_to "
+        "here or add a band with levels only")
+
+
+def test_the_roster_comes_from_roles_and_departments():
+    roster = load_config(ROOT / "app.yaml").roster()
+    assert roster.member("U03FINDIR01").roles == frozenset({"finance_director"})
+    assert roster.member("U03FINDIR01").departments == frozenset({"finance"})
+    assert roster.holders()["credit_manager"] == ("U02CREDITMG",)
