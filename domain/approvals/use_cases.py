@@ -50,6 +50,7 @@ from domain.approvals.rules import (
     RequestChanged,
     RequestNotFound,
     authority,
+    is_expired,
     may_decide,
     require_comment,
 )
@@ -68,6 +69,8 @@ TRIES = 3
 MAX_REASON = 2000
 MAX_COMMENT = 2000
 T = TypeVar("T")
+# Who the audit log names for what creditbot does on its own.
+SYSTEM = "creditbot"
 # Payment terms people may ask for, in days.
 TERMS_RANGE = (0, 365)
 
@@ -443,6 +446,35 @@ class CreditRequests:
                                                          tuple(decisions)))
             uow.commit()
         return saved
+
+    def expire(self) -> list[CreditRequest]:
+        """Closes, as expired, the open temporary-limit requests whose last day is past
+        (granting them would change nothing): for a daily job, so no access check.
+        Audited ``requests.expired`` per request, as creditbot."""
+        now, today = self.clock(), self.today()
+        return self._retried(lambda: self._expire(now, today))
+
+    def _expire(self, now: datetime, today: date) -> list[CreditRequest]:
+        expired = []
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            store = uow.credit_requests
+            for request in store.open_requests():
+                if not is_expired(request, today):
+                    continue
+                saved = store.save(dataclasses.replace(
+                    request, state=RequestState.EXPIRED, closed_at=now, closed_by=SYSTEM))
+                uow.audit.append(AuditEntry(now, SYSTEM, "requests.expired",
+                                            saved.customer_id, {"request": saved.id,
+                                                                "expires_on": _day(
+                                                                    saved.expires_on)}))
+                decisions = store.decisions([saved.id]).get(saved.id, [])
+                self.notices.queue(uow.outbox, RequestChange(Happened.EXPIRED, saved,
+                                                             tuple(decisions)))
+                expired.append(saved)
+            if expired:
+                uow.commit()
+        return expired
 
     # -- reading ----------------------------------------------------------------------
 

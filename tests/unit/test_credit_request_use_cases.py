@@ -377,3 +377,25 @@ def test_people_who_may_not_see_credit_data_can_do_nothing_and_are_audited():
     assert [(e.actor, e.action) for e in uow.audit.entries] == [
         ("U0OUTSIDE1", "requests.file_refused"), ("U0OUTSIDE1", "requests.decide_refused")]
     assert uow.credit_requests.open_requests() == []
+
+
+def test_an_open_temporary_limit_past_its_last_day_expires():
+    requests, uow, clock, notices = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.TEMPORARY_LIMIT, "season",
+                                              "+20k", expires_on=date(2026, 12, 1)))
+    other = requests.file(member(REP), Filing("C0003", RequestKind.FIRST_LIMIT, "new", "10k"))
+    assert requests.expire() == []
+    clock.now += timedelta(days=2)
+    assert refused(requests.decide, member(CM), filed.id, 1, Outcome.APPROVED) == (
+        "Request #1 expired: the temporary limit would have ended on 2026-12-01, so there "
+        "is nothing left to decide.")
+    [expired] = requests.expire()
+    assert (expired.id, expired.state, expired.closed_by) == (
+        filed.id, RequestState.EXPIRED, "creditbot")
+    assert [r.id for r in uow.credit_requests.open_requests()] == [other.id]
+    assert (uow.audit.entries[-1].actor, uow.audit.entries[-1].action) == (
+        "creditbot", "requests.expired")
+    assert notices.changes[-1].happened is Happened.EXPIRED
+    assert refused(requests.decide, member(CM), filed.id, 1, Outcome.APPROVED) == (
+        "Request #1 expired: the temporary limit would have ended on 2026-12-01, so there "
+        "is nothing left to decide.")
