@@ -140,7 +140,10 @@ def jobs_run(name: str, no_deliver: bool) -> None:
         sender = None if no_deliver else build_sender(services.settings, services.config,
                                                       services.engine)
         if sender is None:
-            out.print(f"{_messages(queued)} queued; {RUNNING_BOT} delivers them",
+            # Without a token this process cannot deliver; someone who forgot to set it
+            # must not take the message for "delivered".
+            why = "" if no_deliver else "SLACK_BOT_TOKEN is not set here, so "
+            out.print(f"{_messages(queued)} queued; {why}{RUNNING_BOT} delivers them",
                       markup=False, soft_wrap=True)
         else:
             _deliver(sender, services.engine, before, last, queued)

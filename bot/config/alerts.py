@@ -55,7 +55,8 @@ class RouteMatch(Section):
 
     type: Annotated[list[TypeName], BeforeValidator(_listed)] = Field(
         default=[], description="an alert type or a list of them: overdue, utilisation, "
-        "large_invoice, contract_expiring", json_schema_extra={"items": ["an alert type"]})
+        "large_invoice, contract_expiring", json_schema_extra={"items": [
+            "one of overdue, utilisation, large_invoice, contract_expiring"]})
     severity: SeverityName = Field(
         default="info", description="the least severity matched: info, warning or critical")
     department: Annotated[list[str], BeforeValidator(_listed)] = Field(
@@ -126,7 +127,8 @@ class AlertSettings(Section):
             raise PydanticCustomError(
                 "alerts", "utilisation thresholds must rise, each at least as severe "
                 "as the one before, e.g. [{at: 80, severity: warning}, {at: 100, "
-                "severity: critical}]; got {shown}", {"shown": shown(shares)})
+                "severity: critical}]; got {shown}", {"shown": "[" + ", ".join(
+                    f"{{at: {t.at}, severity: {t.severity}}}" for t in thresholds) + "]"})
         return thresholds
 
     def watch(self, buckets: AgingBuckets, base_currency: str) -> WatchSettings:

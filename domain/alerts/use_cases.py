@@ -118,25 +118,31 @@ class Alerts:
             states.update(uow.alerts.states(
                 [a.condition for a in found if a.condition not in states]))
             decision = decide(found, states, now, unknown)
-            uow.alerts.save(decision.changed)
             routed = []
             unrouted = 0
+            nowhere: set[str] = set()
             for announcement in decision.announce:
                 to = destinations(announcement.alert, self.routes, self.directory)
-                if not to and self.admin_channel is not None:
-                    to, unrouted = [self.admin_channel], unrouted + 1
+                if not to:
+                    unrouted += 1
+                    if self.admin_channel is None:
+                        # Not recorded as announced: once a route or an admin channel
+                        # exists, the next run announces it.
+                        nowhere.add(announcement.alert.condition)
+                        continue
+                    to = [self.admin_channel]
                 routed.append((announcement, to))
+            uow.alerts.save([s for s in decision.changed if s.condition not in nowhere])
             digests = by_destination(routed)
             messages = sum(self._post(uow, now, destination, lines)
                            for destination, lines in digests.items())
-            counts = {**scanned, "announced": len(decision.announce),
+            counts = {**scanned, "announced": len(decision.announce) - len(nowhere),
                       "resolved": decision.resolved, "unrouted": unrouted,
                       "digests": len(digests), "messages": messages,
                       "missing_rate": len(unknown)}
             uow.audit.append(AuditEntry(now, SYSTEM, "alerts.scanned", as_of.isoformat(),
                                         dict(counts)))
             uow.commit()
-        return counts
         return counts
 
     def _large_invoices(self, uow: UnitOfWork, fx: FxRates, as_of: date
@@ -233,7 +239,8 @@ class Alerts:
 
     def open_for(self, actor: Member, limit: int = 10) -> tuple[list[AlertState], int]:
         """The open alerts that reach ``actor`` (by direct message, in a channel of a
-        department they belong to, or about a customer they own), not snoozed: the most
+        department they belong to, or about a customer they own), neither acknowledged
+        nor snoozed: the most
         severe and largest first, at most ``limit``, and how many there are in all."""
         self.access.require(actor)
         now = self.clock()
@@ -244,7 +251,8 @@ class Alerts:
         mine = []
         for state in states.values():
             alert = state.last
-            if alert is None or state.snoozed_at(now):
+            # Acknowledged or snoozed: someone is on it, or asked for quiet.
+            if alert is None or state.snoozed_at(now) or state.acknowledged_by is not None:
                 continue
             reach = set(destinations(alert, self.routes, self.directory))
             if alert.subject.owner == actor.user_id or actor.user_id in reach or \

@@ -42,6 +42,11 @@ def run_alerts(context: Mapping[str, Any]) -> dict[str, int]:
                         "again in %.0f s", attempt, pause)
             time.sleep(pause)
             continue
+        if counts.get("unrouted") and context["config"].organisation.admin_channel is None:
+            log.error("alerts: %d alerts match no route and organisation.admin_channel is "
+                      "not set, so they went nowhere; they are announced again on the next "
+                      "run. Add a route for them, or set organisation.admin_channel in "
+                      "app.yaml.", counts["unrouted"])
         return {**counts, "attempts": attempt}
     raise AssertionError("unreachable")  # the last try returns or raises
 

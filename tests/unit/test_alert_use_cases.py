@@ -206,3 +206,23 @@ def test_a_scan_whose_write_meets_a_click_meanwhile_decides_again_from_the_new_s
     uow.alerts.save = changed_once  # type: ignore[method-assign]
     assert alerts.scan()["announced"] == 1
     assert (len(refused), len(uow.outbox.messages), len(uow.audit.entries)) == (1, 2, 1)
+
+
+def test_without_an_admin_channel_an_alert_nobody_is_routed_to_is_kept_for_the_next_run():
+    alerts, uow, _ = world(invoice("C1", 10, "100"))
+    object.__setattr__(alerts, "routes", ())
+    object.__setattr__(alerts, "admin_channel", None)
+    counts = alerts.scan()
+    assert (counts["unrouted"], counts["announced"], counts["messages"]) == (1, 0, 0)
+    assert uow.alerts.saved == {} and uow.outbox.messages == []
+    assert alerts.scan()["unrouted"] == 1
+    object.__setattr__(alerts, "routes", DEFAULT_ROUTES)
+    assert alerts.scan()["announced"] == 1
+
+
+def test_the_home_leaves_out_what_someone_acknowledged():
+    alerts, _, _ = world(invoice("C1", 10, "100"), invoice("C2", 95, "200"))
+    alerts.scan()
+    owner = Member("U0OWNER001", departments=frozenset({"finance"}))
+    alerts.acknowledge(MANAGER, 1, "overdue:C2")
+    assert [s.condition for s in alerts.open_for(owner)[0]] == ["overdue:C1"]

@@ -82,7 +82,8 @@ def test_bad_values_say_how_to_write_them(tmp_path: Path):
     assert problems(tmp_path, text) == [
         f"line {line}: alerts.contract_notice_days: must be a whole number of days "
         "from 1 to 366, got 0",
-        f"line {line + 2}: alerts.routes.0.when.type.0: must be an alert type, got \"late\"",
+        f"line {line + 2}: alerts.routes.0.when.type.0: must be one of overdue, utilisation, "
+        "large_invoice, contract_expiring, got \"late\"",
     ]
 
 
@@ -92,7 +93,8 @@ def test_thresholds_that_do_not_rise_and_routes_to_nowhere_are_explained(tmp_pat
     assert problems(tmp_path, text) == [
         f"line {line_of(text, '  utilisation:')}: alerts.utilisation: utilisation "
         "thresholds must rise, each at least as severe as the one before, e.g. [{at: 80, "
-        "severity: warning}, {at: 100, severity: critical}]; got [100, 80]"]
+        "severity: warning}, {at: 100, severity: critical}]; got [{at: 100, severity: "
+        "critical}, {at: 80, severity: warning}]"]
     text = with_alerts("  routes:\n    - when: {type: overdue}\n")
     assert problems(tmp_path, text) == [
         f"line {line_of(text, '    - when:')}: alerts.routes.0: a route needs channels or "

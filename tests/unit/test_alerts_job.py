@@ -61,3 +61,22 @@ def test_the_feature_declares_the_job_its_buttons_and_scope():
     assert [a.action_id for a in FEATURE.actions] == [
         "alerts_acknowledge", "alerts_snooze_1d", "alerts_snooze_7d", "alerts_credit_check"]
     assert FEATURE.scopes == ("chat:write",)
+
+
+def test_alerts_that_went_nowhere_are_logged_as_an_error_with_the_fix(caplog):
+    from types import SimpleNamespace
+
+    class Unrouted:
+        def scan(self) -> dict[str, int]:
+            return {"announced": 0, "unrouted": 2}
+
+    def config(admin: str | None) -> SimpleNamespace:
+        return SimpleNamespace(organisation=SimpleNamespace(admin_channel=admin))
+
+    run_alerts({"alerts": Unrouted(), "config": config("C0ADMIN000")})
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+    run_alerts({"alerts": Unrouted(), "config": config(None)})
+    [error] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert error == ("alerts: 2 alerts match no route and organisation.admin_channel is not "
+                     "set, so they went nowhere; they are announced again on the next run. "
+                     "Add a route for them, or set organisation.admin_channel in app.yaml.")
