@@ -120,7 +120,9 @@ def start_scheduler() -> subprocess.Popen[bytes]:
         # lock another thread of serve could have held at the fork (imports, dlopen).
         prctl = ctypes.CDLL(None, use_errno=True).prctl
         preexec = partial(_stop_with_parent, prctl, os.getpid())
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler"],
+    # -P: the working directory does not go first on the import path, so a stray bot/
+    # or inspect.py there cannot make the child run other code than the workers.
+    return subprocess.Popen([sys.executable, "-P", "-m", "bot.cli", "scheduler"],
                             preexec_fn=preexec, process_group=0)
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, and_, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.alerts.dedup import Announcement
@@ -122,7 +123,13 @@ class SqlAlertStore:
         new = [{"condition": s.condition, "version": 1, **_state_values(s)}
                for s in states if s.version == 0]
         if new:
-            self._execute(insert(_STATES), new)
+            # Another scan inserted the same condition first (a run by hand during the
+            # scheduled one): the caller decides again from the states as they are now.
+            try:
+                with self._session.begin_nested():
+                    self._execute(insert(_STATES), new)
+            except IntegrityError:
+                raise AlertChanged() from None
         for state in states:
             if state.version == 0:
                 continue

@@ -41,7 +41,18 @@ class DigestRenderer(Protocol):
     def render(self, destination: str, digest_id: int, lines: Sequence[DigestLine],
                at: datetime) -> list[Page]:
         """The digest as messages, lines in the order given. ``destination`` is the
-        channel or person (its language); ``digest_id`` goes into the buttons."""
+        channel or person (its language); ``digest_id`` goes into the buttons. The
+        number of pages depends on the number of lines alone."""
+        ...
+
+    def page_of(self, index: int, count: int) -> int:
+        """Which page (0: the first) shows line ``index`` of a digest of ``count``."""
+        ...
+
+    def render_page(self, destination: str, digest_id: int, lines: Sequence[DigestLine],
+                    at: datetime, number: int) -> Page:
+        """Page ``number`` of ``render``'s pages, alone (an answer edits only the pages
+        it changes)."""
         ...
 
 

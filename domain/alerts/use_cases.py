@@ -180,10 +180,13 @@ class Alerts:
     # -- answers from a digest --------------------------------------------------------
 
     def acknowledge(self, actor: Member, digest_id: int, condition: str) -> AlertState:
+        """Records who acknowledged. Acknowledging what someone already acknowledged
+        changes nothing (the first stays on record, and no edit is queued again)."""
         now = self.clock()
         return self._answer(actor, digest_id, condition, "alerts.acknowledged", {},
-                            lambda state: dataclasses.replace(
-                                state, acknowledged_by=actor.user_id, acknowledged_at=now))
+                            lambda state: state if state.acknowledged_by else
+                            dataclasses.replace(state, acknowledged_by=actor.user_id,
+                                                acknowledged_at=now))
 
     def snooze(self, actor: Member, digest_id: int, condition: str, days: int) -> AlertState:
         if days not in SNOOZE_DAYS:
@@ -216,24 +219,32 @@ class Alerts:
             if state.last_announced_at is not None and digest.run_at < state.last_announced_at:
                 raise AlertOutdated()
             answered = change(state)
+            if answered == state:
+                return state
             uow.alerts.save([answered])
             for shown in uow.alerts.digests_with(condition, digest.run_at):
-                self._refresh(uow, shown)
+                self._refresh(uow, shown, condition)
             uow.audit.append(AuditEntry(now, actor.user_id, action, condition,
                                         {"digest": digest_id, **details}))
             uow.commit()
         return answered
 
-    def _refresh(self, uow: UnitOfWork, digest: Digest) -> None:
-        """Queues an edit of each page of ``digest`` showing today's answers."""
+    def _refresh(self, uow: UnitOfWork, digest: Digest, condition: str) -> None:
+        """Queues an edit of the pages of ``digest`` that an answer about ``condition``
+        changes: the first (its counts of answered lines) and the one showing the line."""
+        index = next(i for i, line in enumerate(digest.lines) if line.condition == condition)
+        numbers = {0, self.renderer.page_of(index, len(digest.lines))}
         states = uow.alerts.states([line.condition for line in digest.lines])
         lines = [DigestLine(line.announcement, states.get(line.condition))
                  for line in digest.lines]
-        pages = self.renderer.render(digest.destination, digest.id, lines, digest.run_at)
-        for message, page in zip(digest.pages, pages, strict=False):
+        for number in sorted(numbers):
+            if number >= len(digest.pages):
+                continue
+            page = self.renderer.render_page(digest.destination, digest.id, lines,
+                                             digest.run_at, number)
             uow.outbox.add(OutgoingMessage(channel=digest.destination, kind=DIGEST,
                                            text=page.text, blocks=page.blocks,
-                                           update_of=message))
+                                           update_of=digest.pages[number]))
 
     # -- what a person sees on their Home tab -----------------------------------------
 

@@ -151,6 +151,22 @@ class DigestBlocks:
         assert len(pages) == number_pages(len(lines))
         return pages
 
+    def page_of(self, index: int, count: int) -> int:
+        return 0 if index < DETAILED else 1 + (index - DETAILED) // LINES_PER_PAGE
+
+    def render_page(self, destination: str, digest_id: int, lines: Sequence[DigestLine],
+                    at: datetime, number: int) -> Page:
+        if not 0 <= number < number_pages(len(lines)):
+            raise ValueError(f"a digest of {len(lines)} lines has no page {number}")
+        tr = translator(self.locale_of(destination))
+        day = at.astimezone(self.zone).date()
+        groups = Counter((line.announcement.alert.severity, line.announcement.alert.type)
+                         for line in lines)
+        if number == 0:
+            return self._first(tr, day, digest_id, lines, groups)
+        return self._thread_page(tr, day, lines, DETAILED + (number - 1) * LINES_PER_PAGE,
+                                 groups)
+
     # -- the first page -----------------------------------------------------------------
 
     def _first(self, tr: Translator, day: date, digest_id: int, lines: Sequence[DigestLine],

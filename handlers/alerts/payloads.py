@@ -25,7 +25,8 @@ class AlertValue(ActionValue):
     """One line of one digest: which digest (its lines are the ones people may answer)
     and which condition. Strict: ``"12"`` or ``true`` is not a digest id we wrote."""
 
-    digest: int = Field(strict=True, ge=1, le=2**63 - 1)
+    # The column is a 32-bit integer on PostgreSQL.
+    digest: int = Field(strict=True, ge=1, le=2**31 - 1)
     condition: str = Field(pattern=CONDITION, max_length=230)
 
 

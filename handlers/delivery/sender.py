@@ -69,7 +69,8 @@ FIXES: dict[str, str] = {
                          "permissions)",
     "restricted_action_read_only_channel": "allow apps to post in {where}, which is "
                                            "read-only",
-    "user_not_found": "check the user id of {where} in app.yaml",
+    "user_not_found": "check the user id of {where} in app.yaml, or the customer's "
+                      "owner_slack_id in the ERP export",
     "user_disabled": "{where} was deactivated: remove them from app.yaml",
     "cannot_dm_bot": "{where} is a bot: name a person in app.yaml instead",
     "invalid_blocks": "creditbot built a message Slack refuses: report it to its "
@@ -78,6 +79,16 @@ FIXES: dict[str, str] = {
                     "developers with this message",
     "no_text": "creditbot built an empty message: report it to its developers with this "
                "message",
+    "msg_blocks_too_long": "creditbot built a message whose blocks are longer than Slack "
+                           "allows: report it to its developers with this message",
+    "invalid_arguments": "creditbot built a message Slack refuses: report it to its "
+                         "developers with this message",
+    "metadata_too_large": "creditbot built a message Slack refuses: report it to its "
+                          "developers with this message",
+    "invalid_metadata_format": "creditbot built a message Slack refuses: report it to its "
+                               "developers with this message",
+    "messages_tab_disabled": "{where} has turned off direct messages from apps: ask them to "
+                             "allow messages from creditbot in its Messages tab",
     "message_not_found": "nothing: the message to edit was deleted in Slack",
     "cant_update_message": "nothing: the message to edit is not creditbot's",
     "edit_window_closed": "nothing: Slack no longer lets that message be edited",
@@ -411,9 +422,12 @@ class Sender:
             return None  # nowhere to report, or the report itself cannot be delivered
         text = (f":warning: creditbot could not deliver a message ({row.kind}) to {where}: "
                 f"Slack said `{error}`. To fix: {_fix(error, where)}. Messages to {where} "
-                "that fail the same way are given up without another report.")
+                "that fail the same way today are given up without another report.")
+        # Once a day per channel and cause: a problem fixed and back next week is
+        # reported again, a channel refusing a whole digest only once.
+        day = self.clock.now().date().isoformat()
         return OutgoingMessage(channel=self.admin_channel, kind=REPORT_KIND, text=text,
-                               dedup_key=f"{REPORT_KIND}:{row.channel}:{error}")
+                               dedup_key=f"{REPORT_KIND}:{row.channel}:{error}:{day}")
 
     # -- as a loop -----------------------------------------------------------------
 

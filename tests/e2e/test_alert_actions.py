@@ -100,7 +100,7 @@ def digest_pages(world: World, channel: str) -> list[int]:
 
 # -- Acknowledge ------------------------------------------------------------------------
 
-def test_acknowledge_records_who_and_queues_the_edit_of_every_digest_showing_it(scanned):
+def test_acknowledge_records_who_and_queues_the_edit_of_each_digest_showing_it(scanned):
     world = scanned
     page_id, page = first_page(world, SALES_CHANNEL)
     before = line_text(page, FIRST)
@@ -112,12 +112,13 @@ def test_acknowledge_records_who_and_queues_the_edit_of_every_digest_showing_it(
     assert (entry.actor, entry.subject, entry.details) == (SALES, FIRST, {
         "digest": json.loads(button(page, FIRST, "Acknowledge")["value"])["digest"]})
 
-    # Every page of every digest of the run that shows the line is edited in place: the
-    # sales, finance and legal channels (critical overdue) each have two pages.
+    # Every digest of the run that shows the line is edited in place, only the page that
+    # changed: the sales, finance and legal channels (critical overdue) each have two
+    # pages, and the line is on the first, with the counts of answered lines.
     edits = [r for r in outbox(world) if r.update_of is not None]
     assert sorted(r.update_of for r in edits) == sorted(
-        digest_pages(world, SALES_CHANNEL) + digest_pages(world, FINANCE_CHANNEL)
-        + digest_pages(world, LEGAL_CHANNEL))
+        digest_pages(world, channel)[0]
+        for channel in (SALES_CHANNEL, FINANCE_CHANNEL, LEGAL_CHANNEL))
     edited = next(r.payload for r in edits if r.update_of == page_id)
     assert line_text(edited, FIRST) == (
         f"{before}\n:white_check_mark: Acknowledged by <@{SALES}>")
@@ -211,6 +212,8 @@ def test_credit_check_is_refused_to_people_without_access(scanned):
     ("Acknowledge", '{"digest":1,"condition":"overdue:C0041\\n"}'),
     ("Acknowledge", '{"digest":1,"condition":"refund:C0041"}'),
     ("Acknowledge", '{"digest":1,"condition":"overdue:"}'),
+    # Beyond the digest id column (32 bits): refused, not a database error.
+    ("Acknowledge", '{"digest":2147483648,"condition":"overdue:C0041"}'),
     ("Acknowledge", '{"digest":1,"condition":"overdue:C0041","admin":true}'),
     ("Acknowledge", "overdue:C0041"),
     ("Snooze 7 days", '{"digest":1,"condition":"overdue:C0041","days":30}'),

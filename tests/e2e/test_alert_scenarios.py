@@ -633,10 +633,10 @@ def test_two_people_answering_two_lines_of_one_digest_at_once_both_show(
     meet = threading.Barrier(2)
     refresh = Alerts._refresh
 
-    def refresh_together(self, uow, digest):  # type: ignore[no-untyped-def]
+    def refresh_together(self, uow, digest, condition):  # type: ignore[no-untyped-def]
         with contextlib.suppress(threading.BrokenBarrierError):
             meet.wait(timeout=1.0)
-        return refresh(self, uow, digest)
+        return refresh(self, uow, digest, condition)
 
     monkeypatch.setattr(Alerts, "_refresh", refresh_together)
     for person, condition in ((AMY, "overdue:C-ACME"), (MEI, "overdue:C-ECHO")):

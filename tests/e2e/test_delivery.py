@@ -406,3 +406,24 @@ def test_a_pass_asked_to_stop_hands_back_what_it_has_not_tried(engine, emulator,
     assert make_sender(engine, emulator, clock, owner="next").deliver_due() == DeliveryReport(
         sent=2)
     assert [m["text"] for m in emulator.channels[ALERTS]] == ["a1", "a2", "a3"]
+
+
+def test_a_message_slack_finds_too_long_is_given_up_and_a_refusal_reported_again_next_day(
+        engine, emulator, sender, clock):
+    emulator.fail("chat.postMessage", "error", 1, error="msg_blocks_too_long")
+    [first] = queue(engine, note("digest"))
+    assert sender.deliver_due() == DeliveryReport(failed=1)
+    assert sender.deliver_due() == DeliveryReport(sent=1)  # the report
+    assert row(engine, first).last_error == "msg_blocks_too_long"
+    clock.at += timedelta(days=1)
+    emulator.fail("chat.postMessage", "error", 1, error="msg_blocks_too_long")
+    queue(engine, note("next day's digest"))
+    assert sender.deliver_due() == DeliveryReport(failed=1)
+    assert sender.deliver_due() == DeliveryReport(sent=1)
+    reports = [c.text for c in posts(emulator) if c.args["channel"] == ADMINS]
+    assert reports == [
+        f":warning: creditbot could not deliver a message (alerts.digest) to <#{ALERTS}>: "
+        "Slack said `msg_blocks_too_long`. To fix: creditbot built a message whose blocks "
+        "are longer than Slack allows: report it to its developers with this message. "
+        f"Messages to <#{ALERTS}> that fail the same way today are given up without "
+        "another report."] * 2

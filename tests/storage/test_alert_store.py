@@ -199,3 +199,13 @@ def test_a_unit_of_work_that_writes_what_it_read_is_not_undone_by_a_writer_meanw
         assert conn.execute(select(func.count()).select_from(AuditRow.__table__)).scalar() == 1
     with uow(engine) as work:
         assert list(work.alerts.open_states()) == ["overdue:C1"]
+
+
+def test_a_new_state_another_scan_inserted_first_is_a_change_not_a_crash(engine):
+    with uow(engine) as first, uow(engine) as second:
+        first.alerts.save([state()])
+        first.commit()
+        with pytest.raises(AlertChanged):
+            second.alerts.save([state()])
+    with uow(engine) as work:
+        assert list(work.alerts.open_states()) == ["overdue:C1"]
