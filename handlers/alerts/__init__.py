@@ -3,9 +3,10 @@ and the morning scan (``run_alerts``)."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from domain.alerts.use_cases import Alerts
@@ -30,11 +31,23 @@ log = logging.getLogger("creditbot.alerts")
 RETRY_PAUSES = (2.0, 5.0)
 
 
+def _without_collector(scan: Callable[[], dict[str, int]]) -> dict[str, int]:
+    # A scan makes hundreds of thousands of short-lived objects and no cycles worth
+    # chasing: the cyclic collector took a fifth to a third of its CPU (bench_alerts).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return scan()
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run_alerts(context: Mapping[str, Any]) -> dict[str, int]:
     alerts: Alerts = context["alerts"]
     for attempt, pause in enumerate((*RETRY_PAUSES, None), 1):
         try:
-            counts = alerts.scan()
+            counts = _without_collector(alerts.scan)
         except RecordsUnavailable:
             if pause is None:
                 raise

@@ -80,3 +80,18 @@ def test_alerts_that_went_nowhere_are_logged_as_an_error_with_the_fix(caplog):
     assert error == ("alerts: 2 alerts match no route and organisation.admin_channel is not "
                      "set, so they went nowhere; they are announced again on the next run. "
                      "Add a route for them, or set organisation.admin_channel in app.yaml.")
+
+
+def test_the_scan_runs_with_the_collector_paused_and_leaves_it_as_it_was():
+    import gc
+
+    seen: list[bool] = []
+
+    class Watching:
+        def scan(self) -> dict[str, int]:
+            seen.append(gc.isenabled())
+            return {}
+
+    assert gc.isenabled()
+    run_alerts({"alerts": Watching()})
+    assert seen == [False] and gc.isenabled()
