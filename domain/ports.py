@@ -82,14 +82,10 @@ class Outbox(Protocol):
         ...
 
 
-class UnitOfWork(Protocol):
+class PositionSource(Protocol):
+    """What a credit position is read from: a unit of work, or a check's own read."""
+
     # Read-only properties, not attributes: an implementation may hold narrower types.
-    @property
-    def alerts(self) -> AlertStore: ...
-
-    @property
-    def credit_requests(self) -> CreditRequestStore: ...
-
     @property
     def customers(self) -> CustomerRepository: ...
 
@@ -98,6 +94,14 @@ class UnitOfWork(Protocol):
 
     @property
     def rates(self) -> RateRepository: ...
+
+
+class UnitOfWork(PositionSource, Protocol):
+    @property
+    def alerts(self) -> AlertStore: ...
+
+    @property
+    def credit_requests(self) -> CreditRequestStore: ...
 
     @property
     def audit(self) -> AuditLog: ...

@@ -14,20 +14,11 @@ from collections.abc import Hashable
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
-from domain.ports import CustomerRepository, RateRepository, ReceivablesQueries
+from domain.ports import PositionSource
 
 
-class CheckRead(Protocol):
+class CheckRead(PositionSource, Protocol):
     """One check's reads. A read made after ``version()`` sees at least that version."""
-
-    @property
-    def customers(self) -> CustomerRepository: ...
-
-    @property
-    def receivables(self) -> ReceivablesQueries: ...
-
-    @property
-    def rates(self) -> RateRepository: ...
 
     def version(self) -> Hashable | None:
         """The version of the ERP data now; ``None`` while it may be changing."""

@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import Protocol
 
 from domain.access import CreditDataAccess, Member
 from domain.check.reads import CheckReads, Remembered
@@ -18,13 +17,7 @@ from domain.exposure import AgedBalance, CreditPosition, OrderBalance, credit_po
 from domain.fx import FxRates
 from domain.lookup import resolve_subject
 from domain.model import AuditEntry, Customer
-from domain.ports import (
-    CustomerRepository,
-    RateRepository,
-    ReceivablesQueries,
-    UnitOfWork,
-    ViewLog,
-)
+from domain.ports import PositionSource, UnitOfWork, ViewLog
 from domain.positions import CreditPolicyContext
 from domain.refs import CustomerRef, GroupRef
 from domain.text import N_
@@ -85,19 +78,6 @@ def _subject(ref: CustomerRef | GroupRef) -> str:
 
 def _key(ref: CustomerRef | GroupRef) -> tuple[bool, str]:
     return (True, ref.group_id) if isinstance(ref, GroupRef) else (False, ref.customer_id)
-
-
-class _Source(Protocol):
-    """Where a position is read from: a unit of work, or a check's own read."""
-
-    @property
-    def customers(self) -> CustomerRepository: ...
-
-    @property
-    def receivables(self) -> ReceivablesQueries: ...
-
-    @property
-    def rates(self) -> RateRepository: ...
 
 
 @dataclass(frozen=True)
@@ -242,7 +222,7 @@ class CreditChecks:
                                         details))
             uow.commit()
 
-    def _position(self, uow: _Source, ref: CustomerRef | GroupRef, as_of: date) -> Checked:
+    def _position(self, uow: PositionSource, ref: CustomerRef | GroupRef, as_of: date) -> Checked:
         if isinstance(ref, GroupRef):
             return self._group(uow, ref.group_id, as_of)
         customer = uow.customers.get(ref.customer_id)
@@ -258,7 +238,7 @@ class CreditChecks:
             self.policy.buckets, as_of)
         return CustomerCheck(customer, position)
 
-    def _group(self, uow: _Source, group_id: str, as_of: date) -> GroupCheck:
+    def _group(self, uow: PositionSource, group_id: str, as_of: date) -> GroupCheck:
         members = uow.customers.group_members(group_id)
         if not members:
             raise DomainError(N_("No customer belongs to group “{group}” any more."),
