@@ -20,19 +20,36 @@ OWN_ERRORS = frozenset({"slack_channel", "slack_user", "currency", "timezone", "
                         "role_name", "aging", "cross_section", "alerts"})
 
 
-def shown(value: object) -> str:
-    """A value as it reads in YAML: text in double quotes, lists in brackets."""
+# A value quoted in a message is cut here: YAML aliases can make a small file hold a
+# list of billions of items, and a message is no place for a long value anyway.
+SHOWN_LIMIT = 200
+
+
+def shown(value: object, limit: int = SHOWN_LIMIT) -> str:
+    """A value as it reads in YAML: text in double quotes, lists in brackets; at most
+    about ``limit`` characters (the rest as …)."""
     if value is None:
         return "nothing"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        text = json.dumps(value, ensure_ascii=False)
+        return text if len(text) <= limit else text[:limit] + "…\""
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(shown(item) for item in value) + "]"
+        parts: list[str] = []
+        room = limit - 2
+        for item in value:
+            if room <= 0:
+                parts.append("…")
+                break
+            part = shown(item, room)
+            parts.append(part)
+            room -= len(part) + 2
+        return "[" + ", ".join(parts) + "]"
     if isinstance(value, dict):
         return "a mapping"
-    return str(value)
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _error(kind: str, template: str, value: object, **context: str) -> PydanticCustomError:

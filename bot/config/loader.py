@@ -37,12 +37,19 @@ def load_config(path: Path) -> AppConfig:
         raise ConfigError(path, [f"cannot be read ({problem.strerror})"]) from None
     try:
         root = yaml.compose(text)
+        twice = _keys_written_twice(root)
         data = yaml.safe_load(text)
     except yaml.YAMLError as problem:
         mark = getattr(problem, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         reason = getattr(problem, "problem", None) or str(problem)
         raise ConfigError(path, [f"{where}not valid YAML ({reason})"]) from None
+    except RecursionError:
+        raise ConfigError(path, ["nested too deeply to be a configuration"]) from None
+    if twice:
+        # YAML keeps the last of two equal keys without a word: a second
+        # credit_manager line would silently replace the first.
+        raise ConfigError(path, twice)
     if not isinstance(data, dict):
         raise ConfigError(path, ["must be a mapping with organisation, departments, roles…"])
     problems = [(tuple(error["loc"]), _describe(error)) for error in _field_errors(data)]
@@ -54,6 +61,34 @@ def load_config(path: Path) -> AppConfig:
                          key=lambda item: item[0] or 0)
         raise ConfigError(path, [_format(line, loc, message) for line, loc, message in located])
     return AppConfig.model_validate(data)
+
+
+def _keys_written_twice(root: yaml.Node | None) -> list[str]:
+    """Every key written twice in one mapping, where YAML silently keeps the last."""
+    found: list[str] = []
+    seen: set[int] = set()
+    pending = [root] if root is not None else []
+    while pending:
+        node = pending.pop()
+        # An alias is the same node again: walked once, however often it is used.
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            lines: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    line = key.start_mark.line + 1
+                    if key.value in lines:
+                        found.append(f"line {line}: {shown(key.value)} is written twice in "
+                                     f"one section (first on line {lines[key.value]}); YAML "
+                                     "would keep only the last, so write it once")
+                    else:
+                        lines[key.value] = line
+                pending.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+    return sorted(found, key=lambda message: int(message.split(":")[0].split()[1]))
 
 
 def _field_errors(data: dict[str, Any]) -> list[Any]:
