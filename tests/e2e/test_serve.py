@@ -471,6 +471,7 @@ class SlowSender:
                     chunk = self.conn.recv(4096)
                     if chunk:
                         self.answer += chunk
+                        self._rest()
                         return
                 except BlockingIOError:
                     pass
@@ -479,6 +480,27 @@ class SlowSender:
                 time.sleep(1)
         except OSError:
             return
+
+    def _rest(self) -> None:
+        """The answer may come in more than one segment (its headers, then its body)
+        on a busy machine: read until it is whole or the server closes."""
+        self.conn.setblocking(True)
+        self.conn.settimeout(5)
+        while b"\r\n\r\n" not in self.answer or len(self._body()) < self._length():
+            chunk = self.conn.recv(4096)
+            if not chunk:
+                return
+            self.answer += chunk
+
+    def _body(self) -> bytes:
+        return self.answer.partition(b"\r\n\r\n")[2]
+
+    def _length(self) -> int:
+        head = self.answer.partition(b"\r\n\r\n")[0].decode(errors="replace").lower()
+        for line in head.split("\r\n"):
+            if line.startswith("content-length:"):
+                return int(line.split(":", 1)[1])
+        return 0
 
     def close(self) -> None:
         self.conn.close()
