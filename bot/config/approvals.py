@@ -36,7 +36,13 @@ from pydantic import Field
 from bot.config.fields import RoleName, shown
 from bot.config.section import Section
 from domain.approvals.model import Basis, Level, RequestKind
-from domain.approvals.policy import DEFAULT_BASIS, ApprovalPolicy, Band, KindPolicy
+from domain.approvals.policy import (
+    DEFAULT_BASIS,
+    DEFAULT_REMIND_BEFORE_HOURS,
+    ApprovalPolicy,
+    Band,
+    KindPolicy,
+)
 
 _LEVELS = ("a list of levels, each a role and its deadline, e.g. [{role: credit_manager, "
            "deadline_hours: 24}, {role: finance_director, deadline_hours: 48}]")
@@ -53,9 +59,14 @@ class LevelSettings(Section):
     # Who may decide the level as well once its deadline passed (and is told).
     escalate_to: RoleName | None = Field(
         default=None, description="a role name listed under roles, e.g. cfo")
+    # Where the level's card goes: a department's channel, or (left out) each holder of
+    # the role by direct message.
+    post_to: str | None = Field(
+        default=None, description="a department name listed under departments, e.g. credit "
+        "(leave it out to send the card to each holder of the role by direct message)")
 
     def level(self) -> Level:
-        return Level(self.role, self.deadline_hours, self.escalate_to)
+        return Level(self.role, self.deadline_hours, self.escalate_to, self.post_to)
 
 
 class BandSettings(Section):
@@ -96,6 +107,9 @@ class ApprovalSettings(Section):
     first_limit: LimitPolicy | None = Field(default=None, description=_LIMIT)
     order_release: OtherPolicy | None = Field(default=None, description=_OTHER)
     terms_change: OtherPolicy | None = Field(default=None, description=_OTHER)
+    remind_before_hours: int = Field(
+        default=DEFAULT_REMIND_BEFORE_HOURS, ge=1, le=168,
+        description="a whole number of hours from 1 to 168, e.g. 4")
 
     def policy(self, base_currency: str) -> ApprovalPolicy:
         kinds: dict[RequestKind, KindPolicy] = {}
@@ -105,7 +119,7 @@ class ApprovalSettings(Section):
                 kinds[kind] = written.rule(Basis(written.basis))
             elif isinstance(written, OtherPolicy):
                 kinds[kind] = written.rule()
-        return ApprovalPolicy(base_currency, kinds)
+        return ApprovalPolicy(base_currency, kinds, self.remind_before_hours)
 
 
 def _amount(value: object) -> Decimal | None:

@@ -58,11 +58,14 @@ class Basis(StrEnum):
 @dataclass(frozen=True)
 class Level:
     """One step of a route: who decides it and how long they have. After the deadline
-    the holders of ``escalate_to`` (when set) may decide it too."""
+    the holders of ``escalate_to`` (when set) may decide it too. ``post_to``: the
+    department whose channel gets the level's card; ``None`` sends it to each holder of
+    the role by direct message."""
 
     role: str
     deadline_hours: int
     escalate_to: str | None = None
+    post_to: str | None = None
 
 
 @dataclass(frozen=True)

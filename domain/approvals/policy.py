@@ -30,6 +30,7 @@ from domain.money import Money
 # limit up to an amount, and with increases a limit could climb by small steps, each
 # within the first band, without anyone senior ever seeing the total.
 DEFAULT_BASIS = Basis.TOTAL
+DEFAULT_REMIND_BEFORE_HOURS = 4
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class ApprovalPolicy:
     base_currency: str
     kinds: Mapping[RequestKind, KindPolicy] = field(
         default_factory=lambda: dict(DEFAULT_POLICIES))
+    # How long before a level's deadline its deciders are reminded (once per level).
+    remind_before_hours: int = DEFAULT_REMIND_BEFORE_HOURS
 
     def of(self, kind: RequestKind) -> KindPolicy:
         return self.kinds.get(kind) or DEFAULT_POLICIES[kind]

@@ -100,6 +100,11 @@ class Happened(StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    # A level's deadline is near and nobody decided: its deciders are reminded.
+    REMINDED = "reminded"
+    # A level's deadline passed: ``escalate_to``'s holders may decide it too, and get
+    # its card; the requester is told.
+    ESCALATED = "escalated"
 
 
 @dataclass(frozen=True)

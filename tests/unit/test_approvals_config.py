@@ -121,7 +121,7 @@ def test_unknown_kinds_and_bad_values_say_how_to_write_them(tmp_path: Path):
     assert problems(tmp_path, text) == [
         f"line {line_of(text, 'limit_raise')}: approvals.limit_raise: is not a setting "
         "creditbot knows (misspelt?); the settings here are: limit_increase, "
-        "temporary_limit, first_limit, order_release, terms_change",
+        "temporary_limit, first_limit, order_release, terms_change, remind_before_hours",
         f"line {line_of(text, 'basis: total')}: approvals.order_release.basis: is not a "
         "setting creditbot knows (misspelt?); the settings here are: bands",
         f"line {line_of(text, 'deadline_hours: 0')}: approvals.order_release.bands.0.levels.0."
