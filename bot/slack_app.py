@@ -77,6 +77,7 @@ def build_deps(services: Services) -> Deps:
         response_url=response_url_rewriter(services.settings.slack_api_url),
         background=services.background,
         alerts=services.alerts,
+        requests=services.requests,
     )
 
 

@@ -17,6 +17,7 @@ from bot.settings import Settings
 from domain.access import CreditDataAccess
 from domain.alerts.routing import Directory
 from domain.alerts.use_cases import Alerts
+from domain.approvals.use_cases import CreditRequests
 from domain.positions import CreditPolicyContext
 from storage.audit_writer import BatchedAuditWriter
 from storage.db import make_engine, require_current_schema
@@ -77,6 +78,10 @@ class Services:
     def alerts(self) -> Alerts:
         return build_alerts(self.uow, self.config, self.access, self.now)
 
+    @cached_property
+    def requests(self) -> CreditRequests:
+        return build_requests(self.uow, self.config, self.access, self.now)
+
 
 def credit_data_access(config: AppConfig) -> CreditDataAccess:
     """Who may see credit data, and whom a refused person is told to ask."""
@@ -109,6 +114,21 @@ def build_alerts(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
         DigestBlocks(lambda destination: locales.get(destination, organisation.locale),
                      organisation.zone),
         clock, organisation.zone, organisation.admin_channel)
+
+
+def build_requests(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
+                   access: CreditDataAccess, clock: Callable[[], datetime]) -> CreditRequests:
+    """The credit requests use cases as app.yaml's approval policy and roles configure
+    them; cards and notes in the language of the channel or person they go to."""
+    from handlers.approvals.notices import ApprovalNotices
+
+    organisation = config.organisation
+    locales = {**config.channel_locales(), **config.locale_overrides()}
+    return CreditRequests(
+        unit_of_work, access, config.approvals.policy(organisation.base_currency),
+        config.roster(), clock, organisation.zone,
+        ApprovalNotices(lambda destination: locales.get(destination, organisation.locale),
+                        organisation.zone))
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:

@@ -7,15 +7,26 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import alerts, check, delivery, errors, help, home, housekeeping, middleware, registry
+from handlers import (
+    alerts,
+    approvals,
+    check,
+    delivery,
+    errors,
+    help,
+    home,
+    housekeeping,
+    middleware,
+    registry,
+)
 from handlers.credit import on_credit
 from handlers.deps import Deps
 from handlers.registry import COMMAND, Catalogue
 
 # ``delivery`` declares only the scopes of the outbox sender's calls: the sender runs as
 # a loop beside each scheduler candidate (bot/delivery.py), not as a job or a listener.
-FEATURES = (check.FEATURE, alerts.FEATURE, help.FEATURE, home.FEATURE, housekeeping.FEATURE,
-            delivery.FEATURE)
+FEATURES = (check.FEATURE, alerts.FEATURE, approvals.FEATURE, help.FEATURE, home.FEATURE,
+            housekeeping.FEATURE, delivery.FEATURE)
 
 # What the Slack app manifest declares for the slash command.
 COMMAND_DESCRIPTION = "Trade credit: check a customer's credit position"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from domain.access import CreditDataAccess, Member
 from domain.alerts.use_cases import Alerts
+from domain.approvals.use_cases import CreditRequests
 from domain.check import CreditChecks
 from handlers.i18n import Languages
 
@@ -25,6 +26,7 @@ class Deps:
     # Runs work that must not hold a Slack request open (answers past the ack budget).
     background: Executor
     alerts: Alerts
+    requests: CreditRequests
 
     def __deepcopy__(self, memo: dict[int, object]) -> Deps:
         # Bolt deep-copies the context for lazy listeners; these are process-wide

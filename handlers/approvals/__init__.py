@@ -1,0 +1,14 @@
+"""Credit requests and approvals in Slack: ``/credit request`` and its modal,
+``/credit requests``, the approval cards and their buttons, delegations, history."""
+
+from __future__ import annotations
+
+from handlers.registry import Feature
+
+FEATURE = Feature(
+    name="approvals",
+    # chat:write: the approval cards and notes (the outbox sender posts and edits them).
+    scopes=("chat:write",),
+)
+
+__all__ = ["FEATURE"]
