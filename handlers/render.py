@@ -58,6 +58,27 @@ def user_text(text: str, limit: int = SECTION_TEXT) -> str:
     return clip(escape(strip_invisible(text)), limit)
 
 
+# Slack mrkdwn has no escape for its formatting characters: a name such as "*SALE*"
+# would turn bold. Their look-alikes read the same and format nothing.
+_FORMATTING = str.maketrans({"*": "∗", "_": "＿", "~": "∼", "`": "ˋ"})
+
+
+def erp_text(text: str, limit: int) -> str:
+    """A name or id from the ERP for mrkdwn: on one line, nothing invisible, no
+    formatting, no mention or link, at most ``limit`` characters."""
+    # Spaces first (a tab or newline separates words), then what is never shown.
+    flat = " ".join(strip_invisible(" ".join(text.split())).split())
+    return clip(escape(flat.translate(_FORMATTING)), limit)
+
+
+def person_text(text: str, limit: int) -> str:
+    """What a person wrote (a reason, a comment, a question) for mrkdwn: their line
+    breaks kept, otherwise as ``erp_text``."""
+    lines = (" ".join(strip_invisible(line).split()) for line in text.splitlines())
+    flat = "\n".join(line for line in lines if line)
+    return clip(escape(flat.translate(_FORMATTING)), limit)
+
+
 def plain(text: str, limit: int) -> str:
     """Text for a plain_text object (not parsed by Slack, so not escaped)."""
     return clip(strip_invisible(text), limit)

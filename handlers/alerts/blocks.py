@@ -59,12 +59,11 @@ from handlers.render import (
     button,
     clip,
     context,
-    escape,
+    erp_text,
     header,
     mention,
     message,
     section,
-    strip_invisible,
 )
 
 # Lines shown in full, with buttons, on the first page: what a person reads in the
@@ -96,9 +95,6 @@ FIRST_PAGE_LAYOUTS = ((DETAILED, DETAILED_NAME), (DETAILED, NAME), (6, NAME), (3
 SEVERITY_EMOJI = {Severity.CRITICAL: ":red_circle:", Severity.WARNING: ":large_orange_circle:",
                   Severity.INFO: ":large_blue_circle:"}
 
-# Slack mrkdwn has no escape for its formatting characters: a name such as "*SALE*"
-# would turn bold. Their look-alikes read the same and format nothing.
-_FORMATTING = str.maketrans({"*": "∗", "_": "＿", "~": "∼", "`": "ˋ"})
 
 Group = tuple[Severity, AlertType]
 
@@ -109,14 +105,6 @@ class Form(Enum):
     FULL = "full"        # name, id, figures, what changed, answers
     SHORT = "short"      # a shorter name, id, figures
     MINIMAL = "minimal"  # id and amount: fits whatever the ERP's names and ids hold
-
-
-def erp_text(text: str, limit: int) -> str:
-    """A name or id from the ERP for mrkdwn: on one line, nothing invisible, no
-    formatting, no mention or link, at most ``limit`` characters."""
-    # Spaces first (a tab or newline separates words), then what is never shown.
-    flat = " ".join(strip_invisible(" ".join(text.split())).split())
-    return clip(escape(flat.translate(_FORMATTING)), limit)
 
 
 def number_pages(lines: int) -> int:
