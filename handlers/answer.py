@@ -46,4 +46,7 @@ def answer(ack: Ack, context: BoltContext, work: Callable[[], Message],
 
         future.add_done_callback(follow_up)
         return
+    if not text and not blocks:
+        ack()  # nothing to say (e.g. a modal was opened instead): an empty 200
+        return
     ack(text=text, blocks=blocks, response_type="ephemeral")

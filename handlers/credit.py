@@ -25,6 +25,8 @@ from handlers.render import Message, clip, escape
 
 def on_credit(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     name, rest = split_command(str(command.get("text") or ""))
+    # A subcommand that opens a modal needs it (handlers.modals.open_modal).
+    context["trigger_id"] = command.get("trigger_id")
     answer(ack, context, lambda: dispatch(context, name, rest))
 
 

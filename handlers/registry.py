@@ -5,7 +5,7 @@ listing its slash subcommands (with aliases and help), buttons (with the model t
 value must parse into), events and scopes. Bolt's listeners, ``/credit help``, the App
 Home and ``creditbot manifest`` are all made from these lists, so none of them can
 forget something the others know; ``register`` is the only place that calls Bolt's
-``app.command/action/event``.
+``app.command/action/event/view``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 
-from handlers.errors import ack_only, guarded
+from handlers.errors import ack_only, guarded, message_for
 from handlers.payloads import ActionValue
 from handlers.render import Message
 
@@ -49,6 +49,30 @@ class Action:
     run: Callable[..., None]
     payload: type[ActionValue]
     numbered: bool = False
+
+
+# What a modal's ``submit`` returns: field errors by block_id (the modal stays open and
+# shows each beside its field), work to run after the acknowledgement (the modal closes
+# at once), or None (the modal closes, nothing more to do).
+Submitted = Mapping[str, str] | Callable[[], None] | None
+
+
+@dataclass(frozen=True)
+class View:
+    """A modal the bot opens (handlers.modals.open_modal) and Slack submits back.
+
+    ``submit(view, context)`` runs *inside* the acknowledgement, because Slack only
+    shows field errors that come in it (``response_action: errors``), and Slack waits
+    3 s: it checks and records, and hands anything slow (a Slack call, a DM) back as a
+    callable, which runs on the background executor after the answer. The parsed
+    ``private_metadata`` is in ``context["metadata"]``; one that does not parse into
+    ``metadata`` was not written by us and the request is refused (HTTP 400), like a
+    forged button value. An exception in ``submit`` replaces the modal with its message
+    (a domain error's text, or the apology with the log reference)."""
+
+    callback_id: str
+    metadata: type[ActionValue]
+    submit: Callable[[dict[str, Any], BoltContext], Submitted]
 
 
 @dataclass(frozen=True)
@@ -82,6 +106,7 @@ class Feature:
     # Bot scopes the feature's Web API calls need.
     scopes: tuple[str, ...] = ()
     jobs: tuple[Job, ...] = ()
+    views: tuple[View, ...] = ()
 
 
 @dataclass
@@ -91,10 +116,12 @@ class Catalogue:
     features: tuple[Feature, ...]
     _subcommands: dict[str, Subcommand] = field(init=False)
     _actions: dict[str, Action] = field(init=False)
+    _views: dict[str, View] = field(init=False)
 
     def __post_init__(self) -> None:
         self._subcommands = {}
         self._actions = {}
+        self._views = {}
         for feature in self.features:
             for sub in feature.subcommands:
                 for word in (sub.name, *sub.aliases):
@@ -105,6 +132,10 @@ class Catalogue:
                 if action.action_id in self._actions:
                     raise ValueError(f"action {action.action_id} is declared twice")
                 self._actions[action.action_id] = action
+            for view in feature.views:
+                if view.callback_id in self._views:
+                    raise ValueError(f"view {view.callback_id} is declared twice")
+                self._views[view.callback_id] = view
 
     @property
     def subcommands(self) -> list[Subcommand]:
@@ -121,6 +152,13 @@ class Catalogue:
     @property
     def jobs(self) -> list[Job]:
         return [j for f in self.features for j in f.jobs]
+
+    @property
+    def views(self) -> list[View]:
+        return [v for f in self.features for v in f.views]
+
+    def view(self, callback_id: str) -> View | None:
+        return self._views.get(callback_id)
 
     @property
     def scopes(self) -> list[str]:
@@ -153,6 +191,16 @@ def _refuse_untyped_values(catalogue: Catalogue) -> Callable[..., Any]:
                                 spec.action_id)
                     return BoltResponse(status=400, body="")
                 context["payload"] = value
+        elif body.get("type") == "view_submission":
+            view = body.get("view") or {}
+            modal = catalogue.view(str(view.get("callback_id", "")))
+            if modal is not None:
+                metadata = modal.metadata.decode(str(view.get("private_metadata") or ""))
+                if metadata is None:
+                    log.warning("refused view %s: its metadata is not one creditbot wrote",
+                                modal.callback_id)
+                    return BoltResponse(status=400, body="")
+                context["metadata"] = metadata
         next()
         return None
 
@@ -172,11 +220,55 @@ def register(app: App, catalogue: Catalogue,
         app.action(matcher)(ack=ack_only, lazy=[guarded(action.run)])
     for event in catalogue.events:
         app.event(event.name)(ack=ack_only, lazy=[guarded(event.run)])
+    for view in catalogue.views:
+        app.view(view.callback_id)(submission_listener(view))
+
+
+def submission_listener(view: View) -> Callable[..., None]:
+    """Bolt's listener for ``view``'s submissions: ``submit`` answers in the ack."""
+
+    def on_submit(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        submitted = body.get("view") or {}
+        try:
+            outcome = view.submit(submitted, context)
+        except Exception as error:
+            ack(response_action="update",
+                view=notice_view(submitted, message_for(error, context)))
+            return
+        if callable(outcome):
+            ack()
+            context["deps"].background.submit(_after_ack(outcome, context))
+        elif outcome:
+            ack(response_action="errors", errors=dict(outcome))
+        else:
+            ack()
+
+    return on_submit
+
+
+def _after_ack(work: Callable[[], None], context: BoltContext) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            work()
+        except Exception as error:
+            # The modal is gone: the log (message_for logs unexpected errors) is all
+            # that is left to tell.
+            message_for(error, context)
+
+    return run
+
+
+def notice_view(submitted: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """The modal turned into a note (its title kept): what went wrong, a Close button."""
+    title = submitted.get("title") or {"type": "plain_text", "text": "creditbot"}
+    close = submitted.get("close") or {"type": "plain_text", "text": "OK"}
+    return {"type": "modal", "title": title, "close": close,
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]}
 
 
 def listener_count(catalogue: Catalogue) -> int:
     """How many Bolt listeners ``register`` adds (the manifest test holds them equal)."""
-    return 1 + len(catalogue.actions) + len(catalogue.events)
+    return 1 + len(catalogue.actions) + len(catalogue.events) + len(catalogue.views)
 
 
 def help_entries(catalogue: Catalogue) -> Iterable[Subcommand]:

@@ -4,6 +4,21 @@ emulator. Tests and the sandbox read like a person using Slack:
 
     reply = slack.slash("U01SALESAMY", "C01SALES000", "/credit check acme")
     slack.click("U01SALESAMY", reply, "Share in channel")
+
+Modals. A slash command or a button that opens one answers with no message; the modal
+is the last ``views.open`` the bot made with a trigger_id of that person's act, and
+``submit`` sends it back as Slack does, with what the person entered by block_id:
+
+    slack.slash("U01SALESAMY", "C01SALES000", "/credit request", wait=False)
+    view = slack.modal("U01SALESAMY")          # waits for the bot's views.open
+    result = slack.submit("U01SALESAMY", view, {"reason": "Q1 orders", "kind": "increase"})
+    assert result.json() == {"response_action": "errors",
+                             "errors": {"amount": "Write an amount, e.g. +100k"}}
+    # result.body == "" when the modal closed; a forged metadata: result.status == 400
+    slack.submit("U01SALESAMY", view, {...}, private_metadata="forged")
+
+A value is the input's text, a select's option value, a date ``YYYY-MM-DD`` or a user
+id; fields not given keep their initial value (Slack sends those too) or are empty.
 """
 
 from __future__ import annotations
@@ -93,6 +108,7 @@ class SlackDriver:
         # The bot checks request timestamps against its own clock.
         self.clock = clock
         self._triggers = itertools.count(1)
+        self._acted: dict[str, str] = {}  # trigger_id → who acted
 
     def post(self, body: bytes, content_type: str = "application/x-www-form-urlencoded",
              timestamp: int | None = None, signature: str | None = None) -> HttpResult:
@@ -120,7 +136,7 @@ class SlackDriver:
             # Slack sends these three as entities in command text.
             "text": text.strip().replace("&", "&amp;").replace("<", "&lt;")
             .replace(">", "&gt;"), "api_app_id": APP_ID, "is_enterprise_install": "false",
-            "response_url": response_url, "trigger_id": self._trigger(),
+            "response_url": response_url, "trigger_id": self._trigger(user),
         }
         return urlencode(form).encode(), response_url
 
@@ -183,7 +199,7 @@ class SlackDriver:
             "container": {"type": "message",
                           "message_ts": (reply.ts if reply else None) or f"{time.time():.6f}",
                           "channel_id": channel, "is_ephemeral": ephemeral},
-            "trigger_id": self._trigger(),
+            "trigger_id": self._trigger(user),
             "team": {"id": TEAM_ID, "domain": "sandbox"},
             "channel": {"id": channel, "name": channel.lower()},
             "response_url": response_url,
@@ -206,9 +222,83 @@ class SlackDriver:
                     "event_time": int(time.time())}
         return self.post(json.dumps(envelope).encode(), content_type="application/json")
 
-    def _trigger(self) -> str:
-        return f"{next(self._triggers)}.{int(time.time())}.sandbox"
+    def modal(self, user: str, timeout: float = 5.0) -> dict[str, Any]:
+        """The last modal the bot opened for ``user`` (waits up to ``timeout`` for one)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            mine = [view for trigger, view in self.emulator.views
+                    if self._acted.get(trigger) == user]
+            if mine:
+                return mine[-1]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the bot opened no modal for {user}; views.open calls:"
+                                     f" {self.emulator.calls_to('views.open')}")
+            time.sleep(0.02)
+
+    def submit(self, user: str, view: dict[str, Any], values: dict[str, Any] | None = None,
+               private_metadata: str | None = None) -> HttpResult:
+        """Presses the modal's submit button as ``user``, having entered ``values``
+        (block_id → value; a dict is sent as the element's state as it is, to forge
+        one). Returns the bot's HTTP answer: empty when the modal closes,
+        ``{"response_action": "errors", ...}`` for field errors."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": "sandbox"},
+            "user": {"id": user, "username": self._name(user), "name": self._name(user),
+                     "team_id": TEAM_ID},
+            "api_app_id": APP_ID, "token": "sandbox-verification-token",
+            "trigger_id": self._trigger(user),
+            "view": {**view, "state": {"values": view_state(view, values or {})},
+                     "private_metadata": (view.get("private_metadata", "")
+                                          if private_metadata is None else private_metadata),
+                     "hash": f"{time.time():.6f}.sandbox", "app_id": APP_ID,
+                     "root_view_id": view.get("id"), "previous_view_id": None},
+            "response_urls": [], "is_enterprise_install": False,
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}).encode())
+
+    def _trigger(self, user: str | None = None) -> str:
+        trigger = f"{next(self._triggers)}.{int(time.time())}.sandbox"
+        if user is not None:
+            self._acted[trigger] = user
+        return trigger
 
     def _name(self, user: str) -> str:
         known = self.emulator.users.get(user)
         return known.name if known else user.lower()
+
+
+def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``view.state.values`` as Slack sends it: every input block's element by
+    block_id and action_id, with what was entered (or its initial value)."""
+    state: dict[str, Any] = {}
+    for block in view.get("blocks") or []:
+        element = block.get("element") if block.get("type") == "input" else None
+        if not element:
+            continue
+        block_id, kind = block.get("block_id"), element.get("type")
+        given = values.get(block_id)
+        if isinstance(given, dict):
+            state[block_id] = {element["action_id"]: given}
+            continue
+        entry: dict[str, Any] = {"type": kind}
+        if kind == "static_select":
+            options = element.get("options") or []
+            chosen = (next((o for o in options if o["value"] == given), None)
+                      or {"text": {"type": "plain_text", "text": str(given)},
+                          "value": str(given)}) if given is not None else \
+                element.get("initial_option")
+            entry["selected_option"] = chosen
+        elif kind == "datepicker":
+            entry["selected_date"] = given if given is not None else element.get(
+                "initial_date")
+        elif kind == "users_select":
+            entry["selected_user"] = given if given is not None else element.get(
+                "initial_user")
+        else:
+            entry["value"] = given if given is not None else element.get("initial_value")
+        state[block_id] = {element["action_id"]: entry}
+    unknown = set(values) - set(state)
+    if unknown:
+        raise AssertionError(f"the modal has no input block {sorted(unknown)}")
+    return state

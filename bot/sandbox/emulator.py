@@ -75,6 +75,9 @@ class SlackEmulator:
         self.closed_channels: set[str] = set()
         # Direct message channels the bot opened, and whom each is with.
         self.direct_messages: dict[str, str] = {}
+        # Modals the bot opened (or pushed): (the trigger_id it used, the view as Slack
+        # answered it, with its id).
+        self.views: list[tuple[str, dict[str, Any]]] = []
         # Messages Slack would have refused for their blocks: (method, problems).
         self.invalid: list[tuple[str, list[str]]] = []
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
@@ -208,10 +211,15 @@ class SlackEmulator:
                 return {"ok": True, "message_ts": ts}
             return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
         if method in {"views.open", "views.update", "views.push", "views.publish"}:
+            if method in {"views.open", "views.push"} and not args.get("trigger_id"):
+                return {"ok": False, "error": "invalid_trigger_id"}
             view = args.get("view")
             view = json.loads(view) if isinstance(view, str) else (view or {})
-            return {"ok": True, "view": {**view, "id": f"V{next(self._ids):08d}",
-                                          "team_id": TEAM_ID}}
+            opened = {**view, "id": f"V{next(self._ids):08d}", "team_id": TEAM_ID}
+            if method != "views.publish":
+                with self._lock:
+                    self.views.append((str(args.get("trigger_id") or ""), opened))
+            return {"ok": True, "view": opened}
         if method == "users.info":
             user = self.users.get(str(args.get("user")))
             if user is None:

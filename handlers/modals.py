@@ -1,0 +1,124 @@
+"""Modals: opening one from a slash command or a button, building its input blocks,
+and reading what was submitted.
+
+A feature declares each modal as a ``handlers.registry.View`` (callback_id, metadata
+model, ``submit``). Opening one needs the ``trigger_id`` of the person's act (valid for
+3 s): a button's ``body["trigger_id"]``; for a subcommand, ``context["trigger_id"]``
+(handlers.credit puts the slash command's there). Every input block has one element
+whose action_id is ``VALUE``, so ``submitted(view)[block_id]`` is what the person
+entered there (a text, the selected option's value, a date ``YYYY-MM-DD``, a user
+id), or None when they left it empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from slack_bolt import BoltContext
+
+from handlers.payloads import ActionValue
+from handlers.render import Block, clip, plain
+
+# Block Kit's limits for views (api.slack.com/reference/surfaces/views).
+TITLE_TEXT = 24
+BUTTON_LABEL = 24
+PRIVATE_METADATA = 3000
+LABEL_TEXT = 2000
+HINT_TEXT = 2000
+OPTION_TEXT = 75
+PLACEHOLDER_TEXT = 150
+# The one action_id of every input element creditbot builds.
+VALUE = "value"
+
+
+def _text(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": plain(text, limit), "emoji": True}
+
+
+def modal(callback_id: str, metadata: ActionValue, *, title: str, submit: str, close: str,
+          blocks: Sequence[Block]) -> dict[str, Any]:
+    encoded = metadata.encode()
+    if len(encoded) > PRIVATE_METADATA:
+        raise ValueError(f"private_metadata of {callback_id} is {len(encoded)} characters")
+    return {"type": "modal", "callback_id": callback_id, "private_metadata": encoded,
+            "title": _text(title, TITLE_TEXT), "submit": _text(submit, BUTTON_LABEL),
+            "close": _text(close, BUTTON_LABEL), "blocks": list(blocks)}
+
+
+def open_modal(context: BoltContext, trigger_id: str, view: Mapping[str, Any]) -> None:
+    """Opens ``view`` for whoever acted (Slack refuses an expired or reused trigger)."""
+    context.client.views_open(trigger_id=trigger_id, view=dict(view))
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool,
+           hint: str | None) -> Block:
+    block: Block = {"type": "input", "block_id": block_id, "label": _text(label, LABEL_TEXT),
+                    "optional": optional, "element": {**element, "action_id": VALUE}}
+    if hint:
+        block["hint"] = _text(hint, HINT_TEXT)
+    return block
+
+
+def text_input(block_id: str, label: str, *, initial: str | None = None,
+               multiline: bool = False, optional: bool = False, hint: str | None = None,
+               placeholder: str | None = None, max_length: int = 3000) -> Block:
+    element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline,
+                               "max_length": max_length}
+    if initial:
+        element["initial_value"] = clip(initial, max_length)
+    if placeholder:
+        element["placeholder"] = _text(placeholder, PLACEHOLDER_TEXT)
+    return _input(block_id, label, element, optional=optional, hint=hint)
+
+
+def option(value: str, label: str) -> dict[str, Any]:
+    return {"text": _text(label, OPTION_TEXT), "value": value}
+
+
+def select(block_id: str, label: str, options: Sequence[dict[str, Any]], *,
+           initial: str | None = None, optional: bool = False,
+           hint: str | None = None) -> Block:
+    element: dict[str, Any] = {"type": "static_select", "options": list(options)}
+    chosen = next((o for o in options if o["value"] == initial), None)
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return _input(block_id, label, element, optional=optional, hint=hint)
+
+
+def date_input(block_id: str, label: str, *, optional: bool = False,
+               hint: str | None = None) -> Block:
+    return _input(block_id, label, {"type": "datepicker"}, optional=optional, hint=hint)
+
+
+def user_input(block_id: str, label: str, *, optional: bool = False,
+               hint: str | None = None) -> Block:
+    return _input(block_id, label, {"type": "users_select"}, optional=optional, hint=hint)
+
+
+def submitted(view: Mapping[str, Any]) -> dict[str, str | None]:
+    """block_id → what the person entered (stripped; None if empty or absent)."""
+    found: dict[str, str | None] = {}
+    values = (view.get("state") or {}).get("values") or {}
+    if not isinstance(values, dict):
+        return found
+    for block_id, elements in values.items():
+        state = elements.get(VALUE) if isinstance(elements, dict) else None
+        found[str(block_id)] = _value_of(state) if isinstance(state, dict) else None
+    return found
+
+
+def _value_of(state: Mapping[str, Any]) -> str | None:
+    raw: Any
+    if "selected_option" in state:
+        chosen = state.get("selected_option")
+        raw = chosen.get("value") if isinstance(chosen, dict) else None
+    elif "selected_date" in state:
+        raw = state.get("selected_date")
+    elif "selected_user" in state:
+        raw = state.get("selected_user")
+    else:
+        raw = state.get("value")
+    if not isinstance(raw, str):
+        return None
+    return raw.strip() or None

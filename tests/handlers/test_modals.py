@@ -1,0 +1,135 @@
+"""Modals declared in the registry: metadata parsed or the request refused, field errors
+in the acknowledgement, slow work after it; and reading what a person submitted."""
+
+from __future__ import annotations
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from slack_bolt import App, BoltRequest
+from slack_bolt.authorization import AuthorizeResult
+
+from bot.sandbox.driver import view_state
+from domain.errors import DomainError
+from handlers import modals
+from handlers.i18n import translator
+from handlers.payloads import ActionValue
+from handlers.registry import Catalogue, Feature, View, listener_count, register
+
+
+class Where(ActionValue):
+    channel: str | None
+
+
+def _view(metadata: str) -> dict[str, Any]:
+    view = modals.modal("test_modal", Where(channel="C1"), title="Test", submit="Send",
+                        close="Cancel", blocks=[modals.text_input("reason", "Reason")])
+    view["private_metadata"] = metadata
+    return view
+
+
+def _app(submit) -> tuple[App, Catalogue]:
+    catalogue = Catalogue((Feature("test", views=(View("test_modal", Where, submit),)),))
+    app = App(authorize=lambda **_: AuthorizeResult(enterprise_id=None, team_id="T1",
+                                                     bot_token="xoxb-test"),
+              signing_secret="s", request_verification_enabled=False,
+              token_verification_enabled=False, process_before_response=True)
+    background = ThreadPoolExecutor(1)
+
+    @app.use
+    def deps(context, next):  # what handlers.middleware adds, minimally
+        context["deps"] = SimpleNamespace(background=background)
+        context["tr"] = translator("en-US")
+        next()
+
+    register(app, catalogue, lambda **_: None)
+    return app, catalogue
+
+
+def _submit(app: App, reason: str | None, metadata: str | None = None):
+    view = _view(metadata if metadata is not None else Where(channel="C1").encode())
+    view["state"] = {"values": view_state(view, {"reason": reason})}
+    payload = {"type": "view_submission", "user": {"id": "U1"}, "team": {"id": "T1"},
+               "api_app_id": "A1", "view": view}
+    body = urlencode({"payload": json.dumps(payload)})
+    return app.dispatch(BoltRequest(body=body, headers={
+        "content-type": ["application/x-www-form-urlencoded"]}))
+
+
+def test_field_errors_travel_in_the_ack_and_the_metadata_is_parsed():
+    seen = []
+
+    def submit(view, context):
+        seen.append((context["metadata"], modals.submitted(view)))
+        return {"reason": "Write why."} if not modals.submitted(view)["reason"] else None
+
+    app, catalogue = _app(submit)
+    assert listener_count(catalogue) == len(app._listeners) == 2
+    refused = _submit(app, None)
+    assert refused.status == 200
+    assert json.loads(refused.body) == {"response_action": "errors",
+                                        "errors": {"reason": "Write why."}}
+    closed = _submit(app, "  bigger orders ")
+    assert closed.status == 200 and closed.body == ""
+    assert seen == [(Where(channel="C1"), {"reason": None}),
+                    (Where(channel="C1"), {"reason": "bigger orders"})]
+
+
+@pytest.mark.parametrize("metadata", ["", "not json", '{"channel": 5}',
+                                      '{"channel": "C1", "extra": 1}'])
+def test_metadata_we_did_not_write_is_refused_like_a_forgery(metadata):
+    called = []
+    app, _ = _app(lambda view, context: called.append(1))
+    assert _submit(app, "why", metadata).status == 400
+    assert called == []
+
+
+def test_slow_work_runs_after_the_ack():
+    done = threading.Event()
+    release = threading.Event()
+
+    def slow() -> None:
+        release.wait(5)
+        done.set()
+
+    app, _ = _app(lambda view, context: slow)
+    answer = _submit(app, "why")
+    assert answer.status == 200 and answer.body == "" and not done.is_set()
+    release.set()
+    assert done.wait(5)
+
+
+def test_an_error_replaces_the_modal_with_its_message():
+    def refuse(view, context):
+        raise DomainError("You may not do that, {name}.", name="<b>")
+
+    app, _ = _app(refuse)
+    answer = json.loads(_submit(app, "why").body)
+    assert answer["response_action"] == "update"
+    assert answer["view"]["title"] == {"type": "plain_text", "text": "Test", "emoji": True}
+    assert answer["view"]["blocks"] == [{"type": "section", "text": {
+        "type": "mrkdwn", "text": "You may not do that, &lt;b&gt;."}}]
+
+
+def test_submitted_reads_every_kind_of_input():
+    view = {"blocks": [modals.text_input("t", "T"), modals.select(
+        "s", "S", [modals.option("a", "A"), modals.option("b", "B")], initial="a"),
+        modals.date_input("d", "D"), modals.user_input("u", "U"),
+        modals.text_input("empty", "E", optional=True)]}
+    view["state"] = {"values": view_state(view, {"t": " x ", "d": "2027-01-31", "u": "U9"})}
+    assert modals.submitted(view) == {"t": "x", "s": "a", "d": "2027-01-31", "u": "U9",
+                                      "empty": None}
+    view["state"] = {"values": view_state(view, {"s": "b", "empty": "   "})}
+    assert modals.submitted(view)["s"] == "b" and modals.submitted(view)["empty"] is None
+    assert modals.submitted({"state": {"values": "junk"}}) == {}
+
+
+def test_metadata_beyond_slacks_limit_is_a_bug_caught_when_building():
+    with pytest.raises(ValueError):
+        modals.modal("m", Where(channel="C" * 3001), title="T", submit="S", close="C",
+                     blocks=[])
