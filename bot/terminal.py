@@ -120,8 +120,8 @@ def _entry_cells(entry: PortfolioEntry) -> list[str | Text]:
     if entry.missing_rate is not None:
         name.append(f"\n{_missing(entry.missing_rate)}", style="yellow")
     if position is None:
-        return [name, customer.credit_limit.currency, _amount(customer.credit_limit),
-                "—", "—", "—", "—"]
+        limit = entry.approved.limit if entry.approved else customer.credit_limit
+        return [name, limit.currency, _amount(limit), "—", "—", "—", "—"]
     if position.over_limit:
         name.append("\nover limit", style="bold red")
     oldest = position.aging.oldest_overdue_days

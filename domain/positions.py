@@ -1,13 +1,22 @@
-"""Use cases: the credit position of a customer, a customer group, or the whole portfolio."""
+"""Use cases: the credit position of a customer, a customer group, or the whole portfolio.
+
+A customer's limit is the ERP's, unless creditbot approved one that is in force on the
+day (``domain.approvals.model.effective_limit``): then that one counts, everywhere a
+position is computed (the check, the alerts scan, ``creditbot positions``). The ERP's
+limit stays the customer's record (``Customer.credit_limit``); the next import cannot
+undo an approval, and a temporary limit falls back to it after its last day.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from domain.aging import AgingBuckets
+from domain.approvals.model import LimitChange
 from domain.errors import DomainError, MissingRate
 from domain.exposure import (
     AgedBalance,
@@ -31,6 +40,20 @@ class CreditPolicyContext:
     buckets: AgingBuckets
 
 
+class ApprovedLimits(Protocol):
+    def effective_limits(self, customer_ids: Sequence[str] | None, on: date
+                         ) -> dict[str, LimitChange]:
+        """Per customer (all when ``None``), the approved limit in force on ``on``;
+        customers without one are left out."""
+        ...
+
+
+def limit_in_force(customer: Customer, approved: Mapping[str, LimitChange]) -> Money:
+    """The approved limit while it is in force, else the ERP's."""
+    change = approved.get(customer.customer_id)
+    return change.limit if change is not None else customer.credit_limit
+
+
 def _fx(uow: UnitOfWork, base: str, as_of: date) -> FxRates:
     return FxRates(base, as_of, uow.rates.latest(as_of))
 
@@ -43,8 +66,9 @@ def customer_position(
     if customer is None:  # deleted between lookup and read
         raise DomainError(f"Customer {ref.customer_id} no longer exists.")
     ids = [customer.customer_id]
+    approved = uow.credit_requests.effective_limits(ids, as_of)
     position = credit_position(
-        customer.credit_limit,
+        limit_in_force(customer, approved),
         uow.receivables.aged_balances(ids, as_of, ctx.buckets),
         uow.receivables.order_balances(ids),
         _fx(uow, ctx.base_currency, as_of),
@@ -63,8 +87,9 @@ def group_position(
         raise DomainError(f"No customer belongs to group “{group_id}”.")
     ids = [m.customer_id for m in members]
     fx = _fx(uow, ctx.base_currency, as_of)
+    approved = uow.credit_requests.effective_limits(ids, as_of)
     position = credit_position(
-        group_limit((m.credit_limit for m in members), currency, fx),
+        group_limit((limit_in_force(m, approved) for m in members), currency, fx),
         uow.receivables.aged_balances(ids, as_of, ctx.buckets),
         uow.receivables.order_balances(ids),
         fx,
@@ -94,6 +119,8 @@ class PortfolioEntry:
     position: CreditPosition | None
     in_base: BaseFigures | None
     missing_rate: MissingRate | None = None
+    # The approved limit the position counts instead of the ERP's, while in force.
+    approved: LimitChange | None = None
 
 
 @dataclass(frozen=True)
@@ -119,22 +146,27 @@ def portfolio_positions(
     for order in uow.receivables.order_balances(None):
         orders[order.customer_id].append(order)
     fx = _fx(uow, ctx.base_currency, as_of)
+    # One read of every approved limit in force (a few rows), not one per customer.
+    approved = uow.credit_requests.effective_limits(None, as_of)
     entries = []
     for customer in uow.customers.fetch():
+        change = approved.get(customer.customer_id)
+        limit = customer.credit_limit if change is None else change.limit
         try:
-            position = credit_position(customer.credit_limit, balances[customer.customer_id],
+            position = credit_position(limit, balances[customer.customer_id],
                                        orders[customer.customer_id], fx, ctx.buckets, as_of)
         except MissingRate as missing:
-            entries.append(PortfolioEntry(customer, None, None, missing))
+            entries.append(PortfolioEntry(customer, None, None, missing, change))
             continue
         try:
             factor = fx.factor(position.limit.currency, ctx.base_currency)
         except MissingRate as missing:
-            entries.append(PortfolioEntry(customer, position, None, missing))
+            entries.append(PortfolioEntry(customer, position, None, missing, change))
             continue
         entries.append(PortfolioEntry(customer, position, BaseFigures(*(
             Money(figure.amount * factor, ctx.base_currency)
-            for figure in (position.limit, position.exposure, position.aging.overdue)))))
+            for figure in (position.limit, position.exposure, position.aging.overdue))),
+            approved=change))
     return entries
 
 

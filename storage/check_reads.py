@@ -17,6 +17,14 @@ the newest one seen has committed and is visible (an import takes its id only af
 took the lease), so a new import entry is never missed, on SQLite or PostgreSQL, however
 the ids of concurrent writers commit. The version is the id of the newest import entry
 seen by this process (or the newest audit id when the process first looked).
+
+Limits creditbot approves move the version too: a check after an approval shows the new
+limit at once. Their audit entries could not serve as the imports' do (no lease orders
+them, and on PostgreSQL an id taken earlier may commit after a later one, which the
+floor would skip); the number of rows in ``limit_changes`` can: it is append-only, so
+the count grows with every committed change, and the same statement reads it in the
+same snapshot. A temporary limit's end needs no version: positions are remembered per
+day, and the day after its last one no longer counts it.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ import contextlib
 import re
 import threading
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
@@ -36,6 +44,7 @@ from sqlalchemy.exc import TimeoutError as SqlTimeout
 from sqlalchemy.pool import Pool, PoolProxiedConnection
 
 from domain.aging import AgingBuckets
+from domain.approvals.model import ChangeKind, LimitChange, effective_limit
 from domain.errors import RecordsUnavailable
 from domain.exposure import AgedBalance, OrderBalance
 from domain.model import (
@@ -61,10 +70,15 @@ _OPEN_INVOICE = ", ".join(f"'{s.value}'" for s in INVOICE_STATUSES_IN_EXPOSURE)
 _OPEN_ORDER = ", ".join(f"'{s.value}'" for s in ORDER_STATUSES_IN_EXPOSURE)
 
 _VERSION = ("SELECT (SELECT count(*) FROM leases WHERE name = :lease), max(id), "
-            "max(CASE WHEN action LIKE :imports THEN id END) FROM audit_log WHERE id > :floor")
+            "max(CASE WHEN action LIKE :imports THEN id END), "
+            "(SELECT count(*) FROM limit_changes) FROM audit_log WHERE id > :floor")
 # The first look in a process: where the audit log ends (its primary key's last entry).
 _FIRST_LOOK = ("SELECT (SELECT count(*) FROM leases WHERE name = :lease), "
-               "(SELECT max(id) FROM audit_log), NULL")
+               "(SELECT max(id) FROM audit_log), NULL, (SELECT count(*) FROM limit_changes)")
+_LIMITS = ("SELECT customer_id, kind, credit_limit, currency, previous_limit, "
+           "previous_currency, effective_at, approved_by, request_id, expires_on, id "
+           "FROM limit_changes WHERE (expires_on IS NULL OR expires_on >= :on) "
+           "AND customer_id IN ({ids})")
 _BY_KEY = f"SELECT {_CUSTOMER} FROM customers WHERE name_key = :key OR name_local_key = :key"
 _BY_ID = f"SELECT {_CUSTOMER} FROM customers WHERE customer_id = :id"
 _GROUP = f"SELECT {_CUSTOMER} FROM customers WHERE group_id = :group"
@@ -152,6 +166,11 @@ class _Dialect:
             return None
         # SQLite keeps amounts as integer 1/10,000ths (storage.types.Amount).
         return Decimal(int(value)).scaleb(_SCALE) if self.sqlite else Decimal(value)
+
+    def at(self, value: Any) -> datetime:
+        # storage.types.UtcDateTime: UTC, naive in SQLite's text.
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
     def as_date(self, value: Any) -> date | None:
         if value is None or isinstance(value, date):
@@ -243,6 +262,7 @@ class SqlCheckRead:
         self.customers = self
         self.receivables = self
         self.rates = self
+        self.limits = self
 
     def __enter__(self) -> Self:
         self._connect()
@@ -302,7 +322,7 @@ class SqlCheckRead:
 
     # -- the data version ----------------------------------------------------------
 
-    def version(self) -> int | None:
+    def version(self) -> tuple[int, int] | None:
         floor = self._owner._floor
         params: dict[str, Any]
         if floor is None:
@@ -325,9 +345,9 @@ class SqlCheckRead:
             self._held = False
             self._connect()
             rows = self._rows(text, params)
-        busy, top, imported = rows[0]
+        busy, top, imported, limit_changes = rows[0]
         self._version = self._owner._seen(int(busy), top, imported)
-        return self._version
+        return None if self._version is None else (self._version, int(limit_changes))
 
     # -- customers (domain.lookup.CustomerDirectory, and get / group_members) ---------
 
@@ -419,6 +439,25 @@ class SqlCheckRead:
         return [OrderBalance(row[0], row[1], amount(row[2]), row[3])  # type: ignore[arg-type]
                 for row in self._rows(_orders(len(ids)),
                                       {f"id_{i}": v for i, v in enumerate(ids)})]
+
+    # -- limits creditbot approved (domain.positions.ApprovedLimits) -----------------
+
+    def effective_limits(self, customer_ids: Sequence[str] | None, on: date
+                         ) -> dict[str, LimitChange]:
+        if customer_ids is None:
+            raise NotImplementedError("a check reads its customers' limits only")
+        ids = list(customer_ids)
+        amount, as_date, at = self._dialect.amount, self._dialect.as_date, self._dialect.at
+        by_customer: dict[str, list[LimitChange]] = {}
+        params = {"on": self._dialect.day(on), **{f"id_{i}": v for i, v in enumerate(ids)}}
+        for row in self._rows(_LIMITS.format(ids=_listed("id", len(ids))), params):
+            previous = amount(row[4])
+            by_customer.setdefault(row[0], []).append(LimitChange(
+                row[0], ChangeKind(row[1]), Money(amount(row[2]), row[3]),  # type: ignore[arg-type]
+                None if previous is None or row[5] is None else Money(previous, row[5]),
+                at(row[6]), row[7], row[8], as_date(row[9]), row[10]))
+        found = {cid: effective_limit(changes, on) for cid, changes in by_customer.items()}
+        return {cid: change for cid, change in found.items() if change is not None}
 
     # -- rates -------------------------------------------------------------------------
 

@@ -70,7 +70,8 @@ def _request_values(request: CreditRequest) -> dict[str, Any]:
         "current_terms_days": request.current_terms_days, "terms_days": request.terms_days,
         "measured": request.measured.amount, "measured_currency": request.measured.currency,
         "route": [{"role": level.role, "deadline_hours": level.deadline_hours,
-                   "escalate_to": level.escalate_to} for level in request.route],
+                   "escalate_to": level.escalate_to, "post_to": level.post_to}
+                  for level in request.route],
         "level": request.level, "level_since": request.level_since,
         "closed_at": request.closed_at, "closed_by": request.closed_by,
         "open_key": request.open_key if request.is_open else None,
@@ -84,7 +85,8 @@ def _request(row: Any) -> CreditRequest:
         filed_at=row.filed_at, reason=row.reason,
         measured=Money(row.measured, row.measured_currency),
         route=tuple(Level(level["role"], int(level["deadline_hours"]),
-                          level.get("escalate_to")) for level in row.route),
+                          level.get("escalate_to"), level.get("post_to"))
+                    for level in row.route),
         current_limit=_money(row.current_limit, row.currency),
         new_limit=_money(row.new_limit, row.currency),
         increase=_money(row.increase, row.currency), expires_on=row.expires_on,

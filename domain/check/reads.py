@@ -15,14 +15,19 @@ from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
 from domain.ports import PositionSource
+from domain.positions import ApprovedLimits
 
 
 class CheckRead(PositionSource, Protocol):
     """One check's reads. A read made after ``version()`` sees at least that version."""
 
     def version(self) -> Hashable | None:
-        """The version of the ERP data now; ``None`` while it may be changing."""
+        """The version of the ERP data and of the limits creditbot approved now;
+        ``None`` while it may be changing."""
         ...
+
+    @property
+    def limits(self) -> ApprovedLimits: ...
 
     def __enter__(self) -> Self: ...
 

@@ -5,11 +5,12 @@ a job or the CLI cannot skip any of these steps."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
 from domain.access import CreditDataAccess, Member
+from domain.approvals.model import LimitChange
 from domain.check.reads import CheckReads, Remembered
 from domain.errors import DomainError
 from domain.events import CardShared
@@ -18,7 +19,7 @@ from domain.fx import FxRates
 from domain.lookup import resolve_subject
 from domain.model import AuditEntry, Customer
 from domain.ports import PositionSource, UnitOfWork, ViewLog
-from domain.positions import CreditPolicyContext
+from domain.positions import ApprovedLimits, CreditPolicyContext, limit_in_force
 from domain.refs import CustomerRef, GroupRef
 from domain.text import N_
 
@@ -47,8 +48,12 @@ class QueryTooLong(DomainError):
 
 @dataclass(frozen=True)
 class CustomerCheck:
+    """``customer`` as the ERP keeps it; ``position`` against the limit in force, which
+    is ``approved`` (a limit creditbot approved) when there is one."""
+
     customer: Customer
     position: CreditPosition
+    approved: LimitChange | None = None
 
     @property
     def ref(self) -> CustomerRef:
@@ -114,7 +119,8 @@ class CreditChecks:
             self._record_view(actor, found, {"query": query})
             return found
         with self.unit_of_work() as uow:
-            found = self._position(uow, resolve_subject(query, uow.customers), self.today())
+            found = self._position(uow, uow.credit_requests,
+                                   resolve_subject(query, uow.customers), self.today())
             self._viewed(uow, AuditEntry(self.clock(), actor.user_id, "credit.checked",
                                          _subject(found.ref), {"query": query}))
         return found
@@ -127,7 +133,7 @@ class CreditChecks:
             self._record_view(actor, found, {})
             return found
         with self.unit_of_work() as uow:
-            found = self._position(uow, ref, self.today())
+            found = self._position(uow, uow.credit_requests, ref, self.today())
             self._viewed(uow, AuditEntry(self.clock(), actor.user_id, "credit.checked",
                                          _subject(found.ref), {}))
         return found
@@ -149,7 +155,7 @@ class CreditChecks:
             key = (*_key(ref), as_of)
             found = self._positions.get(version, key) if version is not None else None
             if found is None:
-                found = self._position(read, ref, as_of)
+                found = self._position(read, read.limits, ref, as_of)
                 if version is not None:
                     self._positions.put(version, key, found)
         return found
@@ -185,7 +191,7 @@ class CreditChecks:
                                  {"channel": channel})
             raise
         with self.unit_of_work() as uow:
-            found = self._position(uow, ref, self.today())
+            found = self._position(uow, uow.credit_requests, ref, self.today())
         confirmed = True
         try:
             publish(found)
@@ -222,23 +228,26 @@ class CreditChecks:
                                         details))
             uow.commit()
 
-    def _position(self, uow: PositionSource, ref: CustomerRef | GroupRef, as_of: date) -> Checked:
+    def _position(self, uow: PositionSource, limits: ApprovedLimits,
+                  ref: CustomerRef | GroupRef, as_of: date) -> Checked:
         if isinstance(ref, GroupRef):
-            return self._group(uow, ref.group_id, as_of)
+            return self._group(uow, limits, ref.group_id, as_of)
         customer = uow.customers.get(ref.customer_id)
         if customer is None:  # deleted between lookup and read
             raise DomainError(N_("Customer {customer} no longer exists."),
                               customer=ref.customer_id)
         ids = [customer.customer_id]
+        approved = limits.effective_limits(ids, as_of)
         position = credit_position(
-            customer.credit_limit,
+            limit_in_force(customer, approved),
             uow.receivables.aged_balances(ids, as_of, self.policy.buckets),
             uow.receivables.order_balances(ids),
             FxRates(self.policy.base_currency, as_of, uow.rates.latest(as_of)),
             self.policy.buckets, as_of)
-        return CustomerCheck(customer, position)
+        return CustomerCheck(customer, position, approved.get(customer.customer_id))
 
-    def _group(self, uow: PositionSource, group_id: str, as_of: date) -> GroupCheck:
+    def _group(self, uow: PositionSource, limits: ApprovedLimits, group_id: str,
+               as_of: date) -> GroupCheck:
         members = uow.customers.group_members(group_id)
         if not members:
             raise DomainError(N_("No customer belongs to group “{group}” any more."),
@@ -248,6 +257,7 @@ class CreditChecks:
         balances = uow.receivables.aged_balances(ids, as_of, buckets)
         orders = uow.receivables.order_balances(ids)
         fx = FxRates(self.policy.base_currency, as_of, uow.rates.latest(as_of))
+        approved = limits.effective_limits(ids, as_of)
         by_balance: dict[str, list[AgedBalance]] = defaultdict(list)
         by_order: dict[str, list[OrderBalance]] = defaultdict(list)
         for balance in balances:
@@ -255,14 +265,14 @@ class CreditChecks:
         for order in orders:
             by_order[order.customer_id].append(order)
         each = tuple(
-            CustomerCheck(m, credit_position(m.credit_limit, by_balance[m.customer_id],
-                                             by_order[m.customer_id], fx, buckets, as_of))
+            CustomerCheck(m, credit_position(limit_in_force(m, approved),
+                                             by_balance[m.customer_id],
+                                             by_order[m.customer_id], fx, buckets, as_of),
+                          approved.get(m.customer_id))
             for m in members)
         pooled = credit_position(
-            group_limit(_limits(members), self.policy.base_currency, fx),
+            group_limit([limit_in_force(m, approved) for m in members],
+                        self.policy.base_currency, fx),
             balances, orders, fx, buckets, as_of)
         return GroupCheck(group_id, pooled, each)
 
-
-def _limits(members: Sequence[Customer]) -> list:  # type: ignore[type-arg]
-    return [m.credit_limit for m in members]

@@ -62,7 +62,8 @@ def request(**changes: object) -> CreditRequest:
     base = CreditRequest(
         RequestKind.TEMPORARY_LIMIT, "C1", "Acme 株式会社", REP, NOW, REASON,
         usd("150000.00"), (Level("credit_manager", 24),
-                           Level("finance_director", 48, escalate_to="cfo")),
+                           Level("finance_director", 48, escalate_to="cfo",
+                                 post_to="finance")),
         current_limit=Money(Decimal("100000.1234"), "EUR"),
         new_limit=Money(Decimal("150000"), "EUR"), increase=Money(Decimal("49999.8766"), "EUR"),
         expires_on=date(2027, 1, 31), level_since=NOW)

@@ -71,6 +71,10 @@ class Reads:
     def rates(self):  # type: ignore[no-untyped-def]
         return self.uow.rates
 
+    @property
+    def limits(self):  # type: ignore[no-untyped-def]
+        return self.uow.credit_requests
+
 
 class Views:
     def __init__(self) -> None:
