@@ -20,6 +20,7 @@ from domain.model import AuditEntry, Customer
 if TYPE_CHECKING:  # the alerts port's own types need the positions, which need this
     from domain.alerts.ports import AlertStore
     from domain.approvals.ports import CreditRequestStore
+    from domain.orders.ports import OrderStore
 
 
 class CustomerRepository(CustomerDirectory, Protocol):
@@ -102,6 +103,9 @@ class UnitOfWork(PositionSource, Protocol):
 
     @property
     def credit_requests(self) -> CreditRequestStore: ...
+
+    @property
+    def orders(self) -> OrderStore: ...
 
     @property
     def audit(self) -> AuditLog: ...

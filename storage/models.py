@@ -389,6 +389,39 @@ class LimitChangeRow(Base):
     approved_by: Mapped[str] = mapped_column(String(32))
 
 
+
+class OrderCheckRow(Base):
+    """An order checked against the order rules (domain.orders): placed through Slack
+    (order id SO-<id>) or reviewed from the ERP's orders, passed, held or released.
+    creditbot's own state: the ERP's orders import never touches it."""
+
+    __tablename__ = "order_checks"
+    __table_args__ = (
+        Index("ix_order_checks_order", "source", "order_id", unique=True),
+        Index("ix_order_checks_state_customer", "state", "customer_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(8))
+    order_id: Mapped[str] = mapped_column(Id)
+    customer_id: Mapped[str] = mapped_column(Id)
+    customer_name: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(Code)
+    order_date: Mapped[dt.date]
+    reference: Mapped[str | None] = mapped_column(String(100))
+    contract_id: Mapped[str | None] = mapped_column(Id)
+    state: Mapped[str] = mapped_column(String(16))
+    # [{"rule": "limit", "figures": {...}}, ...]: what failed, as it was when checked.
+    failures: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    checked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    checked_by: Mapped[str] = mapped_column(String(32))
+    released_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    released_by: Mapped[str | None] = mapped_column(String(32))
+    release_note: Mapped[str | None] = mapped_column(String(64))
+    # Optimistic locking: a release by approval and one by re-check cannot both win.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
 # APScheduler's SQLAlchemy job store (storage.jobs.job_store) creates this table itself
 # when it is missing; declared here (and created by migration 0006) so that the schema
 # check and `creditbot db revision` see it as creditbot's, not as a stray to drop.

@@ -14,6 +14,7 @@ from domain.errors import RecordsUnavailable
 from storage.alerts import SqlAlertStore
 from storage.credit_requests import SqlCreditRequestStore
 from storage.db import SQLITE_BEGIN
+from storage.orders import SqlOrderStore
 from storage.outbox import SqlOutbox
 from storage.repositories.audit import SqlAuditLog
 from storage.repositories.customers import SqlCustomerRepository
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self.session)
         self.alerts = SqlAlertStore(self.session)
         self.credit_requests = SqlCreditRequestStore(self.session)
+        self.orders = SqlOrderStore(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -77,7 +79,8 @@ class SqlUnitOfWork:
         # objects and the appends are all this unit of work has written.
         return bool(self.session.new or self.appends) and not self.session.dirty \
             and not self.session.deleted and not self.outbox.wrote \
-            and not self.alerts.wrote and not self.credit_requests.wrote
+            and not self.alerts.wrote and not self.credit_requests.wrote \
+            and not self.orders.wrote
 
     def _append_in_a_write_transaction(self) -> None:
         """SQLite: the reads happened in a snapshot that may be stale by now, and

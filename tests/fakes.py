@@ -31,7 +31,9 @@ from domain.events import DomainEvent
 from domain.exposure import AgedBalance, OrderBalance, aged_balances, order_balances
 from domain.lookup import normalize_name
 from domain.messages import OutgoingMessage
-from domain.model import AuditEntry, Customer, Invoice, Order
+from domain.model import ORDER_STATUSES_IN_EXPOSURE, AuditEntry, Customer, Invoice, Order
+from domain.orders.model import Contract, OrderCheck, OrderSource, OrderState
+from domain.orders.use_cases import OrderChanged
 from domain.refs import CustomerRef
 
 
@@ -355,6 +357,74 @@ class FakeCreditRequestStore:
         self.wrote = False
 
 
+class FakeOrderStore:
+    """Order checks in memory (``uow.orders``), staged until commit like the others."""
+
+    def __init__(self, orders: Sequence[Order] = (),
+                 contracts: Sequence[Contract] = ()) -> None:
+        self.erp = {o.order_id: o for o in orders}
+        self.contract_rows = list(contracts)
+        self.committed: dict[int, OrderCheck] = {}
+        self.rollback()
+
+    @property
+    def checks(self) -> dict[int, OrderCheck]:
+        return dict(self.committed)
+
+    def add(self, check: OrderCheck) -> OrderCheck:
+        if any(c.source is check.source and c.order_id == check.order_id
+               for c in self._work.values()) and check.source is OrderSource.ERP:
+            raise OrderChanged(check.order_id)
+        new_id = max([0, *self._work]) + 1
+        order_id = f"SO-{new_id}" if check.source is OrderSource.SLACK else check.order_id
+        stored = dataclasses.replace(check, id=new_id, version=1, order_id=order_id)
+        self._work[new_id] = stored
+        self.wrote = True
+        return stored
+
+    def save(self, check: OrderCheck) -> OrderCheck:
+        current = self._work.get(check.id)
+        if current is None or current.version != check.version:
+            raise OrderChanged(check.order_id)
+        stored = dataclasses.replace(check, version=check.version + 1)
+        self._work[check.id] = stored
+        self.wrote = True
+        return stored
+
+    def find(self, order_id: str) -> OrderCheck | None:
+        found = [c for c in self._work.values() if c.order_id == order_id]
+        return sorted(found, key=lambda c: c.source.value, reverse=True)[0] if found else None
+
+    def held(self, customer_ids: Sequence[str] | None = None) -> list[OrderCheck]:
+        return [c for _, c in sorted(self._work.items()) if c.state is OrderState.HELD
+                and (customer_ids is None or c.customer_id in customer_ids)]
+
+    def unreviewed_erp_orders(self) -> list[Order]:
+        seen = {c.order_id for c in self._work.values() if c.source is OrderSource.ERP}
+        return sorted((o for o in self.erp.values()
+                       if o.status.value == "open" and o.order_id not in seen),
+                      key=lambda o: (o.order_date, o.order_id))
+
+    def contracts(self, customer_id: str) -> list[Contract]:
+        return sorted((c for c in self.contract_rows if c.customer_id == customer_id),
+                      key=lambda c: c.end_date, reverse=True)
+
+    def contract_orders(self, contract_id: str) -> list[Order]:
+        return [o for o in self.erp.values() if o.contract_id == contract_id
+                and o.status in ORDER_STATUSES_IN_EXPOSURE]
+
+    def erp_order(self, order_id: str) -> Order | None:
+        return self.erp.get(order_id)
+
+    def commit(self) -> None:
+        self.committed = dict(self._work)
+        self.rollback()
+
+    def rollback(self) -> None:
+        self._work: dict[int, OrderCheck] = dict(self.committed)
+        self.wrote = False
+
+
 class FakeUnitOfWork:
     def __init__(self, customers: Sequence[Customer], invoices: Sequence[Invoice] = (),
                  orders: Sequence[Order] = (), rates: dict[str, Decimal] | None = None) -> None:
@@ -366,6 +436,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox()
         self.alerts = FakeAlertStore()
         self.credit_requests = FakeCreditRequestStore(orders)
+        self.orders = FakeOrderStore(orders)
         self.writing = False
         self.commits = 0
 
@@ -386,6 +457,7 @@ class FakeUnitOfWork:
         self.outbox.commit()
         self.alerts.commit()
         self.credit_requests.commit()
+        self.orders.commit()
         self.audit.entries.extend(self.audit.staged)
         self.events.recorded.extend(self.events.staged)
         self.rollback()
@@ -395,5 +467,6 @@ class FakeUnitOfWork:
         self.outbox.rollback()
         self.alerts.rollback()
         self.credit_requests.rollback()
+        self.orders.rollback()
         self.audit.staged.clear()
         self.events.staged.clear()

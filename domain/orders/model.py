@@ -1,0 +1,141 @@
+"""An order check and the hold it may leave: creditbot's own records, never columns an
+ERP re-import overwrites."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from domain.money import Money
+
+
+class OrderSource(StrEnum):
+    SLACK = "slack"   # placed with /credit order; its id is creditbot's (SO-…)
+    ERP = "erp"       # an open order of the ERP's orders import
+
+
+class OrderState(StrEnum):
+    PASSED = "passed"       # every rule passed when checked: OK to ship
+    HELD = "held"           # a rule failed: not to ship until released
+    RELEASED = "released"   # held, then released (by approval, or passing a re-check)
+
+
+class Rule(StrEnum):
+    """The order rules, each failure named by its code."""
+
+    LIMIT = "limit"
+    OVERDUE = "overdue"
+    ON_HOLD = "on_hold"
+    CONTRACT_NOT_VALID = "contract_not_valid"
+    CONTRACT_LIMIT = "contract_limit"
+
+
+@dataclass(frozen=True)
+class OrderRules:
+    """The ``orders`` section of app.yaml. ``tolerance_percent``: how far above the limit
+    exposure + order may go; ``max_days_overdue``: the oldest overdue invoice allowed
+    (``None``: not checked); ``on_hold``: an earlier held order of the customer holds the
+    later ones; ``contracts``: the contract must be valid on the order date and within
+    its own limit."""
+
+    tolerance_percent: Decimal = Decimal(0)
+    max_days_overdue: int | None = 30
+    on_hold: bool = True
+    contracts: bool = True
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A rule that failed and its figures, already written out (amounts formatted with
+    their currency, days as numbers) so that a stored hold shows what was decided on."""
+
+    rule: Rule
+    figures: Mapping[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, object]:
+        return {"rule": self.rule.value, "figures": dict(self.figures)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Failure:
+        figures = data.get("figures")
+        return cls(Rule(str(data["rule"])),
+                   {str(k): str(v) for k, v in (figures or {}).items()}  # type: ignore[attr-defined]
+                   if isinstance(figures, dict) else {})
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A customer's contract as the ERP exports it; ``credit_limit`` its own limit."""
+
+    contract_id: str
+    customer_id: str
+    start_date: date
+    end_date: date
+    credit_limit: Money | None = None
+
+    def valid_on(self, day: date) -> bool:
+        return self.start_date <= day <= self.end_date
+
+
+@dataclass(frozen=True)
+class ContractUse:
+    """A contract, what its open orders already use of its limit and this order, both
+    in the contract's currency (``None`` when the contract has no limit of its own)."""
+
+    contract: Contract
+    used: Money | None = None
+    order: Money | None = None
+
+
+@dataclass(frozen=True)
+class OrderCheck:
+    """One order checked (and its hold, when it failed). Slack orders are numbered by
+    creditbot (``SO-17``), ERP orders keep the ERP's id. ``version``: optimistic
+    locking, so a release by approval and one by re-check cannot both happen."""
+
+    source: OrderSource
+    order_id: str
+    customer_id: str
+    customer_name: str
+    amount: Money
+    order_date: date
+    state: OrderState
+    failures: tuple[Failure, ...]
+    checked_at: datetime
+    checked_by: str
+    reference: str | None = None
+    contract_id: str | None = None
+    released_at: datetime | None = None
+    released_by: str | None = None
+    # "recheck", or "request:<id>" when an order-release request was approved.
+    release_note: str | None = None
+    id: int = 0
+    version: int = 0
+
+    @property
+    def is_held(self) -> bool:
+        return self.state is OrderState.HELD
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """An order against the rules. Amounts in the limit's currency; ``ceiling`` is the
+    limit plus the tolerance. ``headroom``: what is left of the limit after the order
+    (negative when the order goes into the tolerance)."""
+
+    order: Money
+    limit: Money
+    exposure: Money
+    ceiling: Money
+    failures: tuple[Failure, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def headroom(self) -> Money:
+        return (self.limit - self.exposure - self.order).rounded()

@@ -1,0 +1,78 @@
+"""What order review needs from storage (``uow.orders``), and the port through which the
+Slack side queues the notes a hold or a release sends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from domain.model import Order
+from domain.orders.model import Contract, OrderCheck
+from domain.ports import Outbox
+
+
+class OrderStore(Protocol):
+    wrote: bool
+
+    def add(self, check: OrderCheck) -> OrderCheck:
+        """Stores a new check; it comes back with its id and version 1, and a Slack
+        order with its order id (``SO-<id>``)."""
+        ...
+
+    def save(self, check: OrderCheck) -> OrderCheck:
+        """Stores a changed check; a version that is no longer the stored one raises
+        ``OrderChanged`` and writes nothing."""
+        ...
+
+    def find(self, order_id: str) -> OrderCheck | None:
+        """The check of the order with this id (a Slack order's ``SO-…`` or an ERP id)."""
+        ...
+
+    def held(self, customer_ids: Sequence[str] | None = None) -> list[OrderCheck]:
+        """Held orders (of these customers, or all), oldest first."""
+        ...
+
+    def unreviewed_erp_orders(self) -> list[Order]:
+        """Open ERP orders no check was made of yet, oldest first."""
+        ...
+
+    def contracts(self, customer_id: str) -> list[Contract]:
+        """The customer's contracts, latest end first."""
+        ...
+
+    def contract_orders(self, contract_id: str) -> list[Order]:
+        """The ERP's orders under this contract that count in exposure."""
+        ...
+
+    def erp_order(self, order_id: str) -> Order | None: ...
+
+
+class OrderHappened(StrEnum):
+    HELD = "held"
+    # Released because it passes now: no approval is needed any more.
+    PASSED_NOW = "passed_now"
+    # Released because an order-release request was approved.
+    APPROVED = "approved"
+
+
+@dataclass(frozen=True)
+class OrderChange:
+    """What to tell: the order as it now is, and who is told (the customer's owner, and
+    the rep who placed a Slack order)."""
+
+    happened: OrderHappened
+    check: OrderCheck
+    recipients: tuple[str, ...]
+
+
+class OrderNotices(Protocol):
+    """Queues the owner's notes in ``outbox``, inside the use case's transaction."""
+
+    def queue(self, outbox: Outbox, change: OrderChange) -> None: ...
+
+
+class NoOrderNotices:
+    def queue(self, outbox: Outbox, change: OrderChange) -> None:
+        return None

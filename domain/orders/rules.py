@@ -1,0 +1,86 @@
+"""The order rules as pure functions: an order, the customer's position and what else
+the rules look at, in; the failed rules with their figures, out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from domain.exposure import CreditPosition
+from domain.money import Money
+from domain.orders.model import ContractUse, Failure, OrderRules, Rule, Verdict
+
+HUNDRED = Decimal(100)
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def evaluate(order: Money, order_date: date, position: CreditPosition, limit: Money,
+             rules: OrderRules, *, held_before: Sequence[str] = (),
+             contract: ContractUse | None = None, contract_wanted: bool = False,
+             contracts_valid_later: bool = False,
+             in_exposure: Money | None = None) -> Verdict:
+    """``order`` in the limit's currency; ``limit`` the limit in force (the ERP's or one
+    creditbot approved). ``held_before``: ids of the customer's held orders that came
+    before this one. ``contract``: the order's contract (or, for an order without one,
+    the customer's contract valid on the order date); ``contract_wanted``: the order
+    names a contract, or the customer has contracts, so one must be valid.
+    ``in_exposure``: the part of the order the position already counts (an ERP order
+    still open is in the exposure): it is checked as the last order in."""
+    exposure = position.exposure
+    if in_exposure is not None:
+        exposure = exposure - in_exposure
+    ceiling = Money(limit.amount * (HUNDRED + rules.tolerance_percent) / HUNDRED,
+                    limit.currency)
+    failures: list[Failure] = []
+    total = exposure + order
+    if total.amount > ceiling.amount:
+        failures.append(Failure(Rule.LIMIT, {
+            "exposure": exposure.format(), "order": order.format(), "total": total.format(),
+            "limit": limit.format(), "tolerance": _percent(rules.tolerance_percent),
+            "ceiling": ceiling.format(), "over": (total - ceiling).format()}))
+    days = position.aging.oldest_overdue_days
+    if rules.max_days_overdue is not None and days is not None \
+            and days > rules.max_days_overdue:
+        failures.append(Failure(Rule.OVERDUE, {
+            "days": str(days), "max_days": str(rules.max_days_overdue),
+            "overdue": position.aging.overdue.format()}))
+    if rules.on_hold and held_before:
+        shown = list(held_before[:5])
+        failures.append(Failure(Rule.ON_HOLD, {
+            "orders": ", ".join(shown) + (" …" if len(held_before) > 5 else ""),
+            "count": str(len(held_before))}))
+    if rules.contracts:
+        failures.extend(_contract(order_date, contract, contract_wanted,
+                                  contracts_valid_later))
+    return Verdict(order.rounded(), limit.rounded(), exposure.rounded(), ceiling.rounded(),
+                   tuple(failures))
+
+
+def _contract(order_date: date, use: ContractUse | None, wanted: bool,
+              valid_later: bool) -> list[Failure]:
+    if use is None:
+        if not wanted:
+            return []
+        return [Failure(Rule.CONTRACT_NOT_VALID, {
+            "contract": "", "date": order_date.isoformat(), "start": "", "end": "",
+            "later": "yes" if valid_later else ""})]
+    contract = use.contract
+    if not contract.valid_on(order_date):
+        return [Failure(Rule.CONTRACT_NOT_VALID, {
+            "contract": contract.contract_id, "date": order_date.isoformat(),
+            "start": contract.start_date.isoformat(), "end": contract.end_date.isoformat(),
+            "later": ""})]
+    limit = contract.credit_limit
+    if limit is None or use.used is None or use.order is None:
+        return []
+    order = use.order
+    total = use.used + order
+    if total.amount > limit.amount:
+        return [Failure(Rule.CONTRACT_LIMIT, {
+            "contract": contract.contract_id, "used": use.used.format(),
+            "order": order.format(), "total": total.format(), "limit": limit.format()})]
+    return []

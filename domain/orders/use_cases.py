@@ -1,0 +1,395 @@
+"""Use cases of order review (``OrderChecks``): check an order without recording it,
+place one (recorded; held when a rule fails), review the ERP's open orders, re-check
+held orders and release those that pass, release one when its order-release request is
+approved. Each checks who may act (credit data is confidential), owns its unit of work,
+audit entries, events and owner notes (through the outbox), and commits.
+
+A customer is *on hold* when creditbot holds an earlier order of theirs: orders ship in
+the order they came, so a held order holds the ones placed after it (``on_hold`` in
+app.yaml turns this off). The ERP's customer export has no hold flag to read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+
+from domain.access import CreditDataAccess, Member
+from domain.amounts import AmountError, parse_amount
+from domain.currencies import is_currency
+from domain.errors import DomainError
+from domain.exposure import CreditPosition, credit_position
+from domain.fx import FxRates
+from domain.lookup import resolve_customer
+from domain.model import AuditEntry, Customer, Order, OrderStatus
+from domain.money import Money
+from domain.orders.events import OrderHeld, OrderReleased
+from domain.orders.model import (
+    ContractUse,
+    OrderCheck,
+    OrderRules,
+    OrderSource,
+    OrderState,
+    Verdict,
+)
+from domain.orders.ports import NoOrderNotices, OrderChange, OrderHappened, OrderNotices
+from domain.orders.rules import evaluate
+from domain.ports import UnitOfWork
+from domain.positions import CreditPolicyContext
+from domain.text import N_
+
+SYSTEM = "creditbot"
+# Far above any order; keeps a typo (or 10^30) out of the amount columns.
+MAX_ORDER = Decimal(10) ** 13
+MAX_REFERENCE = 100
+MAX_QUERY = 200
+TRIES = 3
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+class OrderChanged(DomainError):
+    """Another unit of work changed the order's check first (optimistic locking)."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(N_("Order {order} was changed by someone else just now; try "
+                            "again."), order=order_id)
+
+
+class OrderRefused(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class OrderAnswer:
+    """The verdict on an order; ``check`` is the stored record (``None`` for a check
+    that records nothing)."""
+
+    customer: Customer
+    verdict: Verdict
+    check: OrderCheck | None = None
+
+
+def clean_reference(text: str | None) -> str | None:
+    """A reference as typed, without control or invisible characters, at most 100."""
+    if text is None:
+        return None
+    cleaned = " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).split())
+    if len(cleaned) > MAX_REFERENCE:
+        raise OrderRefused(N_("Keep the order reference under {limit} characters, e.g. "
+                              "PO-2026-118."), limit=MAX_REFERENCE)
+    return cleaned or None
+
+
+@dataclass(frozen=True)
+class OrderChecks:
+    unit_of_work: Callable[[], UnitOfWork]
+    access: CreditDataAccess
+    policy: CreditPolicyContext
+    rules: OrderRules
+    clock: Callable[[], datetime]
+    zone: tzinfo
+    notices: OrderNotices = field(default_factory=NoOrderNotices)
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    # -- asked in Slack ----------------------------------------------------------------
+
+    def check(self, actor: Member, query: str, amount: str,
+              currency: str | None = None) -> OrderAnswer:
+        """Would an order of ``amount`` for the customer ``query`` names pass the rules
+        today? Nothing is recorded but the look (audited ``orders.checked``)."""
+        self._require(actor, "orders.check_refused", query)
+        today, now = self.today(), self.clock()
+        with self.unit_of_work() as uow:
+            customer = self._customer(uow, query)
+            money = self._amount(amount, currency, customer)
+            held = [h.order_id for h in uow.orders.held([customer.customer_id])]
+            verdict = self._verdict(uow, customer, money, today, None, held)
+            uow.audit.append(AuditEntry(now, actor.user_id, "orders.checked",
+                                        customer.customer_id, {
+                                            "amount": str(money.amount),
+                                            "currency": money.currency,
+                                            "passed": verdict.passed}))
+            uow.commit()
+        return OrderAnswer(customer, verdict)
+
+    def place(self, actor: Member, query: str, amount: str, currency: str | None = None,
+              reference: str | None = None) -> OrderAnswer:
+        """Records an order of ``amount`` for the customer ``query`` names, checked
+        against the rules: passed (OK to ship) or held, with the failed rules. Audited
+        ``orders.placed`` (and ``orders.held``); a hold tells the customer's owner."""
+        self._require(actor, "orders.place_refused", query)
+        ref = clean_reference(reference)
+        now, today = self.clock(), self.today()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            customer = self._customer(uow, query)
+            money = self._amount(amount, currency, customer)
+            held = [h.order_id for h in uow.orders.held([customer.customer_id])]
+            verdict = self._verdict(uow, customer, money, today, None, held)
+            state = OrderState.PASSED if verdict.passed else OrderState.HELD
+            stored = uow.orders.add(OrderCheck(
+                OrderSource.SLACK, "", customer.customer_id, customer.name, money, today,
+                state, verdict.failures, now, actor.user_id, reference=ref))
+            uow.audit.append(AuditEntry(now, actor.user_id, "orders.placed",
+                                        customer.customer_id, _details(stored)))
+            if stored.is_held:
+                self._held(uow, stored, customer, actor.user_id, now)
+            uow.commit()
+        return OrderAnswer(customer, verdict, stored)
+
+    # -- on its own ---------------------------------------------------------------------
+
+    def review_imported(self) -> dict[str, int]:
+        """Checks the ERP's open orders no check was made of yet; those failing are held
+        and their owner told (once: one note per hold). For after an import and the
+        ``orders`` job, so no access check."""
+        now, today = self.clock(), self.today()
+        counts = {"reviewed": 0, "held": 0}
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            pending = uow.orders.unreviewed_erp_orders()
+            by_customer: dict[str, list[Order]] = {}
+            for order in pending:
+                by_customer.setdefault(order.customer_id, []).append(order)
+            for customer_id, orders in by_customer.items():
+                customer = uow.customers.get(customer_id)
+                if customer is None:
+                    continue
+                held = [h.order_id for h in uow.orders.held([customer_id])]
+                for order in orders:
+                    try:
+                        money = self._convert(uow, order.amount, customer.credit_limit.currency,
+                                              today)
+                        verdict = self._verdict(uow, customer, money, order.order_date,
+                                                order, held)
+                    except DomainError:
+                        continue  # a missing rate: reviewed once one is imported
+                    state = OrderState.PASSED if verdict.passed else OrderState.HELD
+                    stored = uow.orders.add(OrderCheck(
+                        OrderSource.ERP, order.order_id, customer_id, customer.name,
+                        order.amount, order.order_date, state, verdict.failures, now, SYSTEM,
+                        contract_id=order.contract_id))
+                    counts["reviewed"] += 1
+                    if stored.is_held:
+                        held.append(stored.order_id)
+                        counts["held"] += 1
+                        self._held(uow, stored, customer, SYSTEM, now,
+                                   extra=(order.owner_slack_id,))
+            if counts["reviewed"]:
+                uow.commit()
+        return counts
+
+    def recheck(self, customer_ids: Sequence[str] | None = None) -> list[OrderCheck]:
+        """Checks the held orders (of these customers, or all) again; each that passes
+        now is released, audited ``orders.released`` by creditbot, and its owner told
+        that no approval is needed any more."""
+        for tried in range(1, TRIES + 1):
+            try:
+                with self.unit_of_work() as uow:
+                    uow.begin_write()
+                    released = self.recheck_in(uow, customer_ids, self.clock())
+                    if released:
+                        uow.commit()
+                return released
+            except OrderChanged:
+                if tried == TRIES:
+                    raise
+        raise AssertionError("unreachable")
+
+    # -- inside another use case's unit of work (approvals) ---------------------------
+
+    def recheck_in(self, uow: UnitOfWork, customer_ids: Sequence[str] | None,
+                   now: datetime) -> list[OrderCheck]:
+        """``recheck`` in the caller's transaction (a limit just approved)."""
+        today = now.astimezone(self.zone).date()
+        released: list[OrderCheck] = []
+        by_customer: dict[str, list[OrderCheck]] = {}
+        for hold in uow.orders.held(customer_ids):
+            by_customer.setdefault(hold.customer_id, []).append(hold)
+        for customer_id, holds in by_customer.items():
+            customer = uow.customers.get(customer_id)
+            if customer is None:
+                continue
+            still: list[str] = []
+            for hold in holds:
+                erp = None
+                if hold.source is OrderSource.ERP:
+                    erp = uow.orders.erp_order(hold.order_id)
+                    if erp is None or erp.status is not OrderStatus.OPEN:
+                        released.append(self._release(uow, hold, customer, SYSTEM, now,
+                                                      "closed", None))
+                        continue
+                try:
+                    money = self._convert(uow, hold.amount, customer.credit_limit.currency,
+                                          today)
+                    verdict = self._verdict(uow, customer, money, hold.order_date, erp,
+                                            still)
+                except DomainError:
+                    still.append(hold.order_id)
+                    continue
+                if verdict.passed:
+                    released.append(self._release(uow, hold, customer, SYSTEM, now,
+                                                  "recheck", OrderHappened.PASSED_NOW))
+                else:
+                    still.append(hold.order_id)
+                    if verdict.failures != hold.failures:
+                        uow.orders.save(dataclasses.replace(hold, failures=verdict.failures))
+        return released
+
+    def release_approved(self, uow: UnitOfWork, order_id: str, request_id: int,
+                         actor: str, now: datetime) -> OrderCheck | None:
+        """An order-release request was approved (in the approval's transaction): the
+        order's hold, when it has one, is released and its owner told; then the
+        customer's later held orders are checked again (this one no longer holds them)."""
+        hold = uow.orders.find(order_id)
+        if hold is None or not hold.is_held:
+            return None
+        customer = uow.customers.get(hold.customer_id)
+        released = self._release(uow, hold, customer, actor, now, f"request:{request_id}",
+                                 OrderHappened.APPROVED, audit=False)
+        self.recheck_in(uow, [hold.customer_id], now)
+        return released
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _release(self, uow: UnitOfWork, hold: OrderCheck, customer: Customer | None,
+                 actor: str, now: datetime, why: str, tell: OrderHappened | None,
+                 audit: bool = True) -> OrderCheck:
+        saved = uow.orders.save(dataclasses.replace(
+            hold, state=OrderState.RELEASED, released_at=now, released_by=actor,
+            release_note=why))
+        if audit:
+            uow.audit.append(AuditEntry(now, actor, "orders.released", hold.customer_id,
+                                        {**_details(saved), "why": why}))
+        uow.events.record(OrderReleased(occurred_at=now, actor=actor,
+                                        subject=hold.customer_id, order_id=hold.order_id,
+                                        why=why))
+        if tell is not None:
+            self.notices.queue(uow.outbox, OrderChange(
+                tell, saved, _recipients(customer, saved.checked_by)))
+        return saved
+
+    def _held(self, uow: UnitOfWork, stored: OrderCheck, customer: Customer, actor: str,
+              now: datetime, extra: Iterable[str | None] = ()) -> None:
+        uow.audit.append(AuditEntry(now, actor, "orders.held", customer.customer_id,
+                                    _details(stored)))
+        uow.events.record(OrderHeld(occurred_at=now, actor=actor,
+                                    subject=customer.customer_id, order_id=stored.order_id,
+                                    rules=tuple(f.rule.value for f in stored.failures)))
+        self.notices.queue(uow.outbox, OrderChange(
+            OrderHappened.HELD, stored, _recipients(customer, actor, *extra)))
+
+    def _customer(self, uow: UnitOfWork, query: str) -> Customer:
+        query = query.strip()
+        if not query:
+            raise OrderRefused(N_("Name the customer, e.g. `/credit order acme 120k`."))
+        if len(query) > MAX_QUERY:
+            raise OrderRefused(N_("That is {length} characters long, too long to be a "
+                                  "customer's name or id (at most {limit})."),
+                               length=len(query), limit=MAX_QUERY)
+        ref = resolve_customer(query, uow.customers)
+        customer = uow.customers.get(ref.customer_id)
+        if customer is None:
+            raise OrderRefused(N_("Customer {customer} no longer exists."),
+                               customer=ref.customer_id)
+        return customer
+
+    def _amount(self, text: str, currency: str | None, customer: Customer) -> Money:
+        typed = parse_amount(text)
+        if typed.value > MAX_ORDER:
+            raise AmountError(text, N_("“{text}” is more than creditbot takes for one order "
+                                       "(at most {most}): write it like {examples}."),
+                              most=f"{MAX_ORDER:,}")
+        code = typed.currency or (currency or "").upper() or customer.credit_limit.currency
+        if not is_currency(code):
+            raise AmountError(text, N_("“{text}” is not an amount in a currency creditbot "
+                                       "knows ({code} is not an ISO 4217 code): write it "
+                                       "like {examples}."), code=code)
+        return Money(typed.value, code).rounded()
+
+    def _convert(self, uow: UnitOfWork, money: Money, currency: str, day: date) -> Money:
+        if money.currency == currency:
+            return money
+        fx = FxRates(self.policy.base_currency, day, uow.rates.latest(day))
+        return Money(money.amount * fx.factor(money.currency, currency), currency)
+
+    def _position(self, uow: UnitOfWork, customer: Customer, as_of: date
+                  ) -> tuple[CreditPosition, Money]:
+        ids = [customer.customer_id]
+        position = credit_position(
+            customer.credit_limit,
+            uow.receivables.aged_balances(ids, as_of, self.policy.buckets),
+            uow.receivables.order_balances(ids),
+            FxRates(self.policy.base_currency, as_of, uow.rates.latest(as_of)),
+            self.policy.buckets, as_of)
+        # A limit creditbot approved replaces the ERP's, which an import overwrites.
+        override = uow.credit_requests.effective_limits(ids, as_of).get(customer.customer_id)
+        limit = override.limit if override is not None else position.limit
+        return position, limit
+
+    def _verdict(self, uow: UnitOfWork, customer: Customer, order: Money, order_date: date,
+                 erp: Order | None, held_before: Sequence[str]) -> Verdict:
+        today = self.today()
+        position, limit = self._position(uow, customer, today)
+        in_limit = self._convert(uow, order, limit.currency, today)
+        in_exposure = None
+        if erp is not None and erp.is_exposure:
+            in_exposure = self._convert(uow, erp.amount, limit.currency, today)
+        use, wanted, later = (None, False, False)
+        if self.rules.contracts:
+            use, wanted, later = self._contract(uow, customer, order, order_date, erp, today)
+        return evaluate(in_limit, order_date, position, limit, self.rules,
+                        held_before=held_before, contract=use, contract_wanted=wanted,
+                        contracts_valid_later=later, in_exposure=in_exposure)
+
+    def _contract(self, uow: UnitOfWork, customer: Customer, order: Money, order_date: date,
+                  erp: Order | None, today: date) -> tuple[ContractUse | None, bool, bool]:
+        contracts = uow.orders.contracts(customer.customer_id)
+        if erp is not None and erp.contract_id:
+            chosen = next((c for c in contracts if c.contract_id == erp.contract_id), None)
+            wanted = True
+        else:
+            chosen = next((c for c in contracts if c.valid_on(order_date)), None)
+            wanted = bool(contracts)
+        later = any(c.start_date > order_date for c in contracts)
+        if chosen is None:
+            return None, wanted, later
+        limit = chosen.credit_limit
+        if limit is None:
+            return ContractUse(chosen), wanted, later
+        used = Money.zero(limit.currency)
+        for other in uow.orders.contract_orders(chosen.contract_id):
+            if erp is not None and other.order_id == erp.order_id:
+                continue
+            used += self._convert(uow, other.amount, limit.currency, today)
+        return (ContractUse(chosen, used.rounded(),
+                            self._convert(uow, order, limit.currency, today).rounded()),
+                wanted, later)
+
+    def _require(self, actor: Member, refused: str, subject: str) -> None:
+        if self.access.allows(actor):
+            return
+        with self.unit_of_work() as uow:
+            uow.audit.append(AuditEntry(self.clock(), actor.user_id, refused,
+                                        subject[:MAX_QUERY]))
+            uow.commit()
+        self.access.require(actor)
+
+
+def _recipients(customer: Customer | None, *others: str | None) -> tuple[str, ...]:
+    found = [customer.owner_slack_id if customer else None, *others]
+    return tuple(dict.fromkeys(p for p in found if p and p != SYSTEM))
+
+
+def _details(check: OrderCheck) -> dict[str, object]:
+    return {"order": check.order_id, "source": check.source.value,
+            "amount": str(check.amount.amount), "currency": check.amount.currency,
+            "state": check.state.value, "reference": check.reference,
+            "contract": check.contract_id, "failures": [f.as_json() for f in check.failures]}

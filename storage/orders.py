@@ -1,0 +1,131 @@
+"""The order review port (``uow.orders``): order checks and their holds, in creditbot's
+own table, beside the ERP's orders and contracts it reads."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, exists, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from domain.model import ORDER_STATUSES_IN_EXPOSURE, Order, OrderStatus
+from domain.money import Money
+from domain.orders.model import Contract, Failure, OrderCheck, OrderSource, OrderState
+from domain.orders.use_cases import OrderChanged
+from storage.models import ContractRow, OrderCheckRow, OrderRow
+
+_K: Table = OrderCheckRow.__table__  # type: ignore[assignment]
+_O: Table = OrderRow.__table__  # type: ignore[assignment]
+_C: Table = ContractRow.__table__  # type: ignore[assignment]
+_CHUNK = 500
+SLACK_PREFIX = "SO-"
+
+
+def _values(check: OrderCheck) -> dict[str, Any]:
+    return {
+        "source": check.source.value, "order_id": check.order_id,
+        "customer_id": check.customer_id, "customer_name": check.customer_name,
+        "amount": check.amount.amount, "currency": check.amount.currency,
+        "order_date": check.order_date, "reference": check.reference,
+        "contract_id": check.contract_id, "state": check.state.value,
+        "failures": [f.as_json() for f in check.failures], "checked_at": check.checked_at,
+        "checked_by": check.checked_by, "released_at": check.released_at,
+        "released_by": check.released_by, "release_note": check.release_note,
+    }
+
+
+def _check(row: Any) -> OrderCheck:
+    return OrderCheck(
+        OrderSource(row.source), row.order_id, row.customer_id, row.customer_name,
+        Money(row.amount, row.currency), row.order_date, OrderState(row.state),
+        tuple(Failure.from_json(f) for f in row.failures or ()), row.checked_at,
+        row.checked_by, row.reference, row.contract_id, row.released_at, row.released_by,
+        row.release_note, row.id, row.version)
+
+
+def _order(row: Any) -> Order:
+    return Order(row.order_id, row.customer_id, row.order_date,
+                 Money(row.amount, row.currency), OrderStatus(row.status), row.contract_id,
+                 row.owner_slack_id)
+
+
+class SqlOrderStore:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.wrote = False
+
+    def _execute(self, statement: Any) -> Any:
+        return self._session.connection().execute(statement)
+
+    def add(self, check: OrderCheck) -> OrderCheck:
+        self.wrote = True
+        slack = check.source is OrderSource.SLACK
+        # A Slack order's id is its row's: a unique stand-in until the id is known.
+        order_id = f"new:{uuid.uuid4().hex}" if slack else check.order_id
+        try:
+            row = self._execute(insert(_K).values(**{**_values(check), "order_id": order_id,
+                                                     "version": 1})
+                                .returning(_K.c.id)).first()
+        except IntegrityError:
+            raise OrderChanged(check.order_id) from None
+        if slack:
+            order_id = f"{SLACK_PREFIX}{row.id}"
+            self._execute(update(_K).where(_K.c.id == row.id).values(order_id=order_id))
+        return dataclasses.replace(check, order_id=order_id, id=int(row.id), version=1)
+
+    def save(self, check: OrderCheck) -> OrderCheck:
+        self.wrote = True
+        done = self._execute(update(_K).where(_K.c.id == check.id,
+                                              _K.c.version == check.version)
+                             .values(version=check.version + 1, **_values(check)))
+        if done.rowcount != 1:
+            raise OrderChanged(check.order_id)
+        return dataclasses.replace(check, version=check.version + 1)
+
+    def find(self, order_id: str) -> OrderCheck | None:
+        # A Slack order's id is creditbot's; an ERP id that happens to look the same
+        # loses to it (they are told apart by the SO- prefix people see).
+        rows = self._execute(select(_K).where(_K.c.order_id == order_id)
+                             .order_by(_K.c.source.desc())).all()
+        return _check(rows[0]) if rows else None
+
+    def held(self, customer_ids: Sequence[str] | None = None) -> list[OrderCheck]:
+        query = select(_K).where(_K.c.state == OrderState.HELD.value)
+        if customer_ids is None:
+            return [_check(r) for r in self._execute(query.order_by(_K.c.id))]
+        found: list[OrderCheck] = []
+        ids = list(customer_ids)
+        for start in range(0, len(ids), _CHUNK):
+            found += [_check(r) for r in self._execute(
+                query.where(_K.c.customer_id.in_(ids[start:start + _CHUNK])))]
+        return sorted(found, key=lambda c: c.id)
+
+    def unreviewed_erp_orders(self) -> list[Order]:
+        checked = exists().where(_K.c.source == OrderSource.ERP.value,
+                                 _K.c.order_id == _O.c.order_id)
+        rows = self._execute(select(_O).where(_O.c.status == OrderStatus.OPEN.value,
+                                              ~checked)
+                             .order_by(_O.c.order_date, _O.c.order_id))
+        return [_order(r) for r in rows]
+
+    def contracts(self, customer_id: str) -> list[Contract]:
+        rows = self._execute(select(_C).where(_C.c.customer_id == customer_id)
+                             .order_by(_C.c.end_date.desc(), _C.c.contract_id))
+        return [Contract(r.contract_id, r.customer_id, r.start_date, r.end_date,
+                         Money(r.credit_limit, r.currency)
+                         if r.credit_limit is not None and r.currency else None)
+                for r in rows]
+
+    def contract_orders(self, contract_id: str) -> list[Order]:
+        rows = self._execute(select(_O).where(
+            _O.c.contract_id == contract_id,
+            _O.c.status.in_([s.value for s in ORDER_STATUSES_IN_EXPOSURE])))
+        return [_order(r) for r in rows]
+
+    def erp_order(self, order_id: str) -> Order | None:
+        row = self._execute(select(_O).where(_O.c.order_id == order_id)).first()
+        return None if row is None else _order(row)
