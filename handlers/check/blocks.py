@@ -3,6 +3,8 @@ reader's language and number formats."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from domain.aging import CURRENT
 from domain.check import Checked, CustomerCheck, GroupCheck
 from domain.errors import AmbiguousCustomer, CustomerLookupError
@@ -110,11 +112,24 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
         _aging(position, tr),
         context(_footer(position, timezone, tr)),
     ]
+    if found.approved is not None:
+        blocks.insert(2, context(_approved(found, tr, timezone)))
     _finish(blocks, found, tr, shareable, note)
     fallback = tr._("{name}: available {available} of {limit}, overdue {overdue}",
                     name=user_text(title, 200), available=position.available,
                     limit=position.limit, overdue=position.aging.overdue)
     return message(fallback, blocks)
+
+
+def _approved(found: CustomerCheck, tr: Translator, timezone: str) -> str:
+    """Why the limit shown is not the ERP's: creditbot approved it (domain.positions)."""
+    change, erp = found.approved, found.customer.credit_limit
+    assert change is not None
+    if change.expires_on is not None:
+        return tr._("Temporary limit until {day} (ERP limit {erp})", day=change.expires_on,
+                    erp=erp)
+    return tr._("Limit approved in creditbot on {day} (ERP limit {erp})",
+                day=change.effective_at.astimezone(ZoneInfo(timezone)).date(), erp=erp)
 
 
 def _member_line(member: CustomerCheck, tr: Translator) -> str:
