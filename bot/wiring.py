@@ -128,7 +128,10 @@ def build_requests(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
         unit_of_work, access, config.approvals.policy(organisation.base_currency),
         config.roster(), clock, organisation.zone,
         ApprovalNotices(lambda destination: locales.get(destination, organisation.locale),
-                        organisation.zone))
+                        organisation.zone,
+                        {key: d.channel for key, d in config.departments.items()},
+                        config.roster().holders()),
+        CreditPolicyContext(organisation.base_currency, config.aging.buckets))
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:

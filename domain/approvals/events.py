@@ -44,6 +44,15 @@ class RequestCancelled(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InfoAsked(DomainEvent):
+    """A decider asked the requester something in the card's thread."""
+
+    name: ClassVar[str] = "requests.info_asked"
+    request_id: int
+    level: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class LimitChanged(DomainEvent):
     name: ClassVar[str] = "limits.changed"
     request_id: int

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from domain.approvals.text import T_
 from domain.money import Money
+from domain.text import N_
 
 
 class RequestKind(StrEnum):
@@ -26,11 +26,11 @@ LIMIT_KINDS = frozenset({RequestKind.LIMIT_INCREASE, RequestKind.TEMPORARY_LIMIT
                          RequestKind.FIRST_LIMIT})
 
 KIND_TITLES: dict[RequestKind, str] = {
-    RequestKind.LIMIT_INCREASE: T_("limit increase"),
-    RequestKind.TEMPORARY_LIMIT: T_("temporary limit"),
-    RequestKind.FIRST_LIMIT: T_("first limit"),
-    RequestKind.ORDER_RELEASE: T_("order release"),
-    RequestKind.TERMS_CHANGE: T_("payment terms change"),
+    RequestKind.LIMIT_INCREASE: N_("limit increase"),
+    RequestKind.TEMPORARY_LIMIT: N_("temporary limit"),
+    RequestKind.FIRST_LIMIT: N_("first limit"),
+    RequestKind.ORDER_RELEASE: N_("order release"),
+    RequestKind.TERMS_CHANGE: N_("payment terms change"),
 }
 
 

@@ -15,7 +15,9 @@ from domain.approvals.model import (
     Delegation,
     LimitChange,
 )
+from domain.exposure import CreditPosition
 from domain.model import Order
+from domain.orders.model import Contract
 from domain.ports import Outbox
 
 
@@ -105,18 +107,37 @@ class Happened(StrEnum):
     # A level's deadline passed: ``escalate_to``'s holders may decide it too, and get
     # its card; the requester is told.
     ESCALATED = "escalated"
+    # A decider asked the requester a question in the card's thread.
+    INFO_ASKED = "info_asked"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The customer as the card shows it beside the request, read in the use case's
+    transaction: ``position`` as ``/credit check`` computes it (``None`` when it cannot
+    be, e.g. an invoice in a currency without a rate), the payment terms in force, the
+    account owner (who hears of a final approval) and the contracts in force today."""
+
+    position: CreditPosition | None
+    payment_terms_days: int | None
+    owner: str | None
+    contracts: tuple[Contract, ...] = ()
 
 
 @dataclass(frozen=True)
 class RequestChange:
     """What a use case did to a request: the request as it now is, the decision taken
-    (when one was), the limit it changed (on a limit kind's final approval)."""
+    (when one was), the limit it changed (on a limit kind's final approval), the
+    customer's standing for the cards, and for ``INFO_ASKED`` who asked what."""
 
     happened: Happened
     request: CreditRequest
     decisions: tuple[Decision, ...]
     decision: Decision | None = None
     limit_change: LimitChange | None = None
+    standing: Standing | None = None
+    asked_by: str | None = None
+    question: str | None = None
 
 
 class RequestNotices(Protocol):

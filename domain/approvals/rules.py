@@ -22,8 +22,8 @@ from domain.approvals.model import (
     RequestKind,
     RequestState,
 )
-from domain.approvals.text import T_
 from domain.errors import DomainError
+from domain.text import N_
 
 
 class RequestChanged(DomainError):
@@ -31,7 +31,7 @@ class RequestChanged(DomainError):
     Use cases try again from fresh records, so a person rarely sees this."""
 
     def __init__(self) -> None:
-        super().__init__(T_("Someone changed this request at the same moment. Try again."))
+        super().__init__(N_("Someone changed this request at the same moment. Try again."))
 
 
 class NotDecidable(DomainError):
@@ -40,22 +40,22 @@ class NotDecidable(DomainError):
 
 class RequestNotFound(NotDecidable):
     def __init__(self, request_id: int) -> None:
-        super().__init__(T_("There is no credit request #{request}."), request=request_id)
+        super().__init__(N_("There is no credit request #{request}."), request=request_id)
 
 
 class RequestClosed(NotDecidable):
     def __init__(self, request: CreditRequest) -> None:
         self.request = request
         templates = {
-            RequestState.APPROVED: T_("Request #{request} is already approved (its last "
+            RequestState.APPROVED: N_("Request #{request} is already approved (its last "
                                       "level by <@{who}>), so there is nothing left to "
                                       "decide."),
-            RequestState.REJECTED: T_("Request #{request} was already rejected by <@{who}> "
+            RequestState.REJECTED: N_("Request #{request} was already rejected by <@{who}> "
                                       "at level {level}, so there is nothing left to "
                                       "decide."),
-            RequestState.CANCELLED: T_("Request #{request} was cancelled by <@{who}>, so "
+            RequestState.CANCELLED: N_("Request #{request} was cancelled by <@{who}>, so "
                                        "there is nothing left to decide."),
-            RequestState.EXPIRED: T_("Request #{request} expired: the temporary limit "
+            RequestState.EXPIRED: N_("Request #{request} expired: the temporary limit "
                                      "would have ended on {day}, so there is nothing left "
                                      "to decide."),
         }
@@ -69,9 +69,9 @@ class AlreadyDecided(NotDecidable):
 
     def __init__(self, request: CreditRequest, decision: Decision) -> None:
         self.decision = decision
-        template = (T_("Level {level} of request #{request} was already approved by "
+        template = (N_("Level {level} of request #{request} was already approved by "
                        "<@{who}>.") if decision.outcome is Outcome.APPROVED else
-                    T_("Level {level} of request #{request} was already rejected by "
+                    N_("Level {level} of request #{request} was already rejected by "
                        "<@{who}>."))
         super().__init__(template, level=decision.level, request=request.id,
                          who=decision.decided_by)
@@ -79,36 +79,36 @@ class AlreadyDecided(NotDecidable):
 
 class NotYetOpen(NotDecidable):
     def __init__(self, request: CreditRequest, level: int) -> None:
-        super().__init__(T_("Level {level} of request #{request} is not open yet: level "
+        super().__init__(N_("Level {level} of request #{request} is not open yet: level "
                             "{current} ({role}) decides first."), level=level,
                          request=request.id, current=request.level, role=request.current.role)
 
 
 class OwnRequest(NotDecidable):
     def __init__(self) -> None:
-        super().__init__(T_("You can't decide this request: you filed it. Someone else "
+        super().__init__(N_("You can't decide this request: you filed it. Someone else "
                             "must decide it."))
 
 
 class StandInForRequester(NotDecidable):
     def __init__(self, requester: str) -> None:
-        super().__init__(T_("You can't decide this request: you stand in for <@{who}>, "
+        super().__init__(N_("You can't decide this request: you stand in for <@{who}>, "
                             "who filed it."), who=requester)
 
 
 class SecondLevel(NotDecidable):
     def __init__(self, decided: Decision, current: int) -> None:
-        template = (T_("You can't decide level {current}: you already approved level "
+        template = (N_("You can't decide level {current}: you already approved level "
                        "{level} of this request, and each level needs another person.")
                     if decided.outcome is Outcome.APPROVED else
-                    T_("You can't decide level {current}: you already decided level "
+                    N_("You can't decide level {current}: you already decided level "
                        "{level} of this request, and each level needs another person."))
         super().__init__(template, current=current, level=decided.level)
 
 
 class StandInDecidedBefore(NotDecidable):
     def __init__(self, delegator: str, decided: Decision) -> None:
-        super().__init__(T_("You can't decide this level: you stand in for <@{who}>, who "
+        super().__init__(N_("You can't decide this level: you stand in for <@{who}>, who "
                             "already decided level {level} of this request, and each level "
                             "needs another person."), who=delegator, level=decided.level)
 
@@ -119,7 +119,7 @@ class NotYourLevel(NotDecidable):
     def __init__(self, request: CreditRequest, holders: Sequence[str]) -> None:
         self.holders = tuple(holders)
         super().__init__(
-            T_("You can't decide this: level {level} is for the {role}: {holders}, or "
+            N_("You can't decide this: level {level} is for the {role}: {holders}, or "
                "someone they delegated their approvals to."),
             level=request.level, role=request.current.role,
             holders=", ".join(f"<@{u}>" for u in holders) or "nobody yet")
@@ -127,13 +127,13 @@ class NotYourLevel(NotDecidable):
 
 class CommentRequired(NotDecidable):
     def __init__(self) -> None:
-        super().__init__(T_("Say why you reject it: a rejection needs a comment, which the "
+        super().__init__(N_("Say why you reject it: a rejection needs a comment, which the "
                             "requester will read."))
 
 
 class RequestExpired(NotDecidable):
     def __init__(self, request: CreditRequest) -> None:
-        super().__init__(T_("Request #{request} expired: the temporary limit would have "
+        super().__init__(N_("Request #{request} expired: the temporary limit would have "
                             "ended on {day}, so there is nothing left to decide."),
                          request=request.id,
                          day=request.expires_on.isoformat() if request.expires_on else "")

@@ -23,6 +23,7 @@ from domain.access import CreditDataAccess, Member
 from domain.amounts import parse_amount
 from domain.approvals.events import (
     DelegationGranted,
+    InfoAsked,
     LevelApproved,
     LimitChanged,
     OrderReleaseApproved,
@@ -45,7 +46,13 @@ from domain.approvals.model import (
     RequestState,
 )
 from domain.approvals.policy import ApprovalPolicy
-from domain.approvals.ports import Happened, NoNotices, RequestChange, RequestNotices
+from domain.approvals.ports import (
+    Happened,
+    NoNotices,
+    RequestChange,
+    RequestNotices,
+    Standing,
+)
 from domain.approvals.rules import (
     RequestChanged,
     RequestNotFound,
@@ -61,13 +68,16 @@ from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer, OrderStatus
 from domain.money import Money
 from domain.ports import UnitOfWork
+from domain.positions import CreditPolicyContext, customer_position
 from domain.refs import CustomerRef
+from domain.text import N_
 
 # Tries of a writing use case whose optimistic lock lost a race: the second reads the
 # records the winner committed and refuses politely (or, filing, finds its twin).
 TRIES = 3
 MAX_REASON = 2000
 MAX_COMMENT = 2000
+MAX_QUESTION = 2000
 T = TypeVar("T")
 # Who the audit log names for what creditbot does on its own.
 SYSTEM = "creditbot"
@@ -146,9 +156,32 @@ class CreditRequests:
     clock: Callable[[], datetime]
     zone: tzinfo
     notices: RequestNotices = field(default_factory=NoNotices)
+    # What the cards' position figures are computed with (as /credit check computes
+    # them); without it the cards show the request alone.
+    positions: CreditPolicyContext | None = None
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
+
+    def standing(self, uow: UnitOfWork, customer_id: str) -> Standing:
+        """The customer's standing for a card, inside ``uow``'s transaction (a job that
+        queues reminders or escalations calls it too)."""
+        customer = uow.customers.get(customer_id)
+        if customer is None:
+            return Standing(None, None, None)
+        position = None
+        if self.positions is not None:
+            try:
+                _, position = customer_position(uow, customer_id, self.today(),
+                                                self.positions)
+            except DomainError:
+                # A missing rate spoils the figures, not the card: deciders still see
+                # the request, and the figures say they are unavailable.
+                position = None
+        today = self.today()
+        contracts = tuple(c for c in uow.orders.contracts(customer_id) if c.valid_on(today))
+        return Standing(position, customer.payment_terms_days, customer.owner_slack_id,
+                        contracts)
 
     # -- filing -----------------------------------------------------------------------
 
@@ -201,7 +234,8 @@ class CreditRequests:
                                            subject=stored.customer_id, request_id=stored.id,
                                            kind=stored.kind.value,
                                            levels=len(stored.route)))
-            self.notices.queue(uow.outbox, RequestChange(Happened.FILED, stored, ()))
+            self.notices.queue(uow.outbox, RequestChange(
+                Happened.FILED, stored, (), standing=self.standing(uow, stored.customer_id)))
             uow.commit()
         return stored
 
@@ -294,7 +328,7 @@ class CreditRequests:
         Audited ``requests.approved`` / ``requests.rejected``."""
         self._require(actor, "requests.decide_refused", f"request:{request_id}")
         if comment is not None and len(comment) > MAX_COMMENT:
-            raise DomainError(T_("Keep the comment under {limit} characters."),
+            raise DomainError(N_("Keep the comment under {limit} characters."),
                               limit=MAX_COMMENT)
         return self._retried(lambda: self._decide(actor, request_id, level, outcome,
                                                   comment))
@@ -349,7 +383,8 @@ class CreditRequests:
                         Happened.APPROVED if final else Happened.ADVANCED)
             record = RequestRecord(saved, (*decisions, decision))
             self.notices.queue(uow.outbox, RequestChange(
-                happened, saved, record.decisions, decision, change))
+                happened, saved, record.decisions, decision, change,
+                standing=self.standing(uow, saved.customer_id)))
             uow.commit()
         return record
 
@@ -409,6 +444,40 @@ class CreditRequests:
                       now, today)
         return record
 
+    def ask_info(self, actor: Member, request_id: int, level: int, question: str
+                 ) -> RequestRecord:
+        """A decider of ``level`` asks the requester ``question``, in the thread of the
+        level's card (the requester is mentioned there). Only someone who may decide the
+        level now may ask: the same refusals as ``decide``. Audited
+        ``requests.info_asked``; the request itself does not change."""
+        self._require(actor, "requests.decide_refused", f"request:{request_id}")
+        text = (question or "").strip()
+        if not text:
+            raise DomainError(N_("Write the question the requester should answer."))
+        if len(text) > MAX_QUESTION:
+            raise DomainError(N_("Keep the question under {limit} characters."),
+                              limit=MAX_QUESTION)
+        now, today = self.clock(), self.today()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            record = self._record(uow, request_id)
+            request = record.request
+            authority(request, record.decisions, actor.user_id, level,
+                      self.roster.holders(), uow.credit_requests.delegations(actor.user_id),
+                      now, today)
+            uow.audit.append(AuditEntry(now, actor.user_id, "requests.info_asked",
+                                        request.customer_id, {
+                                            "request": request.id, "level": level,
+                                            "question": text}))
+            uow.events.record(InfoAsked(occurred_at=now, actor=actor.user_id,
+                                        subject=request.customer_id, request_id=request.id,
+                                        level=level))
+            self.notices.queue(uow.outbox, RequestChange(
+                Happened.INFO_ASKED, request, record.decisions, asked_by=actor.user_id,
+                question=text))
+            uow.commit()
+        return record
+
     # -- cancelling -------------------------------------------------------------------
 
     def cancel(self, actor: Member, request_id: int) -> CreditRequest:
@@ -442,8 +511,9 @@ class CreditRequests:
                                                subject=saved.customer_id,
                                                request_id=saved.id))
             decisions = uow.credit_requests.decisions([saved.id]).get(saved.id, [])
-            self.notices.queue(uow.outbox, RequestChange(Happened.CANCELLED, saved,
-                                                         tuple(decisions)))
+            self.notices.queue(uow.outbox, RequestChange(
+                Happened.CANCELLED, saved, tuple(decisions),
+                standing=self.standing(uow, saved.customer_id)))
             uow.commit()
         return saved
 
@@ -469,8 +539,9 @@ class CreditRequests:
                                                                 "expires_on": _day(
                                                                     saved.expires_on)}))
                 decisions = store.decisions([saved.id]).get(saved.id, [])
-                self.notices.queue(uow.outbox, RequestChange(Happened.EXPIRED, saved,
-                                                             tuple(decisions)))
+                self.notices.queue(uow.outbox, RequestChange(
+                    Happened.EXPIRED, saved, tuple(decisions),
+                    standing=self.standing(uow, saved.customer_id)))
                 expired.append(saved)
             if expired:
                 uow.commit()

@@ -1,22 +1,150 @@
 """The Slack messages a change to a credit request causes, queued in the outbox inside
-the use case's transaction (``domain.approvals.ports.RequestNotices``)."""
+the use case's transaction (``domain.approvals.ports.RequestNotices``).
+
+A level's card goes to its ``post_to`` department's channel, or (no ``post_to``) to
+each holder of its role by direct message; once its deadline passed, to the holders
+of ``escalate_to`` as well. Each card has a dedup key per request, level and
+destination, so a retried use case never posts it twice, and every later change of
+that level edits those same cards in place (``update_of``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import tzinfo
 
-from domain.approvals.ports import RequestChange
+from domain.approvals.model import CreditRequest, Level
+from domain.approvals.ports import Happened, RequestChange
+from domain.messages import OutgoingMessage
+from domain.people import is_channel_id
 from domain.ports import Outbox
+from handlers.approvals import cards
+from handlers.i18n import Translator, translator
+from handlers.render import clip, section
+
+CARD = "approvals.card"
+NOTE = "approvals.note"
+
+
+def card_key(request_id: int, level: int, destination: str) -> str:
+    return f"{CARD}:{request_id}:{level}:{destination}"
 
 
 class ApprovalNotices:
     """Approval cards for each level's deciders, their edits when a level decides, and
-    notes to the requester and the account owner."""
+    notes to the requester and the account owner. ``channels``: department key →
+    channel id; ``holders``: role → user ids (both from app.yaml)."""
 
-    def __init__(self, locale_of: Callable[[str], str], zone: tzinfo) -> None:
+    def __init__(self, locale_of: Callable[[str], str], zone: tzinfo,
+                 channels: Mapping[str, str] | None = None,
+                 holders: Mapping[str, Sequence[str]] | None = None) -> None:
         self.locale_of = locale_of
         self.zone = zone
+        self.channels = dict(channels or {})
+        self.holders = {role: tuple(users) for role, users in (holders or {}).items()}
+
+    def tr(self, destination: str) -> Translator:
+        return translator(self.locale_of(destination))
+
+    def destinations(self, level: Level) -> list[str]:
+        """Where the level's card goes: its department's channel, else its deciders."""
+        channel = self.channels.get(level.post_to) if level.post_to else None
+        return [channel] if channel else list(self.holders.get(level.role, ()))
+
+    def escalation_destinations(self, level: Level) -> list[str]:
+        if not level.escalate_to:
+            return []
+        return [u for u in self.holders.get(level.escalate_to, ())
+                if u not in self.destinations(level)]
 
     def queue(self, outbox: Outbox, change: RequestChange) -> None:
-        return None
+        request = change.request
+        happened = change.happened
+        if happened in (Happened.FILED, Happened.ADVANCED):
+            self._post_cards(outbox, change, self.destinations(request.current))
+        decision = change.decision
+        if decision is not None:
+            self._edit_cards(outbox, change, decision.level)
+            self._note(outbox, request.requested_by, lambda tr: cards.requester_note(
+                tr, request, decision, self.zone))
+        if happened is Happened.APPROVED:
+            owner = change.standing.owner if change.standing else None
+            if owner and owner != request.requested_by:
+                self._note(outbox, owner, lambda tr: cards.owner_note(tr, request))
+        elif happened in (Happened.CANCELLED, Happened.EXPIRED):
+            self._edit_cards(outbox, change, request.level)
+            if happened is Happened.EXPIRED:
+                self._note(outbox, request.requested_by,
+                           lambda tr: cards.expired_note(tr, request))
+        elif happened is Happened.REMINDED:
+            for user in self.holders.get(request.current.role, ()):
+                self._note(outbox, user, lambda tr: cards.reminder(tr, request, self.zone),
+                           key=f"{NOTE}:remind:{request.id}:{request.level}:{user}")
+        elif happened is Happened.ESCALATED and request.current.escalate_to:
+            self._post_cards(outbox, change, self.escalation_destinations(request.current))
+            escalate_to = request.current.escalate_to
+            self._note(outbox, request.requested_by,
+                       lambda tr: cards.escalated_note(tr, request, escalate_to),
+                       key=f"{NOTE}:escalated:{request.id}:{request.level}")
+        elif happened is Happened.INFO_ASKED and change.asked_by and change.question:
+            self._ask(outbox, request, change.asked_by, change.question)
+
+    # -- cards ------------------------------------------------------------------------
+
+    def _all_destinations(self, request: CreditRequest, level: int) -> list[str]:
+        step = request.route[level - 1]
+        return [*self.destinations(step), *self.escalation_destinations(step)]
+
+    def _post_cards(self, outbox: Outbox, change: RequestChange,
+                    destinations: Sequence[str]) -> None:
+        request = change.request
+        for destination in destinations:
+            text, blocks = cards.card(self.tr(destination), request, change.decisions,
+                                      change.standing, request.level, self.zone)
+            outbox.add(OutgoingMessage(
+                channel=destination, kind=CARD, text=text, blocks=blocks or [],
+                dedup_key=card_key(request.id, request.level, destination)))
+
+    def _edit_cards(self, outbox: Outbox, change: RequestChange, level: int) -> None:
+        request = change.request
+        for destination, posted in self._posted(outbox, request, level):
+            text, blocks = cards.card(self.tr(destination), request, change.decisions,
+                                      change.standing, level, self.zone)
+            outbox.add(OutgoingMessage(channel=destination, kind=CARD, text=text,
+                                       blocks=blocks or [], update_of=posted))
+
+    def _posted(self, outbox: Outbox, request: CreditRequest, level: int
+                ) -> Iterator[tuple[str, int]]:
+        """The level's cards queued so far, with their destinations. A holder who got
+        the role after the card went out has no card to edit."""
+        for destination in self._all_destinations(request, level):
+            posted = outbox.id_of(card_key(request.id, level, destination))
+            if posted is not None:
+                yield destination, posted
+
+    # -- notes ------------------------------------------------------------------------
+
+    def _note(self, outbox: Outbox, user: str, write: Callable[[Translator], str],
+              key: str | None = None) -> None:
+        tr = self.tr(user)
+        text = write(tr)
+        outbox.add(OutgoingMessage(channel=user, kind=NOTE, text=clip(text, 3000),
+                                   blocks=[section(text)], dedup_key=key))
+
+    def _ask(self, outbox: Outbox, request: CreditRequest, asked_by: str,
+             question: str) -> None:
+        level = request.level
+        in_channel = False
+        for destination in self._all_destinations(request, level):
+            if destination != asked_by and not is_channel_id(destination):
+                continue
+            card = outbox.id_of(card_key(request.id, level, destination))
+            if card is None:
+                continue
+            in_channel = in_channel or is_channel_id(destination)
+            text = cards.question(self.tr(destination), request, asked_by, question)
+            outbox.add(OutgoingMessage(channel=destination, kind=NOTE, text=clip(text, 3000),
+                                       blocks=[section(text)], thread_of=card))
+        if not in_channel:
+            self._note(outbox, request.requested_by, lambda tr: cards.question_note(
+                tr, request, asked_by, question))

@@ -1,0 +1,279 @@
+"""What the approval cards and the notes about a request say, in one reader's language.
+
+A card shows what its deciders need on one screen: the customer, what is asked against
+what it has now, its position as ``/credit check`` computes it (exposure, available
+credit, overdue by bucket, payment terms), who asks and why, and which level of how
+many decides by when. Once its level is decided (or the request closed) the same card
+shows the outcome instead of the buttons. Names from the ERP and words people typed
+are neutralised (``handlers.render.erp_text``/``person_text``): they never format,
+link or ping anyone. Times are Slack date tokens, each reader sees their own zone.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from domain.approvals.model import (
+    KIND_TITLES,
+    LIMIT_KINDS,
+    CreditRequest,
+    Decision,
+    Outcome,
+    RequestKind,
+    RequestState,
+)
+from domain.approvals.ports import Standing
+from domain.exposure import CreditPosition
+from domain.text import N_
+from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
+from handlers.check.blocks import bucket_label
+from handlers.i18n import Translator
+from handlers.render import (
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    erp_text,
+    fields,
+    header,
+    mention,
+    message,
+    person_text,
+    section,
+)
+
+NAME = 200
+ID = 64
+REASON = 1500
+COMMENT = 1500
+
+UNAVAILABLE = N_("The customer's exposure and aging can't be shown: an amount is in a "
+                 "currency without an exchange rate. Check them in the ERP before deciding.")
+
+
+def kind_title(tr: Translator, request: CreditRequest) -> str:
+    return tr._(KIND_TITLES[request.kind])
+
+
+def role_name(role: str) -> str:
+    return role.replace("_", " ")
+
+
+def subject(tr: Translator, request: CreditRequest) -> str:
+    """``#12 · limit increase · Acme Packaging``: which request a note is about."""
+    return tr._("#{request} · {kind} · {customer}", request=request.id,
+                kind=kind_title(tr, request), customer=erp_text(request.customer_name, NAME))
+
+
+def asked(tr: Translator, request: CreditRequest) -> str:
+    """What the request asks for, beside what the customer has now."""
+    if request.kind in LIMIT_KINDS and request.new_limit is not None:
+        text = tr._("{new} (now {current}, +{increase})", new=request.new_limit,
+                    current=request.current_limit or "-", increase=request.increase or "-")
+        if request.kind is RequestKind.TEMPORARY_LIMIT and request.expires_on is not None:
+            text += "\n" + tr._("through {day}", day=request.expires_on)
+        return text
+    if request.kind is RequestKind.ORDER_RELEASE:
+        return tr._("release order {order} of {amount}",
+                    order=erp_text(request.order_id or "", ID),
+                    amount=request.order_amount or "-")
+    return tr._("{new} days (now {current} days)", new=request.terms_days or 0,
+                current=request.current_terms_days or 0)
+
+
+def _position_blocks(tr: Translator, request: CreditRequest, standing: Standing | None
+                     ) -> list[Block]:
+    position: CreditPosition | None = standing.position if standing else None
+    terms = standing.payment_terms_days if standing else None
+    terms_text = "-" if terms is None else tr.ngettext("{n} day", "{n} days", terms)
+    if position is None:
+        return [fields((tr._("Requested"), asked(tr, request)),
+                       (tr._("Payment terms"), terms_text),
+                       (tr._("Contracts"), contracts_text(tr, standing))),
+                context(tr._(UNAVAILABLE))]
+    overdue = tr.money(position.aging.overdue)
+    if position.aging.oldest_overdue_days:
+        overdue += "\n" + tr._("oldest {days} days past due",
+                               days=position.aging.oldest_overdue_days)
+    aging = "  ·  ".join(f"`{bucket_label(label, tr)}` {tr.money(amount)}"
+                         for label, amount in zip(position.aging.labels,
+                                                  position.aging.amounts, strict=True))
+    return [
+        fields((tr._("Requested"), asked(tr, request)),
+               (tr._("Credit limit"), tr.money(position.limit)),
+               (tr._("Exposure"), tr.money(position.exposure)),
+               (tr._("Available credit"), tr.money(position.available)),
+               (tr._("Overdue"), overdue),
+               (tr._("Payment terms"), terms_text),
+               (tr._("Contracts"), contracts_text(tr, standing))),
+        section("*" + tr._("Aging") + f"*  {aging}"),
+    ]
+
+
+def contracts_text(tr: Translator, standing: Standing | None) -> str:
+    """The contracts in force, each with its end and its own limit when it has one."""
+    found = standing.contracts if standing else ()
+    if not found:
+        return tr._("none in force")
+    lines = []
+    for contract in found[:5]:
+        name = erp_text(contract.contract_id, ID)
+        lines.append(tr._("{contract} until {day}, limit {limit}", contract=name,
+                          day=contract.end_date, limit=contract.credit_limit)
+                     if contract.credit_limit else
+                     tr._("{contract} until {day}", contract=name, day=contract.end_date))
+    if len(found) > 5:
+        lines.append(tr._("and {n} more", n=len(found) - 5))
+    return "\n".join(lines)
+
+
+def quoted(text: str, limit: int = COMMENT) -> str:
+    return "\n".join("> " + line for line in person_text(text, limit).splitlines())
+
+
+def outcome_text(tr: Translator, decision: Decision, zone: tzinfo) -> str:
+    when = tr.moment(decision.decided_at, zone)
+    if decision.outcome is Outcome.APPROVED:
+        text = ":white_check_mark: " + tr._("Approved by {who} on {when}",
+                                            who=mention(decision.decided_by), when=when)
+    else:
+        text = ":x: " + tr._("Rejected by {who} on {when}",
+                             who=mention(decision.decided_by), when=when)
+    if decision.on_behalf_of:
+        text += " " + tr._("(standing in for {who})", who=mention(decision.on_behalf_of))
+    if decision.comment:
+        text += "\n" + quoted(decision.comment)
+    return text
+
+
+def closed_text(tr: Translator, request: CreditRequest, zone: tzinfo) -> str:
+    when = tr.moment(request.closed_at, zone) if request.closed_at else "-"
+    if request.state is RequestState.CANCELLED:
+        return ":heavy_minus_sign: " + tr._("Cancelled by {who} on {when}: nothing left to "
+                                            "decide.", who=mention(request.closed_by or ""),
+                                            when=when)
+    if request.state is RequestState.EXPIRED:
+        return ":hourglass: " + tr._("Expired on {when}: the temporary limit would have "
+                                     "ended on {day}, so nothing is left to decide.",
+                                     when=when, day=request.expires_on or "-")
+    return tr._("Closed on {when}: nothing left to decide.", when=when)
+
+
+def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...],
+         standing: Standing | None, level: int, zone: tzinfo) -> Message:
+    """The card of ``level``: with its buttons while the level waits, with its outcome
+    (or why nothing is left to decide) once it does not."""
+    step = request.route[level - 1]
+    waiting = request.is_open and request.level == level
+    title = tr._("Credit request #{request}: {kind}", request=request.id,
+                 kind=kind_title(tr, request))
+    blocks: list[Block] = [
+        header(title),
+        section(f"*{erp_text(request.customer_name, NAME)}* · "
+                f"{erp_text(request.customer_id, ID)}"),
+        *_position_blocks(tr, request, standing),
+        section(tr._("*Requested by* {who}:", who=mention(request.requested_by)) + "\n"
+                + quoted(request.reason, REASON)),
+        context(tr._("Level {level} of {levels}: {role} · decide by {deadline}",
+                     level=level, levels=len(request.route), role=role_name(step.role),
+                     deadline=tr.moment(request.deadline(), zone)) if waiting else
+                tr._("Level {level} of {levels}: {role}", level=level,
+                     levels=len(request.route), role=role_name(step.role))),
+    ]
+    decided = next((d for d in decisions if d.level == level), None)
+    if decided is not None:
+        blocks.append(section(outcome_text(tr, decided, zone)))
+    elif not waiting:
+        blocks.append(section(closed_text(tr, request, zone)))
+    else:
+        value = LevelValue(request=request.id, level=level).encode()
+        approve = button(tr._("Approve"), APPROVE, value)
+        approve["style"] = "primary"
+        reject = button(tr._("Reject"), REJECT, value)
+        reject["style"] = "danger"
+        blocks.append(actions(f"decide_{request.id}_{level}", approve, reject,
+                              button(tr._("Ask for info"), ASK_INFO, value)))
+    fallback = tr._("Credit request {subject}: level {level} of {levels}",
+                    subject=subject(tr, request), level=level, levels=len(request.route))
+    return message(fallback, blocks)
+
+
+def effect(tr: Translator, request: CreditRequest) -> str:
+    """What a final approval changed, at once."""
+    if request.kind is RequestKind.TEMPORARY_LIMIT and request.new_limit is not None:
+        return tr._("The limit is {limit} from now through {day}.", limit=request.new_limit,
+                    day=request.expires_on or "-")
+    if request.kind in LIMIT_KINDS and request.new_limit is not None:
+        return tr._("The new limit of {limit} applies now.", limit=request.new_limit)
+    if request.kind is RequestKind.ORDER_RELEASE:
+        return tr._("Order {order} is released.", order=erp_text(request.order_id or "", ID))
+    return tr._("Payment terms are now {days} days.", days=request.terms_days or 0)
+
+
+def requester_note(tr: Translator, request: CreditRequest, decision: Decision,
+                   zone: tzinfo) -> str:
+    """What the requester hears when a level decides."""
+    about = subject(tr, request)
+    who = mention(decision.decided_by)
+    if decision.outcome is Outcome.REJECTED:
+        text = ":x: " + tr._("Your request {subject} was rejected at level {level} by {who}.",
+                             subject=about, level=decision.level, who=who)
+    elif request.state is RequestState.APPROVED:
+        text = ":white_check_mark: " + tr._(
+            "Your request {subject} is approved: {who} approved its last level. {effect}",
+            subject=about, who=who, effect=effect(tr, request))
+    else:
+        text = ":arrow_forward: " + tr._(
+            "Level {level} of your request {subject} was approved by {who}. It now waits "
+            "for level {next} of {levels}: {role}.", level=decision.level, subject=about,
+            who=who, next=request.level, levels=len(request.route),
+            role=role_name(request.current.role))
+    if decision.comment:
+        text += "\n" + quoted(decision.comment)
+    return text
+
+
+def owner_note(tr: Translator, request: CreditRequest) -> str:
+    return ":white_check_mark: " + tr._(
+        "{customer}, an account you own: request {subject} by {who} is approved. {effect}",
+        customer=erp_text(request.customer_name, NAME), subject=subject(tr, request),
+        who=mention(request.requested_by), effect=effect(tr, request))
+
+
+def expired_note(tr: Translator, request: CreditRequest) -> str:
+    return ":hourglass: " + tr._(
+        "Your request {subject} expired: the temporary limit would have ended on {day}, "
+        "so nothing was decided.", subject=subject(tr, request),
+        day=request.expires_on or "-")
+
+
+def reminder(tr: Translator, request: CreditRequest, zone: tzinfo) -> str:
+    return ":alarm_clock: " + tr._(
+        "Reminder: request {subject} by {who} waits for your decision at level {level} "
+        "of {levels}, by {deadline}. Use the buttons on its card.",
+        subject=subject(tr, request), who=mention(request.requested_by),
+        level=request.level, levels=len(request.route),
+        deadline=tr.moment(request.deadline(), zone))
+
+
+def escalated_note(tr: Translator, request: CreditRequest, escalate_to: str) -> str:
+    return ":arrow_double_up: " + tr._(
+        "Level {level} of your request {subject} passed its deadline, so the {role} may "
+        "decide it now too.", level=request.level, subject=subject(tr, request),
+        role=role_name(escalate_to))
+
+
+def question(tr: Translator, request: CreditRequest, asked_by: str, text: str) -> str:
+    return ":question: " + tr._("{requester}, {who} asks about request {subject}:",
+                                requester=mention(request.requested_by),
+                                who=mention(asked_by), subject=subject(tr, request)) \
+        + "\n" + quoted(text)
+
+
+def question_note(tr: Translator, request: CreditRequest, asked_by: str, text: str) -> str:
+    """The question as the requester reads it when the card is in its deciders' direct
+    messages, where they cannot see its thread."""
+    return ":question: " + tr._("{who} asks about your request {subject}:",
+                                who=mention(asked_by), subject=subject(tr, request)) \
+        + "\n" + quoted(text) + "\n" + tr._("Answer {who} directly.", who=mention(asked_by))

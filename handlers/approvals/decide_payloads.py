@@ -1,0 +1,32 @@
+"""Action ids, button values and modal metadata of the approval cards' buttons. A
+value carries a request id and a level, nothing else: who may decide, the amounts and
+the state are re-read from creditbot's records on every click and submission."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from handlers.payloads import ActionValue
+
+APPROVE = "approvals_approve"
+REJECT = "approvals_reject"
+ASK_INFO = "approvals_ask_info"
+
+# The modals' callback ids (their submissions come back under these).
+APPROVE_VIEW = "approvals_approve_view"
+REJECT_VIEW = "approvals_reject_view"
+ASK_INFO_VIEW = "approvals_ask_info_view"
+
+# The modal's one input: its block and action ids.
+COMMENT_BLOCK = "comment"
+COMMENT_INPUT = "comment_input"
+QUESTION_BLOCK = "question"
+QUESTION_INPUT = "question_input"
+
+
+class LevelValue(ActionValue):
+    """One level of one request. Strict: ``"12"`` or ``true`` is not an id we wrote."""
+
+    # The column is a 32-bit integer on PostgreSQL.
+    request: int = Field(strict=True, ge=1, le=2**31 - 1)
+    level: int = Field(strict=True, ge=1, le=50)
