@@ -37,6 +37,7 @@ from bot.config.fields import (
     UserId,
     shown,
 )
+from bot.config.orders import OrderSettings
 from bot.config.section import Section
 from domain.aging import AgingBuckets
 from domain.approvals.use_cases import Roster
@@ -289,6 +290,9 @@ class AppConfig(Section):
     approvals: ApprovalSettings = Field(
         default=ApprovalSettings(), description="a section with one policy per request "
         "kind: limit_increase, temporary_limit, first_limit, order_release, terms_change")
+    orders: OrderSettings = Field(
+        default=OrderSettings(), description="a section with tolerance_percent, "
+        "max_days_overdue, on_hold and contracts")
 
     @model_validator(mode="after")
     def _sections_agree(self) -> AppConfig:
