@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.audit import audit
 from bot.cli.config import config
 from bot.cli.db import db
 from bot.cli.demo import demo
@@ -25,7 +26,7 @@ def main() -> None:
 
 
 for _command in (config, db, import_file, position, portfolio, serve, manifest, sandbox, demo,
-                 scheduler, jobs):
+                 scheduler, jobs, audit):
     main.add_command(_command)
 
 __all__ = ["main"]

@@ -1,0 +1,136 @@
+"""``creditbot audit export``: the audit log as CSV, for auditors and spreadsheets.
+
+Rows are streamed from the database to the file (a server-side cursor on PostgreSQL,
+SQLite's own stepping), so a million entries take no more memory than a few thousand.
+
+Spreadsheets run a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and some a tab or
+a carriage return) as a formula, and actors, subjects and details come from Slack users
+and ERP files. Such a field is written with an apostrophe in front (``'=cmd|…``), which
+spreadsheets show as text. A field that itself starts with an apostrophe gets one more,
+so that the rule to read the file back is one: a field starting with an apostrophe had
+one added; drop it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+from typing import IO
+
+import click
+from sqlalchemy import Engine, select
+
+from bot.cli.common import _services, friendly_errors
+from storage.models import AuditRow
+
+COLUMNS = ("time", "actor", "action", "subject", "details")
+# What a spreadsheet may take for the start of a formula, and the apostrophe that marks
+# a field we neutralised (doubled when the value had one of its own).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+# Rows fetched from the cursor at a time.
+BATCH = 2000
+
+
+def neutralised(field: str) -> str:
+    """``field`` as a spreadsheet will show it rather than run it."""
+    return "'" + field if field.startswith(_FORMULA_STARTS) else field
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. "
+                                 "2026-11-01", param_hint=option) from None
+
+
+def _start(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(0), zone).astimezone(UTC)
+
+
+def rows(engine: Engine, since: datetime, until: datetime | None) -> Iterator[list[str]]:
+    """The CSV rows of the entries from ``since`` to before ``until``, oldest first."""
+    table = AuditRow.__table__
+    query = select(table.c.at, table.c.actor, table.c.action, table.c.subject,
+                   table.c.details).where(table.c.at >= since)
+    if until is not None:
+        query = query.where(table.c.at < until)
+    query = query.order_by(table.c.at, table.c.id)
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True,
+                                              yield_per=BATCH).execute(query)
+        for at, actor, action, subject, details in result:
+            yield [at.astimezone(UTC).isoformat(), neutralised(actor), neutralised(action),
+                   neutralised(subject),
+                   neutralised(json.dumps(details or {}, ensure_ascii=False,
+                                          sort_keys=True, default=str))]
+
+
+@contextmanager
+def _destination(output: str) -> Iterator[IO[str]]:
+    """stdout for ``-``; else the file, which appears only once it is complete (a
+    failure half-way leaves no half a file that looks whole)."""
+    if output == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    path = Path(output)
+    partial = path.with_name(path.name + ".part")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as file:
+            yield file
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+@click.group()
+def audit() -> None:
+    """The audit log: who did what, when, and why."""
+
+
+@audit.command("export", short_help="The audit log as CSV.")
+@click.option("--since", required=True, metavar="YYYY-MM-DD",
+              help="First day to export (from its midnight in the organisation's time "
+                   "zone).")
+@click.option("--until", default=None, metavar="YYYY-MM-DD",
+              help="Last day to export, included (default: everything since).")
+@click.option("--output", "-o", default="-", show_default=True, metavar="FILE",
+              help="Where to write the CSV; - is standard output.")
+@friendly_errors
+def export(since: str, until: str | None, output: str) -> None:
+    """Write the audit log from --since (through --until) as CSV: time (ISO 8601, UTC),
+    actor, action, subject, details (JSON), oldest first, with a header row.
+
+    A field starting with = + - @ (or a tab, a carriage return or an apostrophe) gets an
+    apostrophe in front, so that a spreadsheet shows it instead of running it as a
+    formula; drop one leading apostrophe to read the value as it was recorded."""
+    first = _day(since, "'--since'")
+    last = _day(until, "'--until'")
+    assert first is not None
+    if last is not None and last < first:
+        raise click.BadParameter(f"{until} is before --since {since}: the last day must be "
+                                 "on or after the first", param_hint="'--until'")
+    services = _services()
+    zone = services.config.organisation.zone
+    start = _start(first, zone)
+    end = None if last is None else _start(last + timedelta(days=1), zone)
+    try:
+        with _destination(output) as file:
+            writer = csv.writer(file)
+            writer.writerow(COLUMNS)
+            writer.writerows(rows(services.engine, start, end))
+    except OSError as problem:
+        raise click.ClickException(f"cannot write {output}: {problem.strerror or problem}"
+                                   ) from None
+
