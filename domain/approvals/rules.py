@@ -81,7 +81,8 @@ class NotYetOpen(NotDecidable):
     def __init__(self, request: CreditRequest, level: int) -> None:
         super().__init__(N_("Level {level} of request #{request} is not open yet: level "
                             "{current} ({role}) decides first."), level=level,
-                         request=request.id, current=request.level, role=request.current.role)
+                         request=request.id, current=request.level,
+                         role=request.current.role.replace("_", " "))
 
 
 class OwnRequest(NotDecidable):
@@ -121,8 +122,8 @@ class NotYourLevel(NotDecidable):
         super().__init__(
             N_("You can't decide this: level {level} is for the {role}: {holders}, or "
                "someone they delegated their approvals to."),
-            level=request.level, role=request.current.role,
-            holders=", ".join(f"<@{u}>" for u in holders) or "nobody yet")
+            level=request.level, role=request.current.role.replace("_", " "),
+            holders=", ".join(f"<@{u}>" for u in holders) or N_("nobody yet"))
 
 
 class CommentRequired(NotDecidable):

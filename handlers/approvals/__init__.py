@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+from handlers.approvals import decide
 from handlers.registry import Feature
 
 FEATURE = Feature(
     name="approvals",
+    # The approval cards' buttons and their modals (handlers.approvals.decide).
+    actions=decide.ACTIONS,
+    views=decide.VIEWS,
     # chat:write: the approval cards and notes (the outbox sender posts and edits them).
     scopes=("chat:write",),
 )

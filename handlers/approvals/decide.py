@@ -1,0 +1,159 @@
+"""The approval card's buttons and their modals: parse, call one use case, answer.
+
+A click first asks ``check_decider`` (from creditbot's own records: the button carries
+only the request id and level): a refusal reaches the clicker alone, ephemerally, and
+changes nothing; otherwise the modal opens. The submission calls ``decide`` (or
+``ask_info``), which checks everything again inside its transaction: a level decided
+meanwhile replaces the modal with who decided it, never a 500. What everyone sees of a
+decision is the card edited in place, queued by the use case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import BoltContext
+
+from domain.approvals.model import CreditRequest, Outcome
+from domain.approvals.rules import CommentRequired, NotDecidable, NotYourLevel
+from domain.approvals.use_cases import MAX_COMMENT, MAX_QUESTION
+from domain.errors import DomainError
+from handlers.approvals.cards import asked, subject
+from handlers.approvals.decide_payloads import (
+    APPROVE,
+    APPROVE_VIEW,
+    ASK_INFO,
+    ASK_INFO_VIEW,
+    COMMENT_BLOCK,
+    QUESTION_BLOCK,
+    REJECT,
+    REJECT_VIEW,
+    LevelValue,
+)
+from handlers.deps import Deps
+from handlers.errors import explain
+from handlers.i18n import Translator
+from handlers.modals import modal, open_modal, submitted, text_input
+from handlers.registry import Action, Submitted, View
+from handlers.render import Block, mention, section
+
+
+def refusal(error: NotDecidable, tr: Translator) -> str:
+    """Why the clicker can't decide, in their language. The deciders named in
+    ``NotYourLevel`` stay mentions (``explain`` escapes every text it fills in)."""
+    if isinstance(error, NotYourLevel):
+        holders = ", ".join(mention(u) for u in error.holders) or tr._("nobody yet")
+        return tr._(error.template, **{**error.params, "holders": holders})
+    return explain(error, tr)
+
+
+def _summary(tr: Translator, request: CreditRequest, level: int) -> Block:
+    return section(tr._("*{subject}*\n{asked}\nLevel {level} of {levels}",
+                        subject=subject(tr, request), asked=asked(tr, request),
+                        level=level, levels=len(request.route)))
+
+
+def _open(body: dict[str, Any], context: BoltContext, build: Any) -> None:
+    pressed: LevelValue = context["payload"]
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    try:
+        record = deps.requests.check_decider(context["member"], pressed.request,
+                                             pressed.level)
+    except NotDecidable as refused:
+        context["reply"](":no_entry: " + refusal(refused, tr))
+        return
+    open_modal(context, str(body.get("trigger_id", "")),
+               build(tr, record.request, pressed))
+
+
+def _approve_view(tr: Translator, request: CreditRequest, pressed: LevelValue
+                  ) -> dict[str, Any]:
+    return modal(APPROVE_VIEW, pressed, title=tr._("Approve"), submit=tr._("Approve"),
+                 close=tr._("Cancel"), blocks=[
+                     _summary(tr, request, pressed.level),
+                     text_input(COMMENT_BLOCK, tr._("Comment"), multiline=True,
+                                optional=True, max_length=MAX_COMMENT,
+                                hint=tr._("The requester reads it."))])
+
+
+def _reject_view(tr: Translator, request: CreditRequest, pressed: LevelValue
+                 ) -> dict[str, Any]:
+    return modal(REJECT_VIEW, pressed, title=tr._("Reject"), submit=tr._("Reject"),
+                 close=tr._("Cancel"), blocks=[
+                     _summary(tr, request, pressed.level),
+                     text_input(COMMENT_BLOCK, tr._("Why do you reject it?"),
+                                multiline=True, max_length=MAX_COMMENT,
+                                hint=tr._("Required: the requester reads it."))])
+
+
+def _ask_view(tr: Translator, request: CreditRequest, pressed: LevelValue
+              ) -> dict[str, Any]:
+    return modal(ASK_INFO_VIEW, pressed, title=tr._("Ask for info"), submit=tr._("Send"),
+                 close=tr._("Cancel"), blocks=[
+                     _summary(tr, request, pressed.level),
+                     text_input(QUESTION_BLOCK, tr._("Your question to the requester"),
+                                multiline=True, max_length=MAX_QUESTION,
+                                hint=tr._("Posted in the card's thread, mentioning the "
+                                          "requester."))])
+
+
+def on_approve(body: dict[str, Any], context: BoltContext) -> None:
+    _open(body, context, _approve_view)
+
+
+def on_reject(body: dict[str, Any], context: BoltContext) -> None:
+    _open(body, context, _reject_view)
+
+
+def on_ask_info(body: dict[str, Any], context: BoltContext) -> None:
+    _open(body, context, _ask_view)
+
+
+def _decide(view: dict[str, Any], context: BoltContext, outcome: Outcome) -> Submitted:
+    chosen: LevelValue = context["metadata"]
+    deps: Deps = context["deps"]
+    comment = submitted(view).get(COMMENT_BLOCK)
+    try:
+        deps.requests.decide(context["member"], chosen.request, chosen.level, outcome,
+                             comment)
+    except CommentRequired as missing:
+        return {COMMENT_BLOCK: explain(missing, context["tr"])}
+    except NotDecidable:
+        raise  # the modal is replaced by why (who decided it meanwhile…)
+    except DomainError as wrong:  # the comment is too long: fix it in place
+        return {COMMENT_BLOCK: explain(wrong, context["tr"])}
+    return None
+
+
+def on_approve_submit(view: dict[str, Any], context: BoltContext) -> Submitted:
+    return _decide(view, context, Outcome.APPROVED)
+
+
+def on_reject_submit(view: dict[str, Any], context: BoltContext) -> Submitted:
+    return _decide(view, context, Outcome.REJECTED)
+
+
+def on_ask_submit(view: dict[str, Any], context: BoltContext) -> Submitted:
+    chosen: LevelValue = context["metadata"]
+    deps: Deps = context["deps"]
+    question = submitted(view).get(QUESTION_BLOCK) or ""
+    try:
+        deps.requests.ask_info(context["member"], chosen.request, chosen.level, question)
+    except NotDecidable:
+        raise
+    except DomainError as wrong:
+        return {QUESTION_BLOCK: explain(wrong, context["tr"])}
+    return None
+
+
+ACTIONS = (
+    Action(APPROVE, on_approve, LevelValue),
+    Action(REJECT, on_reject, LevelValue),
+    Action(ASK_INFO, on_ask_info, LevelValue),
+)
+VIEWS = (
+    View(APPROVE_VIEW, LevelValue, on_approve_submit),
+    View(REJECT_VIEW, LevelValue, on_reject_submit),
+    View(ASK_INFO_VIEW, LevelValue, on_ask_submit),
+)
