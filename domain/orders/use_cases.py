@@ -163,12 +163,15 @@ class OrderChecks:
                 if customer is None:
                     continue
                 held = [h.order_id for h in uow.orders.held([customer_id])]
-                for order in orders:
+                for index, order in enumerate(orders):
                     try:
                         money = self._convert(uow, order.amount, customer.credit_limit.currency,
                                               today)
+                        # First come, first served: the orders after this one are not
+                        # in yet when it is checked.
+                        later = [o.amount for o in orders[index + 1:] if o.is_exposure]
                         verdict = self._verdict(uow, customer, money, order.order_date,
-                                                order, held)
+                                                order, held, later)
                     except DomainError:
                         continue  # a missing rate: reviewed once one is imported
                     state = OrderState.PASSED if verdict.passed else OrderState.HELD
@@ -335,13 +338,17 @@ class OrderChecks:
         return position, limit
 
     def _verdict(self, uow: UnitOfWork, customer: Customer, order: Money, order_date: date,
-                 erp: Order | None, held_before: Sequence[str]) -> Verdict:
+                 erp: Order | None, held_before: Sequence[str],
+                 later: Sequence[Money] = ()) -> Verdict:
+        """``later``: ERP orders the exposure counts that came after this one."""
         today = self.today()
         position, limit = self._position(uow, customer, today)
         in_limit = self._convert(uow, order, limit.currency, today)
         in_exposure = None
         if erp is not None and erp.is_exposure:
             in_exposure = self._convert(uow, erp.amount, limit.currency, today)
+            for amount in later:
+                in_exposure += self._convert(uow, amount, limit.currency, today)
         use, wanted, later = (None, False, False)
         if self.rules.contracts:
             use, wanted, later = self._contract(uow, customer, order, order_date, erp, today)

@@ -1,0 +1,210 @@
+"""Order review on the in-memory unit of work: the rules with their figures, an order
+placed and held (audit, event, owner told), a check that records nothing, ERP orders
+reviewed once, held orders released by a re-check or by an approved release request."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.access import AccessDenied, CreditDataAccess, Member
+from domain.aging import AgingBuckets
+from domain.amounts import AmountError
+from domain.model import Customer, Invoice, InvoiceStatus, Order
+from domain.money import Money
+from domain.orders.model import Contract, OrderRules, OrderSource, OrderState, Rule
+from domain.orders.ports import OrderChange, OrderHappened
+from domain.orders.use_cases import OrderChecks, OrderRefused
+from domain.ports import Outbox
+from domain.positions import CreditPolicyContext
+from tests.fakes import FakeUnitOfWork
+
+ZONE = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 30)
+REP, OWNER = "U0REP00001", "U0OWNER001"
+REP_MEMBER = Member(REP, frozenset({"sales"}))
+
+
+class Notices:
+    def __init__(self) -> None:
+        self.changes: list[OrderChange] = []
+
+    def queue(self, outbox: Outbox, change: OrderChange) -> None:
+        self.changes.append(change)
+
+
+def cny(amount: str) -> Money:
+    return Money(Decimal(amount), "CNY")
+
+
+def invoice(iid: str, amount: str, due: date, cid: str = "C1") -> Invoice:
+    return Invoice(iid, cid, due - timedelta(days=30), due, cny(amount), cny(amount))
+
+
+RULES = OrderRules(Decimal(5), 30)
+
+
+def world(rules: OrderRules = RULES, invoices: tuple[Invoice, ...] = (),
+          orders: tuple[Order, ...] = (), contracts: tuple[Contract, ...] = ()
+          ) -> tuple[OrderChecks, FakeUnitOfWork, Notices]:
+    customers = [Customer("C1", "Huaxia Logistics", cny("1000000"), 60,
+                          owner_slack_id=OWNER)]
+    uow = FakeUnitOfWork(customers, invoices or (invoice("I1", "950000", TODAY),),
+                         orders, rates={"USD": Decimal("7")})
+    uow.orders.contract_rows = list(contracts)
+    notices = Notices()
+    checks = OrderChecks(uow, CreditDataAccess(),
+                         CreditPolicyContext("CNY", AgingBuckets((30, 60, 90))), rules,
+                         lambda: NOW, ZONE, notices)
+    return checks, uow, notices
+
+
+def test_an_order_within_the_limit_passes_with_the_headroom_left():
+    checks, uow, notices = world()
+    answer = checks.place(REP_MEMBER, "huaxia", "20k", reference="PO-7")
+    assert answer.verdict.passed
+    assert answer.verdict.headroom == cny("30000.00")
+    assert answer.check is not None and answer.check.order_id == "SO-1"
+    assert answer.check.state is OrderState.PASSED and answer.check.reference == "PO-7"
+    assert [e.action for e in uow.audit.entries] == ["orders.placed"]
+    assert notices.changes == []
+
+
+def test_the_tolerance_is_the_edge():
+    checks, _, _ = world()
+    assert checks.check(REP_MEMBER, "C1", "100000").verdict.passed
+    held = checks.place(REP_MEMBER, "C1", "100000.01")
+    [failure] = held.verdict.failures
+    assert dict(failure.figures) == {
+        "exposure": "CNY 950,000.00", "order": "CNY 100,000.01",
+        "total": "CNY 1,050,000.01", "limit": "CNY 1,000,000.00", "tolerance": "5",
+        "ceiling": "CNY 1,050,000.00", "over": "CNY 0.01"}
+    assert held.check is not None and held.check.state is OrderState.HELD
+
+
+def test_a_held_order_is_audited_and_its_owner_and_rep_told():
+    checks, uow, notices = world()
+    answer = checks.place(REP_MEMBER, "C1", "USD 20k")
+    assert answer.verdict.order == cny("140000.00")
+    assert [e.action for e in uow.audit.entries] == ["orders.placed", "orders.held"]
+    assert uow.audit.entries[1].actor == REP
+    assert [e.name for e in uow.events.recorded] == ["orders.held"]
+    [change] = notices.changes
+    assert (change.happened, change.recipients) == (OrderHappened.HELD, (OWNER, REP))
+    assert change.check.amount == Money(Decimal("20000"), "USD")
+
+
+def test_overdue_and_earlier_holds_fail_with_their_figures():
+    checks, _, _ = world(invoices=(invoice("I1", "50000", TODAY - timedelta(days=45)),))
+    first = checks.place(REP_MEMBER, "C1", "1000")
+    assert [(f.rule, dict(f.figures)) for f in first.verdict.failures] == [
+        (Rule.OVERDUE, {"days": "45", "max_days": "30", "overdue": "CNY 50,000.00"})]
+    second = checks.check(REP_MEMBER, "C1", "1000")
+    assert [(f.rule, dict(f.figures)) for f in second.verdict.failures] == [
+        (Rule.OVERDUE, {"days": "45", "max_days": "30", "overdue": "CNY 50,000.00"}),
+        (Rule.ON_HOLD, {"orders": "SO-1", "count": "1"})]
+
+
+def test_contracts_must_be_valid_and_within_their_limit():
+    expired = Contract("K1", "C1", date(2025, 1, 1), date(2026, 6, 30), cny("500000"))
+    checks, _, _ = world(contracts=(expired,))
+    [failure] = checks.check(REP_MEMBER, "C1", "1000").verdict.failures
+    assert (failure.rule, dict(failure.figures)) == (Rule.CONTRACT_NOT_VALID, {
+        "contract": "", "date": "2026-11-30", "start": "", "end": "", "later": ""})
+    current = Contract("K2", "C1", date(2026, 1, 1), date(2026, 12, 31), cny("60000"))
+    on_contract = Order("E1", "C1", TODAY, cny("50000"), contract_id="K2")
+    checks, _, _ = world(contracts=(expired, current), orders=(on_contract,))
+    [failure] = checks.check(REP_MEMBER, "C1", "20000").verdict.failures
+    assert (failure.rule, dict(failure.figures)) == (Rule.CONTRACT_LIMIT, {
+        "contract": "K2", "used": "CNY 50,000.00", "order": "CNY 20,000.00",
+        "total": "CNY 70,000.00", "limit": "CNY 60,000.00"})
+
+
+@pytest.mark.parametrize("typed", ["-5", "1e9999", "abc", "0", "99999999999999999999", ""])
+def test_bad_amounts_are_refused_and_nothing_is_recorded(typed: str):
+    checks, uow, _ = world()
+    with pytest.raises(AmountError):
+        checks.place(REP_MEMBER, "C1", typed)
+    assert uow.orders.checks == {} and uow.audit.entries == []
+
+
+def test_a_reference_loses_control_characters_and_is_bounded():
+    checks, _, _ = world()
+    answer = checks.place(REP_MEMBER, "C1", "10", reference="PO\x00-1\u202e\n<@U1>")
+    assert answer.check is not None and answer.check.reference == "PO -1 <@U1>"
+    with pytest.raises(OrderRefused):
+        checks.place(REP_MEMBER, "C1", "10", reference="x" * 101)
+
+
+def test_who_may_not_see_credit_data_is_refused_and_recorded():
+    checks, uow, _ = world()
+    with pytest.raises(AccessDenied):
+        checks.place(Member("U0NOBODY01"), "C1", "10")
+    assert [e.action for e in uow.audit.entries] == ["orders.place_refused"]
+    assert uow.orders.checks == {}
+
+
+def test_erp_orders_are_reviewed_once_and_counted_as_the_last_one_in():
+    ok = Order("E1", "C1", TODAY, cny("40000"))
+    too_much = Order("E2", "C1", TODAY, cny("70000"), owner_slack_id="U0ERPOWNER")
+    checks, uow, notices = world(orders=(ok, too_much))
+    assert checks.review_imported() == {"reviewed": 2, "held": 1}
+    assert checks.review_imported() == {"reviewed": 0, "held": 0}
+    states = {c.order_id: c.state for c in uow.orders.checks.values()}
+    assert states == {"E1": OrderState.PASSED, "E2": OrderState.HELD}
+    [change] = notices.changes
+    assert change.recipients == (OWNER, "U0ERPOWNER")
+    [held] = [e for e in uow.audit.entries if e.action == "orders.held"]
+    assert held.actor == "creditbot"
+    # E2 alone: invoices 950,000 + both orders 110,000 → E2 as the last one in.
+    assert dict(change.check.failures[0].figures)["total"] == "CNY 1,060,000.00"
+
+
+def test_a_recheck_releases_what_passes_now_and_tells_the_owner():
+    checks, uow, notices = world()
+    held = checks.place(REP_MEMBER, "C1", "200k").check
+    assert held is not None and held.is_held
+    assert checks.recheck() == []
+    uow.receivables.invoices = [dataclasses.replace(
+        invoice("I1", "950000", TODAY), open_amount=cny("0"), status=InvoiceStatus.PAID)]
+    [released] = checks.recheck(["C1"])
+    assert (released.state, released.released_by, released.release_note) == (
+        OrderState.RELEASED, "creditbot", "recheck")
+    assert uow.audit.entries[-1].action == "orders.released"
+    assert uow.audit.entries[-1].actor == "creditbot"
+    assert notices.changes[-1].happened is OrderHappened.PASSED_NOW
+    assert notices.changes[-1].recipients == (OWNER, REP)
+    assert checks.recheck() == []
+
+
+def test_an_approved_release_releases_the_hold_and_rechecks_the_orders_after_it():
+    checks, uow, notices = world()
+    first = checks.place(REP_MEMBER, "C1", "200k").check
+    second = checks.place(REP_MEMBER, "C1", "10").check
+    assert first is not None and second is not None
+    assert [f.rule for f in second.failures] == [Rule.ON_HOLD]
+    with uow:
+        released = checks.release_approved(uow, first.order_id, 7, "U0CM000001", NOW)
+        uow.commit()
+    assert released is not None and released.release_note == "request:7"
+    states = {c.order_id: (c.state, c.release_note) for c in uow.orders.checks.values()}
+    assert states == {"SO-1": (OrderState.RELEASED, "request:7"),
+                      "SO-2": (OrderState.RELEASED, "recheck")}
+    assert [c.happened for c in notices.changes[-2:]] == [OrderHappened.APPROVED,
+                                                         OrderHappened.PASSED_NOW]
+
+
+def test_an_erp_order_no_longer_open_is_released_quietly():
+    order = Order("E2", "C1", TODAY, cny("110000"))
+    checks, uow, notices = world(orders=(order,))
+    assert checks.review_imported() == {"reviewed": 1, "held": 1}
+    uow.orders.erp["E2"] = dataclasses.replace(order, status=order.status.SHIPPED)
+    [released] = checks.recheck()
+    assert released.release_note == "closed"
+    assert notices.changes[-1].happened is OrderHappened.HELD
+    assert released.source is OrderSource.ERP
