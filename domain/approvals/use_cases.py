@@ -67,6 +67,7 @@ from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer, OrderStatus
 from domain.money import Money
+from domain.orders.ports import HeldOrders
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext, customer_position
 from domain.refs import CustomerRef
@@ -159,6 +160,9 @@ class CreditRequests:
     # What the cards' position figures are computed with (as /credit check computes
     # them); without it the cards show the request alone.
     positions: CreditPolicyContext | None = None
+    # Held orders (domain.orders): released by an approved order release, re-checked when
+    # a limit is raised. None: no order review wired (tests of requests alone).
+    held_orders: HeldOrders | None = None
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
@@ -268,7 +272,10 @@ class CreditRequests:
                                       "{day} is already past."), day=expires_on.isoformat())
         elif kind is RequestKind.ORDER_RELEASE:
             order_id = (filing.order_id or "").strip()
-            order = uow.credit_requests.order(order_id) if order_id else None
+            # A held order placed through /credit order (SO-…) as well as an ERP order.
+            order = (self.held_orders.find(uow, order_id)
+                     if order_id and self.held_orders is not None else None) or (
+                uow.credit_requests.order(order_id) if order_id else None)
             if order is None or order.customer_id != customer.customer_id:
                 raise _refused(T_("{customer} has no order “{order}”: give the id of one of "
                                   "its open orders."),
@@ -414,6 +421,8 @@ class CreditRequests:
                 limit=change.limit.amount, currency=change.limit.currency,
                 previous=None if previous is None else previous.amount,
                 expires_on=change.expires_on))
+            if self.held_orders is not None:
+                self.held_orders.recheck_in(uow, [customer_id], now)
             return change
         if request.kind is RequestKind.ORDER_RELEASE:
             assert request.order_id is not None
@@ -422,6 +431,9 @@ class CreditRequests:
             uow.events.record(OrderReleaseApproved(
                 occurred_at=now, actor=actor, subject=customer_id, request_id=request.id,
                 order_id=request.order_id))
+            if self.held_orders is not None:
+                self.held_orders.release_approved(uow, request.order_id, request.id, actor,
+                                                  now)
             return None
         assert request.terms_days is not None
         uow.audit.append(AuditEntry(now, actor, "terms.changed", customer_id, {

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from domain.model import Order
 from domain.orders.model import Contract, OrderCheck
-from domain.ports import Outbox
+from domain.ports import Outbox, UnitOfWork
 
 
 class OrderStore(Protocol):
@@ -76,3 +77,20 @@ class OrderNotices(Protocol):
 class NoOrderNotices:
     def queue(self, outbox: Outbox, change: OrderChange) -> None:
         return None
+
+
+class HeldOrders(Protocol):
+    """What approving a request does to held orders, in the approval's transaction: an
+    order-release request releases its order's hold; a limit raised re-checks the
+    customer's held orders (``OrderChecks`` implements it)."""
+
+    def release_approved(self, uow: UnitOfWork, order_id: str, request_id: int,
+                         actor: str, now: datetime) -> OrderCheck | None: ...
+
+    def recheck_in(self, uow: UnitOfWork, customer_ids: Sequence[str] | None,
+                   now: datetime) -> list[OrderCheck]: ...
+
+    def find(self, uow: UnitOfWork, order_id: str) -> Order | None:
+        """A held order as an order-release request names it (``SO-…`` or the ERP's
+        id), as an order; ``None`` when creditbot holds no such order."""
+        ...

@@ -260,6 +260,13 @@ class OrderChecks:
         self.recheck_in(uow, [hold.customer_id], now)
         return released
 
+    def find(self, uow: UnitOfWork, order_id: str) -> Order | None:
+        hold = uow.orders.find(order_id)
+        if hold is None or not hold.is_held:
+            return None
+        return Order(hold.order_id, hold.customer_id, hold.order_date, hold.amount,
+                     OrderStatus.OPEN, hold.contract_id)
+
     # -- helpers ------------------------------------------------------------------------
 
     def _release(self, uow: UnitOfWork, hold: OrderCheck, customer: Customer | None,
@@ -349,12 +356,13 @@ class OrderChecks:
             in_exposure = self._convert(uow, erp.amount, limit.currency, today)
             for amount in later:
                 in_exposure += self._convert(uow, amount, limit.currency, today)
-        use, wanted, later = (None, False, False)
+        use, wanted, starts_later = (None, False, False)
         if self.rules.contracts:
-            use, wanted, later = self._contract(uow, customer, order, order_date, erp, today)
+            use, wanted, starts_later = self._contract(uow, customer, order, order_date, erp,
+                                                       today)
         return evaluate(in_limit, order_date, position, limit, self.rules,
                         held_before=held_before, contract=use, contract_wanted=wanted,
-                        contracts_valid_later=later, in_exposure=in_exposure)
+                        contracts_valid_later=starts_later, in_exposure=in_exposure)
 
     def _contract(self, uow: UnitOfWork, customer: Customer, order: Money, order_date: date,
                   erp: Order | None, today: date) -> tuple[ContractUse | None, bool, bool]:
