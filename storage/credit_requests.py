@@ -35,6 +35,7 @@ from domain.model import Order, OrderStatus
 from domain.money import Money
 from storage.models import (
     CreditRequestRow,
+    DeadlineMarkRow,
     DelegationRow,
     LimitChangeRow,
     OrderRow,
@@ -46,6 +47,7 @@ _D: Table = RequestDecisionRow.__table__  # type: ignore[assignment]
 _G: Table = DelegationRow.__table__  # type: ignore[assignment]
 _L: Table = LimitChangeRow.__table__  # type: ignore[assignment]
 _O: Table = OrderRow.__table__  # type: ignore[assignment]
+_M: Table = DeadlineMarkRow.__table__  # type: ignore[assignment]
 # Bound parameters per IN (…): well under SQLite's and PostgreSQL's limits.
 _CHUNK = 500
 
@@ -248,6 +250,24 @@ class SqlCreditRequestStore:
             by_customer.setdefault(row.customer_id, []).append(_limit_change(row))
         found = {cid: effective_limit(changes, on) for cid, changes in by_customer.items()}
         return {cid: change for cid, change in found.items() if change is not None}
+
+    # -- what the deadlines job did once ----------------------------------------------
+
+    def marked(self, keys: Sequence[str]) -> set[str]:
+        wanted = sorted(set(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            found.update(self._execute(select(_M.c.key).where(
+                _M.c.key.in_(wanted[start:start + _CHUNK]))).scalars())
+        return found
+
+    def mark(self, key: str, request_id: int, at: datetime) -> None:
+        self.wrote = True
+        try:
+            self._execute(insert(_M).values(key=key, request_id=request_id, at=at))
+        except IntegrityError:
+            # Another run marked it a moment earlier: its unit of work did the deed.
+            raise RequestChanged() from None
 
     def order(self, order_id: str) -> Order | None:
         row = self._execute(select(_O).where(_O.c.order_id == order_id)).first()

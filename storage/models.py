@@ -389,6 +389,18 @@ class LimitChangeRow(Base):
     approved_by: Mapped[str] = mapped_column(String(32))
 
 
+class DeadlineMarkRow(Base):
+    """What the deadlines job did once and must not do again (a level reminded, a
+    level escalated, an overdue level's daily reminder): the unique key is what makes
+    two schedulers, or a retried run, do it once."""
+
+    __tablename__ = "deadline_marks"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("credit_requests.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
 
 class OrderCheckRow(Base):
     """An order checked against the order rules (domain.orders): placed through Slack

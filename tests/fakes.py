@@ -241,7 +241,7 @@ class FakeCreditRequestStore:
     changes a copy, kept only when it commits. Conflicts raise ``RequestChanged`` as
     storage's version check and unique constraints do. ``orders`` is the ERP's."""
 
-    _TABLES = ("requests", "decisions", "delegations", "limits")
+    _TABLES = ("requests", "decisions", "delegations", "limits", "marks")
 
     def __init__(self, orders: Sequence[Order] = ()) -> None:
         self.orders = {o.order_id: o for o in orders}
@@ -346,6 +346,15 @@ class FakeCreditRequestStore:
 
     def order(self, order_id: str) -> Order | None:
         return self.orders.get(order_id)
+
+    def marked(self, keys: Sequence[str]) -> set[str]:
+        return set(keys) & set(self._work["marks"])
+
+    def mark(self, key: str, request_id: int, at: datetime) -> None:
+        if key in self._work["marks"]:
+            raise RequestChanged()
+        self._work["marks"][key] = (request_id, at)
+        self.wrote = True
 
     def commit(self) -> None:
         self.committed = self._work

@@ -93,6 +93,15 @@ class CreditRequestStore(Protocol):
         """The order as the ERP last exported it."""
         ...
 
+    def marked(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` the deadlines job marked done (domain.approvals.deadlines)."""
+        ...
+
+    def mark(self, key: str, request_id: int, at: datetime) -> None:
+        """Marks ``key`` done; marked already (another run did it) raises
+        ``RequestChanged``."""
+        ...
+
 
 class Happened(StrEnum):
     FILED = "filed"
