@@ -251,6 +251,12 @@ class SqlCreditRequestStore:
         found = {cid: effective_limit(changes, on) for cid, changes in by_customer.items()}
         return {cid: change for cid, change in found.items() if change is not None}
 
+    def ended_limits(self, since: date, before: date) -> list[LimitChange]:
+        rows = self._execute(select(_L).where(
+            _L.c.kind == ChangeKind.TEMPORARY.value, _L.c.expires_on >= since,
+            _L.c.expires_on < before).order_by(_L.c.expires_on, _L.c.id))
+        return [_limit_change(row) for row in rows]
+
     # -- what the deadlines job did once ----------------------------------------------
 
     def marked(self, keys: Sequence[str]) -> set[str]:

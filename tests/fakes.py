@@ -347,6 +347,11 @@ class FakeCreditRequestStore:
     def order(self, order_id: str) -> Order | None:
         return self.orders.get(order_id)
 
+    def ended_limits(self, since: date, before: date) -> list[LimitChange]:
+        ended = [c for c in self._work["limits"].values() if c.expires_on is not None
+                 and since <= c.expires_on < before]
+        return sorted(ended, key=lambda c: (c.expires_on, c.id))
+
     def marked(self, keys: Sequence[str]) -> set[str]:
         return set(keys) & set(self._work["marks"])
 

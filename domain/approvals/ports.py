@@ -93,6 +93,11 @@ class CreditRequestStore(Protocol):
         """The order as the ERP last exported it."""
         ...
 
+    def ended_limits(self, since: date, before: date) -> list[LimitChange]:
+        """Temporary limits whose last day is from ``since`` to before ``before``, in
+        the order they ended."""
+        ...
+
     def marked(self, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` the deadlines job marked done (domain.approvals.deadlines)."""
         ...
