@@ -1,0 +1,320 @@
+"""Approval cards and the buttons that decide them, as people use them: signed HTTP ->
+bot -> use case -> outbox, the modals opened on the Slack emulator, on SQLite and
+PostgreSQL.
+
+The demo organisation's policy: Acme Packaging (C0002, limit $100,000, owner
+U01SALESCHO) asked +$100,000 measures $200,000 in total, in the band up to $500,000:
+the credit manager decides level 1, the finance director level 2, each card by direct
+message (no post_to)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.sandbox.driver import HttpResult, Reply
+from domain.approvals.model import Decision, RequestKind, RequestState
+from domain.approvals.use_cases import Filing
+from domain.model import AuditEntry
+from handlers.approvals.notices import card_key
+from handlers.i18n import translator
+from storage.models import OutboxRow
+from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER, World
+
+FINANCE_DIRECTOR = "U03FINDIR01"
+OWNER = "U01SALESCHO"
+
+
+def file_request(world: World, amount: str = "+100k",
+                 reason: str = "Q1 season: two *large* orders <!channel>") -> int:
+    member = world.services.config.roster().member(SALES)
+    filed = world.services.requests.file(member, Filing(
+        "C0002", RequestKind.LIMIT_INCREASE, reason, amount))
+    return filed.id
+
+
+def rows(world: World) -> list[OutboxRow]:
+    with world.services.engine.connect() as conn:
+        return list(conn.execute(select(OutboxRow).order_by(OutboxRow.id)))
+
+
+def shown(world: World, request_id: int, level: int, destination: str) -> Reply:
+    """The level's card in ``destination`` as Slack shows it now: the post, or its
+    latest edit."""
+    found = rows(world)
+    card = next(r for r in found if r.dedup_key == card_key(request_id, level, destination))
+    latest = [r for r in found if r.update_of == card.id] or [card]
+    payload = latest[-1].payload
+    return Reply(destination, payload["text"], payload["blocks"], ephemeral=False,
+                 ts="1764381600.000100")
+
+
+def notes_to(world: World, user: str) -> list[str]:
+    return [r.payload["text"] for r in rows(world)
+            if r.channel == user and r.kind == "approvals.note"]
+
+
+def audit(world: World, action: str) -> list[AuditEntry]:
+    with world.services.uow() as uow:
+        return [e for e in uow.audit.recent(500) if e.action == action]
+
+
+def open_modal(world: World, user: str, card: Reply, label: str) -> dict[str, Any]:
+    world.slack.click(user, card, label, wait=False)
+    return world.slack.modal(user)
+
+
+def block_texts(reply: Reply) -> list[str]:
+    return reply.texts()[1:]
+
+
+ZONE = ZoneInfo("Asia/Shanghai")
+EN = translator("en-US")
+ACME_FIGURES = (
+    "*Credit limit*\n$100,000.00", "*Exposure*\n$35,128.92",
+    "*Available credit*\n$64,871.08", "*Overdue*\n$8,721.98\noldest 31 days past due",
+    "*Payment terms*\n90 days", "*Contracts*\nK0002 until Jun 17, 2027, limit $100,000.00")
+ACME_AGING = ("*Aging*  `current` $11,614.89  ·  `1-30 days` $4,282.51  ·  `31-60 days` "
+              "$4,439.47  ·  `61-90 days` $0.00  ·  `90+ days` $0.00")
+# The reason as the card shows it: formatting neutralised, the mention made harmless.
+REASON_SHOWN = "*Requested by* <@U01SALESAMY>:\n> Q1 season: two ∗large∗ orders &lt;!channel&gt;"
+
+
+def decisions(world: World, request_id: int) -> list[Decision]:
+    with world.services.uow() as uow:
+        return uow.credit_requests.decisions([request_id]).get(request_id, [])
+
+
+def deadline(world: World, request_id: int) -> str:
+    with world.services.uow() as uow:
+        request = uow.credit_requests.get(request_id)
+    assert request is not None
+    return EN.moment(request.deadline(), ZONE)
+
+
+def when(world: World, request_id: int, level: int) -> str:
+    decided = next(d for d in decisions(world, request_id) if d.level == level)
+    return EN.moment(decided.decided_at, ZONE)
+
+
+def card_texts(world: World, request_id: int, level: int, levels: int, role: str,
+               last: list[str], waiting: bool = False) -> list[str]:
+    """Every text of a level's card, in order (the header's, the section's, each
+    field's, ... the outcome's)."""
+    context = (f"Level {level} of {levels}: {role} · decide by {deadline(world, request_id)}"
+               if waiting else f"Level {level} of {levels}: {role}")
+    return [f"Credit request #{request_id}: limit increase", "*Acme Packaging* · C0002",
+            "*Requested*\n$200,000.00 (now $100,000.00, +$100,000.00)", *ACME_FIGURES,
+            ACME_AGING, REASON_SHOWN, context, *last]
+
+
+def test_level_one_approves_in_the_modal_and_level_two_rejects_with_a_comment(
+        world: World) -> None:
+    request_id = file_request(world)
+    first = shown(world, request_id, 1, CREDIT_MANAGER)
+    assert first.text == ("Credit request #1 · limit increase · Acme Packaging: level 1 of 2")
+    assert block_texts(first) == card_texts(
+        world, request_id, 1, 2, "credit manager", ["Approve", "Reject", "Ask for info"],
+        waiting=True)
+    assert [b["value"] for b in first.buttons()] == ['{"request":1,"level":1}'] * 3
+    # Nobody else has a card yet: level 2 waits for level 1.
+    assert [r.channel for r in rows(world)] == [CREDIT_MANAGER]
+
+    view = open_modal(world, CREDIT_MANAGER, first, "Approve")
+    assert view["title"]["text"] == "Approve"
+    assert view["blocks"][0]["text"]["text"] == (
+        "*#1 · limit increase · Acme Packaging*\n$200,000.00 (now $100,000.00, "
+        "+$100,000.00)\nLevel 1 of 2")
+    assert world.slack.submit(CREDIT_MANAGER, view, {"comment": "Fine for *Q1*"}).body == ""
+
+    approved = shown(world, request_id, 1, CREDIT_MANAGER)
+    outcome = (f":white_check_mark: Approved by <@{CREDIT_MANAGER}> on "
+               f"{when(world, request_id, 1)}\n> Fine for ∗Q1∗")
+    assert block_texts(approved) == card_texts(world, request_id, 1, 2, "credit manager",
+                                               [outcome])
+    assert approved.buttons() == []
+    second = shown(world, request_id, 2, FINANCE_DIRECTOR)
+    assert block_texts(second) == card_texts(
+        world, request_id, 2, 2, "finance director", ["Approve", "Reject", "Ask for info"],
+        waiting=True)
+    assert notes_to(world, SALES) == [
+        ":arrow_forward: Level 1 of your request #1 · limit increase · Acme Packaging was "
+        f"approved by <@{CREDIT_MANAGER}>. It now waits for level 2 of 2: finance "
+        "director.\n> Fine for ∗Q1∗"]
+
+    view = open_modal(world, FINANCE_DIRECTOR, second, "Reject")
+    # A rejection needs a comment: the modal stays open and says so beside the field.
+    assert world.slack.submit(FINANCE_DIRECTOR, view, {"comment": "   "}).json() == {
+        "response_action": "errors", "errors": {"comment": (
+            "Say why you reject it: a rejection needs a comment, which the requester "
+            "will read.")}}
+    assert world.slack.submit(FINANCE_DIRECTOR, view,
+                              {"comment": "Too much overdue"}).body == ""
+    rejected = shown(world, request_id, 2, FINANCE_DIRECTOR)
+    assert block_texts(rejected) == card_texts(
+        world, request_id, 2, 2, "finance director",
+        [f":x: Rejected by <@{FINANCE_DIRECTOR}> on {when(world, request_id, 2)}"
+         "\n> Too much overdue"])
+    assert notes_to(world, SALES)[1:] == [
+        ":x: Your request #1 · limit increase · Acme Packaging was rejected at level 2 by "
+        f"<@{FINANCE_DIRECTOR}>.\n> Too much overdue"]
+    # The account owner hears only of an approval.
+    assert notes_to(world, OWNER) == []
+    # The same modal submitted again changes nothing and says who decided.
+    again = world.slack.submit(FINANCE_DIRECTOR, view, {"comment": "Too much overdue"})
+    assert again.json()["response_action"] == "update"
+    assert again.json()["view"]["blocks"][0]["text"]["text"] == (
+        f"Level 2 of request #1 was already rejected by <@{FINANCE_DIRECTOR}>.")
+    with world.services.uow() as uow:
+        request = uow.credit_requests.get(request_id)
+        assert request is not None and request.state is RequestState.REJECTED
+        assert uow.credit_requests.limit_changes("C0002") == []
+    assert [(e.actor, e.details["level"], e.details["comment"])
+            for e in audit(world, "requests.approved")] == [
+        (CREDIT_MANAGER, 1, "Fine for *Q1*")]
+    assert [(e.actor, e.details["level"], e.details["comment"])
+            for e in audit(world, "requests.rejected")] == [
+        (FINANCE_DIRECTOR, 2, "Too much overdue")]
+
+
+def test_the_requester_and_an_outsider_are_refused_and_nothing_changes(
+        world: World) -> None:
+    request_id = file_request(world)
+    card = shown(world, request_id, 1, CREDIT_MANAGER)
+    mine = world.slack.click(SALES, card, "Approve")
+    assert mine is not None and mine.ephemeral
+    assert mine.text == (":no_entry: You can't decide this request: you filed it. Someone "
+                         "else must decide it.")
+    outsider = world.slack.click(STRANGER, card, "Reject")
+    assert outsider is not None and outsider.ephemeral
+    assert outsider.text.startswith(":lock: Credit data is confidential")
+    # Another salesperson may see credit data but holds no role of the level.
+    other = world.slack.click(OWNER, card, "Approve")
+    assert other is not None and other.text == (
+        ":no_entry: You can't decide this: level 1 is for the credit manager: "
+        f"<@{CREDIT_MANAGER}>, or someone they delegated their approvals to.")
+    assert world.emulator.calls_to("views.open") == []
+    # A forged submission of the approve modal by the requester is refused as well.
+    view = open_modal(world, CREDIT_MANAGER, card, "Approve")
+    forged = world.slack.submit(SALES, view, {"comment": "self-service"})
+    assert forged.json()["view"]["blocks"][0]["text"]["text"] == (
+        "You can't decide this request: you filed it. Someone else must decide it.")
+    assert decisions(world, request_id) == []
+    assert audit(world, "requests.approved") == []
+    assert block_texts(shown(world, request_id, 1, CREDIT_MANAGER))[-3:] == [
+        "Approve", "Reject", "Ask for info"]
+
+
+def test_ask_for_info_posts_the_question_in_the_cards_thread_and_tells_the_requester(
+        world: World) -> None:
+    request_id = file_request(world)
+    card = shown(world, request_id, 1, CREDIT_MANAGER)
+    view = open_modal(world, CREDIT_MANAGER, card, "Ask for info")
+    assert world.slack.submit(CREDIT_MANAGER, view, {"question": ""}).json() == {
+        "response_action": "errors",
+        "errors": {"question": "Write the question the requester should answer."}}
+    assert world.slack.submit(CREDIT_MANAGER, view,
+                              {"question": "Which orders? <!here>"}).body == ""
+    posted = rows(world)
+    card_row = next(r for r in posted if r.dedup_key == card_key(request_id, 1,
+                                                                  CREDIT_MANAGER))
+    [thread] = [r for r in posted if r.payload.get("thread_of") == card_row.id]
+    assert thread.payload["text"] == (
+        f":question: <@{SALES}>, <@{CREDIT_MANAGER}> asks about request #1 · limit "
+        "increase · Acme Packaging:\n> Which orders? &lt;!here&gt;")
+    # The card is in the credit manager's direct messages, which the requester can't
+    # read: the question reaches them by direct message too.
+    assert notes_to(world, SALES) == [
+        f":question: <@{CREDIT_MANAGER}> asks about your request #1 · limit increase · "
+        "Acme Packaging:\n> Which orders? &lt;!here&gt;\nAnswer "
+        f"<@{CREDIT_MANAGER}> directly."]
+    [entry] = audit(world, "requests.info_asked")
+    assert (entry.actor, entry.subject, entry.details) == (
+        CREDIT_MANAGER, "C0002", {"request": 1, "level": 1,
+                                  "question": "Which orders? <!here>"})
+    assert decisions(world, request_id) == []
+
+
+def approve(world: World, user: str, request_id: int, level: int, comment: str) -> None:
+    view = open_modal(world, user, shown(world, request_id, level, user), "Approve")
+    assert world.slack.submit(user, view, {"comment": comment}).body == ""
+
+
+def test_approved_through_every_level_the_new_limit_shows_in_credit_check(
+        world: World) -> None:
+    request_id = file_request(world)
+    approve(world, CREDIT_MANAGER, request_id, 1, "ok")
+    approve(world, FINANCE_DIRECTOR, request_id, 2, "")
+    final = shown(world, request_id, 2, FINANCE_DIRECTOR)
+    assert block_texts(final)[-1] == (
+        f":white_check_mark: Approved by <@{FINANCE_DIRECTOR}> on "
+        f"{when(world, request_id, 2)}")
+    assert notes_to(world, SALES)[-1] == (
+        ":white_check_mark: Your request #1 · limit increase · Acme Packaging is approved: "
+        f"<@{FINANCE_DIRECTOR}> approved its last level. The new limit of $200,000.00 "
+        "applies now.")
+    assert notes_to(world, OWNER) == [
+        ":white_check_mark: Acme Packaging, an account you own: request #1 · limit "
+        f"increase · Acme Packaging by <@{SALES}> is approved. The new limit of "
+        "$200,000.00 applies now."]
+    [change] = audit(world, "limits.changed")
+    assert (change.actor, Decimal(change.details["limit"]),
+            Decimal(change.details["previous"])) == (FINANCE_DIRECTOR, 200000, 100000)
+    check = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme packaging")
+    assert "*Credit limit*\n$200,000.00" in check.texts()
+    assert "*Available credit*\n$164,871.08" in check.texts()
+
+
+def test_a_storm_of_submissions_gives_one_decision_one_limit_change_one_audit_entry(
+        world: World) -> None:
+    request_id = file_request(world)
+    approve(world, CREDIT_MANAGER, request_id, 1, "ok")
+    view = open_modal(world, FINANCE_DIRECTOR, shown(world, request_id, 2,
+                                                     FINANCE_DIRECTOR), "Approve")
+    sent: list[bytes] = []
+    post: Callable[..., HttpResult] = world.slack.post
+
+    def capture(body: bytes, *args: Any, **kwargs: Any) -> HttpResult:
+        sent.append(body)
+        return post(body, *args, **kwargs)
+
+    world.slack.post = capture  # type: ignore[method-assign]
+    answers: list[HttpResult] = []
+    start = threading.Barrier(20)
+
+    def submit() -> None:
+        start.wait()
+        answers.append(world.slack.submit(FINANCE_DIRECTOR, view, {"comment": "go"}))
+
+    threads = [threading.Thread(target=submit) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    # Slack retrying one of them: the very same payload, signed again.
+    replayed = post(sent[0])
+    world.slack.post = post  # type: ignore[method-assign]
+
+    assert len(answers) == 20 and all(a.status == 200 for a in answers)
+    closed = [a for a in answers if a.body == ""]
+    refused = [a.json()["view"]["blocks"][0]["text"]["text"] for a in answers if a.body]
+    assert len(closed) == 1
+    assert refused == [f"Level 2 of request #1 was already approved by "
+                       f"<@{FINANCE_DIRECTOR}>."] * 19
+    assert replayed.status == 200 and replayed.body == ""
+    assert [(d.level, d.decided_by) for d in decisions(world, request_id)] == [
+        (1, CREDIT_MANAGER), (2, FINANCE_DIRECTOR)]
+    with world.services.uow() as uow:
+        assert len(uow.credit_requests.limit_changes("C0002")) == 1
+    assert len(audit(world, "requests.approved")) == 2
+    assert len(audit(world, "limits.changed")) == 1
+    # One edit of the level's card, one note to the requester about the approval.
+    card = next(r for r in rows(world) if r.dedup_key == card_key(request_id, 2,
+                                                                   FINANCE_DIRECTOR))
+    assert len([r for r in rows(world) if r.update_of == card.id]) == 1
+    assert len(notes_to(world, OWNER)) == 1
