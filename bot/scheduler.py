@@ -141,15 +141,16 @@ def job_context(engine: Engine, config: AppConfig,
                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> dict[str, Any]:
     """What a job's ``run(context)`` gets: the time and the ports and use cases jobs
     declare. ``clock`` is the time the use cases see (the sandbox moves it)."""
-    from bot.wiring import build_alerts, build_requests, credit_data_access
+    from bot.wiring import build_alerts, build_orders, build_requests, credit_data_access
     from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 
     sessions = unit_of_work_factory(engine)
     access = credit_data_access(config)
     alerts = build_alerts(lambda: SqlUnitOfWork(sessions), config, access, clock)
     requests = build_requests(lambda: SqlUnitOfWork(sessions), config, access, clock)
+    orders = build_orders(lambda: SqlUnitOfWork(sessions), config, access, clock)
     return {"now": clock(), "config": config, "records": job_records.SqlRecords(engine),
-            "alerts": alerts, "requests": requests}
+            "alerts": alerts, "requests": requests, "orders": orders}
 
 
 # APScheduler's job store keeps a textual reference to the function it calls, so that

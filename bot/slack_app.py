@@ -78,6 +78,7 @@ def build_deps(services: Services) -> Deps:
         background=services.background,
         alerts=services.alerts,
         requests=services.requests,
+        orders=services.orders,
     )
 
 

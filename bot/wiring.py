@@ -18,6 +18,7 @@ from domain.access import CreditDataAccess
 from domain.alerts.routing import Directory
 from domain.alerts.use_cases import Alerts
 from domain.approvals.use_cases import CreditRequests
+from domain.orders.use_cases import OrderChecks
 from domain.positions import CreditPolicyContext
 from storage.audit_writer import BatchedAuditWriter
 from storage.db import make_engine, require_current_schema
@@ -82,6 +83,10 @@ class Services:
     def requests(self) -> CreditRequests:
         return build_requests(self.uow, self.config, self.access, self.now)
 
+    @cached_property
+    def orders(self) -> OrderChecks:
+        return build_orders(self.uow, self.config, self.access, self.now)
+
 
 def credit_data_access(config: AppConfig) -> CreditDataAccess:
     """Who may see credit data, and whom a refused person is told to ask."""
@@ -131,7 +136,22 @@ def build_requests(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
                         organisation.zone,
                         {key: d.channel for key, d in config.departments.items()},
                         config.roster().holders()),
-        CreditPolicyContext(organisation.base_currency, config.aging.buckets))
+        CreditPolicyContext(organisation.base_currency, config.aging.buckets),
+        held_orders=build_orders(unit_of_work, config, access, clock))
+
+
+def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
+                 access: CreditDataAccess, clock: Callable[[], datetime]) -> OrderChecks:
+    """Order review with app.yaml's order rules; owners' notes in their language."""
+    from handlers.orders.notices import OrderNotices
+
+    organisation = config.organisation
+    locales = config.locale_overrides()
+    return OrderChecks(
+        unit_of_work, access,
+        CreditPolicyContext(organisation.base_currency, config.aging.buckets),
+        config.orders.rules(), clock, organisation.zone,
+        OrderNotices(lambda person: locales.get(person, organisation.locale)))
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:

@@ -17,6 +17,7 @@ from handlers import (
     home,
     housekeeping,
     middleware,
+    orders,
     registry,
 )
 from handlers.credit import on_credit
@@ -25,8 +26,8 @@ from handlers.registry import COMMAND, Catalogue
 
 # ``delivery`` declares only the scopes of the outbox sender's calls: the sender runs as
 # a loop beside each scheduler candidate (bot/delivery.py), not as a job or a listener.
-FEATURES = (check.FEATURE, alerts.FEATURE, approvals.FEATURE, help.FEATURE, home.FEATURE,
-            housekeeping.FEATURE, delivery.FEATURE)
+FEATURES = (check.FEATURE, alerts.FEATURE, approvals.FEATURE, orders.FEATURE, help.FEATURE,
+            home.FEATURE, housekeeping.FEATURE, delivery.FEATURE)
 
 # What the Slack app manifest declares for the slash command.
 COMMAND_DESCRIPTION = "Trade credit: check a customer's credit position"

@@ -10,6 +10,7 @@ from domain.access import CreditDataAccess, Member
 from domain.alerts.use_cases import Alerts
 from domain.approvals.use_cases import CreditRequests
 from domain.check import CreditChecks
+from domain.orders.use_cases import OrderChecks
 from handlers.i18n import Languages
 
 
@@ -27,6 +28,7 @@ class Deps:
     background: Executor
     alerts: Alerts
     requests: CreditRequests
+    orders: OrderChecks
 
     def __deepcopy__(self, memo: dict[int, object]) -> Deps:
         # Bolt deep-copies the context for lazy listeners; these are process-wide

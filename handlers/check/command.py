@@ -1,5 +1,7 @@
-"""``/credit check <customer | group>`` and the candidate buttons: parse, call the use
-case, render."""
+"""``/credit check <customer | group> [amount]`` and the candidate buttons: parse, call
+the use case, render. With an amount at the end (``/credit check acme 120k``, ``…
+USD 50k``) the check answers "can I ship this?" by the order rules, recording nothing
+(``domain.orders.typed.split_check`` says how the amount is told from the name)."""
 
 from __future__ import annotations
 
@@ -10,16 +12,26 @@ from slack_bolt import BoltContext
 
 from domain.check import Checked
 from domain.errors import CustomerLookupError
+from domain.orders.typed import split_check
 from handlers.check.blocks import card, which_customer
 from handlers.check.payloads import SubjectValue
 from handlers.deps import Deps
 from handlers.i18n import Translator
+from handlers.orders.blocks import verdict_message
 from handlers.render import Message
 
 
 def check(context: BoltContext, query: str) -> Message:
     """The card, or the "which customer?" question when the query is not clear."""
     deps: Deps = context["deps"]
+    typed = split_check(query)
+    if typed is not None:
+        try:
+            answer = deps.orders.check(context["member"], typed.customer, typed.amount,
+                                       typed.currency)
+        except CustomerLookupError as unclear:
+            return which_customer(unclear, context["tr"])
+        return verdict_message(answer.customer, answer.verdict, context["tr"])
     try:
         found = deps.checks.check(context["member"], query)
     except CustomerLookupError as unclear:

@@ -1,0 +1,127 @@
+"""What people type after ``/credit order`` and ``/credit check``: a customer (whose
+name may have spaces), an amount, maybe a currency, maybe a reference.
+
+``order <customer> <amount> [currency] [reference]``: the first word after the
+customer's first word that reads as an amount (``domain.amounts``: ``120k``, ``25万``,
+``USD 250k``) ends the customer; a currency code may follow it, and the rest is the
+reference. ``check <customer> <amount> [currency]``: the trailing word(s) that read as an
+amount (with a currency code before or after it) are the amount. A customer whose name
+has a number in it is written by its id or in quotes: ``"Plant 7" 20k``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from domain.amounts import AmountError, parse_amount
+from domain.currencies import is_currency
+
+_NUMERIC = re.compile(r"[-+−]?[\d.,]*\d")
+_QUOTES = {'"': '"', "“": "”", "'": "'", "「": "」"}
+
+
+@dataclass(frozen=True)
+class TypedOrder:
+    customer: str
+    amount: str
+    currency: str | None = None
+    reference: str | None = None
+
+
+def _is_amount(word: str) -> bool:
+    try:
+        parse_amount(word)
+    except AmountError:
+        return False
+    return True
+
+
+def _numeric(word: str) -> bool:
+    """Meant as a number even if it is not one creditbot takes (-5, 1e9999, 12..5):
+    read as the amount, so that the person hears what is wrong with it."""
+    return bool(_NUMERIC.match(word))
+
+
+def _is_code(word: str) -> bool:
+    return len(word) == 3 and word.isascii() and word.isalpha() and is_currency(word.upper())
+
+
+def _quoted(text: str) -> tuple[str, str] | None:
+    """The quoted customer at the start and the rest, when the text starts with a quote."""
+    text = text.strip()
+    close = _QUOTES.get(text[:1])
+    if close is None:
+        return None
+    end = text.find(close, 1)
+    if end < 0:
+        return None
+    return text[1:end].strip(), text[end + 1:].strip()
+
+
+def _words(text: str) -> list[str]:
+    return unicodedata.normalize("NFKC", text).split()
+
+
+def split_order(text: str) -> TypedOrder | None:
+    """``None`` when no amount follows a customer."""
+    quoted = _quoted(text)
+    if quoted is not None:
+        customer, after = quoted
+        words = _words(after)
+        start = 0
+    else:
+        words = _words(text)
+        customer, start = "", 1
+    for index in range(start, len(words)):
+        word = words[index]
+        currency = None
+        if _is_code(word) and index + 1 < len(words) and _is_amount(words[index + 1]) \
+                and (index >= 1 or quoted is not None):
+            currency, amount_at = word.upper(), index + 1
+        elif _is_amount(word) or _numeric(word):
+            amount_at = index
+        else:
+            continue
+        name = customer if quoted is not None else " ".join(words[:index])
+        if not name:
+            return None
+        rest = words[amount_at + 1:]
+        if currency is None and rest and _is_code(rest[0]):
+            currency, rest = rest[0].upper(), rest[1:]
+        return TypedOrder(name, words[amount_at], currency, " ".join(rest) or None)
+    return None
+
+
+def split_check(text: str) -> TypedOrder | None:
+    """A check with an amount at its end, else ``None`` (a plain check)."""
+    quoted = _quoted(text)
+    if quoted is not None:
+        customer, rest = quoted
+        words = _words(rest)
+        if not words:
+            return None
+        found = _trailing(words)
+        if found is None or found[0] != 0:
+            return None
+        return TypedOrder(customer, found[1], found[2])
+    words = _words(text)
+    found = _trailing(words)
+    if found is None or found[0] < 1:
+        return None
+    return TypedOrder(" ".join(words[:found[0]]), found[1], found[2])
+
+
+def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:
+    """Where the trailing amount starts, the amount and its currency code."""
+    if not words:
+        return None
+    last = words[-1]
+    if len(words) >= 2 and _is_code(last) and _is_amount(words[-2]):
+        return len(words) - 2, words[-2], last.upper()
+    if _is_amount(last) or _numeric(last):
+        if len(words) >= 2 and _is_code(words[-2]):
+            return len(words) - 2, last, words[-2].upper()
+        return len(words) - 1, last, None
+    return None

@@ -1,0 +1,28 @@
+"""Order review in Slack: ``/credit order`` ("can I ship this?"), the *Request release*
+button of a held order, the owner's notes, and the ``orders`` job that reviews the ERP's
+open orders and releases held orders that pass again."""
+
+from __future__ import annotations
+
+from handlers.i18n import N_
+from handlers.orders.command import on_request_release, order
+from handlers.orders.jobs import run_orders
+from handlers.orders.payloads import REQUEST_RELEASE, ReleaseValue
+from handlers.registry import Action, Feature, Job, Subcommand
+
+FEATURE = Feature(
+    name="orders",
+    subcommands=(
+        Subcommand("order", N_("can I ship this? an order checked against the order rules "
+                               "(limit, overdue, holds, contract); held when one fails"),
+                   "acme 120k USD PO-2026-118", order, aliases=("订单",),
+                   needs_argument=N_("a customer and an amount")),
+    ),
+    actions=(Action(REQUEST_RELEASE, on_request_release, ReleaseValue),),
+    jobs=(Job("orders", "reviews the ERP's open orders not yet reviewed and releases held "
+              "orders that pass the order rules again", "*/15 * * * *", run_orders),),
+    # chat:write: the owners' notes (the outbox sender posts them); im:write opens them.
+    scopes=("commands", "chat:write", "im:write"),
+)
+
+__all__ = ["FEATURE"]

@@ -1,0 +1,106 @@
+"""The answer to "can I ship this?" and the notes order review sends, in the reader's
+language: each failed rule in plain words with its figures."""
+
+from __future__ import annotations
+
+from domain.model import Customer
+from domain.orders.model import Failure, OrderCheck, Rule, Verdict
+from handlers.i18n import N_, Translator
+from handlers.orders.payloads import REQUEST_RELEASE, ReleaseValue
+from handlers.render import Block, Message, actions, button, erp_text, message, section
+
+NAME = 120
+
+_RULES: dict[Rule, str] = {
+    Rule.LIMIT: N_("Exposure {exposure} + this order {order} = {total} is above the limit "
+                   "{limit} (tolerance {tolerance} %: {ceiling})."),
+    Rule.OVERDUE: N_("An invoice is {days} days overdue, more than the {max_days} days "
+                     "allowed ({overdue} overdue in all)."),
+    Rule.ON_HOLD: N_("The customer is on hold: earlier orders are held ({orders})."),
+    Rule.CONTRACT_LIMIT: N_("Contract {contract}: its open orders {used} + this order "
+                            "{order} = {total} is above the contract's limit {limit}."),
+}
+_CONTRACT_ENDED = N_("Contract {contract} runs from {start} to {end}, so it does not cover "
+                     "the order date {date}.")
+_NO_CONTRACT = N_("No contract of this customer is valid on the order date {date}.")
+
+
+def failure_text(failure: Failure, tr: Translator) -> str:
+    figures = {k: erp_text(v, 200) for k, v in failure.figures.items()}
+    if failure.rule is Rule.CONTRACT_NOT_VALID:
+        template = _CONTRACT_ENDED if figures.get("contract") else _NO_CONTRACT
+        return tr._(template, **figures)
+    return tr._(_RULES[failure.rule], **figures)
+
+
+def _failures(failures: tuple[Failure, ...], tr: Translator) -> str:
+    return "\n".join("• " + failure_text(f, tr) for f in failures)
+
+
+def _name(customer_name: str, customer_id: str) -> str:
+    return f"{erp_text(customer_name, NAME)} ({erp_text(customer_id, 64)})"
+
+
+def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
+                    check: OrderCheck | None = None) -> Message:
+    """The answer to ``/credit order`` (``check`` is the recorded order) and to
+    ``/credit check <customer> <amount>`` (no ``check``)."""
+    who = _name(customer.name, customer.customer_id)
+    amount = tr.money(verdict.order)
+    order = erp_text(check.order_id, 64) if check is not None else None
+    blocks: list[Block] = []
+    if verdict.passed:
+        if order is not None:
+            head = tr._(":white_check_mark: *OK to ship*: order {order} of {amount} for "
+                        "{customer}.", order=order, amount=amount, customer=who)
+        else:
+            head = tr._(":white_check_mark: *OK to ship*: an order of {amount} for "
+                        "{customer} passes the order rules.", amount=amount, customer=who)
+        if verdict.headroom.is_negative:
+            body = tr._("It uses {over} of the tolerance above the limit {limit}.",
+                        over=tr.money(-verdict.headroom), limit=tr.money(verdict.limit))
+        else:
+            body = tr._("Headroom left after this order: {headroom} (limit {limit}, "
+                        "exposure {exposure}).", headroom=tr.money(verdict.headroom),
+                        limit=tr.money(verdict.limit), exposure=tr.money(verdict.exposure))
+        blocks = [section(head + "\n" + body)]
+        return message(head, blocks)
+    if order is not None:
+        head = tr._(":no_entry: *Held*: order {order} of {amount} for {customer} is not OK "
+                    "to ship. It is recorded as held; the account owner is told.",
+                    order=order, amount=amount, customer=who)
+    else:
+        head = tr._(":no_entry: *Not OK to ship*: an order of {amount} for {customer} would "
+                    "be held.", amount=amount, customer=who)
+    blocks = [section(head), section(_failures(verdict.failures, tr))]
+    if check is not None:
+        blocks.append(section(tr._("To ship it anyway, ask for a release: a credit manager "
+                                   "decides.")))
+        blocks.append(actions("orders_release", button(
+            tr._("Request release"), REQUEST_RELEASE,
+            ReleaseValue(order=check.order_id, customer=check.customer_id).encode())))
+    return message(head, blocks)
+
+
+def held_note(check: OrderCheck, tr: Translator) -> tuple[str, list[Block]]:
+    head = tr._(":no_entry: Order {order} of {amount} for {customer} is held: it is not to "
+                "ship until it is released.", order=erp_text(check.order_id, 64),
+                amount=tr.money(check.amount),
+                customer=_name(check.customer_name, check.customer_id))
+    return head, [section(head), section(_failures(check.failures, tr)),
+                  section(tr._("It is released on its own once it passes (invoices paid, a "
+                               "limit raised), or when an order release is approved."))]
+
+
+def released_note(check: OrderCheck, tr: Translator, *, approved: bool) -> tuple[str, list[Block]]:
+    order = erp_text(check.order_id, 64)
+    who = _name(check.customer_name, check.customer_id)
+    if approved:
+        head = tr._(":white_check_mark: Order {order} of {amount} for {customer} is "
+                    "released: its order release was approved.", order=order,
+                    amount=tr.money(check.amount), customer=who)
+    else:
+        head = tr._(":white_check_mark: Order {order} of {amount} for {customer} passes the "
+                    "order rules now and is released: no approval is needed any more.",
+                    order=order, amount=tr.money(check.amount), customer=who)
+    return head, [section(head)]

@@ -1,0 +1,59 @@
+"""``/credit order <customer> <amount> [currency] [reference]`` and its *Request release*
+button: parse, call the use case, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import BoltContext
+
+from domain.amounts import AmountError
+from domain.approvals.model import RequestKind
+from domain.orders.typed import split_order
+from handlers.deps import Deps
+from handlers.i18n import N_
+from handlers.orders.blocks import verdict_message
+from handlers.orders.payloads import ReleaseValue
+from handlers.render import Message, message, section
+
+USAGE = N_("Write the customer, then the amount, e.g. `/credit order acme 120k`, "
+           "`/credit order 华夏物流 25万 CNY PO-2026-118` (a currency and your order "
+           "reference may follow the amount; a name with a number in it goes in quotes).")
+
+
+def order(context: BoltContext, text: str) -> Message:
+    deps: Deps = context["deps"]
+    typed = split_order(text)
+    if typed is None:
+        words = text.split()
+        if len(words) >= 2:
+            raise AmountError(words[-1])
+        usage = context["tr"]._(USAGE)
+        return message(usage, [section(usage)])
+    answer = deps.orders.place(context["member"], typed.customer, typed.amount,
+                               typed.currency, typed.reference)
+    return verdict_message(answer.customer, answer.verdict, context["tr"], answer.check)
+
+
+def on_request_release(body: dict[str, Any], context: BoltContext) -> None:
+    """*Request release*: the request form, filled in with the order release and the
+    held order (the person adds the reason)."""
+    from handlers.approvals.request_modal import KIND, ORDER, request_view
+    from handlers.modals import open_modal
+
+    pressed: ReleaseValue = context["payload"]
+    deps: Deps = context["deps"]
+    deps.access.require(context["member"])
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id")
+    view = request_view(context["tr"], channel=channel, customer=pressed.customer)
+    for block in view.get("blocks", []):
+        element = block.get("element") or {}
+        if block.get("block_id") == KIND:
+            chosen = [o for o in element.get("options", [])
+                      if o.get("value") == RequestKind.ORDER_RELEASE.value]
+            if chosen:
+                element["initial_option"] = chosen[0]
+        elif block.get("block_id") == ORDER:
+            element["initial_value"] = pressed.order
+    open_modal(context, str(body.get("trigger_id") or ""), view)

@@ -1,0 +1,16 @@
+"""Action ids and button values of order review."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from handlers.payloads import ActionValue
+
+REQUEST_RELEASE = "orders_request_release"
+
+
+class ReleaseValue(ActionValue):
+    """A held order, by id: the order and its customer are re-read when pressed."""
+
+    order: str = Field(min_length=1, max_length=64)
+    customer: str = Field(min_length=1, max_length=64)
