@@ -27,7 +27,7 @@ written, in ``policy_problems``, so that one bad value elsewhere hides none of i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
@@ -131,13 +131,15 @@ def _amount(value: object) -> Decimal | None:
         return None
 
 
-def policy_problems(section: object, holders: Mapping[str, object]
+def policy_problems(section: object, holders: Mapping[str, object],
+                    departments: Collection[str] | None = None
                     ) -> list[tuple[tuple[str | int, ...], str]]:
     """What is wrong with the bands of each request kind, as (key path, message): bands
     that do not rise, an up_to left out before the last band, no open-ended top band (an
     amount above the last up_to would have no route), a role named twice in one band (one
-    person may decide one level only), and roles nobody holds. ``section`` is what
-    app.yaml says under approvals; ``holders`` its roles mapping."""
+    person may decide one level only), roles nobody holds, and a ``post_to`` naming no
+    department. ``section`` is what app.yaml says under approvals; ``holders`` its
+    roles mapping; ``departments`` the department keys (``None``: not checked)."""
     if not isinstance(section, Mapping):
         return []
     # A role written in the wrong shape is the field checks' to report, not a gap here.
@@ -171,11 +173,13 @@ def policy_problems(section: object, holders: Mapping[str, object]
                                  "band with levels only"))
             if up_to is not None:
                 before = up_to if before is None else max(before, up_to)
-            problems += _level_problems(band.get("levels"), (*where, index, "levels"), held)
+            problems += _level_problems(band.get("levels"), (*where, index, "levels"), held,
+                                        departments)
     return problems
 
 
-def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str]
+def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str],
+                    departments: Collection[str] | None = None
                     ) -> list[tuple[tuple[str | int, ...], str]]:
     if not isinstance(levels, list):
         return []
@@ -191,6 +195,14 @@ def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str
             if isinstance(role, str) and role not in held:
                 problems.append(((*where, index, key), f"nobody holds the role {shown(role)}; "
                                  f"{hint}"))
+        post_to = level.get("post_to")
+        if departments is not None and post_to is not None and post_to not in departments:
+            known = ", ".join(sorted(departments))
+            problems.append(((*where, index, "post_to"), f"no department is called "
+                             f"{shown(post_to)}; name one listed under departments"
+                             + (f" ({known})" if known else "") + ", or leave post_to out "
+                             "to send the card to each holder of the role by direct "
+                             "message"))
         role = level.get("role")
         if isinstance(role, str):
             if role in seen:

@@ -118,7 +118,7 @@ def _cross_section(data: dict[str, Any]) -> list[Problem]:
                                   listed(rule.get("departments"))) + [
         Problem(loc, message) for loc, message in route_problems(alerts, channels, role_names)
     ] + [Problem(loc, message) for loc, message in policy_problems(
-        data.get("approvals"), mapping(data.get("roles")))]
+        data.get("approvals"), mapping(data.get("roles")), list(channels))]
 
 
 def _format(line: int | None, loc: tuple[Any, ...], message: str) -> str:

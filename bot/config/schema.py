@@ -305,7 +305,8 @@ class AppConfig(Section):
             None if routes is None else [r.model_dump() for r in routes], self.departments,
             self.roles.names())]
         problems += [Problem(loc, message) for loc, message in policy_problems(
-            self.approvals.model_dump(exclude_none=True), self.roles.root)]
+            self.approvals.model_dump(exclude_none=True), self.roles.root,
+            list(self.departments))]
         if problems:
             first = problems[0]
             raise PydanticCustomError("cross_section", "{where}: {message}", {

@@ -155,3 +155,34 @@ def test_the_roster_comes_from_roles_and_departments():
     assert roster.member("U03FINDIR01").roles == frozenset({"finance_director"})
     assert roster.member("U03FINDIR01").departments == frozenset({"finance"})
     assert roster.holders()["credit_manager"] == ("U02CREDITMG",)
+
+
+def test_post_to_names_a_department_and_routes_the_card_there(tmp_path: Path):
+    text = with_approvals(
+        "  order_release:\n"
+        "    bands:\n"
+        "      - levels:\n"
+        "          - {role: credit_manager, deadline_hours: 4, post_to: credit}\n"
+        "          - {role: finance_director, deadline_hours: 8, post_to: treasury}\n")
+    departments = "credit, finance, legal, logistics, sales"
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'post_to: treasury')}: approvals.order_release.bands.0.levels."
+        "1.post_to: no department is called \"treasury\"; name one listed under departments "
+        f"({departments}), or leave post_to out to send the card to each holder of the role "
+        "by direct message"]
+    path = tmp_path / "good.yaml"
+    path.write_text(text.replace("post_to: treasury", "post_to: finance"), encoding="utf-8")
+    route = load_config(path).approvals.policy("USD").of(RequestKind.ORDER_RELEASE)
+    assert [(level.role, level.post_to) for level in route.bands[0].levels] == [
+        ("credit_manager", "credit"), ("finance_director", "finance")]
+
+
+def test_the_model_refuses_a_post_to_naming_no_department():
+    data = load_config(ROOT / "app.yaml").model_dump()
+    data["approvals"] = {"terms_change": {"bands": [
+        {"levels": [{"role": "credit_manager", "deadline_hours": 1, "post_to": "nowhere"}]}]}}
+    with pytest.raises(ValueError) as raised:
+        AppConfig.model_validate(data)
+    assert raised.value.errors()[0]["msg"].startswith(  # type: ignore[attr-defined]
+        "approvals.terms_change.bands.0.levels.0.post_to: no department is called "
+        "\"nowhere\"")
