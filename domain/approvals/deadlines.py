@@ -1,0 +1,295 @@
+"""The approvals' clock: reminders before a level's deadline, escalation after it, and
+temporary limits announced when they end (the ``approvals`` job runs ``Deadlines``).
+
+- **Reminder**: ``policy.remind_before_hours`` before the current level's deadline its
+  deciders are reminded, once per level (``Happened.REMINDED``, audited
+  ``requests.reminded``). A level that lasts no longer than that gets no reminder: its
+  card went out within the reminder's window.
+- **Escalation**: once the deadline passed, a level with ``escalate_to`` escalates once
+  (``Happened.ESCALATED``, ``requests.escalated``): the target's holders get the card
+  and may decide the level, and the requester is told.
+- **Overdue**: a level without ``escalate_to`` has nobody above to go to. Its deciders
+  are reminded again, and its requester told that it is overdue, when the deadline
+  passes and then every 24 hours after it, at the deadline's time of day, until someone
+  decides (audited ``requests.reminded`` with ``overdue_days``).
+- **Temporary limits**: a temporary limit in force through its last day ends after it
+  (``domain.approvals.model.effective_limit``: positions count the earlier limit again
+  from the next day without anyone doing anything). The end is announced once: audited
+  ``limits.reverted`` as creditbot, and the account owner told (``LimitNotices``).
+
+Each action runs in its own unit of work and is marked done in storage under a key of
+request, level and action (``uow.credit_requests.mark``, unique): a second run, a
+second scheduler or a retry finds the mark and does nothing, so each audit entry and
+message exists once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import ClassVar, Protocol
+
+from domain.approvals.model import CreditRequest, LimitChange, effective_limit
+from domain.approvals.policy import ApprovalPolicy
+from domain.approvals.ports import Happened, RequestChange, RequestNotices, Standing
+from domain.approvals.rules import RequestChanged
+from domain.approvals.use_cases import SYSTEM, TRIES, Roster
+from domain.events import DomainEvent
+from domain.model import AuditEntry
+from domain.money import Money
+from domain.ports import Outbox, UnitOfWork
+
+# How far back the job looks for temporary limits that ended: a scheduler down for
+# longer than this does not announce the ends it missed, weeks late.
+REVERT_LOOKBACK_DAYS = 30
+OVERDUE_EVERY = timedelta(hours=24)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestReminded(DomainEvent):
+    name: ClassVar[str] = "requests.reminded"
+    request_id: int
+    level: int
+    overdue_days: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestEscalated(DomainEvent):
+    name: ClassVar[str] = "requests.escalated"
+    request_id: int
+    level: int
+    escalate_to: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LimitReverted(DomainEvent):
+    name: ClassVar[str] = "limits.reverted"
+    request_id: int
+    limit: str
+    currency: str
+    limit_now: str
+    currency_now: str
+    ended_on: date
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A level past its deadline with nobody to escalate to: ``days`` whole days late
+    (0 when the deadline just passed)."""
+
+    request: CreditRequest
+    deciders: tuple[str, ...]
+    days: int
+
+
+@dataclass(frozen=True)
+class Reverted:
+    """A temporary limit that ended on ``change.expires_on``; ``limit_now`` is the limit
+    in force again (an earlier approved one, or the ERP's). ``owner``: the account
+    owner, when the ERP names one."""
+
+    change: LimitChange
+    customer_name: str
+    owner: str | None
+    limit_now: Money
+
+
+class LimitNotices(Protocol):
+    """The deadlines job's own messages, queued in ``outbox`` in its transaction."""
+
+    def overdue(self, outbox: Outbox, overdue: Overdue) -> None:
+        """Reminds the deciders again and tells the requester the level is overdue."""
+        ...
+
+    def reverted(self, outbox: Outbox, reverted: Reverted) -> str | None:
+        """Tells the account owner (or, without one, whoever stands in) that the
+        temporary limit ended; to whom, or ``None`` when there is nobody to tell."""
+        ...
+
+
+def _revert_key(change: LimitChange) -> str:
+    return f"revert:{change.id}"
+
+
+def _key(action: str, request: CreditRequest, suffix: str = "") -> str:
+    return f"{action}:{request.id}:{request.level}{suffix}"
+
+
+@dataclass(frozen=True)
+class Due:
+    """One thing the job has to do about an open request."""
+
+    action: str  # remind, escalate or overdue
+    request_id: int
+    level: int
+    key: str
+    overdue_days: int | None = None
+
+
+def due(request: CreditRequest, now: datetime, remind_before: timedelta) -> Due | None:
+    """What a run at ``now`` has to do about ``request`` (before looking at the marks)."""
+    if not request.is_open:
+        return None
+    deadline = request.deadline()
+    since = request.level_since or request.filed_at
+    if now < deadline:
+        if deadline - remind_before > since and now >= deadline - remind_before:
+            return Due("remind", request.id, request.level, _key("remind", request))
+        return None
+    if request.current.escalate_to:
+        return Due("escalate", request.id, request.level, _key("escalate", request))
+    days = math.floor((now - deadline) / OVERDUE_EVERY)
+    return Due("overdue", request.id, request.level, _key("overdue", request, f":{days}"),
+               days)
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """The deadlines capability, bound like ``CreditRequests``: a job runs it, so no
+    person and no access check."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+    policy: ApprovalPolicy
+    roster: Roster
+    clock: Callable[[], datetime]
+    zone: tzinfo
+    notices: RequestNotices
+    limit_notices: LimitNotices
+    # The customer's standing for the cards an escalation posts (CreditRequests.standing).
+    standing: Callable[[UnitOfWork, str], Standing] | None = field(default=None)
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    def run(self) -> dict[str, int]:
+        """Reminds, escalates and announces what is due now; what it did, counted
+        (overdue reminders count as reminders)."""
+        counts = {"reminded": 0, "escalated": 0, "reverted": 0}
+        now = self.clock()
+        remind_before = timedelta(hours=self.policy.remind_before_hours)
+        with self.unit_of_work() as uow:
+            store = uow.credit_requests
+            candidates = [d for r in store.open_requests()
+                          if (d := due(r, now, remind_before)) is not None]
+            done = store.marked([d.key for d in candidates])
+        for item in candidates:
+            if item.key in done:
+                continue
+            if self._retried(lambda item=item: self._act(item, now)):  # type: ignore[misc]
+                counts["escalated" if item.action == "escalate" else "reminded"] += 1
+        counts["reverted"] = self.revert_limits()
+        return counts
+
+    def _act(self, item: Due, now: datetime) -> bool:
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            store = uow.credit_requests
+            request = store.get(item.request_id)
+            # Decided, cancelled or moved on since the list was read: nothing to do.
+            if request is None or not request.is_open or request.level != item.level \
+                    or store.marked([item.key]):
+                return False
+            store.mark(item.key, request.id, now)
+            decisions = tuple(store.decisions([request.id]).get(request.id, []))
+            level = request.current
+            details: dict[str, object] = {
+                "request": request.id, "level": request.level, "role": level.role,
+                "deadline": request.deadline().isoformat()}
+            if item.action == "escalate":
+                assert level.escalate_to is not None
+                uow.audit.append(AuditEntry(now, SYSTEM, "requests.escalated",
+                                            request.customer_id,
+                                            {**details, "escalate_to": level.escalate_to}))
+                uow.events.record(RequestEscalated(
+                    occurred_at=now, actor=SYSTEM, subject=request.customer_id,
+                    request_id=request.id, level=request.level,
+                    escalate_to=level.escalate_to))
+                standing = self.standing(uow, request.customer_id) if self.standing else None
+                self.notices.queue(uow.outbox, RequestChange(
+                    Happened.ESCALATED, request, decisions, standing=standing))
+            else:
+                overdue = item.overdue_days
+                uow.audit.append(AuditEntry(now, SYSTEM, "requests.reminded",
+                                            request.customer_id,
+                                            {**details, "overdue_days": overdue}))
+                uow.events.record(RequestReminded(
+                    occurred_at=now, actor=SYSTEM, subject=request.customer_id,
+                    request_id=request.id, level=request.level, overdue_days=overdue))
+                if overdue is None:
+                    self.notices.queue(uow.outbox, RequestChange(
+                        Happened.REMINDED, request, decisions))
+                else:
+                    deciders = tuple(self.roster.holders().get(level.role, ()))
+                    self.limit_notices.overdue(uow.outbox, Overdue(request, deciders,
+                                                                   overdue))
+            uow.commit()
+        return True
+
+    # -- temporary limits that ended --------------------------------------------------
+
+    def revert_limits(self) -> int:
+        """Announces each temporary limit whose last day is past and that was the limit
+        in force on that day (one replaced earlier by a later approval ended then, and
+        that one's announcement said so); how many were announced now."""
+        now, today = self.clock(), self.today()
+        with self.unit_of_work() as uow:
+            store = uow.credit_requests
+            ended = store.ended_limits(today - timedelta(days=REVERT_LOOKBACK_DAYS), today)
+            done = store.marked([_revert_key(c) for c in ended])
+        announced = 0
+        for change in ended:
+            if _revert_key(change) in done:
+                continue
+            if self._retried(lambda change=change: self._revert(change, now, today)):  # type: ignore[misc]
+                announced += 1
+        return announced
+
+    def _revert(self, change: LimitChange, now: datetime, today: date) -> bool:
+        assert change.expires_on is not None
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            store = uow.credit_requests
+            if store.marked([_revert_key(change)]):
+                return False
+            changes = store.limit_changes(change.customer_id)
+            if effective_limit(changes, change.expires_on) != change:
+                return False
+            store.mark(_revert_key(change), change.request_id, now)
+            customer = uow.customers.get(change.customer_id)
+            in_force = effective_limit(changes, today)
+            if in_force is not None:
+                limit_now = in_force.limit
+            elif customer is not None:
+                limit_now = customer.credit_limit
+            else:
+                limit_now = change.previous or Money.zero(change.limit.currency)
+            name = customer.name if customer is not None else change.customer_id
+            owner = customer.owner_slack_id if customer is not None else None
+            told = self.limit_notices.reverted(uow.outbox, Reverted(change, name, owner,
+                                                                    limit_now))
+            uow.audit.append(AuditEntry(now, SYSTEM, "limits.reverted", change.customer_id, {
+                "request": change.request_id, "change": change.id,
+                "limit": str(change.limit.amount), "currency": change.limit.currency,
+                "expires_on": change.expires_on.isoformat(),
+                "limit_now": str(limit_now.amount), "currency_now": limit_now.currency,
+                "told": told}))
+            uow.events.record(LimitReverted(
+                occurred_at=now, actor=SYSTEM, subject=change.customer_id,
+                request_id=change.request_id, limit=str(change.limit.amount),
+                currency=change.limit.currency, limit_now=str(limit_now.amount),
+                currency_now=limit_now.currency, ended_on=change.expires_on))
+            uow.commit()
+        return True
+
+    @staticmethod
+    def _retried(attempt: Callable[[], bool]) -> bool:
+        for tried in range(1, TRIES + 1):
+            try:
+                return attempt()
+            except RequestChanged:
+                if tried == TRIES:
+                    raise
+        raise AssertionError("unreachable")  # the last try returns or raises
+

@@ -1,0 +1,48 @@
+"""The ``approvals`` job: every quarter of an hour, open temporary-limit requests past
+their last day close as expired, levels near their deadline are reminded, levels past
+it escalate (or are reminded as overdue), and temporary limits that ended are announced
+(``domain.approvals.deadlines``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from domain.approvals.deadlines import Deadlines
+from domain.approvals.use_cases import CreditRequests
+from handlers.approvals.deadline_notes import DeadlineNotes
+from handlers.registry import Job
+
+# Deadlines are hours long and reminders come hours before them: a quarter of an hour
+# late is the most a reminder or an escalation waits.
+SCHEDULE = "*/15 * * * *"
+# The department whose channel hears of a limit whose account has no owner.
+CREDIT_DEPARTMENT = "credit"
+
+
+def deadlines(requests: CreditRequests, config: Any) -> Deadlines:
+    """The deadlines use case bound as ``requests`` is (its unit of work, clock, policy,
+    roster and cards), with the job's own notes; ``config``: app.yaml (bot.config)."""
+    organisation = config.organisation
+    locales = {**config.channel_locales(), **config.locale_overrides()}
+    credit = config.departments.get(CREDIT_DEPARTMENT)
+    stand_in = credit.channel if credit is not None else organisation.admin_channel
+    notes = DeadlineNotes(lambda destination: locales.get(destination, organisation.locale),
+                          organisation.zone, stand_in)
+    return Deadlines(requests.unit_of_work, requests.policy, requests.roster,
+                     requests.clock, requests.zone, requests.notices, notes,
+                     requests.standing)
+
+
+def run_deadlines(context: Mapping[str, Any]) -> dict[str, int]:
+    requests: CreditRequests = context["requests"]
+    # Expired first: a request whose last day passed is closed, not reminded.
+    expired = len(requests.expire())
+    counts = deadlines(requests, context["config"]).run()
+    return {"reminded": counts["reminded"], "escalated": counts["escalated"],
+            "expired": expired, "reverted": counts["reverted"]}
+
+
+JOB = Job("approvals", "reminds approvers before a level's deadline, escalates after it, "
+          "closes temporary-limit requests past their last day and tells account owners "
+          "when a temporary limit ends", SCHEDULE, run_deadlines)

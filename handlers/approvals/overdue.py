@@ -1,0 +1,37 @@
+"""The notes of a level past its deadline with nobody to escalate to: its deciders
+reminded again, its requester told (``domain.approvals.deadlines.Overdue``)."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from domain.approvals.deadlines import Overdue
+from handlers.approvals.cards import role_name, subject
+from handlers.i18n import Translator
+from handlers.render import mention
+
+OVERDUE = "approvals.overdue"
+
+
+def overdue_key(overdue: Overdue, destination: str) -> str:
+    request = overdue.request
+    return f"{OVERDUE}:{request.id}:{request.level}:{overdue.days}:{destination}"
+
+
+def overdue_reminder(tr: Translator, overdue: Overdue, zone: tzinfo) -> str:
+    request = overdue.request
+    return ":alarm_clock: " + tr._(
+        "Overdue: request {subject} by {who} passed its deadline for level {level} of "
+        "{levels} ({deadline}) and still waits for your decision. Use the buttons on its "
+        "card.", subject=subject(tr, request), who=mention(request.requested_by),
+        level=request.level, levels=len(request.route),
+        deadline=tr.moment(request.deadline(), zone))
+
+
+def overdue_note(tr: Translator, overdue: Overdue, zone: tzinfo) -> str:
+    request = overdue.request
+    return ":hourglass_flowing_sand: " + tr._(
+        "Level {level} of your request {subject} passed its deadline ({deadline}) and "
+        "nobody has decided it yet; its deciders ({role}) were reminded again.",
+        level=request.level, subject=subject(tr, request),
+        deadline=tr.moment(request.deadline(), zone), role=role_name(request.current.role))

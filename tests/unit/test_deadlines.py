@@ -1,0 +1,243 @@
+"""The approvals deadlines use case on the in-memory unit of work: a reminder before a
+level's deadline, once per level; escalation after it, once; a level with nobody to
+escalate to reminded as overdue every 24 hours; a temporary limit's end announced once,
+and only when it was the limit in force."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.access import CreditDataAccess
+from domain.approvals.deadlines import Deadlines, Overdue, Reverted, due
+from domain.approvals.model import CreditRequest, Level, Outcome, RequestKind
+from domain.approvals.policy import DEFAULT_POLICIES, ApprovalPolicy, Band, KindPolicy
+from domain.approvals.ports import Happened, RequestChange
+from domain.approvals.use_cases import CreditRequests, Filing, Roster
+from domain.model import Customer
+from domain.money import Money
+from domain.ports import Outbox
+from tests.fakes import FakeUnitOfWork
+
+ZONE = ZoneInfo("Asia/Shanghai")
+REP, OWNER, CM, FD, CFO = "U0REP00001", "U0OWNER001", "U0CM000001", "U0FD000001", "U0CFO00001"
+ROSTER = Roster({"sales": [REP, OWNER], "credit_manager": [CM], "finance_director": [FD],
+                 "cfo": [CFO]})
+T0 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+# Limit requests: up to 50,000 the credit manager alone (24 h, nobody above); above, the
+# credit manager (24 h, then the finance director may decide too) and the CFO (48 h).
+LIMITS = KindPolicy((
+    Band(Decimal(50_000), (Level("credit_manager", 24),)),
+    Band(None, (Level("credit_manager", 24, escalate_to="finance_director"),
+                Level("cfo", 48))),
+))
+POLICY = ApprovalPolicy("USD", {**DEFAULT_POLICIES, RequestKind.LIMIT_INCREASE: LIMITS,
+                                RequestKind.TEMPORARY_LIMIT: LIMITS})
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Notices:
+    def __init__(self) -> None:
+        self.changes: list[RequestChange] = []
+
+    def queue(self, outbox: Outbox, change: RequestChange) -> None:
+        self.changes.append(change)
+
+
+class LimitNotes:
+    def __init__(self) -> None:
+        self.overdues: list[Overdue] = []
+        self.reverts: list[Reverted] = []
+
+    def overdue(self, outbox: Outbox, overdue: Overdue) -> None:
+        self.overdues.append(overdue)
+
+    def reverted(self, outbox: Outbox, reverted: Reverted) -> str | None:
+        self.reverts.append(reverted)
+        return reverted.owner
+
+
+def usd(amount: str) -> Money:
+    return Money(Decimal(amount), "USD")
+
+
+class World:
+    def __init__(self) -> None:
+        self.uow = FakeUnitOfWork([
+            Customer("C0001", "Acme Industrial", usd("100000"), 30, owner_slack_id=OWNER),
+            Customer("C0002", "Beta", usd("10000"), 30)])
+        self.clock = Clock()
+        self.notices = Notices()
+        self.notes = LimitNotes()
+        self.requests = CreditRequests(self.uow, CreditDataAccess(), POLICY, ROSTER,
+                                       self.clock, ZONE, self.notices)
+        self.deadlines = Deadlines(self.uow, POLICY, ROSTER, self.clock, ZONE, self.notices,
+                                   self.notes)
+
+    def file(self, amount: str, customer: str = "C0001",
+             kind: RequestKind = RequestKind.LIMIT_INCREASE, until: date | None = None) -> int:
+        return self.requests.file(ROSTER.member(REP), Filing(
+            customer, kind, "season", amount=amount, expires_on=until)).id
+
+    def at(self, delta: timedelta) -> dict[str, int]:
+        self.clock.now = T0 + delta
+        return self.deadlines.run()
+
+    def happened(self) -> list[tuple[Happened, int, int]]:
+        return [(c.happened, c.request.id, c.request.level) for c in self.notices.changes
+                if c.happened in (Happened.REMINDED, Happened.ESCALATED)]
+
+    def audited(self, action: str) -> list[dict[str, object]]:
+        return [e.details for e in self.uow.audit.entries if e.action == action]
+
+
+def hours(n: float) -> timedelta:
+    return timedelta(hours=n)
+
+
+def test_a_level_is_reminded_once_before_its_deadline_then_escalates_once():
+    world = World()
+    request_id = world.file("+100k")  # 200,000: two levels, the first escalates
+    nothing = {"reminded": 0, "escalated": 0, "reverted": 0}
+    assert world.at(hours(19.9)) == nothing
+    assert world.at(hours(20)) == {**nothing, "reminded": 1}
+    assert world.at(hours(20.25)) == nothing
+    assert world.at(hours(23.9)) == nothing
+    assert world.happened() == [(Happened.REMINDED, request_id, 1)]
+    [reminded] = world.audited("requests.reminded")
+    assert reminded == {"request": request_id, "level": 1, "role": "credit_manager",
+                        "deadline": (T0 + hours(24)).isoformat(), "overdue_days": None}
+    [entry] = [e for e in world.uow.audit.entries if e.action == "requests.reminded"]
+    assert (entry.actor, entry.subject) == ("creditbot", "C0001")
+    assert world.at(hours(24)) == {**nothing, "escalated": 1}
+    assert world.at(hours(30)) == nothing
+    assert world.at(hours(60)) == nothing
+    assert world.happened()[1:] == [(Happened.ESCALATED, request_id, 1)]
+    assert world.audited("requests.escalated") == [{
+        "request": request_id, "level": 1, "role": "credit_manager",
+        "deadline": (T0 + hours(24)).isoformat(), "escalate_to": "finance_director"}]
+    assert [e.name for e in world.uow.events.recorded][-2:] == ["requests.reminded",
+                                                               "requests.escalated"]
+    # The finance director, now allowed, approves level 1: level 2 (the CFO, 48 h) has
+    # its own reminder, and nobody above it: overdue after its deadline.
+    world.requests.decide(ROSTER.member(FD), request_id, 1, Outcome.APPROVED)
+    decided = world.clock.now
+    assert world.deadlines.run() == nothing
+    world.clock.now = decided + hours(44)
+    assert world.deadlines.run() == {**nothing, "reminded": 1}
+    assert world.happened()[-1] == (Happened.REMINDED, request_id, 2)
+    world.clock.now = decided + hours(48)
+    assert world.deadlines.run() == {**nothing, "reminded": 1}
+    [overdue] = world.notes.overdues
+    assert (overdue.request.id, overdue.request.level, overdue.deciders, overdue.days) == (
+        request_id, 2, (CFO,), 0)
+
+
+def test_an_overdue_level_without_escalation_is_reminded_every_24_hours():
+    world = World()
+    # One level, the credit manager, with nobody above.
+    request_id = world.file("40000", customer="C0002")
+    world.at(hours(20))
+    assert world.notes.overdues == []
+    assert world.at(hours(24)) == {"reminded": 1, "escalated": 0, "reverted": 0}
+    assert world.at(hours(47.9))["reminded"] == 0
+    assert world.at(hours(48))["reminded"] == 1
+    assert world.at(hours(48.25))["reminded"] == 0
+    assert world.at(hours(100))["reminded"] == 1  # the run after a day missed: once
+    assert [(o.request.id, o.deciders, o.days) for o in world.notes.overdues] == [
+        (request_id, (CM,), 0), (request_id, (CM,), 1), (request_id, (CM,), 3)]
+    assert [d["overdue_days"] for d in world.audited("requests.reminded")] == [None, 0, 1, 3]
+    # Nothing escalates: there is no one to escalate to.
+    assert world.audited("requests.escalated") == []
+    # Decided: no more reminders.
+    world.requests.decide(ROSTER.member(CM), request_id, 1, Outcome.APPROVED)
+    assert world.at(hours(200)) == {"reminded": 0, "escalated": 0, "reverted": 0}
+
+
+def test_a_level_shorter_than_the_reminder_window_is_not_reminded():
+    level = Level("credit_manager", 3)
+    filed = CreditRequest(RequestKind.LIMIT_INCREASE, "C0001", "Acme", REP, T0, "x",
+                          usd("1"), (level,), level_since=T0, id=1)
+    assert due(filed, T0 + hours(1), hours(4)) is None
+    assert due(filed, T0 + hours(3), hours(4)).action == "overdue"  # type: ignore[union-attr]
+    # A run that comes only after the deadline skips the reminder and escalates.
+    escalating = CreditRequest(RequestKind.LIMIT_INCREASE, "C0001", "Acme", REP, T0, "x",
+                               usd("1"), (Level("credit_manager", 24, "cfo"),),
+                               level_since=T0, id=2)
+    assert due(escalating, T0 + hours(30), hours(4)).action == "escalate"  # type: ignore[union-attr]
+
+
+def test_a_mark_another_run_left_means_nothing_is_done_twice():
+    world = World()
+    world.file("+100k")
+    world.uow.credit_requests.mark("remind:1:1", 1, T0)
+    world.uow.commit()
+    assert world.at(hours(21)) == {"reminded": 0, "escalated": 0, "reverted": 0}
+    assert world.audited("requests.reminded") == []
+
+
+def test_a_temporary_limit_is_announced_once_after_its_last_day():
+    world = World()
+    request_id = world.file("45000", kind=RequestKind.TEMPORARY_LIMIT,
+                            until=date(2026, 12, 31), customer="C0002")
+    world.requests.decide(ROSTER.member(CM), request_id, 1, Outcome.APPROVED)
+    temporary = world.file("180000", kind=RequestKind.TEMPORARY_LIMIT,
+                           until=date(2026, 12, 15))
+    world.requests.decide(ROSTER.member(CM), temporary, 1, Outcome.APPROVED)
+    world.requests.decide(ROSTER.member(CFO), temporary, 2, Outcome.APPROVED)
+    # 23:59 on 31 December in Shanghai: C0001's ended on the 15th, C0002's runs today.
+    world.clock.now = datetime(2026, 12, 31, 15, 59, tzinfo=UTC)
+    assert world.deadlines.run()["reverted"] == 1
+    [acme] = world.notes.reverts
+    assert (acme.change.request_id, acme.customer_name, acme.owner, acme.limit_now) == (
+        temporary, "Acme Industrial", OWNER, usd("100000"))
+    world.clock.now = datetime(2026, 12, 31, 16, 0, tzinfo=UTC)  # 1 January
+    assert world.deadlines.run()["reverted"] == 1
+    assert world.deadlines.run()["reverted"] == 0
+    beta = world.notes.reverts[1]
+    assert (beta.customer_name, beta.owner, beta.limit_now, beta.change.expires_on) == (
+        "Beta", None, usd("10000"), date(2026, 12, 31))
+    assert world.audited("limits.reverted") == [
+        {"request": temporary, "change": 2, "limit": "180000.00", "currency": "USD",
+         "expires_on": "2026-12-15", "limit_now": "100000", "currency_now": "USD",
+         "told": OWNER},
+        {"request": request_id, "change": 1, "limit": "45000.00", "currency": "USD",
+         "expires_on": "2026-12-31", "limit_now": "10000", "currency_now": "USD",
+         "told": None}]
+    [entry] = [e for e in world.uow.audit.entries if e.action == "limits.reverted"][:1]
+    assert (entry.actor, entry.subject) == ("creditbot", "C0001")
+
+
+def test_a_temporary_limit_replaced_before_its_end_is_not_announced():
+    world = World()
+    temporary = world.file("45000", kind=RequestKind.TEMPORARY_LIMIT,
+                           until=date(2026, 12, 15), customer="C0002")
+    world.requests.decide(ROSTER.member(CM), temporary, 1, Outcome.APPROVED)
+    world.clock.now += hours(1)
+    permanent = world.file("48000", customer="C0002")
+    world.requests.decide(ROSTER.member(CM), permanent, 1, Outcome.APPROVED)
+    world.clock.now = datetime(2026, 12, 20, 2, tzinfo=UTC)
+    assert world.deadlines.run()["reverted"] == 0
+    assert world.notes.reverts == []
+
+
+@pytest.mark.parametrize("state", ["cancel", "decide"])
+def test_a_request_closed_meanwhile_is_left_alone(state):
+    world = World()
+    request_id = world.file("40000", customer="C0002")
+    if state == "cancel":
+        world.requests.cancel(ROSTER.member(REP), request_id)
+    else:
+        world.requests.decide(ROSTER.member(CM), request_id, 1, Outcome.APPROVED)
+    assert world.at(hours(21)) == {"reminded": 0, "escalated": 0, "reverted": 0}
+    assert world.at(hours(30)) == {"reminded": 0, "escalated": 0, "reverted": 0}
