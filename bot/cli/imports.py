@@ -37,6 +37,10 @@ def import_file(kind: str, file: Path, skip_invalid: bool, dry_run: bool,
     for warning in report.warnings:
         err.print(f"{file}: warning: {warning}", soft_wrap=True, markup=False)
     out.print(summary_line(report), markup=False, soft_wrap=True)
+    if report.committed and not report.dry_run:
+        reviewed = review_orders(services)
+        if any(reviewed.values()):  # quiet when no order was concerned
+            out.print(orders_line(reviewed), markup=False, soft_wrap=True)
     if report.rejected and not skip_invalid:
         _fail(f"nothing was imported: {report.rejected} row(s) have problems. Fix them, or "
               "re-run with --skip-invalid to import the good rows.")
@@ -57,6 +61,20 @@ def run_import(services: Services, kind: str, file: Path, *, skip_invalid: bool 
         return importer.run(
             KINDS[kind], source, skip_invalid=skip_invalid, dry_run=dry_run,
             progress=lambda _rows, done: bar.update(task, completed=done))
+
+
+def review_orders(services: Services) -> dict[str, int]:
+    """After an import committed: the ERP's new open orders are reviewed, and held
+    orders checked again (invoices re-imported as paid may release them). Every held
+    order is re-checked, not only the imported customers': held orders are few, and an
+    exchange-rate or customers import moves any customer's figures."""
+    counts = services.orders.review_imported()
+    return {**counts, "released": len(services.orders.recheck())}
+
+
+def orders_line(counts: dict[str, int]) -> str:
+    return (f"orders: {counts['reviewed']:,} new open order(s) reviewed, {counts['held']:,} "
+            f"held; {counts['released']:,} held order(s) released")
 
 
 def summary_line(report: ImportReport) -> str:
