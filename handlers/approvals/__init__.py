@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from handlers.approvals import decide
+from handlers.approvals.jobs import JOB
 from handlers.registry import Feature
 
 FEATURE = Feature(
@@ -13,6 +14,8 @@ FEATURE = Feature(
     views=decide.VIEWS,
     # chat:write: the approval cards and notes (the outbox sender posts and edits them).
     scopes=("chat:write",),
+    # Reminders, escalations, expiries and temporary limits' ends (handlers.approvals.jobs).
+    jobs=(JOB,),
 )
 
 __all__ = ["FEATURE"]
