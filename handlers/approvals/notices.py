@@ -60,11 +60,12 @@ class ApprovalNotices:
     def queue(self, outbox: Outbox, change: RequestChange) -> None:
         request = change.request
         happened = change.happened
-        if happened in (Happened.FILED, Happened.ADVANCED):
-            self._post_cards(outbox, change, self.destinations(request.current))
         decision = change.decision
         if decision is not None:
             self._edit_cards(outbox, change, decision.level)
+        if happened in (Happened.FILED, Happened.ADVANCED):
+            self._post_cards(outbox, change, self.destinations(request.current))
+        if decision is not None:
             self._note(outbox, request.requested_by, lambda tr: cards.requester_note(
                 tr, request, decision, self.zone))
         if happened is Happened.APPROVED:

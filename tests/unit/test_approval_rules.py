@@ -86,11 +86,11 @@ def test_nobody_decides_two_levels():
 
 def test_only_holders_of_the_level_role_decide_it():
     assert refusal(request(level=2), OTHER, 2, (decided(1, CM),)) == (
-        "You can't decide this: level 2 is for the finance_director: <@U0FD000001>, or "
+        "You can't decide this: level 2 is for the finance director: <@U0FD000001>, or "
         "someone they delegated their approvals to.")
     # A holder of a later level's role is not a holder of this one.
     assert refusal(request(), CFO) == (
-        "You can't decide this: level 1 is for the credit_manager: <@U0CM000001>, "
+        "You can't decide this: level 1 is for the credit manager: <@U0CM000001>, "
         "<@U0CM000002>, or someone they delegated their approvals to.")
 
 
@@ -113,7 +113,7 @@ def test_closed_requests_and_levels_not_open_are_refused_politely():
         "Request #7 is already approved (its last level by <@U0CFO00001>), so there is "
         "nothing left to decide.")
     assert refusal(request(), FD, 2) == (
-        "Level 2 of request #7 is not open yet: level 1 (credit_manager) decides first.")
+        "Level 2 of request #7 is not open yet: level 1 (credit manager) decides first.")
 
 
 def test_an_open_temporary_limit_past_its_last_day_is_expired():
@@ -132,7 +132,7 @@ def test_a_delegate_decides_for_a_holder_during_the_delegation_only():
         Authority(on_behalf_of=FD)
     tomorrow = NOW + timedelta(days=1)
     assert refusal(req, OTHER, 2, (decided(1, CM),), (stand_in,), tomorrow).startswith(
-        "You can't decide this: level 2 is for the finance_director")
+        "You can't decide this: level 2 is for the finance director")
     ended = dataclasses.replace(stand_in, ended_at=NOW)
     assert not may_decide(req, (decided(1, CM),), OTHER, HOLDERS, (ended,), NOW, TODAY)
 

@@ -335,7 +335,7 @@ def test_a_delegate_decides_for_the_delegator_until_the_last_day():
                                               "+100k"))
     requests.decide(member(CM), filed.id, 1, Outcome.APPROVED)
     assert refused(requests.decide, member(STAND_IN), filed.id, 2, Outcome.APPROVED) == (
-        "You can't decide this: level 2 is for the finance_director: <@U0FD000001>, or "
+        "You can't decide this: level 2 is for the finance director: <@U0FD000001>, or "
         "someone they delegated their approvals to.")
     granted = requests.delegate(member(FD), STAND_IN, date(2026, 12, 5))
     assert (granted.delegator, granted.delegate, granted.starts_on, granted.until) == (

@@ -1,0 +1,212 @@
+"""ApprovalNotices on the in-memory unit of work: where each level's card goes
+(post_to's channel, else its holders by DM; escalation's holders later), in whose
+language, edited in place when the request is decided, cancelled or expired; reminders,
+escalations and questions; a position that cannot be computed still makes a card."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from domain.access import CreditDataAccess
+from domain.aging import AgingBuckets
+from domain.approvals.model import Level, Outcome, RequestKind
+from domain.approvals.policy import ApprovalPolicy, Band, KindPolicy
+from domain.approvals.ports import Happened, RequestChange
+from domain.approvals.use_cases import CreditRequests, Filing, Roster
+from domain.messages import OutgoingMessage
+from domain.model import Customer, Invoice
+from domain.money import Money
+from domain.positions import CreditPolicyContext
+from handlers.approvals.notices import ApprovalNotices, card_key
+from handlers.i18n import translator
+from tests.fakes import FakeUnitOfWork
+
+ZONE = ZoneInfo("Asia/Shanghai")
+REP, CM, CM2, FD, CFO, OWNER = ("U0REP00001", "U0CM000001", "U0CM000002", "U0FD000001",
+                                "U0CFO00001", "U0OWNER001")
+CREDIT = "C0CREDIT01"
+ROSTER = Roster({"sales": [REP, OWNER], "credit_manager": [CM, CM2],
+                 "finance_director": [FD], "cfo": [CFO]})
+NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def usd(amount: str) -> Money:
+    return Money(Decimal(amount), "USD")
+
+
+def world(levels: tuple[Level, ...], invoice_currency: str = "USD",
+          locales: dict[str, str] | None = None
+          ) -> tuple[CreditRequests, FakeUnitOfWork, Clock]:
+    customers = [Customer("C0001", "Acme *Bold* <!channel>", usd("100000"), 30,
+                          owner_slack_id=OWNER)]
+    invoices = [Invoice("I-1", "C0001", date(2026, 9, 1), date(2026, 10, 1),
+                        Money(Decimal("20000"), invoice_currency),
+                        Money(Decimal("20000"), invoice_currency))]
+    uow = FakeUnitOfWork(customers, invoices)
+    clock = Clock()
+    policy = ApprovalPolicy("USD", {RequestKind.LIMIT_INCREASE: KindPolicy((
+        Band(None, levels),))})
+    chosen = locales or {}
+    notices = ApprovalNotices(lambda d: chosen.get(d, "en-US"), ZONE, {"credit": CREDIT},
+                              ROSTER.holders())
+    requests = CreditRequests(uow, CreditDataAccess(), policy, ROSTER, clock, ZONE, notices,
+                              CreditPolicyContext("USD", AgingBuckets((30, 60, 90))))
+    return requests, uow, clock
+
+
+def file(requests: CreditRequests) -> int:
+    return requests.file(ROSTER.member(REP), Filing(
+        "C0001", RequestKind.LIMIT_INCREASE, "bigger\norders", "+50k")).id
+
+
+def sent(uow: FakeUnitOfWork) -> list[OutgoingMessage]:
+    return uow.outbox.messages
+
+
+def texts(message: OutgoingMessage) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message.blocks)
+    return found
+
+
+def moment(when: datetime, tag: str = "en-US") -> str:
+    return translator(tag).moment(when, ZONE)
+
+
+def test_a_level_posted_to_a_department_goes_to_its_channel_and_is_edited_there():
+    requests, uow, clock = world((Level("credit_manager", 24, post_to="credit"),))
+    request_id = file(requests)
+    [card] = sent(uow)
+    assert (card.channel, card.kind, card.dedup_key) == (
+        CREDIT, "approvals.card", card_key(request_id, 1, CREDIT))
+    assert texts(card) == [
+        "Credit request #1: limit increase", "*Acme ∗Bold∗ &lt;!channel&gt;* · C0001",
+        "*Requested*\n$150,000.00 (now $100,000.00, +$50,000.00)",
+        "*Credit limit*\n$100,000.00", "*Exposure*\n$20,000.00",
+        "*Available credit*\n$80,000.00", "*Overdue*\n$20,000.00\noldest 60 days past due",
+        "*Payment terms*\n30 days", "*Contracts*\nnone in force",
+        "*Aging*  `current` $0.00  ·  `1-30 days` $0.00  ·  `31-60 days` $20,000.00  ·  "
+        "`61-90 days` $0.00  ·  `90+ days` $0.00",
+        f"*Requested by* <@{REP}>:\n> bigger orders",
+        f"Level 1 of 1: credit manager · decide by {moment(NOW + timedelta(hours=24))}",
+        "Approve", "Reject", "Ask for info"]
+    # Filing again (a retried use case) never posts the card twice.
+    ApprovalNotices(lambda d: "en-US", ZONE, {"credit": CREDIT}, ROSTER.holders()).queue(
+        uow.outbox, RequestChange(Happened.FILED, requests.get(ROSTER.member(CM),
+                                                               request_id).request, ()))
+    uow.outbox.commit()
+    assert len(sent(uow)) == 1
+
+    clock.now = NOW + timedelta(hours=1)
+    requests.ask_info(ROSTER.member(CM2), request_id, 1, "Which orders?")
+    [question] = sent(uow)[1:]
+    assert (question.channel, question.thread_of, question.text) == (
+        CREDIT, 1, f":question: <@{REP}>, <@{CM2}> asks about request #1 · limit increase · "
+        "Acme ∗Bold∗ &lt;!channel&gt;:\n> Which orders?")
+
+    requests.cancel(ROSTER.member(REP), request_id)
+    [edit] = sent(uow)[2:]
+    assert (edit.channel, edit.update_of, edit.dedup_key) == (CREDIT, 1, None)
+    assert texts(edit)[-2:] == [
+        "Level 1 of 1: credit manager",
+        f":heavy_minus_sign: Cancelled by <@{REP}> on {moment(clock.now)}: nothing left to "
+        "decide."]
+
+
+def test_holders_get_the_card_by_dm_in_their_language_and_each_card_is_edited():
+    requests, uow, clock = world((Level("credit_manager", 24),
+                                  Level("finance_director", 48, escalate_to="cfo")),
+                                 locales={CM2: "zh-CN"})
+    request_id = file(requests)
+    assert [(m.channel, m.dedup_key) for m in sent(uow)] == [
+        (CM, card_key(request_id, 1, CM)), (CM2, card_key(request_id, 1, CM2))]
+    chinese = texts(sent(uow)[1])
+    assert chinese[0] == "信用申请 #1：提高额度"
+    assert chinese[-3:] == ["批准", "驳回", "询问详情"]
+
+    clock.now = NOW + timedelta(hours=2)
+    requests.decide(ROSTER.member(CM2), request_id, 1, Outcome.APPROVED, "ok")
+    edits = sent(uow)[2:4]
+    assert [(m.channel, m.update_of) for m in edits] == [(CM, 1), (CM2, 2)]
+    assert texts(edits[0])[-1] == (f":white_check_mark: Approved by <@{CM2}> on "
+                                   f"{moment(clock.now)}\n> ok")
+    assert texts(edits[1])[-1] == (f":white_check_mark: <@{CM2}> 于 "
+                                   f"{moment(clock.now, 'zh-CN')} 批准\n> ok")
+    [fd_card, note] = sent(uow)[4:]
+    assert (fd_card.channel, fd_card.dedup_key) == (FD, card_key(request_id, 2, FD))
+    assert (note.channel, note.text) == (REP, (
+        f":arrow_forward: Level 1 of your request #1 · limit increase · Acme ∗Bold∗ "
+        f"&lt;!channel&gt; was approved by <@{CM2}>. It now waits for level 2 of 2: "
+        "finance director.\n> ok"))
+
+    record = requests.get(ROSTER.member(FD), request_id)
+    notices = requests.notices
+    reminder = RequestChange(Happened.REMINDED, record.request, record.decisions)
+    notices.queue(uow.outbox, reminder)
+    notices.queue(uow.outbox, reminder)  # a retried job reminds once
+    escalated = RequestChange(Happened.ESCALATED, record.request, record.decisions,
+                              standing=None)
+    notices.queue(uow.outbox, escalated)
+    notices.queue(uow.outbox, escalated)
+    uow.outbox.commit()
+    deadline = moment(record.request.deadline())
+    assert [(m.channel, m.text) for m in sent(uow)[6:]] == [
+        (FD, f":alarm_clock: Reminder: request #1 · limit increase · Acme ∗Bold∗ "
+             f"&lt;!channel&gt; by <@{REP}> waits for your decision at level 2 of 2, by "
+             f"{deadline}. Use the buttons on its card."),
+        (CFO, "Credit request #1 · limit increase · Acme ∗Bold∗ &lt;!channel&gt;: level 2 "
+              "of 2"),
+        (REP, ":arrow_double_up: Level 2 of your request #1 · limit increase · Acme ∗Bold∗ "
+              "&lt;!channel&gt; passed its deadline, so the cfo may decide it now too."),
+    ]
+    # The escalated card has what every card has, without figures it was not given.
+    assert texts(sent(uow)[7])[2:4] == [
+        "*Requested*\n$150,000.00 (now $100,000.00, +$50,000.00)", "*Payment terms*\n-"]
+
+    clock.now = NOW + timedelta(hours=60)
+    requests.decide(ROSTER.member(CFO), request_id, 2, Outcome.APPROVED)
+    final = sent(uow)[9:]
+    # Both cards of level 2 (the finance director's and the cfo's) show the outcome.
+    assert [(m.channel, m.update_of) for m in final[:2]] == [(FD, 5), (CFO, 8)]
+    assert texts(final[0])[-1] == (f":white_check_mark: Approved by <@{CFO}> on "
+                                   f"{moment(clock.now)}")
+    assert [(m.channel, m.text) for m in final[2:]] == [
+        (REP, ":white_check_mark: Your request #1 · limit increase · Acme ∗Bold∗ "
+              f"&lt;!channel&gt; is approved: <@{CFO}> approved its last level. The new "
+              "limit of $150,000.00 applies now."),
+        (OWNER, ":white_check_mark: Acme ∗Bold∗ &lt;!channel&gt;, an account you own: "
+                "request #1 · limit increase · Acme ∗Bold∗ &lt;!channel&gt; by "
+                f"<@{REP}> is approved. The new limit of $150,000.00 applies now."),
+    ]
+
+
+def test_a_position_that_cannot_be_computed_still_makes_a_card_that_says_so():
+    requests, uow, _ = world((Level("credit_manager", 24),), invoice_currency="EUR")
+    file(requests)
+    card = sent(uow)[0]
+    assert texts(card)[2:6] == [
+        "*Requested*\n$150,000.00 (now $100,000.00, +$50,000.00)",
+        "*Payment terms*\n30 days", "*Contracts*\nnone in force",
+        "The customer's exposure and aging can't be shown: an amount is in a currency "
+        "without an exchange rate. Check them in the ERP before deciding."]
