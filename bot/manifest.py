@@ -21,7 +21,9 @@ def build_manifest(request_url: str | None, *, socket_mode: bool = False) -> dic
         "command": handlers.COMMAND, "description": handlers.COMMAND_DESCRIPTION,
         "usage_hint": " | ".join(f"{s.name} {s.example}".strip()
                                  for s in catalogue.subcommands)[:100],
-        "should_escape": False}
+        # A person picked from Slack's @-autocomplete arrives as <@U123|name>, the only
+        # form that names them (/credit delegate); a name typed as plain text does not.
+        "should_escape": True}
     if url:
         command["url"] = url
     interactivity: dict[str, Any] = {"is_enabled": True}

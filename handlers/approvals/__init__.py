@@ -4,15 +4,47 @@
 from __future__ import annotations
 
 from handlers.approvals import decide
+from handlers.approvals.delegate_command import delegate
+from handlers.approvals.history_command import history
 from handlers.approvals.jobs import JOB
-from handlers.registry import Feature
+from handlers.approvals.request_command import request
+from handlers.approvals.request_modal import (
+    REQUEST_MODAL,
+    RequestForm,
+    on_request_more,
+    submit_request,
+)
+from handlers.approvals.requests_list import CANCEL, RequestValue, on_cancel, requests
+from handlers.check.payloads import REQUEST_MORE, SubjectValue
+from handlers.i18n import N_
+from handlers.registry import Action, Feature, Subcommand, View
 
 FEATURE = Feature(
     name="approvals",
-    # The approval cards' buttons and their modals (handlers.approvals.decide).
-    actions=decide.ACTIONS,
-    views=decide.VIEWS,
-    # chat:write: the approval cards and notes (the outbox sender posts and edits them).
+    subcommands=(
+        Subcommand("request", N_("ask for more credit: a new limit (250000, USD 250k) or an "
+                                 "increase (+100k), then why; a customer name with a number "
+                                 "in it goes in quotes; alone, opens a form for every kind "
+                                 "of request"), "acme +100k larger Q1 orders", request),
+        Subcommand("requests", N_("credit requests waiting for your decision, and yours, "
+                                  "with their state; cancel yours while open"), "", requests),
+        Subcommand("delegate", N_("hand your approvals to a stand-in until a day; alone, "
+                                  "shows delegations; `end` ends yours"),
+                   "@mei until 2026-12-31", delegate),
+        Subcommand("history", N_("a customer's credit requests, decisions and approved "
+                                 "limit changes"), "acme", history,
+                   needs_argument=N_("a customer id or name")),
+    ),
+    actions=(
+        Action(REQUEST_MORE, on_request_more, SubjectValue),
+        Action(CANCEL, on_cancel, RequestValue),
+        # The approval cards' buttons and their modals (handlers.approvals.decide).
+        *decide.ACTIONS,
+    ),
+    views=(View(REQUEST_MODAL, RequestForm, submit_request), *decide.VIEWS),
+    # chat:write: the approval cards and notes (the outbox sender posts and edits them)
+    # and a request's confirmation. Its DM fallback needs im:write, which the outbox
+    # sender's feature (handlers.delivery) declares already.
     scopes=("chat:write",),
     # Reminders, escalations, expiries and temporary limits' ends (handlers.approvals.jobs).
     jobs=(JOB,),

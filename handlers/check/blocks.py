@@ -10,7 +10,7 @@ from domain.check import Checked, CustomerCheck, GroupCheck
 from domain.errors import AmbiguousCustomer, CustomerLookupError
 from domain.exposure import CreditPosition
 from domain.model import Customer
-from handlers.check.payloads import PICK, SHARE, SubjectValue
+from handlers.check.payloads import PICK, REQUEST_MORE, SHARE, SubjectValue
 from handlers.i18n import Translator
 from handlers.render import (
     Block,
@@ -175,9 +175,13 @@ def _finish(blocks: list[Block], found: Checked, tr: Translator, shareable: bool
             note: str | None) -> None:
     if note:
         blocks.append(context(note))
-    if shareable:
-        blocks.append(actions("check_actions", button(
-            tr._("Share in channel"), SHARE, SubjectValue.of(found.ref).encode())))
+    value = SubjectValue.of(found.ref).encode()
+    buttons = [button(tr._("Share in channel"), SHARE, value)] if shareable else []
+    if isinstance(found, CustomerCheck):
+        # Whoever sees the card may see credit data, so may file a request.
+        buttons.append(button(tr._("Request more credit"), REQUEST_MORE, value))
+    if buttons:
+        blocks.append(actions("check_actions", *buttons))
 
 
 def which_customer(error: CustomerLookupError, tr: Translator) -> Message:

@@ -11,6 +11,8 @@ from handlers.payloads import ActionValue
 
 SHARE = "credit_check_share"
 PICK = "credit_check_pick"
+# The card's *Request more credit*: declared by handlers.approvals, which opens the form.
+REQUEST_MORE = "credit_request_more"
 
 _ID = Field(min_length=1, max_length=64)
 

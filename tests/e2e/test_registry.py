@@ -15,7 +15,11 @@ from bot.manifest import build_manifest
 from bot.slack_app import create_bolt_app
 from handlers import delivery
 from handlers.alerts.payloads import AlertValue, SnoozeValue
+from handlers.approvals.decide_payloads import LevelValue
+from handlers.approvals.request_modal import RequestForm
+from handlers.approvals.requests_list import RequestValue
 from handlers.check.payloads import SubjectValue
+from handlers.orders.payloads import ReleaseValue
 from handlers.registry import listener_count
 from tests.conftest import ROOT
 from tests.e2e.conftest import SALES, SALES_CHANNEL
@@ -24,7 +28,10 @@ URL = "https://credit.example.com/slack/events"
 # One genuine value per payload model, to press every declared button.
 EXAMPLES = {SubjectValue: SubjectValue(kind="customer", id="C0001"),
             AlertValue: AlertValue(digest=1, condition="overdue:C0001"),
-            SnoozeValue: SnoozeValue(digest=1, condition="overdue:C0001", days=1)}
+            SnoozeValue: SnoozeValue(digest=1, condition="overdue:C0001", days=1),
+            RequestValue: RequestValue(request=1), RequestForm: RequestForm(channel=None),
+            LevelValue: LevelValue(request=1, level=1),
+            ReleaseValue: ReleaseValue(order="O1", customer="C0001")}
 
 
 def _press(world, action_id: str, value: str) -> int:
@@ -45,6 +52,10 @@ def test_everything_the_manifest_declares_is_answered(world):
         action_id = f"{action.action_id}:0" if action.numbered else action.action_id
         assert _press(world, action_id, EXAMPLES[action.payload].encode()) == 200, action_id
     assert world.emulator.wait_for("views.publish")
+    for view in handlers.catalogue().views:
+        modal = {"type": "modal", "callback_id": view.callback_id, "blocks": [],
+                 "private_metadata": EXAMPLES[view.metadata].encode()}
+        assert world.slack.submit(SALES, modal).status == 200, view.callback_id
 
 
 def test_everything_the_app_answers_is_declared(world):

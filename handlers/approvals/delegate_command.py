@@ -1,0 +1,99 @@
+"""``/credit delegate``: show my delegations; ``@someone until YYYY-MM-DD`` hands my
+approvals to a stand-in (``from YYYY-MM-DD`` before ``until`` starts it later);
+``end`` ends mine."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from slack_bolt import BoltContext
+
+from domain.approvals.model import Delegation
+from domain.errors import DomainError
+from domain.text import N_
+from handlers.deps import Deps
+from handlers.i18n import Translator
+from handlers.render import Block, Message, context, message, section
+
+USAGE = "@mei until 2026-12-31"
+# <@U123|name> (an autocomplete pick, escaped by Slack) or <@U123> or a bare id.
+_PERSON = re.compile(r"^(?:<@(?P<mention>[UW][A-Z0-9]{2,20})(?:\|[^>]*)?>"
+                     r"|(?P<id>[UW][A-Z0-9]{2,20}))$")
+_LINE = re.compile(r"^(?P<who>\S+)\s+(?:from\s+(?P<start>\S+)\s+)?until\s+(?P<until>\S+)$",
+                   re.IGNORECASE)
+_END = frozenset({"end", "stop", "结束"})
+
+
+class DelegateLineError(DomainError):
+    pass
+
+
+def delegate(context: BoltContext, rest: str) -> Message:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    member = context["member"]
+    text = " ".join(rest.split())
+    if not text:
+        return shown(deps.requests.delegations(member), member.user_id, tr)
+    if text.lower() in _END:
+        ended = deps.requests.end_delegation(member)
+        if not ended:
+            return _say(tr._("You have no delegation in force, so there is nothing to end."))
+        return _say(":white_check_mark: " + tr._(
+            "Your delegation has ended: your credit requests come to you again."))
+    delegate_id, starts, until = parse_delegation(text)
+    granted = deps.requests.delegate(member, delegate_id, until, starts)
+    return _say(":white_check_mark: " + tr._(
+        "<@{who}> decides your credit requests from {start} through {until}. "
+        "`/credit delegate end` ends it sooner.", who=granted.delegate,
+        start=granted.starts_on, until=granted.until))
+
+
+def parse_delegation(text: str) -> tuple[str, date | None, date]:
+    line = _LINE.match(text)
+    if line is None:
+        raise DelegateLineError(N_("Write whom and until when: `/credit delegate {example}` "
+                                   "(pick the person from the list Slack shows as you type "
+                                   "@)."), example=USAGE)
+    person = _PERSON.match(line["who"])
+    if person is None:
+        raise DelegateLineError(N_("I can't tell who “{who}” is: pick the person from the "
+                                   "list Slack shows as you type @, e.g. `/credit delegate "
+                                   "{example}`."), who=line["who"][:80], example=USAGE)
+    return (person["mention"] or person["id"], _day(line["start"]) if line["start"] else None,
+            _day(line["until"]))
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DelegateLineError(N_("“{day}” is not a date: write it as YYYY-MM-DD, e.g. "
+                                   "2026-12-31."), day=text[:40]) from None
+
+
+def shown(delegations: list[Delegation], me: str, tr: Translator) -> Message:
+    given = [d for d in delegations if d.delegator == me]
+    taken = [d for d in delegations if d.delegate == me]
+    blocks: list[Block] = []
+    if given:
+        blocks.append(section("*" + tr._("You delegated") + "*\n" + "\n".join(
+            "• " + tr._("to <@{who}> from {start} through {until}", who=d.delegate,
+                        start=d.starts_on, until=d.until) for d in given[:20])))
+    if taken:
+        blocks.append(section("*" + tr._("You stand in for") + "*\n" + "\n".join(
+            "• " + tr._("<@{who}> from {start} through {until}", who=d.delegator,
+                        start=d.starts_on, until=d.until) for d in taken[:20])))
+    if not blocks:
+        blocks.append(section(tr._("No delegation from or to you is in force.")))
+    blocks.append(context(tr._("Hand your approvals to a stand-in with `/credit delegate "
+                               "{example}`; `/credit delegate end` ends yours.",
+                               example=USAGE)))
+    fallback = tr._("Delegations: {given} from you, {taken} to you", given=len(given),
+                    taken=len(taken))
+    return message(fallback, blocks)
+
+
+def _say(text: str) -> Message:
+    return message(text, [section(text)])

@@ -1,0 +1,96 @@
+"""``/credit history <customer>``: the customer's credit requests with their decisions,
+and the limits approved for it, newest first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_bolt import BoltContext
+
+from domain.approvals.model import ChangeKind, Decision, LimitChange, Outcome, RequestRecord
+from domain.approvals.use_cases import CreditRequests
+from handlers.approvals.request_render import STATES, figures, kind_title, role_name
+from handlers.deps import Deps
+from handlers.i18n import Translator
+from handlers.render import Block, Message, context, header, message, section, user_text
+
+# Requests shown (each a section with its decisions), and limit changes: a message stays
+# within Slack's 50 blocks and its size limit.
+REQUESTS_SHOWN = 12
+CHANGES_SHOWN = 15
+COMMENT = 300
+
+
+def history(context_: BoltContext, rest: str) -> Message:
+    deps: Deps = context_["deps"]
+    tr: Translator = context_["tr"]
+    found = deps.requests.history(context_["member"], rest, limit=REQUESTS_SHOWN + 1)
+    name = found.requests[0].request.customer_name if found.requests else found.customer.name
+    title = tr._("History of {customer}", customer=f"{name} ({found.customer.customer_id})")
+    blocks: list[Block] = [header(title)]
+    if not found.requests and not found.limit_changes:
+        blocks.append(section(tr._("No credit request was filed for this customer yet. "
+                                   "File one with `/credit request {customer} +100k "
+                                   "<reason>`.", customer=user_text(
+                                       found.customer.customer_id, 64))))
+        return message(user_text(title, 300), blocks)
+    blocks.append(section("*" + tr._("Credit requests") + "*" if found.requests else
+                          "*" + tr._("Credit requests") + "*\n" + tr._("None yet.")))
+    for record in found.requests[:REQUESTS_SHOWN]:
+        blocks.append(section(_request(record, deps.requests, tr)))
+    if len(found.requests) > REQUESTS_SHOWN:
+        blocks.append(context(tr._("Only the {n} latest requests are shown.",
+                                   n=REQUESTS_SHOWN)))
+    changes = sorted(found.limit_changes, key=lambda c: (c.effective_at, c.id), reverse=True)
+    lines = [_change(c, deps.requests, tr) for c in changes[:CHANGES_SHOWN]]
+    blocks.append(section("*" + tr._("Approved limit changes") + "*\n" + (
+        "\n".join(lines) if lines else tr._("None yet."))))
+    if len(changes) > CHANGES_SHOWN:
+        blocks.append(context(tr._("… and {n} earlier changes.", n=len(changes) - CHANGES_SHOWN)))
+    return message(user_text(title, 300), blocks)
+
+
+def _when(requests: CreditRequests, tr: Translator, moment: datetime) -> str:
+    return tr.moment(moment, requests.zone)
+
+
+def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) -> str:
+    request = record.request
+    lines = [
+        tr._("*#{request}* {kind} · {figures} · {state}", request=request.id,
+             kind=kind_title(request.kind, tr), figures=figures(request, tr),
+             state=tr._(STATES[request.state])),
+        tr._("filed by <@{who}> on {when}: {reason}", who=request.requested_by,
+             when=_when(requests, tr, request.filed_at),
+             reason=user_text(request.reason, COMMENT)),
+    ]
+    lines.extend(_decision(d, request.route[d.level - 1].role if d.level <= len(
+        request.route) else d.role, requests, tr) for d in record.decisions)
+    if request.closed_by and not record.decisions and request.closed_at:
+        lines.append(tr._("{state} by <@{who}> on {when}", state=tr._(STATES[request.state]),
+                          who=request.closed_by, when=_when(requests, tr, request.closed_at)))
+    return "\n".join(lines)
+
+
+def _decision(decision: Decision, role: str, requests: CreditRequests, tr: Translator) -> str:
+    params = {"level": decision.level, "role": role_name(role), "who": decision.decided_by,
+              "when": _when(requests, tr, decision.decided_at)}
+    text = "  ↳ " + (tr._("level {level} ({role}) approved by <@{who}> on {when}", **params)
+                     if decision.outcome is Outcome.APPROVED else
+                     tr._("level {level} ({role}) rejected by <@{who}> on {when}", **params))
+    if decision.on_behalf_of:
+        text += " " + tr._("for <@{who}>", who=decision.on_behalf_of)
+    if decision.comment:
+        text += ": “" + user_text(decision.comment, COMMENT) + "”"
+    return text
+
+
+def _change(change: LimitChange, requests: CreditRequests, tr: Translator) -> str:
+    before = tr.money(change.previous) if change.previous else "—"
+    line = "• " + tr._("{when}: {before} → {after}, approved by <@{who}> (request "
+                       "#{request})", when=_when(requests, tr, change.effective_at),
+                       before=before, after=tr.money(change.limit), who=change.approved_by,
+                       request=change.request_id)
+    if change.kind is ChangeKind.TEMPORARY and change.expires_on is not None:
+        line += " " + tr._("temporary, through {day}", day=change.expires_on)
+    return line

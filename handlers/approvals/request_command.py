@@ -1,0 +1,27 @@
+"""``/credit request``: with a line, files a limit request at once; alone, opens the
+request modal (handlers.approvals.request_modal)."""
+
+from __future__ import annotations
+
+from slack_bolt import BoltContext
+
+from domain.approvals.model import RequestKind
+from domain.approvals.use_cases import Filing
+from handlers.approvals.request_filing import file_limit
+from handlers.approvals.request_line import parse_request_line
+from handlers.approvals.request_modal import open_request_modal
+from handlers.approvals.request_render import filed
+from handlers.deps import Deps
+from handlers.render import Message
+
+
+def request(context: BoltContext, rest: str) -> Message:
+    if not rest.strip():
+        open_request_modal(context, str(context.get("trigger_id") or ""),
+                           channel=context.channel_id)
+        return "", None
+    line = parse_request_line(rest)
+    deps: Deps = context["deps"]
+    made = file_limit(deps, context, Filing(customer=line.customer, kind=RequestKind.FIRST_LIMIT,
+                                            reason=line.reason, amount=line.amount))
+    return filed(made, deps.requests, context["tr"])

@@ -1,0 +1,25 @@
+"""Filing a limit request when the person did not say which limit kind it is."""
+
+from __future__ import annotations
+
+from slack_bolt import BoltContext
+
+from domain.approvals.model import CreditRequest, RequestKind
+from domain.approvals.use_cases import Filing, FilingRefused
+from handlers.deps import Deps
+
+
+def file_limit(deps: Deps, context: BoltContext, filing: Filing) -> CreditRequest:
+    """Files ``filing`` as a first limit when the customer has none, else as a limit
+    increase: the use case refuses a first limit for a customer that has one (with the
+    customer and its current limit) before anything is written, and that refusal is
+    the answer to which kind this is."""
+    try:
+        return deps.requests.file(context["member"], filing)
+    except FilingRefused as refused:
+        if filing.kind is not RequestKind.FIRST_LIMIT or set(refused.params) != {
+                "customer", "current"}:
+            raise
+    return deps.requests.file(context["member"], Filing(
+        customer=filing.customer, kind=RequestKind.LIMIT_INCREASE, reason=filing.reason,
+        amount=filing.amount, currency=filing.currency))

@@ -1,0 +1,97 @@
+"""Reading ``/credit request <customer> <amount> <reason…>``.
+
+Customer names have spaces and the reason is free text, so the line is split at the
+amount: the first word after the first that starts with ``+`` or reads as an amount
+(``domain.amounts``: ``250000``, ``100k``, ``25万``, ``USD 250k``, ``250k USD``) ends the
+customer; the rest is the reason. A name that itself holds a number (``Acme 2000
+Ltd``) is written in quotes: ``"Acme 2000 Ltd" +100k bigger orders``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from domain.amounts import AmountError, parse_amount
+from domain.currencies import is_currency
+from domain.errors import DomainError
+from domain.text import N_
+
+# Opening quote → its closing one (a Chinese input method types the curly and corner ones).
+_QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "「": "」", "『": "』"}
+
+USAGE = "acme +100k larger Q1 orders"
+
+
+class LineError(DomainError):
+    """The line cannot be read; the message shows how to write it."""
+
+
+@dataclass(frozen=True)
+class RequestLine:
+    customer: str
+    amount: str
+    reason: str
+
+
+def parse_request_line(text: str) -> RequestLine:
+    text = " ".join(text.split())
+    opened = text[:1]
+    if opened in _QUOTES:
+        end = text.find(_QUOTES[opened], 1)
+        if end < 0:
+            raise LineError(N_("The customer's name opens a quote that is not closed: write "
+                               "`/credit request \"Acme 2000 Ltd\" +100k larger orders`."))
+        customer, words = text[1:end].strip(), text[end + 1:].split()
+        if not customer:
+            raise LineError(N_("The quotes hold no customer name: write `/credit request "
+                               "\"Acme 2000 Ltd\" +100k larger orders`."))
+    else:
+        words = text.split()
+        start = _amount_at(words, 1)
+        if start is None:
+            raise LineError(N_("Give the customer, the new limit or the increase, and why: "
+                               "`/credit request {example}` (a new total such as `250000` "
+                               "or `USD 250k`, or an increase such as `+100k`)."),
+                            example=USAGE)
+        customer, words = " ".join(words[:start]), words[start:]
+    if not words or _amount_at(words, 0) != 0:
+        raise LineError(N_("After the customer comes the new limit or the increase: "
+                           "`/credit request {example}`."), example=USAGE)
+    amount, reason = _take_amount(words)
+    return RequestLine(customer, amount, reason)
+
+
+def _reads_as_amount(word: str) -> bool:
+    folded = unicodedata.normalize("NFKC", word)
+    if folded.startswith("+"):
+        return True  # an increase, even a mistyped one (its error says how to write it)
+    try:
+        parse_amount(folded)
+    except AmountError:
+        return False
+    return True
+
+
+def _is_code(word: str) -> bool:
+    folded = unicodedata.normalize("NFKC", word)
+    return len(folded) == 3 and folded.isalpha() and is_currency(folded.upper())
+
+
+def _amount_at(words: list[str], first: int) -> int | None:
+    """Where the amount starts, looking from ``first``: a currency code directly before
+    an amount belongs to it."""
+    for i in range(first, len(words)):
+        if _is_code(words[i]) and i + 1 < len(words) and _reads_as_amount(words[i + 1]):
+            return i
+        if _reads_as_amount(words[i]):
+            return i
+    return None
+
+
+def _take_amount(words: list[str]) -> tuple[str, str]:
+    """(the amount's words, the reason) from words that start with the amount."""
+    taken = 2 if _is_code(words[0]) else 1
+    if taken == 1 and len(words) > 1 and _is_code(words[1]) and words[1].isupper():
+        taken = 2  # "250k USD"; in capitals, so that "250k all orders" keeps its "all"
+    return " ".join(words[:taken]), " ".join(words[taken:])

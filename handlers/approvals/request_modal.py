@@ -1,0 +1,213 @@
+"""The request modal: opened by ``/credit request`` alone and by the check card's
+*Request more credit* button; submitted, it files through the same use case as the
+command line. Field errors come back beside their field, in the person's language; on
+success the modal closes and the confirmation goes where the modal was opened from
+(ephemeral in that channel, else a direct message)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from pydantic import Field
+from slack_bolt import BoltContext
+from slack_sdk.errors import SlackApiError
+
+from domain.access import AccessDenied
+from domain.amounts import AmountError
+from domain.approvals.model import KIND_TITLES, LIMIT_KINDS, CreditRequest, RequestKind
+from domain.approvals.use_cases import Filing, FilingRefused
+from domain.currencies import is_currency
+from domain.errors import CurrencyError, CustomerLookupError, DomainError, MissingRate
+from handlers.approvals.request_render import filed
+from handlers.deps import Deps
+from handlers.errors import explain
+from handlers.i18n import Translator
+from handlers.modals import (
+    date_input,
+    modal,
+    open_modal,
+    option,
+    select,
+    submitted,
+    text_input,
+)
+from handlers.payloads import ActionValue
+from handlers.registry import Submitted
+
+log = logging.getLogger("creditbot.requests")
+
+REQUEST_MODAL = "credit_request"
+
+# Block ids, which Slack echoes in the submission and field errors name.
+CUSTOMER, KIND, AMOUNT, CURRENCY, EXPIRES = "customer", "kind", "amount", "currency", "expires"
+ORDER, TERMS, REASON = "order", "terms", "reason"
+
+
+class RequestForm(ActionValue):
+    """Where the modal was opened, for the confirmation (never trusted for access:
+    the use case checks the person again)."""
+
+    channel: str | None = Field(default=None, pattern=r"^[CDG][A-Z0-9]{2,20}$")
+
+
+def request_view(tr: Translator, *, channel: str | None, customer: str | None = None,
+                 kind: RequestKind = RequestKind.LIMIT_INCREASE, order: str | None = None
+                 ) -> dict[str, Any]:
+    """The form, filled in with what the place it is opened from knows."""
+    kinds = [option(k.value, tr._(KIND_TITLES[k])) for k in RequestKind]
+    blocks = [
+        text_input(CUSTOMER, tr._("Customer"), initial=customer, max_length=200,
+                   placeholder=tr._("id or name, e.g. acme")),
+        select(KIND, tr._("Kind of request"), kinds, initial=kind.value),
+        text_input(AMOUNT, tr._("New limit or increase"), optional=True, max_length=40,
+                   hint=tr._("A new total such as 250000 or USD 250k, or an increase such "
+                             "as +100k. For limit requests.")),
+        text_input(CURRENCY, tr._("Currency"), optional=True, max_length=3,
+                   hint=tr._("ISO code such as USD or CNY; the customer's limit currency "
+                             "when empty.")),
+        date_input(EXPIRES, tr._("Last day of a temporary limit"), optional=True,
+                   hint=tr._("Only for a temporary limit.")),
+        text_input(ORDER, tr._("Order id"), optional=True, max_length=64, initial=order,
+                   hint=tr._("Only for an order release: the held order's id.")),
+        text_input(TERMS, tr._("New payment terms (days)"), optional=True, max_length=3,
+                   hint=tr._("Only for a payment terms change, e.g. 60.")),
+        text_input(REASON, tr._("Reason"), multiline=True, max_length=2000,
+                   placeholder=tr._("why the customer needs it, e.g. larger orders for "
+                                    "the Q1 season")),
+    ]
+    return modal(REQUEST_MODAL, RequestForm(channel=channel), title=tr._("Request credit"),
+                 submit=tr._("File request"), close=tr._("Cancel"), blocks=blocks)
+
+
+def open_request_modal(context: BoltContext, trigger_id: str, *, channel: str | None,
+                       customer: str | None = None) -> None:
+    deps: Deps = context["deps"]
+    # Credit data is confidential: the form is no use to someone who may not file.
+    deps.access.require(context["member"])
+    open_modal(context, trigger_id, request_view(context["tr"], channel=channel,
+                                                 customer=customer))
+
+
+def on_request_more(body: dict[str, Any], context: BoltContext) -> None:
+    """The check card's *Request more credit*: the modal, with the card's customer."""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id")
+    open_request_modal(context, str(body.get("trigger_id") or ""), channel=channel,
+                       customer=context["payload"].id)
+
+
+def submit_request(view: dict[str, Any], context: BoltContext) -> Submitted:
+    tr: Translator = context["tr"]
+    deps: Deps = context["deps"]
+    form: RequestForm = context["metadata"]
+    values = submitted(view)
+    errors, filing = read_filing(values, tr, deps.requests.today())
+    if errors:
+        return errors
+    assert filing is not None
+    try:
+        made = deps.requests.file(context["member"], filing)
+    except AccessDenied:
+        raise
+    except DomainError as refused:
+        return {_field_of(refused): explain(refused, tr)}
+    return lambda: confirm(context, form.channel, made)
+
+
+def read_filing(values: dict[str, str | None], tr: Translator, today: date
+                ) -> tuple[dict[str, str], Filing | None]:
+    """The filing the fields describe, or an error beside each field that is wrong."""
+    errors: dict[str, str] = {}
+    customer = values.get(CUSTOMER)
+    if not customer:
+        errors[CUSTOMER] = tr._("Which customer? Give an id or a name, e.g. acme.")
+    try:
+        kind = RequestKind(values.get(KIND) or "")
+    except ValueError:
+        errors[KIND] = tr._("Pick the kind of request.")
+        kind = RequestKind.LIMIT_INCREASE
+    amount = values.get(AMOUNT)
+    if kind in LIMIT_KINDS and not amount:
+        errors[AMOUNT] = tr._("Give the new limit or the increase, e.g. 250000 or +100k.")
+    currency = (values.get(CURRENCY) or "").upper() or None
+    if currency is not None and not is_currency(currency):
+        errors[CURRENCY] = tr._("“{code}” is not a currency code: write three letters "
+                                "such as USD, EUR or CNY, or leave it empty.",
+                                code=currency)
+    expires = None
+    raw_day = values.get(EXPIRES)
+    if raw_day:
+        try:
+            expires = date.fromisoformat(raw_day)
+        except ValueError:
+            errors[EXPIRES] = tr._("Pick the last day in the calendar.")
+    if kind is RequestKind.TEMPORARY_LIMIT and expires is None and EXPIRES not in errors:
+        errors[EXPIRES] = tr._("A temporary limit needs its last day: pick it here.")
+    elif expires is not None and expires < today and kind is RequestKind.TEMPORARY_LIMIT:
+        errors[EXPIRES] = tr._("{day} is already past: pick today or a later day.",
+                               day=expires)
+    order = values.get(ORDER)
+    if kind is RequestKind.ORDER_RELEASE and not order:
+        errors[ORDER] = tr._("An order release needs the id of the held order.")
+    terms = None
+    raw_terms = values.get(TERMS)
+    if kind is RequestKind.TERMS_CHANGE:
+        if raw_terms is None or not raw_terms.isdigit():
+            errors[TERMS] = tr._("Write the new payment terms as a whole number of days, "
+                                 "e.g. 60.")
+        else:
+            terms = int(raw_terms)
+    reason = values.get(REASON)
+    if not reason:
+        errors[REASON] = tr._("Say why: a request needs a reason, e.g. larger orders for "
+                              "the Q1 season.")
+    if errors:
+        return errors, None
+    return {}, Filing(customer=customer or "", kind=kind, reason=reason or "", amount=amount,
+                      currency=currency, expires_on=expires, order_id=order,
+                      terms_days=terms)
+
+
+def _field_of(refused: DomainError) -> str:
+    """The field a refusal of the use case is about (its parameters tell which)."""
+    params = set(refused.params)
+    if isinstance(refused, CustomerLookupError):
+        return CUSTOMER
+    if isinstance(refused, AmountError):
+        return AMOUNT
+    if isinstance(refused, MissingRate | CurrencyError):
+        return CURRENCY
+    if isinstance(refused, FilingRefused):
+        if params & {"day", "example"}:
+            return EXPIRES
+        if "order" in params:
+            return ORDER
+        if params & {"low", "days"}:
+            return TERMS
+        if params == {"customer", "current"}:
+            return KIND  # a first limit for a customer that has one
+        if params & {"new", "current"} or (not params and "limit" in refused.template):
+            return AMOUNT
+        if "limit" in params or not params:
+            return REASON
+    return CUSTOMER  # an open request about the same thing, a customer gone
+
+
+def confirm(context: BoltContext, channel: str | None, made: CreditRequest) -> None:
+    """The filing's confirmation, beside where the modal was opened, else by DM."""
+    deps: Deps = context["deps"]
+    text, blocks = filed(made, deps.requests, context["tr"])
+    user = context.user_id or ""
+    client = context.client
+    if channel:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+            return
+        except SlackApiError as refused:  # e.g. a channel the bot is not in
+            log.info("confirmation of request #%s not shown in %s (%s): sent by DM",
+                     made.id, channel, refused.response.get("error"))
+    opened = client.conversations_open(users=user)
+    client.chat_postMessage(channel=opened["channel"]["id"], text=text, blocks=blocks)
+

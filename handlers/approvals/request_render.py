@@ -1,0 +1,91 @@
+"""How a credit request reads in Slack, wherever it is listed: its kind, state, figures
+(from → to), who decides its current level and by when; and the confirmation a person
+gets when they file one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from domain.approvals.model import KIND_TITLES, CreditRequest, RequestKind, RequestState
+from domain.approvals.use_cases import CreditRequests
+from handlers.i18n import N_, Translator
+from handlers.render import Block, Message, context, message, section, user_text
+
+STATES = {
+    RequestState.OPEN: N_("open"),
+    RequestState.APPROVED: N_("approved"),
+    RequestState.REJECTED: N_("rejected"),
+    RequestState.CANCELLED: N_("cancelled"),
+    RequestState.EXPIRED: N_("expired"),
+}
+
+
+def kind_title(kind: RequestKind, tr: Translator) -> str:
+    return tr._(KIND_TITLES[kind])
+
+
+def role_name(role: str) -> str:
+    """``credit_manager`` as people say it (roles are the organisation's own words)."""
+    return role.replace("_", " ")
+
+
+def customer_label(request: CreditRequest) -> str:
+    return (f"{user_text(request.customer_name, 200)} "
+            f"({user_text(request.customer_id, 64)})")
+
+
+def figures(request: CreditRequest, tr: Translator) -> str:
+    """What the request changes, from → to."""
+    if request.kind is RequestKind.ORDER_RELEASE:
+        amount = tr.money(request.order_amount) if request.order_amount else ""
+        return tr._("order {order} ({amount})", order=user_text(request.order_id or "", 64),
+                    amount=amount)
+    if request.kind is RequestKind.TERMS_CHANGE:
+        return tr._("{before} → {after} days", before=request.current_terms_days or 0,
+                    after=request.terms_days or 0)
+    before = tr.money(request.current_limit) if request.current_limit else "—"
+    after = tr.money(request.new_limit) if request.new_limit else "—"
+    text = f"{before} → {after}"
+    if request.expires_on is not None:
+        text += " " + tr._("through {day}", day=request.expires_on)
+    return text
+
+
+def deciders(request: CreditRequest, requests: CreditRequests, tr: Translator) -> str:
+    """The current level's role and its holders: "credit manager (@mei)"."""
+    level = request.current
+    holders = requests.roster.holders().get(level.role, ())
+    who = ", ".join(f"<@{user}>" for user in holders) or tr._("nobody holds it yet")
+    return f"{role_name(level.role)} ({who})"
+
+
+def stage(request: CreditRequest, requests: CreditRequests, tr: Translator,
+          zone: Any) -> str:
+    """Where an open request waits: level i of n, who decides, by when."""
+    return tr._("level {level} of {levels}: {who} decides by {deadline}",
+                level=request.level, levels=len(request.route),
+                who=deciders(request, requests, tr),
+                deadline=tr.moment(request.deadline(), zone))
+
+
+def filed(request: CreditRequest, requests: CreditRequests, tr: Translator) -> Message:
+    """The answer to filing, from the command line or the modal."""
+    title = tr._("Request #{request} filed: {kind} for {customer}", request=request.id,
+                 kind=kind_title(request.kind, tr), customer=customer_label(request))
+    blocks: list[Block] = [
+        section(f":inbox_tray: *{title}*\n{figures(request, tr)}"),
+        section(tr._("Now waiting for {stage}.", stage=stage(request, requests, tr,
+                                                             requests.zone))),
+        context(tr._("Reason: {reason}", reason=user_text(request.reason, 2000)),
+                tr._("`/credit requests` shows where it stands; you can cancel it there "
+                     "while it is open.")),
+    ]
+    return message(title, blocks)
+
+
+def age(since: datetime, now: datetime, tr: Translator) -> str:
+    hours = max(0, int((now - since).total_seconds() // 3600))
+    if hours < 48:
+        return tr.ngettext("{n} hour ago", "{n} hours ago", hours)
+    return tr.ngettext("{n} day ago", "{n} days ago", hours // 24)

@@ -1,0 +1,108 @@
+"""``/credit requests``: what waits for me and what I filed, with a *Cancel* button on my
+open requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+from slack_bolt import BoltContext
+
+from domain.approvals.model import RequestRecord
+from domain.approvals.use_cases import CreditRequests
+from handlers.approvals.request_render import (
+    STATES,
+    age,
+    customer_label,
+    figures,
+    kind_title,
+    stage,
+)
+from handlers.deps import Deps
+from handlers.i18n import Translator
+from handlers.payloads import ActionValue
+from handlers.render import Block, Message, button, context, message, section, user_text
+
+CANCEL = "credit_request_cancel"
+# Lines per section: with their headings and notes, well within Slack's 50 blocks.
+SHOWN = 10
+
+
+class RequestValue(ActionValue):
+    # The column is a 32-bit integer on PostgreSQL; "12" or true is not an id we wrote.
+    request: int = Field(strict=True, ge=1, le=2**31 - 1)
+
+
+def requests(context: BoltContext, rest: str) -> Message:
+    return listing(context)
+
+
+def listing(context: BoltContext, note: str | None = None) -> Message:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    member = context["member"]
+    waiting = deps.requests.waiting_for(member)
+    mine = deps.requests.mine(member, limit=SHOWN + 1)
+    return render(waiting, mine, deps.requests, tr, note)
+
+
+def render(waiting: list[RequestRecord], mine: list[RequestRecord],
+           requests: CreditRequests, tr: Translator, note: str | None = None) -> Message:
+    now = requests.clock()
+    blocks: list[Block] = []
+    if note:
+        blocks.append(section(note))
+    blocks.append(section("*" + tr._("Waiting for you") + "*"))
+    if waiting:
+        blocks.extend(section(_line(r, requests, tr, now)) for r in waiting[:SHOWN])
+        if len(waiting) > SHOWN:
+            blocks.append(context(tr._("… and {n} more, oldest first.",
+                                       n=len(waiting) - SHOWN)))
+    else:
+        blocks.append(context(tr._("Nothing waits for your decision.")))
+    blocks.append(section("*" + tr._("Yours") + "*"))
+    if mine:
+        for record in mine[:SHOWN]:
+            line = section(_line(record, requests, tr, now))
+            if record.request.is_open:
+                line["accessory"] = button(tr._("Cancel"), CANCEL, RequestValue(
+                    request=record.request.id).encode())
+            blocks.append(line)
+        if len(mine) > SHOWN:
+            blocks.append(context(tr._("Only your {n} latest requests are shown.", n=SHOWN)))
+    else:
+        blocks.append(context(tr._("You have filed no credit request. File one with "
+                                   "`/credit request acme +100k larger Q1 orders`, or "
+                                   "`/credit request` for the form.")))
+    fallback = tr._("{waiting} waiting for you, {mine} yours", waiting=len(waiting),
+                    mine=len(mine))
+    return message(fallback, blocks)
+
+
+def _line(record: RequestRecord, requests: CreditRequests, tr: Translator,
+          now: Any) -> str:
+    request = record.request
+    head = tr._("*#{request}* {customer} · {kind}", request=request.id,
+                customer=customer_label(request), kind=kind_title(request.kind, tr))
+    parts = [head, figures(request, tr)]
+    if request.is_open:
+        parts.append(tr._("open, {stage}", stage=stage(request, requests, tr,
+                                                      requests.zone)))
+        parts.append(tr._("filed by <@{who}> {age}", who=request.requested_by,
+                          age=age(request.filed_at, now, tr)))
+    else:
+        closed = request.closed_at or request.filed_at
+        parts.append(tr._("{state} {age}", state=tr._(STATES[request.state]),
+                          age=age(closed, now, tr)))
+    return "\n".join(parts)
+
+
+def on_cancel(body: dict[str, Any], context: BoltContext) -> None:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    value: RequestValue = context["payload"]
+    cancelled = deps.requests.cancel(context["member"], value.request)
+    note = ":white_check_mark: " + tr._("Request #{request} for {customer} is cancelled.",
+                                        request=cancelled.id,
+                                        customer=user_text(cancelled.customer_name, 200))
+    context["reply"](*listing(context, note), replace_original=True)
