@@ -1,0 +1,193 @@
+"""End-to-end: approved limits in `/credit check`, and the `approvals` job run as the
+scheduler runs it (``bot.scheduler.run_job`` with the real job context), its messages
+delivered by the real outbox sender to the Slack emulator: a reminder before a level's
+deadline, an overdue level's reminders, an escalation, a temporary limit's end told to
+the account owner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from bot.config import load_config
+from bot.scheduler import RunResult, job_context, run_job
+from domain.approvals.model import Outcome, RequestKind
+from domain.approvals.use_cases import CreditRequests, Filing
+from handlers.approvals.jobs import JOB
+from handlers.delivery.sender import Sender, delivery_client
+from handlers.i18n import translator
+from storage.models import AuditRow
+from storage.outbox import OutboxStore
+from tests.conftest import ROOT
+from tests.e2e.alerts_world import drain
+from tests.e2e.conftest import NOW, SALES, SALES_CHANNEL, TOKEN
+from tests.e2e.outbox_world import FakeClock
+
+CREDIT_MANAGER, FINANCE_DIRECTOR = "U02CREDITMG", "U03FINDIR01"
+EN = translator("en-US")
+
+
+@dataclass
+class Clock:
+    at: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+class Deadlines:
+    """The job's world: its clock, its context (from a config, the shipped one unless
+    given), runs and deliveries."""
+
+    def __init__(self, world: Any, config_path: Any = ROOT / "app.yaml") -> None:
+        self.world = world
+        self.engine = world.services.engine
+        self.clock = Clock()
+        self.context = job_context(self.engine, load_config(config_path), clock=self.clock)
+        self.sender_clock = FakeClock()
+        self.sender = Sender(OutboxStore(self.engine),
+                             delivery_client(TOKEN, world.emulator.api_url, timeout=1),
+                             clock=self.sender_clock, admin_channel=None,
+                             owner="deadlines-test", settle=timedelta(seconds=5))
+
+    @property
+    def requests(self) -> CreditRequests:
+        requests: CreditRequests = self.context["requests"]
+        return requests
+
+    def run(self, at: datetime) -> dict[str, int]:
+        self.clock.at = at
+        result: RunResult = run_job(self.engine, JOB, self.context, "deadlines-test")
+        assert result.outcome == "ok", result.error
+        self.sender_clock.at = datetime.now(UTC) + timedelta(seconds=1)
+        drain(self.sender, self.sender_clock)
+        return result.counts
+
+    def dms(self, user: str) -> list[str]:
+        """The texts of the direct messages ``user`` got, oldest first."""
+        channel = next((c for c, u in self.world.emulator.direct_messages.items()
+                        if u == user), None)
+        return [m["text"] for m in self.world.emulator.channels.get(channel, [])] \
+            if channel else []
+
+    def audit(self, action: str) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(AuditRow.__table__).where(
+                AuditRow.__table__.c.action == action).order_by(AuditRow.__table__.c.id)))
+
+
+@pytest.fixture
+def deadlines(world: Any) -> Iterator[Deadlines]:
+    yield Deadlines(world)
+
+
+def member(world: Any, user: str) -> Any:
+    return world.services.config.roster().member(user)
+
+
+def card_lines(reply: Any) -> list[str]:
+    return [element["text"] for block in reply.blocks if block["type"] == "context"
+            for element in block["elements"]]
+
+
+def test_an_approved_temporary_limit_shows_in_the_check_and_its_end_is_told(world,
+                                                                            deadlines):
+    with world.services.uow() as uow:
+        customer = uow.customers.get("C0002")
+    assert customer is not None and customer.owner_slack_id == "U01SALESCHO"
+    erp = EN.money(customer.credit_limit)
+    assert erp == "$100,000.00"
+    before = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0002")
+    assert before.blocks[1]["fields"][1]["text"] == f"*Credit limit*\n{erp}"
+    requests = deadlines.requests
+    filed = requests.file(member(world, SALES), Filing(
+        "C0002", RequestKind.TEMPORARY_LIMIT, "Q1 season", amount="150000",
+        expires_on=date(2026, 12, 31)))
+    requests.decide(member(world, CREDIT_MANAGER), filed.id, 1, Outcome.APPROVED)
+    requests.decide(member(world, FINANCE_DIRECTOR), filed.id, 2, Outcome.APPROVED)
+    # The very next check (its figures were remembered before) shows it.
+    during = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0002")
+    assert during.blocks[1]["fields"][1]["text"] == "*Credit limit*\n$150,000.00"
+    assert card_lines(during)[0] == "Temporary limit until Dec 31, 2026 (ERP limit $100,000.00)"
+    assert deadlines.run(NOW + timedelta(hours=1)) == {
+        "reminded": 0, "escalated": 0, "expired": 0, "reverted": 0}
+    # 1 January 2027, 10:00 in Shanghai: the ERP's limit again, and the owner is told.
+    after = datetime(2027, 1, 1, 2, 0, tzinfo=UTC)
+    with time_machine.travel(after, tick=True):
+        again = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0002")
+        assert again.blocks[1]["fields"][1]["text"] == f"*Credit limit*\n{erp}"
+        assert not any("ERP limit" in line for line in card_lines(again))
+        assert deadlines.run(after) == {"reminded": 0, "escalated": 0, "expired": 0,
+                                        "reverted": 1}
+        assert deadlines.run(after + timedelta(minutes=15))["reverted"] == 0
+    assert deadlines.dms("U01SALESCHO")[-1] == (
+        ":information_source: The temporary limit of $150,000.00 for Acme Packaging ended "
+        "on Dec 31, 2026; its limit is $100,000.00 again.")
+    [entry] = deadlines.audit("limits.reverted")
+    assert (entry.actor, entry.subject) == ("creditbot", "C0002")
+    assert entry.details["told"] == "U01SALESCHO"
+
+
+def test_a_level_is_reminded_then_overdue_every_day(world, deadlines):
+    requests = deadlines.requests
+    filed = requests.file(member(world, SALES), Filing(
+        "C0002", RequestKind.LIMIT_INCREASE, "bigger orders", amount="120000"))
+    subject = f"#{filed.id} · limit increase · Acme Packaging"
+    deadline = EN.moment(NOW + timedelta(hours=24), world.services.config.organisation.zone)
+    assert deadlines.run(NOW + timedelta(hours=19, minutes=45))["reminded"] == 0
+    assert deadlines.run(NOW + timedelta(hours=20))["reminded"] == 1
+    assert deadlines.run(NOW + timedelta(hours=20, minutes=15))["reminded"] == 0
+    assert deadlines.dms(CREDIT_MANAGER)[-1] == (
+        f":alarm_clock: Reminder: request {subject} by <@{SALES}> waits for your decision "
+        f"at level 1 of 2, by {deadline}. Use the buttons on its card.")
+    # The shipped policy names nobody above the credit manager: overdue, told every day.
+    assert deadlines.run(NOW + timedelta(hours=24)) == {
+        "reminded": 1, "escalated": 0, "expired": 0, "reverted": 0}
+    overdue = (f":alarm_clock: Overdue: request {subject} by <@{SALES}> passed its "
+               f"deadline for level 1 of 2 ({deadline}) and still waits for your decision. "
+               "Use the buttons on its card.")
+    told = (f":hourglass_flowing_sand: Level 1 of your request {subject} passed its "
+            f"deadline ({deadline}) and nobody has decided it yet; its deciders (credit "
+            "manager) were reminded again.")
+    assert deadlines.dms(CREDIT_MANAGER)[-1] == overdue
+    assert deadlines.dms(SALES)[-1] == told
+    assert deadlines.run(NOW + timedelta(hours=30))["reminded"] == 0
+    assert deadlines.run(NOW + timedelta(hours=48))["reminded"] == 1
+    assert deadlines.dms(CREDIT_MANAGER)[-2:] == [overdue, overdue]
+    assert deadlines.dms(SALES)[-2:] == [told, told]
+    assert [row.details["overdue_days"] for row in deadlines.audit("requests.reminded")] == [
+        None, 0, 1]
+
+
+def test_a_level_past_its_deadline_escalates_once(world, tmp_path):
+    text = (ROOT / "app.yaml").read_text(encoding="utf-8")
+    band = ("      - up_to: 500000\n        levels:\n"
+            "          - {role: credit_manager, deadline_hours: 24}\n")
+    assert band in text
+    escalating = tmp_path / "app.yaml"
+    escalating.write_text(text.replace(band, band.replace(
+        "deadline_hours: 24}", "deadline_hours: 24, escalate_to: finance_director}")),
+        encoding="utf-8")
+    deadlines = Deadlines(world, escalating)
+    filed = deadlines.requests.file(member(world, SALES), Filing(
+        "C0002", RequestKind.LIMIT_INCREASE, "bigger orders", amount="120000"))
+    assert deadlines.run(NOW + timedelta(hours=24)) == {
+        "reminded": 0, "escalated": 1, "expired": 0, "reverted": 0}
+    assert deadlines.run(NOW + timedelta(hours=25))["escalated"] == 0
+    assert deadlines.run(NOW + timedelta(hours=49))["escalated"] == 0
+    assert deadlines.dms(SALES)[-1] == (
+        f":arrow_double_up: Level 1 of your request #{filed.id} · limit increase · Acme "
+        "Packaging passed its deadline, so the finance director may decide it now too.")
+    # The finance director got the level's card.
+    [card] = [m for m in world.emulator.channels[next(
+        c for c, u in world.emulator.direct_messages.items() if u == FINANCE_DIRECTOR)]]
+    assert f"#{filed.id}" in card["text"]
+    [entry] = deadlines.audit("requests.escalated")
+    assert (entry.actor, entry.subject, entry.details["escalate_to"]) == (
+        "creditbot", "C0002", "finance_director")
