@@ -318,3 +318,24 @@ def test_a_storm_of_submissions_gives_one_decision_one_limit_change_one_audit_en
                                                                    FINANCE_DIRECTOR))
     assert len([r for r in rows(world) if r.update_of == card.id]) == 1
     assert len(notes_to(world, OWNER)) == 1
+
+
+def test_a_cancelled_request_is_refused_politely_and_its_card_says_so(world: World) -> None:
+    request_id = file_request(world)
+    card = shown(world, request_id, 1, CREDIT_MANAGER)
+    world.services.requests.cancel(world.services.config.roster().member(SALES), request_id)
+    edited = shown(world, request_id, 1, CREDIT_MANAGER)
+    with world.services.uow() as uow:
+        request = uow.credit_requests.get(request_id)
+    assert request is not None and request.closed_at is not None
+    assert block_texts(edited)[-2:] == [
+        "Level 1 of 2: credit manager",
+        f":heavy_minus_sign: Cancelled by <@{SALES}> on {EN.moment(request.closed_at, ZONE)}:"
+        " nothing left to decide."]
+    # A click on the card as it was before the edit reached the manager's screen.
+    late = world.slack.click(CREDIT_MANAGER, card, "Approve")
+    assert late is not None and late.ephemeral and late.text == (
+        f":no_entry: Request #1 was cancelled by <@{SALES}>, so there is nothing left to "
+        "decide.")
+    assert world.emulator.calls_to("views.open") == []
+    assert decisions(world, request_id) == []

@@ -399,3 +399,50 @@ def test_an_open_temporary_limit_past_its_last_day_expires():
     assert refused(requests.decide, member(CM), filed.id, 1, Outcome.APPROVED) == (
         "Request #1 expired: the temporary limit would have ended on 2026-12-01, so there "
         "is nothing left to decide.")
+
+
+def test_a_decider_asks_for_info_audited_and_the_request_unchanged():
+    requests, uow, _, notices = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "Q1",
+                                              "+100k"))
+    requests.ask_info(member(CM), filed.id, 1, "  Which orders?\nAnd when?  ")
+    change = notices.changes[-1]
+    assert (change.happened, change.asked_by, change.question) == (
+        Happened.INFO_ASKED, CM, "Which orders?\nAnd when?")
+    entry = uow.audit.entries[-1]
+    assert (entry.actor, entry.action, entry.subject, entry.details) == (
+        CM, "requests.info_asked", "C0001",
+        {"request": filed.id, "level": 1, "question": "Which orders?\nAnd when?"})
+    assert [e.name for e in uow.events.recorded][-1] == "requests.info_asked"
+    unchanged = requests.get(member(CM), filed.id)
+    assert (unchanged.request.version, unchanged.decisions) == (filed.version, ())
+
+
+def test_asking_for_info_is_refused_as_deciding_is_and_needs_a_question():
+    requests, uow, _, notices = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "Q1",
+                                              "+100k"))
+    assert refused(requests.ask_info, member(REP), filed.id, 1, "?") == (
+        "You can't decide this request: you filed it. Someone else must decide it.")
+    assert refused(requests.ask_info, member(FD), filed.id, 1, "?") == (
+        "You can't decide this: level 1 is for the credit manager: <@U0CM000001>, or "
+        "someone they delegated their approvals to.")
+    assert refused(requests.ask_info, member(CM), filed.id, 1, "   ") == (
+        "Write the question the requester should answer.")
+    assert refused(requests.ask_info, member(CM), filed.id, 1, "x" * 2001) == (
+        "Keep the question under 2000 characters.")
+    assert [e.action for e in uow.audit.entries] == ["requests.filed"]
+    assert [c.happened for c in notices.changes] == [Happened.FILED]
+
+
+def test_every_change_carries_the_customers_standing_for_the_cards():
+    requests, _, _, notices = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "Q1",
+                                              "+100k"))
+    requests.decide(member(CM), filed.id, 1, Outcome.APPROVED)
+    requests.cancel(member(REP), filed.id)
+    for change in notices.changes:
+        assert change.standing is not None
+        # No positions context in this world: terms and owner, no figures.
+        assert (change.standing.position, change.standing.payment_terms_days,
+                change.standing.owner, change.standing.contracts) == (None, 30, REP, ())
