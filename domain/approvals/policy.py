@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from domain.approvals.model import LIMIT_KINDS, Basis, Level, RequestKind
-from domain.approvals.text import T_
 from domain.errors import DomainError
 from domain.fx import FxRates
 from domain.money import Money
+from domain.text import N_
 
 # Bands compare the new total by default: an authority matrix grants the power to set a
 # limit up to an amount, and with increases a limit could climb by small steps, each
@@ -49,7 +49,7 @@ class KindPolicy:
             if band.up_to is None or measured <= band.up_to:
                 return band.levels
         # config check refuses a policy without an open-ended top band.
-        raise DomainError(T_("The approval policy has no band for {amount}: ask an admin "
+        raise DomainError(N_("The approval policy has no band for {amount}: ask an admin "
                              "to add an open-ended top band (run `creditbot config "
                              "check`)."), amount=str(measured))
 

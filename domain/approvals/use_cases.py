@@ -61,7 +61,6 @@ from domain.approvals.rules import (
     may_decide,
     require_comment,
 )
-from domain.approvals.text import T_
 from domain.errors import DomainError
 from domain.fx import FxRates
 from domain.lookup import resolve_customer
@@ -201,10 +200,10 @@ class CreditRequests:
         self._require(actor, "requests.file_refused", filing.customer[:200])
         reason = " ".join((filing.reason or "").split())
         if not reason:
-            raise _refused(T_("Say why: a request needs a reason, e.g. “larger orders "
+            raise _refused(N_("Say why: a request needs a reason, e.g. “larger orders "
                               "for the Q1 season”."))
         if len(reason) > MAX_REASON:
-            raise _refused(T_("Keep the reason under {limit} characters; attach details "
+            raise _refused(N_("Keep the reason under {limit} characters; attach details "
                               "in a thread."), limit=MAX_REASON)
         return self._retried(lambda: self._file(actor, filing, reason))
 
@@ -216,7 +215,7 @@ class CreditRequests:
             ref = resolve_customer(filing.customer, uow.customers)
             customer = uow.customers.get(ref.customer_id)
             if customer is None:
-                raise _refused(T_("Customer {customer} no longer exists."),
+                raise _refused(N_("Customer {customer} no longer exists."),
                                customer=ref.customer_id)
             fx = FxRates(self.policy.base_currency, today, uow.rates.latest(today))
             override = store.effective_limits([customer.customer_id], today).get(
@@ -226,7 +225,7 @@ class CreditRequests:
                                   today)
             existing = store.find_open(request.open_key)
             if existing is not None:
-                raise _refused(T_("There is already an open {kind} request about this "
+                raise _refused(N_("There is already an open {kind} request about this "
                                   "(#{request}, filed by <@{who}>): it must be decided or "
                                   "cancelled first."),
                                kind=KIND_TITLES[existing.kind], request=existing.id,
@@ -254,21 +253,21 @@ class CreditRequests:
             new_limit = self._new_limit(filing, current, fx)
             increase = Money(new_limit.amount - current.amount, current.currency)
             if kind is RequestKind.FIRST_LIMIT and current.amount > 0:
-                raise _refused(T_("{customer} already has a limit of {current}: ask for a "
+                raise _refused(N_("{customer} already has a limit of {current}: ask for a "
                                   "limit increase instead."),
                                customer=customer.name, current=current.format())
             if increase.amount <= 0:
-                raise _refused(T_("{new} is not above the current limit of {current}: a "
+                raise _refused(N_("{new} is not above the current limit of {current}: a "
                                   "{kind} must raise it."), new=new_limit.format(),
                                current=current.format(), kind=KIND_TITLES[kind])
             if kind is RequestKind.TEMPORARY_LIMIT:
                 expires_on = filing.expires_on
                 if expires_on is None:
-                    raise _refused(T_("A temporary limit needs the last day it applies, "
+                    raise _refused(N_("A temporary limit needs the last day it applies, "
                                       "e.g. {example}."),
                                    example=today.replace(year=today.year + 1).isoformat())
                 if expires_on < today:
-                    raise _refused(T_("A temporary limit must last until today or later; "
+                    raise _refused(N_("A temporary limit must last until today or later; "
                                       "{day} is already past."), day=expires_on.isoformat())
         elif kind is RequestKind.ORDER_RELEASE:
             order_id = (filing.order_id or "").strip()
@@ -277,11 +276,11 @@ class CreditRequests:
                      if order_id and self.held_orders is not None else None) or (
                 uow.credit_requests.order(order_id) if order_id else None)
             if order is None or order.customer_id != customer.customer_id:
-                raise _refused(T_("{customer} has no order “{order}”: give the id of one of "
+                raise _refused(N_("{customer} has no order “{order}”: give the id of one of "
                                   "its open orders."),
                                customer=customer.name, order=order_id)
             if order.status is not OrderStatus.OPEN:
-                raise _refused(T_("Order {order} is {status}, not open: there is nothing to "
+                raise _refused(N_("Order {order} is {status}, not open: there is nothing to "
                                   "release."), order=order_id, status=order.status.value)
             order_amount = order.amount
         else:
@@ -289,10 +288,10 @@ class CreditRequests:
             current_terms = customer.payment_terms_days
             low, high = TERMS_RANGE
             if terms_days is None or not low <= terms_days <= high:
-                raise _refused(T_("Give the new payment terms in days, from {low} to "
+                raise _refused(N_("Give the new payment terms in days, from {low} to "
                                   "{high}, e.g. 60."), low=low, high=high)
             if terms_days == current_terms:
-                raise _refused(T_("{customer}'s terms are already {days} days."),
+                raise _refused(N_("{customer}'s terms are already {days} days."),
                                customer=customer.name, days=terms_days)
         measure = self.policy.measure(kind, fx, new_limit=new_limit, increase=increase,
                                       order_amount=order_amount, current_limit=current)
@@ -308,7 +307,7 @@ class CreditRequests:
     def _new_limit(filing: Filing, current: Money, fx: FxRates) -> Money:
         text = unicodedata.normalize("NFKC", filing.amount or "").strip()
         if not text:
-            raise _refused(T_("Give the new limit or the increase, e.g. 250000 or +100k."))
+            raise _refused(N_("Give the new limit or the increase, e.g. 250000 or +100k."))
         relative = text.startswith("+")
         typed = parse_amount(text[1:] if relative else text)
         currency = typed.currency or filing.currency or current.currency
@@ -507,11 +506,11 @@ class CreditRequests:
             if request is None:
                 raise RequestNotFound(request_id)
             if request.requested_by != actor.user_id:
-                raise CancelRefused(T_("Only <@{who}>, who filed request #{request}, can "
+                raise CancelRefused(N_("Only <@{who}>, who filed request #{request}, can "
                                        "cancel it."), who=request.requested_by,
                                     request=request.id)
             if not request.is_open:
-                raise CancelRefused(T_("Request #{request} is already {state}: only an open "
+                raise CancelRefused(N_("Request #{request} is already {state}: only an open "
                                        "request can be cancelled."), request=request.id,
                                     state=request.state.value)
             saved = store.save(dataclasses.replace(
@@ -617,18 +616,18 @@ class CreditRequests:
         today = self.today()
         starts = starts_on or today
         if delegate == actor.user_id:
-            raise DelegationRefused(T_("You can't delegate to yourself: name the person "
+            raise DelegationRefused(N_("You can't delegate to yourself: name the person "
                                        "who stands in for you."))
         if until < today or starts > until or starts < today:
-            raise DelegationRefused(T_("A delegation runs from today or later up to a day "
+            raise DelegationRefused(N_("A delegation runs from today or later up to a day "
                                        "no earlier than its start: write `delegate @someone "
                                        "until YYYY-MM-DD`."))
         roles = sorted(actor.roles & self.policy.roles())
         if not roles:
-            raise DelegationRefused(T_("You hold no role that decides credit requests, so "
+            raise DelegationRefused(N_("You hold no role that decides credit requests, so "
                                        "there is nothing to delegate."))
         if not self.access.allows(self.roster.member(delegate)):
-            raise DelegationRefused(T_("<@{who}> may not see credit data, so they can't "
+            raise DelegationRefused(N_("<@{who}> may not see credit data, so they can't "
                                        "decide credit requests for you. Ask a credit "
                                        "manager to give them access first."), who=delegate)
         now = self.clock()
