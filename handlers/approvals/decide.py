@@ -47,6 +47,11 @@ def refusal(error: NotDecidable, tr: Translator) -> str:
     return explain(error, tr)
 
 
+def _shown(error: NotDecidable, tr: Translator) -> DomainError:
+    """The refusal as ``refusal`` words it, for the registry to show in the modal."""
+    return DomainError(refusal(error, tr)) if isinstance(error, NotYourLevel) else error
+
+
 def _summary(tr: Translator, request: CreditRequest, level: int) -> Block:
     return section(tr._("*{subject}*\n{asked}\nLevel {level} of {levels}",
                         subject=subject(tr, request), asked=asked(tr, request),
@@ -119,8 +124,9 @@ def _decide(view: dict[str, Any], context: BoltContext, outcome: Outcome) -> Sub
                              comment)
     except CommentRequired as missing:
         return {COMMENT_BLOCK: explain(missing, context["tr"])}
-    except NotDecidable:
-        raise  # the modal is replaced by why (who decided it meanwhile…)
+    except NotDecidable as refused:
+        # The modal is replaced by why (who decided it meanwhile…).
+        raise _shown(refused, context["tr"]) from refused
     except DomainError as wrong:  # the comment is too long: fix it in place
         return {COMMENT_BLOCK: explain(wrong, context["tr"])}
     return None
@@ -140,8 +146,8 @@ def on_ask_submit(view: dict[str, Any], context: BoltContext) -> Submitted:
     question = submitted(view).get(QUESTION_BLOCK) or ""
     try:
         deps.requests.ask_info(context["member"], chosen.request, chosen.level, question)
-    except NotDecidable:
-        raise
+    except NotDecidable as refused:
+        raise _shown(refused, context["tr"]) from refused
     except DomainError as wrong:
         return {QUESTION_BLOCK: explain(wrong, context["tr"])}
     return None

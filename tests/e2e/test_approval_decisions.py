@@ -204,6 +204,10 @@ def test_the_requester_and_an_outsider_are_refused_and_nothing_changes(
     forged = world.slack.submit(SALES, view, {"comment": "self-service"})
     assert forged.json()["view"]["blocks"][0]["text"]["text"] == (
         "You can't decide this request: you filed it. Someone else must decide it.")
+    other_forged = world.slack.submit(OWNER, view, {"comment": "mine now"})
+    assert other_forged.json()["view"]["blocks"][0]["text"]["text"] == (
+        "You can't decide this: level 1 is for the credit manager: "
+        f"<@{CREDIT_MANAGER}>, or someone they delegated their approvals to.")
     assert decisions(world, request_id) == []
     assert audit(world, "requests.approved") == []
     assert block_texts(shown(world, request_id, 1, CREDIT_MANAGER))[-3:] == [
