@@ -210,3 +210,25 @@ def test_a_position_that_cannot_be_computed_still_makes_a_card_that_says_so():
         "*Payment terms*\n30 days", "*Contracts*\nnone in force",
         "The customer's exposure and aging can't be shown: an amount is in a currency "
         "without an exchange rate. Check them in the ERP before deciding."]
+
+
+def test_an_expired_temporary_limit_edits_its_cards_and_tells_the_requester():
+    requests, uow, clock = world((Level("credit_manager", 24),))
+    filed = requests.file(ROSTER.member(REP), Filing(
+        "C0001", RequestKind.TEMPORARY_LIMIT, "peak season", "+20k",
+        expires_on=date(2026, 12, 1)))
+    assert [m.channel for m in sent(uow)] == [CM, CM2]
+    assert texts(sent(uow)[0])[2] == (
+        "*Requested*\n$120,000.00 (now $100,000.00, +$20,000.00)\nthrough Dec 1, 2026")
+    clock.now = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+    requests.expire()
+    edits, note = sent(uow)[2:4], sent(uow)[4]
+    assert [(m.channel, m.update_of) for m in edits] == [(CM, 1), (CM2, 2)]
+    assert texts(edits[0])[-1] == (
+        f":hourglass: Expired on {moment(clock.now)}: the temporary limit would have ended "
+        "on Dec 1, 2026, so nothing is left to decide.")
+    assert (note.channel, note.text) == (REP, (
+        ":hourglass: Your request #1 · temporary limit · Acme ∗Bold∗ &lt;!channel&gt; "
+        "expired: the temporary limit would have ended on Dec 1, 2026, so nothing was "
+        "decided."))
+    assert filed.id == 1
