@@ -250,13 +250,15 @@ class OrderChecks:
                          actor: str, now: datetime) -> OrderCheck | None:
         """An order-release request was approved (in the approval's transaction): the
         order's hold, when it has one, is released and its owner told; then the
-        customer's later held orders are checked again (this one no longer holds them)."""
+        customer's later held orders are checked again (this one no longer holds them).
+        The approval writes the ``orders.released`` audit entry and tells the owner."""
         hold = uow.orders.find(order_id)
         if hold is None or not hold.is_held:
             return None
         customer = uow.customers.get(hold.customer_id)
+        # The approval's own notes tell the requester and the owner: none of ours.
         released = self._release(uow, hold, customer, actor, now, f"request:{request_id}",
-                                 OrderHappened.APPROVED, audit=False)
+                                 None, audit=False)
         self.recheck_in(uow, [hold.customer_id], now)
         return released
 

@@ -1,0 +1,207 @@
+"""`/credit order` and `/credit check <customer> <amount>` as people use them: signed
+HTTP → bot → Slack emulator, on SQLite and PostgreSQL. An order passes; one is held with
+its failed rules; a held order is released by an approved order-release request filed
+from its *Request release* button; another is released on its own when the next
+invoices import shows the customer's overdue invoices paid, and its owner is told."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.cli import main
+from domain.approvals.model import Outcome, RequestKind
+from domain.orders.model import OrderState
+from handlers.delivery.sender import Sender, delivery_client
+from storage.models import AuditRow, InvoiceRow, OrderCheckRow
+from storage.outbox import OutboxStore
+from tests.conftest import ROOT
+from tests.e2e.alerts_world import drain
+from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER, TOKEN
+from tests.e2e.outbox_world import FakeClock
+
+OWNER_C0013 = "U01SALESBEN"   # Lakeside Furniture Outlet's owner
+OWNER_C0002 = "U01SALESCHO"   # Acme Packaging's owner
+
+
+def checks(world: Any) -> dict[str, OrderCheckRow]:
+    with Session(world.services.engine) as session:
+        return {row.order_id: row for row in session.scalars(select(OrderCheckRow))}
+
+
+def audit(world: Any, action: str) -> list[AuditRow]:
+    with Session(world.services.engine) as session:
+        return list(session.scalars(select(AuditRow).where(AuditRow.action == action)
+                                    .order_by(AuditRow.id)))
+
+
+def deliver(world: Any) -> None:
+    clock = FakeClock()
+    sender = Sender(OutboxStore(world.services.engine),
+                    delivery_client(TOKEN, world.emulator.api_url, timeout=1),
+                    owner="orders-test", clock=clock, settle=timedelta(seconds=5))
+    drain(sender, clock)
+
+
+def direct_messages(world: Any, user: str) -> list[str]:
+    return [m.get("text", "") for m in world.emulator.channels.get("D" + user[1:12], [])]
+
+
+def sections(reply: Any) -> list[str]:
+    return [b["text"]["text"] for b in reply.blocks if b.get("type") == "section"]
+
+
+def test_an_order_within_the_rules_is_ok_to_ship_with_the_headroom(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order Acme Industrial 20k PO-7")
+    assert reply.ephemeral
+    assert sections(reply) == [
+        ":white_check_mark: *OK to ship*: order SO-1 of $20,000.00 for Acme Industrial "
+        "Supply (C0001).\nHeadroom left after this order: $1,341,977.28 (limit "
+        "$1,700,000.00, exposure $338,022.72)."]
+    assert reply.buttons() == []
+    [row] = checks(world).values()
+    assert (row.state, row.reference, row.checked_by, row.customer_id) == (
+        "passed", "PO-7", SALES, "C0001")
+    assert [a.actor for a in audit(world, "orders.placed")] == [SALES]
+
+
+def test_an_order_failing_rules_is_held_with_each_rule_and_its_figures(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k")
+    assert sections(reply) == [
+        ":no_entry: *Held*: order SO-1 of $10,000.00 for Lakeside Furniture Outlet (C0013) "
+        "is not OK to ship. It is recorded as held; the account owner is told.",
+        "• Exposure USD 37,697.78 + this order USD 10,000.00 = USD 47,697.78 is above the "
+        "limit USD 35,000.00 (tolerance 0 %: USD 35,000.00).\n"
+        "• An invoice is 136 days overdue, more than the 30 days allowed (USD 24,024.89 "
+        "overdue in all).",
+        "To ship it anyway, ask for a release: a credit manager decides."]
+    assert [b["text"]["text"] for b in reply.buttons()] == ["Request release"]
+    row = checks(world)["SO-1"]
+    assert row.state == "held"
+    assert [f["rule"] for f in row.failures] == ["limit", "overdue"]
+    [held] = audit(world, "orders.held")
+    assert (held.actor, held.subject) == (SALES, "C0013")
+    deliver(world)
+    [note] = direct_messages(world, OWNER_C0013)
+    assert note == (":no_entry: Order SO-1 of $10,000.00 for Lakeside Furniture Outlet "
+                    "(C0013) is held: it is not to ship until it is released.")
+
+
+def test_check_with_an_amount_answers_without_recording(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check lakeside furniture 1k")
+    assert sections(reply) == [
+        ":no_entry: *Not OK to ship*: an order of $1,000.00 for Lakeside Furniture Outlet "
+        "(C0013) would be held.",
+        "• Exposure USD 37,697.78 + this order USD 1,000.00 = USD 38,697.78 is above the "
+        "limit USD 35,000.00 (tolerance 0 %: USD 35,000.00).\n"
+        "• An invoice is 136 days overdue, more than the 30 days allowed (USD 24,024.89 "
+        "overdue in all)."]
+    assert reply.buttons() == []
+    ok = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0019 EUR 2k")
+    assert sections(ok) == [
+        ":white_check_mark: *OK to ship*: an order of €2,000.00 for Dupont &amp; Fils SARL "
+        "(C0019) passes the order rules.\nHeadroom left after this order: €31,692.07 "
+        "(limit €46,000.00, exposure €12,307.93)."]
+    assert checks(world) == {}
+    assert [a.subject for a in audit(world, "orders.checked")] == ["C0013", "C0019"]
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    ("/credit order acme industrial -5", "“-5” is not an amount: write it like 120000, "
+     "120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    ("/credit order C0001 1e9999", "“1e9999” is not an amount: write it like 120000, "
+     "120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    ("/credit order C0001 abc", "“abc” is not an amount: write it like 120000, 120,000, "
+     "120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    ("/credit order C0001 99999999999999999", "“99999999999999999” is more than creditbot "
+     "takes for one order (at most 10,000,000,000,000): write it like 120000, 120,000, "
+     "120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    ("/credit check C0001 -5", "“-5” is not an amount: write it like 120000, 120,000, "
+     "120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+])
+def test_bad_amounts_are_explained_and_nothing_is_recorded(world, line, said):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, line)
+    assert reply.all_text() == said
+    assert checks(world) == {}
+
+
+def test_a_reference_with_mentions_and_controls_pings_nobody(world):
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 1k <!channel> *PO*\u202e")
+    [row] = checks(world).values()
+    assert row.reference == "<!channel> *PO*"
+
+
+def test_someone_without_access_is_refused_and_nothing_is_recorded(world):
+    reply = world.slack.slash(STRANGER, SALES_CHANNEL, "/credit order C0001 1k")
+    assert reply.all_text() == (":lock: Credit data is confidential, and you are not among "
+                                "the people who may see it. Ask <@U02CREDITMG> or "
+                                "<@U02CREDITAN> to give you access.")
+    assert checks(world) == {}
+
+
+def test_a_held_order_is_released_when_its_release_request_is_approved(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k")
+    world.slack.click(SALES, reply, "Request release", wait=False)
+    view = world.slack.modal(SALES)
+    answer = world.slack.submit(SALES, view, {"reason": "long-standing customer, paying "
+                                                        "this week"})
+    assert answer.status == 200, answer
+    [request] = _requests_of(world, SALES)
+    assert (request.kind, request.order_id) == (RequestKind.ORDER_RELEASE, "SO-1")
+    manager = _member(world, CREDIT_MANAGER)
+    world.services.requests.decide(manager, request.id, 1, Outcome.APPROVED)
+    row = checks(world)["SO-1"]
+    assert (row.state, row.released_by, row.release_note) == (
+        OrderState.RELEASED.value, CREDIT_MANAGER, f"request:{request.id}")
+    deliver(world)
+    # The approval's own note tells the owner (once: order review adds none of its own).
+    assert direct_messages(world, OWNER_C0013)[1:] == [
+        ":white_check_mark: Lakeside Furniture Outlet, an account you own: request #1 · "
+        "order release · Lakeside Furniture Outlet by <@U01SALESAMY> is approved. Order SO-1 "
+        "is released."]
+
+
+def _member(world: Any, user: str) -> Any:
+    return world.services.config.roster().member(user)
+
+
+def _requests_of(world: Any, user: str) -> list[Any]:
+    return [r.request for r in world.services.requests.mine(_member(world, user))]
+
+
+def test_a_held_order_is_released_on_its_own_after_the_invoices_import_shows_them_paid(
+        world, monkeypatch, tmp_path: Path):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme packaging 5k")
+    assert checks(world)["SO-1"].state == "held"
+    assert "• An invoice is 31 days overdue" in reply.all_text()
+    today = world.services.today()
+    with Session(world.services.engine) as session:
+        overdue = list(session.scalars(select(InvoiceRow).where(
+            InvoiceRow.customer_id == "C0002", InvoiceRow.status == "open",
+            InvoiceRow.due_date < today)))
+    lines = ["invoice_id,customer_id,issue_date,due_date,amount,currency,open_amount,status"]
+    lines += [f"{i.invoice_id},{i.customer_id},{i.issue_date},{i.due_date},{i.amount},"
+              f"{i.currency},0,paid" for i in overdue]
+    path = tmp_path / "invoices.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv("DATABASE_URL", world.services.settings.database_url)
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    result = CliRunner().invoke(main, ["import", "invoices", str(path)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].endswith("held order(s) released")
+    row = checks(world)["SO-1"]
+    assert (row.state, row.released_by, row.release_note) == ("released", "creditbot",
+                                                              "recheck")
+    [released] = [a for a in audit(world, "orders.released") if a.details["order"] == "SO-1"]
+    assert released.actor == "creditbot"
+    deliver(world)
+    assert (":white_check_mark: Order SO-1 of $5,000.00 for Acme Packaging (C0002) passes "
+            "the order rules now and is released: no approval is needed any more."
+            ) in direct_messages(world, OWNER_C0002)
