@@ -1,0 +1,136 @@
+"""Order checks on SQLite and PostgreSQL: a check and its failures come back exactly
+(hostile text included), Slack orders get creditbot's SO- ids, held orders and ERP
+orders not yet reviewed are found, a stale version is refused; and a release by
+approval racing a release by re-check releases the order once."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, insert
+
+from domain.access import CreditDataAccess
+from domain.aging import AgingBuckets
+from domain.lookup import normalize_name
+from domain.money import Money
+from domain.orders.model import Failure, OrderCheck, OrderRules, OrderSource, OrderState, Rule
+from domain.orders.use_cases import OrderChanged, OrderChecks
+from domain.positions import CreditPolicyContext
+from storage.models import ContractRow, CustomerRow, OrderRow
+from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
+
+NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 30)
+HOSTILE = "PO <!channel> *x* 订单 \u202e"
+
+
+def uow(engine: Engine) -> SqlUnitOfWork:
+    return SqlUnitOfWork(unit_of_work_factory(engine))
+
+
+def seed(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(CustomerRow.__table__), [dict(
+            customer_id="C1", name="Acme", name_key=normalize_name("Acme"), currency="USD",
+            credit_limit=Decimal("1000"), payment_terms_days=30, owner_slack_id="U0OWNER001")])
+        conn.execute(insert(OrderRow.__table__), [
+            dict(order_id="E2", customer_id="C1", order_date=TODAY, amount=Decimal("10"),
+                 currency="USD", status="open", contract_id="K1"),
+            dict(order_id="E1", customer_id="C1", order_date=TODAY - timedelta(days=1),
+                 amount=Decimal("20"), currency="USD", status="open", contract_id=None),
+            dict(order_id="E3", customer_id="C1", order_date=TODAY, amount=Decimal("30"),
+                 currency="USD", status="shipped", contract_id="K1")])
+        conn.execute(insert(ContractRow.__table__), [dict(
+            contract_id="K1", customer_id="C1", start_date=date(2026, 1, 1),
+            end_date=date(2026, 12, 31), payment_terms_days=30, credit_limit=Decimal("500"),
+            currency="USD")])
+
+
+def check(**changes: object) -> OrderCheck:
+    base = OrderCheck(OrderSource.SLACK, "", "C1", "Acme", Money(Decimal("1234.5"), "USD"),
+                      TODAY, OrderState.HELD,
+                      (Failure(Rule.LIMIT, {"exposure": "USD 1.00", "over": HOSTILE}),),
+                      NOW, "U0REP00001", reference=HOSTILE)
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_a_check_comes_back_exactly_with_its_slack_id(engine):
+    seed(engine)
+    with uow(engine) as work:
+        first = work.orders.add(check())
+        second = work.orders.add(check(state=OrderState.PASSED, failures=()))
+        work.commit()
+    assert (first.order_id, second.order_id) == (f"SO-{first.id}", f"SO-{second.id}")
+    with uow(engine) as work:
+        assert work.orders.find(first.order_id) == dataclasses.replace(first, version=1)
+        assert work.orders.held() == [first]
+        assert work.orders.held(["C1"]) == [first]
+        assert work.orders.held(["C2"]) == []
+
+
+def test_erp_orders_not_reviewed_contracts_and_their_orders(engine):
+    seed(engine)
+    with uow(engine) as work:
+        assert [o.order_id for o in work.orders.unreviewed_erp_orders()] == ["E1", "E2"]
+        work.orders.add(check(source=OrderSource.ERP, order_id="E1"))
+        work.commit()
+    with uow(engine) as work:
+        assert [o.order_id for o in work.orders.unreviewed_erp_orders()] == ["E2"]
+        [contract] = work.orders.contracts("C1")
+        assert (contract.contract_id, contract.credit_limit) == (
+            "K1", Money(Decimal("500"), "USD"))
+        assert sorted(o.order_id for o in work.orders.contract_orders("K1")) == ["E2", "E3"]
+        assert work.orders.erp_order("E3").status.value == "shipped"  # type: ignore[union-attr]
+        with pytest.raises(OrderChanged):
+            work.orders.add(check(source=OrderSource.ERP, order_id="E1"))
+
+
+def test_a_stale_version_is_refused(engine):
+    seed(engine)
+    with uow(engine) as work:
+        stored = work.orders.add(check())
+        work.orders.save(dataclasses.replace(stored, state=OrderState.RELEASED))
+        with pytest.raises(OrderChanged):
+            work.orders.save(dataclasses.replace(stored, state=OrderState.RELEASED))
+
+
+def test_approval_and_recheck_racing_release_the_order_once(engine):
+    seed(engine)
+    checks = OrderChecks(lambda: uow(engine), CreditDataAccess(),
+                         CreditPolicyContext("USD", AgingBuckets((30, 60, 90))),
+                         OrderRules(contracts=False), lambda: NOW, ZoneInfo("Asia/Shanghai"))
+    with uow(engine) as work:
+        held = work.orders.add(check(amount=Money(Decimal("5"), "USD")))
+        work.commit()
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def by_approval() -> None:
+        barrier.wait()
+        try:
+            with uow(engine) as work:
+                work.begin_write()
+                results.append(checks.release_approved(work, held.order_id, 9, "U0CM000001",
+                                                       NOW))
+                work.commit()
+        except OrderChanged as lost:
+            results.append(lost)
+
+    def by_recheck() -> None:
+        barrier.wait()
+        results.append(checks.recheck())
+
+    threads = [threading.Thread(target=by_approval), threading.Thread(target=by_recheck)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with uow(engine) as work:
+        stored = work.orders.find(held.order_id)
+    assert stored is not None and stored.state is OrderState.RELEASED
+    assert stored.version == 2
