@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import logging
 import time
@@ -65,12 +66,13 @@ def build_deps(services: Services) -> Deps:
     config = services.config
     directory = people(services)
     access = services.access
+    checks = CreditChecks(services.uow, access, services.policy, services.now,
+                          config.organisation.zone, views=services.views,
+                          reads=SqlCheckReads(services.engine))
     return Deps(
         member=lambda user: directory.get(user) or Member(user),
         access=access,
-        checks=CreditChecks(services.uow, access, services.policy, services.now,
-                            config.organisation.zone, views=services.views,
-                            reads=SqlCheckReads(services.engine)),
+        checks=checks,
         languages=Languages(config.organisation.locale, config.locale_overrides(),
                             config.channel_locales()),
         timezone=config.organisation.timezone,
@@ -78,7 +80,8 @@ def build_deps(services: Services) -> Deps:
         background=services.background,
         alerts=services.alerts,
         requests=services.requests,
-        orders=services.orders,
+        # Slash commands read positions as the check does (remembered, looks batched).
+        orders=dataclasses.replace(services.orders, positions=checks, views=services.views),
     )
 
 
