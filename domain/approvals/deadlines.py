@@ -9,9 +9,10 @@ temporary limits announced when they end (the ``approvals`` job runs ``Deadlines
   (``Happened.ESCALATED``, ``requests.escalated``): the target's holders get the card
   and may decide the level, and the requester is told.
 - **Overdue**: a level without ``escalate_to`` has nobody above to go to. Its deciders
-  are reminded again, and its requester told that it is overdue, when the deadline
-  passes and then every 24 hours after it, at the deadline's time of day, until someone
-  decides (audited ``requests.reminded`` with ``overdue_days``).
+  (the role's holders and their stand-ins today) are reminded again, and its requester
+  told that it is overdue, when the deadline passes and then every 24 hours after it, at
+  the deadline's time of day, until someone decides (audited ``requests.reminded`` with
+  ``overdue_days``). An escalated level gets no further reminders.
 - **Temporary limits**: a temporary limit in force through its last day ends after it
   (``domain.approvals.model.effective_limit``: positions count the earlier limit again
   from the next day without anyone doing anything). The end is announced once: audited
@@ -221,11 +222,20 @@ class Deadlines:
                     self.notices.queue(uow.outbox, RequestChange(
                         Happened.REMINDED, request, decisions))
                 else:
-                    deciders = tuple(self.roster.holders().get(level.role, ()))
+                    deciders = self._deciders(uow, level.role)
                     self.limit_notices.overdue(uow.outbox, Overdue(request, deciders,
                                                                    overdue))
             uow.commit()
         return True
+
+    def _deciders(self, uow: UnitOfWork, role: str) -> tuple[str, ...]:
+        """The role's holders and whoever stands in for one of them today."""
+        today = self.today()
+        holders = list(self.roster.holders().get(role, ()))
+        stand_ins = [d.delegate for holder in holders
+                     for d in uow.credit_requests.delegations(holder)
+                     if d.delegator == holder and d.active_on(today)]
+        return tuple(dict.fromkeys([*holders, *stand_ins]))
 
     # -- temporary limits that ended --------------------------------------------------
 

@@ -157,6 +157,11 @@ def test_an_overdue_level_without_escalation_is_reminded_every_24_hours():
     assert [(o.request.id, o.deciders, o.days) for o in world.notes.overdues] == [
         (request_id, (CM,), 0), (request_id, (CM,), 1), (request_id, (CM,), 3)]
     assert [d["overdue_days"] for d in world.audited("requests.reminded")] == [None, 0, 1, 3]
+    # The credit manager's stand-in is reminded too while the delegation runs.
+    world.clock.now = T0 + hours(110)
+    world.requests.delegate(ROSTER.member(CM), FD, date(2026, 12, 31))
+    assert world.at(hours(120))["reminded"] == 1
+    assert world.notes.overdues[-1].deciders == (CM, FD)
     # Nothing escalates: there is no one to escalate to.
     assert world.audited("requests.escalated") == []
     # Decided: no more reminders.
