@@ -1,0 +1,60 @@
+"""What people type after /credit order and /credit check, and how order review shows
+hostile ERP text: amounts told from names, and ids that neither ping nor format."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from domain.money import Money
+from domain.orders.model import Failure, OrderCheck, OrderSource, OrderState, Rule
+from domain.orders.typed import TypedOrder, split_check, split_order
+from handlers.i18n import translator
+from handlers.orders.blocks import held_note
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("acme 100k", TypedOrder("acme", "100k")),
+    ("acme packaging 100k USD PO-7 rush", TypedOrder("acme packaging", "100k", "USD",
+                                                     "PO-7 rush")),
+    ("acme USD 100k ref", TypedOrder("acme", "100k", "USD", "ref")),
+    ('"Plant 7" 20k', TypedOrder("Plant 7", "20k")),
+    ("华夏物流 25万 CNY", TypedOrder("华夏物流", "25万", "CNY")),
+    ("ａｃｍｅ　１２０ｋ", TypedOrder("acme", "120k")),
+    ("acme -5", TypedOrder("acme", "-5")),
+    ("acme 1e9999", TypedOrder("acme", "1e9999")),
+    ("acme", None), ("100k", None), ("acme abc", None),
+])
+def test_orders_as_typed(typed: str, read: TypedOrder | None):
+    assert split_order(typed) == read
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("acme 100k", TypedOrder("acme", "100k")),
+    ("acme packaging 100k usd", TypedOrder("acme packaging", "100k", "USD")),
+    ("acme USD 100k", TypedOrder("acme", "100k", "USD")),
+    ('"Plant 7" 5k', TypedOrder("Plant 7", "5k")),
+    ("acme -5", TypedOrder("acme", "-5")),
+    # A plain check: no amount, or a name with a number in quotes.
+    ("acme", None), ('"Plant 7"', None), ("acme packaging", None), ("C0001", None),
+])
+def test_checks_as_typed(typed: str, read: TypedOrder | None):
+    assert split_check(typed) == read
+
+
+def test_hostile_erp_ids_and_names_neither_ping_nor_format():
+    check = OrderCheck(
+        OrderSource.ERP, "<!channel>*SO*\u202e", "C<@U1>", "Evil `Corp`\x1b[31m",
+        Money(Decimal("10"), "USD"), date(2026, 11, 30), OrderState.HELD,
+        (Failure(Rule.ON_HOLD, {"orders": "<@U0BOSS0001>", "count": "1"}),),
+        datetime(2026, 11, 30, tzinfo=UTC), "creditbot", id=3, version=1)
+    text, blocks = held_note(check, translator("en-US"))
+    assert text == (":no_entry: Order &lt;!channel&gt;∗SO∗ of $10.00 for Evil ˋCorpˋ[31m "
+                    "(C&lt;@U1&gt;) is held: it is not to ship until it is released.")
+    assert blocks[1]["text"]["text"] == ("• The customer is on hold: earlier orders are held "
+                                         "(&lt;@U0BOSS0001&gt;).")
+    zh, _ = held_note(check, translator("zh-CN"))
+    assert zh == (":no_entry: Evil ˋCorpˋ[31m (C&lt;@U1&gt;) 的订单 &lt;!channel&gt;∗SO∗"
+                  "（US$10.00）已暂停发货：放行之前不得发货。")
