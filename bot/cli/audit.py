@@ -13,12 +13,12 @@ one added; drop it.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import IO
@@ -76,7 +76,7 @@ def rows(engine: Engine, since: datetime, until: datetime | None) -> Iterator[li
                                           sort_keys=True, default=str))]
 
 
-@contextmanager
+@contextlib.contextmanager
 def _destination(output: str) -> Iterator[IO[str]]:
     """stdout for ``-``; else the file, which appears only once it is complete (a
     failure half-way leaves no half a file that looks whole)."""
@@ -130,6 +130,12 @@ def export(since: str, until: str | None, output: str) -> None:
             writer = csv.writer(file)
             writer.writerow(COLUMNS)
             writer.writerows(rows(services.engine, start, end))
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): stop quietly, as Unix tools do, and keep
+        # Python from complaining again when it flushes standard output at exit.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except OSError as problem:
         raise click.ClickException(f"cannot write {output}: {problem.strerror or problem}"
                                    ) from None

@@ -7,6 +7,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -126,3 +129,24 @@ def test_an_unwritable_output_is_one_line(cli, tmp_path):
 ])
 def test_what_is_neutralised(field, shown):
     assert neutralised(field) == shown
+
+
+def test_a_reader_that_stops_early_ends_it_quietly(database_url, tmp_path):
+    """`creditbot audit export … | head -1`: no traceback, no error line."""
+    engine = create_engine(normalise_url(database_url))
+    at = datetime(2026, 11, 30, 3, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(insert(AuditRow.__table__), [
+            {"at": at, "actor": "U01SALESAMY", "action": "credit.checked",
+             "subject": f"C{n:05d}", "details": {"query": "x" * 100}} for n in range(5000)])
+    engine.dispose()
+    env = {**os.environ, "DATABASE_URL": database_url,
+           "CREDITBOT_CONFIG": str(ROOT / "app.yaml")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "audit", "export", "--since", "2026-11-30"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline() == b"time,actor,action,subject,details\r\n"
+    process.stdout.close()
+    assert process.wait(60) == 1
+    assert process.stderr.read() == b""
