@@ -20,7 +20,7 @@ USAGE = "@mei until 2026-12-31"
 # <@U123|name> (an autocomplete pick, escaped by Slack) or <@U123> or a bare id.
 _PERSON = re.compile(r"^(?:<@(?P<mention>[UW][A-Z0-9]{2,20})(?:\|[^>]*)?>"
                      r"|(?P<id>[UW][A-Z0-9]{2,20}))$")
-_LINE = re.compile(r"^(?P<who>\S+)\s+(?:from\s+(?P<start>\S+)\s+)?until\s+(?P<until>\S+)$",
+_LINE = re.compile(r"^(?P<who><@[^>]*>|\S+)\s+(?:from\s+(?P<start>\S+)\s+)?until\s+(?P<until>\S+)$",
                    re.IGNORECASE)
 _END = frozenset({"end", "stop", "结束"})
 

@@ -78,11 +78,23 @@ def _is_code(word: str) -> bool:
     return len(folded) == 3 and folded.isalpha() and is_currency(folded.upper())
 
 
+# Codes people type in lower case before an amount; any other code counts there only in
+# capitals, so that "at all 250k" keeps its "all" (the lek's code).
+_COMMON_CODES = frozenset({"usd", "eur", "cny", "rmb", "gbp", "jpy", "hkd", "sgd", "chf"})
+
+
+def _code_before(word: str, following: str) -> bool:
+    if following.startswith(("+", "＋")) or not _is_code(word):
+        return False  # an increase is "+100k" alone; "USD +100k" is not an amount
+    return word.isupper() or word.lower() in _COMMON_CODES
+
+
 def _amount_at(words: list[str], first: int) -> int | None:
     """Where the amount starts, looking from ``first``: a currency code directly before
     an amount belongs to it."""
     for i in range(first, len(words)):
-        if _is_code(words[i]) and i + 1 < len(words) and _reads_as_amount(words[i + 1]):
+        if (i + 1 < len(words) and _code_before(words[i], words[i + 1])
+                and _reads_as_amount(words[i + 1])):
             return i
         if _reads_as_amount(words[i]):
             return i
@@ -91,7 +103,7 @@ def _amount_at(words: list[str], first: int) -> int | None:
 
 def _take_amount(words: list[str]) -> tuple[str, str]:
     """(the amount's words, the reason) from words that start with the amount."""
-    taken = 2 if _is_code(words[0]) else 1
+    taken = 2 if len(words) > 1 and _code_before(words[0], words[1]) else 1
     if taken == 1 and len(words) > 1 and _is_code(words[1]) and words[1].isupper():
         taken = 2  # "250k USD"; in capitals, so that "250k all orders" keeps its "all"
     return " ".join(words[:taken]), " ".join(words[taken:])

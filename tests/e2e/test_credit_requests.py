@@ -1,0 +1,486 @@
+"""Filing credit requests from Slack, as people do it: ``/credit request`` (the line and
+the form), *Request more credit* on the check card, ``/credit requests`` and its Cancel
+button, ``/credit delegate`` and ``/credit history``; signed HTTP -> bot -> use case ->
+the Slack emulator, on SQLite and PostgreSQL.
+
+The demo organisation: Acme Packaging (C0002) has a limit of $100,000; a total up to
+$500,000 is decided by the credit manager (24 h), then the finance director (48 h)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select
+
+from bot.sandbox.driver import Reply
+from bot.sandbox.emulator import User
+from domain.approvals.model import CreditRequest, Outcome, RequestKind, RequestState
+from domain.lookup import normalize_name
+from handlers.approvals.request_modal import RequestForm
+from handlers.i18n import translator
+from storage.models import AuditRow, CustomerRow
+from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER, World
+
+ZONE = ZoneInfo("Asia/Shanghai")
+EN = translator("en-US")
+ANALYST = "U02CREDITAN"
+# The name of a customer an ERP export could carry: mrkdwn, a ping, a mention, entities.
+HOSTILE = "*Bold* _it_ ~x~ <!channel> <@U02CREDITMG> & <http://evil|co>"
+
+
+def requests_of(world: World) -> list[CreditRequest]:
+    with world.services.uow() as uow:
+        return uow.credit_requests.filed_by(SALES, 50)
+
+
+def audit(world: World, action: str) -> list[AuditRow]:
+    with world.services.engine.connect() as conn:
+        return list(conn.execute(select(AuditRow).where(AuditRow.action == action)))
+
+
+def deadline(request: CreditRequest) -> str:
+    return EN.moment(request.deadline(), ZONE)
+
+
+def add_customer(world: World, customer_id: str, name: str, limit: str) -> None:
+    with world.services.engine.begin() as conn:
+        conn.execute(insert(CustomerRow), [dict(
+            customer_id=customer_id, name=name, name_key=normalize_name(name),
+            currency="USD", credit_limit=Decimal(limit), payment_terms_days=30,
+            owner_slack_id=SALES, country="US")])
+
+
+def speaks_chinese(world: World, user: str) -> None:
+    world.emulator.users[user] = User(user, "zh", locale="zh-CN")
+
+
+def shown(reply: Reply) -> str:
+    """What the person reads: the blocks, or the text of an answer without blocks."""
+    return mrkdwn(reply) if reply.blocks else reply.text
+
+
+def mrkdwn(reply: Reply) -> str:
+    """The message's blocks as the person reads them (without the notification text)."""
+    return "\n".join(reply.texts("mrkdwn")[1:])
+
+
+# -- the command line -------------------------------------------------------------------
+
+def test_a_line_files_a_limit_increase_and_says_who_decides_by_when(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL,
+                              "/credit request acme packaging +100k larger Q1 orders")
+    [request] = requests_of(world)
+    assert (request.kind, request.customer_id, request.new_limit.amount, request.reason,
+            request.state) == (RequestKind.LIMIT_INCREASE, "C0002", Decimal("200000.00"),
+                               "larger Q1 orders", RequestState.OPEN)
+    assert reply.ephemeral
+    assert mrkdwn(reply) == (
+        f":inbox_tray: *Request #{request.id} filed: limit increase for Acme Packaging "
+        "(C0002)*\n$100,000.00 → $200,000.00\n"
+        "Now waiting for level 1 of 2: credit manager (<@U02CREDITMG>) decides by "
+        f"{deadline(request)}.\n"
+        "Reason: larger Q1 orders\n"
+        "`/credit requests` shows where it stands; you can cancel it there while it is open.")
+    assert reply.text == (f"Request #{request.id} filed: limit increase for Acme Packaging "
+                          "(C0002)")
+    assert [a.subject for a in audit(world, "requests.filed")] == ["C0002"]
+
+
+def test_a_new_total_in_another_currency_and_a_first_limit(world):
+    add_customer(world, "C9NEW", "Newco Trading", "0")
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit request newco 50000 first order")
+    first = requests_of(world)[0]
+    assert first.kind is RequestKind.FIRST_LIMIT
+    assert mrkdwn(reply).startswith(
+        f":inbox_tray: *Request #{first.id} filed: first limit for Newco Trading (C9NEW)*\n"
+        "$0.00 → $50,000.00\n")
+    reply = world.slack.slash(SALES, SALES_CHANNEL,
+                              '/credit request "Acme Packaging" USD 250k new warehouse')
+    second = requests_of(world)[0]
+    assert (second.kind, second.new_limit.amount, second.reason) == (
+        RequestKind.LIMIT_INCREASE, Decimal("250000.00"), "new warehouse")
+    assert "$100,000.00 → $250,000.00" in mrkdwn(reply)
+
+
+def test_each_refusal_of_the_line_says_what_to_write(world):
+    def answer(line: str, user: str = SALES) -> str:
+        return world.slack.slash(user, SALES_CHANNEL, f"/credit request {line}").all_text()
+
+    assert answer("acme packaging +100k") == (
+        "Say why: a request needs a reason, e.g. “larger orders for the Q1 season”.")
+    assert answer("acme packaging +abc more") == (
+        "“abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, 1.2m, "
+        "12万, 1.5亿, USD 120k or 120k EUR.")
+    assert answer("Zyxw Qvvv +100k more") == (
+        "No customer matches “Zyxw Qvvv”.")
+    assert answer("acme packaging 50000 smaller") == (
+        "USD 50,000.00 is not above the current limit of USD 100,000.00: a limit increase "
+        "must raise it.")
+    assert answer("acme packaging larger orders") == (
+        "Give the customer, the new limit or the increase, and why: `/credit request acme "
+        "+100k larger Q1 orders` (a new total such as `250000` or `USD 250k`, or an "
+        "increase such as `+100k`).")
+    assert answer("C0002 +100k first").startswith("Request #1 filed")
+    assert answer("C0002 +200k again") == (
+        "There is already an open limit increase request about this (#1, filed by "
+        "<@U01SALESAMY>): it must be decided or cancelled first.")
+    assert answer("C0002 +100k let me in", STRANGER).startswith(
+        ":lock: Credit data is confidential, and you are not among the people who may see "
+        "it.")
+    assert len(requests_of(world)) == 1
+    assert len(audit(world, "requests.file_refused")) == 1  # the outsider's try
+
+
+def test_a_refusal_reads_in_the_persons_language(world):
+    speaks_chinese(world, SALES)
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit request acme packaging +100k")
+    assert reply.all_text() == "请说明理由：申请需要理由，例如“第一季度订单增加”。"
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +100k 春节备货")
+    [request] = requests_of(world)
+    assert mrkdwn(reply).startswith(
+        f":inbox_tray: *已提交申请 #{request.id}：Acme Packaging (C0002) 的提高额度*\n")
+
+
+def test_a_hostile_customer_name_and_reason_ping_nobody(world):
+    add_customer(world, "C9HOSTILE", HOSTILE, "1000")
+    reply = world.slack.slash(SALES, SALES_CHANNEL,
+                              "/credit request C9HOSTILE +10k <!here> *now* <@U02CREDITMG>")
+    [request] = requests_of(world)
+    assert request.customer_name == HOSTILE and request.reason == (
+        "<!here> *now* <@U02CREDITMG>")
+    escaped = ("*Bold* _it_ ~x~ &lt;!channel&gt; &lt;@U02CREDITMG&gt; &amp; "
+               "&lt;http://evil|co&gt;")
+    assert mrkdwn(reply) == (
+        f":inbox_tray: *Request #{request.id} filed: limit increase for {escaped} "
+        "(C9HOSTILE)*\n$1,000.00 → $11,000.00\n"
+        "Now waiting for level 1 of 1: credit manager (<@U02CREDITMG>) decides by "
+        f"{deadline(request)}.\n"
+        "Reason: &lt;!here&gt; *now* &lt;@U02CREDITMG&gt;\n"
+        "`/credit requests` shows where it stands; you can cancel it there while it is open.")
+
+
+# -- the form ---------------------------------------------------------------------------
+
+def open_form(world: World, user: str = SALES) -> dict:
+    reply = world.slack.slash(user, SALES_CHANNEL, "/credit request", wait=False)
+    assert reply.text == "" and reply.blocks == []
+    return world.slack.modal(user)
+
+
+def errors(result) -> dict[str, str]:
+    assert result.status == 200, result
+    answer = result.json()
+    assert answer["response_action"] == "errors", answer
+    return answer["errors"]
+
+
+def test_the_form_shows_every_field_of_every_kind(world):
+    view = open_form(world)
+    assert view["callback_id"] == "credit_request"
+    assert json.loads(view["private_metadata"]) == {"channel": SALES_CHANNEL}
+    assert [(b["block_id"], b["label"]["text"], b["optional"]) for b in view["blocks"]] == [
+        ("customer", "Customer", False), ("kind", "Kind of request", False),
+        ("amount", "New limit or increase", True), ("currency", "Currency", True),
+        ("expires", "Last day of a temporary limit", True), ("order", "Order id", True),
+        ("terms", "New payment terms (days)", True), ("reason", "Reason", False)]
+    kinds = view["blocks"][1]["element"]
+    assert [o["text"]["text"] for o in kinds["options"]] == [
+        "limit increase", "temporary limit", "first limit", "order release",
+        "payment terms change"]
+    assert kinds["initial_option"]["value"] == "limit_increase"
+
+
+def test_the_form_puts_each_mistake_beside_its_field(world):
+    view = open_form(world)
+    assert errors(world.slack.submit(SALES, view, {})) == {
+        "customer": "Which customer? Give an id or a name, e.g. acme.",
+        "amount": "Give the new limit or the increase, e.g. 250000 or +100k.",
+        "reason": "Say why: a request needs a reason, e.g. larger orders for the Q1 season."}
+    filled = {"customer": "acme packaging", "reason": "Q1"}
+    assert errors(world.slack.submit(SALES, view, {
+        **filled, "kind": "temporary_limit", "amount": "+50k", "currency": "usdx"})) == {
+        "currency": "“USDX” is not a currency code: write three letters such as USD, EUR or "
+                    "CNY, or leave it empty.",
+        "expires": "A temporary limit needs its last day: pick it here."}
+    assert errors(world.slack.submit(SALES, view, {
+        **filled, "kind": "temporary_limit", "amount": "+50k", "expires": "2026-11-01"})) == {
+        "expires": "Nov 1, 2026 is already past: pick today or a later day."}
+    assert errors(world.slack.submit(SALES, view, {**filled, "amount": "+abc"})) == {
+        "amount": "“abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, "
+                  "1.2m, 12万, 1.5亿, USD 120k or 120k EUR."}
+    assert errors(world.slack.submit(SALES, view, {**filled, "customer": "Zyxw Qvvv",
+                                                   "amount": "+1k"})) == {
+        "customer": "No customer matches “Zyxw Qvvv”."}
+    assert errors(world.slack.submit(SALES, view, {**filled, "kind": "terms_change",
+                                                   "terms": "sixty"})) == {
+        "terms": "Write the new payment terms as a whole number of days, e.g. 60."}
+    assert errors(world.slack.submit(SALES, view, {**filled, "kind": "order_release"})) == {
+        "order": "An order release needs the id of the held order."}
+    assert errors(world.slack.submit(SALES, view, {**filled, "kind": "order_release",
+                                                   "order": "SO-NOPE"})) == {
+        "order": "Acme Packaging has no order “SO-NOPE”: give the id of one of its open "
+                 "orders."}
+    assert errors(world.slack.submit(SALES, view, {**filled, "kind": "first_limit",
+                                                   "amount": "300k"})) == {
+        "kind": "Acme Packaging already has a limit of USD 100,000.00: ask for a limit "
+                "increase instead."}
+    assert errors(world.slack.submit(SALES, view, {**filled, "kind": "bogus",
+                                                   "amount": "+1k"})) == {
+        "kind": "Pick the kind of request."}
+    assert requests_of(world) == [] and world.emulator.calls_to("chat.postEphemeral") == []
+
+
+def test_the_forms_errors_read_in_the_persons_language(world):
+    speaks_chinese(world, SALES)
+    view = open_form(world)
+    assert view["title"]["text"] == "申请信用"
+    assert errors(world.slack.submit(SALES, view, {"customer": "C0002", "reason": "春节",
+                                                   "kind": "temporary_limit",
+                                                   "amount": "+50k"})) == {
+        "expires": "临时额度需要最后生效日：请在此选择。"}
+
+
+def test_the_form_files_closes_and_confirms_in_the_channel(world):
+    view = open_form(world)
+    result = world.slack.submit(SALES, view, {
+        "customer": "acme packaging", "kind": "temporary_limit", "amount": "150000",
+        "expires": "2027-01-31", "reason": "Chinese New Year stock"})
+    assert result.status == 200 and result.body == ""  # the modal closes
+    [posted] = world.emulator.wait_for("chat.postEphemeral")
+    [request] = requests_of(world)
+    assert (request.kind, request.expires_on.isoformat(), request.new_limit.amount) == (
+        RequestKind.TEMPORARY_LIMIT, "2027-01-31", Decimal("150000.00"))
+    assert (posted.args["channel"], posted.args["user"]) == (SALES_CHANNEL, SALES)
+    shown = Reply(SALES_CHANNEL, posted.text, posted.blocks, True)
+    assert mrkdwn(shown) == (
+        f":inbox_tray: *Request #{request.id} filed: temporary limit for Acme Packaging "
+        "(C0002)*\n$100,000.00 → $150,000.00 through Jan 31, 2027\n"
+        "Now waiting for level 1 of 2: credit manager (<@U02CREDITMG>) decides by "
+        f"{deadline(request)}.\n"
+        "Reason: Chinese New Year stock\n"
+        "`/credit requests` shows where it stands; you can cancel it there while it is open.")
+
+
+def test_a_form_opened_nowhere_to_answer_confirms_by_direct_message(world):
+    view = open_form(world)
+    result = world.slack.submit(SALES, view, {"customer": "C0002", "amount": "+1k",
+                                              "reason": "one more pallet"},
+                                private_metadata=RequestForm(channel=None).encode())
+    assert result.status == 200 and result.body == ""
+    [posted] = world.emulator.wait_for("chat.postMessage")
+    assert world.emulator.direct_messages[posted.args["channel"]] == SALES
+    assert posted.text.startswith("Request #")
+
+
+def test_a_forged_or_garbled_form_is_refused_and_files_nothing(world):
+    view = open_form(world)
+    values = {"customer": "C0002", "amount": "+1k", "reason": "forged"}
+    for metadata in ("", "{", '{"channel": "C01SALES000", "admin": true}',
+                     '{"channel": "<!channel>"}', '{"channel": 12}'):
+        assert world.slack.submit(SALES, view, values, private_metadata=metadata
+                                  ).status == 400, metadata
+    assert requests_of(world) == []
+
+
+def test_an_outsider_cannot_open_the_form(world):
+    reply = world.slack.slash(STRANGER, SALES_CHANNEL, "/credit request")
+    assert reply.all_text().startswith(":lock: Credit data is confidential")
+    assert world.emulator.calls_to("views.open") == []
+
+
+# -- the check card's button ------------------------------------------------------------
+
+def test_request_more_credit_on_the_check_card_opens_the_form_for_that_customer(world):
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme packaging")
+    assert [b["text"]["text"] for b in card.buttons()] == ["Share in channel",
+                                                           "Request more credit"]
+    world.slack.click(SALES, card, "Request more credit", wait=False)
+    view = world.slack.modal(SALES)
+    assert view["blocks"][0]["element"]["initial_value"] == "C0002"
+    assert json.loads(view["private_metadata"]) == {"channel": SALES_CHANNEL}
+    result = world.slack.submit(SALES, view, {"amount": "+20k", "reason": "a new line"})
+    assert result.body == ""
+    [posted] = world.emulator.wait_for("chat.postEphemeral")
+    assert posted.text.startswith("Request #1 filed: limit increase for Acme Packaging")
+
+
+def test_a_group_card_has_no_request_button(world):
+    with world.services.engine.connect() as conn:
+        group = conn.scalar(select(CustomerRow.group_id).where(
+            CustomerRow.group_id.is_not(None)).limit(1))
+    card = world.slack.slash(SALES, SALES_CHANNEL, f"/credit check {group}")
+    assert "Request more credit" not in [b["text"]["text"] for b in card.buttons()]
+
+
+# -- /credit requests -------------------------------------------------------------------
+
+def test_requests_lists_mine_and_those_waiting_and_cancels(world):
+    empty = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")
+    assert mrkdwn(empty) == (
+        "*Waiting for you*\nNothing waits for your decision.\n*Yours*\n"
+        "You have filed no credit request. File one with `/credit request acme +100k "
+        "larger Q1 orders`, or `/credit request` for the form.")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +100k larger Q1 orders")
+    [request] = requests_of(world)
+    line = ("*#1* Acme Packaging (C0002) · limit increase\n$100,000.00 → $200,000.00\n"
+            "open, level 1 of 2: credit manager (<@U02CREDITMG>) decides by "
+            f"{deadline(request)}\nfiled by <@U01SALESAMY> 0 hours ago")
+    mine = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")
+    assert mrkdwn(mine) == ("*Waiting for you*\nNothing waits for your decision.\n*Yours*\n"
+                            + line)
+    waiting = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit requests")
+    assert mrkdwn(waiting) == (
+        "*Waiting for you*\n" + line + "\n*Yours*\nYou have filed no credit request. File "
+        "one with `/credit request acme +100k larger Q1 orders`, or `/credit request` for "
+        "the form.")
+    assert waiting.buttons() == []  # only the requester cancels
+    # Someone else pressing a forged Cancel is told who may.
+    [cancel] = mine.buttons()
+    refused, url = world.slack.press(CREDIT_MANAGER, SALES_CHANNEL, cancel)
+    assert refused.status == 200
+    assert world.slack.reply_at(url, SALES_CHANNEL).all_text() == (
+        "Only <@U01SALESAMY>, who filed request #1, can cancel it.")
+    after = world.slack.click(SALES, mine, "Cancel")
+    assert after.raw.get("replace_original") is True
+    assert mrkdwn(after) == (
+        ":white_check_mark: Request #1 for Acme Packaging is cancelled.\n"
+        "*Waiting for you*\nNothing waits for your decision.\n*Yours*\n"
+        "*#1* Acme Packaging (C0002) · limit increase\n$100,000.00 → $200,000.00\n"
+        "cancelled 0 hours ago")
+    assert after.buttons() == []
+    again = world.slack.click(SALES, mine, "Cancel")
+    assert again.all_text() == (
+        "Request #1 is already cancelled: only an open request can be cancelled.")
+    assert requests_of(world)[0].state is RequestState.CANCELLED
+    assert len(audit(world, "requests.cancelled")) == 1
+
+
+def test_a_forged_cancel_value_is_refused(world):
+    for value in ('{"request": "1"}', '{"request": 0}', '{"request": 99999999999}', "x"):
+        result, _ = world.slack.press(SALES, SALES_CHANNEL, {
+            "action_id": "credit_request_cancel", "value": value})
+        assert result.status == 400, value
+
+
+def test_many_requests_stay_within_slacks_limits(world):
+    with world.services.engine.connect() as conn:
+        customers = list(conn.scalars(select(CustomerRow.customer_id).order_by(
+            CustomerRow.customer_id).limit(14)))
+    for customer in customers:
+        world.slack.slash(SALES, SALES_CHANNEL, f"/credit request {customer} +1k "
+                                                + "a long reason " * 100)
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")
+    assert len(reply.blocks) <= 50
+    assert mrkdwn(reply).endswith("Only your 10 latest requests are shown.")
+    manager = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit requests")
+    assert mrkdwn(manager).count("*#") == 10
+    assert "… and 4 more, oldest first." in mrkdwn(manager)
+
+
+# -- /credit delegate -------------------------------------------------------------------
+
+def test_delegating_showing_and_ending(world):
+    def say(line: str, user: str = CREDIT_MANAGER) -> str:
+        return shown(world.slack.slash(user, SALES_CHANNEL, f"/credit delegate {line}"))
+
+    assert mrkdwn(world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit delegate")) == (
+        "No delegation from or to you is in force.\n"
+        "Hand your approvals to a stand-in with `/credit delegate @mei until 2026-12-31`; "
+        "`/credit delegate end` ends yours.")
+    granted = say(f"<@{ANALYST}|an> until 2026-12-31")
+    assert granted == (
+        ":white_check_mark: <@U02CREDITAN> decides your credit requests from Nov 29, 2026 "
+        "through Dec 31, 2026. `/credit delegate end` ends it sooner.")
+    assert mrkdwn(world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit delegate")) == (
+        "*You delegated*\n• to <@U02CREDITAN> from Nov 29, 2026 through Dec 31, 2026\n"
+        "Hand your approvals to a stand-in with `/credit delegate @mei until 2026-12-31`; "
+        "`/credit delegate end` ends yours.")
+    assert mrkdwn(world.slack.slash(ANALYST, SALES_CHANNEL, "/credit delegate")).startswith(
+        "*You stand in for*\n• <@U02CREDITMG> from Nov 29, 2026 through Dec 31, 2026\n")
+    [entry] = audit(world, "delegations.granted")
+    assert entry.subject == CREDIT_MANAGER
+    assert say("end") == (
+        ":white_check_mark: Your delegation has ended: your credit requests come to you "
+        "again.")
+    assert say("end") == "You have no delegation in force, so there is nothing to end."
+    assert len(audit(world, "delegations.ended")) == 1
+
+
+def test_each_refusal_of_a_delegation_says_why(world):
+    def say(line: str, user: str = CREDIT_MANAGER) -> str:
+        return shown(world.slack.slash(user, SALES_CHANNEL, f"/credit delegate {line}"))
+
+    assert say(f"<@{CREDIT_MANAGER}|mei> until 2026-12-31") == (
+        "You can't delegate to yourself: name the person who stands in for you.")
+    assert say(f"<@{ANALYST}> until 2026-11-01") == (
+        "A delegation runs from today or later up to a day no earlier than its start: write "
+        "`delegate @someone until YYYY-MM-DD`.")
+    assert say(f"<@{ANALYST}> until 2026-12-31", SALES) == (
+        "You hold no role that decides credit requests, so there is nothing to delegate.")
+    assert say(f"<@{STRANGER}|stranger> until 2026-12-31") == (
+        "<@U9STRANGER1> may not see credit data, so they can't decide credit requests for "
+        "you. Ask a credit manager to give them access first.")
+    assert say("@mei until 2026-12-31") == (
+        "I can't tell who “@mei” is: pick the person from the list Slack shows as you type "
+        "@, e.g. `/credit delegate @mei until 2026-12-31`.")
+    assert say(f"<@{ANALYST}> until next friday") == (
+        "Write whom and until when: `/credit delegate @mei until 2026-12-31` (pick the "
+        "person from the list Slack shows as you type @).")
+    assert say(f"<@{ANALYST}> until 31.12.2026") == (
+        "“31.12.2026” is not a date: write it as YYYY-MM-DD, e.g. 2026-12-31.")
+    assert say(f"<@{ANALYST}> until 2026-12-31", STRANGER).startswith(":lock: ")
+    assert audit(world, "delegations.granted") == []
+
+
+# -- /credit history --------------------------------------------------------------------
+
+def test_history_shows_requests_with_decisions_newest_first(world):
+    empty = world.slack.slash(SALES, SALES_CHANNEL, "/credit history acme packaging")
+    assert mrkdwn(empty) == (
+        "No credit request was filed for this customer yet. File one with `/credit request "
+        "C0002 +100k <reason>`.")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +100k first try")
+    mine = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")
+    world.slack.click(SALES, mine, "Cancel")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +20k second try")
+    cancelled, second = sorted(requests_of(world), key=lambda r: r.id)
+    member = world.services.config.roster().member(CREDIT_MANAGER)
+    world.services.requests.decide(member, second.id, 1, Outcome.APPROVED,
+                                    "fine by me <!here>")
+    director = world.services.config.roster().member("U03FINDIR01")
+    world.services.requests.decide(director, second.id, 2, Outcome.APPROVED)
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit history acme packaging")
+    [decided] = [r for r in requests_of(world) if r.id == second.id]
+
+    def when(moment) -> str:
+        return EN.moment(moment, ZONE)
+
+    with world.services.uow() as uow:
+        first, last = uow.credit_requests.decisions([second.id])[second.id]
+        [change] = uow.credit_requests.limit_changes("C0002")
+    assert reply.blocks[0]["text"]["text"] == "History of Acme Packaging (C0002)"
+    assert mrkdwn(reply) == (
+        "*Credit requests*\n"
+        "*#2* limit increase · $100,000.00 → $120,000.00 · approved\n"
+        f"filed by <@U01SALESAMY> on {when(decided.filed_at)}: second try\n"
+        f"  ↳ level 1 (credit manager) approved by <@U02CREDITMG> on "
+        f"{when(first.decided_at)}: “fine by me &lt;!here&gt;”\n"
+        f"  ↳ level 2 (finance director) approved by <@U03FINDIR01> on "
+        f"{when(last.decided_at)}\n"
+        "*#1* limit increase · $100,000.00 → $200,000.00 · cancelled\n"
+        f"filed by <@U01SALESAMY> on {when(cancelled.filed_at)}: first try\n"
+        f"cancelled by <@U01SALESAMY> on {when(requests_of(world)[1].closed_at)}\n"
+        "*Approved limit changes*\n"
+        f"• {when(change.effective_at)}: $100,000.00 → $120,000.00, approved by "
+        "<@U03FINDIR01> (request #2)")
+
+
+def test_history_of_an_unknown_customer_or_for_an_outsider(world):
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit history Zyxw Qvvv"
+                             ).all_text() == "No customer matches “Zyxw Qvvv”."
+    assert world.slack.slash(STRANGER, SALES_CHANNEL, "/credit history C0002"
+                             ).all_text().startswith(":lock: Credit data is confidential")
+    assert "needs a customer id or name" in world.slack.slash(
+        SALES, SALES_CHANNEL, "/credit history").all_text()

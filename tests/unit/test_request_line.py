@@ -1,0 +1,78 @@
+"""How ``/credit request <customer> <amount> <reason…>`` is split."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.approvals.delegate_command import DelegateLineError, parse_delegation
+from handlers.approvals.request_line import LineError, RequestLine, parse_request_line
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("acme +100k larger Q1 orders", RequestLine("acme", "+100k", "larger Q1 orders")),
+    ("acme packaging 250000 new warehouse", RequestLine("acme packaging", "250000",
+                                                         "new warehouse")),
+    ("acme USD 250k for Q1", RequestLine("acme", "USD 250k", "for Q1")),
+    ("acme 250k USD for Q1", RequestLine("acme", "250k USD", "for Q1")),
+    # "all" is a currency code (ALL) only when written in capitals after the amount.
+    ("acme 250k all the orders", RequestLine("acme", "250k", "all the orders")),
+    ("nobody at all +100k more", RequestLine("nobody at all", "+100k", "more")),
+    ("cash for all 100k more", RequestLine("cash for all", "100k", "more")),
+    ("acme usd 250k more", RequestLine("acme", "usd 250k", "more")),
+    ("acme CHF 250k more", RequestLine("acme", "CHF 250k", "more")),
+    ("华夏物流 +25万 春节备货", RequestLine("华夏物流", "+25万", "春节备货")),
+    ("华夏物流　＋２５万　春节备货", RequestLine("华夏物流", "＋２５万", "春节备货")),
+    # The first word is always the customer, even when it reads as an amount.
+    ("3M +100k bigger orders", RequestLine("3M", "+100k", "bigger orders")),
+    ('"Acme 2000 Ltd" +100k bigger orders', RequestLine("Acme 2000 Ltd", "+100k",
+                                                         "bigger orders")),
+    ("“Acme 2000 Ltd” 300k bigger orders", RequestLine("Acme 2000 Ltd", "300k",
+                                                        "bigger orders")),
+    ("acme +abc more", RequestLine("acme", "+abc", "more")),  # the use case says how
+    ("acme +100k", RequestLine("acme", "+100k", "")),  # the use case asks for a reason
+    ("  acme   +100k   many   spaces ", RequestLine("acme", "+100k", "many spaces")),
+])
+def test_the_line_is_split_at_the_amount(line, expected):
+    assert parse_request_line(line) == expected
+
+
+@pytest.mark.parametrize(("line", "says"), [
+    ("acme larger orders", "Give the customer, the new limit or the increase, and why: "
+                           "`/credit request {example}` (a new total such as `250000` or "
+                           "`USD 250k`, or an increase such as `+100k`)."),
+    ("acme", "Give the customer, the new limit or the increase, and why"),
+    ('"Acme 2000 Ltd +100k more', "The customer's name opens a quote that is not closed"),
+    ('"" +100k more', "The quotes hold no customer name"),
+    ('"Acme 2000 Ltd" bigger orders', "After the customer comes the new limit or the "
+                                      "increase: `/credit request {example}`."),
+])
+def test_a_line_without_an_amount_says_how_to_write_one(line, says):
+    with pytest.raises(LineError) as refused:
+        parse_request_line(line)
+    assert refused.value.template.startswith(says)
+
+
+@pytest.mark.parametrize(("line", "who", "starts", "until"), [
+    ("<@U02CREDITAN|an> until 2026-12-31", "U02CREDITAN", None, "2026-12-31"),
+    ("<@U02CREDITAN> until 2026-12-31", "U02CREDITAN", None, "2026-12-31"),
+    ("U02CREDITAN UNTIL 2026-12-31", "U02CREDITAN", None, "2026-12-31"),
+    ("<@W0ENTERPRISE|x y> from 2026-12-01 until 2026-12-31", "W0ENTERPRISE", "2026-12-01",
+     "2026-12-31"),
+])
+def test_a_delegation_names_a_person_by_id(line, who, starts, until):
+    parsed = parse_delegation(line)
+    assert (parsed[0], parsed[1] and parsed[1].isoformat(), parsed[2].isoformat()) == (
+        who, starts, until)
+
+
+@pytest.mark.parametrize(("line", "says"), [
+    ("@mei until 2026-12-31", "I can't tell who “{who}” is"),
+    ("<@U02CREDITAN> 2026-12-31", "Write whom and until when"),
+    ("<@U02CREDITAN> until 31/12/2026", "“{day}” is not a date"),
+    ("<@U02CREDITAN> until 2026-02-30", "“{day}” is not a date"),
+    ("<!channel> until 2026-12-31", "I can't tell who “{who}” is"),
+])
+def test_a_delegation_line_that_cannot_be_read_says_how_to_write_it(line, says):
+    with pytest.raises(DelegateLineError) as refused:
+        parse_delegation(line)
+    assert refused.value.template.startswith(says)
