@@ -21,8 +21,9 @@ FEATURE = Feature(
     actions=(Action(REQUEST_RELEASE, on_request_release, ReleaseValue),),
     jobs=(Job("orders", "reviews the ERP's open orders not yet reviewed and releases held "
               "orders that pass the order rules again", "*/15 * * * *", run_orders),),
-    # chat:write: the owners' notes (the outbox sender posts them); im:write opens them.
-    scopes=("commands", "chat:write", "im:write"),
+    # chat:write: the owners' notes (the outbox sender posts them; handlers.delivery
+    # declares im:write, which opens their direct messages).
+    scopes=("commands", "chat:write"),
 )
 
 __all__ = ["FEATURE"]
