@@ -66,10 +66,17 @@ def test_jobs_list_before_anything_ran(cli):
         "Job          Schedule        Last run                        Next run",
         "─" * 83,
         "alerts       0 8 * * mon-fri never                           when a scheduler leads",
+        "approvals    */15 * * * *    never                           when a scheduler leads",
+        "orders       */15 * * * *    never                           when a scheduler leads",
         "housekeeping 15 3 * * *      never                           when a scheduler leads",
         "Times in Asia/Shanghai.",
         "alerts: finds overdue accounts, limits nearly used, large overdue invoices and "
         "contracts ending; posts one digest per channel of what is new or worse",
+        "approvals: reminds approvers before a level's deadline, escalates after it, closes "
+        "temporary-limit requests past their last day and tells account owners when a "
+        "temporary limit ends",
+        "orders: reviews the ERP's open orders not yet reviewed and releases held orders "
+        "that pass the order rules again",
         SUMMARY,
     ]
 
@@ -166,7 +173,8 @@ def test_jobs_run_housekeeping_prints_its_counts_and_records_the_run(cli, engine
 def test_jobs_run_an_unknown_job_is_one_line(cli, engine):
     result = cli("jobs", "run", "hosekeeping")
     assert (result.exit_code, result.stdout, result.stderr) == (
-        1, "", "error: there is no job called hosekeeping; the jobs are: alerts, housekeeping\n")
+        1, "", "error: there is no job called hosekeeping; the jobs are: alerts, approvals, "
+        "orders, housekeeping\n")
     assert runs(engine) == []
 
 
