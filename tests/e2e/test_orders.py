@@ -125,6 +125,8 @@ def test_check_with_an_amount_answers_without_recording(world):
      "120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
     ("/credit check C0001 -5", "“-5” is not an amount: write it like 120000, 120,000, "
      "120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    ("/credit order HUAXIA 10k", "“HUAXIA” is a customer group; an order is for one "
+     "customer: name one of its members."),
 ])
 def test_bad_amounts_are_explained_and_nothing_is_recorded(world, line, said):
     reply = world.slack.slash(SALES, SALES_CHANNEL, line)
