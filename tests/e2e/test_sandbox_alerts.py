@@ -99,11 +99,17 @@ def test_run_lists_the_jobs_and_names_them_for_one_that_does_not_exist(monkeypat
         "  alerts        finds overdue accounts, limits nearly used, large overdue",
         "                invoices and contracts ending; posts one digest per channel of",
         "                what is new or worse",
+        "  approvals     reminds approvers before a level's deadline, escalates after it,",
+        "                closes temporary-limit requests past their last day and tells",
+        "                account owners when a temporary limit ends",
+        "  orders        reviews the ERP's open orders not yet reviewed and releases held",
+        "                orders that pass the order rules again",
         "  housekeeping  forgets processed Slack deliveries older than a day and job runs",
         "                older than 90 days",
     ]
     assert answers[":run nightly"] == [
-        "There is no job “nightly”; the jobs are: alerts, housekeeping."]
+        "There is no job “nightly”; the jobs are: alerts, approvals, orders,",
+        "housekeeping."]
     assert answers[":help"][-3:] == [
         "  :clock [WHEN]      show or move the sandbox's time: +3d, -12h, 2026-12-24, now",
         "  :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them",
