@@ -208,3 +208,21 @@ def test_a_held_order_is_released_on_its_own_after_the_invoices_import_shows_the
     assert (":white_check_mark: Order SO-1 of $5,000.00 for Acme Packaging (C0002) passes "
             "the order rules now and is released: no approval is needed any more."
             ) in direct_messages(world, OWNER_C0002)
+
+
+def test_the_orders_job_reviews_the_erps_open_orders_once(world):
+    from bot.scheduler import job_context, run_job
+    from handlers.orders import FEATURE
+
+    [job] = FEATURE.jobs
+    engine = world.services.engine
+    first = run_job(engine, job, job_context(engine, world.services.config), "orders-test")
+    stored = checks(world)
+    held = [row for row in stored.values() if row.state == "held"]
+    assert first.outcome == "ok", first
+    assert first.counts == {"reviewed": len(stored), "held": len(held), "released": 0}
+    assert held and all(row.source == "erp" and row.checked_by == "creditbot"
+                        for row in stored.values())
+    assert len(audit(world, "orders.held")) == len(held)
+    again = run_job(engine, job, job_context(engine, world.services.config), "orders-test")
+    assert again.counts == {"reviewed": 0, "held": 0, "released": 0}

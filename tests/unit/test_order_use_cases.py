@@ -209,3 +209,25 @@ def test_an_erp_order_no_longer_open_is_released_quietly():
     assert released.release_note == "closed"
     assert notices.changes[-1].happened is OrderHappened.HELD
     assert released.source is OrderSource.ERP
+
+
+def test_a_limit_raised_by_approval_releases_the_held_orders_it_covers():
+    from domain.approvals.model import Outcome, RequestKind
+    from domain.approvals.policy import ApprovalPolicy
+    from domain.approvals.use_cases import CreditRequests, Filing, Roster
+
+    checks, uow, notices = world()
+    held = checks.place(REP_MEMBER, "C1", "200k").check
+    assert held is not None and held.is_held
+    roster = Roster({"sales": [REP], "credit_manager": ["U0CM000001"],
+                     "finance_director": ["U0FD000001"], "cfo": ["U0CFO00001"]})
+    requests = CreditRequests(uow, CreditDataAccess(), ApprovalPolicy("CNY"), roster,
+                              lambda: NOW, ZONE, held_orders=checks)
+    request = requests.file(REP_MEMBER, Filing("C1", RequestKind.LIMIT_INCREASE,
+                                               "bigger season", amount="+300k"))
+    for level, step in enumerate(request.route, 1):
+        [decider] = roster.roles[step.role]
+        requests.decide(roster.member(decider), request.id, level, Outcome.APPROVED)
+    [stored] = uow.orders.checks.values()
+    assert (stored.state, stored.release_note) == (OrderState.RELEASED, "recheck")
+    assert notices.changes[-1].happened is OrderHappened.PASSED_NOW
