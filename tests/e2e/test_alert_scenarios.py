@@ -613,9 +613,13 @@ def test_an_operator_running_the_job_by_hand_delivers_its_digests_and_sees_the_r
         assert len(posted_outbox_ids(emulator)) == 6
 
         listed = runner.invoke(main, ["jobs", "list"], catch_exceptions=False)
-    row = " ".join(listed.stdout.split("housekeeping")[0].split())
-    # The alerts row: schedule, last run (its times, then how it ended), next run.
-    assert row.split("─")[-1].startswith(" alerts 0 8 * * mon-fri "), row
+    # The alerts row (its wrapped lines, up to the next job's): schedule, last run (its
+    # times, then how it ended), next run.
+    lines = listed.stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("alerts "))
+    after = next(i for i in range(first + 1, len(lines)) if lines[i][:1].strip())
+    row = " ".join(" ".join(lines[first:after]).split())
+    assert row.startswith("alerts 0 8 * * mon-fri "), row
     assert row.endswith(
         " when a scheduler leads ok: customers 5, conditions 7, announced 0, resolved 0, "
         "unrouted 0, digests 0, messages 0, missing_rate 0, attempts 1"), row
