@@ -176,6 +176,16 @@ class OrderChecks:
         """Checks the ERP's open orders no check was made of yet; those failing are held
         and their owner told (once: one note per hold). For after an import and the
         ``orders`` job, so no access check."""
+        for tried in range(1, TRIES + 1):
+            try:
+                return self._review_imported()
+            except OrderChanged:
+                # Another process (the job, an import) reviewed the same order first.
+                if tried == TRIES:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _review_imported(self) -> dict[str, int]:
         now, today = self.clock(), self.today()
         counts = {"reviewed": 0, "held": 0}
         with self.unit_of_work() as uow:
