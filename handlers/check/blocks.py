@@ -85,7 +85,9 @@ def names(customer: Customer, tr: Translator) -> tuple[str, str | None]:
 
 def card(found: Checked, tr: Translator, *, timezone: str, shareable: bool = True,
          note: str | None = None) -> Message:
-    """``note`` is mrkdwn the caller built (already safe)."""
+    """``note`` is mrkdwn the caller built (already safe). A card without a note is the
+    answer to the person who checked (not a shared post, nor its receipt): a customer's
+    offers them *Request more credit*."""
     if isinstance(found, GroupCheck):
         return _group_card(found, tr, timezone, shareable, note)
     return _customer_card(found, tr, timezone, shareable, note)
@@ -177,7 +179,7 @@ def _finish(blocks: list[Block], found: Checked, tr: Translator, shareable: bool
         blocks.append(context(note))
     value = SubjectValue.of(found.ref).encode()
     buttons = [button(tr._("Share in channel"), SHARE, value)] if shareable else []
-    if isinstance(found, CustomerCheck):
+    if isinstance(found, CustomerCheck) and note is None:
         # Whoever sees the card may see credit data, so may file a request.
         buttons.append(button(tr._("Request more credit"), REQUEST_MORE, value))
     if buttons:

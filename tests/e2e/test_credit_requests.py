@@ -306,6 +306,14 @@ def test_request_more_credit_on_the_check_card_opens_the_form_for_that_customer(
     assert posted.text.startswith("Request #1 filed: limit increase for Acme Packaging")
 
 
+def test_a_shared_card_and_its_receipt_offer_no_request(world):
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme packaging")
+    receipt = world.slack.click(SALES, card, "Share in channel")
+    [posted] = world.emulator.wait_for("chat.postMessage")
+    assert receipt.buttons() == []
+    assert Reply(SALES_CHANNEL, posted.text, posted.blocks, False).buttons() == []
+
+
 def test_a_group_card_has_no_request_button(world):
     with world.services.engine.connect() as conn:
         group = conn.scalar(select(CustomerRow.group_id).where(

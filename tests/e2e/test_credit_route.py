@@ -68,7 +68,7 @@ def test_bolt_routes_everything_but_credit(bot, monkeypatch):
         card = slack.slash(SALES, SALES_CHANNEL, "/credit check C0013")
         assert card.blocks[0]["type"] == "header"
         assert dispatched == []
-        [share] = card.buttons()
+        share, _request_more = card.buttons()
         result, _ = slack.press(SALES, SALES_CHANNEL, share, card)
         assert result.status == 200
         assert dispatched == ["block_actions"]
