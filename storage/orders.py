@@ -30,6 +30,9 @@ _NUMBER = update(_K).where(_K.c.id == bindparam("row_id")).values(
     order_id=bindparam("new_order_id"))
 _SAVE = update(_K).where(_K.c.id == bindparam("row_id"),
                          _K.c.version == bindparam("old_version"))
+_HELD_IDS = select(_K.c.order_id).where(_K.c.state == OrderState.HELD.value,
+                                      _K.c.customer_id == bindparam("customer")
+                                      ).order_by(_K.c.id)
 _HELD_OF = select(_K).where(_K.c.state == OrderState.HELD.value,
                             _K.c.customer_id.in_(bindparam("ids", expanding=True)))
 
@@ -110,6 +113,9 @@ class SqlOrderStore:
             found += [_check(r) for r in self._execute(
                 _HELD_OF, {"ids": ids[start:start + _CHUNK]})]
         return sorted(found, key=lambda c: c.id)
+
+    def held_ids(self, customer_id: str) -> list[str]:
+        return [r.order_id for r in self._execute(_HELD_IDS, {"customer": customer_id})]
 
     def unreviewed_erp_orders(self) -> list[Order]:
         checked = exists().where(_K.c.source == OrderSource.ERP.value,

@@ -35,6 +35,10 @@ class OrderStore(Protocol):
         """Held orders (of these customers, or all), oldest first."""
         ...
 
+    def held_ids(self, customer_id: str) -> list[str]:
+        """The ids of the customer's held orders, oldest first (what a check needs)."""
+        ...
+
     def unreviewed_erp_orders(self) -> list[Order]:
         """Open ERP orders no check was made of yet, oldest first."""
         ...

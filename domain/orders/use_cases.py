@@ -131,7 +131,7 @@ class OrderChecks:
         with self.unit_of_work() as uow:
             customer = known.customer if known else self._customer(uow, query)
             money = self._amount(amount, currency, customer)
-            held = [h.order_id for h in uow.orders.held([customer.customer_id])]
+            held = uow.orders.held_ids(customer.customer_id)
             verdict = self._verdict(uow, customer, money, today, None, held, known=known)
             entry = AuditEntry(now, actor.user_id, "orders.checked", customer.customer_id, {
                 "amount": str(money.amount), "currency": money.currency,
@@ -157,7 +157,7 @@ class OrderChecks:
             customer = known.customer if known else self._customer(uow, query)
             money = self._amount(amount, currency, customer)
             # Read under the write lock: two orders at once cannot both miss a hold.
-            held = [h.order_id for h in uow.orders.held([customer.customer_id])]
+            held = uow.orders.held_ids(customer.customer_id)
             verdict = self._verdict(uow, customer, money, today, None, held, known=known)
             state = OrderState.PASSED if verdict.passed else OrderState.HELD
             stored = uow.orders.add(OrderCheck(
@@ -198,7 +198,7 @@ class OrderChecks:
                 customer = uow.customers.get(customer_id)
                 if customer is None:
                     continue
-                held = [h.order_id for h in uow.orders.held([customer_id])]
+                held = uow.orders.held_ids(customer_id)
                 for index, order in enumerate(orders):
                     try:
                         money = self._convert(uow, order.amount, customer.credit_limit.currency,

@@ -71,6 +71,8 @@ def test_a_check_comes_back_exactly_with_its_slack_id(engine):
         assert work.orders.held() == [first]
         assert work.orders.held(["C1"]) == [first]
         assert work.orders.held(["C2"]) == []
+        assert work.orders.held_ids("C1") == [first.order_id]
+        assert work.orders.held_ids("C2") == []
 
 
 def test_erp_orders_not_reviewed_contracts_and_their_orders(engine):
