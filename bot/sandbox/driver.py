@@ -5,8 +5,9 @@ emulator. Tests and the sandbox read like a person using Slack:
     reply = slack.slash("U01SALESAMY", "C01SALES000", "/credit check acme")
     slack.click("U01SALESAMY", reply, "Share in channel")
 
-Modals. A slash command or a button that opens one answers with no message; the modal
-is the last ``views.open`` the bot made with a trigger_id of that person's act, and
+Modals. A slash command or a button that opens one answers with no message (``slash``
+returns an empty reply with the view in ``raw["view"]``); the modal is the last
+``views.open`` the bot made with a trigger_id of that person's act, and
 ``submit`` sends it back as Slack does, with what the person entered by block_id:
 
     slack.slash("U01SALESAMY", "C01SALES000", "/credit request", wait=False)
@@ -33,7 +34,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 from bot.sandbox import blockkit
 from bot.sandbox.emulator import TEAM_ID, Call, SlackEmulator
@@ -155,6 +156,10 @@ class SlackDriver:
             return Reply(channel, immediate.get("text", ""), immediate.get("blocks", []),
                          ephemeral=immediate.get("response_type") != "in_channel",
                          raw=immediate)
+        trigger = parse_qs(body.decode()).get("trigger_id", [""])[0]
+        opened = [view for used, view in self.emulator.views if used == trigger]
+        if opened:  # the answer was a modal (Slack shows no message)
+            return Reply(channel, "", [], True, raw={"view": opened[-1]})
         if not wait:
             return Reply(channel, "", [], True, raw={"response_url": response_url})
         return self.reply_at(response_url, channel, timeout)

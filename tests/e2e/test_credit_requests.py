@@ -164,9 +164,10 @@ def test_a_hostile_customer_name_and_reason_ping_nobody(world):
 # -- the form ---------------------------------------------------------------------------
 
 def open_form(world: World, user: str = SALES) -> dict:
-    reply = world.slack.slash(user, SALES_CHANNEL, "/credit request", wait=False)
+    reply = world.slack.slash(user, SALES_CHANNEL, "/credit request")
     assert reply.text == "" and reply.blocks == []
-    return world.slack.modal(user)
+    assert reply.raw["view"] == world.slack.modal(user)
+    return reply.raw["view"]
 
 
 def errors(result) -> dict[str, str]:
