@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, exists, insert, select, update
+from sqlalchemy import Table, bindparam, exists, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -113,6 +113,15 @@ class SqlOrderStore:
             found += [_check(r) for r in self._execute(
                 _HELD_OF, {"ids": ids[start:start + _CHUNK]})]
         return sorted(found, key=lambda c: c.id)
+
+    def lock_customer(self, customer_id: str) -> None:
+        # SQLite: the unit of work's BEGIN IMMEDIATE already lets one writer in at a
+        # time. PostgreSQL: a transaction-scoped advisory lock per customer (not a row
+        # lock on customers, which the next import must be free to update).
+        connection = self._session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                               {"key": f"creditbot.orders:{customer_id}"})
 
     def held_ids(self, customer_id: str) -> list[str]:
         return [r.order_id for r in self._execute(_HELD_IDS, {"customer": customer_id})]

@@ -413,6 +413,9 @@ class FakeOrderStore:
         return [c for _, c in sorted(self._work.items()) if c.state is OrderState.HELD
                 and (customer_ids is None or c.customer_id in customer_ids)]
 
+    def lock_customer(self, customer_id: str) -> None:
+        return None
+
     def held_ids(self, customer_id: str) -> list[str]:
         return [c.order_id for c in self.held([customer_id])]
 

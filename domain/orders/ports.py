@@ -35,6 +35,11 @@ class OrderStore(Protocol):
         """Held orders (of these customers, or all), oldest first."""
         ...
 
+    def lock_customer(self, customer_id: str) -> None:
+        """Until this unit of work ends, nobody else places an order for the customer
+        (another waits here): the holds read next are the ones an order comes after."""
+        ...
+
     def held_ids(self, customer_id: str) -> list[str]:
         """The ids of the customer's held orders, oldest first (what a check needs)."""
         ...

@@ -152,13 +152,21 @@ class OrderChecks:
         ref = clean_reference(reference)
         now, today = self.clock(), self.today()
         known = self._known(actor, query)
+        # The verdict is worked out before the write lock is taken (SQLite has one writer
+        # at a time), and again under it only when the customer's holds changed meanwhile:
+        # two orders at once cannot both miss a hold.
         with self.unit_of_work() as uow:
-            uow.begin_write()
             customer = known.customer if known else self._customer(uow, query)
             money = self._amount(amount, currency, customer)
-            # Read under the write lock: two orders at once cannot both miss a hold.
             held = uow.orders.held_ids(customer.customer_id)
             verdict = self._verdict(uow, customer, money, today, None, held, known=known)
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            uow.orders.lock_customer(customer.customer_id)
+            held_now = uow.orders.held_ids(customer.customer_id)
+            if held_now != held:
+                held = held_now
+                verdict = self._verdict(uow, customer, money, today, None, held, known=known)
             state = OrderState.PASSED if verdict.passed else OrderState.HELD
             stored = uow.orders.add(OrderCheck(
                 OrderSource.SLACK, "", customer.customer_id, customer.name, money, today,

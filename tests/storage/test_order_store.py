@@ -136,3 +136,37 @@ def test_approval_and_recheck_racing_release_the_order_once(engine):
         stored = work.orders.find(held.order_id)
     assert stored is not None and stored.state is OrderState.RELEASED
     assert stored.version == 2
+
+
+def test_orders_placed_at_once_each_see_the_holds_before_them(engine):
+    from domain.access import Member
+
+    seed(engine)
+    checks = OrderChecks(lambda: uow(engine), CreditDataAccess(),
+                         CreditPolicyContext("USD", AgingBuckets((30, 60, 90))),
+                         OrderRules(contracts=False), lambda: NOW, ZoneInfo("Asia/Shanghai"))
+    rep = Member("U0REP00001", frozenset({"sales"}))
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def place() -> None:
+        barrier.wait()
+        try:
+            checks.place(rep, "C1", "2000")
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=place) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with uow(engine) as work:
+        held = work.orders.held(["C1"])
+    assert len(held) == 8
+    for index, order in enumerate(held):
+        on_hold = [f for f in order.failures if f.rule is Rule.ON_HOLD]
+        expected = [o.order_id for o in held[:index]]
+        assert [dict(f.figures)["count"] for f in on_hold] == (
+            [str(len(expected))] if expected else [])
