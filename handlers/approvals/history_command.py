@@ -9,7 +9,15 @@ from slack_bolt import BoltContext
 
 from domain.approvals.model import ChangeKind, Decision, LimitChange, Outcome, RequestRecord
 from domain.approvals.use_cases import CreditRequests
-from handlers.approvals.request_render import STATES, figures, kind_title, role_name
+from handlers.approvals.request_render import (
+    LIST_RESERVE,
+    MESSAGE_BUDGET,
+    STATES,
+    figures,
+    kind_title,
+    role_name,
+    size,
+)
 from handlers.deps import Deps
 from handlers.i18n import Translator
 from handlers.render import Block, Message, context, header, message, section, user_text
@@ -36,17 +44,24 @@ def history(context_: BoltContext, rest: str) -> Message:
         return message(user_text(title, 300), blocks)
     blocks.append(section("*" + tr._("Credit requests") + "*" if found.requests else
                           "*" + tr._("Credit requests") + "*\n" + tr._("None yet.")))
-    for record in found.requests[:REQUESTS_SHOWN]:
-        blocks.append(section(_request(record, deps.requests, tr)))
-    if len(found.requests) > REQUESTS_SHOWN:
-        blocks.append(context(tr._("Only the {n} latest requests are shown.",
-                                   n=REQUESTS_SHOWN)))
     changes = sorted(found.limit_changes, key=lambda c: (c.effective_at, c.id), reverse=True)
     lines = [_change(c, deps.requests, tr) for c in changes[:CHANGES_SHOWN]]
-    blocks.append(section("*" + tr._("Approved limit changes") + "*\n" + (
-        "\n".join(lines) if lines else tr._("None yet."))))
+    tail: list[Block] = [section("*" + tr._("Approved limit changes") + "*\n" + (
+        "\n".join(lines) if lines else tr._("None yet.")))]
     if len(changes) > CHANGES_SHOWN:
-        blocks.append(context(tr._("… and {n} earlier changes.", n=len(changes) - CHANGES_SHOWN)))
+        tail.append(context(tr._("… and {n} earlier changes.", n=len(changes) - CHANGES_SHOWN)))
+    # Requests fill the room the limit changes leave (long reasons and comments weigh).
+    budget = MESSAGE_BUDGET - size(tail) - LIST_RESERVE // 3
+    shown = 0
+    for record in found.requests[:REQUESTS_SHOWN]:
+        block = section(_request(record, deps.requests, tr))
+        if size([*blocks, block]) > budget:
+            break
+        blocks.append(block)
+        shown += 1
+    if len(found.requests) > shown:
+        blocks.append(context(tr._("Only the {n} latest requests are shown.", n=shown)))
+    blocks.extend(tail)
     return message(user_text(title, 300), blocks)
 
 

@@ -4,6 +4,7 @@ gets when they file one."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,17 @@ from domain.approvals.model import KIND_TITLES, CreditRequest, RequestKind, Requ
 from domain.approvals.use_cases import CreditRequests
 from handlers.i18n import N_, Translator
 from handlers.render import Block, Message, context, message, section, user_text
+
+# The most a message's blocks may take, as JSON: below the ~13,000 characters at which
+# Slack answers msg_blocks_too_long (as handlers.alerts.blocks.MESSAGE_BUDGET).
+MESSAGE_BUDGET = 12_000
+# Room kept for what follows a list (its "… and more" note, a heading).
+LIST_RESERVE = 1_500
+
+
+def size(blocks: list[Block]) -> int:
+    return len(json.dumps(blocks, ensure_ascii=False))
+
 
 STATES = {
     RequestState.OPEN: N_("open"),

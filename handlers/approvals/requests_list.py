@@ -11,11 +11,14 @@ from slack_bolt import BoltContext
 from domain.approvals.model import RequestRecord
 from domain.approvals.use_cases import CreditRequests
 from handlers.approvals.request_render import (
+    LIST_RESERVE,
+    MESSAGE_BUDGET,
     STATES,
     age,
     customer_label,
     figures,
     kind_title,
+    size,
     stage,
 )
 from handlers.deps import Deps
@@ -54,22 +57,26 @@ def render(waiting: list[RequestRecord], mine: list[RequestRecord],
         blocks.append(section(note))
     blocks.append(section("*" + tr._("Waiting for you") + "*"))
     if waiting:
-        blocks.extend(section(_line(r, requests, tr, now)) for r in waiting[:SHOWN])
-        if len(waiting) > SHOWN:
+        # Half the room each, so that a long queue leaves room for mine.
+        shown = _fill(blocks, [section(_line(r, requests, tr, now)) for r in waiting[:SHOWN]],
+                      MESSAGE_BUDGET // 2)
+        if len(waiting) > shown:
             blocks.append(context(tr._("… and {n} more, oldest first.",
-                                       n=len(waiting) - SHOWN)))
+                                       n=len(waiting) - shown)))
     else:
         blocks.append(context(tr._("Nothing waits for your decision.")))
     blocks.append(section("*" + tr._("Yours") + "*"))
     if mine:
+        lines = []
         for record in mine[:SHOWN]:
             line = section(_line(record, requests, tr, now))
             if record.request.is_open:
                 line["accessory"] = button(tr._("Cancel"), CANCEL, RequestValue(
                     request=record.request.id).encode())
-            blocks.append(line)
-        if len(mine) > SHOWN:
-            blocks.append(context(tr._("Only your {n} latest requests are shown.", n=SHOWN)))
+            lines.append(line)
+        shown = _fill(blocks, lines, MESSAGE_BUDGET - LIST_RESERVE)
+        if len(mine) > shown:
+            blocks.append(context(tr._("Only your {n} latest requests are shown.", n=shown)))
     else:
         blocks.append(context(tr._("You have filed no credit request. File one with "
                                    "`/credit request acme +100k larger Q1 orders`, or "
@@ -77,6 +84,15 @@ def render(waiting: list[RequestRecord], mine: list[RequestRecord],
     fallback = tr._("{waiting} waiting for you, {mine} yours", waiting=len(waiting),
                     mine=len(mine))
     return message(fallback, blocks)
+
+
+def _fill(blocks: list[Block], lines: list[Block], budget: int) -> int:
+    """Appends as many of ``lines`` as keep ``blocks`` within ``budget``; how many."""
+    for count, line in enumerate(lines):
+        if size([*blocks, line]) > budget:
+            return count
+        blocks.append(line)
+    return len(lines)
 
 
 def _line(record: RequestRecord, requests: CreditRequests, tr: Translator,

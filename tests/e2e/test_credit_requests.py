@@ -17,6 +17,7 @@ from sqlalchemy import insert, select
 from bot.sandbox.driver import Reply
 from bot.sandbox.emulator import User
 from domain.approvals.model import CreditRequest, Outcome, RequestKind, RequestState
+from domain.approvals.use_cases import Filing
 from domain.lookup import normalize_name
 from handlers.approvals.request_modal import RequestForm
 from handlers.i18n import translator
@@ -493,3 +494,23 @@ def test_history_of_an_unknown_customer_or_for_an_outsider(world):
                              ).all_text().startswith(":lock: Credit data is confidential")
     assert "needs a customer id or name" in world.slack.slash(
         SALES, SALES_CHANNEL, "/credit history").all_text()
+
+
+def test_a_long_history_stays_within_slacks_limits(world):
+    member = world.services.config.roster().member(SALES)
+    hostile = "<!channel> " + "a very long reason with *stars* & <tags> " * 48
+    for n in range(14):
+        filed = world.services.requests.file(member, Filing(
+            "C0002", RequestKind.LIMIT_INCREASE, f"{n} {hostile}", f"+{n + 1}k"))
+        world.services.requests.cancel(member, filed.id)
+    # The driver refuses any answer Slack would refuse (blocks, size).
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002")
+    text = mrkdwn(reply)
+    assert "*#14* limit increase · $100,000.00 → $114,000.00 · cancelled" in text
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text
+    shown = text.count("filed by <@U01SALESAMY>")
+    assert 1 <= shown < 14
+    assert f"Only the {shown} latest requests are shown." in text
+    assert text.endswith("*Approved limit changes*\nNone yet.")
+    mine = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")
+    assert mrkdwn(mine).endswith("Only your 10 latest requests are shown.")
