@@ -514,3 +514,14 @@ def test_a_long_history_stays_within_slacks_limits(world):
     assert text.endswith("*Approved limit changes*\nNone yet.")
     mine = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")
     assert mrkdwn(mine).endswith("Only your 10 latest requests are shown.")
+
+
+def test_an_outsider_gets_no_list_and_no_form_from_a_forged_button(world):
+    reply = world.slack.slash(STRANGER, SALES_CHANNEL, "/credit requests")
+    assert reply.all_text().startswith(":lock: Credit data is confidential")
+    result, url = world.slack.press(STRANGER, SALES_CHANNEL, {
+        "action_id": "credit_request_more", "value": '{"kind":"customer","id":"C0002"}'})
+    assert result.status == 200
+    assert world.slack.reply_at(url, SALES_CHANNEL).all_text().startswith(
+        ":lock: Credit data is confidential")
+    assert world.emulator.calls_to("views.open") == []
