@@ -30,6 +30,9 @@ def on_credit(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     answer(ack, context, lambda: dispatch(context, name, rest))
 
 
+# A link or channel Slack made of escaped text: <target|label> or <target>. Slack
+# escapes typed "<" and ">" as entities, so these brackets are Slack's own.
+_LINK = re.compile(r"<(?P<target>(?:https?://|mailto:|#)[^|>]*)(?:\|(?P<label>[^>]*))?>")
 # Control characters never belong in a command (a NUL even breaks PostgreSQL's text).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -40,6 +43,10 @@ def split_command(text: str) -> tuple[str, str]:
     again wherever they are shown. Any whitespace separates the subcommand (a Chinese
     input method types a full-width space, or ``：`` after the word), and a full-width
     subcommand (``ｃｈｅｃｋ``) reads as its ASCII form."""
+    # The manifest asks Slack to escape the text (a picked @person arrives as
+    # <@U123|name>), which also turns what looks like a link or a channel into
+    # <http://acme.com|acme.com> or <#C123|sales>: read back as typed. People stay ids.
+    text = _LINK.sub(lambda found: found["label"] or found["target"], text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     text = _CONTROL.sub(" ", text)
     parts = text.split(None, 1)

@@ -18,6 +18,14 @@ from handlers.credit import split_command
     ("check &amp;lt;b&amp;gt;", ("check", "&lt;b&gt;")),   # what the person typed literally
     ("check &lt;!channel&gt;", ("check", "<!channel>")),    # escaped again where it is shown
     ("check ac\x00me\x1b[2J", ("check", "ac me [2J")),      # control characters never pass
+    # Slack's escaping (the manifest's should_escape) of links and channels, undone;
+    # a picked person stays a mention (/credit delegate reads the id)
+    ("check <http://acme.com|acme.com>", ("check", "acme.com")),
+    ("check <mailto:a@b.co|a@b.co> x", ("check", "a@b.co x")),
+    ("check <https://x.example>", ("check", "https://x.example")),
+    ("check <#C0123ABCDE|sales>", ("check", "sales")),
+    ("delegate <@U02CREDITAN|an> until 2026-12-31",
+     ("delegate", "<@U02CREDITAN|an> until 2026-12-31")),
     ("", ("", "")),
     ("   ", ("", "")),
 ])
