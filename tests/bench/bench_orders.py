@@ -54,14 +54,24 @@ from tests.bench.bench_serve import (
     write_requests,
     wrk,
 )
-from tests.bench.datagen import DATA, ROOT, portfolio_files, rates_file
+from tests.bench.datagen import (
+    DATA,
+    ROOT,
+    customers_file,
+    invoices_file,
+    portfolio_files,
+    rates_file,
+)
 
 CARD = '"type": "header"'
 VERDICT = "to ship"  # "OK to ship", "not OK to ship", "Not OK to ship"
 
 
 def load(url: str, customers: int, invoices: int) -> None:
-    customers_path, invoices_path = portfolio_files(customers, invoices)
+    if (customers, invoices) == (20_000, 1_000_000):  # bench_serve's files, cached
+        customers_path, invoices_path = customers_file(), invoices_file()
+    else:
+        customers_path, invoices_path = portfolio_files(customers, invoices)
     upgrade(make_engine(url, create=True))
     cli(url, "import", "customers", str(customers_path))
     cli(url, "import", "rates", str(rates_file()))
