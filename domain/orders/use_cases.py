@@ -339,8 +339,9 @@ class OrderChecks:
         uow.events.record(OrderHeld(occurred_at=now, actor=actor,
                                     subject=customer.customer_id, order_id=stored.order_id,
                                     rules=tuple(f.rule.value for f in stored.failures)))
+        # The rep who placed it saw the answer; the owner (and an ERP order's owner) hear.
         self.notices.queue(uow.outbox, OrderChange(
-            OrderHappened.HELD, stored, _recipients(customer, actor, *extra)))
+            OrderHappened.HELD, stored, _recipients(customer, *extra)))
 
     def _customer(self, uow: UnitOfWork, query: str) -> Customer:
         query = query.strip()
