@@ -28,6 +28,9 @@ class LocalServer:
         self._server = make_server(host, port, app, server_class=_ThreadingWSGIServer,
                                    handler_class=_QuietHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+                                        # shutdown() waits out one poll: 0.5 s by default,
+                                        # paid by every test that stops a server
+                                        kwargs={"poll_interval": 0.05},
                                         name="creditbot-http")
 
     @property

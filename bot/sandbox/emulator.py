@@ -102,6 +102,9 @@ class SlackEmulator:
 
     def start(self) -> SlackEmulator:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+                                        # shutdown() waits out one poll: 0.5 s by default,
+                                        # paid by every test that stops a server
+                                        kwargs={"poll_interval": 0.05},
                                         name="slack-emulator")
         self._thread.start()
         return self
