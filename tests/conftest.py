@@ -4,6 +4,7 @@ given, on PostgreSQL; the demo config; CSV writers."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,15 +17,49 @@ from storage.db import make_engine, upgrade
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("CREDITBOT_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("CREDITBOT_REQUIRE_POSTGRES") == "1"
-# One template per pytest run: runs in parallel (developers, CI) must not drop each
-# other's template while it is being cloned.
+# One template per pytest process (each xdist worker is one): runs and workers in parallel
+# must not drop each other's template, nor clone one another is still migrating.
 _TEMPLATE = f"creditbot_test_template_{os.getpid()}"
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # An xdist worker starts with COLUMNS=80 and LINES=24 in its environment, which a
+    # serial run does not have: rich's module-level consoles (bot/cli/common.py) would fix
+    # their width at 80 on import, and the tests that set COLUMNS would no longer be heard.
+    for _name in ("COLUMNS", "LINES"):
+        os.environ.pop(_name, None)
+
+
+# Modules whose tests start real processes (serve's gunicorn workers, schedulers, senders)
+# or cut network links, and assert how soon something happens. Under `pytest -n` with
+# `--dist loadgroup` they all run one after another on one worker: two of them side by
+# side would each get half the CPU their time limits were set for. Every other test is
+# spread over the workers as it comes.
+PROCESS_GROUP = "processes"
+PROCESS_MODULES = frozenset({
+    "tests/e2e/test_alert_reliability.py",
+    "tests/e2e/test_delivery_processes.py",
+    "tests/e2e/test_delivery_races.py",
+    "tests/e2e/test_serve.py",
+    "tests/e2e/test_serve_scheduler.py",
+    "tests/scheduler/test_candidate.py",
+    "tests/scheduler/test_leadership.py",
+    "tests/storage/test_engines.py",
+    "tests/storage/test_start_postgres.py",
+})
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if REQUIRE_POSTGRES and not POSTGRES_URL:
         raise pytest.UsageError(
             "CREDITBOT_REQUIRE_POSTGRES=1 but CREDITBOT_TEST_POSTGRES_URL is not set")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the items
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(ROOT) and \
+                item.path.relative_to(ROOT).as_posix() in PROCESS_MODULES:
+            item.add_marker(pytest.mark.xdist_group(PROCESS_GROUP))
 
 
 def _admin_engine() -> Engine:
@@ -55,15 +90,27 @@ def _with_database(name: str) -> str:
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, made once per process; each test gets a copy of it, which
+    takes a millisecond where running the migrations takes a few hundred."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "creditbot.db"
+    engine = make_engine(f"sqlite:///{path}", create=True)
+    upgrade(engine)
+    engine.dispose()
+    # The last connection closed checkpointed the write-ahead log into the file: the file
+    # alone is the whole database.
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of a fresh, migrated database."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'creditbot.db'}"
-        engine = make_engine(url, create=True)
-        upgrade(engine)
-        engine.dispose()
-        yield url
+        path = tmp_path / "creditbot.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
         return
     template = request.getfixturevalue("postgres_template")
     name = f"creditbot_test_{uuid.uuid4().hex[:12]}"
