@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -85,7 +87,8 @@ class Services:
 
     @cached_property
     def orders(self) -> OrderChecks:
-        return build_orders(self.uow, self.config, self.access, self.now)
+        return build_orders(self.uow, self.config, self.access, self.now,
+                            serial_writes=self.engine.dialect.name == "sqlite")
 
 
 def credit_data_access(config: AppConfig) -> CreditDataAccess:
@@ -141,8 +144,10 @@ def build_requests(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
 
 
 def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
-                 access: CreditDataAccess, clock: Callable[[], datetime]) -> OrderChecks:
-    """Order review with app.yaml's order rules; owners' notes in their language."""
+                 access: CreditDataAccess, clock: Callable[[], datetime], *,
+                 serial_writes: bool = False) -> OrderChecks:
+    """Order review with app.yaml's order rules; owners' notes in their language.
+    ``serial_writes`` (SQLite): this process's orders queue for the write lock."""
     from handlers.orders.notices import OrderNotices
 
     organisation = config.organisation
@@ -151,7 +156,8 @@ def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
         unit_of_work, access,
         CreditPolicyContext(organisation.base_currency, config.aging.buckets),
         config.orders.rules(), clock, organisation.zone,
-        OrderNotices(lambda person: locales.get(person, organisation.locale)))
+        OrderNotices(lambda person: locales.get(person, organisation.locale)),
+        write_gate=threading.Lock() if serial_writes else nullcontext())
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:
