@@ -55,6 +55,9 @@ def test_hostile_erp_ids_and_names_neither_ping_nor_format():
                     "(C&lt;@U1&gt;) is held: it is not to ship until it is released.")
     assert blocks[1]["text"]["text"] == ("• The customer is on hold: earlier orders are held "
                                          "(&lt;@U0BOSS0001&gt;).")
+    [button] = blocks[3]["elements"]
+    assert (button["text"]["text"], button["action_id"]) == ("Request release",
+                                                             "orders_request_release")
     zh, _ = held_note(check, translator("zh-CN"))
     assert zh == (":no_entry: Evil ˋCorpˋ[31m (C&lt;@U1&gt;) 的订单 &lt;!channel&gt;∗SO∗"
                   "（US$10.00）已暂停发货：放行之前不得发货。")
