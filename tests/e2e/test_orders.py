@@ -226,3 +226,16 @@ def test_the_orders_job_reviews_the_erps_open_orders_once(world):
     assert len(audit(world, "orders.held")) == len(held)
     again = run_job(engine, job, job_context(engine, world.services.config), "orders-test")
     assert again.counts == {"reviewed": 0, "held": 0, "released": 0}
+
+
+def test_an_order_is_answered_in_the_persons_language(world):
+    world.emulator.users[CREDIT_MANAGER].locale = "zh-CN"
+    reply = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit 订单 lakeside 1万")
+    assert sections(reply) == [
+        ":no_entry: *已暂停*：Lakeside Furniture Outlet (C0013) 的订单 SO-1（US$10,000.00）"
+        "不能发货。已记录为暂停发货，并已通知客户负责人。",
+        "• 风险敞口 USD 37,697.78 + 本订单 USD 10,000.00 = USD 47,697.78，超过信用额度 "
+        "USD 35,000.00（容差 0 %：USD 35,000.00）。\n"
+        "• 有一张发票已逾期 136 天，超过允许的 30 天（逾期合计 USD 24,024.89）。",
+        "如仍需发货，请申请放行：由信用经理决定。"]
+    assert [b["text"]["text"] for b in reply.buttons()] == ["申请放行"]
