@@ -255,11 +255,11 @@ class CreditRequests:
             if kind is RequestKind.FIRST_LIMIT and current.amount > 0:
                 raise _refused(N_("{customer} already has a limit of {current}: ask for a "
                                   "limit increase instead."),
-                               customer=customer.name, current=current.format())
+                               customer=customer.name, current=current)
             if increase.amount <= 0:
                 raise _refused(N_("{new} is not above the current limit of {current}: a "
-                                  "{kind} must raise it."), new=new_limit.format(),
-                               current=current.format(), kind=KIND_TITLES[kind])
+                                  "{kind} must raise it."), new=new_limit,
+                               current=current, kind=KIND_TITLES[kind])
             if kind is RequestKind.TEMPORARY_LIMIT:
                 expires_on = filing.expires_on
                 if expires_on is None:

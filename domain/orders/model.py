@@ -47,23 +47,47 @@ class OrderRules:
     contracts: bool = True
 
 
+# A failed rule's figure: an amount, a day, or a word or number already written out.
+Figure = Money | date | str
+
+
 @dataclass(frozen=True)
 class Failure:
-    """A rule that failed and its figures, already written out (amounts formatted with
-    their currency, days as numbers) so that a stored hold shows what was decided on."""
+    """A rule that failed and its figures as they were when it was decided (a stored hold
+    shows what was decided on). Amounts and days stay typed, so each reader sees them
+    written the way their language writes them."""
 
     rule: Rule
-    figures: Mapping[str, str] = field(default_factory=dict)
+    figures: Mapping[str, Figure] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
-        return {"rule": self.rule.value, "figures": dict(self.figures)}
+        return {"rule": self.rule.value,
+                "figures": {key: _figure_json(value) for key, value in self.figures.items()}}
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> Failure:
         figures = data.get("figures")
         return cls(Rule(str(data["rule"])),
-                   {str(k): str(v) for k, v in (figures or {}).items()}  # type: ignore[attr-defined]
+                   {str(k): _figure(v) for k, v in figures.items()}
                    if isinstance(figures, dict) else {})
+
+
+def _figure_json(value: Figure) -> object:
+    if isinstance(value, Money):
+        return {"amount": str(value.amount), "currency": value.currency}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _figure(value: object) -> Figure:
+    # Holds stored before figures were typed hold plain text: shown as stored.
+    if isinstance(value, dict):
+        if "amount" in value and "currency" in value:
+            return Money(Decimal(str(value["amount"])), str(value["currency"]))
+        if "date" in value:
+            return date.fromisoformat(str(value["date"]))
+    return str(value)
 
 
 @dataclass(frozen=True)

@@ -39,15 +39,16 @@ def evaluate(order: Money, order_date: date, position: CreditPosition, limit: Mo
     total = exposure + order
     if total.amount > ceiling.amount:
         failures.append(Failure(Rule.LIMIT, {
-            "exposure": exposure.format(), "order": order.format(), "total": total.format(),
-            "limit": limit.format(), "tolerance": _percent(rules.tolerance_percent),
-            "ceiling": ceiling.format(), "over": (total - ceiling).format()}))
+            "exposure": exposure.rounded(), "order": order.rounded(),
+            "total": total.rounded(), "limit": limit.rounded(),
+            "tolerance": _percent(rules.tolerance_percent), "ceiling": ceiling.rounded(),
+            "over": (total - ceiling).rounded()}))
     days = position.aging.oldest_overdue_days
     if rules.max_days_overdue is not None and days is not None \
             and days > rules.max_days_overdue:
         failures.append(Failure(Rule.OVERDUE, {
             "days": str(days), "max_days": str(rules.max_days_overdue),
-            "overdue": position.aging.overdue.format()}))
+            "overdue": position.aging.overdue.rounded()}))
     if rules.on_hold and held_before:
         shown = list(held_before[:5])
         failures.append(Failure(Rule.ON_HOLD, {
@@ -66,13 +67,13 @@ def _contract(order_date: date, use: ContractUse | None, wanted: bool,
         if not wanted:
             return []
         return [Failure(Rule.CONTRACT_NOT_VALID, {
-            "contract": "", "date": order_date.isoformat(), "start": "", "end": "",
+            "contract": "", "date": order_date, "start": "", "end": "",
             "later": "yes" if valid_later else ""})]
     contract = use.contract
     if not contract.valid_on(order_date):
         return [Failure(Rule.CONTRACT_NOT_VALID, {
-            "contract": contract.contract_id, "date": order_date.isoformat(),
-            "start": contract.start_date.isoformat(), "end": contract.end_date.isoformat(),
+            "contract": contract.contract_id, "date": order_date,
+            "start": contract.start_date, "end": contract.end_date,
             "later": ""})]
     limit = contract.credit_limit
     if limit is None or use.used is None or use.order is None:
@@ -81,6 +82,6 @@ def _contract(order_date: date, use: ContractUse | None, wanted: bool,
     total = use.used + order
     if total.amount > limit.amount:
         return [Failure(Rule.CONTRACT_LIMIT, {
-            "contract": contract.contract_id, "used": use.used.format(),
-            "order": order.format(), "total": total.format(), "limit": limit.format()})]
+            "contract": contract.contract_id, "used": use.used.rounded(),
+            "order": order.rounded(), "total": total.rounded(), "limit": limit.rounded()})]
     return []

@@ -26,7 +26,10 @@ _NO_CONTRACT = N_("No contract of this customer is valid on the order date {date
 
 
 def failure_text(failure: Failure, tr: Translator) -> str:
-    figures = {k: erp_text(v, 200) for k, v in failure.figures.items()}
+    # Words from the ERP (contract ids) are neutralised; amounts and days are written
+    # the reader's way by the translator.
+    figures = {k: erp_text(v, 200) if isinstance(v, str) else v
+               for k, v in failure.figures.items()}
     if failure.rule is Rule.CONTRACT_NOT_VALID:
         template = _CONTRACT_ENDED if figures.get("contract") else _NO_CONTRACT
         return tr._(template, **figures)

@@ -117,7 +117,7 @@ def test_each_refusal_of_the_line_says_what_to_write(world):
     assert answer("Zyxw Qvvv +100k more") == (
         "No customer matches “Zyxw Qvvv”.")
     assert answer("acme packaging 50000 smaller") == (
-        "USD 50,000.00 is not above the current limit of USD 100,000.00: a limit increase "
+        "$50,000.00 is not above the current limit of $100,000.00: a limit increase "
         "must raise it.")
     assert answer("acme packaging larger orders") == (
         "Give the customer, the new limit or the increase, and why: `/credit request acme "
@@ -226,7 +226,7 @@ def test_the_form_puts_each_mistake_beside_its_field(world):
                  "orders."}
     assert errors(world.slack.submit(SALES, view, {**filled, "kind": "first_limit",
                                                    "amount": "300k"})) == {
-        "kind": "Acme Packaging already has a limit of USD 100,000.00: ask for a limit "
+        "kind": "Acme Packaging already has a limit of $100,000.00: ask for a limit "
                 "increase instead."}
     assert errors(world.slack.submit(SALES, view, {**filled, "kind": "bogus",
                                                    "amount": "+1k"})) == {

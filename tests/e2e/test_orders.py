@@ -76,9 +76,9 @@ def test_an_order_failing_rules_is_held_with_each_rule_and_its_figures(world):
     assert sections(reply) == [
         ":no_entry: *Held*: order SO-1 of $10,000.00 for Lakeside Furniture Outlet (C0013) "
         "is not OK to ship. It is recorded as held; the account owner is told.",
-        "• Exposure USD 37,697.78 + this order USD 10,000.00 = USD 47,697.78 is above the "
-        "limit USD 35,000.00 (tolerance 0 %: USD 35,000.00).\n"
-        "• An invoice is 136 days overdue, more than the 30 days allowed (USD 24,024.89 "
+        "• Exposure $37,697.78 + this order $10,000.00 = $47,697.78 is above the "
+        "limit $35,000.00 (tolerance 0 %: $35,000.00).\n"
+        "• An invoice is 136 days overdue, more than the 30 days allowed ($24,024.89 "
         "overdue in all).",
         "To ship it anyway, ask for a release: a credit manager decides."]
     assert [b["text"]["text"] for b in reply.buttons()] == ["Request release"]
@@ -98,9 +98,9 @@ def test_check_with_an_amount_answers_without_recording(world):
     assert sections(reply) == [
         ":no_entry: *Not OK to ship*: an order of $1,000.00 for Lakeside Furniture Outlet "
         "(C0013) would be held.",
-        "• Exposure USD 37,697.78 + this order USD 1,000.00 = USD 38,697.78 is above the "
-        "limit USD 35,000.00 (tolerance 0 %: USD 35,000.00).\n"
-        "• An invoice is 136 days overdue, more than the 30 days allowed (USD 24,024.89 "
+        "• Exposure $37,697.78 + this order $1,000.00 = $38,697.78 is above the "
+        "limit $35,000.00 (tolerance 0 %: $35,000.00).\n"
+        "• An invoice is 136 days overdue, more than the 30 days allowed ($24,024.89 "
         "overdue in all)."]
     assert reply.buttons() == []
     ok = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0019 EUR 2k")
@@ -234,8 +234,8 @@ def test_an_order_is_answered_in_the_persons_language(world):
     assert sections(reply) == [
         ":no_entry: *已暂停*：Lakeside Furniture Outlet (C0013) 的订单 SO-1（US$10,000.00）"
         "不能发货。已记录为暂停发货，并已通知客户负责人。",
-        "• 风险敞口 USD 37,697.78 + 本订单 USD 10,000.00 = USD 47,697.78，超过信用额度 "
-        "USD 35,000.00（容差 0 %：USD 35,000.00）。\n"
-        "• 有一张发票已逾期 136 天，超过允许的 30 天（逾期合计 USD 24,024.89）。",
+        "• 风险敞口 US$37,697.78 + 本订单 US$10,000.00 = US$47,697.78，超过信用额度 "
+        "US$35,000.00（容差 0 %：US$35,000.00）。\n"
+        "• 有一张发票已逾期 136 天，超过允许的 30 天（逾期合计 US$24,024.89）。",
         "如仍需发货，请申请放行：由信用经理决定。"]
     assert [b["text"]["text"] for b in reply.buttons()] == ["申请放行"]

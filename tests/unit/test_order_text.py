@@ -61,3 +61,17 @@ def test_hostile_erp_ids_and_names_neither_ping_nor_format():
     zh, _ = held_note(check, translator("zh-CN"))
     assert zh == (":no_entry: Evil ˋCorpˋ[31m (C&lt;@U1&gt;) 的订单 &lt;!channel&gt;∗SO∗"
                   "（US$10.00）已暂停发货：放行之前不得发货。")
+
+
+def test_a_failures_figures_keep_their_types_through_storage():
+    from datetime import date
+
+    from domain.money import Money
+    from domain.orders.model import Failure, Rule
+
+    failure = Failure(Rule.CONTRACT_LIMIT, {"contract": "K-1", "used": Money(
+        Decimal("12.50"), "USD"), "date": date(2026, 11, 30)})
+    assert Failure.from_json(failure.as_json()) == failure
+    # A hold stored while figures were text still reads, as the text it stored.
+    assert Failure.from_json({"rule": "limit", "figures": {"limit": "USD 1.00"}}) == \
+        Failure(Rule.LIMIT, {"limit": "USD 1.00"})

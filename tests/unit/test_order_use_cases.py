@@ -81,9 +81,9 @@ def test_the_tolerance_is_the_edge():
     held = checks.place(REP_MEMBER, "C1", "100000.01")
     [failure] = held.verdict.failures
     assert dict(failure.figures) == {
-        "exposure": "CNY 950,000.00", "order": "CNY 100,000.01",
-        "total": "CNY 1,050,000.01", "limit": "CNY 1,000,000.00", "tolerance": "5",
-        "ceiling": "CNY 1,050,000.00", "over": "CNY 0.01"}
+        "exposure": Money(Decimal("950000.00"), "CNY"), "order": Money(Decimal("100000.01"), "CNY"),
+        "total": Money(Decimal("1050000.01"), "CNY"), "limit": Money(Decimal("1000000.00"), "CNY"), "tolerance": "5",
+        "ceiling": Money(Decimal("1050000.00"), "CNY"), "over": Money(Decimal("0.01"), "CNY")}
     assert held.check is not None and held.check.state is OrderState.HELD
 
 
@@ -104,10 +104,10 @@ def test_overdue_and_earlier_holds_fail_with_their_figures():
     checks, _, _ = world(invoices=(invoice("I1", "50000", TODAY - timedelta(days=45)),))
     first = checks.place(REP_MEMBER, "C1", "1000")
     assert [(f.rule, dict(f.figures)) for f in first.verdict.failures] == [
-        (Rule.OVERDUE, {"days": "45", "max_days": "30", "overdue": "CNY 50,000.00"})]
+        (Rule.OVERDUE, {"days": "45", "max_days": "30", "overdue": Money(Decimal("50000.00"), "CNY")})]
     second = checks.check(REP_MEMBER, "C1", "1000")
     assert [(f.rule, dict(f.figures)) for f in second.verdict.failures] == [
-        (Rule.OVERDUE, {"days": "45", "max_days": "30", "overdue": "CNY 50,000.00"}),
+        (Rule.OVERDUE, {"days": "45", "max_days": "30", "overdue": Money(Decimal("50000.00"), "CNY")}),
         (Rule.ON_HOLD, {"orders": "SO-1", "count": "1"})]
 
 
@@ -116,14 +116,14 @@ def test_contracts_must_be_valid_and_within_their_limit():
     checks, _, _ = world(contracts=(expired,))
     [failure] = checks.check(REP_MEMBER, "C1", "1000").verdict.failures
     assert (failure.rule, dict(failure.figures)) == (Rule.CONTRACT_NOT_VALID, {
-        "contract": "", "date": "2026-11-30", "start": "", "end": "", "later": ""})
+        "contract": "", "date": date(2026, 11, 30), "start": "", "end": "", "later": ""})
     current = Contract("K2", "C1", date(2026, 1, 1), date(2026, 12, 31), cny("60000"))
     on_contract = Order("E1", "C1", TODAY, cny("50000"), contract_id="K2")
     checks, _, _ = world(contracts=(expired, current), orders=(on_contract,))
     [failure] = checks.check(REP_MEMBER, "C1", "20000").verdict.failures
     assert (failure.rule, dict(failure.figures)) == (Rule.CONTRACT_LIMIT, {
-        "contract": "K2", "used": "CNY 50,000.00", "order": "CNY 20,000.00",
-        "total": "CNY 70,000.00", "limit": "CNY 60,000.00"})
+        "contract": "K2", "used": Money(Decimal("50000.00"), "CNY"), "order": Money(Decimal("20000.00"), "CNY"),
+        "total": Money(Decimal("70000.00"), "CNY"), "limit": Money(Decimal("60000.00"), "CNY")})
 
 
 @pytest.mark.parametrize("typed", ["-5", "1e9999", "abc", "0", "99999999999999999999", ""])
@@ -163,7 +163,7 @@ def test_erp_orders_are_reviewed_once_and_counted_as_the_last_one_in():
     [held] = [e for e in uow.audit.entries if e.action == "orders.held"]
     assert held.actor == "creditbot"
     # E2 alone: invoices 950,000 + both orders 110,000 → E2 as the last one in.
-    assert dict(change.check.failures[0].figures)["total"] == "CNY 1,060,000.00"
+    assert dict(change.check.failures[0].figures)["total"] == Money(Decimal("1060000.00"), "CNY")
 
 
 def test_a_recheck_releases_what_passes_now_and_tells_the_owner():
