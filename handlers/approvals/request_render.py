@@ -89,15 +89,21 @@ def filed(request: CreditRequest, requests: CreditRequests, tr: Translator) -> M
         section(f":inbox_tray: *{title}*\n{figures(request, tr)}"),
         section(tr._("Now waiting for {stage}.", stage=stage(request, requests, tr,
                                                              requests.zone))),
-        context(tr._("Reason: {reason}", reason=user_text(request.reason, 2000)),
-                tr._("`/credit requests` shows where it stands; you can cancel it there "
-                     "while it is open.")),
+        # One element: a context block sets its elements side by side, and the hint
+        # read as the reason's last words.
+        context(tr._("Reason: {reason}", reason=user_text(request.reason, 2000)) + "\n"
+                + tr._("`/credit requests` shows where it stands; you can cancel it there "
+                       "while it is open.")),
     ]
     return message(title, blocks)
 
 
 def age(since: datetime, now: datetime, tr: Translator) -> str:
-    hours = max(0, int((now - since).total_seconds() // 3600))
+    seconds = max(0, int((now - since).total_seconds()))
+    hours = seconds // 3600
+    if hours == 0:
+        # "0 hours ago" reads like a fault; minutes say how fresh it is.
+        return tr.ngettext("{n} minute ago", "{n} minutes ago", seconds // 60)
     if hours < 48:
         return tr.ngettext("{n} hour ago", "{n} hours ago", hours)
     return tr.ngettext("{n} day ago", "{n} days ago", hours // 24)
