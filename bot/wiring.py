@@ -70,6 +70,14 @@ class Services:
         """The date in the organisation's time zone: aging turns over at its midnight."""
         return self.now().astimezone(self.config.organisation.zone).date()
 
+    def close(self) -> None:
+        """Writes the audit entries still queued, then lets the database go: an entry
+        queued in the last moments (a check just answered) is not lost at exit."""
+        if "views" in self.__dict__:
+            self.views.close()
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
     def require_schema(self) -> None:
         require_current_schema(self.engine)
 

@@ -178,7 +178,7 @@ class Sandbox:
                     self._chat(driver, emulator, lines, ask)
                 except KeyboardInterrupt:  # Ctrl-C while the bot was answering
                     self.console.print()
-            services.engine.dispose()
+            services.close()
 
     def _chat(self, driver: SlackDriver, emulator: SlackEmulator, lines: Iterable[str] | None,
               ask: Callable[[str], str]) -> None:

@@ -134,3 +134,24 @@ def test_piped_input_is_read_as_a_script(monkeypatch, clock):
     assert result.exit_code == 0, result.output
     assert "Who are you?" not in result.stdout
     assert "Acme Packaging" in result.stdout
+
+
+def test_the_last_checks_before_the_sandbox_ends_are_in_the_audit_log(monkeypatch, demo_url,
+                                                                       tmp_path):
+    """Checks are audited in batches; ending the sandbox writes the batch still queued
+    (it was lost, with a warning, when the database went first)."""
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    result = _run(tmp_path, ":as U01SALESAMY\n/credit check acme packaging\n", "--database",
+                  demo_url)
+    assert result.exit_code == 0, result.output
+    assert "could not write" not in result.output
+    engine = make_engine(demo_url)
+    with engine.connect() as conn:
+        seen = conn.execute(text("SELECT actor, subject FROM audit_log "
+                                 "WHERE action = 'credit.checked'")).all()
+    engine.dispose()
+    assert [tuple(row) for row in seen] == [("U01SALESAMY", "C0002")]
