@@ -33,6 +33,9 @@ class BatchedAuditWriter:
         self._most = most  # a database down for hours must not fill the memory
         self._pending: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        # One flush at a time: a flush() called while the thread is writing a batch waits
+        # for that batch, so everything recorded before the call is written when it returns.
+        self._flushing = threading.Lock()
         self._wake = threading.Event()
         self._stopped = False
         self._thread: threading.Thread | None = None
@@ -53,6 +56,10 @@ class BatchedAuditWriter:
 
     def flush(self) -> None:
         """Writes what is queued now; kept for the next try if the database says no."""
+        with self._flushing:
+            self._flush()
+
+    def _flush(self) -> None:
         with self._lock:
             batch, self._pending = self._pending, []
         if not batch:
