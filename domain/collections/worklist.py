@@ -1,0 +1,98 @@
+"""The collector's worklist and its order.
+
+``/credit collect`` lists a collector's open accounts in this order:
+
+1. accounts with a promise to pay due today or earlier and not yet found kept or broken
+   (the money should be there: look now), earliest promise first;
+2. accounts whose next action date is today or past, earliest date first;
+3. the rest.
+
+Within each group, the larger *overdue amount × days past due* comes first (the sum over
+the account's overdue invoices outside open disputes, in the organisation's base
+currency), so a large old debt beats a large new one and a small old one; ties go by
+customer id, so the order never changes between two looks at the same data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from domain.collections.dunning import DunningLevel
+from domain.money import Money
+
+PAGE_SIZE = 10
+
+PROMISE_DUE = 0
+ACTION_DUE = 1
+REST = 2
+
+
+@dataclass(frozen=True)
+class LastAction:
+    kind: str
+    outcome: str
+    by: str
+    on: date
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One account on a collector's worklist. ``overdue``: bucket label → amount, the
+    overdue buckets only (in the account's currency); ``weight``: overdue amount × days
+    past due in the base currency, disputed invoices left out."""
+
+    customer_id: str
+    name: str
+    overdue: tuple[tuple[str, Money], ...]
+    weight: Decimal
+    status: str
+    level: DunningLevel | None = None
+    last_action: LastAction | None = None
+    next_action_on: date | None = None
+    promise_due: date | None = None
+    open_disputes: int = 0
+
+
+def group_of(item: WorkItem, today: date) -> int:
+    if item.promise_due is not None and item.promise_due <= today:
+        return PROMISE_DUE
+    if item.next_action_on is not None and item.next_action_on <= today:
+        return ACTION_DUE
+    return REST
+
+
+def priority(item: WorkItem, today: date) -> tuple[int, date, Decimal, str]:
+    group = group_of(item, today)
+    when = (
+        item.promise_due if group == PROMISE_DUE
+        else item.next_action_on if group == ACTION_DUE
+        else None
+    )
+    return (group, when or date.min, -item.weight, item.customer_id)
+
+
+def ordered(items: Iterable[WorkItem], today: date) -> list[WorkItem]:
+    return sorted(items, key=lambda it: priority(it, today))
+
+
+@dataclass(frozen=True)
+class Page:
+    items: tuple[WorkItem, ...]
+    number: int        # 1-based
+    pages: int
+    total: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.number < self.pages
+
+
+def page_of(items: Sequence[WorkItem], number: int, size: int = PAGE_SIZE) -> Page:
+    """Page ``number`` (1-based; past the end gives the last page)."""
+    pages = max(1, -(-len(items) // size))
+    number = min(max(1, number), pages)
+    start = (number - 1) * size
+    return Page(tuple(items[start:start + size]), number, pages, len(items))
