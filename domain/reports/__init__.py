@@ -1,0 +1,1 @@
+"""Collection metrics: DSO, Best Possible DSO, ADD, CEI and the provision matrix."""

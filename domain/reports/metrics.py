@@ -1,0 +1,210 @@
+"""The collection metrics, as pure functions over monthly aggregates.
+
+Definitions (all amounts in the base currency; the SQL in ``storage/reports.py``
+produces the aggregates, these functions do the arithmetic):
+
+* **Periods.** The report looks back over calendar months. The latest period runs from
+  the first of the report date's month to the report date itself (month to date); the
+  earlier ones are whole calendar months. A period's *days* are its calendar days.
+* **AR** (accounts receivable): the open amount of invoices whose status counts in the
+  exposure (open, disputed), each converted to the base currency at the rates known on
+  the report date (``domain.fx``). One set of rates for the whole series, so a currency
+  moving does not show as collection getting better or worse.
+* **Credit sales** of a period: the invoice amounts (``amount``, not what is still open)
+  of invoices issued in it, whatever their status now.
+* **AR at a past period end** ``e`` is rebuilt backwards from today's open amounts,
+  which are the ERP's truth: ``AR(e)`` = the open amount today of invoices issued on or
+  before ``e`` + the payments dated after ``e`` on those invoices (the payments import,
+  matched by ``invoice_id``). It assumes payments are imported with their invoice; a
+  payment without one, a credit note or a write-off after ``e`` is not seen, and makes
+  ``AR(e)`` that much too low. Rebuilding forwards (amounts issued minus everything paid
+  since the first invoice) would need the whole payment history and carry every missing
+  adjustment for ever; backwards, an error only reaches back to its own date.
+* **Current AR** at ``e``: the same, for invoices not yet due on ``e`` (due on or after
+  ``e``, as the aging's ``current`` bucket); **overdue AR** is the rest.
+* **DSO, count-back**: start from AR at the latest period end; walk back period by
+  period from the latest, subtracting each period's sales while AR covers them, counting
+  that period's days; in the period whose sales AR no longer covers, count the fraction
+  ``AR left / sales`` of its days, and stop. If AR outlasts every period looked at, the
+  DSO is at least all their days (``exhausted`` is False).
+* **DSO, simple**: AR at the end / credit sales over the last N periods × their days.
+* **Best Possible DSO**: current AR at the end / credit sales over the N periods × days.
+* **ADD** (average days delinquent) = simple DSO − Best Possible DSO: both on the same
+  sales and days, so it is overdue AR / sales × days, never negative.
+* **CEI** (collection effectiveness index) over N periods:
+  ``(B + S/N − E) / (B + S/N − Ec) × 100`` with ``B`` the AR at the end of the period
+  before the N, ``S`` the credit sales of the N periods, ``E`` the AR at the end and
+  ``Ec`` the current AR at the end. 100 % means everything collectable was collected.
+* A ratio whose denominator is zero (no sales, nothing collectable) is ``None``: the
+  card says "n/a" rather than inventing a figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+_HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Period:
+    """One month of the series: ``start`` .. ``end`` inclusive."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """A period's credit sales, and the AR (total and current) at its end."""
+
+    period: Period
+    sales: Decimal
+    ar: Decimal
+    current_ar: Decimal
+
+    @property
+    def overdue_ar(self) -> Decimal:
+        return self.ar - self.current_ar
+
+
+@dataclass(frozen=True)
+class CountBack:
+    days: Decimal
+    # False when AR outlasted every period given: the DSO is at least ``days``.
+    exhausted: bool
+
+
+def periods(as_of: date, count: int) -> tuple[Period, ...]:
+    """The ``count`` periods ending on ``as_of``, oldest first: the month to date, then
+    whole calendar months before it."""
+    found: list[Period] = []
+    end = as_of
+    for _ in range(count):
+        start = end.replace(day=1)
+        found.append(Period(start, end))
+        end = start - timedelta(days=1)
+    return tuple(reversed(found))
+
+
+def count_back_dso(ar: Decimal, sales: Sequence[tuple[Decimal, int]]) -> CountBack:
+    """``sales``: (credit sales, days) of each period, newest first."""
+    left = ar
+    days = Decimal(0)
+    if left <= 0:
+        return CountBack(Decimal(0), True)
+    for amount, period_days in sales:
+        if amount <= 0:  # a month without sales is a month AR is older than
+            days += period_days
+            continue
+        if left <= amount:
+            return CountBack(days + Decimal(period_days) * left / amount, True)
+        left -= amount
+        days += period_days
+    return CountBack(days, False)
+
+
+def _days_of(figures: Sequence[MonthFigures]) -> tuple[Decimal, int]:
+    return sum((f.sales for f in figures), Decimal(0)), sum(f.period.days for f in figures)
+
+
+def simple_dso(ar: Decimal, figures: Sequence[MonthFigures]) -> Decimal | None:
+    sales, days = _days_of(figures)
+    return None if sales <= 0 else ar / sales * days
+
+
+def best_possible_dso(current_ar: Decimal, figures: Sequence[MonthFigures]) -> Decimal | None:
+    return simple_dso(current_ar, figures)
+
+
+def cei(beginning_ar: Decimal, figures: Sequence[MonthFigures]) -> Decimal | None:
+    """CEI over ``figures`` (the N periods, oldest first); ``beginning_ar`` is the AR at
+    the end of the period before them."""
+    if not figures:
+        return None
+    sales, _ = _days_of(figures)
+    monthly = sales / len(figures)
+    end = figures[-1]
+    collectable = beginning_ar + monthly - end.current_ar
+    if collectable <= 0:
+        return None
+    return (beginning_ar + monthly - end.ar) / collectable * _HUNDRED
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The figures of one book of accounts (the portfolio, or one collector's)."""
+
+    ar: Decimal
+    current_ar: Decimal
+    sales: Decimal  # over the N periods
+    dso_count_back: CountBack
+    dso_simple: Decimal | None
+    best_possible_dso: Decimal | None
+    add: Decimal | None
+    cei: Decimal | None
+
+    @property
+    def overdue_ar(self) -> Decimal:
+        return self.ar - self.current_ar
+
+
+def metrics(series: Sequence[MonthFigures], months: int) -> Metrics:
+    """``series``: every period looked at, oldest first, at least ``months`` + 1 of them
+    (the one before the N gives CEI its beginning AR); count-back walks the whole
+    series."""
+    if len(series) < months + 1:
+        raise ValueError(f"metrics over {months} months need {months + 1} periods, "
+                         f"got {len(series)}")
+    window = series[-months:]
+    end = series[-1]
+    simple = simple_dso(end.ar, window)
+    best = best_possible_dso(end.current_ar, window)
+    return Metrics(
+        ar=end.ar,
+        current_ar=end.current_ar,
+        sales=_days_of(window)[0],
+        dso_count_back=count_back_dso(end.ar, [(f.sales, f.period.days)
+                                               for f in reversed(series)]),
+        dso_simple=simple,
+        best_possible_dso=best,
+        add=None if simple is None or best is None else simple - best,
+        cei=cei(series[-months - 1].ar, window),
+    )
+
+
+def trend(series: Sequence[MonthFigures], months: int) -> list[tuple[Period, CountBack]]:
+    """The count-back DSO at the end of each of the last ``months`` periods, each counted
+    back over the periods up to it."""
+    points = []
+    for i in range(len(series) - months, len(series)):
+        upto = series[: i + 1]
+        points.append((series[i].period, count_back_dso(
+            series[i].ar, [(f.sales, f.period.days) for f in reversed(upto)])))
+    return points
+
+
+@dataclass(frozen=True)
+class ProvisionLine:
+    bucket: str
+    open_amount: Decimal
+    rate: Decimal  # percent
+    allowance: Decimal
+
+
+def provision_lines(open_by_bucket: Mapping[str, Decimal], rates: Mapping[str, Decimal],
+                    labels: Sequence[str]) -> list[ProvisionLine]:
+    """The provision matrix: per aging bucket, open amount × its rate (percent)."""
+    lines = []
+    for label in labels:
+        amount = open_by_bucket.get(label, Decimal(0))
+        rate = rates[label]
+        lines.append(ProvisionLine(label, amount, rate, amount * rate / _HUNDRED))
+    return lines

@@ -1,0 +1,122 @@
+"""The collection metrics against examples worked by hand (the arithmetic in comments)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from domain.reports.metrics import (
+    CountBack,
+    MonthFigures,
+    Period,
+    count_back_dso,
+    metrics,
+    periods,
+    provision_lines,
+    trend,
+)
+
+D = Decimal
+
+
+def _series() -> list[MonthFigures]:
+    """August (only its end AR counts: CEI's beginning), then September, October and
+    November 2026, as of 30 November."""
+    aug, sep, octo, nov = periods(date(2026, 11, 30), 4)
+    return [
+        MonthFigures(aug, D(0), D(400_000), D(180_000)),
+        MonthFigures(sep, D(300_000), D(420_000), D(170_000)),
+        MonthFigures(octo, D(250_000), D(410_000), D(160_000)),
+        MonthFigures(nov, D(200_000), D(380_000), D(150_000)),
+    ]
+
+
+def test_periods_are_the_month_to_date_and_whole_months_before_it() -> None:
+    assert periods(date(2026, 11, 12), 3) == (
+        Period(date(2026, 9, 1), date(2026, 9, 30)),
+        Period(date(2026, 10, 1), date(2026, 10, 31)),
+        Period(date(2026, 11, 1), date(2026, 11, 12)),
+    )
+    assert [p.days for p in periods(date(2026, 11, 12), 3)] == [30, 31, 12]
+
+
+def test_count_back_over_three_months() -> None:
+    # AR 380,000 at 30 Nov.
+    # November: sales 200,000 <= 380,000 -> all 30 days, 180,000 left.
+    # October: sales 250,000 > 180,000 -> 31 days x 180,000 / 250,000 = 22.32 days.
+    # DSO = 30 + 22.32 = 52.32 days (September is not reached).
+    got = count_back_dso(D(380_000), [(D(200_000), 30), (D(250_000), 31), (D(300_000), 30)])
+    assert got == CountBack(D("52.32"), True)
+
+
+def test_count_back_that_outlasts_every_month_says_so() -> None:
+    # AR 1,000 against 300 + 300 + 300 of sales: 90 days counted, 100 still left over.
+    assert count_back_dso(D(1000), [(D(300), 30), (D(300), 30), (D(300), 30)]) == CountBack(
+        D(90), False)
+
+
+def test_count_back_counts_a_month_without_sales_whole() -> None:
+    # November sold nothing: its 30 days count, then October's 31 x 100 / 200 = 15.5.
+    assert count_back_dso(D(100), [(D(0), 30), (D(200), 31)]) == CountBack(D("45.5"), True)
+
+
+def test_no_receivables_is_zero_days() -> None:
+    assert count_back_dso(D(0), [(D(200), 30)]) == CountBack(D(0), True)
+
+
+def test_portfolio_metrics_worked_by_hand() -> None:
+    m = metrics(_series(), months=3)
+    # Sales over the three months: 300,000 + 250,000 + 200,000 = 750,000, over
+    # 30 + 31 + 30 = 91 days.
+    assert m.sales == D(750_000)
+    assert m.dso_count_back == CountBack(D("52.32"), True)
+    # Simple: 380,000 / 750,000 x 91 = 46.10666… days.
+    assert m.dso_simple is not None and round(m.dso_simple, 4) == D("46.1067")
+    # Best possible: current AR 150,000 / 750,000 x 91 = 18.2 days.
+    assert m.best_possible_dso == D("18.2")
+    # ADD = 46.10666… - 18.2 = 27.90666… = overdue 230,000 / 750,000 x 91.
+    assert m.add is not None and round(m.add, 4) == D("27.9067")
+    assert m.overdue_ar == D(230_000)
+    # CEI: beginning AR (31 Aug) 400,000; monthly sales 750,000 / 3 = 250,000;
+    # (400,000 + 250,000 - 380,000) / (400,000 + 250,000 - 150,000) x 100
+    # = 270,000 / 500,000 x 100 = 54 %.
+    assert m.cei == D(54)
+
+
+def test_metrics_without_sales_are_not_invented() -> None:
+    aug, sep = periods(date(2026, 9, 30), 2)
+    m = metrics([MonthFigures(aug, D(0), D(0), D(0)), MonthFigures(sep, D(0), D(0), D(0))], 1)
+    assert (m.dso_simple, m.best_possible_dso, m.add, m.cei) == (None, None, None, None)
+    assert m.dso_count_back == CountBack(D(0), True)
+
+
+def test_metrics_need_the_period_before_the_window() -> None:
+    with pytest.raises(ValueError, match="need 4 periods, got 3"):
+        metrics(_series()[1:], months=3)
+
+
+def test_trend_counts_back_at_each_month_end() -> None:
+    points = trend(_series(), 2)
+    # 31 Oct: AR 410,000; October 250,000 -> 31 days, 160,000 left; September
+    # 300,000 > 160,000 -> 30 x 160/300 = 16 days; 47 days.
+    # 30 Nov: 52.32 days (above).
+    assert [(p.end, c) for p, c in points] == [
+        (date(2026, 10, 31), CountBack(D(47), True)),
+        (date(2026, 11, 30), CountBack(D("52.32"), True)),
+    ]
+
+
+def test_provision_matrix_worked_by_hand() -> None:
+    labels = ("current", "1-30", "31-60", "61-90", "90+")
+    rates = {"current": D(1), "1-30": D(5), "31-60": D(15), "61-90": D(40), "90+": D(100)}
+    open_amounts = {"current": D(150_000), "1-30": D(100_000), "31-60": D(60_000),
+                    "61-90": D(40_000), "90+": D(30_000)}
+    lines = provision_lines(open_amounts, rates, labels)
+    # 150,000 x 1 % = 1,500; 100,000 x 5 % = 5,000; 60,000 x 15 % = 9,000;
+    # 40,000 x 40 % = 16,000; 30,000 x 100 % = 30,000; in all 61,500.
+    assert [(x.bucket, x.allowance) for x in lines] == [
+        ("current", D(1500)), ("1-30", D(5000)), ("31-60", D(9000)), ("61-90", D(16000)),
+        ("90+", D(30000))]
+    assert sum(x.allowance for x in lines) == D(61_500)
