@@ -15,11 +15,12 @@ from domain.events import DomainEvent
 from domain.exposure import AgedBalance, OrderBalance
 from domain.lookup import CustomerDirectory
 from domain.messages import MessageId, OutgoingMessage
-from domain.model import AuditEntry, Customer
+from domain.model import AuditEntry, Customer, Invoice
 
 if TYPE_CHECKING:  # the alerts port's own types need the positions, which need this
     from domain.alerts.ports import AlertStore
     from domain.approvals.ports import CreditRequestStore
+    from domain.collections.ports import CollectionStore
     from domain.orders.ports import OrderStore
 
 
@@ -41,6 +42,15 @@ class ReceivablesQueries(Protocol):
     ) -> list[AgedBalance]: ...
 
     def order_balances(self, customer_ids: Sequence[str] | None) -> list[OrderBalance]: ...
+
+
+class InvoiceQueries(ReceivablesQueries, Protocol):
+    """The receivables a unit of work reads, invoice by invoice (collections)."""
+
+    def open_invoices(self, customer_ids: Sequence[str]) -> list[Invoice]:
+        """These customers' invoices with something left to pay (open or disputed), by
+        customer, due date and id."""
+        ...
 
 
 class RateRepository(Protocol):
@@ -99,6 +109,9 @@ class PositionSource(Protocol):
 
 class UnitOfWork(PositionSource, Protocol):
     @property
+    def receivables(self) -> InvoiceQueries: ...
+
+    @property
     def alerts(self) -> AlertStore: ...
 
     @property
@@ -106,6 +119,9 @@ class UnitOfWork(PositionSource, Protocol):
 
     @property
     def orders(self) -> OrderStore: ...
+
+    @property
+    def collections(self) -> CollectionStore: ...
 
     @property
     def audit(self) -> AuditLog: ...

@@ -434,6 +434,107 @@ class OrderCheckRow(Base):
     # Optimistic locking: a release by approval and one by re-check cannot both win.
     version: Mapped[int] = mapped_column(Integer, default=0)
 
+class CollectionAssignmentRow(Base):
+    """Who collects a customer's overdue account (domain.collections). The partial
+    unique index allows one assignment per customer that is not closed, on both
+    databases, whatever process makes it."""
+
+    __tablename__ = "collection_assignments"
+    __table_args__ = (
+        Index("ix_collection_assignments_open", "customer_id", unique=True,
+              sqlite_where=text("status <> 'closed'"),
+              postgresql_where=text("status <> 'closed'")),
+        Index("ix_collection_assignments_collector", "collector", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(Id)
+    collector: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    next_action_on: Mapped[dt.date | None]
+    assigned_by: Mapped[str] = mapped_column(String(32))
+    assigned_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CollectionActionRow(Base):
+    """A call, email, visit or note about an account, and its outcome."""
+
+    __tablename__ = "collection_actions"
+    __table_args__ = (Index("ix_collection_actions_customer", "customer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(Id)
+    kind: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(2000))
+    next_action_on: Mapped[dt.date | None]
+    by: Mapped[str] = mapped_column(String(32))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class PromiseRow(Base):
+    """A customer's promise to pay an amount by a day; kept or broken once checked."""
+
+    __tablename__ = "collection_promises"
+    __table_args__ = (
+        Index("ix_collection_promises_customer", "customer_id", "made_at"),
+        Index("ix_collection_promises_state_due", "state", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(Id)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(Code)
+    due_on: Mapped[dt.date]
+    invoice_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16))
+    made_by: Mapped[str] = mapped_column(String(32))
+    made_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DisputeRow(Base):
+    """Invoices a customer disputes, who looks into it, and how it ended."""
+
+    __tablename__ = "collection_disputes"
+    __table_args__ = (
+        Index("ix_collection_disputes_customer", "customer_id", "opened_at"),
+        Index("ix_collection_disputes_resolved", "resolved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(Id)
+    invoice_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(String(2000))
+    department: Mapped[str | None] = mapped_column(String(60))
+    owner: Mapped[str | None] = mapped_column(String(32))
+    opened_by: Mapped[str] = mapped_column(String(32))
+    opened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[str | None] = mapped_column(String(2000))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LegalCaseRow(Base):
+    """An account escalated to legal."""
+
+    __tablename__ = "legal_cases"
+    __table_args__ = (Index("ix_legal_cases_customer", "customer_id", "opened_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(Id)
+    opened_by: Mapped[str] = mapped_column(String(32))
+    opened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    note: Mapped[str] = mapped_column(String(2000))
+    outcome: Mapped[str | None] = mapped_column(String(2000))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # APScheduler's SQLAlchemy job store (storage.jobs.job_store) creates this table itself
 # when it is missing; declared here (and created by migration 0006) so that the schema
 # check and `creditbot db revision` see it as creditbot's, not as a stray to drop.

@@ -27,6 +27,15 @@ from domain.approvals.model import (
     effective_limit,
 )
 from domain.approvals.rules import RequestChanged
+from domain.collections.model import (
+    Assignment,
+    CollectionAction,
+    CollectionChanged,
+    Dispute,
+    LegalCase,
+    Promise,
+    PromiseState,
+)
 from domain.events import DomainEvent
 from domain.exposure import AgedBalance, OrderBalance, aged_balances, order_balances
 from domain.lookup import normalize_name
@@ -93,6 +102,11 @@ class FakeReceivables:
     def order_balances(self, customer_ids: Sequence[str] | None) -> list[OrderBalance]:
         return order_balances(o for o in self.orders
                               if customer_ids is None or o.customer_id in customer_ids)
+
+    def open_invoices(self, customer_ids: Sequence[str]) -> list[Invoice]:
+        wanted = set(customer_ids)
+        return sorted((i for i in self.invoices if i.customer_id in wanted and i.is_outstanding),
+                      key=lambda i: (i.customer_id, i.due_date, i.invoice_id))
 
 
 class FakeRates:
@@ -445,6 +459,119 @@ class FakeOrderStore:
         self.wrote = False
 
 
+class FakeCollectionStore:
+    """Collections in memory (``uow.collections``), staged until commit, with storage's
+    version checks and its one-open-assignment-per-customer rule."""
+
+    def __init__(self) -> None:
+        self.committed: dict[str, dict[int, Any]] = {
+            t: {} for t in ("assignments", "actions", "promises", "disputes", "legal")}
+        self.rollback()
+
+    @property
+    def assignments(self) -> list[Assignment]:
+        return list(self.committed["assignments"].values())
+
+    def _add(self, table: str, record: Any, versioned: bool = True) -> Any:
+        rows = self._work[table]
+        new_id = max([0, *rows]) + 1
+        stored = dataclasses.replace(record, id=new_id, **({"version": 1} if versioned else {}))
+        rows[new_id] = stored
+        self.wrote = True
+        return stored
+
+    def _save(self, table: str, record: Any) -> Any:
+        current = self._work[table].get(record.id)
+        if current is None or current.version != record.version:
+            raise CollectionChanged(f"{table} {record.id}")
+        stored = dataclasses.replace(record, version=record.version + 1)
+        self._work[table][record.id] = stored
+        self.wrote = True
+        return stored
+
+    def add_assignment(self, assignment: Assignment) -> Assignment:
+        if self.open_assignment(assignment.customer_id) is not None:
+            raise CollectionChanged(f"assignment of {assignment.customer_id}")
+        return self._add("assignments", assignment)  # type: ignore[no-any-return]
+
+    def save_assignment(self, assignment: Assignment) -> Assignment:
+        other = self.open_assignment(assignment.customer_id)
+        if assignment.status.is_open and other is not None and other.id != assignment.id:
+            raise CollectionChanged(f"assignment of {assignment.customer_id}")
+        return self._save("assignments", assignment)  # type: ignore[no-any-return]
+
+    def open_assignment(self, customer_id: str) -> Assignment | None:
+        return next((a for a in self._work["assignments"].values()
+                     if a.customer_id == customer_id and a.status.is_open), None)
+
+    def open_assignments(self, collector: str | None = None,
+                         customer_ids: Sequence[str] | None = None) -> list[Assignment]:
+        return sorted((a for a in self._work["assignments"].values() if a.status.is_open
+                       and (collector is None or a.collector == collector)
+                       and (customer_ids is None or a.customer_id in customer_ids)),
+                      key=lambda a: a.customer_id)
+
+    def add_action(self, action: CollectionAction) -> CollectionAction:
+        return self._add("actions", action, versioned=False)  # type: ignore[no-any-return]
+
+    def actions(self, customer_id: str, limit: int = 50) -> list[CollectionAction]:
+        return sorted((a for a in self._work["actions"].values()
+                       if a.customer_id == customer_id),
+                      key=lambda a: (a.at, a.id), reverse=True)[:limit]
+
+    def add_promise(self, promise: Promise) -> Promise:
+        return self._add("promises", promise)  # type: ignore[no-any-return]
+
+    def save_promise(self, promise: Promise) -> Promise:
+        return self._save("promises", promise)  # type: ignore[no-any-return]
+
+    def promises(self, customer_id: str) -> list[Promise]:
+        return sorted((p for p in self._work["promises"].values()
+                       if p.customer_id == customer_id),
+                      key=lambda p: (p.made_at, p.id), reverse=True)
+
+    def promises_due(self, on_or_before: date) -> list[Promise]:
+        return sorted((p for p in self._work["promises"].values()
+                       if p.state is PromiseState.OPEN and p.due_on <= on_or_before),
+                      key=lambda p: (p.due_on, p.id))
+
+    def add_dispute(self, dispute: Dispute) -> Dispute:
+        return self._add("disputes", dispute)  # type: ignore[no-any-return]
+
+    def save_dispute(self, dispute: Dispute) -> Dispute:
+        return self._save("disputes", dispute)  # type: ignore[no-any-return]
+
+    def disputes(self, customer_id: str) -> list[Dispute]:
+        return sorted((d for d in self._work["disputes"].values()
+                       if d.customer_id == customer_id),
+                      key=lambda d: (d.opened_at, d.id), reverse=True)
+
+    def open_disputes(self, customer_ids: Sequence[str] | None = None) -> list[Dispute]:
+        return sorted((d for d in self._work["disputes"].values() if d.is_open
+                       and (customer_ids is None or d.customer_id in customer_ids)),
+                      key=lambda d: (d.opened_at, d.id))
+
+    def add_legal_case(self, case: LegalCase) -> LegalCase:
+        return self._add("legal", case)  # type: ignore[no-any-return]
+
+    def save_legal_case(self, case: LegalCase) -> LegalCase:
+        return self._save("legal", case)  # type: ignore[no-any-return]
+
+    def legal_cases(self, customer_id: str) -> list[LegalCase]:
+        return sorted((c for c in self._work["legal"].values()
+                       if c.customer_id == customer_id),
+                      key=lambda c: (c.opened_at, c.id), reverse=True)
+
+    def commit(self) -> None:
+        self.committed = self._work
+        self.rollback()
+
+    def rollback(self) -> None:
+        self._work: dict[str, dict[int, Any]] = {t: dict(rows)
+                                                 for t, rows in self.committed.items()}
+        self.wrote = False
+
+
 class FakeUnitOfWork:
     def __init__(self, customers: Sequence[Customer], invoices: Sequence[Invoice] = (),
                  orders: Sequence[Order] = (), rates: dict[str, Decimal] | None = None) -> None:
@@ -457,6 +584,7 @@ class FakeUnitOfWork:
         self.alerts = FakeAlertStore()
         self.credit_requests = FakeCreditRequestStore(orders)
         self.orders = FakeOrderStore(orders)
+        self.collections = FakeCollectionStore()
         self.writing = False
         self.commits = 0
 
@@ -478,6 +606,7 @@ class FakeUnitOfWork:
         self.alerts.commit()
         self.credit_requests.commit()
         self.orders.commit()
+        self.collections.commit()
         self.audit.entries.extend(self.audit.staged)
         self.events.recorded.extend(self.events.staged)
         self.rollback()
@@ -488,5 +617,6 @@ class FakeUnitOfWork:
         self.alerts.rollback()
         self.credit_requests.rollback()
         self.orders.rollback()
+        self.collections.rollback()
         self.audit.staged.clear()
         self.events.staged.clear()

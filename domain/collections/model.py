@@ -1,0 +1,137 @@
+"""The collections records: who collects an account (``Assignment``), what they did
+(``CollectionAction``), what the customer promised (``Promise``), what it disputes
+(``Dispute``) and what went to legal (``LegalCase``). creditbot's own records, never
+columns an ERP re-import overwrites."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from domain.money import Money
+
+
+class CollectionChanged(Exception):
+    """A record was changed by someone else since it was read (a stale version), or a
+    second open assignment was made for one customer: nothing was written."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+class AssignmentStatus(StrEnum):
+    OPEN = "open"            # being worked: the collector's next step is due
+    PROMISED = "promised"    # the customer promised to pay; waiting for the money
+    DISPUTED = "disputed"    # the customer disputes invoices; another department looks
+    ESCALATED = "escalated"  # handed to legal
+    CLOSED = "closed"        # nothing left to collect, or taken off the collector
+
+    @property
+    def is_open(self) -> bool:
+        return self is not AssignmentStatus.CLOSED
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One person responsible for collecting one customer's overdue account. At most one
+    assignment per customer is not closed; a reassignment changes ``collector`` in place
+    (the audit log keeps the history). ``version``: optimistic locking."""
+
+    customer_id: str
+    collector: str
+    status: AssignmentStatus
+    assigned_by: str          # a user id, or "rules" when the alerts job assigned it
+    assigned_at: datetime
+    next_action_on: date | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    id: int = 0
+    version: int = 0
+
+
+class ActionKind(StrEnum):
+    CALL = "call"
+    EMAIL = "email"
+    VISIT = "visit"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class CollectionAction:
+    """Something a collector did about an account, what came of it, and when to follow
+    up (``next_action_on``)."""
+
+    customer_id: str
+    kind: ActionKind
+    outcome: str
+    by: str
+    at: datetime
+    next_action_on: date | None = None
+    id: int = 0
+
+
+class PromiseState(StrEnum):
+    OPEN = "open"      # not due yet, or due and not checked yet
+    KEPT = "kept"
+    BROKEN = "broken"
+
+
+@dataclass(frozen=True)
+class Promise:
+    """A customer's promise to pay ``amount`` by ``due_on`` (against the named invoices,
+    or the account as a whole when none are named). ``checked_at``: when it was found
+    kept or broken."""
+
+    customer_id: str
+    amount: Money
+    due_on: date
+    invoice_ids: tuple[str, ...]
+    state: PromiseState
+    made_by: str
+    made_at: datetime
+    checked_at: datetime | None = None
+    id: int = 0
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """Invoices the customer disputes, the reason, the department that looks into it and
+    the person who owns it there; ``resolved_at`` and ``outcome`` once settled."""
+
+    customer_id: str
+    invoice_ids: tuple[str, ...]
+    reason: str
+    department: str | None
+    owner: str | None
+    opened_by: str
+    opened_at: datetime
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    outcome: str | None = None
+    id: int = 0
+    version: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+@dataclass(frozen=True)
+class LegalCase:
+    """An account escalated to legal; ``outcome`` and ``closed_at`` once it ends."""
+
+    customer_id: str
+    opened_by: str
+    opened_at: datetime
+    note: str = ""
+    outcome: str | None = None
+    closed_at: datetime | None = None
+    id: int = 0
+    version: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

@@ -1,0 +1,220 @@
+"""The collections port (``uow.collections``): assignments, actions, promises, disputes
+and legal cases in creditbot's own tables (migration 0010)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from domain.collections.model import (
+    ActionKind,
+    Assignment,
+    AssignmentStatus,
+    CollectionAction,
+    CollectionChanged,
+    Dispute,
+    LegalCase,
+    Promise,
+    PromiseState,
+)
+from domain.money import Money
+from storage.models import (
+    CollectionActionRow,
+    CollectionAssignmentRow,
+    DisputeRow,
+    LegalCaseRow,
+    PromiseRow,
+)
+
+_A: Table = CollectionAssignmentRow.__table__  # type: ignore[assignment]
+_N: Table = CollectionActionRow.__table__  # type: ignore[assignment]
+_P: Table = PromiseRow.__table__  # type: ignore[assignment]
+_D: Table = DisputeRow.__table__  # type: ignore[assignment]
+_L: Table = LegalCaseRow.__table__  # type: ignore[assignment]
+_CHUNK = 500
+_CLOSED = AssignmentStatus.CLOSED.value
+
+Versioned = TypeVar("Versioned", Assignment, Promise, Dispute, LegalCase)
+
+
+def _assignment_values(a: Assignment) -> dict[str, Any]:
+    return {"customer_id": a.customer_id, "collector": a.collector,
+            "status": a.status.value, "next_action_on": a.next_action_on,
+            "assigned_by": a.assigned_by, "assigned_at": a.assigned_at,
+            "closed_at": a.closed_at, "closed_by": a.closed_by}
+
+
+def _assignment(r: Any) -> Assignment:
+    return Assignment(r.customer_id, r.collector, AssignmentStatus(r.status), r.assigned_by,
+                      r.assigned_at, r.next_action_on, r.closed_at, r.closed_by, r.id,
+                      r.version)
+
+
+def _promise_values(p: Promise) -> dict[str, Any]:
+    return {"customer_id": p.customer_id, "amount": p.amount.amount,
+            "currency": p.amount.currency, "due_on": p.due_on,
+            "invoice_ids": list(p.invoice_ids), "state": p.state.value,
+            "made_by": p.made_by, "made_at": p.made_at, "checked_at": p.checked_at}
+
+
+def _promise(r: Any) -> Promise:
+    return Promise(r.customer_id, Money(r.amount, r.currency), r.due_on,
+                   tuple(r.invoice_ids or ()), PromiseState(r.state), r.made_by, r.made_at,
+                   r.checked_at, r.id, r.version)
+
+
+def _dispute_values(d: Dispute) -> dict[str, Any]:
+    return {"customer_id": d.customer_id, "invoice_ids": list(d.invoice_ids),
+            "reason": d.reason, "department": d.department, "owner": d.owner,
+            "opened_by": d.opened_by, "opened_at": d.opened_at,
+            "resolved_at": d.resolved_at, "resolved_by": d.resolved_by,
+            "outcome": d.outcome}
+
+
+def _dispute(r: Any) -> Dispute:
+    return Dispute(r.customer_id, tuple(r.invoice_ids or ()), r.reason, r.department,
+                   r.owner, r.opened_by, r.opened_at, r.resolved_at, r.resolved_by,
+                   r.outcome, r.id, r.version)
+
+
+def _legal_values(c: LegalCase) -> dict[str, Any]:
+    return {"customer_id": c.customer_id, "opened_by": c.opened_by,
+            "opened_at": c.opened_at, "note": c.note, "outcome": c.outcome,
+            "closed_at": c.closed_at}
+
+
+def _legal(r: Any) -> LegalCase:
+    return LegalCase(r.customer_id, r.opened_by, r.opened_at, r.note, r.outcome,
+                     r.closed_at, r.id, r.version)
+
+
+def _action(r: Any) -> CollectionAction:
+    return CollectionAction(r.customer_id, ActionKind(r.kind), r.outcome, r.by, r.at,
+                            r.next_action_on, r.id)
+
+
+class SqlCollectionStore:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.wrote = False
+
+    def _execute(self, statement: Any, params: Any = None) -> Any:
+        return self._session.connection().execute(statement, params)
+
+    def _add(self, table: Table, values: dict[str, Any], record: Versioned) -> Versioned:
+        self.wrote = True
+        row = self._execute(insert(table).returning(table.c.id), {**values, "version": 1}
+                            ).first()
+        return dataclasses.replace(record, id=int(row.id), version=1)
+
+    def _save(self, table: Table, values: dict[str, Any], record: Versioned,
+              what: str) -> Versioned:
+        self.wrote = True
+        done = self._execute(update(table).where(
+            table.c.id == record.id, table.c.version == record.version
+        ).values(**values, version=record.version + 1))
+        if done.rowcount != 1:
+            raise CollectionChanged(what)
+        return dataclasses.replace(record, version=record.version + 1)
+
+    # Assignments
+    def add_assignment(self, assignment: Assignment) -> Assignment:
+        try:
+            return self._add(_A, _assignment_values(assignment), assignment)
+        except IntegrityError:
+            raise CollectionChanged(f"assignment of {assignment.customer_id}") from None
+
+    def save_assignment(self, assignment: Assignment) -> Assignment:
+        try:
+            return self._save(_A, _assignment_values(assignment), assignment,
+                              f"assignment of {assignment.customer_id}")
+        except IntegrityError:  # reopening one while another is open
+            raise CollectionChanged(f"assignment of {assignment.customer_id}") from None
+
+    def open_assignment(self, customer_id: str) -> Assignment | None:
+        row = self._execute(select(_A).where(_A.c.customer_id == customer_id,
+                                             _A.c.status != _CLOSED)).first()
+        return None if row is None else _assignment(row)
+
+    def open_assignments(self, collector: str | None = None,
+                         customer_ids: Sequence[str] | None = None) -> list[Assignment]:
+        query = select(_A).where(_A.c.status != _CLOSED)
+        if collector is not None:
+            query = query.where(_A.c.collector == collector)
+        if customer_ids is None:
+            rows = list(self._execute(query.order_by(_A.c.customer_id)))
+        else:
+            ids, rows = list(customer_ids), []
+            chunked = query.where(_A.c.customer_id.in_(bindparam("ids", expanding=True)))
+            for start in range(0, len(ids), _CHUNK):
+                rows += list(self._execute(chunked, {"ids": ids[start:start + _CHUNK]}))
+            rows.sort(key=lambda r: r.customer_id)
+        return [_assignment(r) for r in rows]
+
+    # Actions
+    def add_action(self, action: CollectionAction) -> CollectionAction:
+        self.wrote = True
+        row = self._execute(insert(_N).returning(_N.c.id), {
+            "customer_id": action.customer_id, "kind": action.kind.value,
+            "outcome": action.outcome, "next_action_on": action.next_action_on,
+            "by": action.by, "at": action.at}).first()
+        return dataclasses.replace(action, id=int(row.id))
+
+    def actions(self, customer_id: str, limit: int = 50) -> list[CollectionAction]:
+        rows = self._execute(select(_N).where(_N.c.customer_id == customer_id)
+                             .order_by(_N.c.at.desc(), _N.c.id.desc()).limit(limit))
+        return [_action(r) for r in rows]
+
+    # Promises
+    def add_promise(self, promise: Promise) -> Promise:
+        return self._add(_P, _promise_values(promise), promise)
+
+    def save_promise(self, promise: Promise) -> Promise:
+        return self._save(_P, _promise_values(promise), promise, f"promise {promise.id}")
+
+    def promises(self, customer_id: str) -> list[Promise]:
+        rows = self._execute(select(_P).where(_P.c.customer_id == customer_id)
+                             .order_by(_P.c.made_at.desc(), _P.c.id.desc()))
+        return [_promise(r) for r in rows]
+
+    def promises_due(self, on_or_before: date) -> list[Promise]:
+        rows = self._execute(select(_P).where(_P.c.state == PromiseState.OPEN.value,
+                                              _P.c.due_on <= on_or_before)
+                             .order_by(_P.c.due_on, _P.c.id))
+        return [_promise(r) for r in rows]
+
+    # Disputes
+    def add_dispute(self, dispute: Dispute) -> Dispute:
+        return self._add(_D, _dispute_values(dispute), dispute)
+
+    def save_dispute(self, dispute: Dispute) -> Dispute:
+        return self._save(_D, _dispute_values(dispute), dispute, f"dispute {dispute.id}")
+
+    def disputes(self, customer_id: str) -> list[Dispute]:
+        rows = self._execute(select(_D).where(_D.c.customer_id == customer_id)
+                             .order_by(_D.c.opened_at.desc(), _D.c.id.desc()))
+        return [_dispute(r) for r in rows]
+
+    def open_disputes(self, customer_ids: Sequence[str] | None = None) -> list[Dispute]:
+        query = select(_D).where(_D.c.resolved_at.is_(None))
+        if customer_ids is not None:
+            query = query.where(_D.c.customer_id.in_(list(customer_ids)))
+        return [_dispute(r) for r in self._execute(query.order_by(_D.c.opened_at, _D.c.id))]
+
+    # Legal
+    def add_legal_case(self, case: LegalCase) -> LegalCase:
+        return self._add(_L, _legal_values(case), case)
+
+    def save_legal_case(self, case: LegalCase) -> LegalCase:
+        return self._save(_L, _legal_values(case), case, f"legal case {case.id}")
+
+    def legal_cases(self, customer_id: str) -> list[LegalCase]:
+        rows = self._execute(select(_L).where(_L.c.customer_id == customer_id)
+                             .order_by(_L.c.opened_at.desc(), _L.c.id.desc()))
+        return [_legal(r) for r in rows]
