@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from pydantic import SecretStr
@@ -30,7 +32,9 @@ from bot.local_server import LocalServer
 from bot.sandbox.clock import HOW_TO_WRITE, SandboxClock, UnreadableTime
 from bot.sandbox.driver import Reply, SlackDriver
 from bot.sandbox.emulator import SlackEmulator, User
-from bot.sandbox.render import render_message, rows_of
+from bot.sandbox.forms import BadAnswer, Form, fill, fillable, form_of, shown_value
+from bot.sandbox.forms import Field as FormField
+from bot.sandbox.render import render_form, render_message, rows_of
 from bot.scheduler import job_context, run_job
 from bot.settings import Settings
 from bot.slack_app import create_bolt_app
@@ -59,6 +63,13 @@ HELP = N_("""[bold]Sandbox commands[/bold]
 # translations stay valid while these lines wait for theirs.
 HELP_TIME = N_("""  :clock [WHEN]      show or move the sandbox's time: +3d, -12h, 2026-12-24, now
   :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them""")
+# Shown after HELP_TIME, apart for the same reason.
+HELP_FORMS = N_("""  in a form          answer each field (Enter keeps it, - empties it), or in a
+                     script write FIELD: VALUE lines; then :submit, or :cancel""")
+SCRIPT_FORM = N_("Fill it in with lines FIELD: VALUE (the field's number, the id in "
+                 "brackets or its label), then :submit; :cancel closes it.")
+ASK_FORM = N_("Answer each field: Enter keeps its value, - empties it, :submit sends the "
+              "form as it is, :cancel closes it.")
 # How long a pressed button may take to answer before the sandbox says so.
 _ANSWER_SECONDS = 10.0
 
@@ -89,6 +100,38 @@ class ChatState:
     # Each message of the emulator's channels as last shown, by (channel, ts): a message
     # that differs from it is new or edited.
     seen: dict[tuple[str, str], str] = field(default_factory=dict)
+    # How many chat.postEphemeral calls were looked at (they are in no channel's history).
+    ephemeral_seen: int = 0
+
+
+_T = TypeVar("_T")
+
+
+class TrackedExecutor(ThreadPoolExecutor):
+    """The bot's background pool in the sandbox, which knows when its work is done: a
+    submitted form's follow-up (a filing's confirmation) runs there after Slack's answer,
+    and the sandbox shows it before the next prompt instead of after a later line."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=8, thread_name_prefix="creditbot-work")
+        self._pending: set[Future[Any]] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def settle(self, timeout: float) -> None:
+        with self._lock:
+            pending = list(self._pending)
+        wait(pending, timeout=timeout)
 
 
 class NoWaiting:
@@ -138,6 +181,10 @@ class Sandbox:
         self.services: Services | None = None
         self.sender: Sender | None = None
         self.sender_clock = NoWaiting()
+        self.background = TrackedExecutor()
+        # Where the next line comes from: a script's lines, or asking the person.
+        self._feed: Iterator[str] | None = None
+        self._ask: Callable[[str], str] = input
 
     def run(self, lines: Iterable[str] | None = None, ask: Callable[[str], str] = input,
             database_url: str | None = None) -> None:
@@ -153,6 +200,7 @@ class Sandbox:
                                 slack_signing_secret=SecretStr(_SECRET),
                                 slack_api_url=emulator.api_url, database_url=url)
             services = self.services = Services(settings, self.config, clock=self.clock)
+            services.background = self.background
             if database_url is None:
                 created = make_engine(url, create=True)  # the sandbox's own, new file
                 upgrade(created)
@@ -190,23 +238,13 @@ class Sandbox:
             "for help.", organisation=rich_escape(self.config.organisation.name)))
         if lines is None and not self._choose_user(state, ask):
             return
-        feed = iter(lines) if lines is not None else None
+        self._feed = iter(lines) if lines is not None else None
+        self._ask = ask
         while True:
             prompt = f"{state.user.user_id} in #{self.channels.get(state.channel, state.channel)}> "
-            if feed is not None:
-                line = next(feed, None)
-                if line is None:
-                    return
-                line = line.strip()
-                if not line or line.startswith("#"):
-                    continue
-                self.console.print(f"[bold green]{prompt}[/]{line}")
-            else:
-                try:
-                    line = ask(prompt).strip()
-                except (EOFError, KeyboardInterrupt):
-                    self.console.print()
-                    return
+            line = self._next_line(prompt)
+            if line is None:
+                return
             if line in {":quit", ":q", "exit", "quit"}:
                 return
             try:
@@ -216,6 +254,22 @@ class Sandbox:
             except (AssertionError, TimeoutError) as problem:
                 self.console.print(f"[red]{rich_escape(str(problem))}[/red]")
             self._show_slack_changes(state, emulator)
+
+    def _next_line(self, prompt: str) -> str | None:
+        """The next line typed (a script's, echoed after the prompt, skipping blank lines
+        and comments); None at the end of the script or on Ctrl-C / Ctrl-D."""
+        if self._feed is None:
+            try:
+                return self._ask(prompt).strip()
+            except (EOFError, KeyboardInterrupt):
+                self.console.print()
+                return None
+        for line in self._feed:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                self.console.print(f"[bold green]{rich_escape(prompt)}[/]{rich_escape(line)}")
+                return line
+        return None
 
     def _choose_user(self, state: ChatState, ask: Callable[[str], str]) -> bool:
         """Asks until someone is chosen; False when the person quits (Ctrl-C, Ctrl-D)."""
@@ -236,7 +290,11 @@ class Sandbox:
                 self.console.print("[yellow]" + rich_escape(
                     self.tr._(NOT_A_COMMAND, command=command)) + "[/yellow]")
                 return
-            self._show(driver.slash(state.user.user_id, state.channel, line, timeout=10), state)
+            reply = driver.slash(state.user.user_id, state.channel, line, timeout=10)
+            if reply.raw.get("view"):  # the command opened a form
+                self._form(reply.raw["view"], state, driver)
+            else:
+                self._show(reply, state)
         elif line.isdigit():
             index = int(line) - 1
             if not 0 <= index < len(state.buttons):
@@ -274,7 +332,8 @@ class Sandbox:
 
     def _help(self) -> str:
         lines = self.tr._(HELP).splitlines()
-        return "\n".join([*lines[:-1], *self.tr._(HELP_TIME).splitlines(), *lines[-1:]])
+        return "\n".join([*lines[:-1], *self.tr._(HELP_TIME).splitlines(),
+                          *self.tr._(HELP_FORMS).splitlines(), *lines[-1:]])
 
     def _show(self, reply: Reply, state: ChatState) -> None:
         who = N_("(only you can see this)") if reply.ephemeral else N_("(in channel)")
@@ -291,6 +350,7 @@ class Sandbox:
         self.console.print("[dim]" + self.tr._("… pressed “{label}”",
                                                label=rich_escape(label)) + "[/dim]")
         message = pressed.message
+        opened = len(driver.emulator.views)
         result, response_url = driver.press(state.user.user_id, message.channel,
                                             pressed.button, message)
         if result.status != 200:
@@ -304,12 +364,118 @@ class Sandbox:
             if answered:
                 self._show(driver.reply_from(answered[-1], message.channel), state)
                 return
+            if len(driver.emulator.views) > opened:  # the button opened a form
+                self._form(driver.emulator.views[-1][1], state, driver)
+                return
             if self._deliver().sent:
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(self.tr._("creditbot did not answer “{label}” within {n} "
                                              "seconds.", label=label, n=int(_ANSWER_SECONDS)))
             time.sleep(0.05)
+
+    def _form(self, view: dict[str, Any], state: ChatState, driver: SlackDriver) -> None:
+        """Shows the modal the bot opened as a form, has it filled in and submits it as
+        Slack would, until it closes: field errors are shown beside their fields and
+        asked again; a view the bot answers with (``response_action: update``) is the
+        next form."""
+        user = state.user.user_id
+        form = form_of(view)
+        only_errors = False
+        while True:
+            self.console.print("[bold magenta]creditbot[/] [dim]" + self.tr._(
+                "(opened a form, only you can see it)") + "[/dim]")
+            render_form(self.console, form, self._name, self._people(), self.tr)
+            self.console.print()
+            if not form.submit:  # a note: the person can only close it
+                return
+            action = self._fill(form, only_errors)
+            if action is None:
+                self.console.print("[yellow]" + self.tr._(
+                    "The input ended with the form open: nothing was submitted.")
+                    + "[/yellow]")
+                return
+            if action == ":cancel":
+                self.console.print("[dim]" + self.tr._("You closed the form without "
+                                                       "submitting it.") + "[/dim]")
+                return
+            self.console.print("[dim]" + self.tr._("… pressed “{label}”",
+                                                   label=rich_escape(form.submit)) + "[/dim]")
+            result = driver.submit(user, form.view, form.state())
+            if result.status != 200:
+                raise AssertionError(f"the bot answered HTTP {result.status}: {result.body}")
+            answer: dict[str, Any] = (result.json() if result.body.strip().startswith("{")
+                                      else None) or {}
+            kind = answer.get("response_action")
+            if kind == "errors":
+                self._mark_errors(form, answer.get("errors") or {})
+                only_errors = True
+            elif kind in {"update", "push"} and isinstance(answer.get("view"), dict):
+                form, only_errors = form_of(answer["view"]), False
+            else:  # closed (an empty answer, or response_action: clear)
+                self.console.print("[dim]" + self.tr._("The form closed.") + "[/dim]")
+                # What the submission does after Slack's answer (a confirmation) is
+                # shown with this line's other news.
+                self.background.settle(_ANSWER_SECONDS)
+                return
+
+    def _mark_errors(self, form: Form, errors: dict[str, str]) -> None:
+        for f in form.fields:
+            f.error = errors.get(f.block_id)
+        known = {f.block_id for f in form.fields}
+        for block_id, error in errors.items():
+            if block_id not in known:  # Slack would show it nowhere: say so here
+                self.console.print("[red]" + rich_escape(f"{block_id}: {error}") + "[/red]")
+
+    def _fill(self, form: Form, only_errors: bool) -> str | None:
+        """Fills the form in: ":submit", ":cancel", or None when the input ended."""
+        people = self._people()
+        if self._feed is not None:
+            self.console.print("[dim]" + rich_escape(self.tr._(SCRIPT_FORM)) + "[/dim]")
+            while True:
+                line = self._next_line(self.tr._("form") + "> ")
+                if line is None or line in {":submit", ":cancel"}:
+                    return line
+                name, colon, typed = line.partition(":")
+                found = form.find(name) if colon and name.strip() else None
+                if found is None:
+                    self.console.print("[yellow]" + rich_escape(self.tr._(
+                        "“{line}” fills in no field of this form: write FIELD: VALUE (the "
+                        "field's number, the id in brackets or its label), :submit or "
+                        ":cancel.", line=line)) + "[/yellow]")
+                    continue
+                self._answer(found, typed, people)
+        self.console.print("[dim]" + rich_escape(self.tr._(ASK_FORM)) + "[/dim]")
+        for f in form.fields:
+            if not fillable(f) or (only_errors and not f.error):
+                continue
+            while True:
+                shown = shown_value(f, people).replace("\n", " ⏎ ")
+                prompt = f.label + (" " + self.tr._("(optional)") if f.optional else "") + (
+                    f" [{shown}]" if shown else "") + ": "
+                answer = self._next_line(prompt)
+                if answer is None:
+                    return None
+                if answer in {":submit", ":cancel"}:
+                    return answer
+                if not answer or self._answer(f, "" if answer == "-" else answer, people):
+                    break
+        return ":submit"
+
+    def _answer(self, f: FormField, answer: str, people: dict[str, str]) -> bool:
+        try:
+            fill(f, answer, people)
+        except BadAnswer as bad:
+            self.console.print("[yellow]" + rich_escape(self.tr._(bad.template, **bad.params))
+                               + "[/yellow]")
+            return False
+        return True
+
+    def _people(self) -> dict[str, str]:
+        """Who a person field may name: user id → the name Slack knows them by."""
+        users = self.emulator.users if self.emulator else {}
+        return {p.user_id: users[p.user_id].name if p.user_id in users else p.user_id.lower()
+                for p in self.people}
 
     def _deliver(self) -> DeliveryReport:
         """Sends every queued message that is due, with the real sender."""
@@ -424,6 +590,21 @@ class Sandbox:
         since the last look, channel by channel; their buttons become the ones numbers
         press, numbered on across the messages."""
         shown: list[Pressable] = []
+        # First what was shown to this person alone (a form's confirmation).
+        calls = emulator.calls_to("chat.postEphemeral")
+        for call in calls[state.ephemeral_seen:]:
+            channel = str(call.args.get("channel", ""))
+            if call.args.get("user") != state.user.user_id or call.status != 200:
+                continue
+            place = "#" + self.channels.get(channel, channel)
+            self.console.print("[bold magenta]creditbot[/] [dim]" + rich_escape(self.tr._(
+                "(only you can see this, in {place})", place=place)) + "[/dim]")
+            posted = Reply(channel, call.text, call.blocks, ephemeral=True)
+            buttons = render_message(self.console, posted.blocks, posted.text, self._name,
+                                     numbered=len(shown))
+            shown.extend(Pressable(posted, button) for button in buttons)
+            self.console.print()
+        state.ephemeral_seen = len(calls)
         for channel, messages in list(emulator.channels.items()):
             for message in list(messages):
                 key = (channel, str(message["ts"]))

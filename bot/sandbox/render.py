@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape as rich_escape
 from rich.table import Table
 from rich.text import Text
+
+from bot.sandbox.forms import Form, fillable, option_label, shown_value
+from handlers.i18n import Translator
 
 _MENTION = re.compile(r"<([@#])([A-Z0-9]+)(?:\|[^>]*)?>")
 _DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
@@ -111,3 +114,50 @@ def _print_text(console: Console, markup: str) -> None:
         flush()
         console.print(line)
     flush()
+
+
+def render_form(console: Console, form: Form, name_of: Callable[[str], str],
+                people: Mapping[str, str], tr: Translator) -> None:
+    """Prints a modal as a form: its title, its other blocks as in a message, and each
+    input field numbered with its label, block id (what a script names it by), whether
+    it is optional, its hint, its value, a select's numbered choices and any error."""
+    console.print(f"[bold reverse] {rich_escape(form.title)} [/bold reverse] [dim]"
+                  + rich_escape(tr._("(a form)")) + "[/dim]")
+    numbers = {f.block_id: i for i, f in enumerate(form.fields, 1)}
+    for block in form.view.get("blocks") or []:
+        if block.get("type") != "input":
+            render_message(console, [block], "", name_of)
+            continue
+        number = numbers.get(str(block.get("block_id")))
+        if number is None:
+            continue
+        f = form.fields[number - 1]
+        optional = "  [dim]" + rich_escape(tr._("(optional)")) + "[/dim]" if f.optional else ""
+        console.print(f"[bold]{number}. {rich_escape(f.label)}[/bold] "
+                      f"[dim]\\[{rich_escape(f.block_id)}][/dim]{optional}")
+        if f.options:
+            chosen = f.value if isinstance(f.value, list) else [f.value]
+            labels = [("[bold]● " if o in chosen else "○ ")
+                      + f"{i}) {rich_escape(option_label(o))}" + ("[/bold]" if o in chosen else "")
+                      for i, o in enumerate(f.options, 1)]
+            for row in rows_of(labels, max(console.width - 4, 20), "   "):
+                console.print("    " + row)
+        elif f.empty:
+            empty = tr._("empty") + (f" — {f.placeholder}" if f.placeholder else "")
+            console.print("    [dim]" + rich_escape(empty) + "[/dim]")
+        else:
+            lines = shown_value(f, people).split("\n")
+            console.print("\n".join("    [cyan]" + rich_escape(line) + "[/cyan]"
+                                    for line in lines))
+        if not fillable(f):
+            console.print("    [yellow]" + rich_escape(tr._(
+                "The sandbox can't fill a field of type {kind}; leave it empty.",
+                kind=f.kind)) + "[/yellow]")
+        if f.hint:
+            console.print("    [dim]" + rich_escape(f.hint) + "[/dim]")
+        if f.error:
+            console.print("    [bold red]⚠ " + rich_escape(f.error) + "[/bold red]")
+    buttons = [f"[reverse] {rich_escape(label)} [/reverse]"
+               for label in (form.submit, form.close) if label]
+    if buttons:
+        console.print("   ".join(buttons))
