@@ -13,6 +13,7 @@ from pydantic.fields import FieldInfo
 
 from bot.config.alerts import route_problems
 from bot.config.approvals import policy_problems
+from bot.config.collections import collection_problems
 from bot.config.fields import OWN_ERRORS, is_role_name, shown
 from bot.config.schema import STANDARD_ROLES, AppConfig, Problem, cross_section_problems
 
@@ -118,7 +119,20 @@ def _cross_section(data: dict[str, Any]) -> list[Problem]:
                                   listed(rule.get("departments"))) + [
         Problem(loc, message) for loc, message in route_problems(alerts, channels, role_names)
     ] + [Problem(loc, message) for loc, message in policy_problems(
-        data.get("approvals"), mapping(data.get("roles")), list(channels))]
+        data.get("approvals"), mapping(data.get("roles")), list(channels))] + [
+        Problem(loc, message) for loc, message in collection_problems(
+            data.get("collections"), channels, role_names, _listed_users(data))]
+
+
+def _listed_users(data: dict[str, Any]) -> set[str]:
+    """Everyone app.yaml lists under departments or roles (as written, unchecked)."""
+    def values(section: object) -> list[Any]:
+        return list(section.values()) if isinstance(section, dict) else []
+
+    users = {u for d in values(data.get("departments")) if isinstance(d, dict)
+             and isinstance(members := d.get("members"), list) for u in members}
+    return users | {u for holders in values(data.get("roles")) if isinstance(holders, list)
+                    for u in holders}
 
 
 def _format(line: int | None, loc: tuple[Any, ...], message: str) -> str:

@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from bot.config.alerts import AlertSettings, route_problems
 from bot.config.approvals import ApprovalSettings, policy_problems
+from bot.config.collections import CollectionSettings, collection_problems
 from bot.config.fields import (
     ChannelId,
     CurrencyCode,
@@ -293,6 +294,9 @@ class AppConfig(Section):
     orders: OrderSettings = Field(
         default=OrderSettings(), description="a section with tolerance_percent, "
         "max_days_overdue, on_hold and contracts")
+    collections: CollectionSettings = Field(
+        default=CollectionSettings(), description="a section with collectors, assigners "
+        "and rules")
 
     @model_validator(mode="after")
     def _sections_agree(self) -> AppConfig:
@@ -307,6 +311,9 @@ class AppConfig(Section):
         problems += [Problem(loc, message) for loc, message in policy_problems(
             self.approvals.model_dump(exclude_none=True), self.roles.root,
             list(self.departments))]
+        problems += [Problem(loc, message) for loc, message in collection_problems(
+            self.collections.model_dump(), self.departments, self.roles.names(),
+            self.known_users())]
         if problems:
             first = problems[0]
             raise PydanticCustomError("cross_section", "{where}: {message}", {

@@ -9,15 +9,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from domain.errors import DomainError
 from domain.money import Money
+from domain.text import N_
 
 
-class CollectionChanged(Exception):
+class CollectionChanged(DomainError):
     """A record was changed by someone else since it was read (a stale version), or a
     second open assignment was made for one customer: nothing was written."""
 
     def __init__(self, what: str) -> None:
-        super().__init__(what)
+        super().__init__(N_("Someone else changed this account's collection just now; "
+                            "try again."))
         self.what = what
 
 

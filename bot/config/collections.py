@@ -1,0 +1,138 @@
+"""The ``collections`` section of app.yaml: who collects overdue accounts, who may
+assign them, and the rules the alerts job assigns newly overdue accounts by.
+
+```yaml
+collections:
+  collectors: [role:collector]          # the round-robin's pool: role:<name> or user ids
+  assigners: [role:credit_manager, role:collections_lead]   # who may assign by hand
+  rules:                                # the first rule that matches names the collector
+    - when: {department: sales, country: [CN, HK]}
+      collector: U04COLLECT1
+    - when: {group: HUAXIA}
+      collector: U04COLLECT2
+```
+
+An overdue account no rule matches goes to the collector in ``collectors`` with the
+least open overdue amount (base currency); ties go to the one listed first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field
+
+from bot.config.fields import UserId, shown
+from bot.config.section import Section
+from domain.collections.assignment import AssignmentPolicy, AssignRule, collectors_in
+from domain.people import is_user_id
+
+ROLE = "role:"
+DEFAULT_COLLECTORS = ("role:collector",)
+DEFAULT_ASSIGNERS = ("role:credit_manager", "role:collections_lead")
+_PEOPLE = "role:<name> (everyone holding the role) or Slack user ids such as U0123ABCDE"
+
+
+def _listed(value: object) -> object:
+    # `department: sales` and `department: [sales]` say the same.
+    return [value] if isinstance(value, str) else value
+
+
+class RuleMatch(Section):
+    """What a rule matches; every list left out (or empty) matches anything."""
+
+    department: Annotated[list[str], BeforeValidator(_listed)] = Field(
+        default=[], description="department keys from departments, e.g. [sales]",
+        json_schema_extra={"items": ["a department key such as sales"]})
+    owner: Annotated[list[UserId], BeforeValidator(_listed)] = Field(
+        default=[], description="Slack user ids of customer owners, e.g. [U0123ABCDE]",
+        json_schema_extra={"items": ["a Slack user id such as U0123ABCDE"]})
+    group: Annotated[list[str], BeforeValidator(_listed)] = Field(
+        default=[], description="customer group ids, e.g. [HUAXIA]",
+        json_schema_extra={"items": ["a group id"]})
+    country: Annotated[list[str], BeforeValidator(_listed)] = Field(
+        default=[], description="countries as the ERP writes them, e.g. [CN, DE]",
+        json_schema_extra={"items": ["a country"]})
+
+
+class AssignmentRuleSetting(Section):
+    when: RuleMatch = Field(default=RuleMatch(), description="a section with department, "
+                            "owner, group and country")
+    collector: UserId = Field(description="the Slack user id of the collector, e.g. "
+                              "U0123ABCDE")
+
+
+class CollectionSettings(Section):
+    collectors: list[str] = Field(
+        default=list(DEFAULT_COLLECTORS), description=f"a list of {_PEOPLE}",
+        json_schema_extra={"items": ["role:<name> or a user id"]})
+    assigners: list[str] = Field(
+        default=list(DEFAULT_ASSIGNERS), description=f"a list of {_PEOPLE}",
+        json_schema_extra={"items": ["role:<name> or a user id"]})
+    rules: list[AssignmentRuleSetting] = Field(
+        default=[], description="a list of rules, each with when and collector",
+        json_schema_extra={"items": ["a section with when and collector"]})
+
+    def policy(self, roles: Mapping[str, Sequence[str]],
+               departments: Mapping[str, Sequence[str]]) -> AssignmentPolicy:
+        """Resolved against app.yaml's roles; ``departments``: key -> members."""
+        return AssignmentPolicy(
+            collectors_in(self.collectors, roles),
+            tuple(AssignRule(r.collector, frozenset(r.when.department),
+                             frozenset(r.when.owner), frozenset(r.when.group),
+                             frozenset(r.when.country)) for r in self.rules),
+            frozenset(collectors_in(self.assigners, roles)),
+            frozenset(departments),
+            # A person in several departments counts in the first app.yaml lists.
+            {user: key for key, members in reversed(list(departments.items()))
+             for user in members})
+
+
+def collection_problems(section: object, departments: Iterable[str],
+                        roles: Iterable[str], users: Iterable[str]
+                        ) -> list[tuple[tuple[str | int, ...], str]]:
+    """Rules and lists naming departments, roles or people app.yaml does not have, as
+    (key path, message). ``section`` is what app.yaml says (checked before the model, so
+    that one bad value elsewhere hides none of these); ``users``: everyone listed under
+    departments or roles, the people who may be given credit data."""
+    if not isinstance(section, Mapping):
+        return []
+    known, role_names, people = list(departments), list(roles), set(users)
+    hint = (f"use a key under departments ({', '.join(known)})" if known else
+            "there are no departments yet")
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+
+    def person(where: tuple[str | int, ...], name: object, roles_allowed: bool) -> None:
+        if not isinstance(name, str):
+            return
+        if roles_allowed and name.startswith(ROLE):
+            if name.removeprefix(ROLE) not in role_names:
+                problems.append((where, f"{shown(name)} names no role; use one of "
+                                        f"{', '.join(ROLE + r for r in role_names)}"))
+        elif not is_user_id(name):
+            if roles_allowed:
+                problems.append((where, f"{shown(name)} is not a person; write {_PEOPLE}"))
+        elif name not in people:
+            problems.append((where, f"{name} is not listed under departments or roles, so "
+                                    "may not see credit data; list them there first"))
+
+    for key, default in (("collectors", DEFAULT_COLLECTORS), ("assigners", DEFAULT_ASSIGNERS)):
+        entries = section.get(key)
+        for index, name in enumerate(entries if isinstance(entries, list) else []):
+            if name in default:
+                continue  # a default role the organisation may not have yet
+            person(("collections", key, index), name, roles_allowed=True)
+    rules = section.get("rules")
+    for index, rule in enumerate(rules if isinstance(rules, list) else []):
+        if not isinstance(rule, Mapping):
+            continue
+        where: tuple[str | int, ...] = ("collections", "rules", index)
+        when = rule.get("when")
+        wanted = _listed(when.get("department")) if isinstance(when, Mapping) else None
+        for position, name in enumerate(wanted if isinstance(wanted, list) else []):
+            if isinstance(name, str) and name not in known:
+                problems.append(((*where, "when", "department", position),
+                                 f"{shown(name)} is not a department; {hint}"))
+        person((*where, "collector"), rule.get("collector"), roles_allowed=False)
+    return problems

@@ -1,0 +1,258 @@
+"""Assignment use cases (``Assignments``): make a person responsible for collecting an
+account, by hand (``assign``, ``unassign``) or by app.yaml's rules in the alerts job
+(``auto_assign``); list a collector's accounts. Each owns its unit of work, access
+check, audit entry, events and direct messages (through the outbox), and commits.
+
+Who may assign: the people ``collections.assigners`` names (by default the credit
+managers and the ``collections_lead`` role). A collector must be someone who may see
+credit data, since the DM they get carries the account's card.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Protocol
+
+from domain.access import CreditDataAccess, Member
+from domain.collections.assignment import (
+    BY_RULES,
+    AssignmentPolicy,
+    OverdueAccount,
+    plan,
+)
+from domain.collections.events import AssignmentClosed, CollectorAssigned
+from domain.collections.model import Assignment, AssignmentStatus, CollectionChanged
+from domain.errors import DomainError
+from domain.exposure import CreditPosition
+from domain.lookup import resolve_customer
+from domain.model import AuditEntry, Customer
+from domain.people import is_user_id
+from domain.ports import Outbox, UnitOfWork
+from domain.positions import CreditPolicyContext, customer_position, portfolio_positions
+from domain.text import N_
+
+SYSTEM = "creditbot"
+TRIES = 3
+
+
+class AssignRefused(DomainError):
+    pass
+
+
+class NotAnAssigner(AssignRefused):
+    """``assigners``: who may assign instead; renderers mention them as ``who``."""
+
+    def __init__(self, assigners: tuple[str, ...]) -> None:
+        self.assigners = assigners
+        super().__init__(N_("Only the credit managers and collections leads assign "
+                            "collectors; ask {who}."), who=", ".join(assigners) or "—")
+
+
+@dataclass(frozen=True)
+class AssignmentChange:
+    """What to tell: ``collector`` takes the account over (with its card); ``previous``
+    (on a reassignment or an unassignment) hands it back."""
+
+    assignment: Assignment
+    customer: Customer
+    position: CreditPosition | None
+    by: str
+    previous: str | None = None
+    closed: bool = False
+
+
+class AssignmentNotices(Protocol):
+    """Queues the direct messages in ``outbox``, inside the use case's transaction."""
+
+    def queue(self, outbox: Outbox, change: AssignmentChange) -> None: ...
+
+
+class NoAssignmentNotices:
+    def queue(self, outbox: Outbox, change: AssignmentChange) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """The answer to an assignment: the account as now assigned, and who had it."""
+
+    assignment: Assignment
+    customer: Customer
+    previous: str | None = None
+
+
+@dataclass(frozen=True)
+class Assignments:
+    unit_of_work: Callable[[], UnitOfWork]
+    access: CreditDataAccess
+    policy: CreditPolicyContext
+    rules: AssignmentPolicy
+    # The person app.yaml knows by a user id (roles, departments); unknown: no roles.
+    people: Callable[[str], Member]
+    clock: Callable[[], datetime]
+    zone: tzinfo
+    notices: AssignmentNotices = field(default_factory=NoAssignmentNotices)
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    def may_assign(self, actor: Member) -> bool:
+        return self.access.allows(actor) and actor.user_id in self.rules.assigners
+
+    def _require_assigner(self, actor: Member) -> None:
+        self.access.require(actor)
+        if actor.user_id not in self.rules.assigners:
+            raise NotAnAssigner(tuple(sorted(self.rules.assigners)))
+
+    def _require_collector(self, collector: str) -> None:
+        if not is_user_id(collector):
+            raise AssignRefused(
+                N_("“{collector}” is not a person. Name the collector with @, e.g. "
+                   "`/credit assign acme @maria`, or give their Slack user id such as "
+                   "U0123ABCDE."), collector=collector[:100])
+        if not self.access.allows(self.people(collector)):
+            raise AssignRefused(
+                N_("<@{collector}> may not see credit data, so cannot collect an account. "
+                   "Pick someone listed under access.credit_data in app.yaml, or ask a "
+                   "credit manager to give them access."), collector=collector)
+
+    # -- by hand ------------------------------------------------------------------------
+
+    def assign(self, actor: Member, query: str, collector: str) -> Assigned:
+        """Makes ``collector`` responsible for the customer ``query`` names; a
+        reassignment tells both people. Audited ``collections.assigned`` or
+        ``collections.reassigned``."""
+        self._require_assigner(actor)
+        self._require_collector(collector)
+        for tried in range(1, TRIES + 1):
+            try:
+                return self._assign(actor, query, collector)
+            except CollectionChanged:
+                if tried == TRIES:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _assign(self, actor: Member, query: str, collector: str) -> Assigned:
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            customer, position = customer_position(
+                uow, resolve_customer(query, uow.customers).customer_id, self.today(),
+                self.policy)
+            current = uow.collections.open_assignment(customer.customer_id)
+            if current is not None and current.collector == collector:
+                raise AssignRefused(N_("{customer} is already assigned to <@{collector}>."),
+                                    customer=customer.name, collector=collector)
+            previous = current.collector if current is not None else None
+            if current is None:
+                stored = uow.collections.add_assignment(Assignment(
+                    customer.customer_id, collector, AssignmentStatus.OPEN, actor.user_id,
+                    now, next_action_on=self.today()))
+            else:
+                stored = uow.collections.save_assignment(dataclasses.replace(
+                    current, collector=collector, assigned_by=actor.user_id,
+                    assigned_at=now))
+            action = "collections.reassigned" if previous else "collections.assigned"
+            details: dict[str, object] = {"collector": collector}
+            if previous:
+                details["previous"] = previous
+            uow.audit.append(AuditEntry(now, actor.user_id, action, customer.customer_id,
+                                        details))
+            uow.events.record(CollectorAssigned(
+                occurred_at=now, actor=actor.user_id, subject=customer.customer_id,
+                assignment_id=stored.id, collector=collector, previous=previous))
+            self.notices.queue(uow.outbox, AssignmentChange(
+                stored, customer, position, actor.user_id, previous))
+            uow.commit()
+        return Assigned(stored, customer, previous)
+
+    def unassign(self, actor: Member, query: str) -> Assigned:
+        """Closes the customer's assignment (nobody collects it any more); the collector
+        is told. Audited ``collections.unassigned``."""
+        self._require_assigner(actor)
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            ref = resolve_customer(query, uow.customers)
+            customer = uow.customers.get(ref.customer_id)
+            current = uow.collections.open_assignment(ref.customer_id)
+            if customer is None or current is None:
+                raise AssignRefused(N_("Nobody is assigned to collect {customer}."),
+                                    customer=ref.name)
+            closed = uow.collections.save_assignment(dataclasses.replace(
+                current, status=AssignmentStatus.CLOSED, closed_at=now,
+                closed_by=actor.user_id))
+            uow.audit.append(AuditEntry(now, actor.user_id, "collections.unassigned",
+                                        customer.customer_id,
+                                        {"collector": current.collector}))
+            uow.events.record(AssignmentClosed(
+                occurred_at=now, actor=actor.user_id, subject=customer.customer_id,
+                assignment_id=closed.id, collector=closed.collector))
+            self.notices.queue(uow.outbox, AssignmentChange(
+                closed, customer, None, actor.user_id, previous=current.collector,
+                closed=True))
+            uow.commit()
+        return Assigned(closed, customer, current.collector)
+
+    def of_collector(self, actor: Member, collector: str) -> list[Assignment]:
+        """The accounts ``collector`` is responsible for (not closed), by customer id."""
+        self.access.require(actor)
+        with self.unit_of_work() as uow:
+            return uow.collections.open_assignments(collector)
+
+    def assignment_of(self, actor: Member, customer_id: str) -> Assignment | None:
+        self.access.require(actor)
+        with self.unit_of_work() as uow:
+            return uow.collections.open_assignment(customer_id)
+
+    # -- on its own ---------------------------------------------------------------------
+
+    def auto_assign(self, as_of: date | None = None) -> dict[str, int]:
+        """Assigns every overdue account nobody collects, by app.yaml's rules, else to
+        the collector with the least open overdue amount. For the alerts job, so no
+        access check; each collector gets a DM per account. Counts ``assigned``."""
+        day = as_of or self.today()
+        with self.unit_of_work() as uow:
+            entries = portfolio_positions(uow, day, self.policy)
+            taken = {a.customer_id: a.collector
+                     for a in uow.collections.open_assignments()}
+        overdue = {e.customer.customer_id: e for e in entries
+                   if e.in_base is not None and e.in_base.overdue.amount > 0}
+        load: dict[str, Decimal] = {}
+        for customer_id, collector in taken.items():
+            if customer_id in overdue:
+                figures = overdue[customer_id].in_base
+                assert figures is not None
+                load[collector] = load.get(collector, Decimal(0)) + figures.overdue.amount
+        accounts = [OverdueAccount(e.customer, e.in_base.overdue.amount)
+                    for cid, e in overdue.items() if cid not in taken and e.in_base]
+        picks = plan(accounts, self.rules, load)
+        now = self.clock()
+        assigned = 0
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            still_open = {a.customer_id for a in uow.collections.open_assignments(
+                customer_ids=[p.account.customer.customer_id for p in picks])}
+            for pick in picks:
+                customer = pick.account.customer
+                if customer.customer_id in still_open:
+                    continue  # someone assigned it by hand since the read
+                stored = uow.collections.add_assignment(Assignment(
+                    customer.customer_id, pick.collector, AssignmentStatus.OPEN, BY_RULES,
+                    now, next_action_on=day))
+                uow.audit.append(AuditEntry(now, SYSTEM, "collections.assigned",
+                                            customer.customer_id, {
+                                                "collector": pick.collector,
+                                                "rule": pick.rule}))
+                uow.events.record(CollectorAssigned(
+                    occurred_at=now, actor=SYSTEM, subject=customer.customer_id,
+                    assignment_id=stored.id, collector=pick.collector, by_rules=True))
+                self.notices.queue(uow.outbox, AssignmentChange(
+                    stored, customer, overdue[customer.customer_id].position, BY_RULES))
+                assigned += 1
+            uow.commit()
+        return {"assigned": assigned}

@@ -1,0 +1,179 @@
+"""Assignment use cases on the fake unit of work: assigning, reassigning (both told),
+refusals that say why, unassigning, and the alerts job's automatic assignment by rules
+and by the weighted round-robin (least open overdue first, ties in app.yaml's order)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.access import AccessDenied, CreditDataAccess, Member
+from domain.aging import AgingBuckets
+from domain.collections.assignment import (
+    AssignmentPolicy,
+    AssignRule,
+    OverdueAccount,
+    plan,
+)
+from domain.collections.model import AssignmentStatus
+from domain.collections.use_cases import (
+    AssignmentChange,
+    AssignRefused,
+    Assignments,
+    NotAnAssigner,
+)
+from domain.errors import CustomerNotFound
+from domain.model import Customer, Invoice
+from domain.money import Money
+from domain.ports import Outbox
+from domain.positions import CreditPolicyContext
+from tests.fakes import FakeUnitOfWork
+
+NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 30)
+MANAGER = Member("U02CREDITMG", roles=frozenset({"credit_manager"}))
+ANNA, BEN, CARL = "U04COLLECT1", "U04COLLECT2", "U04COLLECT3"
+COLLECTORS = {u: Member(u, roles=frozenset({"collector"})) for u in (ANNA, BEN, CARL)}
+SALES = Member("U01SALESAMY", roles=frozenset({"sales"}), departments=frozenset({"sales"}))
+
+
+def customer(cid: str, name: str, **kw: object) -> Customer:
+    return Customer(cid, name, Money(Decimal(100000), "USD"), 30, **kw)  # type: ignore[arg-type]
+
+
+def overdue(cid: str, amount: str, days: int = 10) -> Invoice:
+    due = TODAY - timedelta(days=days)
+    return Invoice(f"I-{cid}-{amount}", cid, due - timedelta(days=30), due,
+                   Money(Decimal(amount), "USD"), Money(Decimal(amount), "USD"))
+
+
+class Told:
+    def __init__(self) -> None:
+        self.changes: list[AssignmentChange] = []
+
+    def queue(self, outbox: Outbox, change: AssignmentChange) -> None:
+        self.changes.append(change)
+
+
+def service(uow: FakeUnitOfWork, policy: AssignmentPolicy | None = None) -> Assignments:
+    return Assignments(
+        uow, CreditDataAccess(), CreditPolicyContext("USD", AgingBuckets()),
+        policy or AssignmentPolicy(collectors=(ANNA, BEN), assigners=frozenset({
+            MANAGER.user_id})),
+        lambda user: COLLECTORS.get(user) or (SALES if user == SALES.user_id else
+                                              Member(user)),
+        lambda: NOW, ZoneInfo("Asia/Shanghai"), Told())
+
+
+def world() -> FakeUnitOfWork:
+    return FakeUnitOfWork(
+        [customer("C1", "Acme <!channel>", owner_slack_id=SALES.user_id),
+         customer("C2", "Beta"), customer("C3", "Gamma", country="cn"),
+         customer("C4", "Delta", group_id="HUAXIA"), customer("C5", "Paid Up")],
+        [overdue("C1", "500"), overdue("C2", "300"), overdue("C3", "200"),
+         overdue("C4", "100"), overdue("C5", "50", days=-5)])
+
+
+def test_assign_then_reassign_tells_both_and_audits_each():
+    uow = world()
+    assignments = service(uow)
+    first = assignments.assign(MANAGER, "acme", ANNA)
+    assert (first.customer.customer_id, first.assignment.collector, first.previous) == (
+        "C1", ANNA, None)
+    assert first.assignment.status is AssignmentStatus.OPEN
+    assert first.assignment.next_action_on == TODAY
+    again = assignments.assign(MANAGER, "C1", BEN)
+    assert (again.assignment.collector, again.previous) == (BEN, ANNA)
+    assert [(a.action, a.subject, a.details) for a in uow.audit.entries] == [
+        ("collections.assigned", "C1", {"collector": ANNA}),
+        ("collections.reassigned", "C1", {"collector": BEN, "previous": ANNA})]
+    assert [(e.name, e.payload()["collector"], e.payload()["previous"])
+            for e in uow.events.recorded] == [("collections.assigned", ANNA, None),
+                                              ("collections.assigned", BEN, ANNA)]
+    told = assignments.notices.changes  # type: ignore[attr-defined]
+    assert [(c.assignment.collector, c.previous) for c in told] == [(ANNA, None), (BEN, ANNA)]
+    assert told[0].position is not None
+    assert told[0].position.aging.overdue == Money(Decimal(500), "USD")
+    assert [a.collector for a in uow.collections.assignments] == [BEN]
+
+
+def test_refusals_say_why_and_change_nothing():
+    uow = world()
+    assignments = service(uow)
+    assignments.assign(MANAGER, "C1", ANNA)
+    with pytest.raises(AssignRefused) as same:
+        assignments.assign(MANAGER, "C1", ANNA)
+    assert str(same.value) == f"Acme <!channel> is already assigned to <@{ANNA}>."
+    with pytest.raises(AssignRefused) as outsider:
+        assignments.assign(MANAGER, "C1", "U0OUTSIDE1")
+    assert str(outsider.value) == (
+        "<@U0OUTSIDE1> may not see credit data, so cannot collect an account. Pick someone "
+        "listed under access.credit_data in app.yaml, or ask a credit manager to give them "
+        "access.")
+    with pytest.raises(AssignRefused) as not_a_person:
+        assignments.assign(MANAGER, "C1", "maria")
+    assert str(not_a_person.value) == (
+        "“maria” is not a person. Name the collector with @, e.g. `/credit assign acme "
+        "@maria`, or give their Slack user id such as U0123ABCDE.")
+    with pytest.raises(NotAnAssigner) as sales:
+        assignments.assign(SALES, "C1", BEN)
+    assert sales.value.assigners == (MANAGER.user_id,)
+    with pytest.raises(AccessDenied):
+        assignments.assign(Member("U0VISITOR1"), "C1", BEN)
+    with pytest.raises(CustomerNotFound):
+        assignments.assign(MANAGER, "zzz nobody", BEN)
+    assert [a.collector for a in uow.collections.assignments] == [ANNA]
+    assert len(uow.audit.entries) == 1
+
+
+def test_unassign_closes_and_tells_the_collector():
+    uow = world()
+    assignments = service(uow)
+    assignments.assign(MANAGER, "C2", ANNA)
+    done = assignments.unassign(MANAGER, "beta")
+    assert done.assignment.status is AssignmentStatus.CLOSED
+    assert done.assignment.closed_by == MANAGER.user_id
+    assert assignments.of_collector(MANAGER, ANNA) == []
+    assert uow.audit.entries[-1].action == "collections.unassigned"
+    last = assignments.notices.changes[-1]  # type: ignore[attr-defined]
+    assert (last.closed, last.previous) == (True, ANNA)
+    with pytest.raises(AssignRefused) as nobody:
+        assignments.unassign(MANAGER, "beta")
+    assert str(nobody.value) == "Nobody is assigned to collect Beta."
+
+
+def test_auto_assign_follows_rules_then_the_least_loaded_collector():
+    uow = world()
+    policy = AssignmentPolicy(
+        collectors=(ANNA, BEN), assigners=frozenset({MANAGER.user_id}),
+        rules=(AssignRule(CARL, countries=frozenset({"CN"})),
+               AssignRule(BEN, groups=frozenset({"HUAXIA"}))))
+    assignments = service(uow, policy)
+    assert assignments.auto_assign() == {"assigned": 4}
+    by_customer = {a.customer_id: a.collector for a in uow.collections.assignments}
+    # C3 (country cn) and C4 (group HUAXIA) by the rules; C1 (500) to Anna, the first
+    # listed at a tie; C2 (300) to Ben, who had C4's 100 only. C5 is not overdue.
+    assert by_customer == {"C1": ANNA, "C2": BEN, "C3": CARL, "C4": BEN}
+    assert all(a.assigned_by == "rules" for a in uow.collections.assignments)
+    assert {e.subject: e.details["rule"] for e in uow.audit.entries} == {
+        "C1": None, "C2": None, "C3": 0, "C4": 1}
+    # Nothing new to assign the second time.
+    assert assignments.auto_assign() == {"assigned": 0}
+
+
+def test_auto_assign_weighs_what_each_collector_already_has():
+    uow = world()
+    assignments = service(uow)
+    assignments.assign(MANAGER, "C1", ANNA)   # Anna holds 500 overdue already
+    assert assignments.auto_assign() == {"assigned": 3}
+    by_customer = {a.customer_id: a.collector for a in uow.collections.assignments}
+    # Ben takes C2 (0 < 500) and C3 (300 < 500); at 500 each, Anna, listed first, C4.
+    assert by_customer == {"C1": ANNA, "C2": BEN, "C3": BEN, "C4": ANNA}
+
+
+def test_plan_without_collectors_leaves_unmatched_accounts_alone():
+    account = OverdueAccount(customer("C1", "Acme"), Decimal(10))
+    assert plan([account], AssignmentPolicy(), {}) == []

@@ -1,0 +1,87 @@
+"""The collections section of app.yaml: defaults resolve to the collector role and the
+credit managers, written rules resolve to user ids, and config check names every rule
+or list entry pointing at a department, role or person app.yaml does not have."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from bot.config import load_config
+from domain.collections.assignment import AssignRule
+from domain.model import Customer
+from domain.money import Money
+from tests.conftest import ROOT
+from tests.unit.test_config import GOOD, line_of, problems
+
+
+def with_collections(section: str) -> str:
+    return GOOD.rstrip() + "\n\ncollections:\n" + section
+
+
+def test_left_out_the_collector_role_collects_and_credit_managers_assign():
+    config = load_config(ROOT / "app.yaml")
+    policy = config.collections.policy(dict(config.roles.items()),
+                                       {k: list(d.members) for k, d in
+                                        config.departments.items()})
+    assert policy.collectors == ("U04COLLECT1", "U04COLLECT2")
+    assert policy.assigners == frozenset({"U02CREDITMG"})
+    assert policy.rules == ()
+
+
+def test_written_rules_resolve_to_people_and_departments(tmp_path: Path):
+    path = tmp_path / "app.yaml"
+    path.write_text(with_collections(
+        "  collectors: [U04COLLECT2, role:collector]\n"
+        "  assigners: [role:credit_manager, U03FINDIR01]\n"
+        "  rules:\n"
+        "    - when: {department: sales, country: [cn]}\n"
+        "      collector: U04COLLECT1\n"), encoding="utf-8")
+    config = load_config(path)
+    policy = config.collections.policy(dict(config.roles.items()),
+                                       {k: list(d.members) for k, d in
+                                        config.departments.items()})
+    assert policy.collectors == ("U04COLLECT2", "U04COLLECT1")
+    assert policy.assigners == frozenset({"U02CREDITMG", "U03FINDIR01"})
+    assert policy.rules == (AssignRule("U04COLLECT1", frozenset({"sales"}),
+                                       countries=frozenset({"cn"})),)
+    customer = Customer("C1", "Acme", Money(Decimal(1), "USD"), 30, country="CN",
+                        owner_slack_id="U01SALESAMY")
+    # No department of its own: the owner's (sales) counts.
+    assert policy.department_of(customer) == "sales"
+    assert policy.rules[0].matches(customer, "sales")
+    assert not policy.rules[0].matches(customer, "finance")
+
+
+def test_config_check_names_unknown_departments_roles_and_people(tmp_path: Path):
+    text = with_collections(
+        "  collectors: [role:dunners, U09NOBODY01, collectors]\n"
+        "  assigners: [role:credit_manager, U09NOBODY02]\n"
+        "  rules:\n"
+        "    - when: {department: [sales, treasury]}\n"
+        "      collector: U09NOBODY03\n"
+        "    - when: {group: HUAXIA}\n"
+        "      collector: maria\n")
+    roles = ("role:credit_analyst, role:credit_manager, role:finance_director, role:cfo, "
+             "role:collector, role:legal, role:sales")
+    collectors, assigners = line_of(text, "collectors: [role:dunners"), \
+        line_of(text, "assigners:")
+    assert problems(tmp_path, text) == sorted([
+        f"line {collectors}: collections.collectors.0: \"role:dunners\" names no role; use one "
+        f"of {roles}",
+        f"line {collectors}: collections.collectors.1: U09NOBODY01 is not listed under "
+        "departments or roles, so may not see credit data; list them there first",
+        f"line {collectors}: collections.collectors.2: \"collectors\" is not a person; write "
+        "role:<name> (everyone holding the role) or Slack user ids such as U0123ABCDE",
+        f"line {assigners}: collections.assigners.1: U09NOBODY02 is not listed under "
+        "departments or roles, so may not see credit data; list them there first",
+        f"line {line_of(text, 'treasury')}: collections.rules.0.when.department.1: "
+        "\"treasury\" is not a department; use a key under departments (sales, credit, "
+        "finance, legal, logistics)",
+        f"line {line_of(text, 'U09NOBODY03')}: collections.rules.0.collector: U09NOBODY03 is "
+        "not listed under departments or roles, so may not see credit data; list them "
+        "there first",
+        f"line {line_of(text, 'maria')}: collections.rules.1.collector: must look like a "
+        "Slack user id (U or W and 8+ capitals/digits, e.g. U0123ABCDE), got \"maria\"; "
+        "copy it from the person's profile in Slack",
+    ], key=lambda p: int(p.split(":")[0].split()[1]))
