@@ -52,6 +52,12 @@ class InvoiceQueries(ReceivablesQueries, Protocol):
         customer, due date and id."""
         ...
 
+    def paid_since(self, customer_id: str, since: date, currency: str,
+                   invoice_ids: Sequence[str] = ()) -> Decimal:
+        """The customer's imported payments in ``currency`` dated ``since`` or later (of
+        these invoices, when named)."""
+        ...
+
 
 class RateRepository(Protocol):
     def latest(self, as_of: date) -> dict[str, Decimal]:

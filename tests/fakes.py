@@ -93,6 +93,7 @@ class FakeReceivables:
     def __init__(self, invoices: Sequence[Invoice], orders: Sequence[Order]) -> None:
         self.invoices = list(invoices)
         self.orders = list(orders)
+        self.payments: list[tuple[str, date, Money, str | None]] = []
 
     def aged_balances(self, customer_ids: Sequence[str] | None, as_of: date,
                       buckets: AgingBuckets) -> list[AgedBalance]:
@@ -107,6 +108,13 @@ class FakeReceivables:
         wanted = set(customer_ids)
         return sorted((i for i in self.invoices if i.customer_id in wanted and i.is_outstanding),
                       key=lambda i: (i.customer_id, i.due_date, i.invoice_id))
+
+    def paid_since(self, customer_id: str, since: date, currency: str,
+                   invoice_ids: Sequence[str] = ()) -> Decimal:
+        """``payments``: (customer id, day, Money, invoice id or None), set by a test."""
+        return sum((m.amount for c, day, m, inv in self.payments
+                    if c == customer_id and day >= since and m.currency == currency
+                    and (not invoice_ids or inv in invoice_ids)), Decimal(0))
 
 
 class FakeRates:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -10,13 +11,25 @@ from sqlalchemy.orm import Session
 
 from domain.aging import AgingBuckets
 from domain.exposure import AgedBalance, OrderBalance
-from domain.model import INVOICE_STATUSES_IN_EXPOSURE, ORDER_STATUSES_IN_EXPOSURE
-from storage.models import InvoiceRow, OrderRow
+from domain.model import (
+    INVOICE_STATUSES_IN_EXPOSURE,
+    ORDER_STATUSES_IN_EXPOSURE,
+    Invoice,
+    InvoiceStatus,
+)
+from domain.money import Money
+from storage.models import InvoiceRow, OrderRow, PaymentRow
 
 _I: Table = InvoiceRow.__table__  # type: ignore[assignment]
 _O: Table = OrderRow.__table__  # type: ignore[assignment]
+_PAY: Table = PaymentRow.__table__  # type: ignore[assignment]
 _OPEN_INVOICE = [s.value for s in INVOICE_STATUSES_IN_EXPOSURE]
 _OPEN_ORDER = [s.value for s in ORDER_STATUSES_IN_EXPOSURE]
+_CHUNK = 500
+_OPEN_INVOICES = (
+    select(_I).where(_I.c.customer_id.in_(bindparam("ids", expanding=True)),
+                     _I.c.status.in_(_OPEN_INVOICE), _I.c.open_amount > 0)
+)
 
 
 @cache
@@ -85,3 +98,28 @@ class SqlReceivablesQueries:
         params = {} if customer_ids is None else {"ids": list(customer_ids)}
         rows = self._session.connection().execute(_ORDERS[customer_ids is not None], params)
         return [OrderBalance(*row) for row in rows]
+
+    def open_invoices(self, customer_ids: Sequence[str]) -> list[Invoice]:
+        rows: list[Any] = []
+        ids = list(customer_ids)
+        for start in range(0, len(ids), _CHUNK):
+            rows += self._session.connection().execute(
+                _OPEN_INVOICES, {"ids": ids[start:start + _CHUNK]})
+        invoices = [
+            Invoice(r.invoice_id, r.customer_id, r.issue_date, r.due_date,
+                    Money(r.amount, r.currency), Money(r.open_amount, r.currency),
+                    InvoiceStatus(r.status), r.order_id)
+            for r in rows
+        ]
+        invoices.sort(key=lambda i: (i.customer_id, i.due_date, i.invoice_id))
+        return invoices
+
+    def paid_since(self, customer_id: str, since: date, currency: str,
+                   invoice_ids: Sequence[str] = ()) -> Decimal:
+        query = select(func.sum(_PAY.c.amount)).where(
+            _PAY.c.customer_id == customer_id, _PAY.c.date >= since,
+            _PAY.c.currency == currency)
+        if invoice_ids:
+            query = query.where(_PAY.c.invoice_id.in_(list(invoice_ids)))
+        total = self._session.connection().execute(query).scalar()
+        return Decimal(0) if total is None else Decimal(total)

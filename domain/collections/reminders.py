@@ -1,0 +1,174 @@
+"""The ``collections`` job: promises checked, collectors nudged, stale accounts flagged.
+
+- **Promises**: an open promise is checked from its date on; kept (paid, see
+  ``domain.collections.promises``) it is closed and a note recorded on the account;
+  broken after its date plus the grace days, the collector and the account owner are
+  told and the promise is recorded broken against the customer.
+- **Nudges**: on an account's next-action date its collector is reminded, once per date.
+- **Stale accounts**: an account whose last action (or assignment, when none) is
+  ``stale_after_days`` old or more is flagged to the collections lead, once per stretch
+  without action: the next action starts a new stretch.
+
+Each runs in its own unit of work. A promise is marked checked with its version, so a
+second run or scheduler finds it done (``CollectionChanged``) and writes nothing; nudges
+and flags are keyed messages (the outbox's ``dedup_key``), looked for before anything is
+written, so each audit entry and message exists once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Protocol
+
+from domain.collections.model import (
+    ActionKind,
+    Assignment,
+    AssignmentStatus,
+    CollectionAction,
+    CollectionChanged,
+    Promise,
+    PromiseState,
+)
+from domain.collections.promises import PromiseTerms, Verdict, evaluate
+from domain.collections.work import CollectorsDay
+from domain.model import AuditEntry, Customer
+from domain.ports import Outbox, UnitOfWork
+
+SYSTEM = "creditbot"
+
+
+class ReminderNotices(Protocol):
+    def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
+                       collector: str, owner: str | None) -> None: ...
+
+    def nudge(self, outbox: Outbox, assignment: Assignment, customer: Customer,
+              key: str) -> None: ...
+
+    def stale(self, outbox: Outbox, lead: str, assignment: Assignment, customer: Customer,
+              days: int, key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    kept: int = 0
+    broken: int = 0
+    nudged: int = 0
+    flagged: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"promises_kept": self.kept, "promises_broken": self.broken,
+                "nudged": self.nudged, "flagged": self.flagged}
+
+
+def nudge_key(assignment: Assignment) -> str:
+    return f"collections.nudge:{assignment.customer_id}:{assignment.next_action_on}"
+
+
+def stale_key(customer_id: str, since: date) -> str:
+    return f"collections.stale:{customer_id}:{since}"
+
+
+@dataclass(frozen=True)
+class CollectionsJob:
+    day: CollectorsDay
+    notices: ReminderNotices
+
+    def run(self) -> DayCounts:
+        today = self.day.today()
+        kept = broken = 0
+        with self.day.unit_of_work() as uow:
+            due = uow.collections.promises_due(today)
+        for promise in due:
+            verdict = self._check(promise, today)
+            kept += verdict is Verdict.KEPT
+            broken += verdict is Verdict.BROKEN
+        with self.day.unit_of_work() as uow:
+            assignments = uow.collections.open_assignments()
+        nudged = sum(self._nudge(a, today) for a in assignments
+                     if a.next_action_on is not None and a.next_action_on <= today
+                     and a.status is not AssignmentStatus.ESCALATED)
+        flagged = sum(self._flag(a, today) for a in assignments
+                      if a.status is not AssignmentStatus.ESCALATED)
+        return DayCounts(kept, broken, nudged, flagged)
+
+    def _check(self, promise: Promise, today: date) -> Verdict | None:
+        now = self.day.clock()
+        grace = self.day.policy.grace_days
+        with self.day.unit_of_work() as uow:
+            uow.begin_write()
+            open_now = {i.invoice_id: i.open_amount.amount
+                        for i in uow.receivables.open_invoices([promise.customer_id])
+                        if i.open_amount.currency == promise.amount.currency}
+            paid = uow.receivables.paid_since(
+                promise.customer_id, promise.made_at.astimezone(self.day.zone).date(),
+                promise.amount.currency, promise.invoice_ids)
+            verdict = evaluate(PromiseTerms(promise.amount.amount, promise.due_on,
+                                            promise.invoice_ids), today, grace, open_now, paid)
+            if verdict is Verdict.PENDING:
+                return verdict
+            state = PromiseState.KEPT if verdict is Verdict.KEPT else PromiseState.BROKEN
+            try:
+                uow.collections.save_promise(replace(promise, state=state, checked_at=now))
+            except CollectionChanged:
+                return None  # another run checked it first
+            assignment = uow.collections.open_assignment(promise.customer_id)
+            customer = uow.customers.get(promise.customer_id)
+            if verdict is Verdict.KEPT:
+                uow.collections.add_action(CollectionAction(
+                    promise.customer_id, ActionKind.NOTE,
+                    f"promise {promise.id} kept ({promise.amount.format()} by "
+                    f"{promise.due_on})", SYSTEM, now))
+            if assignment is not None and assignment.status is AssignmentStatus.PROMISED:
+                uow.collections.save_assignment(replace(assignment,
+                                                        status=AssignmentStatus.OPEN))
+            if verdict is Verdict.BROKEN and customer is not None and assignment is not None:
+                self.notices.promise_broken(uow.outbox, promise, customer,
+                                            assignment.collector, customer.owner_slack_id)
+            uow.audit.append(AuditEntry(now, SYSTEM, f"collections.promise_{verdict.value}",
+                                        promise.customer_id, {
+                "promise_id": promise.id, "amount": str(promise.amount.amount),
+                "currency": promise.amount.currency, "due_on": str(promise.due_on),
+                "paid": str(paid)}))
+            uow.commit()
+        return verdict
+
+    def _nudge(self, assignment: Assignment, today: date) -> bool:
+        key = nudge_key(assignment)
+        return self._once(key, assignment, lambda uow, customer: self.notices.nudge(
+            uow.outbox, assignment, customer, key), "collections.nudged",
+            {"next_action_on": str(assignment.next_action_on)})
+
+    def _flag(self, assignment: Assignment, today: date) -> bool:
+        lead = self.day.policy.lead
+        if lead is None:
+            return False
+        with self.day.unit_of_work() as uow:
+            last = next(iter(uow.collections.actions(assignment.customer_id, limit=1)), None)
+        since = (last.at if last else assignment.assigned_at).astimezone(self.day.zone).date()
+        days = (today - since).days
+        if days < self.day.policy.stale_after_days:
+            return False
+        key = stale_key(assignment.customer_id, since)
+        return self._once(key, assignment, lambda uow, customer: self.notices.stale(
+            uow.outbox, lead, assignment, customer, days, key), "collections.flagged_stale",
+            {"days_without_action": days, "collector": assignment.collector})
+
+    def _once(self, key: str, assignment: Assignment, send: _Send, action: str,
+              details: dict[str, object]) -> bool:
+        with self.day.unit_of_work() as uow:
+            uow.begin_write()
+            if uow.outbox.id_of(key) is not None:
+                return False
+            customer = uow.customers.get(assignment.customer_id)
+            if customer is None:
+                return False
+            send(uow, customer)
+            uow.audit.append(AuditEntry(self.day.clock(), SYSTEM, action,
+                                        assignment.customer_id, details))
+            uow.commit()
+        return True
+
+
+class _Send(Protocol):
+    def __call__(self, uow: UnitOfWork, customer: Customer, /) -> None: ...

@@ -1,0 +1,356 @@
+"""The collector's day: the worklist and what collectors record (actions, promises,
+disputes, escalations to legal).
+
+Each use case checks who acts, opens its unit of work, writes the record, its audit
+entry and its messages (through the outbox) and commits, all or nothing. Only the
+account's collector or the collections lead may record against an account. creditbot
+records what collectors did; it never writes to customers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Protocol
+
+from domain.access import CreditDataAccess, Member
+from domain.aging import AgingBuckets
+from domain.collections.dunning import DEFAULT_POLICY, DueItem, DunningPolicy, account_level
+from domain.collections.model import (
+    ActionKind,
+    Assignment,
+    AssignmentStatus,
+    CollectionAction,
+    Dispute,
+    LegalCase,
+    Promise,
+    PromiseState,
+)
+from domain.collections.worklist import LastAction, Page, WorkItem, ordered, page_of
+from domain.errors import DomainError
+from domain.fx import FxRates
+from domain.model import AuditEntry, Customer, Invoice
+from domain.money import Money
+from domain.ports import Outbox, UnitOfWork
+from domain.text import N_
+
+MAX_OUTCOME = 2000
+
+
+@dataclass(frozen=True)
+class WorkPolicy:
+    """``collections`` in app.yaml, as the collector's day reads it."""
+
+    dunning: DunningPolicy = DEFAULT_POLICY
+    grace_days: int = 3
+    stale_after_days: int = 14
+    lead: str | None = None
+
+
+class NotYourAccount(DomainError):
+    def __init__(self, customer: str, collector: str | None) -> None:
+        if collector is None:
+            super().__init__(N_("{customer} has no collector yet: assign one first with "
+                                "`/credit assign {customer} @someone`."), customer=customer)
+        else:
+            super().__init__(N_("{customer} is collected by <@{collector}>; only they or "
+                                "the collections lead can record against it."),
+                             customer=customer, collector=collector)
+
+
+class UnknownInvoices(DomainError):
+    def __init__(self, customer: str, invoices: Sequence[str]) -> None:
+        super().__init__(N_("{invoices} are not open invoices of {customer}: name invoices "
+                            "from the account's open ones, separated by commas."),
+                         invoices=", ".join(invoices), customer=customer)
+
+
+@dataclass(frozen=True)
+class Worklist:
+    page: Page
+    today: date
+
+
+@dataclass(frozen=True)
+class History:
+    """Everything on record about an account, for a legal case."""
+
+    customer: Customer
+    invoices: tuple[Invoice, ...]
+    actions: tuple[CollectionAction, ...]
+    promises: tuple[Promise, ...]
+    disputes: tuple[Dispute, ...]
+    assignment: Assignment
+
+
+class WorkNotices(Protocol):
+    """The messages collectors' records cause, queued in the unit of work's outbox."""
+
+    def dispute_opened(self, outbox: Outbox, dispute: Dispute, customer: Customer,
+                       channel: str | None) -> None: ...
+
+    def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
+                   channel: str | None) -> None: ...
+
+
+@dataclass(frozen=True)
+class CollectorsDay:
+    unit_of_work: Callable[[], UnitOfWork]
+    access: CreditDataAccess
+    policy: WorkPolicy
+    buckets: AgingBuckets
+    base_currency: str
+    clock: Callable[[], datetime]
+    zone: tzinfo
+    notices: WorkNotices
+    # department key → its channel (where disputes and legal cases are posted)
+    channels: Mapping[str, str] = field(default_factory=dict)
+    legal_department: str = "legal"
+    # who owns an account once it goes to legal (the legal department's first member)
+    legal_owner: str | None = None
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    # The worklist
+    def worklist(self, actor: Member, page: int = 1) -> Worklist:
+        self.access.require(actor)
+        today = self.today()
+        with self.unit_of_work() as uow:
+            assignments = uow.collections.open_assignments(collector=actor.user_id)
+            items = ordered(self._items(uow, assignments, today), today)
+            chosen = page_of(items, page)
+            shown = tuple(self._detail(uow, it) for it in chosen.items)
+        return Worklist(replace(chosen, items=shown), today)
+
+    def _items(self, uow: UnitOfWork, assignments: Sequence[Assignment],
+               today: date) -> list[WorkItem]:
+        ids = [a.customer_id for a in assignments]
+        if not ids:
+            return []
+        customers = {c.customer_id: c for c in uow.customers.fetch(ids)}
+        invoices: dict[str, list[Invoice]] = defaultdict(list)
+        for inv in uow.receivables.open_invoices(ids):
+            invoices[inv.customer_id].append(inv)
+        disputed: dict[str, set[str]] = defaultdict(set)
+        for d in uow.collections.open_disputes(ids):
+            disputed[d.customer_id].update(d.invoice_ids)
+        wanted = set(ids)
+        promised: dict[str, date] = {}
+        for p in uow.collections.promises_due(today):
+            if p.customer_id in wanted:
+                promised.setdefault(p.customer_id, p.due_on)
+        fx = FxRates(self.base_currency, today, uow.rates.latest(today))
+        labels = self.buckets.labels
+        items = []
+        for a in assignments:
+            customer = customers.get(a.customer_id)
+            overdue_invs = [i for i in invoices[a.customer_id] if i.due_date < today]
+            sums: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+            weight = Decimal(0)
+            for inv in overdue_invs:
+                dpd = (today - inv.due_date).days
+                sums[(self.buckets.index_of(dpd), inv.open_amount.currency)] += (
+                    inv.open_amount.amount)
+                if inv.invoice_id not in disputed[a.customer_id]:
+                    weight += (inv.open_amount.amount
+                               * fx.factor(inv.open_amount.currency, self.base_currency) * dpd)
+            level = account_level(
+                self.policy.dunning,
+                (DueItem(i.invoice_id, i.due_date) for i in overdue_invs),
+                today, disputed[a.customer_id])
+            items.append(WorkItem(
+                customer_id=a.customer_id,
+                name=customer.name if customer else a.customer_id,
+                overdue=tuple((labels[b], Money(amount, cur))
+                              for (b, cur), amount in sorted(sums.items())),
+                weight=weight, status=a.status.value, level=level,
+                next_action_on=a.next_action_on, promise_due=promised.get(a.customer_id),
+                open_disputes=sum(1 for d in disputed[a.customer_id])))
+        return items
+
+    def _detail(self, uow: UnitOfWork, item: WorkItem) -> WorkItem:
+        """The last action and the open promise, read for the shown page only."""
+        last = next(iter(uow.collections.actions(item.customer_id, limit=1)), None)
+        promise = next((p for p in uow.collections.promises(item.customer_id)
+                        if p.state is PromiseState.OPEN), None)
+        return replace(
+            item,
+            last_action=None if last is None else LastAction(
+                last.kind.value, last.outcome, last.by,
+                last.at.astimezone(self.zone).date()),
+            promise_due=promise.due_on if promise else item.promise_due)
+
+    # Records
+    def _require_collector(self, uow: UnitOfWork, actor: Member,
+                           customer_id: str) -> Assignment:
+        self.access.require(actor)
+        assignment = uow.collections.open_assignment(customer_id)
+        collector = assignment.collector if assignment else None
+        if assignment is None or actor.user_id not in (collector, self.policy.lead):
+            raise NotYourAccount(customer_id, collector)
+        return assignment
+
+    def log_action(self, actor: Member, customer_id: str, kind: ActionKind, outcome: str,
+                   next_action_on: date | None) -> CollectionAction:
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            assignment = self._require_collector(uow, actor, customer_id)
+            action = uow.collections.add_action(CollectionAction(
+                customer_id, kind, outcome.strip()[:MAX_OUTCOME], actor.user_id, now,
+                next_action_on))
+            uow.collections.save_assignment(replace(assignment, next_action_on=next_action_on))
+            uow.audit.append(AuditEntry(now, actor.user_id, "collections.action_logged",
+                                        customer_id, {"kind": kind.value,
+                                                      "outcome": action.outcome,
+                                                      "next_action_on": str(next_action_on)
+                                                      if next_action_on else None}))
+            uow.commit()
+        return action
+
+    def _open_invoices(self, uow: UnitOfWork, customer_id: str,
+                       invoice_ids: Sequence[str]) -> list[Invoice]:
+        open_ = {i.invoice_id: i for i in uow.receivables.open_invoices([customer_id])}
+        unknown = [i for i in invoice_ids if i not in open_]
+        if unknown:
+            raise UnknownInvoices(customer_id, unknown)
+        return [open_[i] for i in invoice_ids]
+
+    def promise(self, actor: Member, customer_id: str, amount: Money, due_on: date,
+                invoice_ids: Sequence[str] = ()) -> Promise:
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            assignment = self._require_collector(uow, actor, customer_id)
+            invoices = self._open_invoices(uow, customer_id, invoice_ids)
+            made = uow.collections.add_promise(Promise(
+                customer_id, amount, due_on, tuple(invoice_ids), PromiseState.OPEN,
+                actor.user_id, now))
+            uow.collections.save_assignment(replace(
+                assignment, status=AssignmentStatus.PROMISED, next_action_on=due_on))
+            uow.audit.append(AuditEntry(now, actor.user_id, "collections.promised",
+                                        customer_id, {
+                "promise_id": made.id, "amount": str(amount.amount),
+                "currency": amount.currency, "due_on": str(due_on),
+                # What the promised invoices owed then: the check measures payment from it.
+                "open_then": {i.invoice_id: str(i.open_amount.amount) for i in invoices}}))
+            uow.commit()
+        return made
+
+    def dispute(self, actor: Member, customer_id: str, invoice_ids: Sequence[str],
+                reason: str, department: str | None, owner: str | None) -> Dispute:
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            assignment = self._require_collector(uow, actor, customer_id)
+            self._open_invoices(uow, customer_id, invoice_ids)
+            dispute = uow.collections.add_dispute(Dispute(
+                customer_id, tuple(invoice_ids), reason.strip()[:MAX_OUTCOME], department,
+                owner, actor.user_id, now))
+            uow.collections.save_assignment(replace(assignment,
+                                                    status=AssignmentStatus.DISPUTED))
+            customer = uow.customers.get(customer_id)
+            if customer is not None:
+                self.notices.dispute_opened(uow.outbox, dispute, customer,
+                                            self.channels.get(department or ""))
+            uow.audit.append(AuditEntry(now, actor.user_id, "collections.disputed",
+                                        customer_id, {
+                "dispute_id": dispute.id, "invoices": list(invoice_ids),
+                "reason": dispute.reason, "department": department, "owner": owner}))
+            uow.commit()
+        return dispute
+
+    def resolve_dispute(self, actor: Member, dispute_id: int, customer_id: str,
+                        outcome: str) -> Dispute:
+        """Closes the dispute; dunning counts its invoices again."""
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            self.access.require(actor)
+            dispute = next((d for d in uow.collections.disputes(customer_id)
+                            if d.id == dispute_id), None)
+            if dispute is None or not dispute.is_open:
+                raise DomainError(N_("That dispute is already resolved."))
+            assignment = uow.collections.open_assignment(customer_id)
+            if actor.user_id not in (dispute.owner, self.policy.lead,
+                                     assignment.collector if assignment else None):
+                raise NotYourAccount(customer_id, assignment.collector if assignment else None)
+            done = uow.collections.save_dispute(replace(
+                dispute, resolved_at=now, resolved_by=actor.user_id,
+                outcome=outcome.strip()[:MAX_OUTCOME]))
+            others = [d for d in uow.collections.open_disputes([customer_id])
+                      if d.id != dispute_id]
+            if assignment is not None and assignment.status is AssignmentStatus.DISPUTED \
+                    and not others:
+                uow.collections.save_assignment(replace(assignment,
+                                                        status=AssignmentStatus.OPEN))
+            uow.audit.append(AuditEntry(now, actor.user_id, "collections.dispute_resolved",
+                                        customer_id, {"dispute_id": dispute_id,
+                                                      "outcome": done.outcome,
+                                                      "days_open": (now - dispute.opened_at).days}))
+            uow.commit()
+        return done
+
+    def escalate_to_legal(self, actor: Member, customer_id: str, note: str) -> LegalCase:
+        """Posts the case with the account's whole history to the legal department's
+        channel and hands the account to legal."""
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            assignment = self._require_collector(uow, actor, customer_id)
+            if assignment.status is AssignmentStatus.ESCALATED:
+                raise DomainError(N_("{customer} is with legal already."),
+                                  customer=customer_id)
+            customer = uow.customers.get(customer_id)
+            case = uow.collections.add_legal_case(LegalCase(
+                customer_id, actor.user_id, now, note.strip()[:MAX_OUTCOME]))
+            moved = uow.collections.save_assignment(replace(
+                assignment, status=AssignmentStatus.ESCALATED,
+                collector=self.legal_owner or assignment.collector))
+            if customer is not None:
+                history = History(
+                    customer, tuple(uow.receivables.open_invoices([customer_id])),
+                    tuple(uow.collections.actions(customer_id)),
+                    tuple(uow.collections.promises(customer_id)),
+                    tuple(uow.collections.disputes(customer_id)), assignment)
+                self.notices.legal_case(uow.outbox, case, history,
+                                        self.channels.get(self.legal_department))
+            uow.audit.append(AuditEntry(now, actor.user_id, "collections.escalated",
+                                        customer_id, {"legal_case_id": case.id,
+                                                      "note": case.note,
+                                                      "from": assignment.collector,
+                                                      "to": moved.collector}))
+            uow.commit()
+        return case
+
+    def record_legal_outcome(self, actor: Member, customer_id: str,
+                             outcome: str) -> LegalCase:
+        """Legal's outcome closes the case and the account's assignment."""
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            self.access.require(actor)
+            case = next((c for c in uow.collections.legal_cases(customer_id) if c.is_open),
+                        None)
+            if case is None:
+                raise DomainError(N_("{customer} has no open legal case."),
+                                  customer=customer_id)
+            assignment = uow.collections.open_assignment(customer_id)
+            if actor.user_id not in (self.legal_owner, self.policy.lead,
+                                     assignment.collector if assignment else None):
+                raise NotYourAccount(customer_id, assignment.collector if assignment else None)
+            closed = uow.collections.save_legal_case(replace(
+                case, outcome=outcome.strip()[:MAX_OUTCOME], closed_at=now))
+            if assignment is not None:
+                uow.collections.save_assignment(replace(
+                    assignment, status=AssignmentStatus.CLOSED, closed_at=now,
+                    closed_by=actor.user_id))
+            uow.audit.append(AuditEntry(now, actor.user_id, "collections.legal_outcome",
+                                        customer_id, {"legal_case_id": case.id,
+                                                      "outcome": closed.outcome}))
+            uow.commit()
+        return closed

@@ -1,0 +1,233 @@
+"""The collector's day use cases on the in-memory unit of work."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from domain.access import CreditDataAccess, Member
+from domain.aging import AgingBuckets
+from domain.collections.dunning import Step
+from domain.collections.model import (
+    ActionKind,
+    Assignment,
+    AssignmentStatus,
+    Dispute,
+    LegalCase,
+    Promise,
+    PromiseState,
+)
+from domain.collections.reminders import CollectionsJob
+from domain.collections.work import (
+    CollectorsDay,
+    History,
+    NotYourAccount,
+    UnknownInvoices,
+    WorkPolicy,
+)
+from domain.messages import OutgoingMessage
+from domain.model import Customer, Invoice
+from domain.money import Money
+from domain.ports import Outbox
+from tests.fakes import FakeUnitOfWork
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+TODAY = NOW.date()
+MEI = Member("U0MEI0001", roles=frozenset({"collector"}))
+LEAD = Member("U0LEAD0001", roles=frozenset({"collections_lead"}))
+OTHER = Member("U0OTHER001", roles=frozenset({"collector"}))
+
+
+def usd(x: str | int) -> Money:
+    return Money(Decimal(x), "USD")
+
+
+def customer(cid: str) -> Customer:
+    return Customer(cid, f"Customer {cid}", usd(100_000), 30, owner_slack_id="U0OWNER001")
+
+
+def invoice(iid: str, cid: str, days_late: int, amount: int) -> Invoice:
+    due = TODAY - timedelta(days=days_late)
+    return Invoice(iid, cid, due - timedelta(days=30), due, usd(amount), usd(amount))
+
+
+class Notices:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+
+    def _post(self, outbox: Outbox, kind: str, to: str, key: str | None = None) -> None:
+        outbox.add(OutgoingMessage(channel=to, kind=kind, text=kind, dedup_key=key))
+
+    def dispute_opened(self, outbox: Outbox, dispute: Dispute, customer: Customer,
+                       channel: str | None) -> None:
+        self.calls.append(("dispute", (dispute.invoice_ids, channel)))
+        self._post(outbox, "collections.dispute", channel or "U0LEAD0001")
+
+    def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
+                   channel: str | None) -> None:
+        self.calls.append(("legal", history))
+        self._post(outbox, "collections.legal", channel or "U0LEAD0001")
+
+    def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
+                       collector: str, owner: str | None) -> None:
+        self.calls.append(("broken", (promise.id, collector, owner)))
+        self._post(outbox, "collections.broken", collector)
+
+    def nudge(self, outbox: Outbox, assignment: Assignment, customer: Customer,
+              key: str) -> None:
+        self.calls.append(("nudge", assignment.customer_id))
+        self._post(outbox, "collections.nudge", assignment.collector, key)
+
+    def stale(self, outbox: Outbox, lead: str, assignment: Assignment, customer: Customer,
+              days: int, key: str) -> None:
+        self.calls.append(("stale", (assignment.customer_id, days)))
+        self._post(outbox, "collections.stale", lead, key)
+
+
+@pytest.fixture
+def clock() -> list[datetime]:
+    return [NOW]
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    customers = [customer(c) for c in ("C1", "C2", "C3")]
+    invoices = [invoice("I1", "C1", 10, 1000), invoice("I2", "C1", 100, 500),
+                invoice("I3", "C2", 60, 20_000), invoice("I4", "C3", 5, 100)]
+    work = FakeUnitOfWork(customers, invoices)
+    for cid in ("C1", "C2", "C3"):
+        work.collections.add_assignment(Assignment(cid, MEI.user_id, AssignmentStatus.OPEN,
+                                                   "rules", NOW - timedelta(days=1)))
+    work.commit()
+    return work
+
+
+@pytest.fixture
+def notices() -> Notices:
+    return Notices()
+
+
+@pytest.fixture
+def day(uow: FakeUnitOfWork, notices: Notices, clock: list[datetime]) -> CollectorsDay:
+    return CollectorsDay(uow, CreditDataAccess(), WorkPolicy(lead=LEAD.user_id, grace_days=2,
+                                                             stale_after_days=14),
+                         AgingBuckets(), "USD", lambda: clock[0], UTC, notices,
+                         {"legal": "C0LEGAL001", "sales": "C0SALES001"}, legal_owner="U0LAWYER01")
+
+
+def test_the_worklist_orders_by_amount_times_days_and_shows_levels(day: CollectorsDay) -> None:
+    listed = day.worklist(MEI).page
+    # C2: 20,000 × 60; C1: 1,000 × 10 + 500 × 100; C3: 100 × 5
+    assert [it.customer_id for it in listed.items] == ["C2", "C1", "C3"]
+    c1 = listed.items[1]
+    assert c1.overdue == (("1-30", usd(1000)), ("90+", usd(500)))
+    assert c1.level is not None and c1.level.step is Step.LEGAL
+    assert c1.weight == Decimal(60_000)
+
+
+def test_a_dispute_pauses_dunning_for_its_invoices_and_posts_to_the_department(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices) -> None:
+    day.dispute(MEI, "C1", ["I2"], "wrong price", "sales", "U0SALES001")
+    assert notices.calls == [("dispute", (("I2",), "C0SALES001"))]
+    assert [m.channel for m in uow.outbox.messages] == ["C0SALES001"]
+    item = next(it for it in day.worklist(MEI).page.items if it.customer_id == "C1")
+    assert item.level is not None and item.level.step is Step.REMINDER
+    assert item.open_disputes == 1 and item.status == "disputed"
+    assert uow.audit.entries[-1].action == "collections.disputed"
+
+
+def test_only_the_collector_or_the_lead_records(day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    with pytest.raises(NotYourAccount) as refused:
+        day.log_action(OTHER, "C1", ActionKind.CALL, "hello", None)
+    assert str(refused.value) == ("C1 is collected by <@U0MEI0001>; only they or the "
+                                  "collections lead can record against it.")
+    day.log_action(LEAD, "C1", ActionKind.NOTE, "checked", None)
+    assert uow.commits == 2
+
+
+def test_unknown_invoices_are_refused_with_nothing_written(day: CollectorsDay,
+                                                           uow: FakeUnitOfWork) -> None:
+    with pytest.raises(UnknownInvoices, match="I9, I3 are not open invoices of C1"):
+        day.promise(MEI, "C1", usd(100), TODAY, ["I9", "I3"])
+    assert uow.collections.committed["promises"] == {}
+
+
+def test_a_logged_call_sets_the_next_date_and_the_nudge_comes_once(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
+    day.log_action(MEI, "C1", ActionKind.CALL, "will pay Friday", TODAY + timedelta(days=2))
+    job = CollectionsJob(day, notices)
+    assert job.run().nudged == 0
+    clock[0] = NOW + timedelta(days=2)
+    assert job.run().nudged == 1
+    assert job.run().nudged == 0
+    assert [c for c in notices.calls if c[0] == "nudge"] == [("nudge", "C1")]
+    last = day.worklist(MEI).page.items
+    assert last[0].customer_id == "C1"  # its action is due: first
+    assert last[0].last_action is not None and last[0].last_action.outcome == "will pay Friday"
+
+
+def test_a_promise_broken_after_grace_tells_collector_and_owner_once(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
+    made = day.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"])
+    job = CollectionsJob(day, notices)
+    clock[0] = NOW + timedelta(days=5)  # due + 2 grace days: still the last day to pay
+    assert job.run().broken == 0
+    clock[0] = NOW + timedelta(days=6)
+    assert job.run().broken == 1
+    assert job.run().broken == 0
+    assert ("broken", (made.id, "U0MEI0001", "U0OWNER001")) in notices.calls
+    assert uow.collections.promises("C2")[0].state is PromiseState.BROKEN
+    assert uow.collections.open_assignment("C2").status is AssignmentStatus.OPEN
+    assert [e.action for e in uow.audit.entries].count("collections.promise_broken") == 1
+
+
+def test_a_promise_paid_is_kept_and_noted(day: CollectorsDay, uow: FakeUnitOfWork,
+                                          notices: Notices, clock: list[datetime]) -> None:
+    day.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"])
+    uow.receivables.invoices = [i for i in uow.receivables.invoices if i.invoice_id != "I3"]
+    job = CollectionsJob(day, notices)
+    assert job.run().kept == 0  # checked from the promise's date on
+    clock[0] = NOW + timedelta(days=3)
+    assert job.run().kept == 1
+    assert job.run().kept == 0
+    assert uow.collections.promises("C2")[0].state is PromiseState.KEPT
+    note = uow.collections.actions("C2")[0]
+    assert (note.kind, note.by, note.outcome) == (
+        ActionKind.NOTE, "creditbot", "promise 1 kept (USD 20,000.00 by 2026-12-03)")
+    assert not [c for c in notices.calls if c[0] == "broken"]
+
+
+def test_a_stale_account_is_flagged_to_the_lead_once_per_stretch(
+        day: CollectorsDay, notices: Notices, clock: list[datetime]) -> None:
+    job = CollectionsJob(day, notices)
+    clock[0] = NOW + timedelta(days=13)
+    assert job.run().flagged == 3
+    assert job.run().flagged == 0
+    day.log_action(MEI, "C1", ActionKind.EMAIL, "sent statement", None)
+    clock[0] = NOW + timedelta(days=27)
+    assert job.run().flagged == 1
+    assert [c for c in notices.calls if c[0] == "stale"][-1] == ("stale", ("C1", 14))
+
+
+def test_escalation_moves_the_account_to_legal_with_its_history(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices) -> None:
+    day.log_action(MEI, "C2", ActionKind.CALL, "no answer", None)
+    day.promise(MEI, "C2", usd(1000), TODAY, [])
+    day.escalate_to_legal(MEI, "C2", "ignores us")
+    kind, history = notices.calls[-1]
+    assert kind == "legal" and isinstance(history, History)
+    assert [i.invoice_id for i in history.invoices] == ["I3"]
+    assert [a.outcome for a in history.actions] == ["no answer"]
+    assert len(history.promises) == 1
+    moved = uow.collections.open_assignment("C2")
+    assert moved is not None and (moved.status, moved.collector) == (
+        AssignmentStatus.ESCALATED, "U0LAWYER01")
+    assert uow.outbox.messages[-1].channel == "C0LEGAL001"
+    closed = day.record_legal_outcome(Member("U0LAWYER01", roles=frozenset({"legal"})), "C2",
+                                      "settled for 80%")
+    assert closed.outcome == "settled for 80%"
+    assert uow.collections.open_assignment("C2") is None
