@@ -21,8 +21,8 @@ from domain.collections.assignment import (
 from domain.collections.model import AssignmentStatus
 from domain.collections.use_cases import (
     AssignmentChange,
-    AssignRefused,
     Assignments,
+    AssignRefused,
     NotAnAssigner,
 )
 from domain.errors import CustomerNotFound
