@@ -23,9 +23,11 @@ FEATURE = Feature(
     name="approvals",
     subcommands=(
         Subcommand("request", N_("ask for more credit: a new limit (250000, USD 250k) or an "
-                                 "increase (+100k), then why; a customer name with a number "
-                                 "in it goes in quotes; alone, opens a form for every kind "
-                                 "of request"), "acme +100k larger Q1 orders", request),
+                                 "increase (+100k), then why; `until 2026-12-31` after the "
+                                 "amount makes it a temporary limit through that day; a "
+                                 "customer name with a number in it goes in quotes; alone, "
+                                 "opens a form for every kind of request"),
+                   "acme +100k larger Q1 orders", request),
         Subcommand("requests", N_("credit requests waiting for your decision, and yours, "
                                   "with their state; cancel yours while open"), "", requests),
         Subcommand("delegate", N_("hand your approvals to a stand-in until a day; alone, "

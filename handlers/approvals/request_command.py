@@ -22,6 +22,12 @@ def request(context: BoltContext, rest: str) -> Message:
         return "", None
     line = parse_request_line(rest)
     deps: Deps = context["deps"]
-    made = file_limit(deps, context, Filing(customer=line.customer, kind=RequestKind.FIRST_LIMIT,
-                                            reason=line.reason, amount=line.amount))
+    if line.until is not None:
+        made = deps.requests.file(context["member"], Filing(
+            customer=line.customer, kind=RequestKind.TEMPORARY_LIMIT, reason=line.reason,
+            amount=line.amount, expires_on=line.until))
+    else:
+        made = file_limit(deps, context, Filing(
+            customer=line.customer, kind=RequestKind.FIRST_LIMIT, reason=line.reason,
+            amount=line.amount))
     return filed(made, deps.requests, context["tr"])

@@ -4,13 +4,15 @@ Customer names have spaces and the reason is free text, so the line is split at 
 amount: the first word after the first that starts with ``+`` or reads as an amount
 (``domain.amounts``: ``250000``, ``100k``, ``25万``, ``USD 250k``, ``250k USD``) ends the
 customer; the rest is the reason. A name that itself holds a number (``Acme 2000
-Ltd``) is written in quotes: ``"Acme 2000 Ltd" +100k bigger orders``.
+Ltd``) is written in quotes: ``"Acme 2000 Ltd" +100k bigger orders``. ``until
+YYYY-MM-DD`` right after the amount asks for a temporary limit through that day.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 from domain.amounts import AmountError, parse_amount
 from domain.currencies import is_currency
@@ -32,6 +34,8 @@ class RequestLine:
     customer: str
     amount: str
     reason: str
+    # The last day of a temporary limit (``until YYYY-MM-DD`` after the amount).
+    until: date | None = None
 
 
 def parse_request_line(text: str) -> RequestLine:
@@ -59,7 +63,28 @@ def parse_request_line(text: str) -> RequestLine:
         raise LineError(N_("After the customer comes the new limit or the increase: "
                            "`/credit request {example}`."), example=USAGE)
     amount, reason = _take_amount(words)
-    return RequestLine(customer, amount, reason)
+    until, reason = _take_until(reason)
+    return RequestLine(customer, amount, reason, until)
+
+
+TEMPORARY_USAGE = "acme +50k until 2026-12-31 Christmas season"
+
+
+def _take_until(reason: str) -> tuple[date | None, str]:
+    """``until YYYY-MM-DD`` at the start of the reason: the temporary limit's last day."""
+    words = reason.split(maxsplit=2)
+    if not words or unicodedata.normalize("NFKC", words[0]).lower() != "until":
+        return None, reason
+    if len(words) < 2:
+        raise LineError(N_("Write the last day of the temporary limit after `until`: "
+                           "`/credit request {example}`."), example=TEMPORARY_USAGE)
+    try:
+        day = date.fromisoformat(unicodedata.normalize("NFKC", words[1]))
+    except ValueError:
+        raise LineError(N_("“{day}” is not a date: write the temporary limit's last day "
+                           "as YYYY-MM-DD, e.g. `/credit request {example}`."),
+                        day=words[1][:40], example=TEMPORARY_USAGE) from None
+    return day, words[2] if len(words) > 2 else ""
 
 
 def _reads_as_amount(word: str) -> bool:
