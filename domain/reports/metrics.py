@@ -63,16 +63,20 @@ class Period:
 
 @dataclass(frozen=True)
 class MonthFigures:
-    """A period's credit sales, and the AR (total and current) at its end."""
+    """A period's credit sales, and the AR (total and current) at its end. The AR of the
+    older periods, which only count back, is not read (``None``)."""
 
     period: Period
     sales: Decimal
-    ar: Decimal
-    current_ar: Decimal
+    ar: Decimal | None = None
+    current_ar: Decimal | None = None
 
     @property
-    def overdue_ar(self) -> Decimal:
-        return self.ar - self.current_ar
+    def balances(self) -> tuple[Decimal, Decimal]:
+        """(AR, current AR) at the period's end."""
+        if self.ar is None or self.current_ar is None:
+            raise ValueError(f"the AR at {self.period.end} was not read")
+        return self.ar, self.current_ar
 
 
 @dataclass(frozen=True)
@@ -131,11 +135,11 @@ def cei(beginning_ar: Decimal, figures: Sequence[MonthFigures]) -> Decimal | Non
         return None
     sales, _ = _days_of(figures)
     monthly = sales / len(figures)
-    end = figures[-1]
-    collectable = beginning_ar + monthly - end.current_ar
+    ending, ending_current = figures[-1].balances
+    collectable = beginning_ar + monthly - ending_current
     if collectable <= 0:
         return None
-    return (beginning_ar + monthly - end.ar) / collectable * _HUNDRED
+    return (beginning_ar + monthly - ending) / collectable * _HUNDRED
 
 
 @dataclass(frozen=True)
@@ -164,19 +168,19 @@ def metrics(series: Sequence[MonthFigures], months: int) -> Metrics:
         raise ValueError(f"metrics over {months} months need {months + 1} periods, "
                          f"got {len(series)}")
     window = series[-months:]
-    end = series[-1]
-    simple = simple_dso(end.ar, window)
-    best = best_possible_dso(end.current_ar, window)
+    ar, current_ar = series[-1].balances
+    simple = simple_dso(ar, window)
+    best = best_possible_dso(current_ar, window)
     return Metrics(
-        ar=end.ar,
-        current_ar=end.current_ar,
+        ar=ar,
+        current_ar=current_ar,
         sales=_days_of(window)[0],
-        dso_count_back=count_back_dso(end.ar, [(f.sales, f.period.days)
-                                               for f in reversed(series)]),
+        dso_count_back=count_back_dso(ar, [(f.sales, f.period.days)
+                                           for f in reversed(series)]),
         dso_simple=simple,
         best_possible_dso=best,
         add=None if simple is None or best is None else simple - best,
-        cei=cei(series[-months - 1].ar, window),
+        cei=cei(series[-months - 1].balances[0], window),
     )
 
 
@@ -187,7 +191,7 @@ def trend(series: Sequence[MonthFigures], months: int) -> list[tuple[Period, Cou
     for i in range(len(series) - months, len(series)):
         upto = series[: i + 1]
         points.append((series[i].period, count_back_dso(
-            series[i].ar, [(f.sales, f.period.days) for f in reversed(upto)])))
+            series[i].balances[0], [(f.sales, f.period.days) for f in reversed(upto)])))
     return points
 
 

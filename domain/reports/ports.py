@@ -1,0 +1,77 @@
+"""What the reports read: aggregates the database computes over the whole portfolio,
+per currency (the use case converts them to the base currency) and per collector."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
+
+from domain.aging import AgingBuckets
+from domain.reports.metrics import Period
+
+
+@dataclass(frozen=True)
+class CurrencySeries:
+    """One collector's book (``None``: accounts nobody is assigned) in one currency."""
+
+    collector: str | None
+    currency: str
+    sales: tuple[Decimal, ...]  # per period asked for, oldest first
+    ar: tuple[Decimal, ...]  # at the end of each of the last ``len(ar)`` periods
+    current_ar: tuple[Decimal, ...]
+
+
+@dataclass(frozen=True)
+class BucketTotals:
+    currency: str
+    open_by_bucket: tuple[Decimal, ...]  # in the order of the buckets' labels
+
+
+@dataclass(frozen=True)
+class AllowanceRow:
+    """``weighted``: Σ open amount × the basis points of its bucket's rate, in
+    ``currency`` (÷ 10,000 gives the allowance)."""
+
+    customer_id: str
+    name: str
+    currency: str
+    weighted: Decimal
+
+
+@dataclass(frozen=True)
+class PromiseCount:
+    made_by: str
+    state: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ResolvedDispute:
+    opened_by: str
+    opened_at: datetime
+    resolved_at: datetime
+
+
+class ReportQueries(Protocol):
+    def series(self, periods: Sequence[Period], ar_points: int) -> list[CurrencySeries]:
+        """Credit sales per period and AR (total, current) at the end of the last
+        ``ar_points`` periods, per collector and currency."""
+        ...
+
+    def open_by_bucket(self, as_of: date, buckets: AgingBuckets) -> list[BucketTotals]: ...
+
+    def allowances(self, as_of: date, buckets: AgingBuckets, rates_bp: Sequence[int]
+                   ) -> list[AllowanceRow]:
+        """Per customer and currency, open amounts weighted by their bucket's rate in
+        basis points; customers without an allowance left out."""
+        ...
+
+    def promises(self, due_from: date, due_to: date) -> list[PromiseCount]:
+        """Promises due in [due_from, due_to] that were checked (kept or broken)."""
+        ...
+
+    def resolved_disputes(self, since: datetime, until: datetime) -> list[ResolvedDispute]:
+        ...

@@ -1,0 +1,272 @@
+"""Use cases of the reports capability: the portfolio's collection metrics and its
+provision matrix (``Reports.portfolio``, what the weekly report job posts), and the
+same for a person in Slack (``Reports.view``: access checked, the view recorded).
+
+The database aggregates per collector and currency (``ReportQueries``); here they are
+converted to the base currency at the rates known on the report date, summed into the
+portfolio and each collector's book, and handed to ``domain.reports.metrics``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+
+from domain.access import CreditDataAccess, Member
+from domain.aging import AgingBuckets
+from domain.errors import MissingRate
+from domain.fx import FxRates
+from domain.model import AuditEntry
+from domain.ports import UnitOfWork
+from domain.reports.metrics import (
+    CountBack,
+    Metrics,
+    MonthFigures,
+    Period,
+    ProvisionLine,
+    metrics,
+    periods,
+    provision_lines,
+    trend,
+)
+from domain.reports.ports import CurrencySeries, ReportQueries
+
+# Count-back walks back at most a year: a DSO longer than that reads "more than …".
+COUNT_BACK_PERIODS = 12
+_BP = Decimal(10_000)
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """``provision_rates``: percent per aging bucket label; ``months``: N of CEI, of the
+    simple DSO's sales and of the DSO trend."""
+
+    provision_rates: Mapping[str, Decimal]
+    months: int = 3
+
+
+@dataclass(frozen=True)
+class Book:
+    """The metrics of the portfolio (``collector`` None) or of one collector's accounts
+    (``collector`` None and ``unassigned`` True: the accounts nobody collects)."""
+
+    collector: str | None
+    metrics: Metrics
+    promises_kept: int = 0
+    promises_broken: int = 0
+    disputes_resolved: int = 0
+    dispute_days: Decimal | None = None  # average days from opened to resolved
+    unassigned: bool = False
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    period: Period
+    sales: Decimal
+    ar: Decimal
+    current_ar: Decimal
+    dso: CountBack
+
+
+@dataclass(frozen=True)
+class CustomerAllowance:
+    customer_id: str
+    name: str
+    allowance: Decimal
+
+
+@dataclass(frozen=True)
+class PortfolioReport:
+    """Every amount is in ``currency`` (the base currency), not yet rounded."""
+
+    as_of: date
+    currency: str
+    months: int
+    portfolio: Book
+    collectors: tuple[Book, ...]  # by AR, largest first; the unassigned last
+    trend: tuple[TrendPoint, ...]  # the last ``months`` month ends, oldest first
+    provision: tuple[ProvisionLine, ...]
+    allowances: tuple[CustomerAllowance, ...]  # every customer with one, largest first
+    # Currencies without a rate on the day: their amounts are left out of every figure.
+    missing_currencies: tuple[str, ...] = ()
+
+    @property
+    def allowance_total(self) -> Decimal:
+        return sum((line.allowance for line in self.provision), Decimal(0))
+
+    @property
+    def open_total(self) -> Decimal:
+        return sum((line.open_amount for line in self.provision), Decimal(0))
+
+
+@dataclass
+class _Sums:
+    sales: list[Decimal]
+    ar: list[Decimal]
+    current: list[Decimal]
+
+
+@dataclass(frozen=True)
+class Reports:
+    unit_of_work: Callable[[], UnitOfWork]
+    queries: Callable[[UnitOfWork], ReportQueries]
+    access: CreditDataAccess
+    base_currency: str
+    buckets: AgingBuckets
+    settings: ReportSettings
+    clock: Callable[[], datetime]
+    zone: tzinfo
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    def view(self, actor: Member) -> PortfolioReport:
+        """The report as of today, for a person: confidential credit data."""
+        now = self.clock()
+        if not self.access.allows(actor):
+            self._record(AuditEntry(now, actor.user_id, "reports.refused", "portfolio"))
+            self.access.require(actor)
+        report = self.portfolio(self.today())
+        self._record(AuditEntry(now, actor.user_id, "reports.viewed", "portfolio",
+                                {"as_of": report.as_of.isoformat()}))
+        return report
+
+    def _record(self, entry: AuditEntry) -> None:
+        with self.unit_of_work() as uow:
+            uow.audit.append(entry)
+            uow.commit()
+
+    def portfolio(self, as_of: date) -> PortfolioReport:
+        months = self.settings.months
+        spans = periods(as_of, max(months + 1, COUNT_BACK_PERIODS))
+        labels = self.buckets.labels
+        rates_bp = [int(self.settings.provision_rates[label] * 100) for label in labels]
+        with self.unit_of_work() as uow:
+            reads = self.queries(uow)
+            fx = FxRates(self.base_currency, as_of, uow.rates.latest(as_of))
+            series = reads.series(spans, months + 1)
+            buckets = reads.open_by_bucket(as_of, self.buckets)
+            allowance_rows = reads.allowances(as_of, self.buckets, rates_bp)
+            window = spans[-months]
+            promises = reads.promises(window.start, as_of)
+            zone_start = datetime.combine(window.start, time(), self.zone)
+            zone_end = datetime.combine(as_of + timedelta(days=1), time(), self.zone)
+            disputes = reads.resolved_disputes(zone_start, zone_end)
+        missing: set[str] = set()
+
+        def factor(currency: str) -> Decimal | None:
+            try:
+                return fx.factor(currency, self.base_currency)
+            except MissingRate:
+                missing.add(currency)
+                return None
+
+        books = self._books(series, spans, months + 1, factor)
+        kept: dict[str | None, int] = defaultdict(int)
+        broken: dict[str | None, int] = defaultdict(int)
+        for promise in promises:
+            counts = kept if promise.state == "kept" else broken
+            for who in (None, promise.made_by):
+                counts[who] += promise.count
+        resolved: dict[str | None, list[Decimal]] = defaultdict(list)
+        for dispute in disputes:
+            took = dispute.resolved_at - dispute.opened_at
+            days = Decimal(took.total_seconds()) / Decimal(86_400)
+            for who in (None, dispute.opened_by):
+                resolved[who].append(days)
+
+        def book(collector: str | None, figures: Sequence[MonthFigures],
+                 unassigned: bool = False) -> Book:
+            days = resolved.get(collector, []) if not unassigned else []
+            return Book(collector, metrics(figures, months),
+                        kept.get(collector, 0) if not unassigned else 0,
+                        broken.get(collector, 0) if not unassigned else 0,
+                        len(days), sum(days, Decimal(0)) / len(days) if days else None,
+                        unassigned)
+
+        portfolio_figures = books.pop("", None) or self._empty(spans, months + 1)
+        unassigned = books.pop(None, None)
+        collectors = sorted((book(c, f) for c, f in books.items()),
+                            key=lambda b: (-b.metrics.ar, b.collector or ""))
+        # A collector with promises or disputes but no open accounts left still shows.
+        for who in sorted({w for w in (*kept, *broken, *resolved) if w is not None}
+                          - {c for c in books}):
+            collectors.append(book(who, self._empty(spans, months + 1)))
+        if unassigned is not None:
+            collectors.append(book(None, unassigned, unassigned=True))
+        open_by_bucket: dict[str, Decimal] = defaultdict(Decimal)
+        for row in buckets:
+            f = factor(row.currency)
+            if f is None:
+                continue
+            for label, amount in zip(labels, row.open_by_bucket, strict=True):
+                open_by_bucket[label] += amount * f
+        allowances: dict[str, Decimal] = defaultdict(Decimal)
+        names: dict[str, str] = {}
+        for line in allowance_rows:
+            f = factor(line.currency)
+            if f is None:
+                continue
+            allowances[line.customer_id] += line.weighted / _BP * f
+            names[line.customer_id] = line.name
+        portfolio_trend = tuple(
+            TrendPoint(period, figures.sales, *figures.balances, dso)
+            for (period, dso), figures in zip(
+                trend(portfolio_figures, months), portfolio_figures[-months:], strict=True))
+        return PortfolioReport(
+            as_of=as_of,
+            currency=self.base_currency,
+            months=months,
+            portfolio=book(None, portfolio_figures),
+            collectors=tuple(collectors),
+            trend=portfolio_trend,
+            provision=tuple(provision_lines(open_by_bucket, self.settings.provision_rates,
+                                            labels)),
+            allowances=tuple(sorted(
+                (CustomerAllowance(c, names[c], a) for c, a in allowances.items()),
+                key=lambda x: (-x.allowance, x.customer_id))),
+            missing_currencies=tuple(sorted(missing)),
+        )
+
+    @staticmethod
+    def _empty(spans: Sequence[Period], ar_points: int) -> list[MonthFigures]:
+        zero = Decimal(0)
+        first_ar = len(spans) - ar_points
+        return [MonthFigures(p, zero, *((zero, zero) if i >= first_ar else (None, None)))
+                for i, p in enumerate(spans)]
+
+    @staticmethod
+    def _books(series: Sequence[CurrencySeries], spans: Sequence[Period], ar_points: int,
+               factor: Callable[[str], Decimal | None]
+               ) -> dict[str | None, list[MonthFigures]]:
+        """Per collector (``None``: unassigned; ``""``: the whole portfolio), the series
+        in the base currency."""
+        sums: dict[str | None, _Sums] = {}
+        for row in series:
+            f = factor(row.currency)
+            if f is None:
+                continue
+            for key in ("", row.collector):
+                into = sums.get(key)
+                if into is None:
+                    zero = [Decimal(0)]
+                    into = sums[key] = _Sums(zero * len(spans), zero * ar_points,
+                                             zero * ar_points)
+                for i, amount in enumerate(row.sales):
+                    into.sales[i] += amount * f
+                for i, amount in enumerate(row.ar):
+                    into.ar[i] += amount * f
+                for i, amount in enumerate(row.current_ar):
+                    into.current[i] += amount * f
+        first_ar = len(spans) - ar_points
+        books: dict[str | None, list[MonthFigures]] = {}
+        for key, s in sums.items():
+            books[key] = [
+                MonthFigures(p, s.sales[i], *(
+                    (s.ar[i - first_ar], s.current[i - first_ar]) if i >= first_ar
+                    else (None, None)))
+                for i, p in enumerate(spans)]
+        return books
