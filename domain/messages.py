@@ -9,6 +9,7 @@ side sends it, retrying until Slack takes it (``storage/outbox.py``,
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,38 @@ from domain.people import is_channel_id, is_user_id
 MessageId = int
 
 _KIND = re.compile(r"[a-z][a-z0-9_.\-]{0,63}")
+_FILENAME = re.compile(r"[\w][\w.\-]{0,99}")
+# The outbox row carries the bytes (base64 in its JSON payload); charts are tens of KB.
+MAX_FILE_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file shared with a message (a chart), uploaded by the sender with Slack's
+    files.getUploadURLExternal / completeUploadExternal (what ``files_upload_v2`` does).
+    ``alt_text`` is what a screen reader says instead of the image."""
+
+    filename: str
+    title: str
+    content: bytes
+    alt_text: str = ""
+
+    def __post_init__(self) -> None:
+        if not _FILENAME.fullmatch(self.filename):
+            raise ValueError(f"a file name is letters, digits, '.', '-', '_', got "
+                             f"{self.filename!r}")
+        if not 0 < len(self.content) <= MAX_FILE_BYTES:
+            raise ValueError(f"a file is 1 to {MAX_FILE_BYTES} bytes, got {len(self.content)}")
+
+    def stored(self) -> dict[str, str]:
+        return {"filename": self.filename, "title": self.title, "alt_text": self.alt_text,
+                "content": base64.b64encode(self.content).decode("ascii")}
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> Attachment:
+        return cls(filename=str(stored["filename"]), title=str(stored.get("title", "")),
+                   content=base64.b64decode(stored["content"]),
+                   alt_text=str(stored.get("alt_text", "")))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +66,8 @@ class OutgoingMessage:
     run, one card per request). ``thread_of``: post as a reply under that queued
     message. ``update_of``: replace the text and blocks of that queued message instead
     of posting a new one (it goes where that message went, whatever ``channel`` says).
+    ``files``: shared in one post with ``text`` as its comment (Slack's file shares take
+    no blocks); such a message cannot be edited, and later messages cannot reply under it.
     """
 
     channel: str
@@ -42,6 +77,7 @@ class OutgoingMessage:
     dedup_key: str | None = None
     thread_of: MessageId | None = None
     update_of: MessageId | None = None
+    files: tuple[Attachment, ...] = ()
 
     def __post_init__(self) -> None:
         if not (is_channel_id(self.channel) or is_user_id(self.channel)):
@@ -55,6 +91,11 @@ class OutgoingMessage:
             raise ValueError("a message either replies in a thread or edits a message, not both")
         if self.dedup_key is not None and not 0 < len(self.dedup_key) <= 200:
             raise ValueError("a dedup_key is 1 to 200 characters")
+        if self.files and (self.blocks or self.update_of is not None):
+            raise ValueError("a message with files has a text comment only, and is never "
+                             "an edit")
+        if self.files and self.is_direct:
+            raise ValueError("files are shared in a channel, not a direct message")
 
     @property
     def is_direct(self) -> bool:
@@ -66,6 +107,8 @@ class OutgoingMessage:
         body: dict[str, Any] = {"text": self.text, "blocks": self.blocks}
         if self.thread_of is not None:
             body["thread_of"] = self.thread_of
+        if self.files:
+            body["files"] = [f.stored() for f in self.files]
         return body
 
 
@@ -89,6 +132,7 @@ class QueuedMessage:
     update_of: MessageId | None
     attempts: int
     last_error: str | None
+    files: tuple[Attachment, ...] = ()
 
     @property
     def is_direct(self) -> bool:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from domain.messages import (
     UNCERTAIN,
+    Attachment,
     MessageId,
     OutgoingMessage,
     PostedMessage,
@@ -152,7 +153,9 @@ class OutboxStore:
             id=r.id, created_at=r.created_at, channel=r.channel, kind=r.kind,
             text=str(r.payload.get("text", "")), blocks=list(r.payload.get("blocks") or []),
             thread_of=r.payload.get("thread_of"), update_of=r.update_of, attempts=r.attempts,
-            last_error=r.last_error) for r in rows), key=lambda d: d.id)
+            last_error=r.last_error,
+            files=tuple(Attachment.from_stored(f) for f in r.payload.get("files") or ()))
+            for r in rows), key=lambda d: d.id)
 
     def posted(self, message_id: MessageId) -> PostedMessage | None:
         """Where the message ``message_id`` went (to edit it or reply under it)."""

@@ -5,6 +5,13 @@ It answers the methods creditbot uses the way Slack does (``{"ok": true, ...}``,
 histories, and can be told to misbehave: ``ratelimited`` with ``Retry-After``, HTTP 500,
 slow answers, closed connections, and ``error``: Slack's ``{"ok": false}`` with a given
 error (e.g. ``invalid_auth`` for auth.test).
+
+Files arrive the way ``files_upload_v2`` sends them: ``files.getUploadURLExternal``
+hands out a file id and an upload URL on this server, the bytes are POSTed there
+(faults for that POST are set on the method name ``"upload_url"``), and
+``files.completeUploadExternal`` shares the uploaded files in a channel with an
+``initial_comment``. ``files`` keeps each file (name, title, bytes), ``shares`` what was
+shared where.
 """
 
 from __future__ import annotations
@@ -57,6 +64,29 @@ class Fault:
 
 
 @dataclass
+class UploadedFile:
+    """A file the bot uploaded: what files.getUploadURLExternal was told, and the bytes
+    POSTed to its upload URL (None until they arrive)."""
+
+    id: str
+    filename: str
+    length: int
+    content: bytes | None = None
+    title: str = ""
+
+
+@dataclass
+class Share:
+    """One files.completeUploadExternal that shared files in a channel."""
+
+    channel: str
+    file_ids: list[str]
+    initial_comment: str
+    thread_ts: str | None
+    ts: str
+
+
+@dataclass
 class User:
     id: str
     name: str
@@ -80,6 +110,9 @@ class SlackEmulator:
         self.views: list[tuple[str, dict[str, Any]]] = []
         # Messages Slack would have refused for their blocks: (method, problems).
         self.invalid: list[tuple[str, list[str]]] = []
+        # Uploaded files by id, and every share of them in a channel, in order.
+        self.files: dict[str, UploadedFile] = {}
+        self.shares: list[Share] = []
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -230,6 +263,10 @@ class SlackEmulator:
             return {"ok": True, "user": {"id": user.id, "name": user.name,
                                          "real_name": user.name, "tz": user.tz,
                                          "locale": user.locale, "team_id": TEAM_ID}}
+        if method == "files.getUploadURLExternal":
+            return self._upload_url(args)
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(args, ts)
         if method == "conversations.open":
             users = str(args.get("users", ""))
             channel = "D" + users.replace(",", "")[1:12]
@@ -237,6 +274,67 @@ class SlackEmulator:
                 self.direct_messages[channel] = users
             return {"ok": True, "channel": {"id": channel}}
         return {"ok": False, "error": "unknown_method"}
+
+    def _upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename = str(args.get("filename") or "")
+        try:
+            length = int(args.get("length") or 0)
+        except ValueError:
+            length = 0
+        if not filename or length <= 0:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ids):010d}"
+        with self._lock:
+            self.files[file_id] = UploadedFile(file_id, filename, length)
+        return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
+
+    def _received(self, file_id: str, content: bytes) -> bool:
+        with self._lock:
+            uploaded = self.files.get(file_id)
+            if uploaded is None:
+                return False
+            uploaded.content = content
+            return True
+
+    def _complete_upload(self, args: dict[str, Any], ts: str) -> dict[str, Any]:
+        try:
+            listed = json.loads(str(args.get("files") or "[]"))
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        if not isinstance(listed, list) or not listed:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = args.get("channel_id")
+        if channel and channel in self.closed_channels:
+            return {"ok": False, "error": "not_in_channel"}
+        with self._lock:
+            shared = []
+            for item in listed:
+                uploaded = self.files.get(str(item.get("id")))
+                # Slack completes only files whose bytes arrived, in full.
+                if uploaded is None or uploaded.content is None \
+                        or len(uploaded.content) != uploaded.length:
+                    return {"ok": False, "error": "file_not_found"}
+                uploaded.title = str(item.get("title") or uploaded.filename)
+                shared.append(uploaded)
+            files = [{"id": f.id, "name": f.filename, "title": f.title, "size": f.length}
+                     for f in shared]
+            if channel:
+                comment = str(args.get("initial_comment") or "")
+                self.shares.append(Share(str(channel), [f.id for f in shared], comment,
+                                         args.get("thread_ts") or None, ts))
+                message: dict[str, Any] = {"type": "message", "user": BOT_USER_ID,
+                                           "bot_id": BOT_ID, "ts": ts, "text": comment,
+                                           "files": files}
+                if args.get("thread_ts"):
+                    message["thread_ts"] = args["thread_ts"]
+                self.channels[str(channel)].append(message)
+        return {"ok": True, "files": files}
+
+    def shared_in(self, channel: str) -> list[tuple[Share, list[UploadedFile]]]:
+        """What was shared in ``channel``: each share with its files (and their bytes)."""
+        with self._lock:
+            return [(s, [self.files[i] for i in s.file_ids]) for s in self.shares
+                    if s.channel == channel]
 
     def _invalid_blocks(self, method: str, args: dict[str, Any]) -> dict[str, Any] | None:
         """Slack refuses a message or view whose blocks break Block Kit's rules."""
@@ -264,7 +362,11 @@ class SlackEmulator:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8")
+                data = self.rfile.read(length)
+                if self.path.startswith("/upload/"):
+                    self._upload(data)
+                    return
+                raw = data.decode("utf-8")
                 if self.path.startswith("/hooks/"):
                     method, authorised = "response_url", True
                     token = None
@@ -317,6 +419,32 @@ class SlackEmulator:
                     body = emulator.answer(method, args)
                 emulator._record(call)
                 self._send(200, body)
+
+            def _upload(self, data: bytes) -> None:
+                # The upload URL answers like files.slack.com: plain "OK", no JSON.
+                method = "upload_url"
+                fault = emulator._take_fault(method)
+                call = Call(method, {"length": len(data)}, None, path=self.path)
+                if fault and fault.kind == "close":
+                    call.status = 0
+                    emulator._record(call)
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                if fault and fault.kind == "slow":
+                    time.sleep(fault.delay)
+                if fault and fault.kind in {"ratelimited", "http500", "error"}:
+                    call.status = {"ratelimited": 429, "http500": 500}.get(fault.kind, 400)
+                    emulator._record(call)
+                    self._send(call.status, None, {"Retry-After": str(fault.retry_after)})
+                    return
+                if not emulator._received(self.path.removeprefix("/upload/"), data):
+                    call.status = 404
+                    emulator._record(call)
+                    self._send(404, None)
+                    return
+                emulator._record(call)
+                self._send(200, None)
 
             def _send(self, status: int, body: dict[str, Any] | None,
                       headers: dict[str, str] | None = None) -> None:

@@ -14,7 +14,9 @@ from handlers.delivery.sender import (
 )
 from handlers.registry import Feature
 
-SCOPES = ("chat:write", "im:write", "channels:history", "groups:history", "im:history")
+SCOPES = ("chat:write", "im:write", "channels:history", "groups:history", "im:history",
+          # files.getUploadURLExternal / completeUploadExternal: charts (weekly report)
+          "files:write")
 
 # Declares the scopes only: the sender runs as a loop beside the scheduler, not as a
 # cron job or a listener. Listed in handlers.FEATURES, the manifest asks for them.

@@ -21,6 +21,14 @@ or the thread's replies) and, if it is there, records it as sent instead. The sa
 done for rows whose sender died while holding them. If the channel cannot be read
 (no ``*:history`` scope), the message is posted again: delivered at least once.
 
+A message with files (charts) is shared the way ``files_upload_v2`` does it, one step at
+a time so that the sender knows how far it got: ``files.getUploadURLExternal`` and the
+upload of the bytes for each file, then one ``files.completeUploadExternal`` that shares
+them all in the channel with the text as comment. A failure before the last step posted
+nothing and is retried like any other (the half-uploaded files are never shared, and
+Slack drops them); the last step unanswered is uncertain as above, and the channel is
+searched for a post since the row was queued carrying files of the same names.
+
 Each channel gets at most one message per ``interval`` (Slack allows about one a second
 per channel). The SDK's own retry handlers are not used: a retry inside the client would
 hold the row and the channel while others wait, and would not be recorded.
@@ -36,6 +44,7 @@ import socket
 import threading
 import time
 import urllib.error
+import urllib.request
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,6 +55,7 @@ from slack_sdk.errors import SlackApiError
 
 from domain.messages import (
     UNCERTAIN,
+    Attachment,
     MessageId,
     OutgoingMessage,
     PostedMessage,
@@ -182,6 +192,10 @@ class _Target:
     update_ts: str | None = None
 
 
+class _UploadFailed(OSError):
+    """The bytes of a file did not reach Slack's upload URL: nothing was shared."""
+
+
 @dataclass
 class Sender:
     """Delivers due outbox rows. One per process; several processes may run at once.
@@ -277,8 +291,9 @@ class Sender:
                     log.info("outbox %s: found in %s, posted by an earlier try", row.id,
                              target.channel)
                     return _SENT, now
+            uploaded = self._upload(row.files) if row.files else []
             asked = True
-            ts = self._send(row, target)
+            ts = self._share(row, target, uploaded) if row.files else self._send(row, target)
         except _Permanent as refused:
             return self._give_up(row, refused.error, refused.where), now
         except _NotYet:
@@ -331,6 +346,40 @@ class Sender:
             metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_id": row.id}})
         return str(answer["ts"])
 
+    def _upload(self, files: tuple[Attachment, ...]) -> list[tuple[str, Attachment]]:
+        """Uploads the bytes of each file; the ids Slack gave them. Shares nothing."""
+        uploaded = []
+        for file in files:
+            answer = self.client.files_getUploadURLExternal(
+                filename=file.filename, length=len(file.content),
+                alt_txt=file.alt_text or None)
+            request = urllib.request.Request(str(answer["upload_url"]), data=file.content,
+                                             method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=self.client.timeout) as response:
+                    response.read()
+            except urllib.error.HTTPError as refused:
+                raise _UploadFailed(f"upload of {file.filename}: http {refused.code}") from None
+            uploaded.append((str(answer["file_id"]), file))
+        return uploaded
+
+    def _share(self, row: QueuedMessage, target: _Target,
+               uploaded: list[tuple[str, Attachment]]) -> str:
+        answer = self.client.files_completeUploadExternal(
+            files=[{"id": file_id, "title": file.title or file.filename}
+                   for file_id, file in uploaded],
+            channel_id=target.channel, initial_comment=row.text, thread_ts=target.thread_ts)
+        # Slack shares asynchronously: the post's ts is in the answer only when the share
+        # was done by then. Without it the row is sent with an empty ts (nothing edits
+        # or replies under a files message).
+        for shared in answer.get("files") or []:
+            shares = shared.get("shares") or {}
+            for where in ("public", "private"):
+                posts = (shares.get(where) or {}).get(target.channel) or []
+                if posts and posts[0].get("ts"):
+                    return str(posts[0]["ts"])
+        return ""
+
     def _find_posted(self, row: QueuedMessage, target: _Target) -> str | None:
         """The ts of the message an earlier, unanswered try posted, if Slack has it."""
         oldest = f"{row.created_at.timestamp() - 1:.6f}"
@@ -350,11 +399,17 @@ class Sender:
                         "(%s); posting it again, which may show it twice", row.id,
                         target.channel, problem.response.get("error"))
             return None
+        names = sorted(f.filename for f in row.files)
         for message in answer.get("messages") or []:
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
             if (metadata.get("event_type") == METADATA_EVENT
                     and payload.get("outbox_id") == row.id):
+                return str(message["ts"])
+            # A file share carries no metadata: the same files, since it was queued, by
+            # the bot (their names carry the report's week).
+            if names and message.get("bot_id") and names == sorted(
+                    str(f.get("name")) for f in message.get("files") or []):
                 return str(message["ts"])
         return None
 

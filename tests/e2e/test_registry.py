@@ -114,5 +114,5 @@ def test_creditbot_manifest_asks_for_the_scopes_of_the_outbox_sender():
     assert result.exit_code == 0, result.output
     assert yaml.safe_load(result.stdout)["oauth_config"]["scopes"]["bot"] == [
         "commands", "chat:write", "chat:write.public", "users:read",
-        "im:write", "channels:history", "groups:history", "im:history"]
+        "im:write", "channels:history", "groups:history", "im:history", "files:write"]
     assert delivery.FEATURE in handlers.FEATURES
