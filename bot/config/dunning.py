@@ -1,0 +1,64 @@
+"""The collector's day in app.yaml's ``collections`` section: the dunning policy, the
+promise grace days, when an account counts as stale, who the collections lead is and
+which department takes legal cases.
+
+```yaml
+collections:
+  dunning:                      # days past due -> level -> suggested step
+    - {days: 1, step: reminder}
+    - {days: 15, step: phone_call}
+    - {days: 30, step: final_notice}
+    - {days: 45, step: stop_supply}
+    - {days: 90, step: legal}
+  promise_grace_days: 3         # a promise is broken when unpaid this many days after its date
+  stale_after_days: 14          # no action for this long: the lead is told
+  lead: U0123ABCDE              # the collections lead
+  legal_department: legal       # a key under departments: legal cases go to its channel
+```
+
+The steps are ``reminder``, ``phone_call``, ``final_notice``, ``stop_supply`` and
+``legal`` (each translated where it is shown). Levels are numbered in the order given.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from bot.config.fields import UserId
+from bot.config.section import Section
+from domain.collections.dunning import DEFAULT_POLICY, DunningPolicy, Step
+from domain.collections.work import WorkPolicy
+
+_STEPS = ", ".join(s.value for s in Step)
+
+
+class DunningLevelSetting(Section):
+    days: int = Field(ge=1, description="days past due at which the level starts, e.g. 15")
+    step: Step = Field(description=f"the suggested step: one of {_STEPS}")
+
+
+class CollectorsDaySettings(Section):
+    dunning: list[DunningLevelSetting] = Field(
+        default=[DunningLevelSetting(days=lv.from_days, step=lv.step)
+                 for lv in DEFAULT_POLICY.levels],
+        description="a list of levels, each with days and step, e.g. "
+                    "[{days: 1, step: reminder}, {days: 15, step: phone_call}]",
+        json_schema_extra={"items": ["a section with days and step"]})
+    promise_grace_days: int = Field(default=3, ge=0, le=60,
+                                    description="whole days, e.g. 3")
+    stale_after_days: int = Field(default=14, ge=1, le=365,
+                                  description="whole days, e.g. 14")
+    lead: UserId | None = Field(default=None,
+                                description="the Slack user id of the collections lead")
+    legal_department: str = Field(default="legal",
+                                  description="a department key, e.g. legal")
+
+    @field_validator("dunning")
+    @classmethod
+    def _increasing(cls, levels: list[DunningLevelSetting]) -> list[DunningLevelSetting]:
+        DunningPolicy.of((lv.days, lv.step) for lv in levels)  # raises with the reason
+        return levels
+
+    def work_policy(self) -> WorkPolicy:
+        return WorkPolicy(DunningPolicy.of((lv.days, lv.step) for lv in self.dunning),
+                          self.promise_grace_days, self.stale_after_days, self.lead)
