@@ -23,6 +23,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 
+from bot.config.dunning import CollectorsDaySettings
 from bot.config.fields import UserId, shown
 from bot.config.section import Section
 from domain.collections.assignment import AssignmentPolicy, AssignRule, collectors_in
@@ -63,7 +64,8 @@ class AssignmentRuleSetting(Section):
                               "U0123ABCDE")
 
 
-class CollectionSettings(Section):
+# The collector's day (dunning, grace days, lead…) lives in bot.config.dunning.
+class CollectionSettings(CollectorsDaySettings):
     collectors: list[str] = Field(
         default=list(DEFAULT_COLLECTORS), description=f"a list of {_PEOPLE}",
         json_schema_extra={"items": ["role:<name> or a user id"]})
