@@ -39,6 +39,7 @@ from bot.config.fields import (
     shown,
 )
 from bot.config.orders import OrderSettings
+from bot.config.reports import ReportsSettings, provision_problems
 from bot.config.section import Section
 from domain.aging import AgingBuckets
 from domain.approvals.use_cases import Roster
@@ -297,6 +298,8 @@ class AppConfig(Section):
     collections: CollectionSettings = Field(
         default=CollectionSettings(), description="a section with collectors, assigners "
         "and rules")
+    reports: ReportsSettings = Field(
+        default=ReportsSettings(), description="a section with months and provision_rates")
 
     @model_validator(mode="after")
     def _sections_agree(self) -> AppConfig:
@@ -314,6 +317,8 @@ class AppConfig(Section):
         problems += [Problem(loc, message) for loc, message in collection_problems(
             self.collections.model_dump(), self.departments, self.roles.names(),
             self.known_users())]
+        problems += [Problem(loc, message) for loc, message in provision_problems(
+            self.reports.model_dump(), self.aging.bucket_edges)]
         if problems:
             first = problems[0]
             raise PydanticCustomError("cross_section", "{where}: {message}", {
