@@ -15,7 +15,7 @@ from bot.config.alerts import route_problems
 from bot.config.approvals import policy_problems
 from bot.config.collections import collection_problems
 from bot.config.fields import OWN_ERRORS, is_role_name, shown
-from bot.config.reports import provision_problems
+from bot.config.reports import post_to_problems, provision_problems
 from bot.config.schema import STANDARD_ROLES, AppConfig, Problem, cross_section_problems
 
 
@@ -124,7 +124,9 @@ def _cross_section(data: dict[str, Any]) -> list[Problem]:
         Problem(loc, message) for loc, message in collection_problems(
             data.get("collections"), channels, role_names, _listed_users(data))] + [
         Problem(loc, message) for loc, message in provision_problems(
-            data.get("reports"), mapping(data.get("aging")).get("bucket_edges"))]
+            data.get("reports"), mapping(data.get("aging")).get("bucket_edges"))] + [
+        Problem(loc, message) for loc, message in post_to_problems(data.get("reports"),
+                                                                   channels)]
 
 
 def _listed_users(data: dict[str, Any]) -> set[str]:

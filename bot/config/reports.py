@@ -3,6 +3,7 @@ the collection metrics look back over (``/credit report``, the weekly report).
 
 ```yaml
 reports:
+  post_to: finance           # the department whose channel gets the weekly report
   months: 3                  # N: CEI, the simple DSO's sales, the DSO trend
   provision_rates:           # percent of the open amount per aging bucket (aging.bucket_edges)
     current: 1
@@ -37,6 +38,8 @@ Rate = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
 
 
 class ReportsSettings(Section):
+    post_to: str = Field(default="finance", min_length=1,
+                         description="a department key from departments, e.g. finance")
     months: int = Field(default=3, ge=1, le=12,
                         description="a whole number of months from 1 to 12, e.g. 3")
     provision_rates: dict[str, Rate] | None = Field(
@@ -48,6 +51,18 @@ class ReportsSettings(Section):
         rates = self.provision_rates if self.provision_rates is not None else DEFAULT_RATES
         return ReportSettings({label: Decimal(rates[label]) for label in buckets.labels},
                               self.months)
+
+
+def post_to_problems(reports: object, departments: Mapping[Any, Any]
+                     ) -> list[tuple[tuple[str | int, ...], str]]:
+    """The weekly report's department, when app.yaml names one not under departments.
+    The default (finance) is not checked here: a deployment without the weekly report
+    need not have it; the job says so when it runs."""
+    post_to = reports.get("post_to") if isinstance(reports, Mapping) else None
+    if not isinstance(post_to, str) or not departments or post_to in departments:
+        return []  # absent, not text (the field's own check), or no departments (theirs)
+    known = f"use a key under departments: {', '.join(map(str, departments))}"
+    return [(("reports", "post_to"), f"{shown(post_to)} is not a department; {known}")]
 
 
 def provision_problems(reports: object, bucket_edges: object

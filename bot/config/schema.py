@@ -39,7 +39,7 @@ from bot.config.fields import (
     shown,
 )
 from bot.config.orders import OrderSettings
-from bot.config.reports import ReportsSettings, provision_problems
+from bot.config.reports import ReportsSettings, post_to_problems, provision_problems
 from bot.config.section import Section
 from domain.aging import AgingBuckets
 from domain.approvals.use_cases import Roster
@@ -299,7 +299,7 @@ class AppConfig(Section):
         default=CollectionSettings(), description="a section with collectors, assigners "
         "and rules")
     reports: ReportsSettings = Field(
-        default=ReportsSettings(), description="a section with months and provision_rates")
+        default=ReportsSettings(), description="a section with post_to, months and provision_rates")
 
     @model_validator(mode="after")
     def _sections_agree(self) -> AppConfig:
@@ -319,6 +319,8 @@ class AppConfig(Section):
             self.known_users())]
         problems += [Problem(loc, message) for loc, message in provision_problems(
             self.reports.model_dump(), self.aging.bucket_edges)]
+        problems += [Problem(loc, message) for loc, message in post_to_problems(
+            self.reports.model_dump(), self.departments)]
         if problems:
             first = problems[0]
             raise PydanticCustomError("cross_section", "{where}: {message}", {
