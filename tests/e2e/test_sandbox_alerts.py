@@ -110,9 +110,11 @@ def test_run_lists_the_jobs_and_names_them_for_one_that_does_not_exist(monkeypat
     assert answers[":run nightly"] == [
         "There is no job “nightly”; the jobs are: alerts, approvals, orders,",
         "housekeeping."]
-    assert answers[":help"][-3:] == [
+    assert answers[":help"][-5:] == [
         "  :clock [WHEN]      show or move the sandbox's time: +3d, -12h, 2026-12-24, now",
         "  :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them",
+        "  in a form          answer each field (Enter keeps it, - empties it), or in a",
+        "                     script write FIELD: VALUE lines; then :submit, or :cancel",
         "  :help  :quit       (Ctrl-C or Ctrl-D quit too)",
     ]
 
