@@ -7,6 +7,10 @@ customer's first word that reads as an amount (``domain.amounts``: ``120k``, ``2
 reference. ``check <customer> <amount> [currency]``: the trailing word(s) that read as an
 amount (with a currency code before or after it) are the amount. A customer whose name
 has a number in it is written by its id or in quotes: ``"Plant 7" 20k``.
+
+A unit typed apart from its number (``10 k``, ``25 万``) belongs to it; a word in capitals
+that looks like a currency code right after the amount but is none creditbot knows
+(``10k XYZ``) is refused rather than read as the reference or dropped.
 """
 
 from __future__ import annotations
@@ -15,11 +19,46 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from domain.amounts import AmountError, parse_amount
+from domain.amounts import MULTIPLIERS, AmountError, parse_amount
 from domain.currencies import is_currency
+from domain.errors import DomainError
+from domain.text import N_
 
 _NUMERIC = re.compile(r"[-+−]?[\d.,]*\d")
 _QUOTES = {'"': '"', "“": "”", "'": "'", "「": "」"}
+# A multiplier (with or without 元) typed as a word of its own after a number.
+_UNITS = frozenset({*(u for u in MULTIPLIERS if u), "元", *(u + "元" for u in MULTIPLIERS)})
+_CODE_LIKE = re.compile(r"[A-Z]{3}")
+
+
+class UnknownCurrency(DomainError):
+    """A currency code creditbot does not know, where a currency belongs."""
+
+    def __init__(self, code: str, example: str) -> None:
+        super().__init__(N_("“{code}” is not a currency code creditbot knows: write one it "
+                            "knows (e.g. USD, EUR, CNY) or none for the customer's "
+                            "currency, e.g. `{example}`."), code=code, example=example)
+
+
+def is_unit(word: str) -> bool:
+    """``k``, ``m``, ``万``, ``亿`` (and with ``元``) typed apart from their number."""
+    return unicodedata.normalize("NFKC", word).lower() in _UNITS
+
+
+def looks_like_code(word: str) -> bool:
+    """Three capitals: meant as a currency code where one may stand."""
+    return bool(_CODE_LIKE.fullmatch(unicodedata.normalize("NFKC", word)))
+
+
+def join_units(words: list[str]) -> list[str]:
+    """The words with each lone unit joined to the number before it."""
+    joined: list[str] = []
+    for word in words:
+        if joined and is_unit(word) and _numeric(joined[-1].lstrip("+＋")):
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return joined
 
 
 @dataclass(frozen=True)
@@ -61,7 +100,7 @@ def _quoted(text: str) -> tuple[str, str] | None:
 
 
 def _words(text: str) -> list[str]:
-    return unicodedata.normalize("NFKC", text).split()
+    return join_units(unicodedata.normalize("NFKC", text).split())
 
 
 def split_order(text: str) -> TypedOrder | None:
@@ -90,6 +129,8 @@ def split_order(text: str) -> TypedOrder | None:
         rest = words[amount_at + 1:]
         if currency is None and rest and _is_code(rest[0]):
             currency, rest = rest[0].upper(), rest[1:]
+        elif currency is None and rest and looks_like_code(rest[0]):
+            raise UnknownCurrency(rest[0], "/credit order acme 120k EUR PO-2026-118")
         return TypedOrder(name, words[amount_at], currency, " ".join(rest) or None)
     return None
 
@@ -118,6 +159,9 @@ def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:
     if not words:
         return None
     last = words[-1]
+    if len(words) >= 2 and looks_like_code(last) and not _is_code(last) and (
+            _is_amount(words[-2]) or _numeric(words[-2])):
+        raise UnknownCurrency(last, "/credit check acme 120k EUR")
     if len(words) >= 2 and _is_code(last) and _is_amount(words[-2]):
         return len(words) - 2, words[-2], last.upper()
     if _is_amount(last) or _numeric(last):

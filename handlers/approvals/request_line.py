@@ -17,6 +17,7 @@ from datetime import date
 from domain.amounts import AmountError, parse_amount
 from domain.currencies import is_currency
 from domain.errors import DomainError
+from domain.orders.typed import UnknownCurrency, is_unit, join_units, looks_like_code
 from domain.text import N_
 
 # Opening quote → its closing one (a Chinese input method types the curly and corner ones).
@@ -58,6 +59,11 @@ def parse_request_line(text: str) -> RequestLine:
                                "`/credit request {example}` (a new total such as `250000` "
                                "or `USD 250k`, or an increase such as `+100k`)."),
                             example=USAGE)
+        if start >= 2 and looks_like_code(words[start - 1]) and not _is_code(
+                words[start - 1]) and not words[start].startswith(("+", "＋")):
+            # "acme XYZ 100k": meant as the amount's currency, not the name's end.
+            raise UnknownCurrency(words[start - 1], "/credit request acme EUR 250k larger "
+                                                    "orders")
         customer, words = " ".join(words[:start]), words[start:]
     if not words or _amount_at(words, 0) != 0:
         raise LineError(N_("After the customer comes the new limit or the increase: "
@@ -128,6 +134,8 @@ def _amount_at(words: list[str], first: int) -> int | None:
 
 def _take_amount(words: list[str]) -> tuple[str, str]:
     """(the amount's words, the reason) from words that start with the amount."""
+    if any(is_unit(w) for w in words[1:3]):
+        words = [*join_units(words[:3]), *words[3:]]  # "10 k", "USD 10 k"
     taken = 2 if len(words) > 1 and _code_before(words[0], words[1]) else 1
     if taken == 1 and len(words) > 1 and _is_code(words[1]) and words[1].isupper():
         taken = 2  # "250k USD"; in capitals, so that "250k all orders" keeps its "all"

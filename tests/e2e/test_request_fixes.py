@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from domain.approvals.model import RequestKind
 from tests.e2e.conftest import SALES, SALES_CHANNEL, World
-from tests.e2e.test_credit_requests import deadline, mrkdwn, requests_of
+from tests.e2e.test_credit_requests import add_customer, deadline, mrkdwn, requests_of
+from tests.e2e.test_orders import checks, sections
 
 
 def said(world: World, line: str, user: str = SALES) -> str:
@@ -41,3 +42,52 @@ def test_a_wrong_until_is_refused_with_how_to_write_it(world):
     assert said(world, "/credit request lakeside +50k until 2026-01-31 for xmas") == (
         "A temporary limit must last until today or later; 2026-01-31 is already past.")
     assert requests_of(world) == []
+
+
+# -- a unit apart from its number, an unknown currency ------------------------------------
+
+def test_a_unit_typed_apart_belongs_to_its_number(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order Acme Industrial 20 k PO-9")
+    [row] = checks(world).values()
+    assert (row.amount, row.currency, row.reference) == (Decimal("20000.00"), "USD", "PO-9")
+    assert sections(reply) == [
+        ":white_check_mark: *OK to ship*: order SO-1 of $20,000.00 for Acme Industrial "
+        "Supply (C0001).\nHeadroom left after this order: $1,341,977.28 (limit "
+        "$1,700,000.00, exposure $338,022.72)."]
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit request acme packaging +50 k more")
+    [request] = requests_of(world)
+    assert request.new_limit.amount == Decimal("150000.00") and request.reason == "more"
+    check = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme packaging 10 k")
+    assert check.all_text() == (
+        ":no_entry: *Not OK to ship*: an order of $10,000.00 for Acme Packaging (C0002) "
+        "would be held.\n:no_entry: *Not OK to ship*: an order of $10,000.00 for Acme "
+        "Packaging (C0002) would be held.\n• An invoice is 31 days overdue, more than the "
+        "30 days allowed ($8,721.98 overdue in all).")
+
+
+def test_an_unknown_currency_code_is_refused_not_dropped(world):
+    assert said(world, "/credit order acme packaging 10k XYZ") == (
+        "“XYZ” is not a currency code creditbot knows: write one it knows (e.g. USD, EUR, "
+        "CNY) or none for the customer's currency, e.g. `/credit order acme 120k EUR "
+        "PO-2026-118`.")
+    assert said(world, "/credit check acme packaging 10k XYZ") == (
+        "“XYZ” is not a currency code creditbot knows: write one it knows (e.g. USD, EUR, "
+        "CNY) or none for the customer's currency, e.g. `/credit check acme 120k EUR`.")
+    assert said(world, "/credit request acme packaging XYZ 100k made up currency") == (
+        "“XYZ” is not a currency code creditbot knows: write one it knows (e.g. USD, EUR, "
+        "CNY) or none for the customer's currency, e.g. `/credit request acme EUR 250k "
+        "larger orders`.")
+    assert checks(world) == {} and requests_of(world) == []
+
+
+def test_a_name_ending_in_capitals_without_an_amount_is_still_a_name(world):
+    add_customer(world, "C9XYZ", "Harbor XYZ", "50000")
+    assert said(world, "/credit check Harbor XYZ").startswith(
+        "Harbor XYZ: available $50,000.00 of $50,000.00, overdue $0.00\n")
+    assert said(world, "/credit history Harbor XYZ") == (
+        "History of Harbor XYZ (C9XYZ)\nHistory of Harbor XYZ (C9XYZ)\nNo credit request "
+        "was filed for this customer yet. File one with `/credit request C9XYZ +100k "
+        "<reason>`.")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit request Harbor XYZ +10k more")
+    [request] = requests_of(world)
+    assert request.customer_id == "C9XYZ"
