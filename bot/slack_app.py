@@ -82,6 +82,7 @@ def build_deps(services: Services) -> Deps:
         requests=services.requests,
         # Slash commands read positions as the check does (remembered, looks batched).
         orders=dataclasses.replace(services.orders, positions=checks, views=services.views),
+        reports=services.reports,
     )
 
 

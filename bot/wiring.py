@@ -22,6 +22,7 @@ from domain.alerts.use_cases import Alerts
 from domain.approvals.use_cases import CreditRequests
 from domain.orders.use_cases import OrderChecks
 from domain.positions import CreditPolicyContext
+from domain.reports.use_cases import Reports
 from storage.audit_writer import BatchedAuditWriter
 from storage.db import make_engine, require_current_schema
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
@@ -98,6 +99,10 @@ class Services:
         return build_orders(self.uow, self.config, self.access, self.now,
                             serial_writes=self.engine.dialect.name == "sqlite")
 
+    @cached_property
+    def reports(self) -> Reports:
+        return build_reports(self.uow, self.config, self.access, self.now)
+
 
 def credit_data_access(config: AppConfig) -> CreditDataAccess:
     """Who may see credit data, and whom a refused person is told to ask."""
@@ -166,6 +171,17 @@ def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
         config.orders.rules(), clock, organisation.zone,
         OrderNotices(lambda person: locales.get(person, organisation.locale)),
         write_gate=threading.Lock() if serial_writes else nullcontext())
+
+
+def build_reports(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
+                  access: CreditDataAccess, clock: Callable[[], datetime]) -> Reports:
+    """Collection metrics and the provision matrix with app.yaml's reports section."""
+    from storage.reports import report_queries
+
+    organisation = config.organisation
+    buckets = config.aging.buckets
+    return Reports(unit_of_work, report_queries, access, organisation.base_currency, buckets,
+                   config.reports.settings(buckets), clock, organisation.zone)
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:

@@ -19,6 +19,7 @@ from handlers import (
     middleware,
     orders,
     registry,
+    reports,
 )
 from handlers.credit import on_credit
 from handlers.deps import Deps
@@ -27,7 +28,8 @@ from handlers.registry import COMMAND, Catalogue
 # ``delivery`` declares only the scopes of the outbox sender's calls: the sender runs as
 # a loop beside each scheduler candidate (bot/delivery.py), not as a job or a listener.
 FEATURES = (check.FEATURE, alerts.FEATURE, approvals.FEATURE, orders.FEATURE, help.FEATURE,
-            home.FEATURE, housekeeping.FEATURE, delivery.FEATURE)
+            home.FEATURE, housekeeping.FEATURE, delivery.FEATURE,
+            reports.FEATURE)
 
 # What the Slack app manifest declares for the slash command.
 COMMAND_DESCRIPTION = "Trade credit: check a customer's credit position"

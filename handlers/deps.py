@@ -11,6 +11,7 @@ from domain.alerts.use_cases import Alerts
 from domain.approvals.use_cases import CreditRequests
 from domain.check import CreditChecks
 from domain.orders.use_cases import OrderChecks
+from domain.reports.use_cases import Reports
 from handlers.i18n import Languages
 
 
@@ -29,6 +30,7 @@ class Deps:
     alerts: Alerts
     requests: CreditRequests
     orders: OrderChecks
+    reports: Reports
 
     def __deepcopy__(self, memo: dict[int, object]) -> Deps:
         # Bolt deep-copies the context for lazy listeners; these are process-wide

@@ -172,3 +172,12 @@ class SqlReportQueries:
         query = (select(_DISPUTES.c.opened_by, _DISPUTES.c.opened_at, _DISPUTES.c.resolved_at)
                  .where(_DISPUTES.c.resolved_at >= since, _DISPUTES.c.resolved_at < until))
         return [ResolvedDispute(*row) for row in self._rows(query)]
+
+
+def report_queries(uow: object) -> SqlReportQueries:
+    """The queries in ``uow``'s own transaction (a ``SqlUnitOfWork``)."""
+    from storage.unit_of_work import SqlUnitOfWork
+
+    if not isinstance(uow, SqlUnitOfWork):
+        raise TypeError(f"report queries need a SqlUnitOfWork, got {type(uow).__name__}")
+    return SqlReportQueries(uow.session)

@@ -1,0 +1,177 @@
+"""``/credit report``: the portfolio's collection metrics, the provision matrix and a
+line per collector, as one card in the reader's language."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from slack_bolt import BoltContext
+
+from domain.money import Money
+from domain.reports.metrics import CountBack
+from domain.reports.use_cases import Book, PortfolioReport
+from handlers.check.blocks import bucket_label
+from handlers.deps import Deps
+from handlers.i18n import N_, Translator
+from handlers.render import (
+    SECTION_TEXT,
+    Block,
+    Message,
+    context,
+    erp_text,
+    fields,
+    header,
+    mention,
+    message,
+    section,
+)
+
+# Collectors listed on the card; the rest are counted (the weekly report has them all).
+COLLECTORS_SHOWN = 15
+# Customers with the largest allowances listed under the matrix.
+ALLOWANCES_SHOWN = 5
+
+TITLE = N_("Collections report")
+NOT_AVAILABLE = N_("n/a")
+
+
+def _days(value: Decimal | None, tr: Translator) -> str:
+    if value is None:
+        return tr._(NOT_AVAILABLE)
+    return tr._("{days} days", days=value.quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def _count_back(dso: CountBack, tr: Translator) -> str:
+    days = dso.days.quantize(Decimal("0.1"), ROUND_HALF_UP)
+    if dso.exhausted:
+        return tr._("{days} days", days=days)
+    return tr._("more than {days} days", days=days)
+
+
+def _cei(value: Decimal | None, tr: Translator) -> str:
+    if value is None:
+        return tr._(NOT_AVAILABLE)
+    return tr.percent((value / 100).quantize(Decimal("0.001"), ROUND_HALF_UP))
+
+
+def _percent(rate: Decimal, tr: Translator) -> str:
+    return tr.percent(rate / 100)
+
+
+def _promises(book: Book, tr: Translator) -> str:
+    return tr._("{kept} kept, {broken} broken", kept=book.promises_kept,
+                broken=book.promises_broken)
+
+
+def _disputes(book: Book, tr: Translator) -> str:
+    if not book.disputes_resolved or book.dispute_days is None:
+        return tr._("none resolved")
+    return tr.ngettext("{n} resolved, in {days} days on average",
+                       "{n} resolved, in {days} days on average", book.disputes_resolved,
+                       days=book.dispute_days.quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def _portfolio(report: PortfolioReport, tr: Translator) -> Block:
+    m = report.portfolio.metrics
+    money = lambda amount: tr.money(Money(amount, report.currency))  # noqa: E731
+    return fields(
+        (tr._("DSO (count-back)"), _count_back(m.dso_count_back, tr)),
+        (tr._("DSO (simple, {months} months)", months=report.months), _days(m.dso_simple, tr)),
+        (tr._("Best Possible DSO"), _days(m.best_possible_dso, tr)),
+        (tr._("Average days delinquent"), _days(m.add, tr)),
+        (tr._("CEI ({months} months)", months=report.months), _cei(m.cei, tr)),
+        (tr._("Receivables"), tr._("{ar}, overdue {overdue}", ar=money(m.ar),
+                                   overdue=money(m.overdue_ar))),
+        (tr._("Promises to pay"), _promises(report.portfolio, tr)),
+        (tr._("Disputes"), _disputes(report.portfolio, tr)),
+    )
+
+
+def _trend(report: PortfolioReport, tr: Translator) -> str:
+    points = "  ·  ".join(f"{tr.date(p.period.end)} {_count_back(p.dso, tr)}"
+                          for p in report.trend)
+    return tr._("DSO at each month end: {points}", points=points)
+
+
+def _provision(report: PortfolioReport, tr: Translator) -> Block:
+    money = lambda amount: tr.money(Money(amount, report.currency))  # noqa: E731
+    lines = ["*" + tr._("Provision matrix") + "*"]
+    for line in report.provision:
+        lines.append(tr._("`{bucket}` {open} × {rate} = {allowance}",
+                          bucket=bucket_label(line.bucket, tr), open=money(line.open_amount),
+                          rate=_percent(line.rate, tr), allowance=money(line.allowance)))
+    lines.append(tr._("*Total* {open}, allowance *{allowance}*", open=money(report.open_total),
+                      allowance=money(report.allowance_total)))
+    return section("\n".join(lines))
+
+
+def _allowances(report: PortfolioReport, tr: Translator) -> Block | None:
+    if not report.allowances:
+        return None
+    money = lambda amount: tr.money(Money(amount, report.currency))  # noqa: E731
+    shown = report.allowances[:ALLOWANCES_SHOWN]
+    lines = ["*" + tr._("Largest allowances") + "*"]
+    lines += [tr._("{name} ({customer}): {allowance}", name=erp_text(a.name, 80),
+                   customer=erp_text(a.customer_id, 40), allowance=money(a.allowance))
+              for a in shown]
+    rest = len(report.allowances) - len(shown)
+    if rest:
+        lines.append(tr.ngettext("and {n} more customer", "and {n} more customers", rest))
+    return section("\n".join(lines))
+
+
+def _collector_line(book: Book, report: PortfolioReport, tr: Translator) -> str:
+    m = book.metrics
+    money = lambda amount: tr.money(Money(amount, report.currency))  # noqa: E731
+    who = tr._("Nobody assigned") if book.collector is None else mention(book.collector)
+    figures = tr._("{ar}, overdue {overdue} · DSO {dso} · CEI {cei}", ar=money(m.ar),
+                   overdue=money(m.overdue_ar), dso=_count_back(m.dso_count_back, tr),
+                   cei=_cei(m.cei, tr))
+    if not book.unassigned:
+        figures += " · " + tr._("promises {promises}", promises=_promises(book, tr))
+    return f"{who}: {figures}"
+
+
+def _collectors(report: PortfolioReport, tr: Translator) -> Block:
+    lines = ["*" + tr._("Per collector") + "*"]
+    if not report.collectors:
+        lines.append(tr._("No accounts are assigned to collectors yet."))
+    # Lines while they fit in one section (a long list is counted, not cut mid-line).
+    shown = 0
+    for book in report.collectors[:COLLECTORS_SHOWN]:
+        line = _collector_line(book, report, tr)
+        if len("\n".join([*lines, line])) > SECTION_TEXT - 100:
+            break
+        lines.append(line)
+        shown += 1
+    rest = len(report.collectors) - shown
+    if rest:
+        lines.append(tr.ngettext("and {n} more", "and {n} more", rest))
+    return section("\n".join(lines))
+
+
+def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Message:
+    blocks: list[Block] = [
+        header(tr._(TITLE)),
+        _portfolio(report, tr),
+        context(_trend(report, tr)),
+        _provision(report, tr),
+    ]
+    allowances = _allowances(report, tr)
+    if allowances is not None:
+        blocks.append(allowances)
+    blocks.append(_collectors(report, tr))
+    notes = [tr._("as of {day} ({zone}), in {currency}; sales and CEI over the last "
+                  "{months} months", day=report.as_of, zone=timezone,
+                  currency=report.currency, months=report.months)]
+    if report.missing_currencies:
+        notes.append(tr._("Left out for want of an exchange rate: {currencies}",
+                          currencies=", ".join(report.missing_currencies)))
+    blocks.append(context(*notes))
+    return message(tr._(TITLE), blocks)
+
+
+def report(context_: BoltContext, text: str) -> Message:
+    deps: Deps = context_["deps"]
+    found = deps.reports.view(context_["member"])
+    return report_card(found, deps.timezone, context_["tr"])
