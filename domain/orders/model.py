@@ -155,6 +155,9 @@ class Verdict:
     exposure: Money
     ceiling: Money
     failures: tuple[Failure, ...]
+    # The order as typed, when it is in another currency than the limit's (``order`` is
+    # its value in the limit's currency): people see both.
+    typed: Money | None = None
 
     @property
     def passed(self) -> bool:

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from domain.model import Order
+from domain.money import Money
 from domain.orders.model import Contract, OrderCheck
 from domain.ports import Outbox, UnitOfWork
 
@@ -75,6 +76,9 @@ class OrderChange:
     happened: OrderHappened
     check: OrderCheck
     recipients: tuple[str, ...]
+    # The order's value in the limit's currency when it is in another (None: the same,
+    # or no rate to tell it by).
+    in_limit: Money | None = None
 
 
 class OrderNotices(Protocol):

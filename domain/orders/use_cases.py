@@ -334,7 +334,8 @@ class OrderChecks:
                                         why=why))
         if tell is not None:
             self.notices.queue(uow.outbox, OrderChange(
-                tell, saved, _recipients(customer, saved.checked_by)))
+                tell, saved, _recipients(customer, saved.checked_by),
+                self._in_limit(uow, saved.amount, customer)))
         return saved
 
     def _held(self, uow: UnitOfWork, stored: OrderCheck, customer: Customer, actor: str,
@@ -346,7 +347,19 @@ class OrderChecks:
                                     rules=tuple(f.rule.value for f in stored.failures)))
         # The rep who placed it saw the answer; the owner (and an ERP order's owner) hear.
         self.notices.queue(uow.outbox, OrderChange(
-            OrderHappened.HELD, stored, _recipients(customer, *extra)))
+            OrderHappened.HELD, stored, _recipients(customer, *extra),
+            self._in_limit(uow, stored.amount, customer)))
+
+    def _in_limit(self, uow: UnitOfWork, amount: Money, customer: Customer | None
+                  ) -> Money | None:
+        """``amount`` in the customer's limit currency, for a note that shows both."""
+        if customer is None or amount.currency == customer.credit_limit.currency:
+            return None
+        try:
+            return self._convert(uow, amount, customer.credit_limit.currency,
+                                 self.today()).rounded()
+        except DomainError:
+            return None  # no rate: the note shows the order as typed
 
     def _customer(self, uow: UnitOfWork, query: str) -> Customer:
         query = query.strip()
@@ -426,9 +439,12 @@ class OrderChecks:
         if self.rules.contracts:
             use, wanted, starts_later = self._contract(uow, customer, order, order_date, erp,
                                                        today)
-        return evaluate(in_limit, order_date, position, limit, self.rules,
-                        held_before=held_before, contract=use, contract_wanted=wanted,
-                        contracts_valid_later=starts_later, in_exposure=in_exposure)
+        verdict = evaluate(in_limit, order_date, position, limit, self.rules,
+                           held_before=held_before, contract=use, contract_wanted=wanted,
+                           contracts_valid_later=starts_later, in_exposure=in_exposure)
+        if order.currency == limit.currency:
+            return verdict
+        return dataclasses.replace(verdict, typed=order)
 
     def _contract(self, uow: UnitOfWork, customer: Customer, order: Money, order_date: date,
                   erp: Order | None, today: date) -> tuple[ContractUse | None, bool, bool]:

@@ -4,6 +4,7 @@ language: each failed rule in plain words with its figures."""
 from __future__ import annotations
 
 from domain.model import Customer
+from domain.money import Money
 from domain.orders.model import Failure, OrderCheck, Rule, Verdict
 from handlers.i18n import N_, Translator
 from handlers.orders.payloads import REQUEST_RELEASE, ReleaseValue
@@ -44,12 +45,20 @@ def _name(customer_name: str, customer_id: str) -> str:
     return f"{erp_text(customer_name, NAME)} ({erp_text(customer_id, 64)})"
 
 
+def order_amount(typed: Money, in_limit: Money | None, tr: Translator) -> str:
+    """The order as typed and, when it is in another currency, its value in the limit's
+    (``£10,000.00 ($12,601.27)``): the same on the rep's answer and the owner's note."""
+    if in_limit is None or in_limit.currency == typed.currency:
+        return tr.money(typed)
+    return f"{tr.money(typed)} ({tr.money(in_limit)})"
+
+
 def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
                     check: OrderCheck | None = None) -> Message:
     """The answer to ``/credit order`` (``check`` is the recorded order) and to
     ``/credit check <customer> <amount>`` (no ``check``)."""
     who = _name(customer.name, customer.customer_id)
-    amount = tr.money(verdict.order)
+    amount = order_amount(verdict.typed or verdict.order, verdict.order, tr)
     order = erp_text(check.order_id, 64) if check is not None else None
     blocks: list[Block] = []
     if verdict.passed:
@@ -83,10 +92,11 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
     return message(head, blocks)
 
 
-def held_note(check: OrderCheck, tr: Translator) -> tuple[str, list[Block]]:
+def held_note(check: OrderCheck, tr: Translator, in_limit: Money | None = None
+              ) -> tuple[str, list[Block]]:
     head = tr._(":no_entry: Order {order} of {amount} for {customer} is held: it is not to "
                 "ship until it is released.", order=erp_text(check.order_id, 64),
-                amount=tr.money(check.amount),
+                amount=order_amount(check.amount, in_limit, tr),
                 customer=_name(check.customer_name, check.customer_id))
     return head, [section(head), section(_failures(check.failures, tr)),
                   section(tr._("It is released on its own once it passes (invoices paid, a "
@@ -100,15 +110,17 @@ def _release_button(check: OrderCheck, tr: Translator) -> Block:
         ReleaseValue(order=check.order_id[:64], customer=check.customer_id[:64]).encode()))
 
 
-def released_note(check: OrderCheck, tr: Translator, *, approved: bool) -> tuple[str, list[Block]]:
+def released_note(check: OrderCheck, tr: Translator, *, approved: bool,
+                  in_limit: Money | None = None) -> tuple[str, list[Block]]:
     order = erp_text(check.order_id, 64)
+    amount = order_amount(check.amount, in_limit, tr)
     who = _name(check.customer_name, check.customer_id)
     if approved:
         head = tr._(":white_check_mark: Order {order} of {amount} for {customer} is "
                     "released: its order release was approved.", order=order,
-                    amount=tr.money(check.amount), customer=who)
+                    amount=amount, customer=who)
     else:
         head = tr._(":white_check_mark: Order {order} of {amount} for {customer} passes the "
                     "order rules now and is released: no approval is needed any more.",
-                    order=order, amount=tr.money(check.amount), customer=who)
+                    order=order, amount=amount, customer=who)
     return head, [section(head)]

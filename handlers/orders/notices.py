@@ -28,10 +28,11 @@ class OrderNotices:
                 continue  # an owner id the ERP got wrong: nobody to tell
             tr = translator(self.locale_of(person))
             if change.happened is OrderHappened.HELD:
-                text, blocks = held_note(check, tr)
+                text, blocks = held_note(check, tr, change.in_limit)
             else:
                 text, blocks = released_note(
-                    check, tr, approved=change.happened is OrderHappened.APPROVED)
+                    check, tr, approved=change.happened is OrderHappened.APPROVED,
+                    in_limit=change.in_limit)
             outbox.add(OutgoingMessage(
                 channel=person, kind=NOTE, text=text, blocks=blocks,
                 dedup_key=f"{NOTE}:{check.source.value}:{check.id}:{change.happened.value}:"

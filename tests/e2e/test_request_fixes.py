@@ -10,7 +10,7 @@ from decimal import Decimal
 from domain.approvals.model import RequestKind
 from tests.e2e.conftest import SALES, SALES_CHANNEL, World
 from tests.e2e.test_credit_requests import add_customer, deadline, mrkdwn, requests_of
-from tests.e2e.test_orders import checks, sections
+from tests.e2e.test_orders import OWNER_C0002, checks, deliver, direct_messages, sections
 
 
 def said(world: World, line: str, user: str = SALES) -> str:
@@ -91,3 +91,20 @@ def test_a_name_ending_in_capitals_without_an_amount_is_still_a_name(world):
     world.slack.slash(SALES, SALES_CHANNEL, "/credit request Harbor XYZ +10k more")
     [request] = requests_of(world)
     assert request.customer_id == "C9XYZ"
+
+
+# -- one order, one amount ----------------------------------------------------------------
+
+def test_the_rep_and_the_owner_read_the_same_amount_of_an_order_in_another_currency(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme packaging 10k GBP ref-1")
+    assert sections(reply)[0] == (
+        ":no_entry: *Held*: order SO-1 of £10,000.00 ($12,601.27) for Acme Packaging (C0002) "
+        "is not OK to ship. It is recorded as held; the account owner is told.")
+    deliver(world)
+    assert direct_messages(world, OWNER_C0002) == [
+        ":no_entry: Order SO-1 of £10,000.00 ($12,601.27) for Acme Packaging (C0002) is held: "
+        "it is not to ship until it is released."]
+    same = world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme packaging 10k ref-2")
+    assert sections(same)[0] == (
+        ":no_entry: *Held*: order SO-2 of $10,000.00 for Acme Packaging (C0002) is not OK to "
+        "ship. It is recorded as held; the account owner is told.")
