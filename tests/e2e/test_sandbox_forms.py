@@ -29,11 +29,22 @@ def _plain(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines()).rstrip()
 
 
+# Lines wider than the code's: the whole line as the terminal shows it.
+HINT = ("Fill it in with lines FIELD: VALUE (the field's number, the id in brackets or its "
+        "label), then :submit; :cancel closes it.")
+KINDS = ("    ● 1) limit increase   ○ 2) temporary limit   ○ 3) first limit   "
+         "○ 4) order release   ○ 5) payment terms change")
+TEMPORARY = ("    ○ 1) limit increase   ● 2) temporary limit   ○ 3) first limit   "
+             "○ 4) order release   ○ 5) payment terms change")
+WAITING = (r"Now waiting for level 1 of 2: credit manager \(@U02CREDITMG\) decides by Nov 30, "
+           r"2026, 10:\d\d:\d\d\sAM\.")
+
+
 REQUEST_FORM = """ Request credit  (a form)
 1. Customer [customer]
     empty — id or name, e.g. acme
 2. Kind of request [kind]
-    ● 1) limit increase   ○ 2) temporary limit   ○ 3) first limit   ○ 4) order release   ○ 5) payment terms change
+""" + KINDS + """
 3. New limit or increase [amount]  (optional)
     empty
     A new total such as 250000 or USD 250k, or an increase such as +100k. For limit requests.
@@ -53,7 +64,7 @@ REQUEST_FORM = """ Request credit  (a form)
     empty — why the customer needs it, e.g. larger orders for the Q1 season
  File request     Cancel
 
-Fill it in with lines FIELD: VALUE (the field's number, the id in brackets or its label), then :submit; :cancel closes it."""
+""" + HINT
 
 
 def test_the_approvals_tour_files_decides_and_shows_the_new_limit(monkeypatch, clock):
@@ -77,7 +88,7 @@ Level 1 of 2
     The requester reads it.
  Approve     Cancel
 
-Fill it in with lines FIELD: VALUE (the field's number, the id in brackets or its label), then :submit; :cancel closes it.
+""" + HINT + """
 form> comment: Good payer for two years
 form> :submit
 … pressed “Approve”
@@ -102,7 +113,7 @@ Level 2 of 2
     ⚠ Say why you reject it: a rejection needs a comment, which the requester will read.
  Reject     Cancel
 
-Fill it in with lines FIELD: VALUE (the field's number, the id in brackets or its label), then :submit; :cancel closes it.
+""" + HINT + """
 form> :cancel
 You closed the form without submitting it.
 U03FINDIR01 in #sales> 1
@@ -128,7 +139,7 @@ The form closed.
 creditbot \(only you can see this, in #sales\)
 📥 Request #2 filed: temporary limit for Lakeside Furniture Outlet \(C0013\)
 \$35,000.00 → \$55,000.00 through Mar 31, 2027
-Now waiting for level 1 of 2: credit manager \(@U02CREDITMG\) decides by Nov 30, 2026, 10:\d\d:\d\d\sAM.
+""" + WAITING + r"""
 Reason: Spring promotion stock
 /credit requests shows where it stands; you can cancel it there while it is open.
 """, form)
@@ -164,7 +175,7 @@ reason: Christmas rush\\nthen back to normal
     # "4" is the currency field: +50k is no currency code, which the bot says beside it.
     errors = out[out.index("form> :submit"):]
     assert """2. Kind of request [kind]
-    ○ 1) limit increase   ● 2) temporary limit   ○ 3) first limit   ○ 4) order release   ○ 5) payment terms change
+""" + TEMPORARY + """
 3. New limit or increase [amount]  (optional)
     empty
     A new total such as 250000 or USD 250k, or an increase such as +100k. For limit requests.
@@ -208,10 +219,11 @@ The form closed.
 creditbot \(only you can see this, in #sales\)
 📥 Request #1 filed: limit increase for Acme Packaging \(C0002\)
 \$100,000.00 → \$200,000.00
-Now waiting for level 1 of 2: credit manager \(@U02CREDITMG\) decides by Nov 30, 2026, 10:\d\d:\d\d\sAM.
+""" + WAITING + r"""
 Reason: larger Q1 orders
 """, out)
-    assert "creditbot sent a direct message to @U02CREDITMG\nCredit request #1: limit increase" in out
+    assert ("creditbot sent a direct message to @U02CREDITMG\nCredit request #1: limit increase"
+            in out)
     assert re.search(r"#1 Acme Packaging \(C0002\) · limit increase\n\$100,000.00 → \$200,000.00\n"
                      r"open, level 1 of 2: credit manager \(@U02CREDITMG\) decides by Nov 30, "
                      r"2026, 10:\d\d:\d\d\sAM\nfiled by @U01SALESAMY 0 minutes ago", out)
@@ -226,16 +238,27 @@ reason: larger Q1 orders
 :cancel
 /credit requests
 """)
-    assert "form> :cancel\nYou closed the form without submitting it.\nU01SALESAMY in #sales>" in out
+    assert ("form> :cancel\nYou closed the form without submitting it.\nU01SALESAMY in #sales>"
+            in out)
     assert "Request #1 filed" not in out
-    assert out.endswith("""Yours
-You have filed no credit request. File one with /credit request acme +100k larger Q1 orders, or /credit request for the form.""")
+    assert out.endswith("Yours\nYou have filed no credit request. File one with /credit request "
+                        "acme +100k larger Q1 orders, or /credit request for the form.")
 
 
 def test_a_script_that_ends_inside_a_form_submits_nothing(monkeypatch, clock, tmp_path):
     out = _run(monkeypatch, tmp_path, ":as U01SALESAMY\n/credit request\ncustomer: acme\n")
     assert out.endswith("form> customer: acme\nThe input ended with the form open: nothing "
                         "was submitted.")
+
+
+ZH_HINT = ("逐行写 FIELD: VALUE 填写（FIELD 为字段编号、方括号中的 ID 或字段名称），"
+           "然后 :submit 提交；:cancel 关闭表单。")
+ZH_KIND = ("“9”不是“申请类型”的选项之一：请写选项的编号或名称（1 提高额度, 2 临时额度, "
+           "3 首次额度, 4 订单放行, 5 付款期限变更）。")
+ZH_NOTHING = ("“oops”没有填写本表单的任何字段：请写 FIELD: VALUE（字段编号、方括号中的 ID "
+              "或字段名称）、:submit 或 :cancel。")
+ZH_WAITING = (r"当前等待：第 1 级（共 2 级）：credit manager \(@U02CREDITMG\) 须在 "
+              r"2026年11月30日 10:\d\d:\d\d 前审批。")
 
 
 def test_forms_in_chinese(monkeypatch, clock, tmp_path):
@@ -261,20 +284,20 @@ reason: 第一季度订单增加
     空""" in out
     assert """ 提交申请     取消
 
-逐行写 FIELD: VALUE 填写（FIELD 为字段编号、方括号中的 ID 或字段名称），然后 :submit 提交；:cancel 关闭表单。
+""" + ZH_HINT + """
 表单> kind: 9
-“9”不是“申请类型”的选项之一：请写选项的编号或名称（1 提高额度, 2 临时额度, 3 首次额度, 4 订单放行, 5 付款期限变更）。
+""" + ZH_KIND + """
 表单> expires: 31/12/2026
 “31/12/2026”不是日期：请写成 YYYY-MM-DD，例如 2026-12-31。
 表单> oops
-“oops”没有填写本表单的任何字段：请写 FIELD: VALUE（字段编号、方括号中的 ID 或字段名称）、:submit 或 :cancel。""" in out
+""" + ZH_NOTHING in out
     assert "    ⚠ 请说明理由：申请需要理由，例如“第一季度订单增加”。" in out
     assert re.search(r"""……按下了“提交申请”
 表单已关闭。
 creditbot （仅您可见，在 #sales）
 📥 已提交申请 #1：Acme Packaging \(C0002\) 的提高额度
 US\$100,000.00 → US\$200,000.00
-当前等待：第 1 级（共 2 级）：credit manager \(@U02CREDITMG\) 须在 2026年11月30日 10:\d\d:\d\d 前审批。
+""" + ZH_WAITING + r"""
 理由：第一季度订单增加
 """, out)
 
