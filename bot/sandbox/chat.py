@@ -454,8 +454,8 @@ class Sandbox:
                 prompt = f.label + (" " + self.tr._("(optional)") if f.optional else "") + (
                     f" [{shown}]" if shown else "") + ": "
                 answer = self._next_line(prompt)
-                if answer is None:
-                    return None
+                if answer is None:  # Ctrl-C or Ctrl-D: as Slack's Cancel
+                    return ":cancel"
                 if answer in {":submit", ":cancel"}:
                     return answer
                 if not answer or self._answer(f, "" if answer == "-" else answer, people):

@@ -354,3 +354,19 @@ def test_help_says_how_forms_are_filled(monkeypatch, clock, tmp_path):
   in a form          answer each field (Enter keeps it, - empties it), or in a
                      script write FIELD: VALUE lines; then :submit, or :cancel
   :help  :quit       (Ctrl-C or Ctrl-D quit too)""" in out
+
+
+def test_ctrl_d_in_a_form_closes_it_unsubmitted(monkeypatch, clock, tmp_path):
+    answers = iter(["U01SALESAMY", "/credit request", "acme packaging"])
+
+    def ask(prompt: str) -> str:
+        try:
+            return next(answers)
+        except StopIteration:
+            raise EOFError from None
+
+    console = Console(record=True, width=200)
+    chat.Sandbox(load_config(ROOT / "app.yaml"), console, tmp_path).run(ask=ask)
+    text = _plain(console.export_text())
+    assert text.endswith("You closed the form without submitting it.")
+    assert "filed" not in text
