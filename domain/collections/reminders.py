@@ -33,20 +33,9 @@ from domain.collections.model import (
 from domain.collections.promises import PromiseTerms, Verdict, evaluate
 from domain.collections.work import CollectorsDay
 from domain.model import AuditEntry, Customer
-from domain.ports import Outbox, UnitOfWork
+from domain.ports import UnitOfWork
 
 SYSTEM = "creditbot"
-
-
-class ReminderNotices(Protocol):
-    def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
-                       collector: str, owner: str | None) -> None: ...
-
-    def nudge(self, outbox: Outbox, assignment: Assignment, customer: Customer,
-              key: str) -> None: ...
-
-    def stale(self, outbox: Outbox, lead: str, assignment: Assignment, customer: Customer,
-              days: int, key: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -72,7 +61,6 @@ def stale_key(customer_id: str, since: date) -> str:
 @dataclass(frozen=True)
 class CollectionsJob:
     day: CollectorsDay
-    notices: ReminderNotices
 
     def run(self) -> DayCounts:
         today = self.day.today()
@@ -123,7 +111,7 @@ class CollectionsJob:
                 uow.collections.save_assignment(replace(assignment,
                                                         status=AssignmentStatus.OPEN))
             if verdict is Verdict.BROKEN and customer is not None and assignment is not None:
-                self.notices.promise_broken(uow.outbox, promise, customer,
+                self.day.notices.promise_broken(uow.outbox, promise, customer,
                                             assignment.collector, customer.owner_slack_id)
             uow.audit.append(AuditEntry(now, SYSTEM, f"collections.promise_{verdict.value}",
                                         promise.customer_id, {
@@ -135,7 +123,7 @@ class CollectionsJob:
 
     def _nudge(self, assignment: Assignment, today: date) -> bool:
         key = nudge_key(assignment)
-        return self._once(key, assignment, lambda uow, customer: self.notices.nudge(
+        return self._once(key, assignment, lambda uow, customer: self.day.notices.nudge(
             uow.outbox, assignment, customer, key), "collections.nudged",
             {"next_action_on": str(assignment.next_action_on)})
 
@@ -150,7 +138,7 @@ class CollectionsJob:
         if days < self.day.policy.stale_after_days:
             return False
         key = stale_key(assignment.customer_id, since)
-        return self._once(key, assignment, lambda uow, customer: self.notices.stale(
+        return self._once(key, assignment, lambda uow, customer: self.day.notices.stale(
             uow.outbox, lead, assignment, customer, days, key), "collections.flagged_stale",
             {"days_without_action": days, "collector": assignment.collector})
 

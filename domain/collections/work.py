@@ -95,6 +95,16 @@ class WorkNotices(Protocol):
     def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
                    channel: str | None) -> None: ...
 
+    # The collections job's (domain.collections.reminders)
+    def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
+                       collector: str, owner: str | None) -> None: ...
+
+    def nudge(self, outbox: Outbox, assignment: Assignment, customer: Customer,
+              key: str) -> None: ...
+
+    def stale(self, outbox: Outbox, lead: str, assignment: Assignment, customer: Customer,
+              days: int, key: str) -> None: ...
+
 
 @dataclass(frozen=True)
 class CollectorsDay:
@@ -111,9 +121,17 @@ class CollectorsDay:
     legal_department: str = "legal"
     # who owns an account once it goes to legal (the legal department's first member)
     legal_owner: str | None = None
+    # department key → its name, for the dispute form's choice
+    departments: Mapping[str, str] = field(default_factory=dict)
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
+
+    def currency_of(self, customer_id: str) -> str:
+        """A promise's currency when the collector names none: the customer's."""
+        with self.unit_of_work() as uow:
+            customer = uow.customers.get(customer_id)
+        return customer.currency if customer else self.base_currency
 
     # The worklist
     def worklist(self, actor: Member, page: int = 1) -> Worklist:

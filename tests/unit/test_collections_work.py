@@ -158,7 +158,7 @@ def test_a_logged_call_sets_the_next_date_and_the_nudge_comes_once(
         day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
         clock: list[datetime]) -> None:
     day.log_action(MEI, "C1", ActionKind.CALL, "will pay Friday", TODAY + timedelta(days=2))
-    job = CollectionsJob(day, notices)
+    job = CollectionsJob(day)
     assert job.run().nudged == 0
     clock[0] = NOW + timedelta(days=2)
     assert job.run().nudged == 1
@@ -173,7 +173,7 @@ def test_a_promise_broken_after_grace_tells_collector_and_owner_once(
         day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
         clock: list[datetime]) -> None:
     made = day.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"])
-    job = CollectionsJob(day, notices)
+    job = CollectionsJob(day)
     clock[0] = NOW + timedelta(days=5)  # due + 2 grace days: still the last day to pay
     assert job.run().broken == 0
     clock[0] = NOW + timedelta(days=6)
@@ -189,7 +189,7 @@ def test_a_promise_paid_is_kept_and_noted(day: CollectorsDay, uow: FakeUnitOfWor
                                           notices: Notices, clock: list[datetime]) -> None:
     day.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"])
     uow.receivables.invoices = [i for i in uow.receivables.invoices if i.invoice_id != "I3"]
-    job = CollectionsJob(day, notices)
+    job = CollectionsJob(day)
     assert job.run().kept == 0  # checked from the promise's date on
     clock[0] = NOW + timedelta(days=3)
     assert job.run().kept == 1
@@ -203,7 +203,7 @@ def test_a_promise_paid_is_kept_and_noted(day: CollectorsDay, uow: FakeUnitOfWor
 
 def test_a_stale_account_is_flagged_to_the_lead_once_per_stretch(
         day: CollectorsDay, notices: Notices, clock: list[datetime]) -> None:
-    job = CollectionsJob(day, notices)
+    job = CollectionsJob(day)
     clock[0] = NOW + timedelta(days=13)
     assert job.run().flagged == 3
     assert job.run().flagged == 0

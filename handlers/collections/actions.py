@@ -1,0 +1,70 @@
+"""The worklist's buttons, the dispute post's *Resolve* and the legal case's *Record
+outcome*: each opens its form (handlers.collections.modals) for whoever pressed it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import BoltContext
+
+from handlers.collections import modals
+from handlers.collections.blocks import (
+    DISPUTE,
+    LEGAL,
+    LOG,
+    MORE,
+    OUTCOME,
+    PROMISE,
+    RESOLVE,
+    AccountValue,
+    DisputeValue,
+    PageValue,
+)
+from handlers.collections.collect import on_more
+from handlers.deps import Deps
+from handlers.modals import open_modal
+from handlers.registry import Action
+
+
+def _open(body: dict[str, Any], context: BoltContext, view: dict[str, Any]) -> None:
+    deps: Deps = context["deps"]
+    # Credit data is confidential: no form for someone who may not see it.
+    deps.access.require(context["member"])
+    open_modal(context, str(body.get("trigger_id") or ""), view)
+
+
+def on_log(body: dict[str, Any], context: BoltContext) -> None:
+    _open(body, context, modals.log_view(context["tr"], context["payload"].customer))
+
+
+def on_promise(body: dict[str, Any], context: BoltContext) -> None:
+    _open(body, context, modals.promise_view(context["tr"], context["payload"].customer))
+
+
+def on_dispute(body: dict[str, Any], context: BoltContext) -> None:
+    deps: Deps = context["deps"]
+    _open(body, context, modals.dispute_view(context["tr"], context["payload"].customer,
+                                             dict(deps.collecting.departments)))
+
+
+def on_legal(body: dict[str, Any], context: BoltContext) -> None:
+    _open(body, context, modals.legal_view(context["tr"], context["payload"].customer))
+
+
+def on_resolve(body: dict[str, Any], context: BoltContext) -> None:
+    _open(body, context, modals.resolve_view(context["tr"], context["payload"]))
+
+
+def on_outcome(body: dict[str, Any], context: BoltContext) -> None:
+    _open(body, context, modals.outcome_view(context["tr"], context["payload"].customer))
+
+
+ACTIONS = (
+    Action(LOG, on_log, AccountValue),
+    Action(PROMISE, on_promise, AccountValue),
+    Action(DISPUTE, on_dispute, AccountValue),
+    Action(LEGAL, on_legal, AccountValue),
+    Action(MORE, on_more, PageValue),
+    Action(RESOLVE, on_resolve, DisputeValue),
+    Action(OUTCOME, on_outcome, AccountValue),
+)

@@ -1,0 +1,155 @@
+"""How the collector's day looks in Slack: the worklist (``/credit collect``) and the
+words for steps, actions and statuses."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from domain.collections.dunning import Step
+from domain.collections.model import ActionKind
+from domain.collections.work import Worklist
+from domain.collections.worklist import WorkItem
+from handlers.check.blocks import bucket_label
+from handlers.i18n import N_, Translator
+from handlers.payloads import ActionValue
+from handlers.render import (
+    Block,
+    Message,
+    actions,
+    button,
+    erp_text,
+    message,
+    person_text,
+    section,
+)
+
+LOG, PROMISE, DISPUTE, LEGAL, MORE = (
+    "collect_log", "collect_promise", "collect_dispute", "collect_legal", "collect_more")
+RESOLVE, OUTCOME = "collect_resolve", "collect_legal_outcome"
+NAME_LENGTH = 120
+OUTCOME_LENGTH = 300
+
+STEPS = {
+    Step.REMINDER: N_("send a reminder"),
+    Step.PHONE_CALL: N_("phone call"),
+    Step.FINAL_NOTICE: N_("final notice"),
+    Step.STOP_SUPPLY: N_("stop supply"),
+    Step.LEGAL: N_("legal"),
+}
+KINDS = {
+    ActionKind.CALL: N_("call"),
+    ActionKind.EMAIL: N_("email"),
+    ActionKind.VISIT: N_("visit"),
+    ActionKind.NOTE: N_("note"),
+}
+STATUSES = {
+    "open": N_("open"),
+    "promised": N_("promised"),
+    "disputed": N_("disputed"),
+    "escalated": N_("with legal"),
+    "closed": N_("closed"),
+}
+PROMISE_STATES = {"open": N_("open"), "kept": N_("kept"), "broken": N_("broken")}
+
+
+class AccountValue(ActionValue):
+    """A worklist line's buttons: the customer, by id only."""
+
+    customer: str = Field(min_length=1, max_length=64, pattern=r"^[\w.\-/]+$")
+
+
+class DisputeValue(ActionValue):
+    customer: str = Field(min_length=1, max_length=64, pattern=r"^[\w.\-/]+$")
+    dispute: int = Field(strict=True, ge=1, le=2**31 - 1)
+
+
+class PageValue(ActionValue):
+    page: int = Field(strict=True, ge=1, le=10_000)
+
+
+def customer_label(name: str, customer_id: str) -> str:
+    return f"*{erp_text(name, NAME_LENGTH)}* ({erp_text(customer_id, 64)})"
+
+
+def _overdue(item: WorkItem, tr: Translator) -> str:
+    if not item.overdue:
+        return tr._("Nothing overdue.")
+    parts = " · ".join(tr._("{bucket}: {amount}", bucket=bucket_label(label, tr),
+                            amount=amount) for label, amount in item.overdue)
+    return tr._("Overdue: {parts}", parts=parts)
+
+
+def _level(item: WorkItem, tr: Translator) -> str:
+    if item.level is None:
+        return tr._("no dunning level")
+    return tr._("level {level}: {step}", level=item.level.level,
+                step=tr._(STEPS[item.level.step]))
+
+
+def _last(item: WorkItem, tr: Translator) -> str:
+    last = item.last_action
+    if last is None:
+        return tr._("No action recorded yet.")
+    kind = tr._(KINDS[ActionKind(last.kind)]) if last.kind in set(ActionKind) else last.kind
+    return tr._("Last action: {kind} on {day} by <@{who}>: {outcome}", kind=kind,
+                day=last.on, who=last.by, outcome=person_text(last.outcome, OUTCOME_LENGTH))
+
+
+def _next(item: WorkItem, tr: Translator) -> str:
+    parts = []
+    if item.next_action_on is not None:
+        parts.append(tr._("Next step: {step} on {day}",
+                          step=tr._(STEPS[item.level.step]) if item.level else tr._("follow up"),
+                          day=item.next_action_on))
+    elif item.level is not None:
+        parts.append(tr._("Next step: {step}, no date set",
+                          step=tr._(STEPS[item.level.step])))
+    if item.promise_due is not None:
+        parts.append(tr._("promise to pay due {day}", day=item.promise_due))
+    if item.open_disputes:
+        parts.append(tr.ngettext("{n} open dispute", "{n} open disputes", item.open_disputes))
+    return " · ".join(parts) if parts else tr._("No next step set.")
+
+
+def line(item: WorkItem, tr: Translator) -> str:
+    head = tr._("{customer} · {status} · {level}",
+                customer=customer_label(item.name, item.customer_id),
+                status=tr._(STATUSES.get(item.status, item.status)), level=_level(item, tr))
+    return "\n".join((head, _overdue(item, tr), _last(item, tr), _next(item, tr)))
+
+
+def buttons(item: WorkItem, tr: Translator) -> Block:
+    value = AccountValue(customer=item.customer_id).encode()
+    return actions(f"collect:{item.customer_id}"[:255],
+                   button(tr._("Log action"), LOG, value),
+                   button(tr._("Promise to pay"), PROMISE, value),
+                   button(tr._("Dispute"), DISPUTE, value),
+                   button(tr._("Escalate to legal"), LEGAL, value))
+
+
+def worklist(listed: Worklist, tr: Translator, note: str | None = None) -> Message:
+    """Two blocks per account (10 a page), a heading and the pager: ~25 blocks."""
+    page = listed.page
+    blocks: list[Block] = []
+    if note:
+        blocks.append(section(note))
+    if not page.total:
+        text = tr._("You have no accounts to collect. Accounts are assigned with "
+                    "`/credit assign <customer> @collector`.")
+        return message(text, [*blocks, section(text)])
+    heading = tr.ngettext(
+        "*Your collections*: {n} account, page {page} of {pages}. Promises due come "
+        "first, then next steps due, then overdue amount × days past due.",
+        "*Your collections*: {n} accounts, page {page} of {pages}. Promises due come "
+        "first, then next steps due, then overdue amount × days past due.",
+        page.total, page=page.number, pages=page.pages)
+    blocks.append(section(heading))
+    for item in page.items:
+        blocks.append(section(line(item, tr)))
+        blocks.append(buttons(item, tr))
+    if page.has_more:
+        blocks.append(actions("collect:pages", button(
+            tr._("More ({page} of {pages})", page=page.number + 1, pages=page.pages),
+            MORE, PageValue(page=page.number + 1).encode())))
+    fallback = tr.ngettext("{n} account to collect", "{n} accounts to collect", page.total)
+    return message(fallback, blocks)

@@ -1,0 +1,162 @@
+"""The messages the collector's day sends on its own, queued in the outbox inside the use
+case's transaction: disputes to the resolving department, legal cases to the legal
+channel, broken promises to the collector and the account owner, nudges to collectors
+and stale accounts to the collections lead. Each in its reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import tzinfo
+
+from domain.collections.model import Assignment, Dispute, LegalCase, Promise
+from domain.collections.work import History, WorkNotices
+from domain.messages import OutgoingMessage
+from domain.model import Customer
+from domain.ports import Outbox
+from handlers.collections.blocks import (
+    KINDS,
+    OUTCOME,
+    PROMISE_STATES,
+    RESOLVE,
+    STATUSES,
+    AccountValue,
+    DisputeValue,
+    customer_label,
+)
+from handlers.i18n import Translator, translator
+from handlers.render import (
+    BLOCKS_PER_MESSAGE,
+    Block,
+    actions,
+    button,
+    context,
+    erp_text,
+    header,
+    person_text,
+    section,
+)
+
+LINES_PER_SECTION = 15
+TEXT_LENGTH = 300
+
+
+def _ids(ids: tuple[str, ...]) -> str:
+    return ", ".join(erp_text(i, 64) for i in ids)
+
+
+class CollectionNotices(WorkNotices):
+    def __init__(self, locale_of: Callable[[str], str], zone: tzinfo) -> None:
+        self.locale_of = locale_of
+        self.zone = zone
+
+    def tr(self, destination: str) -> Translator:
+        return translator(self.locale_of(destination))
+
+    def dispute_opened(self, outbox: Outbox, dispute: Dispute, customer: Customer,
+                       channel: str | None) -> None:
+        to = channel or dispute.owner
+        if to is None:
+            return
+        tr = self.tr(to)
+        text = tr._(":warning: {customer} disputes {invoices}: {reason}\nOwner: {owner}. "
+                    "Raised by <@{by}> on {day}. Reminders for these invoices are paused "
+                    "until the dispute is resolved.",
+                    customer=customer_label(customer.name, customer.customer_id),
+                    invoices=_ids(dispute.invoice_ids),
+                    reason=person_text(dispute.reason, TEXT_LENGTH),
+                    owner=f"<@{dispute.owner}>" if dispute.owner else tr._("nobody yet"),
+                    by=dispute.opened_by, day=dispute.opened_at.astimezone(self.zone).date())
+        value = DisputeValue(customer=customer.customer_id, dispute=dispute.id).encode()
+        outbox.add(OutgoingMessage(
+            channel=to, kind="collections.dispute", text=text,
+            blocks=[section(text), actions("dispute", button(tr._("Resolve"), RESOLVE,
+                                                             value))],
+            dedup_key=f"collections.dispute:{dispute.id}"))
+
+    def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
+                   channel: str | None) -> None:
+        to = channel or history.assignment.collector
+        tr = self.tr(to)
+        customer = history.customer
+        label = customer_label(customer.name, customer.customer_id)
+        title = tr._("Legal case: {customer}", customer=customer.name)
+        intro = tr._("{customer} was escalated to legal by <@{by}> on {day}: {note}\n"
+                     "Collector until now: <@{collector}>.",
+                     customer=label, by=case.opened_by,
+                     day=case.opened_at.astimezone(self.zone).date(),
+                     note=person_text(case.note, TEXT_LENGTH) or tr._("no note"),
+                     collector=history.assignment.collector)
+        blocks: list[Block] = [header(title), section(intro)]
+        parts = [
+            (tr._("*Open invoices*"), [tr._("{invoice}: {open} open of {amount}, due {due}",
+                                            invoice=erp_text(i.invoice_id, 64),
+                                            open=i.open_amount, amount=i.amount,
+                                            due=i.due_date) for i in history.invoices]),
+            (tr._("*Actions*"), [tr._("{day} {kind} by <@{who}>: {outcome}",
+                                      day=a.at.astimezone(self.zone).date(),
+                                      kind=tr._(KINDS[a.kind]), who=a.by,
+                                      outcome=person_text(a.outcome, TEXT_LENGTH))
+                                 for a in history.actions]),
+            (tr._("*Promises to pay*"), [tr._("{amount} by {day}: {state}", amount=p.amount,
+                                              day=p.due_on, state=tr._(PROMISE_STATES[
+                                                  p.state.value]))
+                                         for p in history.promises]),
+            (tr._("*Disputes*"), [tr._("{invoices}: {reason} ({state})",
+                                       invoices=_ids(d.invoice_ids),
+                                       reason=person_text(d.reason, TEXT_LENGTH),
+                                       state=tr._("open") if d.is_open else
+                                       tr._("resolved: {outcome}",
+                                            outcome=person_text(d.outcome or "",
+                                                                TEXT_LENGTH)))
+                                  for d in history.disputes]),
+        ]
+        for heading, lines in parts:
+            shown = lines[:LINES_PER_SECTION]
+            body = "\n".join(shown) if shown else tr._("none")
+            if len(lines) > len(shown):
+                body += "\n" + tr._("… and {n} more", n=len(lines) - len(shown))
+            blocks.append(section(f"{heading}\n{body}"))
+        blocks.append(context(tr._("Status before: {status}.",
+                                   status=tr._(STATUSES[history.assignment.status.value]))))
+        blocks.append(actions("legal", button(tr._("Record outcome"), OUTCOME, AccountValue(
+            customer=customer.customer_id).encode())))
+        outbox.add(OutgoingMessage(channel=to, kind="collections.legal", text=title,
+                                   blocks=blocks[:BLOCKS_PER_MESSAGE],
+                                   dedup_key=f"collections.legal:{case.id}"))
+
+    def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
+                       collector: str, owner: str | None) -> None:
+        for person in dict.fromkeys(p for p in (collector, owner) if p):
+            tr = self.tr(person)
+            text = tr._(":x: {customer} broke its promise to pay {amount} by {day}: it is "
+                        "not paid, grace days included. The broken promise is recorded "
+                        "against the customer.",
+                        customer=customer_label(customer.name, customer.customer_id),
+                        amount=promise.amount, day=promise.due_on)
+            outbox.add(OutgoingMessage(channel=person, kind="collections.promise_broken",
+                                       text=text, blocks=[section(text)],
+                                       dedup_key=f"collections.broken:{promise.id}:{person}"))
+
+    def nudge(self, outbox: Outbox, assignment: Assignment, customer: Customer,
+              key: str) -> None:
+        tr = self.tr(assignment.collector)
+        text = tr._(":alarm_clock: {customer}: your next step was set for {day}. "
+                    "`/credit collect` lists it among the first.",
+                    customer=customer_label(customer.name, customer.customer_id),
+                    day=assignment.next_action_on)
+        outbox.add(OutgoingMessage(channel=assignment.collector, kind="collections.nudge",
+                                   text=text, blocks=[section(text)], dedup_key=key))
+
+    def stale(self, outbox: Outbox, lead: str, assignment: Assignment, customer: Customer,
+              days: int, key: str) -> None:
+        tr = self.tr(lead)
+        text = tr.ngettext(
+            ":hourglass: {customer}, collected by <@{collector}>, has had no action for "
+            "{n} day.",
+            ":hourglass: {customer}, collected by <@{collector}>, has had no action for "
+            "{n} days.", days,
+            customer=customer_label(customer.name, customer.customer_id),
+            collector=assignment.collector)
+        outbox.add(OutgoingMessage(channel=lead, kind="collections.stale", text=text,
+                                   blocks=[section(text)], dedup_key=key))
+

@@ -1,0 +1,21 @@
+"""The ``collections`` job: promises checked, collectors nudged, stale accounts flagged
+(domain.collections.reminders). Weekdays at 07:00, before the collectors' day."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from domain.collections.reminders import CollectionsJob
+from handlers.i18n import N_
+from handlers.registry import Job
+
+
+def run(context: Mapping[str, Any]) -> dict[str, int]:
+    job: CollectionsJob = context["collections_job"]
+    return job.run().as_dict()
+
+
+JOB = Job("collections", N_("checks promises to pay due, reminds collectors on their "
+                            "next-action date and tells the collections lead about "
+                            "accounts without action"), "0 7 * * mon-fri", run)

@@ -1,0 +1,258 @@
+"""The forms behind the worklist's buttons: Log action, Promise to pay, Dispute, Escalate
+to legal, and the dispute's Resolve and the legal case's Record outcome. Each carries the
+customer's id only (private_metadata); the use case checks the person again. A field
+that is wrong gets its error beside it; a refusal of the use case replaces the form with
+its reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from slack_bolt import BoltContext
+
+from domain.amounts import AmountError, parse_amount
+from domain.collections.model import ActionKind
+from domain.collections.work import UnknownInvoices
+from domain.money import Money
+from handlers.collections.blocks import (
+    KINDS,
+    AccountValue,
+    DisputeValue,
+)
+from handlers.deps import Deps
+from handlers.errors import explain
+from handlers.i18n import Translator
+from handlers.modals import date_input, modal, option, select, submitted, text_input, user_input
+from handlers.registry import Submitted, View
+from handlers.render import section
+
+LOG_VIEW, PROMISE_VIEW, DISPUTE_VIEW, LEGAL_VIEW = (
+    "collect_log_form", "collect_promise_form", "collect_dispute_form", "collect_legal_form")
+RESOLVE_VIEW, OUTCOME_VIEW = "collect_resolve_form", "collect_outcome_form"
+# Block ids: Slack echoes them in the submission, and field errors name them.
+KIND, OUTCOME, NEXT, AMOUNT, DUE, INVOICES, REASON, DEPARTMENT, OWNER, NOTE = (
+    "kind", "outcome", "next", "amount", "due", "invoices", "reason", "department",
+    "owner", "note")
+
+
+def _title(tr: Translator, customer: str) -> Any:
+    return section(tr._("Customer: {customer}", customer=customer))
+
+
+def log_view(tr: Translator, customer: str) -> dict[str, Any]:
+    kinds = [option(k.value, tr._(KINDS[k])) for k in ActionKind]
+    return modal(LOG_VIEW, AccountValue(customer=customer), title=tr._("Log action"),
+                 submit=tr._("Save"), close=tr._("Cancel"), blocks=[
+                     _title(tr, customer),
+                     select(KIND, tr._("What you did"), kinds, initial=ActionKind.CALL.value),
+                     text_input(OUTCOME, tr._("Outcome"), multiline=True, max_length=2000,
+                                placeholder=tr._("e.g. spoke to their AP clerk; payment "
+                                                 "run on Friday")),
+                     date_input(NEXT, tr._("Next action on"), optional=True,
+                                hint=tr._("You are reminded on this day.")),
+                 ])
+
+
+def promise_view(tr: Translator, customer: str) -> dict[str, Any]:
+    return modal(PROMISE_VIEW, AccountValue(customer=customer), title=tr._("Promise to pay"),
+                 submit=tr._("Save"), close=tr._("Cancel"), blocks=[
+                     _title(tr, customer),
+                     text_input(AMOUNT, tr._("Amount"), max_length=40,
+                                hint=tr._("e.g. 25000, 25k or USD 25k; the customer's "
+                                          "currency when none is given.")),
+                     date_input(DUE, tr._("Pay by")),
+                     text_input(INVOICES, tr._("Invoices"), optional=True, max_length=500,
+                                hint=tr._("Invoice ids separated by commas; empty for the "
+                                          "account as a whole.")),
+                 ])
+
+
+def dispute_view(tr: Translator, customer: str, departments: dict[str, str]
+                 ) -> dict[str, Any]:
+    choices = [option(key, name) for key, name in departments.items()]
+    blocks = [
+        _title(tr, customer),
+        text_input(INVOICES, tr._("Disputed invoices"), max_length=500,
+                   hint=tr._("Invoice ids separated by commas.")),
+        text_input(REASON, tr._("Reason"), multiline=True, max_length=2000,
+                   placeholder=tr._("e.g. goods damaged on delivery")),
+    ]
+    if choices:
+        blocks.append(select(DEPARTMENT, tr._("Department that resolves it"), choices))
+    blocks.append(user_input(OWNER, tr._("Owner in that department"), optional=True))
+    return modal(DISPUTE_VIEW, AccountValue(customer=customer), title=tr._("Dispute"),
+                 submit=tr._("Open dispute"), close=tr._("Cancel"), blocks=blocks)
+
+
+def legal_view(tr: Translator, customer: str) -> dict[str, Any]:
+    return modal(LEGAL_VIEW, AccountValue(customer=customer), title=tr._("Escalate to legal"),
+                 submit=tr._("Escalate"), close=tr._("Cancel"), blocks=[
+                     _title(tr, customer),
+                     section(tr._("The account's history goes to the legal channel and "
+                                  "legal takes the account over.")),
+                     text_input(NOTE, tr._("Note for legal"), multiline=True,
+                                max_length=2000),
+                 ])
+
+
+def resolve_view(tr: Translator, value: DisputeValue) -> dict[str, Any]:
+    return modal(RESOLVE_VIEW, value, title=tr._("Resolve dispute"), submit=tr._("Resolve"),
+                 close=tr._("Cancel"), blocks=[
+                     _title(tr, value.customer),
+                     text_input(OUTCOME, tr._("Outcome"), multiline=True, max_length=2000,
+                                placeholder=tr._("e.g. credit note issued for 2 pallets")),
+                 ])
+
+
+def outcome_view(tr: Translator, customer: str) -> dict[str, Any]:
+    return modal(OUTCOME_VIEW, AccountValue(customer=customer),
+                 title=tr._("Legal outcome"), submit=tr._("Record"), close=tr._("Cancel"),
+                 blocks=[_title(tr, customer),
+                         text_input(OUTCOME, tr._("Outcome"), multiline=True,
+                                    max_length=2000,
+                                    placeholder=tr._("e.g. settled for 80%, paid in full"))])
+
+
+def _day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _invoices(raw: str | None) -> list[str]:
+    return list(dict.fromkeys(p.strip() for p in (raw or "").replace("，", ",").split(",")
+                              if p.strip()))
+
+
+def _done(context: BoltContext, text: str) -> Callable[[], None]:
+    """The confirmation, by direct message once the form closed."""
+    def send() -> None:
+        client = context.client
+        opened = client.conversations_open(users=context.user_id or "")
+        client.chat_postMessage(channel=opened["channel"]["id"], text=text)
+    return send
+
+
+def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    customer = context["metadata"].customer
+    values = submitted(view)
+    errors: dict[str, str] = {}
+    try:
+        kind = ActionKind(values.get(KIND) or "")
+    except ValueError:
+        errors[KIND] = tr._("Pick what you did: call, email, visit or note.")
+        kind = ActionKind.NOTE
+    outcome = values.get(OUTCOME)
+    if not outcome:
+        errors[OUTCOME] = tr._("Say what came of it, e.g. will pay on Friday.")
+    next_on = _day(values.get(NEXT))
+    if values.get(NEXT) and next_on is None:
+        errors[NEXT] = tr._("Pick the day in the calendar.")
+    elif next_on is not None and next_on < deps.collecting.today():
+        errors[NEXT] = tr._("{day} is already past: pick today or a later day.", day=next_on)
+    if errors:
+        return errors
+    deps.collecting.log_action(context["member"], customer, kind, outcome or "", next_on)
+    return _done(context, tr._("Logged: {kind} for {customer}.", kind=tr._(KINDS[kind]),
+                               customer=customer))
+
+
+def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    customer = context["metadata"].customer
+    values = submitted(view)
+    errors: dict[str, str] = {}
+    amount: Money | None = None
+    try:
+        typed = parse_amount(values.get(AMOUNT) or "")
+        amount = Money(typed.value, typed.currency or deps.collecting.currency_of(customer))
+    except AmountError as wrong:
+        errors[AMOUNT] = explain(wrong, tr)
+    due = _day(values.get(DUE))
+    if due is None:
+        errors[DUE] = tr._("Pick the day the customer promised to pay by.")
+    elif due < deps.collecting.today():
+        errors[DUE] = tr._("{day} is already past: pick today or a later day.", day=due)
+    if errors or amount is None or due is None:
+        return errors
+    try:
+        deps.collecting.promise(context["member"], customer, amount, due,
+                                _invoices(values.get(INVOICES)))
+    except UnknownInvoices as wrong:
+        return {INVOICES: explain(wrong, tr)}
+    return _done(context, tr._("Promise recorded: {customer} pays {amount} by {day}.",
+                               customer=customer, amount=amount, day=due))
+
+
+def submit_dispute(view: dict[str, Any], context: BoltContext) -> Submitted:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    customer = context["metadata"].customer
+    values = submitted(view)
+    errors: dict[str, str] = {}
+    invoices = _invoices(values.get(INVOICES))
+    if not invoices:
+        errors[INVOICES] = tr._("Name the disputed invoices, separated by commas, e.g. "
+                                "INV-1001, INV-1002.")
+    reason = values.get(REASON)
+    if not reason:
+        errors[REASON] = tr._("Say what the customer disputes, e.g. goods damaged on "
+                              "delivery.")
+    if errors:
+        return errors
+    try:
+        deps.collecting.dispute(context["member"], customer, invoices, reason or "",
+                                values.get(DEPARTMENT), values.get(OWNER))
+    except UnknownInvoices as wrong:
+        return {INVOICES: explain(wrong, tr)}
+    return _done(context, tr._("Dispute opened for {customer}: {invoices}.",
+                               customer=customer, invoices=", ".join(invoices)))
+
+
+def submit_legal(view: dict[str, Any], context: BoltContext) -> Submitted:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    customer = context["metadata"].customer
+    note = submitted(view).get(NOTE)
+    if not note:
+        return {NOTE: tr._("Tell legal why, e.g. no payment after three promises.")}
+    deps.collecting.escalate_to_legal(context["member"], customer, note)
+    return _done(context, tr._("{customer} is escalated to legal.", customer=customer))
+
+
+def submit_resolve(view: dict[str, Any], context: BoltContext) -> Submitted:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    value: DisputeValue = context["metadata"]
+    outcome = submitted(view).get(OUTCOME)
+    if not outcome:
+        return {OUTCOME: tr._("Say how it was resolved, e.g. credit note issued.")}
+    deps.collecting.resolve_dispute(context["member"], value.dispute, value.customer, outcome)
+    return _done(context, tr._("Dispute resolved for {customer}.", customer=value.customer))
+
+
+def submit_outcome(view: dict[str, Any], context: BoltContext) -> Submitted:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    customer = context["metadata"].customer
+    outcome = submitted(view).get(OUTCOME)
+    if not outcome:
+        return {OUTCOME: tr._("Say what legal achieved, e.g. settled for 80%.")}
+    deps.collecting.record_legal_outcome(context["member"], customer, outcome)
+    return _done(context, tr._("Legal outcome recorded for {customer}.", customer=customer))
+
+
+VIEWS = (
+    View(LOG_VIEW, AccountValue, submit_log),
+    View(PROMISE_VIEW, AccountValue, submit_promise),
+    View(DISPUTE_VIEW, AccountValue, submit_dispute),
+    View(LEGAL_VIEW, AccountValue, submit_legal),
+    View(RESOLVE_VIEW, DisputeValue, submit_resolve),
+    View(OUTCOME_VIEW, AccountValue, submit_outcome),
+)
