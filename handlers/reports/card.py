@@ -51,7 +51,7 @@ def _count_back(dso: CountBack, tr: Translator) -> str:
 def _cei(value: Decimal | None, tr: Translator) -> str:
     if value is None:
         return tr._(NOT_AVAILABLE)
-    return tr.percent((value / 100).quantize(Decimal("0.001"), ROUND_HALF_UP))
+    return tr._("{value}%", value=value.quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 def _percent(rate: Decimal, tr: Translator) -> str:
@@ -129,7 +129,7 @@ def _collector_line(book: Book, report: PortfolioReport, tr: Translator) -> str:
                    cei=_cei(m.cei, tr))
     if not book.unassigned:
         figures += " · " + tr._("promises {promises}", promises=_promises(book, tr))
-    return f"{who}: {figures}"
+    return tr._("{who}: {figures}", who=who, figures=figures)
 
 
 def _collectors(report: PortfolioReport, tr: Translator) -> Block:

@@ -1,0 +1,196 @@
+"""``/credit report`` as people use it: signed HTTP -> bot -> Slack emulator, over a
+portfolio whose figures are worked by hand (tests/unit/test_report_metrics.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import insert, select
+
+from bot.config import load_config
+from bot.local_server import LocalServer
+from bot.sandbox.driver import SlackDriver
+from bot.sandbox.emulator import SlackEmulator, User
+from bot.settings import Settings
+from bot.slack_app import create_bolt_app
+from bot.web import create_wsgi_app
+from bot.wiring import Services
+from storage.db import make_engine
+from storage.models import AuditRow, DisputeRow, PromiseRow
+from tests.conftest import ROOT
+from tests.e2e.conftest import CREDIT_MANAGER, SECRET, STRANGER, TOKEN, World
+from tests.storage.test_reports import _assign, _customer, _invoice, _load
+
+COLLECTOR = "U04COLLECT1"
+ZH = "U04COLLECT2"  # a collector whose Slack is set to Chinese
+CHANNEL = "C03CREDIT00"
+d = date
+
+
+def _portfolio() -> tuple[list[dict], list[dict], list[dict]]:
+    """As of 29 Nov 2026 (Shanghai): sales Sep 300,000, Oct 250,000, Nov 1-29 200,000;
+    AR 31 Aug 400,000; AR 29 Nov 380,000, of which 150,000 not yet due."""
+    customers = [_customer("C1"), _customer("C2")]
+    customers[0]["name"] = "Acme Industrial Supply"
+    customers[1]["name"] = "Lakeside Furniture Outlet"
+    invoices = [
+        _invoice("A1", "C1", d(2026, 8, 1), d(2026, 8, 31), 300_000, 0),
+        _invoice("A2", "C2", d(2026, 8, 1), d(2026, 8, 31), 100_000, 100_000),
+        _invoice("S1", "C1", d(2026, 9, 1), d(2026, 9, 15), 300_000, 30_000),
+        _invoice("O1", "C2", d(2026, 10, 10), d(2026, 11, 15), 250_000, 100_000),
+        _invoice("N1", "C1", d(2026, 11, 20), d(2026, 12, 20), 200_000, 150_000),
+    ]
+
+    def paid(pid: str, cid: str, day: date, amount: int, invoice: str) -> dict:
+        from decimal import Decimal
+        return dict(payment_id=pid, customer_id=cid, date=day, amount=Decimal(amount),
+                    currency="USD", invoice_id=invoice)
+
+    payments = [paid("PA1", "C1", d(2026, 9, 20), 300_000, "A1"),
+                paid("PS1", "C1", d(2026, 10, 5), 270_000, "S1"),
+                paid("PO1", "C2", d(2026, 11, 10), 150_000, "O1"),
+                paid("PN1", "C1", d(2026, 11, 25), 50_000, "N1")]
+    return customers, invoices, payments
+
+
+def _promise(who: str, state: str, due: date) -> dict:
+    from decimal import Decimal
+    return dict(customer_id="C2", amount=Decimal(10_000), currency="USD", due_on=due,
+                invoice_ids=["A2"], state=state, made_by=who,
+                made_at=datetime(2026, 8, 1, tzinfo=UTC), checked_at=None, version=0)
+
+
+@pytest.fixture
+def report_world(database_url: str, clock: None) -> Iterator[World]:
+    engine = make_engine(database_url)
+    customers, invoices, payments = _portfolio()
+    _load(engine, customers, invoices, payments, [_assign("C1", COLLECTOR)])
+    with engine.begin() as conn:
+        # Two promises of the collector's fell due in the three months: one kept, one
+        # broken (and one due before them, not counted); one dispute resolved in 4.5 days.
+        conn.execute(insert(PromiseRow), [
+            _promise(COLLECTOR, "kept", d(2026, 10, 20)),
+            _promise(COLLECTOR, "broken", d(2026, 11, 20)),
+            _promise(COLLECTOR, "broken", d(2026, 8, 20))])
+        conn.execute(insert(DisputeRow), [dict(
+            customer_id="C2", invoice_ids=["A2"], reason="short delivery", department=None,
+            owner=None, opened_by=COLLECTOR, opened_at=datetime(2026, 11, 1, 2, tzinfo=UTC),
+            resolved_at=datetime(2026, 11, 5, 14, tzinfo=UTC), resolved_by=COLLECTOR,
+            outcome="credit note", version=0)])
+    engine.dispose()
+    users = {u: User(u, name) for u, name in ((CREDIT_MANAGER, "mei"), (STRANGER, "stranger"))}
+    users[ZH] = User(ZH, "lei", locale="zh-CN")
+    with SlackEmulator(token=TOKEN, users=users) as emulator:
+        settings = Settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                            slack_api_url=emulator.api_url, database_url=database_url)
+        services = Services(settings, load_config(ROOT / "app.yaml"))
+        app = create_wsgi_app(create_bolt_app(services), services.engine)
+        with LocalServer(app) as server:
+            yield World(SlackDriver(server.url, SECRET, emulator), emulator, services,
+                        server.url)
+        services.engine.dispose()
+        assert emulator.invalid == [], emulator.invalid
+
+
+def test_the_report_card_in_english(report_world):
+    reply = report_world.slack.slash(CREDIT_MANAGER, CHANNEL, "/credit report")
+    assert reply.ephemeral
+    assert reply.text == "Collections report"
+    assert reply.blocks[0]["text"]["text"] == "Collections report"
+    assert [f["text"] for f in reply.blocks[1]["fields"]] == [
+        # November 29 days: 200,000 of 380,000; October 31 x 180,000 / 250,000 = 22.32.
+        "*DSO (count-back)*\n51.3 days",
+        # 380,000 / 750,000 x (30 + 31 + 29) days = 45.6.
+        "*DSO (simple, 3 months)*\n45.6 days",
+        # 150,000 / 750,000 x 90 = 18; ADD 45.6 - 18 = 27.6.
+        "*Best Possible DSO*\n18 days",
+        "*Average days delinquent*\n27.6 days",
+        # (400,000 + 250,000 - 380,000) / (400,000 + 250,000 - 150,000) = 54 %.
+        "*CEI (3 months)*\n54%",
+        "*Receivables*\n$380,000.00, overdue $230,000.00",
+        "*Promises to pay*\n1 kept, 1 broken",
+        # 1 Nov 02:00 to 5 Nov 14:00 UTC: 4.5 days.
+        "*Disputes*\n1 resolved, in 4.5 days on average",
+    ]
+    # 30 Sep: 30 days + 31 x 100,000 / 400,000 = 37.75; 31 Oct: 31 + 30 x 130/300 = 44.
+    assert reply.blocks[2]["elements"][0]["text"] == (
+        "DSO at each month end: Sep 30, 2026 37.8 days  ·  Oct 31, 2026 44 days  ·  "
+        "Nov 29, 2026 51.3 days")
+    # On 29 Nov A2 (due 31 Aug) and S1 (due 15 Sep) are 90 and 75 days past due.
+    assert reply.blocks[3]["text"]["text"] == (
+        "*Provision matrix*\n"
+        "`current` $150,000.00 × 1% = $1,500.00\n"
+        "`1-30 days` $100,000.00 × 3% = $3,000.00\n"
+        "`31-60 days` $0.00 × 10% = $0.00\n"
+        "`61-90 days` $130,000.00 × 25% = $32,500.00\n"
+        "`90+ days` $0.00 × 50% = $0.00\n"
+        "*Total* $380,000.00, allowance *$37,000.00*")
+    assert reply.blocks[4]["text"]["text"] == (
+        "*Largest allowances*\n"
+        "Lakeside Furniture Outlet (C2): $28,000.00\n"   # 100,000 x 25 % + 100,000 x 3 %
+        "Acme Industrial Supply (C1): $9,000.00")         # 30,000 x 25 % + 150,000 x 1 %
+    assert reply.blocks[5]["text"]["text"] == (
+        "*Per collector*\n"
+        # C1: 29 x 180,000 / 200,000 = 26.1 days; CEI (300,000 + 500,000 / 3 - 180,000)
+        # / (300,000 + 500,000 / 3 - 150,000) = 90.5 %.
+        "<@U04COLLECT1>: $180,000.00, overdue $30,000.00 · DSO 26.1 days · CEI 90.5% · "
+        "promises 1 kept, 1 broken\n"
+        # C2: 29 days without sales + 31 x 200,000 / 250,000 = 53.8; CEI
+        # (100,000 + 83,333.33 - 200,000) / (100,000 + 83,333.33) = -9.1 %.
+        "Nobody assigned: $200,000.00, overdue $200,000.00 · DSO 53.8 days · CEI -9.1%")
+    assert reply.blocks[6]["elements"][0]["text"] == (
+        "as of Nov 29, 2026 (Asia/Shanghai), in USD; sales and CEI over the last 3 months")
+    assert len(reply.blocks) == 7
+
+
+def test_the_report_card_in_chinese(report_world):
+    reply = report_world.slack.slash(ZH, CHANNEL, "/credit 报告")
+    assert [f["text"] for f in reply.blocks[1]["fields"]] == [
+        "*DSO（倒推法）*\n51.3 天",
+        "*DSO（简单法，3 个月）*\n45.6 天",
+        "*最佳可能 DSO*\n18 天",
+        "*平均逾期天数*\n27.6 天",
+        "*回款有效性指数 CEI（3 个月）*\n54%",
+        "*应收账款*\nUS$380,000.00，逾期 US$230,000.00",
+        "*付款承诺*\n兑现 1 笔，违约 1 笔",
+        "*争议*\n已解决 1 起，平均 4.5 天",
+    ]
+    assert reply.all_text() == "\n".join([
+        "催收报告",  # the notification text
+        "催收报告",
+        *[f["text"] for f in reply.blocks[1]["fields"]],
+        "各月末 DSO：2026年9月30日 37.8 天  ·  2026年10月31日 44 天  ·  2026年11月29日 51.3 天",
+        "*坏账准备矩阵*\n"
+        "`未到期` US$150,000.00 × 1% = US$1,500.00\n"
+        "`1-30 天` US$100,000.00 × 3% = US$3,000.00\n"
+        "`31-60 天` US$0.00 × 10% = US$0.00\n"
+        "`61-90 天` US$130,000.00 × 25% = US$32,500.00\n"
+        "`90+ 天` US$0.00 × 50% = US$0.00\n"
+        "*合计* US$380,000.00，坏账准备 *US$37,000.00*",
+        "*坏账准备最多的客户*\n"
+        "Lakeside Furniture Outlet（C2）：US$28,000.00\n"
+        "Acme Industrial Supply（C1）：US$9,000.00",
+        "*按催收员*\n"
+        "<@U04COLLECT1>：US$180,000.00，逾期 US$30,000.00 · DSO 26.1 天 · CEI 90.5% · "
+        "承诺 兑现 1 笔，违约 1 笔\n"
+        "未分配：US$200,000.00，逾期 US$200,000.00 · DSO 53.8 天 · CEI -9.1%",
+        "截至 2026年11月29日（Asia/Shanghai），以 USD 计；销售额与 CEI 按最近 3 个月计算",
+    ])
+
+
+def test_people_outside_the_configuration_see_no_figures(report_world):
+    reply = report_world.slack.slash(STRANGER, CHANNEL, "/credit report")
+    text = reply.all_text()
+    assert text == (
+        ":lock: Credit data is confidential, and you are not among the people who may see "
+        "it. Ask <@U02CREDITMG> or <@U02CREDITAN> to give you access.")
+    report_world.slack.slash(CREDIT_MANAGER, CHANNEL, "/credit report")
+    # Confidential data: who looked, and who was refused, is on the record.
+    with report_world.services.engine.connect() as conn:
+        assert [tuple(r) for r in conn.execute(
+            select(AuditRow.actor, AuditRow.action, AuditRow.subject)
+            .where(AuditRow.action.like("reports.%")).order_by(AuditRow.id))] == [
+            (STRANGER, "reports.refused", "portfolio"),
+            (CREDIT_MANAGER, "reports.viewed", "portfolio")]
