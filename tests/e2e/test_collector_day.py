@@ -1,0 +1,223 @@
+"""The issue's "done when": one overdue account from its alert through assignment, a
+logged call, a promise to pay broken (the collections job after the date plus grace),
+a dispute on one invoice and the escalation to legal, as people do it in Slack: signed
+HTTP -> bot -> use cases -> outbox -> sender -> Slack emulator, on SQLite and PostgreSQL,
+on a controlled clock. Every message is asserted whole, in the channel it belongs in."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import time_machine
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.scheduler import job_context, run_job
+from handlers.collections.jobs import JOB
+from handlers.delivery.sender import Sender, delivery_client
+from storage.models import AuditRow, InvoiceRow
+from storage.outbox import OutboxStore
+from tests.e2e.alerts_world import drain
+from tests.e2e.conftest import CREDIT_MANAGER, NOW, TOKEN
+from tests.e2e.outbox_world import FakeClock
+
+COLLECTOR = "U04COLLECT1"
+COLLECTOR_DM = "D04COLLECT1"
+CREDIT_CHANNEL = "C03CREDIT00"
+SALES_CHANNEL = "C01SALES000"
+LEGAL_CHANNEL = "C04LEGAL000"
+SALES_OWNER = "U01SALESAMY"
+LAWYER = "U05LEGAL001"
+OWNER = "U01SALESCHO"  # Fenwick Retail Group's account owner
+OTHER_COLLECTOR = "U04COLLECT2"
+CUSTOMER = "C0041"  # Fenwick Retail Group: GBP, overdue in three buckets on NOW
+
+
+def deliver(world: Any) -> None:
+    clock = FakeClock()
+    sender = Sender(OutboxStore(world.services.engine),
+                    delivery_client(TOKEN, world.emulator.api_url, timeout=1),
+                    owner="collections-test", clock=clock, settle=timedelta(seconds=5))
+    drain(sender, clock)
+
+
+def posts(world: Any, channel: str) -> list[dict[str, Any]]:
+    return [c.args for c in world.emulator.calls_to("chat.postMessage")
+            if c.status == 200 and c.args.get("channel") == channel]
+
+
+def dms(world: Any, user: str) -> list[str]:
+    return [m.get("text", "") for m in world.emulator.channels.get("D" + user[1:12], [])]
+
+
+def invoices(world: Any) -> list[InvoiceRow]:
+    with Session(world.services.engine) as session:
+        return list(session.scalars(select(InvoiceRow).where(
+            InvoiceRow.customer_id == CUSTOMER, InvoiceRow.open_amount > 0)
+            .order_by(InvoiceRow.due_date, InvoiceRow.invoice_id)))
+
+
+def audit(world: Any) -> list[tuple[str, str, dict[str, Any]]]:
+    with Session(world.services.engine) as session:
+        return [(r.action, r.actor, r.details) for r in session.scalars(
+            select(AuditRow).where(AuditRow.subject == CUSTOMER,
+                                   AuditRow.action.like("collections.%"))
+            .order_by(AuditRow.id))]
+
+
+def worklist(world: Any) -> Any:
+    return world.slack.slash(COLLECTOR, COLLECTOR_DM, "/credit collect")
+
+
+def fill(world: Any, label: str, values: dict[str, Any]) -> Any:
+    """Presses ``label`` on the collector's worklist and submits its form."""
+    world.slack.click(COLLECTOR, worklist(world), label, wait=False)
+    view = world.slack.modal(COLLECTOR)
+    assert view["callback_id"].startswith("collect_")
+    world.emulator.views.clear()
+    return world.slack.submit(COLLECTOR, view, values)
+
+
+def section_texts(reply: Any) -> list[str]:
+    return [b["text"]["text"] for b in reply.blocks if b.get("type") == "section"]
+
+
+def test_an_overdue_account_from_alert_to_legal(world):
+    # The morning alerts: Fenwick Retail Group leads the sales digest, overdue.
+    world.services.alerts.scan()
+    deliver(world)
+    digest = posts(world, SALES_CHANNEL)[0]
+    assert digest["blocks"][3]["text"]["text"] == (
+        "*Fenwick Retail Group* · C0041\n£483,620.18 overdue · oldest 141 days past due · "
+        "exposure £684,561.54\nNew")
+
+    assigned = world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL,
+                                 f"/credit assign {CUSTOMER} <@{COLLECTOR}>")
+    assert assigned.text == ("Fenwick Retail Group (C0041) is now collected by "
+                             "<@U04COLLECT1>, who was told by direct message with the "
+                             "account's card.")
+
+    first = worklist(world)
+    assert first.text == "1 account to collect"
+    assert section_texts(first) == [
+        "*Your collections*: 1 account, page 1 of 1. Promises due come first, then next "
+        "steps due, then overdue amount × days past due.",
+        "*Fenwick Retail Group* (C0041) · open · level 4: legal\n"
+        "Overdue: 1-30 days: £275,756.19 · 31-60 days: £73,654.47 · 90+ days: £134,209.52\n"
+        "No action recorded yet.\n"
+        "Next step: legal on Nov 29, 2026"]
+    assert [b["text"]["text"] for b in first.buttons()] == [
+        "Log action", "Promise to pay", "Dispute", "Escalate to legal"]
+
+    day = NOW.date()
+    assert fill(world, "Log action", {"kind": "call", "outcome": "AP says payment run Friday",
+                                      "next": str(day + timedelta(days=1))}).body == ""
+    open_ = invoices(world)
+    oldest, disputed = open_[0], open_[1]
+    assert (oldest.invoice_id, disputed.invoice_id) == ("INV-0041-013", "INV-0041-022")
+    assert fill(world, "Promise to pay", {"amount": "GBP 50k",
+                                          "due": str(day + timedelta(days=2)),
+                                          "invoices": oldest.invoice_id}).body == ""
+    after = section_texts(worklist(world))[1]
+    assert after == (
+        "*Fenwick Retail Group* (C0041) · promised · level 4: legal\n"
+        "Overdue: 1-30 days: £275,756.19 · 31-60 days: £73,654.47 · 90+ days: £134,209.52\n"
+        "Last action: call on Nov 29, 2026 by <@U04COLLECT1>: AP says payment run Friday\n"
+        "Next step: legal on Dec 1, 2026 · promise to pay due Dec 1, 2026")
+
+    # The promise was due on 1 December; with three grace days it is broken on the 5th.
+    with time_machine.travel(NOW + timedelta(days=6), tick=True):
+        context = job_context(world.services.engine, world.services.config)
+        result = run_job(world.services.engine, JOB, context, "test")
+        assert result.counts == {"promises_kept": 0, "promises_broken": 1, "nudged": 1,
+                                 "flagged": 0}
+        again = run_job(world.services.engine, JOB, context, "test")
+        assert again.counts == {"promises_kept": 0, "promises_broken": 0, "nudged": 0,
+                                "flagged": 0}
+        deliver(world)
+        broken = (":x: *Fenwick Retail Group* (C0041) broke its promise to pay £50,000.00 by "
+                  "Dec 1, 2026: it is not paid, grace days included. The broken promise is "
+                  "recorded against the customer.")
+        assert dms(world, COLLECTOR) == [
+            "Logged: call for C0041.",
+            "Promise recorded: C0041 pays £50,000.00 by Dec 1, 2026.",
+            "You now collect Fenwick Retail Group (C0041)",
+            broken,
+            ":alarm_clock: *Fenwick Retail Group* (C0041): your next step was set for Dec 1, "
+            "2026. `/credit collect` lists it among the first."]
+        assert dms(world, OWNER) == [broken]
+
+        assert fill(world, "Dispute", {"invoices": disputed.invoice_id,
+                                       "reason": "two pallets arrived damaged",
+                                       "department": "sales",
+                                       "owner": SALES_OWNER}).body == ""
+        deliver(world)
+        dispute = posts(world, SALES_CHANNEL)[-1]
+        assert dispute["text"] == (
+            ":warning: *Fenwick Retail Group* (C0041) disputes INV-0041-022: two pallets "
+            "arrived damaged\nOwner: <@U01SALESAMY>. Raised by <@U04COLLECT1> on Dec 5, "
+            "2026. Reminders for these invoices are paused until the dispute is resolved.")
+        assert [b["text"]["text"] for b in dispute["blocks"][1]["elements"]] == ["Resolve"]
+
+        assert fill(world, "Escalate to legal", {"note": "three promises broken"}).body == ""
+        deliver(world)
+        case = posts(world, LEGAL_CHANNEL)[-1]
+        assert case["text"] == "Legal case: Fenwick Retail Group"
+        texts = [b["text"]["text"] for b in case["blocks"] if b["type"] == "section"]
+        assert texts[0] == ("*Fenwick Retail Group* (C0041) was escalated to legal by "
+                            "<@U04COLLECT1> on Dec 5, 2026: three promises broken\n"
+                            "Collector until now: <@U04COLLECT1>.")
+        assert texts[1].splitlines()[:3] == [
+            "*Open invoices*",
+            "INV-0041-013: £91,549.78 open of £91,549.78, due Jul 11, 2026",
+            "INV-0041-022: £16,967.26 open of £33,934.53, due Aug 1, 2026"]
+        assert len(texts[1].splitlines()) == 1 + len(open_)
+        assert texts[2:] == [
+            "*Actions*\nNov 29, 2026 call by <@U04COLLECT1>: AP says payment run Friday",
+            "*Promises to pay*\n£50,000.00 by Dec 1, 2026: broken",
+            "*Disputes*\nINV-0041-022: two pallets arrived damaged (open)"]
+        assert case["blocks"][-2]["elements"][0]["text"] == "Status before: disputed."
+
+        # Legal has the account now; the collector's list is empty.
+        assert section_texts(worklist(world)) == [
+            "You have no accounts to collect. Accounts are assigned with "
+            "`/credit assign <customer> @collector`."]
+        legal = world.slack.slash(LAWYER, "D05LEGAL001", "/credit collect")
+        assert section_texts(legal)[1].startswith(
+            "*Fenwick Retail Group* (C0041) · with legal · level 4: legal\n")
+
+    # The history is all on record, in order.
+    assert [(action, actor) for action, actor, _ in audit(world)] == [
+        ("collections.assigned", CREDIT_MANAGER),
+        ("collections.action_logged", COLLECTOR),
+        ("collections.promised", COLLECTOR),
+        ("collections.promise_broken", "creditbot"),
+        ("collections.nudged", "creditbot"),
+        ("collections.disputed", COLLECTOR),
+        ("collections.escalated", COLLECTOR)]
+    assert audit(world)[-1][2] == {"legal_case_id": 1, "note": "three promises broken",
+                                   "from": COLLECTOR, "to": LAWYER}
+
+
+def test_a_wrong_field_is_named_beside_it_and_another_collector_is_refused(world):
+    world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, f"/credit assign {CUSTOMER} <@{COLLECTOR}>")
+    answer = fill(world, "Promise to pay", {"amount": "fifty", "due": "2026-11-01",
+                                            "invoices": "INV-NOPE"})
+    errors = answer.json()["errors"]
+    assert set(errors) == {"amount", "due"}
+    assert errors["due"] == "Nov 1, 2026 is already past: pick today or a later day."
+    answer = fill(world, "Promise to pay", {"amount": "50k", "due": "2026-12-20",
+                                            "invoices": "INV-NOPE, INV-0041-013"})
+    assert answer.json() == {"response_action": "errors", "errors": {
+        "invoices": "INV-NOPE are not open invoices of C0041: name invoices from the "
+                    "account's open ones, separated by commas."}}
+    # Another collector's press: the form opens, but the record is refused.
+    world.slack.click(OTHER_COLLECTOR, worklist(world), "Log action", wait=False)
+    view = world.slack.modal(OTHER_COLLECTOR)
+    refused = world.slack.submit(OTHER_COLLECTOR, view, {"kind": "call", "outcome": "hi"})
+    shown = refused.json()["view"]
+    assert "C0041 is collected by <@U04COLLECT1>; only they or the collections lead can " \
+           "record against it." in json.dumps(shown["blocks"], ensure_ascii=False)
+    assert [a for a, _, _ in audit(world)] == ["collections.assigned"]
