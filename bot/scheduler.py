@@ -149,8 +149,13 @@ def job_context(engine: Engine, config: AppConfig,
     alerts = build_alerts(lambda: SqlUnitOfWork(sessions), config, access, clock)
     requests = build_requests(lambda: SqlUnitOfWork(sessions), config, access, clock)
     orders = build_orders(lambda: SqlUnitOfWork(sessions), config, access, clock)
+    from bot.wiring import build_weekly_report
+
+    weekly_report = build_weekly_report(lambda: SqlUnitOfWork(sessions), config, access,
+                                        clock)
     return {"now": clock(), "config": config, "records": job_records.SqlRecords(engine),
-            "alerts": alerts, "requests": requests, "orders": orders}
+            "alerts": alerts, "requests": requests, "orders": orders,
+            "weekly_report": weekly_report}
 
 
 # APScheduler's job store keeps a textual reference to the function it calls, so that

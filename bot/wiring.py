@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,10 @@ from domain.reports.use_cases import Reports
 from storage.audit_writer import BatchedAuditWriter
 from storage.db import make_engine, require_current_schema
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
+
+if TYPE_CHECKING:
+    # charts and matplotlib load only in the processes that run the job
+    from handlers.reports.job import WeeklyReport
 
 
 def utc_now() -> datetime:
@@ -182,6 +187,22 @@ def build_reports(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
     buckets = config.aging.buckets
     return Reports(unit_of_work, report_queries, access, organisation.base_currency, buckets,
                    config.reports.settings(buckets), clock, organisation.zone)
+
+
+def build_weekly_report(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
+                        access: CreditDataAccess, clock: Callable[[], datetime]
+                        ) -> WeeklyReport:
+    """The weekly report job's post: to the channel of reports.post_to, in its language."""
+    from handlers.i18n import translator
+    from handlers.reports.job import WeeklyReport
+
+    organisation = config.organisation
+    post_to = config.reports.post_to
+    department = config.departments.get(post_to)
+    channel = department.channel if department is not None else None
+    locale = config.channel_locales().get(channel or "", organisation.locale)
+    return WeeklyReport(build_reports(unit_of_work, config, access, clock), unit_of_work,
+                        channel, translator(locale), organisation.zone, post_to)
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:

@@ -320,7 +320,7 @@ class AppConfig(Section):
         problems += [Problem(loc, message) for loc, message in provision_problems(
             self.reports.model_dump(), self.aging.bucket_edges)]
         problems += [Problem(loc, message) for loc, message in post_to_problems(
-            self.reports.model_dump(), self.departments)]
+            self.reports.model_dump(exclude_unset=True), self.departments)]
         if problems:
             first = problems[0]
             raise PydanticCustomError("cross_section", "{where}: {message}", {

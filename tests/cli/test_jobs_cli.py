@@ -69,6 +69,7 @@ def test_jobs_list_before_anything_ran(cli):
         "approvals    */15 * * * *    never                           when a scheduler leads",
         "orders       */15 * * * *    never                           when a scheduler leads",
         "housekeeping 15 3 * * *      never                           when a scheduler leads",
+        "report       0 9 * * mon     never                           when a scheduler leads",
         "Times in Asia/Shanghai.",
         "alerts: finds overdue accounts, limits nearly used, large overdue invoices and "
         "contracts ending; posts one digest per channel of what is new or worse",
@@ -78,6 +79,8 @@ def test_jobs_list_before_anything_ran(cli):
         "orders: reviews the ERP's open orders not yet reviewed and releases held orders "
         "that pass the order rules again",
         SUMMARY,
+        "report: posts the week's collection metrics with the aging and DSO charts to the "
+        "finance channel (reports.post_to)",
     ]
 
 
@@ -174,7 +177,7 @@ def test_jobs_run_an_unknown_job_is_one_line(cli, engine):
     result = cli("jobs", "run", "hosekeeping")
     assert (result.exit_code, result.stdout, result.stderr) == (
         1, "", "error: there is no job called hosekeeping; the jobs are: alerts, approvals, "
-        "orders, housekeeping\n")
+        "orders, housekeeping, report\n")
     assert runs(engine) == []
 
 

@@ -1,0 +1,168 @@
+"""The weekly ``report`` job: the portfolio's collection metrics posted to the finance
+channel (``reports.post_to`` in app.yaml) in that channel's language, with two charts:
+aging (open amount per days-past-due bucket) and the DSO trend (count-back DSO and Best
+Possible DSO per month).
+
+It goes out as one Slack post: the summary is the comment of the two charts' file share
+(Slack's file shares take text, not blocks). The post goes through the outbox with its
+PNGs (``domain.messages.Attachment``), so a Slack outage delays it and a retry never
+doubles it; its dedup key names the channel and the ISO week of the report date, so a
+second run in the same week (a retried job, a standby that took over) queues nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from domain.messages import Attachment, OutgoingMessage
+from domain.model import AuditEntry
+from domain.money import Money
+from domain.ports import UnitOfWork
+from domain.reports.metrics import MonthFigures, best_possible_dso
+from domain.reports.use_cases import PortfolioReport, Reports
+from handlers.i18n import N_, Translator
+from handlers.reports.charts import AgingBar, DsoPoint, aging_chart, dso_chart
+
+log = logging.getLogger(__name__)
+
+KIND = "reports.weekly"
+SYSTEM = "creditbot"
+
+TITLE = N_("*Weekly collections report*, {date}")
+DSO_LINE = N_("DSO (count-back): {dso} days · Best Possible DSO: {best} days · average "
+              "days delinquent: {add} days")
+DSO_LONGER = N_("more than {days}")
+CEI_LINE = N_("Collection effectiveness (CEI) over {months} months: {cei}")
+OPEN_LINE = N_("Open receivables: {open}, of which overdue: {overdue} ({share})")
+PROMISES_LINE = N_("Promises to pay: {kept} kept, {broken} broken")
+DISPUTES_LINE = N_("Disputes resolved: {count}, in {days} days on average")
+NO_DISPUTES = N_("Disputes resolved: none")
+PROVISION_LINE = N_("Provision for doubtful accounts: {allowance}")
+MISSING_LINE = N_("Left out for want of an exchange rate: {currencies}")
+CHARTS_LINE = N_("Charts: open receivables per days past due ({currency}; ≤0 is not yet "
+                 "due); DSO per month (line) against Best Possible DSO (dashes), in days.")
+NOT_AVAILABLE = N_("n/a")
+AGING_TITLE = N_("Aging")
+AGING_ALT = N_("Open receivables per days past due, in {currency}")
+DSO_TITLE = N_("DSO trend")
+DSO_ALT = N_("Count-back DSO and Best Possible DSO per month, in days")
+
+
+def week_of(day: date) -> str:
+    """The ISO week a report date falls in, e.g. 2026-W49: one weekly report each."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def summary_text(report: PortfolioReport, tr: Translator) -> str:
+    """The whole post's text, in the reader's language."""
+    metrics = report.portfolio.metrics
+    count_back = metrics.dso_count_back
+    dso = _days(tr, count_back.days)
+    if not count_back.exhausted:
+        dso = tr._(DSO_LONGER, days=dso)
+    lines = [
+        tr._(TITLE, date=report.as_of),
+        tr._(DSO_LINE, dso=dso, best=_days(tr, metrics.best_possible_dso),
+             add=_days(tr, metrics.add)),
+        tr._(CEI_LINE, months=report.months, cei=_percent(tr, metrics.cei)),
+        tr._(OPEN_LINE, open=Money(metrics.ar, report.currency),
+             overdue=Money(metrics.overdue_ar, report.currency),
+             share=_percent(tr, metrics.overdue_ar / metrics.ar * 100
+                            if metrics.ar > 0 else Decimal(0))),
+        tr._(PROMISES_LINE, kept=report.portfolio.promises_kept,
+             broken=report.portfolio.promises_broken),
+    ]
+    book = report.portfolio
+    if book.disputes_resolved:
+        lines.append(tr._(DISPUTES_LINE, count=book.disputes_resolved,
+                          days=_days(tr, book.dispute_days)))
+    else:
+        lines.append(tr._(NO_DISPUTES))
+    lines.append(tr._(PROVISION_LINE, allowance=Money(report.allowance_total, report.currency)))
+    if report.missing_currencies:
+        lines.append(tr._(MISSING_LINE, currencies=", ".join(report.missing_currencies)))
+    lines.append(tr._(CHARTS_LINE, currency=report.currency))
+    return "\n".join(lines)
+
+
+def charts(report: PortfolioReport, tr: Translator) -> tuple[Attachment, Attachment]:
+    """The aging and DSO charts as files named for the report's week."""
+    week = week_of(report.as_of)
+    bars = [AgingBar(line.bucket, line.open_amount) for line in report.provision]
+    points = [DsoPoint(p.period.start, p.dso.days if p.sales > 0 or p.ar > 0 else None,
+                       best_possible_dso(p.current_ar, [MonthFigures(p.period, p.sales, p.ar,
+                                                                     p.current_ar)]))
+              for p in report.trend]
+    return (Attachment(f"aging-{week}.png", tr._(AGING_TITLE),
+                       aging_chart(bars, report.currency),
+                       tr._(AGING_ALT, currency=report.currency)),
+            Attachment(f"dso-{week}.png", tr._(DSO_TITLE), dso_chart(points), tr._(DSO_ALT)))
+
+
+class NoReportChannel(Exception):
+    """app.yaml names no department for the weekly report: said by the job's run."""
+
+
+@dataclass(frozen=True)
+class WeeklyReport:
+    """Queues the week's report for the channel, once per ISO week. ``channel`` None:
+    ``department`` (reports.post_to) is not under departments in app.yaml."""
+
+    reports: Reports
+    unit_of_work: Callable[[], UnitOfWork]
+    channel: str | None
+    translate: Translator
+    zone: tzinfo
+    department: str = "finance"
+
+    def post(self, now: datetime) -> dict[str, int]:
+        if self.channel is None:
+            raise NoReportChannel(
+                f"the weekly report goes to the channel of departments.{self.department} "
+                "(reports.post_to in app.yaml), which is not there: add that department, "
+                "or set reports.post_to to one that is")
+        as_of = now.astimezone(self.zone).date()
+        key = f"{KIND}:{self.channel}:{week_of(as_of)}"
+        with self.unit_of_work() as uow:
+            if uow.outbox.id_of(key) is not None:
+                return {"posted": 0, "already_posted": 1}
+        # Read and drawn outside the transaction that queues it: the post is the only write.
+        report = self.reports.portfolio(as_of)
+        message = OutgoingMessage(channel=self.channel, kind=KIND,
+                                  text=summary_text(report, self.translate),
+                                  files=charts(report, self.translate), dedup_key=key)
+        with self.unit_of_work() as uow:
+            uow.outbox.add(message)
+            uow.audit.append(AuditEntry(now, SYSTEM, "reports.weekly_queued",
+                                        week_of(as_of), {"channel": self.channel,
+                                                         "as_of": as_of.isoformat()}))
+            uow.commit()
+        if report.missing_currencies:
+            log.warning("weekly report: %s left out, no exchange rate on %s",
+                        ", ".join(report.missing_currencies), as_of)
+        return {"posted": 1, "already_posted": 0}
+
+
+def run_report(context: Mapping[str, Any]) -> dict[str, int]:
+    """The scheduler's entry point."""
+    weekly: WeeklyReport = context["weekly_report"]
+    return weekly.post(context["now"])
+
+
+def _days(tr: Translator, value: Decimal | None) -> str:
+    if value is None:
+        return tr._(NOT_AVAILABLE)
+    return tr.number(value.quantize(Decimal("0.1")))
+
+
+def _percent(tr: Translator, value: Decimal | None) -> str:
+    """A percentage (0-100) to the whole percent, as the reader's locale writes it."""
+    if value is None:
+        return tr._(NOT_AVAILABLE)
+    return tr.percent((value / 100).quantize(Decimal("0.001")))
