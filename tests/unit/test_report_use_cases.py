@@ -1,0 +1,137 @@
+"""Reports.portfolio and Reports.view over fake aggregates: conversion to the base
+currency, the books per collector, promises and disputes, access."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.access import AccessDenied, CreditDataAccess, Member
+from domain.aging import AgingBuckets
+from domain.reports.metrics import CountBack, Period
+from domain.reports.ports import (
+    AllowanceRow,
+    BucketTotals,
+    CurrencySeries,
+    PromiseCount,
+    ResolvedDispute,
+)
+from domain.reports.use_cases import Reports, ReportSettings
+from tests.fakes import FakeUnitOfWork
+
+D = Decimal
+AS_OF = date(2026, 11, 30)
+RATES = {"current": D(1), "1-30": D(5), "31-60": D(15), "61-90": D(40), "90+": D(100)}
+ZERO12 = (D(0),) * 8
+
+
+class FakeQueries:
+    def __init__(self, series: list[CurrencySeries], buckets: list[BucketTotals],
+                 allowances: list[AllowanceRow], promises: list[PromiseCount] = (),
+                 disputes: list[ResolvedDispute] = ()) -> None:
+        self._series, self._buckets, self._allowances = series, buckets, allowances
+        self._promises, self._disputes = list(promises), list(disputes)
+        self.asked: list[tuple[int, int]] = []
+
+    def series(self, periods: Sequence[Period], ar_points: int) -> list[CurrencySeries]:
+        self.asked.append((len(periods), ar_points))
+        return self._series
+
+    def open_by_bucket(self, as_of, buckets):  # type: ignore[no-untyped-def]
+        return self._buckets
+
+    def allowances(self, as_of, buckets, rates_bp):  # type: ignore[no-untyped-def]
+        assert list(rates_bp) == [100, 500, 1500, 4000, 10000]
+        return self._allowances
+
+    def promises(self, due_from, due_to):  # type: ignore[no-untyped-def]
+        assert (due_from, due_to) == (date(2026, 9, 1), AS_OF)
+        return self._promises
+
+    def resolved_disputes(self, since, until):  # type: ignore[no-untyped-def]
+        return self._disputes
+
+
+def _series(collector: str | None, currency: str, sep: int, oct_: int, nov: int,
+            ar: tuple[int, int, int, int], current: tuple[int, int, int, int]
+            ) -> CurrencySeries:
+    return CurrencySeries(collector, currency, (*ZERO12, D(0), D(sep), D(oct_), D(nov)),
+                          tuple(D(x) for x in ar), tuple(D(x) for x in current))
+
+
+def _reports(queries: FakeQueries, uow: FakeUnitOfWork,
+             access: CreditDataAccess | None = None) -> Reports:
+    return Reports(uow, lambda _uow: queries, access or CreditDataAccess(), "USD", AgingBuckets(),
+                   ReportSettings(RATES, 3), lambda: datetime(2026, 11, 30, 1, tzinfo=UTC),
+                   ZoneInfo("Asia/Shanghai"))
+
+
+def test_books_in_the_base_currency_per_collector() -> None:
+    queries = FakeQueries(
+        [
+            # U1's USD book: the hand-worked portfolio's halves.
+            _series("U1", "USD", 150_000, 125_000, 100_000, (200_000, 210_000, 205_000,
+                    190_000), (0, 0, 0, 75_000)),
+            # U1's EUR book at 1.25: the other halves (120,000 EUR = 150,000 USD …).
+            _series("U1", "EUR", 120_000, 100_000, 80_000, (160_000, 168_000, 164_000,
+                    152_000), (0, 0, 0, 60_000)),
+            # Nobody's, in GBP without a rate: left out everywhere.
+            _series(None, "GBP", 1, 1, 1, (1, 1, 1, 1), (0, 0, 0, 0)),
+        ],
+        [BucketTotals("USD", (D(75_000), D(0), D(0), D(0), D(115_000))),
+         BucketTotals("EUR", (D(60_000), D(0), D(0), D(0), D(92_000)))],
+        [AllowanceRow("C1", "Acme", "USD", D(75_000) * 100 + D(115_000) * 10_000),
+         AllowanceRow("C1", "Acme", "EUR", D(60_000) * 100),
+         AllowanceRow("C2", "Beta", "EUR", D(92_000) * 10_000)],
+        [PromiseCount("U1", "kept", 3), PromiseCount("U1", "broken", 1),
+         PromiseCount("U9", "broken", 2)],
+        [ResolvedDispute("U1", datetime(2026, 11, 1, tzinfo=UTC),
+                         datetime(2026, 11, 3, tzinfo=UTC)),
+         ResolvedDispute("U1", datetime(2026, 11, 1, tzinfo=UTC),
+                         datetime(2026, 11, 6, tzinfo=UTC))])
+    uow = FakeUnitOfWork([], rates={"EUR": D("1.25")})
+    report = _reports(queries, uow).portfolio(AS_OF)
+    assert queries.asked == [(12, 4)]  # a year of sales, AR at four month ends
+    m = report.portfolio.metrics
+    # USD + EUR x 1.25: sales 300,000 / 250,000 / 200,000; AR at the end 190,000 +
+    # 190,000 = 380,000, current 150,000: the hand-worked portfolio again.
+    assert (m.ar, m.current_ar, m.sales) == (D(380_000), D(150_000), D(750_000))
+    assert m.dso_count_back == CountBack(D("52.32"), True)
+    assert m.cei == D(54)
+    assert report.missing_currencies == ("GBP",)
+    assert [(b.collector, b.metrics.ar, b.promises_kept, b.promises_broken,
+             b.disputes_resolved, b.dispute_days) for b in report.collectors] == [
+        ("U1", D(380_000), 3, 1, 2, D("3.5")),    # (2 + 5) / 2 days
+        ("U9", D(0), 0, 2, 0, None),              # promises only: still shown
+    ]
+    # The portfolio counts every promise and dispute.
+    assert (report.portfolio.promises_kept, report.portfolio.promises_broken) == (3, 3)
+    # Provision: current 75,000 + 60,000 x 1.25 = 150,000 at 1 %; 90+ 115,000 +
+    # 92,000 x 1.25 = 230,000 at 100 %.
+    assert [(x.bucket, x.open_amount, x.allowance) for x in report.provision] == [
+        ("current", D(150_000), D(1500)), ("1-30", D(0), D(0)), ("31-60", D(0), D(0)),
+        ("61-90", D(0), D(0)), ("90+", D(230_000), D(230_000))]
+    # C1: 750 + 115,000 + 600 x 1.25 = 116,500; C2: 92,000 x 1.25 = 115,000.
+    assert [(a.customer_id, a.name, a.allowance) for a in report.allowances] == [
+        ("C1", "Acme", D(116_500)), ("C2", "Beta", D(115_000))]
+    assert report.allowance_total == D(231_500)
+
+
+def test_a_person_not_listed_is_refused_and_recorded() -> None:
+    uow = FakeUnitOfWork([])
+    reports = _reports(FakeQueries([], [], []), uow,
+                       CreditDataAccess(roles=frozenset({"credit_manager"})))
+    with pytest.raises(AccessDenied):
+        reports.view(Member("U0SALES0001", frozenset({"sales"})))
+    report = reports.view(Member("U0CM0000001", frozenset({"credit_manager"})))
+    assert report.as_of == date(2026, 11, 30)  # 09:00 in Shanghai
+    assert [(e.actor, e.action) for e in uow.audit.entries] == [
+        ("U0SALES0001", "reports.refused"), ("U0CM0000001", "reports.viewed")]
+    # An empty portfolio: zeros, and no ratio invented.
+    m = report.portfolio.metrics
+    assert (m.ar, m.dso_simple, m.cei) == (D(0), None, None)
+    assert report.collectors == () and report.allowances == ()
