@@ -141,7 +141,13 @@ def job_context(engine: Engine, config: AppConfig,
                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> dict[str, Any]:
     """What a job's ``run(context)`` gets: the time and the ports and use cases jobs
     declare. ``clock`` is the time the use cases see (the sandbox moves it)."""
-    from bot.wiring import build_alerts, build_orders, build_requests, credit_data_access
+    from bot.wiring import (
+        build_alerts,
+        build_assignments,
+        build_orders,
+        build_requests,
+        credit_data_access,
+    )
     from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 
     sessions = unit_of_work_factory(engine)
@@ -149,12 +155,14 @@ def job_context(engine: Engine, config: AppConfig,
     alerts = build_alerts(lambda: SqlUnitOfWork(sessions), config, access, clock)
     requests = build_requests(lambda: SqlUnitOfWork(sessions), config, access, clock)
     orders = build_orders(lambda: SqlUnitOfWork(sessions), config, access, clock)
+    assignments = build_assignments(lambda: SqlUnitOfWork(sessions), config, access, clock)
     from bot.wiring import build_weekly_report
 
     weekly_report = build_weekly_report(lambda: SqlUnitOfWork(sessions), config, access,
                                         clock)
     return {"now": clock(), "config": config, "records": job_records.SqlRecords(engine),
             "alerts": alerts, "requests": requests, "orders": orders,
+            "assignments": assignments,
             "weekly_report": weekly_report}
 
 

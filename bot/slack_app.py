@@ -83,6 +83,7 @@ def build_deps(services: Services) -> Deps:
         # Slash commands read positions as the check does (remembered, looks batched).
         orders=dataclasses.replace(services.orders, positions=checks, views=services.views),
         reports=services.reports,
+        assignments=services.assignments,
     )
 
 

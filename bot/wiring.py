@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import AppConfig, load_config
 from bot.settings import Settings
-from domain.access import CreditDataAccess
+from domain.access import CreditDataAccess, Member
 from domain.alerts.routing import Directory
 from domain.alerts.use_cases import Alerts
 from domain.approvals.use_cases import CreditRequests
+from domain.collections.use_cases import Assignments
 from domain.orders.use_cases import OrderChecks
 from domain.positions import CreditPolicyContext
 from domain.reports.use_cases import Reports
@@ -103,6 +104,10 @@ class Services:
     def orders(self) -> OrderChecks:
         return build_orders(self.uow, self.config, self.access, self.now,
                             serial_writes=self.engine.dialect.name == "sqlite")
+
+    @cached_property
+    def assignments(self) -> Assignments:
+        return build_assignments(self.uow, self.config, self.access, self.now)
 
     @cached_property
     def reports(self) -> Reports:
@@ -203,6 +208,33 @@ def build_weekly_report(unit_of_work: Callable[[], SqlUnitOfWork], config: AppCo
     locale = config.channel_locales().get(channel or "", organisation.locale)
     return WeeklyReport(build_reports(unit_of_work, config, access, clock), unit_of_work,
                         channel, translator(locale), organisation.zone, post_to)
+
+
+def member_of(config: AppConfig) -> Callable[[str], Member]:
+    """A person as app.yaml knows them (roles, departments); unknown: listed nowhere."""
+    def member(user: str) -> Member:
+        return Member(user, frozenset(config.roles.of(user)), frozenset(
+            key for key, d in config.departments.items() if user in d.members))
+    return member
+
+
+def build_assignments(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
+                      access: CreditDataAccess, clock: Callable[[], datetime]
+                      ) -> Assignments:
+    """Collection assignments with app.yaml's collectors, assigners and rules; the
+    collectors' direct messages in their language."""
+    from handlers.collections.assign_notices import AssignmentNotices
+
+    organisation = config.organisation
+    locales = config.locale_overrides()
+    return Assignments(
+        unit_of_work, access,
+        CreditPolicyContext(organisation.base_currency, config.aging.buckets),
+        config.collections.policy(dict(config.roles.items()), {
+            key: list(d.members) for key, d in config.departments.items()}),
+        member_of(config), clock, organisation.zone,
+        AssignmentNotices(lambda person: locales.get(person, organisation.locale),
+                          organisation.timezone))
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:

@@ -11,6 +11,7 @@ from handlers import (
     alerts,
     approvals,
     check,
+    collections,
     delivery,
     errors,
     help,
@@ -29,7 +30,7 @@ from handlers.registry import COMMAND, Catalogue
 # a loop beside each scheduler candidate (bot/delivery.py), not as a job or a listener.
 FEATURES = (check.FEATURE, alerts.FEATURE, approvals.FEATURE, orders.FEATURE, help.FEATURE,
             home.FEATURE, housekeeping.FEATURE, delivery.FEATURE,
-            reports.FEATURE)
+            reports.FEATURE, collections.FEATURE)
 
 # What the Slack app manifest declares for the slash command.
 COMMAND_DESCRIPTION = "Trade credit: check a customer's credit position"

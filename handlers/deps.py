@@ -10,6 +10,7 @@ from domain.access import CreditDataAccess, Member
 from domain.alerts.use_cases import Alerts
 from domain.approvals.use_cases import CreditRequests
 from domain.check import CreditChecks
+from domain.collections.use_cases import Assignments
 from domain.orders.use_cases import OrderChecks
 from domain.reports.use_cases import Reports
 from handlers.i18n import Languages
@@ -31,6 +32,7 @@ class Deps:
     requests: CreditRequests
     orders: OrderChecks
     reports: Reports
+    assignments: Assignments
 
     def __deepcopy__(self, memo: dict[int, object]) -> Deps:
         # Bolt deep-copies the context for lazy listeners; these are process-wide

@@ -84,7 +84,9 @@ class CollectionSettings(CollectorsDaySettings):
             tuple(AssignRule(r.collector, frozenset(r.when.department),
                              frozenset(r.when.owner), frozenset(r.when.group),
                              frozenset(r.when.country)) for r in self.rules),
-            frozenset(collectors_in(self.assigners, roles)),
+            # The collections lead (``lead``, the collector's day settings) assigns too.
+            frozenset(collectors_in(self.assigners, roles))
+            | ({self.lead} if self.lead else set()),
             frozenset(departments),
             # A person in several departments counts in the first app.yaml lists.
             {user: key for key, members in reversed(list(departments.items()))

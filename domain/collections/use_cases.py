@@ -198,6 +198,15 @@ class Assignments:
             uow.commit()
         return Assigned(closed, customer, current.collector)
 
+    def customer(self, actor: Member, query: str) -> Customer:
+        """The customer ``query`` names (for a form about it); access-checked."""
+        self.access.require(actor)
+        with self.unit_of_work() as uow:
+            found = uow.customers.get(resolve_customer(query, uow.customers).customer_id)
+        if found is None:
+            raise AssignRefused(N_("No customer matches “{query}”."), query=query)
+        return found
+
     def of_collector(self, actor: Member, collector: str) -> list[Assignment]:
         """The accounts ``collector`` is responsible for (not closed), by customer id."""
         self.access.require(actor)

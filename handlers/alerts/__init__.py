@@ -60,7 +60,10 @@ def run_alerts(context: Mapping[str, Any]) -> dict[str, int]:
                       "not set, so they went nowhere; they are announced again on the next "
                       "run. Add a route for them, or set organisation.admin_channel in "
                       "app.yaml.", counts["unrouted"])
-        return {**counts, "attempts": attempt}
+        # After the scan: a newly overdue account arrives at its collector assigned.
+        assignments = context.get("assignments")
+        assigned = assignments.auto_assign() if assignments is not None else {}
+        return {**counts, **assigned, "attempts": attempt}
     raise AssertionError("unreachable")  # the last try returns or raises
 
 

@@ -37,4 +37,5 @@ def on_credit_check(body: dict[str, Any], context: BoltContext) -> None:
     member = context["member"]
     found = deps.checks.check_ref(member, pressed.ref())
     context["reply"](*card(found, context["tr"], timezone=deps.timezone,
-                           shareable=deps.access.may_share(member, context.channel_id)))
+                           shareable=deps.access.may_share(member, context.channel_id),
+                           assignable=deps.assignments.may_assign(member)))

@@ -50,7 +50,7 @@ from handlers.alerts.payloads import (
     SnoozeValue,
 )
 from handlers.check.blocks import bucket_label
-from handlers.check.payloads import SubjectValue
+from handlers.check.payloads import ASSIGN_COLLECTOR, SubjectValue
 from handlers.i18n import Translator, translator
 from handlers.render import (
     SECTION_TEXT,
@@ -167,15 +167,18 @@ class DigestBlocks:
             "{n} more alert in the thread of this message.",
             "{n} more alerts in the thread of this message.", rest))] if rest else []
         blocks: list[Block] = []
-        for detailed, name in FIRST_PAGE_LAYOUTS:
+        # *Assign collector* is the first thing a crowded page gives up.
+        for (detailed, name), assign in ((layout, assign) for layout in FIRST_PAGE_LAYOUTS
+                                         for assign in (True, False)):
             blocks = top + self._first_lines(tr, digest_id, lines[:DETAILED], groups,
-                                             detailed, name) + more
+                                             detailed, name, assign) + more
             if size(blocks) <= MESSAGE_BUDGET:
                 break
         return _page(fallback, blocks)
 
     def _first_lines(self, tr: Translator, digest_id: int, lines: Sequence[DigestLine],
-                     groups: Counter[Group], detailed: int, name: int) -> list[Block]:
+                     groups: Counter[Group], detailed: int, name: int,
+                     assign: bool = True) -> list[Block]:
         blocks: list[Block] = []
         previous: Group | None = None
         for index, line in enumerate(lines[:detailed]):
@@ -185,7 +188,7 @@ class DigestBlocks:
                 blocks.append(section(_heading(tr, *group, groups[group])))
                 previous = group
             blocks.append(section(self._detailed(tr, line, name)))
-            buttons = _buttons(tr, digest_id, line)
+            buttons = _buttons(tr, digest_id, line, assign)
             if buttons:
                 blocks.append(actions(f"alert_{index}", *buttons))
         for first in range(detailed, len(lines), LINES_PER_SECTION):
@@ -421,7 +424,8 @@ def open_alert(tr: Translator, alert: Alert) -> str:
             f"{_figures(tr, alert)}")
 
 
-def _buttons(tr: Translator, digest_id: int, line: DigestLine) -> list[Block]:
+def _buttons(tr: Translator, digest_id: int, line: DigestLine, assign: bool = True
+             ) -> list[Block]:
     alert = line.announcement.alert
     try:
         answer = AlertValue(digest=digest_id, condition=alert.condition)
@@ -437,4 +441,6 @@ def _buttons(tr: Translator, digest_id: int, line: DigestLine) -> list[Block]:
     found.append(button(tr._("Snooze 7 days"), SNOOZE_WEEK,
                         SnoozeValue(**answer.model_dump(), days=7).encode()))
     found.append(button(tr._("Credit check"), CREDIT_CHECK, subject.encode()))
+    if assign and alert.type in (AlertType.OVERDUE, AlertType.LARGE_INVOICE):
+        found.append(button(tr._("Assign collector"), ASSIGN_COLLECTOR, subject.encode()))
     return found

@@ -10,7 +10,7 @@ from domain.check import Checked, CustomerCheck, GroupCheck
 from domain.errors import AmbiguousCustomer, CustomerLookupError
 from domain.exposure import CreditPosition
 from domain.model import Customer
-from handlers.check.payloads import PICK, REQUEST_MORE, SHARE, SubjectValue
+from handlers.check.payloads import ASSIGN_COLLECTOR, PICK, REQUEST_MORE, SHARE, SubjectValue
 from handlers.i18n import Translator
 from handlers.render import (
     Block,
@@ -84,17 +84,17 @@ def names(customer: Customer, tr: Translator) -> tuple[str, str | None]:
 
 
 def card(found: Checked, tr: Translator, *, timezone: str, shareable: bool = True,
-         note: str | None = None) -> Message:
+         note: str | None = None, assignable: bool = False) -> Message:
     """``note`` is mrkdwn the caller built (already safe). A card without a note is the
     answer to the person who checked (not a shared post, nor its receipt): a customer's
-    offers them *Request more credit*."""
+    offers them *Request more credit*, and *Assign collector* when they may assign."""
     if isinstance(found, GroupCheck):
         return _group_card(found, tr, timezone, shareable, note)
-    return _customer_card(found, tr, timezone, shareable, note)
+    return _customer_card(found, tr, timezone, shareable, note, assignable)
 
 
 def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareable: bool,
-                   note: str | None) -> Message:
+                   note: str | None, assignable: bool = False) -> Message:
     customer, position = found.customer, found.position
     title, other = names(customer, tr)
     owner = mention(customer.owner_slack_id) if customer.owner_slack_id else tr._(
@@ -116,7 +116,7 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
     ]
     if found.approved is not None:
         blocks.insert(2, context(_approved(found, tr, timezone)))
-    _finish(blocks, found, tr, shareable, note)
+    _finish(blocks, found, tr, shareable, note, assignable)
     fallback = tr._("{name}: available {available} of {limit}, overdue {overdue}",
                     name=user_text(title, 200), available=position.available,
                     limit=position.limit, overdue=position.aging.overdue)
@@ -174,7 +174,7 @@ def _group_card(found: GroupCheck, tr: Translator, timezone: str, shareable: boo
 
 
 def _finish(blocks: list[Block], found: Checked, tr: Translator, shareable: bool,
-            note: str | None) -> None:
+            note: str | None, assignable: bool = False) -> None:
     if note:
         blocks.append(context(note))
     value = SubjectValue.of(found.ref).encode()
@@ -182,6 +182,8 @@ def _finish(blocks: list[Block], found: Checked, tr: Translator, shareable: bool
     if isinstance(found, CustomerCheck) and note is None:
         # Whoever sees the card may see credit data, so may file a request.
         buttons.append(button(tr._("Request more credit"), REQUEST_MORE, value))
+        if assignable:
+            buttons.append(button(tr._("Assign collector"), ASSIGN_COLLECTOR, value))
     if buttons:
         blocks.append(actions("check_actions", *buttons))
 

@@ -36,7 +36,8 @@ def check(context: BoltContext, query: str) -> Message:
         found = deps.checks.check(context["member"], query)
     except CustomerLookupError as unclear:
         return which_customer(unclear, context["tr"])
-    return _cards.card(found, context["tr"], deps.timezone, _may_share_here(context))
+    return _cards.card(found, context["tr"], deps.timezone, _may_share_here(context),
+                       deps.assignments.may_assign(context["member"]))
 
 
 class _Cards:
@@ -46,15 +47,17 @@ class _Cards:
 
     def __init__(self, most: int = 4096) -> None:
         self.most = most
-        self._cards: dict[tuple[int, str, str, bool], tuple[Checked, Message]] = {}
+        self._cards: dict[tuple[int, str, str, bool, bool], tuple[Checked, Message]] = {}
         self._lock = threading.Lock()
 
-    def card(self, found: Checked, tr: Translator, timezone: str, shareable: bool) -> Message:
-        key = (id(found), tr.tag, timezone, shareable)
+    def card(self, found: Checked, tr: Translator, timezone: str, shareable: bool,
+             assignable: bool = False) -> Message:
+        key = (id(found), tr.tag, timezone, shareable, assignable)
         done = self._cards.get(key)
         if done is not None and done[0] is found:
             return done[1]
-        shown = card(found, tr, timezone=timezone, shareable=shareable)
+        shown = card(found, tr, timezone=timezone, shareable=shareable,
+                     assignable=assignable)
         with self._lock:
             if len(self._cards) >= self.most:
                 self._cards = {}
@@ -71,7 +74,9 @@ def on_pick(body: dict[str, Any], context: BoltContext) -> None:
     deps: Deps = context["deps"]
     found = deps.checks.check_ref(context["member"], picked.ref())
     context["reply"](*card(found, context["tr"], timezone=deps.timezone,
-                          shareable=_may_share_here(context)), replace_original=True)
+                          shareable=_may_share_here(context),
+                          assignable=deps.assignments.may_assign(context["member"])),
+                     replace_original=True)
 
 
 def _may_share_here(context: BoltContext) -> bool:

@@ -143,6 +143,7 @@ def test_one_new_line_is_the_whole_first_page():
         ("Snooze 7 days", "alerts_snooze_7d",
          '{"digest":7,"condition":"overdue:C0001","days":7}'),
         ("Credit check", "alerts_credit_check", '{"kind":"customer","id":"C0001"}'),
+        ("Assign collector", "collections_assign_collector", '{"kind":"customer","id":"C0001"}'),
     ]
     # The values are the ones the listeners parse.
     assert AlertValue.decode(value) == AlertValue(digest=7, condition="overdue:C0001")
@@ -296,7 +297,7 @@ def test_an_acknowledged_line_says_who_and_loses_its_acknowledge_button():
         "*Acme Industrial Supply* · C0001\n$12,345.60 overdue · oldest 45 days past due · "
         f"exposure $40,000.00\nNew\n:white_check_mark: Acknowledged by <@{ACK}>")
     assert [label for label, _, _ in buttons(page)] == ["Snooze 1 day", "Snooze 7 days",
-                                                        "Credit check"]
+                                                        "Credit check", "Assign collector"]
     assert page.blocks[1]["elements"][0]["text"] == (
         "1 alert  ·  :large_orange_circle: 1 warning  ·  1 acknowledged")
 
@@ -309,7 +310,7 @@ def test_a_snoozed_line_says_until_when_and_by_whom():
         "*Acme Industrial Supply* · C0001\n$12,345.60 overdue · oldest 45 days past due · "
         f"exposure $40,000.00\nNew\n:zzz: Snoozed until <!date^{int(until.timestamp())}"
         "^{date_short_pretty} {time}|Dec 6, 2026, 9:00:00\u202fAM> by <@U02CREDITMG>")
-    assert len(buttons(page)) == 4
+    assert len(buttons(page)) == 5
 
 
 def test_a_resolved_line_shows_nothing_special():

@@ -1,0 +1,38 @@
+"""Collections in Slack. Assignments (``assign*``): ``/credit assign``, ``/credit
+unassign``, the *Assign collector* button and its modal, and the direct messages an
+assignment sends; the automatic assignment runs in the alerts job."""
+
+from __future__ import annotations
+
+from handlers.check.payloads import ASSIGN_COLLECTOR, SubjectValue
+from handlers.collections.assign import (
+    ASSIGN_MODAL,
+    AssignForm,
+    assign,
+    on_assign_collector,
+    submit_assign,
+    unassign,
+)
+from handlers.i18n import N_
+from handlers.registry import Action, Feature, Subcommand, View
+
+ASSIGN_SUBCOMMANDS = (
+    Subcommand("assign", N_("make someone responsible for collecting an account; they get "
+                            "its card by direct message"),
+               "acme @maria", assign, aliases=("分配",),
+               needs_argument=N_("a customer and a person")),
+    Subcommand("unassign", N_("take an account off its collector"), "acme", unassign,
+               aliases=("取消分配",), needs_argument=N_("a customer")),
+)
+
+FEATURE = Feature(
+    name="collections",
+    subcommands=ASSIGN_SUBCOMMANDS,
+    actions=(Action(ASSIGN_COLLECTOR, on_assign_collector, SubjectValue),),
+    views=(View(ASSIGN_MODAL, AssignForm, submit_assign),),
+    # chat:write: the collectors' direct messages (the outbox sender posts them;
+    # handlers.delivery declares im:write, which opens them).
+    scopes=("commands", "chat:write"),
+)
+
+__all__ = ["FEATURE"]

@@ -1,0 +1,172 @@
+"""``/credit assign <customer> @person``, ``/credit unassign <customer>`` and the
+*Assign collector* button (check card, alert digest line) with its modal: parse, call
+the assignment use case, answer what happened."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from pydantic import Field
+from slack_bolt import BoltContext
+from slack_sdk.errors import SlackApiError
+
+from domain.access import AccessDenied
+from domain.collections.use_cases import Assigned, NotAnAssigner
+from domain.errors import DomainError
+from handlers.check.blocks import names
+from handlers.deps import Deps
+from handlers.errors import explain
+from handlers.i18n import N_, Translator
+from handlers.modals import modal, open_modal, submitted, user_input
+from handlers.payloads import ActionValue
+from handlers.registry import Submitted
+from handlers.render import Message, erp_text, mention, message, section
+
+log = logging.getLogger("creditbot.collections")
+
+ASSIGN_MODAL = "collections_assign"
+COLLECTOR = "collector"
+NAME = 200
+
+USAGE = N_("Write the customer, then the collector, e.g. `/credit assign acme @maria` "
+           "(or their Slack user id, `/credit assign C0002 U0123ABCDE`).")
+# What Slack sends for a picked person (``<@U…|name>``, ``<@U…>``), or a bare user id
+# typed at the end, with or without an @.
+_MENTION = re.compile(r"^(?P<customer>.*?)\s*<@(?P<user>[UW][A-Z0-9]{2,})(?:\|[^>]*)?>\s*$",
+                      re.DOTALL)
+_BARE = re.compile(r"^(?P<customer>.*?)\s+@?(?P<user>[UW][A-Z0-9]{8,})\s*$", re.DOTALL)
+# Someone typed "@maria" and Slack did not turn it into a mention (unknown name).
+_TYPED = re.compile(r"^(?P<customer>.*?)\s+(?P<user>@\S+)\s*$", re.DOTALL)
+
+
+def split_assign(text: str) -> tuple[str, str] | None:
+    """(customer, collector) from what was typed after ``assign``; None without both."""
+    for pattern in (_MENTION, _BARE, _TYPED):
+        found = pattern.match(text.strip())
+        if found and found["customer"].strip():
+            return found["customer"].strip(), found["user"]
+    return None
+
+
+def _refusal(error: DomainError, tr: Translator) -> str:
+    if isinstance(error, NotAnAssigner):
+        who = tr._(" or ").join(mention(u) for u in error.assigners)
+        return ":lock: " + tr._(error.template, who=who or tr._("your credit manager"))
+    return explain(error, tr)
+
+
+def answer(done: Assigned, tr: Translator) -> Message:
+    customer = done.customer
+    name = erp_text(names(customer, tr)[0], NAME)
+    cid = erp_text(customer.customer_id, 64)
+    collector = mention(done.assignment.collector)
+    if done.previous:
+        text = tr._("{name} ({id}) is now collected by {collector} instead of {previous}; "
+                    "both were told by direct message.", name=name, id=cid,
+                    collector=collector, previous=mention(done.previous))
+    else:
+        text = tr._("{name} ({id}) is now collected by {collector}, who was told by direct "
+                    "message with the account's card.", name=name, id=cid,
+                    collector=collector)
+    return message(text, [section(text)])
+
+
+def assign(context: BoltContext, text: str) -> Message:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    typed = split_assign(text)
+    if typed is None:
+        usage = tr._(USAGE)
+        return message(usage, [section(usage)])
+    try:
+        done = deps.assignments.assign(context["member"], *typed)
+    except NotAnAssigner as refused:
+        reply = _refusal(refused, tr)
+        return message(reply, [section(reply)])
+    return answer(done, tr)
+
+
+def unassign(context: BoltContext, text: str) -> Message:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    try:
+        done = deps.assignments.unassign(context["member"], text.strip())
+    except NotAnAssigner as refused:
+        reply = _refusal(refused, tr)
+        return message(reply, [section(reply)])
+    name = erp_text(names(done.customer, tr)[0], NAME)
+    reply = tr._("Nobody collects {name} ({id}) now; {collector} was told.", name=name,
+                 id=erp_text(done.customer.customer_id, 64),
+                 collector=mention(done.previous or done.assignment.collector))
+    return message(reply, [section(reply)])
+
+
+class AssignForm(ActionValue):
+    """The customer the modal assigns, and where it was opened (for the answer). Never
+    trusted for access: the use case checks the person again."""
+
+    customer: str = Field(min_length=1, max_length=64)
+    channel: str | None = Field(default=None, pattern=r"^[CDG][A-Z0-9]{2,20}$")
+
+
+def assign_view(tr: Translator, form: AssignForm, customer_name: str) -> dict[str, Any]:
+    blocks = [
+        section(tr._("Who collects *{name}* ({id}) from now on? They get the account's "
+                     "card by direct message.", name=erp_text(customer_name, NAME),
+                     id=erp_text(form.customer, 64))),
+        user_input(COLLECTOR, tr._("Collector")),
+    ]
+    return modal(ASSIGN_MODAL, form, title=tr._("Assign collector"), submit=tr._("Assign"),
+                 close=tr._("Cancel"), blocks=blocks)
+
+
+def on_assign_collector(body: dict[str, Any], context: BoltContext) -> None:
+    """*Assign collector*: the modal with a person picker, for the pressed customer.
+    Someone who may not assign is told so instead of getting a form they cannot use."""
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    member = context["member"]
+    if not deps.assignments.may_assign(member):
+        deps.access.require(member)
+        raise NotAnAssigner(tuple(sorted(deps.assignments.rules.assigners)))
+    customer_id = context["payload"].id
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id")
+    customer = deps.assignments.customer(member, customer_id)
+    form = AssignForm(customer=customer.customer_id, channel=channel)
+    open_modal(context, str(body.get("trigger_id") or ""),
+               assign_view(tr, form, names(customer, tr)[0]))
+
+
+def submit_assign(view: dict[str, Any], context: BoltContext) -> Submitted:
+    tr: Translator = context["tr"]
+    deps: Deps = context["deps"]
+    form: AssignForm = context["metadata"]
+    collector = submitted(view).get(COLLECTOR)
+    if not collector:
+        return {COLLECTOR: tr._("Pick the person who collects this account.")}
+    try:
+        done = deps.assignments.assign(context["member"], form.customer, collector)
+    except AccessDenied:
+        raise
+    except DomainError as refused:
+        return {COLLECTOR: _refusal(refused, tr)}
+    return lambda: confirm(context, form.channel, done)
+
+
+def confirm(context: BoltContext, channel: str | None, done: Assigned) -> None:
+    """The answer, beside where the modal was opened, else by direct message."""
+    text, blocks = answer(done, context["tr"])
+    user = context.user_id or ""
+    client = context.client
+    if channel:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+            return
+        except SlackApiError as refused:  # e.g. a channel the bot is not in
+            log.info("assignment answer not shown in %s (%s): sent by DM", channel,
+                     refused.response.get("error"))
+    opened = client.conversations_open(users=user)
+    client.chat_postMessage(channel=opened["channel"]["id"], text=text, blocks=blocks)
