@@ -144,10 +144,12 @@ def job_context(engine: Engine, config: AppConfig,
     from bot.wiring import (
         build_alerts,
         build_assignments,
+        build_collecting,
         build_orders,
         build_requests,
         credit_data_access,
     )
+    from domain.collections.reminders import CollectionsJob
     from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 
     sessions = unit_of_work_factory(engine)
@@ -156,6 +158,7 @@ def job_context(engine: Engine, config: AppConfig,
     requests = build_requests(lambda: SqlUnitOfWork(sessions), config, access, clock)
     orders = build_orders(lambda: SqlUnitOfWork(sessions), config, access, clock)
     assignments = build_assignments(lambda: SqlUnitOfWork(sessions), config, access, clock)
+    collecting = build_collecting(lambda: SqlUnitOfWork(sessions), config, access, clock)
     from bot.wiring import build_weekly_report
 
     weekly_report = build_weekly_report(lambda: SqlUnitOfWork(sessions), config, access,
@@ -163,6 +166,7 @@ def job_context(engine: Engine, config: AppConfig,
     return {"now": clock(), "config": config, "records": job_records.SqlRecords(engine),
             "alerts": alerts, "requests": requests, "orders": orders,
             "assignments": assignments,
+            "collections_job": CollectionsJob(collecting),
             "weekly_report": weekly_report}
 
 

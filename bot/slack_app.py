@@ -84,6 +84,7 @@ def build_deps(services: Services) -> Deps:
         orders=dataclasses.replace(services.orders, positions=checks, views=services.views),
         reports=services.reports,
         assignments=services.assignments,
+        collecting=services.collecting,
     )
 
 

@@ -22,6 +22,7 @@ from domain.alerts.routing import Directory
 from domain.alerts.use_cases import Alerts
 from domain.approvals.use_cases import CreditRequests
 from domain.collections.use_cases import Assignments
+from domain.collections.work import CollectorsDay
 from domain.orders.use_cases import OrderChecks
 from domain.positions import CreditPolicyContext
 from domain.reports.use_cases import Reports
@@ -106,12 +107,16 @@ class Services:
                             serial_writes=self.engine.dialect.name == "sqlite")
 
     @cached_property
+    def reports(self) -> Reports:
+        return build_reports(self.uow, self.config, self.access, self.now)
+
+    @cached_property
     def assignments(self) -> Assignments:
         return build_assignments(self.uow, self.config, self.access, self.now)
 
     @cached_property
-    def reports(self) -> Reports:
-        return build_reports(self.uow, self.config, self.access, self.now)
+    def collecting(self) -> CollectorsDay:
+        return build_collecting(self.uow, self.config, self.access, self.now)
 
 
 def credit_data_access(config: AppConfig) -> CreditDataAccess:
@@ -235,6 +240,27 @@ def build_assignments(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConf
         member_of(config), clock, organisation.zone,
         AssignmentNotices(lambda person: locales.get(person, organisation.locale),
                           organisation.timezone))
+
+
+def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
+                     access: CreditDataAccess, clock: Callable[[], datetime]
+                     ) -> CollectorsDay:
+    """The collector's day with app.yaml's dunning policy, lead and departments; its
+    posts in the language of the channel or person they go to."""
+    from handlers.collections.blocks_notices import CollectionNotices
+
+    organisation = config.organisation
+    locales = {**config.channel_locales(), **config.locale_overrides()}
+    section = config.collections
+    legal = config.departments.get(section.legal_department)
+    return CollectorsDay(
+        unit_of_work, access, section.work_policy(), config.aging.buckets,
+        organisation.base_currency, clock, organisation.zone,
+        CollectionNotices(lambda to: locales.get(to, organisation.locale), organisation.zone),
+        {key: d.channel for key, d in config.departments.items()},
+        legal_department=section.legal_department,
+        legal_owner=legal.members[0] if legal and legal.members else None,
+        departments={key: d.name for key, d in config.departments.items()})
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:

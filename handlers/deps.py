@@ -11,6 +11,7 @@ from domain.alerts.use_cases import Alerts
 from domain.approvals.use_cases import CreditRequests
 from domain.check import CreditChecks
 from domain.collections.use_cases import Assignments
+from domain.collections.work import CollectorsDay
 from domain.orders.use_cases import OrderChecks
 from domain.reports.use_cases import Reports
 from handlers.i18n import Languages
@@ -33,6 +34,7 @@ class Deps:
     orders: OrderChecks
     reports: Reports
     assignments: Assignments
+    collecting: CollectorsDay
 
     def __deepcopy__(self, memo: dict[int, object]) -> Deps:
         # Bolt deep-copies the context for lazy listeners; these are process-wide

@@ -70,6 +70,7 @@ def test_jobs_list_before_anything_ran(cli):
         "orders       */15 * * * *    never                           when a scheduler leads",
         "housekeeping 15 3 * * *      never                           when a scheduler leads",
         "report       0 9 * * mon     never                           when a scheduler leads",
+        "collections  0 7 * * mon-fri never                           when a scheduler leads",
         "Times in Asia/Shanghai.",
         "alerts: finds overdue accounts, limits nearly used, large overdue invoices and "
         "contracts ending; posts one digest per channel of what is new or worse",
@@ -81,6 +82,8 @@ def test_jobs_list_before_anything_ran(cli):
         SUMMARY,
         "report: posts the week's collection metrics with the aging and DSO charts to the "
         "finance channel (reports.post_to)",
+        "collections: checks promises to pay due, reminds collectors on their next-action "
+        "date and tells the collections lead about accounts without action",
     ]
 
 
@@ -177,7 +180,7 @@ def test_jobs_run_an_unknown_job_is_one_line(cli, engine):
     result = cli("jobs", "run", "hosekeeping")
     assert (result.exit_code, result.stdout, result.stderr) == (
         1, "", "error: there is no job called hosekeeping; the jobs are: alerts, approvals, "
-        "orders, housekeeping, report\n")
+        "orders, housekeeping, report, collections\n")
     assert runs(engine) == []
 
 

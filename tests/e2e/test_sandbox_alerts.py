@@ -108,10 +108,13 @@ def test_run_lists_the_jobs_and_names_them_for_one_that_does_not_exist(monkeypat
         "                older than 90 days",
         "  report        posts the week's collection metrics with the aging and DSO",
         "                charts to the finance channel (reports.post_to)",
+        "  collections   checks promises to pay due, reminds collectors on their",
+        "                next-action date and tells the collections lead about accounts",
+        "                without action",
     ]
     assert answers[":run nightly"] == [
         "There is no job “nightly”; the jobs are: alerts, approvals, orders,",
-        "housekeeping, report."]
+        "housekeeping, report, collections."]
     assert answers[":help"][-5:] == [
         "  :clock [WHEN]      show or move the sandbox's time: +3d, -12h, 2026-12-24, now",
         "  :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them",
