@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from domain.currencies import is_currency
 from domain.errors import DomainError
@@ -19,6 +19,9 @@ from domain.text import N_
 
 MULTIPLIERS = {"": 1, "k": 10**3, "m": 10**6, "万": 10**4, "亿": 10**8}
 EXAMPLES = "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR"
+# Ten trillion: above any credit limit or order, and within what both databases store
+# exactly (NUMERIC(18,4) on PostgreSQL, integer ten-thousandths on SQLite).
+MAX_AMOUNT = Decimal(10) ** 13
 
 # An optional currency code, digits in groups of three with "," (or none), optional
 # decimals, a multiplier, an optional 元, an optional currency code.
@@ -56,9 +59,16 @@ def parse_amount(text: str) -> TypedAmount:
     digits = match["digits"].replace(",", "")
     number = Decimal(f"{digits}.{match['decimals']}" if match["decimals"] else digits)
     value = number * MULTIPLIERS[match["unit"].lower()]
+    if value > MAX_AMOUNT:
+        # Before any arithmetic: 10**30 overflows the decimal context's precision.
+        raise AmountError(text, N_("“{text}” is too large: creditbot takes amounts up to "
+                                   "{most}."), most="10,000,000,000,000")
     if value <= 0:
         raise AmountError(text, N_("“{text}” is not an amount greater than zero: write it "
                                    "like {examples}."))
-    if value == value.to_integral_value():
-        value = value.quantize(Decimal(1))
+    try:
+        if value == value.to_integral_value():
+            value = value.quantize(Decimal(1))
+    except InvalidOperation:  # more decimals than the context holds: not an amount
+        raise AmountError(text) from None
     return TypedAmount(value, currency)

@@ -20,7 +20,7 @@ from handlers.help.blocks import help_message
 from handlers.i18n import Translator
 from handlers.middleware import attach_to
 from handlers.registry import COMMAND, Catalogue
-from handlers.render import Message, clip, escape
+from handlers.render import Message, clip, escape, without_controls
 
 
 def on_credit(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
@@ -33,8 +33,6 @@ def on_credit(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
 # A link or channel Slack made of escaped text: <target|label> or <target>. Slack
 # escapes typed "<" and ">" as entities, so these brackets are Slack's own.
 _LINK = re.compile(r"<(?P<target>(?:https?://|mailto:|#)[^|>]*)(?:\|(?P<label>[^>]*))?>")
-# Control characters never belong in a command (a NUL even breaks PostgreSQL's text).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def split_command(text: str) -> tuple[str, str]:
@@ -48,7 +46,7 @@ def split_command(text: str) -> tuple[str, str]:
     # <http://acme.com|acme.com> or <#C123|sales>: read back as typed. People stay ids.
     text = _LINK.sub(lambda found: found["label"] or found["target"], text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    text = _CONTROL.sub(" ", text)
+    text = without_controls(text)
     parts = text.split(None, 1)
     if not parts:
         return "", ""

@@ -18,7 +18,7 @@ from typing import Any
 from slack_bolt import BoltContext
 
 from handlers.payloads import ActionValue
-from handlers.render import Block, clip, plain
+from handlers.render import Block, clip, plain, without_controls
 
 # Block Kit's limits for views (api.slack.com/reference/surfaces/views).
 TITLE_TEXT = 24
@@ -121,4 +121,4 @@ def _value_of(state: Mapping[str, Any]) -> str | None:
         raw = state.get("value")
     if not isinstance(raw, str):
         return None
-    return raw.strip() or None
+    return without_controls(raw).strip() or None

@@ -40,6 +40,16 @@ def strip_invisible(text: str) -> str:
     return _INVISIBLE.sub("", text)
 
 
+# Control characters never belong in what a person types (a NUL even breaks PostgreSQL's
+# text); line breaks and tabs do.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def without_controls(text: str) -> str:
+    """``text`` with each control character but line breaks and tabs made a space."""
+    return _CONTROL.sub(" ", text)
+
+
 def escape(text: str) -> str:
     """Slack mrkdwn control characters; user and ERP text never pings or links anyone."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -55,7 +55,10 @@ def _day(value: str | None, option: str) -> date | None:
 
 
 def _start(day: date, zone: tzinfo) -> datetime:
-    return datetime.combine(day, time(0), zone).astimezone(UTC)
+    try:
+        return datetime.combine(day, time(0), zone).astimezone(UTC)
+    except OverflowError:  # 0001-01-01 east of UTC begins in year 0: everything is after it
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def rows(engine: Engine, since: datetime, until: datetime | None) -> Iterator[list[str]]:
@@ -124,7 +127,10 @@ def export(since: str, until: str | None, output: str) -> None:
     services = _services()
     zone = services.config.organisation.zone
     start = _start(first, zone)
-    end = None if last is None else _start(last + timedelta(days=1), zone)
+    # Through the last days of year 9999 nothing can be later: no upper bound (the next
+    # day's midnight is beyond what a date can hold).
+    end = None if last is None or last >= date.max - timedelta(days=1) else \
+        _start(last + timedelta(days=1), zone)
     try:
         with _destination(output) as file:
             writer = csv.writer(file)

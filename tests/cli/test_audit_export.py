@@ -150,3 +150,13 @@ def test_a_reader_that_stops_early_ends_it_quietly(database_url, tmp_path):
     process.stdout.close()
     assert process.wait(60) == 1
     assert process.stderr.read() == b""
+
+
+@pytest.mark.parametrize("days", [("--since", "0001-01-01"),
+                                  ("--since", "2026-11-01", "--until", "9999-12-31"),
+                                  ("--since", "0001-01-01", "--until", "9999-12-31")])
+def test_the_first_and_last_days_a_date_can_hold_export_everything(cli, logged, days):
+    """They overflowed into an OverflowError and a traceback."""
+    done = cli("audit", "export", *days)
+    assert done.exit_code == 0, done.output
+    assert len(parsed(done.output)) == 1 + 6

@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from domain.amounts import EXAMPLES, AmountError, parse_amount
+from domain.amounts import EXAMPLES, MAX_AMOUNT, AmountError, parse_amount
 
 FULL_WIDTH = str.maketrans("0123456789,.kmKM", "０１２３４５６７８９，．ｋｍＫＭ")
 
@@ -37,6 +37,7 @@ def test_plain_and_grouped_digits_read_back_exactly(value, script):
                                ("万", 10**4), ("亿", 10**8), ("万元", 10**4)]), scripts)
 def test_multipliers_scale_exactly(number, unit, script):
     suffix, factor = unit
+    assume(number * factor <= MAX_AMOUNT)  # above: refused as too large (tested below)
     parsed = parse_amount(typed(f"{number}{suffix}", script))
     assert parsed.value == Decimal(number) * factor and parsed.currency is None
 
@@ -76,3 +77,17 @@ def test_what_is_not_an_amount_says_how_to_write_one(text, reason):
         parse_amount(text)
     assert str(refused.value) == f"“{text}” is not an amount{reason}: write it like {EXAMPLES}."
     assert EXAMPLES == "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR"
+
+
+@pytest.mark.parametrize("text", ["100000000000000", "1" + "0" * 30, "USD 2000000亿"])
+def test_amounts_beyond_ten_trillion_are_refused_as_too_large(text):
+    """They overflowed the databases' exact columns (a 500 on filing) or the decimal
+    context (10**30: InvalidOperation)."""
+    with pytest.raises(AmountError) as refused:
+        parse_amount(text)
+    assert str(refused.value) == (f"“{text}” is too large: creditbot takes amounts up to "
+                                  "10,000,000,000,000.")
+
+
+def test_ten_trillion_itself_is_an_amount():
+    assert parse_amount("10000000000000").value == Decimal(10) ** 13
