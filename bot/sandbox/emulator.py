@@ -324,7 +324,9 @@ class SlackEmulator:
                                          args.get("thread_ts") or None, ts))
                 message: dict[str, Any] = {"type": "message", "user": BOT_USER_ID,
                                            "bot_id": BOT_ID, "ts": ts, "text": comment,
-                                           "files": files}
+                                           # a share is a message like any other
+                                           # (readers of channels expect blocks)
+                                           "blocks": [], "files": files}
                 if args.get("thread_ts"):
                     message["thread_ts"] = args["thread_ts"]
                 self.channels[str(channel)].append(message)

@@ -249,3 +249,25 @@ def test_a_report_department_that_is_not_there_fails_the_run_saying_what_to_fix(
         "channel of departments.finance (reports.post_to in app.yaml), which is not there: "
         "add that department, or set reports.post_to to one that is")
     assert outbox(engine) == []
+
+
+def test_the_sandbox_runs_the_weekly_report_on_the_demo_portfolio(monkeypatch):
+    import time_machine
+
+    from tests.e2e.conftest import NOW
+    from tests.e2e.test_sandbox_alerts import message_after, sandbox
+
+    with time_machine.travel(NOW, tick=False):
+        [(_, lines)] = sandbox(monkeypatch, ":run report")
+    assert lines[0] == "Ran report: 1 posted, 0 already posted."
+    assert message_after(lines, "creditbot posted in #finance") == [
+        "Weekly collections report, Nov 29, 2026",
+        "DSO (count-back): 81.4 days · Best Possible DSO: 54.8 days · average days",
+        "delinquent: 26.6 days",
+        "Collection effectiveness (CEI) over 3 months: 64%",
+        "Open receivables: $10,752,522.05, of which overdue: $3,517,343.51 (33%)",
+        "Promises to pay: 0 kept, 0 broken",
+        "Disputes resolved: none",
+        "Provision for doubtful accounts: $644,970.97",
+        "Charts: open receivables per days past due (USD; ≤0 is not yet due); DSO per",
+        "month (line) against Best Possible DSO (dashes), in days."]
