@@ -38,6 +38,9 @@ class OrderBalance:
     currency: str
     amount: Decimal
     orders: int
+    # Orders placed in creditbot (/credit order) the ERP does not have yet: they count
+    # like the ERP's open orders (domain.orders.model.PendingOrders).
+    placed: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class CreditPosition:
     aging: Aging
     invoice_count: int
     order_count: int
+    # The part of ``open_orders`` placed in creditbot and not in the ERP yet.
+    placed_orders: Money | None = None
 
     @property
     def exposure(self) -> Money:
@@ -181,6 +186,9 @@ def credit_position(
         aging=aging,
         invoice_count=invoice_count,
         order_count=sum(o.orders for o in orders),
+        placed_orders=_converted(
+            _per_currency((o.currency, o.amount) for o in orders if o.placed).items(),
+            currency, fx) if any(o.placed for o in orders) else None,
     )
 
 

@@ -41,7 +41,12 @@ class ReceivablesQueries(Protocol):
         self, customer_ids: Sequence[str] | None, as_of: date, buckets: AgingBuckets
     ) -> list[AgedBalance]: ...
 
-    def order_balances(self, customer_ids: Sequence[str] | None) -> list[OrderBalance]: ...
+    def order_balances(self, customer_ids: Sequence[str] | None,
+                       placed_since: date | None = None) -> list[OrderBalance]:
+        """The ERP's open orders; with ``placed_since``, also the orders placed in
+        creditbot on or after that day that passed or were released and that no ERP
+        order (its id the reference the rep typed, same customer) stands for yet."""
+        ...
 
 
 class InvoiceQueries(ReceivablesQueries, Protocol):

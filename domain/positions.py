@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 from domain.aging import AgingBuckets
@@ -38,6 +38,13 @@ class CreditPolicyContext:
 
     base_currency: str
     buckets: AgingBuckets
+    # app.yaml orders.pending_days: how long an order placed in creditbot counts in
+    # exposure while the ERP has not exported it yet.
+    pending_days: int = 30
+
+    def placed_since(self, as_of: date) -> date:
+        """The first order date of creditbot's orders that still count on ``as_of``."""
+        return as_of - timedelta(days=self.pending_days)
 
 
 class ApprovedLimits(Protocol):
@@ -70,7 +77,7 @@ def customer_position(
     position = credit_position(
         limit_in_force(customer, approved),
         uow.receivables.aged_balances(ids, as_of, ctx.buckets),
-        uow.receivables.order_balances(ids),
+        uow.receivables.order_balances(ids, ctx.placed_since(as_of)),
         _fx(uow, ctx.base_currency, as_of),
         ctx.buckets,
         as_of,
@@ -91,7 +98,7 @@ def group_position(
     position = credit_position(
         group_limit((limit_in_force(m, approved) for m in members), currency, fx),
         uow.receivables.aged_balances(ids, as_of, ctx.buckets),
-        uow.receivables.order_balances(ids),
+        uow.receivables.order_balances(ids, ctx.placed_since(as_of)),
         fx,
         ctx.buckets,
         as_of,
@@ -143,7 +150,7 @@ def portfolio_positions(
     for aged in uow.receivables.aged_balances(None, as_of, ctx.buckets):
         balances[aged.customer_id].append(aged)
     orders: dict[str, list[OrderBalance]] = defaultdict(list)
-    for order in uow.receivables.order_balances(None):
+    for order in uow.receivables.order_balances(None, ctx.placed_since(as_of)):
         orders[order.customer_id].append(order)
     fx = _fx(uow, ctx.base_currency, as_of)
     # One read of every approved limit in force (a few rows), not one per customer.

@@ -57,6 +57,7 @@ from domain.model import (
 from domain.money import Money
 from domain.refs import CustomerRef
 from storage.importer import IMPORT_LEASE
+from storage.repositories.receivables import PLACED_STATES
 from storage.types import AMOUNT_SCALE
 
 # The audit entry every committed import writes (storage.importer).
@@ -68,13 +69,21 @@ _CUSTOMER = ("customer_id, name, name_local, currency, credit_limit, payment_ter
 _KEYS = "customer_id, name, name_local, name_key, name_local_key"
 _OPEN_INVOICE = ", ".join(f"'{s.value}'" for s in INVOICE_STATUSES_IN_EXPOSURE)
 _OPEN_ORDER = ", ".join(f"'{s.value}'" for s in ORDER_STATUSES_IN_EXPOSURE)
+_PLACED = ", ".join(f"'{s}'" for s in PLACED_STATES)
 
+# Orders placed in creditbot move the version as limit changes do: a new order adds a
+# row (the newest id grows), a release moves a hold into the released count, which only
+# grows (a release is never undone).
+_ORDERS_MOVED = ("(SELECT max(id) FROM order_checks), "
+                 "(SELECT count(*) FROM order_checks WHERE state = 'released')")
 _VERSION = ("SELECT (SELECT count(*) FROM leases WHERE name = :lease), max(id), "
             "max(CASE WHEN action LIKE :imports THEN id END), "
-            "(SELECT count(*) FROM limit_changes) FROM audit_log WHERE id > :floor")
+            f"(SELECT count(*) FROM limit_changes), {_ORDERS_MOVED} "
+            "FROM audit_log WHERE id > :floor")
 # The first look in a process: where the audit log ends (its primary key's last entry).
 _FIRST_LOOK = ("SELECT (SELECT count(*) FROM leases WHERE name = :lease), "
-               "(SELECT max(id) FROM audit_log), NULL, (SELECT count(*) FROM limit_changes)")
+               "(SELECT max(id) FROM audit_log), NULL, (SELECT count(*) FROM limit_changes), "
+               f"{_ORDERS_MOVED}")
 _LIMITS = ("SELECT customer_id, kind, credit_limit, currency, previous_limit, "
            "previous_currency, effective_at, approved_by, request_id, expires_on, id "
            "FROM limit_changes WHERE (expires_on IS NULL OR expires_on >= :on) "
@@ -133,9 +142,17 @@ def _aged(ids: int, buckets: int) -> str:
 
 
 def _orders(ids: int) -> str:
-    return (f"SELECT customer_id, currency, sum(amount), count(*) FROM orders "
-            f"WHERE status IN ({_OPEN_ORDER}) AND customer_id IN ({_listed('id', ids)}) "
-            f"GROUP BY customer_id, currency")
+    """The ERP's open orders, then creditbot's placed ones (flagged 1): the same
+    statements as SqlReceivablesQueries.order_balances."""
+    listed = _listed("id", ids)
+    return (f"SELECT customer_id, currency, sum(amount), count(*), 0 FROM orders "
+            f"WHERE status IN ({_OPEN_ORDER}) AND customer_id IN ({listed}) "
+            f"GROUP BY customer_id, currency UNION ALL "
+            f"SELECT k.customer_id, k.currency, sum(k.amount), count(*), 1 "
+            f"FROM order_checks k WHERE k.state IN ({_PLACED}) AND k.source = 'slack' "
+            f"AND k.order_date >= :since AND k.customer_id IN ({listed}) AND NOT EXISTS "
+            f"(SELECT 1 FROM orders o WHERE o.customer_id = k.customer_id "
+            f"AND o.order_id = k.reference) GROUP BY k.customer_id, k.currency")
 
 
 _NAMED = re.compile(r":(\w+)")
@@ -322,7 +339,7 @@ class SqlCheckRead:
 
     # -- the data version ----------------------------------------------------------
 
-    def version(self) -> tuple[int, int] | None:
+    def version(self) -> tuple[int, int, int, int] | None:
         floor = self._owner._floor
         params: dict[str, Any]
         if floor is None:
@@ -345,9 +362,11 @@ class SqlCheckRead:
             self._held = False
             self._connect()
             rows = self._rows(text, params)
-        busy, top, imported, limit_changes = rows[0]
+        busy, top, imported, limit_changes, last_order, released = rows[0]
         self._version = self._owner._seen(int(busy), top, imported)
-        return None if self._version is None else (self._version, int(limit_changes))
+        if self._version is None:
+            return None
+        return (self._version, int(limit_changes), int(last_order or 0), int(released))
 
     # -- customers (domain.lookup.CustomerDirectory, and get / group_members) ---------
 
@@ -431,14 +450,19 @@ class SqlCheckRead:
                             row[2], as_date(row[3]))
                 for row in self._rows(_aged(len(ids), len(ranges)), params)]
 
-    def order_balances(self, customer_ids: Sequence[str] | None) -> list[OrderBalance]:
+    def order_balances(self, customer_ids: Sequence[str] | None,
+                       placed_since: date | None = None) -> list[OrderBalance]:
         if customer_ids is None:
             raise NotImplementedError("a check reads its customers' orders only")
         ids = list(customer_ids)
         amount = self._dialect.amount
-        return [OrderBalance(row[0], row[1], amount(row[2]), row[3])  # type: ignore[arg-type]
-                for row in self._rows(_orders(len(ids)),
-                                      {f"id_{i}": v for i, v in enumerate(ids)})]
+        # No day: none of creditbot's orders counts (a day after every order date).
+        since = self._dialect.day(placed_since or date.max)
+        rows = self._rows(_orders(len(ids)),
+                          {"since": since, **{f"id_{i}": v for i, v in enumerate(ids)}})
+        return [OrderBalance(row[0], row[1], amount(row[2]), row[3],  # type: ignore[arg-type]
+                             bool(row[4]))
+                for row in rows]
 
     # -- limits creditbot approved (domain.positions.ApprovedLimits) -----------------
 

@@ -40,7 +40,15 @@ from domain.events import DomainEvent
 from domain.exposure import AgedBalance, OrderBalance, aged_balances, order_balances
 from domain.lookup import normalize_name
 from domain.messages import OutgoingMessage
-from domain.model import ORDER_STATUSES_IN_EXPOSURE, AuditEntry, Customer, Invoice, Order
+from domain.model import (
+    ORDER_STATUSES_IN_EXPOSURE,
+    AuditEntry,
+    Customer,
+    Invoice,
+    Order,
+    OrderStatus,
+)
+from domain.money import Money
 from domain.orders.model import Contract, OrderCheck, OrderSource, OrderState
 from domain.orders.use_cases import OrderChanged
 from domain.refs import CustomerRef
@@ -94,15 +102,28 @@ class FakeReceivables:
         self.invoices = list(invoices)
         self.orders = list(orders)
         self.payments: list[tuple[str, date, Money, str | None]] = []
+        # The unit of work's order store: orders placed in creditbot count in exposure.
+        self.order_checks: FakeOrderStore | None = None
 
     def aged_balances(self, customer_ids: Sequence[str] | None, as_of: date,
                       buckets: AgingBuckets) -> list[AgedBalance]:
         chosen = [i for i in self.invoices if customer_ids is None or i.customer_id in customer_ids]
         return aged_balances(chosen, as_of, buckets)
 
-    def order_balances(self, customer_ids: Sequence[str] | None) -> list[OrderBalance]:
-        return order_balances(o for o in self.orders
-                              if customer_ids is None or o.customer_id in customer_ids)
+    def order_balances(self, customer_ids: Sequence[str] | None,
+                       placed_since: date | None = None) -> list[OrderBalance]:
+        found = order_balances(o for o in self.orders
+                               if customer_ids is None or o.customer_id in customer_ids)
+        if placed_since is None or self.order_checks is None:
+            return found
+        in_erp = {(o.customer_id, o.order_id) for o in self.orders}
+        placed = [Order(c.order_id, c.customer_id, c.order_date, c.amount, OrderStatus.OPEN)
+                  for c in self.order_checks._work.values()
+                  if c.source is OrderSource.SLACK and c.state is not OrderState.HELD
+                  and c.order_date >= placed_since
+                  and (c.customer_id, c.reference) not in in_erp
+                  and (customer_ids is None or c.customer_id in customer_ids)]
+        return found + [dataclasses.replace(b, placed=True) for b in order_balances(placed)]
 
     def open_invoices(self, customer_ids: Sequence[str]) -> list[Invoice]:
         wanted = set(customer_ids)
@@ -592,6 +613,7 @@ class FakeUnitOfWork:
         self.alerts = FakeAlertStore()
         self.credit_requests = FakeCreditRequestStore(orders)
         self.orders = FakeOrderStore(orders)
+        self.receivables.order_checks = self.orders
         self.collections = FakeCollectionStore()
         self.writing = False
         self.commits = 0

@@ -158,8 +158,10 @@ class OrderChecks:
         now, today = self.clock(), self.today()
         known = self._known(actor, query)
         # The verdict is worked out before the write lock is taken (SQLite has one writer
-        # at a time), and again under it only when the customer's holds changed meanwhile:
-        # two orders at once cannot both miss a hold.
+        # at a time), to refuse a bad amount or customer without waiting for it, and
+        # again under it from the data as committed: an order placed or released just
+        # before counts in the exposure this one is checked against, so orders at once
+        # cannot each take the same headroom, nor miss a hold.
         with self.unit_of_work() as uow:
             customer = known.customer if known else self._customer(uow, query)
             money = self._amount(amount, currency, customer)
@@ -168,10 +170,8 @@ class OrderChecks:
         with self.write_gate, self.unit_of_work() as uow:
             uow.begin_write()
             uow.orders.lock_customer(customer.customer_id)
-            held_now = uow.orders.held_ids(customer.customer_id)
-            if held_now != held:
-                held = held_now
-                verdict = self._verdict(uow, customer, money, today, None, held, known=known)
+            held = uow.orders.held_ids(customer.customer_id)
+            verdict = self._verdict(uow, customer, money, today, None, held)
             state = OrderState.PASSED if verdict.passed else OrderState.HELD
             stored = uow.orders.add(OrderCheck(
                 OrderSource.SLACK, "", customer.customer_id, customer.name, money, today,
@@ -401,7 +401,7 @@ class OrderChecks:
         position = credit_position(
             customer.credit_limit,
             uow.receivables.aged_balances(ids, as_of, self.policy.buckets),
-            uow.receivables.order_balances(ids),
+            uow.receivables.order_balances(ids, self.policy.placed_since(as_of)),
             FxRates(self.policy.base_currency, as_of, uow.rates.latest(as_of)),
             self.policy.buckets, as_of)
         # A limit creditbot approved replaces the ERP's, which an import overwrites.

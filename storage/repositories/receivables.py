@@ -6,7 +6,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, case, func, select
+from sqlalchemy import Select, Table, and_, bindparam, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from domain.aging import AgingBuckets
@@ -18,11 +18,12 @@ from domain.model import (
     InvoiceStatus,
 )
 from domain.money import Money
-from storage.models import InvoiceRow, OrderRow, PaymentRow
+from storage.models import InvoiceRow, OrderCheckRow, OrderRow, PaymentRow
 
 _I: Table = InvoiceRow.__table__  # type: ignore[assignment]
 _O: Table = OrderRow.__table__  # type: ignore[assignment]
 _PAY: Table = PaymentRow.__table__  # type: ignore[assignment]
+_K: Table = OrderCheckRow.__table__  # type: ignore[assignment]
 _OPEN_INVOICE = [s.value for s in INVOICE_STATUSES_IN_EXPOSURE]
 _OPEN_ORDER = [s.value for s in ORDER_STATUSES_IN_EXPOSURE]
 _CHUNK = 500
@@ -67,6 +68,24 @@ def _orders_query(filtered: bool) -> Select[Any]:
 
 
 _ORDERS = {True: _orders_query(True), False: _orders_query(False)}
+# States of a creditbot order that ship: passed, or held and then released.
+PLACED_STATES = ("passed", "released")
+
+
+def _placed_query(filtered: bool) -> Select[Any]:
+    """creditbot's orders that count in exposure (domain.ports.ReceivablesQueries):
+    the ERP order the rep's reference names, once imported, counts instead."""
+    in_erp = exists().where(_O.c.customer_id == _K.c.customer_id,
+                            _O.c.order_id == _K.c.reference)
+    query = select(_K.c.customer_id, _K.c.currency, func.sum(_K.c.amount), func.count()
+                   ).where(_K.c.state.in_(PLACED_STATES), _K.c.source == "slack",
+                           _K.c.order_date >= bindparam("since"), ~in_erp)
+    if filtered:
+        query = query.where(_K.c.customer_id.in_(bindparam("ids", expanding=True)))
+    return query.group_by(_K.c.customer_id, _K.c.currency)
+
+
+_PLACED = {True: _placed_query(True), False: _placed_query(False)}
 
 
 class SqlReceivablesQueries:
@@ -94,10 +113,17 @@ class SqlReceivablesQueries:
             in self._session.connection().execute(query, params)
         ]
 
-    def order_balances(self, customer_ids: Sequence[str] | None) -> list[OrderBalance]:
-        params = {} if customer_ids is None else {"ids": list(customer_ids)}
-        rows = self._session.connection().execute(_ORDERS[customer_ids is not None], params)
-        return [OrderBalance(*row) for row in rows]
+    def order_balances(self, customer_ids: Sequence[str] | None,
+                       placed_since: date | None = None) -> list[OrderBalance]:
+        params: dict[str, Any] = {} if customer_ids is None else {"ids": list(customer_ids)}
+        connection = self._session.connection()
+        found = [OrderBalance(*row)
+                 for row in connection.execute(_ORDERS[customer_ids is not None], params)]
+        if placed_since is not None:
+            found += [OrderBalance(customer, currency, amount, count, placed=True)
+                      for customer, currency, amount, count in connection.execute(
+                          _PLACED[customer_ids is not None], {**params, "since": placed_since})]
+        return found
 
     def open_invoices(self, customer_ids: Sequence[str]) -> list[Invoice]:
         rows: list[Any] = []

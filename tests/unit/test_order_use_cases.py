@@ -189,6 +189,10 @@ def test_an_approved_release_releases_the_hold_and_rechecks_the_orders_after_it(
     second = checks.place(REP_MEMBER, "C1", "10").check
     assert first is not None and second is not None
     assert [f.rule for f in second.failures] == [Rule.ON_HOLD]
+    # Paid down meanwhile: with SO-1 released (it counts in the exposure then) SO-2
+    # passes the limit too.
+    uow.receivables.invoices = [dataclasses.replace(
+        invoice("I1", "950000", TODAY), open_amount=cny("0"), status=InvoiceStatus.PAID)]
     with uow:
         released = checks.release_approved(uow, first.order_id, 7, "U0CM000001", NOW)
         uow.commit()

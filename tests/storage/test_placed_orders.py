@@ -1,0 +1,127 @@
+"""Orders placed in creditbot count in exposure, on SQLite and PostgreSQL, through the
+repositories and the check's own reads alike: a passed or released Slack order counts
+(a held one does not) from its order date for ``pending_days``, until the ERP exports
+an order of the same customer whose id is the reference the rep typed. Placing and
+releasing move the check's data version, so no remembered position misses them."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Engine, insert
+
+from domain.exposure import OrderBalance
+from domain.lookup import normalize_name
+from domain.money import Money
+from domain.orders.model import OrderCheck, OrderSource, OrderState
+from storage.check_reads import SqlCheckReads
+from storage.models import CustomerRow, OrderRow
+from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
+
+NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 30)
+SINCE = TODAY - timedelta(days=30)
+
+
+def uow(engine: Engine) -> SqlUnitOfWork:
+    return SqlUnitOfWork(unit_of_work_factory(engine))
+
+
+def seed(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(CustomerRow.__table__), [dict(
+            customer_id=cid, name=name, name_key=normalize_name(name), currency="USD",
+            credit_limit=Decimal("1000000"), payment_terms_days=30)
+            for cid, name in (("C1", "Acme"), ("C2", "Beta"))])
+        conn.execute(insert(OrderRow.__table__), [
+            dict(order_id="E1", customer_id="C1", order_date=TODAY, amount=Decimal("100"),
+                 currency="USD", status="open", contract_id=None),
+            # The ERP's order for C1's PO-9 arrived: the Slack order with that reference
+            # counts no more (the ERP's counts instead, while open).
+            dict(order_id="PO-9", customer_id="C1", order_date=TODAY, amount=Decimal("7"),
+                 currency="USD", status="invoiced", contract_id=None),
+            # Another customer's order with the same id stands for nothing of C1's.
+            dict(order_id="PO-8", customer_id="C2", order_date=TODAY, amount=Decimal("5"),
+                 currency="USD", status="invoiced", contract_id=None)])
+
+
+def slack(amount: str, state: OrderState, *, reference: str | None = None,
+          day: date = TODAY, currency: str = "USD", customer: str = "C1") -> OrderCheck:
+    return OrderCheck(OrderSource.SLACK, "", customer, "Acme",
+                      Money(Decimal(amount), currency), day, state, (), NOW, "U0REP00001",
+                      reference=reference)
+
+
+def place_all(engine: Engine) -> None:
+    with uow(engine) as work:
+        for order in (
+            slack("1000", OrderState.PASSED),
+            slack("2000", OrderState.RELEASED, reference="PO-8"),
+            slack("40000", OrderState.HELD),                       # held: not shipping
+            slack("300", OrderState.PASSED, reference="PO-9"),     # the ERP has it
+            slack("50", OrderState.PASSED, day=SINCE),             # the last day it counts
+            slack("60000", OrderState.PASSED, day=SINCE - timedelta(days=1)),  # too old
+            slack("20", OrderState.PASSED, currency="EUR"),
+            slack("4", OrderState.PASSED, customer="C2"),
+        ):
+            work.orders.add(order)
+        # An ERP order's check is no Slack order: the ERP's own row counts it.
+        work.orders.add(dataclasses.replace(
+            slack("100", OrderState.PASSED), source=OrderSource.ERP, order_id="E1"))
+        work.commit()
+
+
+EXPECTED = {
+    OrderBalance("C1", "USD", Decimal("100"), 1),
+    OrderBalance("C1", "USD", Decimal("3050"), 3, placed=True),
+    OrderBalance("C1", "EUR", Decimal("20"), 1, placed=True),
+}
+
+
+def _normal(balances: list[OrderBalance]) -> set[OrderBalance]:
+    return {dataclasses.replace(b, amount=Decimal(b.amount).normalize()) for b in balances}
+
+
+def test_placed_orders_count_until_the_erp_has_them_through_both_reads(engine):
+    seed(engine)
+    place_all(engine)
+    expected = _normal(list(EXPECTED))
+    with uow(engine) as work:
+        assert _normal(work.receivables.order_balances(["C1"], SINCE)) == expected
+        # Without a day (a caller that has none) the ERP's orders only.
+        assert _normal(work.receivables.order_balances(["C1"])) == {
+            OrderBalance("C1", "USD", Decimal("100"), 1)}
+        everyone = _normal(work.receivables.order_balances(None, SINCE))
+        assert OrderBalance("C2", "USD", Decimal("4"), 1, placed=True) in everyone
+        assert expected <= everyone
+    with SqlCheckReads(engine)() as read:
+        read.version()
+        assert _normal(read.order_balances(["C1"], SINCE)) == expected
+        assert _normal(read.order_balances(["C1"])) == {
+            OrderBalance("C1", "USD", Decimal("100"), 1)}
+
+
+def test_placing_and_releasing_an_order_move_the_check_version(engine):
+    seed(engine)
+    reads = SqlCheckReads(engine)
+
+    def version() -> object:
+        with reads() as read:
+            return read.version()
+
+    first = version()
+    assert first is not None and version() == first
+    with uow(engine) as work:
+        held = work.orders.add(slack("10", OrderState.HELD))
+        work.commit()
+    placed = version()
+    assert placed != first
+    with uow(engine) as work:
+        work.orders.save(dataclasses.replace(held, state=OrderState.RELEASED,
+                                             released_at=NOW, released_by="creditbot"))
+        work.commit()
+    released = version()
+    assert released not in (first, placed)
+    assert version() == released
