@@ -20,7 +20,6 @@ from datetime import date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from domain.access import CreditDataAccess, Member
-from domain.amounts import parse_amount
 from domain.approvals.events import (
     DelegationGranted,
     InfoAsked,
@@ -66,6 +65,7 @@ from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer, OrderStatus
 from domain.money import Money
+from domain.orders.amount_text import LIMIT_TOO_LARGE, read_amount
 from domain.orders.ports import HeldOrders
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext, customer_position
@@ -309,7 +309,7 @@ class CreditRequests:
         if not text:
             raise _refused(N_("Give the new limit or the increase, e.g. 250000 or +100k."))
         relative = text.startswith("+")
-        typed = parse_amount(text[1:] if relative else text)
+        typed = read_amount(text, LIMIT_TOO_LARGE, increase=True)
         currency = typed.currency or filing.currency or current.currency
         # The limit stays in the currency the ERP keeps it in; an amount typed in
         # another is converted at the day's rate.

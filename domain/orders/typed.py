@@ -24,7 +24,7 @@ from domain.currencies import is_currency
 from domain.errors import DomainError
 from domain.text import N_
 
-_NUMERIC = re.compile(r"[-+−]?[\d.,]*\d")
+_NUMERIC = re.compile(r"[-+−]?[$€£¥]?[\d.,]*\d")
 _QUOTES = {'"': '"', "“": "”", "'": "'", "「": "」"}
 # A multiplier (with or without 元) typed as a word of its own after a number.
 _UNITS = frozenset({*(u for u in MULTIPLIERS if u), "元", *(u + "元" for u in MULTIPLIERS)})
@@ -54,7 +54,7 @@ def join_units(words: list[str]) -> list[str]:
     """The words with each lone unit joined to the number before it."""
     joined: list[str] = []
     for word in words:
-        if joined and is_unit(word) and _numeric(joined[-1].lstrip("+＋")):
+        if joined and is_unit(word) and numeric(joined[-1].lstrip("+＋")):
             joined[-1] += word
         else:
             joined.append(word)
@@ -77,7 +77,7 @@ def _is_amount(word: str) -> bool:
     return True
 
 
-def _numeric(word: str) -> bool:
+def numeric(word: str) -> bool:
     """Meant as a number even if it is not one creditbot takes (-5, 1e9999, 12..5):
     read as the amount, so that the person hears what is wrong with it."""
     return bool(_NUMERIC.match(word))
@@ -119,7 +119,7 @@ def split_order(text: str) -> TypedOrder | None:
         if _is_code(word) and index + 1 < len(words) and _is_amount(words[index + 1]) \
                 and (index >= 1 or quoted is not None):
             currency, amount_at = word.upper(), index + 1
-        elif _is_amount(word) or _numeric(word):
+        elif _is_amount(word) or numeric(word):
             amount_at = index
         else:
             continue
@@ -160,11 +160,11 @@ def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:
         return None
     last = words[-1]
     if len(words) >= 2 and looks_like_code(last) and not _is_code(last) and (
-            _is_amount(words[-2]) or _numeric(words[-2])):
+            _is_amount(words[-2]) or numeric(words[-2])):
         raise UnknownCurrency(last, "/credit check acme 120k EUR")
     if len(words) >= 2 and _is_code(last) and _is_amount(words[-2]):
         return len(words) - 2, words[-2], last.upper()
-    if _is_amount(last) or _numeric(last):
+    if _is_amount(last) or numeric(last):
         if len(words) >= 2 and _is_code(words[-2]):
             return len(words) - 2, last, words[-2].upper()
         return len(words) - 1, last, None

@@ -18,11 +18,10 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from decimal import Decimal
 from typing import Protocol
 
 from domain.access import CreditDataAccess, Member
-from domain.amounts import AmountError, parse_amount
+from domain.amounts import AmountError
 from domain.check import CustomerCheck, GroupCheck
 from domain.check.use_cases import Checked
 from domain.currencies import is_currency
@@ -32,6 +31,7 @@ from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer, Order, OrderStatus
 from domain.money import Money
+from domain.orders.amount_text import read_amount
 from domain.orders.events import OrderHeld, OrderReleased
 from domain.orders.model import (
     ContractUse,
@@ -49,7 +49,6 @@ from domain.text import N_
 
 SYSTEM = "creditbot"
 # Far above any order; keeps a typo (or 10^30) out of the amount columns.
-MAX_ORDER = Decimal(10) ** 13
 MAX_REFERENCE = 100
 MAX_QUERY = 200
 TRIES = 3
@@ -182,6 +181,19 @@ class OrderChecks:
                 self._held(uow, stored, customer, actor.user_id, now)
             uow.commit()
         return OrderAnswer(customer, verdict, stored)
+
+    def names_a_customer(self, actor: Member, query: str) -> bool:
+        """Whether ``query`` names one customer: an order line without an amount is then
+        missing it, rather than ending in a mistyped one."""
+        self._require(actor, "orders.check_refused", query)
+        if not query.strip() or len(query) > MAX_QUERY:
+            return False
+        with self.unit_of_work() as uow:
+            try:
+                resolve_customer(query.strip(), uow.customers)
+            except DomainError:
+                return False
+        return True
 
     # -- on its own ---------------------------------------------------------------------
 
@@ -377,11 +389,7 @@ class OrderChecks:
         return customer
 
     def _amount(self, text: str, currency: str | None, customer: Customer) -> Money:
-        typed = parse_amount(text)
-        if typed.value > MAX_ORDER:
-            raise AmountError(text, N_("“{text}” is more than creditbot takes for one order "
-                                       "(at most {most}): write it like {examples}."),
-                              most=f"{MAX_ORDER:,}")
+        typed = read_amount(text)
         code = typed.currency or (currency or "").upper() or customer.credit_limit.currency
         if not is_currency(code):
             raise AmountError(text, N_("“{text}” is not an amount in a currency creditbot "

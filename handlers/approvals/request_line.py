@@ -17,7 +17,7 @@ from datetime import date
 from domain.amounts import AmountError, parse_amount
 from domain.currencies import is_currency
 from domain.errors import DomainError
-from domain.orders.typed import UnknownCurrency, is_unit, join_units, looks_like_code
+from domain.orders.typed import UnknownCurrency, is_unit, join_units, looks_like_code, numeric
 from domain.text import N_
 
 # Opening quote → its closing one (a Chinese input method types the curly and corner ones).
@@ -95,8 +95,8 @@ def _take_until(reason: str) -> tuple[date | None, str]:
 
 def _reads_as_amount(word: str) -> bool:
     folded = unicodedata.normalize("NFKC", word)
-    if folded.startswith("+"):
-        return True  # an increase, even a mistyped one (its error says how to write it)
+    if folded.startswith("+") or numeric(folded):
+        return True  # meant as the amount, even mistyped (its error says how to write it)
     try:
         parse_amount(folded)
     except AmountError:

@@ -9,12 +9,12 @@ from slack_bolt import BoltContext
 
 from domain.amounts import AmountError
 from domain.approvals.model import RequestKind
-from domain.orders.typed import split_order
+from domain.orders.typed import numeric, split_order
 from handlers.deps import Deps
 from handlers.i18n import N_
 from handlers.orders.blocks import verdict_message
 from handlers.orders.payloads import ReleaseValue
-from handlers.render import Message, message, section
+from handlers.render import Message, erp_text, message, section
 
 USAGE = N_("Write the customer, then the amount, e.g. `/credit order acme 120k`, "
            "`/credit order 华夏物流 25万 CNY PO-2026-118` (a currency and your order "
@@ -26,9 +26,14 @@ def order(context: BoltContext, text: str) -> Message:
     typed = split_order(text)
     if typed is None:
         words = text.split()
-        if len(words) >= 2:
+        if len(words) >= 2 and (numeric(words[-1]) or not deps.orders.names_a_customer(
+                context["member"], " ".join(words))):
             raise AmountError(words[-1])
-        usage = context["tr"]._(USAGE)
+        tr = context["tr"]
+        usage = tr._(USAGE)
+        if words:
+            usage = tr._("The amount is missing after “{customer}”.",
+                         customer=erp_text(" ".join(words), 120)) + " " + usage
         return message(usage, [section(usage)])
     answer = deps.orders.place(context["member"], typed.customer, typed.amount,
                                typed.currency, typed.reference)

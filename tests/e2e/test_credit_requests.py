@@ -112,7 +112,7 @@ def test_each_refusal_of_the_line_says_what_to_write(world):
     assert answer("acme packaging +100k") == (
         "Say why: a request needs a reason, e.g. “larger orders for the Q1 season”.")
     assert answer("acme packaging +abc more") == (
-        "“abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, 1.2m, "
+        "“+abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, 1.2m, "
         "12万, 1.5亿, USD 120k or 120k EUR.")
     assert answer("Zyxw Qvvv +100k more") == (
         "No customer matches “Zyxw Qvvv”.")
@@ -210,7 +210,7 @@ def test_the_form_puts_each_mistake_beside_its_field(world):
         **filled, "kind": "temporary_limit", "amount": "+50k", "expires": "2026-11-01"})) == {
         "expires": "Nov 1, 2026 is already past: pick today or a later day."}
     assert errors(world.slack.submit(SALES, view, {**filled, "amount": "+abc"})) == {
-        "amount": "“abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, "
+        "amount": "“+abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, "
                   "1.2m, 12万, 1.5亿, USD 120k or 120k EUR."}
     assert errors(world.slack.submit(SALES, view, {**filled, "customer": "Zyxw Qvvv",
                                                    "amount": "+1k"})) == {

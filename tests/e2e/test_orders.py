@@ -114,17 +114,18 @@ def test_check_with_an_amount_answers_without_recording(world):
 
 
 @pytest.mark.parametrize(("line", "said"), [
-    ("/credit order acme industrial -5", "“-5” is not an amount: write it like 120000, "
-     "120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
-    ("/credit order C0001 1e9999", "“1e9999” is not an amount: write it like 120000, "
-     "120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    ("/credit order acme industrial -5", "“-5” is not an amount greater than zero: write "
+     "it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    ("/credit order C0001 1e9999", "“1e9999” is more than creditbot takes for one order "
+     "(at most 10,000,000,000,000): write it like 120000, 120,000, 120000.50, 120k, 1.2m, "
+     "12万, 1.5亿, USD 120k or 120k EUR."),
     ("/credit order C0001 abc", "“abc” is not an amount: write it like 120000, 120,000, "
      "120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
     ("/credit order C0001 99999999999999999", "“99999999999999999” is more than creditbot "
      "takes for one order (at most 10,000,000,000,000): write it like 120000, 120,000, "
      "120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
-    ("/credit check C0001 -5", "“-5” is not an amount: write it like 120000, 120,000, "
-     "120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    ("/credit check C0001 -5", "“-5” is not an amount greater than zero: write it like "
+     "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
     ("/credit order HUAXIA 10k", "“HUAXIA” is a customer group; an order is for one "
      "customer: name one of its members."),
 ])

@@ -108,3 +108,46 @@ def test_the_rep_and_the_owner_read_the_same_amount_of_an_order_in_another_curre
     assert sections(same)[0] == (
         ":no_entry: *Held*: order SO-2 of $10,000.00 for Acme Packaging (C0002) is not OK to "
         "ship. It is recorded as held; the account owner is told.")
+
+
+# -- precise amount refusals ------------------------------------------------------------
+
+WRITE = "write it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."
+
+
+def test_a_request_names_what_is_wrong_with_its_amount_as_an_order_does(world):
+    def request(amount: str) -> str:
+        return said(world, f"/credit request acme packaging {amount} more orders")
+
+    def order(amount: str) -> str:
+        return said(world, f"/credit order acme packaging {amount} PO-1")
+
+    for amount, refusal in [
+            ("-50k", f"“-50k” is not an amount greater than zero: {WRITE}"),
+            ("0", f"“0” is not an amount greater than zero: {WRITE}"),
+            ("100k,", f"“100k,” is not an amount: {WRITE}"),
+            ("$250,000", "“$250,000”: write the currency's code after the amount instead "
+                         "of its sign, e.g. 250,000 USD."),
+            ("¥250k", "“¥250k”: ¥ is both the yuan and the yen; write the currency's code "
+                      "after the amount instead, e.g. 250k CNY or 250k JPY.")]:
+        assert request(amount) == refusal
+        assert order(amount) == refusal
+    assert request("+$100k") == (
+        "“+$100k”: write the currency's code after the amount instead of its sign, e.g. "
+        "+100k USD.")
+    for amount in ("1e14", "1e9999"):
+        assert request(amount) == (
+            f"“{amount}” is more than creditbot takes for a credit limit (at most "
+            f"10,000,000,000,000): {WRITE}")
+        assert order(amount) == (
+            f"“{amount}” is more than creditbot takes for one order (at most "
+            f"10,000,000,000,000): {WRITE}")
+    assert requests_of(world) == [] and checks(world) == {}
+
+
+def test_an_order_without_an_amount_says_the_amount_is_missing(world):
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme packaging").text == (
+        "The amount is missing after “acme packaging”. Write the customer, then the amount, "
+        "e.g. `/credit order acme 120k`, `/credit order 华夏物流 25万 CNY PO-2026-118` (a "
+        "currency and your order reference may follow the amount; a name with a number in "
+        "it goes in quotes).")

@@ -1,0 +1,70 @@
+"""An amount a person typed for an order or a credit limit, with the refusals that name
+what is wrong with it: one set of texts for ``/credit order``, ``/credit check`` and
+``/credit request``.
+
+``domain.amounts`` reads the amount; before it, this tells apart what it would only call
+"not an amount": a minus sign (not greater than zero), a currency symbol (written as its
+code instead), an exponent (``1e14``: too large, or written out), and a value above what
+creditbot takes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from domain.amounts import AmountError, TypedAmount, parse_amount
+from domain.text import N_
+
+# The most creditbot takes for one order or one limit: far above any real one, and within
+# what the database's numeric columns hold.
+MOST = Decimal(10) ** 13
+SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY"}
+_EXPONENT = re.compile(r"\d+(?:\.\d+)?e[+-]?\d+", re.IGNORECASE)
+
+TOO_LARGE = N_("“{text}” is more than creditbot takes for one order (at most {most}): "
+               "write it like {examples}.")
+LIMIT_TOO_LARGE = N_("“{text}” is more than creditbot takes for a credit limit (at most "
+                     "{most}): write it like {examples}.")
+NOT_POSITIVE = N_("“{text}” is not an amount greater than zero: write it like {examples}.")
+
+
+def read_amount(text: str, too_large: str = TOO_LARGE, *,
+                increase: bool = False) -> TypedAmount:
+    """The amount ``text`` names, or an ``AmountError`` that says what is wrong with it
+    (quoting ``text`` whole). ``increase``: ``text`` may start with ``+`` (read without it)."""
+    folded = unicodedata.normalize("NFKC", text).strip()
+    sign = ""
+    if increase and folded.startswith("+"):
+        sign, folded = "+", folded[1:].strip()
+    if folded[:1] in ("-", "−"):
+        raise AmountError(text, NOT_POSITIVE)
+    symbol = folded[:1] if folded[:1] in SYMBOLS else folded[-1:]
+    if symbol in SYMBOLS:
+        code = SYMBOLS[symbol]
+        written = sign + folded.strip("".join(SYMBOLS)).strip()
+        if symbol == "¥":
+            raise AmountError(text, N_("“{text}”: ¥ is both the yuan and the yen; write "
+                                       "the currency's code after the amount instead, e.g. "
+                                       "{amount} CNY or {amount} JPY."), amount=written)
+        raise AmountError(text, N_("“{text}”: write the currency's code after the amount "
+                                   "instead of its sign, e.g. {amount} {code}."),
+                          code=code, amount=written)
+    if _EXPONENT.fullmatch(folded):
+        try:
+            value = Decimal(folded)
+        except InvalidOperation:
+            value = MOST + 1
+        if value > MOST:
+            raise AmountError(text, too_large, most=f"{MOST:,}")
+        raise AmountError(text)
+    try:
+        typed = parse_amount(folded)
+    except AmountError as wrong:
+        if "most" in wrong.params:  # too large: said as an order's or a limit's
+            raise AmountError(text, too_large, most=f"{MOST:,}") from None
+        params = {k: v for k, v in wrong.params.items() if k not in ("text", "examples")}
+        raise AmountError(text, wrong.template, **params) from None
+    if typed.value > MOST:
+        raise AmountError(text, too_large, most=f"{MOST:,}")
+    return typed
