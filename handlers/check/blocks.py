@@ -49,6 +49,11 @@ def _overdue(position: CreditPosition, tr: Translator) -> str:
 
 
 def _exposure(position: CreditPosition, tr: Translator) -> str:
+    if position.placed_orders is not None:
+        return tr.money(position.exposure) + "\n" + tr._(
+            "invoices {invoices} + orders {orders}, of which {placed} placed in creditbot "
+            "and not in the ERP yet", invoices=position.open_invoices,
+            orders=position.open_orders, placed=position.placed_orders)
     return tr.money(position.exposure) + "\n" + tr._(
         "invoices {invoices} + orders {orders}", invoices=position.open_invoices,
         orders=position.open_orders)
