@@ -1,8 +1,10 @@
 """Delivery: the sender that turns the outbox into Slack messages (``sender.py``).
 
 The Web API methods it calls need these bot scopes besides ``chat:write``: ``im:write``
-to open a direct message, and the ``*:history`` scopes to look for a message whose post
-went unanswered before posting it again (without them it posts again).
+to open a direct message, the ``*:history`` scopes to look for a message whose post
+went unanswered before posting it again (without them it posts again), and
+``files:write`` to upload and share the files a message carries (the weekly report's
+charts).
 """
 
 from handlers.delivery.sender import (

@@ -151,3 +151,15 @@ def test_the_outbox_keeps_the_bytes_of_each_file(engine: Engine, emulator: Slack
     [claimed] = sender.store.claim("reader", 10, sender.clock.now(), sender.lease)
     assert claimed.files == charts
     assert claimed.text == "Charts of the week"
+
+
+def test_the_delivery_feature_declares_the_scope_of_the_upload_calls(
+        engine: Engine, emulator: SlackEmulator, sender: Sender, clock: FakeClock,
+        charts: tuple[Attachment, Attachment]) -> None:
+    from handlers.delivery import FEATURE
+
+    queue(engine, charts_message(charts))
+    drain(sender, clock)
+    called = {c.method for c in emulator.calls if c.method != "upload_url"}
+    assert called == {"files.getUploadURLExternal", "files.completeUploadExternal"}
+    assert "files:write" in FEATURE.scopes
