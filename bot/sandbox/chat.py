@@ -32,7 +32,7 @@ from bot.local_server import LocalServer
 from bot.sandbox.clock import HOW_TO_WRITE, SandboxClock, UnreadableTime
 from bot.sandbox.driver import Reply, SlackDriver
 from bot.sandbox.emulator import SlackEmulator, User
-from bot.sandbox.forms import BadAnswer, Form, fill, fillable, form_of, shown_value
+from bot.sandbox.forms import REQUIRED, BadAnswer, Form, fill, fillable, form_of, shown_value
 from bot.sandbox.forms import Field as FormField
 from bot.sandbox.render import render_form, render_message, rows_of
 from bot.scheduler import job_context, run_job
@@ -401,6 +401,12 @@ class Sandbox:
                 return
             self.console.print("[dim]" + self.tr._("… pressed “{label}”",
                                                    label=rich_escape(form.submit)) + "[/dim]")
+            unfilled = form.unfilled()
+            if unfilled:
+                for f in unfilled:
+                    f.error = self.tr._(REQUIRED)
+                only_errors = True
+                continue
             result = driver.submit(user, form.view, form.state())
             if result.status != 200:
                 raise AssertionError(f"the bot answered HTTP {result.status}: {result.body}")

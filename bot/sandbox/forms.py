@@ -24,6 +24,10 @@ MANY_OPTIONS = {"multi_static_select", "checkboxes"}
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
+_INTEGER = re.compile(r"^-?\d+$")
+_DECIMAL = re.compile(r"^-?(\d+\.?\d*|\.\d+)$")
+# What Slack's client says, without sending the form, of a required field left empty.
+REQUIRED = N_("Please complete this required field.")
 
 
 class BadAnswer(ValueError):
@@ -45,6 +49,8 @@ class Field:
     hint: str | None = None
     placeholder: str | None = None
     multiline: bool = False
+    max_length: int | None = None
+    decimals: bool = False
     options: list[dict[str, Any]] = field(default_factory=list)
     # text, date, time or user id: a str; one option: its dict; several: a list
     value: Any = None
@@ -72,6 +78,11 @@ class Form:
         return next((f for f in self.fields if f.block_id.casefold() == folded), None) or next(
             (f for f in self.fields if f.label.casefold() == folded), None)
 
+    def unfilled(self) -> list[Field]:
+        """The required fields left empty: Slack's client keeps the form open on them,
+        marked, and sends the bot nothing."""
+        return [f for f in self.fields if not f.optional and f.empty]
+
     def state(self) -> dict[str, Any]:
         """block_id → the element's state, as Slack sends it in ``view.state.values``
         (the driver passes a dict through as it is)."""
@@ -98,7 +109,9 @@ def form_of(view: Mapping[str, Any]) -> Form:
                       label=_plain(block.get("label")) or str(block.get("block_id")),
                       optional=bool(block.get("optional")), hint=_plain(block.get("hint")),
                       placeholder=_plain(element.get("placeholder")),
-                      multiline=bool(element.get("multiline")), options=options)
+                      multiline=bool(element.get("multiline")),
+                      max_length=element.get("max_length"),
+                      decimals=bool(element.get("is_decimal_allowed")), options=options)
         found.value = _initial(element, kind)
         fields.append(found)
     return Form(view=dict(view), title=_plain(view.get("title")) or "",
@@ -192,6 +205,13 @@ def fill(f: Field, answer: str, people: Mapping[str, str]) -> None:
     elif f.kind in TEXT_KINDS:
         # One line of a script or a prompt: \n writes a line break in a multiline field.
         value = answer.replace("\\n", "\n") if f.multiline else answer
+        # Slack's client checks these before the bot sees anything.
+        if f.kind == "number_input" and not (_DECIMAL if f.decimals else _INTEGER).match(value):
+            raise BadAnswer(N_("“{answer}” is not a number: write digits only, e.g. 60."),
+                            answer=answer)
+        if f.max_length and len(value) > f.max_length:
+            raise BadAnswer(N_("That is {n} characters; this field takes at most {most}."),
+                            n=len(value), most=f.max_length)
     else:
         raise BadAnswer(N_("The sandbox can't fill a field of type {kind}; leave it empty."),
                         kind=f.kind)

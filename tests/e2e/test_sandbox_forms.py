@@ -98,7 +98,8 @@ creditbot edited its message in a direct message to @U02CREDITMG
     assert re.search(r"Level 1 of 2: credit manager\n✅ Approved by @U02CREDITMG on Nov 29, "
                      r"2026, 10:\d\d:\d\d\sAM\n> Good payer for two years", approve)
     assert "creditbot sent a direct message to @U03FINDIR01" in approve
-    # Reject without a comment: the error beside the field, then the form is closed.
+    # Reject without its required comment: Slack's client says so beside the field and
+    # sends nothing; the form is closed.
     reject = out[out.index("U03FINDIR01 in #sales> 2"):]
     assert """form> :submit
 … pressed “Reject”
@@ -110,7 +111,7 @@ Level 2 of 2
 1. Why do you reject it? [comment]
     empty
     Required: the requester reads it.
-    ⚠ Say why you reject it: a rejection needs a comment, which the requester will read.
+    ⚠ Please complete this required field.
  Reject     Cancel
 
 """ + HINT + """
@@ -122,6 +123,7 @@ U03FINDIR01 in #sales> 1
                      r"@U03FINDIR01 approved its last level. The new limit of \$200,000.00 "
                      r"applies now.\n> OK for the season", reject)
     assert "Rejected by" not in reject
+    assert "You can't" not in reject and "needs a comment" not in reject  # the bot saw nothing
     requests = out[out.index("U01SALESAMY in #sales> /credit requests"):]
     assert """Yours
 #1 Acme Packaging (C0002) · limit increase
@@ -156,11 +158,13 @@ oops
 nonsense: 12
 customer: acme packaging
 4: +50k
+4: abc
+terms: 9999
+reason: Christmas rush\\nthen back to normal
 :submit
 amount: +50k
 currency:
 expires: 2027-01-31
-reason: Christmas rush\\nthen back to normal
 :submit
 """)
     assert ("form> kind: 9\n“9” is not one of the choices of “Kind of request”: write its "
@@ -172,7 +176,11 @@ reason: Christmas rush\\nthen back to normal
     nothing = ("fills in no field of this form: write FIELD: VALUE (the field's number, the "
                "id in brackets or its label), :submit or :cancel.")
     assert f"form> oops\n“oops” {nothing}\nform> nonsense: 12\n“nonsense: 12” {nothing}" in out
-    # "4" is the currency field: +50k is no currency code, which the bot says beside it.
+    # Slack's client refuses what a field can't take (the currency, 3 characters).
+    assert ("form> 4: +50k\nThat is 4 characters; this field takes at most 3.\nform> 4: abc\n"
+            "form> terms: 9999\nThat is 4 characters; this field takes at most 3.\n"
+            "form> reason:") in out
+    # "4" is the currency field: abc is no currency code, which the bot says beside it.
     errors = out[out.index("form> :submit"):]
     assert """2. Kind of request [kind]
 """ + TEMPORARY + """
@@ -181,14 +189,14 @@ reason: Christmas rush\\nthen back to normal
     A new total such as 250000 or USD 250k, or an increase such as +100k. For limit requests.
     ⚠ Give the new limit or the increase, e.g. 250000 or +100k.
 4. Currency [currency]  (optional)
-    +50k
+    abc
     ISO code such as USD or CNY; the customer's limit currency when empty.
-    ⚠ “+50K” is not a currency code: write three letters such as USD, EUR or CNY, or leave it empty.
+    ⚠ “ABC” is not a currency code: write three letters such as USD, EUR or CNY, or leave it empty.
 5. Last day of a temporary limit [expires]  (optional)
     empty
     Only for a temporary limit.
     ⚠ A temporary limit needs its last day: pick it here.""" in errors
-    assert "⚠ Say why: a request needs a reason, e.g. larger orders for the Q1 season." in errors
+    assert "    ⚠ Say why" not in errors and "Please complete" not in errors
     fixed = errors[errors.index("form> amount: +50k"):]
     assert """form> :submit
 … pressed “File request”
@@ -200,7 +208,8 @@ $100,000.00 → $150,000.00 through Jan 31, 2027""" in fixed
     assert "Reason: Christmas rush then back to normal\n" in fixed
 
 
-def test_a_form_filled_right_after_its_errors_files_the_request(monkeypatch, clock, tmp_path):
+def test_a_required_field_left_empty_is_refused_then_the_request_filed(monkeypatch, clock,
+                                                                        tmp_path):
     out = _run(monkeypatch, tmp_path, """:as U01SALESAMY
 /credit request
 Customer: acme packaging
@@ -210,8 +219,10 @@ reason: larger Q1 orders
 :submit
 /credit requests
 """)
-    assert ("    ⚠ Say why: a request needs a reason, e.g. larger orders for the Q1 season."
-            in out)
+    assert """8. Reason [reason]
+    empty — why the customer needs it, e.g. larger orders for the Q1 season
+    ⚠ Please complete this required field.""" in out
+    assert "Say why" not in out  # Slack kept the form: the bot saw nothing
     assert re.search(r"""form> reason: larger Q1 orders
 form> :submit
 … pressed “File request”
@@ -270,8 +281,11 @@ expires: 31/12/2026
 oops
 customer: acme packaging
 amount: +100k
+currency: abc
 :submit
 reason: 第一季度订单增加
+:submit
+currency:
 :submit
 """)
     assert """creditbot （打开了一个表单，仅您可见）
@@ -291,7 +305,11 @@ reason: 第一季度订单增加
 “31/12/2026”不是日期：请写成 YYYY-MM-DD，例如 2026-12-31。
 表单> oops
 """ + ZH_NOTHING in out
-    assert "    ⚠ 请说明理由：申请需要理由，例如“第一季度订单增加”。" in out
+    assert ("8. 理由 [reason]\n    空 — 客户为何需要，例如第一季度订单增加\n"
+            "    ⚠ 请填写此必填字段。") in out
+    assert ("4. 币种 [currency]  （选填）\n    abc\n"
+            "    ISO 代码，如 USD 或 CNY；留空则为客户额度的币种。\n"
+            "    ⚠ “ABC”不是币种代码：请写三个字母，如 USD、EUR 或 CNY，或留空。") in out
     assert re.search(r"""……按下了“提交申请”
 表单已关闭。
 creditbot （仅您可见，在 #sales）
@@ -313,7 +331,7 @@ def test_a_person_fills_a_form_field_by_field(monkeypatch, clock, tmp_path):
         "usd",                      # currency
         "tomorrow", "",             # last day: not a date, asked again; Enter: empty
         "", "",                     # order, terms
-        "",                         # reason left empty: the bot says so
+        "",                         # reason left empty: Slack's client says so
         "-",                        # asked again, only the reason: - leaves it empty
         "larger Q1 orders",         # and again
         "/credit requests",
@@ -343,7 +361,7 @@ def test_a_person_fills_a_form_field_by_field(monkeypatch, clock, tmp_path):
             "(1 limit increase, 2 temporary limit, 3 first limit, 4 order release, 5 payment "
             "terms change).") in text
     assert "“tomorrow” is not a date: write it as YYYY-MM-DD, e.g. 2026-12-31." in text
-    assert text.count("⚠ Say why: a request needs a reason") == 2
+    assert text.count("    ⚠ Please complete this required field.") == 2
     assert "📥 Request #1 filed: limit increase for Acme Packaging (C0002)" in text
     assert "#1 Acme Packaging (C0002) · limit increase\n$100,000.00 → $200,000.00" in text
 
