@@ -73,6 +73,17 @@ def last_runs(engine: Engine) -> dict[str, JobRun]:
                 for row in conn.execute(select(_RUNS).where(_RUNS.c.id.in_(latest)))}
 
 
+def abandon_runs(engine: Engine, started_before: datetime, at: datetime) -> int:
+    """Marks ``abandoned`` the runs still ``running`` that started before
+    ``started_before``: their process died (kill -9, a crashed host) before recording an
+    end, and would otherwise show as running for ever. Returns how many."""
+    with engine.begin() as conn:
+        return conn.execute(update(_RUNS).where(
+            _RUNS.c.outcome == "running", _RUNS.c.started_at < started_before,
+        ).values(outcome="abandoned", finished_at=at,
+                 error="no end was recorded: the process running it stopped")).rowcount
+
+
 def prune_job_runs(engine: Engine, before: datetime) -> int:
     """Forgets runs started before ``before``; returns how many."""
     with engine.begin() as conn:
@@ -90,6 +101,9 @@ class SqlRecords:
 
     def prune_job_runs(self, before: datetime) -> int:
         return prune_job_runs(self.engine, before)
+
+    def abandon_runs(self, started_before: datetime, at: datetime) -> int:
+        return abandon_runs(self.engine, started_before, at)
 
 
 def job_store(engine: Engine) -> SQLAlchemyJobStore:

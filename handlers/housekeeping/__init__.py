@@ -1,7 +1,8 @@
 """Housekeeping: forgets what creditbot no longer needs to remember, once a night.
 
 Slack stops retrying a delivery within minutes, so a processed delivery's key is useless
-after a day; a job run is worth a look for a quarter, after which nobody asks."""
+after a day; a job run is worth a look for a quarter, after which nobody asks. A run still
+"running" after a day lost its process (killed, host gone) and is marked abandoned."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from handlers.registry import Feature, Job
 
 KEEP_DELIVERIES = timedelta(days=1)
 KEEP_JOB_RUNS = timedelta(days=90)
+# Longer than any job runs: the alerts scan of a million invoices takes under a minute.
+ABANDONED_AFTER = timedelta(days=1)
 
 
 class Records(Protocol):
@@ -22,12 +25,15 @@ class Records(Protocol):
 
     def prune_job_runs(self, before: datetime) -> int: ...
 
+    def abandon_runs(self, started_before: datetime, at: datetime) -> int: ...
+
 
 def housekeeping(context: Mapping[str, Any]) -> dict[str, int]:
     records: Records = context["records"]
     now: datetime = context["now"]
     return {"processed_requests": records.prune_processed_requests(now - KEEP_DELIVERIES),
-            "job_runs": records.prune_job_runs(now - KEEP_JOB_RUNS)}
+            "job_runs": records.prune_job_runs(now - KEEP_JOB_RUNS),
+            "abandoned_runs": records.abandon_runs(now - ABANDONED_AFTER, now)}
 
 
 FEATURE = Feature(

@@ -169,10 +169,10 @@ def test_jobs_run_housekeeping_prints_its_counts_and_records_the_run(cli, engine
     start_run(engine, "housekeeping", "vm:1", now - timedelta(days=100))
     result = cli("jobs", "run", "housekeeping")
     assert (result.exit_code, result.stdout, result.stderr) == (
-        0, "housekeeping: ok — processed_requests 1, job_runs 1\n", "")
+        0, "housekeeping: ok — processed_requests 1, job_runs 1, abandoned_runs 0\n", "")
     [recorded] = runs(engine)
     assert (recorded.outcome, recorded.counts, recorded.error) == (
-        "ok", {"processed_requests": 1, "job_runs": 1}, None)
+        "ok", {"processed_requests": 1, "job_runs": 1, "abandoned_runs": 0}, None)
     assert recorded.finished_at is not None
 
 
@@ -312,7 +312,7 @@ def test_a_failed_job_still_delivers_what_it_committed_then_fails(cli, engine, s
 def test_jobs_run_with_nothing_queued_does_not_talk_of_delivery(cli, engine, slack):
     result = cli("jobs", "run", "housekeeping")
     assert (result.exit_code, result.stdout, result.stderr) == (
-        0, "housekeeping: ok — processed_requests 0, job_runs 0\n", "")
+        0, "housekeeping: ok — processed_requests 0, job_runs 0, abandoned_runs 0\n", "")
     assert slack.calls == []
 
 

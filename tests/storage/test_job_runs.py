@@ -33,8 +33,21 @@ def test_housekeeping_prunes_deliveries_after_a_day_and_runs_after_90_days(engin
     for age in (timedelta(days=91), timedelta(days=89)):
         start_run(engine, "housekeeping", "vm:1", NOW - age)
     counts = housekeeping({"now": NOW, "records": SqlRecords(engine)})
-    assert counts == {"processed_requests": 1, "job_runs": 1}
+    # The run kept never recorded an end: abandoned too.
+    assert counts == {"processed_requests": 1, "job_runs": 1, "abandoned_runs": 1}
     with engine.connect() as conn:
         assert conn.execute(text('SELECT "key" FROM processed_requests')).scalars().all() == \
             ["recent"]
     assert [r.started_at for r in runs(engine)] == [NOW - timedelta(days=89)]
+
+
+def test_housekeeping_marks_runs_whose_process_died_abandoned(engine):
+    """A run killed with kill -9 recorded no end and showed as running for ever."""
+    dead = start_run(engine, "approvals", "vm:1", NOW - timedelta(days=1, minutes=1))
+    live = start_run(engine, "alerts", "vm:2", NOW - timedelta(hours=23))
+    counts = housekeeping({"now": NOW, "records": SqlRecords(engine)})
+    assert counts["abandoned_runs"] == 1
+    found = {run.id: run for run in runs(engine)}
+    assert (found[dead].outcome, found[dead].finished_at, found[dead].error) == (
+        "abandoned", NOW, "no end was recorded: the process running it stopped")
+    assert (found[live].outcome, found[live].finished_at) == ("running", None)
