@@ -154,8 +154,10 @@ class CollectorsDay:
         for inv in uow.receivables.open_invoices(ids):
             invoices[inv.customer_id].append(inv)
         disputed: dict[str, set[str]] = defaultdict(set)
+        disputes: dict[str, list[date]] = defaultdict(list)
         for d in uow.collections.open_disputes(ids):
             disputed[d.customer_id].update(d.invoice_ids)
+            disputes[d.customer_id].append(d.opened_at.astimezone(self.zone).date())
         wanted = set(ids)
         promised: dict[str, date] = {}
         for p in uow.collections.promises_due(today):
@@ -187,7 +189,8 @@ class CollectorsDay:
                               for (b, cur), amount in sorted(sums.items())),
                 weight=weight, status=a.status.value, level=level,
                 next_action_on=a.next_action_on, promise_due=promised.get(a.customer_id),
-                open_disputes=sum(1 for d in disputed[a.customer_id])))
+                open_disputes=len(disputes[a.customer_id]),
+                oldest_dispute_on=min(disputes[a.customer_id], default=None)))
         return items
 
     def _detail(self, uow: UnitOfWork, item: WorkItem) -> WorkItem:

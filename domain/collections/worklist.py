@@ -54,6 +54,8 @@ class WorkItem:
     next_action_on: date | None = None
     promise_due: date | None = None
     open_disputes: int = 0
+    # When the oldest open dispute was opened: its age is shown
+    oldest_dispute_on: date | None = None
 
 
 def group_of(item: WorkItem, today: date) -> int:

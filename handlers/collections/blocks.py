@@ -106,8 +106,10 @@ def _next(item: WorkItem, tr: Translator) -> str:
                           step=tr._(STEPS[item.level.step])))
     if item.promise_due is not None:
         parts.append(tr._("promise to pay due {day}", day=item.promise_due))
-    if item.open_disputes:
-        parts.append(tr.ngettext("{n} open dispute", "{n} open disputes", item.open_disputes))
+    if item.open_disputes and item.oldest_dispute_on is not None:
+        parts.append(tr.ngettext("{n} open dispute, open since {day}",
+                                 "{n} open disputes, the oldest open since {day}",
+                                 item.open_disputes, day=item.oldest_dispute_on))
     return " · ".join(parts) if parts else tr._("No next step set.")
 
 

@@ -160,6 +160,12 @@ def test_an_overdue_account_from_alert_to_legal(world):
             "arrived damaged\nOwner: <@U01SALESAMY>. Raised by <@U04COLLECT1> on Dec 5, "
             "2026. Reminders for these invoices are paused until the dispute is resolved.")
         assert [b["text"]["text"] for b in dispute["blocks"][1]["elements"]] == ["Resolve"]
+        assert section_texts(worklist(world))[1] == (
+            "*Fenwick Retail Group* (C0041) · disputed · level 4: legal\n"
+            "Overdue: 1-30 days: £327,324.78 · 31-60 days: £73,654.47 · "
+            "90+ days: £134,209.52\n"
+            "Last action: call on Nov 29, 2026 by <@U04COLLECT1>: AP says payment run Friday\n"
+            "Next step: legal on Dec 1, 2026 · 1 open dispute, open since Dec 5, 2026")
 
         assert fill(world, "Escalate to legal", {"note": "three promises broken"}).body == ""
         deliver(world)

@@ -135,6 +135,7 @@ def test_a_dispute_pauses_dunning_for_its_invoices_and_posts_to_the_department(
     item = next(it for it in day.worklist(MEI).page.items if it.customer_id == "C1")
     assert item.level is not None and item.level.step is Step.REMINDER
     assert item.open_disputes == 1 and item.status == "disputed"
+    assert item.oldest_dispute_on == TODAY
     assert uow.audit.entries[-1].action == "collections.disputed"
 
 
