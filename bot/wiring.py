@@ -69,7 +69,8 @@ class Services:
     @property
     def policy(self) -> CreditPolicyContext:
         return CreditPolicyContext(self.config.organisation.base_currency,
-                                   self.config.aging.buckets)
+                                   self.config.aging.buckets,
+                                   self.config.orders.pending_days)
 
     def now(self) -> datetime:
         return self.clock()
@@ -144,7 +145,8 @@ def build_alerts(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
                  for user in d.members})
     return Alerts(
         unit_of_work, access,
-        CreditPolicyContext(organisation.base_currency, config.aging.buckets),
+        CreditPolicyContext(organisation.base_currency, config.aging.buckets,
+                            config.orders.pending_days),
         config.alerts.watch(config.aging.buckets, organisation.base_currency),
         config.alerts.route_rules(), directory,
         DigestBlocks(lambda destination: locales.get(destination, organisation.locale),
@@ -167,7 +169,8 @@ def build_requests(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
                         organisation.zone,
                         {key: d.channel for key, d in config.departments.items()},
                         config.roster().holders()),
-        CreditPolicyContext(organisation.base_currency, config.aging.buckets),
+        CreditPolicyContext(organisation.base_currency, config.aging.buckets,
+                            config.orders.pending_days),
         held_orders=build_orders(unit_of_work, config, access, clock))
 
 
@@ -182,7 +185,8 @@ def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
     locales = config.locale_overrides()
     return OrderChecks(
         unit_of_work, access,
-        CreditPolicyContext(organisation.base_currency, config.aging.buckets),
+        CreditPolicyContext(organisation.base_currency, config.aging.buckets,
+                            config.orders.pending_days),
         config.orders.rules(), clock, organisation.zone,
         OrderNotices(lambda person: locales.get(person, organisation.locale)),
         write_gate=threading.Lock() if serial_writes else nullcontext())
@@ -234,7 +238,8 @@ def build_assignments(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConf
     locales = config.locale_overrides()
     return Assignments(
         unit_of_work, access,
-        CreditPolicyContext(organisation.base_currency, config.aging.buckets),
+        CreditPolicyContext(organisation.base_currency, config.aging.buckets,
+                            config.orders.pending_days),
         config.collections.policy(dict(config.roles.items()), {
             key: list(d.members) for key, d in config.departments.items()}),
         member_of(config), clock, organisation.zone,

@@ -7,6 +7,8 @@ orders:
   max_days_overdue: 30     # no invoice more overdue than this; null: not checked
   on_hold: true            # a held order of the customer holds the orders after it
   contracts: true          # the contract valid on the order date, within its limit
+  pending_days: 30         # an order placed in creditbot counts in exposure this many
+                           # days at most while the ERP has not exported it
 ```
 """
 
@@ -36,6 +38,11 @@ class OrderSettings(Section):
     contracts: bool = Field(default=_DEFAULTS.contracts,
                             description="true or false (true: the order's contract "
                             "must be valid on its date and within its limit)")
+
+    pending_days: int = Field(
+        default=30, ge=1, le=365,
+        description="a whole number of days from 1 to 365, e.g. 30 (how long an order "
+        "placed in creditbot counts in exposure while the ERP has not exported it)")
 
     def rules(self) -> OrderRules:
         return OrderRules(self.tolerance_percent, self.max_days_overdue, self.on_hold,

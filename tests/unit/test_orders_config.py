@@ -3,10 +3,13 @@ bad values."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from bot.config import AppConfig, load_config
+from bot.wiring import build_orders
+from domain.access import CreditDataAccess
 from domain.orders.model import OrderRules
 from tests.conftest import ROOT
 from tests.unit.test_config import GOOD, line_of, problems
@@ -43,8 +46,24 @@ def test_bad_values_say_what_to_write(tmp_path: Path):
         "(true: the order's contract must be valid on its date and within its limit), got 3",
         f"line {line_of(text, 'tolerence')}: orders.tolerence: is not a setting creditbot "
         "knows (misspelt?); the settings here are: tolerance_percent, max_days_overdue, "
-        "on_hold, contracts",
+        "on_hold, contracts, pending_days",
     ]
+
+
+def test_pending_days_reach_the_positions(tmp_path: Path):
+    path = tmp_path / "app.yaml"
+    path.write_text(BASE + "\norders:\n  pending_days: 12\n", encoding="utf-8")
+    config = load_config(path)
+    assert config.orders.pending_days == 12
+    assert load_config(ROOT / "app.yaml").orders.pending_days == 30
+    orders = build_orders(lambda: None, config, CreditDataAccess(),  # type: ignore[arg-type, return-value]
+                          lambda: datetime(2026, 11, 30, tzinfo=UTC))
+    assert orders.policy.placed_since(date(2026, 11, 30)) == date(2026, 11, 18)
+    text = BASE + "\norders:\n  pending_days: 0\n"
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'pending_days')}: orders.pending_days: must be a whole "
+        "number of days from 1 to 365, e.g. 30 (how long an order placed in creditbot "
+        "counts in exposure while the ERP has not exported it), got 0"]
 
 
 def test_a_tolerance_beyond_cents_of_a_percent_is_refused(tmp_path: Path):
