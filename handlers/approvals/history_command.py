@@ -9,6 +9,7 @@ from slack_bolt import BoltContext
 
 from domain.approvals.model import ChangeKind, Decision, LimitChange, Outcome, RequestRecord
 from domain.approvals.use_cases import CreditRequests
+from domain.errors import CustomerLookupError
 from handlers.approvals.request_render import (
     LIST_RESERVE,
     MESSAGE_BUDGET,
@@ -18,6 +19,7 @@ from handlers.approvals.request_render import (
     role_name,
     size,
 )
+from handlers.customer_hint import which_customer
 from handlers.deps import Deps
 from handlers.i18n import Translator
 from handlers.render import Block, Message, context, header, message, section, user_text
@@ -32,7 +34,10 @@ COMMENT = 300
 def history(context_: BoltContext, rest: str) -> Message:
     deps: Deps = context_["deps"]
     tr: Translator = context_["tr"]
-    found = deps.requests.history(context_["member"], rest, limit=REQUESTS_SHOWN + 1)
+    try:
+        found = deps.requests.history(context_["member"], rest, limit=REQUESTS_SHOWN + 1)
+    except CustomerLookupError as unclear:
+        raise which_customer(unclear, "history") from None
     name = found.requests[0].request.customer_name if found.requests else found.customer.name
     title = tr._("History of {customer}", customer=f"{name} ({found.customer.customer_id})")
     blocks: list[Block] = [header(title)]

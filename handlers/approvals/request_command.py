@@ -7,10 +7,12 @@ from slack_bolt import BoltContext
 
 from domain.approvals.model import RequestKind
 from domain.approvals.use_cases import Filing
+from domain.errors import CustomerLookupError
 from handlers.approvals.request_filing import file_limit
 from handlers.approvals.request_line import parse_request_line
 from handlers.approvals.request_modal import open_request_modal
 from handlers.approvals.request_render import filed
+from handlers.customer_hint import which_customer
 from handlers.deps import Deps
 from handlers.render import Message
 
@@ -22,12 +24,15 @@ def request(context: BoltContext, rest: str) -> Message:
         return "", None
     line = parse_request_line(rest)
     deps: Deps = context["deps"]
-    if line.until is not None:
-        made = deps.requests.file(context["member"], Filing(
-            customer=line.customer, kind=RequestKind.TEMPORARY_LIMIT, reason=line.reason,
-            amount=line.amount, expires_on=line.until))
-    else:
-        made = file_limit(deps, context, Filing(
-            customer=line.customer, kind=RequestKind.FIRST_LIMIT, reason=line.reason,
-            amount=line.amount))
+    try:
+        if line.until is not None:
+            made = deps.requests.file(context["member"], Filing(
+                customer=line.customer, kind=RequestKind.TEMPORARY_LIMIT, reason=line.reason,
+                amount=line.amount, expires_on=line.until))
+        else:
+            made = file_limit(deps, context, Filing(
+                customer=line.customer, kind=RequestKind.FIRST_LIMIT, reason=line.reason,
+                amount=line.amount))
+    except CustomerLookupError as unclear:
+        raise which_customer(unclear, "request", "+100k larger orders") from None
     return filed(made, deps.requests, context["tr"])

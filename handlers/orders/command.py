@@ -9,7 +9,9 @@ from slack_bolt import BoltContext
 
 from domain.amounts import AmountError
 from domain.approvals.model import RequestKind
+from domain.errors import CustomerLookupError
 from domain.orders.typed import numeric, split_order
+from handlers.customer_hint import which_customer
 from handlers.deps import Deps
 from handlers.i18n import N_
 from handlers.orders.blocks import verdict_message
@@ -35,8 +37,11 @@ def order(context: BoltContext, text: str) -> Message:
             usage = tr._("The amount is missing after “{customer}”.",
                          customer=erp_text(" ".join(words), 120)) + " " + usage
         return message(usage, [section(usage)])
-    answer = deps.orders.place(context["member"], typed.customer, typed.amount,
-                               typed.currency, typed.reference)
+    try:
+        answer = deps.orders.place(context["member"], typed.customer, typed.amount,
+                                   typed.currency, typed.reference)
+    except CustomerLookupError as unclear:
+        raise which_customer(unclear, "order", "120k") from None
     return verdict_message(answer.customer, answer.verdict, context["tr"], answer.check)
 
 

@@ -115,7 +115,8 @@ def test_each_refusal_of_the_line_says_what_to_write(world):
         "“+abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, 1.2m, "
         "12万, 1.5亿, USD 120k or 120k EUR.")
     assert answer("Zyxw Qvvv +100k more") == (
-        "No customer matches “Zyxw Qvvv”.")
+        "No customer matches “Zyxw Qvvv”. Try part of the name or the customer id, e.g. "
+        "`/credit request C0001 +100k larger orders`.")
     assert answer("acme packaging 50000 smaller") == (
         "$50,000.00 is not above the current limit of $100,000.00: a limit increase "
         "must raise it.")
@@ -489,7 +490,9 @@ def test_history_shows_requests_with_decisions_newest_first(world):
 
 def test_history_of_an_unknown_customer_or_for_an_outsider(world):
     assert world.slack.slash(SALES, SALES_CHANNEL, "/credit history Zyxw Qvvv"
-                             ).all_text() == "No customer matches “Zyxw Qvvv”."
+                             ).all_text() == (
+        "No customer matches “Zyxw Qvvv”. Try part of the name or the customer id, e.g. "
+        "`/credit history C0001`.")
     assert world.slack.slash(STRANGER, SALES_CHANNEL, "/credit history C0002"
                              ).all_text().startswith(":lock: Credit data is confidential")
     assert "needs a customer id or name" in world.slack.slash(

@@ -151,3 +151,18 @@ def test_an_order_without_an_amount_says_the_amount_is_missing(world):
         "e.g. `/credit order acme 120k`, `/credit order 华夏物流 25万 CNY PO-2026-118` (a "
         "currency and your order reference may follow the amount; a name with a number in "
         "it goes in quotes).")
+
+
+# -- an unknown or unclear customer -----------------------------------------------------
+
+def test_an_unknown_or_unclear_customer_gets_the_hint_with_that_commands_example(world):
+    for command, after in (("request", " +100k larger orders"), ("order", " 120k"),
+                           ("history", "")):
+        typed = {"request": " +10k more", "order": " 10k", "history": ""}[command]
+        assert said(world, f"/credit {command} nosuchco{typed}") == (
+            "No customer matches “nosuchco”. Try part of the name or the customer id, e.g. "
+            f"`/credit {command} C0001{after}`.")
+        assert said(world, f"/credit {command} acme{typed}") == (
+            "“acme” matches several customers: Acme Industrial Supply (C0001), Acme "
+            f"Packaging (C0002). Use the id, e.g. `/credit {command} C0001{after}`.")
+    assert requests_of(world) == [] and checks(world) == {}

@@ -1,0 +1,34 @@
+"""What to write when a command's customer is unknown or unclear: one set of texts for
+``/credit check``, ``/credit request``, ``/credit order`` and ``/credit history``, each
+with an example of that command (the candidates' names, then "use the id")."""
+
+from __future__ import annotations
+
+from domain.errors import AmbiguousCustomer, CustomerLookupError, DomainError
+from domain.text import N_
+
+NOT_FOUND = N_("No customer matches “{query}”. Try part of the name or the customer id, "
+               "e.g. `{example}`.")
+CLOSEST = N_("No customer matches “{query}”. Closest: {names}. Use the id, e.g. "
+             "`{example}`.")
+AMBIGUOUS = N_("“{query}” matches several customers: {names}. Use the id, e.g. "
+               "`{example}`.")
+SHOWN = 5
+
+
+class WhichCustomer(DomainError):
+    """The customer is unknown or unclear; the message says how to name it."""
+
+
+def which_customer(error: CustomerLookupError, command: str, after: str = "") -> WhichCustomer:
+    """The refusal for ``error`` in ``/credit <command> <customer> <after>``."""
+    def example(customer_id: str) -> str:
+        return " ".join(w for w in ("/credit", command, customer_id, after) if w)
+
+    query = error.query[:200]
+    if not error.candidates:
+        return WhichCustomer(NOT_FOUND, query=query, example=example("C0001"))
+    names = ", ".join(c.label() for c in error.candidates[:SHOWN])
+    template = AMBIGUOUS if isinstance(error, AmbiguousCustomer) else CLOSEST
+    return WhichCustomer(template, query=query, names=names,
+                         example=example(error.candidates[0].customer_id))
