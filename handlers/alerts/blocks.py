@@ -167,9 +167,10 @@ class DigestBlocks:
             "{n} more alert in the thread of this message.",
             "{n} more alerts in the thread of this message.", rest))] if rest else []
         blocks: list[Block] = []
-        # *Assign collector* is the first thing a crowded page gives up.
+        # *Assign collector* is the first thing a crowded page gives up, from its last
+        # lines up: the most severe and largest keep it longest.
         for (detailed, name), assign in ((layout, assign) for layout in FIRST_PAGE_LAYOUTS
-                                         for assign in (True, False)):
+                                         for assign in range(layout[0], -1, -1)):
             blocks = top + self._first_lines(tr, digest_id, lines[:DETAILED], groups,
                                              detailed, name, assign) + more
             if size(blocks) <= MESSAGE_BUDGET:
@@ -178,7 +179,7 @@ class DigestBlocks:
 
     def _first_lines(self, tr: Translator, digest_id: int, lines: Sequence[DigestLine],
                      groups: Counter[Group], detailed: int, name: int,
-                     assign: bool = True) -> list[Block]:
+                     assign: int = DETAILED) -> list[Block]:
         blocks: list[Block] = []
         previous: Group | None = None
         for index, line in enumerate(lines[:detailed]):
@@ -188,7 +189,7 @@ class DigestBlocks:
                 blocks.append(section(_heading(tr, *group, groups[group])))
                 previous = group
             blocks.append(section(self._detailed(tr, line, name)))
-            buttons = _buttons(tr, digest_id, line, assign)
+            buttons = _buttons(tr, digest_id, line, index < assign)
             if buttons:
                 blocks.append(actions(f"alert_{index}", *buttons))
         for first in range(detailed, len(lines), LINES_PER_SECTION):
@@ -442,5 +443,8 @@ def _buttons(tr: Translator, digest_id: int, line: DigestLine, assign: bool = Tr
                         SnoozeValue(**answer.model_dump(), days=7).encode()))
     found.append(button(tr._("Credit check"), CREDIT_CHECK, subject.encode()))
     if assign and alert.type in (AlertType.OVERDUE, AlertType.LARGE_INVOICE):
-        found.append(button(tr._("Assign collector"), ASSIGN_COLLECTOR, subject.encode()))
+        # Without the optional "emoji" flag: ten of these are what a page can least spare.
+        assign_button = button(tr._("Assign collector"), ASSIGN_COLLECTOR, subject.encode())
+        assign_button["text"].pop("emoji")
+        found.append(assign_button)
     return found

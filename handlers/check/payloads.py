@@ -14,7 +14,7 @@ PICK = "credit_check_pick"
 # The card's *Request more credit*: declared by handlers.approvals, which opens the form.
 REQUEST_MORE = "credit_request_more"
 # The card's and a digest line's *Assign collector*: declared by handlers.collections.
-ASSIGN_COLLECTOR = "collections_assign_collector"
+ASSIGN_COLLECTOR = "collections_assign"
 
 _ID = Field(min_length=1, max_length=64)
 

@@ -130,7 +130,9 @@ def on_assign_collector(body: dict[str, Any], context: BoltContext) -> None:
     member = context["member"]
     if not deps.assignments.may_assign(member):
         deps.access.require(member)
-        raise NotAnAssigner(tuple(sorted(deps.assignments.rules.assigners)))
+        context["reply"](_refusal(NotAnAssigner(tuple(sorted(
+            deps.assignments.rules.assigners))), tr))
+        return
     customer_id = context["payload"].id
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
         "channel_id")

@@ -19,6 +19,7 @@ from handlers.approvals.decide_payloads import LevelValue
 from handlers.approvals.request_modal import RequestForm
 from handlers.approvals.requests_list import RequestValue
 from handlers.check.payloads import SubjectValue
+from handlers.collections.assign import AssignForm
 from handlers.orders.payloads import ReleaseValue
 from handlers.registry import listener_count
 from tests.conftest import ROOT
@@ -31,7 +32,8 @@ EXAMPLES = {SubjectValue: SubjectValue(kind="customer", id="C0001"),
             SnoozeValue: SnoozeValue(digest=1, condition="overdue:C0001", days=1),
             RequestValue: RequestValue(request=1), RequestForm: RequestForm(channel=None),
             LevelValue: LevelValue(request=1, level=1),
-            ReleaseValue: ReleaseValue(order="O1", customer="C0001")}
+            ReleaseValue: ReleaseValue(order="O1", customer="C0001"),
+            AssignForm: AssignForm(customer="C0001")}
 
 
 def _press(world, action_id: str, value: str) -> int:

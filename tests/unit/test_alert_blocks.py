@@ -143,7 +143,7 @@ def test_one_new_line_is_the_whole_first_page():
         ("Snooze 7 days", "alerts_snooze_7d",
          '{"digest":7,"condition":"overdue:C0001","days":7}'),
         ("Credit check", "alerts_credit_check", '{"kind":"customer","id":"C0001"}'),
-        ("Assign collector", "collections_assign_collector", '{"kind":"customer","id":"C0001"}'),
+        ("Assign collector", "collections_assign", '{"kind":"customer","id":"C0001"}'),
     ]
     # The values are the ones the listeners parse.
     assert AlertValue.decode(value) == AlertValue(digest=7, condition="overdue:C0001")
