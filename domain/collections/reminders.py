@@ -12,7 +12,9 @@
 Each runs in its own unit of work. A promise is marked checked with its version, so a
 second run or scheduler finds it done (``CollectionChanged``) and writes nothing; nudges
 and flags are keyed messages (the outbox's ``dedup_key``), looked for before anything is
-written, so each audit entry and message exists once.
+written, and the account's assignment is saved with its version beside them, so two
+schedulers at the same moment cannot both write one: each audit entry and message
+exists once.
 """
 
 from __future__ import annotations
@@ -146,10 +148,16 @@ class CollectionsJob:
               details: dict[str, object]) -> bool:
         with self.day.unit_of_work() as uow:
             uow.begin_write()
-            if uow.outbox.id_of(key) is not None:
-                return False
+            current = uow.collections.open_assignment(assignment.customer_id)
             customer = uow.customers.get(assignment.customer_id)
-            if customer is None:
+            if current is None or customer is None or uow.outbox.id_of(key) is not None:
+                return False
+            try:
+                # Saved unchanged, for its version: a second scheduler doing the same at
+                # the same moment finds it changed and writes nothing (on PostgreSQL it
+                # waits for this commit, then fails), so the audit entry exists once.
+                uow.collections.save_assignment(current)
+            except CollectionChanged:
                 return False
             send(uow, customer)
             uow.audit.append(AuditEntry(self.day.clock(), SYSTEM, action,

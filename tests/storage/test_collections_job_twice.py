@@ -1,0 +1,54 @@
+"""Two schedulers running the collections job at the same moment (threads, one database,
+SQLite and PostgreSQL): each nudge, flag and promise verdict is written once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, func, insert, select
+
+from domain.collections.reminders import CollectionsJob
+from domain.collections.work import WorkPolicy
+from storage.models import AuditRow, OutboxRow, PromiseRow
+from tests.storage.test_collect_worklist import NOW, TODAY, day_of, seed
+
+LEAD = "U0LEAD00001"
+
+
+@pytest.mark.xdist_group("timing")
+def test_two_runs_at_once_write_each_message_once(engine: Engine) -> None:
+    seed(engine, 20)  # accounts 0 and 10 have today as their next-action date
+    with engine.begin() as conn:
+        conn.execute(insert(PromiseRow), [
+            {"customer_id": f"C{n:05}", "amount": Decimal(100), "currency": "USD",
+             "due_on": TODAY - timedelta(days=10), "invoice_ids": [], "state": "open",
+             "made_by": "U04COLLECT1", "made_at": NOW - timedelta(days=20), "version": 1}
+            for n in (1, 2)])
+    day = day_of(engine)
+    day = type(day)(**{**day.__dict__, "policy": WorkPolicy(lead=LEAD, stale_after_days=2)})
+    start = threading.Barrier(2)
+    counts = []
+
+    def run() -> None:
+        start.wait()
+        counts.append(CollectionsJob(day).run())
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sum(c.nudged for c in counts) == 2
+    assert sum(c.flagged for c in counts) == 20
+    assert sum(c.broken for c in counts) == 2
+    with engine.connect() as conn:
+        audited = dict(conn.execute(select(AuditRow.action, func.count()).group_by(
+            AuditRow.action)).all())
+        queued = conn.execute(select(func.count()).select_from(OutboxRow)).scalar()
+    assert audited == {"collections.nudged": 2, "collections.flagged_stale": 20,
+                       "collections.promise_broken": 2}
+    # Nudges, flags, and the broken promises told to the collector (no owner on record).
+    assert queued == 2 + 20 + 2
