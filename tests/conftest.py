@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 
+from storage.audit_writer import BatchedAuditWriter
 from storage.db import make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +92,68 @@ def _with_database(name: str) -> str:
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
+def clone_database(url: str, source: Path | str) -> None:
+    """Makes the fresh database at ``url`` (from ``database_url``, not opened yet) a copy
+    of ``source``: an SQLite file, or the name of a PostgreSQL template database."""
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    if make_url(url).get_backend_name() == "sqlite":
+        shutil.copyfile(source, name)  # type: ignore[arg-type]
+        return
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {source}"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_database(
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Path | str]]:
+    """template_database(key, fill, database_url, request) -> an SQLite file or a PostgreSQL
+    template database on ``database_url``'s backend: a migrated database that
+    ``fill(engine)`` filled, made once per process and key. clone_database() copies it."""
+    made: dict[tuple[str, str], Path | str] = {}
+
+    def template(key: str, fill: Callable[[Engine], object], database_url: str,
+                 request: pytest.FixtureRequest) -> Path | str:
+        backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+        if (key, backend) not in made:
+            if backend == "sqlite":
+                path = tmp_path_factory.mktemp(f"sqlite-{key}") / "creditbot.db"
+                shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+                engine = make_engine(f"sqlite:///{path}")
+                made[key, backend] = path
+            else:
+                migrated = request.getfixturevalue("postgres_template")
+                name = f"{migrated}_{key}"
+                admin = _admin_engine()
+                with admin.connect() as conn:
+                    conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+                    conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {migrated}"))
+                admin.dispose()
+                engine = make_engine(_with_database(name))
+                made[key, backend] = name
+            try:
+                fill(engine)
+            except BaseException:
+                del made[key, backend]  # half-filled: the next test must not clone it
+                raise
+            finally:
+                engine.dispose()
+        return made[key, backend]
+
+    yield template
+    names = [name for (_, backend), name in made.items() if backend != "sqlite"]
+    if names:
+        admin = _admin_engine()
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, made once per process; each test gets a copy of it, which
@@ -104,8 +168,31 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def audit_writers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[BatchedAuditWriter]]:
+    """The audit writers the test made (Services.views), closed when it ends. One left
+    running retries its last views on a database the teardown dropped, logging a warning
+    every 0.2 s into the later tests of the same process (their caplog assertions)."""
+    made: list[BatchedAuditWriter] = []
+    original = BatchedAuditWriter.__init__
+
+    def tracked(self: BatchedAuditWriter, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(BatchedAuditWriter, "__init__", tracked)
+    yield made
+    _close(made)
+
+
+def _close(writers: list[BatchedAuditWriter]) -> None:
+    while writers:
+        writers.pop().close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                 audit_writers: list[BatchedAuditWriter]) -> Iterator[str]:
     """The URL of a fresh, migrated database."""
     if request.param == "sqlite":
         path = tmp_path / "creditbot.db"
@@ -118,6 +205,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
     yield _with_database(name)
+    _close(audit_writers)  # their last views go into this database before it goes
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from sqlalchemy import Engine
 
 from bot.config import load_config
 from bot.demo import load_demo_data
@@ -19,8 +20,7 @@ from bot.settings import Settings
 from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
-from storage.db import make_engine
-from tests.conftest import ROOT
+from tests.conftest import ROOT, clone_database
 
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, the demo org's zone
 SECRET = "e2e-signing-secret"
@@ -45,11 +45,18 @@ def clock() -> Iterator[None]:
         yield
 
 
+def _load_demo(engine: Engine) -> None:
+    # At the tests' time, as if each test imported it itself under its `clock`.
+    with time_machine.travel(NOW, tick=True):
+        load_demo_data(engine, NOW.date())
+
+
 @pytest.fixture
-def demo_url(database_url: str, clock: None) -> str:
-    engine = make_engine(database_url)
-    load_demo_data(engine, NOW.date())
-    engine.dispose()
+def demo_url(database_url: str, clock: None, template_database,  # type: ignore[no-untyped-def]
+             request: pytest.FixtureRequest) -> str:
+    """A fresh database holding the demo portfolio of NOW's day. The portfolio is imported
+    once per process and backend (a seeded generator: the same every time), then copied."""
+    clone_database(database_url, template_database("demo", _load_demo, database_url, request))
     return database_url
 
 
