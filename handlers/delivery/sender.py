@@ -406,9 +406,9 @@ class Sender:
             if (metadata.get("event_type") == METADATA_EVENT
                     and payload.get("outbox_id") == row.id):
                 return str(message["ts"])
-            # A file share carries no metadata: the same files, since it was queued, by
-            # the bot (their names carry the report's week).
-            if names and message.get("bot_id") and names == sorted(
+            # A file share carries no metadata: the same files, shared since the row was
+            # queued (their names carry the report's week and nobody else names them so).
+            if names and names == sorted(
                     str(f.get("name")) for f in message.get("files") or []):
                 return str(message["ts"])
         return None
