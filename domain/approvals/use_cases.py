@@ -20,6 +20,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from domain.access import CreditDataAccess, Member
+from domain.approvals.delegation import DelegationRefused, check_period
 from domain.approvals.events import (
     DelegationGranted,
     InfoAsked,
@@ -94,10 +95,6 @@ def _refused(template: str, **params: Any) -> FilingRefused:
 
 
 class CancelRefused(DomainError):
-    pass
-
-
-class DelegationRefused(DomainError):
     pass
 
 
@@ -618,10 +615,7 @@ class CreditRequests:
         if delegate == actor.user_id:
             raise DelegationRefused(N_("You can't delegate to yourself: name the person "
                                        "who stands in for you."))
-        if until < today or starts > until or starts < today:
-            raise DelegationRefused(N_("A delegation runs from today or later up to a day "
-                                       "no earlier than its start: write `delegate @someone "
-                                       "until YYYY-MM-DD`."))
+        check_period(today, starts, until)
         roles = sorted(actor.roles & self.policy.roles())
         if not roles:
             raise DelegationRefused(N_("You hold no role that decides credit requests, so "

@@ -5,6 +5,7 @@ approvals to a stand-in (``from YYYY-MM-DD`` before ``until`` starts it later);
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from slack_bolt import BoltContext
@@ -19,10 +20,12 @@ from handlers.render import Block, Message, context, message, section
 USAGE = "@mei until 2026-12-31"
 # <@U123|name> (an autocomplete pick, escaped by Slack) or <@U123> or a bare id.
 _PERSON = re.compile(r"^(?:<@(?P<mention>[UW][A-Z0-9]{2,20})(?:\|[^>]*)?>"
-                     r"|(?P<id>[UW][A-Z0-9]{2,20}))$")
+                     r"|(?P<id>[UWuw][A-Za-z0-9]{2,20}))$")
 _LINE = re.compile(r"^(?P<who><@[^>]*>|\S+)\s+(?:from\s+(?P<start>\S+)\s+)?until\s+(?P<until>\S+)$",
                    re.IGNORECASE)
 _END = frozenset({"end", "stop", "结束"})
+# What may follow "end" and mean the same: "end now".
+_NOW = frozenset({"", "now", "today", "现在"})
 
 
 class DelegateLineError(DomainError):
@@ -33,21 +36,28 @@ def delegate(context: BoltContext, rest: str) -> Message:
     deps: Deps = context["deps"]
     tr: Translator = context["tr"]
     member = context["member"]
-    text = " ".join(rest.split())
+    # NFKC: a Chinese input method types full-width digits and dashes (２０２６－１２－３１).
+    text = " ".join(unicodedata.normalize("NFKC", rest).split())
     if not text:
         return shown(deps.requests.delegations(member), member.user_id, tr)
-    if text.lower() in _END:
+    first, _, then = text.lower().partition(" ")
+    if first in _END and then in _NOW:
         ended = deps.requests.end_delegation(member)
         if not ended:
             return _say(tr._("You have no delegation in force, so there is nothing to end."))
         return _say(":white_check_mark: " + tr._(
             "Your delegation has ended: your credit requests come to you again."))
     delegate_id, starts, until = parse_delegation(text)
+    before = [d for d in deps.requests.delegations(member) if d.delegator == member.user_id]
     granted = deps.requests.delegate(member, delegate_id, until, starts)
-    return _say(":white_check_mark: " + tr._(
+    said = ":white_check_mark: " + tr._(
         "<@{who}> decides your credit requests from {start} through {until}. "
         "`/credit delegate end` ends it sooner.", who=granted.delegate,
-        start=granted.starts_on, until=granted.until))
+        start=granted.starts_on, until=granted.until)
+    if before:
+        said += " " + tr._("This replaces your delegation to <@{who}> until {until}.",
+                           who=before[0].delegate, until=before[0].until)
+    return _say(said)
 
 
 def parse_delegation(text: str) -> tuple[str, date | None, date]:
@@ -61,8 +71,8 @@ def parse_delegation(text: str) -> tuple[str, date | None, date]:
         raise DelegateLineError(N_("I can't tell who “{who}” is: pick the person from the "
                                    "list Slack shows as you type @, e.g. `/credit delegate "
                                    "{example}`."), who=line["who"][:80], example=USAGE)
-    return (person["mention"] or person["id"], _day(line["start"]) if line["start"] else None,
-            _day(line["until"]))
+    starts = _day(line["start"]) if line["start"] else None
+    return (person["mention"] or person["id"]).upper(), starts, _day(line["until"])
 
 
 def _day(text: str) -> date:
@@ -70,7 +80,8 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise DelegateLineError(N_("“{day}” is not a date: write it as YYYY-MM-DD, e.g. "
-                                   "2026-12-31."), day=text[:40]) from None
+                                   "`/credit delegate {example}`."), day=text[:40],
+                                example=USAGE) from None
 
 
 def shown(delegations: list[Delegation], me: str, tr: Translator) -> Message:

@@ -426,8 +426,8 @@ def test_each_refusal_of_a_delegation_says_why(world):
     assert say(f"<@{CREDIT_MANAGER}|mei> until 2026-12-31") == (
         "You can't delegate to yourself: name the person who stands in for you.")
     assert say(f"<@{ANALYST}> until 2026-11-01") == (
-        "A delegation runs from today or later up to a day no earlier than its start: write "
-        "`delegate @someone until YYYY-MM-DD`.")
+        "The last day Nov 1, 2026 is already past: a delegation runs up to today or a later "
+        "day, e.g. `/credit delegate @mei until 2026-12-31`.")
     assert say(f"<@{ANALYST}> until 2026-12-31", SALES) == (
         "You hold no role that decides credit requests, so there is nothing to delegate.")
     assert say(f"<@{STRANGER}|stranger> until 2026-12-31") == (
@@ -440,7 +440,8 @@ def test_each_refusal_of_a_delegation_says_why(world):
         "Write whom and until when: `/credit delegate @mei until 2026-12-31` (pick the "
         "person from the list Slack shows as you type @).")
     assert say(f"<@{ANALYST}> until 31.12.2026") == (
-        "“31.12.2026” is not a date: write it as YYYY-MM-DD, e.g. 2026-12-31.")
+        "“31.12.2026” is not a date: write it as YYYY-MM-DD, e.g. `/credit delegate @mei "
+        "until 2026-12-31`.")
     assert say(f"<@{ANALYST}> until 2026-12-31", STRANGER).startswith(":lock: ")
     assert audit(world, "delegations.granted") == []
 

@@ -8,9 +8,19 @@ from datetime import date
 from decimal import Decimal
 
 from domain.approvals.model import RequestKind
-from tests.e2e.conftest import SALES, SALES_CHANNEL, World
-from tests.e2e.test_credit_requests import add_customer, deadline, mrkdwn, requests_of
+from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, World
+from tests.e2e.test_credit_requests import (
+    ANALYST,
+    add_customer,
+    audit,
+    deadline,
+    mrkdwn,
+    requests_of,
+    shown,
+)
 from tests.e2e.test_orders import OWNER_C0002, checks, deliver, direct_messages, sections
+
+FINANCE_DIRECTOR = "U03FINDIR01"
 
 
 def said(world: World, line: str, user: str = SALES) -> str:
@@ -166,3 +176,39 @@ def test_an_unknown_or_unclear_customer_gets_the_hint_with_that_commands_example
             "“acme” matches several customers: Acme Industrial Supply (C0001), Acme "
             f"Packaging (C0002). Use the id, e.g. `/credit {command} C0001{after}`.")
     assert requests_of(world) == [] and checks(world) == {}
+
+
+# -- /credit delegate ---------------------------------------------------------------------
+
+def test_delegate_reads_full_width_dates_lowercase_ids_and_end_now(world):
+    def say(line: str) -> str:
+        return shown(world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, f"/credit delegate {line}"))
+
+    assert say("u02creditan until ２０２６－１２－３１") == (
+        ":white_check_mark: <@U02CREDITAN> decides your credit requests from Nov 29, 2026 "
+        "through Dec 31, 2026. `/credit delegate end` ends it sooner.")
+    assert say(f"<@{FINANCE_DIRECTOR}> until 2026-12-15") == (
+        f":white_check_mark: <@{FINANCE_DIRECTOR}> decides your credit requests from Nov 29, "
+        "2026 through Dec 15, 2026. `/credit delegate end` ends it sooner. This replaces your "
+        "delegation to <@U02CREDITAN> until Dec 31, 2026.")
+    assert say("end now") == (
+        ":white_check_mark: Your delegation has ended: your credit requests come to you "
+        "again.")
+    assert say("end now") == "You have no delegation in force, so there is nothing to end."
+
+
+def test_each_wrong_delegation_date_is_named(world):
+    def say(line: str) -> str:
+        return shown(world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, f"/credit delegate {line}"))
+
+    assert say(f"<@{ANALYST}> until 2026-11-01") == (
+        "The last day Nov 1, 2026 is already past: a delegation runs up to today or a later "
+        "day, e.g. `/credit delegate @mei until 2026-12-31`.")
+    assert say(f"<@{ANALYST}> from 2026-11-01 until 2026-12-31") == (
+        "The first day Nov 1, 2026 is already past: a delegation starts today or later, e.g. "
+        "`/credit delegate @mei until 2026-12-31`.")
+    assert say(f"<@{ANALYST}> from 2026-12-31 until 2026-12-01") == (
+        "The first day Dec 31, 2026 comes after the last day Dec 1, 2026: write `from` a day "
+        "no later than `until`, e.g. `/credit delegate @mei from 2026-12-01 until "
+        "2026-12-31`.")
+    assert audit(world, "delegations.granted") == []

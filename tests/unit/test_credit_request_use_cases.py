@@ -358,8 +358,8 @@ def test_what_delegating_refuses():
     assert refused(requests.delegate, member(FD), FD, until) == (
         "You can't delegate to yourself: name the person who stands in for you.")
     assert refused(requests.delegate, member(FD), STAND_IN, date(2026, 11, 29)) == (
-        "A delegation runs from today or later up to a day no earlier than its start: "
-        "write `delegate @someone until YYYY-MM-DD`.")
+        "The last day 2026-11-29 is already past: a delegation runs up to today or a later "
+        "day, e.g. `/credit delegate @mei until 2026-12-31`.")
     assert refused(requests.delegate, member(REP), STAND_IN, until) == (
         "You hold no role that decides credit requests, so there is nothing to delegate.")
     assert refused(requests.delegate, member(FD), "U0NOBODY01", until) == (

@@ -1,0 +1,33 @@
+"""When a delegation may run: from today or later, through a day no earlier than its
+start. Each refusal names the day that is wrong."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.errors import DomainError
+from domain.text import N_
+
+EXAMPLE = "/credit delegate @mei until 2026-12-31"
+
+
+class DelegationRefused(DomainError):
+    pass
+
+
+def check_period(today: date, starts: date, until: date) -> None:
+    """Refuses a period that ends before today, starts before today, or ends before it
+    starts."""
+    if until < today:
+        raise DelegationRefused(N_("The last day {until} is already past: a delegation "
+                                   "runs up to today or a later day, e.g. `{example}`."),
+                                until=until, example=EXAMPLE)
+    if starts < today:
+        raise DelegationRefused(N_("The first day {start} is already past: a delegation "
+                                   "starts today or later, e.g. `{example}`."),
+                                start=starts, example=EXAMPLE)
+    if starts > until:
+        raise DelegationRefused(N_("The first day {start} comes after the last day {until}: "
+                                   "write `from` a day no later than `until`, e.g. "
+                                   "`/credit delegate @mei from 2026-12-01 until 2026-12-31`."),
+                                start=starts, until=until)
