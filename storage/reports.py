@@ -3,8 +3,10 @@ statements, each one pass over its table, grouped by collector and currency (a f
 rows come back, never a row per invoice). Definitions: ``domain.reports.metrics``.
 
 A customer's collector is its open assignment (``collection_assignments``, one per
-customer that is not closed); the invoices are summed per customer first and joined to
-the assignments after, so the join costs a row per customer, not per invoice.
+customer that is not closed). The portfolio is summed per currency in one pass; the
+collectors' books are read from the assignments' side (the invoices of the assigned
+customers through the customer index), and the accounts nobody is assigned are the
+difference, worked out by the use case.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from domain.reports.ports import (
     CurrencySeries,
     PromiseCount,
     ResolvedDispute,
+    SeriesRows,
 )
 from storage.models import CustomerRow, InvoiceRow, PaymentRow
 from storage.types import Amount, UtcDateTime
@@ -62,16 +65,6 @@ def _sum(condition: ColumnElement[bool], amount: ColumnElement[Any]) -> ColumnEl
     return type_coerce(func.coalesce(func.sum(case((condition, amount), else_=0)), 0), Amount)
 
 
-def _by_collector(per_customer: Any, columns: int) -> Any:
-    """Sums ``per_customer`` (customer_id, currency, sums…) per collector and currency."""
-    open_assignment = and_(_ASSIGNED.c.customer_id == per_customer.c.customer_id,
-                           _ASSIGNED.c.status != "closed")
-    sums = [type_coerce(func.sum(per_customer.c[f"s{i}"]), Amount) for i in range(columns)]
-    return (select(_ASSIGNED.c.collector, per_customer.c.currency, *sums)
-            .select_from(per_customer.outerjoin(_ASSIGNED, open_assignment))
-            .group_by(_ASSIGNED.c.collector, per_customer.c.currency))
-
-
 class SqlReportQueries:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -79,44 +72,63 @@ class SqlReportQueries:
     def _rows(self, query: Any) -> list[Any]:
         return list(self._session.connection().execute(query))
 
-    def series(self, periods: Sequence[Period], ar_points: int) -> list[CurrencySeries]:
+    def series(self, periods: Sequence[Period], ar_points: int) -> SeriesRows:
         ends = [p.end for p in periods[len(periods) - ar_points:]]
+        n = len(periods)
+        # The portfolio in one pass over the invoices, grouped by currency only; the
+        # collectors' books from their assignments' side (an index look-up per assigned
+        # customer), so grouping never sorts the million invoices by customer.
+        found = self._invoice_sums(periods, ends, assigned=False)
+        mine = self._invoice_sums(periods, ends, assigned=True)
+        for book, assigned in ((found, False), (mine, True)):
+            for (collector, currency), sums in self._paid_after(ends, assigned).items():
+                into = book.setdefault((collector, currency), [Decimal(0)] * (n + 2 * len(ends)))
+                for i, amount in enumerate(sums):
+                    into[n + i] += amount
+
+        def rows(book: dict[tuple[str | None, str], list[Decimal]]) -> list[CurrencySeries]:
+            return [CurrencySeries(collector, currency, tuple(s[:n]),
+                                   tuple(s[n:n + ar_points]), tuple(s[n + ar_points:]))
+                    for (collector, currency), s in sorted(
+                        book.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))]
+
+        return SeriesRows(rows(found), rows(mine))
+
+    def _invoice_sums(self, periods: Sequence[Period], ends: Sequence[date], assigned: bool
+                      ) -> dict[tuple[str | None, str], list[Decimal]]:
         is_open = _I.c.status.in_(_OPEN)
         issued, due = _I.c.issue_date, _I.c.due_date
-        invoice_sums = [_sum(issued.between(p.start, p.end), _I.c.amount) for p in periods]
-        invoice_sums += [_sum(and_(is_open, issued <= e), _I.c.open_amount) for e in ends]
-        invoice_sums += [_sum(and_(is_open, issued <= e, due >= e), _I.c.open_amount)
-                         for e in ends]
-        per_customer = (
-            select(_I.c.customer_id, _I.c.currency,
-                   *(s.label(f"s{i}") for i, s in enumerate(invoice_sums)))
-            .where((issued >= periods[0].start) | (is_open & (_I.c.open_amount > 0)))
-            .group_by(_I.c.customer_id, _I.c.currency).subquery())
-        n = len(periods)
-        found: dict[tuple[str | None, str], list[Decimal]] = {}
-        for collector, currency, *sums in self._rows(
-                _by_collector(per_customer, len(invoice_sums))):
-            found[(collector, currency)] = [Decimal(s or 0) for s in sums]
-        # What was paid after each end on invoices issued by then was still owed then.
-        p_issued, p_due = _I.c.issue_date, _I.c.due_date
-        paid_sums = [_sum(and_(_P.c.date > e, p_issued <= e), _P.c.amount) for e in ends]
-        paid_sums += [_sum(and_(_P.c.date > e, p_issued <= e, p_due >= e), _P.c.amount)
-                      for e in ends]
-        paid_per_customer = (
-            select(_I.c.customer_id, _P.c.currency,
-                   *(s.label(f"s{i}") for i, s in enumerate(paid_sums)))
-            .select_from(_P.join(_I, _I.c.invoice_id == _P.c.invoice_id))
-            .where(_P.c.date > ends[0])
-            .group_by(_I.c.customer_id, _P.c.currency).subquery())
-        for collector, currency, *sums in self._rows(
-                _by_collector(paid_per_customer, len(paid_sums))):
-            into = found.setdefault((collector, currency), [Decimal(0)] * len(invoice_sums))
-            for i, amount in enumerate(sums):
-                into[n + i] += Decimal(amount or 0)
-        return [CurrencySeries(collector, currency, tuple(s[:n]), tuple(s[n:n + ar_points]),
-                               tuple(s[n + ar_points:]))
-                for (collector, currency), s in sorted(found.items(),
-                                                       key=lambda kv: (kv[0][0] or "", kv[0][1]))]
+        sums = [_sum(issued.between(p.start, p.end), _I.c.amount) for p in periods]
+        sums += [_sum(and_(is_open, issued <= e), _I.c.open_amount) for e in ends]
+        sums += [_sum(and_(is_open, issued <= e, due >= e), _I.c.open_amount) for e in ends]
+        if assigned:
+            query = (select(_ASSIGNED.c.collector, _I.c.currency, *sums)
+                     .select_from(_ASSIGNED.join(_I, _I.c.customer_id == _ASSIGNED.c.customer_id))
+                     .where(_ASSIGNED.c.status != "closed")
+                     .group_by(_ASSIGNED.c.collector, _I.c.currency))
+        else:
+            query = select(literal(None, String), _I.c.currency, *sums).group_by(_I.c.currency)
+        return {(collector, currency): [Decimal(x or 0) for x in values]
+                for collector, currency, *values in self._rows(query)}
+
+    def _paid_after(self, ends: Sequence[date], assigned: bool
+                    ) -> dict[tuple[str | None, str], list[Decimal]]:
+        """What was paid after each end on invoices issued by then: still owed then."""
+        issued, due = _I.c.issue_date, _I.c.due_date
+        sums = [_sum(and_(_P.c.date > e, issued <= e), _P.c.amount) for e in ends]
+        sums += [_sum(and_(_P.c.date > e, issued <= e, due >= e), _P.c.amount) for e in ends]
+        paid = _P.join(_I, _I.c.invoice_id == _P.c.invoice_id)
+        if assigned:
+            query = (select(_ASSIGNED.c.collector, _P.c.currency, *sums)
+                     .select_from(_ASSIGNED.join(paid, _P.c.customer_id
+                                                 == _ASSIGNED.c.customer_id))
+                     .where(_ASSIGNED.c.status != "closed", _P.c.date > ends[0])
+                     .group_by(_ASSIGNED.c.collector, _P.c.currency))
+        else:
+            query = (select(literal(None, String), _P.c.currency, *sums).select_from(paid)
+                     .where(_P.c.date > ends[0]).group_by(_P.c.currency))
+        return {(collector, currency): [Decimal(x or 0) for x in values]
+                for collector, currency, *values in self._rows(query)}
 
     def _bucket_of(self, as_of: date, buckets: AgingBuckets, values: Sequence[Any]
                    ) -> ColumnElement[Any]:
@@ -147,17 +159,16 @@ class SqlReportQueries:
                    ) -> list[AllowanceRow]:
         # Amounts times whole basis points stay exact integers on SQLite (storage.types).
         rate = self._bucket_of(as_of, buckets, [literal(bp, Integer) for bp in rates_bp])
-        weighted = type_coerce(func.sum(_I.c.open_amount * rate), Amount)
-        per_customer = (
-            select(_I.c.customer_id, _I.c.currency, weighted.label("weighted"))
-            .where(_I.c.status.in_(_OPEN), _I.c.open_amount > 0)
-            .group_by(_I.c.customer_id, _I.c.currency)
-            .having(func.sum(_I.c.open_amount * rate) > 0).subquery())
-        query = select(per_customer.c.customer_id, _C.c.name, per_customer.c.currency,
-                       type_coerce(per_customer.c.weighted, Amount)).join(
-            _C, _C.c.customer_id == per_customer.c.customer_id)
-        return [AllowanceRow(customer_id, name, currency, Decimal(weighted))
-                for customer_id, name, currency, weighted in self._rows(query)]
+        query = (select(_I.c.customer_id, _I.c.currency,
+                        type_coerce(func.sum(_I.c.open_amount * rate), Amount))
+                 .where(_I.c.status.in_(_OPEN), _I.c.open_amount > 0)
+                 .group_by(_I.c.customer_id, _I.c.currency))
+        return [AllowanceRow(customer_id, currency, Decimal(weighted))
+                for customer_id, currency, weighted in self._rows(query) if weighted]
+
+    def names(self) -> dict[str, str]:
+        return {customer_id: name for customer_id, name in self._rows(
+            select(_C.c.customer_id, _C.c.name))}
 
     def promises(self, due_from: date, due_to: date) -> list[PromiseCount]:
         query = (select(_PROMISES.c.made_by, _PROMISES.c.state, func.count())

@@ -15,13 +15,22 @@ from domain.reports.metrics import Period
 
 @dataclass(frozen=True)
 class CurrencySeries:
-    """One collector's book (``None``: accounts nobody is assigned) in one currency."""
+    """One collector's book (``None``: the whole portfolio) in one currency."""
 
     collector: str | None
     currency: str
     sales: tuple[Decimal, ...]  # per period asked for, oldest first
     ar: tuple[Decimal, ...]  # at the end of each of the last ``len(ar)`` periods
     current_ar: tuple[Decimal, ...]
+
+
+@dataclass(frozen=True)
+class SeriesRows:
+    """``portfolio``: every invoice, per currency (``collector`` None); ``collectors``:
+    the invoices of customers with an open assignment, per collector and currency."""
+
+    portfolio: list[CurrencySeries]
+    collectors: list[CurrencySeries]
 
 
 @dataclass(frozen=True)
@@ -36,7 +45,6 @@ class AllowanceRow:
     ``currency`` (÷ 10,000 gives the allowance)."""
 
     customer_id: str
-    name: str
     currency: str
     weighted: Decimal
 
@@ -56,9 +64,9 @@ class ResolvedDispute:
 
 
 class ReportQueries(Protocol):
-    def series(self, periods: Sequence[Period], ar_points: int) -> list[CurrencySeries]:
+    def series(self, periods: Sequence[Period], ar_points: int) -> SeriesRows:
         """Credit sales per period and AR (total, current) at the end of the last
-        ``ar_points`` periods, per collector and currency."""
+        ``ar_points`` periods, of the portfolio and per collector, per currency."""
         ...
 
     def open_by_bucket(self, as_of: date, buckets: AgingBuckets) -> list[BucketTotals]: ...
@@ -67,6 +75,10 @@ class ReportQueries(Protocol):
                    ) -> list[AllowanceRow]:
         """Per customer and currency, open amounts weighted by their bucket's rate in
         basis points; customers without an allowance left out."""
+        ...
+
+    def names(self) -> dict[str, str]:
+        """Every customer's name, by id."""
         ...
 
     def promises(self, due_from: date, due_to: date) -> list[PromiseCount]:

@@ -32,7 +32,7 @@ from domain.reports.metrics import (
     provision_lines,
     trend,
 )
-from domain.reports.ports import CurrencySeries, ReportQueries
+from domain.reports.ports import ReportQueries, SeriesRows
 
 # Count-back walks back at most a year: a DSO longer than that reads "more than …".
 COUNT_BACK_PERIODS = 12
@@ -150,6 +150,7 @@ class Reports:
             series = reads.series(spans, months + 1)
             buckets = reads.open_by_bucket(as_of, self.buckets)
             allowance_rows = reads.allowances(as_of, self.buckets, rates_bp)
+            names = reads.names()
             window = spans[-months]
             promises = reads.promises(window.start, as_of)
             zone_start = datetime.combine(window.start, time(), self.zone)
@@ -205,13 +206,11 @@ class Reports:
             for label, amount in zip(labels, row.open_by_bucket, strict=True):
                 open_by_bucket[label] += amount * f
         allowances: dict[str, Decimal] = defaultdict(Decimal)
-        names: dict[str, str] = {}
         for line in allowance_rows:
             f = factor(line.currency)
             if f is None:
                 continue
             allowances[line.customer_id] += line.weighted / _BP * f
-            names[line.customer_id] = line.name
         portfolio_trend = tuple(
             TrendPoint(period, figures.sales, *figures.balances, dso)
             for (period, dso), figures in zip(
@@ -226,7 +225,7 @@ class Reports:
             provision=tuple(provision_lines(open_by_bucket, self.settings.provision_rates,
                                             labels)),
             allowances=tuple(sorted(
-                (CustomerAllowance(c, names[c], a) for c, a in allowances.items()),
+                (CustomerAllowance(c, names.get(c, c), a) for c, a in allowances.items()),
                 key=lambda x: (-x.allowance, x.customer_id))),
             missing_currencies=tuple(sorted(missing)),
         )
@@ -239,28 +238,39 @@ class Reports:
                 for i, p in enumerate(spans)]
 
     @staticmethod
-    def _books(series: Sequence[CurrencySeries], spans: Sequence[Period], ar_points: int,
+    def _books(series: SeriesRows, spans: Sequence[Period], ar_points: int,
                factor: Callable[[str], Decimal | None]
                ) -> dict[str | None, list[MonthFigures]]:
-        """Per collector (``None``: unassigned; ``""``: the whole portfolio), the series
-        in the base currency."""
+        """Per collector, the series in the base currency; ``""``: the whole portfolio;
+        ``None``: the accounts nobody is assigned (the portfolio less the collectors')."""
         sums: dict[str | None, _Sums] = {}
-        for row in series:
-            f = factor(row.currency)
-            if f is None:
-                continue
-            for key in ("", row.collector):
-                into = sums.get(key)
-                if into is None:
-                    zero = [Decimal(0)]
-                    into = sums[key] = _Sums(zero * len(spans), zero * ar_points,
-                                             zero * ar_points)
-                for i, amount in enumerate(row.sales):
-                    into.sales[i] += amount * f
-                for i, amount in enumerate(row.ar):
-                    into.ar[i] += amount * f
-                for i, amount in enumerate(row.current_ar):
-                    into.current[i] += amount * f
+
+        def book(key: str | None) -> _Sums:
+            found = sums.get(key)
+            if found is None:
+                zero = [Decimal(0)]
+                found = sums[key] = _Sums(zero * len(spans), zero * ar_points,
+                                          zero * ar_points)
+            return found
+
+        for rows, sign in ((series.portfolio, 1), (series.collectors, -1)):
+            for row in rows:
+                f = factor(row.currency)
+                if f is None:
+                    continue
+                keys: tuple[tuple[str | None, int], ...] = (
+                    (("", 1), (None, 1)) if sign > 0 else ((row.collector, 1), (None, -1)))
+                for key, times in keys:
+                    into = book(key)
+                    for i, amount in enumerate(row.sales):
+                        into.sales[i] += amount * f * times
+                    for i, amount in enumerate(row.ar):
+                        into.ar[i] += amount * f * times
+                    for i, amount in enumerate(row.current_ar):
+                        into.current[i] += amount * f * times
+        unassigned = sums.get(None)
+        if unassigned is not None and not any((*unassigned.sales, *unassigned.ar)):
+            del sums[None]
         first_ar = len(spans) - ar_points
         books: dict[str | None, list[MonthFigures]] = {}
         for key, s in sums.items():

@@ -88,32 +88,38 @@ def test_the_sql_aggregates_equal_a_plain_reading_of_the_rows(engine):
     ends = [p.end for p in spans[-4:]]
 
     # The definitions (domain.reports.metrics), row by row.
+    # The portfolio per currency (collector None); the assigned customers per collector.
     want: dict[tuple, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 20)
+    want_collectors: dict[tuple, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 20)
     paid_after: dict[str, list] = defaultdict(list)
     for p in payments:
         paid_after[p["invoice_id"]].append(p)
     for inv in invoices:
-        key = (collectors.get(inv["customer_id"]), inv["currency"])
-        sums = want[key]
-        for i, span in enumerate(spans):
-            if span.start <= inv["issue_date"] <= span.end:
-                sums[i] += inv["amount"]
-        for k, end in enumerate(ends):
-            if inv["issue_date"] > end:
-                continue
-            owed = inv["open_amount"] if inv["status"] != "paid" else Decimal(0)
-            owed += sum((p["amount"] for p in paid_after[inv["invoice_id"]] if p["date"] > end),
-                        Decimal(0))
-            sums[12 + k] += owed
-            if inv["due_date"] >= end:
-                sums[16 + k] += owed
+        books = [want[(None, inv["currency"])]]
+        if inv["customer_id"] in collectors:
+            books.append(want_collectors[(collectors[inv["customer_id"]], inv["currency"])])
+        for sums in books:
+            for i, span in enumerate(spans):
+                if span.start <= inv["issue_date"] <= span.end:
+                    sums[i] += inv["amount"]
+            for k, end in enumerate(ends):
+                if inv["issue_date"] > end:
+                    continue
+                owed = inv["open_amount"] if inv["status"] != "paid" else Decimal(0)
+                owed += sum((p["amount"] for p in paid_after[inv["invoice_id"]]
+                             if p["date"] > end), Decimal(0))
+                sums[12 + k] += owed
+                if inv["due_date"] >= end:
+                    sums[16 + k] += owed
     with SqlUnitOfWork(unit_of_work_factory(engine)) as work:
         got = SqlReportQueries(work.session).series(spans, 4)
         buckets = SqlReportQueries(work.session).open_by_bucket(AS_OF, BUCKETS)
         allowances = SqlReportQueries(work.session).allowances(
             AS_OF, BUCKETS, [100, 500, 1500, 4000, 10000])
-    assert {(s.collector, s.currency): [*s.sales, *s.ar, *s.current_ar] for s in got} == {
-        k: v for k, v in want.items() if any(v)}
+    assert {(s.collector, s.currency): [*s.sales, *s.ar, *s.current_ar]
+            for s in got.portfolio} == {k: v for k, v in want.items() if any(v)}
+    assert {(s.collector, s.currency): [*s.sales, *s.ar, *s.current_ar]
+            for s in got.collectors} == {k: v for k, v in want_collectors.items() if any(v)}
 
     by_bucket: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 5)
     weighted: dict[tuple, Decimal] = defaultdict(Decimal)
@@ -126,7 +132,9 @@ def test_the_sql_aggregates_equal_a_plain_reading_of_the_rows(engine):
         weighted[(inv["customer_id"], inv["currency"])] += inv["open_amount"] * bp[index]
     assert {b.currency: list(b.open_by_bucket) for b in buckets} == dict(by_bucket)
     assert {(a.customer_id, a.currency): a.weighted for a in allowances} == dict(weighted)
-    assert {a.name for a in allowances} <= {c["name"] for c in customers}
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as work:
+        assert SqlReportQueries(work.session).names() == {
+            c["customer_id"]: c["name"] for c in customers}
 
 
 def _reports(engine, months: int = 3) -> Reports:
