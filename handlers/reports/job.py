@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from domain.messages import Attachment, OutgoingMessage
@@ -158,7 +158,8 @@ def run_report(context: Mapping[str, Any]) -> dict[str, int]:
 def _days(tr: Translator, value: Decimal | None) -> str:
     if value is None:
         return tr._(NOT_AVAILABLE)
-    return tr.number(value.quantize(Decimal("0.1")))
+    # Half up, as a reader rounds (Decimal's default, half even, shows 45.25 as 45.2).
+    return tr.number(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def _percent(tr: Translator, value: Decimal | None) -> str:

@@ -1,0 +1,85 @@
+"""The weekly report's post as a reader sees it: every line, in English and Chinese,
+for a portfolio with promises, disputes, a DSO longer than the count-back reaches and a
+currency without a rate; and the charts it carries."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from domain.reports.metrics import CountBack, Metrics, Period, ProvisionLine
+from domain.reports.use_cases import Book, PortfolioReport, TrendPoint
+from handlers.i18n import translator
+from handlers.reports.job import charts, summary_text, week_of
+
+D = Decimal
+# AR older than the year the count-back walks: "more than 365 days".
+BEYOND = CountBack(D("365"), False)
+
+
+def report(dso: CountBack = BEYOND, disputes: int = 2) -> PortfolioReport:
+    metrics = Metrics(ar=D("250000"), current_ar=D("150000"), sales=D("300000"),
+                      dso_count_back=dso, dso_simple=D("75.04"), best_possible_dso=D("45.25"),
+                      add=D("29.79"), cei=D("82.46"))
+    return PortfolioReport(
+        as_of=date(2026, 12, 7), currency="USD", months=3,
+        portfolio=Book(None, metrics, promises_kept=5, promises_broken=2,
+                       disputes_resolved=disputes,
+                       dispute_days=D("6.55") if disputes else None),
+        collectors=(),
+        trend=(TrendPoint(Period(date(2026, 10, 1), date(2026, 10, 31)), D("100000"),
+                          D("240000"), D("140000"), CountBack(D("70"), True)),
+               TrendPoint(Period(date(2026, 11, 1), date(2026, 11, 30)), D("0"),
+                          D("0"), D("0"), CountBack(D("0"), True))),
+        provision=(ProvisionLine("current", D("150000"), D("1"), D("1500")),
+                   ProvisionLine("1-30", D("60000"), D("3"), D("1800")),
+                   ProvisionLine("31-60", D("0"), D("10"), D("0")),
+                   ProvisionLine("61-90", D("15000"), D("25"), D("3750")),
+                   ProvisionLine("90+", D("25000"), D("50"), D("12500"))),
+        allowances=(), missing_currencies=("GBP", "JPY"))
+
+
+def test_every_line_in_english() -> None:
+    assert summary_text(report(), translator("en-US")) == (
+        "*Weekly collections report*, Dec 7, 2026\n"
+        "DSO (count-back): more than 365 days · Best Possible DSO: 45.3 days · average days "
+        "delinquent: 29.8 days\n"
+        "Collection effectiveness (CEI) over 3 months: 82%\n"
+        "Open receivables: $250,000.00, of which overdue: $100,000.00 (40%)\n"
+        "Promises to pay: 5 kept, 2 broken\n"
+        "Disputes resolved: 2, in 6.6 days on average\n"
+        "Provision for doubtful accounts: $19,550.00\n"
+        "Left out for want of an exchange rate: GBP, JPY\n"
+        "Charts: open receivables per days past due (USD; ≤0 is not yet due); DSO per month "
+        "(line) against Best Possible DSO (dashes), in days.")
+
+
+def test_every_line_in_chinese_with_no_dispute_resolved() -> None:
+    assert summary_text(report(CountBack(D("58.04"), True), disputes=0),
+                        translator("zh-CN")) == (
+        "*每周收款报告*，2026年12月7日\n"
+        "应收账款周转天数（倒推法）：58 天 · 最佳可能周转天数：45.3 天 · 平均逾期天数：29.8 天\n"
+        "近 3 个月收款效率指数（CEI）：82%\n"
+        "未结应收账款：US$250,000.00，其中逾期：US$100,000.00（40%）\n"
+        "付款承诺：兑现 5 个，违约 2 个\n"
+        "已解决争议：无\n"
+        "坏账准备：US$19,550.00\n"
+        "因缺少汇率未计入：GBP, JPY\n"
+        "图表：按逾期天数分组的未结应收账款（USD；≤0 表示尚未到期）；每月应收账款周转天数（实线）"
+        "与最佳可能周转天数（虚线），单位为天。")
+
+
+def test_the_charts_are_named_for_the_week_and_titled_in_the_readers_language() -> None:
+    aging, dso = charts(report(), translator("zh-CN"))
+    assert (aging.filename, aging.title, aging.alt_text) == (
+        "aging-2026-W50.png", "账龄", "按逾期天数分组的未结应收账款，单位 USD")
+    assert (dso.filename, dso.title, dso.alt_text) == (
+        "dso-2026-W50.png", "周转天数趋势", "每月倒推法周转天数与最佳可能周转天数，单位为天")
+    assert aging.content.startswith(b"\x89PNG") and dso.content.startswith(b"\x89PNG")
+
+
+def test_a_report_week_is_the_iso_week_of_its_date() -> None:
+    assert week_of(date(2026, 12, 7)) == "2026-W50"
+    assert week_of(date(2026, 12, 13)) == "2026-W50"  # Sunday: still that week
+    assert week_of(date(2027, 1, 1)) == "2026-W53"    # a Friday of ISO 2026's last week
+    assert week_of(date(2027, 1, 4)) == "2027-W01"
