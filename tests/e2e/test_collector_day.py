@@ -227,3 +227,47 @@ def test_a_wrong_field_is_named_beside_it_and_another_collector_is_refused(world
     assert "C0041 is collected by <@U04COLLECT1>; only they or the collections lead can " \
            "record against it." in json.dumps(shown["blocks"], ensure_ascii=False)
     assert [a for a, _, _ in audit(world)] == ["collections.assigned"]
+
+
+def test_a_long_worklist_pages_in_place_and_reads_in_chinese(world):
+    from bot.sandbox.emulator import User
+    from domain.collections.model import Assignment, AssignmentStatus
+
+    with Session(world.services.engine) as session:
+        from storage.models import CustomerRow
+        ids = list(session.scalars(select(CustomerRow.customer_id)
+                                   .order_by(CustomerRow.customer_id).limit(24)))
+    zh_collector = "U03FINDIR01"  # listed in app.yaml (finance), so may see credit data
+    # Slack says which language a person reads; set before they first ask.
+    world.emulator.users[zh_collector] = User(zh_collector, "zh", locale="zh-CN")
+    with world.services.uow() as uow:
+        for n, cid in enumerate(ids):
+            uow.collections.add_assignment(Assignment(
+                cid, OTHER_COLLECTOR if n < 12 else zh_collector, AssignmentStatus.OPEN,
+                "rules", NOW))
+        uow.commit()
+    ids = ids[:12]
+    first = world.slack.slash(OTHER_COLLECTOR, "D04COLLECT2", "/credit collect")
+    assert first.text == "12 accounts to collect"
+    assert section_texts(first)[0] == (
+        "*Your collections*: 12 accounts, page 1 of 2. Promises due come first, then next "
+        "steps due, then overdue amount × days past due.")
+    assert len(section_texts(first)) == 11
+    assert first.buttons()[-1]["text"]["text"] == "More (2 of 2)"
+    second = world.slack.click(OTHER_COLLECTOR, first, "More")
+    assert second.raw.get("replace_original") is True
+    assert section_texts(second)[0].startswith("*Your collections*: 12 accounts, page 2 of 2.")
+    assert len(section_texts(second)) == 3
+    shown = {t.split("(")[1].split(")")[0] for t in section_texts(first)[1:]
+             + section_texts(second)[1:]}
+    assert shown == set(ids)
+    assert world.slack.slash(OTHER_COLLECTOR, "D04COLLECT2", "/credit collect 2").blocks \
+        == second.blocks
+
+    chinese = world.slack.slash(zh_collector, "D03FINDIR01", "/credit 催收 2")
+    assert chinese.text == "12 个账户待催收"
+    assert section_texts(chinese)[0] == (
+        "*你的催收*：12 个账户，第 2 页，共 2 页。先列付款承诺到期的，再列下一步已到期的，"
+        "其余按逾期金额 × 逾期天数排序。")
+    assert [b["text"]["text"] for b in chinese.buttons()[:4]] == [
+        "记录行动", "付款承诺", "争议", "移交法务"]
