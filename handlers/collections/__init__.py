@@ -5,6 +5,7 @@ assignment sends; the automatic assignment runs in the alerts job."""
 from __future__ import annotations
 
 from handlers.check.payloads import ASSIGN_COLLECTOR, SubjectValue
+from handlers.collections.actions import ACTIONS as DAY_ACTIONS
 from handlers.collections.assign import (
     ASSIGN_MODAL,
     AssignForm,
@@ -13,6 +14,9 @@ from handlers.collections.assign import (
     submit_assign,
     unassign,
 )
+from handlers.collections.collect import collect
+from handlers.collections.jobs import JOB as COLLECTIONS_JOB
+from handlers.collections.modals import VIEWS as DAY_VIEWS
 from handlers.i18n import N_
 from handlers.registry import Action, Feature, Subcommand, View
 
@@ -25,11 +29,20 @@ ASSIGN_SUBCOMMANDS = (
                aliases=("取消分配",), needs_argument=N_("a customer")),
 )
 
+# The collector's day (D2): /credit collect, the worklist's buttons and forms, the job.
+DAY_SUBCOMMANDS = (
+    Subcommand("collect", N_("your accounts to collect, most urgent first, with buttons to "
+                             "log an action, record a promise to pay or a dispute, or "
+                             "escalate to legal; a number shows that page"), "2", collect,
+               aliases=("催收",)),
+)
+
 FEATURE = Feature(
     name="collections",
-    subcommands=ASSIGN_SUBCOMMANDS,
-    actions=(Action(ASSIGN_COLLECTOR, on_assign_collector, SubjectValue),),
-    views=(View(ASSIGN_MODAL, AssignForm, submit_assign),),
+    subcommands=(*ASSIGN_SUBCOMMANDS, *DAY_SUBCOMMANDS),
+    actions=(Action(ASSIGN_COLLECTOR, on_assign_collector, SubjectValue), *DAY_ACTIONS),
+    views=(View(ASSIGN_MODAL, AssignForm, submit_assign), *DAY_VIEWS),
+    jobs=(COLLECTIONS_JOB,),
     # chat:write: the collectors' direct messages (the outbox sender posts them;
     # handlers.delivery declares im:write, which opens them).
     scopes=("commands", "chat:write"),
