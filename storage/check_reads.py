@@ -84,10 +84,13 @@ _VERSION = ("SELECT (SELECT count(*) FROM leases WHERE name = :lease), max(id), 
 _FIRST_LOOK = ("SELECT (SELECT count(*) FROM leases WHERE name = :lease), "
                "(SELECT max(id) FROM audit_log), NULL, (SELECT count(*) FROM limit_changes), "
                f"{_ORDERS_MOVED}")
-_LIMITS = ("SELECT customer_id, kind, credit_limit, currency, previous_limit, "
-           "previous_currency, effective_at, approved_by, request_id, expires_on, id "
-           "FROM limit_changes WHERE (expires_on IS NULL OR expires_on >= :on) "
-           "AND customer_id IN ({ids})")
+# The same changes as SqlCreditRequestStore.effective_limits reads.
+_LIMITS = ("SELECT l.customer_id, l.kind, l.credit_limit, l.currency, l.previous_limit, "
+           "l.previous_currency, l.effective_at, l.approved_by, l.request_id, l.expires_on, "
+           "l.id FROM limit_changes l JOIN customers c ON c.customer_id = l.customer_id "
+           "WHERE (l.expires_on IS NULL OR l.expires_on >= :on) AND (l.previous_limit IS "
+           "NULL OR (l.previous_limit = c.credit_limit AND l.previous_currency = c.currency)) "
+           "AND l.customer_id IN ({ids})")
 _BY_KEY = f"SELECT {_CUSTOMER} FROM customers WHERE name_key = :key OR name_local_key = :key"
 _BY_ID = f"SELECT {_CUSTOMER} FROM customers WHERE customer_id = :id"
 _GROUP = f"SELECT {_CUSTOMER} FROM customers WHERE group_id = :group"

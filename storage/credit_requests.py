@@ -35,6 +35,7 @@ from domain.model import Order, OrderStatus
 from domain.money import Money
 from storage.models import (
     CreditRequestRow,
+    CustomerRow,
     DeadlineMarkRow,
     DelegationRow,
     LimitChangeRow,
@@ -46,6 +47,7 @@ _R: Table = CreditRequestRow.__table__  # type: ignore[assignment]
 _D: Table = RequestDecisionRow.__table__  # type: ignore[assignment]
 _G: Table = DelegationRow.__table__  # type: ignore[assignment]
 _L: Table = LimitChangeRow.__table__  # type: ignore[assignment]
+_CUSTOMERS: Table = CustomerRow.__table__  # type: ignore[assignment]
 _O: Table = OrderRow.__table__  # type: ignore[assignment]
 _M: Table = DeadlineMarkRow.__table__  # type: ignore[assignment]
 # Bound parameters per IN (…): well under SQLite's and PostgreSQL's limits.
@@ -235,8 +237,13 @@ class SqlCreditRequestStore:
 
     def effective_limits(self, customer_ids: Sequence[str] | None, on: date
                          ) -> dict[str, LimitChange]:
-        # Temporary changes already over can no longer be the one in force.
-        query = select(_L).where(_L.c.expires_on.is_(None) | (_L.c.expires_on >= on))
+        # Temporary changes already over can no longer be the one in force, nor changes
+        # of an ERP limit the ERP has since replaced (domain.approvals.model.stands_on).
+        erp = _CUSTOMERS.c
+        query = select(_L).join(_CUSTOMERS, erp.customer_id == _L.c.customer_id).where(
+            _L.c.expires_on.is_(None) | (_L.c.expires_on >= on),
+            _L.c.previous_limit.is_(None) | ((_L.c.previous_limit == erp.credit_limit)
+                                              & (_L.c.previous_currency == erp.currency)))
         rows: list[Any] = []
         if customer_ids is None:
             rows = list(self._execute(query))

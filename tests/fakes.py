@@ -25,6 +25,7 @@ from domain.approvals.model import (
     LimitChange,
     RequestState,
     effective_limit,
+    stands_on,
 )
 from domain.approvals.rules import RequestChanged
 from domain.collections.model import (
@@ -288,6 +289,8 @@ class FakeCreditRequestStore:
 
     def __init__(self, orders: Sequence[Order] = ()) -> None:
         self.orders = {o.order_id: o for o in orders}
+        # The ERP's limits, which an approved change stands on (set by FakeUnitOfWork).
+        self.customers: FakeCustomers | None = None
         self.committed: dict[str, dict[Any, Any]] = {t: {} for t in self._TABLES}
         self.rollback()
 
@@ -382,7 +385,10 @@ class FakeCreditRequestStore:
         found = {}
         for cid in {c.customer_id for c in self._work["limits"].values()}:
             if customer_ids is None or cid in customer_ids:
-                chosen = effective_limit(self.limit_changes(cid), on)
+                erp = self.customers.rows.get(cid) if self.customers else None
+                chosen = effective_limit(
+                    [c for c in self.limit_changes(cid)
+                     if erp is None or stands_on(c, erp.credit_limit)], on)
                 if chosen is not None:
                     found[cid] = chosen
         return found
@@ -612,6 +618,7 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox()
         self.alerts = FakeAlertStore()
         self.credit_requests = FakeCreditRequestStore(orders)
+        self.credit_requests.customers = self.customers
         self.orders = FakeOrderStore(orders)
         self.receivables.order_checks = self.orders
         self.collections = FakeCollectionStore()

@@ -175,7 +175,12 @@ class ChangeKind(StrEnum):
 @dataclass(frozen=True)
 class LimitChange:
     """A limit creditbot approved, in its own table (an ERP import never touches it).
-    A temporary one applies through ``expires_on``; the limit before it returns after."""
+    A temporary one applies through ``expires_on``; the limit before it returns after.
+
+    ``previous`` is the ERP's limit when it was approved: the change stands only while
+    the ERP still exports that limit (``stands_on``). Once the ERP exports another, a
+    decision was keyed into the ERP after ours, and the ERP's limit is the record again
+    (raised or lowered: creditbot does not hold a limit the ERP has since moved)."""
 
     customer_id: str
     kind: ChangeKind
@@ -187,6 +192,11 @@ class LimitChange:
     expires_on: date | None = None
     id: int = 0
 
+
+
+def stands_on(change: LimitChange, erp_limit: Money) -> bool:
+    """Whether ``change`` still replaces the ERP's limit (see ``LimitChange``)."""
+    return change.previous is None or change.previous == erp_limit
 
 
 def effective_limit(changes: Sequence[LimitChange], day: date) -> LimitChange | None:

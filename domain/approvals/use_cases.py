@@ -362,6 +362,10 @@ class CreditRequests:
             else:
                 after = dataclasses.replace(request, level=level + 1, level_since=now)
             saved = store.save(after)
+            if saved.state is RequestState.APPROVED:
+                # After the save: a request someone else decided meanwhile is refused by
+                # the version check first (and answered "already decided").
+                self._still_raises(uow, request, today)
             store.add_decision(decision)
             details = {**_details(saved), "level": level, "role": decision.role,
                        "comment": text, "on_behalf_of": granted.on_behalf_of,
@@ -391,6 +395,26 @@ class CreditRequests:
             uow.commit()
         return record
 
+    @staticmethod
+    def _still_raises(uow: UnitOfWork, request: CreditRequest, today: date) -> None:
+        """A limit request approved at its last level must still raise the limit in
+        force: the ERP (or another approval) may have raised it past the request since
+        it was filed, and approving it then would lower the limit. Refused, nothing
+        written: the request can only be rejected or cancelled."""
+        if request.kind not in LIMIT_KINDS or request.new_limit is None:
+            return
+        customer = uow.customers.get(request.customer_id)
+        if customer is None:
+            return
+        override = uow.credit_requests.effective_limits(
+            [request.customer_id], today).get(request.customer_id)
+        current = override.limit if override else customer.credit_limit
+        if current.currency == request.new_limit.currency \
+                and current.amount >= request.new_limit.amount:
+            raise DomainError(N_("The limit is already {current}, not below the {new} this "
+                                 "request asks for: it can only be rejected or cancelled."),
+                              current=current, new=request.new_limit)
+
     def _take_effect(self, uow: UnitOfWork, request: CreditRequest, actor: str,
                      now: datetime, today: date) -> LimitChange | None:
         store = uow.credit_requests
@@ -399,18 +423,22 @@ class CreditRequests:
             assert request.new_limit is not None
             override = store.effective_limits([customer_id], today).get(customer_id)
             customer = uow.customers.get(customer_id)
-            previous = override.limit if override else (
-                customer.credit_limit if customer else request.current_limit)
+            erp = customer.credit_limit if customer else (
+                request.current_limit or request.new_limit)
+            previous = override.limit if override else erp
             temporary = request.kind is RequestKind.TEMPORARY_LIMIT
+            # The change records the ERP's limit it replaces: it stands while the ERP
+            # still exports that one (domain.approvals.model.LimitChange).
             change = store.add_limit_change(LimitChange(
                 customer_id, ChangeKind.TEMPORARY if temporary else ChangeKind.PERMANENT,
-                request.new_limit, previous, now, actor, request.id,
+                request.new_limit, erp, now, actor, request.id,
                 request.expires_on if temporary else None))
             uow.audit.append(AuditEntry(now, actor, "limits.changed", customer_id, {
                 "request": request.id, "kind": change.kind.value,
                 "limit": str(change.limit.amount), "currency": change.limit.currency,
                 "previous": None if previous is None else str(previous.amount),
                 "previous_currency": None if previous is None else previous.currency,
+                "erp_limit": str(erp.amount), "erp_currency": erp.currency,
                 "expires_on": _day(change.expires_on)}))
             uow.events.record(LimitChanged(
                 occurred_at=now, actor=actor, subject=customer_id, request_id=request.id,

@@ -133,14 +133,16 @@ def test_a_stale_version_a_second_decision_and_a_second_open_request_are_refused
 
 
 def test_limit_changes_and_the_limit_in_force(engine):
+    # Each change stands on the ERP's limit it replaced (C1's is $20,000).
+    seed(engine)
     with uow(engine) as work:
         for _ in range(3):
             work.credit_requests.add(request(kind=RequestKind.ORDER_RELEASE,
                                              order_id=f"SO-{_}"))
         permanent = work.credit_requests.add_limit_change(LimitChange(
-            "C1", ChangeKind.PERMANENT, usd("120000.5"), usd("100000"), NOW, "U0FD000001", 1))
+            "C1", ChangeKind.PERMANENT, usd("120000.5"), usd("20000"), NOW, "U0FD000001", 1))
         temporary = work.credit_requests.add_limit_change(LimitChange(
-            "C1", ChangeKind.TEMPORARY, usd("200000"), usd("120000.5"),
+            "C1", ChangeKind.TEMPORARY, usd("200000"), usd("20000"),
             NOW + timedelta(hours=1), "U0FD000001", 2, date(2026, 12, 31)))
         work.commit()
     # PostgreSQL aborts a transaction at a refused insert: the use case starts afresh.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
-from decimal import Decimal
 
 from domain.aging import AgingBuckets
 from domain.model import InvoiceStatus
@@ -19,7 +18,7 @@ from tests.unit.test_order_use_cases import NOW, REP_MEMBER, TODAY, cny, invoice
 
 
 def test_each_order_takes_the_headroom_the_ones_before_left():
-    checks, uow, _ = world()
+    checks, _, _ = world()
     first = checks.place(REP_MEMBER, "C1", "60k").check
     second = checks.place(REP_MEMBER, "C1", "60k").check
     assert first is not None and first.state is OrderState.PASSED
