@@ -14,6 +14,7 @@ from handlers.approvals.request_render import (
     LIST_RESERVE,
     MESSAGE_BUDGET,
     STATES,
+    actor,
     figures,
     kind_title,
     role_name,
@@ -87,8 +88,9 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
     lines.extend(_decision(d, request.route[d.level - 1].role if d.level <= len(
         request.route) else d.role, requests, tr) for d in record.decisions)
     if request.closed_by and not record.decisions and request.closed_at:
-        lines.append(tr._("{state} by <@{who}> on {when}", state=tr._(STATES[request.state]),
-                          who=request.closed_by, when=_when(requests, tr, request.closed_at)))
+        lines.append(tr._("{state} by {who} on {when}", state=tr._(STATES[request.state]),
+                          who=actor(request.closed_by, tr),
+                          when=_when(requests, tr, request.closed_at)))
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.approvals.model import KIND_TITLES, CreditRequest, RequestKind, RequestState
 from domain.approvals.use_cases import CreditRequests
+from domain.people import is_user_id
 from handlers.i18n import N_, Translator
 from handlers.render import Block, Message, context, message, section, user_text
 
@@ -40,6 +41,12 @@ def kind_title(kind: RequestKind, tr: Translator) -> str:
 def role_name(role: str) -> str:
     """``credit_manager`` as people say it (roles are the organisation's own words)."""
     return role.replace("_", " ")
+
+
+def actor(who: str, tr: Translator) -> str:
+    """A person as a mention; creditbot itself (an expiry, an escalation: the audit's
+    ``SYSTEM``) by its name, which no mention can show."""
+    return f"<@{who}>" if is_user_id(who) else tr._("creditbot")
 
 
 def customer_label(request: CreditRequest) -> str:

@@ -7,10 +7,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import update
+
 from domain.approvals.model import RequestKind
+from storage.models import CreditRequestRow
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, World
 from tests.e2e.test_credit_requests import (
     ANALYST,
+    EN,
+    ZONE,
     add_customer,
     audit,
     deadline,
@@ -212,3 +217,21 @@ def test_each_wrong_delegation_date_is_named(world):
         "no later than `until`, e.g. `/credit delegate @mei from 2026-12-01 until "
         "2026-12-31`.")
     assert audit(world, "delegations.granted") == []
+
+
+# -- creditbot itself, not a mention ------------------------------------------------------
+
+def test_history_names_creditbot_plainly_when_it_closed_a_request(world):
+    said(world, "/credit request lakeside +50k until 2026-11-30 for the weekend")
+    [request] = requests_of(world)
+    with world.services.engine.begin() as conn:
+        conn.execute(update(CreditRequestRow).where(CreditRequestRow.id == request.id)
+                     .values(expires_on=date(2026, 11, 28)))
+    [expired] = world.services.requests.expire()
+    when = EN.moment(expired.closed_at, ZONE)
+    assert said(world, "/credit history lakeside") == (
+        "History of Lakeside Furniture Outlet (C0013)\n"
+        "History of Lakeside Furniture Outlet (C0013)\n*Credit requests*\n"
+        f"*#{request.id}* temporary limit · $35,000.00 → $85,000.00 through Nov 28, 2026 · "
+        f"expired\nfiled by <@{SALES}> on {when}: for the weekend\n"
+        f"expired by creditbot on {when}\n*Approved limit changes*\nNone yet.")
