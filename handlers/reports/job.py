@@ -13,12 +13,14 @@ second run in the same week (a retried job, a standby that took over) queues not
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from domain.errors import RecordsUnavailable
 from domain.messages import Attachment, OutgoingMessage
 from domain.model import AuditEntry
 from domain.money import Money
@@ -32,6 +34,10 @@ log = logging.getLogger(__name__)
 
 KIND = "reports.weekly"
 SYSTEM = "creditbot"
+# A run that finds the database away tries again after these pauses before it fails: the
+# next scheduled run is a week away (a failed run is made up by `creditbot jobs run
+# report` any day of the same week, which posts the week's report once).
+RETRY_PAUSES = (2.0, 5.0)
 
 TITLE = N_("*Weekly collections report*, {date}")
 DSO_LINE = N_("DSO (count-back): {dso} days · Best Possible DSO: {best} days · average "
@@ -149,10 +155,20 @@ class WeeklyReport:
         return {"posted": 1, "already_posted": 0}
 
 
-def run_report(context: Mapping[str, Any]) -> dict[str, int]:
+def run_report(context: Mapping[str, Any],
+               sleep: Callable[[float], None] = time.sleep) -> dict[str, int]:
     """The scheduler's entry point."""
     weekly: WeeklyReport = context["weekly_report"]
-    return weekly.post(context["now"])
+    for attempt, pause in enumerate((*RETRY_PAUSES, None), 1):
+        try:
+            return weekly.post(context["now"])
+        except RecordsUnavailable:
+            if pause is None:
+                raise
+            log.warning("weekly report: the credit records did not answer (try %d); trying "
+                        "again in %.0f s", attempt, pause)
+            sleep(pause)
+    raise AssertionError("unreachable")  # the last try returns or raises
 
 
 def _days(tr: Translator, value: Decimal | None) -> str:

@@ -83,3 +83,36 @@ def test_a_report_week_is_the_iso_week_of_its_date() -> None:
     assert week_of(date(2026, 12, 13)) == "2026-W50"  # Sunday: still that week
     assert week_of(date(2027, 1, 1)) == "2026-W53"    # a Friday of ISO 2026's last week
     assert week_of(date(2027, 1, 4)) == "2027-W01"
+
+
+class Flaky:
+    """A weekly report whose database is away for the first ``failures`` tries."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.tries = 0
+
+    def post(self, now: object) -> dict[str, int]:
+        from domain.errors import RecordsUnavailable
+
+        self.tries += 1
+        if self.tries <= self.failures:
+            raise RecordsUnavailable()
+        return {"posted": 1, "already_posted": 0}
+
+
+def test_a_run_that_finds_the_database_away_tries_again_before_failing() -> None:
+    import pytest
+
+    from domain.errors import RecordsUnavailable
+    from handlers.reports.job import run_report
+
+    slept: list[float] = []
+    twice = Flaky(failures=2)
+    assert run_report({"weekly_report": twice, "now": None}, slept.append) == {
+        "posted": 1, "already_posted": 0}
+    assert (twice.tries, slept) == (3, [2.0, 5.0])
+    always = Flaky(failures=3)
+    with pytest.raises(RecordsUnavailable):
+        run_report({"weekly_report": always, "now": None}, slept.append)
+    assert always.tries == 3
