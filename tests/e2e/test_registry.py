@@ -20,6 +20,7 @@ from handlers.approvals.request_modal import RequestForm
 from handlers.approvals.requests_list import RequestValue
 from handlers.check.payloads import SubjectValue
 from handlers.collections.assign import AssignForm
+from handlers.collections.blocks import AccountValue, DisputeValue, PageValue
 from handlers.orders.payloads import ReleaseValue
 from handlers.registry import listener_count
 from tests.conftest import ROOT
@@ -33,7 +34,9 @@ EXAMPLES = {SubjectValue: SubjectValue(kind="customer", id="C0001"),
             RequestValue: RequestValue(request=1), RequestForm: RequestForm(channel=None),
             LevelValue: LevelValue(request=1, level=1),
             ReleaseValue: ReleaseValue(order="O1", customer="C0001"),
-            AssignForm: AssignForm(customer="C0001")}
+            AssignForm: AssignForm(customer="C0001"),
+            AccountValue: AccountValue(customer="C0001"), PageValue: PageValue(page=2),
+            DisputeValue: DisputeValue(customer="C0001", dispute=1)}
 
 
 def _press(world, action_id: str, value: str) -> int:
