@@ -102,6 +102,9 @@ class ChatState:
     seen: dict[tuple[str, str], str] = field(default_factory=dict)
     # How many chat.postEphemeral calls were looked at (they are in no channel's history).
     ephemeral_seen: int = 0
+    # The bot answered the line just typed: the messages shown after it number their
+    # buttons on from the answer's instead of taking their numbers.
+    answered: bool = False
 
 
 _T = TypeVar("_T")
@@ -247,6 +250,7 @@ class Sandbox:
                 return
             if line in {":quit", ":q", "exit", "quit"}:
                 return
+            state.answered = False
             try:
                 self._handle(line, state, driver)
                 # What the bot queued on its own goes out at once, as a sender would.
@@ -340,6 +344,7 @@ class Sandbox:
         self.console.print("[bold magenta]creditbot[/] [dim]" + self.tr._(who) + "[/dim]")
         buttons = render_message(self.console, reply.blocks, reply.text, self._name)
         state.buttons = [Pressable(reply, button) for button in buttons]
+        state.answered = True
         self.console.print()
 
     def _press(self, pressed: Pressable, state: ChatState, driver: SlackDriver) -> None:
@@ -347,6 +352,14 @@ class Sandbox:
         presser (through the response_url), or what the bot queued (a digest's
         Acknowledge and Snooze edit the digest through the outbox and reply nothing)."""
         label = pressed.button["text"]["text"]
+        # Only the person a direct message went to sees it, and so its buttons.
+        recipient = driver.emulator.direct_messages.get(pressed.message.channel)
+        if recipient is not None and state.user.user_id not in recipient.split(","):
+            self.console.print("[yellow]" + self.tr._(
+                "“{label}” is in a direct message to @{person}: only they can press it. "
+                "Type :as {person} first.", label=rich_escape(label),
+                person=recipient.split(",")[0]) + "[/yellow]")
+            return
         self.console.print("[dim]" + self.tr._("… pressed “{label}”",
                                                label=rich_escape(label)) + "[/dim]")
         message = pressed.message
@@ -595,7 +608,7 @@ class Sandbox:
         """Prints the messages the bot posted or edited in channels and direct messages
         since the last look, channel by channel; their buttons become the ones numbers
         press, numbered on across the messages."""
-        shown: list[Pressable] = []
+        shown: list[Pressable] = list(state.buttons) if state.answered else []
         # First what was shown to this person alone (a form's confirmation).
         calls = emulator.calls_to("chat.postEphemeral")
         for call in calls[state.ephemeral_seen:]:
@@ -627,7 +640,7 @@ class Sandbox:
                                          numbered=len(shown))
                 shown.extend(Pressable(posted, button) for button in buttons)
                 self.console.print()
-        if shown:
+        if shown or state.answered:
             state.buttons = shown
 
     def _where(self, channel: str, emulator: SlackEmulator, message: dict[str, Any],

@@ -40,6 +40,12 @@ def render_message(console: Console, blocks: list[dict[str, Any]], fallback: str
     is numbered ``numbered + 1``: several messages shown at once (a job's digests) number
     their buttons on from one another, so each number presses one button."""
     buttons: list[dict[str, Any]] = []
+
+    def label(element: dict[str, Any]) -> str:
+        buttons.append(element)
+        return f"[reverse] {numbered + len(buttons)} [/reverse] " \
+               f"{rich_escape(element['text']['text'])}"
+
     if not blocks:
         console.print(mrkdwn_to_rich(fallback, name_of))
         return buttons
@@ -50,6 +56,9 @@ def render_message(console: Console, blocks: list[dict[str, Any]], fallback: str
         elif kind == "section":
             if block.get("text"):
                 _print_text(console, mrkdwn_to_rich(block["text"]["text"], name_of))
+            accessory = block.get("accessory") or {}
+            if accessory.get("type") == "button":  # e.g. Cancel beside a request
+                console.print("    " + label(accessory))
             if block.get("fields"):
                 grid = Table.grid(padding=(0, 3))
                 grid.add_column()
@@ -64,12 +73,8 @@ def render_message(console: Console, blocks: list[dict[str, Any]], fallback: str
         elif kind == "divider":
             console.print("[dim]" + "─" * 40 + "[/dim]")
         elif kind == "actions":
-            labels = []
-            for element in block["elements"]:
-                if element.get("type") == "button":
-                    buttons.append(element)
-                    labels.append(f"[reverse] {numbered + len(buttons)} [/reverse] "
-                                  f"{rich_escape(element['text']['text'])}")
+            labels = [label(element) for element in block["elements"]
+                      if element.get("type") == "button"]
             for row in rows_of(labels, console.width, "   "):
                 console.print(row)
     return buttons

@@ -155,3 +155,28 @@ def test_the_last_checks_before_the_sandbox_ends_are_in_the_audit_log(monkeypatc
                                  "WHERE action = 'credit.checked'")).all()
     engine.dispose()
     assert [tuple(row) for row in seen] == [("U01SALESAMY", "C0002")]
+
+
+def test_buttons_number_on_from_the_answer_and_stay_with_whom_they_were_sent_to(
+        monkeypatch, clock, tmp_path):
+    """The owner's note of a held order took number 1 from the rep's own answer, so the
+    rep pressed the owner's button; a Cancel beside a request was not drawn at all."""
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "200")
+    result = _run(tmp_path, ":as U01SALESAMY\n:in sales\n/credit order lakeside 10k\n2\n1\n"
+                            ":cancel\n/credit request acme packaging +100k Q1 stock\n"
+                            "/credit requests\n1\n")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    answer = out[out.index("U01SALESAMY in #sales> /credit order"):]
+    assert " 1  Request release" in answer
+    note = answer[answer.index("creditbot sent a direct message to @U01SALESBEN"):]
+    assert " 2  Request release" in note
+    assert ("“Request release” is in a direct message to @U01SALESBEN: only they can press "
+            "it. Type :as U01SALESBEN first.") in out
+    form = out[out.index("U01SALESAMY in #sales> 1\n"):]
+    assert form.startswith("U01SALESAMY in #sales> 1\n… pressed “Request release”\n"
+                           "creditbot (opened a form, only you can see it)\n")
+    listed = out[out.index("U01SALESAMY in #sales> /credit requests"):]
+    assert " 1  Cancel" in listed
+    assert "… pressed “Cancel”" in listed
