@@ -271,3 +271,27 @@ def test_the_sandbox_runs_the_weekly_report_on_the_demo_portfolio(monkeypatch):
         "Provision for doubtful accounts: $644,970.97",
         "Charts: open receivables per days past due (USD; ≤0 is not yet due); DSO per",
         "month (line) against Best Possible DSO (dashes), in days."]
+
+
+def test_creditbot_jobs_run_report_queues_the_week_once(engine, database_url, monkeypatch,
+                                                        tmp_path):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    write_config(tmp_path)
+    seed(engine)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(tmp_path / "app.yaml"))
+    runner = CliRunner()
+    first = runner.invoke(main, ["jobs", "run", "report"], catch_exceptions=False)
+    again = runner.invoke(main, ["jobs", "run", "report"], catch_exceptions=False)
+    assert (first.exit_code, first.stdout) == (
+        0, "report: ok — posted 1, already_posted 0\n1 message queued; SLACK_BOT_TOKEN is "
+        "not set here, so the running bot (creditbot serve or creditbot scheduler) delivers "
+        "them\n")
+    assert (again.exit_code, again.stdout) == (
+        0, "report: ok — posted 0, already_posted 1\n")
+    [row] = outbox(engine)
+    assert (row.kind, row.channel, row.sent_at) == ("reports.weekly", FINANCE, None)
+    assert [f["filename"][:6] for f in row.payload["files"]] == ["aging-", "dso-20"]
