@@ -18,6 +18,7 @@ from typing import Protocol
 
 from domain.access import CreditDataAccess, Member
 from domain.aging import AgingBuckets
+from domain.approvals.model import CreditRequest
 from domain.collections.dunning import DEFAULT_POLICY, DueItem, DunningPolicy, account_level
 from domain.collections.model import (
     ActionKind,
@@ -38,6 +39,8 @@ from domain.ports import Outbox, UnitOfWork
 from domain.text import N_
 
 MAX_OUTCOME = 2000
+# The credit requests a legal case shows (latest first).
+HISTORY_REQUESTS = 20
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ class History:
     promises: tuple[Promise, ...]
     disputes: tuple[Dispute, ...]
     assignment: Assignment
+    # The customer's credit requests and how they were decided, latest first.
+    requests: tuple[CreditRequest, ...] = ()
 
 
 class WorkNotices(Protocol):
@@ -337,7 +342,8 @@ class CollectorsDay:
                     customer, tuple(uow.receivables.open_invoices([customer_id])),
                     tuple(uow.collections.actions(customer_id)),
                     tuple(uow.collections.promises(customer_id)),
-                    tuple(uow.collections.disputes(customer_id)), assignment)
+                    tuple(uow.collections.disputes(customer_id)), assignment,
+                    tuple(uow.credit_requests.of_customer(customer_id, HISTORY_REQUESTS)))
                 self.notices.legal_case(uow.outbox, case, history,
                                         self.channels.get(self.legal_department))
             uow.audit.append(AuditEntry(now, actor.user_id, "collections.escalated",

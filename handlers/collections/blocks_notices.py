@@ -13,8 +13,10 @@ from domain.collections.work import History, WorkNotices
 from domain.messages import OutgoingMessage
 from domain.model import Customer
 from domain.ports import Outbox
+from handlers.approvals.request_render import STATES, kind_title
 from handlers.collections.blocks import (
     KINDS,
+    NAME_LENGTH,
     OUTCOME,
     PROMISE_STATES,
     RESOLVE,
@@ -109,6 +111,11 @@ class CollectionNotices(WorkNotices):
                                             outcome=person_text(d.outcome or "",
                                                                 TEXT_LENGTH)))
                                   for d in history.disputes]),
+            (tr._("*Credit requests and decisions*"), [
+                tr._("#{request} {kind}, filed {day} by <@{who}>: {state}", request=r.id,
+                     kind=kind_title(r.kind, tr), day=r.filed_at.astimezone(self.zone).date(),
+                     who=r.requested_by, state=tr._(STATES[r.state]))
+                for r in history.requests]),
         ]
         for heading, lines in parts:
             shown = lines[:LINES_PER_SECTION]
@@ -120,7 +127,9 @@ class CollectionNotices(WorkNotices):
                                    status=tr._(STATUSES[history.assignment.status.value]))))
         blocks.append(actions("legal", button(tr._("Record outcome"), OUTCOME, AccountValue(
             customer=customer.customer_id).encode())))
-        outbox.add(OutgoingMessage(channel=to, kind="collections.legal", text=title,
+        # The notification text is mrkdwn: the name escaped (the header is plain text).
+        text = tr._("Legal case: {customer}", customer=erp_text(customer.name, NAME_LENGTH))
+        outbox.add(OutgoingMessage(channel=to, kind="collections.legal", text=text,
                                    blocks=blocks[:BLOCKS_PER_MESSAGE],
                                    dedup_key=f"collections.legal:{case.id}"))
 

@@ -99,6 +99,9 @@ def test_an_overdue_account_from_alert_to_legal(world):
                              "<@U04COLLECT1>, who was told by direct message with the "
                              "account's card.")
 
+    # The account owner asks for more credit meanwhile: the legal case shows it.
+    world.slack.slash(OWNER, SALES_CHANNEL, f"/credit request {CUSTOMER} +100k spring orders")
+
     first = worklist(world)
     assert first.text == "1 account to collect"
     assert section_texts(first) == [
@@ -183,7 +186,9 @@ def test_an_overdue_account_from_alert_to_legal(world):
         assert texts[2:] == [
             "*Actions*\nNov 29, 2026 call by <@U04COLLECT1>: AP says payment run Friday",
             "*Promises to pay*\n£50,000.00 by Dec 1, 2026: broken",
-            "*Disputes*\nINV-0041-022: two pallets arrived damaged (open)"]
+            "*Disputes*\nINV-0041-022: two pallets arrived damaged (open)",
+            "*Credit requests and decisions*\n#1 limit increase, filed Nov 29, 2026 by "
+            "<@U01SALESCHO>: open"]
         assert case["blocks"][-2]["elements"][0]["text"] == "Status before: disputed."
 
         # Legal has the account now; the collector's list is empty.
