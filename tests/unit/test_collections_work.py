@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -27,6 +28,8 @@ from domain.collections.work import (
     UnknownInvoices,
     WorkPolicy,
 )
+from domain.collections.worklist import LastAction, WorkItem
+from domain.errors import DomainError
 from domain.messages import OutgoingMessage
 from domain.model import Customer, Invoice
 from domain.money import Money
@@ -232,3 +235,47 @@ def test_escalation_moves_the_account_to_legal_with_its_history(
                                       "settled for 80%")
     assert closed.outcome == "settled for 80%"
     assert uow.collections.open_assignment("C2") is None
+
+
+def test_a_resolved_dispute_lets_dunning_count_its_invoices_again(
+        day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
+    opened = day.dispute(MEI, "C1", ["I2"], "wrong price", "sales", "U0SALES001")
+    clock[0] = NOW + timedelta(days=4)
+    day.resolve_dispute(Member("U0SALES001", roles=frozenset({"sales"})), opened.id, "C1",
+                        "credit note issued")
+    item = next(it for it in day.worklist(MEI).page.items if it.customer_id == "C1")
+    assert item.level is not None and item.level.step is Step.LEGAL
+    assert (item.status, item.open_disputes) == ("open", 0)
+    assert uow.audit.entries[-1].details == {"dispute_id": opened.id,
+                                             "outcome": "credit note issued", "days_open": 4}
+    with pytest.raises(DomainError) as again:
+        day.resolve_dispute(MEI, opened.id, "C1", "twice")
+    assert str(again.value) == "That dispute is already resolved."
+
+
+def test_the_worklist_and_the_legal_case_escape_what_the_erp_and_people_wrote() -> None:
+    from handlers.collections.blocks import line
+    from handlers.collections.blocks_notices import CollectionNotices
+    from handlers.i18n import translator
+    from tests.fakes import FakeOutbox
+
+    tr = translator("en-US")
+    item = WorkItem(customer_id="C1", name="<!channel> *Bold*", overdue=(("1-30", usd(5)),),
+                    weight=Decimal(5), status="open",
+                    last_action=LastAction("call", "<@U0ALL00001> said <!here>", "U0MEI0001",
+                                           TODAY))
+    assert line(item, tr).splitlines()[0] == (
+        "*&lt;!channel&gt; ∗Bold∗* (C1) · open · no dunning level")
+    assert line(item, tr).splitlines()[2] == (
+        "Last action: call on Nov 30, 2026 by <@U0MEI0001>: &lt;@U0ALL00001&gt; said "
+        "&lt;!here&gt;")
+    outbox = FakeOutbox()
+    hostile = replace(customer("C1"), name="<!channel>")
+    assignment = Assignment("C1", MEI.user_id, AssignmentStatus.OPEN, "rules", NOW)
+    CollectionNotices(lambda _: "en-US", UTC).legal_case(
+        outbox, LegalCase("C1", MEI.user_id, NOW, "<!everyone>"),
+        History(hostile, (), (), (), (), assignment), "C0LEGAL001")
+    outbox.commit()
+    [posted] = outbox.messages
+    assert posted.text == "Legal case: &lt;!channel&gt;"
+    assert "<!everyone>" not in str(posted.blocks) and "<!channel>" in str(posted.blocks[0])
