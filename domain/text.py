@@ -8,6 +8,16 @@ nothing at run time.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def N_(message: str) -> str:
     return message
+
+
+class Phrase(str):
+    """Marked text given as a message's value (an example line, a list of formats): the
+    translator shows it in the reader's language, where a plain string stays English."""
+
+    def shown_by(self, tr: Any) -> str:
+        return str(tr._(str(self)))

@@ -41,7 +41,10 @@ def explain(error: DomainError, tr: Translator) -> str:
     if isinstance(error, ShareRefused):
         where = ", ".join(f"<#{c}>" for c in error.allowed)
         return ":lock: " + tr._(error.template, channels=where or tr._("no channel yet"))
-    values = {k: escape(v) if isinstance(v, str) else v for k, v in error.params.items()}
+    # A value the translator shows by a name of its own (a role, an example phrase) is
+    # creditbot's text, translated there; the rest came from people or the ERP.
+    values = {k: escape(v) if isinstance(v, str) and not hasattr(v, "shown_by") else v
+              for k, v in error.params.items()}
     return tr._(error.template, **values)
 
 

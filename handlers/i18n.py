@@ -89,6 +89,9 @@ class Translator:
             return format_datetime(value, format="medium", locale=self.locale)
         if isinstance(value, date):
             return self.date(value)
+        shown_by = getattr(value, "shown_by", None)
+        if callable(shown_by):  # a word the reader's language has a name for (a role)
+            return str(shown_by(self))
         return str(value)
 
     def money(self, amount: Money) -> str:

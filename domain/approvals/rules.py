@@ -22,6 +22,7 @@ from domain.approvals.model import (
     RequestKind,
     RequestState,
 )
+from domain.approvals.roles import Role
 from domain.errors import DomainError
 from domain.text import N_
 
@@ -82,7 +83,7 @@ class NotYetOpen(NotDecidable):
         super().__init__(N_("Level {level} of request #{request} is not open yet: level "
                             "{current} ({role}) decides first."), level=level,
                          request=request.id, current=request.level,
-                         role=request.current.role.replace("_", " "))
+                         role=Role(request.current.role))
 
 
 class OwnRequest(NotDecidable):
@@ -122,7 +123,7 @@ class NotYourLevel(NotDecidable):
         super().__init__(
             N_("You can't decide this: level {level} is for the {role}: {holders}, or "
                "someone they delegated their approvals to."),
-            level=request.level, role=request.current.role.replace("_", " "),
+            level=request.level, role=Role(request.current.role),
             holders=", ".join(f"<@{u}>" for u in holders) or N_("nobody yet"))
 
 

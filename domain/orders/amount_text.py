@@ -13,8 +13,8 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from domain.amounts import AmountError, TypedAmount, parse_amount
-from domain.text import N_
+from domain.amounts import EXAMPLES, AmountError, TypedAmount, parse_amount
+from domain.text import N_, Phrase
 
 # The most creditbot takes for one order or one limit: far above any real one, and within
 # what the database's numeric columns hold.
@@ -29,10 +29,24 @@ LIMIT_TOO_LARGE = N_("“{text}” is more than creditbot takes for a credit lim
 NOT_POSITIVE = N_("“{text}” is not an amount greater than zero: write it like {examples}.")
 
 
+# domain.amounts' examples, marked here so that a reader sees them in their language.
+_EXAMPLES = Phrase(N_("120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k "
+                      "EUR"))
+
+
 def read_amount(text: str, too_large: str = TOO_LARGE, *,
                 increase: bool = False) -> TypedAmount:
     """The amount ``text`` names, or an ``AmountError`` that says what is wrong with it
     (quoting ``text`` whole). ``increase``: ``text`` may start with ``+`` (read without it)."""
+    try:
+        return _read(text, too_large, increase)
+    except AmountError as wrong:
+        if wrong.params.get("examples") == EXAMPLES:
+            wrong.params["examples"] = _EXAMPLES
+        raise
+
+
+def _read(text: str, too_large: str, increase: bool) -> TypedAmount:
     folded = unicodedata.normalize("NFKC", text).strip()
     sign = ""
     if increase and folded.startswith("+"):

@@ -23,6 +23,7 @@ from domain.approvals.model import (
     RequestState,
 )
 from domain.approvals.ports import Standing
+from domain.approvals.roles import Role
 from domain.exposure import CreditPosition
 from domain.text import N_
 from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
@@ -56,8 +57,9 @@ def kind_title(tr: Translator, request: CreditRequest) -> str:
     return tr._(KIND_TITLES[request.kind])
 
 
-def role_name(role: str) -> str:
-    return role.replace("_", " ")
+def role_name(role: str) -> Role:
+    """A role as a message's value: the translator shows it by its name."""
+    return Role(role)
 
 
 def subject(tr: Translator, request: CreditRequest) -> str:

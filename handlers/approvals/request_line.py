@@ -18,12 +18,12 @@ from domain.amounts import AmountError, parse_amount
 from domain.currencies import is_currency
 from domain.errors import DomainError
 from domain.orders.typed import UnknownCurrency, is_unit, join_units, looks_like_code, numeric
-from domain.text import N_
+from domain.text import N_, Phrase
 
 # Opening quote → its closing one (a Chinese input method types the curly and corner ones).
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "「": "」", "『": "』"}
 
-USAGE = "acme +100k larger Q1 orders"
+USAGE = Phrase(N_("acme +100k larger Q1 orders"))
 
 
 class LineError(DomainError):
@@ -62,8 +62,8 @@ def parse_request_line(text: str) -> RequestLine:
         if start >= 2 and looks_like_code(words[start - 1]) and not _is_code(
                 words[start - 1]) and not words[start].startswith(("+", "＋")):
             # "acme XYZ 100k": meant as the amount's currency, not the name's end.
-            raise UnknownCurrency(words[start - 1], "/credit request acme EUR 250k larger "
-                                                    "orders")
+            raise UnknownCurrency(words[start - 1], Phrase(N_(
+                "/credit request acme EUR 250k larger orders")))
         customer, words = " ".join(words[:start]), words[start:]
     if not words or _amount_at(words, 0) != 0:
         raise LineError(N_("After the customer comes the new limit or the increase: "
@@ -73,7 +73,7 @@ def parse_request_line(text: str) -> RequestLine:
     return RequestLine(customer, amount, reason, until)
 
 
-TEMPORARY_USAGE = "acme +50k until 2026-12-31 Christmas season"
+TEMPORARY_USAGE = Phrase(N_("acme +50k until 2026-12-31 Christmas season"))
 
 
 def _take_until(reason: str) -> tuple[date | None, str]:

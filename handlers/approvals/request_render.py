@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.approvals.model import KIND_TITLES, CreditRequest, RequestKind, RequestState
+from domain.approvals.roles import Role
 from domain.approvals.use_cases import CreditRequests
 from domain.people import is_user_id
 from handlers.i18n import N_, Translator
@@ -38,9 +39,9 @@ def kind_title(kind: RequestKind, tr: Translator) -> str:
     return tr._(KIND_TITLES[kind])
 
 
-def role_name(role: str) -> str:
-    """``credit_manager`` as people say it (roles are the organisation's own words)."""
-    return role.replace("_", " ")
+def role_name(role: str) -> Role:
+    """A role as a message's value: the translator shows it by its name."""
+    return Role(role)
 
 
 def actor(who: str, tr: Translator) -> str:
@@ -76,7 +77,7 @@ def deciders(request: CreditRequest, requests: CreditRequests, tr: Translator) -
     level = request.current
     holders = requests.roster.holders().get(level.role, ())
     who = ", ".join(f"<@{user}>" for user in holders) or tr._("nobody holds it yet")
-    return f"{role_name(level.role)} ({who})"
+    return f"{role_name(level.role).shown_by(tr)} ({who})"
 
 
 def stage(request: CreditRequest, requests: CreditRequests, tr: Translator,

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import update
 
 from domain.approvals.model import RequestKind
+from handlers.i18n import translator
 from storage.models import CreditRequestRow
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, World
 from tests.e2e.test_credit_requests import (
@@ -22,10 +23,12 @@ from tests.e2e.test_credit_requests import (
     mrkdwn,
     requests_of,
     shown,
+    speaks_chinese,
 )
 from tests.e2e.test_orders import OWNER_C0002, checks, deliver, direct_messages, sections
 
 FINANCE_DIRECTOR = "U03FINDIR01"
+ZH = translator("zh-CN")
 
 
 def said(world: World, line: str, user: str = SALES) -> str:
@@ -235,3 +238,23 @@ def test_history_names_creditbot_plainly_when_it_closed_a_request(world):
         f"*#{request.id}* temporary limit · $35,000.00 → $85,000.00 through Nov 28, 2026 · "
         f"expired\nfiled by <@{SALES}> on {when}: for the weekend\n"
         f"expired by creditbot on {when}\n*Approved limit changes*\nNone yet.")
+
+
+# -- Chinese throughout -------------------------------------------------------------------
+
+def test_a_chinese_reader_gets_roles_examples_and_formats_in_chinese(world):
+    speaks_chinese(world, SALES)
+    assert said(world, "/credit request acme packaging +abc more") == (
+        "“+abc”不是有效金额：请按以下格式填写：120000、120,000、120000.50、120k、1.2m、12万、"
+        "1.5亿、USD 120k 或 120k EUR。")
+    assert said(world, "/credit request acme packaging") == (
+        "请写客户、新额度或增加额以及理由：`/credit request acme +100k 第一季度订单增加`"
+        "（新的总额如 `250000` 或 `USD 250k`，增加额如 `+100k`）。")
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +100k 春节备货")
+    [request] = requests_of(world)
+    assert mrkdwn(reply) == (
+        f":inbox_tray: *已提交申请 #{request.id}：Acme Packaging (C0002) 的提高额度*\n"
+        "US$100,000.00 → US$200,000.00\n"
+        "当前等待：第 1 级（共 2 级）：信用经理 (<@U02CREDITMG>) 须在 "
+        f"{ZH.moment(request.deadline(), ZONE)} 前审批。\n"
+        "理由：春节备货\n`/credit requests` 可查看进度；申请未结时可在那里撤销。")

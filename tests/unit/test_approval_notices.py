@@ -178,7 +178,7 @@ def test_holders_get_the_card_by_dm_in_their_language_and_each_card_is_edited():
         (CFO, "Credit request #1 · limit increase · Acme ∗Bold∗ &lt;!channel&gt;: level 2 "
               "of 2"),
         (REP, ":arrow_double_up: Level 2 of your request #1 · limit increase · Acme ∗Bold∗ "
-              "&lt;!channel&gt; passed its deadline, so the cfo may decide it now too."),
+              "&lt;!channel&gt; passed its deadline, so the CFO may decide it now too."),
     ]
     # The escalated card has what every card has, without figures it was not given.
     assert texts(sent(uow)[7])[2:4] == [
