@@ -14,6 +14,7 @@ import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.sandbox.driver import Reply
 from bot.scheduler import job_context, run_job
 from handlers.collections.jobs import JOB
 from handlers.delivery.sender import Sender, delivery_client
@@ -199,6 +200,21 @@ def test_an_overdue_account_from_alert_to_legal(world):
         assert section_texts(legal)[1].startswith(
             "*Fenwick Retail Group* (C0041) · with legal · level 4: legal\n")
 
+        # Sales resolves the dispute from its post; legal records its outcome from the case.
+        world.slack.click(SALES_OWNER, Reply(SALES_CHANNEL, dispute["text"], dispute["blocks"],
+                                             ephemeral=False, ts="1.000100"),
+                          "Resolve", wait=False)
+        assert world.slack.submit(SALES_OWNER, world.slack.modal(SALES_OWNER),
+                                  {"outcome": "credit note for the damaged pallets"}).body == ""
+        world.slack.click(LAWYER, Reply(LEGAL_CHANNEL, case["text"], case["blocks"],
+                                        ephemeral=False, ts="1.000200"),
+                          "Record outcome", wait=False)
+        assert world.slack.submit(LAWYER, world.slack.modal(LAWYER),
+                                  {"outcome": "settled for 80%"}).body == ""
+        assert section_texts(world.slack.slash(LAWYER, "D05LEGAL001", "/credit collect")) == [
+            "You have no accounts to collect. Accounts are assigned with "
+            "`/credit assign <customer> @collector`."]
+
     # The history is all on record, in order.
     assert [(action, actor) for action, actor, _ in audit(world)] == [
         ("collections.assigned", CREDIT_MANAGER),
@@ -207,9 +223,12 @@ def test_an_overdue_account_from_alert_to_legal(world):
         ("collections.promise_broken", "creditbot"),
         ("collections.nudged", "creditbot"),
         ("collections.disputed", COLLECTOR),
-        ("collections.escalated", COLLECTOR)]
-    assert audit(world)[-1][2] == {"legal_case_id": 1, "note": "three promises broken",
+        ("collections.escalated", COLLECTOR),
+        ("collections.dispute_resolved", SALES_OWNER),
+        ("collections.legal_outcome", LAWYER)]
+    assert audit(world)[-3][2] == {"legal_case_id": 1, "note": "three promises broken",
                                    "from": COLLECTOR, "to": LAWYER}
+    assert audit(world)[-1][2] == {"legal_case_id": 1, "outcome": "settled for 80%"}
 
 
 def test_a_wrong_field_is_named_beside_it_and_another_collector_is_refused(world):
