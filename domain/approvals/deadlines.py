@@ -34,7 +34,14 @@ from typing import ClassVar, Protocol
 
 from domain.approvals.model import CreditRequest, LimitChange, effective_limit
 from domain.approvals.policy import ApprovalPolicy
-from domain.approvals.ports import Happened, RequestChange, RequestNotices, Standing
+from domain.approvals.ports import (
+    Happened,
+    RequestChange,
+    RequestNotices,
+    Standing,
+    route_roles,
+    stand_ins,
+)
 from domain.approvals.rules import RequestChanged
 from domain.approvals.use_cases import SYSTEM, TRIES, Roster
 from domain.events import DomainEvent
@@ -209,7 +216,8 @@ class Deadlines:
                     escalate_to=level.escalate_to))
                 standing = self.standing(uow, request.customer_id) if self.standing else None
                 self.notices.queue(uow.outbox, RequestChange(
-                    Happened.ESCALATED, request, decisions, standing=standing))
+                    Happened.ESCALATED, request, decisions, standing=standing,
+                    stand_ins=self._stand_ins(uow, request)))
             else:
                 overdue = item.overdue_days
                 uow.audit.append(AuditEntry(now, SYSTEM, "requests.reminded",
@@ -220,13 +228,19 @@ class Deadlines:
                     request_id=request.id, level=request.level, overdue_days=overdue))
                 if overdue is None:
                     self.notices.queue(uow.outbox, RequestChange(
-                        Happened.REMINDED, request, decisions))
+                        Happened.REMINDED, request, decisions,
+                        stand_ins=self._stand_ins(uow, request)))
                 else:
                     deciders = self._deciders(uow, level.role)
                     self.limit_notices.overdue(uow.outbox, Overdue(request, deciders,
                                                                    overdue))
             uow.commit()
         return True
+
+    def _stand_ins(self, uow: UnitOfWork, request: CreditRequest
+                   ) -> dict[str, tuple[str, ...]]:
+        return stand_ins(uow.credit_requests, route_roles(request), self.roster.holders(),
+                         self.today(), request.requested_by)
 
     def _deciders(self, uow: UnitOfWork, role: str) -> tuple[str, ...]:
         """The role's holders and whoever stands in for one of them today."""

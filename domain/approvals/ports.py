@@ -3,8 +3,8 @@ port through which the Slack side queues its cards and notices."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
@@ -152,6 +152,31 @@ class RequestChange:
     standing: Standing | None = None
     asked_by: str | None = None
     question: str | None = None
+    # Per role of the request's route (and its escalation roles): who stands in today
+    # for one of its holders (a delegate): they get the level's card and reminders too.
+    stand_ins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def stand_ins(store: CreditRequestStore, roles: Iterable[str],
+              holders: Mapping[str, Sequence[str]], today: date,
+              requester: str | None = None) -> dict[str, tuple[str, ...]]:
+    """Per role, the active delegates of its holders who hold it not themselves (the
+    requester, who may not decide their own request, left out)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for role in dict.fromkeys(roles):
+        own = holders.get(role, ())
+        found[role] = tuple(dict.fromkeys(
+            d.delegate for holder in own for d in store.delegations(holder)
+            if d.delegator == holder and d.active_on(today) and d.delegate not in own
+            and d.delegate != requester))
+    return found
+
+
+def route_roles(request: CreditRequest) -> list[str]:
+    """Every role that may decide a level of ``request``, escalation roles included."""
+    roles = [level.role for level in request.route]
+    roles += [level.escalate_to for level in request.route if level.escalate_to]
+    return roles
 
 
 class RequestNotices(Protocol):

@@ -52,6 +52,8 @@ from domain.approvals.ports import (
     RequestChange,
     RequestNotices,
     Standing,
+    route_roles,
+    stand_ins,
 )
 from domain.approvals.rules import (
     RequestChanged,
@@ -163,6 +165,13 @@ class CreditRequests:
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
 
+    def _stand_ins(self, uow: UnitOfWork, request: CreditRequest
+                   ) -> dict[str, tuple[str, ...]]:
+        """Who stands in today for a holder of each role of the request's route: the
+        cards and reminders reach them too, so a delegate can decide from Slack."""
+        return stand_ins(uow.credit_requests, route_roles(request), self.roster.holders(),
+                         self.today(), request.requested_by)
+
     def standing(self, uow: UnitOfWork, customer_id: str) -> Standing:
         """The customer's standing for a card, inside ``uow``'s transaction (a job that
         queues reminders or escalations calls it too)."""
@@ -235,7 +244,8 @@ class CreditRequests:
                                            kind=stored.kind.value,
                                            levels=len(stored.route)))
             self.notices.queue(uow.outbox, RequestChange(
-                Happened.FILED, stored, (), standing=self.standing(uow, stored.customer_id)))
+                Happened.FILED, stored, (), standing=self.standing(uow, stored.customer_id),
+                stand_ins=self._stand_ins(uow, stored)))
             uow.commit()
         return stored
 
@@ -391,7 +401,8 @@ class CreditRequests:
             record = RequestRecord(saved, (*decisions, decision))
             self.notices.queue(uow.outbox, RequestChange(
                 happened, saved, record.decisions, decision, change,
-                standing=self.standing(uow, saved.customer_id)))
+                standing=self.standing(uow, saved.customer_id),
+                stand_ins=self._stand_ins(uow, saved)))
             uow.commit()
         return record
 
@@ -510,7 +521,7 @@ class CreditRequests:
                                         level=level))
             self.notices.queue(uow.outbox, RequestChange(
                 Happened.INFO_ASKED, request, record.decisions, asked_by=actor.user_id,
-                question=text))
+                question=text, stand_ins=self._stand_ins(uow, request)))
             uow.commit()
         return record
 
@@ -549,7 +560,8 @@ class CreditRequests:
             decisions = uow.credit_requests.decisions([saved.id]).get(saved.id, [])
             self.notices.queue(uow.outbox, RequestChange(
                 Happened.CANCELLED, saved, tuple(decisions),
-                standing=self.standing(uow, saved.customer_id)))
+                standing=self.standing(uow, saved.customer_id),
+                stand_ins=self._stand_ins(uow, saved)))
             uow.commit()
         return saved
 
@@ -577,7 +589,8 @@ class CreditRequests:
                 decisions = store.decisions([saved.id]).get(saved.id, [])
                 self.notices.queue(uow.outbox, RequestChange(
                     Happened.EXPIRED, saved, tuple(decisions),
-                    standing=self.standing(uow, saved.customer_id)))
+                    standing=self.standing(uow, saved.customer_id),
+                    stand_ins=self._stand_ins(uow, saved)))
                 expired.append(saved)
             if expired:
                 uow.commit()

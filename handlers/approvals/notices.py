@@ -2,10 +2,12 @@
 the use case's transaction (``domain.approvals.ports.RequestNotices``).
 
 A level's card goes to its ``post_to`` department's channel, or (no ``post_to``) to
-each holder of its role by direct message; once its deadline passed, to the holders
-of ``escalate_to`` as well. Each card has a dedup key per request, level and
-destination, so a retried use case never posts it twice, and every later change of
-that level edits those same cards in place (``update_of``).
+each holder of its role by direct message, and to whoever stands in for one of them
+today (``/credit delegate``); once its deadline passed, to the holders of
+``escalate_to`` (and their stand-ins) as well. Reminders reach the stand-ins too.
+Each card has a dedup key per request, level and destination, so a retried use case
+never posts it twice, and every later change of that level edits those same cards in
+place (``update_of``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import tzinfo
 
-from domain.approvals.model import CreditRequest, Level
+from domain.approvals.model import Level
 from domain.approvals.ports import Happened, RequestChange
 from domain.messages import OutgoingMessage
 from domain.people import is_channel_id
@@ -23,6 +25,8 @@ from handlers.i18n import Translator, translator
 from handlers.render import clip, section
 
 CARD = "approvals.card"
+StandIns = Mapping[str, tuple[str, ...]]
+EMPTY: StandIns = {}
 NOTE = "approvals.note"
 
 
@@ -46,16 +50,21 @@ class ApprovalNotices:
     def tr(self, destination: str) -> Translator:
         return translator(self.locale_of(destination))
 
-    def destinations(self, level: Level) -> list[str]:
-        """Where the level's card goes: its department's channel, else its deciders."""
+    def destinations(self, level: Level, stand_ins: StandIns = EMPTY) -> list[str]:
+        """Where the level's card goes: its department's channel, else its deciders
+        (the role's holders and their stand-ins today)."""
         channel = self.channels.get(level.post_to) if level.post_to else None
-        return [channel] if channel else list(self.holders.get(level.role, ()))
+        return [channel] if channel else self._deciders(level.role, stand_ins)
 
-    def escalation_destinations(self, level: Level) -> list[str]:
+    def escalation_destinations(self, level: Level, stand_ins: StandIns = EMPTY
+                                ) -> list[str]:
         if not level.escalate_to:
             return []
-        return [u for u in self.holders.get(level.escalate_to, ())
-                if u not in self.destinations(level)]
+        first = self.destinations(level, stand_ins)
+        return [u for u in self._deciders(level.escalate_to, stand_ins) if u not in first]
+
+    def _deciders(self, role: str, stand_ins: StandIns) -> list[str]:
+        return list(dict.fromkeys([*self.holders.get(role, ()), *stand_ins.get(role, ())]))
 
     def queue(self, outbox: Outbox, change: RequestChange) -> None:
         request = change.request
@@ -64,7 +73,8 @@ class ApprovalNotices:
         if decision is not None:
             self._edit_cards(outbox, change, decision.level)
         if happened in (Happened.FILED, Happened.ADVANCED):
-            self._post_cards(outbox, change, self.destinations(request.current))
+            self._post_cards(outbox, change,
+                             self.destinations(request.current, change.stand_ins))
         if decision is not None:
             self._note(outbox, request.requested_by, lambda tr: cards.requester_note(
                 tr, request, decision, self.zone))
@@ -78,23 +88,25 @@ class ApprovalNotices:
                 self._note(outbox, request.requested_by,
                            lambda tr: cards.expired_note(tr, request))
         elif happened is Happened.REMINDED:
-            for user in self.holders.get(request.current.role, ()):
+            for user in self._deciders(request.current.role, change.stand_ins):
                 self._note(outbox, user, lambda tr: cards.reminder(tr, request, self.zone),
                            key=f"{NOTE}:remind:{request.id}:{request.level}:{user}")
         elif happened is Happened.ESCALATED and request.current.escalate_to:
-            self._post_cards(outbox, change, self.escalation_destinations(request.current))
+            self._post_cards(outbox, change, self.escalation_destinations(
+                request.current, change.stand_ins))
             escalate_to = request.current.escalate_to
             self._note(outbox, request.requested_by,
                        lambda tr: cards.escalated_note(tr, request, escalate_to),
                        key=f"{NOTE}:escalated:{request.id}:{request.level}")
         elif happened is Happened.INFO_ASKED and change.asked_by and change.question:
-            self._ask(outbox, request, change.asked_by, change.question)
+            self._ask(outbox, change, change.asked_by, change.question)
 
     # -- cards ------------------------------------------------------------------------
 
-    def _all_destinations(self, request: CreditRequest, level: int) -> list[str]:
-        step = request.route[level - 1]
-        return [*self.destinations(step), *self.escalation_destinations(step)]
+    def _all_destinations(self, change: RequestChange, level: int) -> list[str]:
+        step = change.request.route[level - 1]
+        return [*self.destinations(step, change.stand_ins),
+                *self.escalation_destinations(step, change.stand_ins)]
 
     def _post_cards(self, outbox: Outbox, change: RequestChange,
                     destinations: Sequence[str]) -> None:
@@ -108,18 +120,18 @@ class ApprovalNotices:
 
     def _edit_cards(self, outbox: Outbox, change: RequestChange, level: int) -> None:
         request = change.request
-        for destination, posted in self._posted(outbox, request, level):
+        for destination, posted in self._posted(outbox, change, level):
             text, blocks = cards.card(self.tr(destination), request, change.decisions,
                                       change.standing, level, self.zone)
             outbox.add(OutgoingMessage(channel=destination, kind=CARD, text=text,
                                        blocks=blocks or [], update_of=posted))
 
-    def _posted(self, outbox: Outbox, request: CreditRequest, level: int
+    def _posted(self, outbox: Outbox, change: RequestChange, level: int
                 ) -> Iterator[tuple[str, int]]:
         """The level's cards queued so far, with their destinations. A holder who got
         the role after the card went out has no card to edit."""
-        for destination in self._all_destinations(request, level):
-            posted = outbox.id_of(card_key(request.id, level, destination))
+        for destination in self._all_destinations(change, level):
+            posted = outbox.id_of(card_key(change.request.id, level, destination))
             if posted is not None:
                 yield destination, posted
 
@@ -132,11 +144,12 @@ class ApprovalNotices:
         outbox.add(OutgoingMessage(channel=user, kind=NOTE, text=clip(text, 3000),
                                    blocks=[section(text)], dedup_key=key))
 
-    def _ask(self, outbox: Outbox, request: CreditRequest, asked_by: str,
+    def _ask(self, outbox: Outbox, change: RequestChange, asked_by: str,
              question: str) -> None:
+        request = change.request
         level = request.level
         in_channel = False
-        for destination in self._all_destinations(request, level):
+        for destination in self._all_destinations(change, level):
             if destination != asked_by and not is_channel_id(destination):
                 continue
             card = outbox.id_of(card_key(request.id, level, destination))

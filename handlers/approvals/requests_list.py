@@ -1,5 +1,6 @@
-"""``/credit requests``: what waits for me and what I filed, with a *Cancel* button on my
-open requests."""
+"""``/credit requests``: what waits for me, each with the *Approve* and *Reject* buttons
+of its card (the same actions, so the same checks and forms: a delegate without a card
+decides from here too), and what I filed, with a *Cancel* button on my open requests."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from slack_bolt import BoltContext
 
 from domain.approvals.model import RequestRecord
 from domain.approvals.use_cases import CreditRequests
+from handlers.approvals.decide_payloads import APPROVE, REJECT, LevelValue
 from handlers.approvals.request_render import (
     LIST_RESERVE,
     MESSAGE_BUDGET,
@@ -24,7 +26,16 @@ from handlers.approvals.request_render import (
 from handlers.deps import Deps
 from handlers.i18n import Translator
 from handlers.payloads import ActionValue
-from handlers.render import Block, Message, button, context, message, section, user_text
+from handlers.render import (
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    message,
+    section,
+    user_text,
+)
 
 CANCEL = "credit_request_cancel"
 # Lines per section: with their headings and notes, well within Slack's 50 blocks.
@@ -58,8 +69,8 @@ def render(waiting: list[RequestRecord], mine: list[RequestRecord],
     blocks.append(section("*" + tr._("Waiting for you") + "*"))
     if waiting:
         # Half the room each, so that a long queue leaves room for mine.
-        shown = _fill(blocks, [section(_line(r, requests, tr, now)) for r in waiting[:SHOWN]],
-                      MESSAGE_BUDGET // 2)
+        shown = _fill(blocks, [[section(_line(r, requests, tr, now)), _decide(r, tr)]
+                               for r in waiting[:SHOWN]], MESSAGE_BUDGET // 2)
         if len(waiting) > shown:
             blocks.append(context(tr._("… and {n} more, oldest first.",
                                        n=len(waiting) - shown)))
@@ -73,7 +84,7 @@ def render(waiting: list[RequestRecord], mine: list[RequestRecord],
             if record.request.is_open:
                 line["accessory"] = button(tr._("Cancel"), CANCEL, RequestValue(
                     request=record.request.id).encode())
-            lines.append(line)
+            lines.append([line])
         shown = _fill(blocks, lines, MESSAGE_BUDGET - LIST_RESERVE)
         if len(mine) > shown:
             blocks.append(context(tr._("Only your {n} latest requests are shown.", n=shown)))
@@ -86,13 +97,25 @@ def render(waiting: list[RequestRecord], mine: list[RequestRecord],
     return message(fallback, blocks)
 
 
-def _fill(blocks: list[Block], lines: list[Block], budget: int) -> int:
-    """Appends as many of ``lines`` as keep ``blocks`` within ``budget``; how many."""
+def _fill(blocks: list[Block], lines: list[list[Block]], budget: int) -> int:
+    """Appends as many of ``lines`` (each its blocks) as keep ``blocks`` within
+    ``budget``; how many."""
     for count, line in enumerate(lines):
-        if size([*blocks, line]) > budget:
+        if size([*blocks, *line]) > budget:
             return count
-        blocks.append(line)
+        blocks.extend(line)
     return len(lines)
+
+
+def _decide(record: RequestRecord, tr: Translator) -> Block:
+    """The card's own Approve and Reject buttons for the level waiting."""
+    request = record.request
+    value = LevelValue(request=request.id, level=request.level).encode()
+    approve = button(tr._("Approve"), APPROVE, value)
+    approve["style"] = "primary"
+    reject = button(tr._("Reject"), REJECT, value)
+    reject["style"] = "danger"
+    return actions(f"waiting_{request.id}_{request.level}", approve, reject)
 
 
 def _line(record: RequestRecord, requests: CreditRequests, tr: Translator,

@@ -346,7 +346,10 @@ def test_requests_lists_mine_and_those_waiting_and_cancels(world):
         "*Waiting for you*\n" + line + "\n*Yours*\nYou have filed no credit request. File "
         "one with `/credit request acme +100k larger Q1 orders`, or `/credit request` for "
         "the form.")
-    assert waiting.buttons() == []  # only the requester cancels
+    # The decider gets the card's own buttons on the line; only the requester cancels.
+    assert [(b["text"]["text"], b["action_id"], b["value"]) for b in waiting.buttons()] == [
+        ("Approve", "approvals_approve", '{"request":1,"level":1}'),
+        ("Reject", "approvals_reject", '{"request":1,"level":1}')]
     # Someone else pressing a forged Cancel is told who may.
     [cancel] = mine.buttons()
     refused, url = world.slack.press(CREDIT_MANAGER, SALES_CHANNEL, cancel)
@@ -386,8 +389,11 @@ def test_many_requests_stay_within_slacks_limits(world):
     assert len(reply.blocks) <= 50
     assert mrkdwn(reply).endswith("Only your 10 latest requests are shown.")
     manager = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit requests")
-    assert mrkdwn(manager).count("*#") == 10
-    assert "… and 4 more, oldest first." in mrkdwn(manager)
+    # Each waiting line carries its Approve and Reject buttons: fewer lines fit.
+    assert len(manager.blocks) <= 50
+    assert mrkdwn(manager).count("*#") == 8
+    assert "… and 6 more, oldest first." in mrkdwn(manager)
+    assert len(manager.buttons()) == 16
 
 
 # -- /credit delegate -------------------------------------------------------------------
