@@ -194,6 +194,13 @@ class CreditRequests:
 
     # -- filing -----------------------------------------------------------------------
 
+    def customer(self, actor: Member, query: str) -> CustomerRef:
+        """The customer ``query`` names, for a form that checks every field before it
+        files; ``CustomerLookupError`` (with candidates) when unknown or unclear."""
+        self._require(actor, "requests.file_refused", query[:200])
+        with self.unit_of_work() as uow:
+            return resolve_customer(query, uow.customers)
+
     def file(self, actor: Member, filing: Filing) -> CreditRequest:
         """Files a request and routes it by the policy (its first level waits).
 

@@ -20,6 +20,7 @@ from domain.approvals.model import KIND_TITLES, LIMIT_KINDS, CreditRequest, Requ
 from domain.approvals.use_cases import Filing, FilingRefused
 from domain.currencies import is_currency
 from domain.errors import CurrencyError, CustomerLookupError, DomainError, MissingRate
+from domain.orders.amount_text import LIMIT_TOO_LARGE, read_amount
 from handlers.approvals.request_render import filed
 from handlers.deps import Deps
 from handlers.errors import explain
@@ -104,6 +105,13 @@ def submit_request(view: dict[str, Any], context: BoltContext) -> Submitted:
     form: RequestForm = context["metadata"]
     values = submitted(view)
     errors, filing = read_filing(values, tr, deps.requests.today())
+    customer = values.get(CUSTOMER)
+    if customer and CUSTOMER not in errors:
+        # Checked with the others, so that every wrong field is shown at once.
+        try:
+            deps.requests.customer(context["member"], customer)
+        except CustomerLookupError as unclear:
+            errors[CUSTOMER] = explain(unclear, tr)
     if errors:
         return errors
     assert filing is not None
@@ -131,6 +139,11 @@ def read_filing(values: dict[str, str | None], tr: Translator, today: date
     amount = values.get(AMOUNT)
     if kind in LIMIT_KINDS and not amount:
         errors[AMOUNT] = tr._("Give the new limit or the increase, e.g. 250000 or +100k.")
+    elif kind in LIMIT_KINDS and amount:
+        try:
+            read_amount(amount, LIMIT_TOO_LARGE, increase=True)
+        except AmountError as wrong:
+            errors[AMOUNT] = explain(wrong, tr)
     currency = (values.get(CURRENCY) or "").upper() or None
     if currency is not None and not is_currency(currency):
         errors[CURRENCY] = tr._("“{code}” is not a currency code: write three letters "

@@ -20,7 +20,9 @@ from tests.e2e.test_credit_requests import (
     add_customer,
     audit,
     deadline,
+    errors,
     mrkdwn,
+    open_form,
     requests_of,
     shown,
     speaks_chinese,
@@ -258,3 +260,22 @@ def test_a_chinese_reader_gets_roles_examples_and_formats_in_chinese(world):
         "当前等待：第 1 级（共 2 级）：信用经理 (<@U02CREDITMG>) 须在 "
         f"{ZH.moment(request.deadline(), ZONE)} 前审批。\n"
         "理由：春节备货\n`/credit requests` 可查看进度；申请未结时可在那里撤销。")
+
+
+# -- the request form: every wrong field at once ------------------------------------------
+
+def test_the_form_reports_every_wrong_field_in_one_round(world):
+    view = open_form(world)
+    assert errors(world.slack.submit(SALES, view, {
+        "customer": "nosuch", "kind": "temporary_limit", "amount": "abc"})) == {
+        "customer": "No customer matches “nosuch”. Closest: Northstar Agricultural Co-op "
+                    "(C0015)",
+        "amount": "“abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, "
+                  "1.2m, 12万, 1.5亿, USD 120k or 120k EUR.",
+        "expires": "A temporary limit needs its last day: pick it here.",
+        "reason": "Say why: a request needs a reason, e.g. larger orders for the Q1 season."}
+    assert errors(world.slack.submit(SALES, view, {
+        "customer": "acme", "amount": "+10k", "reason": "more"})) == {
+        "customer": "“acme” matches several customers: Acme Industrial Supply (C0001), Acme "
+                    "Packaging (C0002). Which one?"}
+    assert requests_of(world) == [] and world.emulator.calls_to("chat.postEphemeral") == []
