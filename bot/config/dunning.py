@@ -22,7 +22,10 @@ The steps are ``reminder``, ``phone_call``, ``final_notice``, ``stop_supply`` an
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from bot.config.fields import UserId
 from bot.config.section import Section
@@ -56,7 +59,13 @@ class CollectorsDaySettings(Section):
     @field_validator("dunning")
     @classmethod
     def _increasing(cls, levels: list[DunningLevelSetting]) -> list[DunningLevelSetting]:
-        DunningPolicy.of((lv.days, lv.step) for lv in levels)  # raises with the reason
+        days = [lv.days for lv in levels]
+        if not levels or any(b <= a for a, b in pairwise(days)):
+            raise PydanticCustomError(
+                "dunning", "the levels' days must increase from one level to the next, e.g. "
+                "{example}, got days {days}",
+                {"example": "[{days: 1, step: reminder}, {days: 15, step: phone_call}]",
+                 "days": ", ".join(map(str, days)) or "none"})
         return levels
 
     def work_policy(self) -> WorkPolicy:
