@@ -140,8 +140,10 @@ def collection_problems(section: object, departments: Iterable[str],
                                  f"{shown(name)} is not a department; {hint}"))
         person((*where, "collector"), rule.get("collector"), roles_allowed=False)
     # The collector's day (bot.config.dunning): where legal cases go, who the lead is.
-    legal = section.get("legal_department", "legal")
-    if isinstance(legal, str) and legal not in known and (known or "legal_department" in section):
+    # Left out, it is "legal" when there is such a department (else the case goes to the
+    # collector), so only a written one is checked.
+    legal = section.get("legal_department")
+    if isinstance(legal, str) and legal not in known:
         problems.append((("collections", "legal_department"),
                          f"{shown(legal)} is not a department; {hint}"))
     person(("collections", "lead"), section.get("lead"), roles_allowed=False)
