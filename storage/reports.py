@@ -29,6 +29,7 @@ from sqlalchemy import (
     literal,
     select,
     table,
+    text,
     type_coerce,
 )
 from sqlalchemy.orm import Session
@@ -65,12 +66,24 @@ def _sum(condition: ColumnElement[bool], amount: ColumnElement[Any]) -> ColumnEl
     return type_coerce(func.coalesce(func.sum(case((condition, amount), else_=0)), 0), Amount)
 
 
+# A server's statements are cancelled after 5 s (storage.db): right for a check, too
+# short for reading a million invoices on a busy server. A report may take this long;
+# the person waits through the response_url, never on the request.
+REPORT_STATEMENT_TIMEOUT = "60s"
+
+
 class SqlReportQueries:
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._bounded = False
 
     def _rows(self, query: Any) -> list[Any]:
-        return list(self._session.connection().execute(query))
+        connection = self._session.connection()
+        if not self._bounded and connection.dialect.name == "postgresql":
+            # SET LOCAL: for this transaction only; the pooled connection keeps its own.
+            connection.execute(text(f"SET LOCAL statement_timeout = '{REPORT_STATEMENT_TIMEOUT}'"))
+            self._bounded = True
+        return list(connection.execute(query))
 
     def series(self, periods: Sequence[Period], ar_points: int) -> SeriesRows:
         ends = [p.end for p in periods[len(periods) - ar_points:]]

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, String, column, insert, table
+from sqlalchemy import Date, Integer, String, column, insert, table, text
 
 from domain.access import CreditDataAccess
 from domain.aging import AgingBuckets
@@ -228,3 +228,21 @@ def test_amounts_in_other_currencies_count_at_the_days_rate(engine):
     # EUR at 1.10: 1,100 USD; GBP has no rate: left out, and said so.
     assert report.portfolio.metrics.ar == Decimal("1100.00")
     assert report.missing_currencies == ("GBP",)
+
+
+def test_a_report_may_take_longer_than_a_check_on_postgresql(database_url):
+    from storage.db import make_engine
+
+    # The server's connections cancel statements after 5 s; a report's transaction gets
+    # a minute, and the pooled connection gets its 5 s back afterwards.
+    engine = make_engine(database_url, statement_timeout=5)
+    try:
+        with SqlUnitOfWork(unit_of_work_factory(engine)) as work:
+            SqlReportQueries(work.session).names()
+            if engine.dialect.name == "postgresql":
+                assert work.session.execute(text("SHOW statement_timeout")).scalar() == "1min"
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                assert conn.execute(text("SHOW statement_timeout")).scalar() == "5s"
+    finally:
+        engine.dispose()
