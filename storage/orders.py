@@ -22,7 +22,9 @@ _K: Table = OrderCheckRow.__table__  # type: ignore[assignment]
 _O: Table = OrderRow.__table__  # type: ignore[assignment]
 _C: Table = ContractRow.__table__  # type: ignore[assignment]
 _CHUNK = 500
-SLACK_PREFIX = "SO-"
+# A Slack order's id: the ERP's order ids (the demo's SO-…) never start so. Lookups go
+# by customer and source too, so an ERP id that does is still told apart.
+SLACK_PREFIX = "CB-"
 # Built once: a statement built per call pays SQLAlchemy's cache-key walk every time
 # (a third of an order's storage time in the profile).
 _ADD = insert(_K).returning(_K.c.id)
@@ -57,6 +59,15 @@ def _check(row: Any) -> OrderCheck:
         tuple(Failure.from_json(f) for f in row.failures or ()), row.checked_at,
         row.checked_by, row.reference, row.contract_id, row.released_at, row.released_by,
         row.release_note, row.id, row.version)
+
+
+def pick(found: Sequence[OrderCheck], order_id: str) -> OrderCheck | None:
+    """Of a customer's checks with one id (a Slack and an ERP order can share it), the
+    Slack order's when the id is creditbot's, else the ERP's."""
+    slack = order_id.startswith(SLACK_PREFIX)
+    for check in sorted(found, key=lambda c: (c.source is OrderSource.SLACK) != slack):
+        return check
+    return None
 
 
 def _order(row: Any) -> Order:
@@ -96,12 +107,13 @@ class SqlOrderStore:
             raise OrderChanged(check.order_id)
         return dataclasses.replace(check, version=check.version + 1)
 
-    def find(self, order_id: str) -> OrderCheck | None:
-        # A Slack order's id is creditbot's; an ERP id that happens to look the same
-        # loses to it (they are told apart by the SO- prefix people see).
-        rows = self._execute(select(_K).where(_K.c.order_id == order_id)
-                             .order_by(_K.c.source.desc())).all()
-        return _check(rows[0]) if rows else None
+    def find(self, customer_id: str, order_id: str,
+             source: OrderSource | None = None) -> OrderCheck | None:
+        query = select(_K).where(_K.c.customer_id == customer_id, _K.c.order_id == order_id)
+        if source is not None:
+            query = query.where(_K.c.source == source.value)
+        found = [_check(row) for row in self._execute(query)]
+        return pick(found, order_id)
 
     def held(self, customer_ids: Sequence[str] | None = None) -> list[OrderCheck]:
         query = select(_K).where(_K.c.state == OrderState.HELD.value)

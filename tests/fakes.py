@@ -53,6 +53,7 @@ from domain.money import Money
 from domain.orders.model import Contract, OrderCheck, OrderSource, OrderState
 from domain.orders.use_cases import OrderChanged
 from domain.refs import CustomerRef
+from storage.orders import SLACK_PREFIX, pick
 
 
 class FakeCustomers:
@@ -439,7 +440,8 @@ class FakeOrderStore:
                for c in self._work.values()) and check.source is OrderSource.ERP:
             raise OrderChanged(check.order_id)
         new_id = max([0, *self._work]) + 1
-        order_id = f"SO-{new_id}" if check.source is OrderSource.SLACK else check.order_id
+        order_id = f"{SLACK_PREFIX}{new_id}" if check.source is OrderSource.SLACK \
+            else check.order_id
         stored = dataclasses.replace(check, id=new_id, version=1, order_id=order_id)
         self._work[new_id] = stored
         self.wrote = True
@@ -454,9 +456,11 @@ class FakeOrderStore:
         self.wrote = True
         return stored
 
-    def find(self, order_id: str) -> OrderCheck | None:
-        found = [c for c in self._work.values() if c.order_id == order_id]
-        return sorted(found, key=lambda c: c.source.value, reverse=True)[0] if found else None
+    def find(self, customer_id: str, order_id: str,
+             source: OrderSource | None = None) -> OrderCheck | None:
+        return pick([c for c in self._work.values() if c.order_id == order_id
+                     and c.customer_id == customer_id
+                     and (source is None or c.source is source)], order_id)
 
     def held(self, customer_ids: Sequence[str] | None = None) -> list[OrderCheck]:
         return [c for _, c in sorted(self._work.items()) if c.state is OrderState.HELD

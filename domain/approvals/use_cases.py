@@ -285,8 +285,8 @@ class CreditRequests:
                                       "{day} is already past."), day=expires_on.isoformat())
         elif kind is RequestKind.ORDER_RELEASE:
             order_id = (filing.order_id or "").strip()
-            # A held order placed through /credit order (SO-…) as well as an ERP order.
-            order = (self.held_orders.find(uow, order_id)
+            # A held order placed through /credit order (CB-…) as well as an ERP order.
+            order = (self.held_orders.find(uow, customer.customer_id, order_id)
                      if order_id and self.held_orders is not None else None) or (
                 uow.credit_requests.order(order_id) if order_id else None)
             if order is None or order.customer_id != customer.customer_id:
@@ -468,14 +468,18 @@ class CreditRequests:
             return change
         if request.kind is RequestKind.ORDER_RELEASE:
             assert request.order_id is not None
+            if self.held_orders is not None and self.held_orders.release_approved(
+                    uow, customer_id, request.order_id, request.id, actor, now) is None:
+                # Released meanwhile (a re-check) or never held: approving would tell
+                # people of a release that did not happen. Refused, nothing written.
+                raise DomainError(N_("Order {order} is not held any more: there is nothing "
+                                     "to release. The request can only be rejected or "
+                                     "cancelled."), order=request.order_id)
             uow.audit.append(AuditEntry(now, actor, "orders.released", customer_id,
                                         {"request": request.id, "order": request.order_id}))
             uow.events.record(OrderReleaseApproved(
                 occurred_at=now, actor=actor, subject=customer_id, request_id=request.id,
                 order_id=request.order_id))
-            if self.held_orders is not None:
-                self.held_orders.release_approved(uow, request.order_id, request.id, actor,
-                                                  now)
             return None
         assert request.terms_days is not None
         uow.audit.append(AuditEntry(now, actor, "terms.changed", customer_id, {

@@ -13,7 +13,7 @@ from domain.money import Money
 
 
 class OrderSource(StrEnum):
-    SLACK = "slack"   # placed with /credit order; its id is creditbot's (SO-…)
+    SLACK = "slack"   # placed with /credit order; its id is creditbot's (CB-…)
     ERP = "erp"       # an open order of the ERP's orders import
 
 
@@ -117,7 +117,7 @@ class ContractUse:
 @dataclass(frozen=True)
 class OrderCheck:
     """One order checked (and its hold, when it failed). Slack orders are numbered by
-    creditbot (``SO-17``), ERP orders keep the ERP's id. ``version``: optimistic
+    creditbot (``CB-17``), ERP orders keep the ERP's id. ``version``: optimistic
     locking, so a release by approval and one by re-check cannot both happen."""
 
     source: OrderSource

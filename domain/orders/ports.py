@@ -11,7 +11,7 @@ from typing import Protocol
 
 from domain.model import Order
 from domain.money import Money
-from domain.orders.model import Contract, OrderCheck
+from domain.orders.model import Contract, OrderCheck, OrderSource
 from domain.ports import Outbox, UnitOfWork
 
 
@@ -20,7 +20,7 @@ class OrderStore(Protocol):
 
     def add(self, check: OrderCheck) -> OrderCheck:
         """Stores a new check; it comes back with its id and version 1, and a Slack
-        order with its order id (``SO-<id>``)."""
+        order with its order id (``CB-<id>``)."""
         ...
 
     def save(self, check: OrderCheck) -> OrderCheck:
@@ -28,8 +28,11 @@ class OrderStore(Protocol):
         ``OrderChanged`` and writes nothing."""
         ...
 
-    def find(self, order_id: str) -> OrderCheck | None:
-        """The check of the order with this id (a Slack order's ``SO-…`` or an ERP id)."""
+    def find(self, customer_id: str, order_id: str,
+             source: OrderSource | None = None) -> OrderCheck | None:
+        """The check of the customer's order with this id (a Slack order's ``CB-…`` or
+        an ERP id); when a Slack and an ERP order share it and no source is given, the
+        Slack one only for an id with creditbot's prefix."""
         ...
 
     def held(self, customer_ids: Sequence[str] | None = None) -> list[OrderCheck]:
@@ -97,13 +100,16 @@ class HeldOrders(Protocol):
     order-release request releases its order's hold; a limit raised re-checks the
     customer's held orders (``OrderChecks`` implements it)."""
 
-    def release_approved(self, uow: UnitOfWork, order_id: str, request_id: int,
-                         actor: str, now: datetime) -> OrderCheck | None: ...
+    def release_approved(self, uow: UnitOfWork, customer_id: str, order_id: str,
+                         request_id: int, actor: str, now: datetime) -> OrderCheck | None:
+        """The customer's order released, or ``None`` when it was not held (any more):
+        nothing was released, so nothing is to be audited or told as released."""
+        ...
 
     def recheck_in(self, uow: UnitOfWork, customer_ids: Sequence[str] | None,
                    now: datetime) -> list[OrderCheck]: ...
 
-    def find(self, uow: UnitOfWork, order_id: str) -> Order | None:
-        """A held order as an order-release request names it (``SO-…`` or the ERP's
-        id), as an order; ``None`` when creditbot holds no such order."""
+    def find(self, uow: UnitOfWork, customer_id: str, order_id: str) -> Order | None:
+        """The customer's held order as an order-release request names it (``CB-…`` or
+        the ERP's id), as an order; ``None`` when creditbot holds no such order."""
         ...

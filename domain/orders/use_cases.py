@@ -307,13 +307,14 @@ class OrderChecks:
                         uow.orders.save(dataclasses.replace(hold, failures=verdict.failures))
         return released
 
-    def release_approved(self, uow: UnitOfWork, order_id: str, request_id: int,
-                         actor: str, now: datetime) -> OrderCheck | None:
+    def release_approved(self, uow: UnitOfWork, customer_id: str, order_id: str,
+                         request_id: int, actor: str, now: datetime) -> OrderCheck | None:
         """An order-release request was approved (in the approval's transaction): the
         order's hold, when it has one, is released and its owner told; then the
         customer's later held orders are checked again (this one no longer holds them).
-        The approval writes the ``orders.released`` audit entry and tells the owner."""
-        hold = uow.orders.find(order_id)
+        The approval writes the ``orders.released`` audit entry and tells the owner;
+        ``None`` when the order is not held (any more): nothing released."""
+        hold = uow.orders.find(customer_id, order_id)
         if hold is None or not hold.is_held:
             return None
         customer = uow.customers.get(hold.customer_id)
@@ -323,8 +324,8 @@ class OrderChecks:
         self.recheck_in(uow, [hold.customer_id], now)
         return released
 
-    def find(self, uow: UnitOfWork, order_id: str) -> Order | None:
-        hold = uow.orders.find(order_id)
+    def find(self, uow: UnitOfWork, customer_id: str, order_id: str) -> Order | None:
+        hold = uow.orders.find(customer_id, order_id)
         if hold is None or not hold.is_held:
             return None
         return Order(hold.order_id, hold.customer_id, hold.order_date, hold.amount,

@@ -61,7 +61,7 @@ def test_an_order_within_the_rules_is_ok_to_ship_with_the_headroom(world):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order Acme Industrial 20k PO-7")
     assert reply.ephemeral
     assert sections(reply) == [
-        ":white_check_mark: *OK to ship*: order SO-1 of $20,000.00 for Acme Industrial "
+        ":white_check_mark: *OK to ship*: order CB-1 of $20,000.00 for Acme Industrial "
         "Supply (C0001).\nHeadroom left after this order: $1,341,977.28 (limit "
         "$1,700,000.00, exposure $338,022.72)."]
     assert reply.buttons() == []
@@ -74,7 +74,7 @@ def test_an_order_within_the_rules_is_ok_to_ship_with_the_headroom(world):
 def test_an_order_failing_rules_is_held_with_each_rule_and_its_figures(world):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k")
     assert sections(reply) == [
-        ":no_entry: *Held*: order SO-1 of $10,000.00 for Lakeside Furniture Outlet (C0013) "
+        ":no_entry: *Held*: order CB-1 of $10,000.00 for Lakeside Furniture Outlet (C0013) "
         "is not OK to ship. It is recorded as held; the account owner is told.",
         "• Exposure $37,697.78 + this order $10,000.00 = $47,697.78 is above the "
         "limit $35,000.00 (tolerance 0 %: $35,000.00).\n"
@@ -82,14 +82,14 @@ def test_an_order_failing_rules_is_held_with_each_rule_and_its_figures(world):
         "overdue in all).",
         "To ship it anyway, ask for a release: a credit manager decides."]
     assert [b["text"]["text"] for b in reply.buttons()] == ["Request release"]
-    row = checks(world)["SO-1"]
+    row = checks(world)["CB-1"]
     assert row.state == "held"
     assert [f["rule"] for f in row.failures] == ["limit", "overdue"]
     [held] = audit(world, "orders.held")
     assert (held.actor, held.subject) == (SALES, "C0013")
     deliver(world)
     [note] = direct_messages(world, OWNER_C0013)
-    assert note == (":no_entry: Order SO-1 of $10,000.00 for Lakeside Furniture Outlet "
+    assert note == (":no_entry: Order CB-1 of $10,000.00 for Lakeside Furniture Outlet "
                     "(C0013) is held: it is not to ship until it is released.")
 
 
@@ -157,17 +157,17 @@ def test_a_held_order_is_released_when_its_release_request_is_approved(world):
                                                         "this week"})
     assert answer.status == 200, answer
     [request] = _requests_of(world, SALES)
-    assert (request.kind, request.order_id) == (RequestKind.ORDER_RELEASE, "SO-1")
+    assert (request.kind, request.order_id) == (RequestKind.ORDER_RELEASE, "CB-1")
     manager = _member(world, CREDIT_MANAGER)
     world.services.requests.decide(manager, request.id, 1, Outcome.APPROVED)
-    row = checks(world)["SO-1"]
+    row = checks(world)["CB-1"]
     assert (row.state, row.released_by, row.release_note) == (
         OrderState.RELEASED.value, CREDIT_MANAGER, f"request:{request.id}")
     deliver(world)
     # The approval's own note tells the owner (once: order review adds none of its own).
     assert direct_messages(world, OWNER_C0013)[1:] == [
         ":white_check_mark: Lakeside Furniture Outlet, an account you own: request #1 · "
-        "order release · Lakeside Furniture Outlet by <@U01SALESAMY> is approved. Order SO-1 "
+        "order release · Lakeside Furniture Outlet by <@U01SALESAMY> is approved. Order CB-1 "
         "is released."]
 
 
@@ -182,7 +182,7 @@ def _requests_of(world: Any, user: str) -> list[Any]:
 def test_a_held_order_is_released_on_its_own_after_the_invoices_import_shows_them_paid(
         world, monkeypatch, tmp_path: Path):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme packaging 5k")
-    assert checks(world)["SO-1"].state == "held"
+    assert checks(world)["CB-1"].state == "held"
     assert "• An invoice is 31 days overdue" in reply.all_text()
     today = world.services.today()
     with Session(world.services.engine) as session:
@@ -200,13 +200,13 @@ def test_a_held_order_is_released_on_its_own_after_the_invoices_import_shows_the
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1].endswith("held order(s) released")
-    row = checks(world)["SO-1"]
+    row = checks(world)["CB-1"]
     assert (row.state, row.released_by, row.release_note) == ("released", "creditbot",
                                                               "recheck")
-    [released] = [a for a in audit(world, "orders.released") if a.details["order"] == "SO-1"]
+    [released] = [a for a in audit(world, "orders.released") if a.details["order"] == "CB-1"]
     assert released.actor == "creditbot"
     deliver(world)
-    assert (":white_check_mark: Order SO-1 of $5,000.00 for Acme Packaging (C0002) passes "
+    assert (":white_check_mark: Order CB-1 of $5,000.00 for Acme Packaging (C0002) passes "
             "the order rules now and is released: no approval is needed any more."
             ) in direct_messages(world, OWNER_C0002)
 
@@ -233,7 +233,7 @@ def test_an_order_is_answered_in_the_persons_language(world):
     world.emulator.users[CREDIT_MANAGER].locale = "zh-CN"
     reply = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit 订单 lakeside 1万")
     assert sections(reply) == [
-        ":no_entry: *已暂停*：Lakeside Furniture Outlet (C0013) 的订单 SO-1（US$10,000.00）"
+        ":no_entry: *已暂停*：Lakeside Furniture Outlet (C0013) 的订单 CB-1（US$10,000.00）"
         "不能发货。已记录为暂停发货，并已通知客户负责人。",
         "• 风险敞口 US$37,697.78 + 本订单 US$10,000.00 = US$47,697.78，超过信用额度 "
         "US$35,000.00（容差 0 %：US$35,000.00）。\n"

@@ -21,18 +21,18 @@ def fields(reply: Any) -> list[str]:
 def test_a_second_order_meets_the_headroom_the_first_left_and_the_check_shows_it(world):
     first = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 817186 PO-1")
     assert sections(first) == [
-        ":white_check_mark: *OK to ship*: order SO-1 of $817,186.00 for Acme Industrial "
+        ":white_check_mark: *OK to ship*: order CB-1 of $817,186.00 for Acme Industrial "
         "Supply (C0001).\nHeadroom left after this order: $544,791.28 (limit "
         "$1,700,000.00, exposure $338,022.72)."]
     second = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 817186 PO-2")
     assert sections(second) == [
-        ":no_entry: *Held*: order SO-2 of $817,186.00 for Acme Industrial Supply (C0001) "
+        ":no_entry: *Held*: order CB-2 of $817,186.00 for Acme Industrial Supply (C0001) "
         "is not OK to ship. It is recorded as held; the account owner is told.",
         "• Exposure $1,155,208.72 + this order $817,186.00 = $1,972,394.72 is above the "
         "limit $1,700,000.00 (tolerance 0 %: $1,700,000.00).",
         "To ship it anyway, ask for a release: a credit manager decides."]
-    assert {k: v.state for k, v in checks(world).items()} == {"SO-1": "passed",
-                                                            "SO-2": "held"}
+    assert {k: v.state for k, v in checks(world).items()} == {"CB-1": "passed",
+                                                            "CB-2": "held"}
     card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
     assert "*Exposure*\n$1,155,208.72\ninvoices $338,022.72 + orders $817,186.00, of "\
         "which $817,186.00 placed in creditbot and not in the ERP yet" in fields(card)

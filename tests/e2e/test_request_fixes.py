@@ -71,7 +71,7 @@ def test_a_unit_typed_apart_belongs_to_its_number(world):
     [row] = checks(world).values()
     assert (row.amount, row.currency, row.reference) == (Decimal("20000.00"), "USD", "PO-9")
     assert sections(reply) == [
-        ":white_check_mark: *OK to ship*: order SO-1 of $20,000.00 for Acme Industrial "
+        ":white_check_mark: *OK to ship*: order CB-1 of $20,000.00 for Acme Industrial "
         "Supply (C0001).\nHeadroom left after this order: $1,341,977.28 (limit "
         "$1,700,000.00, exposure $338,022.72)."]
     world.slack.slash(SALES, SALES_CHANNEL, "/credit request acme packaging +50 k more")
@@ -118,15 +118,15 @@ def test_a_name_ending_in_capitals_without_an_amount_is_still_a_name(world):
 def test_the_rep_and_the_owner_read_the_same_amount_of_an_order_in_another_currency(world):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme packaging 10k GBP ref-1")
     assert sections(reply)[0] == (
-        ":no_entry: *Held*: order SO-1 of £10,000.00 ($12,601.27) for Acme Packaging (C0002) "
+        ":no_entry: *Held*: order CB-1 of £10,000.00 ($12,601.27) for Acme Packaging (C0002) "
         "is not OK to ship. It is recorded as held; the account owner is told.")
     deliver(world)
     assert direct_messages(world, OWNER_C0002) == [
-        ":no_entry: Order SO-1 of £10,000.00 ($12,601.27) for Acme Packaging (C0002) is held: "
+        ":no_entry: Order CB-1 of £10,000.00 ($12,601.27) for Acme Packaging (C0002) is held: "
         "it is not to ship until it is released."]
     same = world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme packaging 10k ref-2")
     assert sections(same)[0] == (
-        ":no_entry: *Held*: order SO-2 of $10,000.00 for Acme Packaging (C0002) is not OK to "
+        ":no_entry: *Held*: order CB-2 of $10,000.00 for Acme Packaging (C0002) is not OK to "
         "ship. It is recorded as held; the account owner is told.")
 
 

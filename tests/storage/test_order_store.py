@@ -1,5 +1,5 @@
 """Order checks on SQLite and PostgreSQL: a check and its failures come back exactly
-(hostile text included), Slack orders get creditbot's SO- ids, held orders and ERP
+(hostile text included), Slack orders get creditbot's CB- ids, held orders and ERP
 orders not yet reviewed are found, a stale version is refused; and a release by
 approval racing a release by re-check releases the order once."""
 
@@ -65,9 +65,9 @@ def test_a_check_comes_back_exactly_with_its_slack_id(engine):
         first = work.orders.add(check())
         second = work.orders.add(check(state=OrderState.PASSED, failures=()))
         work.commit()
-    assert (first.order_id, second.order_id) == (f"SO-{first.id}", f"SO-{second.id}")
+    assert (first.order_id, second.order_id) == (f"CB-{first.id}", f"CB-{second.id}")
     with uow(engine) as work:
-        assert work.orders.find(first.order_id) == dataclasses.replace(first, version=1)
+        assert work.orders.find("C1", first.order_id) == dataclasses.replace(first, version=1)
         assert work.orders.held() == [first]
         assert work.orders.held(["C1"]) == [first]
         assert work.orders.held(["C2"]) == []
@@ -117,8 +117,8 @@ def test_approval_and_recheck_racing_release_the_order_once(engine):
         try:
             with uow(engine) as work:
                 work.begin_write()
-                results.append(checks.release_approved(work, held.order_id, 9, "U0CM000001",
-                                                       NOW))
+                results.append(checks.release_approved(work, "C1", held.order_id, 9,
+                                                       "U0CM000001", NOW))
                 work.commit()
         except OrderChanged as lost:
             results.append(lost)
@@ -133,7 +133,7 @@ def test_approval_and_recheck_racing_release_the_order_once(engine):
     for thread in threads:
         thread.join()
     with uow(engine) as work:
-        stored = work.orders.find(held.order_id)
+        stored = work.orders.find("C1", held.order_id)
     assert stored is not None and stored.state is OrderState.RELEASED
     assert stored.version == 2
 
@@ -170,3 +170,22 @@ def test_orders_placed_at_once_each_see_the_holds_before_them(engine):
         expected = [o.order_id for o in held[:index]]
         assert [dict(f.figures)["count"] for f in on_hold] == (
             [str(len(expected))] if expected else [])
+
+
+def test_a_hold_is_found_by_customer_source_and_id(engine):
+    seed(engine)
+    with uow(engine) as work:
+        slack = work.orders.add(check())
+        # An ERP order whose id happens to be the Slack order's, and another customer's.
+        erp = work.orders.add(check(source=OrderSource.ERP, order_id=slack.order_id))
+        other = work.orders.add(check(source=OrderSource.ERP, order_id="SO-1",
+                                      customer_id="C2"))
+        work.commit()
+    assert slack.order_id.startswith("CB-")
+    with uow(engine) as work:
+        assert work.orders.find("C1", slack.order_id) == slack
+        assert work.orders.find("C1", slack.order_id, OrderSource.ERP) == erp
+        assert work.orders.find("C1", slack.order_id, OrderSource.SLACK) == slack
+        assert work.orders.find("C2", slack.order_id) is None
+        assert work.orders.find("C2", "SO-1") == other
+        assert work.orders.find("C1", "SO-1") is None

@@ -69,7 +69,7 @@ def test_an_order_within_the_limit_passes_with_the_headroom_left():
     answer = checks.place(REP_MEMBER, "huaxia", "20k", reference="PO-7")
     assert answer.verdict.passed
     assert answer.verdict.headroom == cny("30000.00")
-    assert answer.check is not None and answer.check.order_id == "SO-1"
+    assert answer.check is not None and answer.check.order_id == "CB-1"
     assert answer.check.state is OrderState.PASSED and answer.check.reference == "PO-7"
     assert [e.action for e in uow.audit.entries] == ["orders.placed"]
     assert notices.changes == []
@@ -81,9 +81,9 @@ def test_the_tolerance_is_the_edge():
     held = checks.place(REP_MEMBER, "C1", "100000.01")
     [failure] = held.verdict.failures
     assert dict(failure.figures) == {
-        "exposure": Money(Decimal("950000.00"), "CNY"), "order": Money(Decimal("100000.01"), "CNY"),
-        "total": Money(Decimal("1050000.01"), "CNY"), "limit": Money(Decimal("1000000.00"), "CNY"), "tolerance": "5",
-        "ceiling": Money(Decimal("1050000.00"), "CNY"), "over": Money(Decimal("0.01"), "CNY")}
+        "exposure": cny("950000.00"), "order": cny("100000.01"),
+        "total": cny("1050000.01"), "limit": cny("1000000.00"), "tolerance": "5",
+        "ceiling": cny("1050000.00"), "over": cny("0.01")}
     assert held.check is not None and held.check.state is OrderState.HELD
 
 
@@ -104,11 +104,11 @@ def test_overdue_and_earlier_holds_fail_with_their_figures():
     checks, _, _ = world(invoices=(invoice("I1", "50000", TODAY - timedelta(days=45)),))
     first = checks.place(REP_MEMBER, "C1", "1000")
     assert [(f.rule, dict(f.figures)) for f in first.verdict.failures] == [
-        (Rule.OVERDUE, {"days": "45", "max_days": "30", "overdue": Money(Decimal("50000.00"), "CNY")})]
+        (Rule.OVERDUE, {"days": "45", "max_days": "30", "overdue": cny("50000.00")})]
     second = checks.check(REP_MEMBER, "C1", "1000")
     assert [(f.rule, dict(f.figures)) for f in second.verdict.failures] == [
-        (Rule.OVERDUE, {"days": "45", "max_days": "30", "overdue": Money(Decimal("50000.00"), "CNY")}),
-        (Rule.ON_HOLD, {"orders": "SO-1", "count": "1"})]
+        (Rule.OVERDUE, {"days": "45", "max_days": "30", "overdue": cny("50000.00")}),
+        (Rule.ON_HOLD, {"orders": "CB-1", "count": "1"})]
 
 
 def test_contracts_must_be_valid_and_within_their_limit():
@@ -122,8 +122,8 @@ def test_contracts_must_be_valid_and_within_their_limit():
     checks, _, _ = world(contracts=(expired, current), orders=(on_contract,))
     [failure] = checks.check(REP_MEMBER, "C1", "20000").verdict.failures
     assert (failure.rule, dict(failure.figures)) == (Rule.CONTRACT_LIMIT, {
-        "contract": "K2", "used": Money(Decimal("50000.00"), "CNY"), "order": Money(Decimal("20000.00"), "CNY"),
-        "total": Money(Decimal("70000.00"), "CNY"), "limit": Money(Decimal("60000.00"), "CNY")})
+        "contract": "K2", "used": cny("50000.00"), "order": cny("20000.00"),
+        "total": cny("70000.00"), "limit": cny("60000.00")})
 
 
 @pytest.mark.parametrize("typed", ["-5", "1e9999", "abc", "0", "99999999999999999999", ""])
@@ -189,20 +189,20 @@ def test_an_approved_release_releases_the_hold_and_rechecks_the_orders_after_it(
     second = checks.place(REP_MEMBER, "C1", "10").check
     assert first is not None and second is not None
     assert [f.rule for f in second.failures] == [Rule.ON_HOLD]
-    # Paid down meanwhile: with SO-1 released (it counts in the exposure then) SO-2
+    # Paid down meanwhile: with CB-1 released (it counts in the exposure then) CB-2
     # passes the limit too.
     uow.receivables.invoices = [dataclasses.replace(
         invoice("I1", "950000", TODAY), open_amount=cny("0"), status=InvoiceStatus.PAID)]
     with uow:
-        released = checks.release_approved(uow, first.order_id, 7, "U0CM000001", NOW)
+        released = checks.release_approved(uow, "C1", first.order_id, 7, "U0CM000001", NOW)
         uow.commit()
     assert released is not None and released.release_note == "request:7"
     states = {c.order_id: (c.state, c.release_note) for c in uow.orders.checks.values()}
-    assert states == {"SO-1": (OrderState.RELEASED, "request:7"),
-                      "SO-2": (OrderState.RELEASED, "recheck")}
-    # The approval tells the owner of SO-1; SO-2, released by the re-check, is told here.
+    assert states == {"CB-1": (OrderState.RELEASED, "request:7"),
+                      "CB-2": (OrderState.RELEASED, "recheck")}
+    # The approval tells the owner of CB-1; CB-2, released by the re-check, is told here.
     assert [(c.happened, c.check.order_id) for c in notices.changes[-1:]] == [
-        (OrderHappened.PASSED_NOW, "SO-2")]
+        (OrderHappened.PASSED_NOW, "CB-2")]
 
 
 def test_an_erp_order_no_longer_open_is_released_quietly():

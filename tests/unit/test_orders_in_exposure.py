@@ -42,10 +42,10 @@ def test_a_recheck_releases_held_orders_one_at_a_time_oldest_first():
         invoice("I1", "950000", TODAY), open_amount=cny("800000"),
         status=InvoiceStatus.OPEN)]
     released = checks.recheck(["C1"])
-    assert [r.order_id for r in released] == ["SO-1"]
+    assert [r.order_id for r in released] == ["CB-1"]
     states = {c.order_id: c.state for c in uow.orders.checks.values()}
-    assert states == {"SO-1": OrderState.RELEASED, "SO-2": OrderState.HELD,
-                      "SO-3": OrderState.HELD}
+    assert states == {"CB-1": OrderState.RELEASED, "CB-2": OrderState.HELD,
+                      "CB-3": OrderState.HELD}
     assert checks.recheck(["C1"]) == []
 
 
