@@ -199,12 +199,13 @@ class CollectorsDay:
         return items
 
     def _detail(self, uow: UnitOfWork, item: WorkItem) -> WorkItem:
-        """The last action and the open promise, read for the shown page only."""
+        """The last action and the promises, read for the shown page only."""
         last = next(iter(uow.collections.actions(item.customer_id, limit=1)), None)
-        promise = next((p for p in uow.collections.promises(item.customer_id)
-                        if p.state is PromiseState.OPEN), None)
+        promises = uow.collections.promises(item.customer_id)
+        promise = next((p for p in promises if p.state is PromiseState.OPEN), None)
         return replace(
             item,
+            broken_promises=sum(p.state is PromiseState.BROKEN for p in promises),
             last_action=None if last is None else LastAction(
                 last.kind.value, last.outcome, last.by,
                 last.at.astimezone(self.zone).date()),

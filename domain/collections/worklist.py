@@ -56,6 +56,8 @@ class WorkItem:
     open_disputes: int = 0
     # When the oldest open dispute was opened: its age is shown
     oldest_dispute_on: date | None = None
+    # Promises the customer broke: on the record, and on the line
+    broken_promises: int = 0
 
 
 def group_of(item: WorkItem, today: date) -> int:

@@ -110,6 +110,9 @@ def _next(item: WorkItem, tr: Translator) -> str:
         parts.append(tr.ngettext("{n} open dispute, open since {day}",
                                  "{n} open disputes, the oldest open since {day}",
                                  item.open_disputes, day=item.oldest_dispute_on))
+    if item.broken_promises:
+        parts.append(tr.ngettext("{n} broken promise", "{n} broken promises",
+                                 item.broken_promises))
     return " · ".join(parts) if parts else tr._("No next step set.")
 
 

@@ -169,7 +169,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
             "Overdue: 1-30 days: £327,324.78 · 31-60 days: £73,654.47 · "
             "90+ days: £134,209.52\n"
             "Last action: call on Nov 29, 2026 by <@U04COLLECT1>: AP says payment run Friday\n"
-            "Next step: legal on Dec 1, 2026 · 1 open dispute, open since Dec 5, 2026")
+            "Next step: legal on Dec 1, 2026 · 1 open dispute, open since Dec 5, 2026 · "
+            "1 broken promise")
 
         assert fill(world, "Escalate to legal", {"note": "three promises broken"}).body == ""
         deliver(world)
