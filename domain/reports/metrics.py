@@ -3,9 +3,10 @@
 Definitions (all amounts in the base currency; the SQL in ``storage/reports.py``
 produces the aggregates, these functions do the arithmetic):
 
-* **Periods.** The report looks back over calendar months. The latest period runs from
-  the first of the report date's month to the report date itself (month to date); the
-  earlier ones are whole calendar months. A period's *days* are its calendar days.
+* **Periods.** The report looks back over whole months ending on the report date: on a
+  month's last day, calendar months; on another day, months from the day after the
+  same day of the month before (30 Oct - 29 Nov, 30 Sep - 29 Oct, …). A period's *days*
+  are its calendar days; its *end* is the "month end" the AR is rebuilt at.
 * **AR** (accounts receivable): the open amount of invoices whose status counts in the
   exposure (open, disputed), each converted to the base currency at the rates known on
   the report date (``domain.fx``). One set of rates for the whole series, so a currency
@@ -86,16 +87,24 @@ class CountBack:
     exhausted: bool
 
 
+def _months_back(day: date, months: int, month_end: bool) -> date:
+    """``day`` moved back ``months`` months: to the month's last day if ``month_end``,
+    else to the same day of the month (its last day when the month is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, last if month_end else min(day.day, last))
+
+
 def periods(as_of: date, count: int) -> tuple[Period, ...]:
-    """The ``count`` periods ending on ``as_of``, oldest first: the month to date, then
-    whole calendar months before it."""
-    found: list[Period] = []
-    end = as_of
-    for _ in range(count):
-        start = end.replace(day=1)
-        found.append(Period(start, end))
-        end = start - timedelta(days=1)
-    return tuple(reversed(found))
+    """The ``count`` months ending on ``as_of``, oldest first. On a month's last day they
+    are calendar months; on another day each runs from the day after the same day of the
+    month before (30 Oct - 29 Nov), so every period is a whole month: a report on the
+    1st does not count a one-day month as one of its N."""
+    month_end = (as_of + timedelta(days=1)).day == 1
+    ends = [_months_back(as_of, k, month_end) for k in range(count + 1)]
+    return tuple(Period(ends[k + 1] + timedelta(days=1), ends[k])
+                 for k in range(count - 1, -1, -1))
 
 
 def count_back_dso(ar: Decimal, sales: Sequence[tuple[Decimal, int]]) -> CountBack:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from sqlalchemy import insert, select
 
 from bot.config import load_config
@@ -30,8 +31,8 @@ d = date
 
 
 def _portfolio() -> tuple[list[dict], list[dict], list[dict]]:
-    """As of 29 Nov 2026 (Shanghai): sales Sep 300,000, Oct 250,000, Nov 1-29 200,000;
-    AR 31 Aug 400,000; AR 29 Nov 380,000, of which 150,000 not yet due."""
+    """As of 30 Nov 2026 (Shanghai): sales Sep 300,000, Oct 250,000, Nov 200,000; AR
+    31 Aug 400,000; AR 30 Nov 380,000, of which 150,000 not yet due."""
     customers = [_customer("C1"), _customer("C2")]
     customers[0]["name"] = "Acme Industrial Supply"
     customers[1]["name"] = "Lakeside Furniture Outlet"
@@ -63,7 +64,14 @@ def _promise(who: str, state: str, due: date) -> dict:
 
 
 @pytest.fixture
-def report_world(database_url: str, clock: None) -> Iterator[World]:
+def month_end() -> Iterator[None]:
+    """10:00 in Shanghai on 30 November 2026: the hand-worked example's report date."""
+    with time_machine.travel(datetime(2026, 11, 30, 2, 0, tzinfo=UTC), tick=True):
+        yield
+
+
+@pytest.fixture
+def report_world(database_url: str, month_end: None) -> Iterator[World]:
     engine = make_engine(database_url)
     customers, invoices, payments = _portfolio()
     _load(engine, customers, invoices, payments, [_assign("C1", COLLECTOR)])
@@ -100,16 +108,17 @@ def test_the_report_card_in_english(report_world):
     assert reply.text == "Collections report"
     assert reply.blocks[0]["text"]["text"] == "Collections report"
     assert [f["text"] for f in reply.blocks[1]["fields"]] == [
-        # November 29 days: 200,000 of 380,000; October 31 x 180,000 / 250,000 = 22.32.
-        "*DSO (count-back)*\n51.3 days",
-        # 380,000 / 750,000 x (30 + 31 + 29) days = 45.6.
-        "*DSO (simple, 3 months)*\n45.6 days",
-        # 150,000 / 750,000 x 90 = 18; ADD 45.6 - 18 = 27.6.
-        "*Best Possible DSO*\n18 days",
-        "*Average days delinquent*\n27.6 days",
+        # November: 200,000 of 380,000, 30 days; October 31 x 180,000 / 250,000 = 22.32.
+        "*DSO (count-back)*\n52.3 days",
+        # 380,000 / 750,000 x (30 + 31 + 30) days = 46.11.
+        "*DSO (simple, 3 months)*\n46.1 days",
+        # 150,000 / 750,000 x 91 = 18.2; ADD 46.11 - 18.2 = 27.91.
+        "*Best Possible DSO*\n18.2 days",
+        "*Average days delinquent*\n27.9 days",
         # (400,000 + 250,000 - 380,000) / (400,000 + 250,000 - 150,000) = 54 %.
         "*CEI (3 months)*\n54%",
         "*Receivables*\n$380,000.00, overdue $230,000.00",
+        # Due 20 Oct (kept) and 20 Nov (broken); the one due 20 Aug is before the months.
         "*Promises to pay*\n1 kept, 1 broken",
         # 1 Nov 02:00 to 5 Nov 14:00 UTC: 4.5 days.
         "*Disputes*\n1 resolved, in 4.5 days on average",
@@ -117,41 +126,41 @@ def test_the_report_card_in_english(report_world):
     # 30 Sep: 30 days + 31 x 100,000 / 400,000 = 37.75; 31 Oct: 31 + 30 x 130/300 = 44.
     assert reply.blocks[2]["elements"][0]["text"] == (
         "DSO at each month end: Sep 30, 2026 37.8 days  ·  Oct 31, 2026 44 days  ·  "
-        "Nov 29, 2026 51.3 days")
-    # On 29 Nov A2 (due 31 Aug) and S1 (due 15 Sep) are 90 and 75 days past due.
+        "Nov 30, 2026 52.3 days")
+    # On 30 Nov A2 (due 31 Aug) is 91 days past due, S1 (due 15 Sep) 76, O1 15.
     assert reply.blocks[3]["text"]["text"] == (
         "*Provision matrix*\n"
         "`current` $150,000.00 × 1% = $1,500.00\n"
         "`1-30 days` $100,000.00 × 3% = $3,000.00\n"
         "`31-60 days` $0.00 × 10% = $0.00\n"
-        "`61-90 days` $130,000.00 × 25% = $32,500.00\n"
-        "`90+ days` $0.00 × 50% = $0.00\n"
-        "*Total* $380,000.00, allowance *$37,000.00*")
+        "`61-90 days` $30,000.00 × 25% = $7,500.00\n"
+        "`90+ days` $100,000.00 × 50% = $50,000.00\n"
+        "*Total* $380,000.00, allowance *$62,000.00*")
     assert reply.blocks[4]["text"]["text"] == (
         "*Largest allowances*\n"
-        "Lakeside Furniture Outlet (C2): $28,000.00\n"   # 100,000 x 25 % + 100,000 x 3 %
+        "Lakeside Furniture Outlet (C2): $53,000.00\n"   # 100,000 x 50 % + 100,000 x 3 %
         "Acme Industrial Supply (C1): $9,000.00")         # 30,000 x 25 % + 150,000 x 1 %
     assert reply.blocks[5]["text"]["text"] == (
         "*Per collector*\n"
-        # C1: 29 x 180,000 / 200,000 = 26.1 days; CEI (300,000 + 500,000 / 3 - 180,000)
+        # C1: 30 x 180,000 / 200,000 = 27 days; CEI (300,000 + 500,000 / 3 - 180,000)
         # / (300,000 + 500,000 / 3 - 150,000) = 90.5 %.
-        "<@U04COLLECT1>: $180,000.00, overdue $30,000.00 · DSO 26.1 days · CEI 90.5% · "
+        "<@U04COLLECT1>: $180,000.00, overdue $30,000.00 · DSO 27 days · CEI 90.5% · "
         "promises 1 kept, 1 broken\n"
-        # C2: 29 days without sales + 31 x 200,000 / 250,000 = 53.8; CEI
+        # C2: 30 days without sales + 31 x 200,000 / 250,000 = 54.8; CEI
         # (100,000 + 83,333.33 - 200,000) / (100,000 + 83,333.33) = -9.1 %.
-        "Nobody assigned: $200,000.00, overdue $200,000.00 · DSO 53.8 days · CEI -9.1%")
+        "Nobody assigned: $200,000.00, overdue $200,000.00 · DSO 54.8 days · CEI -9.1%")
     assert reply.blocks[6]["elements"][0]["text"] == (
-        "as of Nov 29, 2026 (Asia/Shanghai), in USD; sales and CEI over the last 3 months")
+        "as of Nov 30, 2026 (Asia/Shanghai), in USD; sales and CEI over the last 3 months")
     assert len(reply.blocks) == 7
 
 
 def test_the_report_card_in_chinese(report_world):
     reply = report_world.slack.slash(ZH, CHANNEL, "/credit 报告")
     assert [f["text"] for f in reply.blocks[1]["fields"]] == [
-        "*DSO（倒推法）*\n51.3 天",
-        "*DSO（简单法，3 个月）*\n45.6 天",
-        "*最佳可能 DSO*\n18 天",
-        "*平均逾期天数*\n27.6 天",
+        "*DSO（倒推法）*\n52.3 天",
+        "*DSO（简单法，3 个月）*\n46.1 天",
+        "*最佳可能 DSO*\n18.2 天",
+        "*平均逾期天数*\n27.9 天",
         "*回款有效性指数 CEI（3 个月）*\n54%",
         "*应收账款*\nUS$380,000.00，逾期 US$230,000.00",
         "*付款承诺*\n兑现 1 笔，违约 1 笔",
@@ -161,22 +170,22 @@ def test_the_report_card_in_chinese(report_world):
         "催收报告",  # the notification text
         "催收报告",
         *[f["text"] for f in reply.blocks[1]["fields"]],
-        "各月末 DSO：2026年9月30日 37.8 天  ·  2026年10月31日 44 天  ·  2026年11月29日 51.3 天",
+        "各月末 DSO：2026年9月30日 37.8 天  ·  2026年10月31日 44 天  ·  2026年11月30日 52.3 天",
         "*坏账准备矩阵*\n"
         "`未到期` US$150,000.00 × 1% = US$1,500.00\n"
         "`1-30 天` US$100,000.00 × 3% = US$3,000.00\n"
         "`31-60 天` US$0.00 × 10% = US$0.00\n"
-        "`61-90 天` US$130,000.00 × 25% = US$32,500.00\n"
-        "`90+ 天` US$0.00 × 50% = US$0.00\n"
-        "*合计* US$380,000.00，坏账准备 *US$37,000.00*",
+        "`61-90 天` US$30,000.00 × 25% = US$7,500.00\n"
+        "`90+ 天` US$100,000.00 × 50% = US$50,000.00\n"
+        "*合计* US$380,000.00，坏账准备 *US$62,000.00*",
         "*坏账准备最多的客户*\n"
-        "Lakeside Furniture Outlet（C2）：US$28,000.00\n"
+        "Lakeside Furniture Outlet（C2）：US$53,000.00\n"
         "Acme Industrial Supply（C1）：US$9,000.00",
         "*按催收员*\n"
-        "<@U04COLLECT1>：US$180,000.00，逾期 US$30,000.00 · DSO 26.1 天 · CEI 90.5% · "
+        "<@U04COLLECT1>：US$180,000.00，逾期 US$30,000.00 · DSO 27 天 · CEI 90.5% · "
         "承诺 兑现 1 笔，违约 1 笔\n"
-        "未分配：US$200,000.00，逾期 US$200,000.00 · DSO 53.8 天 · CEI -9.1%",
-        "截至 2026年11月29日（Asia/Shanghai），以 USD 计；销售额与 CEI 按最近 3 个月计算",
+        "未分配：US$200,000.00，逾期 US$200,000.00 · DSO 54.8 天 · CEI -9.1%",
+        "截至 2026年11月30日（Asia/Shanghai），以 USD 计；销售额与 CEI 按最近 3 个月计算",
     ])
 
 

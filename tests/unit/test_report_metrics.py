@@ -33,13 +33,28 @@ def _series() -> list[MonthFigures]:
     ]
 
 
-def test_periods_are_the_month_to_date_and_whole_months_before_it() -> None:
-    assert periods(date(2026, 11, 12), 3) == (
+def test_periods_are_whole_months_ending_on_the_report_date() -> None:
+    # On a month's last day: calendar months.
+    assert periods(date(2026, 11, 30), 3) == (
         Period(date(2026, 9, 1), date(2026, 9, 30)),
         Period(date(2026, 10, 1), date(2026, 10, 31)),
-        Period(date(2026, 11, 1), date(2026, 11, 12)),
+        Period(date(2026, 11, 1), date(2026, 11, 30)),
     )
-    assert [p.days for p in periods(date(2026, 11, 12), 3)] == [30, 31, 12]
+    # On another day: from the day after the same day of the month before.
+    assert periods(date(2026, 12, 1), 3) == (
+        Period(date(2026, 9, 2), date(2026, 10, 1)),
+        Period(date(2026, 10, 2), date(2026, 11, 1)),
+        Period(date(2026, 11, 2), date(2026, 12, 1)),
+    )
+    assert [p.days for p in periods(date(2026, 12, 1), 3)] == [30, 31, 30]
+    # The 29th of March: February has no 29th (2027), so its period ends on the 28th.
+    assert periods(date(2027, 3, 29), 2) == (
+        Period(date(2027, 1, 30), date(2027, 2, 28)),
+        Period(date(2027, 3, 1), date(2027, 3, 29)),
+    )
+    # The last day of February: month ends before it.
+    assert [p.end for p in periods(date(2027, 2, 28), 3)] == [
+        date(2026, 12, 31), date(2027, 1, 31), date(2027, 2, 28)]
 
 
 def test_count_back_over_three_months() -> None:
