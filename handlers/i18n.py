@@ -24,7 +24,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time, get_datetime_format
 from babel.numbers import (
     format_currency,
     format_decimal,
@@ -115,7 +115,11 @@ class Translator:
     def moment(self, when: datetime, zone: Any) -> str:
         """A point in time shown in the *reader's* time zone by Slack, with a fallback in
         ``zone`` (the organisation's) for clients that cannot render the token."""
-        fallback = format_datetime(when.astimezone(zone), format="medium", locale=self.locale)
+        local = when.astimezone(zone)
+        # To the minute, as Slack's own {time} shows it: a deadline's seconds are noise.
+        fallback = get_datetime_format("medium", locale=self.locale).replace(
+            "{1}", format_date(local, format="medium", locale=self.locale)).replace(
+            "{0}", format_time(local, format="short", locale=self.locale))
         return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 

@@ -432,7 +432,7 @@ def test_snooze_one_day_silences_the_line_until_the_day_is_over(alerts, bot):
 
     until = START + timedelta(days=1)
     snoozed = (BOLT_LIMIT + f"\n:zzz: Snoozed until <!date^{int(until.timestamp())}"
-               "^{date_short_pretty} {time}|Dec 1, 2026, 8:30:00\u202fAM> by "
+               "^{date_short_pretty} {time}|Dec 1, 2026, 8:30\u202fAM> by "
                f"<@{MEI}>")
     # The DM and the credit channel show the same line, edited in place.
     assert sections(only(alerts, MEI_DM))[1] == snoozed

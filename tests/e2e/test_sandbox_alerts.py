@@ -131,7 +131,7 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
     ran = answers[1][1]
     assert ran[:2] == [
         "Ran alerts: 50 customers, 64 conditions, 64 announced, 0 resolved, 0 unrouted,",
-        "5 digests, 9 messages, 0 missing rate, 1 attempts."]
+        "5 digests, 9 messages, 0 missing rate, 41 assigned, 1 attempts."]
     assert headings(ran) == [
         "creditbot posted in #sales", "creditbot replied in the thread, in #sales",
         "creditbot posted in #finance", "creditbot replied in the thread, in #finance",
@@ -179,7 +179,7 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
 
     assert answers[4][1] == [
         "Ran alerts: 50 customers, 64 conditions, 0 announced, 0 resolved, 0 unrouted,",
-        "0 digests, 0 messages, 0 missing rate, 1 attempts."]
+        "0 digests, 0 messages, 0 missing rate, 0 assigned, 1 attempts."]
     # Nothing new was posted, so the numbers still press the edited digests' buttons.
     assert answers[5][1][:2] == ["… pressed “Snooze 1 day”",
                                  "creditbot edited its message in #sales"]
@@ -215,16 +215,16 @@ def test_the_clock_moves_check_figures_at_midnight_and_ends_a_snooze(monkeypatch
         "Fenwick Retail Group · C0041",
         "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
         "New",
-        "💤 Snoozed until Nov 30, 2026, 10:00:00 AM by @U02CREDITMG",
+        "💤 Snoozed until Nov 30, 2026, 10:00 AM by @U02CREDITMG",
     ]
     # Half a day later the snooze still holds; a day and a half later it has ended.
     assert answers[10][1] == [
         "Ran alerts: 50 customers, 64 conditions, 0 announced, 0 resolved, 0 unrouted,",
-        "0 digests, 0 messages, 0 missing rate, 1 attempts."]
+        "0 digests, 0 messages, 0 missing rate, 0 assigned, 1 attempts."]
     ended = answers[12][1]
     assert ended[:2] == [
         "Ran alerts: 50 customers, 64 conditions, 1 announced, 0 resolved, 0 unrouted,",
-        "3 digests, 3 messages, 0 missing rate, 1 attempts."]
+        "3 digests, 3 messages, 0 missing rate, 0 assigned, 1 attempts."]
     assert headings(ended) == ["creditbot posted in #sales", "creditbot posted in #finance",
                                "creditbot posted in #legal"]
     assert message_after(ended, "creditbot posted in #sales") == [

@@ -309,7 +309,7 @@ def test_a_snoozed_line_says_until_when_and_by_whom():
     assert page.blocks[3]["text"]["text"] == (
         "*Acme Industrial Supply* · C0001\n$12,345.60 overdue · oldest 45 days past due · "
         f"exposure $40,000.00\nNew\n:zzz: Snoozed until <!date^{int(until.timestamp())}"
-        "^{date_short_pretty} {time}|Dec 6, 2026, 9:00:00\u202fAM> by <@U02CREDITMG>")
+        "^{date_short_pretty} {time}|Dec 6, 2026, 9:00\u202fAM> by <@U02CREDITMG>")
     assert len(buttons(page)) == 5
 
 
