@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from domain.currencies import is_currency
+from domain.currencies import canonical, is_currency
 from domain.errors import DomainError
 from domain.text import N_
 
@@ -51,7 +51,7 @@ def parse_amount(text: str) -> TypedAmount:
     match = _AMOUNT.fullmatch(unicodedata.normalize("NFKC", text).strip())
     if match is None or (match["before"] and match["after"]):
         raise AmountError(text)
-    currency = (match["before"] or match["after"] or "").upper() or None
+    currency = canonical(match["before"] or match["after"] or "") or None
     if currency is not None and not is_currency(currency):
         raise AmountError(text, N_("“{text}” is not an amount in a currency creditbot knows "
                                    "({code} is not an ISO 4217 code): write it like "

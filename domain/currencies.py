@@ -20,8 +20,25 @@ MINOR_UNITS: dict[str, int] = {
 }
 
 
+# What people write for a currency instead of its ISO code, read as the code: the one
+# table every place that reads an amount or a currency goes through.
+ALIASES = {"RMB": "CNY"}
+
+
 def is_currency(code: str) -> bool:
     return code in MINOR_UNITS
+
+
+def canonical(word: str) -> str:
+    """``word`` in capitals, an alias (RMB) as its ISO code (CNY)."""
+    upper = word.upper()
+    return ALIASES.get(upper, upper)
+
+
+def currency_code(word: str) -> str | None:
+    """The ISO code ``word`` names (a code in any case, or an alias), else ``None``."""
+    code = canonical(word)
+    return code if is_currency(code) else None
 
 
 def minor_units(code: str) -> int:

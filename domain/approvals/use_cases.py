@@ -63,6 +63,7 @@ from domain.approvals.rules import (
     may_decide,
     require_comment,
 )
+from domain.currencies import canonical
 from domain.errors import DomainError
 from domain.fx import FxRates
 from domain.lookup import resolve_customer
@@ -324,7 +325,8 @@ class CreditRequests:
             raise _refused(N_("Give the new limit or the increase, e.g. 250000 or +100k."))
         relative = text.startswith("+")
         typed = read_amount(text, LIMIT_TOO_LARGE, increase=True)
-        currency = typed.currency or filing.currency or current.currency
+        currency = typed.currency or (canonical(filing.currency) if filing.currency
+                                      else current.currency)
         # The limit stays in the currency the ERP keeps it in; an amount typed in
         # another is converted at the day's rate.
         asked = Money(typed.value * fx.factor(currency, current.currency),

@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from domain.amounts import MULTIPLIERS, AmountError, parse_amount
-from domain.currencies import is_currency
+from domain.currencies import currency_code
 from domain.errors import DomainError
 from domain.text import N_
 
@@ -84,7 +84,8 @@ def numeric(word: str) -> bool:
 
 
 def _is_code(word: str) -> bool:
-    return len(word) == 3 and word.isascii() and word.isalpha() and is_currency(word.upper())
+    return len(word) == 3 and word.isascii() and word.isalpha() \
+        and currency_code(word) is not None
 
 
 def _quoted(text: str) -> tuple[str, str] | None:

@@ -24,7 +24,7 @@ from domain.access import CreditDataAccess, Member
 from domain.amounts import AmountError
 from domain.check import CustomerCheck, GroupCheck
 from domain.check.use_cases import Checked
-from domain.currencies import is_currency
+from domain.currencies import canonical, is_currency
 from domain.errors import DomainError
 from domain.exposure import CreditPosition, credit_position
 from domain.fx import FxRates
@@ -391,7 +391,7 @@ class OrderChecks:
 
     def _amount(self, text: str, currency: str | None, customer: Customer) -> Money:
         typed = read_amount(text)
-        code = typed.currency or (currency or "").upper() or customer.credit_limit.currency
+        code = typed.currency or canonical(currency or "") or customer.credit_limit.currency
         if not is_currency(code):
             raise AmountError(text, N_("“{text}” is not an amount in a currency creditbot "
                                        "knows ({code} is not an ISO 4217 code): write it "

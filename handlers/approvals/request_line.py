@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.amounts import AmountError, parse_amount
-from domain.currencies import is_currency
+from domain.currencies import currency_code
 from domain.errors import DomainError
 from domain.orders.typed import UnknownCurrency, is_unit, join_units, looks_like_code, numeric
 from domain.text import N_, Phrase
@@ -106,7 +106,7 @@ def _reads_as_amount(word: str) -> bool:
 
 def _is_code(word: str) -> bool:
     folded = unicodedata.normalize("NFKC", word)
-    return len(folded) == 3 and folded.isalpha() and is_currency(folded.upper())
+    return len(folded) == 3 and folded.isalpha() and currency_code(folded) is not None
 
 
 # Codes people type in lower case before an amount; any other code counts there only in
