@@ -21,7 +21,7 @@ from handlers.delivery.sender import Sender, delivery_client
 from storage.models import AuditRow, InvoiceRow
 from storage.outbox import OutboxStore
 from tests.e2e.alerts_world import drain
-from tests.e2e.conftest import CREDIT_MANAGER, NOW, TOKEN
+from tests.e2e.conftest import CREDIT_MANAGER, NOW, STRANGER, TOKEN
 from tests.e2e.outbox_world import FakeClock
 
 COLLECTOR = "U04COLLECT1"
@@ -252,6 +252,13 @@ def test_a_wrong_field_is_named_beside_it_and_another_collector_is_refused(world
     assert "C0041 is collected by <@U04COLLECT1>; only they or the collections lead can " \
            "record against it." in json.dumps(shown["blocks"], ensure_ascii=False)
     assert [a for a, _, _ in audit(world)] == ["collections.assigned"]
+    # Someone who may not see credit data gets no form, only the reason, to themselves.
+    world.emulator.views.clear()
+    refusal = world.slack.click(STRANGER, worklist(world), "Promise to pay")
+    assert refusal.ephemeral and refusal.text == (
+        ":lock: Credit data is confidential, and you are not among the people who may see "
+        "it. Ask <@U02CREDITMG> or <@U02CREDITAN> to give you access.")
+    assert world.emulator.views == []
 
 
 def test_a_long_worklist_pages_in_place_and_reads_in_chinese(world):
