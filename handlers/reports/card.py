@@ -55,7 +55,8 @@ def _cei(value: Decimal | None, tr: Translator) -> str:
 
 
 def _percent(rate: Decimal, tr: Translator) -> str:
-    return tr.percent(rate / 100)
+    # A rate is written with its decimals (12.5 %), never rounded to a whole percent.
+    return tr._("{value}%", value=rate)
 
 
 def _promises(book: Book, tr: Translator) -> str:

@@ -1,0 +1,51 @@
+"""The report card keeps within Block Kit's limits however many collectors and
+customers there are, and says how many it leaves out."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from bot.sandbox import blockkit
+from domain.reports.metrics import CountBack, Metrics, Period, ProvisionLine
+from domain.reports.use_cases import Book, CustomerAllowance, PortfolioReport, TrendPoint
+from handlers.i18n import translator
+from handlers.reports.card import report_card
+
+D = Decimal
+
+
+def _metrics(ar: int) -> Metrics:
+    return Metrics(D(ar), D(ar) / 2, D(ar) * 2, CountBack(D(400), False), None, None, None,
+                   None)
+
+
+def test_many_collectors_and_customers_fit_and_are_counted() -> None:
+    books = tuple(Book(f"U0COLL{n:05d}", _metrics(1_000_000 - n), 12, 3) for n in range(60))
+    report = PortfolioReport(
+        as_of=date(2026, 11, 30), currency="USD", months=3,
+        portfolio=Book(None, _metrics(50_000_000)),
+        collectors=(*books, Book(None, _metrics(5), unassigned=True)),
+        trend=tuple(TrendPoint(Period(date(2026, m, 1), date(2026, m, 28)), D(1), D(1), D(1),
+                               CountBack(D(30), True)) for m in (9, 10, 11)),
+        provision=tuple(ProvisionLine(b, D(10**9), D("12.5"), D(125_000_000))
+                        for b in ("current", "1-30", "31-60", "61-90", "90+")),
+        allowances=tuple(CustomerAllowance(f"C{n:05d}", "Very Long Customer Name " * 6, D(n))
+                         for n in range(20_000)),
+        missing_currencies=("GBP", "JPY"))
+    text, blocks = report_card(report, "Asia/Shanghai", translator("en-US"))
+    assert blockkit.problems(blocks) == []
+    assert text == "Collections report"
+    collectors = blocks[5]["text"]["text"]
+    assert len(collectors) <= 3000
+    # Fifteen collectors at most, the rest counted (the unassigned among them).
+    assert collectors.count("<@U0COLL") == 15
+    assert collectors.endswith("\nand 46 more")
+    assert "more than 400 days" in collectors
+    assert blocks[4]["text"]["text"].endswith("\nand 19,995 more customers")
+    assert blocks[3]["text"]["text"].splitlines()[1] == (
+        "`current` $1,000,000,000.00 × 12.5% = $125,000,000.00")
+    assert blocks[-1]["elements"][1]["text"] == (
+        "Left out for want of an exchange rate: GBP, JPY")
+    assert [f["text"] for f in blocks[1]["fields"]][:2] == [
+        "*DSO (count-back)*\nmore than 400 days", "*DSO (simple, 3 months)*\nn/a"]
