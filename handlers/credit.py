@@ -20,7 +20,7 @@ from handlers.help.blocks import help_message
 from handlers.i18n import Translator
 from handlers.middleware import attach_to
 from handlers.registry import COMMAND, Catalogue
-from handlers.render import Message, clip, escape, without_controls
+from handlers.render import Message, clip, escape, message, section, without_controls
 
 
 def on_credit(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
@@ -66,10 +66,16 @@ def dispatch(context: BoltContext, name: str, rest: str) -> Message:
         return help_message(catalogue, tr, problem=tr._(
             "{command} is not something I know.", command=f"`{COMMAND} {_safe(name)}`"))
     if subcommand.needs_argument and not rest:
-        return help_message(catalogue, tr, problem=tr._(
-            "{command} needs {what}: {example}", command=f"`{COMMAND} {subcommand.name}`",
-            what=tr._(subcommand.needs_argument),
-            example=f"`{COMMAND} {subcommand.name} {subcommand.example}`"))
+        # This subcommand's usage alone: the whole help would bury the one line that
+        # matters under thirty others.
+        command = f"`{COMMAND} {subcommand.name}`"
+        problem = tr._("{command} needs {what}: {example}", command=command,
+                       what=tr._(subcommand.needs_argument),
+                       example=f"`{COMMAND} {subcommand.name} {subcommand.example}`")
+        hint = tr._("Try {command}.", command=f"`{COMMAND} help`")
+        usage = f":warning: {problem}\n{command} — {tr._(subcommand.summary)}\n{hint}"
+        return message(tr._("{problem} {hint}", problem=problem, hint=hint),
+                       [section(usage)])
     return subcommand.run(context, rest)
 
 

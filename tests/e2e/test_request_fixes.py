@@ -279,3 +279,26 @@ def test_the_form_reports_every_wrong_field_in_one_round(world):
         "customer": "“acme” matches several customers: Acme Industrial Supply (C0001), Acme "
                     "Packaging (C0002). Which one?"}
     assert requests_of(world) == [] and world.emulator.calls_to("chat.postEphemeral") == []
+
+
+# -- smaller ------------------------------------------------------------------------------
+
+def test_a_subcommand_without_its_argument_shows_only_its_own_usage(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order")
+    assert reply.text == (
+        "`/credit order` needs a customer and an amount: `/credit order acme 120k USD "
+        "PO-2026-118` Try `/credit help`.")
+    assert mrkdwn_all(reply) == (
+        ":warning: `/credit order` needs a customer and an amount: `/credit order acme 120k "
+        "USD PO-2026-118`\n`/credit order` — can I ship this? an order checked against the "
+        "order rules (limit, overdue, holds, contract); held when one fails\n"
+        "Try `/credit help`.")
+    history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history")
+    assert mrkdwn_all(history) == (
+        ":warning: `/credit history` needs a customer id or name: `/credit history acme`\n"
+        "`/credit history` — a customer's credit requests, decisions and approved limit "
+        "changes\nTry `/credit help`.")
+
+
+def mrkdwn_all(reply) -> str:
+    return "\n".join(b["text"]["text"] for b in reply.blocks)
