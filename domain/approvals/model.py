@@ -200,18 +200,24 @@ def stands_on(change: LimitChange, erp_limit: Money) -> bool:
 
 
 def effective_limit(changes: Sequence[LimitChange], day: date) -> LimitChange | None:
-    """The change in force on ``day`` (today, in the organisation's time zone): the most
-    recent of the permanent changes and of the temporary ones whose last day is not
-    past. A change takes effect the moment it is approved, so this answers for today
-    and later, not for days before the changes. A temporary limit thus holds through
-    its last day, then the latest permanent change (or the ERP's limit, when there is
-    none) applies again; a permanent change approved while a temporary one runs
-    replaces it at once."""
-    chosen = None
-    for change in sorted(changes, key=lambda c: (c.effective_at, c.id)):
-        if change.expires_on is None or day <= change.expires_on:
-            chosen = change
-    return chosen
+    """The change in force on ``day`` (today, in the organisation's time zone). A
+    change takes effect the moment it is approved, so this answers for today and later,
+    not for days before the changes. The permanent limit is the latest permanent
+    change; a temporary one whose last day is not past runs on top of it through that
+    day while it is higher (the latest such, when several were approved), then the
+    permanent limit (or the ERP's, when there is none) applies again. A permanent raise
+    approved while a temporary limit runs thus replaces it once it is at least as high,
+    and never cuts a higher temporary limit short."""
+    ordered = sorted(changes, key=lambda c: (c.effective_at, c.id))
+    permanent = next((c for c in reversed(ordered) if c.expires_on is None), None)
+    temporary = next((c for c in reversed(ordered)
+                      if c.expires_on is not None and day <= c.expires_on), None)
+    if temporary is None:
+        return permanent
+    if permanent is None or permanent.limit.currency != temporary.limit.currency:
+        return temporary if permanent is None or temporary.effective_at > \
+            permanent.effective_at else permanent
+    return temporary if temporary.limit.amount > permanent.limit.amount else permanent
 
 
 @dataclass(frozen=True)

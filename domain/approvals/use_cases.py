@@ -44,6 +44,8 @@ from domain.approvals.model import (
     RequestKind,
     RequestRecord,
     RequestState,
+    effective_limit,
+    stands_on,
 )
 from domain.approvals.policy import ApprovalPolicy
 from domain.approvals.ports import (
@@ -232,9 +234,12 @@ class CreditRequests:
                 raise _refused(N_("Customer {customer} no longer exists."),
                                customer=ref.customer_id)
             fx = FxRates(self.policy.base_currency, today, uow.rates.latest(today))
-            override = store.effective_limits([customer.customer_id], today).get(
-                customer.customer_id)
-            current = override.limit if override else customer.credit_limit
+            if filing.kind is RequestKind.TEMPORARY_LIMIT:
+                override = store.effective_limits([customer.customer_id], today).get(
+                    customer.customer_id)
+                current = override.limit if override else customer.credit_limit
+            else:
+                current = self._permanent(uow, customer, today)
             request = self._draft(uow, actor, filing, reason, customer, current, fx, now,
                                   today)
             existing = store.find_open(request.open_key)
@@ -416,6 +421,16 @@ class CreditRequests:
         return record
 
     @staticmethod
+    def _permanent(uow: UnitOfWork, customer: Customer, today: date) -> Money:
+        """The permanent limit: the last permanent approval standing on the ERP's
+        limit, else the ERP's. A temporary limit running now is not the base of a
+        permanent request: it ends on its day, the permanent one stays."""
+        changes = [c for c in uow.credit_requests.limit_changes(customer.customer_id)
+                   if c.kind is ChangeKind.PERMANENT and stands_on(c, customer.credit_limit)]
+        chosen = effective_limit(changes, today)
+        return chosen.limit if chosen is not None else customer.credit_limit
+
+    @staticmethod
     def _still_raises(uow: UnitOfWork, request: CreditRequest, today: date) -> None:
         """A limit request approved at its last level must still raise the limit in
         force: the ERP (or another approval) may have raised it past the request since
@@ -426,9 +441,12 @@ class CreditRequests:
         customer = uow.customers.get(request.customer_id)
         if customer is None:
             return
-        override = uow.credit_requests.effective_limits(
-            [request.customer_id], today).get(request.customer_id)
-        current = override.limit if override else customer.credit_limit
+        if request.kind is RequestKind.TEMPORARY_LIMIT:
+            override = uow.credit_requests.effective_limits(
+                [request.customer_id], today).get(request.customer_id)
+            current = override.limit if override else customer.credit_limit
+        else:
+            current = CreditRequests._permanent(uow, customer, today)
         if current.currency == request.new_limit.currency \
                 and current.amount >= request.new_limit.amount:
             raise DomainError(N_("The limit is already {current}, not below the {new} this "
