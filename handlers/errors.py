@@ -19,7 +19,8 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied, ShareRefused
-from domain.errors import DomainError
+from domain.errors import DomainError, MissingRate
+from domain.text import N_
 from handlers.i18n import Translator, translator
 from handlers.render import escape, mention
 from handlers.replies import APOLOGY
@@ -38,6 +39,13 @@ def explain(error: DomainError, tr: Translator) -> str:
     if isinstance(error, AccessDenied):
         who = tr._(" or ").join(mention(u) for u in error.contacts)
         return ":lock: " + tr._(error.template, who=who or tr._("your credit manager"))
+    if isinstance(error, MissingRate):
+        # The remedy (`creditbot import rates`) is an admin's: the log keeps it, and the
+        # person in Slack, often a sales rep, is told whom to ask.
+        log.warning("%s", error)
+        return tr._(N_("No exchange rate for {currency} (to {base}) on or before {day}: "
+                       "ask the credit team to import the exchange rates."),
+                    currency=error.currency, base=error.base, day=error.as_of)
     if isinstance(error, ShareRefused):
         where = ", ".join(f"<#{c}>" for c in error.allowed)
         return ":lock: " + tr._(error.template, channels=where or tr._("no channel yet"))

@@ -163,9 +163,11 @@ def closed_text(tr: Translator, request: CreditRequest, zone: tzinfo) -> str:
 
 
 def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...],
-         standing: Standing | None, level: int, zone: tzinfo) -> Message:
+         standing: Standing | None, level: int, zone: tzinfo,
+         escalated: bool = False) -> Message:
     """The card of ``level``: with its buttons while the level waits, with its outcome
-    (or why nothing is left to decide) once it does not."""
+    (or why nothing is left to decide) once it does not. ``escalated``: the card of the
+    escalation role's holders, whose deadline is already past."""
     step = request.route[level - 1]
     waiting = request.is_open and request.level == level
     title = tr._("Credit request #{request}: {kind}", request=request.id,
@@ -177,7 +179,11 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
         *_position_blocks(tr, request, standing),
         section(tr._("*Requested by* {who}:", who=mention(request.requested_by)) + "\n"
                 + quoted(request.reason, REASON)),
-        context(tr._("Level {level} of {levels}: {role} · decide by {deadline}",
+        context(tr._("Level {level} of {levels}: {role} · escalated to you: the deadline "
+                     "passed on {deadline}", level=level, levels=len(request.route),
+                     role=role_name(step.role), deadline=tr.moment(request.deadline(), zone))
+                if waiting and escalated else
+                tr._("Level {level} of {levels}: {role} · decide by {deadline}",
                      level=level, levels=len(request.route), role=role_name(step.role),
                      deadline=tr.moment(request.deadline(), zone)) if waiting else
                 tr._("Level {level} of {levels}: {role}", level=level,

@@ -93,7 +93,7 @@ class ApprovalNotices:
                            key=f"{NOTE}:remind:{request.id}:{request.level}:{user}")
         elif happened is Happened.ESCALATED and request.current.escalate_to:
             self._post_cards(outbox, change, self.escalation_destinations(
-                request.current, change.stand_ins))
+                request.current, change.stand_ins), escalated=True)
             escalate_to = request.current.escalate_to
             self._note(outbox, request.requested_by,
                        lambda tr: cards.escalated_note(tr, request, escalate_to),
@@ -109,11 +109,11 @@ class ApprovalNotices:
                 *self.escalation_destinations(step, change.stand_ins)]
 
     def _post_cards(self, outbox: Outbox, change: RequestChange,
-                    destinations: Sequence[str]) -> None:
+                    destinations: Sequence[str], escalated: bool = False) -> None:
         request = change.request
         for destination in destinations:
             text, blocks = cards.card(self.tr(destination), request, change.decisions,
-                                      change.standing, request.level, self.zone)
+                                      change.standing, request.level, self.zone, escalated)
             outbox.add(OutgoingMessage(
                 channel=destination, kind=CARD, text=text, blocks=blocks or [],
                 dedup_key=card_key(request.id, request.level, destination)))

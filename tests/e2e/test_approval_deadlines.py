@@ -188,6 +188,12 @@ def test_a_level_past_its_deadline_escalates_once(world, tmp_path):
     [card] = [m for m in world.emulator.channels[next(
         c for c, u in world.emulator.direct_messages.items() if u == FINANCE_DIRECTOR)]]
     assert f"#{filed.id}" in card["text"]
+    # It says the level came to them by escalation, not "decide by" a past moment.
+    deadline = EN.moment(filed.deadline(), world.services.config.organisation.zone)
+    assert [e.get("text") for b in card["blocks"] if b["type"] == "context"
+            for e in b["elements"]] == [
+        "Level 1 of 2: credit manager · escalated to you: the deadline passed on "
+        f"{deadline}"]
     [entry] = deadlines.audit("requests.escalated")
     assert (entry.actor, entry.subject, entry.details["escalate_to"]) == (
         "creditbot", "C0002", "finance_director")

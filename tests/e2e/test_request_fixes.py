@@ -238,7 +238,7 @@ def test_history_names_creditbot_plainly_when_it_closed_a_request(world):
         "History of Lakeside Furniture Outlet (C0013)\n"
         "History of Lakeside Furniture Outlet (C0013)\n*Credit requests*\n"
         f"*#{request.id}* temporary limit · $35,000.00 → $85,000.00 through Nov 28, 2026 · "
-        f"expired\nfiled by <@{SALES}> on {when}: for the weekend\n"
+        f"expired\nfiled by <@{SALES}> on {when}:\n> for the weekend\n"
         f"expired by creditbot on {when}\n*Approved limit changes*\nNone yet.")
 
 
@@ -302,3 +302,11 @@ def test_a_subcommand_without_its_argument_shows_only_its_own_usage(world):
 
 def mrkdwn_all(reply) -> str:
     return "\n".join(b["text"]["text"] for b in reply.blocks)
+
+
+def test_a_missing_exchange_rate_sends_the_rep_to_the_credit_team(world, caplog):
+    assert said(world, "/credit order acme packaging 10k CHF PO-1") == (
+        "No exchange rate for CHF (to USD) on or before Nov 29, 2026: ask the credit team to "
+        "import the exchange rates.")
+    assert "`creditbot import rates FILE.csv`" in caplog.text
+    assert checks(world) == {}
