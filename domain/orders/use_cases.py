@@ -396,7 +396,12 @@ class OrderChecks:
             raise AmountError(text, N_("“{text}” is not an amount in a currency creditbot "
                                        "knows ({code} is not an ISO 4217 code): write it "
                                        "like {examples}."), code=code)
-        return Money(typed.value, code).rounded()
+        money = Money(typed.value, code).rounded()
+        if money.amount <= 0:
+            # 0.00001 would be recorded as an order of 0.00: not an order.
+            raise AmountError(text, N_("“{text}” is less than the smallest amount in "
+                                       "{code}: write it like {examples}."), code=code)
+        return money
 
     def _convert(self, uow: UnitOfWork, money: Money, currency: str, day: date) -> Money:
         if money.currency == currency:

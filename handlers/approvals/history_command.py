@@ -10,6 +10,7 @@ from slack_bolt import BoltContext
 from domain.approvals.model import ChangeKind, Decision, LimitChange, Outcome, RequestRecord
 from domain.approvals.use_cases import CreditRequests
 from domain.errors import CustomerLookupError
+from handlers.approvals.cards import quoted
 from handlers.approvals.request_render import (
     LIST_RESERVE,
     MESSAGE_BUDGET,
@@ -81,9 +82,8 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
         tr._("*#{request}* {kind} · {figures} · {state}", request=request.id,
              kind=kind_title(request.kind, tr), figures=figures(request, tr),
              state=tr._(STATES[request.state])),
-        tr._("filed by <@{who}> on {when}: {reason}", who=request.requested_by,
-             when=_when(requests, tr, request.filed_at),
-             reason=user_text(request.reason, COMMENT)),
+        tr._("filed by <@{who}> on {when}:", who=request.requested_by,
+             when=_when(requests, tr, request.filed_at)) + "\n" + quoted(request.reason),
     ]
     lines.extend(_decision(d, request.route[d.level - 1].role if d.level <= len(
         request.route) else d.role, requests, tr) for d in record.decisions)
@@ -103,7 +103,9 @@ def _decision(decision: Decision, role: str, requests: CreditRequests, tr: Trans
     if decision.on_behalf_of:
         text += " " + tr._("for <@{who}>", who=decision.on_behalf_of)
     if decision.comment:
-        text += ": “" + user_text(decision.comment, COMMENT) + "”"
+        # Quoted as the cards quote it: a comment's own lines and mrkdwn cannot pass
+        # for a line of the history.
+        text += "\n" + quoted(decision.comment)
     return text
 
 

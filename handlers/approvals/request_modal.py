@@ -167,11 +167,12 @@ def read_filing(values: dict[str, str | None], tr: Translator, today: date
     terms = None
     raw_terms = values.get(TERMS)
     if kind is RequestKind.TERMS_CHANGE:
-        if raw_terms is None or not raw_terms.isdigit():
+        # isdecimal, not isdigit: "²" is a digit int() cannot read.
+        if raw_terms is None or not raw_terms.strip().isdecimal():
             errors[TERMS] = tr._("Write the new payment terms as a whole number of days, "
                                  "e.g. 60.")
         else:
-            terms = int(raw_terms)
+            terms = int(raw_terms.strip())
     reason = values.get(REASON)
     if not reason:
         errors[REASON] = tr._("Say why: a request needs a reason, e.g. larger orders for "
