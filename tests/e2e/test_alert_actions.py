@@ -124,7 +124,7 @@ def test_acknowledge_records_who_and_queues_the_edit_of_each_digest_showing_it(s
         f"{before}\n:white_check_mark: Acknowledged by <@{SALES}>")
     labels = [b["text"]["text"] for b in Reply("", "", edited["blocks"], False).buttons()
               if b["block_id"] == f"alert_{line_index(page, FIRST)}"]
-    assert labels == ["Snooze 1 day", "Snooze 7 days", "Credit check"]
+    assert labels == ["Snooze 1 day", "Snooze 7 days", "Credit check", "Assign collector"]
     assert edited["blocks"][1]["elements"][0]["text"].endswith("  ·  1 acknowledged")
     # Nothing is said to the clicker: the edited digest is the answer.
     time.sleep(0.3)

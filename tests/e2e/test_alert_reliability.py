@@ -63,7 +63,7 @@ from tests.e2e.alerts_world import (
 
 # What the first run finds in the world of alerts_world, in job_runs' words.
 FIRST_RUN = {"customers": 5, "conditions": 7, "announced": 7, "resolved": 0, "unrouted": 0,
-             "digests": 6, "messages": 6, "missing_rate": 0}
+             "digests": 6, "messages": 6, "missing_rate": 0, "assigned": 0}
 
 # A backlog: enough more overdue sales customers that #sales (2 lines of its own) and
 # #finance (4) each need three pages, the first and two in its thread; #export,
@@ -105,7 +105,7 @@ def test_slack_failing_every_way_during_a_long_digest_posts_each_page_once(alert
     assert result.counts == {"customers": MANY + 5, "conditions": MANY + 7,
                              "announced": MANY + 7,
                              "resolved": 0, "unrouted": 0, "digests": 6, "messages": pages,
-                             "missing_rate": 0, "attempts": 1}
+                             "missing_rate": 0, "assigned": 0, "attempts": 1}
     emulator = alerts.emulator
     faults = [("ratelimited", {"retry_after": 30}), ("http500", {}),
               ("slow", {"delay": 1.2}),  # the client gives up after 1 s; Slack posts it

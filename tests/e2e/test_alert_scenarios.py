@@ -170,7 +170,7 @@ def test_a_first_run_posts_each_digest_in_its_channels_and_nowhere_else(alerts):
                                ":large_orange_circle: 1 warning"]
     # Each line has its buttons, answering that line of this digest.
     assert [b["text"]["text"] for b in buttons(sales)] == [
-        "Acknowledge", "Snooze 1 day", "Snooze 7 days", "Credit check"] * 2
+        "Acknowledge", "Snooze 1 day", "Snooze 7 days", "Credit check", "Assign collector"] * 2
 
     finance = only(alerts, FINANCE)
     assert sections(finance) == [CRITICAL_OVERDUE.format(n=1), ECHO_90,
@@ -196,7 +196,7 @@ def test_a_first_run_posts_each_digest_in_its_channels_and_nowhere_else(alerts):
     assert run.outcome == "ok" and run.error is None
     assert run.counts == {"customers": 5, "conditions": 7, "announced": 7, "resolved": 0,
                           "unrouted": 0, "digests": 6, "messages": 6, "missing_rate": 0,
-                          "attempts": 1}
+                          "assigned": 0, "attempts": 1}
 
 
 def test_a_second_run_with_nothing_new_posts_nothing(alerts):
@@ -410,8 +410,8 @@ def test_acknowledge_edits_the_digest_in_place_and_the_audit_log_names_who(alert
                                 ":large_orange_circle: 1 warning  ·  1 acknowledged"]
     # Acme's line has no Acknowledge button any more; Echo's still has.
     assert [b["text"]["text"] for b in buttons(edited)] == [
-        "Acknowledge", "Snooze 1 day", "Snooze 7 days", "Credit check",
-        "Snooze 1 day", "Snooze 7 days", "Credit check"]
+        "Acknowledge", "Snooze 1 day", "Snooze 7 days", "Credit check", "Assign collector",
+        "Snooze 1 day", "Snooze 7 days", "Credit check", "Assign collector"]
     assert acknowledged in sections(only(alerts, FINANCE))
 
     [entry] = audit(alerts.engine, "alerts.acknowledged")
@@ -534,7 +534,7 @@ def test_an_acknowledged_account_that_gets_worse_is_announced_again_unacknowledg
         "*Acme Industrial Supply* · C-ACME\n$20,000.00 overdue · oldest 91 days past due · "
         "exposure $20,000.00\nMoved from 61-90 days to 90+ days")]
     assert [b["text"]["text"] for b in buttons(latest)] == [
-        "Acknowledge", "Snooze 1 day", "Snooze 7 days", "Credit check"]
+        "Acknowledge", "Snooze 1 day", "Snooze 7 days", "Credit check", "Assign collector"]
     state = states(alerts.engine)["overdue:C-ACME"]
     assert (state.acknowledged_by, state.acknowledged_at) == (None, None)
 
@@ -600,7 +600,7 @@ def test_an_operator_running_the_job_by_hand_delivers_its_digests_and_sees_the_r
         assert ran.exit_code == 0
         assert ran.stdout.splitlines() == [
             "alerts: ok — customers 5, conditions 7, announced 7, resolved 0, unrouted 0, "
-            "digests 6, messages 6, missing_rate 0, attempts 1",
+            "digests 6, messages 6, missing_rate 0, assigned 0, attempts 1",
             "6 messages queued: 6 sent, 0 failed"]
         assert sorted(emulator.channels) == sorted([SALES, EXPORT, FINANCE, CREDIT, LEGAL,
                                                     MEI_DM])
@@ -609,7 +609,7 @@ def test_an_operator_running_the_job_by_hand_delivers_its_digests_and_sees_the_r
         again = runner.invoke(main, ["jobs", "run", "alerts"], catch_exceptions=False)
         assert again.stdout.splitlines() == [
             "alerts: ok — customers 5, conditions 7, announced 0, resolved 0, unrouted 0, "
-            "digests 0, messages 0, missing_rate 0, attempts 1"]
+            "digests 0, messages 0, missing_rate 0, assigned 0, attempts 1"]
         assert len(posted_outbox_ids(emulator)) == 6
 
         listed = runner.invoke(main, ["jobs", "list"], catch_exceptions=False)
@@ -622,7 +622,7 @@ def test_an_operator_running_the_job_by_hand_delivers_its_digests_and_sees_the_r
     assert row.startswith("alerts 0 8 * * mon-fri "), row
     assert row.endswith(
         " when a scheduler leads ok: customers 5, conditions 7, announced 0, resolved 0, "
-        "unrouted 0, digests 0, messages 0, missing_rate 0, attempts 1"), row
+        "unrouted 0, digests 0, messages 0, missing_rate 0, assigned 0, attempts 1"), row
     assert [run.outcome for run in alert_runs(engine)] == ["ok", "ok"]
 
 

@@ -132,12 +132,16 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
     assert ran[:2] == [
         "Ran alerts: 50 customers, 64 conditions, 64 announced, 0 resolved, 0 unrouted,",
         "5 digests, 9 messages, 0 missing rate, 41 assigned, 1 attempts."]
-    assert headings(ran) == [
+    assert headings(ran)[:9] == [
         "creditbot posted in #sales", "creditbot replied in the thread, in #sales",
         "creditbot posted in #finance", "creditbot replied in the thread, in #finance",
         "creditbot posted in #legal", "creditbot replied in the thread, in #legal",
         "creditbot posted in #credit", "creditbot replied in the thread, in #credit",
         "creditbot sent a direct message to @U02CREDITMG"]
+    # Each overdue account assigned by the run: its collector's card by direct message.
+    assert sorted(headings(ran)[9:]) == (
+        ["creditbot sent a direct message to @U04COLLECT1"] * 21
+        + ["creditbot sent a direct message to @U04COLLECT2"] * 20)
     assert message_after(ran, "creditbot posted in #sales")[:8] == [
         "Credit alerts · Nov 29, 2026",
         "41 alerts  ·  🔴 16 critical  ·  🟠 17 warnings  ·  🔵 8 info",
@@ -146,7 +150,7 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
         "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
         "New",
         " 1  Acknowledge    2  Snooze 1 day    3  Snooze 7 days    4  Credit check",
-        "Fabbrica Rossi S.p.A. · C0021",
+        " 5  Assign collector",
     ]
     # A thread's lines wrap under their text, not under the bullet.
     assert message_after(ran, "creditbot replied in the thread, in #sales")[:5] == [
@@ -156,9 +160,10 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
         "  due · New",
         "• 华夏物流有限公司 (C0027) — CN¥174,755.34 overdue · oldest 104 days past due ·",
     ]
-    # Buttons are numbered on across the digests: #finance's first is 41.
-    assert message_after(ran, "creditbot posted in #finance")[6] == (
-        " 41  Acknowledge    42  Snooze 1 day    43  Snooze 7 days    44  Credit check")
+    # Buttons are numbered on across the digests: #finance's first is 49.
+    assert message_after(ran, "creditbot posted in #finance")[6:8] == [
+        " 49  Acknowledge    50  Snooze 1 day    51  Snooze 7 days    52  Credit check",
+        " 53  Assign collector"]
 
     pressed = answers[2][1]
     assert pressed[0] == "… pressed “Acknowledge”"
@@ -174,7 +179,7 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
         "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
         "New",
         "✅ Acknowledged by @U02CREDITMG",
-        " 1  Snooze 1 day    2  Snooze 7 days    3  Credit check",
+        " 1  Snooze 1 day    2  Snooze 7 days    3  Credit check    4  Assign collector",
     ]
 
     assert answers[4][1] == [
@@ -235,6 +240,7 @@ def test_the_clock_moves_check_figures_at_midnight_and_ends_a_snooze(monkeypatch
         "£535,188.77 overdue · oldest 142 days past due · exposure £684,561.54",
         "Snooze ended",
         " 1  Acknowledge    2  Snooze 1 day    3  Snooze 7 days    4  Credit check",
+        " 5  Assign collector",
     ]
 
 
