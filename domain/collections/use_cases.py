@@ -22,6 +22,7 @@ from domain.collections.assignment import (
     BY_RULES,
     AssignmentPolicy,
     OverdueAccount,
+    Pick,
     plan,
 )
 from domain.collections.events import AssignmentClosed, CollectorAssigned
@@ -240,6 +241,19 @@ class Assignments:
         accounts = [OverdueAccount(e.customer, e.in_base.overdue.amount)
                     for cid, e in overdue.items() if cid not in taken and e.in_base]
         picks = plan(accounts, self.rules, load)
+        positions = {cid: e.position for cid, e in overdue.items()}
+        for tried in range(1, TRIES + 1):
+            try:
+                return {"assigned": self._assign_picks(picks, positions, day)}
+            except CollectionChanged:
+                # Someone assigned one of them by hand between our read and our write
+                # (PostgreSQL; SQLite's write lock makes them wait): write again without.
+                if tried == TRIES:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _assign_picks(self, picks: list[Pick], positions: dict[str, CreditPosition | None],
+                      day: date) -> int:
         now = self.clock()
         assigned = 0
         with self.unit_of_work() as uow:
@@ -261,7 +275,7 @@ class Assignments:
                     occurred_at=now, actor=SYSTEM, subject=customer.customer_id,
                     assignment_id=stored.id, collector=pick.collector, by_rules=True))
                 self.notices.queue(uow.outbox, AssignmentChange(
-                    stored, customer, overdue[customer.customer_id].position, BY_RULES))
+                    stored, customer, positions.get(customer.customer_id), BY_RULES))
                 assigned += 1
             uow.commit()
-        return {"assigned": assigned}
+        return assigned

@@ -4,6 +4,7 @@ and by the weighted round-robin (least open overdue first, ties in app.yaml's or
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from domain.collections.assignment import (
     OverdueAccount,
     plan,
 )
-from domain.collections.model import AssignmentStatus
+from domain.collections.model import AssignmentStatus, CollectionChanged
 from domain.collections.use_cases import (
     AssignmentChange,
     Assignments,
@@ -177,3 +178,31 @@ def test_auto_assign_weighs_what_each_collector_already_has():
 def test_plan_without_collectors_leaves_unmatched_accounts_alone():
     account = OverdueAccount(customer("C1", "Acme"), Decimal(10))
     assert plan([account], AssignmentPolicy(), {}) == []
+
+
+def test_auto_assign_writes_again_without_an_account_assigned_by_hand_meanwhile():
+    uow = world()
+    assignments = service(uow)
+    store = uow.collections
+    real_add = store.add_assignment
+    raced: list[str] = []
+
+    def add(assignment):  # type: ignore[no-untyped-def]
+        if not raced:
+            # A manager assigns C1 by hand between the job's read and its write.
+            raced.append(assignment.customer_id)
+            real_add(dataclasses.replace(assignment, collector=CARL,
+                                         assigned_by=MANAGER.user_id))
+            store.commit()
+            raise CollectionChanged("assignment of C1")
+        return real_add(assignment)
+
+    store.add_assignment = add  # type: ignore[method-assign]
+    assert assignments.auto_assign() == {"assigned": 3}
+    by_customer = {a.customer_id: (a.collector, a.assigned_by)
+                   for a in uow.collections.assignments}
+    assert raced == ["C1"]
+    assert by_customer["C1"] == (CARL, MANAGER.user_id)
+    # The rest as planned before the race (C1's 500 to Anna, so C2 and C3 to Ben).
+    assert {c: who for c, (who, by) in by_customer.items() if by == "rules"} == {
+        "C2": BEN, "C3": BEN, "C4": ANNA}
