@@ -168,11 +168,12 @@ def test_a_level_is_reminded_then_overdue_every_day(world, deadlines):
 def test_a_level_past_its_deadline_escalates_once(world, tmp_path):
     text = (ROOT / "app.yaml").read_text(encoding="utf-8")
     band = ("      - up_to: 500000\n        levels:\n"
-            "          - {role: credit_manager, deadline_hours: 24}\n")
+            "          - {role: credit_manager, deadline_hours: 24, post_to: credit}\n")
     assert band in text
     escalating = tmp_path / "app.yaml"
     escalating.write_text(text.replace(band, band.replace(
-        "deadline_hours: 24}", "deadline_hours: 24, escalate_to: finance_director}")),
+        "deadline_hours: 24, post_to: credit}",
+        "deadline_hours: 24, escalate_to: finance_director}")),
         encoding="utf-8")
     deadlines = Deadlines(world, escalating)
     filed = deadlines.requests.file(member(world, SALES), Filing(

@@ -4,8 +4,8 @@ PostgreSQL.
 
 The demo organisation's policy: Acme Packaging (C0002, limit $100,000, owner
 U01SALESCHO) asked +$100,000 measures $200,000 in total, in the band up to $500,000:
-the credit manager decides level 1, the finance director level 2, each card by direct
-message (no post_to)."""
+the credit manager decides level 1 (its card posted to #credit: post_to), the finance
+director level 2 (by direct message; escalating to the CFO after its deadline)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER, W
 
 FINANCE_DIRECTOR = "U03FINDIR01"
 OWNER = "U01SALESCHO"
+# The shipped policy posts the credit manager's level to the credit department's channel.
+CREDIT_CHANNEL = "C03CREDIT00"
 
 
 def file_request(world: World, amount: str = "+100k",
@@ -116,14 +118,14 @@ def card_texts(world: World, request_id: int, level: int, levels: int, role: str
 def test_level_one_approves_in_the_modal_and_level_two_rejects_with_a_comment(
         world: World) -> None:
     request_id = file_request(world)
-    first = shown(world, request_id, 1, CREDIT_MANAGER)
+    first = shown(world, request_id, 1, CREDIT_CHANNEL)
     assert first.text == ("Credit request #1 · limit increase · Acme Packaging: level 1 of 2")
     assert block_texts(first) == card_texts(
         world, request_id, 1, 2, "credit manager", ["Approve", "Reject", "Ask for info"],
         waiting=True)
     assert [b["value"] for b in first.buttons()] == ['{"request":1,"level":1}'] * 3
     # Nobody else has a card yet: level 2 waits for level 1.
-    assert [r.channel for r in rows(world)] == [CREDIT_MANAGER]
+    assert [r.channel for r in rows(world)] == [CREDIT_CHANNEL]
 
     view = open_modal(world, CREDIT_MANAGER, first, "Approve")
     assert view["title"]["text"] == "Approve"
@@ -132,7 +134,7 @@ def test_level_one_approves_in_the_modal_and_level_two_rejects_with_a_comment(
         "+$100,000.00)\nLevel 1 of 2")
     assert world.slack.submit(CREDIT_MANAGER, view, {"comment": "Fine for *Q1*"}).body == ""
 
-    approved = shown(world, request_id, 1, CREDIT_MANAGER)
+    approved = shown(world, request_id, 1, CREDIT_CHANNEL)
     outcome = (f":white_check_mark: Approved by <@{CREDIT_MANAGER}> on "
                f"{when(world, request_id, 1)}\n> Fine for ∗Q1∗")
     assert block_texts(approved) == card_texts(world, request_id, 1, 2, "credit manager",
@@ -185,7 +187,7 @@ def test_level_one_approves_in_the_modal_and_level_two_rejects_with_a_comment(
 def test_the_requester_and_an_outsider_are_refused_and_nothing_changes(
         world: World) -> None:
     request_id = file_request(world)
-    card = shown(world, request_id, 1, CREDIT_MANAGER)
+    card = shown(world, request_id, 1, CREDIT_CHANNEL)
     mine = world.slack.click(SALES, card, "Approve")
     assert mine is not None and mine.ephemeral
     assert mine.text == (":no_entry: You can't decide this request: you filed it. Someone "
@@ -210,14 +212,14 @@ def test_the_requester_and_an_outsider_are_refused_and_nothing_changes(
         f"<@{CREDIT_MANAGER}>, or someone they delegated their approvals to.")
     assert decisions(world, request_id) == []
     assert audit(world, "requests.approved") == []
-    assert block_texts(shown(world, request_id, 1, CREDIT_MANAGER))[-3:] == [
+    assert block_texts(shown(world, request_id, 1, CREDIT_CHANNEL))[-3:] == [
         "Approve", "Reject", "Ask for info"]
 
 
 def test_ask_for_info_posts_the_question_in_the_cards_thread_and_tells_the_requester(
         world: World) -> None:
     request_id = file_request(world)
-    card = shown(world, request_id, 1, CREDIT_MANAGER)
+    card = shown(world, request_id, 1, CREDIT_CHANNEL)
     view = open_modal(world, CREDIT_MANAGER, card, "Ask for info")
     assert world.slack.submit(CREDIT_MANAGER, view, {"question": ""}).json() == {
         "response_action": "errors",
@@ -226,17 +228,14 @@ def test_ask_for_info_posts_the_question_in_the_cards_thread_and_tells_the_reque
                               {"question": "Which orders? <!here>"}).body == ""
     posted = rows(world)
     card_row = next(r for r in posted if r.dedup_key == card_key(request_id, 1,
-                                                                  CREDIT_MANAGER))
+                                                                  CREDIT_CHANNEL))
     [thread] = [r for r in posted if r.payload.get("thread_of") == card_row.id]
     assert thread.payload["text"] == (
         f":question: <@{SALES}>, <@{CREDIT_MANAGER}> asks about request #1 · limit "
         "increase · Acme Packaging:\n> Which orders? &lt;!here&gt;")
-    # The card is in the credit manager's direct messages, which the requester can't
-    # read: the question reaches them by direct message too.
-    assert notes_to(world, SALES) == [
-        f":question: <@{CREDIT_MANAGER}> asks about your request #1 · limit increase · "
-        "Acme Packaging:\n> Which orders? &lt;!here&gt;\nAnswer "
-        f"<@{CREDIT_MANAGER}> directly."]
+    # The card is in #credit, where the question's mention of the requester reaches
+    # them: no direct message besides.
+    assert notes_to(world, SALES) == []
     [entry] = audit(world, "requests.info_asked")
     assert (entry.actor, entry.subject, entry.details) == (
         CREDIT_MANAGER, "C0002", {"request": 1, "level": 1,
@@ -245,7 +244,8 @@ def test_ask_for_info_posts_the_question_in_the_cards_thread_and_tells_the_reque
 
 
 def approve(world: World, user: str, request_id: int, level: int, comment: str) -> None:
-    view = open_modal(world, user, shown(world, request_id, level, user), "Approve")
+    where = CREDIT_CHANNEL if level == 1 else user  # level 1's card is in #credit
+    view = open_modal(world, user, shown(world, request_id, level, where), "Approve")
     assert world.slack.submit(user, view, {"comment": comment}).body == ""
 
 
@@ -326,9 +326,9 @@ def test_a_storm_of_submissions_gives_one_decision_one_limit_change_one_audit_en
 
 def test_a_cancelled_request_is_refused_politely_and_its_card_says_so(world: World) -> None:
     request_id = file_request(world)
-    card = shown(world, request_id, 1, CREDIT_MANAGER)
+    card = shown(world, request_id, 1, CREDIT_CHANNEL)
     world.services.requests.cancel(world.services.config.roster().member(SALES), request_id)
-    edited = shown(world, request_id, 1, CREDIT_MANAGER)
+    edited = shown(world, request_id, 1, CREDIT_CHANNEL)
     with world.services.uow() as uow:
         request = uow.credit_requests.get(request_id)
     assert request is not None and request.closed_at is not None

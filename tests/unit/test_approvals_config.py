@@ -22,9 +22,24 @@ def with_approvals(section: str) -> str:
     return BASE.rstrip() + "\n\napprovals:\n" + section
 
 
-def test_the_shipped_section_is_the_shipped_default():
+def test_the_shipped_section_is_the_readmes_policy():
+    """The shipped app.yaml routes as README's example: the credit manager's levels are
+    posted to #credit, the finance director's middle-band level escalates to the CFO;
+    otherwise the domain's defaults."""
     config = load_config(ROOT / "app.yaml")
-    assert config.approvals.policy("USD") == ApprovalPolicy("USD")
+    shipped = config.approvals.policy("USD")
+    limits = shipped.of(RequestKind.LIMIT_INCREASE)
+    assert [[(lv.role, lv.deadline_hours, lv.escalate_to, lv.post_to) for lv in b.levels]
+            for b in limits.bands] == [
+        [("credit_manager", 24, None, "credit")],
+        [("credit_manager", 24, None, "credit"), ("finance_director", 48, "cfo", None)],
+        [("credit_manager", 24, None, "credit"), ("finance_director", 48, None, None),
+         ("cfo", 72, None, None)]]
+    assert [b.up_to for b in limits.bands] == [50000, 500000, None]
+    for kind in (RequestKind.TEMPORARY_LIMIT, RequestKind.FIRST_LIMIT):
+        assert shipped.of(kind) == limits
+    for kind in (RequestKind.ORDER_RELEASE, RequestKind.TERMS_CHANGE):
+        assert shipped.of(kind) == ApprovalPolicy("USD").of(kind)
     left_out = AppConfig.model_validate({**config.model_dump(), "approvals": {}})
     assert left_out.approvals.policy("USD").kinds == {}
     assert left_out.approvals.policy("USD").of(RequestKind.ORDER_RELEASE) == \
