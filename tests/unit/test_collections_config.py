@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.config import load_config
+from bot.config.collections import CollectionSettings
 from domain.collections.assignment import AssignRule
 from domain.model import Customer
 from domain.money import Money
@@ -16,11 +17,14 @@ from tests.unit.test_config import GOOD, line_of, problems
 
 
 def with_collections(section: str) -> str:
-    return GOOD.rstrip() + "\n\ncollections:\n" + section
+    """app.yaml with its collections section replaced by ``section`` (the last one)."""
+    return GOOD.split("\ncollections:\n")[0].rstrip() + "\n\ncollections:\n" + section
 
 
-def test_left_out_the_collector_role_collects_and_credit_managers_assign():
+def test_the_shipped_section_is_the_default_collector_role_and_credit_managers():
     config = load_config(ROOT / "app.yaml")
+    assert config.collections.collectors == CollectionSettings().collectors
+    assert config.collections.assigners == CollectionSettings().assigners
     policy = config.collections.policy(dict(config.roles.items()),
                                        {k: list(d.members) for k, d in
                                         config.departments.items()})
@@ -81,7 +85,7 @@ def test_config_check_names_unknown_departments_roles_and_people(tmp_path: Path)
         f"line {line_of(text, 'U09NOBODY03')}: collections.rules.0.collector: U09NOBODY03 is "
         "not listed under departments or roles, so may not see credit data; list them "
         "there first",
-        f"line {line_of(text, 'maria')}: collections.rules.1.collector: must look like a "
+        f"line {line_of(text, 'collector: maria')}: collections.rules.1.collector: must look like a "
         "Slack user id (U or W and 8+ capitals/digits, e.g. U0123ABCDE), got \"maria\"; "
         "copy it from the person's profile in Slack",
     ], key=lambda p: int(p.split(":")[0].split()[1]))
