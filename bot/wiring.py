@@ -179,17 +179,26 @@ def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
                  serial_writes: bool = False) -> OrderChecks:
     """Order review with app.yaml's order rules; owners' notes in their language.
     ``serial_writes`` (SQLite): this process's orders queue for the write lock."""
+    from domain.approvals.withdraw import ReleaseWithdrawals
+    from handlers.approvals.notices import ApprovalNotices
     from handlers.orders.notices import OrderNotices
 
     organisation = config.organisation
     locales = config.locale_overrides()
+    # A re-check that releases an order closes its release request and edits its cards.
+    card_locales = {**config.channel_locales(), **locales}
+    withdrawals = ReleaseWithdrawals(ApprovalNotices(
+        lambda destination: card_locales.get(destination, organisation.locale),
+        organisation.zone, {key: d.channel for key, d in config.departments.items()},
+        config.roster().holders()), config.roster().holders(), organisation.zone)
     return OrderChecks(
         unit_of_work, access,
         CreditPolicyContext(organisation.base_currency, config.aging.buckets,
                             config.orders.pending_days),
         config.orders.rules(), clock, organisation.zone,
         OrderNotices(lambda person: locales.get(person, organisation.locale)),
-        write_gate=threading.Lock() if serial_writes else nullcontext())
+        write_gate=threading.Lock() if serial_writes else nullcontext(),
+        release_requests=withdrawals)
 
 
 def build_reports(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,

@@ -20,6 +20,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from domain.access import CreditDataAccess, Member
+from domain.approvals.deciders import undecidable
 from domain.approvals.delegation import DelegationRefused, check_period
 from domain.approvals.events import (
     DelegationGranted,
@@ -57,6 +58,7 @@ from domain.approvals.ports import (
     route_roles,
     stand_ins,
 )
+from domain.approvals.roles import Role
 from domain.approvals.rules import (
     RequestChanged,
     RequestNotFound,
@@ -242,6 +244,16 @@ class CreditRequests:
                 current = self._permanent(uow, customer, today)
             request = self._draft(uow, actor, filing, reason, customer, current, fx, now,
                                   today)
+            stuck = undecidable(request.route, actor.user_id, self.roster.holders(),
+                                store.delegations, today)
+            if stuck is not None:
+                # Filed, it would stay open for ever, refused to everyone.
+                raise _refused(N_("Nobody could decide level {level} ({role}) of this "
+                                  "request: the {role} is you, someone standing in for "
+                                  "you, or someone who decides another level of it. Ask "
+                                  "another {role} to file it, or the credit team to name "
+                                  "one in app.yaml."),
+                               level=stuck, role=Role(request.route[stuck - 1].role))
             existing = store.find_open(request.open_key)
             if existing is not None:
                 raise _refused(N_("There is already an open {kind} request about this "

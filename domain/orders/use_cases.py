@@ -95,6 +95,14 @@ class Positions(Protocol):
     def check(self, actor: Member, query: str) -> Checked: ...
 
 
+class ReleaseRequests(Protocol):
+    """The approvals side of a release creditbot made on its own: the order's open
+    release request is closed in the same transaction (domain.approvals.withdraw)."""
+
+    def withdraw(self, uow: UnitOfWork, customer_id: str, order_id: str,
+                 now: datetime) -> object: ...
+
+
 class NotOneCustomer(OrderRefused):
     def __init__(self, group: str) -> None:
         super().__init__(N_("“{group}” is a customer group; an order is for one customer: "
@@ -119,6 +127,7 @@ class OrderChecks:
     # makes the others sleep and retry in steps of up to 100 ms; threads of one process
     # queueing on a lock instead cut an order's p99 (bench_orders). Nothing elsewhere.
     write_gate: AbstractContextManager[object] = field(default_factory=nullcontext)
+    release_requests: ReleaseRequests | None = None
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
@@ -339,6 +348,9 @@ class OrderChecks:
         saved = uow.orders.save(dataclasses.replace(
             hold, state=OrderState.RELEASED, released_at=now, released_by=actor,
             release_note=why))
+        if actor == SYSTEM and self.release_requests is not None:
+            # Released on its own: a request to release it has nothing left to decide.
+            self.release_requests.withdraw(uow, hold.customer_id, hold.order_id, now)
         if audit:
             uow.audit.append(AuditEntry(now, actor, "orders.released", hold.customer_id,
                                         {**_details(saved), "why": why}))

@@ -151,6 +151,10 @@ def outcome_text(tr: Translator, decision: Decision, zone: tzinfo) -> str:
 
 def closed_text(tr: Translator, request: CreditRequest, zone: tzinfo) -> str:
     when = tr.moment(request.closed_at, zone) if request.closed_at else "-"
+    if request.state is RequestState.CANCELLED and request.closed_by == "creditbot":
+        return ":heavy_minus_sign: " + tr._(
+            "Withdrawn by creditbot on {when}: the order passes the rules now and is "
+            "released, so no approval is needed any more.", when=when)
     if request.state is RequestState.CANCELLED:
         return ":heavy_minus_sign: " + tr._("Cancelled by {who} on {when}: nothing left to "
                                             "decide.", who=mention(request.closed_by or ""),
