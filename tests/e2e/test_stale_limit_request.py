@@ -1,0 +1,40 @@
+"""Approving a limit request the ERP has since overtaken is refused, through signed
+HTTP → bot → Slack emulator: filed +100k (100k → 200k), level 1 approved, then the ERP
+raises the limit to 1,000,000; the finance director's approval is answered beside the
+comment field, and nothing is decided or recorded."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import update
+
+from storage.models import CustomerRow, LimitChangeRow
+from tests.e2e.conftest import CREDIT_MANAGER, World
+from tests.e2e.test_approval_decisions import (
+    FINANCE_DIRECTOR,
+    approve,
+    decisions,
+    file_request,
+    open_modal,
+    shown,
+)
+from tests.e2e.test_credit_requests import errors
+from tests.e2e.test_orders import audit
+
+
+def test_the_last_approval_of_an_overtaken_request_is_refused(world: World) -> None:
+    request_id = file_request(world)
+    approve(world, CREDIT_MANAGER, request_id, 1, "ok")
+    with world.services.engine.begin() as conn:  # the next customers import
+        conn.execute(update(CustomerRow).where(CustomerRow.customer_id == "C0002")
+                     .values(credit_limit=Decimal(1_000_000)))
+    view = open_modal(world, FINANCE_DIRECTOR,
+                      shown(world, request_id, 2, FINANCE_DIRECTOR), "Approve")
+    assert errors(world.slack.submit(FINANCE_DIRECTOR, view, {"comment": "fine"})) == {
+        "comment": "The limit is already $1,000,000.00, not below the $200,000.00 this "
+                   "request asks for: it can only be rejected or cancelled."}
+    assert [d.level for d in decisions(world, request_id)] == [1]
+    assert audit(world, "limits.changed") == []
+    with world.services.engine.connect() as conn:
+        assert conn.execute(LimitChangeRow.__table__.select()).all() == []
