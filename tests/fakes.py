@@ -482,9 +482,19 @@ class FakeOrderStore:
         return sorted((c for c in self.contract_rows if c.customer_id == customer_id),
                       key=lambda c: c.end_date, reverse=True)
 
-    def contract_orders(self, contract_id: str) -> list[Order]:
-        return [o for o in self.erp.values() if o.contract_id == contract_id
-                and o.status in ORDER_STATUSES_IN_EXPOSURE]
+    def contract_orders(self, contract_id: str, placed_since: date | None = None
+                        ) -> list[Order]:
+        found = [o for o in self.erp.values() if o.contract_id == contract_id
+                 and o.status in ORDER_STATUSES_IN_EXPOSURE]
+        if placed_since is not None:
+            in_erp = {(o.customer_id, o.order_id) for o in self.erp.values()}
+            found += [Order(c.order_id, c.customer_id, c.order_date, c.amount,
+                            OrderStatus.OPEN, c.contract_id)
+                      for c in self._work.values()
+                      if c.contract_id == contract_id and c.source is OrderSource.SLACK
+                      and c.state is not OrderState.HELD and c.order_date >= placed_since
+                      and (c.customer_id, c.reference) not in in_erp]
+        return found
 
     def erp_order(self, order_id: str) -> Order | None:
         return self.erp.get(order_id)

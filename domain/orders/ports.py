@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -56,8 +56,11 @@ class OrderStore(Protocol):
         """The customer's contracts, latest end first."""
         ...
 
-    def contract_orders(self, contract_id: str) -> list[Order]:
-        """The ERP's orders under this contract that count in exposure."""
+    def contract_orders(self, contract_id: str, placed_since: date | None = None
+                        ) -> list[Order]:
+        """The ERP's orders under this contract that count in exposure, and with
+        ``placed_since`` creditbot's orders under it that count (as in
+        ``ReceivablesQueries.order_balances``)."""
         ...
 
     def erp_order(self, order_id: str) -> Order | None: ...

@@ -181,9 +181,14 @@ class OrderChecks:
             held = uow.orders.held_ids(customer.customer_id)
             verdict = self._verdict(uow, customer, money, today, None, held)
             state = OrderState.PASSED if verdict.passed else OrderState.HELD
+            # The contract it goes under (valid today), so that it counts in the
+            # contract's use as in the customer's exposure.
+            contract = next((c.contract_id for c in uow.orders.contracts(customer.customer_id)
+                             if c.valid_on(today)), None) if self.rules.contracts else None
             stored = uow.orders.add(OrderCheck(
                 OrderSource.SLACK, "", customer.customer_id, customer.name, money, today,
-                state, verdict.failures, now, actor.user_id, reference=ref))
+                state, verdict.failures, now, actor.user_id, reference=ref,
+                contract_id=contract))
             uow.audit.append(AuditEntry(now, actor.user_id, "orders.placed",
                                         customer.customer_id, _details(stored)))
             if stored.is_held:
@@ -488,7 +493,8 @@ class OrderChecks:
         if limit is None:
             return ContractUse(chosen), wanted, later
         used = Money.zero(limit.currency)
-        for other in uow.orders.contract_orders(chosen.contract_id):
+        for other in uow.orders.contract_orders(chosen.contract_id,
+                                                self.policy.placed_since(today)):
             if erp is not None and other.order_id == erp.order_id:
                 continue
             used += self._convert(uow, other.amount, limit.currency, today)

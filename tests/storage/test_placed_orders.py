@@ -125,3 +125,22 @@ def test_placing_and_releasing_an_order_move_the_check_version(engine):
     released = version()
     assert released not in (first, placed)
     assert version() == released
+
+
+def test_placed_orders_under_a_contract_count_in_its_use(engine):
+    seed(engine)
+    with uow(engine) as work:
+        for order in (
+            dataclasses.replace(slack("10", OrderState.PASSED), contract_id="K9"),
+            dataclasses.replace(slack("20", OrderState.HELD), contract_id="K9"),
+            dataclasses.replace(slack("40", OrderState.PASSED, reference="PO-9"),
+                                contract_id="K9"),                  # the ERP has it
+            dataclasses.replace(slack("80", OrderState.RELEASED), contract_id="K8"),
+        ):
+            work.orders.add(order)
+        work.commit()
+    with uow(engine) as work:
+        assert work.orders.contract_orders("K9") == []
+        [placed] = work.orders.contract_orders("K9", SINCE)
+        assert (placed.customer_id, placed.amount, placed.contract_id) == (
+            "C1", Money(Decimal("10"), "USD"), "K9")

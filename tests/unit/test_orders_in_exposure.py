@@ -6,11 +6,11 @@ position every other reader computes (the alerts' utilisation) counts them too."
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import date, timedelta
 
 from domain.aging import AgingBuckets
 from domain.model import InvoiceStatus
-from domain.orders.model import OrderState, Rule
+from domain.orders.model import Contract, OrderState, Rule
 from domain.positions import CreditPolicyContext, customer_position
 from tests.unit.test_order_use_cases import NOW, REP_MEMBER, TODAY, cny, invoice, world
 
@@ -65,3 +65,16 @@ def test_placed_orders_count_in_every_position_for_pending_days_only():
     assert position.placed_orders is None
     assert position.open_orders == cny("0.00")
     assert NOW.date() == TODAY
+
+
+def test_a_placed_order_counts_in_its_contracts_use():
+    current = Contract("K2", "C1", date(2026, 1, 1), date(2026, 12, 31), cny("60000"))
+    checks, _, _ = world(contracts=(current,),
+                         invoices=(invoice("I1", "100000", TODAY),))
+    first = checks.place(REP_MEMBER, "C1", "50000").check
+    assert first is not None and (first.state, first.contract_id) == (
+        OrderState.PASSED, "K2")
+    [failure] = checks.check(REP_MEMBER, "C1", "20000").verdict.failures
+    assert (failure.rule, dict(failure.figures)) == (Rule.CONTRACT_LIMIT, {
+        "contract": "K2", "used": cny("50000.00"), "order": cny("20000.00"),
+        "total": cny("70000.00"), "limit": cny("60000.00")})
