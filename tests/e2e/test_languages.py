@@ -59,7 +59,9 @@ def test_the_same_card_in_chinese_and_in_english_in_one_channel(bilingual):
     assert chinese.blocks[3]["elements"][0]["text"] == (
         f"截至 2026年11月29日（Asia/Shanghai）  ·  {position.invoice_count} 张未结发票  ·  "
         f"{position.order_count} 笔未结订单  ·  已用额度 {zh.percent(position.utilisation)}")
-    assert [b["text"]["text"] for b in chinese.buttons()] == ["分享到频道", "申请更多额度"]
+    # A credit manager may assign the account to a collector from the card.
+    assert [b["text"]["text"] for b in chinese.buttons()] == ["分享到频道", "申请更多额度",
+                                                              "分配催收员"]
     assert chinese.text == (f"{customer.name}：可用 {m(position.available)}（额度 "
                             f"{m(position.limit)}），逾期 {m(position.aging.overdue)}")
     # Chinese number formatting: US dollars are US$ for a Chinese reader, $ for an American
