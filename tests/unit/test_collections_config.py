@@ -85,7 +85,7 @@ def test_config_check_names_unknown_departments_roles_and_people(tmp_path: Path)
         f"line {line_of(text, 'U09NOBODY03')}: collections.rules.0.collector: U09NOBODY03 is "
         "not listed under departments or roles, so may not see credit data; list them "
         "there first",
-        f"line {line_of(text, 'collector: maria')}: collections.rules.1.collector: must look like a "
-        "Slack user id (U or W and 8+ capitals/digits, e.g. U0123ABCDE), got \"maria\"; "
-        "copy it from the person's profile in Slack",
+        f"line {line_of(text, 'collector: maria')}: collections.rules.1.collector: must look "
+        "like a Slack user id (U or W and 8+ capitals/digits, e.g. U0123ABCDE), got "
+        "\"maria\"; copy it from the person's profile in Slack",
     ], key=lambda p: int(p.split(":")[0].split()[1]))
