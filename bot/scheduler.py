@@ -150,13 +150,19 @@ def job_context(engine: Engine, config: AppConfig,
         credit_data_access,
     )
     from domain.collections.reminders import CollectionsJob
+    from storage.slack_locales import RememberedLocales, SlackLocales
     from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 
     sessions = unit_of_work_factory(engine)
     access = credit_data_access(config)
-    alerts = build_alerts(lambda: SqlUnitOfWork(sessions), config, access, clock)
-    requests = build_requests(lambda: SqlUnitOfWork(sessions), config, access, clock)
-    orders = build_orders(lambda: SqlUnitOfWork(sessions), config, access, clock)
+    # The DMs a job queues read in each person's Slack language as the bot learnt it.
+    remembered = RememberedLocales(SlackLocales(sessions)).get
+    alerts = build_alerts(lambda: SqlUnitOfWork(sessions), config, access, clock,
+                          remembered=remembered)
+    requests = build_requests(lambda: SqlUnitOfWork(sessions), config, access, clock,
+                              remembered=remembered)
+    orders = build_orders(lambda: SqlUnitOfWork(sessions), config, access, clock,
+                          remembered=remembered)
     assignments = build_assignments(lambda: SqlUnitOfWork(sessions), config, access, clock)
     collecting = build_collecting(lambda: SqlUnitOfWork(sessions), config, access, clock)
     from bot.wiring import build_weekly_report

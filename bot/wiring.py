@@ -26,8 +26,10 @@ from domain.collections.work import CollectorsDay
 from domain.orders.use_cases import OrderChecks
 from domain.positions import CreditPolicyContext
 from domain.reports.use_cases import Reports
+from handlers.i18n import DestinationLocales, Remembered
 from storage.audit_writer import BatchedAuditWriter
 from storage.db import make_engine, require_current_schema
+from storage.slack_locales import RememberedLocales, SlackLocales
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 
 if TYPE_CHECKING:
@@ -66,6 +68,11 @@ class Services:
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._sessions)
 
+    @cached_property
+    def remembered_locales(self) -> RememberedLocales:
+        """The Slack locales the bot learnt, for the messages it sends on its own."""
+        return RememberedLocales(SlackLocales(self._sessions))
+
     @property
     def policy(self) -> CreditPolicyContext:
         return CreditPolicyContext(self.config.organisation.base_currency,
@@ -96,16 +103,19 @@ class Services:
 
     @cached_property
     def alerts(self) -> Alerts:
-        return build_alerts(self.uow, self.config, self.access, self.now)
+        return build_alerts(self.uow, self.config, self.access, self.now,
+                            remembered=self.remembered_locales.get)
 
     @cached_property
     def requests(self) -> CreditRequests:
-        return build_requests(self.uow, self.config, self.access, self.now)
+        return build_requests(self.uow, self.config, self.access, self.now,
+                              remembered=self.remembered_locales.get)
 
     @cached_property
     def orders(self) -> OrderChecks:
         return build_orders(self.uow, self.config, self.access, self.now,
-                            serial_writes=self.engine.dialect.name == "sqlite")
+                            serial_writes=self.engine.dialect.name == "sqlite",
+                            remembered=self.remembered_locales.get)
 
     @cached_property
     def reports(self) -> Reports:
@@ -130,9 +140,11 @@ def credit_data_access(config: AppConfig) -> CreditDataAccess:
 
 
 def build_alerts(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
-                 access: CreditDataAccess, clock: Callable[[], datetime]) -> Alerts:
+                 access: CreditDataAccess, clock: Callable[[], datetime], *,
+                 remembered: Remembered | None = None) -> Alerts:
     """The alerts use cases as app.yaml configures them; each digest in the language of
-    the channel or person it goes to."""
+    the channel or person it goes to (``remembered``: a person's Slack locale as the bot
+    learnt it, after app.yaml's override)."""
     from handlers.alerts.blocks import DigestBlocks
 
     organisation = config.organisation
@@ -149,13 +161,14 @@ def build_alerts(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
                             config.orders.pending_days),
         config.alerts.watch(config.aging.buckets, organisation.base_currency),
         config.alerts.route_rules(), directory,
-        DigestBlocks(lambda destination: locales.get(destination, organisation.locale),
+        DigestBlocks(DestinationLocales(organisation.locale, locales, remembered),
                      organisation.zone),
         clock, organisation.zone, organisation.admin_channel)
 
 
 def build_requests(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
-                   access: CreditDataAccess, clock: Callable[[], datetime]) -> CreditRequests:
+                   access: CreditDataAccess, clock: Callable[[], datetime], *,
+                   remembered: Remembered | None = None) -> CreditRequests:
     """The credit requests use cases as app.yaml's approval policy and roles configure
     them; cards and notes in the language of the channel or person they go to."""
     from handlers.approvals.notices import ApprovalNotices
@@ -165,18 +178,20 @@ def build_requests(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
     return CreditRequests(
         unit_of_work, access, config.approvals.policy(organisation.base_currency),
         config.roster(), clock, organisation.zone,
-        ApprovalNotices(lambda destination: locales.get(destination, organisation.locale),
+        ApprovalNotices(DestinationLocales(organisation.locale, locales, remembered),
                         organisation.zone,
                         {key: d.channel for key, d in config.departments.items()},
                         config.roster().holders()),
         CreditPolicyContext(organisation.base_currency, config.aging.buckets,
                             config.orders.pending_days),
-        held_orders=build_orders(unit_of_work, config, access, clock))
+        held_orders=build_orders(unit_of_work, config, access, clock,
+                                 remembered=remembered))
 
 
 def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
                  access: CreditDataAccess, clock: Callable[[], datetime], *,
-                 serial_writes: bool = False) -> OrderChecks:
+                 serial_writes: bool = False, remembered: Remembered | None = None
+                 ) -> OrderChecks:
     """Order review with app.yaml's order rules; owners' notes in their language.
     ``serial_writes`` (SQLite): this process's orders queue for the write lock."""
     from domain.approvals.withdraw import ReleaseWithdrawals
@@ -196,7 +211,7 @@ def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
         CreditPolicyContext(organisation.base_currency, config.aging.buckets,
                             config.orders.pending_days),
         config.orders.rules(), clock, organisation.zone,
-        OrderNotices(lambda person: locales.get(person, organisation.locale)),
+        OrderNotices(DestinationLocales(organisation.locale, locales, remembered)),
         write_gate=threading.Lock() if serial_writes else nullcontext(),
         release_requests=withdrawals)
 

@@ -14,7 +14,7 @@ import gettext
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -117,7 +117,7 @@ class Translator:
         ``zone`` (the organisation's) for clients that cannot render the token."""
         local = when.astimezone(zone)
         # To the minute, as Slack's own {time} shows it: a deadline's seconds are noise.
-        fallback = get_datetime_format("medium", locale=self.locale).replace(
+        fallback = str(get_datetime_format("medium", locale=self.locale)).replace(
             "{1}", format_date(local, format="medium", locale=self.locale)).replace(
             "{0}", format_time(local, format="short", locale=self.locale))
         return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
@@ -221,6 +221,29 @@ def N_(message: str) -> str:
     return message
 
 
+# A person's Slack locale as the bot last learnt it (storage.slack_locales), or None.
+Remembered = Callable[[str], str | None]
+
+
+class DestinationLocales:
+    """``locale_of(destination)`` for what creditbot sends on its own (cards, notes,
+    digests), where no Slack lookup may run (inside a transaction, in a job's process):
+    app.yaml's override for the person or channel, else the locale Slack last reported
+    for the person (``remembered``), else the organisation's."""
+
+    def __init__(self, default: str, overrides: Mapping[str, str],
+                 remembered: Remembered | None = None) -> None:
+        self.default = default
+        self.overrides = dict(overrides)
+        self.remembered = remembered
+
+    def __call__(self, destination: str) -> str:
+        if destination in self.overrides:
+            return self.overrides[destination]
+        learnt = self.remembered(destination) if self.remembered is not None else None
+        return learnt or self.default
+
+
 class Languages:
     """Whose language: app.yaml's override for the person, else the locale Slack reports
     for them (``users.info``, cached for ``ttl`` seconds and dropped when Slack says the
@@ -229,8 +252,12 @@ class Languages:
 
     def __init__(self, default: str, people: Mapping[str, str] | None = None,
                  channels: Mapping[str, str] | None = None, ttl: float = 3600.0,
-                 retry_after: float = 300.0, clock: Any = None) -> None:
+                 retry_after: float = 300.0, clock: Any = None,
+                 remember: Callable[[str, str], None] | None = None) -> None:
         self.default = default
+        # Told each locale Slack reports that differs from the one known before, so that
+        # messages queued elsewhere (DestinationLocales) follow the person's Slack.
+        self.remember = remember
         self.people = dict(people or {})
         self.channels = dict(channels or {})
         self.ttl = ttl
@@ -257,6 +284,8 @@ class Languages:
         tag, good_for = self._ask_slack(user_id, client)
         with self._lock:
             self._known[user_id] = (tag, now + good_for)
+        if tag and self.remember is not None and (known is None or known[0] != tag):
+            self.remember(user_id, tag)
         return tag or self.default
 
     def for_person(self, user_id: str | None, client: Any) -> Translator:

@@ -544,3 +544,13 @@ APSCHEDULER_JOBS = Table(
     Column("next_run_time", Float(25), index=True),
     Column("job_state", LargeBinary, nullable=False),
 )
+
+class SlackLocaleRow(Base):
+    """The locale Slack last reported for a person (users.info), remembered so that a
+    message queued by a job in another process reads in the person's language."""
+
+    __tablename__ = "slack_locales"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    locale: Mapped[str] = mapped_column(String(35))
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -310,3 +310,19 @@ def test_a_missing_exchange_rate_sends_the_rep_to_the_credit_team(world, caplog)
         "import the exchange rates.")
     assert "`creditbot import rates FILE.csv`" in caplog.text
     assert checks(world) == {}
+
+
+# -- the bot's own messages follow the person's Slack language ----------------------------
+
+def test_a_person_whose_slack_is_chinese_gets_the_bots_dms_in_chinese(world):
+    speaks_chinese(world, OWNER_C0002)
+    # Any command teaches the bot the owner's Slack locale (users.info), remembered.
+    world.slack.slash(OWNER_C0002, SALES_CHANNEL, "/credit check acme packaging")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme packaging 10k PO-1")
+    deliver(world)
+    [order] = checks(world)
+    assert direct_messages(world, OWNER_C0002) == [
+        f":no_entry: Acme Packaging (C0002) 的订单 {order}（US$10,000.00）已暂停发货：放行之前"
+        "不得发货。"]
+    # The rep's Slack is English: their reply stayed English.
+    assert direct_messages(world, SALES) == []
