@@ -545,6 +545,7 @@ APSCHEDULER_JOBS = Table(
     Column("job_state", LargeBinary, nullable=False),
 )
 
+
 class SlackLocaleRow(Base):
     """The locale Slack last reported for a person (users.info), remembered so that a
     message queued by a job in another process reads in the person's language."""
