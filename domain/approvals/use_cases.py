@@ -78,7 +78,7 @@ from domain.orders.ports import HeldOrders
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext, customer_position
 from domain.refs import CustomerRef
-from domain.text import N_
+from domain.text import N_, Phrase
 
 # Tries of a writing use case whose optimistic lock lost a race: the second reads the
 # records the winner committed and refuses politely (or, filing, finds its twin).
@@ -259,7 +259,7 @@ class CreditRequests:
                 raise _refused(N_("There is already an open {kind} request about this "
                                   "(#{request}, filed by <@{who}>): it must be decided or "
                                   "cancelled first."),
-                               kind=KIND_TITLES[existing.kind], request=existing.id,
+                               kind=Phrase(KIND_TITLES[existing.kind]), request=existing.id,
                                who=existing.requested_by)
             stored = store.add(request)
             uow.audit.append(AuditEntry(now, actor.user_id, "requests.filed",
@@ -291,7 +291,7 @@ class CreditRequests:
             if increase.amount <= 0:
                 raise _refused(N_("{new} is not above the current limit of {current}: a "
                                   "{kind} must raise it."), new=new_limit,
-                               current=current, kind=KIND_TITLES[kind])
+                               current=current, kind=Phrase(KIND_TITLES[kind]))
             if kind is RequestKind.TEMPORARY_LIMIT:
                 expires_on = filing.expires_on
                 if expires_on is None:
