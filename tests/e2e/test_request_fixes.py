@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from domain.approvals.model import RequestKind
+from domain.approvals.model import Outcome, RequestKind
 from handlers.i18n import translator
-from storage.models import CreditRequestRow
+from storage.models import CreditRequestRow, OutboxRow
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, World
 from tests.e2e.test_credit_requests import (
     ANALYST,
@@ -332,3 +332,18 @@ def test_a_refusal_names_the_request_kind_in_the_readers_language(world):
     speaks_chinese(world, SALES)
     assert said(world, "/credit request C0002 CNY 50000 smaller") == (
         "US$6,873.62 不高于当前额度 US$100,000.00：提高额度必须提高额度。")
+
+
+def test_an_approver_whose_slack_is_chinese_gets_the_card_in_chinese(world):
+    speaks_chinese(world, FINANCE_DIRECTOR)
+    world.slack.slash(FINANCE_DIRECTOR, SALES_CHANNEL, "/credit requests")  # learnt here
+    said(world, "/credit request acme packaging +100k larger Q1 orders")
+    [request] = requests_of(world)
+    roster = world.services.config.roster()
+    world.services.requests.decide(roster.member(CREDIT_MANAGER), request.id, 1,
+                                   Outcome.APPROVED)
+    with world.services.engine.connect() as conn:
+        [card] = [r for r in conn.execute(select(OutboxRow).where(
+            OutboxRow.channel == FINANCE_DIRECTOR))]
+    assert card.payload["text"] == (
+        f"信用申请 #{request.id} · 提高额度 · Acme Packaging：第 2 级（共 2 级）")
