@@ -163,7 +163,8 @@ def job_context(engine: Engine, config: AppConfig,
                               remembered=remembered)
     orders = build_orders(lambda: SqlUnitOfWork(sessions), config, access, clock,
                           remembered=remembered)
-    assignments = build_assignments(lambda: SqlUnitOfWork(sessions), config, access, clock)
+    assignments = build_assignments(lambda: SqlUnitOfWork(sessions), config, access, clock,
+                                    remembered=remembered)
     collecting = build_collecting(lambda: SqlUnitOfWork(sessions), config, access, clock)
     from bot.wiring import build_weekly_report
 

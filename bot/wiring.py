@@ -123,7 +123,8 @@ class Services:
 
     @cached_property
     def assignments(self) -> Assignments:
-        return build_assignments(self.uow, self.config, self.access, self.now)
+        return build_assignments(self.uow, self.config, self.access, self.now,
+                                 remembered=self.remembered_locales.get)
 
     @cached_property
     def collecting(self) -> CollectorsDay:
@@ -252,10 +253,10 @@ def member_of(config: AppConfig) -> Callable[[str], Member]:
 
 
 def build_assignments(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
-                      access: CreditDataAccess, clock: Callable[[], datetime]
-                      ) -> Assignments:
+                      access: CreditDataAccess, clock: Callable[[], datetime], *,
+                      remembered: Remembered | None = None) -> Assignments:
     """Collection assignments with app.yaml's collectors, assigners and rules; the
-    collectors' direct messages in their language."""
+    collectors' direct messages in their language (``remembered``: as Slack said)."""
     from handlers.collections.assign_notices import AssignmentNotices
 
     organisation = config.organisation
@@ -267,7 +268,7 @@ def build_assignments(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConf
         config.collections.policy(dict(config.roles.items()), {
             key: list(d.members) for key, d in config.departments.items()}),
         member_of(config), clock, organisation.zone,
-        AssignmentNotices(lambda person: locales.get(person, organisation.locale),
+        AssignmentNotices(DestinationLocales(organisation.locale, locales, remembered),
                           organisation.timezone))
 
 

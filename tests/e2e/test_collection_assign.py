@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.config.collections import AssignmentRuleSetting, CollectionSettings, RuleMatch
+from bot.sandbox.emulator import User
 from bot.scheduler import job_context
 from domain.positions import portfolio_positions
 from handlers.alerts import run_alerts
@@ -233,3 +234,15 @@ def test_the_alerts_job_assigns_new_overdue_accounts_by_rules_then_least_loaded(
     # The next run finds nothing new to assign, and tells nobody again.
     assert run_alerts(job_context(world.services.engine, rules, lambda: NOW))[
         "assigned"] == 0
+
+
+def test_a_collector_whose_slack_is_in_chinese_gets_the_card_in_chinese(world):
+    # The bot learns Anna's Slack language when she uses it; DMs follow it from then on.
+    world.emulator.users[ANNA] = User(ANNA, "anna", locale="zh-CN")
+    world.slack.slash(ANNA, SALES_CHANNEL, "/credit help")
+    world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, f"/credit assign {ACME} <@{ANNA}|anna>")
+    deliver(world)
+    [card] = dms(world, ANNA)
+    assert card["text"] == f"您现在负责催收 Acme Packaging（{ACME}）"
+    assert context_texts(card)[-1] == (
+        f"您现在负责催收此账户（由 <@{CREDIT_MANAGER}> 分配）。下一步行动今天到期。")
