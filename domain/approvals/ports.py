@@ -136,6 +136,8 @@ class Standing:
     payment_terms_days: int | None
     owner: str | None
     contracts: tuple[Contract, ...] = ()
+    # The temporary limit in force, when one is: the card says the limit shown ends.
+    temporary: LimitChange | None = None
 
 
 @dataclass(frozen=True)

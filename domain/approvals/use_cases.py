@@ -194,8 +194,9 @@ class CreditRequests:
                 position = None
         today = self.today()
         contracts = tuple(c for c in uow.orders.contracts(customer_id) if c.valid_on(today))
+        approved = uow.credit_requests.effective_limits([customer_id], today).get(customer_id)
         return Standing(position, customer.payment_terms_days, customer.owner_slack_id,
-                        contracts)
+                        contracts, approved if approved and approved.expires_on else None)
 
     # -- filing -----------------------------------------------------------------------
 

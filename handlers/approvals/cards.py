@@ -84,6 +84,17 @@ def asked(tr: Translator, request: CreditRequest) -> str:
                 current=request.current_terms_days or 0)
 
 
+def _limit_text(tr: Translator, position: CreditPosition, standing: Standing | None) -> str:
+    """The limit in force; a temporary one says when it ends (a permanent request asks
+    from the permanent limit, below it)."""
+    text = tr.money(position.limit)
+    temporary = standing.temporary if standing else None
+    if temporary is not None and temporary.expires_on is not None \
+            and temporary.limit == position.limit:
+        text += "\n" + tr._("temporary, through {day}", day=temporary.expires_on)
+    return text
+
+
 def _position_blocks(tr: Translator, request: CreditRequest, standing: Standing | None
                      ) -> list[Block]:
     position: CreditPosition | None = standing.position if standing else None
@@ -103,7 +114,7 @@ def _position_blocks(tr: Translator, request: CreditRequest, standing: Standing 
                                                   position.aging.amounts, strict=True))
     return [
         fields((tr._("Requested"), asked(tr, request)),
-               (tr._("Credit limit"), tr.money(position.limit)),
+               (tr._("Credit limit"), _limit_text(tr, position, standing)),
                (tr._("Exposure"), tr.money(position.exposure)),
                (tr._("Available credit"), tr.money(position.available)),
                (tr._("Overdue"), overdue),

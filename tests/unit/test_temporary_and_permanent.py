@@ -37,3 +37,25 @@ def test_a_permanent_request_starts_from_the_permanent_limit():
         after = uow.credit_requests.effective_limits(["C0001"], date(2027, 1, 1))["C0001"]
     assert (during.limit, during.expires_on) == (usd("400000"), LAST_DAY)
     assert (after.limit, after.expires_on) == (usd("110000"), None)
+
+
+def test_the_card_of_a_permanent_request_says_the_temporary_limit_ends():
+    from domain.aging import AgingBuckets
+    from domain.positions import CreditPolicyContext
+    from handlers.approvals.notices import ApprovalNotices
+    from tests.unit.test_approval_notices import texts
+    from tests.unit.test_credit_request_use_cases import ROSTER, ZONE, Clock
+
+    requests, uow, _, _ = world()
+    approve_all(requests, requests.file(member(REP), Filing(
+        "acme", RequestKind.TEMPORARY_LIMIT, "season", "400k", expires_on=LAST_DAY)))
+    notices = ApprovalNotices(lambda _: "en-US", ZONE, {}, ROSTER.holders())
+    requests = type(requests)(uow, requests.access, requests.policy, ROSTER, Clock(), ZONE,
+                              notices, CreditPolicyContext("USD", AgingBuckets()))
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE,
+                                              "growth", "+10k"))
+    [card] = [m for m in uow.outbox.messages if m.dedup_key and f":{filed.id}:1:" in
+              m.dedup_key]
+    shown = texts(card)
+    assert "*Requested*\n$110,000.00 (now $100,000.00, +$10,000.00)" in shown
+    assert "*Credit limit*\n$400,000.00\ntemporary, through Dec 31, 2026" in shown
