@@ -11,6 +11,7 @@ from domain.errors import AmbiguousCustomer, CustomerLookupError
 from domain.exposure import CreditPosition
 from domain.model import Customer
 from handlers.check.payloads import ASSIGN_COLLECTOR, PICK, REQUEST_MORE, SHARE, SubjectValue
+from handlers.customer_hint import NOT_FOUND
 from handlers.i18n import Translator
 from handlers.render import (
     Block,
@@ -200,8 +201,8 @@ def which_customer(error: CustomerLookupError, tr: Translator) -> Message:
     elif error.candidates:
         text = tr._("No customer matches “{query}”. Did you mean one of these?", query=query)
     else:
-        text = tr._("No customer matches “{query}”. Try part of the name or the customer id, "
-                    "e.g. `/credit check C0001`.", query=query)
+        # One hint for every command that names a customer (handlers.customer_hint).
+        text = tr._(NOT_FOUND, query=query, example="/credit check C0001")
     blocks: list[Block] = [section(text)]
     if error.candidates:
         blocks.append(actions("check_candidates", *(
