@@ -144,3 +144,40 @@ def test_placed_orders_under_a_contract_count_in_its_use(engine):
         [placed] = work.orders.contract_orders("K9", SINCE)
         assert (placed.customer_id, placed.amount, placed.contract_id) == (
             "C1", Money(Decimal("10"), "USD"), "K9")
+
+
+def test_six_orders_at_once_take_the_headroom_once(engine):
+    import threading
+    from zoneinfo import ZoneInfo
+
+    from domain.access import CreditDataAccess, Member
+    from domain.aging import AgingBuckets
+    from domain.orders.model import OrderRules
+    from domain.orders.use_cases import OrderChecks
+    from domain.positions import CreditPolicyContext
+
+    seed(engine)  # C1: limit $1,000,000, an open ERP order of $100
+    checks = OrderChecks(lambda: uow(engine), CreditDataAccess(),
+                         CreditPolicyContext("USD", AgingBuckets((30, 60, 90))),
+                         OrderRules(on_hold=False, contracts=False), lambda: NOW,
+                         ZoneInfo("Asia/Shanghai"))
+    rep = Member("U0REP00001", frozenset({"sales"}))
+    barrier = threading.Barrier(6)
+    states: list[OrderState] = []
+
+    def place() -> None:
+        barrier.wait()
+        answer = checks.place(rep, "C1", "300000")
+        assert answer.check is not None
+        states.append(answer.check.state)
+
+    threads = [threading.Thread(target=place) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    # $100 + 3 x $300,000 fits in $1,000,000; a fourth would not.
+    assert sorted(states) == [OrderState.HELD] * 3 + [OrderState.PASSED] * 3
+    with uow(engine) as work:
+        [placed] = [b for b in work.receivables.order_balances(["C1"], SINCE) if b.placed]
+    assert (placed.amount, placed.orders) == (Decimal("900000"), 3)
