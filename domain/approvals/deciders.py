@@ -4,7 +4,7 @@ one level of a request), or it would stay open for ever, refused to everyone."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 
 from domain.approvals.model import Delegation, Level
@@ -32,11 +32,13 @@ def candidates(level: Level, requester: str, holders: Mapping[str, Sequence[str]
 def undecidable(route: Sequence[Level], requester: str,
                 holders: Mapping[str, Sequence[str]],
                 delegations_of: Callable[[str], Sequence[Delegation]], today: date,
-                first: int = 1) -> int | None:
+                first: int = 1, decided: Collection[str] = ()) -> int | None:
     """The first level (from ``first``) that no one could decide once the levels
-    before it are decided by others (each person one level), or ``None``."""
+    before it are decided by others (each person one level), or ``None``. ``decided``:
+    who took part in a decision already (deciders and those they stood in for): they
+    may not decide another level."""
     levels = list(route[first - 1:])
-    people = [candidates(level, requester, holders, delegations_of, today)
+    people = [candidates(level, requester, holders, delegations_of, today) - set(decided)
               for level in levels]
     taken: dict[str, int] = {}
 

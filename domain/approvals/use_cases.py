@@ -403,6 +403,8 @@ class CreditRequests:
                 # After the save: a request someone else decided meanwhile is refused by
                 # the version check first (and answered "already decided").
                 self._still_raises(uow, request, today)
+            elif outcome is Outcome.APPROVED:
+                self._leaves_deciders(store, request, (*decisions, decision), level, today)
             store.add_decision(decision)
             details = {**_details(saved), "level": level, "role": decision.role,
                        "comment": text, "on_behalf_of": granted.on_behalf_of,
@@ -432,6 +434,22 @@ class CreditRequests:
                 stand_ins=self._stand_ins(uow, saved)))
             uow.commit()
         return record
+
+    def _leaves_deciders(self, store: Any, request: CreditRequest,
+                         decisions: Sequence[Decision], level: int, today: date) -> None:
+        """One person decides at most one level: an approval (say, standing in for a
+        holder who stands in for you) that would leave a later level to nobody is
+        refused, rather than leaving the request open for ever."""
+        took_part = {p for d in decisions for p in (d.decided_by, d.on_behalf_of) if p}
+        stuck = undecidable(request.route, request.requested_by, self.roster.holders(),
+                            store.delegations, today, first=level + 1, decided=took_part)
+        if stuck is not None:
+            raise DomainError(N_("Approving this would leave nobody to decide level "
+                                 "{level} ({role}): everyone who could has a part in this "
+                                 "request already. Let a holder of level {current}'s role "
+                                 "decide it, or end a delegation first."),
+                              level=stuck, role=Role(request.route[stuck - 1].role),
+                              current=level)
 
     @staticmethod
     def _permanent(uow: UnitOfWork, customer: Customer, today: date) -> Money:

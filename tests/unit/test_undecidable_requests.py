@@ -50,3 +50,26 @@ def test_each_level_needs_a_different_person():
                        lambda user: away if user == "U0A" else [], TODAY) == 2
     assert undecidable(route, "U0REP", {**holders, "finance_director": ["U0C"]},
                        lambda _: [], TODAY) is None
+
+
+def test_a_chain_of_delegations_cannot_leave_a_level_to_nobody():
+    from domain.approvals.model import Outcome, RequestState
+
+    requests, uow, _, _ = world()
+    # The credit manager hands over to the finance director, and back.
+    requests.delegate(member(CM), FD, date(2026, 12, 31))
+    requests.delegate(member(FD), CM, date(2026, 12, 31))
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE,
+                                              "growth", "+10k"))
+    # The finance director deciding level 1 for the credit manager would leave level 2
+    # (theirs, with the credit manager as stand-in) to nobody: refused, nothing written.
+    assert refused(requests.decide, member(FD), filed.id, 1, Outcome.APPROVED) == (
+        "Approving this would leave nobody to decide level 2 (finance director): everyone "
+        "who could has a part in this request already. Let a holder of level 1's role "
+        "decide it, or end a delegation first.")
+    with uow:
+        assert uow.credit_requests.decisions([filed.id]) == {}
+    # The credit manager deciding level 1 leaves the finance director for level 2.
+    requests.decide(member(CM), filed.id, 1, Outcome.APPROVED)
+    done = requests.decide(member(FD), filed.id, 2, Outcome.APPROVED)
+    assert done.request.state is RequestState.APPROVED
