@@ -18,7 +18,7 @@ from domain.access import AccessDenied
 from domain.amounts import AmountError
 from domain.approvals.model import KIND_TITLES, LIMIT_KINDS, CreditRequest, RequestKind
 from domain.approvals.use_cases import Filing, FilingRefused
-from domain.currencies import is_currency
+from domain.currencies import canonical, is_currency
 from domain.errors import CurrencyError, CustomerLookupError, DomainError, MissingRate
 from domain.orders.amount_text import LIMIT_TOO_LARGE, read_amount
 from handlers.approvals.request_render import filed
@@ -144,7 +144,8 @@ def read_filing(values: dict[str, str | None], tr: Translator, today: date
             read_amount(amount, LIMIT_TOO_LARGE, increase=True)
         except AmountError as wrong:
             errors[AMOUNT] = explain(wrong, tr)
-    currency = (values.get(CURRENCY) or "").upper() or None
+    # RMB and the like read as their ISO code (domain.currencies.ALIASES).
+    currency = canonical(values.get(CURRENCY) or "") or None
     if currency is not None and not is_currency(currency):
         errors[CURRENCY] = tr._("“{code}” is not a currency code: write three letters "
                                 "such as USD, EUR or CNY, or leave it empty.",

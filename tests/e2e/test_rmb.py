@@ -39,3 +39,16 @@ def test_rmb_is_cny_in_requests_orders_and_checks(world):
         "Packaging (C0002) would be held.",
         "• An invoice is 31 days overdue, more than the 30 days allowed ($8,721.98 overdue "
         "in all)."]
+
+
+def test_the_request_form_takes_rmb_as_cny(world):
+    from tests.e2e.test_credit_requests import open_form
+
+    view = open_form(world)
+    assert world.slack.submit(SALES, view, {
+        "customer": "acme packaging", "reason": "旺季", "amount": "+25万",
+        "currency": "rmb"}).body == ""
+    with world.services.uow() as uow:
+        [request] = uow.credit_requests.open_requests()
+    assert (request.reason, request.new_limit) == (
+        "旺季", Money(Decimal("134368.10"), "USD"))
