@@ -83,9 +83,10 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     missing = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 查询")
     assert missing.text == ("`/credit check` 需要客户编号或名称：`/credit check acme`"
                             "试试 `/credit help`。")
-    assert missing.blocks[0]["text"]["text"].startswith(
-        ":warning: `/credit check` 需要客户编号或名称：`/credit check acme`\n\n"
-        "*`/credit` 能做什么*")
+    assert missing.blocks[0]["text"]["text"] == (
+        ":warning: `/credit check` 需要客户编号或名称：`/credit check acme`\n"
+        "`/credit check` — 客户或客户集团的信用状况：额度、敞口、可用额度、逾期和账龄\n"
+        "试试 `/credit help`。")
     wrong = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit chek acme")
     assert wrong.text == "我不认识 `/credit chek`。试试 `/credit help`。"
 

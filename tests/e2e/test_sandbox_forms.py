@@ -37,7 +37,7 @@ KINDS = ("    ● 1) limit increase   ○ 2) temporary limit   ○ 3) first limi
 TEMPORARY = ("    ○ 1) limit increase   ● 2) temporary limit   ○ 3) first limit   "
              "○ 4) order release   ○ 5) payment terms change")
 WAITING = (r"Now waiting for level 1 of 2: credit manager \(@U02CREDITMG\) decides by Nov 30, "
-           r"2026, 10:\d\d:\d\d\sAM\.")
+           r"2026, 10:\d\d\sAM\.")
 
 
 REQUEST_FORM = """ Request credit  (a form)
@@ -93,10 +93,10 @@ form> comment: Good payer for two years
 form> :submit
 … pressed “Approve”
 The form closed.
-creditbot edited its message in a direct message to @U02CREDITMG
+creditbot edited its message in #credit
 """)
     assert re.search(r"Level 1 of 2: credit manager\n✅ Approved by @U02CREDITMG on Nov 29, "
-                     r"2026, 10:\d\d:\d\d\sAM\n> Good payer for two years", approve)
+                     r"2026, 10:\d\d\sAM\n> Good payer for two years", approve)
     assert "creditbot sent a direct message to @U03FINDIR01" in approve
     # Reject without its required comment: Slack's client says so beside the field and
     # sends nothing; the form is closed.
@@ -233,11 +233,10 @@ creditbot \(only you can see this, in #sales\)
 """ + WAITING + r"""
 Reason: larger Q1 orders
 """, out)
-    assert ("creditbot sent a direct message to @U02CREDITMG\nCredit request #1: limit increase"
-            in out)
+    assert "creditbot posted in #credit\nCredit request #1: limit increase" in out
     assert re.search(r"#1 Acme Packaging \(C0002\) · limit increase\n\$100,000.00 → \$200,000.00\n"
                      r"open, level 1 of 2: credit manager \(@U02CREDITMG\) decides by Nov 30, "
-                     r"2026, 10:\d\d:\d\d\sAM\nfiled by @U01SALESAMY 0 minutes ago", out)
+                     r"2026, 10:\d\d\sAM\nfiled by @U01SALESAMY 0 minutes ago", out)
 
 
 def test_cancel_closes_the_form_and_files_nothing(monkeypatch, clock, tmp_path):
@@ -268,8 +267,8 @@ ZH_KIND = ("“9”不是“申请类型”的选项之一：请写选项的编�
            "3 首次额度, 4 订单放行, 5 付款期限变更）。")
 ZH_NOTHING = ("“oops”没有填写本表单的任何字段：请写 FIELD: VALUE（字段编号、方括号中的 ID "
               "或字段名称）、:submit 或 :cancel。")
-ZH_WAITING = (r"当前等待：第 1 级（共 2 级）：credit manager \(@U02CREDITMG\) 须在 "
-              r"2026年11月30日 10:\d\d:\d\d 前审批。")
+ZH_WAITING = (r"当前等待：第 1 级（共 2 级）：信用经理 \(@U02CREDITMG\) 须在 "
+              r"2026年11月30日 10:\d\d 前审批。")
 
 
 def test_forms_in_chinese(monkeypatch, clock, tmp_path):
