@@ -34,7 +34,7 @@ from bot.sandbox.driver import Reply, SlackDriver
 from bot.sandbox.emulator import SlackEmulator, User
 from bot.sandbox.forms import REQUIRED, BadAnswer, Form, fill, fillable, form_of, shown_value
 from bot.sandbox.forms import Field as FormField
-from bot.sandbox.render import render_form, render_message, rows_of
+from bot.sandbox.render import render_files, render_form, render_message, rows_of
 from bot.scheduler import job_context, run_job
 from bot.settings import Settings
 from bot.slack_app import create_bolt_app
@@ -64,6 +64,11 @@ HELP = N_("""[bold]Sandbox commands[/bold]
 HELP_TIME = N_("""  :clock [WHEN]      show or move the sandbox's time: +3d, -12h, 2026-12-24, now
   :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them""")
 # Shown after HELP_TIME, apart for the same reason.
+HELP_FILES = N_("""  :files [FOLDER]    save the files the bot shared (charts) to FOLDER, or to
+                     the current folder: they outlive the sandbox""")
+FILES_HINT = N_(":files saves them to the current folder.")
+NO_FILES = N_("The bot has shared no files yet (:run report posts the weekly charts).")
+# Shown after HELP_FILES, apart for the same reason.
 HELP_FORMS = N_("""  in a form          answer each field (Enter keeps it, - empties it), or in a
                      script write FIELD: VALUE lines; then :submit, or :cancel""")
 SCRIPT_FORM = N_("Fill it in with lines FIELD: VALUE (the field's number, the id in "
@@ -325,6 +330,8 @@ class Sandbox:
             self._move_clock(argument)
         elif command == ":run":
             self._run_job(argument.strip())
+        elif command == ":files":
+            self._save_files(argument.strip())
         elif line.startswith(":"):
             self.console.print("[yellow]" + self.tr._(
                 "“{command}” is not a sandbox command; :help lists them.",
@@ -337,7 +344,8 @@ class Sandbox:
     def _help(self) -> str:
         lines = self.tr._(HELP).splitlines()
         return "\n".join([*lines[:-1], *self.tr._(HELP_TIME).splitlines(),
-                          *self.tr._(HELP_FORMS).splitlines(), *lines[-1:]])
+                          *self.tr._(HELP_FORMS).splitlines(),
+                          *self.tr._(HELP_FILES).splitlines(), *lines[-1:]])
 
     def _show(self, reply: Reply, state: ChatState) -> None:
         who = N_("(only you can see this)") if reply.ephemeral else N_("(in channel)")
@@ -568,6 +576,35 @@ class Sandbox:
                        self.console.width, " ")
         self.console.print("\n".join(rows))
 
+    def _file_content(self, file_id: str) -> bytes | None:
+        shared = self.emulator.files.get(file_id) if self.emulator else None
+        return shared.content if shared else None
+
+    def _save_files(self, argument: str) -> None:
+        """Writes every file shared so far into ``argument`` (the current folder if
+        empty), not the sandbox's working folder: that one is deleted when it ends."""
+        shared = [f for f in (self.emulator.files.values() if self.emulator else [])
+                  if f.content is not None and f.title]
+        if not shared:
+            self.console.print("[yellow]" + rich_escape(self.tr._(NO_FILES)) + "[/yellow]")
+            return
+        folder = Path(argument).expanduser() if argument else Path.cwd()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for uploaded in shared:
+                assert uploaded.content is not None
+                # The name only: a file name never writes outside the folder.
+                (folder / Path(uploaded.filename).name).write_bytes(uploaded.content)
+        except OSError as problem:
+            self.console.print("[yellow]" + rich_escape(self.tr._(
+                "Could not save the files to {folder}: {problem}", folder=str(folder),
+                problem=problem.strerror or str(problem))) + "[/yellow]")
+            return
+        for uploaded in shared:
+            self.console.print(rich_escape(self.tr._(
+                "Saved {path}", path=str(folder.resolve() / Path(uploaded.filename).name))),
+                soft_wrap=True)  # a path cut across lines can't be copied
+
     def _speak_as(self, user_id: str) -> None:
         known = self.emulator.users.get(user_id) if self.emulator else None
         self.tr = translator(known.locale if known else self.config.organisation.locale)
@@ -639,6 +676,9 @@ class Sandbox:
                 buttons = render_message(self.console, posted.blocks, posted.text, self._name,
                                          numbered=len(shown))
                 shown.extend(Pressable(posted, button) for button in buttons)
+                if message.get("files"):
+                    render_files(self.console, message["files"], self._file_content, self.tr)
+                    self.console.print("[dim]" + rich_escape(self.tr._(FILES_HINT)) + "[/dim]")
                 self.console.print()
         if shown or state.answered:
             state.buttons = shown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from rich.console import Console
@@ -166,3 +167,41 @@ def render_form(console: Console, form: Form, name_of: Callable[[str], str],
                for label in (form.submit, form.close) if label]
     if buttons:
         console.print("   ".join(buttons))
+
+
+def png_size(content: bytes | None) -> tuple[int, int] | None:
+    """A PNG's width and height from its header; None for anything else."""
+    if not content or len(content) < 24 or content[:8] != b"\x89PNG\r\n\x1a\n" \
+            or content[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+
+
+def file_size(size: int, tr: Translator) -> str:
+    """Bytes as a person reads them: 812 bytes, 23.4 KB, 1.2 MB (1 KB = 1,024 bytes)."""
+    if size < 1024:
+        return tr.ngettext("{n} byte", "{n} bytes", size)
+    if size < 1024 * 1024:
+        return tr._("{size} KB", size=tr.number(_tenths(size, 1024)))
+    return tr._("{size} MB", size=tr.number(_tenths(size, 1024 * 1024)))
+
+
+def _tenths(size: int, unit: int) -> Decimal:
+    return (Decimal(size) / unit).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def render_files(console: Console, files: list[dict[str, Any]],
+                 content_of: Callable[[str], bytes | None], tr: Translator) -> None:
+    """The files shared with a message, one line each: 📎 name — title, size and a
+    picture's dimensions, as Slack shows them under the message."""
+    for shared in files:
+        name, title = str(shared.get("name", "")), str(shared.get("title") or "")
+        details = [file_size(int(shared.get("size", 0)), tr)]
+        dimensions = png_size(content_of(str(shared.get("id", ""))))
+        if dimensions is not None:
+            details.append(tr._("{width}×{height} px", width=dimensions[0],
+                                height=dimensions[1]))
+        line = f"📎 [bold]{rich_escape(name)}[/bold]"
+        if title and title != name:
+            line += " — " + rich_escape(title)
+        console.print(line + " [dim](" + rich_escape(", ".join(details)) + ")[/dim]")
