@@ -87,9 +87,10 @@ class CollectionsJob:
         grace = self.day.policy.grace_days
         with self.day.unit_of_work() as uow:
             uow.begin_write()
+            # Every currency: an invoice billed in another currency than the promise is
+            # still open, not settled (a missing invoice is one paid or at zero).
             open_now = {i.invoice_id: i.open_amount.amount
-                        for i in uow.receivables.open_invoices([promise.customer_id])
-                        if i.open_amount.currency == promise.amount.currency}
+                        for i in uow.receivables.open_invoices([promise.customer_id])}
             paid = uow.receivables.paid_since(
                 promise.customer_id, promise.made_at.astimezone(self.day.zone).date(),
                 promise.amount.currency, promise.invoice_ids)
@@ -109,6 +110,9 @@ class CollectionsJob:
                     promise.customer_id, ActionKind.NOTE,
                     f"promise {promise.id} kept ({promise.amount.format()} by "
                     f"{promise.due_on})", SYSTEM, now))
+            if verdict is Verdict.KEPT and customer is not None and assignment is not None:
+                self.day.notices.promise_kept(uow.outbox, promise, customer,
+                                              assignment.collector)
             if assignment is not None and assignment.status is AssignmentStatus.PROMISED:
                 uow.collections.save_assignment(replace(assignment,
                                                         status=AssignmentStatus.OPEN))

@@ -71,6 +71,24 @@ class UnknownInvoices(DomainError):
                          invoices=", ".join(invoices), customer=customer)
 
 
+class PromiseCurrency(DomainError):
+    """A promise in a currency none of the account's open invoices is billed in: refused
+    rather than converted, so what is promised is what the ERP will show paid."""
+
+    def __init__(self, customer: str, currency: str, currencies: Sequence[str]) -> None:
+        super().__init__(N_("{customer} is billed in {currencies}, not {currency}: write "
+                            "the amount in {currencies}, e.g. {example}."),
+                         customer=customer, currency=currency,
+                         currencies=", ".join(currencies), example=f"{currencies[0]} 25k")
+
+
+class PromiseTooLarge(DomainError):
+    def __init__(self, customer: str, amount: Money, open_: Money) -> None:
+        super().__init__(N_("{amount} is more than {customer} has open ({open}): promise "
+                            "at most the open amount."),
+                         amount=amount, customer=customer, open=open_)
+
+
 @dataclass(frozen=True)
 class Worklist:
     page: Page
@@ -101,6 +119,9 @@ class WorkNotices(Protocol):
                    channel: str | None) -> None: ...
 
     # The collections job's (domain.collections.reminders)
+    def promise_kept(self, outbox: Outbox, promise: Promise, customer: Customer,
+                     collector: str) -> None: ...
+
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
                        collector: str, owner: str | None) -> None: ...
 
@@ -254,6 +275,7 @@ class CollectorsDay:
             uow.begin_write()
             assignment = self._require_collector(uow, actor, customer_id)
             invoices = self._open_invoices(uow, customer_id, invoice_ids)
+            self._check_promise(uow, customer_id, amount, invoices)
             made = uow.collections.add_promise(Promise(
                 customer_id, amount, due_on, tuple(invoice_ids), PromiseState.OPEN,
                 actor.user_id, now))
@@ -267,6 +289,22 @@ class CollectorsDay:
                 "open_then": {i.invoice_id: str(i.open_amount.amount) for i in invoices}}))
             uow.commit()
         return made
+
+    def _check_promise(self, uow: UnitOfWork, customer_id: str, amount: Money,
+                       named: Sequence[Invoice]) -> None:
+        """A promise pays at most what is open (of the named invoices, or the account),
+        in the currency it is billed in."""
+        owed = list(named) or uow.receivables.open_invoices([customer_id])
+        currencies = sorted({i.open_amount.currency for i in owed})
+        if not currencies:
+            return
+        if amount.currency not in currencies:
+            raise PromiseCurrency(customer_id, amount.currency, currencies)
+        open_ = Money(sum((i.open_amount.amount for i in owed
+                           if i.open_amount.currency == amount.currency), Decimal(0)),
+                      amount.currency)
+        if amount.amount > open_.amount:
+            raise PromiseTooLarge(customer_id, amount, open_)
 
     def dispute(self, actor: Member, customer_id: str, invoice_ids: Sequence[str],
                 reason: str, department: str | None, owner: str | None) -> Dispute:

@@ -146,6 +146,18 @@ class CollectionNotices(WorkNotices):
                                        text=text, blocks=[section(text)],
                                        dedup_key=f"collections.broken:{promise.id}:{person}"))
 
+    def promise_kept(self, outbox: Outbox, promise: Promise, customer: Customer,
+                     collector: str) -> None:
+        tr = self.tr(collector)
+        text = tr._(":white_check_mark: {customer} kept its promise to pay {amount} by "
+                    "{day}: the ERP shows it paid. The promise is closed and noted on the "
+                    "account.",
+                    customer=customer_label(customer.name, customer.customer_id),
+                    amount=promise.amount, day=promise.due_on)
+        outbox.add(OutgoingMessage(channel=collector, kind="collections.promise_kept",
+                                   text=text, blocks=[section(text)],
+                                   dedup_key=f"collections.kept:{promise.id}"))
+
     def nudge(self, outbox: Outbox, assignment: Assignment, customer: Customer,
               key: str) -> None:
         tr = self.tr(assignment.collector)

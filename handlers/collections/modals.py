@@ -7,14 +7,14 @@ its reason."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from slack_bolt import BoltContext
 
 from domain.amounts import AmountError, parse_amount
 from domain.collections.model import ActionKind
-from domain.collections.work import UnknownInvoices
+from domain.collections.work import PromiseCurrency, PromiseTooLarge, UnknownInvoices
 from domain.money import Money
 from handlers.collections.blocks import (
     KINDS,
@@ -35,6 +35,8 @@ RESOLVE_VIEW, OUTCOME_VIEW = "collect_resolve_form", "collect_outcome_form"
 KIND, OUTCOME, NEXT, AMOUNT, DUE, INVOICES, REASON, DEPARTMENT, OWNER, NOTE = (
     "kind", "outcome", "next", "amount", "due", "invoices", "reason", "department",
     "owner", "note")
+# Dates further out than this are typos (2036 for 2026) far more often than plans.
+HORIZON = timedelta(days=365)
 
 
 def _title(tr: Translator, customer: str) -> Any:
@@ -122,6 +124,15 @@ def _day(raw: str | None) -> date | None:
         return None
 
 
+def _within(tr: Translator, block: str, day: date, today: date) -> dict[str, str]:
+    if day < today:
+        return {block: tr._("{day} is already past: pick today or a later day.", day=day)}
+    if day > today + HORIZON:
+        return {block: tr._("{day} is more than a year ahead: pick a day on or before "
+                            "{last}.", day=day, last=today + HORIZON)}
+    return {}
+
+
 def _invoices(raw: str | None) -> list[str]:
     return list(dict.fromkeys(p.strip() for p in (raw or "").replace("，", ",").split(",")
                               if p.strip()))
@@ -153,8 +164,8 @@ def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:
     next_on = _day(values.get(NEXT))
     if values.get(NEXT) and next_on is None:
         errors[NEXT] = tr._("Pick the day in the calendar.")
-    elif next_on is not None and next_on < deps.collecting.today():
-        errors[NEXT] = tr._("{day} is already past: pick today or a later day.", day=next_on)
+    elif next_on is not None:
+        errors.update(_within(tr, NEXT, next_on, deps.collecting.today()))
     if errors:
         return errors
     deps.collecting.log_action(context["member"], customer, kind, outcome or "", next_on)
@@ -177,8 +188,8 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
     due = _day(values.get(DUE))
     if due is None:
         errors[DUE] = tr._("Pick the day the customer promised to pay by.")
-    elif due < deps.collecting.today():
-        errors[DUE] = tr._("{day} is already past: pick today or a later day.", day=due)
+    else:
+        errors.update(_within(tr, DUE, due, deps.collecting.today()))
     if errors or amount is None or due is None:
         return errors
     try:
@@ -186,6 +197,8 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
                                 _invoices(values.get(INVOICES)))
     except UnknownInvoices as wrong:
         return {INVOICES: explain(wrong, tr)}
+    except (PromiseCurrency, PromiseTooLarge) as wrong:
+        return {AMOUNT: explain(wrong, tr)}
     return _done(context, tr._("Promise recorded: {customer} pays {amount} by {day}.",
                                customer=customer, amount=amount, day=due))
 

@@ -78,6 +78,10 @@ class Notices:
         self.calls.append(("broken", (promise.id, collector, owner)))
         self._post(outbox, "collections.broken", collector)
 
+    def promise_kept(self, outbox: Outbox, promise: Promise, customer: Customer,
+                     collector: str) -> None:
+        self.calls.append(("kept", (promise.id, collector)))
+
     def nudge(self, outbox: Outbox, assignment: Assignment, customer: Customer,
               key: str) -> None:
         self.calls.append(("nudge", assignment.customer_id))
@@ -203,6 +207,7 @@ def test_a_promise_paid_is_kept_and_noted(day: CollectorsDay, uow: FakeUnitOfWor
     assert (note.kind, note.by, note.outcome) == (
         ActionKind.NOTE, "creditbot", "promise 1 kept (USD 20,000.00 by 2026-12-03)")
     assert not [c for c in notices.calls if c[0] == "broken"]
+    assert ("kept", (1, "U0MEI0001")) in notices.calls
 
 
 def test_a_stale_account_is_flagged_to_the_lead_once_per_stretch(
@@ -279,3 +284,26 @@ def test_the_worklist_and_the_legal_case_escape_what_the_erp_and_people_wrote() 
     [posted] = outbox.messages
     assert posted.text == "Legal case: &lt;!channel&gt;"
     assert "<!everyone>" not in str(posted.blocks) and "<!channel>" in str(posted.blocks[0])
+
+
+def test_a_promise_in_another_currency_is_not_kept_while_its_invoice_is_open(
+        day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
+    # Recorded before the form refused other currencies: the USD invoice is still open.
+    uow.collections.add_promise(Promise("C2", Money(Decimal(5000), "EUR"), TODAY, ("I3",),
+                                        PromiseState.OPEN, MEI.user_id, NOW))
+    uow.commit()
+    assert CollectionsJob(day).run().kept == 0
+    assert uow.collections.promises("C2")[0].state is PromiseState.OPEN
+
+
+def test_a_promise_above_the_open_amount_or_in_another_currency_is_refused(
+        day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    with pytest.raises(DomainError) as wrong:
+        day.promise(MEI, "C1", Money(Decimal(100), "EUR"), TODAY, [])
+    assert (wrong.value.template, wrong.value.params["currencies"]) == (
+        "{customer} is billed in {currencies}, not {currency}: write the amount in "
+        "{currencies}, e.g. {example}.", "USD")
+    with pytest.raises(DomainError) as wrong:
+        day.promise(MEI, "C1", usd(1501), TODAY, [])
+    assert str(wrong.value.params["open"]) == "USD 1,500.00"
+    assert uow.collections.committed["promises"] == {}

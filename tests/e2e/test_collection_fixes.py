@@ -1,0 +1,86 @@
+"""What a new user found in collections, through signed HTTP -> bot -> emulator: a promise
+in a currency the account isn't billed in, above what is open, or years ahead is refused
+beside its field; a kept promise is told to the collector."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import time_machine
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.scheduler import job_context, run_job
+from handlers.collections.jobs import JOB
+from storage.models import InvoiceRow
+from tests.e2e.conftest import CREDIT_MANAGER, NOW
+from tests.e2e.test_collector_day import (
+    COLLECTOR,
+    CREDIT_CHANNEL,
+    CUSTOMER,
+    deliver,
+    dms,
+    fill,
+    invoices,
+)
+
+
+def assign(world: Any) -> None:
+    world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, f"/credit assign {CUSTOMER} <@{COLLECTOR}>")
+
+
+def errors(answer: Any) -> dict[str, str]:
+    body = answer.json()
+    assert body["response_action"] == "errors"
+    return dict(body["errors"])
+
+
+def test_a_promise_in_another_currency_above_the_open_amount_or_years_ahead_is_refused(world):
+    assign(world)
+    oldest = invoices(world)[0]
+    day = NOW.date()
+    soon = str(day + timedelta(days=2))
+    assert errors(fill(world, "Promise to pay", {"amount": "EUR 5k", "due": soon,
+                                                 "invoices": oldest.invoice_id})) == {
+        "amount": "C0041 is billed in GBP, not EUR: write the amount in GBP, e.g. GBP 25k."}
+    open_ = f"£{oldest.open_amount:,.2f}"
+    assert errors(fill(world, "Promise to pay", {"amount": "999999999", "due": soon,
+                                                 "invoices": oldest.invoice_id})) == {
+        "amount": f"£999,999,999.00 is more than C0041 has open ({open_}): promise at most "
+                  "the open amount."}
+    assert errors(fill(world, "Promise to pay", {"amount": "GBP 1k",
+                                                 "due": "2036-12-03"})) == {
+        "due": "Dec 3, 2036 is more than a year ahead: pick a day on or before "
+               f"{(day + timedelta(days=365)):%b} {(day + timedelta(days=365)).day}, "
+               f"{(day + timedelta(days=365)).year}."}
+    assert errors(fill(world, "Log action", {"kind": "call", "outcome": "AP clerk away",
+                                             "next": "2040-01-01"})) == {
+        "next": "Jan 1, 2040 is more than a year ahead: pick a day on or before "
+                f"{(day + timedelta(days=365)):%b} {(day + timedelta(days=365)).day}, "
+                f"{(day + timedelta(days=365)).year}."}
+
+
+def test_a_kept_promise_is_told_to_the_collector(world):
+    assign(world)
+    oldest = invoices(world)[0]
+    day = NOW.date()
+    assert fill(world, "Promise to pay", {"amount": "GBP 50k",
+                                          "due": str(day + timedelta(days=2)),
+                                          "invoices": oldest.invoice_id}).body == ""
+    with Session(world.services.engine) as session:
+        session.execute(update(InvoiceRow).where(InvoiceRow.invoice_id == oldest.invoice_id)
+                        .values(open_amount=Decimal(0), status="paid"))
+        session.commit()
+    with time_machine.travel(NOW + timedelta(days=2), tick=True):
+        context = job_context(world.services.engine, world.services.config)
+        result = run_job(world.services.engine, JOB, context, "test")
+        assert result.counts["promises_kept"] == 1
+        deliver(world)
+    assert dms(world, COLLECTOR)[-2:] == [
+        ":white_check_mark: *Fenwick Retail Group* (C0041) kept its promise to pay "
+        "£50,000.00 by Dec 1, 2026: the ERP shows it paid. The promise is closed and noted "
+        "on the account.",
+        ":alarm_clock: *Fenwick Retail Group* (C0041): your next step was set for Dec 1, "
+        "2026. `/credit collect` lists it among the first."]
