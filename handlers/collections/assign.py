@@ -14,8 +14,9 @@ from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied
 from domain.collections.use_cases import Assigned, NotAnAssigner
-from domain.errors import DomainError
+from domain.errors import CustomerLookupError, DomainError
 from handlers.check.blocks import names
+from handlers.customer_hint import which_customer
 from handlers.deps import Deps
 from handlers.errors import explain
 from handlers.i18n import N_, Translator
@@ -36,7 +37,15 @@ USAGE = N_("Write the customer, then the collector, e.g. `/credit assign acme @m
 # typed at the end, with or without an @.
 _MENTION = re.compile(r"^(?P<customer>.*?)\s*<@(?P<user>[UW][A-Z0-9]{2,})(?:\|[^>]*)?>\s*$",
                       re.DOTALL)
-_BARE = re.compile(r"^(?P<customer>.*?)\s+@?(?P<user>[UW][A-Z0-9]{8,})\s*$", re.DOTALL)
+# A typed id may be lowercase; it must hold a digit, so a last word such as "Wonderland"
+# stays part of the customer's name.
+_ID = r"[UW](?=[A-Z0-9]*\d)[A-Z0-9]{8,}"
+_BARE = re.compile(rf"^(?P<customer>.*?)\s+@?(?P<user>{_ID})\s*$", re.DOTALL | re.IGNORECASE)
+# Every person named anywhere in the text: more than one is refused, not the last taken.
+_PEOPLE = re.compile(rf"<@[UW][A-Z0-9]{{2,}}(?:\|[^>]*)?>|(?<!\S)@?{_ID}(?!\S)",
+                     re.IGNORECASE)
+ONE_PERSON = N_("Name one person: an account has one collector, e.g. `/credit assign acme "
+                "@maria`.")
 # Someone typed "@maria" and Slack did not turn it into a mention (unknown name).
 _TYPED = re.compile(r"^(?P<customer>.*?)\s+(?P<user>@\S+)\s*$", re.DOTALL)
 
@@ -46,8 +55,13 @@ def split_assign(text: str) -> tuple[str, str] | None:
     for pattern in (_MENTION, _BARE, _TYPED):
         found = pattern.match(text.strip())
         if found and found["customer"].strip():
-            return found["customer"].strip(), found["user"]
+            user = found["user"]
+            return found["customer"].strip(), user if user.startswith("@") else user.upper()
     return None
+
+
+def several_people(text: str) -> bool:
+    return len(_PEOPLE.findall(text)) > 1
 
 
 def _refusal(error: DomainError, tr: Translator) -> str:
@@ -76,6 +90,9 @@ def answer(done: Assigned, tr: Translator) -> Message:
 def assign(context: BoltContext, text: str) -> Message:
     deps: Deps = context["deps"]
     tr: Translator = context["tr"]
+    if several_people(text):
+        refusal = tr._(ONE_PERSON)
+        return message(refusal, [section(refusal)])
     typed = split_assign(text)
     if typed is None:
         usage = tr._(USAGE)
@@ -85,6 +102,8 @@ def assign(context: BoltContext, text: str) -> Message:
     except NotAnAssigner as refused:
         reply = _refusal(refused, tr)
         return message(reply, [section(reply)])
+    except CustomerLookupError as unclear:
+        raise which_customer(unclear, "assign", "@maria") from None
     return answer(done, tr)
 
 
@@ -96,6 +115,8 @@ def unassign(context: BoltContext, text: str) -> Message:
     except NotAnAssigner as refused:
         reply = _refusal(refused, tr)
         return message(reply, [section(reply)])
+    except CustomerLookupError as unclear:
+        raise which_customer(unclear, "unassign") from None
     name = erp_text(names(done.customer, tr)[0], NAME)
     reply = tr._("Nobody collects {name} ({id}) now; {collector} was told.", name=name,
                  id=erp_text(done.customer.customer_id, 64),

@@ -84,3 +84,22 @@ def test_a_kept_promise_is_told_to_the_collector(world):
         "on the account.",
         ":alarm_clock: *Fenwick Retail Group* (C0041): your next step was set for Dec 1, "
         "2026. `/credit collect` lists it among the first."]
+
+
+def test_assign_names_one_person_and_one_customer(world):
+    def answer(line: str) -> str:
+        return world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, line).text
+
+    one = ("Name one person: an account has one collector, e.g. `/credit assign acme "
+           "@maria`.")
+    assert answer("/credit assign acme packaging U04COLLECT1 U04COLLECT2") == one
+    assert answer("/credit assign acme packaging <@U04COLLECT1> and <@U04COLLECT2>") == one
+    assert answer("/credit assign acme @U04COLLECT1") == (
+        "“acme” matches several customers: Acme Industrial Supply (C0001), Acme Packaging "
+        "(C0002). Use the id, e.g. `/credit assign C0001 @maria`.")
+    assert answer("/credit assign nosuchco U04COLLECT1") == (
+        "No customer matches “nosuchco”. Try part of the name or the customer id, e.g. "
+        "`/credit assign C0001 @maria`.")
+    assert answer("/credit assign acme packaging u04collect1") == (
+        "Acme Packaging (C0002) is now collected by <@U04COLLECT1>, who was told by direct "
+        "message with the account's card.")
