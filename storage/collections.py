@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -156,6 +156,18 @@ class SqlCollectionStore:
                 rows += list(self._execute(chunked, {"ids": ids[start:start + _CHUNK]}))
             rows.sort(key=lambda r: r.customer_id)
         return [_assignment(r) for r in rows]
+
+    def last_closed(self) -> dict[str, datetime]:
+        still_open = select(_A.c.customer_id).where(_A.c.status != _CLOSED)
+        rows = self._execute(
+            select(_A.c.customer_id, func.max(_A.c.closed_at).label("closed_at"))
+            .where(_A.c.status == _CLOSED, _A.c.closed_at.is_not(None),
+                   _A.c.customer_id.not_in(still_open))
+            .group_by(_A.c.customer_id))
+        return {r.customer_id: r.closed_at for r in rows}
+
+    def with_legal_case(self) -> set[str]:
+        return {r.customer_id for r in self._execute(select(_L.c.customer_id).distinct())}
 
     # Actions
     def add_action(self, action: CollectionAction) -> CollectionAction:

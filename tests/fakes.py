@@ -560,6 +560,18 @@ class FakeCollectionStore:
                        and (customer_ids is None or a.customer_id in customer_ids)),
                       key=lambda a: a.customer_id)
 
+    def last_closed(self) -> dict[str, datetime]:
+        assignments = self._work["assignments"].values()
+        still_open = {a.customer_id for a in assignments if a.status.is_open}
+        found: dict[str, datetime] = {}
+        for a in assignments:
+            if a.closed_at is not None and a.customer_id not in still_open:
+                found[a.customer_id] = max(found.get(a.customer_id, a.closed_at), a.closed_at)
+        return found
+
+    def with_legal_case(self) -> set[str]:
+        return {c.customer_id for c in self._work["legal"].values()}
+
     def add_action(self, action: CollectionAction) -> CollectionAction:
         return self._add("actions", action, versioned=False)  # type: ignore[no-any-return]
 

@@ -9,7 +9,7 @@ in a stable order, stated per method.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from domain.collections.model import (
@@ -39,6 +39,15 @@ class CollectionStore(Protocol):
                          customer_ids: Sequence[str] | None = None) -> list[Assignment]:
         """Assignments not closed (of this collector, of these customers, or all), by
         customer id."""
+        ...
+
+    def last_closed(self) -> dict[str, datetime]:
+        """Per customer without an open assignment, when its latest one was closed (by
+        hand or through legal)."""
+        ...
+
+    def with_legal_case(self) -> set[str]:
+        """The customers with a legal case, open or concluded."""
         ...
 
     # What collectors did.

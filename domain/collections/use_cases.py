@@ -11,7 +11,8 @@ credit data, since the DM they get carries the account's card.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -37,6 +38,7 @@ from domain.positions import CreditPolicyContext, customer_position, portfolio_p
 from domain.text import N_
 
 SYSTEM = "creditbot"
+log = logging.getLogger(__name__)
 TRIES = 3
 
 
@@ -230,8 +232,10 @@ class Assignments:
             entries = portfolio_positions(uow, day, self.policy)
             taken = {a.customer_id: a.collector
                      for a in uow.collections.open_assignments()}
-        overdue = {e.customer.customer_id: e for e in entries
-                   if e.in_base is not None and e.in_base.overdue.amount > 0}
+            overdue = {e.customer.customer_id: e for e in entries
+                       if e.in_base is not None and e.in_base.overdue.amount > 0}
+            left_alone = self._left_alone(uow, overdue, day)
+        overdue = {cid: e for cid, e in overdue.items() if cid not in left_alone}
         load: dict[str, Decimal] = {}
         for customer_id, collector in taken.items():
             if customer_id in overdue:
@@ -252,6 +256,18 @@ class Assignments:
                     raise
         raise AssertionError("unreachable")
 
+    def _left_alone(self, uow: UnitOfWork, overdue: Mapping[str, object],
+                    day: date) -> set[str]:
+        """Accounts a person took out of collection: with a legal case (legal has them),
+        or unassigned and with no invoice fallen due since (new debt is collected
+        again); an assigner can still assign them by hand."""
+        legal = uow.collections.with_legal_case() & set(overdue)
+        closed = {cid: at.astimezone(self.zone).date()
+                  for cid, at in uow.collections.last_closed().items() if cid in overdue}
+        newly_due = {i.customer_id for i in uow.receivables.open_invoices(list(closed))
+                     if closed[i.customer_id] < i.due_date < day}
+        return legal | (set(closed) - newly_due)
+
     def _assign_picks(self, picks: list[Pick], positions: dict[str, CreditPosition | None],
                       day: date) -> int:
         now = self.clock()
@@ -264,6 +280,12 @@ class Assignments:
                 customer = pick.account.customer
                 if customer.customer_id in still_open:
                     continue  # someone assigned it by hand since the read
+                if not self.access.allows(self.people(pick.collector)):
+                    # The DM carries the account's card: never to someone app.yaml
+                    # does not let see credit data (config check refuses such rules).
+                    log.warning("auto-assign skipped %s: %s may not see credit data",
+                                customer.customer_id, pick.collector)
+                    continue
                 stored = uow.collections.add_assignment(Assignment(
                     customer.customer_id, pick.collector, AssignmentStatus.OPEN, BY_RULES,
                     now, next_action_on=day))

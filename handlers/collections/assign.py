@@ -118,7 +118,9 @@ def unassign(context: BoltContext, text: str) -> Message:
     except CustomerLookupError as unclear:
         raise which_customer(unclear, "unassign") from None
     name = erp_text(names(done.customer, tr)[0], NAME)
-    reply = tr._("Nobody collects {name} ({id}) now; {collector} was told.", name=name,
+    reply = tr._("Nobody collects {name} ({id}) now; {collector} was told. The morning "
+                 "alerts leave it unassigned until one of its invoices falls due again; "
+                 "`/credit assign` gives it a collector before that.", name=name,
                  id=erp_text(done.customer.customer_id, 64),
                  collector=mention(done.previous or done.assignment.collector))
     return message(reply, [section(reply)])

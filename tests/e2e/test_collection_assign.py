@@ -88,7 +88,9 @@ def test_assign_by_mention_then_reassign_by_bare_id_tells_both(world):
 
     reply = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, f"/credit unassign {ACME}")
     assert sections(reply) == [
-        f"Nobody collects Acme Packaging ({ACME}) now; <@{BEN}> was told."]
+        f"Nobody collects Acme Packaging ({ACME}) now; <@{BEN}> was told. The morning "
+        "alerts leave it unassigned until one of its invoices falls due again; "
+        "`/credit assign` gives it a collector before that."]
     deliver(world)
     assert dms(world, BEN)[-1]["text"] == (
         f"<@{CREDIT_MANAGER}> took Acme Packaging ({ACME}) off your collections: nobody "

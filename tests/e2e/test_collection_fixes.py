@@ -13,9 +13,11 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.scheduler import job_context, run_job
+from handlers.alerts import run_alerts
 from handlers.collections.jobs import JOB
 from storage.models import InvoiceRow
 from tests.e2e.conftest import CREDIT_MANAGER, NOW
+from tests.e2e.test_collection_assign import ACME, open_assignments
 from tests.e2e.test_collector_day import (
     COLLECTOR,
     CREDIT_CHANNEL,
@@ -103,3 +105,15 @@ def test_assign_names_one_person_and_one_customer(world):
     assert answer("/credit assign acme packaging u04collect1") == (
         "Acme Packaging (C0002) is now collected by <@U04COLLECT1>, who was told by direct "
         "message with the account's card.")
+
+
+def test_an_unassigned_account_stays_unassigned_through_the_morning_alerts(world):
+    world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, f"/credit assign {ACME} <@{COLLECTOR}>")
+    reply = world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, "/credit unassign acme packaging")
+    assert reply.text == (
+        f"Nobody collects Acme Packaging ({ACME}) now; <@{COLLECTOR}> was told. The morning "
+        "alerts leave it unassigned until one of its invoices falls due again; "
+        "`/credit assign` gives it a collector before that.")
+    counts = run_alerts(job_context(world.services.engine, world.services.config, lambda: NOW))
+    assert counts["assigned"] > 0
+    assert ACME not in open_assignments(world)

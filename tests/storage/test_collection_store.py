@@ -151,3 +151,26 @@ def test_disputes_and_legal_cases_round_trip_and_resolve(engine):
         assert work.collections.disputes("C1") == [resolved]
         assert work.collections.legal_cases("C2") == [ended]
         assert not ended.is_open and not resolved.is_open
+
+
+def test_what_the_alerts_job_leaves_alone_the_last_closing_and_legal_cases(engine):
+    def closed(a: Assignment, at: datetime) -> Assignment:
+        return dataclasses.replace(a, status=AssignmentStatus.CLOSED, closed_at=at,
+                                   closed_by="U0MANAGER1")
+
+    with uow(engine) as work:
+        for cid in ("C1", "C2"):
+            work.collections.save_assignment(closed(
+                work.collections.add_assignment(assignment(cid)), NOW - timedelta(days=5)))
+        work.collections.save_assignment(closed(
+            work.collections.add_assignment(assignment("C1")), NOW))
+        work.collections.add_assignment(assignment("C2"))  # assigned again: not left alone
+        work.collections.add_assignment(assignment("C3"))
+        work.collections.add_legal_case(LegalCase("C4", "U0COLLECT1", NOW))
+        work.collections.add_legal_case(LegalCase("C4", "U0COLLECT1", NOW, outcome="paid",
+                                                  closed_at=NOW))
+        work.collections.add_legal_case(LegalCase("C5", "U0COLLECT1", NOW))
+        work.commit()
+    with uow(engine) as work:
+        assert work.collections.last_closed() == {"C1": NOW}
+        assert work.collections.with_legal_case() == {"C4", "C5"}

@@ -19,7 +19,7 @@ from domain.collections.assignment import (
     OverdueAccount,
     plan,
 )
-from domain.collections.model import AssignmentStatus, CollectionChanged
+from domain.collections.model import AssignmentStatus, CollectionChanged, LegalCase
 from domain.collections.use_cases import (
     AssignmentChange,
     Assignments,
@@ -206,3 +206,23 @@ def test_auto_assign_writes_again_without_an_account_assigned_by_hand_meanwhile(
     # The rest as planned before the race (C1's 500 to Anna, so C2 and C3 to Ben).
     assert {c: who for c, (who, by) in by_customer.items() if by == "rules"} == {
         "C2": BEN, "C3": BEN, "C4": ANNA}
+
+
+def test_auto_assign_leaves_unassigned_and_legal_accounts_until_new_debt_falls_due():
+    uow = world()
+    assignments = service(uow)
+    assignments.assign(MANAGER, "C2", ANNA)
+    assignments.unassign(MANAGER, "C2")
+    uow.collections.add_legal_case(LegalCase("C3", MANAGER.user_id, NOW - timedelta(days=9),
+                                             outcome="settled", closed_at=NOW))
+    uow.commit()
+    assert assignments.auto_assign() == {"assigned": 2}
+    assert {a.customer_id for a in uow.collections.open_assignments()} == {"C1", "C4"}
+    # An invoice of C2's falls due after the unassignment: new debt, collected again.
+    later = TODAY + timedelta(days=3)
+    uow.receivables.invoices.append(Invoice(
+        "I-C2-new", "C2", TODAY - timedelta(days=20), later,
+        Money(Decimal(80), "USD"), Money(Decimal(80), "USD")))
+    assert assignments.auto_assign(later) == {"assigned": 0}  # due today: not yet overdue
+    assert assignments.auto_assign(later + timedelta(days=1)) == {"assigned": 1}
+    assert {a.customer_id for a in uow.collections.open_assignments()} == {"C1", "C2", "C4"}
