@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +36,8 @@ from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 if TYPE_CHECKING:
     # charts and matplotlib load only in the processes that run the job
     from handlers.reports.job import WeeklyReport
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -283,14 +286,22 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
     locales = {**config.channel_locales(), **config.locale_overrides()}
     section = config.collections
     legal = config.departments.get(section.legal_department)
+    legal_owner = legal.members[0] if legal and legal.members else None
+    if legal_owner is not None and not access.allows(member_of(config)(legal_owner)):
+        # Legal's owner gets escalated accounts' history: never someone barred from
+        # credit data (config check refuses it); the collector keeps the account.
+        log.warning("legal owner %s may not see credit data: escalations stay with the "
+                    "collector", legal_owner)
+        legal_owner = None
     return CollectorsDay(
         unit_of_work, access, section.work_policy(), config.aging.buckets,
         organisation.base_currency, clock, organisation.zone,
         CollectionNotices(lambda to: locales.get(to, organisation.locale), organisation.zone),
         {key: d.channel for key, d in config.departments.items()},
         legal_department=section.legal_department,
-        legal_owner=legal.members[0] if legal and legal.members else None,
-        departments={key: d.name for key, d in config.departments.items()})
+        legal_owner=legal_owner,
+        departments={key: d.name for key, d in config.departments.items()},
+        people=member_of(config))
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:

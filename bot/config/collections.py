@@ -18,7 +18,7 @@ least open overdue amount (base currency); ties go to the one listed first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field
@@ -94,12 +94,20 @@ class CollectionSettings(CollectorsDaySettings):
 
 
 def collection_problems(section: object, departments: Iterable[str],
-                        roles: Iterable[str], users: Iterable[str]
+                        roles: Iterable[str], users: Iterable[str], *,
+                        cleared: Callable[[str], bool] | None = None,
+                        holders: Mapping[str, Sequence[str]] | None = None,
+                        legal_members: Mapping[str, Sequence[str]] | None = None,
                         ) -> list[tuple[tuple[str | int, ...], str]]:
     """Rules and lists naming departments, roles or people app.yaml does not have, as
     (key path, message). ``section`` is what app.yaml says (checked before the model, so
     that one bad value elsewhere hides none of these); ``users``: everyone listed under
-    departments or roles, the people who may be given credit data."""
+    departments or roles, the people who may be given credit data.
+
+    Once the model is read, ``cleared`` says who access.credit_data lets see credit data,
+    ``holders`` who holds each role and ``legal_members`` each department's members: a
+    collector (by id or role) and legal's owner (the legal department's first member)
+    get the account's card and history, so they must be cleared."""
     if not isinstance(section, Mapping):
         return []
     known, role_names, people = list(departments), list(roles), set(users)
@@ -120,9 +128,24 @@ def collection_problems(section: object, departments: Iterable[str],
         elif name not in people:
             problems.append((where, f"{name} is not listed under departments or roles, so "
                                     "may not see credit data; list them there first"))
+        elif cleared is not None and not cleared(name):
+            problems.append((where, _NOT_CLEARED.format(who=name)))
+
+    def role_cleared(where: tuple[str | int, ...], name: object) -> None:
+        if cleared is None or holders is None or not isinstance(name, str) \
+                or not name.startswith(ROLE):
+            return
+        barred = [u for u in holders.get(name.removeprefix(ROLE), []) if not cleared(u)]
+        if barred:
+            problems.append((where, _NOT_CLEARED.format(who=", ".join(barred))
+                             + f" (they hold {name})"))
 
     for key, default in (("collectors", DEFAULT_COLLECTORS), ("assigners", DEFAULT_ASSIGNERS)):
         entries = section.get(key)
+        if key == "collectors":
+            # Left out, the pool is still role:collector's holders.
+            for index, name in enumerate(entries if isinstance(entries, list) else default):
+                role_cleared(("collections", key, index), name)
         for index, name in enumerate(entries if isinstance(entries, list) else []):
             if name in default:
                 continue  # a default role the organisation may not have yet
@@ -147,4 +170,24 @@ def collection_problems(section: object, departments: Iterable[str],
         problems.append((("collections", "legal_department"),
                          f"{shown(legal)} is not a department; {hint}"))
     person(("collections", "lead"), section.get("lead"), roles_allowed=False)
+    owner = legal_owner_of(section, legal_members or {})
+    if owner is not None and cleared is not None and not cleared(owner):
+        problems.append((("departments", str(section.get("legal_department") or LEGAL),
+                          "members", 0),
+                         _NOT_CLEARED.format(who=owner) + " (legal's owner of escalated "
+                         "accounts is the legal department's first member)"))
     return problems
+
+
+LEGAL = "legal"
+_NOT_CLEARED = ("{who} may not see credit data (access.credit_data), so cannot be given "
+                "accounts to collect; add their role or department to access.credit_data, "
+                "or name someone who may")
+
+
+def legal_owner_of(section: Mapping[str, object],
+                   members: Mapping[str, Sequence[str]]) -> str | None:
+    """Who owns an account once it goes to legal: the legal department's first member."""
+    key = section.get("legal_department") or LEGAL
+    listed = members.get(key, []) if isinstance(key, str) else []
+    return listed[0] if listed else None

@@ -17,6 +17,7 @@ from bot.config.collections import collection_problems
 from bot.config.fields import OWN_ERRORS, is_role_name, shown
 from bot.config.reports import post_to_problems, provision_problems
 from bot.config.schema import STANDARD_ROLES, AppConfig, Problem, cross_section_problems
+from domain.access import CreditDataAccess, Member
 
 
 class ConfigError(Exception):
@@ -122,11 +123,38 @@ def _cross_section(data: dict[str, Any]) -> list[Problem]:
     ] + [Problem(loc, message) for loc, message in policy_problems(
         data.get("approvals"), mapping(data.get("roles")), list(channels))] + [
         Problem(loc, message) for loc, message in collection_problems(
-            data.get("collections"), channels, role_names, _listed_users(data))] + [
+            data.get("collections"), channels, role_names, _listed_users(data),
+            **_clearance(data))] + [
         Problem(loc, message) for loc, message in provision_problems(
             data.get("reports"), mapping(data.get("aging")).get("bucket_edges"))] + [
         Problem(loc, message) for loc, message in post_to_problems(data.get("reports"),
                                                                    channels)]
+
+
+def _clearance(data: dict[str, Any]) -> dict[str, Any]:
+    """Who holds each role, each department's members and who access.credit_data lets
+    see credit data (as domain.access decides), from what was written."""
+    def strings(value: object) -> list[str]:
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+    def mapping(value: object) -> dict[Any, Any]:
+        return value if isinstance(value, dict) else {}
+
+    holders = {str(role): strings(users) for role, users in mapping(data.get("roles")).items()}
+    members = {str(key): strings(mapping(d).get("members"))
+               for key, d in mapping(data.get("departments")).items()}
+    rule = mapping(mapping(data.get("access")).get("credit_data"))
+    access = CreditDataAccess(frozenset(strings(rule.get("roles"))),
+                              frozenset(strings(rule.get("departments"))))
+    if not access.roles <= {*STANDARD_ROLES, *holders} or not access.departments <= set(
+            members):
+        return {}  # the access rule itself is wrong (reported): who it clears is a guess
+
+    def cleared(user: str) -> bool:
+        return access.allows(Member(
+            user, frozenset(r for r, users in holders.items() if user in users),
+            frozenset(k for k, users in members.items() if user in users)))
+    return {"cleared": cleared, "holders": holders, "legal_members": members}
 
 
 def _listed_users(data: dict[str, Any]) -> set[str]:

@@ -41,6 +41,8 @@ from bot.config.fields import (
 from bot.config.orders import OrderSettings
 from bot.config.reports import ReportsSettings, post_to_problems, provision_problems
 from bot.config.section import Section
+from domain.access import CreditDataAccess as DomainAccess
+from domain.access import Member
 from domain.aging import AgingBuckets
 from domain.approvals.use_cases import Roster
 
@@ -316,7 +318,8 @@ class AppConfig(Section):
             list(self.departments))]
         problems += [Problem(loc, message) for loc, message in collection_problems(
             self.collections.model_dump(), self.departments, self.roles.names(),
-            self.known_users())]
+            self.known_users(), cleared=self.may_see_credit_data, holders=self.roles.root,
+            legal_members={key: d.members for key, d in self.departments.items()})]
         problems += [Problem(loc, message) for loc, message in provision_problems(
             self.reports.model_dump(), self.aging.bucket_edges)]
         problems += [Problem(loc, message) for loc, message in post_to_problems(
@@ -331,6 +334,13 @@ class AppConfig(Section):
         """Who holds which role and who belongs to which department, for the approvals."""
         return Roster(dict(self.roles.items()),
                       {key: list(d.members) for key, d in self.departments.items()})
+
+    def may_see_credit_data(self, user: str) -> bool:
+        """What access.credit_data says of ``user`` (as domain.access decides it)."""
+        rule = self.access.credit_data
+        return DomainAccess(frozenset(rule.roles), frozenset(rule.departments)).allows(
+            Member(user, frozenset(self.roles.of(user)), frozenset(
+                key for key, d in self.departments.items() if user in d.members)))
 
     def known_users(self) -> set[str]:
         users = {u for d in self.departments.values() for u in d.members}
