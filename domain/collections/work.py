@@ -64,6 +64,22 @@ class NotYourAccount(DomainError):
                              customer=customer, collector=collector)
 
 
+class NotYourDispute(DomainError):
+    def __init__(self, customer: str, department: str | None) -> None:
+        if department:
+            super().__init__(N_("Only the {department} department, the dispute's owner, "
+                                "{customer}'s collector or the collections lead can resolve "
+                                "this dispute."), department=department, customer=customer)
+        else:
+            super().__init__(N_("Only the dispute's owner, {customer}'s collector or the "
+                                "collections lead can resolve this dispute."),
+                             customer=customer)
+
+
+class NotTheirDispute(DomainError):
+    """The owner named for a dispute cannot take it (field error beside the owner)."""
+
+
 class UnknownInvoices(DomainError):
     def __init__(self, customer: str, invoices: Sequence[str]) -> None:
         super().__init__(N_("{invoices} are not open invoices of {customer}: name invoices "
@@ -149,6 +165,8 @@ class CollectorsDay:
     legal_owner: str | None = None
     # department key → its name, for the dispute form's choice
     departments: Mapping[str, str] = field(default_factory=dict)
+    # a user id → the person as app.yaml knows them (a dispute's owner is checked)
+    people: Callable[[str], Member] = Member
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
@@ -313,6 +331,7 @@ class CollectorsDay:
             uow.begin_write()
             assignment = self._require_collector(uow, actor, customer_id)
             self._open_invoices(uow, customer_id, invoice_ids)
+            self._check_owner(owner, department)
             dispute = uow.collections.add_dispute(Dispute(
                 customer_id, tuple(invoice_ids), reason.strip()[:MAX_OUTCOME], department,
                 owner, actor.user_id, now))
@@ -329,6 +348,19 @@ class CollectorsDay:
             uow.commit()
         return dispute
 
+    def _check_owner(self, owner: str | None, department: str | None) -> None:
+        if owner is None:
+            return
+        person = self.people(owner)
+        if not self.access.allows(person):
+            raise NotTheirDispute(N_("<@{owner}> may not see credit data, so cannot own a "
+                                     "dispute: pick someone who may."), owner=owner)
+        if department and department not in person.departments:
+            raise NotTheirDispute(N_("<@{owner}> is not in {department}: pick a member of "
+                                     "the department the dispute goes to, or leave the "
+                                     "owner empty."), owner=owner,
+                                  department=self.departments.get(department, department))
+
     def resolve_dispute(self, actor: Member, dispute_id: int, customer_id: str,
                         outcome: str) -> Dispute:
         """Closes the dispute; dunning counts its invoices again."""
@@ -336,14 +368,7 @@ class CollectorsDay:
         with self.unit_of_work() as uow:
             uow.begin_write()
             self.access.require(actor)
-            dispute = next((d for d in uow.collections.disputes(customer_id)
-                            if d.id == dispute_id), None)
-            if dispute is None or not dispute.is_open:
-                raise DomainError(N_("That dispute is already resolved."))
-            assignment = uow.collections.open_assignment(customer_id)
-            if actor.user_id not in (dispute.owner, self.policy.lead,
-                                     assignment.collector if assignment else None):
-                raise NotYourAccount(customer_id, assignment.collector if assignment else None)
+            dispute, assignment = self._require_resolver(uow, actor, dispute_id, customer_id)
             done = uow.collections.save_dispute(replace(
                 dispute, resolved_at=now, resolved_by=actor.user_id,
                 outcome=outcome.strip()[:MAX_OUTCOME]))
@@ -359,6 +384,49 @@ class CollectorsDay:
                                                       "days_open": (now - dispute.opened_at).days}))
             uow.commit()
         return done
+
+    def _require_resolver(self, uow: UnitOfWork, actor: Member, dispute_id: int,
+                          customer_id: str) -> tuple[Dispute, Assignment | None]:
+        """The department a dispute was sent to resolves it, beside its owner, the
+        account's collector and the collections lead."""
+        self.access.require(actor)
+        dispute = next((d for d in uow.collections.disputes(customer_id)
+                        if d.id == dispute_id), None)
+        if dispute is None or not dispute.is_open:
+            raise DomainError(N_("That dispute is already resolved."))
+        assignment = uow.collections.open_assignment(customer_id)
+        if actor.user_id not in (dispute.owner, self.policy.lead,
+                                 assignment.collector if assignment else None) \
+                and (dispute.department is None
+                     or dispute.department not in actor.departments):
+            raise NotYourDispute(customer_id, self.departments.get(
+                dispute.department or "", dispute.department))
+        return dispute, assignment
+
+    def may_resolve(self, actor: Member, dispute_id: int, customer_id: str) -> None:
+        """Raises what ``resolve_dispute`` would refuse for this person (before the form
+        opens), writing nothing."""
+        with self.unit_of_work() as uow:
+            self._require_resolver(uow, actor, dispute_id, customer_id)
+
+    def _require_legal_recorder(self, uow: UnitOfWork, actor: Member,
+                                customer_id: str) -> tuple[LegalCase, Assignment | None]:
+        self.access.require(actor)
+        case = next((c for c in uow.collections.legal_cases(customer_id) if c.is_open),
+                    None)
+        if case is None:
+            raise DomainError(N_("{customer} has no open legal case."),
+                              customer=customer_id)
+        assignment = uow.collections.open_assignment(customer_id)
+        if actor.user_id not in (self.legal_owner, self.policy.lead,
+                                 assignment.collector if assignment else None) \
+                and self.legal_department not in actor.departments:
+            raise NotYourAccount(customer_id, assignment.collector if assignment else None)
+        return case, assignment
+
+    def may_record_legal_outcome(self, actor: Member, customer_id: str) -> None:
+        with self.unit_of_work() as uow:
+            self._require_legal_recorder(uow, actor, customer_id)
 
     def escalate_to_legal(self, actor: Member, customer_id: str, note: str) -> LegalCase:
         """Posts the case with the account's whole history to the legal department's
@@ -399,16 +467,7 @@ class CollectorsDay:
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
-            self.access.require(actor)
-            case = next((c for c in uow.collections.legal_cases(customer_id) if c.is_open),
-                        None)
-            if case is None:
-                raise DomainError(N_("{customer} has no open legal case."),
-                                  customer=customer_id)
-            assignment = uow.collections.open_assignment(customer_id)
-            if actor.user_id not in (self.legal_owner, self.policy.lead,
-                                     assignment.collector if assignment else None):
-                raise NotYourAccount(customer_id, assignment.collector if assignment else None)
+            case, assignment = self._require_legal_recorder(uow, actor, customer_id)
             closed = uow.collections.save_legal_case(replace(
                 case, outcome=outcome.strip()[:MAX_OUTCOME], closed_at=now))
             if assignment is not None:

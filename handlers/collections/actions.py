@@ -52,11 +52,18 @@ def on_legal(body: dict[str, Any], context: BoltContext) -> None:
 
 
 def on_resolve(body: dict[str, Any], context: BoltContext) -> None:
-    _open(body, context, modals.resolve_view(context["tr"], context["payload"]))
+    deps: Deps = context["deps"]
+    value: DisputeValue = context["payload"]
+    # Refused before the form: nobody types an outcome only to be told it isn't theirs.
+    deps.collecting.may_resolve(context["member"], value.dispute, value.customer)
+    _open(body, context, modals.resolve_view(context["tr"], value))
 
 
 def on_outcome(body: dict[str, Any], context: BoltContext) -> None:
-    _open(body, context, modals.outcome_view(context["tr"], context["payload"].customer))
+    deps: Deps = context["deps"]
+    customer = context["payload"].customer
+    deps.collecting.may_record_legal_outcome(context["member"], customer)
+    _open(body, context, modals.outcome_view(context["tr"], customer))
 
 
 ACTIONS = (

@@ -14,7 +14,12 @@ from slack_bolt import BoltContext
 
 from domain.amounts import AmountError, parse_amount
 from domain.collections.model import ActionKind
-from domain.collections.work import PromiseCurrency, PromiseTooLarge, UnknownInvoices
+from domain.collections.work import (
+    NotTheirDispute,
+    PromiseCurrency,
+    PromiseTooLarge,
+    UnknownInvoices,
+)
 from domain.money import Money
 from handlers.collections.blocks import (
     KINDS,
@@ -224,6 +229,8 @@ def submit_dispute(view: dict[str, Any], context: BoltContext) -> Submitted:
                                 values.get(DEPARTMENT), values.get(OWNER))
     except UnknownInvoices as wrong:
         return {INVOICES: explain(wrong, tr)}
+    except NotTheirDispute as wrong:
+        return {OWNER: explain(wrong, tr)}
     return _done(context, tr._("Dispute opened for {customer}: {invoices}.",
                                customer=customer, invoices=", ".join(invoices)))
 

@@ -12,6 +12,7 @@ import time_machine
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from bot.sandbox.driver import Reply
 from bot.scheduler import job_context, run_job
 from handlers.alerts import run_alerts
 from handlers.collections.jobs import JOB
@@ -22,10 +23,12 @@ from tests.e2e.test_collector_day import (
     COLLECTOR,
     CREDIT_CHANNEL,
     CUSTOMER,
+    audit,
     deliver,
     dms,
     fill,
     invoices,
+    posts,
 )
 
 
@@ -117,3 +120,34 @@ def test_an_unassigned_account_stays_unassigned_through_the_morning_alerts(world
     counts = run_alerts(job_context(world.services.engine, world.services.config, lambda: NOW))
     assert counts["assigned"] > 0
     assert ACME not in open_assignments(world)
+
+
+LOGISTICS_CHANNEL, LOGISTICIAN = "C05LOGISTIC", "U06LOGIST01"
+
+
+def test_the_department_a_dispute_goes_to_resolves_it_and_others_get_no_form(world):
+    assign(world)
+    disputed = invoices(world)[1].invoice_id
+    # The owner must be of the department the dispute goes to.
+    assert errors(fill(world, "Dispute", {"invoices": disputed, "reason": "short delivery",
+                                          "department": "logistics",
+                                          "owner": "U01SALESAMY"})) == {
+        "owner": "<@U01SALESAMY> is not in Logistics: pick a member of the department the "
+                 "dispute goes to, or leave the owner empty."}
+    assert fill(world, "Dispute", {"invoices": disputed, "reason": "short delivery",
+                                   "department": "logistics"}).body == ""
+    deliver(world)
+    post = posts(world, LOGISTICS_CHANNEL)[-1]
+    shown = Reply(LOGISTICS_CHANNEL, post["text"], post["blocks"], ephemeral=False,
+                  ts="1.000100")
+    # Someone else with credit data: refused at the press, to themselves, with no form.
+    world.emulator.views.clear()
+    refusal = world.slack.click("U01SALESAMY", shown, "Resolve")
+    assert refusal.ephemeral and refusal.text == (
+        "Only the Logistics department, the dispute's owner, C0041's collector or the "
+        "collections lead can resolve this dispute.")
+    assert world.emulator.views == []
+    world.slack.click(LOGISTICIAN, shown, "Resolve", wait=False)
+    assert world.slack.submit(LOGISTICIAN, world.slack.modal(LOGISTICIAN),
+                              {"outcome": "missing cartons found"}).body == ""
+    assert audit(world)[-1][:2] == ("collections.dispute_resolved", LOGISTICIAN)

@@ -121,7 +121,9 @@ def day(uow: FakeUnitOfWork, notices: Notices, clock: list[datetime]) -> Collect
     return CollectorsDay(uow, CreditDataAccess(), WorkPolicy(lead=LEAD.user_id, grace_days=2,
                                                              stale_after_days=14),
                          AgingBuckets(), "USD", lambda: clock[0], UTC, notices,
-                         {"legal": "C0LEGAL001", "sales": "C0SALES001"}, legal_owner="U0LAWYER01")
+                         {"legal": "C0LEGAL001", "sales": "C0SALES001"}, legal_owner="U0LAWYER01",
+                         people=lambda user: Member(user, departments=frozenset(
+                             {"sales"} if user == "U0SALES001" else ())))
 
 
 def test_the_worklist_orders_by_amount_times_days_and_shows_levels(day: CollectorsDay) -> None:
@@ -307,3 +309,12 @@ def test_a_promise_above_the_open_amount_or_in_another_currency_is_refused(
         day.promise(MEI, "C1", usd(1501), TODAY, [])
     assert str(wrong.value.params["open"]) == "USD 1,500.00"
     assert uow.collections.committed["promises"] == {}
+
+
+def test_record_outcome_is_refused_before_the_form_to_whoever_may_not(
+        day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    day.escalate_to_legal(MEI, "C2", "no payment")
+    with pytest.raises(NotYourAccount):
+        day.may_record_legal_outcome(OTHER, "C2")
+    day.may_record_legal_outcome(Member("U0LAWYER02", departments=frozenset({"legal"})), "C2")
+    day.may_record_legal_outcome(LEAD, "C2")
