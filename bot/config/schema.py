@@ -317,7 +317,7 @@ class AppConfig(Section):
             self.approvals.model_dump(exclude_none=True), self.roles.root,
             list(self.departments))]
         problems += [Problem(loc, message) for loc, message in collection_problems(
-            self.collections.model_dump(), self.departments, self.roles.names(),
+            self.collections.model_dump(exclude_unset=True), self.departments, self.roles.names(),
             self.known_users(), cleared=self.may_see_credit_data, holders=self.roles.root,
             legal_members={key: d.members for key, d in self.departments.items()})]
         problems += [Problem(loc, message) for loc, message in provision_problems(

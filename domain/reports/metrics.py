@@ -3,10 +3,10 @@
 Definitions (all amounts in the base currency; the SQL in ``storage/reports.py``
 produces the aggregates, these functions do the arithmetic):
 
-* **Periods.** The report looks back over whole months ending on the report date: on a
-  month's last day, calendar months; on another day, months from the day after the
-  same day of the month before (30 Oct - 29 Nov, 30 Sep - 29 Oct, …). A period's *days*
-  are its calendar days; its *end* is the "month end" the AR is rebuilt at.
+* **Periods.** Calendar months: the last complete ones before the report date, then the
+  month to date (the 1st to the report date) unless the report date is a month's last
+  day. A period's *days* are its calendar days; its *end* is the day the AR is rebuilt
+  at: a calendar month end, or the report date.
 * **AR** (accounts receivable): the open amount of invoices whose status counts in the
   exposure (open, disputed), each converted to the base currency at the rates known on
   the report date (``domain.fx``). One set of rates for the whole series, so a currency
@@ -28,14 +28,20 @@ produces the aggregates, these functions do the arithmetic):
   that period's days; in the period whose sales AR no longer covers, count the fraction
   ``AR left / sales`` of its days, and stop. If AR outlasts every period looked at, the
   DSO is at least all their days (``exhausted`` is False).
-* **DSO, simple**: AR at the end / credit sales over the last N periods × their days.
-* **Best Possible DSO**: current AR at the end / credit sales over the N periods × days.
+* **DSO, simple**: AR on the report date / credit sales over the last N calendar months
+  and the month to date × their days.
+* **Best Possible DSO**: current AR on the report date / the same sales × the same days.
 * **ADD** (average days delinquent) = simple DSO − Best Possible DSO: both on the same
   sales and days, so it is overdue AR / sales × days, never negative.
-* **CEI** (collection effectiveness index) over N periods:
-  ``(B + S/N − E) / (B + S/N − Ec) × 100`` with ``B`` the AR at the end of the period
-  before the N, ``S`` the credit sales of the N periods, ``E`` the AR at the end and
-  ``Ec`` the current AR at the end. 100 % means everything collectable was collected.
+* **CEI** (collection effectiveness index) over the last N calendar months:
+  ``(B + S/N − E) / (B + S/N − Ec) × 100`` with ``B`` the AR at the end of the month
+  before the N, ``S`` the credit sales of the N months, ``E`` the AR at the end of the
+  last of them and ``Ec`` its current AR. 100 % means everything collectable was
+  collected. This is the variant that spreads the period's sales over its months (S/N,
+  the average month), as the Credit Research Foundation defines it for a multi-month
+  CEI; the other common one, ``(B + S − E) / (B + S − Ec)``, counts all N months' sales
+  at once and reads higher the longer the period. Calendar months, not the month to
+  date: CEI measures whole months' collection.
 * A ratio whose denominator is zero (no sales, nothing collectable) is ``None``: the
   card says "n/a" rather than inventing a figure.
 """
@@ -87,24 +93,30 @@ class CountBack:
     exhausted: bool
 
 
-def _months_back(day: date, months: int, month_end: bool) -> date:
-    """``day`` moved back ``months`` months: to the month's last day if ``month_end``,
-    else to the same day of the month (its last day when the month is shorter)."""
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    month += 1
-    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
-    return date(year, month, last if month_end else min(day.day, last))
+def is_month_end(day: date) -> bool:
+    return (day + timedelta(days=1)).day == 1
 
 
 def periods(as_of: date, count: int) -> tuple[Period, ...]:
-    """The ``count`` months ending on ``as_of``, oldest first. On a month's last day they
-    are calendar months; on another day each runs from the day after the same day of the
-    month before (30 Oct - 29 Nov), so every period is a whole month: a report on the
-    1st does not count a one-day month as one of its N."""
-    month_end = (as_of + timedelta(days=1)).day == 1
-    ends = [_months_back(as_of, k, month_end) for k in range(count + 1)]
-    return tuple(Period(ends[k + 1] + timedelta(days=1), ends[k])
-                 for k in range(count - 1, -1, -1))
+    """The ``count`` calendar months before ``as_of``, oldest first, then the month to
+    date (its 1st to ``as_of``) unless ``as_of`` is a month's last day, when its month is
+    the last of the ``count``: month ends are the calendar's, as a credit manager's
+    month-end figures are."""
+    end = as_of if is_month_end(as_of) else as_of.replace(day=1) - timedelta(days=1)
+    months = []
+    for _ in range(count):
+        start = end.replace(day=1)
+        months.append(Period(start, end))
+        end = start - timedelta(days=1)
+    months.reverse()
+    if not is_month_end(as_of):
+        months.append(Period(as_of.replace(day=1), as_of))
+    return tuple(months)
+
+
+def complete_months(series: Sequence[MonthFigures]) -> Sequence[MonthFigures]:
+    """The series without its month to date, if it has one."""
+    return series[:-1] if series and not is_month_end(series[-1].period.end) else series
 
 
 def count_back_dso(ar: Decimal, sales: Sequence[tuple[Decimal, int]]) -> CountBack:
@@ -170,13 +182,16 @@ class Metrics:
 
 
 def metrics(series: Sequence[MonthFigures], months: int) -> Metrics:
-    """``series``: every period looked at, oldest first, at least ``months`` + 1 of them
-    (the one before the N gives CEI its beginning AR); count-back walks the whole
-    series."""
-    if len(series) < months + 1:
-        raise ValueError(f"metrics over {months} months need {months + 1} periods, "
-                         f"got {len(series)}")
-    window = series[-months:]
+    """``series``: every period looked at, oldest first (``periods``): at least ``months``
+    + 1 calendar months (the one before the N gives CEI its beginning AR), then the month
+    to date if the report date is not a month end. The AR is the report date's; the simple
+    and Best Possible DSO take the sales of the N months and the month to date over their
+    days; CEI is over the N calendar months; count-back walks the whole series."""
+    complete = complete_months(series)
+    if len(complete) < months + 1:
+        raise ValueError(f"metrics over {months} months need {months + 1} months, "
+                         f"got {len(complete)}")
+    window = series[len(complete) - months:]
     ar, current_ar = series[-1].balances
     simple = simple_dso(ar, window)
     best = best_possible_dso(current_ar, window)
@@ -189,18 +204,19 @@ def metrics(series: Sequence[MonthFigures], months: int) -> Metrics:
         dso_simple=simple,
         best_possible_dso=best,
         add=None if simple is None or best is None else simple - best,
-        cei=cei(series[-months - 1].balances[0], window),
+        cei=cei(complete[-months - 1].balances[0], complete[-months:]),
     )
 
 
 def trend(series: Sequence[MonthFigures], months: int) -> list[tuple[Period, CountBack]]:
-    """The count-back DSO at the end of each of the last ``months`` periods, each counted
-    back over the periods up to it."""
+    """The count-back DSO at the end of each of the last ``months`` calendar months (not
+    the month to date), each counted back over the periods up to it."""
+    complete = complete_months(series)
     points = []
-    for i in range(len(series) - months, len(series)):
-        upto = series[: i + 1]
-        points.append((series[i].period, count_back_dso(
-            series[i].balances[0], [(f.sales, f.period.days) for f in reversed(upto)])))
+    for i in range(len(complete) - months, len(complete)):
+        upto = complete[: i + 1]
+        points.append((complete[i].period, count_back_dso(
+            complete[i].balances[0], [(f.sales, f.period.days) for f in reversed(upto)])))
     return points
 
 

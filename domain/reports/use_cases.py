@@ -10,7 +10,7 @@ portfolio and each collector's book, and handed to ``domain.reports.metrics``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -20,6 +20,7 @@ from domain.aging import AgingBuckets
 from domain.errors import MissingRate
 from domain.fx import FxRates
 from domain.model import AuditEntry
+from domain.money import Money
 from domain.ports import UnitOfWork
 from domain.reports.metrics import (
     CountBack,
@@ -27,6 +28,8 @@ from domain.reports.metrics import (
     MonthFigures,
     Period,
     ProvisionLine,
+    complete_months,
+    is_month_end,
     metrics,
     periods,
     provision_lines,
@@ -87,19 +90,25 @@ class PortfolioReport:
     months: int
     portfolio: Book
     collectors: tuple[Book, ...]  # by AR, largest first; the unassigned last
-    trend: tuple[TrendPoint, ...]  # the last ``months`` month ends, oldest first
+    trend: tuple[TrendPoint, ...]  # the last ``months`` calendar month ends, oldest first
     provision: tuple[ProvisionLine, ...]
     allowances: tuple[CustomerAllowance, ...]  # every customer with one, largest first
     # Currencies without a rate on the day: their amounts are left out of every figure.
     missing_currencies: tuple[str, ...] = ()
 
+    # The totals add up the lines as they are shown, each rounded to the currency's minor
+    # unit: a total rounded on its own can differ from its lines' sum by a cent, which a
+    # reader adding the matrix up takes for an error.
     @property
     def allowance_total(self) -> Decimal:
-        return sum((line.allowance for line in self.provision), Decimal(0))
+        return self._shown_sum(line.allowance for line in self.provision)
 
     @property
     def open_total(self) -> Decimal:
-        return sum((line.open_amount for line in self.provision), Decimal(0))
+        return self._shown_sum(line.open_amount for line in self.provision)
+
+    def _shown_sum(self, amounts: Iterable[Decimal]) -> Decimal:
+        return sum((Money(a, self.currency).rounded().amount for a in amounts), Decimal(0))
 
 
 @dataclass
@@ -142,16 +151,18 @@ class Reports:
     def portfolio(self, as_of: date) -> PortfolioReport:
         months = self.settings.months
         spans = periods(as_of, max(months + 1, COUNT_BACK_PERIODS))
+        ar_points = months + 1 + (not is_month_end(as_of))
         labels = self.buckets.labels
         rates_bp = [int(self.settings.provision_rates[label] * 100) for label in labels]
         with self.unit_of_work() as uow:
             reads = self.queries(uow)
             fx = FxRates(self.base_currency, as_of, uow.rates.latest(as_of))
-            series = reads.series(spans, months + 1)
+            # AR at the N month ends, the one before them and the report date.
+            series = reads.series(spans, ar_points)
             buckets = reads.open_by_bucket(as_of, self.buckets)
             allowance_rows = reads.allowances(as_of, self.buckets, rates_bp)
             names = reads.names()
-            window = spans[-months]
+            window = spans[len(spans) - ar_points + 1]
             promises = reads.promises(window.start, as_of)
             zone_start = datetime.combine(window.start, time(), self.zone)
             zone_end = datetime.combine(as_of + timedelta(days=1), time(), self.zone)
@@ -165,7 +176,7 @@ class Reports:
                 missing.add(currency)
                 return None
 
-        books = self._books(series, spans, months + 1, factor)
+        books = self._books(series, spans, ar_points, factor)
         kept: dict[str | None, int] = defaultdict(int)
         broken: dict[str | None, int] = defaultdict(int)
         for promise in promises:
@@ -188,14 +199,14 @@ class Reports:
                         len(days), sum(days, Decimal(0)) / len(days) if days else None,
                         unassigned)
 
-        portfolio_figures = books.pop("", None) or self._empty(spans, months + 1)
+        portfolio_figures = books.pop("", None) or self._empty(spans, ar_points)
         unassigned = books.pop(None, None)
         collectors = sorted((book(c, f) for c, f in books.items()),
                             key=lambda b: (-b.metrics.ar, b.collector or ""))
         # A collector with promises or disputes but no open accounts left still shows.
         for who in sorted({w for w in (*kept, *broken, *resolved) if w is not None}
                           - {c for c in books}):
-            collectors.append(book(who, self._empty(spans, months + 1)))
+            collectors.append(book(who, self._empty(spans, ar_points)))
         if unassigned is not None:
             collectors.append(book(None, unassigned, unassigned=True))
         open_by_bucket: dict[str, Decimal] = defaultdict(Decimal)
@@ -214,7 +225,8 @@ class Reports:
         portfolio_trend = tuple(
             TrendPoint(period, figures.sales, *figures.balances, dso)
             for (period, dso), figures in zip(
-                trend(portfolio_figures, months), portfolio_figures[-months:], strict=True))
+                trend(portfolio_figures, months),
+                complete_months(portfolio_figures)[-months:], strict=True))
         return PortfolioReport(
             as_of=as_of,
             currency=self.base_currency,

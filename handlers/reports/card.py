@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from slack_bolt import BoltContext
 
 from domain.money import Money
-from domain.reports.metrics import CountBack
+from domain.reports.metrics import CountBack, is_month_end
 from domain.reports.use_cases import Book, PortfolioReport
 from handlers.check.blocks import bucket_label
 from handlers.deps import Deps
@@ -79,7 +79,8 @@ def _portfolio(report: PortfolioReport, tr: Translator) -> Block:
         (tr._("DSO (count-back)"), _count_back(m.dso_count_back, tr)),
         (tr._("DSO (simple, {months} months)", months=report.months), _days(m.dso_simple, tr)),
         (tr._("Best Possible DSO"), _days(m.best_possible_dso, tr)),
-        (tr._("Average days delinquent"), _days(m.add, tr)),
+        (tr._("ADD (DSO simple − Best Possible)"),
+         _days(m.add, tr)),
         (tr._("CEI ({months} months)", months=report.months), _cei(m.cei, tr)),
         (tr._("Receivables"), tr._("{ar}, overdue {overdue}", ar=money(m.ar),
                                    overdue=money(m.overdue_ar))),
@@ -151,6 +152,12 @@ def _collectors(report: PortfolioReport, tr: Translator) -> Block:
     return section("\n".join(lines))
 
 
+# Which CEI: there are two in common use, and they differ by tens of points.
+CEI_NOTE = N_("CEI = (B + S/N − E) / (B + S/N − Ec) over the last {months} calendar months: "
+              "B the receivables at their start, S/N their average monthly credit sales, E "
+              "and Ec the receivables and the current ones at their end.")
+
+
 def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Message:
     blocks: list[Block] = [
         header(tr._(TITLE)),
@@ -162,9 +169,12 @@ def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Messa
     if allowances is not None:
         blocks.append(allowances)
     blocks.append(_collectors(report, tr))
-    notes = [tr._("as of {day} ({zone}), in {currency}; sales and CEI over the last "
-                  "{months} months", day=report.as_of, zone=timezone,
-                  currency=report.currency, months=report.months)]
+    notes = [tr._("as of {day} ({zone}), in {currency}", day=report.as_of, zone=timezone,
+                  currency=report.currency),
+             tr._(CEI_NOTE, months=report.months)]
+    if not is_month_end(report.as_of):
+        notes.append(tr._("Simple and Best Possible DSO: sales of those months and of the "
+                          "month to date, over their days."))
     if report.missing_currencies:
         notes.append(tr._("Left out for want of an exchange rate: {currencies}",
                           currencies=", ".join(report.missing_currencies)))

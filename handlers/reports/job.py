@@ -40,8 +40,10 @@ SYSTEM = "creditbot"
 RETRY_PAUSES = (2.0, 5.0)
 
 TITLE = N_("*Weekly collections report*, {date}")
-DSO_LINE = N_("DSO (count-back): {dso} days · Best Possible DSO: {best} days · average "
-              "days delinquent: {add} days")
+DSO_LINE = N_("DSO (count-back): {dso} days · DSO (simple, {months} months): {simple} days "
+              "· Best Possible DSO: {best} days")
+# Said with its formula: ADD comes from the simple DSO, not the count-back one above it.
+ADD_LINE = N_("Average days delinquent: {add} days (ADD = DSO (simple) − Best Possible DSO)")
 DSO_LONGER = N_("more than {days}")
 CEI_LINE = N_("Collection effectiveness (CEI) over {months} months: {cei}")
 OPEN_LINE = N_("Open receivables: {open}, of which overdue: {overdue} ({share})")
@@ -74,8 +76,9 @@ def summary_text(report: PortfolioReport, tr: Translator) -> str:
         dso = tr._(DSO_LONGER, days=dso)
     lines = [
         tr._(TITLE, date=report.as_of),
-        tr._(DSO_LINE, dso=dso, best=_days(tr, metrics.best_possible_dso),
-             add=_days(tr, metrics.add)),
+        tr._(DSO_LINE, dso=dso, months=report.months, simple=_days(tr, metrics.dso_simple),
+             best=_days(tr, metrics.best_possible_dso)),
+        tr._(ADD_LINE, add=_days(tr, metrics.add)),
         tr._(CEI_LINE, months=report.months, cei=_percent(tr, metrics.cei)),
         tr._(OPEN_LINE, open=Money(metrics.ar, report.currency),
              overdue=Money(metrics.overdue_ar, report.currency),

@@ -114,7 +114,7 @@ def test_the_report_card_in_english(report_world):
         "*DSO (simple, 3 months)*\n46.1 days",
         # 150,000 / 750,000 x 91 = 18.2; ADD 46.11 - 18.2 = 27.91.
         "*Best Possible DSO*\n18.2 days",
-        "*Average days delinquent*\n27.9 days",
+        "*ADD (DSO simple − Best Possible)*\n27.9 days",
         # (400,000 + 250,000 - 380,000) / (400,000 + 250,000 - 150,000) = 54 %.
         "*CEI (3 months)*\n54%",
         "*Receivables*\n$380,000.00, overdue $230,000.00",
@@ -149,8 +149,12 @@ def test_the_report_card_in_english(report_world):
         # C2: 30 days without sales + 31 x 200,000 / 250,000 = 54.8; CEI
         # (100,000 + 83,333.33 - 200,000) / (100,000 + 83,333.33) = -9.1 %.
         "Nobody assigned: $200,000.00, overdue $200,000.00 · DSO 54.8 days · CEI -9.1%")
-    assert reply.blocks[6]["elements"][0]["text"] == (
-        "as of Nov 30, 2026 (Asia/Shanghai), in USD; sales and CEI over the last 3 months")
+    # On a month's last day there is no month to date: no note on it.
+    assert [e["text"] for e in reply.blocks[6]["elements"]] == [
+        "as of Nov 30, 2026 (Asia/Shanghai), in USD",
+        "CEI = (B + S/N − E) / (B + S/N − Ec) over the last 3 calendar months: B the "
+        "receivables at their start, S/N their average monthly credit sales, E and Ec the "
+        "receivables and the current ones at their end."]
     assert len(reply.blocks) == 7
 
 
@@ -160,7 +164,7 @@ def test_the_report_card_in_chinese(report_world):
         "*DSO（倒推法）*\n52.3 天",
         "*DSO（简单法，3 个月）*\n46.1 天",
         "*最佳可能 DSO*\n18.2 天",
-        "*平均逾期天数*\n27.9 天",
+        "*平均逾期天数 ADD（简单法 DSO − 最佳可能 DSO）*\n27.9 天",
         "*回款有效性指数 CEI（3 个月）*\n54%",
         "*应收账款*\nUS$380,000.00，逾期 US$230,000.00",
         "*付款承诺*\n兑现 1 笔，违约 1 笔",
@@ -185,7 +189,9 @@ def test_the_report_card_in_chinese(report_world):
         "<@U04COLLECT1>：US$180,000.00，逾期 US$30,000.00 · DSO 27 天 · CEI 90.5% · "
         "承诺 兑现 1 笔，违约 1 笔\n"
         "未分配：US$200,000.00，逾期 US$200,000.00 · DSO 54.8 天 · CEI -9.1%",
-        "截至 2026年11月30日（Asia/Shanghai），以 USD 计；销售额与 CEI 按最近 3 个月计算",
+        "截至 2026年11月30日（Asia/Shanghai），以 USD 计",
+        "CEI = (B + S/N − E) / (B + S/N − Ec)，按最近 3 个完整自然月计算：B 为期初应收账款，"
+        "S/N 为月均赊销额，E 和 Ec 为期末应收账款及其中未到期部分。",
     ])
 
 

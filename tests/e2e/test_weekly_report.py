@@ -129,9 +129,10 @@ def assert_png(uploaded: UploadedFile) -> None:
 
 ENGLISH = (
     "*Weekly collections report*, Dec 7, 2026\n"
-    "DSO (count-back): 74 days · Best Possible DSO: 40.8 days · average days delinquent: "
-    "40.8 days\n"
-    "Collection effectiveness (CEI) over 3 months: n/a\n"
+    "DSO (count-back): 74 days · DSO (simple, 3 months): 58.8 days · Best Possible DSO: "
+    "29.4 days\n"
+    "Average days delinquent: 29.4 days (ADD = DSO (simple) − Best Possible DSO)\n"
+    "Collection effectiveness (CEI) over 3 months: -125%\n"
     "Open receivables: $60,000.00, of which overdue: $30,000.00 (50%)\n"
     "Promises to pay: 0 kept, 0 broken\n"
     "Disputes resolved: none\n"
@@ -147,7 +148,13 @@ def shared(emulator: SlackEmulator) -> list[tuple[str, list[UploadedFile]]]:
 def test_the_weekly_report_arrives_in_finance_with_its_two_charts(engine, emulator, tmp_path):
     # 60,000 open on 7 December counts back over December (7 days, no sales), November
     # (30,000: 37 days), October (20,000: 68 days) and a fifth of September's 50,000 (6
-    # days): 74 days. Provision: 1 % of 30,000 current, 3 % of 20,000, 50 % of 10,000.
+    # days): 74 days. Simple DSO: 60,000 / the sales of September to 7 December (50,000 +
+    # 20,000 + 30,000 + 0 = 100,000) x their 30 + 31 + 30 + 7 = 98 days = 58.8 days; Best
+    # Possible: 30,000 current / 100,000 x 98 = 29.4; ADD = 58.8 - 29.4 = 29.4 (the
+    # overdue 30,000 happens to equal the current). CEI over the calendar months September
+    # to November, no payment imported: B (31 Aug) = 10,000, S/N = 100,000 / 3, E (30 Nov)
+    # = 60,000, Ec = 30,000: (10,000 + 33,333.33 - 60,000) / (10,000 + 33,333.33 - 30,000)
+    # = -125 %. Provision: 1 % of 30,000 current, 3 % of 20,000, 50 % of 10,000.
     config = write_config(tmp_path)
     seed(engine)
     assert run(engine, config) == {"posted": 1, "already_posted": 0}
@@ -221,8 +228,9 @@ def test_a_finance_channel_set_to_chinese_gets_the_report_in_chinese(engine, emu
     [(text, files)] = shared(emulator)
     assert text == (
         "*每周收款报告*，2026年12月7日\n"
-        "应收账款周转天数（倒推法）：74 天 · 最佳可能周转天数：40.8 天 · 平均逾期天数：40.8 天\n"
-        "近 3 个月收款效率指数（CEI）：不适用\n"
+        "DSO（倒推法）：74 天 · DSO（简单法，3 个月）：58.8 天 · 最佳可能 DSO：29.4 天\n"
+        "平均逾期天数：29.4 天（ADD = 简单法 DSO − 最佳可能 DSO）\n"
+        "近 3 个月收款效率指数（CEI）：-125%\n"
         "未结应收账款：US$60,000.00，其中逾期：US$30,000.00（50%）\n"
         "付款承诺：兑现 0 个，违约 0 个\n"
         "已解决争议：无\n"
@@ -260,17 +268,24 @@ def test_the_sandbox_runs_the_weekly_report_on_the_demo_portfolio(monkeypatch):
     with time_machine.travel(NOW, tick=False):
         [(_, lines)] = sandbox(monkeypatch, ":run report")
     assert lines[0] == "Ran report: 1 posted, 0 already posted."
-    assert message_after(lines, "creditbot posted in #finance") == [
+    post = message_after(lines, "creditbot posted in #finance")
+    # ADD is the simple DSO less Best Possible (82.4 - 55.4, unrounded 26.9), not the
+    # count-back DSO above it. The charts' lines (whole, with their sizes)
+    # are tests/e2e/test_sandbox_files.py's.
+    assert post[:-3] == [
         "Weekly collections report, Nov 29, 2026",
-        "DSO (count-back): 81.4 days · Best Possible DSO: 54.8 days · average days",
-        "delinquent: 26.6 days",
-        "Collection effectiveness (CEI) over 3 months: 64%",
+        "DSO (count-back): 81.4 days · DSO (simple, 3 months): 82.4 days · Best Possible",
+        "DSO: 55.4 days",
+        "Average days delinquent: 26.9 days (ADD = DSO (simple) − Best Possible DSO)",
+        "Collection effectiveness (CEI) over 3 months: 24%",
         "Open receivables: $10,752,522.05, of which overdue: $3,517,343.51 (33%)",
         "Promises to pay: 0 kept, 0 broken",
         "Disputes resolved: none",
-        "Provision for doubtful accounts: $644,970.97",
+        "Provision for doubtful accounts: $644,970.98",
         "Charts: open receivables per days past due (USD; ≤0 is not yet due); DSO per",
         "month (line) against Best Possible DSO (dashes), in days."]
+    assert [line.split(" — ")[0] for line in post[-3:-1]] == ["📎 aging-2026-W48.png",
+                                                              "📎 dso-2026-W48.png"]
 
 
 def test_creditbot_jobs_run_report_queues_the_week_once(engine, database_url, monkeypatch,

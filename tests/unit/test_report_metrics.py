@@ -33,26 +33,29 @@ def _series() -> list[MonthFigures]:
     ]
 
 
-def test_periods_are_whole_months_ending_on_the_report_date() -> None:
-    # On a month's last day: calendar months.
+def test_periods_are_calendar_months_then_the_month_to_date() -> None:
+    # On a month's last day: the calendar months ending on it.
     assert periods(date(2026, 11, 30), 3) == (
         Period(date(2026, 9, 1), date(2026, 9, 30)),
         Period(date(2026, 10, 1), date(2026, 10, 31)),
         Period(date(2026, 11, 1), date(2026, 11, 30)),
     )
-    # On another day: from the day after the same day of the month before.
-    assert periods(date(2026, 12, 1), 3) == (
-        Period(date(2026, 9, 2), date(2026, 10, 1)),
-        Period(date(2026, 10, 2), date(2026, 11, 1)),
-        Period(date(2026, 11, 2), date(2026, 12, 1)),
+    # On another day: the complete months before it, then the month to date; month ends
+    # are the calendar's (30 Sep, 31 Oct, 30 Nov), not the 7th of each month.
+    assert periods(date(2026, 12, 7), 3) == (
+        Period(date(2026, 9, 1), date(2026, 9, 30)),
+        Period(date(2026, 10, 1), date(2026, 10, 31)),
+        Period(date(2026, 11, 1), date(2026, 11, 30)),
+        Period(date(2026, 12, 1), date(2026, 12, 7)),
     )
-    assert [p.days for p in periods(date(2026, 12, 1), 3)] == [30, 31, 30]
-    # The 29th of March: February has no 29th (2027), so its period ends on the 28th.
+    # On the 1st, the month to date is that one day.
+    assert [p.days for p in periods(date(2026, 12, 1), 3)] == [30, 31, 30, 1]
+    # Across a year end and a short February.
     assert periods(date(2027, 3, 29), 2) == (
-        Period(date(2027, 1, 30), date(2027, 2, 28)),
+        Period(date(2027, 1, 1), date(2027, 1, 31)),
+        Period(date(2027, 2, 1), date(2027, 2, 28)),
         Period(date(2027, 3, 1), date(2027, 3, 29)),
     )
-    # The last day of February: month ends before it.
     assert [p.end for p in periods(date(2027, 2, 28), 3)] == [
         date(2026, 12, 31), date(2027, 1, 31), date(2027, 2, 28)]
 
@@ -100,6 +103,30 @@ def test_portfolio_metrics_worked_by_hand() -> None:
     assert m.cei == D(54)
 
 
+def test_metrics_on_a_day_inside_a_month_worked_by_hand() -> None:
+    # As of Monday 7 December: the series above, then 1-7 December (sales 70,000; AR
+    # 400,000 of which 160,000 current on the 7th).
+    *_, dec = periods(date(2026, 12, 7), 4)
+    series = [*_series(), MonthFigures(dec, D(70_000), D(400_000), D(160_000))]
+    m = metrics(series, months=3)
+    # Count-back from 400,000: December's 70,000 (7 days, 330,000 left), November's
+    # 200,000 (30 days, 130,000 left), then 31 x 130,000 / 250,000 = 16.12 days of
+    # October: 53.12 days.
+    assert m.dso_count_back == CountBack(D("53.12"), True)
+    # Simple and Best Possible over September to 7 December: sales 300,000 + 250,000 +
+    # 200,000 + 70,000 = 820,000 over 30 + 31 + 30 + 7 = 98 days.
+    assert m.sales == D(820_000)
+    # 400,000 / 820,000 x 98 = 47.804…; 160,000 / 820,000 x 98 = 19.121…
+    assert m.dso_simple is not None and round(m.dso_simple, 3) == D("47.805")
+    assert m.best_possible_dso is not None and round(m.best_possible_dso, 3) == D("19.122")
+    # ADD = overdue 240,000 / 820,000 x 98 = 28.683…
+    assert m.add is not None and round(m.add, 3) == D("28.683")
+    # CEI stays on the calendar months September to November: 54 % (above).
+    assert m.cei == D(54)
+    # The trend's points are the calendar month ends, not 7 October / 7 November.
+    assert [p.end for p, _ in trend(series, 2)] == [date(2026, 10, 31), date(2026, 11, 30)]
+
+
 def test_metrics_without_sales_are_not_invented() -> None:
     aug, sep = periods(date(2026, 9, 30), 2)
     m = metrics([MonthFigures(aug, D(0), D(0), D(0)), MonthFigures(sep, D(0), D(0), D(0))], 1)
@@ -108,7 +135,7 @@ def test_metrics_without_sales_are_not_invented() -> None:
 
 
 def test_metrics_need_the_period_before_the_window() -> None:
-    with pytest.raises(ValueError, match="need 4 periods, got 3"):
+    with pytest.raises(ValueError, match="need 4 months, got 3"):
         metrics(_series()[1:], months=3)
 
 

@@ -148,3 +148,17 @@ def test_a_person_not_listed_is_refused_and_recorded() -> None:
     m = report.portfolio.metrics
     assert (m.ar, m.dso_simple, m.cei) == (D(0), None, None)
     assert report.collectors == () and report.allowances == ()
+
+
+def test_the_provision_totals_are_the_sums_of_the_lines_as_shown() -> None:
+    # Three lines of 0.335 each show as 0.34 (half up): the total reads 1.02, their sum,
+    # not 1.005 rounded to 1.01, a cent off what a reader adds up.
+    from domain.reports.metrics import Metrics, ProvisionLine
+    from domain.reports.use_cases import Book, PortfolioReport
+
+    figures = Metrics(D(0), D(0), D(0), CountBack(D(0), True), None, None, None, None)
+    lines = tuple(ProvisionLine(label, D("33.5"), D(1), D("0.335"))
+                  for label in ("current", "1-30", "31-60"))
+    report = PortfolioReport(date(2026, 11, 30), "USD", 3, Book(None, figures), (), (),
+                             lines, ())
+    assert (report.allowance_total, report.open_total) == (D("1.02"), D("100.50"))
