@@ -19,6 +19,7 @@ exists once.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol
@@ -33,11 +34,14 @@ from domain.collections.model import (
     PromiseState,
 )
 from domain.collections.promises import PromiseTerms, Verdict, evaluate
+from domain.collections.status import status_of
 from domain.collections.work import CollectorsDay
 from domain.model import AuditEntry, Customer
 from domain.ports import UnitOfWork
 
 SYSTEM = "creditbot"
+SKIPPED = "skipped"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,13 @@ class DayCounts:
     broken: int = 0
     nudged: int = 0
     flagged: int = 0
+    # promises left to the next run because their account kept changing meanwhile
+    skipped: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"promises_kept": self.kept, "promises_broken": self.broken,
-                "nudged": self.nudged, "flagged": self.flagged}
+        counts = {"promises_kept": self.kept, "promises_broken": self.broken,
+                  "nudged": self.nudged, "flagged": self.flagged}
+        return counts | ({"promises_skipped": self.skipped} if self.skipped else {})
 
 
 def nudge_key(assignment: Assignment) -> str:
@@ -66,13 +73,14 @@ class CollectionsJob:
 
     def run(self) -> DayCounts:
         today = self.day.today()
-        kept = broken = 0
+        kept = broken = skipped = 0
         with self.day.unit_of_work() as uow:
             due = uow.collections.promises_due(today)
         for promise in due:
-            verdict = self._check(promise, today)
+            verdict = self._check_isolated(promise, today)
             kept += verdict is Verdict.KEPT
             broken += verdict is Verdict.BROKEN
+            skipped += verdict is SKIPPED
         with self.day.unit_of_work() as uow:
             assignments = uow.collections.open_assignments()
         nudged = sum(self._nudge(a, today) for a in assignments
@@ -80,7 +88,21 @@ class CollectionsJob:
                      and a.status is not AssignmentStatus.ESCALATED)
         flagged = sum(self._flag(a, today) for a in assignments
                       if a.status is not AssignmentStatus.ESCALATED)
-        return DayCounts(kept, broken, nudged, flagged)
+        return DayCounts(kept, broken, nudged, flagged, skipped)
+
+    def _check_isolated(self, promise: Promise, today: date) -> Verdict | str | None:
+        """One account's check: a collector changing the account meanwhile (its
+        assignment's version moved) rolls back this account only; it is tried once more
+        from fresh data, then left to the next run, and the job goes on."""
+        for _ in range(2):
+            try:
+                return self._check(promise, today)
+            except CollectionChanged:
+                log.info("promise %s of %s: account changed during the check",
+                         promise.id, promise.customer_id)
+        log.warning("promise %s of %s skipped: its account kept changing", promise.id,
+                    promise.customer_id)
+        return SKIPPED
 
     def _check(self, promise: Promise, today: date) -> Verdict | None:
         now = self.day.clock()
@@ -113,9 +135,10 @@ class CollectionsJob:
             if verdict is Verdict.KEPT and customer is not None and assignment is not None:
                 self.day.notices.promise_kept(uow.outbox, promise, customer,
                                               assignment.collector)
-            if assignment is not None and assignment.status is AssignmentStatus.PROMISED:
-                uow.collections.save_assignment(replace(assignment,
-                                                        status=AssignmentStatus.OPEN))
+            # Derived, not reset to open: a dispute or a legal case still open wins.
+            if assignment is not None and (status := status_of(uow, promise.customer_id)) \
+                    is not assignment.status:
+                uow.collections.save_assignment(replace(assignment, status=status))
             if verdict is Verdict.BROKEN and customer is not None and assignment is not None:
                 self.day.notices.promise_broken(uow.outbox, promise, customer,
                                             assignment.collector, customer.owner_slack_id)

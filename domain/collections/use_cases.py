@@ -28,6 +28,7 @@ from domain.collections.assignment import (
 )
 from domain.collections.events import AssignmentClosed, CollectorAssigned
 from domain.collections.model import Assignment, AssignmentStatus, CollectionChanged
+from domain.collections.status import require_not_with_legal
 from domain.errors import DomainError
 from domain.exposure import CreditPosition
 from domain.lookup import resolve_customer
@@ -146,6 +147,10 @@ class Assignments:
             customer, position = customer_position(
                 uow, resolve_customer(query, uow.customers).customer_id, self.today(),
                 self.policy)
+            # Legal's outcome ends a case; an assigner moving the account meanwhile would
+            # leave the case open with nobody told.
+            require_not_with_legal(uow, customer.customer_id,
+                                   lambda at: at.astimezone(self.zone).date())
             current = uow.collections.open_assignment(customer.customer_id)
             if current is not None and current.collector == collector:
                 raise AssignRefused(N_("{customer} is already assigned to <@{collector}>."),

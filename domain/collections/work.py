@@ -30,6 +30,7 @@ from domain.collections.model import (
     Promise,
     PromiseState,
 )
+from domain.collections.status import require_not_with_legal, status_of
 from domain.collections.worklist import LastAction, Page, WorkItem, ordered, page_of
 from domain.errors import DomainError
 from domain.fx import FxRates
@@ -171,6 +172,9 @@ class CollectorsDay:
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
 
+    def _date_of(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
+
     def currency_of(self, customer_id: str) -> str:
         """A promise's currency when the collector names none: the customer's."""
         with self.unit_of_work() as uow:
@@ -292,13 +296,14 @@ class CollectorsDay:
         with self.unit_of_work() as uow:
             uow.begin_write()
             assignment = self._require_collector(uow, actor, customer_id)
+            require_not_with_legal(uow, customer_id, self._date_of)
             invoices = self._open_invoices(uow, customer_id, invoice_ids)
             self._check_promise(uow, customer_id, amount, invoices)
             made = uow.collections.add_promise(Promise(
                 customer_id, amount, due_on, tuple(invoice_ids), PromiseState.OPEN,
                 actor.user_id, now))
             uow.collections.save_assignment(replace(
-                assignment, status=AssignmentStatus.PROMISED, next_action_on=due_on))
+                assignment, status=status_of(uow, customer_id), next_action_on=due_on))
             uow.audit.append(AuditEntry(now, actor.user_id, "collections.promised",
                                         customer_id, {
                 "promise_id": made.id, "amount": str(amount.amount),
@@ -330,13 +335,14 @@ class CollectorsDay:
         with self.unit_of_work() as uow:
             uow.begin_write()
             assignment = self._require_collector(uow, actor, customer_id)
+            require_not_with_legal(uow, customer_id, self._date_of)
             self._open_invoices(uow, customer_id, invoice_ids)
             self._check_owner(owner, department)
             dispute = uow.collections.add_dispute(Dispute(
                 customer_id, tuple(invoice_ids), reason.strip()[:MAX_OUTCOME], department,
                 owner, actor.user_id, now))
             uow.collections.save_assignment(replace(assignment,
-                                                    status=AssignmentStatus.DISPUTED))
+                                                    status=status_of(uow, customer_id)))
             customer = uow.customers.get(customer_id)
             if customer is not None:
                 self.notices.dispute_opened(uow.outbox, dispute, customer,
@@ -372,12 +378,10 @@ class CollectorsDay:
             done = uow.collections.save_dispute(replace(
                 dispute, resolved_at=now, resolved_by=actor.user_id,
                 outcome=outcome.strip()[:MAX_OUTCOME]))
-            others = [d for d in uow.collections.open_disputes([customer_id])
-                      if d.id != dispute_id]
-            if assignment is not None and assignment.status is AssignmentStatus.DISPUTED \
-                    and not others:
-                uow.collections.save_assignment(replace(assignment,
-                                                        status=AssignmentStatus.OPEN))
+            # Back to promised when a promise is still open, not simply open.
+            if assignment is not None and (status := status_of(uow, customer_id)) \
+                    is not assignment.status:
+                uow.collections.save_assignment(replace(assignment, status=status))
             uow.audit.append(AuditEntry(now, actor.user_id, "collections.dispute_resolved",
                                         customer_id, {"dispute_id": dispute_id,
                                                       "outcome": done.outcome,
@@ -435,6 +439,7 @@ class CollectorsDay:
         with self.unit_of_work() as uow:
             uow.begin_write()
             assignment = self._require_collector(uow, actor, customer_id)
+            require_not_with_legal(uow, customer_id, self._date_of)
             if assignment.status is AssignmentStatus.ESCALATED:
                 raise DomainError(N_("{customer} is with legal already."),
                                   customer=customer_id)

@@ -1,0 +1,48 @@
+"""An account's collection status follows from what is open on it, in this order: a
+legal case (legal has it), a dispute, a promise, else open. Every use case that opens or
+closes one of these derives the status again rather than setting it, so a promise checked
+while a dispute is open leaves the account disputed, and a promise made during a dispute
+does not hide the dispute."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from domain.collections.model import AssignmentStatus, LegalCase, PromiseState
+from domain.errors import DomainError
+from domain.ports import UnitOfWork
+from domain.text import N_
+
+
+def status_of(uow: UnitOfWork, customer_id: str) -> AssignmentStatus:
+    collections = uow.collections
+    if open_legal_case(uow, customer_id) is not None:
+        return AssignmentStatus.ESCALATED
+    if collections.open_disputes([customer_id]):
+        return AssignmentStatus.DISPUTED
+    if any(p.state is PromiseState.OPEN for p in collections.promises(customer_id)):
+        return AssignmentStatus.PROMISED
+    return AssignmentStatus.OPEN
+
+
+def open_legal_case(uow: UnitOfWork, customer_id: str) -> LegalCase | None:
+    return next((c for c in uow.collections.legal_cases(customer_id) if c.is_open), None)
+
+
+class WithLegal(DomainError):
+    """Legal holds the account: collectors and assigners wait for its outcome."""
+
+    def __init__(self, customer: str, case: LegalCase, since: date) -> None:
+        super().__init__(N_("{customer} is with legal (case #{case} since {since}): legal "
+                            "records its outcome first."),
+                         customer=customer, case=case.id, since=since)
+
+
+def require_not_with_legal(uow: UnitOfWork, customer_id: str,
+                           since_of: Callable[[datetime], date]) -> None:
+    """Refuses when ``customer_id`` has an open legal case; ``since_of`` turns the case's
+    opening moment into the date shown."""
+    case = open_legal_case(uow, customer_id)
+    if case is not None:
+        raise WithLegal(customer_id, case, since_of(case.opened_at))
