@@ -24,6 +24,7 @@ from handlers.render import (
     mention,
     message,
     section,
+    user_text,
 )
 
 # Collectors listed on the card; the rest are counted (the weekly report has them all).
@@ -182,7 +183,16 @@ def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Messa
     return message(tr._(TITLE), blocks)
 
 
+NO_WORDS = N_("`/credit report` takes nothing after it: it shows the whole portfolio as "
+              "of today, with a line per collector; “{typed}” is not part of it. Type "
+              "`/credit report` alone.")
+
+
 def report(context_: BoltContext, text: str) -> Message:
     deps: Deps = context_["deps"]
+    if text.strip():
+        # A word ignored reads as a filter that worked ("report acme" showing everything).
+        said = context_["tr"]._(NO_WORDS, typed=user_text(text.strip(), 100))
+        return message(said, [section(said)])
     found = deps.reports.view(context_["member"])
     return report_card(found, deps.timezone, context_["tr"])

@@ -195,6 +195,19 @@ def test_the_report_card_in_chinese(report_world):
     ])
 
 
+def test_a_word_after_report_is_explained_not_ignored(report_world):
+    reply = report_world.slack.slash(CREDIT_MANAGER, CHANNEL, "/credit report acme")
+    assert reply.ephemeral
+    assert reply.all_text() == "\n".join([
+        "`/credit report` takes nothing after it: it shows the whole portfolio as of today, "
+        "with a line per collector; “acme” is not part of it. Type `/credit report` alone."]
+        * 2)
+    reply = report_world.slack.slash(ZH, CHANNEL, "/credit 报告 本月")
+    assert reply.all_text() == "\n".join([
+        "`/credit report` 后面不接任何内容：它显示截至今天的整个应收组合，每位催收员一行；"
+        "“本月”不是它的一部分。请只输入 `/credit report`。"] * 2)
+
+
 def test_people_outside_the_configuration_see_no_figures(report_world):
     reply = report_world.slack.slash(STRANGER, CHANNEL, "/credit report")
     text = reply.all_text()
