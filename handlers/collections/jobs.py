@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,8 +12,14 @@ from handlers.i18n import N_
 from handlers.registry import Job
 
 
+log = logging.getLogger("creditbot.collections")
+
+
 def run(context: Mapping[str, Any]) -> dict[str, int]:
     job: CollectionsJob = context["collections_job"]
+    if job.day.policy.lead is None:
+        # Said on every run: otherwise nobody learns why no account is ever flagged.
+        log.warning("stale-account flags are off: app.yaml sets no collections.lead")
     return job.run().as_dict()
 
 

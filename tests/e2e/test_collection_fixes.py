@@ -5,6 +5,7 @@ beside its field; a kept promise is told to the collector."""
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.sandbox.driver import Reply
 from bot.scheduler import job_context, run_job
 from handlers.alerts import run_alerts
-from handlers.collections.jobs import JOB
+from handlers.collections.jobs import JOB, run
 from storage.models import InvoiceRow
 from tests.e2e.conftest import CREDIT_MANAGER, NOW
 from tests.e2e.test_collection_assign import ACME, open_assignments
@@ -151,3 +152,28 @@ def test_the_department_a_dispute_goes_to_resolves_it_and_others_get_no_form(wor
     assert world.slack.submit(LOGISTICIAN, world.slack.modal(LOGISTICIAN),
                               {"outcome": "missing cartons found"}).body == ""
     assert audit(world)[-1][:2] == ("collections.dispute_resolved", LOGISTICIAN)
+
+
+def test_the_shipped_app_yaml_flags_stale_accounts_to_its_lead(world):
+    assign(world)
+    with time_machine.travel(NOW + timedelta(days=15), tick=True):
+        context = job_context(world.services.engine, world.services.config)
+        assert run_job(world.services.engine, JOB, context, "test").counts["flagged"] == 1
+        deliver(world)
+    # Assigned on Nov 29 (NOW in Shanghai), nothing done since: 15 days on Dec 14.
+    assert dms(world, CREDIT_MANAGER) == [
+        ":hourglass: *Fenwick Retail Group* (C0041), collected by <@U04COLLECT1>, has had "
+        "no action for 15 days."]
+
+
+def test_the_job_says_each_run_that_flags_are_off_without_a_lead(caplog):
+    class Job:
+        day = SimpleNamespace(policy=SimpleNamespace(lead=None))
+
+        def run(self) -> Any:
+            return SimpleNamespace(as_dict=lambda: {"flagged": 0})
+
+    with caplog.at_level("WARNING", logger="creditbot.collections"):
+        assert run({"collections_job": Job()}) == {"flagged": 0}
+    assert [r.getMessage() for r in caplog.records] == [
+        "stale-account flags are off: app.yaml sets no collections.lead"]

@@ -142,8 +142,9 @@ def test_roles_are_an_open_mapping_with_checked_names_and_ids(tmp_path):
     ]
     custom = load_config(_written(tmp_path, GOOD.replace(
         "  legal: [U05LEGAL001]\n", "  legal: [U05LEGAL001]\n  treasurer: [U03FINDIR01]\n")
-        # Collectors and legal's owner get cards, so they must be cleared too.
-        .replace("    roles: []", "    roles: [treasurer, collector, legal]")))
+        # Collectors, the collections lead and legal's owner get cards, so they must be
+        # cleared too.
+        .replace("    roles: []", "    roles: [treasurer, collector, legal, credit_manager]")))
     assert custom.roles.holders("treasurer") == ["U03FINDIR01"]
     assert custom.roles.names()[-1] == "treasurer"
 
