@@ -11,7 +11,6 @@ from domain.collections.reminders import CollectionsJob
 from handlers.i18n import N_
 from handlers.registry import Job
 
-
 log = logging.getLogger("creditbot.collections")
 
 

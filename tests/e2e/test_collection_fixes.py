@@ -5,8 +5,8 @@ beside its field; a kept promise is told to the collector."""
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import time_machine
