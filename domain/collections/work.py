@@ -36,6 +36,7 @@ from domain.errors import DomainError
 from domain.fx import FxRates
 from domain.model import AuditEntry, Customer, Invoice
 from domain.money import Money
+from domain.people import is_user_id
 from domain.ports import Outbox, UnitOfWork
 from domain.text import N_
 
@@ -79,6 +80,12 @@ class NotYourDispute(DomainError):
 
 class NotTheirDispute(DomainError):
     """The owner named for a dispute cannot take it (field error beside the owner)."""
+
+
+class UnknownDepartment(DomainError):
+    def __init__(self, departments: Sequence[str]) -> None:
+        super().__init__(N_("Pick the department that resolves the dispute from the list "
+                            "({departments})."), departments=", ".join(departments) or "—")
 
 
 class UnknownInvoices(DomainError):
@@ -337,6 +344,11 @@ class CollectorsDay:
             assignment = self._require_collector(uow, actor, customer_id)
             require_not_with_legal(uow, customer_id, self._date_of)
             self._open_invoices(uow, customer_id, invoice_ids)
+            self._check_department(department)
+            if owner is not None and not is_user_id(owner):
+                # Only an id is ever rendered as a mention: nothing typed into the field.
+                raise NotTheirDispute(N_("Pick the dispute's owner from the list of "
+                                         "people, or leave it empty."))
             self._check_owner(owner, department)
             dispute = uow.collections.add_dispute(Dispute(
                 customer_id, tuple(invoice_ids), reason.strip()[:MAX_OUTCOME], department,
@@ -353,6 +365,16 @@ class CollectorsDay:
                 "reason": dispute.reason, "department": department, "owner": owner}))
             uow.commit()
         return dispute
+
+    def _check_department(self, department: str | None) -> None:
+        """A dispute goes to a configured department's channel, never to any channel
+        a forged form names, and never nowhere."""
+        if not self.channels and department is None:
+            return  # no departments configured: the dispute goes to its owner
+        if department is None or not self.channels.get(department):
+            raise UnknownDepartment(sorted(
+                self.departments.get(key, key) for key, channel in self.channels.items()
+                if channel))
 
     def _check_owner(self, owner: str | None, department: str | None) -> None:
         if owner is None:

@@ -18,6 +18,7 @@ from domain.collections.work import (
     NotTheirDispute,
     PromiseCurrency,
     PromiseTooLarge,
+    UnknownDepartment,
     UnknownInvoices,
 )
 from domain.money import Money
@@ -231,6 +232,9 @@ def submit_dispute(view: dict[str, Any], context: BoltContext) -> Submitted:
         return {INVOICES: explain(wrong, tr)}
     except NotTheirDispute as wrong:
         return {OWNER: explain(wrong, tr)}
+    except UnknownDepartment as wrong:
+        # app.yaml's names in a field error (plain text): not escaped like typed text.
+        return {DEPARTMENT: tr._(wrong.template, **wrong.params)}
     return _done(context, tr._("Dispute opened for {customer}: {invoices}.",
                                customer=customer, invoices=", ".join(invoices)))
 
