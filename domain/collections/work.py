@@ -32,7 +32,7 @@ from domain.collections.model import (
 )
 from domain.collections.status import require_not_with_legal, status_of
 from domain.collections.worklist import LastAction, Page, WorkItem, ordered, page_of
-from domain.errors import DomainError
+from domain.errors import DomainError, MissingRate
 from domain.fx import FxRates
 from domain.model import AuditEntry, Customer, Invoice
 from domain.money import Money
@@ -226,13 +226,19 @@ class CollectorsDay:
             overdue_invs = [i for i in invoices[a.customer_id] if i.due_date < today]
             sums: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
             weight = Decimal(0)
+            unpriced: set[str] = set()
             for inv in overdue_invs:
                 dpd = (today - inv.due_date).days
                 sums[(self.buckets.index_of(dpd), inv.open_amount.currency)] += (
                     inv.open_amount.amount)
                 if inv.invoice_id not in disputed[a.customer_id]:
-                    weight += (inv.open_amount.amount
-                               * fx.factor(inv.open_amount.currency, self.base_currency) * dpd)
+                    try:
+                        weight += (inv.open_amount.amount * dpd * fx.factor(
+                            inv.open_amount.currency, self.base_currency))
+                    except MissingRate:
+                        # Like the report: the account is still listed, in its own
+                        # currency, last, with the missing rate said on its line.
+                        unpriced.add(inv.open_amount.currency)
             level = account_level(
                 self.policy.dunning,
                 (DueItem(i.invoice_id, i.due_date) for i in overdue_invs),
@@ -245,7 +251,8 @@ class CollectorsDay:
                 weight=weight, status=a.status.value, level=level,
                 next_action_on=a.next_action_on, promise_due=promised.get(a.customer_id),
                 open_disputes=len(disputes[a.customer_id]),
-                oldest_dispute_on=min(disputes[a.customer_id], default=None)))
+                oldest_dispute_on=min(disputes[a.customer_id], default=None),
+                unpriced=tuple(sorted(unpriced))))
         return items
 
     def _detail(self, uow: UnitOfWork, item: WorkItem) -> WorkItem:

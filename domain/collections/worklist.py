@@ -58,6 +58,9 @@ class WorkItem:
     oldest_dispute_on: date | None = None
     # Promises the customer broke: on the record, and on the line
     broken_promises: int = 0
+    # Currencies with no exchange rate to the base: ``weight`` leaves them out and the
+    # account is ordered after every account weighed in full.
+    unpriced: tuple[str, ...] = ()
 
 
 def group_of(item: WorkItem, today: date) -> int:
@@ -68,14 +71,14 @@ def group_of(item: WorkItem, today: date) -> int:
     return REST
 
 
-def priority(item: WorkItem, today: date) -> tuple[int, date, Decimal, str]:
+def priority(item: WorkItem, today: date) -> tuple[bool, int, date, Decimal, str]:
     group = group_of(item, today)
     when = (
         item.promise_due if group == PROMISE_DUE
         else item.next_action_on if group == ACTION_DUE
         else None
     )
-    return (group, when or date.min, -item.weight, item.customer_id)
+    return (bool(item.unpriced), group, when or date.min, -item.weight, item.customer_id)
 
 
 def ordered(items: Iterable[WorkItem], today: date) -> list[WorkItem]:

@@ -76,6 +76,9 @@ def _overdue(item: WorkItem, tr: Translator) -> str:
         return tr._("Nothing overdue.")
     parts = " · ".join(tr._("{bucket}: {amount}", bucket=bucket_label(label, tr),
                             amount=amount) for label, amount in item.overdue)
+    if item.unpriced:
+        return tr._("Overdue: {parts} (no rate for {currencies}: listed last)",
+                    parts=parts, currencies=", ".join(item.unpriced))
     return tr._("Overdue: {parts}", parts=parts)
 
 

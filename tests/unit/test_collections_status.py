@@ -15,21 +15,28 @@ from domain.collections.reminders import CollectionsJob
 from domain.collections.status import WithLegal
 from domain.collections.work import CollectorsDay
 from tests.fakes import FakeUnitOfWork
+from tests.unit.collections_day_world import make_day, make_uow
 from tests.unit.test_collections_assign import ANNA, MANAGER
 from tests.unit.test_collections_assign import service as assignments_of
-from tests.unit.test_collections_work import (  # noqa: F401 (fixtures)
-    MEI,
-    NOW,
-    TODAY,
-    clock,
-    day,
-    notices,
-    usd,
-    uow,
-)
+from tests.unit.test_collections_work import MEI, NOW, TODAY, usd
 
 LAWYER = Member("U0LAWYER01", roles=frozenset({"legal"}))
 WITH_LEGAL = "C2 is with legal (case #1 since 2026-11-30): legal records its outcome first."
+
+
+@pytest.fixture
+def clock() -> list[datetime]:
+    return [NOW]
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return make_uow()
+
+
+@pytest.fixture
+def day(uow: FakeUnitOfWork, clock: list[datetime]) -> CollectorsDay:
+    return make_day(uow, clock)
 
 
 def status(uow: FakeUnitOfWork, customer_id: str) -> AssignmentStatus:
