@@ -67,6 +67,8 @@ class AssignmentChange:
     by: str
     previous: str | None = None
     closed: bool = False
+    # Assigned by the alerts job with no rule matching: the least-loaded collector.
+    by_rotation: bool = False
 
 
 class AssignmentNotices(Protocol):
@@ -302,7 +304,8 @@ class Assignments:
                     occurred_at=now, actor=SYSTEM, subject=customer.customer_id,
                     assignment_id=stored.id, collector=pick.collector, by_rules=True))
                 self.notices.queue(uow.outbox, AssignmentChange(
-                    stored, customer, positions.get(customer.customer_id), BY_RULES))
+                    stored, customer, positions.get(customer.customer_id), BY_RULES,
+                    by_rotation=pick.rule is None))
                 assigned += 1
             uow.commit()
         return assigned

@@ -22,7 +22,9 @@ NOTE = "collections.assignment"
 NAME = 200
 
 
-def _who(by: str, tr: Translator) -> str:
+def _who(by: str, tr: Translator, rotation: bool = False) -> str:
+    if rotation:
+        return tr._("the least-load rotation, as no assignment rule matched")
     return tr._("the assignment rules") if by == BY_RULES else mention(by)
 
 
@@ -31,11 +33,11 @@ def taken_over(change: AssignmentChange, tr: Translator, timezone: str) -> Messa
     customer = change.customer
     name = erp_text(names(customer, tr)[0], NAME)
     note = tr._("You now collect this account (assigned by {who}). Its next step is due "
-                "today.", who=_who(change.by, tr))
+                "today.", who=_who(change.by, tr, change.by_rotation))
     if change.previous:
         note = tr._("You now collect this account instead of {previous} (assigned by "
                     "{who}). Its next step is due today.", previous=mention(change.previous),
-                    who=_who(change.by, tr))
+                    who=_who(change.by, tr, change.by_rotation))
     fallback = tr._("You now collect {name} ({id})", name=name,
                     id=erp_text(customer.customer_id, 64))
     if change.position is None:

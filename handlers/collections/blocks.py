@@ -135,15 +135,19 @@ def buttons(item: WorkItem, tr: Translator) -> Block:
                    button(tr._("Escalate to legal"), LEGAL, value))
 
 
-def worklist(listed: Worklist, tr: Translator, note: str | None = None) -> Message:
+def worklist(listed: Worklist, tr: Translator, note: str | None = None,
+             may_assign: bool = False) -> Message:
     """Two blocks per account (10 a page), a heading and the pager: ~25 blocks."""
     page = listed.page
     blocks: list[Block] = []
     if note:
         blocks.append(section(note))
     if not page.total:
+        # Only those who may assign are pointed at /credit assign: others would be refused.
         text = tr._("You have no accounts to collect. Accounts are assigned with "
-                    "`/credit assign <customer> @collector`.")
+                    "`/credit assign <customer> @collector`.") if may_assign else tr._(
+            "You have no accounts to collect. The credit managers or the collections lead "
+            "assign accounts, and the morning alerts assign newly overdue ones.")
         return message(text, [*blocks, section(text)])
     heading = tr.ngettext(
         "*Your collections*: {n} account, page {page} of {pages}. Promises due come "

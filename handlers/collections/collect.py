@@ -23,11 +23,14 @@ def collect(context: BoltContext, rest: str) -> Message:
         return message(text, [section(text)])
     page = int(words[0]) if words else 1
     listed = deps.collecting.worklist(context["member"], page)
-    return worklist(listed, context["tr"])
+    return worklist(listed, context["tr"],
+                    may_assign=deps.assignments.may_assign(context["member"]))
 
 
 def on_more(body: dict[str, Any], context: BoltContext) -> None:
     deps: Deps = context["deps"]
     value: PageValue = context["payload"]
     listed = deps.collecting.worklist(context["member"], value.page)
-    context["reply"](*worklist(listed, context["tr"]), replace_original=True)
+    context["reply"](*worklist(listed, context["tr"],
+                               may_assign=deps.assignments.may_assign(context["member"])),
+                     replace_original=True)

@@ -230,9 +230,12 @@ def test_the_alerts_job_assigns_new_overdue_accounts_by_rules_then_least_loaded(
     deliver(world)
     anna_cards = dms(world, ANNA)
     assert len(anna_cards) == sum(1 for who in assigned.values() if who == ANNA)
+    # Anna's accounts came by the rotation (the one rule names Ben); Ben's Huaxia by it.
     assert context_texts(anna_cards[0])[-1] == (
-        "You now collect this account (assigned by the assignment rules). Its next step is "
-        "due today.")
+        "You now collect this account (assigned by the least-load rotation, as no "
+        "assignment rule matched). Its next step is due today.")
+    assert "You now collect this account (assigned by the assignment rules). Its next step "\
+           "is due today." in [context_texts(c)[-1] for c in dms(world, BEN)]
     # The next run finds nothing new to assign, and tells nobody again.
     assert run_alerts(job_context(world.services.engine, rules, lambda: NOW))[
         "assigned"] == 0

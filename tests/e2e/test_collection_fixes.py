@@ -177,3 +177,16 @@ def test_the_job_says_each_run_that_flags_are_off_without_a_lead(caplog):
         assert run({"collections_job": Job()}) == {"flagged": 0}
     assert [r.getMessage() for r in caplog.records] == [
         "stale-account flags are off: app.yaml sets no collections.lead"]
+
+
+def test_only_someone_who_may_assign_is_pointed_at_credit_assign(world):
+    def empty(user: str) -> list[str]:
+        reply = world.slack.slash(user, "D" + user[1:], "/credit collect")
+        return [b["text"]["text"] for b in reply.blocks if b.get("type") == "section"]
+
+    assert empty(COLLECTOR) == [
+        "You have no accounts to collect. The credit managers or the collections lead "
+        "assign accounts, and the morning alerts assign newly overdue ones."]
+    assert empty(CREDIT_MANAGER) == [
+        "You have no accounts to collect. Accounts are assigned with "
+        "`/credit assign <customer> @collector`."]

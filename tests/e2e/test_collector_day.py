@@ -195,8 +195,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
 
         # Legal has the account now; the collector's list is empty.
         assert section_texts(worklist(world)) == [
-            "You have no accounts to collect. Accounts are assigned with "
-            "`/credit assign <customer> @collector`."]
+            "You have no accounts to collect. The credit managers or the collections lead "
+            "assign accounts, and the morning alerts assign newly overdue ones."]
         legal = world.slack.slash(LAWYER, "D05LEGAL001", "/credit collect")
         assert section_texts(legal)[1].startswith(
             "*Fenwick Retail Group* (C0041) · with legal · level 4: legal\n")
@@ -213,8 +213,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
         assert world.slack.submit(LAWYER, world.slack.modal(LAWYER),
                                   {"outcome": "settled for 80%"}).body == ""
         assert section_texts(world.slack.slash(LAWYER, "D05LEGAL001", "/credit collect")) == [
-            "You have no accounts to collect. Accounts are assigned with "
-            "`/credit assign <customer> @collector`."]
+            "You have no accounts to collect. The credit managers or the collections lead "
+            "assign accounts, and the morning alerts assign newly overdue ones."]
 
     # The history is all on record, in order.
     assert [(action, actor) for action, actor, _ in audit(world)] == [
