@@ -34,6 +34,7 @@ from bot.sandbox.driver import Reply, SlackDriver
 from bot.sandbox.emulator import SlackEmulator, User
 from bot.sandbox.forms import REQUIRED, BadAnswer, Form, fill, fillable, form_of, shown_value
 from bot.sandbox.forms import Field as FormField
+from bot.sandbox.job_counts import count_text
 from bot.sandbox.render import render_files, render_form, render_message, rows_of
 from bot.scheduler import job_context, run_job
 from bot.settings import Settings
@@ -63,9 +64,11 @@ HELP = N_("""[bold]Sandbox commands[/bold]
 # translations stay valid while these lines wait for theirs.
 HELP_TIME = N_("""  :clock [WHEN]      show or move the sandbox's time: +3d, -12h, 2026-12-24, now
   :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them""")
+# Between two counts of ":run"'s summary line.
+COUNT_LIST = N_("{first}, {second}")
 # Shown after HELP_TIME, apart for the same reason.
-HELP_FILES = N_("""  :files [FOLDER]    save the files the bot shared (charts) to FOLDER, or to
-                     the current folder: they outlive the sandbox""")
+HELP_FILES = N_("""  :files [FOLDER]    save the files the bot shared (charts) in FOLDER,
+                     else here: they outlive the sandbox""")
 FILES_HINT = N_(":files saves them to the current folder.")
 NO_FILES = N_("The bot has shared no files yet (:run report posts the weekly charts).")
 # Shown after HELP_FILES, apart for the same reason.
@@ -569,11 +572,13 @@ class Sandbox:
                 "{job} failed: {error}", job=name, error=result.error or "?")) + "[/red]")
             return
         # Wrapped between counts, never inside one: a number stays with what it counts.
-        counts = [f"{self.tr.number(value)} {key.replace('_', ' ')}"
-                  for key, value in result.counts.items()]
-        line = self.tr._("Ran {job}: {counts}.", job=name, counts=",\0".join(counts) or "—")
+        counts = [count_text(key, value, self.tr) for key, value in result.counts.items()]
+        # The list's comma is the language's (Chinese writes "，" and no space after it).
+        comma = self.tr._(COUNT_LIST, first="", second="")
+        line = self.tr._("Ran {job}: {counts}.", job=name,
+                         counts=(comma.rstrip(" ") + "\0").join(counts) or "—")
         rows = rows_of([rich_escape(piece) for piece in line.split("\0")],
-                       self.console.width, " ")
+                       self.console.width, " " if comma.endswith(" ") else "")
         self.console.print("\n".join(rows))
 
     def _file_content(self, file_id: str) -> bytes | None:

@@ -115,11 +115,13 @@ def test_run_lists_the_jobs_and_names_them_for_one_that_does_not_exist(monkeypat
     assert answers[":run nightly"] == [
         "There is no job “nightly”; the jobs are: alerts, approvals, orders,",
         "housekeeping, report, collections."]
-    assert answers[":help"][-5:] == [
+    assert answers[":help"][-7:] == [
         "  :clock [WHEN]      show or move the sandbox's time: +3d, -12h, 2026-12-24, now",
         "  :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them",
         "  in a form          answer each field (Enter keeps it, - empties it), or in a",
         "                     script write FIELD: VALUE lines; then :submit, or :cancel",
+        "  :files [FOLDER]    save the files the bot shared (charts) in FOLDER,",
+        "                     else here: they outlive the sandbox",
         "  :help  :quit       (Ctrl-C or Ctrl-D quit too)",
     ]
 
@@ -131,7 +133,7 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
     ran = answers[1][1]
     assert ran[:2] == [
         "Ran alerts: 50 customers, 64 conditions, 64 announced, 0 resolved, 0 unrouted,",
-        "5 digests, 9 messages, 0 missing rate, 41 assigned, 1 attempts."]
+        "5 digests, 9 messages, 0 currencies without a rate, 41 assigned, 1 attempt."]
     assert headings(ran)[:9] == [
         "creditbot posted in #sales", "creditbot replied in the thread, in #sales",
         "creditbot posted in #finance", "creditbot replied in the thread, in #finance",
@@ -184,7 +186,7 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
 
     assert answers[4][1] == [
         "Ran alerts: 50 customers, 64 conditions, 0 announced, 0 resolved, 0 unrouted,",
-        "0 digests, 0 messages, 0 missing rate, 0 assigned, 1 attempts."]
+        "0 digests, 0 messages, 0 currencies without a rate, 0 assigned, 1 attempt."]
     # Nothing new was posted, so the numbers still press the edited digests' buttons.
     assert answers[5][1][:2] == ["… pressed “Snooze 1 day”",
                                  "creditbot edited its message in #sales"]
@@ -225,11 +227,11 @@ def test_the_clock_moves_check_figures_at_midnight_and_ends_a_snooze(monkeypatch
     # Half a day later the snooze still holds; a day and a half later it has ended.
     assert answers[10][1] == [
         "Ran alerts: 50 customers, 64 conditions, 0 announced, 0 resolved, 0 unrouted,",
-        "0 digests, 0 messages, 0 missing rate, 0 assigned, 1 attempts."]
+        "0 digests, 0 messages, 0 currencies without a rate, 0 assigned, 1 attempt."]
     ended = answers[12][1]
     assert ended[:2] == [
         "Ran alerts: 50 customers, 64 conditions, 1 announced, 0 resolved, 0 unrouted,",
-        "3 digests, 3 messages, 0 missing rate, 0 assigned, 1 attempts."]
+        "3 digests, 3 messages, 0 currencies without a rate, 0 assigned, 1 attempt."]
     assert headings(ended) == ["creditbot posted in #sales", "creditbot posted in #finance",
                                "creditbot posted in #legal"]
     assert message_after(ended, "creditbot posted in #sales") == [

@@ -1,0 +1,34 @@
+"""`:run`'s summary line in the person's language, with the plural each count takes."""
+
+from __future__ import annotations
+
+from bot.sandbox.job_counts import COUNTS, count_text
+from handlers.i18n import translator
+from tests.e2e.test_sandbox_alerts import sandbox, still
+
+__all__ = ["still"]
+
+
+def test_run_says_its_counts_in_chinese(monkeypatch, still):
+    answers = sandbox(monkeypatch, ":lang zh-CN", ":run report", ":run report",
+                      ":run approvals", ":run housekeeping")
+    assert [printed[0] for _, printed in answers[1:3]] == [
+        "已运行 report：已发布 1 份，0 份此前已发布。",
+        "已运行 report：已发布 0 份，1 份此前已发布。"]
+    assert answers[3][1] == [
+        "已运行 approvals：已提醒 0 项，已升级 0 项，已到期 0 项，已恢复 0 项。"]
+    assert answers[4][1] == [
+        "已运行 housekeeping：0 条已处理请求，0 条任务运行记录，0 次中断的运行。"]
+
+
+def test_counts_take_their_plural_in_english():
+    tr = translator("en-US")
+    assert [count_text(key, n, tr) for key, n in (
+        ("attempts", 1), ("attempts", 2), ("promises_kept", 1), ("promises_kept", 3),
+        ("missing_rate", 1), ("missing_rate", 2), ("customers", 1), ("something_new", 2))] == [
+        "1 attempt", "2 attempts", "1 promise kept", "3 promises kept",
+        "1 currency without a rate", "2 currencies without a rate", "1 customer",
+        "2 something new"]
+    # Every key has words in Chinese, not the English ones.
+    zh = translator("zh-CN")
+    assert [key for key in COUNTS if count_text(key, 2, zh) == count_text(key, 2, tr)] == []
