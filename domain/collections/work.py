@@ -139,6 +139,11 @@ class WorkNotices(Protocol):
     def dispute_opened(self, outbox: Outbox, dispute: Dispute, customer: Customer,
                        channel: str | None) -> None: ...
 
+    def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
+                         channel: str | None) -> None:
+        """The dispute's post, edited in place: who resolved it and how, no button."""
+        ...
+
     def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
                    channel: str | None) -> None: ...
 
@@ -407,6 +412,10 @@ class CollectorsDay:
             done = uow.collections.save_dispute(replace(
                 dispute, resolved_at=now, resolved_by=actor.user_id,
                 outcome=outcome.strip()[:MAX_OUTCOME]))
+            customer = uow.customers.get(customer_id)
+            if customer is not None:
+                self.notices.dispute_resolved(uow.outbox, done, customer,
+                                              self.channels.get(done.department or ""))
             # Back to promised when a promise is still open, not simply open.
             if assignment is not None and (status := status_of(uow, customer_id)) \
                     is not assignment.status:

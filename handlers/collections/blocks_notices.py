@@ -60,7 +60,33 @@ class CollectionNotices(WorkNotices):
         if to is None:
             return
         tr = self.tr(to)
-        text = tr._(":warning: {customer} disputes {invoices}: {reason}\nOwner: {owner}. "
+        text = self._dispute_text(tr, dispute, customer)
+        value = DisputeValue(customer=customer.customer_id, dispute=dispute.id).encode()
+        outbox.add(OutgoingMessage(
+            channel=to, kind="collections.dispute", text=text,
+            blocks=[section(text), actions("dispute", button(tr._("Resolve"), RESOLVE,
+                                                             value))],
+            dedup_key=f"collections.dispute:{dispute.id}"))
+
+    def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
+                         channel: str | None) -> None:
+        to = channel or dispute.owner
+        posted = outbox.id_of(f"collections.dispute:{dispute.id}")
+        if to is None or posted is None or dispute.resolved_at is None:
+            return
+        tr = self.tr(to)
+        text = self._dispute_text(tr, dispute, customer)
+        done = tr._(":white_check_mark: Resolved by <@{who}> on {day}: {outcome}",
+                    who=dispute.resolved_by,
+                    day=dispute.resolved_at.astimezone(self.zone).date(),
+                    outcome=person_text(dispute.outcome or "", TEXT_LENGTH))
+        outbox.add(OutgoingMessage(
+            channel=to, kind="collections.dispute", text=text,
+            blocks=[section(text), section(done)], update_of=posted,
+            dedup_key=f"collections.dispute_resolved:{dispute.id}"))
+
+    def _dispute_text(self, tr: Translator, dispute: Dispute, customer: Customer) -> str:
+        return tr._(":warning: {customer} disputes {invoices}: {reason}\nOwner: {owner}. "
                     "Raised by <@{by}> on {day}. Reminders for these invoices are paused "
                     "until the dispute is resolved.",
                     customer=customer_label(customer.name, customer.customer_id),
@@ -68,12 +94,6 @@ class CollectionNotices(WorkNotices):
                     reason=person_text(dispute.reason, TEXT_LENGTH),
                     owner=f"<@{dispute.owner}>" if dispute.owner else tr._("nobody yet"),
                     by=dispute.opened_by, day=dispute.opened_at.astimezone(self.zone).date())
-        value = DisputeValue(customer=customer.customer_id, dispute=dispute.id).encode()
-        outbox.add(OutgoingMessage(
-            channel=to, kind="collections.dispute", text=text,
-            blocks=[section(text), actions("dispute", button(tr._("Resolve"), RESOLVE,
-                                                             value))],
-            dedup_key=f"collections.dispute:{dispute.id}"))
 
     def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
                    channel: str | None) -> None:

@@ -152,6 +152,14 @@ def test_the_department_a_dispute_goes_to_resolves_it_and_others_get_no_form(wor
     assert world.slack.submit(LOGISTICIAN, world.slack.modal(LOGISTICIAN),
                               {"outcome": "missing cartons found"}).body == ""
     assert audit(world)[-1][:2] == ("collections.dispute_resolved", LOGISTICIAN)
+    # The post is edited in place: who resolved it and how, instead of the button.
+    deliver(world)
+    edits = [c.args for c in world.emulator.calls_to("chat.update") if c.status == 200]
+    assert [(e["channel"], e["text"]) for e in edits] == [(LOGISTICS_CHANNEL, post["text"])]
+    assert [b["type"] for b in edits[0]["blocks"]] == ["section", "section"]
+    assert edits[0]["blocks"][1]["text"]["text"] == (
+        ":white_check_mark: Resolved by <@U06LOGIST01> on Nov 29, 2026: missing cartons "
+        "found")
 
 
 def test_the_shipped_app_yaml_flags_stale_accounts_to_its_lead(world):

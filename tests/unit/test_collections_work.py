@@ -68,6 +68,10 @@ class Notices:
         self.calls.append(("dispute", (dispute.invoice_ids, channel)))
         self._post(outbox, "collections.dispute", channel or "U0LEAD0001")
 
+    def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
+                         channel: str | None) -> None:
+        self.calls.append(("resolved", (dispute.id, channel)))
+
     def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
                    channel: str | None) -> None:
         self.calls.append(("legal", history))
