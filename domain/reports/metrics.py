@@ -163,6 +163,20 @@ def cei(beginning_ar: Decimal, figures: Sequence[MonthFigures]) -> Decimal | Non
     return (beginning_ar + monthly - ending) / collectable * _HUNDRED
 
 
+def cei_all_sales(beginning_ar: Decimal, figures: Sequence[MonthFigures]) -> Decimal | None:
+    """The other CEI in common use, ``(B + S − E) / (B + S − Ec) × 100``: all N months'
+    sales at once. Shown beside ``cei`` for comparison only; it reads higher the longer
+    the period, so two reports over different N do not compare."""
+    if not figures:
+        return None
+    sales, _ = _days_of(figures)
+    ending, ending_current = figures[-1].balances
+    collectable = beginning_ar + sales - ending_current
+    if collectable <= 0:
+        return None
+    return (beginning_ar + sales - ending) / collectable * _HUNDRED
+
+
 @dataclass(frozen=True)
 class Metrics:
     """The figures of one book of accounts (the portfolio, or one collector's)."""
@@ -175,6 +189,7 @@ class Metrics:
     best_possible_dso: Decimal | None
     add: Decimal | None
     cei: Decimal | None
+    cei_all_sales: Decimal | None = None
 
     @property
     def overdue_ar(self) -> Decimal:
@@ -205,6 +220,7 @@ def metrics(series: Sequence[MonthFigures], months: int) -> Metrics:
         best_possible_dso=best,
         add=None if simple is None or best is None else simple - best,
         cei=cei(complete[-months - 1].balances[0], complete[-months:]),
+        cei_all_sales=cei_all_sales(complete[-months - 1].balances[0], complete[-months:]),
     )
 
 

@@ -82,7 +82,10 @@ def _portfolio(report: PortfolioReport, tr: Translator) -> Block:
         (tr._("Best Possible DSO"), _days(m.best_possible_dso, tr)),
         (tr._("ADD (DSO simple − Best Possible)"),
          _days(m.add, tr)),
-        (tr._("CEI ({months} months)", months=report.months), _cei(m.cei, tr)),
+        (tr._("CEI ({months} months)", months=report.months), _cei(m.cei, tr)
+         if m.cei is None or m.cei_all_sales is None else tr._(
+             "{cei} (with S instead of S/N: {other})", cei=_cei(m.cei, tr),
+             other=_cei(m.cei_all_sales, tr))),
         (tr._("Receivables"), tr._("{ar}, overdue {overdue}", ar=money(m.ar),
                                    overdue=money(m.overdue_ar))),
         (tr._("Promises to pay"), _promises(report.portfolio, tr)),

@@ -115,8 +115,9 @@ def test_the_report_card_in_english(report_world):
         # 150,000 / 750,000 x 91 = 18.2; ADD 46.11 - 18.2 = 27.91.
         "*Best Possible DSO*\n18.2 days",
         "*ADD (DSO simple − Best Possible)*\n27.9 days",
-        # (400,000 + 250,000 - 380,000) / (400,000 + 250,000 - 150,000) = 54 %.
-        "*CEI (3 months)*\n54%",
+        # (400,000 + 250,000 - 380,000) / (400,000 + 250,000 - 150,000) = 54 %; with all
+        # sales, (400,000 + 750,000 - 380,000) / (400,000 + 750,000 - 150,000) = 77 %.
+        "*CEI (3 months)*\n54% (with S instead of S/N: 77%)",
         "*Receivables*\n$380,000.00, overdue $230,000.00",
         # Due 20 Oct (kept) and 20 Nov (broken); the one due 20 Aug is before the months.
         "*Promises to pay*\n1 kept, 1 broken",
@@ -165,7 +166,7 @@ def test_the_report_card_in_chinese(report_world):
         "*DSO（简单法，3 个月）*\n46.1 天",
         "*最佳可能 DSO*\n18.2 天",
         "*平均逾期天数 ADD（简单法 DSO − 最佳可能 DSO）*\n27.9 天",
-        "*回款有效性指数 CEI（3 个月）*\n54%",
+        "*回款有效性指数 CEI（3 个月）*\n54%（以 S 代替 S/N：77%）",
         "*应收账款*\nUS$380,000.00，逾期 US$230,000.00",
         "*付款承诺*\n兑现 1 笔，违约 1 笔",
         "*争议*\n已解决 1 起，平均 4.5 天",

@@ -101,6 +101,9 @@ def test_portfolio_metrics_worked_by_hand() -> None:
     # (400,000 + 250,000 - 380,000) / (400,000 + 250,000 - 150,000) x 100
     # = 270,000 / 500,000 x 100 = 54 %.
     assert m.cei == D(54)
+    # The other CEI, all three months' sales at once: (400,000 + 750,000 - 380,000) /
+    # (400,000 + 750,000 - 150,000) = 770,000 / 1,000,000 = 77 %.
+    assert m.cei_all_sales == D(77)
 
 
 def test_metrics_on_a_day_inside_a_month_worked_by_hand() -> None:
