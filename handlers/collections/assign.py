@@ -134,11 +134,15 @@ class AssignForm(ActionValue):
     channel: str | None = Field(default=None, pattern=r"^[CDG][A-Z0-9]{2,20}$")
 
 
-def assign_view(tr: Translator, form: AssignForm, customer_name: str) -> dict[str, Any]:
+def assign_view(tr: Translator, form: AssignForm, customer_name: str,
+                current: str | None = None) -> dict[str, Any]:
+    # Who collects it now, so a reassignment is made knowingly.
+    now = tr._("Collected now by {collector}.", collector=mention(current)) if current \
+        else tr._("Nobody collects it yet.")
     blocks = [
         section(tr._("Who collects *{name}* ({id}) from now on? They get the account's "
                      "card by direct message.", name=erp_text(customer_name, NAME),
-                     id=erp_text(form.customer, 64))),
+                     id=erp_text(form.customer, 64)) + "\n" + now),
         user_input(COLLECTOR, tr._("Collector")),
     ]
     return modal(ASSIGN_MODAL, form, title=tr._("Assign collector"), submit=tr._("Assign"),
@@ -161,8 +165,10 @@ def on_assign_collector(body: dict[str, Any], context: BoltContext) -> None:
         "channel_id")
     customer = deps.assignments.customer(member, customer_id)
     form = AssignForm(customer=customer.customer_id, channel=channel)
+    current = deps.assignments.assignment_of(member, customer.customer_id)
     open_modal(context, str(body.get("trigger_id") or ""),
-               assign_view(tr, form, names(customer, tr)[0]))
+               assign_view(tr, form, names(customer, tr)[0],
+                           current.collector if current else None))
 
 
 def submit_assign(view: dict[str, Any], context: BoltContext) -> Submitted:

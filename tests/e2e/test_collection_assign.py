@@ -155,7 +155,7 @@ def test_the_check_cards_button_opens_a_person_picker_that_assigns(world):
     assert view["title"]["text"] == "Assign collector"
     assert view["blocks"][0]["text"]["text"] == (
         f"Who collects *Acme Packaging* ({ACME}) from now on? They get the account's card "
-        "by direct message.")
+        "by direct message.\nNobody collects it yet.")
     assert view["blocks"][1]["element"]["type"] == "users_select"
     empty = world.slack.submit(CREDIT_MANAGER, view, {})
     assert empty.json() == {"response_action": "errors", "errors": {
@@ -173,6 +173,12 @@ def test_the_check_cards_button_opens_a_person_picker_that_assigns(world):
         f"Acme Packaging ({ACME}) is now collected by <@{ANNA}>, who was told by direct "
         "message with the account's card.")
     assert open_assignments(world) == {ACME: ANNA}
+    # Pressed again: the form says who collects it now.
+    world.emulator.views.clear()
+    world.slack.click(CREDIT_MANAGER, card, "Assign collector", wait=False)
+    assert world.slack.modal(CREDIT_MANAGER)["blocks"][0]["text"]["text"] == (
+        f"Who collects *Acme Packaging* ({ACME}) from now on? They get the account's card "
+        f"by direct message.\nCollected now by <@{ANNA}>.")
 
 
 def test_a_digest_lines_button_assigns_and_a_rep_is_told_who_may(world):
