@@ -9,6 +9,8 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +31,7 @@ from storage.models import (
     CollectionAssignmentRow,
     DisputeRow,
     LegalCaseRow,
+    ProcessedRequestRow,
     PromiseRow,
 )
 
@@ -37,6 +40,7 @@ _N: Table = CollectionActionRow.__table__  # type: ignore[assignment]
 _P: Table = PromiseRow.__table__  # type: ignore[assignment]
 _D: Table = DisputeRow.__table__  # type: ignore[assignment]
 _L: Table = LegalCaseRow.__table__  # type: ignore[assignment]
+_R: Table = ProcessedRequestRow.__table__  # type: ignore[assignment]
 _CHUNK = 500
 _CLOSED = AssignmentStatus.CLOSED.value
 
@@ -230,3 +234,15 @@ class SqlCollectionStore:
         rows = self._execute(select(_L).where(_L.c.customer_id == customer_id)
                              .order_by(_L.c.opened_at.desc(), _L.c.id.desc()))
         return [_legal(r) for r in rows]
+
+    def claim_submission(self, key: str, at: datetime) -> bool:
+        # In the record's own transaction: a form refused (rolled back) can be sent
+        # again; a second identical one waits for the first (PostgreSQL's unique key,
+        # SQLite's write lock) and then inserts nothing.
+        dialect = self._session.get_bind().dialect.name
+        insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+        done = self._execute(insert_(_R).values(key=key[:200], seen_at=at)
+                             .on_conflict_do_nothing(index_elements=["key"])
+                             .returning(_R.c.key))
+        self.wrote = True
+        return done.first() is not None

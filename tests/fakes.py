@@ -513,8 +513,9 @@ class FakeCollectionStore:
     version checks and its one-open-assignment-per-customer rule."""
 
     def __init__(self) -> None:
-        self.committed: dict[str, dict[int, Any]] = {
-            t: {} for t in ("assignments", "actions", "promises", "disputes", "legal")}
+        self.committed: dict[str, dict[Any, Any]] = {
+            t: {} for t in ("assignments", "actions", "promises", "disputes", "legal",
+                            "submissions")}
         self.rollback()
 
     @property
@@ -622,6 +623,14 @@ class FakeCollectionStore:
         return sorted((c for c in self._work["legal"].values()
                        if c.customer_id == customer_id),
                       key=lambda c: (c.opened_at, c.id), reverse=True)
+
+    def claim_submission(self, key: str, at: datetime) -> bool:
+        claims: dict[Any, Any] = self._work["submissions"]
+        if key in claims:
+            return False
+        claims[key] = at
+        self.wrote = True
+        return True
 
     def commit(self) -> None:
         self.committed = self._work

@@ -91,3 +91,8 @@ class CollectionStore(Protocol):
     def legal_cases(self, customer_id: str) -> list[LegalCase]:
         """All the customer's legal cases, newest first."""
         ...
+
+    def claim_submission(self, key: str, at: datetime) -> bool:
+        """True the first time ``key`` (a form's submission) is claimed in a committed
+        transaction; False when it was already."""
+        ...

@@ -15,6 +15,7 @@ from slack_bolt import BoltContext
 from domain.amounts import AmountError, parse_amount
 from domain.collections.model import ActionKind
 from domain.collections.work import (
+    AlreadyRecorded,
     NotTheirDispute,
     PromiseCurrency,
     PromiseTooLarge,
@@ -144,6 +145,13 @@ def _invoices(raw: str | None) -> list[str]:
                               if p.strip()))
 
 
+def _submission(kind: str, view: dict[str, Any]) -> str | None:
+    """The form's key: Slack keeps a view's id across its submissions (a double click,
+    a corrected field), and no two forms share one."""
+    view_id = view.get("id")
+    return f"collections.{kind}:{view_id}" if isinstance(view_id, str) and view_id else None
+
+
 def _done(context: BoltContext, text: str) -> Callable[[], None]:
     """The confirmation, by direct message once the form closed."""
     def send() -> None:
@@ -200,7 +208,10 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
         return errors
     try:
         deps.collecting.promise(context["member"], customer, amount, due,
-                                _invoices(values.get(INVOICES)))
+                                _invoices(values.get(INVOICES)),
+                                submission=_submission("promise", view))
+    except AlreadyRecorded:
+        return None  # the same form sent twice: the first one is the record
     except UnknownInvoices as wrong:
         return {INVOICES: explain(wrong, tr)}
     except (PromiseCurrency, PromiseTooLarge) as wrong:
@@ -227,7 +238,10 @@ def submit_dispute(view: dict[str, Any], context: BoltContext) -> Submitted:
         return errors
     try:
         deps.collecting.dispute(context["member"], customer, invoices, reason or "",
-                                values.get(DEPARTMENT), values.get(OWNER))
+                                values.get(DEPARTMENT), values.get(OWNER),
+                                submission=_submission("dispute", view))
+    except AlreadyRecorded:
+        return None
     except UnknownInvoices as wrong:
         return {INVOICES: explain(wrong, tr)}
     except NotTheirDispute as wrong:
