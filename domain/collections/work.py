@@ -82,13 +82,6 @@ class NotTheirDispute(DomainError):
     """The owner named for a dispute cannot take it (field error beside the owner)."""
 
 
-class AlreadyRecorded(DomainError):
-    """The same form was submitted again (a double click, a retry): recorded once."""
-
-    def __init__(self) -> None:
-        super().__init__(N_("This form was already recorded."))
-
-
 class UnknownDepartment(DomainError):
     def __init__(self, departments: Sequence[str]) -> None:
         super().__init__(N_("Pick the department that resolves the dispute from the list "
@@ -272,12 +265,18 @@ class CollectorsDay:
         last = next(iter(uow.collections.actions(item.customer_id, limit=1)), None)
         promises = uow.collections.promises(item.customer_id)
         promise = next((p for p in promises if p.state is PromiseState.OPEN), None)
+        made = promises[0] if promises else None
+        shown = None if last is None else LastAction(
+            last.kind.value, last.outcome, last.by, last.at.astimezone(self.zone).date())
+        if made is not None and (last is None or made.made_at > last.at):
+            # Recording a promise is something the collector did: the latest thing.
+            shown = LastAction("promise", "", made.made_by,
+                               made.made_at.astimezone(self.zone).date(),
+                               promised=made.amount, due=made.due_on)
         return replace(
             item,
             broken_promises=sum(p.state is PromiseState.BROKEN for p in promises),
-            last_action=None if last is None else LastAction(
-                last.kind.value, last.outcome, last.by,
-                last.at.astimezone(self.zone).date()),
+            last_action=shown,
             promise_due=promise.due_on if promise else item.promise_due)
 
     # Records
@@ -317,13 +316,10 @@ class CollectorsDay:
         return [open_[i] for i in invoice_ids]
 
     def promise(self, actor: Member, customer_id: str, amount: Money, due_on: date,
-                invoice_ids: Sequence[str] = (), submission: str | None = None) -> Promise:
-        """``submission``: the form's key (its view id), so that the same form sent
-        twice records one promise (``AlreadyRecorded`` the second time)."""
+                invoice_ids: Sequence[str] = ()) -> Promise:
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
-            self._claim(uow, submission, now)
             assignment = self._require_collector(uow, actor, customer_id)
             require_not_with_legal(uow, customer_id, self._date_of)
             invoices = self._open_invoices(uow, customer_id, invoice_ids)
@@ -359,12 +355,10 @@ class CollectorsDay:
             raise PromiseTooLarge(customer_id, amount, open_)
 
     def dispute(self, actor: Member, customer_id: str, invoice_ids: Sequence[str],
-                reason: str, department: str | None, owner: str | None,
-                submission: str | None = None) -> Dispute:
+                reason: str, department: str | None, owner: str | None) -> Dispute:
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
-            self._claim(uow, submission, now)
             assignment = self._require_collector(uow, actor, customer_id)
             require_not_with_legal(uow, customer_id, self._date_of)
             self._open_invoices(uow, customer_id, invoice_ids)
@@ -389,11 +383,6 @@ class CollectorsDay:
                 "reason": dispute.reason, "department": department, "owner": owner}))
             uow.commit()
         return dispute
-
-    @staticmethod
-    def _claim(uow: UnitOfWork, submission: str | None, now: datetime) -> None:
-        if submission is not None and not uow.collections.claim_submission(submission, now):
-            raise AlreadyRecorded()
 
     def _check_department(self, department: str | None) -> None:
         """A dispute goes to a configured department's channel, never to any channel

@@ -36,6 +36,9 @@ class LastAction:
     outcome: str
     by: str
     on: date
+    # kind "promise": what was promised, by when
+    promised: Money | None = None
+    due: date | None = None
 
 
 @dataclass(frozen=True)

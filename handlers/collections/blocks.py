@@ -93,6 +93,9 @@ def _last(item: WorkItem, tr: Translator) -> str:
     last = item.last_action
     if last is None:
         return tr._("No action recorded yet.")
+    if last.promised is not None:
+        return tr._("Last action: promise to pay {amount} by {due}, recorded on {day} by "
+                    "<@{who}>", amount=last.promised, due=last.due, day=last.on, who=last.by)
     kind = tr._(KINDS[ActionKind(last.kind)]) if last.kind in set(ActionKind) else last.kind
     return tr._("Last action: {kind} on {day} by <@{who}>: {outcome}", kind=kind,
                 day=last.on, who=last.by, outcome=person_text(last.outcome, OUTCOME_LENGTH))

@@ -198,3 +198,15 @@ def test_only_someone_who_may_assign_is_pointed_at_credit_assign(world):
     assert empty(CREDIT_MANAGER) == [
         "You have no accounts to collect. Accounts are assigned with "
         "`/credit assign <customer> @collector`."]
+
+
+def test_a_promise_is_the_last_action_on_the_worklist_line(world):
+    assign(world)
+    oldest = invoices(world)[0]
+    assert fill(world, "Promise to pay", {"amount": "GBP 20k",
+                                          "due": str(NOW.date() + timedelta(days=3)),
+                                          "invoices": oldest.invoice_id}).body == ""
+    line = world.slack.slash(COLLECTOR, "D04COLLECT1", "/credit collect").blocks[1]
+    assert line["text"]["text"].splitlines()[2] == (
+        "Last action: promise to pay £20,000.00 by Dec 2, 2026, recorded on Nov 29, 2026 by "
+        "<@U04COLLECT1>")

@@ -128,7 +128,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
     assert after == (
         "*Fenwick Retail Group* (C0041) · promised · level 4: legal\n"
         "Overdue: 1-30 days: £275,756.19 · 31-60 days: £73,654.47 · 90+ days: £134,209.52\n"
-        "Last action: call on Nov 29, 2026 by <@U04COLLECT1>: AP says payment run Friday\n"
+        "Last action: promise to pay £50,000.00 by Dec 1, 2026, recorded on Nov 29, 2026 by "
+        "<@U04COLLECT1>\n"
         "Next step: legal on Dec 1, 2026 · promise to pay due Dec 1, 2026")
 
     # The promise was due on 1 December; with three grace days it is broken on the 5th.
@@ -168,7 +169,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
             "*Fenwick Retail Group* (C0041) · disputed · level 4: legal\n"
             "Overdue: 1-30 days: £327,324.78 · 31-60 days: £73,654.47 · "
             "90+ days: £134,209.52\n"
-            "Last action: call on Nov 29, 2026 by <@U04COLLECT1>: AP says payment run Friday\n"
+            "Last action: promise to pay £50,000.00 by Dec 1, 2026, recorded on Nov 29, 2026 "
+            "by <@U04COLLECT1>\n"
             "Next step: legal on Dec 1, 2026 · 1 open dispute, open since Dec 5, 2026 · "
             "1 broken promise")
 
