@@ -82,6 +82,13 @@ class NotTheirDispute(DomainError):
     """The owner named for a dispute cannot take it (field error beside the owner)."""
 
 
+class AlreadyRecorded(DomainError):
+    """The same form was submitted again (a double click, a retry): recorded once."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("This form was already recorded."))
+
+
 class UnknownDepartment(DomainError):
     def __init__(self, departments: Sequence[str]) -> None:
         super().__init__(N_("Pick the department that resolves the dispute from the list "
@@ -316,10 +323,13 @@ class CollectorsDay:
         return [open_[i] for i in invoice_ids]
 
     def promise(self, actor: Member, customer_id: str, amount: Money, due_on: date,
-                invoice_ids: Sequence[str] = ()) -> Promise:
+                invoice_ids: Sequence[str] = (), submission: str | None = None) -> Promise:
+        """``submission``: the form's key (its view id), so that the same form sent
+        twice records one promise (``AlreadyRecorded`` the second time)."""
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
+            self._claim(uow, submission, now)
             assignment = self._require_collector(uow, actor, customer_id)
             require_not_with_legal(uow, customer_id, self._date_of)
             invoices = self._open_invoices(uow, customer_id, invoice_ids)
@@ -355,10 +365,12 @@ class CollectorsDay:
             raise PromiseTooLarge(customer_id, amount, open_)
 
     def dispute(self, actor: Member, customer_id: str, invoice_ids: Sequence[str],
-                reason: str, department: str | None, owner: str | None) -> Dispute:
+                reason: str, department: str | None, owner: str | None,
+                submission: str | None = None) -> Dispute:
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
+            self._claim(uow, submission, now)
             assignment = self._require_collector(uow, actor, customer_id)
             require_not_with_legal(uow, customer_id, self._date_of)
             self._open_invoices(uow, customer_id, invoice_ids)
@@ -383,6 +395,11 @@ class CollectorsDay:
                 "reason": dispute.reason, "department": department, "owner": owner}))
             uow.commit()
         return dispute
+
+    @staticmethod
+    def _claim(uow: UnitOfWork, submission: str | None, now: datetime) -> None:
+        if submission is not None and not uow.collections.claim_submission(submission, now):
+            raise AlreadyRecorded()
 
     def _check_department(self, department: str | None) -> None:
         """A dispute goes to a configured department's channel, never to any channel
