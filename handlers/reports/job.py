@@ -147,6 +147,14 @@ class WeeklyReport:
                                   text=summary_text(report, self.translate),
                                   files=charts(report, self.translate), dedup_key=key)
         with self.unit_of_work() as uow:
+            uow.begin_write()
+            # Checked again where it is queued: a second run at the same moment drew the
+            # same report; the outbox would keep one post, but both would count and audit
+            # it. The claim waits for the other run's transaction (PostgreSQL's unique
+            # key, SQLite's write lock), so exactly one of them goes on.
+            if uow.outbox.id_of(key) is not None \
+                    or not uow.collections.claim_submission(key, now):
+                return {"posted": 0, "already_posted": 1}
             uow.outbox.add(message)
             uow.audit.append(AuditEntry(now, SYSTEM, "reports.weekly_queued",
                                         week_of(as_of), {"channel": self.channel,
