@@ -97,6 +97,11 @@ class UnknownDepartment(DomainError):
 
 class UnknownInvoices(DomainError):
     def __init__(self, customer: str, invoices: Sequence[str]) -> None:
+        if len(invoices) == 1:
+            super().__init__(N_("{invoices} is not an open invoice of {customer}: name "
+                                "invoices from the account's open ones, separated by "
+                                "commas."), invoices=invoices[0], customer=customer)
+            return
         super().__init__(N_("{invoices} are not open invoices of {customer}: name invoices "
                             "from the account's open ones, separated by commas."),
                          invoices=", ".join(invoices), customer=customer)
@@ -285,6 +290,12 @@ class CollectorsDay:
             broken_promises=sum(p.state is PromiseState.BROKEN for p in promises),
             last_action=shown,
             promise_due=promise.due_on if promise else item.promise_due)
+
+    def customer_name(self, customer_id: str) -> str:
+        """The customer's name (its id when the ERP no longer has it), for answers."""
+        with self.unit_of_work() as uow:
+            found = uow.customers.get(customer_id)
+        return found.name if found is not None else customer_id
 
     # Records
     def _require_collector(self, uow: UnitOfWork, actor: Member,

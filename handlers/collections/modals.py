@@ -27,6 +27,7 @@ from handlers.collections.blocks import (
     KINDS,
     AccountValue,
     DisputeValue,
+    customer_label,
 )
 from handlers.deps import Deps
 from handlers.errors import explain
@@ -152,6 +153,11 @@ def _submission(kind: str, view: dict[str, Any]) -> str | None:
     return f"collections.{kind}:{view_id}" if isinstance(view_id, str) and view_id else None
 
 
+def _named(deps: Deps, customer_id: str) -> str:
+    """The customer as confirmations name it: by name and id."""
+    return customer_label(deps.collecting.customer_name(customer_id), customer_id)
+
+
 def _done(context: BoltContext, text: str) -> Callable[[], None]:
     """The confirmation, by direct message once the form closed."""
     def send() -> None:
@@ -184,7 +190,7 @@ def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:
         return errors
     deps.collecting.log_action(context["member"], customer, kind, outcome or "", next_on)
     return _done(context, tr._("Logged: {kind} for {customer}.", kind=tr._(KINDS[kind]),
-                               customer=customer))
+                               customer=_named(deps, customer)))
 
 
 def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
@@ -217,7 +223,7 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
     except (PromiseCurrency, PromiseTooLarge) as wrong:
         return {AMOUNT: explain(wrong, tr)}
     return _done(context, tr._("Promise recorded: {customer} pays {amount} by {day}.",
-                               customer=customer, amount=amount, day=due))
+                               customer=_named(deps, customer), amount=amount, day=due))
 
 
 def submit_dispute(view: dict[str, Any], context: BoltContext) -> Submitted:
@@ -250,7 +256,8 @@ def submit_dispute(view: dict[str, Any], context: BoltContext) -> Submitted:
         # app.yaml's names in a field error (plain text): not escaped like typed text.
         return {DEPARTMENT: tr._(wrong.template, **wrong.params)}
     return _done(context, tr._("Dispute opened for {customer}: {invoices}.",
-                               customer=customer, invoices=", ".join(invoices)))
+                               customer=_named(deps, customer),
+                               invoices=", ".join(invoices)))
 
 
 def submit_legal(view: dict[str, Any], context: BoltContext) -> Submitted:
@@ -261,7 +268,8 @@ def submit_legal(view: dict[str, Any], context: BoltContext) -> Submitted:
     if not note:
         return {NOTE: tr._("Tell legal why, e.g. no payment after three promises.")}
     deps.collecting.escalate_to_legal(context["member"], customer, note)
-    return _done(context, tr._("{customer} is escalated to legal.", customer=customer))
+    return _done(context, tr._("{customer} is escalated to legal.",
+                               customer=_named(deps, customer)))
 
 
 def submit_resolve(view: dict[str, Any], context: BoltContext) -> Submitted:
@@ -272,7 +280,8 @@ def submit_resolve(view: dict[str, Any], context: BoltContext) -> Submitted:
     if not outcome:
         return {OUTCOME: tr._("Say how it was resolved, e.g. credit note issued.")}
     deps.collecting.resolve_dispute(context["member"], value.dispute, value.customer, outcome)
-    return _done(context, tr._("Dispute resolved for {customer}.", customer=value.customer))
+    return _done(context, tr._("Dispute resolved for {customer}.",
+                               customer=_named(deps, value.customer)))
 
 
 def submit_outcome(view: dict[str, Any], context: BoltContext) -> Submitted:
@@ -283,7 +292,8 @@ def submit_outcome(view: dict[str, Any], context: BoltContext) -> Submitted:
     if not outcome:
         return {OUTCOME: tr._("Say what legal achieved, e.g. settled for 80%.")}
     deps.collecting.record_legal_outcome(context["member"], customer, outcome)
-    return _done(context, tr._("Legal outcome recorded for {customer}.", customer=customer))
+    return _done(context, tr._("Legal outcome recorded for {customer}.",
+                               customer=_named(deps, customer)))
 
 
 VIEWS = (

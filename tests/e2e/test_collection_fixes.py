@@ -152,6 +152,7 @@ def test_the_department_a_dispute_goes_to_resolves_it_and_others_get_no_form(wor
     assert world.slack.submit(LOGISTICIAN, world.slack.modal(LOGISTICIAN),
                               {"outcome": "missing cartons found"}).body == ""
     assert audit(world)[-1][:2] == ("collections.dispute_resolved", LOGISTICIAN)
+    assert dms(world, LOGISTICIAN) == ["Dispute resolved for *Fenwick Retail Group* (C0041)."]
     # The post is edited in place: who resolved it and how, instead of the button.
     deliver(world)
     edits = [c.args for c in world.emulator.calls_to("chat.update") if c.status == 200]

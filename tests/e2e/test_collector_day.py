@@ -146,8 +146,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
                   "Dec 1, 2026: it is not paid, grace days included. The broken promise is "
                   "recorded against the customer.")
         assert dms(world, COLLECTOR) == [
-            "Logged: call for C0041.",
-            "Promise recorded: C0041 pays £50,000.00 by Dec 1, 2026.",
+            "Logged: call for *Fenwick Retail Group* (C0041).",
+            "Promise recorded: *Fenwick Retail Group* (C0041) pays £50,000.00 by Dec 1, 2026.",
             "You now collect Fenwick Retail Group (C0041)",
             broken,
             ":alarm_clock: *Fenwick Retail Group* (C0041): your next step was set for Dec 1, "
@@ -244,7 +244,7 @@ def test_a_wrong_field_is_named_beside_it_and_another_collector_is_refused(world
     answer = fill(world, "Promise to pay", {"amount": "50k", "due": "2026-12-20",
                                             "invoices": "INV-NOPE, INV-0041-013"})
     assert answer.json() == {"response_action": "errors", "errors": {
-        "invoices": "INV-NOPE are not open invoices of C0041: name invoices from the "
+        "invoices": "INV-NOPE is not an open invoice of C0041: name invoices from the "
                     "account's open ones, separated by commas."}}
     # Another collector's press: the form opens, but the record is refused.
     world.slack.click(OTHER_COLLECTOR, worklist(world), "Log action", wait=False)
