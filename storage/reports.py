@@ -27,6 +27,7 @@ from sqlalchemy import (
     column,
     func,
     literal,
+    or_,
     select,
     table,
     text,
@@ -152,18 +153,25 @@ class SqlReportQueries:
         return case(*whens, else_=values[-1])
 
     def open_by_bucket(self, as_of: date, buckets: AgingBuckets) -> list[BucketTotals]:
+        """Open amounts per aging bucket. A credit note (a negative open amount) is
+        owed to the customer, never overdue: it lowers the current bucket, whatever its
+        due date, so the buckets add up to the AR the report shows."""
         ranges = buckets.due_date_bounds(as_of)
         due = _I.c.due_date
+        credit = _I.c.open_amount < 0
         sums = []
-        for r in ranges:
+        for index, r in enumerate(ranges):
             bounds = []
             if r.earliest is not None:
                 bounds.append(due >= r.earliest)
             if r.latest is not None:
                 bounds.append(due <= r.latest)
-            sums.append(_sum(and_(*bounds), _I.c.open_amount))
+            if index == 0:
+                sums.append(_sum(or_(credit, and_(*bounds)), _I.c.open_amount))
+            else:
+                sums.append(_sum(and_(~credit, *bounds), _I.c.open_amount))
         query = (select(_I.c.currency, *sums)
-                 .where(_I.c.status.in_(_OPEN), _I.c.open_amount > 0)
+                 .where(_I.c.status.in_(_OPEN), _I.c.open_amount != 0)
                  .group_by(_I.c.currency).order_by(_I.c.currency))
         return [BucketTotals(currency, tuple(Decimal(s) for s in sums))
                 for currency, *sums in self._rows(query)]
@@ -171,10 +179,13 @@ class SqlReportQueries:
     def allowances(self, as_of: date, buckets: AgingBuckets, rates_bp: Sequence[int]
                    ) -> list[AllowanceRow]:
         # Amounts times whole basis points stay exact integers on SQLite (storage.types).
-        rate = self._bucket_of(as_of, buckets, [literal(bp, Integer) for bp in rates_bp])
+        # A credit note at the current bucket's rate, as open_by_bucket counts it.
+        rate = case((_I.c.open_amount < 0, literal(rates_bp[0], Integer)),
+                    else_=self._bucket_of(as_of, buckets,
+                                          [literal(bp, Integer) for bp in rates_bp]))
         query = (select(_I.c.customer_id, _I.c.currency,
                         type_coerce(func.sum(_I.c.open_amount * rate), Amount))
-                 .where(_I.c.status.in_(_OPEN), _I.c.open_amount > 0)
+                 .where(_I.c.status.in_(_OPEN), _I.c.open_amount != 0)
                  .group_by(_I.c.customer_id, _I.c.currency))
         return [AllowanceRow(customer_id, currency, Decimal(weighted))
                 for customer_id, currency, weighted in self._rows(query) if weighted]

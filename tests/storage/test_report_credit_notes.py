@@ -1,0 +1,42 @@
+"""Credit notes (invoices with a negative open amount) in the report's aging and
+provision: owed to the customer, never overdue, so they lower the current bucket
+whatever their due date, at the current bucket's provision rate; the buckets then add
+up to the AR. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from storage.reports import SqlReportQueries
+from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
+from tests.storage.test_reports import AS_OF, BUCKETS, _customer, _load
+
+RATES_BP = [100, 500, 1500, 4000, 10000]
+
+
+def _invoice(iid: str, open_amount: str, days_late: int) -> dict:
+    due = AS_OF - timedelta(days=days_late)
+    amount = Decimal(open_amount)
+    return dict(invoice_id=iid, customer_id="C1", issue_date=due - timedelta(days=30),
+                due_date=due, amount=amount, currency="USD", open_amount=amount,
+                status="open")
+
+
+def test_a_credit_note_lowers_the_current_bucket_and_the_provision(engine):
+    _load(engine, [_customer("C1"), _customer("C2")], [
+        _invoice("I1", "1000", 100),         # 90+
+        _invoice("CN1", "-300", 100),        # a credit note, "due" long ago
+        _invoice("I2", "200", -5),           # current
+        {**_invoice("CN2", "-50", 40), "customer_id": "C2"},  # C2 owes nothing
+    ], [])
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as work:
+        reads = SqlReportQueries(work.session)
+        buckets = reads.open_by_bucket(AS_OF, BUCKETS)
+        allowances = reads.allowances(AS_OF, BUCKETS, RATES_BP)
+    assert [(b.currency, list(b.open_by_bucket)) for b in buckets] == [
+        ("USD", [Decimal(-150), Decimal(0), Decimal(0), Decimal(0), Decimal(1000)])]
+    assert sum(buckets[0].open_by_bucket) == Decimal(850)  # = the open amounts' sum
+    assert {(a.customer_id, a.currency): a.weighted for a in allowances} == {
+        ("C1", "USD"): Decimal(1000 * 10000 + 200 * 100 - 300 * 100),
+        ("C2", "USD"): Decimal(-50 * 100)}
