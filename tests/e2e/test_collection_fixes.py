@@ -211,3 +211,15 @@ def test_a_promise_is_the_last_action_on_the_worklist_line(world):
     assert line["text"]["text"].splitlines()[2] == (
         "Last action: promise to pay £20,000.00 by Dec 2, 2026, recorded on Nov 29, 2026 by "
         "<@U04COLLECT1>")
+
+
+def test_the_check_card_shows_who_collects_the_account(world):
+    def customer_field() -> str:
+        card = world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, "/credit check C0041")
+        return next(b for b in card.blocks if b["type"] == "section" and "fields" in b)[
+            "fields"][0]["text"]
+
+    before = customer_field()
+    assert before == "*Customer*\nC0041 · owner <@U01SALESCHO>"
+    assign(world)
+    assert customer_field() == before + "\nCollector: <@U04COLLECT1>"
