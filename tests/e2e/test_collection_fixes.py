@@ -4,6 +4,7 @@ beside its field; a kept promise is told to the collector."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -35,6 +36,13 @@ from tests.e2e.test_collector_day import (
 
 def assign(world: Any) -> None:
     world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, f"/credit assign {CUSTOMER} <@{COLLECTOR}>")
+
+
+def confirmed(world: Any, user: str) -> None:
+    """Waits for a form's confirmation: it is sent by DM once the form closed."""
+    deadline = time.monotonic() + 5
+    while not dms(world, user) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def errors(answer: Any) -> dict[str, str]:
@@ -75,6 +83,7 @@ def test_a_kept_promise_is_told_to_the_collector(world):
     assert fill(world, "Promise to pay", {"amount": "GBP 50k",
                                           "due": str(day + timedelta(days=2)),
                                           "invoices": oldest.invoice_id}).body == ""
+    confirmed(world, COLLECTOR)  # the form's confirmation first: the order is then fixed
     with Session(world.services.engine) as session:
         session.execute(update(InvoiceRow).where(InvoiceRow.invoice_id == oldest.invoice_id)
                         .values(open_amount=Decimal(0), status="paid"))
@@ -152,6 +161,7 @@ def test_the_department_a_dispute_goes_to_resolves_it_and_others_get_no_form(wor
     assert world.slack.submit(LOGISTICIAN, world.slack.modal(LOGISTICIAN),
                               {"outcome": "missing cartons found"}).body == ""
     assert audit(world)[-1][:2] == ("collections.dispute_resolved", LOGISTICIAN)
+    confirmed(world, LOGISTICIAN)
     assert dms(world, LOGISTICIAN) == ["Dispute resolved for *Fenwick Retail Group* (C0041)."]
     # The post is edited in place: who resolved it and how, instead of the button.
     deliver(world)
