@@ -48,6 +48,7 @@ from domain.events import DomainEvent
 from domain.model import AuditEntry
 from domain.money import Money
 from domain.ports import Outbox, UnitOfWork
+from domain.retry import retried
 
 # How far back the job looks for temporary limits that ended: a scheduler down for
 # longer than this does not announce the ends it missed, weeks late.
@@ -309,11 +310,5 @@ class Deadlines:
 
     @staticmethod
     def _retried(attempt: Callable[[], bool]) -> bool:
-        for tried in range(1, TRIES + 1):
-            try:
-                return attempt()
-            except RequestChanged:
-                if tried == TRIES:
-                    raise
-        raise AssertionError("unreachable")  # the last try returns or raises
+        return retried(attempt, RequestChanged, TRIES)
 

@@ -78,6 +78,7 @@ from domain.orders.ports import HeldOrders
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext, customer_position
 from domain.refs import CustomerRef
+from domain.retry import retried
 from domain.text import N_, Phrase
 
 # Tries of a writing use case whose optimistic lock lost a race: the second reads the
@@ -779,13 +780,7 @@ class CreditRequests:
 
     @staticmethod
     def _retried(attempt: Callable[[], T]) -> T:
-        for tried in range(1, TRIES + 1):
-            try:
-                return attempt()
-            except RequestChanged:
-                if tried == TRIES:
-                    raise
-        raise AssertionError("unreachable")  # the last try returns or raises
+        return retried(attempt, RequestChanged, TRIES)
 
     @staticmethod
     def _record(uow: UnitOfWork, request_id: int) -> RequestRecord:

@@ -36,6 +36,7 @@ from domain.model import AuditEntry, Customer
 from domain.people import is_user_id
 from domain.ports import Outbox, UnitOfWork
 from domain.positions import CreditPolicyContext, customer_position, portfolio_positions
+from domain.retry import retried
 from domain.text import N_
 
 SYSTEM = "creditbot"
@@ -134,13 +135,8 @@ class Assignments:
         ``collections.reassigned``."""
         self._require_assigner(actor)
         self._require_collector(collector)
-        for tried in range(1, TRIES + 1):
-            try:
-                return self._assign(actor, query, collector)
-            except CollectionChanged:
-                if tried == TRIES:
-                    raise
-        raise AssertionError("unreachable")
+        return retried(lambda: self._assign(actor, query, collector), CollectionChanged,
+                       TRIES)
 
     def _assign(self, actor: Member, query: str, collector: str) -> Assigned:
         now = self.clock()
@@ -253,15 +249,10 @@ class Assignments:
                     for cid, e in overdue.items() if cid not in taken and e.in_base]
         picks = plan(accounts, self.rules, load)
         positions = {cid: e.position for cid, e in overdue.items()}
-        for tried in range(1, TRIES + 1):
-            try:
-                return {"assigned": self._assign_picks(picks, positions, day)}
-            except CollectionChanged:
-                # Someone assigned one of them by hand between our read and our write
-                # (PostgreSQL; SQLite's write lock makes them wait): write again without.
-                if tried == TRIES:
-                    raise
-        raise AssertionError("unreachable")
+        # Someone may assign one of them by hand between our read and our write
+        # (PostgreSQL; SQLite's write lock makes them wait): then write again without.
+        return retried(lambda: {"assigned": self._assign_picks(picks, positions, day)},
+                       CollectionChanged, TRIES)
 
     def _left_alone(self, uow: UnitOfWork, overdue: Mapping[str, object],
                     day: date) -> set[str]:

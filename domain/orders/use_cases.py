@@ -45,6 +45,7 @@ from domain.orders.ports import NoOrderNotices, OrderChange, OrderHappened, Orde
 from domain.orders.rules import evaluate
 from domain.ports import UnitOfWork, ViewLog
 from domain.positions import CreditPolicyContext
+from domain.retry import retried
 from domain.text import N_
 
 SYSTEM = "creditbot"
@@ -215,14 +216,8 @@ class OrderChecks:
         """Checks the ERP's open orders no check was made of yet; those failing are held
         and their owner told (once: one note per hold). For after an import and the
         ``orders`` job, so no access check."""
-        for tried in range(1, TRIES + 1):
-            try:
-                return self._review_imported()
-            except OrderChanged:
-                # Another process (the job, an import) reviewed the same order first.
-                if tried == TRIES:
-                    raise
-        raise AssertionError("unreachable")
+        # Another process (the job, an import) may review the same order first.
+        return retried(self._review_imported, OrderChanged, TRIES)
 
     def _review_imported(self) -> dict[str, int]:
         now, today = self.clock(), self.today()
@@ -268,18 +263,15 @@ class OrderChecks:
         """Checks the held orders (of these customers, or all) again; each that passes
         now is released, audited ``orders.released`` by creditbot, and its owner told
         that no approval is needed any more."""
-        for tried in range(1, TRIES + 1):
-            try:
-                with self.unit_of_work() as uow:
-                    uow.begin_write()
-                    released = self.recheck_in(uow, customer_ids, self.clock())
-                    if released:
-                        uow.commit()
-                return released
-            except OrderChanged:
-                if tried == TRIES:
-                    raise
-        raise AssertionError("unreachable")
+        def attempt() -> list[OrderCheck]:
+            with self.unit_of_work() as uow:
+                uow.begin_write()
+                released = self.recheck_in(uow, customer_ids, self.clock())
+                if released:
+                    uow.commit()
+            return released
+
+        return retried(attempt, OrderChanged, TRIES)
 
     # -- inside another use case's unit of work (approvals) ---------------------------
 

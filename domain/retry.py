@@ -1,0 +1,30 @@
+"""Trying a writing use case again when its optimistic lock lost a race.
+
+A unit of work that finds its rows changed under it (a version no longer the stored one,
+a unique key taken meanwhile) raises its capability's ``…Changed`` error and writes
+nothing. Tried again, it reads what the winner committed: most often it then refuses
+politely ("already decided by @x") or finds nothing left to do, never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+# Two losses in a row are already rare; a third means something keeps changing the rows
+# and the person is better told to try again.
+TRIES = 3
+
+
+def retried(attempt: Callable[[], T], conflict: type[Exception],
+            tries: int = TRIES) -> T:
+    """``attempt()``, tried up to ``tries`` times while it raises ``conflict``; the last
+    conflict is raised."""
+    for tried in range(1, tries + 1):
+        try:
+            return attempt()
+        except conflict:
+            if tried == tries:
+                raise
+    raise AssertionError("unreachable")  # the last try returns or raises
