@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -32,6 +31,7 @@ from storage.audit_writer import BatchedAuditWriter
 from storage.db import make_engine, require_current_schema
 from storage.slack_locales import RememberedLocales, SlackLocales
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
+from storage.write_gate import SqliteWriteGate
 
 if TYPE_CHECKING:
     # charts and matplotlib load only in the processes that run the job
@@ -117,7 +117,8 @@ class Services:
     @cached_property
     def orders(self) -> OrderChecks:
         return build_orders(self.uow, self.config, self.access, self.now,
-                            serial_writes=self.engine.dialect.name == "sqlite",
+                            serial_writes=self.engine.url.database
+                            if self.engine.dialect.name == "sqlite" else None,
                             remembered=self.remembered_locales.get)
 
     @cached_property
@@ -194,10 +195,11 @@ def build_requests(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
 
 def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
                  access: CreditDataAccess, clock: Callable[[], datetime], *,
-                 serial_writes: bool = False, remembered: Remembered | None = None
-                 ) -> OrderChecks:
+                 serial_writes: str | bool | None = None,
+                 remembered: Remembered | None = None) -> OrderChecks:
     """Order review with app.yaml's order rules; owners' notes in their language.
-    ``serial_writes`` (SQLite): this process's orders queue for the write lock."""
+    ``serial_writes`` (SQLite): the database file whose orders queue for the write lock,
+    across this server's threads and processes (``True``: this process's only)."""
     from domain.approvals.withdraw import ReleaseWithdrawals
     from handlers.approvals.notices import ApprovalNotices
     from handlers.orders.notices import OrderNotices
@@ -216,7 +218,8 @@ def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
                             config.orders.pending_days),
         config.orders.rules(), clock, organisation.zone,
         OrderNotices(DestinationLocales(organisation.locale, locales, remembered)),
-        write_gate=threading.Lock() if serial_writes else nullcontext(),
+        write_gate=SqliteWriteGate(None if serial_writes is True else serial_writes)
+        if serial_writes else nullcontext(),
         release_requests=withdrawals)
 
 
