@@ -90,6 +90,24 @@ def resolve_subject(query: str, directory: CustomerDirectory) -> CustomerRef | G
     return _by_name(query, directory)
 
 
+def names_plainly(query: str, directory: CustomerDirectory) -> CustomerRef | None:
+    """The customer ``query`` names by its id, its whole name or a unique start of it;
+    ``None`` otherwise, and never by a close match. ``/credit check Studio 54`` asks
+    this before reading ``54`` as an order amount: a name that ends in a number stays a
+    name, while ``acme 120k`` (no customer is called that) stays a check with an
+    amount."""
+    found = _by_id(query, directory)
+    if found is not None:
+        return found
+    key = normalize_name(query)
+    if not key:
+        return None
+    for matches in (directory.by_name_key(key), directory.by_name_prefix(key, 2)):
+        if matches:
+            return matches[0] if len(matches) == 1 else None
+    return None
+
+
 def _required(query: str) -> str:
     query = normalize_query(query)
     if not query:

@@ -16,7 +16,7 @@ from domain.errors import DomainError
 from domain.events import CardShared
 from domain.exposure import AgedBalance, CreditPosition, OrderBalance, credit_position, group_limit
 from domain.fx import FxRates
-from domain.lookup import resolve_subject
+from domain.lookup import names_plainly, resolve_subject
 from domain.model import AuditEntry, Customer
 from domain.ports import PositionSource, UnitOfWork, ViewLog
 from domain.positions import ApprovedLimits, CreditPolicyContext, limit_in_force
@@ -124,6 +124,15 @@ class CreditChecks:
             self._viewed(uow, AuditEntry(self.clock(), actor.user_id, "credit.checked",
                                          _subject(found.ref), {"query": query}))
         return found
+
+    def names_plainly(self, actor: Member, query: str) -> bool:
+        """Whether ``query`` as a whole names one customer by id, name or a unique start
+        of its name (see ``domain.lookup.names_plainly``). Nothing for someone who may
+        not see credit data: their check is refused anyway."""
+        if not self.access.allows(actor) or len(query) > MAX_QUERY_LENGTH:
+            return False
+        with self.unit_of_work() as uow:
+            return names_plainly(query, uow.customers) is not None
 
     def check_ref(self, actor: Member, ref: CustomerRef | GroupRef) -> Checked:
         """The position of exactly this customer or group (a button names it by id)."""

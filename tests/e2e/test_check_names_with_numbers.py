@@ -1,0 +1,34 @@
+"""A customer whose name ends in a number is checked by that name: the number is not
+read as an order amount (``/credit check customer 00017`` answered "matches several
+customers" once ``/credit check <customer> <amount>`` arrived)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import insert
+
+from domain.lookup import normalize_name
+from storage.models import CustomerRow
+from tests.e2e.conftest import SALES, SALES_CHANNEL, World
+
+
+def add_customer(world: World, customer_id: str, name: str) -> None:
+    with world.services.engine.begin() as conn:
+        conn.execute(insert(CustomerRow), [dict(
+            customer_id=customer_id, name=name, name_key=normalize_name(name),
+            currency="USD", credit_limit=Decimal("50000"), payment_terms_days=30,
+            owner_slack_id=SALES, country="US")])
+
+
+def test_a_name_ending_in_a_number_is_a_name_and_an_amount_after_it_still_counts(world):
+    add_customer(world, "C9054", "Studio 54")
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check studio 54")
+    assert card.blocks[0]["text"]["text"] == "Studio 54"
+    with_amount = world.slack.slash(SALES, SALES_CHANNEL, "/credit check studio 54 1k")
+    assert with_amount.text == (":white_check_mark: *OK to ship*: an order of $1,000.00 for "
+                                "Studio 54 (C9054) passes the order rules.")
+    # No customer is called "acme 120k": the amount is read as before.
+    acme = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme packaging 1k")
+    assert acme.text == (":no_entry: *Not OK to ship*: an order of $1,000.00 for Acme "
+                         "Packaging (C0002) would be held.")
