@@ -45,6 +45,7 @@ from sqlalchemy.pool import Pool, PoolProxiedConnection
 
 from domain.aging import AgingBuckets
 from domain.approvals.model import ChangeKind, LimitChange, effective_limit
+from domain.collections.model import AssignmentStatus
 from domain.errors import RecordsUnavailable
 from domain.exposure import AgedBalance, OrderBalance
 from domain.model import (
@@ -95,6 +96,8 @@ _BY_KEY = f"SELECT {_CUSTOMER} FROM customers WHERE name_key = :key OR name_loca
 _BY_ID = f"SELECT {_CUSTOMER} FROM customers WHERE customer_id = :id"
 _GROUP = f"SELECT {_CUSTOMER} FROM customers WHERE group_id = :group"
 _ALL_KEYS = f"SELECT {_KEYS} FROM customers"
+_COLLECTOR = ("SELECT collector FROM collection_assignments "
+              f"WHERE customer_id = :id AND status <> '{AssignmentStatus.CLOSED.value}'")
 _RATES = ("SELECT r.currency, r.rate_to_base FROM exchange_rates r JOIN "
           "(SELECT currency, max(date) AS date FROM exchange_rates WHERE date <= :as_of "
           "GROUP BY currency) n ON r.currency = n.currency AND r.date = n.date")
@@ -431,6 +434,10 @@ class SqlCheckRead:
         if members is None:
             members = [self._customer(row) for row in self._rows(_GROUP, {"group": group_id})]
         return sorted(members, key=lambda c: c.name)
+
+    def collector_of(self, customer_id: str) -> str | None:
+        rows = self._rows(_COLLECTOR, {"id": customer_id})
+        return rows[0][0] if rows else None
 
     # -- receivables -----------------------------------------------------------------
 

@@ -29,6 +29,10 @@ class CheckRead(PositionSource, Protocol):
     @property
     def limits(self) -> ApprovedLimits: ...
 
+    def collector_of(self, customer_id: str) -> str | None:
+        """Who collects the account now (read each check: assignments move no version)."""
+        ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

@@ -4,6 +4,7 @@ a job or the CLI cannot skip any of these steps."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ class CustomerCheck:
     customer: Customer
     position: CreditPosition
     approved: LimitChange | None = None
+    # Who collects the account (its open assignment), for the card's Collector line.
+    collector: str | None = None
 
     @property
     def ref(self) -> CustomerRef:
@@ -75,6 +78,22 @@ class GroupCheck:
 
 
 Checked = CustomerCheck | GroupCheck
+
+
+def _open_collector(uow: UnitOfWork) -> Callable[[str], str | None]:
+    def collector_of(customer_id: str) -> str | None:
+        current = uow.collections.open_assignment(customer_id)
+        return current.collector if current else None
+    return collector_of
+
+
+def _collected(found: Checked, collector_of: Callable[[str], str | None]) -> Checked:
+    """``found`` with the account's collector as it is now (a group has none)."""
+    if not isinstance(found, CustomerCheck):
+        return found
+    collector = collector_of(found.customer.customer_id)
+    return found if collector == found.collector else dataclasses.replace(
+        found, collector=collector)
 
 
 def _subject(ref: CustomerRef | GroupRef) -> str:
@@ -104,6 +123,8 @@ class CreditChecks:
         default_factory=Remembered, init=False, repr=False, compare=False)
     _positions: Remembered[tuple[Hashable, ...], Checked] = field(
         default_factory=Remembered, init=False, repr=False, compare=False)
+    _plain: Remembered[tuple[Hashable, ...], bool] = field(
+        default_factory=Remembered, init=False, repr=False, compare=False)
 
     def today(self) -> date:
         """Aging turns over at midnight in the organisation's time zone."""
@@ -119,8 +140,10 @@ class CreditChecks:
             self._record_view(actor, found, {"query": query})
             return found
         with self.unit_of_work() as uow:
-            found = self._position(uow, uow.credit_requests,
-                                   resolve_subject(query, uow.customers), self.today())
+            found = _collected(self._position(uow, uow.credit_requests,
+                                              resolve_subject(query, uow.customers),
+                                              self.today()),
+                               _open_collector(uow))
             self._viewed(uow, AuditEntry(self.clock(), actor.user_id, "credit.checked",
                                          _subject(found.ref), {"query": query}))
         return found
@@ -131,8 +154,17 @@ class CreditChecks:
         not see credit data: their check is refused anyway."""
         if not self.access.allows(actor) or len(query) > MAX_QUERY_LENGTH:
             return False
-        with self.unit_of_work() as uow:
-            return names_plainly(query, uow.customers) is not None
+        if self.reads is None:
+            with self.unit_of_work() as uow:
+                return names_plainly(query, uow.customers) is not None
+        with self.reads() as read:
+            version = read.version()
+            plain = self._plain.get(version, (query,)) if version is not None else None
+            if plain is None:
+                plain = names_plainly(query, read.customers) is not None
+                if version is not None:
+                    self._plain.put(version, (query,), plain)
+        return plain
 
     def check_ref(self, actor: Member, ref: CustomerRef | GroupRef) -> Checked:
         """The position of exactly this customer or group (a button names it by id)."""
@@ -142,7 +174,8 @@ class CreditChecks:
             self._record_view(actor, found, {})
             return found
         with self.unit_of_work() as uow:
-            found = self._position(uow, uow.credit_requests, ref, self.today())
+            found = _collected(self._position(uow, uow.credit_requests, ref, self.today()),
+                               _open_collector(uow))
             self._viewed(uow, AuditEntry(self.clock(), actor.user_id, "credit.checked",
                                          _subject(found.ref), {}))
         return found
@@ -162,11 +195,12 @@ class CreditChecks:
                     if version is not None:
                         self._subjects.put(version, (query,), ref)
             key = (*_key(ref), as_of)
-            found = self._positions.get(version, key) if version is not None else None
-            if found is None:
-                found = self._position(read, read.limits, ref, as_of)
-                if version is not None:
-                    self._positions.put(version, key, found)
+            remembered = self._positions.get(version, key) if version is not None else None
+            found = remembered or self._position(read, read.limits, ref, as_of)
+            found = _collected(found, read.collector_of)
+            # The same object while nothing moved: the rendered card is kept by identity.
+            if version is not None and found is not remembered:
+                self._positions.put(version, key, found)
         return found
 
     def _record_view(self, actor: Member, found: Checked, details: dict[str, object]) -> None:

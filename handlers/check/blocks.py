@@ -90,27 +90,25 @@ def names(customer: Customer, tr: Translator) -> tuple[str, str | None]:
 
 
 def card(found: Checked, tr: Translator, *, timezone: str, shareable: bool = True,
-         note: str | None = None, assignable: bool = False,
-         collector: str | None = None) -> Message:
+         note: str | None = None, assignable: bool = False) -> Message:
     """``note`` is mrkdwn the caller built (already safe). A card without a note is the
     answer to the person who checked (not a shared post, nor its receipt): a customer's
     offers them *Request more credit*, and *Assign collector* when they may assign."""
     if isinstance(found, GroupCheck):
         return _group_card(found, tr, timezone, shareable, note)
-    return _customer_card(found, tr, timezone, shareable, note, assignable, collector)
+    return _customer_card(found, tr, timezone, shareable, note, assignable)
 
 
 def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareable: bool,
-                   note: str | None, assignable: bool = False,
-                   collector: str | None = None) -> Message:
+                   note: str | None, assignable: bool = False) -> Message:
     customer, position = found.customer, found.position
     title, other = names(customer, tr)
     owner = mention(customer.owner_slack_id) if customer.owner_slack_id else tr._(
         "nobody assigned")
     who = tr._("{id} · owner {owner}", id=user_text(customer.customer_id, 100), owner=owner)
-    if collector:
+    if found.collector:
         # Who collects it: the first person to ask about an overdue account.
-        who += "\n" + tr._("Collector: {collector}", collector=mention(collector))
+        who += "\n" + tr._("Collector: {collector}", collector=mention(found.collector))
     blocks: list[Block] = [
         header(title),
         fields(

@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain.check import Checked, CustomerCheck
+from domain.check import Checked
 from domain.errors import CustomerLookupError
 from domain.orders.typed import split_check
 from handlers.check.blocks import card, which_customer
@@ -38,15 +38,7 @@ def check(context: BoltContext, query: str) -> Message:
     except CustomerLookupError as unclear:
         return which_customer(unclear, context["tr"])
     return _cards.card(found, context["tr"], deps.timezone, _may_share_here(context),
-                       deps.assignments.may_assign(context["member"]),
-                       _collector(deps, context, found))
-
-
-def _collector(deps: Deps, context: BoltContext, found: Checked) -> str | None:
-    if not isinstance(found, CustomerCheck):
-        return None
-    current = deps.assignments.assignment_of(context["member"], found.customer.customer_id)
-    return current.collector if current else None
+                       deps.assignments.may_assign(context["member"]))
 
 
 class _Cards:
@@ -56,18 +48,17 @@ class _Cards:
 
     def __init__(self, most: int = 4096) -> None:
         self.most = most
-        self._cards: dict[tuple[int, str, str, bool, bool, str | None],
-                          tuple[Checked, Message]] = {}
+        self._cards: dict[tuple[int, str, str, bool, bool], tuple[Checked, Message]] = {}
         self._lock = threading.Lock()
 
     def card(self, found: Checked, tr: Translator, timezone: str, shareable: bool,
-             assignable: bool = False, collector: str | None = None) -> Message:
-        key = (id(found), tr.tag, timezone, shareable, assignable, collector)
+             assignable: bool = False) -> Message:
+        key = (id(found), tr.tag, timezone, shareable, assignable)
         done = self._cards.get(key)
         if done is not None and done[0] is found:
             return done[1]
         shown = card(found, tr, timezone=timezone, shareable=shareable,
-                     assignable=assignable, collector=collector)
+                     assignable=assignable)
         with self._lock:
             if len(self._cards) >= self.most:
                 self._cards = {}
@@ -85,8 +76,7 @@ def on_pick(body: dict[str, Any], context: BoltContext) -> None:
     found = deps.checks.check_ref(context["member"], picked.ref())
     context["reply"](*card(found, context["tr"], timezone=deps.timezone,
                           shareable=_may_share_here(context),
-                          assignable=deps.assignments.may_assign(context["member"]),
-                          collector=_collector(deps, context, found)),
+                          assignable=deps.assignments.may_assign(context["member"])),
                      replace_original=True)
 
 

@@ -3,6 +3,7 @@ repositories, and a data version that every committed import moves."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import insert
 
 from bot.demo import load_demo_data
 from domain.aging import AgingBuckets
+from domain.collections.model import Assignment, AssignmentStatus
 from domain.errors import RecordsUnavailable
 from domain.lookup import normalize_name
 from domain.model import AuditEntry
@@ -138,3 +140,20 @@ def test_a_connection_that_died_in_the_pool_is_replaced_at_the_first_statement(e
     assert _version(reads) == version
     engine.dispose()  # lets go of the reads' connections too
     assert _version(reads) == version
+
+
+def test_the_collector_is_the_open_assignments_and_none_once_it_closes(demo):
+    reads = SqlCheckReads(demo)
+    now = datetime(2026, 11, 29, 9, tzinfo=UTC)
+    with SqlUnitOfWork(unit_of_work_factory(demo)) as uow:
+        stored = uow.collections.add_assignment(Assignment(
+            "C0001", "U04COLLECT1", AssignmentStatus.OPEN, "U02CREDITMG", now))
+        uow.commit()
+    with reads() as read:
+        assert (read.collector_of("C0001"), read.collector_of("C0002")) == ("U04COLLECT1", None)
+    with SqlUnitOfWork(unit_of_work_factory(demo)) as uow:
+        uow.collections.save_assignment(dataclasses.replace(
+            stored, status=AssignmentStatus.CLOSED, closed_at=now, closed_by="U02CREDITMG"))
+        uow.commit()
+    with reads() as read:
+        assert read.collector_of("C0001") is None

@@ -13,6 +13,7 @@ from domain.access import AccessDenied, CreditDataAccess, Member
 from domain.aging import AgingBuckets
 from domain.check import CreditChecks
 from domain.check.reads import Remembered
+from domain.collections.model import Assignment, AssignmentStatus
 from domain.errors import AmbiguousCustomer
 from domain.money import Money
 from domain.positions import CreditPolicyContext
@@ -74,6 +75,10 @@ class Reads:
     @property
     def limits(self):  # type: ignore[no-untyped-def]
         return self.uow.credit_requests
+
+    def collector_of(self, customer_id: str) -> str | None:
+        current = self.uow.collections.open_assignment(customer_id)
+        return current.collector if current else None
 
 
 class Views:
@@ -164,6 +169,20 @@ def test_midnight_in_the_organisations_zone_ages_the_invoices_again(checks, read
     assert (before.position.as_of.day, after.position.as_of.day) == (29, 30)
     assert after.position.aging.oldest_overdue_days == \
         before.position.aging.oldest_overdue_days + 1  # type: ignore[operator]
+
+
+def test_a_new_collector_shows_at_once_without_reading_the_position_again(checks, reads,
+                                                                         uow, clock):
+    first = checks.check(SALES, "acme")
+    assert first.collector is None
+    uow.collections.add_assignment(Assignment("C0001", "U04COLLECT1", AssignmentStatus.OPEN,
+                                              "U02CREDITMG", clock.now))
+    assigned = checks.check(SALES, "acme")
+    assert assigned.collector == "U04COLLECT1"
+    assert assigned.position is first.position
+    # the card is remembered with its collector: the same object while nothing moves
+    assert checks.check(SALES, "C0001") is assigned
+    assert reads.positions == 1
 
 
 def test_a_remembered_position_is_still_refused_to_outsiders(checks, views):
