@@ -17,6 +17,7 @@ from handlers import (
     help,
     home,
     housekeeping,
+    meetings,
     middleware,
     orders,
     registry,
@@ -30,7 +31,7 @@ from handlers.registry import COMMAND, Catalogue
 # a loop beside each scheduler candidate (bot/delivery.py), not as a job or a listener.
 FEATURES = (check.FEATURE, alerts.FEATURE, approvals.FEATURE, orders.FEATURE, help.FEATURE,
             home.FEATURE, housekeeping.FEATURE, delivery.FEATURE,
-            reports.FEATURE, collections.FEATURE)
+            reports.FEATURE, collections.FEATURE, meetings.FEATURE)
 
 # What the Slack app manifest declares for the slash command.
 COMMAND_DESCRIPTION = "Trade credit: check a customer's credit position"

@@ -1,0 +1,110 @@
+"""What meetings need from storage (``uow.meetings``), and the port through which the
+Slack side queues invitations, tallies, reminders and notices.
+
+Every ``add_*`` returns the record with its id (and version 1 where it has one); every
+``save_*`` stores a changed record whose ``version`` is the one read and raises
+``MeetingChanged`` (writing nothing) when it is no longer the stored one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from domain.meetings.agenda import Agenda
+from domain.meetings.model import Meeting, Minutes, Response, Task
+from domain.ports import Outbox
+
+
+class MeetingStore(Protocol):
+    wrote: bool
+
+    def add_meeting(self, meeting: Meeting) -> Meeting: ...
+
+    def save_meeting(self, meeting: Meeting) -> Meeting: ...
+
+    def get_meeting(self, meeting_id: int) -> Meeting | None: ...
+
+    def meetings_between(self, start: datetime, end: datetime) -> list[Meeting]:
+        """Scheduled (not cancelled) meetings overlapping [start, end), by start."""
+        ...
+
+    def series(self, series_id: int) -> list[Meeting]:
+        """Every occurrence of a series (scheduled or cancelled), by start."""
+        ...
+
+    def set_response(self, response: Response) -> Response:
+        """Replaces the person's earlier answer to the meeting, if any."""
+        ...
+
+    def responses(self, meeting_id: int) -> list[Response]:
+        """The answers to the meeting, by user id."""
+        ...
+
+    def add_minutes(self, minutes: Minutes) -> Minutes: ...
+
+    def minutes_of(self, meeting_id: int) -> list[Minutes]:
+        """The meeting's minutes, oldest first."""
+        ...
+
+    def add_task(self, task: Task) -> Task: ...
+
+    def save_task(self, task: Task) -> Task: ...
+
+    def get_task(self, task_id: int) -> Task | None: ...
+
+    def open_tasks(self, owner: str | None = None, due_by: date | None = None,
+                   customer_ids: Sequence[str] | None = None) -> list[Task]:
+        """Open tasks (of this owner, due on or before ``due_by``, about these
+        customers), by due date then id."""
+        ...
+
+    def tasks_of(self, meeting_id: int) -> list[Task]:
+        """The meeting's tasks, open or done, by id."""
+        ...
+
+
+class Happened(StrEnum):
+    INVITED = "invited"          # a new meeting (or a recurring series' next occurrence)
+    RESCHEDULED = "rescheduled"  # ``previous`` holds the old time
+    CANCELLED = "cancelled"
+    ANSWERED = "answered"        # ``response`` just given: the tally moves in place
+    REMINDER = "reminder"        # ``lead`` before the start, with a refreshed agenda
+    MINUTES = "minutes"          # ``minutes`` and the ``tasks`` they created
+
+
+@dataclass(frozen=True)
+class MeetingChange:
+    """What happened to a meeting, with everything a notice needs: who is invited
+    (``people``: department members, attendees and the organiser, by id), the
+    departments' ``channels``, the agenda when one was built, and the answers so far."""
+
+    happened: Happened
+    meeting: Meeting
+    actor: str
+    people: tuple[str, ...]
+    channels: tuple[str, ...]
+    agenda: Agenda | None = None
+    responses: tuple[Response, ...] = ()
+    response: Response | None = None
+    previous: Meeting | None = None
+    lead: timedelta | None = None
+    minutes: Minutes | None = None
+    tasks: tuple[Task, ...] = ()
+
+
+class MeetingNotices(Protocol):
+    """Queues the Slack messages of a change on the unit of work's outbox (in the use
+    case's transaction: a rolled-back change sends nothing)."""
+
+    def queue(self, outbox: Outbox, change: MeetingChange) -> None: ...
+
+
+class NoMeetingNotices:
+    """For use-case tests and the CLI: records nothing to send."""
+
+    def queue(self, outbox: Outbox, change: MeetingChange) -> None:
+        return None
