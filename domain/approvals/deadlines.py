@@ -43,7 +43,7 @@ from domain.approvals.ports import (
     stand_ins,
 )
 from domain.approvals.rules import RequestChanged
-from domain.approvals.use_cases import SYSTEM, TRIES, Roster
+from domain.approvals.use_cases import SYSTEM, Roster
 from domain.events import DomainEvent
 from domain.model import AuditEntry
 from domain.money import Money
@@ -310,5 +310,5 @@ class Deadlines:
 
     @staticmethod
     def _retried(attempt: Callable[[], bool]) -> bool:
-        return retried(attempt, RequestChanged, TRIES)
+        return retried(attempt, RequestChanged)
 

@@ -81,9 +81,6 @@ from domain.refs import CustomerRef
 from domain.retry import retried
 from domain.text import N_, Phrase
 
-# Tries of a writing use case whose optimistic lock lost a race: the second reads the
-# records the winner committed and refuses politely (or, filing, finds its twin).
-TRIES = 3
 MAX_REASON = 2000
 MAX_COMMENT = 2000
 MAX_QUESTION = 2000
@@ -780,7 +777,7 @@ class CreditRequests:
 
     @staticmethod
     def _retried(attempt: Callable[[], T]) -> T:
-        return retried(attempt, RequestChanged, TRIES)
+        return retried(attempt, RequestChanged)
 
     @staticmethod
     def _record(uow: UnitOfWork, request_id: int) -> RequestRecord:

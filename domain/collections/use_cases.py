@@ -41,7 +41,6 @@ from domain.text import N_
 
 SYSTEM = "creditbot"
 log = logging.getLogger(__name__)
-TRIES = 3
 
 
 class AssignRefused(DomainError):
@@ -135,8 +134,7 @@ class Assignments:
         ``collections.reassigned``."""
         self._require_assigner(actor)
         self._require_collector(collector)
-        return retried(lambda: self._assign(actor, query, collector), CollectionChanged,
-                       TRIES)
+        return retried(lambda: self._assign(actor, query, collector), CollectionChanged)
 
     def _assign(self, actor: Member, query: str, collector: str) -> Assigned:
         now = self.clock()
@@ -252,7 +250,7 @@ class Assignments:
         # Someone may assign one of them by hand between our read and our write
         # (PostgreSQL; SQLite's write lock makes them wait): then write again without.
         return retried(lambda: {"assigned": self._assign_picks(picks, positions, day)},
-                       CollectionChanged, TRIES)
+                       CollectionChanged)
 
     def _left_alone(self, uow: UnitOfWork, overdue: Mapping[str, object],
                     day: date) -> set[str]:

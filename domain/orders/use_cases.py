@@ -52,7 +52,6 @@ SYSTEM = "creditbot"
 # Far above any order; keeps a typo (or 10^30) out of the amount columns.
 MAX_REFERENCE = 100
 MAX_QUERY = 200
-TRIES = 3
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
 
@@ -217,7 +216,7 @@ class OrderChecks:
         and their owner told (once: one note per hold). For after an import and the
         ``orders`` job, so no access check."""
         # Another process (the job, an import) may review the same order first.
-        return retried(self._review_imported, OrderChanged, TRIES)
+        return retried(self._review_imported, OrderChanged)
 
     def _review_imported(self) -> dict[str, int]:
         now, today = self.clock(), self.today()
@@ -271,7 +270,7 @@ class OrderChecks:
                     uow.commit()
             return released
 
-        return retried(attempt, OrderChanged, TRIES)
+        return retried(attempt, OrderChanged)
 
     # -- inside another use case's unit of work (approvals) ---------------------------
 
