@@ -25,6 +25,8 @@ from bot.settings import SLACK_DEFAULT_API_URL, Settings
 from bot.wiring import Services
 from domain.access import Member
 from domain.check import CreditChecks
+from domain.sharing import CardSharing
+from domain.sharing_reads import card_readers
 from handlers.credit import CreditCommand
 from handlers.deps import Deps
 from handlers.i18n import Languages
@@ -86,7 +88,18 @@ def build_deps(services: Services) -> Deps:
         reports=services.reports,
         assignments=services.assignments,
         collecting=services.collecting,
+        sharing=CardSharing(services.uow, access, services.now,
+                            card_readers(checks, services.requests),
+                            share_destinations(services)),
     )
+
+
+def share_destinations(services: Services) -> dict[str, str]:
+    """The channels a card may be shared into, named for the person who picks one: each
+    department's by its name, then any other channel app.yaml opens to credit data."""
+    config = services.config
+    named = {d.channel: d.name for d in config.departments.values()}
+    return {**named, **{c: c for c in sorted(config.share_channels()) if c not in named}}
 
 
 # What auth.test answers when the token itself is wrong: trying again cannot help.

@@ -26,12 +26,14 @@ from handlers import (
 from handlers.credit import on_credit
 from handlers.deps import Deps
 from handlers.registry import COMMAND, Catalogue
+from handlers.sharing import feature as sharing
 
 # ``delivery`` declares only the scopes of the outbox sender's calls: the sender runs as
 # a loop beside each scheduler candidate (bot/delivery.py), not as a job or a listener.
 FEATURES = (check.FEATURE, alerts.FEATURE, approvals.FEATURE, orders.FEATURE, help.FEATURE,
             home.FEATURE, housekeeping.FEATURE, delivery.FEATURE,
-            reports.FEATURE, collections.FEATURE, meetings.FEATURE)
+            reports.FEATURE, collections.FEATURE, meetings.FEATURE,
+            sharing.FEATURE)
 
 # What the Slack app manifest declares for the slash command.
 COMMAND_DESCRIPTION = "Trade credit: check a customer's credit position"

@@ -14,6 +14,7 @@ from domain.collections.use_cases import Assignments
 from domain.collections.work import CollectorsDay
 from domain.orders.use_cases import OrderChecks
 from domain.reports.use_cases import Reports
+from domain.sharing import CardSharing
 from handlers.i18n import Languages
 
 
@@ -35,6 +36,8 @@ class Deps:
     reports: Reports
     assignments: Assignments
     collecting: CollectorsDay
+    # Any card into a department's channel with a note (handlers.sharing).
+    sharing: CardSharing
 
     def __deepcopy__(self, memo: dict[int, object]) -> Deps:
         # Bolt deep-copies the context for lazy listeners; these are process-wide

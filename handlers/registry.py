@@ -185,7 +185,11 @@ def _refuse_untyped_values(catalogue: Catalogue) -> Callable[..., Any]:
                 spec = catalogue.action(str(pressed.get("action_id", "")))
                 if spec is None:
                     continue  # Bolt answers unknown actions as unhandled
-                value = spec.payload.decode(str(pressed.get("value", "")))
+                # A menu (overflow, select) sends its chosen option's value.
+                chosen = pressed.get("selected_option")
+                raw = pressed.get("value", "") if not isinstance(chosen, dict) \
+                    else chosen.get("value", "")
+                value = spec.payload.decode(str(raw))
                 if value is None:
                     log.warning("refused %s: its value is not one creditbot wrote",
                                 spec.action_id)

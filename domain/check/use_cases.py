@@ -256,6 +256,12 @@ class CreditChecks:
             raise ShareUnconfirmed()
         return found
 
+    def fresh(self, uow: UnitOfWork, ref: CustomerRef | GroupRef) -> Checked:
+        """The position of ``ref`` now, with its collector, read in ``uow``: what another
+        capability shows when it carries a check card (domain.sharing)."""
+        return _collected(self._position(uow, uow.credit_requests, ref, self.today()),
+                          _open_collector(uow))
+
     def _require(self, actor: Member, refusal: str, details: dict[str, object]) -> None:
         try:
             self.access.require(actor)

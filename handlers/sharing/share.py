@@ -1,0 +1,139 @@
+"""*Share with another department*: the form (channel + note) a Share button or menu
+opens on any card, and the post it makes into the chosen channel."""
+
+from __future__ import annotations
+
+import http.client
+import logging
+from typing import Any
+from urllib.error import URLError
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from domain.access import AccessDenied, ShareRefused
+from domain.check import DeliveryUncertain
+from domain.errors import DomainError
+from domain.sharing import NOTE_LIMIT
+from handlers.deps import Deps
+from handlers.errors import explain
+from handlers.i18n import Translator
+from handlers.modals import modal, open_modal, option, select, submitted, text_input
+from handlers.registry import Submitted
+from handlers.render import section
+from handlers.replies import rate_limit_retry
+from handlers.sharing.payloads import SHARE_VIEW, CardValue, ShareForm
+from handlers.sharing.posts import shared_post
+
+log = logging.getLogger("creditbot.sharing")
+
+CHANNEL = "channel"
+NOTE = "note"
+POST_TIMEOUT_SECONDS = 5
+# Slack's answers when the bot may not post in a channel: someone can fix these.
+_NOT_THERE = {"not_in_channel", "channel_not_found", "is_archived"}
+
+
+def _origin(body: dict[str, Any]) -> str | None:
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id")
+
+
+def on_share_card(body: dict[str, Any], context: BoltContext) -> None:
+    """Opens the form for the pressed card. Someone who may not see credit data is told
+    so, to them only, and gets no form."""
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    member = context["member"]
+    pressed: CardValue = context["payload"]
+    card = pressed.card()
+    targets = deps.sharing.channels(member)
+    if not targets:
+        deps.sharing.require(member, card)  # AccessDenied, answered by the guard
+        context["reply"](tr._("No channel is open to credit data yet, so a card cannot be "
+                              "shared. A credit manager can open one "
+                              "(access.credit_data.share_channels in app.yaml)."))
+        return
+    form = ShareForm(kind=pressed.kind, id=pressed.id, origin=_origin(body))
+    view = modal(SHARE_VIEW, form, title=tr._("Share card"), submit=tr._("Share"),
+                 close=tr._("Cancel"), blocks=[
+                     section(tr._("The card is posted with its figures as they are when "
+                                  "you share it, with your name and your note.")),
+                     select(CHANNEL, tr._("Channel"),
+                            [option(channel, name) for channel, name in targets.items()],
+                            hint=tr._("The departments' channels open to credit data.")),
+                     text_input(NOTE, tr._("Note"), multiline=True, optional=True,
+                                max_length=NOTE_LIMIT,
+                                placeholder=tr._("Why should they look at it?")),
+                 ])
+    open_modal(context, str(body.get("trigger_id") or ""), view)
+
+
+def submit_share(view: dict[str, Any], context: BoltContext) -> Submitted:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    form: ShareForm = context["metadata"]
+    values = submitted(view)
+    channel, note = values.get(CHANNEL), values.get(NOTE)
+    if not channel:
+        return {CHANNEL: tr._("Pick the channel to share the card in.")}
+    try:
+        deps.sharing.require(context["member"], form.card(), channel)
+    except ShareRefused as refused:
+        return {CHANNEL: explain(refused, tr)}
+    except AccessDenied:
+        raise
+    return lambda: deliver(context, form, channel, note)
+
+
+def deliver(context: BoltContext, form: ShareForm, channel: str, note: str | None) -> None:
+    """Posts the card in ``channel`` and tells the person how it went."""
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    sharer = context.user_id or ""
+    # Everyone in the channel reads the post: it speaks the channel's language.
+    theirs = deps.languages.for_channel(channel)
+    # One try: a post whose answer timed out may be in the channel already.
+    client = WebClient(token=context.client.token, base_url=context.client.base_url,
+                       timeout=POST_TIMEOUT_SECONDS, retry_handlers=[rate_limit_retry()])
+
+    def publish(found: object) -> None:
+        text, blocks = shared_post(found, theirs, sharer=sharer, note=note,
+                                   timezone=deps.timezone, zone=deps.checks.zone)
+        try:
+            client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        except (TimeoutError, http.client.RemoteDisconnected, ConnectionResetError) as lost:
+            raise DeliveryUncertain from lost
+        except URLError as lost:
+            if isinstance(lost.reason, TimeoutError | ConnectionResetError):
+                raise DeliveryUncertain from lost
+            raise
+
+    try:
+        deps.sharing.share(context["member"], form.card(), channel, note, publish)
+    except SlackApiError as refused:
+        if refused.response.get("error") not in _NOT_THERE:
+            raise
+        answer = tr._("I can't post in {channel} yet: add me there with `/invite "
+                      "@creditbot`, then share the card again.", channel=f"<#{channel}>")
+    except DomainError as refused:
+        answer = explain(refused, tr)
+    else:
+        answer = tr._("You shared this card in {channel}.", channel=f"<#{channel}>")
+    _tell(context, form.origin, answer)
+
+
+def _tell(context: BoltContext, origin: str | None, text: str) -> None:
+    """Beside where the Share was pressed, else by direct message."""
+    user = context.user_id or ""
+    client = context.client
+    if origin:
+        try:
+            client.chat_postEphemeral(channel=origin, user=user, text=text)
+            return
+        except SlackApiError as refused:  # e.g. a channel the bot is not in
+            log.info("share answer not shown in %s (%s): sent by DM", origin,
+                     refused.response.get("error"))
+    opened = client.conversations_open(users=user)
+    client.chat_postMessage(channel=opened["channel"]["id"], text=text)
