@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the alerts port's own types need the positions, which need 
     from domain.alerts.ports import AlertStore
     from domain.approvals.ports import CreditRequestStore
     from domain.collections.ports import CollectionStore
+    from domain.meetings.ports import MeetingStore
     from domain.orders.ports import OrderStore
 
 
@@ -133,6 +134,9 @@ class UnitOfWork(PositionSource, Protocol):
 
     @property
     def collections(self) -> CollectionStore: ...
+
+    @property
+    def meetings(self) -> MeetingStore: ...
 
     @property
     def audit(self) -> AuditLog: ...

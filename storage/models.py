@@ -555,3 +555,83 @@ class SlackLocaleRow(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     locale: Mapped[str] = mapped_column(String(35))
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class MeetingRow(Base):
+    """One occurrence of a meeting (a recurring series is several rows sharing
+    ``series_id``, the first occurrence's id)."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        Index("ix_meetings_state_starts", "state", "starts_at"),
+        Index("ix_meetings_series", "series_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    organiser: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    minutes: Mapped[int] = mapped_column(Integer)
+    zone: Mapped[str] = mapped_column(String(64))
+    departments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    attendees: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    customers: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    recurrence: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    series_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    cancelled_by: Mapped[str | None] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MeetingResponseRow(Base):
+    """A person's latest answer to a meeting's invitation."""
+
+    __tablename__ = "meeting_responses"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(16))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    proposed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    note: Mapped[str] = mapped_column(String(2000), default="")
+
+
+class MeetingMinutesRow(Base):
+    """What a meeting decided, as recorded after it."""
+
+    __tablename__ = "meeting_minutes"
+    __table_args__ = (Index("ix_meeting_minutes_meeting", "meeting_id", "recorded_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    decisions: Mapped[str] = mapped_column(String(8000))
+    recorded_by: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class MeetingTaskRow(Base):
+    """An action item, from a meeting's minutes or on its own."""
+
+    __tablename__ = "meeting_tasks"
+    __table_args__ = (
+        Index("ix_meeting_tasks_open", "state", "owner", "due_on"),
+        Index("ix_meeting_tasks_meeting", "meeting_id"),
+        Index("ix_meeting_tasks_customer", "customer_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    what: Mapped[str] = mapped_column(String(2000))
+    owner: Mapped[str] = mapped_column(String(32))
+    due_on: Mapped[dt.date]
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    customer_id: Mapped[str | None] = mapped_column(Id)
+    state: Mapped[str] = mapped_column(String(16))
+    done_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    done_by: Mapped[str | None] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=0)

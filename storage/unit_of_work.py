@@ -15,6 +15,7 @@ from storage.alerts import SqlAlertStore
 from storage.collections import SqlCollectionStore
 from storage.credit_requests import SqlCreditRequestStore
 from storage.db import SQLITE_BEGIN
+from storage.meetings import SqlMeetingStore
 from storage.orders import SqlOrderStore
 from storage.outbox import SqlOutbox
 from storage.repositories.audit import SqlAuditLog
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
         self.credit_requests = SqlCreditRequestStore(self.session)
         self.orders = SqlOrderStore(self.session)
         self.collections = SqlCollectionStore(self.session)
+        self.meetings = SqlMeetingStore(self.session)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -82,7 +84,8 @@ class SqlUnitOfWork:
         return bool(self.session.new or self.appends) and not self.session.dirty \
             and not self.session.deleted and not self.outbox.wrote \
             and not self.alerts.wrote and not self.credit_requests.wrote \
-            and not self.orders.wrote and not self.collections.wrote
+            and not self.orders.wrote and not self.collections.wrote \
+            and not self.meetings.wrote
 
     def _append_in_a_write_transaction(self) -> None:
         """SQLite: the reads happened in a snapshot that may be stale by now, and

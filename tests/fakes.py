@@ -40,6 +40,15 @@ from domain.collections.model import (
 from domain.events import DomainEvent
 from domain.exposure import AgedBalance, OrderBalance, aged_balances, order_balances
 from domain.lookup import normalize_name
+from domain.meetings.model import (
+    Meeting,
+    MeetingChanged,
+    MeetingState,
+    Minutes,
+    Response,
+    Task,
+    TaskState,
+)
 from domain.messages import OutgoingMessage
 from domain.model import (
     ORDER_STATUSES_IN_EXPOSURE,
@@ -642,6 +651,108 @@ class FakeCollectionStore:
         self.wrote = False
 
 
+class FakeMeetingStore:
+    """Meetings in memory (``uow.meetings``), staged until commit, with storage's
+    version checks and one answer per meeting and person."""
+
+    def __init__(self) -> None:
+        self.committed: dict[str, dict[Any, Any]] = {
+            t: {} for t in ("meetings", "responses", "minutes", "tasks")}
+        self.rollback()
+
+    @property
+    def meetings(self) -> list[Meeting]:
+        return sorted(self.committed["meetings"].values(), key=lambda m: m.id)
+
+    @property
+    def tasks(self) -> list[Task]:
+        return sorted(self.committed["tasks"].values(), key=lambda t: t.id)
+
+    def _add(self, table: str, record: Any, versioned: bool = True) -> Any:
+        rows = self._work[table]
+        new_id = max([0, *rows]) + 1
+        stored = dataclasses.replace(record, id=new_id, **({"version": 1} if versioned else {}))
+        rows[new_id] = stored
+        self.wrote = True
+        return stored
+
+    def _save(self, table: str, record: Any) -> Any:
+        current = self._work[table].get(record.id)
+        if current is None or current.version != record.version:
+            raise MeetingChanged(f"{table} {record.id}")
+        stored = dataclasses.replace(record, version=record.version + 1)
+        self._work[table][record.id] = stored
+        self.wrote = True
+        return stored
+
+    def add_meeting(self, meeting: Meeting) -> Meeting:
+        return self._add("meetings", meeting)  # type: ignore[no-any-return]
+
+    def save_meeting(self, meeting: Meeting) -> Meeting:
+        return self._save("meetings", meeting)  # type: ignore[no-any-return]
+
+    def get_meeting(self, meeting_id: int) -> Meeting | None:
+        return self._work["meetings"].get(meeting_id)  # type: ignore[no-any-return]
+
+    def meetings_between(self, start: datetime, end: datetime) -> list[Meeting]:
+        return sorted((m for m in self._work["meetings"].values()
+                       if m.state is MeetingState.SCHEDULED
+                       and m.starts_at < end and m.ends_at > start),
+                      key=lambda m: (m.starts_at, m.id))
+
+    def series(self, series_id: int) -> list[Meeting]:
+        return sorted((m for m in self._work["meetings"].values()
+                       if m.id == series_id or m.series_id == series_id),
+                      key=lambda m: (m.starts_at, m.id))
+
+    def set_response(self, response: Response) -> Response:
+        self._work["responses"][(response.meeting_id, response.user_id)] = response
+        self.wrote = True
+        return response
+
+    def responses(self, meeting_id: int) -> list[Response]:
+        return sorted((r for r in self._work["responses"].values()
+                       if r.meeting_id == meeting_id), key=lambda r: r.user_id)
+
+    def add_minutes(self, minutes: Minutes) -> Minutes:
+        return self._add("minutes", minutes, versioned=False)  # type: ignore[no-any-return]
+
+    def minutes_of(self, meeting_id: int) -> list[Minutes]:
+        return sorted((m for m in self._work["minutes"].values()
+                       if m.meeting_id == meeting_id), key=lambda m: (m.recorded_at, m.id))
+
+    def add_task(self, task: Task) -> Task:
+        return self._add("tasks", task)  # type: ignore[no-any-return]
+
+    def save_task(self, task: Task) -> Task:
+        return self._save("tasks", task)  # type: ignore[no-any-return]
+
+    def get_task(self, task_id: int) -> Task | None:
+        return self._work["tasks"].get(task_id)  # type: ignore[no-any-return]
+
+    def open_tasks(self, owner: str | None = None, due_by: date | None = None,
+                   customer_ids: Sequence[str] | None = None) -> list[Task]:
+        return sorted((t for t in self._work["tasks"].values()
+                       if t.state is TaskState.OPEN
+                       and (owner is None or t.owner == owner)
+                       and (due_by is None or t.due_on <= due_by)
+                       and (customer_ids is None or t.customer_id in customer_ids)),
+                      key=lambda t: (t.due_on, t.id))
+
+    def tasks_of(self, meeting_id: int) -> list[Task]:
+        return sorted((t for t in self._work["tasks"].values()
+                       if t.meeting_id == meeting_id), key=lambda t: t.id)
+
+    def commit(self) -> None:
+        self.committed = self._work
+        self.rollback()
+
+    def rollback(self) -> None:
+        self._work: dict[str, dict[Any, Any]] = {t: dict(rows)
+                                                 for t, rows in self.committed.items()}
+        self.wrote = False
+
+
 class FakeUnitOfWork:
     def __init__(self, customers: Sequence[Customer], invoices: Sequence[Invoice] = (),
                  orders: Sequence[Order] = (), rates: dict[str, Decimal] | None = None) -> None:
@@ -657,6 +768,7 @@ class FakeUnitOfWork:
         self.orders = FakeOrderStore(orders)
         self.receivables.order_checks = self.orders
         self.collections = FakeCollectionStore()
+        self.meetings = FakeMeetingStore()
         self.writing = False
         self.commits = 0
 
@@ -679,6 +791,7 @@ class FakeUnitOfWork:
         self.credit_requests.commit()
         self.orders.commit()
         self.collections.commit()
+        self.meetings.commit()
         self.audit.entries.extend(self.audit.staged)
         self.events.recorded.extend(self.events.staged)
         self.rollback()
@@ -690,5 +803,6 @@ class FakeUnitOfWork:
         self.credit_requests.rollback()
         self.orders.rollback()
         self.collections.rollback()
+        self.meetings.rollback()
         self.audit.staged.clear()
         self.events.staged.clear()

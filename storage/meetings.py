@@ -1,0 +1,189 @@
+"""The meetings port (``uow.meetings``): meetings, answers, minutes and tasks in
+creditbot's own tables (migration 0012)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from domain.meetings.model import (
+    Answer,
+    Meeting,
+    MeetingChanged,
+    MeetingKind,
+    MeetingState,
+    Minutes,
+    Recurrence,
+    Response,
+    Task,
+    TaskState,
+)
+from storage.models import MeetingMinutesRow, MeetingResponseRow, MeetingRow, MeetingTaskRow
+
+_M: Table = MeetingRow.__table__  # type: ignore[assignment]
+_R: Table = MeetingResponseRow.__table__  # type: ignore[assignment]
+_N: Table = MeetingMinutesRow.__table__  # type: ignore[assignment]
+_T: Table = MeetingTaskRow.__table__  # type: ignore[assignment]
+_CHUNK = 500
+_OPEN = TaskState.OPEN.value
+
+Versioned = TypeVar("Versioned", Meeting, Task)
+
+
+def _meeting_values(m: Meeting) -> dict[str, Any]:
+    return {"kind": m.kind.value, "title": m.title, "organiser": m.organiser,
+            "starts_at": m.starts_at, "ends_at": m.ends_at, "minutes": m.minutes,
+            "zone": m.zone, "departments": list(m.departments),
+            "attendees": list(m.attendees), "customers": list(m.customers),
+            "recurrence": m.recurrence.value, "state": m.state.value,
+            "series_id": m.series_id, "created_at": m.created_at,
+            "cancelled_at": m.cancelled_at, "cancelled_by": m.cancelled_by}
+
+
+def _meeting(r: Any) -> Meeting:
+    return Meeting(MeetingKind(r.kind), r.title, r.organiser, r.starts_at, r.minutes,
+                   r.zone, tuple(r.departments or ()), tuple(r.attendees or ()),
+                   tuple(r.customers or ()), Recurrence(r.recurrence),
+                   MeetingState(r.state), r.series_id, r.created_at, r.cancelled_at,
+                   r.cancelled_by, r.id, r.version)
+
+
+def _task_values(t: Task) -> dict[str, Any]:
+    return {"what": t.what, "owner": t.owner, "due_on": t.due_on,
+            "created_by": t.created_by, "created_at": t.created_at,
+            "meeting_id": t.meeting_id, "customer_id": t.customer_id,
+            "state": t.state.value, "done_at": t.done_at, "done_by": t.done_by}
+
+
+def _task(r: Any) -> Task:
+    return Task(r.what, r.owner, r.due_on, r.created_by, r.created_at, r.meeting_id,
+                r.customer_id, TaskState(r.state), r.done_at, r.done_by, r.id, r.version)
+
+
+def _response(r: Any) -> Response:
+    return Response(r.meeting_id, r.user_id, Answer(r.answer), r.at, r.proposed_at, r.note)
+
+
+def _minutes(r: Any) -> Minutes:
+    return Minutes(r.meeting_id, r.decisions, r.recorded_by, r.recorded_at, r.id)
+
+
+class SqlMeetingStore:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.wrote = False
+
+    def _execute(self, statement: Any, params: Any = None) -> Any:
+        return self._session.connection().execute(statement, params)
+
+    def _add(self, table: Table, values: dict[str, Any], record: Versioned) -> Versioned:
+        self.wrote = True
+        row = self._execute(insert(table).returning(table.c.id), {**values, "version": 1}
+                            ).first()
+        return dataclasses.replace(record, id=int(row.id), version=1)
+
+    def _save(self, table: Table, values: dict[str, Any], record: Versioned,
+              what: str) -> Versioned:
+        self.wrote = True
+        done = self._execute(update(table).where(
+            table.c.id == record.id, table.c.version == record.version
+        ).values(**values, version=record.version + 1))
+        if done.rowcount != 1:
+            raise MeetingChanged(what)
+        return dataclasses.replace(record, version=record.version + 1)
+
+    # Meetings
+    def add_meeting(self, meeting: Meeting) -> Meeting:
+        return self._add(_M, _meeting_values(meeting), meeting)
+
+    def save_meeting(self, meeting: Meeting) -> Meeting:
+        return self._save(_M, _meeting_values(meeting), meeting, f"meeting {meeting.id}")
+
+    def get_meeting(self, meeting_id: int) -> Meeting | None:
+        row = self._execute(select(_M).where(_M.c.id == meeting_id)).first()
+        return None if row is None else _meeting(row)
+
+    def meetings_between(self, start: datetime, end: datetime) -> list[Meeting]:
+        rows = self._execute(select(_M).where(
+            _M.c.state == MeetingState.SCHEDULED.value, _M.c.starts_at < end,
+            _M.c.ends_at > start).order_by(_M.c.starts_at, _M.c.id))
+        return [_meeting(r) for r in rows]
+
+    def series(self, series_id: int) -> list[Meeting]:
+        rows = self._execute(select(_M).where(
+            (_M.c.id == series_id) | (_M.c.series_id == series_id)
+        ).order_by(_M.c.starts_at, _M.c.id))
+        return [_meeting(r) for r in rows]
+
+    # Answers
+    def set_response(self, response: Response) -> Response:
+        # An upsert: two clicks at once leave one answer (the later), never a
+        # unique-key error.
+        dialect = self._session.get_bind().dialect.name
+        insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+        values = {"meeting_id": response.meeting_id, "user_id": response.user_id,
+                  "answer": response.answer.value, "at": response.at,
+                  "proposed_at": response.proposed_at, "note": response.note}
+        statement = insert_(_R).values(**values)
+        self._execute(statement.on_conflict_do_update(
+            index_elements=["meeting_id", "user_id"],
+            set_={k: statement.excluded[k] for k in ("answer", "at", "proposed_at", "note")}))
+        self.wrote = True
+        return response
+
+    def responses(self, meeting_id: int) -> list[Response]:
+        rows = self._execute(select(_R).where(_R.c.meeting_id == meeting_id)
+                             .order_by(_R.c.user_id))
+        return [_response(r) for r in rows]
+
+    # Minutes
+    def add_minutes(self, minutes: Minutes) -> Minutes:
+        self.wrote = True
+        row = self._execute(insert(_N).returning(_N.c.id), {
+            "meeting_id": minutes.meeting_id, "decisions": minutes.decisions,
+            "recorded_by": minutes.recorded_by, "recorded_at": minutes.recorded_at}).first()
+        return dataclasses.replace(minutes, id=int(row.id))
+
+    def minutes_of(self, meeting_id: int) -> list[Minutes]:
+        rows = self._execute(select(_N).where(_N.c.meeting_id == meeting_id)
+                             .order_by(_N.c.recorded_at, _N.c.id))
+        return [_minutes(r) for r in rows]
+
+    # Tasks
+    def add_task(self, task: Task) -> Task:
+        return self._add(_T, _task_values(task), task)
+
+    def save_task(self, task: Task) -> Task:
+        return self._save(_T, _task_values(task), task, f"task {task.id}")
+
+    def get_task(self, task_id: int) -> Task | None:
+        row = self._execute(select(_T).where(_T.c.id == task_id)).first()
+        return None if row is None else _task(row)
+
+    def open_tasks(self, owner: str | None = None, due_by: date | None = None,
+                   customer_ids: Sequence[str] | None = None) -> list[Task]:
+        query = select(_T).where(_T.c.state == _OPEN)
+        if owner is not None:
+            query = query.where(_T.c.owner == owner)
+        if due_by is not None:
+            query = query.where(_T.c.due_on <= due_by)
+        if customer_ids is None:
+            rows = list(self._execute(query))
+        else:
+            ids, rows = list(customer_ids), []
+            chunked = query.where(_T.c.customer_id.in_(bindparam("ids", expanding=True)))
+            for start in range(0, len(ids), _CHUNK):
+                rows += list(self._execute(chunked, {"ids": ids[start:start + _CHUNK]}))
+        return sorted((_task(r) for r in rows), key=lambda t: (t.due_on, t.id))
+
+    def tasks_of(self, meeting_id: int) -> list[Task]:
+        rows = self._execute(select(_T).where(_T.c.meeting_id == meeting_id)
+                             .order_by(_T.c.id))
+        return [_task(r) for r in rows]
