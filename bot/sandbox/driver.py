@@ -190,12 +190,41 @@ class SlackDriver:
             return None
         return self.reply_at(response_url, reply.channel, timeout)
 
+    def choose(self, user: str, reply: Reply, label: str, wait: bool = True,
+               timeout: float = 5.0) -> Reply | None:
+        """Picks the option labelled ``label`` in one of the message's ``⋯`` menus."""
+        for block in reply.blocks:
+            elements = block.get("elements", []) if block.get("type") == "actions" else []
+            accessory = block.get("accessory")
+            for element in [*elements, *([accessory] if accessory else [])]:
+                if element.get("type") != "overflow":
+                    continue
+                for option in element.get("options", []):
+                    if option["text"]["text"] == label:
+                        result, response_url = self.press(
+                            user, reply.channel, {"action_id": element["action_id"],
+                                                  "block_id": block.get("block_id"),
+                                                  "selected_option": option}, reply)
+                        if result.status != 200:
+                            raise AssertionError(f"the bot answered HTTP {result.status}")
+                        return self.reply_at(response_url, reply.channel,
+                                             timeout) if wait else None
+        raise AssertionError(f"no menu option labelled {label!r}")
+
     def press(self, user: str, channel: str, button: dict[str, Any],
               reply: Reply | None = None) -> tuple[HttpResult, str]:
         """Sends the block_actions payload of ``button`` (any action id and value, as a
         forger would too); returns Slack's view of the answer and the response_url."""
         response_url = self.emulator.new_response_url()
         ephemeral = reply.ephemeral if reply else True
+        action: dict[str, Any] = {"action_id": button["action_id"],
+                                  "block_id": button.get("block_id") or "b",
+                                  "action_ts": f"{time.time():.6f}"}
+        if "selected_option" in button:  # a menu (overflow) sends the option chosen
+            action.update(type="overflow", selected_option=button["selected_option"])
+        else:
+            action.update(type="button", value=button.get("value", ""),
+                          text=button.get("text") or {"type": "plain_text", "text": "?"})
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user, "username": self._name(user), "team_id": TEAM_ID},
@@ -208,11 +237,7 @@ class SlackDriver:
             "team": {"id": TEAM_ID, "domain": "sandbox"},
             "channel": {"id": channel, "name": channel.lower()},
             "response_url": response_url,
-            "actions": [{"action_id": button["action_id"],
-                         "block_id": button.get("block_id") or "b",
-                         "text": button.get("text") or {"type": "plain_text", "text": "?"},
-                         "value": button.get("value", ""),
-                         "type": "button", "action_ts": f"{time.time():.6f}"}],
+            "actions": [action],
         }
         if reply is not None and not ephemeral:
             payload["message"] = {"type": "message", "ts": reply.ts, "text": reply.text,

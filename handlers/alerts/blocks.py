@@ -65,6 +65,7 @@ from handlers.render import (
     message,
     section,
 )
+from handlers.sharing.payloads import share_menu
 
 # Lines shown in full, with buttons, on the first page: what a person reads in the
 # channel without opening the thread.
@@ -167,8 +168,8 @@ class DigestBlocks:
             "{n} more alert in the thread of this message.",
             "{n} more alerts in the thread of this message.", rest))] if rest else []
         blocks: list[Block] = []
-        # *Assign collector* is the first thing a crowded page gives up, from its last
-        # lines up: the most severe and largest keep it longest.
+        # *Assign collector* and the Share menu are the first things a crowded page gives
+        # up, from its last lines up: the most severe and largest keep them longest.
         for (detailed, name), assign in ((layout, assign) for layout in FIRST_PAGE_LAYOUTS
                                          for assign in range(layout[0], -1, -1)):
             blocks = top + self._first_lines(tr, digest_id, lines[:DETAILED], groups,
@@ -447,4 +448,9 @@ def _buttons(tr: Translator, digest_id: int, line: DigestLine, assign: bool = Tr
         assign_button = button(tr._("Assign collector"), ASSIGN_COLLECTOR, subject.encode())
         assign_button["text"].pop("emoji")
         found.append(assign_button)
+    # The Share menu goes with *Assign collector*: the first things a crowded page drops.
+    menu = share_menu(tr._("Share with another department…"), "alert",
+                      alert.condition) if assign else None
+    if menu is not None:
+        found.append(menu)
     return found

@@ -26,6 +26,7 @@ from handlers.render import (
     section,
     user_text,
 )
+from handlers.sharing.payloads import share_menu
 
 # Members listed on a group card; the rest are counted.
 GROUP_MEMBERS_SHOWN = 25
@@ -193,6 +194,11 @@ def _finish(blocks: list[Block], found: Checked, tr: Translator, shareable: bool
         buttons.append(button(tr._("Request more credit"), REQUEST_MORE, value))
         if assignable:
             buttons.append(button(tr._("Assign collector"), ASSIGN_COLLECTOR, value))
+    if note is None:
+        subject = SubjectValue.of(found.ref)
+        menu = share_menu(tr._("Share with another department…"), subject.kind, subject.id)
+        if menu is not None:
+            buttons.append(menu)
     if buttons:
         blocks.append(actions("check_actions", *buttons))
 

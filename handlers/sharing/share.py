@@ -80,8 +80,11 @@ def submit_share(view: dict[str, Any], context: BoltContext) -> Submitted:
         return {CHANNEL: tr._("Pick the channel to share the card in.")}
     try:
         deps.sharing.require(context["member"], form.card(), channel)
-    except ShareRefused as refused:
-        return {CHANNEL: explain(refused, tr)}
+    except ShareRefused:
+        # A field error is plain text: no channel mentions, so the reason in words.
+        return {CHANNEL: tr._("Cards can be shared only in the channels the organisation "
+                              "has opened to credit data, and this one is not among them "
+                              "(any more): pick another.")}
     except AccessDenied:
         raise
     return lambda: deliver(context, form, channel, note)

@@ -114,8 +114,10 @@ def assert_within_limits(pages: list[Page]) -> None:
 
 
 def buttons(page: Page) -> list[tuple[str, str, str]]:
-    return [(b["text"]["text"], b["action_id"], b["value"]) for block in page.blocks
-            if block["type"] == "actions" for b in block["elements"]]
+    """Each button, and the Share menu as its one option (label, action, value)."""
+    return [(b["text"]["text"], b["action_id"], b["value"]) if b["type"] == "button" else
+            (b["options"][0]["text"]["text"], b["action_id"], b["options"][0]["value"])
+            for block in page.blocks if block["type"] == "actions" for b in block["elements"]]
 
 
 # -- one line, whole text ----------------------------------------------------------------
@@ -144,6 +146,8 @@ def test_one_new_line_is_the_whole_first_page():
          '{"digest":7,"condition":"overdue:C0001","days":7}'),
         ("Credit check", "alerts_credit_check", '{"kind":"customer","id":"C0001"}'),
         ("Assign collector", "collections_assign", '{"kind":"customer","id":"C0001"}'),
+        ("Share with another department…", "share_card",
+         '{"kind":"alert","id":"overdue:C0001"}'),
     ]
     # The values are the ones the listeners parse.
     assert AlertValue.decode(value) == AlertValue(digest=7, condition="overdue:C0001")
@@ -296,8 +300,9 @@ def test_an_acknowledged_line_says_who_and_loses_its_acknowledge_button():
     assert page.blocks[3]["text"]["text"] == (
         "*Acme Industrial Supply* · C0001\n$12,345.60 overdue · oldest 45 days past due · "
         f"exposure $40,000.00\nNew\n:white_check_mark: Acknowledged by <@{ACK}>")
-    assert [label for label, _, _ in buttons(page)] == ["Snooze 1 day", "Snooze 7 days",
-                                                        "Credit check", "Assign collector"]
+    assert [label for label, _, _ in buttons(page)] == [
+        "Snooze 1 day", "Snooze 7 days", "Credit check", "Assign collector",
+        "Share with another department…"]
     assert page.blocks[1]["elements"][0]["text"] == (
         "1 alert  ·  :large_orange_circle: 1 warning  ·  1 acknowledged")
 
@@ -310,7 +315,7 @@ def test_a_snoozed_line_says_until_when_and_by_whom():
         "*Acme Industrial Supply* · C0001\n$12,345.60 overdue · oldest 45 days past due · "
         f"exposure $40,000.00\nNew\n:zzz: Snoozed until <!date^{int(until.timestamp())}"
         "^{date_short_pretty} {time}|Dec 6, 2026, 9:00\u202fAM> by <@U02CREDITMG>")
-    assert len(buttons(page)) == 5
+    assert len(buttons(page)) == 6
 
 
 def test_a_resolved_line_shows_nothing_special():
