@@ -68,6 +68,7 @@ class OutgoingMessage:
     of posting a new one (it goes where that message went, whatever ``channel`` says).
     ``files``: shared in one post with ``text`` as its comment (Slack's file shares take
     no blocks); such a message cannot be edited, and later messages cannot reply under it.
+    In a direct message too: the sender opens the conversation and shares into it.
     """
 
     channel: str
@@ -94,8 +95,6 @@ class OutgoingMessage:
         if self.files and (self.blocks or self.update_of is not None):
             raise ValueError("a message with files has a text comment only, and is never "
                              "an edit")
-        if self.files and self.is_direct:
-            raise ValueError("files are shared in a channel, not a direct message")
 
     @property
     def is_direct(self) -> bool:

@@ -28,7 +28,6 @@ def test_a_message_without_files_stores_no_files_key() -> None:
 @pytest.mark.parametrize("kwargs, problem", [
     ({"blocks": [{"type": "divider"}]}, "a message with files has a text comment only"),
     ({"update_of": 3}, "a message with files has a text comment only"),
-    ({"channel": "U01SALESAMY"}, "files are shared in a channel, not a direct message"),
 ])
 def test_a_message_with_files_is_a_channel_post_with_a_text(kwargs: dict[str, object],
                                                             problem: str) -> None:
@@ -37,6 +36,15 @@ def test_a_message_with_files_is_a_channel_post_with_a_text(kwargs: dict[str, ob
     options.update(kwargs)
     with pytest.raises(ValueError, match=problem):
         OutgoingMessage(**options)  # type: ignore[arg-type]
+
+
+def test_a_direct_message_may_carry_files() -> None:
+    """The meeting invitation's .ics goes to each person too: the sender opens the
+    direct message and shares the file into it."""
+    message = OutgoingMessage(channel="U01SALESAMY", kind="meetings.ics", text="Calendar",
+                              files=(CHART,))
+    assert message.is_direct
+    assert message.payload()["files"][0]["filename"] == CHART.filename
 
 
 @pytest.mark.parametrize("filename, content, problem", [

@@ -1,0 +1,116 @@
+"""Answering an invitation: Accept, Decline, or Propose another time.
+
+Only someone invited (a member of an invited department, an attendee, the organiser)
+answers; a cancelled meeting, or one that has already started, takes no answer and the
+person is told why. A later answer replaces the earlier one. Audited
+``meeting.answered``; the invitation's tally moves in place (``Happened.ANSWERED``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from domain.access import Member
+from domain.errors import DomainError
+from domain.meetings.model import Answer, Meeting, MeetingChanged, MeetingState, Response
+from domain.meetings.people import Invitees
+from domain.meetings.ports import Happened, MeetingChange, MeetingNotices, NoMeetingNotices
+from domain.model import AuditEntry
+from domain.ports import UnitOfWork
+from domain.retry import retried
+from domain.text import N_
+
+MAX_NOTE = 500
+# A proposal further out than this is a typo (a year), not a meeting time.
+MAX_AHEAD = timedelta(days=366)
+
+class AnswerRefused(DomainError):
+    """The answer was not taken; the message says why."""
+
+
+class ProposalInvalid(DomainError):
+    """The proposed time or the note cannot be taken: shown beside the field."""
+
+    def __init__(self, field_name: str, message: str, **params: object) -> None:
+        super().__init__(message, **params)
+        self.field = field_name
+
+
+@dataclass
+class Responses:
+    unit_of_work: Callable[[], UnitOfWork]
+    invitees: Invitees
+    clock: Callable[[], datetime]
+    notices: MeetingNotices = field(default_factory=NoMeetingNotices)
+
+    def check(self, actor: Member, meeting_id: int) -> Meeting:
+        """The meeting, if ``actor`` may answer it now (a Propose click opens its form
+        only then); else ``AnswerRefused``."""
+        with self.unit_of_work() as uow:
+            meeting = uow.meetings.get_meeting(meeting_id)
+            return self._answerable(meeting, actor.user_id, self.clock())
+
+    def respond(self, actor: Member, meeting_id: int, answer: Answer,
+                proposed_at: datetime | None = None, note: str = "") -> Response:
+        note = (note or "").strip()
+        if len(note) > MAX_NOTE:
+            raise ProposalInvalid("note", N_("Keep the note under {limit} characters."),
+                                  limit=MAX_NOTE)
+        if answer is Answer.PROPOSED:
+            if proposed_at is None or proposed_at.tzinfo is None:
+                raise ProposalInvalid("date", N_("Choose the date and time you propose."))
+        else:
+            proposed_at = None
+        return retried(lambda: self._respond(actor, meeting_id, answer, proposed_at, note),
+                       MeetingChanged)
+
+    def _respond(self, actor: Member, meeting_id: int, answer: Answer,
+                 proposed_at: datetime | None, note: str) -> Response:
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            meeting = self._answerable(uow.meetings.get_meeting(meeting_id), actor.user_id,
+                                       now)
+            if proposed_at is not None:
+                if proposed_at <= now:
+                    raise ProposalInvalid("time", N_(
+                        "That time has passed: propose a time in the future."))
+                if proposed_at - now > MAX_AHEAD:
+                    raise ProposalInvalid("date", N_(
+                        "Propose a time within a year from now."))
+                if proposed_at == meeting.starts_at:
+                    raise ProposalInvalid("time", N_(
+                        "That is the meeting's own time: propose another, or accept."))
+            people, channels = self.invitees.people(meeting), self.invitees.channels(meeting)
+            response = uow.meetings.set_response(Response(
+                meeting_id=meeting.id, user_id=actor.user_id, answer=answer, at=now,
+                proposed_at=proposed_at, note=note))
+            details: dict[str, object] = {"meeting": meeting.id, "answer": answer.value}
+            if proposed_at is not None:
+                details["proposed_at"] = proposed_at.isoformat()
+            if note:
+                details["note"] = note
+            uow.audit.append(AuditEntry(now, actor.user_id, "meeting.answered",
+                                        f"meeting:{meeting.id}", details))
+            self.notices.queue(uow.outbox, MeetingChange(
+                Happened.ANSWERED, meeting, actor.user_id, people, channels,
+                responses=tuple(uow.meetings.responses(meeting.id)), response=response))
+            uow.commit()
+        return response
+
+    def _answerable(self, meeting: Meeting | None, user_id: str, now: datetime) -> Meeting:
+        if meeting is None:
+            raise AnswerRefused(N_("This meeting no longer exists."))
+        if meeting.state is MeetingState.CANCELLED:
+            raise AnswerRefused(N_("“{title}” was cancelled: there is nothing to answer."),
+                                title=meeting.title)
+        if meeting.starts_at <= now:
+            raise AnswerRefused(N_("“{title}” has already started: answers are closed."),
+                                title=meeting.title)
+        if user_id not in self.invitees.people(meeting):
+            raise AnswerRefused(N_("You are not invited to “{title}”: only the people it "
+                                   "invites answer it. Ask the organiser, {organiser}, to "
+                                   "add you."), title=meeting.title,
+                                organiser=meeting.organiser)
+        return meeting

@@ -1,0 +1,213 @@
+"""What an invitation says, in one reader's language: the meeting (title, kind, time as a
+Slack date token with a fallback in the organisation's zone, duration, organiser,
+departments, customers), the tally of answers, and the Accept / Decline / Propose
+another time buttons; once cancelled, the same card says so instead of the buttons.
+
+The agenda is its own message beside the card (``invitation_agenda``): the card is
+edited in place with every answer, and the agenda stays as it was built when the
+invitation went out (each reminder brings a refreshed one). Titles, names and notes
+people typed or the ERP sent are neutralised (``person_text``/``erp_text``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, tzinfo
+
+from domain.meetings.model import (
+    Answer,
+    Meeting,
+    MeetingKind,
+    MeetingState,
+    Recurrence,
+    Response,
+)
+from domain.text import N_
+from handlers.i18n import Translator
+from handlers.meetings.rsvp_payloads import ACCEPT, DECLINE, PROPOSE, MeetingValue
+from handlers.render import (
+    Block,
+    Message,
+    actions,
+    button,
+    erp_text,
+    fields,
+    header,
+    mention,
+    message,
+    person_text,
+    section,
+)
+
+TITLE = 150
+NOTE = 500
+NAME = 200
+ID = 64
+# Mentions listed per answer on the card; the rest are counted.
+NAMED = 15
+
+KINDS: dict[MeetingKind, str] = {
+    MeetingKind.CREDIT_COMMITTEE: N_("Credit committee"),
+    MeetingKind.COLLECTION_REVIEW: N_("Collection review"),
+    MeetingKind.CUSTOMER_REVIEW: N_("Customer review"),
+    MeetingKind.OTHER: N_("Meeting"),
+}
+RECURRENCES: dict[Recurrence, str] = {
+    Recurrence.NONE: N_("once"),
+    Recurrence.WEEKLY: N_("every week"),
+    Recurrence.BIWEEKLY: N_("every two weeks"),
+    Recurrence.MONTHLY: N_("every month"),
+}
+
+
+def title(meeting: Meeting) -> str:
+    return person_text(meeting.title, TITLE)
+
+
+def kind_name(tr: Translator, kind: MeetingKind) -> str:
+    return tr._(KINDS[kind])
+
+
+def duration(tr: Translator, minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return tr._("{hours} h {minutes} min", hours=hours, minutes=rest)
+    if hours:
+        return tr.ngettext("{n} hour", "{n} hours", hours)
+    return tr.ngettext("{n} minute", "{n} minutes", minutes)
+
+
+def when(tr: Translator, meeting: Meeting, zone: tzinfo) -> str:
+    return tr.moment(meeting.starts_at, zone)
+
+
+def subject(tr: Translator, meeting: Meeting, zone: tzinfo) -> str:
+    """``Credit committee “Weekly credit” on <date>``: which meeting a note is about."""
+    return tr._("{kind} “{title}” on {when}", kind=kind_name(tr, meeting.kind),
+                title=title(meeting), when=when(tr, meeting, zone))
+
+
+def customers_text(meeting: Meeting, names: Mapping[str, str]) -> str:
+    """Each customer by name and id; ``/credit check <id>`` opens its card."""
+    if not meeting.customers:
+        return "-"
+    return "\n".join(
+        f"{erp_text(names.get(c, c), NAME)} (`{erp_text(c, ID)}`)" if c in names
+        else f"`{erp_text(c, ID)}`" for c in meeting.customers)
+
+
+def tally(tr: Translator, people: Sequence[str], responses: Sequence[Response],
+          organiser: str) -> str:
+    """Counts per answer, then who gave each (the organiser counts as coming unless
+    they answered otherwise)."""
+    latest = {r.user_id: r for r in responses if r.user_id in people}
+    groups: dict[Answer | None, list[str]] = {a: [] for a in Answer}
+    groups[None] = []
+    for person in people:
+        response = latest.get(person)
+        if response is None and person == organiser:
+            groups[Answer.ACCEPTED].append(person)
+        else:
+            groups[response.answer if response else None].append(person)
+    head = tr._("Accepted {accepted} · Declined {declined} · Proposed another time "
+                "{proposed} · No answer yet {waiting}",
+                accepted=len(groups[Answer.ACCEPTED]), declined=len(groups[Answer.DECLINED]),
+                proposed=len(groups[Answer.PROPOSED]), waiting=len(groups[None]))
+    lines = [head]
+    for answer, label in ((Answer.ACCEPTED, N_("Accepted")), (Answer.DECLINED, N_("Declined")),
+                          (Answer.PROPOSED, N_("Proposed another time")),
+                          (None, N_("No answer yet"))):
+        who = groups[answer]
+        if not who:
+            continue
+        named = ", ".join(mention(u) for u in who[:NAMED])
+        if len(who) > NAMED:
+            named += " " + tr._("and {n} more", n=len(who) - NAMED)
+        lines.append(f"{tr._(label)}: {named}")
+    return "\n".join(lines)
+
+
+def card(tr: Translator, meeting: Meeting, people: Sequence[str],
+         responses: Sequence[Response], zone: tzinfo, departments: Mapping[str, str],
+         customers: Mapping[str, str], now: datetime) -> Message:
+    """The invitation card: the meeting, the tally and the buttons while it takes
+    answers; "Cancelled" in their place once it is cancelled."""
+    cancelled = meeting.state is MeetingState.CANCELLED
+    heading = (tr._("Cancelled: {title}", title=title(meeting)) if cancelled
+               else title(meeting))
+    department_names = ", ".join(erp_text(departments.get(d, d), NAME)
+                                 for d in meeting.departments) or "-"
+    blocks: list[Block] = [
+        header(heading),
+        section(tr._("*{kind}* organised by {organiser}", kind=kind_name(tr, meeting.kind),
+                     organiser=mention(meeting.organiser))),
+        fields((tr._("When"), ("~" + when(tr, meeting, zone) + "~") if cancelled
+                else when(tr, meeting, zone)),
+               (tr._("Duration"), duration(tr, meeting.minutes)),
+               (tr._("Repeats"), tr._(RECURRENCES[meeting.recurrence])),
+               (tr._("Departments"), department_names),
+               (tr._("Customers"), customers_text(meeting, customers))),
+    ]
+    if cancelled:
+        by = meeting.cancelled_by or meeting.organiser
+        at = meeting.cancelled_at or now
+        blocks.append(section(":x: " + tr._("Cancelled by {who} on {when}.",
+                                            who=mention(by), when=tr.moment(at, zone))))
+    else:
+        blocks.append(section(tally(tr, people, responses, meeting.organiser)))
+        if meeting.starts_at > now:
+            value = MeetingValue(meeting=meeting.id).encode()
+            accept = button(tr._("Accept"), ACCEPT, value)
+            accept["style"] = "primary"
+            decline = button(tr._("Decline"), DECLINE, value)
+            decline["style"] = "danger"
+            blocks.append(actions(f"rsvp_{meeting.id}", accept, decline,
+                                  button(tr._("Propose another time"), PROPOSE, value)))
+    fallback = (tr._("Cancelled: {subject}", subject=subject(tr, meeting, zone)) if cancelled
+                else tr._("Invitation: {subject}", subject=subject(tr, meeting, zone)))
+    return message(fallback, blocks)
+
+
+def organiser_note(tr: Translator, meeting: Meeting, response: Response,
+                   zone: tzinfo) -> str:
+    """What the organiser hears of a decline or a proposal."""
+    about = subject(tr, meeting, zone)
+    if response.answer is Answer.DECLINED:
+        text = ":x: " + tr._("{who} declined {subject}.", who=mention(response.user_id),
+                             subject=about)
+    else:
+        text = ":calendar: " + tr._("{who} proposes another time for {subject}: {proposed}.",
+                                    who=mention(response.user_id), subject=about,
+                                    proposed=tr.moment(response.proposed_at or
+                                                       meeting.starts_at, zone))
+    if response.note:
+        text += "\n" + "\n".join("> " + line
+                                 for line in person_text(response.note, NOTE).splitlines())
+    return text
+
+
+def rescheduled_note(tr: Translator, meeting: Meeting, previous: Meeting | None,
+                     zone: tzinfo) -> str:
+    before = tr.moment(previous.starts_at, zone) if previous else "-"
+    return ":calendar: " + tr._(
+        "{who} moved {kind} “{title}” from {before} to {after} ({duration}). Answer the "
+        "invitation again if the new time does not suit you.",
+        who=mention(meeting.organiser), kind=kind_name(tr, meeting.kind),
+        title=title(meeting), before=before, after=when(tr, meeting, zone),
+        duration=duration(tr, meeting.minutes))
+
+
+def cancelled_note(tr: Translator, meeting: Meeting, actor: str, zone: tzinfo) -> str:
+    return ":x: " + tr._("{who} cancelled {subject}.", who=mention(actor),
+                         subject=subject(tr, meeting, zone))
+
+
+def reminder_text(tr: Translator, meeting: Meeting, lead: timedelta | None,
+                  zone: tzinfo) -> str:
+    minutes = int(lead.total_seconds() // 60) if lead else 0
+    return ":alarm_clock: " + tr._("Reminder: {subject} starts in {lead}. The agenda as it "
+                                   "stands now:", subject=subject(tr, meeting, zone),
+                                   lead=duration(tr, minutes))
+
+
+def ics_title(tr: Translator, meeting: Meeting) -> str:
+    return tr._("Add to your calendar: {title}", title=title(meeting))

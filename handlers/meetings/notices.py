@@ -1,0 +1,185 @@
+"""The Slack messages a change to a meeting causes, queued in the outbox inside the use
+case's transaction (``domain.meetings.ports.MeetingNotices``).
+
+An invitation goes to each invited department's channel and, by direct message, to
+each invited person (the organiser once): the card (the meeting, the tally, the
+buttons), the agenda as built then, and the ``.ics`` file in the card's thread. Each
+has a dedup key per meeting and destination, so a retried use case never posts twice,
+and every later change edits those same cards in place (``update_of``): the tally after
+an answer, the new time after a reschedule, "Cancelled". The organiser is told of a
+decline or a proposal by direct message; a reschedule or a cancellation is told to
+everyone invited, with a new ``.ics`` file (a higher SEQUENCE, or METHOD:CANCEL).
+A reminder goes under each channel's card and to each person, with the agenda rebuilt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, tzinfo
+
+from domain.meetings.agenda import Agenda
+from domain.meetings.model import Answer
+from domain.meetings.ports import Happened, MeetingChange
+from domain.messages import MessageId, OutgoingMessage
+from domain.people import is_channel_id
+from domain.ports import Outbox
+from handlers.i18n import Translator, translator
+from handlers.meetings import ics, invitation, invitation_agenda
+from handlers.render import Block, clip, section
+
+CARD = "meetings.card"
+AGENDA = "meetings.agenda"
+FILE = "meetings.ics"
+NOTE = "meetings.note"
+REMINDER = "meetings.reminder"
+
+
+def card_key(meeting_id: int, destination: str) -> str:
+    return f"{CARD}:{meeting_id}:{destination}"
+
+
+class MeetingNotices:
+    """``locale_of``: each destination's language; ``zone``: the organisation's (the
+    fallback of every time shown); ``departments``: department key → name."""
+
+    def __init__(self, locale_of: Callable[[str], str], zone: tzinfo,
+                 departments: Mapping[str, str] | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.locale_of = locale_of
+        self.zone = zone
+        self.departments = dict(departments or {})
+        self.clock = clock
+
+    def tr(self, destination: str) -> Translator:
+        return translator(self.locale_of(destination))
+
+    def queue(self, outbox: Outbox, change: MeetingChange) -> None:
+        happened = change.happened
+        if happened is Happened.INVITED:
+            self._invite(outbox, change)
+        elif happened is Happened.ANSWERED:
+            self._edit_cards(outbox, change)
+            response = change.response
+            meeting = change.meeting
+            if response is not None and response.answer is not Answer.ACCEPTED \
+                    and response.user_id != meeting.organiser:
+                self._note(outbox, meeting.organiser, lambda tr: invitation.organiser_note(
+                    tr, meeting, response, self.zone))
+        elif happened is Happened.RESCHEDULED:
+            self._changed(outbox, change, lambda tr: invitation.rescheduled_note(
+                tr, change.meeting, change.previous, self.zone))
+        elif happened is Happened.CANCELLED:
+            self._changed(outbox, change, lambda tr: invitation.cancelled_note(
+                tr, change.meeting, change.actor, self.zone))
+        elif happened is Happened.REMINDER:
+            self._remind(outbox, change)
+        # MINUTES: posted by the minutes work (handlers.meetings.followup*), which owns
+        # how minutes and tasks read.
+
+    # -- destinations ---------------------------------------------------------------
+
+    @staticmethod
+    def destinations(change: MeetingChange) -> list[str]:
+        """The departments' channels, then each invited person once."""
+        return list(dict.fromkeys([*change.channels, *change.people]))
+
+    def _now(self, change: MeetingChange) -> datetime:
+        return self.clock()
+
+    # -- the invitation ---------------------------------------------------------------
+
+    def _card(self, tr: Translator, change: MeetingChange) -> tuple[str, list[Block]]:
+        text, blocks = invitation.card(tr, change.meeting, change.people, change.responses,
+                                       self.zone, self.departments, {}, self._now(change))
+        return text, blocks or []
+
+    def _invite(self, outbox: Outbox, change: MeetingChange) -> None:
+        for destination in self.destinations(change):
+            self._post_invitation(outbox, change, destination)
+
+    def _post_invitation(self, outbox: Outbox, change: MeetingChange,
+                         destination: str) -> MessageId:
+        meeting = change.meeting
+        tr = self.tr(destination)
+        text, blocks = self._card(tr, change)
+        card = outbox.add(OutgoingMessage(channel=destination, kind=CARD, text=text,
+                                          blocks=blocks,
+                                          dedup_key=card_key(meeting.id, destination)))
+        agenda = change.agenda or Agenda(built_at=self._now(change))
+        heading = tr._("Agenda: {title}", title=invitation.title(meeting))
+        outbox.add(OutgoingMessage(
+            channel=destination, kind=AGENDA, text=clip(heading, 3000),
+            blocks=invitation_agenda.blocks(tr, agenda, meeting, heading, self.zone),
+            dedup_key=f"{AGENDA}:{meeting.id}:{destination}"))
+        self._file(outbox, change, destination, card, agenda)
+        return card
+
+    def _file(self, outbox: Outbox, change: MeetingChange, destination: str,
+              card: MessageId, agenda: Agenda | None) -> None:
+        meeting = change.meeting
+        tr = self.tr(destination)
+        description = invitation_agenda.plain_text(tr, agenda, meeting) if agenda else ""
+        file = ics.attachment(meeting, change.people, description, self._now(change),
+                              invitation.ics_title(tr, meeting))
+        outbox.add(OutgoingMessage(
+            channel=destination, kind=FILE, text=clip(invitation.ics_title(tr, meeting), 3000),
+            files=(file,), thread_of=card,
+            dedup_key=f"{FILE}:{meeting.id}:{meeting.version}:{meeting.state.value}:"
+                      f"{destination}"))
+
+    # -- edits and notes ----------------------------------------------------------------
+
+    def _posted(self, outbox: Outbox, change: MeetingChange) -> Iterator[tuple[str, MessageId]]:
+        for destination in self.destinations(change):
+            posted = outbox.id_of(card_key(change.meeting.id, destination))
+            if posted is not None:
+                yield destination, posted
+
+    def _edit_cards(self, outbox: Outbox, change: MeetingChange) -> None:
+        for destination, posted in self._posted(outbox, change):
+            text, blocks = self._card(self.tr(destination), change)
+            outbox.add(OutgoingMessage(channel=destination, kind=CARD, text=text,
+                                       blocks=blocks, update_of=posted))
+
+    def _changed(self, outbox: Outbox, change: MeetingChange,
+                 write: Callable[[Translator], str]) -> None:
+        """A reschedule or a cancellation: every card edited, everyone told, a new
+        calendar file; someone invited since gets the whole invitation."""
+        posted = dict(self._posted(outbox, change))
+        self._edit_cards(outbox, change)
+        for destination in self.destinations(change):
+            card = posted.get(destination)
+            if card is None:
+                self._post_invitation(outbox, change, destination)
+                continue
+            self._note(outbox, destination, write)
+            self._file(outbox, change, destination, card, change.agenda)
+
+    def _note(self, outbox: Outbox, destination: str, write: Callable[[Translator], str],
+              key: str | None = None, thread_of: MessageId | None = None) -> None:
+        text = write(self.tr(destination))
+        outbox.add(OutgoingMessage(channel=destination, kind=NOTE, text=clip(text, 3000),
+                                   blocks=[section(text)], dedup_key=key,
+                                   thread_of=thread_of))
+
+    # -- reminders ------------------------------------------------------------------------
+
+    def _remind(self, outbox: Outbox, change: MeetingChange) -> None:
+        meeting = change.meeting
+        lead = int(change.lead.total_seconds() // 60) if change.lead else 0
+        agenda = change.agenda or Agenda(built_at=self._now(change))
+        for destination in self.destinations(change):
+            tr = self.tr(destination)
+            text = invitation.reminder_text(tr, meeting, change.lead, self.zone)
+            # In a channel under the card (one thread per meeting); a person gets it as a
+            # direct message of its own, which notifies.
+            card = outbox.id_of(card_key(meeting.id, destination)) \
+                if is_channel_id(destination) else None
+            heading = tr._("Agenda: {title}", title=invitation.title(meeting))
+            outbox.add(OutgoingMessage(
+                channel=destination, kind=REMINDER, text=clip(text, 3000),
+                blocks=[section(text),
+                        *invitation_agenda.blocks(tr, agenda, meeting, heading,
+                                                  self.zone)][:50],
+                thread_of=card,
+                dedup_key=f"{REMINDER}:{meeting.id}:{lead}:{destination}"))
