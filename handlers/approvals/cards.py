@@ -43,6 +43,7 @@ from handlers.render import (
     person_text,
     section,
 )
+from handlers.sharing.payloads import share_menu
 
 NAME = 200
 ID = 64
@@ -205,6 +206,7 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
                      levels=len(request.route), role=role_name(step.role))),
     ]
     decided = next((d for d in decisions if d.level == level), None)
+    menu = share_menu(tr._("Share with another department…"), "request", str(request.id))
     if decided is not None:
         blocks.append(section(outcome_text(tr, decided, zone)))
     elif not waiting:
@@ -216,7 +218,11 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
         reject = button(tr._("Reject"), REJECT, value)
         reject["style"] = "danger"
         blocks.append(actions(f"decide_{request.id}_{level}", approve, reject,
-                              button(tr._("Ask for info"), ASK_INFO, value)))
+                              button(tr._("Ask for info"), ASK_INFO, value),
+                              *([menu] if menu else [])))
+        menu = None
+    if menu is not None:
+        blocks.append(actions(f"share_{request.id}_{level}", menu))
     fallback = tr._("Credit request {subject}: level {level} of {levels}",
                     subject=subject(tr, request), level=level, levels=len(request.route))
     return message(fallback, blocks)
