@@ -91,6 +91,7 @@ def build_deps(services: Services) -> Deps:
         sharing=CardSharing(services.uow, access, services.now,
                             card_readers(checks, services.requests),
                             share_destinations(services)),
+        meeting_answers=services.meeting_answers,
     )
 
 

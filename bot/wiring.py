@@ -23,6 +23,9 @@ from domain.alerts.use_cases import Alerts
 from domain.approvals.use_cases import CreditRequests
 from domain.collections.use_cases import Assignments
 from domain.collections.work import CollectorsDay
+from domain.meetings.people import Department, Invitees
+from domain.meetings.ports import MeetingNotices
+from domain.meetings.responses import Responses
 from domain.orders.use_cases import OrderChecks
 from domain.positions import CreditPolicyContext
 from domain.reports.use_cases import Reports
@@ -133,6 +136,11 @@ class Services:
     @cached_property
     def collecting(self) -> CollectorsDay:
         return build_collecting(self.uow, self.config, self.access, self.now)
+
+    @cached_property
+    def meeting_answers(self) -> Responses:
+        return build_meeting_answers(self.uow, self.config, self.now,
+                                     remembered=self.remembered_locales.get)
 
 
 def credit_data_access(config: AppConfig) -> CreditDataAccess:
@@ -305,6 +313,34 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
         legal_owner=legal_owner,
         departments={key: d.name for key, d in config.departments.items()},
         people=member_of(config))
+
+
+def meeting_invitees(config: AppConfig) -> Invitees:
+    """app.yaml's departments as meetings read them (who is invited, where it is posted)."""
+    return Invitees({key: Department(d.name, d.channel, tuple(d.members))
+                     for key, d in config.departments.items()})
+
+
+def build_meeting_notices(config: AppConfig, clock: Callable[[], datetime], *,
+                          remembered: Remembered | None = None) -> MeetingNotices:
+    """Invitations, tallies, notes and reminders in the language of the channel or
+    person they go to (handlers.meetings.notices)."""
+    from handlers.meetings.notices import MeetingNotices as SlackMeetingNotices
+
+    organisation = config.organisation
+    locales = {**config.channel_locales(), **config.locale_overrides()}
+    return SlackMeetingNotices(DestinationLocales(organisation.locale, locales, remembered),
+                               organisation.zone,
+                               {key: d.name for key, d in config.departments.items()},
+                               clock)
+
+
+def build_meeting_answers(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
+                          clock: Callable[[], datetime], *,
+                          remembered: Remembered | None = None) -> Responses:
+    """Accept / Decline / Propose another time on an invitation."""
+    return Responses(unit_of_work, meeting_invitees(config), clock,
+                     build_meeting_notices(config, clock, remembered=remembered))
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:

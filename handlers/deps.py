@@ -12,6 +12,7 @@ from domain.approvals.use_cases import CreditRequests
 from domain.check import CreditChecks
 from domain.collections.use_cases import Assignments
 from domain.collections.work import CollectorsDay
+from domain.meetings.responses import Responses
 from domain.orders.use_cases import OrderChecks
 from domain.reports.use_cases import Reports
 from domain.sharing import CardSharing
@@ -38,6 +39,8 @@ class Deps:
     collecting: CollectorsDay
     # Any card into a department's channel with a note (handlers.sharing).
     sharing: CardSharing
+    # Accept / Decline / Propose another time on a meeting invitation.
+    meeting_answers: Responses
 
     def __deepcopy__(self, memo: dict[int, object]) -> Deps:
         # Bolt deep-copies the context for lazy listeners; these are process-wide
