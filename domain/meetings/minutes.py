@@ -1,0 +1,220 @@
+"""Recording what a meeting decided: the minutes, and one tracked task per action item.
+
+Who records: the organiser, or someone the meeting invited who may see credit data (the
+minutes and their tasks name customers). Only once the meeting has started, and never
+for a cancelled one. Every wrong field is named in one round (``MinutesRefused``), so the
+form shows each problem beside its field. Audited ``meeting.minutes_recorded``; the
+minutes go to the meeting's thread and each task's owner is told
+(``Happened.MINUTES``), in the same transaction as the records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from domain.access import CreditDataAccess, Member
+from domain.errors import DomainError
+from domain.lookup import resolve_customer
+from domain.meetings.model import Meeting, MeetingState, Minutes, Task
+from domain.meetings.ports import Happened, MeetingChange, MeetingNotices, NoMeetingNotices
+from domain.model import AuditEntry
+from domain.people import is_user_id
+from domain.ports import UnitOfWork
+from domain.text import N_
+
+MAX_DECISIONS = 3000
+MAX_WHAT = 300
+# A due date further out than this is a typo, not a plan.
+MAX_AHEAD = timedelta(days=365)
+
+# Form fields a refusal belongs to; an item's are numbered from 0 (``what_2``).
+DECISIONS = "decisions"
+WHAT, OWNER, DUE, CUSTOMER = "what", "owner", "due", "customer"
+
+# Who is invited to a meeting (people by user id) and the channels it is posted in.
+Invitees = Callable[[Meeting], tuple[tuple[str, ...], tuple[str, ...]]]
+
+
+def item_field(name: str, index: int) -> str:
+    return f"{name}_{index}"
+
+
+class Problem(DomainError):
+    """What is wrong with one field, in words that say how to write it."""
+
+    def __init__(self, where: str, template: str, **params: Any) -> None:
+        self.where = where
+        super().__init__(template, **params)
+
+
+class MinutesRefused(DomainError):
+    """Minutes that cannot be recorded as given: every problem, field by field. The
+    message is the first problem's (the CLI shows it)."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        first = self.problems[0]
+        super().__init__(first.template, **first.params)
+
+    def by_field(self) -> dict[str, Problem]:
+        found: dict[str, Problem] = {}
+        for problem in self.problems:
+            found.setdefault(problem.where, problem)
+        return found
+
+
+class MayNotRecord(DomainError):
+    """The person, or the meeting's state, does not allow minutes now."""
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """One action item as typed in the form; a row left wholly empty is no item."""
+
+    what: str = ""
+    owner: str | None = None
+    due_on: date | None = None
+    customer: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.what.strip() or self.owner or self.due_on or self.customer.strip())
+
+
+@dataclass(frozen=True)
+class Recorded:
+    meeting: Meeting
+    minutes: Minutes
+    tasks: tuple[Task, ...]
+
+
+@dataclass
+class MinutesKeeping:
+    unit_of_work: Callable[[], UnitOfWork]
+    access: CreditDataAccess
+    invitees: Invitees
+    people: Callable[[str], Member]
+    clock: Callable[[], datetime]
+    zone: tzinfo
+    notices: MeetingNotices = field(default_factory=NoMeetingNotices)
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    def check(self, actor: Member, meeting_id: int) -> Meeting:
+        """The meeting, if ``actor`` may record its minutes now (the button opens the
+        form only then); else ``MayNotRecord``."""
+        with self.unit_of_work() as uow:
+            return self._recordable(uow.meetings.get_meeting(meeting_id), actor,
+                                    self.clock())
+
+    def record_minutes(self, actor: Member, meeting_id: int, decisions: str,
+                       items: Sequence[ActionItem]) -> Recorded:
+        now = self.clock()
+        today = now.astimezone(self.zone).date()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            meeting = self._recordable(uow.meetings.get_meeting(meeting_id), actor, now)
+            problems: list[Problem] = []
+            text = (decisions or "").strip()
+            if not text:
+                problems.append(Problem(DECISIONS, N_(
+                    "Write what the meeting decided (a line per decision).")))
+            elif len(text) > MAX_DECISIONS:
+                problems.append(Problem(DECISIONS, N_(
+                    "Keep the decisions under {limit} characters; there are {length}."),
+                    limit=MAX_DECISIONS, length=len(text)))
+            planned: list[tuple[ActionItem, str | None]] = []
+            for index, item in enumerate(items):
+                if item.empty:
+                    continue
+                found, customer = self._check_item(uow, index, item, today)
+                problems.extend(found)
+                planned.append((item, customer))
+            if problems:
+                raise MinutesRefused(problems)
+            minutes = uow.meetings.add_minutes(Minutes(
+                meeting_id=meeting.id, decisions=text, recorded_by=actor.user_id,
+                recorded_at=now))
+            tasks = tuple(
+                uow.meetings.add_task(Task(
+                    what=item.what.strip(), owner=item.owner or "",
+                    due_on=item.due_on or today, created_by=actor.user_id, created_at=now,
+                    meeting_id=meeting.id, customer_id=customer))
+                for item, customer in planned)
+            uow.audit.append(AuditEntry(now, actor.user_id, "meeting.minutes_recorded",
+                                        f"meeting:{meeting.id}", {
+                                            "minutes": minutes.id, "decisions": text,
+                                            "items": [_audited(t) for t in tasks]}))
+            people, channels = self.invitees(meeting)
+            self.notices.queue(uow.outbox, MeetingChange(
+                Happened.MINUTES, meeting, actor.user_id, people, channels,
+                minutes=minutes, tasks=tasks))
+            uow.commit()
+        return Recorded(meeting, minutes, tasks)
+
+    def _check_item(self, uow: UnitOfWork, index: int, item: ActionItem,
+                    today: date) -> tuple[list[Problem], str | None]:
+        problems: list[Problem] = []
+        what = item.what.strip()
+        if not what:
+            problems.append(Problem(item_field(WHAT, index), N_(
+                "Say what is to be done, e.g. “Call the CFO about the March invoices”.")))
+        elif len(what) > MAX_WHAT:
+            problems.append(Problem(item_field(WHAT, index), N_(
+                "Keep an action item under {limit} characters; this one has {length}."),
+                limit=MAX_WHAT, length=len(what)))
+        if not item.owner or not is_user_id(item.owner):
+            problems.append(Problem(item_field(OWNER, index), N_(
+                "Pick the person who owns this action item.")))
+        if item.due_on is None:
+            problems.append(Problem(item_field(DUE, index), N_(
+                "Pick the day this action item is due.")))
+        elif item.due_on < today:
+            problems.append(Problem(item_field(DUE, index), N_(
+                "{day} has passed: pick today or a later day."), day=item.due_on))
+        elif item.due_on > today + MAX_AHEAD:
+            problems.append(Problem(item_field(DUE, index), N_(
+                "{day} is more than a year ahead: pick a day on or before {last}."),
+                day=item.due_on, last=today + MAX_AHEAD))
+        customer: str | None = None
+        if item.customer.strip():
+            try:
+                customer = resolve_customer(item.customer, uow.customers).customer_id
+            except DomainError as error:
+                problems.append(Problem(item_field(CUSTOMER, index), error.template,
+                                        **error.params))
+            else:
+                if item.owner and is_user_id(item.owner) \
+                        and not self.access.allows(self.people(item.owner)):
+                    # The task and its reminders name the customer to its owner.
+                    problems.append(Problem(item_field(OWNER, index), N_(
+                        "<@{owner}> may not see credit data, and this item is about a "
+                        "customer: pick someone who may, or leave the customer empty."),
+                        owner=item.owner))
+        return problems, customer
+
+    def _recordable(self, meeting: Meeting | None, actor: Member, now: datetime) -> Meeting:
+        if meeting is None:
+            raise MayNotRecord(N_("This meeting no longer exists."))
+        if meeting.state is MeetingState.CANCELLED:
+            raise MayNotRecord(N_("“{title}” was cancelled: it has no minutes to record."),
+                               title=meeting.title)
+        if meeting.starts_at > now:
+            raise MayNotRecord(N_("“{title}” has not started yet: record its minutes once "
+                                  "it has."), title=meeting.title)
+        if actor.user_id == meeting.organiser:
+            return meeting
+        people, _ = self.invitees(meeting)
+        if actor.user_id not in people or not self.access.allows(actor):
+            raise MayNotRecord(N_("Only the organiser, <@{organiser}>, or someone the "
+                                  "meeting invited who may see credit data records its "
+                                  "minutes."), organiser=meeting.organiser)
+        return meeting
+
+
+def _audited(task: Task) -> dict[str, object]:
+    return {"task": task.id, "what": task.what, "owner": task.owner,
+            "due_on": task.due_on.isoformat(), "customer": task.customer_id}

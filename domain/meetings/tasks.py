@@ -1,0 +1,182 @@
+"""Tracked action items: mine (``/credit tasks``), Done, and what the meetings job sends
+about them (the owner on the due date; each organiser their meetings' overdue items in
+one digest).
+
+Done is for the owner, the meeting's organiser or a credit manager; a second click finds
+the task done and says by whom and when, changing nothing. The organiser hears when
+someone else closes one of their meeting's tasks. Reminders are queued once per task
+(or organiser) per day: the outbox's dedup key carries the day, so a job run twice, or
+by two schedulers, sends each once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Protocol
+
+from domain.errors import DomainError
+from domain.meetings.model import Meeting, MeetingChanged, Task, TaskState
+from domain.model import AuditEntry
+from domain.ports import Outbox, UnitOfWork
+from domain.retry import retried
+from domain.text import N_
+
+# The role that may close anyone's task.
+MANAGER_ROLE = "credit_manager"
+# The most tasks one list or digest shows; the rest are counted.
+SHOWN = 50
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    """A task with what its line shows: its meeting and its customer's name."""
+
+    task: Task
+    meeting: Meeting | None = None
+    customer_name: str | None = None
+
+    def overdue(self, today: date) -> bool:
+        return self.task.state is TaskState.OPEN and self.task.due_on < today
+
+
+@dataclass(frozen=True)
+class Completed:
+    line: TaskLine
+    # True when the task was already done (a double click): nothing changed.
+    already: bool
+
+
+class NotYourTask(DomainError):
+    """Someone who may not close the task pressed Done."""
+
+
+class TaskNotices(Protocol):
+    """Queues the messages about tasks on the unit of work's outbox."""
+
+    def due(self, outbox: Outbox, line: TaskLine, dedup_key: str) -> None: ...
+
+    def overdue(self, outbox: Outbox, organiser: str, lines: Sequence[TaskLine],
+                today: date, dedup_key: str) -> None: ...
+
+    def done(self, outbox: Outbox, line: TaskLine, actor: str, to: str) -> None: ...
+
+
+class NoTaskNotices:
+    def due(self, outbox: Outbox, line: TaskLine, dedup_key: str) -> None:
+        return None
+
+    def overdue(self, outbox: Outbox, organiser: str, lines: Sequence[TaskLine],
+                today: date, dedup_key: str) -> None:
+        return None
+
+    def done(self, outbox: Outbox, line: TaskLine, actor: str, to: str) -> None:
+        return None
+
+
+def due_key(task: Task, day: date) -> str:
+    return f"meetings.task_due:{task.id}:{day.isoformat()}"
+
+
+def overdue_key(organiser: str, day: date) -> str:
+    return f"meetings.tasks_overdue:{organiser}:{day.isoformat()}"
+
+
+@dataclass
+class Tasks:
+    unit_of_work: Callable[[], UnitOfWork]
+    # Roles by user id (app.yaml's), to know the credit managers.
+    roles_of: Callable[[str], frozenset[str]]
+    clock: Callable[[], datetime]
+    zone: tzinfo
+    notices: TaskNotices = field(default_factory=NoTaskNotices)
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    def mine(self, user_id: str) -> list[TaskLine]:
+        """My open tasks, the most overdue first (by due date, then id)."""
+        with self.unit_of_work() as uow:
+            return _lines(uow, uow.meetings.open_tasks(owner=user_id))
+
+    def open_about(self, customer_ids: Sequence[str]) -> list[TaskLine]:
+        """The open tasks about these customers (the collector's worklist shows them)."""
+        if not customer_ids:
+            return []
+        with self.unit_of_work() as uow:
+            return _lines(uow, uow.meetings.open_tasks(customer_ids=customer_ids))
+
+    def complete(self, user_id: str, task_id: int) -> Completed:
+        return retried(lambda: self._complete(user_id, task_id), MeetingChanged)
+
+    def _complete(self, user_id: str, task_id: int) -> Completed:
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            task = uow.meetings.get_task(task_id)
+            if task is None:
+                raise NotYourTask(N_("This task no longer exists."))
+            meeting = uow.meetings.get_meeting(task.meeting_id) if task.meeting_id else None
+            organiser = meeting.organiser if meeting is not None else None
+            if user_id not in (task.owner, organiser) \
+                    and MANAGER_ROLE not in self.roles_of(user_id):
+                raise NotYourTask(N_("Only the task's owner, <@{owner}>, the meeting's "
+                                     "organiser or a credit manager can mark it done."),
+                                  owner=task.owner)
+            if task.state is TaskState.DONE:
+                return Completed(_lines(uow, [task])[0], already=True)
+            done = uow.meetings.save_task(replace(task, state=TaskState.DONE, done_at=now,
+                                                  done_by=user_id))
+            uow.audit.append(AuditEntry(now, user_id, "meeting.task_done", f"task:{done.id}",
+                                        {"what": done.what, "owner": done.owner,
+                                         "meeting": done.meeting_id}))
+            line = _lines(uow, [done])[0]
+            if organiser is not None and organiser != user_id:
+                self.notices.done(uow.outbox, line, user_id, organiser)
+            uow.commit()
+        return Completed(line, already=False)
+
+    def due_reminders(self, now: datetime | None = None) -> int:
+        """Queues a reminder to each owner of an open task due today; returns how many
+        tasks are due (a reminder already queued today is not queued again)."""
+        today = (now or self.clock()).astimezone(self.zone).date()
+        with self.unit_of_work() as uow:
+            due = [t for t in uow.meetings.open_tasks(due_by=today) if t.due_on == today]
+            for line in _lines(uow, due):
+                self.notices.due(uow.outbox, line, due_key(line.task, today))
+            uow.commit()
+        return len(due)
+
+    def overdue_for_organisers(self, now: datetime | None = None) -> int:
+        """Queues one digest per organiser of their meetings' open tasks past their due
+        date; returns how many organisers have some."""
+        today = (now or self.clock()).astimezone(self.zone).date()
+        with self.unit_of_work() as uow:
+            late = [t for t in uow.meetings.open_tasks(due_by=today - timedelta(days=1))
+                    if t.meeting_id is not None]
+            by_organiser: dict[str, list[TaskLine]] = defaultdict(list)
+            for line in _lines(uow, late):
+                if line.meeting is not None:
+                    by_organiser[line.meeting.organiser].append(line)
+            for organiser, lines in sorted(by_organiser.items()):
+                self.notices.overdue(uow.outbox, organiser, lines, today,
+                                     overdue_key(organiser, today))
+            uow.commit()
+        return len(by_organiser)
+
+
+def _lines(uow: UnitOfWork, tasks: Sequence[Task]) -> list[TaskLine]:
+    meetings: dict[int, Meeting | None] = {}
+    names: dict[str, str] = {}
+    ids = sorted({t.customer_id for t in tasks if t.customer_id})
+    if ids:
+        names = {c.customer_id: c.name for c in uow.customers.fetch(ids)}
+    lines = []
+    for task in tasks:
+        if task.meeting_id is not None and task.meeting_id not in meetings:
+            meetings[task.meeting_id] = uow.meetings.get_meeting(task.meeting_id)
+        lines.append(TaskLine(task, meetings.get(task.meeting_id) if task.meeting_id
+                              else None,
+                              names.get(task.customer_id) if task.customer_id else None))
+    return lines

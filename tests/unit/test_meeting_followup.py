@@ -1,0 +1,223 @@
+"""Minutes and tasks: recording minutes creates the tasks, every wrong field is named,
+only the right people record or close, Done twice changes nothing, reminders once a day."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from domain.access import CreditDataAccess, Member
+from domain.meetings.minutes import (
+    ActionItem,
+    MayNotRecord,
+    MinutesKeeping,
+    MinutesRefused,
+)
+from domain.meetings.model import Meeting, MeetingKind, MeetingState, TaskState
+from domain.meetings.ports import Happened, MeetingChange
+from domain.meetings.tasks import NotYourTask, TaskLine, Tasks
+from domain.model import Customer
+from domain.money import Money
+from domain.ports import Outbox
+from tests.fakes import FakeUnitOfWork
+
+ORGANISER = "U0ORGANISE1"
+ANALYST = "U0ANALYST01"
+SALES = "U0SALESREP1"
+MANAGER = "U0MANAGER01"
+STRANGER = "U0STRANGER1"
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+TODAY = NOW.date()
+ACCESS = CreditDataAccess(roles=frozenset({"credit_analyst", "credit_manager"}))
+ROLES = {ORGANISER: frozenset({"credit_manager"}), ANALYST: frozenset({"credit_analyst"}),
+         MANAGER: frozenset({"credit_manager"}), SALES: frozenset({"sales"})}
+
+
+def member(user: str) -> Member:
+    return Member(user, ROLES.get(user, frozenset()))
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.changes: list[MeetingChange] = []
+
+    def queue(self, outbox: Outbox, change: MeetingChange) -> None:
+        self.changes.append(change)
+
+
+class TaskRecorder:
+    def __init__(self) -> None:
+        self.due_keys: list[str] = []
+        self.overdue_calls: list[tuple[str, list[int], str]] = []
+        self.done_calls: list[tuple[int, str, str]] = []
+
+    def due(self, outbox: Outbox, line: TaskLine, dedup_key: str) -> None:
+        self.due_keys.append(dedup_key)
+
+    def overdue(self, outbox: Outbox, organiser: str, lines: Sequence[TaskLine],
+                today: date, dedup_key: str) -> None:
+        self.overdue_calls.append((organiser, [ln.task.id for ln in lines], dedup_key))
+
+    def done(self, outbox: Outbox, line: TaskLine, actor: str, to: str) -> None:
+        self.done_calls.append((line.task.id, actor, to))
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    work = FakeUnitOfWork([Customer("C0001", "Acme Packaging", Money(Decimal(100000), "USD"),
+                                    30)])
+    with work:
+        work.meetings.add_meeting(Meeting(
+            MeetingKind.CREDIT_COMMITTEE, "Weekly credit", ORGANISER,
+            NOW - timedelta(hours=1), 60, "UTC", attendees=(ANALYST, SALES)))
+        work.meetings.add_meeting(Meeting(
+            MeetingKind.OTHER, "Later", ORGANISER, NOW + timedelta(hours=1), 60, "UTC"))
+        work.commit()
+    return work
+
+
+def keeping(uow: FakeUnitOfWork, clock: datetime = NOW) -> tuple[MinutesKeeping, Recorder]:
+    notices = Recorder()
+    return MinutesKeeping(uow, ACCESS, lambda m: ((m.organiser, *m.attendees), ("C0CREDIT01",)),
+                          member, lambda: clock, UTC, notices), notices
+
+
+def tasks(uow: FakeUnitOfWork, clock: datetime = NOW) -> tuple[Tasks, TaskRecorder]:
+    notices = TaskRecorder()
+    return Tasks(uow, lambda u: ROLES.get(u, frozenset()), lambda: clock, UTC,
+                 notices), notices
+
+
+def test_minutes_create_one_task_per_item_audit_and_notice(uow: FakeUnitOfWork) -> None:
+    use, notices = keeping(uow)
+    recorded = use.record_minutes(member(ANALYST), 1, "  Raise Acme to 150k.  ", [
+        ActionItem("Send the new terms", ANALYST, TODAY + timedelta(days=3), "acme"),
+        ActionItem(),
+        ActionItem("Tell the warehouse", ORGANISER, TODAY),
+    ])
+    assert [(t.id, t.what, t.owner, t.due_on, t.customer_id, t.meeting_id, t.state)
+            for t in uow.meetings.tasks] == [
+        (1, "Send the new terms", ANALYST, TODAY + timedelta(days=3), "C0001", 1,
+         TaskState.OPEN),
+        (2, "Tell the warehouse", ORGANISER, TODAY, None, 1, TaskState.OPEN)]
+    assert recorded.minutes.decisions == "Raise Acme to 150k."
+    assert uow.meetings.minutes_of(1) == [recorded.minutes]
+    entry = uow.audit.entries[-1]
+    assert (entry.action, entry.subject, entry.actor) == (
+        "meeting.minutes_recorded", "meeting:1", ANALYST)
+    assert entry.details == {"minutes": 1, "decisions": "Raise Acme to 150k.", "items": [
+        {"task": 1, "what": "Send the new terms", "owner": ANALYST,
+         "due_on": "2026-12-04", "customer": "C0001"},
+        {"task": 2, "what": "Tell the warehouse", "owner": ORGANISER,
+         "due_on": "2026-12-01", "customer": None}]}
+    [change] = notices.changes
+    assert change.happened is Happened.MINUTES
+    assert change.minutes == recorded.minutes and change.tasks == recorded.tasks
+    assert change.channels == ("C0CREDIT01",)
+
+
+def test_every_wrong_field_is_named_and_nothing_is_written(uow: FakeUnitOfWork) -> None:
+    use, notices = keeping(uow)
+    with pytest.raises(MinutesRefused) as refused:
+        use.record_minutes(member(ORGANISER), 1, " ", [
+            ActionItem("", None, TODAY - timedelta(days=1), "no such customer zzz"),
+            ActionItem("x" * 301, "U0SALESREP1", TODAY + timedelta(days=366), "acme"),
+        ])
+    assert {k: str(p) for k, p in refused.value.by_field().items()} == {
+        "decisions": "Write what the meeting decided (a line per decision).",
+        "what_0": "Say what is to be done, e.g. “Call the CFO about the March invoices”.",
+        "owner_0": "Pick the person who owns this action item.",
+        "due_0": "2026-11-30 has passed: pick today or a later day.",
+        "customer_0": "No customer matches “no such customer zzz”.",
+        "what_1": "Keep an action item under 300 characters; this one has 301.",
+        "due_1": "2027-12-02 is more than a year ahead: pick a day on or before 2027-12-01.",
+        "owner_1": "<@U0SALESREP1> may not see credit data, and this item is about a "
+                   "customer: pick someone who may, or leave the customer empty.",
+    }
+    assert uow.meetings.tasks == [] and uow.meetings.minutes_of(1) == []
+    assert notices.changes == [] and uow.audit.entries == []
+
+
+@pytest.mark.parametrize(("actor", "meeting_id", "said"), [
+    (SALES, 1, "Only the organiser, <@U0ORGANISE1>, or someone the meeting invited who "
+               "may see credit data records its minutes."),
+    (MANAGER, 1, "Only the organiser, <@U0ORGANISE1>, or someone the meeting invited who "
+                 "may see credit data records its minutes."),
+    (ORGANISER, 2, "“Later” has not started yet: record its minutes once it has."),
+    (ORGANISER, 9, "This meeting no longer exists."),
+])
+def test_who_may_record(uow: FakeUnitOfWork, actor: str, meeting_id: int, said: str) -> None:
+    use, _ = keeping(uow)
+    with pytest.raises(MayNotRecord) as refused:
+        use.record_minutes(member(actor), meeting_id, "Decided", [])
+    assert str(refused.value) == said
+
+
+def test_a_cancelled_meeting_takes_no_minutes(uow: FakeUnitOfWork) -> None:
+    with uow:
+        meeting = uow.meetings.get_meeting(1)
+        assert meeting is not None
+        uow.meetings.save_meeting(replace(meeting, state=MeetingState.CANCELLED))
+        uow.commit()
+    use, _ = keeping(uow)
+    with pytest.raises(MayNotRecord) as refused:
+        use.check(member(ORGANISER), 1)
+    assert str(refused.value) == "“Weekly credit” was cancelled: it has no minutes to record."
+
+
+def _two_tasks(uow: FakeUnitOfWork) -> None:
+    use, _ = keeping(uow)
+    use.record_minutes(member(ORGANISER), 1, "Decided", [
+        ActionItem("Call Acme", ANALYST, TODAY, "C0001"),
+        ActionItem("Update the limit", SALES, TODAY + timedelta(days=2))])
+
+
+def test_mine_lists_my_open_tasks_with_meeting_and_customer(uow: FakeUnitOfWork) -> None:
+    _two_tasks(uow)
+    use, _ = tasks(uow)
+    [line] = use.mine(ANALYST)
+    assert (line.task.what, line.customer_name, line.meeting and line.meeting.title) == (
+        "Call Acme", "Acme Packaging", "Weekly credit")
+    assert [ln.task.what for ln in use.open_about(["C0001"])] == ["Call Acme"]
+
+
+def test_done_twice_says_who_closed_it_and_changes_nothing(uow: FakeUnitOfWork) -> None:
+    _two_tasks(uow)
+    use, notices = tasks(uow)
+    first = use.complete(ANALYST, 1)
+    later, _ = tasks(uow, NOW + timedelta(minutes=5))
+    second = later.complete(ANALYST, 1)
+    assert not first.already and second.already
+    assert (second.line.task.done_by, second.line.task.done_at) == (ANALYST, NOW)
+    assert [e.action for e in uow.audit.entries].count("meeting.task_done") == 1
+    # The organiser hears it once, from someone else's Done.
+    assert notices.done_calls == [(1, ANALYST, ORGANISER)]
+    assert use.mine(ANALYST) == []
+
+
+def test_who_may_close_a_task(uow: FakeUnitOfWork) -> None:
+    _two_tasks(uow)
+    use, notices = tasks(uow)
+    with pytest.raises(NotYourTask) as refused:
+        use.complete(STRANGER, 1)
+    assert str(refused.value) == ("Only the task's owner, <@U0ANALYST01>, the meeting's "
+                                  "organiser or a credit manager can mark it done.")
+    assert use.complete(MANAGER, 1).line.task.done_by == MANAGER
+    assert use.complete(ORGANISER, 2).line.task.state is TaskState.DONE
+    assert notices.done_calls == [(1, MANAGER, ORGANISER)]
+
+
+def test_reminders_once_per_task_per_day_and_overdue_digest(uow: FakeUnitOfWork) -> None:
+    _two_tasks(uow)
+    use, notices = tasks(uow)
+    assert use.due_reminders(NOW) == 1
+    assert notices.due_keys == ["meetings.task_due:1:2026-12-01"]
+    assert use.overdue_for_organisers(NOW) == 0
+    # Four days later: both overdue, one digest to the organiser keyed by the day.
+    assert use.overdue_for_organisers(NOW + timedelta(days=4)) == 1
+    assert notices.overdue_calls == [
+        (ORGANISER, [1, 2], "meetings.tasks_overdue:U0ORGANISE1:2026-12-05")]
