@@ -21,6 +21,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
@@ -253,8 +254,13 @@ class Languages:
     def __init__(self, default: str, people: Mapping[str, str] | None = None,
                  channels: Mapping[str, str] | None = None, ttl: float = 3600.0,
                  retry_after: float = 300.0, clock: Any = None,
-                 remember: Callable[[str, str], None] | None = None) -> None:
+                 remember: Callable[[str, str], None] | None = None,
+                 zone: str = "UTC") -> None:
         self.default = default
+        # The organisation's time zone: a person's when Slack does not say theirs.
+        self.zone = zone
+        # users.info answers the time zone with the locale: cached alike (meetings).
+        self._zones: dict[str, tuple[str | None, float]] = {}
         # Told each locale Slack reports that differs from the one known before, so that
         # messages queued elsewhere (DestinationLocales) follow the person's Slack.
         self.remember = remember
@@ -294,6 +300,18 @@ class Languages:
     def forget(self, user_id: str) -> None:
         with self._lock:
             self._known.pop(user_id, None)
+            self._zones.pop(user_id, None)
+
+    def zone_of(self, user_id: str, client: Any) -> str:
+        """The IANA time zone Slack reports for the person, else the organisation's."""
+        now = self._clock()
+        with self._lock:
+            known = self._zones.get(user_id)
+        if known is None or known[1] <= now:
+            self._ask_slack(user_id, client)
+            with self._lock:
+                known = self._zones.get(user_id)
+        return (known[0] if known else None) or self.zone
 
     def _ask_slack(self, user_id: str, client: Any) -> tuple[str | None, float]:
         # On the request path: one short try, none of the client's retries. A slow or
@@ -306,9 +324,26 @@ class Languages:
                               logger=log)
         try:
             answer = quick.users_info(user=user_id, include_locale=True)
-            return (answer.get("user") or {}).get("locale"), self.ttl
+            user = answer.get("user") or {}
+            self._remember_zone(user_id, user.get("tz"), self.ttl)
+            return user.get("locale"), self.ttl
         except Exception as problem:  # Slack down or the scope missing: the default will do
             log.info(
                 "no locale for %s from Slack (%s); using %s for %.0f s", user_id,
                 type(problem).__name__, self.default, self.retry_after)
+            self._remember_zone(user_id, None, self.retry_after)
             return None, self.retry_after
+
+    def _remember_zone(self, user_id: str, zone: object, good_for: float) -> None:
+        valid = zone if isinstance(zone, str) and _is_zone(zone) else None
+        with self._lock:
+            self._zones[user_id] = (valid, self._clock() + good_for)
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+

@@ -38,6 +38,7 @@ from bot.config.fields import (
     UserId,
     shown,
 )
+from bot.config.meetings import MeetingSettings
 from bot.config.orders import OrderSettings
 from bot.config.reports import ReportsSettings, post_to_problems, provision_problems
 from bot.config.section import Section
@@ -302,6 +303,9 @@ class AppConfig(Section):
         "and rules")
     reports: ReportsSettings = Field(
         default=ReportsSettings(), description="a section with post_to, months and provision_rates")
+    meetings: MeetingSettings = Field(
+        default=MeetingSettings(), description="a section with working_hours, "
+        "working_days, default_minutes, longest_minutes and reminders_before")
 
     @model_validator(mode="after")
     def _sections_agree(self) -> AppConfig:

@@ -161,7 +161,7 @@ def test_missing_and_unknown_keys(tmp_path):
         "timezone and locale",
         "line 3: favourite_colour: is not a setting creditbot knows (misspelt?); the settings "
         "here are: organisation, departments, roles, aging, access, people, schedules, "
-        "scheduler, alerts, approvals, orders, collections, reports",
+        "scheduler, alerts, approvals, orders, collections, reports, meetings",
     ]
     text = GOOD.replace("    name: Sales\n", "    nmae: Sales\n")
     assert problems(tmp_path, text) == [

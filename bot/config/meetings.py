@@ -1,0 +1,142 @@
+"""The ``meetings`` section of app.yaml: when meetings may be held (in each organiser's
+own time zone), how long they last, and when the reminders go out.
+
+```yaml
+meetings:
+  working_hours: {start: "08:00", end: "19:00"}   # a meeting starts and ends inside
+  working_days: [mon, tue, wed, thu, fri]
+  default_minutes: 60                             # the form's duration to start with
+  longest_minutes: 240
+  reminders_before: ["1d", "15m"]                 # d days, h hours, m minutes
+```
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from bot.config.fields import shown
+from bot.config.section import Section
+from domain.meetings.schedule import (
+    SHORTEST_MINUTES,
+    WEEKDAYS,
+    SchedulingPolicy,
+    WorkingHours,
+)
+
+_CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+_LEAD = re.compile(r"(\d{1,4})([dhm])")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+_LEAD_HINT = ('a number and a unit: "1d" (days), "2h" (hours) or "15m" (minutes), '
+              'e.g. ["1d", "15m"]')
+_LONGEST = 24 * 60
+
+
+def _error(message: str, **context: object) -> PydanticCustomError:
+    return PydanticCustomError("meetings", message, dict(context))
+
+
+def clock_time(value: object) -> time:
+    """``"08:00"`` as a time; a clear error for anything else."""
+    if isinstance(value, str) and (found := _CLOCK.fullmatch(value.strip())):
+        return time(int(found[1]), int(found[2]))
+    raise _error('write a time of day as "HH:MM" on the 24-hour clock, e.g. "08:00" or '
+                 '"19:00", got {shown}', shown=shown(value))
+
+
+def lead_time(value: object) -> timedelta:
+    """``"1d"``, ``"2h"``, ``"15m"`` as a duration; a clear error for anything else."""
+    found = _LEAD.fullmatch(value.strip().lower()) if isinstance(value, str) else None
+    if found is None or int(found[1]) == 0:
+        raise _error("write each reminder as {hint}; got {shown}", hint=_LEAD_HINT,
+                     shown=shown(value))
+    amount = int(found[1])
+    lead = timedelta(**{_UNITS[found[2]]: amount})
+    if lead > timedelta(days=30):
+        raise _error("a reminder goes out at most 30 days before the meeting; got {shown}",
+                     shown=shown(value))
+    return lead
+
+
+class WorkingHoursSetting(Section):
+    start: str = Field(default="08:00", description='a time of day such as "08:00"')
+    end: str = Field(default="19:00", description='a time of day such as "19:00"')
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> str:
+        clock_time(value)
+        return str(value).strip()
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WorkingHoursSetting:
+        if clock_time(self.end) <= clock_time(self.start):
+            raise _error("the working hours must end after they start (both on the same "
+                         'day), e.g. start "08:00" and end "19:00"; got {start} to {end}',
+                         start=self.start, end=self.end)
+        return self
+
+
+class MeetingSettings(Section):
+    working_hours: WorkingHoursSetting = Field(
+        default=WorkingHoursSetting(), description='a section with start and end, e.g. '
+        '{start: "08:00", end: "19:00"}')
+    working_days: list[str] = Field(
+        default=list(WEEKDAYS[:5]), description="a list of weekdays, e.g. [mon, tue, wed, "
+        "thu, fri]", json_schema_extra={"items": ["a weekday: mon, tue, wed, thu, fri, sat "
+                                                  "or sun"]})
+    default_minutes: int = Field(
+        default=60, description=f"a whole number of minutes from {SHORTEST_MINUTES}, e.g. 60")
+    longest_minutes: int = Field(
+        default=240, description=f"a whole number of minutes from {SHORTEST_MINUTES} to "
+        f"{_LONGEST}, e.g. 240")
+    reminders_before: list[str] = Field(
+        default=["1d", "15m"], description=f"a list of reminders, each {_LEAD_HINT}",
+        json_schema_extra={"items": [_LEAD_HINT]})
+
+    @field_validator("working_days", mode="before")
+    @classmethod
+    def _days(cls, value: object) -> object:
+        if not isinstance(value, list) or not value:
+            raise _error("write the working days as a list of weekdays, e.g. [mon, tue, wed, "
+                         "thu, fri]; got {shown}", shown=shown(value))
+        for day in value:
+            if not isinstance(day, str) or day.strip().lower()[:3] not in WEEKDAYS \
+                    or len(day.strip()) < 3:
+                raise _error("{shown} is not a weekday; write mon, tue, wed, thu, fri, sat "
+                             "or sun", shown=shown(day))
+        return [day.strip().lower()[:3] for day in value]
+
+    @field_validator("reminders_before", mode="before")
+    @classmethod
+    def _reminders(cls, value: object) -> object:
+        if not isinstance(value, list):
+            raise _error("write the reminders as a list, each {hint}; got {shown}",
+                         hint=_LEAD_HINT, shown=shown(value))
+        for lead in value:
+            lead_time(lead)
+        return [str(lead).strip().lower() for lead in value]
+
+    @model_validator(mode="after")
+    def _durations(self) -> MeetingSettings:
+        if not SHORTEST_MINUTES <= self.longest_minutes <= _LONGEST:
+            raise _error("longest_minutes must be from {shortest} to {longest} minutes; got "
+                         "{got}", shortest=SHORTEST_MINUTES, longest=_LONGEST,
+                         got=self.longest_minutes)
+        if not SHORTEST_MINUTES <= self.default_minutes <= self.longest_minutes:
+            raise _error("default_minutes must be from {shortest} to longest_minutes "
+                         "({longest}); got {got}", shortest=SHORTEST_MINUTES,
+                         longest=self.longest_minutes, got=self.default_minutes)
+        return self
+
+    def policy(self) -> SchedulingPolicy:
+        hours = WorkingHours(clock_time(self.working_hours.start),
+                             clock_time(self.working_hours.end),
+                             frozenset(WEEKDAYS.index(d) for d in self.working_days))
+        leads = sorted({lead_time(r) for r in self.reminders_before}, reverse=True)
+        return SchedulingPolicy(hours, self.default_minutes, self.longest_minutes,
+                                tuple(leads))

@@ -1,0 +1,234 @@
+"""Scheduling use cases on the fake unit of work: who may organise and change a
+meeting, every problem of a form found in one round, conflicts flagged unless the
+organiser insists, what is stored, audited, recorded and told (with the agenda), and
+the list of upcoming meetings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+
+from domain.access import AccessDenied, CreditDataAccess, Member
+from domain.aging import AgingBuckets
+from domain.errors import DomainError
+from domain.meetings.model import MeetingKind, MeetingState, Recurrence
+from domain.meetings.people import Department, Invitees
+from domain.meetings.ports import Happened, MeetingChange
+from domain.meetings.schedule import MeetingRefused, SchedulingPolicy
+from domain.meetings.use_cases import Draft, Meetings, Move, NotYours, Scope
+from domain.model import Customer
+from domain.money import Money
+from domain.ports import Outbox
+from domain.positions import CreditPolicyContext
+from tests.fakes import FakeUnitOfWork
+
+NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Shanghai
+SH = "Asia/Shanghai"
+ORGANISER = Member("U0ORGANISE", frozenset({"credit_analyst"}), frozenset({"credit"}))
+MANAGER = Member("U0MANAGER1", frozenset({"credit_manager"}), frozenset({"credit"}))
+SALES = Member("U0SALES001", frozenset({"sales"}), frozenset({"sales"}))
+STRANGER = Member("U0STRANGER")
+PEOPLE = {m.user_id: m for m in (ORGANISER, MANAGER, SALES)}
+DEPARTMENTS = {
+    "credit": Department("Credit", "C0CREDIT01", ("U0ORGANISE", "U0MANAGER1")),
+    "sales": Department("Sales", "C0SALES001", ("U0SALES001",)),
+    "hr": Department("HR", "C0HR000001", ("U0HR000001",)),
+}
+
+
+@dataclass
+class Told:
+    changes: list[MeetingChange] = field(default_factory=list)
+
+    def queue(self, outbox: Outbox, change: MeetingChange) -> None:
+        self.changes.append(change)
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork([
+        Customer("C1042", "Acme Industrial Supply", Money(Decimal("100000"), "USD"), 30),
+        Customer("C2001", "Bergmann GmbH", Money(Decimal("50000"), "EUR"), 60),
+        Customer("C2002", "Bergmann Service GmbH", Money(Decimal("10000"), "EUR"), 30),
+    ])
+
+
+@pytest.fixture
+def told() -> Told:
+    return Told()
+
+
+@pytest.fixture
+def meetings(uow: FakeUnitOfWork, told: Told) -> Meetings:
+    access = CreditDataAccess(roles=frozenset({"credit_analyst", "credit_manager", "sales"}),
+                              contacts=("<@U0MANAGER1>",),
+                              share_channels=frozenset({"C0CREDIT01", "C0SALES001"}))
+    return Meetings(uow, access, Invitees(DEPARTMENTS),
+                    lambda user: PEOPLE.get(user, Member(user)), lambda: NOW,
+                    SchedulingPolicy(), CreditPolicyContext("USD", AgingBuckets((30, 60, 90))),
+                    told)
+
+
+def draft(**changes: object) -> Draft:
+    values: dict[str, object] = {
+        "kind": MeetingKind.OTHER, "title": "Credit committee", "day": date(2026, 12, 2),
+        "at": time(10), "minutes": 60, "zone": SH, "departments": ("credit", "sales"),
+        "attendees": (), "customers": ""}
+    values.update(changes)
+    return Draft(**values)  # type: ignore[arg-type]
+
+
+def test_a_meeting_is_stored_audited_recorded_and_its_invitation_queued(meetings, uow, told):
+    meeting = meetings.schedule(ORGANISER, draft(
+        kind=MeetingKind.CREDIT_COMMITTEE, customers="C1042, bergmann service",
+        recurrence=Recurrence.WEEKLY))
+    assert uow.meetings.meetings == [meeting]
+    assert (meeting.organiser, meeting.starts_at, meeting.minutes, meeting.zone) == (
+        "U0ORGANISE", datetime(2026, 12, 2, 2, 0, tzinfo=UTC), 60, SH)
+    assert meeting.customers == ("C1042", "C2002")
+    assert (meeting.recurrence, meeting.version, meeting.created_at) == (
+        Recurrence.WEEKLY, 1, NOW)
+    [entry] = uow.audit.entries
+    assert (entry.action, entry.actor, entry.subject) == (
+        "meeting.scheduled", "U0ORGANISE", f"meeting:{meeting.id}")
+    assert entry.details["starts_at"] == "2026-12-02T02:00:00+00:00"
+    assert [e.name for e in uow.events.recorded] == ["meeting.scheduled"]
+    [change] = told.changes
+    assert change.happened is Happened.INVITED and change.meeting == meeting
+    assert change.people == ("U0ORGANISE", "U0MANAGER1", "U0SALES001")
+    assert change.channels == ("C0CREDIT01", "C0SALES001")
+    assert change.agenda is not None and change.agenda.built_at == NOW
+
+
+def test_every_wrong_field_is_reported_in_one_round_and_nothing_is_stored(meetings, uow, told):
+    with pytest.raises(MeetingRefused) as refused:
+        meetings.schedule(ORGANISER, draft(
+            title="  ", departments=("credit", "finance", "hr"), attendees=("U0STRANGER",),
+            kind=MeetingKind.CUSTOMER_REVIEW, customers="", day=date(2026, 12, 5),
+            minutes=600))
+    assert [(p.where, str(p)) for p in refused.value.problems] == [
+        ("departments", "finance is not a department of app.yaml; pick from credit, sales, "
+                        "hr."),
+        ("departments", "The channel of HR is not open to credit data "
+                        "(access.credit_data.share_channels), so the agenda cannot go there; "
+                        "invite its people as attendees instead."),
+        ("attendees", "<@U0STRANGER> may not see credit data, so cannot be sent the agenda; "
+                      "ask a credit manager to give them access first."),
+        ("title", "Give the meeting a title, e.g. “Credit committee, December”."),
+        ("customers", "A customer review is about exactly one customer: name it by id or "
+                      "name, e.g. C1042 or Acme."),
+        ("duration", "A meeting lasts from 15 to 240 minutes; 600 is not in that range."),
+        ("date", "2026-12-05 is a Saturday; meetings are held on Monday, Tuesday, "
+                 "Wednesday, Thursday, Friday."),
+    ]
+    assert uow.meetings.meetings == [] and uow.audit.entries == [] and told.changes == []
+
+
+def test_an_unknown_or_unclear_customer_is_refused_beside_the_customers(meetings):
+    with pytest.raises(MeetingRefused) as unknown:
+        meetings.schedule(ORGANISER, draft(customers="Zeta Corp"))
+    assert [p.where for p in unknown.value.problems] == ["customers"]
+    assert str(unknown.value.problems[0]) == "No customer matches “Zeta Corp”."
+    with pytest.raises(MeetingRefused) as unclear:
+        meetings.schedule(ORGANISER, draft(customers="Bergmann"))
+    assert str(unclear.value.by_field()["customers"]) == (
+        "“Bergmann” matches several customers: Bergmann GmbH (C2001), Bergmann Service GmbH "
+        "(C2002). Which one?")
+
+
+def test_a_clash_is_flagged_naming_the_meeting_and_people_unless_insisted(meetings, uow, told):
+    first = meetings.schedule(ORGANISER, draft(title="Sales sync", departments=("sales",)))
+    with pytest.raises(MeetingRefused) as clash:
+        meetings.schedule(MANAGER, draft(at=time(10, 30), departments=("sales",),
+                                         title="Collections"))
+    assert [(p.where, str(p)) for p in clash.value.problems] == [(
+        "time", "Clashes with “Sales sync” (2026-12-02 10:00–11:00) for <@U0SALES001>. Pick "
+                "another time, or tick “Schedule even if it conflicts”.")]
+    second = meetings.schedule(MANAGER, draft(at=time(10, 30), departments=("sales",),
+                                              title="Collections", despite_conflicts=True))
+    assert uow.audit.entries[-1].details["conflicts"] == [first.id]
+    assert [m.id for m in uow.meetings.meetings] == [first.id, second.id]
+    # Back to back is no clash.
+    meetings.schedule(ORGANISER, draft(at=time(11, 30), departments=("sales",), title="Next"))
+
+
+def test_who_may_not_see_credit_data_may_not_organise(meetings, uow):
+    with pytest.raises(AccessDenied):
+        meetings.schedule(STRANGER, draft())
+    assert uow.meetings.meetings == []
+    assert [e.action for e in uow.audit.entries] == ["meeting.schedule_refused"]
+
+
+def test_the_organiser_reschedules_and_everyone_is_told_with_the_old_time(meetings, uow, told):
+    meeting = meetings.schedule(ORGANISER, draft(recurrence=Recurrence.WEEKLY))
+    moved = meetings.reschedule(ORGANISER, meeting.id, Move(date(2026, 12, 3), time(15), 90,
+                                                            SH))
+    assert (moved.starts_at, moved.minutes, moved.version) == (
+        datetime(2026, 12, 3, 7, 0, tzinfo=UTC), 90, 2)
+    assert moved.recurrence is Recurrence.WEEKLY
+    change = told.changes[-1]
+    assert change.happened is Happened.RESCHEDULED and change.previous == meeting
+    assert change.agenda is not None
+    entry = uow.audit.entries[-1]
+    assert (entry.action, entry.details["previous_starts_at"]) == (
+        "meeting.rescheduled", "2026-12-02T02:00:00+00:00")
+
+
+def test_a_reschedule_is_checked_like_a_new_meeting_and_ignores_its_own_old_time(meetings):
+    meeting = meetings.schedule(ORGANISER, draft())
+    # Overlapping its own old slot is fine.
+    meetings.reschedule(ORGANISER, meeting.id, Move(date(2026, 12, 2), time(10, 30), 60, SH))
+    with pytest.raises(MeetingRefused) as refused:
+        meetings.reschedule(ORGANISER, meeting.id, Move(date(2026, 12, 1), time(8), 60, SH))
+    assert [(p.where, str(p)) for p in refused.value.problems] == [
+        ("time", "2026-12-01 08:00 (Asia/Shanghai) has already passed; pick a later time.")]
+
+
+def test_only_the_organiser_or_a_credit_manager_may_change_a_meeting(meetings, uow, told):
+    meeting = meetings.schedule(ORGANISER, draft())
+    with pytest.raises(NotYours) as refused:
+        meetings.cancel(SALES, meeting.id)
+    assert str(refused.value) == ("Only the organiser (<@U0ORGANISE>) or a credit manager "
+                                  "can change this meeting.")
+    with pytest.raises(NotYours):
+        meetings.reschedule(SALES, meeting.id, Move(date(2026, 12, 3), time(10), 60, SH))
+    assert uow.meetings.get_meeting(meeting.id) == meeting
+    assert [e.action for e in uow.audit.entries] == [
+        "meeting.scheduled", "meeting.change_refused", "meeting.change_refused"]
+    [cancelled] = meetings.cancel(MANAGER, meeting.id)
+    assert (cancelled.state, cancelled.cancelled_by) == (MeetingState.CANCELLED, "U0MANAGER1")
+    assert told.changes[-1].happened is Happened.CANCELLED
+    with pytest.raises(DomainError, match="was already cancelled"):
+        meetings.cancel(ORGANISER, meeting.id)
+
+
+def test_cancelling_a_series_ends_this_and_later_occurrences_and_the_rule(meetings, uow, told):
+    first = meetings.schedule(ORGANISER, draft(recurrence=Recurrence.WEEKLY))
+    later = [uow.meetings.add_meeting(
+        first.__class__(**{**first.__dict__, "id": 0, "version": 0, "series_id": first.id,
+                           "starts_at": first.starts_at + timedelta(days=7 * n)}))
+        for n in (1, 2)]
+    uow.commit()
+    only_second = meetings.cancel(ORGANISER, later[0].id, Scope.THIS)
+    assert [m.recurrence for m in only_second] == [Recurrence.WEEKLY]
+    done = meetings.cancel(ORGANISER, first.id, Scope.SERIES)
+    assert [m.id for m in done] == [first.id, later[1].id]
+    assert all(m.state is MeetingState.CANCELLED and m.recurrence is Recurrence.NONE
+               for m in done)
+    assert [c.happened for c in told.changes[-2:]] == [Happened.CANCELLED] * 2
+
+
+def test_upcoming_lists_the_meetings_one_is_invited_to_and_all_for_a_manager(meetings):
+    sales = meetings.schedule(ORGANISER, draft(departments=("sales",), title="Sales"))
+    credit = meetings.schedule(ORGANISER, draft(departments=("credit",), title="Credit",
+                                                day=date(2026, 12, 2), at=time(8)))
+    meetings.cancel(ORGANISER, meetings.schedule(
+        ORGANISER, draft(title="Gone", at=time(15))).id)
+    assert [m.id for m in meetings.upcoming(SALES)] == [sales.id]
+    assert [m.id for m in meetings.upcoming(ORGANISER)] == [credit.id, sales.id]
+    assert [m.id for m in meetings.upcoming(MANAGER)] == [credit.id, sales.id]
+    with pytest.raises(AccessDenied):
+        meetings.upcoming(STRANGER)
