@@ -77,7 +77,8 @@ def build_deps(services: Services) -> Deps:
         checks=checks,
         languages=Languages(config.organisation.locale, config.locale_overrides(),
                             config.channel_locales(),
-                            remember=services.remembered_locales.store.remember),
+                            remember=services.remembered_locales.store.remember,
+                            zone=config.organisation.timezone),
         timezone=config.organisation.timezone,
         response_url=response_url_rewriter(services.settings.slack_api_url),
         background=services.background,
@@ -92,6 +93,7 @@ def build_deps(services: Services) -> Deps:
                             card_readers(checks, services.requests),
                             share_destinations(services)),
         meeting_answers=services.meeting_answers,
+        meetings=services.meetings,
     )
 
 

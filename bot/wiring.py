@@ -26,6 +26,7 @@ from domain.collections.work import CollectorsDay
 from domain.meetings.people import Department, Invitees
 from domain.meetings.ports import MeetingNotices
 from domain.meetings.responses import Responses
+from domain.meetings.use_cases import Meetings
 from domain.orders.use_cases import OrderChecks
 from domain.positions import CreditPolicyContext
 from domain.reports.use_cases import Reports
@@ -141,6 +142,11 @@ class Services:
     def meeting_answers(self) -> Responses:
         return build_meeting_answers(self.uow, self.config, self.now,
                                      remembered=self.remembered_locales.get)
+
+    @cached_property
+    def meetings(self) -> Meetings:
+        return build_meetings(self.uow, self.config, self.access, self.now,
+                              remembered=self.remembered_locales.get)
 
 
 def credit_data_access(config: AppConfig) -> CreditDataAccess:
@@ -341,6 +347,19 @@ def build_meeting_answers(unit_of_work: Callable[[], SqlUnitOfWork], config: App
     """Accept / Decline / Propose another time on an invitation."""
     return Responses(unit_of_work, meeting_invitees(config), clock,
                      build_meeting_notices(config, clock, remembered=remembered))
+
+
+def build_meetings(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
+                   access: CreditDataAccess, clock: Callable[[], datetime], *,
+                   remembered: Remembered | None = None) -> Meetings:
+    """Scheduling with app.yaml's working hours and departments; everyone invited is
+    told through the meetings' notices."""
+    organisation = config.organisation
+    return Meetings(unit_of_work, access, meeting_invitees(config), member_of(config), clock,
+                    config.meetings.policy(),
+                    CreditPolicyContext(organisation.base_currency, config.aging.buckets,
+                                        config.orders.pending_days),
+                    build_meeting_notices(config, clock, remembered=remembered))
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:

@@ -13,6 +13,7 @@ from domain.check import CreditChecks
 from domain.collections.use_cases import Assignments
 from domain.collections.work import CollectorsDay
 from domain.meetings.responses import Responses
+from domain.meetings.use_cases import Meetings
 from domain.orders.use_cases import OrderChecks
 from domain.reports.use_cases import Reports
 from domain.sharing import CardSharing
@@ -41,6 +42,8 @@ class Deps:
     sharing: CardSharing
     # Accept / Decline / Propose another time on a meeting invitation.
     meeting_answers: Responses
+    # /credit meeting, /credit meetings: schedule, reschedule, cancel.
+    meetings: Meetings
 
     def __deepcopy__(self, memo: dict[int, object]) -> Deps:
         # Bolt deep-copies the context for lazy listeners; these are process-wide
