@@ -93,6 +93,8 @@ def build_deps(services: Services) -> Deps:
                             card_readers(checks, services.requests),
                             share_destinations(services)),
         meeting_answers=services.meeting_answers,
+        minutes=services.minutes,
+        tasks=services.tasks,
         meetings=services.meetings,
     )
 

@@ -23,9 +23,11 @@ from domain.alerts.use_cases import Alerts
 from domain.approvals.use_cases import CreditRequests
 from domain.collections.use_cases import Assignments
 from domain.collections.work import CollectorsDay
+from domain.meetings.minutes import MinutesKeeping
 from domain.meetings.people import Department, Invitees
 from domain.meetings.ports import MeetingNotices
 from domain.meetings.responses import Responses
+from domain.meetings.tasks import Tasks
 from domain.meetings.use_cases import Meetings
 from domain.orders.use_cases import OrderChecks
 from domain.positions import CreditPolicyContext
@@ -39,6 +41,7 @@ from storage.write_gate import SqliteWriteGate
 
 if TYPE_CHECKING:
     # charts and matplotlib load only in the processes that run the job
+    from handlers.meetings.followup_notices import FollowUpNotices
     from handlers.reports.job import WeeklyReport
 
 log = logging.getLogger(__name__)
@@ -142,6 +145,16 @@ class Services:
     def meeting_answers(self) -> Responses:
         return build_meeting_answers(self.uow, self.config, self.now,
                                      remembered=self.remembered_locales.get)
+
+    @cached_property
+    def minutes(self) -> MinutesKeeping:
+        return build_minutes(self.uow, self.config, self.access, self.now,
+                             remembered=self.remembered_locales.get)
+
+    @cached_property
+    def tasks(self) -> Tasks:
+        return build_tasks(self.uow, self.config, self.now,
+                           remembered=self.remembered_locales.get)
 
     @cached_property
     def meetings(self) -> Meetings:
@@ -360,6 +373,39 @@ def build_meetings(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
                     CreditPolicyContext(organisation.base_currency, config.aging.buckets,
                                         config.orders.pending_days),
                     build_meeting_notices(config, clock, remembered=remembered))
+
+
+def build_followup_notices(config: AppConfig, clock: Callable[[], datetime], *,
+                           remembered: Remembered | None = None) -> FollowUpNotices:
+    """Minutes in the meeting's thread, the owners' notes, task reminders and digests
+    (handlers.meetings.followup_notices); any other change goes to the invitations'."""
+    from handlers.meetings.followup_notices import FollowUpNotices
+
+    organisation = config.organisation
+    locales = {**config.channel_locales(), **config.locale_overrides()}
+    return FollowUpNotices(DestinationLocales(organisation.locale, locales, remembered),
+                           organisation.zone,
+                           build_meeting_notices(config, clock, remembered=remembered))
+
+
+def build_minutes(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
+                  access: CreditDataAccess, clock: Callable[[], datetime], *,
+                  remembered: Remembered | None = None) -> MinutesKeeping:
+    """Record minutes: the meeting's invitees from app.yaml's departments."""
+    invitees = meeting_invitees(config)
+    return MinutesKeeping(unit_of_work, access,
+                          lambda meeting: (invitees.people(meeting), invitees.channels(meeting)),
+                          member_of(config), clock, config.organisation.zone,
+                          build_followup_notices(config, clock, remembered=remembered))
+
+
+def build_tasks(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
+                clock: Callable[[], datetime], *,
+                remembered: Remembered | None = None) -> Tasks:
+    """Tasks: Done, and the meetings job's due-day reminders and overdue digests."""
+    return Tasks(unit_of_work, lambda user: frozenset(config.roles.of(user)), clock,
+                 config.organisation.zone,
+                 build_followup_notices(config, clock, remembered=remembered))
 
 
 def build_services(settings: Settings | None = None, config_path: Path | None = None) -> Services:

@@ -12,7 +12,9 @@ from domain.approvals.use_cases import CreditRequests
 from domain.check import CreditChecks
 from domain.collections.use_cases import Assignments
 from domain.collections.work import CollectorsDay
+from domain.meetings.minutes import MinutesKeeping
 from domain.meetings.responses import Responses
+from domain.meetings.tasks import Tasks
 from domain.meetings.use_cases import Meetings
 from domain.orders.use_cases import OrderChecks
 from domain.reports.use_cases import Reports
@@ -42,6 +44,9 @@ class Deps:
     sharing: CardSharing
     # Accept / Decline / Propose another time on a meeting invitation.
     meeting_answers: Responses
+    # Record minutes; /credit tasks and Done (handlers.meetings.followup).
+    minutes: MinutesKeeping
+    tasks: Tasks
     # /credit meeting, /credit meetings: schedule, reschedule, cancel.
     meetings: Meetings
 

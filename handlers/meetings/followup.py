@@ -1,10 +1,142 @@
-"""After the meeting: Record minutes, ``/credit tasks`` and Done. Filled in by the
-minutes-and-tasks work."""
+"""After the meeting: **Record minutes** (a button, or ``/credit minutes <meeting id>``)
+opens the minutes form; ``/credit tasks`` lists my open tasks with **Done**, which closes
+one and redraws the list in place."""
 
 from __future__ import annotations
 
-from handlers.registry import Action, Subcommand, View
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
 
-SUBCOMMANDS: tuple[Subcommand, ...] = ()
-ACTIONS: tuple[Action, ...] = ()
-VIEWS: tuple[View, ...] = ()
+from slack_bolt import BoltContext
+
+from domain.errors import DomainError
+from domain.meetings.minutes import ActionItem, MinutesRefused, item_field
+from domain.text import N_
+from handlers.deps import Deps
+from handlers.errors import explain
+from handlers.i18n import Translator
+from handlers.meetings import followup_blocks as blocks
+from handlers.meetings.followup_payloads import (
+    DONE,
+    ITEM_ROWS,
+    MINUTES_VIEW,
+    RECORD_MINUTES,
+    MinutesValue,
+    TaskValue,
+)
+from handlers.modals import open_modal, submitted
+from handlers.registry import Action, Subcommand, Submitted, View
+from handlers.render import Message, message, section, user_text
+
+_MEETING_ID = re.compile(r"#?(\d{1,9})")
+
+
+def _open_form(context: BoltContext, trigger_id: str, meeting_id: int) -> None:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    # Refused before the form: nobody types minutes only to be told they may not.
+    meeting = deps.minutes.check(context["member"], meeting_id)
+    open_modal(context, trigger_id, blocks.minutes_view(tr, meeting, deps.minutes.zone))
+
+
+def minutes_command(context: BoltContext, rest: str) -> Message:
+    tr: Translator = context["tr"]
+    found = _MEETING_ID.fullmatch(rest.strip())
+    if found is None or int(found.group(1)) < 1:
+        text = tr._("`/credit minutes` takes a meeting's number, e.g. `/credit minutes 12`; "
+                    "“{typed}” is not one. `/credit meetings` shows the numbers.",
+                    typed=user_text(rest.strip(), 100))
+        return message(text, [section(text)])
+    _open_form(context, str(context.get("trigger_id") or ""), int(found.group(1)))
+    return "", None
+
+
+def on_record_minutes(body: dict[str, Any], context: BoltContext) -> None:
+    value: MinutesValue = context["payload"]
+    _open_form(context, str(body.get("trigger_id") or ""), value.meeting)
+
+
+def _day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def submit_minutes(view: dict[str, Any], context: BoltContext) -> Submitted:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    meeting_id = context["metadata"].meeting
+    values = submitted(view)
+    items = [ActionItem(what=values.get(item_field("what", row)) or "",
+                        owner=values.get(item_field("owner", row)),
+                        due_on=_day(values.get(item_field("due", row))),
+                        customer=values.get(item_field("customer", row)) or "")
+             for row in range(ITEM_ROWS)]
+    try:
+        recorded = deps.minutes.record_minutes(context["member"], meeting_id,
+                                               values.get("decisions") or "", items)
+    except MinutesRefused as refused:
+        # The problems name the form's block ids (``decisions``, ``due_2``…).
+        return {where: explain(problem, tr) for where, problem in refused.by_field().items()}
+    text = tr.ngettext(
+        "Minutes recorded for “{title}” with {n} action item; they are posted in the "
+        "meeting's thread and the owner is told.",
+        "Minutes recorded for “{title}” with {n} action items; they are posted in the "
+        "meeting's thread and each owner is told.", len(recorded.tasks),
+        title=blocks.title(recorded.meeting))
+    return _confirm(context, text)
+
+
+def _confirm(context: BoltContext, text: str) -> Callable[[], None]:
+    """The confirmation, by direct message once the form closed."""
+    def send() -> None:
+        client = context.client
+        opened = client.conversations_open(users=context.user_id or "")
+        client.chat_postMessage(channel=opened["channel"]["id"], text=text,
+                                blocks=[section(text)])
+    return send
+
+
+def _my_list(deps: Deps, tr: Translator, user_id: str, note: str | None = None) -> Message:
+    tasks = deps.tasks
+    return blocks.tasks_list(tr, tasks.mine(user_id), tasks.today(), tasks.zone, note)
+
+
+def tasks_command(context: BoltContext, rest: str) -> Message:
+    tr: Translator = context["tr"]
+    if rest.strip():
+        text = tr._("`/credit tasks` takes nothing after it; “{typed}” is not needed.",
+                    typed=user_text(rest.strip(), 100))
+        return message(text, [section(text)])
+    return _my_list(context["deps"], tr, context["member"].user_id)
+
+
+def on_done(body: dict[str, Any], context: BoltContext) -> None:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    value: TaskValue = context["payload"]
+    user = context["member"].user_id
+    try:
+        done = deps.tasks.complete(user, value.task)
+        note = blocks.done_note(tr, done.line, done.already, deps.tasks.zone)
+    except DomainError as refused:
+        # Refused (not theirs, gone): said above the list, which is redrawn as it stands.
+        note = explain(refused, tr)
+    context["reply"](*_my_list(deps, tr, user, note), replace_original=True)
+
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand("minutes", N_("record a meeting's minutes: decisions and action items, "
+                             "which become tasks"), "12", minutes_command,
+               aliases=("纪要",), needs_argument=N_("a meeting's number")),
+    Subcommand("tasks", N_("your open action items from meetings, the most overdue first, "
+                           "each with a Done button"), "", tasks_command, aliases=("任务",)),
+)
+ACTIONS: tuple[Action, ...] = (
+    Action(RECORD_MINUTES, on_record_minutes, MinutesValue),
+    Action(DONE, on_done, TaskValue),
+)
+VIEWS: tuple[View, ...] = (View(MINUTES_VIEW, MinutesValue, submit_minutes),)

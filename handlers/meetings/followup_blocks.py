@@ -1,0 +1,248 @@
+"""How minutes and tasks read, in one reader's language: the Record minutes button and
+form, the minutes posted in the meeting's thread, the owner's note of a new task, the
+``/credit tasks`` list with its Done buttons, the due-day reminder, the organiser's
+overdue digest, and the tasks under an account on the collector's worklist.
+
+Dates are Slack date tokens (each reader sees their own calendar) with a fallback in
+the organisation's zone. What people typed is neutralised (``person_text``), what the
+ERP sent too (``erp_text``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, tzinfo
+from typing import Any
+
+from domain.meetings.model import Meeting, Minutes, Task
+from domain.meetings.tasks import SHOWN, TaskLine
+from handlers.i18n import Translator
+from handlers.meetings.followup_payloads import (
+    DONE,
+    ITEM_ROWS,
+    MINUTES_VIEW,
+    RECORD_MINUTES,
+    MinutesValue,
+    TaskValue,
+)
+from handlers.modals import date_input, modal, text_input, user_input
+from handlers.render import (
+    BLOCKS_PER_MESSAGE,
+    Block,
+    Message,
+    actions,
+    button,
+    erp_text,
+    header,
+    mention,
+    message,
+    person_text,
+    section,
+)
+
+TITLE = 150
+WHAT = 300
+DECISIONS = 2500
+NAME = 200
+ID = 64
+# Tasks shown under one account on the worklist; the rest are counted.
+UNDER_ACCOUNT = 3
+
+
+def record_minutes_button(tr: Translator, meeting_id: int) -> Block:
+    """The button element; the invitation card and the meetings list place it."""
+    return button(tr._("Record minutes"), RECORD_MINUTES,
+                  MinutesValue(meeting=meeting_id).encode())
+
+
+def record_minutes_actions(tr: Translator, meeting_id: int) -> Block:
+    """The button as a block of its own."""
+    return actions(f"minutes_{meeting_id}", record_minutes_button(tr, meeting_id))
+
+
+def day_text(tr: Translator, day: date, zone: tzinfo) -> str:
+    """A day as each reader's Slack shows it, with the date in words as the fallback."""
+    noon = datetime.combine(day, time(12), tzinfo=zone)
+    return f"<!date^{int(noon.timestamp())}^{{date_short_pretty}}|{tr.date(day)}>"
+
+
+def title(meeting: Meeting) -> str:
+    return person_text(meeting.title, TITLE)
+
+
+def subject(tr: Translator, meeting: Meeting, zone: tzinfo) -> str:
+    return tr._("“{title}” on {when}", title=title(meeting),
+                when=tr.moment(meeting.starts_at, zone))
+
+
+def customer_text(customer_id: str, name: str | None) -> str:
+    cid = erp_text(customer_id, ID)
+    return f"*{erp_text(name, NAME)}* (`{cid}`)" if name else f"`{cid}`"
+
+
+def _quoted(text: str, limit: int) -> str:
+    return "\n".join("> " + line for line in person_text(text, limit).splitlines())
+
+
+# -- the form ------------------------------------------------------------------------
+
+
+def minutes_view(tr: Translator, meeting: Meeting, zone: tzinfo) -> dict[str, Any]:
+    blocks: list[Block] = [
+        section(tr._("Minutes of {subject}. Each action item becomes a task: its owner "
+                     "is told and reminded on the due day. Leave the rows you do not need "
+                     "empty.", subject=subject(tr, meeting, zone))),
+        text_input("decisions", tr._("Decisions"), multiline=True, max_length=DECISIONS,
+                   placeholder=tr._("e.g. Raise Acme's limit to USD 150k from January")),
+    ]
+    for row in range(ITEM_ROWS):
+        number = row + 1
+        blocks.extend((
+            header(tr._("Action item {number}", number=number)),
+            text_input(f"what_{row}", tr._("What"), optional=True, max_length=WHAT,
+                       placeholder=tr._("e.g. Send Acme the new terms")),
+            user_input(f"owner_{row}", tr._("Owner"), optional=True),
+            date_input(f"due_{row}", tr._("Due"), optional=True),
+            text_input(f"customer_{row}", tr._("Customer"), optional=True, max_length=100,
+                       hint=tr._("An id or a name, if the item is about a customer; it "
+                                 "then shows on the account's collection worklist.")),
+        ))
+    return modal(MINUTES_VIEW, MinutesValue(meeting=meeting.id),
+                 title=tr._("Record minutes"), submit=tr._("Record"),
+                 close=tr._("Cancel"), blocks=blocks)
+
+
+# -- the minutes and the owners' notes ------------------------------------------------
+
+
+def task_text(tr: Translator, task: Task, zone: tzinfo, customer_name: str | None = None,
+              owner: bool = True) -> str:
+    """``Send the new terms · @owner · due <date> · Acme (C0001)``."""
+    parts = [person_text(task.what, WHAT)]
+    if owner:
+        parts.append(mention(task.owner))
+    parts.append(tr._("due {day}", day=day_text(tr, task.due_on, zone)))
+    if task.customer_id:
+        parts.append(customer_text(task.customer_id, customer_name))
+    return " · ".join(parts)
+
+
+def minutes_post(tr: Translator, meeting: Meeting, minutes: Minutes,
+                 tasks: Sequence[Task], zone: tzinfo) -> Message:
+    head = ":memo: " + tr._("Minutes of {subject}, recorded by {who}:",
+                            subject=subject(tr, meeting, zone),
+                            who=mention(minutes.recorded_by))
+    blocks: list[Block] = [section(head),
+                           section("*" + tr._("Decisions") + "*\n"
+                                   + _quoted(minutes.decisions, DECISIONS))]
+    if tasks:
+        lines = [f"• {task_text(tr, t, zone)}" for t in tasks]
+        blocks.append(section("*" + tr._("Action items") + "*\n" + "\n".join(lines)))
+    else:
+        blocks.append(section(tr._("No action items.")))
+    return message(head, blocks)
+
+
+def task_assigned(tr: Translator, meeting: Meeting, task: Task, actor: str,
+                  zone: tzinfo) -> str:
+    return ":pushpin: " + tr._(
+        "{who} gave you an action item in the minutes of {subject}: {task}. You are "
+        "reminded on the due day; `/credit tasks` lists yours, with a Done button.",
+        who=mention(actor), subject=subject(tr, meeting, zone),
+        task=task_text(tr, task, zone, owner=False))
+
+
+# -- the list --------------------------------------------------------------------------
+
+
+def _line(tr: Translator, line: TaskLine, today: date, zone: tzinfo) -> str:
+    task = line.task
+    text = "*" + person_text(task.what, WHAT) + "*\n"
+    due = day_text(tr, task.due_on, zone)
+    if line.overdue(today):
+        text += ":warning: " + tr._("Overdue: was due {day}", day=due)
+    else:
+        text += tr._("Due {day}", day=due)
+    if line.meeting is not None:
+        text += " · " + tr._("from {subject}", subject=subject(tr, line.meeting, zone))
+    if task.customer_id:
+        text += " · " + customer_text(task.customer_id, line.customer_name)
+    return text
+
+
+def tasks_list(tr: Translator, lines: Sequence[TaskLine], today: date, zone: tzinfo,
+               note: str | None = None) -> Message:
+    """My open tasks, overdue first, each with Done (a section and its button: at most
+    ``SHOWN``… within Slack's 50 blocks, the rest counted)."""
+    blocks: list[Block] = [section(note)] if note else []
+    if not lines:
+        text = tr._("You have no open tasks. Action items recorded in a meeting's minutes "
+                    "come here.")
+        return message(text, [*blocks, section(text)])
+    room = min(SHOWN, BLOCKS_PER_MESSAGE - len(blocks) - 2)
+    overdue = sum(1 for ln in lines if ln.overdue(today))
+    heading = tr.ngettext("*Your tasks*: {n} open, {overdue} overdue; the most overdue "
+                          "first.", "*Your tasks*: {n} open, {overdue} overdue; the most "
+                          "overdue first.", len(lines), overdue=overdue)
+    blocks.append(section(heading))
+    for line in lines[:room]:
+        block = section(_line(tr, line, today, zone))
+        block["accessory"] = button(tr._("Done"), DONE, TaskValue(task=line.task.id).encode())
+        blocks.append(block)
+    if len(lines) > room:
+        blocks.append(section(tr._("and {n} more", n=len(lines) - room)))
+    fallback = tr.ngettext("{n} open task", "{n} open tasks", len(lines))
+    return message(fallback, blocks)
+
+
+def done_note(tr: Translator, line: TaskLine, already: bool, zone: tzinfo) -> str:
+    task = line.task
+    if already:
+        return ":information_source: " + tr._(
+            "“{what}” was already done by {who} on {when}.", what=person_text(task.what, WHAT),
+            who=mention(task.done_by or ""), when=tr.moment(task.done_at or task.created_at,
+                                                            zone))
+    return ":white_check_mark: " + tr._("Done: “{what}”.", what=person_text(task.what, WHAT))
+
+
+# -- what the job and Done send --------------------------------------------------------
+
+
+def due_reminder(tr: Translator, line: TaskLine, zone: tzinfo) -> str:
+    text = ":alarm_clock: " + tr._("Due today: {task}.", task=task_text(
+        tr, line.task, zone, line.customer_name, owner=False))
+    if line.meeting is not None:
+        text += " " + tr._("From the minutes of {subject}.",
+                           subject=subject(tr, line.meeting, zone))
+    return text + " " + tr._("`/credit tasks` lists yours, with a Done button.")
+
+
+def overdue_digest(tr: Translator, lines: Sequence[TaskLine], zone: tzinfo) -> str:
+    head = ":warning: " + tr.ngettext(
+        "{n} action item from your meetings is overdue:",
+        "{n} action items from your meetings are overdue:", len(lines))
+    rows = [f"• {task_text(tr, ln.task, zone, ln.customer_name)}"
+            + (" · " + tr._("from {subject}", subject=subject(tr, ln.meeting, zone))
+               if ln.meeting is not None else "")
+            for ln in lines[:SHOWN // 2]]
+    if len(lines) > SHOWN // 2:
+        rows.append(tr._("and {n} more", n=len(lines) - SHOWN // 2))
+    return "\n".join([head, *rows])
+
+
+def done_by_other(tr: Translator, line: TaskLine, actor: str, zone: tzinfo) -> str:
+    text = ":white_check_mark: " + tr._("{who} marked done: {task}.", who=mention(actor),
+                                        task=task_text(tr, line.task, zone,
+                                                       line.customer_name))
+    if line.meeting is not None:
+        text += " " + tr._("From the minutes of {subject}.",
+                           subject=subject(tr, line.meeting, zone))
+    return text
+
+
+def worklist_tasks(tr: Translator, tasks: Sequence[Task], zone: tzinfo) -> str:
+    """The open tasks about an account, under it on the collector's worklist."""
+    rows = [":pushpin: " + tr._("Task: {task}", task=task_text(tr, t, zone))
+            for t in tasks[:UNDER_ACCOUNT]]
+    if len(tasks) > UNDER_ACCOUNT:
+        rows.append(tr._("and {n} more open tasks", n=len(tasks) - UNDER_ACCOUNT))
+    return "\n".join(rows)
