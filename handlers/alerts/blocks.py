@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -168,19 +168,18 @@ class DigestBlocks:
             "{n} more alert in the thread of this message.",
             "{n} more alerts in the thread of this message.", rest))] if rest else []
         blocks: list[Block] = []
-        # *Assign collector* and the Share menu are the first things a crowded page gives
-        # up, from its last lines up: the most severe and largest keep them longest.
-        for (detailed, name), assign in ((layout, assign) for layout in FIRST_PAGE_LAYOUTS
-                                         for assign in range(layout[0], -1, -1)):
+        for (detailed, name), (assign, share) in ((layout, extras)
+                                                  for layout in FIRST_PAGE_LAYOUTS
+                                                  for extras in _extras(layout[0])):
             blocks = top + self._first_lines(tr, digest_id, lines[:DETAILED], groups,
-                                             detailed, name, assign) + more
+                                             detailed, name, assign, share) + more
             if size(blocks) <= MESSAGE_BUDGET:
                 break
         return _page(fallback, blocks)
 
     def _first_lines(self, tr: Translator, digest_id: int, lines: Sequence[DigestLine],
                      groups: Counter[Group], detailed: int, name: int,
-                     assign: int = DETAILED) -> list[Block]:
+                     assign: int = DETAILED, share: int = DETAILED) -> list[Block]:
         blocks: list[Block] = []
         previous: Group | None = None
         for index, line in enumerate(lines[:detailed]):
@@ -190,7 +189,7 @@ class DigestBlocks:
                 blocks.append(section(_heading(tr, *group, groups[group])))
                 previous = group
             blocks.append(section(self._detailed(tr, line, name)))
-            buttons = _buttons(tr, digest_id, line, index < assign)
+            buttons = _buttons(tr, digest_id, line, index < assign, index < share)
             if buttons:
                 blocks.append(actions(f"alert_{index}", *buttons))
         for first in range(detailed, len(lines), LINES_PER_SECTION):
@@ -245,6 +244,14 @@ class DigestBlocks:
                 previous = group
             entries.append(text)
         return "\n".join(entries)
+
+
+def _extras(detailed: int) -> Iterator[tuple[int, int]]:
+    """(lines keeping *Assign collector*, lines keeping the Share menu), most first: a
+    crowded page gives up the Share menus first, then *Assign collector*, each from its
+    last lines up, so that the most severe and largest lines keep them longest."""
+    yield from ((detailed, share) for share in range(detailed, -1, -1))
+    yield from ((assign, 0) for assign in range(detailed - 1, -1, -1))
 
 
 def _page(fallback: str, blocks: list[Block]) -> Page:
@@ -426,8 +433,8 @@ def open_alert(tr: Translator, alert: Alert) -> str:
             f"{_figures(tr, alert)}")
 
 
-def _buttons(tr: Translator, digest_id: int, line: DigestLine, assign: bool = True
-             ) -> list[Block]:
+def _buttons(tr: Translator, digest_id: int, line: DigestLine, assign: bool = True,
+             share: bool = True) -> list[Block]:
     alert = line.announcement.alert
     try:
         answer = AlertValue(digest=digest_id, condition=alert.condition)
@@ -448,9 +455,8 @@ def _buttons(tr: Translator, digest_id: int, line: DigestLine, assign: bool = Tr
         assign_button = button(tr._("Assign collector"), ASSIGN_COLLECTOR, subject.encode())
         assign_button["text"].pop("emoji")
         found.append(assign_button)
-    # The Share menu goes with *Assign collector*: the first things a crowded page drops.
     menu = share_menu(tr._("Share with another department…"), "alert",
-                      alert.condition) if assign else None
+                      alert.condition) if share else None
     if menu is not None:
         found.append(menu)
     return found

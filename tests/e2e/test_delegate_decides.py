@@ -11,6 +11,7 @@ from domain.approvals.model import Outcome
 from tests.e2e.conftest import CREDIT_MANAGER, SALES_CHANNEL, World
 from tests.e2e.test_approval_decisions import (
     FINANCE_DIRECTOR,
+    block_texts,
     decisions,
     file_request,
     rows,
@@ -42,7 +43,7 @@ def test_a_delegate_gets_the_card_and_decides_from_the_requests_list(world: Worl
     assert (decision.level, decision.decided_by, decision.on_behalf_of) == (
         2, ANALYST, FINANCE_DIRECTOR)
     for destination in (FINANCE_DIRECTOR, ANALYST):
-        assert shown(world, request_id, 2, destination).texts()[-1] == (
+        assert block_texts(shown(world, request_id, 2, destination))[-1] == (
             f":white_check_mark: Approved by <@{ANALYST}> on {when(world, request_id, 2)} "
             f"(standing in for <@{FINANCE_DIRECTOR}>)\n> while away")
     after = world.slack.slash(ANALYST, SALES_CHANNEL, "/credit requests")

@@ -23,6 +23,7 @@ from handlers.collections.assign import AssignForm
 from handlers.collections.blocks import AccountValue, DisputeValue, PageValue
 from handlers.orders.payloads import ReleaseValue
 from handlers.registry import listener_count
+from handlers.sharing.payloads import CardValue, ShareForm
 from tests.conftest import ROOT
 from tests.e2e.conftest import SALES, SALES_CHANNEL
 
@@ -36,7 +37,9 @@ EXAMPLES = {SubjectValue: SubjectValue(kind="customer", id="C0001"),
             ReleaseValue: ReleaseValue(order="O1", customer="C0001"),
             AssignForm: AssignForm(customer="C0001"),
             AccountValue: AccountValue(customer="C0001"), PageValue: PageValue(page=2),
-            DisputeValue: DisputeValue(customer="C0001", dispute=1)}
+            DisputeValue: DisputeValue(customer="C0001", dispute=1),
+            CardValue: CardValue(kind="customer", id="C0001"),
+            ShareForm: ShareForm(kind="customer", id="C0001")}
 
 
 def _press(world, action_id: str, value: str) -> int:

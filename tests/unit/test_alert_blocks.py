@@ -399,3 +399,16 @@ def test_long_names_are_clipped_harder_before_any_line_loses_its_buttons():
     assert sum(1 for b in rendered[0].blocks if b["type"] == "actions") == 10
     first = rendered[0].blocks[3]["text"]["text"]
     assert first.split("\n")[0] == "*" + "W" * 59 + "…* · C00018"  # the largest critical
+
+
+def test_a_crowded_first_page_gives_up_share_menus_before_assign_collector():
+    def extras(page: Page) -> list[tuple[bool, bool]]:
+        return [("Assign collector" in labels, "Share with another department…" in labels)
+                for labels in ([label for label, _, _ in buttons(Page("", [b]))]
+                               for b in page.blocks if b["type"] == "actions")]
+
+    assert extras(render(many(3))[0]) == [(True, True)] * 3
+    # Nine lines fit with every Assign collector, and menus on the top four only.
+    assert extras(render(many(9))[0]) == [(True, True)] * 4 + [(True, False)] * 5
+    # Ten do not even fit every Assign collector: no line keeps a menu.
+    assert not any(share for _, share in extras(render(many(10))[0]))
