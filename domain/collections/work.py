@@ -289,7 +289,8 @@ class CollectorsDay:
             item,
             broken_promises=sum(p.state is PromiseState.BROKEN for p in promises),
             last_action=shown,
-            promise_due=promise.due_on if promise else item.promise_due)
+            promise_due=promise.due_on if promise else item.promise_due,
+            tasks=tuple(uow.meetings.open_tasks(customer_ids=[item.customer_id])))
 
     def customer_name(self, customer_id: str) -> str:
         """The customer's name (its id when the ERP no longer has it), for answers."""

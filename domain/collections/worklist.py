@@ -21,6 +21,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain.collections.dunning import DunningLevel
+from domain.meetings.model import Task
 from domain.money import Money
 
 PAGE_SIZE = 10
@@ -64,6 +65,8 @@ class WorkItem:
     # Currencies with no exchange rate to the base: ``weight`` leaves them out and the
     # account is ordered after every account weighed in full.
     unpriced: tuple[str, ...] = ()
+    # Open action items about the account (from meetings' minutes), by due date.
+    tasks: tuple[Task, ...] = ()
 
 
 def group_of(item: WorkItem, today: date) -> int:

@@ -3,6 +3,8 @@ words for steps, actions and statuses."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from pydantic import Field
 
 from domain.collections.dunning import Step
@@ -11,6 +13,7 @@ from domain.collections.work import Worklist
 from domain.collections.worklist import WorkItem
 from handlers.check.blocks import bucket_label
 from handlers.i18n import N_, Translator
+from handlers.meetings.followup_blocks import worklist_tasks
 from handlers.payloads import ActionValue
 from handlers.render import (
     Block,
@@ -126,7 +129,11 @@ def line(item: WorkItem, tr: Translator) -> str:
     head = tr._("{customer} · {status} · {level}",
                 customer=customer_label(item.name, item.customer_id),
                 status=tr._(STATUSES.get(item.status, item.status)), level=_level(item, tr))
-    return "\n".join((head, _overdue(item, tr), _last(item, tr), _next(item, tr)))
+    lines = [head, _overdue(item, tr), _last(item, tr), _next(item, tr)]
+    if item.tasks:
+        # A day's token at noon UTC shows the same date in every working time zone.
+        lines.append(worklist_tasks(tr, item.tasks, UTC))
+    return "\n".join(lines)
 
 
 def buttons(item: WorkItem, tr: Translator) -> Block:
