@@ -1,0 +1,223 @@
+"""The agenda built from the data (fake unit of work, real figures): what each kind of
+meeting puts on it, in which order, capped with the rest counted; and every line as a
+person reads it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from domain.aging import AgingBuckets
+from domain.alerts.detect import ExpiringContract
+from domain.approvals.model import CreditRequest, Level, RequestKind
+from domain.collections.model import (
+    ActionKind,
+    Assignment,
+    AssignmentStatus,
+    CollectionAction,
+    Dispute,
+    Promise,
+    PromiseState,
+)
+from domain.meetings.agenda import Agenda, AgendaSettings, Topic, build_agenda
+from domain.meetings.model import Meeting, MeetingKind
+from domain.model import Customer, Invoice
+from domain.money import Money
+from domain.positions import CreditPolicyContext
+from handlers.i18n import translator
+from handlers.meetings import invitation_agenda
+from tests.fakes import FakeUnitOfWork
+
+NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+TODAY = date(2026, 11, 30)
+POLICY = CreditPolicyContext("USD", AgingBuckets())
+ANNA, BEN = "U04COLLECT1", "U04COLLECT2"
+EN = translator("en-US")
+
+
+def usd(amount: str) -> Money:
+    return Money(Decimal(amount), "USD")
+
+
+def invoice(cid: str, amount: Money, days_overdue: int, n: int = 1) -> Invoice:
+    due = TODAY - timedelta(days=days_overdue)
+    return Invoice(f"I-{cid}-{n}", cid, due - timedelta(days=30), due, amount, amount)
+
+
+def world() -> FakeUnitOfWork:
+    customers = [
+        Customer("C0001", "Acme Industrial", usd("100000"), 30),
+        Customer("C0002", "Beta GmbH", Money(Decimal(50000), "EUR"), 30),
+        Customer("C0003", "Gamma *Trading*", usd("500000"), 30),
+        Customer("C0004", "Delta Ltd", usd("20000"), 30),
+    ]
+    invoices = [
+        invoice("C0001", usd("80000"), -10, 1),           # current
+        invoice("C0001", usd("50000"), 100, 2),           # 90+
+        invoice("C0002", Money(Decimal(60000), "EUR"), 20),  # 1-30, over its limit
+        invoice("C0003", usd("10000"), 95),               # 90+
+        invoice("C0004", usd("5000"), 40),                # 31-60, within its limit
+    ]
+    uow = FakeUnitOfWork(customers, invoices, rates={"EUR": Decimal("1.10")})
+    uow.alerts.contracts = [
+        ExpiringContract("K-7", "C0003", TODAY + timedelta(days=12), usd("200000")),
+        ExpiringContract("K-2", "C0004", TODAY + timedelta(days=3), None),
+        ExpiringContract("K-9", "C0001", TODAY + timedelta(days=45), None),  # past notice
+    ]
+    return uow
+
+
+def request(uow: FakeUnitOfWork, cid: str, name: str, filed_days_ago: int,
+            new_limit: str = "150000") -> CreditRequest:
+    return uow.credit_requests.add(CreditRequest(
+        kind=RequestKind.LIMIT_INCREASE, customer_id=cid, customer_name=name,
+        requested_by="U01SALESAMY", filed_at=NOW - timedelta(days=filed_days_ago),
+        reason="Q1", measured=usd("50000"), route=(Level("credit_manager", 24),),
+        current_limit=usd("100000"), new_limit=usd(new_limit), increase=usd("50000")))
+
+
+def meeting(kind: MeetingKind, customers: tuple[str, ...] = ()) -> Meeting:
+    return Meeting(kind=kind, title="Weekly", organiser="U02CREDITMG",
+                   starts_at=NOW + timedelta(days=2), minutes=60, zone="Asia/Shanghai",
+                   departments=("credit",), customers=customers, id=1, version=1)
+
+
+def lines(agenda: Agenda, topic: Topic) -> list[str]:
+    return [invitation_agenda.line(EN, item) for item in agenda.of(topic)]
+
+
+def test_credit_committee_from_the_data() -> None:
+    uow = world()
+    with uow:
+        request(uow, "C0001", "Acme Industrial", 3)
+        request(uow, "C0004", "Delta Ltd", 1, "30000")
+        uow.commit()
+    agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW)
+
+    assert agenda.topics == (Topic.PENDING_APPROVALS, Topic.OVER_LIMIT, Topic.OVERDUE_90,
+                             Topic.CONTRACTS_EXPIRING)
+    # The longest waiting first.
+    assert lines(agenda, Topic.PENDING_APPROVALS) == [
+        "Request #1: *Acme Industrial* (`C0001`), limit increase to $150,000.00 · "
+        "waiting 3 days · by <@U01SALESAMY>",
+        "Request #2: *Delta Ltd* (`C0004`), limit increase to $30,000.00 · waiting 1 day "
+        "· by <@U01SALESAMY>",
+    ]
+    # In USD, the largest excess first: Acme $130,000 vs $100,000 (+$30,000); Beta
+    # €60,000 = $66,000 vs €50,000 = $55,000 (+$11,000). Delta is within its limit.
+    assert lines(agenda, Topic.OVER_LIMIT) == [
+        "*Acme Industrial* (`C0001`): exposure $130,000.00 against a limit of "
+        "$100,000.00, $30,000.00 over",
+        "*Beta GmbH* (`C0002`): exposure $66,000.00 against a limit of $55,000.00, "
+        "$11,000.00 over",
+    ]
+    # The ERP's name is neutralised: it does not turn bold in Slack.
+    assert lines(agenda, Topic.OVERDUE_90) == [
+        "*Acme Industrial* (`C0001`): $50,000.00 in the 90+ days bucket · oldest 100 days "
+        "past due",
+        "*Gamma ∗Trading∗* (`C0003`): $10,000.00 in the 90+ days bucket · oldest 95 days "
+        "past due",
+    ]
+    # Within the 30-day notice period, the soonest first.
+    assert lines(agenda, Topic.CONTRACTS_EXPIRING) == [
+        "*Delta Ltd* (`C0004`): contract K-2 ends in 3 days",
+        "*Gamma ∗Trading∗* (`C0003`): contract K-7 ends in 12 days · its limit "
+        "$200,000.00",
+    ]
+    assert agenda.of(Topic.REVIEWS_DUE) == ()  # customers carry no review date
+
+
+def test_each_topic_is_capped_and_the_rest_counted() -> None:
+    uow = world()
+    with uow:
+        for n in range(12):
+            request(uow, f"C1{n:03}", f"Customer {n}", 12 - n)
+        uow.commit()
+    agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW,
+                          AgendaSettings(cap=10))
+    assert len(agenda.of(Topic.PENDING_APPROVALS)) == 10
+    assert agenda.more_of(Topic.PENDING_APPROVALS) == 2
+    assert agenda.more_of(Topic.OVER_LIMIT) == 0
+    blocks = invitation_agenda.blocks(EN, agenda, meeting(MeetingKind.CREDIT_COMMITTEE),
+                                      "Agenda: Weekly", UTC)
+    pending = blocks[1]["text"]["text"]
+    assert pending.startswith("*Pending approvals*\nRequest #1: ")
+    assert pending.endswith("\nand 2 more")
+
+
+def collection_world() -> FakeUnitOfWork:
+    uow = world()
+    with uow:
+        store = uow.collections
+        for cid, who in (("C0001", ANNA), ("C0003", ANNA), ("C0002", BEN)):
+            store.add_assignment(Assignment(cid, who, AssignmentStatus.OPEN, "rules",
+                                            NOW - timedelta(days=30)))
+        store.add_promise(Promise("C0001", usd("20000"), TODAY - timedelta(days=6), (),
+                                  PromiseState.BROKEN, ANNA, NOW - timedelta(days=20),
+                                  checked_at=NOW - timedelta(days=5)))
+        store.add_promise(Promise("C0001", usd("1000"), TODAY - timedelta(days=70), (),
+                                  PromiseState.BROKEN, ANNA, NOW - timedelta(days=80),
+                                  checked_at=NOW - timedelta(days=60)))  # old news
+        store.add_promise(Promise("C0003", usd("500"), TODAY - timedelta(days=2), (),
+                                  PromiseState.KEPT, ANNA, NOW - timedelta(days=9),
+                                  checked_at=NOW - timedelta(days=1)))
+        store.add_dispute(Dispute("C0003", ("I-C0003-1",), "Goods arrived damaged",
+                                  "sales", "U01SALESAMY", ANNA, NOW - timedelta(days=3)))
+        store.add_dispute(Dispute("C0002", ("I-C0002-1",), "Price <not> as agreed", None,
+                                  None, BEN, NOW - timedelta(days=20)))
+        uow.commit()
+    return uow
+
+
+def test_collection_review_from_the_data() -> None:
+    agenda = build_agenda(collection_world(), meeting(MeetingKind.COLLECTION_REVIEW),
+                          POLICY, NOW)
+    assert agenda.topics == (Topic.BROKEN_PROMISES, Topic.OVERDUE_BY_COLLECTOR,
+                             Topic.OPEN_DISPUTES)
+    assert lines(agenda, Topic.BROKEN_PROMISES) == [
+        "*Acme Industrial* (`C0001`): promised $20,000.00, due 6 days ago, not kept · "
+        "collector <@U04COLLECT1>",
+    ]
+    # Ben's book ($66,000) before Anna's ($50,000 + $10,000 = $60,000).
+    assert lines(agenda, Topic.OVERDUE_BY_COLLECTOR) == [
+        "<@U04COLLECT2>: *Beta GmbH* (`C0002`), $66,000.00 overdue · oldest 20 days past "
+        "due",
+        "<@U04COLLECT1>: *Acme Industrial* (`C0001`), $50,000.00 overdue · oldest 100 days "
+        "past due",
+        "<@U04COLLECT1>: *Gamma ∗Trading∗* (`C0003`), $10,000.00 overdue · oldest 95 days "
+        "past due",
+    ]
+    # The oldest first; what people typed is escaped.
+    assert lines(agenda, Topic.OPEN_DISPUTES) == [
+        "*Beta GmbH* (`C0002`): open for 20 days · “Price &lt;not&gt; as agreed”",
+        "*Gamma ∗Trading∗* (`C0003`): open for 3 days · with <@U01SALESAMY> · “Goods "
+        "arrived damaged”",
+    ]
+
+
+def test_customer_review_shows_position_requests_collector_and_actions() -> None:
+    uow = collection_world()
+    with uow:
+        request(uow, "C0001", "Acme Industrial", 2)
+        uow.collections.add_action(CollectionAction("C0001", ActionKind.CALL,
+                                                    "Will pay on Friday", ANNA,
+                                                    NOW - timedelta(days=2)))
+        uow.commit()
+    agenda = build_agenda(uow, meeting(MeetingKind.CUSTOMER_REVIEW, ("C0001", "C9999")),
+                          POLICY, NOW)
+    assert agenda.topics == (Topic.CUSTOMER,)
+    assert lines(agenda, Topic.CUSTOMER) == [
+        "*Acme Industrial* (`C0001`): exposure $130,000.00 against a limit of $100,000.00 "
+        "· oldest 100 days past due",
+        "    Open request #1: limit increase to $150,000.00 · by <@U01SALESAMY>",
+        "    Collector: <@U04COLLECT1> (being worked)",
+        "    <@U04COLLECT1>, 2 days ago: “Will pay on Friday”",
+        "*C9999* (`C9999`): no longer in the ERP's data",
+    ]
+
+
+def test_other_meetings_have_no_topics_from_the_data() -> None:
+    agenda = build_agenda(world(), meeting(MeetingKind.OTHER), POLICY, NOW)
+    assert agenda.items == ()
+    blocks = invitation_agenda.blocks(EN, agenda, meeting(MeetingKind.OTHER), "Agenda", UTC)
+    assert blocks[1]["text"]["text"] == "Nothing from the data for this kind of meeting."
