@@ -1,0 +1,268 @@
+"""Answering an invitation (the respond use case on the fake unit of work), the notices
+it queues (the card edited in place, the organiser told), the invitation's messages,
+and the .ics file as a standard iCalendar reader sees it."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from domain.access import Member
+from domain.meetings.agenda import Agenda, AgendaItem, Topic
+from domain.meetings.model import Answer, Meeting, MeetingKind, MeetingState, Recurrence
+from domain.meetings.people import Department, Invitees
+from domain.meetings.ports import Happened, MeetingChange
+from domain.meetings.responses import AnswerRefused, ProposalInvalid, Responses
+from domain.money import Money
+from handlers.i18n import translator
+from handlers.meetings import ics
+from handlers.meetings.notices import CARD, FILE, MeetingNotices, card_key
+from handlers.meetings.rsvp import parse_time, refusal
+from tests.fakes import FakeUnitOfWork
+
+NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ORGANISER, AMY, FIN, STRANGER = "U02CREDITMG", "U01SALESAMY", "U03FINANCE1", "U09STRANGE"
+INVITEES = Invitees({"sales": Department("Sales", "C01SALES000", (AMY,)),
+                     "finance": Department("Finance", "C02FINANCE0", (FIN,))})
+EN = translator("en-US")
+
+
+def meeting(**changes: Any) -> Meeting:
+    base = Meeting(kind=MeetingKind.CREDIT_COMMITTEE, title="Weekly credit", organiser=ORGANISER,
+                   starts_at=datetime(2026, 12, 2, 2, 0, tzinfo=UTC), minutes=60,
+                   zone="Asia/Shanghai", departments=("sales", "finance"),
+                   recurrence=Recurrence.WEEKLY, created_at=NOW)
+    return dataclasses.replace(base, **changes)
+
+
+def invited(uow: FakeUnitOfWork, notices: MeetingNotices, **changes: Any) -> Meeting:
+    """A meeting stored and its invitation queued, as scheduling does."""
+    with uow:
+        stored = uow.meetings.add_meeting(meeting(**changes))
+        agenda = Agenda(NOW, (AgendaItem(Topic.OVERDUE_90, "C0001", "Acme; Inc,\nEast",
+                                         amount=Money(Decimal(50000), "USD"), days=100,
+                                         detail="90+"),))
+        notices.queue(uow.outbox, MeetingChange(
+            Happened.INVITED, stored, ORGANISER, INVITEES.people(stored),
+            INVITEES.channels(stored), agenda=agenda))
+        uow.commit()
+    return stored
+
+
+def setup() -> tuple[FakeUnitOfWork, Responses, Meeting]:
+    uow = FakeUnitOfWork([])
+    notices = MeetingNotices(lambda to: "en-US", SHANGHAI, {"sales": "Sales",
+                                                             "finance": "Finance"},
+                             lambda: NOW)
+    stored = invited(uow, notices)
+    return uow, Responses(uow, INVITEES, lambda: NOW, notices), stored
+
+
+def texts(block_list: list[dict[str, Any]]) -> list[str]:
+    out = []
+    for block in block_list:
+        if "text" in block:
+            out.append(block["text"]["text"])
+        for f in block.get("fields", []):
+            out.append(f["text"])
+        for e in block.get("elements", []):
+            out.append(e["text"]["text"] if isinstance(e.get("text"), dict) else e["text"])
+    return out
+
+
+def token(when: datetime, fallback: str) -> str:
+    """A Slack date token; the fallback in Shanghai, as Babel writes it (a narrow
+    no-break space before AM/PM)."""
+    return (f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|"
+            f"{fallback.replace(' AM', NNBSP + 'AM').replace(' PM', NNBSP + 'PM')}>")
+
+
+NNBSP = "\u202f"
+WHEN = token(datetime(2026, 12, 2, 2, 0, tzinfo=UTC), "Dec 2, 2026, 10:00 AM")
+
+
+def test_the_invitation_goes_to_each_channel_and_each_person_once() -> None:
+    uow, _, stored = setup()
+    cards = [m for m in uow.outbox.messages if m.kind == CARD]
+    assert [m.channel for m in cards] == ["C01SALES000", "C02FINANCE0", ORGANISER, AMY, FIN]
+    card = cards[0]
+    assert card.text == f"Invitation: Credit committee “Weekly credit” on {WHEN}"
+    assert texts(card.blocks) == [
+        "Weekly credit",
+        f"*Credit committee* organised by <@{ORGANISER}>",
+        f"*When*\n{WHEN}", "*Duration*\n1 hour", "*Repeats*\nevery week",
+        "*Departments*\nSales, Finance", "*Customers*\n-",
+        "Accepted 1 · Declined 0 · Proposed another time 0 · No answer yet 2\n"
+        f"Accepted: <@{ORGANISER}>\nNo answer yet: <@{AMY}>, <@{FIN}>",
+        "Accept", "Decline", "Propose another time",
+    ]
+    files = [m for m in uow.outbox.messages if m.kind == FILE]
+    assert [m.channel for m in files] == ["C01SALES000", "C02FINANCE0", ORGANISER, AMY, FIN]
+    assert all(m.thread_of == uow.outbox.id_of(card_key(stored.id, m.channel))
+               for m in files)
+    assert files[0].files[0].filename == f"meeting-{stored.id}-v1.ics"
+
+
+def test_an_answer_moves_the_tally_in_place_and_tells_the_organiser() -> None:
+    uow, answers, stored = setup()
+    before = len(uow.outbox.messages)
+    answers.respond(Member(AMY), stored.id, Answer.DECLINED, note="On leave *that* week")
+    new = uow.outbox.messages[before:]
+    edits = [m for m in new if m.update_of is not None]
+    assert [m.update_of for m in edits] == [
+        uow.outbox.id_of(card_key(stored.id, d))
+        for d in ("C01SALES000", "C02FINANCE0", ORGANISER, AMY, FIN)]
+    assert texts(edits[0].blocks)[7] == (
+        "Accepted 1 · Declined 1 · Proposed another time 0 · No answer yet 1\n"
+        f"Accepted: <@{ORGANISER}>\nDeclined: <@{AMY}>\nNo answer yet: <@{FIN}>")
+    note = new[-1]
+    assert note.channel == ORGANISER and note.update_of is None
+    assert note.text == (f":x: <@{AMY}> declined Credit committee “Weekly credit” on "
+                         f"{WHEN}.\n> On leave ∗that∗ week")
+    entry = uow.audit.entries[-1]
+    assert (entry.action, entry.actor, entry.subject, entry.details) == (
+        "meeting.answered", AMY, f"meeting:{stored.id}",
+        {"meeting": stored.id, "answer": "declined", "note": "On leave *that* week"})
+
+
+def test_a_proposal_names_the_time_and_an_acceptance_tells_nobody() -> None:
+    uow, answers, stored = setup()
+    proposed = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
+    answers.respond(Member(FIN), stored.id, Answer.PROPOSED, proposed, "After lunch")
+    note = uow.outbox.messages[-1]
+    assert note.channel == ORGANISER
+    assert note.text == (
+        f":calendar: <@{FIN}> proposes another time for Credit committee “Weekly credit” "
+        f"on {WHEN}: {token(proposed, 'Dec 3, 2026, 2:00 PM')}.\n> After lunch")
+    count = len(uow.outbox.messages)
+    answers.respond(Member(AMY), stored.id, Answer.ACCEPTED)
+    assert all(m.update_of is not None for m in uow.outbox.messages[count:])
+    assert [r.answer for r in uow.meetings.responses(stored.id)] == [Answer.ACCEPTED,
+                                                                     Answer.PROPOSED]
+
+
+@pytest.mark.parametrize("who, changes, message", [
+    (STRANGER, {}, "You are not invited to “{title}”: only the people it invites answer "
+                   "it. Ask the organiser, {organiser}, to add you."),
+    (AMY, {"state": MeetingState.CANCELLED},
+     "“{title}” was cancelled: there is nothing to answer."),
+    (AMY, {"starts_at": NOW - timedelta(minutes=5)},
+     "“{title}” has already started: answers are closed."),
+])
+def test_answers_refused_with_the_reason(who: str, changes: dict[str, Any],
+                                         message: str) -> None:
+    uow, answers, stored = setup()
+    with uow:
+        uow.meetings.save_meeting(dataclasses.replace(stored, **changes))
+        uow.commit()
+    before = len(uow.outbox.messages)
+    with pytest.raises(AnswerRefused) as refused:
+        answers.respond(Member(who), stored.id, Answer.ACCEPTED)
+    assert refused.value.template == message
+    assert len(uow.outbox.messages) == before and uow.meetings.responses(stored.id) == []
+    if who == STRANGER:
+        assert refusal(refused.value, EN) == (
+            ":no_entry: You are not invited to “Weekly credit”: only the people it invites "
+            f"answer it. Ask the organiser, <@{ORGANISER}>, to add you.")
+
+
+def test_a_proposal_in_the_past_or_without_a_time_is_refused_beside_its_field() -> None:
+    _, answers, stored = setup()
+    with pytest.raises(ProposalInvalid) as past:
+        answers.respond(Member(AMY), stored.id, Answer.PROPOSED, NOW - timedelta(hours=1))
+    assert (past.value.field, str(past.value)) == (
+        "time", "That time has passed: propose a time in the future.")
+    with pytest.raises(ProposalInvalid) as missing:
+        answers.respond(Member(AMY), stored.id, Answer.PROPOSED)
+    assert missing.value.field == "date"
+
+
+@pytest.mark.parametrize("typed, parsed", [
+    ("14:30", (14, 30)), ("9:05", (9, 5)), ("1430", (14, 30)), ("１４：３０", (14, 30)),
+    ("14.30", (14, 30)), ("25:00", None), ("2pm", None), ("", None)])
+def test_proposed_times_as_people_type_them(typed: str, parsed: tuple[int, int] | None
+                                            ) -> None:
+    found = parse_time(typed)
+    assert (None if found is None else (found.hour, found.minute)) == parsed
+
+
+def test_reschedule_and_cancel_edit_the_cards_tell_everyone_and_send_a_new_file() -> None:
+    uow, _, stored = setup()
+    notices = MeetingNotices(lambda to: "en-US", SHANGHAI, {"sales": "Sales"}, lambda: NOW)
+    moved = dataclasses.replace(stored, starts_at=stored.starts_at + timedelta(hours=2),
+                                version=2)
+    before = len(uow.outbox.messages)
+    with uow:
+        notices.queue(uow.outbox, MeetingChange(Happened.RESCHEDULED, moved, ORGANISER,
+                                                INVITEES.people(moved),
+                                                INVITEES.channels(moved), previous=stored))
+        uow.commit()
+    new = uow.outbox.messages[before:]
+    assert len([m for m in new if m.update_of]) == 5
+    notes = [m for m in new if m.kind == "meetings.note"]
+    assert [m.channel for m in notes] == ["C01SALES000", "C02FINANCE0", ORGANISER, AMY, FIN]
+    assert notes[0].text == (
+        f":calendar: <@{ORGANISER}> moved Credit committee “Weekly credit” from {WHEN} to "
+        f"{token(moved.starts_at, 'Dec 2, 2026, 12:00 PM')} (1 hour). "
+        "Answer the invitation again if the new time does not suit you.")
+    assert next(m.files[0].filename for m in new if m.files) == f"meeting-{stored.id}-v2.ics"
+
+    gone = dataclasses.replace(moved, state=MeetingState.CANCELLED, cancelled_by=ORGANISER,
+                               cancelled_at=NOW, version=3)
+    before = len(uow.outbox.messages)
+    with uow:
+        notices.queue(uow.outbox, MeetingChange(Happened.CANCELLED, gone, ORGANISER,
+                                                INVITEES.people(gone),
+                                                INVITEES.channels(gone)))
+        uow.commit()
+    new = uow.outbox.messages[before:]
+    edit = next(m for m in new if m.update_of)
+    assert texts(edit.blocks)[0] == "Cancelled: Weekly credit"
+    assert texts(edit.blocks)[-1] == (
+        f":x: Cancelled by <@{ORGANISER}> on {token(NOW, 'Nov 30, 2026, 9:00 AM')}.")
+    assert not any(b["type"] == "actions" for b in edit.blocks)
+    cancel_file = next(m for m in new if m.files).files[0]
+    parsed = icalendar.Calendar.from_ical(cancel_file.content)
+    assert str(parsed["method"]) == "CANCEL"
+    assert str(parsed.walk("VEVENT")[0]["status"]) == "CANCELLED"
+
+
+def test_the_ics_file_parses_with_the_meetings_utc_times_and_rule() -> None:
+    hostile = meeting(id=7, version=3, title="Q1 review; East, West\nand more",
+                      recurrence=Recurrence.BIWEEKLY)
+    content = ics.calendar(hostile, [ORGANISER, AMY], "Agenda:\n- Acme; Inc, East", NOW,
+                           lambda user: "Amy; \"Sales\", East" if user == AMY else "Carol")
+    raw = content.decode()
+    assert "SUMMARY:Q1 review\\; East\\, West\\nand more" in raw
+    assert "DTSTART;TZID=Asia/Shanghai:20261202T100000" in raw
+    parsed = icalendar.Calendar.from_ical(content)
+    assert str(parsed["method"]) == "REQUEST"
+    assert [tz["tzid"] for tz in parsed.walk("VTIMEZONE")] == ["Asia/Shanghai"]
+    event = parsed.walk("VEVENT")[0]
+    assert event.decoded("dtstart").astimezone(UTC) == hostile.starts_at
+    assert event.decoded("dtend").astimezone(UTC) == hostile.ends_at
+    assert str(event["uid"]) == "meeting-7@creditbot"
+    assert event["sequence"] == 3
+    assert str(event["summary"]) == "Q1 review; East, West\nand more"
+    assert str(event["description"]) == "Agenda:\n- Acme; Inc, East"
+    assert event["rrule"]["FREQ"] == ["WEEKLY"] and event["rrule"]["INTERVAL"] == [2]
+    assert str(event["organizer"]) == f"urn:slack:{ORGANISER}"
+    attendees = event["attendee"]
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    # The organiser is ORGANIZER only; a name's quotes and separators survive the trip
+    # (RFC 6868 writes a double quote as ^').
+    assert [(str(a), a.params["CN"]) for a in attendees] == [
+        (f"urn:slack:{AMY}", "Amy; \"Sales\", East")]
+    once = icalendar.Calendar.from_ical(ics.calendar(meeting(recurrence=Recurrence.NONE),
+                                                     [], "", NOW))
+    assert "rrule" not in once.walk("VEVENT")[0]
+    monthly = icalendar.Calendar.from_ical(ics.calendar(
+        meeting(recurrence=Recurrence.MONTHLY), [], "", NOW))
+    assert monthly.walk("VEVENT")[0]["rrule"]["FREQ"] == ["MONTHLY"]
