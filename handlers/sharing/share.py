@@ -113,17 +113,18 @@ def deliver(context: BoltContext, form: ShareForm, channel: str, note: str | Non
                 raise DeliveryUncertain from lost
             raise
 
+    where = "<#" + channel + ">"
     try:
         deps.sharing.share(context["member"], form.card(), channel, note, publish)
     except SlackApiError as refused:
         if refused.response.get("error") not in _NOT_THERE:
             raise
         answer = tr._("I can't post in {channel} yet: add me there with `/invite "
-                      "@creditbot`, then share the card again.", channel=f"<#{channel}>")
+                      "@creditbot`, then share the card again.", channel=where)
     except DomainError as refused:
         answer = explain(refused, tr)
     else:
-        answer = tr._("You shared this card in {channel}.", channel=f"<#{channel}>")
+        answer = tr._("You shared this card in {channel}.", channel=where)
     _tell(context, form.origin, answer)
 
 
