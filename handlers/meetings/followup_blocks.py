@@ -115,13 +115,13 @@ def minutes_view(tr: Translator, meeting: Meeting, zone: tzinfo) -> dict[str, An
 
 
 def task_text(tr: Translator, task: Task, zone: tzinfo, customer_name: str | None = None,
-              owner: bool = True) -> str:
+              owner: bool = True, customer: bool = True) -> str:
     """``Send the new terms · @owner · due <date> · Acme (C0001)``."""
     parts = [person_text(task.what, WHAT)]
     if owner:
         parts.append(mention(task.owner))
     parts.append(tr._("due {day}", day=day_text(tr, task.due_on, zone)))
-    if task.customer_id:
+    if customer and task.customer_id:
         parts.append(customer_text(task.customer_id, customer_name))
     return " · ".join(parts)
 
@@ -240,8 +240,9 @@ def done_by_other(tr: Translator, line: TaskLine, actor: str, zone: tzinfo) -> s
 
 
 def worklist_tasks(tr: Translator, tasks: Sequence[Task], zone: tzinfo) -> str:
-    """The open tasks about an account, under it on the collector's worklist."""
-    rows = [":pushpin: " + tr._("Task: {task}", task=task_text(tr, t, zone))
+    """The open tasks about an account, under it on the collector's worklist (which
+    names the customer already)."""
+    rows = [":pushpin: " + tr._("Task: {task}", task=task_text(tr, t, zone, customer=False))
             for t in tasks[:UNDER_ACCOUNT]]
     if len(tasks) > UNDER_ACCOUNT:
         rows.append(tr._("and {n} more open tasks", n=len(tasks) - UNDER_ACCOUNT))

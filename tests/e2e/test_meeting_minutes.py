@@ -1,0 +1,196 @@
+"""Minutes and tasks as people use them: a collection review held this morning, its
+minutes recorded through the form (every wrong field named first), posted in the
+invitation's thread, the owners told; ``/credit tasks`` lists them, Done closes one and
+the list is redrawn in place; the collection task shows under the account on the
+collector's worklist. Signed HTTP -> bot -> use cases -> outbox -> sender -> emulator,
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.wiring import build_meeting_notices, meeting_invitees
+from domain.meetings.model import Meeting, MeetingKind
+from domain.meetings.ports import Happened, MeetingChange
+from storage.models import AuditRow
+from tests.e2e.conftest import CREDIT_MANAGER, NOW, SALES, World
+from tests.e2e.test_collector_day import deliver, dms
+
+CREDIT_CHANNEL = "C03CREDIT00"
+CREDIT_DM = "D02CREDITMG"
+ANALYST = "U02CREDITAN"
+COLLECTOR = "U04COLLECT1"
+COLLECTOR_DM = "D04COLLECT1"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TODAY = NOW.date()  # Nov 29, 2026 in Shanghai too (10:00 there)
+
+
+def day_token(day_offset: int, fallback: str, zone: tzinfo = SHANGHAI) -> str:
+    noon = datetime(2026, 11, 29, 12, 0, tzinfo=zone) + timedelta(days=day_offset)
+    return f"<!date^{int(noon.timestamp())}^{{date_short_pretty}}|{fallback}>"
+
+
+STARTED = (f"<!date^{int((NOW - timedelta(hours=1)).timestamp())}^{{date_short_pretty}} "
+           "{time}|Nov 29, 2026, 9:00\u202fAM>")
+DUE_TODAY = day_token(0, "Nov 29, 2026")
+DUE_DEC_1 = day_token(2, "Dec 1, 2026")
+
+
+def held_this_morning(world: World) -> Meeting:
+    """A collection review with the credit department and the collector, 9:00-10:00 in
+    Shanghai, its invitation posted (as the scheduling use case does)."""
+    services = world.services
+    invitees = meeting_invitees(services.config)
+    with services.uow() as uow:
+        meeting = uow.meetings.add_meeting(Meeting(
+            MeetingKind.COLLECTION_REVIEW, "Collections <weekly>", CREDIT_MANAGER,
+            NOW - timedelta(hours=1), 60, "Asia/Shanghai", departments=("credit",),
+            attendees=(COLLECTOR,), created_at=NOW - timedelta(days=2)))
+        build_meeting_notices(services.config, services.now).queue(uow.outbox, MeetingChange(
+            Happened.INVITED, meeting, CREDIT_MANAGER, invitees.people(meeting),
+            invitees.channels(meeting)))
+        uow.commit()
+    deliver(world)
+    return meeting
+
+
+def section_texts(reply: Any) -> list[str]:
+    return [b["text"]["text"] for b in reply.blocks if b.get("type") == "section"]
+
+
+def open_form(world: World, meeting: Meeting) -> dict[str, Any]:
+    world.emulator.views.clear()
+    world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, f"/credit minutes {meeting.id}")
+    view = world.slack.modal(CREDIT_MANAGER)
+    assert view["callback_id"] == "meetings_minutes_form"
+    return view
+
+
+def test_minutes_become_tasks_that_owners_see_and_close(world: World) -> None:
+    meeting = held_this_morning(world)
+    assigned = world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL,
+                                 f"/credit assign C0041 <@{COLLECTOR}>")
+    assert assigned.text.startswith("Fenwick Retail Group (C0041) is now collected by")
+
+    view = open_form(world, meeting)
+    assert [b.get("block_id") for b in view["blocks"] if b["type"] == "input"][:6] == [
+        "decisions", "what_0", "owner_0", "due_0", "customer_0", "what_1"]
+
+    # Every wrong field in one round, beside its field; nothing is recorded.
+    answer = world.slack.submit(CREDIT_MANAGER, view, {
+        "what_0": "Call Fenwick's AP", "due_0": str(TODAY - timedelta(days=1)),
+        "customer_0": "no such company at all", "owner_1": SALES,
+        "due_1": str(TODAY), "customer_1": "C0041"})
+    assert answer.json() == {"response_action": "errors", "errors": {
+        "decisions": "Write what the meeting decided (a line per decision).",
+        "owner_0": "Pick the person who owns this action item.",
+        "due_0": "Nov 28, 2026 has passed: pick today or a later day.",
+        "customer_0": "No customer matches “no such company at all”.",
+        "what_1": "Say what is to be done, e.g. “Call the CFO about the March invoices”.",
+    }}
+
+    posted = len(world.emulator.calls_to("chat.postMessage"))
+    answer = world.slack.submit(CREDIT_MANAGER, view, {
+        "decisions": "Fenwick stays on stop until INV-0041-013 is paid.",
+        "what_0": "Call Fenwick's AP about INV-0041-013", "owner_0": COLLECTOR,
+        "due_0": str(TODAY + timedelta(days=2)), "customer_0": "fenwick",
+        "what_2": "Send the committee the dunning report", "owner_2": COLLECTOR,
+        "due_2": str(TODAY),
+        "what_3": "Check Fenwick's credit insurance cover", "owner_3": ANALYST,
+        "due_3": str(TODAY + timedelta(days=2))})
+    assert answer.body == ""
+    confirmed = world.emulator.wait_for("chat.postMessage", count=posted + 1)[-1]
+    assert (confirmed.args["channel"], confirmed.text) == (CREDIT_DM, (
+        "Minutes recorded for “Collections &lt;weekly&gt;” with 3 action items; they are "
+        "posted in the meeting's thread and each owner is told."))
+    deliver(world)
+
+    # The minutes, under the invitation card in the credit channel.
+    channel = world.emulator.channels[CREDIT_CHANNEL]
+    card = next(m for m in channel if m.get("text", "").startswith("Invitation:"))
+    [minutes] = [m for m in channel if m.get("text", "").startswith(":memo:")]
+    assert minutes["thread_ts"] == card["ts"]
+    assert [b["text"]["text"] for b in minutes["blocks"]] == [
+        f":memo: Minutes of “Collections &lt;weekly&gt;” on {STARTED}, recorded by "
+        "<@U02CREDITMG>:",
+        "*Decisions*\n> Fenwick stays on stop until INV-0041-013 is paid.",
+        "*Action items*\n"
+        f"• Call Fenwick's AP about INV-0041-013 · <@U04COLLECT1> · due {DUE_DEC_1} · "
+        "`C0041`\n"
+        f"• Send the committee the dunning report · <@U04COLLECT1> · due {DUE_TODAY}\n"
+        f"• Check Fenwick's credit insurance cover · <@U02CREDITAN> · due {DUE_DEC_1}"]
+    # Each owner told by direct message, once per task.
+    told = [t for t in dms(world, COLLECTOR) if t.startswith(":pushpin:")]
+    assert told == [
+        ":pushpin: <@U02CREDITMG> gave you an action item in the minutes of “Collections "
+        f"&lt;weekly&gt;” on {STARTED}: Call Fenwick's AP about INV-0041-013 · due "
+        f"{DUE_DEC_1} · `C0041`. You are reminded on the due day; `/credit tasks` lists "
+        "yours, with a Done button.",
+        ":pushpin: <@U02CREDITMG> gave you an action item in the minutes of “Collections "
+        f"&lt;weekly&gt;” on {STARTED}: Send the committee the dunning report · due "
+        f"{DUE_TODAY}. You are reminded on the due day; `/credit tasks` lists yours, with "
+        "a Done button."]
+    assert [t for t in dms(world, ANALYST) if t.startswith(":pushpin:")] == [
+        ":pushpin: <@U02CREDITMG> gave you an action item in the minutes of “Collections "
+        f"&lt;weekly&gt;” on {STARTED}: Check Fenwick's credit insurance cover · due "
+        f"{DUE_DEC_1}. You are reminded on the due day; `/credit tasks` lists yours, with "
+        "a Done button."]
+    with Session(world.services.engine) as session:
+        [entry] = session.scalars(select(AuditRow).where(
+            AuditRow.action == "meeting.minutes_recorded")).all()
+    assert (entry.actor, entry.subject) == (CREDIT_MANAGER, f"meeting:{meeting.id}")
+    assert [i["what"] for i in entry.details["items"]] == [
+        "Call Fenwick's AP about INV-0041-013", "Send the committee the dunning report",
+        "Check Fenwick's credit insurance cover"]
+
+    # /credit tasks: mine, the earliest due first, each with Done.
+    subject = f"from “Collections &lt;weekly&gt;” on {STARTED}"
+    listed = world.slack.slash(COLLECTOR, COLLECTOR_DM, "/credit tasks")
+    assert listed.text == "2 open tasks"
+    assert section_texts(listed) == [
+        "*Your tasks*: 2 open, 0 overdue; the most overdue first.",
+        f"*Send the committee the dunning report*\nDue {DUE_TODAY} · {subject}",
+        f"*Call Fenwick's AP about INV-0041-013*\nDue {DUE_DEC_1} · {subject} · "
+        "*Fenwick Retail Group* (`C0041`)"]
+    assert [b["text"]["text"] for b in listed.buttons()] == ["Done", "Done"]
+
+    # The collection task sits under the account on the collector's worklist.
+    worklist = world.slack.slash(COLLECTOR, COLLECTOR_DM, "/credit collect")
+    assert section_texts(worklist)[1].endswith(
+        "\n:pushpin: Task: Call Fenwick's AP about INV-0041-013 · <@U04COLLECT1> · due "
+        # The worklist knows no time zone: the day's token is at noon UTC.
+        f"{day_token(2, 'Dec 1, 2026', UTC)}")
+
+    # Done closes the first; the list is redrawn in place with what is left.
+    done = world.slack.click(COLLECTOR, listed, "Done")
+    assert done is not None and done.raw.get("replace_original") is True
+    assert section_texts(done) == [
+        ":white_check_mark: Done: “Send the committee the dunning report”.",
+        "*Your tasks*: 1 open, 0 overdue; the most overdue first.",
+        f"*Call Fenwick's AP about INV-0041-013*\nDue {DUE_DEC_1} · {subject} · "
+        "*Fenwick Retail Group* (`C0041`)"]
+    # The same Done pressed again (the old list): said who closed it, nothing changes.
+    again = world.slack.click(COLLECTOR, listed, "Done")
+    assert again is not None and section_texts(again)[0].startswith(
+        ":information_source: “Send the committee the dunning report” was already done by "
+        "<@U04COLLECT1> on <!date^")
+    deliver(world)
+    assert [t for t in dms(world, CREDIT_MANAGER) if t.startswith(":white_check_mark: <@")] \
+        == [":white_check_mark: <@U04COLLECT1> marked done: Send the committee the dunning "
+            f"report · <@U04COLLECT1> · due {DUE_TODAY}. From the minutes of “Collections "
+            f"&lt;weekly&gt;” on {STARTED}."]
+
+
+def test_someone_not_invited_gets_no_form(world: World) -> None:
+    meeting = held_this_morning(world)
+    world.emulator.views.clear()
+    refused = world.slack.slash(SALES, "C01SALES000", f"/credit minutes {meeting.id}")
+    assert refused.text == (
+        "Only the organiser, <@U02CREDITMG>, or someone the meeting invited who may see "
+        "credit data records its minutes.")
+    assert world.emulator.views == []
