@@ -1,10 +1,260 @@
 """``/credit meeting`` (the scheduling form), ``/credit meetings`` (the list, with
-Reschedule and Cancel). Filled in by the scheduling work."""
+Reschedule and Cancel): parse, call one ``Meetings`` use case, render. A form's wrong
+fields are all shown beside themselves in one round; a refusal of a button is shown to
+the clicker alone. Everyone invited is told through the notices (the outbox)."""
 
 from __future__ import annotations
 
-from handlers.registry import Action, Subcommand, View
+import logging
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
-SUBCOMMANDS: tuple[Subcommand, ...] = ()
-ACTIONS: tuple[Action, ...] = ()
-VIEWS: tuple[View, ...] = ()
+from slack_bolt import BoltContext
+from slack_sdk.errors import SlackApiError
+
+from domain.errors import DomainError
+from domain.meetings.model import Meeting
+from domain.meetings.schedule import FieldProblem, MeetingRefused
+from domain.meetings.use_cases import NotYours, Scope
+from domain.text import N_
+from handlers.deps import Deps
+from handlers.errors import explain
+from handlers.i18n import Translator
+from handlers.meetings.invitation import RECURRENCES, title
+from handlers.meetings.scheduling_form import (
+    read_draft,
+    read_move,
+    reschedule_view,
+    schedule_view,
+)
+from handlers.meetings.scheduling_list import meeting_lines, upcoming
+from handlers.meetings.scheduling_payloads import (
+    CANCEL,
+    CANCEL_SERIES,
+    RESCHEDULE,
+    RESCHEDULE_VIEW,
+    SCHEDULE_VIEW,
+    TIME,
+    FormValue,
+    ListedMeeting,
+)
+from handlers.modals import open_modal
+from handlers.registry import Action, Subcommand, Submitted, View
+from handlers.render import Message, escape, mention, section
+
+log = logging.getLogger("creditbot.meetings")
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
+
+
+def zone_of(context: BoltContext, user_id: str) -> str:
+    deps: Deps = context["deps"]
+    return deps.languages.zone_of(user_id, context.client)
+
+
+def _names(context: BoltContext, text: str) -> str:
+    """Mentions as ``@name``: a modal's field error is plain text, where a mention
+    would show as its raw id."""
+    def name(found: re.Match[str]) -> str:
+        try:
+            user = context.client.users_info(user=found[1]).get("user") or {}
+        except (SlackApiError, OSError):
+            return "@" + found[1]
+        return "@" + str(user.get("real_name") or user.get("name") or found[1])
+    return _MENTION.sub(name, text)
+
+
+def field_errors(refused: MeetingRefused, tr: Translator, context: BoltContext
+                 ) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for where, problem in refused.by_field().items():
+        params = {k: _names(context, v) if isinstance(v, str) else v
+                  for k, v in problem.params.items()}
+        errors[where] = explain(FieldProblem(where, problem.template, **params), tr)
+    return errors
+
+
+def refusal(error: DomainError, tr: Translator) -> str:
+    """A refusal in the reader's words, the organiser as a mention."""
+    if isinstance(error, NotYours):
+        return ":no_entry: " + tr._(error.template, organiser=str(error.params["organiser"]))
+    return ":no_entry: " + explain(error, tr)
+
+
+def _wall(meeting: Meeting, zone: str) -> tuple[datetime, datetime]:
+    local = ZoneInfo(zone)
+    return meeting.starts_at.astimezone(local), meeting.ends_at.astimezone(local)
+
+
+def _at(tr: Translator, meeting: Meeting, zone: str) -> dict[str, Any]:
+    start, end = _wall(meeting, zone)
+    return {"day": start.date(), "start": start.strftime("%H:%M"),
+            "end": end.strftime("%H:%M"), "zone": zone}
+
+
+# -- /credit meeting -------------------------------------------------------------------
+
+def meeting_command(context: BoltContext, rest: str) -> Message:
+    deps: Deps = context["deps"]
+    member = context["member"]
+    deps.meetings.access.require(member)
+    departments = {k: d.name for k, d in deps.meetings.invitees.departments.items()}
+    open_modal(context, str(context.get("trigger_id") or ""), schedule_view(
+        context["tr"], deps.meetings.policy, zone_of(context, member.user_id), departments,
+        context.channel_id))
+    return "", None
+
+
+def submit_schedule(view: dict[str, Any], context: BoltContext) -> Submitted:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    form: FormValue = context["metadata"]
+    member = context["member"]
+    zone = zone_of(context, member.user_id)
+    try:
+        meeting = deps.meetings.schedule(member, read_draft(view, zone))
+    except MeetingRefused as refused:
+        return field_errors(refused, tr, context)
+    text = scheduled_text(tr, meeting, zone, deps)
+    return lambda: _confirm(context, form.channel, text)
+
+
+def scheduled_text(tr: Translator, meeting: Meeting, zone: str, deps: Deps) -> str:
+    names = {k: d.name for k, d in deps.meetings.invitees.departments.items()}
+    invited = [escape(names.get(d, d)) for d in meeting.departments]
+    invited += [mention(a) for a in meeting.attendees]
+    return ":white_check_mark: " + tr._(
+        "*{title}* is scheduled for {day}, {start}–{end} ({zone} time), {repeats}. "
+        "Invitations are on their way to {invited}.", title=title(meeting),
+        repeats=tr._(RECURRENCES[meeting.recurrence]),
+        invited=", ".join(invited) or tr._("you"), **_at(tr, meeting, zone))
+
+
+def _confirm(context: BoltContext, channel: str | None, text: str) -> None:
+    """Beside where the form was opened, else (or when the bot is not there) by DM."""
+    user = context.user_id or ""
+    client = context.client
+    if channel and not channel.startswith("D"):
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, text=text,
+                                      blocks=[section(text)])
+            return
+        except SlackApiError as refused:
+            log.info("meeting confirmation not shown in %s (%s): sent by DM", channel,
+                     refused.response.get("error"))
+    opened = client.conversations_open(users=user)
+    client.chat_postMessage(channel=opened["channel"]["id"], text=text,
+                            blocks=[section(text)])
+
+
+# -- /credit meetings ------------------------------------------------------------------
+
+def meetings_command(context: BoltContext, rest: str) -> Message:
+    deps: Deps = context["deps"]
+    member = context["member"]
+    found = deps.meetings.upcoming(member)
+    departments = {k: d.name for k, d in deps.meetings.invitees.departments.items()}
+    return upcoming(context["tr"], found, ZoneInfo(deps.timezone), departments,
+                    lambda m: deps.meetings.may_change(member, m))
+
+
+def _changeable(context: BoltContext) -> Meeting | None:
+    """The clicked meeting if the clicker may change it; else they are told why."""
+    deps: Deps = context["deps"]
+    member = context["member"]
+    pressed: ListedMeeting = context["payload"]
+    try:
+        meeting = deps.meetings.get(member, pressed.meeting)
+        if not deps.meetings.may_change(member, meeting):
+            raise NotYours(meeting.organiser)
+    except DomainError as refused:
+        context["reply"](refusal(refused, context["tr"]))
+        return None
+    return meeting
+
+
+def on_reschedule(body: dict[str, Any], context: BoltContext) -> None:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    meeting = _changeable(context)
+    if meeting is None:
+        return
+    zone = zone_of(context, context["member"].user_id)
+    start, _ = _wall(meeting, zone)
+    heading = meeting_lines(tr, meeting, ZoneInfo(zone), {
+        k: d.name for k, d in deps.meetings.invitees.departments.items()})
+    open_modal(context, str(body.get("trigger_id", "")), reschedule_view(
+        tr, deps.meetings.policy, zone, meeting, start.date(), start.time(), heading))
+
+
+def submit_reschedule(view: dict[str, Any], context: BoltContext) -> Submitted:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    chosen: ListedMeeting = context["metadata"]
+    member = context["member"]
+    zone = zone_of(context, member.user_id)
+    try:
+        moved = deps.meetings.reschedule(member, chosen.meeting, read_move(view, zone))
+    except MeetingRefused as refused:
+        return field_errors(refused, tr, context)
+    except NotYours as refused:
+        return {TIME: _names(context, tr._(refused.template,
+                                           organiser=str(refused.params["organiser"])))}
+    text = ":calendar: " + tr._("*{title}* is moved to {day}, {start}–{end} ({zone} time). "
+                                "Everyone invited is told.", title=title(moved),
+                                **_at(tr, moved, zone))
+    return lambda: _confirm(context, None, text)
+
+
+def _cancel(context: BoltContext, scope: Scope) -> None:
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    member = context["member"]
+    pressed: ListedMeeting = context["payload"]
+    try:
+        done = deps.meetings.cancel(member, pressed.meeting, scope)
+    except DomainError as refused:
+        context["reply"](refusal(refused, tr))
+        return
+    zone = zone_of(context, member.user_id)
+    first = done[0]
+    if scope is Scope.SERIES:
+        text = tr.ngettext(
+            "*{title}* is cancelled from {day} on ({n} meeting), and no more are "
+            "scheduled. Everyone invited is told.",
+            "*{title}* is cancelled from {day} on ({n} meetings), and no more are "
+            "scheduled. Everyone invited is told.", len(done), title=title(first),
+            **_at(tr, first, zone))
+    else:
+        text = tr._("*{title}* on {day}, {start} ({zone} time) is cancelled. Everyone "
+                    "invited is told.", title=title(first), **_at(tr, first, zone))
+    context["reply"](":wastebasket: " + text)
+
+
+def on_cancel(body: dict[str, Any], context: BoltContext) -> None:
+    _cancel(context, Scope.THIS)
+
+
+def on_cancel_series(body: dict[str, Any], context: BoltContext) -> None:
+    _cancel(context, Scope.SERIES)
+
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand("meeting", N_("schedule a meeting across departments (credit committee, "
+                             "collection or customer review): a form with the people, "
+                             "customers, time and repeats"), "", meeting_command,
+               aliases=("会议", "安排会议")),
+    Subcommand("meetings", N_("your upcoming meetings, at your own time; the organiser can "
+                              "reschedule or cancel them"), "", meetings_command,
+               aliases=("会议列表",)),
+)
+ACTIONS: tuple[Action, ...] = (
+    Action(RESCHEDULE, on_reschedule, ListedMeeting),
+    Action(CANCEL, on_cancel, ListedMeeting),
+    Action(CANCEL_SERIES, on_cancel_series, ListedMeeting),
+)
+VIEWS: tuple[View, ...] = (
+    View(SCHEDULE_VIEW, FormValue, submit_schedule),
+    View(RESCHEDULE_VIEW, ListedMeeting, submit_reschedule),
+)

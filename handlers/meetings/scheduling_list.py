@@ -1,0 +1,75 @@
+"""``/credit meetings``: the upcoming meetings, each at its time in the reader's own zone
+(Slack's date token, the organisation's zone as the fallback), with Reschedule and
+Cancel for whoever may change it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import tzinfo
+
+from domain.meetings.model import Meeting, Recurrence
+from handlers.i18n import Translator
+from handlers.meetings.invitation import RECURRENCES, duration, kind_name, title, when
+from handlers.meetings.scheduling_payloads import (
+    CANCEL,
+    CANCEL_SERIES,
+    RESCHEDULE,
+    ListedMeeting,
+)
+from handlers.render import Block, Message, actions, button, mention, message, plain, section
+
+# Two blocks a meeting within Slack's 50 per message, with room for the heading.
+SHOWN = 20
+
+
+def _confirmed(block: Block, tr: Translator, question: str, yes: str) -> Block:
+    block["confirm"] = {
+        "title": {"type": "plain_text", "text": plain(tr._("Cancel the meeting?"), 100)},
+        "text": {"type": "plain_text", "text": plain(question, 300)},
+        "confirm": {"type": "plain_text", "text": plain(yes, 30)},
+        "deny": {"type": "plain_text", "text": plain(tr._("Keep it"), 30)},
+        "style": "danger"}
+    return block
+
+
+def meeting_lines(tr: Translator, meeting: Meeting, zone: tzinfo,
+                  departments: Mapping[str, str]) -> str:
+    repeats = tr._(RECURRENCES[meeting.recurrence])
+    invited = ", ".join(departments.get(d, d) for d in meeting.departments)
+    people = ", ".join(mention(a) for a in meeting.attendees)
+    return tr._("*{title}* · {kind}\n{when} · {duration} · {repeats}\nOrganiser: "
+                "{organiser} · Invited: {invited}",
+                title=title(meeting), kind=kind_name(tr, meeting.kind),
+                when=when(tr, meeting, zone), duration=duration(tr, meeting.minutes),
+                repeats=repeats, organiser=mention(meeting.organiser),
+                invited=", ".join(p for p in (invited, people) if p) or "-")
+
+
+def upcoming(tr: Translator, found: Sequence[Meeting], zone: tzinfo,
+             departments: Mapping[str, str], may_change: Callable[[Meeting], bool]
+             ) -> Message:
+    if not found:
+        text = tr._("No upcoming meetings of yours. `/credit meeting` schedules one.")
+        return text, [section(text)]
+    heading = tr.ngettext("{n} upcoming meeting", "{n} upcoming meetings", len(found))
+    blocks: list[Block] = [section(f"*{heading}*")]
+    for meeting in found[:SHOWN]:
+        blocks.append(section(meeting_lines(tr, meeting, zone, departments)))
+        if not may_change(meeting):
+            continue
+        value = ListedMeeting(meeting=meeting.id).encode()
+        buttons = [button(tr._("Reschedule"), RESCHEDULE, value),
+                   _confirmed(button(tr._("Cancel"), CANCEL, value), tr,
+                              tr._("Everyone invited is told that “{title}” on this day "
+                                   "is cancelled.", title=title(meeting)),
+                              tr._("Cancel it"))]
+        if meeting.recurrence is not Recurrence.NONE or meeting.series_id is not None:
+            buttons.append(_confirmed(
+                button(tr._("Cancel the series"), CANCEL_SERIES, value), tr,
+                tr._("This and every later meeting of “{title}” is cancelled, and no more "
+                     "are scheduled. Everyone invited is told.", title=title(meeting)),
+                tr._("Cancel the series")))
+        blocks.append(actions(f"meeting_{meeting.id}", *buttons))
+    if len(found) > SHOWN:
+        blocks.append(section(tr._("…and {n} more.", n=len(found) - SHOWN)))
+    return message(heading, blocks)

@@ -1,0 +1,258 @@
+"""Scheduling meetings as people do it: /credit meeting opens the form, a submission is
+checked field by field (past, outside the working hours, a clash, customers) and stored,
+the organiser is told; /credit meetings lists them at each reader's own time, with
+Reschedule and Cancel for the organiser (and a credit manager) only. Signed HTTP -> bot
+-> emulator, at the controlled clock (Sunday 29 November 2026, 10:00 in Shanghai)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot.sandbox.driver import Reply
+from domain.meetings.model import Meeting, MeetingKind, MeetingState, Recurrence
+from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER, World
+
+OTHER_REP = "U01SALESBEN"  # may see credit data, organises nothing here
+
+
+def open_form(world: World, user: str = SALES) -> dict[str, Any]:
+    world.slack.slash(user, SALES_CHANNEL, "/credit meeting")
+    return world.slack.modal(user)
+
+
+def options(*values: str, kind: str = "multi_static_select") -> dict[str, Any]:
+    return {"type": kind, "selected_options": [
+        {"text": {"type": "plain_text", "text": v}, "value": v} for v in values]}
+
+
+def at(clock: str) -> dict[str, Any]:
+    return {"type": "timepicker", "selected_time": clock}
+
+
+def filled(**changes: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "kind": "credit_committee", "title": "Credit committee, December",
+        "departments": options("sales", "credit"),
+        "attendees": {"type": "multi_users_select", "selected_users": ["U03FINDIR01"]},
+        "customers": "", "date": "2026-12-01", "time": at("10:00"), "duration": "60",
+        "recurrence": "weekly", "despite": options(kind="checkboxes")}
+    values.update(changes)
+    return values
+
+
+def errors(result: Any) -> dict[str, str]:
+    answer = result.json()
+    assert answer and answer["response_action"] == "errors", answer
+    return answer["errors"]
+
+
+def stored(world: World) -> list[Meeting]:
+    with world.services.uow() as uow:
+        found = uow.meetings.meetings_between(datetime(2026, 1, 1, tzinfo=UTC),
+                                              datetime(2028, 1, 1, tzinfo=UTC))
+        return found
+
+
+def confirmation(world: World, user: str, count: int = 1) -> str:
+    calls = world.emulator.wait_for("chat.postEphemeral", count=count)
+    return [c for c in calls if c.args.get("user") == user][-1].text
+
+
+def schedule(world: World, user: str = SALES, **changes: Any) -> Meeting:
+    result = world.slack.submit(user, open_form(world, user), filled(**changes))
+    assert result.status == 200 and result.body == "", result.body
+    return stored(world)[-1]
+
+
+def test_the_form_opens_with_every_field_and_names_the_organisers_zone(world):
+    world.emulator.users[SALES].tz = "Europe/Berlin"
+    view = open_form(world)
+    assert view["title"]["text"] == "Schedule a meeting"
+    inputs = [(b["block_id"], b["label"]["text"], b["element"]["type"])
+              for b in view["blocks"] if b["type"] == "input"]
+    assert inputs == [
+        ("kind", "Type", "static_select"), ("title", "Title", "plain_text_input"),
+        ("departments", "Departments", "multi_static_select"),
+        ("attendees", "Other attendees", "multi_users_select"),
+        ("customers", "Customers to discuss", "plain_text_input"),
+        ("date", "Date", "datepicker"), ("time", "Time", "timepicker"),
+        ("duration", "Duration", "static_select"), ("despite", "Conflicts", "checkboxes"),
+        ("recurrence", "Repeats", "static_select")]
+    blocks = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert [o["text"]["text"] for o in blocks["kind"]["element"]["options"]] == [
+        "Credit committee", "Collection review", "Customer review", "Meeting"]
+    assert [o["value"] for o in blocks["departments"]["element"]["options"]] == [
+        "sales", "credit", "finance", "legal", "logistics"]
+    assert blocks["time"]["hint"]["text"] == (
+        "In your time zone, Europe/Berlin. Meetings are held between 08:00 and 19:00.")
+    assert [o["text"]["text"] for o in blocks["recurrence"]["element"]["options"]] == [
+        "once", "every week", "every two weeks", "every month"]
+    assert blocks["duration"]["element"]["initial_option"]["value"] == "60"
+    assert blocks["despite"]["element"]["options"][0]["text"]["text"] == (
+        "Schedule even if it conflicts")
+
+
+def test_a_valid_form_stores_the_meeting_and_confirms_to_the_organiser(world):
+    meeting = schedule(world, customers="C0002")
+    assert (meeting.kind, meeting.title, meeting.organiser) == (
+        MeetingKind.CREDIT_COMMITTEE, "Credit committee, December", SALES)
+    assert (meeting.starts_at, meeting.minutes, meeting.zone) == (
+        datetime(2026, 12, 1, 2, 0, tzinfo=UTC), 60, "Asia/Shanghai")
+    assert (meeting.departments, meeting.attendees, meeting.customers) == (
+        ("sales", "credit"), ("U03FINDIR01",), ("C0002",))
+    assert meeting.recurrence is Recurrence.WEEKLY
+    assert confirmation(world, SALES) == (
+        ":white_check_mark: *Credit committee, December* is scheduled for Dec 1, 2026, "
+        "10:00–11:00 (Asia/Shanghai time), every week. Invitations are on their way to "
+        "Sales, Credit Management, <@U03FINDIR01>.")
+
+
+def test_the_organisers_own_zone_is_the_one_the_time_is_read_in(world):
+    world.emulator.users[SALES].tz = "Europe/Berlin"
+    meeting = schedule(world, time=at("09:00"))
+    assert (meeting.starts_at, meeting.zone) == (
+        datetime(2026, 12, 1, 8, 0, tzinfo=UTC), "Europe/Berlin")
+    assert "Dec 1, 2026, 09:00–10:00 (Europe/Berlin time)" in confirmation(world, SALES)
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"date": "2026-11-27"}, "time",
+     "Nov 27, 2026 10:00 (Asia/Shanghai) has already passed; pick a later time."),
+    ({"time": at("18:30")}, "time",
+     "Meetings are held between 08:00 and 19:00 (Asia/Shanghai); 18:30–19:30 is outside "
+     "those hours."),
+    ({"date": "2026-12-05"}, "date",
+     "Dec 5, 2026 is a Saturday; meetings are held on Monday, Tuesday, Wednesday, "
+     "Thursday, Friday."),
+    ({"kind": "customer_review"}, "customers",
+     "A customer review is about exactly one customer: name it by id or name, e.g. C1042 "
+     "or Acme."),
+    ({"customers": "Zyxw Qvvv"}, "customers", "No customer matches “Zyxw Qvvv”."),
+])
+def test_each_wrong_field_is_refused_beside_it_and_nothing_is_stored(world, changes, field,
+                                                                      message):
+    result = world.slack.submit(SALES, open_form(world), filled(**changes))
+    assert errors(result) == {field: message}
+    assert stored(world) == []
+
+
+def test_every_wrong_field_shows_in_one_round(world):
+    result = world.slack.submit(SALES, open_form(world), filled(
+        title="", date="2026-11-27", kind="customer_review", duration="600",
+        departments=options(), attendees={"type": "multi_users_select",
+                                          "selected_users": []}))
+    assert errors(result) == {
+        "departments": "Invite at least one department or attendee.",
+        "title": "Give the meeting a title, e.g. “Credit committee, December”.",
+        "customers": "A customer review is about exactly one customer: name it by id or "
+                     "name, e.g. C1042 or Acme.",
+        "duration": "A meeting lasts from 15 to 240 minutes; 600 is not in that range.",
+        "time": "Nov 27, 2026 10:00 (Asia/Shanghai) has already passed; pick a later time.",
+    }
+
+
+def test_a_clash_is_flagged_in_the_time_field_unless_the_box_is_ticked(world):
+    first = schedule(world, title="Sales sync", departments=options("sales"),
+                     attendees={"type": "multi_users_select", "selected_users": []})
+    view = open_form(world, CREDIT_MANAGER)
+    clash = filled(title="Collections", time=at("10:30"), departments=options("sales"))
+    assert errors(world.slack.submit(CREDIT_MANAGER, view, clash)) == {"time": (
+        "Clashes with “Sales sync” (2026-12-01 10:00–11:00) for @amy, @U01SALESBEN, "
+        "@U01SALESCHO. Pick another time, or tick “Schedule even if it conflicts”.")}
+    assert [m.id for m in stored(world)] == [first.id]
+    result = world.slack.submit(CREDIT_MANAGER, view, {
+        **clash, "despite": options("yes", kind="checkboxes")})
+    assert result.body == ""
+    assert [m.title for m in stored(world)] == ["Sales sync", "Collections"]
+
+
+def test_an_outsider_cannot_open_the_form(world):
+    reply = world.slack.slash(STRANGER, SALES_CHANNEL, "/credit meeting")
+    assert reply.all_text().startswith(":lock: Credit data is confidential")
+    assert world.emulator.calls_to("views.open") == []
+
+
+def listed(world: World, user: str) -> Reply:
+    return world.slack.slash(user, SALES_CHANNEL, "/credit meetings")
+
+
+def test_the_list_shows_each_meeting_at_the_readers_time_with_the_organisers_buttons(world):
+    meeting = schedule(world)
+    epoch = int(meeting.starts_at.timestamp())
+    mine = listed(world, SALES)
+    assert [b["text"]["text"] for b in mine.blocks if b["type"] == "section"] == [
+        "*1 upcoming meeting*",
+        "*Credit committee, December* · Credit committee\n"
+        f"<!date^{epoch}^{{date_short_pretty}} {{time}}|Dec 1, 2026, 10:00\u202fAM> · 1 hour · "
+        "every week\nOrganiser: <@U01SALESAMY> · Invited: Sales, Credit Management, "
+        "<@U03FINDIR01>"]
+    assert [b["text"]["text"] for b in mine.buttons()] == [
+        "Reschedule", "Cancel", "Cancel the series"]
+    theirs = listed(world, OTHER_REP)
+    assert theirs.buttons() == []
+    assert listed(world, CREDIT_MANAGER).buttons() != []
+    assert listed(world, "U06LOGIST01").text == (
+        "No upcoming meetings of yours. `/credit meeting` schedules one.")
+
+
+def test_the_organiser_reschedules_through_the_form(world):
+    meeting = schedule(world)
+    world.slack.click(SALES, listed(world, SALES), "Reschedule", wait=False)
+    world.emulator.wait_for("views.open", count=2)
+    view = world.slack.modal(SALES)
+    assert view["title"]["text"] == "Reschedule"
+    blocks = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert (blocks["date"]["element"]["initial_date"],
+            blocks["time"]["element"]["initial_time"]) == ("2026-12-01", "10:00")
+    assert errors(world.slack.submit(SALES, view, {"date": "2026-12-02",
+                                                   "time": at("20:00")})) == {"time": (
+        "Meetings are held between 08:00 and 19:00 (Asia/Shanghai); 20:00–21:00 is "
+        "outside those hours.")}
+    result = world.slack.submit(SALES, view, {"date": "2026-12-02", "time": at("15:00"),
+                                              "duration": "90"})
+    assert result.body == ""
+    [moved] = stored(world)
+    assert (moved.id, moved.starts_at, moved.minutes, moved.recurrence) == (
+        meeting.id, datetime(2026, 12, 2, 7, 0, tzinfo=UTC), 90, Recurrence.WEEKLY)
+    [dm] = world.emulator.wait_for("chat.postMessage")
+    assert dm.text == (":calendar: *Credit committee, December* is moved to Dec 2, 2026, "
+                       "15:00–16:30 (Asia/Shanghai time). Everyone invited is told.")
+
+
+def test_the_organiser_cancels_and_someone_else_is_refused_alone(world):
+    meeting = schedule(world)
+    organisers_list = listed(world, SALES)
+    refused = world.slack.click(OTHER_REP, organisers_list, "Cancel")
+    assert refused.ephemeral and refused.all_text() == (
+        ":no_entry: Only the organiser (<@U01SALESAMY>) or a credit manager can change "
+        "this meeting.")
+    again = world.slack.click(OTHER_REP, organisers_list, "Reschedule")
+    assert again.all_text() == refused.all_text()
+    assert len(world.emulator.calls_to("views.open")) == 1  # the scheduling form only
+    assert stored(world) == [meeting]
+    done = world.slack.click(SALES, organisers_list, "Cancel")
+    assert done.all_text() == (
+        ":wastebasket: *Credit committee, December* on Dec 1, 2026, 10:00 (Asia/Shanghai "
+        "time) is cancelled. Everyone invited is told.")
+    assert stored(world) == []
+    with world.services.uow() as uow:
+        gone = uow.meetings.get_meeting(meeting.id)
+        assert gone is not None and (gone.state, gone.cancelled_by) == (
+            MeetingState.CANCELLED, SALES)
+        actions = [e.action for e in uow.audit.recent(50) if e.subject == f"meeting:{meeting.id}"]
+    # The refused cancel is audited (a click on Reschedule only opens nothing).
+    assert sorted(actions) == ["meeting.cancelled", "meeting.change_refused",
+                               "meeting.scheduled"]
+
+
+def test_a_credit_manager_may_cancel_anyones_series(world):
+    schedule(world)
+    done = world.slack.click(CREDIT_MANAGER, listed(world, CREDIT_MANAGER),
+                             "Cancel the series")
+    assert done.all_text() == (
+        ":wastebasket: *Credit committee, December* is cancelled from Dec 1, 2026 on (1 "
+        "meeting), and no more are scheduled. Everyone invited is told.")
+    assert stored(world) == []
