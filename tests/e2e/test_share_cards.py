@@ -199,3 +199,29 @@ def test_a_long_note_is_clipped_and_a_forged_value_refused(world: World) -> None
               "selected_option": {"text": {"type": "plain_text", "text": SHARE},
                                   "value": '{"kind":"request","id":"1 OR 1=1"}'}}
     assert world.slack.press(SALES, SALES_CHANNEL, forged)[0].status == 400
+
+
+def test_a_channel_the_bot_is_not_in_is_explained_and_nothing_recorded(world: World) -> None:
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
+    form = open_form(world, SALES, card)
+    world.emulator.fail("chat.postMessage", "error", error="not_in_channel")
+    assert world.slack.submit(SALES, form, {"channel": LEGAL, "note": None}).body == ""
+    assert told(world, SALES) == [
+        f"I can't post in <#{LEGAL}> yet: add me there with `/invite @creditbot`, then share "
+        "the card again."]
+    assert audit(world, "card.shared") == []
+
+
+def test_a_post_slack_answers_too_slowly_is_recorded_and_the_person_told_to_look(
+        world: World) -> None:
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
+    form = open_form(world, SALES, card)
+    world.emulator.fail("chat.postMessage", "slow", delay=6.5)
+    assert world.slack.submit(SALES, form, {"channel": LEGAL, "note": None}).body == ""
+    assert [c.args["text"] for c in world.emulator.wait_for("chat.postEphemeral",
+                                                            timeout=15)] == [
+        "Slack did not confirm the card in time, so it may already be in the channel. Look "
+        "there before you share it again."]
+    [entry] = audit(world, "card.shared")
+    assert entry.details == {"kind": "customer", "channel": LEGAL, "confirmed": False}
+
