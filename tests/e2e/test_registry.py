@@ -21,6 +21,7 @@ from handlers.approvals.requests_list import RequestValue
 from handlers.check.payloads import SubjectValue
 from handlers.collections.assign import AssignForm
 from handlers.collections.blocks import AccountValue, DisputeValue, PageValue
+from handlers.meetings.followup_payloads import MinutesValue, TaskValue
 from handlers.orders.payloads import ReleaseValue
 from handlers.registry import listener_count
 from handlers.sharing.payloads import CardValue, ShareForm
@@ -39,7 +40,8 @@ EXAMPLES = {SubjectValue: SubjectValue(kind="customer", id="C0001"),
             AccountValue: AccountValue(customer="C0001"), PageValue: PageValue(page=2),
             DisputeValue: DisputeValue(customer="C0001", dispute=1),
             CardValue: CardValue(kind="customer", id="C0001"),
-            ShareForm: ShareForm(kind="customer", id="C0001")}
+            ShareForm: ShareForm(kind="customer", id="C0001"),
+            MinutesValue: MinutesValue(meeting=1), TaskValue: TaskValue(task=1)}
 
 
 def _press(world, action_id: str, value: str) -> int:
