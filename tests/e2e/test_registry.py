@@ -22,6 +22,8 @@ from handlers.check.payloads import SubjectValue
 from handlers.collections.assign import AssignForm
 from handlers.collections.blocks import AccountValue, DisputeValue, PageValue
 from handlers.meetings.followup_payloads import MinutesValue, TaskValue
+from handlers.meetings.rsvp_payloads import MeetingValue
+from handlers.meetings.scheduling_payloads import FormValue, ListedMeeting
 from handlers.orders.payloads import ReleaseValue
 from handlers.registry import listener_count
 from handlers.sharing.payloads import CardValue, ShareForm
@@ -41,7 +43,9 @@ EXAMPLES = {SubjectValue: SubjectValue(kind="customer", id="C0001"),
             DisputeValue: DisputeValue(customer="C0001", dispute=1),
             CardValue: CardValue(kind="customer", id="C0001"),
             ShareForm: ShareForm(kind="customer", id="C0001"),
-            MinutesValue: MinutesValue(meeting=1), TaskValue: TaskValue(task=1)}
+            MinutesValue: MinutesValue(meeting=1), TaskValue: TaskValue(task=1),
+            FormValue: FormValue(channel=None), ListedMeeting: ListedMeeting(meeting=1),
+            MeetingValue: MeetingValue(meeting=1)}
 
 
 def _press(world, action_id: str, value: str) -> int:
