@@ -28,6 +28,8 @@ MAX_DECISIONS = 3000
 MAX_WHAT = 300
 # A due date further out than this is a typo, not a plan.
 MAX_AHEAD = timedelta(days=365)
+# How far back ``/credit minutes`` looks for meetings to record.
+RECENT = timedelta(days=14)
 
 # Form fields a refusal belongs to; an item's are numbered from 0 (``what_2``).
 DECISIONS = "decisions"
@@ -109,6 +111,20 @@ class MinutesKeeping:
         with self.unit_of_work() as uow:
             return self._recordable(uow.meetings.get_meeting(meeting_id), actor,
                                     self.clock())
+
+    def recent(self, actor: Member) -> list[Meeting]:
+        """The meetings of the last two weeks that have started and whose minutes
+        ``actor`` may record, the latest first."""
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            held = uow.meetings.meetings_between(now - RECENT, now)
+        found = []
+        for meeting in held:
+            try:
+                found.append(self._recordable(meeting, actor, now))
+            except MayNotRecord:
+                continue
+        return sorted(found, key=lambda m: (m.starts_at, m.id), reverse=True)
 
     def record_minutes(self, actor: Member, meeting_id: int, decisions: str,
                        items: Sequence[ActionItem]) -> Recorded:

@@ -43,10 +43,15 @@ def _open_form(context: BoltContext, trigger_id: str, meeting_id: int) -> None:
 
 def minutes_command(context: BoltContext, rest: str) -> Message:
     tr: Translator = context["tr"]
+    if not rest.strip():
+        deps: Deps = context["deps"]
+        return blocks.recent_meetings(tr, deps.minutes.recent(context["member"]),
+                                      deps.minutes.zone)
     found = _MEETING_ID.fullmatch(rest.strip())
     if found is None or int(found.group(1)) < 1:
-        text = tr._("`/credit minutes` takes a meeting's number, e.g. `/credit minutes 12`; "
-                    "“{typed}” is not one. `/credit meetings` shows the numbers.",
+        text = tr._("`/credit minutes` takes a meeting's number, e.g. `/credit minutes 12`, "
+                    "or nothing to list the meetings held lately; “{typed}” is not a "
+                    "number.",
                     typed=user_text(rest.strip(), 100))
         return message(text, [section(text)])
     _open_form(context, str(context.get("trigger_id") or ""), int(found.group(1)))
@@ -130,8 +135,8 @@ def on_done(body: dict[str, Any], context: BoltContext) -> None:
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("minutes", N_("record a meeting's minutes: decisions and action items, "
-                             "which become tasks"), "12", minutes_command,
-               aliases=("纪要",), needs_argument=N_("a meeting's number")),
+                             "which become tasks; alone, lists the meetings held lately"),
+               "12", minutes_command, aliases=("纪要",)),
     Subcommand("tasks", N_("your open action items from meetings, the most overdue first, "
                            "each with a Done button"), "", tasks_command, aliases=("任务",)),
 )

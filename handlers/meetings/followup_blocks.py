@@ -83,6 +83,27 @@ def _quoted(text: str, limit: int) -> str:
     return "\n".join("> " + line for line in person_text(text, limit).splitlines())
 
 
+def recent_meetings(tr: Translator, meetings: Sequence[Meeting], zone: tzinfo) -> Message:
+    """``/credit minutes`` alone: the meetings held lately, each with Record minutes."""
+    if not meetings:
+        text = tr._("No meeting you may record minutes for was held in the last two weeks. "
+                    "`/credit minutes <number>` records those of an older one.")
+        return message(text, [section(text)])
+    heading = tr._("*Meetings of the last two weeks* whose minutes you may record, the "
+                   "latest first:")
+    shown = meetings[:(BLOCKS_PER_MESSAGE - 2)]
+    rendered: list[Block] = [section(heading)]
+    for meeting in shown:
+        block = section(tr._("#{number} {subject}", number=meeting.id,
+                             subject=subject(tr, meeting, zone)))
+        block["accessory"] = record_minutes_button(tr, meeting.id)
+        rendered.append(block)
+    if len(meetings) > len(shown):
+        rendered.append(section(tr._("and {n} more", n=len(meetings) - len(shown))))
+    return message(tr.ngettext("{n} meeting to record minutes for",
+                               "{n} meetings to record minutes for", len(meetings)), rendered)
+
+
 # -- the form ------------------------------------------------------------------------
 
 

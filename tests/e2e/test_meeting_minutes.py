@@ -64,8 +64,14 @@ def section_texts(reply: Any) -> list[str]:
 
 
 def open_form(world: World, meeting: Meeting) -> dict[str, Any]:
+    """``/credit minutes`` lists the meetings held lately; Record minutes opens the form."""
     world.emulator.views.clear()
-    world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, f"/credit minutes {meeting.id}")
+    listed = world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, "/credit minutes")
+    assert listed.text == "1 meeting to record minutes for"
+    assert section_texts(listed) == [
+        "*Meetings of the last two weeks* whose minutes you may record, the latest first:",
+        f"#{meeting.id} “Collections &lt;weekly&gt;” on {STARTED}"]
+    world.slack.click(CREDIT_MANAGER, listed, "Record minutes", wait=False)
     view = world.slack.modal(CREDIT_MANAGER)
     assert view["callback_id"] == "meetings_minutes_form"
     return view
@@ -194,3 +200,11 @@ def test_someone_not_invited_gets_no_form(world: World) -> None:
         "Only the organiser, <@U02CREDITMG>, or someone the meeting invited who may see "
         "credit data records its minutes.")
     assert world.emulator.views == []
+    nothing = world.slack.slash(SALES, "C01SALES000", "/credit minutes")
+    assert nothing.text == (
+        "No meeting you may record minutes for was held in the last two weeks. "
+        "`/credit minutes <number>` records those of an older one.")
+    typo = world.slack.slash(SALES, "C01SALES000", "/credit minutes next week")
+    assert typo.text == (
+        "`/credit minutes` takes a meeting's number, e.g. `/credit minutes 12`, or nothing "
+        "to list the meetings held lately; “next week” is not a number.")

@@ -221,3 +221,11 @@ def test_reminders_once_per_task_per_day_and_overdue_digest(uow: FakeUnitOfWork)
     assert use.overdue_for_organisers(NOW + timedelta(days=4)) == 1
     assert notices.overdue_calls == [
         (ORGANISER, [1, 2], "meetings.tasks_overdue:U0ORGANISE1:2026-12-05")]
+
+
+def test_recent_lists_the_started_meetings_i_may_record(uow: FakeUnitOfWork) -> None:
+    use, _ = keeping(uow)
+    assert [m.title for m in use.recent(member(ANALYST))] == ["Weekly credit"]
+    assert use.recent(member(SALES)) == []  # invited, but may not see credit data
+    later, _ = keeping(uow, NOW + timedelta(days=15))
+    assert later.recent(member(ORGANISER)) == []
