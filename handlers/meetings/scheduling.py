@@ -69,8 +69,9 @@ def field_errors(refused: MeetingRefused, tr: Translator, context: BoltContext
                  ) -> dict[str, str]:
     errors: dict[str, str] = {}
     for where, problem in refused.by_field().items():
-        params = {k: _names(context, v) if isinstance(v, str) else v
-                  for k, v in problem.params.items()}
+        # Words the translator names itself (a weekday) stay as they are.
+        params = {k: _names(context, v) if isinstance(v, str)
+                  and not hasattr(v, "shown_by") else v for k, v in problem.params.items()}
         errors[where] = explain(FieldProblem(where, problem.template, **params), tr)
     return errors
 

@@ -256,3 +256,13 @@ def test_a_credit_manager_may_cancel_anyones_series(world):
         ":wastebasket: *Credit committee, December* is cancelled from Dec 1, 2026 on (1 "
         "meeting), and no more are scheduled. Everyone invited is told.")
     assert stored(world) == []
+
+
+def test_the_form_and_its_errors_read_in_the_organisers_language(world):
+    world.emulator.users[SALES].locale = "zh-CN"
+    view = open_form(world)
+    assert (view["title"]["text"], view["submit"]["text"]) == ("安排会议", "安排")
+    result = world.slack.submit(SALES, view, filled(date="2026-12-05", title=""))
+    assert errors(result) == {
+        "title": "请为会议取一个标题，例如“十二月信用委员会”。",
+        "date": "2026年12月5日 是星期六；会议在星期一, 星期二, 星期三, 星期四, 星期五举行。"}
