@@ -170,11 +170,16 @@ def job_context(engine: Engine, config: AppConfig,
 
     weekly_report = build_weekly_report(lambda: SqlUnitOfWork(sessions), config, access,
                                         clock)
+    from bot.wiring import build_tasks
+
+    # The meetings job's task reminders and overdue digests (domain.meetings.tasks).
+    meeting_tasks = build_tasks(lambda: SqlUnitOfWork(sessions), config, clock,
+                                remembered=remembered)
     return {"now": clock(), "config": config, "records": job_records.SqlRecords(engine),
             "alerts": alerts, "requests": requests, "orders": orders,
             "assignments": assignments,
             "collections_job": CollectionsJob(collecting),
-            "weekly_report": weekly_report}
+            "weekly_report": weekly_report, "meeting_tasks": meeting_tasks}
 
 
 # APScheduler's job store keeps a textual reference to the function it calls, so that

@@ -11,10 +11,13 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.scheduler import job_context
 from bot.wiring import build_meeting_notices, meeting_invitees
+from domain.meetings.minutes import ActionItem
 from domain.meetings.model import Meeting, MeetingKind
 from domain.meetings.ports import Happened, MeetingChange
 from storage.models import AuditRow
@@ -208,3 +211,29 @@ def test_someone_not_invited_gets_no_form(world: World) -> None:
     assert typo.text == (
         "`/credit minutes` takes a meeting's number, e.g. `/credit minutes 12`, or nothing "
         "to list the meetings held lately; “next week” is not a number.")
+
+
+def test_the_job_reminds_owners_on_the_due_day_and_organisers_of_overdue(world: World
+                                                                          ) -> None:
+    meeting = held_this_morning(world)
+    world.services.minutes.record_minutes(
+        world.services.minutes.people(CREDIT_MANAGER), meeting.id, "Chase Fenwick.", [
+            ActionItem("Call Fenwick's AP", COLLECTOR, TODAY + timedelta(days=1), "C0041")])
+    deliver(world)
+    services = world.services
+    for days, due, overdue in ((1, 1, 0), (1, 1, 0), (3, 0, 1), (3, 0, 1)):
+        with time_machine.travel(NOW + timedelta(days=days), tick=True):
+            # What the meetings job calls, from the context the scheduler hands it.
+            tasks = job_context(services.engine, services.config)["meeting_tasks"]
+            assert (tasks.due_reminders(), tasks.overdue_for_organisers()) == (due, overdue)
+            deliver(world)
+    # Once a day each, however often the job runs.
+    assert [t for t in dms(world, COLLECTOR) if t.startswith(":alarm_clock:")] == [
+        f":alarm_clock: Due today: Call Fenwick's AP · due {day_token(1, 'Nov 30, 2026')} · "
+        "*Fenwick Retail Group* (`C0041`). From the minutes of “Collections &lt;weekly&gt;” "
+        f"on {STARTED}. `/credit tasks` lists yours, with a Done button."]
+    assert [t for t in dms(world, CREDIT_MANAGER) if t.startswith(":warning:")] == [
+        ":warning: 1 action item from your meetings is overdue:\n"
+        f"• Call Fenwick's AP · <@U04COLLECT1> · due {day_token(1, 'Nov 30, 2026')} · "
+        "*Fenwick Retail Group* (`C0041`) · from “Collections &lt;weekly&gt;” on "
+        f"{STARTED}"]
