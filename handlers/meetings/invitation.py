@@ -122,7 +122,7 @@ def tally(tr: Translator, people: Sequence[str], responses: Sequence[Response],
         named = ", ".join(mention(u) for u in who[:NAMED])
         if len(who) > NAMED:
             named += " " + tr._("and {n} more", n=len(who) - NAMED)
-        lines.append(f"{tr._(label)}: {named}")
+        lines.append(tr._("{answer}: {people}", answer=tr._(label), people=named))
     return "\n".join(lines)
 
 
@@ -132,8 +132,9 @@ def card(tr: Translator, meeting: Meeting, people: Sequence[str],
     """The invitation card: the meeting, the tally and the buttons while it takes
     answers; "Cancelled" in their place once it is cancelled."""
     cancelled = meeting.state is MeetingState.CANCELLED
-    heading = (tr._("Cancelled: {title}", title=title(meeting)) if cancelled
-               else title(meeting))
+    # A header is plain text: the title as typed (Slack does not parse it).
+    heading = (tr._("Cancelled: {title}", title=meeting.title) if cancelled
+               else meeting.title)
     department_names = ", ".join(erp_text(departments.get(d, d), NAME)
                                  for d in meeting.departments) or "-"
     blocks: list[Block] = [
@@ -209,5 +210,12 @@ def reminder_text(tr: Translator, meeting: Meeting, lead: timedelta | None,
                                    lead=duration(tr, minutes))
 
 
-def ics_title(tr: Translator, meeting: Meeting) -> str:
-    return tr._("Add to your calendar: {title}", title=title(meeting))
+def ics_title(tr: Translator, meeting: Meeting, escaped: bool = True) -> str:
+    """The file share's comment (mrkdwn: escaped) or the file's own title (plain)."""
+    return tr._("Add to your calendar: {title}",
+                title=title(meeting) if escaped else meeting.title)
+
+
+def agenda_heading(tr: Translator, meeting: Meeting, escaped: bool = True) -> str:
+    """The agenda message's text (mrkdwn: escaped) or its header (plain)."""
+    return tr._("Agenda: {title}", title=title(meeting) if escaped else meeting.title)

@@ -106,10 +106,11 @@ class MeetingNotices:
                                           blocks=blocks,
                                           dedup_key=card_key(meeting.id, destination)))
         agenda = change.agenda or Agenda(built_at=self._now(change))
-        heading = tr._("Agenda: {title}", title=invitation.title(meeting))
         outbox.add(OutgoingMessage(
-            channel=destination, kind=AGENDA, text=clip(heading, 3000),
-            blocks=invitation_agenda.blocks(tr, agenda, meeting, heading, self.zone),
+            channel=destination, kind=AGENDA,
+            text=clip(invitation.agenda_heading(tr, meeting), 3000),
+            blocks=invitation_agenda.blocks(tr, agenda, meeting, invitation.agenda_heading(
+                tr, meeting, escaped=False), self.zone),
             dedup_key=f"{AGENDA}:{meeting.id}:{destination}"))
         self._file(outbox, change, destination, card, agenda)
         return card
@@ -120,7 +121,7 @@ class MeetingNotices:
         tr = self.tr(destination)
         description = invitation_agenda.plain_text(tr, agenda, meeting) if agenda else ""
         file = ics.attachment(meeting, change.people, description, self._now(change),
-                              invitation.ics_title(tr, meeting))
+                              invitation.ics_title(tr, meeting, escaped=False))
         outbox.add(OutgoingMessage(
             channel=destination, kind=FILE, text=clip(invitation.ics_title(tr, meeting), 3000),
             files=(file,), thread_of=card,
@@ -175,7 +176,7 @@ class MeetingNotices:
             # direct message of its own, which notifies.
             card = outbox.id_of(card_key(meeting.id, destination)) \
                 if is_channel_id(destination) else None
-            heading = tr._("Agenda: {title}", title=invitation.title(meeting))
+            heading = invitation.agenda_heading(tr, meeting, escaped=False)
             outbox.add(OutgoingMessage(
                 channel=destination, kind=REMINDER, text=clip(text, 3000),
                 blocks=[section(text),

@@ -266,3 +266,63 @@ def test_the_ics_file_parses_with_the_meetings_utc_times_and_rule() -> None:
     monthly = icalendar.Calendar.from_ical(ics.calendar(
         meeting(recurrence=Recurrence.MONTHLY), [], "", NOW))
     assert monthly.walk("VEVENT")[0]["rrule"]["FREQ"] == ["MONTHLY"]
+
+
+def test_a_hostile_title_is_plain_in_headers_and_escaped_where_slack_parses() -> None:
+    uow = FakeUnitOfWork([])
+    notices = MeetingNotices(lambda to: "en-US", SHANGHAI, {}, lambda: NOW)
+    invited(uow, notices, title="R&D <!channel> *budget*", departments=("sales",))
+    card = next(m for m in uow.outbox.messages if m.kind == CARD)
+    assert card.blocks[0]["text"] == {"type": "plain_text", "text": "R&D <!channel> *budget*",
+                                      "emoji": False}
+    assert card.text == ("Invitation: Credit committee “R&amp;D &lt;!channel&gt; ∗budget∗” "
+                         f"on {WHEN}")
+    agenda = next(m for m in uow.outbox.messages if m.kind == "meetings.agenda")
+    assert agenda.text == "Agenda: R&amp;D &lt;!channel&gt; ∗budget∗"
+    assert agenda.blocks[0]["text"]["text"] == "Agenda: R&D <!channel> *budget*"
+    file = next(m for m in uow.outbox.messages if m.files)
+    assert file.text == "Add to your calendar: R&amp;D &lt;!channel&gt; ∗budget∗"
+    assert file.files[0].title == "Add to your calendar: R&D <!channel> *budget*"
+
+
+def test_a_reminder_goes_under_each_channel_card_and_to_each_person() -> None:
+    uow, _, stored = setup()
+    notices = MeetingNotices(lambda to: "en-US", SHANGHAI, {}, lambda: NOW)
+    agenda = Agenda(NOW, (AgendaItem(Topic.OVER_LIMIT, "C0009", "Lakeside",
+                                     amount=Money(Decimal(102697), "USD"),
+                                     limit=Money(Decimal(100000), "USD")),))
+    before = len(uow.outbox.messages)
+    for _ in range(2):  # a job run twice reminds once
+        with uow:
+            notices.queue(uow.outbox, MeetingChange(
+                Happened.REMINDER, stored, "creditbot", INVITEES.people(stored),
+                INVITEES.channels(stored), agenda=agenda, lead=timedelta(minutes=15)))
+            uow.commit()
+    reminders = uow.outbox.messages[before:]
+    assert [(m.channel, m.thread_of) for m in reminders] == [
+        ("C01SALES000", uow.outbox.id_of(card_key(stored.id, "C01SALES000"))),
+        ("C02FINANCE0", uow.outbox.id_of(card_key(stored.id, "C02FINANCE0"))),
+        (ORGANISER, None), (AMY, None), (FIN, None)]
+    assert reminders[0].text == (":alarm_clock: Reminder: Credit committee “Weekly credit” "
+                                 f"on {WHEN} starts in 15 minutes. The agenda as it stands "
+                                 "now:")
+    assert reminders[0].blocks[3]["text"]["text"] == (
+        "*Exposures above their limit*\n*Lakeside* (`C0009`): exposure $102,697.00 against "
+        "a limit of $100,000.00, $2,697.00 over")
+
+
+def test_the_organisers_own_decline_tells_nobody_and_chinese_readers_read_chinese() -> None:
+    uow = FakeUnitOfWork([])
+    notices = MeetingNotices(lambda to: "zh-CN" if to == AMY else "en-US", SHANGHAI,
+                             {"sales": "销售部"}, lambda: NOW)
+    stored = invited(uow, notices)
+    answers = Responses(uow, INVITEES, lambda: NOW, notices)
+    before = len(uow.outbox.messages)
+    answers.respond(Member(ORGANISER), stored.id, Answer.DECLINED)
+    assert all(m.update_of is not None for m in uow.outbox.messages[before:])
+    amys = [m for m in uow.outbox.messages[before:]
+            if m.update_of == uow.outbox.id_of(card_key(stored.id, AMY))]
+    assert texts(amys[0].blocks)[7] == (
+        "已接受 0 · 已拒绝 1 · 提议改期 0 · 尚未答复 2\n"
+        f"已拒绝：<@{ORGANISER}>\n尚未答复：<@{AMY}>, <@{FIN}>")
+    assert texts(amys[0].blocks)[-3:] == ["接受", "拒绝", "提议其他时间"]
