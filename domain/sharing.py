@@ -18,11 +18,12 @@ from domain.access import CreditDataAccess, Member, ShareRefused
 from domain.alerts.model import AlertState
 from domain.approvals.model import RequestRecord
 from domain.approvals.ports import Standing
-from domain.check import Checked, DeliveryUncertain, ShareUnconfirmed
+from domain.check import Checked
 from domain.errors import DomainError
 from domain.events import CardShared
 from domain.model import AuditEntry
 from domain.ports import UnitOfWork
+from domain.posting import post_then_record
 from domain.text import N_
 
 # A note is a line or two for the readers, not a document; longer is clipped.
@@ -113,32 +114,25 @@ class CardSharing:
 
     def share(self, actor: Member, card: SharedCard, channel: str, note: str | None,
               publish: Callable[[object], None]) -> object:
-        """Reads the card afresh, posts it through ``publish`` (outside any transaction:
-        a slow Slack holds no connection), then records ``card.shared``. A post Slack
-        refused leaves no record; one whose answer never came (DeliveryUncertain) is
-        recorded as unconfirmed and raises ShareUnconfirmed."""
+        """Reads the card afresh, posts it through ``publish``, then records
+        ``card.shared`` (domain.posting.post_then_record: a refused post records
+        nothing, an unconfirmed one is recorded so and raises ShareUnconfirmed)."""
         self.require(actor, card, channel)
         with self.unit_of_work() as uow:
             found = self.readers[card.kind](uow, card.subject)
-        confirmed = True
-        try:
-            publish(found)
-        except DeliveryUncertain:
-            confirmed = False
-        now = self.clock()
-        details: dict[str, object] = {"kind": card.kind.value, "channel": channel}
         kept = clean_note(note)
-        if kept:
-            details["note"] = kept
-        if not confirmed:
-            details["confirmed"] = False
-        with self.unit_of_work() as uow:
+
+        def record(uow: UnitOfWork, now: datetime, confirmed: bool) -> None:
+            details: dict[str, object] = {"kind": card.kind.value, "channel": channel}
+            if kept:
+                details["note"] = kept
+            if not confirmed:
+                details["confirmed"] = False
             uow.audit.append(AuditEntry(now, actor.user_id, "card.shared", card.subject,
                                         details))
             uow.events.record(CardShared(occurred_at=now, actor=actor.user_id,
                                          subject=card.subject, channel=channel,
                                          kind=card.kind.value))
-            uow.commit()
-        if not confirmed:
-            raise ShareUnconfirmed()
+
+        post_then_record(self.unit_of_work, self.clock, lambda: publish(found), record)
         return found

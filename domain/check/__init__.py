@@ -6,11 +6,10 @@ from domain.check.use_cases import (
     Checked,
     CreditChecks,
     CustomerCheck,
-    DeliveryUncertain,
     GroupCheck,
     QueryTooLong,
-    ShareUnconfirmed,
 )
+from domain.posting import DeliveryUncertain, ShareUnconfirmed
 
 __all__ = ["MAX_QUERY_LENGTH", "Checked", "CreditChecks", "CustomerCheck", "DeliveryUncertain",
            "GroupCheck", "QueryTooLong", "ShareUnconfirmed"]

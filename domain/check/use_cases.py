@@ -21,22 +21,12 @@ from domain.lookup import names_plainly, resolve_subject
 from domain.model import AuditEntry, Customer
 from domain.ports import PositionSource, UnitOfWork, ViewLog
 from domain.positions import ApprovedLimits, CreditPolicyContext, limit_in_force
+from domain.posting import post_then_record
 from domain.refs import CustomerRef, GroupRef
 from domain.text import N_
 
 # A customer name or id is far shorter; anything longer is pasted text, not a query.
 MAX_QUERY_LENGTH = 200
-
-
-class DeliveryUncertain(Exception):
-    """Raised by a publisher when Slack may have taken the message without saying so
-    (the answer timed out): posting again could post twice."""
-
-
-class ShareUnconfirmed(DomainError):
-    def __init__(self) -> None:
-        super().__init__(N_("Slack did not confirm the card in time, so it may already be in "
-                            "the channel. Look there before you share it again."))
 
 
 class QueryTooLong(DomainError):
@@ -235,15 +225,10 @@ class CreditChecks:
             raise
         with self.unit_of_work() as uow:
             found = self._position(uow, uow.credit_requests, ref, self.today())
-        confirmed = True
-        try:
-            publish(found)
-        except DeliveryUncertain:
-            confirmed = False
-        now = self.clock()
         subject = _subject(found.ref)
         kind = "customer" if isinstance(found, CustomerCheck) else "group"
-        with self.unit_of_work() as uow:
+
+        def record(uow: UnitOfWork, now: datetime, confirmed: bool) -> None:
             details: dict[str, object] = {"channel": channel}
             if not confirmed:
                 details["confirmed"] = False
@@ -251,9 +236,8 @@ class CreditChecks:
                                         details))
             uow.events.record(CardShared(occurred_at=now, actor=actor.user_id,
                                          subject=subject, channel=channel, kind=kind))
-            uow.commit()
-        if not confirmed:
-            raise ShareUnconfirmed()
+
+        post_then_record(self.unit_of_work, self.clock, lambda: publish(found), record)
         return found
 
     def fresh(self, uow: UnitOfWork, ref: CustomerRef | GroupRef) -> Checked:

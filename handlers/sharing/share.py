@@ -3,17 +3,13 @@ opens on any card, and the post it makes into the chosen channel."""
 
 from __future__ import annotations
 
-import http.client
 import logging
 from typing import Any
-from urllib.error import URLError
 
 from slack_bolt import BoltContext
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied, ShareRefused
-from domain.check import DeliveryUncertain
 from domain.errors import DomainError
 from domain.sharing import NOTE_LIMIT
 from handlers.deps import Deps
@@ -22,17 +18,14 @@ from handlers.i18n import Translator
 from handlers.modals import modal, open_modal, option, select, submitted, text_input
 from handlers.registry import Submitted
 from handlers.render import section
-from handlers.replies import rate_limit_retry
 from handlers.sharing.payloads import SHARE_VIEW, CardValue, ShareForm
+from handlers.sharing.post import NOT_THERE, poster
 from handlers.sharing.posts import shared_post
 
 log = logging.getLogger("creditbot.sharing")
 
 CHANNEL = "channel"
 NOTE = "note"
-POST_TIMEOUT_SECONDS = 5
-# Slack's answers when the bot may not post in a channel: someone can fix these.
-_NOT_THERE = {"not_in_channel", "channel_not_found", "is_archived"}
 
 
 def _origin(body: dict[str, Any]) -> str | None:
@@ -97,27 +90,18 @@ def deliver(context: BoltContext, form: ShareForm, channel: str, note: str | Non
     sharer = context.user_id or ""
     # Everyone in the channel reads the post: it speaks the channel's language.
     theirs = deps.languages.for_channel(channel)
-    # One try: a post whose answer timed out may be in the channel already.
-    client = WebClient(token=context.client.token, base_url=context.client.base_url,
-                       timeout=POST_TIMEOUT_SECONDS, retry_handlers=[rate_limit_retry()])
+    post_once = poster(context)
 
     def publish(found: object) -> None:
         text, blocks = shared_post(found, theirs, sharer=sharer, note=note,
                                    timezone=deps.timezone, zone=deps.checks.zone)
-        try:
-            client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-        except (TimeoutError, http.client.RemoteDisconnected, ConnectionResetError) as lost:
-            raise DeliveryUncertain from lost
-        except URLError as lost:
-            if isinstance(lost.reason, TimeoutError | ConnectionResetError):
-                raise DeliveryUncertain from lost
-            raise
+        post_once(channel, text, blocks)
 
     where = "<#" + channel + ">"
     try:
         deps.sharing.share(context["member"], form.card(), channel, note, publish)
     except SlackApiError as refused:
-        if refused.response.get("error") not in _NOT_THERE:
+        if refused.response.get("error") not in NOT_THERE:
             raise
         answer = tr._("I can't post in {channel} yet: add me there with `/invite "
                       "@creditbot`, then share the card again.", channel=where)
