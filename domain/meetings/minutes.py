@@ -71,6 +71,13 @@ class MayNotRecord(DomainError):
     """The person, or the meeting's state, does not allow minutes now."""
 
 
+class AlreadyRecorded(DomainError):
+    """The same form was sent again (a double click, a retry): recorded once."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("These minutes were already recorded."))
+
+
 @dataclass(frozen=True)
 class ActionItem:
     """One action item as typed in the form; a row left wholly empty is no item."""
@@ -127,7 +134,11 @@ class MinutesKeeping:
         return sorted(found, key=lambda m: (m.starts_at, m.id), reverse=True)
 
     def record_minutes(self, actor: Member, meeting_id: int, decisions: str,
-                       items: Sequence[ActionItem]) -> Recorded:
+                       items: Sequence[ActionItem], submission: str | None = None
+                       ) -> Recorded:
+        """``submission``: the form's key (its view id): the same form sent twice
+        records once (``AlreadyRecorded``), while a form refused beside a field can be
+        corrected and sent again (the claim rolls back with the refusal)."""
         now = self.clock()
         today = now.astimezone(self.zone).date()
         with self.unit_of_work() as uow:
@@ -151,6 +162,9 @@ class MinutesKeeping:
                 planned.append((item, customer))
             if problems:
                 raise MinutesRefused(problems)
+            if submission is not None \
+                    and not uow.collections.claim_submission(submission, now):
+                raise AlreadyRecorded()
             minutes = uow.meetings.add_minutes(Minutes(
                 meeting_id=meeting.id, decisions=text, recorded_by=actor.user_id,
                 recorded_at=now))

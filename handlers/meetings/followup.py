@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt import BoltContext
 
 from domain.errors import DomainError
-from domain.meetings.minutes import ActionItem, MinutesRefused, item_field
+from domain.meetings.minutes import ActionItem, AlreadyRecorded, MinutesRefused, item_field
 from domain.text import N_
 from handlers.deps import Deps
 from handlers.errors import explain
@@ -70,6 +70,12 @@ def _day(raw: str | None) -> date | None:
         return None
 
 
+def _submission(view: dict[str, Any]) -> str | None:
+    """The form's key: Slack keeps a view's id across its submissions."""
+    view_id = view.get("id")
+    return f"meetings.minutes:{view_id}" if isinstance(view_id, str) and view_id else None
+
+
 def submit_minutes(view: dict[str, Any], context: BoltContext) -> Submitted:
     deps: Deps = context["deps"]
     tr: Translator = context["tr"]
@@ -82,7 +88,10 @@ def submit_minutes(view: dict[str, Any], context: BoltContext) -> Submitted:
              for row in range(ITEM_ROWS)]
     try:
         recorded = deps.minutes.record_minutes(context["member"], meeting_id,
-                                               values.get("decisions") or "", items)
+                                               values.get("decisions") or "", items,
+                                               submission=_submission(view))
+    except AlreadyRecorded:
+        return None  # the first submission answered; this one just closes the form
     except MinutesRefused as refused:
         # The problems name the form's block ids (``decisions``, ``due_2``…).
         return {where: explain(problem, tr) for where, problem in refused.by_field().items()}

@@ -104,19 +104,22 @@ def test_minutes_become_tasks_that_owners_see_and_close(world: World) -> None:
     }}
 
     posted = len(world.emulator.calls_to("chat.postMessage"))
-    answer = world.slack.submit(CREDIT_MANAGER, view, {
+    values = {
         "decisions": "Fenwick stays on stop until INV-0041-013 is paid.",
         "what_0": "Call Fenwick's AP about INV-0041-013", "owner_0": COLLECTOR,
         "due_0": str(TODAY + timedelta(days=2)), "customer_0": "fenwick",
         "what_2": "Send the committee the dunning report", "owner_2": COLLECTOR,
         "due_2": str(TODAY),
         "what_3": "Check Fenwick's credit insurance cover", "owner_3": ANALYST,
-        "due_3": str(TODAY + timedelta(days=2))})
-    assert answer.body == ""
+        "due_3": str(TODAY + timedelta(days=2))}
+    assert world.slack.submit(CREDIT_MANAGER, view, values).body == ""
     confirmed = world.emulator.wait_for("chat.postMessage", count=posted + 1)[-1]
     assert (confirmed.args["channel"], confirmed.text) == (CREDIT_DM, (
         "Minutes recorded for “Collections &lt;weekly&gt;” with 3 action items; they are "
         "posted in the meeting's thread and each owner is told."))
+    # The same form sent again (a double click) just closes: recorded once.
+    assert view.get("id")
+    assert world.slack.submit(CREDIT_MANAGER, view, values).body == ""
     deliver(world)
 
     # The minutes, under the invitation card in the credit channel.

@@ -13,6 +13,7 @@ import pytest
 from domain.access import CreditDataAccess, Member
 from domain.meetings.minutes import (
     ActionItem,
+    AlreadyRecorded,
     MayNotRecord,
     MinutesKeeping,
     MinutesRefused,
@@ -229,3 +230,16 @@ def test_recent_lists_the_started_meetings_i_may_record(uow: FakeUnitOfWork) -> 
     assert use.recent(member(SALES)) == []  # invited, but may not see credit data
     later, _ = keeping(uow, NOW + timedelta(days=15))
     assert later.recent(member(ORGANISER)) == []
+
+
+def test_the_same_form_sent_twice_records_once(uow: FakeUnitOfWork) -> None:
+    use, notices = keeping(uow)
+    with pytest.raises(MinutesRefused):  # refused: the form may be corrected and resent
+        use.record_minutes(member(ORGANISER), 1, "", [], submission="V1")
+    use.record_minutes(member(ORGANISER), 1, "Decided", [
+        ActionItem("Call Acme", ANALYST, TODAY)], submission="V1")
+    with pytest.raises(AlreadyRecorded):
+        use.record_minutes(member(ORGANISER), 1, "Decided", [
+            ActionItem("Call Acme", ANALYST, TODAY)], submission="V1")
+    assert len(uow.meetings.tasks) == 1 and len(notices.changes) == 1
+    assert [e.action for e in uow.audit.entries] == ["meeting.minutes_recorded"]
