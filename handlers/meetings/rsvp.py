@@ -49,11 +49,9 @@ def refusal(error: DomainError, tr: Translator) -> str:
 
 
 def _zone(context: BoltContext, user_id: str) -> str:
-    deps = context["deps"]
-    zone_of = getattr(deps.languages, "zone_of", None)
-    if zone_of is None:  # before the per-person zones: the organisation's
-        return str(deps.timezone)
-    return str(zone_of(user_id, context.client))
+    """The clicker's Slack time zone (cached), else the organisation's: a proposal is
+    typed on the proposer's own wall clock, as the scheduling form's time is."""
+    return str(context["deps"].languages.zone_of(user_id, context.client))
 
 
 def _answer(context: BoltContext, answer: Answer) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import icalendar
 
 from bot.sandbox.driver import Reply
+from bot.sandbox.emulator import User
 from domain.approvals.model import RequestKind
 from domain.approvals.use_cases import Filing
 from domain.meetings.model import Meeting, MeetingKind, Recurrence
@@ -155,17 +156,20 @@ def test_answers_move_every_tally_in_place_and_tell_the_organiser(world: World) 
     assert declined is not None
     assert declined.text == ":x: You declined; the organiser is told."
 
-    # Ben proposes 15:30 on 2 December, in his own zone (Shanghai's).
+    # Ben, in Berlin, types 08:30 on 2 December on his own wall clock: 15:30 in Shanghai.
+    world.emulator.users[BEN] = User(BEN, "ben", tz="Europe/Berlin")
     world.slack.click(BEN, card(world, SALES_CHANNEL), "Propose another time", wait=False)
     view = world.slack.modal(BEN)
     assert view["callback_id"] == "meetings_propose_view"
+    assert view["blocks"][2]["hint"]["text"] == (
+        "HH:MM, 24-hour, in your time zone (Europe/Berlin).")
     past = world.slack.submit(BEN, view, {"date": "2026-11-28", "time": "09:00"})
     assert past.json() == {"response_action": "errors", "errors": {
         "time": "That time has passed: propose a time in the future."}}
     wrong = world.slack.submit(BEN, view, {"date": "2026-12-02", "time": "3pm"})
     assert wrong.json()["errors"] == {
         "time": "“3pm” is not a time: write it as HH:MM, e.g. 14:30."}
-    done = world.slack.submit(BEN, view, {"date": "2026-12-02", "time": "15:30",
+    done = world.slack.submit(BEN, view, {"date": "2026-12-02", "time": "08:30",
                                           "note": "Month-end close <!here> that morning"})
     assert done.status == 200 and not done.body.strip()
     deliver(world)
@@ -189,7 +193,7 @@ def test_answers_move_every_tally_in_place_and_tell_the_organiser(world: World) 
         f"committee” on {WHEN}: {token(proposed, 'Dec 2, 2026, 3:30 PM')}.\n"
         "> Month-end close &lt;!here&gt; that morning"]
     assert dm_texts(world, BEN)[-1] == (
-        f":calendar: You proposed {token(proposed, 'Dec 2, 2026, 3:30 PM')}; the organiser "
+        f":calendar: You proposed {token(proposed, 'Dec 2, 2026, 8:30 AM')}; the organiser "
         "is told.")
     with world.services.uow() as uow:
         answers = {(r.user_id, r.answer.value) for r in uow.meetings.responses(meeting.id)}
