@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.sandbox.driver import Reply
 from domain.meetings.model import Meeting, MeetingKind, MeetingState, Recurrence
+from storage.models import OutboxRow
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER, World
 
 OTHER_REP = "U01SALESBEN"  # may see credit data, organises nothing here
@@ -54,6 +56,19 @@ def stored(world: World) -> list[Meeting]:
         found = uow.meetings.meetings_between(datetime(2026, 1, 1, tzinfo=UTC),
                                               datetime(2028, 1, 1, tzinfo=UTC))
         return found
+
+
+# The demo's sales and credit channels, their members, the extra attendee (finance).
+INVITED = {"C01SALES000", "C03CREDIT00", "U01SALESAMY", "U01SALESBEN", "U01SALESCHO",
+           "U02CREDITAN", "U02CREDITMG", "U03FINDIR01"}
+
+
+def told(world: World, after: int = 0) -> tuple[set[str], int]:
+    """Where the outbox sends what was queued after row ``after``, and the last row."""
+    with world.services.engine.connect() as conn:
+        rows = list(conn.execute(select(OutboxRow.id, OutboxRow.channel)
+                                 .where(OutboxRow.id > after)))
+    return {r.channel for r in rows}, max([after, *(r.id for r in rows)])
 
 
 def confirmation(world: World, user: str, count: int = 1) -> str:
@@ -104,6 +119,7 @@ def test_a_valid_form_stores_the_meeting_and_confirms_to_the_organiser(world):
     assert (meeting.departments, meeting.attendees, meeting.customers) == (
         ("sales", "credit"), ("U03FINDIR01",), ("C0002",))
     assert meeting.recurrence is Recurrence.WEEKLY
+    assert told(world)[0] == INVITED  # the invitations, through the outbox
     assert confirmation(world, SALES) == (
         ":white_check_mark: *Credit committee, December* is scheduled for Dec 1, 2026, "
         "10:00–11:00 (Asia/Shanghai time), every week. Invitations are on their way to "
@@ -200,6 +216,7 @@ def test_the_list_shows_each_meeting_at_the_readers_time_with_the_organisers_but
 
 def test_the_organiser_reschedules_through_the_form(world):
     meeting = schedule(world)
+    _, invited = told(world)
     world.slack.click(SALES, listed(world, SALES), "Reschedule", wait=False)
     world.emulator.wait_for("views.open", count=2)
     view = world.slack.modal(SALES)
@@ -214,6 +231,7 @@ def test_the_organiser_reschedules_through_the_form(world):
     result = world.slack.submit(SALES, view, {"date": "2026-12-02", "time": at("15:00"),
                                               "duration": "90"})
     assert result.body == ""
+    assert told(world, invited)[0] == INVITED
     [moved] = stored(world)
     assert (moved.id, moved.starts_at, moved.minutes, moved.recurrence) == (
         meeting.id, datetime(2026, 12, 2, 7, 0, tzinfo=UTC), 90, Recurrence.WEEKLY)
@@ -224,6 +242,7 @@ def test_the_organiser_reschedules_through_the_form(world):
 
 def test_the_organiser_cancels_and_someone_else_is_refused_alone(world):
     meeting = schedule(world)
+    _, invited = told(world)
     organisers_list = listed(world, SALES)
     refused = world.slack.click(OTHER_REP, organisers_list, "Cancel")
     assert refused.ephemeral and refused.all_text() == (
@@ -233,11 +252,13 @@ def test_the_organiser_cancels_and_someone_else_is_refused_alone(world):
     assert again.all_text() == refused.all_text()
     assert len(world.emulator.calls_to("views.open")) == 1  # the scheduling form only
     assert stored(world) == [meeting]
+    assert told(world, invited)[0] == set()
     done = world.slack.click(SALES, organisers_list, "Cancel")
     assert done.all_text() == (
         ":wastebasket: *Credit committee, December* on Dec 1, 2026, 10:00 (Asia/Shanghai "
         "time) is cancelled. Everyone invited is told.")
     assert stored(world) == []
+    assert told(world, invited)[0] == INVITED  # everyone invited is told
     with world.services.uow() as uow:
         gone = uow.meetings.get_meeting(meeting.id)
         assert gone is not None and (gone.state, gone.cancelled_by) == (
