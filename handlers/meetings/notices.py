@@ -15,11 +15,12 @@ A reminder goes under each channel's card and to each person, with the agenda re
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from domain.meetings.agenda import Agenda
 from domain.meetings.model import Answer
 from domain.meetings.ports import Happened, MeetingChange
+from domain.meetings.reminders import reminder_key
 from domain.messages import MessageId, OutgoingMessage
 from domain.people import is_channel_id
 from domain.ports import Outbox
@@ -105,7 +106,10 @@ class MeetingNotices:
         card = outbox.add(OutgoingMessage(channel=destination, kind=CARD, text=text,
                                           blocks=blocks,
                                           dedup_key=card_key(meeting.id, destination)))
-        agenda = change.agenda or Agenda(built_at=self._now(change))
+        agenda = change.agenda
+        if agenda is None:  # nothing was built for this change: no empty agenda either
+            self._file(outbox, change, destination, card, None)
+            return card
         outbox.add(OutgoingMessage(
             channel=destination, kind=AGENDA,
             text=clip(invitation.agenda_heading(tr, meeting), 3000),
@@ -167,7 +171,6 @@ class MeetingNotices:
 
     def _remind(self, outbox: Outbox, change: MeetingChange) -> None:
         meeting = change.meeting
-        lead = int(change.lead.total_seconds() // 60) if change.lead else 0
         agenda = change.agenda or Agenda(built_at=self._now(change))
         for destination in self.destinations(change):
             tr = self.tr(destination)
@@ -183,4 +186,4 @@ class MeetingNotices:
                         *invitation_agenda.blocks(tr, agenda, meeting, heading,
                                                   self.zone)][:50],
                 thread_of=card,
-                dedup_key=f"{REMINDER}:{meeting.id}:{lead}:{destination}"))
+                dedup_key=reminder_key(meeting, change.lead or timedelta(0), destination)))
