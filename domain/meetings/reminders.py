@@ -1,0 +1,215 @@
+"""The ``meetings`` job's work: reminders before each meeting, the next occurrence of
+each recurring series, and the task reminders (``domain.meetings.tasks``).
+
+**Reminders.** Each lead of ``SchedulingPolicy.reminders`` (1 day and 15 minutes by
+default) owns the stretch from ``start - lead`` up to the next shorter lead's moment (the
+shortest: up to the start). A run anywhere in that stretch sends that reminder if it was
+not sent: late rather than never, never once the meeting started, and never a "starts in
+1 day" after the "15 minutes" one. A lead longer than the notice the meeting was
+scheduled with (a meeting set up 3 hours ahead has no 1-day reminder) is skipped: the
+invitation has just gone out. The agenda is rebuilt for each reminder.
+
+**Recurring series.** Once a series' latest occurrence has started, its next one is
+created (``domain.meetings.recurrence``: from the series' first occurrence, on the
+organiser's wall clock) and invited like a new meeting, with an agenda built then. A
+series cancelled as a whole (its latest occurrence has no rule any more) creates nothing;
+an occurrence cancelled on its own does not stop the series.
+
+**Once.** Each reminder and each occurrence is written in its own unit of work that
+first saves the meeting it is about unchanged, for its version: a second run at the same
+moment (another scheduler, a rerun) finds it changed and writes nothing (on PostgreSQL
+it waits for the first to commit, then fails), and the reminders' outbox dedup keys
+(``reminder_key``) are looked for before the agenda is built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from domain.meetings.agenda import build_agenda
+from domain.meetings.events import MeetingScheduled
+from domain.meetings.model import Meeting, MeetingChanged, MeetingState, Recurrence
+from domain.meetings.ports import Happened, MeetingChange
+from domain.meetings.recurrence import Occurrence, next_after
+from domain.meetings.tasks import Tasks
+from domain.meetings.use_cases import Meetings
+from domain.model import AuditEntry
+from domain.ports import UnitOfWork
+
+log = logging.getLogger("creditbot.meetings")
+
+SYSTEM = "creditbot"
+# How far back a run looks for the recurring series it keeps going: a month (the longest
+# period) twice, so that a monthly series whose latest occurrence was cancelled on its
+# own is still found through the one before.
+LOOKBACK = timedelta(days=62)
+
+
+def reminder_key(meeting: Meeting, lead: timedelta, destination: str) -> str:
+    """The outbox dedup key of a reminder: per occurrence, its start (a rescheduled
+    meeting is reminded of its new time), the lead, and where it goes."""
+    minutes = int(lead.total_seconds() // 60)
+    return f"meetings.reminder:{meeting.id}:{int(meeting.starts_at.timestamp())}:{minutes}:" \
+           f"{destination}"
+
+
+def due_lead(meeting: Meeting, leads: tuple[timedelta, ...], now: datetime
+             ) -> timedelta | None:
+    """The lead whose reminder is due for ``meeting`` at ``now``, if any (see the module's
+    docstring)."""
+    if meeting.state is not MeetingState.SCHEDULED or now >= meeting.starts_at:
+        return None
+    ordered = sorted(set(leads), reverse=True)
+    for index, lead in enumerate(ordered):
+        moment = meeting.starts_at - lead
+        until = meeting.starts_at - ordered[index + 1] if index + 1 < len(ordered) \
+            else meeting.starts_at
+        if moment <= now < until:
+            if meeting.created_at is not None and moment < meeting.created_at:
+                return None
+            return lead
+    return None
+
+
+@dataclass
+class MeetingsJob:
+    """The job, bound to the scheduling capability (its unit of work, invitees, clock,
+    reminder leads, agenda context and notices) and to the tasks'."""
+
+    meetings: Meetings
+    tasks: Tasks | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def _uow(self) -> Callable[[], UnitOfWork]:
+        return self.meetings.unit_of_work
+
+    def run(self) -> dict[str, int]:
+        """Every part once; returns what each did."""
+        now = self.meetings.clock()
+        counts = {"reminders": self.remind(now), "occurrences": self.recur(now),
+                  "task_reminders": 0, "overdue_digests": 0}
+        if self.tasks is not None and self._working_day_began(now):
+            counts["task_reminders"] = self.tasks.due_reminders(now)
+            counts["overdue_digests"] = self.tasks.overdue_for_organisers(now)
+        return counts
+
+    def _working_day_began(self, now: datetime) -> bool:
+        # Task reminders wait for the working day (they are keyed per day, so the runs
+        # after that one send nothing new): a due-today note at 00:05 helps nobody.
+        assert self.tasks is not None
+        return now.astimezone(self.tasks.zone).time() >= self.meetings.policy.hours.start
+
+    # -- reminders --------------------------------------------------------------------
+
+    def remind(self, now: datetime) -> int:
+        """Queues each reminder due at ``now``; returns how many meetings were reminded."""
+        leads = self.meetings.policy.reminders
+        if not leads:
+            return 0
+        with self._uow() as uow:
+            # The end is exclusive; a meeting exactly the longest lead away is due.
+            upcoming = uow.meetings.meetings_between(now, now + max(leads)
+                                                     + timedelta(minutes=1))
+        sent = 0
+        for meeting in upcoming:
+            lead = due_lead(meeting, leads, now)
+            if lead is not None and self._remind(meeting.id, lead, now):
+                sent += 1
+        return sent
+
+    def _remind(self, meeting_id: int, lead: timedelta, now: datetime) -> bool:
+        meetings = self.meetings
+        with self._uow() as uow:
+            uow.begin_write()
+            meeting = uow.meetings.get_meeting(meeting_id)
+            # Read again under the write lock: it may have moved or been cancelled since.
+            if meeting is None or due_lead(meeting, meetings.policy.reminders, now) != lead \
+                    or uow.outbox.id_of(reminder_key(meeting, lead, meeting.organiser)) \
+                    is not None:
+                return False
+            try:
+                meeting = uow.meetings.save_meeting(meeting)
+            except MeetingChanged:
+                return False
+            meetings.notices.queue(uow.outbox, MeetingChange(
+                Happened.REMINDER, meeting, SYSTEM, meetings.invitees.people(meeting),
+                meetings.invitees.channels(meeting),
+                agenda=build_agenda(uow, meeting, meetings.positions, now),
+                responses=tuple(uow.meetings.responses(meeting.id)), lead=lead))
+            uow.audit.append(AuditEntry(now, SYSTEM, "meeting.reminded",
+                                        f"meeting:{meeting.id}", {
+                                            "title": meeting.title,
+                                            "starts_at": meeting.starts_at.isoformat(),
+                                            "lead_minutes": int(lead.total_seconds() // 60)}))
+            uow.commit()
+        return True
+
+    # -- recurring series -------------------------------------------------------------
+
+    def recur(self, now: datetime) -> int:
+        """Creates the next occurrence of each series whose latest one has started;
+        returns how many were created."""
+        with self._uow() as uow:
+            recent = uow.meetings.meetings_between(now - LOOKBACK, now)
+        series = dict.fromkeys(m.series for m in recent if m.recurrence is not Recurrence.NONE)
+        return sum(1 for series_id in series if self._next(series_id, now) is not None)
+
+    def _next(self, series_id: int, now: datetime) -> Meeting | None:
+        meetings = self.meetings
+        with self._uow() as uow:
+            uow.begin_write()
+            occurrences = uow.meetings.series(series_id)
+            if not occurrences:
+                return None
+            first = next((m for m in occurrences if m.id == series_id), occurrences[0])
+            latest = occurrences[-1]
+            if latest.recurrence is Recurrence.NONE or latest.starts_at > now:
+                return None
+            try:
+                # Saved unchanged, for its version: two runs at once cannot both add it.
+                uow.meetings.save_meeting(latest)
+            except MeetingChanged:
+                return None
+            found = next_after(first.starts_at, first.zone, latest.recurrence,
+                               latest.starts_at, now)
+            new = uow.meetings.add_meeting(self._occurrence(first, latest, found, now))
+            self._record(uow, new, found, now)
+            meetings.notices.queue(uow.outbox, MeetingChange(
+                Happened.INVITED, new, SYSTEM, meetings.invitees.people(new),
+                meetings.invitees.channels(new),
+                agenda=build_agenda(uow, new, meetings.positions, now)))
+            uow.commit()
+        if found.shifted:
+            log.warning("meeting %s: the series' local time does not exist on %s in %s (the "
+                        "clocks move forward); it starts at %s UTC instead", new.id,
+                        new.starts_at.date(), new.zone, new.starts_at.isoformat())
+        return new
+
+    @staticmethod
+    def _occurrence(first: Meeting, latest: Meeting, found: Occurrence,
+                    now: datetime) -> Meeting:
+        # The series' definition is its first occurrence (a moved occurrence moves only
+        # itself); the rule is the latest's, which a cancel of the series would have ended.
+        return dataclasses.replace(
+            first, starts_at=found.starts_at, recurrence=latest.recurrence,
+            state=MeetingState.SCHEDULED, series_id=first.id, created_at=now,
+            cancelled_at=None, cancelled_by=None, id=0, version=0)
+
+    @staticmethod
+    def _record(uow: UnitOfWork, new: Meeting, found: Occurrence, now: datetime) -> None:
+        subject = f"meeting:{new.id}"
+        uow.audit.append(AuditEntry(now, SYSTEM, "meeting.scheduled", subject, {
+            "title": new.title, "kind": new.kind.value,
+            "starts_at": new.starts_at.isoformat(), "minutes": new.minutes,
+            "zone": new.zone, "series": new.series, "occurrence": found.number,
+            "recurrence": new.recurrence.value,
+            # The series' local time did not exist that day: the start moved forward.
+            "shifted": found.shifted}))
+        uow.events.record(MeetingScheduled(
+            occurred_at=now, actor=SYSTEM, subject=subject, meeting_id=new.id,
+            starts_at=new.starts_at.isoformat(), minutes=new.minutes))
