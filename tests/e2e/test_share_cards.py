@@ -225,3 +225,28 @@ def test_a_post_slack_answers_too_slowly_is_recorded_and_the_person_told_to_look
     [entry] = audit(world, "card.shared")
     assert entry.details == {"kind": "customer", "channel": LEGAL, "confirmed": False}
 
+
+
+def test_an_acknowledged_alert_says_who_acknowledged_it(world: World) -> None:
+    world.services.alerts.scan()
+    _, page = first_page(world, CREDIT_MANAGER)
+    digest_id = next(json.loads(b["value"])["digest"] for b in page.buttons()
+                     if b["text"]["text"] == "Acknowledge"
+                     and json.loads(b["value"])["condition"] == "utilisation:C0021")
+    member = world.services.config.roster().member(CREDIT_MANAGER)
+    world.services.alerts.acknowledge(member, digest_id, "utilisation:C0021")
+    post = share(world, CREDIT_MANAGER, page, FINANCE, None)
+    assert texts(post["blocks"])[1].split("\n")[1] == (
+        f":white_check_mark: Acknowledged by <@{CREDIT_MANAGER}>")
+
+
+def test_a_cancelled_request_is_shared_with_why_nothing_is_left(world: World) -> None:
+    request_id = file_request(world)
+    card = shown(world, request_id, 1, CREDIT_CHANNEL)
+    requester = world.services.config.roster().member(SALES)
+    world.services.requests.cancel(requester, request_id)
+    post = share(world, CREDIT_MANAGER, card, FINANCE, None)
+    shown_texts = texts(post["blocks"])
+    assert shown_texts[2] == "*State*\ncancelled"
+    assert shown_texts[-2].startswith(f":heavy_minus_sign: Cancelled by <@{SALES}> on <!date^")
+    assert shown_texts[-2].endswith(": nothing left to decide.")
