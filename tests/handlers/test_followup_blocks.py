@@ -1,0 +1,62 @@
+"""How minutes and tasks read: what people typed cannot ping or format, overdue tasks
+say so, the list keeps within Slack's 50 blocks, and Chinese readers read Chinese."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from domain.meetings.model import Meeting, MeetingKind, Minutes, Task
+from domain.meetings.tasks import TaskLine
+from handlers.i18n import translator
+from handlers.meetings.followup_blocks import day_text, minutes_post, tasks_list
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+TODAY = NOW.date()
+MEETING = Meeting(MeetingKind.CREDIT_COMMITTEE, "Credit *weekly*", "U0ORGANISE1",
+                  NOW - timedelta(hours=1), 60, "UTC", id=7)
+WHEN = (f"<!date^{int((NOW - timedelta(hours=1)).timestamp())}^{{date_short_pretty}} "
+        "{time}|Dec 1, 2026, 9:00\u202fAM>")
+
+
+def task(what: str, due: date, task_id: int = 1, customer: str | None = None) -> Task:
+    return Task(what, "U0ANALYST01", due, "U0ORGANISE1", NOW, meeting_id=7,
+                customer_id=customer, id=task_id)
+
+
+def test_the_minutes_escape_what_people_typed() -> None:
+    minutes = Minutes(7, "<!channel> raise *all* limits\nsecond line", "U0ORGANISE1", NOW,
+                      id=3)
+    text, blocks = minutes_post(translator("en-US"), MEETING, minutes,
+                                [task("Ping <!here>", TODAY, customer="C<1>")], UTC)
+    assert text == (f":memo: Minutes of “Credit ∗weekly∗” on {WHEN}, recorded by "
+                    "<@U0ORGANISE1>:")
+    assert [b["text"]["text"] for b in blocks or []][1:] == [
+        "*Decisions*\n> &lt;!channel&gt; raise ∗all∗ limits\n> second line",
+        f"*Action items*\n• Ping &lt;!here&gt; · <@U0ANALYST01> · due "
+        f"{day_text(translator('en-US'), TODAY, UTC)} · `C&lt;1&gt;`"]
+
+
+def test_overdue_first_and_said_and_the_list_fits_in_a_message() -> None:
+    lines = [TaskLine(task(f"Item {n}", TODAY + timedelta(days=n - 2), n + 1), MEETING)
+             for n in range(60)]
+    text, blocks = tasks_list(translator("en-US"), lines, TODAY, UTC, note="Note")
+    assert text == "60 open tasks"
+    assert blocks is not None and len(blocks) == 50
+    assert blocks[1]["text"]["text"] == (
+        "*Your tasks*: 60 open, 2 overdue; the most overdue first.")
+    assert blocks[2]["text"]["text"].startswith(
+        "*Item 0*\n:warning: Overdue: was due <!date^"
+        f"{int(datetime(2026, 11, 29, 12, tzinfo=UTC).timestamp())}^{{date_short_pretty}}|"
+        "Nov 29, 2026>")
+    assert blocks[-1]["text"]["text"] == "and 13 more"
+
+
+def test_the_list_in_chinese() -> None:
+    tr = translator("zh-CN")
+    text, blocks = tasks_list(tr, [], TODAY, UTC)
+    assert text == "你没有未完成的任务。会议纪要中记录的行动项会出现在这里。"
+    text, blocks = tasks_list(tr, [TaskLine(task("打电话", TODAY), None)], TODAY, UTC)
+    assert text == "1 项未完成任务"
+    assert blocks is not None and blocks[0]["text"]["text"] == (
+        "*你的任务*：1 项未完成，0 项已逾期；逾期最久的在前。")
+    assert blocks[1]["accessory"]["text"]["text"] == "完成"
