@@ -170,7 +170,8 @@ def job_context(engine: Engine, config: AppConfig,
 
     weekly_report = build_weekly_report(lambda: SqlUnitOfWork(sessions), config, access,
                                         clock)
-    from bot.wiring import build_tasks
+    from bot.wiring import build_meetings, build_tasks
+    from domain.meetings.reminders import MeetingsJob
 
     # The meetings job's task reminders and overdue digests (domain.meetings.tasks).
     meeting_tasks = build_tasks(lambda: SqlUnitOfWork(sessions), config, clock,
@@ -179,7 +180,10 @@ def job_context(engine: Engine, config: AppConfig,
             "alerts": alerts, "requests": requests, "orders": orders,
             "assignments": assignments,
             "collections_job": CollectionsJob(collecting),
-            "weekly_report": weekly_report, "meeting_tasks": meeting_tasks}
+            "weekly_report": weekly_report, "meeting_tasks": meeting_tasks,
+            "meetings_job": MeetingsJob(
+                build_meetings(lambda: SqlUnitOfWork(sessions), config, access, clock,
+                               remembered=remembered), meeting_tasks)}
 
 
 # APScheduler's job store keeps a textual reference to the function it calls, so that

@@ -44,6 +44,14 @@ COUNTS: dict[str, Callable[[Translator, int], str]] = {
     "promises_broken": lambda tr, n: tr.ngettext("{n} promise broken", "{n} promises broken", n),
     "nudged": lambda tr, n: tr.ngettext("{n} nudged", "{n} nudged", n),
     "flagged": lambda tr, n: tr.ngettext("{n} flagged", "{n} flagged", n),
+    # meetings
+    "reminders": lambda tr, n: tr.ngettext("{n} meeting reminded", "{n} meetings reminded", n),
+    "occurrences": lambda tr, n: tr.ngettext("{n} occurrence created",
+                                             "{n} occurrences created", n),
+    "task_reminders": lambda tr, n: tr.ngettext("{n} task due today", "{n} tasks due today",
+                                                n),
+    "overdue_digests": lambda tr, n: tr.ngettext("{n} organiser with overdue tasks",
+                                                 "{n} organisers with overdue tasks", n),
 }
 
 

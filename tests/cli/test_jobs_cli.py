@@ -71,6 +71,7 @@ def test_jobs_list_before_anything_ran(cli):
         "housekeeping 15 3 * * *      never                           when a scheduler leads",
         "report       0 9 * * mon     never                           when a scheduler leads",
         "collections  0 7 * * mon-fri never                           when a scheduler leads",
+        "meetings     */5 * * * *     never                           when a scheduler leads",
         "Times in Asia/Shanghai.",
         "alerts: finds overdue accounts, limits nearly used, large overdue invoices and "
         "contracts ending; posts one digest per channel of what is new or worse",
@@ -84,6 +85,9 @@ def test_jobs_list_before_anything_ran(cli):
         "finance channel (reports.post_to)",
         "collections: checks promises to pay due, reminds collectors on their next-action "
         "date and tells the collections lead about accounts without action",
+        "meetings: reminds everyone invited before each meeting with the agenda as it "
+        "stands, creates and invites the next occurrence of recurring meetings, and reminds "
+        "task owners on the due date and organisers of overdue tasks",
     ]
 
 
@@ -180,7 +184,7 @@ def test_jobs_run_an_unknown_job_is_one_line(cli, engine):
     result = cli("jobs", "run", "hosekeeping")
     assert (result.exit_code, result.stdout, result.stderr) == (
         1, "", "error: there is no job called hosekeeping; the jobs are: alerts, approvals, "
-        "orders, housekeeping, report, collections\n")
+        "orders, housekeeping, report, collections, meetings\n")
     assert runs(engine) == []
 
 

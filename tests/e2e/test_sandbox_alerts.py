@@ -111,10 +111,14 @@ def test_run_lists_the_jobs_and_names_them_for_one_that_does_not_exist(monkeypat
         "  collections   checks promises to pay due, reminds collectors on their",
         "                next-action date and tells the collections lead about accounts",
         "                without action",
+        "  meetings      reminds everyone invited before each meeting with the agenda as",
+        "                it stands, creates and invites the next occurrence of recurring",
+        "                meetings, and reminds task owners on the due date and organisers",
+        "                of overdue tasks",
     ]
     assert answers[":run nightly"] == [
         "There is no job “nightly”; the jobs are: alerts, approvals, orders,",
-        "housekeeping, report, collections."]
+        "housekeeping, report, collections, meetings."]
     assert answers[":help"][-7:] == [
         "  :clock [WHEN]      show or move the sandbox's time: +3d, -12h, 2026-12-24, now",
         "  :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them",
