@@ -7,8 +7,8 @@ from datetime import tzinfo
 
 from domain.alerts.model import TYPE_TITLES
 from domain.approvals.model import RequestState
-from domain.check import Checked
-from domain.sharing import SharedAlert, SharedRequest
+from domain.check import CustomerCheck, GroupCheck
+from domain.sharing import NOTE_LIMIT, SharedAlert, SharedRequest
 from domain.text import N_
 from handlers.alerts.blocks import SEVERITY_EMOJI, _answers, open_alert
 from handlers.approvals.cards import (
@@ -34,7 +34,6 @@ from handlers.render import (
     section,
 )
 
-NOTE = 500
 NAME = 200
 ID = 64
 
@@ -44,7 +43,7 @@ STATE_TITLES = {RequestState.APPROVED: N_("approved"), RequestState.REJECTED: N_
 
 def shared_line(tr: Translator, sharer: str, note: str | None) -> str:
     """``Shared by @x: note``; the note neutralised (no ping, link or formatting)."""
-    text = person_text(note or "", NOTE)
+    text = person_text(note or "", NOTE_LIMIT)
     if not text:
         return tr._("Shared by {who}", who=mention(sharer))
     return tr._("Shared by {who}: {note}", who=mention(sharer), note=text)
@@ -57,8 +56,9 @@ def shared_post(found: object, tr: Translator, *, sharer: str, note: str | None,
         return _alert(found, tr, line, timezone, zone)
     if isinstance(found, SharedRequest):
         return _request(found, tr, line, zone)
-    checked: Checked = found  # type: ignore[assignment]
-    return check_card(checked, tr, timezone=timezone, shareable=False, note=line)
+    if isinstance(found, CustomerCheck | GroupCheck):
+        return check_card(found, tr, timezone=timezone, shareable=False, note=line)
+    raise TypeError(f"no shared post for {type(found).__name__}")
 
 
 def _alert(found: SharedAlert, tr: Translator, line: str, timezone: str,
