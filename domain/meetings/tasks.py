@@ -138,11 +138,13 @@ class Tasks:
         return Completed(line, already=False)
 
     def due_reminders(self, now: datetime | None = None) -> int:
-        """Queues a reminder to each owner of an open task due today; returns how many
-        tasks are due (a reminder already queued today is not queued again)."""
+        """Queues a reminder to each owner of an open task due today that was not
+        reminded today yet; returns how many were queued by this call."""
         today = (now or self.clock()).astimezone(self.zone).date()
         with self.unit_of_work() as uow:
-            due = [t for t in uow.meetings.open_tasks(due_by=today) if t.due_on == today]
+            uow.begin_write()
+            due = [t for t in uow.meetings.open_tasks(due_by=today)
+                   if t.due_on == today and uow.outbox.id_of(due_key(t, today)) is None]
             for line in _lines(uow, due):
                 self.notices.due(uow.outbox, line, due_key(line.task, today))
             uow.commit()
@@ -150,20 +152,24 @@ class Tasks:
 
     def overdue_for_organisers(self, now: datetime | None = None) -> int:
         """Queues one digest per organiser of their meetings' open tasks past their due
-        date; returns how many organisers have some."""
+        date, once a day; returns how many digests were queued by this call."""
         today = (now or self.clock()).astimezone(self.zone).date()
         with self.unit_of_work() as uow:
+            uow.begin_write()
             late = [t for t in uow.meetings.open_tasks(due_by=today - timedelta(days=1))
                     if t.meeting_id is not None]
             by_organiser: dict[str, list[TaskLine]] = defaultdict(list)
             for line in _lines(uow, late):
                 if line.meeting is not None:
                     by_organiser[line.meeting.organiser].append(line)
+            queued = 0
             for organiser, lines in sorted(by_organiser.items()):
-                self.notices.overdue(uow.outbox, organiser, lines, today,
-                                     overdue_key(organiser, today))
+                key = overdue_key(organiser, today)
+                if uow.outbox.id_of(key) is None:
+                    self.notices.overdue(uow.outbox, organiser, lines, today, key)
+                    queued += 1
             uow.commit()
-        return len(by_organiser)
+        return queued
 
 
 def _lines(uow: UnitOfWork, tasks: Sequence[Task]) -> list[TaskLine]:

@@ -224,7 +224,7 @@ def test_the_job_reminds_owners_on_the_due_day_and_organisers_of_overdue(world: 
             ActionItem("Call Fenwick's AP", COLLECTOR, TODAY + timedelta(days=1), "C0041")])
     deliver(world)
     services = world.services
-    for days, due, overdue in ((1, 1, 0), (1, 1, 0), (3, 0, 1), (3, 0, 1)):
+    for days, due, overdue in ((1, 1, 0), (1, 0, 0), (3, 0, 1), (3, 0, 0)):
         with time_machine.travel(NOW + timedelta(days=days), tick=True):
             # What the meetings job calls, from the context the scheduler hands it.
             tasks = job_context(services.engine, services.config)["meeting_tasks"]

@@ -21,6 +21,7 @@ from domain.meetings.minutes import (
 from domain.meetings.model import Meeting, MeetingKind, MeetingState, TaskState
 from domain.meetings.ports import Happened, MeetingChange
 from domain.meetings.tasks import NotYourTask, TaskLine, Tasks
+from domain.messages import OutgoingMessage
 from domain.model import Customer
 from domain.money import Money
 from domain.ports import Outbox
@@ -58,10 +59,14 @@ class TaskRecorder:
 
     def due(self, outbox: Outbox, line: TaskLine, dedup_key: str) -> None:
         self.due_keys.append(dedup_key)
+        outbox.add(OutgoingMessage(channel=line.task.owner, kind="meetings.task", text="due",
+                                   dedup_key=dedup_key))
 
     def overdue(self, outbox: Outbox, organiser: str, lines: Sequence[TaskLine],
                 today: date, dedup_key: str) -> None:
         self.overdue_calls.append((organiser, [ln.task.id for ln in lines], dedup_key))
+        outbox.add(OutgoingMessage(channel=organiser, kind="meetings.task", text="late",
+                                   dedup_key=dedup_key))
 
     def done(self, outbox: Outbox, line: TaskLine, actor: str, to: str) -> None:
         self.done_calls.append((line.task.id, actor, to))
@@ -215,11 +220,12 @@ def test_who_may_close_a_task(uow: FakeUnitOfWork) -> None:
 def test_reminders_once_per_task_per_day_and_overdue_digest(uow: FakeUnitOfWork) -> None:
     _two_tasks(uow)
     use, notices = tasks(uow)
-    assert use.due_reminders(NOW) == 1
+    assert (use.due_reminders(NOW), use.due_reminders(NOW + timedelta(hours=3))) == (1, 0)
     assert notices.due_keys == ["meetings.task_due:1:2026-12-01"]
     assert use.overdue_for_organisers(NOW) == 0
     # Four days later: both overdue, one digest to the organiser keyed by the day.
-    assert use.overdue_for_organisers(NOW + timedelta(days=4)) == 1
+    later = NOW + timedelta(days=4)
+    assert (use.overdue_for_organisers(later), use.overdue_for_organisers(later)) == (1, 0)
     assert notices.overdue_calls == [
         (ORGANISER, [1, 2], "meetings.tasks_overdue:U0ORGANISE1:2026-12-05")]
 
