@@ -110,6 +110,11 @@ class SqlMeetingStore:
         row = self._execute(select(_M).where(_M.c.id == meeting_id)).first()
         return None if row is None else _meeting(row)
 
+    def lock_meeting(self, meeting_id: int) -> Meeting | None:
+        # PostgreSQL: a row lock; SQLite: the write transaction already serialises.
+        row = self._execute(select(_M).where(_M.c.id == meeting_id).with_for_update()).first()
+        return None if row is None else _meeting(row)
+
     def meetings_between(self, start: datetime, end: datetime) -> list[Meeting]:
         rows = self._execute(select(_M).where(
             _M.c.state == MeetingState.SCHEDULED.value, _M.c.starts_at < end,

@@ -694,6 +694,9 @@ class FakeMeetingStore:
     def get_meeting(self, meeting_id: int) -> Meeting | None:
         return self._work["meetings"].get(meeting_id)  # type: ignore[no-any-return]
 
+    def lock_meeting(self, meeting_id: int) -> Meeting | None:
+        return self.get_meeting(meeting_id)
+
     def meetings_between(self, start: datetime, end: datetime) -> list[Meeting]:
         return sorted((m for m in self._work["meetings"].values()
                        if m.state is MeetingState.SCHEDULED

@@ -28,6 +28,11 @@ class MeetingStore(Protocol):
 
     def get_meeting(self, meeting_id: int) -> Meeting | None: ...
 
+    def lock_meeting(self, meeting_id: int) -> Meeting | None:
+        """``get_meeting``, holding the meeting's row until the transaction ends: answers
+        to one meeting queue, so each tally edit counts every answer before it."""
+        ...
+
     def meetings_between(self, start: datetime, end: datetime) -> list[Meeting]:
         """Scheduled (not cancelled) meetings overlapping [start, end), by start."""
         ...

@@ -70,7 +70,9 @@ class Responses:
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
-            meeting = self._answerable(uow.meetings.get_meeting(meeting_id), actor.user_id,
+            # Locked: two answers at once must not each edit the cards with a tally
+            # that misses the other's.
+            meeting = self._answerable(uow.meetings.lock_meeting(meeting_id), actor.user_id,
                                        now)
             if proposed_at is not None:
                 if proposed_at <= now:

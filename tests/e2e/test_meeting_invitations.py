@@ -7,6 +7,7 @@ and tell the organiser; a stranger's click is refused. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from bot.sandbox.driver import Reply
 from bot.sandbox.emulator import User
 from domain.approvals.model import RequestKind
 from domain.approvals.use_cases import Filing
-from domain.meetings.model import Meeting, MeetingKind, Recurrence
+from domain.meetings.model import Answer, Meeting, MeetingKind, Recurrence
 from domain.meetings.use_cases import Draft
 from handlers.delivery.sender import Sender, delivery_client
 from storage.outbox import OutboxStore
@@ -215,3 +216,31 @@ def test_a_strangers_click_is_refused_and_changes_nothing(world: World) -> None:
     assert world.emulator.calls_to("views.open") == []
     deliver(world)
     assert tally(card(world, SALES_CHANNEL)) == tally(before)
+
+
+def test_answers_at_the_same_moment_leave_a_tally_that_counts_both(world: World) -> None:
+    """Each answer locks its meeting: the later edit of every card counts the earlier
+    answer, whichever commits first."""
+    meeting = schedule(world)
+    roster = world.services.config.roster()
+    start = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def answer(user: str, given: Answer) -> None:
+        start.wait()
+        try:
+            world.services.meeting_answers.respond(roster.member(user), meeting.id, given)
+        except BaseException as problem:  # the assertion below shows it
+            failures.append(problem)
+
+    threads = [threading.Thread(target=answer, args=(user, given)) for user, given in (
+        (SALES, Answer.ACCEPTED), (BEN, Answer.DECLINED), ("U01SALESCHO", Answer.ACCEPTED),
+        (FINANCE_DIRECTOR, Answer.DECLINED))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    deliver(world)
+    assert tally(card(world, SALES_CHANNEL)).split("\n")[0] == (
+        "Accepted 3 · Declined 2 · Proposed another time 0 · No answer yet 3")
