@@ -117,7 +117,7 @@ class MinutesKeeping:
         form only then); else ``MayNotRecord``."""
         with self.unit_of_work() as uow:
             return self._recordable(uow.meetings.get_meeting(meeting_id), actor,
-                                    self.clock())
+                                    self.clock(), meeting_id)
 
     def recent(self, actor: Member) -> list[Meeting]:
         """The meetings of the last two weeks that have started and whose minutes
@@ -128,7 +128,7 @@ class MinutesKeeping:
         found = []
         for meeting in held:
             try:
-                found.append(self._recordable(meeting, actor, now))
+                found.append(self._recordable(meeting, actor, now, meeting.id))
             except MayNotRecord:
                 continue
         return sorted(found, key=lambda m: (m.starts_at, m.id), reverse=True)
@@ -143,7 +143,8 @@ class MinutesKeeping:
         today = now.astimezone(self.zone).date()
         with self.unit_of_work() as uow:
             uow.begin_write()
-            meeting = self._recordable(uow.meetings.get_meeting(meeting_id), actor, now)
+            meeting = self._recordable(uow.meetings.get_meeting(meeting_id), actor, now,
+                                       meeting_id)
             problems: list[Problem] = []
             text = (decisions or "").strip()
             if not text:
@@ -226,9 +227,11 @@ class MinutesKeeping:
                         owner=item.owner))
         return problems, customer
 
-    def _recordable(self, meeting: Meeting | None, actor: Member, now: datetime) -> Meeting:
+    def _recordable(self, meeting: Meeting | None, actor: Member, now: datetime,
+                    meeting_id: int) -> Meeting:
         if meeting is None:
-            raise MayNotRecord(N_("This meeting no longer exists."))
+            raise MayNotRecord(N_("There is no meeting #{number}; `/credit minutes` lists "
+                                  "the meetings held lately."), number=str(meeting_id))
         if meeting.state is MeetingState.CANCELLED:
             raise MayNotRecord(N_("“{title}” was cancelled: it has no minutes to record."),
                                title=meeting.title)

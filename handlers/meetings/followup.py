@@ -1,6 +1,7 @@
 """After the meeting: **Record minutes** (a button, or ``/credit minutes <meeting id>``)
-opens the minutes form; ``/credit tasks`` lists my open tasks with **Done**, which closes
-one and redraws the list in place."""
+opens the minutes form, and ``/credit minutes`` alone lists the meetings held lately
+with that button; ``/credit tasks`` lists my open tasks with **Done**, which closes one
+and redraws the list in place."""
 
 from __future__ import annotations
 
