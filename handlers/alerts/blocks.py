@@ -205,7 +205,7 @@ class DigestBlocks:
         parts = [f"*{_name(alert, name)}* · {erp_text(alert.subject.customer_id, ID)}",
                  _figures(tr, alert, detailed=True),
                  _change(tr, announcement)]
-        answered = _answers(tr, line.state, self.zone)
+        answered = answers(tr, line.state, self.zone)
         if answered:
             parts.append(answered)
         return "\n".join(parts)
@@ -387,7 +387,7 @@ def _who(user_id: str | None) -> str:
     return mention(user_id) if user_id and is_user_id(user_id) else "?"
 
 
-def _answers(tr: Translator, state: AlertState | None, zone: tzinfo,
+def answers(tr: Translator, state: AlertState | None, zone: tzinfo,
              moment: bool = True) -> str:
     """What people answered: acknowledged, snoozed (both may be true). ``moment``: the
     snooze's end as a time Slack shows in the reader's zone, else as a date in ours."""
@@ -418,7 +418,7 @@ def compact(tr: Translator, line: DigestLine, zone: tzinfo, form: Form = Form.FU
     if short:
         return clip(body, COMPACT_LINE)
     body += f" · {_change(tr, line.announcement)}"
-    answered = _answers(tr, line.state, zone, moment=False)
+    answered = answers(tr, line.state, zone, moment=False)
     text = f"{body}  {answered}" if answered else body
     if len(text) > COMPACT_LINE:  # only a translation far longer than English gets here
         text = clip(body, COMPACT_LINE - len(answered) - 2) + ("  " + answered

@@ -96,7 +96,7 @@ def _limit_text(tr: Translator, position: CreditPosition, standing: Standing | N
     return text
 
 
-def _position_blocks(tr: Translator, request: CreditRequest, standing: Standing | None
+def position_blocks(tr: Translator, request: CreditRequest, standing: Standing | None
                      ) -> list[Block]:
     position: CreditPosition | None = standing.position if standing else None
     terms = standing.payment_terms_days if standing else None
@@ -192,7 +192,7 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
         header(title),
         section(f"*{erp_text(request.customer_name, NAME)}* · "
                 f"{erp_text(request.customer_id, ID)}"),
-        *_position_blocks(tr, request, standing),
+        *position_blocks(tr, request, standing),
         section(tr._("*Requested by* {who}:", who=mention(request.requested_by)) + "\n"
                 + quoted(request.reason, REASON)),
         context(tr._("Level {level} of {levels}: {role} · escalated to you: the deadline "

@@ -10,12 +10,12 @@ from domain.approvals.model import RequestState
 from domain.check import CustomerCheck, GroupCheck
 from domain.sharing import NOTE_LIMIT, SharedAlert, SharedRequest
 from domain.text import N_
-from handlers.alerts.blocks import SEVERITY_EMOJI, _answers, open_alert
+from handlers.alerts.blocks import SEVERITY_EMOJI, answers, open_alert
 from handlers.approvals.cards import (
-    _position_blocks,
     closed_text,
     kind_title,
     outcome_text,
+    position_blocks,
     role_name,
     subject,
 )
@@ -73,7 +73,7 @@ def _alert(found: SharedAlert, tr: Translator, line: str, timezone: str,
         parts.append(":white_check_mark: " + tr._(
             "Resolved: not found by the scan of {when}.",
             when=tr.moment(state.resolved_at, zone)))
-    answered = _answers(tr, state, zone)
+    answered = answers(tr, state, zone)
     if answered:
         parts.append(answered)
     _text, card_blocks = check_card(found.customer, tr, timezone=timezone, shareable=False,
@@ -102,7 +102,7 @@ def _request(found: SharedRequest, tr: Translator, line: str, zone: tzinfo) -> M
                 f"{erp_text(request.customer_id, ID)}"),
         fields((tr._("State"), _state(tr, found)),
                (tr._("Requested by"), mention(request.requested_by))),
-        *_position_blocks(tr, request, found.standing),
+        *position_blocks(tr, request, found.standing),
     ]
     # The levels decided so far, in order; a closed request says why nothing is left.
     decided = [outcome_text(tr, d, zone) for d in sorted(decisions, key=lambda d: d.level)]
