@@ -1,0 +1,168 @@
+"""The meetings job as people see it: a weekly credit committee across sales, finance
+and credit, the clock moved to a day before it → the job runs (recorded, as the
+scheduler runs it) → the reminder with the agenda as it stands reaches each channel
+under the invitation card and each person by direct message; 15 minutes before, the
+second one; past the start, the next week's occurrence exists and its own invitation
+went out. Two runs at once, and a rerun, send each reminder once. Through the outbox,
+the real sender and the Slack emulator; SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.scheduler import job_context, run_job
+from domain.approvals.model import RequestKind
+from domain.approvals.use_cases import Filing
+from domain.meetings.model import Meeting, MeetingKind, Recurrence
+from domain.meetings.use_cases import Draft
+from handlers import catalogue
+from storage.models import OutboxRow
+from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, World
+from tests.e2e.test_meeting_invitations import deliver, dm, posted, token
+
+FINANCE_CHANNEL = "C02FINANCE0"
+CREDIT_CHANNEL = "C03CREDIT00"
+# Tuesday 1 December 2026, 10:00 in Shanghai.
+STARTS = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+WHEN = token(STARTS, "Dec 1, 2026, 10:00 AM")
+NEXT_WHEN = token(STARTS + timedelta(days=7), "Dec 8, 2026, 10:00 AM")
+INVITED_PEOPLE = ("U02CREDITMG", "U01SALESAMY", "U01SALESBEN", "U01SALESCHO",
+                  "U03FINDIR01", "U03CFO00001", "U04COLLECT1", "U04COLLECT2", "U02CREDITAN")
+
+
+def schedule(world: World) -> Meeting:
+    services = world.services
+    roster = services.config.roster()
+    services.requests.file(roster.member(SALES), Filing(
+        "C0002", RequestKind.LIMIT_INCREASE, "Q1 season", "+100k"))
+    meeting = services.meetings.schedule(roster.member(CREDIT_MANAGER), Draft(
+        kind=MeetingKind.CREDIT_COMMITTEE, title="Weekly credit committee",
+        day=date(2026, 12, 1), at=time(10, 0), minutes=60, zone="Asia/Shanghai",
+        departments=("sales", "finance", "credit"), recurrence=Recurrence.WEEKLY))
+    deliver(world)
+    return meeting
+
+
+def run_meetings_job(world: World, at: datetime, host: str = "e2e") -> dict[str, int]:
+    engine = world.services.engine
+    job = next(j for j in catalogue().jobs if j.name == "meetings")
+    result = run_job(engine, job, job_context(engine, world.services.config,
+                                              clock=lambda: at), host)
+    assert result.outcome == "ok", result
+    return dict(result.counts)
+
+
+def reminders(world: World, channel: str) -> list[dict[str, Any]]:
+    return [m for m in world.emulator.channels.get(channel, [])
+            if m.get("text", "").startswith(":alarm_clock:")]
+
+
+def header(lead: str, when: str = WHEN) -> str:
+    return (f":alarm_clock: Reminder: Credit committee “Weekly credit committee” on {when} "
+            f"starts in {lead}. The agenda as it stands now:")
+
+
+def sections(message: dict[str, Any]) -> list[str]:
+    return [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+
+
+def test_reminders_a_day_and_15_minutes_before_then_the_next_occurrence(
+        world: World) -> None:
+    meeting = schedule(world)
+    cards = {c: posted(world, c)[0]["ts"] for c in (SALES_CHANNEL, FINANCE_CHANNEL,
+                                                    CREDIT_CHANNEL)}
+
+    assert run_meetings_job(world, STARTS - timedelta(days=1, minutes=5)) == {
+        "reminders": 0, "occurrences": 0, "task_reminders": 0, "overdue_digests": 0}
+    assert run_meetings_job(world, STARTS - timedelta(days=1))["reminders"] == 1
+    deliver(world)
+    for channel, card_ts in cards.items():
+        [reminder] = reminders(world, channel)
+        assert reminder["text"] == header("24 hours")
+        assert reminder["thread_ts"] == card_ts  # under the invitation card
+        assert sections(reminder)[0] == header("24 hours")
+        assert sections(reminder)[1] == (
+            "*Pending approvals*\nRequest #1: *Acme Packaging* (`C0002`), limit increase "
+            f"to $200,000.00 · waiting 1 day · by <@{SALES}>")
+    for user in INVITED_PEOPLE:
+        [reminder] = reminders(world, dm(user))
+        assert reminder["text"] == header("24 hours"), user
+        assert "thread_ts" not in reminder or reminder["thread_ts"] is None
+
+    # A rerun five minutes later sends nothing more.
+    assert run_meetings_job(world, STARTS - timedelta(days=1) + timedelta(minutes=5))[
+        "reminders"] == 0
+    deliver(world)
+    assert len(reminders(world, SALES_CHANNEL)) == 1
+
+    assert run_meetings_job(world, STARTS - timedelta(minutes=15))["reminders"] == 1
+    deliver(world)
+    assert [m["text"] for m in reminders(world, FINANCE_CHANNEL)] == [
+        header("24 hours"), header("15 minutes")]
+    assert [m["text"] for m in reminders(world, dm(SALES))] == [
+        header("24 hours"), header("15 minutes")]
+
+    # Past the start: no more reminders; the next week's occurrence, invited.
+    assert run_meetings_job(world, STARTS + timedelta(minutes=5)) == {
+        "reminders": 0, "occurrences": 1, "task_reminders": 0, "overdue_digests": 0}
+    assert run_meetings_job(world, STARTS + timedelta(minutes=10))["occurrences"] == 0
+    deliver(world)
+    with world.services.uow() as uow:
+        [nxt] = [m for m in uow.meetings.series(meeting.id) if m.id != meeting.id]
+    assert (nxt.series_id, nxt.starts_at, nxt.title, nxt.recurrence) == (
+        meeting.id, STARTS + timedelta(days=7), "Weekly credit committee", Recurrence.WEEKLY)
+    for channel in (SALES_CHANNEL, FINANCE_CHANNEL, CREDIT_CHANNEL):
+        first, second = posted(world, channel)
+        assert first["text"] == ("Invitation: Credit committee “Weekly credit committee” "
+                                 f"on {WHEN}")
+        assert second["text"] == ("Invitation: Credit committee “Weekly credit committee” "
+                                  f"on {NEXT_WHEN}")
+        # The reminders carry the agenda too; the new invitation's is the last.
+        agenda = posted(world, channel, "agenda")[-1]
+        assert agenda["text"] == "Agenda: Weekly credit committee"
+        assert sections(agenda)[0] == (
+            "*Pending approvals*\nRequest #1: *Acme Packaging* (`C0002`), limit increase "
+            f"to $200,000.00 · waiting 2 days · by <@{SALES}>")
+    for user in INVITED_PEOPLE:
+        assert len(posted(world, dm(user))) == 2, user
+        # Its own calendar file, under its own card.
+        assert [f.filename for _, files in world.emulator.shared_in(dm(user)) for f in files] \
+            == [f"meeting-{meeting.id}-v1.ics", f"meeting-{nxt.id}-v1.ics"], user
+    assert len(reminders(world, SALES_CHANNEL)) == 2
+
+
+def test_two_runs_at_once_send_each_reminder_once(world: World) -> None:
+    meeting = schedule(world)
+    at = STARTS - timedelta(minutes=14)
+    start = threading.Barrier(3)
+    counts: list[dict[str, int]] = []
+    failures: list[BaseException] = []
+
+    def run(host: str) -> None:
+        start.wait()
+        try:
+            counts.append(run_meetings_job(world, at, host))
+        except BaseException as problem:  # the assertion below shows it
+            failures.append(problem)
+
+    threads = [threading.Thread(target=run, args=(f"host-{n}",)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(c["reminders"] for c in counts) == [0, 0, 1]
+    with world.services.engine.connect() as conn:
+        queued = conn.execute(select(func.count()).select_from(OutboxRow).where(
+            OutboxRow.kind == "meetings.reminder")).scalar_one()
+    assert queued == len(INVITED_PEOPLE) + 3  # each person and each channel, once
+    # A rerun, and a run after the start, add none.
+    assert run_meetings_job(world, at + timedelta(minutes=1))["reminders"] == 0
+    deliver(world)
+    assert [m["text"] for m in reminders(world, SALES_CHANNEL)] == [header("15 minutes")]
+    with world.services.uow() as uow:
+        assert uow.meetings.get_meeting(meeting.id) is not None
