@@ -115,12 +115,13 @@ class MeetingsJob:
             # The end is exclusive; a meeting exactly the longest lead away is due.
             upcoming = uow.meetings.meetings_between(now, now + max(leads)
                                                      + timedelta(minutes=1))
-        sent = 0
-        for meeting in upcoming:
-            lead = due_lead(meeting, leads, now)
-            if lead is not None and self._remind(meeting.id, lead, now):
-                sent += 1
-        return sent
+            # Looked for here first, so that a run every few minutes takes no write lock
+            # for a reminder sent earlier in its stretch.
+            due = [(meeting.id, lead) for meeting in upcoming
+                   if (lead := due_lead(meeting, leads, now)) is not None
+                   and uow.outbox.id_of(reminder_key(meeting, lead, meeting.organiser))
+                   is None]
+        return sum(1 for meeting_id, lead in due if self._remind(meeting_id, lead, now))
 
     def _remind(self, meeting_id: int, lead: timedelta, now: datetime) -> bool:
         meetings = self.meetings
@@ -156,20 +157,26 @@ class MeetingsJob:
         returns how many were created."""
         with self._uow() as uow:
             recent = uow.meetings.meetings_between(now - LOOKBACK, now)
-        series = dict.fromkeys(m.series for m in recent if m.recurrence is not Recurrence.NONE)
-        return sum(1 for series_id in series if self._next(series_id, now) is not None)
+            series = dict.fromkeys(m.series for m in recent
+                                   if m.recurrence is not Recurrence.NONE)
+            # Only the series whose latest occurrence has started take the write lock.
+            ready = [s for s in series if self._ready(uow.meetings.series(s), now)]
+        return sum(1 for series_id in ready if self._next(series_id, now) is not None)
+
+    @staticmethod
+    def _ready(occurrences: list[Meeting], now: datetime) -> bool:
+        return bool(occurrences) and occurrences[-1].recurrence is not Recurrence.NONE \
+            and occurrences[-1].starts_at <= now
 
     def _next(self, series_id: int, now: datetime) -> Meeting | None:
         meetings = self.meetings
         with self._uow() as uow:
             uow.begin_write()
             occurrences = uow.meetings.series(series_id)
-            if not occurrences:
+            if not self._ready(occurrences, now):
                 return None
             first = next((m for m in occurrences if m.id == series_id), occurrences[0])
             latest = occurrences[-1]
-            if latest.recurrence is Recurrence.NONE or latest.starts_at > now:
-                return None
             try:
                 # Saved unchanged, for its version: two runs at once cannot both add it.
                 uow.meetings.save_meeting(latest)

@@ -136,7 +136,7 @@ def test_reminders_a_day_and_15_minutes_before_then_the_next_occurrence(
 
 
 def test_two_runs_at_once_send_each_reminder_once(world: World) -> None:
-    meeting = schedule(world)
+    schedule(world)
     at = STARTS - timedelta(minutes=14)
     start = threading.Barrier(3)
     counts: list[dict[str, int]] = []
@@ -164,5 +164,29 @@ def test_two_runs_at_once_send_each_reminder_once(world: World) -> None:
     assert run_meetings_job(world, at + timedelta(minutes=1))["reminders"] == 0
     deliver(world)
     assert [m["text"] for m in reminders(world, SALES_CHANNEL)] == [header("15 minutes")]
+
+
+def test_two_runs_at_once_after_the_start_create_the_next_occurrence_once(
+        world: World) -> None:
+    meeting = schedule(world)
+    start = threading.Barrier(3)
+    counts: list[dict[str, int]] = []
+    failures: list[BaseException] = []
+
+    def run(host: str) -> None:
+        start.wait()
+        try:
+            counts.append(run_meetings_job(world, STARTS + timedelta(minutes=1), host))
+        except BaseException as problem:  # the assertion below shows it
+            failures.append(problem)
+
+    threads = [threading.Thread(target=run, args=(f"host-{n}",)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(c["occurrences"] for c in counts) == [0, 0, 1]
     with world.services.uow() as uow:
-        assert uow.meetings.get_meeting(meeting.id) is not None
+        occurrences = uow.meetings.series(meeting.id)
+    assert [m.starts_at for m in occurrences] == [STARTS, STARTS + timedelta(days=7)]
