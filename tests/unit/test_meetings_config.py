@@ -16,6 +16,11 @@ from tests.unit.test_config import GOOD, line_of, problems
 BASE = re.sub(r"\nmeetings:\n(?:[ #].*\n|\n)*", "\n", GOOD)
 
 
+def _section_line(text: str) -> int:
+    """The top-level ``meetings:`` line (schedules name a job ``meetings`` too)."""
+    return next(i for i, line in enumerate(text.splitlines(), 1) if line == "meetings:")
+
+
 def test_the_shipped_settings_are_the_defaults():
     config = load_config(ROOT / "app.yaml")
     assert config.meetings.policy() == SchedulingPolicy(
@@ -56,9 +61,9 @@ def test_bad_values_say_what_to_write(tmp_path: Path):
         '"19:00"; got 19:00 to 08:00']
     text = BASE + "\nmeetings:\n  longest_minutes: 2000\n  default_minutes: 60\n"
     assert problems(tmp_path, text) == [
-        f"line {line_of(text, 'meetings:')}: meetings: longest_minutes must be from 15 to "
+        f"line {_section_line(text)}: meetings: longest_minutes must be from 15 to "
         "1440 minutes; got 2000"]
     text = BASE + "\nmeetings:\n  longest_minutes: 45\n"
     assert problems(tmp_path, text) == [
-        f"line {line_of(text, 'meetings:')}: meetings: default_minutes must be from 15 to "
+        f"line {_section_line(text)}: meetings: default_minutes must be from 15 to "
         "longest_minutes (45); got 60"]
