@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain.meetings.agenda import build_agenda
@@ -82,7 +82,6 @@ class MeetingsJob:
 
     meetings: Meetings
     tasks: Tasks | None = None
-    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def _uow(self) -> Callable[[], UnitOfWork]:
@@ -93,16 +92,14 @@ class MeetingsJob:
         now = self.meetings.clock()
         counts = {"reminders": self.remind(now), "occurrences": self.recur(now),
                   "task_reminders": 0, "overdue_digests": 0}
-        if self.tasks is not None and self._working_day_began(now):
-            counts["task_reminders"] = self.tasks.due_reminders(now)
-            counts["overdue_digests"] = self.tasks.overdue_for_organisers(now)
-        return counts
-
-    def _working_day_began(self, now: datetime) -> bool:
+        tasks = self.tasks
         # Task reminders wait for the working day (they are keyed per day, so the runs
         # after that one send nothing new): a due-today note at 00:05 helps nobody.
-        assert self.tasks is not None
-        return now.astimezone(self.tasks.zone).time() >= self.meetings.policy.hours.start
+        if tasks is not None \
+                and now.astimezone(tasks.zone).time() >= self.meetings.policy.hours.start:
+            counts["task_reminders"] = tasks.due_reminders(now)
+            counts["overdue_digests"] = tasks.overdue_for_organisers(now)
+        return counts
 
     # -- reminders --------------------------------------------------------------------
 
