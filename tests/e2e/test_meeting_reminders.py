@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from bot.scheduler import job_context, run_job
 from domain.approvals.model import RequestKind
 from domain.approvals.use_cases import Filing
-from domain.meetings.model import Meeting, MeetingKind, Recurrence
+from domain.meetings.model import Meeting, MeetingKind, Recurrence, Task
 from domain.meetings.use_cases import Draft
 from handlers import catalogue
 from storage.models import OutboxRow
@@ -190,3 +190,39 @@ def test_two_runs_at_once_after_the_start_create_the_next_occurrence_once(
     with world.services.uow() as uow:
         occurrences = uow.meetings.series(meeting.id)
     assert [m.starts_at for m in occurrences] == [STARTS, STARTS + timedelta(days=7)]
+
+
+def test_the_job_reminds_task_owners_on_the_due_day_and_organisers_of_overdue_ones(
+        world: World) -> None:
+    meeting = schedule(world)
+    with world.services.uow() as uow:
+        uow.meetings.add_task(Task("Call Acme about the Q1 plan", SALES, date(2026, 12, 3),
+                                   CREDIT_MANAGER, STARTS, meeting_id=meeting.id))
+        uow.meetings.add_task(Task("Send the dunning letter", "U04COLLECT1",
+                                   date(2026, 12, 2), CREDIT_MANAGER, STARTS,
+                                   meeting_id=meeting.id))
+        uow.commit()
+    before = {u: len(world.emulator.channels.get(dm(u), [])) for u in (SALES, CREDIT_MANAGER)}
+    # Thursday 3 December, 07:00 in Shanghai: before the working day, nothing.
+    early = run_meetings_job(world, datetime(2026, 12, 2, 23, 0, tzinfo=UTC))
+    assert (early["task_reminders"], early["overdue_digests"]) == (0, 0)
+    # 08:05: the owner of the task due today, the organiser of the overdue one.
+    counts = run_meetings_job(world, datetime(2026, 12, 3, 0, 5, tzinfo=UTC))
+    assert (counts["task_reminders"], counts["overdue_digests"]) == (1, 1)
+    run_meetings_job(world, datetime(2026, 12, 3, 0, 10, tzinfo=UTC))
+    deliver(world)
+    # What came after the invitation (its card, agenda and calendar file) and reminders.
+    meeting_posts = ("Invitation", "Agenda", "Add to", ":alarm_clock: Reminder")
+    new = {u: [m["text"] for m in world.emulator.channels.get(dm(u), [])[before[u]:]
+               if not m.get("text", "").startswith(meeting_posts)]
+           for u in (SALES, CREDIT_MANAGER)}
+    # Once each, though the job ran again.
+    assert new == {
+        SALES: [":alarm_clock: Due today: Call Acme about the Q1 plan · due "
+                "<!date^1796270400^{date_short_pretty}|Dec 3, 2026>. From the minutes of "
+                f"“Weekly credit committee” on {WHEN}. `/credit tasks` lists yours, with a "
+                "Done button."],
+        CREDIT_MANAGER: [":warning: 1 action item from your meetings is overdue:\n"
+                         "• Send the dunning letter · <@U04COLLECT1> · due "
+                         "<!date^1796184000^{date_short_pretty}|Dec 2, 2026> · from "
+                         f"“Weekly credit committee” on {WHEN}"]}
