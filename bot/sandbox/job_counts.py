@@ -48,10 +48,10 @@ COUNTS: dict[str, Callable[[Translator, int], str]] = {
     "reminders": lambda tr, n: tr.ngettext("{n} meeting reminded", "{n} meetings reminded", n),
     "occurrences": lambda tr, n: tr.ngettext("{n} occurrence created",
                                              "{n} occurrences created", n),
-    "task_reminders": lambda tr, n: tr.ngettext("{n} task due today", "{n} tasks due today",
+    "task_reminders": lambda tr, n: tr.ngettext("{n} task reminder", "{n} task reminders",
                                                 n),
-    "overdue_digests": lambda tr, n: tr.ngettext("{n} organiser with overdue tasks",
-                                                 "{n} organisers with overdue tasks", n),
+    "overdue_digests": lambda tr, n: tr.ngettext("{n} overdue-tasks digest",
+                                                 "{n} overdue-tasks digests", n),
 }
 
 

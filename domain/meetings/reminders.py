@@ -16,10 +16,11 @@ series cancelled as a whole (its latest occurrence has no rule any more) creates
 an occurrence cancelled on its own does not stop the series.
 
 **Once.** Each reminder and each occurrence is written in its own unit of work that
-first saves the meeting it is about unchanged, for its version: a second run at the same
-moment (another scheduler, a rerun) finds it changed and writes nothing (on PostgreSQL
-it waits for the first to commit, then fails), and the reminders' outbox dedup keys
-(``reminder_key``) are looked for before the agenda is built.
+first locks the meeting it is about (a reminder) or its series' first occurrence (the
+next occurrence): a second run at the same moment (another scheduler, a rerun) waits
+for the first to commit, then finds the reminder queued (the outbox dedup keys,
+``reminder_key``) or the occurrence added, and writes nothing. The keys are also looked
+for before any lock is taken or agenda built.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from datetime import datetime, timedelta
 
 from domain.meetings.agenda import build_agenda
 from domain.meetings.events import MeetingScheduled
-from domain.meetings.model import Meeting, MeetingChanged, MeetingState, Recurrence
+from domain.meetings.model import Meeting, MeetingState, Recurrence
 from domain.meetings.ports import Happened, MeetingChange
 from domain.meetings.recurrence import Occurrence, next_after
 from domain.meetings.tasks import Tasks
@@ -124,15 +125,13 @@ class MeetingsJob:
         meetings = self.meetings
         with self._uow() as uow:
             uow.begin_write()
-            meeting = uow.meetings.get_meeting(meeting_id)
-            # Read again under the write lock: it may have moved or been cancelled since.
+            # Read again under the meeting's lock: it may have moved or been cancelled
+            # since, or another run may have just reminded it (its rows are committed by
+            # the time the lock is ours).
+            meeting = uow.meetings.lock_meeting(meeting_id)
             if meeting is None or due_lead(meeting, meetings.policy.reminders, now) != lead \
                     or uow.outbox.id_of(reminder_key(meeting, lead, meeting.organiser)) \
                     is not None:
-                return False
-            try:
-                meeting = uow.meetings.save_meeting(meeting)
-            except MeetingChanged:
                 return False
             meetings.notices.queue(uow.outbox, MeetingChange(
                 Happened.REMINDER, meeting, SYSTEM, meetings.invitees.people(meeting),
@@ -169,16 +168,15 @@ class MeetingsJob:
         meetings = self.meetings
         with self._uow() as uow:
             uow.begin_write()
+            # The series' first occurrence, locked: runs at once queue here, and the later
+            # ones read the occurrence the first added, so nothing is added twice.
+            if uow.meetings.lock_meeting(series_id) is None:
+                return None
             occurrences = uow.meetings.series(series_id)
             if not self._ready(occurrences, now):
                 return None
             first = next((m for m in occurrences if m.id == series_id), occurrences[0])
             latest = occurrences[-1]
-            try:
-                # Saved unchanged, for its version: two runs at once cannot both add it.
-                uow.meetings.save_meeting(latest)
-            except MeetingChanged:
-                return None
             found = next_after(first.starts_at, first.zone, latest.recurrence,
                                latest.starts_at, now)
             new = uow.meetings.add_meeting(self._occurrence(first, latest, found, now))
