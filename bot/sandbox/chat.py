@@ -8,6 +8,7 @@ what you see.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 import threading
@@ -35,7 +36,7 @@ from bot.sandbox.emulator import SlackEmulator, User
 from bot.sandbox.forms import REQUIRED, BadAnswer, Form, fill, fillable, form_of, shown_value
 from bot.sandbox.forms import Field as FormField
 from bot.sandbox.job_counts import count_text
-from bot.sandbox.render import render_files, render_form, render_message, rows_of
+from bot.sandbox.render import letter, render_files, render_form, render_message, rows_of
 from bot.scheduler import job_context, run_job
 from bot.settings import Settings
 from bot.slack_app import create_bolt_app
@@ -67,6 +68,8 @@ HELP_TIME = N_("""  :clock [WHEN]      show or move the sandbox's time: +3d, -12
 # Between two counts of ":run"'s summary line.
 COUNT_LIST = N_("{first}, {second}")
 # Shown after HELP_TIME, apart for the same reason.
+HELP_MENUS = N_("""  a, b, …            pick that option of a ⋯ menu of the last message""")
+# Shown after HELP_MENUS, apart for the same reason.
 HELP_FILES = N_("""  :files [FOLDER]    save the files the bot shared (charts) in FOLDER,
                      else here: they outlive the sandbox""")
 FILES_HINT = N_(":files saves them to the current folder.")
@@ -94,7 +97,8 @@ class Person:
 
 @dataclass(frozen=True)
 class Pressable:
-    """A numbered button and the message it is on (a press tells Slack both)."""
+    """A numbered button, or a lettered option of a ``⋯`` menu (``selected_option``),
+    and the message it is on (a press tells Slack both)."""
 
     message: Reply
     button: dict[str, Any]
@@ -105,6 +109,8 @@ class ChatState:
     user: Person
     channel: str
     buttons: list[Pressable] = field(default_factory=list)
+    # The options of the last messages' ⋯ menus, lettered a, b, … apart from the buttons.
+    choices: list[Pressable] = field(default_factory=list)
     # Each message of the emulator's channels as last shown, by (channel, ts): a message
     # that differs from it is new or edited.
     seen: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -314,6 +320,14 @@ class Sandbox:
                     "[yellow]" + self.tr._("No such button in the last message.") + "[/yellow]")
                 return
             self._press(state.buttons[index], state, driver)
+        elif _MENU_LETTER.fullmatch(line):
+            chosen = next((c for i, c in enumerate(state.choices) if letter(i) == line), None)
+            if chosen is None:
+                self.console.print("[yellow]" + self.tr._(
+                    "No such menu option in the last message: its ⋯ menus' options are "
+                    "lettered a, b, ….") + "[/yellow]")
+                return
+            self._press(chosen, state, driver)
         elif command == ":as":
             self._switch_user(argument, state)
         elif command == ":in":
@@ -348,13 +362,15 @@ class Sandbox:
         lines = self.tr._(HELP).splitlines()
         return "\n".join([*lines[:-1], *self.tr._(HELP_TIME).splitlines(),
                           *self.tr._(HELP_FORMS).splitlines(),
+                          *self.tr._(HELP_MENUS).splitlines(),
                           *self.tr._(HELP_FILES).splitlines(), *lines[-1:]])
 
     def _show(self, reply: Reply, state: ChatState) -> None:
         who = N_("(only you can see this)") if reply.ephemeral else N_("(in channel)")
         self.console.print("[bold magenta]creditbot[/] [dim]" + self.tr._(who) + "[/dim]")
-        buttons = render_message(self.console, reply.blocks, reply.text, self._name)
-        state.buttons = [Pressable(reply, button) for button in buttons]
+        controls = render_message(self.console, reply.blocks, reply.text, self._name)
+        state.buttons, state.choices = [], []
+        _keep(controls, reply, state.buttons, state.choices)
         state.answered = True
         self.console.print()
 
@@ -363,6 +379,8 @@ class Sandbox:
         presser (through the response_url), or what the bot queued (a digest's
         Acknowledge and Snooze edit the digest through the outbox and reply nothing)."""
         label = pressed.button["text"]["text"]
+        pressing = (N_("… chose “{label}”") if "selected_option" in pressed.button
+                    else N_("… pressed “{label}”"))
         # Only the person a direct message went to sees it, and so its buttons.
         recipient = driver.emulator.direct_messages.get(pressed.message.channel)
         if recipient is not None and state.user.user_id not in recipient.split(","):
@@ -371,8 +389,7 @@ class Sandbox:
                 "Type :as {person} first.", label=rich_escape(label),
                 person=recipient.split(",")[0]) + "[/yellow]")
             return
-        self.console.print("[dim]" + self.tr._("… pressed “{label}”",
-                                               label=rich_escape(label)) + "[/dim]")
+        self.console.print("[dim]" + self.tr._(pressing, label=rich_escape(label)) + "[/dim]")
         message = pressed.message
         opened = len(driver.emulator.views)
         result, response_url = driver.press(state.user.user_id, message.channel,
@@ -642,8 +659,9 @@ class Sandbox:
         self.console.print("[bold magenta]creditbot[/] [dim]" + self.tr._("(App Home)")
                            + "[/dim]")
         home = Reply(state.channel, "", view.get("blocks", []), ephemeral=True)
-        state.buttons = [Pressable(home, button) for button in render_message(
-            self.console, home.blocks, "", self._name)]
+        state.buttons, state.choices = [], []
+        _keep(render_message(self.console, home.blocks, "", self._name), home,
+              state.buttons, state.choices)
         self.console.print()
 
     def _show_slack_changes(self, state: ChatState, emulator: SlackEmulator) -> None:
@@ -651,6 +669,7 @@ class Sandbox:
         since the last look, channel by channel; their buttons become the ones numbers
         press, numbered on across the messages."""
         shown: list[Pressable] = list(state.buttons) if state.answered else []
+        chosen: list[Pressable] = list(state.choices) if state.answered else []
         # First what was shown to this person alone (a form's confirmation).
         calls = emulator.calls_to("chat.postEphemeral")
         for call in calls[state.ephemeral_seen:]:
@@ -661,9 +680,9 @@ class Sandbox:
             self.console.print("[bold magenta]creditbot[/] [dim]" + rich_escape(self.tr._(
                 "(only you can see this, in {place})", place=place)) + "[/dim]")
             posted = Reply(channel, call.text, call.blocks, ephemeral=True)
-            buttons = render_message(self.console, posted.blocks, posted.text, self._name,
-                                     numbered=len(shown))
-            shown.extend(Pressable(posted, button) for button in buttons)
+            _keep(render_message(self.console, posted.blocks, posted.text, self._name,
+                                 numbered=len(shown), lettered=len(chosen)),
+                  posted, shown, chosen)
             self.console.print()
         state.ephemeral_seen = len(calls)
         for channel, messages in list(emulator.channels.items()):
@@ -678,15 +697,15 @@ class Sandbox:
                 self.console.print(f"[bold magenta]creditbot[/] [dim]{rich_escape(where)}[/dim]")
                 posted = Reply(channel, message["text"], message["blocks"], ephemeral=False,
                                ts=str(message["ts"]))
-                buttons = render_message(self.console, posted.blocks, posted.text, self._name,
-                                         numbered=len(shown))
-                shown.extend(Pressable(posted, button) for button in buttons)
+                _keep(render_message(self.console, posted.blocks, posted.text, self._name,
+                                     numbered=len(shown), lettered=len(chosen)),
+                      posted, shown, chosen)
                 if message.get("files"):
                     render_files(self.console, message["files"], self._file_content, self.tr)
                     self.console.print("[dim]" + rich_escape(self.tr._(FILES_HINT)) + "[/dim]")
                 self.console.print()
-        if shown or state.answered:
-            state.buttons = shown
+        if shown or chosen or state.answered:
+            state.buttons, state.choices = shown, chosen
 
     def _where(self, channel: str, emulator: SlackEmulator, message: dict[str, Any],
                edited: bool) -> str:
@@ -751,6 +770,18 @@ class Sandbox:
         if slack_id in self.channels:
             return self.channels[slack_id]
         return slack_id
+
+
+_MENU_LETTER = re.compile(r"[a-z]{1,2}")
+
+
+def _keep(controls: list[dict[str, Any]], message: Reply, buttons: list[Pressable],
+          choices: list[Pressable]) -> None:
+    """Splits a message's controls, as render_message returns them, into the numbered
+    buttons and the lettered menu options they add."""
+    for control in controls:
+        (choices if "selected_option" in control else buttons).append(
+            Pressable(message, control))
 
 
 def run_sandbox(config: AppConfig, console: Console, script: Path | None,

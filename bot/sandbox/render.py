@@ -35,17 +35,42 @@ def mrkdwn_to_rich(text: str, name_of: Callable[[str], str]) -> str:
     return _EMOJI_CODE.sub(lambda m: _EMOJI[m.group(1)], text)
 
 
+def letter(index: int) -> str:
+    """A menu option's letter: a … z, then aa, ab … (letters, so that menus never take
+    a button's number)."""
+    word = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        word = chr(ord("a") + rest) + word
+    return word
+
+
 def render_message(console: Console, blocks: list[dict[str, Any]], fallback: str,
-                   name_of: Callable[[str], str], numbered: int = 0) -> list[dict[str, Any]]:
-    """Prints the message; returns its buttons in the order they are numbered. The first
-    is numbered ``numbered + 1``: several messages shown at once (a job's digests) number
-    their buttons on from one another, so each number presses one button."""
+                   name_of: Callable[[str], str], numbered: int = 0,
+                   lettered: int = 0) -> list[dict[str, Any]]:
+    """Prints the message; returns its buttons in the order they are numbered, then its
+    ``⋯`` menus' options in the order they are lettered (each as what its press sends:
+    ``selected_option`` with the menu's action id). The first button is numbered
+    ``numbered + 1`` and the first option lettered ``letter(lettered)``: several
+    messages shown at once (a job's digests) number on from one another, so each
+    number presses one button and each letter picks one option."""
     buttons: list[dict[str, Any]] = []
+    choices: list[dict[str, Any]] = []
 
     def label(element: dict[str, Any]) -> str:
         buttons.append(element)
         return f"[reverse] {numbered + len(buttons)} [/reverse] " \
                f"{rich_escape(element['text']['text'])}"
+
+    def menu(element: dict[str, Any], block_id: Any) -> str:
+        labels = []
+        for option in element.get("options") or []:
+            choices.append({"action_id": element.get("action_id"), "block_id": block_id,
+                            "selected_option": option, "text": option["text"]})
+            labels.append(f"[reverse] {letter(lettered + len(choices) - 1)} [/reverse] "
+                          f"{rich_escape(option['text']['text'])}")
+        return "⋯ " + "  ".join(labels)
 
     if not blocks:
         console.print(mrkdwn_to_rich(fallback, name_of))
@@ -60,6 +85,8 @@ def render_message(console: Console, blocks: list[dict[str, Any]], fallback: str
             accessory = block.get("accessory") or {}
             if accessory.get("type") == "button":  # e.g. Cancel beside a request
                 console.print("    " + label(accessory))
+            elif accessory.get("type") == "overflow":
+                console.print("    " + menu(accessory, block.get("block_id")))
             if block.get("fields"):
                 grid = Table.grid(padding=(0, 3))
                 grid.add_column()
@@ -74,11 +101,13 @@ def render_message(console: Console, blocks: list[dict[str, Any]], fallback: str
         elif kind == "divider":
             console.print("[dim]" + "─" * 40 + "[/dim]")
         elif kind == "actions":
-            labels = [label(element) for element in block["elements"]
-                      if element.get("type") == "button"]
+            labels = [label(element) if element.get("type") == "button"
+                      else menu(element, block.get("block_id"))
+                      for element in block["elements"]
+                      if element.get("type") in ("button", "overflow")]
             for row in rows_of(labels, console.width, "   "):
                 console.print(row)
-    return buttons
+    return [*buttons, *choices]
 
 
 def rows_of(pieces: list[str], width: int, gap: str) -> list[str]:

@@ -119,11 +119,12 @@ def test_run_lists_the_jobs_and_names_them_for_one_that_does_not_exist(monkeypat
     assert answers[":run nightly"] == [
         "There is no job “nightly”; the jobs are: alerts, approvals, orders,",
         "housekeeping, report, collections, meetings."]
-    assert answers[":help"][-7:] == [
+    assert answers[":help"][-8:] == [
         "  :clock [WHEN]      show or move the sandbox's time: +3d, -12h, 2026-12-24, now",
         "  :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them",
         "  in a form          answer each field (Enter keeps it, - empties it), or in a",
         "                     script write FIELD: VALUE lines; then :submit, or :cancel",
+        "  a, b, …            pick that option of a ⋯ menu of the last message",
         "  :files [FOLDER]    save the files the bot shared (charts) in FOLDER,",
         "                     else here: they outlive the sandbox",
         "  :help  :quit       (Ctrl-C or Ctrl-D quit too)",
@@ -246,7 +247,7 @@ def test_the_clock_moves_check_figures_at_midnight_and_ends_a_snooze(monkeypatch
         "£535,188.77 overdue · oldest 142 days past due · exposure £684,561.54",
         "Snooze ended",
         " 1  Acknowledge    2  Snooze 1 day    3  Snooze 7 days    4  Credit check",
-        " 5  Assign collector",
+        " 5  Assign collector   ⋯  a  Share with another department…",
     ]
 
 

@@ -370,6 +370,7 @@ def test_help_says_how_forms_are_filled(monkeypatch, clock, tmp_path):
     assert """  :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them
   in a form          answer each field (Enter keeps it, - empties it), or in a
                      script write FIELD: VALUE lines; then :submit, or :cancel
+  a, b, …            pick that option of a ⋯ menu of the last message
   :files [FOLDER]    save the files the bot shared (charts) in FOLDER,
                      else here: they outlive the sandbox
   :help  :quit       (Ctrl-C or Ctrl-D quit too)""" in out
