@@ -19,6 +19,7 @@ from domain.errors import DomainError
 from domain.lookup import resolve_customer
 from domain.meetings.model import Meeting, MeetingState, Minutes, Task
 from domain.meetings.ports import Happened, MeetingChange, MeetingNotices, NoMeetingNotices
+from domain.meetings.use_cases import customer_names
 from domain.model import AuditEntry
 from domain.people import is_user_id
 from domain.ports import UnitOfWork
@@ -182,7 +183,8 @@ class MinutesKeeping:
             people, channels = self.invitees(meeting)
             self.notices.queue(uow.outbox, MeetingChange(
                 Happened.MINUTES, meeting, actor.user_id, people, channels,
-                minutes=minutes, tasks=tasks))
+                minutes=minutes, tasks=tasks, customer_names=customer_names(
+                    uow, [*meeting.customers, *(t.customer_id for t in tasks)])))
             uow.commit()
         return Recorded(meeting, minutes, tasks)
 

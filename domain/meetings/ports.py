@@ -8,8 +8,8 @@ Every ``add_*`` returns the record with its id (and version 1 where it has one);
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -85,7 +85,14 @@ class Happened(StrEnum):
 class MeetingChange:
     """What happened to a meeting, with everything a notice needs: who is invited
     (``people``: department members, attendees and the organiser, by id), the
-    departments' ``channels``, the agenda when one was built, and the answers so far."""
+    departments' ``channels``, the agenda when one was built, and the answers so far.
+
+    ``readers``: the invited people who may see credit data; only they get the agenda
+    (and a calendar file describing it) by direct message, the others the card and a
+    pointer to their department's channel (empty: nobody is sent it). ``customer_names``:
+    the meeting's (and its tasks') customers by id, as the use case read them (an id
+    missing here is a customer the ERP no longer has). ``later``: a series' later
+    occurrences cancelled with ``meeting``: one note covers them all."""
 
     happened: Happened
     meeting: Meeting
@@ -99,6 +106,9 @@ class MeetingChange:
     lead: timedelta | None = None
     minutes: Minutes | None = None
     tasks: tuple[Task, ...] = ()
+    readers: frozenset[str] = frozenset()
+    customer_names: Mapping[str, str] = field(default_factory=dict)
+    later: tuple[Meeting, ...] = ()
 
 
 class MeetingNotices(Protocol):

@@ -37,7 +37,7 @@ from domain.meetings.model import Meeting, MeetingState, Recurrence
 from domain.meetings.ports import Happened, MeetingChange
 from domain.meetings.recurrence import Occurrence, next_after
 from domain.meetings.tasks import Tasks
-from domain.meetings.use_cases import Meetings
+from domain.meetings.use_cases import Meetings, customer_names
 from domain.model import AuditEntry
 from domain.ports import UnitOfWork
 
@@ -133,11 +133,14 @@ class MeetingsJob:
                     or uow.outbox.id_of(reminder_key(meeting, lead, meeting.organiser)) \
                     is not None:
                 return False
+            people = meetings.invitees.people(meeting)
             meetings.notices.queue(uow.outbox, MeetingChange(
-                Happened.REMINDER, meeting, SYSTEM, meetings.invitees.people(meeting),
+                Happened.REMINDER, meeting, SYSTEM, people,
                 meetings.invitees.channels(meeting),
                 agenda=build_agenda(uow, meeting, meetings.positions, now),
-                responses=tuple(uow.meetings.responses(meeting.id)), lead=lead))
+                responses=tuple(uow.meetings.responses(meeting.id)), lead=lead,
+                readers=meetings.readers(people),
+                customer_names=customer_names(uow, meeting.customers)))
             uow.audit.append(AuditEntry(now, SYSTEM, "meeting.reminded",
                                         f"meeting:{meeting.id}", {
                                             "title": meeting.title,
@@ -181,10 +184,12 @@ class MeetingsJob:
                                latest.starts_at, now)
             new = uow.meetings.add_meeting(self._occurrence(first, latest, found, now))
             self._record(uow, new, found, now)
+            people = meetings.invitees.people(new)
             meetings.notices.queue(uow.outbox, MeetingChange(
-                Happened.INVITED, new, SYSTEM, meetings.invitees.people(new),
-                meetings.invitees.channels(new),
-                agenda=build_agenda(uow, new, meetings.positions, now)))
+                Happened.INVITED, new, SYSTEM, people, meetings.invitees.channels(new),
+                agenda=build_agenda(uow, new, meetings.positions, now),
+                readers=meetings.readers(people),
+                customer_names=customer_names(uow, new.customers)))
             uow.commit()
         if found.shifted:
             log.warning("meeting %s: the series' local time does not exist on %s in %s (the "

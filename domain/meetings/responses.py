@@ -16,6 +16,7 @@ from domain.errors import DomainError
 from domain.meetings.model import Answer, Meeting, MeetingChanged, MeetingState, Response
 from domain.meetings.people import Invitees
 from domain.meetings.ports import Happened, MeetingChange, MeetingNotices, NoMeetingNotices
+from domain.meetings.use_cases import customer_names
 from domain.model import AuditEntry
 from domain.ports import UnitOfWork
 from domain.retry import retried
@@ -97,7 +98,8 @@ class Responses:
                                         f"meeting:{meeting.id}", details))
             self.notices.queue(uow.outbox, MeetingChange(
                 Happened.ANSWERED, meeting, actor.user_id, people, channels,
-                responses=tuple(uow.meetings.responses(meeting.id)), response=response))
+                responses=tuple(uow.meetings.responses(meeting.id)), response=response,
+                customer_names=customer_names(uow, meeting.customers)))
             uow.commit()
         return response
 

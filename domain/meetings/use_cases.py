@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -128,6 +128,15 @@ def conflict_problem(found: list[Conflict], zone: str) -> FieldProblem:
                                  "another time, or tick “Schedule even if it conflicts”."),
                         title=first.meeting.title, start=_wall(first.meeting, zone),
                         people=people)
+
+
+def customer_names(uow: UnitOfWork, customer_ids: Iterable[str | None]) -> dict[str, str]:
+    """The customers' names by id, for notices to show ``Name (C0001)``; a customer the
+    ERP no longer has is left out (shown by id)."""
+    wanted = list(dict.fromkeys(c for c in customer_ids if c))
+    if not wanted:
+        return {}
+    return {c.customer_id: c.name for c in uow.customers.fetch(wanted)}
 
 
 def _wall(meeting: Meeting, zone: str) -> str:
@@ -268,14 +277,23 @@ class Meetings:
                          others, self.invitees.people, ignore)
 
     def _change(self, uow: UnitOfWork, happened: Happened, meeting: Meeting, actor: str,
-                now: datetime, previous: Meeting | None = None) -> MeetingChange:
+                now: datetime, previous: Meeting | None = None,
+                later: tuple[Meeting, ...] = ()) -> MeetingChange:
         agenda = None
         if happened in (Happened.INVITED, Happened.RESCHEDULED):
             agenda = build_agenda(uow, meeting, self.positions, now)
-        return MeetingChange(happened, meeting, actor, self.invitees.people(meeting),
+        people = self.invitees.people(meeting)
+        return MeetingChange(happened, meeting, actor, people,
                              self.invitees.channels(meeting), agenda=agenda,
                              responses=tuple(uow.meetings.responses(meeting.id)),
-                             previous=previous)
+                             previous=previous, readers=self.readers(people),
+                             customer_names=customer_names(uow, meeting.customers),
+                             later=later)
+
+    def readers(self, people: Sequence[str]) -> frozenset[str]:
+        """Those of ``people`` who may see credit data: a department's member may not
+        (access.credit_data by roles), and the agenda is credit data."""
+        return frozenset(p for p in people if self.access.allows(self.member(p)))
 
     # -- changing -----------------------------------------------------------------
 
@@ -346,14 +364,20 @@ class Meetings:
                 uow.events.record(MeetingCancelled(
                     occurred_at=now, actor=actor.user_id, subject=subject,
                     meeting_id=cancelled.id, series=scope is Scope.SERIES))
-                self.notices.queue(uow.outbox, self._change(
-                    uow, Happened.CANCELLED, cancelled, actor.user_id, now, previous=target))
                 done.append(cancelled)
+            # One change for the whole series: each card is edited, but each person and
+            # channel hears of it once ("… and every later occurrence").
+            self.notices.queue(uow.outbox, self._change(
+                uow, Happened.CANCELLED, done[0], actor.user_id, now, previous=meeting,
+                later=tuple(done[1:])))
             uow.commit()
         return done
 
     def _changeable(self, uow: UnitOfWork, actor: Member, meeting_id: int) -> Meeting:
-        meeting = uow.meetings.get_meeting(meeting_id)
+        uow.begin_write()
+        # Locked, as answers lock it: an answer committed meanwhile is then either in
+        # the responses the card edit reads, or waits for this change.
+        meeting = uow.meetings.lock_meeting(meeting_id)
         if meeting is None:
             raise MeetingNotFound(meeting_id)
         if not self.may_change(actor, meeting):

@@ -9,7 +9,7 @@ ERP sent too (``erp_text``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 
@@ -148,7 +148,8 @@ def task_text(tr: Translator, task: Task, zone: tzinfo, customer_name: str | Non
 
 
 def minutes_post(tr: Translator, meeting: Meeting, minutes: Minutes,
-                 tasks: Sequence[Task], zone: tzinfo) -> Message:
+                 tasks: Sequence[Task], zone: tzinfo,
+                 names: Mapping[str, str] | None = None) -> Message:
     head = ":memo: " + tr._("Minutes of {subject}, recorded by {who}:",
                             subject=subject(tr, meeting, zone),
                             who=mention(minutes.recorded_by))
@@ -156,7 +157,8 @@ def minutes_post(tr: Translator, meeting: Meeting, minutes: Minutes,
                            section("*" + tr._("Decisions") + "*\n"
                                    + _quoted(minutes.decisions, DECISIONS))]
     if tasks:
-        lines = [f"• {task_text(tr, t, zone)}" for t in tasks]
+        lines = [f"• {task_text(tr, t, zone, (names or {}).get(t.customer_id or ''))}"
+                 for t in tasks]
         blocks.append(section("*" + tr._("Action items") + "*\n" + "\n".join(lines)))
     else:
         blocks.append(section(tr._("No action items.")))
@@ -164,12 +166,12 @@ def minutes_post(tr: Translator, meeting: Meeting, minutes: Minutes,
 
 
 def task_assigned(tr: Translator, meeting: Meeting, task: Task, actor: str,
-                  zone: tzinfo) -> str:
+                  zone: tzinfo, customer_name: str | None = None) -> str:
     return ":pushpin: " + tr._(
         "{who} gave you an action item in the minutes of {subject}: {task}. You are "
         "reminded on the due day; `/credit tasks` lists yours, with a Done button.",
         who=mention(actor), subject=subject(tr, meeting, zone),
-        task=task_text(tr, task, zone, owner=False))
+        task=task_text(tr, task, zone, customer_name, owner=False))
 
 
 # -- the list --------------------------------------------------------------------------

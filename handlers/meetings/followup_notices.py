@@ -48,14 +48,16 @@ class FollowUpNotices:
         meeting = change.meeting
         for destination in change.channels or change.people:
             text, rendered = blocks.minutes_post(self.tr(destination), meeting, minutes,
-                                                 change.tasks, self.zone)
+                                                 change.tasks, self.zone,
+                                                 change.customer_names)
             outbox.add(OutgoingMessage(
                 channel=destination, kind=MINUTES, text=clip(text, 3000), blocks=rendered or [],
                 thread_of=outbox.id_of(card_key(meeting.id, destination)),
                 dedup_key=f"{MINUTES}:{minutes.id}:{destination}"))
         for task in change.tasks:
             text = blocks.task_assigned(self.tr(task.owner), meeting, task, change.actor,
-                                        self.zone)
+                                        self.zone, change.customer_names.get(
+                                            task.customer_id or ""))
             self._dm(outbox, task.owner, text, f"{TASK}.assigned:{task.id}")
 
     # TaskNotices

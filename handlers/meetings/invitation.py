@@ -11,7 +11,7 @@ people typed or the ERP sent are neutralised (``person_text``/``erp_text``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
 from domain.meetings.model import (
     Answer,
@@ -23,6 +23,7 @@ from domain.meetings.model import (
 )
 from domain.text import N_
 from handlers.i18n import Translator
+from handlers.meetings.followup_blocks import record_minutes_button
 from handlers.meetings.rsvp_payloads import ACCEPT, DECLINE, PROPOSE, MeetingValue
 from handlers.render import (
     Block,
@@ -155,6 +156,9 @@ def card(tr: Translator, meeting: Meeting, people: Sequence[str],
                                             who=mention(by), when=tr.moment(at, zone))))
     else:
         blocks.append(section(tally(tr, people, responses, meeting.organiser)))
+        # Record minutes rides on every card: the card is not redrawn at the start, and
+        # the minutes use case refuses it until then ("has not started yet").
+        minutes = record_minutes_button(tr, meeting.id)
         if meeting.starts_at > now:
             value = MeetingValue(meeting=meeting.id).encode()
             accept = button(tr._("Accept"), ACCEPT, value)
@@ -162,7 +166,10 @@ def card(tr: Translator, meeting: Meeting, people: Sequence[str],
             decline = button(tr._("Decline"), DECLINE, value)
             decline["style"] = "danger"
             blocks.append(actions(f"rsvp_{meeting.id}", accept, decline,
-                                  button(tr._("Propose another time"), PROPOSE, value)))
+                                  button(tr._("Propose another time"), PROPOSE, value),
+                                  minutes))
+        else:
+            blocks.append(actions(f"rsvp_{meeting.id}", minutes))
     fallback = (tr._("Cancelled: {subject}", subject=subject(tr, meeting, zone)) if cancelled
                 else tr._("Invitation: {subject}", subject=subject(tr, meeting, zone)))
     return message(fallback, blocks)
@@ -197,17 +204,41 @@ def rescheduled_note(tr: Translator, meeting: Meeting, previous: Meeting | None,
         duration=duration(tr, meeting.minutes))
 
 
-def cancelled_note(tr: Translator, meeting: Meeting, actor: str, zone: tzinfo) -> str:
+def cancelled_note(tr: Translator, meeting: Meeting, actor: str, zone: tzinfo,
+                   series: bool = False) -> str:
+    if series:
+        return ":x: " + tr._("{who} cancelled {subject} and every later occurrence.",
+                             who=mention(actor), subject=subject(tr, meeting, zone))
     return ":x: " + tr._("{who} cancelled {subject}.", who=mention(actor),
                          subject=subject(tr, meeting, zone))
 
 
-def reminder_text(tr: Translator, meeting: Meeting, lead: timedelta | None,
-                  zone: tzinfo) -> str:
-    minutes = int(lead.total_seconds() // 60) if lead else 0
-    return ":alarm_clock: " + tr._("Reminder: {subject} starts in {lead}. The agenda as it "
-                                   "stands now:", subject=subject(tr, meeting, zone),
-                                   lead=duration(tr, minutes))
+def time_left(meeting: Meeting, now: datetime) -> int:
+    """Whole minutes from ``now`` to the start, rounded to the nearest (at least 1): a
+    reminder sent late says the time actually left, not its configured lead."""
+    return max(1, round((meeting.starts_at - now).total_seconds() / 60))
+
+
+def reminder_text(tr: Translator, meeting: Meeting, now: datetime, zone: tzinfo,
+                  with_agenda: bool = True) -> str:
+    left = duration(tr, time_left(meeting, now))
+    if with_agenda:
+        return ":alarm_clock: " + tr._("Reminder: {subject} starts in {lead}. The agenda "
+                                       "as it stands now:", subject=subject(tr, meeting, zone),
+                                       lead=left)
+    return ":alarm_clock: " + tr._("Reminder: {subject} starts in {lead}.",
+                                   subject=subject(tr, meeting, zone), lead=left)
+
+
+def agenda_elsewhere(tr: Translator, meeting: Meeting, channels: Sequence[str]) -> str:
+    """What someone not cleared for credit data reads where the agenda would be."""
+    if channels:
+        return ":lock: " + tr._("The agenda is in {channels}: it holds credit data, which "
+                                "only people cleared for it get by direct message.",
+                                channels=", ".join(f"<#{c}>" for c in channels))
+    return ":lock: " + tr._("The agenda holds credit data, which only people cleared for "
+                            "it get; ask the organiser, {organiser}, what will be "
+                            "discussed.", organiser=mention(meeting.organiser))
 
 
 def ics_title(tr: Translator, meeting: Meeting, escaped: bool = True) -> str:

@@ -14,6 +14,7 @@ A reminder goes under each channel's card and to each person, with the agenda re
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -71,7 +72,10 @@ class MeetingNotices:
                 tr, change.meeting, change.previous, self.zone))
         elif happened is Happened.CANCELLED:
             self._changed(outbox, change, lambda tr: invitation.cancelled_note(
-                tr, change.meeting, change.actor, self.zone))
+                tr, change.meeting, change.actor, self.zone, series=bool(change.later)))
+            for later in change.later:
+                self._cancelled_quietly(outbox, dataclasses.replace(
+                    change, meeting=later, later=(), responses=()))
         elif happened is Happened.REMINDER:
             self._remind(outbox, change)
         # MINUTES: posted by the minutes work (handlers.meetings.followup*), which owns
@@ -87,11 +91,18 @@ class MeetingNotices:
     def _now(self, change: MeetingChange) -> datetime:
         return self.clock()
 
+    @staticmethod
+    def _reads_agenda(change: MeetingChange, destination: str) -> bool:
+        """A department's channel is open to credit data (checked when scheduling); a
+        person gets the agenda only if cleared for it."""
+        return is_channel_id(destination) or destination in change.readers
+
     # -- the invitation ---------------------------------------------------------------
 
     def _card(self, tr: Translator, change: MeetingChange) -> tuple[str, list[Block]]:
         text, blocks = invitation.card(tr, change.meeting, change.people, change.responses,
-                                       self.zone, self.departments, {}, self._now(change))
+                                       self.zone, self.departments, change.customer_names,
+                                       self._now(change))
         return text, blocks or []
 
     def _invite(self, outbox: Outbox, change: MeetingChange) -> None:
@@ -110,6 +121,11 @@ class MeetingNotices:
         if agenda is None:  # nothing was built for this change: no empty agenda either
             self._file(outbox, change, destination, card, None)
             return card
+        if not self._reads_agenda(change, destination):
+            self._note(outbox, destination, lambda tr: invitation.agenda_elsewhere(
+                tr, meeting, change.channels), key=f"{AGENDA}:{meeting.id}:{destination}")
+            self._file(outbox, change, destination, card, None)
+            return card
         outbox.add(OutgoingMessage(
             channel=destination, kind=AGENDA,
             text=clip(invitation.agenda_heading(tr, meeting), 3000),
@@ -123,7 +139,8 @@ class MeetingNotices:
               card: MessageId, agenda: Agenda | None) -> None:
         meeting = change.meeting
         tr = self.tr(destination)
-        description = invitation_agenda.plain_text(tr, agenda, meeting) if agenda else ""
+        description = invitation_agenda.plain_text(tr, agenda, meeting) \
+            if agenda and self._reads_agenda(change, destination) else ""
         file = ics.attachment(meeting, change.people, description, self._now(change),
                               invitation.ics_title(tr, meeting, escaped=False))
         outbox.add(OutgoingMessage(
@@ -160,6 +177,14 @@ class MeetingNotices:
             self._note(outbox, destination, write)
             self._file(outbox, change, destination, card, change.agenda)
 
+    def _cancelled_quietly(self, outbox: Outbox, change: MeetingChange) -> None:
+        """A later occurrence cancelled with its series: its cards say so and its
+        calendar entries are withdrawn, while the series' one note tells the people."""
+        posted = dict(self._posted(outbox, change))
+        self._edit_cards(outbox, change)
+        for destination, card in posted.items():
+            self._file(outbox, change, destination, card, None)
+
     def _note(self, outbox: Outbox, destination: str, write: Callable[[Translator], str],
               key: str | None = None, thread_of: MessageId | None = None) -> None:
         text = write(self.tr(destination))
@@ -172,18 +197,25 @@ class MeetingNotices:
     def _remind(self, outbox: Outbox, change: MeetingChange) -> None:
         meeting = change.meeting
         agenda = change.agenda or Agenda(built_at=self._now(change))
+        now = self._now(change)
         for destination in self.destinations(change):
             tr = self.tr(destination)
-            text = invitation.reminder_text(tr, meeting, change.lead, self.zone)
             # In a channel under the card (one thread per meeting); a person gets it as a
             # direct message of its own, which notifies.
             card = outbox.id_of(card_key(meeting.id, destination)) \
                 if is_channel_id(destination) else None
-            heading = invitation.agenda_heading(tr, meeting, escaped=False)
+            if self._reads_agenda(change, destination):
+                text = invitation.reminder_text(tr, meeting, now, self.zone)
+                heading = invitation.agenda_heading(tr, meeting, escaped=False)
+                blocks = [section(text), *invitation_agenda.blocks(tr, agenda, meeting,
+                                                                   heading, self.zone)]
+            else:
+                text = invitation.reminder_text(tr, meeting, now, self.zone,
+                                                with_agenda=False)
+                blocks = [section(text), section(invitation.agenda_elsewhere(
+                    tr, meeting, change.channels))]
             outbox.add(OutgoingMessage(
                 channel=destination, kind=REMINDER, text=clip(text, 3000),
-                blocks=[section(text),
-                        *invitation_agenda.blocks(tr, agenda, meeting, heading,
-                                                  self.zone)][:50],
+                blocks=blocks[:50],
                 thread_of=card,
                 dedup_key=reminder_key(meeting, change.lead or timedelta(0), destination)))

@@ -21,7 +21,7 @@ from domain.meetings.ports import Happened, MeetingChange
 from domain.meetings.responses import AnswerRefused, ProposalInvalid, Responses
 from domain.money import Money
 from handlers.i18n import translator
-from handlers.meetings import ics
+from handlers.meetings import ics, invitation
 from handlers.meetings.notices import CARD, FILE, MeetingNotices, card_key
 from handlers.meetings.rsvp import parse_time, refusal
 from tests.fakes import FakeUnitOfWork
@@ -42,16 +42,20 @@ def meeting(**changes: Any) -> Meeting:
     return dataclasses.replace(base, **changes)
 
 
-def invited(uow: FakeUnitOfWork, notices: MeetingNotices, **changes: Any) -> Meeting:
+def invited(uow: FakeUnitOfWork, notices: MeetingNotices,
+            readers: frozenset[str] | None = None, names: dict[str, str] | None = None,
+            **changes: Any) -> Meeting:
     """A meeting stored and its invitation queued, as scheduling does."""
     with uow:
         stored = uow.meetings.add_meeting(meeting(**changes))
         agenda = Agenda(NOW, (AgendaItem(Topic.OVERDUE_90, "C0001", "Acme; Inc,\nEast",
                                          amount=Money(Decimal(50000), "USD"), days=100,
                                          detail="90+"),))
+        people = INVITEES.people(stored)
         notices.queue(uow.outbox, MeetingChange(
-            Happened.INVITED, stored, ORGANISER, INVITEES.people(stored),
-            INVITEES.channels(stored), agenda=agenda))
+            Happened.INVITED, stored, ORGANISER, people, INVITEES.channels(stored),
+            agenda=agenda, readers=readers if readers is not None else frozenset(people),
+            customer_names=names or {}))
         uow.commit()
     return stored
 
@@ -101,8 +105,11 @@ def test_the_invitation_goes_to_each_channel_and_each_person_once() -> None:
         "*Departments*\nSales, Finance", "*Customers*\n-",
         "Accepted 1 · Declined 0 · Proposed another time 0 · No answer yet 2\n"
         f"Accepted: <@{ORGANISER}>\nNo answer yet: <@{AMY}>, <@{FIN}>",
-        "Accept", "Decline", "Propose another time",
+        "Accept", "Decline", "Propose another time", "Record minutes",
     ]
+    [minutes] = [e for b in card.blocks if b["type"] == "actions" for e in b["elements"]
+                 if e["action_id"] == "meetings_record_minutes"]
+    assert minutes["value"] == f'{{"meeting":{stored.id}}}'
     files = [m for m in uow.outbox.messages if m.kind == FILE]
     assert [m.channel for m in files] == ["C01SALES000", "C02FINANCE0", ORGANISER, AMY, FIN]
     assert all(m.thread_of == uow.outbox.id_of(card_key(stored.id, m.channel))
@@ -287,7 +294,8 @@ def test_a_hostile_title_is_plain_in_headers_and_escaped_where_slack_parses() ->
 
 def test_a_reminder_goes_under_each_channel_card_and_to_each_person() -> None:
     uow, _, stored = setup()
-    notices = MeetingNotices(lambda to: "en-US", SHANGHAI, {}, lambda: NOW)
+    notices = MeetingNotices(lambda to: "en-US", SHANGHAI, {},
+                             lambda: stored.starts_at - timedelta(minutes=15))
     agenda = Agenda(NOW, (AgendaItem(Topic.OVER_LIMIT, "C0009", "Lakeside",
                                      amount=Money(Decimal(102697), "USD"),
                                      limit=Money(Decimal(100000), "USD")),))
@@ -296,7 +304,8 @@ def test_a_reminder_goes_under_each_channel_card_and_to_each_person() -> None:
         with uow:
             notices.queue(uow.outbox, MeetingChange(
                 Happened.REMINDER, stored, "creditbot", INVITEES.people(stored),
-                INVITEES.channels(stored), agenda=agenda, lead=timedelta(minutes=15)))
+                INVITEES.channels(stored), agenda=agenda, lead=timedelta(minutes=15),
+                readers=frozenset(INVITEES.people(stored))))
             uow.commit()
     reminders = uow.outbox.messages[before:]
     assert [(m.channel, m.thread_of) for m in reminders] == [
@@ -325,4 +334,113 @@ def test_the_organisers_own_decline_tells_nobody_and_chinese_readers_read_chines
     assert texts(amys[0].blocks)[7] == (
         "已接受 0 · 已拒绝 1 · 提议改期 0 · 尚未答复 2\n"
         f"已拒绝：<@{ORGANISER}>\n尚未答复：<@{AMY}>, <@{FIN}>")
-    assert texts(amys[0].blocks)[-3:] == ["接受", "拒绝", "提议其他时间"]
+    assert texts(amys[0].blocks)[-4:] == ["接受", "拒绝", "提议其他时间", "记录纪要"]
+
+
+def test_after_the_start_the_card_keeps_record_minutes_alone() -> None:
+    started = meeting(id=7, version=1)
+    _, drawn = invitation.card(EN, started, INVITEES.people(started), [], SHANGHAI, {}, {},
+                               started.starts_at + timedelta(minutes=5))
+    [buttons] = [b for b in drawn or [] if b["type"] == "actions"]
+    assert [(e["text"]["text"], e["action_id"]) for e in buttons["elements"]] == [
+        ("Record minutes", "meetings_record_minutes")]
+    gone = dataclasses.replace(started, state=MeetingState.CANCELLED)
+    _, drawn = invitation.card(EN, gone, INVITEES.people(gone), [], SHANGHAI, {}, {}, NOW)
+    assert not any(b["type"] == "actions" for b in drawn or [])
+
+
+def test_someone_not_cleared_for_credit_data_gets_the_card_without_the_agenda() -> None:
+    uow = FakeUnitOfWork([])
+    notices = MeetingNotices(lambda to: "en-US", SHANGHAI, {"sales": "Sales"}, lambda: NOW)
+    stored = invited(uow, notices, readers=frozenset({ORGANISER, FIN}))
+    amys = [m for m in uow.outbox.messages if m.channel == AMY]
+    assert [m.kind for m in amys] == [CARD, "meetings.note", FILE]
+    assert amys[1].text == (":lock: The agenda is in <#C01SALES000>, <#C02FINANCE0>: it "
+                            "holds credit data, which only people cleared for it get by "
+                            "direct message.")
+    event = icalendar.Calendar.from_ical(amys[2].files[0].content).walk("VEVENT")[0]
+    assert "Acme" not in event.to_ical().decode() and not event.get("description")
+    fins = [m for m in uow.outbox.messages if m.channel == FIN]
+    assert [m.kind for m in fins] == [CARD, "meetings.agenda", FILE]
+    fin_event = icalendar.Calendar.from_ical(fins[2].files[0].content).walk("VEVENT")[0]
+    assert str(fin_event["description"]) == (
+        "Pending approvals:\n- nothing to discuss\nExposures above their limit:\n- nothing "
+        "to discuss\nAccounts in the oldest aging bucket:\n- Acme; Inc, East (C0001): "
+        "$50,000.00 in the 90+ days bucket · oldest 100 days past due\nContracts ending:\n- "
+        "nothing to discuss")
+    channel = [m.kind for m in uow.outbox.messages if m.channel == "C01SALES000"]
+    assert channel == [CARD, "meetings.agenda", FILE]
+
+    before = len(uow.outbox.messages)
+    agenda = Agenda(NOW, (AgendaItem(Topic.OVER_LIMIT, "C0009", "Lakeside",
+                                     amount=Money(Decimal(102697), "USD"),
+                                     limit=Money(Decimal(100000), "USD")),))
+    with uow:
+        notices.queue(uow.outbox, MeetingChange(
+            Happened.REMINDER, stored, "creditbot", INVITEES.people(stored),
+            INVITEES.channels(stored), agenda=agenda, lead=timedelta(days=1),
+            readers=frozenset({ORGANISER, FIN})))
+        uow.commit()
+    reminders = {m.channel: m for m in uow.outbox.messages[before:]}
+    assert texts(reminders[AMY].blocks) == [
+        f":alarm_clock: Reminder: Credit committee “Weekly credit” on {WHEN} starts in "
+        "49 hours.",
+        ":lock: The agenda is in <#C01SALES000>, <#C02FINANCE0>: it holds credit data, which "
+        "only people cleared for it get by direct message."]
+    assert "Lakeside" in " ".join(texts(reminders[FIN].blocks))
+
+
+def test_the_card_names_each_customer_escaped_and_a_gone_one_by_id() -> None:
+    uow = FakeUnitOfWork([])
+    notices = MeetingNotices(lambda to: "en-US", SHANGHAI, {}, lambda: NOW)
+    invited(uow, notices, names={"C0001": "Acme <Trading> & *Co*"},
+            customers=("C0001", "C0404"))
+    card = next(m for m in uow.outbox.messages if m.kind == CARD)
+    assert texts(card.blocks)[6] == (
+        "*Customers*\nAcme &lt;Trading&gt; &amp; ∗Co∗ (`C0001`)\n`C0404`")
+
+
+def test_a_late_reminder_says_the_time_actually_left() -> None:
+    uow, _, stored = setup()
+    # The job was down: the one-day reminder goes out three hours before the start.
+    late = MeetingNotices(lambda to: "en-US", SHANGHAI, {},
+                          lambda: stored.starts_at - timedelta(hours=3, seconds=20))
+    before = len(uow.outbox.messages)
+    with uow:
+        late.queue(uow.outbox, MeetingChange(
+            Happened.REMINDER, stored, "creditbot", INVITEES.people(stored),
+            INVITEES.channels(stored), agenda=Agenda(NOW), lead=timedelta(days=1),
+            readers=frozenset(INVITEES.people(stored))))
+        uow.commit()
+    assert uow.outbox.messages[before].text == (
+        f":alarm_clock: Reminder: Credit committee “Weekly credit” on {WHEN} starts in "
+        "3 hours. The agenda as it stands now:")
+
+
+def test_cancelling_a_series_tells_each_once_and_edits_every_card() -> None:
+    uow = FakeUnitOfWork([])
+    notices = MeetingNotices(lambda to: "en-US", SHANGHAI, {}, lambda: NOW)
+    first = invited(uow, notices)
+    second = invited(uow, notices, starts_at=first.starts_at + timedelta(days=7),
+                     series_id=first.id)
+    gone = [dataclasses.replace(m, state=MeetingState.CANCELLED, cancelled_by=ORGANISER,
+                                cancelled_at=NOW, recurrence=Recurrence.NONE, version=2)
+            for m in (first, second)]
+    before = len(uow.outbox.messages)
+    with uow:
+        notices.queue(uow.outbox, MeetingChange(
+            Happened.CANCELLED, gone[0], ORGANISER, INVITEES.people(first),
+            INVITEES.channels(first), later=(gone[1],)))
+        uow.commit()
+    new = uow.outbox.messages[before:]
+    notes = [m for m in new if m.kind == "meetings.note"]
+    assert [m.channel for m in notes] == ["C01SALES000", "C02FINANCE0", ORGANISER, AMY, FIN]
+    assert notes[0].text == (f":x: <@{ORGANISER}> cancelled Credit committee “Weekly "
+                             f"credit” on {WHEN} and every later occurrence.")
+    edited = {m.update_of for m in new if m.update_of}
+    assert edited == {uow.outbox.id_of(card_key(m.id, d)) for m in (first, second)
+                      for d in ("C01SALES000", "C02FINANCE0", ORGANISER, AMY, FIN)}
+    cancels = [m for m in new if m.files]
+    assert len(cancels) == 10 and all(
+        str(icalendar.Calendar.from_ical(m.files[0].content)["method"]) == "CANCEL"
+        for m in cancels)

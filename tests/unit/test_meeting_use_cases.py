@@ -101,6 +101,48 @@ def test_a_meeting_is_stored_audited_recorded_and_its_invitation_queued(meetings
     assert change.people == ("U0ORGANISE", "U0MANAGER1", "U0SALES001")
     assert change.channels == ("C0CREDIT01", "C0SALES001")
     assert change.agenda is not None and change.agenda.built_at == NOW
+    assert change.customer_names == {"C1042": "Acme Industrial Supply",
+                                      "C2002": "Bergmann Service GmbH"}
+    assert change.readers == frozenset({"U0ORGANISE", "U0MANAGER1", "U0SALES001"})
+
+
+def test_only_people_cleared_for_credit_data_are_readers_of_the_agenda(uow, told):
+    # Credit data by role: the sales member of an invited department is not cleared.
+    access = CreditDataAccess(roles=frozenset({"credit_analyst", "credit_manager"}),
+                              share_channels=frozenset({"C0CREDIT01", "C0SALES001"}))
+    meetings = Meetings(uow, access, Invitees(DEPARTMENTS),
+                        lambda user: PEOPLE.get(user, Member(user)), lambda: NOW,
+                        SchedulingPolicy(), CreditPolicyContext("USD",
+                                                                AgingBuckets((30, 60, 90))),
+                        told)
+    meetings.schedule(ORGANISER, draft())
+    [change] = told.changes
+    assert change.people == ("U0ORGANISE", "U0MANAGER1", "U0SALES001")
+    assert change.readers == frozenset({"U0ORGANISE", "U0MANAGER1"})
+
+
+def test_a_customer_gone_from_the_erp_is_left_out_of_the_names(meetings, uow, told):
+    meeting = meetings.schedule(ORGANISER, draft(customers="C1042, C2001"))
+    del uow.customers.rows["C2001"]
+    meetings.reschedule(ORGANISER, meeting.id, Move(date(2026, 12, 3), time(15), 60, SH))
+    assert told.changes[-1].customer_names == {"C1042": "Acme Industrial Supply"}
+
+
+def test_reschedule_and_cancel_read_the_meeting_under_its_lock(meetings, uow, told):
+    meeting = meetings.schedule(ORGANISER, draft())
+    locked: list[tuple[int, bool]] = []
+    read = uow.meetings.get_meeting
+
+    def lock(meeting_id: int):  # type: ignore[no-untyped-def]
+        locked.append((meeting_id, uow.writing))
+        return read(meeting_id)
+
+    uow.meetings.lock_meeting = lock  # type: ignore[method-assign]
+    uow.meetings.get_meeting = lambda _: pytest.fail("read without the lock")  # type: ignore
+    meetings.reschedule(ORGANISER, meeting.id, Move(date(2026, 12, 3), time(15), 60, SH))
+    uow.writing = False
+    meetings.cancel(ORGANISER, meeting.id)
+    assert locked == [(meeting.id, True), (meeting.id, True)]
 
 
 def test_every_wrong_field_is_reported_in_one_round_and_nothing_is_stored(meetings, uow, told):
@@ -218,7 +260,12 @@ def test_cancelling_a_series_ends_this_and_later_occurrences_and_the_rule(meetin
     assert [m.id for m in done] == [first.id, later[1].id]
     assert all(m.state is MeetingState.CANCELLED and m.recurrence is Recurrence.NONE
                for m in done)
-    assert [c.happened for c in told.changes[-2:]] == [Happened.CANCELLED] * 2
+    # One change for the series (one note each), naming the later occurrence it ended.
+    change = told.changes[-1]
+    assert (change.happened, change.meeting, change.later) == (
+        Happened.CANCELLED, done[0], (done[1],))
+    assert told.changes[-2].meeting.id == later[0].id and not told.changes[-2].later
+    assert len(told.changes) == 3
 
 
 def test_upcoming_lists_the_meetings_one_is_invited_to_and_all_for_a_manager(meetings):
