@@ -6,13 +6,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from domain.collections.model import (
     ActionKind,
@@ -34,6 +33,7 @@ from storage.models import (
     ProcessedRequestRow,
     PromiseRow,
 )
+from storage.versioned import VersionedStore
 
 _A: Table = CollectionAssignmentRow.__table__  # type: ignore[assignment]
 _N: Table = CollectionActionRow.__table__  # type: ignore[assignment]
@@ -44,7 +44,6 @@ _R: Table = ProcessedRequestRow.__table__  # type: ignore[assignment]
 _CHUNK = 500
 _CLOSED = AssignmentStatus.CLOSED.value
 
-Versioned = TypeVar("Versioned", Assignment, Promise, Dispute, LegalCase)
 
 
 def _assignment_values(a: Assignment) -> dict[str, Any]:
@@ -103,29 +102,8 @@ def _action(r: Any) -> CollectionAction:
                             r.next_action_on, r.id)
 
 
-class SqlCollectionStore:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self.wrote = False
-
-    def _execute(self, statement: Any, params: Any = None) -> Any:
-        return self._session.connection().execute(statement, params)
-
-    def _add(self, table: Table, values: dict[str, Any], record: Versioned) -> Versioned:
-        self.wrote = True
-        row = self._execute(insert(table).returning(table.c.id), {**values, "version": 1}
-                            ).first()
-        return dataclasses.replace(record, id=int(row.id), version=1)
-
-    def _save(self, table: Table, values: dict[str, Any], record: Versioned,
-              what: str) -> Versioned:
-        self.wrote = True
-        done = self._execute(update(table).where(
-            table.c.id == record.id, table.c.version == record.version
-        ).values(**values, version=record.version + 1))
-        if done.rowcount != 1:
-            raise CollectionChanged(what)
-        return dataclasses.replace(record, version=record.version + 1)
+class SqlCollectionStore(VersionedStore):
+    changed = CollectionChanged
 
     # Assignments
     def add_assignment(self, assignment: Assignment) -> Assignment:
