@@ -116,7 +116,7 @@ def test_the_invitation_reaches_channels_and_people_with_agenda_and_calendar_fil
             "Accepted 1 · Declined 0 · Proposed another time 0 · No answer yet 7\n"
             f"Accepted: <@{CREDIT_MANAGER}>\nNo answer yet: "
             + ", ".join(f"<@{u}>" for u in (*SALES_PEOPLE, *FINANCE_PEOPLE)),
-            "Accept", "Decline", "Propose another time"]
+            "Accept", "Decline", "Propose another time", "Record minutes"]
         [agenda] = posted(world, channel, "agenda")
         sections = [b["text"]["text"] for b in agenda["blocks"] if b["type"] == "section"]
         assert sections[0] == (

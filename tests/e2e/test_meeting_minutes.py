@@ -133,7 +133,7 @@ def test_minutes_become_tasks_that_owners_see_and_close(world: World) -> None:
         "*Decisions*\n> Fenwick stays on stop until INV-0041-013 is paid.",
         "*Action items*\n"
         f"• Call Fenwick's AP about INV-0041-013 · <@U04COLLECT1> · due {DUE_DEC_1} · "
-        "`C0041`\n"
+        "*Fenwick Retail Group* (`C0041`)\n"
         f"• Send the committee the dunning report · <@U04COLLECT1> · due {DUE_TODAY}\n"
         f"• Check Fenwick's credit insurance cover · <@U02CREDITAN> · due {DUE_DEC_1}"]
     # Each owner told by direct message, once per task.
@@ -141,7 +141,7 @@ def test_minutes_become_tasks_that_owners_see_and_close(world: World) -> None:
     assert told == [
         ":pushpin: <@U02CREDITMG> gave you an action item in the minutes of “Collections "
         f"&lt;weekly&gt;” on {STARTED}: Call Fenwick's AP about INV-0041-013 · due "
-        f"{DUE_DEC_1} · `C0041`. You are reminded on the due day; `/credit tasks` lists "
+        f"{DUE_DEC_1} · *Fenwick Retail Group* (`C0041`). You are reminded on the due day; `/credit tasks` lists "
         "yours, with a Done button.",
         ":pushpin: <@U02CREDITMG> gave you an action item in the minutes of “Collections "
         f"&lt;weekly&gt;” on {STARTED}: Send the committee the dunning report · due "
