@@ -92,7 +92,8 @@ class MeetingChange:
     pointer to their department's channel (empty: nobody is sent it). ``customer_names``:
     the meeting's (and its tasks') customers by id, as the use case read them (an id
     missing here is a customer the ERP no longer has). ``later``: a series' later
-    occurrences cancelled with ``meeting``: one note covers them all."""
+    occurrences cancelled with ``meeting``: one note covers them all; ``series_ended``:
+    the cancel ended the series' rule (no later occurrence is created)."""
 
     happened: Happened
     meeting: Meeting
@@ -109,6 +110,7 @@ class MeetingChange:
     readers: frozenset[str] = frozenset()
     customer_names: Mapping[str, str] = field(default_factory=dict)
     later: tuple[Meeting, ...] = ()
+    series_ended: bool = False
 
 
 class MeetingNotices(Protocol):

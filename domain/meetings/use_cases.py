@@ -278,7 +278,8 @@ class Meetings:
 
     def _change(self, uow: UnitOfWork, happened: Happened, meeting: Meeting, actor: str,
                 now: datetime, previous: Meeting | None = None,
-                later: tuple[Meeting, ...] = ()) -> MeetingChange:
+                later: tuple[Meeting, ...] = (), series_ended: bool = False
+                ) -> MeetingChange:
         agenda = None
         if happened in (Happened.INVITED, Happened.RESCHEDULED):
             agenda = build_agenda(uow, meeting, self.positions, now)
@@ -288,7 +289,7 @@ class Meetings:
                              responses=tuple(uow.meetings.responses(meeting.id)),
                              previous=previous, readers=self.readers(people),
                              customer_names=customer_names(uow, meeting.customers),
-                             later=later)
+                             later=later, series_ended=series_ended)
 
     def readers(self, people: Sequence[str]) -> frozenset[str]:
         """Those of ``people`` who may see credit data: a department's member may not
@@ -369,7 +370,7 @@ class Meetings:
             # channel hears of it once ("… and every later occurrence").
             self.notices.queue(uow.outbox, self._change(
                 uow, Happened.CANCELLED, done[0], actor.user_id, now, previous=meeting,
-                later=tuple(done[1:])))
+                later=tuple(done[1:]), series_ended=scope is Scope.SERIES))
             uow.commit()
         return done
 

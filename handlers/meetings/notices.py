@@ -72,7 +72,7 @@ class MeetingNotices:
                 tr, change.meeting, change.previous, self.zone))
         elif happened is Happened.CANCELLED:
             self._changed(outbox, change, lambda tr: invitation.cancelled_note(
-                tr, change.meeting, change.actor, self.zone, series=bool(change.later)))
+                tr, change.meeting, change.actor, self.zone, series=change.series_ended or bool(change.later)))
             for later in change.later:
                 self._cancelled_quietly(outbox, dataclasses.replace(
                     change, meeting=later, later=(), responses=()))

@@ -7,11 +7,13 @@ and tell the organiser; a stranger's click is refused. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import icalendar
+import time_machine
 
 from bot.sandbox.driver import Reply
 from bot.sandbox.emulator import User
@@ -244,3 +246,43 @@ def test_answers_at_the_same_moment_leave_a_tally_that_counts_both(world: World)
     deliver(world)
     assert tally(card(world, SALES_CHANNEL)).split("\n")[0] == (
         "Accepted 3 · Declined 2 · Proposed another time 0 · No answer yet 3")
+
+
+def test_record_minutes_on_the_card_waits_for_the_start_then_opens_the_form(
+        world: World) -> None:
+    meeting = schedule(world)
+    early = world.slack.click(CREDIT_MANAGER, card(world, SALES_CHANNEL), "Record minutes")
+    assert early.ephemeral and early.all_text() == (
+        "“Weekly credit committee” has not started yet: record its minutes once it has.")
+    assert world.emulator.views == []
+    with time_machine.travel(STARTS + timedelta(minutes=70), tick=True):
+        world.slack.click(CREDIT_MANAGER, card(world, SALES_CHANNEL), "Record minutes",
+                          wait=False)
+        view = world.slack.modal(CREDIT_MANAGER)
+    assert view["callback_id"] == "meetings_minutes_form"
+    assert f'"meeting":{meeting.id}' in view["private_metadata"].replace(" ", "")
+
+
+def test_the_agenda_goes_by_dm_only_to_people_cleared_for_credit_data(world: World) -> None:
+    services = world.services
+    # access.credit_data by roles: the sales reps and the collectors are not cleared.
+    services.__dict__["access"] = dataclasses.replace(services.access, roles=frozenset(
+        {"credit_manager", "credit_analyst", "finance_director", "cfo"}))
+    services.__dict__.pop("meetings", None)
+    meeting = schedule(world)
+    for user in (*SALES_PEOPLE, "U04COLLECT1", "U04COLLECT2"):
+        assert len(posted(world, dm(user))) == 1, user
+        assert posted(world, dm(user), "agenda") == [], user
+        assert (":lock: The agenda is in <#C01SALES000>, <#C02FINANCE0>: it holds credit "
+                "data, which only people cleared for it get by direct message."
+                ) in dm_texts(world, user), user
+        [(_, [file])] = world.emulator.shared_in(dm(user))
+        assert file.content is not None
+        event = icalendar.Calendar.from_ical(file.content).walk("VEVENT")[0]
+        assert event.get("description") in (None, ""), user
+        assert b"Acme" not in file.content, user
+    for user in (CREDIT_MANAGER, FINANCE_DIRECTOR, "U03CFO00001"):
+        assert len(posted(world, dm(user), "agenda")) == 1, user
+    for channel in (SALES_CHANNEL, FINANCE_CHANNEL):
+        assert len(posted(world, channel, "agenda")) == 1
+    assert meeting.departments == ("sales", "finance")

@@ -6,7 +6,8 @@ Reschedule and Cancel for the organiser (and a credit manager) only. Signed HTTP
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import dataclasses
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -287,3 +288,24 @@ def test_the_form_and_its_errors_read_in_the_organisers_language(world):
     assert errors(result) == {
         "title": "请为会议取一个标题，例如“十二月信用委员会”。",
         "date": "2026年12月5日 是星期六；会议在星期一, 星期二, 星期三, 星期四, 星期五举行。"}
+
+
+def test_cancelling_a_series_tells_each_channel_and_person_once(world):
+    first = schedule(world)
+    with world.services.uow() as uow:
+        uow.meetings.add_meeting(dataclasses.replace(
+            first, id=0, version=0, series_id=first.id,
+            starts_at=first.starts_at + timedelta(days=7)))
+        uow.commit()
+    _, before = told(world)
+    world.slack.click(CREDIT_MANAGER, listed(world, CREDIT_MANAGER), "Cancel the series")
+    assert stored(world) == []
+    with world.services.engine.connect() as conn:
+        notes = list(conn.execute(select(OutboxRow.channel, OutboxRow.payload).where(
+            OutboxRow.id > before, OutboxRow.kind == "meetings.note")))
+    assert sorted(n.channel for n in notes) == sorted(INVITED)  # once each
+    start = int(first.starts_at.timestamp())
+    assert {n.payload["text"] for n in notes} == {
+        f":x: <@{CREDIT_MANAGER}> cancelled Credit committee “Credit committee, December” "
+        f"on <!date^{start}^{{date_short_pretty}} {{time}}|Dec 1, 2026, 10:00\u202fAM> and "
+        "every later occurrence."}

@@ -262,9 +262,10 @@ def test_cancelling_a_series_ends_this_and_later_occurrences_and_the_rule(meetin
                for m in done)
     # One change for the series (one note each), naming the later occurrence it ended.
     change = told.changes[-1]
-    assert (change.happened, change.meeting, change.later) == (
-        Happened.CANCELLED, done[0], (done[1],))
-    assert told.changes[-2].meeting.id == later[0].id and not told.changes[-2].later
+    assert (change.happened, change.meeting, change.later, change.series_ended) == (
+        Happened.CANCELLED, done[0], (done[1],), True)
+    this = told.changes[-2]
+    assert (this.meeting.id, this.later, this.series_ended) == (later[0].id, (), False)
     assert len(told.changes) == 3
 
 
