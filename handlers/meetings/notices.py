@@ -71,8 +71,9 @@ class MeetingNotices:
             self._changed(outbox, change, lambda tr: invitation.rescheduled_note(
                 tr, change.meeting, change.previous, self.zone))
         elif happened is Happened.CANCELLED:
+            series = change.series_ended or bool(change.later)
             self._changed(outbox, change, lambda tr: invitation.cancelled_note(
-                tr, change.meeting, change.actor, self.zone, series=change.series_ended or bool(change.later)))
+                tr, change.meeting, change.actor, self.zone, series=series))
             for later in change.later:
                 self._cancelled_quietly(outbox, dataclasses.replace(
                     change, meeting=later, later=(), responses=()))

@@ -141,8 +141,8 @@ def test_minutes_become_tasks_that_owners_see_and_close(world: World) -> None:
     assert told == [
         ":pushpin: <@U02CREDITMG> gave you an action item in the minutes of “Collections "
         f"&lt;weekly&gt;” on {STARTED}: Call Fenwick's AP about INV-0041-013 · due "
-        f"{DUE_DEC_1} · *Fenwick Retail Group* (`C0041`). You are reminded on the due day; `/credit tasks` lists "
-        "yours, with a Done button.",
+        f"{DUE_DEC_1} · *Fenwick Retail Group* (`C0041`). You are reminded on the due day; "
+        "`/credit tasks` lists yours, with a Done button.",
         ":pushpin: <@U02CREDITMG> gave you an action item in the minutes of “Collections "
         f"&lt;weekly&gt;” on {STARTED}: Send the committee the dunning report · due "
         f"{DUE_TODAY}. You are reminded on the due day; `/credit tasks` lists yours, with "
