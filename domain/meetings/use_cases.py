@@ -9,7 +9,9 @@ is invited only if its channel is open to credit data (``share_channels``): the
 invitation carries the agenda. Who may reschedule or cancel: the organiser or a credit
 manager. A reschedule moves one occurrence (a series keeps its rule and its other
 occurrences); a cancel ends one occurrence or the series (this occurrence and every
-later one, whose recurrence becomes ``none`` so the meetings job creates no more)."""
+later one, whose recurrence becomes ``none`` so the meetings job creates no more; one
+notice covers them all). Both read the meeting under its lock (``lock_meeting``), as
+answers do, so their card edits count every answer committed before them."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """What an invitation says, in one reader's language: the meeting (title, kind, time as a
 Slack date token with a fallback in the organisation's zone, duration, organiser,
-departments, customers), the tally of answers, and the Accept / Decline / Propose
-another time buttons; once cancelled, the same card says so instead of the buttons.
+departments, customers by name and id), the tally of answers, and the Accept / Decline /
+Propose another time / Record minutes buttons (Record minutes alone once the meeting has
+started: the minutes use case refuses it before); once cancelled, the same card says so
+instead of the buttons.
 
 The agenda is its own message beside the card (``invitation_agenda``): the card is
 edited in place with every answer, and the agenda stays as it was built when the

@@ -3,13 +3,19 @@ case's transaction (``domain.meetings.ports.MeetingNotices``).
 
 An invitation goes to each invited department's channel and, by direct message, to
 each invited person (the organiser once): the card (the meeting, the tally, the
-buttons), the agenda as built then, and the ``.ics`` file in the card's thread. Each
+buttons), the agenda as built then, and the ``.ics`` file in the card's thread. The
+agenda is credit data: a person not cleared for it (``MeetingChange.readers``) gets the
+card, a line saying the agenda is in the departments' channels, and a calendar file
+without it; the same holds for reminders. Each
 has a dedup key per meeting and destination, so a retried use case never posts twice,
 and every later change edits those same cards in place (``update_of``): the tally after
 an answer, the new time after a reschedule, "Cancelled". The organiser is told of a
 decline or a proposal by direct message; a reschedule or a cancellation is told to
-everyone invited, with a new ``.ics`` file (a higher SEQUENCE, or METHOD:CANCEL).
-A reminder goes under each channel's card and to each person, with the agenda rebuilt.
+everyone invited, with a new ``.ics`` file (a higher SEQUENCE, or METHOD:CANCEL); a
+series cancelled is one note per destination, while every occurrence's cards are edited
+and its calendar entry withdrawn. A reminder goes under each channel's card and to each
+person, with the agenda rebuilt, saying the time actually left when it is queued (a
+job that ran late does not claim the configured lead).
 """
 
 from __future__ import annotations
