@@ -286,3 +286,14 @@ def test_the_agenda_goes_by_dm_only_to_people_cleared_for_credit_data(world: Wor
     for channel in (SALES_CHANNEL, FINANCE_CHANNEL):
         assert len(posted(world, channel, "agenda")) == 1
     assert meeting.departments == ("sales", "finance")
+
+
+def test_the_card_names_its_customers(world: World) -> None:
+    services = world.services
+    services.meetings.schedule(services.config.roster().member(CREDIT_MANAGER), Draft(
+        kind=MeetingKind.CREDIT_COMMITTEE, title="Weekly credit committee",
+        day=date(2026, 12, 1), at=time(10, 0), minutes=60, zone="Asia/Shanghai",
+        departments=("sales",), customers="C0002, C0041"))
+    deliver(world)
+    assert card(world, SALES_CHANNEL).texts()[7] == (
+        "*Customers*\nAcme Packaging (`C0002`)\nFenwick Retail Group (`C0041`)")
