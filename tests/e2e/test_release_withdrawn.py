@@ -17,7 +17,7 @@ from domain.approvals.use_cases import Filing
 from storage.models import InvoiceRow
 from tests.conftest import ROOT
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL
-from tests.e2e.test_approval_decisions import EN, ZONE, shown
+from tests.e2e.test_approval_decisions import EN, ZONE, block_texts, shown
 from tests.e2e.test_orders import audit, checks
 
 
@@ -50,7 +50,7 @@ def test_the_release_request_is_withdrawn_when_a_recheck_releases_the_order(
     assert (withdrawn.actor, withdrawn.details["request"]) == ("creditbot", filed.id)
     card = shown(world, filed.id, 1, CREDIT_MANAGER)
     assert request.closed_at is not None
-    assert card.texts()[-1] == (
+    assert block_texts(card)[-1] == (
         f":heavy_minus_sign: Withdrawn by creditbot on {EN.moment(request.closed_at, ZONE)}: "
         "the order passes the rules now and is released, so no approval is needed any more.")
     assert card.buttons() == []
