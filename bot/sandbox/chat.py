@@ -36,7 +36,14 @@ from bot.sandbox.emulator import SlackEmulator, User
 from bot.sandbox.forms import REQUIRED, BadAnswer, Form, fill, fillable, form_of, shown_value
 from bot.sandbox.forms import Field as FormField
 from bot.sandbox.job_counts import count_text
-from bot.sandbox.render import letter, render_files, render_form, render_message, rows_of
+from bot.sandbox.render import (
+    letter,
+    mrkdwn_to_rich,
+    render_files,
+    render_form,
+    render_message,
+    rows_of,
+)
 from bot.scheduler import job_context, run_job
 from bot.settings import Settings
 from bot.slack_app import create_bolt_app
@@ -81,6 +88,10 @@ SCRIPT_FORM = N_("Fill it in with lines FIELD: VALUE (the field's number, the id
                  "brackets or its label), then :submit; :cancel closes it.")
 ASK_FORM = N_("Answer each field: Enter keeps its value, - empties it, :submit sends the "
               "form as it is, :cancel closes it.")
+# After "creditbot", before the first line of a message printed above: where its copies
+# went (#channels, @people by direct message).
+COPIES = N_("sent the same to {places}:")
+COPIES_EDITED = N_("edited the same in {places}:")
 # How long a pressed button may take to answer before the sandbox says so.
 _ANSWER_SECONDS = 10.0
 
@@ -605,8 +616,11 @@ class Sandbox:
     def _save_files(self, argument: str) -> None:
         """Writes every file shared so far into ``argument`` (the current folder if
         empty), not the sandbox's working folder: that one is deleted when it ends."""
-        shared = [f for f in (self.emulator.files.values() if self.emulator else [])
-                  if f.content is not None and f.title]
+        # One file per name: a meeting's calendar file is shared in every channel and
+        # direct message it goes to, each time the same.
+        shared = list({Path(f.filename).name: f for f in (
+            self.emulator.files.values() if self.emulator else [])
+            if f.content is not None and f.title}.values())
         if not shared:
             self.console.print("[yellow]" + rich_escape(self.tr._(NO_FILES)) + "[/yellow]")
             return
@@ -685,6 +699,11 @@ class Sandbox:
                   posted, shown, chosen)
             self.console.print()
         state.ephemeral_seen = len(calls)
+        # What this look printed, by how it looks: a meeting's invitation goes to three
+        # channels and every member alike; its copies are named in a line at the end
+        # instead of reprinted (their buttons do what the printed one's do).
+        copies: dict[str, list[str]] = {}
+        firsts: dict[str, tuple[str, bool]] = {}
         for channel, messages in list(emulator.channels.items()):
             for message in list(messages):
                 key = (channel, str(message["ts"]))
@@ -694,6 +713,14 @@ class Sandbox:
                     continue
                 state.seen[key] = looks
                 where = self._where(channel, emulator, message, edited=before is not None)
+                # A file's copy looks alike too (its name and title), though its id differs.
+                same = looks + json.dumps([[f.get("name"), f.get("title")]
+                                           for f in message.get("files") or []])
+                if same in copies:
+                    copies[same].append(self._place(channel, emulator))
+                    continue
+                copies[same] = []
+                firsts[same] = (str(message.get("text") or ""), before is not None)
                 self.console.print(f"[bold magenta]creditbot[/] [dim]{rich_escape(where)}[/dim]")
                 posted = Reply(channel, message["text"], message["blocks"], ephemeral=False,
                                ts=str(message["ts"]))
@@ -704,8 +731,22 @@ class Sandbox:
                     render_files(self.console, message["files"], self._file_content, self.tr)
                     self.console.print("[dim]" + rich_escape(self.tr._(FILES_HINT)) + "[/dim]")
                 self.console.print()
+        for same, places in copies.items():
+            if places:
+                text, edited = firsts[same]
+                summary = self.tr._(COPIES_EDITED if edited else COPIES,
+                                    places=", ".join(places))
+                self.console.print("[bold magenta]creditbot[/] [dim]" + rich_escape(summary)
+                                   + "[/dim] " + mrkdwn_to_rich(text.split("\n")[0],
+                                                                self._name))
+                self.console.print()
         if shown or chosen or state.answered:
             state.buttons, state.choices = shown, chosen
+
+    def _place(self, channel: str, emulator: SlackEmulator) -> str:
+        person = emulator.direct_messages.get(channel)
+        return "@" + person if person is not None else "#" + self.channels.get(channel,
+                                                                               channel)
 
     def _where(self, channel: str, emulator: SlackEmulator, message: dict[str, Any],
                edited: bool) -> str:

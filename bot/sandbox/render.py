@@ -32,6 +32,8 @@ def mrkdwn_to_rich(text: str, name_of: Callable[[str], str]) -> str:
     text = rich_escape(text)
     text = re.sub(r"\*([^*\n]+)\*", r"[bold]\1[/bold]", text)
     text = re.sub(r"`([^`\n]+)`", r"[cyan]\1[/cyan]", text)
+    text = re.sub(r"(?<![\w])_([^_\n]+)_(?![\w])", r"[italic]\1[/italic]", text)
+    text = re.sub(r"(?<![\w])~([^~\n]+)~(?![\w])", r"[strike]\1[/strike]", text)
     return _EMOJI_CODE.sub(lambda m: _EMOJI[m.group(1)], text)
 
 

@@ -1,0 +1,132 @@
+"""examples/sandbox-meetings.txt, the meetings story in the sandbox at a clock that
+stands still (Sunday 29 November 2026, 10:00 in Shanghai): the invitation card printed
+once with its agenda and calendar file, its copies to the other channels and people named
+in a line; answers edit every card; the meetings job's reminder, the minutes, the owner's
+task, next week's occurrence and its cancellation."""
+
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.conftest import ROOT
+from tests.e2e.test_sandbox_alerts import still
+
+__all__ = ["still"]
+
+EVERYONE_ELSE = ("#finance, #credit, @U02CREDITMG, @U01SALESAMY, @U01SALESBEN, "
+                 "@U01SALESCHO, @U03FINDIR01, @U03CFO00001, @U04COLLECT1, @U04COLLECT2, "
+                 "@U02CREDITAN")
+
+
+def _session(monkeypatch) -> str:
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "100")
+    result = CliRunner().invoke(main, ["sandbox", "--script",
+                                       str(ROOT / "examples" / "sandbox-meetings.txt")])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output, result.output
+    # Babel puts a narrow no-break space before AM and PM: compared as a space here.
+    return "\n".join(line.rstrip() for line in result.stdout.replace("\u202f", " ")
+                     .splitlines())
+
+
+def _after(out: str, typed: str) -> str:
+    """What the sandbox printed after the line ``typed``, up to the next prompt."""
+    start = out.index(f"> {typed}\n") + len(typed) + 3
+    following = re.search(r"^U\w+ in #\S+> ", out[start:], re.MULTILINE)
+    return out[start:start + following.start() if following else None]
+
+
+def _unwrapped(text: str) -> str:
+    return text.replace("\n", " ")
+
+
+def test_the_meetings_tour(monkeypatch, still):
+    out = _session(monkeypatch)
+    scheduled = _after(out, ":submit")
+    assert scheduled.startswith(
+        "… pressed “Schedule”\nThe form closed.\ncreditbot (only you can see this, in #credit)\n"
+        "✅ Weekly credit committee is scheduled for Dec 1, 2026, 10:00–11:00 (Asia/Shanghai "
+        "time), every\nweek. Invitations are on their way to Sales, Finance & Accounts "
+        "Receivable, Credit Management.\n\n")
+    card = scheduled[scheduled.index("creditbot posted in #sales"):]
+    assert card.split("\n\n")[0].splitlines() == [
+        "creditbot posted in #sales",
+        "Weekly credit committee",
+        "Credit committee organised by @U02CREDITMG",
+        "When                    Duration",
+        "Dec 1, 2026, 10:00 AM   1 hour",
+        "Repeats                 Departments",
+        "every week              Sales, Finance & Accounts Receivable, Credit Management",
+        "Customers",
+        "-",
+        "Accepted 1 · Declined 0 · Proposed another time 0 · No answer yet 8",
+        "Accepted: @U02CREDITMG",
+        "No answer yet: @U01SALESAMY, @U01SALESBEN, @U01SALESCHO, @U03FINDIR01, @U03CFO00001, "
+        "@U04COLLECT1,",
+        "@U04COLLECT2, @U02CREDITAN",
+        " 1  Accept    2  Decline    3  Propose another time    4  Record minutes"]
+    # The calendar file under the card, as Slack lists a file.
+    assert re.search(r"\ncreditbot replied in the thread, in #sales\n"
+                     r"Add to your calendar: Weekly credit committee\n"
+                     r"📎 meeting-1-v1\.ics — Add to your calendar: Weekly credit committee "
+                     r"\(\d\.\d KB\)\n:files saves them to the current folder\.\n", scheduled)
+    # Printed once: the copies in the other channels and direct messages, named.
+    copies = [_unwrapped(part) for part in scheduled.split("\n\n")
+              if part.startswith("creditbot sent the same")]
+    assert copies == [
+        f"creditbot sent the same to {EVERYONE_ELSE}: Invitation: Credit committee “Weekly "
+        "credit committee” on Dec 1, 2026, 10:00 AM",
+        f"creditbot sent the same to {EVERYONE_ELSE}: Agenda: Weekly credit committee",
+        f"creditbot sent the same to {EVERYONE_ELSE}: Add to your calendar: Weekly credit "
+        "committee"]
+    # An answer edits every card: the one shown, the others named.
+    declined = _after(out, "2")
+    assert "Accepted 2 · Declined 1 · Proposed another time 0 · No answer yet 6\n" in declined
+    assert ("creditbot sent a direct message to @U02CREDITMG\n❌ @U03FINDIR01 declined "
+            "Credit committee “Weekly credit committee” on Dec 1, 2026, 10:00 AM.\n") in declined
+    assert _unwrapped(declined.strip().split("\n\n")[-1]) == (
+        f"creditbot edited the same in {EVERYONE_ELSE}: Invitation: Credit committee “Weekly "
+        "credit committee” on Dec 1, 2026, 10:00 AM")
+
+    reminded = out[out.index("> :clock 2026-11-30 10:00"):out.index("> :clock 2026-12-01")]
+    assert ("Ran meetings: 1 meeting reminded, 0 occurrences created, 0 task reminders, "
+            "0 overdue-tasks digests.\ncreditbot replied in the thread, in #sales\n"
+            "⏰ Reminder: Credit committee “Weekly credit committee” on Dec 1, 2026, 10:00 AM "
+            "starts in 24 hours.\nThe agenda as it stands now:\n") in reminded
+
+    assert ("creditbot replied in the thread, in #sales\n"
+            "📝 Minutes of “Weekly credit committee” on Dec 1, 2026, 10:00 AM, recorded by "
+            "@U02CREDITMG:\nDecisions\n> Acme Packaging's increase goes to the CFO.\n"
+            "Action items\n• Call Acme Packaging about the Q1 plan · @U01SALESAMY · due Dec 3, "
+            "2026 · Acme Packaging (C0002)\n") in out
+    assert ("creditbot sent a direct message to @U01SALESAMY\n📌 @U02CREDITMG gave you an "
+            "action item in the minutes of “Weekly credit committee” on Dec 1, 2026,\n10:00 "
+            "AM: Call Acme Packaging about the Q1 plan · due Dec 3, 2026 · Acme Packaging "
+            "(C0002). You are\nreminded on the due day; /credit tasks lists yours, with a "
+            "Done button.\n") in out
+    assert _after(out, "/credit tasks").splitlines() == [
+        "creditbot (only you can see this)",
+        "Your tasks: 1 open, 0 overdue; the most overdue first.",
+        "Call Acme Packaging about the Q1 plan",
+        "Due Dec 3, 2026 · from “Weekly credit committee” on Dec 1, 2026, 10:00 AM · Acme "
+        "Packaging (C0002)",
+        "     1  Done", ""]
+    assert "Ran meetings: 0 meetings reminded, 1 occurrence created, 0 task reminders, " \
+        "0 overdue-tasks digests.\ncreditbot posted in #sales\n" in out
+
+    cancelled = out[out.index("U02CREDITMG in #credit> 2\n"):]
+    assert cancelled.split("\n\n")[0].splitlines() == [
+        "U02CREDITMG in #credit> 2", "… pressed “Cancel”", "creditbot (only you can see this)",
+        "🗑 Weekly credit committee on Dec 8, 2026, 10:00 (Asia/Shanghai time) is cancelled. "
+        "Everyone invited", "is told."]
+    assert ("creditbot posted in #sales\n❌ @U02CREDITMG cancelled Credit committee “Weekly "
+            "credit committee” on Dec 8, 2026, 10:00 AM.\n") in cancelled
+    assert "📎 meeting-2-v2-cancelled.ics — Add to your calendar: Weekly credit committee" \
+        in cancelled
+    assert _unwrapped(cancelled.strip().split("\n\n")[-2]) == (
+        f"creditbot sent the same to {EVERYONE_ELSE}: ❌ @U02CREDITMG cancelled Credit "
+        "committee “Weekly credit committee” on Dec 8, 2026, 10:00 AM.")
