@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import icalendar
 from rich.console import Console
 from rich.markup import escape as rich_escape
 from rich.table import Table
@@ -200,6 +202,27 @@ def render_form(console: Console, form: Form, name_of: Callable[[str], str],
         console.print("   ".join(buttons))
 
 
+def calendar_event(content: bytes | None, tr: Translator) -> str | None:
+    """What a calendar file does, as a calendar would add it: its event's start and end
+    in UTC (the times every calendar converts from), its repetition, or that it cancels
+    the event. None when it is no calendar."""
+    try:
+        calendar = icalendar.Calendar.from_ical(content or b"")
+        event = calendar.walk("VEVENT")[0]
+        start = event.decoded("dtstart").astimezone(UTC)
+        end = event.decoded("dtend").astimezone(UTC)
+    except (ValueError, IndexError, KeyError, AttributeError):
+        return None
+    if str(calendar.get("method", "")).upper() == "CANCEL":
+        return tr._("cancels the event of {start} UTC", start=f"{start:%Y-%m-%d %H:%M}")
+    text = tr._("event {start}–{end} UTC", start=f"{start:%Y-%m-%d %H:%M}",
+                end=f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}")
+    rule = event.get("rrule")
+    if rule is not None:
+        text += ", " + tr._("repeats {rule}", rule=rule.to_ical().decode())
+    return text
+
+
 def png_size(content: bytes | None) -> tuple[int, int] | None:
     """A PNG's width and height from its header; None for anything else."""
     if not content or len(content) < 24 or content[:8] != b"\x89PNG\r\n\x1a\n" \
@@ -232,6 +255,10 @@ def render_files(console: Console, files: list[dict[str, Any]],
         if dimensions is not None:
             details.append(tr._("{width}×{height} px", width=dimensions[0],
                                 height=dimensions[1]))
+        event = calendar_event(content_of(str(shared.get("id", ""))), tr) \
+            if name.endswith(".ics") else None
+        if event:
+            details.append(event)
         line = f"📎 [bold]{rich_escape(name)}[/bold]"
         if title and title != name:
             line += " — " + rich_escape(title)

@@ -69,11 +69,13 @@ def test_the_meetings_tour(monkeypatch, still):
         "@U04COLLECT1,",
         "@U04COLLECT2, @U02CREDITAN",
         " 1  Accept    2  Decline    3  Propose another time    4  Record minutes"]
-    # The calendar file under the card, as Slack lists a file.
+    # The calendar file under the card, as Slack lists a file, with what it adds: the time
+    # typed in Shanghai (10:00) in UTC, every week.
     assert re.search(r"\ncreditbot replied in the thread, in #sales\n"
                      r"Add to your calendar: Weekly credit committee\n"
                      r"📎 meeting-1-v1\.ics — Add to your calendar: Weekly credit committee "
-                     r"\(\d\.\d KB\)\n:files saves them to the current folder\.\n", scheduled)
+                     r"\(\d\.\d KB, event 2026-12-01\n02:00–03:00 UTC, repeats FREQ=WEEKLY\)\n"
+                     r":files saves them to the current folder\.\n", scheduled)
     # Printed once: the copies in the other channels and direct messages, named.
     copies = [_unwrapped(part) for part in scheduled.split("\n\n")
               if part.startswith("creditbot sent the same")]
@@ -125,8 +127,9 @@ def test_the_meetings_tour(monkeypatch, still):
         "Everyone invited", "is told."]
     assert ("creditbot posted in #sales\n❌ @U02CREDITMG cancelled Credit committee “Weekly "
             "credit committee” on Dec 8, 2026, 10:00 AM.\n") in cancelled
-    assert "📎 meeting-2-v2-cancelled.ics — Add to your calendar: Weekly credit committee" \
-        in cancelled
+    assert re.search(r"\n📎 meeting-2-v2-cancelled\.ics — Add to your calendar: Weekly credit "
+                     r"committee \(\d\.\d KB, cancels the\nevent of 2026-12-08 02:00 UTC\)\n",
+                     cancelled)
     assert _unwrapped(cancelled.strip().split("\n\n")[-2]) == (
         f"creditbot sent the same to {EVERYONE_ELSE}: ❌ @U02CREDITMG cancelled Credit "
         "committee “Weekly credit committee” on Dec 8, 2026, 10:00 AM.")
