@@ -395,6 +395,11 @@ class Sandbox:
         # Only the person a direct message went to sees it, and so its buttons.
         recipient = driver.emulator.direct_messages.get(pressed.message.channel)
         if recipient is not None and state.user.user_id not in recipient.split(","):
+            # A copy sent to them too was named, not printed: press theirs.
+            own = self._own_copy(pressed.message, state.user.user_id, driver.emulator)
+            if own is not None:
+                pressed, recipient = Pressable(own, pressed.button), None
+        if recipient is not None and state.user.user_id not in recipient.split(","):
             self.console.print("[yellow]" + self.tr._(
                 "“{label}” is in a direct message to @{person}: only they can press it. "
                 "Type :as {person} first.", label=rich_escape(label),
@@ -742,6 +747,18 @@ class Sandbox:
                 self.console.print()
         if shown or chosen or state.answered:
             state.buttons, state.choices = shown, chosen
+
+    @staticmethod
+    def _own_copy(message: Reply, user: str, emulator: SlackEmulator) -> Reply | None:
+        """The same message in ``user``'s own direct message, if the bot sent one."""
+        for channel, person in list(emulator.direct_messages.items()):
+            if user not in person.split(","):
+                continue
+            for sent in list(emulator.channels.get(channel, [])):
+                if sent["text"] == message.text and sent["blocks"] == message.blocks:
+                    return Reply(channel, sent["text"], sent["blocks"], ephemeral=False,
+                                 ts=str(sent["ts"]))
+        return None
 
     def _place(self, channel: str, emulator: SlackEmulator) -> str:
         person = emulator.direct_messages.get(channel)

@@ -133,3 +133,40 @@ def test_the_meetings_tour(monkeypatch, still):
     assert _unwrapped(cancelled.strip().split("\n\n")[-2]) == (
         f"creditbot sent the same to {EVERYONE_ELSE}: ❌ @U02CREDITMG cancelled Credit "
         "committee “Weekly credit committee” on Dec 8, 2026, 10:00 AM.")
+
+
+def test_a_copy_named_not_printed_is_pressed_in_ones_own_direct_message(monkeypatch, still,
+                                                                       tmp_path):
+    """A meeting of named attendees only: its card goes by direct message alone, the
+    organiser's printed, the attendees' named; an attendee's press is on their own copy,
+    and someone without one is still told whose message it is."""
+    script = tmp_path / "attendees.txt"
+    script.write_text(""":clock 2026-11-29 10:00
+:as credit_manager
+/credit meeting
+title: Limits for Acme
+attendees: U01SALESBEN, U03FINDIR01
+date: 2026-12-01
+time: 10:00
+:submit
+:as U03FINDIR01
+1
+:as U01SALESAMY
+2
+""", encoding="utf-8")
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "100")
+    result = CliRunner().invoke(main, ["sandbox", "--script", str(script)])
+    assert result.exit_code == 0, result.output
+    out = "\n".join(line.rstrip() for line in result.stdout.replace("\u202f", " ")
+                    .splitlines())
+    assert ("creditbot sent the same to @U01SALESBEN, @U03FINDIR01: Invitation: Credit "
+            "committee “Limits for\nAcme” on Dec 1, 2026, 10:00 AM\n") in out
+    accepted = _after(out, "1")
+    assert accepted.startswith(
+        "… pressed “Accept”\ncreditbot (only you can see this)\n✅ You accepted. The "
+        "organiser sees it on the invitation.\n")
+    assert "Accepted: @U02CREDITMG, @U03FINDIR01\nNo answer yet: @U01SALESBEN\n" in accepted
+    assert _after(out, "2").strip() == (
+        "“Decline” is in a direct message to @U02CREDITMG: only they can press it. Type :as "
+        "U02CREDITMG\nfirst.")
