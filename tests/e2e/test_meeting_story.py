@@ -1,6 +1,7 @@
 """Issue 11's "Done when" as one story, the way people live it, at the controlled clock
-(Sunday 29 November 2026, 10:00 in Shanghai): the credit manager schedules a weekly
-credit committee across sales, finance and credit through the ``/credit meeting`` form;
+(Sunday 29 November 2026, 10:00 in Shanghai): the credit manager, in Berlin, schedules a
+weekly credit committee across sales, finance and credit through the ``/credit meeting``
+form at 09:00 on their own wall clock;
 the invitations reach the three channels and every member by direct message with the
 agenda the data gives; answers move every tally; the calendar file parses and carries
 the right UTC times; the clock moves to a day and to 15 minutes before (each reminder
@@ -40,9 +41,13 @@ ANALYST = "U02CREDITAN"
 INVITED = (CREDIT_MANAGER, *SALES_PEOPLE, *FINANCE_PEOPLE, ANALYST)
 BEN, FINANCE_DIRECTOR = "U01SALESBEN", "U03FINDIR01"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-# Tuesday 1 December 2026, 10:00 in Shanghai: typed as 10:00 in the organiser's zone.
-STARTS = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI).astimezone(UTC)
-WHEN = token(STARTS, "Dec 1, 2026, 10:00 AM")
+# The organiser works in Berlin (their Slack time zone), the organisation in Shanghai.
+BERLIN = ZoneInfo("Europe/Berlin")
+# Tuesday 1 December 2026, typed as 09:00 on the organiser's wall clock: 08:00 UTC.
+STARTS = datetime(2026, 12, 1, 9, 0, tzinfo=BERLIN).astimezone(UTC)
+# Slack shows each reader the time in their own zone; the fallback (what the emulator
+# keeps) is in the organisation's zone, Shanghai's.
+WHEN = token(STARTS, "Dec 1, 2026, 4:00 PM")
 TITLE = "Weekly credit committee"
 # The minutes' action items: owner, what, and the customer as its line names it.
 TASKS = ((SALES, "Call Acme Packaging about the Q1 plan", " · *Acme Packaging* (`C0002`)"),
@@ -85,20 +90,21 @@ def expected_agenda(world: World, as_of: date) -> list[str]:
 
 
 def schedule_through_the_form(world: World) -> Meeting:
+    world.emulator.users[CREDIT_MANAGER].tz = "Europe/Berlin"
     world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, "/credit meeting")
     view = world.slack.modal(CREDIT_MANAGER)
     result = world.slack.submit(CREDIT_MANAGER, view, {
         "kind": "credit_committee", "title": TITLE,
         "departments": options("sales", "finance", "credit"),
         "attendees": {"type": "multi_users_select", "selected_users": []},
-        "customers": "", "date": "2026-12-01", "time": at("10:00"), "duration": "60",
+        "customers": "", "date": "2026-12-01", "time": at("09:00"), "duration": "60",
         "recurrence": "weekly", "despite": options(kind="checkboxes")})
     assert (result.status, result.body) == (200, "")
     confirmed = [c for c in world.emulator.wait_for("chat.postEphemeral")
                  if c.args.get("user") == CREDIT_MANAGER][-1]
     assert confirmed.text == (
-        f":white_check_mark: *{TITLE}* is scheduled for Dec 1, 2026, 10:00–11:00 "
-        "(Asia/Shanghai time), every week. Invitations are on their way to Sales, Finance "
+        f":white_check_mark: *{TITLE}* is scheduled for Dec 1, 2026, 09:00–10:00 "
+        "(Europe/Berlin time), every week. Invitations are on their way to Sales, Finance "
         "&amp; Accounts Receivable, Credit Management.")
     deliver(world)
     [meeting] = stored(world)
@@ -118,7 +124,7 @@ def test_a_weekly_credit_committee_from_scheduling_to_cancel(world: World) -> No
         "C0002", RequestKind.LIMIT_INCREASE, "Q1 season", "+100k"))
     meeting = schedule_through_the_form(world)
     assert (meeting.starts_at, meeting.zone, meeting.departments) == (
-        STARTS, "Asia/Shanghai", ("sales", "finance", "credit"))
+        STARTS, "Europe/Berlin", ("sales", "finance", "credit"))
 
     # Invitations: a card and the agenda in each channel and each member's DM.
     agenda = expected_agenda(world, NOW.astimezone(SHANGHAI).date())
@@ -140,10 +146,11 @@ def test_a_weekly_credit_committee_from_scheduling_to_cancel(world: World) -> No
         assert share.thread_ts == shown.ts
         assert file.filename == f"meeting-{meeting.id}-v1.ics" and file.content
         event = icalendar.Calendar.from_ical(file.content).walk("VEVENT")[0]
-        assert event.decoded("dtstart").astimezone(UTC) == datetime(2026, 12, 1, 2, 0,
+        assert event.decoded("dtstart").astimezone(UTC) == datetime(2026, 12, 1, 8, 0,
                                                                     tzinfo=UTC)
-        assert event.decoded("dtend").astimezone(UTC) == datetime(2026, 12, 1, 3, 0,
+        assert event.decoded("dtend").astimezone(UTC) == datetime(2026, 12, 1, 9, 0,
                                                                   tzinfo=UTC)
+        assert str(event["dtstart"].params["TZID"]) == "Europe/Berlin"
         assert event["rrule"].to_ical() == b"FREQ=WEEKLY"
         assert str(event["organizer"]) == f"urn:slack:{CREDIT_MANAGER}"
         assert [str(a) for a in event["attendee"]] == [f"urn:slack:{u}" for u in INVITED[1:]]
@@ -222,7 +229,7 @@ def test_a_weekly_credit_committee_from_scheduling_to_cancel(world: World) -> No
     # The job after the start invites the next week's occurrence.
     assert run_meetings_job(world, held)["occurrences"] == 1
     deliver(world)
-    next_when = token(STARTS + timedelta(days=7), "Dec 8, 2026, 10:00 AM")
+    next_when = token(STARTS + timedelta(days=7), "Dec 8, 2026, 4:00 PM")
     for place in everywhere():
         invitations = [m["text"] for m in posted(world, place)]
         assert invitations == [f"Invitation: Credit committee “{TITLE}” on {WHEN}",
@@ -242,8 +249,8 @@ def test_a_weekly_credit_committee_from_scheduling_to_cancel(world: World) -> No
 
     # The organiser moves the next occurrence, then cancels it: every channel and
     # person is told, with the calendar file that changes their calendars.
-    moved_when = token(datetime(2026, 12, 9, 14, 0, tzinfo=SHANGHAI),
-                       "Dec 9, 2026, 2:00 PM")
+    moved_when = token(datetime(2026, 12, 9, 14, 0, tzinfo=BERLIN),
+                       "Dec 9, 2026, 9:00 PM")
     with time_machine.travel(morning, tick=True):
         before = {place: len(world.emulator.channels.get(place, [])) for place in everywhere()}
         meetings = world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, "/credit meetings")
@@ -257,22 +264,22 @@ def test_a_weekly_credit_committee_from_scheduling_to_cancel(world: World) -> No
         told = (f":calendar: <@{CREDIT_MANAGER}> moved Credit committee “{TITLE}” from "
                 f"{next_when} to {moved_when} (1 hour). Answer the invitation again if the "
                 "new time does not suit you.")
-        assert_told(world, before, told, "REQUEST", datetime(2026, 12, 9, 6, 0, tzinfo=UTC),
+        assert_told(world, before, told, "REQUEST", datetime(2026, 12, 9, 13, 0, tzinfo=UTC),
                     confirmed=True)
         assert world.emulator.channels[dm(CREDIT_MANAGER)][before[dm(CREDIT_MANAGER)]][
             "text"] == (f":calendar: *{TITLE}* is moved to Dec 9, 2026, 14:00–15:00 "
-                        "(Asia/Shanghai time). Everyone invited is told.")
+                        "(Europe/Berlin time). Everyone invited is told.")
 
         before = {place: len(world.emulator.channels.get(place, [])) for place in everywhere()}
         meetings = world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, "/credit meetings")
         done = world.slack.click(CREDIT_MANAGER, meetings, "Cancel")
         assert done is not None and done.all_text() == (
-            f":wastebasket: *{TITLE}* on Dec 9, 2026, 14:00 (Asia/Shanghai time) is "
+            f":wastebasket: *{TITLE}* on Dec 9, 2026, 14:00 (Europe/Berlin time) is "
             "cancelled. Everyone invited is told.")
         deliver(world)
         told = (f":x: <@{CREDIT_MANAGER}> cancelled Credit committee “{TITLE}” on "
                 f"{moved_when}.")
-        assert_told(world, before, told, "CANCEL", datetime(2026, 12, 9, 6, 0, tzinfo=UTC))
+        assert_told(world, before, told, "CANCEL", datetime(2026, 12, 9, 13, 0, tzinfo=UTC))
     with world.services.uow() as uow:
         first, second = uow.meetings.series(meeting.id)
     assert (first.state, second.state) == (MeetingState.SCHEDULED, MeetingState.CANCELLED)
@@ -292,7 +299,7 @@ def assert_told(world: World, before: dict[str, int], told: str, method: str,
         assert share.thread_ts == posted(world, place)[-1]["ts"], place
         # The occurrence's card, edited in place to say what happened.
         assert posted(world, place)[-1]["text"] == (
-            f"{heading}: Credit committee “{TITLE}” on {token(starts, 'Dec 9, 2026, 2:00 PM')}")
+            f"{heading}: Credit committee “{TITLE}” on {token(starts, 'Dec 9, 2026, 9:00 PM')}")
         assert file.content is not None
         calendar = icalendar.Calendar.from_ical(file.content)
         event = calendar.walk("VEVENT")[0]
