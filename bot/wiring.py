@@ -359,7 +359,8 @@ def build_meeting_answers(unit_of_work: Callable[[], SqlUnitOfWork], config: App
                           remembered: Remembered | None = None) -> Responses:
     """Accept / Decline / Propose another time on an invitation."""
     return Responses(unit_of_work, meeting_invitees(config), clock,
-                     build_meeting_notices(config, clock, remembered=remembered))
+                     build_meeting_notices(config, clock, remembered=remembered),
+                     config.meetings.policy())
 
 
 def build_meetings(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from domain.access import Member
 from domain.errors import DomainError
 from domain.meetings.model import Answer, Meeting, MeetingChanged, MeetingState, Response
 from domain.meetings.people import Invitees
 from domain.meetings.ports import Happened, MeetingChange, MeetingNotices, NoMeetingNotices
+from domain.meetings.schedule import DURATION, MeetingRefused, SchedulingPolicy, check_slot
 from domain.meetings.use_cases import customer_names
 from domain.model import AuditEntry
 from domain.ports import UnitOfWork
@@ -44,6 +46,9 @@ class Responses:
     invitees: Invitees
     clock: Callable[[], datetime]
     notices: MeetingNotices = field(default_factory=NoMeetingNotices)
+    # A proposal is held to the organiser's rules (working days and hours), else the
+    # organiser is asked to accept a time their own Reschedule would refuse.
+    policy: SchedulingPolicy = field(default_factory=SchedulingPolicy)
 
     def check(self, actor: Member, meeting_id: int) -> Meeting:
         """The meeting, if ``actor`` may answer it now (a Propose click opens its form
@@ -53,7 +58,11 @@ class Responses:
             return self._answerable(meeting, actor.user_id, self.clock())
 
     def respond(self, actor: Member, meeting_id: int, answer: Answer,
-                proposed_at: datetime | None = None, note: str = "") -> Response:
+                proposed_at: datetime | None = None, note: str = "",
+                zone: str | None = None) -> Response:
+        """``zone``: the proposer's time zone, on whose wall clock the working days and
+        hours are read (the meeting's own zone when not given). A proposal outside them
+        raises ``MeetingRefused`` with the scheduling form's messages, field by field."""
         note = (note or "").strip()
         if len(note) > MAX_NOTE:
             raise ProposalInvalid("note", N_("Keep the note under {limit} characters."),
@@ -63,11 +72,11 @@ class Responses:
                 raise ProposalInvalid("date", N_("Choose the date and time you propose."))
         else:
             proposed_at = None
-        return retried(lambda: self._respond(actor, meeting_id, answer, proposed_at, note),
-                       MeetingChanged)
+        return retried(lambda: self._respond(actor, meeting_id, answer, proposed_at, note,
+                                             zone), MeetingChanged)
 
     def _respond(self, actor: Member, meeting_id: int, answer: Answer,
-                 proposed_at: datetime | None, note: str) -> Response:
+                 proposed_at: datetime | None, note: str, zone: str | None) -> Response:
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
@@ -85,6 +94,7 @@ class Responses:
                 if proposed_at == meeting.starts_at:
                     raise ProposalInvalid("time", N_(
                         "That is the meeting's own time: propose another, or accept."))
+                self._within_hours(meeting, proposed_at, zone or meeting.zone, now)
             people, channels = self.invitees.people(meeting), self.invitees.channels(meeting)
             response = uow.meetings.set_response(Response(
                 meeting_id=meeting.id, user_id=actor.user_id, answer=answer, at=now,
@@ -102,6 +112,16 @@ class Responses:
                 customer_names=customer_names(uow, meeting.customers)))
             uow.commit()
         return response
+
+    def _within_hours(self, meeting: Meeting, proposed_at: datetime, zone: str,
+                      now: datetime) -> None:
+        local = proposed_at.astimezone(ZoneInfo(zone))
+        _, problems = check_slot(local.date(), local.time(), meeting.minutes, zone, now,
+                                 self.policy)
+        # The duration is the meeting's own, not the proposer's to fix.
+        problems = [p for p in problems if p.where != DURATION]
+        if problems:
+            raise MeetingRefused(problems)
 
     def _answerable(self, meeting: Meeting | None, user_id: str, now: datetime) -> Meeting:
         if meeting is None:

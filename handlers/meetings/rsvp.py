@@ -16,7 +16,7 @@ from slack_bolt import BoltContext
 from domain.errors import DomainError
 from domain.meetings.model import Answer, Meeting
 from domain.meetings.responses import MAX_NOTE, AnswerRefused, ProposalInvalid
-from domain.meetings.schedule import FieldProblem, local_start
+from domain.meetings.schedule import FieldProblem, MeetingRefused, local_start
 from handlers.errors import explain
 from handlers.i18n import Translator
 from handlers.meetings import invitation
@@ -140,7 +140,11 @@ def on_propose_submit(view: dict[str, Any], context: BoltContext) -> Submitted:
     try:
         proposed: datetime = local_start(day, at, zone)
         context["deps"].meeting_answers.respond(member, chosen.meeting, Answer.PROPOSED,
-                                              proposed, values.get(NOTE_BLOCK) or "")
+                                              proposed, values.get(NOTE_BLOCK) or "",
+                                              zone=zone)
+    except MeetingRefused as refused:
+        return {FIELDS.get(where, TIME_BLOCK): explain(problem, tr)
+                for where, problem in refused.by_field().items()}
     except FieldProblem as wrong:
         return {FIELDS.get(wrong.where, TIME_BLOCK): explain(wrong, tr)}
     except ProposalInvalid as wrong:

@@ -1,0 +1,39 @@
+"""Propose another time, as a new user found it: the proposal is held to the same
+working days and hours as the organiser's Reschedule, read on the proposer's own clock,
+with the same messages beside the field; nothing is recorded until it passes."""
+
+from __future__ import annotations
+
+from bot.sandbox.emulator import User
+from tests.e2e.conftest import SALES_CHANNEL, World
+from tests.e2e.test_meeting_invitations import BEN, card, schedule
+
+
+def test_a_proposal_on_a_sunday_or_at_night_is_refused_beside_its_field(
+        world: World) -> None:
+    meeting = schedule(world)
+    world.emulator.users[BEN] = User(BEN, "ben", tz="Europe/Berlin")
+    world.slack.click(BEN, card(world, SALES_CHANNEL), "Propose another time", wait=False)
+    view = world.slack.modal(BEN)
+
+    sunday = world.slack.submit(BEN, view, {"date": "2026-12-06", "time": "10:00"})
+    assert sunday.json() == {"response_action": "errors", "errors": {
+        "date": "Dec 6, 2026 is a Sunday; meetings are held on Monday, Tuesday, Wednesday, "
+                "Thursday, Friday."}}
+    night = world.slack.submit(BEN, view, {"date": "2026-12-02", "time": "03:00"})
+    assert night.json() == {"response_action": "errors", "errors": {
+        "time": "Meetings are held between 08:00 and 19:00 (Europe/Berlin); 03:00–04:00 "
+                "is outside those hours."}}
+    # 18:30 in Berlin would end at 19:30: past the hours on Ben's clock.
+    late = world.slack.submit(BEN, view, {"date": "2026-12-02", "time": "18:30"})
+    assert late.json()["errors"] == {
+        "time": "Meetings are held between 08:00 and 19:00 (Europe/Berlin); 18:30–19:30 "
+                "is outside those hours."}
+    with world.services.uow() as uow:
+        assert uow.meetings.responses(meeting.id) == []
+
+    fine = world.slack.submit(BEN, view, {"date": "2026-12-02", "time": "09:00"})
+    assert fine.status == 200 and not fine.body.strip()
+    with world.services.uow() as uow:
+        assert [(r.user_id, r.answer.value) for r in uow.meetings.responses(meeting.id)] \
+            == [(BEN, "proposed")]
