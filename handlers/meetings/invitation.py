@@ -244,9 +244,12 @@ def agenda_elsewhere(tr: Translator, meeting: Meeting, channels: Sequence[str]) 
 
 
 def ics_title(tr: Translator, meeting: Meeting, escaped: bool = True) -> str:
-    """The file share's comment (mrkdwn: escaped) or the file's own title (plain)."""
-    return tr._("Add to your calendar: {title}",
-                title=title(meeting) if escaped else meeting.title)
+    """The file share's comment (mrkdwn: escaped) or the file's own title (plain). A
+    cancellation's file takes the event out of the calendar."""
+    shown = title(meeting) if escaped else meeting.title
+    if meeting.state is MeetingState.CANCELLED:
+        return tr._("Remove from your calendar: {title}", title=shown)
+    return tr._("Add to your calendar: {title}", title=shown)
 
 
 def agenda_heading(tr: Translator, meeting: Meeting, escaped: bool = True) -> str:

@@ -294,7 +294,9 @@ def assert_told(world: World, before: dict[str, int], told: str, method: str,
         new = world.emulator.channels[place][before[place]:]
         if confirmed and place == dm(CREDIT_MANAGER):  # the organiser's confirmation
             new = new[1:]
-        assert [m.get("text") for m in new] == [told, f"Add to your calendar: {TITLE}"], place
+        calendar = "Remove from" if method == "CANCEL" else "Add to"
+        assert [m.get("text") for m in new] == [told, f"{calendar} your calendar: {TITLE}"], \
+            place
         [*_, (share, [file])] = world.emulator.shared_in(place)
         assert share.thread_ts == posted(world, place)[-1]["ts"], place
         # The occurrence's card, edited in place to say what happened.

@@ -127,8 +127,9 @@ def test_the_meetings_tour(monkeypatch, still):
         "Everyone invited", "is told."]
     assert ("creditbot posted in #sales\n❌ @U02CREDITMG cancelled Credit committee “Weekly "
             "credit committee” on Dec 8, 2026, 10:00 AM.\n") in cancelled
-    assert re.search(r"\n📎 meeting-2-v2-cancelled\.ics — Add to your calendar: Weekly credit "
-                     r"committee \(\d\.\d KB, cancels the\nevent of 2026-12-08 02:00 UTC\)\n",
+    assert re.search(r"\n📎 meeting-2-v2-cancelled\.ics — Remove from your calendar: Weekly "
+                     r"credit committee \(\d\.\d KB, cancels\nthe event of 2026-12-08 02:00 "
+                     r"UTC\)\n",
                      cancelled)
     assert _unwrapped(cancelled.strip().split("\n\n")[-2]) == (
         f"creditbot sent the same to {EVERYONE_ELSE}: ❌ @U02CREDITMG cancelled Credit "

@@ -235,7 +235,9 @@ def test_reschedule_and_cancel_edit_the_cards_tell_everyone_and_send_a_new_file(
     assert texts(edit.blocks)[-1] == (
         f":x: Cancelled by <@{ORGANISER}> on {token(NOW, 'Nov 30, 2026, 9:00 AM')}.")
     assert not any(b["type"] == "actions" for b in edit.blocks)
-    cancel_file = next(m for m in new if m.files).files[0]
+    shared = next(m for m in new if m.files)
+    cancel_file = shared.files[0]
+    assert (shared.text, cancel_file.title) == ("Remove from your calendar: Weekly credit",) * 2
     parsed = icalendar.Calendar.from_ical(cancel_file.content)
     assert str(parsed["method"]) == "CANCEL"
     assert str(parsed.walk("VEVENT")[0]["status"]) == "CANCELLED"
