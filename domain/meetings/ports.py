@@ -111,6 +111,8 @@ class MeetingChange:
     customer_names: Mapping[str, str] = field(default_factory=dict)
     later: tuple[Meeting, ...] = ()
     series_ended: bool = False
+    # MINUTES: the minutes recorded before these (these are then "further minutes").
+    earlier_minutes: tuple[Minutes, ...] = ()
 
 
 class MeetingNotices(Protocol):
