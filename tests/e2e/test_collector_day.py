@@ -304,7 +304,7 @@ def test_a_long_worklist_pages_in_place_and_reads_in_chinese(world):
     chinese = world.slack.slash(zh_collector, "D03FINDIR01", "/credit 催收 2")
     assert chinese.text == "12 个账户待催收"
     assert section_texts(chinese)[0] == (
-        "*你的催收*：12 个账户，第 2 页，共 2 页。先列付款承诺到期的，再列下一步已到期的，"
+        "*您的催收*：12 个账户，第 2 页，共 2 页。先列付款承诺到期的，再列下一步已到期的，"
         "其余按逾期金额 × 逾期天数排序。")
     assert [b["text"]["text"] for b in chinese.buttons()[:4]] == [
         "记录行动", "付款承诺", "争议", "移交法务"]

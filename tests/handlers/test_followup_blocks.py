@@ -54,9 +54,9 @@ def test_overdue_first_and_said_and_the_list_fits_in_a_message() -> None:
 def test_the_list_in_chinese() -> None:
     tr = translator("zh-CN")
     text, blocks = tasks_list(tr, [], TODAY, UTC)
-    assert text == "你没有未完成的任务。会议纪要中记录的行动项会出现在这里。"
+    assert text == "您没有未完成的任务。会议纪要中记录的行动项会出现在这里。"
     text, blocks = tasks_list(tr, [TaskLine(task("打电话", TODAY), None)], TODAY, UTC)
     assert text == "1 项未完成任务"
     assert blocks is not None and blocks[0]["text"]["text"] == (
-        "*你的任务*：1 项未完成，0 项已逾期；逾期最久的在前。")
+        "*您的任务*：1 项未完成，0 项已逾期；逾期最久的在前。")
     assert blocks[1]["accessory"]["text"]["text"] == "完成"
