@@ -1,5 +1,11 @@
 """Recording what a meeting decided: the minutes, and one tracked task per action item.
 
+Minutes may be recorded more than once (what was forgotten, what came after): a later
+record is *further minutes*, posted in the same thread as such, and the form shows what
+was recorded before (``so_far``). An action item identical to one still open from the
+same meeting (the same what, owner and due day) is refused beside its field, so a form
+sent again with its old rows does not create the same tasks twice.
+
 Who records: the organiser, or someone the meeting invited who may see credit data (the
 minutes and their tasks name customers). Only once the meeting has started, and never
 for a cancelled one. Every wrong field is named in one round (``MinutesRefused``), so the
@@ -17,7 +23,7 @@ from typing import Any
 from domain.access import CreditDataAccess, Member
 from domain.errors import DomainError
 from domain.lookup import resolve_customer
-from domain.meetings.model import Meeting, MeetingState, Minutes, Task
+from domain.meetings.model import Meeting, MeetingState, Minutes, Task, TaskState
 from domain.meetings.ports import Happened, MeetingChange, MeetingNotices, NoMeetingNotices
 from domain.meetings.use_cases import customer_names
 from domain.model import AuditEntry
@@ -98,6 +104,19 @@ class Recorded:
     meeting: Meeting
     minutes: Minutes
     tasks: tuple[Task, ...]
+    further: bool = False  # minutes had been recorded before these
+
+
+@dataclass(frozen=True)
+class SoFar:
+    """A meeting's minutes recorded so far (the earliest first) and its tasks."""
+
+    minutes: tuple[Minutes, ...] = ()
+    tasks: tuple[Task, ...] = ()
+
+
+def _same_item(what: str, owner: str, due_on: date) -> tuple[str, str, date]:
+    return " ".join(what.split()).casefold(), owner, due_on
 
 
 @dataclass
@@ -119,6 +138,19 @@ class MinutesKeeping:
         with self.unit_of_work() as uow:
             return self._recordable(uow.meetings.get_meeting(meeting_id), actor,
                                     self.clock(), meeting_id)
+
+    def so_far(self, meeting_ids: Sequence[int]) -> dict[int, SoFar]:
+        """What each meeting's minutes hold already (meetings without minutes are left
+        out)."""
+        found: dict[int, SoFar] = {}
+        with self.unit_of_work() as uow:
+            for meeting_id in meeting_ids:
+                minutes = uow.meetings.minutes_of(meeting_id)
+                if minutes:
+                    found[meeting_id] = SoFar(
+                        tuple(sorted(minutes, key=lambda m: (m.recorded_at, m.id))),
+                        tuple(uow.meetings.tasks_of(meeting_id)))
+        return found
 
     def recent(self, actor: Member) -> list[Meeting]:
         """The meetings of the last two weeks that have started and whose minutes
@@ -146,6 +178,12 @@ class MinutesKeeping:
             uow.begin_write()
             meeting = self._recordable(uow.meetings.get_meeting(meeting_id), actor, now,
                                        meeting_id)
+            # Claimed first: the same form sent again after it was recorded must close,
+            # not be refused for repeating its own action items. A refusal below rolls
+            # the claim back, so a corrected form can be sent.
+            if submission is not None \
+                    and not uow.collections.claim_submission(submission, now):
+                raise AlreadyRecorded()
             problems: list[Problem] = []
             text = (decisions or "").strip()
             if not text:
@@ -155,18 +193,26 @@ class MinutesKeeping:
                 problems.append(Problem(DECISIONS, N_(
                     "Keep the decisions under {limit} characters; there are {length}."),
                     limit=MAX_DECISIONS, length=len(text)))
+            earlier = tuple(uow.meetings.minutes_of(meeting.id))
+            taken = {_same_item(t.what, t.owner, t.due_on)
+                     for t in uow.meetings.tasks_of(meeting.id) if t.state is TaskState.OPEN}
             planned: list[tuple[ActionItem, str | None]] = []
             for index, item in enumerate(items):
                 if item.empty:
                     continue
                 found, customer = self._check_item(uow, index, item, today)
+                if not found and item.owner and item.due_on:
+                    key = _same_item(item.what, item.owner, item.due_on)
+                    if key in taken:
+                        found.append(Problem(item_field(WHAT, index), N_(
+                            "This action item is already open from this meeting (the same "
+                            "what, owner and due day): leave the row empty, or change "
+                            "it.")))
+                    taken.add(key)
                 problems.extend(found)
                 planned.append((item, customer))
             if problems:
                 raise MinutesRefused(problems)
-            if submission is not None \
-                    and not uow.collections.claim_submission(submission, now):
-                raise AlreadyRecorded()
             minutes = uow.meetings.add_minutes(Minutes(
                 meeting_id=meeting.id, decisions=text, recorded_by=actor.user_id,
                 recorded_at=now))
@@ -184,9 +230,10 @@ class MinutesKeeping:
             self.notices.queue(uow.outbox, MeetingChange(
                 Happened.MINUTES, meeting, actor.user_id, people, channels,
                 minutes=minutes, tasks=tasks, customer_names=customer_names(
-                    uow, [*meeting.customers, *(t.customer_id for t in tasks)])))
+                    uow, [*meeting.customers, *(t.customer_id for t in tasks)]),
+                earlier_minutes=earlier))
             uow.commit()
-        return Recorded(meeting, minutes, tasks)
+        return Recorded(meeting, minutes, tasks, further=bool(earlier))
 
     def _check_item(self, uow: UnitOfWork, index: int, item: ActionItem,
                     today: date) -> tuple[list[Problem], str | None]:

@@ -39,15 +39,18 @@ def _open_form(context: BoltContext, trigger_id: str, meeting_id: int) -> None:
     tr: Translator = context["tr"]
     # Refused before the form: nobody types minutes only to be told they may not.
     meeting = deps.minutes.check(context["member"], meeting_id)
-    open_modal(context, trigger_id, blocks.minutes_view(tr, meeting, deps.minutes.zone))
+    so_far = deps.minutes.so_far([meeting.id]).get(meeting.id)
+    open_modal(context, trigger_id, blocks.minutes_view(tr, meeting, deps.minutes.zone,
+                                                        so_far))
 
 
 def minutes_command(context: BoltContext, rest: str) -> Message:
     tr: Translator = context["tr"]
     if not rest.strip():
         deps: Deps = context["deps"]
-        return blocks.recent_meetings(tr, deps.minutes.recent(context["member"]),
-                                      deps.minutes.zone)
+        held = deps.minutes.recent(context["member"])
+        return blocks.recent_meetings(tr, held, deps.minutes.zone,
+                                      deps.minutes.so_far([m.id for m in held]))
     found = _MEETING_ID.fullmatch(rest.strip())
     if found is None or int(found.group(1)) < 1:
         text = tr._("`/credit minutes` takes a meeting's number, e.g. `/credit minutes 12`, "
@@ -96,6 +99,14 @@ def submit_minutes(view: dict[str, Any], context: BoltContext) -> Submitted:
     except MinutesRefused as refused:
         # The problems name the form's block ids (``decisions``, ``due_2``…).
         return {where: explain(problem, tr) for where, problem in refused.by_field().items()}
+    if recorded.further:
+        text = tr.ngettext(
+            "Further minutes recorded for “{title}” with {n} action item; they are posted "
+            "in the meeting's thread and the owner is told.",
+            "Further minutes recorded for “{title}” with {n} action items; they are posted "
+            "in the meeting's thread and each owner is told.", len(recorded.tasks),
+            title=blocks.title(recorded.meeting))
+        return _confirm(context, text)
     text = tr.ngettext(
         "Minutes recorded for “{title}” with {n} action item; they are posted in the "
         "meeting's thread and the owner is told.",

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 
+from domain.meetings.minutes import SoFar
 from domain.meetings.model import Meeting, Minutes, Task
 from domain.meetings.tasks import SHOWN, TaskLine
 from handlers.i18n import Translator
@@ -31,6 +32,8 @@ from handlers.render import (
     Message,
     actions,
     button,
+    clip,
+    context,
     erp_text,
     header,
     mention,
@@ -83,8 +86,27 @@ def _quoted(text: str, limit: int) -> str:
     return "\n".join("> " + line for line in person_text(text, limit).splitlines())
 
 
-def recent_meetings(tr: Translator, meetings: Sequence[Meeting], zone: tzinfo) -> Message:
-    """``/credit minutes`` alone: the meetings held lately, each with Record minutes."""
+def add_to_minutes_button(tr: Translator, meeting_id: int) -> Block:
+    """Record minutes once a meeting has minutes: the same form, recording further
+    minutes."""
+    return button(tr._("Add to the minutes"), RECORD_MINUTES,
+                  MinutesValue(meeting=meeting_id).encode())
+
+
+def _recorded_line(tr: Translator, so_far: SoFar, zone: tzinfo) -> str:
+    first = so_far.minutes[0]
+    line = tr._("Minutes recorded by {who} on {when}.", who=mention(first.recorded_by),
+                when=tr.moment(first.recorded_at, zone))
+    if len(so_far.minutes) > 1:
+        line += " " + tr.ngettext("{n} further record.", "{n} further records.",
+                                  len(so_far.minutes) - 1)
+    return line
+
+
+def recent_meetings(tr: Translator, meetings: Sequence[Meeting], zone: tzinfo,
+                    so_far: Mapping[int, SoFar] | None = None) -> Message:
+    """``/credit minutes`` alone: the meetings held lately, each with Record minutes,
+    or, once it has minutes, who recorded them when and Add to the minutes."""
     if not meetings:
         text = tr._("No meeting you may record minutes for was held in the last two weeks. "
                     "`/credit minutes <number>` records those of an older one.")
@@ -94,9 +116,15 @@ def recent_meetings(tr: Translator, meetings: Sequence[Meeting], zone: tzinfo) -
     shown = meetings[:(BLOCKS_PER_MESSAGE - 2)]
     rendered: list[Block] = [section(heading)]
     for meeting in shown:
-        block = section(tr._("#{number} {subject}", number=meeting.id,
-                             subject=subject(tr, meeting, zone)))
-        block["accessory"] = record_minutes_button(tr, meeting.id)
+        line = tr._("#{number} {subject}", number=meeting.id,
+                    subject=subject(tr, meeting, zone))
+        recorded = (so_far or {}).get(meeting.id)
+        if recorded is not None and recorded.minutes:
+            block = section(line + "\n" + _recorded_line(tr, recorded, zone))
+            block["accessory"] = add_to_minutes_button(tr, meeting.id)
+        else:
+            block = section(line)
+            block["accessory"] = record_minutes_button(tr, meeting.id)
         rendered.append(block)
     if len(meetings) > len(shown):
         rendered.append(section(tr._("and {n} more", n=len(meetings) - len(shown))))
@@ -107,11 +135,35 @@ def recent_meetings(tr: Translator, meetings: Sequence[Meeting], zone: tzinfo) -
 # -- the form ------------------------------------------------------------------------
 
 
-def minutes_view(tr: Translator, meeting: Meeting, zone: tzinfo) -> dict[str, Any]:
-    blocks: list[Block] = [
-        section(tr._("Minutes of {subject}. Each action item becomes a task: its owner "
-                     "is told and reminded on the due day. Leave the rows you do not need "
-                     "empty.", subject=subject(tr, meeting, zone))),
+def _so_far_context(tr: Translator, so_far: SoFar, zone: tzinfo) -> Block:
+    """What the minutes hold already, so that nobody records it again."""
+    parts = []
+    for minutes in so_far.minutes:
+        parts.append(tr._("Recorded by {who} on {when}:", who=mention(minutes.recorded_by),
+                          when=tr.moment(minutes.recorded_at, zone))
+                     + "\n" + _quoted(minutes.decisions, DECISIONS))
+    if so_far.tasks:
+        parts.append(tr._("Action items so far:") + "\n" + "\n".join(
+            f"• {task_text(tr, t, zone)}" for t in so_far.tasks))
+    return context(clip("\n".join(parts), 3000))
+
+
+def minutes_view(tr: Translator, meeting: Meeting, zone: tzinfo,
+                 so_far: SoFar | None = None) -> dict[str, Any]:
+    """The minutes form; once the meeting has minutes, titled Add to the minutes and
+    showing what was recorded (a second record posts as further minutes)."""
+    adding = so_far is not None and bool(so_far.minutes)
+    intro = (tr._("Further minutes of {subject}: what the minutes below do not say yet. "
+                  "Each action item becomes a task: its owner is told and reminded on "
+                  "the due day. Leave the rows you do not need empty.",
+                  subject=subject(tr, meeting, zone)) if adding else
+             tr._("Minutes of {subject}. Each action item becomes a task: its owner "
+                  "is told and reminded on the due day. Leave the rows you do not need "
+                  "empty.", subject=subject(tr, meeting, zone)))
+    blocks: list[Block] = [section(intro)]
+    if so_far is not None and adding:
+        blocks.append(_so_far_context(tr, so_far, zone))
+    blocks += [
         text_input("decisions", tr._("Decisions"), multiline=True, max_length=DECISIONS,
                    placeholder=tr._("e.g. Raise Acme's limit to USD 150k from January")),
     ]
@@ -128,8 +180,8 @@ def minutes_view(tr: Translator, meeting: Meeting, zone: tzinfo) -> dict[str, An
                                  "then shows on the account's collection worklist.")),
         ))
     return modal(MINUTES_VIEW, MinutesValue(meeting=meeting.id),
-                 title=tr._("Record minutes"), submit=tr._("Record"),
-                 close=tr._("Cancel"), blocks=blocks)
+                 title=tr._("Add to the minutes") if adding else tr._("Record minutes"),
+                 submit=tr._("Record"), close=tr._("Cancel"), blocks=blocks)
 
 
 # -- the minutes and the owners' notes ------------------------------------------------
@@ -149,10 +201,14 @@ def task_text(tr: Translator, task: Task, zone: tzinfo, customer_name: str | Non
 
 def minutes_post(tr: Translator, meeting: Meeting, minutes: Minutes,
                  tasks: Sequence[Task], zone: tzinfo,
-                 names: Mapping[str, str] | None = None) -> Message:
-    head = ":memo: " + tr._("Minutes of {subject}, recorded by {who}:",
-                            subject=subject(tr, meeting, zone),
-                            who=mention(minutes.recorded_by))
+                 names: Mapping[str, str] | None = None, further: bool = False) -> Message:
+    """``further``: minutes were recorded before these, so they say so."""
+    head = ":memo: " + (tr._("Further minutes of {subject}, recorded by {who}:",
+                             subject=subject(tr, meeting, zone),
+                             who=mention(minutes.recorded_by)) if further else
+                        tr._("Minutes of {subject}, recorded by {who}:",
+                             subject=subject(tr, meeting, zone),
+                             who=mention(minutes.recorded_by)))
     blocks: list[Block] = [section(head),
                            section("*" + tr._("Decisions") + "*\n"
                                    + _quoted(minutes.decisions, DECISIONS))]

@@ -49,7 +49,8 @@ class FollowUpNotices:
         for destination in change.channels or change.people:
             text, rendered = blocks.minutes_post(self.tr(destination), meeting, minutes,
                                                  change.tasks, self.zone,
-                                                 change.customer_names)
+                                                 change.customer_names,
+                                                 further=bool(change.earlier_minutes))
             outbox.add(OutgoingMessage(
                 channel=destination, kind=MINUTES, text=clip(text, 3000), blocks=rendered or [],
                 thread_of=outbox.id_of(card_key(meeting.id, destination)),

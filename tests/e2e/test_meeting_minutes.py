@@ -240,3 +240,66 @@ def test_the_job_reminds_owners_on_the_due_day_and_organisers_of_overdue(world: 
         f"• Call Fenwick's AP · <@U04COLLECT1> · due {day_token(1, 'Nov 30, 2026')} · "
         "*Fenwick Retail Group* (`C0041`) · from “Collections &lt;weekly&gt;” on "
         f"{STARTED}"]
+
+
+RECORDED = (f"<!date^{int(NOW.timestamp())}^{{date_short_pretty}} "
+            "{time}|Nov 29, 2026, 10:00\u202fAM>")
+
+
+def test_minutes_recorded_twice_add_to_them_and_never_repeat_a_task(world: World) -> None:
+    meeting = held_this_morning(world)
+    view = open_form(world, meeting)
+    first = {"decisions": "Fenwick stays on stop.",
+             "what_0": "Call Fenwick's AP", "owner_0": COLLECTOR,
+             "due_0": str(TODAY + timedelta(days=2))}
+    assert world.slack.submit(CREDIT_MANAGER, view, first).body == ""
+    deliver(world)
+
+    # The list now says who recorded them, and offers to add to them.
+    listed = world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, "/credit minutes")
+    assert section_texts(listed) == [
+        "*Meetings of the last two weeks* whose minutes you may record, the latest first:",
+        f"#{meeting.id} “Collections &lt;weekly&gt;” on {STARTED}\n"
+        f"Minutes recorded by <@{CREDIT_MANAGER}> on {RECORDED}."]
+    assert [b["text"]["text"] for b in listed.buttons()] == ["Add to the minutes"]
+    world.emulator.views.clear()
+    world.slack.click(CREDIT_MANAGER, listed, "Add to the minutes", wait=False)
+    again = world.slack.modal(CREDIT_MANAGER)
+    assert again["title"]["text"] == "Add to the minutes"
+    assert [e["text"] for b in again["blocks"] if b["type"] == "context"
+            for e in b["elements"]] == [
+        f"Recorded by <@{CREDIT_MANAGER}> on {RECORDED}:\n> Fenwick stays on stop.\n"
+        "Action items so far:\n"
+        f"• Call Fenwick's AP · <@{COLLECTOR}> · due {DUE_DEC_1}"]
+
+    # The same item again (the same what, owner and due day) is refused beside it.
+    refused = world.slack.submit(CREDIT_MANAGER, again, {
+        "decisions": "Fenwick pays half by Friday.",
+        "what_0": "call  fenwick's AP", "owner_0": COLLECTOR,
+        "due_0": str(TODAY + timedelta(days=2))})
+    assert refused.json() == {"response_action": "errors", "errors": {
+        "what_0": "This action item is already open from this meeting (the same what, "
+                  "owner and due day): leave the row empty, or change it."}}
+    posted = len(world.emulator.calls_to("chat.postMessage"))
+    assert world.slack.submit(CREDIT_MANAGER, again, {
+        "decisions": "Fenwick pays half by Friday.",
+        "what_0": "Check the half payment", "owner_0": COLLECTOR,
+        "due_0": str(TODAY + timedelta(days=2))}).body == ""
+    confirmed = world.emulator.wait_for("chat.postMessage", count=posted + 1)[-1]
+    assert confirmed.text == (
+        "Further minutes recorded for “Collections &lt;weekly&gt;” with 1 action item; "
+        "they are posted in the meeting's thread and the owner is told.")
+    deliver(world)
+
+    channel = world.emulator.channels[CREDIT_CHANNEL]
+    card = next(m for m in channel if m.get("text", "").startswith("Invitation:"))
+    memos = [m for m in channel if m.get("text", "").startswith(":memo:")]
+    assert [m["thread_ts"] for m in memos] == [card["ts"], card["ts"]]
+    assert [b["text"]["text"] for b in memos[1]["blocks"]] == [
+        f":memo: Further minutes of “Collections &lt;weekly&gt;” on {STARTED}, recorded by "
+        f"<@{CREDIT_MANAGER}>:",
+        "*Decisions*\n> Fenwick pays half by Friday.",
+        f"*Action items*\n• Check the half payment · <@{COLLECTOR}> · due {DUE_DEC_1}"]
+    with world.services.uow() as uow:
+        assert sorted(t.what for t in uow.meetings.tasks_of(meeting.id)) == [
+            "Call Fenwick's AP", "Check the half payment"]

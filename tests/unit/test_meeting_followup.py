@@ -250,3 +250,35 @@ def test_the_same_form_sent_twice_records_once(uow: FakeUnitOfWork) -> None:
             ActionItem("Call Acme", ANALYST, TODAY)], submission="V1")
     assert len(uow.meetings.tasks) == 1 and len(notices.changes) == 1
     assert [e.action for e in uow.audit.entries] == ["meeting.minutes_recorded"]
+
+
+def test_further_minutes_refuse_an_item_still_open_but_not_one_done(
+        uow: FakeUnitOfWork) -> None:
+    use, notices = keeping(uow)
+    first = use.record_minutes(member(ORGANISER), 1, "Raise Acme.", [
+        ActionItem("Send the terms", ANALYST, TODAY), ActionItem("Tell the warehouse",
+                                                                 ANALYST, TODAY)])
+    assert not first.further and notices.changes[0].earlier_minutes == ()
+    # The second task is done: the same item may be given again.
+    with uow:
+        done = uow.meetings.get_task(2)
+        assert done is not None
+        uow.meetings.save_task(replace(done, state=TaskState.DONE))
+        uow.commit()
+    with pytest.raises(MinutesRefused) as refused:
+        use.record_minutes(member(ORGANISER), 1, "More.", [
+            ActionItem("send the  TERMS", ANALYST, TODAY),
+            ActionItem("Call Acme", ANALYST, TODAY),
+            ActionItem("Call Acme", ANALYST, TODAY)])
+    assert {k: str(v) for k, v in refused.value.by_field().items()} == {
+        f"what_{i}": "This action item is already open from this meeting (the same what, "
+                     "owner and due day): leave the row empty, or change it."
+        for i in (0, 2)}
+    assert len(uow.meetings.minutes_of(1)) == 1
+    second = use.record_minutes(member(ORGANISER), 1, "More.", [
+        ActionItem("Send the terms", ANALYST, TODAY + timedelta(days=1)),
+        ActionItem("Tell the warehouse", ANALYST, TODAY)])
+    assert second.further and len(second.tasks) == 2
+    assert notices.changes[-1].earlier_minutes == (first.minutes,)
+    assert list(use.so_far([1, 2])) == [1]  # meeting 2 has no minutes
+    assert [m.decisions for m in use.so_far([1])[1].minutes] == ["Raise Acme.", "More."]
