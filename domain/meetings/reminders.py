@@ -36,6 +36,7 @@ from domain.meetings.events import MeetingScheduled
 from domain.meetings.model import Meeting, MeetingState, Recurrence
 from domain.meetings.ports import Happened, MeetingChange
 from domain.meetings.recurrence import Occurrence, next_after
+from domain.meetings.responses import carry_accepted, reminded
 from domain.meetings.tasks import Tasks
 from domain.meetings.use_cases import Meetings, customer_names
 from domain.model import AuditEntry
@@ -133,7 +134,8 @@ class MeetingsJob:
                     or uow.outbox.id_of(reminder_key(meeting, lead, meeting.organiser)) \
                     is not None:
                 return False
-            people = meetings.invitees.people(meeting)
+            people = reminded(meetings.invitees.people(meeting),
+                              uow.meetings.responses(meeting.id), meeting.organiser)
             meetings.notices.queue(uow.outbox, MeetingChange(
                 Happened.REMINDER, meeting, SYSTEM, people,
                 meetings.invitees.channels(meeting),
@@ -185,8 +187,10 @@ class MeetingsJob:
             new = uow.meetings.add_meeting(self._occurrence(first, latest, found, now))
             self._record(uow, new, found, now)
             people = meetings.invitees.people(new)
+            carried = carry_accepted(uow.meetings, occurrences, new, people)
             meetings.notices.queue(uow.outbox, MeetingChange(
                 Happened.INVITED, new, SYSTEM, people, meetings.invitees.channels(new),
+                responses=carried,
                 agenda=build_agenda(uow, new, meetings.positions, now),
                 readers=meetings.readers(people),
                 customer_names=customer_names(uow, new.customers)))

@@ -7,7 +7,8 @@ person is told why. A later answer replaces the earlier one. Audited
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,7 +17,13 @@ from domain.access import Member
 from domain.errors import DomainError
 from domain.meetings.model import Answer, Meeting, MeetingChanged, MeetingState, Response
 from domain.meetings.people import Invitees
-from domain.meetings.ports import Happened, MeetingChange, MeetingNotices, NoMeetingNotices
+from domain.meetings.ports import (
+    Happened,
+    MeetingChange,
+    MeetingNotices,
+    MeetingStore,
+    NoMeetingNotices,
+)
 from domain.meetings.schedule import DURATION, MeetingRefused, SchedulingPolicy, check_slot
 from domain.meetings.use_cases import customer_names
 from domain.model import AuditEntry
@@ -27,6 +34,36 @@ from domain.text import N_
 MAX_NOTE = 500
 # A proposal further out than this is a typo (a year), not a meeting time.
 MAX_AHEAD = timedelta(days=366)
+
+
+def reminded(people: Sequence[str], responses: Iterable[Response], organiser: str
+             ) -> tuple[str, ...]:
+    """Who gets a reminder by direct message: everyone invited but those who declined.
+    The organiser is always reminded: it is their meeting, and their reminder is the
+    mark the job looks for to know a reminder went out (without it, every run would
+    send the reminder again)."""
+    declined = {r.user_id for r in responses if r.answer is Answer.DECLINED}
+    return tuple(p for p in people if p == organiser or p not in declined)
+
+
+def carry_accepted(store: MeetingStore, occurrences: Sequence[Meeting], new: Meeting,
+                   people: Sequence[str]) -> tuple[Response, ...]:
+    """A series' next occurrence (``new``, just added) starts with the acceptances of the
+    latest held occurrence before it, of the people it still invites: someone who
+    accepted a weekly committee is not asked again every week. A decline or a proposed
+    time is about one date and is not carried. Returns ``new``'s answers."""
+    before = [m for m in occurrences if m.id != new.id and m.starts_at < new.starts_at
+              and m.state is MeetingState.SCHEDULED]
+    if not before:
+        return ()
+    previous = max(before, key=lambda m: (m.starts_at, m.id))
+    invited = set(people)
+    return tuple(
+        store.set_response(dataclasses.replace(r, meeting_id=new.id, proposed_at=None,
+                                               note=""))
+        for r in store.responses(previous.id)
+        if r.answer is Answer.ACCEPTED and r.user_id in invited)
+
 
 class AnswerRefused(DomainError):
     """The answer was not taken; the message says why."""
