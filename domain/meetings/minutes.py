@@ -287,10 +287,16 @@ class MinutesKeeping:
         if meeting.starts_at > now:
             raise MayNotRecord(N_("“{title}” has not started yet: record its minutes once "
                                   "it has."), title=meeting.title)
+        # Access first: an organiser who has since lost access to credit data must not
+        # write minutes and tasks that name customers.
+        if not self.access.allows(actor):
+            raise MayNotRecord(N_("Minutes name customers and their credit data, which you "
+                                  "may not see: ask <@{organiser}> or a credit manager to "
+                                  "record them."), organiser=meeting.organiser)
         if actor.user_id == meeting.organiser:
             return meeting
         people, _ = self.invitees(meeting)
-        if actor.user_id not in people or not self.access.allows(actor):
+        if actor.user_id not in people:
             raise MayNotRecord(N_("Only the organiser, <@{organiser}>, or someone the "
                                   "meeting invited who may see credit data records its "
                                   "minutes."), organiser=meeting.organiser)

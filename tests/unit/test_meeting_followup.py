@@ -149,8 +149,8 @@ def test_every_wrong_field_is_named_and_nothing_is_written(uow: FakeUnitOfWork) 
 
 
 @pytest.mark.parametrize(("actor", "meeting_id", "said"), [
-    (SALES, 1, "Only the organiser, <@U0ORGANISE1>, or someone the meeting invited who "
-               "may see credit data records its minutes."),
+    (SALES, 1, "Minutes name customers and their credit data, which you may not see: ask "
+               "<@U0ORGANISE1> or a credit manager to record them."),
     (MANAGER, 1, "Only the organiser, <@U0ORGANISE1>, or someone the meeting invited who "
                  "may see credit data records its minutes."),
     (ORGANISER, 2, "“Later” has not started yet: record its minutes once it has."),
@@ -282,3 +282,18 @@ def test_further_minutes_refuse_an_item_still_open_but_not_one_done(
     assert notices.changes[-1].earlier_minutes == (first.minutes,)
     assert list(use.so_far([1, 2])) == [1]  # meeting 2 has no minutes
     assert [m.decisions for m in use.so_far([1])[1].minutes] == ["Raise Acme.", "More."]
+
+
+def test_an_organiser_who_lost_credit_data_access_records_no_minutes(
+        uow: FakeUnitOfWork) -> None:
+    use, notices = keeping(uow)
+    demoted = Member(ORGANISER, frozenset({"sales"}))
+    for attempt in (lambda: use.check(demoted, 1),
+                    lambda: use.record_minutes(demoted, 1, "Decided", [])):
+        with pytest.raises(MayNotRecord) as refused:
+            attempt()
+        assert str(refused.value) == (
+            "Minutes name customers and their credit data, which you may not see: ask "
+            "<@U0ORGANISE1> or a credit manager to record them.")
+    assert use.recent(demoted) == []
+    assert uow.meetings.minutes_of(1) == [] and notices.changes == []
