@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -120,6 +120,13 @@ class SqlMeetingStore:
             _M.c.state == MeetingState.SCHEDULED.value, _M.c.starts_at < end,
             _M.c.ends_at > start).order_by(_M.c.starts_at, _M.c.id))
         return [_meeting(r) for r in rows]
+
+    def recurring_series(self, start: datetime, end: datetime) -> list[int]:
+        series = func.coalesce(_M.c.series_id, _M.c.id)
+        rows = self._execute(select(series).where(
+            _M.c.recurrence != Recurrence.NONE.value, _M.c.starts_at >= start,
+            _M.c.starts_at < end).distinct().order_by(series))
+        return [int(r[0]) for r in rows]
 
     def series(self, series_id: int) -> list[Meeting]:
         rows = self._execute(select(_M).where(

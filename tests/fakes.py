@@ -45,6 +45,7 @@ from domain.meetings.model import (
     MeetingChanged,
     MeetingState,
     Minutes,
+    Recurrence,
     Response,
     Task,
     TaskState,
@@ -702,6 +703,11 @@ class FakeMeetingStore:
                        if m.state is MeetingState.SCHEDULED
                        and m.starts_at < end and m.ends_at > start),
                       key=lambda m: (m.starts_at, m.id))
+
+    def recurring_series(self, start: datetime, end: datetime) -> list[int]:
+        return sorted({m.series for m in self._work["meetings"].values()
+                       if m.recurrence is not Recurrence.NONE
+                       and start <= m.starts_at < end})
 
     def series(self, series_id: int) -> list[Meeting]:
         return sorted((m for m in self._work["meetings"].values()

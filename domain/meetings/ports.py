@@ -37,6 +37,12 @@ class MeetingStore(Protocol):
         """Scheduled (not cancelled) meetings overlapping [start, end), by start."""
         ...
 
+    def recurring_series(self, start: datetime, end: datetime) -> list[int]:
+        """The series (their first occurrence's id) with an occurrence starting in
+        [start, end) that still has a rule, scheduled or cancelled on its own: an
+        occurrence cancelled alone does not end its series."""
+        ...
+
     def series(self, series_id: int) -> list[Meeting]:
         """Every occurrence of a series (scheduled or cancelled), by start."""
         ...

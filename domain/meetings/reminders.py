@@ -45,9 +45,9 @@ from domain.ports import UnitOfWork
 log = logging.getLogger("creditbot.meetings")
 
 SYSTEM = "creditbot"
-# How far back a run looks for the recurring series it keeps going: a month (the longest
-# period) twice, so that a monthly series whose latest occurrence was cancelled on its
-# own is still found through the one before.
+# How far back a run looks for the recurring series it keeps going (through any of their
+# occurrences, cancelled ones included): a month (the longest period) twice, so that a
+# monthly series nobody ran the job for over a month is still found.
 LOOKBACK = timedelta(days=62)
 
 
@@ -157,9 +157,9 @@ class MeetingsJob:
         """Creates the next occurrence of each series whose latest one has started;
         returns how many were created."""
         with self._uow() as uow:
-            recent = uow.meetings.meetings_between(now - LOOKBACK, now)
-            series = dict.fromkeys(m.series for m in recent
-                                   if m.recurrence is not Recurrence.NONE)
+            # Whatever their state: a series whose recent occurrences were all cancelled
+            # on their own goes on (only a cancel of the series ends its rule).
+            series = uow.meetings.recurring_series(now - LOOKBACK, now)
             # Only the series whose latest occurrence has started take the write lock.
             ready = [s for s in series if self._ready(uow.meetings.series(s), now)]
         return sum(1 for series_id in ready if self._next(series_id, now) is not None)

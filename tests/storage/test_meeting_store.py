@@ -188,3 +188,21 @@ def test_open_tasks_filters_by_owner_due_date_and_customers_ordered_by_due_then_
         assert store.tasks_of(held.id) == [late, later, done]
         assert store.get_task(today_a.id) == today_a
         assert store.get_task(done.id + 100) is None
+
+
+def test_recurring_series_finds_series_through_cancelled_occurrences_in_the_range(engine):
+    with uow(engine) as work:
+        alone = work.meetings.add_meeting(meeting(state=MeetingState.CANCELLED))
+        first = work.meetings.add_meeting(meeting(NINE - timedelta(days=7)))
+        work.meetings.add_meeting(meeting(NINE, series_id=first.id))
+        work.meetings.add_meeting(meeting(NINE + timedelta(hours=1), series_id=first.id,
+                                          state=MeetingState.CANCELLED))
+        work.meetings.add_meeting(meeting(NINE, recurrence=Recurrence.NONE))
+        ended = work.meetings.add_meeting(meeting(NINE, recurrence=Recurrence.NONE,
+                                                  state=MeetingState.CANCELLED))
+        later = work.meetings.add_meeting(meeting(NINE + timedelta(days=2)))
+        work.commit()
+    with uow(engine) as work:
+        found = work.meetings.recurring_series(NINE, NINE + timedelta(days=2))
+    assert found == sorted([alone.id, first.id])
+    assert ended.id not in found and later.id not in found

@@ -258,3 +258,16 @@ def test_task_reminders_wait_for_the_working_day(world: World) -> None:
     later = run_at(world, datetime(2026, 12, 8, 0, 5, tzinfo=UTC))  # 08:05
     assert later["task_reminders"] == 1
     assert world.uow.outbox.id_of(due_key(task, today)) is None  # no Slack notices here
+
+
+def test_a_series_whose_only_occurrence_was_cancelled_alone_goes_on(world: World) -> None:
+    # The series' one scheduled row is the cancelled one: the job still finds the series.
+    first_id = schedule(world, Recurrence.WEEKLY)
+    world.meetings.cancel(ORGANISER, first_id)
+    assert run_at(world, START + timedelta(minutes=5))["occurrences"] == 1
+    stored = world.uow.meetings.meetings
+    assert [(m.id, m.series_id, m.starts_at, m.state, m.recurrence) for m in stored] == [
+        (first_id, None, START, MeetingState.CANCELLED, Recurrence.WEEKLY),
+        (first_id + 1, first_id, START + timedelta(days=7), MeetingState.SCHEDULED,
+         Recurrence.WEEKLY)]
+    assert run_at(world, START + timedelta(minutes=10))["occurrences"] == 0
