@@ -180,6 +180,22 @@ class _Days:
         return ", ".join(self.names)
 
 
+class Span:
+    """A meeting's day and hours on a wall clock, as the reader's language writes a date
+    (``Dec 3, 2026, 10:00–11:00``), like the rest of the meetings' messages."""
+
+    def __init__(self, meeting: Meeting, zone: str) -> None:
+        local = ZoneInfo(zone)
+        self.start = meeting.starts_at.astimezone(local)
+        self.end = meeting.ends_at.astimezone(local)
+
+    def shown_by(self, tr: Any) -> str:
+        return f"{tr.date(self.start.date())}, {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
+
+
 def conflicts(start: datetime, minutes: int, people: Iterable[str],
               others: Iterable[Meeting], people_of: Callable[[Meeting], Iterable[str]],
               ignore: Iterable[int] = ()) -> list[Conflict]:

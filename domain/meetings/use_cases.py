@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from domain.access import CreditDataAccess, Member
 from domain.errors import CustomerLookupError, DomainError
@@ -47,6 +46,7 @@ from domain.meetings.schedule import (
     FieldProblem,
     MeetingRefused,
     SchedulingPolicy,
+    Span,
     check_slot,
     conflicts,
 )
@@ -141,10 +141,8 @@ def customer_names(uow: UnitOfWork, customer_ids: Iterable[str | None]) -> dict[
     return {c.customer_id: c.name for c in uow.customers.fetch(wanted)}
 
 
-def _wall(meeting: Meeting, zone: str) -> str:
-    start = meeting.starts_at.astimezone(ZoneInfo(zone))
-    end = meeting.ends_at.astimezone(ZoneInfo(zone))
-    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+def _wall(meeting: Meeting, zone: str) -> Span:
+    return Span(meeting, zone)
 
 
 @dataclass

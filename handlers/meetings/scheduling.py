@@ -61,7 +61,12 @@ def _names(context: BoltContext, text: str) -> str:
             user = context.client.users_info(user=found[1]).get("user") or {}
         except (SlackApiError, OSError):
             return "@" + found[1]
-        return "@" + str(user.get("real_name") or user.get("name") or found[1])
+        profile = user.get("profile") or {}
+        # Not ``name``: the legacy handle, lower-cased by Slack.
+        named = str(user.get("real_name") or profile.get("display_name")
+                    or profile.get("real_name") or found[1])
+        # A "name" that is only the id (a workspace's stub user) keeps the id's case.
+        return "@" + (found[1] if named.lower() == found[1].lower() else named)
     return _MENTION.sub(name, text)
 
 

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.sandbox.driver import Reply
+from bot.sandbox.emulator import User
 from domain.meetings.model import Meeting, MeetingKind, MeetingState, Recurrence
 from storage.models import OutboxRow
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER, World
@@ -177,7 +178,7 @@ def test_a_clash_is_flagged_in_the_time_field_unless_the_box_is_ticked(world):
     view = open_form(world, CREDIT_MANAGER)
     clash = filled(title="Collections", time=at("10:30"), departments=options("sales"))
     assert errors(world.slack.submit(CREDIT_MANAGER, view, clash)) == {"time": (
-        "Clashes with “Sales sync” (2026-12-01 10:00–11:00) for @amy, @U01SALESBEN, "
+        "Clashes with “Sales sync” (Dec 1, 2026, 10:00–11:00) for @amy, @U01SALESBEN, "
         "@U01SALESCHO. Pick another time, or tick “Schedule even if it conflicts”.")}
     assert [m.id for m in stored(world)] == [first.id]
     result = world.slack.submit(CREDIT_MANAGER, view, {
@@ -309,3 +310,15 @@ def test_cancelling_a_series_tells_each_channel_and_person_once(world):
         f":x: <@{CREDIT_MANAGER}> cancelled Credit committee “Credit committee, December” "
         f"on <!date^{start}^{{date_short_pretty}} {{time}}|Dec 1, 2026, 10:00\u202fAM> and "
         "every later occurrence."}
+
+
+def test_a_clash_names_people_whose_slack_name_is_their_id_with_the_ids_case(world):
+    # A stub user whose name is its id lower-cased (as the sandbox's people are).
+    world.emulator.users[OTHER_REP] = User(OTHER_REP, OTHER_REP.lower())
+    schedule(world, title="Sales sync", departments=options("sales"),
+             attendees={"type": "multi_users_select", "selected_users": []})
+    view = open_form(world, CREDIT_MANAGER)
+    clash = filled(title="Collections", time=at("10:30"), departments=options("sales"))
+    assert errors(world.slack.submit(CREDIT_MANAGER, view, clash)) == {"time": (
+        "Clashes with “Sales sync” (Dec 1, 2026, 10:00–11:00) for @amy, @U01SALESBEN, "
+        "@U01SALESCHO. Pick another time, or tick “Schedule even if it conflicts”.")}
