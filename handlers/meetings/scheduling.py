@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from domain.errors import DomainError
 from domain.meetings.model import Meeting
-from domain.meetings.schedule import FieldProblem, MeetingRefused
+from domain.meetings.schedule import CUSTOMERS, FieldProblem, MeetingRefused
 from domain.meetings.use_cases import NotYours, Scope
 from domain.text import N_
 from handlers.deps import Deps
@@ -70,6 +70,10 @@ def _names(context: BoltContext, text: str) -> str:
     return _MENTION.sub(name, text)
 
 
+CUSTOMER_HINT = N_("Write each customer as its id (e.g. C0002) or part of its name, "
+                   "separated by commas.")
+
+
 def field_errors(refused: MeetingRefused, tr: Translator, context: BoltContext
                  ) -> dict[str, str]:
     errors: dict[str, str] = {}
@@ -78,6 +82,9 @@ def field_errors(refused: MeetingRefused, tr: Translator, context: BoltContext
         params = {k: _names(context, v) if isinstance(v, str)
                   and not hasattr(v, "shown_by") else v for k, v in problem.params.items()}
         errors[where] = explain(FieldProblem(where, problem.template, **params), tr)
+        if where == CUSTOMERS and "query" in problem.params:
+            # The lookup's own words say what was not found; the form's say how to write it.
+            errors[where] += " " + tr._(CUSTOMER_HINT)
     return errors
 
 

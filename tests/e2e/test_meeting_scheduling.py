@@ -148,7 +148,8 @@ def test_the_organisers_own_zone_is_the_one_the_time_is_read_in(world):
     ({"kind": "customer_review"}, "customers",
      "A customer review is about exactly one customer: name it by id or name, e.g. C1042 "
      "or Acme."),
-    ({"customers": "Zyxw Qvvv"}, "customers", "No customer matches “Zyxw Qvvv”."),
+    ({"customers": "Zyxw Qvvv"}, "customers", "No customer matches “Zyxw Qvvv”. Write each "
+     "customer as its id (e.g. C0002) or part of its name, separated by commas."),
 ])
 def test_each_wrong_field_is_refused_beside_it_and_nothing_is_stored(world, changes, field,
                                                                       message):
