@@ -199,3 +199,16 @@ class SqlMeetingStore:
         rows = self._execute(select(_T).where(_T.c.meeting_id == meeting_id)
                              .order_by(_T.c.id))
         return [_task(r) for r in rows]
+
+    def clear_responses(self, meeting_id: int, keep: Sequence[str] = ()) -> None:
+        self._execute(_R.delete().where(_R.c.meeting_id == meeting_id,
+                                        _R.c.user_id.not_in(list(keep))))
+        self.wrote = True
+
+    def lock_calendar(self) -> None:
+        # SQLite: the unit of work's BEGIN IMMEDIATE already lets one writer in at a
+        # time. PostgreSQL: one transaction-scoped advisory lock for the deployment
+        # (scheduling is rare; the meetings' rows stay free for answers).
+        if self._session.get_bind().dialect.name == "postgresql":
+            self._execute(select(func.pg_advisory_xact_lock(
+                func.hashtext("creditbot.meetings.calendar"))))

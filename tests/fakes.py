@@ -723,6 +723,16 @@ class FakeMeetingStore:
         return sorted((r for r in self._work["responses"].values()
                        if r.meeting_id == meeting_id), key=lambda r: r.user_id)
 
+    def clear_responses(self, meeting_id: int, keep: Sequence[str] = ()) -> None:
+        responses = self._work["responses"]
+        for key in [k for k, r in responses.items()
+                    if r.meeting_id == meeting_id and r.user_id not in keep]:
+            del responses[key]
+        self.wrote = True
+
+    def lock_calendar(self) -> None:
+        self.calendar_locks = getattr(self, "calendar_locks", 0) + 1
+
     def add_minutes(self, minutes: Minutes) -> Minutes:
         return self._add("minutes", minutes, versioned=False)  # type: ignore[no-any-return]
 

@@ -55,6 +55,15 @@ class MeetingStore(Protocol):
         """The answers to the meeting, by user id."""
         ...
 
+    def clear_responses(self, meeting_id: int, keep: Sequence[str] = ()) -> None:
+        """Removes the answers to the meeting but those of ``keep`` (user ids)."""
+        ...
+
+    def lock_calendar(self) -> None:
+        """Holds scheduling to one transaction at a time until this one ends, so a clash
+        check sees every meeting booked before it."""
+        ...
+
     def add_minutes(self, minutes: Minutes) -> Minutes: ...
 
     def minutes_of(self, meeting_id: int) -> list[Minutes]:

@@ -79,6 +79,13 @@ class NotYours(DomainError):
                             "change this meeting."), organiser=organiser)
 
 
+class AlreadySubmitted(DomainError):
+    """The same form was sent again (a double click, a retry): done once."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("This form was already sent; it was done once."))
+
+
 class Scope(StrEnum):
     THIS = "this"      # this occurrence
     SERIES = "series"  # this occurrence and every later one of its series
@@ -160,7 +167,8 @@ class Meetings:
 
     # -- scheduling ---------------------------------------------------------------
 
-    def schedule(self, actor: Member, draft: Draft) -> Meeting:
+    def schedule(self, actor: Member, draft: Draft, submission: str | None = None
+                 ) -> Meeting:
         """Schedules the meeting and queues its invitation (with the agenda).
 
         Refused with ``MeetingRefused`` listing every problem by field: no title, no
@@ -169,13 +177,18 @@ class Meetings:
         review needs exactly one), a time that does not exist, has passed or is outside
         the working hours, a duration out of bounds, and (unless ``despite_conflicts``)
         a clash with another meeting of the same people. Audited
-        ``meeting.scheduled``."""
-        self._require(actor, "meeting.schedule_refused", draft.title[:200])
-        return retried(lambda: self._schedule(actor, draft), MeetingChanged)
+        ``meeting.scheduled``.
 
-    def _schedule(self, actor: Member, draft: Draft) -> Meeting:
+        ``submission``: the form's key (its view id): the same form sent twice schedules
+        once (``AlreadySubmitted``); a form refused beside a field can be corrected and
+        sent again (the claim rolls back with the refusal)."""
+        self._require(actor, "meeting.schedule_refused", draft.title[:200])
+        return retried(lambda: self._schedule(actor, draft, submission), MeetingChanged)
+
+    def _schedule(self, actor: Member, draft: Draft, submission: str | None) -> Meeting:
         now = self.clock()
         with self.unit_of_work() as uow:
+            self._hold_calendar(uow, submission, now)
             problems = self._people_problems(draft)
             title = " ".join(draft.title.split())
             if not title:
@@ -218,6 +231,17 @@ class Meetings:
                 uow, Happened.INVITED, meeting, actor.user_id, now))
             uow.commit()
         return meeting
+
+    def _hold_calendar(self, uow: UnitOfWork, submission: str | None, now: datetime
+                       ) -> None:
+        """Scheduling one at a time: the clash check reads the calendar without a lock,
+        so two organisers booking the same people at the same instant would both find
+        it free. Then the form's claim: a second identical submission waits for the
+        first and finds it claimed."""
+        uow.begin_write()
+        uow.meetings.lock_calendar()
+        if submission is not None and not uow.collections.claim_submission(submission, now):
+            raise AlreadySubmitted()
 
     def _people_problems(self, draft: Draft) -> list[FieldProblem]:
         problems: list[FieldProblem] = []
@@ -285,11 +309,19 @@ class Meetings:
             agenda = build_agenda(uow, meeting, self.positions, now)
         people = self.invitees.people(meeting)
         return MeetingChange(happened, meeting, actor, people,
-                             self.invitees.channels(meeting), agenda=agenda,
+                             self.channels(meeting), agenda=agenda,
                              responses=tuple(uow.meetings.responses(meeting.id)),
                              previous=previous, readers=self.readers(people),
                              customer_names=customer_names(uow, meeting.customers),
                              later=later, series_ended=series_ended)
+
+    def channels(self, meeting: Meeting) -> tuple[str, ...]:
+        """The invited departments' channels still open to credit data: app.yaml may
+        have closed one (``share_channels``) since the meeting was scheduled, and the
+        invitation, reminders and agenda carry credit data. Its people are still told
+        by direct message."""
+        return tuple(c for c in self.invitees.channels(meeting)
+                     if c in self.access.share_channels)
 
     def readers(self, people: Sequence[str]) -> frozenset[str]:
         """Those of ``people`` who may see credit data: a department's member may not
@@ -298,16 +330,22 @@ class Meetings:
 
     # -- changing -----------------------------------------------------------------
 
-    def reschedule(self, actor: Member, meeting_id: int, move: Move) -> Meeting:
+    def reschedule(self, actor: Member, meeting_id: int, move: Move,
+                   submission: str | None = None) -> Meeting:
         """Moves one occurrence to a new time, checked like a new meeting's; everyone
-        invited is told. Audited ``meeting.rescheduled``."""
+        invited is told and asked to answer again: every answer but the organiser's is
+        cleared (an acceptance of the old time is not one of the new). Audited
+        ``meeting.rescheduled``. ``submission``: as for ``schedule``."""
         self._require(actor, "meeting.reschedule_refused", f"meeting:{meeting_id}")
-        return retried(lambda: self._reschedule(actor, meeting_id, move), MeetingChanged)
+        return retried(lambda: self._reschedule(actor, meeting_id, move, submission),
+                       MeetingChanged)
 
-    def _reschedule(self, actor: Member, meeting_id: int, move: Move) -> Meeting:
+    def _reschedule(self, actor: Member, meeting_id: int, move: Move,
+                    submission: str | None) -> Meeting:
         now = self.clock()
         with self.unit_of_work() as uow:
             old = self._changeable(uow, actor, meeting_id)
+            self._hold_calendar(uow, submission, now)
             start, problems = check_slot(move.day, move.at, move.minutes, move.zone, now,
                                          self.policy)
             moved = dataclasses.replace(old, starts_at=start or old.starts_at,
@@ -319,6 +357,9 @@ class Meetings:
             if problems:
                 raise MeetingRefused(problems)
             moved = uow.meetings.save_meeting(moved)
+            # An answer was to the old time; the organiser's stands, since they hold
+            # the meeting whoever moved it.
+            uow.meetings.clear_responses(moved.id, keep=(moved.organiser,))
             subject = f"meeting:{moved.id}"
             uow.audit.append(AuditEntry(now, actor.user_id, "meeting.rescheduled", subject, {
                 "title": moved.title, "starts_at": moved.starts_at.isoformat(),

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from domain.errors import DomainError
 from domain.meetings.model import Meeting
 from domain.meetings.schedule import CUSTOMERS, FieldProblem, MeetingRefused
-from domain.meetings.use_cases import NotYours, Scope
+from domain.meetings.use_cases import AlreadySubmitted, NotYours, Scope
 from domain.text import N_
 from handlers.deps import Deps
 from handlers.errors import explain
@@ -119,6 +119,12 @@ def meeting_command(context: BoltContext, rest: str) -> Message:
     return "", None
 
 
+def _submission(view: dict[str, Any]) -> str | None:
+    """The form's key: Slack keeps a view's id across its submissions."""
+    view_id = view.get("id")
+    return f"meetings.form:{view_id}" if isinstance(view_id, str) and view_id else None
+
+
 def submit_schedule(view: dict[str, Any], context: BoltContext) -> Submitted:
     deps: Deps = context["deps"]
     tr: Translator = context["tr"]
@@ -126,7 +132,9 @@ def submit_schedule(view: dict[str, Any], context: BoltContext) -> Submitted:
     member = context["member"]
     zone = zone_of(context, member.user_id)
     try:
-        meeting = deps.meetings.schedule(member, read_draft(view, zone))
+        meeting = deps.meetings.schedule(member, read_draft(view, zone), _submission(view))
+    except AlreadySubmitted:
+        return None  # the first submission answered; this one just closes the form
     except MeetingRefused as refused:
         return field_errors(refused, tr, context)
     text = scheduled_text(tr, meeting, zone, deps)
@@ -208,7 +216,10 @@ def submit_reschedule(view: dict[str, Any], context: BoltContext) -> Submitted:
     member = context["member"]
     zone = zone_of(context, member.user_id)
     try:
-        moved = deps.meetings.reschedule(member, chosen.meeting, read_move(view, zone))
+        moved = deps.meetings.reschedule(member, chosen.meeting, read_move(view, zone),
+                                         _submission(view))
+    except AlreadySubmitted:
+        return None
     except MeetingRefused as refused:
         return field_errors(refused, tr, context)
     except NotYours as refused:

@@ -14,11 +14,18 @@ import pytest
 from domain.access import AccessDenied, CreditDataAccess, Member
 from domain.aging import AgingBuckets
 from domain.errors import DomainError
-from domain.meetings.model import MeetingKind, MeetingState, Recurrence
+from domain.meetings.model import Answer, MeetingKind, MeetingState, Recurrence, Response
 from domain.meetings.people import Department, Invitees
 from domain.meetings.ports import Happened, MeetingChange
 from domain.meetings.schedule import MeetingRefused, SchedulingPolicy
-from domain.meetings.use_cases import Draft, Meetings, Move, NotYours, Scope
+from domain.meetings.use_cases import (
+    AlreadySubmitted,
+    Draft,
+    Meetings,
+    Move,
+    NotYours,
+    Scope,
+)
 from domain.model import Customer
 from domain.money import Money
 from domain.ports import Outbox
@@ -280,3 +287,101 @@ def test_upcoming_lists_the_meetings_one_is_invited_to_and_all_for_a_manager(mee
     assert [m.id for m in meetings.upcoming(MANAGER)] == [credit.id, sales.id]
     with pytest.raises(AccessDenied):
         meetings.upcoming(STRANGER)
+
+
+def test_the_same_form_sent_twice_schedules_once(meetings, uow, told):
+    meeting = meetings.schedule(ORGANISER, draft(), submission="meetings.form:V1")
+    with pytest.raises(AlreadySubmitted) as again:
+        meetings.schedule(ORGANISER, draft(), submission="meetings.form:V1")
+    assert str(again.value) == "This form was already sent; it was done once."
+    assert uow.meetings.meetings == [meeting]
+    assert [c.happened for c in told.changes] == [Happened.INVITED]
+    assert [e.action for e in uow.audit.entries] == ["meeting.scheduled"]
+    # Another form is another meeting.
+    meetings.schedule(ORGANISER, draft(at=time(14)), submission="meetings.form:V2")
+    assert len(uow.meetings.meetings) == 2
+
+
+def test_a_refused_form_corrected_and_sent_again_schedules(meetings, uow, told):
+    with pytest.raises(MeetingRefused):
+        meetings.schedule(ORGANISER, draft(title=" "), submission="meetings.form:V1")
+    meeting = meetings.schedule(ORGANISER, draft(), submission="meetings.form:V1")
+    assert uow.meetings.meetings == [meeting]
+
+
+def test_the_same_reschedule_form_sent_twice_moves_and_tells_once(meetings, uow, told):
+    meeting = meetings.schedule(ORGANISER, draft())
+    move = Move(date(2026, 12, 3), time(15), 60, SH)
+    moved = meetings.reschedule(ORGANISER, meeting.id, move, submission="meetings.form:V9")
+    with pytest.raises(AlreadySubmitted):
+        meetings.reschedule(ORGANISER, meeting.id, move, submission="meetings.form:V9")
+    assert uow.meetings.get_meeting(meeting.id) == moved
+    assert [c.happened for c in told.changes] == [Happened.INVITED, Happened.RESCHEDULED]
+
+
+def test_scheduling_holds_the_calendar_before_it_looks_for_clashes(meetings, uow):
+    # Two organisers booking the same people at once would otherwise both find the
+    # time free: the clash check runs with the calendar held, in a write transaction.
+    seen: list[str] = []
+    between = uow.meetings.meetings_between
+    uow.meetings.lock_calendar = lambda: seen.append(  # type: ignore[method-assign]
+        f"lock writing={uow.writing}")
+
+    def looked(start: datetime, end: datetime):  # type: ignore[no-untyped-def]
+        seen.append("clash check")
+        return between(start, end)
+
+    uow.meetings.meetings_between = looked  # type: ignore[method-assign]
+    meeting = meetings.schedule(ORGANISER, draft())
+    uow.writing = False
+    meetings.reschedule(ORGANISER, meeting.id, Move(date(2026, 12, 3), time(15), 60, SH))
+    assert seen == ["lock writing=True", "clash check"] * 2
+
+
+def test_a_reschedule_clears_every_answer_but_the_organisers(meetings, uow, told):
+    meeting = meetings.schedule(ORGANISER, draft())
+    for user, answer in (("U0ORGANISE", Answer.ACCEPTED), ("U0MANAGER1", Answer.ACCEPTED),
+                         ("U0SALES001", Answer.DECLINED)):
+        uow.meetings.set_response(Response(meeting.id, user, answer, NOW))
+    other = meetings.schedule(ORGANISER, draft(at=time(14), title="Other"))
+    uow.meetings.set_response(Response(other.id, "U0SALES001", Answer.ACCEPTED, NOW))
+    uow.commit()
+    meetings.reschedule(MANAGER, meeting.id, Move(date(2026, 12, 4), time(16), 60, SH))
+    kept = [(r.user_id, r.answer) for r in uow.meetings.responses(meeting.id)]
+    assert kept == [("U0ORGANISE", Answer.ACCEPTED)]
+    # The card edit and notes count the answers after the move, not before.
+    assert [(r.user_id, r.answer) for r in told.changes[-1].responses] == kept
+    assert [(r.user_id, r.answer) for r in uow.meetings.responses(other.id)] == [
+        ("U0SALES001", Answer.ACCEPTED)]
+
+
+def test_a_refused_reschedule_keeps_the_answers(meetings, uow):
+    meeting = meetings.schedule(ORGANISER, draft())
+    uow.meetings.set_response(Response(meeting.id, "U0SALES001", Answer.ACCEPTED, NOW))
+    uow.commit()
+    with pytest.raises(MeetingRefused):
+        meetings.reschedule(ORGANISER, meeting.id, Move(date(2026, 12, 1), time(8), 60, SH))
+    assert [r.user_id for r in uow.meetings.responses(meeting.id)] == ["U0SALES001"]
+
+
+def test_a_channel_closed_to_credit_data_since_scheduling_is_no_longer_told(uow, told):
+    def meetings_with(channels: frozenset[str]) -> Meetings:
+        access = CreditDataAccess(roles=frozenset({"credit_analyst", "credit_manager",
+                                                   "sales"}), share_channels=channels)
+        return Meetings(uow, access, Invitees(DEPARTMENTS),
+                        lambda user: PEOPLE.get(user, Member(user)), lambda: NOW,
+                        SchedulingPolicy(),
+                        CreditPolicyContext("USD", AgingBuckets((30, 60, 90))), told)
+
+    meeting = meetings_with(frozenset({"C0CREDIT01", "C0SALES001"})).schedule(
+        ORGANISER, draft())
+    assert told.changes[-1].channels == ("C0CREDIT01", "C0SALES001")
+    # app.yaml changed: the sales channel is no longer open to credit data.
+    closed = meetings_with(frozenset({"C0CREDIT01"}))
+    assert closed.channels(meeting) == ("C0CREDIT01",)
+    closed.reschedule(ORGANISER, meeting.id, Move(date(2026, 12, 3), time(15), 60, SH))
+    closed.cancel(ORGANISER, meeting.id)
+    assert [(c.happened, c.channels) for c in told.changes[1:]] == [
+        (Happened.RESCHEDULED, ("C0CREDIT01",)), (Happened.CANCELLED, ("C0CREDIT01",))]
+    # Its people are still invited (by direct message).
+    assert told.changes[-1].people == ("U0ORGANISE", "U0MANAGER1", "U0SALES001")
