@@ -15,6 +15,7 @@ from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError
 
 from domain.errors import DomainError
+from domain.meetings.listing import my_meetings
 from domain.meetings.model import Meeting
 from domain.meetings.schedule import CUSTOMERS, FieldProblem, MeetingRefused
 from domain.meetings.use_cases import AlreadySubmitted, NotYours, Scope
@@ -174,7 +175,7 @@ def _confirm(context: BoltContext, channel: str | None, text: str) -> None:
 def meetings_command(context: BoltContext, rest: str) -> Message:
     deps: Deps = context["deps"]
     member = context["member"]
-    found = deps.meetings.upcoming(member)
+    found = my_meetings(deps.meetings, member)
     departments = {k: d.name for k, d in deps.meetings.invitees.departments.items()}
     return upcoming(context["tr"], found, ZoneInfo(deps.timezone), departments,
                     lambda m: deps.meetings.may_change(member, m))

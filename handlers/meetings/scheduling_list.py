@@ -7,9 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import tzinfo
 
-from domain.meetings.model import Meeting, Recurrence
+from domain.meetings.listing import Listed
+from domain.meetings.model import Answer, Meeting, Recurrence, Response
 from handlers.i18n import Translator
 from handlers.meetings.invitation import RECURRENCES, duration, kind_name, title, when
+from handlers.meetings.rsvp_payloads import ACCEPT, DECLINE, PROPOSE, MeetingValue
 from handlers.meetings.scheduling_payloads import (
     CANCEL,
     CANCEL_SERIES,
@@ -32,20 +34,68 @@ def _confirmed(block: Block, tr: Translator, question: str, yes: str) -> Block:
     return block
 
 
+def _when(tr: Translator, meeting: Meeting, zone: tzinfo, started: bool) -> str:
+    if not started:
+        return when(tr, meeting, zone)
+    end = meeting.ends_at
+    return tr._("now, until {end}", end=f"<!date^{int(end.timestamp())}^{{time}}|"
+                                         f"{end.astimezone(zone):%H:%M}>")
+
+
 def meeting_lines(tr: Translator, meeting: Meeting, zone: tzinfo,
-                  departments: Mapping[str, str]) -> str:
+                  departments: Mapping[str, str], started: bool = False) -> str:
     repeats = tr._(RECURRENCES[meeting.recurrence])
     invited = ", ".join(departments.get(d, d) for d in meeting.departments)
     people = ", ".join(mention(a) for a in meeting.attendees)
     return tr._("*{title}* · {kind}\n{when} · {duration} · {repeats}\nOrganiser: "
                 "{organiser} · Invited: {invited}",
                 title=title(meeting), kind=kind_name(tr, meeting.kind),
-                when=when(tr, meeting, zone), duration=duration(tr, meeting.minutes),
+                when=_when(tr, meeting, zone, started), duration=duration(tr, meeting.minutes),
                 repeats=repeats, organiser=mention(meeting.organiser),
                 invited=", ".join(p for p in (invited, people) if p) or "-")
 
 
-def upcoming(tr: Translator, found: Sequence[Meeting], zone: tzinfo,
+def _answer_line(tr: Translator, answer: Response | None, zone: tzinfo) -> str:
+    if answer is None:
+        said = tr._("Not answered")
+    elif answer.answer is Answer.ACCEPTED:
+        said = tr._("Accepted")
+    elif answer.answer is Answer.DECLINED:
+        said = tr._("Declined")
+    elif answer.proposed_at is not None:
+        said = tr._("Proposed {when}", when=tr.moment(answer.proposed_at, zone))
+    else:
+        said = tr._("Proposed another time")
+    return tr._("Your answer: {answer}", answer=said)
+
+
+def _answer_buttons(tr: Translator, meeting: Meeting) -> list[Block]:
+    # The invitation's own buttons (rsvp.py answers them): the same ids and values.
+    value = MeetingValue(meeting=meeting.id).encode()
+    accept = button(tr._("Accept"), ACCEPT, value)
+    accept["style"] = "primary"
+    decline = button(tr._("Decline"), DECLINE, value)
+    decline["style"] = "danger"
+    return [accept, decline, button(tr._("Propose another time"), PROPOSE, value)]
+
+
+def _organiser_buttons(tr: Translator, meeting: Meeting) -> list[Block]:
+    value = ListedMeeting(meeting=meeting.id).encode()
+    buttons = [button(tr._("Reschedule"), RESCHEDULE, value),
+               _confirmed(button(tr._("Cancel"), CANCEL, value), tr,
+                          tr._("Everyone invited is told that “{title}” on this day "
+                               "is cancelled.", title=title(meeting)),
+                          tr._("Cancel it"))]
+    if meeting.recurrence is not Recurrence.NONE or meeting.series_id is not None:
+        buttons.append(_confirmed(
+            button(tr._("Cancel the series"), CANCEL_SERIES, value), tr,
+            tr._("This and every later meeting of “{title}” is cancelled, and no more "
+                 "are scheduled. Everyone invited is told.", title=title(meeting)),
+            tr._("Cancel the series")))
+    return buttons
+
+
+def upcoming(tr: Translator, found: Sequence[Listed], zone: tzinfo,
              departments: Mapping[str, str], may_change: Callable[[Meeting], bool]
              ) -> Message:
     if not found:
@@ -53,23 +103,17 @@ def upcoming(tr: Translator, found: Sequence[Meeting], zone: tzinfo,
         return text, [section(text)]
     heading = tr.ngettext("{n} upcoming meeting", "{n} upcoming meetings", len(found))
     blocks: list[Block] = [section(f"*{heading}*")]
-    for meeting in found[:SHOWN]:
-        blocks.append(section(meeting_lines(tr, meeting, zone, departments)))
-        if not may_change(meeting):
-            continue
-        value = ListedMeeting(meeting=meeting.id).encode()
-        buttons = [button(tr._("Reschedule"), RESCHEDULE, value),
-                   _confirmed(button(tr._("Cancel"), CANCEL, value), tr,
-                              tr._("Everyone invited is told that “{title}” on this day "
-                                   "is cancelled.", title=title(meeting)),
-                              tr._("Cancel it"))]
-        if meeting.recurrence is not Recurrence.NONE or meeting.series_id is not None:
-            buttons.append(_confirmed(
-                button(tr._("Cancel the series"), CANCEL_SERIES, value), tr,
-                tr._("This and every later meeting of “{title}” is cancelled, and no more "
-                     "are scheduled. Everyone invited is told.", title=title(meeting)),
-                tr._("Cancel the series")))
-        blocks.append(actions(f"meeting_{meeting.id}", *buttons))
+    for line in found[:SHOWN]:
+        meeting = line.meeting
+        text = meeting_lines(tr, meeting, zone, departments, line.started)
+        if line.asked:
+            text += "\n" + _answer_line(tr, line.answer, zone)
+        blocks.append(section(text))
+        buttons = _answer_buttons(tr, meeting) if line.asked and not line.started else []
+        if may_change(meeting):
+            buttons += _organiser_buttons(tr, meeting)
+        if buttons:
+            blocks.append(actions(f"meeting_{meeting.id}", *buttons))
     if len(found) > SHOWN:
         blocks.append(section(tr._("…and {n} more.", n=len(found) - SHOWN)))
     return message(heading, blocks)

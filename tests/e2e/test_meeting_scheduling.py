@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -211,7 +212,11 @@ def test_the_list_shows_each_meeting_at_the_readers_time_with_the_organisers_but
     assert [b["text"]["text"] for b in mine.buttons()] == [
         "Reschedule", "Cancel", "Cancel the series"]
     theirs = listed(world, OTHER_REP)
-    assert theirs.buttons() == []
+    assert [b["text"]["text"] for b in theirs.blocks if b["type"] == "section"][1].endswith(
+        "<@U03FINDIR01>\nYour answer: Not answered")
+    assert [(b["text"]["text"], b["action_id"]) for b in theirs.buttons()] == [
+        ("Accept", "meetings_accept"), ("Decline", "meetings_decline"),
+        ("Propose another time", "meetings_propose")]
     assert listed(world, CREDIT_MANAGER).buttons() != []
     assert listed(world, "U06LOGIST01").text == (
         "No upcoming meetings of yours. `/credit meeting` schedules one.")
@@ -323,3 +328,43 @@ def test_a_clash_names_people_whose_slack_name_is_their_id_with_the_ids_case(wor
     assert errors(world.slack.submit(CREDIT_MANAGER, view, clash)) == {"time": (
         "Clashes with “Sales sync” (Dec 1, 2026, 10:00–11:00) for @amy, @U01SALESBEN, "
         "@U01SALESCHO. Pick another time, or tick “Schedule even if it conflicts”.")}
+
+
+def test_an_invitee_answers_from_the_list_and_sees_their_answer_there(world):
+    schedule(world)
+    done = world.slack.click(OTHER_REP, listed(world, OTHER_REP), "Decline")
+    assert done.all_text() == ":x: You declined; the organiser is told."
+    again = listed(world, OTHER_REP)
+    assert [b["text"]["text"] for b in again.blocks if b["type"] == "section"][1].endswith(
+        "\nYour answer: Declined")
+    world.slack.click(OTHER_REP, again, "Accept")
+    assert [b["text"]["text"] for b in listed(world, OTHER_REP).blocks
+            if b["type"] == "section"][1].endswith("\nYour answer: Accepted")
+    # The organiser is not asked to answer their own meeting.
+    mine = listed(world, SALES)
+    assert "Your answer" not in mine.all_text()
+    assert [b["text"]["text"] for b in mine.buttons()] == [
+        "Reschedule", "Cancel", "Cancel the series"]
+
+
+def test_a_meeting_in_progress_stays_in_the_list_until_it_ends(world):
+    first = schedule(world)
+    now = datetime.now(UTC)
+    with world.services.uow() as uow:
+        uow.meetings.add_meeting(dataclasses.replace(
+            first, id=0, version=0, series_id=first.id,
+            starts_at=now - timedelta(minutes=10)))
+        uow.commit()
+    end = now + timedelta(minutes=50)
+    theirs = listed(world, OTHER_REP)
+    sections = [b["text"]["text"] for b in theirs.blocks if b["type"] == "section"]
+    assert sections[0] == "*2 upcoming meetings*"
+    local_end = end.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert sections[1] == (
+        "*Credit committee, December* · Credit committee\n"
+        f"now, until <!date^{int(end.timestamp())}^{{time}}|{local_end:%H:%M}> · 1 hour · "
+        "every week\nOrganiser: <@U01SALESAMY> · Invited: Sales, Credit Management, "
+        "<@U03FINDIR01>\nYour answer: Not answered")
+    # No answering a meeting already under way; the next one takes answers.
+    assert [b["text"]["text"] for b in theirs.buttons()] == [
+        "Accept", "Decline", "Propose another time"]
