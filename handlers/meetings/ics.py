@@ -1,20 +1,36 @@
 """The invitation's calendar file (RFC 5545), built with ``icalendar`` so escaping,
 line folding, the VTIMEZONE and the RRULE are the library's, not ours.
 
-One UID per meeting (``meeting-<id>@creditbot``) and SEQUENCE = the meeting's version:
-a calendar that imported the first file replaces the event when a reschedule's file
-(a higher SEQUENCE) or a cancellation's (METHOD:CANCEL, STATUS:CANCELLED) comes.
+**One event per series.** A one-off meeting is one event, UID ``meeting-<id>@creditbot``.
+A recurring series is one event too, under its first occurrence's UID: the first
+invitation carries the RRULE (the *master*). Every later file about **one** occurrence —
+the job's invitation of the next one, a reschedule, a cancel of this occurrence only —
+carries the series' UID with ``RECURRENCE-ID`` (the occurrence's original start in the
+series) and no RRULE, so a calendar changes that occurrence and leaves the series alone.
+A cancel of the whole series is ``METHOD:CANCEL`` for the series' UID with no
+RECURRENCE-ID: every occurrence goes.
+
+**SEQUENCE** is the moment the file was made (seconds since 2026-01-01 UTC, never below
+the meeting's version): it rises across all the files of a series, whichever occurrence
+they are about, so a calendar never ignores a newer file as older than one it has.
+
+**Time zones.** DTSTART is on the organiser's wall clock (TZID = the meeting's zone). A
+series has no end (its RRULE no UNTIL: it runs until cancelled), so the VTIMEZONE
+covers ``COVERED`` — thirty years from the file's first date, longer than any committee
+runs — rather than a few years after which a calendar would have to guess the offsets;
+clients that know the TZID use their own rules anyway.
 
 People: Slack knows no e-mail address for them here, and a made-up ``mailto:`` would
-send calendar replies nowhere (or to a stranger). ORGANIZER and ATTENDEE carry the
-person's name as CN and a ``urn:slack:<team>:<user id>``-style value (``urn:slack:U…``)
-with RSVP=FALSE: the answers are given with the buttons in Slack, not by the calendar.
+send calendar replies nowhere (or to a stranger). ORGANIZER and ATTENDEE carry a
+``urn:slack:<user id>`` value with RSVP=FALSE (the answers are given with the buttons
+in Slack) and, when the caller knows the person's name, CN; a Slack id is never shown
+as a name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, vCalAddress
@@ -28,6 +44,9 @@ RRULES: dict[Recurrence, dict[str, object]] = {
     Recurrence.BIWEEKLY: {"FREQ": "WEEKLY", "INTERVAL": 2},
     Recurrence.MONTHLY: {"FREQ": "MONTHLY"},
 }
+# How far ahead a file's VTIMEZONE reaches (its transitions are a line of RDATEs).
+COVERED = timedelta(days=10958)
+_SEQUENCE_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def uid(meeting: Meeting) -> str:
@@ -36,19 +55,47 @@ def uid(meeting: Meeting) -> str:
     return f"meeting-{meeting.series}@creditbot"
 
 
-def _address(user_id: str, name: str, role: str | None = None) -> vCalAddress:
+def sequence(meeting: Meeting, now: datetime) -> int:
+    return max(meeting.version, int((now - _SEQUENCE_EPOCH).total_seconds()))
+
+
+def _in_series(meeting: Meeting) -> bool:
+    return meeting.series_id is not None or meeting.recurrence is not Recurrence.NONE
+
+
+def _whole(meeting: Meeting) -> bool:
+    """The file is about the whole event: a one-off meeting, a series' first
+    invitation, or a series cancelled as a whole (its rule ended)."""
+    if not _in_series(meeting):
+        return True
+    if meeting.state is MeetingState.CANCELLED:
+        return meeting.recurrence is Recurrence.NONE
+    return meeting.series_id is None and meeting.version <= 1
+
+
+def _address(user_id: str, name: str | None, role: str | None = None) -> vCalAddress:
     address = vCalAddress(f"urn:slack:{user_id}")
-    address.params["CN"] = name
+    if name and name != user_id:
+        address.params["CN"] = name
     if role:
         address.params["ROLE"] = role
     address.params["RSVP"] = "FALSE"
     return address
 
 
+def _no_name(user_id: str) -> str | None:
+    return None
+
+
 def calendar(meeting: Meeting, people: Sequence[str], description: str, now: datetime,
-             name_of: Callable[[str], str] = lambda user: user) -> bytes:
-    """The .ics bytes for ``meeting``: REQUEST while it stands, CANCEL once cancelled."""
+             name_of: Callable[[str], str | None] = _no_name, *,
+             original_start: datetime | None = None) -> bytes:
+    """The .ics bytes for ``meeting``: REQUEST while it stands, CANCEL once cancelled.
+    ``original_start``: where this occurrence stood in its series before any reschedule
+    (its RECURRENCE-ID); the occurrence's own start when not given, which is right for
+    an occurrence never moved."""
     cancelled = meeting.state is MeetingState.CANCELLED
+    whole = _whole(meeting)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -56,10 +103,13 @@ def calendar(meeting: Meeting, people: Sequence[str], description: str, now: dat
     cal.add("method", "CANCEL" if cancelled else "REQUEST")
     zone = ZoneInfo(meeting.zone)
     start = meeting.starts_at.astimezone(zone)
+    original = (original_start or meeting.starts_at).astimezone(zone)
     event = Event()
     event.add("uid", uid(meeting))
-    event.add("sequence", meeting.version)
-    event.add("dtstamp", now.astimezone(ZoneInfo("UTC")))
+    event.add("sequence", sequence(meeting, now))
+    event.add("dtstamp", now.astimezone(UTC))
+    if not whole:
+        event.add("recurrence-id", original)
     event.add("dtstart", start)
     event.add("dtend", meeting.ends_at.astimezone(zone))
     event.add("summary", meeting.title)
@@ -69,11 +119,12 @@ def calendar(meeting: Meeting, people: Sequence[str], description: str, now: dat
     for person in people:
         if person != meeting.organiser:
             event.add("attendee", _address(person, name_of(person), "REQ-PARTICIPANT"))
+    first = min(start, original).date() - timedelta(days=1)
+    last = first + COVERED
     rule = RRULES.get(meeting.recurrence)
-    if rule is not None:
+    if rule is not None and whole and not cancelled:
         event.add("rrule", rule)
-    cal.add_component(Timezone.from_tzinfo(zone, first_date=start.date() - timedelta(days=1),
-                                           last_date=start.date() + timedelta(days=1100)))
+    cal.add_component(Timezone.from_tzinfo(zone, first_date=first, last_date=last))
     cal.add_component(event)
     return bytes(cal.to_ical())
 
@@ -86,6 +137,8 @@ def filename(meeting: Meeting) -> str:
 
 
 def attachment(meeting: Meeting, people: Sequence[str], description: str, now: datetime,
-               title: str, name_of: Callable[[str], str] = lambda user: user) -> Attachment:
+               title: str, name_of: Callable[[str], str | None] = _no_name, *,
+               original_start: datetime | None = None) -> Attachment:
     return Attachment(filename=filename(meeting), title=title,
-                      content=calendar(meeting, people, description, now, name_of))
+                      content=calendar(meeting, people, description, now, name_of,
+                                       original_start=original_start))

@@ -1,0 +1,173 @@
+"""The calendar files of a recurring series, read the way a calendar client reads them:
+the series' first file (RRULE) makes the event; every later file is merged by UID —
+an override or a cancel of one occurrence (RECURRENCE-ID) changes only that one, a
+cancel without RECURRENCE-ID removes the event, and a file whose SEQUENCE is not higher
+than what the client has is ignored. Also: the VTIMEZONE covers the series (a DST
+change a year ahead is right in UTC), and a Slack id is never shown as a name."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+import icalendar
+from dateutil.rrule import rrulestr
+
+from domain.meetings.model import Meeting, MeetingKind, MeetingState, Recurrence
+from handlers.meetings import ics
+
+ORGANISER, AMY = "U02CREDITMG", "U02CREDITAN"
+NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+# Wednesday 2 December 2026, 10:00 in Shanghai; weekly.
+FIRST = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+WEEK = timedelta(days=7)
+
+
+def series(**changes: Any) -> Meeting:
+    base = Meeting(kind=MeetingKind.CREDIT_COMMITTEE, title="Weekly credit",
+                   organiser=ORGANISER, starts_at=FIRST, minutes=60, zone="Asia/Shanghai",
+                   recurrence=Recurrence.WEEKLY, created_at=NOW, id=1, version=1)
+    return dataclasses.replace(base, **changes)
+
+
+def occurrence(number: int, **changes: Any) -> Meeting:
+    """The job's ``number``-th occurrence (1 = the week after the first)."""
+    return series(**{"id": 1 + number, "series_id": 1, "starts_at": FIRST + number * WEEK,
+                     **changes})
+
+
+class Client:
+    """A calendar's view of the events it imported, one entry per UID."""
+
+    def __init__(self) -> None:
+        self.masters: dict[str, icalendar.Event] = {}
+        self.sequence: dict[str, int] = {}
+        self.moved: dict[str, dict[datetime, datetime]] = {}
+        self.cancelled: dict[str, set[datetime]] = {}
+        self.removed: set[str] = set()
+
+    def open(self, content: bytes) -> None:
+        cal = icalendar.Calendar.from_ical(content)
+        [event] = cal.walk("VEVENT")
+        key, seq = str(event["uid"]), int(event["sequence"])
+        if key in self.sequence and seq <= self.sequence[key]:
+            return  # an older revision than the one we have
+        self.sequence[key] = seq
+        rid = event.decoded("recurrence-id").astimezone(UTC) if "recurrence-id" in event \
+            else None
+        if str(cal["method"]) == "CANCEL":
+            if rid is None:
+                self.removed.add(key)
+            else:
+                self.cancelled.setdefault(key, set()).add(rid)
+        elif rid is not None:
+            self.moved.setdefault(key, {})[rid] = event.decoded("dtstart").astimezone(UTC)
+        else:
+            self.masters[key] = event
+
+    def starts(self, key: str, count: int = 5) -> list[datetime]:
+        if key in self.removed:
+            return []
+        master = self.masters[key]
+        start = master.decoded("dtstart")
+        if "rrule" in master:
+            rule = rrulestr(master["rrule"].to_ical().decode(), dtstart=start)
+            slots = [s.astimezone(UTC) for s in list(rule.xafter(start - timedelta(1),
+                                                                  count=count))]
+        else:
+            slots = [start.astimezone(UTC)]
+        moved, gone = self.moved.get(key, {}), self.cancelled.get(key, set())
+        return [moved.get(s, s) for s in slots if s not in gone]
+
+
+def made(meeting: Meeting, at: datetime, **kwargs: Any) -> bytes:
+    return ics.calendar(meeting, [ORGANISER, AMY], "", at, **kwargs)
+
+
+def test_one_occurrence_cancelled_or_moved_changes_only_that_occurrence() -> None:
+    client = Client()
+    client.open(made(series(), NOW))
+    key = "meeting-1@creditbot"
+    weekly = [FIRST + n * WEEK for n in range(5)]
+    assert client.starts(key) == weekly
+    # The job invites the next occurrence: its file changes nothing (it is the series').
+    client.open(made(occurrence(1), FIRST + timedelta(minutes=5)))
+    client.open(made(occurrence(2), FIRST + WEEK + timedelta(minutes=5)))
+    assert client.starts(key) == weekly
+    # Occurrence #2 cancelled alone: only it is gone.
+    client.open(made(occurrence(2, state=MeetingState.CANCELLED, version=2),
+                     FIRST + WEEK + timedelta(hours=1)))
+    assert client.starts(key) == [weekly[0], weekly[1], weekly[3], weekly[4]]
+    # Occurrence #3 moved two hours later: only it moves, from its place in the series.
+    moved = FIRST + 3 * WEEK + timedelta(hours=2)
+    client.open(made(occurrence(3, starts_at=moved, version=2),
+                     FIRST + WEEK + timedelta(hours=2), original_start=weekly[3]))
+    assert client.starts(key) == [weekly[0], weekly[1], moved, weekly[4]]
+
+
+def test_an_occurrence_file_has_a_recurrence_id_no_rule_and_a_rising_sequence() -> None:
+    master = icalendar.Calendar.from_ical(made(series(), NOW)).walk("VEVENT")[0]
+    later = icalendar.Calendar.from_ical(made(occurrence(1), NOW + WEEK)).walk("VEVENT")[0]
+    assert str(later["uid"]) == str(master["uid"]) == "meeting-1@creditbot"
+    assert "rrule" not in later and "recurrence-id" not in master
+    assert later.decoded("recurrence-id").astimezone(UTC) == FIRST + WEEK
+    # The job's occurrence is version 1 like the master, yet its file is newer.
+    assert int(later["sequence"]) > int(master["sequence"])
+
+
+def test_a_series_cancelled_as_a_whole_removes_the_event() -> None:
+    client = Client()
+    client.open(made(series(), NOW))
+    client.open(made(occurrence(1), FIRST + timedelta(minutes=5)))
+    # A series cancel ends the rule (recurrence none) on the occurrence it was made on.
+    cancel = made(occurrence(1, state=MeetingState.CANCELLED, recurrence=Recurrence.NONE,
+                             version=2), FIRST + timedelta(hours=3))
+    parsed = icalendar.Calendar.from_ical(cancel)
+    [event] = parsed.walk("VEVENT")
+    assert (str(parsed["method"]), str(event["uid"]), "recurrence-id" in event) == (
+        "CANCEL", "meeting-1@creditbot", False)
+    client.open(cancel)
+    assert client.starts("meeting-1@creditbot") == []
+
+
+def _local(naive: datetime, zone: tzinfo) -> datetime:
+    return naive.replace(tzinfo=zone).astimezone(UTC)
+
+
+def test_the_vtimezone_covers_the_series_across_dst_a_year_ahead() -> None:
+    # 09:00 in New York every week from Tuesday 1 December 2026: 14:00 UTC in winter,
+    # 13:00 UTC from 14 March 2027, 14:00 again from 7 November 2027.
+    new_york = series(zone="America/New_York",
+                      starts_at=datetime(2026, 12, 1, 14, 0, tzinfo=UTC))
+    cal = icalendar.Calendar.from_ical(made(new_york, NOW))
+    [vtimezone] = cal.walk("VTIMEZONE")
+    zone = vtimezone.to_tz()  # the file's own VTIMEZONE, not the machine's tz database
+    [event] = cal.walk("VEVENT")
+    assert event["rrule"].to_ical() == b"FREQ=WEEKLY"  # no end: it runs until cancelled
+    naive = event.decoded("dtstart").replace(tzinfo=None)
+    wall = rrulestr(event["rrule"].to_ical().decode(), dtstart=naive)
+    starts = {d.date(): _local(d, zone) for d in wall.between(
+        datetime(2026, 12, 1), datetime(2027, 12, 31), inc=True)}
+    assert starts[date(2026, 12, 1)] == datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+    assert starts[date(2027, 3, 9)] == datetime(2027, 3, 9, 14, 0, tzinfo=UTC)
+    assert starts[date(2027, 3, 16)] == datetime(2027, 3, 16, 13, 0, tzinfo=UTC)
+    assert starts[date(2027, 11, 2)] == datetime(2027, 11, 2, 13, 0, tzinfo=UTC)
+    assert starts[date(2027, 11, 9)] == datetime(2027, 11, 9, 14, 0, tzinfo=UTC)
+    assert starts[date(2027, 11, 30)] == datetime(2027, 11, 30, 14, 0, tzinfo=UTC)
+    # Its transitions reach thirty years ahead, not three: a DST change in 2055 too.
+    assert str(vtimezone["comment"]) == (
+        "This timezone only works from 2026-11-30 to 2056-11-30.")
+    summer_2055 = _local(datetime(2055, 7, 6, 9, 0), zone)
+    assert summer_2055 == datetime(2055, 7, 6, 13, 0, tzinfo=UTC)
+
+
+def test_a_slack_id_is_never_a_name() -> None:
+    unnamed = icalendar.Calendar.from_ical(made(series(), NOW)).walk("VEVENT")[0]
+    assert "CN" not in unnamed["organizer"].params
+    assert "CN" not in unnamed["attendee"].params
+    named = icalendar.Calendar.from_ical(ics.calendar(
+        series(), [ORGANISER, AMY], "", NOW,
+        {ORGANISER: "Mei Chen", AMY: "Ana Lima"}.get)).walk("VEVENT")[0]
+    assert (named["organizer"].params["CN"], named["attendee"].params["CN"]) == (
+        "Mei Chen", "Ana Lima")
