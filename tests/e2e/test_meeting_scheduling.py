@@ -368,3 +368,22 @@ def test_a_meeting_in_progress_stays_in_the_list_until_it_ends(world):
     # No answering a meeting already under way; the next one takes answers.
     assert [b["text"]["text"] for b in theirs.buttons()] == [
         "Accept", "Decline", "Propose another time"]
+
+
+def test_both_cancels_ask_first_saying_who_is_told_and_what_ends(world):
+    schedule(world)
+    confirms = {b["text"]["text"]: b.get("confirm") for b in listed(world, SALES).buttons()}
+    assert confirms["Reschedule"] is None
+    assert confirms["Cancel"] == {
+        "title": {"type": "plain_text", "text": "Cancel the meeting?"},
+        "text": {"type": "plain_text", "text": "Everyone invited is told that “Credit "
+                 "committee, December” on this day is cancelled."},
+        "confirm": {"type": "plain_text", "text": "Cancel it"},
+        "deny": {"type": "plain_text", "text": "Keep it"}, "style": "danger"}
+    assert confirms["Cancel the series"] == {
+        "title": {"type": "plain_text", "text": "Cancel the meeting?"},
+        "text": {"type": "plain_text", "text": "This and every later meeting of “Credit "
+                 "committee, December” is cancelled, and no more are scheduled. Everyone "
+                 "invited is told."},
+        "confirm": {"type": "plain_text", "text": "Cancel the series"},
+        "deny": {"type": "plain_text", "text": "Keep it"}, "style": "danger"}
