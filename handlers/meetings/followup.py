@@ -147,10 +147,12 @@ def on_done(body: dict[str, Any], context: BoltContext) -> None:
     user = context["member"].user_id
     try:
         done = deps.tasks.complete(user, value.task)
-        note = blocks.done_note(tr, done.line, done.already, deps.tasks.zone)
     except DomainError as refused:
-        # Refused (not theirs, gone): said above the list, which is redrawn as it stands.
-        note = explain(refused, tr)
+        # Refused (not theirs, gone): told to them alone; the list they pressed on stays
+        # as it was (it may be someone else's: it must not become theirs).
+        context["reply"](":no_entry: " + explain(refused, tr))
+        return
+    note = blocks.done_note(tr, done.line, done.already, deps.tasks.zone)
     context["reply"](*_my_list(deps, tr, user, note), replace_original=True)
 
 

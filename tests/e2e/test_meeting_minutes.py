@@ -303,3 +303,25 @@ def test_minutes_recorded_twice_add_to_them_and_never_repeat_a_task(world: World
     with world.services.uow() as uow:
         assert sorted(t.what for t in uow.meetings.tasks_of(meeting.id)) == [
             "Call Fenwick's AP", "Check the half payment"]
+
+
+def test_done_by_someone_who_may_not_keeps_the_list_and_tells_them_alone(
+        world: World) -> None:
+    meeting = held_this_morning(world)
+    view = open_form(world, meeting)
+    assert world.slack.submit(CREDIT_MANAGER, view, {
+        "decisions": "Fenwick stays on stop.", "what_0": "Call Fenwick's AP",
+        "owner_0": COLLECTOR, "due_0": str(TODAY)}).body == ""
+    deliver(world)
+    listed = world.slack.slash(COLLECTOR, COLLECTOR_DM, "/credit tasks")
+    assert listed.text == "1 open task"
+
+    # The analyst (not the owner, organiser or a credit manager) presses Done on it.
+    refused = world.slack.click(ANALYST, listed, "Done")
+    assert refused is not None and refused.ephemeral
+    assert refused.raw.get("replace_original") is not True
+    assert refused.text == (":no_entry: Only the task's owner, <@U04COLLECT1>, the meeting's "
+                            "organiser or a credit manager can mark it done.")
+    with world.services.uow() as uow:
+        [task] = uow.meetings.tasks_of(meeting.id)
+    assert task.state.value == "open"
