@@ -188,6 +188,7 @@ class Meetings:
     def _schedule(self, actor: Member, draft: Draft, submission: str | None) -> Meeting:
         now = self.clock()
         with self.unit_of_work() as uow:
+            uow.begin_write()
             self._hold_calendar(uow, submission, now)
             problems = self._people_problems(draft)
             title = " ".join(draft.title.split())
@@ -237,8 +238,7 @@ class Meetings:
         """Scheduling one at a time: the clash check reads the calendar without a lock,
         so two organisers booking the same people at the same instant would both find
         it free. Then the form's claim: a second identical submission waits for the
-        first and finds it claimed."""
-        uow.begin_write()
+        first and finds it claimed. In a write transaction (SQLite's lock)."""
         uow.meetings.lock_calendar()
         if submission is not None and not uow.collections.claim_submission(submission, now):
             raise AlreadySubmitted()
@@ -349,7 +349,8 @@ class Meetings:
             start, problems = check_slot(move.day, move.at, move.minutes, move.zone, now,
                                          self.policy)
             moved = dataclasses.replace(old, starts_at=start or old.starts_at,
-                                        minutes=move.minutes or old.minutes)
+                                        minutes=move.minutes or old.minutes,
+                                        rescheduled_at=now)
             if start is not None:
                 clashes = self._conflicts(uow, moved, ignore=(old.id,))
                 if clashes and not move.despite_conflicts:
