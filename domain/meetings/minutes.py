@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from domain.access import CreditDataAccess, Member
-from domain.errors import DomainError
+from domain.errors import CustomerLookupError, DomainError
 from domain.lookup import resolve_customer
 from domain.meetings.model import Meeting, MeetingState, Minutes, Task, TaskState
 from domain.meetings.ports import Happened, MeetingChange, MeetingNotices, NoMeetingNotices
@@ -55,6 +55,7 @@ class Problem(DomainError):
 
     def __init__(self, where: str, template: str, **params: Any) -> None:
         self.where = where
+        self.lookup: CustomerLookupError | None = None  # an unknown or unclear customer
         super().__init__(template, **params)
 
 
@@ -264,8 +265,11 @@ class MinutesKeeping:
             try:
                 customer = resolve_customer(item.customer, uow.customers).customer_id
             except DomainError as error:
-                problems.append(Problem(item_field(CUSTOMER, index), error.template,
-                                        **error.params))
+                problem = Problem(item_field(CUSTOMER, index), error.template,
+                                  **error.params)
+                # Kept so that the form can say how to write the customer.
+                problem.lookup = error if isinstance(error, CustomerLookupError) else None
+                problems.append(problem)
             else:
                 if item.owner and is_user_id(item.owner) \
                         and not self.access.allows(self.people(item.owner)):

@@ -12,9 +12,16 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain.errors import DomainError
-from domain.meetings.minutes import ActionItem, AlreadyRecorded, MinutesRefused, item_field
+from domain.errors import AmbiguousCustomer, DomainError
+from domain.meetings.minutes import (
+    ActionItem,
+    AlreadyRecorded,
+    MinutesRefused,
+    Problem,
+    item_field,
+)
 from domain.text import N_
+from handlers.customer_hint import AMBIGUOUS, CLOSEST, NOT_FOUND, SHOWN, WhichCustomer
 from handlers.deps import Deps
 from handlers.errors import explain
 from handlers.i18n import Translator
@@ -80,6 +87,20 @@ def _submission(view: dict[str, Any]) -> str | None:
     return f"meetings.minutes:{view_id}" if isinstance(view_id, str) and view_id else None
 
 
+def _hinted(problem: Problem) -> DomainError:
+    """An unknown or unclear customer, said with how to write one (an id or part of the
+    name), in the words every command uses; other problems as they are."""
+    lookup = problem.lookup
+    if lookup is None:
+        return problem
+    query = lookup.query[:200]
+    if not lookup.candidates:
+        return WhichCustomer(NOT_FOUND, query=query, example="C0002")
+    names = ", ".join(c.label() for c in lookup.candidates[:SHOWN])
+    return WhichCustomer(AMBIGUOUS if isinstance(lookup, AmbiguousCustomer) else CLOSEST,
+                         query=query, names=names, example=lookup.candidates[0].customer_id)
+
+
 def submit_minutes(view: dict[str, Any], context: BoltContext) -> Submitted:
     deps: Deps = context["deps"]
     tr: Translator = context["tr"]
@@ -98,7 +119,8 @@ def submit_minutes(view: dict[str, Any], context: BoltContext) -> Submitted:
         return None  # the first submission answered; this one just closes the form
     except MinutesRefused as refused:
         # The problems name the form's block ids (``decisions``, ``due_2``…).
-        return {where: explain(problem, tr) for where, problem in refused.by_field().items()}
+        return {where: explain(_hinted(problem), tr)
+                for where, problem in refused.by_field().items()}
     if recorded.further:
         text = tr.ngettext(
             "Further minutes recorded for “{title}” with {n} action item; they are posted "

@@ -60,3 +60,23 @@ def test_the_list_in_chinese() -> None:
     assert blocks is not None and blocks[0]["text"]["text"] == (
         "*您的任务*：1 项未完成，0 项已逾期；逾期最久的在前。")
     assert blocks[1]["accessory"]["text"]["text"] == "完成"
+
+
+def test_an_unclear_customer_in_the_minutes_form_says_how_to_write_it() -> None:
+    from domain.errors import AmbiguousCustomer, CustomerNotFound
+    from domain.meetings.minutes import Problem
+    from domain.refs import CustomerRef
+    from handlers.errors import explain
+    from handlers.meetings.followup import _hinted
+
+    en = translator("en-US")
+    candidates = (CustomerRef("C0002", "Acme Packaging"), CustomerRef("C0007", "Acme Steel"))
+    for error, said in (
+        (CustomerNotFound("zzz"), "No customer matches “zzz”. Try part of the name or the "
+                                  "customer id, e.g. `C0002`."),
+        (AmbiguousCustomer("acme", candidates),
+         "“acme” matches several customers: Acme Packaging (C0002), Acme Steel (C0007). "
+         "Use the id, e.g. `C0002`.")):
+        problem = Problem("customer_0", error.template, **error.params)
+        problem.lookup = error
+        assert explain(_hinted(problem), en) == said
