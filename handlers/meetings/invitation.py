@@ -199,8 +199,8 @@ def rescheduled_note(tr: Translator, meeting: Meeting, previous: Meeting | None,
                      zone: tzinfo) -> str:
     before = tr.moment(previous.starts_at, zone) if previous else "-"
     return ":calendar: " + tr._(
-        "{who} moved {kind} “{title}” from {before} to {after} ({duration}). Answer the "
-        "invitation again if the new time does not suit you.",
+        "{who} moved {kind} “{title}” from {before} to {after} ({duration}). Answers to "
+        "the old time are cleared: please answer the invitation again.",
         who=mention(meeting.organiser), kind=kind_name(tr, meeting.kind),
         title=title(meeting), before=before, after=when(tr, meeting, zone),
         duration=duration(tr, meeting.minutes))

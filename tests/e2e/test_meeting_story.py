@@ -263,8 +263,8 @@ def test_a_weekly_credit_committee_from_scheduling_to_cancel(world: World) -> No
         assert (moved.status, moved.body) == (200, ""), moved.body
         deliver(world)
         told = (f":calendar: <@{CREDIT_MANAGER}> moved Credit committee “{TITLE}” from "
-                f"{next_when} to {moved_when} (1 hour). Answer the invitation again if the "
-                "new time does not suit you.")
+                f"{next_when} to {moved_when} (1 hour). Answers to the old time are "
+                "cleared: please answer the invitation again.")
         assert_told(world, before, told, "REQUEST", datetime(2026, 12, 9, 13, 0, tzinfo=UTC),
                     confirmed=True)
         assert world.emulator.channels[dm(CREDIT_MANAGER)][before[dm(CREDIT_MANAGER)]][

@@ -218,7 +218,7 @@ def test_reschedule_and_cancel_edit_the_cards_tell_everyone_and_send_a_new_file(
     assert notes[0].text == (
         f":calendar: <@{ORGANISER}> moved Credit committee “Weekly credit” from {WHEN} to "
         f"{token(moved.starts_at, 'Dec 2, 2026, 12:00 PM')} (1 hour). "
-        "Answer the invitation again if the new time does not suit you.")
+        "Answers to the old time are cleared: please answer the invitation again.")
     assert next(m.files[0].filename for m in new if m.files) == f"meeting-{stored.id}-v2.ics"
 
     gone = dataclasses.replace(moved, state=MeetingState.CANCELLED, cancelled_by=ORGANISER,
