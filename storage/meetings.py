@@ -44,7 +44,9 @@ def _meeting_values(m: Meeting) -> dict[str, Any]:
             "attendees": list(m.attendees), "customers": list(m.customers),
             "recurrence": m.recurrence.value, "state": m.state.value,
             "series_id": m.series_id, "created_at": m.created_at,
-            "cancelled_at": m.cancelled_at, "cancelled_by": m.cancelled_by}
+            "cancelled_at": m.cancelled_at, "cancelled_by": m.cancelled_by,
+            "series_start": m.series_start, "series_minutes": m.series_minutes,
+            "occurrence": m.occurrence, "rescheduled_at": m.rescheduled_at}
 
 
 def _meeting(r: Any) -> Meeting:
@@ -52,7 +54,8 @@ def _meeting(r: Any) -> Meeting:
                    r.zone, tuple(r.departments or ()), tuple(r.attendees or ()),
                    tuple(r.customers or ()), Recurrence(r.recurrence),
                    MeetingState(r.state), r.series_id, r.created_at, r.cancelled_at,
-                   r.cancelled_by, r.id, r.version)
+                   r.cancelled_by, r.id, r.version, r.series_start, r.series_minutes,
+                   r.occurrence or 0, r.rescheduled_at)
 
 
 def _task_values(t: Task) -> dict[str, Any]:

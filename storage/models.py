@@ -585,6 +585,10 @@ class MeetingRow(Base):
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     cancelled_by: Mapped[str | None] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=0)
+    series_start: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    series_minutes: Mapped[int | None] = mapped_column(Integer)
+    occurrence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rescheduled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class MeetingResponseRow(Base):

@@ -67,6 +67,21 @@ class Meeting:
     cancelled_by: str | None = None
     id: int = 0
     version: int = 0
+    # The series' rule, apart from any one occurrence (moving the first one moves only
+    # it): the anchor every occurrence is counted from (aware; on ``zone``'s wall clock)
+    # and the duration new occurrences take. Filled from the meeting itself when absent.
+    series_start: datetime | None = None
+    series_minutes: int | None = None
+    occurrence: int = 0  # its number in the series (0: the first)
+    # When it was last moved (None: never): a reminder's lead is held to the notice the
+    # people had of its time, from then or from ``created_at``.
+    rescheduled_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.series_start is None:
+            object.__setattr__(self, "series_start", self.starts_at)
+        if self.series_minutes is None:
+            object.__setattr__(self, "series_minutes", self.minutes)
 
     @property
     def ends_at(self) -> datetime:

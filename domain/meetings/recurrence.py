@@ -76,13 +76,13 @@ def number_near(anchor: datetime, zone: str, recurrence: Recurrence,
         occurrence(anchor, zone, recurrence, n).starts_at - moment))
 
 
-def next_after(anchor: datetime, zone: str, recurrence: Recurrence, latest: datetime,
+def next_after(anchor: datetime, zone: str, recurrence: Recurrence, latest: int,
                now: datetime) -> Occurrence:
-    """The occurrence after the one ``latest`` (the series' latest start) stands for, or,
-    when that one is already past ``now`` (nobody ran the job for a while), the first
-    one still to come: a missed occurrence is not created after the fact."""
-    found = occurrence(anchor, zone, recurrence,
-                       number_near(anchor, zone, recurrence, latest) + 1)
+    """The occurrence after number ``latest`` (the series' latest, by its stored number:
+    an occurrence moved within or beyond its period still stands for its slot), or, when
+    that one is already past ``now`` (nobody ran the job for a while), the first one
+    still to come: a missed occurrence is not created after the fact."""
+    found = occurrence(anchor, zone, recurrence, latest + 1)
     while found.starts_at <= now:
         found = occurrence(anchor, zone, recurrence, found.number + 1)
     return found

@@ -30,6 +30,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from domain.meetings.agenda import build_agenda
 from domain.meetings.events import MeetingScheduled
@@ -37,6 +38,7 @@ from domain.meetings.model import Meeting, MeetingState, Recurrence
 from domain.meetings.ports import Happened, MeetingChange
 from domain.meetings.recurrence import Occurrence, next_after
 from domain.meetings.responses import carry_accepted, reminded
+from domain.meetings.schedule import WEEKDAYS
 from domain.meetings.tasks import Tasks
 from domain.meetings.use_cases import Meetings, customer_names
 from domain.model import AuditEntry
@@ -71,7 +73,9 @@ def due_lead(meeting: Meeting, leads: tuple[timedelta, ...], now: datetime
         until = meeting.starts_at - ordered[index + 1] if index + 1 < len(ordered) \
             else meeting.starts_at
         if moment <= now < until:
-            if meeting.created_at is not None and moment < meeting.created_at:
+            # The notice people had of this time: from its last move, else its creation.
+            noticed = meeting.rescheduled_at or meeting.created_at
+            if noticed is not None and moment < noticed:
                 return None
             return lead
     return None
@@ -182,8 +186,10 @@ class MeetingsJob:
                 return None
             first = next((m for m in occurrences if m.id == series_id), occurrences[0])
             latest = occurrences[-1]
-            found = next_after(first.starts_at, first.zone, latest.recurrence,
-                               latest.starts_at, now)
+            # Counted from the series' rule and the latest's stored number, not from where
+            # anyone moved an occurrence to.
+            found = next_after(first.series_start or first.starts_at, first.zone,
+                               latest.recurrence, latest.occurrence, now)
             new = uow.meetings.add_meeting(self._occurrence(first, latest, found, now))
             self._record(uow, new, found, now)
             people = meetings.invitees.people(new)
@@ -204,23 +210,33 @@ class MeetingsJob:
     @staticmethod
     def _occurrence(first: Meeting, latest: Meeting, found: Occurrence,
                     now: datetime) -> Meeting:
-        # The series' definition is its first occurrence (a moved occurrence moves only
-        # itself); the rule is the latest's, which a cancel of the series would have ended.
+        # The series' definition is its first occurrence's, with the rule's own start and
+        # duration (a moved occurrence moves only itself); the rule is the latest's, which
+        # a cancel of the series would have ended.
         return dataclasses.replace(
-            first, starts_at=found.starts_at, recurrence=latest.recurrence,
-            state=MeetingState.SCHEDULED, series_id=first.id, created_at=now,
-            cancelled_at=None, cancelled_by=None, id=0, version=0)
+            first, starts_at=found.starts_at, minutes=first.series_minutes or first.minutes,
+            recurrence=latest.recurrence, state=MeetingState.SCHEDULED, series_id=first.id,
+            created_at=now, cancelled_at=None, cancelled_by=None, id=0, version=0,
+            occurrence=found.number, rescheduled_at=None)
 
-    @staticmethod
-    def _record(uow: UnitOfWork, new: Meeting, found: Occurrence, now: datetime) -> None:
+    def _record(self, uow: UnitOfWork, new: Meeting, found: Occurrence,
+                now: datetime) -> None:
         subject = f"meeting:{new.id}"
+        local = new.starts_at.astimezone(ZoneInfo(new.zone))
+        # Kept on a day off (a monthly series on the 31st meets on a Sunday some months):
+        # the organiser may move it; the audit says so.
+        working_day = local.weekday() in self.meetings.policy.hours.days
         uow.audit.append(AuditEntry(now, SYSTEM, "meeting.scheduled", subject, {
             "title": new.title, "kind": new.kind.value,
             "starts_at": new.starts_at.isoformat(), "minutes": new.minutes,
             "zone": new.zone, "series": new.series, "occurrence": found.number,
             "recurrence": new.recurrence.value,
             # The series' local time did not exist that day: the start moved forward.
-            "shifted": found.shifted}))
+            "shifted": found.shifted,
+            "working_day": working_day, "weekday": WEEKDAYS[local.weekday()]}))
+        if not working_day:
+            log.warning("meeting %s: the series' next occurrence falls on a day off (%s); "
+                        "kept", new.id, local.date())
         uow.events.record(MeetingScheduled(
             occurred_at=now, actor=SYSTEM, subject=subject, meeting_id=new.id,
             starts_at=new.starts_at.isoformat(), minutes=new.minutes))

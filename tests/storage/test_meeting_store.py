@@ -206,3 +206,24 @@ def test_recurring_series_finds_series_through_cancelled_occurrences_in_the_rang
         found = work.meetings.recurring_series(NINE, NINE + timedelta(days=2))
     assert found == sorted([alone.id, first.id])
     assert ended.id not in found and later.id not in found
+
+
+def test_the_series_rule_number_and_last_move_come_back_apart_from_the_occurrence(engine):
+    moved_at = NOW + timedelta(hours=3)
+    with uow(engine) as work:
+        first = work.meetings.add_meeting(meeting())
+        assert (first.series_start, first.series_minutes, first.occurrence) == (NINE, 60, 0)
+        moved = work.meetings.save_meeting(dataclasses.replace(
+            first, starts_at=NINE + timedelta(days=1, hours=5), minutes=90,
+            rescheduled_at=moved_at))
+        later = work.meetings.add_meeting(meeting(NINE + timedelta(days=7),
+                                                  series_id=first.id, occurrence=1))
+        work.commit()
+    with uow(engine) as work:
+        stored = work.meetings.get_meeting(first.id)
+        assert stored == moved
+        assert stored is not None and (stored.series_start, stored.series_minutes,
+                                       stored.starts_at, stored.minutes,
+                                       stored.rescheduled_at) == (
+            NINE, 60, NINE + timedelta(days=1, hours=5), 90, moved_at)
+        assert work.meetings.get_meeting(later.id) == later

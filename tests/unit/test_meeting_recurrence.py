@@ -81,22 +81,29 @@ def test_a_series_that_does_not_recur_has_no_next_occurrence() -> None:
         occurrence(local(LONDON, 2026, 12, 1, 9, 0), LONDON, Recurrence.NONE, 1)
 
 
-def test_the_next_occurrence_counts_from_the_slot_a_moved_one_stands_for() -> None:
+def test_the_next_occurrence_counts_from_the_stored_number_wherever_one_was_moved() -> None:
     anchor = local(LONDON, 2026, 12, 1, 9, 0)  # Tuesdays
-    # The second occurrence was moved from Tue Dec 8 to Thu Dec 10.
+    # The second occurrence (number 1) was moved from Tue Dec 8 to Thu Dec 10.
     moved = local(LONDON, 2026, 12, 10, 15, 0)
-    assert number_near(anchor, LONDON, Recurrence.WEEKLY, moved) == 1
-    found = next_after(anchor, LONDON, Recurrence.WEEKLY, moved,
-                       now=local(LONDON, 2026, 12, 10, 15, 5))
+    found = next_after(anchor, LONDON, Recurrence.WEEKLY, 1, now=moved)
     assert (found.number, found.starts_at) == (2, datetime(2026, 12, 15, 9, 0, tzinfo=UTC))
-    # Moved a day earlier (Mon Dec 7): still the Dec 8 slot, so next is Dec 15, not Dec 8.
+    # Moved a day earlier (Mon Dec 7): still number 1, so next is Dec 15, not Dec 8.
     early = local(LONDON, 2026, 12, 7, 9, 0)
-    assert next_after(anchor, LONDON, Recurrence.WEEKLY, early,
+    assert next_after(anchor, LONDON, Recurrence.WEEKLY, 1,
                       now=early).starts_at == datetime(2026, 12, 15, 9, 0, tzinfo=UTC)
+
+
+def test_a_monthly_occurrence_moved_to_the_20th_is_followed_by_the_next_month() -> None:
+    anchor = local(LONDON, 2027, 1, 1, 9, 0)
+    # February's (number 1) moved to Feb 20: closer to March 1 by date, still February's.
+    moved = local(LONDON, 2027, 2, 20, 9, 0)
+    assert number_near(anchor, LONDON, Recurrence.MONTHLY, moved) == 2  # why a number
+    found = next_after(anchor, LONDON, Recurrence.MONTHLY, 1, now=moved)
+    assert (found.number, found.starts_at) == (2, datetime(2027, 3, 1, 9, 0, tzinfo=UTC))
 
 
 def test_occurrences_missed_while_nothing_ran_are_not_created_after_the_fact() -> None:
     anchor = local(LONDON, 2026, 12, 1, 9, 0)
-    found = next_after(anchor, LONDON, Recurrence.WEEKLY, anchor,
+    found = next_after(anchor, LONDON, Recurrence.WEEKLY, 0,
                        now=local(LONDON, 2026, 12, 20, 12, 0))
     assert (found.number, found.starts_at) == (3, datetime(2026, 12, 22, 9, 0, tzinfo=UTC))

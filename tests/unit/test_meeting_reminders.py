@@ -271,3 +271,63 @@ def test_a_series_whose_only_occurrence_was_cancelled_alone_goes_on(world: World
         (first_id + 1, first_id, START + timedelta(days=7), MeetingState.SCHEDULED,
          Recurrence.WEEKLY)]
     assert run_at(world, START + timedelta(minutes=10))["occurrences"] == 0
+
+
+def test_moving_only_the_first_occurrence_leaves_the_series_time_and_duration(
+        world: World) -> None:
+    from domain.meetings.use_cases import Move
+    first_id = schedule(world, Recurrence.WEEKLY)
+    # The first one moves to Wednesday 15:00 for 90 minutes; the series stays Tue 10:00, 1h.
+    world.meetings.reschedule(ORGANISER, first_id, Move(date(2026, 12, 9), time(15), 90, SH))
+    moved = datetime(2026, 12, 9, 7, 0, tzinfo=UTC)
+    assert run_at(world, moved + timedelta(minutes=5))["occurrences"] == 1
+    nxt = world.uow.meetings.meetings[-1]
+    assert (nxt.starts_at, nxt.minutes, nxt.occurrence) == (
+        START + timedelta(days=7), 60, 1)
+
+
+def test_a_monthly_occurrence_moved_late_in_its_month_does_not_skip_the_next_month(
+        world: World) -> None:
+    from domain.meetings.use_cases import Move
+    first_id = world.meetings.schedule(ORGANISER, Draft(
+        MeetingKind.CREDIT_COMMITTEE, "Monthly credit", date(2026, 12, 1), time(10), 60, SH,
+        departments=("credit",), recurrence=Recurrence.MONTHLY)).id
+    first = world.uow.meetings.get_meeting(first_id)
+    assert first is not None
+    run_at(world, first.starts_at + timedelta(minutes=5))
+    january = world.uow.meetings.meetings[-1]
+    assert january.starts_at == datetime(2027, 1, 1, 2, 0, tzinfo=UTC)
+    world.clock.now = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+    # Moved from Fri Jan 1 to Wed Jan 20: still January's occurrence.
+    world.meetings.reschedule(ORGANISER, january.id, Move(date(2027, 1, 20), time(10), 60, SH))
+    assert run_at(world, datetime(2027, 1, 20, 2, 5, tzinfo=UTC))["occurrences"] == 1
+    february = world.uow.meetings.meetings[-1]
+    assert (february.starts_at, february.occurrence) == (
+        datetime(2027, 2, 1, 2, 0, tzinfo=UTC), 2)
+
+
+def test_a_reminder_lead_longer_than_the_reschedules_notice_is_skipped(world: World) -> None:
+    from domain.meetings.use_cases import Move
+    meeting_id = schedule(world)
+    # On Monday 09:00 it moves to 11:00 that day: no "starts in 1 day" two hours ahead.
+    world.clock.now = START - timedelta(days=1, hours=1)
+    soon = world.clock.now + timedelta(hours=2)
+    local = soon.astimezone(ZONE)
+    world.meetings.reschedule(ORGANISER, meeting_id,
+                              Move(local.date(), local.time(), 60, SH))
+    assert run_at(world, soon - timedelta(hours=1))["reminders"] == 0
+    assert run_at(world, soon - timedelta(minutes=15))["reminders"] == 1
+    assert reminders(world) == [(meeting_id, timedelta(minutes=15))]
+
+
+def test_an_occurrence_on_a_day_off_is_kept_and_the_audit_says_so(world: World) -> None:
+    # Monthly from Thu Dec 31 2026: Jan 31 2027 is a Sunday.
+    world.clock.now = datetime(2026, 12, 30, 1, 0, tzinfo=UTC)
+    world.meetings.schedule(ORGANISER, Draft(
+        MeetingKind.CREDIT_COMMITTEE, "Month end", date(2026, 12, 31), time(10), 60, SH,
+        departments=("credit",), recurrence=Recurrence.MONTHLY))
+    assert run_at(world, datetime(2026, 12, 31, 2, 5, tzinfo=UTC))["occurrences"] == 1
+    sunday = world.uow.meetings.meetings[-1]
+    assert sunday.starts_at == datetime(2027, 1, 31, 2, 0, tzinfo=UTC)
+    [entry] = [e for e in world.uow.audit.entries if e.subject == f"meeting:{sunday.id}"]
+    assert (entry.details["working_day"], entry.details["weekday"]) == (False, "sun")

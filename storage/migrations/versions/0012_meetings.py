@@ -39,6 +39,10 @@ def upgrade() -> None:
         sa.Column("cancelled_at", UtcDateTime(), nullable=True),
         sa.Column("cancelled_by", sa.String(length=32), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("series_start", UtcDateTime(), nullable=True),
+        sa.Column("series_minutes", sa.Integer(), nullable=True),
+        sa.Column("occurrence", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("rescheduled_at", UtcDateTime(), nullable=True),
     )
     op.create_index("ix_meetings_state_starts", "meetings", ["state", "starts_at"])
     op.create_index("ix_meetings_series", "meetings", ["series_id", "starts_at"])
