@@ -1,7 +1,8 @@
 """Scheduling forms sent at the same instant, as a double click, a retry or two
 organisers do it: the same form schedules one meeting, and two organisers cannot both
-book the same people at the same time. Signed HTTP -> bot -> emulator, on SQLite and
-PostgreSQL (where, before, both went through)."""
+book the same people at the same time. And answers racing a reschedule: an acceptance
+of the old time does not survive the move. Signed HTTP -> bot -> emulator, on SQLite
+and PostgreSQL (where, before, both submissions went through)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,21 @@ from typing import Any
 
 from bot.sandbox.driver import HttpResult
 from tests.e2e.alerts_world import audit
-from tests.e2e.conftest import CREDIT_MANAGER, SALES, World
+from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, World
+from tests.e2e.test_meeting_invitations import (
+    FINANCE_CHANNEL,
+    FINANCE_DIRECTOR,
+    FINANCE_PEOPLE,
+    SALES_PEOPLE,
+    card,
+    deliver,
+    dm,
+    schedule,
+    tally,
+)
+from tests.e2e.test_meeting_invitations import (
+    INVITED as INVITED_PEOPLE,
+)
 from tests.e2e.test_meeting_scheduling import (
     INVITED,
     at,
@@ -92,3 +107,32 @@ def test_two_organisers_booking_the_same_people_at_once_get_one_meeting(world: W
         f"Clashes with “{meeting.title}” (Dec 1, 2026, {start}) for @amy, @U01SALESBEN, "
         "@U01SALESCHO. Pick another time, or tick “Schedule even if it conflicts”.")}}
     assert len(audit(world.services.engine, "meeting.scheduled")) == 1
+
+
+def test_a_reschedule_clears_the_answers_to_the_old_time(world: World) -> None:
+    schedule(world)  # by the credit manager: sales and finance, Tuesday 10:00
+    world.slack.click(SALES, card(world, SALES_CHANNEL), "Accept")
+    world.slack.click(FINANCE_DIRECTOR, card(world, FINANCE_CHANNEL), "Decline")
+    deliver(world)
+    assert tally(card(world, SALES_CHANNEL)).split("\n")[0] == (
+        "Accepted 2 · Declined 1 · Proposed another time 0 · No answer yet 5")
+
+    listed = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit meetings")
+    world.emulator.views.clear()
+    world.slack.click(CREDIT_MANAGER, listed, "Reschedule", wait=False)
+    moved = world.slack.submit(CREDIT_MANAGER, world.slack.modal(CREDIT_MANAGER),
+                               {"date": "2026-12-04", "time": at("16:00")})
+    assert (moved.status, moved.body) == (200, ""), moved.body
+    deliver(world)
+    # Only the organiser's answer stands; every card says so.
+    expected = ("Accepted 1 · Declined 0 · Proposed another time 0 · No answer yet 7\n"
+                f"Accepted: <@{CREDIT_MANAGER}>\nNo answer yet: "
+                + ", ".join(f"<@{u}>" for u in (*SALES_PEOPLE, *FINANCE_PEOPLE)))
+    for channel in (SALES_CHANNEL, FINANCE_CHANNEL, *(dm(u) for u in INVITED_PEOPLE)):
+        assert tally(card(world, channel)) == expected, channel
+    # Answering again counts for the new time.
+    world.slack.click(SALES, card(world, SALES_CHANNEL), "Accept")
+    deliver(world)
+    assert tally(card(world, SALES_CHANNEL)).split("\n")[:2] == [
+        "Accepted 2 · Declined 0 · Proposed another time 0 · No answer yet 6",
+        f"Accepted: <@{CREDIT_MANAGER}>, <@{SALES}>"]
