@@ -10,9 +10,11 @@ series) and no RRULE, so a calendar changes that occurrence and leaves the serie
 A cancel of the whole series is ``METHOD:CANCEL`` for the series' UID with no
 RECURRENCE-ID: every occurrence goes.
 
-**SEQUENCE** is the moment the file was made (seconds since 2026-01-01 UTC, never below
-the meeting's version): it rises across all the files of a series, whichever occurrence
-they are about, so a calendar never ignores a newer file as older than one it has.
+**SEQUENCE** is the minute the file was made (since 2026-01-01 UTC) followed by two
+digits of the meeting's version: it rises across all the files of a series, whichever
+occurrence they are about, so a calendar never ignores a newer file as older than one it
+has. (Two different occurrences of one series changed within the same minute are the
+one case where the later file may not be taken.)
 
 **Time zones.** DTSTART is on the organiser's wall clock (TZID = the meeting's zone). A
 series has no end (its RRULE no UNTIL: it runs until cancelled), so the VTIMEZONE
@@ -36,6 +38,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, Timezone, vCalAddress
 
 from domain.meetings.model import Meeting, MeetingState, Recurrence
+from domain.meetings.recurrence import occurrence
 from domain.messages import Attachment
 
 PRODID = "-//creditbot//meetings//EN"
@@ -56,7 +59,11 @@ def uid(meeting: Meeting) -> str:
 
 
 def sequence(meeting: Meeting, now: datetime) -> int:
-    return max(meeting.version, int((now - _SEQUENCE_EPOCH).total_seconds()))
+    """The minute the file is made, then the meeting's version (two digits): rises
+    across the series' files, and between two files of one occurrence made in the same
+    minute; fits a 32-bit integer for forty years."""
+    minutes = int((now - _SEQUENCE_EPOCH).total_seconds() // 60)
+    return minutes * 100 + min(meeting.version, 99)
 
 
 def _in_series(meeting: Meeting) -> bool:
@@ -65,12 +72,24 @@ def _in_series(meeting: Meeting) -> bool:
 
 def _whole(meeting: Meeting) -> bool:
     """The file is about the whole event: a one-off meeting, a series' first
-    invitation, or a series cancelled as a whole (its rule ended)."""
+    invitation (its first occurrence, never moved), or a series cancelled as a whole
+    (its rule ended)."""
     if not _in_series(meeting):
         return True
     if meeting.state is MeetingState.CANCELLED:
         return meeting.recurrence is Recurrence.NONE
-    return meeting.series_id is None and meeting.version <= 1
+    return meeting.series_id is None and meeting.occurrence == 0 \
+        and meeting.rescheduled_at is None
+
+
+def recurrence_id(meeting: Meeting) -> datetime:
+    """Where the occurrence stands in its series' rule, wherever it was moved to: its
+    RECURRENCE-ID (the series' anchor and the stored occurrence number)."""
+    anchor = meeting.series_start or meeting.starts_at
+    if meeting.occurrence == 0 or meeting.recurrence is Recurrence.NONE:
+        return anchor
+    return occurrence(anchor, meeting.zone, meeting.recurrence,
+                      meeting.occurrence).starts_at
 
 
 def _address(user_id: str, name: str | None, role: str | None = None) -> vCalAddress:
@@ -91,9 +110,8 @@ def calendar(meeting: Meeting, people: Sequence[str], description: str, now: dat
              name_of: Callable[[str], str | None] = _no_name, *,
              original_start: datetime | None = None) -> bytes:
     """The .ics bytes for ``meeting``: REQUEST while it stands, CANCEL once cancelled.
-    ``original_start``: where this occurrence stood in its series before any reschedule
-    (its RECURRENCE-ID); the occurrence's own start when not given, which is right for
-    an occurrence never moved."""
+    ``original_start``: the occurrence's RECURRENCE-ID when the caller knows better
+    than the meeting's stored place in its series (``recurrence_id(meeting)``)."""
     cancelled = meeting.state is MeetingState.CANCELLED
     whole = _whole(meeting)
     cal = Calendar()
@@ -103,7 +121,7 @@ def calendar(meeting: Meeting, people: Sequence[str], description: str, now: dat
     cal.add("method", "CANCEL" if cancelled else "REQUEST")
     zone = ZoneInfo(meeting.zone)
     start = meeting.starts_at.astimezone(zone)
-    original = (original_start or meeting.starts_at).astimezone(zone)
+    original = (original_start or recurrence_id(meeting)).astimezone(zone)
     event = Event()
     event.add("uid", uid(meeting))
     event.add("sequence", sequence(meeting, now))

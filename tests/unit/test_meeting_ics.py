@@ -34,7 +34,7 @@ def series(**changes: Any) -> Meeting:
 def occurrence(number: int, **changes: Any) -> Meeting:
     """The job's ``number``-th occurrence (1 = the week after the first)."""
     return series(**{"id": 1 + number, "series_id": 1, "starts_at": FIRST + number * WEEK,
-                     **changes})
+                     "series_start": FIRST, "occurrence": number, **changes})
 
 
 class Client:
@@ -101,9 +101,14 @@ def test_one_occurrence_cancelled_or_moved_changes_only_that_occurrence() -> Non
     assert client.starts(key) == [weekly[0], weekly[1], weekly[3], weekly[4]]
     # Occurrence #3 moved two hours later: only it moves, from its place in the series.
     moved = FIRST + 3 * WEEK + timedelta(hours=2)
-    client.open(made(occurrence(3, starts_at=moved, version=2),
-                     FIRST + WEEK + timedelta(hours=2), original_start=weekly[3]))
+    client.open(made(occurrence(3, starts_at=moved, version=2, rescheduled_at=NOW),
+                     FIRST + WEEK + timedelta(hours=2)))
     assert client.starts(key) == [weekly[0], weekly[1], moved, weekly[4]]
+    # The first occurrence moved: only it moves (the rule keeps its anchor).
+    first_moved = FIRST + timedelta(hours=1)
+    client.open(made(series(starts_at=first_moved, version=2, rescheduled_at=NOW),
+                     FIRST + WEEK + timedelta(hours=3)))
+    assert client.starts(key) == [first_moved, weekly[1], moved, weekly[4]]
 
 
 def test_an_occurrence_file_has_a_recurrence_id_no_rule_and_a_rising_sequence() -> None:
