@@ -228,3 +228,19 @@ def test_the_job_reminds_task_owners_on_the_due_day_and_organisers_of_overdue_on
                          "• Send the dunning letter · <@U04COLLECT1> · due "
                          "<!date^1796184000^{date_short_pretty}|Dec 2, 2026> · from "
                          f"“Weekly credit committee” on {WHEN}"]}
+
+
+def test_cancelling_the_only_occurrence_from_the_list_keeps_the_weekly_series(
+        world: World) -> None:
+    meeting = schedule(world)
+    mine = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit meetings")
+    done = world.slack.click(CREDIT_MANAGER, mine, "Cancel")
+    assert done.all_text() == (
+        ":wastebasket: *Weekly credit committee* on Dec 1, 2026, 10:00 (Asia/Shanghai "
+        "time) is cancelled. Everyone invited is told.")
+    assert run_meetings_job(world, STARTS + timedelta(minutes=5))["occurrences"] == 1
+    with world.services.uow() as uow:
+        series = uow.meetings.series(meeting.id)
+    assert [(m.starts_at, m.state.value, m.occurrence) for m in series] == [
+        (STARTS, "cancelled", 0), (STARTS + timedelta(days=7), "scheduled", 1)]
+    assert run_meetings_job(world, STARTS + timedelta(minutes=10))["occurrences"] == 0
