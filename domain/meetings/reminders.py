@@ -5,15 +5,18 @@ each recurring series, and the task reminders (``domain.meetings.tasks``).
 default) owns the stretch from ``start - lead`` up to the next shorter lead's moment (the
 shortest: up to the start). A run anywhere in that stretch sends that reminder if it was
 not sent: late rather than never, never once the meeting started, and never a "starts in
-1 day" after the "15 minutes" one. A lead longer than the notice the meeting was
-scheduled with (a meeting set up 3 hours ahead has no 1-day reminder) is skipped: the
-invitation has just gone out. The agenda is rebuilt for each reminder.
+1 day" after the "15 minutes" one. A lead longer than the notice people had of the
+meeting's time, from its scheduling or its last reschedule (a meeting set up or moved 3
+hours ahead has no 1-day reminder), is skipped: the invitation or the move's note has
+just gone out. The agenda is rebuilt for each reminder.
 
 **Recurring series.** Once a series' latest occurrence has started, its next one is
-created (``domain.meetings.recurrence``: from the series' first occurrence, on the
-organiser's wall clock) and invited like a new meeting, with an agenda built then. A
-series cancelled as a whole (its latest occurrence has no rule any more) creates nothing;
-an occurrence cancelled on its own does not stop the series.
+created (``domain.meetings.recurrence``: from the series' rule, ``series_start`` and
+``series_minutes``, and the latest's stored ``occurrence`` number, on the organiser's wall
+clock) and invited like a new meeting, with an agenda built then; one that falls on a
+day off is kept, and its audit entry says so. A series cancelled as a whole (its latest
+occurrence has no rule any more) creates nothing; an occurrence cancelled on its own does
+not stop the series (series are found through recent occurrences whatever their state).
 
 **Once.** Each reminder and each occurrence is written in its own unit of work that
 first locks the meeting it is about (a reminder) or its series' first occurrence (the

@@ -1,6 +1,7 @@
-"""``/credit meetings``: the upcoming meetings, each at its time in the reader's own zone
-(Slack's date token, the organisation's zone as the fallback), with Reschedule and
-Cancel for whoever may change it."""
+"""``/credit meetings``: the upcoming meetings (one in progress reads "now, until …"),
+each at its time in the reader's own zone (Slack's date token, the organisation's zone as
+the fallback); an invitee's own answer and the invitation's answer buttons; Reschedule
+and Cancel (each cancel confirmed first) for whoever may change it."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ from handlers.render import Block, Message, actions, button, mention, message, p
 SHOWN = 20
 
 
-def _confirmed(block: Block, tr: Translator, question: str, yes: str) -> Block:
+def _confirmed(block: Block, tr: Translator, heading: str, question: str,
+               yes: str) -> Block:
     block["confirm"] = {
-        "title": {"type": "plain_text", "text": plain(tr._("Cancel the meeting?"), 100)},
+        "title": {"type": "plain_text", "text": plain(heading, 100)},
         "text": {"type": "plain_text", "text": plain(question, 300)},
         "confirm": {"type": "plain_text", "text": plain(yes, 30)},
         "deny": {"type": "plain_text", "text": plain(tr._("Keep it"), 30)},
@@ -83,12 +85,14 @@ def _organiser_buttons(tr: Translator, meeting: Meeting) -> list[Block]:
     value = ListedMeeting(meeting=meeting.id).encode()
     buttons = [button(tr._("Reschedule"), RESCHEDULE, value),
                _confirmed(button(tr._("Cancel"), CANCEL, value), tr,
+                          tr._("Cancel the meeting?"),
                           tr._("Everyone invited is told that “{title}” on this day "
                                "is cancelled.", title=title(meeting)),
                           tr._("Cancel it"))]
     if meeting.recurrence is not Recurrence.NONE or meeting.series_id is not None:
         buttons.append(_confirmed(
             button(tr._("Cancel the series"), CANCEL_SERIES, value), tr,
+            tr._("Cancel the series?"),
             tr._("This and every later meeting of “{title}” is cancelled, and no more "
                  "are scheduled. Everyone invited is told.", title=title(meeting)),
             tr._("Cancel the series")))

@@ -381,7 +381,7 @@ def test_both_cancels_ask_first_saying_who_is_told_and_what_ends(world):
         "confirm": {"type": "plain_text", "text": "Cancel it"},
         "deny": {"type": "plain_text", "text": "Keep it"}, "style": "danger"}
     assert confirms["Cancel the series"] == {
-        "title": {"type": "plain_text", "text": "Cancel the meeting?"},
+        "title": {"type": "plain_text", "text": "Cancel the series?"},
         "text": {"type": "plain_text", "text": "This and every later meeting of “Credit "
                  "committee, December” is cancelled, and no more are scheduled. Everyone "
                  "invited is told."},
