@@ -172,9 +172,19 @@ class MeetingsJob:
         return sum(1 for series_id in ready if self._next(series_id, now) is not None)
 
     @staticmethod
-    def _ready(occurrences: list[Meeting], now: datetime) -> bool:
-        return bool(occurrences) and occurrences[-1].recurrence is not Recurrence.NONE \
-            and occurrences[-1].starts_at <= now
+    def _latest(occurrences: list[Meeting]) -> Meeting:
+        # By number, not start: an occurrence moved past a later one's date is not the
+        # latest (its successor's number exists already).
+        return max(occurrences, key=lambda m: (m.occurrence, m.starts_at))
+
+    def _ready(self, occurrences: list[Meeting], now: datetime) -> bool:
+        if not occurrences:
+            return False
+        latest = self._latest(occurrences)
+        # A cancel of the series ends the rule from one occurrence on by time: the last by
+        # time has no rule then, whatever the numbers.
+        return latest.recurrence is not Recurrence.NONE \
+            and occurrences[-1].recurrence is not Recurrence.NONE and latest.starts_at <= now
 
     def _next(self, series_id: int, now: datetime) -> Meeting | None:
         meetings = self.meetings
@@ -188,7 +198,7 @@ class MeetingsJob:
             if not self._ready(occurrences, now):
                 return None
             first = next((m for m in occurrences if m.id == series_id), occurrences[0])
-            latest = occurrences[-1]
+            latest = self._latest(occurrences)
             # Counted from the series' rule and the latest's stored number, not from where
             # anyone moved an occurrence to.
             found = next_after(first.series_start or first.starts_at, first.zone,

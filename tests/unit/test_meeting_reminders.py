@@ -331,3 +331,21 @@ def test_an_occurrence_on_a_day_off_is_kept_and_the_audit_says_so(world: World) 
     assert sunday.starts_at == datetime(2027, 1, 31, 2, 0, tzinfo=UTC)
     [entry] = [e for e in world.uow.audit.entries if e.subject == f"meeting:{sunday.id}"]
     assert (entry.details["working_day"], entry.details["weekday"]) == (False, "sun")
+
+
+def test_a_moved_occurrence_is_followed_by_the_next_number_once_it_started(
+        world: World) -> None:
+    from domain.meetings.use_cases import Move
+    first_id = schedule(world, Recurrence.WEEKLY)
+    run_at(world, START + timedelta(minutes=5))  # number 1: Tue Dec 15
+    run_at(world, START + timedelta(days=7, minutes=5))  # number 2: Tue Dec 22
+    second = next(m for m in world.uow.meetings.meetings if m.occurrence == 1)
+    # Number 1 already took place; number 2 moves to Wed Dec 23: the run after Dec 22
+    # finds number 2 not started and creates nothing; after Dec 23, number 3 (Dec 29).
+    third = next(m for m in world.uow.meetings.meetings if m.occurrence == 2)
+    world.meetings.reschedule(ORGANISER, third.id, Move(date(2026, 12, 23), time(10), 60, SH))
+    assert run_at(world, START + timedelta(days=14, minutes=5))["occurrences"] == 0
+    assert run_at(world, START + timedelta(days=15, minutes=5))["occurrences"] == 1
+    assert [(m.occurrence, m.starts_at) for m in world.uow.meetings.series(first_id)][-1] \
+        == (3, START + timedelta(days=21))
+    assert second.starts_at == START + timedelta(days=7)
