@@ -6,12 +6,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from domain.meetings.model import (
     Answer,
@@ -26,6 +25,7 @@ from domain.meetings.model import (
     TaskState,
 )
 from storage.models import MeetingMinutesRow, MeetingResponseRow, MeetingRow, MeetingTaskRow
+from storage.versioned import VersionedStore
 
 _M: Table = MeetingRow.__table__  # type: ignore[assignment]
 _R: Table = MeetingResponseRow.__table__  # type: ignore[assignment]
@@ -34,7 +34,6 @@ _T: Table = MeetingTaskRow.__table__  # type: ignore[assignment]
 _CHUNK = 500
 _OPEN = TaskState.OPEN.value
 
-Versioned = TypeVar("Versioned", Meeting, Task)
 
 
 def _meeting_values(m: Meeting) -> dict[str, Any]:
@@ -78,29 +77,8 @@ def _minutes(r: Any) -> Minutes:
     return Minutes(r.meeting_id, r.decisions, r.recorded_by, r.recorded_at, r.id)
 
 
-class SqlMeetingStore:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self.wrote = False
-
-    def _execute(self, statement: Any, params: Any = None) -> Any:
-        return self._session.connection().execute(statement, params)
-
-    def _add(self, table: Table, values: dict[str, Any], record: Versioned) -> Versioned:
-        self.wrote = True
-        row = self._execute(insert(table).returning(table.c.id), {**values, "version": 1}
-                            ).first()
-        return dataclasses.replace(record, id=int(row.id), version=1)
-
-    def _save(self, table: Table, values: dict[str, Any], record: Versioned,
-              what: str) -> Versioned:
-        self.wrote = True
-        done = self._execute(update(table).where(
-            table.c.id == record.id, table.c.version == record.version
-        ).values(**values, version=record.version + 1))
-        if done.rowcount != 1:
-            raise MeetingChanged(what)
-        return dataclasses.replace(record, version=record.version + 1)
+class SqlMeetingStore(VersionedStore):
+    changed = MeetingChanged
 
     # Meetings
     def add_meeting(self, meeting: Meeting) -> Meeting:
