@@ -68,3 +68,32 @@ class RecordsUnavailable(DomainError):
     def __init__(self) -> None:
         super().__init__(N_("The credit records are not answering just now, so nothing was "
                             "changed. Please try again in a minute."))
+
+
+class FieldProblem(DomainError):
+    """What is wrong with one field of a form (``where``: its block id), in words that
+    say how to write it. ``lookup``: the customer the field names could not be found or
+    was unclear (the form adds how to name one)."""
+
+    def __init__(self, where: str, template: str, **params: Any) -> None:
+        self.where = where
+        self.lookup: CustomerLookupError | None = None
+        super().__init__(template, **params)
+
+
+class FormRefused(DomainError):
+    """A form that cannot be taken as filled in: every problem, field by field, so the
+    person corrects them in one round. The message is the first problem's (what the CLI
+    or a plain reply shows)."""
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems = tuple(problems)
+        first = self.problems[0]
+        super().__init__(first.template, **first.params)
+
+    def by_field(self) -> dict[str, FieldProblem]:
+        """The first problem of each field."""
+        found: dict[str, FieldProblem] = {}
+        for problem in self.problems:
+            found.setdefault(problem.where, problem)
+        return found

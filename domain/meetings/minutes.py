@@ -18,10 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
 
 from domain.access import CreditDataAccess, Member
-from domain.errors import CustomerLookupError, DomainError
+from domain.errors import CustomerLookupError, DomainError, FieldProblem, FormRefused
 from domain.lookup import resolve_customer
 from domain.meetings.model import Meeting, MeetingState, Minutes, Task, TaskState
 from domain.meetings.ports import Happened, MeetingChange, MeetingNotices, NoMeetingNotices
@@ -50,29 +49,8 @@ def item_field(name: str, index: int) -> str:
     return f"{name}_{index}"
 
 
-class Problem(DomainError):
-    """What is wrong with one field, in words that say how to write it."""
-
-    def __init__(self, where: str, template: str, **params: Any) -> None:
-        self.where = where
-        self.lookup: CustomerLookupError | None = None  # an unknown or unclear customer
-        super().__init__(template, **params)
-
-
-class MinutesRefused(DomainError):
-    """Minutes that cannot be recorded as given: every problem, field by field. The
-    message is the first problem's (the CLI shows it)."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = tuple(problems)
-        first = self.problems[0]
-        super().__init__(first.template, **first.params)
-
-    def by_field(self) -> dict[str, Problem]:
-        found: dict[str, Problem] = {}
-        for problem in self.problems:
-            found.setdefault(problem.where, problem)
-        return found
+class MinutesRefused(FormRefused):
+    """Minutes that cannot be recorded as given: every problem, field by field."""
 
 
 class MayNotRecord(DomainError):
@@ -185,13 +163,13 @@ class MinutesKeeping:
             if submission is not None \
                     and not uow.collections.claim_submission(submission, now):
                 raise AlreadyRecorded()
-            problems: list[Problem] = []
+            problems: list[FieldProblem] = []
             text = (decisions or "").strip()
             if not text:
-                problems.append(Problem(DECISIONS, N_(
+                problems.append(FieldProblem(DECISIONS, N_(
                     "Write what the meeting decided (a line per decision).")))
             elif len(text) > MAX_DECISIONS:
-                problems.append(Problem(DECISIONS, N_(
+                problems.append(FieldProblem(DECISIONS, N_(
                     "Keep the decisions under {limit} characters; there are {length}."),
                     limit=MAX_DECISIONS, length=len(text)))
             earlier = tuple(uow.meetings.minutes_of(meeting.id))
@@ -205,7 +183,7 @@ class MinutesKeeping:
                 if not found and item.owner and item.due_on:
                     key = _same_item(item.what, item.owner, item.due_on)
                     if key in taken:
-                        found.append(Problem(item_field(WHAT, index), N_(
+                        found.append(FieldProblem(item_field(WHAT, index), N_(
                             "This action item is already open from this meeting (the same "
                             "what, owner and due day): leave the row empty, or change "
                             "it.")))
@@ -237,27 +215,27 @@ class MinutesKeeping:
         return Recorded(meeting, minutes, tasks, further=bool(earlier))
 
     def _check_item(self, uow: UnitOfWork, index: int, item: ActionItem,
-                    today: date) -> tuple[list[Problem], str | None]:
-        problems: list[Problem] = []
+                    today: date) -> tuple[list[FieldProblem], str | None]:
+        problems: list[FieldProblem] = []
         what = item.what.strip()
         if not what:
-            problems.append(Problem(item_field(WHAT, index), N_(
+            problems.append(FieldProblem(item_field(WHAT, index), N_(
                 "Say what is to be done, e.g. “Call the CFO about the March invoices”.")))
         elif len(what) > MAX_WHAT:
-            problems.append(Problem(item_field(WHAT, index), N_(
+            problems.append(FieldProblem(item_field(WHAT, index), N_(
                 "Keep an action item under {limit} characters; this one has {length}."),
                 limit=MAX_WHAT, length=len(what)))
         if not item.owner or not is_user_id(item.owner):
-            problems.append(Problem(item_field(OWNER, index), N_(
+            problems.append(FieldProblem(item_field(OWNER, index), N_(
                 "Pick the person who owns this action item.")))
         if item.due_on is None:
-            problems.append(Problem(item_field(DUE, index), N_(
+            problems.append(FieldProblem(item_field(DUE, index), N_(
                 "Pick the day this action item is due.")))
         elif item.due_on < today:
-            problems.append(Problem(item_field(DUE, index), N_(
+            problems.append(FieldProblem(item_field(DUE, index), N_(
                 "{day} has passed: pick today or a later day."), day=item.due_on))
         elif item.due_on > today + MAX_AHEAD:
-            problems.append(Problem(item_field(DUE, index), N_(
+            problems.append(FieldProblem(item_field(DUE, index), N_(
                 "{day} is more than a year ahead: pick a day on or before {last}."),
                 day=item.due_on, last=today + MAX_AHEAD))
         customer: str | None = None
@@ -265,7 +243,7 @@ class MinutesKeeping:
             try:
                 customer = resolve_customer(item.customer, uow.customers).customer_id
             except DomainError as error:
-                problem = Problem(item_field(CUSTOMER, index), error.template,
+                problem = FieldProblem(item_field(CUSTOMER, index), error.template,
                                   **error.params)
                 # Kept so that the form can say how to write the customer.
                 problem.lookup = error if isinstance(error, CustomerLookupError) else None
@@ -274,7 +252,7 @@ class MinutesKeeping:
                 if item.owner and is_user_id(item.owner) \
                         and not self.access.allows(self.people(item.owner)):
                     # The task and its reminders name the customer to its owner.
-                    problems.append(Problem(item_field(OWNER, index), N_(
+                    problems.append(FieldProblem(item_field(OWNER, index), N_(
                         "<@{owner}> may not see credit data, and this item is about a "
                         "customer: pick someone who may, or leave the customer empty."),
                         owner=item.owner))

@@ -7,13 +7,13 @@ the Slack form shows every problem beside its field in one round."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain.errors import DomainError
+from domain.errors import FieldProblem, FormRefused
 from domain.meetings.model import Meeting, MeetingState
 from domain.text import N_, Phrase
 
@@ -33,29 +33,8 @@ _DAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("
 SHORTEST_MINUTES = 15
 
 
-class FieldProblem(DomainError):
-    """What is wrong with one field of the form, in words that say how to write it."""
-
-    def __init__(self, where: str, template: str, **params: Any) -> None:
-        self.where = where
-        super().__init__(template, **params)
-
-
-class MeetingRefused(DomainError):
-    """A meeting that cannot be scheduled as given: every problem, field by field. The
-    message is the first problem's (the CLI shows it)."""
-
-    def __init__(self, problems: Sequence[FieldProblem]) -> None:
-        self.problems = tuple(problems)
-        first = self.problems[0]
-        super().__init__(first.template, **first.params)
-
-    def by_field(self) -> dict[str, FieldProblem]:
-        """The first problem of each field."""
-        found: dict[str, FieldProblem] = {}
-        for problem in self.problems:
-            found.setdefault(problem.where, problem)
-        return found
+class MeetingRefused(FormRefused):
+    """A meeting that cannot be scheduled as given: every problem, field by field."""
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,11 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain.errors import AmbiguousCustomer, DomainError
+from domain.errors import AmbiguousCustomer, DomainError, FieldProblem
 from domain.meetings.minutes import (
     ActionItem,
     AlreadyRecorded,
     MinutesRefused,
-    Problem,
     item_field,
 )
 from domain.text import N_
@@ -87,7 +86,7 @@ def _submission(view: dict[str, Any]) -> str | None:
     return f"meetings.minutes:{view_id}" if isinstance(view_id, str) and view_id else None
 
 
-def _hinted(problem: Problem) -> DomainError:
+def _hinted(problem: FieldProblem) -> DomainError:
     """An unknown or unclear customer, said with how to write one (an id or part of the
     name), in the words every command uses; other problems as they are."""
     lookup = problem.lookup

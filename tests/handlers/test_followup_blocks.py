@@ -64,7 +64,7 @@ def test_the_list_in_chinese() -> None:
 
 def test_an_unclear_customer_in_the_minutes_form_says_how_to_write_it() -> None:
     from domain.errors import AmbiguousCustomer, CustomerNotFound
-    from domain.meetings.minutes import Problem
+    from domain.errors import FieldProblem as Problem
     from domain.refs import CustomerRef
     from handlers.errors import explain
     from handlers.meetings.followup import _hinted
