@@ -145,7 +145,7 @@ class MeetingsJob:
                               uow.meetings.responses(meeting.id), meeting.organiser)
             meetings.notices.queue(uow.outbox, MeetingChange(
                 Happened.REMINDER, meeting, SYSTEM, people,
-                meetings.invitees.channels(meeting),
+                meetings.channels(meeting),
                 agenda=build_agenda(uow, meeting, meetings.positions, now),
                 responses=tuple(uow.meetings.responses(meeting.id)), lead=lead,
                 readers=meetings.readers(people),
@@ -208,7 +208,7 @@ class MeetingsJob:
             people = meetings.invitees.people(new)
             carried = carry_accepted(uow.meetings, occurrences, new, people)
             meetings.notices.queue(uow.outbox, MeetingChange(
-                Happened.INVITED, new, SYSTEM, people, meetings.invitees.channels(new),
+                Happened.INVITED, new, SYSTEM, people, meetings.channels(new),
                 responses=carried,
                 agenda=build_agenda(uow, new, meetings.positions, now),
                 readers=meetings.readers(people),

@@ -17,6 +17,7 @@ from domain.errors import DomainError
 from domain.meetings.model import Answer, MeetingKind, MeetingState, Recurrence, Response
 from domain.meetings.people import Department, Invitees
 from domain.meetings.ports import Happened, MeetingChange
+from domain.meetings.reminders import MeetingsJob
 from domain.meetings.schedule import MeetingRefused, SchedulingPolicy
 from domain.meetings.use_cases import (
     AlreadySubmitted,
@@ -384,4 +385,27 @@ def test_a_channel_closed_to_credit_data_since_scheduling_is_no_longer_told(uow,
     assert [(c.happened, c.channels) for c in told.changes[1:]] == [
         (Happened.RESCHEDULED, ("C0CREDIT01",)), (Happened.CANCELLED, ("C0CREDIT01",))]
     # Its people are still invited (by direct message).
+    assert told.changes[-1].people == ("U0ORGANISE", "U0MANAGER1", "U0SALES001")
+
+
+def test_reminders_and_the_next_occurrence_skip_a_channel_closed_since(uow, told):
+    now = [NOW]
+
+    def meetings_with(channels: frozenset[str]) -> Meetings:
+        access = CreditDataAccess(roles=frozenset({"credit_analyst", "credit_manager",
+                                                   "sales"}), share_channels=channels)
+        return Meetings(uow, access, Invitees(DEPARTMENTS),
+                        lambda user: PEOPLE.get(user, Member(user)), lambda: now[0],
+                        SchedulingPolicy(),
+                        CreditPolicyContext("USD", AgingBuckets((30, 60, 90))), told)
+
+    meeting = meetings_with(frozenset({"C0CREDIT01", "C0SALES001"})).schedule(
+        ORGANISER, draft(recurrence=Recurrence.WEEKLY))
+    job = MeetingsJob(meetings_with(frozenset({"C0CREDIT01"})))
+    now[0] = meeting.starts_at - timedelta(minutes=15)
+    job.run()
+    now[0] = meeting.starts_at + timedelta(minutes=5)
+    job.run()
+    assert [(c.happened, c.channels) for c in told.changes[1:]] == [
+        (Happened.REMINDER, ("C0CREDIT01",)), (Happened.INVITED, ("C0CREDIT01",))]
     assert told.changes[-1].people == ("U0ORGANISE", "U0MANAGER1", "U0SALES001")
