@@ -395,7 +395,10 @@ def build_minutes(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
     """Record minutes: the meeting's invitees from app.yaml's departments."""
     invitees = meeting_invitees(config)
     return MinutesKeeping(unit_of_work, access,
-                          lambda meeting: (invitees.people(meeting), invitees.channels(meeting)),
+                          # A channel closed to credit data since gets no minutes.
+                          lambda meeting: (invitees.people(meeting), tuple(
+                              c for c in invitees.channels(meeting)
+                              if c in access.share_channels)),
                           member_of(config), clock, config.organisation.zone,
                           build_followup_notices(config, clock, remembered=remembered))
 

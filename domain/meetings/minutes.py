@@ -208,6 +208,8 @@ class MinutesKeeping:
             people, channels = self.invitees(meeting)
             self.notices.queue(uow.outbox, MeetingChange(
                 Happened.MINUTES, meeting, actor.user_id, people, channels,
+                readers=frozenset(p for p in people
+                                  if self.access.allows(self.people(p))),
                 minutes=minutes, tasks=tasks, customer_names=customer_names(
                     uow, [*meeting.customers, *(t.customer_id for t in tasks)]),
                 earlier_minutes=earlier))

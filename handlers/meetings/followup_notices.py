@@ -46,7 +46,10 @@ class FollowUpNotices:
         if minutes is None:
             return
         meeting = change.meeting
-        for destination in change.channels or change.people:
+        # Minutes name customers and their credit data: without a channel open to it,
+        # only the invited people cleared for credit data get them by direct message.
+        for destination in change.channels or [p for p in change.people
+                                               if p in change.readers]:
             text, rendered = blocks.minutes_post(self.tr(destination), meeting, minutes,
                                                  change.tasks, self.zone,
                                                  change.customer_names,

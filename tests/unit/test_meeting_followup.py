@@ -25,6 +25,7 @@ from domain.messages import OutgoingMessage
 from domain.model import Customer
 from domain.money import Money
 from domain.ports import Outbox
+from handlers.meetings.followup_notices import FollowUpNotices
 from tests.fakes import FakeUnitOfWork
 
 ORGANISER = "U0ORGANISE1"
@@ -297,3 +298,14 @@ def test_an_organiser_who_lost_credit_data_access_records_no_minutes(
             "<@U0ORGANISE1> or a credit manager to record them.")
     assert use.recent(demoted) == []
     assert uow.meetings.minutes_of(1) == [] and notices.changes == []
+
+
+def test_minutes_without_an_open_channel_go_only_to_people_cleared_for_credit_data(
+        uow: FakeUnitOfWork) -> None:
+    notices = FollowUpNotices(lambda destination: "en-US", UTC)
+    use = MinutesKeeping(uow, ACCESS, lambda m: ((m.organiser, *m.attendees), ()),
+                         member, lambda: NOW, UTC, notices)
+    use.record_minutes(member(ANALYST), 1, "Raise Acme to 150k.", [])
+    # The sales rep is invited but may not see credit data: the minutes name customers.
+    assert sorted(m.channel for m in uow.outbox.messages if m.kind == "meetings.minutes") == \
+        sorted([ANALYST, ORGANISER])
