@@ -518,19 +518,16 @@ class FakeOrderStore:
         self.wrote = False
 
 
-class FakeCollectionStore:
-    """Collections in memory (``uow.collections``), staged until commit, with storage's
-    version checks and its one-open-assignment-per-customer rule."""
+class StagedTables:
+    """Tables in memory, staged until commit like a transaction, with storage's version
+    checks: ``_add`` gives the next id (and version 1), ``_save`` raises ``changed``
+    when the version read is no longer the stored one."""
 
-    def __init__(self) -> None:
-        self.committed: dict[str, dict[Any, Any]] = {
-            t: {} for t in ("assignments", "actions", "promises", "disputes", "legal",
-                            "submissions")}
+    changed: type[Exception] = Exception
+
+    def __init__(self, *tables: str) -> None:
+        self.committed: dict[str, dict[Any, Any]] = {t: {} for t in tables}
         self.rollback()
-
-    @property
-    def assignments(self) -> list[Assignment]:
-        return list(self.committed["assignments"].values())
 
     def _add(self, table: str, record: Any, versioned: bool = True) -> Any:
         rows = self._work[table]
@@ -543,11 +540,35 @@ class FakeCollectionStore:
     def _save(self, table: str, record: Any) -> Any:
         current = self._work[table].get(record.id)
         if current is None or current.version != record.version:
-            raise CollectionChanged(f"{table} {record.id}")
+            raise self.changed(f"{table} {record.id}")
         stored = dataclasses.replace(record, version=record.version + 1)
         self._work[table][record.id] = stored
         self.wrote = True
         return stored
+
+    def commit(self) -> None:
+        self.committed = self._work
+        self.rollback()
+
+    def rollback(self) -> None:
+        self._work: dict[str, dict[Any, Any]] = {t: dict(rows)
+                                                 for t, rows in self.committed.items()}
+        self.wrote = False
+
+
+class FakeCollectionStore(StagedTables):
+    """Collections in memory (``uow.collections``), staged until commit, with storage's
+    version checks and its one-open-assignment-per-customer rule."""
+
+    changed = CollectionChanged
+
+    def __init__(self) -> None:
+        super().__init__("assignments", "actions", "promises", "disputes", "legal",
+                         "submissions")
+
+    @property
+    def assignments(self) -> list[Assignment]:
+        return list(self.committed["assignments"].values())
 
     def add_assignment(self, assignment: Assignment) -> Assignment:
         if self.open_assignment(assignment.customer_id) is not None:
@@ -642,24 +663,14 @@ class FakeCollectionStore:
         self.wrote = True
         return True
 
-    def commit(self) -> None:
-        self.committed = self._work
-        self.rollback()
-
-    def rollback(self) -> None:
-        self._work: dict[str, dict[int, Any]] = {t: dict(rows)
-                                                 for t, rows in self.committed.items()}
-        self.wrote = False
-
-
-class FakeMeetingStore:
+class FakeMeetingStore(StagedTables):
     """Meetings in memory (``uow.meetings``), staged until commit, with storage's
     version checks and one answer per meeting and person."""
 
+    changed = MeetingChanged
+
     def __init__(self) -> None:
-        self.committed: dict[str, dict[Any, Any]] = {
-            t: {} for t in ("meetings", "responses", "minutes", "tasks")}
-        self.rollback()
+        super().__init__("meetings", "responses", "minutes", "tasks")
 
     @property
     def meetings(self) -> list[Meeting]:
@@ -668,23 +679,6 @@ class FakeMeetingStore:
     @property
     def tasks(self) -> list[Task]:
         return sorted(self.committed["tasks"].values(), key=lambda t: t.id)
-
-    def _add(self, table: str, record: Any, versioned: bool = True) -> Any:
-        rows = self._work[table]
-        new_id = max([0, *rows]) + 1
-        stored = dataclasses.replace(record, id=new_id, **({"version": 1} if versioned else {}))
-        rows[new_id] = stored
-        self.wrote = True
-        return stored
-
-    def _save(self, table: str, record: Any) -> Any:
-        current = self._work[table].get(record.id)
-        if current is None or current.version != record.version:
-            raise MeetingChanged(f"{table} {record.id}")
-        stored = dataclasses.replace(record, version=record.version + 1)
-        self._work[table][record.id] = stored
-        self.wrote = True
-        return stored
 
     def add_meeting(self, meeting: Meeting) -> Meeting:
         return self._add("meetings", meeting)  # type: ignore[no-any-return]
@@ -761,16 +755,6 @@ class FakeMeetingStore:
     def tasks_of(self, meeting_id: int) -> list[Task]:
         return sorted((t for t in self._work["tasks"].values()
                        if t.meeting_id == meeting_id), key=lambda t: t.id)
-
-    def commit(self) -> None:
-        self.committed = self._work
-        self.rollback()
-
-    def rollback(self) -> None:
-        self._work: dict[str, dict[Any, Any]] = {t: dict(rows)
-                                                 for t, rows in self.committed.items()}
-        self.wrote = False
-
 
 class FakeUnitOfWork:
     def __init__(self, customers: Sequence[Customer], invoices: Sequence[Invoice] = (),
