@@ -70,6 +70,29 @@ def sections(message: dict[str, Any]) -> list[str]:
     return [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
 
 
+def three_at_once(world: World, at: datetime) -> list[dict[str, int]]:
+    """The meetings job run by three hosts at the same instant (three schedulers); each
+    run's counts. A run that raised fails the test."""
+    start = threading.Barrier(3)
+    counts: list[dict[str, int]] = []
+    failures: list[BaseException] = []
+
+    def run(host: str) -> None:
+        start.wait()
+        try:
+            counts.append(run_meetings_job(world, at, host))
+        except BaseException as problem:  # the assertion below shows it
+            failures.append(problem)
+
+    threads = [threading.Thread(target=run, args=(f"host-{n}",)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    return counts
+
+
 def test_reminders_a_day_and_15_minutes_before_then_the_next_occurrence(
         world: World) -> None:
     meeting = schedule(world)
@@ -138,24 +161,7 @@ def test_reminders_a_day_and_15_minutes_before_then_the_next_occurrence(
 def test_two_runs_at_once_send_each_reminder_once(world: World) -> None:
     schedule(world)
     at = STARTS - timedelta(minutes=14)
-    start = threading.Barrier(3)
-    counts: list[dict[str, int]] = []
-    failures: list[BaseException] = []
-
-    def run(host: str) -> None:
-        start.wait()
-        try:
-            counts.append(run_meetings_job(world, at, host))
-        except BaseException as problem:  # the assertion below shows it
-            failures.append(problem)
-
-    threads = [threading.Thread(target=run, args=(f"host-{n}",)) for n in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-    assert sorted(c["reminders"] for c in counts) == [0, 0, 1]
+    assert sorted(c["reminders"] for c in three_at_once(world, at)) == [0, 0, 1]
     with world.services.engine.connect() as conn:
         queued = conn.execute(select(func.count()).select_from(OutboxRow).where(
             OutboxRow.kind == "meetings.reminder")).scalar_one()
@@ -170,23 +176,7 @@ def test_two_runs_at_once_send_each_reminder_once(world: World) -> None:
 def test_two_runs_at_once_after_the_start_create_the_next_occurrence_once(
         world: World) -> None:
     meeting = schedule(world)
-    start = threading.Barrier(3)
-    counts: list[dict[str, int]] = []
-    failures: list[BaseException] = []
-
-    def run(host: str) -> None:
-        start.wait()
-        try:
-            counts.append(run_meetings_job(world, STARTS + timedelta(minutes=1), host))
-        except BaseException as problem:  # the assertion below shows it
-            failures.append(problem)
-
-    threads = [threading.Thread(target=run, args=(f"host-{n}",)) for n in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    counts = three_at_once(world, STARTS + timedelta(minutes=1))
     assert sorted(c["occurrences"] for c in counts) == [0, 0, 1]
     with world.services.uow() as uow:
         occurrences = uow.meetings.series(meeting.id)
