@@ -7,24 +7,22 @@ dialect and values converted here as ``storage.types`` would. SQLAlchemy's execu
 database took to answer (about 0.3 ms of CPU per check on SQLite, 0.5 ms on
 PostgreSQL); the same statements and the same values come back.
 
-The data version. Every committed ERP import writes its ``import.<kind>`` audit entry in
-the transaction that changes the data, and holds the ``import`` lease from before it
-starts until after it commits. One statement per check reads, in one snapshot, whether
-that lease is held and the audit entries added since the last look (a few rows: the
-views written since). While the lease is held the version is unknown (``None``) and
-nothing is remembered; once it is free, every import that took an audit id at or below
-the newest one seen has committed and is visible (an import takes its id only after it
-took the lease), so a new import entry is never missed, on SQLite or PostgreSQL, however
-the ids of concurrent writers commit. The version is the id of the newest import entry
-seen by this process (or the newest audit id when the process first looked).
+The data version. Everything a check shows that can change moves one count, the
+``check_marks`` row, in the transaction that makes the change: triggers (migration
+0013) add one to it for every committed ERP import (its ``import.<kind>`` audit entry),
+every limit creditbot approves, every order it places or releases and every collector
+assigned, reassigned or closed. The count only grows, in commit order (the row is
+locked from the bump to the commit), so a check that reads it and then the data sees
+at least the data of that count, and a later count whenever anything changed: nothing
+can be missed, on SQLite or PostgreSQL, however concurrent writers commit. While an
+import holds the ``import`` lease the version is unknown (``None``) and nothing is
+remembered. One statement per check reads both, and it touches neither the audit log
+nor any other table a check writes to: on PostgreSQL, reading the audit log's newest
+entries made every check queue for the page that the views being written held.
 
-Limits creditbot approves move the version too: a check after an approval shows the new
-limit at once. Their audit entries could not serve as the imports' do (no lease orders
-them, and on PostgreSQL an id taken earlier may commit after a later one, which the
-floor would skip); the number of rows in ``limit_changes`` can: it is append-only, so
-the count grows with every committed change, and the same statement reads it in the
-same snapshot. A temporary limit's end needs no version: positions are remembered per
-day, and the day after its last one no longer counts it.
+The position, with the collector, is remembered per version and day, so a remembered
+check is that one statement. A temporary limit's end needs no version: positions are
+remembered per day, and the day after its last one no longer counts it.
 """
 
 from __future__ import annotations
@@ -61,9 +59,6 @@ from storage.importer import IMPORT_LEASE
 from storage.repositories.receivables import PLACED_STATES
 from storage.types import AMOUNT_SCALE
 
-# The audit entry every committed import writes (storage.importer).
-IMPORT_ACTIONS = "import.%"
-
 _CUSTOMER = ("customer_id, name, name_local, currency, credit_limit, payment_terms_days, "
              "industry, country, owner_slack_id, department, group_id, established_year, "
              + ", ".join(FINANCIAL_FIELDS))
@@ -72,19 +67,13 @@ _OPEN_INVOICE = ", ".join(f"'{s.value}'" for s in INVOICE_STATUSES_IN_EXPOSURE)
 _OPEN_ORDER = ", ".join(f"'{s.value}'" for s in ORDER_STATUSES_IN_EXPOSURE)
 _PLACED = ", ".join(f"'{s}'" for s in PLACED_STATES)
 
-# Orders placed in creditbot move the version as limit changes do: a new order adds a
-# row (the newest id grows), a release moves a hold into the released count, which only
-# grows (a release is never undone).
-_ORDERS_MOVED = ("(SELECT max(id) FROM order_checks), "
-                 "(SELECT count(*) FROM order_checks WHERE state = 'released')")
-_VERSION = ("SELECT (SELECT count(*) FROM leases WHERE name = :lease), max(id), "
-            "max(CASE WHEN action LIKE :imports THEN id END), "
-            f"(SELECT count(*) FROM limit_changes), {_ORDERS_MOVED} "
-            "FROM audit_log WHERE id > :floor")
-# The first look in a process: where the audit log ends (its primary key's last entry).
-_FIRST_LOOK = ("SELECT (SELECT count(*) FROM leases WHERE name = :lease), "
-               "(SELECT max(id) FROM audit_log), NULL, (SELECT count(*) FROM limit_changes), "
-               f"{_ORDERS_MOVED}")
+_VERSION = ("SELECT (SELECT count(*) FROM leases WHERE name = :lease), "
+            "(SELECT changes FROM check_marks WHERE id = 1)")
+# The same, as libpq's prepared statement (see SqlCheckRead._libpq_version).
+_VERSION_NAME = b"creditbot_check_version"
+_TUPLES_OK = 2  # libpq's ExecStatus (psycopg.pq.ExecStatus.TUPLES_OK)
+_VERSION_LIBPQ = _VERSION.replace(":lease", "$1").encode()
+_LEASE = IMPORT_LEASE.encode()
 # The same changes as SqlCreditRequestStore.effective_limits reads.
 _LIMITS = ("SELECT l.customer_id, l.kind, l.credit_limit, l.currency, l.previous_limit, "
            "l.previous_currency, l.effective_at, l.approved_by, l.request_id, l.expires_on, "
@@ -215,8 +204,6 @@ class SqlCheckReads:
         self.engine = engine
         self.dialect = _Dialect(engine.dialect.name)
         self._lock = threading.Lock()
-        self._floor: int | None = None  # audit entries up to this id have been looked at
-        self._version = 0
         self._rates: dict[tuple[int, date], dict[str, Decimal]] = {}
         # The engine's pool pings every connection it hands out, a round trip to
         # PostgreSQL before each check. These reads take connections from a pool of
@@ -241,19 +228,6 @@ class SqlCheckReads:
 
     def __call__(self) -> SqlCheckRead:
         return SqlCheckRead(self)
-
-    def _seen(self, busy: int, top: int | None, imported: int | None) -> int | None:
-        with self._lock:
-            if busy:
-                return None
-            if self._floor is None:
-                self._floor = self._version = top or 0
-            else:
-                if imported is not None and imported > self._version:
-                    self._version = imported
-                if top is not None and top > self._floor:
-                    self._floor = top
-            return self._version
 
     def rates(self, version: int | None, as_of: date,
               read: Callable[[], dict[str, Decimal]]) -> dict[str, Decimal]:
@@ -282,10 +256,15 @@ class SqlCheckRead:
         # Rows read by the lookup, by id: get() after a lookup costs no statement.
         self._seen: dict[str, Customer] = {}
         self._groups: dict[str, list[Customer]] = {}
-        self.customers = self
-        self.receivables = self
-        self.rates = self
-        self.limits = self
+
+    # The ports a check reads through are all this object. Properties, not attributes
+    # set to ``self``: a read that referred to itself would be a reference cycle, freed
+    # only by the garbage collector, with its cursor and connection (see _connect).
+    @property
+    def customers(self) -> Self:
+        return self
+
+    receivables = rates = limits = customers
 
     def __enter__(self) -> Self:
         self._connect()
@@ -345,17 +324,15 @@ class SqlCheckRead:
 
     # -- the data version ----------------------------------------------------------
 
-    def version(self) -> tuple[int, int, int, int] | None:
-        floor = self._owner._floor
-        params: dict[str, Any]
-        if floor is None:
-            text, params = _FIRST_LOOK, {"lease": IMPORT_LEASE}
-        else:
-            text = _VERSION
-            params = {"lease": IMPORT_LEASE, "imports": IMPORT_ACTIONS, "floor": floor}
+    def version(self) -> int | None:
+        marks = self._libpq_version()
+        if marks is not None:
+            self._version = None if marks[0] else marks[1]
+            return self._version
+        params = {"lease": IMPORT_LEASE}
         dialect = self._owner.engine.dialect
         try:
-            rows = self._rows(text, params)
+            rows = self._rows(_VERSION, params)
         except dialect.loaded_dbapi.Error as error:
             # The first statement of the read: on a connection that died in the pool
             # (a restarted server), a new connection answers it.
@@ -367,12 +344,31 @@ class SqlCheckRead:
             self._raw.close()
             self._held = False
             self._connect()
-            rows = self._rows(text, params)
-        busy, top, imported, limit_changes, last_order, released = rows[0]
-        self._version = self._owner._seen(int(busy), top, imported)
-        if self._version is None:
+            rows = self._rows(_VERSION, params)
+        busy, marks = rows[0]
+        self._version = None if busy else int(marks)
+        return self._version
+
+    def _libpq_version(self) -> tuple[int, int] | None:
+        """PostgreSQL: the version statement through libpq's own calls, prepared once
+        per connection. A remembered check is this one statement, and psycopg's cursor
+        (its execute generator, waits and loaders) cost several times what libpq does
+        for it. ``None`` on anything but a clean answer (SQLite; a statement not yet
+        prepared, a connection that died): the cursor path then runs it, and reports
+        or recovers from the error as it does for every statement."""
+        pgconn: Any = getattr(self._raw.dbapi_connection, "pgconn", None)
+        if pgconn is None:
             return None
-        return (self._version, int(limit_changes), int(last_order or 0), int(released))
+        info = self._raw.info
+        if info.get(_VERSION_NAME) is not pgconn:
+            # A failure here (it exists already, say) shows in the statement's answer.
+            pgconn.prepare(_VERSION_NAME, _VERSION_LIBPQ)
+        result = pgconn.exec_prepared(_VERSION_NAME, [_LEASE])
+        if result.status != _TUPLES_OK or result.ntuples != 1:
+            info.pop(_VERSION_NAME, None)
+            return None
+        info[_VERSION_NAME] = pgconn
+        return int(result.get_value(0, 0)), int(result.get_value(0, 1))
 
     # -- customers (domain.lookup.CustomerDirectory, and get / group_members) ---------
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     Float,
     ForeignKey,
@@ -457,6 +458,17 @@ class CollectionAssignmentRow(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CheckMarkRow(Base):
+    """One row, ``changes``, moved by triggers (migration 0013) whenever an ERP import
+    commits, or an approved limit, an order creditbot checked or a collection assignment
+    changes: the data version a remembered check is valid for (storage.check_reads)."""
+
+    __tablename__ = "check_marks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    changes: Mapped[int] = mapped_column(BigInteger)
 
 
 class CollectionActionRow(Base):

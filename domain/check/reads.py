@@ -22,15 +22,15 @@ class CheckRead(PositionSource, Protocol):
     """One check's reads. A read made after ``version()`` sees at least that version."""
 
     def version(self) -> Hashable | None:
-        """The version of the ERP data and of the limits creditbot approved now;
-        ``None`` while it may be changing."""
+        """The version of everything a check shows (the ERP data; the limits, orders
+        and collectors creditbot keeps) now; ``None`` while it may be changing."""
         ...
 
     @property
     def limits(self) -> ApprovedLimits: ...
 
     def collector_of(self, customer_id: str) -> str | None:
-        """Who collects the account now (read each check: assignments move no version)."""
+        """Who collects the account now."""
         ...
 
     def __enter__(self) -> Self: ...
