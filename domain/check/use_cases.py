@@ -12,7 +12,7 @@ from datetime import date, datetime, tzinfo
 
 from domain.access import CreditDataAccess, Member
 from domain.approvals.model import LimitChange
-from domain.check.reads import CheckReads, Remembered
+from domain.check.reads import CheckRead, CheckReads, Remembered
 from domain.errors import DomainError
 from domain.events import CardShared
 from domain.exposure import AgedBalance, CreditPosition, OrderBalance, credit_position, group_limit
@@ -138,15 +138,19 @@ class CreditChecks:
                                          _subject(found.ref), {"query": query}))
         return found
 
-    def names_plainly(self, actor: Member, query: str) -> bool:
-        """Whether ``query`` as a whole names one customer by id, name or a unique start
-        of its name (see ``domain.lookup.names_plainly``). Nothing for someone who may
-        not see credit data: their check is refused anyway."""
+    def check_whole(self, actor: Member, query: str) -> Checked | None:
+        """The check of ``query`` when the query as a whole names one customer by id,
+        name or a unique start of its name (see ``domain.lookup.names_plainly``): "Studio
+        54" is a name, not "Studio" and 54. ``None``, recording nothing, when it does not,
+        or for someone who may not see credit data (their order check is refused)."""
         if not self.access.allows(actor) or len(query) > MAX_QUERY_LENGTH:
-            return False
+            return None
         if self.reads is None:
             with self.unit_of_work() as uow:
-                return names_plainly(query, uow.customers) is not None
+                if names_plainly(query, uow.customers) is None:
+                    return None
+            return self.check(actor, query)
+        # One read: on a remembered customer, one statement (the version) in all.
         with self.reads() as read:
             version = read.version()
             plain = self._plain.get(version, (query,)) if version is not None else None
@@ -154,7 +158,10 @@ class CreditChecks:
                 plain = names_plainly(query, read.customers) is not None
                 if version is not None:
                     self._plain.put(version, (query,), plain)
-        return plain
+            found = self._look(read, version, query, None) if plain else None
+        if found is not None:
+            self._record_view(actor, found, {"query": query})
+        return found
 
     def check_ref(self, actor: Member, ref: CustomerRef | GroupRef) -> Checked:
         """The position of exactly this customer or group (a button names it by id)."""
@@ -171,26 +178,31 @@ class CreditChecks:
         return found
 
     def _read(self, query: str | None, ref: CustomerRef | GroupRef | None) -> Checked:
-        """The position through ``reads``: what ``query`` names and its position are
-        remembered for the data version and the day they were read at."""
         assert self.reads is not None
         with self.reads() as read:
-            version = read.version()
-            as_of = self.today()
+            return self._look(read, read.version(), query, ref)
+
+    def _look(self, read: CheckRead, version: Hashable | None, query: str | None,
+              ref: CustomerRef | GroupRef | None) -> Checked:
+        """The position through ``reads``: what ``query`` names and its position, with
+        the collector, are remembered for the data version (which collectors move too)
+        and the day they were read at."""
+        as_of = self.today()
+        if ref is None:
+            assert query is not None
+            ref = self._subjects.get(version, (query,)) if version is not None else None
             if ref is None:
-                assert query is not None
-                ref = self._subjects.get(version, (query,)) if version is not None else None
-                if ref is None:
-                    ref = resolve_subject(query, read.customers)
-                    if version is not None:
-                        self._subjects.put(version, (query,), ref)
-            key = (*_key(ref), as_of)
-            remembered = self._positions.get(version, key) if version is not None else None
-            found = remembered or self._position(read, read.limits, ref, as_of)
-            found = _collected(found, read.collector_of)
+                ref = resolve_subject(query, read.customers)
+                if version is not None:
+                    self._subjects.put(version, (query,), ref)
+        key = (*_key(ref), as_of)
+        remembered = self._positions.get(version, key) if version is not None else None
+        if remembered is not None:
             # The same object while nothing moved: the rendered card is kept by identity.
-            if version is not None and found is not remembered:
-                self._positions.put(version, key, found)
+            return remembered
+        found = _collected(self._position(read, read.limits, ref, as_of), read.collector_of)
+        if version is not None:
+            self._positions.put(version, key, found)
         return found
 
     def _record_view(self, actor: Member, found: Checked, details: dict[str, object]) -> None:

@@ -25,16 +25,15 @@ def check(context: BoltContext, query: str) -> Message:
     """The card, or the "which customer?" question when the query is not clear."""
     deps: Deps = context["deps"]
     typed = split_check(query)
-    # "Studio 54" ends in what reads as an amount: a whole name wins over the split.
-    if typed is not None and not deps.checks.names_plainly(context["member"], query):
-        try:
+    try:
+        # "Studio 54" ends in what reads as an amount: a whole name wins over the split.
+        found = (deps.checks.check(context["member"], query) if typed is None
+                 else deps.checks.check_whole(context["member"], query))
+        if found is None:
+            assert typed is not None
             answer = deps.orders.check(context["member"], typed.customer, typed.amount,
                                        typed.currency)
-        except CustomerLookupError as unclear:
-            return which_customer(unclear, context["tr"])
-        return verdict_message(answer.customer, answer.verdict, context["tr"])
-    try:
-        found = deps.checks.check(context["member"], query)
+            return verdict_message(answer.customer, answer.verdict, context["tr"])
     except CustomerLookupError as unclear:
         return which_customer(unclear, context["tr"])
     return _cards.card(found, context["tr"], deps.timezone, _may_share_here(context),

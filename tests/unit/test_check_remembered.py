@@ -35,6 +35,7 @@ class Reads:
         self.data_version: int | None = 1
         self.lookups = 0
         self.positions = 0
+        self.looks = 0  # version statements
 
     def __call__(self) -> Reads:
         return self
@@ -46,6 +47,7 @@ class Reads:
         pass
 
     def version(self) -> int | None:
+        self.looks += 1
         return self.data_version
 
     @property
@@ -171,18 +173,27 @@ def test_midnight_in_the_organisations_zone_ages_the_invoices_again(checks, read
         before.position.aging.oldest_overdue_days + 1  # type: ignore[operator]
 
 
-def test_a_new_collector_shows_at_once_without_reading_the_position_again(checks, reads,
-                                                                         uow, clock):
+def test_a_new_collector_shows_once_the_version_moves(checks, reads, uow, clock):
     first = checks.check(SALES, "acme")
     assert first.collector is None
     uow.collections.add_assignment(Assignment("C0001", "U04COLLECT1", AssignmentStatus.OPEN,
                                               "U02CREDITMG", clock.now))
+    reads.data_version = 2  # what the assignment's commit does to the real version
     assigned = checks.check(SALES, "acme")
     assert assigned.collector == "U04COLLECT1"
-    assert assigned.position is first.position
     # the card is remembered with its collector: the same object while nothing moves
     assert checks.check(SALES, "C0001") is assigned
-    assert reads.positions == 1
+    assert reads.positions == 2
+
+
+def test_a_remembered_check_reads_no_collector(checks, reads, uow, clock):
+    """The collector is part of the remembered position (assignments move the version):
+    a remembered check is the version statement alone."""
+    first = checks.check(SALES, "acme")
+    uow.collections.add_assignment(Assignment("C0001", "U04COLLECT1", AssignmentStatus.OPEN,
+                                              "U02CREDITMG", clock.now))
+    assert checks.check(SALES, "acme") is first
+    assert first.collector is None
 
 
 def test_a_remembered_position_is_still_refused_to_outsiders(checks, views):
@@ -216,3 +227,24 @@ def test_remembered_values_belong_to_one_version():
     remembered.put(2, "c", 30)
     remembered.put(2, "d", 40)  # bounded: starts again past ``most``
     assert remembered.get(2, "b") is None and remembered.get(2, "d") == 40
+
+
+def test_a_whole_name_ending_in_a_number_is_one_look_and_a_recorded_check(checks, reads,
+                                                                          views):
+    first = checks.check_whole(SALES, "acme")
+    assert first is not None and first.customer.customer_id == "C0001"
+    assert checks.check_whole(SALES, "acme") is first
+    assert reads.looks == 2  # one version statement per check, nothing else
+    assert [(e.action, e.subject, e.details) for e in views.entries] == [
+        ("credit.checked", "C0001", {"query": "acme"})] * 2
+
+
+def test_a_name_and_an_amount_is_no_check_and_records_nothing(checks, views):
+    assert checks.check_whole(SALES, "acme 50k") is None
+    assert views.entries == []
+
+
+def test_someone_who_may_not_see_credit_data_gets_no_whole_name_check(checks, views):
+    # their order check is refused (and recorded) by the orders use case
+    assert checks.check_whole(OUTSIDER, "acme") is None
+    assert views.entries == []
