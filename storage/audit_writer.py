@@ -12,6 +12,7 @@ written in their own transactions.
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import threading
 from typing import Any
@@ -24,6 +25,7 @@ from storage.models import AuditRow
 
 log = logging.getLogger("creditbot.storage")
 _AUDIT: Table = AuditRow.__table__  # type: ignore[assignment]
+_COPY = "COPY audit_log (at, actor, action, subject, details) FROM STDIN"
 
 
 class BatchedAuditWriter:
@@ -65,15 +67,29 @@ class BatchedAuditWriter:
         if not batch:
             return
         try:
-            options = ({SQLITE_BEGIN: "IMMEDIATE"} if self._engine.dialect.name == "sqlite"
-                       else {})
-            with self._engine.connect().execution_options(**options) as conn, conn.begin():
-                conn.execute(insert(_AUDIT), batch)
+            if self._engine.dialect.name == "postgresql":
+                self._copy(batch)
+            else:
+                with self._engine.connect().execution_options(
+                        **{SQLITE_BEGIN: "IMMEDIATE"}) as conn, conn.begin():
+                    conn.execute(insert(_AUDIT), batch)
         except Exception as problem:
             log.warning("could not write %d audit entries yet (%s); will retry", len(batch),
                         str(problem).splitlines()[0][:200])
             with self._lock:
                 self._pending[:0] = batch
+
+    def _copy(self, batch: list[dict[str, Any]]) -> None:
+        """PostgreSQL: the batch in one COPY. As a pipeline of INSERTs (what executemany
+        sends) a second's views cost the server a statement each and, on a busy
+        machine, held up the checks sharing it for up to seconds at a time (the
+        benchmark's p99); COPY is one statement and a fraction of the work."""
+        with self._engine.connect() as conn, conn.begin():
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            with cursor.copy(_COPY) as copy:
+                for row in batch:
+                    copy.write_row((row["at"], row["actor"], row["action"], row["subject"],
+                                    json.dumps(row["details"], ensure_ascii=False)))
 
     def close(self) -> None:
         self._stopped = True

@@ -55,3 +55,19 @@ def test_views_wait_for_a_database_that_refused_them(engine, monkeypatch):
     writer.flush()
     assert _count(engine) == 2
     writer.close()
+
+
+def test_what_people_typed_is_written_exactly(engine):
+    """PostgreSQL writes the batch with COPY, whose text format gives tabs, newlines
+    and backslashes meanings of their own."""
+    typed = 'acme\t"50k"\nline two \\N back\\slash 中文 <!channel> \x01'
+    writer = BatchedAuditWriter(engine, interval=3600)
+    writer.record(AuditEntry(NOW, "U01SALESAMY", "credit.checked", "C\t1\\N", {"query": typed}))
+    writer.record(_entry(2))
+    writer.flush()
+    with engine.connect() as conn:
+        rows = conn.execute(select(AuditRow.subject, AuditRow.details, AuditRow.at)
+                            .order_by(AuditRow.id)).all()
+    assert [tuple(row) for row in rows] == [("C\t1\\N", {"query": typed}, NOW),
+                                            ("C0002", {"query": "2"}, NOW)]
+    writer.close()
