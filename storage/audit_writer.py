@@ -17,7 +17,7 @@ import logging
 import threading
 from typing import Any
 
-from sqlalchemy import Engine, Table, insert
+from sqlalchemy import Engine, Table, exc, insert
 
 from domain.model import AuditEntry
 from storage.db import SQLITE_BEGIN
@@ -67,17 +67,53 @@ class BatchedAuditWriter:
         if not batch:
             return
         try:
-            if self._engine.dialect.name == "postgresql":
-                self._copy(batch)
-            else:
-                with self._engine.connect().execution_options(
-                        **{SQLITE_BEGIN: "IMMEDIATE"}) as conn, conn.begin():
-                    conn.execute(insert(_AUDIT), batch)
+            self._write(batch)
         except Exception as problem:
+            if not self._unreachable(problem):
+                # An entry the database refuses, or that cannot be encoded, must not hold
+                # back every view after it: the rest are written, it alone is set aside.
+                batch = self._salvage(batch)
+                if not batch:
+                    return
             log.warning("could not write %d audit entries yet (%s); will retry", len(batch),
                         str(problem).splitlines()[0][:200])
             with self._lock:
                 self._pending[:0] = batch
+
+    def _write(self, batch: list[dict[str, Any]]) -> None:
+        if self._engine.dialect.name == "postgresql":
+            self._copy(batch)
+        else:
+            with self._engine.connect().execution_options(
+                    **{SQLITE_BEGIN: "IMMEDIATE"}) as conn, conn.begin():
+                conn.execute(insert(_AUDIT), batch)
+
+    def _unreachable(self, problem: Exception) -> bool:
+        """Whether the database, not the entries, is the trouble (down, busy, timed out):
+        then the whole batch waits for the next try."""
+        dbapi = self._engine.dialect.loaded_dbapi
+        return isinstance(problem, (ConnectionError, exc.OperationalError, exc.InterfaceError,
+                                    exc.DisconnectionError, exc.TimeoutError,
+                                    dbapi.OperationalError, dbapi.InterfaceError))
+
+    def _salvage(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Writes ``batch`` in halves until the entries that fail are alone, and drops
+        those; returns what is left to retry if the database itself went away meanwhile.
+        A few transactions more than one, and only when something was refused."""
+        try:
+            self._write(batch)
+            return []
+        except Exception as problem:
+            if self._unreachable(problem):
+                return batch
+            if len(batch) == 1:
+                # The action names what was lost; the entry's text never goes to the log.
+                log.error("dropped an audit entry the database refuses: %s (%s)",
+                          batch[0]["action"],
+                          type(getattr(problem, "orig", None) or problem).__name__)
+                return []
+            middle = len(batch) // 2
+            return self._salvage(batch[:middle]) + self._salvage(batch[middle:])
 
     def _copy(self, batch: list[dict[str, Any]]) -> None:
         """PostgreSQL: the batch in one COPY. As a pipeline of INSERTs (what executemany

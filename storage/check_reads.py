@@ -7,18 +7,23 @@ dialect and values converted here as ``storage.types`` would. SQLAlchemy's execu
 database took to answer (about 0.3 ms of CPU per check on SQLite, 0.5 ms on
 PostgreSQL); the same statements and the same values come back.
 
-The data version. Everything a check shows that can change moves one count, the
+The data version. Everything a check shows that can change moves one number, the
 ``check_marks`` row, in the transaction that makes the change: triggers (migration
-0013) add one to it for every committed ERP import (its ``import.<kind>`` audit entry),
-every limit creditbot approves, every order it places or releases and every collector
-assigned, reassigned or closed. The count only grows, in commit order (the row is
-locked from the bump to the commit), so a check that reads it and then the data sees
-at least the data of that count, and a later count whenever anything changed: nothing
-can be missed, on SQLite or PostgreSQL, however concurrent writers commit. While an
-import holds the ``import`` lease the version is unknown (``None``) and nothing is
-remembered. One statement per check reads both, and it touches neither the audit log
-nor any other table a check writes to: on PostgreSQL, reading the audit log's newest
-entries made every check queue for the page that the views being written held.
+0013) move it for every committed ERP import (its ``import.<kind>`` audit entry), every
+limit creditbot approves, every order it places or releases and every collector
+assigned, reassigned or closed. The number only grows, in commit order (the row is
+locked from the bump to the commit), and never names two different states of the data
+(it is at least the time of the change, so a restored backup goes on from a number not
+seen before). A check that reads it and then the data sees at least the data of that
+number: a remembered position can be newer than its number, never older, and a change
+committed after the read moves the number the next check reads, on SQLite or
+PostgreSQL, however concurrent writers commit. Nothing else is needed (an import in
+progress has committed nothing). The statement touches neither the audit log nor any
+other table a check writes to: on PostgreSQL, reading the audit log's newest entries
+made every check queue for the page that the views being written held.
+
+A change made by hand in SQL moves nothing: ``UPDATE check_marks SET changes = changes
++ 1`` makes every process read afresh.
 
 The position, with the collector, is remembered per version and day, so a remembered
 check is that one statement. A temporary limit's end needs no version: positions are
@@ -55,7 +60,6 @@ from domain.model import (
 )
 from domain.money import Money
 from domain.refs import CustomerRef
-from storage.importer import IMPORT_LEASE
 from storage.repositories.receivables import PLACED_STATES
 from storage.types import AMOUNT_SCALE
 
@@ -67,13 +71,15 @@ _OPEN_INVOICE = ", ".join(f"'{s.value}'" for s in INVOICE_STATUSES_IN_EXPOSURE)
 _OPEN_ORDER = ", ".join(f"'{s.value}'" for s in ORDER_STATUSES_IN_EXPOSURE)
 _PLACED = ", ".join(f"'{s}'" for s in PLACED_STATES)
 
-_VERSION = ("SELECT (SELECT count(*) FROM leases WHERE name = :lease), "
-            "(SELECT changes FROM check_marks WHERE id = 1)")
+_VERSION = "SELECT changes FROM check_marks WHERE id = 1"
 # The same, as libpq's prepared statement (see SqlCheckRead._libpq_version).
 _VERSION_NAME = b"creditbot_check_version"
 _TUPLES_OK = 2  # libpq's ExecStatus (psycopg.pq.ExecStatus.TUPLES_OK)
-_VERSION_LIBPQ = _VERSION.replace(":lease", "$1").encode()
-_LEASE = IMPORT_LEASE.encode()
+_CONNECTION_OK = 0  # libpq's ConnStatus
+_SQLSTATE = ord("C")  # libpq's PG_DIAG_SQLSTATE
+# invalid_sql_statement_name: not prepared on this connection (any more: a pooler's
+# DISCARD ALL, say). The cursor runs the statement then, and it is prepared again.
+_NOT_PREPARED = b"26000"
 # The same changes as SqlCreditRequestStore.effective_limits reads.
 _LIMITS = ("SELECT l.customer_id, l.kind, l.credit_limit, l.currency, l.previous_limit, "
            "l.previous_currency, l.effective_at, l.approved_by, l.request_id, l.expires_on, "
@@ -327,9 +333,9 @@ class SqlCheckRead:
     def version(self) -> int | None:
         marks = self._libpq_version()
         if marks is not None:
-            self._version = None if marks[0] else marks[1]
-            return self._version
-        params = {"lease": IMPORT_LEASE}
+            self._version = marks
+            return marks
+        params: dict[str, Any] = {}
         dialect = self._owner.engine.dialect
         try:
             rows = self._rows(_VERSION, params)
@@ -345,30 +351,38 @@ class SqlCheckRead:
             self._held = False
             self._connect()
             rows = self._rows(_VERSION, params)
-        busy, marks = rows[0]
-        self._version = None if busy else int(marks)
+        # No row: a database not made by the migrations. Nothing is remembered then.
+        self._version = int(rows[0][0]) if rows else None
         return self._version
 
-    def _libpq_version(self) -> tuple[int, int] | None:
+    def _libpq_version(self) -> int | None:
         """PostgreSQL: the version statement through libpq's own calls, prepared once
         per connection. A remembered check is this one statement, and psycopg's cursor
         (its execute generator, waits and loaders) cost several times what libpq does
-        for it. ``None`` on anything but a clean answer (SQLite; a statement not yet
-        prepared, a connection that died): the cursor path then runs it, and reports
-        or recovers from the error as it does for every statement."""
+        for it. ``None`` where the cursor should run it (SQLite; a statement no longer
+        prepared; a connection that died, which the cursor path replaces). Any other
+        error (a statement timeout, say) is raised as the cursor would raise it:
+        running the statement again would wait as long again."""
         pgconn: Any = getattr(self._raw.dbapi_connection, "pgconn", None)
         if pgconn is None:
             return None
         info = self._raw.info
         if info.get(_VERSION_NAME) is not pgconn:
             # A failure here (it exists already, say) shows in the statement's answer.
-            pgconn.prepare(_VERSION_NAME, _VERSION_LIBPQ)
-        result = pgconn.exec_prepared(_VERSION_NAME, [_LEASE])
-        if result.status != _TUPLES_OK or result.ntuples != 1:
-            info.pop(_VERSION_NAME, None)
+            pgconn.prepare(_VERSION_NAME, _VERSION.encode())
+        result = pgconn.exec_prepared(_VERSION_NAME, [])
+        if result.status == _TUPLES_OK and result.ntuples == 1:
+            info[_VERSION_NAME] = pgconn
+            return int(result.get_value(0, 0))
+        info.pop(_VERSION_NAME, None)
+        state = result.error_field(_SQLSTATE)
+        if (result.status == _TUPLES_OK or pgconn.status != _CONNECTION_OK or state is None
+                or state == _NOT_PREPARED):
             return None
-        info[_VERSION_NAME] = pgconn
-        return int(result.get_value(0, 0)), int(result.get_value(0, 1))
+        from psycopg import errors
+
+        message = (result.error_message or b"").decode(errors="replace").strip()
+        raise errors.lookup(state.decode())(message)
 
     # -- customers (domain.lookup.CustomerDirectory, and get / group_members) ---------
 

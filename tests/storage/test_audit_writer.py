@@ -71,3 +71,26 @@ def test_what_people_typed_is_written_exactly(engine):
     assert [tuple(row) for row in rows] == [("C\t1\\N", {"query": typed}, NOW),
                                             ("C0002", {"query": "2"}, NOW)]
     writer.close()
+
+
+def test_an_entry_the_database_refuses_holds_back_no_other(engine, caplog):
+    """A detail that cannot be stored (a Decimal is no JSON; on PostgreSQL also an actor
+    longer than the column) is dropped with an error naming its action; the entries
+    around it, and every later one, are written."""
+    from decimal import Decimal
+
+    writer = BatchedAuditWriter(engine, interval=3600)
+    for n in range(1, 6):
+        writer.record(_entry(n))
+    writer.record(AuditEntry(NOW, "U01SALESAMY", "credit.shared", "C0009",
+                             {"amount": Decimal("1.5")}))
+    for n in range(6, 11):
+        writer.record(_entry(n))
+    writer.flush()
+    assert _count(engine) == 10
+    writer.record(_entry(11))
+    writer.flush()
+    assert _count(engine) == 11
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "dropped an audit entry the database refuses: credit.shared (TypeError)"]
+    writer.close()

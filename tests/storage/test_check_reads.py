@@ -107,17 +107,33 @@ def test_a_committed_import_moves_the_version_and_views_do_not(engine, write_csv
     assert _version(other) != before and _version(reads) != second
 
 
-def test_while_an_import_holds_its_lease_there_is_no_version(engine):
+def test_an_import_lease_left_by_a_killed_import_stops_nothing(engine):
+    """An import commits its data and moves the version in one transaction: a lease
+    (here one whose holder was killed and never let go) says nothing about the data."""
     reads = SqlCheckReads(engine)
-    assert _version(reads) is not None
-    lease = try_acquire(engine, IMPORT_LEASE, "test:1", timedelta(minutes=2))
+    first = _version(reads)
+    lease = try_acquire(engine, IMPORT_LEASE, "killed:1", timedelta(minutes=2))
     assert lease is not None
-    try:
-        assert _version(reads) is None
-        assert _version(SqlCheckReads(engine)) is None  # nor on a first look
-    finally:
-        lease.release()
-    assert _version(reads) is not None
+    assert _version(reads) == first
+    assert _version(SqlCheckReads(engine)) == first  # nor on a first look
+
+
+def test_a_migration_undone_and_done_again_never_repeats_a_version(engine, write_csv):
+    """A plain count would start again at 0, and a process that remembered the cards of
+    1 would show them for the next 1: a restored backup or a promoted replica too."""
+    from alembic import command
+
+    from storage.db import alembic_config, upgrade
+
+    reads = SqlCheckReads(engine)
+    assert run(engine, write_csv, "customers", CUSTOMERS).committed
+    seen = _version(reads)
+    command.downgrade(alembic_config(engine), "0012")
+    upgrade(engine)
+    restarted = _version(reads)
+    assert restarted > seen
+    assert run(engine, write_csv, "customers", CUSTOMERS).committed
+    assert _version(reads) > restarted
 
 
 def test_a_database_that_is_gone_is_reported_as_unavailable(tmp_path):
@@ -198,7 +214,7 @@ def test_the_version_is_read_through_libpq_and_the_cursor_agrees(engine):
     first = _version(reads)
     with reads() as read:
         assert read._raw.info.get(_VERSION_NAME) is read._raw.dbapi_connection.pgconn
-        assert read._libpq_version() == (0, first)
+        assert read._libpq_version() == first
         # the prepared statement gone (a pooler's DISCARD, say): the cursor answers
         read._raw.dbapi_connection.pgconn.exec_(b"DEALLOCATE " + _VERSION_NAME)
         assert read.version() == first
@@ -221,3 +237,25 @@ def test_a_check_read_leaves_nothing_for_the_garbage_collector(demo):
             assert read.customers.by_ids(["C0001"])
             read.aged_balances(["C0001"], TODAY, AgingBuckets())
     assert gc.collect() == 0
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_version_that_times_out_waits_once(engine):
+    """The libpq path's error is the cursor's: running the statement again on the
+    cursor would wait as long again, and hold a request thread twice the timeout."""
+    import time
+
+    from sqlalchemy import text
+
+    reads = SqlCheckReads(engine)
+    _version(reads)  # prepared on the pooled connection
+    with engine.connect() as locker:
+        locker.execute(text("LOCK TABLE check_marks IN ACCESS EXCLUSIVE MODE"))
+        started = time.monotonic()
+        with pytest.raises(RecordsUnavailable), reads() as read:
+            read._raw.dbapi_connection.execute("SET statement_timeout = 400")
+            read.version()
+        waited = time.monotonic() - started
+        locker.rollback()
+    assert 0.4 <= waited < 0.75
+    assert _version(reads) is not None  # the connection is fine afterwards

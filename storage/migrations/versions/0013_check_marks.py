@@ -13,6 +13,13 @@ PostgreSQL they run at commit (deferred constraint triggers), so the row is lock
 only for the moment of the commit, and one row for all the tables means no two
 transactions can take the locks in opposite orders.
 
+The count never repeats for different data: it starts at the time of the migration in
+microseconds and every change sets it to at least the time of the change. A database
+restored from a backup, a replica promoted or this migration undone and done again
+goes on from a number no process has seen (a plain count would start over, and a
+process would take the old number's remembered cards for the new data); a backup's own
+number names the very data it holds.
+
 Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-01
@@ -34,7 +41,17 @@ WATCHED: dict[str, tuple[tuple[str, ...], str | None]] = {
     "order_checks": (("INSERT", "UPDATE OF state", "DELETE"), None),
     "collection_assignments": (("INSERT", "UPDATE OF collector, status", "DELETE"), None),
 }
-_BUMP = "UPDATE check_marks SET changes = changes + 1 WHERE id = 1"
+# Microseconds since 1970 by the database's clock (bigint: good until the year 294,000).
+_NOW_US = {
+    "postgresql": "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint",
+    "sqlite": "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)",
+}
+
+
+def _bump(dialect: str) -> str:
+    greatest = "greatest" if dialect == "postgresql" else "max"
+    return (f"UPDATE check_marks SET changes = {greatest}(changes + 1, {_NOW_US[dialect]}) "
+            "WHERE id = 1")
 
 
 def _sqlite_name(table: str, event: str) -> str:
@@ -47,10 +64,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("changes", sa.BigInteger(), nullable=False),
     )
-    op.execute("INSERT INTO check_marks (id, changes) VALUES (1, 0)")
-    if op.get_bind().dialect.name == "postgresql":
+    dialect = op.get_bind().dialect.name
+    op.execute(f"INSERT INTO check_marks (id, changes) VALUES (1, {_NOW_US[dialect]})")
+    if dialect == "postgresql":
         op.execute("CREATE FUNCTION check_marks_bump() RETURNS trigger LANGUAGE plpgsql AS "
-                   f"$$ BEGIN {_BUMP}; RETURN NULL; END $$")
+                   f"$$ BEGIN {_bump(dialect)}; RETURN NULL; END $$")
         for table, (events, which) in WATCHED.items():
             when = f"WHEN ({which}) " if which else ""
             op.execute(f"CREATE CONSTRAINT TRIGGER {table}_marks AFTER {' OR '.join(events)} "
@@ -61,7 +79,7 @@ def upgrade() -> None:
         when = f"WHEN {which} " if which else ""
         for event in events:
             op.execute(f"CREATE TRIGGER {_sqlite_name(table, event)} AFTER {event} ON {table} "
-                       f"{when}BEGIN {_BUMP}; END")
+                       f"{when}BEGIN {_bump(dialect)}; END")
 
 
 def downgrade() -> None:
