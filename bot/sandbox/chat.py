@@ -51,6 +51,7 @@ from bot.web import create_wsgi_app
 from bot.wiring import Services
 from handlers.delivery.sender import DeliveryReport, Sender, delivery_client
 from handlers.i18n import N_, speaks, translator
+from storage.copy import copy_rows, count_rows
 from storage.db import make_engine, upgrade
 from storage.outbox import OutboxStore
 from storage.outbox_progress import progress_since
@@ -216,9 +217,10 @@ class Sandbox:
 
     def run(self, lines: Iterable[str] | None = None, ask: Callable[[str], str] = input,
             database_url: str | None = None) -> None:
-        """``database_url``: a database of your own (migrated, with your data) instead of
-        a fresh one with the demo portfolio."""
-        url = database_url or f"sqlite:///{self.workdir / 'sandbox.db'}"
+        """``database_url``: a database of your own (migrated, with your data), copied into
+        the sandbox instead of the demo portfolio. The sandbox works on the copy: what is
+        done here never changes that database, its audit log, or what its Slack gets."""
+        url = f"sqlite:///{self.workdir / 'sandbox.db'}"
         overrides = self.config.locale_overrides()
         users = {p.user_id: User(p.user_id, p.user_id.lower(), locale=overrides.get(
             p.user_id, self.config.organisation.locale)) for p in self.people}
@@ -227,26 +229,20 @@ class Sandbox:
             settings = Settings(slack_bot_token=SecretStr(_TOKEN),
                                 slack_signing_secret=SecretStr(_SECRET),
                                 slack_api_url=emulator.api_url, database_url=url)
+            created = make_engine(url, create=True)  # the sandbox's own, new file
+            upgrade(created)
+            created.dispose()
             services = self.services = Services(settings, self.config, clock=self.clock)
             services.background = self.background
             if database_url is None:
-                created = make_engine(url, create=True)  # the sandbox's own, new file
-                upgrade(created)
-                created.dispose()
                 self.console.print("[dim]" + self.tr._("Loading the demo portfolio…") + "[/dim]")
                 load_demo_data(services.engine, services.today())
             else:
-                services.require_schema()
-                self.console.print("[dim]" + self.tr._(
-                    "Using {database}", database=services.engine.url.render_as_string())
-                    + "[/dim]")
-            if database_url is None:
-                # Only here: a database of your own may be a deployment's, whose queued
-                # messages are for its Slack, not the emulator.
-                self.sender = Sender(OutboxStore(services.engine),
-                                     delivery_client(_TOKEN, emulator.api_url),
-                                     admin_channel=self.config.organisation.admin_channel,
-                                     owner="sandbox", clock=self.sender_clock)
+                self._copy_in(database_url, services)
+            self.sender = Sender(OutboxStore(services.engine),
+                                 delivery_client(_TOKEN, emulator.api_url),
+                                 admin_channel=self.config.organisation.admin_channel,
+                                 owner="sandbox", clock=self.sender_clock)
             app = create_wsgi_app(create_bolt_app(services), services.engine)
             with LocalServer(app) as server:
                 driver = SlackDriver(server.url, _SECRET, emulator)
@@ -255,6 +251,18 @@ class Sandbox:
                 except KeyboardInterrupt:  # Ctrl-C while the bot was answering
                     self.console.print()
             services.close()
+
+    def _copy_in(self, database_url: str, services: Services) -> None:
+        yours = make_engine(database_url)
+        try:
+            where = yours.url.render_as_string(hide_password=True)
+            self.console.print("[dim]" + rich_escape(self.tr._(
+                "Copying {database} into the sandbox ({rows} rows): what you do here never "
+                "changes it or reaches its Slack.", database=where,
+                rows=self.tr.number(count_rows(yours)))) + "[/dim]")
+            copy_rows(yours, services.engine)
+        finally:
+            yours.dispose()
 
     def _chat(self, driver: SlackDriver, emulator: SlackEmulator, lines: Iterable[str] | None,
               ask: Callable[[str], str]) -> None:
@@ -589,12 +597,6 @@ class Sandbox:
             self.console.print("[yellow]" + rich_escape(self.tr._(
                 "There is no job “{name}”; the jobs are: {names}.", name=name,
                 names=", ".join(jobs))) + "[/yellow]")
-            return
-        if self.sender is None:
-            self.console.print("[yellow]" + rich_escape(self.tr._(
-                "On a database of your own, :run is off: a job's messages would be queued "
-                "in its outbox, for your real Slack. Run jobs in the sandbox without "
-                "--database.")) + "[/yellow]")
             return
         assert self.services is not None
         engine = self.services.engine
