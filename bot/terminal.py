@@ -29,13 +29,18 @@ def _available(position: CreditPosition) -> str:
     return f"[bold red]{text} (over limit)[/]" if position.over_limit else f"[green]{text}[/]"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _position_rows(table: Table, position: CreditPosition, limit_label: str,
                    aging: bool) -> None:
     """The rows a customer's and a group's position share."""
     table.add_row(limit_label, position.limit.format())
     table.add_row("Open invoices", f"{position.open_invoices.format()} "
-                                   f"({position.invoice_count} invoices)")
-    table.add_row("Open orders", f"{position.open_orders.format()} ({position.order_count} orders)")
+                                   f"({_count(position.invoice_count, 'invoice')})")
+    table.add_row("Open orders", f"{position.open_orders.format()} "
+                                 f"({_count(position.order_count, 'order')})")
     table.add_row("Exposure", position.exposure.format())
     table.add_row("Available credit", _available(position))
     table.add_row("Overdue", position.aging.overdue.format())
@@ -61,7 +66,7 @@ def render_position(console: Console, customer: Customer, position: CreditPositi
 def render_group(console: Console, group_id: str, members: Sequence[Customer],
                  position: CreditPosition, member_entries: Sequence[PortfolioEntry]) -> None:
     """A customer group's pooled position, then a row per member in its own currency."""
-    count = f"{len(members)} member{'s' if len(members) != 1 else ''}"
+    count = _count(len(members), "member")
     table = Table(title=f"Group {group_id}: {count}, pooled in {position.limit.currency}",
                   show_header=False, title_justify="left")
     table.add_column(style="bold")
@@ -134,7 +139,7 @@ def _entry_cells(entry: PortfolioEntry) -> list[str | Text]:
 
 def _total_cells(totals: PortfolioTotals) -> list[str | Text]:
     base = totals.limit.currency
-    label = Text(f"Total, {totals.counted} customer{'s' if totals.counted != 1 else ''}",
+    label = Text(f"Total, {_count(totals.counted, 'customer')}",
                  style="bold")
     if totals.left_out:
         why = ", ".join(f"no {base} rate for {c}" for c in totals.missing_currencies)

@@ -50,7 +50,7 @@ class RowParser:
         missing = [name for name in kind.required if name not in seen]
         if missing:
             raise HeaderError(
-                f"missing required column(s): {', '.join(missing)}. A {kind.name} file needs "
+                f"missing required column(s): {', '.join(missing)}. The {kind.name} file needs "
                 f"{', '.join(kind.required)}; this header has: {', '.join(names) or '(nothing)'}"
             )
         position = {name: i for i, name in enumerate(names)}

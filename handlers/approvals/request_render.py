@@ -109,6 +109,8 @@ def filed(request: CreditRequest, requests: CreditRequests, tr: Translator) -> M
 def age(since: datetime, now: datetime, tr: Translator) -> str:
     seconds = max(0, int((now - since).total_seconds()))
     hours = seconds // 3600
+    if seconds < 60:
+        return tr._("just now")
     if hours == 0:
         # "0 hours ago" reads like a fault; minutes say how fresh it is.
         return tr.ngettext("{n} minute ago", "{n} minutes ago", seconds // 60)

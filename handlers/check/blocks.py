@@ -104,9 +104,9 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
                    note: str | None, assignable: bool = False) -> Message:
     customer, position = found.customer, found.position
     title, other = names(customer, tr)
-    owner = mention(customer.owner_slack_id) if customer.owner_slack_id else tr._(
-        "nobody assigned")
-    who = tr._("{id} · owner {owner}", id=user_text(customer.customer_id, 100), owner=owner)
+    shown_id = user_text(customer.customer_id, 100)
+    who = (tr._("{id} · owner {owner}", id=shown_id, owner=mention(customer.owner_slack_id))
+           if customer.owner_slack_id else tr._("{id} · no owner", id=shown_id))
     if found.collector:
         # Who collects it: the first person to ask about an overdue account.
         who += "\n" + tr._("Collector: {collector}", collector=mention(found.collector))

@@ -154,6 +154,23 @@ def test_a_missing_rate_marks_only_the_customers_it_spoils(cli, write_csv):
             in " ".join(lines))
 
 
+def test_one_invoice_and_no_orders_read_as_english(cli, write_csv):
+    """It said "(1 invoices)"."""
+    assert cli("db", "upgrade").exit_code == 0
+    customers = write_csv("customers.csv",
+                          "customer_id,name,currency,credit_limit,payment_terms_days\n"
+                          "U1,Ulm Tools,USD,1000.00,30\n")
+    invoices = write_csv("invoices.csv",
+                         "invoice_id,customer_id,issue_date,due_date,amount,currency\n"
+                         "I1,U1,2026-11-01,2026-12-01,400.00,USD\n")
+    for kind, path in (("customers", customers), ("invoices", invoices)):
+        assert cli("import", kind, str(path)).exit_code == 0
+    lines = [" ".join(line.replace("│", " ").split())
+             for line in cli("position", "U1").stdout.splitlines()]
+    assert "Open invoices USD 400.00 (1 invoice)" in lines
+    assert "Open orders USD 0.00 (0 orders)" in lines
+
+
 def test_a_group_id_shows_the_pooled_position_and_its_members(cli, demo):
     result = cli("position", "HUAXIA")
     assert result.exit_code == 0, result.output

@@ -209,3 +209,14 @@ def test_slack_refusing_the_shared_post_gets_an_apology(world):
     # is worse than an apology.
     assert [c.status for c in world.emulator.calls_to("chat.postMessage")] == [500]
     assert world.emulator.channels[SALES_CHANNEL] == []
+
+
+def test_a_customer_without_an_owner_says_so(world):
+    """It said "owner nobody assigned"."""
+    from sqlalchemy import text
+
+    with world.services.engine.begin() as conn:
+        conn.execute(text("UPDATE customers SET owner_slack_id = NULL "
+                          "WHERE customer_id = 'C0013'"))
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0013")
+    assert reply.blocks[1]["fields"][0]["text"] == "*Customer*\nC0013 · no owner"

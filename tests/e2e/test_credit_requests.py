@@ -337,7 +337,7 @@ def test_requests_lists_mine_and_those_waiting_and_cancels(world):
     [request] = requests_of(world)
     line = ("*#1* Acme Packaging (C0002) · limit increase\n$100,000.00 → $200,000.00\n"
             "open, level 1 of 2: credit manager (<@U02CREDITMG>) decides by "
-            f"{deadline(request)}\nfiled by <@U01SALESAMY> 0 minutes ago")
+            f"{deadline(request)}\nfiled by <@U01SALESAMY> just now")
     mine = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")
     assert mrkdwn(mine) == ("*Waiting for you*\nNothing waits for your decision.\n*Yours*\n"
                             + line)
@@ -362,7 +362,7 @@ def test_requests_lists_mine_and_those_waiting_and_cancels(world):
         ":white_check_mark: Request #1 for Acme Packaging is cancelled.\n"
         "*Waiting for you*\nNothing waits for your decision.\n*Yours*\n"
         "*#1* Acme Packaging (C0002) · limit increase\n$100,000.00 → $200,000.00\n"
-        "cancelled 0 minutes ago")
+        "cancelled just now")
     assert after.buttons() == []
     again = world.slack.click(SALES, mine, "Cancel")
     assert again.all_text() == (

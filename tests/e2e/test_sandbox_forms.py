@@ -128,7 +128,7 @@ U03FINDIR01 in #sales> 1
     assert """Yours
 #1 Acme Packaging (C0002) · limit increase
 $100,000.00 → $200,000.00
-approved 0 minutes ago""" in requests
+approved just now""" in requests
     check = out[out.index("U01SALESAMY in #sales> /credit check acme packaging"):]
     assert re.search(r"C0002 · owner @U01SALESCHO +\$200,000.00\n", check)
     assert "Limit approved in creditbot on Nov 29, 2026 (ERP limit $100,000.00)" in check
@@ -236,7 +236,7 @@ Reason: larger Q1 orders
     assert "creditbot posted in #credit\nCredit request #1: limit increase" in out
     assert re.search(r"#1 Acme Packaging \(C0002\) · limit increase\n\$100,000.00 → \$200,000.00\n"
                      r"open, level 1 of 2: credit manager \(@U02CREDITMG\) decides by Nov 30, "
-                     r"2026, 10:\d\d\sAM\nfiled by @U01SALESAMY 0 minutes ago", out)
+                     r"2026, 10:\d\d\sAM\nfiled by @U01SALESAMY just now", out)
 
 
 def test_cancel_closes_the_form_and_files_nothing(monkeypatch, clock, tmp_path):

@@ -280,8 +280,13 @@ def test_a_non_utf8_file_is_refused_and_nothing_is_written(with_customers, write
 
 
 def test_a_wrong_header_is_refused_before_any_write(with_customers, write_csv):
-    with pytest.raises(HeaderError, match="missing required column"):
+    with pytest.raises(HeaderError) as refused:
         run(with_customers, write_csv, "invoices", "id,amount\n1,2\n")
+    # It said "A invoices file needs".
+    assert str(refused.value) == (
+        "missing required column(s): invoice_id, customer_id, issue_date, due_date, "
+        "currency. The invoices file needs invoice_id, customer_id, issue_date, due_date, "
+        "amount, currency; this header has: id, amount")
 
 
 def test_a_bom_and_crlf_line_endings_are_fine(with_customers, write_csv):
