@@ -6,7 +6,7 @@ import dataclasses
 import http.client
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.error import URLError
 from urllib.parse import urlsplit, urlunsplit
@@ -183,11 +183,13 @@ _quiet.setLevel(logging.CRITICAL)
 
 
 def create_bolt_app(services: Services, *, identity: SlackIdentity | None = None,
-                    require_signing_secret: bool = True) -> App:
+                    require_signing_secret: bool = True,
+                    lazy_executor: Executor | None = None) -> App:
     """The Bolt app. It makes no Slack call here: the token is checked once, by
     ``creditbot serve`` before the workers start (``check_token``), and ``identity``
     is what that check learnt. Requests are verified by the WSGI app (bot.web) before
-    they reach Bolt."""
+    they reach Bolt. ``lazy_executor`` runs buttons' and events' work after the
+    acknowledgement (the sandbox's, which knows when that work is done)."""
     settings = services.settings
     if settings.slack_bot_token is None:
         raise MissingSecret("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
@@ -222,8 +224,8 @@ def create_bolt_app(services: Services, *, identity: SlackIdentity | None = None
         process_before_response=True,
         # Lazy work (buttons, events); Bolt's default of 5 threads let a few slow Slack
         # calls hold up everyone's clicks.
-        listener_executor=ThreadPoolExecutor(max_workers=16,
-                                             thread_name_prefix="creditbot-lazy"),
+        listener_executor=lazy_executor or ThreadPoolExecutor(
+            max_workers=16, thread_name_prefix="creditbot-lazy"),
         logger=_log,
     )
     deps = build_deps(services)

@@ -138,8 +138,9 @@ _T = TypeVar("_T")
 
 class TrackedExecutor(ThreadPoolExecutor):
     """The bot's background pool in the sandbox, which knows when its work is done: a
-    submitted form's follow-up (a filing's confirmation) runs there after Slack's answer,
-    and the sandbox shows it before the next prompt instead of after a later line."""
+    submitted form's follow-up (a filing's confirmation) and a pressed button's work run
+    there after Slack's answer, and the sandbox shows them before the next prompt instead
+    of after a later line."""
 
     def __init__(self) -> None:
         super().__init__(max_workers=8, thread_name_prefix="creditbot-work")
@@ -243,7 +244,8 @@ class Sandbox:
                                  delivery_client(_TOKEN, emulator.api_url),
                                  admin_channel=self.config.organisation.admin_channel,
                                  owner="sandbox", clock=self.sender_clock)
-            app = create_wsgi_app(create_bolt_app(services), services.engine)
+            app = create_wsgi_app(create_bolt_app(services, lazy_executor=self.background),
+                                  services.engine)
             with LocalServer(app) as server:
                 driver = SlackDriver(server.url, _SECRET, emulator)
                 try:
@@ -421,7 +423,10 @@ class Sandbox:
         if result.status != 200:
             raise AssertionError(f"the bot answered HTTP {result.status}: {result.body}")
         path = urlparse(response_url).path
-        # The listener works after the acknowledgement: wait for either kind of answer.
+        # The listener works after the acknowledgement. Its reply first, then what it
+        # queued: delivering the queue while it still worked printed them the other way
+        # round on a busy machine.
+        self.background.settle(_ANSWER_SECONDS)
         deadline = time.monotonic() + _ANSWER_SECONDS
         while True:
             answered = [call for call in driver.emulator.calls_to("response_url")

@@ -171,3 +171,26 @@ time: 10:00
     assert _after(out, "2").strip() == (
         "“Decline” is in a direct message to @U02CREDITMG: only they can press it. Type :as "
         "U02CREDITMG\nfirst.")
+
+
+def test_a_buttons_reply_comes_before_what_it_queued_on_a_slow_machine(monkeypatch, still):
+    """The Cancel's "is cancelled" reply was printed after the card edits it queued
+    whenever its response_url post came late (a busy machine): the sandbox delivered the
+    queue while the listener still worked."""
+    import time
+
+    from handlers.replies import Replier
+
+    answer = Replier.__call__
+
+    def slow(self, *args, **kwargs):
+        time.sleep(0.3)
+        return answer(self, *args, **kwargs)
+
+    monkeypatch.setattr(Replier, "__call__", slow)
+    out = _session(monkeypatch)
+    cancelled = out[out.index("U02CREDITMG in #credit> 2\n"):]
+    assert cancelled.split("\n\n")[0].splitlines() == [
+        "U02CREDITMG in #credit> 2", "… pressed “Cancel”", "creditbot (only you can see this)",
+        "🗑 Weekly credit committee on Dec 8, 2026, 10:00 (Asia/Shanghai time) is cancelled. "
+        "Everyone invited", "is told."]
