@@ -203,7 +203,10 @@ def _finish(blocks: list[Block], found: Checked, tr: Translator, shareable: bool
         blocks.append(actions("check_actions", *buttons))
 
 
-def which_customer(error: CustomerLookupError, tr: Translator) -> Message:
+def which_customer(error: CustomerLookupError, tr: Translator,
+                   amount: str | None = None) -> Message:
+    """``amount``: what the query's end was read as (``/credit check studio 55``: "55"),
+    said beside the question, since the person may have meant it as part of a name."""
     query = user_text(error.query, 200)
     if isinstance(error, AmbiguousCustomer):
         text = tr._("“{query}” matches several customers. Which one?", query=query)
@@ -212,6 +215,9 @@ def which_customer(error: CustomerLookupError, tr: Translator) -> Message:
     else:
         # One hint for every command that names a customer (handlers.customer_hint).
         text = tr._(NOT_FOUND, query=query, example="/credit check C0001")
+    if amount is not None:
+        text += " " + tr._("(I read “{amount}” as the amount of an order.)",
+                           amount=user_text(amount, 40))
     blocks: list[Block] = [section(text)]
     if error.candidates:
         blocks.append(actions("check_candidates", *(

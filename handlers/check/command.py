@@ -35,7 +35,9 @@ def check(context: BoltContext, query: str) -> Message:
                                        typed.currency)
             return verdict_message(answer.customer, answer.verdict, context["tr"])
     except CustomerLookupError as unclear:
-        return which_customer(unclear, context["tr"])
+        amount = None if typed is None else " ".join(filter(None, (typed.amount,
+                                                                    typed.currency)))
+        return which_customer(unclear, context["tr"], amount)
     return _cards.card(found, context["tr"], deps.timezone, _may_share_here(context),
                        deps.assignments.may_assign(context["member"]))
 

@@ -32,3 +32,21 @@ def test_a_name_ending_in_a_number_is_a_name_and_an_amount_after_it_still_counts
     acme = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme packaging 1k")
     assert acme.text == (":no_entry: *Not OK to ship*: an order of $1,000.00 for Acme "
                          "Packaging (C0002) would be held.")
+
+
+def test_a_name_with_a_typo_in_its_number_says_the_number_was_read_as_an_amount(world):
+    """"Studio 55" (a typo for 54) asked only "“studio” matches several customers":
+    the person never learnt that 55 had been taken for an order of $55."""
+    add_customer(world, "C9054", "Studio 54")
+    add_customer(world, "C9055", "Studio 54 Records")
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check studio 55")
+    assert reply.text == ("“studio” matches several customers. Which one? (I read “55” as "
+                          "the amount of an order.)")
+    assert [b["text"]["text"] for b in reply.blocks[1]["elements"]] == [
+        "Studio 54 (C9054)", "Studio 54 Records (C9055)"]
+    unknown = world.slack.slash(SALES, SALES_CHANNEL, "/credit check zzyzx 5k EUR")
+    hint = ("No customer matches “zzyzx”. Try part of the name or the customer id, e.g. "
+            "`/credit check C0001`.")
+    assert unknown.text == hint + " (I read “5k EUR” as the amount of an order.)"
+    # a plain check says nothing of amounts
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit check zzyzx").text == hint
