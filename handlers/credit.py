@@ -65,7 +65,8 @@ def dispatch(context: BoltContext, name: str, rest: str) -> Message:
     if subcommand is None:
         return help_message(catalogue, tr, problem=tr._(
             "{command} is not something I know.", command=f"`{COMMAND} {_safe(name)}`"))
-    if subcommand.needs_argument and not rest:
+    # Quotes around nothing (`/credit check ""`) name nothing either.
+    if subcommand.needs_argument and not rest.strip(_QUOTES):
         # This subcommand's usage alone: the whole help would bury the one line that
         # matters under thirty others.
         command = f"`{COMMAND} {subcommand.name}`"
@@ -77,6 +78,9 @@ def dispatch(context: BoltContext, name: str, rest: str) -> Message:
         return message(tr._("{problem} {hint}", problem=problem, hint=hint),
                        [section(usage)])
     return subcommand.run(context, rest)
+
+
+_QUOTES = "\"'“”‘’「」 "
 
 
 def _safe(word: str) -> str:

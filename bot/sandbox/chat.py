@@ -93,6 +93,7 @@ ASK_FORM = N_("Answer each field: Enter keeps its value, - empties it, :submit s
 # went (#channels, @people by direct message).
 COPIES = N_("sent the same to {places}:")
 COPIES_EDITED = N_("edited the same in {places}:")
+_QUIT = frozenset({":quit", ":q", "exit", "quit"})
 # How long a pressed button may take to answer before the sandbox says so.
 _ANSWER_SECONDS = 10.0
 
@@ -283,7 +284,7 @@ class Sandbox:
             line = self._next_line(prompt)
             if line is None:
                 return
-            if line in {":quit", ":q", "exit", "quit"}:
+            if line in _QUIT:
                 return
             state.answered = False
             try:
@@ -319,6 +320,11 @@ class Sandbox:
             except (EOFError, KeyboardInterrupt):
                 self.console.print()
                 return False
+            if answer in _QUIT:
+                return False
+            # ":as U01SALESAMY", as at the chat's prompt, names someone here too.
+            if answer.startswith(":as "):
+                answer = answer[4:]
             if not answer or self._switch_user(answer, state):
                 return True
 

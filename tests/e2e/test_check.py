@@ -34,8 +34,9 @@ def test_an_unknown_subcommand_gets_a_friendly_usage_line(world):
     assert "/credit check" in text
 
 
-def test_check_without_a_customer_says_how_to_write_it(world):
-    text = world.slack.slash(SALES, SALES_CHANNEL, "/credit check").all_text()
+@pytest.mark.parametrize("line", ["/credit check", '/credit check ""', "/credit check “ ”"])
+def test_check_without_a_customer_says_how_to_write_it(world, line):
+    text = world.slack.slash(SALES, SALES_CHANNEL, line).all_text()
     assert "needs a customer id or name: `/credit check acme`" in text
 
 

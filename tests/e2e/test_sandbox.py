@@ -160,6 +160,16 @@ def test_who_are_you_asks_again_and_ctrl_d_there_quits(monkeypatch, clock, tmp_p
     chat.Sandbox(load_config(ROOT / "app.yaml"), quitting, tmp_path).run(ask=eof)
     assert "in #sales>" not in quitting.export_text()  # quit before the chat began
 
+    # At "Who are you?" the chat's own words work too (":quit" was "No one called").
+    for typed, then in ((":quit", None), (":as U01SALESAMY", ":q")):
+        said = Console(record=True, width=160)
+        answers = iter([typed, then])
+        chat.Sandbox(load_config(ROOT / "app.yaml"), said, tmp_path).run(
+            ask=lambda prompt, answers=answers: next(answers))
+        text = said.export_text()
+        assert "No one called" not in text
+        assert ("You are U01SALESAMY" in text) == (then is not None)
+
 
 def test_piped_input_is_read_as_a_script(monkeypatch, clock):
     monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
