@@ -20,10 +20,12 @@ class WhichCustomer(DomainError):
     """The customer is unknown or unclear; the message says how to name it."""
 
 
-def which_customer(error: CustomerLookupError, command: str, after: str = "") -> WhichCustomer:
-    """The refusal for ``error`` in ``/credit <command> <customer> <after>``."""
+def which_customer(error: CustomerLookupError, command: str, after: str = "",
+                   program: str = "/credit") -> WhichCustomer:
+    """The refusal for ``error`` in ``/credit <command> <customer> <after>`` (or the
+    terminal's ``creditbot <command> …``)."""
     def example(customer_id: str) -> str:
-        return " ".join(w for w in ("/credit", command, customer_id, after) if w)
+        return " ".join(w for w in (program, command, customer_id, after) if w)
 
     query = error.query[:200]
     if not error.candidates:

@@ -9,6 +9,7 @@ import click
 
 from bot.cli.common import _as_of_option, _services, friendly_errors, out
 from bot.wiring import Services
+from domain.errors import CustomerLookupError
 from domain.lookup import resolve_subject
 from domain.positions import (
     PortfolioEntry,
@@ -17,6 +18,7 @@ from domain.positions import (
     portfolio_positions,
 )
 from domain.refs import GroupRef
+from handlers.customer_hint import which_customer
 
 
 @click.command(short_help="A customer's or a customer group's credit position.")
@@ -32,7 +34,12 @@ def position(customer: str, as_of: Any) -> None:
     services = _services()
     day = as_of.date() if as_of else services.today()
     with services.uow() as uow:
-        subject = resolve_subject(customer, uow.customers)
+        try:
+            subject = resolve_subject(customer, uow.customers)
+        except CustomerLookupError as unclear:
+            # The closest names and a command to copy: a terminal cannot take the
+            # answer to "which one?".
+            raise which_customer(unclear, "position", program="creditbot") from None
         if isinstance(subject, GroupRef):
             members, pooled = group_position(uow, subject.group_id,
                                              services.policy.base_currency, day,

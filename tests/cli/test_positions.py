@@ -215,3 +215,17 @@ def test_demo_data_dir_keeps_the_files(cli, tmp_path):
     assert sorted(p.name for p in kept.iterdir()) == [
         "contracts.csv", "customers.csv", "invoices.csv", "orders.csv", "payments.csv",
         "rates.csv"]
+
+
+def test_an_unclear_customer_gets_the_candidates_and_a_command_to_copy(cli, demo):
+    """It asked "Which one?", which a terminal cannot answer."""
+    ambiguous = cli("position", "acme")
+    assert ambiguous.exit_code == 1
+    assert " ".join(ambiguous.output.split()) == (
+        "error: “acme” matches several customers: Acme Industrial Supply (C0001), Acme "
+        "Packaging (C0002). Use the id, e.g. `creditbot position C0001`.")
+    unknown = cli("position", "zzz")
+    assert unknown.exit_code == 1
+    assert " ".join(unknown.output.split()) == (
+        "error: No customer matches “zzz”. Try part of the name or the customer id, e.g. "
+        "`creditbot position C0001`.")
