@@ -69,7 +69,7 @@ class BatchedAuditWriter:
         try:
             self._write(batch)
         except Exception as problem:
-            if not self._unreachable(problem):
+            if self._refused(problem):
                 # An entry the database refuses, or that cannot be encoded, must not hold
                 # back every view after it: the rest are written, it alone is set aside.
                 batch = self._salvage(batch)
@@ -88,23 +88,25 @@ class BatchedAuditWriter:
                     **{SQLITE_BEGIN: "IMMEDIATE"}) as conn, conn.begin():
                 conn.execute(insert(_AUDIT), batch)
 
-    def _unreachable(self, problem: Exception) -> bool:
-        """Whether the database, not the entries, is the trouble (down, busy, timed out):
-        then the whole batch waits for the next try."""
-        dbapi = self._engine.dialect.loaded_dbapi
-        return isinstance(problem, (ConnectionError, exc.OperationalError, exc.InterfaceError,
-                                    exc.DisconnectionError, exc.TimeoutError,
-                                    dbapi.OperationalError, dbapi.InterfaceError))
+    def _refused(self, problem: Exception) -> bool:
+        """Whether an entry, not the database, is the trouble: a value the database
+        refuses (SQLSTATE class 22: a NUL, text too long, a number JSON cannot hold) or
+        one that cannot be encoded at all. Anything else (down, busy, timed out, read-only
+        after a failover, a revoked privilege) is the database's, and the whole batch
+        waits for the next try: those must never be taken for bad entries and dropped."""
+        cause = problem.orig if isinstance(problem, exc.StatementError) else problem
+        return isinstance(cause, (self._engine.dialect.loaded_dbapi.DataError, TypeError,
+                                  ValueError))
 
     def _salvage(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Writes ``batch`` in halves until the entries that fail are alone, and drops
-        those; returns what is left to retry if the database itself went away meanwhile.
+        """Writes ``batch`` in halves until the entries refused are alone, and drops
+        those; returns what is left to retry if the database itself failed meanwhile.
         A few transactions more than one, and only when something was refused."""
         try:
             self._write(batch)
             return []
         except Exception as problem:
-            if self._unreachable(problem):
+            if not self._refused(problem):
                 return batch
             if len(batch) == 1:
                 # The action names what was lost; the entry's text never goes to the log.

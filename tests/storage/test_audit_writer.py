@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from domain.model import AuditEntry
@@ -93,4 +94,69 @@ def test_an_entry_the_database_refuses_holds_back_no_other(engine, caplog):
     assert _count(engine) == 11
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
         "dropped an audit entry the database refuses: credit.shared (TypeError)"]
+    writer.close()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_values_postgresql_refuses_are_dropped_alone(engine, caplog):
+    writer = BatchedAuditWriter(engine, interval=3600)
+    writer.record(_entry(1))
+    writer.record(AuditEntry(NOW, "U" * 65, "credit.checked", "C0009", {}))  # varchar(64)
+    writer.record(AuditEntry(NOW, "U01SALESAMY", "credit.checked", "C\x00", {}))
+    writer.record(AuditEntry(NOW, "U01SALESAMY", "credit.shared", "C0009",
+                             {"ratio": float("nan")}))  # no JSON number
+    writer.record(_entry(2))
+    writer.flush()
+    assert _count(engine) == 2
+    assert len([r for r in caplog.records if r.levelname == "ERROR"]) == 3
+    writer.close()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_read_only_database_keeps_every_entry_for_later(engine, caplog):
+    """A standby after a failover (or a full disk) refuses every write with an error
+    that is not a lost connection: the salvage took each entry for a bad one and
+    dropped all 40."""
+    from sqlalchemy import text
+
+    def read_only(on: bool) -> None:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("SET default_transaction_read_only = off")
+            name = conn.execute(text("SELECT current_database()")).scalar_one()
+            conn.exec_driver_sql(f"ALTER DATABASE {name} SET default_transaction_read_only"
+                                 f" = {'on' if on else 'off'}")
+        engine.dispose()
+
+    writer = BatchedAuditWriter(engine, interval=3600)
+    read_only(True)
+    try:
+        for n in range(40):
+            writer.record(_entry(n))
+        writer.flush()
+        assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    finally:
+        read_only(False)
+    writer.flush()
+    assert _count(engine) == 40
+    writer.close()
+
+
+def test_a_privilege_the_database_withholds_keeps_every_entry(engine, monkeypatch):
+    from sqlalchemy.exc import ProgrammingError
+
+    writer = BatchedAuditWriter(engine, interval=3600)
+    for n in range(5):
+        writer.record(_entry(n))
+    tries = []
+
+    def denied(batch):
+        tries.append(len(batch))
+        raise ProgrammingError("INSERT", {}, Exception("permission denied for audit_log"))
+
+    monkeypatch.setattr(writer, "_write", denied)
+    writer.flush()
+    assert tries == [5]  # one try, no salvage: nothing is taken for a bad entry
+    monkeypatch.undo()
+    writer.flush()
+    assert _count(engine) == 5
     writer.close()
