@@ -71,13 +71,15 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, *, create: bool = False, statement_timeout: float | None = None,
-                **kwargs: Any) -> Engine:
+                read_only: bool = False, **kwargs: Any) -> Engine:
     """An engine for ``url``.
 
     ``create``: open an SQLite file that does not exist yet, creating it. Only
     ``creditbot db upgrade`` and ``creditbot demo`` (and the sandbox) ask for this;
     everything else fails on a missing file rather than starting an empty database in
     its place. ``statement_timeout`` (seconds): PostgreSQL cancels longer statements.
+    ``read_only``: the database refuses every write, and nothing about it is changed on
+    opening (an SQLite file keeps its journal mode): for reading someone else's data.
     """
     url = normalise_url(url)
     parsed = make_url(url)
@@ -85,7 +87,8 @@ def make_engine(url: str, *, create: bool = False, statement_timeout: float | No
         kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine, must_exist=not create and not _is_sqlite_memory(parsed))
+        _configure_sqlite(engine, must_exist=read_only or (
+            not create and not _is_sqlite_memory(parsed)), read_only=read_only)
         return engine
     connect_args = dict(kwargs.pop("connect_args", {}))
     connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
@@ -95,9 +98,12 @@ def make_engine(url: str, *, create: bool = False, statement_timeout: float | No
     connect_args.setdefault("keepalives_interval", KEEPALIVE_INTERVAL_SECONDS)
     connect_args.setdefault("keepalives_count", KEEPALIVE_COUNT)
     connect_args.setdefault("tcp_user_timeout", TCP_USER_TIMEOUT_MS)
-    if statement_timeout is not None:
-        option = f"-c statement_timeout={round(statement_timeout * 1000)}"
-        connect_args["options"] = f"{connect_args.get('options', '')} {option}".strip()
+    options = [f"-c statement_timeout={round(statement_timeout * 1000)}"
+               ] if statement_timeout is not None else []
+    if read_only:
+        options.append("-c default_transaction_read_only=on")
+    if options:
+        connect_args["options"] = " ".join([connect_args.get("options", ""), *options]).strip()
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_pre_ping", True)
         # A gunicorn worker runs up to 8 request threads plus 8 background threads; a
@@ -134,7 +140,7 @@ def sqlite_path(engine: Engine) -> Path | None:
     return Path(os.path.abspath(str(url.database)))
 
 
-def _configure_sqlite(engine: Engine, *, must_exist: bool) -> None:
+def _configure_sqlite(engine: Engine, *, must_exist: bool, read_only: bool = False) -> None:
     path = sqlite_path(engine)
 
     @event.listens_for(engine, "do_connect")
@@ -149,7 +155,7 @@ def _configure_sqlite(engine: Engine, *, must_exist: bool) -> None:
                 "upgrade` (or `creditbot demo`), or correct DATABASE_URL if it was moved")
         # mode=rw: even if the file disappears between the check and the open, SQLite
         # refuses rather than creating it.
-        cargs[0] = f"file:{quote(str(path))}?mode=rw"
+        cargs[0] = f"file:{quote(str(path))}?mode={'ro' if read_only else 'rw'}"
         cparams["uri"] = True
 
     @event.listens_for(engine, "connect")
@@ -161,6 +167,9 @@ def _configure_sqlite(engine: Engine, *, must_exist: bool) -> None:
         # First, so that the pragmas below wait no longer than any statement would.
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if read_only:  # changing the journal mode would write the file's header
+            cursor.close()
+            return
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA cache_size=-65536")

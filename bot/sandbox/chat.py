@@ -256,7 +256,7 @@ class Sandbox:
             services.close()
 
     def _copy_in(self, database_url: str, services: Services) -> None:
-        yours = make_engine(database_url)
+        yours = make_engine(database_url, read_only=True)
         try:
             where = yours.url.render_as_string(hide_password=True)
             self.console.print("[dim]" + rich_escape(self.tr._(

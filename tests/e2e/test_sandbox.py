@@ -67,7 +67,7 @@ def _rows_outside_the_sandbox(url: str) -> dict[str, int]:
 
     from storage.db import make_engine
 
-    engine = make_engine(url)
+    engine = make_engine(url, read_only=True)
     with engine.connect() as conn:
         counts = {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
                   for table in ("audit_log", "outbox", "credit_requests", "limit_changes",
@@ -82,9 +82,14 @@ def test_the_sandbox_works_on_a_copy_of_your_own_database(monkeypatch, clock, tm
     approvals, orders and views landed in a real deployment's tables, and its messages
     in that deployment's outbox, for real people."""
     import re
+    import sqlite3
 
     monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
     monkeypatch.setenv("COLUMNS", "400")
+    path = demo_url.removeprefix("sqlite:///") if demo_url.startswith("sqlite") else None
+    if path:  # opening it for the copy switched it to WAL: a change to its header
+        with sqlite3.connect(path) as own:
+            own.execute("PRAGMA journal_mode=DELETE")
     before = _rows_outside_the_sandbox(demo_url)
     result = _run(tmp_path, ":as U01SALESAMY\n/credit check C0002\n"
                   "/credit order acme packaging 900k\n/credit request acme packaging 50k "
@@ -101,6 +106,9 @@ def test_the_sandbox_works_on_a_copy_of_your_own_database(monkeypatch, clock, tm
                         + re.escape(" rows): what you do here never changes it or reaches "
                                     "its Slack."), copied[0]), copied
     assert _rows_outside_the_sandbox(demo_url) == before
+    if path:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as own:
+            assert own.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 
 def test_ctrl_c_while_the_bot_answers_quits_quietly(monkeypatch, clock, tmp_path):

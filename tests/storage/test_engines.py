@@ -130,6 +130,18 @@ def test_a_full_pool_is_waited_for_a_few_seconds(tmp_path):
     assert 2.5 <= outcome["elapsed"] <= 4.0  # type: ignore[operator]
 
 
+def test_a_read_only_engine_reads_and_refuses_every_write(engine, database_url):
+    """What the sandbox opens a database of yours with, to copy it."""
+    from sqlalchemy.exc import DBAPIError
+
+    reader = make_engine(database_url, read_only=True, statement_timeout=5)
+    with reader.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM customers")).scalar_one() == 0
+        with pytest.raises(DBAPIError, match=r"read-only|readonly"):
+            conn.execute(text("INSERT INTO check_marks (id, changes) VALUES (2, 0)"))
+    reader.dispose()
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_postgresql_cancels_statements_past_the_timeout(database_url):
     engine = make_engine(database_url, statement_timeout=0.5)
