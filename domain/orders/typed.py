@@ -69,6 +69,13 @@ class TypedOrder:
     reference: str | None = None
 
 
+def amount_read(typed: TypedOrder) -> str | None:
+    """What a check with an amount read as the amount, as typed (``55``, ``5k EUR``),
+    when it is an amount; ``None`` for words the order rules will refuse anyway."""
+    return " ".join(filter(None, (typed.amount, typed.currency))) if _is_amount(
+        typed.amount) else None
+
+
 def _is_amount(word: str) -> bool:
     try:
         parse_amount(word)

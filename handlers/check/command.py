@@ -12,7 +12,7 @@ from slack_bolt import BoltContext
 
 from domain.check import Checked
 from domain.errors import CustomerLookupError
-from domain.orders.typed import split_check
+from domain.orders.typed import amount_read, split_check
 from handlers.check.blocks import card, which_customer
 from handlers.check.payloads import SubjectValue
 from handlers.deps import Deps
@@ -35,9 +35,8 @@ def check(context: BoltContext, query: str) -> Message:
                                        typed.currency)
             return verdict_message(answer.customer, answer.verdict, context["tr"])
     except CustomerLookupError as unclear:
-        amount = None if typed is None else " ".join(filter(None, (typed.amount,
-                                                                    typed.currency)))
-        return which_customer(unclear, context["tr"], amount)
+        return which_customer(unclear, context["tr"],
+                              None if typed is None else amount_read(typed))
     return _cards.card(found, context["tr"], deps.timezone, _may_share_here(context),
                        deps.assignments.may_assign(context["member"]))
 

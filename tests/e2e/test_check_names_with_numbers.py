@@ -44,6 +44,9 @@ def test_a_name_with_a_typo_in_its_number_says_the_number_was_read_as_an_amount(
                           "the amount of an order.)")
     assert [b["text"]["text"] for b in reply.blocks[1]["elements"]] == [
         "Studio 54 (C9054)", "Studio 54 Records (C9055)"]
+    # Words no order would take as an amount are not said to be one (nor echoed)
+    odd = world.slack.slash(SALES, SALES_CHANNEL, "/credit check studio 5_5*<!channel>*")
+    assert odd.text == "“studio” matches several customers. Which one?"
     unknown = world.slack.slash(SALES, SALES_CHANNEL, "/credit check zzyzx 5k EUR")
     hint = ("No customer matches “zzyzx”. Try part of the name or the customer id, e.g. "
             "`/credit check C0001`.")
