@@ -22,8 +22,8 @@ progress has committed nothing). The statement touches neither the audit log nor
 other table a check writes to: on PostgreSQL, reading the audit log's newest entries
 made every check queue for the page that the views being written held.
 
-A change made by hand in SQL moves nothing: ``UPDATE check_marks SET changes = changes
-+ 1`` makes every process read afresh.
+A change made by hand in SQL to the ERP's tables moves nothing: ``UPDATE check_marks SET
+changes = changes + 1`` makes every process read afresh.
 
 The position, with the collector, is remembered per version and day, so a remembered
 check is that one statement. A temporary limit's end needs no version: positions are

@@ -216,7 +216,10 @@ def which_customer(error: CustomerLookupError, tr: Translator,
         # One hint for every command that names a customer (handlers.customer_hint).
         text = tr._(NOT_FOUND, query=query, example="/credit check C0001")
     if amount is not None:
-        text += " " + tr._("(I read “{amount}” as the amount of an order.)",
+        # A pick shows the card: the amount is not carried (a button's value names
+        # the customer), so the person is told how to get the order's answer.
+        text += " " + tr._("(I read “{amount}” as the amount of an order: a pick shows the "
+                           "card; for the order, ask again with the id.)",
                            amount=user_text(amount, 40))
     blocks: list[Block] = [section(text)]
     if error.candidates:

@@ -41,7 +41,8 @@ def test_a_name_with_a_typo_in_its_number_says_the_number_was_read_as_an_amount(
     add_customer(world, "C9055", "Studio 54 Records")
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check studio 55")
     assert reply.text == ("“studio” matches several customers. Which one? (I read “55” as "
-                          "the amount of an order.)")
+                          "the amount of an order: a pick shows the card; for the order, ask "
+                          "again with the id.)")
     assert [b["text"]["text"] for b in reply.blocks[1]["elements"]] == [
         "Studio 54 (C9054)", "Studio 54 Records (C9055)"]
     # Words no order would take as an amount are not said to be one (nor echoed)
@@ -50,6 +51,7 @@ def test_a_name_with_a_typo_in_its_number_says_the_number_was_read_as_an_amount(
     unknown = world.slack.slash(SALES, SALES_CHANNEL, "/credit check zzyzx 5k EUR")
     hint = ("No customer matches “zzyzx”. Try part of the name or the customer id, e.g. "
             "`/credit check C0001`.")
-    assert unknown.text == hint + " (I read “5k EUR” as the amount of an order.)"
+    assert unknown.text == hint + (" (I read “5k EUR” as the amount of an order: a pick "
+                                   "shows the card; for the order, ask again with the id.)")
     # a plain check says nothing of amounts
     assert world.slack.slash(SALES, SALES_CHANNEL, "/credit check zzyzx").text == hint
