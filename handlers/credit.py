@@ -13,6 +13,7 @@ from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
+from domain.orders.typed import names_nothing
 from handlers.answer import answer
 from handlers.deps import Deps
 from handlers.errors import guarded
@@ -66,7 +67,7 @@ def dispatch(context: BoltContext, name: str, rest: str) -> Message:
         return help_message(catalogue, tr, problem=tr._(
             "{command} is not something I know.", command=f"`{COMMAND} {_safe(name)}`"))
     # Quotes around nothing (`/credit check ""`) name nothing either.
-    if subcommand.needs_argument and not rest.strip(_QUOTES):
+    if subcommand.needs_argument and names_nothing(rest):
         # This subcommand's usage alone: the whole help would bury the one line that
         # matters under thirty others.
         command = f"`{COMMAND} {subcommand.name}`"
@@ -78,9 +79,6 @@ def dispatch(context: BoltContext, name: str, rest: str) -> Message:
         return message(tr._("{problem} {hint}", problem=problem, hint=hint),
                        [section(usage)])
     return subcommand.run(context, rest)
-
-
-_QUOTES = "\"'“”‘’「」 "
 
 
 def _safe(word: str) -> str:

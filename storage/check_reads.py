@@ -335,10 +335,9 @@ class SqlCheckRead:
         if marks is not None:
             self._version = marks
             return marks
-        params: dict[str, Any] = {}
         dialect = self._owner.engine.dialect
         try:
-            rows = self._rows(_VERSION, params)
+            rows = self._rows(_VERSION, {})
         except dialect.loaded_dbapi.Error as error:
             # The first statement of the read: on a connection that died in the pool
             # (a restarted server), a new connection answers it.
@@ -350,7 +349,7 @@ class SqlCheckRead:
             self._raw.close()
             self._held = False
             self._connect()
-            rows = self._rows(_VERSION, params)
+            rows = self._rows(_VERSION, {})
         # No row: a database not made by the migrations. Nothing is remembered then.
         self._version = int(rows[0][0]) if rows else None
         return self._version

@@ -23,7 +23,8 @@ class CheckRead(PositionSource, Protocol):
 
     def version(self) -> Hashable | None:
         """The version of everything a check shows (the ERP data; the limits, orders
-        and collectors creditbot keeps) now; ``None`` while it may be changing."""
+        and collectors creditbot keeps) now; ``None`` when it cannot be told, and
+        nothing is remembered then."""
         ...
 
     @property

@@ -107,6 +107,11 @@ def _quoted(text: str) -> tuple[str, str] | None:
     return text[1:end].strip(), text[end + 1:].strip()
 
 
+def names_nothing(text: str) -> bool:
+    """Whether ``text`` is empty or only quotes around nothing (``""``, ``“ ”``)."""
+    return not text.strip() or _quoted(text) == ("", "")
+
+
 def _words(text: str) -> list[str]:
     return join_units(unicodedata.normalize("NFKC", text).split())
 
