@@ -22,6 +22,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from bot.host_checks import autogroup_warning, read_autogroup
 from bot.settings import Settings
 from bot.slack_app import SlackIdentity, TokenRefused, check_token, create_bolt_app
 from bot.web import WSGIApp, create_wsgi_app
@@ -60,6 +61,14 @@ def build_wsgi_app(identity: SlackIdentity) -> WSGIApp:
     return app
 
 
+def warn_about_host(settings: Settings) -> None:
+    """One warning line for a host setting known to stall the bot (``bot.host_checks``);
+    serves anyway: the setting is the host's to change."""
+    problem = autogroup_warning(settings.database_url, read_autogroup())
+    if problem:
+        log.warning("%s", problem)
+
+
 def verify_token(settings: Settings) -> SlackIdentity:
     """Stops the server with one line if Slack refuses the token; serves anyway, with a
     warning, if Slack cannot be reached (commands are answered within the HTTP response,
@@ -92,7 +101,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 def serve_http(port: int, workers: int, threads: int, *, scheduler: bool = True) -> None:
-    identity = verify_token(Settings())
+    settings = Settings()
+    identity = verify_token(settings)
+    warn_about_host(settings)
     with _scheduler_child(scheduler):
         _Gunicorn({
             "bind": f"0.0.0.0:{port}",
@@ -261,6 +272,7 @@ def serve_socket_mode(*, scheduler: bool = True) -> None:
         raise SystemExit("error: SLACK_APP_TOKEN is not set (an app-level token, xapp-…, "
                          "with the connections:write scope)")
     identity = verify_token(services.settings)
+    warn_about_host(services.settings)
     app = create_bolt_app(services, identity=identity, require_signing_secret=False)
     with _scheduler_child(scheduler):
         SocketModeHandler(app, app_token.get_secret_value()).start()

@@ -53,6 +53,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import text
 
+from bot.host_checks import autogroup_warning, read_autogroup
 from bot.sandbox.driver import sign
 from bot.sandbox.emulator import TEAM_ID, SlackEmulator
 from storage.db import make_engine, upgrade
@@ -270,6 +271,15 @@ def server_command(code: Path | None, port: int, workers: int, threads: int) -> 
             str(port), str(workers), str(threads)]
 
 
+def host_note(url: str) -> str:
+    """The scheduling setting of the run: with PostgreSQL on this host, autogroup
+    scheduling stalls checks for seconds now and then (``bot.host_checks``)."""
+    setting = read_autogroup()
+    note = f"kernel.sched_autogroup_enabled = {setting or 'not available'}"
+    return note + (" (PostgreSQL here: expect stalls; README, Running)"
+                   if autogroup_warning(url, setting) else "")
+
+
 def bench(name: str, url: str, seconds: int, workers: int, threads: int,
           code: Path | None = None) -> dict[str, Any]:
     port = free_port()
@@ -347,6 +357,7 @@ def bench(name: str, url: str, seconds: int, workers: int, threads: int,
         log.unlink()
     print(f"\n[{name}] {workers} workers x {threads} threads, wrk -c16, {seconds} s per run")
     print(f"  code                        : {served}")
+    print(f"  host                        : {host_note(url)}")
     print(f"  baseline (signed bare ack)  : {baseline['rps']:8.0f} req/s  "
           f"p50 {baseline['p50']:6.1f} ms  p99 {baseline['p99']:6.1f} ms  "
           f"non-2xx {baseline['errors']:.0f}")

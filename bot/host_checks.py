@@ -1,0 +1,68 @@
+"""What `creditbot serve` checks of the host it starts on, beyond its own settings.
+
+Linux's *autogroup* scheduling (``kernel.sched_autogroup_enabled = 1``, the default of
+many distributions) puts each session in a CPU scheduling group of its own. Every
+PostgreSQL backend starts a session (the postmaster's children call ``setsid()``), so on
+a host that also runs the bot each backend is a group of one beside the bot's busy
+workers. Measured on the 2-core benchmark machine with both CPUs busy: now and then
+every backend sat runnable for 1–4 s while the workers ran, and the checks waiting on
+them with it (README, Performance). With the setting at 0, none did in the same runs.
+The bot cannot change it (it is the host's, and root's), so it says so at start-up.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+AUTOGROUP_SETTING = Path("/proc/sys/kernel/sched_autogroup_enabled")
+
+
+def read_autogroup(path: Path = AUTOGROUP_SETTING) -> str | None:
+    """The setting's value, or ``None`` where there is none (not Linux, a kernel built
+    without it, a container that hides it)."""
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
+
+
+def database_on_this_host(database_url: str) -> bool:
+    """Whether ``database_url`` names a PostgreSQL server reached through a loopback
+    address or a Unix socket: one that shares this host's CPUs. A remote server's host
+    is its own administrator's concern; SQLite runs inside the bot's processes."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        return False
+    if url.get_backend_name() != "postgresql":
+        return False
+    # libpq takes a host from the query too (`?host=/var/run/postgresql`), and a list.
+    named = url.query.get("host")
+    hosts = ([named] if isinstance(named, str) else list(named or ())) or [url.host or ""]
+    return any(_local(host) for part in hosts for host in part.split(","))
+
+
+def _local(host: str) -> bool:
+    host = host.strip()
+    if not host or host.startswith("/") or host.lower() == "localhost":
+        return True  # libpq's default with no host is the Unix socket
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def autogroup_warning(database_url: str, autogroup: str | None) -> str | None:
+    """The line `creditbot serve` logs when the database shares this host's CPUs under
+    autogroup scheduling; ``None`` otherwise."""
+    if autogroup != "1" or not database_on_this_host(database_url):
+        return None
+    return ("kernel.sched_autogroup_enabled is 1 and PostgreSQL runs on this host: each of "
+            "its connections is then a CPU scheduling group of its own, and with the CPUs "
+            "busy they can wait seconds for one, and the checks with them. Set it to 0 "
+            "(`sysctl -w kernel.sched_autogroup_enabled=0`, and a line in /etc/sysctl.d/ "
+            "to keep it; see README, Running)")

@@ -1,0 +1,85 @@
+"""`creditbot serve`'s warning about autogroup scheduling with PostgreSQL on the host."""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+import pytest
+
+from bot import serve
+from bot.host_checks import autogroup_warning, database_on_this_host, read_autogroup
+
+WARNING = ("kernel.sched_autogroup_enabled is 1 and PostgreSQL runs on this host: each of "
+           "its connections is then a CPU scheduling group of its own, and with the CPUs "
+           "busy they can wait seconds for one, and the checks with them. Set it to 0 "
+           "(`sysctl -w kernel.sched_autogroup_enabled=0`, and a line in /etc/sysctl.d/ "
+           "to keep it; see README, Running)")
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg://bot@127.0.0.1:5432/credit",
+    "postgresql+psycopg://bot@127.0.0.2/credit",
+    "postgresql+psycopg://bot@localhost/credit",
+    "postgresql+psycopg://bot@LOCALHOST:5433/credit",
+    "postgresql+psycopg://bot@[::1]:5432/credit",
+    "postgresql+psycopg:///credit",  # no host: libpq's Unix socket
+    "postgresql+psycopg://bot@/credit?host=/var/run/postgresql",
+    "postgresql+psycopg://bot@db.internal/credit?host=/tmp/pg",
+    "postgresql+psycopg://bot@x/credit?host=db1.internal,127.0.0.1",
+    "postgresql://bot@localhost/credit",
+])
+def test_a_postgresql_server_on_this_host_is_recognised(url):
+    assert database_on_this_host(url)
+    assert autogroup_warning(url, "1") == WARNING
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg://bot@db.internal:5432/credit",
+    "postgresql+psycopg://bot@10.0.0.5/credit",
+    "postgresql+psycopg://bot@x/credit?host=db1.internal,db2.internal",
+    "sqlite:///creditbot.db",
+    "sqlite:///:memory:",
+    "not a url",
+    "",
+])
+def test_a_remote_server_or_sqlite_is_no_concern_of_this_host(url):
+    assert not database_on_this_host(url)
+    assert autogroup_warning(url, "1") is None
+
+
+@pytest.mark.parametrize("setting", ["0", None])
+def test_no_warning_without_autogroup_scheduling(setting):
+    assert autogroup_warning("postgresql+psycopg://bot@127.0.0.1/credit", setting) is None
+
+
+def test_the_setting_is_read_from_the_kernel_and_missing_is_none(tmp_path):
+    setting = tmp_path / "sched_autogroup_enabled"
+    setting.write_text("1\n")
+    assert read_autogroup(setting) == "1"
+    assert read_autogroup(tmp_path / "absent") is None
+
+
+class _Server:
+    """gunicorn's place: what serve_http would run, not run."""
+    started: ClassVar[list[dict[str, object]]] = []
+
+    def __init__(self, options: dict[str, object], identity: object) -> None:
+        self.options = options
+
+    def run(self) -> None:
+        self.started.append(self.options)
+
+
+@pytest.mark.parametrize("setting, logged", [("1", [WARNING]), ("0", [])])
+def test_serve_logs_the_warning_at_start_up_and_serves_anyway(monkeypatch, caplog, setting,
+                                                              logged):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://bot@127.0.0.1:5432/credit")
+    monkeypatch.setattr(serve, "read_autogroup", lambda: setting)
+    monkeypatch.setattr(serve, "verify_token", lambda settings: None)
+    monkeypatch.setattr(serve, "_Gunicorn", _Server)
+    _Server.started.clear()
+    with caplog.at_level(logging.WARNING, logger="creditbot.serve"):
+        serve.serve_http(3999, 1, 1, scheduler=False)
+    assert [record.getMessage() for record in caplog.records] == logged
+    assert [options["bind"] for options in _Server.started] == ["0.0.0.0:3999"]
