@@ -40,10 +40,16 @@ def database_on_this_host(database_url: str) -> bool:
         return False
     if url.get_backend_name() != "postgresql":
         return False
-    # libpq takes a host from the query too (`?host=/var/run/postgresql`), and a list.
-    named = url.query.get("host")
-    hosts = ([named] if isinstance(named, str) else list(named or ())) or [url.host or ""]
-    return any(_local(host) for part in hosts for host in part.split(","))
+    # libpq takes a host from the query too (`?host=/var/run/postgresql`), and a list;
+    # `hostaddr`, where given, is the address it connects to whatever the host says.
+    addresses = _query_list(url.query.get("hostaddr"))
+    hosts = addresses or _query_list(url.query.get("host")) or [url.host or ""]
+    return any(_local(host) for host in hosts)
+
+
+def _query_list(value: str | tuple[str, ...] | None) -> list[str]:
+    parts = [value] if isinstance(value, str) else list(value or ())
+    return [host for part in parts for host in part.split(",")]
 
 
 def _local(host: str) -> bool:

@@ -28,6 +28,7 @@ WARNING = ("kernel.sched_autogroup_enabled is 1 and PostgreSQL runs on this host
     "postgresql+psycopg://bot@db.internal/credit?host=/tmp/pg",
     "postgresql+psycopg://bot@x/credit?host=db1.internal,127.0.0.1",
     "postgresql://bot@localhost/credit",
+    "postgresql+psycopg://bot@db.internal/credit?hostaddr=127.0.0.1",
 ])
 def test_a_postgresql_server_on_this_host_is_recognised(url):
     assert database_on_this_host(url)
@@ -38,6 +39,7 @@ def test_a_postgresql_server_on_this_host_is_recognised(url):
     "postgresql+psycopg://bot@db.internal:5432/credit",
     "postgresql+psycopg://bot@10.0.0.5/credit",
     "postgresql+psycopg://bot@x/credit?host=db1.internal,db2.internal",
+    "postgresql+psycopg://bot@localhost/credit?hostaddr=10.0.0.5",
     "sqlite:///creditbot.db",
     "sqlite:///:memory:",
     "not a url",
