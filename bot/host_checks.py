@@ -13,12 +13,17 @@ The bot cannot change it (it is the host's, and root's), so it says so at start-
 from __future__ import annotations
 
 import ipaddress
+import socket
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from storage.db import normalise_url
+
 AUTOGROUP_SETTING = Path("/proc/sys/kernel/sched_autogroup_enabled")
+# Names for this host that need no lookup (RFC 6761's .localhost, Debian's ip6- names).
+_LOOPBACK_NAMES = {"localhost", "ip6-localhost", "ip6-loopback"}
 
 
 def read_autogroup(path: Path = AUTOGROUP_SETTING) -> str | None:
@@ -32,10 +37,12 @@ def read_autogroup(path: Path = AUTOGROUP_SETTING) -> str | None:
 
 def database_on_this_host(database_url: str) -> bool:
     """Whether ``database_url`` names a PostgreSQL server reached through a loopback
-    address or a Unix socket: one that shares this host's CPUs. A remote server's host
-    is its own administrator's concern; SQLite runs inside the bot's processes."""
+    address, this host's own name or a Unix socket: one that shares this host's CPUs. A
+    remote server's host is its own administrator's concern; SQLite runs inside the
+    bot's processes. Other names are not looked up: a slow resolver must not hold up
+    start-up for a warning."""
     try:
-        url = make_url(database_url)
+        url = make_url(normalise_url(database_url))
     except ArgumentError:
         return False
     if url.get_backend_name() != "postgresql":
@@ -54,12 +61,20 @@ def _query_list(value: str | tuple[str, ...] | None) -> list[str]:
 
 def _local(host: str) -> bool:
     host = host.strip()
-    if not host or host.startswith("/") or host.lower() == "localhost":
+    if not host or host.startswith("/"):
         return True  # libpq's default with no host is the Unix socket
+    name = host.lower().rstrip(".")
+    if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
+        return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        address = ipaddress.ip_address(host.strip("[]").split("%")[0])
     except ValueError:
-        return False
+        own = socket.gethostname().lower()
+        return name in {own, own.split(".")[0]}
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    # 0.0.0.0 as a destination reaches this host on Linux.
+    return address.is_loopback or address.is_unspecified
 
 
 def autogroup_warning(database_url: str, autogroup: str | None) -> str | None:
@@ -69,6 +84,6 @@ def autogroup_warning(database_url: str, autogroup: str | None) -> str | None:
         return None
     return ("kernel.sched_autogroup_enabled is 1 and PostgreSQL runs on this host: each of "
             "its connections is then a CPU scheduling group of its own, and with the CPUs "
-            "busy they can wait seconds for one, and the checks with them. Set it to 0 "
-            "(`sysctl -w kernel.sched_autogroup_enabled=0`, and a line in /etc/sysctl.d/ "
-            "to keep it; see README, Running)")
+            "busy they can wait seconds for a CPU, and the checks with them. Serving "
+            "anyway; as root, set it to 0 (`sysctl -w kernel.sched_autogroup_enabled=0`, "
+            "and a line in /etc/sysctl.d/ to keep it; see README, Running)")

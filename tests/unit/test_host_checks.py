@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from typing import ClassVar
 
 import pytest
@@ -12,9 +13,9 @@ from bot.host_checks import autogroup_warning, database_on_this_host, read_autog
 
 WARNING = ("kernel.sched_autogroup_enabled is 1 and PostgreSQL runs on this host: each of "
            "its connections is then a CPU scheduling group of its own, and with the CPUs "
-           "busy they can wait seconds for one, and the checks with them. Set it to 0 "
-           "(`sysctl -w kernel.sched_autogroup_enabled=0`, and a line in /etc/sysctl.d/ "
-           "to keep it; see README, Running)")
+           "busy they can wait seconds for a CPU, and the checks with them. Serving "
+           "anyway; as root, set it to 0 (`sysctl -w kernel.sched_autogroup_enabled=0`, "
+           "and a line in /etc/sysctl.d/ to keep it; see README, Running)")
 
 
 @pytest.mark.parametrize("url", [
@@ -29,6 +30,13 @@ WARNING = ("kernel.sched_autogroup_enabled is 1 and PostgreSQL runs on this host
     "postgresql+psycopg://bot@x/credit?host=db1.internal,127.0.0.1",
     "postgresql://bot@localhost/credit",
     "postgresql+psycopg://bot@db.internal/credit?hostaddr=127.0.0.1",
+    "postgres://bot@127.0.0.1/credit",
+    "postgres://bot@localhost./credit",
+    "postgresql://bot@ip6-localhost/credit",
+    "postgresql://bot@db.localhost/credit",
+    "postgresql://bot@0.0.0.0/credit",
+    "postgresql://bot@[::ffff:127.0.0.1]/credit",
+    "postgresql://bot@[::1%25lo]/credit",
 ])
 def test_a_postgresql_server_on_this_host_is_recognised(url):
     assert database_on_this_host(url)
@@ -48,6 +56,13 @@ def test_a_postgresql_server_on_this_host_is_recognised(url):
 def test_a_remote_server_or_sqlite_is_no_concern_of_this_host(url):
     assert not database_on_this_host(url)
     assert autogroup_warning(url, "1") is None
+
+
+def test_this_hosts_own_name_is_this_host(monkeypatch):
+    monkeypatch.setattr(socket, "gethostname", lambda: "ledger-01.corp.example")
+    for name in ("ledger-01.corp.example", "LEDGER-01", "ledger-01.corp.example."):
+        assert database_on_this_host(f"postgresql://bot@{name}:5432/credit"), name
+    assert not database_on_this_host("postgresql://bot@ledger-02.corp.example/credit")
 
 
 @pytest.mark.parametrize("setting", ["0", None])
