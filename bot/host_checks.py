@@ -13,6 +13,7 @@ The bot cannot change it (it is the host's, and root's), so it says so at start-
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from storage.db import normalise_url
 
 AUTOGROUP_SETTING = Path("/proc/sys/kernel/sched_autogroup_enabled")
 # Names for this host that need no lookup (RFC 6761's .localhost, Debian's ip6- names).
-_LOOPBACK_NAMES = {"localhost", "ip6-localhost", "ip6-loopback"}
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
 
 def read_autogroup(path: Path = AUTOGROUP_SETTING) -> str | None:
@@ -31,7 +32,7 @@ def read_autogroup(path: Path = AUTOGROUP_SETTING) -> str | None:
     without it, a container that hides it)."""
     try:
         return path.read_text().strip()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: bytes that are not text
         return None
 
 
@@ -49,14 +50,26 @@ def database_on_this_host(database_url: str) -> bool:
         return False
     # libpq takes a host from the query too (`?host=/var/run/postgresql`), and a list;
     # `hostaddr`, where given, is the address it connects to whatever the host says.
-    addresses = _query_list(url.query.get("hostaddr"))
-    hosts = addresses or _query_list(url.query.get("host")) or [url.host or ""]
-    return any(_local(host) for host in hosts)
+    # With neither, libpq reads PGHOSTADDR and PGHOST before its Unix-socket default.
+    hosts = (_query_list(url.query.get("hostaddr")) or _query_list(url.query.get("host"))
+             or ([url.host] if url.host else [])
+             or _query_list(os.environ.get("PGHOSTADDR") or os.environ.get("PGHOST"))
+             or [""])
+    return any(_local(_without_port(host)) for host in hosts)
 
 
 def _query_list(value: str | tuple[str, ...] | None) -> list[str]:
     parts = [value] if isinstance(value, str) else list(value or ())
     return [host for part in parts for host in part.split(",")]
+
+
+def _without_port(host: str) -> str:
+    """SQLAlchemy's multi-host form puts a port after each host (``?host=db:5432``)."""
+    host = host.strip()
+    if host.startswith("["):
+        return host.partition("]")[0] + "]"
+    name, colon, port = host.rpartition(":")
+    return name if colon and port.isdigit() and ":" not in name else host
 
 
 def _local(host: str) -> bool:
@@ -67,7 +80,7 @@ def _local(host: str) -> bool:
     if name in _LOOPBACK_NAMES or name.endswith(".localhost"):
         return True
     try:
-        address = ipaddress.ip_address(host.strip("[]").split("%")[0])
+        address = _address(host.strip("[]").split("%")[0])
     except ValueError:
         own = socket.gethostname().lower()
         return name in {own, own.split(".")[0]}
@@ -75,6 +88,19 @@ def _local(host: str) -> bool:
         address = address.ipv4_mapped
     # 0.0.0.0 as a destination reaches this host on Linux.
     return address.is_loopback or address.is_unspecified
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        if not text or not all(c.isdigit() or c == "." for c in text):
+            raise
+    try:
+        # The C library's shorter forms, which libpq accepts too: 127.1, 2130706433.
+        return ipaddress.IPv4Address(socket.inet_aton(text))
+    except OSError:
+        raise ValueError(text) from None
 
 
 def autogroup_warning(database_url: str, autogroup: str | None) -> str | None:

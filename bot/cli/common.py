@@ -71,14 +71,24 @@ _URL_FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
               "(sqlite:///creditbot.db)")
 
 
+def _hide_password(raw: str) -> str:
+    """``raw`` with everything between the user name's colon and the last @ hidden: a
+    password may hold any character, an @ or a / included, when the URL is malformed."""
+    return re.sub(r"^([^:/]*://[^:/@]*:).*@", r"\1***@", raw, count=1, flags=re.DOTALL)
+
+
 def database_url_problem(raw: str) -> str | None:
     """Why creditbot cannot use DATABASE_URL ``raw``, before any driver is imported."""
     try:
         url = make_url(normalise_url(raw))
         written = url.render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
-        hidden = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", raw)
-        return f"DATABASE_URL {shown(hidden)} is not a database URL: {_URL_FORMS}"
+        return f"DATABASE_URL {shown(_hide_password(raw))} is not a database URL: {_URL_FORMS}"
+    if "@" in (url.host or ""):
+        # The URL parser ends the password at the first @, so the rest of it would show
+        # as the host, in this message and in every connection error after it.
+        return (f"DATABASE_URL {shown(_hide_password(raw))} has more than one @: write an @ "
+                "in the user name or password as %40 (and a : as %3A, a / as %2F)")
     backend, _, driver = url.drivername.partition("+")
     if backend in ("postgresql", "sqlite") and driver not in ("", "psycopg", "pysqlite"):
         plain = url.set(drivername=backend).render_as_string(hide_password=True)

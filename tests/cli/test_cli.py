@@ -164,6 +164,13 @@ _FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
      ("DATABASE_URL", "", f'DATABASE_URL "" is not a database URL: {_FORMS}'),
      ("DATABASE_URL", "postgresql://app:secret@db:five/credit",
       f'DATABASE_URL "postgresql://app:***@db:five/credit" is not a database URL: {_FORMS}'),
+     # A password with a raw @ or / in it never shows, however the URL breaks.
+     ("DATABASE_URL", "postgresql://app:p@ss:w/rd?#x@127.0.0.1:5432/credit",
+      f'DATABASE_URL "postgresql://app:***@127.0.0.1:5432/credit" is not a database URL: '
+      f"{_FORMS}"),
+     ("DATABASE_URL", "postgresql://app:Top@Secret1@127.0.0.1:5432/credit",
+      'DATABASE_URL "postgresql://app:***@127.0.0.1:5432/credit" has more than one @: write '
+      "an @ in the user name or password as %40 (and a : as %3A, a / as %2F)"),
      ("PORT", "abc", 'environment variable PORT: must be a whole number, got "abc"'),
      ("PORT", "0", 'environment variable PORT: must be at least 1, got "0"'),
      ("PORT", "70000", 'environment variable PORT: must be at most 65535, got "70000"')],

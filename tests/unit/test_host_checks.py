@@ -18,6 +18,13 @@ WARNING = ("kernel.sched_autogroup_enabled is 1 and PostgreSQL runs on this host
            "and a line in /etc/sysctl.d/ to keep it; see README, Running)")
 
 
+@pytest.fixture(autouse=True)
+def _no_libpq_environment(monkeypatch):
+    """A URL without a host means what libpq's environment says: none here."""
+    for name in ("PGHOST", "PGHOSTADDR"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.mark.parametrize("url", [
     "postgresql+psycopg://bot@127.0.0.1:5432/credit",
     "postgresql+psycopg://bot@127.0.0.2/credit",
@@ -37,6 +44,12 @@ WARNING = ("kernel.sched_autogroup_enabled is 1 and PostgreSQL runs on this host
     "postgresql://bot@0.0.0.0/credit",
     "postgresql://bot@[::ffff:127.0.0.1]/credit",
     "postgresql://bot@[::1%25lo]/credit",
+    "postgresql://bot@/credit?host=localhost:5432",
+    "postgresql://bot@/credit?host=db.remote:5432&host=127.0.0.1:5433",
+    "postgresql://bot@/credit?host=[::1]:5433",
+    "postgresql://bot@127.1/credit",
+    "postgresql://bot@2130706433/credit",
+    "postgresql://bot@localhost.localdomain/credit",
 ])
 def test_a_postgresql_server_on_this_host_is_recognised(url):
     assert database_on_this_host(url)
@@ -48,6 +61,9 @@ def test_a_postgresql_server_on_this_host_is_recognised(url):
     "postgresql+psycopg://bot@10.0.0.5/credit",
     "postgresql+psycopg://bot@x/credit?host=db1.internal,db2.internal",
     "postgresql+psycopg://bot@localhost/credit?hostaddr=10.0.0.5",
+    "postgresql:///credit?hostaddr=10.0.0.5",
+    "postgresql://bot@/credit?host=db.remote:5432",
+    "postgresql://bot@10.1/credit",
     "sqlite:///creditbot.db",
     "sqlite:///:memory:",
     "not a url",
@@ -56,6 +72,21 @@ def test_a_postgresql_server_on_this_host_is_recognised(url):
 def test_a_remote_server_or_sqlite_is_no_concern_of_this_host(url):
     assert not database_on_this_host(url)
     assert autogroup_warning(url, "1") is None
+
+
+@pytest.mark.parametrize("environment, local", [
+    ({}, True),  # libpq's Unix socket
+    ({"PGHOST": "db.remote"}, False),
+    ({"PGHOST": "127.0.0.1"}, True),
+    ({"PGHOST": "/var/run/postgresql"}, True),
+    ({"PGHOSTADDR": "10.0.0.5", "PGHOST": "localhost"}, False),
+])
+def test_a_url_without_a_host_is_where_libpq_environment_points(monkeypatch, environment,
+                                                                 local):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert database_on_this_host("postgresql:///credit") is local
+    assert database_on_this_host("postgresql://bot@db.remote/credit") is False
 
 
 def test_this_hosts_own_name_is_this_host(monkeypatch):
@@ -75,6 +106,9 @@ def test_the_setting_is_read_from_the_kernel_and_missing_is_none(tmp_path):
     setting.write_text("1\n")
     assert read_autogroup(setting) == "1"
     assert read_autogroup(tmp_path / "absent") is None
+    assert read_autogroup(tmp_path) is None  # a directory
+    setting.write_bytes(b"\xff\xfe\x00\x01")
+    assert read_autogroup(setting) is None
 
 
 class _Server:
