@@ -218,7 +218,18 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 
 
 def _where(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+    return url_shown(engine.url)
+
+
+def url_shown(url: URL) -> str:
+    """``url`` as it may be shown to anyone: the password hidden, both where URLs carry
+    it and where libpq also takes it (a ``password=`` parameter of the query)."""
+    if "password" not in url.query:
+        return url.render_as_string(hide_password=True)
+    # Rendering escapes the query's values (* as %2A): the mark goes in after it.
+    hidden = url.update_query_dict({"password": "creditbot-hidden"})
+    return hidden.render_as_string(hide_password=True).replace(
+        "password=creditbot-hidden", "password=***")
 
 
 def _schema_state(current: str | None) -> str | None:

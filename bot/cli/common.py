@@ -20,7 +20,7 @@ from bot.config import ConfigError
 from bot.config.fields import shown
 from bot.wiring import Services, build_services
 from domain.errors import DomainError
-from storage.db import normalise_url
+from storage.db import normalise_url, url_shown
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -72,16 +72,18 @@ _URL_FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
 
 
 def _hide_password(raw: str) -> str:
-    """``raw`` with everything between the user name's colon and the last @ hidden: a
-    password may hold any character, an @ or a / included, when the URL is malformed."""
-    return re.sub(r"^([^:/]*://[^:/@]*:).*@", r"\1***@", raw, count=1, flags=re.DOTALL)
+    """``raw`` with everything between the user name's colon and the last @ hidden (a
+    password may hold any character, an @ or a / included, when the URL is malformed),
+    and libpq's ``password=`` query parameter."""
+    hidden = re.sub(r"^([^:/]*://[^:/@]*:).*@", r"\1***@", raw, count=1, flags=re.DOTALL)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", hidden)
 
 
 def database_url_problem(raw: str) -> str | None:
     """Why creditbot cannot use DATABASE_URL ``raw``, before any driver is imported."""
     try:
         url = make_url(normalise_url(raw))
-        written = url.render_as_string(hide_password=True)
+        written = url_shown(url)
     except (ArgumentError, ValueError):
         return f"DATABASE_URL {shown(_hide_password(raw))} is not a database URL: {_URL_FORMS}"
     if "@" in (url.host or ""):
@@ -91,7 +93,7 @@ def database_url_problem(raw: str) -> str | None:
                 "in the user name or password as %40 (and a : as %3A, a / as %2F)")
     backend, _, driver = url.drivername.partition("+")
     if backend in ("postgresql", "sqlite") and driver not in ("", "psycopg", "pysqlite"):
-        plain = url.set(drivername=backend).render_as_string(hide_password=True)
+        plain = url_shown(url.set(drivername=backend))
         engine = "psycopg 3" if backend == "postgresql" else "Python's sqlite3"
         return (f"DATABASE_URL {shown(written)} asks for the {driver} driver, which creditbot "
                 f"does not ship: write {shown(plain)} (creditbot uses {engine})")

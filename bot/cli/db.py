@@ -17,7 +17,7 @@ from sqlalchemy import create_engine
 
 from bot.cli.common import _fail, _services, friendly_errors, out
 from storage import db as storage_db
-from storage.db import make_engine, upgrade
+from storage.db import make_engine, upgrade, url_shown
 
 # Migration files are numbered: 0001_initial.py, 0002_workflow_state.py, ...
 _NUMBERED = re.compile(r"(\d{4})_\w*\.py")
@@ -38,7 +38,7 @@ def db_upgrade() -> None:
         before, after = upgrade(engine)
     finally:
         engine.dispose()
-    where = engine.url.render_as_string(hide_password=True)
+    where = url_shown(engine.url)
     if before == after:
         out.print(f"{where} is up to date (revision {after})", markup=False)
     else:

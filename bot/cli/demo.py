@@ -9,7 +9,7 @@ import click
 from bot.cli.common import _fail, _services, friendly_errors, out
 from bot.cli.imports import summary_line
 from bot.cli.positions import print_portfolio
-from storage.db import make_engine, upgrade
+from storage.db import make_engine, upgrade, url_shown
 
 
 @click.command(short_help="Load the demo portfolio into an empty database.")
@@ -37,7 +37,7 @@ def demo(data_dir: Path | None, force: bool) -> None:
     with services.uow() as uow:
         existing = len(uow.customers.fetch())
     if existing and not force:
-        where = services.engine.url.render_as_string(hide_password=True)
+        where = url_shown(services.engine.url)
         _fail(f"{where} already has {existing:,} customer(s): the demo loads into an empty "
               "database only, so that its made-up customers never mix with real ones. Point "
               "DATABASE_URL at a new database (e.g. sqlite:///demo.db), or add --force to load "

@@ -52,7 +52,7 @@ from bot.wiring import Services
 from handlers.delivery.sender import DeliveryReport, Sender, delivery_client
 from handlers.i18n import N_, speaks, translator
 from storage.copy import copy_rows, count_rows
-from storage.db import make_engine, upgrade
+from storage.db import make_engine, upgrade, url_shown
 from storage.outbox import OutboxStore
 from storage.outbox_progress import progress_since
 
@@ -258,7 +258,7 @@ class Sandbox:
     def _copy_in(self, database_url: str, services: Services) -> None:
         yours = make_engine(database_url, read_only=True)
         try:
-            where = yours.url.render_as_string(hide_password=True)
+            where = url_shown(yours.url)
             self.console.print("[dim]" + rich_escape(self.tr._(
                 "Copying {database} into the sandbox ({rows} rows): what you do here never "
                 "changes it or reaches its Slack.", database=where,

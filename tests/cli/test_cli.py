@@ -135,6 +135,17 @@ def test_an_unknown_customer_gets_suggestions_not_a_crash(cli):
     assert result.exit_code == 1 and "No customer matches “zzqqxx”" in result.stderr
 
 
+def test_a_password_in_the_query_is_never_shown(cli, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL",
+                       "postgresql://nobody@127.0.0.1:1/none?password=Secret1&connect_timeout=3")
+    result = cli("portfolio")
+    assert result.exit_code == 1
+    assert "Secret1" not in result.output
+    assert result.stderr.startswith(
+        "error: cannot use the database postgresql+psycopg://nobody@127.0.0.1:1/none?"
+        "connect_timeout=3&password=***: connection failed")
+
+
 def test_an_unreachable_database_is_one_line(cli, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     result = cli("db", "upgrade")
@@ -168,6 +179,12 @@ _FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
      ("DATABASE_URL", "postgresql://app:p@ss:w/rd?#x@127.0.0.1:5432/credit",
       f'DATABASE_URL "postgresql://app:***@127.0.0.1:5432/credit" is not a database URL: '
       f"{_FORMS}"),
+     ("DATABASE_URL", "mysql://app@db.example.com/credit?sslmode=x&password=Secret1",
+      'DATABASE_URL "mysql://app@db.example.com/credit?password=***&sslmode=x" is a mysql '
+      f"URL: {_FORMS}"),
+     ("DATABASE_URL", "postgresql://app@db:five/credit?password=Secret1&x=1",
+      f'DATABASE_URL "postgresql://app@db:five/credit?password=***&x=1" is not a database '
+      f"URL: {_FORMS}"),
      ("DATABASE_URL", "postgresql://app:Top@Secret1@127.0.0.1:5432/credit",
       'DATABASE_URL "postgresql://app:***@127.0.0.1:5432/credit" has more than one @: write '
       "an @ in the user name or password as %40 (and a : as %3A, a / as %2F)"),
