@@ -24,7 +24,8 @@ from storage.db import normalise_url
 
 AUTOGROUP_SETTING = Path("/proc/sys/kernel/sched_autogroup_enabled")
 # Names for this host that need no lookup (RFC 6761's .localhost, Debian's ip6- names).
-_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "localhost6", "localhost6.localdomain6",
+                   "ip6-localhost", "ip6-loopback"}
 
 
 def read_autogroup(path: Path = AUTOGROUP_SETTING) -> str | None:
@@ -44,17 +45,17 @@ def database_on_this_host(database_url: str) -> bool:
     start-up for a warning."""
     try:
         url = make_url(normalise_url(database_url))
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         return False
-    if url.get_backend_name() != "postgresql":
+    if url.get_backend_name().lower() != "postgresql":
         return False
-    # libpq takes a host from the query too (`?host=/var/run/postgresql`), and a list;
-    # `hostaddr`, where given, is the address it connects to whatever the host says.
-    # With neither, libpq reads PGHOSTADDR and PGHOST before its Unix-socket default.
-    hosts = (_query_list(url.query.get("hostaddr")) or _query_list(url.query.get("host"))
-             or ([url.host] if url.host else [])
-             or _query_list(os.environ.get("PGHOSTADDR") or os.environ.get("PGHOST"))
-             or [""])
+    # libpq connects to `hostaddr` whatever the host says, from the query or else from
+    # PGHOSTADDR; then to the hosts, from the query (`?host=/var/run/postgresql`, a
+    # list), the URL or PGHOST; and with none, to its Unix socket.
+    hosts = (_query_list(url.query.get("hostaddr"))
+             or _query_list(os.environ.get("PGHOSTADDR"))
+             or _query_list(url.query.get("host")) or ([url.host] if url.host else [])
+             or _query_list(os.environ.get("PGHOST")) or [""])
     return any(_local(_without_port(host)) for host in hosts)
 
 
@@ -94,12 +95,11 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     try:
         return ipaddress.ip_address(text)
     except ValueError:
-        if not text or not all(c.isdigit() or c == "." for c in text):
-            raise
+        pass
     try:
-        # The C library's shorter forms, which libpq accepts too: 127.1, 2130706433.
+        # The C library's other forms, which libpq takes too: 127.1, 2130706433, 0x7f000001.
         return ipaddress.IPv4Address(socket.inet_aton(text))
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the text
         raise ValueError(text) from None
 
 

@@ -72,33 +72,42 @@ _URL_FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
 
 
 def _hide_password(raw: str) -> str:
-    """``raw`` with everything between the user name's colon and the last @ hidden (a
-    password may hold any character, an @ or a / included, when the URL is malformed),
-    and libpq's ``password=`` query parameter."""
-    hidden = re.sub(r"^([^:/]*://[^:/@]*:).*@", r"\1***@", raw, count=1, flags=re.DOTALL)
-    return re.sub(r"([?&]password=)[^&]*", r"\1***", hidden)
+    """A URL that did not parse as it may be shown: a password in it may hold any
+    character (an @, a / or a ? included), so everything between the scheme and its last
+    @ is hidden, user name too; with no @, everything after a colon there is (a
+    ``user:password`` whose @ was forgotten); and libpq's ``password=`` parameters."""
+    scheme, slashes, rest = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*:)?(/*)(.*)$", raw,
+                                     re.DOTALL).groups()  # type: ignore[union-attr]
+    if "@" in rest:
+        rest = "***@" + rest.rpartition("@")[2]
+    elif ":" in rest.partition("/")[0] and scheme:
+        rest = "***"
+    return re.sub(r"([?&][a-z]*password=)[^&]*", r"\1***", f"{scheme or ''}{slashes}{rest}")
 
 
-def database_url_problem(raw: str) -> str | None:
-    """Why creditbot cannot use DATABASE_URL ``raw``, before any driver is imported."""
+def database_url_problem(raw: str, name: str = "DATABASE_URL") -> str | None:
+    """Why creditbot cannot use the database URL ``raw`` (given as ``name``), before any
+    driver is imported."""
     try:
         url = make_url(normalise_url(raw))
         written = url_shown(url)
     except (ArgumentError, ValueError):
-        return f"DATABASE_URL {shown(_hide_password(raw))} is not a database URL: {_URL_FORMS}"
-    if "@" in (url.host or ""):
-        # The URL parser ends the password at the first @, so the rest of it would show
-        # as the host, in this message and in every connection error after it.
-        return (f"DATABASE_URL {shown(_hide_password(raw))} has more than one @: write an @ "
-                "in the user name or password as %40 (and a : as %3A, a / as %2F)")
+        return f"{name} {shown(_hide_password(raw))} is not a database URL: {_URL_FORMS}"
+    if raw.count("@") > (url.username is not None):
+        # The URL parser ends the user information at the first @, or at a / or ? before
+        # it: the rest of a password would show as the host, the database or the query,
+        # in this message and in every connection error after it (and go to DNS as a host
+        # name). An @ that is not the one before the host is never taken as written.
+        return (f"{name} {shown(_hide_password(raw))} has an @ or a / in its user name or "
+                "password: write an @ there as %40, a / as %2F and a : as %3A")
     backend, _, driver = url.drivername.partition("+")
     if backend in ("postgresql", "sqlite") and driver not in ("", "psycopg", "pysqlite"):
         plain = url_shown(url.set(drivername=backend))
         engine = "psycopg 3" if backend == "postgresql" else "Python's sqlite3"
-        return (f"DATABASE_URL {shown(written)} asks for the {driver} driver, which creditbot "
+        return (f"{name} {shown(written)} asks for the {driver} driver, which creditbot "
                 f"does not ship: write {shown(plain)} (creditbot uses {engine})")
     if backend not in ("postgresql", "sqlite"):
-        return f"DATABASE_URL {shown(written)} is a {backend} URL: {_URL_FORMS}"
+        return f"{name} {shown(written)} is a {backend} URL: {_URL_FORMS}"
     return None
 
 

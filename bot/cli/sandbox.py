@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import friendly_errors, out
+from bot.cli.common import _fail, database_url_problem, friendly_errors, out
 from bot.config import load_config
 from bot.settings import Settings
 
@@ -22,5 +22,8 @@ def sandbox(script: Path | None, database_url: str | None) -> None:
     """Try creditbot offline: the bot, a Slack emulator and a terminal chat."""
     from bot.sandbox.chat import run_sandbox
 
+    problem = database_url and database_url_problem(database_url, "--database")
+    if problem:
+        _fail(problem)
     config = load_config(Path(Settings().config_path))
     run_sandbox(config, out, script, database_url)

@@ -174,20 +174,29 @@ _FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
      ("DATABASE_URL", "nonsense://x", f'DATABASE_URL "nonsense://x" is a nonsense URL: {_FORMS}'),
      ("DATABASE_URL", "", f'DATABASE_URL "" is not a database URL: {_FORMS}'),
      ("DATABASE_URL", "postgresql://app:secret@db:five/credit",
-      f'DATABASE_URL "postgresql://app:***@db:five/credit" is not a database URL: {_FORMS}'),
-     # A password with a raw @ or / in it never shows, however the URL breaks.
-     ("DATABASE_URL", "postgresql://app:p@ss:w/rd?#x@127.0.0.1:5432/credit",
-      f'DATABASE_URL "postgresql://app:***@127.0.0.1:5432/credit" is not a database URL: '
-      f"{_FORMS}"),
+      f'DATABASE_URL "postgresql://***@db:five/credit" is not a database URL: {_FORMS}'),
      ("DATABASE_URL", "mysql://app@db.example.com/credit?sslmode=x&password=Secret1",
       'DATABASE_URL "mysql://app@db.example.com/credit?password=***&sslmode=x" is a mysql '
       f"URL: {_FORMS}"),
-     ("DATABASE_URL", "postgresql://app@db:five/credit?password=Secret1&x=1",
-      f'DATABASE_URL "postgresql://app@db:five/credit?password=***&x=1" is not a database '
+     ("DATABASE_URL", "postgresql://app@db:five/credit?sslpassword=Secret1&x=1",
+      f'DATABASE_URL "postgresql://***@db:five/credit?sslpassword=***&x=1" is not a database '
       f"URL: {_FORMS}"),
-     ("DATABASE_URL", "postgresql://app:Top@Secret1@127.0.0.1:5432/credit",
-      'DATABASE_URL "postgresql://app:***@127.0.0.1:5432/credit" has more than one @: write '
-      "an @ in the user name or password as %40 (and a : as %3A, a / as %2F)"),
+     # No part of a password with a raw @, / or ? in it shows, however the URL breaks.
+     ("DATABASE_URL", "postgresql://app:p@ss:w/rd?#x@127.0.0.1:5432/credit",
+      f'DATABASE_URL "postgresql://***@127.0.0.1:5432/credit" is not a database URL: '
+      f"{_FORMS}"),
+     ("DATABASE_URL", "postgresql://user:Secret1/Secret2",  # the @ forgotten
+      f'DATABASE_URL "postgresql://***" is not a database URL: {_FORMS}'),
+     ("DATABASE_URL", "postgresql:/user:Secret1@Secret2@127.0.0.1:1/db",
+      f'DATABASE_URL "postgresql:/***@127.0.0.1:1/db" is not a database URL: {_FORMS}'),
+     *[("DATABASE_URL", raw,
+        'DATABASE_URL "postgresql://***@127.0.0.1:5432/credit" has an @ or a / in its user '
+        "name or password: write an @ there as %40, a / as %2F and a : as %3A")
+       for raw in ("postgresql://app:Top@Secret1@127.0.0.1:5432/credit",
+                   "postgresql://app:Secret1@Secret2/Secret3@127.0.0.1:5432/credit",
+                   "postgresql://app:Secret1@Secret2?Secret3@127.0.0.1:5432/credit",
+                   "postgresql://us@er:Secret1@Secret2@127.0.0.1:5432/credit",
+                   "postgresql://us/er:Secret1@127.0.0.1:5432/credit")],
      ("PORT", "abc", 'environment variable PORT: must be a whole number, got "abc"'),
      ("PORT", "0", 'environment variable PORT: must be at least 1, got "0"'),
      ("PORT", "70000", 'environment variable PORT: must be at most 65535, got "70000"')],
@@ -199,6 +208,19 @@ def test_a_bad_environment_is_one_line(cli, monkeypatch, variable, value, expect
     assert result.exit_code == 1
     assert result.stderr == f"error: {expected}\n"
     assert result.stdout == ""
+    assert "Secret" not in result.output
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql://user:Secret1/Secret2", "postgresql://***"),
+    ("postgresql://user:Secret1@Secret2@127.0.0.1:1/db", "postgresql://***@127.0.0.1:1/db"),
+])
+def test_the_sandboxs_database_is_judged_as_database_url_is(cli, url, shown):
+    result = cli("sandbox", "--database", url)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f'error: --database "{shown}" ')
+    assert len(result.stderr.splitlines()) == 1
+    assert "Secret" not in result.output
 
 
 def test_messages_with_brackets_are_printed_as_written(cli, write_csv):

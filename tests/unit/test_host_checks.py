@@ -50,6 +50,9 @@ def _no_libpq_environment(monkeypatch):
     "postgresql://bot@127.1/credit",
     "postgresql://bot@2130706433/credit",
     "postgresql://bot@localhost.localdomain/credit",
+    "postgresql://bot@localhost6/credit",
+    "postgresql://bot@0x7f000001/credit",
+    "POSTGRESQL://bot@localhost/credit",
 ])
 def test_a_postgresql_server_on_this_host_is_recognised(url):
     assert database_on_this_host(url)
@@ -64,6 +67,11 @@ def test_a_postgresql_server_on_this_host_is_recognised(url):
     "postgresql:///credit?hostaddr=10.0.0.5",
     "postgresql://bot@/credit?host=db.remote:5432",
     "postgresql://bot@10.1/credit",
+    "postgresql://u@::1/db",  # not a URL: SQLAlchemy reads a port ":1"
+    "postgresql://u@h:notaport/db",
+    "postgresql://u@[::1/db",
+    "postgresql://u@ab\x00c/db",
+    "postgresql://bot@0x0a000001/credit",
     "sqlite:///creditbot.db",
     "sqlite:///:memory:",
     "not a url",
@@ -87,6 +95,15 @@ def test_a_url_without_a_host_is_where_libpq_environment_points(monkeypatch, env
         monkeypatch.setenv(name, value)
     assert database_on_this_host("postgresql:///credit") is local
     assert database_on_this_host("postgresql://bot@db.remote/credit") is False
+
+
+@pytest.mark.parametrize("address, local", [("127.0.0.1", True), ("10.255.255.1", False)])
+def test_pghostaddr_is_where_libpq_connects_whatever_the_url_names(monkeypatch, address,
+                                                                  local):
+    monkeypatch.setenv("PGHOSTADDR", address)
+    assert database_on_this_host("postgresql://bot@db.example.com/credit") is local
+    assert database_on_this_host("postgresql://bot@localhost/credit") is local
+    assert database_on_this_host("postgresql://bot@x/credit?hostaddr=10.0.0.5") is False
 
 
 def test_this_hosts_own_name_is_this_host(monkeypatch):
