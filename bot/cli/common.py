@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import unquote
 
 import click
 from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from bot.config import ConfigError
 from bot.config.fields import shown
@@ -41,12 +41,13 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except (ConfigError, DomainError) as problem:
             _fail(str(problem))
-        except OperationalError as problem:
+        except (OperationalError, ProgrammingError) as problem:
             # Drivers write their reasons over several lines; one line is what we promise.
+            # ProgrammingError: a connection option libpq does not know (`?ssl=true`).
             _fail(f"cannot use the database: {' '.join(str(problem.orig).split())}")
-        except ArgumentError as problem:
-            _fail(f"DATABASE_URL is not a database URL creditbot can use ({problem}); "
-                  "e.g. sqlite:///creditbot.db or postgresql://user@host/db")
+        except ArgumentError:
+            # SQLAlchemy's own words quote the whole URL, query and all: never shown.
+            _fail(f"DATABASE_URL is not a database URL creditbot can use: {_URL_FORMS}")
         except ValidationError as problem:
             _fail(_setting_problem(problem.errors()[0]))
 
@@ -75,14 +76,26 @@ def _hide_password(raw: str) -> str:
     """A URL that did not parse as it may be shown: a password in it may hold any
     character (an @, a / or a ? included), so everything between the scheme and its last
     @ is hidden, user name too; with no @, everything after a colon there is (a
-    ``user:password`` whose @ was forgotten); and libpq's ``password=`` parameters."""
-    scheme, slashes, rest = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*:)?(/*)(.*)$", raw,
-                                     re.DOTALL).groups()  # type: ignore[union-attr]
+    ``user:password`` whose @ was forgotten); and every query parameter whose name says
+    password. Without even a ``scheme://``, everything after the first colon."""
+    text = raw.strip()
+    scheme, separator, rest = text.partition("://")
+    if not separator:
+        head, colon, _ = text.partition(":")
+        return head + (":***" if colon else "")
     if "@" in rest:
         rest = "***@" + rest.rpartition("@")[2]
-    elif ":" in rest.partition("/")[0] and scheme:
-        rest = "***"
-    return re.sub(r"([?&][a-z]*password=)[^&]*", r"\1***", f"{scheme or ''}{slashes}{rest}")
+    elif ":" in rest.partition("/")[0]:
+        return f"{scheme}://***"
+    place, question, query = rest.partition("?")
+    if question:
+        query = "&".join(_hide_secret(pair) for pair in query.split("&"))
+    return f"{scheme}://{place}{question}{query}"
+
+
+def _hide_secret(pair: str) -> str:
+    key, equals, _ = pair.partition("=")
+    return f"{key}=***" if equals and "password" in unquote(key).lower() else pair
 
 
 def database_url_problem(raw: str, name: str = "DATABASE_URL") -> str | None:
@@ -93,6 +106,15 @@ def database_url_problem(raw: str, name: str = "DATABASE_URL") -> str | None:
         written = url_shown(url)
     except (ArgumentError, ValueError):
         return f"{name} {shown(_hide_password(raw))} is not a database URL: {_URL_FORMS}"
+    if not _plain_text(raw, url):
+        return (f"{name} {shown(_hide_password(_printable(raw)))} holds a control character "
+                "(a NUL or %00, say) or bytes that are not UTF-8: write it again in plain "
+                "text, with %-escapes only for @ / : ? # and %")
+    if backend_of(url) == "sqlite" and (url.host or url.username or url.password
+                                        or "password" in str(url.query).lower()):
+        return (f"{name} {shown(_hide_password(raw))} is not an SQLite URL creditbot can use: "
+                "SQLite's URL names a file and nothing else: sqlite:///relative/path.db or "
+                "sqlite:////absolute/path.db")
     if raw.count("@") > (url.username is not None):
         # The URL parser ends the user information at the first @, or at a / or ? before
         # it: the rest of a password would show as the host, the database or the query,
@@ -109,6 +131,32 @@ def database_url_problem(raw: str, name: str = "DATABASE_URL") -> str | None:
     if backend not in ("postgresql", "sqlite"):
         return f"{name} {shown(written)} is a {backend} URL: {_URL_FORMS}"
     return None
+
+
+def backend_of(url: URL) -> str:
+    return url.drivername.partition("+")[0].lower()
+
+
+def _plain_text(raw: str, url: URL) -> bool:
+    """No control character and nothing that is not UTF-8, in the URL or in what its
+    %-escapes stand for: libpq stops reading its settings at a NUL (the port, timeouts
+    and read-only guard after it are silently lost), and psycopg cannot encode the lone
+    surrogates that stand for bytes that are not UTF-8."""
+    parts = [raw.strip(), url.username, url.password, url.host, url.database,
+             *(str(item) for pair in url.query.items() for item in pair)]
+    for part in filter(None, parts):
+        if any(ord(c) < 32 or ord(c) == 127 for c in part):
+            return False
+        try:
+            part.encode()
+        except UnicodeEncodeError:
+            return False
+    return True
+
+
+def _printable(raw: str) -> str:
+    return "".join(c if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF else "?"
+                   for c in raw)
 
 
 def _services(config: Path | None = None, *, schema: bool = True) -> Services:

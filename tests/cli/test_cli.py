@@ -135,6 +135,13 @@ def test_an_unknown_customer_gets_suggestions_not_a_crash(cli):
     assert result.exit_code == 1 and "No customer matches “zzqqxx”" in result.stderr
 
 
+def test_a_connection_option_libpq_does_not_know_is_one_line(cli, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody:Secret1@127.0.0.1:1/none?ssl=true")
+    result = cli("portfolio")
+    assert result.exit_code == 1
+    assert result.stderr == 'error: cannot use the database: invalid connection option "ssl"\n'
+
+
 def test_a_password_in_the_query_is_never_shown(cli, monkeypatch):
     monkeypatch.setenv("DATABASE_URL",
                        "postgresql://nobody@127.0.0.1:1/none?password=Secret1&connect_timeout=3")
@@ -188,7 +195,26 @@ _FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
      ("DATABASE_URL", "postgresql://user:Secret1/Secret2",  # the @ forgotten
       f'DATABASE_URL "postgresql://***" is not a database URL: {_FORMS}'),
      ("DATABASE_URL", "postgresql:/user:Secret1@Secret2@127.0.0.1:1/db",
-      f'DATABASE_URL "postgresql:/***@127.0.0.1:1/db" is not a database URL: {_FORMS}'),
+      f'DATABASE_URL "postgresql:***" is not a database URL: {_FORMS}'),
+     ("DATABASE_URL", "alice:Secret1", f'DATABASE_URL "alice:***" is not a database URL: {_FORMS}'),
+     ("DATABASE_URL", "postgresql://u@h:bad/cb?Password=Secret1&%70assword=Secret2&x=1",
+      'DATABASE_URL "postgresql://***@h:bad/cb?Password=***&%70assword=***&x=1" is not a '
+      f"database URL: {_FORMS}"),
+     *[("DATABASE_URL", raw,
+        f'DATABASE_URL "{seen}" is not an SQLite URL creditbot can use: SQLite\'s URL names a '
+        "file and nothing else: sqlite:///relative/path.db or sqlite:////absolute/path.db")
+       for raw, seen in (("sqlite://db.example.com/x.db?password=Secret1",
+                          "sqlite://db.example.com/x.db?password=***"),
+                         ("sqlite://alice:Secret1@h/x.db?sslpassword=Secret2",
+                          "sqlite://***@h/x.db?sslpassword=***"))],
+     *[("DATABASE_URL", raw,
+        f'DATABASE_URL "{seen}" holds a control character (a NUL or %00, say) or bytes that '
+        "are not UTF-8: write it again in plain text, with %-escapes only for @ / : ? # and %")
+       for raw, seen in (("postgresql://alice:Secret1%00x@127.0.0.1:5432/cb",
+                          "postgresql://***@127.0.0.1:5432/cb"),
+                         ("postgresql://u:p@h/cb?application_name=x%00",
+                          "postgresql://***@h/cb?application_name=x%00"),
+                         ("postgresql://alice:Secret1\udcff@h/cb", "postgresql://***@h/cb"))],
      *[("DATABASE_URL", raw,
         'DATABASE_URL "postgresql://***@127.0.0.1:5432/credit" has an @ or a / in its user '
         "name or password: write an @ there as %40, a / as %2F and a : as %3A")
