@@ -110,7 +110,7 @@ def database_url_problem(raw: str, name: str = "DATABASE_URL") -> str | None:
         return (f"{name} {shown(_hide_password(_printable(raw)))} holds a control character "
                 "(a NUL or %00, say) or bytes that are not UTF-8: write it again in plain "
                 "text, with %-escapes only for @ / : ? # and %")
-    if backend_of(url) == "sqlite" and (url.host or url.username or url.password
+    if url.get_backend_name() == "sqlite" and (url.host or url.username or url.password
                                         or "password" in str(url.query).lower()):
         return (f"{name} {shown(_hide_password(raw))} is not an SQLite URL creditbot can use: "
                 "SQLite's URL names a file and nothing else: sqlite:///relative/path.db or "
@@ -131,10 +131,6 @@ def database_url_problem(raw: str, name: str = "DATABASE_URL") -> str | None:
     if backend not in ("postgresql", "sqlite"):
         return f"{name} {shown(written)} is a {backend} URL: {_URL_FORMS}"
     return None
-
-
-def backend_of(url: URL) -> str:
-    return url.drivername.partition("+")[0].lower()
 
 
 def _plain_text(raw: str, url: URL) -> bool:
