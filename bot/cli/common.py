@@ -77,12 +77,11 @@ def _hide_password(raw: str) -> str:
     character (an @, a / or a ? included), so everything between the scheme and its last
     @ is hidden, user name too; with no @, everything after a colon there is (a
     ``user:password`` whose @ was forgotten); and every query parameter whose name says
-    password. Without even a ``scheme://``, everything after the first colon."""
+    password. Without even a ``scheme://``, all of it."""
     text = raw.strip()
     scheme, separator, rest = text.partition("://")
-    if not separator:
-        head, colon, _ = text.partition(":")
-        return head + (":***" if colon else "")
+    if not separator:  # libpq's `host=… password=…`, or a password pasted by mistake
+        return "***" if text else ""
     if "@" in rest:
         rest = "***@" + rest.rpartition("@")[2]
     elif ":" in rest.partition("/")[0]:
@@ -141,7 +140,8 @@ def _plain_text(raw: str, url: URL) -> bool:
     parts = [raw.strip(), url.username, url.password, url.host, url.database,
              *(str(item) for pair in url.query.items() for item in pair)]
     for part in filter(None, parts):
-        if any(ord(c) < 32 or ord(c) == 127 for c in part):
+        # U+FFFD: what SQLAlchemy decodes a %-escape that is not UTF-8 to (%ff).
+        if any(ord(c) < 32 or ord(c) == 127 or c == "\ufffd" for c in part):
             return False
         try:
             part.encode()

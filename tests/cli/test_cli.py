@@ -195,8 +195,11 @@ _FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
      ("DATABASE_URL", "postgresql://user:Secret1/Secret2",  # the @ forgotten
       f'DATABASE_URL "postgresql://***" is not a database URL: {_FORMS}'),
      ("DATABASE_URL", "postgresql:/user:Secret1@Secret2@127.0.0.1:1/db",
-      f'DATABASE_URL "postgresql:***" is not a database URL: {_FORMS}'),
-     ("DATABASE_URL", "alice:Secret1", f'DATABASE_URL "alice:***" is not a database URL: {_FORMS}'),
+      f'DATABASE_URL "***" is not a database URL: {_FORMS}'),
+     *[("DATABASE_URL", raw, f'DATABASE_URL "***" is not a database URL: {_FORMS}')
+       for raw in ("alice:Secret1", "host=127.0.0.1 dbname=cb user=app password=Secret1",
+                   "app@127.0.0.1/cb?password=Secret1", "//app@h/cb?password=Secret1",
+                   "Secret1")],
      ("DATABASE_URL", "postgresql://u@h:bad/cb?Password=Secret1&%70assword=Secret2&x=1",
       'DATABASE_URL "postgresql://***@h:bad/cb?Password=***&%70assword=***&x=1" is not a '
       f"database URL: {_FORMS}"),
@@ -214,7 +217,8 @@ _FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
                           "postgresql://***@127.0.0.1:5432/cb"),
                          ("postgresql://u:p@h/cb?application_name=x%00",
                           "postgresql://***@h/cb?application_name=x%00"),
-                         ("postgresql://alice:Secret1\udcff@h/cb", "postgresql://***@h/cb"))],
+                         ("postgresql://alice:Secret1\udcff@h/cb", "postgresql://***@h/cb"),
+                         ("postgresql://alice:Secret1%ff@h/cb", "postgresql://***@h/cb"))],
      *[("DATABASE_URL", raw,
         'DATABASE_URL "postgresql://***@127.0.0.1:5432/credit" has an @ or a / in its user '
         "name or password: write an @ there as %40, a / as %2F and a : as %3A")
