@@ -224,12 +224,18 @@ def _where(engine: Engine) -> str:
 def url_shown(url: URL) -> str:
     """``url`` as it may be shown to anyone: the password hidden, both where URLs carry
     it and where libpq also takes it (a ``password=`` parameter of the query)."""
-    secret = [key for key in url.query if "password" in key.lower()]  # sslpassword too
+    secret = [key for key in url.query if secret_parameter(key)]
     if not secret:
         return url.render_as_string(hide_password=True)
     # Rendering escapes the query's values (* as %2A): the mark goes in after it.
     hidden = url.update_query_dict(dict.fromkeys(secret, "creditbot-hidden"))
     return hidden.render_as_string(hide_password=True).replace("=creditbot-hidden", "=***")
+
+
+def secret_parameter(key: str) -> bool:
+    """Whether a URL's query parameter ``key`` carries a password (libpq's ``password``
+    and ``sslpassword``, in any case)."""
+    return "password" in key.lower()
 
 
 def _schema_state(current: str | None) -> str | None:

@@ -20,7 +20,7 @@ from bot.config import ConfigError
 from bot.config.fields import shown
 from bot.wiring import Services, build_services
 from domain.errors import DomainError
-from storage.db import normalise_url, url_shown
+from storage.db import normalise_url, secret_parameter, url_shown
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -94,7 +94,7 @@ def _hide_password(raw: str) -> str:
 
 def _hide_secret(pair: str) -> str:
     key, equals, _ = pair.partition("=")
-    return f"{key}=***" if equals and "password" in unquote(key).lower() else pair
+    return f"{key}=***" if equals and secret_parameter(unquote(key)) else pair
 
 
 def database_url_problem(raw: str, name: str = "DATABASE_URL") -> str | None:
@@ -106,11 +106,11 @@ def database_url_problem(raw: str, name: str = "DATABASE_URL") -> str | None:
     except (ArgumentError, ValueError):
         return f"{name} {shown(_hide_password(raw))} is not a database URL: {_URL_FORMS}"
     if not _plain_text(raw, url):
-        return (f"{name} {shown(_hide_password(_printable(raw)))} holds a control character "
+        return (f"{name} {shown(_hide_password(raw))} holds a control character "
                 "(a NUL or %00, say) or bytes that are not UTF-8: write it again in plain "
                 "text, with %-escapes only for @ / : ? # and %")
     if url.get_backend_name() == "sqlite" and (url.host or url.username or url.password
-                                        or "password" in str(url.query).lower()):
+                                        or any(map(secret_parameter, url.query))):
         return (f"{name} {shown(_hide_password(raw))} is not an SQLite URL creditbot can use: "
                 "SQLite's URL names a file and nothing else: sqlite:///relative/path.db or "
                 "sqlite:////absolute/path.db")
@@ -148,11 +148,6 @@ def _plain_text(raw: str, url: URL) -> bool:
         except UnicodeEncodeError:
             return False
     return True
-
-
-def _printable(raw: str) -> str:
-    return "".join(c if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF else "?"
-                   for c in raw)
 
 
 def _services(config: Path | None = None, *, schema: bool = True) -> Services:
