@@ -27,7 +27,8 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from bot.config.fields import UserId, shown
+from bot.config.customer_match import CustomerMatchSetting, listed
+from bot.config.fields import shown
 from bot.config.section import Section
 from domain.aging import AgingBuckets
 from domain.alerts.detect import DEFAULT_THRESHOLDS, Threshold, WatchSettings
@@ -40,37 +41,20 @@ SeverityName = Literal["info", "warning", "critical"]
 TypeName = Literal["overdue", "utilisation", "large_invoice", "contract_expiring"]
 
 
-def _listed(value: object) -> object:
-    # `type: overdue` and `type: [overdue]` say the same.
-    return [value] if isinstance(value, str) else value
-
-
 class UtilisationThreshold(Section):
     at: Decimal = Field(gt=0, le=1000, description="a percentage of the limit, e.g. 80")
     severity: SeverityName = Field(description="info, warning or critical")
 
 
-class RouteMatch(Section):
+class RouteMatch(CustomerMatchSetting):
     """What a route matches; every list left out (or empty) matches anything."""
 
-    type: Annotated[list[TypeName], BeforeValidator(_listed)] = Field(
+    type: Annotated[list[TypeName], BeforeValidator(listed)] = Field(
         default=[], description="an alert type or a list of them: overdue, utilisation, "
         "large_invoice, contract_expiring", json_schema_extra={"items": [
             "one of overdue, utilisation, large_invoice, contract_expiring"]})
     severity: SeverityName = Field(
         default="info", description="the least severity matched: info, warning or critical")
-    department: Annotated[list[str], BeforeValidator(_listed)] = Field(
-        default=[], description="department keys from departments, e.g. [sales]",
-        json_schema_extra={"items": ["a department key such as sales"]})
-    owner: Annotated[list[UserId], BeforeValidator(_listed)] = Field(
-        default=[], description="Slack user ids of customer owners, e.g. [U0123ABCDE]",
-        json_schema_extra={"items": ["a Slack user id such as U0123ABCDE"]})
-    group: Annotated[list[str], BeforeValidator(_listed)] = Field(
-        default=[], description="customer group ids, e.g. [G-ACME]",
-        json_schema_extra={"items": ["a group id"]})
-    country: Annotated[list[str], BeforeValidator(_listed)] = Field(
-        default=[], description="countries as the ERP writes them, e.g. [CN, DE]",
-        json_schema_extra={"items": ["a country"]})
 
 
 _CHANNELS = ("department keys, own_department (the customer's department) or channel ids "
@@ -97,9 +81,7 @@ class AlertRoute(Section):
     def rule(self) -> Route:
         when = self.when
         return Route(Match(frozenset(AlertType(t) for t in when.type),
-                           Severity.named(when.severity), frozenset(when.department),
-                           frozenset(when.owner), frozenset(when.group),
-                           frozenset(when.country)),
+                           Severity.named(when.severity), when.customers()),
                      tuple(self.channels), tuple(self.people))
 
 
@@ -161,7 +143,7 @@ def route_problems(routes: object, departments: Iterable[str], roles: Iterable[s
             continue
         where: tuple[str | int, ...] = ("alerts", "routes", index)
         when = route.get("when")
-        wanted = _listed(when.get("department")) if isinstance(when, Mapping) else None
+        wanted = listed(when.get("department")) if isinstance(when, Mapping) else None
         for position, name in enumerate(wanted if isinstance(wanted, list) else []):
             if isinstance(name, str) and name not in known:
                 problems.append(((*where, "when", "department", position),

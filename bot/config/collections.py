@@ -19,10 +19,10 @@ least open overdue amount (base currency); ties go to the one listed first.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Annotated
 
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
+from bot.config.customer_match import CustomerMatchSetting, listed
 from bot.config.dunning import CollectorsDaySettings
 from bot.config.fields import UserId, shown
 from bot.config.section import Section
@@ -35,31 +35,10 @@ DEFAULT_ASSIGNERS = ("role:credit_manager", "role:collections_lead")
 _PEOPLE = "role:<name> (everyone holding the role) or Slack user ids such as U0123ABCDE"
 
 
-def _listed(value: object) -> object:
-    # `department: sales` and `department: [sales]` say the same.
-    return [value] if isinstance(value, str) else value
-
-
-class RuleMatch(Section):
-    """What a rule matches; every list left out (or empty) matches anything."""
-
-    department: Annotated[list[str], BeforeValidator(_listed)] = Field(
-        default=[], description="department keys from departments, e.g. [sales]",
-        json_schema_extra={"items": ["a department key such as sales"]})
-    owner: Annotated[list[UserId], BeforeValidator(_listed)] = Field(
-        default=[], description="Slack user ids of customer owners, e.g. [U0123ABCDE]",
-        json_schema_extra={"items": ["a Slack user id such as U0123ABCDE"]})
-    group: Annotated[list[str], BeforeValidator(_listed)] = Field(
-        default=[], description="customer group ids, e.g. [HUAXIA]",
-        json_schema_extra={"items": ["a group id"]})
-    country: Annotated[list[str], BeforeValidator(_listed)] = Field(
-        default=[], description="countries as the ERP writes them, e.g. [CN, DE]",
-        json_schema_extra={"items": ["a country"]})
-
-
 class AssignmentRuleSetting(Section):
-    when: RuleMatch = Field(default=RuleMatch(), description="a section with department, "
-                            "owner, group and country")
+    when: CustomerMatchSetting = Field(
+        default=CustomerMatchSetting(),
+        description="a section with department, owner, group and country")
     collector: UserId = Field(description="the Slack user id of the collector, e.g. "
                               "U0123ABCDE")
 
@@ -81,9 +60,7 @@ class CollectionSettings(CollectorsDaySettings):
         """Resolved against app.yaml's roles; ``departments``: key -> members."""
         return AssignmentPolicy(
             collectors_in(self.collectors, roles),
-            tuple(AssignRule(r.collector, frozenset(r.when.department),
-                             frozenset(r.when.owner), frozenset(r.when.group),
-                             frozenset(r.when.country)) for r in self.rules),
+            tuple(AssignRule(r.collector, r.when.customers()) for r in self.rules),
             # The collections lead (``lead``, the collector's day settings) assigns too.
             frozenset(collectors_in(self.assigners, roles))
             | ({self.lead} if self.lead else set()),
@@ -156,7 +133,7 @@ def collection_problems(section: object, departments: Iterable[str],
             continue
         where: tuple[str | int, ...] = ("collections", "rules", index)
         when = rule.get("when")
-        wanted = _listed(when.get("department")) if isinstance(when, Mapping) else None
+        wanted = listed(when.get("department")) if isinstance(when, Mapping) else None
         for position, name in enumerate(wanted if isinstance(wanted, list) else []):
             if isinstance(name, str) and name not in known:
                 problems.append(((*where, "when", "department", position),

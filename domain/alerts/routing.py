@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from domain.alerts.model import Alert, AlertType, Severity
+from domain.customer_match import CustomerMatch
 from domain.people import is_channel_id, is_user_id
 
 OWN_DEPARTMENT = "own_department"
@@ -27,29 +28,14 @@ class Match:
 
     types: frozenset[AlertType] = frozenset()
     severity: Severity = Severity.INFO
-    departments: frozenset[str] = frozenset()
-    owners: frozenset[str] = frozenset()
-    groups: frozenset[str] = frozenset()
-    countries: frozenset[str] = frozenset()
+    customers: CustomerMatch = field(default_factory=CustomerMatch)
 
     def matches(self, alert: Alert, department: str | None) -> bool:
         subject = alert.subject
         return (alert.severity >= self.severity
-                and _within(self.types, alert.type)
-                and _within(self.departments, department)
-                and _within(self.owners, subject.owner)
-                and _within(self.groups, subject.group)
-                and _within(self.countries, (subject.country or "").upper() or None,
-                            fold=True))
-
-
-def _within(allowed: frozenset[str] | frozenset[AlertType], value: str | None,
-            fold: bool = False) -> bool:
-    if not allowed:
-        return True
-    if value is None:
-        return False
-    return value in ({a.upper() for a in allowed} if fold else allowed)
+                and (not self.types or alert.type in self.types)
+                and self.customers.matches(department, subject.owner, subject.group,
+                                           subject.country))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from domain.customer_match import CustomerMatch
 from domain.model import Customer
 
 # The assigner recorded when the alerts job assigned an account by the rules.
@@ -18,25 +19,12 @@ BY_RULES = "rules"
 
 @dataclass(frozen=True)
 class AssignRule:
-    """An empty set matches anything; countries compare ignoring case (as the ERP writes
-    them)."""
-
     collector: str
-    departments: frozenset[str] = frozenset()
-    owners: frozenset[str] = frozenset()
-    groups: frozenset[str] = frozenset()
-    countries: frozenset[str] = frozenset()
+    customers: CustomerMatch = field(default_factory=CustomerMatch)
 
     def matches(self, customer: Customer, department: str | None) -> bool:
-        country = (customer.country or "").strip().upper() or None
-        return (_within(self.departments, department)
-                and _within(self.owners, customer.owner_slack_id)
-                and _within(self.groups, customer.group_id)
-                and _within(frozenset(c.upper() for c in self.countries), country))
-
-
-def _within(allowed: frozenset[str], value: str | None) -> bool:
-    return not allowed or (value is not None and value in allowed)
+        return self.customers.matches(department, customer.owner_slack_id,
+                                      customer.group_id, customer.country)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from domain.alerts.detect import ExpiringContract, LargeInvoice, WatchSettings, 
 from domain.alerts.digest import DigestLine, by_destination, ordered
 from domain.alerts.model import Alert, AlertType, Change, Severity, Subject
 from domain.alerts.routing import DEFAULT_ROUTES, Directory, Match, Route, destinations
+from domain.customer_match import CustomerMatch
 from domain.exposure import aged_balances, credit_position
 from domain.fx import FxRates
 from domain.model import Customer, Invoice
@@ -221,7 +222,7 @@ def test_a_default_route_to_a_department_the_organisation_lacks_is_skipped():
 
 
 def test_rules_match_on_customer_attributes_and_send_to_owners_and_channel_ids():
-    rule = Route(Match(countries=frozenset({"cn"}), groups=frozenset({"G1"}),
+    rule = Route(Match(customers=CustomerMatch.of(countries=["cn"], groups=["G1"]),
                        severity=Severity.WARNING),
                  channels=("C0SPECIAL1",), people=("owner",))
     hit = alert(AlertType.OVERDUE, Severity.WARNING, country="CN", group="G1",

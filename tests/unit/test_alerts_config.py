@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.config import AppConfig, load_config
 from domain.alerts.model import AlertType, Severity
 from domain.alerts.routing import DEFAULT_ROUTES, Match, Route
+from domain.customer_match import CustomerMatch
 from domain.money import Money
 from tests.conftest import ROOT
 from tests.unit.test_config import GOOD, line_of, problems
@@ -43,8 +44,8 @@ def test_routes_are_read_with_single_values_as_lists(tmp_path: Path):
     config = load_config(path)
     assert config.alerts.watch(config.aging.buckets, "USD").large_invoice is None
     assert config.alerts.route_rules() == (Route(
-        Match(frozenset({AlertType.OVERDUE}), Severity.WARNING, frozenset({"sales"}),
-              countries=frozenset({"CN"})),
+        Match(frozenset({AlertType.OVERDUE}), Severity.WARNING,
+              CustomerMatch.of(departments=["sales"], countries=["CN"])),
         ("own_department", "C0SPECIAL1"), ("owner", "role:legal", "U0SOMEONE1")),)
 
 

@@ -26,6 +26,7 @@ from domain.collections.use_cases import (
     AssignRefused,
     NotAnAssigner,
 )
+from domain.customer_match import CustomerMatch
 from domain.errors import CustomerNotFound
 from domain.model import Customer, Invoice
 from domain.money import Money
@@ -150,8 +151,8 @@ def test_auto_assign_follows_rules_then_the_least_loaded_collector():
     uow = world()
     policy = AssignmentPolicy(
         collectors=(ANNA, BEN), assigners=frozenset({MANAGER.user_id}),
-        rules=(AssignRule(CARL, countries=frozenset({"CN"})),
-               AssignRule(BEN, groups=frozenset({"HUAXIA"}))))
+        rules=(AssignRule(CARL, CustomerMatch.of(countries=["CN"])),
+               AssignRule(BEN, CustomerMatch.of(groups=["HUAXIA"]))))
     assignments = service(uow, policy)
     assert assignments.auto_assign() == {"assigned": 4}
     by_customer = {a.customer_id: a.collector for a in uow.collections.assignments}

@@ -13,6 +13,7 @@ import pytest
 from bot.config import load_config
 from domain.access import CreditDataAccess
 from domain.collections.assignment import AssignmentPolicy, AssignRule
+from domain.customer_match import CustomerMatch
 from tests.conftest import ROOT
 from tests.unit.test_collections_assign import ANNA, BEN, MANAGER, SALES, service, world
 from tests.unit.test_config import GOOD, line_of, problems
@@ -65,8 +66,8 @@ def test_auto_assign_skips_a_collector_barred_from_credit_data(caplog):
     uow = world()
     # The rule names a salesperson; access lets only collectors see credit data.
     policy = AssignmentPolicy(collectors=(ANNA, BEN), assigners=frozenset({MANAGER.user_id}),
-                              rules=(AssignRule(SALES.user_id,
-                                                owners=frozenset({SALES.user_id})),))
+                              rules=(AssignRule(SALES.user_id, CustomerMatch.of(
+                                  owners=[SALES.user_id])),))
     assignments = dataclasses.replace(service(uow, policy), access=CreditDataAccess(
         roles=frozenset({"collector", "credit_manager"})))
     with caplog.at_level(logging.WARNING):

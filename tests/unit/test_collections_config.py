@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.config import load_config
 from bot.config.collections import CollectionSettings
 from domain.collections.assignment import AssignRule
+from domain.customer_match import CustomerMatch
 from domain.model import Customer
 from domain.money import Money
 from tests.conftest import ROOT
@@ -47,8 +48,8 @@ def test_written_rules_resolve_to_people_and_departments(tmp_path: Path):
                                         config.departments.items()})
     assert policy.collectors == ("U04COLLECT2", "U04COLLECT1")
     assert policy.assigners == frozenset({"U02CREDITMG", "U03FINDIR01"})
-    assert policy.rules == (AssignRule("U04COLLECT1", frozenset({"sales"}),
-                                       countries=frozenset({"cn"})),)
+    assert policy.rules == (AssignRule("U04COLLECT1", CustomerMatch.of(
+        departments=["sales"], countries=["cn"])),)
     customer = Customer("C1", "Acme", Money(Decimal(1), "USD"), 30, country="CN",
                         owner_slack_id="U01SALESAMY")
     # No department of its own: the owner's (sales) counts.
