@@ -37,6 +37,10 @@ _SAVE = update(_K).where(_K.c.id == bindparam("row_id"),
 _HELD_IDS = select(_K.c.order_id).where(_K.c.state == OrderState.HELD.value,
                                       _K.c.customer_id == bindparam("customer")
                                       ).order_by(_K.c.id)
+_WITH_REFERENCE = select(_K).where(_K.c.customer_id == bindparam("customer"),
+                                  _K.c.source == OrderSource.SLACK.value,
+                                  _K.c.reference == bindparam("reference")
+                                  ).order_by(_K.c.id).limit(1)
 _HELD_OF = select(_K).where(_K.c.state == OrderState.HELD.value,
                             _K.c.customer_id.in_(bindparam("ids", expanding=True)))
 
@@ -139,6 +143,11 @@ class SqlOrderStore:
 
     def held_ids(self, customer_id: str) -> list[str]:
         return [r.order_id for r in self._execute(_HELD_IDS, {"customer": customer_id})]
+
+    def placed_with_reference(self, customer_id: str, reference: str) -> OrderCheck | None:
+        row = self._execute(_WITH_REFERENCE, {"customer": customer_id,
+                                              "reference": reference}).first()
+        return None if row is None else _check(row)
 
     def unreviewed_erp_orders(self) -> list[Order]:
         checked = exists().where(_K.c.source == OrderSource.ERP.value,

@@ -482,6 +482,11 @@ class FakeOrderStore:
     def held_ids(self, customer_id: str) -> list[str]:
         return [c.order_id for c in self.held([customer_id])]
 
+    def placed_with_reference(self, customer_id: str, reference: str) -> OrderCheck | None:
+        return next((c for _, c in sorted(self._work.items())
+                     if c.customer_id == customer_id and c.source is OrderSource.SLACK
+                     and c.reference == reference), None)
+
     def unreviewed_erp_orders(self) -> list[Order]:
         seen = {c.order_id for c in self._work.values() if c.source is OrderSource.ERP}
         return sorted((o for o in self.erp.values()

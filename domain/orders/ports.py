@@ -48,6 +48,10 @@ class OrderStore(Protocol):
         """The ids of the customer's held orders, oldest first (what a check needs)."""
         ...
 
+    def placed_with_reference(self, customer_id: str, reference: str) -> OrderCheck | None:
+        """The customer's first order placed in creditbot under this reference, if any."""
+        ...
+
     def unreviewed_erp_orders(self) -> list[Order]:
         """Open ERP orders no check was made of yet, oldest first."""
         ...

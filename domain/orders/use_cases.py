@@ -103,6 +103,23 @@ class ReleaseRequests(Protocol):
                  now: datetime) -> object: ...
 
 
+class RepeatedOrder(OrderRefused):
+    """An order under a reference the customer's earlier order has: a rep retyping the
+    line would otherwise count the order twice in the exposure."""
+
+    def __init__(self, placed: OrderCheck) -> None:
+        template = (N_("“{reference}” is already order {order} of {customer} ({amount}, "
+                       "{day}), which is held. Ask for its release with `/credit request`, "
+                       "or give a new order a reference of its own.")
+                    if placed.is_held else
+                    N_("“{reference}” is already order {order} of {customer} ({amount}, "
+                       "{day}), OK to ship. An order is placed once; give a new order a "
+                       "reference of its own."))
+        super().__init__(template, reference=placed.reference or "", order=placed.order_id,
+                         customer=placed.customer_name, amount=placed.amount,
+                         day=placed.order_date)
+
+
 class NotOneCustomer(OrderRefused):
     def __init__(self, group: str) -> None:
         super().__init__(N_("“{group}” is a customer group; an order is for one customer: "
@@ -178,6 +195,11 @@ class OrderChecks:
         with self.write_gate, self.unit_of_work() as uow:
             uow.begin_write()
             uow.orders.lock_customer(customer.customer_id)
+            # Under the lock: two rushed retypes of one line cannot both get in.
+            placed = (uow.orders.placed_with_reference(customer.customer_id, ref)
+                      if ref is not None else None)
+            if placed is not None:
+                raise RepeatedOrder(placed)
             held = uow.orders.held_ids(customer.customer_id)
             verdict = self._verdict(uow, customer, money, today, None, held)
             state = OrderState.PASSED if verdict.passed else OrderState.HELD

@@ -71,6 +71,19 @@ def test_an_order_within_the_rules_is_ok_to_ship_with_the_headroom(world):
     assert [a.actor for a in audit(world, "orders.placed")] == [SALES]
 
 
+def test_an_order_line_sent_twice_places_one_order(world):
+    line = "/credit order Acme Industrial 20k PO-7"
+    world.slack.slash(SALES, SALES_CHANNEL, line)
+    again = world.slack.slash(SALES, SALES_CHANNEL, line)
+    assert again.ephemeral
+    assert again.all_text() == (
+        "“PO-7” is already order CB-1 of Acme Industrial Supply ($20,000.00, Nov 29, "
+        "2026), OK to ship. An order is placed once; give a new order a reference of its "
+        "own.")
+    assert list(checks(world)) == ["CB-1"]
+    assert [a.actor for a in audit(world, "orders.placed")] == [SALES]
+
+
 def test_an_order_failing_rules_is_held_with_each_rule_and_its_figures(world):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k")
     assert sections(reply) == [

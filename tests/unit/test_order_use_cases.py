@@ -18,7 +18,7 @@ from domain.model import Customer, Invoice, InvoiceStatus, Order
 from domain.money import Money
 from domain.orders.model import Contract, OrderRules, OrderSource, OrderState, Rule
 from domain.orders.ports import OrderChange, OrderHappened
-from domain.orders.use_cases import OrderChecks, OrderRefused
+from domain.orders.use_cases import OrderChecks, OrderRefused, RepeatedOrder
 from domain.ports import Outbox
 from domain.positions import CreditPolicyContext
 from tests.fakes import FakeUnitOfWork
@@ -140,6 +140,35 @@ def test_a_reference_loses_control_characters_and_is_bounded():
     assert answer.check is not None and answer.check.reference == "PO -1 <@U1>"
     with pytest.raises(OrderRefused):
         checks.place(REP_MEMBER, "C1", "10", reference="x" * 101)
+
+
+def test_a_second_order_under_the_same_reference_is_refused_and_nothing_recorded():
+    checks, uow, _ = world()
+    checks.place(REP_MEMBER, "C1", "20k", reference="PO-7")
+    # The line retyped, spaces and all: the reference is compared as it is kept.
+    with pytest.raises(RepeatedOrder) as refused:
+        checks.place(REP_MEMBER, "huaxia", "20k", reference=" PO-7 ")
+    assert refused.value.params == {"reference": "PO-7", "order": "CB-1",
+                                    "customer": "Huaxia Logistics", "amount": cny("20000"),
+                                    "day": TODAY}
+    assert "OK to ship" in refused.value.template
+    assert [c.order_id for c in uow.orders.checks.values()] == ["CB-1"]
+    assert [e.action for e in uow.audit.entries] == ["orders.placed"]
+    # Another reference, or none, is another order.
+    assert checks.place(REP_MEMBER, "C1", "20k", reference="PO-7b").check is not None
+    assert checks.place(REP_MEMBER, "C1", "20k").check is not None
+    assert checks.place(REP_MEMBER, "C1", "20k").check is not None
+
+
+def test_a_reference_held_before_says_to_ask_for_the_release_instead():
+    checks, uow, _ = world()
+    held = checks.place(REP_MEMBER, "C1", "USD 20k", reference="PO-8")
+    assert held.check is not None and held.check.is_held
+    with pytest.raises(RepeatedOrder) as refused:
+        checks.place(REP_MEMBER, "C1", "1k", reference="PO-8")
+    assert "held" in refused.value.template and "`/credit request`" in refused.value.template
+    assert refused.value.params["amount"] == Money(Decimal("20000"), "USD")
+    assert [c.order_id for c in uow.orders.checks.values()] == ["CB-1"]
 
 
 def test_who_may_not_see_credit_data_is_refused_and_recorded():
