@@ -11,6 +11,7 @@ link or ping anyone. Times are Slack date tokens, each reader sees their own zon
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import tzinfo
 
 from domain.approvals.model import (
@@ -300,9 +301,17 @@ def question(tr: Translator, request: CreditRequest, asked_by: str, text: str) -
         + "\n" + quoted(text)
 
 
-def question_note(tr: Translator, request: CreditRequest, asked_by: str, text: str) -> str:
-    """The question as the requester reads it when the card is in its deciders' direct
-    messages, where they cannot see its thread."""
-    return ":question: " + tr._("{who} asks about your request {subject}:",
-                                who=mention(asked_by), subject=subject(tr, request)) \
-        + "\n" + quoted(text) + "\n" + tr._("Answer {who} directly.", who=mention(asked_by))
+def question_note(tr: Translator, request: CreditRequest, asked_by: str, text: str,
+                  channels: Sequence[str] = ()) -> str:
+    """The question as the requester reads it by direct message: where its thread is
+    when the card is in channels, else (the card in its deciders' direct messages,
+    whose threads the requester cannot see) to answer the asker directly."""
+    if not channels:
+        return ":question: " + tr._("{who} asks about your request {subject}:",
+                                    who=mention(asked_by), subject=subject(tr, request)) \
+            + "\n" + quoted(text) + "\n" + tr._("Answer {who} directly.", who=mention(asked_by))
+    return ":question: " + tr._(
+        "{who} asks about your request {subject} in the thread of its card in {channels}:",
+        who=mention(asked_by), subject=subject(tr, request),
+        channels=", ".join(f"<#{c}>" for c in channels)) + "\n" + quoted(text) + "\n" + tr._(
+        "Answer in that thread, or {who} directly.", who=mention(asked_by))

@@ -148,17 +148,19 @@ class ApprovalNotices:
              question: str) -> None:
         request = change.request
         level = request.level
-        in_channel = False
+        channels: list[str] = []
         for destination in self._all_destinations(change, level):
             if destination != asked_by and not is_channel_id(destination):
                 continue
             card = outbox.id_of(card_key(request.id, level, destination))
             if card is None:
                 continue
-            in_channel = in_channel or is_channel_id(destination)
+            if is_channel_id(destination):
+                channels.append(destination)
             text = cards.question(self.tr(destination), request, asked_by, question)
             outbox.add(OutgoingMessage(channel=destination, kind=NOTE, text=clip(text, 3000),
                                        blocks=[section(text)], thread_of=card))
-        if not in_channel:
-            self._note(outbox, request.requested_by, lambda tr: cards.question_note(
-                tr, request, asked_by, question))
+        # Always by direct message too: a mention in a channel the requester is not in
+        # (a rep, and the card in #credit) reaches nobody.
+        self._note(outbox, request.requested_by, lambda tr: cards.question_note(
+            tr, request, asked_by, question, channels))

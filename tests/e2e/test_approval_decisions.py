@@ -236,9 +236,13 @@ def test_ask_for_info_posts_the_question_in_the_cards_thread_and_tells_the_reque
     assert thread.payload["text"] == (
         f":question: <@{SALES}>, <@{CREDIT_MANAGER}> asks about request #1 · limit "
         "increase · Acme Packaging:\n> Which orders? &lt;!here&gt;")
-    # The card is in #credit, where the question's mention of the requester reaches
-    # them: no direct message besides.
-    assert notes_to(world, SALES) == []
+    # The card is in #credit, which the rep may not be in (a mention there would reach
+    # nobody): the question comes by direct message too, saying where to answer it.
+    assert notes_to(world, SALES) == [
+        f":question: <@{CREDIT_MANAGER}> asks about your request #1 · limit increase · "
+        f"Acme Packaging in the thread of its card in <#{CREDIT_CHANNEL}>:\n"
+        f"> Which orders? &lt;!here&gt;\nAnswer in that thread, or <@{CREDIT_MANAGER}> "
+        "directly."]
     [entry] = audit(world, "requests.info_asked")
     assert (entry.actor, entry.subject, entry.details) == (
         CREDIT_MANAGER, "C0002", {"request": 1, "level": 1,

@@ -123,13 +123,17 @@ def test_a_level_posted_to_a_department_goes_to_its_channel_and_is_edited_there(
 
     clock.now = NOW + timedelta(hours=1)
     requests.ask_info(ROSTER.member(CM2), request_id, 1, "Which orders?")
-    [question] = sent(uow)[1:]
+    [question, note] = sent(uow)[1:]
     assert (question.channel, question.thread_of, question.text) == (
         CREDIT, 1, f":question: <@{REP}>, <@{CM2}> asks about request #1 · limit increase · "
         "Acme ∗Bold∗ &lt;!channel&gt;:\n> Which orders?")
+    assert (note.channel, note.thread_of, note.text) == (
+        REP, None, f":question: <@{CM2}> asks about your request #1 · limit increase · "
+        f"Acme ∗Bold∗ &lt;!channel&gt; in the thread of its card in <#{CREDIT}>:\n"
+        f"> Which orders?\nAnswer in that thread, or <@{CM2}> directly.")
 
     requests.cancel(ROSTER.member(REP), request_id)
-    [edit] = sent(uow)[2:]
+    [edit] = sent(uow)[3:]
     assert (edit.channel, edit.update_of, edit.dedup_key) == (CREDIT, 1, None)
     assert texts(edit)[-2:] == [
         "Level 1 of 1: credit manager",
