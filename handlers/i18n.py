@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -104,8 +104,18 @@ class Translator:
                                                                   amount.currency)
         return write(amount.rounded().amount)
 
-    def number(self, value: int | Decimal) -> str:
-        return format_decimal(value, locale=self.locale)
+    def number(self, value: int | Decimal, places: int | None = None) -> str:
+        """``places``: exactly that many decimals (``90.0``, not ``90``, beside ``90.1``)."""
+        if places is None:
+            return format_decimal(value, locale=self.locale)
+        pattern = "#,##0." + "0" * places if places else "#,##0"
+        return format_decimal(value, format=pattern, locale=self.locale,
+                              decimal_quantization=True)
+
+    def tenths(self, value: Decimal) -> str:
+        """To one decimal, rounded half up as a reader rounds (Decimal's default, half
+        even, shows 45.25 as 45.2), and always shown: 90.0 beside 90.1, not 90."""
+        return self.number(value.quantize(Decimal("0.1"), ROUND_HALF_UP), 1)
 
     def percent(self, fraction: Decimal) -> str:
         return format_percent(fraction, locale=self.locale)

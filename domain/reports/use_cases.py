@@ -107,6 +107,11 @@ class PortfolioReport:
     def open_total(self) -> Decimal:
         return self._shown_sum(line.open_amount for line in self.provision)
 
+    @property
+    def overdue_total(self) -> Decimal:
+        """The matrix's lines past the first (current) bucket, as shown."""
+        return self._shown_sum(line.open_amount for line in self.provision[1:])
+
     def _shown_sum(self, amounts: Iterable[Decimal]) -> Decimal:
         return sum((Money(a, self.currency).rounded().amount for a in amounts), Decimal(0))
 

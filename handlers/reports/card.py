@@ -3,7 +3,7 @@ line per collector, as one card in the reader's language."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from slack_bolt import BoltContext
 
@@ -39,11 +39,11 @@ NOT_AVAILABLE = N_("n/a")
 def _days(value: Decimal | None, tr: Translator) -> str:
     if value is None:
         return tr._(NOT_AVAILABLE)
-    return tr._("{days} days", days=value.quantize(Decimal("0.1"), ROUND_HALF_UP))
+    return tr._("{days} days", days=tr.tenths(value))
 
 
 def _count_back(dso: CountBack, tr: Translator) -> str:
-    days = dso.days.quantize(Decimal("0.1"), ROUND_HALF_UP)
+    days = tr.tenths(dso.days)
     if dso.exhausted:
         return tr._("{days} days", days=days)
     return tr._("more than {days} days", days=days)
@@ -52,7 +52,7 @@ def _count_back(dso: CountBack, tr: Translator) -> str:
 def _cei(value: Decimal | None, tr: Translator) -> str:
     if value is None:
         return tr._(NOT_AVAILABLE)
-    return tr._("{value}%", value=value.quantize(Decimal("0.1"), ROUND_HALF_UP))
+    return tr._("{value}%", value=tr.tenths(value))
 
 
 def _percent(rate: Decimal, tr: Translator) -> str:
@@ -70,7 +70,7 @@ def _disputes(book: Book, tr: Translator) -> str:
         return tr._("none resolved")
     return tr.ngettext("{n} resolved, in {days} days on average",
                        "{n} resolved, in {days} days on average", book.disputes_resolved,
-                       days=book.dispute_days.quantize(Decimal("0.1"), ROUND_HALF_UP))
+                       days=tr.tenths(book.dispute_days))
 
 
 def _portfolio(report: PortfolioReport, tr: Translator) -> Block:
@@ -86,8 +86,9 @@ def _portfolio(report: PortfolioReport, tr: Translator) -> Block:
          if m.cei is None or m.cei_all_sales is None else tr._(
              "{cei} (with S instead of S/N: {other})", cei=_cei(m.cei, tr),
              other=_cei(m.cei_all_sales, tr))),
-        (tr._("Receivables"), tr._("{ar}, overdue {overdue}", ar=money(m.ar),
-                                   overdue=money(m.overdue_ar))),
+        # As the provision matrix below adds them up, to the cent.
+        (tr._("Receivables"), tr._("{ar}, overdue {overdue}", ar=money(report.open_total),
+                                   overdue=money(report.overdue_total))),
         (tr._("Promises to pay"), _promises(report.portfolio, tr)),
         (tr._("Disputes"), _disputes(report.portfolio, tr)),
     )

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from domain.errors import RecordsUnavailable
@@ -80,8 +80,9 @@ def summary_text(report: PortfolioReport, tr: Translator) -> str:
              best=_days(tr, metrics.best_possible_dso)),
         tr._(ADD_LINE, add=_days(tr, metrics.add)),
         tr._(CEI_LINE, months=report.months, cei=_percent(tr, metrics.cei)),
-        tr._(OPEN_LINE, open=Money(metrics.ar, report.currency),
-             overdue=Money(metrics.overdue_ar, report.currency),
+        # As the report card shows them: its provision matrix's lines added up.
+        tr._(OPEN_LINE, open=Money(report.open_total, report.currency),
+             overdue=Money(report.overdue_total, report.currency),
              share=_percent(tr, metrics.overdue_ar / metrics.ar * 100
                             if metrics.ar > 0 else Decimal(0))),
         tr._(PROMISES_LINE, kept=report.portfolio.promises_kept,
@@ -185,8 +186,7 @@ def run_report(context: Mapping[str, Any],
 def _days(tr: Translator, value: Decimal | None) -> str:
     if value is None:
         return tr._(NOT_AVAILABLE)
-    # Half up, as a reader rounds (Decimal's default, half even, shows 45.25 as 45.2).
-    return tr.number(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return tr.tenths(value)
 
 
 def _percent(tr: Translator, value: Decimal | None) -> str:

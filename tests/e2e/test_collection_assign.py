@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.config.collections import AssignmentRuleSetting, CollectionSettings, RuleMatch
+from bot.config.collections import AssignmentRuleSetting, CollectionSettings
+from bot.config.customer_match import CustomerMatchSetting
 from bot.sandbox.emulator import User
 from bot.scheduler import job_context
 from domain.positions import portfolio_positions
@@ -214,7 +215,7 @@ def overdue_in_base(world: Any) -> dict[str, Decimal]:
 def test_the_alerts_job_assigns_new_overdue_accounts_by_rules_then_least_loaded(world):
     config = world.services.config
     rules = config.model_copy(update={"collections": CollectionSettings(rules=[
-        AssignmentRuleSetting(when=RuleMatch(group=["HUAXIA"]), collector=BEN)])})
+        AssignmentRuleSetting(when=CustomerMatchSetting(group=["HUAXIA"]), collector=BEN)])})
     with world.services.engine.connect() as conn:
         huaxia = {r.customer_id for r in conn.execute(
             select(CustomerRow.customer_id).where(CustomerRow.group_id == "HUAXIA"))}

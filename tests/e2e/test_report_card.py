@@ -117,7 +117,7 @@ def test_the_report_card_in_english(report_world):
         "*ADD (DSO simple − Best Possible)*\n27.9 days",
         # (400,000 + 250,000 - 380,000) / (400,000 + 250,000 - 150,000) = 54 %; with all
         # sales, (400,000 + 750,000 - 380,000) / (400,000 + 750,000 - 150,000) = 77 %.
-        "*CEI (3 months)*\n54% (with S instead of S/N: 77%)",
+        "*CEI (3 months)*\n54.0% (with S instead of S/N: 77.0%)",
         "*Receivables*\n$380,000.00, overdue $230,000.00",
         # Due 20 Oct (kept) and 20 Nov (broken); the one due 20 Aug is before the months.
         "*Promises to pay*\n1 kept, 1 broken",
@@ -126,7 +126,7 @@ def test_the_report_card_in_english(report_world):
     ]
     # 30 Sep: 30 days + 31 x 100,000 / 400,000 = 37.75; 31 Oct: 31 + 30 x 130/300 = 44.
     assert reply.blocks[2]["elements"][0]["text"] == (
-        "DSO at each month end: Sep 30, 2026 37.8 days  ·  Oct 31, 2026 44 days  ·  "
+        "DSO at each month end: Sep 30, 2026 37.8 days  ·  Oct 31, 2026 44.0 days  ·  "
         "Nov 30, 2026 52.3 days")
     # On 30 Nov A2 (due 31 Aug) is 91 days past due, S1 (due 15 Sep) 76, O1 15.
     assert reply.blocks[3]["text"]["text"] == (
@@ -145,7 +145,7 @@ def test_the_report_card_in_english(report_world):
         "*Per collector*\n"
         # C1: 30 x 180,000 / 200,000 = 27 days; CEI (300,000 + 500,000 / 3 - 180,000)
         # / (300,000 + 500,000 / 3 - 150,000) = 90.5 %.
-        "<@U04COLLECT1>: $180,000.00, overdue $30,000.00 · DSO 27 days · CEI 90.5% · "
+        "<@U04COLLECT1>: $180,000.00, overdue $30,000.00 · DSO 27.0 days · CEI 90.5% · "
         "promises 1 kept, 1 broken\n"
         # C2: 30 days without sales + 31 x 200,000 / 250,000 = 54.8; CEI
         # (100,000 + 83,333.33 - 200,000) / (100,000 + 83,333.33) = -9.1 %.
@@ -166,7 +166,7 @@ def test_the_report_card_in_chinese(report_world):
         "*DSO（简单法，3 个月）*\n46.1 天",
         "*最佳可能 DSO*\n18.2 天",
         "*平均逾期天数 ADD（简单法 DSO − 最佳可能 DSO）*\n27.9 天",
-        "*回款有效性指数 CEI（3 个月）*\n54%（以 S 代替 S/N：77%）",
+        "*回款有效性指数 CEI（3 个月）*\n54.0%（以 S 代替 S/N：77.0%）",
         "*应收账款*\nUS$380,000.00，逾期 US$230,000.00",
         "*付款承诺*\n兑现 1 笔，违约 1 笔",
         "*争议*\n已解决 1 起，平均 4.5 天",
@@ -175,7 +175,7 @@ def test_the_report_card_in_chinese(report_world):
         "催收报告",  # the notification text
         "催收报告",
         *[f["text"] for f in reply.blocks[1]["fields"]],
-        "各月末 DSO：2026年9月30日 37.8 天  ·  2026年10月31日 44 天  ·  2026年11月30日 52.3 天",
+        "各月末 DSO：2026年9月30日 37.8 天  ·  2026年10月31日 44.0 天  ·  2026年11月30日 52.3 天",
         "*坏账准备矩阵*\n"
         "`未到期` US$150,000.00 × 1% = US$1,500.00\n"
         "`1-30 天` US$100,000.00 × 3% = US$3,000.00\n"
@@ -187,7 +187,7 @@ def test_the_report_card_in_chinese(report_world):
         "Lakeside Furniture Outlet（C2）：US$53,000.00\n"
         "Acme Industrial Supply（C1）：US$9,000.00",
         "*按催收员*\n"
-        "<@U04COLLECT1>：US$180,000.00，逾期 US$30,000.00 · DSO 27 天 · CEI 90.5% · "
+        "<@U04COLLECT1>：US$180,000.00，逾期 US$30,000.00 · DSO 27.0 天 · CEI 90.5% · "
         "承诺 兑现 1 笔，违约 1 笔\n"
         "未分配：US$200,000.00，逾期 US$200,000.00 · DSO 54.8 天 · CEI -9.1%",
         "截至 2026年11月30日（Asia/Shanghai），以 USD 计",

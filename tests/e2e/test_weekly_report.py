@@ -129,7 +129,7 @@ def assert_png(uploaded: UploadedFile) -> None:
 
 ENGLISH = (
     "*Weekly collections report*, Dec 7, 2026\n"
-    "DSO (count-back): 74 days · DSO (simple, 3 months): 58.8 days · Best Possible DSO: "
+    "DSO (count-back): 74.0 days · DSO (simple, 3 months): 58.8 days · Best Possible DSO: "
     "29.4 days\n"
     "Average days delinquent: 29.4 days (ADD = DSO (simple) − Best Possible DSO)\n"
     "Collection effectiveness (CEI) over 3 months: -125%\n"
@@ -148,7 +148,7 @@ def shared(emulator: SlackEmulator) -> list[tuple[str, list[UploadedFile]]]:
 def test_the_weekly_report_arrives_in_finance_with_its_two_charts(engine, emulator, tmp_path):
     # 60,000 open on 7 December counts back over December (7 days, no sales), November
     # (30,000: 37 days), October (20,000: 68 days) and a fifth of September's 50,000 (6
-    # days): 74 days. Simple DSO: 60,000 / the sales of September to 7 December (50,000 +
+    # days): 74.0 days. Simple DSO: 60,000 / the sales of September to 7 December (50,000 +
     # 20,000 + 30,000 + 0 = 100,000) x their 30 + 31 + 30 + 7 = 98 days = 58.8 days; Best
     # Possible: 30,000 current / 100,000 x 98 = 29.4; ADD = 58.8 - 29.4 = 29.4 (the
     # overdue 30,000 happens to equal the current). CEI over the calendar months September
@@ -228,7 +228,7 @@ def test_a_finance_channel_set_to_chinese_gets_the_report_in_chinese(engine, emu
     [(text, files)] = shared(emulator)
     assert text == (
         "*每周收款报告*，2026年12月7日\n"
-        "DSO（倒推法）：74 天 · DSO（简单法，3 个月）：58.8 天 · 最佳可能 DSO：29.4 天\n"
+        "DSO（倒推法）：74.0 天 · DSO（简单法，3 个月）：58.8 天 · 最佳可能 DSO：29.4 天\n"
         "平均逾期天数：29.4 天（ADD = 简单法 DSO − 最佳可能 DSO）\n"
         "近 3 个月收款效率指数（CEI）：-125%\n"
         "未结应收账款：US$60,000.00，其中逾期：US$30,000.00（50%）\n"

@@ -41,11 +41,35 @@ def test_many_collectors_and_customers_fit_and_are_counted() -> None:
     # Fifteen collectors at most, the rest counted (the unassigned among them).
     assert collectors.count("<@U0COLL") == 15
     assert collectors.endswith("\nand 46 more")
-    assert "more than 400 days" in collectors
+    assert "more than 400.0 days" in collectors
     assert blocks[4]["text"]["text"].endswith("\nand 19,995 more customers")
     assert blocks[3]["text"]["text"].splitlines()[1] == (
         "`current` $1,000,000,000.00 × 12.5% = $125,000,000.00")
     assert blocks[-1]["elements"][-1]["text"] == (
         "Left out for want of an exchange rate: GBP, JPY")
     assert [f["text"] for f in blocks[1]["fields"]][:2] == [
-        "*DSO (count-back)*\nmore than 400 days", "*DSO (simple, 3 months)*\nn/a"]
+        "*DSO (count-back)*\nmore than 400.0 days", "*DSO (simple, 3 months)*\nn/a"]
+
+
+def test_receivables_are_the_matrix_total_to_the_cent_and_days_keep_one_decimal() -> None:
+    # Three buckets of $1.004 each: every line shows $1.00, so the matrix adds up to
+    # $3.00, while the AR rounded on its own would show $3.01 above it.
+    ar = D("3.012")
+    metrics = Metrics(ar, D("1.004"), D(10), CountBack(D(90), True), D(90), D(30), D(60),
+                      D(100))
+    report = PortfolioReport(
+        as_of=date(2026, 11, 30), currency="USD", months=3, portfolio=Book(None, metrics),
+        collectors=(), trend=(),
+        provision=tuple(ProvisionLine(b, D("1.004") if b in ("current", "1-30", "90+")
+                                      else D(0), D(10), D(0))
+                        for b in ("current", "1-30", "31-60", "61-90", "90+")),
+        allowances=())
+    _text, blocks = report_card(report, "Asia/Shanghai", translator("en-US"))
+    fields = [f["text"] for f in blocks[1]["fields"]]
+    assert fields[:6] == [
+        "*DSO (count-back)*\n90.0 days", "*DSO (simple, 3 months)*\n90.0 days",
+        "*Best Possible DSO*\n30.0 days", "*ADD (DSO simple − Best Possible)*\n60.0 days",
+        "*CEI (3 months)*\n100.0%", "*Receivables*\n$3.00, overdue $2.00"]
+    matrix = next(b["text"]["text"] for b in blocks
+                  if b.get("text", {}).get("text", "").startswith("*Provision matrix*"))
+    assert matrix.endswith("\n*Total* $3.00, allowance *$0.00*")

@@ -13,7 +13,7 @@ from handlers.i18n import translator
 from handlers.reports.job import charts, summary_text, week_of
 
 D = Decimal
-# AR older than the year the count-back walks: "more than 365 days".
+# AR older than the year the count-back walks: "more than 365.0 days".
 BEYOND = CountBack(D("365"), False)
 
 
@@ -42,7 +42,7 @@ def report(dso: CountBack = BEYOND, disputes: int = 2) -> PortfolioReport:
 def test_every_line_in_english() -> None:
     assert summary_text(report(), translator("en-US")) == (
         "*Weekly collections report*, Dec 7, 2026\n"
-        "DSO (count-back): more than 365 days · DSO (simple, 3 months): 75 days · Best "
+        "DSO (count-back): more than 365.0 days · DSO (simple, 3 months): 75.0 days · Best "
         "Possible DSO: 45.3 days\n"
         # 75.04 - 45.25 = 29.79: ADD is the simple DSO's, shown beside it.
         "Average days delinquent: 29.8 days (ADD = DSO (simple) − Best Possible DSO)\n"
@@ -60,7 +60,7 @@ def test_every_line_in_chinese_with_no_dispute_resolved() -> None:
     assert summary_text(report(CountBack(D("58.04"), True), disputes=0),
                         translator("zh-CN")) == (
         "*每周收款报告*，2026年12月7日\n"
-        "DSO（倒推法）：58 天 · DSO（简单法，3 个月）：75 天 · 最佳可能 DSO：45.3 天\n"
+        "DSO（倒推法）：58.0 天 · DSO（简单法，3 个月）：75.0 天 · 最佳可能 DSO：45.3 天\n"
         "平均逾期天数：29.8 天（ADD = 简单法 DSO − 最佳可能 DSO）\n"
         "近 3 个月收款效率指数（CEI）：82%\n"
         "未结应收账款：US$250,000.00，其中逾期：US$100,000.00（40%）\n"
