@@ -67,13 +67,13 @@ from domain.approvals.rules import (
     may_decide,
     require_comment,
 )
-from domain.currencies import canonical
+from domain.currencies import canonical, is_currency
 from domain.errors import DomainError
 from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer, OrderStatus
 from domain.money import Money
-from domain.orders.amount_text import LIMIT_TOO_LARGE, read_amount
+from domain.orders.amount_text import LIMIT_TOO_LARGE, exact_money, read_amount
 from domain.orders.ports import HeldOrders
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext, customer_position
@@ -345,7 +345,9 @@ class CreditRequests:
                                       else current.currency)
         # The limit stays in the currency the ERP keeps it in; an amount typed in
         # another is converted at the day's rate.
-        asked = Money(typed.value * fx.factor(currency, current.currency),
+        typed_money = exact_money(text, typed.value, currency) if is_currency(
+            currency) else Money(typed.value, currency)
+        asked = Money(typed_money.amount * fx.factor(currency, current.currency),
                       current.currency).rounded()
         return current + asked if relative else asked
 

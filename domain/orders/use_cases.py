@@ -31,7 +31,7 @@ from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer, Order, OrderStatus
 from domain.money import Money
-from domain.orders.amount_text import read_amount
+from domain.orders.amount_text import exact_money, read_amount
 from domain.orders.events import OrderHeld, OrderReleased
 from domain.orders.model import (
     ContractUse,
@@ -426,12 +426,7 @@ class OrderChecks:
             raise AmountError(text, N_("“{text}” is not an amount in a currency creditbot "
                                        "knows ({code} is not an ISO 4217 code): write it "
                                        "like {examples}."), code=code)
-        money = Money(typed.value, code).rounded()
-        if money.amount <= 0:
-            # 0.00001 would be recorded as an order of 0.00: not an order.
-            raise AmountError(text, N_("“{text}” is less than the smallest amount in "
-                                       "{code}: write it like {examples}."), code=code)
-        return money
+        return exact_money(text, typed.value, code)
 
     def _convert(self, uow: UnitOfWork, money: Money, currency: str, day: date) -> Money:
         if money.currency == currency:

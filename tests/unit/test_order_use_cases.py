@@ -134,6 +134,22 @@ def test_bad_amounts_are_refused_and_nothing_is_recorded(typed: str):
     assert uow.orders.checks == {} and uow.audit.entries == []
 
 
+@pytest.mark.parametrize("typed, refusal", [
+    ("100.001", "“100.001” has more decimals than CNY has: write it like 100.00."),
+    ("5.5 JPY", "“5.5 JPY” has more decimals than JPY has: write it like 6."),
+    ("0.001", "“0.001” is less than the smallest amount in CNY: write it like 120000, "
+              "120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR.")])
+def test_an_amount_finer_than_its_currency_is_refused_not_rounded(typed: str, refusal: str):
+    checks, uow, _ = world()
+    uow.rates.rates.update(JPY=Decimal("0.05"), KWD=Decimal("23"))
+    with pytest.raises(AmountError) as refused:
+        checks.place(REP_MEMBER, "C1", typed)
+    assert str(refused.value) == refusal
+    assert uow.orders.checks == {} and uow.audit.entries == []
+    # Three decimals are fine where the currency has them.
+    assert checks.place(REP_MEMBER, "C1", "1.125 KWD").check is not None
+
+
 def test_a_reference_loses_control_characters_and_is_bounded():
     checks, _, _ = world()
     answer = checks.place(REP_MEMBER, "C1", "10", reference="PO\x00-1\u202e\n<@U1>")
