@@ -56,14 +56,29 @@ class WorkPolicy:
 
 
 class NotYourAccount(DomainError):
-    def __init__(self, customer: str, collector: str | None) -> None:
+    """``name``: the customer's, when known: the refusal names the account as people
+    know it, and the command to assign it by its id."""
+
+    def __init__(self, customer: str, collector: str | None, name: str | None = None) -> None:
+        label = f"{name} ({customer})" if name and name != customer else customer
         if collector is None:
-            super().__init__(N_("{customer} has no collector yet: assign one first with "
-                                "`/credit assign {customer} @someone`."), customer=customer)
+            super().__init__(N_("{account} has no collector yet: assign one first with "
+                                "`/credit assign {customer} @someone`."),
+                             account=label, customer=customer)
         else:
-            super().__init__(N_("{customer} is collected by <@{collector}>; only they or "
+            super().__init__(N_("{account} is collected by <@{collector}>; only they or "
                                 "the collections lead can record against it."),
-                             customer=customer, collector=collector)
+                             account=label, collector=collector)
+
+
+@dataclass(frozen=True)
+class AccountForm:
+    """What a collector's form about one account shows: its name, and the open invoices
+    a promise or a dispute may name (by id), oldest due first."""
+
+    customer_id: str
+    name: str
+    open_invoices: tuple[Invoice, ...]
 
 
 class NotYourDispute(DomainError):
@@ -305,8 +320,20 @@ class CollectorsDay:
         assignment = uow.collections.open_assignment(customer_id)
         collector = assignment.collector if assignment else None
         if assignment is None or actor.user_id not in (collector, self.policy.lead):
-            raise NotYourAccount(customer_id, collector)
+            raise _not_yours(uow, customer_id, collector)
         return assignment
+
+    def account_form(self, actor: Member, customer_id: str) -> AccountForm:
+        """For the worklist's forms (log, promise, dispute, legal), before one opens:
+        refused as recording would be, so nobody fills in a form only to be told the
+        account is not theirs. Writes nothing."""
+        with self.unit_of_work() as uow:
+            self._require_collector(uow, actor, customer_id)
+            customer = uow.customers.get(customer_id)
+            invoices = sorted(uow.receivables.open_invoices([customer_id]),
+                              key=lambda i: (i.due_date, i.invoice_id))
+        return AccountForm(customer_id, customer.name if customer else customer_id,
+                           tuple(invoices))
 
     def log_action(self, actor: Member, customer_id: str, kind: ActionKind, outcome: str,
                    next_action_on: date | None) -> CollectionAction:
@@ -498,7 +525,8 @@ class CollectorsDay:
         if actor.user_id not in (self.legal_owner, self.policy.lead,
                                  assignment.collector if assignment else None) \
                 and self.legal_department not in actor.departments:
-            raise NotYourAccount(customer_id, assignment.collector if assignment else None)
+            raise _not_yours(uow, customer_id,
+                             assignment.collector if assignment else None)
         return case, assignment
 
     def may_record_legal_outcome(self, actor: Member, customer_id: str) -> None:
@@ -557,3 +585,8 @@ class CollectorsDay:
                                                       "outcome": closed.outcome}))
             uow.commit()
         return closed
+
+
+def _not_yours(uow: UnitOfWork, customer_id: str, collector: str | None) -> NotYourAccount:
+    customer = uow.customers.get(customer_id)
+    return NotYourAccount(customer_id, collector, customer.name if customer else None)

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
+from domain.collections.work import AccountForm
 from handlers.collections import modals
 from handlers.collections.blocks import (
     DISPUTE,
@@ -27,28 +28,32 @@ from handlers.registry import Action
 
 
 def _open(body: dict[str, Any], context: BoltContext, view: dict[str, Any]) -> None:
-    deps: Deps = context["deps"]
-    # Credit data is confidential: no form for someone who may not see it.
-    deps.access.require(context["member"])
     open_modal(context, str(body.get("trigger_id") or ""), view)
 
 
+def _account(context: BoltContext) -> AccountForm:
+    """The account the pressed button names, refused before its form opens for whoever
+    may not record against it (credit data is confidential too)."""
+    deps: Deps = context["deps"]
+    return deps.collecting.account_form(context["member"], context["payload"].customer)
+
+
 def on_log(body: dict[str, Any], context: BoltContext) -> None:
-    _open(body, context, modals.log_view(context["tr"], context["payload"].customer))
+    _open(body, context, modals.log_view(context["tr"], _account(context)))
 
 
 def on_promise(body: dict[str, Any], context: BoltContext) -> None:
-    _open(body, context, modals.promise_view(context["tr"], context["payload"].customer))
+    _open(body, context, modals.promise_view(context["tr"], _account(context)))
 
 
 def on_dispute(body: dict[str, Any], context: BoltContext) -> None:
     deps: Deps = context["deps"]
-    _open(body, context, modals.dispute_view(context["tr"], context["payload"].customer,
+    _open(body, context, modals.dispute_view(context["tr"], _account(context),
                                              dict(deps.collecting.departments)))
 
 
 def on_legal(body: dict[str, Any], context: BoltContext) -> None:
-    _open(body, context, modals.legal_view(context["tr"], context["payload"].customer))
+    _open(body, context, modals.legal_view(context["tr"], _account(context)))
 
 
 def on_resolve(body: dict[str, Any], context: BoltContext) -> None:
@@ -56,14 +61,16 @@ def on_resolve(body: dict[str, Any], context: BoltContext) -> None:
     value: DisputeValue = context["payload"]
     # Refused before the form: nobody types an outcome only to be told it isn't theirs.
     deps.collecting.may_resolve(context["member"], value.dispute, value.customer)
-    _open(body, context, modals.resolve_view(context["tr"], value))
+    _open(body, context, modals.resolve_view(
+        context["tr"], value, deps.collecting.customer_name(value.customer)))
 
 
 def on_outcome(body: dict[str, Any], context: BoltContext) -> None:
     deps: Deps = context["deps"]
     customer = context["payload"].customer
     deps.collecting.may_record_legal_outcome(context["member"], customer)
-    _open(body, context, modals.outcome_view(context["tr"], customer))
+    _open(body, context, modals.outcome_view(
+        context["tr"], customer, deps.collecting.customer_name(customer)))
 
 
 ACTIONS = (

@@ -15,6 +15,7 @@ from slack_bolt import BoltContext
 from domain.amounts import AmountError, parse_amount
 from domain.collections.model import ActionKind
 from domain.collections.work import (
+    AccountForm,
     AlreadyRecorded,
     NotTheirDispute,
     PromiseCurrency,
@@ -34,7 +35,7 @@ from handlers.errors import explain
 from handlers.i18n import Translator
 from handlers.modals import date_input, modal, option, select, submitted, text_input, user_input
 from handlers.registry import Submitted, View
-from handlers.render import section
+from handlers.render import context, erp_text, section
 
 LOG_VIEW, PROMISE_VIEW, DISPUTE_VIEW, LEGAL_VIEW = (
     "collect_log_form", "collect_promise_form", "collect_dispute_form", "collect_legal_form")
@@ -47,15 +48,33 @@ KIND, OUTCOME, NEXT, AMOUNT, DUE, INVOICES, REASON, DEPARTMENT, OWNER, NOTE = (
 HORIZON = timedelta(days=365)
 
 
-def _title(tr: Translator, customer: str) -> Any:
-    return section(tr._("Customer: {customer}", customer=customer))
+# Open invoices a promise or dispute form lists (oldest due first); the rest are counted.
+INVOICES_LISTED = 25
 
 
-def log_view(tr: Translator, customer: str) -> dict[str, Any]:
+def _title(tr: Translator, customer: str, name: str) -> Any:
+    return section(tr._("Customer: {customer}", customer=customer_label(name, customer)))
+
+
+def _open_invoices(tr: Translator, form: AccountForm) -> Any:
+    """The ids a promise or a dispute may name, with what each is and owes."""
+    if not form.open_invoices:
+        return context(tr._("No open invoices."))
+    lines = [tr._("`{invoice}` {amount}, due {due}", invoice=erp_text(i.invoice_id, 64),
+                  amount=i.open_amount, due=i.due_date)
+             for i in form.open_invoices[:INVOICES_LISTED]]
+    rest = len(form.open_invoices) - INVOICES_LISTED
+    if rest > 0:
+        lines.append(tr.ngettext("and {n} more", "and {n} more", rest))
+    return section("*" + tr._("Open invoices") + "*\n" + "\n".join(lines))
+
+
+def log_view(tr: Translator, form: AccountForm) -> dict[str, Any]:
     kinds = [option(k.value, tr._(KINDS[k])) for k in ActionKind]
+    customer = form.customer_id
     return modal(LOG_VIEW, AccountValue(customer=customer), title=tr._("Log action"),
                  submit=tr._("Save"), close=tr._("Cancel"), blocks=[
-                     _title(tr, customer),
+                     _title(tr, customer, form.name),
                      select(KIND, tr._("What you did"), kinds, initial=ActionKind.CALL.value),
                      text_input(OUTCOME, tr._("Outcome"), multiline=True, max_length=2000,
                                 placeholder=tr._("e.g. spoke to their AP clerk; payment "
@@ -65,10 +84,12 @@ def log_view(tr: Translator, customer: str) -> dict[str, Any]:
                  ])
 
 
-def promise_view(tr: Translator, customer: str) -> dict[str, Any]:
+def promise_view(tr: Translator, form: AccountForm) -> dict[str, Any]:
+    customer = form.customer_id
     return modal(PROMISE_VIEW, AccountValue(customer=customer), title=tr._("Promise to pay"),
                  submit=tr._("Save"), close=tr._("Cancel"), blocks=[
-                     _title(tr, customer),
+                     _title(tr, customer, form.name),
+                     _open_invoices(tr, form),
                      text_input(AMOUNT, tr._("Amount"), max_length=40,
                                 hint=tr._("e.g. 25000, 25k or USD 25k; the customer's "
                                           "currency when none is given.")),
@@ -79,11 +100,13 @@ def promise_view(tr: Translator, customer: str) -> dict[str, Any]:
                  ])
 
 
-def dispute_view(tr: Translator, customer: str, departments: dict[str, str]
+def dispute_view(tr: Translator, form: AccountForm, departments: dict[str, str]
                  ) -> dict[str, Any]:
+    customer = form.customer_id
     choices = [option(key, name) for key, name in departments.items()]
     blocks = [
-        _title(tr, customer),
+        _title(tr, customer, form.name),
+        _open_invoices(tr, form),
         text_input(INVOICES, tr._("Disputed invoices"), max_length=500,
                    hint=tr._("Invoice ids separated by commas.")),
         text_input(REASON, tr._("Reason"), multiline=True, max_length=2000,
@@ -96,10 +119,11 @@ def dispute_view(tr: Translator, customer: str, departments: dict[str, str]
                  submit=tr._("Open dispute"), close=tr._("Cancel"), blocks=blocks)
 
 
-def legal_view(tr: Translator, customer: str) -> dict[str, Any]:
+def legal_view(tr: Translator, form: AccountForm) -> dict[str, Any]:
+    customer = form.customer_id
     return modal(LEGAL_VIEW, AccountValue(customer=customer), title=tr._("Escalate to legal"),
                  submit=tr._("Escalate"), close=tr._("Cancel"), blocks=[
-                     _title(tr, customer),
+                     _title(tr, customer, form.name),
                      section(tr._("The account's history goes to the legal channel and "
                                   "legal takes the account over.")),
                      text_input(NOTE, tr._("Note for legal"), multiline=True,
@@ -107,19 +131,19 @@ def legal_view(tr: Translator, customer: str) -> dict[str, Any]:
                  ])
 
 
-def resolve_view(tr: Translator, value: DisputeValue) -> dict[str, Any]:
+def resolve_view(tr: Translator, value: DisputeValue, name: str) -> dict[str, Any]:
     return modal(RESOLVE_VIEW, value, title=tr._("Resolve dispute"), submit=tr._("Resolve"),
                  close=tr._("Cancel"), blocks=[
-                     _title(tr, value.customer),
+                     _title(tr, value.customer, name),
                      text_input(OUTCOME, tr._("Outcome"), multiline=True, max_length=2000,
                                 placeholder=tr._("e.g. credit note issued for 2 pallets")),
                  ])
 
 
-def outcome_view(tr: Translator, customer: str) -> dict[str, Any]:
+def outcome_view(tr: Translator, customer: str, name: str) -> dict[str, Any]:
     return modal(OUTCOME_VIEW, AccountValue(customer=customer),
                  title=tr._("Legal outcome"), submit=tr._("Record"), close=tr._("Cancel"),
-                 blocks=[_title(tr, customer),
+                 blocks=[_title(tr, customer, name),
                          text_input(OUTCOME, tr._("Outcome"), multiline=True,
                                     max_length=2000,
                                     placeholder=tr._("e.g. settled for 80%, paid in full"))])

@@ -246,13 +246,22 @@ def test_a_wrong_field_is_named_beside_it_and_another_collector_is_refused(world
     assert answer.json() == {"response_action": "errors", "errors": {
         "invoices": "INV-NOPE is not an open invoice of C0041: name invoices from the "
                     "account's open ones, separated by commas."}}
-    # Another collector's press: the form opens, but the record is refused.
-    world.slack.click(OTHER_COLLECTOR, worklist(world), "Log action", wait=False)
-    view = world.slack.modal(OTHER_COLLECTOR)
+    # Another collector's press: refused at once, to themselves, before any form opens
+    # (nobody fills in a form only to hear it is not theirs).
+    opened = len(world.emulator.calls_to("views.open"))
+    for label in ("Log action", "Promise to pay", "Dispute", "Escalate to legal"):
+        refusal = world.slack.click(OTHER_COLLECTOR, worklist(world), label)
+        assert refusal.ephemeral and refusal.text == (
+            "Fenwick Retail Group (C0041) is collected by <@U04COLLECT1>; only they or the "
+            "collections lead can record against it.")
+    assert len(world.emulator.calls_to("views.open")) == opened
+    # A form submitted by someone it was not opened for is still refused on submit.
+    world.slack.click(COLLECTOR, worklist(world), "Log action", wait=False)
+    view = world.slack.modal(COLLECTOR)
     refused = world.slack.submit(OTHER_COLLECTOR, view, {"kind": "call", "outcome": "hi"})
-    shown = refused.json()["view"]
-    assert "C0041 is collected by <@U04COLLECT1>; only they or the collections lead can " \
-           "record against it." in json.dumps(shown["blocks"], ensure_ascii=False)
+    assert "Fenwick Retail Group (C0041) is collected by <@U04COLLECT1>; only they or the " \
+           "collections lead can record against it." in json.dumps(
+               refused.json()["view"]["blocks"], ensure_ascii=False)
     assert [a for a, _, _ in audit(world)] == ["collections.assigned"]
     # Someone who may not see credit data gets no form, only the reason, to themselves.
     world.emulator.views.clear()
@@ -308,3 +317,27 @@ def test_a_long_worklist_pages_in_place_and_reads_in_chinese(world):
         "其余按逾期金额 × 逾期天数排序。")
     assert [b["text"]["text"] for b in chinese.buttons()[:4]] == [
         "记录行动", "付款承诺", "争议", "移交法务"]
+
+
+def test_a_promise_or_dispute_form_names_the_account_and_lists_its_open_invoices(world):
+    world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, f"/credit assign {CUSTOMER} <@{COLLECTOR}>")
+    for label in ("Promise to pay", "Dispute"):
+        world.emulator.views.clear()
+        world.slack.click(COLLECTOR, worklist(world), label, wait=False)
+        view = world.slack.modal(COLLECTOR)
+        assert [b["text"]["text"] for b in view["blocks"][:2]] == [
+            "Customer: *Fenwick Retail Group* (C0041)",
+            "*Open invoices*\n"
+            "`INV-0041-013` £91,549.78, due Jul 11, 2026\n"
+            "`INV-0041-022` £16,967.26, due Aug 1, 2026\n"
+            "`INV-0041-015` £25,692.48, due Aug 30, 2026\n"
+            "`INV-0041-004` £22,375.28, due Oct 18, 2026\n"
+            "`INV-0041-014` £51,279.19, due Oct 22, 2026\n"
+            "`INV-0041-008` £67,497.91, due Nov 7, 2026\n"
+            "`INV-0041-009` £72,967.22, due Nov 11, 2026\n"
+            "`INV-0041-005` £81,765.19, due Nov 23, 2026\n"
+            "`INV-0041-001` £53,525.87, due Nov 26, 2026\n"
+            "`INV-0041-000` £51,568.59, due Nov 29, 2026\n"
+            "`INV-0041-016` £75,830.20, due Dec 24, 2026\n"
+            "`INV-0041-011` £43,712.68, due Dec 25, 2026\n"
+            "`INV-0041-017` £29,829.89, due Dec 25, 2026"]

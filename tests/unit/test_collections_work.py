@@ -155,7 +155,7 @@ def test_a_dispute_pauses_dunning_for_its_invoices_and_posts_to_the_department(
 def test_only_the_collector_or_the_lead_records(day: CollectorsDay, uow: FakeUnitOfWork) -> None:
     with pytest.raises(NotYourAccount) as refused:
         day.log_action(OTHER, "C1", ActionKind.CALL, "hello", None)
-    assert str(refused.value) == ("C1 is collected by <@U0MEI0001>; only they or the "
+    assert str(refused.value) == ("Customer C1 (C1) is collected by <@U0MEI0001>; only they or the "
                                   "collections lead can record against it.")
     day.log_action(LEAD, "C1", ActionKind.NOTE, "checked", None)
     assert uow.commits == 2

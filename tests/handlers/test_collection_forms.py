@@ -1,0 +1,48 @@
+"""The collector's forms name the account and list the invoices a promise or a dispute
+may name, within Block Kit's limits whatever the ERP exported."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from bot.sandbox import blockkit
+from domain.collections.work import AccountForm
+from domain.model import Invoice
+from domain.money import Money
+from handlers.collections.modals import dispute_view, promise_view
+from handlers.i18n import translator
+
+DUE = date(2026, 11, 1)
+
+
+def invoice(n: int, invoice_id: str | None = None) -> Invoice:
+    amount = Money(Decimal(1000 + n), "USD")
+    return Invoice(invoice_id or f"INV-{n:03d}", "C1", DUE - timedelta(days=30),
+                   DUE + timedelta(days=n), amount, amount)
+
+
+def test_a_long_account_lists_25_invoices_and_counts_the_rest():
+    form = AccountForm("C1", "Acme", tuple(invoice(n) for n in range(40)))
+    view = promise_view(translator("en-US"), form)
+    assert blockkit.problems(view["blocks"]) == []
+    listed = view["blocks"][1]["text"]["text"].split("\n")
+    assert listed[0] == "*Open invoices*"
+    assert listed[1] == "`INV-000` $1,000.00, due Nov 1, 2026"
+    assert listed[25] == "`INV-024` $1,024.00, due Nov 25, 2026"
+    assert listed[26:] == ["and 15 more"]
+
+
+def test_erp_text_in_the_form_formats_and_pings_nothing():
+    hostile = "<!channel> *x*`"
+    form = AccountForm("C1", "Evil <@U0BOSS0001> _co_", (invoice(1, hostile),))
+    view = dispute_view(translator("en-US"), form, {"logistics": "Logistics"})
+    title, listed = (b["text"]["text"] for b in view["blocks"][:2])
+    assert title == "Customer: *Evil &lt;@U0BOSS0001&gt; ＿co＿* (C1)"
+    assert listed == "*Open invoices*\n`&lt;!channel&gt; ∗x∗ˋ` $1,001.00, due Nov 2, 2026"
+    assert blockkit.problems(view["blocks"]) == []
+
+
+def test_an_account_without_open_invoices_says_so():
+    view = promise_view(translator("zh-CN"), AccountForm("C1", "Acme", ()))
+    assert view["blocks"][1]["elements"][0]["text"] == "没有未结发票。"
