@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -76,9 +76,17 @@ class AssignmentNotices(Protocol):
 
     def queue(self, outbox: Outbox, change: AssignmentChange) -> None: ...
 
+    def queue_by_rules(self, outbox: Outbox, changes: Sequence[AssignmentChange]) -> None:
+        """One run's assignments by the rules: each collector told once, however many
+        accounts they were given (a first run can give dozens)."""
+        ...
+
 
 class NoAssignmentNotices:
     def queue(self, outbox: Outbox, change: AssignmentChange) -> None:
+        return None
+
+    def queue_by_rules(self, outbox: Outbox, changes: Sequence[AssignmentChange]) -> None:
         return None
 
 
@@ -227,7 +235,7 @@ class Assignments:
     def auto_assign(self, as_of: date | None = None) -> dict[str, int]:
         """Assigns every overdue account nobody collects, by app.yaml's rules, else to
         the collector with the least open overdue amount. For the alerts job, so no
-        access check; each collector gets a DM per account. Counts ``assigned``."""
+        access check; each collector gets one DM for the run. Counts ``assigned``."""
         day = as_of or self.today()
         with self.unit_of_work() as uow:
             entries = portfolio_positions(uow, day, self.policy)
@@ -267,7 +275,7 @@ class Assignments:
     def _assign_picks(self, picks: list[Pick], positions: dict[str, CreditPosition | None],
                       day: date) -> int:
         now = self.clock()
-        assigned = 0
+        changes: list[AssignmentChange] = []
         with self.unit_of_work() as uow:
             uow.begin_write()
             still_open = {a.customer_id for a in uow.collections.open_assignments(
@@ -292,9 +300,9 @@ class Assignments:
                 uow.events.record(CollectorAssigned(
                     occurred_at=now, actor=SYSTEM, subject=customer.customer_id,
                     assignment_id=stored.id, collector=pick.collector, by_rules=True))
-                self.notices.queue(uow.outbox, AssignmentChange(
+                changes.append(AssignmentChange(
                     stored, customer, positions.get(customer.customer_id), BY_RULES,
                     by_rotation=pick.rule is None))
-                assigned += 1
+            self.notices.queue_by_rules(uow.outbox, changes)
             uow.commit()
-        return assigned
+        return len(changes)

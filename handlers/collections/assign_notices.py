@@ -1,12 +1,15 @@
 """The direct messages an assignment sends, queued in the outbox inside the use case's
 transaction (``domain.collections.use_cases.AssignmentNotices``): the new collector gets
-the account's card, the one it was taken from a line saying so; each in their language,
-with a dedup key per assignment version and person, so a retried use case never sends
-one twice."""
+the account's card, the one it was taken from a line saying so; a run of the rules that
+gives a collector several accounts sends them one list instead of a card each. Each in
+their language, with a dedup key per assignment version (or run) and person, so a
+retried use case never sends one twice."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 
 from domain.check import CustomerCheck
 from domain.collections.assignment import BY_RULES
@@ -16,7 +19,7 @@ from domain.people import is_user_id
 from domain.ports import Outbox
 from handlers.check.blocks import card, names
 from handlers.i18n import Translator, translator
-from handlers.render import Message, erp_text, mention, message, section
+from handlers.render import Message, context, erp_text, mention, message, section
 
 NOTE = "collections.assignment"
 NAME = 200
@@ -61,10 +64,61 @@ def handed_back(change: AssignmentChange, tr: Translator) -> Message:
     return message(text, [section(text)])
 
 
+# Accounts one message of a run lists by name; the rest are counted (Block Kit: 3,000
+# characters per section).
+LISTED = 20
+
+
+def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator) -> Message:
+    """One collector's message for a run of the rules: the accounts they now collect,
+    largest overdue first, and where their worklist is."""
+    def overdue(change: AssignmentChange) -> Decimal:
+        return change.position.aging.overdue.amount if change.position else Decimal(0)
+
+    ordered = sorted(changes, key=lambda c: (-overdue(c), c.customer.customer_id))
+    rotation = {c.by_rotation for c in changes}
+    who = (tr._("the assignment rules and the least-load rotation") if len(rotation) > 1
+           else _who(BY_RULES, tr, rotation.pop()))
+    title = tr.ngettext("You now collect {n} overdue account (assigned by {who}); its next "
+                        "step is due today:",
+                        "You now collect {n} overdue accounts (assigned by {who}); their "
+                        "next step is due today:", len(changes), who=who)
+    lines = []
+    for change in ordered[:LISTED]:
+        account = tr._("{name} ({id})", name=erp_text(names(change.customer, tr)[0], NAME),
+                       id=erp_text(change.customer.customer_id, 64))
+        aging = change.position.aging if change.position else None
+        if aging is not None and aging.oldest_overdue_days:
+            account += " · " + tr._("{amount} overdue, oldest {days} days",
+                                    amount=aging.overdue, days=aging.oldest_overdue_days)
+        lines.append("• " + account)
+    if len(ordered) > LISTED:
+        lines.append(tr.ngettext("and {n} more", "and {n} more", len(ordered) - LISTED))
+    text = title + "\n" + "\n".join(lines)
+    return message(title, [section(text), context(tr._(
+        "Your worklist, with a card per account: `/credit collect`"))])
+
+
 class AssignmentNotices:
     def __init__(self, locale_of: Callable[[str], str], timezone: str) -> None:
         self.locale_of = locale_of
         self.timezone = timezone
+
+    def queue_by_rules(self, outbox: Outbox, changes: Sequence[AssignmentChange]) -> None:
+        """One account: its card, as an assignment by hand sends; more: one list."""
+        by_collector: dict[str, list[AssignmentChange]] = defaultdict(list)
+        for change in changes:
+            by_collector[change.assignment.collector].append(change)
+        for collector, given in by_collector.items():
+            if len(given) == 1 or not is_user_id(collector):
+                for change in given:
+                    self.queue(outbox, change)
+                continue
+            text, blocks = given_by_rules(given, translator(self.locale_of(collector)))
+            first = min(c.assignment.id for c in given)
+            outbox.add(OutgoingMessage(channel=collector, kind=NOTE, text=text,
+                                       blocks=blocks or [],
+                                       dedup_key=f"{NOTE}:rules:{first}:{collector}"))
 
     def queue(self, outbox: Outbox, change: AssignmentChange) -> None:
         assignment = change.assignment

@@ -7,6 +7,7 @@ collector, each told by direct message."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.sandbox.emulator import User
 from bot.scheduler import job_context
 from domain.positions import portfolio_positions
 from handlers.alerts import run_alerts
+from handlers.render import erp_text
 from storage.models import AuditRow, CollectionAssignmentRow, CustomerRow
 from tests.e2e.conftest import CREDIT_MANAGER, NOW, SALES, SALES_CHANNEL, STRANGER
 from tests.e2e.test_alert_actions import first_page
@@ -212,6 +214,12 @@ def overdue_in_base(world: Any) -> dict[str, Decimal]:
             if e.in_base is not None and e.in_base.overdue.amount > 0}
 
 
+def customer_names(world) -> list[tuple[str, str]]:
+    with world.services.engine.connect() as conn:
+        return [(r.customer_id, r.name) for r in conn.execute(
+            select(CustomerRow.customer_id, CustomerRow.name))]
+
+
 def test_the_alerts_job_assigns_new_overdue_accounts_by_rules_then_least_loaded(world):
     config = world.services.config
     rules = config.model_copy(update={"collections": CollectionSettings(rules=[
@@ -235,14 +243,23 @@ def test_the_alerts_job_assigns_new_overdue_accounts_by_rules_then_least_loaded(
     assert {who for c, who in assigned.items() if c in rest} == {ANNA, BEN}
     assert all(actor == "creditbot" for actor, *_ in audit(world, "collections."))
     deliver(world)
-    anna_cards = dms(world, ANNA)
-    assert len(anna_cards) == sum(1 for who in assigned.values() if who == ANNA)
-    # Anna's accounts came by the rotation (the one rule names Ben); Ben's Huaxia by it.
-    assert context_texts(anna_cards[0])[-1] == (
-        "You now collect this account (assigned by the least-load rotation, as no "
-        "assignment rule matched). Its next step is due today.")
-    assert "You now collect this account (assigned by the assignment rules). Its next step "\
-           "is due today." in [context_texts(c)[-1] for c in dms(world, BEN)]
+    # One message each for the run, not a card per account: a list, largest first.
+    names = dict(customer_names(world))
+    for who, by in ((ANNA, "the least-load rotation, as no assignment rule matched"),
+                    (BEN, "the assignment rules and the least-load rotation")):
+        [note] = dms(world, who)
+        mine = sorted(c for c, w in assigned.items() if w == who)
+        title, *lines = note["blocks"][0]["text"]["text"].split("\n")
+        assert note["text"] == title == (
+            f"You now collect {len(mine)} overdue accounts (assigned by {by}); their next "
+            "step is due today:")
+        listed = lines[:20]
+        assert lines[20:] == ([f"and {len(mine) - 20} more"] if len(mine) > 20 else [])
+        for line in listed:
+            match = re.fullmatch(r"• (.+) \((C\d{4})\) · \S+ overdue, oldest \d+ days", line)
+            assert match and match[2] in mine and erp_text(names[match[2]], 200) == match[1], line
+        assert note["blocks"][1]["elements"][0]["text"] == (
+            "Your worklist, with a card per account: `/credit collect`")
     # The next run finds nothing new to assign, and tells nobody again.
     assert run_alerts(job_context(world.services.engine, rules, lambda: NOW))[
         "assigned"] == 0

@@ -5,6 +5,7 @@ and by the weighted round-robin (least open overdue first, ties in app.yaml's or
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -58,6 +59,9 @@ class Told:
 
     def queue(self, outbox: Outbox, change: AssignmentChange) -> None:
         self.changes.append(change)
+
+    def queue_by_rules(self, outbox: Outbox, changes: Sequence[AssignmentChange]) -> None:
+        self.changes.extend(changes)
 
 
 def service(uow: FakeUnitOfWork, policy: AssignmentPolicy | None = None) -> Assignments:
