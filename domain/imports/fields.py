@@ -111,13 +111,24 @@ def positive_rate(raw: str) -> Decimal:
     return value
 
 
+# ERPs write an empty date as a placeholder (0001-01-01, 1899-12-30, 1900-01-01): taken
+# as a date it makes an invoice tens of thousands of days overdue. No open item, payment
+# or order of a business still trading is that old. Late ones (9999-12-31 for a contract
+# without an end) mean what they say.
+EARLIEST = date(1970, 1, 1)
+
+
 def iso_date(raw: str) -> date:
     if not _DATE.fullmatch(raw):
         raise FieldError(f"“{raw}” is not a date in YYYY-MM-DD form (e.g. 2026-03-31)")
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise FieldError(f"“{raw}” is not a real calendar date") from None
+    if day < EARLIEST:
+        raise FieldError(f"{raw} is before {EARLIEST.isoformat()}: an ERP's placeholder for "
+                         "an empty date, not a date; export the real date")
+    return day
 
 
 def currency(raw: str) -> str:

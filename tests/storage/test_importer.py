@@ -355,6 +355,23 @@ def test_each_bad_row_lists_all_its_problems_with_the_file_and_database_ones(
     assert skipped.committed and (skipped.inserted, skipped.rejected) == (1, 2)
 
 
+def test_an_erp_placeholder_for_an_empty_date_is_refused_not_aged(with_customers, write_csv):
+    engine = with_customers
+    before = snapshot(engine)
+    report = run(engine, write_csv, "invoices",
+                 "invoice_id,customer_id,issue_date,due_date,amount,currency\n"
+                 "I1,C1,0001-01-01,1900-01-01,10,USD\n"
+                 "I2,C1,1969-12-31,1970-01-01,10,USD\n")
+    assert [str(e) for e in report.errors] == [
+        "line 2, column issue_date: 0001-01-01 is before 1970-01-01: an ERP's placeholder "
+        "for an empty date, not a date; export the real date",
+        "line 2, column due_date: 1900-01-01 is before 1970-01-01: an ERP's placeholder for "
+        "an empty date, not a date; export the real date",
+        "line 3, column issue_date: 1969-12-31 is before 1970-01-01: an ERP's placeholder "
+        "for an empty date, not a date; export the real date"]
+    assert snapshot(engine) == before
+
+
 def test_the_first_problems_are_listed_in_line_order_and_all_are_counted(
         with_customers, write_csv):
     lines = ["invoice_id,customer_id,issue_date,due_date,amount,currency"]
