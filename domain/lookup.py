@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 from domain.errors import AmbiguousCustomer, CustomerNotFound, DomainError
 from domain.refs import CustomerRef, GroupRef
-from domain.text import N_
+from domain.text import N_, without_invisible
 
 MAX_CANDIDATES = 10
 # A close match is taken without asking only when it is both good and clearly the best.
@@ -28,8 +28,6 @@ SUGGESTION_SCORE = 50.0
 CLOSEST = 5
 
 _PUNCTUATION = re.compile(r"[^\w\s]")
-# Unicode's "format" characters that NFKC keeps: zero-width space/joiners, BOM, bidi.
-_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 def normalize_name(name: str) -> str:
@@ -37,7 +35,7 @@ def normalize_name(name: str) -> str:
     the full-width "ＡＣＭＥ　Inc" typed by a Chinese input method all meet (NFKC).
     Invisible format characters (zero-width spaces and joiners, a BOM, bidi controls)
     are dropped, not turned into word breaks: "Ze\u200bro" is "zero"."""
-    folded = _INVISIBLE.sub("", unicodedata.normalize("NFKC", name)).casefold()
+    folded = without_invisible(unicodedata.normalize("NFKC", name)).casefold()
     return " ".join(_PUNCTUATION.sub(" ", folded).split())
 
 

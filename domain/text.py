@@ -8,7 +8,24 @@ nothing at run time.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+# Every format character (Unicode category Cf: soft hyphen, zero-width spaces and
+# joiners, bidi controls, BOM, interlinear and tag characters…) and the combining
+# grapheme joiner: nothing a reader sees, all of it able to make two equal-looking
+# texts differ ("PO-7" and "PO\u00ad-7") or to reorder a line.
+INVISIBLE = ("\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+             "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+             "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+             "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+
+
+def without_invisible(text: str) -> str:
+    """``text`` with every invisible character (``INVISIBLE``) dropped, not spaced:
+    "Ze\u200bro" is "Zero"."""
+    return _INVISIBLE.sub("", text)
 
 
 def N_(message: str) -> str:

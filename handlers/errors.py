@@ -22,7 +22,7 @@ from domain.access import AccessDenied, ShareRefused
 from domain.errors import DomainError, MissingRate
 from domain.text import N_
 from handlers.i18n import Translator, translator
-from handlers.render import escape, mention
+from handlers.render import mention, unformatted
 from handlers.replies import APOLOGY
 
 log = logging.getLogger("creditbot.errors")
@@ -51,7 +51,7 @@ def explain(error: DomainError, tr: Translator) -> str:
         return ":lock: " + tr._(error.template, channels=where or tr._("no channel yet"))
     # A value the translator shows by a name of its own (a role, an example phrase) is
     # creditbot's text, translated there; the rest came from people or the ERP.
-    values = {k: escape(v) if isinstance(v, str) and not hasattr(v, "shown_by") else v
+    values = {k: unformatted(v) if isinstance(v, str) and not hasattr(v, "shown_by") else v
               for k, v in error.params.items()}
     return tr._(error.template, **values)
 

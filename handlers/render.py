@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from domain.text import INVISIBLE
+
 Block = dict[str, Any]
 Message = tuple[str, list[Block] | None]
 
@@ -31,8 +33,7 @@ FALLBACK_TEXT = 3000
 # Bidi controls (a right-to-left override reorders a card), zero-width and other
 # invisible format characters (a name of 199 zero-width spaces looks blank), and control
 # characters (ESC sequences from an ERP export): none is ever shown.
-_INVISIBLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
-                        "\u202a-\u202e\u2060-\u2069\ufeff]")
+_INVISIBLE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{INVISIBLE}]")
 _CUT_ENTITY = re.compile(r"&[a-z]{0,3}$")
 
 
@@ -71,6 +72,12 @@ def user_text(text: str, limit: int = SECTION_TEXT) -> str:
 # Slack mrkdwn has no escape for its formatting characters: a name such as "*SALE*"
 # would turn bold. Their look-alikes read the same and format nothing.
 _FORMATTING = str.maketrans({"*": "∗", "_": "＿", "~": "∼", "`": "ˋ"})
+
+
+def unformatted(text: str) -> str:
+    """A value quoted in a message (a name from the ERP, what a person typed): escaped,
+    and its mrkdwn formatting characters shown as look-alikes that format nothing."""
+    return escape(text.translate(_FORMATTING))
 
 
 def erp_text(text: str, limit: int) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, bindparam, exists, insert, select, text, update
+from sqlalchemy import Table, bindparam, exists, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,9 +37,12 @@ _SAVE = update(_K).where(_K.c.id == bindparam("row_id"),
 _HELD_IDS = select(_K.c.order_id).where(_K.c.state == OrderState.HELD.value,
                                       _K.c.customer_id == bindparam("customer")
                                       ).order_by(_K.c.id)
+# Case aside: a rep retyping PO-7 as po-7 means the same order. (SQLite's lower() folds
+# ASCII only; a reference in other scripts then compares as typed.)
 _WITH_REFERENCE = select(_K).where(_K.c.customer_id == bindparam("customer"),
                                   _K.c.source == OrderSource.SLACK.value,
-                                  _K.c.reference == bindparam("reference")
+                                  func.lower(_K.c.reference) == func.lower(
+                                      bindparam("reference"))
                                   ).order_by(_K.c.id).limit(1)
 _HELD_OF = select(_K).where(_K.c.state == OrderState.HELD.value,
                             _K.c.customer_id.in_(bindparam("ids", expanding=True)))

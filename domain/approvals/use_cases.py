@@ -345,8 +345,8 @@ class CreditRequests:
                                       else current.currency)
         # The limit stays in the currency the ERP keeps it in; an amount typed in
         # another is converted at the day's rate.
-        typed_money = exact_money(text, typed.value, currency) if is_currency(
-            currency) else Money(typed.value, currency)
+        typed_money = exact_money(text, typed.value, currency, "+" if relative else "") \
+            if is_currency(currency) else Money(typed.value, currency)
         asked = Money(typed_money.amount * fx.factor(currency, current.currency),
                       current.currency).rounded()
         return current + asked if relative else asked

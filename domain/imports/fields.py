@@ -111,11 +111,11 @@ def positive_rate(raw: str) -> Decimal:
     return value
 
 
-# ERPs write an empty date as a placeholder (0001-01-01, 1899-12-30, 1900-01-01): taken
-# as a date it makes an invoice tens of thousands of days overdue. No open item, payment
-# or order of a business still trading is that old. Late ones (9999-12-31 for a contract
-# without an end) mean what they say.
-EARLIEST = date(1970, 1, 1)
+# ERPs write an empty date as a placeholder (0001-01-01, 1899-12-30, 1900-01-01, or
+# 1970-01-01, Unix time 0): taken as a date it makes an invoice tens of thousands of days
+# overdue. No open item, payment or order of a business still trading is that old. Late
+# ones (9999-12-31 for a contract without an end) mean what they say.
+EPOCH = date(1970, 1, 1)
 
 
 def iso_date(raw: str) -> date:
@@ -125,8 +125,8 @@ def iso_date(raw: str) -> date:
         day = date.fromisoformat(raw)
     except ValueError:
         raise FieldError(f"“{raw}” is not a real calendar date") from None
-    if day < EARLIEST:
-        raise FieldError(f"{raw} is before {EARLIEST.isoformat()}: an ERP's placeholder for "
+    if day <= EPOCH:
+        raise FieldError(f"{raw} is not after {EPOCH.isoformat()}: an ERP's placeholder for "
                          "an empty date, not a date; export the real date")
     return day
 

@@ -35,11 +35,13 @@ _EXAMPLES = Phrase(N_("120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, US
                       "EUR"))
 
 
-def exact_money(text: str, value: Decimal, code: str) -> Money:
+def exact_money(text: str, value: Decimal, code: str, sign: str = "") -> Money:
     """``value`` as an amount of ``code``, refused rather than rounded behind the
     person's back when typed with more decimals than the currency has (``100.001`` USD,
     ``5.5`` JPY), as the ERP imports refuse them; an amount below the currency's
-    smallest one is refused as not an amount at all. ``code`` must be an ISO 4217 code."""
+    smallest one is refused as not an amount at all. ``code`` must be an ISO 4217 code;
+    ``sign``: what the amount was typed after (``+`` for an increase), kept in the
+    suggestion so that following it does not change what is asked."""
     money = Money(value, code)
     rounded = money.rounded()
     if rounded.amount <= 0:
@@ -49,7 +51,8 @@ def exact_money(text: str, value: Decimal, code: str) -> Money:
     if rounded != money:
         # The suggestion as it would be typed: a number, no currency sign.
         raise AmountError(text, N_("“{text}” has more decimals than {code} has: write it "
-                                   "like {rounded}."), code=code, rounded=str(rounded.amount))
+                                   "like {rounded}."), code=code,
+                          rounded=sign + str(rounded.amount))
     return money
 
 

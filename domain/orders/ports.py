@@ -49,7 +49,8 @@ class OrderStore(Protocol):
         ...
 
     def placed_with_reference(self, customer_id: str, reference: str) -> OrderCheck | None:
-        """The customer's first order placed in creditbot under this reference, if any."""
+        """The customer's first order placed in creditbot under this reference, if any,
+        the case of letters aside."""
         ...
 
     def unreviewed_erp_orders(self) -> list[Order]:

@@ -46,13 +46,16 @@ from domain.orders.rules import evaluate
 from domain.ports import UnitOfWork, ViewLog
 from domain.positions import CreditPolicyContext
 from domain.retry import retried
-from domain.text import N_
+from domain.text import N_, without_invisible
 
 SYSTEM = "creditbot"
 # Far above any order; keeps a typo (or 10^30) out of the amount columns.
 MAX_REFERENCE = 100
 MAX_QUERY = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+# Control characters and line or paragraph separators part words; invisible ones
+# (domain.text.INVISIBLE) are dropped, so a reference pasted with a zero-width space in
+# it is the same reference.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class OrderChanged(DomainError):
@@ -81,7 +84,8 @@ def clean_reference(text: str | None) -> str | None:
     """A reference as typed, without control or invisible characters, at most 100."""
     if text is None:
         return None
-    cleaned = " ".join(_CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).split())
+    cleaned = " ".join(_CONTROL.sub(" ", without_invisible(
+        unicodedata.normalize("NFKC", text))).split())
     if len(cleaned) > MAX_REFERENCE:
         raise OrderRefused(N_("Keep the order reference under {limit} characters, e.g. "
                               "PO-2026-118."), limit=MAX_REFERENCE)
@@ -108,13 +112,18 @@ class RepeatedOrder(OrderRefused):
     line would otherwise count the order twice in the exposure."""
 
     def __init__(self, placed: OrderCheck) -> None:
-        template = (N_("“{reference}” is already order {order} of {customer} ({amount}, "
-                       "{day}), which is held. Ask for its release with `/credit request`, "
-                       "or give a new order a reference of its own.")
-                    if placed.is_held else
-                    N_("“{reference}” is already order {order} of {customer} ({amount}, "
-                       "{day}), OK to ship. An order is placed once; give a new order a "
-                       "reference of its own."))
+        if placed.is_held:
+            template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
+                          "{day}), which is held. Ask for its release with `/credit "
+                          "request`, or give a new order a reference of its own.")
+        elif placed.state is OrderState.RELEASED:
+            template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
+                          "{day}), held and since released. An order is placed once; give "
+                          "a new order a reference of its own.")
+        else:
+            template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
+                          "{day}), OK to ship. An order is placed once; give a new order a "
+                          "reference of its own.")
         super().__init__(template, reference=placed.reference or "", order=placed.order_id,
                          customer=placed.customer_name, amount=placed.amount,
                          day=placed.order_date)

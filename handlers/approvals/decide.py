@@ -99,8 +99,8 @@ def _ask_view(tr: Translator, request: CreditRequest, pressed: LevelValue
                      _summary(tr, request, pressed.level),
                      text_input(QUESTION_BLOCK, tr._("Your question to the requester"),
                                 multiline=True, max_length=MAX_QUESTION,
-                                hint=tr._("Posted in the card's thread, mentioning the "
-                                          "requester."))])
+                                hint=tr._("The requester gets it by direct message, "
+                                          "and it is posted in this card's thread."))])
 
 
 def on_approve(body: dict[str, Any], context: BoltContext) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 
 from domain.check import CustomerCheck
 from domain.collections.assignment import BY_RULES
@@ -19,7 +18,15 @@ from domain.people import is_user_id
 from domain.ports import Outbox
 from handlers.check.blocks import card, names
 from handlers.i18n import Translator, translator
-from handlers.render import Message, context, erp_text, mention, message, section
+from handlers.render import (
+    SECTION_TEXT,
+    Message,
+    context,
+    erp_text,
+    mention,
+    message,
+    section,
+)
 
 NOTE = "collections.assignment"
 NAME = 200
@@ -70,12 +77,10 @@ LISTED = 20
 
 
 def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator) -> Message:
-    """One collector's message for a run of the rules: the accounts they now collect,
-    largest overdue first, and where their worklist is."""
-    def overdue(change: AssignmentChange) -> Decimal:
-        return change.position.aging.overdue.amount if change.position else Decimal(0)
-
-    ordered = sorted(changes, key=lambda c: (-overdue(c), c.customer.customer_id))
+    """One collector's message for a run of the rules: the accounts they now collect, in
+    the order the run placed them (largest overdue in the base currency first: amounts
+    in several currencies cannot be ordered as shown), and where their worklist is."""
+    ordered = list(changes)
     rotation = {c.by_rotation for c in changes}
     who = (tr._("the assignment rules and the least-load rotation") if len(rotation) > 1
            else _who(BY_RULES, tr, rotation.pop()))
@@ -83,17 +88,25 @@ def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator) -> Messa
                         "step is due today:",
                         "You now collect {n} overdue accounts (assigned by {who}); their "
                         "next step is due today:", len(changes), who=who)
-    lines = []
+    lines: list[str] = []
+    # Within one section's text, with room for the count of the rest: long names from the
+    # ERP list fewer accounts rather than have Slack cut the list mid-name.
+    room = SECTION_TEXT - len(title) - 100
     for change in ordered[:LISTED]:
         account = tr._("{name} ({id})", name=erp_text(names(change.customer, tr)[0], NAME),
                        id=erp_text(change.customer.customer_id, 64))
         aging = change.position.aging if change.position else None
         if aging is not None and aging.oldest_overdue_days:
-            account += " · " + tr._("{amount} overdue, oldest {days} days",
-                                    amount=aging.overdue, days=aging.oldest_overdue_days)
-        lines.append("• " + account)
-    if len(ordered) > LISTED:
-        lines.append(tr.ngettext("and {n} more", "and {n} more", len(ordered) - LISTED))
+            account += " · " + tr.ngettext("{amount} overdue, oldest {n} day",
+                                           "{amount} overdue, oldest {n} days",
+                                           aging.oldest_overdue_days, amount=aging.overdue)
+        line = "• " + account
+        if len(line) + 1 > room:
+            break
+        room -= len(line) + 1
+        lines.append(line)
+    if len(ordered) > len(lines):
+        lines.append(tr.ngettext("and {n} more", "and {n} more", len(ordered) - len(lines)))
     text = title + "\n" + "\n".join(lines)
     return message(title, [section(text), context(tr._(
         "Your worklist, with a card per account: `/credit collect`"))])

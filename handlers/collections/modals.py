@@ -24,6 +24,7 @@ from domain.collections.work import (
     UnknownInvoices,
 )
 from domain.money import Money
+from domain.orders.amount_text import exact_money
 from handlers.collections.blocks import (
     KINDS,
     AccountValue,
@@ -225,8 +226,10 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
     errors: dict[str, str] = {}
     amount: Money | None = None
     try:
-        typed = parse_amount(values.get(AMOUNT) or "")
-        amount = Money(typed.value, typed.currency or deps.collecting.currency_of(customer))
+        written = values.get(AMOUNT) or ""
+        typed = parse_amount(written)
+        amount = exact_money(written, typed.value,
+                             typed.currency or deps.collecting.currency_of(customer))
     except AmountError as wrong:
         errors[AMOUNT] = explain(wrong, tr)
     due = _day(values.get(DUE))

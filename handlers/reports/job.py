@@ -190,7 +190,7 @@ def _days(tr: Translator, value: Decimal | None) -> str:
 
 
 def _percent(tr: Translator, value: Decimal | None) -> str:
-    """A percentage (0-100) to the whole percent, as the reader's locale writes it."""
+    """A percentage (0-100) to one decimal, as ``/credit report``'s card writes it."""
     if value is None:
         return tr._(NOT_AVAILABLE)
-    return tr.percent((value / 100).quantize(Decimal("0.001")))
+    return tr._("{value}%", value=tr.tenths(value))

@@ -255,9 +255,14 @@ def test_the_alerts_job_assigns_new_overdue_accounts_by_rules_then_least_loaded(
             "step is due today:")
         listed = lines[:20]
         assert lines[20:] == ([f"and {len(mine) - 20} more"] if len(mine) > 20 else [])
+        shown = []
         for line in listed:
-            match = re.fullmatch(r"• (.+) \((C\d{4})\) · \S+ overdue, oldest \d+ days", line)
+            match = re.fullmatch(r"• (.+) \((C\d{4})\) · \S+ overdue, oldest (1 day|\d+ days)",
+                                 line)
             assert match and match[2] in mine and erp_text(names[match[2]], 200) == match[1], line
+            shown.append(match[2])
+        # Largest overdue in the base currency first, whatever currency each is billed in.
+        assert shown == sorted(mine, key=lambda c: (-overdue[c], c))[:20]
         assert note["blocks"][1]["elements"][0]["text"] == (
             "Your worklist, with a card per account: `/credit collect`")
     # The next run finds nothing new to assign, and tells nobody again.

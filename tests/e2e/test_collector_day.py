@@ -241,6 +241,10 @@ def test_a_wrong_field_is_named_beside_it_and_another_collector_is_refused(world
     errors = answer.json()["errors"]
     assert set(errors) == {"amount", "due"}
     assert errors["due"] == "Nov 1, 2026 is already past: pick today or a later day."
+    # More decimals than the account's currency: refused beside the field, not rounded.
+    answer = fill(world, "Promise to pay", {"amount": "100.001", "due": "2026-12-20"})
+    assert answer.json() == {"response_action": "errors", "errors": {
+        "amount": "“100.001” has more decimals than GBP has: write it like 100.00."}}
     answer = fill(world, "Promise to pay", {"amount": "50k", "due": "2026-12-20",
                                             "invoices": "INV-NOPE, INV-0041-013"})
     assert answer.json() == {"response_action": "errors", "errors": {

@@ -81,6 +81,9 @@ def test_an_order_line_sent_twice_places_one_order(world):
         "2026), OK to ship. An order is placed once; give a new order a reference of its "
         "own.")
     assert list(checks(world)) == ["CB-1"]
+    # Retyped in lower case: still the same order, in SQL on both databases.
+    lower = world.slack.slash(SALES, SALES_CHANNEL, "/credit order Acme Industrial 20k po-7")
+    assert lower.all_text() == again.all_text()
     assert [a.actor for a in audit(world, "orders.placed")] == [SALES]
 
 

@@ -155,6 +155,9 @@ def test_a_request_names_what_is_wrong_with_its_amount_as_an_order_does(world):
                            "100000.00.")]:
         assert request(amount) == refusal
         assert order(amount) == refusal
+    # The suggestion keeps the + of an increase: following it asks for the same thing.
+    assert request("+100000.001") == (
+        "“+100000.001” has more decimals than USD has: write it like +100000.00.")
     assert request("+$100k") == (
         "“+$100k”: write the currency's code after the amount instead of its sign, e.g. "
         "+100k USD.")

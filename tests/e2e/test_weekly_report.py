@@ -132,8 +132,8 @@ ENGLISH = (
     "DSO (count-back): 74.0 days · DSO (simple, 3 months): 58.8 days · Best Possible DSO: "
     "29.4 days\n"
     "Average days delinquent: 29.4 days (ADD = DSO (simple) − Best Possible DSO)\n"
-    "Collection effectiveness (CEI) over 3 months: -125%\n"
-    "Open receivables: $60,000.00, of which overdue: $30,000.00 (50%)\n"
+    "Collection effectiveness (CEI) over 3 months: -125.0%\n"
+    "Open receivables: $60,000.00, of which overdue: $30,000.00 (50.0%)\n"
     "Promises to pay: 0 kept, 0 broken\n"
     "Disputes resolved: none\n"
     "Provision for doubtful accounts: $5,900.00\n"
@@ -230,8 +230,8 @@ def test_a_finance_channel_set_to_chinese_gets_the_report_in_chinese(engine, emu
         "*每周收款报告*，2026年12月7日\n"
         "DSO（倒推法）：74.0 天 · DSO（简单法，3 个月）：58.8 天 · 最佳可能 DSO：29.4 天\n"
         "平均逾期天数：29.4 天（ADD = 简单法 DSO − 最佳可能 DSO）\n"
-        "近 3 个月收款效率指数（CEI）：-125%\n"
-        "未结应收账款：US$60,000.00，其中逾期：US$30,000.00（50%）\n"
+        "近 3 个月收款效率指数（CEI）：-125.0%\n"
+        "未结应收账款：US$60,000.00，其中逾期：US$30,000.00（50.0%）\n"
         "付款承诺：兑现 0 个，违约 0 个\n"
         "已解决争议：无\n"
         "坏账准备：US$5,900.00\n"
@@ -277,8 +277,8 @@ def test_the_sandbox_runs_the_weekly_report_on_the_demo_portfolio(monkeypatch):
         "DSO (count-back): 81.4 days · DSO (simple, 3 months): 82.4 days · Best Possible",
         "DSO: 55.4 days",
         "Average days delinquent: 26.9 days (ADD = DSO (simple) − Best Possible DSO)",
-        "Collection effectiveness (CEI) over 3 months: 24%",
-        "Open receivables: $10,752,522.05, of which overdue: $3,517,343.51 (33%)",
+        "Collection effectiveness (CEI) over 3 months: 24.4%",
+        "Open receivables: $10,752,522.05, of which overdue: $3,517,343.51 (32.7%)",
         "Promises to pay: 0 kept, 0 broken",
         "Disputes resolved: none",
         "Provision for doubtful accounts: $644,970.98",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -13,7 +14,9 @@ from domain.exposure import Aging, CreditPosition
 from domain.messages import OutgoingMessage
 from domain.model import Customer
 from domain.money import Money
-from handlers.collections.assign_notices import AssignmentNotices
+from handlers.collections.assign_notices import AssignmentNotices, given_by_rules
+from handlers.i18n import translator
+from handlers.render import erp_text
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 COLLECTOR, OTHER = "U04COLLECT1", "U04COLLECT2"
@@ -30,7 +33,7 @@ class Outbox:
 def change(n: int, collector: str = COLLECTOR, rotation: bool = False) -> AssignmentChange:
     usd = lambda amount: Money(Decimal(amount), "USD")  # noqa: E731
     aging = Aging(("current", "1-30", "31-60", "61-90", "90+"),
-                  (usd(0), usd(100 * n), usd(0), usd(0), usd(0)), 10 + n)
+                  (usd(0), usd(100 * n), usd(0), usd(0), usd(0)), n if n < 3 else 10 + n)
     position = CreditPosition(date(2026, 12, 1), usd(10**6), usd(100 * n), usd(0), aging, 1, 0)
     customer = Customer(f"C{n:04d}", f"Customer *{n}*", usd(10**6), 30)
     return AssignmentChange(Assignment(customer.customer_id, collector, AssignmentStatus.OPEN,
@@ -42,7 +45,8 @@ def test_each_collector_gets_one_list_and_a_single_account_its_card():
     outbox = Outbox()
     notices = AssignmentNotices(lambda user: "zh-CN" if user == OTHER else "en-US",
                                 "Asia/Shanghai")
-    notices.queue_by_rules(outbox, [change(n) for n in range(1, 23)]
+    # In the run's order (the plan puts the largest in the base currency first).
+    notices.queue_by_rules(outbox, [change(n) for n in range(22, 0, -1)]
                            + [change(30, OTHER, rotation=True)])
     listed, card = outbox.added
     assert (listed.channel, card.channel) == (COLLECTOR, OTHER)
@@ -50,10 +54,27 @@ def test_each_collector_gets_one_list_and_a_single_account_its_card():
     text = listed.blocks[0]["text"]["text"].split("\n")
     assert text[0] == ("You now collect 22 overdue accounts (assigned by the assignment "
                        "rules); their next step is due today:")
-    # Largest overdue first; the names from the ERP format nothing.
+    # The names from the ERP format nothing.
     assert text[1] == "• Customer ∗22∗ (C0022) · $2,200.00 overdue, oldest 32 days"
     assert text[20] == "• Customer ∗3∗ (C0003) · $300.00 overdue, oldest 13 days"
     assert text[21:] == ["and 2 more"]
+    assert "• Customer ∗1∗ (C0001) · $100.00 overdue, oldest 1 day" not in text  # one of the 2
+    assert given_by_rules([change(1)], translator("en-US"))[1][0]["text"]["text"].endswith(
+        "• Customer ∗1∗ (C0001) · $100.00 overdue, oldest 1 day")
     assert blockkit.problems(listed.blocks) == []
     # Alone in the run: the card an assignment by hand sends, in the collector's language.
     assert card.text == "您现在负责催收 Customer ∗30∗（C0030）"
+
+
+def test_long_erp_names_list_fewer_accounts_and_count_the_rest():
+    long = [dataclasses.replace(c, customer=dataclasses.replace(
+        c.customer, name="&" * 190 + str(n))) for n, c in enumerate(
+            change(n) for n in range(29, 0, -1))]
+    _text, blocks = given_by_rules(long, translator("en-US"))
+    listed = blocks[0]["text"]["text"]
+    assert len(listed) <= 3000 and blockkit.problems(blocks) == []
+    lines = listed.split("\n")
+    shown = len(lines) - 2  # the title and the count
+    assert 1 <= shown < 20 and lines[-1] == f"and {29 - shown} more"
+    assert lines[1] == ("• " + erp_text("&" * 190 + "0", 200)
+                        + " (C0029) · $2,900.00 overdue, oldest 39 days")

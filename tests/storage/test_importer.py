@@ -361,14 +361,14 @@ def test_an_erp_placeholder_for_an_empty_date_is_refused_not_aged(with_customers
     report = run(engine, write_csv, "invoices",
                  "invoice_id,customer_id,issue_date,due_date,amount,currency\n"
                  "I1,C1,0001-01-01,1900-01-01,10,USD\n"
-                 "I2,C1,1969-12-31,1970-01-01,10,USD\n")
+                 "I2,C1,1970-01-01,1970-01-02,10,USD\n")
     assert [str(e) for e in report.errors] == [
-        "line 2, column issue_date: 0001-01-01 is before 1970-01-01: an ERP's placeholder "
+        "line 2, column issue_date: 0001-01-01 is not after 1970-01-01: an ERP's "
+        "placeholder for an empty date, not a date; export the real date",
+        "line 2, column due_date: 1900-01-01 is not after 1970-01-01: an ERP's placeholder "
         "for an empty date, not a date; export the real date",
-        "line 2, column due_date: 1900-01-01 is before 1970-01-01: an ERP's placeholder for "
-        "an empty date, not a date; export the real date",
-        "line 3, column issue_date: 1969-12-31 is before 1970-01-01: an ERP's placeholder "
-        "for an empty date, not a date; export the real date"]
+        "line 3, column issue_date: 1970-01-01 is not after 1970-01-01: an ERP's "
+        "placeholder for an empty date, not a date; export the real date"]
     assert snapshot(engine) == before
 
 

@@ -170,6 +170,11 @@ def test_a_second_order_under_the_same_reference_is_refused_and_nothing_recorded
     assert "OK to ship" in refused.value.template
     assert [c.order_id for c in uow.orders.checks.values()] == ["CB-1"]
     assert [e.action for e in uow.audit.entries] == ["orders.placed"]
+    # Retyped in other case, full width, or pasted with invisible characters in it: the
+    # same order.
+    for retyped in ("po-7", "ＰＯ-７", "PO\u200b-7", "PO-7\u00ad", "\ufeffPO-7", "PO\u2060-7"):
+        with pytest.raises(RepeatedOrder):
+            checks.place(REP_MEMBER, "C1", "20k", reference=retyped)
     # Another reference, or none, is another order.
     assert checks.place(REP_MEMBER, "C1", "20k", reference="PO-7b").check is not None
     assert checks.place(REP_MEMBER, "C1", "20k").check is not None
@@ -185,6 +190,13 @@ def test_a_reference_held_before_says_to_ask_for_the_release_instead():
     assert "held" in refused.value.template and "`/credit request`" in refused.value.template
     assert refused.value.params["amount"] == Money(Decimal("20000"), "USD")
     assert [c.order_id for c in uow.orders.checks.values()] == ["CB-1"]
+    # Released since: said so, not "OK to ship", nor "held".
+    with uow:
+        checks.release_approved(uow, "C1", "CB-1", 7, "U0CM000001", NOW)
+        uow.commit()
+    with pytest.raises(RepeatedOrder) as again:
+        checks.place(REP_MEMBER, "C1", "1k", reference="PO-8")
+    assert "held and since released" in again.value.template
 
 
 def test_who_may_not_see_credit_data_is_refused_and_recorded():

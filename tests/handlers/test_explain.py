@@ -1,0 +1,35 @@
+"""A refusal quotes names from the ERP and what people typed: they never format, ping
+or link anything in it, as on every card."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from domain.collections.work import NotYourAccount
+from domain.money import Money
+from domain.orders.model import OrderCheck, OrderSource, OrderState
+from domain.orders.use_cases import RepeatedOrder
+from handlers.errors import explain
+from handlers.i18n import translator
+
+HOSTILE = "Acme *bold* `x` ~s~ _i_ <!channel> <https://evil.example|click> &amp;"
+SHOWN = ("Acme ∗bold∗ ˋxˋ ∼s∼ ＿i＿ &lt;!channel&gt; &lt;https://evil.example|click&gt; "
+         "&amp;amp;")
+
+
+def test_a_repeated_order_quotes_the_erp_name_without_its_formatting():
+    placed = OrderCheck(OrderSource.SLACK, "CB-1", "C1", HOSTILE, Money(Decimal(20_000), "USD"),
+                        date(2026, 12, 1), OrderState.PASSED, (),
+                        datetime(2026, 12, 1, 2, 0, tzinfo=UTC), "U0REP00001",
+                        reference="PO-*7*")
+    assert explain(RepeatedOrder(placed), translator("en-US")) == (
+        f"“PO-∗7∗” is already order CB-1 of {SHOWN} ($20,000.00, Dec 1, 2026), OK to ship. "
+        "An order is placed once; give a new order a reference of its own.")
+
+
+def test_an_account_someone_else_collects_is_named_without_formatting():
+    refusal = NotYourAccount("C1", "U04COLLECT1", HOSTILE)
+    assert explain(refusal, translator("en-US")) == (
+        f"{SHOWN} (C1) is collected by <@U04COLLECT1>; only they or the collections lead "
+        "can record against it.")
