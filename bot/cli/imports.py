@@ -83,6 +83,7 @@ def summary_line(report: ImportReport) -> str:
                "committed" if report.committed else "nothing changed")
     warned = len(report.warnings)
     warnings = f", {warned} warning{'s' if warned > 1 else ''}" if warned else ""
-    return (f"{report.kind}: {report.rows_read:,} rows read — {report.inserted:,} inserted, "
+    rows = "1 row" if report.rows_read == 1 else f"{report.rows_read:,} rows"
+    return (f"{report.kind}: {rows} read — {report.inserted:,} inserted, "
             f"{report.updated:,} updated, {report.unchanged:,} unchanged, "
             f"{report.rejected:,} rejected ({outcome}{warnings})")

@@ -168,3 +168,12 @@ def test_utf8_named_explicitly_imports(cli, write_csv, engine, encoding):
 def test_ascii_text_imports_under_any_encoding_named(cli, write_csv):
     path = write_csv("customers.csv", CUSTOMERS.encode("ascii"))
     assert cli("import", "customers", str(path), "--encoding", "gb18030").exit_code == 0
+
+
+def test_one_row_is_one_row(cli, write_csv):
+    result = cli("import", "customers", str(write_csv(
+        "one.csv", "customer_id,name,credit_limit,currency,payment_terms_days\n"
+                   "C1,Acme,1000,USD,30\n")))
+    assert result.exit_code == 0
+    assert result.stdout == ("customers: 1 row read — 1 inserted, 0 updated, 0 unchanged, "
+                             "0 rejected (committed)\n")
