@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import http.client
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.error import URLError
@@ -22,10 +23,12 @@ from domain.access import AccessDenied, ShareRefused
 from domain.errors import DomainError, MissingRate
 from domain.text import N_
 from handlers.i18n import Translator, translator
-from handlers.render import mention, unformatted
+from handlers.render import escape, mention, unformatted
 from handlers.replies import APOLOGY
 
 log = logging.getLogger("creditbot.errors")
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def access_refusal(error: AccessDenied, tr: Translator) -> str:
@@ -51,7 +54,12 @@ def explain(error: DomainError, tr: Translator) -> str:
         return ":lock: " + tr._(error.template, channels=where or tr._("no channel yet"))
     # A value the translator shows by a name of its own (a role, an example phrase) is
     # creditbot's text, translated there; the rest came from people or the ERP.
-    values = {k: unformatted(v) if isinstance(v, str) and not hasattr(v, "shown_by") else v
+    # Inside a code span (a command to copy) a value keeps its characters, so that the
+    # copy works; elsewhere its formatting characters format nothing.
+    in_code = {name for span in _CODE_SPAN.findall(error.template)
+               for name in _PLACEHOLDER.findall(span)}
+    values = {k: (escape(v.replace("`", "'")) if k in in_code else unformatted(v))
+              if isinstance(v, str) and not hasattr(v, "shown_by") else v
               for k, v in error.params.items()}
     return tr._(error.template, **values)
 

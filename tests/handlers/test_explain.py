@@ -33,3 +33,11 @@ def test_an_account_someone_else_collects_is_named_without_formatting():
     assert explain(refusal, translator("en-US")) == (
         f"{SHOWN} (C1) is collected by <@U04COLLECT1>; only they or the collections lead "
         "can record against it.")
+
+
+def test_a_command_to_copy_keeps_the_id_as_it_is_typed():
+    # The id goes inside a code span: look-alike underscores would break the copy.
+    refusal = NotYourAccount("C_01*", None, "Acme_Co")
+    assert explain(refusal, translator("en-US")) == (
+        "Acme＿Co (C＿01∗) has no collector yet: assign one first with `/credit assign C_01* "
+        "@someone`.")
