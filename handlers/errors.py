@@ -36,9 +36,16 @@ def access_refusal(error: AccessDenied, tr: Translator) -> str:
     return explain(error, tr)
 
 
-def explain(error: DomainError, tr: Translator) -> str:
-    """A domain error in the reader's language. The values in it (a customer's name,
-    what the person typed) are escaped; people and channels become Slack mentions."""
+def field_error(error: DomainError, tr: Translator) -> str:
+    """A domain error as a form shows it beside a field: Slack writes those as plain
+    text, so its values stay as they are (``&amp;`` or a look-alike would show as such)."""
+    return explain(error, tr, plain=True)
+
+
+def explain(error: DomainError, tr: Translator, *, plain: bool = False) -> str:
+    """A domain error in the reader's language, for mrkdwn. The values in it (a
+    customer's name, what the person typed) are escaped and format nothing; people and
+    channels become Slack mentions. ``plain``: see ``field_error``."""
     if isinstance(error, AccessDenied):
         who = tr._(" or ").join(mention(u) for u in error.contacts)
         return ":lock: " + tr._(error.template, who=who or tr._("your credit manager"))
@@ -58,7 +65,8 @@ def explain(error: DomainError, tr: Translator) -> str:
     # copy works; elsewhere its formatting characters format nothing.
     in_code = {name for span in _CODE_SPAN.findall(error.template)
                for name in _PLACEHOLDER.findall(span)}
-    values = {k: (escape(v.replace("`", "'")) if k in in_code else unformatted(v))
+    values = {k: v if plain else (escape(v.replace("`", "'")) if k in in_code
+                                  else unformatted(v))
               if isinstance(v, str) and not hasattr(v, "shown_by") else v
               for k, v in error.params.items()}
     return tr._(error.template, **values)

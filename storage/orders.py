@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, bindparam, exists, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, exists, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,13 +37,13 @@ _SAVE = update(_K).where(_K.c.id == bindparam("row_id"),
 _HELD_IDS = select(_K.c.order_id).where(_K.c.state == OrderState.HELD.value,
                                       _K.c.customer_id == bindparam("customer")
                                       ).order_by(_K.c.id)
-# Case aside: a rep retyping PO-7 as po-7 means the same order. (SQLite's lower() folds
-# ASCII only; a reference in other scripts then compares as typed.)
-_WITH_REFERENCE = select(_K).where(_K.c.customer_id == bindparam("customer"),
-                                  _K.c.source == OrderSource.SLACK.value,
-                                  func.lower(_K.c.reference) == func.lower(
-                                      bindparam("reference"))
-                                  ).order_by(_K.c.id).limit(1)
+# The customer's references (an index-only read of ix_order_checks_customer_reference),
+# compared in Python: case is folded the same on both databases and in every script
+# (SQLite's lower() folds ASCII only).
+_REFERENCES = select(_K.c.id, _K.c.reference).where(
+    _K.c.customer_id == bindparam("customer"), _K.c.source == OrderSource.SLACK.value,
+    _K.c.reference.is_not(None)).order_by(_K.c.id)
+_BY_ROW = select(_K).where(_K.c.id == bindparam("row_id"))
 _HELD_OF = select(_K).where(_K.c.state == OrderState.HELD.value,
                             _K.c.customer_id.in_(bindparam("ids", expanding=True)))
 
@@ -148,9 +148,12 @@ class SqlOrderStore:
         return [r.order_id for r in self._execute(_HELD_IDS, {"customer": customer_id})]
 
     def placed_with_reference(self, customer_id: str, reference: str) -> OrderCheck | None:
-        row = self._execute(_WITH_REFERENCE, {"customer": customer_id,
-                                              "reference": reference}).first()
-        return None if row is None else _check(row)
+        wanted = reference.casefold()
+        found = next((r.id for r in self._execute(_REFERENCES, {"customer": customer_id})
+                      if r.reference.casefold() == wanted), None)
+        if found is None:
+            return None
+        return _check(self._execute(_BY_ROW, {"row_id": found}).one())
 
     def unreviewed_erp_orders(self) -> list[Order]:
         checked = exists().where(_K.c.source == OrderSource.ERP.value,

@@ -485,7 +485,7 @@ class FakeOrderStore:
     def placed_with_reference(self, customer_id: str, reference: str) -> OrderCheck | None:
         return next((c for _, c in sorted(self._work.items())
                      if c.customer_id == customer_id and c.source is OrderSource.SLACK
-                     and (c.reference or "").lower() == reference.lower()), None)
+                     and (c.reference or "").casefold() == reference.casefold()), None)
 
     def unreviewed_erp_orders(self) -> list[Order]:
         seen = {c.order_id for c in self._work.values() if c.source is OrderSource.ERP}

@@ -31,7 +31,7 @@ from handlers.approvals.decide_payloads import (
     LevelValue,
 )
 from handlers.deps import Deps
-from handlers.errors import explain
+from handlers.errors import explain, field_error
 from handlers.i18n import Translator
 from handlers.modals import modal, open_modal, submitted, text_input
 from handlers.registry import Action, Submitted, View
@@ -123,12 +123,12 @@ def _decide(view: dict[str, Any], context: BoltContext, outcome: Outcome) -> Sub
         deps.requests.decide(context["member"], chosen.request, chosen.level, outcome,
                              comment)
     except CommentRequired as missing:
-        return {COMMENT_BLOCK: explain(missing, context["tr"])}
+        return {COMMENT_BLOCK: field_error(missing, context["tr"])}
     except NotDecidable as refused:
         # The modal is replaced by why (who decided it meanwhile…).
         raise _shown(refused, context["tr"]) from refused
     except DomainError as wrong:  # the comment is too long: fix it in place
-        return {COMMENT_BLOCK: explain(wrong, context["tr"])}
+        return {COMMENT_BLOCK: field_error(wrong, context["tr"])}
     return None
 
 
@@ -149,7 +149,7 @@ def on_ask_submit(view: dict[str, Any], context: BoltContext) -> Submitted:
     except NotDecidable as refused:
         raise _shown(refused, context["tr"]) from refused
     except DomainError as wrong:
-        return {QUESTION_BLOCK: explain(wrong, context["tr"])}
+        return {QUESTION_BLOCK: field_error(wrong, context["tr"])}
     return None
 
 

@@ -23,7 +23,7 @@ from domain.errors import CurrencyError, CustomerLookupError, DomainError, Missi
 from domain.orders.amount_text import LIMIT_TOO_LARGE, read_amount
 from handlers.approvals.request_render import filed
 from handlers.deps import Deps
-from handlers.errors import explain
+from handlers.errors import field_error
 from handlers.i18n import Translator
 from handlers.modals import (
     date_input,
@@ -111,7 +111,7 @@ def submit_request(view: dict[str, Any], context: BoltContext) -> Submitted:
         try:
             deps.requests.customer(context["member"], customer)
         except CustomerLookupError as unclear:
-            errors[CUSTOMER] = explain(unclear, tr)
+            errors[CUSTOMER] = field_error(unclear, tr)
     if errors:
         return errors
     assert filing is not None
@@ -120,7 +120,7 @@ def submit_request(view: dict[str, Any], context: BoltContext) -> Submitted:
     except AccessDenied:
         raise
     except DomainError as refused:
-        return {_field_of(refused): explain(refused, tr)}
+        return {_field_of(refused): field_error(refused, tr)}
     return lambda: confirm(context, form.channel, made)
 
 
@@ -143,7 +143,7 @@ def read_filing(values: dict[str, str | None], tr: Translator, today: date
         try:
             read_amount(amount, LIMIT_TOO_LARGE, increase=True)
         except AmountError as wrong:
-            errors[AMOUNT] = explain(wrong, tr)
+            errors[AMOUNT] = field_error(wrong, tr)
     # RMB and the like read as their ISO code (domain.currencies.ALIASES).
     currency = canonical(values.get(CURRENCY) or "") or None
     if currency is not None and not is_currency(currency):

@@ -32,7 +32,7 @@ from handlers.collections.blocks import (
     customer_label,
 )
 from handlers.deps import Deps
-from handlers.errors import explain
+from handlers.errors import field_error
 from handlers.i18n import Translator
 from handlers.modals import date_input, modal, option, select, submitted, text_input, user_input
 from handlers.registry import Submitted, View
@@ -231,7 +231,7 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
         amount = exact_money(written, typed.value,
                              typed.currency or deps.collecting.currency_of(customer))
     except AmountError as wrong:
-        errors[AMOUNT] = explain(wrong, tr)
+        errors[AMOUNT] = field_error(wrong, tr)
     due = _day(values.get(DUE))
     if due is None:
         errors[DUE] = tr._("Pick the day the customer promised to pay by.")
@@ -246,9 +246,9 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
     except AlreadyRecorded:
         return None  # the same form sent twice: the first one is the record
     except UnknownInvoices as wrong:
-        return {INVOICES: explain(wrong, tr)}
+        return {INVOICES: field_error(wrong, tr)}
     except (PromiseCurrency, PromiseTooLarge) as wrong:
-        return {AMOUNT: explain(wrong, tr)}
+        return {AMOUNT: field_error(wrong, tr)}
     return _done(context, tr._("Promise recorded: {customer} pays {amount} by {day}.",
                                customer=_named(deps, customer), amount=amount, day=due))
 
@@ -276,9 +276,9 @@ def submit_dispute(view: dict[str, Any], context: BoltContext) -> Submitted:
     except AlreadyRecorded:
         return None
     except UnknownInvoices as wrong:
-        return {INVOICES: explain(wrong, tr)}
+        return {INVOICES: field_error(wrong, tr)}
     except NotTheirDispute as wrong:
-        return {OWNER: explain(wrong, tr)}
+        return {OWNER: field_error(wrong, tr)}
     except UnknownDepartment as wrong:
         # app.yaml's names in a field error (plain text): not escaped like typed text.
         return {DEPARTMENT: tr._(wrong.template, **wrong.params)}

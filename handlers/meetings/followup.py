@@ -22,7 +22,7 @@ from domain.meetings.minutes import (
 from domain.text import N_
 from handlers.customer_hint import AMBIGUOUS, CLOSEST, NOT_FOUND, SHOWN, WhichCustomer
 from handlers.deps import Deps
-from handlers.errors import explain
+from handlers.errors import explain, field_error
 from handlers.i18n import Translator
 from handlers.meetings import followup_blocks as blocks
 from handlers.meetings.followup_payloads import (
@@ -118,7 +118,7 @@ def submit_minutes(view: dict[str, Any], context: BoltContext) -> Submitted:
         return None  # the first submission answered; this one just closes the form
     except MinutesRefused as refused:
         # The problems name the form's block ids (``decisions``, ``due_2``…).
-        return {where: explain(_hinted(problem), tr)
+        return {where: field_error(_hinted(problem), tr)
                 for where, problem in refused.by_field().items()}
     if recorded.further:
         text = tr.ngettext(

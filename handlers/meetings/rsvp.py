@@ -17,7 +17,7 @@ from domain.errors import DomainError
 from domain.meetings.model import Answer, Meeting
 from domain.meetings.responses import MAX_NOTE, AnswerRefused, ProposalInvalid
 from domain.meetings.schedule import FieldProblem, MeetingRefused, local_start
-from handlers.errors import explain
+from handlers.errors import explain, field_error
 from handlers.i18n import Translator
 from handlers.meetings import invitation
 from handlers.meetings.rsvp_payloads import (
@@ -143,12 +143,12 @@ def on_propose_submit(view: dict[str, Any], context: BoltContext) -> Submitted:
                                               proposed, values.get(NOTE_BLOCK) or "",
                                               zone=zone)
     except MeetingRefused as refused:
-        return {FIELDS.get(where, TIME_BLOCK): explain(problem, tr)
+        return {FIELDS.get(where, TIME_BLOCK): field_error(problem, tr)
                 for where, problem in refused.by_field().items()}
     except FieldProblem as wrong:
-        return {FIELDS.get(wrong.where, TIME_BLOCK): explain(wrong, tr)}
+        return {FIELDS.get(wrong.where, TIME_BLOCK): field_error(wrong, tr)}
     except ProposalInvalid as wrong:
-        return {FIELDS.get(wrong.field, TIME_BLOCK): explain(wrong, tr)}
+        return {FIELDS.get(wrong.field, TIME_BLOCK): field_error(wrong, tr)}
     except AnswerRefused as refused:
         raise DomainError(refusal(refused, tr)) from refused
     text = ":calendar: " + tr._("You proposed {when}; the organiser is told.",

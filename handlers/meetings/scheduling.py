@@ -21,7 +21,7 @@ from domain.meetings.schedule import CUSTOMERS, FieldProblem, MeetingRefused
 from domain.meetings.use_cases import AlreadySubmitted, NotYours, Scope
 from domain.text import N_
 from handlers.deps import Deps
-from handlers.errors import explain
+from handlers.errors import explain, field_error
 from handlers.i18n import Translator
 from handlers.meetings.invitation import RECURRENCES, title
 from handlers.meetings.scheduling_form import (
@@ -82,7 +82,7 @@ def field_errors(refused: MeetingRefused, tr: Translator, context: BoltContext
         # Words the translator names itself (a weekday) stay as they are.
         params = {k: _names(context, v) if isinstance(v, str)
                   and not hasattr(v, "shown_by") else v for k, v in problem.params.items()}
-        errors[where] = explain(FieldProblem(where, problem.template, **params), tr)
+        errors[where] = field_error(FieldProblem(where, problem.template, **params), tr)
         if where == CUSTOMERS and "query" in problem.params:
             # The lookup's own words say what was not found; the form's say how to write it.
             errors[where] += " " + tr._(CUSTOMER_HINT)

@@ -216,6 +216,10 @@ def test_the_form_puts_each_mistake_beside_its_field(world):
     assert errors(world.slack.submit(SALES, view, {**filled, "customer": "Zyxw Qvvv",
                                                    "amount": "+1k"})) == {
         "customer": "No customer matches “Zyxw Qvvv”."}
+    # Beside a field Slack writes plain text: what was typed reads as typed.
+    assert errors(world.slack.submit(SALES, view, {**filled, "customer": "Zy & <xw>_q*",
+                                                   "amount": "+1k"})) == {
+        "customer": "No customer matches “Zy & <xw>_q*”."}
     assert errors(world.slack.submit(SALES, view, {**filled, "kind": "terms_change",
                                                    "terms": "sixty"})) == {
         "terms": "Write the new payment terms as a whole number of days, e.g. 60."}

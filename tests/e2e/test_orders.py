@@ -81,10 +81,19 @@ def test_an_order_line_sent_twice_places_one_order(world):
         "2026), OK to ship. An order is placed once; give a new order a reference of its "
         "own.")
     assert list(checks(world)) == ["CB-1"]
-    # Retyped in lower case: still the same order, in SQL on both databases.
+    # Retyped in lower case: still the same order, on both databases, in every script.
     lower = world.slack.slash(SALES, SALES_CHANNEL, "/credit order Acme Industrial 20k po-7")
     assert lower.all_text() == again.all_text()
-    assert [a.actor for a in audit(world, "orders.placed")] == [SALES]
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order Acme Industrial 1k STRASSE-Ж")
+    folded = world.slack.slash(SALES, SALES_CHANNEL, "/credit order Acme Industrial 1k straße-ж")
+    assert folded.all_text() == (
+        "“STRASSE-Ж” is already order CB-2 of Acme Industrial Supply ($1,000.00, Nov 29, "
+        "2026), OK to ship. An order is placed once; give a new order a reference of its "
+        "own.")
+    # Another script's letters, another reference.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order Acme Industrial 1k ı-1")
+    assert list(checks(world)) == ["CB-1", "CB-2", "CB-3"]
+    assert [a.actor for a in audit(world, "orders.placed")] == [SALES] * 3
 
 
 def test_an_order_failing_rules_is_held_with_each_rule_and_its_figures(world):

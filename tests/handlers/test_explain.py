@@ -41,3 +41,15 @@ def test_a_command_to_copy_keeps_the_id_as_it_is_typed():
     assert explain(refusal, translator("en-US")) == (
         "Acme＿Co (C＿01∗) has no collector yet: assign one first with `/credit assign C_01* "
         "@someone`.")
+
+
+def test_beside_a_form_field_values_read_as_typed():
+    # Slack shows a field's error as plain text: an escape or a look-alike would show.
+    from domain.errors import CustomerNotFound
+    from handlers.errors import field_error
+
+    error = CustomerNotFound("Smith & Sons_x *a* <b>")
+    assert field_error(error, translator("en-US")) == (
+        "No customer matches “Smith & Sons_x *a* <b>”.")
+    assert explain(error, translator("en-US")) == (
+        "No customer matches “Smith &amp; Sons＿x ∗a∗ &lt;b&gt;”.")
