@@ -65,8 +65,9 @@ def clip(text: str, limit: int) -> str:
 
 
 def user_text(text: str, limit: int = SECTION_TEXT) -> str:
-    """Text from a person or the ERP, ready for any field Slack parses as mrkdwn."""
-    return clip(escape(strip_invisible(text)), limit)
+    """Text from a person or the ERP, ready for any field Slack parses as mrkdwn: it
+    pings, links and formats nothing."""
+    return clip(unformatted(strip_invisible(text)), limit)
 
 
 # Slack mrkdwn has no escape for its formatting characters: a name such as "*SALE*"

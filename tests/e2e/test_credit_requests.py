@@ -152,14 +152,15 @@ def test_a_hostile_customer_name_and_reason_ping_nobody(world):
     [request] = requests_of(world)
     assert request.customer_name == HOSTILE and request.reason == (
         "<!here> *now* <@U02CREDITMG>")
-    escaped = ("*Bold* _it_ ~x~ &lt;!channel&gt; &lt;@U02CREDITMG&gt; &amp; "
+    # Escaped, and formatting nothing: inside the bold title, *Bold* ended it early.
+    escaped = ("∗Bold∗ ＿it＿ ∼x∼ &lt;!channel&gt; &lt;@U02CREDITMG&gt; &amp; "
                "&lt;http://evil|co&gt;")
     assert mrkdwn(reply) == (
         f":inbox_tray: *Request #{request.id} filed: limit increase for {escaped} "
         "(C9HOSTILE)*\n$1,000.00 → $11,000.00\n"
         "Now waiting for level 1 of 1: credit manager (<@U02CREDITMG>) decides by "
         f"{deadline(request)}.\n"
-        "Reason: &lt;!here&gt; *now* &lt;@U02CREDITMG&gt;\n"
+        "Reason: &lt;!here&gt; ∗now∗ &lt;@U02CREDITMG&gt;\n"
         "`/credit requests` shows where it stands; you can cancel it there while it is open.")
 
 

@@ -53,3 +53,12 @@ def test_beside_a_form_field_values_read_as_typed():
         "No customer matches “Smith & Sons_x *a* <b>”.")
     assert explain(error, translator("en-US")) == (
         "No customer matches “Smith &amp; Sons＿x ∗a∗ &lt;b&gt;”.")
+
+
+def test_the_check_quotes_an_unknown_query_without_formatting_it():
+    from domain.errors import CustomerNotFound
+    from handlers.check.blocks import which_customer
+
+    text, _blocks = which_customer(CustomerNotFound("zzz_*q* <!here>"), translator("en-US"))
+    assert text == ("No customer matches “zzz＿∗q∗ &lt;!here&gt;”. Try part of the name or the "
+                    "customer id, e.g. `/credit check C0001`.")
