@@ -93,7 +93,11 @@ def _read(text: str, too_large: str, increase: bool) -> TypedAmount:
             value = MOST + 1
         if value > MOST:
             raise AmountError(text, too_large, most=f"{MOST:,}")
-        raise AmountError(text)
+        # Read, not taken: an exponent is a spreadsheet's way of writing, and a slip in
+        # it (1e9 for 1e6) is a thousandfold error; the person confirms the digits.
+        raise AmountError(text, N_("“{text}” is written with an exponent: write the "
+                                   "digits out, e.g. {written}."),
+                          written=sign + format(value.normalize(), "f"))
     try:
         typed = parse_amount(folded)
     except AmountError as wrong:

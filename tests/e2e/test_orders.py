@@ -144,6 +144,10 @@ def test_check_with_an_amount_answers_without_recording(world):
     ("/credit order C0001 1e9999", "“1e9999” is more than creditbot takes for one order "
      "(at most 10,000,000,000,000): write it like 120000, 120,000, 120000.50, 120k, 1.2m, "
      "12万, 1.5亿, USD 120k or 120k EUR."),
+    ("/credit order C0001 1e6 PO-1", "“1e6” is written with an exponent: write the digits "
+     "out, e.g. 1000000."),
+    ("/credit check C0001 1.5e3", "“1.5e3” is written with an exponent: write the digits "
+     "out, e.g. 1500."),
     ("/credit order C0001 abc", "“abc” is not an amount: write it like 120000, 120,000, "
      "120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
     ("/credit order C0001 99999999999999999", "“99999999999999999” is more than creditbot "
