@@ -459,6 +459,8 @@ class CollectionAssignmentRow(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # The next-action date the collector was last reminded of (migration 0015).
+    reminded_for: Mapped[dt.date | None]
 
 
 class CheckMarkRow(Base):

@@ -52,6 +52,9 @@ class Assignment:
     closed_by: str | None = None
     id: int = 0
     version: int = 0
+    # The next-action date the collector was last reminded of (the collections job):
+    # one reminder per date, however often the job runs.
+    reminded_for: date | None = None
 
 
 class ActionKind(StrEnum):

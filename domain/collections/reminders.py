@@ -4,21 +4,25 @@
   ``domain.collections.promises``) it is closed and a note recorded on the account;
   broken after its date plus the grace days, the collector and the account owner are
   told and the promise is recorded broken against the customer.
-- **Nudges**: on an account's next-action date its collector is reminded, once per date.
+- **Nudges**: on an account's next-action date its collector is reminded, once per date,
+  in one message per collector and run for all of their accounts that fell due: a
+  collector given forty accounts yesterday hears once this morning, not forty times.
 - **Stale accounts**: an account whose last action (or assignment, when none) is
   ``stale_after_days`` old or more is flagged to the collections lead, once per stretch
   without action: the next action starts a new stretch.
 
 Each runs in its own unit of work. A promise is marked checked with its version, so a
-second run or scheduler finds it done (``CollectionChanged``) and writes nothing; nudges
-and flags are keyed messages (the outbox's ``dedup_key``), looked for before anything is
-written, and the account's assignment is saved with its version beside them, so two
-schedulers at the same moment cannot both write one: each audit entry and message
-exists once.
+second run or scheduler finds it done (``CollectionChanged``) and writes nothing. A nudge
+marks each account's assignment reminded for its date, saved with its version in the
+collector's unit of work with the message, so two schedulers at the same moment cannot
+both remind of one account. Flags are keyed messages (the outbox's ``dedup_key``),
+looked for before anything is written, with the assignment saved with its version beside
+them. Each audit entry and message exists once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, replace
 from datetime import date
@@ -63,6 +67,12 @@ def nudge_key(assignment: Assignment) -> str:
     return f"collections.nudge:{assignment.customer_id}:{assignment.next_action_on}"
 
 
+def nudges_key(collector: str, told: list[tuple[Assignment, Customer]]) -> str:
+    """One run's reminder to one collector: the accounts and dates it covers."""
+    covered = ",".join(f"{a.customer_id}:{a.next_action_on}" for a, _ in told)
+    return f"collections.nudges:{collector}:{hashlib.sha256(covered.encode()).hexdigest()[:20]}"
+
+
 def stale_key(customer_id: str, since: date) -> str:
     return f"collections.stale:{customer_id}:{since}"
 
@@ -83,9 +93,12 @@ class CollectionsJob:
             skipped += verdict is SKIPPED
         with self.day.unit_of_work() as uow:
             assignments = uow.collections.open_assignments()
-        nudged = sum(self._nudge(a, today) for a in assignments
-                     if a.next_action_on is not None and a.next_action_on <= today
-                     and a.status is not AssignmentStatus.ESCALATED)
+        fell_due: dict[str, list[Assignment]] = {}
+        for a in assignments:
+            if a.next_action_on is not None and a.next_action_on <= today \
+                    and a.status is not AssignmentStatus.ESCALATED:
+                fell_due.setdefault(a.collector, []).append(a)
+        nudged = sum(self._nudge(collector, mine) for collector, mine in fell_due.items())
         flagged = sum(self._flag(a, today) for a in assignments
                       if a.status is not AssignmentStatus.ESCALATED)
         return DayCounts(kept, broken, nudged, flagged, skipped)
@@ -150,11 +163,38 @@ class CollectionsJob:
             uow.commit()
         return verdict
 
-    def _nudge(self, assignment: Assignment, today: date) -> bool:
-        key = nudge_key(assignment)
-        return self._once(key, assignment, lambda uow, customer: self.day.notices.nudge(
-            uow.outbox, assignment, customer, key), "collections.nudged",
-            {"next_action_on": str(assignment.next_action_on)})
+    def _nudge(self, collector: str, assignments: list[Assignment]) -> int:
+        """One collector's reminder for the accounts whose next step fell due and that
+        nobody reminded them of yet; the number of accounts in it."""
+        now = self.day.clock()
+        with self.day.unit_of_work() as uow:
+            uow.begin_write()
+            told: list[tuple[Assignment, Customer]] = []
+            for assignment in assignments:
+                current = uow.collections.open_assignment(assignment.customer_id)
+                customer = uow.customers.get(assignment.customer_id)
+                if current is None or customer is None or current.collector != collector \
+                        or current.next_action_on != assignment.next_action_on \
+                        or current.reminded_for == current.next_action_on \
+                        or uow.outbox.id_of(nudge_key(current)) is not None:  # before 0015
+                    continue
+                try:
+                    # With its version: a second scheduler at the same moment finds it
+                    # changed (on PostgreSQL after waiting for this commit) and skips it.
+                    uow.collections.save_assignment(
+                        replace(current, reminded_for=current.next_action_on))
+                except CollectionChanged:
+                    continue
+                told.append((current, customer))
+                uow.audit.append(AuditEntry(now, SYSTEM, "collections.nudged",
+                                            current.customer_id,
+                                            {"next_action_on": str(current.next_action_on)}))
+            if not told:
+                return 0
+            told.sort(key=lambda pair: (pair[0].next_action_on, pair[0].customer_id))
+            self.day.notices.nudge(uow.outbox, collector, told, nudges_key(collector, told))
+            uow.commit()
+        return len(told)
 
     def _flag(self, assignment: Assignment, today: date) -> bool:
         lead = self.day.policy.lead

@@ -181,8 +181,11 @@ class WorkNotices(Protocol):
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
                        collector: str, owner: str | None) -> None: ...
 
-    def nudge(self, outbox: Outbox, assignment: Assignment, customer: Customer,
-              key: str) -> None: ...
+    def nudge(self, outbox: Outbox, collector: str,
+              due: Sequence[tuple[Assignment, Customer]], key: str) -> None:
+        """One message to ``collector`` for every account of theirs whose next step
+        fell due (oldest date first)."""
+        ...
 
     def stale(self, outbox: Outbox, lead: str, assignment: Assignment, customer: Customer,
               days: int, key: str) -> None: ...

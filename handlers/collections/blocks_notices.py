@@ -5,7 +5,7 @@ and stale accounts to the collections lead. Each in its reader's language."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import tzinfo
 
 from domain.collections.model import Assignment, Dispute, LegalCase, Promise
@@ -28,9 +28,11 @@ from handlers.collections.blocks import (
 from handlers.i18n import Translator, translator
 from handlers.render import (
     BLOCKS_PER_MESSAGE,
+    SECTION_TEXT,
     Block,
     actions,
     button,
+    clip,
     context,
     erp_text,
     header,
@@ -45,6 +47,32 @@ TEXT_LENGTH = 300
 def _ids(ids: tuple[str, ...]) -> str:
     return ", ".join(erp_text(i, 64) for i in ids)
 
+
+
+# Accounts one reminder lists by name; the rest are counted.
+NUDGES_LISTED = 20
+
+
+def nudges_text(due: Sequence[tuple[Assignment, Customer]], tr: Translator) -> str:
+    """One reminder for several accounts, oldest date first, within one section's text
+    (long names from the ERP list fewer, never cut one in half)."""
+    title = tr.ngettext(":alarm_clock: The next step you set is due on {n} account:",
+                        ":alarm_clock: The next steps you set are due on {n} accounts:",
+                        len(due))
+    end = tr._("`/credit collect` lists them first.")
+    room = SECTION_TEXT - len(title) - len(end) - 100
+    lines: list[str] = []
+    for assignment, customer in due[:NUDGES_LISTED]:
+        line = "• " + tr._("{customer}: set for {day}",
+                           customer=customer_label(customer.name, customer.customer_id),
+                           day=assignment.next_action_on)
+        if len(line) + 1 > room:
+            break
+        room -= len(line) + 1
+        lines.append(line)
+    if len(due) > len(lines):
+        lines.append(tr.ngettext("and {n} more", "and {n} more", len(due) - len(lines)))
+    return "\n".join([title, *lines, end])
 
 class CollectionNotices(WorkNotices):
     def __init__(self, locale_of: Callable[[str], str], zone: tzinfo) -> None:
@@ -178,15 +206,20 @@ class CollectionNotices(WorkNotices):
                                    text=text, blocks=[section(text)],
                                    dedup_key=f"collections.kept:{promise.id}"))
 
-    def nudge(self, outbox: Outbox, assignment: Assignment, customer: Customer,
-              key: str) -> None:
-        tr = self.tr(assignment.collector)
-        text = tr._(":alarm_clock: {customer}: your next step was set for {day}. "
-                    "`/credit collect` lists it among the first.",
-                    customer=customer_label(customer.name, customer.customer_id),
-                    day=assignment.next_action_on)
-        outbox.add(OutgoingMessage(channel=assignment.collector, kind="collections.nudge",
-                                   text=text, blocks=[section(text)], dedup_key=key))
+    def nudge(self, outbox: Outbox, collector: str,
+              due: Sequence[tuple[Assignment, Customer]], key: str) -> None:
+        tr = self.tr(collector)
+        if len(due) == 1:
+            [(assignment, customer)] = due
+            text = tr._(":alarm_clock: {customer}: your next step was set for {day}. "
+                        "`/credit collect` lists it among the first.",
+                        customer=customer_label(customer.name, customer.customer_id),
+                        day=assignment.next_action_on)
+        else:
+            text = nudges_text(due, tr)
+        outbox.add(OutgoingMessage(channel=collector, kind="collections.nudge",
+                                   text=clip(text, SECTION_TEXT), blocks=[section(text)],
+                                   dedup_key=key))
 
     def stale(self, outbox: Outbox, lead: str, assignment: Assignment, customer: Customer,
               days: int, key: str) -> None:

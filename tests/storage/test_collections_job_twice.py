@@ -1,7 +1,8 @@
 """Two schedulers running the collections job at the same moment (threads, one database,
 SQLite and PostgreSQL): each nudge, flag and promise verdict is written once. The two
 runs are made to meet right after each looked for a nudge's message, so both saw none
-(on PostgreSQL; SQLite's write lock lets one run in at a time)."""
+and both go on to mark the accounts reminded: one of them finds them changed (on
+PostgreSQL; SQLite's write lock lets one run in at a time)."""
 
 from __future__ import annotations
 
@@ -77,5 +78,14 @@ def test_two_runs_at_once_write_each_message_once(engine: Engine) -> None:
         queued = conn.execute(select(func.count()).select_from(OutboxRow)).scalar()
     assert audited == {"collections.nudged": 2, "collections.flagged_stale": 20,
                        "collections.promise_broken": 2}
-    # Nudges, flags, and the broken promises told to the collector (no owner on record).
-    assert queued == 2 + 20 + 2
+    # One reminder for the collector's two accounts due today, the flags, and the broken
+    # promises told to the collector (no owner on record).
+    assert queued == 1 + 20 + 2
+    with engine.connect() as conn:
+        [reminder] = conn.execute(select(OutboxRow.payload).where(
+            OutboxRow.kind == "collections.nudge")).scalars().all()
+    assert reminder["text"] == (
+        ":alarm_clock: The next steps you set are due on 2 accounts:\n"
+        "• *Customer 0* (C00000): set for Nov 30, 2026\n"
+        "• *Customer 10* (C00010): set for Nov 30, 2026\n"
+        "`/credit collect` lists them first.")

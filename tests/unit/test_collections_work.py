@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -20,7 +21,7 @@ from domain.collections.model import (
     Promise,
     PromiseState,
 )
-from domain.collections.reminders import CollectionsJob
+from domain.collections.reminders import CollectionsJob, nudge_key
 from domain.collections.work import (
     CollectorsDay,
     History,
@@ -86,10 +87,10 @@ class Notices:
                      collector: str) -> None:
         self.calls.append(("kept", (promise.id, collector)))
 
-    def nudge(self, outbox: Outbox, assignment: Assignment, customer: Customer,
-              key: str) -> None:
-        self.calls.append(("nudge", assignment.customer_id))
-        self._post(outbox, "collections.nudge", assignment.collector, key)
+    def nudge(self, outbox: Outbox, collector: str,
+              due: Sequence[tuple[Assignment, Customer]], key: str) -> None:
+        self.calls.append(("nudge", tuple(a.customer_id for a, _ in due)))
+        self._post(outbox, "collections.nudge", collector, key)
 
     def stale(self, outbox: Outbox, lead: str, assignment: Assignment, customer: Customer,
               days: int, key: str) -> None:
@@ -168,6 +169,40 @@ def test_unknown_invoices_are_refused_with_nothing_written(day: CollectorsDay,
     assert uow.collections.committed["promises"] == {}
 
 
+def test_accounts_due_together_come_in_one_reminder_once_per_date(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
+    later = TODAY + timedelta(days=2)
+    for cid in ("C2", "C1", "C3"):
+        day.log_action(MEI, cid, ActionKind.CALL, "call back", later)
+    clock[0] = NOW + timedelta(days=2)
+    job = CollectionsJob(day)
+    assert job.run().nudged == 3
+    # One message for the three, in a stable order; each account marked for its date.
+    assert [c for c in notices.calls if c[0] == "nudge"] == [("nudge", ("C1", "C2", "C3"))]
+    assert {a.customer_id: a.reminded_for for a in uow.collections.open_assignments()} == {
+        "C1": later, "C2": later, "C3": later}
+    assert job.run().nudged == 0
+    # A new date for one of them: reminded of that one alone, on its day.
+    day.log_action(MEI, "C2", ActionKind.CALL, "again", later + timedelta(days=1))
+    clock[0] = NOW + timedelta(days=3)
+    assert job.run().nudged == 1
+    assert [c for c in notices.calls if c[0] == "nudge"][-1] == ("nudge", ("C2",))
+
+
+def test_a_reminder_keyed_before_the_upgrade_is_not_sent_again(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
+    day.log_action(MEI, "C1", ActionKind.CALL, "call back", TODAY + timedelta(days=2))
+    [assignment] = [a for a in uow.collections.open_assignments() if a.customer_id == "C1"]
+    # How the job marked a reminder before migration 0015: a message keyed per account.
+    uow.outbox.add(OutgoingMessage(channel=MEI.user_id, kind="collections.nudge",
+                                   text="old", dedup_key=nudge_key(assignment)))
+    uow.commit()
+    clock[0] = NOW + timedelta(days=2)
+    assert CollectionsJob(day).run().nudged == 0
+
+
 def test_a_logged_call_sets_the_next_date_and_the_nudge_comes_once(
         day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
         clock: list[datetime]) -> None:
@@ -177,7 +212,7 @@ def test_a_logged_call_sets_the_next_date_and_the_nudge_comes_once(
     clock[0] = NOW + timedelta(days=2)
     assert job.run().nudged == 1
     assert job.run().nudged == 0
-    assert [c for c in notices.calls if c[0] == "nudge"] == [("nudge", "C1")]
+    assert [c for c in notices.calls if c[0] == "nudge"] == [("nudge", ("C1",))]
     last = day.worklist(MEI).page.items
     assert last[0].customer_id == "C1"  # its action is due: first
     assert last[0].last_action is not None and last[0].last_action.outcome == "will pay Friday"

@@ -1,0 +1,45 @@
+"""The collections job's reminder: one message for every account whose next step fell
+due, in the collector's language, within Block Kit's limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from domain.collections.model import Assignment, AssignmentStatus
+from domain.model import Customer
+from domain.money import Money
+from handlers.collections.blocks import NAME_LENGTH
+from handlers.collections.blocks_notices import nudges_text
+from handlers.i18n import translator
+from handlers.render import erp_text
+
+NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+
+def due(n: int, name: str | None = None) -> tuple[Assignment, Customer]:
+    customer = Customer(f"C{n:04d}", name or f"Customer {n}", Money(Decimal(1000), "USD"), 30)
+    return (Assignment(customer.customer_id, "U04COLLECT1", AssignmentStatus.OPEN, "rules",
+                       NOW, next_action_on=date(2026, 11, 20 + n % 10)), customer)
+
+
+def test_a_few_accounts_in_english_and_chinese():
+    accounts = [due(1), due(2, "Evil *bold* <!here>")]
+    assert nudges_text(accounts, translator("en-US")) == (
+        ":alarm_clock: The next steps you set are due on 2 accounts:\n"
+        "• *Customer 1* (C0001): set for Nov 21, 2026\n"
+        "• *Evil ∗bold∗ &lt;!here&gt;* (C0002): set for Nov 22, 2026\n"
+        "`/credit collect` lists them first.")
+    assert nudges_text(accounts, translator("zh-CN")).split("\n")[0] == (
+        ":alarm_clock: 您设定的下一步已在 2 个账户上到期：")
+
+
+def test_many_long_names_list_fewer_and_count_the_rest():
+    accounts = [due(n, "&" * 300 + str(n)) for n in range(40)]
+    text = nudges_text(accounts, translator("en-US"))
+    lines = text.split("\n")
+    assert len(text) <= 3000
+    shown = len(lines) - 3  # the title, the count and the last line
+    assert 1 <= shown < 20 and lines[-2] == f"and {40 - shown} more"
+    name = erp_text("&" * 300 + "0", NAME_LENGTH)
+    assert lines[1] == f"• *{name}* (C0000): set for Nov 20, 2026"
