@@ -51,13 +51,13 @@ def _assignment_values(a: Assignment) -> dict[str, Any]:
             "status": a.status.value, "next_action_on": a.next_action_on,
             "assigned_by": a.assigned_by, "assigned_at": a.assigned_at,
             "closed_at": a.closed_at, "closed_by": a.closed_by,
-            "reminded_for": a.reminded_for}
+            "reminded_for": a.reminded_for, "flagged_since": a.flagged_since}
 
 
 def _assignment(r: Any) -> Assignment:
     return Assignment(r.customer_id, r.collector, AssignmentStatus(r.status), r.assigned_by,
                       r.assigned_at, r.next_action_on, r.closed_at, r.closed_by, r.id,
-                      r.version, r.reminded_for)
+                      r.version, r.reminded_for, r.flagged_since)
 
 
 def _promise_values(p: Promise) -> dict[str, Any]:

@@ -459,8 +459,10 @@ class CollectionAssignmentRow(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=0)
-    # The next-action date the collector was last reminded of (migration 0015).
+    # What the collections job last told of it (migration 0015): the next-action date
+    # the collector was reminded of, the stretch without action the lead was told of.
     reminded_for: Mapped[dt.date | None]
+    flagged_since: Mapped[dt.date | None]
 
 
 class CheckMarkRow(Base):

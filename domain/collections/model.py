@@ -55,6 +55,8 @@ class Assignment:
     # The next-action date the collector was last reminded of (the collections job):
     # one reminder per date, however often the job runs.
     reminded_for: date | None = None
+    # The first day of the stretch without action the collections lead was last told of.
+    flagged_since: date | None = None
 
 
 class ActionKind(StrEnum):

@@ -9,15 +9,15 @@
   collector given forty accounts yesterday hears once this morning, not forty times.
 - **Stale accounts**: an account whose last action (or assignment, when none) is
   ``stale_after_days`` old or more is flagged to the collections lead, once per stretch
-  without action: the next action starts a new stretch.
+  without action (the next action starts a new stretch), all of a run's in one message.
 
 Each runs in its own unit of work. A promise is marked checked with its version, so a
 second run or scheduler finds it done (``CollectionChanged``) and writes nothing. A nudge
 marks each account's assignment reminded for its date, saved with its version in the
 collector's unit of work with the message, so two schedulers at the same moment cannot
-both remind of one account. Flags are keyed messages (the outbox's ``dedup_key``),
-looked for before anything is written, with the assignment saved with its version beside
-them. Each audit entry and message exists once.
+both remind of one account; a flag marks the stretch it told of the same way. Messages
+keyed per account before migration 0015 count as sent. Each audit entry and message
+exists once.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import hashlib
 import logging
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Protocol
 
 from domain.collections.model import (
     ActionKind,
@@ -41,7 +40,6 @@ from domain.collections.promises import PromiseTerms, Verdict, evaluate
 from domain.collections.status import status_of
 from domain.collections.work import CollectorsDay
 from domain.model import AuditEntry, Customer
-from domain.ports import UnitOfWork
 
 SYSTEM = "creditbot"
 SKIPPED = "skipped"
@@ -99,8 +97,8 @@ class CollectionsJob:
                     and a.status is not AssignmentStatus.ESCALATED:
                 fell_due.setdefault(a.collector, []).append(a)
         nudged = sum(self._nudge(collector, mine) for collector, mine in fell_due.items())
-        flagged = sum(self._flag(a, today) for a in assignments
-                      if a.status is not AssignmentStatus.ESCALATED)
+        flagged = self._flag([a for a in assignments
+                              if a.status is not AssignmentStatus.ESCALATED], today)
         return DayCounts(kept, broken, nudged, flagged, skipped)
 
     def _check_isolated(self, promise: Promise, today: date) -> Verdict | str | None:
@@ -196,42 +194,50 @@ class CollectionsJob:
             uow.commit()
         return len(told)
 
-    def _flag(self, assignment: Assignment, today: date) -> bool:
+    def _flag(self, assignments: list[Assignment], today: date) -> int:
+        """The collections lead's message for the accounts without action for
+        ``stale_after_days`` or more that nobody told them of for that stretch; the number
+        of accounts in it. Found read-only; marked and told in one unit of work."""
         lead = self.day.policy.lead
         if lead is None:
-            return False
+            return 0
+        stale: list[tuple[Assignment, date]] = []
         with self.day.unit_of_work() as uow:
-            last = next(iter(uow.collections.actions(assignment.customer_id, limit=1)), None)
-        since = (last.at if last else assignment.assigned_at).astimezone(self.day.zone).date()
-        days = (today - since).days
-        if days < self.day.policy.stale_after_days:
-            return False
-        key = stale_key(assignment.customer_id, since)
-        return self._once(key, assignment, lambda uow, customer: self.day.notices.stale(
-            uow.outbox, lead, assignment, customer, days, key), "collections.flagged_stale",
-            {"days_without_action": days, "collector": assignment.collector})
-
-    def _once(self, key: str, assignment: Assignment, send: _Send, action: str,
-              details: dict[str, object]) -> bool:
+            for assignment in assignments:
+                last = next(iter(uow.collections.actions(assignment.customer_id, limit=1)),
+                            None)
+                since = (last.at if last else assignment.assigned_at).astimezone(
+                    self.day.zone).date()
+                if (today - since).days >= self.day.policy.stale_after_days \
+                        and assignment.flagged_since != since:
+                    stale.append((assignment, since))
+        if not stale:
+            return 0
+        now = self.day.clock()
         with self.day.unit_of_work() as uow:
             uow.begin_write()
-            current = uow.collections.open_assignment(assignment.customer_id)
-            customer = uow.customers.get(assignment.customer_id)
-            if current is None or customer is None or uow.outbox.id_of(key) is not None:
-                return False
-            try:
-                # Saved unchanged, for its version: a second scheduler doing the same at
-                # the same moment finds it changed and writes nothing (on PostgreSQL it
-                # waits for this commit, then fails), so the audit entry exists once.
-                uow.collections.save_assignment(current)
-            except CollectionChanged:
-                return False
-            send(uow, customer)
-            uow.audit.append(AuditEntry(self.day.clock(), SYSTEM, action,
-                                        assignment.customer_id, details))
+            told: list[tuple[Assignment, Customer, int]] = []
+            for assignment, since in stale:
+                current = uow.collections.open_assignment(assignment.customer_id)
+                customer = uow.customers.get(assignment.customer_id)
+                if current is None or customer is None or current.flagged_since == since \
+                        or uow.outbox.id_of(stale_key(current.customer_id, since)) is not None:
+                    continue
+                try:
+                    uow.collections.save_assignment(replace(current, flagged_since=since))
+                except CollectionChanged:
+                    continue  # another run marked it first, or the collector acted
+                days = (today - since).days
+                told.append((current, customer, days))
+                uow.audit.append(AuditEntry(now, SYSTEM, "collections.flagged_stale",
+                                            current.customer_id, {
+                                                "days_without_action": days,
+                                                "collector": current.collector}))
+            if not told:
+                return 0
+            told.sort(key=lambda t: (-t[2], t[0].customer_id))
+            covered = ",".join(f"{a.customer_id}:{a.flagged_since}" for a, _, _ in told)
+            self.day.notices.stale(uow.outbox, lead, told, f"collections.stales:{lead}:"
+                                   f"{hashlib.sha256(covered.encode()).hexdigest()[:20]}")
             uow.commit()
-        return True
-
-
-class _Send(Protocol):
-    def __call__(self, uow: UnitOfWork, customer: Customer, /) -> None: ...
+        return len(told)

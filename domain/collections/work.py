@@ -187,8 +187,11 @@ class WorkNotices(Protocol):
         fell due (oldest date first)."""
         ...
 
-    def stale(self, outbox: Outbox, lead: str, assignment: Assignment, customer: Customer,
-              days: int, key: str) -> None: ...
+    def stale(self, outbox: Outbox, lead: str,
+              stale: Sequence[tuple[Assignment, Customer, int]], key: str) -> None:
+        """One message to the collections lead for every account without action for
+        ``stale_after_days`` or more (with the days, longest first)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -49,30 +49,49 @@ def _ids(ids: tuple[str, ...]) -> str:
 
 
 
-# Accounts one reminder lists by name; the rest are counted.
-NUDGES_LISTED = 20
+# Accounts one message of the collections job lists by name; the rest are counted.
+LISTED = 20
 
 
-def nudges_text(due: Sequence[tuple[Assignment, Customer]], tr: Translator) -> str:
-    """One reminder for several accounts, oldest date first, within one section's text
-    (long names from the ERP list fewer, never cut one in half)."""
-    title = tr.ngettext(":alarm_clock: The next step you set is due on {n} account:",
-                        ":alarm_clock: The next steps you set are due on {n} accounts:",
-                        len(due))
-    end = tr._("`/credit collect` lists them first.")
+def _listed(title: str, lines: Sequence[str], end: str, tr: Translator) -> str:
+    """``title``, as many ``lines`` as fit one section's text (20 at most) with a count
+    of the rest, and ``end``: a long name from the ERP lists fewer, never cut in half."""
     room = SECTION_TEXT - len(title) - len(end) - 100
-    lines: list[str] = []
-    for assignment, customer in due[:NUDGES_LISTED]:
-        line = "• " + tr._("{customer}: set for {day}",
-                           customer=customer_label(customer.name, customer.customer_id),
-                           day=assignment.next_action_on)
+    shown: list[str] = []
+    for line in lines[:LISTED]:
         if len(line) + 1 > room:
             break
         room -= len(line) + 1
-        lines.append(line)
-    if len(due) > len(lines):
-        lines.append(tr.ngettext("and {n} more", "and {n} more", len(due) - len(lines)))
-    return "\n".join([title, *lines, end])
+        shown.append(line)
+    if len(lines) > len(shown):
+        shown.append(tr.ngettext("and {n} more", "and {n} more", len(lines) - len(shown)))
+    return "\n".join([title, *shown, end] if end else [title, *shown])
+
+
+def nudges_text(due: Sequence[tuple[Assignment, Customer]], tr: Translator) -> str:
+    """One reminder for several accounts, oldest date first."""
+    title = tr.ngettext(":alarm_clock: The next step you set is due on {n} account:",
+                        ":alarm_clock: The next steps you set are due on {n} accounts:",
+                        len(due))
+    lines = ["• " + tr._("{customer}: set for {day}",
+                         customer=customer_label(customer.name, customer.customer_id),
+                         day=assignment.next_action_on) for assignment, customer in due]
+    return _listed(title, lines, tr._("`/credit collect` lists them first."), tr)
+
+
+def stale_text(stale: Sequence[tuple[Assignment, Customer, int]], tr: Translator) -> str:
+    """The collections lead's message for several accounts without action, longest
+    first."""
+    title = tr.ngettext(":hourglass: {n} account has had no action for a while:",
+                        ":hourglass: {n} accounts have had no action for a while:",
+                        len(stale))
+    lines = ["• " + tr.ngettext(
+        "{customer}, collected by <@{collector}>: {n} day without action",
+        "{customer}, collected by <@{collector}>: {n} days without action", days,
+        customer=customer_label(customer.name, customer.customer_id),
+        collector=assignment.collector) for assignment, customer, days in stale]
+    return _listed(title, lines, "", tr)
+
 
 class CollectionNotices(WorkNotices):
     def __init__(self, locale_of: Callable[[str], str], zone: tzinfo) -> None:
@@ -221,16 +240,21 @@ class CollectionNotices(WorkNotices):
                                    text=clip(text, SECTION_TEXT), blocks=[section(text)],
                                    dedup_key=key))
 
-    def stale(self, outbox: Outbox, lead: str, assignment: Assignment, customer: Customer,
-              days: int, key: str) -> None:
+    def stale(self, outbox: Outbox, lead: str,
+              stale: Sequence[tuple[Assignment, Customer, int]], key: str) -> None:
         tr = self.tr(lead)
-        text = tr.ngettext(
-            ":hourglass: {customer}, collected by <@{collector}>, has had no action for "
-            "{n} day.",
-            ":hourglass: {customer}, collected by <@{collector}>, has had no action for "
-            "{n} days.", days,
-            customer=customer_label(customer.name, customer.customer_id),
-            collector=assignment.collector)
-        outbox.add(OutgoingMessage(channel=lead, kind="collections.stale", text=text,
-                                   blocks=[section(text)], dedup_key=key))
+        if len(stale) == 1:
+            [(assignment, customer, days)] = stale
+            text = tr.ngettext(
+                ":hourglass: {customer}, collected by <@{collector}>, has had no action for "
+                "{n} day.",
+                ":hourglass: {customer}, collected by <@{collector}>, has had no action for "
+                "{n} days.", days,
+                customer=customer_label(customer.name, customer.customer_id),
+                collector=assignment.collector)
+        else:
+            text = stale_text(stale, tr)
+        outbox.add(OutgoingMessage(channel=lead, kind="collections.stale",
+                                   text=clip(text, SECTION_TEXT), blocks=[section(text)],
+                                   dedup_key=key))
 

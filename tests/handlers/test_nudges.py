@@ -10,7 +10,7 @@ from domain.collections.model import Assignment, AssignmentStatus
 from domain.model import Customer
 from domain.money import Money
 from handlers.collections.blocks import NAME_LENGTH
-from handlers.collections.blocks_notices import nudges_text
+from handlers.collections.blocks_notices import nudges_text, stale_text
 from handlers.i18n import translator
 from handlers.render import erp_text
 
@@ -43,3 +43,13 @@ def test_many_long_names_list_fewer_and_count_the_rest():
     assert 1 <= shown < 20 and lines[-2] == f"and {40 - shown} more"
     name = erp_text("&" * 300 + "0", NAME_LENGTH)
     assert lines[1] == f"• *{name}* (C0000): set for Nov 20, 2026"
+
+
+def test_the_leads_message_lists_the_accounts_without_action_longest_first():
+    stale = [(*due(1), 30), (*due(2, "Evil _co_"), 14)]
+    assert stale_text(stale, translator("en-US")) == (
+        ":hourglass: 2 accounts have had no action for a while:\n"
+        "• *Customer 1* (C0001), collected by <@U04COLLECT1>: 30 days without action\n"
+        "• *Evil ＿co＿* (C0002), collected by <@U04COLLECT1>: 14 days without action")
+    assert stale_text(stale, translator("zh-CN")).split("\n")[0] == (
+        ":hourglass: 有 2 个账户一段时间没有催收动作：")

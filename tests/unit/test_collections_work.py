@@ -21,7 +21,7 @@ from domain.collections.model import (
     Promise,
     PromiseState,
 )
-from domain.collections.reminders import CollectionsJob, nudge_key
+from domain.collections.reminders import CollectionsJob, nudge_key, stale_key
 from domain.collections.work import (
     CollectorsDay,
     History,
@@ -92,9 +92,9 @@ class Notices:
         self.calls.append(("nudge", tuple(a.customer_id for a, _ in due)))
         self._post(outbox, "collections.nudge", collector, key)
 
-    def stale(self, outbox: Outbox, lead: str, assignment: Assignment, customer: Customer,
-              days: int, key: str) -> None:
-        self.calls.append(("stale", (assignment.customer_id, days)))
+    def stale(self, outbox: Outbox, lead: str,
+              stale: Sequence[tuple[Assignment, Customer, int]], key: str) -> None:
+        self.calls.append(("stale", tuple((a.customer_id, days) for a, _, days in stale)))
         self._post(outbox, "collections.stale", lead, key)
 
 
@@ -256,11 +256,28 @@ def test_a_stale_account_is_flagged_to_the_lead_once_per_stretch(
     job = CollectionsJob(day)
     clock[0] = NOW + timedelta(days=13)
     assert job.run().flagged == 3
+    # One message to the lead for the three, longest without action first.
+    assert [c for c in notices.calls if c[0] == "stale"] == [
+        ("stale", (("C1", 14), ("C2", 14), ("C3", 14)))]
     assert job.run().flagged == 0
     day.log_action(MEI, "C1", ActionKind.EMAIL, "sent statement", None)
     clock[0] = NOW + timedelta(days=27)
     assert job.run().flagged == 1
-    assert [c for c in notices.calls if c[0] == "stale"][-1] == ("stale", ("C1", 14))
+    assert [c for c in notices.calls if c[0] == "stale"][-1] == ("stale", (("C1", 14),))
+
+
+def test_a_flag_keyed_before_the_upgrade_is_not_sent_again(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
+    # How the job marked a flag before migration 0015: a message keyed per account.
+    since = (NOW - timedelta(days=1)).date()
+    uow.outbox.add(OutgoingMessage(channel=LEAD.user_id, kind="collections.stale",
+                                   text="old", dedup_key=stale_key("C2", since)))
+    uow.commit()
+    clock[0] = NOW + timedelta(days=13)
+    assert CollectionsJob(day).run().flagged == 2
+    assert [c for c in notices.calls if c[0] == "stale"] == [
+        ("stale", (("C1", 14), ("C3", 14)))]
 
 
 def test_escalation_moves_the_account_to_legal_with_its_history(
