@@ -40,6 +40,7 @@ from domain.collections.promises import PromiseTerms, Verdict, evaluate
 from domain.collections.status import status_of
 from domain.collections.work import CollectorsDay
 from domain.model import AuditEntry, Customer
+from domain.ports import UnitOfWork
 
 SYSTEM = "creditbot"
 SKIPPED = "skipped"
@@ -194,6 +195,12 @@ class CollectionsJob:
             uow.commit()
         return len(told)
 
+    def _since(self, uow: UnitOfWork, assignment: Assignment) -> date:
+        """The first day of the account's stretch without action: its last action's day,
+        else the day it was assigned."""
+        last = next(iter(uow.collections.actions(assignment.customer_id, limit=1)), None)
+        return (last.at if last else assignment.assigned_at).astimezone(self.day.zone).date()
+
     def _flag(self, assignments: list[Assignment], today: date) -> int:
         """The collections lead's message for the accounts without action for
         ``stale_after_days`` or more that nobody told them of for that stretch; the number
@@ -204,10 +211,7 @@ class CollectionsJob:
         stale: list[tuple[Assignment, date]] = []
         with self.day.unit_of_work() as uow:
             for assignment in assignments:
-                last = next(iter(uow.collections.actions(assignment.customer_id, limit=1)),
-                            None)
-                since = (last.at if last else assignment.assigned_at).astimezone(
-                    self.day.zone).date()
+                since = self._since(uow, assignment)
                 if (today - since).days >= self.day.policy.stale_after_days \
                         and assignment.flagged_since != since:
                     stale.append((assignment, since))
@@ -217,16 +221,22 @@ class CollectionsJob:
         with self.day.unit_of_work() as uow:
             uow.begin_write()
             told: list[tuple[Assignment, Customer, int]] = []
-            for assignment, since in stale:
+            for assignment, _ in stale:
                 current = uow.collections.open_assignment(assignment.customer_id)
                 customer = uow.customers.get(assignment.customer_id)
-                if current is None or customer is None or current.flagged_since == since \
+                if current is None or customer is None:
+                    continue
+                # Again under the write lock: an action logged since the first look makes
+                # the account no longer stale.
+                since = self._since(uow, current)
+                if (today - since).days < self.day.policy.stale_after_days \
+                        or current.flagged_since == since \
                         or uow.outbox.id_of(stale_key(current.customer_id, since)) is not None:
                     continue
                 try:
                     uow.collections.save_assignment(replace(current, flagged_since=since))
                 except CollectionChanged:
-                    continue  # another run marked it first, or the collector acted
+                    continue  # another run marked it first
                 days = (today - since).days
                 told.append((current, customer, days))
                 uow.audit.append(AuditEntry(now, SYSTEM, "collections.flagged_stale",

@@ -25,6 +25,7 @@ from domain.collections.model import (
     Assignment,
     AssignmentStatus,
     CollectionAction,
+    CollectionChanged,
     Dispute,
     LegalCase,
     Promise,
@@ -38,6 +39,7 @@ from domain.model import AuditEntry, Customer, Invoice
 from domain.money import Money
 from domain.people import is_user_id
 from domain.ports import Outbox, UnitOfWork
+from domain.retry import retried
 from domain.text import N_
 
 MAX_OUTCOME = 2000
@@ -343,6 +345,13 @@ class CollectorsDay:
 
     def log_action(self, actor: Member, customer_id: str, kind: ActionKind, outcome: str,
                    next_action_on: date | None) -> CollectionAction:
+        # The collections job marks the account reminded with its version meanwhile (on
+        # PostgreSQL this waits for it, then finds the row changed): read it again.
+        return retried(lambda: self._log_action(actor, customer_id, kind, outcome,
+                                                next_action_on), CollectionChanged)
+
+    def _log_action(self, actor: Member, customer_id: str, kind: ActionKind, outcome: str,
+                    next_action_on: date | None) -> CollectionAction:
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()

@@ -52,4 +52,4 @@ def test_the_leads_message_lists_the_accounts_without_action_longest_first():
         "• *Customer 1* (C0001), collected by <@U04COLLECT1>: 30 days without action\n"
         "• *Evil ＿co＿* (C0002), collected by <@U04COLLECT1>: 14 days without action")
     assert stale_text(stale, translator("zh-CN")).split("\n")[0] == (
-        ":hourglass: 有 2 个账户一段时间没有催收动作：")
+        ":hourglass: 有 2 个账户一段时间没有催收行动：")

@@ -16,6 +16,8 @@ from domain.collections.model import (
     ActionKind,
     Assignment,
     AssignmentStatus,
+    CollectionAction,
+    CollectionChanged,
     Dispute,
     LegalCase,
     Promise,
@@ -278,6 +280,38 @@ def test_a_flag_keyed_before_the_upgrade_is_not_sent_again(
     assert CollectionsJob(day).run().flagged == 2
     assert [c for c in notices.calls if c[0] == "stale"] == [
         ("stale", (("C1", 14), ("C3", 14)))]
+
+
+def test_an_account_acted_on_while_the_job_runs_is_not_flagged(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
+    clock[0] = NOW + timedelta(days=13)
+    begin = uow.begin_write
+
+    def acted_first() -> None:
+        # The collector logs a call after the job found C1 stale, before it writes.
+        uow.collections.add_action(CollectionAction("C1", ActionKind.CALL, "spoke to AP",
+                                                    MEI.user_id, clock[0]))
+        uow.begin_write = begin  # type: ignore[method-assign]
+        begin()
+
+    uow.begin_write = acted_first  # type: ignore[method-assign]
+    assert CollectionsJob(day).run().flagged == 2
+    assert [c for c in notices.calls if c[0] == "stale"] == [
+        ("stale", (("C2", 14), ("C3", 14)))]
+
+
+def test_logging_an_action_reads_the_account_again_when_the_job_changed_it(
+        day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    save = uow.collections.save_assignment
+
+    def changed_once(assignment: Assignment) -> Assignment:
+        uow.collections.save_assignment = save  # type: ignore[method-assign]
+        raise CollectionChanged("assignment of C1")
+
+    uow.collections.save_assignment = changed_once  # type: ignore[method-assign]
+    day.log_action(MEI, "C1", ActionKind.CALL, "will pay", TODAY + timedelta(days=2))
+    assert [a.outcome for a in uow.collections.actions("C1")] == ["will pay"]
 
 
 def test_escalation_moves_the_account_to_legal_with_its_history(
