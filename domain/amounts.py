@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from domain.currencies import canonical, is_currency
 from domain.errors import DomainError
+from domain.money import Money
 from domain.text import N_
 
 MULTIPLIERS = {"": 1, "k": 10**3, "m": 10**6, "万": 10**4, "亿": 10**8}
@@ -72,3 +73,24 @@ def parse_amount(text: str) -> TypedAmount:
     except InvalidOperation:  # more decimals than the context holds: not an amount
         raise AmountError(text) from None
     return TypedAmount(value, currency)
+
+
+def exact_money(text: str, value: Decimal, code: str, sign: str = "") -> Money:
+    """``value`` as an amount of ``code``, refused rather than rounded behind the
+    person's back when typed with more decimals than the currency has (``100.001`` USD,
+    ``5.5`` JPY), as the ERP imports refuse them; an amount below the currency's
+    smallest one is refused as not an amount at all. ``code`` must be an ISO 4217 code;
+    ``sign``: what the amount was typed after (``+`` for an increase), kept in the
+    suggestion so that following it does not change what is asked."""
+    money = Money(value, code)
+    rounded = money.rounded()
+    if rounded.amount <= 0:
+        # 0.00001 would be recorded as 0.00: not an order, not a limit.
+        raise AmountError(text, N_("“{text}” is less than the smallest amount in {code}: "
+                                   "write it like {examples}."), code=code)
+    if rounded != money:
+        # The suggestion as it would be typed: a number, no currency sign.
+        raise AmountError(text, N_("“{text}” has more decimals than {code} has: write it "
+                                   "like {rounded}."), code=code,
+                          rounded=sign + str(rounded.amount))
+    return money

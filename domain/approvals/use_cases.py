@@ -20,6 +20,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from domain.access import CreditDataAccess, Member
+from domain.amounts import exact_money
 from domain.approvals.deciders import undecidable
 from domain.approvals.delegation import DelegationRefused, check_period
 from domain.approvals.events import (
@@ -73,7 +74,7 @@ from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer, OrderStatus
 from domain.money import Money
-from domain.orders.amount_text import LIMIT_TOO_LARGE, exact_money, read_amount
+from domain.orders.amount_text import LIMIT_TOO_LARGE, read_amount
 from domain.orders.ports import HeldOrders
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext, customer_position

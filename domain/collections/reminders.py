@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from domain.collections.model import (
     ActionKind,
@@ -66,10 +66,11 @@ def nudge_key(assignment: Assignment) -> str:
     return f"collections.nudge:{assignment.customer_id}:{assignment.next_action_on}"
 
 
-def nudges_key(collector: str, told: list[tuple[Assignment, Customer]]) -> str:
-    """One run's reminder to one collector: the accounts and dates it covers."""
-    covered = ",".join(f"{a.customer_id}:{a.next_action_on}" for a, _ in told)
-    return f"collections.nudges:{collector}:{hashlib.sha256(covered.encode()).hexdigest()[:20]}"
+def run_key(kind: str, person: str, covered: list[str]) -> str:
+    """The key of one run's message to one person: what it covers (accounts with their
+    date), so the same message is never queued twice."""
+    digest = hashlib.sha256(",".join(covered).encode()).hexdigest()[:20]
+    return f"{kind}:{person}:{digest}"
 
 
 def stale_key(customer_id: str, since: date) -> str:
@@ -177,21 +178,17 @@ class CollectionsJob:
                         or current.reminded_for == current.next_action_on \
                         or uow.outbox.id_of(nudge_key(current)) is not None:  # before 0015
                     continue
-                try:
-                    # With its version: a second scheduler at the same moment finds it
-                    # changed (on PostgreSQL after waiting for this commit) and skips it.
-                    uow.collections.save_assignment(
-                        replace(current, reminded_for=current.next_action_on))
-                except CollectionChanged:
+                if not _marked(uow, replace(current, reminded_for=current.next_action_on),
+                               now, "collections.nudged",
+                               {"next_action_on": str(current.next_action_on)}):
                     continue
                 told.append((current, customer))
-                uow.audit.append(AuditEntry(now, SYSTEM, "collections.nudged",
-                                            current.customer_id,
-                                            {"next_action_on": str(current.next_action_on)}))
             if not told:
                 return 0
             told.sort(key=lambda pair: (pair[0].next_action_on, pair[0].customer_id))
-            self.day.notices.nudge(uow.outbox, collector, told, nudges_key(collector, told))
+            self.day.notices.nudge(uow.outbox, collector, told, run_key(
+                "collections.nudges", collector,
+                [f"{a.customer_id}:{a.next_action_on}" for a, _ in told]))
             uow.commit()
         return len(told)
 
@@ -233,21 +230,29 @@ class CollectionsJob:
                         or current.flagged_since == since \
                         or uow.outbox.id_of(stale_key(current.customer_id, since)) is not None:
                     continue
-                try:
-                    uow.collections.save_assignment(replace(current, flagged_since=since))
-                except CollectionChanged:
-                    continue  # another run marked it first
-                days = (today - since).days
-                told.append((current, customer, days))
-                uow.audit.append(AuditEntry(now, SYSTEM, "collections.flagged_stale",
-                                            current.customer_id, {
-                                                "days_without_action": days,
-                                                "collector": current.collector}))
+                days, marked = (today - since).days, replace(current, flagged_since=since)
+                if not _marked(uow, marked, now, "collections.flagged_stale",
+                               {"days_without_action": days, "collector": current.collector}):
+                    continue
+                told.append((marked, customer, days))
             if not told:
                 return 0
             told.sort(key=lambda t: (-t[2], t[0].customer_id))
-            covered = ",".join(f"{a.customer_id}:{a.flagged_since}" for a, _, _ in told)
-            self.day.notices.stale(uow.outbox, lead, told, f"collections.stales:{lead}:"
-                                   f"{hashlib.sha256(covered.encode()).hexdigest()[:20]}")
+            self.day.notices.stale(uow.outbox, lead, told, run_key(
+                "collections.stales", lead,
+                [f"{a.customer_id}:{a.flagged_since}" for a, _, _ in told]))
             uow.commit()
         return len(told)
+
+
+def _marked(uow: UnitOfWork, marked: Assignment, now: datetime, action: str,
+            details: dict[str, object]) -> bool:
+    """Saves the assignment marked as told, with its version, and audits it: ``False``
+    when a second scheduler at the same moment marked it first (on PostgreSQL this
+    waits for that one's commit, then finds the row changed)."""
+    try:
+        uow.collections.save_assignment(marked)
+    except CollectionChanged:
+        return False
+    uow.audit.append(AuditEntry(now, SYSTEM, action, marked.customer_id, details))
+    return True

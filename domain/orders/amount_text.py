@@ -14,7 +14,6 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from domain.amounts import EXAMPLES, AmountError, TypedAmount, parse_amount
-from domain.money import Money
 from domain.text import N_, Phrase
 
 # The most creditbot takes for one order or one limit: far above any real one, and within
@@ -33,27 +32,6 @@ NOT_POSITIVE = N_("“{text}” is not an amount greater than zero: write it lik
 # domain.amounts' examples, marked here so that a reader sees them in their language.
 _EXAMPLES = Phrase(N_("120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k "
                       "EUR"))
-
-
-def exact_money(text: str, value: Decimal, code: str, sign: str = "") -> Money:
-    """``value`` as an amount of ``code``, refused rather than rounded behind the
-    person's back when typed with more decimals than the currency has (``100.001`` USD,
-    ``5.5`` JPY), as the ERP imports refuse them; an amount below the currency's
-    smallest one is refused as not an amount at all. ``code`` must be an ISO 4217 code;
-    ``sign``: what the amount was typed after (``+`` for an increase), kept in the
-    suggestion so that following it does not change what is asked."""
-    money = Money(value, code)
-    rounded = money.rounded()
-    if rounded.amount <= 0:
-        # 0.00001 would be recorded as 0.00: not an order, not a limit.
-        raise AmountError(text, N_("“{text}” is less than the smallest amount in {code}: "
-                                   "write it like {examples}."), code=code)
-    if rounded != money:
-        # The suggestion as it would be typed: a number, no currency sign.
-        raise AmountError(text, N_("“{text}” has more decimals than {code} has: write it "
-                                   "like {rounded}."), code=code,
-                          rounded=sign + str(rounded.amount))
-    return money
 
 
 def read_amount(text: str, too_large: str = TOO_LARGE, *,

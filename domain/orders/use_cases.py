@@ -21,7 +21,7 @@ from datetime import date, datetime, tzinfo
 from typing import Protocol
 
 from domain.access import CreditDataAccess, Member
-from domain.amounts import AmountError
+from domain.amounts import AmountError, exact_money
 from domain.check import CustomerCheck, GroupCheck
 from domain.check.use_cases import Checked
 from domain.currencies import canonical, is_currency
@@ -31,7 +31,7 @@ from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer, Order, OrderStatus
 from domain.money import Money
-from domain.orders.amount_text import exact_money, read_amount
+from domain.orders.amount_text import read_amount
 from domain.orders.events import OrderHeld, OrderReleased
 from domain.orders.model import (
     ContractUse,

@@ -17,9 +17,9 @@ from domain.messages import OutgoingMessage
 from domain.people import is_user_id
 from domain.ports import Outbox
 from handlers.check.blocks import card, names
+from handlers.collections.blocks import LISTED, listed
 from handlers.i18n import Translator, translator
 from handlers.render import (
-    SECTION_TEXT,
     Message,
     context,
     erp_text,
@@ -71,16 +71,10 @@ def handed_back(change: AssignmentChange, tr: Translator) -> Message:
     return message(text, [section(text)])
 
 
-# Accounts one message of a run lists by name; the rest are counted (Block Kit: 3,000
-# characters per section).
-LISTED = 20
-
-
 def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator) -> Message:
     """One collector's message for a run of the rules: the accounts they now collect, in
     the order the run placed them (largest overdue in the base currency first: amounts
     in several currencies cannot be ordered as shown), and where their worklist is."""
-    ordered = list(changes)
     rotation = {c.by_rotation for c in changes}
     who = (tr._("the assignment rules and the least-load rotation") if len(rotation) > 1
            else _who(BY_RULES, tr, rotation.pop()))
@@ -89,10 +83,7 @@ def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator) -> Messa
                         "You now collect {n} overdue accounts (assigned by {who}); their "
                         "next step is due today:", len(changes), who=who)
     lines: list[str] = []
-    # Within one section's text, with room for the count of the rest: long names from the
-    # ERP list fewer accounts rather than have Slack cut the list mid-name.
-    room = SECTION_TEXT - len(title) - 100
-    for change in ordered[:LISTED]:
+    for change in changes[:LISTED]:
         account = tr._("{name} ({id})", name=erp_text(names(change.customer, tr)[0], NAME),
                        id=erp_text(change.customer.customer_id, 64))
         aging = change.position.aging if change.position else None
@@ -100,14 +91,8 @@ def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator) -> Messa
             account += " · " + tr.ngettext("{amount} overdue, oldest {n} day",
                                            "{amount} overdue, oldest {n} days",
                                            aging.oldest_overdue_days, amount=aging.overdue)
-        line = "• " + account
-        if len(line) + 1 > room:
-            break
-        room -= len(line) + 1
-        lines.append(line)
-    if len(ordered) > len(lines):
-        lines.append(tr.ngettext("and {n} more", "and {n} more", len(ordered) - len(lines)))
-    text = title + "\n" + "\n".join(lines)
+        lines.append("• " + account)
+    text = listed(title, lines, len(changes), tr)
     return message(title, [section(text), context(tr._(
         "Your worklist, with a card per account: `/credit collect`"))])
 

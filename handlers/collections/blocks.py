@@ -3,6 +3,7 @@ words for steps, actions and statuses."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC
 
 from pydantic import Field
@@ -16,6 +17,7 @@ from handlers.i18n import N_, Translator
 from handlers.meetings.followup_blocks import worklist_tasks
 from handlers.payloads import ActionValue
 from handlers.render import (
+    SECTION_TEXT,
     Block,
     Message,
     actions,
@@ -68,6 +70,26 @@ class DisputeValue(ActionValue):
 
 class PageValue(ActionValue):
     page: int = Field(strict=True, ge=1, le=10_000)
+
+
+# Accounts one message about several lists by name; the rest are counted.
+LISTED = 20
+
+
+def listed(title: str, lines: Sequence[str], total: int, tr: Translator, end: str = "") -> str:
+    """``title``, as many of ``lines`` (the first of ``total`` accounts, 20 at most) as
+    fit one section's text, a count of the rest, and ``end``: a long name from the ERP
+    lists fewer accounts rather than have Slack cut the text mid-name."""
+    room = SECTION_TEXT - len(title) - len(end) - 100
+    shown: list[str] = []
+    for line in lines[:LISTED]:
+        if len(line) + 1 > room:
+            break
+        room -= len(line) + 1
+        shown.append(line)
+    if total > len(shown):
+        shown.append(tr.ngettext("and {n} more", "and {n} more", total - len(shown)))
+    return "\n".join([title, *shown, end] if end else [title, *shown])
 
 
 def customer_label(name: str, customer_id: str) -> str:

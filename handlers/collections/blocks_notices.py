@@ -16,6 +16,7 @@ from domain.ports import Outbox
 from handlers.approvals.request_render import STATES, kind_title
 from handlers.collections.blocks import (
     KINDS,
+    LISTED,
     NAME_LENGTH,
     OUTCOME,
     PROMISE_STATES,
@@ -24,6 +25,7 @@ from handlers.collections.blocks import (
     AccountValue,
     DisputeValue,
     customer_label,
+    listed,
 )
 from handlers.i18n import Translator, translator
 from handlers.render import (
@@ -49,25 +51,6 @@ def _ids(ids: tuple[str, ...]) -> str:
 
 
 
-# Accounts one message of the collections job lists by name; the rest are counted.
-LISTED = 20
-
-
-def _listed(title: str, lines: Sequence[str], end: str, tr: Translator) -> str:
-    """``title``, as many ``lines`` as fit one section's text (20 at most) with a count
-    of the rest, and ``end``: a long name from the ERP lists fewer, never cut in half."""
-    room = SECTION_TEXT - len(title) - len(end) - 100
-    shown: list[str] = []
-    for line in lines[:LISTED]:
-        if len(line) + 1 > room:
-            break
-        room -= len(line) + 1
-        shown.append(line)
-    if len(lines) > len(shown):
-        shown.append(tr.ngettext("and {n} more", "and {n} more", len(lines) - len(shown)))
-    return "\n".join([title, *shown, end] if end else [title, *shown])
-
-
 def nudges_text(due: Sequence[tuple[Assignment, Customer]], tr: Translator) -> str:
     """One reminder for several accounts, oldest date first."""
     title = tr.ngettext(":alarm_clock: The next step you set is due on {n} account:",
@@ -75,8 +58,9 @@ def nudges_text(due: Sequence[tuple[Assignment, Customer]], tr: Translator) -> s
                         len(due))
     lines = ["• " + tr._("{customer}: set for {day}",
                          customer=customer_label(customer.name, customer.customer_id),
-                         day=assignment.next_action_on) for assignment, customer in due]
-    return _listed(title, lines, tr._("`/credit collect` lists them first."), tr)
+                         day=assignment.next_action_on)
+             for assignment, customer in due[:LISTED]]
+    return listed(title, lines, len(due), tr, tr._("`/credit collect` lists them first."))
 
 
 def stale_text(stale: Sequence[tuple[Assignment, Customer, int]], tr: Translator) -> str:
@@ -89,8 +73,14 @@ def stale_text(stale: Sequence[tuple[Assignment, Customer, int]], tr: Translator
         "{customer}, collected by <@{collector}>: {n} day without action",
         "{customer}, collected by <@{collector}>: {n} days without action", days,
         customer=customer_label(customer.name, customer.customer_id),
-        collector=assignment.collector) for assignment, customer, days in stale]
-    return _listed(title, lines, "", tr)
+        collector=assignment.collector) for assignment, customer, days in stale[:LISTED]]
+    return listed(title, lines, len(stale), tr)
+
+
+def _post(outbox: Outbox, to: str, kind: str, text: str, key: str) -> None:
+    """A note of one section, its notification text within Slack's limit."""
+    outbox.add(OutgoingMessage(channel=to, kind=kind, text=clip(text, SECTION_TEXT),
+                               blocks=[section(text)], dedup_key=key))
 
 
 class CollectionNotices(WorkNotices):
@@ -209,9 +199,8 @@ class CollectionNotices(WorkNotices):
                         "against the customer.",
                         customer=customer_label(customer.name, customer.customer_id),
                         amount=promise.amount, day=promise.due_on)
-            outbox.add(OutgoingMessage(channel=person, kind="collections.promise_broken",
-                                       text=text, blocks=[section(text)],
-                                       dedup_key=f"collections.broken:{promise.id}:{person}"))
+            _post(outbox, person, "collections.promise_broken", text,
+                  f"collections.broken:{promise.id}:{person}")
 
     def promise_kept(self, outbox: Outbox, promise: Promise, customer: Customer,
                      collector: str) -> None:
@@ -221,9 +210,8 @@ class CollectionNotices(WorkNotices):
                     "account.",
                     customer=customer_label(customer.name, customer.customer_id),
                     amount=promise.amount, day=promise.due_on)
-        outbox.add(OutgoingMessage(channel=collector, kind="collections.promise_kept",
-                                   text=text, blocks=[section(text)],
-                                   dedup_key=f"collections.kept:{promise.id}"))
+        _post(outbox, collector, "collections.promise_kept", text,
+              f"collections.kept:{promise.id}")
 
     def nudge(self, outbox: Outbox, collector: str,
               due: Sequence[tuple[Assignment, Customer]], key: str) -> None:
@@ -236,9 +224,7 @@ class CollectionNotices(WorkNotices):
                         day=assignment.next_action_on)
         else:
             text = nudges_text(due, tr)
-        outbox.add(OutgoingMessage(channel=collector, kind="collections.nudge",
-                                   text=clip(text, SECTION_TEXT), blocks=[section(text)],
-                                   dedup_key=key))
+        _post(outbox, collector, "collections.nudge", text, key)
 
     def stale(self, outbox: Outbox, lead: str,
               stale: Sequence[tuple[Assignment, Customer, int]], key: str) -> None:
@@ -254,7 +240,5 @@ class CollectionNotices(WorkNotices):
                 collector=assignment.collector)
         else:
             text = stale_text(stale, tr)
-        outbox.add(OutgoingMessage(channel=lead, kind="collections.stale",
-                                   text=clip(text, SECTION_TEXT), blocks=[section(text)],
-                                   dedup_key=key))
+        _post(outbox, lead, "collections.stale", text, key)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain.amounts import AmountError, parse_amount
+from domain.amounts import AmountError, exact_money, parse_amount
 from domain.collections.model import ActionKind
 from domain.collections.work import (
     AccountForm,
@@ -24,7 +24,6 @@ from domain.collections.work import (
     UnknownInvoices,
 )
 from domain.money import Money
-from domain.orders.amount_text import exact_money
 from handlers.collections.blocks import (
     KINDS,
     AccountValue,

@@ -49,7 +49,9 @@ def _count_back(dso: CountBack, tr: Translator) -> str:
     return tr._("more than {days} days", days=days)
 
 
-def _cei(value: Decimal | None, tr: Translator) -> str:
+def percent(value: Decimal | None, tr: Translator) -> str:
+    """A percentage (0-100) to one decimal; n/a when there is none (the card and the
+    weekly post write them alike)."""
     if value is None:
         return tr._(NOT_AVAILABLE)
     return tr._("{value}%", value=tr.tenths(value))
@@ -82,10 +84,10 @@ def _portfolio(report: PortfolioReport, tr: Translator) -> Block:
         (tr._("Best Possible DSO"), _days(m.best_possible_dso, tr)),
         (tr._("ADD (DSO simple − Best Possible)"),
          _days(m.add, tr)),
-        (tr._("CEI ({months} months)", months=report.months), _cei(m.cei, tr)
+        (tr._("CEI ({months} months)", months=report.months), percent(m.cei, tr)
          if m.cei is None or m.cei_all_sales is None else tr._(
-             "{cei} (with S instead of S/N: {other})", cei=_cei(m.cei, tr),
-             other=_cei(m.cei_all_sales, tr))),
+             "{cei} (with S instead of S/N: {other})", cei=percent(m.cei, tr),
+             other=percent(m.cei_all_sales, tr))),
         # As the provision matrix below adds them up, to the cent.
         (tr._("Receivables"), tr._("{ar}, overdue {overdue}", ar=money(report.open_total),
                                    overdue=money(report.overdue_total))),
@@ -133,7 +135,7 @@ def _collector_line(book: Book, report: PortfolioReport, tr: Translator) -> str:
     who = tr._("Nobody assigned") if book.collector is None else mention(book.collector)
     figures = tr._("{ar}, overdue {overdue} · DSO {dso} · CEI {cei}", ar=money(m.ar),
                    overdue=money(m.overdue_ar), dso=_count_back(m.dso_count_back, tr),
-                   cei=_cei(m.cei, tr))
+                   cei=percent(m.cei, tr))
     if not book.unassigned:
         figures += " · " + tr._("promises {promises}", promises=_promises(book, tr))
     return tr._("{who}: {figures}", who=who, figures=figures)

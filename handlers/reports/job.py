@@ -28,6 +28,7 @@ from domain.ports import UnitOfWork
 from domain.reports.metrics import MonthFigures, best_possible_dso
 from domain.reports.use_cases import PortfolioReport, Reports
 from handlers.i18n import N_, Translator
+from handlers.reports.card import NOT_AVAILABLE, percent
 from handlers.reports.charts import AgingBar, DsoPoint, aging_chart, dso_chart
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,6 @@ PROVISION_LINE = N_("Provision for doubtful accounts: {allowance}")
 MISSING_LINE = N_("Left out for want of an exchange rate: {currencies}")
 CHARTS_LINE = N_("Charts: open receivables per days past due ({currency}; ≤0 is not yet "
                  "due); DSO per month (line) against Best Possible DSO (dashes), in days.")
-NOT_AVAILABLE = N_("n/a")
 AGING_TITLE = N_("Aging")
 AGING_ALT = N_("Open receivables per days past due, in {currency}")
 DSO_TITLE = N_("DSO trend")
@@ -79,12 +79,12 @@ def summary_text(report: PortfolioReport, tr: Translator) -> str:
         tr._(DSO_LINE, dso=dso, months=report.months, simple=_days(tr, metrics.dso_simple),
              best=_days(tr, metrics.best_possible_dso)),
         tr._(ADD_LINE, add=_days(tr, metrics.add)),
-        tr._(CEI_LINE, months=report.months, cei=_percent(tr, metrics.cei)),
+        tr._(CEI_LINE, months=report.months, cei=percent(metrics.cei, tr)),
         # As the report card shows them: its provision matrix's lines added up.
         tr._(OPEN_LINE, open=Money(report.open_total, report.currency),
              overdue=Money(report.overdue_total, report.currency),
-             share=_percent(tr, metrics.overdue_ar / metrics.ar * 100
-                            if metrics.ar > 0 else Decimal(0))),
+             share=percent(metrics.overdue_ar / metrics.ar * 100
+                            if metrics.ar > 0 else Decimal(0), tr)),
         tr._(PROMISES_LINE, kept=report.portfolio.promises_kept,
              broken=report.portfolio.promises_broken),
     ]
@@ -187,10 +187,3 @@ def _days(tr: Translator, value: Decimal | None) -> str:
     if value is None:
         return tr._(NOT_AVAILABLE)
     return tr.tenths(value)
-
-
-def _percent(tr: Translator, value: Decimal | None) -> str:
-    """A percentage (0-100) to one decimal, as ``/credit report``'s card writes it."""
-    if value is None:
-        return tr._(NOT_AVAILABLE)
-    return tr._("{value}%", value=tr.tenths(value))
