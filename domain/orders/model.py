@@ -158,6 +158,9 @@ class Verdict:
     # The order as typed, when it is in another currency than the limit's (``order`` is
     # its value in the limit's currency): people see both.
     typed: Money | None = None
+    # The contract the order goes under (the first valid on its date), so that it counts
+    # in the contract's use as in the customer's exposure.
+    contract_id: str | None = None
 
     @property
     def passed(self) -> bool:

@@ -191,16 +191,17 @@ class OrderChecks:
         ref = clean_reference(reference)
         now, today = self.clock(), self.today()
         known = self._known(actor, query)
-        # The verdict is worked out before the write lock is taken (SQLite has one writer
-        # at a time), to refuse a bad amount or customer without waiting for it, and
-        # again under it from the data as committed: an order placed or released just
-        # before counts in the exposure this one is checked against, so orders at once
-        # cannot each take the same headroom, nor miss a hold.
-        with self.unit_of_work() as uow:
-            customer = known.customer if known else self._customer(uow, query)
-            money = self._amount(amount, currency, customer)
-            held = uow.orders.held_ids(customer.customer_id)
-            verdict = self._verdict(uow, customer, money, today, None, held, known=known)
+        # The customer and the amount are read before the write lock is taken (SQLite has
+        # one writer at a time), to refuse a bad one without waiting for it. The verdict
+        # is worked out under the lock only, from the data as committed: an order placed
+        # or released just before counts in the exposure this one is checked against, so
+        # orders at once cannot each take the same headroom, nor miss a hold.
+        if known is not None:
+            customer = known.customer
+        else:
+            with self.unit_of_work() as uow:
+                customer = self._customer(uow, query)
+        money = self._amount(amount, currency, customer)
         with self.write_gate, self.unit_of_work() as uow:
             uow.begin_write()
             uow.orders.lock_customer(customer.customer_id)
@@ -212,14 +213,10 @@ class OrderChecks:
             held = uow.orders.held_ids(customer.customer_id)
             verdict = self._verdict(uow, customer, money, today, None, held)
             state = OrderState.PASSED if verdict.passed else OrderState.HELD
-            # The contract it goes under (valid today), so that it counts in the
-            # contract's use as in the customer's exposure.
-            contract = next((c.contract_id for c in uow.orders.contracts(customer.customer_id)
-                             if c.valid_on(today)), None) if self.rules.contracts else None
             stored = uow.orders.add(OrderCheck(
                 OrderSource.SLACK, "", customer.customer_id, customer.name, money, today,
                 state, verdict.failures, now, actor.user_id, reference=ref,
-                contract_id=contract))
+                contract_id=verdict.contract_id))
             uow.audit.append(AuditEntry(now, actor.user_id, "orders.placed",
                                         customer.customer_id, _details(stored)))
             if stored.is_held:
@@ -490,9 +487,9 @@ class OrderChecks:
         verdict = evaluate(in_limit, order_date, position, limit, self.rules,
                            held_before=held_before, contract=use, contract_wanted=wanted,
                            contracts_valid_later=starts_later, in_exposure=in_exposure)
-        if order.currency == limit.currency:
-            return verdict
-        return dataclasses.replace(verdict, typed=order)
+        return dataclasses.replace(
+            verdict, typed=None if order.currency == limit.currency else order,
+            contract_id=use.contract.contract_id if use is not None else None)
 
     def _contract(self, uow: UnitOfWork, customer: Customer, order: Money, order_date: date,
                   erp: Order | None, today: date) -> tuple[ContractUse | None, bool, bool]:
