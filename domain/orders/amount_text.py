@@ -14,6 +14,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from domain.amounts import EXAMPLES, AmountError, TypedAmount, parse_amount
+from domain.money import Money
 from domain.text import N_, Phrase
 
 # The most creditbot takes for one order or one limit: far above any real one, and within
@@ -46,6 +47,13 @@ def read_amount(text: str, too_large: str = TOO_LARGE, *,
         raise
 
 
+def _value(written: str) -> Decimal | None:
+    try:
+        return parse_amount(written).value
+    except AmountError:
+        return None
+
+
 def _read(text: str, too_large: str, increase: bool) -> TypedAmount:
     folded = unicodedata.normalize("NFKC", text).strip()
     sign = ""
@@ -55,9 +63,15 @@ def _read(text: str, too_large: str, increase: bool) -> TypedAmount:
         raise AmountError(text, NOT_POSITIVE)
     symbol = folded[:1] if folded[:1] in SYMBOLS else folded[-1:]
     if symbol in SYMBOLS:
+        # ¥ names the yen only when the amount is whole yen: ``¥5.5`` is yuan, and
+        # suggesting ``5.5 JPY`` would suggest what is refused next.
         code = SYMBOLS[symbol]
-        written = sign + folded.strip("".join(SYMBOLS)).strip()
-        if symbol == "¥":
+        number = folded.strip("".join(SYMBOLS)).strip()
+        value = _value(number)
+        if value is None:  # "$abc": no amount to suggest with a code
+            raise AmountError(text)
+        written = sign + number
+        if symbol == "¥" and Money(value, "JPY").rounded().amount == value:
             raise AmountError(text, N_("“{text}”: ¥ is both the yuan and the yen; write "
                                        "the currency's code after the amount instead, e.g. "
                                        "{amount} CNY or {amount} JPY."), amount=written)

@@ -150,6 +150,9 @@ def test_a_request_names_what_is_wrong_with_its_amount_as_an_order_does(world):
                          "of its sign, e.g. 250,000 USD."),
             ("¥250k", "“¥250k”: ¥ is both the yuan and the yen; write the currency's code "
                       "after the amount instead, e.g. 250k CNY or 250k JPY."),
+            # Decimals the yen does not have: only the yuan is suggested.
+            ("¥5.5", "“¥5.5”: write the currency's code after the amount instead of its "
+                     "sign, e.g. 5.5 CNY."),
             # More decimals than the currency has: refused, never rounded unseen.
             ("100000.001", "“100000.001” has more decimals than USD has: write it like "
                            "100000.00.")]:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from domain.amounts import EXAMPLES, MAX_AMOUNT, AmountError, parse_amount
+from domain.amounts import EXAMPLES, MAX_AMOUNT, AmountError, exact_money, parse_amount
+from domain.orders.amount_text import read_amount
 
 FULL_WIDTH = str.maketrans("0123456789,.kmKM", "０１２３４５６７８９，．ｋｍＫＭ")
 
@@ -91,3 +92,32 @@ def test_amounts_beyond_ten_trillion_are_refused_as_too_large(text):
 
 def test_ten_trillion_itself_is_an_amount():
     assert parse_amount("10000000000000").value == Decimal(10) ** 13
+
+
+WRITE = "write it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."
+
+
+@pytest.mark.parametrize("text, refusal", [
+    ("$12", "“$12”: write the currency's code after the amount instead of its sign, e.g. "
+            "12 USD."),
+    ("¥250k", "“¥250k”: ¥ is both the yuan and the yen; write the currency's code after the "
+              "amount instead, e.g. 250k CNY or 250k JPY."),
+    # The yen has no decimals: only the yuan's code is a suggestion that is then taken.
+    ("¥5.5", "“¥5.5”: write the currency's code after the amount instead of its sign, e.g. "
+             "5.5 CNY."),
+    ("5.5¥", "“5.5¥”: write the currency's code after the amount instead of its sign, e.g. "
+             "5.5 CNY."),
+    # No amount after the sign: nothing to suggest with a code.
+    ("¥abc", f"“¥abc” is not an amount: {WRITE}"),
+    ("$", f"“$” is not an amount: {WRITE}"),
+])
+def test_a_currency_sign_is_answered_with_a_suggestion_that_is_then_taken(text, refusal):
+    with pytest.raises(AmountError) as refused:
+        read_amount(text)
+    assert str(refused.value) == refusal
+    suggested = refusal.partition("e.g. ")[2].rstrip(".").split(" or ")[0]
+    if suggested:
+        code = suggested.rsplit(" ", 1)[1]
+        typed = read_amount(suggested)
+        assert typed.currency == code
+        assert exact_money(suggested, typed.value, code).currency == code
