@@ -163,6 +163,15 @@ def _collectors(report: PortfolioReport, tr: Translator) -> Block:
 CEI_NOTE = N_("CEI = (B + S/N − E) / (B + S/N − Ec) over the last {months} calendar months: "
               "B the receivables at their start, S/N their average monthly credit sales, E "
               "and Ec the receivables and the current ones at their end.")
+# A CEI below zero reads as a bug unless the card says how it comes about.
+CEI_BELOW_ZERO = N_("CEI below zero: the receivables at the end (E) are more than those at "
+                    "the start plus an average month's credit sales (B + S/N). Receivables "
+                    "grew by more than a month of sales over the period, or invoices issued "
+                    "before it are missing from the imports.")
+
+
+def below_zero(cei: Decimal | None) -> bool:
+    return cei is not None and cei < 0
 
 
 def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Message:
@@ -179,6 +188,8 @@ def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Messa
     notes = [tr._("as of {day} ({zone}), in {currency}", day=report.as_of, zone=timezone,
                   currency=report.currency),
              tr._(CEI_NOTE, months=report.months)]
+    if any(below_zero(book.metrics.cei) for book in (report.portfolio, *report.collectors)):
+        notes.append(tr._(CEI_BELOW_ZERO))
     if not is_month_end(report.as_of):
         notes.append(tr._("Simple and Best Possible DSO: sales of those months and of the "
                           "month to date, over their days."))

@@ -28,7 +28,7 @@ from domain.ports import UnitOfWork
 from domain.reports.metrics import MonthFigures, best_possible_dso
 from domain.reports.use_cases import PortfolioReport, Reports
 from handlers.i18n import N_, Translator
-from handlers.reports.card import NOT_AVAILABLE, percent
+from handlers.reports.card import CEI_BELOW_ZERO, NOT_AVAILABLE, below_zero, percent
 from handlers.reports.charts import AgingBar, DsoPoint, aging_chart, dso_chart
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,7 @@ def summary_text(report: PortfolioReport, tr: Translator) -> str:
              best=_days(tr, metrics.best_possible_dso)),
         tr._(ADD_LINE, add=_days(tr, metrics.add)),
         tr._(CEI_LINE, months=report.months, cei=percent(metrics.cei, tr)),
+        *([tr._(CEI_BELOW_ZERO)] if below_zero(metrics.cei) else []),
         # As the report card shows them: its provision matrix's lines added up.
         tr._(OPEN_LINE, open=Money(report.open_total, report.currency),
              overdue=Money(report.overdue_total, report.currency),

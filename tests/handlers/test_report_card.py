@@ -73,3 +73,29 @@ def test_receivables_are_the_matrix_total_to_the_cent_and_days_keep_one_decimal(
     matrix = next(b["text"]["text"] for b in blocks
                   if b.get("text", {}).get("text", "").startswith("*Provision matrix*"))
     assert matrix.endswith("\n*Total* $3.00, allowance *$0.00*")
+
+
+def test_a_collectors_cei_below_zero_is_explained_under_the_card() -> None:
+    def book(collector: str | None, cei: str) -> Book:
+        return Book(collector, Metrics(D(100), D(50), D(200), CountBack(D(30), True), D(30),
+                                       D(10), D(20), D(cei)))
+
+    def notes(*collector_ceis: str) -> list[str]:
+        report = PortfolioReport(
+            as_of=date(2026, 11, 30), currency="USD", months=3, portfolio=book(None, "12.5"),
+            collectors=tuple(book(f"U0COLL{n}", cei) for n, cei in enumerate(collector_ceis)),
+            trend=(), provision=(), allowances=())
+        _text, blocks = report_card(report, "Asia/Shanghai", translator("en-US"))
+        assert blockkit.problems(blocks) == []
+        return [element["text"] for element in blocks[-1]["elements"]]
+
+    assert notes("0", "80") == [
+        "as of Nov 30, 2026 (Asia/Shanghai), in USD",
+        "CEI = (B + S/N − E) / (B + S/N − Ec) over the last 3 calendar months: B the "
+        "receivables at their start, S/N their average monthly credit sales, E and Ec the "
+        "receivables and the current ones at their end."]
+    assert notes("80", "-3.5")[2] == (
+        "CEI below zero: the receivables at the end (E) are more than those at the start "
+        "plus an average month's credit sales (B + S/N). Receivables grew by more than a "
+        "month of sales over the period, or invoices issued before it are missing from the "
+        "imports.")

@@ -119,3 +119,19 @@ def test_a_run_that_finds_the_database_away_tries_again_before_failing() -> None
     with pytest.raises(RecordsUnavailable):
         run_report({"weekly_report": always, "now": None}, slept.append)
     assert always.tries == 3
+
+
+def test_a_cei_below_zero_says_how_it_comes_about() -> None:
+    below = report()
+    below = PortfolioReport(**{**below.__dict__, "portfolio": Book(
+        None, Metrics(**{**below.portfolio.metrics.__dict__, "cei": D("-40.52")}))})
+    lines = summary_text(below, translator("en-US")).splitlines()
+    assert lines[3:5] == [
+        "Collection effectiveness (CEI) over 3 months: -40.5%",
+        "CEI below zero: the receivables at the end (E) are more than those at the start "
+        "plus an average month's credit sales (B + S/N). Receivables grew by more than a "
+        "month of sales over the period, or invoices issued before it are missing from the "
+        "imports."]
+    # A CEI at or above zero needs no such line.
+    assert not any("below zero" in line for line in summary_text(report(), translator(
+        "en-US")).splitlines())
