@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from domain.currencies import MINOR_UNITS, minor_units
@@ -91,8 +91,10 @@ def _decimals(values: dict[str, Any], currency_column: str, *amount_columns: str
         value: Decimal | None = values.get(column)
         # Trailing zeros are harmless ("1200.0" yen is fine); significant extra digits are not.
         if value is not None and value != value.quantize(quantum):
-            problems.append((column, f"has more decimals than {code} allows "
-                                     f"({minor_units(code)})"))
+            # Not rounded for the ERP: the person fixes the export, knowing what to write.
+            problems.append((column, f"“{value:f}” has more decimals than {code} allows "
+                                     f"({minor_units(code)}); round it to "
+                                     f"{value.quantize(quantum, rounding=ROUND_HALF_UP)}"))
     return problems
 
 

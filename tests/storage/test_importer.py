@@ -343,7 +343,7 @@ def test_each_bad_row_lists_all_its_problems_with_the_file_and_database_ones(
         "line 3, column invoice_id: duplicate invoice_id I1 (first on line 2)",
         "line 3, column customer_id: “C9” is not a known customer (import customers first)",
         "line 3, column issue_date: “2026-02-30” is not a real calendar date",
-        "line 3, column amount: has more decimals than USD allows (2)",
+        "line 3, column amount: “1.234” has more decimals than USD allows (2); round it to 1.23",
         "line 4, column due_date: is before issue_date",
         "line 4, column amount: “x” is not an amount: write digits with an optional “.” and "
         "decimals, no thousands separators or currency signs (e.g. 1234.50)",
@@ -534,7 +534,8 @@ def test_a_rate_for_the_base_currency_other_than_1_is_a_bad_row(engine, write_cs
                       "C5,Big,USD,100000000000000,30,1.123456\nC6,Fine,USD,99999999999999,30,\n",
          ["line 2, column credit_limit: “100000000000000” is too large: at most 14 digits fit "
           "before the “.”",
-          "line 2, column revenue: has more decimals than USD allows (2)"]),
+          "line 2, column revenue: “1.123456” has more decimals than USD allows (2); round it to "
+          "1.12"]),
         ("rates", "date,currency,rate_to_base\n2026-11-01,EUR,1000000000000\n"
                   "2026-11-01,CNY,0.1234567890123\n",
          ["line 2, column rate_to_base: “1000000000000” is too large: at most 12 digits fit "

@@ -177,7 +177,7 @@ def test_a_cell_that_does_not_parse_does_not_hide_the_rows_other_problems():
                    "thousands separators or currency signs (e.g. 1234.50)")]
     assert errors("invoices", [*INVOICE_HEADER, "open_amount"],
                   ["I1", "C1", "2026-01-01", "2026-01-31", "100.001", "USD", "150"]) == [
-        ("amount", "has more decimals than USD allows (2)"),
+        ("amount", "“100.001” has more decimals than USD allows (2); round it to 100.00"),
         ("open_amount", "(150) is more than amount (100.001)")]
 
 
@@ -225,7 +225,7 @@ def test_the_base_currency_rate_is_always_1():
          ["2026-01-01", "EUR", "0.000000000001000"], None),
         ("customers", ["customer_id", "name", "currency", "credit_limit", "payment_terms_days",
                        "ebit"], ["C1", "Acme", "JPY", "5000", "30", "100.5"],
-         [("ebit", "has more decimals than JPY allows (0)")]),
+         [("ebit", "“100.5” has more decimals than JPY allows (0); round it to 101")]),
     ],
 )
 def test_numbers_must_fit_their_columns(kind, header, cells, expected):
@@ -234,3 +234,9 @@ def test_numbers_must_fit_their_columns(kind, header, cells, expected):
         assert isinstance(result, tuple)
     else:
         assert [(e.column, e.message) for e in result] == expected
+
+
+def test_a_tiny_amount_with_too_many_decimals_is_quoted_in_digits_not_an_exponent():
+    assert errors("invoices", INVOICE_HEADER,
+                  ["I1", "C1", "2026-01-01", "2026-01-31", "0.0000001", "USD"]) == [
+        ("amount", "“0.0000001” has more decimals than USD allows (2); round it to 0.00")]
