@@ -265,10 +265,11 @@ def requester_note(tr: Translator, request: CreditRequest, decision: Decision,
 
 
 def owner_note(tr: Translator, request: CreditRequest) -> str:
+    # The subject names the customer already.
     return ":white_check_mark: " + tr._(
-        "{customer}, an account you own: request {subject} by {who} is approved. {effect}",
-        customer=erp_text(request.customer_name, NAME), subject=subject(tr, request),
-        who=mention(request.requested_by), effect=effect(tr, request))
+        "On an account you own, request {subject} by {who} is approved. {effect}",
+        subject=subject(tr, request), who=mention(request.requested_by),
+        effect=effect(tr, request))
 
 
 def expired_note(tr: Translator, request: CreditRequest) -> str:

@@ -270,9 +270,8 @@ def test_approved_through_every_level_the_new_limit_shows_in_credit_check(
         f"<@{FINANCE_DIRECTOR}> approved its last level. The new limit of $200,000.00 "
         "applies now.")
     assert notes_to(world, OWNER) == [
-        ":white_check_mark: Acme Packaging, an account you own: request #1 · limit "
-        f"increase · Acme Packaging by <@{SALES}> is approved. The new limit of "
-        "$200,000.00 applies now."]
+        ":white_check_mark: On an account you own, request #1 · limit increase · Acme "
+        f"Packaging by <@{SALES}> is approved. The new limit of $200,000.00 applies now."]
     [change] = audit(world, "limits.changed")
     assert (change.actor, Decimal(change.details["limit"]),
             Decimal(change.details["previous"])) == (FINANCE_DIRECTOR, 200000, 100000)

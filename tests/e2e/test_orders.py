@@ -195,9 +195,8 @@ def test_a_held_order_is_released_when_its_release_request_is_approved(world):
     deliver(world)
     # The approval's own note tells the owner (once: order review adds none of its own).
     assert direct_messages(world, OWNER_C0013)[1:] == [
-        ":white_check_mark: Lakeside Furniture Outlet, an account you own: request #1 · "
-        "order release · Lakeside Furniture Outlet by <@U01SALESAMY> is approved. Order CB-1 "
-        "is released."]
+        ":white_check_mark: On an account you own, request #1 · order release · Lakeside "
+        "Furniture Outlet by <@U01SALESAMY> is approved. Order CB-1 is released."]
 
 
 def _member(world: Any, user: str) -> Any:

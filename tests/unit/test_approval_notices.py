@@ -202,9 +202,9 @@ def test_holders_get_the_card_by_dm_in_their_language_and_each_card_is_edited():
         (REP, ":white_check_mark: Your request #1 · limit increase · Acme ∗Bold∗ "
               f"&lt;!channel&gt; is approved: <@{CFO}> approved its last level. The new "
               "limit of $150,000.00 applies now."),
-        (OWNER, ":white_check_mark: Acme ∗Bold∗ &lt;!channel&gt;, an account you own: "
-                "request #1 · limit increase · Acme ∗Bold∗ &lt;!channel&gt; by "
-                f"<@{REP}> is approved. The new limit of $150,000.00 applies now."),
+        (OWNER, ":white_check_mark: On an account you own, request #1 · limit increase · "
+                f"Acme ∗Bold∗ &lt;!channel&gt; by <@{REP}> is approved. The new limit of "
+                "$150,000.00 applies now."),
     ]
 
 
