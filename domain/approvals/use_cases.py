@@ -433,6 +433,12 @@ class CreditRequests:
                 happened, saved, record.decisions, decision, change,
                 standing=self.standing(uow, saved.customer_id),
                 stand_ins=self._stand_ins(uow, saved)))
+            if saved.state is RequestState.REJECTED and \
+                    saved.kind is RequestKind.ORDER_RELEASE and self.held_orders is not None:
+                # After the rejection's notes: the orders it frees are told of after it.
+                assert saved.order_id is not None
+                self.held_orders.refuse_rejected(uow, saved.customer_id, saved.order_id,
+                                                 saved.id, actor.user_id, now)
             uow.commit()
         return record
 

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from domain.amounts import EXAMPLES, AmountError, TypedAmount, parse_amount
+from domain.amounts import EXAMPLES, AmountError, TypedAmount, exact_money, parse_amount
 from domain.money import Money
 from domain.text import N_, Phrase
 
@@ -47,11 +47,39 @@ def read_amount(text: str, too_large: str = TOO_LARGE, *,
         raise
 
 
-def _value(written: str) -> Decimal | None:
+def _as_typed(text: str, wrong: AmountError, **params: str) -> AmountError:
+    """``wrong`` (about a part of ``text``) said of ``text`` as the person typed it."""
+    kept = {k: v for k, v in wrong.params.items() if k not in ("text", "examples")}
+    return AmountError(text, wrong.template, **{**kept, **params})
+
+
+def _after_sign(text: str, number: str, symbol: str, sign: str, too_large: str) -> AmountError:
+    """What to say of an amount typed with a currency sign: the same amount with the
+    currency's code, once the amount itself is one creditbot takes as suggested."""
     try:
-        return parse_amount(written).value
-    except AmountError:
-        return None
+        typed = _read(number, too_large, False)
+    except AmountError as wrong:  # too large, an exponent, not an amount at all
+        return _as_typed(text, wrong)
+    if typed.currency is not None:  # "$12 EUR": two currencies, no one suggestion
+        return AmountError(text)
+    # ¥ names the yen only when the amount is whole yen: ``¥5.5`` is yuan, and
+    # suggesting ``5.5 JPY`` would suggest what is refused next.
+    whole_yen = Money(typed.value, "JPY").rounded().amount == typed.value
+    code = "CNY" if symbol == "¥" else SYMBOLS[symbol]
+    try:
+        exact_money(text, typed.value, code, sign)
+    except AmountError as wrong:  # finer than the currency: suggested rounded, with code
+        if "rounded" not in wrong.params:
+            return _as_typed(text, wrong)
+        return _as_typed(text, wrong, rounded=f"{wrong.params['rounded']} {code}")
+    written = sign + number
+    if symbol == "¥" and whole_yen:
+        return AmountError(text, N_("“{text}”: ¥ is both the yuan and the yen; write the "
+                                    "currency's code after the amount instead, e.g. "
+                                    "{amount} CNY or {amount} JPY."), amount=written)
+    return AmountError(text, N_("“{text}”: write the currency's code after the amount "
+                                "instead of its sign, e.g. {amount} {code}."),
+                       code=code, amount=written)
 
 
 def _read(text: str, too_large: str, increase: bool) -> TypedAmount:
@@ -63,21 +91,8 @@ def _read(text: str, too_large: str, increase: bool) -> TypedAmount:
         raise AmountError(text, NOT_POSITIVE)
     symbol = folded[:1] if folded[:1] in SYMBOLS else folded[-1:]
     if symbol in SYMBOLS:
-        # ¥ names the yen only when the amount is whole yen: ``¥5.5`` is yuan, and
-        # suggesting ``5.5 JPY`` would suggest what is refused next.
-        code = SYMBOLS[symbol]
-        number = folded.strip("".join(SYMBOLS)).strip()
-        value = _value(number)
-        if value is None:  # "$abc": no amount to suggest with a code
-            raise AmountError(text)
-        written = sign + number
-        if symbol == "¥" and Money(value, "JPY").rounded().amount == value:
-            raise AmountError(text, N_("“{text}”: ¥ is both the yuan and the yen; write "
-                                       "the currency's code after the amount instead, e.g. "
-                                       "{amount} CNY or {amount} JPY."), amount=written)
-        raise AmountError(text, N_("“{text}”: write the currency's code after the amount "
-                                   "instead of its sign, e.g. {amount} {code}."),
-                          code=code, amount=written)
+        raise _after_sign(text, folded.strip("".join(SYMBOLS)).strip(), symbol, sign,
+                          too_large)
     if _EXPONENT.fullmatch(folded):
         try:
             value = Decimal(folded)

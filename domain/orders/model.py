@@ -21,6 +21,9 @@ class OrderState(StrEnum):
     PASSED = "passed"       # every rule passed when checked: OK to ship
     HELD = "held"           # a rule failed: not to ship until released
     RELEASED = "released"   # held, then released (by approval, or passing a re-check)
+    # Held, and its release request rejected: it does not ship, and no longer holds the
+    # customer's later orders (else one rejection would hold every order after it).
+    REFUSED = "refused"
 
 
 class Rule(StrEnum):

@@ -114,6 +114,12 @@ class HeldOrders(Protocol):
         nothing was released, so nothing is to be audited or told as released."""
         ...
 
+    def refuse_rejected(self, uow: UnitOfWork, customer_id: str, order_id: str,
+                        request_id: int, actor: str, now: datetime) -> OrderCheck | None:
+        """The customer's held order refused (its release request was rejected), or
+        ``None`` when it was not held (any more)."""
+        ...
+
     def recheck_in(self, uow: UnitOfWork, customer_ids: Sequence[str] | None,
                    now: datetime) -> list[OrderCheck]: ...
 

@@ -116,6 +116,10 @@ class RepeatedOrder(OrderRefused):
             template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
                           "{day}), which is held. Ask for its release with `/credit "
                           "request`, or give a new order a reference of its own.")
+        elif placed.state is OrderState.REFUSED:
+            template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
+                          "{day}), held and not to ship: its release was rejected. Give a "
+                          "new order a reference of its own.")
         elif placed.state is OrderState.RELEASED:
             template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
                           "{day}), held and since released. An order is placed once; give "
@@ -356,6 +360,23 @@ class OrderChecks:
                                  None, audit=False)
         self.recheck_in(uow, [hold.customer_id], now)
         return released
+
+    def refuse_rejected(self, uow: UnitOfWork, customer_id: str, order_id: str,
+                        request_id: int, actor: str, now: datetime) -> OrderCheck | None:
+        """An order-release request was rejected (in the rejection's transaction): the
+        order is refused, audited ``orders.refused``, and the customer's later held
+        orders are checked again, since it no longer holds them. The rejection's own
+        notes tell the requester and the owner."""
+        hold = uow.orders.find(customer_id, order_id)
+        if hold is None or not hold.is_held:
+            return None
+        refused = uow.orders.save(dataclasses.replace(
+            hold, state=OrderState.REFUSED, released_at=now, released_by=actor,
+            release_note=f"refused:request:{request_id}"))
+        uow.audit.append(AuditEntry(now, actor, "orders.refused", customer_id,
+                                    {**_details(refused), "request": request_id}))
+        self.recheck_in(uow, [customer_id], now)
+        return refused
 
     def find(self, uow: UnitOfWork, customer_id: str, order_id: str) -> Order | None:
         hold = uow.orders.find(customer_id, order_id)

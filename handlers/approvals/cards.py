@@ -249,6 +249,8 @@ def requester_note(tr: Translator, request: CreditRequest, decision: Decision,
     if decision.outcome is Outcome.REJECTED:
         text = ":x: " + tr._("Your request {subject} was rejected at level {level} by {who}.",
                              subject=about, level=decision.level, who=who)
+        if request.kind is RequestKind.ORDER_RELEASE:
+            text += " " + refused(tr, request)
     elif request.state is RequestState.APPROVED:
         text = ":white_check_mark: " + tr._(
             "Your request {subject} is approved: {who} approved its last level. {effect}",
@@ -270,6 +272,18 @@ def owner_note(tr: Translator, request: CreditRequest) -> str:
         "On an account you own, request {subject} by {who} is approved. {effect}",
         subject=subject(tr, request), who=mention(request.requested_by),
         effect=effect(tr, request))
+
+
+def refused(tr: Translator, request: CreditRequest) -> str:
+    """What a rejected order release does to the order."""
+    return tr._("Order {order} will not ship, and no longer holds the customer's later "
+                "orders.", order=erp_text(request.order_id or "", ID))
+
+
+def owner_rejected_note(tr: Translator, request: CreditRequest) -> str:
+    return ":x: " + tr._("On an account you own, request {subject} by {who} was rejected. "
+                         "{effect}", subject=subject(tr, request),
+                         who=mention(request.requested_by), effect=refused(tr, request))
 
 
 def expired_note(tr: Translator, request: CreditRequest) -> str:

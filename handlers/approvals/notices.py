@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import tzinfo
 
-from domain.approvals.model import Level
+from domain.approvals.model import Level, RequestKind
 from domain.approvals.ports import Happened, RequestChange
 from domain.messages import OutgoingMessage
 from domain.people import is_channel_id
@@ -78,10 +78,14 @@ class ApprovalNotices:
         if decision is not None:
             self._note(outbox, request.requested_by, lambda tr: cards.requester_note(
                 tr, request, decision, self.zone))
+        owner = change.standing.owner if change.standing else None
         if happened is Happened.APPROVED:
-            owner = change.standing.owner if change.standing else None
             if owner and owner != request.requested_by:
                 self._note(outbox, owner, lambda tr: cards.owner_note(tr, request))
+        elif happened is Happened.REJECTED and request.kind is RequestKind.ORDER_RELEASE:
+            # The owner heard of the hold: they hear the order will not ship.
+            if owner and owner != request.requested_by:
+                self._note(outbox, owner, lambda tr: cards.owner_rejected_note(tr, request))
         elif happened in (Happened.CANCELLED, Happened.EXPIRED):
             self._edit_cards(outbox, change, request.level)
             if happened is Happened.EXPIRED:

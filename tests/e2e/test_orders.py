@@ -268,3 +268,45 @@ def test_an_order_is_answered_in_the_persons_language(world):
         "• 有一张发票已逾期 136 天，超过允许的 30 天（逾期合计 US$24,024.89）。",
         "如仍需发货，请申请放行：由信用经理决定。"]
     assert [b["text"]["text"] for b in reply.buttons()] == ["申请放行"]
+
+
+def test_a_rejected_release_refuses_the_order_and_frees_the_orders_after_it(world):
+    first = world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme industrial 2m PO-1")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme industrial 1k PO-2")
+    assert {k: r.state for k, r in checks(world).items()} == {"CB-1": "held", "CB-2": "held"}
+    world.slack.click(SALES, first, "Request release", wait=False)
+    answer = world.slack.submit(SALES, world.slack.modal(SALES),
+                                {"reason": "season order, customer pays early"})
+    assert answer.status == 200, answer
+    [request] = _requests_of(world, SALES)
+    world.services.requests.decide(_member(world, CREDIT_MANAGER), request.id, 1,
+                                   Outcome.REJECTED, "too large for now")
+    rows = checks(world)
+    # CB-1 does not ship; CB-2 was held only behind it, and passes now.
+    assert (rows["CB-1"].state, rows["CB-1"].released_by, rows["CB-1"].release_note) == (
+        "refused", CREDIT_MANAGER, f"refused:request:{request.id}")
+    assert (rows["CB-2"].state, rows["CB-2"].release_note) == ("released", "recheck")
+    [refused] = audit(world, "orders.refused")
+    assert (refused.actor, refused.subject, refused.details["order"]) == (
+        CREDIT_MANAGER, "C0001", "CB-1")
+    deliver(world)
+    freed = ("Order CB-2 of $1,000.00 for Acme Industrial Supply (C0001) passes the order "
+             "rules now and is released: no approval is needed any more.")
+    assert direct_messages(world, SALES) == [
+        ":x: Your request #1 · order release · Acme Industrial Supply was rejected at level 1 "
+        f"by <@{CREDIT_MANAGER}>. Order CB-1 will not ship, and no longer holds the "
+        "customer's later orders.\n> too large for now",
+        ":white_check_mark: " + freed]
+    # The owner heard of both holds; now of the refusal and the release.
+    assert direct_messages(world, "U01SALESBEN")[-2:] == [
+        ":x: On an account you own, request #1 · order release · Acme Industrial Supply by "
+        f"<@{SALES}> was rejected. Order CB-1 will not ship, and no longer holds the "
+        "customer's later orders.",
+        ":white_check_mark: " + freed]
+    # The same reference again names the refused order.
+    day = rows["CB-1"].order_date
+    again = world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme industrial 2m PO-1")
+    assert again.all_text() == (
+        "“PO-1” is already order CB-1 of Acme Industrial Supply ($2,000,000.00, "
+        f"{day:%b} {day.day}, {day.year}), held and not to ship: its release was rejected. "
+        "Give a new order a reference of its own.")

@@ -107,16 +107,27 @@ WRITE = "write it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, US
              "5.5 CNY."),
     ("5.5¥", "“5.5¥”: write the currency's code after the amount instead of its sign, e.g. "
              "5.5 CNY."),
-    # No amount after the sign: nothing to suggest with a code.
+    # Finer than the currency: the suggestion is rounded, and keeps the code.
+    ("$1.005", "“$1.005” has more decimals than USD has: write it like 1.01 USD."),
+    ("¥1.005", "“¥1.005” has more decimals than CNY has: write it like 1.01 CNY."),
+    ("$0.001", f"“$0.001” is less than the smallest amount in USD: {WRITE}"),
+    # What is wrong with the amount itself is said as it would be without the sign.
+    ("$20000000000000", "“$20000000000000” is more than creditbot takes for one order (at "
+                        f"most 10,000,000,000,000): {WRITE}"),
+    ("$1e5", "“$1e5” is written with an exponent: write the digits out, e.g. 100000."),
+    # No amount after the sign, or a sign and a code: nothing to suggest.
     ("¥abc", f"“¥abc” is not an amount: {WRITE}"),
     ("$", f"“$” is not an amount: {WRITE}"),
+    ("$12 EUR", f"“$12 EUR” is not an amount: {WRITE}"),
+    ("12 USD$", f"“12 USD$” is not an amount: {WRITE}"),
 ])
 def test_a_currency_sign_is_answered_with_a_suggestion_that_is_then_taken(text, refusal):
     with pytest.raises(AmountError) as refused:
         read_amount(text)
     assert str(refused.value) == refusal
-    suggested = refusal.partition("e.g. ")[2].rstrip(".").split(" or ")[0]
-    if suggested:
+    suggested = (refusal.partition("e.g. ")[2] or refusal.partition("write it like ")[2]
+                 ).rstrip(".").split(" or ")[0]
+    if suggested and suggested[-3:].isupper():
         code = suggested.rsplit(" ", 1)[1]
         typed = read_amount(suggested)
         assert typed.currency == code
