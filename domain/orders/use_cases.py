@@ -415,10 +415,13 @@ class OrderChecks:
         uow.events.record(OrderHeld(occurred_at=now, actor=actor,
                                     subject=customer.customer_id, order_id=stored.order_id,
                                     rules=tuple(f.rule.value for f in stored.failures)))
-        # The rep who placed it saw the answer; the owner (and an ERP order's owner) hear.
-        self.notices.queue(uow.outbox, OrderChange(
-            OrderHappened.HELD, stored, _recipients(customer, *extra),
-            self._in_limit(uow, stored.amount, customer)))
+        # The rep who placed it saw the answer (an owner placing an order too); the owner
+        # (and an ERP order's owner) hear.
+        told = tuple(p for p in _recipients(customer, *extra) if p != actor)
+        if told:
+            self.notices.queue(uow.outbox, OrderChange(
+                OrderHappened.HELD, stored, told,
+                self._in_limit(uow, stored.amount, customer)))
 
     def _in_limit(self, uow: UnitOfWork, amount: Money, customer: Customer | None
                   ) -> Money | None:

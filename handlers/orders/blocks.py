@@ -77,10 +77,15 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
                         limit=tr.money(verdict.limit), exposure=tr.money(verdict.exposure))
         blocks = [section(head + "\n" + body)]
         return message(head, blocks)
-    if order is not None:
+    if order is not None and check is not None and customer.owner_slack_id not in (
+            None, check.checked_by):
         head = tr._(":no_entry: *Held*: order {order} of {amount} for {customer} is not OK "
                     "to ship. It is recorded as held; the account owner is told.",
                     order=order, amount=amount, customer=who)
+    elif order is not None:  # the rep owns the account (or nobody does): nobody else told
+        head = tr._(":no_entry: *Held*: order {order} of {amount} for {customer} is not OK "
+                    "to ship. It is recorded as held.", order=order, amount=amount,
+                    customer=who)
     else:
         head = tr._(":no_entry: *Not OK to ship*: an order of {amount} for {customer} would "
                     "be held.", amount=amount, customer=who)

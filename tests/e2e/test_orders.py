@@ -310,3 +310,13 @@ def test_a_rejected_release_refuses_the_order_and_frees_the_orders_after_it(worl
         "“PO-1” is already order CB-1 of Acme Industrial Supply ($2,000,000.00, "
         f"{day:%b} {day.day}, {day.year}), held and not to ship: its release was rejected. "
         "Give a new order a reference of its own.")
+
+
+def test_an_owner_placing_a_held_order_is_not_told_again_by_direct_message(world):
+    reply = world.slack.slash(OWNER_C0013, SALES_CHANNEL, "/credit order lakeside 10k")
+    assert sections(reply)[0] == (
+        ":no_entry: *Held*: order CB-1 of $10,000.00 for Lakeside Furniture Outlet (C0013) "
+        "is not OK to ship. It is recorded as held.")
+    assert checks(world)["CB-1"].state == "held"
+    deliver(world)
+    assert direct_messages(world, OWNER_C0013) == []
