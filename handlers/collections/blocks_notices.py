@@ -53,10 +53,11 @@ def _ids(ids: tuple[str, ...]) -> str:
 
 def nudges_text(due: Sequence[tuple[Assignment, Customer]], tr: Translator) -> str:
     """One reminder for several accounts, oldest date first."""
-    title = tr.ngettext(":alarm_clock: The next step you set is due on {n} account:",
-                        ":alarm_clock: The next steps you set are due on {n} accounts:",
+    # "Next step", not "the step you set": the alerts job sets the first date itself.
+    title = tr.ngettext(":alarm_clock: A next step is due on {n} of your accounts:",
+                        ":alarm_clock: Next steps are due on {n} of your accounts:",
                         len(due))
-    lines = ["• " + tr._("{customer}: set for {day}",
+    lines = ["• " + tr._("{customer}: due {day}",
                          customer=customer_label(customer.name, customer.customer_id),
                          day=assignment.next_action_on)
              for assignment, customer in due[:LISTED]]
@@ -218,7 +219,7 @@ class CollectionNotices(WorkNotices):
         tr = self.tr(collector)
         if len(due) == 1:
             [(assignment, customer)] = due
-            text = tr._(":alarm_clock: {customer}: your next step was set for {day}. "
+            text = tr._(":alarm_clock: {customer}: the next step is due on {day}. "
                         "`/credit collect` lists it among the first.",
                         customer=customer_label(customer.name, customer.customer_id),
                         day=assignment.next_action_on)

@@ -97,7 +97,7 @@ def test_a_kept_promise_is_told_to_the_collector(world):
         ":white_check_mark: *Fenwick Retail Group* (C0041) kept its promise to pay "
         "£50,000.00 by Dec 1, 2026: the ERP shows it paid. The promise is closed and noted "
         "on the account.",
-        ":alarm_clock: *Fenwick Retail Group* (C0041): your next step was set for Dec 1, "
+        ":alarm_clock: *Fenwick Retail Group* (C0041): the next step is due on Dec 1, "
         "2026. `/credit collect` lists it among the first."]
 
 

@@ -150,7 +150,7 @@ def test_an_overdue_account_from_alert_to_legal(world):
             "Promise recorded: *Fenwick Retail Group* (C0041) pays £50,000.00 by Dec 1, 2026.",
             "You now collect Fenwick Retail Group (C0041)",
             broken,
-            ":alarm_clock: *Fenwick Retail Group* (C0041): your next step was set for Dec 1, "
+            ":alarm_clock: *Fenwick Retail Group* (C0041): the next step is due on Dec 1, "
             "2026. `/credit collect` lists it among the first."]
         assert dms(world, OWNER) == [broken]
 

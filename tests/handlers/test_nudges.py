@@ -26,12 +26,12 @@ def due(n: int, name: str | None = None) -> tuple[Assignment, Customer]:
 def test_a_few_accounts_in_english_and_chinese():
     accounts = [due(1), due(2, "Evil *bold* <!here>")]
     assert nudges_text(accounts, translator("en-US")) == (
-        ":alarm_clock: The next steps you set are due on 2 accounts:\n"
-        "• *Customer 1* (C0001): set for Nov 21, 2026\n"
-        "• *Evil ∗bold∗ &lt;!here&gt;* (C0002): set for Nov 22, 2026\n"
+        ":alarm_clock: Next steps are due on 2 of your accounts:\n"
+        "• *Customer 1* (C0001): due Nov 21, 2026\n"
+        "• *Evil ∗bold∗ &lt;!here&gt;* (C0002): due Nov 22, 2026\n"
         "`/credit collect` lists them first.")
     assert nudges_text(accounts, translator("zh-CN")).split("\n")[0] == (
-        ":alarm_clock: 您设定的下一步已在 2 个账户上到期：")
+        ":alarm_clock: 您有 2 个账户的下一步已到期：")
 
 
 def test_many_long_names_list_fewer_and_count_the_rest():
@@ -42,7 +42,7 @@ def test_many_long_names_list_fewer_and_count_the_rest():
     shown = len(lines) - 3  # the title, the count and the last line
     assert 1 <= shown < 20 and lines[-2] == f"and {40 - shown} more"
     name = erp_text("&" * 300 + "0", NAME_LENGTH)
-    assert lines[1] == f"• *{name}* (C0000): set for Nov 20, 2026"
+    assert lines[1] == f"• *{name}* (C0000): due Nov 20, 2026"
 
 
 def test_the_leads_message_lists_the_accounts_without_action_longest_first():

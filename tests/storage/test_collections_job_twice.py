@@ -86,7 +86,7 @@ def test_two_runs_at_once_write_each_message_once(engine: Engine) -> None:
         [reminder] = conn.execute(select(OutboxRow.payload).where(
             OutboxRow.kind == "collections.nudge")).scalars().all()
     assert reminder["text"] == (
-        ":alarm_clock: The next steps you set are due on 2 accounts:\n"
-        "• *Customer 0* (C00000): set for Nov 30, 2026\n"
-        "• *Customer 10* (C00010): set for Nov 30, 2026\n"
+        ":alarm_clock: Next steps are due on 2 of your accounts:\n"
+        "• *Customer 0* (C00000): due Nov 30, 2026\n"
+        "• *Customer 10* (C00010): due Nov 30, 2026\n"
         "`/credit collect` lists them first.")
