@@ -59,6 +59,8 @@ def _after_sign(text: str, number: str, symbol: str, sign: str, too_large: str) 
     try:
         typed = _read(number, too_large, False)
     except AmountError as wrong:  # too large, an exponent, not an amount at all
+        if "written" in wrong.params:  # "$1e5": its digits, with the code
+            return _after_sign(text, wrong.params["written"], symbol, sign, too_large)
         return _as_typed(text, wrong)
     if typed.currency is not None:  # "$12 EUR": two currencies, no one suggestion
         return AmountError(text)

@@ -25,6 +25,7 @@ from domain.errors import DomainError
 from domain.text import N_
 
 _NUMERIC = re.compile(r"[-+−]?[$€£¥]?[\d.,]*\d")
+_SIGNS = frozenset("$€£¥")
 _QUOTES = {'"': '"', "“": "”", "'": "'", "「": "」"}
 # A multiplier (with or without 元) typed as a word of its own after a number.
 _UNITS = frozenset({*(u for u in MULTIPLIERS if u), "元", *(u + "元" for u in MULTIPLIERS)})
@@ -50,10 +51,30 @@ def looks_like_code(word: str) -> bool:
     return bool(_CODE_LIKE.fullmatch(unicodedata.normalize("NFKC", word)))
 
 
-def join_units(words: list[str]) -> list[str]:
-    """The words with each lone unit joined to the number before it."""
+def _is_sign(word: str) -> bool:
+    return unicodedata.normalize("NFKC", word).lstrip("+") in _SIGNS
+
+
+def join_signs(words: list[str]) -> list[str]:
+    """The words with each lone currency sign joined to the number beside it (``€ 12``,
+    ``12 €``): read apart, the sign would go into the name or the reason, and the
+    amount count in the limit's currency unseen."""
     joined: list[str] = []
     for word in words:
+        before = joined[-1].lstrip("+＋") if joined else ""
+        if (before and _is_sign(word) and numeric(before)) or \
+                (joined and _is_sign(joined[-1]) and numeric(word)):
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return joined
+
+
+def join_units(words: list[str]) -> list[str]:
+    """The words with lone signs joined (``join_signs``), and each lone unit joined to
+    the number before it."""
+    joined: list[str] = []
+    for word in join_signs(words):
         if joined and is_unit(word) and numeric(joined[-1].lstrip("+＋")):
             joined[-1] += word
         else:

@@ -118,8 +118,8 @@ class RepeatedOrder(OrderRefused):
                           "request`, or give a new order a reference of its own.")
         elif placed.state is OrderState.REFUSED:
             template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
-                          "{day}), held and not to ship: its release was rejected. Give a "
-                          "new order a reference of its own.")
+                          "{day}), refused: its release was rejected, so it will not ship. "
+                          "Give a new order a reference of its own.")
         elif placed.state is OrderState.RELEASED:
             template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
                           "{day}), held and since released. An order is placed once; give "

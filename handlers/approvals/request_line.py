@@ -17,7 +17,14 @@ from datetime import date
 from domain.amounts import AmountError, parse_amount
 from domain.currencies import currency_code
 from domain.errors import DomainError
-from domain.orders.typed import UnknownCurrency, is_unit, join_units, looks_like_code, numeric
+from domain.orders.typed import (
+    UnknownCurrency,
+    is_unit,
+    join_signs,
+    join_units,
+    looks_like_code,
+    numeric,
+)
 from domain.text import N_, Phrase
 
 # Opening quote → its closing one (a Chinese input method types the curly and corner ones).
@@ -47,12 +54,12 @@ def parse_request_line(text: str) -> RequestLine:
         if end < 0:
             raise LineError(N_("The customer's name opens a quote that is not closed: write "
                                "`/credit request \"Acme 2000 Ltd\" +100k larger orders`."))
-        customer, words = text[1:end].strip(), text[end + 1:].split()
+        customer, words = text[1:end].strip(), join_signs(text[end + 1:].split())
         if not customer:
             raise LineError(N_("The quotes hold no customer name: write `/credit request "
                                "\"Acme 2000 Ltd\" +100k larger orders`."))
     else:
-        words = text.split()
+        words = join_signs(text.split())
         start = _amount_at(words, 1)
         if start is None:
             raise LineError(N_("Give the customer, the new limit or the increase, and why: "

@@ -157,6 +157,12 @@ def test_check_with_an_amount_answers_without_recording(world):
      "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
     ("/credit order HUAXIA 10k", "“HUAXIA” is a customer group; an order is for one "
      "customer: name one of its members."),
+    # A sign typed apart from its number is still the amount's: never read as part of the
+    # name, with the number counted in the limit's currency.
+    ("/credit order acme industrial ¥ 5000 R22", "“¥5000”: ¥ is both the yuan and the yen; "
+     "write the currency's code after the amount instead, e.g. 5000 CNY or 5000 JPY."),
+    ("/credit check acme industrial € 12", "“€12”: write the currency's code after the "
+     "amount instead of its sign, e.g. 12 EUR."),
 ])
 def test_bad_amounts_are_explained_and_nothing_is_recorded(world, line, said):
     reply = world.slack.slash(SALES, SALES_CHANNEL, line)
@@ -308,8 +314,8 @@ def test_a_rejected_release_refuses_the_order_and_frees_the_orders_after_it(worl
     again = world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme industrial 2m PO-1")
     assert again.all_text() == (
         "“PO-1” is already order CB-1 of Acme Industrial Supply ($2,000,000.00, "
-        f"{day:%b} {day.day}, {day.year}), held and not to ship: its release was rejected. "
-        "Give a new order a reference of its own.")
+        f"{day:%b} {day.day}, {day.year}), refused: its release was rejected, so it will "
+        "not ship. Give a new order a reference of its own.")
 
 
 def test_an_owner_placing_a_held_order_is_not_told_again_by_direct_message(world):

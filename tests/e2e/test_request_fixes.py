@@ -164,6 +164,13 @@ def test_a_request_names_what_is_wrong_with_its_amount_as_an_order_does(world):
     assert request("+$100k") == (
         "“+$100k”: write the currency's code after the amount instead of its sign, e.g. "
         "+100k USD.")
+    # A sign typed apart is the amount's: never left in the reason with the increase
+    # filed in the limit's currency.
+    assert request("+12k €") == (
+        "“+12k€”: write the currency's code after the amount instead of its sign, e.g. "
+        "+12k EUR.")
+    assert request("€ 12") == order("€ 12") == (
+        "“€12”: write the currency's code after the amount instead of its sign, e.g. 12 EUR.")
     for amount in ("1e14", "1e9999"):
         assert request(amount) == (
             f"“{amount}” is more than creditbot takes for a credit limit (at most "

@@ -114,7 +114,11 @@ WRITE = "write it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, US
     # What is wrong with the amount itself is said as it would be without the sign.
     ("$20000000000000", "“$20000000000000” is more than creditbot takes for one order (at "
                         f"most 10,000,000,000,000): {WRITE}"),
-    ("$1e5", "“$1e5” is written with an exponent: write the digits out, e.g. 100000."),
+    # An exponent after a sign: its digits, with the code (typed back, the same amount).
+    ("$1e5", "“$1e5”: write the currency's code after the amount instead of its sign, e.g. "
+             "100000 USD."),
+    ("¥1e3", "“¥1e3”: ¥ is both the yuan and the yen; write the currency's code after the "
+             "amount instead, e.g. 1000 CNY or 1000 JPY."),
     # No amount after the sign, or a sign and a code: nothing to suggest.
     ("¥abc", f"“¥abc” is not an amount: {WRITE}"),
     ("$", f"“$” is not an amount: {WRITE}"),

@@ -26,6 +26,12 @@ from handlers.orders.blocks import held_note
     ("acme -5", TypedOrder("acme", "-5")),
     ("acme 1e9999", TypedOrder("acme", "1e9999")),
     ("acme", None), ("100k", None), ("acme abc", None),
+    # A currency sign typed apart is the amount's, not the name's: read with it, so that
+    # the answer asks for the code instead of counting 5000 in the limit's currency.
+    ("acme industrial ¥ 5000 R22", TypedOrder("acme industrial", "¥5000", None, "R22")),
+    ("acme € 12 k", TypedOrder("acme", "€12k")),
+    ("acme 12 ＄ PO-1", TypedOrder("acme", "12$", None, "PO-1")),
+    ("Cash $ Carry 12k", TypedOrder("Cash $ Carry", "12k")),
 ])
 def test_orders_as_typed(typed: str, read: TypedOrder | None):
     assert split_order(typed) == read
@@ -39,6 +45,7 @@ def test_orders_as_typed(typed: str, read: TypedOrder | None):
     ("acme -5", TypedOrder("acme", "-5")),
     # A plain check: no amount, or a name with a number in quotes.
     ("acme", None), ('"Plant 7"', None), ("acme packaging", None), ("C0001", None),
+    ("acme industrial € 12", TypedOrder("acme industrial", "€12")),
 ])
 def test_checks_as_typed(typed: str, read: TypedOrder | None):
     assert split_check(typed) == read
