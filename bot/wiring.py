@@ -235,14 +235,14 @@ def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
     locales = config.locale_overrides()
     # A re-check that releases an order closes its release request and edits its cards.
     card_locales = {**config.channel_locales(), **locales}
+    policy = CreditPolicyContext(organisation.base_currency, config.aging.buckets,
+                                 config.orders.pending_days)
     withdrawals = ReleaseWithdrawals(ApprovalNotices(
         lambda destination: card_locales.get(destination, organisation.locale),
         organisation.zone, {key: d.channel for key, d in config.departments.items()},
-        config.roster().holders()), config.roster().holders(), organisation.zone)
+        config.roster().holders()), config.roster().holders(), organisation.zone, policy)
     return OrderChecks(
-        unit_of_work, access,
-        CreditPolicyContext(organisation.base_currency, config.aging.buckets,
-                            config.orders.pending_days),
+        unit_of_work, access, policy,
         config.orders.rules(), clock, organisation.zone,
         OrderNotices(DestinationLocales(organisation.locale, locales, remembered)),
         write_gate=SqliteWriteGate(None if serial_writes is True else serial_writes)

@@ -68,6 +68,7 @@ from domain.approvals.rules import (
     may_decide,
     require_comment,
 )
+from domain.approvals.standing import customer_standing
 from domain.currencies import canonical, is_currency
 from domain.errors import DomainError
 from domain.fx import FxRates
@@ -77,7 +78,7 @@ from domain.money import Money
 from domain.orders.amount_text import LIMIT_TOO_LARGE, read_amount
 from domain.orders.ports import HeldOrders
 from domain.ports import UnitOfWork
-from domain.positions import CreditPolicyContext, customer_position
+from domain.positions import CreditPolicyContext
 from domain.refs import CustomerRef
 from domain.retry import retried
 from domain.text import N_, Phrase
@@ -179,23 +180,7 @@ class CreditRequests:
     def standing(self, uow: UnitOfWork, customer_id: str) -> Standing:
         """The customer's standing for a card, inside ``uow``'s transaction (a job that
         queues reminders or escalations calls it too)."""
-        customer = uow.customers.get(customer_id)
-        if customer is None:
-            return Standing(None, None, None)
-        position = None
-        if self.positions is not None:
-            try:
-                _, position = customer_position(uow, customer_id, self.today(),
-                                                self.positions)
-            except DomainError:
-                # A missing rate spoils the figures, not the card: deciders still see
-                # the request, and the figures say they are unavailable.
-                position = None
-        today = self.today()
-        contracts = tuple(c for c in uow.orders.contracts(customer_id) if c.valid_on(today))
-        approved = uow.credit_requests.effective_limits([customer_id], today).get(customer_id)
-        return Standing(position, customer.payment_terms_days, customer.owner_slack_id,
-                        contracts, approved if approved and approved.expires_on else None)
+        return customer_standing(uow, customer_id, self.today(), self.positions)
 
     # -- filing -----------------------------------------------------------------------
 

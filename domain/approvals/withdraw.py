@@ -18,8 +18,10 @@ from domain.approvals.ports import (
     route_roles,
     stand_ins,
 )
+from domain.approvals.standing import customer_standing
 from domain.model import AuditEntry
 from domain.ports import UnitOfWork
+from domain.positions import CreditPolicyContext
 
 SYSTEM = "creditbot"
 
@@ -33,6 +35,9 @@ class ReleaseWithdrawals:
     # Role → holders and the organisation's zone: the copies stand-ins got are edited too.
     holders: Mapping[str, Sequence[str]] = field(default_factory=dict)
     zone: tzinfo = UTC
+    # What the edited card's figures are computed with, as the approvals' own cards:
+    # without it the card would say the customer's figures cannot be shown.
+    positions: CreditPolicyContext | None = None
 
     def withdraw(self, uow: UnitOfWork, customer_id: str, order_id: str,
                  now: datetime) -> CreditRequest | None:
@@ -46,8 +51,10 @@ class ReleaseWithdrawals:
         uow.audit.append(AuditEntry(now, SYSTEM, "requests.withdrawn", customer_id, {
             "request": saved.id, "order": order_id, "why": "released by re-check"}))
         decisions = tuple(store.decisions([saved.id]).get(saved.id, []))
+        today = now.astimezone(self.zone).date()
         self.notices.queue(uow.outbox, RequestChange(
             Happened.CANCELLED, saved, decisions,
-            stand_ins=stand_ins(store, route_roles(saved), self.holders,
-                                now.astimezone(self.zone).date(), saved.requested_by)))
+            standing=customer_standing(uow, customer_id, today, self.positions),
+            stand_ins=stand_ins(store, route_roles(saved), self.holders, today,
+                                saved.requested_by)))
         return saved

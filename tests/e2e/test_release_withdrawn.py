@@ -54,3 +54,9 @@ def test_the_release_request_is_withdrawn_when_a_recheck_releases_the_order(
         f":heavy_minus_sign: Withdrawn by creditbot on {EN.moment(request.closed_at, ZONE)}: "
         "the order passes the rules now and is released, so no approval is needed any more.")
     assert card.buttons() == []
+    # The edited card keeps the customer's figures, as of the withdrawal.
+    assert block_texts(card)[2:8] == [
+        "*Requested*\nrelease order CB-1 of $5,000.00", "*Credit limit*\n$100,000.00",
+        "*Exposure*\n$31,406.94", "*Available credit*\n$68,593.06", "*Overdue*\n$0.00",
+        "*Payment terms*\n90 days"]
+

@@ -1,0 +1,33 @@
+"""The customer as an approval card shows it beside the request, read in the caller's
+transaction: by the approvals use cases, and by a re-check that withdraws a release
+request (its edited card keeps the figures the approvers saw)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.approvals.ports import Standing
+from domain.errors import DomainError
+from domain.ports import UnitOfWork
+from domain.positions import CreditPolicyContext, customer_position
+
+
+def customer_standing(uow: UnitOfWork, customer_id: str, today: date,
+                      positions: CreditPolicyContext | None) -> Standing:
+    """``positions``: what the figures are computed with (as /credit check computes
+    them); ``None`` shows the request alone."""
+    customer = uow.customers.get(customer_id)
+    if customer is None:
+        return Standing(None, None, None)
+    position = None
+    if positions is not None:
+        try:
+            _, position = customer_position(uow, customer_id, today, positions)
+        except DomainError:
+            # A missing rate spoils the figures, not the card: deciders still see the
+            # request, and the figures say they are unavailable.
+            position = None
+    contracts = tuple(c for c in uow.orders.contracts(customer_id) if c.valid_on(today))
+    approved = uow.credit_requests.effective_limits([customer_id], today).get(customer_id)
+    return Standing(position, customer.payment_terms_days, customer.owner_slack_id,
+                    contracts, approved if approved and approved.expires_on else None)
