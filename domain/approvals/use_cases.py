@@ -240,6 +240,12 @@ class CreditRequests:
                                   "one in app.yaml."),
                                level=stuck, role=Role(request.route[stuck - 1].role))
             existing = store.find_open(request.open_key)
+            if existing is not None and existing.requested_by == actor.user_id:
+                # Said without a mention: a form shows its errors as plain text.
+                raise _refused(N_("You already filed an open {kind} request about this "
+                                  "(#{request}): it must be decided or cancelled first "
+                                  "(`/credit requests` lists it)."),
+                               kind=Phrase(KIND_TITLES[existing.kind]), request=existing.id)
             if existing is not None:
                 raise _refused(N_("There is already an open {kind} request about this "
                                   "(#{request}, filed by <@{who}>): it must be decided or "

@@ -126,6 +126,9 @@ def test_each_refusal_of_the_line_says_what_to_write(world):
         "increase such as `+100k`).")
     assert answer("C0002 +100k first").startswith("Request #1 filed")
     assert answer("C0002 +200k again") == (
+        "You already filed an open limit increase request about this (#1): it must be "
+        "decided or cancelled first (`/credit requests` lists it).")
+    assert answer("C0002 +200k again", "U01SALESCHO") == (
         "There is already an open limit increase request about this (#1, filed by "
         "<@U01SALESAMY>): it must be decided or cancelled first.")
     assert answer("C0002 +100k let me in", STRANGER).startswith(
