@@ -241,6 +241,10 @@ def test_a_report_may_take_longer_than_a_check_on_postgresql(database_url):
             SqlReportQueries(work.session).names()
             if engine.dialect.name == "postgresql":
                 assert work.session.execute(text("SHOW statement_timeout")).scalar() == "1min"
+                # The series' groupings get more memory, and give it back after.
+                default = work.session.execute(text("SHOW work_mem")).scalar()
+                SqlReportQueries(work.session).series(periods(AS_OF, 3), 2)
+                assert work.session.execute(text("SHOW work_mem")).scalar() == default
         if engine.dialect.name == "postgresql":
             with engine.connect() as conn:
                 assert conn.execute(text("SHOW statement_timeout")).scalar() == "5s"
