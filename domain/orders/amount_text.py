@@ -47,6 +47,12 @@ def read_amount(text: str, too_large: str = TOO_LARGE, *,
         raise
 
 
+def has_sign(text: str) -> bool:
+    """Whether ``text`` starts or ends with a currency sign ($, €, £, ¥)."""
+    folded = unicodedata.normalize("NFKC", text).strip().lstrip("+")
+    return folded[:1] in SYMBOLS or folded[-1:] in SYMBOLS
+
+
 def _as_typed(text: str, wrong: AmountError, **params: str) -> AmountError:
     """``wrong`` (about a part of ``text``) said of ``text`` as the person typed it."""
     kept = {k: v for k, v in wrong.params.items() if k not in ("text", "examples")}

@@ -196,7 +196,8 @@ def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:
     if len(words) >= 2 and looks_like_code(last) and not _is_code(last) and (
             _is_amount(words[-2]) or numeric(words[-2])):
         raise UnknownCurrency(last, "/credit check acme 120k EUR")
-    if len(words) >= 2 and _is_code(last) and _is_amount(words[-2]):
+    if len(words) >= 2 and _is_code(last) and (_is_amount(words[-2]) or numeric(words[-2])):
+        # numeric: "$12 EUR" is an amount to answer about, not part of the name.
         return len(words) - 2, words[-2], last.upper()
     if _is_amount(last) or numeric(last):
         if len(words) >= 2 and _is_code(words[-2]):

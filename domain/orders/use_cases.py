@@ -31,7 +31,7 @@ from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer, Order, OrderStatus
 from domain.money import Money
-from domain.orders.amount_text import read_amount
+from domain.orders.amount_text import has_sign, read_amount
 from domain.orders.events import OrderHeld, OrderReleased
 from domain.orders.model import (
     ContractUse,
@@ -450,6 +450,10 @@ class OrderChecks:
         return customer
 
     def _amount(self, text: str, currency: str | None, customer: Customer) -> Money:
+        if currency is not None and has_sign(text):
+            # "$12 EUR": read whole, so that the answer is about both currencies rather
+            # than suggesting "12 USD" and dropping the EUR typed after it.
+            text = f"{text} {currency}"
         typed = read_amount(text)
         code = typed.currency or canonical(currency or "") or customer.credit_limit.currency
         if not is_currency(code):

@@ -163,6 +163,11 @@ def test_check_with_an_amount_answers_without_recording(world):
      "write the currency's code after the amount instead, e.g. 5000 CNY or 5000 JPY."),
     ("/credit check acme industrial € 12", "“€12”: write the currency's code after the "
      "amount instead of its sign, e.g. 12 EUR."),
+    # A sign and a code: two currencies, neither suggested over the other.
+    ("/credit order acme industrial $12 EUR R4", "“$12 EUR” is not an amount: write it like "
+     "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    ("/credit check acme industrial $12 EUR", "“$12 EUR” is not an amount: write it like "
+     "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
 ])
 def test_bad_amounts_are_explained_and_nothing_is_recorded(world, line, said):
     reply = world.slack.slash(SALES, SALES_CHANNEL, line)

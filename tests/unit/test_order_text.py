@@ -46,6 +46,8 @@ def test_orders_as_typed(typed: str, read: TypedOrder | None):
     # A plain check: no amount, or a name with a number in quotes.
     ("acme", None), ('"Plant 7"', None), ("acme packaging", None), ("C0001", None),
     ("acme industrial € 12", TypedOrder("acme industrial", "€12")),
+    ("acme $12 EUR", TypedOrder("acme", "$12", "EUR")),
+    ("acme -5 USD", TypedOrder("acme", "-5", "USD")),
 ])
 def test_checks_as_typed(typed: str, read: TypedOrder | None):
     assert split_check(typed) == read
