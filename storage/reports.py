@@ -95,11 +95,18 @@ class SqlReportQueries:
             self._bounded = True
         if not (few_groups and postgresql):
             return list(connection.execute(query))
-        connection.execute(text(f"SET LOCAL work_mem = '{GROUPING_WORK_MEM}'"))
-        try:
-            return list(connection.execute(query))
-        finally:
-            connection.execute(text("SET LOCAL work_mem TO DEFAULT"))
+        # The setting as this transaction had it (a session's own, not the server's
+        # default), to give back after.
+        before = connection.execute(text("SELECT current_setting('work_mem')")).scalar()
+        connection.execute(text("SELECT set_config('work_mem', :mem, true)"),
+                           {"mem": GROUPING_WORK_MEM})
+        rows = list(connection.execute(query))
+        # Given back after a success only: a failed statement aborts the transaction,
+        # whose rollback undoes the SET LOCAL, and a second statement there would hide
+        # the first's error (a timeout must stay "the records are not answering").
+        connection.execute(text("SELECT set_config('work_mem', :mem, true)"),
+                           {"mem": before})
+        return rows
 
     def series(self, periods: Sequence[Period], ar_points: int) -> SeriesRows:
         ends = [p.end for p in periods[len(periods) - ar_points:]]
@@ -135,8 +142,11 @@ class SqlReportQueries:
         # period is the first whose end it is issued by; -1 before the first, n after.
         issued_in = case((issued < periods[0].start, -1),
                          *[(issued <= p.end, i) for i, p in enumerate(periods)], else_=n)
-        # How many of the ends (oldest first) it is due on or after: current at those.
-        due_from = case(*[(due >= e, m - j) for j, e in enumerate(reversed(ends))], else_=0)
+        # How many of the ends (oldest first) it is due on or after: current at those. A
+        # credit note is owed to the customer, never overdue: current at every end, as
+        # open_by_bucket counts it (else the current AR could exceed the AR).
+        due_from = case((_I.c.open_amount < 0, m),
+                        *[(due >= e, m - j) for j, e in enumerate(reversed(ends))], else_=0)
         open_amount = case((_I.c.status.in_(_OPEN), _I.c.open_amount), else_=0)
         if assigned:
             rows = (select(_ASSIGNED.c.collector.label("collector"), _I.c.currency,

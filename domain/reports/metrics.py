@@ -22,7 +22,8 @@ produces the aggregates, these functions do the arithmetic):
   since the first invoice) would need the whole payment history and carry every missing
   adjustment for ever; backwards, an error only reaches back to its own date.
 * **Current AR** at ``e``: the same, for invoices not yet due on ``e`` (due on or after
-  ``e``, as the aging's ``current`` bucket); **overdue AR** is the rest.
+  ``e``, as the aging's ``current`` bucket) and credit notes (a negative open amount:
+  owed to the customer, never overdue, as in the aging); **overdue AR** is the rest.
 * **DSO, count-back**: start from AR at the latest period end; walk back period by
   period from the latest, subtracting each period's sales while AR covers them, counting
   that period's days; in the period whose sales AR no longer covers, count the fraction

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from domain.reports.metrics import periods
 from storage.reports import SqlReportQueries
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 from tests.storage.test_reports import AS_OF, BUCKETS, _customer, _load
@@ -40,3 +41,19 @@ def test_a_credit_note_lowers_the_current_bucket_and_the_provision(engine):
     assert {(a.customer_id, a.currency): a.weighted for a in allowances} == {
         ("C1", "USD"): Decimal(1000 * 10000 + 200 * 100 - 300 * 100),
         ("C2", "USD"): Decimal(-50 * 100)}
+
+
+def test_a_credit_note_is_current_in_the_series_too(engine):
+    # Issued before each of the last two month ends, still open: at both ends it lowers
+    # the AR and its current part alike, so the current AR never exceeds the AR.
+    _load(engine, [_customer("C1")], [
+        {**_invoice("I1", "1000", 100)},     # due long ago: overdue at both ends
+        {**_invoice("CN1", "-300", 100)},    # a credit note "due" long ago
+        {**_invoice("I2", "200", -5)},       # due after the report date: current
+    ], [])
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as work:
+        series = SqlReportQueries(work.session).series(periods(AS_OF, 3), 2)
+    [usd] = series.portfolio
+    # I2 is issued (due - 30 days) on Nov 4: after Oct 31, by Nov 30.
+    assert (usd.ar, usd.current_ar) == ((Decimal(700), Decimal(900)),
+                                         (Decimal(-300), Decimal(-100)))

@@ -241,12 +241,39 @@ def test_a_report_may_take_longer_than_a_check_on_postgresql(database_url):
             SqlReportQueries(work.session).names()
             if engine.dialect.name == "postgresql":
                 assert work.session.execute(text("SHOW statement_timeout")).scalar() == "1min"
-                # The series' groupings get more memory, and give it back after.
-                default = work.session.execute(text("SHOW work_mem")).scalar()
+                # The series' groupings get more memory, and give back what the session
+                # had (its own setting, not the server's default).
+                work.session.execute(text("SET work_mem = '8MB'"))
                 SqlReportQueries(work.session).series(periods(AS_OF, 3), 2)
-                assert work.session.execute(text("SHOW work_mem")).scalar() == default
+                assert work.session.execute(text("SHOW work_mem")).scalar() == "8MB"
         if engine.dialect.name == "postgresql":
             with engine.connect() as conn:
                 assert conn.execute(text("SHOW statement_timeout")).scalar() == "5s"
     finally:
         engine.dispose()
+
+
+def test_a_report_the_database_stops_says_the_records_are_not_answering(
+        engine, monkeypatch):
+    import storage.reports
+    from domain.errors import RecordsUnavailable
+
+    _load(engine, [_customer("C1")], [_invoice("I1", "C1", date(2026, 10, 1),
+                                                date(2026, 10, 31), 100, 100)], [])
+    monkeypatch.setattr(storage.reports, "REPORT_STATEMENT_TIMEOUT", "300ms")
+    with engine.connect() as writer:
+        if engine.dialect.name == "postgresql":
+            # The series' statement waits on the lock past the report's timeout: the
+            # error is the database's, not a second one from giving work_mem back.
+            writer.execute(text("LOCK TABLE invoices IN ACCESS EXCLUSIVE MODE"))
+            try:
+                _reports(engine).portfolio(AS_OF)
+            except RecordsUnavailable:
+                pass
+            else:
+                raise AssertionError("the report ran under an exclusive lock")
+        else:
+            # SQLite: a writer in the middle of its transaction does not stop a reader.
+            writer.execute(text("UPDATE invoices SET open_amount = 50"))
+            assert _reports(engine).portfolio(AS_OF).open_total == Decimal(100)
+        writer.rollback()
