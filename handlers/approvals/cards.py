@@ -280,10 +280,14 @@ def refused(tr: Translator, request: CreditRequest) -> str:
                 "orders.", order=erp_text(request.order_id or "", ID))
 
 
-def owner_rejected_note(tr: Translator, request: CreditRequest) -> str:
-    return ":x: " + tr._("On an account you own, request {subject} by {who} was rejected. "
-                         "{effect}", subject=subject(tr, request),
-                         who=mention(request.requested_by), effect=refused(tr, request))
+def owner_rejected_note(tr: Translator, request: CreditRequest, decision: Decision) -> str:
+    text = ":x: " + tr._("On an account you own, request {subject} by {who} was rejected "
+                         "by {decider}. {effect}", subject=subject(tr, request),
+                         who=mention(request.requested_by),
+                         decider=mention(decision.decided_by), effect=refused(tr, request))
+    if decision.comment:
+        text += "\n" + quoted(decision.comment)
+    return text
 
 
 def expired_note(tr: Translator, request: CreditRequest) -> str:

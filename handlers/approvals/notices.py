@@ -83,9 +83,11 @@ class ApprovalNotices:
             if owner and owner != request.requested_by:
                 self._note(outbox, owner, lambda tr: cards.owner_note(tr, request))
         elif happened is Happened.REJECTED and request.kind is RequestKind.ORDER_RELEASE:
-            # The owner heard of the hold: they hear the order will not ship.
-            if owner and owner != request.requested_by:
-                self._note(outbox, owner, lambda tr: cards.owner_rejected_note(tr, request))
+            # The owner heard of the hold: they hear the order will not ship, and why.
+            if owner and owner != request.requested_by and decision is not None:
+                rejected = decision
+                self._note(outbox, owner, lambda tr: cards.owner_rejected_note(
+                    tr, request, rejected))
         elif happened in (Happened.CANCELLED, Happened.EXPIRED):
             self._edit_cards(outbox, change, request.level)
             if happened is Happened.EXPIRED:

@@ -311,8 +311,8 @@ def test_a_rejected_release_refuses_the_order_and_frees_the_orders_after_it(worl
     # The owner heard of both holds; now of the refusal and the release.
     assert direct_messages(world, "U01SALESBEN")[-2:] == [
         ":x: On an account you own, request #1 · order release · Acme Industrial Supply by "
-        f"<@{SALES}> was rejected. Order CB-1 will not ship, and no longer holds the "
-        "customer's later orders.",
+        f"<@{SALES}> was rejected by <@{CREDIT_MANAGER}>. Order CB-1 will not ship, and no "
+        "longer holds the customer's later orders.\n> too large for now",
         ":white_check_mark: " + freed]
     # The same reference again names the refused order.
     day = rows["CB-1"].order_date
