@@ -13,6 +13,11 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
 from sqlalchemy import Engine
 
 from bot.config.schema import AppConfig
@@ -42,6 +47,17 @@ def build_sender(settings: Settings, config: AppConfig, engine: Engine) -> Sende
     return Sender(OutboxStore(engine),
                   delivery_client(token.get_secret_value(), settings.slack_api_url),
                   admin_channel=config.organisation.admin_channel)
+
+
+def jobs_client(settings: Settings) -> WebClient | None:
+    """A Web API client for the jobs that ask Slack (the ``people`` job): Slack's 429s
+    waited out, as a job may ask about many people. ``None`` without a token."""
+    token = settings.slack_bot_token
+    if token is None:
+        return None
+    return WebClient(token=token.get_secret_value(), base_url=settings.slack_api_url,
+                     timeout=10, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3),
+                                                 ConnectionErrorRetryHandler()])
 
 
 class SenderThread:

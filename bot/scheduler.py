@@ -138,9 +138,11 @@ def _finish(engine: Engine, name: str, run_id: int, outcome: str, counts: dict[s
 
 
 def job_context(engine: Engine, config: AppConfig,
-                clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> dict[str, Any]:
+                clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                slack: Any = None) -> dict[str, Any]:
     """What a job's ``run(context)`` gets: the time and the ports and use cases jobs
-    declare. ``clock`` is the time the use cases see (the sandbox moves it)."""
+    declare. ``clock`` is the time the use cases see (the sandbox moves it); ``slack``
+    a Web API client for the jobs that ask Slack (``None``: no token)."""
     from bot.wiring import (
         build_alerts,
         build_assignments,
@@ -177,6 +179,7 @@ def job_context(engine: Engine, config: AppConfig,
     meeting_tasks = build_tasks(lambda: SqlUnitOfWork(sessions), config, clock,
                                 remembered=remembered)
     return {"now": clock(), "config": config, "records": job_records.SqlRecords(engine),
+            "slack": slack, "slack_locales": SlackLocales(sessions),
             "alerts": alerts, "requests": requests, "orders": orders,
             "assignments": assignments,
             "collections_job": CollectionsJob(collecting),

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import SlackLocaleRow
+from storage.models import CustomerRow, SlackLocaleRow
 
 log = logging.getLogger("creditbot.languages")
 
@@ -68,6 +68,12 @@ class SlackLocales:
         with self.sessions() as session:
             return dict(session.execute(select(SlackLocaleRow.user_id,
                                                SlackLocaleRow.locale)).tuples().all())
+
+    def account_owners(self) -> set[str]:
+        """The customers' owners (the ERP's owner ids): people creditbot writes to."""
+        owner = CustomerRow.owner_slack_id
+        with self.sessions() as session:
+            return set(session.scalars(select(owner).where(owner.is_not(None)).distinct()))
 
 
 class RememberedLocales:

@@ -118,7 +118,7 @@ def jobs_run(name: str, no_deliver: bool) -> None:
 
     Messages the job queued are delivered before it exits (at most 10 minutes, then the
     running bot delivers the rest), unless given --no-deliver or without SLACK_BOT_TOKEN."""
-    from bot.delivery import build_sender
+    from bot.delivery import build_sender, jobs_client
     from bot.scheduler import holder_name, job_context, run_job
     from handlers import catalogue
     from storage.outbox_progress import last_message_id, progress_since
@@ -129,8 +129,8 @@ def jobs_run(name: str, no_deliver: bool) -> None:
     if job is None:
         _fail(f"there is no job called {name}; the jobs are: {', '.join(known)}")
     before = last_message_id(services.engine)
-    result = run_job(services.engine, job, job_context(services.engine, services.config),
-                     holder_name())
+    result = run_job(services.engine, job, job_context(
+        services.engine, services.config, slack=jobs_client(services.settings)), holder_name())
     if result.outcome == "ok":
         out.print(f"{name}: ok — {_counts(result.counts)}", markup=False, soft_wrap=True)
     # Even a failed job may have committed messages before it failed: they go out too.

@@ -21,7 +21,7 @@ def scheduler() -> None:
     runs the jobs, the others stand by and take over if it stops. Each, leader or
     standby, delivers the outbox to Slack (SLACK_BOT_TOKEN, SLACK_API_URL).
     `creditbot serve` starts one itself unless given --no-scheduler."""
-    from bot.delivery import start_beside_candidate
+    from bot.delivery import jobs_client, start_beside_candidate
     from bot.scheduler import Candidate, job_context, scheduled_jobs
     from bot.serve import configure_logging
     from handlers import catalogue
@@ -40,7 +40,8 @@ def scheduler() -> None:
     signal.signal(signal.SIGINT, stop_on_signal)
     candidate = Candidate(services.engine, scheduled_jobs(catalogue().jobs, config),
                           config.organisation.zone, config.scheduler.lease_seconds,
-                          lambda: job_context(services.engine, config))
+                          lambda: job_context(services.engine, config,
+                                              slack=jobs_client(services.settings)))
     sender = start_beside_candidate(services.settings, config, services.engine, stop)
     try:
         candidate.run(stop)

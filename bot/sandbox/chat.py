@@ -28,6 +28,7 @@ from rich.table import Table
 
 import handlers
 from bot.config import AppConfig
+from bot.delivery import jobs_client
 from bot.demo import load_demo_data
 from bot.local_server import LocalServer
 from bot.sandbox.clock import HOW_TO_WRITE, SandboxClock, UnreadableTime
@@ -611,8 +612,9 @@ class Sandbox:
             return
         assert self.services is not None
         engine = self.services.engine
-        result = run_job(engine, job, job_context(engine, self.config, clock=self.clock),
-                         "sandbox")
+        result = run_job(engine, job, job_context(
+            engine, self.config, clock=self.clock,
+            slack=jobs_client(self.services.settings)), "sandbox")
         if result.outcome != "ok":
             self.console.print("[red]" + rich_escape(self.tr._(
                 "{job} failed: {error}", job=name, error=result.error or "?")) + "[/red]")

@@ -52,6 +52,11 @@ COUNTS: dict[str, Callable[[Translator, int], str]] = {
                                                 n),
     "overdue_digests": lambda tr, n: tr.ngettext("{n} overdue-tasks digest",
                                                  "{n} overdue-tasks digests", n),
+    # people
+    "asked": lambda tr, n: tr.ngettext("{n} person asked", "{n} people asked", n),
+    "learnt": lambda tr, n: tr.ngettext("{n} person's language learnt",
+                                        "{n} people's languages learnt", n),
+    "unknown": lambda tr, n: tr.ngettext("{n} not answered", "{n} not answered", n),
 }
 
 

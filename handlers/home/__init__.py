@@ -13,8 +13,9 @@ from domain.access import AccessDenied, Member
 from handlers.alerts.blocks import open_alert
 from handlers.deps import Deps
 from handlers.errors import access_refusal
+from handlers.home.languages_job import run_people
 from handlers.i18n import Translator
-from handlers.registry import COMMAND, Catalogue, Event, Feature
+from handlers.registry import COMMAND, Catalogue, Event, Feature, Job
 from handlers.render import Block, context, header, section
 
 log = logging.getLogger("creditbot.home")
@@ -70,16 +71,22 @@ def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContex
                          view=home_view(context["deps"], context["catalogue"], user, tr))
 
 
-def on_user_change(event: dict[str, Any], context: BoltContext) -> None:
-    """A person changed their Slack settings (perhaps their language): ask again."""
+def on_user_change(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """A person changed their Slack settings (perhaps their language): ask again now, so
+    that what creditbot queues for them next reads in it, even if they type nothing."""
     user = event.get("user") or {}
-    if isinstance(user, dict) and user.get("id"):
-        context["deps"].languages.forget(user["id"])
+    if isinstance(user, dict) and isinstance(user.get("id"), str):
+        languages = context["deps"].languages
+        languages.forget(user["id"])
+        languages.tag_of(user["id"], client)
 
 
 FEATURE = Feature(
     name="home",
     events=(Event("app_home_opened", on_home_opened), Event("user_change", on_user_change)),
+    jobs=(Job("people", "asks Slack the language of the people creditbot writes to on its "
+              "own (app.yaml's people, the customers' owners), so that their messages read "
+              "in it", "30 6 * * *", run_people),),
     # users:read: each person's language and time zone (users.info, user_change).
     scopes=("users:read",),
 )

@@ -68,6 +68,7 @@ def test_jobs_list_before_anything_ran(cli):
         "alerts       0 8 * * mon-fri never                           when a scheduler leads",
         "approvals    */15 * * * *    never                           when a scheduler leads",
         "orders       */15 * * * *    never                           when a scheduler leads",
+        "people       30 6 * * *      never                           when a scheduler leads",
         "housekeeping 15 3 * * *      never                           when a scheduler leads",
         "report       0 9 * * mon     never                           when a scheduler leads",
         "collections  0 7 * * mon-fri never                           when a scheduler leads",
@@ -80,6 +81,8 @@ def test_jobs_list_before_anything_ran(cli):
         "temporary limit ends",
         "orders: reviews the ERP's open orders not yet reviewed and releases held orders "
         "that pass the order rules again",
+        "people: asks Slack the language of the people creditbot writes to on its own "
+        "(app.yaml's people, the customers' owners), so that their messages read in it",
         SUMMARY,
         "report: posts the week's collection metrics with the aging and DSO charts to the "
         "finance channel (reports.post_to)",
@@ -184,7 +187,7 @@ def test_jobs_run_an_unknown_job_is_one_line(cli, engine):
     result = cli("jobs", "run", "hosekeeping")
     assert (result.exit_code, result.stdout, result.stderr) == (
         1, "", "error: there is no job called hosekeeping; the jobs are: alerts, approvals, "
-        "orders, housekeeping, report, collections, meetings\n")
+        "orders, people, housekeeping, report, collections, meetings\n")
     assert runs(engine) == []
 
 

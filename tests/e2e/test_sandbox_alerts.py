@@ -104,6 +104,9 @@ def test_run_lists_the_jobs_and_names_them_for_one_that_does_not_exist(monkeypat
         "                account owners when a temporary limit ends",
         "  orders        reviews the ERP's open orders not yet reviewed and releases held",
         "                orders that pass the order rules again",
+        "  people        asks Slack the language of the people creditbot writes to on its",
+        "                own (app.yaml's people, the customers' owners), so that their",
+        "                messages read in it",
         "  housekeeping  forgets processed Slack deliveries older than a day and job runs",
         "                older than 90 days",
         "  report        posts the week's collection metrics with the aging and DSO",
@@ -117,7 +120,7 @@ def test_run_lists_the_jobs_and_names_them_for_one_that_does_not_exist(monkeypat
         "                of overdue tasks",
     ]
     assert answers[":run nightly"] == [
-        "There is no job “nightly”; the jobs are: alerts, approvals, orders,",
+        "There is no job “nightly”; the jobs are: alerts, approvals, orders, people,",
         "housekeeping, report, collections, meetings."]
     assert answers[":help"][-8:] == [
         "  :clock [WHEN]      show or move the sandbox's time: +3d, -12h, 2026-12-24, now",

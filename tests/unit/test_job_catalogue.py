@@ -17,22 +17,23 @@ def nothing(_context):
 
 def test_the_jobs_are_declared_and_scheduled_by_app_yaml(tmp_path: Path):
     jobs = catalogue().jobs
-    assert [job.name for job in jobs] == ["alerts", "approvals", "orders", "housekeeping",
-                                          "report", "collections", "meetings"]
+    assert [job.name for job in jobs] == ["alerts", "approvals", "orders", "people",
+                                          "housekeeping", "report", "collections",
+                                          "meetings"]
     text = (ROOT / "app.yaml").read_text(encoding="utf-8")
     custom = tmp_path / "app.yaml"
     custom.write_text(text.replace('housekeeping: "15 3 * * *"', 'housekeeping: "0 2 * * sun"'),
                       encoding="utf-8")
     assert [(s.job.name, s.schedule) for s in scheduled_jobs(jobs, load_config(custom))] == [
         ("alerts", "0 8 * * mon-fri"), ("approvals", "*/15 * * * *"),
-        ("orders", "*/15 * * * *"), ("housekeeping", "0 2 * * sun"),
+        ("orders", "*/15 * * * *"), ("people", "30 6 * * *"), ("housekeeping", "0 2 * * sun"),
         ("report", "0 9 * * mon"), ("collections", "0 7 * * mon-fri"),
         ("meetings", "*/5 * * * *")]
     # Without a schedules section each job runs on its own default.
     custom.write_text(text.split("\nschedules:")[0], encoding="utf-8")
     assert [(s.job.name, s.schedule) for s in scheduled_jobs(jobs, load_config(custom))] == [
         ("alerts", "0 8 * * mon-fri"), ("approvals", "*/15 * * * *"),
-        ("orders", "*/15 * * * *"), ("housekeeping", "15 3 * * *"),
+        ("orders", "*/15 * * * *"), ("people", "30 6 * * *"), ("housekeeping", "15 3 * * *"),
         ("report", "0 9 * * mon"), ("collections", "0 7 * * mon-fri"),
         ("meetings", "*/5 * * * *")]
 

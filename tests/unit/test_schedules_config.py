@@ -57,7 +57,7 @@ def test_a_schedule_for_an_unknown_job_and_a_short_lease(tmp_path):
     assert problems(tmp_path, text) == [
         f"line {line_of(text, 'hosekeeping')}: schedules.hosekeeping: is not a setting "
         "creditbot knows (misspelt?); the settings here are: alerts, approvals, orders, "
-        "housekeeping, report, collections, meetings",
+        "people, housekeeping, report, collections, meetings",
         f"line {line_of(text, 'lease_seconds: 1')}: scheduler.lease_seconds: must be a whole "
         "number of seconds from 3 to 3600, e.g. 45, got 1",
     ]

@@ -1,0 +1,61 @@
+"""An account owner who never typed a command reads the notes creditbot sends them in
+their Slack language: the ``people`` job asks Slack, and a ``user_change`` event makes
+the bot ask again at once. Signed HTTP → bot → Slack emulator."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy.orm import sessionmaker
+
+from bot.delivery import jobs_client
+from bot.sandbox.emulator import User
+from bot.scheduler import job_context, run_job
+from handlers import catalogue
+from storage.slack_locales import SlackLocales
+from tests.e2e.conftest import SALES, SALES_CHANNEL
+from tests.e2e.test_orders import deliver, direct_messages
+
+OWNER = "U01SALESCHO"  # Acme Packaging's owner
+
+
+def _people_job(world: Any) -> dict[str, int]:
+    [job] = [j for j in catalogue().jobs if j.name == "people"]
+    services = world.services
+    result = run_job(services.engine, job, job_context(
+        services.engine, services.config, slack=jobs_client(services.settings)), "test")
+    assert result.outcome == "ok", result.error
+    return result.counts
+
+
+def _held_note_to_owner(world: Any) -> str:
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme packaging 5k")
+    deliver(world)
+    [note] = direct_messages(world, OWNER)
+    return note
+
+
+def test_the_people_job_learns_an_owners_language_before_they_type_anything(world):
+    world.emulator.users[OWNER] = User(OWNER, "cho", locale="zh-CN")
+    counts = _people_job(world)
+    # Everyone app.yaml names and every customer's owner (11); the emulator knows three
+    # of them (amy, mei and cho) and answers user_not_found for the rest.
+    assert counts == {"asked": 11, "learnt": 3, "unknown": 8}
+    assert _held_note_to_owner(world) == (
+        ":no_entry: Acme Packaging (C0002) 的订单 CB-1（US$5,000.00）已暂停发货："
+        "放行之前不得发货。")
+    # Nothing changed since: the next run learns nothing new.
+    assert _people_job(world)["learnt"] == 0
+
+
+def test_a_changed_slack_language_is_asked_at_once(world):
+    world.emulator.users[OWNER] = User(OWNER, "cho", locale="zh-CN")
+    world.slack.event({"type": "user_change", "user": {"id": OWNER}})
+    # Handled after its acknowledgement: the bot asks Slack and remembers the answer.
+    store = SlackLocales(sessionmaker(world.services.engine))
+    deadline = time.monotonic() + 5
+    while store.all().get(OWNER) != "zh-CN":
+        assert time.monotonic() < deadline, store.all()
+        time.sleep(0.05)
+    assert _held_note_to_owner(world).startswith(":no_entry: Acme Packaging (C0002) 的订单")
