@@ -45,7 +45,8 @@ def alert_to_json(alert: Alert) -> dict[str, Any]:
         "days": alert.days, "facts": dict(alert.facts),
         "subject": {"customer_id": subject.customer_id, "name": subject.name,
                     "owner": subject.owner, "department": subject.department,
-                    "group": subject.group, "country": subject.country},
+                    "group": subject.group, "country": subject.country,
+                    "collector": subject.collector},
     }
 
 

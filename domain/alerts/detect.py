@@ -8,7 +8,7 @@ reads the database or knows what was announced before; ``dedup`` decides that.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -77,20 +77,24 @@ class ExpiringContract:
     credit_limit: Money | None
 
 
-def subject_of(customer: Customer) -> Subject:
+def subject_of(customer: Customer, collector: str | None = None) -> Subject:
     return Subject(customer.customer_id, customer.name, customer.owner_slack_id,
-                   customer.department, customer.group_id, customer.country)
+                   customer.department, customer.group_id, customer.country, collector)
 
 
 def detect(entries: Iterable[PortfolioEntry], large: Sequence[LargeInvoice],
            contracts: Sequence[ExpiringContract], settings: WatchSettings,
-           as_of: date) -> list[Alert]:
+           as_of: date, collectors: Mapping[str, str] | None = None) -> list[Alert]:
     """Every condition on ``as_of``. A customer whose figures need an exchange rate that
-    is missing is left out of the overdue and limit alerts (its card says why)."""
+    is missing is left out of the overdue and limit alerts (its card says why).
+    ``collectors``: customer → who collects it."""
     alerts: list[Alert] = []
     subjects: dict[str, Subject] = {}
+    collectors = collectors or {}
     for entry in entries:
-        subject = subjects[entry.customer.customer_id] = subject_of(entry.customer)
+        customer_id = entry.customer.customer_id
+        subject = subjects[customer_id] = subject_of(entry.customer,
+                                                     collectors.get(customer_id))
         if entry.position is None:
             continue
         base = entry.in_base

@@ -74,6 +74,9 @@ class Subject:
     department: str | None = None
     group: str | None = None
     country: str | None = None
+    # Who collects the account (collections), when someone does: a digest line says so
+    # rather than offering to assign one.
+    collector: str | None = None
 
 
 @dataclass(frozen=True)

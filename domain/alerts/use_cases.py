@@ -96,7 +96,9 @@ class Alerts:
             large = self._large_invoices(uow, fx, as_of)
             contracts = uow.alerts.contracts_ending(
                 as_of, as_of + timedelta(days=self.settings.contract_notice_days))
-        found = detect(entries, large, contracts, self.settings, as_of)
+            collectors = {a.customer_id: a.collector
+                          for a in uow.collections.open_assignments()}
+        found = detect(entries, large, contracts, self.settings, as_of, collectors)
         unknown = {e.customer.customer_id for e in entries if e.position is None}
         scanned = {"customers": len(entries), "conditions": len(found)}
         # A click answering an alert between our read of its state and our write makes

@@ -45,6 +45,18 @@ def _without_collector(scan: Callable[[], dict[str, int]]) -> dict[str, int]:
 
 def run_alerts(context: Mapping[str, Any]) -> dict[str, int]:
     alerts: Alerts = context["alerts"]
+    # Before the scan: a newly overdue account arrives at its collector assigned, and
+    # its digest line says who collects it. Assignment failing does not hold the
+    # digests back; the run is recorded as failed after they are queued.
+    assignments = context.get("assignments")
+    assigned: dict[str, int] = {}
+    not_assigned: Exception | None = None
+    if assignments is not None:
+        try:
+            assigned = assignments.auto_assign()
+        except Exception as problem:
+            log.exception("alerts: automatic assignment failed; scanning all the same")
+            not_assigned = problem
     for attempt, pause in enumerate((*RETRY_PAUSES, None), 1):
         try:
             counts = _without_collector(alerts.scan)
@@ -60,9 +72,8 @@ def run_alerts(context: Mapping[str, Any]) -> dict[str, int]:
                       "not set, so they went nowhere; they are announced again on the next "
                       "run. Add a route for them, or set organisation.admin_channel in "
                       "app.yaml.", counts["unrouted"])
-        # After the scan: a newly overdue account arrives at its collector assigned.
-        assignments = context.get("assignments")
-        assigned = assignments.auto_assign() if assignments is not None else {}
+        if not_assigned is not None:
+            raise not_assigned
         return {**counts, **assigned, "attempts": attempt}
     raise AssertionError("unreachable")  # the last try returns or raises
 

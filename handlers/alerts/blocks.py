@@ -202,9 +202,11 @@ class DigestBlocks:
     def _detailed(self, tr: Translator, line: DigestLine, name: int) -> str:
         announcement = line.announcement
         alert = announcement.alert
-        parts = [f"*{_name(alert, name)}* · {erp_text(alert.subject.customer_id, ID)}",
-                 _figures(tr, alert, detailed=True),
-                 _change(tr, announcement)]
+        who = f"*{_name(alert, name)}* · {erp_text(alert.subject.customer_id, ID)}"
+        if alert.subject.collector and alert.type in ASSIGNABLE:
+            who += " · " + tr._("collected by {collector}",
+                                collector=mention(alert.subject.collector))
+        parts = [who, _figures(tr, alert, detailed=True), _change(tr, announcement)]
         answered = answers(tr, line.state, self.zone)
         if answered:
             parts.append(answered)
@@ -433,6 +435,10 @@ def open_alert(tr: Translator, alert: Alert) -> str:
             f"{_figures(tr, alert)}")
 
 
+# The alerts a collector is assigned from: money owed, past due.
+ASSIGNABLE = (AlertType.OVERDUE, AlertType.LARGE_INVOICE)
+
+
 def _buttons(tr: Translator, digest_id: int, line: DigestLine, assign: bool = True,
              share: bool = True) -> list[Block]:
     alert = line.announcement.alert
@@ -450,7 +456,9 @@ def _buttons(tr: Translator, digest_id: int, line: DigestLine, assign: bool = Tr
     found.append(button(tr._("Snooze 7 days"), SNOOZE_WEEK,
                         SnoozeValue(**answer.model_dump(), days=7).encode()))
     found.append(button(tr._("Credit check"), CREDIT_CHECK, subject.encode()))
-    if assign and alert.type in (AlertType.OVERDUE, AlertType.LARGE_INVOICE):
+    if assign and alert.type in ASSIGNABLE and not alert.subject.collector:
+        # An account someone collects says who on its line (reassigning is the check
+        # card's and /credit assign's).
         # Without the optional "emoji" flag: ten of these are what a page can least spare.
         assign_button = button(tr._("Assign collector"), ASSIGN_COLLECTOR, subject.encode())
         assign_button["text"].pop("emoji")

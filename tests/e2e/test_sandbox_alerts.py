@@ -142,28 +142,30 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
     assert ran[:2] == [
         "Ran alerts: 50 customers, 64 conditions, 64 announced, 0 resolved, 0 unrouted,",
         "5 digests, 9 messages, 0 currencies without a rate, 41 assigned, 1 attempt."]
-    assert headings(ran)[:8] == [
+    # The overdue accounts are assigned first: one list by direct message per collector,
+    # then the digests, whose lines say who collects each account.
+    assert sorted(headings(ran)[:2]) == [
+        "creditbot sent a direct message to @U04COLLECT1",
+        "creditbot sent a direct message to @U04COLLECT2"]
+    assert headings(ran)[2:-1] == [
         "creditbot posted in #sales", "creditbot replied in the thread, in #sales",
         "creditbot posted in #finance",
         "creditbot posted in #legal", "creditbot replied in the thread, in #legal",
         "creditbot posted in #credit", "creditbot replied in the thread, in #credit",
         "creditbot sent a direct message to @U02CREDITMG"]
-    # The overdue accounts the run assigned: one list by direct message per collector.
-    assert sorted(headings(ran)[8:-1]) == [
-        "creditbot sent a direct message to @U04COLLECT1",
-        "creditbot sent a direct message to @U04COLLECT2"]
     # #finance's thread reads as #sales's: named at the end, not printed twice.
     assert headings(ran)[-1] == (
         "creditbot sent the same to #finance: Credit alerts · Nov 29, 2026 · 11–41 of 41")
+    # Assigned already: no Assign collector button, and room for the Share menu.
     assert message_after(ran, "creditbot posted in #sales")[:8] == [
         "Credit alerts · Nov 29, 2026",
         "41 alerts  ·  🔴 16 critical  ·  🟠 17 warnings  ·  🔵 8 info",
         "🔴 Critical · Overdue accounts (16)",
-        "Fenwick Retail Group · C0041",
+        "Fenwick Retail Group · C0041 · collected by @U04COLLECT2",
         "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
         "New",
         " 1  Acknowledge    2  Snooze 1 day    3  Snooze 7 days    4  Credit check",
-        " 5  Assign collector",
+        "⋯  a  Share with another department…",
     ]
     # A thread's lines wrap under their text, not under the bullet.
     assert message_after(ran, "creditbot replied in the thread, in #sales")[:5] == [
@@ -173,10 +175,11 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
         "  due · New",
         "• 华夏物流有限公司 (C0027) — CN¥174,755.34 overdue · oldest 104 days past due ·",
     ]
-    # Buttons are numbered on across the digests: #finance's first is 49.
+    # Buttons and menus are numbered and lettered on across the digests: #finance's
+    # first button is 41, its first menu f.
     assert message_after(ran, "creditbot posted in #finance")[6:8] == [
-        " 49  Acknowledge    50  Snooze 1 day    51  Snooze 7 days    52  Credit check",
-        " 53  Assign collector"]
+        " 41  Acknowledge    42  Snooze 1 day    43  Snooze 7 days    44  Credit check",
+        "⋯  f  Share with another department…"]
 
     pressed = answers[2][1]
     assert pressed[0] == "… pressed “Acknowledge”"
@@ -184,15 +187,16 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
     assert headings(pressed) == ["creditbot edited its message in #sales",
                                  "creditbot edited its message in #finance",
                                  "creditbot edited its message in #legal"]
-    assert message_after(pressed, "creditbot edited its message in #sales")[:8] == [
+    assert message_after(pressed, "creditbot edited its message in #sales")[:9] == [
         "Credit alerts · Nov 29, 2026",
         "41 alerts  ·  🔴 16 critical  ·  🟠 17 warnings  ·  🔵 8 info  ·  1 acknowledged",
         "🔴 Critical · Overdue accounts (16)",
-        "Fenwick Retail Group · C0041",
+        "Fenwick Retail Group · C0041 · collected by @U04COLLECT2",
         "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
         "New",
         "✅ Acknowledged by @U02CREDITMG",
-        " 1  Snooze 1 day    2  Snooze 7 days    3  Credit check    4  Assign collector",
+        " 1  Snooze 1 day    2  Snooze 7 days    3  Credit check",
+        "⋯  a  Share with another department…",
     ]
 
     assert answers[4][1] == [
@@ -230,7 +234,7 @@ def test_the_clock_moves_check_figures_at_midnight_and_ends_a_snooze(monkeypatch
     snoozed = answers[8][1]
     assert snoozed[0] == "… pressed “Snooze 1 day”"
     assert message_after(snoozed, "creditbot edited its message in #sales")[3:7] == [
-        "Fenwick Retail Group · C0041",
+        "Fenwick Retail Group · C0041 · collected by @U04COLLECT2",
         "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
         "New",
         "💤 Snoozed until Nov 30, 2026, 10:00 AM by @U02CREDITMG",
@@ -249,11 +253,11 @@ def test_the_clock_moves_check_figures_at_midnight_and_ends_a_snooze(monkeypatch
         "Credit alerts · Nov 30, 2026",
         "1 alert  ·  🔴 1 critical",
         "🔴 Critical · Overdue accounts (1)",
-        "Fenwick Retail Group · C0041",
+        "Fenwick Retail Group · C0041 · collected by @U04COLLECT2",
         "£535,188.77 overdue · oldest 142 days past due · exposure £684,561.54",
         "Snooze ended",
         " 1  Acknowledge    2  Snooze 1 day    3  Snooze 7 days    4  Credit check",
-        " 5  Assign collector   ⋯  a  Share with another department…",
+        "⋯  a  Share with another department…",
     ]
 
 

@@ -95,3 +95,41 @@ def test_the_scan_runs_with_the_collector_paused_and_leaves_it_as_it_was():
     assert gc.isenabled()
     run_alerts({"alerts": Watching()})
     assert seen == [False] and gc.isenabled()
+
+
+class Assignments:
+    def __init__(self, broken: bool = False) -> None:
+        self.broken = broken
+        self.order: list[str] = []
+
+    def auto_assign(self) -> dict[str, int]:
+        self.order.append("assign")
+        if self.broken:
+            raise ValueError("a rule names nobody")
+        return {"assigned": 2}
+
+
+class Recording(FlakyAlerts):
+    def __init__(self, order: list[str]) -> None:
+        super().__init__(0)
+        self.order = order
+
+    def scan(self) -> dict[str, int]:
+        self.order.append("scan")
+        return super().scan()
+
+
+def test_accounts_are_assigned_before_the_scan_so_digests_say_who_collects(pauses):
+    assignments = Assignments()
+    alerts = Recording(assignments.order)
+    assert run_alerts({"alerts": alerts, "assignments": assignments}) == {
+        "announced": 3, "digests": 1, "messages": 1, "assigned": 2, "attempts": 1}
+    assert assignments.order == ["assign", "scan"]
+
+
+def test_assignment_failing_does_not_hold_the_digests_back_but_fails_the_run(pauses):
+    assignments = Assignments(broken=True)
+    alerts = Recording(assignments.order)
+    with pytest.raises(ValueError, match="a rule names nobody"):
+        run_alerts({"alerts": alerts, "assignments": assignments})
+    assert assignments.order == ["assign", "scan"]
