@@ -414,6 +414,9 @@ class CreditRequests:
                 uow.events.record(RequestRejected(
                     occurred_at=now, actor=actor.user_id, subject=saved.customer_id,
                     request_id=saved.id, level=level, on_behalf_of=granted.on_behalf_of))
+            # The card keeps the figures the level decided on, not those after the change
+            # it made (a released order in the exposure, a new limit).
+            standing = self.standing(uow, saved.customer_id)
             change = None
             if saved.state is RequestState.APPROVED:
                 change = self._take_effect(uow, saved, actor.user_id, now, today)
@@ -422,7 +425,7 @@ class CreditRequests:
             record = RequestRecord(saved, (*decisions, decision))
             self.notices.queue(uow.outbox, RequestChange(
                 happened, saved, record.decisions, decision, change,
-                standing=self.standing(uow, saved.customer_id),
+                standing=standing,
                 stand_ins=self._stand_ins(uow, saved)))
             if saved.state is RequestState.REJECTED and \
                     saved.kind is RequestKind.ORDER_RELEASE and self.held_orders is not None:

@@ -25,6 +25,7 @@ from tests.conftest import ROOT
 from tests.e2e.alerts_world import drain
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER, TOKEN
 from tests.e2e.outbox_world import FakeClock
+from tests.e2e.test_approval_decisions import block_texts, shown
 
 OWNER_C0013 = "U01SALESBEN"   # Lakeside Furniture Outlet's owner
 OWNER_C0002 = "U01SALESCHO"   # Acme Packaging's owner
@@ -203,6 +204,11 @@ def test_a_held_order_is_released_when_its_release_request_is_approved(world):
     row = checks(world)["CB-1"]
     assert (row.state, row.released_by, row.release_note) == (
         OrderState.RELEASED.value, CREDIT_MANAGER, f"request:{request.id}")
+    # The decided card keeps the figures the approver saw: the exposure without the
+    # order it released ($37,697.78, not $47,697.78).
+    texts = block_texts(shown(world, request.id, 1, CREDIT_MANAGER))
+    assert texts[3:6] == ["*Credit limit*\n$35,000.00", "*Exposure*\n$37,697.78",
+                          "*Available credit*\n-$2,697.78"]
     deliver(world)
     # The approval's own note tells the owner (once: order review adds none of its own).
     assert direct_messages(world, OWNER_C0013)[1:] == [
