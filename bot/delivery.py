@@ -56,7 +56,7 @@ def jobs_client(settings: Settings) -> WebClient | None:
     if token is None:
         return None
     return WebClient(token=token.get_secret_value(), base_url=settings.slack_api_url,
-                     timeout=10, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3),
+                     timeout=10, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1),
                                                  ConnectionErrorRetryHandler()])
 
 

@@ -36,6 +36,12 @@ _CHUNK = 500
 
 def alert_to_json(alert: Alert) -> dict[str, Any]:
     subject = alert.subject
+    subject_json = {"customer_id": subject.customer_id, "name": subject.name,
+                    "owner": subject.owner, "department": subject.department,
+                    "group": subject.group, "country": subject.country}
+    if subject.collector is not None:
+        # Only when there is one: stored alerts stay readable by a release before it.
+        subject_json["collector"] = subject.collector
     return {
         "type": alert.type.value, "key": alert.key, "severity": int(alert.severity),
         "level": alert.level,
@@ -43,10 +49,7 @@ def alert_to_json(alert: Alert) -> dict[str, Any]:
         "currency": None if alert.amount is None else alert.amount.currency,
         "in_base": None if alert.amount_in_base is None else str(alert.amount_in_base),
         "days": alert.days, "facts": dict(alert.facts),
-        "subject": {"customer_id": subject.customer_id, "name": subject.name,
-                    "owner": subject.owner, "department": subject.department,
-                    "group": subject.group, "country": subject.country,
-                    "collector": subject.collector},
+        "subject": subject_json,
     }
 
 

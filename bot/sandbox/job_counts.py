@@ -57,6 +57,8 @@ COUNTS: dict[str, Callable[[Translator, int], str]] = {
     "learnt": lambda tr, n: tr.ngettext("{n} person's language learnt",
                                         "{n} people's languages learnt", n),
     "unknown": lambda tr, n: tr.ngettext("{n} not answered", "{n} not answered", n),
+    "left": lambda tr, n: tr.ngettext("{n} left for the next run", "{n} left for the next run",
+                                      n),
 }
 
 

@@ -73,6 +73,10 @@ def run_alerts(context: Mapping[str, Any]) -> dict[str, int]:
                       "run. Add a route for them, or set organisation.admin_channel in "
                       "app.yaml.", counts["unrouted"])
         if not_assigned is not None:
+            # The run is recorded as failed with the assignment's error alone: its scan's
+            # counts go to the log, so that nobody thinks the digests were not sent.
+            log.error("alerts: the scan ran (%s) but the automatic assignment before it "
+                      "failed", ", ".join(f"{k} {v}" for k, v in counts.items()))
             raise not_assigned
         return {**counts, **assigned, "attempts": attempt}
     raise AssertionError("unreachable")  # the last try returns or raises

@@ -204,8 +204,9 @@ class DigestBlocks:
         alert = announcement.alert
         who = f"*{_name(alert, name)}* · {erp_text(alert.subject.customer_id, ID)}"
         if alert.subject.collector and alert.type in ASSIGNABLE:
-            who += " · " + tr._("collected by {collector}",
-                                collector=mention(alert.subject.collector))
+            # Not naming them: a mention in a channel post notifies, every morning, for
+            # every line (their own list comes by direct message).
+            who += " · " + tr._("collector assigned")
         parts = [who, _figures(tr, alert, detailed=True), _change(tr, announcement)]
         answered = answers(tr, line.state, self.zone)
         if answered:

@@ -10,6 +10,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from domain.access import AccessDenied, Member
+from domain.people import is_user_id
 from handlers.alerts.blocks import open_alert
 from handlers.deps import Deps
 from handlers.errors import access_refusal
@@ -72,13 +73,18 @@ def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContex
 
 
 def on_user_change(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """A person changed their Slack settings (perhaps their language): ask again now, so
-    that what creditbot queues for them next reads in it, even if they type nothing."""
+    """A person changed their Slack settings (perhaps their language): forget what was
+    known. Someone app.yaml lists is asked again now, so that what creditbot queues for
+    them next reads in it even if they type nothing; anyone else (Slack sends this for
+    every member of the workspace) at their next command or the daily ``people`` job."""
     user = event.get("user") or {}
-    if isinstance(user, dict) and isinstance(user.get("id"), str):
-        languages = context["deps"].languages
-        languages.forget(user["id"])
-        languages.tag_of(user["id"], client)
+    user_id = user.get("id") if isinstance(user, dict) else None
+    if not isinstance(user_id, str) or not is_user_id(user_id):
+        return
+    deps = context["deps"]
+    deps.languages.forget(user_id)
+    if deps.member(user_id).is_listed:
+        deps.languages.tag_of(user_id, client)
 
 
 FEATURE = Feature(

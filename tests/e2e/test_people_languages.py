@@ -59,3 +59,19 @@ def test_a_changed_slack_language_is_asked_at_once(world):
         assert time.monotonic() < deadline, store.all()
         time.sleep(0.05)
     assert _held_note_to_owner(world).startswith(":no_entry: Acme Packaging (C0002) 的订单")
+
+
+def test_someone_app_yaml_does_not_list_is_not_asked_on_every_settings_change(world):
+    # Slack sends user_change for every member of the workspace: only the people
+    # creditbot knows are asked at once; the rest at their next command or next run.
+    world.emulator.users["U0ELSEWHERE"] = User("U0ELSEWHERE", "else", locale="zh-CN")
+    world.emulator.users[OWNER] = User(OWNER, "cho", locale="zh-CN")
+    world.slack.event({"type": "user_change", "user": {"id": "U0ELSEWHERE"}})
+    world.slack.event({"type": "user_change", "user": {"id": OWNER}})
+    store = SlackLocales(sessionmaker(world.services.engine))
+    deadline = time.monotonic() + 5
+    while OWNER not in store.all():  # the second event handled: the first was too
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert [c.args.get("user") for c in world.emulator.calls_to("users.info")] == [OWNER]

@@ -143,7 +143,7 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
         "Ran alerts: 50 customers, 64 conditions, 64 announced, 0 resolved, 0 unrouted,",
         "5 digests, 9 messages, 0 currencies without a rate, 41 assigned, 1 attempt."]
     # The overdue accounts are assigned first: one list by direct message per collector,
-    # then the digests, whose lines say who collects each account.
+    # then the digests, whose lines say each account has a collector.
     assert sorted(headings(ran)[:2]) == [
         "creditbot sent a direct message to @U04COLLECT1",
         "creditbot sent a direct message to @U04COLLECT2"]
@@ -161,7 +161,7 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
         "Credit alerts · Nov 29, 2026",
         "41 alerts  ·  🔴 16 critical  ·  🟠 17 warnings  ·  🔵 8 info",
         "🔴 Critical · Overdue accounts (16)",
-        "Fenwick Retail Group · C0041 · collected by @U04COLLECT2",
+        "Fenwick Retail Group · C0041 · collector assigned",
         "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
         "New",
         " 1  Acknowledge    2  Snooze 1 day    3  Snooze 7 days    4  Credit check",
@@ -176,10 +176,10 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
         "• 华夏物流有限公司 (C0027) — CN¥174,755.34 overdue · oldest 104 days past due ·",
     ]
     # Buttons and menus are numbered and lettered on across the digests: #finance's
-    # first button is 41, its first menu f.
+    # first button is 41, its first menu g.
     assert message_after(ran, "creditbot posted in #finance")[6:8] == [
         " 41  Acknowledge    42  Snooze 1 day    43  Snooze 7 days    44  Credit check",
-        "⋯  f  Share with another department…"]
+        "⋯  g  Share with another department…"]
 
     pressed = answers[2][1]
     assert pressed[0] == "… pressed “Acknowledge”"
@@ -191,7 +191,7 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
         "Credit alerts · Nov 29, 2026",
         "41 alerts  ·  🔴 16 critical  ·  🟠 17 warnings  ·  🔵 8 info  ·  1 acknowledged",
         "🔴 Critical · Overdue accounts (16)",
-        "Fenwick Retail Group · C0041 · collected by @U04COLLECT2",
+        "Fenwick Retail Group · C0041 · collector assigned",
         "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
         "New",
         "✅ Acknowledged by @U02CREDITMG",
@@ -234,7 +234,7 @@ def test_the_clock_moves_check_figures_at_midnight_and_ends_a_snooze(monkeypatch
     snoozed = answers[8][1]
     assert snoozed[0] == "… pressed “Snooze 1 day”"
     assert message_after(snoozed, "creditbot edited its message in #sales")[3:7] == [
-        "Fenwick Retail Group · C0041 · collected by @U04COLLECT2",
+        "Fenwick Retail Group · C0041 · collector assigned",
         "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
         "New",
         "💤 Snoozed until Nov 30, 2026, 10:00 AM by @U02CREDITMG",
@@ -253,7 +253,7 @@ def test_the_clock_moves_check_figures_at_midnight_and_ends_a_snooze(monkeypatch
         "Credit alerts · Nov 30, 2026",
         "1 alert  ·  🔴 1 critical",
         "🔴 Critical · Overdue accounts (1)",
-        "Fenwick Retail Group · C0041 · collected by @U04COLLECT2",
+        "Fenwick Retail Group · C0041 · collector assigned",
         "£535,188.77 overdue · oldest 142 days past due · exposure £684,561.54",
         "Snooze ended",
         " 1  Acknowledge    2  Snooze 1 day    3  Snooze 7 days    4  Credit check",

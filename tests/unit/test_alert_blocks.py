@@ -414,18 +414,20 @@ def test_a_crowded_first_page_gives_up_share_menus_before_assign_collector():
     assert not any(share for _, share in extras(render(many(10))[0]))
 
 
-def test_an_account_someone_collects_says_who_instead_of_offering_to_assign_one():
+def test_an_account_someone_collects_says_so_instead_of_offering_to_assign_one():
     collected = dataclasses.replace(overdue(), subject=Subject(
         "C0001", "Acme Industrial Supply", collector="U04COLLECT1"))
     [page] = render([line(collected)])
     assert page.blocks[3]["text"]["text"] == (
-        "*Acme Industrial Supply* · C0001 · collected by <@U04COLLECT1>\n"
+        "*Acme Industrial Supply* · C0001 · collector assigned\n"
         "$12,345.60 overdue · oldest 45 days past due · exposure $40,000.00\nNew")
     assert [label for label, _, _ in buttons(page)] == [
         "Acknowledge", "Snooze 1 day", "Snooze 7 days", "Credit check",
         "Share with another department…"]
     assert detailed_text(line(collected), "zh-CN").splitlines()[0] == (
-        "*Acme Industrial Supply* · C0001 · 催收员 <@U04COLLECT1>")
+        "*Acme Industrial Supply* · C0001 · 已分配催收员")
+    # Not a mention: a channel post would notify the collector for every line.
+    assert "<@" not in json.dumps(page.blocks)
     # Limit use is not collected: its line names no collector.
     used = dataclasses.replace(utilisation(), subject=Subject(
         "C0002", "Acme Packaging", collector="U04COLLECT1"))

@@ -65,3 +65,41 @@ def test_slack_not_answering_ends_the_run_after_three_tries():
     assert len(slack.asked) == 3
     assert str(ended.value) == ("Slack did not answer 3 users.info calls in a row "
                                 "(ConnectionResetError); learnt 0 before")
+
+
+def _refusal(error: str) -> SlackApiError:
+    return SlackApiError(error, SlackResponse(
+        client=None, http_verb="POST", api_url="users.info", req_args={},
+        data={"ok": False, "error": error}, headers={}, status_code=200))
+
+
+@pytest.mark.parametrize("error", ["invalid_auth", "ratelimited", "missing_scope",
+                                   "internal_error"])
+def test_a_refused_token_or_a_rate_limit_is_slacks_not_the_persons(error):
+    class Refusing(Slack):
+        def users_info(self, user: str, include_locale: bool) -> dict[str, Any]:
+            self.asked.append(user)
+            raise _refusal(error)
+
+    slack = Refusing({})
+    with pytest.raises(SlackUnreachable) as ended:
+        learn_languages([f"U0PERSON{n:03d}" for n in range(10)], Store({}), slack)
+    assert len(slack.asked) == 3
+    assert str(ended.value) == (f"Slack did not answer 3 users.info calls in a row "
+                                f"({error}); learnt 0 before")
+
+
+def test_a_run_stops_after_its_time_and_counts_who_is_left():
+    now = [0.0]
+
+    class Slow(Slack):
+        def users_info(self, user: str, include_locale: bool) -> dict[str, Any]:
+            now[0] += 250.0  # a rate-limited Slack: each answer after a long wait
+            return super().users_info(user, include_locale)
+
+    slack = Slow({f"U0PERSON{n:03d}": "zh-CN" for n in range(10)})
+    store = Store({})
+    counts = learn_languages(slack.locales, store, slack, clock=lambda: now[0],
+                             max_seconds=600)
+    assert counts == {"asked": 3, "learnt": 3, "unknown": 0, "left": 7}
+    assert len(store.written) == 3
