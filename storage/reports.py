@@ -148,18 +148,15 @@ class SqlReportQueries:
         due_from = case((_I.c.open_amount < 0, m),
                         *[(due >= e, m - j) for j, e in enumerate(reversed(ends))], else_=0)
         open_amount = case((_I.c.status.in_(_OPEN), _I.c.open_amount), else_=0)
-        if assigned:
-            rows = (select(_ASSIGNED.c.collector.label("collector"), _I.c.currency,
-                           issued_in.label("issued_in"), due_from.label("due_from"),
-                           _I.c.amount, open_amount.label("open_amount"))
-                    .select_from(_ASSIGNED.join(_I, _I.c.customer_id
-                                                == _ASSIGNED.c.customer_id))
-                    .where(_ASSIGNED.c.status != "closed")).subquery()
-        else:
-            rows = select(literal(None, String).label("collector"), _I.c.currency,
+        collector = _ASSIGNED.c.collector if assigned else literal(None, String)
+        invoices = select(collector.label("collector"), _I.c.currency,
                           issued_in.label("issued_in"), due_from.label("due_from"),
-                          _I.c.amount, open_amount.label("open_amount")).subquery()
-        c = rows.c
+                          _I.c.amount, open_amount.label("open_amount"))
+        if assigned:
+            invoices = (invoices.select_from(_ASSIGNED.join(
+                _I, _I.c.customer_id == _ASSIGNED.c.customer_id))
+                        .where(_ASSIGNED.c.status != "closed"))
+        c = invoices.subquery().c
         query = (select(c.collector, c.currency, c.issued_in, c.due_from,
                         type_coerce(func.sum(c.amount), Amount),
                         type_coerce(func.sum(c.open_amount), Amount))
