@@ -46,8 +46,8 @@ def _without_collector(scan: Callable[[], dict[str, int]]) -> dict[str, int]:
 def run_alerts(context: Mapping[str, Any]) -> dict[str, int]:
     alerts: Alerts = context["alerts"]
     # Before the scan: a newly overdue account arrives at its collector assigned, and
-    # its digest line says who collects it. Assignment failing does not hold the
-    # digests back; the run is recorded as failed after they are queued.
+    # its digest line says it has one. Assignment failing does not hold the digests
+    # back; the run is recorded as failed after they are queued.
     assignments = context.get("assignments")
     assigned: dict[str, int] = {}
     not_assigned: Exception | None = None
