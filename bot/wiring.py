@@ -85,9 +85,7 @@ class Services:
 
     @property
     def policy(self) -> CreditPolicyContext:
-        return CreditPolicyContext(self.config.organisation.base_currency,
-                                   self.config.aging.buckets,
-                                   self.config.orders.pending_days)
+        return credit_policy(self.config)
 
     def now(self) -> datetime:
         return self.clock()
@@ -162,6 +160,13 @@ class Services:
                               remembered=self.remembered_locales.get)
 
 
+def credit_policy(config: AppConfig) -> CreditPolicyContext:
+    """How every capability computes a customer's position (the check, alerts, orders,
+    requests, collections, meetings): one policy, so that they agree on it."""
+    return CreditPolicyContext(config.organisation.base_currency, config.aging.buckets,
+                               config.orders.pending_days)
+
+
 def credit_data_access(config: AppConfig) -> CreditDataAccess:
     """Who may see credit data, and whom a refused person is told to ask."""
     rule = config.access.credit_data
@@ -189,8 +194,7 @@ def build_alerts(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
                  for user in d.members})
     return Alerts(
         unit_of_work, access,
-        CreditPolicyContext(organisation.base_currency, config.aging.buckets,
-                            config.orders.pending_days),
+        credit_policy(config),
         config.alerts.watch(config.aging.buckets, organisation.base_currency),
         config.alerts.route_rules(), directory,
         DigestBlocks(DestinationLocales(organisation.locale, locales, remembered),
@@ -214,8 +218,7 @@ def build_requests(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
                         organisation.zone,
                         {key: d.channel for key, d in config.departments.items()},
                         config.roster().holders()),
-        CreditPolicyContext(organisation.base_currency, config.aging.buckets,
-                            config.orders.pending_days),
+        credit_policy(config),
         held_orders=build_orders(unit_of_work, config, access, clock,
                                  remembered=remembered))
 
@@ -235,8 +238,7 @@ def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
     locales = config.locale_overrides()
     # A re-check that releases an order closes its release request and edits its cards.
     card_locales = {**config.channel_locales(), **locales}
-    policy = CreditPolicyContext(organisation.base_currency, config.aging.buckets,
-                                 config.orders.pending_days)
+    policy = credit_policy(config)
     withdrawals = ReleaseWithdrawals(ApprovalNotices(
         lambda destination: card_locales.get(destination, organisation.locale),
         organisation.zone, {key: d.channel for key, d in config.departments.items()},
@@ -296,8 +298,7 @@ def build_assignments(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConf
     locales = config.locale_overrides()
     return Assignments(
         unit_of_work, access,
-        CreditPolicyContext(organisation.base_currency, config.aging.buckets,
-                            config.orders.pending_days),
+        credit_policy(config),
         config.collections.policy(dict(config.roles.items()), {
             key: list(d.members) for key, d in config.departments.items()}),
         member_of(config), clock, organisation.zone,
@@ -368,11 +369,9 @@ def build_meetings(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
                    remembered: Remembered | None = None) -> Meetings:
     """Scheduling with app.yaml's working hours and departments; everyone invited is
     told through the meetings' notices."""
-    organisation = config.organisation
     return Meetings(unit_of_work, access, meeting_invitees(config), member_of(config), clock,
                     config.meetings.policy(),
-                    CreditPolicyContext(organisation.base_currency, config.aging.buckets,
-                                        config.orders.pending_days),
+                    credit_policy(config),
                     build_meeting_notices(config, clock, remembered=remembered))
 
 

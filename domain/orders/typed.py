@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from domain.amounts import MULTIPLIERS, AmountError, parse_amount
 from domain.currencies import currency_code
 from domain.errors import DomainError
+from domain.orders.amount_text import SYMBOLS
 from domain.text import N_
 
 _NUMERIC = re.compile(r"[-+−]?[$€£¥]?[\d.,]*\d")
-_SIGNS = frozenset("$€£¥")
 _QUOTES = {'"': '"', "“": "”", "'": "'", "「": "」"}
 # A multiplier (with or without 元) typed as a word of its own after a number.
 _UNITS = frozenset({*(u for u in MULTIPLIERS if u), "元", *(u + "元" for u in MULTIPLIERS)})
@@ -52,7 +52,7 @@ def looks_like_code(word: str) -> bool:
 
 
 def _is_sign(word: str) -> bool:
-    return unicodedata.normalize("NFKC", word).lstrip("+") in _SIGNS
+    return unicodedata.normalize("NFKC", word).lstrip("+") in SYMBOLS
 
 
 def join_signs(words: list[str]) -> list[str]:
