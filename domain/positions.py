@@ -142,6 +142,15 @@ class PortfolioTotals:
     missing_currencies: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Portfolio:
+    """Every customer's position on ``as_of``, read once for work that all starts from
+    it (the alerts job assigns collectors, then scans)."""
+
+    as_of: date
+    entries: list[PortfolioEntry]
+
+
 def portfolio_positions(
     uow: UnitOfWork, as_of: date, ctx: CreditPolicyContext
 ) -> list[PortfolioEntry]:

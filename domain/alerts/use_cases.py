@@ -26,7 +26,7 @@ from domain.fx import FxRates
 from domain.messages import MessageId, OutgoingMessage
 from domain.model import AuditEntry
 from domain.ports import UnitOfWork
-from domain.positions import CreditPolicyContext, portfolio_positions
+from domain.positions import CreditPolicyContext, Portfolio, portfolio_positions
 from domain.text import N_
 
 # Who the audit log names for what creditbot does on its own.
@@ -81,17 +81,20 @@ class Alerts:
 
     # -- the scan ---------------------------------------------------------------------
 
-    def scan(self) -> dict[str, int]:
+    def scan(self, portfolio: Portfolio | None = None) -> dict[str, int]:
         """Finds every condition, announces what is new or worse, records the rest.
 
         Two units of work: the long read of the portfolio takes no lock, then a short
         one reads the states again, decides and writes, holding the write lock from its
         first read (a click answering an alert meanwhile is then seen, not overwritten,
-        and on SQLite other writers wait a moment rather than for the whole scan)."""
+        and on SQLite other writers wait a moment rather than for the whole scan).
+        ``portfolio``: the positions as the job already read them, used when of today."""
         now = self.clock()
         as_of = now.astimezone(self.zone).date()
         with self.unit_of_work() as uow:
-            entries = portfolio_positions(uow, as_of, self.policy)
+            # A portfolio read for another day (the job crossed midnight) is read again.
+            entries = (portfolio.entries if portfolio is not None and portfolio.as_of == as_of
+                       else portfolio_positions(uow, as_of, self.policy))
             fx = FxRates(self.policy.base_currency, as_of, uow.rates.latest(as_of))
             large = self._large_invoices(uow, fx, as_of)
             contracts = uow.alerts.contracts_ending(

@@ -35,7 +35,12 @@ from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer
 from domain.people import is_user_id
 from domain.ports import Outbox, UnitOfWork
-from domain.positions import CreditPolicyContext, customer_position, portfolio_positions
+from domain.positions import (
+    CreditPolicyContext,
+    Portfolio,
+    customer_position,
+    portfolio_positions,
+)
 from domain.retry import retried
 from domain.text import N_
 
@@ -232,13 +237,23 @@ class Assignments:
 
     # -- on its own ---------------------------------------------------------------------
 
-    def auto_assign(self, as_of: date | None = None) -> dict[str, int]:
+    def portfolio(self) -> Portfolio:
+        """Every customer's position today, as ``auto_assign`` reads it: the alerts job
+        reads it once, for the assignment and the scan after it."""
+        day = self.today()
+        with self.unit_of_work() as uow:
+            return Portfolio(day, portfolio_positions(uow, day, self.policy))
+
+    def auto_assign(self, as_of: date | None = None, portfolio: Portfolio | None = None
+                    ) -> dict[str, int]:
         """Assigns every overdue account nobody collects, by app.yaml's rules, else to
         the collector with the least open overdue amount. For the alerts job, so no
-        access check; each collector gets one DM for the run. Counts ``assigned``."""
+        access check; each collector gets one DM for the run. Counts ``assigned``.
+        ``portfolio``: the positions as the job read them, when of the same day."""
         day = as_of or self.today()
         with self.unit_of_work() as uow:
-            entries = portfolio_positions(uow, day, self.policy)
+            entries = (portfolio.entries if portfolio is not None and portfolio.as_of == day
+                       else portfolio_positions(uow, day, self.policy))
             taken = {a.customer_id: a.collector
                      for a in uow.collections.open_assignments()}
             overdue = {e.customer.customer_id: e for e in entries

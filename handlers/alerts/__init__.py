@@ -7,10 +7,11 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from domain.alerts.use_cases import Alerts
 from domain.errors import RecordsUnavailable
+from domain.positions import Portfolio
 from handlers.alerts.actions import on_acknowledge, on_credit_check, on_snooze
 from handlers.alerts.blocks import DigestBlocks
 from handlers.alerts.payloads import (
@@ -29,9 +30,10 @@ log = logging.getLogger("creditbot.alerts")
 # Pauses before trying the scan again when the database was briefly gone (a failover, a
 # restart): a morning digest a few seconds late beats none until tomorrow.
 RETRY_PAUSES = (2.0, 5.0)
+T = TypeVar("T")
 
 
-def _without_collector(scan: Callable[[], dict[str, int]]) -> dict[str, int]:
+def _without_collector(scan: Callable[[], T]) -> T:
     # A scan makes hundreds of thousands of short-lived objects and no cycles worth
     # chasing: the cyclic collector took a fifth to a third of its CPU (bench_alerts).
     was_enabled = gc.isenabled()
@@ -51,15 +53,18 @@ def run_alerts(context: Mapping[str, Any]) -> dict[str, int]:
     assignments = context.get("assignments")
     assigned: dict[str, int] = {}
     not_assigned: Exception | None = None
+    # Both start from every customer's position: read once, for both.
+    portfolio: Portfolio | None = None
     if assignments is not None:
         try:
-            assigned = assignments.auto_assign()
+            portfolio = _without_collector(assignments.portfolio)
+            assigned = _without_collector(lambda: assignments.auto_assign(portfolio=portfolio))
         except Exception as problem:
             log.exception("alerts: automatic assignment failed; scanning all the same")
             not_assigned = problem
     for attempt, pause in enumerate((*RETRY_PAUSES, None), 1):
         try:
-            counts = _without_collector(alerts.scan)
+            counts = _without_collector(lambda: alerts.scan(portfolio))
         except RecordsUnavailable:
             if pause is None:
                 raise

@@ -253,3 +253,17 @@ def test_acknowledging_again_changes_nothing_and_edits_nothing():
     assert (again.acknowledged_by, again.acknowledged_at) == ("U0MANAGER1",
                                                                first.acknowledged_at)
     assert (len(uow.outbox.messages), len(uow.audit.entries)) == (queued, audited)
+
+
+def test_a_scan_starts_from_the_portfolio_the_job_read_when_it_is_todays():
+    from domain.positions import Portfolio, portfolio_positions
+
+    alerts, uow, _ = world(invoice("C1", 10, "100"), invoice("C2", 95, "200"))
+    with uow() as work:
+        read = portfolio_positions(work, date(2026, 11, 30), alerts.policy)
+    # Today's portfolio, with one customer left out: the scan does not read it again.
+    only_c2 = Portfolio(date(2026, 11, 30), [e for e in read if e.customer.customer_id == "C2"])
+    assert alerts.scan(only_c2)["customers"] == 1
+    # Yesterday's (a job that crossed midnight): read again, all three customers.
+    stale = Portfolio(date(2026, 11, 29), [])
+    assert alerts.scan(stale)["customers"] == 3

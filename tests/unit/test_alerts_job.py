@@ -16,7 +16,7 @@ class FlakyAlerts:
         self.failures = failures
         self.calls = 0
 
-    def scan(self) -> dict[str, int]:
+    def scan(self, portfolio: object = None) -> dict[str, int]:
         self.calls += 1
         if self.calls <= self.failures:
             raise RecordsUnavailable()
@@ -47,7 +47,7 @@ def test_a_third_failure_fails_the_run(pauses):
 
 def test_other_errors_are_not_tried_again(pauses):
     class Broken:
-        def scan(self) -> dict[str, int]:
+        def scan(self, portfolio: object = None) -> dict[str, int]:
             raise ValueError("a bug")
 
     with pytest.raises(ValueError, match="a bug"):
@@ -67,7 +67,7 @@ def test_alerts_that_went_nowhere_are_logged_as_an_error_with_the_fix(caplog):
     from types import SimpleNamespace
 
     class Unrouted:
-        def scan(self) -> dict[str, int]:
+        def scan(self, portfolio: object = None) -> dict[str, int]:
             return {"announced": 0, "unrouted": 2}
 
     def config(admin: str | None) -> SimpleNamespace:
@@ -88,7 +88,7 @@ def test_the_scan_runs_with_the_collector_paused_and_leaves_it_as_it_was():
     seen: list[bool] = []
 
     class Watching:
-        def scan(self) -> dict[str, int]:
+        def scan(self, portfolio: object = None) -> dict[str, int]:
             seen.append(gc.isenabled())
             return {}
 
@@ -102,8 +102,11 @@ class Assignments:
         self.broken = broken
         self.order: list[str] = []
 
-    def auto_assign(self) -> dict[str, int]:
-        self.order.append("assign")
+    def portfolio(self) -> str:
+        return "the portfolio"
+
+    def auto_assign(self, portfolio: object = None) -> dict[str, int]:
+        self.order.append(f"assign from {portfolio}")
         if self.broken:
             raise ValueError("a rule names nobody")
         return {"assigned": 2}
@@ -114,8 +117,8 @@ class Recording(FlakyAlerts):
         super().__init__(0)
         self.order = order
 
-    def scan(self) -> dict[str, int]:
-        self.order.append("scan")
+    def scan(self, portfolio: object = None) -> dict[str, int]:
+        self.order.append(f"scan from {portfolio}")
         return super().scan()
 
 
@@ -124,7 +127,8 @@ def test_accounts_are_assigned_before_the_scan_so_digests_say_who_collects(pause
     alerts = Recording(assignments.order)
     assert run_alerts({"alerts": alerts, "assignments": assignments}) == {
         "announced": 3, "digests": 1, "messages": 1, "assigned": 2, "attempts": 1}
-    assert assignments.order == ["assign", "scan"]
+    # The portfolio is read once, for both.
+    assert assignments.order == ["assign from the portfolio", "scan from the portfolio"]
 
 
 def test_assignment_failing_does_not_hold_the_digests_back_but_fails_the_run(pauses):
@@ -132,4 +136,4 @@ def test_assignment_failing_does_not_hold_the_digests_back_but_fails_the_run(pau
     alerts = Recording(assignments.order)
     with pytest.raises(ValueError, match="a rule names nobody"):
         run_alerts({"alerts": alerts, "assignments": assignments})
-    assert assignments.order == ["assign", "scan"]
+    assert assignments.order == ["assign from the portfolio", "scan from the portfolio"]

@@ -231,3 +231,16 @@ def test_auto_assign_leaves_unassigned_and_legal_accounts_until_new_debt_falls_d
     assert assignments.auto_assign(later) == {"assigned": 0}  # due today: not yet overdue
     assert assignments.auto_assign(later + timedelta(days=1)) == {"assigned": 1}
     assert {a.customer_id for a in uow.collections.open_assignments()} == {"C1", "C2", "C4"}
+
+
+def test_auto_assign_starts_from_the_portfolio_the_job_read_when_it_is_todays():
+    from domain.positions import Portfolio
+
+    assignments = service(world())
+    read = assignments.portfolio()
+    # Today's, with only C1 in it: assigned from it, not read again.
+    only_c1 = Portfolio(read.as_of, [e for e in read.entries if e.customer.customer_id == "C1"])
+    assert assignments.auto_assign(portfolio=only_c1) == {"assigned": 1}
+    # Another day's: read again, the other three overdue accounts assigned.
+    assert assignments.auto_assign(portfolio=Portfolio(read.as_of.replace(year=2000), [])
+                                   ) == {"assigned": 3}
