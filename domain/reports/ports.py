@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from domain.aging import AgingBuckets
 from domain.reports.metrics import Period
@@ -25,24 +25,28 @@ class CurrencySeries:
 
 
 @dataclass(frozen=True)
-class SeriesRows:
-    """``portfolio``: every invoice, per currency (``collector`` None); ``collectors``:
-    the invoices of customers with an open assignment, per collector and currency."""
-
-    portfolio: list[CurrencySeries]
-    collectors: list[CurrencySeries]
-
-
-@dataclass(frozen=True)
 class BucketTotals:
     currency: str
     open_by_bucket: tuple[Decimal, ...]  # in the order of the buckets' labels
 
 
 @dataclass(frozen=True)
-class AllowanceRow:
+class SeriesRows:
+    """``portfolio``: every invoice, per currency (``collector`` None); ``collectors``:
+    the invoices of customers with an open assignment, per collector and currency;
+    ``open_by_bucket``: the portfolio's open amounts today per aging bucket, per currency
+    (currencies with nothing open left out)."""
+
+    portfolio: list[CurrencySeries]
+    collectors: list[CurrencySeries]
+    open_by_bucket: list[BucketTotals]
+
+
+class AllowanceRow(NamedTuple):
     """``weighted``: Σ open amount × the basis points of its bucket's rate, in
-    ``currency`` (÷ 10,000 gives the allowance)."""
+    ``currency`` (÷ 10,000 gives the allowance). A tuple: one comes back per customer and
+    currency (80,000 on the benchmark's portfolio), built three times faster than a
+    frozen dataclass."""
 
     customer_id: str
     currency: str
@@ -64,12 +68,13 @@ class ResolvedDispute:
 
 
 class ReportQueries(Protocol):
-    def series(self, periods: Sequence[Period], ar_points: int) -> SeriesRows:
+    def series(self, periods: Sequence[Period], ar_points: int, aging: AgingBuckets
+               ) -> SeriesRows:
         """Credit sales per period and AR (total, current) at the end of the last
-        ``ar_points`` periods, of the portfolio and per collector, per currency."""
+        ``ar_points`` periods, of the portfolio and per collector, per currency; and the
+        portfolio's open amounts per bucket of ``aging`` as of the last period's end (the
+        report's date). A credit note is current, whatever its due date."""
         ...
-
-    def open_by_bucket(self, as_of: date, buckets: AgingBuckets) -> list[BucketTotals]: ...
 
     def allowances(self, as_of: date, buckets: AgingBuckets, rates_bp: Sequence[int]
                    ) -> list[AllowanceRow]:

@@ -163,8 +163,7 @@ class Reports:
             reads = self.queries(uow)
             fx = FxRates(self.base_currency, as_of, uow.rates.latest(as_of))
             # AR at the N month ends, the one before them and the report date.
-            series = reads.series(spans, ar_points)
-            buckets = reads.open_by_bucket(as_of, self.buckets)
+            series = reads.series(spans, ar_points, self.buckets)
             allowance_rows = reads.allowances(as_of, self.buckets, rates_bp)
             names = reads.names()
             window = spans[len(spans) - ar_points + 1]
@@ -215,7 +214,7 @@ class Reports:
         if unassigned is not None:
             collectors.append(book(None, unassigned, unassigned=True))
         open_by_bucket: dict[str, Decimal] = defaultdict(Decimal)
-        for row in buckets:
+        for row in series.open_by_bucket:
             f = factor(row.currency)
             if f is None:
                 continue

@@ -38,8 +38,10 @@ class FakeQueries:
         self._promises, self._disputes = list(promises), list(disputes)
         self.asked: list[tuple[int, int]] = []
 
-    def series(self, periods: Sequence[Period], ar_points: int) -> SeriesRows:
+    def series(self, periods: Sequence[Period], ar_points: int, aging: AgingBuckets
+               ) -> SeriesRows:
         self.asked.append((len(periods), ar_points))
+        assert aging.labels == ("current", "1-30", "31-60", "61-90", "90+")
         portfolio: dict[str, CurrencySeries] = {}
         for row in self._series:  # the portfolio: every book's rows, per currency
             seen = portfolio.get(row.currency)
@@ -49,13 +51,11 @@ class FakeQueries:
                                                    (seen.current_ar, row.current_ar))))
         return SeriesRows([CurrencySeries(None, r.currency, r.sales, r.ar, r.current_ar)
                            for r in portfolio.values()],
-                          [r for r in self._series if r.collector is not None])
+                          [r for r in self._series if r.collector is not None],
+                          self._buckets)
 
     def names(self) -> dict[str, str]:
         return {"C1": "Acme", "C2": "Beta"}
-
-    def open_by_bucket(self, as_of, buckets):  # type: ignore[no-untyped-def]
-        return self._buckets
 
     def allowances(self, as_of, buckets, rates_bp):  # type: ignore[no-untyped-def]
         assert list(rates_bp) == [100, 500, 1500, 4000, 10000]
