@@ -33,7 +33,7 @@ RETRY_PAUSES = (2.0, 5.0)
 T = TypeVar("T")
 
 
-def _without_collector(scan: Callable[[], T]) -> T:
+def without_cyclic_gc(scan: Callable[[], T]) -> T:
     # A scan makes hundreds of thousands of short-lived objects and no cycles worth
     # chasing: the cyclic collector took a fifth to a third of its CPU (bench_alerts).
     was_enabled = gc.isenabled()
@@ -57,14 +57,14 @@ def run_alerts(context: Mapping[str, Any]) -> dict[str, int]:
     portfolio: Portfolio | None = None
     if assignments is not None:
         try:
-            portfolio = _without_collector(assignments.portfolio)
-            assigned = _without_collector(lambda: assignments.auto_assign(portfolio=portfolio))
+            portfolio = without_cyclic_gc(assignments.portfolio)
+            assigned = without_cyclic_gc(lambda: assignments.auto_assign(portfolio=portfolio))
         except Exception as problem:
             log.exception("alerts: automatic assignment failed; scanning all the same")
             not_assigned = problem
     for attempt, pause in enumerate((*RETRY_PAUSES, None), 1):
         try:
-            counts = _without_collector(lambda: alerts.scan(portfolio))
+            counts = without_cyclic_gc(lambda: alerts.scan(portfolio))
         except RecordsUnavailable:
             if pause is None:
                 raise
