@@ -142,7 +142,8 @@ class SqlReportQueries:
         it: from two sums per (period issued in, ends due on or after), a few hundred
         groups, rather than a sum per figure over every invoice (a numeric addition per
         figure and invoice was most of the statement's time). With ``aging``, the open
-        amounts are also summed per aging bucket as of the last end, per currency."""
+        amounts of the invoices issued by the last end are also summed per aging bucket as
+        of it, per currency."""
         n, m = len(periods), len(ends)
         issued, due = _I.c.issue_date, _I.c.due_date
         # The periods follow one another (domain.reports.metrics.periods): an invoice's
@@ -191,7 +192,7 @@ class SqlReportQueries:
                     into[n + k] += owed
                     if due_ends > k:
                         into[n + m + k] += owed
-            if aging is not None:
+            if aging is not None and period < n:  # not issued after the report date
                 aged.setdefault(currency, [Decimal(0)] * width)[in_bucket] += owed
         return sums, aged
 
@@ -229,9 +230,12 @@ class SqlReportQueries:
         rate = case((_I.c.open_amount < 0, literal(rates_bp[0], Integer)),
                     else_=self._bucket_of(as_of, buckets,
                                           [literal(bp, Integer) for bp in rates_bp]))
+        # An invoice issued after the report date is not owed by it: neither in the AR nor
+        # in the aging (series), nor here.
         query = (select(_I.c.customer_id, _I.c.currency,
                         type_coerce(func.sum(_I.c.open_amount * rate), Amount))
-                 .where(_I.c.status.in_(_OPEN), _I.c.open_amount != 0)
+                 .where(_I.c.status.in_(_OPEN), _I.c.open_amount != 0,
+                        _I.c.issue_date <= as_of)
                  .group_by(_I.c.customer_id, _I.c.currency))
         # The Amount type gives Decimals already.
         return [AllowanceRow(customer_id, currency, weighted)

@@ -45,7 +45,9 @@ def _random_portfolio(rng: random.Random) -> tuple[list[dict], list[dict], list[
     customers = [_customer(f"C{n}") for n in range(12)]
     invoices, payments = [], []
     for n in range(300):
-        issue = AS_OF - timedelta(days=rng.randint(0, 420))
+        # A few issued after the report date (an ERP that posts ahead): owed by no date
+        # the report shows.
+        issue = AS_OF - timedelta(days=rng.randint(0, 420) if n % 20 else -rng.randint(1, 9))
         amount = Decimal(rng.randint(100, 900_000)) / 100
         status = rng.choice(("open", "open", "paid", "disputed"))
         open_amount = Decimal(0) if status == "paid" else (
@@ -128,7 +130,7 @@ def test_the_sql_aggregates_equal_a_plain_reading_of_the_rows(engine):
     weighted: dict[tuple, Decimal] = defaultdict(Decimal)
     bp = [100, 500, 1500, 4000, 10000]
     for inv in invoices:
-        if inv["status"] == "paid" or inv["open_amount"] <= 0:
+        if inv["status"] == "paid" or inv["open_amount"] <= 0 or inv["issue_date"] > AS_OF:
             continue
         index = BUCKETS.index_of((AS_OF - inv["due_date"]).days)
         by_bucket[inv["currency"]][index] += inv["open_amount"]
