@@ -212,7 +212,8 @@ def build_requests(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
     organisation = config.organisation
     locales = {**config.channel_locales(), **config.locale_overrides()}
     return CreditRequests(
-        unit_of_work, access, config.approvals.policy(organisation.base_currency),
+        unit_of_work, access,
+        config.approvals.policy(organisation.base_currency, organisation.zone),
         config.roster(), clock, organisation.zone,
         ApprovalNotices(DestinationLocales(organisation.locale, locales, remembered),
                         organisation.zone,

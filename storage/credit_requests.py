@@ -77,6 +77,7 @@ def _request_values(request: CreditRequest) -> dict[str, Any]:
                    "escalate_to": level.escalate_to, "post_to": level.post_to}
                   for level in request.route],
         "level": request.level, "level_since": request.level_since,
+        "level_deadline": request.level_deadline,
         "closed_at": request.closed_at, "closed_by": request.closed_by,
         "open_key": request.open_key if request.is_open else None,
     }
@@ -97,6 +98,7 @@ def _request(row: Any) -> CreditRequest:
         order_id=row.order_id, order_amount=_money(row.order_amount, row.order_currency),
         current_terms_days=row.current_terms_days, terms_days=row.terms_days,
         state=RequestState(row.state), level=row.level, level_since=row.level_since,
+        level_deadline=row.level_deadline,
         closed_at=row.closed_at, closed_by=row.closed_by, id=row.id, version=row.version)
 
 

@@ -321,6 +321,7 @@ class CreditRequestRow(Base):
     route: Mapped[list[Any]] = mapped_column(JSON, default=list)
     level: Mapped[int] = mapped_column(Integer)
     level_since: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    level_deadline: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(32))
     open_key: Mapped[str | None] = mapped_column(String(200))

@@ -18,6 +18,11 @@ approvals:
           - {role: finance_director, deadline_hours: 48}
           - {role: cfo, deadline_hours: 72}
   temporary_limit: *limits
+  remind_before_hours: 4
+  working_time:              # left out: deadlines count every hour of the clock
+    hours: {start: "09:00", end: "18:00"}
+    days: [mon, tue, wed, thu, fri]
+    holidays: [2027-01-01]
 ```
 
 A kind left out keeps the shipped default. What ``config check`` needs the roles for
@@ -28,6 +33,7 @@ written, in ``policy_problems``, so that one bad value elsewhere hides none of i
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from datetime import tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
@@ -35,6 +41,7 @@ from pydantic import Field
 
 from bot.config.fields import RoleName, shown
 from bot.config.section import Section
+from bot.config.working_time import WorkingTimeSettings
 from domain.approvals.model import Basis, Level, RequestKind
 from domain.approvals.policy import (
     DEFAULT_BASIS,
@@ -110,8 +117,11 @@ class ApprovalSettings(Section):
     remind_before_hours: int = Field(
         default=DEFAULT_REMIND_BEFORE_HOURS, ge=1, le=168,
         description="a whole number of hours from 1 to 168, e.g. 4")
+    # Left out, deadlines and reminders count every hour of the clock.
+    working_time: WorkingTimeSettings | None = Field(
+        default=None, description="a section with hours, days and holidays")
 
-    def policy(self, base_currency: str) -> ApprovalPolicy:
+    def policy(self, base_currency: str, zone: tzinfo) -> ApprovalPolicy:
         kinds: dict[RequestKind, KindPolicy] = {}
         for kind in RequestKind:
             written = getattr(self, kind.value)
@@ -119,7 +129,8 @@ class ApprovalSettings(Section):
                 kinds[kind] = written.rule(Basis(written.basis))
             elif isinstance(written, OtherPolicy):
                 kinds[kind] = written.rule()
-        return ApprovalPolicy(base_currency, kinds, self.remind_before_hours)
+        working = self.working_time.working_time(zone) if self.working_time else None
+        return ApprovalPolicy(base_currency, kinds, self.remind_before_hours, working)
 
 
 def _amount(value: object) -> Decimal | None:

@@ -18,7 +18,7 @@ from handlers.i18n import speaks
 # Error types whose messages are ours and already say how to write the value right.
 OWN_ERRORS = frozenset({"slack_channel", "slack_user", "currency", "timezone", "locale",
                         "role_name", "aging", "cross_section", "alerts", "dunning",
-                        "meetings"})
+                        "meetings", "working_time"})
 
 
 # A value quoted in a message is cut here: YAML aliases can make a small file hold a

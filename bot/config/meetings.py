@@ -14,21 +14,17 @@ meetings:
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import timedelta
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from bot.config.fields import shown
 from bot.config.section import Section
-from domain.meetings.schedule import (
-    SHORTEST_MINUTES,
-    WEEKDAYS,
-    SchedulingPolicy,
-    WorkingHours,
-)
+from bot.config.working_time import WorkingHoursSetting, weekdays
+from domain.meetings.schedule import SHORTEST_MINUTES, SchedulingPolicy
+from domain.working_time import WEEKDAYS
 
-_CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 _LEAD = re.compile(r"(\d{1,4})([dhm])")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 _LEAD_HINT = ('a number and a unit: "1d" (days), "2h" (hours) or "15m" (minutes), '
@@ -38,14 +34,6 @@ _LONGEST = 24 * 60
 
 def _error(message: str, **context: object) -> PydanticCustomError:
     return PydanticCustomError("meetings", message, dict(context))
-
-
-def clock_time(value: object) -> time:
-    """``"08:00"`` as a time; a clear error for anything else."""
-    if isinstance(value, str) and (found := _CLOCK.fullmatch(value.strip())):
-        return time(int(found[1]), int(found[2]))
-    raise _error('write a time of day as "HH:MM" on the 24-hour clock, e.g. "08:00" or '
-                 '"19:00", got {shown}', shown=shown(value))
 
 
 def lead_time(value: object) -> timedelta:
@@ -60,25 +48,6 @@ def lead_time(value: object) -> timedelta:
         raise _error("a reminder goes out at most 30 days before the meeting; got {shown}",
                      shown=shown(value))
     return lead
-
-
-class WorkingHoursSetting(Section):
-    start: str = Field(default="08:00", description='a time of day such as "08:00"')
-    end: str = Field(default="19:00", description='a time of day such as "19:00"')
-
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _clock(cls, value: object) -> str:
-        clock_time(value)
-        return str(value).strip()
-
-    @model_validator(mode="after")
-    def _ordered(self) -> WorkingHoursSetting:
-        if clock_time(self.end) <= clock_time(self.start):
-            raise _error("the working hours must end after they start (both on the same "
-                         'day), e.g. start "08:00" and end "19:00"; got {start} to {end}',
-                         start=self.start, end=self.end)
-        return self
 
 
 class MeetingSettings(Section):
@@ -101,15 +70,7 @@ class MeetingSettings(Section):
     @field_validator("working_days", mode="before")
     @classmethod
     def _days(cls, value: object) -> object:
-        if not isinstance(value, list) or not value:
-            raise _error("write the working days as a list of weekdays, e.g. [mon, tue, wed, "
-                         "thu, fri]; got {shown}", shown=shown(value))
-        for day in value:
-            if not isinstance(day, str) or day.strip().lower()[:3] not in WEEKDAYS \
-                    or len(day.strip()) < 3:
-                raise _error("{shown} is not a weekday; write mon, tue, wed, thu, fri, sat "
-                             "or sun", shown=shown(day))
-        return [day.strip().lower()[:3] for day in value]
+        return weekdays(value)
 
     @field_validator("reminders_before", mode="before")
     @classmethod
@@ -134,9 +95,7 @@ class MeetingSettings(Section):
         return self
 
     def policy(self) -> SchedulingPolicy:
-        hours = WorkingHours(clock_time(self.working_hours.start),
-                             clock_time(self.working_hours.end),
-                             frozenset(WEEKDAYS.index(d) for d in self.working_days))
+        hours = self.working_hours.hours(self.working_days)
         leads = sorted({lead_time(r) for r in self.reminders_before}, reverse=True)
         return SchedulingPolicy(hours, self.default_minutes, self.longest_minutes,
                                 tuple(leads))

@@ -12,7 +12,12 @@ temporary limits announced when they end (the ``approvals`` job runs ``Deadlines
   (the role's holders and their stand-ins today) are reminded again, and its requester
   told that it is overdue, when the deadline passes and then every 24 hours after it, at
   the deadline's time of day, until someone decides (audited ``requests.reminded`` with
-  ``overdue_days``). An escalated level gets no further reminders.
+  ``overdue_days``); on working days only when the policy counts working time. An
+  escalated level gets no further reminders.
+- **Working time** (``approvals.working_time`` in app.yaml): a level's deadline is then
+  its hours counted inside working hours from when it started waiting, and its reminder
+  ``remind_before_hours`` of working time before that; the deadline is worked out when
+  the level starts and kept with the request.
 - **Temporary limits**: a temporary limit in force through its last day ends after it
   (``domain.approvals.model.effective_limit``: positions count the earlier limit again
   from the next day without anyone doing anything). The end is announced once: audited
@@ -137,18 +142,21 @@ class Due:
     overdue_days: int | None = None
 
 
-def due(request: CreditRequest, now: datetime, remind_before: timedelta) -> Due | None:
+def due(request: CreditRequest, now: datetime, policy: ApprovalPolicy) -> Due | None:
     """What a run at ``now`` has to do about ``request`` (before looking at the marks)."""
     if not request.is_open:
         return None
     deadline = request.deadline()
     since = request.level_since or request.filed_at
     if now < deadline:
-        if deadline - remind_before > since and now >= deadline - remind_before:
+        remind_at = policy.reminder(deadline)
+        if remind_at > since and now >= remind_at:
             return Due("remind", request.id, request.level, _key("remind", request))
         return None
     if request.current.escalate_to:
         return Due("escalate", request.id, request.level, _key("escalate", request))
+    if not policy.may_nag(now):
+        return None
     days = math.floor((now - deadline) / OVERDUE_EVERY)
     return Due("overdue", request.id, request.level, _key("overdue", request, f":{days}"),
                days)
@@ -177,11 +185,10 @@ class Deadlines:
         (overdue reminders count as reminders)."""
         counts = {"reminded": 0, "escalated": 0, "reverted": 0}
         now = self.clock()
-        remind_before = timedelta(hours=self.policy.remind_before_hours)
         with self.unit_of_work() as uow:
             store = uow.credit_requests
             candidates = [d for r in store.open_requests()
-                          if (d := due(r, now, remind_before)) is not None]
+                          if (d := due(r, now, self.policy)) is not None]
             done = store.marked([d.key for d in candidates])
         for item in candidates:
             if item.key in done:

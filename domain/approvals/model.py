@@ -77,7 +77,10 @@ class CreditRequest:
     new total in the customer's limit currency, and ``increase`` its difference to
     ``current_limit``. ``measured`` is what the policy compared with its bands, in the
     base currency. ``level`` is the level deciding now (1-based), or the last one that
-    decided once the request is closed; ``level_since`` when it started waiting."""
+    decided once the request is closed; ``level_since`` when it started waiting and
+    ``level_deadline`` when its time is up (worked out then, by the policy's clock, so a
+    change of app.yaml moves no deadline in flight; None on requests filed before it was
+    kept)."""
 
     kind: RequestKind
     customer_id: str
@@ -98,6 +101,7 @@ class CreditRequest:
     state: RequestState = RequestState.OPEN
     level: int = 1
     level_since: datetime | None = None
+    level_deadline: datetime | None = None
     closed_at: datetime | None = None
     closed_by: str | None = None
     id: int = 0
@@ -117,6 +121,8 @@ class CreditRequest:
 
     def deadline(self) -> datetime:
         """When the current level's time is up."""
+        if self.level_deadline is not None:
+            return self.level_deadline
         since = self.level_since or self.filed_at
         return since + timedelta(hours=self.current.deadline_hours)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from domain.approvals.model import LIMIT_KINDS, Basis, Level, RequestKind
@@ -25,6 +26,7 @@ from domain.errors import DomainError
 from domain.fx import FxRates
 from domain.money import Money
 from domain.text import N_
+from domain.working_time import WorkingTime
 
 # Bands compare the new total by default: an authority matrix grants the power to set a
 # limit up to an amount, and with increases a limit could climb by small steps, each
@@ -95,6 +97,27 @@ class ApprovalPolicy:
         default_factory=lambda: dict(DEFAULT_POLICIES))
     # How long before a level's deadline its deciders are reminded (once per level).
     remind_before_hours: int = DEFAULT_REMIND_BEFORE_HOURS
+    # What deadlines and reminders count: working time only, or (None) every hour of the
+    # clock.
+    working_time: WorkingTime | None = None
+
+    def deadline(self, since: datetime, hours: int) -> datetime:
+        """The end of a level that started waiting at ``since`` and has ``hours``."""
+        if self.working_time is None:
+            return since + timedelta(hours=hours)
+        return self.working_time.add(since, timedelta(hours=hours))
+
+    def reminder(self, deadline: datetime) -> datetime:
+        """When a level's deciders are reminded of its ``deadline``."""
+        before = timedelta(hours=self.remind_before_hours)
+        if self.working_time is None:
+            return deadline - before
+        return self.working_time.subtract(deadline, before)
+
+    def may_nag(self, now: datetime) -> bool:
+        """Whether an overdue level's daily reminder may go out at ``now``: on working
+        days only, when deadlines count working time."""
+        return self.working_time is None or self.working_time.is_working_day_at(now)
 
     def of(self, kind: RequestKind) -> KindPolicy:
         return self.kinds.get(kind) or DEFAULT_POLICIES[kind]

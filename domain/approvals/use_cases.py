@@ -324,7 +324,8 @@ class CreditRequests:
             measured=measure.amount, route=measure.route, current_limit=current,
             new_limit=new_limit, increase=increase, expires_on=expires_on,
             order_id=order_id, order_amount=order_amount, current_terms_days=current_terms,
-            terms_days=terms_days, level_since=now)
+            terms_days=terms_days, level_since=now,
+            level_deadline=self.policy.deadline(now, measure.route[0].deadline_hours))
 
     @staticmethod
     def _new_limit(filing: Filing, current: Money, fx: FxRates) -> Money:
@@ -389,7 +390,10 @@ class CreditRequests:
                 after = dataclasses.replace(request, state=RequestState.APPROVED,
                                             closed_at=now, closed_by=actor.user_id)
             else:
-                after = dataclasses.replace(request, level=level + 1, level_since=now)
+                after = dataclasses.replace(
+                    request, level=level + 1, level_since=now,
+                    level_deadline=self.policy.deadline(
+                        now, request.route[level].deadline_hours))
             saved = store.save(after)
             if saved.state is RequestState.APPROVED:
                 # After the save: a request someone else decided meanwhile is refused by

@@ -41,11 +41,11 @@ from domain.meetings.model import Meeting, MeetingState, Recurrence
 from domain.meetings.ports import Happened, MeetingChange
 from domain.meetings.recurrence import Occurrence, next_after
 from domain.meetings.responses import carry_accepted, reminded
-from domain.meetings.schedule import WEEKDAYS
 from domain.meetings.tasks import Tasks
 from domain.meetings.use_cases import Meetings, customer_names
 from domain.model import AuditEntry
 from domain.ports import UnitOfWork
+from domain.working_time import WEEKDAYS
 
 log = logging.getLogger("creditbot.meetings")
 

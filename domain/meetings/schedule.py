@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.errors import FieldProblem, FormRefused
 from domain.meetings.model import Meeting, MeetingState
 from domain.text import N_, Phrase
+from domain.working_time import WorkingHours
 
 # Form fields a refusal belongs to.
 KIND = "kind"
@@ -27,7 +28,6 @@ DATE = "date"
 TIME = "time"
 DURATION = "duration"
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
               N_("Saturday"), N_("Sunday"))
 SHORTEST_MINUTES = 15
@@ -38,17 +38,9 @@ class MeetingRefused(FormRefused):
 
 
 @dataclass(frozen=True)
-class WorkingHours:
-    """When meetings are held, in each organiser's own time zone: from ``start`` to
-    ``end`` on ``days`` (0 = Monday). A meeting starts and ends inside them."""
-
-    start: time = time(8)
-    end: time = time(19)
-    days: frozenset[int] = frozenset(range(5))
-
-
-@dataclass(frozen=True)
 class SchedulingPolicy:
+    # When meetings are held, in each organiser's own time zone: a meeting starts and
+    # ends inside them.
     hours: WorkingHours = field(default_factory=WorkingHours)
     default_minutes: int = 60
     longest_minutes: int = 240

@@ -134,20 +134,33 @@ def test_an_approved_temporary_limit_shows_in_the_check_and_its_end_is_told(worl
     assert entry.details["told"] == "U01SALESCHO"
 
 
-def test_a_level_is_reminded_then_overdue_every_day(world, deadlines):
+def test_a_level_is_reminded_then_overdue_every_working_day(world, deadlines):
+    zone = world.services.config.organisation.zone
+
+    def local(day: int, hour: int, minute: int = 0) -> datetime:
+        return datetime(2026, 12, day, hour, minute, tzinfo=zone)
+
     requests = deadlines.requests
+    # Filed on Sunday 29 November at 10:00 in Shanghai. The shipped policy counts working
+    # time (Monday to Friday, 09:00-18:00): the level's 24 hours are 9 on Monday, 9 on
+    # Tuesday and 6 on Wednesday, and its reminder comes 4 working hours before the end.
     filed = requests.file(member(world, SALES), Filing(
         "C0002", RequestKind.LIMIT_INCREASE, "bigger orders", amount="120000"))
+    assert filed.deadline() == local(2, 15)
     subject = f"#{filed.id} · limit increase · Acme Packaging"
-    deadline = EN.moment(NOW + timedelta(hours=24), world.services.config.organisation.zone)
-    assert deadlines.run(NOW + timedelta(hours=19, minutes=45))["reminded"] == 0
-    assert deadlines.run(NOW + timedelta(hours=20))["reminded"] == 1
-    assert deadlines.run(NOW + timedelta(hours=20, minutes=15))["reminded"] == 0
+    deadline = EN.moment(local(2, 15), zone)
+    assert deadline.endswith("|Dec 2, 2026, 3:00\u202fPM>")
+    # Nothing in the night nor 24 hours after filing.
+    for quiet in (NOW + timedelta(hours=14), NOW + timedelta(hours=24), local(2, 10, 45)):
+        assert deadlines.run(quiet)["reminded"] == 0
+    assert deadlines.run(local(2, 11))["reminded"] == 1
+    assert deadlines.run(local(2, 11, 15))["reminded"] == 0
     assert deadlines.dms(CREDIT_MANAGER)[-1] == (
         f":alarm_clock: Reminder: request {subject} by <@{SALES}> waits for your decision "
         f"at level 1 of 2, by {deadline}. Use the buttons on its card.")
-    # The shipped policy names nobody above the credit manager: overdue, told every day.
-    assert deadlines.run(NOW + timedelta(hours=24)) == {
+    # The shipped policy names nobody above the credit manager: overdue, told every
+    # working day at the deadline's time.
+    assert deadlines.run(local(2, 15)) == {
         "reminded": 1, "escalated": 0, "expired": 0, "reverted": 0}
     overdue = (f":alarm_clock: Overdue: request {subject} by <@{SALES}> passed its "
                f"deadline for level 1 of 2 ({deadline}) and still waits for your decision. "
@@ -157,12 +170,16 @@ def test_a_level_is_reminded_then_overdue_every_day(world, deadlines):
             "manager) were reminded again.")
     assert deadlines.dms(CREDIT_MANAGER)[-1] == overdue
     assert deadlines.dms(SALES)[-1] == told
-    assert deadlines.run(NOW + timedelta(hours=30))["reminded"] == 0
-    assert deadlines.run(NOW + timedelta(hours=48))["reminded"] == 1
-    assert deadlines.dms(CREDIT_MANAGER)[-2:] == [overdue, overdue]
-    assert deadlines.dms(SALES)[-2:] == [told, told]
+    assert deadlines.run(local(2, 21))["reminded"] == 0
+    assert deadlines.run(local(3, 15))["reminded"] == 1
+    # Saturday and Sunday: nobody is nagged. Monday: day 5.
+    assert deadlines.run(local(5, 15))["reminded"] == 0
+    assert deadlines.run(local(6, 15))["reminded"] == 0
+    assert deadlines.run(local(7, 15))["reminded"] == 1
+    assert deadlines.dms(CREDIT_MANAGER)[-3:] == [overdue, overdue, overdue]
+    assert deadlines.dms(SALES)[-3:] == [told, told, told]
     assert [row.details["overdue_days"] for row in deadlines.audit("requests.reminded")] == [
-        None, 0, 1]
+        None, 0, 1, 5]
 
 
 def test_a_level_past_its_deadline_escalates_once(world, tmp_path):
@@ -178,10 +195,13 @@ def test_a_level_past_its_deadline_escalates_once(world, tmp_path):
     deadlines = Deadlines(world, escalating)
     filed = deadlines.requests.file(member(world, SALES), Filing(
         "C0002", RequestKind.LIMIT_INCREASE, "bigger orders", amount="120000"))
-    assert deadlines.run(NOW + timedelta(hours=24)) == {
+    # 24 working hours from Sunday 10:00: Wednesday 15:00 in Shanghai.
+    assert filed.deadline() == datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
+    assert deadlines.run(NOW + timedelta(hours=24))["escalated"] == 0
+    assert deadlines.run(filed.deadline()) == {
         "reminded": 0, "escalated": 1, "expired": 0, "reverted": 0}
-    assert deadlines.run(NOW + timedelta(hours=25))["escalated"] == 0
-    assert deadlines.run(NOW + timedelta(hours=49))["escalated"] == 0
+    assert deadlines.run(filed.deadline() + timedelta(hours=1))["escalated"] == 0
+    assert deadlines.run(filed.deadline() + timedelta(hours=25))["escalated"] == 0
     assert deadlines.dms(SALES)[-1] == (
         f":arrow_double_up: Level 1 of your request #{filed.id} · limit increase · Acme "
         "Packaging passed its deadline, so the finance director may decide it now too.")

@@ -36,8 +36,10 @@ KINDS = ("    ● 1) limit increase   ○ 2) temporary limit   ○ 3) first limi
          "○ 4) order release   ○ 5) payment terms change")
 TEMPORARY = ("    ○ 1) limit increase   ● 2) temporary limit   ○ 3) first limit   "
              "○ 4) order release   ○ 5) payment terms change")
-WAITING = (r"Now waiting for level 1 of 2: credit manager \(@U02CREDITMG\) decides by Nov 30, "
-           r"2026, 10:\d\d\sAM\.")
+# Filed on Sunday at 10:00 in Shanghai: the 24 hours count working time (Monday to
+# Friday, 09:00-18:00), 9 + 9 + 6, so the level ends on Wednesday at 15:00.
+WAITING = (r"Now waiting for level 1 of 2: credit manager \(@U02CREDITMG\) decides by Dec 2, "
+           r"2026, 3:00\sPM\.")
 
 
 REQUEST_FORM = """ Request credit  (a form)
@@ -235,8 +237,8 @@ Reason: larger Q1 orders
 """, out)
     assert "creditbot posted in #credit\nCredit request #1: limit increase" in out
     assert re.search(r"#1 Acme Packaging \(C0002\) · limit increase\n\$100,000.00 → \$200,000.00\n"
-                     r"open, level 1 of 2: credit manager \(@U02CREDITMG\) decides by Nov 30, "
-                     r"2026, 10:\d\d\sAM\nfiled by @U01SALESAMY just now", out)
+                     r"open, level 1 of 2: credit manager \(@U02CREDITMG\) decides by Dec 2, "
+                     r"2026, 3:00\sPM\nfiled by @U01SALESAMY just now", out)
 
 
 def test_cancel_closes_the_form_and_files_nothing(monkeypatch, clock, tmp_path):
@@ -268,7 +270,7 @@ ZH_KIND = ("“9”不是“申请类型”的选项之一：请写选项的编�
 ZH_NOTHING = ("“oops”没有填写本表单的任何字段：请写 FIELD: VALUE（字段编号、方括号中的 ID "
               "或字段名称）、:submit 或 :cancel。")
 ZH_WAITING = (r"当前等待：第 1 级（共 2 级）：信用经理 \(@U02CREDITMG\) 须在 "
-              r"2026年11月30日 10:\d\d 前审批。")
+              r"2026年12月2日 15:00 前审批。")
 
 
 def test_forms_in_chinese(monkeypatch, clock, tmp_path):

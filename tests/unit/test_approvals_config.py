@@ -4,14 +4,17 @@ work with its line and how to write it."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, time
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.config import AppConfig, load_config
 from domain.approvals.model import Basis, Level, RequestKind
 from domain.approvals.policy import ApprovalPolicy, Band, KindPolicy
+from domain.working_time import WorkingHours, WorkingTime
 from tests.conftest import ROOT
 from tests.unit.test_config import GOOD, line_of, problems
 
@@ -27,7 +30,7 @@ def test_the_shipped_section_is_the_readmes_policy():
     posted to #credit, the finance director's middle-band level escalates to the CFO;
     otherwise the domain's defaults."""
     config = load_config(ROOT / "app.yaml")
-    shipped = config.approvals.policy("USD")
+    shipped = config.approvals.policy("USD", UTC)
     limits = shipped.of(RequestKind.LIMIT_INCREASE)
     assert [[(lv.role, lv.deadline_hours, lv.escalate_to, lv.post_to) for lv in b.levels]
             for b in limits.bands] == [
@@ -41,8 +44,8 @@ def test_the_shipped_section_is_the_readmes_policy():
     for kind in (RequestKind.ORDER_RELEASE, RequestKind.TERMS_CHANGE):
         assert shipped.of(kind) == ApprovalPolicy("USD").of(kind)
     left_out = AppConfig.model_validate({**config.model_dump(), "approvals": {}})
-    assert left_out.approvals.policy("USD").kinds == {}
-    assert left_out.approvals.policy("USD").of(RequestKind.ORDER_RELEASE) == \
+    assert left_out.approvals.policy("USD", UTC).kinds == {}
+    assert left_out.approvals.policy("USD", UTC).of(RequestKind.ORDER_RELEASE) == \
         ApprovalPolicy("USD").of(RequestKind.ORDER_RELEASE)
 
 
@@ -57,7 +60,7 @@ def test_a_written_policy_routes_as_written(tmp_path: Path):
         "      - levels:\n"
         "          - {role: credit_manager, deadline_hours: 24, escalate_to: cfo}\n"),
         encoding="utf-8")
-    policy = load_config(path).approvals.policy("USD")
+    policy = load_config(path).approvals.policy("USD", UTC)
     assert policy.kinds == {RequestKind.FIRST_LIMIT: KindPolicy((
         Band(Decimal(10000), (Level("credit_analyst", 8),)),
         Band(None, (Level("credit_manager", 24, "cfo"),))), Basis.INCREASE)}
@@ -136,7 +139,8 @@ def test_unknown_kinds_and_bad_values_say_how_to_write_them(tmp_path: Path):
     assert problems(tmp_path, text) == [
         f"line {line_of(text, 'limit_raise')}: approvals.limit_raise: is not a setting "
         "creditbot knows (misspelt?); the settings here are: limit_increase, "
-        "temporary_limit, first_limit, order_release, terms_change, remind_before_hours",
+        "temporary_limit, first_limit, order_release, terms_change, remind_before_hours, "
+        "working_time",
         f"line {line_of(text, 'basis: total')}: approvals.order_release.basis: is not a "
         "setting creditbot knows (misspelt?); the settings here are: bands",
         f"line {line_of(text, 'deadline_hours: 0')}: approvals.order_release.bands.0.levels.0."
@@ -187,7 +191,7 @@ def test_post_to_names_a_department_and_routes_the_card_there(tmp_path: Path):
         "by direct message"]
     path = tmp_path / "good.yaml"
     path.write_text(text.replace("post_to: treasury", "post_to: finance"), encoding="utf-8")
-    route = load_config(path).approvals.policy("USD").of(RequestKind.ORDER_RELEASE)
+    route = load_config(path).approvals.policy("USD", UTC).of(RequestKind.ORDER_RELEASE)
     assert [(level.role, level.post_to) for level in route.bands[0].levels] == [
         ("credit_manager", "credit"), ("finance_director", "finance")]
 
@@ -201,3 +205,40 @@ def test_the_model_refuses_a_post_to_naming_no_department():
     assert raised.value.errors()[0]["msg"].startswith(  # type: ignore[attr-defined]
         "approvals.terms_change.bands.0.levels.0.post_to: no department is called "
         "\"nowhere\"")
+
+
+def test_working_time_is_read_in_the_organisations_zone(tmp_path: Path):
+    path = tmp_path / "app.yaml"
+    path.write_text(with_approvals(
+        "  working_time:\n"
+        "    hours: {start: \"08:30\", end: \"17:30\"}\n"
+        "    days: [Monday, tue, wed, thu]\n"
+        "    holidays: [2027-01-01, \"2027-02-17\"]\n"), encoding="utf-8")
+    zone = ZoneInfo("Asia/Shanghai")
+    working = load_config(path).approvals.policy("USD", zone).working_time
+    assert working == WorkingTime(WorkingHours(time(8, 30), time(17, 30),
+                                               frozenset({0, 1, 2, 3})),
+                                  zone, frozenset({date(2027, 1, 1), date(2027, 2, 17)}))
+    # Left out: every hour of the clock counts.
+    path.write_text(with_approvals("  remind_before_hours: 2\n"), encoding="utf-8")
+    assert load_config(path).approvals.policy("USD", zone).working_time is None
+
+
+def test_bad_working_time_says_how_to_write_it(tmp_path: Path):
+    text = with_approvals(
+        "  working_time:\n"
+        "    hours: {start: \"18:00\", end: \"09:00\"}\n"
+        "    days: [mon, funday]\n"
+        "    holidays: [2027-01-01, next friday, 2027-01-02 10:00]\n"
+        "    weekends: no\n")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, '18:00')}: approvals.working_time.hours: the working hours "
+        "must end after they start (both on the same day), e.g. start \"08:00\" and end "
+        "\"19:00\"; got 18:00 to 09:00",
+        f"line {line_of(text, 'funday')}: approvals.working_time.days: \"funday\" is not a "
+        "weekday; write mon, tue, wed, thu, fri, sat or sun",
+        f"line {line_of(text, 'next friday')}: approvals.working_time.holidays: \"next friday\" "
+        "is not a date; write each holiday as a date as YYYY-MM-DD, e.g. 2027-01-01",
+        f"line {line_of(text, 'weekends:')}: approvals.working_time.weekends: is not a "
+        "setting creditbot knows (misspelt?); the settings here are: hours, days, holidays",
+    ]

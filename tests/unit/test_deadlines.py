@@ -34,6 +34,7 @@ LIMITS = KindPolicy((
     Band(None, (Level("credit_manager", 24, escalate_to="finance_director"),
                 Level("cfo", 48))),
 ))
+REMIND_4H = ApprovalPolicy("USD", remind_before_hours=4)
 POLICY = ApprovalPolicy("USD", {**DEFAULT_POLICIES, RequestKind.LIMIT_INCREASE: LIMITS,
                                 RequestKind.TEMPORARY_LIMIT: LIMITS})
 
@@ -173,13 +174,15 @@ def test_a_level_shorter_than_the_reminder_window_is_not_reminded():
     level = Level("credit_manager", 3)
     filed = CreditRequest(RequestKind.LIMIT_INCREASE, "C0001", "Acme", REP, T0, "x",
                           usd("1"), (level,), level_since=T0, id=1)
-    assert due(filed, T0 + hours(1), hours(4)) is None
-    assert due(filed, T0 + hours(3), hours(4)).action == "overdue"  # type: ignore[union-attr]
+    assert due(filed, T0 + hours(1), REMIND_4H) is None
+    assert due(filed, T0 + hours(3),
+               REMIND_4H).action == "overdue"  # type: ignore[union-attr]
     # A run that comes only after the deadline skips the reminder and escalates.
     escalating = CreditRequest(RequestKind.LIMIT_INCREASE, "C0001", "Acme", REP, T0, "x",
                                usd("1"), (Level("credit_manager", 24, "cfo"),),
                                level_since=T0, id=2)
-    assert due(escalating, T0 + hours(30), hours(4)).action == "escalate"  # type: ignore[union-attr]
+    assert due(escalating, T0 + hours(30),
+               REMIND_4H).action == "escalate"  # type: ignore[union-attr]
 
 
 def test_a_mark_another_run_left_means_nothing_is_done_twice():

@@ -8,7 +8,8 @@ from datetime import time, timedelta
 from pathlib import Path
 
 from bot.config import AppConfig, load_config
-from domain.meetings.schedule import SchedulingPolicy, WorkingHours
+from domain.meetings.schedule import SchedulingPolicy
+from domain.working_time import WorkingHours
 from tests.conftest import ROOT
 from tests.unit.test_config import GOOD, line_of, problems
 

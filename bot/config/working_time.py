@@ -1,0 +1,122 @@
+"""Working hours and days in app.yaml, shared by the sections that count on them:
+``meetings`` (when meetings are held) and ``approvals.working_time`` (what deadlines
+count).
+
+```yaml
+approvals:
+  working_time:
+    hours: {start: "09:00", end: "18:00"}
+    days: [mon, tue, wed, thu, fri]
+    holidays: [2027-01-01, 2027-02-17]
+```
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime, time, tzinfo
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from bot.config.fields import shown
+from bot.config.section import Section
+from domain.working_time import WEEKDAYS, WorkingHours, WorkingTime
+
+_CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+
+
+def _error(message: str, **context: object) -> PydanticCustomError:
+    return PydanticCustomError("working_time", message, dict(context))
+
+
+def clock_time(value: object) -> time:
+    """``"08:00"`` as a time; a clear error for anything else."""
+    if isinstance(value, str) and (found := _CLOCK.fullmatch(value.strip())):
+        return time(int(found[1]), int(found[2]))
+    raise _error('write a time of day as "HH:MM" on the 24-hour clock, e.g. "08:00" or '
+                 '"19:00", got {shown}', shown=shown(value))
+
+
+def weekdays(value: object) -> list[str]:
+    """``[mon, Tuesday, …]`` as three-letter weekdays; a clear error for anything else."""
+    if not isinstance(value, list) or not value:
+        raise _error("write the working days as a list of weekdays, e.g. [mon, tue, wed, "
+                     "thu, fri]; got {shown}", shown=shown(value))
+    for day in value:
+        if not isinstance(day, str) or day.strip().lower()[:3] not in WEEKDAYS \
+                or len(day.strip()) < 3:
+            raise _error("{shown} is not a weekday; write mon, tue, wed, thu, fri, sat "
+                         "or sun", shown=shown(day))
+    return [day.strip().lower()[:3] for day in value]
+
+
+class WorkingHoursSetting(Section):
+    start: str = Field(default="08:00", description='a time of day such as "08:00"')
+    end: str = Field(default="19:00", description='a time of day such as "19:00"')
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> str:
+        clock_time(value)
+        return str(value).strip()
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WorkingHoursSetting:
+        if clock_time(self.end) <= clock_time(self.start):
+            raise _error("the working hours must end after they start (both on the same "
+                         'day), e.g. start "08:00" and end "19:00"; got {start} to {end}',
+                         start=self.start, end=self.end)
+        return self
+
+    def hours(self, days: Sequence[str]) -> WorkingHours:
+        return WorkingHours(clock_time(self.start), clock_time(self.end),
+                            frozenset(WEEKDAYS.index(d) for d in days))
+
+
+_HOLIDAY_HINT = "a date as YYYY-MM-DD, e.g. 2027-01-01"
+
+
+class WorkingTimeSettings(Section):
+    """The hours that count toward an approval level's deadline and its reminder, in the
+    organisation's time zone."""
+
+    hours: WorkingHoursSetting = Field(
+        default=WorkingHoursSetting(start="09:00", end="18:00"),
+        description='a section with start and end, e.g. {start: "09:00", end: "18:00"}')
+    days: list[str] = Field(
+        default=list(WEEKDAYS[:5]), description="a list of weekdays, e.g. [mon, tue, wed, "
+        "thu, fri]", json_schema_extra={"items": ["a weekday: mon, tue, wed, thu, fri, sat "
+                                                  "or sun"]})
+    holidays: list[date] = Field(
+        default_factory=list, description=f"a list of dates, each {_HOLIDAY_HINT}",
+        json_schema_extra={"items": [_HOLIDAY_HINT]})
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _days(cls, value: object) -> object:
+        return weekdays(value)
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _holidays(cls, value: object) -> object:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise _error("write the holidays as a list of dates, e.g. [2027-01-01, "
+                         "2027-02-17]; got {shown}", shown=shown(value))
+        days = []
+        for day in value:
+            if isinstance(day, date) and not isinstance(day, datetime):
+                days.append(day)
+                continue
+            try:
+                days.append(date.fromisoformat(str(day).strip()))
+            except ValueError:
+                raise _error("{shown} is not a date; write each holiday as {hint}",
+                             shown=shown(day), hint=_HOLIDAY_HINT) from None
+        return days
+
+    def working_time(self, zone: tzinfo) -> WorkingTime:
+        return WorkingTime(self.hours.hours(self.days), zone, frozenset(self.holidays))
