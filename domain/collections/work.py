@@ -33,7 +33,7 @@ from domain.collections.model import (
 )
 from domain.collections.status import require_not_with_legal, status_of
 from domain.collections.worklist import LastAction, Page, WorkItem, ordered, page_of
-from domain.errors import DomainError, MissingRate
+from domain.errors import DomainError, FieldProblem, FormRefused, MissingRate
 from domain.fx import FxRates
 from domain.model import AuditEntry, Customer, Invoice
 from domain.money import Money
@@ -112,33 +112,39 @@ class UnknownDepartment(DomainError):
                             "({departments})."), departments=", ".join(departments) or "—")
 
 
-class UnknownInvoices(DomainError):
+# The promise and dispute forms' fields a problem belongs to (their block ids).
+AMOUNT, INVOICES = "amount", "invoices"
+
+
+class UnknownInvoices(FieldProblem):
     def __init__(self, customer: str, invoices: Sequence[str]) -> None:
         if len(invoices) == 1:
-            super().__init__(N_("{invoices} is not an open invoice of {customer}: name "
-                                "invoices from the account's open ones, separated by "
-                                "commas."), invoices=invoices[0], customer=customer)
+            super().__init__(INVOICES, N_("{invoices} is not an open invoice of {customer}: "
+                                          "name invoices from the account's open ones, "
+                                          "separated by commas."),
+                             invoices=invoices[0], customer=customer)
             return
-        super().__init__(N_("{invoices} are not open invoices of {customer}: name invoices "
-                            "from the account's open ones, separated by commas."),
+        super().__init__(INVOICES, N_("{invoices} are not open invoices of {customer}: name "
+                                      "invoices from the account's open ones, separated by "
+                                      "commas."),
                          invoices=", ".join(invoices), customer=customer)
 
 
-class PromiseCurrency(DomainError):
+class PromiseCurrency(FieldProblem):
     """A promise in a currency none of the account's open invoices is billed in: refused
     rather than converted, so what is promised is what the ERP will show paid."""
 
     def __init__(self, customer: str, currency: str, currencies: Sequence[str]) -> None:
-        super().__init__(N_("{customer} is billed in {currencies}, not {currency}: write "
-                            "the amount in {currencies}, e.g. {example}."),
+        super().__init__(AMOUNT, N_("{customer} is billed in {currencies}, not {currency}: "
+                                    "write the amount in {currencies}, e.g. {example}."),
                          customer=customer, currency=currency,
                          currencies=", ".join(currencies), example=f"{currencies[0]} 25k")
 
 
-class PromiseTooLarge(DomainError):
+class PromiseTooLarge(FieldProblem):
     def __init__(self, customer: str, amount: Money, open_: Money) -> None:
-        super().__init__(N_("{amount} is more than {customer} has open ({open}): promise "
-                            "at most the open amount."),
+        super().__init__(AMOUNT, N_("{amount} is more than {customer} has open ({open}): "
+                                    "promise at most the open amount."),
                          amount=amount, customer=customer, open=open_)
 
 
@@ -386,8 +392,10 @@ class CollectorsDay:
             self._claim(uow, submission, now)
             assignment = self._require_collector(uow, actor, customer_id)
             require_not_with_legal(uow, customer_id, self._date_of)
-            invoices = self._open_invoices(uow, customer_id, invoice_ids)
-            self._check_promise(uow, customer_id, amount, invoices)
+            invoices, problems = self._promise_problems(uow, customer_id, amount,
+                                                        invoice_ids)
+            if problems:
+                raise FormRefused(problems)
             made = uow.collections.add_promise(Promise(
                 customer_id, amount, due_on, tuple(invoice_ids), PromiseState.OPEN,
                 actor.user_id, now))
@@ -402,21 +410,40 @@ class CollectorsDay:
             uow.commit()
         return made
 
-    def _check_promise(self, uow: UnitOfWork, customer_id: str, amount: Money,
-                       named: Sequence[Invoice]) -> None:
-        """A promise pays at most what is open (of the named invoices, or the account),
-        in the currency it is billed in."""
-        owed = list(named) or uow.receivables.open_invoices([customer_id])
+    def promise_problems(self, actor: Member, customer_id: str, amount: Money | None,
+                         invoice_ids: Sequence[str]) -> list[FieldProblem]:
+        """What ``promise`` would refuse in the invoices and the amount (``None``: not
+        readable), read without writing: a form with a wrong date or an unreadable amount
+        is told of every other problem in the same round."""
+        with self.unit_of_work() as uow:
+            self._require_collector(uow, actor, customer_id)
+            return self._promise_problems(uow, customer_id, amount, invoice_ids)[1]
+
+    def _promise_problems(self, uow: UnitOfWork, customer_id: str, amount: Money | None,
+                          invoice_ids: Sequence[str]
+                          ) -> tuple[list[Invoice], list[FieldProblem]]:
+        """The named open invoices, and what is wrong: invoices that are not open ones of
+        the account; an amount in a currency they are not billed in, or above what they
+        (or, none named, the account) have open."""
+        open_ = {i.invoice_id: i for i in uow.receivables.open_invoices([customer_id])}
+        problems: list[FieldProblem] = []
+        unknown = [i for i in invoice_ids if i not in open_]
+        if unknown:
+            problems.append(UnknownInvoices(customer_id, unknown))
+        named = [open_[i] for i in invoice_ids if i in open_]
+        owed = named or list(open_.values())
         currencies = sorted({i.open_amount.currency for i in owed})
-        if not currencies:
-            return
+        if amount is None or not currencies:
+            return named, problems
         if amount.currency not in currencies:
-            raise PromiseCurrency(customer_id, amount.currency, currencies)
-        open_ = Money(sum((i.open_amount.amount for i in owed
-                           if i.open_amount.currency == amount.currency), Decimal(0)),
-                      amount.currency)
-        if amount.amount > open_.amount:
-            raise PromiseTooLarge(customer_id, amount, open_)
+            problems.append(PromiseCurrency(customer_id, amount.currency, currencies))
+            return named, problems
+        left = Money(sum((i.open_amount.amount for i in owed
+                          if i.open_amount.currency == amount.currency), Decimal(0)),
+                     amount.currency)
+        if amount.amount > left.amount:
+            problems.append(PromiseTooLarge(customer_id, amount, left))
+        return named, problems
 
     def dispute(self, actor: Member, customer_id: str, invoice_ids: Sequence[str],
                 reason: str, department: str | None, owner: str | None,

@@ -15,14 +15,15 @@ from slack_bolt import BoltContext
 from domain.amounts import AmountError, exact_money, parse_amount
 from domain.collections.model import ActionKind
 from domain.collections.work import (
+    AMOUNT,
+    INVOICES,
     AccountForm,
     AlreadyRecorded,
     NotTheirDispute,
-    PromiseCurrency,
-    PromiseTooLarge,
     UnknownDepartment,
     UnknownInvoices,
 )
+from domain.errors import FormRefused
 from domain.money import Money
 from handlers.collections.blocks import (
     KINDS,
@@ -41,9 +42,9 @@ LOG_VIEW, PROMISE_VIEW, DISPUTE_VIEW, LEGAL_VIEW = (
     "collect_log_form", "collect_promise_form", "collect_dispute_form", "collect_legal_form")
 RESOLVE_VIEW, OUTCOME_VIEW = "collect_resolve_form", "collect_outcome_form"
 # Block ids: Slack echoes them in the submission, and field errors name them.
-KIND, OUTCOME, NEXT, AMOUNT, DUE, INVOICES, REASON, DEPARTMENT, OWNER, NOTE = (
-    "kind", "outcome", "next", "amount", "due", "invoices", "reason", "department",
-    "owner", "note")
+# (AMOUNT and INVOICES are the domain's: its problems name them.)
+KIND, OUTCOME, NEXT, DUE, REASON, DEPARTMENT, OWNER, NOTE = (
+    "kind", "outcome", "next", "due", "reason", "department", "owner", "note")
 # Dates further out than this are typos (2036 for 2026) far more often than plans.
 HORIZON = timedelta(days=365)
 
@@ -236,18 +237,21 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
         errors[DUE] = tr._("Pick the day the customer promised to pay by.")
     else:
         errors.update(_within(tr, DUE, due, deps.collecting.today()))
+    invoices = _invoices(values.get(INVOICES))
     if errors or amount is None or due is None:
+        # Every problem in one round: the invoices and the amount are checked too.
+        for problem in deps.collecting.promise_problems(context["member"], customer, amount,
+                                                        invoices):
+            errors.setdefault(problem.where, field_error(problem, tr))
         return errors
     try:
-        deps.collecting.promise(context["member"], customer, amount, due,
-                                _invoices(values.get(INVOICES)),
+        deps.collecting.promise(context["member"], customer, amount, due, invoices,
                                 submission=_submission("promise", view))
     except AlreadyRecorded:
         return None  # the same form sent twice: the first one is the record
-    except UnknownInvoices as wrong:
-        return {INVOICES: field_error(wrong, tr)}
-    except (PromiseCurrency, PromiseTooLarge) as wrong:
-        return {AMOUNT: field_error(wrong, tr)}
+    except FormRefused as refused:
+        return {where: field_error(problem, tr)
+                for where, problem in refused.by_field().items()}
     return _done(context, tr._("Promise recorded: {customer} pays {amount} by {day}.",
                                customer=_named(deps, customer), amount=amount, day=due))
 

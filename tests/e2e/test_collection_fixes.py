@@ -76,6 +76,34 @@ def test_a_promise_in_another_currency_above_the_open_amount_or_years_ahead_is_r
                 f"{(day + timedelta(days=365)).year}."}
 
 
+def test_every_problem_of_a_promise_form_is_told_in_one_round(world):
+    # A new user's form: the currency, an invoice and the date all wrong, told one at a
+    # time in four rounds; now beside their fields at once, and nothing recorded.
+    assign(world)
+    past = str(NOW.date() - timedelta(days=5))
+    assert errors(fill(world, "Promise to pay", {"amount": "EUR 10k", "due": past,
+                                                 "invoices": "INV-9999"})) == {
+        "amount": "C0041 is billed in GBP, not EUR: write the amount in GBP, e.g. GBP 25k.",
+        "due": f"{(NOW.date() - timedelta(days=5)):%b} {(NOW.date() - timedelta(days=5)).day}"
+               f", {(NOW.date() - timedelta(days=5)).year} is already past: pick today or a "
+               "later day.",
+        "invoices": "INV-9999 is not an open invoice of C0041: name invoices from the "
+                    "account's open ones, separated by commas."}
+    # The date right: the invoice and the amount still together.
+    soon = str(NOW.date() + timedelta(days=2))
+    assert errors(fill(world, "Promise to pay", {"amount": "999999999", "due": soon,
+                                                 "invoices": "INV-9999"})) == {
+        "amount": f"£999,999,999.00 is more than C0041 has open (£{_open(world):,.2f}): "
+                  "promise at most the open amount.",
+        "invoices": "INV-9999 is not an open invoice of C0041: name invoices from the "
+                    "account's open ones, separated by commas."}
+    assert [a for a, _, _ in audit(world) if a == "collections.promised"] == []
+
+
+def _open(world: Any) -> Decimal:
+    return sum((i.open_amount for i in invoices(world)), Decimal(0))
+
+
 def test_a_kept_promise_is_told_to_the_collector(world):
     assign(world)
     oldest = invoices(world)[0]

@@ -239,8 +239,11 @@ def test_a_wrong_field_is_named_beside_it_and_another_collector_is_refused(world
     answer = fill(world, "Promise to pay", {"amount": "fifty", "due": "2026-11-01",
                                             "invoices": "INV-NOPE"})
     errors = answer.json()["errors"]
-    assert set(errors) == {"amount", "due"}
+    # Every field's problem in one round, the invoice's too.
+    assert set(errors) == {"amount", "due", "invoices"}
     assert errors["due"] == "Nov 1, 2026 is already past: pick today or a later day."
+    assert errors["invoices"] == ("INV-NOPE is not an open invoice of C0041: name invoices "
+                                  "from the account's open ones, separated by commas.")
     # More decimals than the account's currency: refused beside the field, not rounded.
     answer = fill(world, "Promise to pay", {"amount": "100.001", "due": "2026-12-20"})
     assert answer.json() == {"response_action": "errors", "errors": {

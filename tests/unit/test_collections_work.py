@@ -28,11 +28,10 @@ from domain.collections.work import (
     CollectorsDay,
     History,
     NotYourAccount,
-    UnknownInvoices,
     WorkPolicy,
 )
 from domain.collections.worklist import LastAction, WorkItem
-from domain.errors import DomainError
+from domain.errors import DomainError, FormRefused
 from domain.messages import OutgoingMessage
 from domain.model import Customer, Invoice
 from domain.money import Money
@@ -166,8 +165,11 @@ def test_only_the_collector_or_the_lead_records(day: CollectorsDay, uow: FakeUni
 
 def test_unknown_invoices_are_refused_with_nothing_written(day: CollectorsDay,
                                                            uow: FakeUnitOfWork) -> None:
-    with pytest.raises(UnknownInvoices, match="I9, I3 are not open invoices of C1"):
+    with pytest.raises(FormRefused) as refused:
         day.promise(MEI, "C1", usd(100), TODAY, ["I9", "I3"])
+    assert [str(p) for p in refused.value.problems] == [
+        "I9, I3 are not open invoices of C1: name invoices from the account's open ones, "
+        "separated by commas."]
     assert uow.collections.committed["promises"] == {}
 
 
