@@ -13,7 +13,7 @@ from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied
-from domain.collections.use_cases import Assigned, NotAnAssigner
+from domain.collections.use_cases import Assigned, AssignRefused, NotAnAssigner
 from domain.errors import CustomerLookupError, DomainError
 from handlers.check.blocks import names
 from handlers.customer_hint import which_customer
@@ -44,6 +44,11 @@ _BARE = re.compile(rf"^(?P<customer>.*?)\s+@?(?P<user>{_ID})\s*$", re.DOTALL | r
 # Every person named anywhere in the text: more than one is refused, not the last taken.
 _PEOPLE = re.compile(rf"<@[UW][A-Z0-9]{{2,}}(?:\|[^>]*)?>|(?<!\S)@?{_ID}(?!\S)",
                      re.IGNORECASE)
+# Text after ``assign`` with no person in it: the customer alone, or a name Slack did not
+# make a mention of ("maria" without the @).
+NO_COLLECTOR = N_("“{typed}” names no collector: after the customer, type @ and pick the "
+                  "person from Slack's list, e.g. `/credit assign acme @maria`, or give their "
+                  "Slack user id such as U0123ABCDE.")
 ONE_PERSON = N_("Name one person: an account has one collector, e.g. `/credit assign acme "
                 "@maria`.")
 # Someone typed "@maria" and Slack did not turn it into a mention (unknown name).
@@ -95,7 +100,8 @@ def assign(context: BoltContext, text: str) -> Message:
         return message(refusal, [section(refusal)])
     typed = split_assign(text)
     if typed is None:
-        usage = tr._(USAGE)
+        usage = explain(AssignRefused(NO_COLLECTOR, typed=text.strip()[:100]), tr) \
+            if text.strip() else tr._(USAGE)
         return message(usage, [section(usage)])
     try:
         done = deps.assignments.assign(context["member"], *typed)

@@ -122,9 +122,16 @@ def test_refusals_say_why_and_assign_nothing(world):
     assert answer(CREDIT_MANAGER, f"/credit assign {ACME} @maria") == (
         "“@maria” is not a person. Name the collector with @, e.g. `/credit assign acme "
         "@maria`, or give their Slack user id such as U0123ABCDE.")
-    usage = ("Write the customer, then the collector, e.g. `/credit assign acme @maria` (or "
-             "their Slack user id, `/credit assign C0002 U0123ABCDE`).")
-    assert answer(CREDIT_MANAGER, "/credit assign acme packaging") == usage
+    # No person at all, or a name Slack did not make a mention of: said so, with what
+    # was typed.
+    assert answer(CREDIT_MANAGER, "/credit assign acme packaging") == (
+        "“acme packaging” names no collector: after the customer, type @ and pick the "
+        "person from Slack's list, e.g. `/credit assign acme @maria`, or give their Slack "
+        "user id such as U0123ABCDE.")
+    assert answer(CREDIT_MANAGER, "/credit assign C0041 maria *bold*") == (
+        "“C0041 maria ∗bold∗” names no collector: after the customer, type @ and pick the "
+        "person from Slack's list, e.g. `/credit assign acme @maria`, or give their Slack "
+        "user id such as U0123ABCDE.")
     assert answer(CREDIT_MANAGER, "/credit unassign C0001") == (
         "Nobody is assigned to collect Acme Industrial Supply.")
     assert open_assignments(world) == {ACME: ANNA}
