@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from domain.access import CreditDataAccess, Member
 from domain.aging import AgingBuckets
+from domain.currencies import minor_units
 from domain.errors import MissingRate
 from domain.fx import FxRates
 from domain.model import AuditEntry
@@ -28,6 +29,7 @@ from domain.reports.metrics import (
     MonthFigures,
     Period,
     ProvisionLine,
+    apportioned,
     complete_months,
     is_month_end,
     metrics,
@@ -111,6 +113,16 @@ class PortfolioReport:
     def overdue_total(self) -> Decimal:
         """The matrix's lines past the first (current) bucket, as shown."""
         return self._shown_sum(line.open_amount for line in self.provision[1:])
+
+    def collector_figures(self) -> list[tuple[Decimal, Decimal]]:
+        """Each of ``collectors``' receivables and overdue as shown, to the minor unit:
+        apportioned so that the lines add up to ``open_total`` and ``overdue_total``
+        (each line rounded on its own could be a cent off their sum)."""
+        unit = Decimal(1).scaleb(-minor_units(self.currency))
+        books = [b.metrics for b in self.collectors]
+        return list(zip(apportioned(self.open_total, [m.ar for m in books], unit),
+                        apportioned(self.overdue_total, [m.overdue_ar for m in books], unit),
+                        strict=True))
 
     def _shown_sum(self, amounts: Iterable[Decimal]) -> Decimal:
         return sum((Money(a, self.currency).rounded().amount for a in amounts), Decimal(0))

@@ -129,12 +129,16 @@ def _allowances(report: PortfolioReport, tr: Translator) -> Block | None:
     return section("\n".join(lines))
 
 
-def _collector_line(book: Book, report: PortfolioReport, tr: Translator) -> str:
+def _collector_line(book: Book, shown: tuple[Decimal, Decimal], report: PortfolioReport,
+                    tr: Translator) -> str:
+    """``shown``: its receivables and overdue as the card shows them (adding up to the
+    totals, PortfolioReport.collector_figures)."""
     m = book.metrics
     money = lambda amount: tr.money(Money(amount, report.currency))  # noqa: E731
     who = tr._("Nobody assigned") if book.collector is None else mention(book.collector)
-    figures = tr._("{ar}, overdue {overdue} · DSO {dso} · CEI {cei}", ar=money(m.ar),
-                   overdue=money(m.overdue_ar), dso=_count_back(m.dso_count_back, tr),
+    ar, overdue = shown
+    figures = tr._("{ar}, overdue {overdue} · DSO {dso} · CEI {cei}", ar=money(ar),
+                   overdue=money(overdue), dso=_count_back(m.dso_count_back, tr),
                    cei=percent(m.cei, tr))
     if not book.unassigned:
         figures += " · " + tr._("promises {promises}", promises=_promises(book, tr))
@@ -147,8 +151,9 @@ def _collectors(report: PortfolioReport, tr: Translator) -> Block:
         lines.append(tr._("No accounts are assigned to collectors yet."))
     # Lines while they fit in one section (a long list is counted, not cut mid-line).
     shown = 0
-    for book in report.collectors[:COLLECTORS_SHOWN]:
-        line = _collector_line(book, report, tr)
+    for book, figures in list(zip(report.collectors, report.collector_figures(),
+                                  strict=True))[:COLLECTORS_SHOWN]:
+        line = _collector_line(book, figures, report, tr)
         if len("\n".join([*lines, line])) > SECTION_TEXT - 100:
             break
         lines.append(line)

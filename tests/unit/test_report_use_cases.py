@@ -12,7 +12,7 @@ import pytest
 
 from domain.access import AccessDenied, CreditDataAccess, Member
 from domain.aging import AgingBuckets
-from domain.reports.metrics import CountBack, Period
+from domain.reports.metrics import CountBack, Period, apportioned
 from domain.reports.ports import (
     AllowanceRow,
     BucketTotals,
@@ -162,3 +162,43 @@ def test_the_provision_totals_are_the_sums_of_the_lines_as_shown() -> None:
     report = PortfolioReport(date(2026, 11, 30), "USD", 3, Book(None, figures), (), (),
                              lines, ())
     assert (report.allowance_total, report.open_total) == (D("1.02"), D("100.50"))
+
+
+def test_the_collectors_lines_add_up_to_the_totals_as_shown() -> None:
+    # A new user added the lines of a report up: $4,914,948.68 + $2,333,953.07 +
+    # $3,503,620.29 is $10,752,522.04, a cent short of the total shown. Three books of
+    # 100.005 EUR at 1.1 (110.0055 USD each) and 100.004 unassigned: rounded one by one
+    # they would read 110.01 × 3 + 110.00 = 440.03 against 440.02 shown above them.
+    def book(collector: str | None) -> CurrencySeries:
+        amount = D("100.004") if collector is None else D("100.005")
+        return CurrencySeries(collector, "EUR", (D(0),) * 12, (amount,) * 4,
+                              (D(0),) * 3 + (D("0.001"),))
+    queries = FakeQueries(
+        [book("U1"), book("U2"), book("U3"), book(None)],
+        [BucketTotals("EUR", (D("0.001"), D(0), D(0), D(0), D("400.018")))], [])
+    report = _reports(queries, FakeUnitOfWork([], rates={"EUR": D("1.1")})).portfolio(AS_OF)
+    assert (report.open_total, report.overdue_total) == (D("440.02"), D("440.02"))
+    shown = report.collector_figures()
+    assert [b.collector for b in report.collectors] == ["U1", "U2", "U3", None]
+    assert shown == [(D("110.01"), D("110.01")), (D("110.01"), D("110.01")),
+                     (D("110.00"), D("110.00")), (D("110.00"), D("110.00"))]
+    assert sum(ar for ar, _ in shown) == report.open_total
+    assert sum(overdue for _, overdue in shown) == report.overdue_total
+
+
+@pytest.mark.parametrize(("total", "parts", "shares"), [
+    ("3.02", ["1.005", "1.005", "1.005"], ["1.01", "1.01", "1.00"]),
+    ("3.01", ["1.005", "1.005", "1.005"], ["1.01", "1.00", "1.00"]),
+    # The new user's report: the largest remainder (.684) takes the cent.
+    ("10752522.05", ["4914948.684", "2333953.074", "3503620.294"],
+     ["4914948.69", "2333953.07", "3503620.29"]),
+    # Below zero (credit notes): rounded down is away from zero.
+    ("-0.01", ["-0.004", "-0.004"], ["0.00", "-0.01"]),
+    # Parts that are not the total's lines: rounded only, not bent toward it.
+    ("100.00", ["1", "2.005"], ["1.00", "2.01"]),
+])
+def test_apportioned_shares_add_up_to_the_total(total: str, parts: list[str],
+                                                shares: list[str]) -> None:
+    got = apportioned(D(total), [D(p) for p in parts], D("0.01"))
+    assert got == [D(s) for s in shares]
+    assert [str(g) for g in got] == shares  # two decimals, as money is shown
