@@ -23,6 +23,7 @@ EXAMPLES = "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 1
 # Ten trillion: above any credit limit or order, and within what both databases store
 # exactly (NUMERIC(18,4) on PostgreSQL, integer ten-thousandths on SQLite).
 MAX_AMOUNT = Decimal(10) ** 13
+NOT_POSITIVE = N_("“{text}” is not an amount greater than zero: write it like {examples}.")
 
 # An optional currency code, digits in groups of three with "," (or none), optional
 # decimals, a multiplier, an optional 元, an optional currency code.
@@ -49,7 +50,10 @@ class TypedAmount:
 def parse_amount(text: str) -> TypedAmount:
     """The amount in ``text``, or AmountError saying how to write one."""
     # NFKC folds full-width digits, letters, "，" and "．" to their ASCII forms.
-    match = _AMOUNT.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    folded = unicodedata.normalize("NFKC", text).strip()
+    match = _AMOUNT.fullmatch(folded)
+    if match is None and folded[:1] in ("-", "−") and _AMOUNT.fullmatch(folded[1:].strip()):
+        raise AmountError(text, NOT_POSITIVE)  # "-5" is an amount, below zero
     if match is None or (match["before"] and match["after"]):
         raise AmountError(text)
     currency = canonical(match["before"] or match["after"] or "") or None
@@ -65,8 +69,7 @@ def parse_amount(text: str) -> TypedAmount:
         raise AmountError(text, N_("“{text}” is too large: creditbot takes amounts up to "
                                    "{most}."), most="10,000,000,000,000")
     if value <= 0:
-        raise AmountError(text, N_("“{text}” is not an amount greater than zero: write it "
-                                   "like {examples}."))
+        raise AmountError(text, NOT_POSITIVE)
     try:
         if value == value.to_integral_value():
             value = value.quantize(Decimal(1))

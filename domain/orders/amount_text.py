@@ -13,7 +13,14 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from domain.amounts import EXAMPLES, AmountError, TypedAmount, exact_money, parse_amount
+from domain.amounts import (
+    EXAMPLES,
+    NOT_POSITIVE,
+    AmountError,
+    TypedAmount,
+    exact_money,
+    parse_amount,
+)
 from domain.money import Money
 from domain.text import N_, Phrase
 
@@ -27,7 +34,6 @@ TOO_LARGE = N_("“{text}” is more than creditbot takes for one order (at most
                "write it like {examples}.")
 LIMIT_TOO_LARGE = N_("“{text}” is more than creditbot takes for a credit limit (at most "
                      "{most}): write it like {examples}.")
-NOT_POSITIVE = N_("“{text}” is not an amount greater than zero: write it like {examples}.")
 
 
 # domain.amounts' examples, marked here so that a reader sees them in their language.

@@ -69,8 +69,12 @@ def test_the_documented_examples(text, value):
 
 
 @pytest.mark.parametrize(("text", "reason"), [
-    ("1,2.3", ""), ("abc", ""), ("-5", ""), ("12 万 元 x", ""), ("USD 10 EUR", ""),
-    ("0", " greater than zero"),
+    ("1,2.3", ""), ("abc", ""), ("12 万 元 x", ""), ("USD 10 EUR", ""), ("-", ""),
+    ("--5", ""), ("0", " greater than zero"),
+    # An amount below zero is one, not greater than zero (a new user's "-5" was told it
+    # was not an amount at all).
+    ("-5", " greater than zero"), ("− 5k", " greater than zero"),
+    ("-USD 5", " greater than zero"),
     ("XYZ 10", " in a currency creditbot knows (XYZ is not an ISO 4217 code)"),
 ])
 def test_what_is_not_an_amount_says_how_to_write_one(text, reason):
