@@ -21,9 +21,8 @@ from pydantic_core import PydanticCustomError
 
 from bot.config.fields import shown
 from bot.config.section import Section
-from bot.config.working_time import WorkingHoursSetting, weekdays
+from bot.config.working_time import Weekdays, WorkingHoursSetting, weekdays_field
 from domain.meetings.schedule import SHORTEST_MINUTES, SchedulingPolicy
-from domain.working_time import WEEKDAYS
 
 _LEAD = re.compile(r"(\d{1,4})([dhm])")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
@@ -54,10 +53,7 @@ class MeetingSettings(Section):
     working_hours: WorkingHoursSetting = Field(
         default=WorkingHoursSetting(), description='a section with start and end, e.g. '
         '{start: "08:00", end: "19:00"}')
-    working_days: list[str] = Field(
-        default=list(WEEKDAYS[:5]), description="a list of weekdays, e.g. [mon, tue, wed, "
-        "thu, fri]", json_schema_extra={"items": ["a weekday: mon, tue, wed, thu, fri, sat "
-                                                  "or sun"]})
+    working_days: Weekdays = weekdays_field()
     default_minutes: int = Field(
         default=60, description=f"a whole number of minutes from {SHORTEST_MINUTES}, e.g. 60")
     longest_minutes: int = Field(
@@ -66,11 +62,6 @@ class MeetingSettings(Section):
     reminders_before: list[str] = Field(
         default=["1d", "15m"], description=f"a list of reminders, each {_LEAD_HINT}",
         json_schema_extra={"items": [_LEAD_HINT]})
-
-    @field_validator("working_days", mode="before")
-    @classmethod
-    def _days(cls, value: object) -> object:
-        return weekdays(value)
 
     @field_validator("reminders_before", mode="before")
     @classmethod

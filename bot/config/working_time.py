@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, tzinfo
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from bot.config.fields import shown
@@ -50,6 +51,17 @@ def weekdays(value: object) -> list[str]:
             raise _error("{shown} is not a weekday; write mon, tue, wed, thu, fri, sat "
                          "or sun", shown=shown(day))
     return [day.strip().lower()[:3] for day in value]
+
+
+# Working days as app.yaml writes them, checked by ``weekdays``; Monday to Friday unless
+# written (``weekdays_field``).
+Weekdays = Annotated[list[str], BeforeValidator(weekdays)]
+
+
+def weekdays_field() -> Any:
+    return Field(default=list(WEEKDAYS[:5]), description="a list of weekdays, e.g. [mon, "
+                 "tue, wed, thu, fri]", json_schema_extra={"items": [
+                     "a weekday: mon, tue, wed, thu, fri, sat or sun"]})
 
 
 class WorkingHoursSetting(Section):
@@ -85,18 +97,10 @@ class WorkingTimeSettings(Section):
     hours: WorkingHoursSetting = Field(
         default=WorkingHoursSetting(start="09:00", end="18:00"),
         description='a section with start and end, e.g. {start: "09:00", end: "18:00"}')
-    days: list[str] = Field(
-        default=list(WEEKDAYS[:5]), description="a list of weekdays, e.g. [mon, tue, wed, "
-        "thu, fri]", json_schema_extra={"items": ["a weekday: mon, tue, wed, thu, fri, sat "
-                                                  "or sun"]})
+    days: Weekdays = weekdays_field()
     holidays: list[date] = Field(
         default_factory=list, description=f"a list of dates, each {_HOLIDAY_HINT}",
         json_schema_extra={"items": [_HOLIDAY_HINT]})
-
-    @field_validator("days", mode="before")
-    @classmethod
-    def _days(cls, value: object) -> object:
-        return weekdays(value)
 
     @field_validator("holidays", mode="before")
     @classmethod
