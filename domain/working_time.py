@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# How far working time is searched for (ten years): a calendar of holidays and few
-# working days cannot make a deadline of up to 720 hours loop for ever.
-_FARTHEST_DAYS = 3_660
+# How far working time is searched for (twenty years): a calendar of holidays and few
+# working days cannot make a deadline loop for ever, and 720 hours at an hour a week (the
+# least app.yaml allows) end within it.
+_FARTHEST_DAYS = 7_320
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,17 @@ class WorkingTime:
                 return finish - left
             left -= finish - opens
         raise AssertionError("unreachable")
+
+    def days_after(self, first: datetime, now: datetime) -> int:
+        """How many working days after ``first``'s day, up to ``now``'s, have reached
+        ``first``'s time of day by ``now`` (on this zone's clock)."""
+        start, end = first.astimezone(self.zone), now.astimezone(self.zone)
+        count, day = 0, start.date() + timedelta(days=1)
+        while day <= end.date():
+            # Same tzinfo: compared as wall-clock times, the time of day we mean.
+            if self.is_working_day(day) and \
+                    datetime.combine(day, start.time(), tzinfo=self.zone) <= end:
+                count += 1
+            day += timedelta(days=1)
+        return count
+

@@ -20,6 +20,17 @@ from bot.config.schema import STANDARD_ROLES, AppConfig, Problem, cross_section_
 from domain.access import CreditDataAccess, Member
 
 
+class _DatesAsWritten(yaml.SafeLoader):
+    """YAML with its dates left as written: PyYAML's own reading of one stops the whole
+    file with a traceback on an impossible date (2027-02-30), where the setting that
+    reads it can say what is wrong, on its line."""
+
+
+_DatesAsWritten.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
 class ConfigError(Exception):
     def __init__(self, path: Path, problems: list[str]) -> None:
         self.path = path
@@ -41,7 +52,7 @@ def load_config(path: Path) -> AppConfig:
     try:
         root = yaml.compose(text)
         twice = _keys_written_twice(root)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_DatesAsWritten)
     except yaml.YAMLError as problem:
         mark = getattr(problem, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
@@ -26,6 +26,13 @@ from bot.config.section import Section
 from domain.working_time import WEEKDAYS, WorkingHours, WorkingTime
 
 _CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A weekday as three letters or in full: "monkey" is no Monday.
+_DAY_NAMES = frozenset(WEEKDAYS) | frozenset(
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+# The shortest working day deadlines may count: with at least an hour a week, the longest
+# deadline (720 hours) ends within domain.working_time's horizon.
+_SHORTEST = timedelta(hours=1)
 
 
 def _error(message: str, **context: object) -> PydanticCustomError:
@@ -36,6 +43,11 @@ def clock_time(value: object) -> time:
     """``"08:00"`` as a time; a clear error for anything else."""
     if isinstance(value, str) and (found := _CLOCK.fullmatch(value.strip())):
         return time(int(found[1]), int(found[2]))
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        # YAML 1.1 reads an unquoted 18:00 as a number in base 60.
+        raise _error('write the time of day in quotes, e.g. "{clock}": unquoted, YAML '
+                     "reads it as the number {shown}", clock=f"{value // 60:02d}:"
+                     f"{value % 60:02d}", shown=shown(value))
     raise _error('write a time of day as "HH:MM" on the 24-hour clock, e.g. "08:00" or '
                  '"19:00", got {shown}', shown=shown(value))
 
@@ -46,8 +58,7 @@ def weekdays(value: object) -> list[str]:
         raise _error("write the working days as a list of weekdays, e.g. [mon, tue, wed, "
                      "thu, fri]; got {shown}", shown=shown(value))
     for day in value:
-        if not isinstance(day, str) or day.strip().lower()[:3] not in WEEKDAYS \
-                or len(day.strip()) < 3:
+        if not isinstance(day, str) or day.strip().lower() not in _DAY_NAMES:
             raise _error("{shown} is not a weekday; write mon, tue, wed, thu, fri, sat "
                          "or sun", shown=shown(day))
     return [day.strip().lower()[:3] for day in value]
@@ -76,7 +87,13 @@ class WorkingHoursSetting(Section):
 
     @model_validator(mode="after")
     def _ordered(self) -> WorkingHoursSetting:
-        if clock_time(self.end) <= clock_time(self.start):
+        start, end = clock_time(self.start), clock_time(self.end)
+        if end > start and datetime.combine(date.min, end) - datetime.combine(
+                date.min, start) < _SHORTEST:
+            raise _error("the working hours must last an hour at least, e.g. start \"08:00\" "
+                         "and end \"19:00\"; got {start} to {end}",
+                         start=self.start, end=self.end)
+        if end <= start:
             raise _error("the working hours must end after they start (both on the same "
                          'day), e.g. start "08:00" and end "19:00"; got {start} to {end}',
                          start=self.start, end=self.end)
@@ -116,6 +133,8 @@ class WorkingTimeSettings(Section):
                 days.append(day)
                 continue
             try:
+                if not _ISO_DATE.fullmatch(str(day).strip()):
+                    raise ValueError(day)
                 days.append(date.fromisoformat(str(day).strip()))
             except ValueError:
                 raise _error("{shown} is not a date; write each holiday as {hint}",

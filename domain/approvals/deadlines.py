@@ -12,8 +12,8 @@ temporary limits announced when they end (the ``approvals`` job runs ``Deadlines
   (the role's holders and their stand-ins today) are reminded again, and its requester
   told that it is overdue, when the deadline passes and then every 24 hours after it, at
   the deadline's time of day, until someone decides (audited ``requests.reminded`` with
-  ``overdue_days``); on working days only when the policy counts working time. An
-  escalated level gets no further reminders.
+  ``overdue_days``, the reminder's number); with working time, on working days only
+  (``ApprovalPolicy.overdue_reminder``). An escalated level gets no further reminders.
 - **Working time** (``approvals.working_time`` in app.yaml): a level's deadline is then
   its hours counted inside working hours from when it started waiting, and its reminder
   ``remind_before_hours`` of working time before that; the deadline is worked out when
@@ -31,7 +31,6 @@ message exists once.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -58,7 +57,6 @@ from domain.retry import retried
 # How far back the job looks for temporary limits that ended: a scheduler down for
 # longer than this does not announce the ends it missed, weeks late.
 REVERT_LOOKBACK_DAYS = 30
-OVERDUE_EVERY = timedelta(hours=24)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,14 +148,14 @@ def due(request: CreditRequest, now: datetime, policy: ApprovalPolicy) -> Due | 
     since = request.level_since or request.filed_at
     if now < deadline:
         remind_at = policy.reminder(deadline)
-        if remind_at > since and now >= remind_at:
+        if remind_at > policy.started(since) and now >= remind_at:
             return Due("remind", request.id, request.level, _key("remind", request))
         return None
     if request.current.escalate_to:
         return Due("escalate", request.id, request.level, _key("escalate", request))
-    if not policy.may_nag(now):
+    days = policy.overdue_reminder(deadline, now)
+    if days is None:
         return None
-    days = math.floor((now - deadline) / OVERDUE_EVERY)
     return Due("overdue", request.id, request.level, _key("overdue", request, f":{days}"),
                days)
 

@@ -16,6 +16,7 @@ the last band has no ``up_to`` and takes everything above. What is measured:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -105,7 +106,17 @@ class ApprovalPolicy:
         """The end of a level that started waiting at ``since`` and has ``hours``."""
         if self.working_time is None:
             return since + timedelta(hours=hours)
-        return self.working_time.add(since, timedelta(hours=hours))
+        # From the minute: four hours from 14:00:05 end at 18:00 that day, not five
+        # seconds into the next working morning.
+        return self.working_time.add(since.replace(second=0, microsecond=0),
+                                     timedelta(hours=hours))
+
+    def started(self, since: datetime) -> datetime:
+        """When a level that started waiting at ``since`` starts counting: at once, or
+        at the next opening."""
+        if self.working_time is None:
+            return since
+        return self.working_time.add(since, timedelta(0))
 
     def reminder(self, deadline: datetime) -> datetime:
         """When a level's deciders are reminded of its ``deadline``."""
@@ -114,10 +125,24 @@ class ApprovalPolicy:
             return deadline - before
         return self.working_time.subtract(deadline, before)
 
-    def may_nag(self, now: datetime) -> bool:
-        """Whether an overdue level's daily reminder may go out at ``now``: on working
-        days only, when deadlines count working time."""
-        return self.working_time is None or self.working_time.is_working_day_at(now)
+    def overdue_reminder(self, deadline: datetime, now: datetime) -> int | None:
+        """Which of an overdue level's daily reminders is the latest due at ``now``: 0 at
+        the deadline, then one a day at its time of day; with working time, on working
+        days only, and none before that time of day (a run at 09:00 does not catch up
+        the reminder of a weekend, to send the day's own at 15:00 again). None: none is
+        due now."""
+        if self.working_time is None:
+            return math.floor((now - deadline) / timedelta(hours=24))
+        working = self.working_time
+        local_deadline, local_now = deadline.astimezone(working.zone), \
+            now.astimezone(working.zone)
+        # Within the working hours: a deadline kept from before working time counted (at
+        # 02:06, say) is told of at the opening, not in the night.
+        hours = working.hours
+        at = min(max(local_deadline.time(), hours.start), hours.end)
+        if not working.is_working_day(local_now.date()) or local_now.time() < at:
+            return None
+        return working.days_after(deadline, now)
 
     def of(self, kind: RequestKind) -> KindPolicy:
         return self.kinds.get(kind) or DEFAULT_POLICIES[kind]

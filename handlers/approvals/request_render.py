@@ -82,11 +82,14 @@ def deciders(request: CreditRequest, requests: CreditRequests, tr: Translator) -
 
 def stage(request: CreditRequest, requests: CreditRequests, tr: Translator,
           zone: Any) -> str:
-    """Where an open request waits: level i of n, who decides, by when."""
-    return tr._("level {level} of {levels}: {who} decides by {deadline}",
-                level=request.level, levels=len(request.route),
-                who=deciders(request, requests, tr),
-                deadline=tr.moment(request.deadline(), zone))
+    """Where an open request waits: level i of n, who decides, by when (or since when
+    it is overdue)."""
+    deadline = request.deadline()
+    template = N_("level {level} of {levels}: {who} decides by {deadline}") \
+        if requests.clock() < deadline else \
+        N_("level {level} of {levels}: {who}, overdue since {deadline}")
+    return tr._(template, level=request.level, levels=len(request.route),
+                who=deciders(request, requests, tr), deadline=tr.moment(deadline, zone))
 
 
 def filed(request: CreditRequest, requests: CreditRequests, tr: Translator) -> Message:

@@ -172,14 +172,17 @@ def test_a_level_is_reminded_then_overdue_every_working_day(world, deadlines):
     assert deadlines.dms(SALES)[-1] == told
     assert deadlines.run(local(2, 21))["reminded"] == 0
     assert deadlines.run(local(3, 15))["reminded"] == 1
-    # Saturday and Sunday: nobody is nagged. Monday: day 5.
+    # Saturday and Sunday: nobody is nagged (Friday's reminder, missed, is not caught up
+    # at the weekend); Monday morning neither, before the deadline's time of day. Monday
+    # at 15:00: the third working day after the deadline.
     assert deadlines.run(local(5, 15))["reminded"] == 0
     assert deadlines.run(local(6, 15))["reminded"] == 0
+    assert deadlines.run(local(7, 9, 5))["reminded"] == 0
     assert deadlines.run(local(7, 15))["reminded"] == 1
     assert deadlines.dms(CREDIT_MANAGER)[-3:] == [overdue, overdue, overdue]
     assert deadlines.dms(SALES)[-3:] == [told, told, told]
     assert [row.details["overdue_days"] for row in deadlines.audit("requests.reminded")] == [
-        None, 0, 1, 5]
+        None, 0, 1, 3]
 
 
 def test_a_level_past_its_deadline_escalates_once(world, tmp_path):

@@ -9,9 +9,11 @@ $500,000 is decided by the credit manager (24 h), then the finance director (48 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import time_machine
 from sqlalchemy import insert, select
 
 from bot.sandbox.driver import Reply
@@ -334,6 +336,17 @@ def test_a_group_card_has_no_request_button(world):
 
 
 # -- /credit requests -------------------------------------------------------------------
+
+def test_a_level_past_its_deadline_is_listed_as_overdue(world):
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +100k larger Q1 orders")
+    [request] = requests_of(world)
+    # A new user's list still said "decides by" a day that had passed.
+    with time_machine.travel(request.deadline() + timedelta(hours=1), tick=True):
+        mine = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")
+    assert mrkdwn(mine).splitlines()[5] == (
+        "open, level 1 of 2: credit manager (<@U02CREDITMG>), overdue since "
+        f"{deadline(request)}")
+
 
 def test_requests_lists_mine_and_those_waiting_and_cancels(world):
     empty = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")

@@ -242,3 +242,31 @@ def test_bad_working_time_says_how_to_write_it(tmp_path: Path):
         f"line {line_of(text, 'weekends:')}: approvals.working_time.weekends: is not a "
         "setting creditbot knows (misspelt?); the settings here are: hours, days, holidays",
     ]
+
+
+def test_working_time_mistakes_yaml_hides_are_explained(tmp_path: Path):
+    # An impossible date stopped config check with a traceback from the YAML reader; an
+    # unquoted 18:00 is a number in YAML 1.1; "monkey" passed as a Monday.
+    text = with_approvals(
+        "  working_time:\n"
+        "    hours: {start: \"09:00\", end: 18:00}\n"
+        "    days: [mon, monkey]\n"
+        "    holidays: [2027-02-30]\n")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'end: 18:00')}: approvals.working_time.hours.end: write the "
+        "time of day in quotes, e.g. \"18:00\": unquoted, YAML reads it as the number 1080",
+        f"line {line_of(text, 'monkey')}: approvals.working_time.days: \"monkey\" is not a "
+        "weekday; write mon, tue, wed, thu, fri, sat or sun",
+        f"line {line_of(text, '2027-02-30')}: approvals.working_time.holidays: "
+        "\"2027-02-30\" is not a date; write each holiday as a date as YYYY-MM-DD, e.g. "
+        "2027-01-01",
+    ]
+    for written in ("20270101", "2027-W01-5"):
+        assert problems(tmp_path, with_approvals(
+            f"  working_time:\n    holidays: [\"{written}\"]\n")) == [
+            f"line 120: approvals.working_time.holidays: \"{written}\" is not a date; write "
+            "each holiday as a date as YYYY-MM-DD, e.g. 2027-01-01"]
+    assert problems(tmp_path, with_approvals(
+        "  working_time:\n    hours: {start: \"09:00\", end: \"09:30\"}\n")) == [
+        "line 120: approvals.working_time.hours: the working hours must last an hour at "
+        "least, e.g. start \"08:00\" and end \"19:00\"; got 09:00 to 09:30"]

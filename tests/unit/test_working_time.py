@@ -74,7 +74,7 @@ def test_a_change_of_summer_time_is_counted_in_real_hours() -> None:
 
 def test_a_calendar_without_working_days_says_so_rather_than_looping() -> None:
     never = WorkingTime(WorkingHours(time(9), time(18), frozenset()), SHANGHAI)
-    with pytest.raises(ValueError, match="no working time within 3660 days"):
+    with pytest.raises(ValueError, match="no working time within 7320 days"):
         never.add(at(SHANGHAI, 2026, 12, 1, 9, 0), hours(1))
 
 
@@ -117,10 +117,18 @@ def test_a_friday_evening_request_is_reminded_and_overdue_in_working_time() -> N
 def test_an_overdue_level_is_not_nagged_at_the_weekend() -> None:
     policy = ApprovalPolicy("USD", working_time=OFFICE)
     request = _request(Level("credit_manager", 4), policy)  # due Monday 7 Dec, noon
+    friday = due(request, at(SHANGHAI, 2026, 12, 11, 12, 0), policy)
     saturday = due(request, at(SHANGHAI, 2026, 12, 12, 12, 0), policy)
+    monday_morning = due(request, at(SHANGHAI, 2026, 12, 14, 9, 5), policy)
     monday = due(request, at(SHANGHAI, 2026, 12, 14, 12, 0), policy)
+    # One a working day, numbered in working days: Tuesday to Friday are 1 to 4.
+    assert friday is not None and (friday.action, friday.overdue_days) == ("overdue", 4)
     assert saturday is None
-    assert monday is not None and (monday.action, monday.overdue_days) == ("overdue", 7)
+    # Monday before the deadline's time of day: not Friday's again nor Monday's early (a
+    # new user got both on a Monday, at 09:05 and at 15:05).
+    assert monday_morning is None
+    assert monday is not None and (monday.action, monday.overdue_days) == ("overdue", 5)
+    assert monday.key != friday.key
     # Escalation is not held back: it lands at a deadline, inside working time anyway.
     escalating = _request(Level("credit_manager", 4, "cfo"), policy)
     late = due(escalating, at(SHANGHAI, 2026, 12, 12, 12, 0), policy)
@@ -134,3 +142,41 @@ def test_a_request_filed_before_deadlines_were_kept_counts_the_clock() -> None:
                         level_since=FRIDAY_5PM, id=1)
     assert old.deadline() == at(SHANGHAI, 2026, 12, 4, 21, 0)
     assert policy.deadline(FRIDAY_5PM, 4) != old.deadline()
+
+
+def test_a_level_starting_a_few_seconds_past_the_minute_ends_that_day() -> None:
+    # A new user's held order at 14:00 and a few seconds, 4 working hours: the deadline
+    # read Tuesday 09:00, not Friday 18:00, five seconds having spilled over the weekend.
+    policy = ApprovalPolicy("USD", working_time=OFFICE)
+    late = FRIDAY_5PM - timedelta(hours=3) + timedelta(seconds=5)
+    assert policy.deadline(late, 4) == at(SHANGHAI, 2026, 12, 4, 18, 0)
+
+
+def test_a_level_no_longer_than_the_reminder_window_gets_no_reminder() -> None:
+    # Filed at night with 4 hours and reminders 4 hours ahead: the level counts from the
+    # opening, the reminder would fall on that same opening.
+    policy = ApprovalPolicy("USD", remind_before_hours=4, working_time=OFFICE)
+    night = at(SHANGHAI, 2026, 12, 1, 22, 30)
+    request = CreditRequest(RequestKind.ORDER_RELEASE, "C0001", "Acme", REP, night, "x",
+                            Money(Decimal(1), "USD"), (Level("credit_manager", 4),),
+                            level_since=night, level_deadline=policy.deadline(night, 4), id=1)
+    assert request.deadline() == at(SHANGHAI, 2026, 12, 2, 13, 0)
+    for moment in (at(SHANGHAI, 2026, 12, 2, 9, 0), at(SHANGHAI, 2026, 12, 2, 12, 59)):
+        assert due(request, moment, policy) is None
+
+
+def test_a_deadline_kept_from_before_is_told_of_in_working_hours() -> None:
+    # Filed before deadlines were kept: 4 hours on the clock from Monday 22:06, due at
+    # 02:06. Not at 02:06 nor at 08:59, but at the opening; the next at the next opening.
+    policy = ApprovalPolicy("USD", working_time=OFFICE)
+    night = at(SHANGHAI, 2026, 11, 30, 22, 6)
+    old = CreditRequest(RequestKind.ORDER_RELEASE, "C0001", "Acme", REP, night, "x",
+                        Money(Decimal(1), "USD"), (Level("credit_manager", 4),),
+                        level_since=night, id=1)
+    assert old.deadline() == at(SHANGHAI, 2026, 12, 1, 2, 6)
+    for moment in (at(SHANGHAI, 2026, 12, 1, 2, 6), at(SHANGHAI, 2026, 12, 1, 8, 59)):
+        assert due(old, moment, policy) is None
+    first = due(old, at(SHANGHAI, 2026, 12, 1, 9, 0), policy)
+    second = due(old, at(SHANGHAI, 2026, 12, 2, 9, 0), policy)
+    assert first is not None and first.overdue_days == 0
+    assert second is not None and second.overdue_days == 1
