@@ -417,6 +417,7 @@ class CollectorsDay:
         is told of every other problem in the same round."""
         with self.unit_of_work() as uow:
             self._require_collector(uow, actor, customer_id)
+            require_not_with_legal(uow, customer_id, self._date_of)
             return self._promise_problems(uow, customer_id, amount, invoice_ids)[1]
 
     def _promise_problems(self, uow: UnitOfWork, customer_id: str, amount: Money | None,

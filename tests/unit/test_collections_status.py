@@ -77,6 +77,9 @@ def test_an_account_with_legal_takes_no_promise_dispute_escalation_or_collector(
                len(uow.collections.legal_cases("C2")), len(uow.audit.entries))
     for attempt in (
             lambda: day.promise(LAWYER, "C2", usd(1000), TODAY + timedelta(days=5), ["I3"]),
+            # The form's own check too (a form with a wrong date): legal first, not the
+            # invoices and amount to be put right for nothing.
+            lambda: day.promise_problems(LAWYER, "C2", usd(1000), ["NOPE"]),
             lambda: day.dispute(LAWYER, "C2", ["I3"], "quality", "sales", None),
             lambda: day.escalate_to_legal(LAWYER, "C2", "again"),
             lambda: assignments_of(uow).assign(MANAGER, "C2", ANNA)):
