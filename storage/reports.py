@@ -83,6 +83,7 @@ class SqlReportQueries:
     def __init__(self, session: Session) -> None:
         self._session = session
         self._bounded = False
+        self._posted_ahead = False
 
     def _rows(self, query: Any, few_groups: bool = False) -> list[Any]:
         """``few_groups``: a grouping by computed values that yields a few hundred rows
@@ -132,7 +133,8 @@ class SqlReportQueries:
 
         return SeriesRows(rows(found), rows(mine),
                           [BucketTotals(currency, tuple(sums))
-                           for currency, sums in sorted(buckets.items()) if any(sums)])
+                           for currency, sums in sorted(buckets.items()) if any(sums)],
+                          posted_ahead=self._posted_ahead)
 
     def _invoice_sums(self, periods: Sequence[Period], ends: Sequence[date], assigned: bool,
                       aging: AgingBuckets | None = None
@@ -192,8 +194,12 @@ class SqlReportQueries:
                     into[n + k] += owed
                     if due_ends > k:
                         into[n + m + k] += owed
-            if aging is not None and period < n:  # not issued after the report date
+            if aging is None:
+                continue
+            if period < n:
                 aged.setdefault(currency, [Decimal(0)] * width)[in_bucket] += owed
+            elif owed:  # issued after the last end (the report date), still open
+                self._posted_ahead = True
         return sums, aged
 
     def _paid_after(self, ends: Sequence[date], assigned: bool
@@ -223,20 +229,22 @@ class SqlReportQueries:
                  for i, r in enumerate(buckets.due_date_bounds(as_of)) if r.earliest is not None]
         return case(*whens, else_=values[-1])
 
-    def allowances(self, as_of: date, buckets: AgingBuckets, rates_bp: Sequence[int]
-                   ) -> list[AllowanceRow]:
+    def allowances(self, as_of: date, buckets: AgingBuckets, rates_bp: Sequence[int],
+                   posted_ahead: bool = True) -> list[AllowanceRow]:
         # Amounts times whole basis points stay exact integers on SQLite (storage.types).
-        # A credit note at the current bucket's rate, as open_by_bucket counts it.
+        # A credit note at the current bucket's rate, as the series' aging counts it.
         rate = case((_I.c.open_amount < 0, literal(rates_bp[0], Integer)),
                     else_=self._bucket_of(as_of, buckets,
                                           [literal(bp, Integer) for bp in rates_bp]))
-        # An invoice issued after the report date is not owed by it: neither in the AR nor
-        # in the aging (series), nor here.
         query = (select(_I.c.customer_id, _I.c.currency,
                         type_coerce(func.sum(_I.c.open_amount * rate), Amount))
-                 .where(_I.c.status.in_(_OPEN), _I.c.open_amount != 0,
-                        _I.c.issue_date <= as_of)
+                 .where(_I.c.status.in_(_OPEN), _I.c.open_amount != 0)
                  .group_by(_I.c.customer_id, _I.c.currency))
+        if posted_ahead:
+            # An invoice issued after the report date is not owed by it: neither in the AR
+            # nor in the aging, nor here. Only when there is one: the issue date is not in
+            # the customers' covering index, and SQLite then reads every row (0.9 → 2 s).
+            query = query.where(_I.c.issue_date <= as_of)
         # The Amount type gives Decimals already.
         return [AllowanceRow(customer_id, currency, weighted)
                 for customer_id, currency, weighted in self._rows(query) if weighted]

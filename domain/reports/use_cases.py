@@ -176,7 +176,8 @@ class Reports:
             fx = FxRates(self.base_currency, as_of, uow.rates.latest(as_of))
             # AR at the N month ends, the one before them and the report date.
             series = reads.series(spans, ar_points, self.buckets)
-            allowance_rows = reads.allowances(as_of, self.buckets, rates_bp)
+            allowance_rows = reads.allowances(as_of, self.buckets, rates_bp,
+                                              series.posted_ahead)
             names = reads.names()
             window = spans[len(spans) - ar_points + 1]
             promises = reads.promises(window.start, as_of)

@@ -41,7 +41,6 @@ import random
 import shutil
 import statistics
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -169,14 +168,14 @@ def _statement_times(reports: Reports) -> dict[str, float]:
     times: dict[str, float] = {}
     with reports.unit_of_work() as uow:
         queries = report_storage.report_queries(uow)
-        steps: dict[str, Callable[[], Any]] = {
-            "series (sales, AR rebuilt, aging)": lambda: queries.series(spans, 4, buckets),
-            "allowances per customer": lambda: queries.allowances(AS_OF, buckets, rates),
-        }
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name] = time.perf_counter() - start
+        start = time.perf_counter()
+        series = queries.series(spans, 4, buckets)
+        times["series (sales, AR rebuilt, aging)"] = time.perf_counter() - start
+        start = time.perf_counter()
+        # As the report asks: the issue dates looked at only if the series saw an
+        # invoice posted ahead.
+        queries.allowances(AS_OF, buckets, rates, series.posted_ahead)
+        times["allowances per customer"] = time.perf_counter() - start
     return times
 
 

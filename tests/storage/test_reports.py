@@ -120,7 +120,8 @@ def test_the_sql_aggregates_equal_a_plain_reading_of_the_rows(engine):
     with SqlUnitOfWork(unit_of_work_factory(engine)) as work:
         got = SqlReportQueries(work.session).series(spans, 4, BUCKETS)
         allowances = SqlReportQueries(work.session).allowances(
-            AS_OF, BUCKETS, [100, 500, 1500, 4000, 10000])
+            AS_OF, BUCKETS, [100, 500, 1500, 4000, 10000], got.posted_ahead)
+    assert got.posted_ahead  # the invoices issued after AS_OF
     assert {(s.collector, s.currency): [*s.sales, *s.ar, *s.current_ar]
             for s in got.portfolio} == {k: v for k, v in want.items() if any(v)}
     assert {(s.collector, s.currency): [*s.sales, *s.ar, *s.current_ar]
