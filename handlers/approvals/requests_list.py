@@ -1,6 +1,7 @@
-"""``/credit requests``: what waits for me, each with the *Approve* and *Reject* buttons
-of its card (the same actions, so the same checks and forms: a delegate without a card
-decides from here too), and what I filed, with a *Cancel* button on my open requests."""
+"""``/credit requests``: what waits for me, each with the *Approve*, *Reject* and *Ask
+for info* buttons of its card (the same actions, so the same checks and forms: a delegate
+without a card decides from here too), and what I filed, with a *Cancel* button on my
+open requests."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from slack_bolt import BoltContext
 
 from domain.approvals.model import RequestRecord
 from domain.approvals.use_cases import CreditRequests
-from handlers.approvals.decide_payloads import APPROVE, REJECT, LevelValue
+from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
 from handlers.approvals.request_render import (
     LIST_RESERVE,
     MESSAGE_BUDGET,
@@ -108,14 +109,15 @@ def _fill(blocks: list[Block], lines: list[list[Block]], budget: int) -> int:
 
 
 def _decide(record: RequestRecord, tr: Translator) -> Block:
-    """The card's own Approve and Reject buttons for the level waiting."""
+    """The card's own buttons for the level waiting: Approve, Reject, Ask for info."""
     request = record.request
     value = LevelValue(request=request.id, level=request.level).encode()
     approve = button(tr._("Approve"), APPROVE, value)
     approve["style"] = "primary"
     reject = button(tr._("Reject"), REJECT, value)
     reject["style"] = "danger"
-    return actions(f"waiting_{request.id}_{request.level}", approve, reject)
+    return actions(f"waiting_{request.id}_{request.level}", approve, reject,
+                   button(tr._("Ask for info"), ASK_INFO, value))
 
 
 def _line(record: RequestRecord, requests: CreditRequests, tr: Translator,

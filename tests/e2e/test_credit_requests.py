@@ -370,7 +370,17 @@ def test_requests_lists_mine_and_those_waiting_and_cancels(world):
     # The decider gets the card's own buttons on the line; only the requester cancels.
     assert [(b["text"]["text"], b["action_id"], b["value"]) for b in waiting.buttons()] == [
         ("Approve", "approvals_approve", '{"request":1,"level":1}'),
-        ("Reject", "approvals_reject", '{"request":1,"level":1}')]
+        ("Reject", "approvals_reject", '{"request":1,"level":1}'),
+        ("Ask for info", "approvals_ask_info", '{"request":1,"level":1}')]
+    # Asking from the list opens the card's own question form.
+    ask = next(b for b in waiting.buttons() if b["action_id"] == "approvals_ask_info")
+    opened = len(world.emulator.calls_to("views.open"))
+    pressed, _ = world.slack.press(CREDIT_MANAGER, SALES_CHANNEL, ask)
+    assert pressed.status == 200
+    view = world.emulator.wait_for("views.open", count=opened + 1)[-1].args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert (view["callback_id"], view["title"]["text"]) == (
+        "approvals_ask_info_view", "Ask for info")
     # Someone else pressing a forged Cancel is told who may.
     [cancel] = mine.buttons()
     refused, url = world.slack.press(CREDIT_MANAGER, SALES_CHANNEL, cancel)
@@ -410,11 +420,12 @@ def test_many_requests_stay_within_slacks_limits(world):
     assert len(reply.blocks) <= 50
     assert mrkdwn(reply).endswith("Only your 10 latest requests are shown.")
     manager = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit requests")
-    # Each waiting line carries its Approve and Reject buttons: fewer lines fit.
+    # Each waiting line carries its Approve, Reject and Ask for info buttons: fewer
+    # lines fit (reasons of 1,400 characters here), the rest counted.
     assert len(manager.blocks) <= 50
-    assert mrkdwn(manager).count("*#") == 8
-    assert "… and 6 more, oldest first." in mrkdwn(manager)
-    assert len(manager.buttons()) == 16
+    assert mrkdwn(manager).count("*#") == 6
+    assert "… and 8 more, oldest first." in mrkdwn(manager)
+    assert len(manager.buttons()) == 18  # three on each of the six
 
 
 # -- /credit delegate -------------------------------------------------------------------
