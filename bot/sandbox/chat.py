@@ -7,6 +7,7 @@ what you see.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sys
@@ -519,6 +520,15 @@ class Sandbox:
                 line = self._next_line(self.tr._("form") + "> ")
                 if line is None or line in {":submit", ":cancel"}:
                     return line
+                if line.startswith(("/", ":")):
+                    # A command, not a field: the script went on past a form the bot
+                    # refused. The form is closed and the command runs, rather than every
+                    # line after it being taken for a field.
+                    self.console.print("[yellow]" + rich_escape(self.tr._(
+                        "“{line}” is a command, not a field: the form is closed without "
+                        "being submitted, and the command runs.", line=line)) + "[/yellow]")
+                    self._feed = itertools.chain([line], self._feed)
+                    return ":cancel"
                 name, colon, typed = line.partition(":")
                 found = form.find(name) if colon and name.strip() else None
                 if found is None:

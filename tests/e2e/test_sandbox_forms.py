@@ -257,6 +257,26 @@ reason: larger Q1 orders
                         "acme +100k larger Q1 orders, or /credit request for the form.")
 
 
+def test_a_command_after_a_refused_form_closes_it_and_runs(monkeypatch, clock, tmp_path):
+    # A new user's script: the form refused (no reason), and every line after it was
+    # taken for a field ("fills in no field of this form") to the end of the script.
+    out = _run(monkeypatch, tmp_path, """:as U01SALESAMY
+/credit request
+customer: acme packaging
+amount: +100k
+:submit
+:clock 2026-12-04 17:00
+/credit requests
+""")
+    assert ("form> :clock 2026-12-04 17:00\n“:clock 2026-12-04 17:00” is a command, not a "
+            "field: the form is closed without being submitted, and the command runs.\nYou "
+            "closed the form without submitting it.\n") in out
+    assert "Request #1 filed" not in out
+    assert out.endswith("Yours\nYou have filed no credit request. File one with /credit "
+                        "request acme +100k larger Q1 orders, or /credit request for the "
+                        "form.")
+
+
 def test_a_script_that_ends_inside_a_form_submits_nothing(monkeypatch, clock, tmp_path):
     out = _run(monkeypatch, tmp_path, ":as U01SALESAMY\n/credit request\ncustomer: acme\n")
     assert out.endswith("form> customer: acme\nThe input ended with the form open: nothing "
