@@ -23,6 +23,8 @@ EXAMPLES = "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 1
 # Ten trillion: above any credit limit or order, and within what both databases store
 # exactly (NUMERIC(18,4) on PostgreSQL, integer ten-thousandths on SQLite).
 MAX_AMOUNT = Decimal(10) ** 13
+# A minus sign starting a word: "-5", "- 5k", "USD -5" (not "12-5").
+_MINUS_WORD = re.compile(r"(?:^|(?<=\s))[-−]\s*(?=\S)")
 NOT_POSITIVE = N_("“{text}” is not an amount greater than zero: write it like {examples}.")
 
 # An optional currency code, digits in groups of three with "," (or none), optional
@@ -52,8 +54,10 @@ def parse_amount(text: str) -> TypedAmount:
     # NFKC folds full-width digits, letters, "，" and "．" to their ASCII forms.
     folded = unicodedata.normalize("NFKC", text).strip()
     match = _AMOUNT.fullmatch(folded)
-    if match is None and folded[:1] in ("-", "−") and _AMOUNT.fullmatch(folded[1:].strip()):
-        raise AmountError(text, NOT_POSITIVE)  # "-5" is an amount, below zero
+    if match is None and (signed := _MINUS_WORD.search(folded)) is not None and \
+            _AMOUNT.fullmatch(" ".join((folded[:signed.start()] + " "
+                                        + folded[signed.end():]).split())):
+        raise AmountError(text, NOT_POSITIVE)  # "-5", "USD -5": amounts, below zero
     if match is None or (match["before"] and match["after"]):
         raise AmountError(text)
     currency = canonical(match["before"] or match["after"] or "") or None

@@ -30,6 +30,8 @@ _QUOTES = {'"': '"', "“": "”", "'": "'", "「": "」"}
 # A multiplier (with or without 元) typed as a word of its own after a number.
 _UNITS = frozenset({*(u for u in MULTIPLIERS if u), "元", *(u + "元" for u in MULTIPLIERS)})
 _CODE_LIKE = re.compile(r"[A-Z]{3}")
+# Minus signs as NFKC leaves them (the full-width one becomes "-").
+_MINUS = ("-", "−")
 
 
 class UnknownCurrency(DomainError):
@@ -55,16 +57,26 @@ def _is_sign(word: str) -> bool:
     return unicodedata.normalize("NFKC", word).lstrip("+") in SYMBOLS
 
 
+def _minus_code(word: str) -> bool:
+    """A minus sign on a currency code (``-USD``), a number to follow."""
+    return len(word) == 4 and word[0] in _MINUS and word[1:].isascii() \
+        and word[1:].isalpha()
+
+
 def join_signs(words: list[str]) -> list[str]:
     """The words with each lone currency sign joined to the number beside it (``€ 12``,
-    ``12 €``): read apart, the sign would go into the name or the reason, and the
-    amount count in the limit's currency unseen."""
+    ``12 €``), and a minus sign to the number after it (``- 5k``, ``-USD 5`` as ``-5
+    USD``): read apart, the sign would go into the name or the reason, and the amount
+    count in the limit's currency unseen, or above zero."""
     joined: list[str] = []
     for word in words:
         before = joined[-1].lstrip("+＋") if joined else ""
         if (before and _is_sign(word) and numeric(before)) or \
-                (joined and _is_sign(joined[-1]) and numeric(word)):
+                (joined and (_is_sign(joined[-1]) or joined[-1] in _MINUS)
+                 and numeric(word)):
             joined[-1] += word
+        elif joined and _minus_code(joined[-1]) and numeric(word):
+            joined[-1:] = [joined[-1][0] + word, joined[-1][1:]]
         else:
             joined.append(word)
     return joined
@@ -150,7 +162,8 @@ def split_order(text: str) -> TypedOrder | None:
     for index in range(start, len(words)):
         word = words[index]
         currency = None
-        if _is_code(word) and index + 1 < len(words) and _is_amount(words[index + 1]) \
+        if _is_code(word) and index + 1 < len(words) and (
+                _is_amount(words[index + 1]) or numeric(words[index + 1])) \
                 and (index >= 1 or quoted is not None):
             currency, amount_at = word.upper(), index + 1
         elif _is_amount(word) or numeric(word):

@@ -156,6 +156,21 @@ def test_check_with_an_amount_answers_without_recording(world):
      "120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
     ("/credit check C0001 -5", "“-5” is not an amount greater than zero: write it like "
      "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    # A minus typed apart from its number, or on the currency code, is still the
+    # amount's: a regression trial booked "acme industrial -" an order of $5,000.00.
+    ("/credit order acme industrial - 5k", "“-5k” is not an amount greater than zero: "
+     "write it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k "
+     "EUR."),
+    ("/credit order acme industrial − 5k PO-9", "“−5k” is not an amount greater than zero: "
+     "write it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k "
+     "EUR."),
+    ("/credit order C0001 -USD 5", "“-5” is not an amount greater than zero: write it "
+     "like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    ("/credit order C0001 USD -5", "“-5” is not an amount greater than zero: write it "
+     "like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    ("/credit check acme industrial - 5k", "“-5k” is not an amount greater than zero: "
+     "write it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k "
+     "EUR."),
     ("/credit order HUAXIA 10k", "“HUAXIA” is a customer group; an order is for one "
      "customer: name one of its members."),
     # A sign typed apart from its number is still the amount's: never read as part of the

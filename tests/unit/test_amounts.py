@@ -74,7 +74,9 @@ def test_the_documented_examples(text, value):
     # An amount below zero is one, not greater than zero (a new user's "-5" was told it
     # was not an amount at all).
     ("-5", " greater than zero"), ("− 5k", " greater than zero"),
-    ("-USD 5", " greater than zero"),
+    ("-USD 5", " greater than zero"), ("USD -5", " greater than zero"),
+    # A minus between digits or at the end is no sign.
+    ("12-5", ""), ("5 -", ""),
     ("XYZ 10", " in a currency creditbot knows (XYZ is not an ISO 4217 code)"),
 ])
 def test_what_is_not_an_amount_says_how_to_write_one(text, reason):
