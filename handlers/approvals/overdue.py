@@ -32,6 +32,6 @@ def overdue_note(tr: Translator, overdue: Overdue, zone: tzinfo) -> str:
     request = overdue.request
     return ":hourglass_flowing_sand: " + tr._(
         "Level {level} of your request {subject} passed its deadline ({deadline}) and "
-        "nobody has decided it yet; its deciders ({role}) were reminded again.",
+        "nobody has decided it yet; its deciders ({role}) have been reminded.",
         level=request.level, subject=subject(tr, request),
         deadline=tr.moment(request.deadline(), zone), role=role_name(request.current.role))

@@ -167,7 +167,7 @@ def test_a_level_is_reminded_then_overdue_every_working_day(world, deadlines):
                "Use the buttons on its card.")
     told = (f":hourglass_flowing_sand: Level 1 of your request {subject} passed its "
             f"deadline ({deadline}) and nobody has decided it yet; its deciders (credit "
-            "manager) were reminded again.")
+            "manager) have been reminded.")
     assert deadlines.dms(CREDIT_MANAGER)[-1] == overdue
     assert deadlines.dms(SALES)[-1] == told
     assert deadlines.run(local(2, 21))["reminded"] == 0

@@ -12,6 +12,7 @@ import pytest
 
 from domain.access import AccessDenied, CreditDataAccess, Member
 from domain.aging import AgingBuckets
+from domain.money import Money
 from domain.reports.metrics import CountBack, Period, apportioned
 from domain.reports.ports import (
     AllowanceRow,
@@ -202,3 +203,16 @@ def test_apportioned_shares_add_up_to_the_total(total: str, parts: list[str],
     got = apportioned(D(total), [D(p) for p in parts], D("0.01"))
     assert got == [D(s) for s in shares]
     assert [str(g) for g in got] == shares  # two decimals, as money is shown
+
+
+def test_a_provision_line_is_its_open_amount_as_shown_times_its_rate() -> None:
+    # A trial worked lines out by hand and found some a cent off: the allowance was the
+    # unrounded amount's. 1,000.095 shows as $1,000.10, and 15% of that is $150.02, where
+    # 15% of 1,000.095 rounds to $150.01.
+    queries = FakeQueries([], [BucketTotals("USD", (D(0), D(0), D("1000.095"), D(0),
+                                                    D(0)))], [])
+    report = _reports(queries, FakeUnitOfWork([])).portfolio(AS_OF)
+    line = report.provision[2]
+    assert (line.bucket, line.open_amount, line.rate) == ("31-60", D("1000.10"), D(15))
+    assert Money(line.allowance, "USD").rounded().amount == D("150.02")
+    assert report.allowance_total == D("150.02")
