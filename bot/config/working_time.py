@@ -127,7 +127,7 @@ class WorkingTimeSettings(Section):
         if not isinstance(value, list):
             raise _error("write the holidays as a list of dates, e.g. [2027-01-01, "
                          "2027-02-17]; got {shown}", shown=shown(value))
-        days = []
+        days, wrong = [], []
         for day in value:
             if isinstance(day, date) and not isinstance(day, datetime):
                 days.append(day)
@@ -137,8 +137,13 @@ class WorkingTimeSettings(Section):
                     raise ValueError(day)
                 days.append(date.fromisoformat(str(day).strip()))
             except ValueError:
-                raise _error("{shown} is not a date; write each holiday as {hint}",
-                             shown=shown(day), hint=_HOLIDAY_HINT) from None
+                wrong.append(day)
+        if len(wrong) == 1:
+            raise _error("{shown} is not a date; write each holiday as {hint}",
+                         shown=shown(wrong[0]), hint=_HOLIDAY_HINT)
+        if wrong:  # every one, not only the first to be put right
+            raise _error("{shown} are not dates; write each holiday as {hint}",
+                         shown=", ".join(shown(day) for day in wrong), hint=_HOLIDAY_HINT)
         return days
 
     def working_time(self, zone: tzinfo) -> WorkingTime:
