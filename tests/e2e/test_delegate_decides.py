@@ -35,7 +35,8 @@ def test_a_delegate_gets_the_card_and_decides_from_the_requests_list(world: Worl
              and r.dedup_key.startswith(f"approvals.card:{request_id}:2:")]
     assert cards == [FINANCE_DIRECTOR, ANALYST]
     listing = world.slack.slash(ANALYST, SALES_CHANNEL, "/credit requests")
-    assert [b["text"]["text"] for b in listing.buttons()] == ["Approve", "Reject"]
+    assert [b["text"]["text"] for b in listing.buttons()] == ["Approve", "Reject",
+                                                             "Ask for info"]
     world.slack.click(ANALYST, listing, "Approve", wait=False)
     view = world.slack.modal(ANALYST)
     assert world.slack.submit(ANALYST, view, {"comment": "while away"}).body == ""
