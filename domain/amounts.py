@@ -23,8 +23,11 @@ EXAMPLES = "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 1
 # Ten trillion: above any credit limit or order, and within what both databases store
 # exactly (NUMERIC(18,4) on PostgreSQL, integer ten-thousandths on SQLite).
 MAX_AMOUNT = Decimal(10) ** 13
+# What people type for a minus: the hyphen-minus, the minus sign, and the dashes a
+# phone or a Mac puts in their place ("– 5k"); NFKC leaves them apart.
+MINUS_SIGNS = "-\u2212\u2010\u2011\u2012\u2013\u2014\u2015"
 # A minus sign starting a word: "-5", "- 5k", "USD -5" (not "12-5").
-_MINUS_WORD = re.compile(r"(?:^|(?<=\s))[-−]\s*(?=\S)")
+_MINUS_WORD = re.compile(rf"(?:^|(?<=\s))[{re.escape(MINUS_SIGNS)}]\s*(?=\S)")
 NOT_POSITIVE = N_("“{text}” is not an amount greater than zero: write it like {examples}.")
 
 # An optional currency code, digits in groups of three with "," (or none), optional

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from domain.amounts import (
     EXAMPLES,
+    MINUS_SIGNS,
     NOT_POSITIVE,
     AmountError,
     TypedAmount,
@@ -101,7 +102,7 @@ def _read(text: str, too_large: str, increase: bool) -> TypedAmount:
     sign = ""
     if increase and folded.startswith("+"):
         sign, folded = "+", folded[1:].strip()
-    if folded[:1] in ("-", "−"):
+    if folded[:1] and folded[:1] in MINUS_SIGNS:
         raise AmountError(text, NOT_POSITIVE)
     symbol = folded[:1] if folded[:1] in SYMBOLS else folded[-1:]
     if symbol in SYMBOLS:

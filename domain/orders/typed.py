@@ -19,19 +19,18 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from domain.amounts import MULTIPLIERS, AmountError, parse_amount
+from domain.amounts import MINUS_SIGNS, MULTIPLIERS, AmountError, parse_amount
 from domain.currencies import currency_code
 from domain.errors import DomainError
 from domain.orders.amount_text import SYMBOLS
 from domain.text import N_
 
-_NUMERIC = re.compile(r"[-+−]?[$€£¥]?[\d.,]*\d")
+_NUMERIC = re.compile(rf"[{re.escape('+' + MINUS_SIGNS)}]?[$€£¥]?[\d.,]*\d")
 _QUOTES = {'"': '"', "“": "”", "'": "'", "「": "」"}
 # A multiplier (with or without 元) typed as a word of its own after a number.
 _UNITS = frozenset({*(u for u in MULTIPLIERS if u), "元", *(u + "元" for u in MULTIPLIERS)})
 _CODE_LIKE = re.compile(r"[A-Z]{3}")
-# Minus signs as NFKC leaves them (the full-width one becomes "-").
-_MINUS = ("-", "−")
+_MINUS = tuple(MINUS_SIGNS)
 
 
 class UnknownCurrency(DomainError):

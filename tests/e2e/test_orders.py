@@ -168,6 +168,10 @@ def test_check_with_an_amount_answers_without_recording(world):
      "like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
     ("/credit order C0001 USD -5", "“-5” is not an amount greater than zero: write it "
      "like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    # The en dash a Mac or a phone types for " - ".
+    ("/credit order acme industrial – 5k", "“–5k” is not an amount greater than zero: "
+     "write it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k "
+     "EUR."),
     ("/credit check acme industrial - 5k", "“-5k” is not an amount greater than zero: "
      "write it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k "
      "EUR."),

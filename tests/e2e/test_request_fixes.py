@@ -173,7 +173,7 @@ def test_a_request_names_what_is_wrong_with_its_amount_as_an_order_does(world):
         "“€12”: write the currency's code after the amount instead of its sign, e.g. 12 EUR.")
     # So is a minus typed apart (a trial's "- 5k" was filed as a total of 5,000).
     for apart, filed, placed in (("- 5k", "-5k", "-5k"), ("− 5k", "−5k", "−5k"),
-                                 ("-USD 5", "-5 USD", "-5")):
+                                 ("– 5k", "–5k", "–5k"), ("-USD 5", "-5 USD", "-5")):
         assert request(apart) == f"“{filed}” is not an amount greater than zero: {WRITE}"
         assert order(apart) == f"“{placed}” is not an amount greater than zero: {WRITE}"
     for amount in ("1e14", "1e9999"):

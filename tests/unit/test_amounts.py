@@ -75,6 +75,7 @@ def test_the_documented_examples(text, value):
     # was not an amount at all).
     ("-5", " greater than zero"), ("− 5k", " greater than zero"),
     ("-USD 5", " greater than zero"), ("USD -5", " greater than zero"),
+    ("– 5k", " greater than zero"), ("—5", " greater than zero"),
     # A minus between digits or at the end is no sign.
     ("12-5", ""), ("5 -", ""),
     ("XYZ 10", " in a currency creditbot knows (XYZ is not an ISO 4217 code)"),
