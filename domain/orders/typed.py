@@ -31,6 +31,14 @@ _QUOTES = {'"': '"', "“": "”", "'": "'", "「": "」"}
 _UNITS = frozenset({*(u for u in MULTIPLIERS if u), "元", *(u + "元" for u in MULTIPLIERS)})
 _CODE_LIKE = re.compile(r"[A-Z]{3}")
 _MINUS = tuple(MINUS_SIGNS)
+# Thousands grouped by spaces (10 000, 1 200 000): a number of one to three digits, maybe
+# signed, then groups of three.
+_GROUPED = re.compile(rf"[{re.escape('+' + MINUS_SIGNS)}]?[$€£¥]?\d{{1,3}}( \d{{3}})*")
+_GROUP = re.compile(r"\d{3}")
+# Units people write that creditbot does not take (it takes k, m, 万, 亿).
+_OTHER_UNITS = frozenset({"mn", "mln", "mio", "mm", "bn", "bln", "b", "million", "millions",
+                          "billion", "billions", "thousand", "thousands", "千", "百万",
+                          "千万", "百"})
 
 
 class UnknownCurrency(DomainError):
@@ -83,11 +91,18 @@ def join_signs(words: list[str]) -> list[str]:
 
 def join_units(words: list[str]) -> list[str]:
     """The words with lone signs joined (``join_signs``), and each lone unit joined to
-    the number before it."""
+    the number before it. Digits grouped by spaces (``10 000``) and a unit creditbot does
+    not take (``5 mn``) stay with their number too, as one word that is no amount: read
+    apart, ``10`` would be the amount and ``000`` the reference, an order of 10."""
     joined: list[str] = []
     for word in join_signs(words):
-        if joined and is_unit(word) and numeric(joined[-1].lstrip("+＋")):
+        before = joined[-1].lstrip("+＋") if joined else ""
+        if before and is_unit(word) and numeric(before):
             joined[-1] += word
+        elif before and numeric(before) and (
+                (_GROUP.fullmatch(word) and _GROUPED.fullmatch(before))
+                or unicodedata.normalize("NFKC", word).lower() in _OTHER_UNITS):
+            joined[-1] += " " + word
         else:
             joined.append(word)
     return joined

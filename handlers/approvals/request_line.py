@@ -19,7 +19,6 @@ from domain.currencies import currency_code
 from domain.errors import DomainError
 from domain.orders.typed import (
     UnknownCurrency,
-    is_unit,
     join_signs,
     join_units,
     looks_like_code,
@@ -141,8 +140,9 @@ def _amount_at(words: list[str], first: int) -> int | None:
 
 def _take_amount(words: list[str]) -> tuple[str, str]:
     """(the amount's words, the reason) from words that start with the amount."""
-    if any(is_unit(w) for w in words[1:3]):
-        words = [*join_units(words[:3]), *words[3:]]  # "10 k", "USD 10 k"
+    # "10 k", "USD 10 k"; and "10 000", "5 mn" as one word that is no amount, so that
+    # "+10 000 bigger orders" is refused rather than filed as +10.
+    words = [*join_units(words[:6]), *words[6:]]
     taken = 2 if len(words) > 1 and _code_before(words[0], words[1]) else 1
     if taken == 1 and len(words) > 1 and _is_code(words[1]) and words[1].isupper():
         taken = 2  # "250k USD"; in capitals, so that "250k all orders" keeps its "all"

@@ -172,6 +172,17 @@ def test_check_with_an_amount_answers_without_recording(world):
     ("/credit order acme industrial – 5k", "“–5k” is not an amount greater than zero: "
      "write it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k "
      "EUR."),
+    # Thousands grouped by a space, or a unit creditbot does not take: one amount that
+    # it cannot read, never 10 with the reference "000" (an order of $10.00).
+    ("/credit order acme industrial 10 000 PO-7", "“10 000” is not an amount: write it "
+     "like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    ("/credit order acme industrial 1\u202f200\u202f000", "“1 200 000” is not an amount: "
+     "write it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k "
+     "EUR."),
+    ("/credit order acme industrial 5 mn", "“5 mn” is not an amount: write it like 120000, "
+     "120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    ("/credit check acme industrial 10 000", "“10 000” is not an amount: write it like "
+     "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
     ("/credit check acme industrial - 5k", "“-5k” is not an amount greater than zero: "
      "write it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k "
      "EUR."),

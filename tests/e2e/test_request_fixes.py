@@ -172,6 +172,10 @@ def test_a_request_names_what_is_wrong_with_its_amount_as_an_order_does(world):
     assert request("€ 12") == order("€ 12") == (
         "“€12”: write the currency's code after the amount instead of its sign, e.g. 12 EUR.")
     # So is a minus typed apart (a trial's "- 5k" was filed as a total of 5,000).
+    # Thousands grouped by a space: refused, never +10 with "000" in the reason.
+    for grouped in ("10 000", "+10 000", "5 mn"):
+        assert request(grouped) == f"“{grouped}” is not an amount: {WRITE}"
+    assert order("10 000") == f"“10 000” is not an amount: {WRITE}"
     for apart, filed, placed in (("- 5k", "-5k", "-5k"), ("− 5k", "−5k", "−5k"),
                                  ("– 5k", "–5k", "–5k"), ("-USD 5", "-5 USD", "-5")):
         assert request(apart) == f"“{filed}” is not an amount greater than zero: {WRITE}"
