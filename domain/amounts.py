@@ -12,8 +12,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from itertools import groupby
 
-from domain.currencies import canonical, is_currency
+from domain.currencies import canonical, is_currency, minor_units
 from domain.errors import DomainError
 from domain.money import Money
 from domain.text import N_
@@ -23,6 +24,9 @@ EXAMPLES = "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 1
 # Ten trillion: above any credit limit or order, and within what both databases store
 # exactly (NUMERIC(18,4) on PostgreSQL, integer ten-thousandths on SQLite).
 MAX_AMOUNT = Decimal(10) ** 13
+# One to three digits, a point, three digits: 1.500 (not 1.500.000, 1,234.567).
+_THOUSANDS_POINT = re.compile(r"(?<![\d.,])(\d{1,3})\.(\d{3})(?![\d.,])")
+_UNIT_AFTER = re.compile(r"\d\s*[kKmM万亿](?![A-Za-z])")
 # What people type for a minus: the hyphen-minus, the minus sign, and the dashes a
 # phone or a Mac puts in their place ("– 5k"); NFKC leaves them apart.
 MINUS_SIGNS = "-\u2212\u2010\u2011\u2012\u2013\u2014\u2015"
@@ -52,10 +56,19 @@ class TypedAmount:
     currency: str | None  # None: the person did not say; the caller picks the default
 
 
+def fold(text: str) -> str:
+    """``text`` as amounts are read: NFKC folds full-width digits, letters, "，" and "．"
+    to their ASCII forms, but a superscript, subscript, circled number or fraction
+    (Unicode's "other numbers") is kept as it is, never read as a digit: folded, "5²k"
+    would be 52,000."""
+    # NFKC on the runs between them, so that letters and their accents still compose.
+    return "".join("".join(run) if other else unicodedata.normalize("NFKC", "".join(run))
+                   for other, run in groupby(text, lambda c: unicodedata.category(c) == "No"))
+
+
 def parse_amount(text: str) -> TypedAmount:
     """The amount in ``text``, or AmountError saying how to write one."""
-    # NFKC folds full-width digits, letters, "，" and "．" to their ASCII forms.
-    folded = unicodedata.normalize("NFKC", text).strip()
+    folded = fold(text).strip()
     match = _AMOUNT.fullmatch(folded)
     if match is None and (signed := _MINUS_WORD.search(folded)) is not None and \
             _AMOUNT.fullmatch(" ".join((folded[:signed.start()] + " "
@@ -98,6 +111,15 @@ def exact_money(text: str, value: Decimal, code: str, sign: str = "") -> Money:
         # 0.00001 would be recorded as 0.00: not an order, not a limit.
         raise AmountError(text, N_("“{text}” is less than the smallest amount in {code}: "
                                    "write it like {examples}."), code=code)
+    folded = fold(text)
+    point = _THOUSANDS_POINT.search(folded)
+    if point is not None and rounded == money and minor_units(code) == 2 \
+            and not _UNIT_AFTER.search(folded) and value == Decimal(f"{point[1]}.{point[2]}"):
+        # "1.500", "2.000": a thousands point as much of Europe writes it, or 1.5 with a
+        # zero too many; read either way behind the person's back, a thousandfold wrong.
+        raise AmountError(text, N_("“{text}” could be {large} or {small}: write {large} "
+                                   "without the point, or {small}."), code=code,
+                          large=sign + point[1] + point[2], small=sign + str(rounded.amount))
     if rounded != money:
         # The suggestion as it would be typed: a number, no currency sign.
         raise AmountError(text, N_("“{text}” has more decimals than {code} has: write it "

@@ -10,7 +10,6 @@ creditbot takes."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from domain.amounts import (
@@ -20,6 +19,7 @@ from domain.amounts import (
     AmountError,
     TypedAmount,
     exact_money,
+    fold,
     parse_amount,
 )
 from domain.money import Money
@@ -56,7 +56,7 @@ def read_amount(text: str, too_large: str = TOO_LARGE, *,
 
 def has_sign(text: str) -> bool:
     """Whether ``text`` starts or ends with a currency sign ($, €, £, ¥)."""
-    folded = unicodedata.normalize("NFKC", text).strip().lstrip("+")
+    folded = fold(text).strip().lstrip("+")
     return folded[:1] in SYMBOLS or folded[-1:] in SYMBOLS
 
 
@@ -98,7 +98,7 @@ def _after_sign(text: str, number: str, symbol: str, sign: str, too_large: str) 
 
 
 def _read(text: str, too_large: str, increase: bool) -> TypedAmount:
-    folded = unicodedata.normalize("NFKC", text).strip()
+    folded = fold(text).strip()
     sign = ""
     if increase and folded.startswith("+"):
         sign, folded = "+", folded[1:].strip()

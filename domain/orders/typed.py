@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from domain.amounts import MINUS_SIGNS, MULTIPLIERS, AmountError, parse_amount
+from domain.amounts import MINUS_SIGNS, MULTIPLIERS, AmountError, fold, parse_amount
 from domain.currencies import currency_code
 from domain.errors import DomainError
 from domain.orders.amount_text import SYMBOLS
@@ -39,6 +39,12 @@ _GROUP = re.compile(r"\d{3}")
 _OTHER_UNITS = frozenset({"mn", "mln", "mio", "mm", "bn", "bln", "b", "million", "millions",
                           "billion", "billions", "thousand", "thousands", "千", "百万",
                           "千万", "百"})
+
+
+class TwoAmounts(DomainError):
+    def __init__(self, typed: str) -> None:
+        super().__init__(N_("“{typed}” is two amounts: an order has one, e.g. `/credit "
+                            "order acme 120k EUR PO-2026-118`."), typed=typed)
 
 
 class UnknownCurrency(DomainError):
@@ -64,6 +70,11 @@ def _is_sign(word: str) -> bool:
     return unicodedata.normalize("NFKC", word).lstrip("+") in SYMBOLS
 
 
+def _is_sign_word(word: str) -> bool:
+    """A currency written with its sign, apart (``US$``, ``€``)."""
+    return any(symbol in word for symbol in SYMBOLS) and not numeric(word)
+
+
 def _minus_code(word: str) -> bool:
     """A minus sign on a currency code (``-USD``), a number to follow."""
     return len(word) == 4 and word[0] in _MINUS and word[1:].isascii() \
@@ -79,7 +90,7 @@ def join_signs(words: list[str]) -> list[str]:
     for word in words:
         before = joined[-1].lstrip("+＋") if joined else ""
         if (before and _is_sign(word) and numeric(before)) or \
-                (joined and (_is_sign(joined[-1]) or joined[-1] in _MINUS)
+                (joined and (_is_sign(joined[-1]) or joined[-1] in (*_MINUS, "+", "＋"))
                  and numeric(word)):
             joined[-1] += word
         elif joined and _minus_code(joined[-1]) and numeric(word):
@@ -101,7 +112,8 @@ def join_units(words: list[str]) -> list[str]:
             joined[-1] += word
         elif before and numeric(before) and (
                 (_GROUP.fullmatch(word) and _GROUPED.fullmatch(before))
-                or unicodedata.normalize("NFKC", word).lower() in _OTHER_UNITS):
+                or unicodedata.normalize("NFKC", word).lower() in _OTHER_UNITS
+                or _is_sign_word(word)):  # "5k US$": its currency, written with a sign
             joined[-1] += " " + word
         else:
             joined.append(word)
@@ -142,6 +154,31 @@ def _is_code(word: str) -> bool:
         and currency_code(word) is not None
 
 
+# Codes people type in lower case; any other code counts as a currency only in capitals,
+# so that "5k try again", "5k all" and "Uncle Bob 5k" keep their words (the lira's, the
+# lek's and the boliviano's codes).
+COMMON_CODES = frozenset({"usd", "eur", "cny", "rmb", "gbp", "jpy", "hkd", "sgd", "chf"})
+
+
+def currency_word(word: str) -> bool:
+    """A currency code as typed where one may stand: in capitals, or a common one."""
+    return _is_code(word) and (word.isupper() or word.lower() in COMMON_CODES)
+
+
+class TwoCurrencies(DomainError):
+    def __init__(self, typed: str, example: str) -> None:
+        super().__init__(N_("“{typed}” names two currencies: write one, e.g. `{example}`."),
+                         typed=typed, example=example)
+
+
+def _currency_of(amount: str) -> str | None:
+    """The currency written in the amount itself (``usd5k``, ``5kEUR``), if any."""
+    try:
+        return parse_amount(amount).currency
+    except AmountError:
+        return None
+
+
 def _quoted(text: str) -> tuple[str, str] | None:
     """The quoted customer at the start and the rest, when the text starts with a quote."""
     text = text.strip()
@@ -160,7 +197,7 @@ def names_nothing(text: str) -> bool:
 
 
 def _words(text: str) -> list[str]:
-    return join_units(unicodedata.normalize("NFKC", text).split())
+    return join_units(fold(text).split())
 
 
 def split_order(text: str) -> TypedOrder | None:
@@ -176,7 +213,7 @@ def split_order(text: str) -> TypedOrder | None:
     for index in range(start, len(words)):
         word = words[index]
         currency = None
-        if _is_code(word) and index + 1 < len(words) and (
+        if currency_word(word) and index + 1 < len(words) and (
                 _is_amount(words[index + 1]) or numeric(words[index + 1])) \
                 and (index >= 1 or quoted is not None):
             currency, amount_at = word.upper(), index + 1
@@ -188,10 +225,17 @@ def split_order(text: str) -> TypedOrder | None:
         if not name:
             return None
         rest = words[amount_at + 1:]
-        if currency is None and rest and _is_code(rest[0]):
+        written = currency or _currency_of(words[amount_at])
+        if rest and currency_word(rest[0]) and written:
+            raise TwoCurrencies(" ".join(words[index:amount_at + 2]),
+                                "/credit order acme 120k EUR PO-2026-118")
+        if currency is None and rest and currency_word(rest[0]):
             currency, rest = rest[0].upper(), rest[1:]
         elif currency is None and rest and looks_like_code(rest[0]):
             raise UnknownCurrency(rest[0], "/credit order acme 120k EUR PO-2026-118")
+        elif rest and _is_amount(rest[0]) and not rest[0].isdigit():
+            # "5k 10k": a second amount, not a reference ("12345", a PO number, is one).
+            raise TwoAmounts(" ".join(words[amount_at:amount_at + 2]))
         return TypedOrder(name, words[amount_at], currency, " ".join(rest) or None)
     return None
 
@@ -223,11 +267,15 @@ def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:
     if len(words) >= 2 and looks_like_code(last) and not _is_code(last) and (
             _is_amount(words[-2]) or numeric(words[-2])):
         raise UnknownCurrency(last, "/credit check acme 120k EUR")
-    if len(words) >= 2 and _is_code(last) and (_is_amount(words[-2]) or numeric(words[-2])):
+    if len(words) >= 2 and currency_word(last) and (
+            _is_amount(words[-2]) or numeric(words[-2])):
         # numeric: "$12 EUR" is an amount to answer about, not part of the name.
+        if _currency_of(words[-2]) or (len(words) >= 3 and currency_word(words[-3])):
+            raise TwoCurrencies(" ".join(words[-3:] if currency_word(words[-3])
+                                         else words[-2:]), "/credit check acme 120k EUR")
         return len(words) - 2, words[-2], last.upper()
     if _is_amount(last) or numeric(last):
-        if len(words) >= 2 and _is_code(words[-2]):
+        if len(words) >= 2 and currency_word(words[-2]):
             return len(words) - 2, last, words[-2].upper()
         return len(words) - 1, last, None
     return None

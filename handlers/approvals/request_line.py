@@ -18,6 +18,7 @@ from domain.amounts import AmountError, parse_amount
 from domain.currencies import currency_code
 from domain.errors import DomainError
 from domain.orders.typed import (
+    COMMON_CODES,
     UnknownCurrency,
     join_signs,
     join_units,
@@ -115,15 +116,12 @@ def _is_code(word: str) -> bool:
     return len(folded) == 3 and folded.isalpha() and currency_code(folded) is not None
 
 
-# Codes people type in lower case before an amount; any other code counts there only in
-# capitals, so that "at all 250k" keeps its "all" (the lek's code).
-_COMMON_CODES = frozenset({"usd", "eur", "cny", "rmb", "gbp", "jpy", "hkd", "sgd", "chf"})
-
-
 def _code_before(word: str, following: str) -> bool:
+    """A currency code before an amount: in capitals, or a common one in lower case
+    (``COMMON_CODES``), so that "at all 250k" keeps its "all" (the lek's code)."""
     if following.startswith(("+", "＋")) or not _is_code(word):
         return False  # an increase is "+100k" alone; "USD +100k" is not an amount
-    return word.isupper() or word.lower() in _COMMON_CODES
+    return word.isupper() or word.lower() in COMMON_CODES
 
 
 def _amount_at(words: list[str], first: int) -> int | None:
@@ -144,6 +142,8 @@ def _take_amount(words: list[str]) -> tuple[str, str]:
     # "+10 000 bigger orders" is refused rather than filed as +10.
     words = [*join_units(words[:6]), *words[6:]]
     taken = 2 if len(words) > 1 and _code_before(words[0], words[1]) else 1
-    if taken == 1 and len(words) > 1 and _is_code(words[1]) and words[1].isupper():
-        taken = 2  # "250k USD"; in capitals, so that "250k all orders" keeps its "all"
+    if taken == 1 and len(words) > 1 and _is_code(words[1]) and (
+            words[1].isupper() or words[1].lower() in COMMON_CODES):
+        # "250k USD", "2.5m usd"; "250k all orders" keeps its "all"
+        taken = 2
     return " ".join(words[:taken]), " ".join(words[taken:])

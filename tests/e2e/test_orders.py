@@ -7,6 +7,7 @@ invoices import shows the customer's overdue invoices paid, and its owner is tol
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,8 @@ from handlers.delivery.sender import Sender, delivery_client
 from storage.models import AuditRow, InvoiceRow, OrderCheckRow
 from storage.outbox import OutboxStore
 from tests.conftest import ROOT
-from tests.e2e.alerts_world import drain
-from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER, TOKEN
+from tests.e2e.alerts_world import add_rate, drain
+from tests.e2e.conftest import CREDIT_MANAGER, NOW, SALES, SALES_CHANNEL, STRANGER, TOKEN
 from tests.e2e.outbox_world import FakeClock
 from tests.e2e.test_approval_decisions import block_texts, shown
 
@@ -183,6 +184,21 @@ def test_check_with_an_amount_answers_without_recording(world):
      "120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
     ("/credit check acme industrial 10 000", "“10 000” is not an amount: write it like "
      "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    # A second amount or currency is refused, not kept as the reference or dropped.
+    ("/credit order acme industrial 5k 10k", "“5k 10k” is two amounts: an order has one, "
+     "e.g. `/credit order acme 120k EUR PO-2026-118`."),
+    ("/credit order acme industrial usd5k EUR", "“usd5k EUR” names two currencies: write "
+     "one, e.g. `/credit order acme 120k EUR PO-2026-118`."),
+    ("/credit check acme industrial USD 5k EUR", "“USD 5k EUR” names two currencies: write "
+     "one, e.g. `/credit check acme 120k EUR`."),
+    ("/credit order acme industrial 5k US$", "“5k US$” is not an amount: write it like "
+     "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    # A thousands point, as much of Europe writes it: 1,500 or 1.50, not a guess.
+    ("/credit order acme industrial 1.500", "“1.500” could be 1500 or 1.50: write 1500 "
+     "without the point, or 1.50."),
+    # A superscript is no digit: "5²k" was an order of $52,000.00.
+    ("/credit order acme industrial 5²k", "“5²k” is not an amount: write it like 120000, "
+     "120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
     ("/credit check acme industrial - 5k", "“-5k” is not an amount greater than zero: "
      "write it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k "
      "EUR."),
@@ -210,6 +226,22 @@ def test_a_reference_with_mentions_and_controls_pings_nobody(world):
     world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 1k <!channel> *PO*\u202e")
     [row] = checks(world).values()
     assert row.reference == "<!channel> *PO*"
+
+
+def test_a_lower_case_word_after_the_amount_is_no_currency_but_a_common_code_is(world):
+    # With the lira's and the lek's rates imported, "5k try again" was an order of
+    # TRY5,000.00 ($145.00) and "5k all" of ALL5,000: a code counts in lower case only
+    # when common (usd, eur, cny…); otherwise in capitals.
+    for code in ("TRY", "ALL"):
+        add_rate(world.services.engine, code, "0.03", NOW.date() - timedelta(days=1))
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 5k try again")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 5k all")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 5k eur PO-E")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 5k TRY PO-T")
+    assert sorted((row.amount, row.currency, row.reference)
+                  for row in checks(world).values()) == [
+        (Decimal(5000), "EUR", "PO-E"), (Decimal(5000), "TRY", "PO-T"),
+        (Decimal(5000), "USD", "all"), (Decimal(5000), "USD", "try again")]
 
 
 def test_someone_without_access_is_refused_and_nothing_is_recorded(world):

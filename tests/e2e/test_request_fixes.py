@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 
 from domain.approvals.model import Outcome, RequestKind
+from domain.money import Money
 from handlers.i18n import translator
 from storage.models import CreditRequestRow, OutboxRow
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, World
@@ -188,6 +189,17 @@ def test_a_request_names_what_is_wrong_with_its_amount_as_an_order_does(world):
             f"“{amount}” is more than creditbot takes for one order (at most "
             f"10,000,000,000,000): {WRITE}")
     assert requests_of(world) == [] and checks(world) == {}
+
+
+def test_a_common_code_in_lower_case_after_the_amount_is_its_currency(world):
+    # "2.5m usd larger orders" was filed as €2,500,000 with "usd larger orders" for a
+    # reason, where /credit order reads the usd; and "+ 5k" was "“+” is not an amount".
+    said(world, "/credit request bergmann maschinenbau 2.5m usd larger orders")
+    said(world, "/credit request acme packaging + 5k growth")
+    usd, increase = sorted(requests_of(world), key=lambda r: r.id)
+    assert (usd.reason, usd.new_limit.currency) == ("larger orders", "EUR")
+    assert usd.new_limit != Money(Decimal(2_500_000), "EUR")  # 2.5m USD, converted
+    assert (increase.reason, increase.increase) == ("growth", Money(Decimal(5000), "USD"))
 
 
 def test_an_order_without_an_amount_says_the_amount_is_missing(world):
