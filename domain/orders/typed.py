@@ -36,9 +36,10 @@ _MINUS = tuple(MINUS_SIGNS)
 _GROUPED = re.compile(rf"[{re.escape('+' + MINUS_SIGNS)}]?[$€£¥]?\d{{1,3}}( \d{{3}})*")
 _GROUP = re.compile(r"\d{3}")
 # Units people write that creditbot does not take (it takes k, m, 万, 亿).
-_OTHER_UNITS = frozenset({"mn", "mln", "mio", "mm", "bn", "bln", "b", "million", "millions",
-                          "billion", "billions", "thousand", "thousands", "千", "百万",
-                          "千万", "百"})
+_OTHER_UNITS = frozenset({"mn", "mln", "mio", "mm", "mil", "bn", "bln", "b", "million",
+                          "millions", "billion", "billions", "thousand", "thousands",
+                          "lakh", "lakhs", "crore", "crores", "w", "k.", "m.", "千", "百万",
+                          "千万", "百", "萬", "億"})
 
 
 class TwoAmounts(DomainError):
@@ -54,6 +55,12 @@ class UnknownCurrency(DomainError):
         super().__init__(N_("“{code}” is not a currency code creditbot knows: write one it "
                             "knows (e.g. USD, EUR, CNY) or none for the customer's "
                             "currency, e.g. `{example}`."), code=code, example=example)
+
+
+def _unit_and_code(word: str) -> bool:
+    """A unit with a currency code after it (``kusd``, ``mEUR``)."""
+    folded = unicodedata.normalize("NFKC", word)
+    return len(folded) == 4 and is_unit(folded[0]) and _is_code(folded[1:])
 
 
 def is_unit(word: str) -> bool:
@@ -108,8 +115,8 @@ def join_units(words: list[str]) -> list[str]:
     joined: list[str] = []
     for word in join_signs(words):
         before = joined[-1].lstrip("+＋") if joined else ""
-        if before and is_unit(word) and numeric(before):
-            joined[-1] += word
+        if before and numeric(before) and (is_unit(word) or _unit_and_code(word)):
+            joined[-1] += word  # "10 k", "5 kusd"
         elif before and numeric(before) and (
                 (_GROUP.fullmatch(word) and _GROUPED.fullmatch(before))
                 or unicodedata.normalize("NFKC", word).lower() in _OTHER_UNITS

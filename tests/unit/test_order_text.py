@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from domain.errors import DomainError
 from domain.money import Money
 from domain.orders.model import Failure, OrderCheck, OrderSource, OrderState, Rule
 from domain.orders.typed import TypedOrder, split_check, split_order
@@ -32,6 +33,21 @@ from handlers.orders.blocks import held_note
     ("acme € 12 k", TypedOrder("acme", "€12k")),
     ("acme 12 ＄ PO-1", TypedOrder("acme", "12$", None, "PO-1")),
     ("Cash $ Carry 12k", TypedOrder("Cash $ Carry", "12k")),
+    # What an attacker's trial found recorded as another amount: each kept in one word
+    # that the amount reader refuses, or read as meant.
+    ("acme 10 000 PO-1", TypedOrder("acme", "10 000", None, "PO-1")),
+    ("acme 5 million PO-3", TypedOrder("acme", "5 million", None, "PO-3")),
+    ("acme 5 萬", TypedOrder("acme", "5 萬")),
+    ("acme 5 kusd PO-1", TypedOrder("acme", "5kusd", None, "PO-1")),
+    ("acme 5k US$", TypedOrder("acme", "5k US$")),
+    ("acme packaging – 5k", TypedOrder("acme packaging", "–5k")),
+    ("acme + 5k", TypedOrder("acme", "+5k")),
+    ("acme 5²k", TypedOrder("acme", "5²k")),
+    # A lower-case code that is not a common one is a word, not a currency.
+    ("acme 5k try again", TypedOrder("acme", "5k", None, "try again")),
+    ("Uncle Bob 5k", TypedOrder("Uncle Bob", "5k")),
+    ("acme 5k eur", TypedOrder("acme", "5k", "EUR")),
+    ("acme 10k 12345", TypedOrder("acme", "10k", None, "12345")),
 ])
 def test_orders_as_typed(typed: str, read: TypedOrder | None):
     assert split_order(typed) == read
@@ -84,3 +100,15 @@ def test_a_failures_figures_keep_their_types_through_storage():
     # A hold stored while figures were text still reads, as the text it stored.
     assert Failure.from_json({"rule": "limit", "figures": {"limit": "USD 1.00"}}) == \
         Failure(Rule.LIMIT, {"limit": "USD 1.00"})
+
+
+@pytest.mark.parametrize(("typed", "refusal"), [
+    ("acme 5k 10k", "“5k 10k” is two amounts: an order has one, e.g. `/credit order acme "
+                    "120k EUR PO-2026-118`."),
+    ("acme usd5k EUR", "“usd5k EUR” names two currencies: write one, e.g. `/credit order "
+                       "acme 120k EUR PO-2026-118`."),
+])
+def test_two_amounts_or_currencies_are_refused(typed: str, refusal: str):
+    with pytest.raises(DomainError) as refused:
+        split_order(typed)
+    assert str(refused.value) == refusal
