@@ -39,9 +39,6 @@ class WorkingTime:
     def is_working_day(self, day: date) -> bool:
         return day.weekday() in self.hours.days and day not in self.holidays
 
-    def is_working_day_at(self, moment: datetime) -> bool:
-        return self.is_working_day(moment.astimezone(self.zone).date())
-
     def _window(self, day: date) -> tuple[datetime, datetime]:
         # In UTC: aware datetimes sharing a tzinfo subtract as wall-clock times, which is
         # an hour off across a change of summer time.

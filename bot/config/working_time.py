@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, tzinfo
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
@@ -32,7 +32,7 @@ _DAY_NAMES = frozenset(WEEKDAYS) | frozenset(
     ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
 # The shortest working day deadlines may count: with at least an hour a week, the longest
 # deadline (720 hours) ends within domain.working_time's horizon.
-_SHORTEST = timedelta(hours=1)
+_SHORTEST_MINUTES = 60
 
 
 def _error(message: str, **context: object) -> PydanticCustomError:
@@ -88,8 +88,8 @@ class WorkingHoursSetting(Section):
     @model_validator(mode="after")
     def _ordered(self) -> WorkingHoursSetting:
         start, end = clock_time(self.start), clock_time(self.end)
-        if end > start and datetime.combine(date.min, end) - datetime.combine(
-                date.min, start) < _SHORTEST:
+        minutes = (end.hour - start.hour) * 60 + end.minute - start.minute
+        if 0 < minutes < _SHORTEST_MINUTES:
             raise _error("the working hours must last an hour at least, e.g. start \"08:00\" "
                          "and end \"19:00\"; got {start} to {end}",
                          start=self.start, end=self.end)

@@ -25,7 +25,9 @@ from domain.errors import DomainError
 from domain.orders.amount_text import SYMBOLS
 from domain.text import N_
 
-_NUMERIC = re.compile(rf"[{re.escape('+' + MINUS_SIGNS)}]?[$€£¥]?[\d.,]*\d")
+# A sign and a currency symbol a number may start with.
+_SIGNED = rf"[{re.escape('+' + MINUS_SIGNS)}]?[$€£¥]?"
+_NUMERIC = re.compile(rf"{_SIGNED}[\d.,]*\d")
 _QUOTES = {'"': '"', "“": "”", "'": "'", "「": "」"}
 # A multiplier (with or without 元) typed as a word of its own after a number.
 _UNITS = frozenset({*(u for u in MULTIPLIERS if u), "元", *(u + "元" for u in MULTIPLIERS)})
@@ -33,7 +35,7 @@ _CODE_LIKE = re.compile(r"[A-Z]{3}")
 _MINUS = tuple(MINUS_SIGNS)
 # Thousands grouped by spaces (10 000, 1 200 000): a number of one to three digits, maybe
 # signed, then groups of three.
-_GROUPED = re.compile(rf"[{re.escape('+' + MINUS_SIGNS)}]?[$€£¥]?\d{{1,3}}( \d{{3}})*")
+_GROUPED = re.compile(rf"{_SIGNED}\d{{1,3}}( \d{{3}})*")
 _GROUP = re.compile(r"\d{3}")
 # Units people write that creditbot does not take (it takes k, m, 万, 亿).
 _OTHER_UNITS = frozenset({"mn", "mln", "mio", "mm", "mil", "bn", "bln", "b", "million",
