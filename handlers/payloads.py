@@ -12,6 +12,11 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from domain.imports.fields import ID_PATTERN
+
+# An ERP id (a customer's, an invoice's) as the imports take it: any of them comes back.
+ERP_ID = f"^{ID_PATTERN}$"
+
 
 class ActionValue(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

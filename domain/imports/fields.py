@@ -41,6 +41,20 @@ def text(max_length: int = 200) -> Parser:
     return parse
 
 
+# An id: up to 64 characters, no control character, not even a tab (which a name may
+# hold). Buttons carry ids back to creditbot, checked against this very pattern
+# (handlers.payloads), so any id an import takes comes back through a button.
+ID_PATTERN = r"[^\x00-\x1f\x7f-\x9f]{1,64}"
+_ID = re.compile(ID_PATTERN)
+
+
+def identifier(raw: str) -> str:
+    checked = text(64)(raw)
+    if not _ID.fullmatch(checked):  # text() takes a tab, which an id may not hold
+        raise FieldError("contains a tab; write the id without one")
+    return checked
+
+
 def _not_an_amount(raw: str) -> FieldError:
     return FieldError(
         f"“{raw}” is not an amount: write digits with an optional “.” and decimals, "

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from domain.refs import CustomerRef, GroupRef
-from handlers.payloads import ActionValue
+from handlers.payloads import ERP_ID, ActionValue
 
 SHARE = "credit_check_share"
 PICK = "credit_check_pick"
@@ -16,7 +16,7 @@ REQUEST_MORE = "credit_request_more"
 # The card's and a digest line's *Assign collector*: declared by handlers.collections.
 ASSIGN_COLLECTOR = "collections_assign"
 
-_ID = Field(min_length=1, max_length=64)
+_ID = Field(pattern=ERP_ID)
 
 
 class SubjectValue(ActionValue):

@@ -21,7 +21,7 @@ from handlers.deps import Deps
 from handlers.errors import explain
 from handlers.i18n import N_, Translator
 from handlers.modals import modal, open_modal, submitted, user_input
-from handlers.payloads import ActionValue
+from handlers.payloads import ERP_ID, ActionValue
 from handlers.registry import Submitted
 from handlers.render import Message, erp_text, mention, message, section
 
@@ -136,7 +136,7 @@ class AssignForm(ActionValue):
     """The customer the modal assigns, and where it was opened (for the answer). Never
     trusted for access: the use case checks the person again."""
 
-    customer: str = Field(min_length=1, max_length=64)
+    customer: str = Field(pattern=ERP_ID)
     channel: str | None = Field(default=None, pattern=r"^[CDG][A-Z0-9]{2,20}$")
 
 

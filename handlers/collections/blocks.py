@@ -15,7 +15,7 @@ from domain.collections.worklist import WorkItem
 from handlers.check.blocks import bucket_label
 from handlers.i18n import N_, Translator
 from handlers.meetings.followup_blocks import worklist_tasks
-from handlers.payloads import ActionValue
+from handlers.payloads import ERP_ID, ActionValue
 from handlers.render import (
     SECTION_TEXT,
     Block,
@@ -60,11 +60,11 @@ PROMISE_STATES = {"open": N_("open"), "kept": N_("kept"), "broken": N_("broken")
 class AccountValue(ActionValue):
     """A worklist line's buttons: the customer, by id only."""
 
-    customer: str = Field(min_length=1, max_length=64, pattern=r"^[\w.\-/]+$")
+    customer: str = Field(pattern=ERP_ID)
 
 
 class DisputeValue(ActionValue):
-    customer: str = Field(min_length=1, max_length=64, pattern=r"^[\w.\-/]+$")
+    customer: str = Field(pattern=ERP_ID)
     dispute: int = Field(strict=True, ge=1, le=2**31 - 1)
 
 
