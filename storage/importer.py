@@ -210,6 +210,8 @@ class CsvImporter:
                     report.warnings.extend(self._rate_warnings(conn, stage, kind, currencies))
                     if kind.name == "rates":
                         report.warnings.extend(_rate_jumps(conn, stage, self._base))
+                    if kind.name == "payments":
+                        report.warnings.extend(_overpayments(conn, stage))
                     self._merge(conn, stage, target, kind, parser.columns, report)
                     conn.execute(insert(_AUDIT).values(
                         at=datetime.now(UTC), actor=actor, action=f"import.{kind.name}",
@@ -583,6 +585,36 @@ def _rate_jumps(conn: Connection, stage: Table, base: str | None) -> list[str]:
         warnings.append(f"the {code} rate {_plain(rate)} is {size} ({_plain(previous)}): "
                         f"rates are {per}")
     return warnings
+
+
+# Overpayments named in a warning; the rest are counted.
+OVERPAYMENTS_NAMED = 3
+
+
+def _overpayments(conn: Connection, stage: Table) -> list[str]:
+    """A warning for payments above their invoice's amount, in its currency: a digit too
+    many in the ERP (99,999,999.00 against an invoice of 900,000.00) would otherwise
+    pass unseen, and the report's past AR, rebuilt from payments, counts at most the
+    invoice's amount of each (storage.reports)."""
+    invoices: Table = TABLES["invoices"]
+    over = (select(stage.c.line_no, stage.c.payment_id, stage.c.amount, stage.c.currency,
+                   invoices.c.invoice_id, invoices.c.amount)
+            .join(invoices, invoices.c.invoice_id == stage.c.invoice_id)
+            .where(stage.c.invalid == 0, stage.c.currency == invoices.c.currency,
+                   stage.c.amount > invoices.c.amount)
+            .order_by(stage.c.line_no))
+    rows = conn.execute(over.limit(OVERPAYMENTS_NAMED)).all()
+    if not rows:
+        return []
+    count = conn.execute(select(func.count()).select_from(over.subquery())).scalar_one()
+    named = "; ".join(f"line {line}, {payment} of {_plain(paid)} {code} for {invoice} of "
+                      f"{_plain(billed)} {code}"
+                      for line, payment, paid, code, invoice, billed in rows)
+    more = f" and {count - len(rows)} more" if count > len(rows) else ""
+    what = ("payment is more than the invoice it pays" if count == 1
+            else "payments are more than the invoices they pay")
+    return [f"{count} {what} ({named}{more}): check them in the ERP; the collection "
+            "metrics count at most each invoice's amount"]
 
 
 def _plain(value: Any) -> str:

@@ -206,17 +206,22 @@ class SqlReportQueries:
                     ) -> dict[tuple[str | None, str], list[Decimal]]:
         """What was paid after each end on invoices issued by then: still owed then."""
         issued, due = _I.c.issue_date, _I.c.due_date
-        sums = [_sum(and_(_P.c.date > e, issued <= e), _P.c.amount) for e in ends]
-        sums += [_sum(and_(_P.c.date > e, issued <= e, due >= e), _P.c.amount) for e in ends]
-        paid = _P.join(_I, _I.c.invoice_id == _P.c.invoice_id)
+        # A payment counts at most its invoice's amount: one with a digit too many in the
+        # ERP would otherwise make AR at past month ends (and DSO, CEI) far larger than
+        # ever billed (the import warns of it).
+        paid = case((and_(_P.c.currency == _I.c.currency, _P.c.amount > _I.c.amount),
+                     _I.c.amount), else_=_P.c.amount)
+        sums = [_sum(and_(_P.c.date > e, issued <= e), paid) for e in ends]
+        sums += [_sum(and_(_P.c.date > e, issued <= e, due >= e), paid) for e in ends]
+        joined = _P.join(_I, _I.c.invoice_id == _P.c.invoice_id)
         if assigned:
             query = (select(_ASSIGNED.c.collector, _P.c.currency, *sums)
-                     .select_from(_ASSIGNED.join(paid, _P.c.customer_id
+                     .select_from(_ASSIGNED.join(joined, _P.c.customer_id
                                                  == _ASSIGNED.c.customer_id))
                      .where(_ASSIGNED.c.status != "closed", _P.c.date > ends[0])
                      .group_by(_ASSIGNED.c.collector, _P.c.currency))
         else:
-            query = (select(literal(None, String), _P.c.currency, *sums).select_from(paid)
+            query = (select(literal(None, String), _P.c.currency, *sums).select_from(joined)
                      .where(_P.c.date > ends[0]).group_by(_P.c.currency))
         return {(collector, currency): [Decimal(x or 0) for x in values]
                 for collector, currency, *values in self._rows(query)}

@@ -225,6 +225,19 @@ def test_the_report_of_a_portfolio_worked_by_hand(engine):
         ("U0COLLECT1", False, Decimal(180_000)), (None, True, Decimal(200_000))]
 
 
+def test_a_payment_above_its_invoice_counts_as_the_invoice_at_most(engine):
+    # An ERP typo: 2,700,000 paid on an invoice of 300,000 (30,000 still open). Counted
+    # whole, AR at 30 Sep would be 2,730,000, nine times anything ever billed.
+    _load(engine, [_customer("C1")],
+          [_invoice("S1", "C1", date(2026, 9, 1), date(2026, 9, 15), 300_000, 30_000)],
+          [dict(payment_id="PS1", customer_id="C1", date=date(2026, 10, 5),
+                amount=Decimal(2_700_000), currency="USD", invoice_id="S1")])
+    report = _reports(engine).portfolio(AS_OF)
+    assert [(p.period.end, p.ar) for p in report.trend] == [
+        (date(2026, 9, 30), Decimal(330_000)), (date(2026, 10, 31), Decimal(30_000)),
+        (date(2026, 11, 30), Decimal(30_000))]
+
+
 def test_amounts_in_other_currencies_count_at_the_days_rate(engine):
     _load(engine, [_customer("C1", "EUR"), _customer("C2", "GBP")], [
         _invoice("E1", "C1", date(2026, 11, 2), date(2026, 12, 2), 1000, 1000, "EUR"),
