@@ -32,6 +32,7 @@ _UNIT_AFTER = re.compile(r"\d\s*[kKmM万亿](?![A-Za-z])")
 MINUS_SIGNS = "-\u2212\u2010\u2011\u2012\u2013\u2014\u2015"
 # A minus sign starting a word: "-5", "- 5k", "USD -5" (not "12-5").
 _MINUS_WORD = re.compile(rf"(?:^|(?<=\s))[{re.escape(MINUS_SIGNS)}]\s*(?=\S)")
+AMOUNT_TOO_LARGE = N_("“{text}” is too large: creditbot takes amounts up to {most}.")
 NOT_POSITIVE = N_("“{text}” is not an amount greater than zero: write it like {examples}.")
 
 # An optional currency code, digits in groups of three with "," (or none), optional
@@ -86,8 +87,7 @@ def parse_amount(text: str) -> TypedAmount:
     value = number * MULTIPLIERS[match["unit"].lower()]
     if value > MAX_AMOUNT:
         # Before any arithmetic: 10**30 overflows the decimal context's precision.
-        raise AmountError(text, N_("“{text}” is too large: creditbot takes amounts up to "
-                                   "{most}."), most="10,000,000,000,000")
+        raise AmountError(text, AMOUNT_TOO_LARGE, most="10,000,000,000,000")
     if value <= 0:
         raise AmountError(text, NOT_POSITIVE)
     try:

@@ -20,6 +20,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from domain.access import CreditDataAccess, Member
+from domain.amount_text import LIMIT_TOO_LARGE, read_amount
 from domain.amounts import exact_money
 from domain.approvals.deciders import undecidable
 from domain.approvals.delegation import DelegationRefused, check_period
@@ -75,7 +76,6 @@ from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer, OrderStatus
 from domain.money import Money
-from domain.orders.amount_text import LIMIT_TOO_LARGE, read_amount
 from domain.orders.ports import HeldOrders
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext
@@ -333,7 +333,9 @@ class CreditRequests:
         if not text:
             raise _refused(N_("Give the new limit or the increase, e.g. 250000 or +100k."))
         relative = text.startswith("+")
-        typed = read_amount(text, LIMIT_TOO_LARGE, increase=True)
+        typed = read_amount(text, LIMIT_TOO_LARGE, increase=True,
+                            implied=canonical(filing.currency) if filing.currency
+                            else current.currency)
         currency = typed.currency or (canonical(filing.currency) if filing.currency
                                       else current.currency)
         # The limit stays in the currency the ERP keeps it in; an amount typed in

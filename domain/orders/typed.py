@@ -19,14 +19,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from domain.amount_text import SIGN
 from domain.amounts import MINUS_SIGNS, MULTIPLIERS, AmountError, fold, parse_amount
 from domain.currencies import currency_code
 from domain.errors import DomainError
-from domain.orders.amount_text import SYMBOLS
 from domain.text import N_
 
-# A sign and a currency symbol a number may start with.
-_SIGNED = rf"[{re.escape('+' + MINUS_SIGNS)}]?[$€£¥]?"
+# A sign and a currency sign a number may start with.
+_SIGNED = rf"[{re.escape('+' + MINUS_SIGNS)}]?(?i:{SIGN})?"
+_CURRENCY_SIGN = re.compile(rf"(?i:{SIGN})")
+_SIGN_CHARS = "$€£¥₹₩"
 _NUMERIC = re.compile(rf"{_SIGNED}[\d.,]*\d")
 _QUOTES = {'"': '"', "“": "”", "'": "'", "「": "」"}
 # A multiplier (with or without 元) typed as a word of its own after a number.
@@ -76,12 +78,13 @@ def looks_like_code(word: str) -> bool:
 
 
 def _is_sign(word: str) -> bool:
-    return unicodedata.normalize("NFKC", word).lstrip("+") in SYMBOLS
+    """A currency sign alone (``€``, ``US$``, ``+$``)."""
+    return bool(_CURRENCY_SIGN.fullmatch(unicodedata.normalize("NFKC", word).lstrip("+")))
 
 
 def _is_sign_word(word: str) -> bool:
-    """A currency written with its sign, apart (``US$``, ``€``)."""
-    return any(symbol in word for symbol in SYMBOLS) and not numeric(word)
+    """A word with a currency sign in it and no number (``US$``, ``€``, ``USD$``)."""
+    return any(symbol in word for symbol in _SIGN_CHARS) and not numeric(word)
 
 
 def _minus_code(word: str) -> bool:

@@ -21,6 +21,7 @@ from datetime import date, datetime, tzinfo
 from typing import Protocol
 
 from domain.access import CreditDataAccess, Member
+from domain.amount_text import has_sign, read_amount
 from domain.amounts import AmountError, exact_money
 from domain.check import CustomerCheck, GroupCheck
 from domain.check.use_cases import Checked
@@ -31,7 +32,6 @@ from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer, Order, OrderStatus
 from domain.money import Money
-from domain.orders.amount_text import has_sign, read_amount
 from domain.orders.events import OrderHeld, OrderReleased
 from domain.orders.model import (
     ContractUse,
@@ -454,7 +454,9 @@ class OrderChecks:
             # "$12 EUR": read whole, so that the answer is about both currencies rather
             # than suggesting "12 USD" and dropping the EUR typed after it.
             text = f"{text} {currency}"
-        typed = read_amount(text)
+        # "$5k" for a customer billed in USD: the dollars it is billed in.
+        typed = read_amount(text, implied=canonical(currency) if currency
+                            else customer.credit_limit.currency)
         code = typed.currency or canonical(currency or "") or customer.credit_limit.currency
         if not is_currency(code):
             raise AmountError(text, N_("“{text}” is not an amount in a currency creditbot "

@@ -15,12 +15,12 @@ from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied
+from domain.amount_text import LIMIT_TOO_LARGE, has_sign, read_amount
 from domain.amounts import AmountError
 from domain.approvals.model import KIND_TITLES, LIMIT_KINDS, CreditRequest, RequestKind
 from domain.approvals.use_cases import Filing, FilingRefused
 from domain.currencies import canonical, is_currency
 from domain.errors import CurrencyError, CustomerLookupError, DomainError, MissingRate
-from domain.orders.amount_text import LIMIT_TOO_LARGE, read_amount
 from handlers.approvals.request_render import filed
 from handlers.deps import Deps
 from handlers.errors import field_error
@@ -137,15 +137,17 @@ def read_filing(values: dict[str, str | None], tr: Translator, today: date
         errors[KIND] = tr._("Pick the kind of request.")
         kind = RequestKind.LIMIT_INCREASE
     amount = values.get(AMOUNT)
-    if kind in LIMIT_KINDS and not amount:
-        errors[AMOUNT] = tr._("Give the new limit or the increase, e.g. 250000 or +100k.")
-    elif kind in LIMIT_KINDS and amount:
-        try:
-            read_amount(amount, LIMIT_TOO_LARGE, increase=True)
-        except AmountError as wrong:
-            errors[AMOUNT] = field_error(wrong, tr)
     # RMB and the like read as their ISO code (domain.currencies.ALIASES).
     currency = canonical(values.get(CURRENCY) or "") or None
+    if kind in LIMIT_KINDS and not amount:
+        errors[AMOUNT] = tr._("Give the new limit or the increase, e.g. 250000 or +100k.")
+    elif kind in LIMIT_KINDS and amount and (currency is not None or not has_sign(amount)):
+        # "$250k" with no currency given: what $ stands for is the customer's currency,
+        # which the use case reads (its refusal comes back beside this field).
+        try:
+            read_amount(amount, LIMIT_TOO_LARGE, increase=True, implied=currency)
+        except AmountError as wrong:
+            errors[AMOUNT] = field_error(wrong, tr)
     if currency is not None and not is_currency(currency):
         errors[CURRENCY] = tr._("“{code}” is not a currency code: write three letters "
                                 "such as USD, EUR or CNY, or leave it empty.",

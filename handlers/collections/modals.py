@@ -12,7 +12,8 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain.amounts import AmountError, exact_money, parse_amount
+from domain.amount_text import read_amount
+from domain.amounts import AMOUNT_TOO_LARGE, AmountError, exact_money
 from domain.collections.model import ActionKind
 from domain.collections.work import (
     AMOUNT,
@@ -227,9 +228,10 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
     amount: Money | None = None
     try:
         written = values.get(AMOUNT) or ""
-        typed = parse_amount(written)
-        amount = exact_money(written, typed.value,
-                             typed.currency or deps.collecting.currency_of(customer))
+        billed = deps.collecting.currency_of(customer)
+        # "$5,000" or "US$5,000" for an account billed in USD: the sign as its code.
+        typed = read_amount(written, AMOUNT_TOO_LARGE, implied=billed)
+        amount = exact_money(written, typed.value, typed.currency or billed)
     except AmountError as wrong:
         errors[AMOUNT] = field_error(wrong, tr)
     due = _day(values.get(DUE))

@@ -191,8 +191,9 @@ def test_check_with_an_amount_answers_without_recording(world):
      "one, e.g. `/credit order acme 120k EUR PO-2026-118`."),
     ("/credit check acme industrial USD 5k EUR", "“USD 5k EUR” names two currencies: write "
      "one, e.g. `/credit check acme 120k EUR`."),
-    ("/credit order acme industrial 5k US$", "“5k US$” is not an amount: write it like "
-     "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    # A dollar sign for a customer billed in pounds: which dollar is asked.
+    ("/credit order fenwick 5k $ R9", "“5k$”: write the currency's code after the amount "
+     "instead of its sign, e.g. 5k USD."),
     # A thousands point, as much of Europe writes it: 1,500 or 1.50, not a guess.
     ("/credit order acme industrial 1.500", "“1.500” could be 1500 or 1.50: write 1500 "
      "without the point, or 1.50."),
@@ -208,8 +209,8 @@ def test_check_with_an_amount_answers_without_recording(world):
     # name, with the number counted in the limit's currency.
     ("/credit order acme industrial ¥ 5000 R22", "“¥5000”: ¥ is both the yuan and the yen; "
      "write the currency's code after the amount instead, e.g. 5000 CNY or 5000 JPY."),
-    ("/credit check acme industrial € 12", "“€12”: write the currency's code after the "
-     "amount instead of its sign, e.g. 12 EUR."),
+    ("/credit check fenwick $ 12", "“$12”: write the currency's code after the "
+     "amount instead of its sign, e.g. 12 USD."),
     # A sign and a code: two currencies, neither suggested over the other.
     ("/credit order acme industrial $12 EUR R4", "“$12 EUR” is not an amount: write it like "
      "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),

@@ -147,8 +147,6 @@ def test_a_request_names_what_is_wrong_with_its_amount_as_an_order_does(world):
             ("-50k", f"“-50k” is not an amount greater than zero: {WRITE}"),
             ("0", f"“0” is not an amount greater than zero: {WRITE}"),
             ("100k,", f"“100k,” is not an amount: {WRITE}"),
-            ("$250,000", "“$250,000”: write the currency's code after the amount instead "
-                         "of its sign, e.g. 250,000 USD."),
             ("¥250k", "“¥250k”: ¥ is both the yuan and the yen; write the currency's code "
                       "after the amount instead, e.g. 250k CNY or 250k JPY."),
             # Decimals the yen does not have: only the yuan is suggested.
@@ -162,16 +160,16 @@ def test_a_request_names_what_is_wrong_with_its_amount_as_an_order_does(world):
     # The suggestion keeps the + of an increase: following it asks for the same thing.
     assert request("+100000.001") == (
         "“+100000.001” has more decimals than USD has: write it like +100000.00.")
-    assert request("+$100k") == (
+    # A sign typed apart is the amount's: never left in the reason with the increase
+    # filed in the limit's currency. A dollar for a customer billed in pounds is asked.
+    assert said(world, "/credit request fenwick +$ 100k more orders") == (
         "“+$100k”: write the currency's code after the amount instead of its sign, e.g. "
         "+100k USD.")
-    # A sign typed apart is the amount's: never left in the reason with the increase
-    # filed in the limit's currency.
-    assert request("+12k €") == (
-        "“+12k€”: write the currency's code after the amount instead of its sign, e.g. "
-        "+12k EUR.")
-    assert request("€ 12") == order("€ 12") == (
-        "“€12”: write the currency's code after the amount instead of its sign, e.g. 12 EUR.")
+    assert said(world, "/credit request fenwick +12k $ more orders") == (
+        "“+12k$”: write the currency's code after the amount instead of its sign, e.g. "
+        "+12k USD.")
+    assert said(world, "/credit order fenwick $ 12 PO-1") == (
+        "“$12”: write the currency's code after the amount instead of its sign, e.g. 12 USD.")
     # So is a minus typed apart (a trial's "- 5k" was filed as a total of 5,000).
     # Thousands grouped by a space: refused, never +10 with "000" in the reason.
     for grouped in ("10 000", "+10 000", "5 mn"):

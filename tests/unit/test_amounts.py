@@ -8,8 +8,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from domain.amount_text import read_amount
 from domain.amounts import EXAMPLES, MAX_AMOUNT, AmountError, exact_money, parse_amount
-from domain.orders.amount_text import read_amount
 
 FULL_WIDTH = str.maketrans("0123456789,.kmKM", "０１２３４５６７８９，．ｋｍＫＭ")
 

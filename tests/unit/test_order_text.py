@@ -39,7 +39,7 @@ from handlers.orders.blocks import held_note
     ("acme 5 million PO-3", TypedOrder("acme", "5 million", None, "PO-3")),
     ("acme 5 萬", TypedOrder("acme", "5 萬")),
     ("acme 5 kusd PO-1", TypedOrder("acme", "5kusd", None, "PO-1")),
-    ("acme 5k US$", TypedOrder("acme", "5k US$")),
+    ("acme 5k US$", TypedOrder("acme", "5kUS$")),
     ("acme packaging – 5k", TypedOrder("acme packaging", "–5k")),
     ("acme + 5k", TypedOrder("acme", "+5k")),
     ("acme 5²k", TypedOrder("acme", "5²k")),

@@ -1,11 +1,13 @@
-"""An amount a person typed for an order or a credit limit, with the refusals that name
-what is wrong with it: one set of texts for ``/credit order``, ``/credit check`` and
-``/credit request``.
+"""An amount a person typed for an order, a credit limit or a promise to pay, with the
+refusals that name what is wrong with it: one set of texts for ``/credit order``,
+``/credit check``, ``/credit request`` and the collector's Promise to pay form.
 
-``domain.amounts`` reads the amount; before it, this tells apart what it would only call
-"not an amount": a minus sign (not greater than zero), a currency symbol (written as its
-code instead), an exponent (``1e14``: too large, or written out), and a value above what
-creditbot takes."""
+``domain.amounts`` reads the amount; before it, this reads a currency sign (``US$5k``,
+``€12``, ``£5,000``; ``$5k`` and ``¥5000`` in the currency the amount is in anyway, when
+it is one they stand for) and tells apart what ``domain.amounts`` would only call "not
+an amount": a minus sign (not greater than zero), a sign that could be several
+currencies (written as its code instead), an exponent (``1e14``: too large, or written
+out), and a value above what creditbot takes."""
 
 from __future__ import annotations
 
@@ -29,6 +31,20 @@ from domain.text import N_, Phrase
 # what the database's numeric columns hold.
 MOST = Decimal(10) ** 13
 SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY"}
+# Signs that name one currency wherever they are typed: what creditbot itself writes
+# (US$ in Chinese, CA$, HK$, €…) is read back.
+NAMED_SIGNS = {"US$": "USD", "CA$": "CAD", "A$": "AUD", "AU$": "AUD", "HK$": "HKD",
+               "NZ$": "NZD", "NT$": "TWD", "MX$": "MXN", "S$": "SGD", "SG$": "SGD",
+               "JP¥": "JPY", "CN¥": "CNY", "€": "EUR", "£": "GBP", "₹": "INR", "₩": "KRW"}
+# Signs several currencies write: the one the amount is in anyway (the customer's) when
+# it is among them, else the person is asked for the code.
+SHARED_SIGNS = {"$": frozenset({"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN"}),
+                "¥": frozenset({"CNY", "JPY"})}
+# A currency sign, named or shared, as a regular expression (letters in any case).
+SIGN = "|".join(re.escape(sign) for sign in sorted({*NAMED_SIGNS, *SHARED_SIGNS},
+                                                     key=len, reverse=True))
+_SIGN_BEFORE = re.compile(rf"(?i:{SIGN})(?P<number>.*)")
+_SIGN_AFTER = re.compile(rf"(?P<number>.*?)(?i:{SIGN})")
 _EXPONENT = re.compile(r"\d+(?:\.\d+)?e[+-]?\d+", re.IGNORECASE)
 
 TOO_LARGE = N_("“{text}” is more than creditbot takes for one order (at most {most}): "
@@ -42,12 +58,15 @@ _EXAMPLES = Phrase(N_("120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, US
                       "EUR"))
 
 
-def read_amount(text: str, too_large: str = TOO_LARGE, *,
-                increase: bool = False) -> TypedAmount:
+def read_amount(text: str, too_large: str = TOO_LARGE, *, increase: bool = False,
+                implied: str | None = None) -> TypedAmount:
     """The amount ``text`` names, or an ``AmountError`` that says what is wrong with it
-    (quoting ``text`` whole). ``increase``: ``text`` may start with ``+`` (read without it)."""
+    (quoting ``text`` whole). ``increase``: ``text`` may start with ``+`` (read without it).
+    ``implied``: the currency the amount is in when it names none (the customer's), which
+    ``$`` or ``¥`` then stand for if they can (``$5k`` for a customer billed in USD);
+    a sign that names one currency (``US$``, ``€``, ``£``) is read as it anywhere."""
     try:
-        return _read(text, too_large, increase)
+        return _read(text, too_large, increase, implied)
     except AmountError as wrong:
         if wrong.params.get("examples") == EXAMPLES:
             wrong.params["examples"] = _EXAMPLES
@@ -55,9 +74,28 @@ def read_amount(text: str, too_large: str = TOO_LARGE, *,
 
 
 def has_sign(text: str) -> bool:
-    """Whether ``text`` starts or ends with a currency sign ($, €, £, ¥)."""
-    folded = fold(text).strip().lstrip("+")
-    return folded[:1] in SYMBOLS or folded[-1:] in SYMBOLS
+    """Whether ``text`` starts or ends with a currency sign ($, US$, €, £, ¥…)."""
+    return _signed(fold(text).strip().lstrip("+")) is not None
+
+
+def _signed(folded: str) -> tuple[str, str] | None:
+    """The sign ``folded`` starts or ends with, and the rest, stripped."""
+    for pattern in (_SIGN_BEFORE, _SIGN_AFTER):
+        match = pattern.fullmatch(folded)
+        if match is not None:
+            number = match["number"]
+            sign = folded[len(number):] if pattern is _SIGN_AFTER else \
+                folded[:len(folded) - len(number)]
+            return sign.upper(), number.strip()
+    return None
+
+
+def _sign_names(sign: str, implied: str | None) -> str | None:
+    """The currency ``sign`` names, when it names one: a shared sign only when
+    ``implied``, the currency the amount is in anyway, is one of its own."""
+    if sign in NAMED_SIGNS:
+        return NAMED_SIGNS[sign]
+    return implied if implied in SHARED_SIGNS.get(sign, ()) else None
 
 
 def _as_typed(text: str, wrong: AmountError, **params: str) -> AmountError:
@@ -70,7 +108,7 @@ def _after_sign(text: str, number: str, symbol: str, sign: str, too_large: str) 
     """What to say of an amount typed with a currency sign: the same amount with the
     currency's code, once the amount itself is one creditbot takes as suggested."""
     try:
-        typed = _read(number, too_large, False)
+        typed = _read(number, too_large, False, None)
     except AmountError as wrong:  # too large, an exponent, not an amount at all
         if "written" in wrong.params:  # "$1e5": its digits, with the code
             return _after_sign(text, wrong.params["written"], symbol, sign, too_large)
@@ -97,17 +135,32 @@ def _after_sign(text: str, number: str, symbol: str, sign: str, too_large: str) 
                        code=code, amount=written)
 
 
-def _read(text: str, too_large: str, increase: bool) -> TypedAmount:
+def _with_sign(text: str, number: str, code: str, too_large: str) -> TypedAmount:
+    """``number``, typed with a sign that names ``code``: what is wrong with it is said
+    of ``text`` as typed."""
+    try:
+        typed = _read(number, too_large, False, None)
+    except AmountError as wrong:
+        raise _as_typed(text, wrong) from None
+    if typed.currency not in (None, code):  # "$12 EUR": two currencies
+        raise AmountError(text)
+    return TypedAmount(typed.value, code)
+
+
+def _read(text: str, too_large: str, increase: bool, implied: str | None) -> TypedAmount:
     folded = fold(text).strip()
     sign = ""
     if increase and folded.startswith("+"):
         sign, folded = "+", folded[1:].strip()
     if folded[:1] and folded[:1] in MINUS_SIGNS:
         raise AmountError(text, NOT_POSITIVE)
-    symbol = folded[:1] if folded[:1] in SYMBOLS else folded[-1:]
-    if symbol in SYMBOLS:
-        raise _after_sign(text, folded.strip("".join(SYMBOLS)).strip(), symbol, sign,
-                          too_large)
+    signed = _signed(folded)
+    if signed is not None:
+        symbol, number = signed
+        code = _sign_names(symbol, implied)
+        if code is not None:
+            return _with_sign(text, number, code, too_large)
+        raise _after_sign(text, number, symbol, sign, too_large)
     if _EXPONENT.fullmatch(folded):
         try:
             value = Decimal(folded)

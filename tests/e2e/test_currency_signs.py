@@ -1,0 +1,84 @@
+"""A currency written with its sign is read as that currency when the sign can name only
+one: ``US$``, ``HK$``, ``€`` and ``£`` anywhere, ``$`` and ``¥`` in the currency the
+amount is in anyway (the customer's, or the one typed after it). A new user's Promise to
+pay of ``$5,000`` was answered "not an amount", and ``US$5,000``, as creditbot itself
+writes dollars in Chinese, too. Through signed HTTP -> bot -> emulator."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tests.e2e.conftest import SALES, SALES_CHANNEL
+from tests.e2e.test_collection_fixes import assign, errors
+from tests.e2e.test_collector_day import fill
+from tests.e2e.test_credit_requests import errors as form_errors
+from tests.e2e.test_credit_requests import open_form, requests_of
+from tests.e2e.test_orders import checks
+
+
+def _order(world: Any, line: str) -> tuple[str, Decimal, str]:
+    before = set(checks(world))
+    world.slack.slash(SALES, SALES_CHANNEL, line)
+    [new] = [row for key, row in checks(world).items() if key not in before]
+    return new.customer_id, new.amount, new.currency
+
+
+def test_orders_read_a_sign_as_the_currency_it_names(world):
+    # Acme Packaging (C0002) is billed in USD, Fenwick Retail Group (C0041) in GBP.
+    assert _order(world, "/credit order acme packaging $5k PO-1") == (
+        "C0002", Decimal(5000), "USD")
+    assert _order(world, "/credit order acme packaging US$ 6,000 PO-2") == (
+        "C0002", Decimal(6000), "USD")
+    assert _order(world, "/credit order acme packaging 7k US$ PO-3") == (
+        "C0002", Decimal(7000), "USD")
+    assert _order(world, "/credit order acme packaging € 12 PO-4") == (
+        "C0002", Decimal(12), "EUR")
+    assert _order(world, "/credit order fenwick £12k PO-5") == ("C0041", Decimal(12000), "GBP")
+    # $ with the code after it: the same dollars.
+    assert _order(world, "/credit order acme packaging $8k USD PO-6") == (
+        "C0002", Decimal(8000), "USD")
+    # For a customer billed in pounds, $ could be any dollar: asked, nothing recorded.
+    before = set(checks(world))
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order fenwick $12k PO-7")
+    assert reply.all_text() == ("“$12k”: write the currency's code after the amount instead "
+                                "of its sign, e.g. 12k USD.")
+    assert set(checks(world)) == before
+
+
+def test_a_request_reads_a_sign_as_the_limits_currency_it_names(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL,
+                              "/credit request acme packaging +$100k spring orders")
+    assert reply.text == "Request #1 filed: limit increase for Acme Packaging (C0002)"
+    [request] = requests_of(world)
+    assert (request.customer_id, request.new_limit.amount, request.new_limit.currency) == (
+        "C0002", Decimal(200_000), "USD")
+
+
+def test_a_promise_reads_the_sign_of_the_accounts_currency(world):
+    # Fenwick Retail Group is billed in GBP: £ is its currency, US$ is not, and $ could
+    # be any dollar.
+    assign(world)
+    assert errors(fill(world, "Promise to pay", {"amount": "US$5,000",
+                                                 "due": "2026-12-08"})) == {
+        "amount": "C0041 is billed in GBP, not USD: write the amount in GBP, e.g. GBP 25k."}
+    assert errors(fill(world, "Promise to pay", {"amount": "$5,000",
+                                                 "due": "2026-12-08"})) == {
+        "amount": "“$5,000”: write the currency's code after the amount instead of its "
+                  "sign, e.g. 5,000 USD."}
+    assert fill(world, "Promise to pay", {"amount": "£5,000", "due": "2026-12-08"}).body == ""
+
+
+def test_the_request_form_reads_a_dollar_as_the_customers_currency(world):
+    view = open_form(world)
+    # Billed in pounds: which dollar is asked, beside the field (the use case's answer).
+    assert form_errors(world.slack.submit(SALES, view, {"customer": "fenwick", "reason": "Q1",
+                                                   "amount": "+$50k"})) == {
+        "amount": "“+$50k”: write the currency's code after the amount instead of its sign, "
+                  "e.g. +50k USD."}
+    assert requests_of(world) == []
+    assert world.slack.submit(SALES, view, {"customer": "acme packaging", "reason": "Q1",
+                                            "amount": "+$50k"}).body == ""
+    [request] = requests_of(world)
+    assert (request.customer_id, request.new_limit.amount, request.new_limit.currency) == (
+        "C0002", Decimal(150_000), "USD")
