@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from domain.access import CreditDataAccess, Member
 from domain.aging import AgingBuckets
@@ -95,8 +95,15 @@ class NotYourDispute(DomainError):
                              customer=customer)
 
 
-class NotTheirDispute(DomainError):
+# The promise and dispute forms' fields a problem belongs to (their block ids).
+AMOUNT, INVOICES, DEPARTMENT, OWNER = "amount", "invoices", "department", "owner"
+
+
+class NotTheirDispute(FieldProblem):
     """The owner named for a dispute cannot take it (field error beside the owner)."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        super().__init__(OWNER, template, **params)
 
 
 class AlreadyRecorded(DomainError):
@@ -106,14 +113,11 @@ class AlreadyRecorded(DomainError):
         super().__init__(N_("This form was already recorded."))
 
 
-class UnknownDepartment(DomainError):
+class UnknownDepartment(FieldProblem):
     def __init__(self, departments: Sequence[str]) -> None:
-        super().__init__(N_("Pick the department that resolves the dispute from the list "
-                            "({departments})."), departments=", ".join(departments) or "—")
-
-
-# The promise and dispute forms' fields a problem belongs to (their block ids).
-AMOUNT, INVOICES = "amount", "invoices"
+        super().__init__(DEPARTMENT, N_("Pick the department that resolves the dispute from "
+                                        "the list ({departments})."),
+                         departments=", ".join(departments) or "—")
 
 
 class UnknownInvoices(FieldProblem):
@@ -374,14 +378,6 @@ class CollectorsDay:
             uow.commit()
         return action
 
-    def _open_invoices(self, uow: UnitOfWork, customer_id: str,
-                       invoice_ids: Sequence[str]) -> list[Invoice]:
-        open_ = {i.invoice_id: i for i in uow.receivables.open_invoices([customer_id])}
-        unknown = [i for i in invoice_ids if i not in open_]
-        if unknown:
-            raise UnknownInvoices(customer_id, unknown)
-        return [open_[i] for i in invoice_ids]
-
     def promise(self, actor: Member, customer_id: str, amount: Money, due_on: date,
                 invoice_ids: Sequence[str] = (), submission: str | None = None) -> Promise:
         """``submission``: the form's key (its view id), so that the same form sent
@@ -455,13 +451,15 @@ class CollectorsDay:
             self._claim(uow, submission, now)
             assignment = self._require_collector(uow, actor, customer_id)
             require_not_with_legal(uow, customer_id, self._date_of)
-            self._open_invoices(uow, customer_id, invoice_ids)
-            self._check_department(department)
-            if owner is not None and not is_user_id(owner):
-                # Only an id is ever rendered as a mention: nothing typed into the field.
-                raise NotTheirDispute(N_("Pick the dispute's owner from the list of "
-                                         "people, or leave it empty."))
-            self._check_owner(owner, department)
+            # Every problem at once, each beside its field: one round to put them right.
+            open_ = {i.invoice_id for i in uow.receivables.open_invoices([customer_id])}
+            unknown = [i for i in invoice_ids if i not in open_]
+            problems = [problem for problem in (
+                UnknownInvoices(customer_id, unknown) if unknown else None,
+                self._department_problem(department),
+                self._owner_problem(owner, department)) if problem is not None]
+            if problems:
+                raise FormRefused(problems)
             dispute = uow.collections.add_dispute(Dispute(
                 customer_id, tuple(invoice_ids), reason.strip()[:MAX_OUTCOME], department,
                 owner, actor.user_id, now))
@@ -483,28 +481,35 @@ class CollectorsDay:
         if submission is not None and not uow.collections.claim_submission(submission, now):
             raise AlreadyRecorded()
 
-    def _check_department(self, department: str | None) -> None:
+    def _department_problem(self, department: str | None) -> FieldProblem | None:
         """A dispute goes to a configured department's channel, never to any channel
         a forged form names, and never nowhere."""
         if not self.channels and department is None:
-            return  # no departments configured: the dispute goes to its owner
+            return None  # no departments configured: the dispute goes to its owner
         if department is None or not self.channels.get(department):
-            raise UnknownDepartment(sorted(
+            return UnknownDepartment(sorted(
                 self.departments.get(key, key) for key, channel in self.channels.items()
                 if channel))
+        return None
 
-    def _check_owner(self, owner: str | None, department: str | None) -> None:
+    def _owner_problem(self, owner: str | None, department: str | None
+                       ) -> FieldProblem | None:
         if owner is None:
-            return
+            return None
+        if not is_user_id(owner):
+            # Only an id is ever rendered as a mention: nothing typed into the field.
+            return NotTheirDispute(N_("Pick the dispute's owner from the list of people, "
+                                      "or leave it empty."))
         person = self.people(owner)
         if not self.access.allows(person):
-            raise NotTheirDispute(N_("<@{owner}> may not see credit data, so cannot own a "
-                                     "dispute: pick someone who may."), owner=owner)
+            return NotTheirDispute(N_("<@{owner}> may not see credit data, so cannot own a "
+                                      "dispute: pick someone who may."), owner=owner)
         if department and department not in person.departments:
-            raise NotTheirDispute(N_("<@{owner}> is not in {department}: pick a member of "
-                                     "the department the dispute goes to, or leave the "
-                                     "owner empty."), owner=owner,
-                                  department=self.departments.get(department, department))
+            return NotTheirDispute(N_("<@{owner}> is not in {department}: pick a member of "
+                                      "the department the dispute goes to, or leave the "
+                                      "owner empty."), owner=owner,
+                                   department=self.departments.get(department, department))
+        return None
 
     def resolve_dispute(self, actor: Member, dispute_id: int, customer_id: str,
                         outcome: str) -> Dispute:

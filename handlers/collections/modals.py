@@ -17,12 +17,12 @@ from domain.amounts import AMOUNT_TOO_LARGE, AmountError, exact_money
 from domain.collections.model import ActionKind
 from domain.collections.work import (
     AMOUNT,
+    DEPARTMENT,
     INVOICES,
+    OWNER,
     AccountForm,
     AlreadyRecorded,
-    NotTheirDispute,
     UnknownDepartment,
-    UnknownInvoices,
 )
 from domain.errors import FormRefused
 from domain.money import Money
@@ -43,9 +43,9 @@ LOG_VIEW, PROMISE_VIEW, DISPUTE_VIEW, LEGAL_VIEW = (
     "collect_log_form", "collect_promise_form", "collect_dispute_form", "collect_legal_form")
 RESOLVE_VIEW, OUTCOME_VIEW = "collect_resolve_form", "collect_outcome_form"
 # Block ids: Slack echoes them in the submission, and field errors name them.
-# (AMOUNT and INVOICES are the domain's: its problems name them.)
-KIND, OUTCOME, NEXT, DUE, REASON, DEPARTMENT, OWNER, NOTE = (
-    "kind", "outcome", "next", "due", "reason", "department", "owner", "note")
+# (AMOUNT, INVOICES, DEPARTMENT and OWNER are the domain's: its problems name them.)
+KIND, OUTCOME, NEXT, DUE, REASON, NOTE = (
+    "kind", "outcome", "next", "due", "reason", "note")
 # Dates further out than this are typos (2036 for 2026) far more often than plans.
 HORIZON = timedelta(days=365)
 
@@ -280,13 +280,12 @@ def submit_dispute(view: dict[str, Any], context: BoltContext) -> Submitted:
                                 submission=_submission("dispute", view))
     except AlreadyRecorded:
         return None
-    except UnknownInvoices as wrong:
-        return {INVOICES: field_error(wrong, tr)}
-    except NotTheirDispute as wrong:
-        return {OWNER: field_error(wrong, tr)}
-    except UnknownDepartment as wrong:
-        # app.yaml's names in a field error (plain text): not escaped like typed text.
-        return {DEPARTMENT: tr._(wrong.template, **wrong.params)}
+    except FormRefused as refused:
+        # app.yaml's department names in a field error (plain text): not escaped like
+        # what was typed.
+        return {where: tr._(problem.template, **problem.params)
+                if isinstance(problem, UnknownDepartment) else field_error(problem, tr)
+                for where, problem in refused.by_field().items()}
     return _done(context, tr._("Dispute opened for {customer}: {invoices}.",
                                customer=_named(deps, customer),
                                invoices=", ".join(invoices)))

@@ -100,6 +100,30 @@ def test_every_problem_of_a_promise_form_is_told_in_one_round(world):
     assert [a for a, _, _ in audit(world) if a == "collections.promised"] == []
 
 
+def test_every_problem_of_a_dispute_form_is_told_in_one_round(world):
+    # A new user's dispute: a mistyped invoice, then the owner's department, told one
+    # round after the other; now together, and nothing recorded.
+    assign(world)
+    disputed = invoices(world)[1].invoice_id
+    assert errors(fill(world, "Dispute", {"invoices": f"{disputed}, inv-0041-15",
+                                          "reason": "short delivery",
+                                          "department": "logistics",
+                                          "owner": "U01SALESAMY"})) == {
+        "invoices": "inv-0041-15 is not an open invoice of C0041: name invoices from the "
+                    "account's open ones, separated by commas.",
+        "owner": "<@U01SALESAMY> is not in Logistics: pick a member of the department the "
+                 "dispute goes to, or leave the owner empty."}
+    assert errors(fill(world, "Dispute", {"invoices": "INV-9", "reason": "short delivery",
+                                          "department": "nowhere",
+                                          "owner": "Maria"})) == {
+        "invoices": "INV-9 is not an open invoice of C0041: name invoices from the account's "
+                    "open ones, separated by commas.",
+        "department": "Pick the department that resolves the dispute from the list (Credit "
+                      "Management, Finance & Accounts Receivable, Legal, Logistics, Sales).",
+        "owner": "Pick the dispute's owner from the list of people, or leave it empty."}
+    assert [a for a, _, _ in audit(world) if a == "collections.disputed"] == []
+
+
 def _open(world: Any) -> Decimal:
     return sum((i.open_amount for i in invoices(world)), Decimal(0))
 

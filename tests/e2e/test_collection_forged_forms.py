@@ -38,7 +38,7 @@ def test_a_forged_dispute_form_is_refused_beside_the_field(world):
     assert errors(fill(world, "Dispute", {
         "invoices": disputed, "reason": "r2", "department": forged("nope"),
         "owner": {"type": "users_select", "selected_user": "C0GENERAL01"}})) == {
-        "department": PICK_DEPARTMENT}
+        "department": PICK_DEPARTMENT, "owner": PICK_OWNER}
     assert errors(fill(world, "Dispute", {
         "invoices": disputed, "reason": "r3", "department": forged("nope")})) == {
         "department": PICK_DEPARTMENT}
