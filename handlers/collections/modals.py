@@ -215,8 +215,13 @@ def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:
     if errors:
         return errors
     deps.collecting.log_action(context["member"], customer, kind, outcome or "", next_on)
-    return _done(context, tr._("Logged: {kind} for {customer}.", kind=tr._(KINDS[kind]),
-                               customer=_named(deps, customer)))
+    named, what = _named(deps, customer), tr._(KINDS[kind])
+    if next_on is None:
+        return _done(context, tr._("Logged: {kind} for {customer}. No next-step date was "
+                                   "given, so no reminder is set.", kind=what,
+                                   customer=named))
+    return _done(context, tr._("Logged: {kind} for {customer}. Next step on {day}: you are "
+                               "reminded that day.", kind=what, customer=named, day=next_on))
 
 
 def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
@@ -275,9 +280,9 @@ def submit_dispute(view: dict[str, Any], context: BoltContext) -> Submitted:
     if errors:
         return errors
     try:
-        deps.collecting.dispute(context["member"], customer, invoices, reason or "",
-                                values.get(DEPARTMENT), values.get(OWNER),
-                                submission=_submission("dispute", view))
+        dispute = deps.collecting.dispute(context["member"], customer, invoices, reason or "",
+                                          values.get(DEPARTMENT), values.get(OWNER),
+                                          submission=_submission("dispute", view))
     except AlreadyRecorded:
         return None
     except FormRefused as refused:
@@ -286,9 +291,18 @@ def submit_dispute(view: dict[str, Any], context: BoltContext) -> Submitted:
         return {where: tr._(problem.template, **problem.params)
                 if isinstance(problem, UnknownDepartment) else field_error(problem, tr)
                 for where, problem in refused.by_field().items()}
-    return _done(context, tr._("Dispute opened for {customer}: {invoices}.",
-                               customer=_named(deps, customer),
-                               invoices=", ".join(invoices)))
+    named, listed = _named(deps, customer), ", ".join(invoices)
+    channel = deps.collecting.channels.get(dispute.department or "")
+    if channel is None:
+        return _done(context, tr._("Dispute opened for {customer}: {invoices}. Reminders for "
+                                   "these invoices are paused until it is resolved.",
+                                   customer=named, invoices=listed))
+    department = deps.collecting.departments.get(dispute.department or "",
+                                                 dispute.department)
+    return _done(context, tr._("Dispute opened for {customer}: {invoices}. It is posted in "
+                               "<#{channel}> for {department} to resolve; reminders for these "
+                               "invoices are paused until then.", customer=named,
+                               invoices=listed, channel=channel, department=department))
 
 
 def submit_legal(view: dict[str, Any], context: BoltContext) -> Submitted:
@@ -299,8 +313,14 @@ def submit_legal(view: dict[str, Any], context: BoltContext) -> Submitted:
     if not note:
         return {NOTE: tr._("Tell legal why, e.g. no payment after three promises.")}
     deps.collecting.escalate_to_legal(context["member"], customer, note)
-    return _done(context, tr._("{customer} is escalated to legal.",
-                               customer=_named(deps, customer)))
+    channel = deps.collecting.channels.get(deps.collecting.legal_department)
+    if channel is None:
+        return _done(context, tr._("{customer} is escalated to legal.",
+                                   customer=_named(deps, customer)))
+    return _done(context, tr._("{customer} is escalated to legal: the case is posted in "
+                               "<#{channel}> with the account's history, and legal has the "
+                               "account from now on.", customer=_named(deps, customer),
+                               channel=channel))
 
 
 def submit_resolve(view: dict[str, Any], context: BoltContext) -> Submitted:

@@ -98,9 +98,13 @@ def line(tr: Translator, item: AgendaItem) -> str:
             text += " · " + tr._("oldest {days} days past due", days=item.days)
         return text
     if topic is Topic.CONTRACTS_EXPIRING:
-        text = tr.ngettext("{customer}: contract {contract} ends in {n} day",
-                           "{customer}: contract {contract} ends in {n} days", item.days or 0,
-                           customer=who, contract=erp_text(item.detail, ID))
+        contract = erp_text(item.detail, ID)
+        # "ends in 0 days" read oddly: the day itself is said so.
+        text = tr._("{customer}: contract {contract} ends today", customer=who,
+                    contract=contract) if not item.days else tr.ngettext(
+            "{customer}: contract {contract} ends in {n} day",
+            "{customer}: contract {contract} ends in {n} days", item.days, customer=who,
+            contract=contract)
         if item.amount is not None:
             text += " · " + tr._("its limit {limit}", limit=item.amount)
         return text

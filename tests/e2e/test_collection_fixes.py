@@ -124,6 +124,17 @@ def test_every_problem_of_a_dispute_form_is_told_in_one_round(world):
     assert [a for a, _, _ in audit(world) if a == "collections.disputed"] == []
 
 
+def test_a_call_logged_without_a_next_date_says_no_reminder_is_set(world):
+    # A new user's "12/5" was no date; the field is optional, so the call was logged with
+    # none, and the answer did not say that nothing would remind them.
+    assign(world)
+    assert fill(world, "Log action", {"kind": "call", "outcome": "AP clerk away"}).body == ""
+    confirmed(world, COLLECTOR)
+    assert dms(world, COLLECTOR)[-1] == (
+        "Logged: call for *Fenwick Retail Group* (C0041). No next-step date was given, so no "
+        "reminder is set.")
+
+
 def _open(world: Any) -> Decimal:
     return sum((i.open_amount for i in invoices(world)), Decimal(0))
 

@@ -146,7 +146,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
                   "Dec 1, 2026: it is not paid, grace days included. The broken promise is "
                   "recorded against the customer.")
         assert dms(world, COLLECTOR) == [
-            "Logged: call for *Fenwick Retail Group* (C0041).",
+            "Logged: call for *Fenwick Retail Group* (C0041). Next step on Nov 30, 2026: you "
+            "are reminded that day.",
             "Promise recorded: *Fenwick Retail Group* (C0041) pays £50,000.00 by Dec 1, 2026.",
             "You now collect Fenwick Retail Group (C0041)",
             broken,
@@ -165,6 +166,10 @@ def test_an_overdue_account_from_alert_to_legal(world):
             "arrived damaged\nOwner: <@U01SALESAMY>. Raised by <@U04COLLECT1> on Dec 5, "
             "2026. Reminders for these invoices are paused until the dispute is resolved.")
         assert [b["text"]["text"] for b in dispute["blocks"][1]["elements"]] == ["Resolve"]
+        assert dms(world, COLLECTOR)[-1] == (
+            "Dispute opened for *Fenwick Retail Group* (C0041): INV-0041-022. It is posted in "
+            f"<#{SALES_CHANNEL}> for Sales to resolve; reminders for these invoices are "
+            "paused until then.")
         assert section_texts(worklist(world))[1] == (
             "*Fenwick Retail Group* (C0041) · disputed · level 4: legal\n"
             "Overdue: 1-30 days: £327,324.78 · 31-60 days: £73,654.47 · "
@@ -178,6 +183,10 @@ def test_an_overdue_account_from_alert_to_legal(world):
         deliver(world)
         case = posts(world, LEGAL_CHANNEL)[-1]
         assert case["text"] == "Legal case: Fenwick Retail Group"
+        assert dms(world, COLLECTOR)[-1] == (
+            f"*Fenwick Retail Group* (C0041) is escalated to legal: the case is posted in "
+            f"<#{LEGAL_CHANNEL}> with the account's history, and legal has the account from "
+            "now on.")
         texts = [b["text"]["text"] for b in case["blocks"] if b["type"] == "section"]
         assert texts[0] == ("*Fenwick Retail Group* (C0041) was escalated to legal by "
                             "<@U04COLLECT1> on Dec 5, 2026: three promises broken\n"

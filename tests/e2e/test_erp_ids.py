@@ -63,7 +63,10 @@ def test_an_odd_customer_id_is_collected_through_the_worklists_buttons(world, tm
     assert fill(world, "Log action", {"kind": "call", "outcome": "AP clerk pays Friday",
                                       "next": str(NOW.date() + timedelta(days=3))}).body == ""
     confirmed(world, COLLECTOR)
-    assert dms(world, COLLECTOR)[-1] == f"Logged: call for *Odd Ids Trading* ({shown})."
+    day = NOW.date() + timedelta(days=3)
+    assert dms(world, COLLECTOR)[-1] == (
+        f"Logged: call for *Odd Ids Trading* ({shown}). Next step on {day:%b} {day.day}, "
+        f"{day.year}: you are reminded that day.")
     # The card's buttons carry it too: Share opens its form.
     card = world.slack.slash(SALES, SALES_CHANNEL, f"/credit check {customer_id}")
     assert card.blocks[0]["text"]["text"] == "Odd Ids Trading"

@@ -221,3 +221,18 @@ def test_other_meetings_have_no_topics_from_the_data() -> None:
     assert agenda.items == ()
     blocks = invitation_agenda.blocks(EN, agenda, meeting(MeetingKind.OTHER), "Agenda", UTC)
     assert blocks[1]["text"]["text"] == "Nothing from the data for this kind of meeting."
+
+
+def test_a_contract_ending_today_says_so() -> None:
+    # "ends in 0 days" read oddly, in English and in Chinese.
+    uow = world()
+    uow.alerts.contracts = [ExpiringContract("K-2", "C0004", TODAY, None),
+                            ExpiringContract("K-7", "C0003", TODAY + timedelta(days=1), None)]
+    agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW)
+    assert lines(agenda, Topic.CONTRACTS_EXPIRING) == [
+        "*Delta Ltd* (`C0004`): contract K-2 ends today",
+        "*Gamma ∗Trading∗* (`C0003`): contract K-7 ends in 1 day"]
+    assert [invitation_agenda.line(translator("zh-CN"), item)
+            for item in agenda.of(Topic.CONTRACTS_EXPIRING)] == [
+        "*Delta Ltd* (`C0004`)：合同 K-2 今天到期",
+        "*Gamma ∗Trading∗* (`C0003`)：合同 K-7 将在 1 天后到期"]
