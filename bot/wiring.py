@@ -333,7 +333,17 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
         legal_department=section.legal_department,
         legal_owner=legal_owner,
         departments={key: d.name for key, d in config.departments.items()},
-        people=member_of(config))
+        people=member_of(config),
+        overseers=_overseers(config))
+
+
+def _overseers(config: AppConfig) -> frozenset[str]:
+    """Who may look at any collector's list: those who assign accounts, and the lead."""
+    roles = dict(config.roles.items())
+    assigners = config.collections.policy(roles, {
+        key: list(d.members) for key, d in config.departments.items()}).assigners
+    lead = config.collections.work_policy().lead
+    return assigners | ({lead} if lead else set())
 
 
 def meeting_invitees(config: AppConfig) -> Invitees:

@@ -156,6 +156,20 @@ class PromiseTooLarge(FieldProblem):
 class Worklist:
     page: Page
     today: date
+    # Whose accounts these are, and whether the person looking may act on them (their
+    # own, or the lead's look at a collector's list).
+    collector: str = ""
+    may_act: bool = True
+
+
+class NotAnOverseer(DomainError):
+    """Someone other than the lead or an assigner asked for another collector's list."""
+
+    def __init__(self, overseers: Sequence[str]) -> None:
+        self.overseers = tuple(overseers)
+        super().__init__(N_("Another collector's list is for the collections lead and those "
+                            "who assign accounts ({who}); `/credit collect` alone shows "
+                            "yours."), who=", ".join(self.overseers) or "—")
 
 
 @dataclass(frozen=True)
@@ -225,6 +239,8 @@ class CollectorsDay:
     departments: Mapping[str, str] = field(default_factory=dict)
     # a user id → the person as app.yaml knows them (a dispute's owner is checked)
     people: Callable[[str], Member] = Member
+    # who may look at any collector's list: the collections lead and the assigners
+    overseers: frozenset[str] = frozenset()
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
@@ -239,15 +255,22 @@ class CollectorsDay:
         return customer.currency if customer else self.base_currency
 
     # The worklist
-    def worklist(self, actor: Member, page: int = 1) -> Worklist:
+    def worklist(self, actor: Member, page: int = 1, collector: str | None = None
+                 ) -> Worklist:
+        """``actor``'s accounts, or ``collector``'s for the lead and the assigners (the
+        lead may act on them too, as on any account)."""
         self.access.require(actor)
+        whose = collector or actor.user_id
+        if whose != actor.user_id and actor.user_id not in self.overseers:
+            raise NotAnOverseer(sorted(self.overseers))
         today = self.today()
         with self.unit_of_work() as uow:
-            assignments = uow.collections.open_assignments(collector=actor.user_id)
+            assignments = uow.collections.open_assignments(collector=whose)
             items = ordered(self._items(uow, assignments, today), today)
             chosen = page_of(items, page)
             shown = tuple(self._detail(uow, it) for it in chosen.items)
-        return Worklist(replace(chosen, items=shown), today)
+        return Worklist(replace(chosen, items=shown), today, whose,
+                        may_act=actor.user_id in (whose, self.policy.lead))
 
     def _items(self, uow: UnitOfWork, assignments: Sequence[Assignment],
                today: date) -> list[WorkItem]:

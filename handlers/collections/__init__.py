@@ -33,7 +33,9 @@ ASSIGN_SUBCOMMANDS = (
 DAY_SUBCOMMANDS = (
     Subcommand("collect", N_("your accounts to collect, most urgent first, with buttons to "
                              "log an action, record a promise to pay or a dispute, or "
-                             "escalate to legal; a number shows that page"), "2", collect,
+                             "escalate to legal; a number shows that page, and the "
+                             "collections lead names a collector (@maria) to see theirs"),
+               "2", collect,
                aliases=("催收",)),
 )
 

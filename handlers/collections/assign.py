@@ -69,6 +69,16 @@ def several_people(text: str) -> bool:
     return len(_PEOPLE.findall(text)) > 1
 
 
+def people_in(text: str) -> tuple[list[str], str]:
+    """The user ids of everyone ``text`` names (a person picked from Slack's list, or a
+    typed id), and the text without them."""
+    found = []
+    for token in _PEOPLE.findall(text):
+        user = token[2:-1].split("|")[0] if token.startswith("<@") else token.lstrip("@")
+        found.append(user.upper())
+    return found, _PEOPLE.sub(" ", text)
+
+
 def _refusal(error: DomainError, tr: Translator) -> str:
     if isinstance(error, NotAnAssigner):
         who = tr._(" or ").join(mention(u) for u in error.assigners)

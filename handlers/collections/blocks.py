@@ -23,6 +23,7 @@ from handlers.render import (
     actions,
     button,
     erp_text,
+    mention,
     message,
     person_text,
     section,
@@ -70,6 +71,8 @@ class DisputeValue(ActionValue):
 
 class PageValue(ActionValue):
     page: int = Field(strict=True, ge=1, le=10_000)
+    # Another collector's list, as the lead looks at it; None: the viewer's own.
+    collector: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{8,31}$")
 
 
 # Accounts one message about several lists by name; the rest are counted.
@@ -168,8 +171,11 @@ def buttons(item: WorkItem, tr: Translator) -> Block:
 
 
 def worklist(listed: Worklist, tr: Translator, note: str | None = None,
-             may_assign: bool = False) -> Message:
-    """Two blocks per account (10 a page), a heading and the pager: ~25 blocks."""
+             may_assign: bool = False, viewer: str | None = None) -> Message:
+    """Two blocks per account (10 a page), a heading and the pager: ~25 blocks.
+    ``viewer``: who looks, when it may be someone else's list (the lead's look)."""
+    if viewer is not None and listed.collector not in ("", viewer):
+        return _theirs(listed, tr)
     page = listed.page
     blocks: list[Block] = []
     if note:
@@ -196,4 +202,30 @@ def worklist(listed: Worklist, tr: Translator, note: str | None = None,
             tr._("More ({page} of {pages})", page=page.number + 1, pages=page.pages),
             MORE, PageValue(page=page.number + 1).encode())))
     fallback = tr.ngettext("{n} account to collect", "{n} accounts to collect", page.total)
+    return message(fallback, blocks)
+
+
+def _theirs(listed: Worklist, tr: Translator) -> Message:
+    """Another collector's list, as the lead or an assigner sees it: the same lines, with
+    the buttons only for the lead, who may act on any account."""
+    page, who = listed.page, mention(listed.collector)
+    if not page.total:
+        text = tr._("{who} has no accounts to collect.", who=who)
+        return message(text, [section(text)])
+    blocks: list[Block] = [section(tr.ngettext(
+        "*Collections of {who}*: {n} account, page {page} of {pages}, in the order they see "
+        "it.",
+        "*Collections of {who}*: {n} accounts, page {page} of {pages}, in the order they see "
+        "it.",
+        page.total, who=who, page=page.number, pages=page.pages))]
+    for item in page.items:
+        blocks.append(section(line(item, tr)))
+        if listed.may_act:
+            blocks.append(buttons(item, tr))
+    if page.has_more:
+        blocks.append(actions("collect:pages", button(
+            tr._("More ({page} of {pages})", page=page.number + 1, pages=page.pages),
+            MORE, PageValue(page=page.number + 1, collector=listed.collector).encode())))
+    fallback = tr.ngettext("{who} has {n} account to collect",
+                           "{who} has {n} accounts to collect", page.total, who=who)
     return message(fallback, blocks)

@@ -1,4 +1,6 @@
-"""``/credit collect [page]``: the collector's worklist, and its *More* button."""
+"""``/credit collect [@collector] [page]``: the collector's worklist, and its *More*
+button. The collections lead and those who assign accounts may name a collector to see
+their list."""
 
 from __future__ import annotations
 
@@ -6,31 +8,48 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
+from domain.collections.work import NotAnOverseer
+from handlers.collections.assign import people_in
 from handlers.collections.blocks import PageValue, worklist
 from handlers.deps import Deps
 from handlers.i18n import Translator
-from handlers.render import Message, message, section, user_text
+from handlers.render import Message, mention, message, section, user_text
+
+
+def _page(words: list[str]) -> int | None:
+    """The page number ``words`` are, if they are one (none at all: the first)."""
+    if not words:
+        return 1
+    if len(words) == 1 and words[0].isdigit() and 0 < int(words[0]) < 10_000:
+        return int(words[0])
+    return None
 
 
 def collect(context: BoltContext, rest: str) -> Message:
+    tr: Translator = context["tr"]
+    people, others = people_in(rest)
+    page = _page(others.split())
+    if page is None or len(people) > 1:
+        text = tr._("`/credit collect` takes a page number or nothing, e.g. `/credit collect "
+                    "2`; the collections lead names a collector too, e.g. `/credit collect "
+                    "@maria`. “{typed}” is not one.", typed=user_text(rest.strip(), 100))
+        return message(text, [section(text)])
+    return _listed(context, page, people[0] if people else None)
+
+
+def _listed(context: BoltContext, page: int, collector: str | None) -> Message:
     deps: Deps = context["deps"]
     tr: Translator = context["tr"]
-    words = rest.split()
-    if words and not (len(words) == 1 and words[0].isdigit() and 0 < int(words[0]) < 10_000):
-        text = tr._("`/credit collect` takes a page number or nothing, e.g. "
-                    "`/credit collect 2`; “{typed}” is not one.",
-                    typed=user_text(rest.strip(), 100))
+    try:
+        listed = deps.collecting.worklist(context["member"], page, collector)
+    except NotAnOverseer as refused:
+        who = tr._(" or ").join(mention(u) for u in refused.overseers)
+        text = ":lock: " + tr._(refused.template, who=who or "—")
         return message(text, [section(text)])
-    page = int(words[0]) if words else 1
-    listed = deps.collecting.worklist(context["member"], page)
-    return worklist(listed, context["tr"],
-                    may_assign=deps.assignments.may_assign(context["member"]))
+    return worklist(listed, tr, may_assign=deps.assignments.may_assign(context["member"]),
+                    viewer=context["member"].user_id)
 
 
 def on_more(body: dict[str, Any], context: BoltContext) -> None:
-    deps: Deps = context["deps"]
     value: PageValue = context["payload"]
-    listed = deps.collecting.worklist(context["member"], value.page)
-    context["reply"](*worklist(listed, context["tr"],
-                               may_assign=deps.assignments.may_assign(context["member"])),
-                     replace_original=True)
+    context["reply"](*_listed(context, value.page, value.collector), replace_original=True)

@@ -323,8 +323,9 @@ def test_a_long_worklist_pages_in_place_and_reads_in_chinese(world):
     assert world.slack.slash(OTHER_COLLECTOR, "D04COLLECT2", "/credit collect 2").blocks \
         == second.blocks
     assert world.slack.slash(OTHER_COLLECTOR, "D04COLLECT2", "/credit collect two").text == (
-        "`/credit collect` takes a page number or nothing, e.g. `/credit collect 2`; “two” "
-        "is not one.")
+        "`/credit collect` takes a page number or nothing, e.g. `/credit collect 2`; the "
+        "collections lead names a collector too, e.g. `/credit collect @maria`. “two” is not "
+        "one.")
 
     chinese = world.slack.slash(zh_collector, "D03FINDIR01", "/credit 催收 2")
     assert chinese.text == "12 个账户待催收"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,7 @@ from domain.collections.reminders import CollectionsJob, nudge_key, stale_key
 from domain.collections.work import (
     CollectorsDay,
     History,
+    NotAnOverseer,
     NotYourAccount,
     WorkPolicy,
 )
@@ -410,3 +412,20 @@ def test_record_outcome_is_refused_before_the_form_to_whoever_may_not(
         day.may_record_legal_outcome(OTHER, "C2")
     day.may_record_legal_outcome(Member("U0LAWYER02", departments=frozenset({"legal"})), "C2")
     day.may_record_legal_outcome(LEAD, "C2")
+
+
+def test_the_lead_and_the_assigners_see_a_collectors_list_and_only_the_lead_acts(
+        day: CollectorsDay) -> None:
+    assigner = Member("U0ASSIGN01", roles=frozenset({"credit_manager"}))
+    overseen = dataclasses.replace(day, overseers=frozenset({LEAD.user_id, assigner.user_id}))
+    mine = overseen.worklist(MEI)
+    assert (mine.collector, mine.may_act) == (MEI.user_id, True)
+    by_lead = overseen.worklist(LEAD, collector=MEI.user_id)
+    by_assigner = overseen.worklist(assigner, collector=MEI.user_id)
+    assert by_lead.page == by_assigner.page == mine.page
+    assert (by_lead.collector, by_lead.may_act) == (MEI.user_id, True)
+    assert (by_assigner.collector, by_assigner.may_act) == (MEI.user_id, False)
+    other = Member("U0OTHER001", roles=frozenset({"collector"}))
+    with pytest.raises(NotAnOverseer) as refused:
+        overseen.worklist(other, collector=MEI.user_id)
+    assert refused.value.overseers == ("U0ASSIGN01", "U0LEAD0001")

@@ -1,0 +1,57 @@
+"""The collections lead looks at a collector's list: ``/credit collect @maria``. A new
+lead found no way to see what a collector had before them. Through signed HTTP -> bot ->
+emulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import CREDIT_MANAGER, SALES
+from tests.e2e.test_collection_fixes import assign
+from tests.e2e.test_collector_day import COLLECTOR, COLLECTOR_DM, OTHER_COLLECTOR, section_texts
+
+LEAD_DM = "D02CREDITMG"  # the demo's lead is the credit manager
+
+
+def _collect(world: Any, user: str, line: str) -> Any:
+    return world.slack.slash(user, LEAD_DM, line)
+
+
+def test_the_lead_sees_a_collectors_list_and_may_act_on_it(world):
+    assign(world)
+    own = world.slack.slash(COLLECTOR, COLLECTOR_DM, "/credit collect")
+    theirs = _collect(world, CREDIT_MANAGER, f"/credit collect <@{COLLECTOR}|mei>")
+    assert theirs.text == f"<@{COLLECTOR}> has 1 account to collect"
+    assert section_texts(theirs) == [
+        f"*Collections of <@{COLLECTOR}>*: 1 account, page 1 of 1, in the order they see "
+        "it.", section_texts(own)[1]]
+    # The lead may act on any account: the buttons are there, and they work.
+    assert [b["text"]["text"] for b in theirs.buttons()] == [
+        "Log action", "Promise to pay", "Dispute", "Escalate to legal"]
+    world.slack.click(CREDIT_MANAGER, theirs, "Log action", wait=False)
+    assert world.slack.modal(CREDIT_MANAGER)["callback_id"] == "collect_log_form"
+    # A typed id works as a pick does, and the page too.
+    assert _collect(world, CREDIT_MANAGER, f"/credit collect {COLLECTOR.lower()} 1").blocks \
+        == theirs.blocks
+    # A collector with nothing is said so.
+    assert _collect(world, CREDIT_MANAGER, f"/credit collect <@{OTHER_COLLECTOR}>").text == (
+        f"<@{OTHER_COLLECTOR}> has no accounts to collect.")
+
+
+def test_only_the_lead_and_the_assigners_see_anothers_list(world):
+    assign(world)
+    refused = world.slack.slash(OTHER_COLLECTOR, "D04COLLECT2",
+                                f"/credit collect <@{COLLECTOR}>")
+    assert refused.text == (
+        f":lock: Another collector's list is for the collections lead and those who assign "
+        f"accounts (<@{CREDIT_MANAGER}>); `/credit collect` alone shows yours.")
+    assert world.slack.slash(SALES, "D01SALESAMY", f"/credit collect <@{COLLECTOR}>").text \
+        == refused.text
+    # Naming oneself is one's own list.
+    mine = world.slack.slash(COLLECTOR, COLLECTOR_DM, f"/credit collect <@{COLLECTOR}>")
+    assert mine.text == "1 account to collect"
+    assert _collect(world, CREDIT_MANAGER,
+                    f"/credit collect <@{COLLECTOR}> <@{OTHER_COLLECTOR}>").text == (
+        "`/credit collect` takes a page number or nothing, e.g. `/credit collect 2`; the "
+        "collections lead names a collector too, e.g. `/credit collect @maria`. "
+        f"“&lt;@{COLLECTOR}&gt; &lt;@{OTHER_COLLECTOR}&gt;” is not one.")
