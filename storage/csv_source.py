@@ -68,6 +68,15 @@ class CsvFile:
                     f"{path} is UTF-8 text (it decodes as UTF-8 and contains non-ASCII "
                     f"characters); leave out --encoding {encoding}")
             self._raw.seek(0)
+            if encoding is not None and _single_byte(self.encoding) \
+                    and _looks_like_gb18030(_first_non_ascii(self._raw)):
+                # Every byte decodes in latin-1 or cp1252: Chinese names would be stored
+                # as other letters ("杭州" as "º¼ÖÝ"), never refused line by line.
+                raise ImportFileError(
+                    f"{path} looks like GB18030/GBK text (Chinese), which --encoding "
+                    f"{encoding} would store as other letters; re-run with --encoding "
+                    "gb18030")
+            self._raw.seek(0)
             self._text = io.TextIOWrapper(self._raw, encoding=self.encoding, newline="")
             self._reader = csv.reader(self._text)
             self._line = 0
@@ -166,6 +175,27 @@ def _is_legacy(codec: str) -> bool:
     which UTF-8 bytes still decode, only into the wrong characters."""
     return not codec.startswith(("utf-8", "utf-16", "utf-32")) and codecs.lookup(
         codec).decode(b"customer_id,name")[0] == "customer_id,name"
+
+
+def _single_byte(codec: str) -> bool:
+    """A codec with one character per byte (latin-1, cp1252, iso8859-15…), under which
+    any bytes decode."""
+    high = bytes(range(0x80, 0x100))
+    return len(codecs.decode(high, codec, "replace")) == len(high)
+
+
+def _first_non_ascii(raw: BinaryIO) -> bytes:
+    """Up to _GUESS_BYTES from the start of the first line holding a byte beyond ASCII
+    (b"" when there is none): what _looks_like_gb18030 judges."""
+    before = b""
+    for piece in iter(lambda: raw.read(1 << 20), b""):
+        data = before + piece
+        high = _HIGH_RUNS.search(data)
+        if high is not None:
+            start = data.rfind(b"\n", 0, high.start()) + 1
+            return (data[start:] + raw.read(_GUESS_BYTES))[:_GUESS_BYTES]
+        before = data[max(data.rfind(b"\n") + 1, len(data) - _GUESS_BYTES):]
+    return b""
 
 
 def _is_utf8_text(raw: BinaryIO) -> bool:

@@ -626,6 +626,21 @@ def test_a_gbk_file_imports_when_its_encoding_is_named(engine, write_csv):
         assert names.scalars().all() == ["华夏机械制造有限公司", "华夏物流有限公司"]
 
 
+@pytest.mark.parametrize("named", ["latin-1", "cp1252", "iso8859-15"])
+def test_a_gbk_file_named_as_western_european_is_refused_not_garbled(engine, write_csv,
+                                                                    tmp_path, named):
+    # Every byte decodes in latin-1: 杭州红隼贸易有限公司 was stored as “º¼ÖÝºìöÀÃ³Ò×ÓÐÏÞ¹«Ë¾”.
+    before = snapshot(engine)
+    content = (CUSTOMER_HEADER + "C1,Acme,USD,1000,30\nC2,杭州红隼贸易有限公司,CNY,1000,30\n"
+               ).encode("gb18030")
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding=named)
+    assert str(raised.value) == (
+        f"{tmp_path / 'customers.csv'} looks like GB18030/GBK text (Chinese), which "
+        f"--encoding {named} would store as other letters; re-run with --encoding gb18030")
+    assert snapshot(engine) == before
+
+
 def test_a_western_european_file_gets_a_hint_and_imports_when_named(engine, write_csv,
                                                                     tmp_path):
     content = (CUSTOMER_HEADER + "C1,Acme,USD,1000,30\nC2,Müller Straße GmbH,EUR,1000,30\n"
