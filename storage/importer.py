@@ -212,6 +212,8 @@ class CsvImporter:
                         report.warnings.extend(_rate_jumps(conn, stage, self._base))
                     if kind.name == "payments":
                         report.warnings.extend(_overpayments(conn, stage))
+                    if kind.name == "customers":
+                        report.warnings.extend(_case_twins(conn, stage))
                     self._merge(conn, stage, target, kind, parser.columns, report)
                     conn.execute(insert(_AUDIT).values(
                         at=datetime.now(UTC), actor=actor, action=f"import.{kind.name}",
@@ -615,6 +617,38 @@ def _overpayments(conn: Connection, stage: Table) -> list[str]:
             else "payments are more than the invoices they pay")
     return [f"{count} {what} ({named}{more}): check them in the ERP; the collection "
             "metrics count at most each invoice's amount"]
+
+
+# Case twins named in a warning; the rest are counted.
+TWINS_NAMED = 3
+
+
+def _case_twins(conn: Connection, stage: Table) -> list[str]:
+    """A warning for new customer ids that differ from another only in letter case
+    (c0001 beside C0001): ids are exact, so they become two customers, which an ERP
+    rarely means. Customers are a few thousand rows: compared in Python."""
+    customers: Table = TABLES["customers"]
+    known = set(conn.execute(select(customers.c.customer_id)).scalars())
+    seen = {customer_id.casefold(): customer_id for customer_id in sorted(known)}
+    twins: list[tuple[int, str, str]] = []
+    for line, customer_id in conn.execute(
+            select(stage.c.line_no, stage.c.customer_id)
+            .where(stage.c.invalid == 0).order_by(stage.c.line_no)):
+        if customer_id in known:
+            continue
+        other = seen.setdefault(customer_id.casefold(), customer_id)
+        if other != customer_id:
+            twins.append((line, customer_id, other))
+        known.add(customer_id)
+    if not twins:
+        return []
+    named = "; ".join(f"line {line}, {customer_id} beside {other}"
+                      for line, customer_id, other in twins[:TWINS_NAMED])
+    more = f" and {len(twins) - TWINS_NAMED} more" if len(twins) > TWINS_NAMED else ""
+    what = ("customer id differs" if len(twins) == 1 else "customer ids differ")
+    return [f"{len(twins)} new {what} from another only in letter case ({named}{more}): "
+            "creditbot keeps them as separate customers; if they are one, correct the id "
+            "in the ERP"]
 
 
 def _plain(value: Any) -> str:

@@ -411,6 +411,27 @@ def test_a_payment_must_name_a_known_invoice_of_its_own_customer(with_customers,
                             ).scalars().all() == ["P1", "P4"]
 
 
+def test_a_new_customer_id_differing_only_in_case_is_imported_with_a_warning(
+        with_customers, write_csv):
+    # C1 is known: "c1" is a second customer, which an ERP rarely means.
+    report = run(with_customers, write_csv, "customers",
+                 "customer_id,name,currency,credit_limit,payment_terms_days\n"
+                 "C1,Acme Corp,USD,100000,30\n"     # itself: no twin
+                 "c1,lower-case Acme,USD,5,30\n"
+                 "C3,Gamma,USD,5,30\n"
+                 "c3,gamma again,USD,5,30\n"
+                 "B2,Beta again,EUR,5,30\n")     # C2's digit, not its case: no twin
+    assert report.committed and report.inserted == 4
+    assert report.warnings == [
+        "2 new customer ids differ from another only in letter case (line 3, c1 beside C1; "
+        "line 5, c3 beside C3): creditbot keeps them as separate customers; if they are "
+        "one, correct the id in the ERP"]
+    again = run(with_customers, write_csv, "customers",
+                "customer_id,name,currency,credit_limit,payment_terms_days\n"
+                "c1,lower-case Acme,USD,5,30\n")
+    assert again.warnings == []  # known now: told once, when it came
+
+
 def test_a_payment_above_its_invoice_is_imported_with_a_warning(with_customers, write_csv):
     # A digit too many in the ERP: imported (the ERP is the record), but never unseen.
     engine = with_customers
