@@ -73,9 +73,29 @@ def read_amount(text: str, too_large: str = TOO_LARGE, *, increase: bool = False
         raise
 
 
+def one_currency(text: str, typed: TypedAmount, given: str | None) -> None:
+    """Refuses an amount whose own currency (``+€100k``, ``100k EUR``) is not the one
+    ``given`` beside it (a form's currency field): neither is taken over the other."""
+    if typed.currency is not None and given is not None and typed.currency != given:
+        raise AmountError(text, N_("“{text}” is in {typed}, and the currency given is "
+                                   "{given}: give the currency once, in the amount or as "
+                                   "the currency."), typed=typed.currency, given=given)
+
+
 def has_sign(text: str) -> bool:
     """Whether ``text`` starts or ends with a currency sign ($, US$, €, £, ¥…)."""
-    return _signed(fold(text).strip().lstrip("+")) is not None
+    return sign_of(text) is not None
+
+
+def sign_of(text: str) -> str | None:
+    """The currency sign ``text`` starts or ends with (``US$``, ``$``, ``€``…), if any."""
+    signed = _signed(fold(text).strip().lstrip("+"))
+    return signed[0] if signed is not None else None
+
+
+def stands_for(sign: str, currency: str) -> bool:
+    """Whether ``sign`` can be written for ``currency`` ($ for USD or CAD, € for EUR)."""
+    return NAMED_SIGNS.get(sign) == currency or currency in SHARED_SIGNS.get(sign, ())
 
 
 def _signed(folded: str) -> tuple[str, str] | None:

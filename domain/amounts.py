@@ -1,9 +1,10 @@
 """Amounts as people type them, in English or Chinese.
 
 ``120000``, ``120,000``, ``120000.50``, ``120k``, ``1.2m``, ``12万``, ``1.5亿``,
-``12万元``, full-width digits and the full-width comma ``，`` (a Chinese input method
-types them), and an optional ISO 4217 code before or after (``USD 120k``, ``120k EUR``).
-The value is exact: ``1.2m`` is Decimal("1200000"), never a float.
+``12万元``, ``5千``, ``3百万``, ``1.5千万``, ``12萬``, ``1.5億``, full-width digits and
+the full-width comma ``，`` (a Chinese input method types them), and an optional ISO
+4217 code before or after (``USD 120k``, ``120k EUR``). The value is exact: ``1.2m`` is
+Decimal("1200000"), never a float.
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ from domain.errors import DomainError
 from domain.money import Money
 from domain.text import N_
 
-MULTIPLIERS = {"": 1, "k": 10**3, "m": 10**6, "万": 10**4, "亿": 10**8}
+# Chinese units in both scripts (萬 and 億 are 万 and 亿 as Hong Kong and Taiwan write them).
+MULTIPLIERS = {"": 1, "k": 10**3, "m": 10**6, "千": 10**3, "万": 10**4, "萬": 10**4,
+               "百万": 10**6, "千万": 10**7, "亿": 10**8, "億": 10**8}
 EXAMPLES = "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR"
 # Ten trillion: above any credit limit or order, and within what both databases store
 # exactly (NUMERIC(18,4) on PostgreSQL, integer ten-thousandths on SQLite).
 MAX_AMOUNT = Decimal(10) ** 13
 # One to three digits, a point, three digits: 1.500 (not 1.500.000, 1,234.567).
 _THOUSANDS_POINT = re.compile(r"(?<![\d.,])(\d{1,3})\.(\d{3})(?![\d.,])")
-_UNIT_AFTER = re.compile(r"\d\s*[kKmM万亿](?![A-Za-z])")
+_UNIT_AFTER = re.compile(r"\d\s*[kKmM千万萬亿億百](?![A-Za-z])")
 # What people type for a minus: the hyphen-minus, the minus sign, and the dashes a
 # phone or a Mac puts in their place ("– 5k"); NFKC leaves them apart.
 MINUS_SIGNS = "-\u2212\u2010\u2011\u2012\u2013\u2014\u2015"
@@ -39,7 +42,7 @@ NOT_POSITIVE = N_("“{text}” is not an amount greater than zero: write it lik
 # decimals, a multiplier, an optional 元, an optional currency code.
 _AMOUNT = re.compile(
     r"(?P<before>[a-z]{3})?\s*(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<decimals>\d+))?"
-    r"\s*(?P<unit>[km万亿]?)\s*元?\s*(?P<after>[a-z]{3})?",
+    r"\s*(?P<unit>百万|千万|[km千万萬亿億]?)\s*元?\s*(?P<after>[a-z]{3})?",
     re.IGNORECASE)
 
 

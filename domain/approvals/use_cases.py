@@ -20,7 +20,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from domain.access import CreditDataAccess, Member
-from domain.amount_text import LIMIT_TOO_LARGE, read_amount
+from domain.amount_text import LIMIT_TOO_LARGE, one_currency, read_amount
 from domain.amounts import exact_money
 from domain.approvals.deciders import undecidable
 from domain.approvals.delegation import DelegationRefused, check_period
@@ -333,11 +333,11 @@ class CreditRequests:
         if not text:
             raise _refused(N_("Give the new limit or the increase, e.g. 250000 or +100k."))
         relative = text.startswith("+")
+        given = canonical(filing.currency) if filing.currency else None
         typed = read_amount(text, LIMIT_TOO_LARGE, increase=True,
-                            implied=canonical(filing.currency) if filing.currency
-                            else current.currency)
-        currency = typed.currency or (canonical(filing.currency) if filing.currency
-                                      else current.currency)
+                            implied=given or current.currency)
+        one_currency(text, typed, given)
+        currency = typed.currency or given or current.currency
         # The limit stays in the currency the ERP keeps it in; an amount typed in
         # another is converted at the day's rate.
         typed_money = exact_money(text, typed.value, currency, "+" if relative else "") \

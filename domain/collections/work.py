@@ -389,15 +389,18 @@ class CollectorsDay:
         with self.unit_of_work() as uow:
             uow.begin_write()
             assignment = self._require_collector(uow, actor, customer_id)
+            # No new date keeps the one in force: a voicemail left does not make a step
+            # that is due (stop supply) wait at the end of the list with no date at all.
+            follow_up = next_action_on or assignment.next_action_on
             action = uow.collections.add_action(CollectionAction(
                 customer_id, kind, outcome.strip()[:MAX_OUTCOME], actor.user_id, now,
-                next_action_on))
-            uow.collections.save_assignment(replace(assignment, next_action_on=next_action_on))
+                follow_up))
+            uow.collections.save_assignment(replace(assignment, next_action_on=follow_up))
             uow.audit.append(AuditEntry(now, actor.user_id, "collections.action_logged",
                                         customer_id, {"kind": kind.value,
                                                       "outcome": action.outcome,
-                                                      "next_action_on": str(next_action_on)
-                                                      if next_action_on else None}))
+                                                      "next_action_on": str(follow_up)
+                                                      if follow_up else None}))
             uow.commit()
         return action
 

@@ -42,8 +42,7 @@ _GROUP = re.compile(r"\d{3}")
 # Units people write that creditbot does not take (it takes k, m, 万, 亿).
 _OTHER_UNITS = frozenset({"mn", "mln", "mio", "mm", "mil", "bn", "bln", "b", "million",
                           "millions", "billion", "billions", "thousand", "thousands",
-                          "lakh", "lakhs", "crore", "crores", "w", "k.", "m.", "千", "百万",
-                          "千万", "百", "萬", "億"})
+                          "lakh", "lakhs", "crore", "crores", "w", "k.", "m.", "百"})
 
 
 class TwoAmounts(DomainError):

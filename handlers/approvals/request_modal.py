@@ -15,7 +15,7 @@ from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied
-from domain.amount_text import LIMIT_TOO_LARGE, has_sign, read_amount
+from domain.amount_text import LIMIT_TOO_LARGE, has_sign, one_currency, read_amount
 from domain.amounts import AmountError
 from domain.approvals.model import KIND_TITLES, LIMIT_KINDS, CreditRequest, RequestKind
 from domain.approvals.use_cases import Filing, FilingRefused
@@ -145,7 +145,8 @@ def read_filing(values: dict[str, str | None], tr: Translator, today: date
         # "$250k" with no currency given: what $ stands for is the customer's currency,
         # which the use case reads (its refusal comes back beside this field).
         try:
-            read_amount(amount, LIMIT_TOO_LARGE, increase=True, implied=currency)
+            one_currency(amount, read_amount(amount, LIMIT_TOO_LARGE, increase=True,
+                                             implied=currency), currency)
         except AmountError as wrong:
             errors[AMOUNT] = field_error(wrong, tr)
     if currency is not None and not is_currency(currency):

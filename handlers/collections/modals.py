@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain.amount_text import read_amount
+from domain.amount_text import read_amount, sign_of, stands_for
 from domain.amounts import AMOUNT_TOO_LARGE, AmountError, exact_money
 from domain.collections.model import ActionKind
 from domain.collections.work import (
@@ -22,6 +22,7 @@ from domain.collections.work import (
     OWNER,
     AccountForm,
     AlreadyRecorded,
+    PromiseCurrency,
     UnknownDepartment,
 )
 from domain.errors import FormRefused
@@ -214,14 +215,21 @@ def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:
         errors.update(_within(tr, NEXT, next_on, deps.collecting.today()))
     if errors:
         return errors
-    deps.collecting.log_action(context["member"], customer, kind, outcome or "", next_on)
+    logged = deps.collecting.log_action(context["member"], customer, kind, outcome or "",
+                                        next_on)
     named, what = _named(deps, customer), tr._(KINDS[kind])
-    if next_on is None:
+    if logged.next_action_on is None:
         return _done(context, tr._("Logged: {kind} for {customer}. No next-step date was "
                                    "given, so no reminder is set.", kind=what,
                                    customer=named))
+    if next_on is None:
+        return _done(context, tr._("Logged: {kind} for {customer}. The next step stays due "
+                                   "on {day}; give a new date with Log action when you know "
+                                   "it.", kind=what, customer=named,
+                                   day=logged.next_action_on))
     return _done(context, tr._("Logged: {kind} for {customer}. Next step on {day}: you are "
-                               "reminded that day.", kind=what, customer=named, day=next_on))
+                               "reminded that day.", kind=what, customer=named,
+                               day=logged.next_action_on))
 
 
 def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
@@ -238,7 +246,12 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
         typed = read_amount(written, AMOUNT_TOO_LARGE, implied=billed)
         amount = exact_money(written, typed.value, typed.currency or billed)
     except AmountError as wrong:
-        errors[AMOUNT] = field_error(wrong, tr)
+        sign = sign_of(written)
+        # "$25k" for an account billed in GBP: no dollar is taken, so its code is not
+        # suggested either (it would be refused next): the account's currency is.
+        errors[AMOUNT] = field_error(
+            PromiseCurrency(customer, sign, [billed])
+            if sign is not None and not stands_for(sign, billed) else wrong, tr)
     due = _day(values.get(DUE))
     if due is None:
         errors[DUE] = tr._("Pick the day the customer promised to pay by.")

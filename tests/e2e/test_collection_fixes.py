@@ -31,6 +31,8 @@ from tests.e2e.test_collector_day import (
     fill,
     invoices,
     posts,
+    section_texts,
+    worklist,
 )
 
 
@@ -124,15 +126,18 @@ def test_every_problem_of_a_dispute_form_is_told_in_one_round(world):
     assert [a for a, _, _ in audit(world) if a == "collections.disputed"] == []
 
 
-def test_a_call_logged_without_a_next_date_says_no_reminder_is_set(world):
+def test_a_call_logged_without_a_next_date_keeps_the_step_due(world):
     # A new user's "12/5" was no date; the field is optional, so the call was logged with
-    # none, and the answer did not say that nothing would remind them.
+    # none: the step due (legal, today) lost its date and went to the end of the list,
+    # and the answer did not say so. The date in force stays, and the answer says it.
     assign(world)
     assert fill(world, "Log action", {"kind": "call", "outcome": "AP clerk away"}).body == ""
     confirmed(world, COLLECTOR)
     assert dms(world, COLLECTOR)[-1] == (
-        "Logged: call for *Fenwick Retail Group* (C0041). No next-step date was given, so no "
-        "reminder is set.")
+        "Logged: call for *Fenwick Retail Group* (C0041). The next step stays due on Nov 29, "
+        "2026; give a new date with Log action when you know it.")
+    assert section_texts(worklist(world))[1].splitlines()[-1] == (
+        "Next step: legal on Nov 29, 2026")
 
 
 def _open(world: Any) -> Decimal:

@@ -64,8 +64,10 @@ def test_a_promise_reads_the_sign_of_the_accounts_currency(world):
         "amount": "C0041 is billed in GBP, not USD: write the amount in GBP, e.g. GBP 25k."}
     assert errors(fill(world, "Promise to pay", {"amount": "$5,000",
                                                  "due": "2026-12-08"})) == {
-        "amount": "“$5,000”: write the currency's code after the amount instead of its "
-                  "sign, e.g. 5,000 USD."}
+        "amount": "C0041 is billed in GBP, not $: write the amount in GBP, e.g. GBP 25k."}
+    assert errors(fill(world, "Promise to pay", {"amount": "¥50000",
+                                                 "due": "2026-12-08"})) == {
+        "amount": "C0041 is billed in GBP, not ¥: write the amount in GBP, e.g. GBP 25k."}
     assert fill(world, "Promise to pay", {"amount": "£5,000", "due": "2026-12-08"}).body == ""
 
 
@@ -82,3 +84,20 @@ def test_the_request_form_reads_a_dollar_as_the_customers_currency(world):
     [request] = requests_of(world)
     assert (request.customer_id, request.new_limit.amount, request.new_limit.currency) == (
         "C0002", Decimal(150_000), "USD")
+
+
+def test_the_request_form_takes_one_currency_not_the_amounts_over_the_fields(world):
+    # "+€100k" with USD chosen was filed in EUR, the USD dropped without a word.
+    view = open_form(world)
+    for amount, typed in (("+€100k", "EUR"), ("+US$100k", "USD"), ("+100k GBP", "GBP")):
+        given = "EUR" if typed == "USD" else "USD"
+        assert form_errors(world.slack.submit(SALES, view, {
+            "customer": "acme packaging", "reason": "Q1", "amount": amount,
+            "currency": given.lower()})) == {
+            "amount": f"“{amount}” is in {typed}, and the currency given is {given}: give "
+                      "the currency once, in the amount or as the currency."}
+    assert requests_of(world) == []
+    assert world.slack.submit(SALES, view, {"customer": "acme packaging", "reason": "Q1",
+                                            "amount": "+€100k", "currency": "eur"}).body == ""
+    [request] = requests_of(world)
+    assert request.new_limit.currency == "USD" and request.new_limit.amount > 200_000

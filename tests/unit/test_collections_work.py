@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -429,3 +429,20 @@ def test_the_lead_and_the_assigners_see_a_collectors_list_and_only_the_lead_acts
     with pytest.raises(NotAnOverseer) as refused:
         overseen.worklist(other, collector=MEI.user_id)
     assert refused.value.overseers == ("U0ASSIGN01", "U0LEAD0001")
+
+
+def test_an_action_without_a_date_keeps_the_one_in_force(
+        day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    def next_on(cid: str) -> date | None:
+        [found] = [a for a in uow.collections.open_assignments() if a.customer_id == cid]
+        return found.next_action_on
+
+    day.log_action(MEI, "C1", ActionKind.CALL, "call back", TODAY + timedelta(days=2))
+    kept = day.log_action(MEI, "C1", ActionKind.CALL, "voicemail", None)
+    assert kept.next_action_on == next_on("C1") == TODAY + timedelta(days=2)
+    assert [a.next_action_on for a in uow.collections.actions("C1")] == [
+        TODAY + timedelta(days=2)] * 2
+    # With none in force, none is made up.
+    assert next_on("C3") is None
+    assert day.log_action(MEI, "C3", ActionKind.EMAIL, "sent statement", None
+                          ).next_action_on is None
