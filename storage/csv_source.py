@@ -181,7 +181,8 @@ def _single_byte(codec: str) -> bool:
     """A codec with one character per byte (latin-1, cp1252, iso8859-15…), under which
     any bytes decode."""
     high = bytes(range(0x80, 0x100))
-    return len(codecs.decode(high, codec, "replace")) == len(high)
+    # UTF-8 "replaces" each byte apart too: only a legacy codec counts.
+    return _is_legacy(codec) and len(codecs.decode(high, codec, "replace")) == len(high)
 
 
 def _first_non_ascii(raw: BinaryIO) -> bytes:

@@ -51,6 +51,7 @@ from sqlalchemy.exc import DBAPIError
 
 from domain.errors import DomainError
 from domain.imports import KINDS, ImportContext, ImportKind, RowError, RowErrors, RowParser
+from domain.money import Money
 from storage.csv_source import CsvFile
 from storage.leases import Lease, LeaseState, holder_of, try_acquire
 from storage.models import (
@@ -598,6 +599,8 @@ def _overpayments(conn: Connection, stage: Table) -> list[str]:
     many in the ERP (99,999,999.00 against an invoice of 900,000.00) would otherwise
     pass unseen, and the report's past AR, rebuilt from payments, counts at most the
     invoice's amount of each (storage.reports)."""
+    if "invoice_id" not in stage.c:  # an optional column: no payment names an invoice
+        return []
     invoices: Table = TABLES["invoices"]
     over = (select(stage.c.line_no, stage.c.payment_id, stage.c.amount, stage.c.currency,
                    invoices.c.invoice_id, invoices.c.amount)
@@ -609,14 +612,19 @@ def _overpayments(conn: Connection, stage: Table) -> list[str]:
     if not rows:
         return []
     count = conn.execute(select(func.count()).select_from(over.subquery())).scalar_one()
-    named = "; ".join(f"line {line}, {payment} of {_plain(paid)} {code} for {invoice} of "
-                      f"{_plain(billed)} {code}"
+    named = "; ".join(f"line {line}, {payment} of {_money(paid, code)} {code} for {invoice} "
+                      f"of {_money(billed, code)} {code}"
                       for line, payment, paid, code, invoice, billed in rows)
     more = f" and {count - len(rows)} more" if count > len(rows) else ""
     what = ("payment is more than the invoice it pays" if count == 1
             else "payments are more than the invoices they pay")
     return [f"{count} {what} ({named}{more}): check them in the ERP; the collection "
-            "metrics count at most each invoice's amount"]
+            "metrics count each payment at most as its invoice's amount"]
+
+
+def _money(amount: Any, currency: str) -> str:
+    """An amount with its currency's decimals, as the file would write it (1000.10)."""
+    return str(Money(Decimal(amount), currency).rounded().amount)
 
 
 # Case twins named in a warning; the rest are counted.

@@ -25,8 +25,9 @@ from domain.currencies import currency_code
 from domain.errors import DomainError
 from domain.text import N_
 
-# A sign and a currency sign a number may start with.
-_SIGNED = rf"[{re.escape('+' + MINUS_SIGNS)}]?(?i:{SIGN})?"
+# A sign and currency signs a number may start with: meant as the amount even when more
+# than one ("$-5k", "$$5k"), so that the answer is about the amount, not a missing one.
+_SIGNED = rf"[{re.escape('+' + MINUS_SIGNS)}]?(?:(?i:{SIGN})[{re.escape(MINUS_SIGNS)}]?)*"
 _CURRENCY_SIGN = re.compile(rf"(?i:{SIGN})")
 _SIGN_CHARS = "$€£¥₹₩"
 _NUMERIC = re.compile(rf"{_SIGNED}[\d.,]*\d")

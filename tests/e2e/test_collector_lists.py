@@ -55,3 +55,6 @@ def test_only_the_lead_and_the_assigners_see_anothers_list(world):
         "`/credit collect` takes a page number or nothing, e.g. `/credit collect 2`; the "
         "collections lead names a collector too, e.g. `/credit collect @maria`. "
         f"“&lt;@{COLLECTOR}&gt; &lt;@{OTHER_COLLECTOR}&gt;” is not one.")
+    assert _collect(world, CREDIT_MANAGER, "/credit collect @maria").text == (
+        "“@maria” names nobody: type @ and pick the collector from Slack's list, or give "
+        "their user id, e.g. `/credit collect U0123ABCDE`.")

@@ -446,17 +446,17 @@ def test_a_payment_above_its_invoice_is_imported_with_a_warning(with_customers, 
                  "P6,C1,2026-11-02,1000.11,USD,I1\n")
     assert report.committed and report.inserted == 6
     assert report.warnings == [
-        "4 payments are more than the invoices they pay (line 3, P2 of 10001 USD for I1 of "
-        "1000.1 USD; line 4, P3 of 2000.01 EUR for I2 of 2000 EUR; line 6, P5 of 99999999 "
-        "USD for I1 of 1000.1 USD and 1 more): check them in the ERP; the collection "
-        "metrics count at most each invoice's amount"]
+        "4 payments are more than the invoices they pay (line 3, P2 of 10001.00 USD for I1 "
+        "of 1000.10 USD; line 4, P3 of 2000.01 EUR for I2 of 2000.00 EUR; line 6, P5 of "
+        "99999999.00 USD for I1 of 1000.10 USD and 1 more): check them in the ERP; the "
+        "collection metrics count each payment at most as its invoice's amount"]
     one = run(engine, write_csv, "payments",
               "payment_id,customer_id,date,amount,currency,invoice_id\n"
               "P1,C1,2026-11-02,1000.10,USD,I1\nP2,C1,2026-11-02,1000.20,USD,I1\n")
     assert one.warnings == [
-        "1 payment is more than the invoice it pays (line 3, P2 of 1000.2 USD for I1 of "
-        "1000.1 USD): check them in the ERP; the collection metrics count at most each "
-        "invoice's amount"]
+        "1 payment is more than the invoice it pays (line 3, P2 of 1000.20 USD for I1 of "
+        "1000.10 USD): check them in the ERP; the collection metrics count each payment at "
+        "most as its invoice's amount"]
 
 
 def test_an_order_must_name_a_known_contract_of_its_own_customer(with_customers, write_csv):
