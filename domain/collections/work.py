@@ -200,6 +200,12 @@ class WorkNotices(Protocol):
     def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
                    channel: str | None) -> None: ...
 
+    def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,
+                     record: CollectionAction | Promise) -> None:
+        """``actor`` (the lead) recorded ``record`` on an account ``collector`` collects:
+        the collector hears of it rather than finding it on the list."""
+        ...
+
     # The collections job's (domain.collections.reminders)
     def promise_kept(self, outbox: Outbox, promise: Promise, customer: Customer,
                      collector: str) -> None: ...
@@ -396,6 +402,7 @@ class CollectorsDay:
                 customer_id, kind, outcome.strip()[:MAX_OUTCOME], actor.user_id, now,
                 follow_up))
             uow.collections.save_assignment(replace(assignment, next_action_on=follow_up))
+            self._tell_collector(uow, assignment, actor, action)
             uow.audit.append(AuditEntry(now, actor.user_id, "collections.action_logged",
                                         customer_id, {"kind": kind.value,
                                                       "outcome": action.outcome,
@@ -423,6 +430,7 @@ class CollectorsDay:
                 actor.user_id, now))
             uow.collections.save_assignment(replace(
                 assignment, status=status_of(uow, customer_id), next_action_on=due_on))
+            self._tell_collector(uow, assignment, actor, made)
             uow.audit.append(AuditEntry(now, actor.user_id, "collections.promised",
                                         customer_id, {
                 "promise_id": made.id, "amount": str(amount.amount),
@@ -431,6 +439,16 @@ class CollectorsDay:
                 "open_then": {i.invoice_id: str(i.open_amount.amount) for i in invoices}}))
             uow.commit()
         return made
+
+    def _tell_collector(self, uow: UnitOfWork, assignment: Assignment, actor: Member,
+                        record: CollectionAction | Promise) -> None:
+        """When the lead records on a collector's account, the collector is told."""
+        if actor.user_id == assignment.collector:
+            return
+        customer = uow.customers.get(assignment.customer_id)
+        if customer is not None:
+            self.notices.recorded_for(uow.outbox, assignment.collector, actor.user_id,
+                                      customer, record)
 
     def promise_problems(self, actor: Member, customer_id: str, amount: Money | None,
                          invoice_ids: Sequence[str]) -> list[FieldProblem]:

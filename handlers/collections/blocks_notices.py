@@ -8,7 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import tzinfo
 
-from domain.collections.model import Assignment, Dispute, LegalCase, Promise
+from domain.collections.model import (
+    Assignment,
+    CollectionAction,
+    Dispute,
+    LegalCase,
+    Promise,
+)
 from domain.collections.work import History, WorkNotices
 from domain.messages import OutgoingMessage
 from domain.model import Customer
@@ -19,6 +25,7 @@ from handlers.collections.blocks import (
     LISTED,
     NAME_LENGTH,
     OUTCOME,
+    OUTCOME_LENGTH,
     PROMISE_STATES,
     RESOLVE,
     STATUSES,
@@ -190,6 +197,22 @@ class CollectionNotices(WorkNotices):
         outbox.add(OutgoingMessage(channel=to, kind="collections.legal", text=text,
                                    blocks=blocks[:BLOCKS_PER_MESSAGE],
                                    dedup_key=f"collections.legal:{case.id}"))
+
+    def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,
+                     record: CollectionAction | Promise) -> None:
+        tr = self.tr(collector)
+        if isinstance(record, Promise):
+            what = tr._("a promise to pay {amount} by {day}", amount=record.amount,
+                        day=record.due_on)
+        else:
+            what = tr._("{kind} (“{outcome}”)", kind=tr._(KINDS[record.kind]),
+                        outcome=person_text(record.outcome, OUTCOME_LENGTH))
+        text = tr._(":information_source: <@{actor}> recorded on {customer}, which you "
+                    "collect: {what}.", actor=actor, what=what,
+                    customer=customer_label(customer.name, customer.customer_id))
+        kind = "promise" if isinstance(record, Promise) else "action"
+        _post(outbox, collector, "collections.recorded_for", text,
+              f"collections.recorded_for:{kind}:{record.id}")
 
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
                        collector: str, owner: str | None) -> None:

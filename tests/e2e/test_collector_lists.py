@@ -8,7 +8,14 @@ from typing import Any
 
 from tests.e2e.conftest import CREDIT_MANAGER, SALES
 from tests.e2e.test_collection_fixes import assign
-from tests.e2e.test_collector_day import COLLECTOR, COLLECTOR_DM, OTHER_COLLECTOR, section_texts
+from tests.e2e.test_collector_day import (
+    COLLECTOR,
+    COLLECTOR_DM,
+    OTHER_COLLECTOR,
+    deliver,
+    dms,
+    section_texts,
+)
 
 LEAD_DM = "D02CREDITMG"  # the demo's lead is the credit manager
 
@@ -28,14 +35,23 @@ def test_the_lead_sees_a_collectors_list_and_may_act_on_it(world):
     # The lead may act on any account: the buttons are there, and they work.
     assert [b["text"]["text"] for b in theirs.buttons()] == [
         "Log action", "Promise to pay", "Dispute", "Escalate to legal"]
-    world.slack.click(CREDIT_MANAGER, theirs, "Log action", wait=False)
-    assert world.slack.modal(CREDIT_MANAGER)["callback_id"] == "collect_log_form"
     # A typed id works as a pick does, and the page too.
     assert _collect(world, CREDIT_MANAGER, f"/credit collect {COLLECTOR.lower()} 1").blocks \
         == theirs.blocks
     # A collector with nothing is said so.
     assert _collect(world, CREDIT_MANAGER, f"/credit collect <@{OTHER_COLLECTOR}>").text == (
         f"<@{OTHER_COLLECTOR}> has no accounts to collect.")
+    world.slack.click(CREDIT_MANAGER, theirs, "Log action", wait=False)
+    view = world.slack.modal(CREDIT_MANAGER)
+    assert view["callback_id"] == "collect_log_form"
+    world.emulator.views.clear()
+    assert world.slack.submit(CREDIT_MANAGER, view, {
+        "kind": "call", "outcome": "spoke to their CFO"}).body == ""
+    # The collector hears of it, in their direct messages.
+    deliver(world)
+    assert dms(world, COLLECTOR)[-1] == (
+        f":information_source: <@{CREDIT_MANAGER}> recorded on *Fenwick Retail Group* "
+        "(C0041), which you collect: call (“spoke to their CFO”).")
 
 
 def test_only_the_lead_and_the_assigners_see_anothers_list(world):

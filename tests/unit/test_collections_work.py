@@ -81,6 +81,11 @@ class Notices:
         self.calls.append(("legal", history))
         self._post(outbox, "collections.legal", channel or "U0LEAD0001")
 
+    def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,
+                     record: CollectionAction | Promise) -> None:
+        self.calls.append(("recorded_for", (collector, actor, customer.customer_id,
+                                            type(record).__name__)))
+
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
                        collector: str, owner: str | None) -> None:
         self.calls.append(("broken", (promise.id, collector, owner)))
@@ -446,3 +451,14 @@ def test_an_action_without_a_date_keeps_the_one_in_force(
     assert next_on("C3") is None
     assert day.log_action(MEI, "C3", ActionKind.EMAIL, "sent statement", None
                           ).next_action_on is None
+
+
+def test_the_collector_is_told_when_the_lead_records_on_their_account(
+        day: CollectorsDay, notices: Notices) -> None:
+    day.log_action(MEI, "C1", ActionKind.CALL, "mine", None)
+    assert [c for c in notices.calls if c[0] == "recorded_for"] == []
+    day.log_action(LEAD, "C1", ActionKind.CALL, "spoke to their CFO", None)
+    day.promise(LEAD, "C1", usd(500), TODAY, [])
+    assert [c for c in notices.calls if c[0] == "recorded_for"] == [
+        ("recorded_for", (MEI.user_id, LEAD.user_id, "C1", "CollectionAction")),
+        ("recorded_for", (MEI.user_id, LEAD.user_id, "C1", "Promise"))]
