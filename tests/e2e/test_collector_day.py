@@ -7,6 +7,7 @@ on a controlled clock. Every message is asserted whole, in the channel it belong
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -51,6 +52,17 @@ def posts(world: Any, channel: str) -> list[dict[str, Any]]:
 
 def dms(world: Any, user: str) -> list[str]:
     return [m.get("text", "") for m in world.emulator.channels.get("D" + user[1:12], [])]
+
+
+def latest_dm(world: Any, user: str, starting: str) -> str:
+    """The latest direct message to ``user`` starting with ``starting``: a form's
+    confirmation is sent once the form closed, so it is waited for (up to 5 s)."""
+    deadline = time.monotonic() + 5
+    while True:
+        found = [text for text in dms(world, user) if text.startswith(starting)]
+        if found or time.monotonic() > deadline:
+            return found[-1] if found else ""
+        time.sleep(0.05)
 
 
 def invoices(world: Any) -> list[InvoiceRow]:
@@ -166,7 +178,7 @@ def test_an_overdue_account_from_alert_to_legal(world):
             "arrived damaged\nOwner: <@U01SALESAMY>. Raised by <@U04COLLECT1> on Dec 5, "
             "2026. Reminders for these invoices are paused until the dispute is resolved.")
         assert [b["text"]["text"] for b in dispute["blocks"][1]["elements"]] == ["Resolve"]
-        assert dms(world, COLLECTOR)[-1] == (
+        assert latest_dm(world, COLLECTOR, "Dispute opened") == (
             "Dispute opened for *Fenwick Retail Group* (C0041): INV-0041-022. It is posted in "
             f"<#{SALES_CHANNEL}> for Sales to resolve; reminders for these invoices are "
             "paused until then.")
@@ -183,7 +195,7 @@ def test_an_overdue_account_from_alert_to_legal(world):
         deliver(world)
         case = posts(world, LEGAL_CHANNEL)[-1]
         assert case["text"] == "Legal case: Fenwick Retail Group"
-        assert dms(world, COLLECTOR)[-1] == (
+        assert latest_dm(world, COLLECTOR, "*Fenwick Retail Group* (C0041) is escalated") == (
             f"*Fenwick Retail Group* (C0041) is escalated to legal: the case is posted in "
             f"<#{LEGAL_CHANNEL}> with the account's history, and legal has the account from "
             "now on.")
