@@ -167,7 +167,8 @@ def job_context(engine: Engine, config: AppConfig,
                           remembered=remembered)
     assignments = build_assignments(lambda: SqlUnitOfWork(sessions), config, access, clock,
                                     remembered=remembered)
-    collecting = build_collecting(lambda: SqlUnitOfWork(sessions), config, access, clock)
+    collecting = build_collecting(lambda: SqlUnitOfWork(sessions), config, access, clock,
+                                  remembered=remembered)
     from bot.wiring import build_weekly_report
 
     weekly_report = build_weekly_report(lambda: SqlUnitOfWork(sessions), config, access,

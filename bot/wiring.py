@@ -137,7 +137,8 @@ class Services:
 
     @cached_property
     def collecting(self) -> CollectorsDay:
-        return build_collecting(self.uow, self.config, self.access, self.now)
+        return build_collecting(self.uow, self.config, self.access, self.now,
+                                remembered=self.remembered_locales.get)
 
     @cached_property
     def meeting_answers(self) -> Responses:
@@ -308,10 +309,11 @@ def build_assignments(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConf
 
 
 def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
-                     access: CreditDataAccess, clock: Callable[[], datetime]
-                     ) -> CollectorsDay:
+                     access: CreditDataAccess, clock: Callable[[], datetime], *,
+                     remembered: Remembered | None = None) -> CollectorsDay:
     """The collector's day with app.yaml's dunning policy, lead and departments; its
-    posts in the language of the channel or person they go to."""
+    posts in the language of the channel or person they go to (``remembered``: a
+    person's as Slack said)."""
     from handlers.collections.blocks_notices import CollectionNotices
 
     organisation = config.organisation
@@ -328,7 +330,8 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
     return CollectorsDay(
         unit_of_work, access, section.work_policy(), config.aging.buckets,
         organisation.base_currency, clock, organisation.zone,
-        CollectionNotices(lambda to: locales.get(to, organisation.locale), organisation.zone),
+        CollectionNotices(DestinationLocales(organisation.locale, locales, remembered),
+                          organisation.zone),
         {key: d.channel for key, d in config.departments.items()},
         legal_department=section.legal_department,
         legal_owner=legal_owner,

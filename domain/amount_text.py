@@ -158,6 +158,8 @@ def _after_sign(text: str, number: str, symbol: str, sign: str, too_large: str) 
 def _with_sign(text: str, number: str, code: str, too_large: str) -> TypedAmount:
     """``number``, typed with a sign that names ``code``: what is wrong with it is said
     of ``text`` as typed."""
+    if _signed(number) is not None:  # "US$US$5", "€€5k": one sign, not two
+        raise AmountError(text)
     try:
         typed = _read(number, too_large, False, None)
     except AmountError as wrong:

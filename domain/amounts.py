@@ -1,7 +1,7 @@
 """Amounts as people type them, in English or Chinese.
 
 ``120000``, ``120,000``, ``120000.50``, ``120k``, ``1.2m``, ``12万``, ``1.5亿``,
-``12万元``, ``5千``, ``3百万``, ``1.5千万``, ``12萬``, ``1.5億``, full-width digits and
+``12万元``, ``5千``, ``3百万``, ``1.5千万``, ``12萬``, ``2百萬``, ``1.5億``, full-width digits and
 the full-width comma ``，`` (a Chinese input method types them), and an optional ISO
 4217 code before or after (``USD 120k``, ``120k EUR``). The value is exact: ``1.2m`` is
 Decimal("1200000"), never a float.
@@ -22,7 +22,8 @@ from domain.text import N_
 
 # Chinese units in both scripts (萬 and 億 are 万 and 亿 as Hong Kong and Taiwan write them).
 MULTIPLIERS = {"": 1, "k": 10**3, "m": 10**6, "千": 10**3, "万": 10**4, "萬": 10**4,
-               "百万": 10**6, "千万": 10**7, "亿": 10**8, "億": 10**8}
+               "百万": 10**6, "百萬": 10**6, "千万": 10**7, "千萬": 10**7, "亿": 10**8,
+               "億": 10**8}
 EXAMPLES = "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR"
 # Ten trillion: above any credit limit or order, and within what both databases store
 # exactly (NUMERIC(18,4) on PostgreSQL, integer ten-thousandths on SQLite).
@@ -42,7 +43,7 @@ NOT_POSITIVE = N_("“{text}” is not an amount greater than zero: write it lik
 # decimals, a multiplier, an optional 元, an optional currency code.
 _AMOUNT = re.compile(
     r"(?P<before>[a-z]{3})?\s*(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<decimals>\d+))?"
-    r"\s*(?P<unit>百万|千万|[km千万萬亿億]?)\s*元?\s*(?P<after>[a-z]{3})?",
+    r"\s*(?P<unit>[百千][万萬]|[km千万萬亿億]?)\s*元?\s*(?P<after>[a-z]{3})?",
     re.IGNORECASE)
 
 

@@ -227,6 +227,11 @@ def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:
                                    "on {day}; give a new date with Log action when you know "
                                    "it.", kind=what, customer=named,
                                    day=logged.next_action_on))
+    if next_on <= deps.collecting.today():
+        # The day's reminders may have gone already: none is promised for today.
+        return _done(context, tr._("Logged: {kind} for {customer}. The next step is due "
+                                   "today; `/credit collect` lists it among the first.",
+                                   kind=what, customer=named))
     return _done(context, tr._("Logged: {kind} for {customer}. Next step on {day}: you are "
                                "reminded that day.", kind=what, customer=named,
                                day=logged.next_action_on))

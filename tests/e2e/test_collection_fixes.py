@@ -138,6 +138,15 @@ def test_a_call_logged_without_a_next_date_keeps_the_step_due(world):
         "2026; give a new date with Log action when you know it.")
     assert section_texts(worklist(world))[1].splitlines()[-1] == (
         "Next step: legal on Nov 29, 2026")
+    # Today's date: the day's reminders may have gone, so none is promised.
+    assert fill(world, "Log action", {"kind": "call", "outcome": "call back at five",
+                                      "next": str(NOW.date())}).body == ""
+    deadline = time.monotonic() + 5
+    while len(dms(world, COLLECTOR)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert dms(world, COLLECTOR)[-1] == (
+        "Logged: call for *Fenwick Retail Group* (C0041). The next step is due today; "
+        "`/credit collect` lists it among the first.")
 
 
 def _open(world: Any) -> Decimal:

@@ -4,8 +4,13 @@ emulator."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from sqlalchemy.orm import sessionmaker
+
+from bot.sandbox.emulator import User
+from storage.slack_locales import SlackLocales
 from tests.e2e.conftest import CREDIT_MANAGER, SALES
 from tests.e2e.test_collection_fixes import assign
 from tests.e2e.test_collector_day import (
@@ -74,3 +79,27 @@ def test_only_the_lead_and_the_assigners_see_anothers_list(world):
     assert _collect(world, CREDIT_MANAGER, "/credit collect @maria").text == (
         "“@maria” names nobody: type @ and pick the collector from Slack's list, or give "
         "their user id, e.g. `/credit collect U0123ABCDE`.")
+
+
+def test_the_collector_is_told_in_their_own_slack_language(world):
+    # The collections capability's messages read app.yaml's languages only: a collector
+    # whose Slack speaks Chinese got the lead's note (and the due-step reminders) in
+    # English. Now in the language Slack reports, as the other capabilities' messages.
+    world.emulator.users[COLLECTOR] = User(COLLECTOR, "mei", locale="zh-CN")
+    world.slack.event({"type": "user_change", "user": {"id": COLLECTOR}})
+    store = SlackLocales(sessionmaker(world.services.engine))
+    deadline = time.monotonic() + 5
+    while store.all().get(COLLECTOR) != "zh-CN":
+        assert time.monotonic() < deadline, store.all()
+        time.sleep(0.05)
+    assign(world)
+    theirs = _collect(world, CREDIT_MANAGER, f"/credit collect <@{COLLECTOR}>")
+    world.slack.click(CREDIT_MANAGER, theirs, "Promise to pay", wait=False)
+    view = world.slack.modal(CREDIT_MANAGER)
+    world.emulator.views.clear()
+    assert world.slack.submit(CREDIT_MANAGER, view, {"amount": "GBP 5k",
+                                                     "due": "2026-12-08"}).body == ""
+    deliver(world)
+    assert dms(world, COLLECTOR)[-1] == (
+        f":information_source: <@{CREDIT_MANAGER}> 在您催收的 *Fenwick Retail Group* "
+        "(C0041) 上记录了：在 2026年12月8日 前支付 £5,000.00 的付款承诺。")

@@ -147,7 +147,8 @@ def test_a_currency_sign_is_answered_with_a_suggestion_that_is_then_taken(text, 
 
 @pytest.mark.parametrize("text, value", [
     ("5千", 5_000), ("5 千元", 5_000), ("3百万", 3_000_000), ("1.5千万", 15_000_000),
-    ("12萬", 120_000), ("1.5億", 150_000_000), ("１２萬", 120_000)])
+    ("12萬", 120_000), ("1.5億", 150_000_000), ("１２萬", 120_000), ("2百萬", 2_000_000),
+    ("3千萬", 30_000_000)])
 def test_chinese_units_in_either_script(text, value):
     # A Hong Kong or mainland rep's 5千 and 12萬 were "not an amount", though 12万 was one.
     assert parse_amount(text).value == Decimal(value)
