@@ -4,13 +4,8 @@ emulator."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from sqlalchemy.orm import sessionmaker
-
-from bot.sandbox.emulator import User
-from storage.slack_locales import SlackLocales
 from tests.e2e.conftest import CREDIT_MANAGER, SALES
 from tests.e2e.test_collection_fixes import assign
 from tests.e2e.test_collector_day import (
@@ -21,6 +16,7 @@ from tests.e2e.test_collector_day import (
     dms,
     section_texts,
 )
+from tests.e2e.test_people_languages import speaks_in_slack
 
 LEAD_DM = "D02CREDITMG"  # the demo's lead is the credit manager
 
@@ -85,13 +81,7 @@ def test_the_collector_is_told_in_their_own_slack_language(world):
     # The collections capability's messages read app.yaml's languages only: a collector
     # whose Slack speaks Chinese got the lead's note (and the due-step reminders) in
     # English. Now in the language Slack reports, as the other capabilities' messages.
-    world.emulator.users[COLLECTOR] = User(COLLECTOR, "mei", locale="zh-CN")
-    world.slack.event({"type": "user_change", "user": {"id": COLLECTOR}})
-    store = SlackLocales(sessionmaker(world.services.engine))
-    deadline = time.monotonic() + 5
-    while store.all().get(COLLECTOR) != "zh-CN":
-        assert time.monotonic() < deadline, store.all()
-        time.sleep(0.05)
+    speaks_in_slack(world, COLLECTOR, "mei", "zh-CN")
     assign(world)
     theirs = _collect(world, CREDIT_MANAGER, f"/credit collect <@{COLLECTOR}>")
     world.slack.click(CREDIT_MANAGER, theirs, "Promise to pay", wait=False)

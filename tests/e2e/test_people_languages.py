@@ -49,15 +49,20 @@ def test_the_people_job_learns_an_owners_language_before_they_type_anything(worl
     assert _people_job(world)["learnt"] == 0
 
 
-def test_a_changed_slack_language_is_asked_at_once(world):
-    world.emulator.users[OWNER] = User(OWNER, "cho", locale="zh-CN")
-    world.slack.event({"type": "user_change", "user": {"id": OWNER}})
-    # Handled after its acknowledgement: the bot asks Slack and remembers the answer.
+def speaks_in_slack(world, user: str, name: str, locale: str) -> None:
+    """``user`` changes their Slack language to ``locale``; returns once the bot, told by
+    Slack's user_change event, asked and remembered it (after the event's ack)."""
+    world.emulator.users[user] = User(user, name, locale=locale)
+    world.slack.event({"type": "user_change", "user": {"id": user}})
     store = SlackLocales(sessionmaker(world.services.engine))
     deadline = time.monotonic() + 5
-    while store.all().get(OWNER) != "zh-CN":
+    while store.all().get(user) != locale:
         assert time.monotonic() < deadline, store.all()
         time.sleep(0.05)
+
+
+def test_a_changed_slack_language_is_asked_at_once(world):
+    speaks_in_slack(world, OWNER, "cho", "zh-CN")
     assert _held_note_to_owner(world) == HELD_IN_CHINESE
 
 
