@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from domain.aging import AgingBuckets, days_past_due
 from domain.fx import FxRates
@@ -49,14 +50,15 @@ class Aging:
     amounts: tuple[Money, ...]
     oldest_overdue_days: int | None
 
-    @property
+    # Cached: a scan reads each of these several times per customer (20,000 of them).
+    @cached_property
     def overdue(self) -> Money:
         total = Money.zero(self.amounts[0].currency)
         for amount in self.amounts[1:]:
             total = total + amount
         return total
 
-    @property
+    @cached_property
     def total(self) -> Money:
         return self.amounts[0] + self.overdue
 
@@ -77,11 +79,11 @@ class CreditPosition:
     # The part of ``open_orders`` placed in creditbot and not in the ERP yet.
     placed_orders: Money | None = None
 
-    @property
+    @cached_property
     def exposure(self) -> Money:
         return self.open_invoices + self.open_orders
 
-    @property
+    @cached_property
     def available(self) -> Money:
         return self.limit - self.exposure
 
