@@ -215,6 +215,8 @@ class CsvImporter:
                         report.warnings.extend(_overpayments(conn, stage))
                     if kind.name == "customers":
                         report.warnings.extend(_case_twins(conn, stage))
+                    if kind.name == "contracts":
+                        report.warnings.extend(_overlapping_contracts(conn, stage))
                     self._merge(conn, stage, target, kind, parser.columns, report)
                     conn.execute(insert(_AUDIT).values(
                         at=datetime.now(UTC), actor=actor, action=f"import.{kind.name}",
@@ -657,6 +659,39 @@ def _case_twins(conn: Connection, stage: Table) -> list[str]:
     return [f"{len(twins)} new {what} from another only in letter case ({named}{more}): "
             "creditbot keeps them as separate customers; if they are one, correct the id "
             "in the ERP"]
+
+
+def _overlapping_contracts(conn: Connection, stage: Table) -> list[str]:
+    """A warning for contracts of the file that overlap another of the same customer: an
+    order that names none is checked against one of them only (the one ending last), so
+    two in force at once are worth a look in the ERP. Contracts are few: in Python."""
+    contracts: Table = TABLES["contracts"]
+    staged = {row.contract_id: row for row in conn.execute(
+        select(stage.c.line_no, stage.c.contract_id, stage.c.customer_id,
+               stage.c.start_date, stage.c.end_date).where(stage.c.invalid == 0))}
+    if not staged:
+        return []
+    after = {row.contract_id: row for row in conn.execute(
+        select(contracts.c.contract_id, contracts.c.customer_id, contracts.c.start_date,
+               contracts.c.end_date)
+        .where(contracts.c.customer_id.in_({row.customer_id for row in staged.values()})))}
+    after.update(staged)
+    overlaps: list[tuple[int, str, str]] = []
+    for row in sorted(staged.values(), key=lambda r: r.line_no):
+        for other in after.values():
+            if other.contract_id != row.contract_id and other.customer_id == row.customer_id \
+                    and other.start_date <= row.end_date and row.start_date <= other.end_date \
+                    and (other.contract_id not in staged or other.contract_id > row.contract_id):
+                overlaps.append((row.line_no, row.contract_id, other.contract_id))
+    if not overlaps:
+        return []
+    named = "; ".join(f"line {line}, {contract} with {other}"
+                      for line, contract, other in overlaps[:TWINS_NAMED])
+    more = f" and {len(overlaps) - TWINS_NAMED} more" if len(overlaps) > TWINS_NAMED else ""
+    what = "contract overlaps" if len(overlaps) == 1 else "contracts overlap"
+    return [f"{len(overlaps)} {what} another of the same customer ({named}{more}): an order "
+            "that names no contract is checked against the one valid on its date that ends "
+            "last; check the dates in the ERP"]
 
 
 def _plain(value: Any) -> str:

@@ -432,6 +432,26 @@ def test_a_new_customer_id_differing_only_in_case_is_imported_with_a_warning(
     assert again.warnings == []  # known now: told once, when it came
 
 
+def test_overlapping_contracts_of_one_customer_are_imported_with_a_warning(
+        with_customers, write_csv):
+    header = "contract_id,customer_id,start_date,end_date,payment_terms_days\n"
+    assert run(with_customers, write_csv, "contracts",
+               header + "K1,C1,2026-01-01,2026-12-31,30\n").warnings == []
+    report = run(with_customers, write_csv, "contracts", header +
+                 "K2,C1,2026-12-01,2027-12-31,30\n"    # overlaps K1 (stored) in December
+                 "K3,C1,2028-01-01,2028-12-31,30\n"    # after both: fine
+                 "K4,C2,2026-01-01,2026-12-31,30\n"    # another customer: fine
+                 "K5,C2,2026-06-01,2026-06-30,30\n")   # inside K4, in the same file
+    assert report.committed and report.inserted == 4
+    assert report.warnings == [
+        "2 contracts overlap another of the same customer (line 2, K2 with K1; line 4, K4 "
+        "with K5): an order that names no contract is checked against the one valid on its "
+        "date that ends last; check the dates in the ERP"]
+    # Imported again unchanged: still two in force at once, still said.
+    assert len(run(with_customers, write_csv, "contracts", header +
+                   "K2,C1,2026-12-01,2027-12-31,30\n").warnings) == 1
+
+
 def test_a_payment_above_its_invoice_is_imported_with_a_warning(with_customers, write_csv):
     # A digit too many in the ERP: imported (the ERP is the record), but never unseen.
     engine = with_customers
