@@ -297,16 +297,21 @@ def check_shape(payload: dict[str, Any]) -> None:
             raise Malformed(f"{kind} without a view that has a type")
 
 
-def delivery_key(payload: dict[str, Any], body: bytes) -> str | None:
+def delivery_key(payload: dict[str, Any], body: bytes,
+                 records: Callable[[str], bool] = lambda text: True) -> str | None:
     """What makes this delivery the same as a retry or a replay of it; None for
-    requests that change nothing (URL verification, SSL checks), answered every time."""
+    requests that change nothing (URL verification, SSL checks, a read-only command),
+    answered every time. ``records(text)``: whether ``/credit text`` may record
+    something (``Catalogue.records``)."""
     kind = payload.get("type")
     if kind == "url_verification" or payload.get("ssl_check"):
         return None
-    if payload.get("command"):
-        # Slack never retries a slash command, and what /credit answers is read-only
-        # (a replay reads the figures again and is audited again): claiming it would
-        # add a write transaction to every command, which SQLite serialises.
+    command = payload.get("command")
+    if command and not records(str(payload.get("text") or "")):
+        # Slack never retries a slash command, and a replay of /credit check reads the
+        # figures again (audited again): claiming it would add a write transaction to
+        # every check, which SQLite serialises. A command that records (an order, a
+        # request) is claimed by its trigger_id below, so a replay records nothing.
         return None
     event_id = payload.get("event_id")
     if kind == "event_callback" and isinstance(event_id, str) and event_id:
@@ -381,6 +386,9 @@ def slack_detail(identity: SlackIdentity | None) -> str:
 def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = None,
                     identity: SlackIdentity | None = None) -> WSGIApp:
     """``signing_secret`` defaults to the one the Bolt app was built with."""
+    from handlers import catalogue
+
+    records = catalogue().records
     if signing_secret is None:
         # Bolt keeps the secret even though bot.slack_app turns its own check off.
         signing_secret = getattr(bolt, "_signing_secret", "") or ""
@@ -426,7 +434,7 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
             return refuse(start_response, environ, Refusal(
                 "400 Bad Request", "malformed payload",
                 f"signed body of {len(body)} bytes is malformed: {why}"))
-        key = delivery_key(request.body, body)
+        key = delivery_key(request.body, body, records)
         if key is not None and not _first_time(key, environ):
             start_response("200 OK", [("Content-Length", "0")])
             return [b""]

@@ -37,6 +37,9 @@ class Subcommand:
     run: Callable[[BoltContext, str], Message]
     aliases: tuple[str, ...] = ()
     needs_argument: str | None = None
+    # Records nothing, so a replay of it may be answered again (bot.web does not claim
+    # it: the check's throughput spares a write per command).
+    read_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,15 @@ class Catalogue:
 
     def subcommand(self, word: str) -> Subcommand | None:
         return self._subcommands.get(word.lower())
+
+    def records(self, text: str) -> bool:
+        """Whether ``/credit`` with ``text`` may record something (a replay must not
+        record it twice): all but the read-only subcommands, and unknown words too."""
+        from handlers.credit import split_command
+
+        name, _ = split_command(text)
+        found = self.subcommand(name or "help")
+        return found is None or not found.read_only
 
     def action(self, action_id: str) -> Action | None:
         found = self._actions.get(action_id)

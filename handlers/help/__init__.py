@@ -16,5 +16,6 @@ def _help(context: BoltContext, _rest: str) -> Message:
 
 FEATURE = Feature(
     name="help",
-    subcommands=(Subcommand("help", N_("this list"), "", _help, aliases=("帮助",)),),
+    subcommands=(Subcommand("help", N_("this list"), "", _help, aliases=("帮助",),
+                            read_only=True),),
 )

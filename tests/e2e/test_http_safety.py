@@ -320,6 +320,27 @@ def test_a_replayed_slash_command_is_only_read_again(world):
     assert world.emulator.calls_to("chat.postMessage") == []
 
 
+def test_a_replayed_command_that_records_records_once(world):
+    """A signed /credit order replayed within its five minutes placed a second order (an
+    operator's trial): a command that records is claimed by its trigger_id like a click,
+    so the replay gets an empty 200 and records nothing."""
+    body, _ = world.slack.slash_body(SALES, SALES_CHANNEL, "/credit order C0002 700")
+    first = post(world.url, body)
+    assert (first.status, first.json()["text"]) == (
+        200, ":no_entry: *Held*: order CB-1 of $700.00 for Acme Packaging (C0002) is not OK "
+             "to ship. It is recorded as held; the account owner is told.")
+    replayed = post(world.url, body)
+    assert (replayed.status, replayed.body) == (200, "")
+    with world.services.engine.connect() as conn:
+        assert conn.execute(text("SELECT order_id FROM order_checks")).scalars().all() == [
+            "CB-1"]
+    assert rows(world, "processed_requests") == 1
+    # The same line typed again is another act (another trigger_id): recorded again.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0002 700")
+    with world.services.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM order_checks")).scalar_one() == 2
+
+
 def home_event(event_id: str) -> bytes:
     return json.dumps({"token": "x", "team_id": "T0SANDBOX", "api_app_id": "A0CREDITBOT",
                        "type": "event_callback", "event_id": event_id,
