@@ -40,9 +40,9 @@ def db_upgrade() -> None:
         engine.dispose()
     where = url_shown(engine.url)
     if before == after:
-        out.print(f"{where} is up to date (revision {after})", markup=False)
+        out.print(f"{where} is up to date (revision {after})", markup=False, soft_wrap=True)
     else:
-        out.print(f"{where} upgraded from {before or 'empty'} to {after}", markup=False)
+        out.print(f"{where} upgraded from {before or 'empty'} to {after}", markup=False, soft_wrap=True)
 
 
 @db.command("revision")
