@@ -42,7 +42,8 @@ def db_upgrade() -> None:
     if before == after:
         out.print(f"{where} is up to date (revision {after})", markup=False, soft_wrap=True)
     else:
-        out.print(f"{where} upgraded from {before or 'empty'} to {after}", markup=False, soft_wrap=True)
+        out.print(f"{where} upgraded from {before or 'empty'} to {after}", markup=False,
+                  soft_wrap=True)
 
 
 @db.command("revision")
