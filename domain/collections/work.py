@@ -272,6 +272,13 @@ class CollectorsDay:
         today = self.today()
         with self.unit_of_work() as uow:
             assignments = uow.collections.open_assignments(collector=whose)
+            if not assignments and whose != actor.user_id:
+                named = self.people(whose)
+                if not (named.roles or named.departments):
+                    # A mistyped id would read as a collector with nothing to do.
+                    raise DomainError(N_("<@{who}> is nobody app.yaml lists, and collects "
+                                         "no account: name a collector, e.g. `/credit "
+                                         "collect @maria`."), who=whose)
             items = ordered(self._items(uow, assignments, today), today)
             chosen = page_of(items, page)
             shown = tuple(self._detail(uow, it) for it in chosen.items)

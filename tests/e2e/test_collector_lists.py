@@ -39,9 +39,12 @@ def test_the_lead_sees_a_collectors_list_and_may_act_on_it(world):
     # A typed id works as a pick does, and the page too.
     assert _collect(world, CREDIT_MANAGER, f"/credit collect {COLLECTOR.lower()} 1").blocks \
         == theirs.blocks
-    # A collector with nothing is said so.
+    # A collector with nothing is said so; an id app.yaml does not list is no collector.
     assert _collect(world, CREDIT_MANAGER, f"/credit collect <@{OTHER_COLLECTOR}>").text == (
         f"<@{OTHER_COLLECTOR}> has no accounts to collect.")
+    assert _collect(world, CREDIT_MANAGER, "/credit collect <@U09NOBODY01>").text == (
+        "<@U09NOBODY01> is nobody app.yaml lists, and collects no account: name a "
+        "collector, e.g. `/credit collect @maria`.")
     world.slack.click(CREDIT_MANAGER, theirs, "Log action", wait=False)
     view = world.slack.modal(CREDIT_MANAGER)
     assert view["callback_id"] == "collect_log_form"
