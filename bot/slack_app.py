@@ -6,6 +6,7 @@ import dataclasses
 import http.client
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.error import URLError
@@ -25,6 +26,7 @@ from bot.settings import SLACK_DEFAULT_API_URL, Settings
 from bot.wiring import Services
 from domain.access import Member
 from domain.check import CreditChecks
+from domain.errors import RecordsUnavailable
 from domain.sharing import CardSharing
 from domain.sharing_reads import card_readers
 from handlers.credit import CreditCommand
@@ -32,6 +34,7 @@ from handlers.deps import Deps
 from handlers.i18n import Languages
 from handlers.replies import ATTEMPT_TIMEOUT_SECONDS, retry_handlers
 from storage.check_reads import SqlCheckReads
+from storage.requests import ClaimFailed, ProcessedRequests
 
 
 class MissingSecret(Exception):
@@ -96,7 +99,19 @@ def build_deps(services: Services) -> Deps:
         minutes=services.minutes,
         tasks=services.tasks,
         meetings=services.meetings,
+        first_time=first_time(ProcessedRequests(services.engine)),
     )
+
+
+def first_time(deliveries: ProcessedRequests) -> Callable[[str], bool]:
+    """``ProcessedRequests.claim`` for the command listener: a database that cannot say is
+    the records not answering (``ClaimFailed`` is storage's)."""
+    def claim(key: str) -> bool:
+        try:
+            return deliveries.claim(key)
+        except ClaimFailed as failed:
+            raise RecordsUnavailable() from failed
+    return claim
 
 
 def share_destinations(services: Services) -> dict[str, str]:

@@ -3,6 +3,8 @@ answer within the acknowledgement."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -25,10 +27,35 @@ from handlers.render import Message, clip, escape, message, section, without_con
 
 
 def on_credit(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    name, rest = split_command(str(command.get("text") or ""))
+    text = str(command.get("text") or "")
+    name, rest = split_command(text)
     # A subcommand that opens a modal needs it (handlers.modals.open_modal).
     context["trigger_id"] = command.get("trigger_id")
-    answer(ack, context, lambda: dispatch(context, name, rest))
+    catalogue: Catalogue = context["catalogue"]
+    key = command_key(command) if catalogue.records(text) else None
+    answer(ack, context, lambda: _once(context, key, lambda: dispatch(context, name, rest)))
+
+
+def command_key(command: dict[str, Any]) -> str:
+    """What makes a command the same as a replay of it: Slack's trigger_id, one per
+    person's act, else the whole command (its response_url is one per command too)."""
+    trigger = command.get("trigger_id")
+    if isinstance(trigger, str) and trigger:
+        key = f"trigger:{trigger}"
+        return key if len(key) <= 200 else f"key:{hashlib.sha256(key.encode()).hexdigest()}"
+    whole = json.dumps(command, sort_keys=True, default=str).encode()
+    return f"command:{hashlib.sha256(whole).hexdigest()}"
+
+
+def _once(context: BoltContext, key: str | None, run: Callable[[], Message]) -> Message:
+    """``run``, unless ``key`` was seen before: a replayed command that records answers
+    nothing and records nothing. Claimed inside the answer's budget, so that a database
+    slow to say answers as any slow command does (through the response_url), and a claim
+    that fails runs nothing (the records-not-answering reply) rather than risk running
+    twice."""
+    if key is not None and not context["deps"].first_time(key):
+        return "", None
+    return run()
 
 
 # A link or channel Slack made of escaped text: <target|label> or <target>. Slack

@@ -20,12 +20,14 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.local_server import LocalServer
 from bot.sandbox.driver import HttpResult, sign
 from bot.slack_app import create_bolt_app
 from bot.web import MAX_BODY_BYTES, Refusal, create_wsgi_app, read_body
 from bot.wiring import Services
+from storage.requests import ProcessedRequests
 from tests.e2e.conftest import SALES, SALES_CHANNEL, SECRET
 
 FORM = "application/x-www-form-urlencoded"
@@ -339,6 +341,55 @@ def test_a_replayed_command_that_records_records_once(world):
     world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0002 700")
     with world.services.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM order_checks")).scalar_one() == 2
+
+
+HELD_700 = (":no_entry: *Held*: order CB-1 of $700.00 for Acme Packaging (C0002) is not OK "
+            "to ship. It is recorded as held; the account owner is told.")
+
+
+def test_a_command_whose_claim_fails_records_nothing_and_a_replay_records_once(
+        world, monkeypatch):
+    """When the database cannot say whether a command was seen (a claim that failed), it
+    used to run anyway: its replay, claimed once the database answered, recorded a second
+    order. Now nothing runs, the person is told to try again, and a replay records one."""
+    body, _ = world.slack.slash_body(SALES, SALES_CHANNEL, "/credit order C0002 700")
+
+    def cannot_say(*args: Any) -> bool:
+        raise SQLAlchemyError("database is locked")
+
+    monkeypatch.setattr(ProcessedRequests, "_insert", cannot_say)
+    refused = post(world.url, body)
+    assert (refused.status, refused.json()["text"]) == (
+        200, "The credit records are not answering just now, so nothing was changed. Please "
+             "try again in a minute.")
+    assert rows(world, "order_checks") == 0
+    monkeypatch.undo()
+    assert post(world.url, body).json()["text"] == HELD_700
+    assert (post(world.url, body).body, rows(world, "order_checks")) == ("", 1)
+
+
+def test_a_slow_claim_answers_within_slacks_time_then_follows_up(world, monkeypatch):
+    """The claim ran before the answer's budget: a database frozen for 25 s held an order
+    (and its request thread) 25 s, past Slack's 3 s. It now counts in the budget: the
+    acknowledgement goes out empty at 2 s and the answer follows on the response_url."""
+    body, _ = world.slack.slash_body(SALES, SALES_CHANNEL, "/credit order C0002 700")
+    insert = ProcessedRequests._insert
+
+    def slow(self: ProcessedRequests, *args: Any) -> bool:
+        time.sleep(3)
+        return insert(self, *args)
+
+    monkeypatch.setattr(ProcessedRequests, "_insert", slow)
+    started = time.monotonic()
+    acked = post(world.url, body)
+    assert (acked.status, acked.body) == (200, "")
+    assert time.monotonic() - started < 2.8
+    deadline = time.monotonic() + 10
+    while not world.emulator.calls_to("response_url") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [follow_up] = world.emulator.calls_to("response_url")
+    assert follow_up.args["text"] == HELD_700
+    assert rows(world, "order_checks") == 1
 
 
 def home_event(event_id: str) -> bytes:
