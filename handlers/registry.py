@@ -172,12 +172,13 @@ class Catalogue:
 
     def records(self, text: str) -> bool:
         """Whether ``/credit`` with ``text`` may record something (a replay must not
-        record it twice): all but the read-only subcommands, and unknown words too."""
+        record it twice): all but the read-only subcommands. An unknown word is answered
+        with the help, which records nothing."""
         from handlers.credit import split_command
 
         name, _ = split_command(text)
         found = self.subcommand(name or "help")
-        return found is None or not found.read_only
+        return found is not None and not found.read_only
 
     def action(self, action_id: str) -> Action | None:
         found = self._actions.get(action_id)
