@@ -30,7 +30,6 @@ from domain.text import N_, Phrase
 # The most creditbot takes for one order or one limit: far above any real one, and within
 # what the database's numeric columns hold.
 MOST = Decimal(10) ** 13
-SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY"}
 # Signs that name one currency wherever they are typed: what creditbot itself writes
 # (US$ in Chinese, CA$, HK$, €…) is read back.
 NAMED_SIGNS = {"US$": "USD", "CA$": "CAD", "A$": "AUD", "AU$": "AUD", "HK$": "HKD",
@@ -40,11 +39,13 @@ NAMED_SIGNS = {"US$": "USD", "CA$": "CAD", "A$": "AUD", "AU$": "AUD", "HK$": "HK
 # it is among them, else the person is asked for the code.
 SHARED_SIGNS = {"$": frozenset({"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN"}),
                 "¥": frozenset({"CNY", "JPY"})}
+# The code suggested for a shared sign that stands for none of the customer's currencies.
+_SUGGESTED = {"$": "USD", "¥": "CNY"}
 # A currency sign, named or shared, as a regular expression (letters in any case).
 SIGN = "|".join(re.escape(sign) for sign in sorted({*NAMED_SIGNS, *SHARED_SIGNS},
                                                      key=len, reverse=True))
-_SIGN_BEFORE = re.compile(rf"(?i:{SIGN})(?P<number>.*)")
-_SIGN_AFTER = re.compile(rf"(?P<number>.*?)(?i:{SIGN})")
+_SIGN_BEFORE = re.compile(rf"(?P<sign>(?i:{SIGN}))(?P<number>.*)")
+_SIGN_AFTER = re.compile(rf"(?P<number>.*?)(?P<sign>(?i:{SIGN}))")
 _EXPONENT = re.compile(r"\d+(?:\.\d+)?e[+-]?\d+", re.IGNORECASE)
 
 TOO_LARGE = N_("“{text}” is more than creditbot takes for one order (at most {most}): "
@@ -95,19 +96,13 @@ def sign_of(text: str) -> str | None:
 
 def stands_for(sign: str, currency: str) -> bool:
     """Whether ``sign`` can be written for ``currency`` ($ for USD or CAD, € for EUR)."""
-    return NAMED_SIGNS.get(sign) == currency or currency in SHARED_SIGNS.get(sign, ())
+    return _sign_names(sign, currency) == currency
 
 
 def _signed(folded: str) -> tuple[str, str] | None:
     """The sign ``folded`` starts or ends with, and the rest, stripped."""
-    for pattern in (_SIGN_BEFORE, _SIGN_AFTER):
-        match = pattern.fullmatch(folded)
-        if match is not None:
-            number = match["number"]
-            sign = folded[len(number):] if pattern is _SIGN_AFTER else \
-                folded[:len(folded) - len(number)]
-            return sign.upper(), number.strip()
-    return None
+    match = _SIGN_BEFORE.fullmatch(folded) or _SIGN_AFTER.fullmatch(folded)
+    return None if match is None else (match["sign"].upper(), match["number"].strip())
 
 
 def _sign_names(sign: str, implied: str | None) -> str | None:
@@ -138,7 +133,7 @@ def _after_sign(text: str, number: str, symbol: str, sign: str, too_large: str) 
     # ¥ names the yen only when the amount is whole yen: ``¥5.5`` is yuan, and
     # suggesting ``5.5 JPY`` would suggest what is refused next.
     whole_yen = Money(typed.value, "JPY").rounded().amount == typed.value
-    code = "CNY" if symbol == "¥" else SYMBOLS[symbol]
+    code = _SUGGESTED[symbol]
     try:
         exact_money(text, typed.value, code, sign)
     except AmountError as wrong:  # finer than the currency: suggested rounded, with code

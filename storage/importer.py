@@ -592,8 +592,15 @@ def _rate_jumps(conn: Connection, stage: Table, base: str | None) -> list[str]:
     return warnings
 
 
-# Overpayments named in a warning; the rest are counted.
-OVERPAYMENTS_NAMED = 3
+# Rows a warning names (the first in the file); the rest are counted.
+NAMED_IN_WARNING = 3
+
+
+def _named(found: Sequence[str], count: int | None = None) -> str:
+    """The first NAMED_IN_WARNING of ``found`` (of ``count`` in all), for a warning."""
+    shown = found[:NAMED_IN_WARNING]
+    rest = (len(found) if count is None else count) - len(shown)
+    return "; ".join(shown) + (f" and {rest} more" if rest else "")
 
 
 def _overpayments(conn: Connection, stage: Table) -> list[str]:
@@ -610,27 +617,22 @@ def _overpayments(conn: Connection, stage: Table) -> list[str]:
             .where(stage.c.invalid == 0, stage.c.currency == invoices.c.currency,
                    stage.c.amount > invoices.c.amount)
             .order_by(stage.c.line_no))
-    rows = conn.execute(over.limit(OVERPAYMENTS_NAMED)).all()
+    rows = conn.execute(over.limit(NAMED_IN_WARNING)).all()
     if not rows:
         return []
     count = conn.execute(select(func.count()).select_from(over.subquery())).scalar_one()
-    named = "; ".join(f"line {line}, {payment} of {_money(paid, code)} {code} for {invoice} "
-                      f"of {_money(billed, code)} {code}"
-                      for line, payment, paid, code, invoice, billed in rows)
-    more = f" and {count - len(rows)} more" if count > len(rows) else ""
+    named = _named([f"line {line}, {payment} of {_money(paid, code)} {code} for {invoice} "
+                    f"of {_money(billed, code)} {code}"
+                    for line, payment, paid, code, invoice, billed in rows], count)
     what = ("payment is more than the invoice it pays" if count == 1
             else "payments are more than the invoices they pay")
-    return [f"{count} {what} ({named}{more}): check them in the ERP; the collection "
-            "metrics count each payment at most as its invoice's amount"]
+    return [f"{count} {what} ({named}): check them in the ERP; the collection metrics "
+            "count each payment at most as its invoice's amount"]
 
 
 def _money(amount: Any, currency: str) -> str:
     """An amount with its currency's decimals, as the file would write it (1000.10)."""
     return str(Money(Decimal(amount), currency).rounded().amount)
-
-
-# Case twins named in a warning; the rest are counted.
-TWINS_NAMED = 3
 
 
 def _case_twins(conn: Connection, stage: Table) -> list[str]:
@@ -640,7 +642,7 @@ def _case_twins(conn: Connection, stage: Table) -> list[str]:
     customers: Table = TABLES["customers"]
     known = set(conn.execute(select(customers.c.customer_id)).scalars())
     seen = {customer_id.casefold(): customer_id for customer_id in sorted(known)}
-    twins: list[tuple[int, str, str]] = []
+    twins: list[str] = []
     for line, customer_id in conn.execute(
             select(stage.c.line_no, stage.c.customer_id)
             .where(stage.c.invalid == 0).order_by(stage.c.line_no)):
@@ -648,15 +650,12 @@ def _case_twins(conn: Connection, stage: Table) -> list[str]:
             continue
         other = seen.setdefault(customer_id.casefold(), customer_id)
         if other != customer_id:
-            twins.append((line, customer_id, other))
+            twins.append(f"line {line}, {customer_id} beside {other}")
         known.add(customer_id)
     if not twins:
         return []
-    named = "; ".join(f"line {line}, {customer_id} beside {other}"
-                      for line, customer_id, other in twins[:TWINS_NAMED])
-    more = f" and {len(twins) - TWINS_NAMED} more" if len(twins) > TWINS_NAMED else ""
     what = ("customer id differs" if len(twins) == 1 else "customer ids differ")
-    return [f"{len(twins)} new {what} from another only in letter case ({named}{more}): "
+    return [f"{len(twins)} new {what} from another only in letter case ({_named(twins)}): "
             "creditbot keeps them as separate customers; if they are one, correct the id "
             "in the ERP"]
 
@@ -671,25 +670,27 @@ def _overlapping_contracts(conn: Connection, stage: Table) -> list[str]:
                stage.c.start_date, stage.c.end_date).where(stage.c.invalid == 0))}
     if not staged:
         return []
+    # The contracts as they will stand, grouped by customer: each compared with its own.
     after = {row.contract_id: row for row in conn.execute(
         select(contracts.c.contract_id, contracts.c.customer_id, contracts.c.start_date,
-               contracts.c.end_date)
-        .where(contracts.c.customer_id.in_({row.customer_id for row in staged.values()})))}
+               contracts.c.end_date))}
     after.update(staged)
-    overlaps: list[tuple[int, str, str]] = []
+    by_customer: dict[str, list[Any]] = {}
+    for row in after.values():
+        by_customer.setdefault(row.customer_id, []).append(row)
+    overlaps: list[str] = []
     for row in sorted(staged.values(), key=lambda r: r.line_no):
-        for other in after.values():
-            if other.contract_id != row.contract_id and other.customer_id == row.customer_id \
-                    and other.start_date <= row.end_date and row.start_date <= other.end_date \
-                    and (other.contract_id not in staged or other.contract_id > row.contract_id):
-                overlaps.append((row.line_no, row.contract_id, other.contract_id))
+        overlaps += [f"line {row.line_no}, {row.contract_id} with {other.contract_id}"
+                     for other in by_customer[row.customer_id]
+                     if other.contract_id != row.contract_id
+                     and other.start_date <= row.end_date and row.start_date <= other.end_date
+                     # A pair within the file is named once, from its first contract id.
+                     and (other.contract_id not in staged
+                          or other.contract_id > row.contract_id)]
     if not overlaps:
         return []
-    named = "; ".join(f"line {line}, {contract} with {other}"
-                      for line, contract, other in overlaps[:TWINS_NAMED])
-    more = f" and {len(overlaps) - TWINS_NAMED} more" if len(overlaps) > TWINS_NAMED else ""
     what = "contract overlaps" if len(overlaps) == 1 else "contracts overlap"
-    return [f"{len(overlaps)} {what} another of the same customer ({named}{more}): an order "
+    return [f"{len(overlaps)} {what} another of the same customer ({_named(overlaps)}): an order "
             "that names no contract is checked against the one valid on its date that ends "
             "last; check the dates in the ERP"]
 
