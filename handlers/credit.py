@@ -27,12 +27,11 @@ from handlers.render import Message, clip, escape, message, section, without_con
 
 
 def on_credit(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    text = str(command.get("text") or "")
-    name, rest = split_command(text)
+    name, rest = split_command(str(command.get("text") or ""))
     # A subcommand that opens a modal needs it (handlers.modals.open_modal).
     context["trigger_id"] = command.get("trigger_id")
     catalogue: Catalogue = context["catalogue"]
-    key = command_key(command) if catalogue.records(text) else None
+    key = command_key(command) if catalogue.records(name) else None
     answer(ack, context, lambda: _once(context, key, lambda: dispatch(context, name, rest)))
 
 

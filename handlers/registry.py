@@ -37,8 +37,8 @@ class Subcommand:
     run: Callable[[BoltContext, str], Message]
     aliases: tuple[str, ...] = ()
     needs_argument: str | None = None
-    # Records nothing, so a replay of it may be answered again (bot.web does not claim
-    # it: the check's throughput spares a write per command).
+    # Records nothing, so a replay of it may be answered again (handlers.credit does not
+    # claim it: the check's throughput spares a write per command).
     read_only: bool = False
 
 
@@ -170,14 +170,11 @@ class Catalogue:
     def subcommand(self, word: str) -> Subcommand | None:
         return self._subcommands.get(word.lower())
 
-    def records(self, text: str) -> bool:
-        """Whether ``/credit`` with ``text`` may record something (a replay must not
-        record it twice): all but the read-only subcommands. An unknown word is answered
-        with the help, which records nothing."""
-        from handlers.credit import split_command
-
-        name, _ = split_command(text)
-        found = self.subcommand(name or "help")
+    def records(self, word: str) -> bool:
+        """Whether ``/credit WORD …`` may record something (a replay must not record it
+        twice): all but the read-only subcommands. An unknown word is answered with the
+        help, which records nothing."""
+        found = self.subcommand(word or "help")
         return found is not None and not found.read_only
 
     def action(self, action_id: str) -> Action | None:

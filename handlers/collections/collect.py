@@ -28,14 +28,15 @@ def _page(words: list[str]) -> int | None:
 def collect(context: BoltContext, rest: str) -> Message:
     tr: Translator = context["tr"]
     people, others = people_in(rest)
-    typed = next((word for word in others.split() if word.startswith("@")), None)
+    words = others.split()
+    typed = next((word for word in words if word.startswith("@")), None)
     if typed is not None:
         # "@maria" that Slack did not make a mention of: a name nobody picked.
         text = tr._("“{typed}” names nobody: type @ and pick the collector from Slack's "
                     "list, or give their user id, e.g. `/credit collect U0123ABCDE`.",
                     typed=user_text(typed, 100))
         return message(text, [section(text)])
-    page = _page(others.split())
+    page = _page(words)
     if page is None or len(people) > 1:
         text = tr._("`/credit collect` takes a page number or nothing, e.g. `/credit collect "
                     "2`; the collections lead names a collector too, e.g. `/credit collect "
