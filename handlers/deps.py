@@ -52,7 +52,7 @@ class Deps:
     # Whether a command's key is seen for the first time (now it is): a replayed command
     # that records is answered with nothing. Raises RecordsUnavailable when the database
     # cannot say, and the command is then not run (a replay could run it a second time).
-    first_time: Callable[[str], bool] = lambda key: True
+    first_time: Callable[[str], bool]
 
     def __deepcopy__(self, memo: dict[int, object]) -> Deps:
         # Bolt deep-copies the context for lazy listeners; these are process-wide
