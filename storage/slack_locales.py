@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.db import SQLITE_BEGIN
 from storage.models import CustomerRow, SlackLocaleRow
 
 log = logging.getLogger("creditbot.languages")
@@ -51,6 +52,9 @@ class SlackLocales:
     def _write(self, user_id: str, locale: str) -> None:
         for _ in range(2):  # two first lookups at once: the second insert updates
             with self.sessions() as session, session.begin():
+                # It reads, then writes: on SQLite a plain BEGIN would fail at the write
+                # if anything (a job, an order) wrote in between (storage.db's begin hook).
+                session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
                 row = session.get(SlackLocaleRow, user_id)
                 if row is not None:
                     if row.locale != locale:

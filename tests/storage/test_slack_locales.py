@@ -52,3 +52,42 @@ def test_another_process_write_is_seen_after_the_refresh(engine):
     assert remembered.get("U0PERSON02") is None  # not yet read again
     now[0] = 61
     assert remembered.get("U0PERSON02") == "zh-CN"
+
+
+def test_a_write_between_its_read_and_its_write_does_not_lose_the_locale(engine):
+    """On SQLite a transaction that read and then writes fails at once ("database is
+    locked") if another connection wrote in between; the sandbox's :lang lost a person's
+    language so while a job ran. Here the other connection tries to write at the worst
+    moment (the store's clock is read between the read and the write)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from storage.db import make_engine
+
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    tried: list[str] = []
+
+    def clock() -> datetime:
+        try:
+            with other.begin() as conn:
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql("PRAGMA busy_timeout=0")
+                conn.execute(text(
+                    "INSERT INTO slack_locales (user_id, locale, updated_at) "
+                    "VALUES (:u, 'en-GB', :at)"), {"u": f"U0OTHER{len(tried):04d}",
+                                                   "at": datetime.now(UTC)})
+            tried.append("wrote")
+        except OperationalError:  # it waits for ours: the write lock is taken at BEGIN
+            tried.append("waited")
+        return datetime.now(UTC)
+
+    store = SlackLocales(sessionmaker(engine), clock=clock)
+    store.remember("U0PERSON03", "en-US")  # the first time: an insert
+    store.remember("U0PERSON03", "zh-CN")  # then an update
+    try:
+        assert store.all()["U0PERSON03"] == "zh-CN"
+        assert len(tried) == 2
+    finally:
+        other.dispose()
