@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.approvals.model import (
+    AskedIn,
     ChangeKind,
     CreditRequest,
     Decision,
@@ -58,8 +59,14 @@ def _money(amount: Decimal | None, currency: str | None) -> Money | None:
     return None if amount is None or currency is None else Money(amount, currency)
 
 
+def _asked_in(row: Any) -> AskedIn | None:
+    asked = _money(row.asked_amount, row.asked_currency)
+    return None if asked is None else AskedIn(asked, bool(row.asked_increase))
+
+
 def _request_values(request: CreditRequest) -> dict[str, Any]:
     limits = request.new_limit or request.current_limit
+    asked = request.asked_in
     return {
         "kind": request.kind.value, "state": request.state.value,
         "customer_id": request.customer_id, "customer_name": request.customer_name,
@@ -72,6 +79,9 @@ def _request_values(request: CreditRequest) -> dict[str, Any]:
         "order_amount": request.order_amount.amount if request.order_amount else None,
         "order_currency": request.order_amount.currency if request.order_amount else None,
         "current_terms_days": request.current_terms_days, "terms_days": request.terms_days,
+        "asked_amount": asked.amount.amount if asked else None,
+        "asked_currency": asked.amount.currency if asked else None,
+        "asked_increase": asked.increase if asked else None,
         "measured": request.measured.amount, "measured_currency": request.measured.currency,
         "route": [{"role": level.role, "deadline_hours": level.deadline_hours,
                    "escalate_to": level.escalate_to, "post_to": level.post_to}
@@ -97,6 +107,7 @@ def _request(row: Any) -> CreditRequest:
         increase=_money(row.increase, row.currency), expires_on=row.expires_on,
         order_id=row.order_id, order_amount=_money(row.order_amount, row.order_currency),
         current_terms_days=row.current_terms_days, terms_days=row.terms_days,
+        asked_in=_asked_in(row),
         state=RequestState(row.state), level=row.level, level_since=row.level_since,
         level_deadline=row.level_deadline,
         closed_at=row.closed_at, closed_by=row.closed_by, id=row.id, version=row.version)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -315,6 +316,10 @@ class CreditRequestRow(Base):
     order_currency: Mapped[str | None] = mapped_column(Code)
     current_terms_days: Mapped[int | None] = mapped_column(Integer)
     terms_days: Mapped[int | None] = mapped_column(Integer)
+    # A limit typed in another currency than the limits above, as typed (domain AskedIn).
+    asked_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    asked_currency: Mapped[str | None] = mapped_column(Code)
+    asked_increase: Mapped[bool | None] = mapped_column(Boolean)
     measured: Mapped[Decimal] = mapped_column(Amount)
     measured_currency: Mapped[str] = mapped_column(Code)
     # [{"role", "deadline_hours", "escalate_to"}, ...] as the policy said when filed.

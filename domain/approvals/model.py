@@ -56,6 +56,16 @@ class Basis(StrEnum):
 
 
 @dataclass(frozen=True)
+class AskedIn:
+    """A limit asked for in another currency than the limit's, as it was typed
+    (``+€100k`` on a USD limit): the approvers decide on the converted amount and see
+    this beside it. ``increase``: typed as an increase (``+``), not a new total."""
+
+    amount: Money
+    increase: bool
+
+
+@dataclass(frozen=True)
 class Level:
     """One step of a route: who decides it and how long they have. After the deadline
     the holders of ``escalate_to`` (when set) may decide it too. ``post_to``: the
@@ -80,7 +90,7 @@ class CreditRequest:
     decided once the request is closed; ``level_since`` when it started waiting and
     ``level_deadline`` when its time is up (worked out then, by the policy's clock, so a
     change of app.yaml moves no deadline in flight; None on requests filed before it was
-    kept)."""
+    kept). ``asked_in``: the limit as typed when it was in another currency."""
 
     kind: RequestKind
     customer_id: str
@@ -98,6 +108,7 @@ class CreditRequest:
     order_amount: Money | None = None
     current_terms_days: int | None = None
     terms_days: int | None = None
+    asked_in: AskedIn | None = None
     state: RequestState = RequestState.OPEN
     level: int = 1
     level_since: datetime | None = None

@@ -38,6 +38,7 @@ from domain.approvals.events import (
 from domain.approvals.model import (
     KIND_TITLES,
     LIMIT_KINDS,
+    AskedIn,
     ChangeKind,
     CreditRequest,
     Decision,
@@ -269,11 +270,11 @@ class CreditRequests:
                customer: Customer, current: Money, fx: FxRates, now: datetime,
                today: date) -> CreditRequest:
         kind = filing.kind
-        new_limit = increase = order_amount = None
+        new_limit = increase = order_amount = asked_in = None
         expires_on = order_id = None
         terms_days = current_terms = None
         if kind in LIMIT_KINDS:
-            new_limit = self._new_limit(filing, current, fx)
+            new_limit, asked_in = self._new_limit(filing, current, fx)
             increase = Money(new_limit.amount - current.amount, current.currency)
             if kind is RequestKind.FIRST_LIMIT and current.amount > 0:
                 raise _refused(N_("{customer} already has a limit of {current}: ask for a "
@@ -324,11 +325,12 @@ class CreditRequests:
             measured=measure.amount, route=measure.route, current_limit=current,
             new_limit=new_limit, increase=increase, expires_on=expires_on,
             order_id=order_id, order_amount=order_amount, current_terms_days=current_terms,
-            terms_days=terms_days, level_since=now,
+            terms_days=terms_days, asked_in=asked_in, level_since=now,
             level_deadline=self.policy.deadline(now, measure.route[0].deadline_hours))
 
     @staticmethod
-    def _new_limit(filing: Filing, current: Money, fx: FxRates) -> Money:
+    def _new_limit(filing: Filing, current: Money, fx: FxRates
+                   ) -> tuple[Money, AskedIn | None]:
         text = unicodedata.normalize("NFKC", filing.amount or "").strip()
         if not text:
             raise _refused(N_("Give the new limit or the increase, e.g. 250000 or +100k."))
@@ -344,7 +346,9 @@ class CreditRequests:
             if is_currency(currency) else Money(typed.value, currency)
         asked = Money(typed_money.amount * fx.factor(currency, current.currency),
                       current.currency).rounded()
-        return current + asked if relative else asked
+        # The approvers decide on the conversion and see what was typed beside it.
+        asked_in = AskedIn(typed_money, relative) if currency != current.currency else None
+        return (current + asked if relative else asked), asked_in
 
     # -- deciding ---------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from domain.approvals.roles import Role
 from domain.exposure import CreditPosition
 from domain.text import N_
 from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
+from handlers.approvals.request_render import asked_in
 from handlers.check.blocks import bucket_label
 from handlers.i18n import Translator
 from handlers.render import (
@@ -77,7 +78,8 @@ def asked(tr: Translator, request: CreditRequest) -> str:
                     current=request.current_limit or "-", increase=request.increase or "-")
         if request.kind is RequestKind.TEMPORARY_LIMIT and request.expires_on is not None:
             text += "\n" + tr._("through {day}", day=request.expires_on)
-        return text
+        typed = asked_in(request, tr)
+        return text if typed is None else f"{text}\n{typed}"
     if request.kind is RequestKind.ORDER_RELEASE:
         return tr._("release order {order} of {amount}",
                     order=erp_text(request.order_id or "", ID),

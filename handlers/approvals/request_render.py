@@ -55,6 +55,16 @@ def customer_label(request: CreditRequest) -> str:
             f"({user_text(request.customer_id, 64)})")
 
 
+def asked_in(request: CreditRequest, tr: Translator) -> str | None:
+    """``asked as +€100,000.00, converted at the day's rate``: a limit typed in another
+    currency than the limit's, beside the conversion the approvers decide on."""
+    typed = request.asked_in
+    if typed is None:
+        return None
+    amount = ("+" if typed.increase else "") + tr.money(typed.amount)
+    return tr._("asked as {amount}, converted at the day's rate", amount=amount)
+
+
 def figures(request: CreditRequest, tr: Translator) -> str:
     """What the request changes, from → to."""
     if request.kind is RequestKind.ORDER_RELEASE:
@@ -69,7 +79,8 @@ def figures(request: CreditRequest, tr: Translator) -> str:
     text = f"{before} → {after}"
     if request.expires_on is not None:
         text += " " + tr._("through {day}", day=request.expires_on)
-    return text
+    typed = asked_in(request, tr)
+    return text if typed is None else f"{text} ({typed})"
 
 
 def deciders(request: CreditRequest, requests: CreditRequests, tr: Translator) -> str:

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.sandbox.driver import HttpResult, Reply
-from domain.approvals.model import Decision, RequestKind, RequestState
+from domain.approvals.model import AskedIn, Decision, RequestKind, RequestState
 from domain.approvals.use_cases import Filing
 from domain.model import AuditEntry
+from domain.money import Money
 from handlers.approvals.notices import card_key
 from handlers.i18n import translator
 from storage.models import OutboxRow
@@ -349,3 +350,39 @@ def test_a_cancelled_request_is_refused_politely_and_its_card_says_so(world: Wor
         "decide.")
     assert world.emulator.calls_to("views.open") == []
     assert decisions(world, request_id) == []
+
+
+def test_a_limit_typed_in_another_currency_shows_as_typed_beside_its_conversion(
+        world: World) -> None:
+    # The approvers decide on the dollars; the euros the rep typed were shown nowhere.
+    reply = world.slack.slash(SALES, SALES_CHANNEL,
+                              "/credit request acme packaging +€50k trade fair in Lyon")
+    with world.services.uow() as uow:
+        [request] = uow.credit_requests.filed_by(SALES, 5)
+    # €50,000 at the demo's day rate is $54,309.78: on a limit of $100,000 the total asked
+    # is $154,309.78, what the policy measures and the approvers decide.
+    assert (request.new_limit, request.asked_in) == (
+        Money(Decimal("154309.78"), "USD"), AskedIn(Money(Decimal(50_000), "EUR"), True))
+    assert reply.texts()[1] == (
+        f":inbox_tray: *Request #{request.id} filed: limit increase for Acme Packaging "
+        "(C0002)*\n$100,000.00 → $154,309.78 (asked as +€50,000.00, converted at the day's "
+        "rate)")
+    card = shown(world, request.id, 1, CREDIT_CHANNEL)
+    assert block_texts(card)[2] == (
+        "*Requested*\n$154,309.78 (now $100,000.00, +$54,309.78)\n"
+        "asked as +€50,000.00, converted at the day's rate")
+    # A new total typed in euros has no "+"; one typed in dollars, no line at all.
+    world.services.requests.cancel(world.services.config.roster().member(SALES), request.id)
+    second = file_request(world, "EUR 200k")
+    with world.services.uow() as uow:
+        filed = uow.credit_requests.get(second)
+    assert filed is not None and filed.asked_in == AskedIn(Money(Decimal(200_000), "EUR"),
+                                                           False)
+    assert filed.new_limit is not None and filed.increase is not None
+    assert block_texts(shown(world, second, 1, CREDIT_CHANNEL))[2] == (
+        f"*Requested*\n{EN.money(filed.new_limit)} (now $100,000.00, "
+        f"+{EN.money(filed.increase)})\nasked as €200,000.00, converted at the day's rate")
+    world.services.requests.cancel(world.services.config.roster().member(SALES), second)
+    third = file_request(world, "+100k")
+    assert block_texts(shown(world, third, 1, CREDIT_CHANNEL))[2] == (
+        "*Requested*\n$200,000.00 (now $100,000.00, +$100,000.00)")

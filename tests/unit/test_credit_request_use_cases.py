@@ -12,6 +12,7 @@ import pytest
 
 from domain.access import AccessDenied, CreditDataAccess, Member
 from domain.approvals.model import (
+    AskedIn,
     ChangeKind,
     Level,
     Outcome,
@@ -108,13 +109,18 @@ def test_a_new_total_in_another_currency_is_converted_to_the_limit_currency():
     filed = requests.file(member(REP), Filing("C0002", RequestKind.LIMIT_INCREASE,
                                               "expansion", "USD 140k"))
     # USD 140,000 at 0.14 USD per CNY is CNY 1,000,000; measured back in USD.
-    assert (filed.new_limit, filed.increase, filed.measured) == (
+    assert (filed.new_limit, filed.increase, filed.measured, filed.asked_in) == (
         Money(Decimal("1000000.00"), "CNY"), Money(Decimal("200000.00"), "CNY"),
-        usd("140000.00"))
+        usd("140000.00"), AskedIn(usd("140000"), increase=False))
     second, _, _, _ = world()
-    assert second.file(member(REP), Filing("C0002", RequestKind.LIMIT_INCREASE, "expansion",
-                                           "100万")).new_limit == \
-        Money(Decimal("1000000"), "CNY")
+    in_yuan = second.file(member(REP), Filing("C0002", RequestKind.LIMIT_INCREASE,
+                                              "expansion", "100万"))
+    # Typed in the limit's own currency: nothing to show beside it.
+    assert (in_yuan.new_limit, in_yuan.asked_in) == (Money(Decimal("1000000"), "CNY"), None)
+    third, _, _, _ = world()
+    assert third.file(member(REP), Filing("C0002", RequestKind.LIMIT_INCREASE, "expansion",
+                                          "+USD 14k")).asked_in == \
+        AskedIn(usd("14000"), increase=True)
 
 
 def test_a_missing_rate_is_said_to_the_person():
