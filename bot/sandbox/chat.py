@@ -37,6 +37,7 @@ from bot.sandbox.driver import Reply, SlackDriver
 from bot.sandbox.emulator import SlackEmulator, User
 from bot.sandbox.forms import REQUIRED, BadAnswer, Form, fill, fillable, form_of, shown_value
 from bot.sandbox.forms import Field as FormField
+from bot.sandbox.held_log import HeldLog
 from bot.sandbox.job_counts import count_text
 from bot.sandbox.render import (
     letter,
@@ -218,6 +219,7 @@ class Sandbox:
         # Where the next line comes from: a script's lines, or asking the person.
         self._feed: Iterator[str] | None = None
         self._ask: Callable[[str], str] = input
+        self.log = HeldLog()
 
     def run(self, lines: Iterable[str] | None = None, ask: Callable[[str], str] = input,
             database_url: str | None = None) -> None:
@@ -228,7 +230,7 @@ class Sandbox:
         overrides = self.config.locale_overrides()
         users = {p.user_id: User(p.user_id, p.user_id.lower(), locale=overrides.get(
             p.user_id, self.config.organisation.locale)) for p in self.people}
-        with SlackEmulator(token=_TOKEN, users=users) as emulator:
+        with self.log, SlackEmulator(token=_TOKEN, users=users) as emulator:
             self.emulator = emulator
             settings = Settings(slack_bot_token=SecretStr(_TOKEN),
                                 slack_signing_secret=SecretStr(_SECRET),
@@ -277,6 +279,7 @@ class Sandbox:
         self.console.print(self.tr._(
             "[bold]creditbot sandbox[/bold] — {organisation}, offline. Type [cyan]:help[/cyan] "
             "for help.", organisation=rich_escape(self.config.organisation.name)))
+        self._show_log()  # anything logged while the demo loaded
         if lines is None and not self._choose_user(state, ask):
             return
         self._feed = iter(lines) if lines is not None else None
@@ -296,6 +299,13 @@ class Sandbox:
             except (AssertionError, TimeoutError) as problem:
                 self.console.print(f"[red]{rich_escape(str(problem))}[/red]")
             self._show_slack_changes(state, emulator)
+            self._show_log()
+
+    def _show_log(self) -> None:
+        """What the bot logged while it answered: for its operator, not for Slack."""
+        for line in self.log.take():
+            self.console.print("[dim]" + rich_escape(self.tr._("log: {line}", line=line))
+                               + "[/dim]", soft_wrap=True)
 
     def _next_line(self, prompt: str) -> str | None:
         """The next line typed (a script's, echoed after the prompt, skipping blank lines

@@ -211,3 +211,23 @@ def test_buttons_number_on_from_the_answer_and_stay_with_whom_they_were_sent_to(
     listed = out[out.index("U01SALESAMY in #sales> /credit requests"):]
     assert " 1  Cancel" in listed
     assert "… pressed “Cancel”" in listed
+
+
+def test_what_the_bot_logs_for_its_operator_comes_after_the_answer_and_says_it_is_a_log(
+        monkeypatch, clock, tmp_path):
+    # Python's last-resort handler wrote it to the terminal above the bot's answer,
+    # unlabelled, as if creditbot had said it in Slack.
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "200")
+    result = _run(tmp_path, ":as U01SALESAMY\n/credit request C0002 CHF 30m for Q1\n")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    answer = out.index("No exchange rate for CHF (to USD) on or before ")
+    log = out.index("log: WARNING creditbot.errors: No exchange rate for CHF (to USD) on or "
+                    "before ")
+    assert answer < log
+    line = out[log:out.index("\n", log)]
+    day = line.split("on or before ")[1].split(":")[0]
+    assert line == (f"log: WARNING creditbot.errors: No exchange rate for CHF (to USD) on or "
+                    f"before {day}: import one with `creditbot import rates FILE.csv`.")
+    assert result.stderr == ""
