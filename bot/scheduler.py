@@ -38,7 +38,7 @@ from bot.config.schema import AppConfig, cron_trigger
 from handlers.registry import Job
 from storage import jobs as job_records
 from storage.db import make_engine
-from storage.leases import Lease, try_acquire
+from storage.leases import Lease, holder_of, try_acquire
 
 log = logging.getLogger("creditbot.scheduler")
 
@@ -234,6 +234,8 @@ class Candidate:
         self.holder = holder or holder_name()
         self._lease: Lease | None = None
         self._scheduler: BackgroundScheduler | None = None
+        # The other holder last logged, so that a standby says so once, not every check.
+        self._standing_by_for: str | None = None
 
     @property
     def leading(self) -> bool:
@@ -268,7 +270,10 @@ class Candidate:
         """One check: take the lease if free, renew it if ours, stop at once if lost."""
         if self._lease is None:
             self._lease = try_acquire(self.engine, LEASE, self.holder, self.ttl)
-            if self._lease is not None:
+            if self._lease is None:
+                self._say_who_leads()
+            else:
+                self._standing_by_for = None
                 log.info("%s leads the scheduler", self.holder)
                 try:
                     self._lead()
@@ -288,6 +293,17 @@ class Candidate:
             log.warning("%s lost the scheduler lease; stopping the scheduler", self.holder)
             self._lease = None
             self._step_down()
+
+    def _say_who_leads(self) -> None:
+        """Once per other holder: a process restarted after a kill -9 would otherwise
+        wait for its predecessor's lease to run out (up to a lease's length) in silence."""
+        held = holder_of(self.engine, LEASE)
+        if held is None or held.holder == self._standing_by_for:
+            return
+        self._standing_by_for = held.holder
+        log.info("%s stands by: %s holds the scheduler lease until %s; this process takes "
+                 "over if it is not renewed by then", self.holder, held.holder,
+                 held.expires_at.isoformat(timespec="seconds"))
 
     def _lead(self) -> None:
         # The job store disposes of its engine when the scheduler shuts down: its own.

@@ -194,3 +194,36 @@ def test_a_job_whose_start_cannot_be_recorded_does_not_run(engine, monkeypatch):
     assert (result.outcome, ran) == ("failed", [])
     assert result.error == ("the database did not answer, so tick did not run: "
                             "(builtins.Exception) database is locked")
+
+
+def test_a_standby_says_once_who_holds_the_lease_and_until_when(engine, caplog):
+    # A scheduler restarted after its predecessor was killed waited for that lease to
+    # run out, up to a lease's length, without a word.
+    from storage.leases import try_acquire
+
+    held = try_acquire(engine, LEASE, "killed-host:41", timedelta(seconds=60))
+    assert held is not None
+    standby = candidate(engine, holder="restarted-host:42")
+    caplog.set_level("INFO", logger="creditbot.scheduler")
+    standby.step()
+    standby.step()
+    assert not standby.leading
+    said = [r.getMessage() for r in caplog.records if r.name == "creditbot.scheduler"]
+    assert said == [
+        "restarted-host:42 stands by: killed-host:41 holds the scheduler lease until "
+        f"{held.expires_at.isoformat(timespec='seconds')}; this process takes over if it "
+        "is not renewed by then"]
+    held.release()
+    standby.step()
+    try:
+        assert standby.leading
+        assert [r.getMessage() for r in caplog.records
+                if r.name == "creditbot.scheduler"][1:] == ["restarted-host:42 leads the scheduler"]
+    finally:
+        standby.run(_stopped())
+
+
+def _stopped() -> threading.Event:
+    stop = threading.Event()
+    stop.set()
+    return stop
