@@ -157,11 +157,20 @@ class DeliveryReport:
                               self.failed + other.failed)
 
 
+# slack_sdk logs a request that failed (a refused or dropped connection, an unreadable
+# answer) at ERROR, without saying which message; the sender logs each failure itself, with
+# the row, the channel and what it does next. Through this logger the sender's client
+# keeps slack_sdk's debug lines (each request and answer) and leaves the failures to the
+# sender, instead of two lines for each.
+_SDK_LOG = logging.getLogger(__name__ + ".slack_sdk")
+_SDK_LOG.addFilter(lambda record: record.levelno < logging.WARNING)
+
+
 def delivery_client(token: str, base_url: str = "https://slack.com/api/",
                     timeout: float = 10.0) -> WebClient:
     """A WebClient for the sender: no retry handlers (the sender retries, and records it)."""
     return WebClient(token=token, base_url=base_url, timeout=int(max(1, timeout)),
-                     retry_handlers=[])
+                     retry_handlers=[], logger=_SDK_LOG)
 
 
 def default_owner() -> str:

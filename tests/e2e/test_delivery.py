@@ -349,7 +349,7 @@ def test_a_refused_token_is_retried_and_logged_as_an_error(engine, emulator, sen
     assert row(engine, one).ts == emulator.channels[ALERTS][0]["ts"]
 
 
-def test_a_refused_connection_is_retried_without_looking_for_the_post(engine, clock):
+def test_a_refused_connection_is_retried_without_looking_for_the_post(engine, clock, caplog):
     import socket
 
     with socket.socket() as unused:
@@ -358,7 +358,16 @@ def test_a_refused_connection_is_retried_without_looking_for_the_post(engine, cl
     sender = Sender(OutboxStore(engine), delivery_client(TOKEN, f"http://127.0.0.1:{port}/api/",
                                                          timeout=1), clock=clock)
     [one] = queue(engine, note("digest"))
-    assert sender.deliver_due() == DeliveryReport(retried=1)
+    with caplog.at_level(logging.DEBUG):
+        assert sender.deliver_due() == DeliveryReport(retried=1)
+    # One line for the failure, the sender's, naming the message; slack_sdk's ERROR
+    # ("Failed to send a request to Slack API server") doubled it without saying which.
+    said = [(r.name, r.levelname) for r in caplog.records if r.levelno >= logging.WARNING]
+    assert said == [("handlers.delivery.sender", "WARNING")], caplog.text
+    stored = row(engine, one)
+    assert caplog.records[-1].getMessage() == (
+        f"outbox {one} to {ALERTS}: {stored.last_error}; try 1, next at "
+        f"{stored.next_attempt_at.isoformat(timespec='seconds')}")
     # Nothing reached Slack, so nothing needs looking for before the next try.
     assert not row(engine, one).last_error.startswith("unknown:")
     assert "Connection refused" in row(engine, one).last_error
