@@ -164,6 +164,11 @@ class Verdict:
     # The contract the order goes under (the first valid on its date), so that it counts
     # in the contract's use as in the customer's exposure.
     contract_id: str | None = None
+    # What is left of that contract's own limit after the order, in the contract's
+    # currency, and the limit (None without one): it can bind long before the customer's
+    # limit does, and a rep told only the customer's headroom would trust too much.
+    contract_left: Money | None = None
+    contract_limit: Money | None = None
 
     @property
     def passed(self) -> bool:
@@ -172,3 +177,11 @@ class Verdict:
     @property
     def headroom(self) -> Money:
         return (self.limit - self.exposure - self.order).rounded()
+
+    @property
+    def contract_binds(self) -> bool:
+        """The contract's own limit leaves less than the customer's (a limit approved
+        above the contract's), or is in another currency, so that both are worth saying."""
+        left = self.contract_left
+        return left is not None and (left.currency != self.limit.currency
+                                     or left.amount < self.headroom.amount)

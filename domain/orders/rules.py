@@ -54,11 +54,16 @@ def evaluate(order: Money, order_date: date, position: CreditPosition, limit: Mo
         failures.append(Failure(Rule.ON_HOLD, {
             "orders": ", ".join(shown) + (" …" if len(held_before) > 5 else ""),
             "count": str(len(held_before))}))
+    contract_left = contract_limit = None
     if rules.contracts:
         failures.extend(_contract(order_date, contract, contract_wanted,
                                   contracts_valid_later))
+        if contract is not None and contract.contract.credit_limit is not None \
+                and contract.used is not None and contract.order is not None:
+            contract_limit = contract.contract.credit_limit.rounded()
+            contract_left = (contract_limit - contract.used - contract.order).rounded()
     return Verdict(order.rounded(), limit.rounded(), exposure.rounded(), ceiling.rounded(),
-                   tuple(failures))
+                   tuple(failures), contract_left=contract_left, contract_limit=contract_limit)
 
 
 def _contract(order_date: date, use: ContractUse | None, wanted: bool,

@@ -75,6 +75,12 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
             body = tr._("Headroom left after this order: {headroom} (limit {limit}, "
                         "exposure {exposure}).", headroom=tr.money(verdict.headroom),
                         limit=tr.money(verdict.limit), exposure=tr.money(verdict.exposure))
+        if verdict.contract_binds and verdict.contract_left is not None \
+                and verdict.contract_limit is not None:
+            body += "\n" + tr._("Contract {contract}: {left} of its limit {limit} left after "
+                                "this order.", contract=erp_text(verdict.contract_id or "", 64),
+                                left=tr.money(verdict.contract_left),
+                                limit=tr.money(verdict.contract_limit))
         blocks = [section(head + "\n" + body)]
         return message(head, blocks)
     if order is not None and check is not None and customer.owner_slack_id not in (

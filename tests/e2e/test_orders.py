@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.cli import main
 from domain.approvals.model import Outcome, RequestKind
+from domain.approvals.use_cases import Filing
 from domain.orders.model import OrderState
 from handlers.delivery.sender import Sender, delivery_client
 from storage.models import AuditRow, InvoiceRow, OrderCheckRow
@@ -26,7 +27,7 @@ from tests.conftest import ROOT
 from tests.e2e.alerts_world import add_rate, drain
 from tests.e2e.conftest import CREDIT_MANAGER, NOW, SALES, SALES_CHANNEL, STRANGER, TOKEN
 from tests.e2e.outbox_world import FakeClock
-from tests.e2e.test_approval_decisions import block_texts, shown
+from tests.e2e.test_approval_decisions import FINANCE_DIRECTOR, block_texts, shown
 
 OWNER_C0013 = "U01SALESBEN"   # Lakeside Furniture Outlet's owner
 OWNER_C0002 = "U01SALESCHO"   # Acme Packaging's owner
@@ -400,3 +401,22 @@ def test_an_owner_placing_a_held_order_is_not_told_again_by_direct_message(world
     assert checks(world)["CB-1"].state == "held"
     deliver(world)
     assert direct_messages(world, OWNER_C0013) == []
+
+
+def test_ok_to_ship_says_what_the_contract_leaves_when_it_binds_before_the_limit(world):
+    # A limit approved above the contract's own: the customer's headroom alone told the
+    # rep three times what the contract had room for.
+    filed = world.services.requests.file(_member(world, SALES), Filing(
+        "C0019", RequestKind.LIMIT_INCREASE, "bigger season", "+50k"))
+    world.services.requests.decide(_member(world, CREDIT_MANAGER), filed.id, 1,
+                                   Outcome.APPROVED)
+    world.services.requests.decide(_member(world, FINANCE_DIRECTOR), filed.id, 2,
+                                   Outcome.APPROVED)
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0019 20k EUR PO-8")
+    # Limit €46,000 + €50,000 approved; exposure €12,307.93: €63,692.07 left. Contract
+    # K0019 keeps its own €46,000, of which its open orders use €4,944.13.
+    assert sections(reply) == [
+        ":white_check_mark: *OK to ship*: order CB-1 of €20,000.00 for Dupont &amp; Fils "
+        "SARL (C0019).\nHeadroom left after this order: €63,692.07 (limit €96,000.00, "
+        "exposure €12,307.93).\nContract K0019: €21,055.87 of its limit €46,000.00 left "
+        "after this order."]

@@ -293,3 +293,29 @@ def test_a_limit_raised_by_approval_releases_the_held_orders_it_covers():
     [stored] = uow.orders.checks.values()
     assert (stored.state, stored.release_note) == (OrderState.RELEASED, "recheck")
     assert notices.changes[-1].happened is OrderHappened.PASSED_NOW
+
+
+def test_a_passing_order_knows_what_its_contract_leaves_and_whether_that_binds():
+    current = Contract("K2", "C1", date(2026, 1, 1), date(2026, 12, 31), cny("60000"))
+    on_contract = Order("E1", "C1", TODAY, cny("50000"), contract_id="K2")
+    small = (invoice("I1", "100000", TODAY),)
+    checks, _, _ = world(invoices=small, contracts=(current,), orders=(on_contract,))
+    verdict = checks.check(REP_MEMBER, "C1", "4000").verdict
+    assert verdict.passed
+    # 60,000 − 50,000 used − 4,000, beside the customer's 1,000,000 − 150,000 − 4,000.
+    assert (verdict.contract_left, verdict.contract_limit, verdict.headroom) == (
+        cny("6000.00"), cny("60000.00"), cny("846000.00"))
+    assert verdict.contract_binds
+    roomy = Contract("K3", "C1", date(2026, 1, 1), date(2026, 12, 31), cny("90000000"))
+    checks, _, _ = world(invoices=small, contracts=(roomy,))
+    verdict = checks.check(REP_MEMBER, "C1", "4000").verdict
+    assert verdict.contract_left == cny("89996000.00") and not verdict.contract_binds
+    in_dollars = Contract("K4", "C1", date(2026, 1, 1), date(2026, 12, 31),
+                          Money(Decimal("90000000"), "USD"))
+    checks, _, _ = world(invoices=small, contracts=(in_dollars,))
+    # Two currencies cannot be compared here: both are said.
+    assert checks.check(REP_MEMBER, "C1", "4000").verdict.contract_binds
+    unlimited = Contract("K5", "C1", date(2026, 1, 1), date(2026, 12, 31))
+    checks, _, _ = world(invoices=small, contracts=(unlimited,))
+    verdict = checks.check(REP_MEMBER, "C1", "4000").verdict
+    assert (verdict.contract_left, verdict.contract_binds) == (None, False)
