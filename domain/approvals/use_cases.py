@@ -243,15 +243,18 @@ class CreditRequests:
             existing = store.find_open(request.open_key)
             if existing is not None and existing.requested_by == actor.user_id:
                 # Said without a mention: a form shows its errors as plain text.
-                raise _refused(N_("You already filed an open {kind} request about this "
+                # The customer is named: a name typed loosely may have matched another.
+                raise _refused(N_("You already filed an open {kind} request for {customer} "
                                   "(#{request}): it must be decided or cancelled first "
                                   "(`/credit requests` lists it)."),
-                               kind=Phrase(KIND_TITLES[existing.kind]), request=existing.id)
+                               kind=Phrase(KIND_TITLES[existing.kind]),
+                               customer=existing.customer_name, request=existing.id)
             if existing is not None:
-                raise _refused(N_("There is already an open {kind} request about this "
+                raise _refused(N_("There is already an open {kind} request for {customer} "
                                   "(#{request}, filed by <@{who}>): it must be decided or "
                                   "cancelled first."),
-                               kind=Phrase(KIND_TITLES[existing.kind]), request=existing.id,
+                               kind=Phrase(KIND_TITLES[existing.kind]),
+                               customer=existing.customer_name, request=existing.id,
                                who=existing.requested_by)
             stored = store.add(request)
             uow.audit.append(AuditEntry(now, actor.user_id, "requests.filed",

@@ -51,7 +51,7 @@ def test_a_name_with_a_typo_in_its_number_says_the_number_was_read_as_an_amount(
     unknown = world.slack.slash(SALES, SALES_CHANNEL, "/credit check zzyzx 5k EUR")
     hint = ("No customer matches “zzyzx”. Try part of the name or the customer id, e.g. "
             "`/credit check C0001`.")
-    assert unknown.text == hint + (" (I read “5k EUR” as the amount of an order: a pick "
-                                   "shows the card; for the order, ask again with the id.)")
+    # Nothing to pick: no "a pick shows the card".
+    assert unknown.text == hint + " (I read “5k EUR” as the amount of an order.)"
     # a plain check says nothing of amounts
     assert world.slack.slash(SALES, SALES_CHANNEL, "/credit check zzyzx").text == hint

@@ -128,10 +128,10 @@ def test_each_refusal_of_the_line_says_what_to_write(world):
         "increase such as `+100k`).")
     assert answer("C0002 +100k first").startswith("Request #1 filed")
     assert answer("C0002 +200k again") == (
-        "You already filed an open limit increase request about this (#1): it must be "
+        "You already filed an open limit increase request for Acme Packaging (#1): it must be "
         "decided or cancelled first (`/credit requests` lists it).")
     assert answer("C0002 +200k again", "U01SALESCHO") == (
-        "There is already an open limit increase request about this (#1, filed by "
+        "There is already an open limit increase request for Acme Packaging (#1, filed by "
         "<@U01SALESAMY>): it must be decided or cancelled first.")
     assert answer("C0002 +100k let me in", STRANGER).startswith(
         ":lock: Credit data is confidential, and you are not among the people who may see "
@@ -167,6 +167,11 @@ def test_a_hostile_customer_name_and_reason_ping_nobody(world):
         f"{deadline(request)}.\n"
         "Reason: &lt;!here&gt; ∗now∗ &lt;@U02CREDITMG&gt;\n"
         "`/credit requests` shows where it stands; you can cancel it there while it is open.")
+    # Named again in the refusal of a second request: escaped there too.
+    again = world.slack.slash(SALES, SALES_CHANNEL, "/credit request C9HOSTILE +20k more")
+    assert again.text == (
+        f"You already filed an open limit increase request for {escaped} (#{request.id}): "
+        "it must be decided or cancelled first (`/credit requests` lists it).")
 
 
 # -- the form ---------------------------------------------------------------------------

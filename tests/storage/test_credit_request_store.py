@@ -269,7 +269,7 @@ def test_a_request_submitted_many_times_at_once_is_filed_once(engine):
     filed = [o for o in outcomes if isinstance(o, CreditRequest)]
     assert len(filed) == 1, outcomes
     assert {str(o) for o in outcomes if not isinstance(o, CreditRequest)} == {
-        f"You already filed an open limit increase request about this (#{filed[0].id}): it "
+        f"You already filed an open limit increase request for Acme (#{filed[0].id}): it "
         "must be decided or cancelled first (`/credit requests` lists it)."}
     assert _count(engine, AuditRow.__table__, AuditRow.action == "requests.filed") == 1
 

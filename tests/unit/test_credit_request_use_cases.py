@@ -176,7 +176,7 @@ def test_filing_twice_gives_one_request():
     # A modal submitted twice, or the same limit asked again under another kind.
     assert refused(requests.file, member(REP), Filing(
         "C0001", RequestKind.TEMPORARY_LIMIT, "x", "+100k", expires_on=date(2027, 1, 31))) == (
-        "You already filed an open limit increase request about this (#1): it must be "
+        "You already filed an open limit increase request for Acme Industrial (#1): it must be "
         "decided or cancelled first (`/credit requests` lists it).")
     assert len(uow.credit_requests.open_requests()) == 1
     # An order and the terms are other things to ask about.
