@@ -169,6 +169,15 @@ def _read(text: str, too_large: str, increase: bool, implied: str | None) -> Typ
     sign = ""
     if increase and folded.startswith("+"):
         sign, folded = "+", folded[1:].strip()
+    elif folded.startswith("+") and len(folded) > 1:
+        # An order's, a check's or a promise's amount is an amount, never an increase:
+        # said so, rather than "not an amount" beside examples the rest already follows.
+        try:
+            _read(folded[1:], too_large, False, implied)
+        except AmountError as wrong:
+            raise _as_typed(text, wrong) from None
+        raise AmountError(text, N_("“{text}”: an amount here is written without +, e.g. "
+                                   "{written}."), written=folded[1:].strip())
     if folded[:1] and folded[:1] in MINUS_SIGNS:
         raise AmountError(text, NOT_POSITIVE)
     signed = _signed(folded)

@@ -141,7 +141,11 @@ def _take_amount(words: list[str]) -> tuple[str, str]:
     # "10 k", "USD 10 k"; and "10 000", "5 mn" as one word that is no amount, so that
     # "+10 000 bigger orders" is refused rather than filed as +10.
     words = [*join_units(words[:6]), *words[6:]]
-    taken = 2 if len(words) > 1 and _code_before(words[0], words[1]) else 1
+    taken = 2 if len(words) > 1 and (
+        _code_before(words[0], words[1])
+        # "+USD 50k": an increase in USD (its "50k" is not the reason's first word)
+        or (words[0][:1] in ("+", "＋") and _code_before(words[0][1:], words[1])
+            and _reads_as_amount(words[1]))) else 1
     if taken == 1 and len(words) > 1 and _is_code(words[1]) and (
             words[1].isupper() or words[1].lower() in COMMON_CODES):
         # "250k USD", "2.5m usd"; "250k all orders" keeps its "all"

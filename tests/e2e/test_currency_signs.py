@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from domain.money import Money
 from tests.e2e.conftest import SALES, SALES_CHANNEL
 from tests.e2e.test_collection_fixes import assign, errors
 from tests.e2e.test_collector_day import fill
@@ -117,3 +118,22 @@ def test_the_request_form_takes_one_currency_not_the_amounts_over_the_fields(wor
                                             "amount": "+€100k", "currency": "eur"}).body == ""
     [request] = requests_of(world)
     assert request.new_limit.currency == "USD" and request.new_limit.amount > 200_000
+
+
+def test_a_plus_says_it_is_not_for_an_order_and_plus_code_is_an_increase(world):
+    # "+5万" was "not an amount" beside examples it already followed ("12万").
+    for line, shown in (("/credit order 华夏物流 +5万 PO-9", "“+5万”: an amount here is "
+                         "written without +, e.g. 5万."),
+                        ("/credit check acme packaging +5k", "“+5k”: an amount here is "
+                         "written without +, e.g. 5k.")):
+        assert world.slack.slash(SALES, SALES_CHANNEL, line).all_text() == shown, line
+    assert checks(world) == {}
+    # "+USD 50k …" was refused as “+USD” is not an amount, and following its example
+    # (USD 120k) turned the increase into a new total. It is the increase, in USD.
+    reply = world.slack.slash(SALES, SALES_CHANNEL,
+                              "/credit request acme packaging +USD 50k more stock")
+    with world.services.uow() as uow:
+        [request] = uow.credit_requests.open_requests()
+    assert (request.new_limit, request.reason, request.asked_in) == (
+        Money(Decimal(150_000), "USD"), "more stock", None)
+    assert reply.text == "Request #1 filed: limit increase for Acme Packaging (C0002)"

@@ -152,3 +152,20 @@ def test_a_currency_sign_is_answered_with_a_suggestion_that_is_then_taken(text, 
 def test_chinese_units_in_either_script(text, value):
     # A Hong Kong or mainland rep's 5千 and 12萬 were "not an amount", though 12万 was one.
     assert parse_amount(text).value == Decimal(value)
+
+
+@pytest.mark.parametrize(("typed", "said"), [
+    ("+5万", "“+5万”: an amount here is written without +, e.g. 5万."),
+    ("＋5k", "“＋5k”: an amount here is written without +, e.g. 5k."),
+    ("+US$5k", "“+US$5k”: an amount here is written without +, e.g. US$5k."),
+    # What is wrong with the rest is said of the whole, as typed: no suggestion to follow
+    # that would be refused in turn.
+    ("+abc", "“+abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, "
+             "1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    ("+1e5", "“+1e5” is written with an exponent: write the digits out, e.g. 100000."),
+])
+def test_a_plus_where_no_increase_is_read_says_so(typed: str, said: str):
+    with pytest.raises(AmountError) as refused:
+        read_amount(typed, implied="USD")
+    assert str(refused.value) == said
+    assert read_amount("+5k", increase=True).value == Decimal(5000)
