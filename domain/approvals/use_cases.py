@@ -185,12 +185,23 @@ class CreditRequests:
 
     # -- filing -----------------------------------------------------------------------
 
-    def customer(self, actor: Member, query: str) -> CustomerRef:
+    def customer(self, actor: Member, query: str, currency: str | None = None
+                 ) -> CustomerRef:
         """The customer ``query`` names, for a form that checks every field before it
-        files; ``CustomerLookupError`` (with candidates) when unknown or unclear."""
+        files; ``CustomerLookupError`` (with candidates) when unknown or unclear. With
+        ``currency`` (an amount's), ``MissingRate`` when filing would find no rate for
+        it, to the customer's limit currency or to the base currency the policy measures
+        in."""
         self._require(actor, "requests.file_refused", query[:200])
         with self.unit_of_work() as uow:
-            return resolve_customer(query, uow.customers)
+            ref = resolve_customer(query, uow.customers)
+            customer = uow.customers.get(ref.customer_id) if currency else None
+            if customer is not None and currency is not None:
+                today = self.today()
+                fx = FxRates(self.policy.base_currency, today, uow.rates.latest(today))
+                fx.factor(currency, customer.credit_limit.currency)
+                fx.factor(currency, self.policy.base_currency)
+            return ref
 
     def file(self, actor: Member, filing: Filing) -> CreditRequest:
         """Files a request and routes it by the policy (its first level waits).

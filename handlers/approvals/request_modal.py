@@ -107,11 +107,16 @@ def submit_request(view: dict[str, Any], context: BoltContext) -> Submitted:
     errors, filing = read_filing(values, tr, deps.requests.today())
     customer = values.get(CUSTOMER)
     if customer and CUSTOMER not in errors:
-        # Checked with the others, so that every wrong field is shown at once.
+        # Checked with the others, so that every wrong field is shown at once: the
+        # customer, and whether the amount's currency has a rate to convert it with.
+        currency, field = (None, CURRENCY) if CURRENCY in errors or AMOUNT in errors \
+            else _currency_of(values)
         try:
-            deps.requests.customer(context["member"], customer)
+            deps.requests.customer(context["member"], customer, currency)
         except CustomerLookupError as unclear:
             errors[CUSTOMER] = field_error(unclear, tr)
+        except MissingRate as missing:
+            errors[field] = field_error(missing, tr)
     if errors:
         return errors
     assert filing is not None
@@ -186,6 +191,21 @@ def read_filing(values: dict[str, str | None], tr: Translator, today: date
     return {}, Filing(customer=customer or "", kind=kind, reason=reason or "", amount=amount,
                       currency=currency, expires_on=expires, order_id=order,
                       terms_days=terms)
+
+
+def _currency_of(values: dict[str, str | None]) -> tuple[str | None, str]:
+    """The currency a limit is asked in and the field that says so: the currency
+    field's, else the amount's own (``+€50k``, ``EUR 200k``); None for the customer's."""
+    if values.get(KIND) not in {kind.value for kind in LIMIT_KINDS}:
+        return None, CURRENCY  # the other kinds convert nothing
+    given = canonical(values.get(CURRENCY) or "") or None
+    amount = values.get(AMOUNT)
+    if given is not None or not amount:
+        return given, CURRENCY
+    try:
+        return read_amount(amount, LIMIT_TOO_LARGE, increase=True).currency, AMOUNT
+    except AmountError:
+        return None, AMOUNT
 
 
 def _field_of(refused: DomainError) -> str:

@@ -224,6 +224,17 @@ def test_the_form_puts_each_mistake_beside_its_field(world):
     assert errors(world.slack.submit(SALES, view, {**filled, "amount": "+abc"})) == {
         "amount": "“+abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, "
                   "1.2m, 12万, 1.5亿, USD 120k or 120k EUR."}
+    # A currency without a rate is said with the rest, not on the submission after.
+    no_rate = ("No exchange rate for CHF (to USD) on or before Nov 29, 2026: ask the "
+               "credit team to import the exchange rates.")
+    assert errors(world.slack.submit(SALES, view, {
+        **filled, "kind": "temporary_limit", "amount": "+50k", "currency": "chf",
+        "expires": "2026-11-01"})) == {
+        "currency": no_rate, "expires": "Nov 1, 2026 is already past: pick today or a "
+                                        "later day."}
+    # Beside the amount when the amount named it.
+    assert errors(world.slack.submit(SALES, view, {**filled, "amount": "+CHF 50k"})) == {
+        "amount": no_rate}
     assert errors(world.slack.submit(SALES, view, {**filled, "customer": "Zyxw Qvvv",
                                                    "amount": "+1k"})) == {
         "customer": "No customer matches “Zyxw Qvvv”."}
