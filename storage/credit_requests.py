@@ -61,7 +61,9 @@ def _money(amount: Decimal | None, currency: str | None) -> Money | None:
 
 def _asked_in(row: Any) -> AskedIn | None:
     asked = _money(row.asked_amount, row.asked_currency)
-    return None if asked is None else AskedIn(asked, bool(row.asked_increase))
+    if asked is None or row.asked_rate is None:
+        return None
+    return AskedIn(asked, bool(row.asked_increase), row.asked_rate)
 
 
 def _request_values(request: CreditRequest) -> dict[str, Any]:
@@ -82,6 +84,7 @@ def _request_values(request: CreditRequest) -> dict[str, Any]:
         "asked_amount": asked.amount.amount if asked else None,
         "asked_currency": asked.amount.currency if asked else None,
         "asked_increase": asked.increase if asked else None,
+        "asked_rate": asked.rate if asked else None,
         "measured": request.measured.amount, "measured_currency": request.measured.currency,
         "route": [{"role": level.role, "deadline_hours": level.deadline_hours,
                    "escalate_to": level.escalate_to, "post_to": level.post_to}

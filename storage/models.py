@@ -320,6 +320,7 @@ class CreditRequestRow(Base):
     asked_amount: Mapped[Decimal | None] = mapped_column(Amount)
     asked_currency: Mapped[str | None] = mapped_column(Code)
     asked_increase: Mapped[bool | None] = mapped_column(Boolean)
+    asked_rate: Mapped[Decimal | None] = mapped_column(ExactDecimal)
     measured: Mapped[Decimal] = mapped_column(Amount)
     measured_currency: Mapped[str] = mapped_column(Code)
     # [{"role", "deadline_hours", "escalate_to"}, ...] as the policy said when filed.

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from domain.money import Money
@@ -59,10 +60,13 @@ class Basis(StrEnum):
 class AskedIn:
     """A limit asked for in another currency than the limit's, as it was typed
     (``+€100k`` on a USD limit): the approvers decide on the converted amount and see
-    this beside it. ``increase``: typed as an increase (``+``), not a new total."""
+    this beside it. ``increase``: typed as an increase (``+``), not a new total;
+    ``rate``: what one unit of its currency was worth in the limit's that day (to 12
+    places, as stored)."""
 
     amount: Money
     increase: bool
+    rate: Decimal
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from domain.access import CreditDataAccess, Member
@@ -96,6 +97,10 @@ TERMS_RANGE = (0, 365)
 
 class FilingRefused(DomainError):
     """A request that cannot be filed as given; the message says what to write."""
+
+
+# As exchange rates are stored (storage.types.ExactDecimal): the same on both databases.
+RATE_PLACES = Decimal("1e-12")
 
 
 def _refused(template: str, **params: Any) -> FilingRefused:
@@ -358,10 +363,11 @@ class CreditRequests:
         # another is converted at the day's rate.
         typed_money = exact_money(text, typed.value, currency, "+" if relative else "") \
             if is_currency(currency) else Money(typed.value, currency)
-        asked = Money(typed_money.amount * fx.factor(currency, current.currency),
-                      current.currency).rounded()
+        factor = fx.factor(currency, current.currency)
+        asked = Money(typed_money.amount * factor, current.currency).rounded()
         # The approvers decide on the conversion and see what was typed beside it.
-        asked_in = AskedIn(typed_money, relative) if currency != current.currency else None
+        asked_in = AskedIn(typed_money, relative, factor.quantize(RATE_PLACES)) \
+            if currency != current.currency else None
         return (current + asked if relative else asked), asked_in
 
     # -- deciding ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from domain.approvals.model import KIND_TITLES, CreditRequest, RequestKind, RequestState
@@ -56,13 +57,20 @@ def customer_label(request: CreditRequest) -> str:
 
 
 def asked_in(request: CreditRequest, tr: Translator) -> str | None:
-    """``asked as +€100,000.00, converted at the day's rate``: a limit typed in another
-    currency than the limit's, beside the conversion the approvers decide on."""
+    """``asked as +€100,000.00, converted at 1.0862 USD per EUR``: a limit typed in
+    another currency than the limit's, beside the conversion the approvers decide on."""
     typed = request.asked_in
-    if typed is None:
+    limit = request.new_limit
+    if typed is None or limit is None:
         return None
     amount = ("+" if typed.increase else "") + tr.money(typed.amount)
-    return tr._("asked as {amount}, converted at the day's rate", amount=amount)
+    # Six significant digits: 1.0862 USD per EUR, 0.00672 USD per JPY.
+    rate = Decimal(format(typed.rate, ".6g")).normalize()
+    exponent = rate.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return tr._("asked as {amount}, converted at {rate} {limit_currency} per {currency}",
+                amount=amount, rate=tr.number(rate, places),
+                limit_currency=limit.currency, currency=typed.amount.currency)
 
 
 def figures(request: CreditRequest, tr: Translator) -> str:

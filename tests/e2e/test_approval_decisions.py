@@ -24,7 +24,7 @@ from domain.model import AuditEntry
 from domain.money import Money
 from handlers.approvals.notices import card_key
 from handlers.i18n import translator
-from storage.models import OutboxRow
+from storage.models import ExchangeRateRow, OutboxRow
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER, World
 
 FINANCE_DIRECTOR = "U03FINDIR01"
@@ -360,28 +360,34 @@ def test_a_limit_typed_in_another_currency_shows_as_typed_beside_its_conversion(
     with world.services.uow() as uow:
         [request] = uow.credit_requests.filed_by(SALES, 5)
     # €50,000 at the demo's day rate is $54,309.78: on a limit of $100,000 the total asked
-    # is $154,309.78, what the policy measures and the approvers decide.
+    # is $154,309.78, what the policy measures and the approvers decide. The rate shown
+    # is the day's (54,309.78 / 50,000 = 1.0861956), to six significant digits.
+    with world.services.engine.connect() as conn:
+        day_rate = conn.execute(select(ExchangeRateRow.rate_to_base).where(
+            ExchangeRateRow.currency == "EUR").order_by(ExchangeRateRow.date.desc())
+        ).scalars().first()
     assert (request.new_limit, request.asked_in) == (
-        Money(Decimal("154309.78"), "USD"), AskedIn(Money(Decimal(50_000), "EUR"), True))
+        Money(Decimal("154309.78"), "USD"),
+        AskedIn(Money(Decimal(50_000), "EUR"), True, day_rate))
     assert reply.texts()[1] == (
         f":inbox_tray: *Request #{request.id} filed: limit increase for Acme Packaging "
-        "(C0002)*\n$100,000.00 → $154,309.78 (asked as +€50,000.00, converted at the day's "
-        "rate)")
+        "(C0002)*\n$100,000.00 → $154,309.78 (asked as +€50,000.00, converted at 1.0862 USD "
+        "per EUR)")
     card = shown(world, request.id, 1, CREDIT_CHANNEL)
     assert block_texts(card)[2] == (
         "*Requested*\n$154,309.78 (now $100,000.00, +$54,309.78)\n"
-        "asked as +€50,000.00, converted at the day's rate")
+        "asked as +€50,000.00, converted at 1.0862 USD per EUR")
     # A new total typed in euros has no "+"; one typed in dollars, no line at all.
     world.services.requests.cancel(world.services.config.roster().member(SALES), request.id)
     second = file_request(world, "EUR 200k")
     with world.services.uow() as uow:
         filed = uow.credit_requests.get(second)
     assert filed is not None and filed.asked_in == AskedIn(Money(Decimal(200_000), "EUR"),
-                                                           False)
+                                                           False, day_rate)
     assert filed.new_limit is not None and filed.increase is not None
     assert block_texts(shown(world, second, 1, CREDIT_CHANNEL))[2] == (
         f"*Requested*\n{EN.money(filed.new_limit)} (now $100,000.00, "
-        f"+{EN.money(filed.increase)})\nasked as €200,000.00, converted at the day's rate")
+        f"+{EN.money(filed.increase)})\nasked as €200,000.00, converted at 1.0862 USD per EUR")
     world.services.requests.cancel(world.services.config.roster().member(SALES), second)
     third = file_request(world, "+100k")
     assert block_texts(shown(world, third, 1, CREDIT_CHANNEL))[2] == (

@@ -20,7 +20,9 @@ def test_rmb_is_cny_in_requests_orders_and_checks(world):
     # The reason is “旺季” alone: the currency was read, not left in the reason.
     assert sections(filed)[0] == (
         ":inbox_tray: *Request #1 filed: limit increase for Acme Packaging (C0002)*\n"
-        "$100,000.00 → $134,368.10 (asked as +CN¥250,000.00, converted at the day's rate)")
+        # 34,368.10 / 250,000 = 0.1374724: the day's rate to six significant digits.
+        "$100,000.00 → $134,368.10 (asked as +CN¥250,000.00, converted at 0.137472 USD "
+        "per CNY)")
     with world.services.uow() as uow:
         [request] = uow.credit_requests.open_requests()
     assert request.reason == "旺季"

@@ -108,10 +108,12 @@ def test_a_new_total_in_another_currency_is_converted_to_the_limit_currency():
     requests, _, _, _ = world()
     filed = requests.file(member(REP), Filing("C0002", RequestKind.LIMIT_INCREASE,
                                               "expansion", "USD 140k"))
-    # USD 140,000 at 0.14 USD per CNY is CNY 1,000,000; measured back in USD.
+    # USD 140,000 at 0.14 USD per CNY is CNY 1,000,000; measured back in USD. One USD is
+    # 1 / 0.14 = 7.142857142857… CNY, kept to 12 places.
+    per_usd = Decimal("7.142857142857")
     assert (filed.new_limit, filed.increase, filed.measured, filed.asked_in) == (
         Money(Decimal("1000000.00"), "CNY"), Money(Decimal("200000.00"), "CNY"),
-        usd("140000.00"), AskedIn(usd("140000"), increase=False))
+        usd("140000.00"), AskedIn(usd("140000"), increase=False, rate=per_usd))
     second, _, _, _ = world()
     in_yuan = second.file(member(REP), Filing("C0002", RequestKind.LIMIT_INCREASE,
                                               "expansion", "100万"))
@@ -120,7 +122,7 @@ def test_a_new_total_in_another_currency_is_converted_to_the_limit_currency():
     third, _, _, _ = world()
     assert third.file(member(REP), Filing("C0002", RequestKind.LIMIT_INCREASE, "expansion",
                                           "+USD 14k")).asked_in == \
-        AskedIn(usd("14000"), increase=True)
+        AskedIn(usd("14000"), increase=True, rate=per_usd)
 
 
 def test_a_missing_rate_is_said_to_the_person():

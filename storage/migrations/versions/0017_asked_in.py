@@ -10,7 +10,7 @@ Create Date: 2026-12-01
 import sqlalchemy as sa
 from alembic import op
 
-from storage.types import Amount
+from storage.types import Amount, ExactDecimal
 
 revision = "0017"
 down_revision = "0016"
@@ -24,8 +24,11 @@ def upgrade() -> None:
     op.add_column("credit_requests", sa.Column("asked_currency", sa.String(length=3),
                                                nullable=True))
     op.add_column("credit_requests", sa.Column("asked_increase", sa.Boolean(), nullable=True))
+    op.add_column("credit_requests", sa.Column("asked_rate", ExactDecimal(precision=24,
+                                                                          scale=12),
+                                               nullable=True))
 
 
 def downgrade() -> None:
-    for column in ("asked_increase", "asked_currency", "asked_amount"):
+    for column in ("asked_rate", "asked_increase", "asked_currency", "asked_amount"):
         op.drop_column("credit_requests", column)
