@@ -21,8 +21,8 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from domain.access import CreditDataAccess, Member
-from domain.amount_text import LIMIT_TOO_LARGE, one_currency, read_amount
-from domain.amounts import exact_money
+from domain.amount_text import LIMIT_TOO_LARGE, MOST, one_currency, read_amount
+from domain.amounts import AmountError, exact_money
 from domain.approvals.deciders import undecidable
 from domain.approvals.delegation import DelegationRefused, check_period
 from domain.approvals.events import (
@@ -338,6 +338,8 @@ class CreditRequests:
                                customer=customer.name, days=terms_days)
         measure = self.policy.measure(kind, fx, new_limit=new_limit, increase=increase,
                                       order_amount=order_amount, current_limit=current)
+        if new_limit is not None:
+            _not_above_most(filing.amount or "", measure.amount)
         return CreditRequest(
             kind=kind, customer_id=customer.customer_id, customer_name=customer.name,
             requested_by=actor.user_id, filed_at=now, reason=reason,
@@ -368,7 +370,9 @@ class CreditRequests:
         # The approvers decide on the conversion and see what was typed beside it.
         asked_in = AskedIn(typed_money, relative, factor.quantize(RATE_PLACES)) \
             if currency != current.currency else None
-        return (current + asked if relative else asked), asked_in
+        new_limit = current + asked if relative else asked
+        _not_above_most(text, new_limit)
+        return new_limit, asked_in
 
     # -- deciding ---------------------------------------------------------------------
 
@@ -830,6 +834,16 @@ def _day(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
+def _not_above_most(text: str, limit: Money) -> None:
+    """The typed amount is within bounds (``read_amount``); converted into the limit's
+    currency (yen) or measured in the base one, it may not be, and would not fit the
+    columns that keep it (SQLite's 64-bit integers)."""
+    if limit.amount > MOST:
+        raise AmountError(text, N_("“{text}” comes to {converted}: more than creditbot "
+                                   "takes for a credit limit (at most {most})."),
+                          converted=str(limit.rounded()), most=f"{MOST:,}")
+
+
 def _money(value: Money | None) -> dict[str, str] | None:
     return None if value is None else {"amount": str(value.amount), "currency": value.currency}
 
@@ -843,4 +857,8 @@ def _details(request: CreditRequest) -> dict[str, Any]:
         "measured": _money(request.measured), "expires_on": _day(request.expires_on),
         "order": request.order_id, "terms_days": request.terms_days,
         "levels": [level.role for level in request.route], "reason": request.reason,
+        # What was typed, when in another currency than the limit's, and at what rate.
+        "asked_in": None if request.asked_in is None else {
+            **(_money(request.asked_in.amount) or {}), "increase": request.asked_in.increase,
+            "rate": format(request.asked_in.rate.normalize(), "f")},
     }

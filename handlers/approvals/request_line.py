@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from domain.amount_text import read_amount
 from domain.amounts import AmountError, parse_amount
 from domain.currencies import currency_code
 from domain.errors import DomainError
@@ -76,8 +77,25 @@ def parse_request_line(text: str) -> RequestLine:
         raise LineError(N_("After the customer comes the new limit or the increase: "
                            "`/credit request {example}`."), example=USAGE)
     amount, reason = _take_amount(words)
+    _no_unknown_code_after(amount, reason)
     until, reason = _take_until(reason)
     return RequestLine(customer, amount, reason, until)
+
+
+def _no_unknown_code_after(amount: str, reason: str) -> None:
+    """"+10k XAU gold": three capitals after an amount that names no currency are meant
+    as its currency, as ``/credit order`` reads them; filed in the customer's currency
+    with "XAU gold" as the reason, the request would ask for what nobody typed."""
+    first = reason.split(maxsplit=1)[0] if reason else ""
+    if not first or not looks_like_code(first) or _is_code(first):
+        return
+    try:
+        named = read_amount(amount, increase=True).currency
+    except AmountError:
+        return  # said of the amount when it is read
+    if named is None:
+        raise UnknownCurrency(first, Phrase(N_("/credit request acme +250k EUR larger "
+                                               "orders")))
 
 
 TEMPORARY_USAGE = Phrase(N_("acme +50k until 2026-12-31 Christmas season"))

@@ -377,6 +377,11 @@ def test_a_limit_typed_in_another_currency_shows_as_typed_beside_its_conversion(
     assert block_texts(card)[2] == (
         "*Requested*\n$154,309.78 (now $100,000.00, +$54,309.78)\n"
         "asked as +€50,000.00, converted at 1.0862 USD per EUR")
+    # The audit log (and its CSV export) keeps what was typed too.
+    [entry] = audit(world, "requests.filed")
+    assert entry.details["asked_in"] == {"amount": "50000", "currency": "EUR",
+                                         "increase": True,
+                                         "rate": format(day_rate.normalize(), "f")}
     # A new total typed in euros has no "+"; one typed in dollars, no line at all.
     world.services.requests.cancel(world.services.config.roster().member(SALES), request.id)
     second = file_request(world, "EUR 200k")

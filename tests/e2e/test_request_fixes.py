@@ -98,7 +98,36 @@ def test_an_unknown_currency_code_is_refused_not_dropped(world):
         "“XYZ” is not a currency code creditbot knows: write one it knows (e.g. USD, EUR, "
         "CNY) or none for the customer's currency, e.g. `/credit request acme EUR 250k "
         "larger orders`.")
+    # After the amount as before it: "+10k XAU gold" was filed as +$10,000 with the
+    # reason "XAU gold".
+    for line in ("/credit request harborview +10k XAU gold",
+                 "/credit request harborview 90k ABC unknown"):
+        code = line.split()[-2]
+        assert said(world, line) == (
+            f"“{code}” is not a currency code creditbot knows: write one it knows (e.g. "
+            "USD, EUR, CNY) or none for the customer's currency, e.g. `/credit request "
+            "acme +250k EUR larger orders`."), line
     assert checks(world) == {} and requests_of(world) == []
+
+
+def test_a_limit_that_converts_to_more_than_creditbot_takes_is_refused(world):
+    # Aoyama Precision's limit is in yen: a typed amount within bounds came to more than
+    # SQLite's integers hold (a 500 and a stack trace); in euros on a dollar limit it
+    # was filed above the stated maximum.
+    for line, typed in (("/credit request aoyama +9999999999999 USD huge",
+                         "+9999999999999 USD"),
+                        ("/credit request lakeside furniture +9999999999999 EUR near max",
+                         "+9999999999999 EUR")):
+        answer = said(world, line)
+        head, converted, tail = answer.partition(" comes to ")[0], *answer.partition(
+            " comes to ")[2].split(": ", 1)
+        assert head == f"“{typed}”", answer
+        assert tail == "more than creditbot takes for a credit limit (at most " \
+                       "10,000,000,000,000).", answer
+        code, figure = converted.split(" ")
+        assert code == ("JPY" if "aoyama" in line else "USD")
+        assert Decimal(figure.replace(",", "")) > 10 ** 13
+    assert requests_of(world) == []
 
 
 def test_a_name_ending_in_capitals_without_an_amount_is_still_a_name(world):
