@@ -88,7 +88,8 @@ def figures(request: CreditRequest, tr: Translator) -> str:
     if request.expires_on is not None:
         text += " " + tr._("through {day}", day=request.expires_on)
     typed = asked_in(request, tr)
-    return text if typed is None else f"{text} ({typed})"
+    # Chinese puts it in full-width brackets.
+    return text if typed is None else tr._("{figures} ({asked})", figures=text, asked=typed)
 
 
 def deciders(request: CreditRequest, requests: CreditRequests, tr: Translator) -> str:

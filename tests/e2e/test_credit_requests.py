@@ -583,3 +583,13 @@ def test_an_outsider_gets_no_list_and_no_form_from_a_forged_button(world):
     assert world.slack.reply_at(url, SALES_CHANNEL).all_text().startswith(
         ":lock: Credit data is confidential")
     assert world.emulator.calls_to("views.open") == []
+
+
+def test_a_limit_asked_in_another_currency_reads_in_chinese_with_full_width_brackets(world):
+    speaks_chinese(world, SALES)
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +€50k 春节备货")
+    [request] = requests_of(world)
+    # €50,000 at the demo's day rate (54,309.78 / 50,000 = 1.0861956): the figures line.
+    assert mrkdwn(reply).split("\n")[1] == (
+        "US$100,000.00 → US$154,309.78（填写为 +€50,000.00，按 1 EUR = 1.0862 USD 换算）")
+    assert request.asked_in is not None
