@@ -69,13 +69,18 @@ class CustomerDirectory(Protocol):
         ...
 
 
-def resolve_customer(query: str, directory: CustomerDirectory) -> CustomerRef:
-    """The one customer ``query`` means, or an error that lists the candidates."""
+def resolve_customer(query: str, directory: CustomerDirectory, *,
+                     close: bool = True) -> CustomerRef:
+    """The one customer ``query`` means, or an error that lists the candidates.
+    ``close``: a name close to one customer's (a typo: "acme packging") is taken as it;
+    a command that records something passes False, so that the closest are offered and
+    the person names one (an order placed on a near-namesake is hard to see and undo)."""
     query = _required(query)
-    return _by_id(query, directory) or _by_name(query, directory)
+    return _by_id(query, directory) or _by_name(query, directory, close)
 
 
-def resolve_subject(query: str, directory: CustomerDirectory) -> CustomerRef | GroupRef:
+def resolve_subject(query: str, directory: CustomerDirectory, *,
+                    close: bool = True) -> CustomerRef | GroupRef:
     """Like ``resolve_customer``, but a customer group's id names the group. A customer
     whose id is the same as a group's wins: ids are what the ERP guarantees unique."""
     query = _required(query)
@@ -85,7 +90,7 @@ def resolve_subject(query: str, directory: CustomerDirectory) -> CustomerRef | G
     group = directory.group_named(_id_spellings(query))
     if group is not None:
         return GroupRef(group)
-    return _by_name(query, directory)
+    return _by_name(query, directory, close)
 
 
 def names_plainly(query: str, directory: CustomerDirectory) -> CustomerRef | None:
@@ -124,7 +129,7 @@ def _by_id(query: str, directory: CustomerDirectory) -> CustomerRef | None:
     return next((found[c] for c in candidates if c in found), None)
 
 
-def _by_name(query: str, directory: CustomerDirectory) -> CustomerRef:
+def _by_name(query: str, directory: CustomerDirectory, close: bool = True) -> CustomerRef:
     key = normalize_name(query)
     if not key:
         raise CustomerNotFound(query)
@@ -140,7 +145,7 @@ def _by_name(query: str, directory: CustomerDirectory) -> CustomerRef:
         return inside[0]
     if 1 < len(inside) <= MAX_CANDIDATES:
         raise AmbiguousCustomer(query, sorted(inside, key=lambda r: r.name))
-    return _closest(query, key, names)
+    return _closest(query, key, names, close)
 
 
 def _containing(key: str, names: Sequence[tuple[CustomerRef, str]]) -> list[CustomerRef]:
@@ -161,7 +166,8 @@ def _score(query: str, name: str, **_: object) -> float:
     return max(fuzz.token_set_ratio(query, name), fuzz.ratio(query, name[: len(query)]))
 
 
-def _closest(query: str, key: str, names: Sequence[tuple[CustomerRef, str]]) -> CustomerRef:
+def _closest(query: str, key: str, names: Sequence[tuple[CustomerRef, str]],
+             take: bool = True) -> CustomerRef:
     # A customer has up to two keys; twice the places keeps CLOSEST customers in view
     # after each customer's weaker key is dropped.
     ranked = process.extract(
@@ -182,6 +188,6 @@ def _closest(query: str, key: str, names: Sequence[tuple[CustomerRef, str]]) -> 
     # rivals, or a close match on one would never be taken.
     best_score = closest[0][1]
     runner_up = closest[1][1] if len(closest) > 1 else 0.0
-    if best_score >= CONFIDENT_SCORE and best_score - runner_up >= CONFIDENT_MARGIN:
+    if take and best_score >= CONFIDENT_SCORE and best_score - runner_up >= CONFIDENT_MARGIN:
         return closest[0][0]
     raise CustomerNotFound(query, [ref for ref, _ in closest])

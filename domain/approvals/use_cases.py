@@ -199,7 +199,7 @@ class CreditRequests:
         in."""
         self._require(actor, "requests.file_refused", query[:200])
         with self.unit_of_work() as uow:
-            ref = resolve_customer(query, uow.customers)
+            ref = resolve_customer(query, uow.customers, close=False)
             customer = uow.customers.get(ref.customer_id) if currency else None
             if customer is not None and currency is not None:
                 today = self.today()
@@ -232,7 +232,7 @@ class CreditRequests:
         with self.unit_of_work() as uow:
             uow.begin_write()
             store = uow.credit_requests
-            ref = resolve_customer(filing.customer, uow.customers)
+            ref = resolve_customer(filing.customer, uow.customers, close=False)
             customer = uow.customers.get(ref.customer_id)
             if customer is None:
                 raise _refused(N_("Customer {customer} no longer exists."),

@@ -154,7 +154,8 @@ class Assignments:
         with self.unit_of_work() as uow:
             uow.begin_write()
             customer, position = customer_position(
-                uow, resolve_customer(query, uow.customers).customer_id, self.today(),
+                uow, resolve_customer(query, uow.customers, close=False).customer_id,
+                self.today(),
                 self.policy)
             # Legal's outcome ends a case; an assigner moving the account meanwhile would
             # leave the case open with nobody told.
@@ -194,7 +195,7 @@ class Assignments:
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
-            ref = resolve_customer(query, uow.customers)
+            ref = resolve_customer(query, uow.customers, close=False)
             customer = uow.customers.get(ref.customer_id)
             current = uow.collections.open_assignment(ref.customer_id)
             if customer is None or current is None:

@@ -29,7 +29,7 @@ from domain.currencies import canonical, is_currency
 from domain.errors import DomainError
 from domain.exposure import CreditPosition, credit_position
 from domain.fx import FxRates
-from domain.lookup import resolve_customer
+from domain.lookup import resolve_customer, resolve_subject
 from domain.model import AuditEntry, Customer, Order, OrderStatus
 from domain.money import Money
 from domain.orders.events import OrderHeld, OrderReleased
@@ -194,7 +194,7 @@ class OrderChecks:
         self._require(actor, "orders.place_refused", query)
         ref = clean_reference(reference)
         now, today = self.clock(), self.today()
-        known = self._known(actor, query)
+        known = self._known(actor, query, close=False)
         # The customer and the amount are read before the write lock is taken (SQLite has
         # one writer at a time), to refuse a bad one without waiting for it. The verdict
         # is worked out under the lock only, from the data as committed: an order placed
@@ -204,7 +204,7 @@ class OrderChecks:
             customer = known.customer
         else:
             with self.unit_of_work() as uow:
-                customer = self._customer(uow, query)
+                customer = self._customer(uow, query, close=False)
         money = self._amount(amount, currency, customer)
         with self.write_gate, self.unit_of_work() as uow:
             uow.begin_write()
@@ -434,7 +434,8 @@ class OrderChecks:
         except DomainError:
             return None  # no rate: the note shows the order as typed
 
-    def _customer(self, uow: UnitOfWork, query: str) -> Customer:
+    def _customer(self, uow: UnitOfWork, query: str, close: bool = True) -> Customer:
+        """``close``: see ``domain.lookup.resolve_customer`` (False for an order placed)."""
         query = query.strip()
         if not query:
             raise OrderRefused(N_("Name the customer, e.g. `/credit order acme 120k`."))
@@ -442,7 +443,7 @@ class OrderChecks:
             raise OrderRefused(N_("That is {length} characters long, too long to be a "
                                   "customer's name or id (at most {limit})."),
                                length=len(query), limit=MAX_QUERY)
-        ref = resolve_customer(query, uow.customers)
+        ref = resolve_customer(query, uow.customers, close=close)
         customer = uow.customers.get(ref.customer_id)
         if customer is None:
             raise OrderRefused(N_("Customer {customer} no longer exists."),
@@ -484,12 +485,19 @@ class OrderChecks:
         limit = override.limit if override is not None else position.limit
         return position, limit
 
-    def _known(self, actor: Member, query: str) -> CustomerCheck | None:
-        """The customer and position through ``positions`` (access checked there)."""
+    def _known(self, actor: Member, query: str, close: bool = True) -> CustomerCheck | None:
+        """The customer and position through ``positions`` (access checked there).
+        ``close``: see ``domain.lookup.resolve_customer`` (False for an order placed)."""
         if self.positions is None:
             return None
         if not query.strip():
             raise OrderRefused(N_("Name the customer, e.g. `/credit order acme 120k`."))
+        if not close:
+            # The check's look-up takes a close name as the customer; an order is not
+            # placed on one (one indexed statement for an id or a name, as typed).
+            with self.unit_of_work() as uow:
+                # A group's id is refused below, as the check's look-up names it.
+                resolve_subject(query.strip(), uow.customers, close=False)
         found = self.positions.check(actor, query.strip())
         if isinstance(found, GroupCheck):
             raise NotOneCustomer(found.group_id)

@@ -411,3 +411,26 @@ def test_an_approver_whose_slack_is_chinese_gets_the_card_in_chinese(world):
             OutboxRow.channel == FINANCE_DIRECTOR))]
     assert card.payload["text"] == (
         f"信用申请 #{request.id} · 提高额度 · Acme Packaging：第 2 级（共 2 级）")
+
+
+def test_a_recording_command_offers_a_close_name_instead_of_taking_it(world):
+    # "acme packging" filed a request for Acme Packaging and placed an order on it: a
+    # typo close to another customer's name would have recorded on that one.
+    closest = ("No customer matches “acme packging”. Closest: Acme Packaging (C0002), Acme "
+               "Industrial Supply (C0001). Use the id, e.g. ")
+    assert said(world, "/credit request acme packging +50k typo") == (
+        closest + "`/credit request C0002 +100k larger orders`.")
+    assert said(world, "/credit order acme packging 5k PO-1") == (
+        closest + "`/credit order C0002 120k`.")
+    assigned = world.slack.slash(CREDIT_MANAGER, "C03CREDIT00",
+                                 "/credit assign acme packging <@U04COLLECT1>").all_text()
+    assert assigned == closest + "`/credit assign C0002 @maria`."
+    assert requests_of(world) == [] and checks(world) == {}
+    with world.services.uow() as uow:
+        assert uow.collections.open_assignment("C0002") is None
+    # A look records nothing: it still shows the closest customer's card.
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme packging").text == (
+        "Acme Packaging: available $64,871.08 of $100,000.00, overdue $8,721.98")
+    # A unique start of a name is not a typo: still taken.
+    assert said(world, "/credit order acme pack 5k PO-2").startswith(
+        ":no_entry: *Held*: order CB-1 of $5,000.00 for Acme Packaging (C0002)")

@@ -118,6 +118,12 @@ def test_a_typo_in_the_first_letters_of_a_long_name_is_found():
     assert resolve_customer("fenwik", directory).customer_id == "C1"
     # a short common word ("co") must not make every "Co., Ltd." a rival
     assert resolve_customer("acme packagin co", directory).customer_id == "C4"
+    # For a command that records, the close match is offered, not taken; a name's
+    # unique start is no typo and is still taken.
+    with pytest.raises(CustomerNotFound) as offered:
+        resolve_customer("fenwik", directory, close=False)
+    assert [ref.customer_id for ref in offered.value.candidates][:1] == ["C1"]
+    assert resolve_customer("fenw", directory, close=False).customer_id == "C1"
 
 
 def test_by_either_name_exactly():
