@@ -190,6 +190,14 @@ class CreditRequests:
 
     # -- filing -----------------------------------------------------------------------
 
+    def latest_decision(self, request: CreditRequest) -> datetime:
+        """When the last level decides at the latest, if the current one and each after
+        it take their full time (the policy's clock: every hour, or working time)."""
+        end = request.deadline()
+        for level in request.route[request.level:]:
+            end = self.policy.deadline(end, level.deadline_hours)
+        return end
+
     def customer(self, actor: Member, query: str, currency: str | None = None
                  ) -> CustomerRef:
         """The customer ``query`` names, for a form that checks every field before it

@@ -120,6 +120,7 @@ def filed(request: CreditRequest, requests: CreditRequests, tr: Translator) -> M
         section(f":inbox_tray: *{title}*\n{figures(request, tr)}"),
         section(tr._("Now waiting for {stage}.", stage=stage(request, requests, tr,
                                                              requests.zone))),
+        *_may_expire_first(request, requests, tr),
         # One element: a context block sets its elements side by side, and the hint
         # read as the reason's last words.
         context(tr._("Reason: {reason}", reason=user_text(request.reason, 2000)) + "\n"
@@ -127,6 +128,24 @@ def filed(request: CreditRequest, requests: CreditRequests, tr: Translator) -> M
                        "while it is open.")),
     ]
     return message(title, blocks)
+
+
+def _may_expire_first(request: CreditRequest, requests: CreditRequests, tr: Translator
+                      ) -> list[Block]:
+    """A temporary limit whose last day comes before its levels may all have decided:
+    undecided then, the request expires, and the rep should know it when filing."""
+    last_day = request.expires_on
+    if request.kind is not RequestKind.TEMPORARY_LIMIT or last_day is None:
+        return []
+    latest = requests.latest_decision(request)
+    if latest.astimezone(requests.zone).date() <= last_day:
+        return []
+    return [section(":warning: " + tr._(
+        "Its last day, {day}, may come first: if each of its {levels} levels takes its "
+        "full time, the last decides by {deadline}. Undecided by the end of {day}, the "
+        "request expires; ask the approvers to decide sooner, or ask for a later day.",
+        day=last_day, levels=len(request.route),
+        deadline=tr.moment(latest, requests.zone)))]
 
 
 def age(since: datetime, now: datetime, tr: Translator) -> str:

@@ -434,3 +434,25 @@ def test_a_recording_command_offers_a_close_name_instead_of_taking_it(world):
     # A unique start of a name is not a typo: still taken.
     assert said(world, "/credit order acme pack 5k PO-2").startswith(
         ":no_entry: *Held*: order CB-1 of $5,000.00 for Acme Packaging (C0002)")
+
+
+def test_a_temporary_limit_ending_before_its_levels_may_decide_says_so_when_filed(world):
+    # Filed through Dec 1 with two levels (24 h, then 48 h): it expired undecided, and
+    # nothing had said it could.
+    reply = world.slack.slash(SALES, SALES_CHANNEL,
+                              "/credit request lakeside +50k until 2026-12-01 fair")
+    [request] = requests_of(world)
+    latest = world.services.requests.latest_decision(request)
+    # The policy's clock: level 1's deadline, then level 2's 48 hours after it.
+    assert latest == world.services.requests.policy.deadline(request.deadline(), 48)
+    assert latest.astimezone(ZONE).date() > date(2026, 12, 1)
+    assert mrkdwn(reply).split("\n")[3] == (
+        ":warning: Its last day, Dec 1, 2026, may come first: if each of its 2 levels takes "
+        f"its full time, the last decides by {EN.moment(latest, ZONE)}. Undecided by the "
+        "end of Dec 1, 2026, the request expires; ask the approvers to decide sooner, or "
+        "ask for a later day.")
+    # Time enough: nothing said.
+    world.services.requests.cancel(world.services.config.roster().member(SALES), request.id)
+    later = world.slack.slash(SALES, SALES_CHANNEL,
+                              "/credit request lakeside +50k until 2026-12-31 xmas")
+    assert ":warning:" not in mrkdwn(later)
