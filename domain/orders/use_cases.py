@@ -29,7 +29,7 @@ from domain.currencies import canonical, is_currency
 from domain.errors import DomainError
 from domain.exposure import CreditPosition, credit_position
 from domain.fx import FxRates
-from domain.lookup import resolve_customer, resolve_subject
+from domain.lookup import named_without_guessing, resolve_customer
 from domain.model import AuditEntry, Customer, Order, OrderStatus
 from domain.money import Money
 from domain.orders.events import OrderHeld, OrderReleased
@@ -492,15 +492,16 @@ class OrderChecks:
             return None
         if not query.strip():
             raise OrderRefused(N_("Name the customer, e.g. `/credit order acme 120k`."))
-        if not close:
-            # The check's look-up takes a close name as the customer; an order is not
-            # placed on one (one indexed statement for an id or a name, as typed).
-            with self.unit_of_work() as uow:
-                # A group's id is refused below, as the check's look-up names it.
-                resolve_subject(query.strip(), uow.customers, close=False)
         found = self.positions.check(actor, query.strip())
         if isinstance(found, GroupCheck):
             raise NotOneCustomer(found.group_id)
+        customer = found.customer
+        if not close and not named_without_guessing(
+                query, customer.customer_id, (customer.name, customer.name_local)):
+            # The check's look-up took a close name as the customer; an order is not
+            # placed on one: the look-up again, refusing the guess with the closest.
+            with self.unit_of_work() as uow:
+                resolve_customer(query.strip(), uow.customers, close=False)
         return found
 
     def _verdict(self, uow: UnitOfWork, customer: Customer, order: Money, order_date: date,

@@ -1,7 +1,7 @@
 import pytest
 
 from domain.errors import AmbiguousCustomer, CustomerNotFound, DomainError
-from domain.lookup import normalize_name, resolve_customer
+from domain.lookup import named_without_guessing, normalize_name, resolve_customer
 from domain.refs import CustomerRef
 
 NAMES = {
@@ -197,3 +197,13 @@ def test_the_part_of_a_chinese_name_after_the_city_finds_the_customer():
     assert resolve_customer("electronics", directory).customer_id == "K4"
     with pytest.raises(CustomerNotFound):
         resolve_customer("东", directory)  # one character means nothing on its own
+
+
+def test_a_customer_found_is_told_apart_from_a_guess_without_looking_it_up_again():
+    names = ("Shanghai Dongfang Trading", "上海东方贸易有限公司")
+    for typed in ("C0042", "c0042", "shanghai dongfang trading", "SHANGHAI dong",
+                  "东方贸易", "dongfang", "上海"):
+        assert named_without_guessing(typed, "C0042", names), typed
+    # A close match, and parts too short to mean something inside a name.
+    for typed in ("shanghai dongfnag", "fan", "东", ""):
+        assert not named_without_guessing(typed, "C0042", names), typed
