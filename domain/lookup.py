@@ -152,30 +152,26 @@ def _containing(key: str, names: Sequence[tuple[CustomerRef, str]]) -> list[Cust
     """Customers whose name holds ``key`` whole: Chinese company names open with a city
     (上海东方贸易有限公司), and people type the part after it (东方贸易). Only for keys long
     enough to mean something: two Chinese characters, or four letters."""
-    if not _long_enough(key):
+    wide = any(unicodedata.east_asian_width(c) == "W" for c in key)
+    if len(key) < (2 if wide else 4):
         return []
     found = {ref.customer_id: ref for ref, name_key in names if key in name_key}
     return list(found.values())
 
 
-def _long_enough(key: str) -> bool:
-    wide = any(unicodedata.east_asian_width(c) == "W" for c in key)
-    return len(key) >= (2 if wide else 4)
-
-
 def named_without_guessing(query: str, customer_id: str, names: Sequence[str | None]
                            ) -> bool:
-    """Whether ``query`` names the customer found for it by its id, a name, a name's
-    start or a long enough part of one (``_containing``), rather than by a close match:
-    a test on a customer already found (``/credit check``'s remembered look-up), so that
-    a command that records need not look it up again to refuse a guess."""
+    """Whether ``query`` surely named the customer found for it (``/credit check``'s
+    remembered look-up), so that a command that records need not look it up again to
+    refuse a guess: by its id, a name or a name's start. A start is unique when it found
+    a customer (several are "which one?" before anything else is tried); a part inside
+    a name is not (held by more than a few, the look-up goes on to close matches), so it
+    is looked up again."""
     typed = normalize_query(query)
     if customer_id in _id_spellings(typed):
         return True
     key = normalize_name(typed)
-    return bool(key) and any(
-        name_key.startswith(key) or (_long_enough(key) and key in name_key)
-        for name_key in (normalize_name(name) for name in names if name))
+    return bool(key) and any(normalize_name(name).startswith(key) for name in names if name)
 
 
 def _score(query: str, name: str, **_: object) -> float:

@@ -456,3 +456,25 @@ def test_a_temporary_limit_ending_before_its_levels_may_decide_says_so_when_file
     later = world.slack.slash(SALES, SALES_CHANNEL,
                               "/credit request lakeside +50k until 2026-12-31 xmas")
     assert ":warning:" not in mrkdwn(later)
+
+
+def test_an_order_is_not_placed_on_a_guess_when_a_name_part_is_held_by_many(world):
+    # Eleven customers hold 东方贸易 inside their names, so the look-up goes on to close
+    # matches and the check shows 京东方贸易's card: an order took that guess.
+    cities = ("上海", "北京", "广州", "深圳", "天津", "重庆", "杭州", "南京", "武汉", "西安",
+              "成都")
+    for n, city in enumerate(cities):
+        add_customer(world, f"D{n:03d}", f"{city}东方贸易有限公司", "100000")
+    add_customer(world, "D999", "京东方贸易", "100000")
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit check 东方贸易").text.startswith(
+        "京东方贸易: available")
+    # The closest five, best first: the ones that hold it whole, in their order.
+    assert said(world, "/credit order 东方贸易 1000 PO-1") == (
+        "No customer matches “东方贸易”. Closest: 京东方贸易 (D999), 上海东方贸易有限公司 "
+        "(D000), 北京东方贸易有限公司 (D001), 广州东方贸易有限公司 (D002), 深圳东方贸易有限公司 "
+        "(D003). Use the id, e.g. `/credit order D999 120k`.")
+    assert checks(world) == {}
+    # A name's start is still enough, and found without a second look-up.
+    placed = said(world, "/credit order 京东方 1000 PO-2")
+    assert placed.startswith(":white_check_mark: *OK to ship*: order CB-1 of $1,000.00 for "
+                             "京东方贸易 (D999)."), placed

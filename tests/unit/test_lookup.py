@@ -201,9 +201,9 @@ def test_the_part_of_a_chinese_name_after_the_city_finds_the_customer():
 
 def test_a_customer_found_is_told_apart_from_a_guess_without_looking_it_up_again():
     names = ("Shanghai Dongfang Trading", "上海东方贸易有限公司")
-    for typed in ("C0042", "c0042", "shanghai dongfang trading", "SHANGHAI dong",
-                  "东方贸易", "dongfang", "上海"):
+    for typed in ("C0042", "c0042", "shanghai dongfang trading", "SHANGHAI dong", "上海"):
         assert named_without_guessing(typed, "C0042", names), typed
-    # A close match, and parts too short to mean something inside a name.
-    for typed in ("shanghai dongfnag", "fan", "东", ""):
+    # A close match; and a part inside a name, which another ten customers may hold too
+    # (the look-up then goes on to close matches): looked up again.
+    for typed in ("shanghai dongfnag", "东方贸易", "dongfang", ""):
         assert not named_without_guessing(typed, "C0042", names), typed
