@@ -21,7 +21,7 @@ from domain.approvals.model import KIND_TITLES, LIMIT_KINDS, CreditRequest, Requ
 from domain.approvals.use_cases import Filing, FilingRefused
 from domain.currencies import canonical, is_currency
 from domain.errors import CurrencyError, CustomerLookupError, DomainError, MissingRate
-from handlers.approvals.request_render import filed
+from handlers.approvals.request_render import filed, kind_title
 from handlers.deps import Deps
 from handlers.errors import field_error
 from handlers.i18n import Translator
@@ -155,8 +155,9 @@ def read_filing(values: dict[str, str | None], tr: Translator, today: date
         except AmountError as wrong:
             errors[AMOUNT] = field_error(wrong, tr)
     if currency is not None and not is_currency(currency):
-        errors[CURRENCY] = tr._("“{code}” is not a currency code: write three letters "
-                                "such as USD, EUR or CNY, or leave it empty.",
+        # "XYZ" is three letters too: what is wrong is that creditbot knows no such code.
+        errors[CURRENCY] = tr._("“{code}” is not a currency code creditbot knows: write "
+                                "one such as USD, EUR or CNY, or leave it empty.",
                                 code=currency)
     expires = None
     raw_day = values.get(EXPIRES)
@@ -167,6 +168,11 @@ def read_filing(values: dict[str, str | None], tr: Translator, today: date
             errors[EXPIRES] = tr._("Pick the last day in the calendar.")
     if kind is RequestKind.TEMPORARY_LIMIT and expires is None and EXPIRES not in errors:
         errors[EXPIRES] = tr._("A temporary limit needs its last day: pick it here.")
+    elif raw_day and kind is not RequestKind.TEMPORARY_LIMIT and KIND not in errors:
+        # Filed without it, the limit meant for a few days would be raised for good.
+        errors[EXPIRES] = tr._("A last day is only for a temporary limit: pick “{kind}” as "
+                               "the kind, or clear the last day.",
+                               kind=kind_title(RequestKind.TEMPORARY_LIMIT, tr))
     elif expires is not None and expires < today and kind is RequestKind.TEMPORARY_LIMIT:
         errors[EXPIRES] = tr._("{day} is already past: pick today or a later day.",
                                day=expires)

@@ -215,12 +215,18 @@ def test_the_form_puts_each_mistake_beside_its_field(world):
     filled = {"customer": "acme packaging", "reason": "Q1"}
     assert errors(world.slack.submit(SALES, view, {
         **filled, "kind": "temporary_limit", "amount": "+50k", "currency": "usdx"})) == {
-        "currency": "“USDX” is not a currency code: write three letters such as USD, EUR or "
-                    "CNY, or leave it empty.",
+        "currency": "“USDX” is not a currency code creditbot knows: write one such as USD, "
+                    "EUR or CNY, or leave it empty.",
         "expires": "A temporary limit needs its last day: pick it here."}
     assert errors(world.slack.submit(SALES, view, {
         **filled, "kind": "temporary_limit", "amount": "+50k", "expires": "2026-11-01"})) == {
         "expires": "Nov 1, 2026 is already past: pick today or a later day."}
+    # A last day on a permanent increase was dropped without a word: the limit meant for
+    # a few days would have been raised for good.
+    assert errors(world.slack.submit(SALES, view, {
+        **filled, "kind": "limit_increase", "amount": "+50k", "expires": "2026-12-05"})) == {
+        "expires": "A last day is only for a temporary limit: pick “temporary limit” as the "
+                   "kind, or clear the last day."}
     assert errors(world.slack.submit(SALES, view, {**filled, "amount": "+abc"})) == {
         "amount": "“+abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, "
                   "1.2m, 12万, 1.5亿, USD 120k or 120k EUR."}

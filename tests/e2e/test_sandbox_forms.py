@@ -193,11 +193,11 @@ expires: 2027-01-31
 4. Currency [currency]  (optional)
     abc
     ISO code such as USD or CNY; the customer's limit currency when empty.
-    ⚠ “ABC” is not a currency code: write three letters such as USD, EUR or CNY, or leave it empty.
+    ⚠ “ABC” is not a currency code creditbot knows: write one such as USD, EUR or CNY, or leave it empty.
 5. Last day of a temporary limit [expires]  (optional)
     empty
     Only for a temporary limit.
-    ⚠ A temporary limit needs its last day: pick it here.""" in errors
+    ⚠ A temporary limit needs its last day: pick it here.""" in errors  # noqa: E501 (as shown)
     assert "    ⚠ Say why" not in errors and "Please complete" not in errors
     fixed = errors[errors.index("form> amount: +50k"):]
     assert """form> :submit
@@ -330,7 +330,8 @@ currency:
             "    ⚠ 请填写此必填字段。") in out
     assert ("4. 币种 [currency]  （选填）\n    abc\n"
             "    ISO 代码，如 USD 或 CNY；留空则为客户额度的币种。\n"
-            "    ⚠ “ABC”不是币种代码：请写三个字母，如 USD、EUR 或 CNY，或留空。") in out
+            "    ⚠ “ABC”不是 creditbot 认识的货币代码：请写 USD、EUR 或 CNY 等代码，"
+            "或留空。") in out
     assert re.search(r"""……按下了“提交申请”
 表单已关闭。
 creditbot （仅您可见，在 #sales）
