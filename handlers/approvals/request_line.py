@@ -94,8 +94,12 @@ def _no_unknown_code_after(amount: str, reason: str) -> None:
     except AmountError:
         return  # said of the amount when it is read
     if named is None:
-        raise UnknownCurrency(first, Phrase(N_("/credit request acme +250k EUR larger "
-                                               "orders")))
+        # Said as what it was read as: "+10k CEO approved" never meant a currency.
+        raise LineError(N_("“{code}” right after the amount reads as its currency, and "
+                           "creditbot knows no such code: write a currency it knows (e.g. "
+                           "USD, EUR, CNY), or start the reason with another word, e.g. "
+                           "`/credit request {example}`."), code=first,
+                        example=Phrase(N_("acme +250k EUR larger orders")))
 
 
 TEMPORARY_USAGE = Phrase(N_("acme +50k until 2026-12-31 Christmas season"))
@@ -159,6 +163,8 @@ def _take_amount(words: list[str]) -> tuple[str, str]:
     # "10 k", "USD 10 k"; and "10 000", "5 mn" as one word that is no amount, so that
     # "+10 000 bigger orders" is refused rather than filed as +10.
     words = [*join_units(words[:6]), *words[6:]]
+    if len(words) > 2 and words[0] in ("+", "＋") and _code_before(words[1], words[2]):
+        words = [words[0] + words[1], *words[2:]]  # "+ USD 50k", as "+USD 50k"
     taken = 2 if len(words) > 1 and (
         _code_before(words[0], words[1])
         # "+USD 50k": an increase in USD (its "50k" is not the reason's first word)

@@ -129,9 +129,10 @@ def test_a_plus_says_it_is_not_for_an_order_and_plus_code_is_an_increase(world):
         assert world.slack.slash(SALES, SALES_CHANNEL, line).all_text() == shown, line
     assert checks(world) == {}
     # "+USD 50k …" was refused as “+USD” is not an amount, and following its example
-    # (USD 120k) turned the increase into a new total. It is the increase, in USD.
+    # (USD 120k) turned the increase into a new total. It is the increase, in USD, and
+    # so is "+ USD 50k".
     reply = world.slack.slash(SALES, SALES_CHANNEL,
-                              "/credit request acme packaging +USD 50k more stock")
+                              "/credit request acme packaging + USD 50k more stock")
     with world.services.uow() as uow:
         [request] = uow.credit_requests.open_requests()
     assert (request.new_limit, request.reason, request.asked_in) == (

@@ -101,12 +101,14 @@ def test_an_unknown_currency_code_is_refused_not_dropped(world):
     # After the amount as before it: "+10k XAU gold" was filed as +$10,000 with the
     # reason "XAU gold".
     for line in ("/credit request harborview +10k XAU gold",
-                 "/credit request harborview 90k ABC unknown"):
+                 "/credit request harborview 90k ABC unknown",
+                 "/credit request harborview +10k CEO approved"):
         code = line.split()[-2]
         assert said(world, line) == (
-            f"“{code}” is not a currency code creditbot knows: write one it knows (e.g. "
-            "USD, EUR, CNY) or none for the customer's currency, e.g. `/credit request "
-            "acme +250k EUR larger orders`."), line
+            f"“{code}” right after the amount reads as its currency, and creditbot knows "
+            "no such code: write a currency it knows (e.g. USD, EUR, CNY), or start the "
+            "reason with another word, e.g. `/credit request acme +250k EUR larger "
+            "orders`."), line
     assert checks(world) == {} and requests_of(world) == []
 
 
