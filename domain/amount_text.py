@@ -15,7 +15,6 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from domain.amounts import (
-    EXAMPLES,
     MINUS_SIGNS,
     NOT_POSITIVE,
     AmountError,
@@ -25,7 +24,7 @@ from domain.amounts import (
     parse_amount,
 )
 from domain.money import Money
-from domain.text import N_, Phrase
+from domain.text import N_
 
 # The most creditbot takes for one order or one limit: far above any real one, and within
 # what the database's numeric columns hold.
@@ -54,10 +53,6 @@ LIMIT_TOO_LARGE = N_("“{text}” is more than creditbot takes for a credit lim
                      "{most}): write it like {examples}.")
 
 
-# domain.amounts' examples, marked here so that a reader sees them in their language.
-_EXAMPLES = Phrase(N_("120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k "
-                      "EUR"))
-
 
 def read_amount(text: str, too_large: str = TOO_LARGE, *, increase: bool = False,
                 implied: str | None = None) -> TypedAmount:
@@ -66,12 +61,7 @@ def read_amount(text: str, too_large: str = TOO_LARGE, *, increase: bool = False
     ``implied``: the currency the amount is in when it names none (the customer's), which
     ``$`` or ``¥`` then stand for if they can (``$5k`` for a customer billed in USD);
     a sign that names one currency (``US$``, ``€``, ``£``) is read as it anywhere."""
-    try:
-        return _read(text, too_large, increase, implied)
-    except AmountError as wrong:
-        if wrong.params.get("examples") == EXAMPLES:
-            wrong.params["examples"] = _EXAMPLES
-        raise
+    return _read(text, too_large, increase, implied)
 
 
 def one_currency(text: str, typed: TypedAmount, given: str | None) -> None:

@@ -315,6 +315,10 @@ def test_a_chinese_reader_gets_roles_examples_and_formats_in_chinese(world):
     assert said(world, "/credit request acme packaging +abc more") == (
         "“+abc”不是有效金额：请按以下格式填写：120000、120,000、120000.50、120k、1.2m、12万、"
         "1.5亿、USD 120k 或 120k EUR。")
+    # An order's amount read by the order grammar: its examples were left in English.
+    assert said(world, "/credit 订单 华夏物流 五万") == (
+        "“五万”不是有效金额：请按以下格式填写：120000、120,000、120000.50、120k、1.2m、12万、"
+        "1.5亿、USD 120k 或 120k EUR。")
     assert said(world, "/credit request acme packaging") == (
         "请写客户、新额度或增加额以及理由：`/credit request acme +100k 第一季度订单增加`"
         "（新的总额如 `250000` 或 `USD 250k`，增加额如 `+100k`）。")
