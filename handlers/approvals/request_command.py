@@ -8,6 +8,7 @@ from slack_bolt import BoltContext
 from domain.approvals.model import RequestKind
 from domain.approvals.use_cases import Filing
 from domain.errors import CustomerLookupError
+from domain.text import N_, Phrase
 from handlers.approvals.request_filing import file_limit
 from handlers.approvals.request_line import parse_request_line
 from handlers.approvals.request_modal import open_request_modal
@@ -15,6 +16,9 @@ from handlers.approvals.request_render import filed
 from handlers.customer_hint import which_customer
 from handlers.deps import Deps
 from handlers.render import Message
+
+# The example's reason, in the reader's language (the command's own words stay as typed).
+EXAMPLE_AFTER = Phrase(N_("+100k larger orders"))
 
 
 def request(context: BoltContext, rest: str) -> Message:
@@ -34,5 +38,5 @@ def request(context: BoltContext, rest: str) -> Message:
                 customer=line.customer, kind=RequestKind.FIRST_LIMIT, reason=line.reason,
                 amount=line.amount))
     except CustomerLookupError as unclear:
-        raise which_customer(unclear, "request", "+100k larger orders") from None
+        raise which_customer(unclear, "request", EXAMPLE_AFTER) from None
     return filed(made, deps.requests, context["tr"])

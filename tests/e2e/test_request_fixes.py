@@ -315,6 +315,10 @@ def test_a_chinese_reader_gets_roles_examples_and_formats_in_chinese(world):
     assert said(world, "/credit request acme packaging +abc more") == (
         "“+abc”不是有效金额：请按以下格式填写：120000、120,000、120000.50、120k、1.2m、12万、"
         "1.5亿、USD 120k 或 120k EUR。")
+    # The example of a request for an unclear customer: its reason too.
+    assert said(world, "/credit request 华下物留 +5万 理由") == (
+        "没有与“华下物留”匹配的客户。最接近的：华夏物流有限公司 (C0027)。请使用编号，例如 "
+        "`/credit request C0027 +100k 订单增加`。")
     # An order's amount read by the order grammar: its examples were left in English.
     assert said(world, "/credit 订单 华夏物流 五万") == (
         "“五万”不是有效金额：请按以下格式填写：120000、120,000、120000.50、120k、1.2m、12万、"
