@@ -307,6 +307,13 @@ class CreditRequests:
                 raise _refused(N_("{customer} already has a limit of {current}: ask for a "
                                   "limit increase instead."),
                                customer=customer.name, current=current)
+            typed = unicodedata.normalize("NFKC", filing.amount or "").strip()
+            if increase.amount <= 0 and not typed.startswith("+"):
+                # "USD 10k" meant as ten thousand more: say how to write that.
+                raise _refused(N_("{new} is not above the current limit of {current}: a "
+                                  "{kind} must raise it. For an increase of that much, "
+                                  "write +{typed}."), new=new_limit, current=current,
+                               kind=Phrase(KIND_TITLES[kind]), typed=typed)
             if increase.amount <= 0:
                 raise _refused(N_("{new} is not above the current limit of {current}: a "
                                   "{kind} must raise it."), new=new_limit,

@@ -121,7 +121,7 @@ def test_each_refusal_of_the_line_says_what_to_write(world):
         "`/credit request C0001 +100k larger orders`.")
     assert answer("acme packaging 50000 smaller") == (
         "$50,000.00 is not above the current limit of $100,000.00: a limit increase "
-        "must raise it.")
+        "must raise it. For an increase of that much, write +50000.")
     assert answer("acme packaging larger orders") == (
         "Give the customer, the new limit or the increase, and why: `/credit request acme "
         "+100k larger Q1 orders` (a new total such as `250000` or `USD 250k`, or an "

@@ -405,7 +405,8 @@ def test_a_person_whose_slack_is_chinese_gets_the_bots_dms_in_chinese(world):
 def test_a_refusal_names_the_request_kind_in_the_readers_language(world):
     speaks_chinese(world, SALES)
     assert said(world, "/credit request C0002 CNY 50000 smaller") == (
-        "US$6,873.62 不高于当前额度 US$100,000.00：提高额度必须提高额度。")
+        "US$6,873.62 不高于当前额度 US$100,000.00：提高额度必须提高额度。如要增加这么多，请写 "
+        "+CNY 50000。")
 
 
 def test_an_approver_whose_slack_is_chinese_gets_the_card_in_chinese(world):

@@ -147,7 +147,7 @@ def test_what_filing_refuses_says_what_to_write():
     assert refused(requests.file, rep, Filing("C0001", RequestKind.LIMIT_INCREASE, "x",
                                               "80000")) == (
         "USD 80,000.00 is not above the current limit of USD 100,000.00: a limit increase "
-        "must raise it.")
+        "must raise it. For an increase of that much, write +80000.")
     assert refused(requests.file, rep, Filing("C0001", RequestKind.FIRST_LIMIT, "x",
                                               "50000")) == (
         "Acme Industrial already has a limit of USD 100,000.00: ask for a limit increase "
