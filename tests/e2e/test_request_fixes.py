@@ -130,6 +130,19 @@ def test_a_limit_that_converts_to_more_than_creditbot_takes_is_refused(world):
         assert code == ("JPY" if "aoyama" in line else "USD")
         assert Decimal(figure.replace(",", "")) > 10 ** 13
     assert requests_of(world) == []
+    # An order likewise: €9,000,000,000,000 for a customer in yen was held as
+    # ¥1,487,144,744,588,508, and its release put that on the card and in the alerts.
+    for line in ("/credit order aoyama 9000000000000 EUR PO-1",
+                 "/credit check aoyama 9000000000000 EUR"):
+        answer = said(world, line)
+        head, converted, tail = answer.partition(" comes to ")[0], *answer.partition(
+            " comes to ")[2].split(": ", 1)
+        assert head == "“EUR 9,000,000,000,000.00”", answer
+        assert tail == "more than creditbot takes for one order (at most " \
+                       "10,000,000,000,000).", answer
+        code, figure = converted.split(" ")
+        assert code == "JPY" and Decimal(figure.replace(",", "")) > 10 ** 13, answer
+    assert checks(world) == {}
 
 
 def test_a_name_ending_in_capitals_without_an_amount_is_still_a_name(world):
@@ -405,8 +418,9 @@ def test_a_person_whose_slack_is_chinese_gets_the_bots_dms_in_chinese(world):
 def test_a_refusal_names_the_request_kind_in_the_readers_language(world):
     speaks_chinese(world, SALES)
     assert said(world, "/credit request C0002 CNY 50000 smaller") == (
-        "US$6,873.62 不高于当前额度 US$100,000.00：提高额度必须提高额度。如要增加这么多，请写 "
-        "+CNY 50000。")
+        # "提高额度必须提高额度" said the same word twice.
+        "US$6,873.62 不高于当前额度 US$100,000.00：提高额度申请的新额度须高于当前额度。如要增加"
+        "这么多，请写 +CNY 50000。")
 
 
 def test_an_approver_whose_slack_is_chinese_gets_the_card_in_chinese(world):
