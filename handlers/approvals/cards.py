@@ -81,9 +81,14 @@ def asked(tr: Translator, request: CreditRequest) -> str:
         typed = asked_in(request, tr)
         return text if typed is None else f"{text}\n{typed}"
     if request.kind is RequestKind.ORDER_RELEASE:
-        return tr._("release order {order} of {amount}",
+        text = tr._("release order {order} of {amount}",
                     order=erp_text(request.order_id or "", ID),
                     amount=request.order_amount or "-")
+        ordered, measured = request.order_amount, request.measured
+        if ordered is not None and ordered.currency != measured.currency:
+            # In another currency than the policy's: what the bands measured it at.
+            text += " " + tr._("({amount} at the day's rate when filed)", amount=measured)
+        return text
     return tr._("{new} days (now {current} days)", new=request.terms_days or 0,
                 current=request.current_terms_days or 0)
 

@@ -420,3 +420,19 @@ def test_ok_to_ship_says_what_the_contract_leaves_when_it_binds_before_the_limit
         "SARL (C0019).\nHeadroom left after this order: €63,692.07 (limit €96,000.00, "
         "exposure €12,307.93).\nContract K0019: €21,055.87 of its limit €46,000.00 left "
         "after this order."]
+
+
+def test_a_release_of_an_order_in_another_currency_shows_what_it_was_measured_at(world):
+    # The approvers read "release order CB-1 of €10,000.00" on a dollar account and had
+    # to convert it in their heads.
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k EUR PO-E")
+    world.slack.click(SALES, reply, "Request release", wait=False)
+    view = world.slack.modal(SALES)
+    assert world.slack.submit(SALES, view, {"reason": "trade fair stock"}).status == 200
+    [request] = _requests_of(world, SALES)
+    assert request.measured.currency == "USD"
+    # Order releases go to the credit managers by direct message (app.yaml).
+    card = shown(world, request.id, 1, CREDIT_MANAGER)
+    assert block_texts(card)[2] == (
+        f"*Requested*\nrelease order CB-1 of €10,000.00 (${request.measured.amount:,.2f} at "
+        "the day's rate when filed)")
