@@ -59,6 +59,7 @@ from domain.model import (
     Financials,
 )
 from domain.money import Money
+from domain.orders.model import OrderState
 from domain.refs import CustomerRef
 from storage.repositories.receivables import PLACED_STATES
 from storage.types import AMOUNT_SCALE
@@ -93,6 +94,9 @@ _GROUP = f"SELECT {_CUSTOMER} FROM customers WHERE group_id = :group"
 _ALL_KEYS = f"SELECT {_KEYS} FROM customers"
 _COLLECTOR = ("SELECT collector FROM collection_assignments "
               f"WHERE customer_id = :id AND status <> '{AssignmentStatus.CLOSED.value}'")
+# The same as storage.orders' held ids (an index on order_checks' customer_id).
+_HELD = ("SELECT order_id FROM order_checks "
+         f"WHERE customer_id = :id AND state = '{OrderState.HELD.value}' ORDER BY id")
 _RATES = ("SELECT r.currency, r.rate_to_base FROM exchange_rates r JOIN "
           "(SELECT currency, max(date) AS date FROM exchange_rates WHERE date <= :as_of "
           "GROUP BY currency) n ON r.currency = n.currency AND r.date = n.date")
@@ -447,6 +451,9 @@ class SqlCheckRead:
     def collector_of(self, customer_id: str) -> str | None:
         rows = self._rows(_COLLECTOR, {"id": customer_id})
         return rows[0][0] if rows else None
+
+    def held_orders(self, customer_id: str) -> list[str]:
+        return [row[0] for row in self._rows(_HELD, {"id": customer_id})]
 
     # -- receivables -----------------------------------------------------------------
 

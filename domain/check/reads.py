@@ -34,6 +34,10 @@ class CheckRead(PositionSource, Protocol):
         """Who collects the account now."""
         ...
 
+    def held_orders(self, customer_id: str) -> list[str]:
+        """The ids of the account's held orders, oldest first."""
+        ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from typing import Protocol
 
 from domain.access import CreditDataAccess, Member
 from domain.approvals.model import LimitChange
@@ -47,6 +48,9 @@ class CustomerCheck:
     approved: LimitChange | None = None
     # Who collects the account (its open assignment), for the card's Collector line.
     collector: str | None = None
+    # Its held orders, oldest first: not to ship until released, and a later order is
+    # held behind them; the card says so, or a rep would block her own customer unseen.
+    held: tuple[str, ...] = ()
 
     @property
     def ref(self) -> CustomerRef:
@@ -70,20 +74,35 @@ class GroupCheck:
 Checked = CustomerCheck | GroupCheck
 
 
-def _open_collector(uow: UnitOfWork) -> Callable[[str], str | None]:
-    def collector_of(customer_id: str) -> str | None:
-        current = uow.collections.open_assignment(customer_id)
+class AccountNow(Protocol):
+    """What a card shows of an account beside its position (``CheckRead`` has both)."""
+
+    def collector_of(self, customer_id: str) -> str | None: ...
+
+    def held_orders(self, customer_id: str) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class _InUnitOfWork:
+    uow: UnitOfWork
+
+    def collector_of(self, customer_id: str) -> str | None:
+        current = self.uow.collections.open_assignment(customer_id)
         return current.collector if current else None
-    return collector_of
+
+    def held_orders(self, customer_id: str) -> Sequence[str]:
+        return self.uow.orders.held_ids(customer_id)
 
 
-def _collected(found: Checked, collector_of: Callable[[str], str | None]) -> Checked:
-    """``found`` with the account's collector as it is now (a group has none)."""
+def _collected(found: Checked, account: AccountNow) -> Checked:
+    """``found`` with the account's collector and held orders as they are now (a group
+    has neither)."""
     if not isinstance(found, CustomerCheck):
         return found
-    collector = collector_of(found.customer.customer_id)
-    return found if collector == found.collector else dataclasses.replace(
-        found, collector=collector)
+    customer_id = found.customer.customer_id
+    collector, held = account.collector_of(customer_id), tuple(account.held_orders(customer_id))
+    return found if (collector, held) == (found.collector, found.held) else \
+        dataclasses.replace(found, collector=collector, held=held)
 
 
 def _subject(ref: CustomerRef | GroupRef) -> str:
@@ -133,7 +152,7 @@ class CreditChecks:
             found = _collected(self._position(uow, uow.credit_requests,
                                               resolve_subject(query, uow.customers),
                                               self.today()),
-                               _open_collector(uow))
+                               _InUnitOfWork(uow))
             self._viewed(uow, AuditEntry(self.clock(), actor.user_id, "credit.checked",
                                          _subject(found.ref), {"query": query}))
         return found
@@ -172,7 +191,7 @@ class CreditChecks:
             return found
         with self.unit_of_work() as uow:
             found = _collected(self._position(uow, uow.credit_requests, ref, self.today()),
-                               _open_collector(uow))
+                               _InUnitOfWork(uow))
             self._viewed(uow, AuditEntry(self.clock(), actor.user_id, "credit.checked",
                                          _subject(found.ref), {}))
         return found
@@ -200,7 +219,7 @@ class CreditChecks:
         if remembered is not None:
             # The same object while nothing moved: the rendered card is kept by identity.
             return remembered
-        found = _collected(self._position(read, read.limits, ref, as_of), read.collector_of)
+        found = _collected(self._position(read, read.limits, ref, as_of), read)
         if version is not None:
             self._positions.put(version, key, found)
         return found
@@ -256,7 +275,7 @@ class CreditChecks:
         """The position of ``ref`` now, with its collector, read in ``uow``: what another
         capability shows when it carries a check card (domain.sharing)."""
         return _collected(self._position(uow, uow.credit_requests, ref, self.today()),
-                          _open_collector(uow))
+                          _InUnitOfWork(uow))
 
     def _require(self, actor: Member, refusal: str, details: dict[str, object]) -> None:
         try:

@@ -19,6 +19,7 @@ from handlers.render import (
     actions,
     button,
     context,
+    erp_text,
     fields,
     header,
     mention,
@@ -124,6 +125,8 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
         _aging(position, tr),
         context(_footer(position, timezone, tr)),
     ]
+    if found.held:
+        blocks.insert(2, section(_held(found.held, tr)))
     if found.approved is not None:
         blocks.insert(2, context(_approved(found, tr, timezone)))
     _finish(blocks, found, tr, shareable, note, assignable)
@@ -131,6 +134,20 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
                     name=user_text(title, 200), available=position.available,
                     limit=position.limit, overdue=position.aging.overdue)
     return message(fallback, blocks)
+
+
+HELD_SHOWN = 5
+
+
+def _held(held: tuple[str, ...], tr: Translator) -> str:
+    """The account's held orders: why its next order may be held too."""
+    shown = ", ".join(erp_text(order, 64) for order in held[:HELD_SHOWN])
+    if len(held) > HELD_SHOWN:
+        shown += " " + tr._("… and {n} more", n=len(held) - HELD_SHOWN)
+    return ":no_entry: " + tr.ngettext(
+        "{n} held order: {orders}. Not to ship until it is released.",
+        "{n} held orders: {orders}. Not to ship until they are released.", len(held),
+        orders=shown)
 
 
 def _approved(found: CustomerCheck, tr: Translator, timezone: str) -> str:

@@ -436,3 +436,27 @@ def test_a_release_of_an_order_in_another_currency_shows_what_it_was_measured_at
     assert block_texts(card)[2] == (
         f"*Requested*\nrelease order CB-1 of €10,000.00 (${request.measured.amount:,.2f} at "
         "the day's rate when filed)")
+
+
+def test_the_check_card_shows_the_accounts_held_orders(world):
+    # A rep placed a few orders, each held behind the one before, and the card said
+    # "0 open orders": nothing told her why her customer was on hold.
+    def held_lines() -> list[str]:
+        card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check lakeside")
+        return [t for t in card.texts("mrkdwn") if "held order" in t]
+
+    assert held_lines() == []
+    for n in (1, 2, 3):
+        reply = world.slack.slash(SALES, SALES_CHANNEL, f"/credit order lakeside 10k PO-H{n}")
+    assert held_lines() == [
+        ":no_entry: 3 held orders: CB-1, CB-2, CB-3. Not to ship until they are released."]
+    # One released: the card says so at the next check (an order's change is a new
+    # version of what the check remembers).
+    world.slack.click(SALES, reply, "Request release", wait=False)
+    view = world.slack.modal(SALES)
+    assert world.slack.submit(SALES, view, {"reason": "paid today"}).status == 200
+    [request] = _requests_of(world, SALES)
+    world.services.requests.decide(_member(world, CREDIT_MANAGER), request.id, 1,
+                                   Outcome.APPROVED)
+    assert held_lines() == [
+        ":no_entry: 2 held orders: CB-1, CB-2. Not to ship until they are released."]
