@@ -17,4 +17,5 @@ def test_one_held_order_many_and_hostile_ids():
     # An ERP's order id formats nothing and pings nobody.
     assert _held(("<!channel>*x*",), en) == (
         ":no_entry: 1 held order: &lt;!channel&gt;∗x∗. Not to ship until it is released.")
-    assert _held(("CB-1", "CB-2"), zh) == ":no_entry: 2 笔订单被暂停：CB-1, CB-2。放行之前不得发货。"
+    assert _held(("CB-1", "CB-2"), zh) == (
+        ":no_entry: 2 笔订单被暂停：CB-1, CB-2。放行之前不得发货。")
