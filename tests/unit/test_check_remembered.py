@@ -82,6 +82,9 @@ class Reads:
         current = self.uow.collections.open_assignment(customer_id)
         return current.collector if current else None
 
+    def held_orders(self, customer_id: str) -> list[str]:
+        return self.uow.orders.held_ids(customer_id)
+
 
 class Views:
     def __init__(self) -> None:
