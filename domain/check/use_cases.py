@@ -255,7 +255,9 @@ class CreditChecks:
                                  {"channel": channel})
             raise
         with self.unit_of_work() as uow:
-            found = self._position(uow, uow.credit_requests, ref, self.today())
+            # With the collector and the held orders, as the person's own card has them.
+            found = _collected(self._position(uow, uow.credit_requests, ref, self.today()),
+                               _InUnitOfWork(uow))
         subject = _subject(found.ref)
         kind = "customer" if isinstance(found, CustomerCheck) else "group"
 

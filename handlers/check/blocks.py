@@ -141,9 +141,10 @@ HELD_SHOWN = 5
 
 def _held(held: tuple[str, ...], tr: Translator) -> str:
     """The account's held orders: why its next order may be held too."""
-    shown = ", ".join(erp_text(order, 64) for order in held[:HELD_SHOWN])
+    shown = tr._(", ").join(erp_text(order, 64) for order in held[:HELD_SHOWN])
     if len(held) > HELD_SHOWN:
-        shown += " " + tr._("… and {n} more", n=len(held) - HELD_SHOWN)
+        more = len(held) - HELD_SHOWN
+        shown += " " + tr.ngettext("… and {n} more order", "… and {n} more orders", more)
     return ":no_entry: " + tr.ngettext(
         "{n} held order: {orders}. Not to ship until it is released.",
         "{n} held orders: {orders}. Not to ship until they are released.", len(held),

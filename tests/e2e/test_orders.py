@@ -460,3 +460,18 @@ def test_the_check_card_shows_the_accounts_held_orders(world):
                                    Outcome.APPROVED)
     assert held_lines() == [
         ":no_entry: 2 held orders: CB-1, CB-2. Not to ship until they are released."]
+
+
+def test_a_shared_card_shows_the_held_orders_and_the_collector_too(world):
+    # Share in channel read the position alone: the channel saw credit available and
+    # nothing of the orders held, nor who collects the account.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-S1")
+    world.slack.slash(CREDIT_MANAGER, "C03CREDIT00", "/credit assign lakeside <@U04COLLECT1>")
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check lakeside")
+    world.slack.click(SALES, card, "Share in channel")
+    posted = world.emulator.channels[SALES_CHANNEL][-1]
+    texts = [b["text"]["text"] for b in posted["blocks"] if b.get("type") == "section"
+             and "text" in b]
+    fields = [f["text"] for b in posted["blocks"] for f in b.get("fields", [])]
+    assert ":no_entry: 1 held order: CB-1. Not to ship until it is released." in texts
+    assert fields[0] == "*Customer*\nC0013 · owner <@U01SALESBEN>\nCollector: <@U04COLLECT1>"
