@@ -77,6 +77,11 @@ def parse_request_line(text: str) -> RequestLine:
         raise LineError(N_("After the customer comes the new limit or the increase: "
                            "`/credit request {example}`."), example=USAGE)
     amount, reason = _take_amount(words)
+    figures = unicodedata.normalize("NFKC", amount).lstrip("+").strip()
+    if not figures or _is_code(figures):
+        # "acme +" or "acme + USD": a sign with no amount was answered "say why".
+        raise LineError(N_("After the customer comes the new limit or the increase: "
+                           "`/credit request {example}`."), example=USAGE)
     _no_unknown_code_after(amount, reason)
     until, reason = _take_until(reason)
     return RequestLine(customer, amount, reason, until)

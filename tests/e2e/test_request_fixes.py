@@ -438,6 +438,16 @@ def test_an_approver_whose_slack_is_chinese_gets_the_card_in_chinese(world):
         f"信用申请 #{request.id} · 提高额度 · Acme Packaging：第 2 级（共 2 级）")
 
 
+def test_a_plus_with_no_amount_after_it_says_the_amount_is_missing(world):
+    # "acme packaging +" was answered "Say why: a request needs a reason".
+    for line in ("/credit request acme packaging +", "/credit request acme packaging + USD",
+                 "/credit request acme packaging + for the fair"):
+        assert said(world, line) == (
+            "After the customer comes the new limit or the increase: `/credit request acme "
+            "+100k larger Q1 orders`."), line
+    assert requests_of(world) == []
+
+
 def test_a_recording_command_offers_a_close_name_instead_of_taking_it(world):
     # "acme packging" filed a request for Acme Packaging and placed an order on it: a
     # typo close to another customer's name would have recorded on that one.
