@@ -145,6 +145,15 @@ def _by_name(query: str, directory: CustomerDirectory, close: bool = True) -> Cu
         return inside[0]
     if 1 < len(inside) <= MAX_CANDIDATES:
         raise AmbiguousCustomer(query, sorted(inside, key=lambda r: r.name))
+    if inside and not close:
+        # More hold it than can be listed: "matches several", with the closest of them,
+        # not "no customer matches" (which a guess may take where a look may).
+        held = {ref.customer_id for ref in inside}
+        try:
+            _closest(query, key, [n for n in names if n[0].customer_id in held], take=False)
+        except CustomerNotFound as unclear:
+            raise AmbiguousCustomer(query, list(unclear.candidates) or sorted(
+                inside, key=lambda r: r.name)[:MAX_CANDIDATES]) from None
     return _closest(query, key, names, close)
 
 

@@ -504,8 +504,9 @@ def test_an_order_is_not_placed_on_a_guess_when_a_name_part_is_held_by_many(worl
     assert world.slack.slash(SALES, SALES_CHANNEL, "/credit check 东方贸易").text.startswith(
         "京东方贸易: available")
     # The closest five, best first: the ones that hold it whole, in their order.
+    # "No customer matches" was untrue: twelve do.
     assert said(world, "/credit order 东方贸易 1000 PO-1") == (
-        "No customer matches “东方贸易”. Closest: 京东方贸易 (D999), 上海东方贸易有限公司 "
+        "“东方贸易” matches several customers: 京东方贸易 (D999), 上海东方贸易有限公司 "
         "(D000), 北京东方贸易有限公司 (D001), 广州东方贸易有限公司 (D002), 深圳东方贸易有限公司 "
         "(D003). Use the id, e.g. `/credit order D999 120k`.")
     assert checks(world) == {}
