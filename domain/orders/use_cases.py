@@ -298,7 +298,7 @@ class OrderChecks:
             with self.unit_of_work() as uow:
                 uow.begin_write()
                 released = self.recheck_in(uow, customer_ids, self.clock())
-                if released:
+                if released or uow.orders.wrote:  # a hold moved, or its failures now
                     uow.commit()
             return released
 
@@ -313,6 +313,7 @@ class OrderChecks:
         released: list[OrderCheck] = []
         by_customer: dict[str, list[OrderCheck]] = {}
         for hold in uow.orders.held(customer_ids):
+            hold = self._with_erp_customer(uow, hold, now)
             by_customer.setdefault(hold.customer_id, []).append(hold)
         for customer_id, holds in by_customer.items():
             customer = uow.customers.get(customer_id)
@@ -343,6 +344,25 @@ class OrderChecks:
                     if verdict.failures != hold.failures:
                         uow.orders.save(dataclasses.replace(hold, failures=verdict.failures))
         return released
+
+    @staticmethod
+    def _with_erp_customer(uow: UnitOfWork, hold: OrderCheck, now: datetime) -> OrderCheck:
+        """An ERP order re-imported under another customer takes its hold along: left on
+        the first, it blocked that customer's later orders (held behind it) and said
+        nothing to the customer it is now. Checked again below, as that one's."""
+        if hold.source is not OrderSource.ERP:
+            return hold
+        erp = uow.orders.erp_order(hold.order_id)
+        if erp is None or erp.customer_id == hold.customer_id:
+            return hold
+        customer = uow.customers.get(erp.customer_id)
+        if customer is None:
+            return hold
+        moved = uow.orders.save(dataclasses.replace(
+            hold, customer_id=customer.customer_id, customer_name=customer.name))
+        uow.audit.append(AuditEntry(now, SYSTEM, "orders.moved", customer.customer_id, {
+            "order": hold.order_id, "from": hold.customer_id}))
+        return moved
 
     def release_approved(self, uow: UnitOfWork, customer_id: str, order_id: str,
                          request_id: int, actor: str, now: datetime) -> OrderCheck | None:

@@ -475,3 +475,40 @@ def test_a_shared_card_shows_the_held_orders_and_the_collector_too(world):
     fields = [f["text"] for b in posted["blocks"] for f in b.get("fields", [])]
     assert ":no_entry: 1 held order: CB-1. Not to ship until it is released." in texts
     assert fields[0] == "*Customer*\nC0013 · owner <@U01SALESBEN>\nCollector: <@U04COLLECT1>"
+
+
+def test_an_erp_order_reimported_under_another_customer_takes_its_hold_along(
+        world, monkeypatch, tmp_path: Path):
+    # The hold stayed on the first customer: its card listed an order no longer its own,
+    # its later orders were held behind it, and the customer the order now belongs to
+    # heard nothing.
+    monkeypatch.setenv("DATABASE_URL", world.services.settings.database_url)
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    today = world.services.today()
+
+    def import_order(customer: str) -> None:
+        path = tmp_path / f"orders-{customer}.csv"
+        path.write_text("order_id,customer_id,order_date,amount,currency,status\n"
+                        f"SO-MOVE-1,{customer},{today},50000,USD,open\n", encoding="utf-8")
+        result = CliRunner().invoke(main, ["import", "orders", str(path)],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+
+    def held_lines() -> list[str]:
+        card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check lakeside")
+        return [t for t in card.texts("mrkdwn") if "held order" in t]
+
+    import_order("C0013")  # Lakeside, over its limit: held
+    assert (checks(world)["SO-MOVE-1"].state, checks(world)["SO-MOVE-1"].customer_id) == (
+        "held", "C0013")
+    assert held_lines() == [":no_entry: 2 held orders: SO-0013-901, SO-MOVE-1. Not to ship "
+                            "until they are released."]
+    import_order("C0001")  # the ERP corrects the customer: Acme Industrial, well within
+    row = checks(world)["SO-MOVE-1"]
+    assert (row.customer_id, row.state, row.release_note) == ("C0001", "released", "recheck")
+    [moved] = audit(world, "orders.moved")
+    assert (moved.subject, moved.details) == ("C0001", {"order": "SO-MOVE-1",
+                                                         "from": "C0013"})
+    # Lakeside's card, remembered before, lists its own held order only.
+    assert held_lines() == [
+        ":no_entry: 1 held order: SO-0013-901. Not to ship until it is released."]
