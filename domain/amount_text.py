@@ -15,6 +15,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from domain.amounts import (
+    MAX_AMOUNT,
     MINUS_SIGNS,
     NOT_POSITIVE,
     AmountError,
@@ -27,8 +28,8 @@ from domain.money import Money
 from domain.text import N_
 
 # The most creditbot takes for one order or one limit: far above any real one, and within
-# what the database's numeric columns hold.
-MOST = Decimal(10) ** 13
+# what the database's numeric columns hold (domain.amounts, where amounts are read).
+MOST = MAX_AMOUNT
 # Signs that name one currency wherever they are typed: what creditbot itself writes
 # (US$ in Chinese, CA$, HK$, €…) is read back.
 NAMED_SIGNS = {"US$": "USD", "CA$": "CAD", "A$": "AUD", "AU$": "AUD", "HK$": "HKD",
@@ -51,6 +52,20 @@ TOO_LARGE = N_("“{text}” is more than creditbot takes for one order (at most
                "write it like {examples}.")
 LIMIT_TOO_LARGE = N_("“{text}” is more than creditbot takes for a credit limit (at most "
                      "{most}): write it like {examples}.")
+# Typed within bounds, converted into the limit's currency (yen) it may not be.
+COMES_TO_TOO_MUCH = N_("“{text}” comes to {converted}: more than creditbot takes for one "
+                       "order (at most {most}).")
+LIMIT_COMES_TO_TOO_MUCH = N_("“{text}” comes to {converted}: more than creditbot takes for "
+                             "a credit limit (at most {most}).")
+
+
+def within_most(text: str, converted: Money, too_much: str = COMES_TO_TOO_MUCH) -> None:
+    """Refuses ``text`` when what it ``converted`` to is above ``MOST``: the exposure, the
+    card and the alerts would carry a figure nobody meant, and SQLite's integer columns
+    could not keep it."""
+    if converted.amount > MOST:
+        raise AmountError(text, too_much, converted=str(converted.rounded()),
+                          most=f"{MOST:,}")
 
 
 

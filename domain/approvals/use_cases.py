@@ -21,8 +21,14 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from domain.access import CreditDataAccess, Member
-from domain.amount_text import LIMIT_TOO_LARGE, MOST, one_currency, read_amount
-from domain.amounts import AmountError, exact_money
+from domain.amount_text import (
+    LIMIT_COMES_TO_TOO_MUCH,
+    LIMIT_TOO_LARGE,
+    one_currency,
+    read_amount,
+    within_most,
+)
+from domain.amounts import exact_money
 from domain.approvals.deciders import undecidable
 from domain.approvals.delegation import DelegationRefused, check_period
 from domain.approvals.events import (
@@ -353,8 +359,8 @@ class CreditRequests:
                                customer=customer.name, days=terms_days)
         measure = self.policy.measure(kind, fx, new_limit=new_limit, increase=increase,
                                       order_amount=order_amount, current_limit=current)
-        if new_limit is not None:
-            _not_above_most(filing.amount or "", measure.amount)
+        if new_limit is not None:  # measured in the base currency, it may be more still
+            within_most(filing.amount or "", measure.amount, LIMIT_COMES_TO_TOO_MUCH)
         return CreditRequest(
             kind=kind, customer_id=customer.customer_id, customer_name=customer.name,
             requested_by=actor.user_id, filed_at=now, reason=reason,
@@ -386,7 +392,7 @@ class CreditRequests:
         asked_in = AskedIn(typed_money, relative, factor.quantize(RATE_PLACES)) \
             if currency != current.currency else None
         new_limit = current + asked if relative else asked
-        _not_above_most(text, new_limit)
+        within_most(text, new_limit, LIMIT_COMES_TO_TOO_MUCH)
         return new_limit, asked_in
 
     # -- deciding ---------------------------------------------------------------------
@@ -847,16 +853,6 @@ class CreditRequests:
 
 def _day(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
-
-
-def _not_above_most(text: str, limit: Money) -> None:
-    """The typed amount is within bounds (``read_amount``); converted into the limit's
-    currency (yen) or measured in the base one, it may not be, and would not fit the
-    columns that keep it (SQLite's 64-bit integers)."""
-    if limit.amount > MOST:
-        raise AmountError(text, N_("“{text}” comes to {converted}: more than creditbot "
-                                   "takes for a credit limit (at most {most})."),
-                          converted=str(limit.rounded()), most=f"{MOST:,}")
 
 
 def _money(value: Money | None) -> dict[str, str] | None:

@@ -21,8 +21,8 @@ from datetime import date, datetime, tzinfo
 from typing import Protocol
 
 from domain.access import CreditDataAccess, Member
-from domain.amount_text import has_sign, read_amount
-from domain.amounts import MAX_AMOUNT, AmountError, exact_money
+from domain.amount_text import has_sign, read_amount, within_most
+from domain.amounts import AmountError, exact_money
 from domain.check import CustomerCheck, GroupCheck
 from domain.check.use_cases import Checked
 from domain.currencies import canonical, is_currency
@@ -534,13 +534,7 @@ class OrderChecks:
         else:
             position, limit = self._position(uow, customer, today)
         in_limit = self._convert(uow, order, limit.currency, today)
-        if in_limit.amount > MAX_AMOUNT:
-            # Typed within bounds, converted into the limit's currency (yen) it may not be:
-            # the exposure, the card and the alerts would carry a figure nobody meant.
-            raise AmountError(str(order), N_("“{text}” comes to {converted}: more than "
-                                             "creditbot takes for one order (at most "
-                                             "{most})."),
-                              converted=str(in_limit.rounded()), most=f"{MAX_AMOUNT:,}")
+        within_most(str(order), in_limit)
         in_exposure = None
         if erp is not None and erp.is_exposure:
             in_exposure = self._convert(uow, erp.amount, limit.currency, today)
