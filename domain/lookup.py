@@ -149,11 +149,10 @@ def _by_name(query: str, directory: CustomerDirectory, close: bool = True) -> Cu
         # More hold it than can be listed: "matches several", with the closest of them,
         # not "no customer matches" (which a guess may take where a look may).
         held = {ref.customer_id for ref in inside}
-        try:
-            _closest(query, key, [n for n in names if n[0].customer_id in held], take=False)
-        except CustomerNotFound as unclear:
-            raise AmbiguousCustomer(query, list(unclear.candidates) or sorted(
-                inside, key=lambda r: r.name)[:MAX_CANDIDATES]) from None
+        closest = [ref for ref, _ in _ranked(key, [n for n in names
+                                                  if n[0].customer_id in held])]
+        raise AmbiguousCustomer(query, closest or sorted(
+            inside, key=lambda r: r.name)[:MAX_CANDIDATES])
     return _closest(query, key, names, close)
 
 
@@ -190,8 +189,9 @@ def _score(query: str, name: str, **_: object) -> float:
     return max(fuzz.token_set_ratio(query, name), fuzz.ratio(query, name[: len(query)]))
 
 
-def _closest(query: str, key: str, names: Sequence[tuple[CustomerRef, str]],
-             take: bool = True) -> CustomerRef:
+def _ranked(key: str, names: Sequence[tuple[CustomerRef, str]]
+            ) -> list[tuple[CustomerRef, float]]:
+    """The CLOSEST customers to ``key`` above the suggestion score, best first."""
     # A customer has up to two keys; twice the places keeps CLOSEST customers in view
     # after each customer's weaker key is dropped.
     ranked = process.extract(
@@ -205,7 +205,12 @@ def _closest(query: str, key: str, names: Sequence[tuple[CustomerRef, str]],
     for _, score, index in ranked:  # best first, so a customer's first score is its best
         ref = names[index][0]
         best.setdefault(ref.customer_id, (ref, score))
-    closest = list(best.values())[:CLOSEST]
+    return list(best.values())[:CLOSEST]
+
+
+def _closest(query: str, key: str, names: Sequence[tuple[CustomerRef, str]],
+             take: bool = True) -> CustomerRef:
+    closest = _ranked(key, names)
     if not closest:
         raise CustomerNotFound(query)
     # The runner-up is another customer: a customer's own two names must not count as
