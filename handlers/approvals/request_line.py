@@ -73,13 +73,11 @@ def parse_request_line(text: str) -> RequestLine:
             raise UnknownCurrency(words[start - 1], Phrase(N_(
                 "/credit request acme EUR 250k larger orders")))
         customer, words = " ".join(words[:start]), words[start:]
-    if not words or _amount_at(words, 0) != 0:
-        raise LineError(N_("After the customer comes the new limit or the increase: "
-                           "`/credit request {example}`."), example=USAGE)
-    amount, reason = _take_amount(words)
+    amount, reason = _take_amount(words) if words and _amount_at(words, 0) == 0 else ("", "")
     figures = unicodedata.normalize("NFKC", amount).lstrip("+").strip()
+    # No amount, or a sign with none after it ("acme +", "acme + USD": that was answered
+    # "say why").
     if not figures or _is_code(figures):
-        # "acme +" or "acme + USD": a sign with no amount was answered "say why".
         raise LineError(N_("After the customer comes the new limit or the increase: "
                            "`/credit request {example}`."), example=USAGE)
     _no_unknown_code_after(amount, reason)
