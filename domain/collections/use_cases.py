@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -74,6 +75,9 @@ class AssignmentChange:
     closed: bool = False
     # Assigned by the alerts job with no rule matching: the least-loaded collector.
     by_rotation: bool = False
+    # The account's held orders, oldest first: the new collector's card shows them as
+    # the check card does (an order waiting on this account's payment is worth a call).
+    held: tuple[str, ...] = ()
 
 
 class AssignmentNotices(Protocol):
@@ -184,7 +188,8 @@ class Assignments:
                 occurred_at=now, actor=actor.user_id, subject=customer.customer_id,
                 assignment_id=stored.id, collector=collector, previous=previous))
             self.notices.queue(uow.outbox, AssignmentChange(
-                stored, customer, position, actor.user_id, previous))
+                stored, customer, position, actor.user_id, previous,
+                held=tuple(uow.orders.held_ids(customer.customer_id))))
             uow.commit()
         return Assigned(stored, customer, previous)
 
@@ -294,8 +299,12 @@ class Assignments:
         changes: list[AssignmentChange] = []
         with self.unit_of_work() as uow:
             uow.begin_write()
+            picked = [p.account.customer.customer_id for p in picks]
             still_open = {a.customer_id for a in uow.collections.open_assignments(
-                customer_ids=[p.account.customer.customer_id for p in picks])}
+                customer_ids=picked)}
+            held: dict[str, list[str]] = defaultdict(list)
+            for order in uow.orders.held(picked):
+                held[order.customer_id].append(order.order_id)
             for pick in picks:
                 customer = pick.account.customer
                 if customer.customer_id in still_open:
@@ -318,7 +327,8 @@ class Assignments:
                     assignment_id=stored.id, collector=pick.collector, by_rules=True))
                 changes.append(AssignmentChange(
                     stored, customer, positions.get(customer.customer_id), BY_RULES,
-                    by_rotation=pick.rule is None))
+                    by_rotation=pick.rule is None,
+                    held=tuple(held[customer.customer_id])))
             self.notices.queue_by_rules(uow.outbox, changes)
             uow.commit()
         return len(changes)

@@ -52,8 +52,8 @@ def taken_over(change: AssignmentChange, tr: Translator, timezone: str) -> Messa
                     id=erp_text(customer.customer_id, 64))
     if change.position is None:
         return message(fallback, [section(note)])
-    _, blocks = card(CustomerCheck(customer, change.position), tr, timezone=timezone,
-                     shareable=False, note=note)
+    _, blocks = card(CustomerCheck(customer, change.position, held=change.held), tr,
+                     timezone=timezone, shareable=False, note=note)
     return message(fallback, blocks or [section(note)])
 
 
@@ -91,6 +91,9 @@ def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator) -> Messa
             account += " · " + tr.ngettext("{amount} overdue, oldest {n} day",
                                            "{amount} overdue, oldest {n} days",
                                            aging.oldest_overdue_days, amount=aging.overdue)
+        if change.held:
+            account += " · " + tr.ngettext("{n} held order", "{n} held orders",
+                                           len(change.held))
         lines.append("• " + account)
     text = listed(title, lines, len(changes), tr)
     return message(title, [section(text), context(tr._(

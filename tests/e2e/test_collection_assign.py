@@ -236,6 +236,8 @@ def test_the_alerts_job_assigns_new_overdue_accounts_by_rules_then_least_loaded(
             select(CustomerRow.customer_id).where(CustomerRow.group_id == "HUAXIA"))}
     overdue = overdue_in_base(world)
     assert huaxia & set(overdue)
+    # A held order on one account: its line in the list says so.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-7")
     counts = run_alerts(job_context(world.services.engine, rules, lambda: NOW))
     assigned = open_assignments(world)
     assert counts["assigned"] == len(overdue) == len(assigned)
@@ -252,6 +254,7 @@ def test_the_alerts_job_assigns_new_overdue_accounts_by_rules_then_least_loaded(
     deliver(world)
     # One message each for the run, not a card per account: a list, largest first.
     names = dict(customer_names(world))
+    held: dict[str, str] = {}
     for who, by in ((ANNA, "the least-load rotation, as no assignment rule matched"),
                     (BEN, "the assignment rules and the least-load rotation")):
         [note] = dms(world, who)
@@ -264,14 +267,17 @@ def test_the_alerts_job_assigns_new_overdue_accounts_by_rules_then_least_loaded(
         assert lines[20:] == ([f"and {len(mine) - 20} more"] if len(mine) > 20 else [])
         shown = []
         for line in listed:
-            match = re.fullmatch(r"• (.+) \((C\d{4})\) · \S+ overdue, oldest (1 day|\d+ days)",
-                                 line)
+            match = re.fullmatch(r"• (.+) \((C\d{4})\) · \S+ overdue, oldest (1 day|\d+ days)"
+                                 r"(?: · (.+))?", line)
             assert match and match[2] in mine and erp_text(names[match[2]], 200) == match[1], line
             shown.append(match[2])
+            if match[4]:
+                held[match[2]] = match[4]
         # Largest overdue in the base currency first, whatever currency each is billed in.
         assert shown == sorted(mine, key=lambda c: (-overdue[c], c))[:20]
         assert note["blocks"][1]["elements"][0]["text"] == (
             "Your worklist, with a card per account: `/credit collect`")
+    assert held == {"C0013": "1 held order"}
     # The next run finds nothing new to assign, and tells nobody again.
     assert run_alerts(job_context(world.services.engine, rules, lambda: NOW))[
         "assigned"] == 0
@@ -287,3 +293,15 @@ def test_a_collector_whose_slack_is_in_chinese_gets_the_card_in_chinese(world):
     assert card["text"] == f"您现在负责催收 Acme Packaging（{ACME}）"
     assert context_texts(card)[-1] == (
         f"您现在负责催收此账户（由 <@{CREDIT_MANAGER}> 分配）。下一步行动今天到期。")
+
+
+def test_the_new_collectors_card_shows_the_accounts_held_orders(world):
+    # Lakeside is over its limit: the rep's order is held behind the account's payment,
+    # which makes the account worth a call; the card says so, as the check card does.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-7")
+    world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, f"/credit assign lakeside {ANNA}")
+    deliver(world)
+    [card] = dms(world, ANNA)
+    assert card["text"] == "You now collect Lakeside Furniture Outlet (C0013)"
+    shown = [b["text"]["text"] for b in card["blocks"] if "text" in b]
+    assert ":no_entry: 1 held order: CB-1. Not to ship until it is released." in shown

@@ -78,3 +78,16 @@ def test_long_erp_names_list_fewer_accounts_and_count_the_rest():
     assert 1 <= shown < 20 and lines[-1] == f"and {29 - shown} more"
     assert lines[1] == ("• " + erp_text("&" * 190 + "0", 200)
                         + " (C0029) · $2,900.00 overdue, oldest 39 days")
+
+
+def test_an_account_with_held_orders_says_how_many_in_the_list_and_on_the_card():
+    held = dataclasses.replace(change(2), held=("CB-1", "SO-9"))
+    _text, blocks = given_by_rules([change(1), held], translator("zh-CN"))
+    assert blocks[0]["text"]["text"].split("\n")[1:] == [
+        "• Customer ∗1∗（C0001） · 逾期 US$100.00，最早逾期 1 天",
+        "• Customer ∗2∗（C0002） · 逾期 US$200.00，最早逾期 2 天 · 2 笔订单被暂停"]
+    outbox = Outbox()
+    AssignmentNotices(lambda user: "en-US", "Asia/Shanghai").queue(outbox, held)
+    [card] = outbox.added
+    assert ":no_entry: 2 held orders: CB-1, SO-9. Not to ship until they are released." in [
+        b["text"]["text"] for b in card.blocks if "text" in b]
