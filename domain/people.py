@@ -9,6 +9,11 @@ import re
 # Grid), C0123ABCDE (a channel; G for old private ones). Storage keeps 32 characters.
 USER_ID = re.compile(r"[UW][A-Z0-9]{8,31}")
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{8,31}")
+# A user id as a person types it in a command (match with re.IGNORECASE; the id is its
+# upper case): any case, and it holds a digit, so that a last word such as "Wonderland"
+# is not taken for one. A leading @ (typed without picking from Slack's list) is the
+# caller's to allow.
+TYPED_USER_ID = r"[UW](?=[A-Z0-9]*\d)[A-Z0-9]{8,31}"
 
 
 def is_user_id(text: str) -> bool:

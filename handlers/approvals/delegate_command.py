@@ -12,15 +12,17 @@ from slack_bolt import BoltContext
 
 from domain.approvals.model import Delegation
 from domain.errors import DomainError
+from domain.people import TYPED_USER_ID
 from domain.text import N_
 from handlers.deps import Deps
 from handlers.i18n import Translator
 from handlers.render import Block, Message, context, message, section
 
 USAGE = "@mei until 2026-12-31"
-# <@U123|name> (an autocomplete pick, escaped by Slack) or <@U123> or a bare id.
-_PERSON = re.compile(r"^(?:<@(?P<mention>[UW][A-Z0-9]{2,20})(?:\|[^>]*)?>"
-                     r"|(?P<id>[UWuw][A-Za-z0-9]{2,20}))$")
+# <@U123|name> (an autocomplete pick, escaped by Slack) or <@U123>, or a typed id with
+# or without an @ (as the sandbox and the assign command take it).
+_PERSON = re.compile(rf"^(?:<@(?P<mention>[UW][A-Z0-9]{{2,20}})(?:\|[^>]*)?>"
+                     rf"|@?(?P<id>{TYPED_USER_ID}))$", re.IGNORECASE)
 _LINE = re.compile(r"^(?P<who><@[^>]*>|\S+)\s+(?:from\s+(?P<start>\S+)\s+)?until\s+(?P<until>\S+)$",
                    re.IGNORECASE)
 _END = frozenset({"end", "stop", "结束"})

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from domain.access import AccessDenied
 from domain.collections.use_cases import Assigned, AssignRefused, NotAnAssigner
 from domain.errors import CustomerLookupError, DomainError
+from domain.people import TYPED_USER_ID
 from handlers.check.blocks import names
 from handlers.customer_hint import which_customer
 from handlers.deps import Deps
@@ -37,12 +38,10 @@ USAGE = N_("Write the customer, then the collector, e.g. `/credit assign acme @m
 # typed at the end, with or without an @.
 _MENTION = re.compile(r"^(?P<customer>.*?)\s*<@(?P<user>[UW][A-Z0-9]{2,})(?:\|[^>]*)?>\s*$",
                       re.DOTALL)
-# A typed id may be lowercase; it must hold a digit, so a last word such as "Wonderland"
-# stays part of the customer's name.
-_ID = r"[UW](?=[A-Z0-9]*\d)[A-Z0-9]{8,}"
-_BARE = re.compile(rf"^(?P<customer>.*?)\s+@?(?P<user>{_ID})\s*$", re.DOTALL | re.IGNORECASE)
+_BARE = re.compile(rf"^(?P<customer>.*?)\s+@?(?P<user>{TYPED_USER_ID})\s*$",
+                   re.DOTALL | re.IGNORECASE)
 # Every person named anywhere in the text: more than one is refused, not the last taken.
-_PEOPLE = re.compile(rf"<@[UW][A-Z0-9]{{2,}}(?:\|[^>]*)?>|(?<!\S)@?{_ID}(?!\S)",
+_PEOPLE = re.compile(rf"<@[UW][A-Z0-9]{{2,}}(?:\|[^>]*)?>|(?<!\S)@?{TYPED_USER_ID}(?!\S)",
                      re.IGNORECASE)
 # Text after ``assign`` with no person in it: the customer alone, or a name Slack did not
 # make a mention of ("maria" without the @).

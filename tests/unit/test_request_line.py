@@ -56,6 +56,9 @@ def test_a_line_without_an_amount_says_how_to_write_one(line, says):
     ("<@U02CREDITAN|an> until 2026-12-31", "U02CREDITAN", None, "2026-12-31"),
     ("<@U02CREDITAN> until 2026-12-31", "U02CREDITAN", None, "2026-12-31"),
     ("U02CREDITAN UNTIL 2026-12-31", "U02CREDITAN", None, "2026-12-31"),
+    # Typed with an @ but not picked from Slack's list (and so in the sandbox), any case.
+    ("@U02CREDITAN until 2026-12-31", "U02CREDITAN", None, "2026-12-31"),
+    ("@u02creditan until 2026-12-31", "U02CREDITAN", None, "2026-12-31"),
     ("<@W0ENTERPRISE|x y> from 2026-12-01 until 2026-12-31", "W0ENTERPRISE", "2026-12-01",
      "2026-12-31"),
 ])
@@ -67,6 +70,9 @@ def test_a_delegation_names_a_person_by_id(line, who, starts, until):
 
 @pytest.mark.parametrize(("line", "says"), [
     ("@mei until 2026-12-31", "I can't tell who “{who}” is"),
+    # A name that starts as an id would is not one: ids hold a digit.
+    ("@wonderland until 2026-12-31", "I can't tell who “{who}” is"),
+    ("will until 2026-12-31", "I can't tell who “{who}” is"),
     ("<@U02CREDITAN> 2026-12-31", "Write whom and until when"),
     ("<@U02CREDITAN> until 31/12/2026", "“{day}” is not a date"),
     ("<@U02CREDITAN> until 2026-02-30", "“{day}” is not a date"),
