@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt import BoltContext
 
 from domain.approvals.model import CreditRequest, Outcome
-from domain.approvals.rules import CommentRequired, NotDecidable, NotYourLevel
+from domain.approvals.rules import CommentRequired, NotDecidable, NotYourLevel, OwnRequest
 from domain.approvals.use_cases import MAX_COMMENT, MAX_QUESTION
 from domain.errors import DomainError
 from handlers.approvals.cards import asked, subject
@@ -32,24 +32,38 @@ from handlers.approvals.decide_payloads import (
 )
 from handlers.deps import Deps
 from handlers.errors import explain, field_error
-from handlers.i18n import Translator
+from handlers.i18n import N_, Translator
 from handlers.modals import modal, open_modal, submitted, text_input
 from handlers.registry import Action, Submitted, View
 from handlers.render import Block, mention, section
 
+# Asking the requester is for the level's deciders, with the same refusals as deciding;
+# these two are worded for what the person pressed (asking is not deciding).
+_NOT_YOURS_TO_ASK = N_("Only those who decide level {level} ask the requester for more: "
+                       "the {role}: {holders}, or someone they delegated their approvals "
+                       "to.")
+_OWN_TO_ASK = N_("This is your own request: its approvers ask you for more, in the card's "
+                 "thread and by direct message.")
 
-def refusal(error: NotDecidable, tr: Translator) -> str:
-    """Why the clicker can't decide, in their language. The deciders named in
-    ``NotYourLevel`` stay mentions (``explain`` escapes every text it fills in)."""
+
+def refusal(error: NotDecidable, tr: Translator, asking: bool = False) -> str:
+    """Why the clicker can't decide (or, ``asking``, ask about) the level, in their
+    language. The deciders named in ``NotYourLevel`` stay mentions (``explain`` escapes
+    every text it fills in)."""
+    if asking and isinstance(error, OwnRequest):
+        return tr._(_OWN_TO_ASK)
     if isinstance(error, NotYourLevel):
         holders = ", ".join(mention(u) for u in error.holders) or tr._("nobody yet")
-        return tr._(error.template, **{**error.params, "holders": holders})
+        return tr._(_NOT_YOURS_TO_ASK if asking else error.template,
+                    **{**error.params, "holders": holders})
     return explain(error, tr)
 
 
-def _shown(error: NotDecidable, tr: Translator) -> DomainError:
+def _shown(error: NotDecidable, tr: Translator, asking: bool = False) -> DomainError:
     """The refusal as ``refusal`` words it, for the registry to show in the modal."""
-    return DomainError(refusal(error, tr)) if isinstance(error, NotYourLevel) else error
+    if isinstance(error, NotYourLevel) or (asking and isinstance(error, OwnRequest)):
+        return DomainError(refusal(error, tr, asking))
+    return error
 
 
 def _summary(tr: Translator, request: CreditRequest, level: int) -> Block:
@@ -58,7 +72,8 @@ def _summary(tr: Translator, request: CreditRequest, level: int) -> Block:
                         level=level, levels=len(request.route)))
 
 
-def _open(body: dict[str, Any], context: BoltContext, build: Any) -> None:
+def _open(body: dict[str, Any], context: BoltContext, build: Any, asking: bool = False
+          ) -> None:
     pressed: LevelValue = context["payload"]
     deps: Deps = context["deps"]
     tr: Translator = context["tr"]
@@ -66,7 +81,7 @@ def _open(body: dict[str, Any], context: BoltContext, build: Any) -> None:
         record = deps.requests.check_decider(context["member"], pressed.request,
                                              pressed.level)
     except NotDecidable as refused:
-        context["reply"](":no_entry: " + refusal(refused, tr))
+        context["reply"](":no_entry: " + refusal(refused, tr, asking))
         return
     open_modal(context, str(body.get("trigger_id", "")),
                build(tr, record.request, pressed))
@@ -112,7 +127,7 @@ def on_reject(body: dict[str, Any], context: BoltContext) -> None:
 
 
 def on_ask_info(body: dict[str, Any], context: BoltContext) -> None:
-    _open(body, context, _ask_view)
+    _open(body, context, _ask_view, asking=True)
 
 
 def _decide(view: dict[str, Any], context: BoltContext, outcome: Outcome) -> Submitted:
@@ -147,7 +162,7 @@ def on_ask_submit(view: dict[str, Any], context: BoltContext) -> Submitted:
     try:
         deps.requests.ask_info(context["member"], chosen.request, chosen.level, question)
     except NotDecidable as refused:
-        raise _shown(refused, context["tr"]) from refused
+        raise _shown(refused, context["tr"], asking=True) from refused
     except DomainError as wrong:
         return {QUESTION_BLOCK: field_error(wrong, context["tr"])}
     return None

@@ -251,6 +251,28 @@ def test_ask_for_info_posts_the_question_in_the_cards_thread_and_tells_the_reque
     assert decisions(world, request_id) == []
 
 
+def test_asking_is_refused_in_words_for_asking_to_others_and_to_the_requester(
+        world: World) -> None:
+    request_id = file_request(world)
+    card = shown(world, request_id, 1, CREDIT_CHANNEL)
+    other = world.slack.click(OWNER, card, "Ask for info")
+    assert other is not None and other.text == (
+        ":no_entry: Only those who decide level 1 ask the requester for more: the credit "
+        f"manager: <@{CREDIT_MANAGER}>, or someone they delegated their approvals to.")
+    own = world.slack.click(SALES, card, "Ask for info")
+    assert own is not None and own.text == (
+        ":no_entry: This is your own request: its approvers ask you for more, in the "
+        "card's thread and by direct message.")
+    assert world.emulator.calls_to("views.open") == []
+    # A forged submission of the question modal gets the same words.
+    view = open_modal(world, CREDIT_MANAGER, card, "Ask for info")
+    for who, says in ((OWNER, other.text), (SALES, own.text)):
+        forged = world.slack.submit(who, view, {"question": "why?"})
+        assert forged.json()["view"]["blocks"][0]["text"]["text"] == says.removeprefix(
+            ":no_entry: ")
+    assert audit(world, "requests.info_asked") == []
+
+
 def approve(world: World, user: str, request_id: int, level: int, comment: str) -> None:
     where = CREDIT_CHANNEL if level == 1 else user  # level 1's card is in #credit
     view = open_modal(world, user, shown(world, request_id, level, where), "Approve")

@@ -319,6 +319,10 @@ def test_history_names_creditbot_plainly_when_it_closed_a_request(world):
         f"*#{request.id}* temporary limit · $35,000.00 → $85,000.00 through Nov 28, 2026 · "
         f"expired\nfiled by <@{SALES}> on {when}:\n> for the weekend\n"
         f"expired by creditbot on {when}\n*Approved limit changes*\nNone yet.")
+    # In Chinese the state comes first, who and when after it (not "由 creditbot 已过期").
+    speaks_chinese(world, CREDIT_MANAGER)
+    assert said(world, "/credit history lakeside", CREDIT_MANAGER).split("\n")[-3] == (
+        f"已过期（creditbot，{ZH.moment(expired.closed_at, ZONE)}）")
 
 
 # -- Chinese throughout -------------------------------------------------------------------
