@@ -42,6 +42,16 @@ def neutralised(field: str) -> str:
     return "'" + field if field.startswith(_FORMULA_STARTS) else field
 
 
+class _BadDay(click.ClickException):
+    """A date option written wrong: one line and exit status 2, as click's own usage
+    errors exit, without their usage lines (the line says how to write it)."""
+
+    exit_code = 2
+
+    def __init__(self, option: str, problem: str) -> None:
+        super().__init__(f"Invalid value for {option}: {problem}")
+
+
 def _day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
@@ -50,8 +60,8 @@ def _day(value: str | None, option: str) -> date | None:
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. "
-                                 "2026-11-01", param_hint=option) from None
+        raise _BadDay(option, f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. "
+                              "2026-11-01") from None
 
 
 def _start(day: date, zone: tzinfo) -> datetime:
@@ -122,8 +132,8 @@ def export(since: str, until: str | None, output: str) -> None:
     last = _day(until, "'--until'")
     assert first is not None
     if last is not None and last < first:
-        raise click.BadParameter(f"{until} is before --since {since}: the last day must be "
-                                 "on or after the first", param_hint="'--until'")
+        raise _BadDay("'--until'", f"{until} is before --since {since}: the last day must "
+                  "be on or after the first")
     services = _services()
     zone = services.config.organisation.zone
     start = _start(first, zone)
