@@ -93,7 +93,7 @@ def _print_whole(table: Table) -> None:
 def _next_run(stored: datetime | None, zone: tzinfo) -> str:
     # Before any scheduler has led, the job store knows nothing yet.
     if stored is None:
-        return "when a scheduler leads"
+        return "once a scheduler runs"
     # Nobody leads now: the missed run happens once when a scheduler comes back.
     overdue = "\noverdue" if stored < datetime.now(UTC) else ""
     return _when(stored, zone) + overdue

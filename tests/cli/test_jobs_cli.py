@@ -64,15 +64,15 @@ def test_jobs_list_before_anything_ran(cli):
     # Wider than 80 columns: printed wider, for the terminal to wrap, rather than cut.
     assert lines(result.stdout) == [
         "Job          Schedule        Last run                        Next run",
-        "─" * 83,
-        "alerts       0 8 * * mon-fri never                           when a scheduler leads",
-        "approvals    */15 * * * *    never                           when a scheduler leads",
-        "orders       */15 * * * *    never                           when a scheduler leads",
-        "people       30 6 * * *      never                           when a scheduler leads",
-        "housekeeping 15 3 * * *      never                           when a scheduler leads",
-        "report       0 9 * * mon     never                           when a scheduler leads",
-        "collections  0 7 * * mon-fri never                           when a scheduler leads",
-        "meetings     */5 * * * *     never                           when a scheduler leads",
+        "─" * 82,
+        "alerts       0 8 * * mon-fri never                           once a scheduler runs",
+        "approvals    */15 * * * *    never                           once a scheduler runs",
+        "orders       */15 * * * *    never                           once a scheduler runs",
+        "people       30 6 * * *      never                           once a scheduler runs",
+        "housekeeping 15 3 * * *      never                           once a scheduler runs",
+        "report       0 9 * * mon     never                           once a scheduler runs",
+        "collections  0 7 * * mon-fri never                           once a scheduler runs",
+        "meetings     */5 * * * *     never                           once a scheduler runs",
         "Times in Asia/Shanghai.",
         "alerts: finds overdue accounts, limits nearly used, large overdue invoices and "
         "contracts ending; posts one digest per channel of what is new or worse",
@@ -99,8 +99,8 @@ def test_jobs_list_one_job_fits_80_columns(cli, only_housekeeping):
     assert result.exit_code == 0, result.output
     assert lines(result.stdout) == [
         "Job          Schedule   Last run                        Next run",
-        "─" * 78,
-        "housekeeping 15 3 * * * never                           when a scheduler leads",
+        "─" * 77,
+        "housekeeping 15 3 * * * never                           once a scheduler runs",
         "Times in Asia/Shanghai.",
         SUMMARY,
     ]
@@ -158,11 +158,11 @@ def test_a_failed_run_shows_its_error(cli, engine, only_housekeeping):
                error="OperationalError: database is locked")
     result = cli("jobs", "list")
     assert lines(result.stdout) == [
-        "Job          Schedule   Last run                          Next run",
+        "Job          Schedule   Last run                           Next run",
         "─" * 80,
-        "housekeeping 15 3 * * * 2026-11-30 03:15:00 to 03:15:01   when a scheduler leads",
-        "                        failed: OperationalError:",
-        "                        database is locked",
+        "housekeeping 15 3 * * * 2026-11-30 03:15:00 to 03:15:01    once a scheduler runs",
+        "                        failed: OperationalError: database",
+        "                        is locked",
         "Times in Asia/Shanghai.",
         SUMMARY,
     ]
