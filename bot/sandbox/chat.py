@@ -65,7 +65,7 @@ OUTSIDER = "U0VISITOR01"
 
 HELP = N_("""[bold]Sandbox commands[/bold]
   /credit …          type a slash command, as in Slack (try [cyan]/credit help[/cyan])
-  1, 2, …            press that button of the last message
+  1, 2, …            press that button of the last message with buttons
   :as WHO            be someone else: a number from :who, a user id, or a role (sales…)
   :in CHANNEL        move to a channel: a number from :channels, an id, or a department
   :lang TAG          your language in Slack, e.g. :lang zh-CN or :lang en-US
@@ -356,7 +356,8 @@ class Sandbox:
             index = int(line) - 1
             if not 0 <= index < len(state.buttons):
                 self.console.print(
-                    "[yellow]" + self.tr._("No such button in the last message.") + "[/yellow]")
+                    "[yellow]" + self.tr._("No such button in the last message with buttons.")
+                    + "[/yellow]")
                 return
             self._press(state.buttons[index], state, driver)
         elif _MENU_LETTER.fullmatch(line):
@@ -408,8 +409,11 @@ class Sandbox:
         who = N_("(only you can see this)") if reply.ephemeral else N_("(in channel)")
         self.console.print("[bold magenta]creditbot[/] [dim]" + self.tr._(who) + "[/dim]")
         controls = render_message(self.console, reply.blocks, reply.text, self._name)
-        state.buttons, state.choices = [], []
-        _keep(controls, reply, state.buttons, state.choices)
+        # An answer only its reader sees and without buttons (a refusal, a confirmation)
+        # leaves the message above it on screen in Slack: its buttons still press.
+        if controls or not reply.ephemeral:
+            state.buttons, state.choices = [], []
+            _keep(controls, reply, state.buttons, state.choices)
         state.answered = True
         self.console.print()
 

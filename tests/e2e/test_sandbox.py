@@ -31,7 +31,7 @@ def test_the_sandbox_explains_mistakes_instead_of_failing(monkeypatch, clock, tm
     script.write_text("7\n:as nobody-at-all\n:in #nowhere\n:bogus\n/credit check\n")
     result = CliRunner().invoke(main, ["sandbox", "--script", str(script)])
     assert result.exit_code == 0, result.output
-    assert "No such button in the last message." in result.stdout
+    assert "No such button in the last message with buttons." in result.stdout
     assert "No one called “nobody-at-all”" in result.stdout
     assert "No channel “nowhere”" in result.stdout
     assert "“:bogus” is not a sandbox command; :help lists them." in result.stdout
@@ -231,3 +231,25 @@ def test_what_the_bot_logs_for_its_operator_comes_after_the_answer_and_says_it_i
     assert line == (f"log: WARNING creditbot.errors: No exchange rate for CHF (to USD) on or "
                     f"before {day}: import one with `creditbot import rates FILE.csv`.")
     assert result.stderr == ""
+
+
+def test_a_refusal_only_you_see_leaves_the_cards_buttons_pressable(monkeypatch, clock,
+                                                                   tmp_path):
+    # The rep's own Approve was refused; the card stays in #credit, as in Slack, so the
+    # credit manager presses its Approve next (it was "No such button" before).
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "200")
+    result = _run(tmp_path, ":as U01SALESAMY\n:in sales\n"
+                            "/credit request acme packaging +100k Q1 stock\n1\n"
+                            ":as U02CREDITMG\n1\n")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    own = out[out.index("U01SALESAMY in #sales> 1\n"):]
+    assert own.startswith("U01SALESAMY in #sales> 1\n… pressed “Approve”\n"
+                          "creditbot (only you can see this)\n"
+                          "⛔ You can't decide this request: you filed it. Someone else must "
+                          "decide it.\n")
+    manager = out[out.index("U02CREDITMG in #sales> 1\n"):]
+    assert manager.startswith("U02CREDITMG in #sales> 1\n… pressed “Approve”\n"
+                              "creditbot (opened a form, only you can see it)\n")
+    assert "No such button" not in out
