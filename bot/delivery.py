@@ -97,15 +97,18 @@ def deliver_queued(sender: Sender, engine: Engine, after: int, cap: timedelta,
                    report: Callable[[OutboxProgress], None],
                    every: timedelta = timedelta(seconds=10),
                    stop: threading.Event | None = None, *,
-                   upto: int | None = None) -> OutboxProgress:
+                   upto: int | None = None, stall: timedelta | None = None
+                   ) -> OutboxProgress:
     """Delivers in this process until every message with an outbox id above ``after``
     (and at most ``upto``) is sent, given up, or waits for a retry later than ``cap``
-    from now; or until ``cap`` has passed. Other due messages go out too: a channel's
-    messages go in order, and a failure's report to the admin channel is queued
-    meanwhile. ``report`` is called every ``every`` with how far it got; returns the
-    last count of the messages in range."""
+    from now; or until ``cap`` has passed, or ``stall`` passed without one of them sent
+    or given up (Slack unreachable: its retries would fill the cap). Other due messages
+    go out too: a channel's messages go in order, and a failure's report to the admin
+    channel is queued meanwhile. ``report`` is called every ``every`` with how far it
+    got; returns the last count of the messages in range."""
     stop = stop or threading.Event()
     deadline = datetime.now(UTC) + cap
+    moved, moved_at = -1, datetime.now(UTC)
     finished = threading.Event()
     timer = threading.Timer(cap.total_seconds(), stop.set)
     timer.daemon = True
@@ -127,6 +130,11 @@ def deliver_queued(sender: Sender, engine: Engine, after: int, cap: timedelta,
             progress = progress_since(engine, after, upto)
             if progress.pending == 0 or progress.next_due is None \
                     or progress.next_due > deadline or stop.is_set():
+                break
+            now = datetime.now(UTC)
+            if progress.sent + progress.failed != moved:
+                moved, moved_at = progress.sent + progress.failed, now
+            elif stall is not None and now - moved_at > stall:
                 break
             done = sender.deliver_due(stop=stop)
             if done.sent == done.retried == done.failed == 0:

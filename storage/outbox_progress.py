@@ -55,3 +55,33 @@ def progress_since(engine: Engine, after: int, upto: int | None = None) -> Outbo
         row = conn.execute(statement).one()
     return OutboxProgress(int(row[0]), int(row[1]), int(row[2]), row[3])
 
+
+
+@dataclass(frozen=True)
+class NextTry:
+    """When the first of some messages can go at the earliest (a channel's messages go
+    in order: behind an earlier one waiting for its retry too), and what Slack answered
+    that one last."""
+
+    at: datetime
+    last_error: str | None
+
+
+def next_try(engine: Engine, after: int, upto: int | None = None) -> NextTry | None:
+    """For the messages still to send above ``after`` (at most ``upto``): the earliest
+    retry among the first message still to send in each of their channels, earlier
+    messages included. None when none is left."""
+    pending = OutboxRow.sent_at.is_(None) & OutboxRow.failed_at.is_(None)
+    ours = select(OutboxRow.channel).where(pending, OutboxRow.id > after)
+    if upto is not None:
+        ours = ours.where(OutboxRow.id <= upto)
+    heads = (select(func.min(OutboxRow.id).label("id"))
+             .where(pending, OutboxRow.channel.in_(ours.scalar_subquery()))
+             .group_by(OutboxRow.channel).subquery())
+    statement = (select(type_coerce(OutboxRow.next_attempt_at, UtcDateTime()),
+                        OutboxRow.last_error)
+                 .join(heads, heads.c.id == OutboxRow.id)
+                 .order_by(OutboxRow.next_attempt_at).limit(1))
+    with engine.connect() as conn:
+        row = conn.execute(statement).first()
+    return None if row is None else NextTry(row[0], row[1])

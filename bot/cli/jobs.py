@@ -104,6 +104,9 @@ def _next_run(stored: datetime | None, zone: tzinfo) -> str:
 # message a second per channel: a digest to each of 200 people takes a while).
 DELIVERY_CAP = timedelta(minutes=10)
 PROGRESS_EVERY = timedelta(seconds=10)
+# With Slack unreachable every try fails and is retried later and later: after this long
+# without one message sent or given up, the running bot is left to go on trying.
+DELIVERY_STALL = timedelta(minutes=2)
 RUNNING_BOT = "the running bot (creditbot serve or creditbot scheduler)"
 
 
@@ -146,7 +149,8 @@ def jobs_run(name: str, no_deliver: bool) -> None:
             out.print(f"{_messages(queued)} queued; {why}{RUNNING_BOT} delivers them",
                       markup=False, soft_wrap=True)
         else:
-            _deliver(sender, services.engine, before, last, queued)
+            _deliver(sender, services.engine, before, last, queued,
+                     services.config.organisation.zone)
     if result.outcome != "ok":
         _fail(f"{name} failed: {result.error}")
 
@@ -155,23 +159,49 @@ def _messages(count: int) -> str:
     return f"{count} message{'' if count == 1 else 's'}"
 
 
-def _deliver(sender: Sender, engine: Engine, before: int, last: int, queued: int) -> None:
+def _deliver(sender: Sender, engine: Engine, before: int, last: int, queued: int,
+             zone: tzinfo) -> None:
+    import signal
+
     from bot.delivery import deliver_queued
+    from storage.outbox_progress import next_try, progress_since
+
+    def waiting(soon_too: bool = False) -> str:
+        """When the next try is, if it is a while off (or ``soon_too``, after Slack
+        failed): a retry, which holds the channel's later messages, theirs or an
+        earlier job's."""
+        upcoming = next_try(engine, before, last)
+        if upcoming is None or not (
+                upcoming.at > datetime.now(UTC) + timedelta(seconds=2)
+                or (soon_too and upcoming.last_error)):
+            return ""
+        after = f", after Slack answered “{upcoming.last_error}”" if upcoming.last_error \
+            else ""
+        return f"the next try is at {_when(upcoming.at, zone)[11:]}{after}"
 
     def report(progress: OutboxProgress) -> None:
+        pace = waiting() or "about one a second per channel"
         err.print(f"delivering: {progress.sent} of {_messages(progress.queued)} sent, "
-                  f"{progress.failed} failed, {progress.pending} to go (about one a second "
-                  "per channel)", markup=False, soft_wrap=True)
+                  f"{progress.failed} failed, {progress.pending} to go ({pace})",
+                  markup=False, soft_wrap=True)
+
+    def interrupted(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
 
     err.print(f"delivering {_messages(queued)} at Slack's pace; Ctrl-C leaves them to "
               f"{RUNNING_BOT}", markup=False, soft_wrap=True)
+    # A kill (a cron's timeout) ends as Ctrl-C does: with the line saying what is left.
+    previous = signal.signal(signal.SIGTERM, interrupted)
     try:
         done = deliver_queued(sender, engine, before, DELIVERY_CAP, report, PROGRESS_EVERY,
-                              upto=last)
+                              upto=last, stall=DELIVERY_STALL)
     except KeyboardInterrupt:
-        from storage.outbox_progress import progress_since
-
         done = progress_since(engine, before, last)
-    left = f"; {done.pending} left for {RUNNING_BOT}" if done.pending else ""
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    left = ""
+    if done.pending:
+        why = waiting(soon_too=True)
+        left = f"; {done.pending} left for {RUNNING_BOT}" + (f": {why}" if why else "")
     out.print(f"{_messages(done.queued)} queued: {done.sent} sent, {done.failed} failed{left}",
               markup=False, soft_wrap=True)

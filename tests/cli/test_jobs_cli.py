@@ -22,7 +22,7 @@ from handlers.housekeeping import FEATURE as HOUSEKEEPING
 from handlers.registry import Catalogue, Feature, Job
 from storage.jobs import finish_run, job_store, runs, start_run
 from storage.outbox import OutboxStore
-from storage.outbox_progress import OutboxProgress, progress_since
+from storage.outbox_progress import OutboxProgress, next_try, progress_since
 from storage.requests import ProcessedRequests
 from tests.conftest import ROOT
 from tests.e2e.conftest import TOKEN
@@ -276,13 +276,39 @@ def test_jobs_run_says_how_far_it_got_and_leaves_the_rest_to_the_bot(cli, engine
     # a second.
     slack.fail("chat.postMessage", "ratelimited", 1, retry_after=60)
     result = cli("jobs", "run", "digest")
+    # What is left says when it is tried next, and why it waits.
+    upcoming = next_try(engine, 0)
+    assert upcoming is not None and upcoming.last_error == "ratelimited"
+    at = upcoming.at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M:%S")
     assert (result.exit_code, result.stdout) == (
         0, "digest: ok — messages 4\n4 messages queued: 3 sent, 0 failed; 1 left for "
-           f"{RUNNING_BOT}\n")
+           f"{RUNNING_BOT}: the next try is at {at}, after Slack answered “ratelimited”\n")
     assert re.search(r"delivering: [12] of 4 messages sent, 0 failed, [23] to go",
                      result.stderr), result.stderr
     assert posted(slack) == ["digest 1", "digest 2", "digest 3"]
     assert progress_since(engine, 0).next_due > datetime.now(UTC) + timedelta(seconds=50)
+
+
+def test_jobs_run_stops_trying_when_slack_takes_nothing_for_a_while(cli, engine, slack,
+                                                                    monkeypatch):
+    # Slack answering 500 to everything: each retry waits longer; without the stall the
+    # command went on for the whole cap (ten minutes), saying "about one a second".
+    monkeypatch.setattr(jobs_cli, "DELIVERY_STALL", timedelta(seconds=2))
+    monkeypatch.setattr(jobs_cli, "PROGRESS_EVERY", timedelta(seconds=0.5))
+    monkeypatch.setattr(handlers, "catalogue", lambda: queueing(engine, ALERTS, AMY))
+    slack.fail("chat.postMessage", "http500", 1000)
+    slack.fail("conversations.open", "http500", 1000)
+    started = datetime.now(UTC)
+    result = cli("jobs", "run", "digest")
+    assert datetime.now(UTC) - started < timedelta(seconds=30)
+    upcoming = next_try(engine, 0)
+    assert upcoming is not None and upcoming.last_error
+    at = upcoming.at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M:%S")
+    assert (result.exit_code, result.stdout) == (
+        0, "digest: ok — messages 2\n2 messages queued: 0 sent, 0 failed; 2 left for "
+           f"{RUNNING_BOT}: the next try is at {at}, after Slack answered "
+           f"“{upcoming.last_error}”\n")
+    assert progress_since(engine, 0).pending == 2
 
 
 @pytest.mark.parametrize("how", ["no token", "--no-deliver"])

@@ -204,3 +204,26 @@ def test_a_message_commits_with_the_audit_entry_and_event_of_its_use_case(engine
                                      action="credit.requested", subject="C0002"))
         work.outbox.add(message("rolled back with its audit entry"))
     assert [r.id for r in rows(engine)] == [queued]
+
+
+def test_the_next_try_of_new_messages_is_the_one_holding_their_channel(engine: Engine):
+    """`jobs run` said "about one a second per channel" for minutes while a job's
+    messages waited behind an earlier job's, retried in ten minutes after Slack failed."""
+    from storage.outbox_progress import next_try
+
+    store = OutboxStore(engine)
+    earlier = store.queue(message("an earlier job's"))
+    [claimed] = store.claim("sender-1", 10, datetime.now(UTC), LEASE)
+    retry = later(600).replace(microsecond=0)
+    assert store.retry_at(claimed.id, "sender-1", retry, "URLError: Connection refused")
+    ours = store.queue(message("this job's"))
+    store.queue(message("this job's, elsewhere", channel=OTHER))
+    # The other channel's message is due now: that is the next try of this job's.
+    upcoming = next_try(engine, earlier)
+    assert upcoming is not None and upcoming.last_error is None
+    assert upcoming.at <= datetime.now(UTC)
+    # This job's message in the held channel alone waits for the earlier one's retry.
+    upcoming = next_try(engine, earlier, ours)
+    assert upcoming is not None
+    assert (upcoming.at, upcoming.last_error) == (retry, "URLError: Connection refused")
+    assert next_try(engine, ours + 1) is None
