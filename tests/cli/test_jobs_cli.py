@@ -365,3 +365,35 @@ def test_a_message_slack_refuses_is_counted_failed_and_reported_to_the_admins(
     [report] = [c for c in slack.calls_to("chat.postMessage") if c.status == 200
                 and c.args["channel"] == "C0ADMINS01"]
     assert "not_in_channel" in report.text
+
+
+def test_a_killed_jobs_run_says_what_it_left(database_url, tmp_path):
+    """SIGTERM (a cron's timeout) ended `jobs run` without a word about its messages."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    with SlackEmulator(token=TOKEN) as emulator:
+        emulator.fail("chat.postMessage", "http500", 10_000)
+        emulator.fail("conversations.open", "http500", 10_000)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+        env.update(DATABASE_URL=database_url, CREDITBOT_CONFIG=str(ROOT / "app.yaml"),
+                   SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=emulator.api_url)
+        subprocess.run([sys.executable, "-m", "bot.cli", "demo"], env=env, check=True,
+                       capture_output=True)
+        run = subprocess.Popen([sys.executable, "-m", "bot.cli", "jobs", "run", "alerts"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+        assert run.stderr is not None
+        for line in run.stderr:
+            if line.startswith("delivering "):  # the job ran; delivery began
+                break
+        run.send_signal(signal.SIGTERM)
+        stdout, _ = run.communicate(timeout=30)
+    assert run.returncode == 0
+    ran, left = stdout.splitlines()
+    assert ran.startswith("alerts: ok — ")
+    assert re.fullmatch(rf"(\d+) messages queued: 0 sent, 0 failed; \1 left for "
+                        rf"{re.escape(RUNNING_BOT)}(: the next try is at \d\d:\d\d:\d\d, "
+                        r"after Slack answered “fatal_error \(http 500\)”)?", left), left
