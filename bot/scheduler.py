@@ -45,6 +45,10 @@ log = logging.getLogger("creditbot.scheduler")
 LEASE = "scheduler"
 # A standby asks for the lease this often at most: takeover within lease + one check.
 STANDBY_CHECK_SECONDS = 5.0
+# While the database is away every check fails alike: the first failure is logged with
+# its traceback, the later ones in one line this often (an outage of an hour logged 200k
+# lines at a check every few seconds), and the first check that works again once.
+FAILURE_REPEAT_SECONDS = 60.0
 # A run missed while no scheduler ran still happens, once, if it is at most this late;
 # a deployment down for longer than a week has bigger worries than housekeeping.
 MISFIRE_GRACE_SECONDS = 7 * 24 * 3600
@@ -220,6 +224,39 @@ class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
         return wait
 
 
+def _first_line(problem: BaseException) -> str:
+    text = " ".join(str(problem).split("\n", 1)[0].split())
+    return f"{type(problem).__name__}: {text[:300]}"
+
+
+class _Failures:
+    """A streak of failed checks, logged as FAILURE_REPEAT_SECONDS says."""
+
+    def __init__(self, holder: str) -> None:
+        self.holder = holder
+        self.count = 0
+        self.since = datetime.now(UTC)
+        self.said_at = 0.0
+
+    def failed(self, problem: Exception) -> None:
+        self.count += 1
+        now = time.monotonic()
+        if self.count == 1:
+            self.since, self.said_at = datetime.now(UTC), now
+            log.exception("scheduler candidate %s: check failed", self.holder)
+        elif now - self.said_at >= FAILURE_REPEAT_SECONDS:
+            self.said_at = now
+            log.error("scheduler candidate %s: checks still failing (%d since %s): %s",
+                      self.holder, self.count, self.since.isoformat(timespec="seconds"),
+                      _first_line(problem))
+
+    def worked(self) -> None:
+        if self.count:
+            log.info("scheduler candidate %s: checks work again after %d failed since %s",
+                     self.holder, self.count, self.since.isoformat(timespec="seconds"))
+            self.count = 0
+
+
 class Candidate:
     """One process's bid to run the scheduler; ``run(stop)`` until ``stop`` is set."""
 
@@ -247,14 +284,17 @@ class Candidate:
         renew_every = self.ttl.total_seconds() / 3
         standby_every = min(STANDBY_CHECK_SECONDS, renew_every)
         log.info("scheduler candidate %s: lease %ss", self.holder, self.ttl.total_seconds())
+        failures = _Failures(self.holder)
         try:
             while not stop.is_set():
                 try:
                     self.step()
-                except Exception:
+                except Exception as problem:
                     # The database may be away for a moment; never lead on a guess.
-                    log.exception("scheduler candidate %s: check failed", self.holder)
+                    failures.failed(problem)
                     self._step_down()
+                else:
+                    failures.worked()
                 stop.wait(renew_every if self.leading else standby_every)
         finally:
             self._step_down()
@@ -286,9 +326,10 @@ class Candidate:
             return
         try:
             renewed = self._lease.renew()
-        except Exception:
+        except Exception as problem:
             renewed = False
-            log.exception("could not renew the scheduler lease")
+            # In a line: the checks that follow fail alike and log the traceback once.
+            log.warning("could not renew the scheduler lease: %s", _first_line(problem))
         if not renewed:
             log.warning("%s lost the scheduler lease; stopping the scheduler", self.holder)
             self._lease = None

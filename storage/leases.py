@@ -12,11 +12,15 @@ Renewing and releasing name the lease by (name, holder, acquired_at): a holder w
 lease expired and was taken over cannot extend or drop the new holder's lease.
 
 Times come from this machine's clock; hosts sharing a database need synchronised clocks
-(NTP) to within a small part of the ttl.
+(NTP) to within a small part of the ttl. A row that runs out further ahead than any
+holder renews to (``RENEWED_AT_MOST`` ahead: a date typed by hand, a host whose clock is
+hours ahead) would shut everyone else out until then; it is taken over as if expired,
+with a warning in the log.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -27,6 +31,10 @@ from sqlalchemy import Connection, Engine, Table, delete, select, update
 from storage.models import LeaseRow
 
 _LEASES: Table = LeaseRow.__table__  # type: ignore[assignment]
+log = logging.getLogger("creditbot.leases")
+# Twice the longest lease app.yaml allows (an hour): no holder's row runs out further
+# ahead than this, whatever ttl this process asks for (hosts may differ in theirs).
+RENEWED_AT_MOST = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -107,16 +115,19 @@ def holder_of(engine: Engine, name: str) -> LeaseState | None:
 
 
 def try_acquire(engine: Engine, name: str, holder: str, ttl: timedelta) -> Lease | None:
-    """Takes the lease ``name`` for ``ttl`` if it is free or expired; None if someone
-    holds it. ``holder`` says who is asking (e.g. ``host:pid``); it is shown to whoever
-    finds the lease taken."""
+    """Takes the lease ``name`` for ``ttl`` if it is free or expired (or runs out further
+    ahead than ``RENEWED_AT_MOST``, which no holder writes); None if someone holds it.
+    ``holder`` says who is asking (e.g. ``host:pid``); it is shown to whoever finds the
+    lease taken."""
     if ttl <= timedelta(0):
         raise ValueError(f"a lease needs a positive ttl, got {ttl}")
+    now = _now()
+    beyond = now + max(RENEWED_AT_MOST, 2 * ttl)
     # Read first: when the lease is taken, say so without queueing for SQLite's write
     # lock behind the holder's own long transaction.
-    if holder_of(engine, name) is not None:
+    current = _row(engine, name)
+    if current is not None and now < current.expires_at <= beyond:
         return None
-    now = _now()
     expires = now + ttl
     upsert = _insert_for(engine.dialect.name)(_LEASES).values(
         name=name, holder=holder, acquired_at=now, expires_at=expires)
@@ -124,11 +135,27 @@ def try_acquire(engine: Engine, name: str, holder: str, ttl: timedelta) -> Lease
         index_elements=[_LEASES.c.name],
         set_={"holder": upsert.excluded.holder, "acquired_at": upsert.excluded.acquired_at,
               "expires_at": upsert.excluded.expires_at},
-        where=_LEASES.c.expires_at <= now,
+        where=(_LEASES.c.expires_at <= now) | (_LEASES.c.expires_at > beyond),
     ).returning(_LEASES.c.name)
     with engine.begin() as conn:
         won = conn.execute(upsert).first() is not None
-    return Lease(engine, name, holder, ttl, now, expires) if won else None
+    if not won:
+        return None
+    if current is not None and current.expires_at > beyond:
+        log.warning("%s took the lease %s over from %s, which ran until %s: further ahead "
+                    "than a holder renews to. A host's clock runs hours ahead of this "
+                    "one's, or the row was edited; keep the hosts' clocks in step (NTP)",
+                    holder, name, current.holder, current.expires_at.isoformat(
+                        timespec="seconds"))
+    return Lease(engine, name, holder, ttl, now, expires)
+
+
+def _row(engine: Engine, name: str) -> LeaseState | None:
+    """The lease's row, expired or not."""
+    with engine.connect() as conn:
+        row = conn.execute(select(_LEASES).where(_LEASES.c.name == name)).first()
+    return None if row is None else LeaseState(row.name, row.holder, row.acquired_at,
+                                               row.expires_at)
 
 
 def _insert_for(dialect: str) -> Any:

@@ -3,6 +3,7 @@ leader that loses its lease stopping at once. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -227,3 +228,42 @@ def _stopped() -> threading.Event:
     stop = threading.Event()
     stop.set()
     return stop
+
+
+def test_a_database_away_is_logged_once_with_its_traceback_then_a_line_a_while(
+        engine, caplog, monkeypatch):
+    """A 15-second outage logged 825 lines, 16 tracebacks among them."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot import scheduler
+
+    monkeypatch.setattr(scheduler, "STANDBY_CHECK_SECONDS", 0.02)
+    monkeypatch.setattr(scheduler, "FAILURE_REPEAT_SECONDS", 0.25)
+    subject = candidate(engine, holder="host:7")
+    checks = {"n": 0}
+    real_step = subject.step
+
+    def step() -> None:
+        checks["n"] += 1
+        if checks["n"] <= 40:  # about 0.8 s away
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        real_step()
+
+    monkeypatch.setattr(subject, "step", step)
+    caplog.set_level("INFO", logger="creditbot.scheduler")
+    with running(subject):
+        wait_for(lambda: subject.leading)
+    said = [r for r in caplog.records if r.name == "creditbot.scheduler"]
+    assert said[0].getMessage() == "scheduler candidate host:7: lease 3.0s"
+    assert said[1].getMessage() == "scheduler candidate host:7: check failed"
+    assert said[1].exc_info is not None
+    repeats = [r.getMessage() for r in said[2:] if "still failing" in r.getMessage()]
+    assert 1 <= len(repeats) <= 5 and all(r.exc_info is None for r in said[2:])
+    assert all(re.fullmatch(
+        r"scheduler candidate host:7: checks still failing \(\d+ since \S+\): "
+        r"OperationalError: \(builtins.Exception\) server closed the connection", line)
+        for line in repeats), repeats
+    back = [r.getMessage() for r in said if "work again" in r.getMessage()]
+    assert len(back) == 1 and re.fullmatch(
+        r"scheduler candidate host:7: checks work again after 40 failed since \S+", back[0])
+    assert "host:7 leads the scheduler" in [r.getMessage() for r in said]

@@ -170,3 +170,30 @@ def test_of_threads_racing_for_an_expired_lease_exactly_one_wins(engine, upsert_
         won = race(engine, 6)
         assert len(won) == 1 and won[0].holder.startswith("worker-")
         won[0].release()
+
+
+def test_a_lease_running_out_further_ahead_than_any_holder_renews_is_taken_over(
+        engine, clock, caplog):
+    """An expiry edited to 9999-12-31 (or a host's clock an hour ahead) kept every
+    scheduler out until then, said once at INFO."""
+    from sqlalchemy import update
+
+    from storage.models import LeaseRow
+
+    try_acquire(engine, "scheduler", "host-a:101", TTL)
+    # Two hours ahead may be a holder's (another host's lease of up to an hour, its
+    # clock a little ahead): still held, whatever ttl the asker has.
+    with engine.begin() as conn:
+        conn.execute(update(LeaseRow).values(expires_at=T0 + timedelta(hours=2)))
+    assert try_acquire(engine, "scheduler", "host-b:202", TTL) is None
+    far = datetime(9999, 12, 31, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(update(LeaseRow).values(holder="garbage☃ x", expires_at=far))
+    with caplog.at_level("WARNING", logger="creditbot.leases"):
+        taken = try_acquire(engine, "scheduler", "host-b:202", TTL)
+    assert taken is not None and holder_of(engine, "scheduler") == taken.state
+    assert [r.getMessage() for r in caplog.records] == [
+        "host-b:202 took the lease scheduler over from garbage☃ x, which ran until "
+        "9999-12-31T00:00:00+00:00: further ahead than a holder renews to. A host's clock "
+        "runs hours ahead of this one's, or the row was edited; keep the hosts' clocks in "
+        "step (NTP)"]
