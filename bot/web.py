@@ -219,7 +219,12 @@ def parse_payload(text: str, content_type: str | None) -> dict[str, Any]:
     if content_type == "application/json" or text.startswith("{"):
         parsed = json.loads(text, object_pairs_hook=_unique_keys)
     else:
-        fields = parse_qsl(text, keep_blank_values=True)
+        # Strict: a %-escape that is not UTF-8 (%FF, an encoded surrogate) would reach
+        # Bolt, which decodes with errors="replace", as U+FFFD in what the person typed.
+        try:
+            fields = parse_qsl(text, keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            raise Malformed("a %-escape in the form is not UTF-8") from None
         form = dict(fields)
         if len(form) != len(fields):
             raise Malformed("a form field appears twice")

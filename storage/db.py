@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from functools import cache
@@ -200,6 +201,15 @@ def code_revision() -> str:
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     assert head is not None
     return head
+
+
+def _not_context_lines(record: logging.LogRecord) -> bool:
+    # Alembic says which dialect it talks to at INFO each time it opens a context, and
+    # /healthz opens one at each probe: two lines a probe, for nothing an operator needs.
+    return not str(record.msg).startswith(("Context impl ", "Will assume "))
+
+
+logging.getLogger("alembic.runtime.migration").addFilter(_not_context_lines)
 
 
 def schema_revisions(engine: Engine) -> tuple[str | None, str]:

@@ -66,6 +66,10 @@ MALFORMED = {
     "a JSON string": (b'"event_callback"', JSON),
     "a payload that is an array": (b"payload=%5B1%2C2%5D", FORM),
     "bytes that are not UTF-8": (b"command=%2Fcredit&text=\xff\xfe\xfd", FORM),
+    # %-escapes of the same, and of a surrogate encoded as UTF-8 (answered with U+FFFD
+    # in place of what was typed).
+    "%-escapes that are not UTF-8": (b"command=%2Fcredit&text=check%FF%FE", FORM),
+    "a %-escaped surrogate": (b"command=%2Fcredit&text=check%ED%A0%80", FORM),
     "JSON cut short": (b'{"type": "event_callback", "event": {', JSON),
 }
 
