@@ -190,8 +190,20 @@ class _TokenWarnings(logging.Filter):
         return record.getMessage() not in self._NOISE
 
 
+class _UnhandledInALine(logging.Filter):
+    """Bolt logs a request nothing listens to (a forged or stale action id) with a
+    dozen lines of Python a developer might add; the first line says what came."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("Unhandled request (") and "\n" in message:
+            record.msg, record.args = message.split("\n", 1)[0], ()
+        return True
+
+
 _log = logging.getLogger("creditbot.slack")
 _log.addFilter(_TokenWarnings())
+_log.addFilter(_UnhandledInALine())
 # The SDK logs each failed try of the start-up check; its one-line outcome says it all.
 _quiet = logging.getLogger("creditbot.slack.token-check")
 _quiet.setLevel(logging.CRITICAL)

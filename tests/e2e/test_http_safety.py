@@ -544,3 +544,17 @@ def test_the_nulls_slack_writes_in_a_press_are_of_the_right_shape(world, monkeyp
     payload["user"]["team_id"] = None
     result = post(world.url, urlencode({"payload": json.dumps(payload)}).encode())
     assert result.status == 200
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_action_nothing_listens_to_is_logged_in_one_line(world, caplog):
+    """Bolt logged a forged action id with a dozen lines of suggested Python."""
+    caplog.set_level(logging.WARNING)
+    payload = press_payload(actions=[{"action_id": "check_pick:99", "block_id": "b",
+                                      "value": "{}", "type": "button"}])
+    answer = post(world.url, as_form(payload))
+    assert answer.status == 404
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith(
+        "Unhandled request (")]
+    assert len(said) == 1 and "\n" not in said[0], said
+    assert "check_pick:99" in said[0]
