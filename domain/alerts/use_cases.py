@@ -52,6 +52,15 @@ class AlertClosed(DomainError):
                             "this digest was posted."))
 
 
+class AlertUnknown(DomainError):
+    """The digest or the line pressed is not on record (a button of a deleted digest, a
+    forged press): not to be told it was resolved."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("This alert is not on record (anymore): nothing was changed. "
+                            "The latest digest in the channel has the alerts still open."))
+
+
 class AlertOutdated(DomainError):
     """The line answered is from a digest older than the condition's latest
     announcement: what the person saw is no longer the situation."""
@@ -218,8 +227,10 @@ class Alerts:
             if digest is not None:
                 uow.alerts.lock_run(digest.run_at)
             state = uow.alerts.states([condition]).get(condition)
-            if digest is None or state is None or not state.is_open or \
+            if digest is None or state is None or \
                     condition not in {line.condition for line in digest.lines}:
+                raise AlertUnknown()
+            if not state.is_open:
                 raise AlertClosed()
             if state.last_announced_at is not None and digest.run_at < state.last_announced_at:
                 raise AlertOutdated()

@@ -595,7 +595,10 @@ class CollectorsDay:
         self.access.require(actor)
         dispute = next((d for d in uow.collections.disputes(customer_id)
                         if d.id == dispute_id), None)
-        if dispute is None or not dispute.is_open:
+        if dispute is None:
+            raise DomainError(N_("That dispute is not on record for this customer: nothing "
+                                 "was changed."))
+        if not dispute.is_open:
             raise DomainError(N_("That dispute is already resolved."))
         assignment = uow.collections.open_assignment(customer_id)
         if actor.user_id not in (dispute.owner, self.policy.lead,

@@ -621,7 +621,7 @@ def test_an_operator_running_the_job_by_hand_delivers_its_digests_and_sees_the_r
     row = " ".join(" ".join(lines[first:after]).split())
     assert row.startswith("alerts 0 8 * * mon-fri "), row
     assert row.endswith(
-        " when a scheduler leads ok: customers 5, conditions 7, announced 0, resolved 0, "
+        " once a scheduler runs ok: customers 5, conditions 7, announced 0, resolved 0, "
         "unrouted 0, digests 0, messages 0, missing_rate 0, assigned 0, attempts 1"), row
     assert [run.outcome for run in alert_runs(engine)] == ["ok", "ok"]
 

@@ -14,7 +14,13 @@ from domain.aging import AgingBuckets
 from domain.alerts.detect import WatchSettings
 from domain.alerts.digest import Page
 from domain.alerts.routing import DEFAULT_ROUTES, Directory
-from domain.alerts.use_cases import AlertChanged, AlertClosed, AlertOutdated, Alerts
+from domain.alerts.use_cases import (
+    AlertChanged,
+    AlertClosed,
+    AlertOutdated,
+    Alerts,
+    AlertUnknown,
+)
 from domain.model import Customer, Invoice
 from domain.money import Money
 from domain.positions import CreditPolicyContext
@@ -149,11 +155,19 @@ def test_someone_without_access_is_refused_and_the_refusal_recorded():
 
 
 @pytest.mark.parametrize(("digest", "condition"), [(1, "overdue:C2"), (9, "overdue:C1")])
-def test_a_condition_not_in_that_digest_or_resolved_since_is_closed(digest, condition):
-    alerts, _, _ = world(invoice("C1", 10, "100"))
+def test_a_condition_not_in_that_digest_or_a_digest_not_on_record_is_unknown(digest,
+                                                                            condition):
+    # Not "resolved since": a press of a deleted digest's button (or a forged one) is
+    # told it is not on record, and changes nothing.
+    alerts, uow, _ = world(invoice("C1", 10, "100"))
     alerts.scan()
-    with pytest.raises(AlertClosed):
+    with pytest.raises(AlertUnknown) as refused:
         alerts.acknowledge(MANAGER, digest, condition)
+    assert refused.value.template == (
+        "This alert is not on record (anymore): nothing was changed. The latest digest in "
+        "the channel has the alerts still open.")
+    assert uow.alerts.saved.get("overdue:C1") is None or \
+        uow.alerts.saved["overdue:C1"].acknowledged_by is None
 
 
 def test_an_answer_to_an_alert_resolved_since_is_closed():

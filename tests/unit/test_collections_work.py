@@ -357,6 +357,14 @@ def test_a_resolved_dispute_lets_dunning_count_its_invoices_again(
     with pytest.raises(DomainError) as again:
         day.resolve_dispute(MEI, opened.id, "C1", "twice")
     assert str(again.value) == "That dispute is already resolved."
+    # A dispute id this customer never had (a forged press) is not "already resolved".
+    entries = len(uow.audit.entries)
+    for dispute_id, customer in ((77_777, "C1"), (opened.id, "C2")):
+        with pytest.raises(DomainError) as unknown:
+            day.resolve_dispute(MEI, dispute_id, customer, "made up")
+        assert str(unknown.value) == ("That dispute is not on record for this customer: "
+                                      "nothing was changed.")
+    assert len(uow.audit.entries) == entries
 
 
 def test_the_worklist_and_the_legal_case_escape_what_the_erp_and_people_wrote() -> None:
