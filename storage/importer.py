@@ -604,10 +604,10 @@ def _named(found: Sequence[str], count: int | None = None) -> str:
 
 
 def _overpayments(conn: Connection, stage: Table) -> list[str]:
-    """A warning for payments above their invoice's amount, in its currency: a digit too
-    many in the ERP (99,999,999.00 against an invoice of 900,000.00) would otherwise
-    pass unseen, and the report's past AR, rebuilt from payments, counts at most the
-    invoice's amount of each (storage.reports)."""
+    """A warning for payments above their invoice's amount (a credit note's refund above
+    its size), in its currency: a digit too many in the ERP (99,999,999.00 against an
+    invoice of 900,000.00) would otherwise pass unseen, and the report's past AR, rebuilt
+    from payments, counts at most the invoice's amount of each (storage.reports)."""
     if "invoice_id" not in stage.c:  # an optional column: no payment names an invoice
         return []
     invoices: Table = TABLES["invoices"]
@@ -615,7 +615,7 @@ def _overpayments(conn: Connection, stage: Table) -> list[str]:
                    invoices.c.invoice_id, invoices.c.amount)
             .join(invoices, invoices.c.invoice_id == stage.c.invoice_id)
             .where(stage.c.invalid == 0, stage.c.currency == invoices.c.currency,
-                   stage.c.amount > invoices.c.amount)
+                   stage.c.amount > func.abs(invoices.c.amount))
             .order_by(stage.c.line_no))
     rows = conn.execute(over.limit(NAMED_IN_WARNING)).all()
     if not rows:

@@ -213,10 +213,18 @@ class SqlReportQueries:
         # A payment counts at most its invoice's amount: one with a digit too many in the
         # ERP would otherwise make AR at past month ends (and DSO, CEI) far larger than
         # ever billed (the import warns of it).
-        paid = case((and_(_P.c.currency == _I.c.currency, _P.c.amount > _I.c.amount),
-                     _I.c.amount), else_=_P.c.amount)
+        # A payment on a credit note refunds it: the customer's credit was open before it
+        # (negative), so it is taken away from what was open then, at most the note's.
+        same = _P.c.currency == _I.c.currency
+        paid = case((and_(_I.c.amount < 0, same, _P.c.amount > -_I.c.amount), _I.c.amount),
+                    (_I.c.amount < 0, -_P.c.amount),
+                    (and_(same, _P.c.amount > _I.c.amount), _I.c.amount),
+                    else_=_P.c.amount)
         sums = [_sum(and_(_P.c.date > e, issued <= e), paid) for e in ends]
-        sums += [_sum(and_(_P.c.date > e, issued <= e, due >= e), paid) for e in ends]
+        # A credit note is current at every end, as in the invoices' pass.
+        current = [or_(due >= e, _I.c.amount < 0) for e in ends]
+        sums += [_sum(and_(_P.c.date > e, issued <= e, now_current), paid)
+                 for e, now_current in zip(ends, current, strict=True)]
         joined = _P.join(_I, _I.c.invoice_id == _P.c.invoice_id).outerjoin(
             _ASSIGNED, and_(_ASSIGNED.c.customer_id == _P.c.customer_id,
                             _ASSIGNED.c.status != "closed"))

@@ -125,14 +125,29 @@ def _invoice_rule(values: dict[str, Any], context: ImportContext) -> list[tuple[
     if open_amount is None:
         open_amount = Decimal(0) if status == InvoiceStatus.PAID else amount
         values["open_amount"] = open_amount
-    elif status == InvoiceStatus.PAID and open_amount > 0:
+    elif status == InvoiceStatus.PAID and open_amount != 0:
         problems.append(("open_amount", f"is {open_amount} but the status is paid"))
-    if open_amount is not None and amount is not None and open_amount > amount:
-        problems.append(("open_amount", f"({open_amount}) is more than amount ({amount})"))
+    if open_amount is not None and amount is not None:
+        problems += _open_within(amount, open_amount)
     issue, due = values.get("issue_date"), values.get("due_date")
     if issue is not None and due is not None and due < issue:
         problems.append(("due_date", "is before issue_date"))
     return problems
+
+
+def _open_within(amount: Decimal, open_amount: Decimal) -> list[tuple[str, str]]:
+    """An invoice owes between nothing and its amount. A credit note (a negative amount,
+    owed to the customer) is open between its amount and nothing: the reports count it
+    in the AR and the current bucket; the checks, orders and alerts leave it out."""
+    if amount >= 0 and open_amount < 0:
+        return [("open_amount", f"is negative ({open_amount}) on an invoice of {amount}; "
+                                "a credit note has a negative amount too")]
+    if amount >= 0 and open_amount > amount:
+        return [("open_amount", f"({open_amount}) is more than amount ({amount})")]
+    if amount < 0 and not amount <= open_amount <= 0:
+        return [("open_amount", f"({open_amount}) of a credit note must lie between its "
+                                f"amount ({amount}) and 0")]
+    return []
 
 
 def _order_rule(values: dict[str, Any], context: ImportContext) -> list[tuple[str, str]]:
@@ -200,9 +215,10 @@ INVOICES = ImportKind(
         Field("customer_id", f.identifier, required=True),
         Field("issue_date", f.iso_date, required=True),
         Field("due_date", f.iso_date, required=True),
-        Field("amount", f.non_negative_amount, required=True),
+        # Negative for a credit note (owed to the customer).
+        Field("amount", f.amount, required=True),
         Field("currency", f.currency, required=True),
-        Field("open_amount", f.non_negative_amount),
+        Field("open_amount", f.amount),
         Field("order_id", f.identifier),
         Field("status", f.choice(*(s.value for s in InvoiceStatus))),
     ),

@@ -479,6 +479,31 @@ def test_a_payment_above_its_invoice_is_imported_with_a_warning(with_customers, 
         "most as its invoice's amount"]
 
 
+def test_a_credit_note_is_imported_and_a_refund_above_it_is_named(with_customers,
+                                                                  write_csv):
+    # A credit note was refused as "is negative": the reports' rules for them (current,
+    # in the AR, at the current rate) could not be reached from an ERP at all.
+    engine = with_customers
+    report = run(engine, write_csv, "invoices",
+                 "invoice_id,customer_id,issue_date,due_date,amount,currency,open_amount\n"
+                 "CN1,C1,2026-11-20,2026-11-20,-300.00,USD,-300.00\n"
+                 "CN2,C1,2026-11-21,2026-11-21,-50.00,USD,0\n")
+    assert report.committed and report.inserted == 2
+    with engine.connect() as conn:
+        assert conn.execute(select(InvoiceRow.invoice_id, InvoiceRow.amount,
+                                   InvoiceRow.open_amount).order_by(InvoiceRow.invoice_id)
+                            ).all() == [("CN1", Decimal("-300.00"), Decimal("-300.00")),
+                                        ("CN2", Decimal("-50.00"), Decimal("0.00"))]
+    refunds = run(engine, write_csv, "payments",
+                  "payment_id,customer_id,date,amount,currency,invoice_id\n"
+                  "R1,C1,2026-11-25,300.00,USD,CN1\nR2,C1,2026-11-25,500.00,USD,CN2\n")
+    assert refunds.committed
+    assert refunds.warnings == [
+        "1 payment is more than the invoice it pays (line 3, R2 of 500.00 USD for CN2 of "
+        "-50.00 USD): check them in the ERP; the collection metrics count each payment at "
+        "most as its invoice's amount"]
+
+
 def test_an_order_must_name_a_known_contract_of_its_own_customer(with_customers, write_csv):
     engine = with_customers
     assert run(engine, write_csv, "contracts", GOOD["contracts"]).committed  # K1: C1, K2: C2

@@ -60,3 +60,21 @@ def test_a_credit_note_is_current_in_the_series_too(engine):
     # I2 is issued (due - 30 days) on Nov 4: after Oct 31, by Nov 30.
     assert (usd.ar, usd.current_ar) == ((Decimal(700), Decimal(900)),
                                          (Decimal(-300), Decimal(-100)))
+
+
+def test_a_refunded_credit_note_was_open_at_the_month_ends_before_its_refund(engine):
+    # Issued Sep 20 (due "long ago", as credit notes are never overdue), refunded on
+    # Nov 10: open (-300) at the end of October, settled by November's. A refund of a
+    # digit too many (3000.00) counts as the note's size. Each ERP payment is positive.
+    note = {**_invoice("CN1", "-300", 70), "issue_date": AS_OF - timedelta(days=71),
+            "open_amount": Decimal(0), "status": "paid"}
+    invoice = {**_invoice("I1", "1000", 100)}
+    _load(engine, [_customer("C1")], [invoice, note], [
+        dict(payment_id="R1", customer_id="C1", date=AS_OF - timedelta(days=20),
+             amount=Decimal("3000.00"), currency="USD", invoice_id="CN1")])
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as work:
+        series = SqlReportQueries(work.session).series(periods(AS_OF, 3), 2, BUCKETS)
+    [usd] = series.portfolio
+    # October's end: I1 (overdue) 1000 and the note -300, current; November's: I1 alone.
+    assert (usd.ar, usd.current_ar) == ((Decimal(700), Decimal(1000)),
+                                         (Decimal(-300), Decimal(0)))

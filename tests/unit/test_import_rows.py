@@ -47,7 +47,6 @@ def test_a_paid_invoice_has_nothing_open():
         (4, "1,2.3", "amount", "not an amount"),
         (4, "120,000", "amount", "no thousands separators"),
         (4, "$100", "amount", "not an amount"),
-        (4, "-5", "amount", "is negative"),
         (4, "12.345", "amount", "more decimals than USD allows"),
         (5, "XYZ", "currency", "not an ISO 4217 currency code"),
         (0, "", "invoice_id", "is empty but required"),
@@ -59,6 +58,30 @@ def test_bad_cells_say_which_column_and_why(cell_index, value, column, reason):
     found = errors("invoices", INVOICE_HEADER, cells)
     assert len(found) == 1
     assert found[0][0] == column and reason in found[0][1]
+
+
+def test_a_credit_note_has_a_negative_amount_and_is_open_up_to_it():
+    header = [*INVOICE_HEADER, "open_amount"]
+    parser = RowParser(KINDS["invoices"], INVOICE_HEADER)
+    row = dict(zip(parser.columns, parser.parse(2, ["CN1", "C1", "2026-01-01", "2026-01-01",
+                                                    "-300.00", "USD"]), strict=True))
+    assert (row["amount"], row["open_amount"], row["status"]) == (-300, -300, "open")
+    cells = ["CN1", "C1", "2026-01-01", "2026-01-01", "-300.00", "USD"]
+    for part in ("-120.50", "0"):
+        assert not isinstance(parse("invoices", header, [*cells, part]), list)
+    assert errors("invoices", header, [*cells, "-300.01"]) == [
+        ("open_amount", "(-300.01) of a credit note must lie between its amount (-300.00) "
+                        "and 0")]
+    assert errors("invoices", header, [*cells, "10"]) == [
+        ("open_amount", "(10) of a credit note must lie between its amount (-300.00) and 0")]
+    # An invoice owes nothing below 0: a negative open amount needs a negative amount.
+    assert errors("invoices", header, ["I1", "C1", "2026-01-01", "2026-01-31", "100",
+                                       "USD", "-5"]) == [
+        ("open_amount", "is negative (-5) on an invoice of 100; a credit note has a negative "
+                        "amount too")]
+    # Settled, a credit note has nothing open either.
+    assert errors("invoices", [*header, "status"], [*cells, "-1", "paid"]) == [
+        ("open_amount", "is -1 but the status is paid")]
 
 
 def test_every_problem_of_a_row_is_reported_at_once():
