@@ -1,0 +1,36 @@
+"""A credit note from the ERP, through the real import, then signed HTTP -> bot ->
+emulator: the report's receivables count it (it is owed to the customer), the check
+card's exposure does not (credit is not lent against a note the ERP has not applied)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from tests.e2e.conftest import CREDIT_MANAGER, NOW, SALES, SALES_CHANNEL
+from tests.e2e.test_erp_ids import _import
+
+
+def _receivables(world: Any) -> str:
+    text = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit report",
+                             timeout=30).all_text()
+    found = re.search(r"\*Receivables\*\n(\$[\d,]+\.\d\d)", text)
+    assert found, text
+    return found[1]
+
+
+def test_an_imported_credit_note_lowers_the_receivables_not_the_exposure(world, tmp_path):
+    check_before = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0002").all_text()
+    before = _receivables(world)
+    day = NOW.date() - timedelta(days=3)
+    report = _import(world, tmp_path, "invoices",
+                     ["invoice_id", "customer_id", "issue_date", "due_date", "amount",
+                      "currency"],
+                     [["CN-7", "C0002", str(day), str(day), "-300.00", "USD"]])
+    assert report.committed and report.inserted == 1
+    after = _receivables(world)
+    as_number = lambda money: float(money.strip("$").replace(",", ""))  # noqa: E731
+    assert round(as_number(before) - as_number(after), 2) == 300.00
+    assert world.slack.slash(SALES, SALES_CHANNEL,
+                             "/credit check C0002").all_text() == check_before
