@@ -30,6 +30,7 @@ from domain.reports.metrics import (
     Period,
     ProvisionLine,
     apportioned,
+    best_possible_trend,
     complete_months,
     is_month_end,
     metrics,
@@ -74,6 +75,8 @@ class TrendPoint:
     ar: Decimal
     current_ar: Decimal
     dso: CountBack
+    # Over the report's N months up to this month end, as the report's own figure.
+    best_possible: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -240,10 +243,11 @@ class Reports:
                 continue
             allowances[line.customer_id] += line.weighted / _BP * f
         portfolio_trend = tuple(
-            TrendPoint(period, figures.sales, *figures.balances, dso)
-            for (period, dso), figures in zip(
+            TrendPoint(period, figures.sales, *figures.balances, dso, best)
+            for (period, dso), figures, best in zip(
                 trend(portfolio_figures, months),
-                complete_months(portfolio_figures)[-months:], strict=True))
+                complete_months(portfolio_figures)[-months:],
+                best_possible_trend(portfolio_figures, months, months), strict=True))
         return PortfolioReport(
             as_of=as_of,
             currency=self.base_currency,

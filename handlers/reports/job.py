@@ -25,7 +25,6 @@ from domain.messages import Attachment, OutgoingMessage
 from domain.model import AuditEntry
 from domain.money import Money
 from domain.ports import UnitOfWork
-from domain.reports.metrics import MonthFigures, best_possible_dso
 from domain.reports.use_cases import PortfolioReport, Reports
 from handlers.i18n import N_, Translator
 from handlers.reports.card import CEI_BELOW_ZERO, NOT_AVAILABLE, below_zero, percent
@@ -107,9 +106,7 @@ def charts(report: PortfolioReport, tr: Translator) -> tuple[Attachment, Attachm
     week = week_of(report.as_of)
     bars = [AgingBar(line.bucket, line.open_amount) for line in report.provision]
     points = [DsoPoint(p.period.start, p.dso.days if p.sales > 0 or p.ar > 0 else None,
-                       best_possible_dso(p.current_ar, [MonthFigures(p.period, p.sales, p.ar,
-                                                                     p.current_ar)]))
-              for p in report.trend]
+                       p.best_possible) for p in report.trend]
     return (Attachment(f"aging-{week}.png", tr._(AGING_TITLE),
                        aging_chart(bars, report.currency),
                        tr._(AGING_ALT, currency=report.currency)),

@@ -165,3 +165,25 @@ def test_provision_matrix_worked_by_hand() -> None:
         ("current", D(1500)), ("1-30", D(5000)), ("31-60", D(9000)), ("61-90", D(16000)),
         ("90+", D(30000))]
     assert sum(x.allowance for x in lines) == D(61_500)
+
+
+def test_best_possible_dso_per_month_end_is_over_the_report_months_up_to_it():
+    """The chart drew each month's own sales (1,400 / 1,400 × 30 = 30 days) beside the
+    report's figure over N months (10.6): a finance director's hand check."""
+    from domain.reports.metrics import MonthFigures, Period, best_possible_trend
+
+    def month(start: date, end: date, sales: str, current: str | None = None) -> MonthFigures:
+        return MonthFigures(Period(start, end), Decimal(sales),
+                            None if current is None else Decimal(current) * 3,
+                            None if current is None else Decimal(current))
+
+    series = [month(date(2026, 8, 1), date(2026, 8, 31), "500"),
+              month(date(2026, 9, 1), date(2026, 9, 30), "7970", "2100"),
+              month(date(2026, 10, 1), date(2026, 10, 31), "2700", "1350"),
+              month(date(2026, 11, 1), date(2026, 11, 30), "1400", "1400"),
+              month(date(2026, 12, 1), date(2026, 12, 10), "550", "1350")]  # month to date
+    sep, oct_, nov = best_possible_trend(series, 3, 3)
+    assert sep == Decimal(2100) / Decimal(500 + 7970) * 61   # Aug and Sep: all there is
+    assert oct_ == Decimal(1350) / Decimal(500 + 7970 + 2700) * 92
+    assert nov == Decimal(1400) / Decimal(7970 + 2700 + 1400) * 91
+    assert round(nov, 2) == Decimal("10.56")

@@ -116,6 +116,10 @@ def test_books_in_the_base_currency_per_collector() -> None:
     assert (m.ar, m.current_ar, m.sales) == (D(380_000), D(150_000), D(750_000))
     assert m.dso_count_back == CountBack(D("52.32"), True)
     assert m.cei == D(54)
+    # The trend's last point, at the report's own date (a month end), has the report's
+    # Best Possible DSO: 150,000 / 750,000 × 91 days.
+    assert report.trend[-1].period.end == AS_OF
+    assert report.trend[-1].best_possible == m.best_possible_dso == D(150_000) / 750_000 * 91
     assert report.missing_currencies == ("GBP",)
     assert [(b.collector, b.metrics.ar, b.promises_kept, b.promises_broken,
              b.disputes_resolved, b.dispute_days) for b in report.collectors] == [
