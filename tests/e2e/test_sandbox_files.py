@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from handlers.i18n import translator
 from tests.e2e.test_sandbox_alerts import message_after, sandbox, still
 
 __all__ = ["still"]
 
 
 def _kb(size: int) -> str:
-    return str((Decimal(size) / 1024).quantize(Decimal("0.1"), ROUND_HALF_UP))
+    # As a person reads it: 23.4, and 23 for 23.0 (which the size fell on one day).
+    return translator("en-US").number(
+        (Decimal(size) / 1024).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 def test_the_weekly_report_shows_its_charts_and_files_saves_them(monkeypatch, still,
