@@ -7,7 +7,14 @@ from datetime import datetime
 
 from slack_bolt import BoltContext
 
-from domain.approvals.model import ChangeKind, Decision, LimitChange, Outcome, RequestRecord
+from domain.approvals.model import (
+    ChangeKind,
+    Decision,
+    LimitChange,
+    Outcome,
+    RequestRecord,
+    RequestState,
+)
 from domain.approvals.use_cases import CreditRequests
 from domain.errors import CustomerLookupError
 from handlers.approvals.cards import quoted
@@ -87,7 +94,10 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
     ]
     lines.extend(_decision(d, request.route[d.level - 1].role if d.level <= len(
         request.route) else d.role, requests, tr) for d in record.decisions)
-    if request.closed_by and not record.decisions and request.closed_at:
+    # A decision's line says who approved or rejected; a request cancelled or expired
+    # after a level was decided needs its own closing line, as one with no decision.
+    ended_otherwise = request.state in (RequestState.CANCELLED, RequestState.EXPIRED)
+    if request.closed_by and request.closed_at and (ended_otherwise or not record.decisions):
         lines.append(tr._("{state} by {who} on {when}", state=tr._(STATES[request.state]),
                           who=actor(request.closed_by, tr),
                           when=_when(requests, tr, request.closed_at)))

@@ -419,3 +419,21 @@ def test_a_limit_typed_in_another_currency_shows_as_typed_beside_its_conversion(
     third = file_request(world, "+100k")
     assert block_texts(shown(world, third, 1, CREDIT_CHANNEL))[2] == (
         "*Requested*\n$200,000.00 (now $100,000.00, +$100,000.00)")
+
+
+def test_history_says_who_cancelled_a_request_after_a_level_was_decided(world: World) -> None:
+    """Once a level had decided, a later cancel (or expiry) left no line saying so."""
+    request_id = file_request(world)
+    approve(world, CREDIT_MANAGER, request_id, 1, "fine by me")
+    member = world.services.config.roster().member(SALES)
+    cancelled = world.services.requests.cancel(member, request_id)
+    en = translator("en-US")
+    assert cancelled.closed_at is not None
+    text = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
+    lines = text.split("\n")
+    decided = next(i for i, line in enumerate(lines) if "level 1 (credit manager) approved by"
+                   in line)
+    assert lines[decided + 1:decided + 3] == [
+        "> fine by me",
+        f"cancelled by <@{SALES}> on "
+        f"{en.moment(cancelled.closed_at, world.services.config.organisation.zone)}"]
