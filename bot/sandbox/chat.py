@@ -118,6 +118,9 @@ class Pressable:
 
     message: Reply
     button: dict[str, Any]
+    # Who saw it, when only one person did (an answer "only you can see"): after :as,
+    # the next person cannot press what never reached them.
+    seen_by: str | None = None
 
 
 @dataclass
@@ -413,7 +416,7 @@ class Sandbox:
         # leaves the message above it on screen in Slack: its buttons still press.
         if controls or not reply.ephemeral:
             state.buttons, state.choices = [], []
-            _keep(controls, reply, state.buttons, state.choices)
+            _keep(controls, reply, state.buttons, state.choices, state.user.user_id)
         state.answered = True
         self.console.print()
 
@@ -436,6 +439,12 @@ class Sandbox:
                 "“{label}” is in a direct message to @{person}: only they can press it. "
                 "Type :as {person} first.", label=rich_escape(label),
                 person=recipient.split(",")[0]) + "[/yellow]")
+            return
+        if pressed.seen_by is not None and pressed.seen_by != state.user.user_id:
+            self.console.print("[yellow]" + self.tr._(
+                "“{label}” was shown to @{person} alone: only they can press it. Type :as "
+                "{person} first.", label=rich_escape(label), person=pressed.seen_by)
+                + "[/yellow]")
             return
         self.console.print("[dim]" + self.tr._(pressing, label=rich_escape(label)) + "[/dim]")
         message = pressed.message
@@ -719,7 +728,7 @@ class Sandbox:
         home = Reply(state.channel, "", view.get("blocks", []), ephemeral=True)
         state.buttons, state.choices = [], []
         _keep(render_message(self.console, home.blocks, "", self._name), home,
-              state.buttons, state.choices)
+              state.buttons, state.choices, state.user.user_id)
         self.console.print()
 
     def _show_slack_changes(self, state: ChatState, emulator: SlackEmulator) -> None:
@@ -740,7 +749,7 @@ class Sandbox:
             posted = Reply(channel, call.text, call.blocks, ephemeral=True)
             _keep(render_message(self.console, posted.blocks, posted.text, self._name,
                                  numbered=len(shown), lettered=len(chosen)),
-                  posted, shown, chosen)
+                  posted, shown, chosen, state.user.user_id)
             self.console.print()
         state.ephemeral_seen = len(calls)
         # What this look printed, by how it looks: a meeting's invitation goes to three
@@ -873,12 +882,13 @@ _MENU_LETTER = re.compile(r"[a-z]{1,2}")
 
 
 def _keep(controls: list[dict[str, Any]], message: Reply, buttons: list[Pressable],
-          choices: list[Pressable]) -> None:
+          choices: list[Pressable], seen_by: str | None = None) -> None:
     """Splits a message's controls, as render_message returns them, into the numbered
-    buttons and the lettered menu options they add."""
+    buttons and the lettered menu options they add; ``seen_by`` the one person who saw
+    an ephemeral message."""
     for control in controls:
         (choices if "selected_option" in control else buttons).append(
-            Pressable(message, control))
+            Pressable(message, control, seen_by if message.ephemeral else None))
 
 
 def run_sandbox(config: AppConfig, console: Console, script: Path | None,

@@ -253,3 +253,20 @@ def test_a_refusal_only_you_see_leaves_the_cards_buttons_pressable(monkeypatch, 
     assert manager.startswith("U02CREDITMG in #sales> 1\n… pressed “Approve”\n"
                               "creditbot (opened a form, only you can see it)\n")
     assert "No such button" not in out
+
+
+def test_a_card_only_one_person_saw_is_pressed_by_them_alone(monkeypatch, clock, tmp_path):
+    # After :as, the manager pressed Amy's own check card and shared it in her name.
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "200")
+    result = _run(tmp_path, ":as U01SALESAMY\n/credit check acme packaging\n"
+                            ":as U02CREDITMG\n/credit delegate\n1\n:as U01SALESAMY\n1\n")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    manager = out[out.index("U02CREDITMG in #sales> 1\n"):]
+    assert manager.startswith(
+        "U02CREDITMG in #sales> 1\n“Share in channel” was shown to @U01SALESAMY alone: only "
+        "they can press it. Type :as U01SALESAMY first.\n")
+    amy = out[out.index("U01SALESAMY in #sales> 1\n"):]
+    assert amy.startswith("U01SALESAMY in #sales> 1\n… pressed “Share in channel”\n")
+    assert "Shared by @U01SALESAMY" in amy and "Shared by @U02CREDITMG" not in out
