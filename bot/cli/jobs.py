@@ -177,7 +177,8 @@ def _deliver(sender: Sender, engine: Engine, before: int, last: int, queued: int
             return ""
         after = f", after Slack answered “{upcoming.last_error}”" if upcoming.last_error \
             else ""
-        return f"the next try is at {_when(upcoming.at, zone)[11:]}{after}"
+        # In the organisation's zone, named: the sender's own log lines say UTC.
+        return f"the next try is at {_when(upcoming.at, zone)[11:]} {zone}{after}"
 
     def report(progress: OutboxProgress) -> None:
         pace = waiting() or "about one a second per channel"
@@ -188,11 +189,11 @@ def _deliver(sender: Sender, engine: Engine, before: int, last: int, queued: int
     def interrupted(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    err.print(f"delivering {_messages(queued)} at Slack's pace; Ctrl-C leaves them to "
-              f"{RUNNING_BOT}", markup=False, soft_wrap=True)
     # A kill (a cron's timeout) ends as Ctrl-C does: with the line saying what is left.
     previous = signal.signal(signal.SIGTERM, interrupted)
     try:
+        err.print(f"delivering {_messages(queued)} at Slack's pace; Ctrl-C leaves them to "
+                  f"{RUNNING_BOT}", markup=False, soft_wrap=True)
         done = deliver_queued(sender, engine, before, DELIVERY_CAP, report, PROGRESS_EVERY,
                               upto=last, stall=DELIVERY_STALL)
     except KeyboardInterrupt:
