@@ -37,7 +37,7 @@ from sqlalchemy.exc import TimeoutError as SqlTimeout
 from bot.config.schema import AppConfig, cron_trigger
 from handlers.registry import Job
 from storage import jobs as job_records
-from storage.db import make_engine
+from storage.db import make_engine, sqlite_path
 from storage.leases import Lease, holder_of, try_acquire
 
 log = logging.getLogger("creditbot.scheduler")
@@ -224,6 +224,10 @@ class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
         return wait
 
 
+class DatabaseFileGone(RuntimeError):
+    """The SQLite file the URL names is not there (said in a line, no traceback)."""
+
+
 def _first_line(problem: BaseException) -> str:
     text = " ".join(str(problem).split("\n", 1)[0].split())
     return f"{type(problem).__name__}: {text[:300]}"
@@ -243,7 +247,10 @@ class _Failures:
         now = time.monotonic()
         if self.count == 1:
             self.since, self.said_at = datetime.now(UTC), now
-            log.exception("scheduler candidate %s: check failed", self.holder)
+            if isinstance(problem, DatabaseFileGone):
+                log.error("scheduler candidate %s: check failed: %s", self.holder, problem)
+            else:
+                log.exception("scheduler candidate %s: check failed", self.holder)
         elif now - self.said_at >= FAILURE_REPEAT_SECONDS:
             self.said_at = now
             log.error("scheduler candidate %s: checks still failing (%d since %s): %s",
@@ -290,9 +297,12 @@ class Candidate:
                 try:
                     self.step()
                 except Exception as problem:
-                    # The database may be away for a moment; never lead on a guess.
+                    # The database may be away for a moment; never lead on a guess. The
+                    # lease is forgotten with the scheduler (renewing it without one
+                    # would keep everyone from leading); it runs out, then is taken anew.
                     failures.failed(problem)
                     self._step_down()
+                    self._lease = None
                 else:
                     failures.worked()
                 stop.wait(renew_every if self.leading else standby_every)
@@ -308,6 +318,7 @@ class Candidate:
 
     def step(self) -> None:
         """One check: take the lease if free, renew it if ours, stop at once if lost."""
+        self._require_file()
         if self._lease is None:
             self._lease = try_acquire(self.engine, LEASE, self.holder, self.ttl)
             if self._lease is None:
@@ -334,6 +345,16 @@ class Candidate:
             log.warning("%s lost the scheduler lease; stopping the scheduler", self.holder)
             self._lease = None
             self._step_down()
+
+    def _require_file(self) -> None:
+        """An SQLite file moved away (or restored from a copy) while this process runs:
+        its pooled connections keep the old file open and would go on running the jobs
+        there, unseen. Stop leading and drop them; the next check opens the file anew."""
+        path = sqlite_path(self.engine)
+        if path is not None and not path.exists():
+            self.engine.dispose()
+            raise DatabaseFileGone(f"the database file {path} does not exist (moved or "
+                                   "deleted?): no job runs until it is back")
 
     def _say_who_leads(self) -> None:
         """Once per other holder: a process restarted after a kill -9 would otherwise

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine, update
 
@@ -267,3 +268,34 @@ def test_a_database_away_is_logged_once_with_its_traceback_then_a_line_a_while(
     assert len(back) == 1 and re.fullmatch(
         r"scheduler candidate host:7: checks work again after 40 failed since \S+", back[0])
     assert "host:7 leads the scheduler" in [r.getMessage() for r in said]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_database_file_moved_away_stops_the_jobs_until_it_is_back(engine, caplog,
+                                                                     monkeypatch):
+    """The pooled connections kept the moved file open: a job ran there, unseen."""
+    import os
+
+    from bot import scheduler
+    from storage.db import sqlite_path
+
+    monkeypatch.setattr(scheduler, "STANDBY_CHECK_SECONDS", 0.05)
+    subject = candidate(engine, holder="host:8")
+    path = sqlite_path(engine)
+    assert path is not None
+    caplog.set_level("INFO", logger="creditbot.scheduler")
+    with running(subject):
+        wait_for(lambda: subject.leading)
+        away = path.with_name(path.name + ".away")
+        os.rename(path, away)
+        wait_for(lambda: not subject.leading)
+        os.rename(away, path)
+        wait_for(lambda: subject.leading)
+    said = [r for r in caplog.records if r.name == "creditbot.scheduler"]
+    gone = [r for r in said if "does not exist" in r.getMessage()]
+    assert [r.getMessage() for r in gone] == [
+        f"scheduler candidate host:8: check failed: the database file {path} does not exist "
+        "(moved or deleted?): no job runs until it is back"]
+    assert gone[0].exc_info is None
+    assert any(re.fullmatch(r"scheduler candidate host:8: checks work again after \d+ "
+                            r"failed since \S+", r.getMessage()) for r in said)
