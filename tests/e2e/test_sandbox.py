@@ -44,6 +44,15 @@ def _run(tmp_path, lines: str, *args: str):
     return CliRunner().invoke(main, ["sandbox", "--script", str(script), *args])
 
 
+def _printed(monkeypatch, tmp_path, lines: str) -> str:
+    """What the sandbox printed for the script ``lines``, wide enough not to wrap."""
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "200")
+    result = _run(tmp_path, lines)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
 def test_the_sandbox_answers_like_slack_and_says_what_it_does_not_know(monkeypatch, clock,
                                                                       tmp_path):
     monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
@@ -192,13 +201,9 @@ def test_buttons_number_on_from_the_answer_and_stay_with_whom_they_were_sent_to(
         monkeypatch, clock, tmp_path):
     """The owner's note of a held order took number 1 from the rep's own answer, so the
     rep pressed the owner's button; a Cancel beside a request was not drawn at all."""
-    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
-    monkeypatch.setenv("COLUMNS", "200")
-    result = _run(tmp_path, ":as U01SALESAMY\n:in sales\n/credit order lakeside 10k\n2\n1\n"
-                            ":cancel\n/credit request acme packaging +100k Q1 stock\n"
-                            "/credit requests\n1\n")
-    assert result.exit_code == 0, result.output
-    out = result.stdout
+    out = _printed(monkeypatch, tmp_path,
+                   ":as U01SALESAMY\n:in sales\n/credit order lakeside 10k\n2\n1\n:cancel\n"
+                   "/credit request acme packaging +100k Q1 stock\n/credit requests\n1\n")
     answer = out[out.index("U01SALESAMY in #sales> /credit order"):]
     assert " 1  Request release" in answer
     note = answer[answer.index("creditbot sent a direct message to @U01SALESBEN"):]
@@ -237,13 +242,8 @@ def test_a_refusal_only_you_see_leaves_the_cards_buttons_pressable(monkeypatch, 
                                                                    tmp_path):
     # The rep's own Approve was refused; the card stays in #credit, as in Slack, so the
     # credit manager presses its Approve next (it was "No such button" before).
-    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
-    monkeypatch.setenv("COLUMNS", "200")
-    result = _run(tmp_path, ":as U01SALESAMY\n:in sales\n"
-                            "/credit request acme packaging +100k Q1 stock\n1\n"
-                            ":as U02CREDITMG\n1\n")
-    assert result.exit_code == 0, result.output
-    out = result.stdout
+    out = _printed(monkeypatch, tmp_path, ":as U01SALESAMY\n:in sales\n/credit request acme "
+                   "packaging +100k Q1 stock\n1\n:as U02CREDITMG\n1\n")
     own = out[out.index("U01SALESAMY in #sales> 1\n"):]
     assert own.startswith("U01SALESAMY in #sales> 1\n… pressed “Approve”\n"
                           "creditbot (only you can see this)\n"
@@ -257,12 +257,8 @@ def test_a_refusal_only_you_see_leaves_the_cards_buttons_pressable(monkeypatch, 
 
 def test_a_card_only_one_person_saw_is_pressed_by_them_alone(monkeypatch, clock, tmp_path):
     # After :as, the manager pressed Amy's own check card and shared it in her name.
-    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
-    monkeypatch.setenv("COLUMNS", "200")
-    result = _run(tmp_path, ":as U01SALESAMY\n/credit check acme packaging\n"
-                            ":as U02CREDITMG\n/credit delegate\n1\n:as U01SALESAMY\n1\n")
-    assert result.exit_code == 0, result.output
-    out = result.stdout
+    out = _printed(monkeypatch, tmp_path, ":as U01SALESAMY\n/credit check acme packaging\n"
+                   ":as U02CREDITMG\n/credit delegate\n1\n:as U01SALESAMY\n1\n")
     manager = out[out.index("U02CREDITMG in #sales> 1\n"):]
     assert manager.startswith(
         "U02CREDITMG in #sales> 1\n“Share in channel” was shown to @U01SALESAMY alone: only "
