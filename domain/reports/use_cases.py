@@ -42,6 +42,13 @@ from domain.reports.ports import ReportQueries, SeriesRows
 
 # Count-back walks back at most a year: a DSO longer than that reads "more than …".
 COUNT_BACK_PERIODS = 12
+
+
+def months_read(months: int) -> int:
+    """The calendar months of sales a report over ``months`` reads: a year for the
+    count-back DSO, and for the trend's first month end the N months up to it (so
+    2N − 1 in all; with N = 7 a year left its first Best Possible DSO six months)."""
+    return max(COUNT_BACK_PERIODS, 2 * months - 1, months + 1)
 _BP = Decimal(10_000)
 
 
@@ -170,7 +177,7 @@ class Reports:
 
     def portfolio(self, as_of: date) -> PortfolioReport:
         months = self.settings.months
-        spans = periods(as_of, max(months + 1, COUNT_BACK_PERIODS))
+        spans = periods(as_of, months_read(months))
         ar_points = months + 1 + (not is_month_end(as_of))
         labels = self.buckets.labels
         rates_bp = [int(self.settings.provision_rates[label] * 100) for label in labels]

@@ -187,3 +187,18 @@ def test_best_possible_dso_per_month_end_is_over_the_report_months_up_to_it():
     assert oct_ == Decimal(1350) / Decimal(500 + 7970 + 2700) * 92
     assert nov == Decimal(1400) / Decimal(7970 + 2700 + 1400) * 91
     assert round(nov, 2) == Decimal("10.56")
+
+
+@pytest.mark.parametrize("months", range(1, 13))
+def test_the_report_reads_enough_months_for_every_trend_points_window(months):
+    """With reports.months 7 to 12 the first points' Best Possible DSO was over fewer
+    months than N (a year of sales was read, not 2N − 1 months)."""
+    from domain.reports.metrics import MonthFigures, best_possible_trend, periods
+    from domain.reports.use_cases import months_read
+
+    spans = periods(date(2026, 11, 30), months_read(months))
+    series = [MonthFigures(p, Decimal(1), Decimal(1), Decimal(1)) for p in spans]
+    points = best_possible_trend(series, months, months)
+    windows = [spans[i - months + 1: i + 1] for i in range(len(spans) - months, len(spans))]
+    assert all(len(w) == months for w in windows)
+    assert points == [Decimal(1) / months * sum(p.days for p in w) for w in windows]
