@@ -225,7 +225,8 @@ class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
 
 
 class DatabaseFileGone(RuntimeError):
-    """The SQLite file the URL names is not there (said in a line, no traceback)."""
+    """The SQLite file the URL names is not there, or not the one this process opened
+    (said in a line, no traceback)."""
 
 
 def _first_line(problem: BaseException) -> str:
@@ -280,6 +281,8 @@ class Candidate:
         self._scheduler: BackgroundScheduler | None = None
         # The other holder last logged, so that a standby says so once, not every check.
         self._standing_by_for: str | None = None
+        # The SQLite file's (device, inode) as first found: a copy put in its place differs.
+        self._file_id: tuple[int, int] | None = None
 
     @property
     def leading(self) -> bool:
@@ -347,14 +350,27 @@ class Candidate:
             self._step_down()
 
     def _require_file(self) -> None:
-        """An SQLite file moved away (or restored from a copy) while this process runs:
-        its pooled connections keep the old file open and would go on running the jobs
+        """An SQLite file moved away or replaced by a copy while this process runs: its
+        pooled connections keep the old file open and would go on running the jobs
         there, unseen. Stop leading and drop them; the next check opens the file anew."""
         path = sqlite_path(self.engine)
-        if path is not None and not path.exists():
+        if path is None:
+            return
+        try:
+            found = path.stat()
+        except FileNotFoundError:
             self.engine.dispose()
             raise DatabaseFileGone(f"the database file {path} does not exist (moved or "
-                                   "deleted?): no job runs until it is back")
+                                   "deleted?): no job runs until it is back") from None
+        file_id = (found.st_dev, found.st_ino)
+        if self._file_id is not None and file_id != self._file_id:
+            self._file_id = file_id
+            self.engine.dispose()
+            raise DatabaseFileGone(
+                f"the database file {path} was replaced while creditbot ran (a copy "
+                "restored?): it is opened anew. Stop every creditbot process before "
+                "restoring a copy, and restore or delete its -wal and -shm files with it")
+        self._file_id = file_id
 
     def _say_who_leads(self) -> None:
         """Once per other holder: a process restarted after a kill -9 would otherwise

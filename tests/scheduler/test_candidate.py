@@ -299,3 +299,34 @@ def test_a_database_file_moved_away_stops_the_jobs_until_it_is_back(engine, capl
     assert gone[0].exc_info is None
     assert any(re.fullmatch(r"scheduler candidate host:8: checks work again after \d+ "
                             r"failed since \S+", r.getMessage()) for r in said)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_database_file_replaced_by_a_copy_is_said_and_opened_anew(engine, caplog,
+                                                                     monkeypatch):
+    """`cp db copy; mv copy db` went unseen: the jobs ran on in the replaced file."""
+    import os
+    import shutil
+
+    from bot import scheduler
+    from storage.db import sqlite_path
+
+    monkeypatch.setattr(scheduler, "STANDBY_CHECK_SECONDS", 0.05)
+    subject = candidate(engine, holder="host:9")
+    path = sqlite_path(engine)
+    assert path is not None
+    caplog.set_level("INFO", logger="creditbot.scheduler")
+    with running(subject):
+        wait_for(lambda: subject.leading)
+        engine.dispose()  # a copy of a file no connection writes to just now
+        copy = path.with_name("copy.db")
+        shutil.copyfile(path, copy)
+        os.replace(copy, path)
+        wait_for(lambda: not subject.leading)
+        wait_for(lambda: subject.leading)
+    said = [r.getMessage() for r in caplog.records if r.name == "creditbot.scheduler"]
+    assert [m for m in said if "replaced" in m] == [
+        f"scheduler candidate host:9: check failed: the database file {path} was replaced "
+        "while creditbot ran (a copy restored?): it is opened anew. Stop every creditbot "
+        "process before restoring a copy, and restore or delete its -wal and -shm files "
+        "with it"]
