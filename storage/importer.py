@@ -213,6 +213,8 @@ class CsvImporter:
                         report.warnings.extend(_rate_jumps(conn, stage, self._base))
                     if kind.name == "payments":
                         report.warnings.extend(_overpayments(conn, stage))
+                    if kind.name == "invoices":
+                        report.warnings.extend(_sign_flips(conn, stage))
                     if kind.name == "customers":
                         report.warnings.extend(_case_twins(conn, stage))
                     if kind.name == "contracts":
@@ -633,6 +635,32 @@ def _overpayments(conn: Connection, stage: Table) -> list[str]:
 def _money(amount: Any, currency: str) -> str:
     """An amount with its currency's decimals, as the file would write it (1000.10)."""
     return str(Money(Decimal(amount), currency).rounded().amount)
+
+
+def _sign_flips(conn: Connection, stage: Table) -> list[str]:
+    """A warning for invoices the file turns into credit notes or back (the sign of
+    their amount changes): a typo in the ERP's export would otherwise pass unseen, and
+    the payments already imported on it turn into refunds (or back) in the collection
+    metrics."""
+    invoices: Table = TABLES["invoices"]
+    flipped = (select(stage.c.line_no, stage.c.invoice_id, invoices.c.amount,
+                      stage.c.amount, stage.c.currency)
+               .join(invoices, invoices.c.invoice_id == stage.c.invoice_id)
+               .where(stage.c.invalid == 0,
+                      or_(and_(invoices.c.amount > 0, stage.c.amount < 0),
+                          and_(invoices.c.amount < 0, stage.c.amount > 0)))
+               .order_by(stage.c.line_no))
+    rows = conn.execute(flipped.limit(NAMED_IN_WARNING)).all()
+    if not rows:
+        return []
+    count = conn.execute(select(func.count()).select_from(flipped.subquery())).scalar_one()
+    named = _named([f"line {line}, {invoice} from {_money(before, code)} to "
+                    f"{_money(after, code)} {code}"
+                    for line, invoice, before, after, code in rows], count)
+    what = "invoice changes sign" if count == 1 else "invoices change sign"
+    return [f"{count} {what} ({named}): an invoice became a credit note or the reverse, "
+            "and the payments on it now count the other way in the collection metrics; "
+            "check them in the ERP"]
 
 
 def _case_twins(conn: Connection, stage: Table) -> list[str]:

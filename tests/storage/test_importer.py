@@ -504,6 +504,26 @@ def test_a_credit_note_is_imported_and_a_refund_above_it_is_named(with_customers
         "most as its invoice's amount"]
 
 
+def test_an_invoice_turned_into_a_credit_note_or_back_is_named(with_customers, write_csv):
+    # Silent before: the payments on it turned into refunds in the collection metrics.
+    engine = with_customers
+    assert run(engine, write_csv, "invoices", INVOICES).committed  # I1 1000.10 USD, I2 2000 EUR
+    assert run(engine, write_csv, "invoices",
+               "invoice_id,customer_id,issue_date,due_date,amount,currency\n"
+               "CN1,C1,2026-11-20,2026-11-20,-300.00,USD\n").committed
+    report = run(engine, write_csv, "invoices",
+                 "invoice_id,customer_id,issue_date,due_date,amount,currency\n"
+                 "I1,C1,2026-01-01,2026-03-01,-1000.10,USD\n"
+                 "CN1,C1,2026-11-20,2026-11-20,300.00,USD\n"
+                 "I9,C1,2026-11-20,2026-12-20,-5.00,USD\n")   # new: nothing to compare
+    assert report.committed
+    assert report.warnings == [
+        "2 invoices change sign (line 2, I1 from 1000.10 to -1000.10 USD; line 3, CN1 from "
+        "-300.00 to 300.00 USD): an invoice became a credit note or the reverse, and the "
+        "payments on it now count the other way in the collection metrics; check them in "
+        "the ERP"]
+
+
 def test_an_order_must_name_a_known_contract_of_its_own_customer(with_customers, write_csv):
     engine = with_customers
     assert run(engine, write_csv, "contracts", GOOD["contracts"]).committed  # K1: C1, K2: C2
