@@ -16,6 +16,7 @@ shared where.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -457,8 +458,11 @@ class SlackEmulator:
                 self.send_header("Content-Length", str(len(payload)))
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
+                # The client may have gone first (a process killed mid-call, a timeout):
+                # as Slack, say nothing; the call is recorded already.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.end_headers()
+                    self.wfile.write(payload)
 
         return Handler
 
