@@ -86,6 +86,8 @@ class RunResult:
     error: str | None
 
 
+INTERRUPTED = "interrupted (Ctrl-C or SIGTERM) before it finished"
+
 # Pauses between tries of writing a run's record while the database does not answer
 # (SQLite locked by an import, PostgreSQL restarting): about half a minute in all.
 RECORD_PAUSES = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
@@ -126,6 +128,11 @@ def run_job(engine: Engine, job: Job, context: Mapping[str, Any], host: str) -> 
         log.exception("job %s failed", job.name)
         _finish(engine, job.name, run_id, "failed", {}, error)
         return RunResult(job.name, "failed", {}, error)
+    except KeyboardInterrupt:
+        # Ctrl-C or a kill of `creditbot jobs run`: the run ends on record, not
+        # "running" for ever; what the job committed before it stays committed.
+        _finish(engine, job.name, run_id, "failed", {}, INTERRUPTED)
+        raise
     _finish(engine, job.name, run_id, "ok", counts, None)
     log.info("job %s: %s", job.name, counts)
     return RunResult(job.name, "ok", counts, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -122,7 +123,7 @@ def jobs_run(name: str, no_deliver: bool) -> None:
     Messages the job queued are delivered before it exits (at most 10 minutes, then the
     running bot delivers the rest), unless given --no-deliver or without SLACK_BOT_TOKEN."""
     from bot.delivery import build_sender, jobs_client
-    from bot.scheduler import holder_name, job_context, run_job
+    from bot.scheduler import INTERRUPTED, holder_name, job_context, run_job
     from handlers import catalogue
     from storage.outbox_progress import last_message_id, progress_since
 
@@ -132,8 +133,17 @@ def jobs_run(name: str, no_deliver: bool) -> None:
     if job is None:
         _fail(f"there is no job called {name}; the jobs are: {', '.join(known)}")
     before = last_message_id(services.engine)
-    result = run_job(services.engine, job, job_context(
-        services.engine, services.config, slack=jobs_client(services.settings)), holder_name())
+    # A kill (a cron's timeout) ends as Ctrl-C does, the run recorded as interrupted.
+    previous = signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        result = run_job(services.engine, job, job_context(
+            services.engine, services.config, slack=jobs_client(services.settings)),
+            holder_name())
+    except KeyboardInterrupt:
+        _fail(f"{name} was {INTERRUPTED}; its run is recorded so, and what it committed "
+              f"before is delivered by {RUNNING_BOT}")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if result.outcome == "ok":
         out.print(f"{name}: ok — {_counts(result.counts)}", markup=False, soft_wrap=True)
     # Even a failed job may have committed messages before it failed: they go out too.
@@ -159,10 +169,12 @@ def _messages(count: int) -> str:
     return f"{count} message{'' if count == 1 else 's'}"
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _deliver(sender: Sender, engine: Engine, before: int, last: int, queued: int,
              zone: tzinfo) -> None:
-    import signal
-
     from bot.delivery import deliver_queued
     from storage.outbox_progress import next_try, progress_since
 
@@ -186,11 +198,8 @@ def _deliver(sender: Sender, engine: Engine, before: int, last: int, queued: int
                   f"{progress.failed} failed, {progress.pending} to go ({pace})",
                   markup=False, soft_wrap=True)
 
-    def interrupted(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
     # A kill (a cron's timeout) ends as Ctrl-C does: with the line saying what is left.
-    previous = signal.signal(signal.SIGTERM, interrupted)
+    previous = signal.signal(signal.SIGTERM, _interrupted)
     try:
         err.print(f"delivering {_messages(queued)} at Slack's pace; Ctrl-C leaves them to "
                   f"{RUNNING_BOT}", markup=False, soft_wrap=True)

@@ -332,6 +332,25 @@ def test_jobs_run_leaves_delivery_to_the_running_bot(cli, engine, monkeypatch, h
     assert progress_since(engine, 0).pending == 2
 
 
+def test_a_job_interrupted_is_recorded_so_not_left_running(cli, engine, monkeypatch):
+    """A kill of `jobs run` during the job itself left its run "running" for ever."""
+
+    def interrupted(_context: Mapping[str, Any]) -> dict[str, int]:
+        raise KeyboardInterrupt  # what Ctrl-C, and SIGTERM here, raise in the job
+
+    monkeypatch.setattr(handlers, "catalogue", lambda: Catalogue((Feature("slow", jobs=(
+        Job("slow", "takes a while", "0 8 * * *", interrupted),)),)))
+    result = cli("jobs", "run", "slow")
+    assert (result.exit_code, result.stderr) == (
+        1, "error: slow was interrupted (Ctrl-C or SIGTERM) before it finished; its run is "
+           "recorded so, and what it committed before is delivered by the running bot "
+           "(creditbot serve or creditbot scheduler)\n")
+    [run] = runs(engine, "slow")
+    assert (run.outcome, run.error) == ("failed",
+                                        "interrupted (Ctrl-C or SIGTERM) before it finished")
+    assert run.finished_at is not None
+
+
 def test_a_failed_job_still_delivers_what_it_committed_then_fails(cli, engine, slack,
                                                                    monkeypatch):
     monkeypatch.setattr(handlers, "catalogue",
