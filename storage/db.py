@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -15,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from domain.errors import DomainError
@@ -159,8 +160,27 @@ def _configure_sqlite(engine: Engine, *, must_exist: bool, read_only: bool = Fal
         cargs[0] = f"file:{quote(str(path))}?mode={'ro' if read_only else 'rw'}"
         cparams["uri"] = True
 
+    @event.listens_for(engine, "checkout")
+    def _same_file(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # A file moved away or replaced by a copy while this process runs: its pooled
+        # connections keep the old file open and would go on reading and writing there,
+        # unseen. Such a connection is dropped here; its replacement opens the file the
+        # URL names now (or says it does not exist).
+        if path is None or "file_id" not in record.info:
+            return
+        try:
+            found = os.stat(path)
+        except FileNotFoundError:
+            raise DisconnectionError(f"the database file {path} does not exist") from None
+        if (found.st_dev, found.st_ino) != record.info["file_id"]:
+            raise DisconnectionError(f"the database file {path} was replaced")
+
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        if path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                found = os.stat(path)
+                record.info["file_id"] = (found.st_dev, found.st_ino)
         # Let SQLAlchemy, not the driver, decide where transactions begin, so DDL and
         # bulk imports are transactional too (SQLAlchemy's documented pysqlite recipe).
         dbapi_connection.isolation_level = None

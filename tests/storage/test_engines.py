@@ -101,6 +101,37 @@ def test_a_sqlite_file_moved_away_is_noticed_and_not_recreated(tmp_path):
     assert not path.exists()
 
 
+def test_a_pooled_connection_to_a_moved_or_replaced_file_is_not_used_again(tmp_path):
+    """The server's checks went on answering from a moved file (and its writes went
+    there) while /healthz said 503."""
+    path = tmp_path / "creditbot.db"
+    engine = make_engine(f"sqlite:///{path}", create=True)
+    upgrade(engine)
+    engine.dispose()
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE marks (name TEXT)"))
+        conn.execute(text("INSERT INTO marks VALUES ('first')"))
+    with engine.connect() as conn:  # into the file itself: a copy of it has the row
+        conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    shutil.move(path, tmp_path / "elsewhere.db")
+    with pytest.raises(OperationalError) as refused:
+        engine.connect()
+    assert str(refused.value.orig) == missing_file_message(path)
+    # A copy with a row more put in its place: that is what the next connection reads.
+    shutil.copyfile(tmp_path / "elsewhere.db", tmp_path / "copy.db")
+    other = sqlite3.connect(tmp_path / "copy.db")
+    other.execute("INSERT INTO marks VALUES ('in the copy')")
+    other.commit()
+    other.close()  # the last connection: its WAL goes into the file
+    for leftover in (tmp_path / "creditbot.db-wal", tmp_path / "creditbot.db-shm"):
+        leftover.unlink(missing_ok=True)  # the moved file's: restored with the copy
+    shutil.move(tmp_path / "copy.db", path)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM marks ORDER BY name")).scalars().all() == [
+            "first", "in the copy"]
+
+
 def test_sqlite_waits_about_a_second_for_a_lock_not_ten(tmp_path):
     path = tmp_path / "locked.db"
     engine = make_engine(f"sqlite:///{path}", create=True)
