@@ -11,6 +11,8 @@ from typing import Any
 from domain.approvals.deadlines import Deadlines
 from domain.approvals.use_cases import CreditRequests
 from handlers.approvals.deadline_notes import DeadlineNotes
+from handlers.approvals.notices import ApprovalNotices
+from handlers.i18n import DestinationLocales
 from handlers.registry import Job
 
 # Deadlines are hours long and reminders come hours before them: a quarter of an hour
@@ -24,11 +26,16 @@ def deadlines(requests: CreditRequests, config: Any) -> Deadlines:
     """The deadlines use case bound as ``requests`` is (its unit of work, clock, policy,
     roster and cards), with the job's own notes; ``config``: app.yaml (bot.config)."""
     organisation = config.organisation
-    locales = {**config.channel_locales(), **config.locale_overrides()}
     credit = config.departments.get(CREDIT_DEPARTMENT)
     stand_in = credit.channel if credit is not None else organisation.admin_channel
-    notes = DeadlineNotes(lambda destination: locales.get(destination, organisation.locale),
-                          organisation.zone, stand_in)
+    # In the language the cards use: app.yaml's, else the one Slack last reported for the
+    # person (app.yaml's alone sent a Chinese-speaking rep the limit's end in English).
+    if isinstance(requests.notices, ApprovalNotices):
+        locale_of = requests.notices.locale_of
+    else:
+        locale_of = DestinationLocales(organisation.locale, {
+            **config.channel_locales(), **config.locale_overrides()})
+    notes = DeadlineNotes(locale_of, organisation.zone, stand_in)
     return Deadlines(requests.unit_of_work, requests.policy, requests.roster,
                      requests.clock, requests.zone, requests.notices, notes,
                      requests.standing)

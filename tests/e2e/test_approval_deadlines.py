@@ -221,3 +221,26 @@ def test_a_level_past_its_deadline_escalates_once(world, tmp_path):
     [entry] = deadlines.audit("requests.escalated")
     assert (entry.actor, entry.subject, entry.details["escalate_to"]) == (
         "creditbot", "C0002", "finance_director")
+
+
+def test_a_temporary_limits_end_is_told_in_the_language_slack_gave_the_owner(world,
+                                                                             deadlines):
+    """The job's notes read app.yaml's languages alone: an owner whose Slack is in
+    Chinese got the limit's end in English, though the cards reached him in Chinese."""
+    from bot.sandbox.emulator import User
+
+    owner = "U01SALESCHO"
+    world.emulator.users[owner] = User(owner, "cho", locale="zh-CN")
+    world.slack.slash(owner, SALES_CHANNEL, "/credit help")  # the bot learns his language
+    requests = deadlines.requests
+    filed = requests.file(member(world, SALES), Filing(
+        "C0002", RequestKind.TEMPORARY_LIMIT, "Q1 season", amount="150000",
+        expires_on=date(2026, 12, 31)))
+    requests.decide(member(world, CREDIT_MANAGER), filed.id, 1, Outcome.APPROVED)
+    requests.decide(member(world, FINANCE_DIRECTOR), filed.id, 2, Outcome.APPROVED)
+    after = datetime(2027, 1, 1, 2, 0, tzinfo=UTC)
+    with time_machine.travel(after, tick=True):
+        assert deadlines.run(after)["reverted"] == 1
+    assert deadlines.dms(owner)[-1] == (
+        ":information_source: Acme Packaging 的临时额度 US$150,000.00 已于 2026年12月31日 到期；"
+        "其额度恢复为 US$100,000.00。")
