@@ -140,7 +140,7 @@ def _print_text(console: Console, markup: str) -> None:
         if bullets:
             grid = Table.grid(padding=(0, 1))
             grid.add_column(no_wrap=True)
-            grid.add_column()
+            grid.add_column(overflow="fold")
             for item in bullets:
                 grid.add_row("•", item)
             console.print(grid)
