@@ -345,7 +345,7 @@ def test_an_order_is_answered_in_the_persons_language(world):
         ":no_entry: *已暂停*：Lakeside Furniture Outlet (C0013) 的订单 CB-1（US$10,000.00）"
         "不能发货。已记录为暂停发货，并已通知客户负责人。",
         "• 风险敞口 US$37,697.78 + 本订单 US$10,000.00 = US$47,697.78，超过信用额度 "
-        "US$35,000.00（容差 0 %：US$35,000.00）。\n"
+        "US$35,000.00（容差 0%：US$35,000.00）。\n"
         "• 有一张发票已逾期 136 天，超过允许的 30 天（逾期合计 US$24,024.89）。",
         "如仍需发货，请申请放行：由信用经理决定。"]
     assert [b["text"]["text"] for b in reply.buttons()] == ["申请放行"]

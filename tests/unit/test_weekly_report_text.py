@@ -59,12 +59,12 @@ def test_every_line_in_english() -> None:
 def test_every_line_in_chinese_with_no_dispute_resolved() -> None:
     assert summary_text(report(CountBack(D("58.04"), True), disputes=0),
                         translator("zh-CN")) == (
-        "*每周收款报告*，2026年12月7日\n"
+        "*每周催收报告*，2026年12月7日\n"
         "DSO（倒推法）：58.0 天 · DSO（简单法，3 个月）：75.0 天 · 最佳可能 DSO：45.3 天\n"
         "平均逾期天数：29.8 天（ADD = 简单法 DSO − 最佳可能 DSO）\n"
-        "近 3 个月收款效率指数（CEI）：82.5%\n"
+        "近 3 个月回款有效性指数（CEI）：82.5%\n"
         "未结应收账款：US$250,000.00，其中逾期：US$100,000.00（40.0%）\n"
-        "付款承诺：兑现 5 个，违约 2 个\n"
+        "付款承诺：兑现 5 笔，违约 2 笔\n"
         "已解决争议：无\n"
         "坏账准备：US$19,550.00\n"
         "因缺少汇率未计入：GBP, JPY\n"
