@@ -45,6 +45,13 @@ def _name(customer_name: str, customer_id: str) -> str:
     return f"{erp_text(customer_name, NAME)} ({erp_text(customer_id, 64)})"
 
 
+def order_label(check: OrderCheck) -> str:
+    """The order as its people know it: creditbot's id, with the rep's own reference
+    when they gave one (``CB-1 (PO-778)``), which the answer otherwise never repeated."""
+    order = erp_text(check.order_id, 64)
+    return f"{order} ({erp_text(check.reference, 64)})" if check.reference else order
+
+
 def order_amount(typed: Money, in_limit: Money | None, tr: Translator) -> str:
     """The order as typed and, when it is in another currency, its value in the limit's
     (``£10,000.00 ($12,601.27)``): the same on the rep's answer and the owner's note."""
@@ -59,7 +66,7 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
     ``/credit check <customer> <amount>`` (no ``check``)."""
     who = _name(customer.name, customer.customer_id)
     amount = order_amount(verdict.typed or verdict.order, verdict.order, tr)
-    order = erp_text(check.order_id, 64) if check is not None else None
+    order = order_label(check) if check is not None else None
     blocks: list[Block] = []
     if verdict.passed:
         if order is not None:
@@ -106,7 +113,7 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
 def held_note(check: OrderCheck, tr: Translator, in_limit: Money | None = None
               ) -> tuple[str, list[Block]]:
     head = tr._(":no_entry: Order {order} of {amount} for {customer} is held: it is not to "
-                "ship until it is released.", order=erp_text(check.order_id, 64),
+                "ship until it is released.", order=order_label(check),
                 amount=order_amount(check.amount, in_limit, tr),
                 customer=_name(check.customer_name, check.customer_id))
     return head, [section(head), section(_failures(check.failures, tr)),
@@ -123,7 +130,7 @@ def _release_button(check: OrderCheck, tr: Translator) -> Block:
 
 def released_note(check: OrderCheck, tr: Translator, *, approved: bool,
                   in_limit: Money | None = None) -> tuple[str, list[Block]]:
-    order = erp_text(check.order_id, 64)
+    order = order_label(check)
     amount = order_amount(check.amount, in_limit, tr)
     who = _name(check.customer_name, check.customer_id)
     if approved:

@@ -64,7 +64,7 @@ def test_an_order_within_the_rules_is_ok_to_ship_with_the_headroom(world):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order Acme Industrial 20k PO-7")
     assert reply.ephemeral
     assert sections(reply) == [
-        ":white_check_mark: *OK to ship*: order CB-1 of $20,000.00 for Acme Industrial "
+        ":white_check_mark: *OK to ship*: order CB-1 (PO-7) of $20,000.00 for Acme Industrial "
         "Supply (C0001).\nHeadroom left after this order: $1,341,977.28 (limit "
         "$1,700,000.00, exposure $338,022.72)."]
     assert reply.buttons() == []
@@ -371,8 +371,8 @@ def test_a_rejected_release_refuses_the_order_and_frees_the_orders_after_it(worl
     assert (refused.actor, refused.subject, refused.details["order"]) == (
         CREDIT_MANAGER, "C0001", "CB-1")
     deliver(world)
-    freed = ("Order CB-2 of $1,000.00 for Acme Industrial Supply (C0001) passes the order "
-             "rules now and is released: no approval is needed any more.")
+    freed = ("Order CB-2 (PO-2) of $1,000.00 for Acme Industrial Supply (C0001) passes the "
+             "order rules now and is released: no approval is needed any more.")
     assert direct_messages(world, SALES) == [
         ":x: Your request #1 · order release · Acme Industrial Supply was rejected at level 1 "
         f"by <@{CREDIT_MANAGER}>. Order CB-1 will not ship, and no longer holds the "
@@ -416,7 +416,7 @@ def test_ok_to_ship_says_what_the_contract_leaves_when_it_binds_before_the_limit
     # Limit €46,000 + €50,000 approved; exposure €12,307.93: €63,692.07 left. Contract
     # K0019 keeps its own €46,000, of which its open orders use €4,944.13.
     assert sections(reply) == [
-        ":white_check_mark: *OK to ship*: order CB-1 of €20,000.00 for Dupont &amp; Fils "
+        ":white_check_mark: *OK to ship*: order CB-1 (PO-8) of €20,000.00 for Dupont &amp; Fils "
         "SARL (C0019).\nHeadroom left after this order: €63,692.07 (limit €96,000.00, "
         "exposure €12,307.93).\nContract K0019: €21,055.87 of its limit €46,000.00 left "
         "after this order."]

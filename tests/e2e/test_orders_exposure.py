@@ -21,12 +21,12 @@ def fields(reply: Any) -> list[str]:
 def test_a_second_order_meets_the_headroom_the_first_left_and_the_check_shows_it(world):
     first = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 817186 PO-1")
     assert sections(first) == [
-        ":white_check_mark: *OK to ship*: order CB-1 of $817,186.00 for Acme Industrial "
+        ":white_check_mark: *OK to ship*: order CB-1 (PO-1) of $817,186.00 for Acme Industrial "
         "Supply (C0001).\nHeadroom left after this order: $544,791.28 (limit "
         "$1,700,000.00, exposure $338,022.72)."]
     second = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 817186 PO-2")
     assert sections(second) == [
-        ":no_entry: *Held*: order CB-2 of $817,186.00 for Acme Industrial Supply (C0001) "
+        ":no_entry: *Held*: order CB-2 (PO-2) of $817,186.00 for Acme Industrial Supply (C0001) "
         "is not OK to ship. It is recorded as held; the account owner is told.",
         "• Exposure $1,155,208.72 + this order $817,186.00 = $1,972,394.72 is above the "
         "limit $1,700,000.00 (tolerance 0 %: $1,700,000.00).",

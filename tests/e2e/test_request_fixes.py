@@ -163,16 +163,16 @@ def test_a_name_ending_in_capitals_without_an_amount_is_still_a_name(world):
 def test_the_rep_and_the_owner_read_the_same_amount_of_an_order_in_another_currency(world):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme packaging 10k GBP ref-1")
     assert sections(reply)[0] == (
-        ":no_entry: *Held*: order CB-1 of £10,000.00 ($12,601.27) for Acme Packaging (C0002) "
-        "is not OK to ship. It is recorded as held; the account owner is told.")
+        ":no_entry: *Held*: order CB-1 (ref-1) of £10,000.00 ($12,601.27) for Acme Packaging "
+        "(C0002) is not OK to ship. It is recorded as held; the account owner is told.")
     deliver(world)
     assert direct_messages(world, OWNER_C0002) == [
-        ":no_entry: Order CB-1 of £10,000.00 ($12,601.27) for Acme Packaging (C0002) is held: "
-        "it is not to ship until it is released."]
+        ":no_entry: Order CB-1 (ref-1) of £10,000.00 ($12,601.27) for Acme Packaging (C0002) "
+        "is held: it is not to ship until it is released."]
     same = world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme packaging 10k ref-2")
     assert sections(same)[0] == (
-        ":no_entry: *Held*: order CB-2 of $10,000.00 for Acme Packaging (C0002) is not OK to "
-        "ship. It is recorded as held; the account owner is told.")
+        ":no_entry: *Held*: order CB-2 (ref-2) of $10,000.00 for Acme Packaging (C0002) is not "
+        "OK to ship. It is recorded as held; the account owner is told.")
 
 
 # -- precise amount refusals ------------------------------------------------------------
@@ -516,5 +516,5 @@ def test_an_order_is_not_placed_on_a_guess_when_a_name_part_is_held_by_many(worl
     assert checks(world) == {}
     # A name's start is still enough, and found without a second look-up.
     placed = said(world, "/credit order 京东方 1000 PO-2")
-    assert placed.startswith(":white_check_mark: *OK to ship*: order CB-1 of $1,000.00 for "
-                             "京东方贸易 (D999)."), placed
+    assert placed.startswith(":white_check_mark: *OK to ship*: order CB-1 (PO-2) of $1,000.00 "
+                             "for 京东方贸易 (D999)."), placed
