@@ -243,6 +243,8 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     from alembic import command
 
     before, _ = schema_revisions(engine)
+    if before is not None and before not in _known_revisions():
+        raise SchemaNotReady(f"The database {_where(engine)} {_schema_state(before)}.")
     command.upgrade(alembic_config(engine), "head")
     return before, schema_revisions(engine)[0] or ""
 
@@ -268,11 +270,25 @@ def secret_parameter(key: str) -> bool:
     return "password" in key.lower()
 
 
+@cache
+def _known_revisions() -> frozenset[str]:
+    return frozenset(s.revision for s in ScriptDirectory(str(MIGRATIONS)).walk_revisions())
+
+
 def _schema_state(current: str | None) -> str | None:
+    """What is wrong with the schema and what to do, or None when it is this code's."""
     head = code_revision()
     if current == head:
         return None
-    return "is empty" if current is None else f"is at revision {current}, not {head}"
+    if current is None:
+        return "is empty: run `creditbot db upgrade` first"
+    if current not in _known_revisions():
+        # A host on older code after another migrated (or code rolled back): upgrading
+        # from here cannot work, and saying so would send the operator the wrong way.
+        return (f"is at revision {current}, which this creditbot does not know (it "
+                f"knows up to {head}): a newer creditbot migrated it; run that version, "
+                "or restore the backup taken before the upgrade")
+    return f"is at revision {current}, not {head}: run `creditbot db upgrade` first"
 
 
 def unavailable_reason(error: SQLAlchemyError) -> str:
@@ -295,8 +311,7 @@ def require_current_schema(engine: Engine) -> None:
         ) from None
     state = _schema_state(current)
     if state is not None:
-        raise SchemaNotReady(
-            f"The database {_where(engine)} {state}: run `creditbot db upgrade` first.")
+        raise SchemaNotReady(f"The database {_where(engine)} {state}.")
 
 
 def database_problem(engine: Engine) -> str | None:
@@ -313,5 +328,5 @@ def database_problem(engine: Engine) -> str | None:
         return f"the database does not answer: {unavailable_reason(problem)}"
     state = _schema_state(current)
     if state is not None:
-        return f"the database {state}: run `creditbot db upgrade`"
+        return f"the database {state}"
     return None

@@ -18,7 +18,7 @@ from sqlalchemy import Column, String, Table
 
 import storage.db
 from bot.cli import main
-from storage.db import MIGRATIONS
+from storage.db import MIGRATIONS, code_revision
 from storage.models import Base
 from tests.conftest import ROOT
 
@@ -69,6 +69,20 @@ def test_commands_refuse_an_unmigrated_database(cli, write_csv, tmp_path):
     assert result.exit_code == 1
     assert "run `creditbot db upgrade` first" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_db_upgrade_on_a_database_a_newer_creditbot_migrated_says_so_in_a_line(cli, tmp_path):
+    """It said "run `creditbot db upgrade`", then upgrading printed an 89-line traceback."""
+    assert cli("db", "upgrade").exit_code == 0
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099_future'")
+    result = cli("db", "upgrade")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: The database sqlite:///{tmp_path / 'cli.db'} is at revision 0099_future, "
+        f"which this creditbot does not know (it knows up to {code_revision()}): a newer "
+        "creditbot migrated it; run that version, or restore the backup taken before the "
+        "upgrade.\n")
 
 
 def test_db_upgrade_then_import(cli, write_csv, tmp_path):

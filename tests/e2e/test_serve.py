@@ -331,8 +331,15 @@ def test_healthz_says_when_the_schema_is_not_the_codes(world):
     assert healthz(world.url) == (503, {
         "status": "unavailable",
         "database": f"the database is at revision 0001, not {code_revision()}: run "
-                    "`creditbot db upgrade`",
+                    "`creditbot db upgrade` first",
         "slack": "not checked"})
+    # Migrated by a newer creditbot (or this code rolled back): upgrading cannot help.
+    with world.services.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
+    assert healthz(world.url)[1]["database"] == (
+        f"the database is at revision 0099_future, which this creditbot does not know (it "
+        f"knows up to {code_revision()}): a newer creditbot migrated it; run that version, "
+        "or restore the backup taken before the upgrade")
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
