@@ -11,6 +11,7 @@ import gc
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +28,8 @@ from bot.settings import Settings
 from bot.slack_app import SlackIdentity, TokenRefused, check_token, create_bolt_app
 from bot.web import WSGIApp, create_wsgi_app
 from bot.wiring import Services, build_services
+from domain.errors import DomainError
+from domain.text import N_
 from storage.db import SERVE_STATEMENT_TIMEOUT_SECONDS, make_engine
 
 log = logging.getLogger("creditbot.serve")
@@ -95,13 +98,37 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self._options.items():
             self.cfg.set(key, value)
+        # Gunicorn 27's control socket is one file per user ($HOME/.gunicorn/): a second
+        # serve on the host took it over, and stopping the first deleted it. creditbot
+        # does not use it (older gunicorns have no such setting).
+        if "control_socket_disable" in self.cfg.settings:
+            self.cfg.set("control_socket_disable", True)
 
     def load(self) -> WSGIApp:
         return build_wsgi_app(self._identity)
 
 
+class PortInUse(DomainError):
+    pass
+
+
+def require_free_port(port: int) -> None:
+    """Gunicorn says a taken port in eleven lines over five seconds, then exits."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As gunicorn binds: a port left in TIME_WAIT by a stopped server is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError as taken:
+            raise PortInUse(N_("port {port} is taken ({reason}): another creditbot serve, "
+                               "or another program, listens there; stop it, or give "
+                               "another port with --port or PORT"),
+                            port=port, reason=taken.strerror or str(taken)) from None
+
+
 def serve_http(port: int, workers: int, threads: int, *, scheduler: bool = True) -> None:
     settings = Settings()
+    require_free_port(port)
     identity = verify_token(settings)
     warn_about_host(settings)
     with _scheduler_child(scheduler):

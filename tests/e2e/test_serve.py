@@ -60,6 +60,22 @@ def test_serve_without_credentials_stops_with_one_line(tmp_path):
         "Slack app's credentials in the environment (see README, Install in your workspace)"]
 
 
+def test_serve_on_a_port_already_taken_stops_with_one_line(tmp_path):
+    """Gunicorn said it in eleven lines over five seconds."""
+    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=TOKEN,
+                   SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL="http://127.0.0.1:9/api/")
+    assert run_cli("db", "upgrade", env=env).returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port), "--no-scheduler", env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: port {port} is taken (Address already in use): another creditbot serve, or "
+        "another program, listens there; stop it, or give another port with --port or PORT"]
+
+
 @pytest.mark.parametrize("blank", ["", "  "], ids=["empty", "spaces"])
 def test_a_blank_token_is_not_set_rather_than_refused_by_slack(tmp_path, blank):
     env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=blank,
