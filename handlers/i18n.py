@@ -40,6 +40,10 @@ from slack_sdk import WebClient
 from domain.money import Money
 
 log = logging.getLogger("creditbot.i18n")
+# The SDK logs a failed request at ERROR before raising; the lookup handles it and says
+# so in its own INFO line (the default language will do), so the SDK's own is noise.
+_LOOKUP_SDK_LOG = logging.getLogger("creditbot.i18n.lookup")
+_LOOKUP_SDK_LOG.setLevel(logging.CRITICAL)
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 # How long a command may wait for Slack to say which language a person reads.
@@ -331,7 +335,7 @@ class Languages:
         if isinstance(client, WebClient):
             quick = WebClient(token=client.token, base_url=client.base_url,
                               timeout=LOOKUP_TIMEOUT_SECONDS, retry_handlers=[],
-                              logger=log)
+                              logger=_LOOKUP_SDK_LOG)
         try:
             answer = quick.users_info(user=user_id, include_locale=True)
             user = answer.get("user") or {}

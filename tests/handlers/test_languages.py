@@ -71,3 +71,16 @@ def test_a_channel_speaks_its_own_language_or_the_organisations():
     languages = Languages("en-US", channels={"C01SALES000": "zh-CN"})
     assert languages.for_channel("C01SALES000")._("Credit limit") == "信用额度"
     assert languages.for_channel("C02FINANCE0")._("Credit limit") == "Credit limit"
+
+
+def test_slack_unreachable_is_one_info_line_not_the_sdks_error(clock, caplog):
+    """The SDK logged "Failed to send a request to Slack API server" at ERROR on every
+    command while the lookup fell back as it should."""
+    from slack_sdk import WebClient
+
+    slack = WebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/")
+    languages = Languages("en-US", retry_after=60, clock=clock)
+    caplog.set_level("INFO")
+    assert languages.tag_of("U1", slack) == "en-US"
+    said = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert said == [("INFO", "no locale for U1 from Slack (URLError); using en-US for 60 s")]
