@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
@@ -200,6 +201,11 @@ def _deliver(sender: Sender, engine: Engine, before: int, last: int, queued: int
 
     # A kill (a cron's timeout) ends as Ctrl-C does: with the line saying what is left.
     previous = signal.signal(signal.SIGTERM, _interrupted)
+    # The sender's line per failed try (forty with Slack unreachable) is the running bot's
+    # log; here the progress line says the same once every ten seconds.
+    sender_log = logging.getLogger("handlers.delivery.sender")
+    level = sender_log.level
+    sender_log.setLevel(logging.ERROR)
     try:
         err.print(f"delivering {_messages(queued)} at Slack's pace; Ctrl-C leaves them to "
                   f"{RUNNING_BOT}", markup=False, soft_wrap=True)
@@ -209,6 +215,7 @@ def _deliver(sender: Sender, engine: Engine, before: int, last: int, queued: int
         done = progress_since(engine, before, last)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        sender_log.setLevel(level)
     left = ""
     if done.pending:
         why = waiting(soon_too=True)

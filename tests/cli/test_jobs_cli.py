@@ -291,7 +291,7 @@ def test_jobs_run_says_how_far_it_got_and_leaves_the_rest_to_the_bot(cli, engine
 
 
 def test_jobs_run_stops_trying_when_slack_takes_nothing_for_a_while(cli, engine, slack,
-                                                                    monkeypatch):
+                                                                    monkeypatch, caplog):
     # Slack answering 500 to everything: each retry waits longer; without the stall the
     # command went on for the whole cap (ten minutes), saying "about one a second".
     monkeypatch.setattr(jobs_cli, "DELIVERY_STALL", timedelta(seconds=2))
@@ -310,6 +310,10 @@ def test_jobs_run_stops_trying_when_slack_takes_nothing_for_a_while(cli, engine,
            f"{RUNNING_BOT}: the next try is at {at} Asia/Shanghai, after Slack answered "
            f"“{upcoming.last_error}”\n")
     assert progress_since(engine, 0).pending == 2
+    # The progress lines say it; the sender's line per failed try stays out of them.
+    assert [r.getMessage() for r in caplog.records
+            if r.name == "handlers.delivery.sender" and "; try " in r.getMessage()] == []
+    assert "delivering: 0 of 2 messages sent, 0 failed, 2 to go" in result.stderr
 
 
 @pytest.mark.parametrize("how", ["no token", "--no-deliver"])
