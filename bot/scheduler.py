@@ -325,6 +325,10 @@ class Candidate:
                 except Exception:
                     log.exception("could not release the scheduler lease; it runs out at %s",
                                   lease.expires_at)
+                else:
+                    # Said, so that an operator stopping it knows a standby leads next.
+                    log.info("%s released the scheduler lease: a standby leads at its next "
+                             "check", self.holder)
 
     def step(self) -> None:
         """One check: take the lease if free, renew it if ours, stop at once if lost."""

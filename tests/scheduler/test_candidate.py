@@ -330,3 +330,15 @@ def test_a_database_file_replaced_by_a_copy_is_said_and_opened_anew(engine, capl
         "while creditbot ran (a copy restored?): it is opened anew. Stop every creditbot "
         "process before restoring a copy, and restore or delete its -wal and -shm files "
         "with it"]
+
+
+def test_a_leader_stopped_says_it_released_the_lease(engine, caplog):
+    """Stopping it logged APScheduler's "shut down" alone."""
+    subject = candidate(engine, holder="host:10")
+    caplog.set_level("INFO", logger="creditbot.scheduler")
+    with running(subject):
+        wait_for(lambda: subject.leading)
+    said = [r.getMessage() for r in caplog.records if r.name == "creditbot.scheduler"]
+    assert said[-1] == ("host:10 released the scheduler lease: a standby leads at its next "
+                        "check")
+    assert holder_of(engine, LEASE) is None
