@@ -290,6 +290,9 @@ class Candidate:
         self._standing_by_for: str | None = None
         # The SQLite file's (device, inode) as first found: a copy put in its place differs.
         self._file_id: tuple[int, int] | None = None
+        # The lease let go of after a failed check, released once the database answers
+        # (else this process would stand by for its own lease until it ran out).
+        self._forgotten: Lease | None = None
 
     @property
     def leading(self) -> bool:
@@ -312,7 +315,7 @@ class Candidate:
                     # would keep everyone from leading); it runs out, then is taken anew.
                     failures.failed(problem)
                     self._step_down()
-                    self._lease = None
+                    self._forgotten, self._lease = self._lease or self._forgotten, None
                 else:
                     failures.worked()
                 stop.wait(renew_every if self.leading else standby_every)
@@ -333,6 +336,9 @@ class Candidate:
     def step(self) -> None:
         """One check: take the lease if free, renew it if ours, stop at once if lost."""
         self._require_file()
+        if self._forgotten is not None:
+            self._forgotten.release()  # only if still ours: (name, holder, acquired_at)
+            self._forgotten = None
         if self._lease is None:
             self._lease = try_acquire(self.engine, LEASE, self.holder, self.ttl)
             if self._lease is None:
@@ -372,7 +378,8 @@ class Candidate:
         except FileNotFoundError:
             self.engine.dispose()
             raise DatabaseFileGone(f"the database file {path} does not exist (moved or "
-                                   "deleted?): no job runs until it is back") from None
+                                   "deleted?): no job runs until it is back, with its -wal "
+                                   "file") from None
         file_id = (found.st_dev, found.st_ino)
         if self._file_id is not None and file_id != self._file_id:
             self._file_id = file_id

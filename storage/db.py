@@ -154,7 +154,8 @@ def _configure_sqlite(engine: Engine, *, must_exist: bool, read_only: bool = Fal
             # sqlite3 would create an empty database here; say what happened instead.
             raise sqlite3.OperationalError(
                 f"the database file {path} does not exist: create it with `creditbot db "
-                "upgrade` (or `creditbot demo`), or correct DATABASE_URL if it was moved")
+                "upgrade` (or `creditbot demo`), or correct DATABASE_URL if it was moved "
+                "(with its -wal file, which holds its latest writes)")
         # mode=rw: even if the file disappears between the check and the open, SQLite
         # refuses rather than creating it.
         cargs[0] = f"file:{quote(str(path))}?mode={'ro' if read_only else 'rw'}"
@@ -321,7 +322,8 @@ def database_problem(engine: Engine) -> str | None:
     answering from it."""
     path = sqlite_path(engine)
     if path is not None and not path.exists():
-        return f"the database file {path} does not exist (moved or deleted?)"
+        return (f"the database file {path} does not exist (moved or deleted?): put it back "
+                "with its -wal file, which holds its latest writes")
     try:
         current, _ = schema_revisions(engine)
     except SQLAlchemyError as problem:

@@ -11,7 +11,8 @@ from bot.cli.common import _fail, _services, friendly_errors
 
 
 @click.command(short_help="Run the bot: Slack events over HTTP or Socket Mode.")
-@click.option("--port", type=int, default=None, help="HTTP port (default: $PORT or 3000).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="HTTP port, 1 to 65535 (default: $PORT or 3000).")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Worker processes.")
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
@@ -47,4 +48,5 @@ def serve(port: int | None, workers: int, threads: int, socket_mode: bool,
         signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(0))
         serve_socket_mode(scheduler=not no_scheduler)
     else:
-        serve_http(port or settings.port, workers, threads, scheduler=not no_scheduler)
+        serve_http(port if port is not None else settings.port, workers, threads,
+                   scheduler=not no_scheduler)

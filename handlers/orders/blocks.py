@@ -45,11 +45,13 @@ def _name(customer_name: str, customer_id: str) -> str:
     return f"{erp_text(customer_name, NAME)} ({erp_text(customer_id, 64)})"
 
 
-def order_label(check: OrderCheck) -> str:
+def order_label(check: OrderCheck, tr: Translator) -> str:
     """The order as its people know it: creditbot's id, with the rep's own reference
     when they gave one (``CB-1 (PO-778)``), which the answer otherwise never repeated."""
     order = erp_text(check.order_id, 64)
-    return f"{order} ({erp_text(check.reference, 64)})" if check.reference else order
+    if not check.reference:
+        return order
+    return tr._("{order} ({reference})", order=order, reference=erp_text(check.reference, 64))
 
 
 def order_amount(typed: Money, in_limit: Money | None, tr: Translator) -> str:
@@ -66,7 +68,7 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
     ``/credit check <customer> <amount>`` (no ``check``)."""
     who = _name(customer.name, customer.customer_id)
     amount = order_amount(verdict.typed or verdict.order, verdict.order, tr)
-    order = order_label(check) if check is not None else None
+    order = order_label(check, tr) if check is not None else None
     blocks: list[Block] = []
     if verdict.passed:
         if order is not None:
@@ -113,7 +115,7 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
 def held_note(check: OrderCheck, tr: Translator, in_limit: Money | None = None
               ) -> tuple[str, list[Block]]:
     head = tr._(":no_entry: Order {order} of {amount} for {customer} is held: it is not to "
-                "ship until it is released.", order=order_label(check),
+                "ship until it is released.", order=order_label(check, tr),
                 amount=order_amount(check.amount, in_limit, tr),
                 customer=_name(check.customer_name, check.customer_id))
     return head, [section(head), section(_failures(check.failures, tr)),
@@ -130,7 +132,7 @@ def _release_button(check: OrderCheck, tr: Translator) -> Block:
 
 def released_note(check: OrderCheck, tr: Translator, *, approved: bool,
                   in_limit: Money | None = None) -> tuple[str, list[Block]]:
-    order = order_label(check)
+    order = order_label(check, tr)
     amount = order_amount(check.amount, in_limit, tr)
     who = _name(check.customer_name, check.customer_id)
     if approved:

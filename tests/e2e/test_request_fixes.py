@@ -72,8 +72,8 @@ def test_a_unit_typed_apart_belongs_to_its_number(world):
     [row] = checks(world).values()
     assert (row.amount, row.currency, row.reference) == (Decimal("20000.00"), "USD", "PO-9")
     assert sections(reply) == [
-        ":white_check_mark: *OK to ship*: order CB-1 of $20,000.00 for Acme Industrial "
-        "Supply (C0001).\nHeadroom left after this order: $1,341,977.28 (limit "
+        ":white_check_mark: *OK to ship*: order CB-1 (PO-9) of $20,000.00 for Acme "
+        "Industrial Supply (C0001).\nHeadroom left after this order: $1,341,977.28 (limit "
         "$1,700,000.00, exposure $338,022.72)."]
     world.slack.slash(SALES, SALES_CHANNEL, "/credit request acme packaging +50 k more")
     [request] = requests_of(world)
@@ -413,8 +413,8 @@ def test_a_person_whose_slack_is_chinese_gets_the_bots_dms_in_chinese(world):
     deliver(world)
     [order] = checks(world)
     assert direct_messages(world, OWNER_C0002) == [
-        f":no_entry: Acme Packaging (C0002) 的订单 {order}（US$10,000.00）已暂停发货：放行之前"
-        "不得发货。"]
+        f":no_entry: Acme Packaging (C0002) 的订单 {order}（PO-1）（US$10,000.00）已暂停发货："
+        "放行之前不得发货。"]
     # The rep's Slack is English: their reply stayed English.
     assert direct_messages(world, SALES) == []
 
@@ -472,7 +472,7 @@ def test_a_recording_command_offers_a_close_name_instead_of_taking_it(world):
         "Acme Packaging: available $64,871.08 of $100,000.00, overdue $8,721.98")
     # A unique start of a name is not a typo: still taken.
     assert said(world, "/credit order acme pack 5k PO-2").startswith(
-        ":no_entry: *Held*: order CB-1 of $5,000.00 for Acme Packaging (C0002)")
+        ":no_entry: *Held*: order CB-1 (PO-2) of $5,000.00 for Acme Packaging (C0002)")
 
 
 def test_a_temporary_limit_ending_before_its_levels_may_decide_says_so_when_filed(world):

@@ -76,6 +76,16 @@ def test_serve_on_a_port_already_taken_stops_with_one_line(tmp_path):
         "another program, listens there; stop it, or give another port with --port or PORT"]
 
 
+@pytest.mark.parametrize("port", ["70000", "0", "-1"])
+def test_a_port_out_of_range_is_one_line(tmp_path, port):
+    """--port 70000 printed a 29-line traceback; --port 0 was quietly $PORT or 3000."""
+    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", PORT="4871")
+    result = run_cli("serve", "--port", port, "--no-scheduler", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Error: Invalid value for '--port': {port} is not in the range 1<=x<=65535.")
+
+
 @pytest.mark.parametrize("blank", ["", "  "], ids=["empty", "spaces"])
 def test_a_blank_token_is_not_set_rather_than_refused_by_slack(tmp_path, blank):
     env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=blank,
@@ -127,7 +137,7 @@ def test_serve_does_not_create_a_missing_sqlite_file(tmp_path):
     assert (result.returncode, result.stderr.splitlines()) == (1, [
         f"error: cannot use the database sqlite:///{path}: the database file {path} does "
         "not exist: create it with `creditbot db upgrade` (or `creditbot demo`), or correct "
-        "DATABASE_URL if it was moved"])
+        "DATABASE_URL if it was moved (with its -wal file, which holds its latest writes)"])
     assert not path.exists()
 
 
@@ -334,7 +344,8 @@ def test_healthz_notices_the_sqlite_file_moved_away_and_nothing_recreates_it(wor
                         path.with_name("moved.db" + suffix))
     assert healthz(world.url) == (503, {
         "status": "unavailable",
-        "database": f"the database file {path} does not exist (moved or deleted?)",
+        "database": f"the database file {path} does not exist (moved or deleted?): put it "
+                    "back with its -wal file, which holds its latest writes",
         "slack": "not checked"})
     world.services.engine.dispose()  # new connections from here on
     world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001", wait=False)

@@ -57,7 +57,8 @@ def finishes_within(seconds: float, work):  # type: ignore[no-untyped-def]
 
 def missing_file_message(path) -> str:  # type: ignore[no-untyped-def]
     return (f"the database file {path} does not exist: create it with `creditbot db "
-            "upgrade` (or `creditbot demo`), or correct DATABASE_URL if it was moved")
+            "upgrade` (or `creditbot demo`), or correct DATABASE_URL if it was moved (with "
+            "its -wal file, which holds its latest writes)")
 
 
 def test_a_missing_sqlite_file_is_refused_not_created(tmp_path):
@@ -94,7 +95,8 @@ def test_a_sqlite_file_moved_away_is_noticed_and_not_recreated(tmp_path):
     assert database_problem(engine) is None
     shutil.move(path, tmp_path / "elsewhere.db")
     assert database_problem(engine) == (f"the database file {path} does not exist "
-                                        "(moved or deleted?)")
+                                        "(moved or deleted?): put it back with its -wal "
+                                        "file, which holds its latest writes")
     engine.dispose()
     with pytest.raises(OperationalError):
         engine.connect()
