@@ -619,10 +619,9 @@ def _overpayments(conn: Connection, stage: Table) -> list[str]:
             .where(stage.c.invalid == 0, stage.c.currency == invoices.c.currency,
                    stage.c.amount > func.abs(invoices.c.amount))
             .order_by(stage.c.line_no))
-    rows = conn.execute(over.limit(NAMED_IN_WARNING)).all()
+    rows, count = _first_and_count(conn, over)
     if not rows:
         return []
-    count = conn.execute(select(func.count()).select_from(over.subquery())).scalar_one()
     named = _named([f"line {line}, {payment} of {_money(paid, code)} {code} for {invoice} "
                     f"of {_money(billed, code)} {code}"
                     for line, payment, paid, code, invoice, billed in rows], count)
@@ -630,6 +629,15 @@ def _overpayments(conn: Connection, stage: Table) -> list[str]:
             else "payments are more than the invoices they pay")
     return [f"{count} {what} ({named}): check them in the ERP; the collection metrics "
             "count each payment at most as its invoice's amount"]
+
+
+def _first_and_count(conn: Connection, query: Any) -> tuple[list[Any], int]:
+    """The first NAMED_IN_WARNING rows a warning names, and how many there are in all
+    (counted only when there is one)."""
+    rows = list(conn.execute(query.limit(NAMED_IN_WARNING)).all())
+    if not rows:
+        return [], 0
+    return rows, conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
 
 
 def _money(amount: Any, currency: str) -> str:
@@ -650,10 +658,9 @@ def _sign_flips(conn: Connection, stage: Table) -> list[str]:
                       or_(and_(invoices.c.amount > 0, stage.c.amount < 0),
                           and_(invoices.c.amount < 0, stage.c.amount > 0)))
                .order_by(stage.c.line_no))
-    rows = conn.execute(flipped.limit(NAMED_IN_WARNING)).all()
+    rows, count = _first_and_count(conn, flipped)
     if not rows:
         return []
-    count = conn.execute(select(func.count()).select_from(flipped.subquery())).scalar_one()
     named = _named([f"line {line}, {invoice} from {_money(before, code)} to "
                     f"{_money(after, code)} {code}"
                     for line, invoice, before, after, code in rows], count)

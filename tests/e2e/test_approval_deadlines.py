@@ -91,6 +91,17 @@ def member(world: Any, user: str) -> Any:
     return world.services.config.roster().member(user)
 
 
+def approve_temporary_limit(world: Any, deadlines: Deadlines) -> None:
+    """Acme Packaging's $150,000 through 31 December, filed by the rep and approved at
+    both levels."""
+    requests = deadlines.requests
+    filed = requests.file(member(world, SALES), Filing(
+        "C0002", RequestKind.TEMPORARY_LIMIT, "Q1 season", amount="150000",
+        expires_on=date(2026, 12, 31)))
+    requests.decide(member(world, CREDIT_MANAGER), filed.id, 1, Outcome.APPROVED)
+    requests.decide(member(world, FINANCE_DIRECTOR), filed.id, 2, Outcome.APPROVED)
+
+
 def card_lines(reply: Any) -> list[str]:
     return [element["text"] for block in reply.blocks if block["type"] == "context"
             for element in block["elements"]]
@@ -105,12 +116,7 @@ def test_an_approved_temporary_limit_shows_in_the_check_and_its_end_is_told(worl
     assert erp == "$100,000.00"
     before = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0002")
     assert before.blocks[1]["fields"][1]["text"] == f"*Credit limit*\n{erp}"
-    requests = deadlines.requests
-    filed = requests.file(member(world, SALES), Filing(
-        "C0002", RequestKind.TEMPORARY_LIMIT, "Q1 season", amount="150000",
-        expires_on=date(2026, 12, 31)))
-    requests.decide(member(world, CREDIT_MANAGER), filed.id, 1, Outcome.APPROVED)
-    requests.decide(member(world, FINANCE_DIRECTOR), filed.id, 2, Outcome.APPROVED)
+    approve_temporary_limit(world, deadlines)
     # The very next check (its figures were remembered before) shows it.
     during = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0002")
     assert during.blocks[1]["fields"][1]["text"] == "*Credit limit*\n$150,000.00"
@@ -232,12 +238,7 @@ def test_a_temporary_limits_end_is_told_in_the_language_slack_gave_the_owner(wor
     owner = "U01SALESCHO"
     world.emulator.users[owner] = User(owner, "cho", locale="zh-CN")
     world.slack.slash(owner, SALES_CHANNEL, "/credit help")  # the bot learns his language
-    requests = deadlines.requests
-    filed = requests.file(member(world, SALES), Filing(
-        "C0002", RequestKind.TEMPORARY_LIMIT, "Q1 season", amount="150000",
-        expires_on=date(2026, 12, 31)))
-    requests.decide(member(world, CREDIT_MANAGER), filed.id, 1, Outcome.APPROVED)
-    requests.decide(member(world, FINANCE_DIRECTOR), filed.id, 2, Outcome.APPROVED)
+    approve_temporary_limit(world, deadlines)
     after = datetime(2027, 1, 1, 2, 0, tzinfo=UTC)
     with time_machine.travel(after, tick=True):
         assert deadlines.run(after)["reverted"] == 1

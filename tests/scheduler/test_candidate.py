@@ -3,12 +3,15 @@ leader that loses its lease stopping at once. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -270,20 +273,24 @@ def test_a_database_away_is_logged_once_with_its_traceback_then_a_line_a_while(
     assert "host:7 leads the scheduler" in [r.getMessage() for r in said]
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_a_database_file_moved_away_stops_the_jobs_until_it_is_back(engine, caplog,
-                                                                     monkeypatch):
-    """The pooled connections kept the moved file open: a job ran there, unseen."""
-    import os
-
+def on_a_file(engine: Engine, caplog: Any, monkeypatch: Any, holder: str
+              ) -> tuple[Candidate, Path]:
+    """A candidate on an SQLite file, checking often, its lines captured."""
     from bot import scheduler
     from storage.db import sqlite_path
 
     monkeypatch.setattr(scheduler, "STANDBY_CHECK_SECONDS", 0.05)
-    subject = candidate(engine, holder="host:8")
     path = sqlite_path(engine)
     assert path is not None
     caplog.set_level("INFO", logger="creditbot.scheduler")
+    return candidate(engine, holder=holder), path
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_database_file_moved_away_stops_the_jobs_until_it_is_back(engine, caplog,
+                                                                     monkeypatch):
+    """The pooled connections kept the moved file open: a job ran there, unseen."""
+    subject, path = on_a_file(engine, caplog, monkeypatch, "host:8")
     with running(subject):
         wait_for(lambda: subject.leading)
         away = path.with_name(path.name + ".away")
@@ -308,17 +315,7 @@ def test_a_database_file_moved_away_stops_the_jobs_until_it_is_back(engine, capl
 def test_a_database_file_replaced_by_a_copy_is_said_and_opened_anew(engine, caplog,
                                                                      monkeypatch):
     """`cp db copy; mv copy db` went unseen: the jobs ran on in the replaced file."""
-    import os
-    import shutil
-
-    from bot import scheduler
-    from storage.db import sqlite_path
-
-    monkeypatch.setattr(scheduler, "STANDBY_CHECK_SECONDS", 0.05)
-    subject = candidate(engine, holder="host:9")
-    path = sqlite_path(engine)
-    assert path is not None
-    caplog.set_level("INFO", logger="creditbot.scheduler")
+    subject, path = on_a_file(engine, caplog, monkeypatch, "host:9")
     with running(subject):
         wait_for(lambda: subject.leading)
         engine.dispose()  # a copy of a file no connection writes to just now
