@@ -190,7 +190,11 @@ def job_context(engine: Engine, config: AppConfig,
     # The meetings job's task reminders and overdue digests (domain.meetings.tasks).
     meeting_tasks = build_tasks(lambda: SqlUnitOfWork(sessions), config, clock,
                                 remembered=remembered)
+    from bot.wiring import destination_locales
+
     return {"now": clock(), "config": config, "records": job_records.SqlRecords(engine),
+            # For a job's own notes: the language its cards use for each destination.
+            "locale_of": destination_locales(config, remembered),
             "slack": slack, "slack_locales": SlackLocales(sessions),
             "alerts": alerts, "requests": requests, "orders": orders,
             "assignments": assignments,

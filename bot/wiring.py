@@ -177,6 +177,16 @@ def credit_data_access(config: AppConfig) -> CreditDataAccess:
         config.share_channels())
 
 
+def destination_locales(config: AppConfig, remembered: Remembered | None = None
+                        ) -> DestinationLocales:
+    """The language of what creditbot sends on its own to a channel or person: app.yaml's
+    for the channel or the person, else the one Slack last reported for the person
+    (``remembered``), else the organisation's."""
+    return DestinationLocales(config.organisation.locale,
+                              {**config.channel_locales(), **config.locale_overrides()},
+                              remembered)
+
+
 def build_alerts(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
                  access: CreditDataAccess, clock: Callable[[], datetime], *,
                  remembered: Remembered | None = None) -> Alerts:
@@ -186,7 +196,6 @@ def build_alerts(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
     from handlers.alerts.blocks import DigestBlocks
 
     organisation = config.organisation
-    locales = {**config.channel_locales(), **config.locale_overrides()}
     directory = Directory(
         channels={key: d.channel for key, d in config.departments.items()},
         roles=dict(config.roles.items()),
@@ -198,7 +207,7 @@ def build_alerts(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
         credit_policy(config),
         config.alerts.watch(config.aging.buckets, organisation.base_currency),
         config.alerts.route_rules(), directory,
-        DigestBlocks(DestinationLocales(organisation.locale, locales, remembered),
+        DigestBlocks(destination_locales(config, remembered),
                      organisation.zone),
         clock, organisation.zone, organisation.admin_channel)
 
@@ -211,12 +220,11 @@ def build_requests(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
     from handlers.approvals.notices import ApprovalNotices
 
     organisation = config.organisation
-    locales = {**config.channel_locales(), **config.locale_overrides()}
     return CreditRequests(
         unit_of_work, access,
         config.approvals.policy(organisation.base_currency, organisation.zone),
         config.roster(), clock, organisation.zone,
-        ApprovalNotices(DestinationLocales(organisation.locale, locales, remembered),
+        ApprovalNotices(destination_locales(config, remembered),
                         organisation.zone,
                         {key: d.channel for key, d in config.departments.items()},
                         config.roster().holders()),
@@ -237,18 +245,16 @@ def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
     from handlers.orders.notices import OrderNotices
 
     organisation = config.organisation
-    locales = config.locale_overrides()
-    # A re-check that releases an order closes its release request and edits its cards.
-    card_locales = {**config.channel_locales(), **locales}
     policy = credit_policy(config)
+    # A re-check that releases an order closes its release request and edits its cards.
     withdrawals = ReleaseWithdrawals(ApprovalNotices(
-        lambda destination: card_locales.get(destination, organisation.locale),
-        organisation.zone, {key: d.channel for key, d in config.departments.items()},
+        destination_locales(config, remembered), organisation.zone,
+        {key: d.channel for key, d in config.departments.items()},
         config.roster().holders()), config.roster().holders(), organisation.zone, policy)
     return OrderChecks(
         unit_of_work, access, policy,
         config.orders.rules(), clock, organisation.zone,
-        OrderNotices(DestinationLocales(organisation.locale, locales, remembered)),
+        OrderNotices(destination_locales(config, remembered)),
         write_gate=SqliteWriteGate(None if serial_writes is True else serial_writes)
         if serial_writes else nullcontext(),
         release_requests=withdrawals)
@@ -297,14 +303,13 @@ def build_assignments(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConf
     from handlers.collections.assign_notices import AssignmentNotices
 
     organisation = config.organisation
-    locales = config.locale_overrides()
     return Assignments(
         unit_of_work, access,
         credit_policy(config),
         config.collections.policy(dict(config.roles.items()), {
             key: list(d.members) for key, d in config.departments.items()}),
         member_of(config), clock, organisation.zone,
-        AssignmentNotices(DestinationLocales(organisation.locale, locales, remembered),
+        AssignmentNotices(destination_locales(config, remembered),
                           organisation.timezone))
 
 
@@ -317,7 +322,6 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
     from handlers.collections.blocks_notices import CollectionNotices
 
     organisation = config.organisation
-    locales = {**config.channel_locales(), **config.locale_overrides()}
     section = config.collections
     legal = config.departments.get(section.legal_department)
     legal_owner = legal.members[0] if legal and legal.members else None
@@ -330,7 +334,7 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
     return CollectorsDay(
         unit_of_work, access, section.work_policy(), config.aging.buckets,
         organisation.base_currency, clock, organisation.zone,
-        CollectionNotices(DestinationLocales(organisation.locale, locales, remembered),
+        CollectionNotices(destination_locales(config, remembered),
                           organisation.zone),
         {key: d.channel for key, d in config.departments.items()},
         legal_department=section.legal_department,
@@ -362,8 +366,7 @@ def build_meeting_notices(config: AppConfig, clock: Callable[[], datetime], *,
     from handlers.meetings.notices import MeetingNotices as SlackMeetingNotices
 
     organisation = config.organisation
-    locales = {**config.channel_locales(), **config.locale_overrides()}
-    return SlackMeetingNotices(DestinationLocales(organisation.locale, locales, remembered),
+    return SlackMeetingNotices(destination_locales(config, remembered),
                                organisation.zone,
                                {key: d.name for key, d in config.departments.items()},
                                clock)
@@ -396,8 +399,7 @@ def build_followup_notices(config: AppConfig, clock: Callable[[], datetime], *,
     from handlers.meetings.followup_notices import FollowUpNotices
 
     organisation = config.organisation
-    locales = {**config.channel_locales(), **config.locale_overrides()}
-    return FollowUpNotices(DestinationLocales(organisation.locale, locales, remembered),
+    return FollowUpNotices(destination_locales(config, remembered),
                            organisation.zone,
                            build_meeting_notices(config, clock, remembered=remembered))
 

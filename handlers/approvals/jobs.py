@@ -5,14 +5,12 @@ it escalate (or are reminded as overdue), and temporary limits that ended are an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from domain.approvals.deadlines import Deadlines
 from domain.approvals.use_cases import CreditRequests
 from handlers.approvals.deadline_notes import DeadlineNotes
-from handlers.approvals.notices import ApprovalNotices
-from handlers.i18n import DestinationLocales
 from handlers.registry import Job
 
 # Deadlines are hours long and reminders come hours before them: a quarter of an hour
@@ -22,19 +20,15 @@ SCHEDULE = "*/15 * * * *"
 CREDIT_DEPARTMENT = "credit"
 
 
-def deadlines(requests: CreditRequests, config: Any) -> Deadlines:
+def deadlines(requests: CreditRequests, config: Any,
+              locale_of: Callable[[str], str]) -> Deadlines:
     """The deadlines use case bound as ``requests`` is (its unit of work, clock, policy,
-    roster and cards), with the job's own notes; ``config``: app.yaml (bot.config)."""
+    roster and cards), with the job's own notes in ``locale_of``'s language for each
+    destination (the cards' own: a person's as Slack said, not app.yaml's alone);
+    ``config``: app.yaml (bot.config)."""
     organisation = config.organisation
     credit = config.departments.get(CREDIT_DEPARTMENT)
     stand_in = credit.channel if credit is not None else organisation.admin_channel
-    # In the language the cards use: app.yaml's, else the one Slack last reported for the
-    # person (app.yaml's alone sent a Chinese-speaking rep the limit's end in English).
-    if isinstance(requests.notices, ApprovalNotices):
-        locale_of = requests.notices.locale_of
-    else:
-        locale_of = DestinationLocales(organisation.locale, {
-            **config.channel_locales(), **config.locale_overrides()})
     notes = DeadlineNotes(locale_of, organisation.zone, stand_in)
     return Deadlines(requests.unit_of_work, requests.policy, requests.roster,
                      requests.clock, requests.zone, requests.notices, notes,
@@ -45,7 +39,7 @@ def run_deadlines(context: Mapping[str, Any]) -> dict[str, int]:
     requests: CreditRequests = context["requests"]
     # Expired first: a request whose last day passed is closed, not reminded.
     expired = len(requests.expire())
-    counts = deadlines(requests, context["config"]).run()
+    counts = deadlines(requests, context["config"], context["locale_of"]).run()
     return {"reminded": counts["reminded"], "escalated": counts["escalated"],
             "expired": expired, "reverted": counts["reverted"]}
 
