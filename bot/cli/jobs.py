@@ -19,7 +19,9 @@ from storage.jobs import JobRun
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from bot.wiring import Services
     from handlers.delivery.sender import Sender
+    from handlers.registry import Job
     from storage.outbox_progress import OutboxProgress
 
 
@@ -123,10 +125,8 @@ def jobs_run(name: str, no_deliver: bool) -> None:
 
     Messages the job queued are delivered before it exits (at most 10 minutes, then the
     running bot delivers the rest), unless given --no-deliver or without SLACK_BOT_TOKEN."""
-    from bot.delivery import build_sender, jobs_client
-    from bot.scheduler import INTERRUPTED, holder_name, job_context, run_job
     from handlers import catalogue
-    from storage.outbox_progress import last_message_id, progress_since
+    from storage.outbox_progress import last_message_id
 
     services = _services()
     known = {job.name: job for job in catalogue().jobs}
@@ -134,8 +134,22 @@ def jobs_run(name: str, no_deliver: bool) -> None:
     if job is None:
         _fail(f"there is no job called {name}; the jobs are: {', '.join(known)}")
     before = last_message_id(services.engine)
-    # A kill (a cron's timeout) ends as Ctrl-C does, the run recorded as interrupted.
+    # A kill (a cron's timeout) ends as Ctrl-C does, during the job (the run recorded as
+    # interrupted) and during its delivery (the line saying what is left).
     previous = signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        _run_and_deliver(name, job, services, no_deliver, before)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_and_deliver(name: str, job: Job, services: Services, no_deliver: bool,
+                     before: int) -> None:
+    """Runs the job and delivers what it queued after outbox id ``before``."""
+    from bot.delivery import build_sender, jobs_client
+    from bot.scheduler import INTERRUPTED, holder_name, job_context, run_job
+    from storage.outbox_progress import last_message_id, progress_since
+
     try:
         result = run_job(services.engine, job, job_context(
             services.engine, services.config, slack=jobs_client(services.settings)),
@@ -143,8 +157,6 @@ def jobs_run(name: str, no_deliver: bool) -> None:
     except KeyboardInterrupt:
         _fail(f"{name} was {INTERRUPTED}; its run is recorded so, and what it committed "
               f"before is delivered by {RUNNING_BOT}")
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     if result.outcome == "ok":
         out.print(f"{name}: ok — {_counts(result.counts)}", markup=False, soft_wrap=True)
     # Even a failed job may have committed messages before it failed: they go out too.
@@ -199,8 +211,6 @@ def _deliver(sender: Sender, engine: Engine, before: int, last: int, queued: int
                   f"{progress.failed} failed, {progress.pending} to go ({pace})",
                   markup=False, soft_wrap=True)
 
-    # A kill (a cron's timeout) ends as Ctrl-C does: with the line saying what is left.
-    previous = signal.signal(signal.SIGTERM, _interrupted)
     # The sender's line per failed try (forty with Slack unreachable) is the running bot's
     # log; here the progress line says the same once every ten seconds.
     sender_log = logging.getLogger("handlers.delivery.sender")
@@ -214,7 +224,6 @@ def _deliver(sender: Sender, engine: Engine, before: int, last: int, queued: int
     except KeyboardInterrupt:
         done = progress_since(engine, before, last)
     finally:
-        signal.signal(signal.SIGTERM, previous)
         sender_log.setLevel(level)
     left = ""
     if done.pending:
