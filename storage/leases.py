@@ -106,12 +106,8 @@ def _now() -> datetime:
 def holder_of(engine: Engine, name: str) -> LeaseState | None:
     """The live lease called ``name``, or None if it is free (never taken, released or
     expired). A plain read: it never waits for a writer."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(_LEASES).where(_LEASES.c.name == name, _LEASES.c.expires_at > _now())
-        ).first()
-    return None if row is None else LeaseState(row.name, row.holder, row.acquired_at,
-                                               row.expires_at)
+    found = _row(engine, name)
+    return found if found is not None and found.expires_at > _now() else None
 
 
 def try_acquire(engine: Engine, name: str, holder: str, ttl: timedelta) -> Lease | None:

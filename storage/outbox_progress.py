@@ -32,6 +32,10 @@ class OutboxProgress:
         return self.sent + self.failed + self.pending
 
 
+# Neither sent nor given up: still to send.
+_PENDING = OutboxRow.sent_at.is_(None) & OutboxRow.failed_at.is_(None)
+
+
 def last_message_id(engine: Engine) -> int:
     """The largest outbox id so far, 0 for an empty outbox."""
     with engine.connect() as conn:
@@ -42,7 +46,7 @@ def progress_since(engine: Engine, after: int, upto: int | None = None) -> Outbo
     """How the messages with an id above ``after`` (and at most ``upto``) stand."""
     sent = OutboxRow.sent_at.is_not(None)
     failed = OutboxRow.failed_at.is_not(None) & OutboxRow.sent_at.is_(None)
-    pending = OutboxRow.sent_at.is_(None) & OutboxRow.failed_at.is_(None)
+    pending = _PENDING
     statement = select(
         func.count(case((sent, 1))), func.count(case((failed, 1))),
         func.count(case((pending, 1))),
@@ -54,7 +58,6 @@ def progress_since(engine: Engine, after: int, upto: int | None = None) -> Outbo
     with engine.connect() as conn:
         row = conn.execute(statement).one()
     return OutboxProgress(int(row[0]), int(row[1]), int(row[2]), row[3])
-
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ def next_try(engine: Engine, after: int, upto: int | None = None) -> NextTry | N
     """For the messages still to send above ``after`` (at most ``upto``): the earliest
     retry among the first message still to send in each of their channels, earlier
     messages included. None when none is left."""
-    pending = OutboxRow.sent_at.is_(None) & OutboxRow.failed_at.is_(None)
+    pending = _PENDING
     ours = select(OutboxRow.channel).where(pending, OutboxRow.id > after)
     if upto is not None:
         ours = ours.where(OutboxRow.id <= upto)

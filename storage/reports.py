@@ -222,9 +222,8 @@ class SqlReportQueries:
                     else_=_P.c.amount)
         sums = [_sum(and_(_P.c.date > e, issued <= e), paid) for e in ends]
         # A credit note is current at every end, as in the invoices' pass.
-        current = [or_(due >= e, _I.c.amount < 0) for e in ends]
-        sums += [_sum(and_(_P.c.date > e, issued <= e, now_current), paid)
-                 for e, now_current in zip(ends, current, strict=True)]
+        sums += [_sum(and_(_P.c.date > e, issued <= e, or_(due >= e, _I.c.amount < 0)), paid)
+                 for e in ends]
         joined = _P.join(_I, _I.c.invoice_id == _P.c.invoice_id).outerjoin(
             _ASSIGNED, and_(_ASSIGNED.c.customer_id == _P.c.customer_id,
                             _ASSIGNED.c.status != "closed"))

@@ -237,18 +237,18 @@ def trend(series: Sequence[MonthFigures], months: int) -> list[tuple[Period, Cou
     return points
 
 
-def best_possible_trend(series: Sequence[MonthFigures], months: int,
-                        window: int) -> list[Decimal | None]:
+def best_possible_trend(series: Sequence[MonthFigures], months: int
+                        ) -> list[Decimal | None]:
     """Best Possible DSO at the end of each of the last ``months`` calendar months, each
     as the report's figure is at its date: that month end's current AR over the sales
-    and days of the ``window`` months up to it (not that month's alone, which made a
+    and days of the ``months`` months up to it (not that month's alone, which made a
     chart of about 30 days beside a report's 10)."""
     complete = complete_months(series)
     points: list[Decimal | None] = []
     for i in range(len(complete) - months, len(complete)):
         current = complete[i].current_ar
         points.append(None if current is None else best_possible_dso(
-            current, complete[max(0, i - window + 1): i + 1]))
+            current, complete[max(0, i - months + 1): i + 1]))
     return points
 
 

@@ -254,7 +254,7 @@ class Reports:
             for (period, dso), figures, best in zip(
                 trend(portfolio_figures, months),
                 complete_months(portfolio_figures)[-months:],
-                best_possible_trend(portfolio_figures, months, months), strict=True))
+                best_possible_trend(portfolio_figures, months), strict=True))
         return PortfolioReport(
             as_of=as_of,
             currency=self.base_currency,

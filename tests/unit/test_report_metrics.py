@@ -182,7 +182,7 @@ def test_best_possible_dso_per_month_end_is_over_the_report_months_up_to_it():
               month(date(2026, 10, 1), date(2026, 10, 31), "2700", "1350"),
               month(date(2026, 11, 1), date(2026, 11, 30), "1400", "1400"),
               month(date(2026, 12, 1), date(2026, 12, 10), "550", "1350")]  # month to date
-    sep, oct_, nov = best_possible_trend(series, 3, 3)
+    sep, oct_, nov = best_possible_trend(series, 3)
     assert sep == Decimal(2100) / Decimal(500 + 7970) * 61   # Aug and Sep: all there is
     assert oct_ == Decimal(1350) / Decimal(500 + 7970 + 2700) * 92
     assert nov == Decimal(1400) / Decimal(7970 + 2700 + 1400) * 91
@@ -198,7 +198,7 @@ def test_the_report_reads_enough_months_for_every_trend_points_window(months):
 
     spans = periods(date(2026, 11, 30), months_read(months))
     series = [MonthFigures(p, Decimal(1), Decimal(1), Decimal(1)) for p in spans]
-    points = best_possible_trend(series, months, months)
+    points = best_possible_trend(series, months)
     windows = [spans[i - months + 1: i + 1] for i in range(len(spans) - months, len(spans))]
     assert all(len(w) == months for w in windows)
     assert points == [Decimal(1) / months * sum(p.days for p in w) for w in windows]
