@@ -93,6 +93,9 @@ class Order:
     status: OrderStatus = OrderStatus.OPEN
     contract_id: str | None = None
     owner_slack_id: str | None = None
+    # The rep's own reference for an order placed through /credit order (its id is
+    # creditbot's CB-…); ERP orders have only their id.
+    reference: str | None = None
 
     @property
     def is_exposure(self) -> bool:

@@ -312,6 +312,8 @@ class CreditRequestRow(Base):
     increase: Mapped[Decimal | None] = mapped_column(Amount)
     expires_on: Mapped[dt.date | None]
     order_id: Mapped[str | None] = mapped_column(Id)
+    # The rep's reference of a creditbot order (OrderCheck.reference), as when filed.
+    order_reference: Mapped[str | None] = mapped_column(String(100))
     order_amount: Mapped[Decimal | None] = mapped_column(Amount)
     order_currency: Mapped[str | None] = mapped_column(Code)
     current_terms_days: Mapped[int | None] = mapped_column(Integer)

@@ -94,7 +94,9 @@ class CreditRequest:
     decided once the request is closed; ``level_since`` when it started waiting and
     ``level_deadline`` when its time is up (worked out then, by the policy's clock, so a
     change of app.yaml moves no deadline in flight; None on requests filed before it was
-    kept). ``asked_in``: the limit as typed when it was in another currency."""
+    kept). ``asked_in``: the limit as typed when it was in another currency.
+    ``order_reference``: the rep's own reference of the order to release, when it was
+    placed through ``/credit order`` with one."""
 
     kind: RequestKind
     customer_id: str
@@ -109,6 +111,7 @@ class CreditRequest:
     increase: Money | None = None
     expires_on: date | None = None
     order_id: str | None = None
+    order_reference: str | None = None
     order_amount: Money | None = None
     current_terms_days: int | None = None
     terms_days: int | None = None

@@ -304,7 +304,7 @@ class CreditRequests:
                today: date) -> CreditRequest:
         kind = filing.kind
         new_limit = increase = order_amount = asked_in = None
-        expires_on = order_id = None
+        expires_on = order_id = order_reference = None
         terms_days = current_terms = None
         if kind in LIMIT_KINDS:
             new_limit, asked_in = self._new_limit(filing, current, fx)
@@ -346,7 +346,9 @@ class CreditRequests:
             if order.status is not OrderStatus.OPEN:
                 raise _refused(N_("Order {order} is {status}, not open: there is nothing to "
                                   "release."), order=order_id, status=order.status.value)
-            order_amount = order.amount
+            # Named by its reference, it is filed under its id all the same.
+            order_id, order_amount, order_reference = (order.order_id, order.amount,
+                                                       order.reference)
         else:
             terms_days = filing.terms_days
             current_terms = customer.payment_terms_days
@@ -366,7 +368,8 @@ class CreditRequests:
             requested_by=actor.user_id, filed_at=now, reason=reason,
             measured=measure.amount, route=measure.route, current_limit=current,
             new_limit=new_limit, increase=increase, expires_on=expires_on,
-            order_id=order_id, order_amount=order_amount, current_terms_days=current_terms,
+            order_id=order_id, order_reference=order_reference, order_amount=order_amount,
+            current_terms_days=current_terms,
             terms_days=terms_days, asked_in=asked_in, level_since=now,
             level_deadline=self.policy.deadline(now, measure.route[0].deadline_hours))
 

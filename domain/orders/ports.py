@@ -124,6 +124,7 @@ class HeldOrders(Protocol):
                    now: datetime) -> list[OrderCheck]: ...
 
     def find(self, uow: UnitOfWork, customer_id: str, order_id: str) -> Order | None:
-        """The customer's held order as an order-release request names it (``CB-…`` or
-        the ERP's id), as an order; ``None`` when creditbot holds no such order."""
+        """The customer's held order as an order-release request names it (``CB-…``,
+        the rep's reference it was placed under, or the ERP's id), as an order; ``None``
+        when creditbot holds no such order."""
         ...

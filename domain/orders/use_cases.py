@@ -399,11 +399,13 @@ class OrderChecks:
         return refused
 
     def find(self, uow: UnitOfWork, customer_id: str, order_id: str) -> Order | None:
-        hold = uow.orders.find(customer_id, order_id)
+        # The rep knows the order by the reference they typed (PO-77) more than by CB-1.
+        hold = (uow.orders.find(customer_id, order_id)
+                or uow.orders.placed_with_reference(customer_id, order_id))
         if hold is None or not hold.is_held:
             return None
         return Order(hold.order_id, hold.customer_id, hold.order_date, hold.amount,
-                     OrderStatus.OPEN, hold.contract_id)
+                     OrderStatus.OPEN, hold.contract_id, reference=hold.reference)
 
     # -- helpers ------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from domain.approvals.roles import Role
 from domain.exposure import CreditPosition
 from domain.text import N_
 from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
-from handlers.approvals.request_render import asked_in
+from handlers.approvals.request_render import asked_in, request_order
 from handlers.check.blocks import bucket_label
 from handlers.i18n import Translator
 from handlers.render import (
@@ -82,7 +82,7 @@ def asked(tr: Translator, request: CreditRequest) -> str:
         return text if typed is None else f"{text}\n{typed}"
     if request.kind is RequestKind.ORDER_RELEASE:
         text = tr._("release order {order} of {amount}",
-                    order=erp_text(request.order_id or "", ID),
+                    order=request_order(request, tr),
                     amount=request.order_amount or "-")
         ordered, measured = request.order_amount, request.measured
         if ordered is not None and ordered.currency != measured.currency:
@@ -244,7 +244,7 @@ def effect(tr: Translator, request: CreditRequest) -> str:
     if request.kind in LIMIT_KINDS and request.new_limit is not None:
         return tr._("The new limit of {limit} applies now.", limit=request.new_limit)
     if request.kind is RequestKind.ORDER_RELEASE:
-        return tr._("Order {order} is released.", order=erp_text(request.order_id or "", ID))
+        return tr._("Order {order} is released.", order=request_order(request, tr))
     return tr._("Payment terms are now {days} days.", days=request.terms_days or 0)
 
 
@@ -284,7 +284,7 @@ def owner_note(tr: Translator, request: CreditRequest) -> str:
 def refused(tr: Translator, request: CreditRequest) -> str:
     """What a rejected order release does to the order."""
     return tr._("Order {order} will not ship, and no longer holds the customer's later "
-                "orders.", order=erp_text(request.order_id or "", ID))
+                "orders.", order=request_order(request, tr))
 
 
 def owner_rejected_note(tr: Translator, request: CreditRequest, decision: Decision) -> str:

@@ -71,7 +71,8 @@ def request_view(tr: Translator, *, channel: str | None, customer: str | None = 
         date_input(EXPIRES, tr._("Last day of a temporary limit"), optional=True,
                    hint=tr._("Only for a temporary limit.")),
         text_input(ORDER, tr._("Order id"), optional=True, max_length=64, initial=order,
-                   hint=tr._("Only for an order release: the held order's id.")),
+                   hint=tr._("Only for an order release: the held order's id (CB-…) or "
+                             "the reference it was placed under.")),
         text_input(TERMS, tr._("New payment terms (days)"), optional=True, max_length=3,
                    hint=tr._("Only for a payment terms change, e.g. 60.")),
         text_input(REASON, tr._("Reason"), multiline=True, max_length=2000,
@@ -178,7 +179,7 @@ def read_filing(values: dict[str, str | None], tr: Translator, today: date
                                day=expires)
     order = values.get(ORDER)
     if kind is RequestKind.ORDER_RELEASE and not order:
-        errors[ORDER] = tr._("An order release needs the id of the held order.")
+        errors[ORDER] = tr._("An order release needs the held order's id (CB-…) or its reference.")
     terms = None
     raw_terms = values.get(TERMS)
     if kind is RequestKind.TERMS_CHANGE:

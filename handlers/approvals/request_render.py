@@ -14,6 +14,7 @@ from domain.approvals.roles import Role
 from domain.approvals.use_cases import CreditRequests
 from domain.people import is_user_id
 from handlers.i18n import N_, Translator
+from handlers.orders.blocks import order_label
 from handlers.render import Block, Message, context, message, section, user_text
 
 # The most a message's blocks may take, as JSON: below the ~13,000 characters at which
@@ -73,11 +74,16 @@ def asked_in(request: CreditRequest, tr: Translator) -> str | None:
                 limit_currency=limit.currency, currency=typed.amount.currency)
 
 
+def request_order(request: CreditRequest, tr: Translator) -> str:
+    """The order an order-release request is about, named as on the rep's answer."""
+    return order_label(request.order_id or "", request.order_reference, tr)
+
+
 def figures(request: CreditRequest, tr: Translator) -> str:
     """What the request changes, from → to."""
     if request.kind is RequestKind.ORDER_RELEASE:
         amount = tr.money(request.order_amount) if request.order_amount else ""
-        return tr._("order {order} ({amount})", order=user_text(request.order_id or "", 64),
+        return tr._("order {order} ({amount})", order=request_order(request, tr),
                     amount=amount)
     if request.kind is RequestKind.TERMS_CHANGE:
         return tr._("{before} → {after} days", before=request.current_terms_days or 0,

@@ -45,13 +45,14 @@ def _name(customer_name: str, customer_id: str) -> str:
     return f"{erp_text(customer_name, NAME)} ({erp_text(customer_id, 64)})"
 
 
-def order_label(check: OrderCheck, tr: Translator) -> str:
+def order_label(order_id: str, reference: str | None, tr: Translator) -> str:
     """The order as its people know it: creditbot's id, with the rep's own reference
-    when they gave one (``CB-1 (PO-778)``), which the answer otherwise never repeated."""
-    order = erp_text(check.order_id, 64)
-    if not check.reference:
+    when they gave one (``CB-1 (PO-778)``), on the rep's answer, the owner's note, the
+    approvers' card and the notes of its release."""
+    order = erp_text(order_id, 64)
+    if not reference:
         return order
-    return tr._("{order} ({reference})", order=order, reference=erp_text(check.reference, 64))
+    return tr._("{order} ({reference})", order=order, reference=erp_text(reference, 64))
 
 
 def order_amount(typed: Money, in_limit: Money | None, tr: Translator) -> str:
@@ -68,7 +69,7 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
     ``/credit check <customer> <amount>`` (no ``check``)."""
     who = _name(customer.name, customer.customer_id)
     amount = order_amount(verdict.typed or verdict.order, verdict.order, tr)
-    order = order_label(check, tr) if check is not None else None
+    order = order_label(check.order_id, check.reference, tr) if check is not None else None
     blocks: list[Block] = []
     if verdict.passed:
         if order is not None:
@@ -114,8 +115,9 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
 
 def held_note(check: OrderCheck, tr: Translator, in_limit: Money | None = None
               ) -> tuple[str, list[Block]]:
+    order = order_label(check.order_id, check.reference, tr)
     head = tr._(":no_entry: Order {order} of {amount} for {customer} is held: it is not to "
-                "ship until it is released.", order=order_label(check, tr),
+                "ship until it is released.", order=order,
                 amount=order_amount(check.amount, in_limit, tr),
                 customer=_name(check.customer_name, check.customer_id))
     return head, [section(head), section(_failures(check.failures, tr)),
@@ -132,7 +134,7 @@ def _release_button(check: OrderCheck, tr: Translator) -> Block:
 
 def released_note(check: OrderCheck, tr: Translator, *, approved: bool,
                   in_limit: Money | None = None) -> tuple[str, list[Block]]:
-    order = order_label(check, tr)
+    order = order_label(check.order_id, check.reference, tr)
     amount = order_amount(check.amount, in_limit, tr)
     who = _name(check.customer_name, check.customer_id)
     if approved:

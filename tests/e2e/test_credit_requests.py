@@ -252,7 +252,7 @@ def test_the_form_puts_each_mistake_beside_its_field(world):
                                                    "terms": "sixty"})) == {
         "terms": "Write the new payment terms as a whole number of days, e.g. 60."}
     assert errors(world.slack.submit(SALES, view, {**filled, "kind": "order_release"})) == {
-        "order": "An order release needs the id of the held order."}
+        "order": "An order release needs the held order's id (CB-…) or its reference."}
     assert errors(world.slack.submit(SALES, view, {**filled, "kind": "order_release",
                                                    "order": "SO-NOPE"})) == {
         "order": "Acme Packaging has no order “SO-NOPE”: give the id of one of its open "

@@ -375,13 +375,13 @@ def test_a_rejected_release_refuses_the_order_and_frees_the_orders_after_it(worl
              "order rules now and is released: no approval is needed any more.")
     assert direct_messages(world, SALES) == [
         ":x: Your request #1 · order release · Acme Industrial Supply was rejected at level 1 "
-        f"by <@{CREDIT_MANAGER}>. Order CB-1 will not ship, and no longer holds the "
+        f"by <@{CREDIT_MANAGER}>. Order CB-1 (PO-1) will not ship, and no longer holds the "
         "customer's later orders.\n> too large for now",
         ":white_check_mark: " + freed]
     # The owner heard of both holds; now of the refusal and the release.
     assert direct_messages(world, "U01SALESBEN")[-2:] == [
         ":x: On an account you own, request #1 · order release · Acme Industrial Supply by "
-        f"<@{SALES}> was rejected by <@{CREDIT_MANAGER}>. Order CB-1 will not ship, and no "
+        f"<@{SALES}> was rejected by <@{CREDIT_MANAGER}>. Order CB-1 (PO-1) will not ship, and no "
         "longer holds the customer's later orders.\n> too large for now",
         ":white_check_mark: " + freed]
     # The same reference again names the refused order.
@@ -434,7 +434,7 @@ def test_a_release_of_an_order_in_another_currency_shows_what_it_was_measured_at
     # Order releases go to the credit managers by direct message (app.yaml).
     card = shown(world, request.id, 1, CREDIT_MANAGER)
     assert block_texts(card)[2] == (
-        f"*Requested*\nrelease order CB-1 of €10,000.00 (${request.measured.amount:,.2f} at "
+        f"*Requested*\nrelease order CB-1 (PO-E) of €10,000.00 (${request.measured.amount:,.2f} at "
         "the day's rate when filed)")
 
 
@@ -512,3 +512,59 @@ def test_an_erp_order_reimported_under_another_customer_takes_its_hold_along(
     # Lakeside's card, remembered before, lists its own held order only.
     assert held_lines() == [
         ":no_entry: 1 held order: SO-0013-901. Not to ship until it is released."]
+
+
+def test_a_release_request_names_the_order_by_the_reps_reference_too(world):
+    # The approvers' card and the notes said "CB-1" only: the rep, the owner and the
+    # customer know the order as PO-77, which the rep typed.
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-77")
+    world.slack.click(SALES, reply, "Request release", wait=False)
+    view = world.slack.modal(SALES)
+    assert world.slack.submit(SALES, view, {"reason": "paying this week"}).status == 200
+    [request] = _requests_of(world, SALES)
+    assert (request.order_id, request.order_reference) == ("CB-1", "PO-77")
+    card = shown(world, request.id, 1, CREDIT_MANAGER)
+    assert block_texts(card)[2] == "*Requested*\nrelease order CB-1 (PO-77) of $10,000.00"
+    listed = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")
+    assert any("order CB-1 (PO-77) ($10,000.00)" in t for t in listed.texts("mrkdwn")), \
+        listed.texts("mrkdwn")
+    world.services.requests.decide(_member(world, CREDIT_MANAGER), request.id, 1,
+                                   Outcome.APPROVED)
+    deliver(world)
+    assert direct_messages(world, OWNER_C0013)[1:] == [
+        ":white_check_mark: On an account you own, request #1 · order release · Lakeside "
+        "Furniture Outlet by <@U01SALESAMY> is approved. Order CB-1 (PO-77) is released."]
+
+
+def test_a_hostile_reference_on_a_release_request_formats_and_pings_nothing(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL,
+                              "/credit order lakeside 10k <!channel>*PO*")
+    world.slack.click(SALES, reply, "Request release", wait=False)
+    view = world.slack.modal(SALES)
+    assert world.slack.submit(SALES, view, {"reason": "paying this week"}).status == 200
+    [request] = _requests_of(world, SALES)
+    world.services.requests.decide(_member(world, CREDIT_MANAGER), request.id, 1,
+                                   Outcome.REJECTED, "not before they pay")
+    deliver(world)
+    # Escaped (no @channel) and with look-alike stars (no bold), as on the rep's answer.
+    order = "CB-1 (&lt;!channel&gt;\u2217PO\u2217)"
+    card = shown(world, request.id, 1, CREDIT_MANAGER)
+    assert block_texts(card)[2] == f"*Requested*\nrelease order {order} of $10,000.00"
+    assert direct_messages(world, OWNER_C0013)[-1] == (
+        ":x: On an account you own, request #1 · order release · Lakeside Furniture Outlet "
+        f"by <@U01SALESAMY> was rejected by <@U02CREDITMG>. Order {order} will not ship, "
+        "and no longer holds the customer's later orders.\n> not before they pay")
+
+
+def test_a_release_can_be_asked_for_by_the_orders_reference(world):
+    # A rep filing from /credit request typed the order as she knows it, PO-77, and was
+    # told the customer had no such order.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-77")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit request")
+    view = world.slack.modal(SALES)
+    answer = world.slack.submit(SALES, view, {
+        "customer": "C0013", "kind": "order_release", "order": "po-77",
+        "reason": "paying this week"})
+    assert answer.status == 200, answer
+    [request] = _requests_of(world, SALES)
+    assert (request.order_id, request.order_reference) == ("CB-1", "PO-77")

@@ -58,7 +58,7 @@ REQUEST_FORM = """ Request credit  (a form)
     Only for a temporary limit.
 6. Order id [order]  (optional)
     empty
-    Only for an order release: the held order's id.
+    Only for an order release: the held order's id (CB-…) or the reference it was placed under.
 7. New payment terms (days) [terms]  (optional)
     empty
     Only for a payment terms change, e.g. 60.
