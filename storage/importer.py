@@ -38,6 +38,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     and_,
+    case,
     delete,
     exists,
     func,
@@ -51,6 +52,7 @@ from sqlalchemy.exc import DBAPIError
 
 from domain.errors import DomainError
 from domain.imports import KINDS, ImportContext, ImportKind, RowError, RowErrors, RowParser
+from domain.model import INVOICE_STATUSES_IN_EXPOSURE
 from domain.money import Money
 from storage.csv_source import CsvFile
 from storage.leases import Lease, LeaseState, holder_of, try_acquire
@@ -65,6 +67,7 @@ from storage.models import (
 )
 from storage.repositories.rates import forget_cached_rates
 
+_OPEN_STATUSES = [s.value for s in INVOICE_STATUSES_IN_EXPOSURE]
 TABLES: dict[str, Table] = {
     "customers": CustomerRow.__table__,  # type: ignore[dict-item]
     "invoices": InvoiceRow.__table__,  # type: ignore[dict-item]
@@ -213,6 +216,7 @@ class CsvImporter:
                         report.warnings.extend(_rate_jumps(conn, stage, self._base))
                     if kind.name == "payments":
                         report.warnings.extend(_overpayments(conn, stage))
+                        report.warnings.extend(_ahead_of_invoices(conn, stage))
                     if kind.name == "invoices":
                         report.warnings.extend(_sign_flips(conn, stage))
                     if kind.name == "customers":
@@ -629,6 +633,44 @@ def _overpayments(conn: Connection, stage: Table) -> list[str]:
             else "payments are more than the invoices they pay")
     return [f"{count} {what} ({named}): check them in the ERP; the collection metrics "
             "count each payment at most as its invoice's amount"]
+
+
+def _ahead_of_invoices(conn: Connection, stage: Table) -> list[str]:
+    """A warning for invoices the file's payments pay more of than the invoices export
+    shows settled (``amount - open_amount``; a credit note's refunds, more than was
+    refunded): the invoices export is older than the payments', or a payment names the
+    wrong invoice. Only the invoices are the truth of what is owed, so a person who
+    imports the payments alone would see nothing move and think them lost; the report
+    counts them only up to what the invoices show settled (storage.reports). Invoices
+    with a payment above their whole amount are ``_overpayments``' to name."""
+    if "invoice_id" not in stage.c:
+        return []
+    invoices: Table = TABLES["invoices"]
+    open_now = case((invoices.c.status.in_(_OPEN_STATUSES), invoices.c.open_amount), else_=0)
+    paid = func.sum(stage.c.amount)
+    ahead = (select(func.min(stage.c.line_no).label("line"), invoices.c.invoice_id,
+                    invoices.c.amount, invoices.c.currency, open_now.label("open_now"),
+                    paid.label("paid"))
+             .join(invoices, invoices.c.invoice_id == stage.c.invoice_id)
+             .where(stage.c.invalid == 0, stage.c.currency == invoices.c.currency)
+             .group_by(invoices.c.invoice_id, invoices.c.amount, invoices.c.currency,
+                       invoices.c.status, invoices.c.open_amount)
+             .having(and_(paid > func.abs(invoices.c.amount - open_now),
+                          func.max(stage.c.amount) <= func.abs(invoices.c.amount)))
+             .order_by("line"))
+    rows, count = _first_and_count(conn, ahead)
+    if not rows:
+        return []
+    named = _named([f"{invoice} of {_money(billed, code)} {code} shows {_money(owed, code)} "
+                    f"open, the file pays {_money(total, code)} on it"
+                    for _, invoice, billed, code, owed, total in rows], count)
+    what = ("invoice shows less settled than the file's payments on it" if count == 1
+            else "invoices show less settled than the file's payments on them")
+    return [f"{count} {what} ({named}): the invoices export is older than the payments, or "
+            "a payment names the wrong invoice. Import the invoices exported after these "
+            "payments: until then the check card, alerts and worklists show what the "
+            "invoices show open, and the collection metrics count each payment at most as "
+            "what its invoice shows settled"]
 
 
 def _first_and_count(conn: Connection, query: Any) -> tuple[list[Any], int]:

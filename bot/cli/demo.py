@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from bot.cli.common import _fail, _services, friendly_errors, out
-from bot.cli.imports import summary_line
 from bot.cli.positions import print_portfolio
+from bot.imports import summary_line
 from storage.db import make_engine, upgrade, url_shown
 
 

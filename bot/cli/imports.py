@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from bot.cli.common import _fail, _services, err, friendly_errors, out
+from bot.imports import import_csv, orders_line, review_orders, summary_line
 from bot.wiring import Services
 from domain.imports import KINDS
-from storage.csv_source import CsvFile
-from storage.importer import CsvImporter, ImportReport
+from storage.importer import ImportReport
 
 
 @click.command("import")
@@ -48,42 +48,16 @@ def import_file(kind: str, file: Path, skip_invalid: bool, dry_run: bool,
 
 def run_import(services: Services, kind: str, file: Path, *, skip_invalid: bool = False,
                dry_run: bool = False, encoding: str | None = None) -> ImportReport:
+    """The import with a progress bar on a terminal."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-    with CsvFile(file, encoding=encoding) as source, Progress(
+    with Progress(
         "[progress.description]{task.description}", BarColumn(), DownloadColumn(),
         TimeRemainingColumn(), console=err, transient=True,
         disable=not err.is_terminal,
     ) as bar:
-        task = bar.add_task(f"{kind} ← {file.name}", total=source.size)
-        importer = CsvImporter(services.engine,
-                               base_currency=services.config.organisation.base_currency)
-        return importer.run(
-            KINDS[kind], source, skip_invalid=skip_invalid, dry_run=dry_run,
+        task = bar.add_task(f"{kind} ← {file.name}", total=None)
+        return import_csv(
+            services, kind, file, skip_invalid=skip_invalid, dry_run=dry_run,
+            encoding=encoding, started=lambda size: bar.update(task, total=size),
             progress=lambda _rows, done: bar.update(task, completed=done))
-
-
-def review_orders(services: Services) -> dict[str, int]:
-    """After an import committed: the ERP's new open orders are reviewed, and held
-    orders checked again (invoices re-imported as paid may release them). Every held
-    order is re-checked, not only the imported customers': held orders are few, and an
-    exchange-rate or customers import moves any customer's figures."""
-    counts = services.orders.review_imported()
-    return {**counts, "released": len(services.orders.recheck())}
-
-
-def orders_line(counts: dict[str, int]) -> str:
-    return (f"orders: {counts['reviewed']:,} new open order(s) reviewed, {counts['held']:,} "
-            f"held; {counts['released']:,} held order(s) released")
-
-
-def summary_line(report: ImportReport) -> str:
-    outcome = ("dry run, nothing changed" if report.dry_run and report.committed is False
-               and not report.rejected else
-               "committed" if report.committed else "nothing changed")
-    warned = len(report.warnings)
-    warnings = f", {warned} warning{'s' if warned > 1 else ''}" if warned else ""
-    rows = "1 row" if report.rows_read == 1 else f"{report.rows_read:,} rows"
-    return (f"{report.kind}: {rows} read — {report.inserted:,} inserted, "
-            f"{report.updated:,} updated, {report.unchanged:,} unchanged, "
-            f"{report.rejected:,} rejected ({outcome}{warnings})")

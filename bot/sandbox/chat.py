@@ -31,6 +31,7 @@ import handlers
 from bot.config import AppConfig
 from bot.delivery import jobs_client
 from bot.demo import load_demo_data
+from bot.imports import import_csv, orders_line, review_orders, summary_line
 from bot.local_server import LocalServer
 from bot.sandbox.clock import HOW_TO_WRITE, SandboxClock, UnreadableTime
 from bot.sandbox.driver import Reply, SlackDriver
@@ -52,6 +53,8 @@ from bot.settings import Settings
 from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
+from domain.errors import DomainError
+from domain.imports import KINDS
 from handlers.delivery.sender import DeliveryReport, Sender, delivery_client
 from handlers.i18n import N_, speaks, translator
 from storage.copy import copy_rows, count_rows
@@ -76,6 +79,11 @@ HELP = N_("""[bold]Sandbox commands[/bold]
 # translations stay valid while these lines wait for theirs.
 HELP_TIME = N_("""  :clock [WHEN]      show or move the sandbox's time: +3d, -12h, 2026-12-24, now
   :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them""")
+# Shown after HELP_TIME, apart for the same reason.
+HELP_IMPORT = N_("""  :import KIND FILE  import an ERP file as creditbot import does, e.g.
+                     :import payments payments.csv (the sandbox's data only)""")
+IMPORT_USAGE = N_("Write :import KIND FILE, KIND one of {kinds}: e.g. :import invoices "
+                  "invoices.csv.")
 # Between two counts of ":run"'s summary line.
 COUNT_LIST = N_("{first}, {second}")
 # Shown after HELP_TIME, apart for the same reason.
@@ -99,6 +107,8 @@ COPIES_EDITED = N_("edited the same in {places}:")
 _QUIT = frozenset({":quit", ":q", "exit", "quit"})
 # How long a pressed button may take to answer before the sandbox says so.
 _ANSWER_SECONDS = 10.0
+# An import's bad rows listed at most (creditbot import's --show-errors default is 50).
+_IMPORT_ERRORS_SHOWN = 20
 
 # What Slack answers when someone types a slash command no installed app owns.
 NOT_A_COMMAND = N_("“{command}” is not a valid command. In Slack, all messages that start "
@@ -392,6 +402,8 @@ class Sandbox:
             self._run_job(argument.strip())
         elif command == ":files":
             self._save_files(argument.strip())
+        elif command == ":import":
+            self._import(argument.strip())
         elif line.startswith(":"):
             self.console.print("[yellow]" + self.tr._(
                 "“{command}” is not a sandbox command; :help lists them.",
@@ -404,6 +416,7 @@ class Sandbox:
     def _help(self) -> str:
         lines = self.tr._(HELP).splitlines()
         return "\n".join([*lines[:-1], *self.tr._(HELP_TIME).splitlines(),
+                          *self.tr._(HELP_IMPORT).splitlines(),
                           *self.tr._(HELP_FORMS).splitlines(),
                           *self.tr._(HELP_MENUS).splitlines(),
                           *self.tr._(HELP_FILES).splitlines(), *lines[-1:]])
@@ -665,6 +678,36 @@ class Sandbox:
     def _file_content(self, file_id: str) -> bytes | None:
         shared = self.emulator.files.get(file_id) if self.emulator else None
         return shared.content if shared else None
+
+    def _import(self, argument: str) -> None:
+        """An ERP file into the sandbox's database, all or nothing, with what ``creditbot
+        import`` prints (its lines are the command line's, in English): the way to see a
+        month's payments and invoices move every figure within one session."""
+        kind, _, file = argument.partition(" ")
+        if kind not in KINDS or not file.strip():
+            self.console.print("[yellow]" + rich_escape(self.tr._(
+                IMPORT_USAGE, kinds=", ".join(sorted(KINDS)))) + "[/yellow]")
+            return
+        assert self.services is not None
+        path = Path(file.strip()).expanduser()
+        try:
+            report = import_csv(self.services, kind, path)
+        except DomainError as refused:  # it names the file
+            self.console.print("[yellow]" + rich_escape(str(refused)) + "[/yellow]",
+                               soft_wrap=True)
+            return
+        for line in [*report.errors[:_IMPORT_ERRORS_SHOWN],
+                     *(f"warning: {w}" for w in report.warnings)]:
+            self.console.print("[yellow]" + rich_escape(f"{path}: {line}") + "[/yellow]",
+                               soft_wrap=True)
+        if report.error_count > _IMPORT_ERRORS_SHOWN:
+            self.console.print(rich_escape(
+                f"… and {report.error_count - _IMPORT_ERRORS_SHOWN} more problem(s)"))
+        self.console.print(rich_escape(summary_line(report)), soft_wrap=True)
+        if report.committed:
+            reviewed = review_orders(self.services)
+            if any(reviewed.values()):
+                self.console.print(rich_escape(orders_line(reviewed)), soft_wrap=True)
 
     def _save_files(self, argument: str) -> None:
         """Writes every file shared so far into ``argument`` (the current folder if

@@ -391,6 +391,8 @@ def test_a_person_fills_a_form_field_by_field(monkeypatch, clock, tmp_path):
 def test_help_says_how_forms_are_filled(monkeypatch, clock, tmp_path):
     out = _run(monkeypatch, tmp_path, ":help\n")
     assert """  :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them
+  :import KIND FILE  import an ERP file as creditbot import does, e.g.
+                     :import payments payments.csv (the sandbox's data only)
   in a form          answer each field (Enter keeps it, - empties it), or in a
                      script write FIELD: VALUE lines; then :submit, or :cancel
   a, b, …            pick that option of a ⋯ menu of the last message

@@ -501,7 +501,14 @@ def test_a_credit_note_is_imported_and_a_refund_above_it_is_named(with_customers
     assert refunds.warnings == [
         "1 payment is more than the invoice it pays (line 3, R2 of 500.00 USD for CN2 of "
         "-50.00 USD): check them in the ERP; the collection metrics count each payment at "
-        "most as its invoice's amount"]
+        "most as its invoice's amount",
+        # CN1 is still open in full: the invoices export has not seen its refund.
+        "1 invoice shows less settled than the file's payments on it (CN1 of -300.00 USD "
+        "shows -300.00 open, the file pays 300.00 on it): the invoices export is older "
+        "than the payments, or a payment names the wrong invoice. Import the invoices "
+        "exported after these payments: until then the check card, alerts and worklists "
+        "show what the invoices show open, and the collection metrics count each payment "
+        "at most as what its invoice shows settled"]
 
 
 def test_an_invoice_turned_into_a_credit_note_or_back_is_named(with_customers, write_csv):
@@ -925,3 +932,40 @@ def test_a_write_from_elsewhere_during_the_merge_does_not_fail_the_import(
     writers[0].join(10)
     assert report.committed and report.inserted == 3
     assert outcome == ["written"]
+
+
+def test_payments_the_invoices_export_does_not_show_yet_are_named(with_customers,
+                                                                   write_csv):
+    # The payments were imported before the invoices exported after them: nothing moved
+    # on the check card, and the person took the payment for lost.
+    engine = with_customers
+    assert run(engine, write_csv, "invoices",
+               "invoice_id,customer_id,issue_date,due_date,amount,currency,open_amount\n"
+               "A1,C1,2026-10-01,2026-10-31,5000.00,USD,5000.00\n"
+               "A2,C1,2026-10-01,2026-10-31,6000.00,USD,3000.00\n"
+               "A3,C1,2026-10-01,2026-10-31,800.00,USD,0\n").committed
+    report = run(engine, write_csv, "payments",
+                 "payment_id,customer_id,date,amount,currency,invoice_id\n"
+                 "P1,C1,2026-11-20,5000.00,USD,A1\n"
+                 "P2,C1,2026-11-01,3000.00,USD,A2\nP3,C1,2026-11-20,3000.00,USD,A2\n"
+                 "P4,C1,2026-11-01,800.00,USD,A3\n")
+    assert report.committed and report.inserted == 4
+    assert report.warnings == [
+        "2 invoices show less settled than the file's payments on them (A1 of 5000.00 USD "
+        "shows 5000.00 open, the file pays 5000.00 on it; A2 of 6000.00 USD shows 3000.00 "
+        "open, the file pays 6000.00 on it): the invoices export is older than the "
+        "payments, or a payment names the wrong invoice. Import the invoices exported "
+        "after these payments: until then the check card, alerts and worklists show what "
+        "the invoices show open, and the collection metrics count each payment at most as "
+        "what its invoice shows settled"]
+    # Once the invoices export has them, the same payments are quiet.
+    assert run(engine, write_csv, "invoices",
+               "invoice_id,customer_id,issue_date,due_date,amount,currency,open_amount\n"
+               "A1,C1,2026-10-01,2026-10-31,5000.00,USD,0\n"
+               "A2,C1,2026-10-01,2026-10-31,6000.00,USD,0\n"
+               "A3,C1,2026-10-01,2026-10-31,800.00,USD,0\n").committed
+    assert run(engine, write_csv, "payments",
+               "payment_id,customer_id,date,amount,currency,invoice_id\n"
+               "P1,C1,2026-11-20,5000.00,USD,A1\n"
+               "P2,C1,2026-11-01,3000.00,USD,A2\nP3,C1,2026-11-20,3000.00,USD,A2\n"
+               ).warnings == []

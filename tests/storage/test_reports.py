@@ -227,15 +227,39 @@ def test_the_report_of_a_portfolio_worked_by_hand(engine):
 
 def test_a_payment_above_its_invoice_counts_as_the_invoice_at_most(engine):
     # An ERP typo: 2,700,000 paid on an invoice of 300,000 (30,000 still open). Counted
-    # whole, AR at 30 Sep would be 2,730,000, nine times anything ever billed.
+    # whole, AR at 30 Sep would be 2,730,000, nine times anything ever billed. It counts
+    # as what the invoice shows settled (270,000): the invoice, owed whole on 30 Sep.
     _load(engine, [_customer("C1")],
           [_invoice("S1", "C1", date(2026, 9, 1), date(2026, 9, 15), 300_000, 30_000)],
           [dict(payment_id="PS1", customer_id="C1", date=date(2026, 10, 5),
                 amount=Decimal(2_700_000), currency="USD", invoice_id="S1")])
     report = _reports(engine).portfolio(AS_OF)
     assert [(p.period.end, p.ar) for p in report.trend] == [
-        (date(2026, 9, 30), Decimal(330_000)), (date(2026, 10, 31), Decimal(30_000)),
+        (date(2026, 9, 30), Decimal(300_000)), (date(2026, 10, 31), Decimal(30_000)),
         (date(2026, 11, 30), Decimal(30_000))]
+
+
+def test_a_payment_the_invoices_export_does_not_show_yet_never_rebuilds_more_than_billed(
+        engine):
+    # The payments were imported before the invoices exported after them: S1 still shows
+    # 5,000 open of 5,000, yet a payment of 5,000 on 5 Nov names it. Counted in full it
+    # made S1 owe 10,000 at 31 Oct (twice what it billed) and moved the report's past
+    # while every other figure stayed put. S2's payments are both in its export.
+    _load(engine, [_customer("C1")],
+          [_invoice("S1", "C1", date(2026, 9, 1), date(2026, 9, 15), 5_000, 5_000),
+           _invoice("S2", "C1", date(2026, 9, 1), date(2026, 9, 15), 6_000, 1_000)],
+          [dict(payment_id="P1", customer_id="C1", date=date(2026, 11, 5),
+                amount=Decimal(5_000), currency="USD", invoice_id="S1"),
+           dict(payment_id="P2", customer_id="C1", date=date(2026, 10, 5),
+                amount=Decimal(3_000), currency="USD", invoice_id="S2"),
+           dict(payment_id="P3", customer_id="C1", date=date(2026, 11, 5),
+                amount=Decimal(2_000), currency="USD", invoice_id="S2")])
+    report = _reports(engine).portfolio(AS_OF)
+    # 30 Sep: S1 5,000; S2 1,000 open + 3,000 + 2,000 paid after = 6,000.
+    # 31 Oct: S1 5,000; S2 1,000 + 2,000 (P3). 30 Nov: what is open.
+    assert [(p.period.end, p.ar) for p in report.trend] == [
+        (date(2026, 9, 30), Decimal(11_000)), (date(2026, 10, 31), Decimal(8_000)),
+        (date(2026, 11, 30), Decimal(6_000))]
 
 
 def test_amounts_in_other_currencies_count_at_the_days_rate(engine):

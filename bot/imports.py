@@ -1,0 +1,53 @@
+"""An ERP file imported as ``creditbot import`` and the sandbox's ``:import`` do it: the
+import, then the orders it concerns reviewed, and the lines that say what happened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.wiring import Services
+from domain.imports import KINDS
+from storage.csv_source import CsvFile
+from storage.importer import CsvImporter, ImportReport
+
+
+def import_csv(services: Services, kind: str, file: Path, *, skip_invalid: bool = False,
+               dry_run: bool = False, encoding: str | None = None,
+               progress: Callable[[int, int], None] | None = None,
+               started: Callable[[int], None] | None = None) -> ImportReport:
+    """``started`` is told the file's size before the first row; ``progress`` (rows,
+    bytes read) as it streams."""
+    with CsvFile(file, encoding=encoding) as source:
+        if started is not None:
+            started(source.size)
+        importer = CsvImporter(services.engine,
+                               base_currency=services.config.organisation.base_currency)
+        return importer.run(KINDS[kind], source, skip_invalid=skip_invalid, dry_run=dry_run,
+                            progress=progress)
+
+
+def review_orders(services: Services) -> dict[str, int]:
+    """After an import committed: the ERP's new open orders are reviewed, and held
+    orders checked again (invoices re-imported as paid may release them). Every held
+    order is re-checked, not only the imported customers': held orders are few, and an
+    exchange-rate or customers import moves any customer's figures."""
+    counts = services.orders.review_imported()
+    return {**counts, "released": len(services.orders.recheck())}
+
+
+def orders_line(counts: dict[str, int]) -> str:
+    return (f"orders: {counts['reviewed']:,} new open order(s) reviewed, {counts['held']:,} "
+            f"held; {counts['released']:,} held order(s) released")
+
+
+def summary_line(report: ImportReport) -> str:
+    outcome = ("dry run, nothing changed" if report.dry_run and report.committed is False
+               and not report.rejected else
+               "committed" if report.committed else "nothing changed")
+    warned = len(report.warnings)
+    warnings = f", {warned} warning{'s' if warned > 1 else ''}" if warned else ""
+    rows = "1 row" if report.rows_read == 1 else f"{report.rows_read:,} rows"
+    return (f"{report.kind}: {rows} read — {report.inserted:,} inserted, "
+            f"{report.updated:,} updated, {report.unchanged:,} unchanged, "
+            f"{report.rejected:,} rejected ({outcome}{warnings})")
