@@ -263,8 +263,12 @@ class OrderChecks:
                 customer = uow.customers.get(customer_id)
                 if customer is None:
                     continue
-                held = uow.orders.held_ids(customer_id)
+                # An order is held behind the customer's held orders placed on or before
+                # its day, not behind those placed after it: an ERP order of last week,
+                # reviewed now, is not held by an order a rep placed this morning.
+                holds = [(h.order_id, h.order_date) for h in uow.orders.held([customer_id])]
                 for index, order in enumerate(orders):
+                    held = [i for i, day in holds if day <= order.order_date]
                     try:
                         money = self._convert(uow, order.amount, customer.credit_limit.currency,
                                               today)
@@ -282,7 +286,7 @@ class OrderChecks:
                         contract_id=order.contract_id))
                     counts["reviewed"] += 1
                     if stored.is_held:
-                        held.append(stored.order_id)
+                        holds.append((stored.order_id, stored.order_date))
                         counts["held"] += 1
                         self._held(uow, stored, customer, SYSTEM, now,
                                    extra=(order.owner_slack_id,))
@@ -320,7 +324,9 @@ class OrderChecks:
             if customer is None:
                 continue
             still: list[str] = []
-            for hold in holds:
+            # Oldest order first, by its date (then as checked): each is checked against
+            # the holds before it, and takes the headroom before the ones after it.
+            for hold in sorted(holds, key=lambda h: (h.order_date, h.id)):
                 erp = None
                 if hold.source is OrderSource.ERP:
                     erp = uow.orders.erp_order(hold.order_id)

@@ -223,6 +223,31 @@ def test_erp_orders_are_reviewed_once_and_counted_as_the_last_one_in():
     assert dict(change.check.failures[0].figures)["total"] == Money(Decimal("1060000.00"), "CNY")
 
 
+def test_an_erp_order_is_not_held_behind_an_order_placed_after_its_date():
+    # A rep's order held this morning held every ERP order of last week reviewed after
+    # it: "on hold: earlier orders are held (CB-1)", of an order placed after them.
+    checks, uow, _ = world(orders=(Order("E1", "C1", TODAY - timedelta(days=8),
+                                         cny("10000")),))
+    assert checks.place(REP_MEMBER, "C1", "200k").verdict.failures[0].rule is Rule.LIMIT
+    assert checks.review_imported() == {"reviewed": 1, "held": 0}
+    assert {c.order_id: c.state for c in uow.orders.checks.values()} == {
+        "CB-1": OrderState.HELD, "E1": OrderState.PASSED}
+
+
+def test_a_recheck_releases_the_oldest_order_first_by_its_date():
+    checks, uow, _ = world(orders=(Order("E1", "C1", TODAY - timedelta(days=8),
+                                         cny("150000")),))
+    checks.place(REP_MEMBER, "C1", "200k")
+    assert checks.review_imported() == {"reviewed": 1, "held": 1}
+    uow.receivables.invoices = [dataclasses.replace(
+        invoice("I1", "950000", TODAY), open_amount=cny("800000"))]
+    # 800,000 + E1's 150,000 fit the 1,050,000 ceiling; CB-1's 200,000 more do not. By
+    # id, CB-1 came first, stayed held, and held E1 behind it.
+    assert [c.order_id for c in checks.recheck()] == ["E1"]
+    assert {c.order_id: c.state for c in uow.orders.checks.values()} == {
+        "CB-1": OrderState.HELD, "E1": OrderState.RELEASED}
+
+
 def test_a_recheck_releases_what_passes_now_and_tells_the_owner():
     checks, uow, notices = world()
     held = checks.place(REP_MEMBER, "C1", "200k").check
