@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 
 from domain.model import ORDER_STATUSES_IN_EXPOSURE, Order, OrderStatus
 from domain.money import Money
-from domain.orders.model import Contract, Failure, OrderCheck, OrderSource, OrderState
+from domain.orders.model import (
+    ORDER_ID_PREFIX,
+    Contract,
+    Failure,
+    OrderCheck,
+    OrderSource,
+    OrderState,
+)
 from domain.orders.use_cases import OrderChanged
 from storage.models import ContractRow, OrderCheckRow, OrderRow
 from storage.repositories.receivables import PLACED_STATES
@@ -24,9 +31,9 @@ _K: Table = OrderCheckRow.__table__  # type: ignore[assignment]
 _O: Table = OrderRow.__table__  # type: ignore[assignment]
 _C: Table = ContractRow.__table__  # type: ignore[assignment]
 _CHUNK = 500
-# A Slack order's id: the ERP's order ids (the demo's SO-…) never start so. Lookups go
-# by customer and source too, so an ERP id that does is still told apart.
-SLACK_PREFIX = "CB-"
+# A Slack order's id. Lookups go by customer and source too, so an ERP id that starts so
+# is still told apart.
+SLACK_PREFIX = ORDER_ID_PREFIX
 # Built once: a statement built per call pays SQLAlchemy's cache-key walk every time
 # (a third of an order's storage time in the profile).
 _ADD = insert(_K).returning(_K.c.id)

@@ -3,6 +3,7 @@ ERP re-import overwrites."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -10,6 +11,15 @@ from decimal import Decimal
 from enum import StrEnum
 
 from domain.money import Money
+
+# How creditbot numbers the orders placed in Slack (CB-17). The ERP's order ids (the
+# demo's SO-…) never start so; a rep's reference may not look so either.
+ORDER_ID_PREFIX = "CB-"
+_OUR_ID = re.compile(re.escape(ORDER_ID_PREFIX) + r"\d+", re.IGNORECASE)
+
+
+def looks_like_our_id(text: str) -> bool:
+    return _OUR_ID.fullmatch(text) is not None
 
 
 class OrderSource(StrEnum):

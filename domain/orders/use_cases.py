@@ -40,6 +40,7 @@ from domain.orders.model import (
     OrderSource,
     OrderState,
     Verdict,
+    looks_like_our_id,
 )
 from domain.orders.ports import NoOrderNotices, OrderChange, OrderHappened, OrderNotices
 from domain.orders.rules import evaluate
@@ -112,10 +113,12 @@ class RepeatedOrder(OrderRefused):
     line would otherwise count the order twice in the exposure."""
 
     def __init__(self, placed: OrderCheck) -> None:
+        self.placed = placed
         if placed.is_held:
+            # Answered with the order's Request release button (handlers.orders).
             template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
-                          "{day}), which is held. Ask for its release with `/credit "
-                          "request`, or give a new order a reference of its own.")
+                          "{day}), which is held. Ask for its release with the button "
+                          "below, or give a new order a reference of its own.")
         elif placed.state is OrderState.REFUSED:
             template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
                           "{day}), refused: its release was rejected, so it will not ship. "
@@ -193,6 +196,11 @@ class OrderChecks:
         ``orders.placed`` (and ``orders.held``); a hold tells the customer's owner."""
         self._require(actor, "orders.place_refused", query)
         ref = clean_reference(reference)
+        if ref is not None and looks_like_our_id(ref):
+            # A release asked for by it would find creditbot's order of that id instead.
+            raise OrderRefused(N_("“{reference}” is how creditbot numbers its orders: give "
+                                  "the order a reference of your own (your PO number, "
+                                  "say), or none."), reference=ref)
         now, today = self.clock(), self.today()
         known = self._known(actor, query, close=False)
         # The customer and the amount are read before the write lock is taken (SQLite has
@@ -406,8 +414,17 @@ class OrderChecks:
 
     def find(self, uow: UnitOfWork, customer_id: str, order_id: str) -> Order | None:
         # The rep knows the order by the reference they typed (PO-77) more than by CB-1.
-        hold = (uow.orders.find(customer_id, order_id)
-                or uow.orders.placed_with_reference(customer_id, order_id))
+        # An id wins when it names a held order; else the reference, written as the
+        # order was placed (case, width and invisible characters aside), may: a rep's
+        # reference can be an ERP order's id too (an order the ERP already passed).
+        hold = uow.orders.find(customer_id, order_id)
+        if hold is None or not hold.is_held:
+            try:
+                reference = clean_reference(order_id)
+            except OrderRefused:
+                reference = None
+            hold = (uow.orders.placed_with_reference(customer_id, reference)
+                    if reference is not None else None)
         if hold is None or not hold.is_held:
             return None
         return Order(hold.order_id, hold.customer_id, hold.order_date, hold.amount,

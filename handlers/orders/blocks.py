@@ -109,7 +109,7 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
     if check is not None:
         blocks.append(section(tr._("To ship it anyway, ask for a release: a credit manager "
                                    "decides.")))
-        blocks.append(_release_button(check, tr))
+        blocks.append(release_button(check, tr))
     return message(head, blocks)
 
 
@@ -123,10 +123,10 @@ def held_note(check: OrderCheck, tr: Translator, in_limit: Money | None = None
     return head, [section(head), section(_failures(check.failures, tr)),
                   section(tr._("It is released on its own once it passes (invoices paid, a "
                                "limit raised), or when an order release is approved.")),
-                  _release_button(check, tr)]
+                  release_button(check, tr)]
 
 
-def _release_button(check: OrderCheck, tr: Translator) -> Block:
+def release_button(check: OrderCheck, tr: Translator) -> Block:
     return actions("orders_release", button(
         tr._("Request release"), REQUEST_RELEASE,
         ReleaseValue(order=check.order_id[:64], customer=check.customer_id[:64]).encode()))

@@ -11,10 +11,12 @@ from domain.amounts import AmountError
 from domain.approvals.model import RequestKind
 from domain.errors import CustomerLookupError
 from domain.orders.typed import numeric, split_order
+from domain.orders.use_cases import RepeatedOrder
 from handlers.customer_hint import which_customer
 from handlers.deps import Deps
+from handlers.errors import explain
 from handlers.i18n import N_
-from handlers.orders.blocks import verdict_message
+from handlers.orders.blocks import release_button, verdict_message
 from handlers.orders.payloads import ReleaseValue
 from handlers.render import Message, erp_text, message, section
 
@@ -42,6 +44,12 @@ def order(context: BoltContext, text: str) -> Message:
                                    typed.currency, typed.reference)
     except CustomerLookupError as unclear:
         raise which_customer(unclear, "order", "120k") from None
+    except RepeatedOrder as repeated:
+        if not repeated.placed.is_held:
+            raise
+        # Retyped for a held order: the way on is its release, one press away.
+        said = explain(repeated, context["tr"])
+        return message(said, [section(said), release_button(repeated.placed, context["tr"])])
     return verdict_message(answer.customer, answer.verdict, context["tr"], answer.check)
 
 

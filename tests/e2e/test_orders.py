@@ -568,3 +568,22 @@ def test_a_release_can_be_asked_for_by_the_orders_reference(world):
     assert answer.status == 200, answer
     [request] = _requests_of(world, SALES)
     assert (request.order_id, request.order_reference) == ("CB-1", "PO-77")
+
+
+def test_a_held_order_retyped_is_answered_with_its_release_button(world):
+    # The answer said "Ask for its release with /credit request", which as typed files
+    # only limit requests.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-5")
+    again = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-5")
+    day = checks(world)["CB-1"].order_date
+    assert sections(again) == [
+        "“PO-5” is already order CB-1 of Lakeside Furniture Outlet ($10,000.00, "
+        f"{day:%b} {day.day}, {day.year}), which is held. Ask for its release with the "
+        "button below, or give a new order a reference of its own."]
+    assert [b["text"]["text"] for b in again.buttons()] == ["Request release"]
+    world.slack.click(SALES, again, "Request release", wait=False)
+    view = world.slack.modal(SALES)
+    assert world.slack.submit(SALES, view, {"reason": "paying this week"}).status == 200
+    [request] = _requests_of(world, SALES)
+    assert (request.order_id, request.order_reference) == ("CB-1", "PO-5")
+    assert list(checks(world)) == ["CB-1"]

@@ -187,7 +187,11 @@ def test_a_reference_held_before_says_to_ask_for_the_release_instead():
     assert held.check is not None and held.check.is_held
     with pytest.raises(RepeatedOrder) as refused:
         checks.place(REP_MEMBER, "C1", "1k", reference="PO-8")
-    assert "held" in refused.value.template and "`/credit request`" in refused.value.template
+    assert refused.value.template == (
+        "“{reference}” is already order {order} of {customer} ({amount}, {day}), which is "
+        "held. Ask for its release with the button below, or give a new order a reference "
+        "of its own.")
+    assert refused.value.placed.order_id == "CB-1"
     assert refused.value.params["amount"] == Money(Decimal("20000"), "USD")
     assert [c.order_id for c in uow.orders.checks.values()] == ["CB-1"]
     # Released since: said so, not "OK to ship", nor "held".
@@ -344,3 +348,32 @@ def test_a_passing_order_knows_what_its_contract_leaves_and_whether_that_binds()
     checks, _, _ = world(invoices=small, contracts=(unlimited,))
     verdict = checks.check(REP_MEMBER, "C1", "4000").verdict
     assert (verdict.contract_left, verdict.contract_binds) == (None, False)
+
+
+def test_a_reference_in_creditbots_own_numbering_is_refused():
+    # "/credit order lakeside 12k CB-1" was placed as CB-3 (CB-1); a release asked for by
+    # "CB-1" then found the other order.
+    checks, uow, _ = world()
+    with pytest.raises(OrderRefused) as refused:
+        checks.place(REP_MEMBER, "C1", "1k", reference="ｃｂ-1")
+    assert refused.value.template == (
+        "“{reference}” is how creditbot numbers its orders: give the order a reference of "
+        "your own (your PO number, say), or none.")
+    assert refused.value.params == {"reference": "cb-1"}
+    assert uow.orders.checks == {}
+    # A reference that only starts so is the rep's own.
+    assert checks.place(REP_MEMBER, "C1", "1k", reference="CB-1A").check is not None
+
+
+def test_a_held_order_is_found_by_its_reference_as_it_was_placed():
+    # The ERP already passed its order SO-1; the rep placed one under that reference,
+    # held. Asked for by "SO-1" the release found the ERP's order, not the held one.
+    checks, uow, _ = world(orders=(Order("SO-1", "C1", TODAY, cny("1000")),))
+    checks.review_imported()
+    placed = checks.place(REP_MEMBER, "C1", "200k", reference="SO-1").check
+    assert placed is not None and placed.is_held
+    with uow:
+        assert checks.find(uow, "C1", "SO-1").order_id == placed.order_id  # type: ignore[union-attr]
+        # Width and invisible characters aside, as when the order was placed.
+        assert checks.find(uow, "C1", "ＳＯ-\u200b１").order_id == placed.order_id  # type: ignore[union-attr]
+        assert checks.find(uow, "C1", "SO-2") is None
