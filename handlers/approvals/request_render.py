@@ -83,7 +83,7 @@ def figures(request: CreditRequest, tr: Translator) -> str:
     """What the request changes, from → to."""
     if request.kind is RequestKind.ORDER_RELEASE:
         amount = tr.money(request.order_amount) if request.order_amount else ""
-        return tr._("order {order} ({amount})", order=request_order(request, tr),
+        return tr._("order {order} of {amount}", order=request_order(request, tr),
                     amount=amount)
     if request.kind is RequestKind.TERMS_CHANGE:
         return tr._("{before} → {after} days", before=request.current_terms_days or 0,

@@ -526,7 +526,7 @@ def test_a_release_request_names_the_order_by_the_reps_reference_too(world):
     card = shown(world, request.id, 1, CREDIT_MANAGER)
     assert block_texts(card)[2] == "*Requested*\nrelease order CB-1 (PO-77) of $10,000.00"
     listed = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")
-    assert any("order CB-1 (PO-77) ($10,000.00)" in t for t in listed.texts("mrkdwn")), \
+    assert any("order CB-1 (PO-77) of $10,000.00" in t for t in listed.texts("mrkdwn")), \
         listed.texts("mrkdwn")
     world.services.requests.decide(_member(world, CREDIT_MANAGER), request.id, 1,
                                    Outcome.APPROVED)
