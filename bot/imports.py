@@ -11,6 +11,11 @@ from domain.imports import KINDS
 from storage.csv_source import CsvFile
 from storage.importer import CsvImporter, ImportReport
 
+# The command line's words (English, as the rest of its output).
+NOTHING_IMPORTED = "Nothing was imported."
+REJECTED_FILE = ("nothing was imported: {rows} row(s) have problems. Fix them, or re-run "
+                 "with --skip-invalid to import the good rows.")
+
 
 def import_csv(services: Services, kind: str, file: Path, *, skip_invalid: bool = False,
                dry_run: bool = False, encoding: str | None = None,
@@ -37,8 +42,12 @@ def review_orders(services: Services) -> dict[str, int]:
 
 
 def orders_line(counts: dict[str, int]) -> str:
-    return (f"orders: {counts['reviewed']:,} new open order(s) reviewed, {counts['held']:,} "
-            f"held; {counts['released']:,} held order(s) released")
+    # "Of any customer": an import reviews every ERP order not reviewed before, not only
+    # its own file's customers' (the first after an upgrade, all of them), and a person
+    # who imported one customer's payments read the holds as that file's doing.
+    return (f"orders: {counts['reviewed']:,} open ERP order(s) of any customer reviewed "
+            f"for the first time, {counts['held']:,} held; {counts['released']:,} held "
+            "order(s) released")
 
 
 def summary_line(report: ImportReport) -> str:

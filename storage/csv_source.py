@@ -54,6 +54,11 @@ class CsvFile:
     def __init__(self, path: Path, encoding: str | None = None) -> None:
         self.path = path
         self.encoding = text_codec(encoding)
+        if path.is_dir():
+            raise ImportFileError(f"{path}: is a folder; name the CSV file in it")
+        if path.exists() and not path.is_file():
+            # A device or a pipe (/dev/zero, a FIFO): never a file an ERP exported.
+            raise ImportFileError(f"{path}: is not a regular file; name a CSV file")
         if not path.is_file():
             raise ImportFileError(f"{path}: no such file")
         self.size = path.stat().st_size

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import _fail, _services, err, friendly_errors, out
-from bot.imports import import_csv, orders_line, review_orders, summary_line
+from bot.imports import REJECTED_FILE, import_csv, orders_line, review_orders, summary_line
 from bot.wiring import Services
 from domain.imports import KINDS
 from storage.importer import ImportReport
@@ -42,8 +42,7 @@ def import_file(kind: str, file: Path, skip_invalid: bool, dry_run: bool,
         if any(reviewed.values()):  # quiet when no order was concerned
             out.print(orders_line(reviewed), markup=False, soft_wrap=True)
     if report.rejected and not skip_invalid:
-        _fail(f"nothing was imported: {report.rejected} row(s) have problems. Fix them, or "
-              "re-run with --skip-invalid to import the good rows.")
+        _fail(REJECTED_FILE.format(rows=report.rejected))
 
 
 def run_import(services: Services, kind: str, file: Path, *, skip_invalid: bool = False,

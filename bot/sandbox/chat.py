@@ -31,7 +31,14 @@ import handlers
 from bot.config import AppConfig
 from bot.delivery import jobs_client
 from bot.demo import load_demo_data
-from bot.imports import import_csv, orders_line, review_orders, summary_line
+from bot.imports import (
+    NOTHING_IMPORTED,
+    REJECTED_FILE,
+    import_csv,
+    orders_line,
+    review_orders,
+    summary_line,
+)
 from bot.local_server import LocalServer
 from bot.sandbox.clock import HOW_TO_WRITE, SandboxClock, UnreadableTime
 from bot.sandbox.driver import Reply, SlackDriver
@@ -39,6 +46,7 @@ from bot.sandbox.emulator import SlackEmulator, User
 from bot.sandbox.forms import REQUIRED, BadAnswer, Form, fill, fillable, form_of, shown_value
 from bot.sandbox.forms import Field as FormField
 from bot.sandbox.held_log import HeldLog
+from bot.sandbox.import_line import BadImportLine, read_import_line
 from bot.sandbox.job_counts import count_text
 from bot.sandbox.render import (
     letter,
@@ -54,7 +62,6 @@ from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
 from domain.errors import DomainError
-from domain.imports import KINDS
 from handlers.delivery.sender import DeliveryReport, Sender, delivery_client
 from handlers.i18n import N_, speaks, translator
 from storage.copy import copy_rows, count_rows
@@ -82,8 +89,6 @@ HELP_TIME = N_("""  :clock [WHEN]      show or move the sandbox's time: +3d, -12
 # Shown after HELP_TIME, apart for the same reason.
 HELP_IMPORT = N_("""  :import KIND FILE  import an ERP file as creditbot import does, e.g.
                      :import payments payments.csv (the sandbox's data only)""")
-IMPORT_USAGE = N_("Write :import KIND FILE, KIND one of {kinds}: e.g. :import invoices "
-                  "invoices.csv.")
 # Between two counts of ":run"'s summary line.
 COUNT_LIST = N_("{first}, {second}")
 # Shown after HELP_TIME, apart for the same reason.
@@ -683,31 +688,37 @@ class Sandbox:
         """An ERP file into the sandbox's database, all or nothing, with what ``creditbot
         import`` prints (its lines are the command line's, in English): the way to see a
         month's payments and invoices move every figure within one session."""
-        kind, _, file = argument.partition(" ")
-        if kind not in KINDS or not file.strip():
-            self.console.print("[yellow]" + rich_escape(self.tr._(
-                IMPORT_USAGE, kinds=", ".join(sorted(KINDS)))) + "[/yellow]")
+        try:
+            line = read_import_line(argument)
+        except BadImportLine as bad:
+            self._warn(self.tr._(bad.template, **bad.params))
             return
         assert self.services is not None
-        path = Path(file.strip()).expanduser()
         try:
-            report = import_csv(self.services, kind, path)
-        except DomainError as refused:  # it names the file
-            self.console.print("[yellow]" + rich_escape(str(refused)) + "[/yellow]",
-                               soft_wrap=True)
+            report = import_csv(self.services, line.kind, line.path,
+                                skip_invalid=line.skip_invalid, dry_run=line.dry_run,
+                                encoding=line.encoding)
+        except DomainError as refused:
+            said = str(refused)  # a file's refusal names it; a header's does not
+            if not said.startswith(str(line.path)):
+                said = f"{line.path}: {said}"
+            self._warn(f"{said.rstrip('.')}. {NOTHING_IMPORTED}")
             return
-        for line in [*report.errors[:_IMPORT_ERRORS_SHOWN],
-                     *(f"warning: {w}" for w in report.warnings)]:
-            self.console.print("[yellow]" + rich_escape(f"{path}: {line}") + "[/yellow]",
-                               soft_wrap=True)
+        for problem in [*report.errors[:_IMPORT_ERRORS_SHOWN],
+                        *(f"warning: {w}" for w in report.warnings)]:
+            self._warn(f"{line.path}: {problem}")
         if report.error_count > _IMPORT_ERRORS_SHOWN:
-            self.console.print(rich_escape(
-                f"… and {report.error_count - _IMPORT_ERRORS_SHOWN} more problem(s)"))
-        self.console.print(rich_escape(summary_line(report)), soft_wrap=True)
-        if report.committed:
+            self._warn(f"… and {report.error_count - _IMPORT_ERRORS_SHOWN} more problem(s)")
+        self.console.print(rich_escape(summary_line(report)))
+        if report.rejected and not line.skip_invalid:
+            self._warn(REJECTED_FILE.format(rows=report.rejected))
+        if report.committed and not report.dry_run:
             reviewed = review_orders(self.services)
             if any(reviewed.values()):
-                self.console.print(rich_escape(orders_line(reviewed)), soft_wrap=True)
+                self.console.print(rich_escape(orders_line(reviewed)))
+
+    def _warn(self, text: str) -> None:
+        self.console.print("[yellow]" + rich_escape(text) + "[/yellow]")
 
     def _save_files(self, argument: str) -> None:
         """Writes every file shared so far into ``argument`` (the current folder if

@@ -1,0 +1,75 @@
+"""What ``:import`` was given: the kind, the file (spaces and quotes as typed) and the
+options ``creditbot import`` takes, or what is wrong with it, said in the person's
+language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from domain.imports import KINDS
+from handlers.i18n import N_
+
+USAGE = N_("Write :import KIND FILE, KIND one of {kinds}: e.g. :import invoices "
+           "invoices.csv.")
+_FLAGS = ("--dry-run", "--skip-invalid")
+
+
+@dataclass(frozen=True)
+class ImportLine:
+    kind: str
+    path: Path
+    dry_run: bool = False
+    skip_invalid: bool = False
+    encoding: str | None = None
+
+
+class BadImportLine(Exception):
+    def __init__(self, template: str, **params: Any) -> None:
+        super().__init__(template)
+        self.template, self.params = template, params
+
+
+def read_import_line(argument: str) -> ImportLine:
+    kinds = ", ".join(sorted(KINDS))
+    words = argument.split()
+    if not words:
+        raise BadImportLine(USAGE, kinds=kinds)
+    kind = words[0]
+    if kind not in KINDS:
+        raise BadImportLine(N_("“{kind}” is not a kind of ERP file: write one of {kinds}, "
+                               "e.g. :import invoices invoices.csv."), kind=kind, kinds=kinds)
+    rest, flags, encoding, named = words[1:], set(), None, []
+    at = 0
+    while at < len(rest):
+        word = rest[at]
+        at += 1
+        if not word.startswith("--"):
+            named.append(word)
+            continue
+        # The command line's options, before or after the file.
+        option, _, value = word.partition("=")
+        if option in _FLAGS and not value:
+            flags.add(option)
+        elif option == "--encoding":
+            if not value:
+                if at >= len(rest):
+                    raise BadImportLine(N_("--encoding needs the encoding's name, e.g. "
+                                           "--encoding gb18030."))
+                value, at = rest[at], at + 1
+            encoding = value
+        else:
+            raise BadImportLine(N_("“{option}” is not an option of :import; it takes "
+                                   "--dry-run, --skip-invalid and --encoding NAME, as "
+                                   "creditbot import does."), option=word)
+    # The file as typed between them (a name with spaces needs no quotes; quotes are
+    # taken off).
+    file = " ".join(named)
+    if len(file) >= 2 and file[0] == file[-1] and file[0] in "\"'":
+        file = file[1:-1]
+    if not file:
+        raise BadImportLine(N_("Name the file to import, e.g. :import {kind} {kind}.csv."),
+                            kind=kind)
+    return ImportLine(kind, Path(file).expanduser(), "--dry-run" in flags,
+                      "--skip-invalid" in flags, encoding)
