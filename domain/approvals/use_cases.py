@@ -117,6 +117,10 @@ class CancelRefused(DomainError):
     pass
 
 
+# Held orders named in a refusal of a release for an order the customer does not have.
+SHOWN_HELD = 5
+
+
 @dataclass(frozen=True)
 class Filing:
     """What a person asks for, as typed (the command line or the modal's fields).
@@ -340,9 +344,17 @@ class CreditRequests:
                      if order_id and self.held_orders is not None else None) or (
                 uow.credit_requests.order(order_id) if order_id else None)
             if order is None or order.customer_id != customer.customer_id:
-                raise _refused(N_("{customer} has no order “{order}”: give the id of one of "
-                                  "its open orders."),
-                               customer=customer.name, order=order_id)
+                # The ones it could be, since the rep rarely has creditbot's ids at hand.
+                held = uow.orders.held_ids(customer.customer_id)
+                if not held:
+                    raise _refused(N_("{customer} has no order “{order}”, and no held "
+                                      "order to release."),
+                                   customer=customer.name, order=order_id)
+                shown = ", ".join(held[:SHOWN_HELD]) + (" …" if len(held) > SHOWN_HELD
+                                                         else "")
+                raise _refused(N_("{customer} has no order “{order}”: give one of its held "
+                                  "orders ({held}), or the reference it was placed under."),
+                               customer=customer.name, order=order_id, held=shown)
             if order.status is not OrderStatus.OPEN:
                 raise _refused(N_("Order {order} is {status}, not open: there is nothing to "
                                   "release."), order=order_id, status=order.status.value)

@@ -255,8 +255,7 @@ def test_the_form_puts_each_mistake_beside_its_field(world):
         "order": "An order release needs the held order's id (CB-…) or its reference."}
     assert errors(world.slack.submit(SALES, view, {**filled, "kind": "order_release",
                                                    "order": "SO-NOPE"})) == {
-        "order": "Acme Packaging has no order “SO-NOPE”: give the id of one of its open "
-                 "orders."}
+        "order": "Acme Packaging has no order “SO-NOPE”, and no held order to release."}
     assert errors(world.slack.submit(SALES, view, {**filled, "kind": "first_limit",
                                                    "amount": "300k"})) == {
         "kind": "Acme Packaging already has a limit of $100,000.00: ask for a limit "

@@ -587,3 +587,16 @@ def test_a_held_order_retyped_is_answered_with_its_release_button(world):
     [request] = _requests_of(world, SALES)
     assert (request.order_id, request.order_reference) == ("CB-1", "PO-5")
     assert list(checks(world)) == ["CB-1"]
+
+
+def test_a_release_of_an_order_the_customer_lacks_names_its_held_orders(world):
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-1")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-2")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit request")
+    view = world.slack.modal(SALES)
+    answer = world.slack.submit(SALES, view, {
+        "customer": "C0013", "kind": "order_release", "order": "PO-9",
+        "reason": "paying this week"})
+    assert answer.json()["errors"] == {
+        "order": "Lakeside Furniture Outlet has no order “PO-9”: give one of its held "
+                 "orders (CB-1, CB-2), or the reference it was placed under."}

@@ -160,7 +160,7 @@ def test_what_filing_refuses_says_what_to_write():
         "A temporary limit must last until today or later; 2026-11-29 is already past.")
     assert refused(requests.file, rep, Filing("C0001", RequestKind.ORDER_RELEASE, "x",
                                               order_id="SO-9")) == (
-        "Acme Industrial has no order “SO-9”: give the id of one of its open orders.")
+        "Acme Industrial has no order “SO-9”, and no held order to release.")
     assert refused(requests.file, rep, Filing("C0001", RequestKind.ORDER_RELEASE, "x",
                                               order_id="SO-2")) == (
         "Order SO-2 is shipped, not open: there is nothing to release.")
