@@ -154,6 +154,12 @@ class SqlOrderStore:
     def held_ids(self, customer_id: str) -> list[str]:
         return [r.order_id for r in self._execute(_HELD_IDS, {"customer": customer_id})]
 
+    def ever_held(self, customer_id: str, limit: int) -> list[OrderCheck]:
+        states = [OrderState.HELD.value, OrderState.RELEASED.value, OrderState.REFUSED.value]
+        return [_check(row) for row in self._execute(
+            select(_K).where(_K.c.customer_id == customer_id, _K.c.state.in_(states))
+            .order_by(_K.c.id.desc()).limit(limit))]
+
     def placed_with_reference(self, customer_id: str, reference: str) -> OrderCheck | None:
         wanted = reference.casefold()
         found = next((r.id for r in self._execute(_REFERENCES, {"customer": customer_id})

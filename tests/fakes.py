@@ -482,6 +482,10 @@ class FakeOrderStore:
     def held_ids(self, customer_id: str) -> list[str]:
         return [c.order_id for c in self.held([customer_id])]
 
+    def ever_held(self, customer_id: str, limit: int) -> list[OrderCheck]:
+        return [c for _, c in sorted(self._work.items(), reverse=True)
+                if c.customer_id == customer_id and c.state is not OrderState.PASSED][:limit]
+
     def placed_with_reference(self, customer_id: str, reference: str) -> OrderCheck | None:
         return next((c for _, c in sorted(self._work.items())
                      if c.customer_id == customer_id and c.source is OrderSource.SLACK

@@ -110,6 +110,8 @@ class SlackDriver:
         self.clock = clock
         self._triggers = itertools.count(1)
         self._acted: dict[str, str] = {}  # trigger_id → who acted
+        # Each person's latest command or press: the act a modal asked for next opens.
+        self._latest_act: dict[str, str] = {}
 
     def post(self, body: bytes, content_type: str = "application/x-www-form-urlencoded",
              timestamp: int | None = None, signature: str | None = None) -> HttpResult:
@@ -137,7 +139,7 @@ class SlackDriver:
             # Slack sends these three as entities in command text.
             "text": text.strip().replace("&", "&amp;").replace("<", "&lt;")
             .replace(">", "&gt;"), "api_app_id": APP_ID, "is_enterprise_install": "false",
-            "response_url": response_url, "trigger_id": self._trigger(user),
+            "response_url": response_url, "trigger_id": self._trigger(user, act=True),
         }
         return urlencode(form).encode(), response_url
 
@@ -233,7 +235,7 @@ class SlackDriver:
             "container": {"type": "message",
                           "message_ts": (reply.ts if reply else None) or f"{time.time():.6f}",
                           "channel_id": channel, "is_ephemeral": ephemeral},
-            "trigger_id": self._trigger(user),
+            "trigger_id": self._trigger(user, act=True),
             "team": {"id": TEAM_ID, "domain": "sandbox"},
             "channel": {"id": channel, "name": channel.lower()},
             "response_url": response_url,
@@ -253,13 +255,19 @@ class SlackDriver:
         return self.post(json.dumps(envelope).encode(), content_type="application/json")
 
     def modal(self, user: str, timeout: float = 5.0) -> dict[str, Any]:
-        """The last modal the bot opened for ``user`` (waits up to ``timeout`` for one)."""
+        """The modal the bot opened for ``user``'s latest command or press, waiting up to
+        ``timeout`` for it (a modal opened for an earlier act was taken for it when the
+        bot had not opened the new one yet); after that, the last one opened for them."""
         deadline = time.monotonic() + timeout
         while True:
-            mine = [view for trigger, view in self.emulator.views
-                    if self._acted.get(trigger) == user]
-            if mine:
-                return mine[-1]
+            opened = [(trigger, view) for trigger, view in self.emulator.views
+                      if self._acted.get(trigger) == user]
+            latest = self._latest_act.get(user)
+            # Triggers are numbered in order: a modal of the latest act, or of a form
+            # submitted since (views.push), is at least as new as it.
+            if opened and (latest is None or _order(opened[-1][0]) >= _order(latest)
+                           or time.monotonic() > deadline):
+                return opened[-1][1]
             if time.monotonic() > deadline:
                 raise AssertionError(f"the bot opened no modal for {user}; views.open calls:"
                                      f" {self.emulator.calls_to('views.open')}")
@@ -287,10 +295,12 @@ class SlackDriver:
         }
         return self.post(urlencode({"payload": json.dumps(payload)}).encode())
 
-    def _trigger(self, user: str | None = None) -> str:
+    def _trigger(self, user: str | None = None, act: bool = False) -> str:
         trigger = f"{next(self._triggers)}.{int(time.time())}.sandbox"
         if user is not None:
             self._acted[trigger] = user
+            if act:
+                self._latest_act[user] = trigger
         return trigger
 
     def _name(self, user: str) -> str:
@@ -332,3 +342,9 @@ def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise AssertionError(f"the modal has no input block {sorted(unknown)}")
     return state
+
+
+def _order(trigger: str) -> int:
+    """Where a trigger_id the driver made comes in the order they were made."""
+    number = trigger.partition(".")[0]
+    return int(number) if number.isdigit() else -1

@@ -84,6 +84,7 @@ from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer, OrderStatus
 from domain.money import Money
+from domain.orders.model import OrderCheck
 from domain.orders.ports import HeldOrders
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext
@@ -163,6 +164,8 @@ class History:
     customer: CustomerRef
     requests: list[RequestRecord]
     limit_changes: list[LimitChange]
+    # Its orders that were held, newest first: held, released (how, by whom) or refused.
+    held_orders: list[OrderCheck] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -765,14 +768,15 @@ class CreditRequests:
         return [r for r in records if r.request.deadline() <= now]
 
     def history(self, actor: Member, customer: str, limit: int = 50) -> History:
-        """A customer's requests (newest first, with their decisions) and the limits
-        approved for it."""
+        """A customer's requests (newest first, with their decisions), the limits
+        approved for it and its orders that were held (``limit`` of each)."""
         self._require(actor, "requests.read_refused", customer[:200])
         with self.unit_of_work() as uow:
             ref = resolve_customer(customer, uow.customers)
             store = uow.credit_requests
             return History(ref, self._records(uow, store.of_customer(ref.customer_id, limit)),
-                           store.limit_changes(ref.customer_id))
+                           store.limit_changes(ref.customer_id),
+                           uow.orders.ever_held(ref.customer_id, limit))
 
     # -- delegating -------------------------------------------------------------------
 

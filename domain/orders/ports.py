@@ -48,6 +48,11 @@ class OrderStore(Protocol):
         """The ids of the customer's held orders, oldest first (what a check needs)."""
         ...
 
+    def ever_held(self, customer_id: str, limit: int) -> list[OrderCheck]:
+        """The customer's orders that were held (held still, released or refused),
+        newest first: its history's."""
+        ...
+
     def placed_with_reference(self, customer_id: str, reference: str) -> OrderCheck | None:
         """The customer's first order placed in creditbot under this reference, if any,
         the case of letters aside."""

@@ -1,5 +1,6 @@
 """``/credit history <customer>``: the customer's credit requests with their decisions,
-and the limits approved for it, newest first."""
+its orders that were held and what became of them, and the limits approved for it,
+newest first."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from domain.approvals.model import (
 )
 from domain.approvals.use_cases import CreditRequests
 from domain.errors import CustomerLookupError
+from domain.orders.model import OrderCheck, OrderState
 from handlers.approvals.cards import quoted
 from handlers.approvals.request_render import (
     LIST_RESERVE,
@@ -31,6 +33,7 @@ from handlers.approvals.request_render import (
 from handlers.customer_hint import which_customer
 from handlers.deps import Deps
 from handlers.i18n import Translator
+from handlers.orders.blocks import order_label
 from handlers.render import Block, Message, context, header, message, section, user_text
 
 # Requests shown (each a section with its decisions), and limit changes: a message stays
@@ -50,7 +53,7 @@ def history(context_: BoltContext, rest: str) -> Message:
     name = found.requests[0].request.customer_name if found.requests else found.customer.name
     title = tr._("History of {customer}", customer=f"{name} ({found.customer.customer_id})")
     blocks: list[Block] = [header(title)]
-    if not found.requests and not found.limit_changes:
+    if not found.requests and not found.limit_changes and not found.held_orders:
         blocks.append(section(tr._("No credit request was filed for this customer yet. "
                                    "File one with `/credit request {customer} +100k "
                                    "<reason>`.", customer=user_text(
@@ -60,8 +63,15 @@ def history(context_: BoltContext, rest: str) -> Message:
                           "*" + tr._("Credit requests") + "*\n" + tr._("None yet.")))
     changes = sorted(found.limit_changes, key=lambda c: (c.effective_at, c.id), reverse=True)
     lines = [_change(c, deps.requests, tr) for c in changes[:CHANGES_SHOWN]]
-    tail: list[Block] = [section("*" + tr._("Approved limit changes") + "*\n" + (
-        "\n".join(lines) if lines else tr._("None yet.")))]
+    tail: list[Block] = []
+    if found.held_orders:
+        held = [_held(c, deps.requests, tr) for c in found.held_orders[:REQUESTS_SHOWN]]
+        tail.append(section("*" + tr._("Held orders") + "*\n" + "\n".join(held)))
+        if len(found.held_orders) > REQUESTS_SHOWN:
+            tail.append(context(tr._("Only the {n} latest held orders are shown.",
+                                     n=REQUESTS_SHOWN)))
+    tail.append(section("*" + tr._("Approved limit changes") + "*\n" + (
+        "\n".join(lines) if lines else tr._("None yet."))))
     if len(changes) > CHANGES_SHOWN:
         tail.append(context(tr._("… and {n} earlier changes.", n=len(changes) - CHANGES_SHOWN)))
     # Requests fill the room the limit changes leave (long reasons and comments weigh).
@@ -117,6 +127,33 @@ def _decision(decision: Decision, role: str, requests: CreditRequests, tr: Trans
         # for a line of the history.
         text += "\n" + quoted(decision.comment)
     return text
+
+
+def _held(check: OrderCheck, requests: CreditRequests, tr: Translator) -> str:
+    """An order that was held, and what became of it (``OrderCheck.release_note``)."""
+    note = check.release_note or ""
+    params = {"order": order_label(check.order_id, check.reference, tr),
+              "amount": tr.money(check.amount),
+              "held": _when(requests, tr, check.checked_at),
+              "who": check.released_by or "",
+              "when": _when(requests, tr, check.released_at) if check.released_at else "",
+              "request": note.rpartition(":")[2]}
+    if check.state is OrderState.HELD:
+        line = tr._("{order} of {amount}, held on {held}: not to ship until released",
+                    **params)
+    elif check.state is OrderState.REFUSED:
+        line = tr._("{order} of {amount}, held on {held}: refused by <@{who}> on {when} "
+                    "(request #{request}), it will not ship", **params)
+    elif note.startswith("request:"):
+        line = tr._("{order} of {amount}, held on {held}: released by <@{who}> on {when} "
+                    "(request #{request})", **params)
+    elif note == "recheck":
+        line = tr._("{order} of {amount}, held on {held}: released on {when}, as it passed "
+                    "the order rules again", **params)
+    else:  # "closed": the ERP's order is no longer open (shipped, invoiced, cancelled)
+        line = tr._("{order} of {amount}, held on {held}: released on {when}, as the ERP "
+                    "no longer has it open", **params)
+    return "• " + line
 
 
 def _change(change: LimitChange, requests: CreditRequests, tr: Translator) -> str:

@@ -6,6 +6,7 @@ invoices import shows the customer's overdue invoices paid, and its owner is tol
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -600,3 +601,33 @@ def test_a_release_of_an_order_the_customer_lacks_names_its_held_orders(world):
     assert answer.json()["errors"] == {
         "order": "Lakeside Furniture Outlet has no order “PO-9”: give one of its held "
                  "orders (CB-1, CB-2), or the reference it was placed under."}
+
+
+def test_history_shows_the_orders_held_and_what_became_of_them(world):
+    # /credit history showed requests and limits only: an order held, released or
+    # refused was audited and nowhere to be read.
+    def held_then_request(reference: str) -> Any:
+        reply = world.slack.slash(SALES, SALES_CHANNEL, f"/credit order lakeside 10k {reference}")
+        world.slack.click(SALES, reply, "Request release", wait=False)
+        view = world.slack.modal(SALES)
+        assert world.slack.submit(SALES, view, {"reason": "paying this week"}).status == 200
+        return max(_requests_of(world, SALES), key=lambda r: r.id)
+
+    manager = _member(world, CREDIT_MANAGER)
+    first = held_then_request("PO-1")
+    world.services.requests.decide(manager, first.id, 1, Outcome.APPROVED)
+    second = held_then_request("PO-2")
+    world.services.requests.decide(manager, second.id, 1, Outcome.REJECTED, "not now")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-3")
+    texts = [re.sub(r"<!date\^\d+\^", "<!date^…^", text) for text in world.slack.slash(
+        CREDIT_MANAGER, SALES_CHANNEL, "/credit history lakeside").texts("mrkdwn")]
+    # The clock runs on from NOW (a second may pass between the orders).
+    at = "<!date^…^{date_short_pretty} {time}|Nov 29, 2026, 10:00\u202fAM>"
+    assert texts[4:] == [
+        "*Held orders*\n"
+        f"• CB-3 (PO-3) of $10,000.00, held on {at}: not to ship until released\n"
+        f"• CB-2 (PO-2) of $10,000.00, held on {at}: refused by <@{CREDIT_MANAGER}> on {at} "
+        "(request #2), it will not ship\n"
+        f"• CB-1 (PO-1) of $10,000.00, held on {at}: released by <@{CREDIT_MANAGER}> on "
+        f"{at} (request #1)",
+        "*Approved limit changes*\nNone yet."]
