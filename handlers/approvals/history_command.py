@@ -34,7 +34,16 @@ from handlers.customer_hint import which_customer
 from handlers.deps import Deps
 from handlers.i18n import Translator
 from handlers.orders.blocks import order_label
-from handlers.render import Block, Message, context, header, message, section, user_text
+from handlers.render import (
+    SECTION_TEXT,
+    Block,
+    Message,
+    context,
+    header,
+    message,
+    section,
+    user_text,
+)
 
 # Requests shown (each a section with its decisions), and limit changes: a message stays
 # within Slack's 50 blocks and its size limit.
@@ -65,11 +74,19 @@ def history(context_: BoltContext, rest: str) -> Message:
     lines = [_change(c, deps.requests, tr) for c in changes[:CHANGES_SHOWN]]
     tail: list[Block] = []
     if found.held_orders:
-        held = [_held(c, deps.requests, tr) for c in found.held_orders[:REQUESTS_SHOWN]]
-        tail.append(section("*" + tr._("Held orders") + "*\n" + "\n".join(held)))
-        if len(found.held_orders) > REQUESTS_SHOWN:
+        text = "*" + tr._("Held orders") + "*"
+        shown = 0
+        # Whole lines, as many as one section holds (long references and two dates a
+        # line could pass Slack's 3,000 characters, and a cut line loses its date).
+        for check in found.held_orders[:REQUESTS_SHOWN]:
+            line = _held(check, deps.requests, tr)
+            if len(text) + 1 + len(line) > SECTION_TEXT:
+                break
+            text, shown = text + "\n" + line, shown + 1
+        tail.append(section(text))
+        if len(found.held_orders) > shown:
             tail.append(context(tr._("Only the {n} latest held orders are shown.",
-                                     n=REQUESTS_SHOWN)))
+                                     n=shown)))
     tail.append(section("*" + tr._("Approved limit changes") + "*\n" + (
         "\n".join(lines) if lines else tr._("None yet."))))
     if len(changes) > CHANGES_SHOWN:

@@ -631,3 +631,27 @@ def test_history_shows_the_orders_held_and_what_became_of_them(world):
         f"• CB-1 (PO-1) of $10,000.00, held on {at}: released by <@{CREDIT_MANAGER}> on "
         f"{at} (request #1)",
         "*Approved limit changes*\nNone yet."]
+
+
+def test_history_keeps_its_held_orders_within_one_section(world):
+    # Twelve refused orders with long references passed Slack's 3,000 characters a
+    # section, and the last line was cut in the middle of its date.
+    with Session(world.services.engine) as session:
+        for n in range(1, 13):
+            session.add(OrderCheckRow(
+                source="erp", order_id=f"SO-{n:02d}-" + "9" * 58, customer_id="C0013",
+                customer_name="Lakeside Furniture Outlet", amount=Decimal("10000"),
+                currency="USD", order_date=NOW.date(), reference=None, state="refused",
+                failures=[], checked_at=NOW, checked_by="creditbot", released_at=NOW,
+                released_by=CREDIT_MANAGER, release_note=f"refused:request:{n}"))
+        session.commit()
+    texts = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL,
+                              "/credit history lakeside").texts("mrkdwn")
+    held = next(t for t in texts if t.startswith("*Held orders*"))
+    lines = held.split("\n")[1:]
+    assert len(held) <= 3000 and 0 < len(lines) < 12
+    # Newest first, each line whole.
+    assert [line[:8] for line in lines] == [
+        f"• SO-{n:02d}-" for n in range(12, 12 - len(lines), -1)]
+    assert all(line.endswith("), it will not ship") for line in lines)
+    assert f"Only the {len(lines)} latest held orders are shown." in texts
