@@ -623,16 +623,14 @@ def _overpayments(conn: Connection, stage: Table) -> list[str]:
             .where(stage.c.invalid == 0, stage.c.currency == invoices.c.currency,
                    stage.c.amount > func.abs(invoices.c.amount))
             .order_by(stage.c.line_no))
-    rows, count = _first_and_count(conn, over)
-    if not rows:
-        return []
-    named = _named([f"line {line}, {payment} of {_money(paid, code)} {code} for {invoice} "
-                    f"of {_money(billed, code)} {code}"
-                    for line, payment, paid, code, invoice, billed in rows], count)
-    what = ("payment is more than the invoice it pays" if count == 1
-            else "payments are more than the invoices they pay")
-    return [f"{count} {what} ({named}): check them in the ERP; the collection metrics "
-            "count each payment at most as its invoice's amount"]
+    return _rows_warning(
+        conn, over, lambda line, payment, paid, code, invoice, billed: (
+            f"line {line}, {payment} of {_money(paid, code)} {code} for {invoice} of "
+            f"{_money(billed, code)} {code}"),
+        "payment is more than the invoice it pays",
+        "payments are more than the invoices they pay",
+        "check them in the ERP; the collection metrics count each payment at most as its "
+        "invoice's amount")
 
 
 def _ahead_of_invoices(conn: Connection, stage: Table) -> list[str]:
@@ -658,28 +656,30 @@ def _ahead_of_invoices(conn: Connection, stage: Table) -> list[str]:
              .having(and_(paid > func.abs(invoices.c.amount - open_now),
                           func.max(stage.c.amount) <= func.abs(invoices.c.amount)))
              .order_by("line"))
-    rows, count = _first_and_count(conn, ahead)
-    if not rows:
-        return []
-    named = _named([f"{invoice} of {_money(billed, code)} {code} shows {_money(owed, code)} "
-                    f"open, the file pays {_money(total, code)} on it"
-                    for _, invoice, billed, code, owed, total in rows], count)
-    what = ("invoice shows less settled than the file's payments on it" if count == 1
-            else "invoices show less settled than the file's payments on them")
-    return [f"{count} {what} ({named}): the invoices export is older than the payments, or "
-            "a payment names the wrong invoice. Import the invoices exported after these "
-            "payments: until then the check card, alerts and worklists show what the "
-            "invoices show open, and the collection metrics count each payment at most as "
-            "what its invoice shows settled"]
+    return _rows_warning(
+        conn, ahead, lambda _, invoice, billed, code, owed, total: (
+            f"{invoice} of {_money(billed, code)} {code} shows {_money(owed, code)} open, "
+            f"the file pays {_money(total, code)} on it"),
+        "invoice shows less settled than the file's payments on it",
+        "invoices show less settled than the file's payments on them",
+        "the invoices export is older than the payments, or a payment names the wrong "
+        "invoice. Import the invoices exported after these payments: until then the check "
+        "card, alerts and worklists show what the invoices show open, and the collection "
+        "metrics count each payment at most as what its invoice shows settled")
 
 
-def _first_and_count(conn: Connection, query: Any) -> tuple[list[Any], int]:
-    """The first NAMED_IN_WARNING rows a warning names, and how many there are in all
-    (counted only when there is one)."""
+def _rows_warning(conn: Connection, query: Any, name: Callable[..., str], one: str,
+                  many: str, advice: str) -> list[str]:
+    """A warning of the rows ``query`` finds, or none: how many, the first
+    NAMED_IN_WARNING of them (``name`` says one row, given its columns), then what to do
+    (``2 invoices change sign (line 2, …; line 5, …): …``)."""
     rows = list(conn.execute(query.limit(NAMED_IN_WARNING)).all())
     if not rows:
-        return [], 0
-    return rows, conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        return []
+    # Counted only when there is one to name.
+    count = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    named = _named([name(*row) for row in rows], count)
+    return [f"{count} {one if count == 1 else many} ({named}): {advice}"]
 
 
 def _money(amount: Any, currency: str) -> str:
@@ -700,16 +700,13 @@ def _sign_flips(conn: Connection, stage: Table) -> list[str]:
                       or_(and_(invoices.c.amount > 0, stage.c.amount < 0),
                           and_(invoices.c.amount < 0, stage.c.amount > 0)))
                .order_by(stage.c.line_no))
-    rows, count = _first_and_count(conn, flipped)
-    if not rows:
-        return []
-    named = _named([f"line {line}, {invoice} from {_money(before, code)} to "
-                    f"{_money(after, code)} {code}"
-                    for line, invoice, before, after, code in rows], count)
-    what = "invoice changes sign" if count == 1 else "invoices change sign"
-    return [f"{count} {what} ({named}): an invoice became a credit note or the reverse, "
-            "and the payments on it now count the other way in the collection metrics; "
-            "check them in the ERP"]
+    return _rows_warning(
+        conn, flipped, lambda line, invoice, before, after, code: (
+            f"line {line}, {invoice} from {_money(before, code)} to {_money(after, code)} "
+            f"{code}"),
+        "invoice changes sign", "invoices change sign",
+        "an invoice became a credit note or the reverse, and the payments on it now count "
+        "the other way in the collection metrics; check them in the ERP")
 
 
 def _case_twins(conn: Connection, stage: Table) -> list[str]:

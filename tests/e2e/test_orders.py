@@ -289,6 +289,24 @@ def _requests_of(world: Any, user: str) -> list[Any]:
     return [r.request for r in world.services.requests.mine(_member(world, user))]
 
 
+def _release_form(world: Any, order: str) -> Any:
+    """The rep files an order release for Lakeside from `/credit request`'s form, naming
+    the order as typed: the bot's HTTP answer."""
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit request")
+    return world.slack.submit(SALES, world.slack.modal(SALES), {
+        "customer": "C0013", "kind": "order_release", "order": order,
+        "reason": "paying this week"})
+
+
+def _release_asked(world: Any, reply: Any, reason: str = "paying this week") -> Any:
+    """The rep presses the answer's *Request release* and files the form with a reason:
+    the request filed."""
+    world.slack.click(SALES, reply, "Request release", wait=False)
+    view = world.slack.modal(SALES)
+    assert world.slack.submit(SALES, view, {"reason": reason}).status == 200
+    return max(_requests_of(world, SALES), key=lambda r: r.id)
+
+
 def test_a_held_order_is_released_on_its_own_after_the_invoices_import_shows_them_paid(
         world, monkeypatch, tmp_path: Path):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme packaging 5k")
@@ -426,11 +444,8 @@ def test_ok_to_ship_says_what_the_contract_leaves_when_it_binds_before_the_limit
 def test_a_release_of_an_order_in_another_currency_shows_what_it_was_measured_at(world):
     # The approvers read "release order CB-1 of €10,000.00" on a dollar account and had
     # to convert it in their heads.
-    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k EUR PO-E")
-    world.slack.click(SALES, reply, "Request release", wait=False)
-    view = world.slack.modal(SALES)
-    assert world.slack.submit(SALES, view, {"reason": "trade fair stock"}).status == 200
-    [request] = _requests_of(world, SALES)
+    request = _release_asked(world, world.slack.slash(
+        SALES, SALES_CHANNEL, "/credit order lakeside 10k EUR PO-E"), "trade fair stock")
     assert request.measured.currency == "USD"
     # Order releases go to the credit managers by direct message (app.yaml).
     card = shown(world, request.id, 1, CREDIT_MANAGER)
@@ -518,11 +533,8 @@ def test_an_erp_order_reimported_under_another_customer_takes_its_hold_along(
 def test_a_release_request_names_the_order_by_the_reps_reference_too(world):
     # The approvers' card and the notes said "CB-1" only: the rep, the owner and the
     # customer know the order as PO-77, which the rep typed.
-    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-77")
-    world.slack.click(SALES, reply, "Request release", wait=False)
-    view = world.slack.modal(SALES)
-    assert world.slack.submit(SALES, view, {"reason": "paying this week"}).status == 200
-    [request] = _requests_of(world, SALES)
+    request = _release_asked(
+        world, world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-77"))
     assert (request.order_id, request.order_reference) == ("CB-1", "PO-77")
     card = shown(world, request.id, 1, CREDIT_MANAGER)
     assert block_texts(card)[2] == "*Requested*\nrelease order CB-1 (PO-77) of $10,000.00"
@@ -538,12 +550,8 @@ def test_a_release_request_names_the_order_by_the_reps_reference_too(world):
 
 
 def test_a_hostile_reference_on_a_release_request_formats_and_pings_nothing(world):
-    reply = world.slack.slash(SALES, SALES_CHANNEL,
-                              "/credit order lakeside 10k <!channel>*PO*")
-    world.slack.click(SALES, reply, "Request release", wait=False)
-    view = world.slack.modal(SALES)
-    assert world.slack.submit(SALES, view, {"reason": "paying this week"}).status == 200
-    [request] = _requests_of(world, SALES)
+    request = _release_asked(world, world.slack.slash(
+        SALES, SALES_CHANNEL, "/credit order lakeside 10k <!channel>*PO*"))
     world.services.requests.decide(_member(world, CREDIT_MANAGER), request.id, 1,
                                    Outcome.REJECTED, "not before they pay")
     deliver(world)
@@ -561,11 +569,7 @@ def test_a_release_can_be_asked_for_by_the_orders_reference(world):
     # A rep filing from /credit request typed the order as she knows it, PO-77, and was
     # told the customer had no such order.
     world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-77")
-    world.slack.slash(SALES, SALES_CHANNEL, "/credit request")
-    view = world.slack.modal(SALES)
-    answer = world.slack.submit(SALES, view, {
-        "customer": "C0013", "kind": "order_release", "order": "po-77",
-        "reason": "paying this week"})
+    answer = _release_form(world, "po-77")
     assert answer.status == 200, answer
     [request] = _requests_of(world, SALES)
     assert (request.order_id, request.order_reference) == ("CB-1", "PO-77")
@@ -582,10 +586,7 @@ def test_a_held_order_retyped_is_answered_with_its_release_button(world):
         f"{day:%b} {day.day}, {day.year}), which is held. Ask for its release with the "
         "button below, or give a new order a reference of its own."]
     assert [b["text"]["text"] for b in again.buttons()] == ["Request release"]
-    world.slack.click(SALES, again, "Request release", wait=False)
-    view = world.slack.modal(SALES)
-    assert world.slack.submit(SALES, view, {"reason": "paying this week"}).status == 200
-    [request] = _requests_of(world, SALES)
+    request = _release_asked(world, again)
     assert (request.order_id, request.order_reference) == ("CB-1", "PO-5")
     assert list(checks(world)) == ["CB-1"]
 
@@ -593,12 +594,7 @@ def test_a_held_order_retyped_is_answered_with_its_release_button(world):
 def test_a_release_of_an_order_the_customer_lacks_names_its_held_orders(world):
     world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-1")
     world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-2")
-    world.slack.slash(SALES, SALES_CHANNEL, "/credit request")
-    view = world.slack.modal(SALES)
-    answer = world.slack.submit(SALES, view, {
-        "customer": "C0013", "kind": "order_release", "order": "PO-9",
-        "reason": "paying this week"})
-    assert answer.json()["errors"] == {
+    assert _release_form(world, "PO-9").json()["errors"] == {
         "order": "Lakeside Furniture Outlet has no order “PO-9”: give one of its held "
                  "orders (CB-1, CB-2), or the reference it was placed under."}
 
@@ -607,11 +603,8 @@ def test_history_shows_the_orders_held_and_what_became_of_them(world):
     # /credit history showed requests and limits only: an order held, released or
     # refused was audited and nowhere to be read.
     def held_then_request(reference: str) -> Any:
-        reply = world.slack.slash(SALES, SALES_CHANNEL, f"/credit order lakeside 10k {reference}")
-        world.slack.click(SALES, reply, "Request release", wait=False)
-        view = world.slack.modal(SALES)
-        assert world.slack.submit(SALES, view, {"reason": "paying this week"}).status == 200
-        return max(_requests_of(world, SALES), key=lambda r: r.id)
+        return _release_asked(world, world.slack.slash(
+            SALES, SALES_CHANNEL, f"/credit order lakeside 10k {reference}"))
 
     manager = _member(world, CREDIT_MANAGER)
     first = held_then_request("PO-1")
