@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.money import Money
 
@@ -82,6 +82,14 @@ class Invoice:
     @property
     def is_outstanding(self) -> bool:
         return self.status in INVOICE_STATUSES_IN_EXPOSURE and self.open_amount.amount > 0
+
+
+class HeldOrder(NamedTuple):
+    """An order creditbot holds, as a card names it: its id and, for one placed in
+    creditbot, the rep's reference (``CB-3``, ``PO-77``)."""
+
+    order_id: str
+    reference: str | None = None
 
 
 @dataclass(frozen=True)

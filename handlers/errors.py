@@ -29,6 +29,9 @@ from handlers.replies import APOLOGY
 log = logging.getLogger("creditbot.errors")
 _CODE_SPAN = re.compile(r"`[^`]*`")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# In a form's plain text: a person's mention and creditbot's command in a code span.
+_MENTION = re.compile(r"<@([A-Z0-9]+)>")
+_COMMAND_SPAN = re.compile(r"`(/credit[^`]*)`")
 
 
 def access_refusal(error: AccessDenied, tr: Translator) -> str:
@@ -38,8 +41,10 @@ def access_refusal(error: AccessDenied, tr: Translator) -> str:
 
 def field_error(error: DomainError, tr: Translator) -> str:
     """A domain error as a form shows it beside a field: Slack writes those as plain
-    text, so its values stay as they are (``&amp;`` or a look-alike would show as such)."""
-    return explain(error, tr, plain=True)
+    text, so its values stay as they are (``&amp;`` or a look-alike would show as such),
+    a person is @their id rather than ``<@U…>``, and a command loses its code span."""
+    text = explain(error, tr, plain=True)
+    return _COMMAND_SPAN.sub(r"\1", _MENTION.sub(r"@\1", text))
 
 
 def explain(error: DomainError, tr: Translator, *, plain: bool = False) -> str:

@@ -57,6 +57,7 @@ from domain.model import (
     ORDER_STATUSES_IN_EXPOSURE,
     Customer,
     Financials,
+    HeldOrder,
 )
 from domain.money import Money
 from domain.orders.model import OrderState
@@ -95,7 +96,7 @@ _ALL_KEYS = f"SELECT {_KEYS} FROM customers"
 _COLLECTOR = ("SELECT collector FROM collection_assignments "
               f"WHERE customer_id = :id AND status <> '{AssignmentStatus.CLOSED.value}'")
 # The same as storage.orders' held ids (an index on order_checks' customer_id).
-_HELD = ("SELECT order_id FROM order_checks "
+_HELD = ("SELECT order_id, reference FROM order_checks "
          f"WHERE customer_id = :id AND state = '{OrderState.HELD.value}' ORDER BY id")
 _RATES = ("SELECT r.currency, r.rate_to_base FROM exchange_rates r JOIN "
           "(SELECT currency, max(date) AS date FROM exchange_rates WHERE date <= :as_of "
@@ -452,8 +453,8 @@ class SqlCheckRead:
         rows = self._rows(_COLLECTOR, {"id": customer_id})
         return rows[0][0] if rows else None
 
-    def held_orders(self, customer_id: str) -> list[str]:
-        return [row[0] for row in self._rows(_HELD, {"id": customer_id})]
+    def held_orders(self, customer_id: str) -> list[HeldOrder]:
+        return [HeldOrder(*row) for row in self._rows(_HELD, {"id": customer_id})]
 
     # -- receivables -----------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from collections.abc import Hashable
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
+from domain.model import HeldOrder
 from domain.ports import PositionSource
 from domain.positions import ApprovedLimits
 
@@ -34,8 +35,8 @@ class CheckRead(PositionSource, Protocol):
         """Who collects the account now."""
         ...
 
-    def held_orders(self, customer_id: str) -> list[str]:
-        """The ids of the account's held orders, oldest first."""
+    def held_orders(self, customer_id: str) -> list[HeldOrder]:
+        """The account's held orders, oldest first."""
         ...
 
     def __enter__(self) -> Self: ...

@@ -19,7 +19,7 @@ from domain.events import CardShared
 from domain.exposure import AgedBalance, CreditPosition, OrderBalance, credit_position, group_limit
 from domain.fx import FxRates
 from domain.lookup import names_plainly, resolve_subject
-from domain.model import AuditEntry, Customer
+from domain.model import AuditEntry, Customer, HeldOrder
 from domain.ports import PositionSource, UnitOfWork, ViewLog
 from domain.positions import ApprovedLimits, CreditPolicyContext, limit_in_force
 from domain.posting import post_then_record
@@ -50,7 +50,7 @@ class CustomerCheck:
     collector: str | None = None
     # Its held orders, oldest first: not to ship until released, and a later order is
     # held behind them; the card says so, or a rep would block her own customer unseen.
-    held: tuple[str, ...] = ()
+    held: tuple[HeldOrder, ...] = ()
 
     @property
     def ref(self) -> CustomerRef:
@@ -79,7 +79,7 @@ class AccountNow(Protocol):
 
     def collector_of(self, customer_id: str) -> str | None: ...
 
-    def held_orders(self, customer_id: str) -> Sequence[str]: ...
+    def held_orders(self, customer_id: str) -> Sequence[HeldOrder]: ...
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,8 @@ class _InUnitOfWork:
         current = self.uow.collections.open_assignment(customer_id)
         return current.collector if current else None
 
-    def held_orders(self, customer_id: str) -> Sequence[str]:
-        return self.uow.orders.held_ids(customer_id)
+    def held_orders(self, customer_id: str) -> Sequence[HeldOrder]:
+        return [HeldOrder(c.order_id, c.reference) for c in self.uow.orders.held([customer_id])]
 
 
 def _collected(found: Checked, account: AccountNow) -> Checked:

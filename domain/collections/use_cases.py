@@ -33,7 +33,7 @@ from domain.collections.status import require_not_with_legal
 from domain.errors import DomainError
 from domain.exposure import CreditPosition
 from domain.lookup import resolve_customer
-from domain.model import AuditEntry, Customer
+from domain.model import AuditEntry, Customer, HeldOrder
 from domain.people import is_user_id
 from domain.ports import Outbox, UnitOfWork
 from domain.positions import (
@@ -77,7 +77,7 @@ class AssignmentChange:
     by_rotation: bool = False
     # The account's held orders, oldest first: the new collector's card shows them as
     # the check card does (an order waiting on this account's payment is worth a call).
-    held: tuple[str, ...] = ()
+    held: tuple[HeldOrder, ...] = ()
 
 
 class AssignmentNotices(Protocol):
@@ -189,7 +189,8 @@ class Assignments:
                 assignment_id=stored.id, collector=collector, previous=previous))
             self.notices.queue(uow.outbox, AssignmentChange(
                 stored, customer, position, actor.user_id, previous,
-                held=tuple(uow.orders.held_ids(customer.customer_id))))
+                held=tuple(HeldOrder(c.order_id, c.reference)
+                           for c in uow.orders.held([customer.customer_id]))))
             uow.commit()
         return Assigned(stored, customer, previous)
 
@@ -302,9 +303,9 @@ class Assignments:
             picked = [p.account.customer.customer_id for p in picks]
             still_open = {a.customer_id for a in uow.collections.open_assignments(
                 customer_ids=picked)}
-            held: dict[str, list[str]] = defaultdict(list)
+            held: dict[str, list[HeldOrder]] = defaultdict(list)
             for order in uow.orders.held(picked):
-                held[order.customer_id].append(order.order_id)
+                held[order.customer_id].append(HeldOrder(order.order_id, order.reference))
             for pick in picks:
                 customer = pick.account.customer
                 if customer.customer_id in still_open:

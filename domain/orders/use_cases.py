@@ -34,6 +34,7 @@ from domain.model import AuditEntry, Customer, Order, OrderStatus
 from domain.money import Money
 from domain.orders.events import OrderHeld, OrderReleased
 from domain.orders.model import (
+    ORDER_ID_PREFIX,
     ContractUse,
     OrderCheck,
     OrderRules,
@@ -417,12 +418,15 @@ class OrderChecks:
         # An id wins when it names a held order; else the reference, written as the
         # order was placed (case, width and invisible characters aside), may: a rep's
         # reference can be an ERP order's id too (an order the ERP already passed).
+        try:
+            reference = clean_reference(order_id)
+        except OrderRefused:
+            reference = None
+        if reference is not None and looks_like_our_id(reference):
+            # creditbot's own ids as typed any way (cb-2, ＣＢ-２): as it writes them.
+            order_id = ORDER_ID_PREFIX + reference[len(ORDER_ID_PREFIX):]
         hold = uow.orders.find(customer_id, order_id)
         if hold is None or not hold.is_held:
-            try:
-                reference = clean_reference(order_id)
-            except OrderRefused:
-                reference = None
             hold = (uow.orders.placed_with_reference(customer_id, reference)
                     if reference is not None else None)
         if hold is None or not hold.is_held:

@@ -33,7 +33,7 @@ from handlers.approvals.request_render import (
 from handlers.customer_hint import which_customer
 from handlers.deps import Deps
 from handlers.i18n import Translator
-from handlers.orders.blocks import order_label
+from handlers.order_label import order_label
 from handlers.render import (
     SECTION_TEXT,
     Block,

@@ -14,7 +14,7 @@ from domain.approvals.roles import Role
 from domain.approvals.use_cases import CreditRequests
 from domain.people import is_user_id
 from handlers.i18n import N_, Translator
-from handlers.orders.blocks import order_label
+from handlers.order_label import order_label
 from handlers.render import Block, Message, context, message, section, user_text
 
 # The most a message's blocks may take, as JSON: below the ~13,000 characters at which

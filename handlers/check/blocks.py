@@ -9,17 +9,17 @@ from domain.aging import CURRENT
 from domain.check import Checked, CustomerCheck, GroupCheck
 from domain.errors import AmbiguousCustomer, CustomerLookupError
 from domain.exposure import CreditPosition
-from domain.model import Customer
+from domain.model import Customer, HeldOrder
 from handlers.check.payloads import ASSIGN_COLLECTOR, PICK, REQUEST_MORE, SHARE, SubjectValue
 from handlers.customer_hint import NOT_FOUND
 from handlers.i18n import Translator
+from handlers.order_label import order_label
 from handlers.render import (
     Block,
     Message,
     actions,
     button,
     context,
-    erp_text,
     fields,
     header,
     mention,
@@ -139,9 +139,11 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
 HELD_SHOWN = 5
 
 
-def _held(held: tuple[str, ...], tr: Translator) -> str:
-    """The account's held orders: why its next order may be held too."""
-    shown = tr._(", ").join(erp_text(order, 64) for order in held[:HELD_SHOWN])
+def _held(held: tuple[HeldOrder, ...], tr: Translator) -> str:
+    """The account's held orders, as their rep knows them too (``CB-3 (PO-77)``): why
+    its next order may be held too."""
+    shown = tr._(", ").join(order_label(order.order_id, order.reference, tr)
+                            for order in held[:HELD_SHOWN])
     if len(held) > HELD_SHOWN:
         more = len(held) - HELD_SHOWN
         shown += " " + tr.ngettext("… and {n} more order", "… and {n} more orders", more)

@@ -7,6 +7,7 @@ from domain.model import Customer
 from domain.money import Money
 from domain.orders.model import Failure, OrderCheck, Rule, Verdict
 from handlers.i18n import N_, Translator
+from handlers.order_label import order_label
 from handlers.orders.payloads import REQUEST_RELEASE, ReleaseValue
 from handlers.render import Block, Message, actions, button, erp_text, message, section
 
@@ -43,16 +44,6 @@ def _failures(failures: tuple[Failure, ...], tr: Translator) -> str:
 
 def _name(customer_name: str, customer_id: str) -> str:
     return f"{erp_text(customer_name, NAME)} ({erp_text(customer_id, 64)})"
-
-
-def order_label(order_id: str, reference: str | None, tr: Translator) -> str:
-    """The order as its people know it: creditbot's id, with the rep's own reference
-    when they gave one (``CB-1 (PO-778)``), on the rep's answer, the owner's note, the
-    approvers' card and the notes of its release."""
-    order = erp_text(order_id, 64)
-    if not reference:
-        return order
-    return tr._("{order} ({reference})", order=order, reference=erp_text(reference, 64))
 
 
 def order_amount(typed: Money, in_limit: Money | None, tr: Translator) -> str:

@@ -304,4 +304,4 @@ def test_the_new_collectors_card_shows_the_accounts_held_orders(world):
     [card] = dms(world, ANNA)
     assert card["text"] == "You now collect Lakeside Furniture Outlet (C0013)"
     shown = [b["text"]["text"] for b in card["blocks"] if "text" in b]
-    assert ":no_entry: 1 held order: CB-1. Not to ship until it is released." in shown
+    assert ":no_entry: 1 held order: CB-1 (PO-7). Not to ship until it is released." in shown

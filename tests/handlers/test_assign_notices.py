@@ -12,7 +12,7 @@ from domain.collections.model import Assignment, AssignmentStatus
 from domain.collections.use_cases import AssignmentChange
 from domain.exposure import Aging, CreditPosition
 from domain.messages import OutgoingMessage
-from domain.model import Customer
+from domain.model import Customer, HeldOrder
 from domain.money import Money
 from handlers.collections.assign_notices import AssignmentNotices, given_by_rules
 from handlers.i18n import translator
@@ -81,7 +81,7 @@ def test_long_erp_names_list_fewer_accounts_and_count_the_rest():
 
 
 def test_an_account_with_held_orders_says_how_many_in_the_list_and_on_the_card():
-    held = dataclasses.replace(change(2), held=("CB-1", "SO-9"))
+    held = dataclasses.replace(change(2), held=(HeldOrder("CB-1"), HeldOrder("SO-9")))
     _text, blocks = given_by_rules([change(1), held], translator("zh-CN"))
     assert blocks[0]["text"]["text"].split("\n")[1:] == [
         "• Customer ∗1∗（C0001） · 逾期 US$100.00，最早逾期 1 天",

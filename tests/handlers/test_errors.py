@@ -35,3 +35,19 @@ def test_a_bug_of_ours_is_still_ours(caplog):
         "Sorry — something went wrong on our side. It is logged with reference `r42`; "
         "please tell your creditbot admin.")
     assert caplog.records[0].exc_info is not None
+
+
+def test_a_forms_error_is_plain_text_with_no_mention_or_code_span_markup():
+    # Slack writes a form's errors as plain text: "filed by <@U01SALESAMY>" and
+    # "(`/credit requests` lists it)" showed their markup as it was.
+    from domain.approvals.use_cases import FilingRefused
+    from handlers.errors import field_error
+    from handlers.i18n import translator
+
+    refused = FilingRefused(
+        "There is already an open {kind} request for {customer} (#{request}, filed by "
+        "<@{who}>): it must be decided or cancelled first (`/credit requests` lists it).",
+        kind="order release", customer="A&B <Co>", request=2, who="U01SALESAMY")
+    assert field_error(refused, translator("en-US")) == (
+        "There is already an open order release request for A&B <Co> (#2, filed by "
+        "@U01SALESAMY): it must be decided or cancelled first (/credit requests lists it).")

@@ -377,3 +377,6 @@ def test_a_held_order_is_found_by_its_reference_as_it_was_placed():
         # Width and invisible characters aside, as when the order was placed.
         assert checks.find(uow, "C1", "ＳＯ-\u200b１").order_id == placed.order_id  # type: ignore[union-attr]
         assert checks.find(uow, "C1", "SO-2") is None
+        # creditbot's own id, typed any way.
+        for typed in ("CB-2", "cb-2", "ＣＢ-２"):
+            assert checks.find(uow, "C1", typed).order_id == "CB-2"  # type: ignore[union-attr]
