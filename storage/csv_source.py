@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -54,17 +55,26 @@ class CsvFile:
     def __init__(self, path: Path, encoding: str | None = None) -> None:
         self.path = path
         self.encoding = text_codec(encoding)
-        if path.is_dir():
+        try:
+            found = path.stat()
+        except FileNotFoundError:
+            raise ImportFileError(f"{path}: no such file") from None
+        except OSError as problem:  # a name too long, a folder we may not enter
+            raise ImportFileError(f"{path}: cannot read it "
+                                  f"({problem.strerror or problem})") from None
+        if stat.S_ISDIR(found.st_mode):
             raise ImportFileError(f"{path}: is a folder; name the CSV file in it")
-        if path.exists() and not path.is_file():
+        if not stat.S_ISREG(found.st_mode):
             # A device or a pipe (/dev/zero, a FIFO): never a file an ERP exported.
             raise ImportFileError(f"{path}: is not a regular file; name a CSV file")
-        if not path.is_file():
-            raise ImportFileError(f"{path}: no such file")
-        self.size = path.stat().st_size
+        self.size = found.st_size
         if self.size == 0:
             raise ImportFileError(f"{path}: the file is empty; it needs a header row")
-        self._raw = path.open("rb")
+        try:
+            self._raw = path.open("rb")
+        except OSError as problem:  # not ours to read
+            raise ImportFileError(f"{path}: cannot read it "
+                                  f"({problem.strerror or problem})") from None
         try:
             self._refuse_binary(self._raw.read(_SNIFF_BYTES))
             self._raw.seek(0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 import sys
 import tempfile
@@ -316,6 +317,12 @@ class Sandbox:
                 self._deliver()
             except (AssertionError, TimeoutError) as problem:
                 self.console.print(f"[red]{rich_escape(str(problem))}[/red]")
+            except Exception as problem:  # one line must not end the session
+                # For a developer who turns debug logging on; the person reads one line.
+                logging.getLogger("creditbot.sandbox").debug("%r failed", line, exc_info=True)
+                self.console.print("[red]" + rich_escape(self.tr._(
+                    "That failed: {problem}. The sandbox goes on.",
+                    problem=f"{type(problem).__name__}: {problem}")) + "[/red]")
             self._show_slack_changes(state, emulator)
             self._show_log()
 

@@ -4,6 +4,10 @@ to start a second sandbox from a copy, and lost the first one's alerts and order
 
 from __future__ import annotations
 
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.conftest import ROOT
 from tests.e2e.test_sandbox_alerts import sandbox, still
 
 __all__ = ["still"]
@@ -81,3 +85,16 @@ def test_a_bad_import_line_says_what_was_wrong(monkeypatch, still, tmp_path):
         "bad.csv: missing required column(s): payment_id, date, amount, currency. The "
         "payments file needs payment_id, customer_id, date, amount, currency; this header "
         "has: payment, customer_id. Nothing was imported."]
+
+
+def test_a_name_too_long_for_the_file_system_is_refused_and_the_session_goes_on(
+        monkeypatch, still):
+    # It ended the sandbox with a traceback (OSError: File name too long).
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "1000")
+    name = "Z" * 300 + ".csv"
+    result = CliRunner().invoke(main, ["sandbox"], input=f":import payments {name}\n:who\n")
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    assert (f"{name}: cannot read it (File name too long). Nothing was imported."
+            in result.output.splitlines())
+    assert "U01SALESAMY" in result.output.split(name)[-1]  # :who answered after it
