@@ -98,3 +98,14 @@ def test_a_name_too_long_for_the_file_system_is_refused_and_the_session_goes_on(
     assert (f"{name}: cannot read it (File name too long). Nothing was imported."
             in result.output.splitlines())
     assert "U01SALESAMY" in result.output.split(name)[-1]  # :who answered after it
+
+
+def test_a_line_that_fails_unexpectedly_is_said_and_the_session_goes_on(monkeypatch, still):
+    def broken(argument: str) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("bot.sandbox.chat.read_import_line", broken)
+    answers = dict(sandbox(monkeypatch, ":import payments p.csv", ":channels"))
+    assert answers[":import payments p.csv"] == [
+        "That failed: RuntimeError: disk on fire. The sandbox goes on."]
+    assert answers[":channels"][0].startswith("  1. #")
