@@ -44,6 +44,7 @@ _SAVE = update(_K).where(_K.c.id == bindparam("row_id"),
 _HELD_IDS = select(_K.c.order_id).where(_K.c.state == OrderState.HELD.value,
                                       _K.c.customer_id == bindparam("customer")
                                       ).order_by(_K.c.id)
+_HELD_IDS_BY = _HELD_IDS.where(_K.c.order_date <= bindparam("day"))
 # The customer's references (an index-only read of ix_order_checks_customer_reference),
 # compared in Python: case is folded the same on both databases and in every script
 # (SQLite's lower() folds ASCII only).
@@ -151,8 +152,11 @@ class SqlOrderStore:
             connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
                                {"key": f"creditbot.orders:{customer_id}"})
 
-    def held_ids(self, customer_id: str) -> list[str]:
-        return [r.order_id for r in self._execute(_HELD_IDS, {"customer": customer_id})]
+    def held_ids(self, customer_id: str, dated_by: date | None = None) -> list[str]:
+        if dated_by is None:
+            return [r.order_id for r in self._execute(_HELD_IDS, {"customer": customer_id})]
+        return [r.order_id for r in self._execute(
+            _HELD_IDS_BY, {"customer": customer_id, "day": dated_by})]
 
     def ever_held(self, customer_id: str, limit: int) -> list[OrderCheck]:
         states = [OrderState.HELD.value, OrderState.RELEASED.value, OrderState.REFUSED.value]

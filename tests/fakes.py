@@ -479,8 +479,9 @@ class FakeOrderStore:
     def lock_customer(self, customer_id: str) -> None:
         return None
 
-    def held_ids(self, customer_id: str) -> list[str]:
-        return [c.order_id for c in self.held([customer_id])]
+    def held_ids(self, customer_id: str, dated_by: date | None = None) -> list[str]:
+        return [c.order_id for c in self.held([customer_id])
+                if dated_by is None or c.order_date <= dated_by]
 
     def ever_held(self, customer_id: str, limit: int) -> list[OrderCheck]:
         return [c for _, c in sorted(self._work.items(), reverse=True)

@@ -44,8 +44,10 @@ class OrderStore(Protocol):
         (another waits here): the holds read next are the ones an order comes after."""
         ...
 
-    def held_ids(self, customer_id: str) -> list[str]:
-        """The ids of the customer's held orders, oldest first (what a check needs)."""
+    def held_ids(self, customer_id: str, dated_by: date | None = None) -> list[str]:
+        """The ids of the customer's held orders, oldest first (what a check needs); with
+        ``dated_by``, those dated on or before it (the ones an order of that day comes
+        after)."""
         ...
 
     def ever_held(self, customer_id: str, limit: int) -> list[OrderCheck]:

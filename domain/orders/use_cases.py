@@ -178,7 +178,7 @@ class OrderChecks:
         with self.unit_of_work() as uow:
             customer = known.customer if known else self._customer(uow, query)
             money = self._amount(amount, currency, customer)
-            held = uow.orders.held_ids(customer.customer_id)
+            held = uow.orders.held_ids(customer.customer_id, today)
             verdict = self._verdict(uow, customer, money, today, None, held, known=known)
             entry = AuditEntry(now, actor.user_id, "orders.checked", customer.customer_id, {
                 "amount": str(money.amount), "currency": money.currency,
@@ -223,7 +223,7 @@ class OrderChecks:
                       if ref is not None else None)
             if placed is not None:
                 raise RepeatedOrder(placed)
-            held = uow.orders.held_ids(customer.customer_id)
+            held = uow.orders.held_ids(customer.customer_id, today)
             verdict = self._verdict(uow, customer, money, today, None, held)
             state = OrderState.PASSED if verdict.passed else OrderState.HELD
             stored = uow.orders.add(OrderCheck(
@@ -326,7 +326,7 @@ class OrderChecks:
         released: list[OrderCheck] = []
         by_customer: dict[str, list[OrderCheck]] = {}
         for hold in uow.orders.held(customer_ids):
-            hold = self._with_erp_customer(uow, hold, now)
+            hold = self._as_the_erp_has_it(uow, hold, now)
             by_customer.setdefault(hold.customer_id, []).append(hold)
         for customer_id, holds in by_customer.items():
             customer = uow.customers.get(customer_id)
@@ -361,23 +361,32 @@ class OrderChecks:
         return released
 
     @staticmethod
-    def _with_erp_customer(uow: UnitOfWork, hold: OrderCheck, now: datetime) -> OrderCheck:
-        """An ERP order re-imported under another customer takes its hold along: left on
-        the first, it blocked that customer's later orders (held behind it) and said
-        nothing to the customer it is now. Checked again below, as that one's."""
+    def _as_the_erp_has_it(uow: UnitOfWork, hold: OrderCheck, now: datetime
+                           ) -> OrderCheck:
+        """An ERP order's hold as the ERP's latest import has the order, which is checked
+        again below as it is now. Its amount and date: a corrected re-import was checked
+        at the old ones, and held for ever. Its customer: re-imported under another, the
+        hold left on the first blocked that customer's later orders (held behind it) and
+        said nothing to the customer it is now."""
         if hold.source is not OrderSource.ERP:
             return hold
         erp = uow.orders.erp_order(hold.order_id)
-        if erp is None or erp.customer_id == hold.customer_id:
+        if erp is None:
             return hold
-        customer = uow.customers.get(erp.customer_id)
-        if customer is None:
+        moved = hold.customer_id != erp.customer_id
+        customer = uow.customers.get(erp.customer_id) if moved else None
+        if moved and customer is None:
             return hold
-        moved = uow.orders.save(dataclasses.replace(
-            hold, customer_id=customer.customer_id, customer_name=customer.name))
-        uow.audit.append(AuditEntry(now, SYSTEM, "orders.moved", customer.customer_id, {
-            "order": hold.order_id, "from": hold.customer_id}))
-        return moved
+        if not moved and (erp.amount, erp.order_date) == (hold.amount, hold.order_date):
+            return hold
+        saved = uow.orders.save(dataclasses.replace(
+            hold, amount=erp.amount, order_date=erp.order_date,
+            customer_id=customer.customer_id if customer else hold.customer_id,
+            customer_name=customer.name if customer else hold.customer_name))
+        if customer is not None:
+            uow.audit.append(AuditEntry(now, SYSTEM, "orders.moved", customer.customer_id,
+                                        {"order": hold.order_id, "from": hold.customer_id}))
+        return saved
 
     def release_approved(self, uow: UnitOfWork, customer_id: str, order_id: str,
                          request_id: int, actor: str, now: datetime) -> OrderCheck | None:

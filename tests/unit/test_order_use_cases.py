@@ -380,3 +380,29 @@ def test_a_held_order_is_found_by_its_reference_as_it_was_placed():
         # creditbot's own id, typed any way.
         for typed in ("CB-2", "cb-2", "ＣＢ-２"):
             assert checks.find(uow, "C1", typed).order_id == "CB-2"  # type: ignore[union-attr]
+
+
+def test_a_held_erp_order_is_checked_again_as_the_erp_now_has_it():
+    # Held at 2,000,000 dated next June; the ERP's next import corrected it to 1,000 of
+    # last week. The re-check used the figures it was held at and kept it held for ever.
+    big = Order("E1", "C1", date(2027, 6, 1), cny("2000000"))
+    checks, uow, _ = world(orders=(big,))
+    assert checks.review_imported() == {"reviewed": 1, "held": 1}
+    fixed = dataclasses.replace(big, amount=cny("1000"), order_date=TODAY - timedelta(days=7))
+    uow.orders.erp["E1"] = fixed
+    uow.receivables.orders = [fixed]
+    [released] = checks.recheck()
+    assert (released.order_id, released.amount, released.order_date, released.state) == (
+        "E1", cny("1000"), TODAY - timedelta(days=7), OrderState.RELEASED)
+
+
+def test_an_order_placed_today_is_not_held_behind_an_order_dated_later():
+    # "The customer is on hold: earlier orders are held (SO-F1)", of an ERP order dated
+    # next June: placing an order took every hold as earlier, the review only those
+    # dated before.
+    checks, _, _ = world(orders=(Order("E1", "C1", date(2027, 6, 1), cny("2000000")),))
+    assert checks.review_imported() == {"reviewed": 1, "held": 1}
+    looked = checks.check(REP_MEMBER, "C1", "1k")
+    assert Rule.ON_HOLD not in [f.rule for f in looked.verdict.failures]
+    placed = checks.place(REP_MEMBER, "C1", "1k")
+    assert Rule.ON_HOLD not in [f.rule for f in placed.verdict.failures]
