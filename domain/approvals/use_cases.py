@@ -90,7 +90,7 @@ from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext
 from domain.refs import CustomerRef
 from domain.retry import retried
-from domain.text import N_, Phrase
+from domain.text import N_, Phrase, without_invisible
 
 MAX_REASON = 2000
 MAX_COMMENT = 2000
@@ -341,11 +341,25 @@ class CreditRequests:
                     raise _refused(N_("A temporary limit must last until today or later; "
                                       "{day} is already past."), day=expires_on.isoformat())
         elif kind is RequestKind.ORDER_RELEASE:
-            order_id = (filing.order_id or "").strip()
+            # As typed, without the invisible characters a paste brings along (a text of
+            # nothing else was quoted back as “”).
+            order_id = " ".join(without_invisible(filing.order_id or "").split())
+            if not order_id:
+                # ``order`` (unused in the words) tells a form which field it is about.
+                raise _refused(N_("An order release needs the held order's id (CB-…) or "
+                                  "its reference."), order="")
             # A held order placed through /credit order (CB-…) as well as an ERP order.
             order = (self.held_orders.find(uow, customer.customer_id, order_id)
-                     if order_id and self.held_orders is not None else None) or (
-                uow.credit_requests.order(order_id) if order_id else None)
+                     if self.held_orders is not None else None)
+            if order is None:
+                erp = uow.credit_requests.order(order_id)
+                if erp is not None and erp.customer_id == customer.customer_id and (
+                        self.held_orders is not None or erp.status is not OrderStatus.OPEN):
+                    # An order creditbot does not hold ships without anyone's release.
+                    raise _refused(N_("Order {order} is not held ({status}): there is "
+                                      "nothing to release."), order=order_id,
+                                   status=erp.status.value)
+                order = erp
             if order is None or order.customer_id != customer.customer_id:
                 # The ones it could be, since the rep rarely has creditbot's ids at hand.
                 held = uow.orders.held_ids(customer.customer_id)
@@ -358,9 +372,6 @@ class CreditRequests:
                 raise _refused(N_("{customer} has no order “{order}”: give one of its held "
                                   "orders ({held}), or the reference it was placed under."),
                                customer=customer.name, order=order_id, held=shown)
-            if order.status is not OrderStatus.OPEN:
-                raise _refused(N_("Order {order} is {status}, not open: there is nothing to "
-                                  "release."), order=order_id, status=order.status.value)
             # Named by its reference, it is filed under its id all the same.
             order_id, order_amount, order_reference = (order.order_id, order.amount,
                                                        order.reference)

@@ -648,3 +648,22 @@ def test_history_keeps_its_held_orders_within_one_section(world):
         f"• SO-{n:02d}-" for n in range(12, 12 - len(lines), -1)]
     assert all(line.endswith("), it will not ship") for line in lines)
     assert f"Only the {len(lines)} latest held orders are shown." in texts
+
+
+def test_a_release_is_refused_for_an_order_creditbot_does_not_hold(world):
+    # The demo's SO-0005-900 passed the review: a release request was filed for it all
+    # the same, and went to the approvers.
+    world.services.orders.review_imported()
+    passed = checks(world)["SO-0005-900"]
+    assert passed.state == "passed"
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit request")
+    answer = world.slack.submit(SALES, world.slack.modal(SALES), {
+        "customer": "C0005", "kind": "order_release", "order": "SO-0005-900",
+        "reason": "ship it"})
+    assert answer.json()["errors"] == {
+        "order": "Order SO-0005-900 is not held (open): there is nothing to release."}
+    # Nothing but invisible characters is no order at all.
+    answer = _release_form(world, "\u200b\u200b")
+    assert answer.json()["errors"] == {
+        "order": "An order release needs the held order's id (CB-…) or its reference."}
+    assert _requests_of(world, SALES) == []

@@ -163,7 +163,7 @@ def test_what_filing_refuses_says_what_to_write():
         "Acme Industrial has no order “SO-9”, and no held order to release.")
     assert refused(requests.file, rep, Filing("C0001", RequestKind.ORDER_RELEASE, "x",
                                               order_id="SO-2")) == (
-        "Order SO-2 is shipped, not open: there is nothing to release.")
+        "Order SO-2 is not held (shipped): there is nothing to release.")
     assert refused(requests.file, rep, Filing("C0001", RequestKind.TERMS_CHANGE, "x")) == (
         "Give the new payment terms in days, from 0 to 365, e.g. 60.")
     assert refused(requests.file, rep, Filing("C0001", RequestKind.TERMS_CHANGE, "x",
