@@ -109,6 +109,15 @@ class ReleaseRequests(Protocol):
                  now: datetime) -> object: ...
 
 
+def _in_erp_as(uow: UnitOfWork, hold: OrderCheck) -> Order | None:
+    """The ERP's order a rep's order placed in creditbot has become: the customer's ERP
+    order whose id is the reference she typed (the ERP exported it under it)."""
+    if hold.source is not OrderSource.SLACK or not hold.reference:
+        return None
+    erp = uow.orders.erp_order(hold.reference)
+    return erp if erp is not None and erp.customer_id == hold.customer_id else None
+
+
 class RepeatedOrder(OrderRefused):
     """An order under a reference the customer's earlier order has: a rep retyping the
     line would otherwise count the order twice in the exposure."""
@@ -223,6 +232,16 @@ class OrderChecks:
                       if ref is not None else None)
             if placed is not None:
                 raise RepeatedOrder(placed)
+            erp = uow.orders.erp_order(ref) if ref is not None else None
+            if erp is not None and erp.customer_id == customer.customer_id:
+                # Already in the ERP under that id: creditbot checks it as imported, and
+                # a release asked for by the reference would find the ERP's order.
+                raise OrderRefused(N_("“{reference}” is already the ERP's order of {customer} "
+                                      "({amount}, {day}): creditbot checks the ERP's orders "
+                                      "as they are imported. Give a new order a reference "
+                                      "of its own."), reference=ref,
+                                   customer=customer.name, amount=erp.amount,
+                                   day=erp.order_date)
             held = uow.orders.held_ids(customer.customer_id, today)
             verdict = self._verdict(uow, customer, money, today, None, held)
             state = OrderState.PASSED if verdict.passed else OrderState.HELD
@@ -275,7 +294,9 @@ class OrderChecks:
                 # An order is held behind the customer's held orders placed on or before
                 # its day, not behind those placed after it: an ERP order of last week,
                 # reviewed now, is not held by an order a rep placed this morning.
-                holds = [(h.order_id, h.order_date) for h in uow.orders.held([customer_id])]
+                # Nor behind the rep's own order it is (exported under her reference).
+                holds = [(h.order_id, h.order_date) for h in uow.orders.held([customer_id])
+                         if _in_erp_as(uow, h) is None]
                 for index, order in enumerate(orders):
                     held = [i for i, day in holds if day <= order.order_date]
                     try:
@@ -336,6 +357,13 @@ class OrderChecks:
             # Oldest order first, by its date (then as checked): each is checked against
             # the holds before it, and takes the headroom before the ones after it.
             for hold in sorted(holds, key=lambda h: (h.order_date, h.id)):
+                exported = _in_erp_as(uow, hold)
+                if exported is not None:
+                    # The ERP's order carries it now, checked as the ERP's (its owner
+                    # told by that review when it holds it): this hold is done with.
+                    released.append(self._release(uow, hold, customer, SYSTEM, now,
+                                                  f"erp:{exported.order_id}", None))
+                    continue
                 erp = None
                 if hold.source is OrderSource.ERP:
                     erp = uow.orders.erp_order(hold.order_id)

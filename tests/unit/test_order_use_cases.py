@@ -366,20 +366,40 @@ def test_a_reference_in_creditbots_own_numbering_is_refused():
 
 
 def test_a_held_order_is_found_by_its_reference_as_it_was_placed():
-    # The ERP already passed its order SO-1; the rep placed one under that reference,
-    # held. Asked for by "SO-1" the release found the ERP's order, not the held one.
-    checks, uow, _ = world(orders=(Order("SO-1", "C1", TODAY, cny("1000")),))
-    checks.review_imported()
+    # The rep's order, held, was exported by the ERP under her reference and passed
+    # there. Asked for by "SO-1" the release found the ERP's order, not the held one.
+    checks, uow, _ = world()
     placed = checks.place(REP_MEMBER, "C1", "200k", reference="SO-1").check
     assert placed is not None and placed.is_held
+    exported = Order("SO-1", "C1", TODAY, cny("1000"))
+    uow.orders.erp["SO-1"] = exported
+    uow.receivables.orders = [exported]
+    checks.review_imported()
     with uow:
         assert checks.find(uow, "C1", "SO-1").order_id == placed.order_id  # type: ignore[union-attr]
         # Width and invisible characters aside, as when the order was placed.
         assert checks.find(uow, "C1", "ＳＯ-\u200b１").order_id == placed.order_id  # type: ignore[union-attr]
         assert checks.find(uow, "C1", "SO-2") is None
         # creditbot's own id, typed any way.
-        for typed in ("CB-2", "cb-2", "ＣＢ-２"):
-            assert checks.find(uow, "C1", typed).order_id == "CB-2"  # type: ignore[union-attr]
+        for typed in ("CB-1", "cb-1", "ＣＢ-１"):
+            assert checks.find(uow, "C1", typed).order_id == "CB-1"  # type: ignore[union-attr]
+
+
+def test_a_held_order_the_erp_exported_under_its_reference_is_done_with():
+    # The ERP exported the rep's held CB-1 as its own order PO-9: reviewed, it was held
+    # "on hold: earlier orders are held (CB-1)", behind itself, and CB-1 stayed held.
+    checks, uow, notices = world()
+    placed = checks.place(REP_MEMBER, "C1", "200k", reference="PO-9").check
+    assert placed is not None and placed.is_held
+    exported = Order("PO-9", "C1", TODAY, cny("50000"))
+    uow.orders.erp["PO-9"] = exported
+    uow.receivables.orders = [exported]
+    told = len(notices.changes)
+    assert checks.review_imported() == {"reviewed": 1, "held": 0}
+    [done] = checks.recheck()
+    assert (done.order_id, done.state, done.release_note) == (
+        "CB-1", OrderState.RELEASED, "erp:PO-9")
+    assert len(notices.changes) == told  # the ERP's order's review speaks for it
 
 
 def test_a_held_erp_order_is_checked_again_as_the_erp_now_has_it():
@@ -406,3 +426,18 @@ def test_an_order_placed_today_is_not_held_behind_an_order_dated_later():
     assert Rule.ON_HOLD not in [f.rule for f in looked.verdict.failures]
     placed = checks.place(REP_MEMBER, "C1", "1k")
     assert Rule.ON_HOLD not in [f.rule for f in placed.verdict.failures]
+
+
+def test_a_reference_that_is_already_the_customers_erp_order_is_refused():
+    # Placed as CB-2 (SO-1) beside the ERP's own SO-1: a release asked for by "SO-1"
+    # found the ERP's order.
+    checks, uow, _ = world(orders=(Order("SO-1", "C1", TODAY, cny("1000")),))
+    with pytest.raises(OrderRefused) as refused:
+        checks.place(REP_MEMBER, "C1", "1k", reference="SO-1")
+    assert refused.value.template == (
+        "“{reference}” is already the ERP's order of {customer} ({amount}, {day}): "
+        "creditbot checks the ERP's orders as they are imported. Give a new order a "
+        "reference of its own.")
+    assert refused.value.params == {"reference": "SO-1", "customer": "Huaxia Logistics",
+                                    "amount": cny("1000"), "day": TODAY}
+    assert uow.orders.checks == {}
