@@ -4,6 +4,7 @@ language."""
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,11 @@ class BadImportLine(Exception):
 
 def read_import_line(argument: str) -> ImportLine:
     kinds = ", ".join(sorted(KINDS))
-    words = argument.split()
+    try:
+        # As a shell reads it: a quoted name is one word, spaces, tabs and dashes kept.
+        words = shlex.split(argument)
+    except ValueError:  # an unbalanced quote: taken as part of the name
+        words = argument.split()
     if not words:
         raise BadImportLine(USAGE, kinds=kinds)
     kind = words[0]
@@ -49,11 +54,14 @@ def read_import_line(argument: str) -> ImportLine:
             named.append(word)
             continue
         # The command line's options, before or after the file.
-        option, _, value = word.partition("=")
-        if option in _FLAGS and not value:
+        option, equals, value = word.partition("=")
+        if option in _FLAGS and not equals:
             flags.add(option)
         elif option == "--encoding":
-            if not value:
+            if equals and not value:
+                raise BadImportLine(N_("--encoding needs the encoding's name, e.g. "
+                                       "--encoding gb18030."))
+            if not equals:
                 if at >= len(rest):
                     raise BadImportLine(N_("--encoding needs the encoding's name, e.g. "
                                            "--encoding gb18030."))
@@ -63,11 +71,8 @@ def read_import_line(argument: str) -> ImportLine:
             raise BadImportLine(N_("“{option}” is not an option of :import; it takes "
                                    "--dry-run, --skip-invalid and --encoding NAME, as "
                                    "creditbot import does."), option=word)
-    # The file as typed between them (a name with spaces needs no quotes; quotes are
-    # taken off).
+    # A name with single spaces needs no quotes.
     file = " ".join(named)
-    if len(file) >= 2 and file[0] == file[-1] and file[0] in "\"'":
-        file = file[1:-1]
     if not file:
         raise BadImportLine(N_("Name the file to import, e.g. :import {kind} {kind}.csv."),
                             kind=kind)
