@@ -113,7 +113,7 @@ def test_every_problem_of_a_dispute_form_is_told_in_one_round(world):
                                           "owner": "U01SALESAMY"})) == {
         "invoices": "inv-0041-15 is not an open invoice of C0041: name invoices from the "
                     "account's open ones, separated by commas.",
-        "owner": "<@U01SALESAMY> is not in Logistics: pick a member of the department the "
+        "owner": "@U01SALESAMY is not in Logistics: pick a member of the department the "
                  "dispute goes to, or leave the owner empty."}
     assert errors(fill(world, "Dispute", {"invoices": "INV-9", "reason": "short delivery",
                                           "department": "nowhere",
@@ -219,7 +219,7 @@ def test_the_department_a_dispute_goes_to_resolves_it_and_others_get_no_form(wor
     assert errors(fill(world, "Dispute", {"invoices": disputed, "reason": "short delivery",
                                           "department": "logistics",
                                           "owner": "U01SALESAMY"})) == {
-        "owner": "<@U01SALESAMY> is not in Logistics: pick a member of the department the "
+        "owner": "@U01SALESAMY is not in Logistics: pick a member of the department the "
                  "dispute goes to, or leave the owner empty."}
     assert fill(world, "Dispute", {"invoices": disputed, "reason": "short delivery",
                                    "department": "logistics"}).body == ""

@@ -465,7 +465,8 @@ def test_the_check_card_shows_the_accounts_held_orders(world):
     for n in (1, 2, 3):
         reply = world.slack.slash(SALES, SALES_CHANNEL, f"/credit order lakeside 10k PO-H{n}")
     assert held_lines() == [
-        ":no_entry: 3 held orders: CB-1, CB-2, CB-3. Not to ship until they are released."]
+        ":no_entry: 3 held orders: CB-1 (PO-H1), CB-2 (PO-H2), CB-3 (PO-H3). Not to ship "
+        "until they are released."]
     # One released: the card says so at the next check (an order's change is a new
     # version of what the check remembers).
     world.slack.click(SALES, reply, "Request release", wait=False)
@@ -475,7 +476,8 @@ def test_the_check_card_shows_the_accounts_held_orders(world):
     world.services.requests.decide(_member(world, CREDIT_MANAGER), request.id, 1,
                                    Outcome.APPROVED)
     assert held_lines() == [
-        ":no_entry: 2 held orders: CB-1, CB-2. Not to ship until they are released."]
+        ":no_entry: 2 held orders: CB-1 (PO-H1), CB-2 (PO-H2). Not to ship until they are "
+        "released."]
 
 
 def test_a_shared_card_shows_the_held_orders_and_the_collector_too(world):
@@ -489,7 +491,7 @@ def test_a_shared_card_shows_the_held_orders_and_the_collector_too(world):
     texts = [b["text"]["text"] for b in posted["blocks"] if b.get("type") == "section"
              and "text" in b]
     fields = [f["text"] for b in posted["blocks"] for f in b.get("fields", [])]
-    assert ":no_entry: 1 held order: CB-1. Not to ship until it is released." in texts
+    assert ":no_entry: 1 held order: CB-1 (PO-S1). Not to ship until it is released." in texts
     assert fields[0] == "*Customer*\nC0013 · owner <@U01SALESBEN>\nCollector: <@U04COLLECT1>"
 
 
