@@ -30,7 +30,7 @@ log = logging.getLogger("creditbot.errors")
 _CODE_SPAN = re.compile(r"`[^`]*`")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # In a form's plain text: a person's mention and creditbot's command in a code span.
-_MENTION = re.compile(r"<@([A-Z0-9]+)>")
+_MENTION = re.compile(r"<@\{(\w+)\}>")
 _COMMAND_SPAN = re.compile(r"`(/credit[^`]*)`")
 
 
@@ -43,8 +43,7 @@ def field_error(error: DomainError, tr: Translator) -> str:
     """A domain error as a form shows it beside a field: Slack writes those as plain
     text, so its values stay as they are (``&amp;`` or a look-alike would show as such),
     a person is @their id rather than ``<@U…>``, and a command loses its code span."""
-    text = explain(error, tr, plain=True)
-    return _COMMAND_SPAN.sub(r"\1", _MENTION.sub(r"@\1", text))
+    return explain(error, tr, plain=True)
 
 
 def explain(error: DomainError, tr: Translator, *, plain: bool = False) -> str:
@@ -74,7 +73,11 @@ def explain(error: DomainError, tr: Translator, *, plain: bool = False) -> str:
                                   else unformatted(v))
               if isinstance(v, str) and not hasattr(v, "shown_by") else v
               for k, v in error.params.items()}
-    return tr._(error.template, **values)
+    words = tr._(error.template)
+    if plain:
+        # The words only, never a value the person typed: that is quoted as it was.
+        words = _COMMAND_SPAN.sub(r"\1", _MENTION.sub(r"@{\1}", words))
+    return tr.fill(words, values) if values else words
 
 
 def message_for(error: Exception, context: BoltContext) -> str:

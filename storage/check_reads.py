@@ -158,7 +158,8 @@ def _orders(ids: int) -> str:
             f"FROM order_checks k WHERE k.state IN ({_PLACED}) AND k.source = 'slack' "
             f"AND k.order_date >= :since AND k.customer_id IN ({listed}) AND NOT EXISTS "
             f"(SELECT 1 FROM orders o WHERE o.customer_id = k.customer_id "
-            f"AND o.order_id = k.reference) GROUP BY k.customer_id, k.currency")
+            f"AND lower(o.order_id) = lower(k.reference)) "
+            f"GROUP BY k.customer_id, k.currency")
 
 
 _NAMED = re.compile(r":(\w+)")

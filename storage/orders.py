@@ -9,7 +9,18 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, bindparam, exists, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -175,8 +186,12 @@ class SqlOrderStore:
     def unreviewed_erp_orders(self) -> list[Order]:
         checked = exists().where(_K.c.source == OrderSource.ERP.value,
                                  _K.c.order_id == _O.c.order_id)
+        # A rep's order exported under her reference was checked when she placed it.
+        placed = exists().where(_K.c.source == OrderSource.SLACK.value,
+                                _K.c.customer_id == _O.c.customer_id,
+                                _same_name(_O.c.order_id, _K.c.reference))
         rows = self._execute(select(_O).where(_O.c.status == OrderStatus.OPEN.value,
-                                              ~checked)
+                                              ~checked, ~placed)
                              .order_by(_O.c.order_date, _O.c.order_id))
         return [_order(r) for r in rows]
 
@@ -198,7 +213,7 @@ class SqlOrderStore:
             # creditbot's orders under the contract, as they count in exposure
             # (storage.repositories.receivables: passed or released, not in the ERP yet).
             in_erp = exists().where(_O.c.customer_id == _K.c.customer_id,
-                                    _O.c.order_id == _K.c.reference)
+                                    _same_name(_O.c.order_id, _K.c.reference))
             found += [Order(r.order_id, r.customer_id, r.order_date,
                             Money(r.amount, r.currency), OrderStatus.OPEN, r.contract_id)
                       for r in self._execute(select(_K).where(
@@ -211,3 +226,17 @@ class SqlOrderStore:
     def erp_order(self, order_id: str) -> Order | None:
         row = self._execute(select(_O).where(_O.c.order_id == order_id)).first()
         return None if row is None else _order(row)
+
+    def erp_order_named(self, customer_id: str, name: str) -> Order | None:
+        row = self._execute(select(_O).where(
+            _O.c.customer_id == customer_id, _same_name(_O.c.order_id, literal(name)))
+            .order_by(_O.c.order_id != name, _O.c.order_id)).first()
+        return None if row is None else _order(row)
+
+
+def _same_name(erp_id: Any, reference: Any) -> ColumnElement[bool]:
+    """An ERP order id and a rep's reference name the same order, the case of letters
+    aside (ASCII on SQLite, which is what order numbers are): the rep typed po-777, the
+    ERP exports PO-777. The same test wherever the two are matched, so an order counts
+    once in the exposure and is checked once."""
+    return func.lower(erp_id) == func.lower(reference)

@@ -494,8 +494,11 @@ class FakeOrderStore:
 
     def unreviewed_erp_orders(self) -> list[Order]:
         seen = {c.order_id for c in self._work.values() if c.source is OrderSource.ERP}
+        placed = {(c.customer_id, (c.reference or "").lower()) for c in self._work.values()
+                  if c.source is OrderSource.SLACK}
         return sorted((o for o in self.erp.values()
-                       if o.status.value == "open" and o.order_id not in seen),
+                       if o.status.value == "open" and o.order_id not in seen
+                       and (o.customer_id, o.order_id.lower()) not in placed),
                       key=lambda o: (o.order_date, o.order_id))
 
     def contracts(self, customer_id: str) -> list[Contract]:
@@ -518,6 +521,12 @@ class FakeOrderStore:
 
     def erp_order(self, order_id: str) -> Order | None:
         return self.erp.get(order_id)
+
+    def erp_order_named(self, customer_id: str, name: str) -> Order | None:
+        found = sorted((o for o in self.erp.values() if o.customer_id == customer_id
+                        and o.order_id.lower() == name.lower()),
+                       key=lambda o: (o.order_id != name, o.order_id))
+        return found[0] if found else None
 
     def commit(self) -> None:
         self.committed = dict(self._work)

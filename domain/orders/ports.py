@@ -61,7 +61,9 @@ class OrderStore(Protocol):
         ...
 
     def unreviewed_erp_orders(self) -> list[Order]:
-        """Open ERP orders no check was made of yet, oldest first."""
+        """Open ERP orders no check was made of yet, oldest first: neither one of their
+        own nor, for an order the ERP exported under a rep's reference, the check of the
+        order she placed in creditbot (it is that order)."""
         ...
 
     def contracts(self, customer_id: str) -> list[Contract]:
@@ -76,6 +78,11 @@ class OrderStore(Protocol):
         ...
 
     def erp_order(self, order_id: str) -> Order | None: ...
+
+    def erp_order_named(self, customer_id: str, name: str) -> Order | None:
+        """The customer's ERP order a rep's reference names (its id, the case of letters
+        aside; an exact match first)."""
+        ...
 
 
 class OrderHappened(StrEnum):

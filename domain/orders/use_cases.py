@@ -109,13 +109,12 @@ class ReleaseRequests(Protocol):
                  now: datetime) -> object: ...
 
 
-def _in_erp_as(uow: UnitOfWork, hold: OrderCheck) -> Order | None:
+def _in_erp_as(uow: UnitOfWork, placed: OrderCheck) -> Order | None:
     """The ERP's order a rep's order placed in creditbot has become: the customer's ERP
     order whose id is the reference she typed (the ERP exported it under it)."""
-    if hold.source is not OrderSource.SLACK or not hold.reference:
+    if placed.source is not OrderSource.SLACK or not placed.reference:
         return None
-    erp = uow.orders.erp_order(hold.reference)
-    return erp if erp is not None and erp.customer_id == hold.customer_id else None
+    return uow.orders.erp_order_named(placed.customer_id, placed.reference)
 
 
 class RepeatedOrder(OrderRefused):
@@ -232,8 +231,9 @@ class OrderChecks:
                       if ref is not None else None)
             if placed is not None:
                 raise RepeatedOrder(placed)
-            erp = uow.orders.erp_order(ref) if ref is not None else None
-            if erp is not None and erp.customer_id == customer.customer_id:
+            erp = (uow.orders.erp_order_named(customer.customer_id, ref)
+                   if ref is not None else None)
+            if erp is not None:
                 # Already in the ERP under that id: creditbot checks it as imported, and
                 # a release asked for by the reference would find the ERP's order.
                 raise OrderRefused(N_("“{reference}” is already the ERP's order of {customer} "
@@ -294,9 +294,7 @@ class OrderChecks:
                 # An order is held behind the customer's held orders placed on or before
                 # its day, not behind those placed after it: an ERP order of last week,
                 # reviewed now, is not held by an order a rep placed this morning.
-                # Nor behind the rep's own order it is (exported under her reference).
-                holds = [(h.order_id, h.order_date) for h in uow.orders.held([customer_id])
-                         if _in_erp_as(uow, h) is None]
+                holds = [(h.order_id, h.order_date) for h in uow.orders.held([customer_id])]
                 for index, order in enumerate(orders):
                     held = [i for i, day in holds if day <= order.order_date]
                     try:
@@ -357,23 +355,19 @@ class OrderChecks:
             # Oldest order first, by its date (then as checked): each is checked against
             # the holds before it, and takes the headroom before the ones after it.
             for hold in sorted(holds, key=lambda h: (h.order_date, h.id)):
-                exported = _in_erp_as(uow, hold)
-                if exported is not None:
-                    # The ERP's order carries it now, checked as the ERP's (its owner
-                    # told by that review when it holds it): this hold is done with.
+                # An ERP order's hold, or a rep's order the ERP has exported under her
+                # reference (the same order: its hold stands for the ERP's, which is not
+                # reviewed again), goes as the ERP has the order now.
+                erp = (uow.orders.erp_order(hold.order_id) if hold.source is OrderSource.ERP
+                       else _in_erp_as(uow, hold))
+                if (hold.source is OrderSource.ERP or erp is not None) and (
+                        erp is None or erp.status is not OrderStatus.OPEN):
                     released.append(self._release(uow, hold, customer, SYSTEM, now,
-                                                  f"erp:{exported.order_id}", None))
+                                                  "closed", None))
                     continue
-                erp = None
-                if hold.source is OrderSource.ERP:
-                    erp = uow.orders.erp_order(hold.order_id)
-                    if erp is None or erp.status is not OrderStatus.OPEN:
-                        released.append(self._release(uow, hold, customer, SYSTEM, now,
-                                                      "closed", None))
-                        continue
                 try:
-                    money = self._convert(uow, hold.amount, customer.credit_limit.currency,
-                                          today)
+                    money = self._convert(uow, erp.amount if erp else hold.amount,
+                                          customer.credit_limit.currency, today)
                     verdict = self._verdict(uow, customer, money, hold.order_date, erp,
                                             still)
                 except DomainError:

@@ -39,7 +39,6 @@ from handlers.render import (
     Block,
     Message,
     context,
-    erp_text,
     header,
     message,
     section,
@@ -168,9 +167,6 @@ def _held(check: OrderCheck, requests: CreditRequests, tr: Translator) -> str:
     elif note == "recheck":
         line = tr._("{order} of {amount}, held on {held}: released on {when}, as it passed "
                     "the order rules again", **params)
-    elif note.startswith("erp:"):
-        line = tr._("{order} of {amount}, held on {held}: in the ERP since {when} as its "
-                    "order {erp}, checked there", erp=erp_text(note[4:], 64), **params)
     else:  # "closed": the ERP's order is no longer open (shipped, invoiced, cancelled)
         line = tr._("{order} of {amount}, held on {held}: released on {when}, as the ERP "
                     "no longer has it open", **params)

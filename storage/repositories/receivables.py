@@ -76,7 +76,7 @@ def _placed_query(filtered: bool) -> Select[Any]:
     """creditbot's orders that count in exposure (domain.ports.ReceivablesQueries):
     the ERP order the rep's reference names, once imported, counts instead."""
     in_erp = exists().where(_O.c.customer_id == _K.c.customer_id,
-                            _O.c.order_id == _K.c.reference)
+                            func.lower(_O.c.order_id) == func.lower(_K.c.reference))
     query = select(_K.c.customer_id, _K.c.currency, func.sum(_K.c.amount), func.count()
                    ).where(_K.c.state.in_(PLACED_STATES), _K.c.source == "slack",
                            _K.c.order_date >= bindparam("since"), ~in_erp)

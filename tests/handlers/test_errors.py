@@ -51,3 +51,17 @@ def test_a_forms_error_is_plain_text_with_no_mention_or_code_span_markup():
     assert field_error(refused, translator("en-US")) == (
         "There is already an open order release request for A&B <Co> (#2, filed by "
         "@U01SALESAMY): it must be decided or cancelled first (/credit requests lists it).")
+
+
+def test_a_forms_error_quotes_what_was_typed_as_it_was():
+    from domain.approvals.use_cases import FilingRefused
+    from handlers.errors import field_error
+    from handlers.i18n import translator
+
+    refused = FilingRefused("{customer} has no order “{order}”: give one of its held "
+                            "orders ({held}), or the reference it was placed under.",
+                            customer="Lakeside", order="<@U02CREDITMG> `/credit x`",
+                            held="CB-1")
+    assert field_error(refused, translator("en-US")) == (
+        "Lakeside has no order “<@U02CREDITMG> `/credit x`”: give one of its held orders "
+        "(CB-1), or the reference it was placed under.")

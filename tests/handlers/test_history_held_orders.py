@@ -22,7 +22,7 @@ def _check(state: OrderState, note: str | None, source: OrderSource = OrderSourc
     return OrderCheck(source, order_id, "C1", "Acme", Money(Decimal("2500"), "USD"),
                       date(2026, 11, 20), state, (), HELD_AT, "U0REP00001",
                       reference=reference, released_at=LATER if note else None,
-                      released_by="creditbot" if note in ("recheck", "closed", "erp:PO-4") else
+                      released_by="creditbot" if note in ("recheck", "closed") else
                       "U0CM000001" if note else None, release_note=note)
 
 
@@ -43,9 +43,6 @@ def test_each_way_an_order_left_its_hold_is_said():
     assert _held(_check(OrderState.RELEASED, "request:12"), REQUESTS, en) == (  # type: ignore[arg-type]
         f"• CB-4 (PO-4) of $2,500.00, held on {held}: released by <@U0CM000001> on {later} "
         "(request #12)")
-    assert _held(_check(OrderState.RELEASED, "erp:PO-4"), REQUESTS, en) == (  # type: ignore[arg-type]
-        f"• CB-4 (PO-4) of $2,500.00, held on {held}: in the ERP since {later} as its order "
-        "PO-4, checked there")
     # A hostile ERP id formats nothing and pings nobody.
     assert _held(_check(OrderState.HELD, None, OrderSource.ERP, "<!channel>*x*", None),
                  REQUESTS, en) == (  # type: ignore[arg-type]

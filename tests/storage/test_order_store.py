@@ -189,3 +189,19 @@ def test_a_hold_is_found_by_customer_source_and_id(engine):
         assert work.orders.find("C2", slack.order_id) is None
         assert work.orders.find("C2", "SO-1") == other
         assert work.orders.find("C1", "SO-1") is None
+
+
+def test_a_reps_reference_names_the_erps_order_whatever_the_case_of_letters(engine):
+    # The rep typed e2; the ERP exports E2: the same order, reviewed once
+    # (its check is hers), found by her reference, and counted once in the exposure.
+    seed(engine)
+    with uow(engine) as work:
+        work.orders.add(check(reference="e2", state=OrderState.PASSED, failures=()))
+        work.commit()
+    with uow(engine) as work:
+        assert [o.order_id for o in work.orders.unreviewed_erp_orders()] == ["E1"]
+        assert work.orders.erp_order_named("C1", "e2").order_id == "E2"  # type: ignore[union-attr]
+        assert work.orders.erp_order_named("C2", "e2") is None
+        balances = work.receivables.order_balances(["C1"], TODAY - timedelta(days=30))
+    # The ERP's open E1 and E2; her order is E2, not counted again as placed.
+    assert [b for b in balances if b.placed] == []

@@ -14,7 +14,7 @@ import pytest
 from domain.access import AccessDenied, CreditDataAccess, Member
 from domain.aging import AgingBuckets
 from domain.amounts import AmountError
-from domain.model import Customer, Invoice, InvoiceStatus, Order
+from domain.model import Customer, Invoice, InvoiceStatus, Order, OrderStatus
 from domain.money import Money
 from domain.orders.model import Contract, OrderRules, OrderSource, OrderState, Rule
 from domain.orders.ports import OrderChange, OrderHappened
@@ -385,21 +385,34 @@ def test_a_held_order_is_found_by_its_reference_as_it_was_placed():
             assert checks.find(uow, "C1", typed).order_id == "CB-1"  # type: ignore[union-attr]
 
 
-def test_a_held_order_the_erp_exported_under_its_reference_is_done_with():
-    # The ERP exported the rep's held CB-1 as its own order PO-9: reviewed, it was held
-    # "on hold: earlier orders are held (CB-1)", behind itself, and CB-1 stayed held.
+def test_an_order_the_erp_exports_under_the_reps_reference_is_not_reviewed_again():
+    # The ERP exported the rep's orders as its own PO-8 and PO-9. Reviewed afresh, the
+    # one a credit manager had released was held again (behind the rep's later orders)
+    # and the held one was held behind itself.
     checks, uow, notices = world()
-    placed = checks.place(REP_MEMBER, "C1", "200k", reference="PO-9").check
-    assert placed is not None and placed.is_held
-    exported = Order("PO-9", "C1", TODAY, cny("50000"))
-    uow.orders.erp["PO-9"] = exported
-    uow.receivables.orders = [exported]
+    passed = checks.place(REP_MEMBER, "C1", "1k", reference="PO-8").check
+    held = checks.place(REP_MEMBER, "C1", "200k", reference="PO-9").check
+    assert passed is not None and held is not None and held.is_held
+    exported = [Order("PO-8", "C1", TODAY, cny("1000")), Order("PO-9", "C1", TODAY,
+                                                               cny("40000"))]
+    uow.orders.erp.update({o.order_id: o for o in exported})
+    uow.receivables.orders = exported
     told = len(notices.changes)
-    assert checks.review_imported() == {"reviewed": 1, "held": 0}
-    [done] = checks.recheck()
-    assert (done.order_id, done.state, done.release_note) == (
-        "CB-1", OrderState.RELEASED, "erp:PO-9")
-    assert len(notices.changes) == told  # the ERP's order's review speaks for it
+    assert checks.review_imported() == {"reviewed": 0, "held": 0}
+    # CB-2's hold is checked as the ERP has the order: 40,000, counted once.
+    [released] = checks.recheck()
+    assert (released.order_id, released.release_note) == ("CB-2", "recheck")
+    assert [c.order_id for c in uow.orders.checks.values()] == ["CB-1", "CB-2"]
+    assert len(notices.changes) == told + 1  # CB-2's release, to its owner and rep
+
+
+def test_a_held_order_the_erp_no_longer_has_open_is_released_quietly():
+    checks, uow, _ = world()
+    checks.place(REP_MEMBER, "C1", "200k", reference="PO-9")
+    shipped = Order("PO-9", "C1", TODAY, cny("200000"), OrderStatus.SHIPPED)
+    uow.orders.erp["PO-9"] = shipped
+    [released] = checks.recheck()
+    assert (released.order_id, released.release_note) == ("CB-1", "closed")
 
 
 def test_a_held_erp_order_is_checked_again_as_the_erp_now_has_it():
@@ -441,3 +454,15 @@ def test_a_reference_that_is_already_the_customers_erp_order_is_refused():
     assert refused.value.params == {"reference": "SO-1", "customer": "Huaxia Logistics",
                                     "amount": cny("1000"), "day": TODAY}
     assert uow.orders.checks == {}
+
+
+def test_a_reference_and_an_erp_id_are_one_order_whatever_the_case_of_letters():
+    # The rep typed po-777, the ERP exported PO-777: the order was refused as a repeat
+    # only when typed alike, and the ERP's was reviewed (and held) beside hers.
+    checks, uow, _ = world(orders=(Order("SO-9", "C1", TODAY, cny("1000")),))
+    with pytest.raises(OrderRefused):
+        checks.place(REP_MEMBER, "C1", "1k", reference="so-9")
+    checks.place(REP_MEMBER, "C1", "200k", reference="po-777")
+    exported = Order("PO-777", "C1", TODAY, cny("200000"))
+    uow.orders.erp["PO-777"] = exported
+    assert [o.order_id for o in uow.orders.unreviewed_erp_orders()] == ["SO-9"]
