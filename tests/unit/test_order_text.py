@@ -89,7 +89,7 @@ def test_hostile_erp_ids_and_names_neither_ping_nor_format():
                                                              "orders_request_release")
     zh, _ = held_note(check, translator("zh-CN"))
     assert zh == (":no_entry: Evil ˋCorpˋ[31m (C&lt;@U1&gt;) 的订单 &lt;!channel&gt;∗SO∗"
-                  "（US$10.00）已暂停发货：放行之前不得发货。")
+                  "，金额 US$10.00，已暂停发货：放行之前不得发货。")
 
 
 def test_a_failures_figures_keep_their_types_through_storage():
