@@ -366,8 +366,8 @@ class OrderChecks:
                                                   "closed", None))
                     continue
                 try:
-                    money = self._convert(uow, erp.amount if erp else hold.amount,
-                                          customer.credit_limit.currency, today)
+                    money = self._convert(uow, hold.amount, customer.credit_limit.currency,
+                                          today)
                     verdict = self._verdict(uow, customer, money, hold.order_date, erp,
                                             still)
                 except DomainError:
@@ -385,14 +385,14 @@ class OrderChecks:
     @staticmethod
     def _as_the_erp_has_it(uow: UnitOfWork, hold: OrderCheck, now: datetime
                            ) -> OrderCheck:
-        """An ERP order's hold as the ERP's latest import has the order, which is checked
-        again below as it is now. Its amount and date: a corrected re-import was checked
-        at the old ones, and held for ever. Its customer: re-imported under another, the
-        hold left on the first blocked that customer's later orders (held behind it) and
-        said nothing to the customer it is now."""
-        if hold.source is not OrderSource.ERP:
-            return hold
-        erp = uow.orders.erp_order(hold.order_id)
+        """An ERP order's hold (or a rep's order the ERP exported under her reference) as
+        the ERP's latest import has the order, which is checked again below as it is now.
+        Its amount and date: a corrected re-import was checked at the old ones, held for
+        ever, and shown, released and asked about at them. Its customer: re-imported
+        under another, the hold left on the first blocked that customer's later orders
+        (held behind it) and said nothing to the customer it is now."""
+        erp = (uow.orders.erp_order(hold.order_id) if hold.source is OrderSource.ERP
+               else _in_erp_as(uow, hold))
         if erp is None:
             return hold
         moved = hold.customer_id != erp.customer_id

@@ -399,9 +399,11 @@ def test_an_order_the_erp_exports_under_the_reps_reference_is_not_reviewed_again
     uow.receivables.orders = exported
     told = len(notices.changes)
     assert checks.review_imported() == {"reviewed": 0, "held": 0}
-    # CB-2's hold is checked as the ERP has the order: 40,000, counted once.
+    # CB-2's hold is checked as the ERP has the order: 40,000, counted once, and said
+    # at that amount.
     [released] = checks.recheck()
-    assert (released.order_id, released.release_note) == ("CB-2", "recheck")
+    assert (released.order_id, released.release_note, released.amount) == (
+        "CB-2", "recheck", cny("40000"))
     assert [c.order_id for c in uow.orders.checks.values()] == ["CB-1", "CB-2"]
     assert len(notices.changes) == told + 1  # CB-2's release, to its owner and rep
 
