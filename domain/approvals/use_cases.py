@@ -278,6 +278,14 @@ class CreditRequests:
                                   "one in app.yaml."),
                                level=stuck, role=Role(request.route[stuck - 1].role))
             existing = store.find_open(request.open_key)
+            if existing is not None and existing.kind is RequestKind.ORDER_RELEASE:
+                # One open release per order, not per customer: say which order (and so
+                # the form shows it beside its Order field).
+                raise _refused(N_("There is already an open release request for order "
+                                  "{order} of {customer} (#{request}): it must be decided "
+                                  "or cancelled first."),
+                               order=existing.order_id or "",
+                               customer=existing.customer_name, request=existing.id)
             if existing is not None and existing.requested_by == actor.user_id:
                 # Said without a mention: a form shows its errors as plain text.
                 # The customer is named: a name typed loosely may have matched another.

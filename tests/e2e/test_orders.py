@@ -669,3 +669,15 @@ def test_a_release_is_refused_for_an_order_creditbot_does_not_hold(world):
     assert answer.json()["errors"] == {
         "order": "An order release needs the held order's id (CB-…) or its reference."}
     assert _requests_of(world, SALES) == []
+
+
+def test_a_second_release_for_one_order_names_the_order_beside_its_field(world):
+    # The error sat under Customer and read as one request per customer, while the
+    # customer's other orders were accepted.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-1")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-2")
+    assert _release_form(world, "PO-1").status == 200
+    assert _release_form(world, "po-1").json()["errors"] == {
+        "order": "There is already an open release request for order CB-1 of Lakeside "
+                 "Furniture Outlet (#1): it must be decided or cancelled first."}
+    assert _release_form(world, "PO-2").status == 200
