@@ -32,14 +32,6 @@ import handlers
 from bot.config import AppConfig
 from bot.delivery import jobs_client
 from bot.demo import load_demo_data
-from bot.imports import (
-    NOTHING_IMPORTED,
-    REJECTED_FILE,
-    import_csv,
-    orders_line,
-    review_orders,
-    summary_line,
-)
 from bot.local_server import LocalServer
 from bot.sandbox.clock import HOW_TO_WRITE, SandboxClock, UnreadableTime
 from bot.sandbox.driver import Reply, SlackDriver
@@ -47,7 +39,7 @@ from bot.sandbox.emulator import SlackEmulator, User
 from bot.sandbox.forms import REQUIRED, BadAnswer, Form, fill, fillable, form_of, shown_value
 from bot.sandbox.forms import Field as FormField
 from bot.sandbox.held_log import HeldLog
-from bot.sandbox.import_line import BadImportLine, read_import_line
+from bot.sandbox.import_line import imported
 from bot.sandbox.job_counts import count_text
 from bot.sandbox.render import (
     letter,
@@ -62,7 +54,6 @@ from bot.settings import Settings
 from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
-from domain.errors import DomainError
 from handlers.delivery.sender import DeliveryReport, Sender, delivery_client
 from handlers.i18n import N_, speaks, translator
 from storage.copy import copy_rows, count_rows
@@ -113,8 +104,6 @@ COPIES_EDITED = N_("edited the same in {places}:")
 _QUIT = frozenset({":quit", ":q", "exit", "quit"})
 # How long a pressed button may take to answer before the sandbox says so.
 _ANSWER_SECONDS = 10.0
-# An import's bad rows listed at most (creditbot import's --show-errors default is 50).
-_IMPORT_ERRORS_SHOWN = 20
 
 # What Slack answers when someone types a slash command no installed app owns.
 NOT_A_COMMAND = N_("“{command}” is not a valid command. In Slack, all messages that start "
@@ -692,37 +681,12 @@ class Sandbox:
         return shared.content if shared else None
 
     def _import(self, argument: str) -> None:
-        """An ERP file into the sandbox's database, all or nothing, with what ``creditbot
-        import`` prints (its lines are the command line's, in English): the way to see a
-        month's payments and invoices move every figure within one session."""
-        try:
-            line = read_import_line(argument)
-        except BadImportLine as bad:
-            self._warn(self.tr._(bad.template, **bad.params))
-            return
         assert self.services is not None
-        try:
-            report = import_csv(self.services, line.kind, line.path,
-                                skip_invalid=line.skip_invalid, dry_run=line.dry_run,
-                                encoding=line.encoding)
-        except DomainError as refused:
-            said = str(refused)  # a file's refusal names it; a header's does not
-            if not said.startswith(str(line.path)):
-                said = f"{line.path}: {said}"
-            self._warn(f"{said.rstrip('.')}. {NOTHING_IMPORTED}")
-            return
-        for problem in [*report.errors[:_IMPORT_ERRORS_SHOWN],
-                        *(f"warning: {w}" for w in report.warnings)]:
-            self._warn(f"{line.path}: {problem}")
-        if report.error_count > _IMPORT_ERRORS_SHOWN:
-            self._warn(f"… and {report.error_count - _IMPORT_ERRORS_SHOWN} more problem(s)")
-        self.console.print(rich_escape(summary_line(report)))
-        if report.rejected and not line.skip_invalid:
-            self._warn(REJECTED_FILE.format(rows=report.rejected))
-        if report.committed and not report.dry_run:
-            reviewed = review_orders(self.services)
-            if any(reviewed.values()):
-                self.console.print(rich_escape(orders_line(reviewed)))
+        for text, warning in imported(argument, self.services, self.tr):
+            if warning:
+                self._warn(text)
+            else:
+                self.console.print(rich_escape(text))
 
     def _warn(self, text: str) -> None:
         self.console.print("[yellow]" + rich_escape(text) + "[/yellow]")

@@ -1,6 +1,6 @@
-"""What ``:import`` was given: the kind, the file (spaces and quotes as typed) and the
-options ``creditbot import`` takes, or what is wrong with it, said in the person's
-language."""
+"""The sandbox's ``:import KIND FILE``: what it was given (the kind, the file as a shell
+reads it, the options ``creditbot import`` takes) or what is wrong with it, said in the
+person's language; then the import, with what ``creditbot import`` prints."""
 
 from __future__ import annotations
 
@@ -9,12 +9,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.imports import (
+    NOTHING_IMPORTED,
+    REJECTED_FILE,
+    import_csv,
+    orders_line,
+    review_orders,
+    summary_line,
+)
+from bot.wiring import Services
+from domain.errors import DomainError
 from domain.imports import KINDS
-from handlers.i18n import N_
+from handlers.i18n import N_, Translator
 
 USAGE = N_("Write :import KIND FILE, KIND one of {kinds}: e.g. :import invoices "
            "invoices.csv.")
 _FLAGS = ("--dry-run", "--skip-invalid")
+# An import's bad rows listed at most (creditbot import's --show-errors default is 50).
+ERRORS_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -78,3 +90,33 @@ def read_import_line(argument: str) -> ImportLine:
                             kind=kind)
     return ImportLine(kind, Path(file).expanduser(), "--dry-run" in flags,
                       "--skip-invalid" in flags, encoding)
+
+
+def imported(argument: str, services: Services, tr: Translator) -> list[tuple[str, bool]]:
+    """The file imported into the sandbox's database, all or nothing; what to print, each
+    line with whether it is a warning. The import's own lines are the command line's, in
+    English."""
+    try:
+        line = read_import_line(argument)
+    except BadImportLine as bad:
+        return [(tr._(bad.template, **bad.params), True)]
+    try:
+        report = import_csv(services, line.kind, line.path, skip_invalid=line.skip_invalid,
+                            dry_run=line.dry_run, encoding=line.encoding)
+    except DomainError as refused:
+        said = str(refused)  # a file's refusal names it; a header's does not
+        if not said.startswith(str(line.path)):
+            said = f"{line.path}: {said}"
+        return [(f"{said.rstrip('.')}. {NOTHING_IMPORTED}", True)]
+    shown = [(f"{line.path}: {problem}", True) for problem in [
+        *report.errors[:ERRORS_SHOWN], *(f"warning: {w}" for w in report.warnings)]]
+    if report.error_count > ERRORS_SHOWN:
+        shown.append((f"… and {report.error_count - ERRORS_SHOWN} more problem(s)", True))
+    shown.append((summary_line(report), False))
+    if report.rejected and not line.skip_invalid:
+        shown.append((REJECTED_FILE.format(rows=report.rejected), True))
+    if report.committed and not report.dry_run:
+        reviewed = review_orders(services)
+        if any(reviewed.values()):
+            shown.append((orders_line(reviewed), False))
+    return shown

@@ -104,7 +104,7 @@ def test_a_line_that_fails_unexpectedly_is_said_and_the_session_goes_on(monkeypa
     def broken(argument: str) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("bot.sandbox.chat.read_import_line", broken)
+    monkeypatch.setattr("bot.sandbox.import_line.read_import_line", broken)
     answers = dict(sandbox(monkeypatch, ":import payments p.csv", ":channels"))
     assert answers[":import payments p.csv"] == [
         "That failed: RuntimeError: disk on fire. The sandbox goes on."]
