@@ -227,6 +227,20 @@ class SqlOrderStore:
         row = self._execute(select(_O).where(_O.c.order_id == order_id)).first()
         return None if row is None else _order(row)
 
+    def exposure_orders(self, customer_id: str, placed_since: date) -> list[Order]:
+        erp = [_order(r) for r in self._execute(select(_O).where(
+            _O.c.customer_id == customer_id,
+            _O.c.status.in_([s.value for s in ORDER_STATUSES_IN_EXPOSURE])))]
+        in_erp = exists().where(_O.c.customer_id == _K.c.customer_id,
+                                _same_name(_O.c.order_id, _K.c.reference))
+        placed = [Order(r.order_id, r.customer_id, r.order_date, Money(r.amount, r.currency))
+                  for r in self._execute(select(_K).where(
+                      _K.c.customer_id == customer_id,
+                      _K.c.source == OrderSource.SLACK.value,
+                      _K.c.state.in_(PLACED_STATES), _K.c.order_date >= placed_since,
+                      ~in_erp))]
+        return erp + placed
+
     def erp_order_named(self, customer_id: str, name: str) -> Order | None:
         row = self._execute(select(_O).where(
             _O.c.customer_id == customer_id, _same_name(_O.c.order_id, literal(name)))

@@ -522,6 +522,17 @@ class FakeOrderStore:
     def erp_order(self, order_id: str) -> Order | None:
         return self.erp.get(order_id)
 
+    def exposure_orders(self, customer_id: str, placed_since: date) -> list[Order]:
+        in_erp = {(o.customer_id, o.order_id.lower()) for o in self.erp.values()}
+        return [o for o in self.erp.values() if o.customer_id == customer_id
+                and o.status in ORDER_STATUSES_IN_EXPOSURE] + [
+            Order(c.order_id, c.customer_id, c.order_date, c.amount)
+            for c in self._work.values()
+            if c.customer_id == customer_id and c.source is OrderSource.SLACK
+            and c.state in (OrderState.PASSED, OrderState.RELEASED)
+            and c.order_date >= placed_since
+            and (c.customer_id, (c.reference or "").lower()) not in in_erp]
+
     def erp_order_named(self, customer_id: str, name: str) -> Order | None:
         found = sorted((o for o in self.erp.values() if o.customer_id == customer_id
                         and o.order_id.lower() == name.lower()),

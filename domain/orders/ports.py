@@ -79,6 +79,12 @@ class OrderStore(Protocol):
 
     def erp_order(self, order_id: str) -> Order | None: ...
 
+    def exposure_orders(self, customer_id: str, placed_since: date) -> list[Order]:
+        """The customer's orders the exposure counts, with their dates: the ERP's open
+        and shipped ones, and creditbot's placed since ``placed_since`` and not yet in
+        the ERP (as ``ReceivablesQueries.order_balances`` sums them)."""
+        ...
+
     def erp_order_named(self, customer_id: str, name: str) -> Order | None:
         """The customer's ERP order a rep's reference names (its id, the case of letters
         aside; an exact match first)."""

@@ -109,6 +109,11 @@ class ReleaseRequests(Protocol):
                  now: datetime) -> object: ...
 
 
+def _dated_after(counted: Sequence[Order], day: date, order_id: str) -> list[Money]:
+    """Of the orders the exposure counts, the amounts of those dated after ``day``."""
+    return [o.amount for o in counted if o.order_date > day and o.order_id != order_id]
+
+
 def _in_erp_as(uow: UnitOfWork, placed: OrderCheck) -> Order | None:
     """The ERP's order a rep's order placed in creditbot has become: the customer's ERP
     order whose id is the reference she typed (the ERP exported it under it)."""
@@ -295,14 +300,19 @@ class OrderChecks:
                 # its day, not behind those placed after it: an ERP order of last week,
                 # reviewed now, is not held by an order a rep placed this morning.
                 holds = [(h.order_id, h.order_date) for h in uow.orders.held([customer_id])]
+                counted = uow.orders.exposure_orders(customer_id,
+                                                     self.policy.placed_since(today))
                 for index, order in enumerate(orders):
                     held = [i for i, day in holds if day <= order.order_date]
                     try:
                         money = self._convert(uow, order.amount, customer.credit_limit.currency,
                                               today)
                         # First come, first served: the orders after this one are not
-                        # in yet when it is checked.
-                        later = [o.amount for o in orders[index + 1:] if o.is_exposure]
+                        # in yet when it is checked: those dated after it, and those of
+                        # its day that come after it in this import.
+                        later = [*_dated_after(counted, order.order_date, order.order_id),
+                                 *(o.amount for o in orders[index + 1:]
+                                   if o.is_exposure and o.order_date == order.order_date)]
                         verdict = self._verdict(uow, customer, money, order.order_date,
                                                 order, held, later)
                     except DomainError:
@@ -352,6 +362,7 @@ class OrderChecks:
             if customer is None:
                 continue
             still: list[str] = []
+            counted = uow.orders.exposure_orders(customer_id, self.policy.placed_since(today))
             # Oldest order first, by its date (then as checked): each is checked against
             # the holds before it, and takes the headroom before the ones after it.
             for hold in sorted(holds, key=lambda h: (h.order_date, h.id)):
@@ -369,7 +380,8 @@ class OrderChecks:
                     money = self._convert(uow, hold.amount, customer.credit_limit.currency,
                                           today)
                     verdict = self._verdict(uow, customer, money, hold.order_date, erp,
-                                            still)
+                                            still, _dated_after(counted, hold.order_date,
+                                                                hold.order_id))
                 except DomainError:
                     still.append(hold.order_id)
                     continue
@@ -587,7 +599,8 @@ class OrderChecks:
     def _verdict(self, uow: UnitOfWork, customer: Customer, order: Money, order_date: date,
                  erp: Order | None, held_before: Sequence[str],
                  later: Sequence[Money] = (), known: CustomerCheck | None = None) -> Verdict:
-        """``later``: ERP orders the exposure counts that came after this one."""
+        """``later``: orders the exposure counts that came after this one (dated after
+        it): taken out of the exposure it is checked against."""
         today = self.today()
         if known is not None:
             position, limit = known.position, known.position.limit
@@ -598,8 +611,9 @@ class OrderChecks:
         in_exposure = None
         if erp is not None and erp.is_exposure:
             in_exposure = self._convert(uow, erp.amount, limit.currency, today)
-            for amount in later:
-                in_exposure += self._convert(uow, amount, limit.currency, today)
+        for amount in later:
+            in_exposure = self._convert(uow, amount, limit.currency, today) + (
+                in_exposure or Money.zero(limit.currency))
         use, wanted, starts_later = (None, False, False)
         if self.rules.contracts:
             use, wanted, starts_later = self._contract(uow, customer, order, order_date, erp,

@@ -468,3 +468,28 @@ def test_a_reference_and_an_erp_id_are_one_order_whatever_the_case_of_letters():
     exported = Order("PO-777", "C1", TODAY, cny("200000"))
     uow.orders.erp["PO-777"] = exported
     assert [o.order_id for o in uow.orders.unreviewed_erp_orders()] == ["SO-9"]
+
+
+def test_an_erp_order_is_checked_without_the_orders_dated_after_it():
+    # An ERP order of last week, imported today, was checked with a rep's order of this
+    # morning in its exposure (README: "checked with the invoices and the orders before
+    # it, not the ones after it").
+    checks, uow, _ = world()
+    assert checks.place(REP_MEMBER, "C1", "80k").verdict.passed  # 950k + 80k ≤ 1,050k
+    last_week = Order("E1", "C1", TODAY - timedelta(days=7), cny("50000"))
+    uow.orders.erp["E1"] = last_week
+    uow.receivables.orders = [last_week]
+    # 950k + 50k: within; with this morning's 80k it was 1,080k, held.
+    assert checks.review_imported() == {"reviewed": 1, "held": 0}
+
+
+def test_a_hold_is_checked_again_without_the_orders_dated_after_it():
+    checks, uow, _ = world()
+    checks.place(REP_MEMBER, "C1", "200k")
+    next_month = Order("E2", "C1", TODAY + timedelta(days=30), cny("30000"))
+    uow.orders.erp["E2"] = next_month
+    uow.receivables.orders = [next_month]
+    uow.receivables.invoices = [dataclasses.replace(
+        invoice("I1", "950000", TODAY), open_amount=cny("840000"))]
+    # 840k + 200k fit the 1,050k ceiling; next month's 30k on top did not.
+    assert [c.order_id for c in checks.recheck()] == ["CB-1"]
