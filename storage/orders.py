@@ -17,6 +17,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     text,
     update,
@@ -186,10 +187,13 @@ class SqlOrderStore:
     def unreviewed_erp_orders(self) -> list[Order]:
         checked = exists().where(_K.c.source == OrderSource.ERP.value,
                                  _K.c.order_id == _O.c.order_id)
-        # A rep's order exported under her reference was checked when she placed it.
+        # A rep's order exported under her reference was checked when she placed it,
+        # unless the ERP has it at more than she placed (the rest was never checked).
         placed = exists().where(_K.c.source == OrderSource.SLACK.value,
                                 _K.c.customer_id == _O.c.customer_id,
-                                _same_name(_O.c.order_id, _K.c.reference))
+                                _same_name(_O.c.order_id, _K.c.reference),
+                                or_(_K.c.currency != _O.c.currency,
+                                    _K.c.amount >= _O.c.amount))
         rows = self._execute(select(_O).where(_O.c.status == OrderStatus.OPEN.value,
                                               ~checked, ~placed)
                              .order_by(_O.c.order_date, _O.c.order_id))

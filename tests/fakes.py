@@ -494,11 +494,17 @@ class FakeOrderStore:
 
     def unreviewed_erp_orders(self) -> list[Order]:
         seen = {c.order_id for c in self._work.values() if c.source is OrderSource.ERP}
-        placed = {(c.customer_id, (c.reference or "").lower()) for c in self._work.values()
-                  if c.source is OrderSource.SLACK}
+        placed = {(c.customer_id, (c.reference or "").lower()): c.amount
+                  for c in self._work.values() if c.source is OrderSource.SLACK}
+
+        def covered(o: Order) -> bool:
+            mine = placed.get((o.customer_id, o.order_id.lower()))
+            return mine is not None and (mine.currency != o.amount.currency
+                                         or mine.amount >= o.amount.amount)
+
         return sorted((o for o in self.erp.values()
                        if o.status.value == "open" and o.order_id not in seen
-                       and (o.customer_id, o.order_id.lower()) not in placed),
+                       and not covered(o)),
                       key=lambda o: (o.order_date, o.order_id))
 
     def contracts(self, customer_id: str) -> list[Contract]:

@@ -63,7 +63,8 @@ class OrderStore(Protocol):
     def unreviewed_erp_orders(self) -> list[Order]:
         """Open ERP orders no check was made of yet, oldest first: neither one of their
         own nor, for an order the ERP exported under a rep's reference, the check of the
-        order she placed in creditbot (it is that order)."""
+        order she placed in creditbot (it is that order), unless the ERP has it at more
+        than she placed."""
         ...
 
     def contracts(self, customer_id: str) -> list[Contract]:

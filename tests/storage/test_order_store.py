@@ -205,3 +205,15 @@ def test_a_reps_reference_names_the_erps_order_whatever_the_case_of_letters(engi
         balances = work.receivables.order_balances(["C1"], TODAY - timedelta(days=30))
     # The ERP's open E1 and E2; her order is E2, not counted again as placed.
     assert [b for b in balances if b.placed] == []
+
+
+def test_an_erp_copy_at_more_than_the_rep_placed_is_reviewed(engine):
+    seed(engine)  # E1 20, E2 10 (open)
+    with uow(engine) as work:
+        work.orders.add(check(reference="e1", amount=Money(Decimal("15"), "USD"),
+                              state=OrderState.PASSED, failures=()))
+        work.orders.add(check(reference="E2", amount=Money(Decimal("10"), "USD"),
+                              state=OrderState.PASSED, failures=()))
+        work.commit()
+    with uow(engine) as work:
+        assert [o.order_id for o in work.orders.unreviewed_erp_orders()] == ["E1"]

@@ -493,3 +493,17 @@ def test_a_hold_is_checked_again_without_the_orders_dated_after_it():
         invoice("I1", "950000", TODAY), open_amount=cny("840000"))]
     # 840k + 200k fit the 1,050k ceiling; next month's 30k on top did not.
     assert [c.order_id for c in checks.recheck()] == ["CB-1"]
+
+
+def test_an_erp_copy_at_more_than_was_placed_is_reviewed():
+    # OK to ship at 12,000; the ERP exported it at 20,000, and the 8,000 more was never
+    # checked.
+    checks, uow, _ = world()
+    assert checks.place(REP_MEMBER, "C1", "12k", reference="PO-1").verdict.passed
+    assert checks.place(REP_MEMBER, "C1", "5k", reference="PO-2").verdict.passed
+    bigger = [Order("PO-1", "C1", TODAY, cny("20000")), Order("PO-2", "C1", TODAY,
+                                                                cny("5000"))]
+    uow.orders.erp.update({o.order_id: o for o in bigger})
+    uow.receivables.orders = bigger
+    assert [o.order_id for o in uow.orders.unreviewed_erp_orders()] == ["PO-1"]
+    assert checks.review_imported()["reviewed"] == 1
