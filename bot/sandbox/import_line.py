@@ -70,14 +70,11 @@ def read_import_line(argument: str) -> ImportLine:
         if option in _FLAGS and not equals:
             flags.add(option)
         elif option == "--encoding":
-            if equals and not value:
+            if not equals and at < len(rest):  # --encoding NAME
+                value, at = rest[at], at + 1
+            if not value:
                 raise BadImportLine(N_("--encoding needs the encoding's name, e.g. "
                                        "--encoding gb18030."))
-            if not equals:
-                if at >= len(rest):
-                    raise BadImportLine(N_("--encoding needs the encoding's name, e.g. "
-                                           "--encoding gb18030."))
-                value, at = rest[at], at + 1
             encoding = value
         else:
             raise BadImportLine(N_("“{option}” is not an option of :import; it takes "

@@ -91,7 +91,7 @@ class _InUnitOfWork:
         return current.collector if current else None
 
     def held_orders(self, customer_id: str) -> Sequence[HeldOrder]:
-        return [HeldOrder(c.order_id, c.reference) for c in self.uow.orders.held([customer_id])]
+        return [c.named for c in self.uow.orders.held([customer_id])]
 
 
 def _collected(found: Checked, account: AccountNow) -> Checked:

@@ -189,8 +189,7 @@ class Assignments:
                 assignment_id=stored.id, collector=collector, previous=previous))
             self.notices.queue(uow.outbox, AssignmentChange(
                 stored, customer, position, actor.user_id, previous,
-                held=tuple(HeldOrder(c.order_id, c.reference)
-                           for c in uow.orders.held([customer.customer_id]))))
+                held=tuple(c.named for c in uow.orders.held([customer.customer_id]))))
             uow.commit()
         return Assigned(stored, customer, previous)
 
@@ -305,7 +304,7 @@ class Assignments:
                 customer_ids=picked)}
             held: dict[str, list[HeldOrder]] = defaultdict(list)
             for order in uow.orders.held(picked):
-                held[order.customer_id].append(HeldOrder(order.order_id, order.reference))
+                held[order.customer_id].append(order.named)
             for pick in picks:
                 customer = pick.account.customer
                 if customer.customer_id in still_open:

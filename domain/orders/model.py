@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from domain.model import HeldOrder
 from domain.money import Money
 
 # How creditbot numbers the orders placed in Slack (CB-17). The ERP's order ids (the
@@ -155,6 +156,11 @@ class OrderCheck:
     @property
     def is_held(self) -> bool:
         return self.state is OrderState.HELD
+
+    @property
+    def named(self) -> HeldOrder:
+        """The order as a card names it (its id, the rep's reference)."""
+        return HeldOrder(self.order_id, self.reference)
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,14 @@ def _dated_after(counted: Sequence[Order], day: date, order_id: str) -> list[Mon
     return [o.amount for o in counted if o.order_date > day and o.order_id != order_id]
 
 
+def _erp_copy(uow: UnitOfWork, hold: OrderCheck) -> Order | None:
+    """The ERP's order a hold is about: an ERP order's own, or the copy the ERP exported
+    of a rep's order (``_in_erp_as``)."""
+    if hold.source is OrderSource.ERP:
+        return uow.orders.erp_order(hold.order_id)
+    return _in_erp_as(uow, hold)
+
+
 def _in_erp_as(uow: UnitOfWork, placed: OrderCheck) -> Order | None:
     """The ERP's order a rep's order placed in creditbot has become: the customer's ERP
     order whose id is the reference she typed (the ERP exported it under it)."""
@@ -353,10 +361,11 @@ class OrderChecks:
         """``recheck`` in the caller's transaction (a limit just approved)."""
         today = now.astimezone(self.zone).date()
         released: list[OrderCheck] = []
-        by_customer: dict[str, list[OrderCheck]] = {}
+        by_customer: dict[str, list[tuple[OrderCheck, Order | None]]] = {}
         for hold in uow.orders.held(customer_ids):
-            hold = self._as_the_erp_has_it(uow, hold, now)
-            by_customer.setdefault(hold.customer_id, []).append(hold)
+            erp = _erp_copy(uow, hold)
+            hold = self._as_the_erp_has_it(uow, hold, erp, now)
+            by_customer.setdefault(hold.customer_id, []).append((hold, erp))
         for customer_id, holds in by_customer.items():
             customer = uow.customers.get(customer_id)
             if customer is None:
@@ -365,12 +374,11 @@ class OrderChecks:
             counted = uow.orders.exposure_orders(customer_id, self.policy.placed_since(today))
             # Oldest order first, by its date (then as checked): each is checked against
             # the holds before it, and takes the headroom before the ones after it.
-            for hold in sorted(holds, key=lambda h: (h.order_date, h.id)):
+            for hold, erp in sorted(holds, key=lambda pair: (pair[0].order_date,
+                                                              pair[0].id)):
                 # An ERP order's hold, or a rep's order the ERP has exported under her
                 # reference (the same order: its hold stands for the ERP's, which is not
                 # reviewed again), goes as the ERP has the order now.
-                erp = (uow.orders.erp_order(hold.order_id) if hold.source is OrderSource.ERP
-                       else _in_erp_as(uow, hold))
                 if (hold.source is OrderSource.ERP or erp is not None) and (
                         erp is None or erp.status is not OrderStatus.OPEN):
                     released.append(self._release(uow, hold, customer, SYSTEM, now,
@@ -395,16 +403,14 @@ class OrderChecks:
         return released
 
     @staticmethod
-    def _as_the_erp_has_it(uow: UnitOfWork, hold: OrderCheck, now: datetime
-                           ) -> OrderCheck:
+    def _as_the_erp_has_it(uow: UnitOfWork, hold: OrderCheck, erp: Order | None,
+                           now: datetime) -> OrderCheck:
         """An ERP order's hold (or a rep's order the ERP exported under her reference) as
         the ERP's latest import has the order, which is checked again below as it is now.
         Its amount and date: a corrected re-import was checked at the old ones, held for
         ever, and shown, released and asked about at them. Its customer: re-imported
         under another, the hold left on the first blocked that customer's later orders
         (held behind it) and said nothing to the customer it is now."""
-        erp = (uow.orders.erp_order(hold.order_id) if hold.source is OrderSource.ERP
-               else _in_erp_as(uow, hold))
         if erp is None:
             return hold
         moved = hold.customer_id != erp.customer_id

@@ -217,3 +217,28 @@ def test_an_erp_copy_at_more_than_the_rep_placed_is_reviewed(engine):
         work.commit()
     with uow(engine) as work:
         assert [o.order_id for o in work.orders.unreviewed_erp_orders()] == ["E1"]
+
+
+def test_the_orders_the_exposure_counts_come_with_their_dates(engine):
+    # The review and the re-checks leave out of an order's exposure those dated after
+    # it: they need each counted order's date, as the exposure's own sums count them.
+    seed(engine)  # E1 20 (yesterday), E2 10 (today), both open; E3 30 shipped (today)
+    with uow(engine) as work:
+        work.orders.add(check(reference="P-1", amount=Money(Decimal("5"), "USD"),
+                              state=OrderState.PASSED, failures=()))
+        work.orders.add(check(reference="e2", amount=Money(Decimal("9"), "USD"),
+                              state=OrderState.RELEASED, failures=()))  # it is E2
+        work.orders.add(check(reference="P-3", order_date=TODAY - timedelta(days=40),
+                              state=OrderState.PASSED, failures=()))  # no longer counts
+        held = work.orders.add(check(reference="P-4", order_date=TODAY + timedelta(days=3)))
+        work.commit()
+    with uow(engine) as work:
+        counted = work.orders.exposure_orders("C1", TODAY - timedelta(days=30))
+        assert sorted((o.order_id, o.order_date, o.amount.amount) for o in counted) == [
+            ("CB-1", TODAY, Decimal("5")),
+            ("E1", TODAY - timedelta(days=1), Decimal("20")),
+            ("E2", TODAY, Decimal("10")), ("E3", TODAY, Decimal("30"))]
+        # The holds an order of a day comes after: those dated by it.
+        assert work.orders.held_ids("C1") == [held.order_id]
+        assert work.orders.held_ids("C1", TODAY) == []
+        assert work.orders.held_ids("C1", TODAY + timedelta(days=3)) == [held.order_id]
