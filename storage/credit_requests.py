@@ -29,6 +29,7 @@ from domain.approvals.model import (
     Outcome,
     RequestKind,
     RequestState,
+    Withdrawn,
     effective_limit,
 )
 from domain.approvals.rules import RequestChanged
@@ -93,6 +94,7 @@ def _request_values(request: CreditRequest) -> dict[str, Any]:
         "level": request.level, "level_since": request.level_since,
         "level_deadline": request.level_deadline,
         "closed_at": request.closed_at, "closed_by": request.closed_by,
+        "closed_note": request.closed_note.value if request.closed_note else None,
         "open_key": request.open_key if request.is_open else None,
     }
 
@@ -115,7 +117,9 @@ def _request(row: Any) -> CreditRequest:
         asked_in=_asked_in(row),
         state=RequestState(row.state), level=row.level, level_since=row.level_since,
         level_deadline=row.level_deadline,
-        closed_at=row.closed_at, closed_by=row.closed_by, id=row.id, version=row.version)
+        closed_at=row.closed_at, closed_by=row.closed_by,
+        closed_note=Withdrawn(row.closed_note) if row.closed_note else None,
+        id=row.id, version=row.version)
 
 
 def _decision(row: Any) -> Decision:

@@ -332,6 +332,8 @@ class CreditRequestRow(Base):
     level_deadline: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(32))
+    # Why creditbot withdrew it (domain Withdrawn), when it did.
+    closed_note: Mapped[str | None] = mapped_column(String(32))
     open_key: Mapped[str | None] = mapped_column(String(200))
     # Optimistic locking: two deciders of one level cannot both move the request on.
     version: Mapped[int] = mapped_column(Integer, default=0)

@@ -44,6 +44,16 @@ class RequestState(StrEnum):
     EXPIRED = "expired"
 
 
+class Withdrawn(StrEnum):
+    """Why creditbot closed an order-release request on its own (``closed_note``)."""
+
+    # The order passes the rules now and was released: nothing left to decide.
+    RELEASED = "released"
+    # The ERP changed the order since the request was filed (a larger amount, another
+    # currency or customer): approving would release an order nobody asked about.
+    ORDER_CHANGED = "order_changed"
+
+
 class Outcome(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -122,6 +132,9 @@ class CreditRequest:
     level_deadline: datetime | None = None
     closed_at: datetime | None = None
     closed_by: str | None = None
+    # Set when creditbot withdrew the request (``Withdrawn``); None otherwise, and on
+    # requests it withdrew before the reason was kept (all released by a re-check).
+    closed_note: Withdrawn | None = None
     id: int = 0
     version: int = 0
 
@@ -152,8 +165,13 @@ class CreditRequest:
         if self.kind in LIMIT_KINDS:
             return f"{self.customer_id}:limit"
         if self.kind is RequestKind.ORDER_RELEASE:
-            return f"{self.customer_id}:order:{self.order_id}"
+            return release_key(self.customer_id, self.order_id or "")
         return f"{self.customer_id}:terms"
+
+
+def release_key(customer_id: str, order_id: str) -> str:
+    """``CreditRequest.open_key`` of the release of one order."""
+    return f"{customer_id}:order:{order_id}"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from domain.approvals.model import (
 )
 from domain.exposure import CreditPosition
 from domain.model import Order
-from domain.orders.model import Contract
+from domain.orders.model import Contract, OrderCheck
 from domain.ports import Outbox
 
 
@@ -157,6 +157,9 @@ class RequestChange:
     # Per role of the request's route (and its escalation roles): who stands in today
     # for one of its holders (a delegate): they get the level's card and reminders too.
     stand_ins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # An order-release request withdrawn because the ERP changed its order: the order
+    # as it is now, for the requester's note and its button to ask again.
+    order_now: OrderCheck | None = None
 
 
 def stand_ins(store: CreditRequestStore, roles: Iterable[str],

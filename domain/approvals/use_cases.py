@@ -571,8 +571,16 @@ class CreditRequests:
             current = override.limit if override else customer.credit_limit
         else:
             current = CreditRequests._permanent(uow, customer, today)
-        if current.currency == request.new_limit.currency \
-                and current.amount >= request.new_limit.amount:
+        if current.currency != request.new_limit.currency:
+            # The ERP moved the customer to another currency since it was filed: a limit
+            # in the old one would stand on a limit and exposure in the new one.
+            raise DomainError(N_("The customer's limit is now {current}, in {currency}, "
+                                 "not in {asked} as this request asks: it can only be "
+                                 "rejected or cancelled. File a new request in "
+                                 "{currency}."),
+                              current=current, currency=current.currency,
+                              asked=request.new_limit.currency)
+        if current.amount >= request.new_limit.amount:
             raise DomainError(N_("The limit is already {current}, not below the {new} this "
                                  "request asks for: it can only be rejected or cancelled."),
                               current=current, new=request.new_limit)

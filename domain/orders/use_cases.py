@@ -102,11 +102,15 @@ class Positions(Protocol):
 
 
 class ReleaseRequests(Protocol):
-    """The approvals side of a release creditbot made on its own: the order's open
-    release request is closed in the same transaction (domain.approvals.withdraw)."""
+    """The approvals side of a re-check (domain.approvals.withdraw), in its transaction:
+    the open release request of an order creditbot released on its own is closed, and
+    so is one the ERP's changes to its order made wrong to approve."""
 
     def withdraw(self, uow: UnitOfWork, customer_id: str, order_id: str,
                  now: datetime) -> object: ...
+
+    def order_changed(self, uow: UnitOfWork, customer_id: str, order: OrderCheck,
+                      now: datetime) -> object: ...
 
 
 def _dated_after(counted: Sequence[Order], day: date, order_id: str) -> list[Money]:
@@ -362,10 +366,13 @@ class OrderChecks:
         today = now.astimezone(self.zone).date()
         released: list[OrderCheck] = []
         by_customer: dict[str, list[tuple[OrderCheck, Order | None]]] = {}
+        changed: list[tuple[str, OrderCheck]] = []  # (customer before, the hold now)
         for hold in uow.orders.held(customer_ids):
             erp = _erp_copy(uow, hold)
-            hold = self._as_the_erp_has_it(uow, hold, erp, now)
-            by_customer.setdefault(hold.customer_id, []).append((hold, erp))
+            now_held = self._as_the_erp_has_it(uow, hold, erp, now)
+            if now_held is not hold:
+                changed.append((hold.customer_id, now_held))
+            by_customer.setdefault(now_held.customer_id, []).append((now_held, erp))
         for customer_id, holds in by_customer.items():
             customer = uow.customers.get(customer_id)
             if customer is None:
@@ -400,10 +407,19 @@ class OrderChecks:
                     still.append(hold.order_id)
                     if verdict.failures != hold.failures:
                         uow.orders.save(dataclasses.replace(hold, failures=verdict.failures))
+        if self.release_requests is not None:
+            # Still held as the ERP has it now: a request to release it as it was filed
+            # may ask for less than approving it would release (released orders' requests
+            # were closed as released, above).
+            gone = {r.order_id for r in released}
+            for before, hold in changed:
+                if hold.order_id not in gone:
+                    self.release_requests.order_changed(uow, before, hold, now)
+                elif before != hold.customer_id:  # its request is filed under the first
+                    self.release_requests.withdraw(uow, before, hold.order_id, now)
         return released
 
-    @staticmethod
-    def _as_the_erp_has_it(uow: UnitOfWork, hold: OrderCheck, erp: Order | None,
+    def _as_the_erp_has_it(self, uow: UnitOfWork, hold: OrderCheck, erp: Order | None,
                            now: datetime) -> OrderCheck:
         """An ERP order's hold (or a rep's order the ERP exported under her reference) as
         the ERP's latest import has the order, which is checked again below as it is now.

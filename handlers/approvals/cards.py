@@ -22,20 +22,24 @@ from domain.approvals.model import (
     Outcome,
     RequestKind,
     RequestState,
+    Withdrawn,
 )
 from domain.approvals.ports import Standing
 from domain.approvals.roles import Role
 from domain.exposure import CreditPosition
+from domain.orders.model import OrderCheck
 from domain.text import N_
 from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
 from handlers.approvals.request_render import asked_in, request_order
 from handlers.check.blocks import bucket_label
 from handlers.i18n import Translator
+from handlers.orders.blocks import release_button
 from handlers.render import (
     Block,
     Message,
     actions,
     button,
+    clip,
     context,
     erp_text,
     fields,
@@ -171,6 +175,12 @@ def outcome_text(tr: Translator, decision: Decision, zone: tzinfo) -> str:
 
 def closed_text(tr: Translator, request: CreditRequest, zone: tzinfo) -> str:
     when = tr.moment(request.closed_at, zone) if request.closed_at else "-"
+    if request.state is RequestState.CANCELLED and \
+            request.closed_note is Withdrawn.ORDER_CHANGED:
+        return ":heavy_minus_sign: " + tr._(
+            "Withdrawn by creditbot on {when}: the ERP has changed the order since this "
+            "request was filed, so approving it would release more than was asked for. "
+            "The requester can ask again for the order as it is now.", when=when)
     if request.state is RequestState.CANCELLED and request.closed_by == "creditbot":
         return ":heavy_minus_sign: " + tr._(
             "Withdrawn by creditbot on {when}: the order passes the rules now and is "
@@ -302,6 +312,26 @@ def expired_note(tr: Translator, request: CreditRequest) -> str:
         "Your request {subject} expired: the temporary limit would have ended on {day}, "
         "so nothing was decided.", subject=subject(tr, request),
         day=request.expires_on or "-")
+
+
+def order_changed_note(tr: Translator, request: CreditRequest, order: OrderCheck
+                       ) -> tuple[str, list[Block]]:
+    """To the requester of an order release the ERP's changes to the order withdrew:
+    the order as it is now, and the button to ask for its release again."""
+    if order.customer_id != request.customer_id:
+        now = tr._("the ERP now has it for {customer} ({id}), at {amount} dated {date}",
+                   customer=erp_text(order.customer_name, NAME),
+                   id=erp_text(order.customer_id, 64), amount=tr.money(order.amount),
+                   date=order.order_date)
+    else:
+        now = tr._("the ERP now has it at {amount} dated {date}",
+                   amount=tr.money(order.amount), date=order.order_date)
+    head = ":heavy_minus_sign: " + tr._(
+        "Your request {subject} to release order {order} of {asked} is withdrawn: {now}. "
+        "The order is still held; ask again if it should ship as it is now.",
+        subject=subject(tr, request), order=request_order(request, tr),
+        asked=tr.money(request.order_amount) if request.order_amount else "-", now=now)
+    return clip(head, 3000), [section(head), release_button(order, tr)]
 
 
 def reminder(tr: Translator, request: CreditRequest, zone: tzinfo) -> str:

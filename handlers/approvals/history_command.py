@@ -15,6 +15,7 @@ from domain.approvals.model import (
     Outcome,
     RequestRecord,
     RequestState,
+    Withdrawn,
 )
 from domain.approvals.use_cases import CreditRequests
 from domain.errors import CustomerLookupError
@@ -32,7 +33,7 @@ from handlers.approvals.request_render import (
 )
 from handlers.customer_hint import which_customer
 from handlers.deps import Deps
-from handlers.i18n import Translator
+from handlers.i18n import N_, Translator
 from handlers.order_label import order_label
 from handlers.render import (
     SECTION_TEXT,
@@ -50,6 +51,11 @@ from handlers.render import (
 REQUESTS_SHOWN = 12
 CHANGES_SHOWN = 15
 COMMENT = 300
+# Why creditbot withdrew a request, after "cancelled by creditbot on …".
+_WITHDRAWN = {
+    Withdrawn.RELEASED: N_("the order passed the rules and was released"),
+    Withdrawn.ORDER_CHANGED: N_("the ERP changed the order"),
+}
 
 
 def history(context_: BoltContext, rest: str) -> Message:
@@ -125,9 +131,12 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
     # after a level was decided needs its own closing line, as one with no decision.
     ended_otherwise = request.state in (RequestState.CANCELLED, RequestState.EXPIRED)
     if request.closed_by and request.closed_at and (ended_otherwise or not record.decisions):
-        lines.append(tr._("{state} by {who} on {when}", state=tr._(STATES[request.state]),
-                          who=actor(request.closed_by, tr),
-                          when=_when(requests, tr, request.closed_at)))
+        line = tr._("{state} by {who} on {when}", state=tr._(STATES[request.state]),
+                    who=actor(request.closed_by, tr),
+                    when=_when(requests, tr, request.closed_at))
+        if request.closed_note is not None:
+            line += tr._(": {why}", why=tr._(_WITHDRAWN[request.closed_note]))
+        lines.append(line)
     return "\n".join(lines)
 
 

@@ -93,6 +93,12 @@ class ApprovalNotices:
             if happened is Happened.EXPIRED:
                 self._note(outbox, request.requested_by,
                            lambda tr: cards.expired_note(tr, request))
+            elif change.order_now is not None:
+                order = change.order_now
+                text, blocks = cards.order_changed_note(self.tr(request.requested_by),
+                                                        request, order)
+                outbox.add(OutgoingMessage(channel=request.requested_by, kind=NOTE,
+                                           text=text, blocks=blocks))
         elif happened is Happened.REMINDED:
             for user in self._deciders(request.current.role, change.stand_ins):
                 self._note(outbox, user, lambda tr: cards.reminder(tr, request, self.zone),

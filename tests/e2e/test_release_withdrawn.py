@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cli import main
-from domain.approvals.model import RequestKind, RequestState
+from domain.approvals.model import RequestKind, RequestState, Withdrawn
 from domain.approvals.use_cases import Filing
 from storage.models import InvoiceRow
 from tests.conftest import ROOT
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL
-from tests.e2e.test_approval_decisions import EN, ZONE, block_texts, shown
+from tests.e2e.test_approval_decisions import EN, ZONE, block_texts, rows, shown
 from tests.e2e.test_orders import audit, checks
 
 
@@ -60,3 +60,115 @@ def test_the_release_request_is_withdrawn_when_a_recheck_releases_the_order(
         "*Exposure*\n$31,406.94", "*Available credit*\n$68,593.06", "*Overdue*\n$0.00",
         "*Payment terms*\n90 days"]
 
+
+
+# -- the ERP changes the held order after its release was asked for ----------------------
+
+def _import_orders(world, monkeypatch, tmp_path: Path, *rows: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", world.services.settings.database_url)
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    path = tmp_path / f"orders-{len(list(tmp_path.iterdir()))}.csv"
+    path.write_text("order_id,customer_id,order_date,amount,currency,status\n"
+                    + "".join(f"{r}\n" for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", "orders", str(path)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+def _release_of(world, customer: str, order: str) -> int:
+    member = world.services.config.roster().member(SALES)
+    return world.services.requests.file(member, Filing(
+        customer, RequestKind.ORDER_RELEASE, "customer waiting", order_id=order)).id
+
+
+def _request(world, request_id: int):
+    member = world.services.config.roster().member(SALES)
+    return world.services.requests.get(member, request_id).request
+
+
+def test_a_release_asked_for_a_reps_order_is_withdrawn_when_the_erp_has_it_larger(
+        world, monkeypatch, tmp_path: Path):
+    # The approvers' card asked them to release $10,000; the ERP exported the rep's order
+    # PO-77 at $12,000, and approving would have released that, unasked.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-77")
+    request_id = _release_of(world, "C0013", "CB-1")
+    today = world.services.today()
+    _import_orders(world, monkeypatch, tmp_path, f"PO-77,C0013,{today},12000,USD,open")
+    assert (checks(world)["CB-1"].state, checks(world)["CB-1"].amount) == ("held", 12000)
+    request = _request(world, request_id)
+    assert (request.state, request.closed_by, request.closed_note) == (
+        RequestState.CANCELLED, "creditbot", Withdrawn.ORDER_CHANGED)
+    [withdrawn] = audit(world, "requests.withdrawn")
+    assert withdrawn.details == {
+        "request": request_id, "order": "CB-1", "why": "order_changed",
+        "order_amount": "12000.00", "order_currency": "USD", "order_customer": "C0013"}
+    card = shown(world, request_id, 1, CREDIT_MANAGER)
+    assert request.closed_at is not None
+    assert block_texts(card)[-1] == (
+        f":heavy_minus_sign: Withdrawn by creditbot on {EN.moment(request.closed_at, ZONE)}: "
+        "the ERP has changed the order since this request was filed, so approving it would "
+        "release more than was asked for. The requester can ask again for the order as it "
+        "is now.")
+    assert card.buttons() == []
+    [note] = [r for r in rows(world) if r.channel == SALES and r.kind == "approvals.note"]
+    assert note.payload["text"] == (
+        f":heavy_minus_sign: Your request #{request_id} · order release · Lakeside Furniture "
+        "Outlet to release order CB-1 (PO-77) of $10,000.00 is withdrawn: the ERP now has "
+        f"it at $12,000.00 dated {EN.date(today)}. The order is still held; ask again if it "
+        "should ship as it is now.")
+    [button] = [e for b in note.payload["blocks"] if b["type"] == "actions"
+                for e in b["elements"]]
+    assert (button["text"]["text"], button["action_id"]) == ("Request release",
+                                                            "orders_request_release")
+    assert '"order":"CB-1"' in button["value"] and '"customer":"C0013"' in button["value"]
+    history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history lakeside").all_text()
+    assert (f"cancelled by creditbot on {EN.moment(request.closed_at, ZONE)}: the ERP "
+            "changed the order") in history.split("\n")
+
+
+def test_a_release_stays_asked_for_when_the_erp_has_the_order_smaller(
+        world, monkeypatch, tmp_path: Path):
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-77")
+    request_id = _release_of(world, "C0013", "CB-1")
+    today = world.services.today()
+    _import_orders(world, monkeypatch, tmp_path, f"PO-77,C0013,{today},9000,USD,open")
+    assert (checks(world)["CB-1"].state, checks(world)["CB-1"].amount) == ("held", 9000)
+    assert _request(world, request_id).state is RequestState.OPEN
+    assert audit(world, "requests.withdrawn") == []
+
+
+def test_a_release_of_an_erp_order_moved_to_another_customer_is_withdrawn(
+        world, monkeypatch, tmp_path: Path):
+    today = world.services.today()
+    _import_orders(world, monkeypatch, tmp_path, f"SO-MOVE-1,C0013,{today},50000,USD,open")
+    request_id = _release_of(world, "C0013", "SO-MOVE-1")
+    # Acme Packaging has an invoice overdue past the rules: still held, now its own.
+    _import_orders(world, monkeypatch, tmp_path, f"SO-MOVE-1,C0002,{today},50000,USD,open")
+    row = checks(world)["SO-MOVE-1"]
+    assert (row.customer_id, row.state) == ("C0002", "held")
+    request = _request(world, request_id)
+    assert (request.state, request.closed_note) == (RequestState.CANCELLED,
+                                                    Withdrawn.ORDER_CHANGED)
+    [note] = [r for r in rows(world) if r.channel == SALES and r.kind == "approvals.note"]
+    assert note.payload["text"] == (
+        f":heavy_minus_sign: Your request #{request_id} · order release · Lakeside Furniture "
+        "Outlet to release order SO-MOVE-1 of $50,000.00 is withdrawn: the ERP now has it "
+        f"for Acme Packaging (C0002), at $50,000.00 dated {EN.date(today)}. The order is "
+        "still held; ask again if it should ship as it is now.")
+
+
+def test_a_release_of_an_erp_order_moved_and_released_is_withdrawn_as_released(
+        world, monkeypatch, tmp_path: Path):
+    # The request stayed open under the first customer for an order already released.
+    today = world.services.today()
+    _import_orders(world, monkeypatch, tmp_path, f"SO-MOVE-1,C0013,{today},50000,USD,open")
+    request_id = _release_of(world, "C0013", "SO-MOVE-1")
+    _import_orders(world, monkeypatch, tmp_path, f"SO-MOVE-1,C0001,{today},50000,USD,open")
+    assert checks(world)["SO-MOVE-1"].state == "released"
+    request = _request(world, request_id)
+    assert (request.state, request.closed_by, request.closed_note) == (
+        RequestState.CANCELLED, "creditbot", Withdrawn.RELEASED)
+    assert request.closed_at is not None
+    history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history lakeside").all_text()
+    assert (f"cancelled by creditbot on {EN.moment(request.closed_at, ZONE)}: the order "
+            "passed the rules and was released") in history.split("\n")

@@ -38,3 +38,22 @@ def test_the_last_approval_of_an_overtaken_request_is_refused(world: World) -> N
     assert audit(world, "limits.changed") == []
     with world.services.engine.connect() as conn:
         assert conn.execute(LimitChangeRow.__table__.select()).all() == []
+
+
+def test_the_last_approval_after_the_erp_changed_the_customers_currency_is_refused(
+        world: World) -> None:
+    # Approved, a USD limit stood on the EUR limit the ERP had moved the customer to, and
+    # every `/credit order` of the customer answered "cannot combine EUR and USD".
+    request_id = file_request(world)
+    approve(world, CREDIT_MANAGER, request_id, 1, "ok")
+    with world.services.engine.begin() as conn:  # the next customers import
+        conn.execute(update(CustomerRow).where(CustomerRow.customer_id == "C0002")
+                     .values(currency="EUR"))
+    view = open_modal(world, FINANCE_DIRECTOR,
+                      shown(world, request_id, 2, FINANCE_DIRECTOR), "Approve")
+    assert errors(world.slack.submit(FINANCE_DIRECTOR, view, {"comment": "fine"})) == {
+        "comment": "The customer's limit is now €100,000.00, in EUR, not in USD as this "
+                   "request asks: it can only be rejected or cancelled. File a new request "
+                   "in EUR."}
+    assert [d.level for d in decisions(world, request_id)] == [1]
+    assert audit(world, "limits.changed") == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from decimal import Decimal
 
 from domain.approvals.model import Outcome, RequestKind, RequestState
 from domain.approvals.use_cases import Filing
@@ -37,6 +38,22 @@ def test_approving_a_request_the_erp_overtook_is_refused_and_changes_nothing():
     # Rejecting it still works.
     record = requests.decide(member(FD), filed.id, 2, Outcome.REJECTED, "ERP is higher")
     assert record.request.state is RequestState.REJECTED
+
+
+def test_approving_a_request_in_a_currency_the_erp_no_longer_uses_is_refused():
+    # A USD limit stood on the EUR limit the ERP moved the customer to: every order of
+    # the customer then failed on adding euros to dollars.
+    requests, uow, _, _ = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "Q1",
+                                              "+100k"))
+    requests.decide(member(CM), filed.id, 1, Outcome.APPROVED)
+    erp_limit(uow, Money(Decimal("100000"), "EUR"))
+    assert refused(requests.decide, member(FD), filed.id, 2, Outcome.APPROVED) == (
+        "The customer's limit is now EUR 100,000.00, in EUR, not in USD as this request "
+        "asks: it can only be rejected or cancelled. File a new request in EUR.")
+    with uow:
+        assert uow.credit_requests.get(filed.id).state is RequestState.OPEN  # type: ignore[union-attr]
+        assert uow.credit_requests.effective_limits(["C0001"], TODAY) == {}
 
 
 def test_an_approved_limit_gives_way_to_the_next_limit_the_erp_exports():
