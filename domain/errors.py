@@ -48,7 +48,7 @@ class CustomerNotFound(CustomerLookupError):
         if candidates:
             names = ", ".join(c.label() for c in candidates)
             super().__init__(query, candidates,
-                             N_("No customer matches “{query}”. Closest: {names}"), names=names)
+                             N_("No customer is named “{query}”. Closest: {names}"), names=names)
         else:
             super().__init__(query, candidates, N_("No customer matches “{query}”."))
 

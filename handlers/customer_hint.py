@@ -11,7 +11,7 @@ from domain.text import N_, Phrase
 
 NOT_FOUND = N_("No customer matches “{query}”. Try part of the name or the customer id, "
                "e.g. `{example}`.")
-CLOSEST = N_("No customer matches “{query}”. Closest: {names}. Use the id, e.g. "
+CLOSEST = N_("No customer is named “{query}”. Closest: {names}. Use the id, e.g. "
              "`{example}`.")
 AMBIGUOUS = N_("“{query}” matches several customers: {names}. Use the id, e.g. "
                "`{example}`.")

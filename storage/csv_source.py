@@ -134,6 +134,13 @@ class CsvFile:
                 return
             except UnicodeDecodeError as problem:
                 raise self._undecodable(problem, start) from None
+            except UnicodeError as problem:
+                # Not a bad byte but a codec that cannot start on this file at all (UTF-16
+                # without a byte order mark, punycode, "undefined").
+                raise ImportFileError(
+                    f"{self.path}: {self.encoding} cannot read this file ({problem}); check "
+                    "which encoding the ERP writes and name it with --encoding (UTF-16 "
+                    "without a byte order mark is utf-16-le or utf-16-be)") from None
             except csv.Error as problem:
                 raise ImportFileError(f"{self.path}, line {start}: {problem}") from None
             yield start, cells
@@ -188,8 +195,12 @@ class CsvFile:
 def _is_legacy(codec: str) -> bool:
     """An ASCII-compatible encoding other than UTF-8 (gb18030, cp1252, latin-1…), under
     which UTF-8 bytes still decode, only into the wrong characters."""
-    return not codec.startswith(("utf-8", "utf-16", "utf-32")) and codecs.lookup(
-        codec).decode(b"customer_id,name")[0] == "customer_id,name"
+    if codec.startswith(("utf-8", "utf-16", "utf-32")):
+        return False
+    try:
+        return codecs.lookup(codec).decode(b"customer_id,name")[0] == "customer_id,name"
+    except UnicodeError:  # "undefined", punycode: refused when the file is read
+        return False
 
 
 def _single_byte(codec: str) -> bool:

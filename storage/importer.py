@@ -66,6 +66,7 @@ from storage.models import (
     PaymentRow,
 )
 from storage.repositories.rates import forget_cached_rates
+from storage.types import AMOUNT_SCALE
 
 _OPEN_STATUSES = [s.value for s in INVOICE_STATUSES_IN_EXPOSURE]
 TABLES: dict[str, Table] = {
@@ -90,6 +91,10 @@ _HOLDER = re.compile(r"(?P<kind>\S+) import by (?P<who>.+)")
 
 class ImportBusy(DomainError):
     """Another import is running."""
+
+
+class ImportRefused(DomainError):
+    """The file as a whole cannot be imported (nothing was); the message says why."""
 
 
 class ImportInterrupted(DomainError):
@@ -217,6 +222,7 @@ class CsvImporter:
                     if kind.name == "payments":
                         report.warnings.extend(_overpayments(conn, stage))
                         report.warnings.extend(_ahead_of_invoices(conn, stage))
+                        report.warnings.extend(_other_currency(conn, stage))
                     if kind.name == "invoices":
                         report.warnings.extend(_sign_flips(conn, stage))
                     if kind.name == "customers":
@@ -224,6 +230,7 @@ class CsvImporter:
                     if kind.name == "contracts":
                         report.warnings.extend(_overlapping_contracts(conn, stage))
                     self._merge(conn, stage, target, kind, parser.columns, report)
+                    _within_sqlite_sums(conn, stage, target, report.file)
                     conn.execute(insert(_AUDIT).values(
                         at=datetime.now(UTC), actor=actor, action=f"import.{kind.name}",
                         subject=source.path.name, details=report.as_details()))
@@ -362,6 +369,37 @@ class CsvImporter:
         report.unchanged = known - report.updated
 
 
+# SQLite sums integers (amounts are 1/10,000ths there) in 64 bits and fails past them:
+# one currency's amounts adding up to more than about 922 trillion made every check,
+# alerts scan and report of the portfolio fail, not only the rows that did it. A margin
+# below it, since a sum may run over credit notes as well as invoices.
+SQLITE_SUM_CAP = Decimal("900000000000000")
+
+
+def _within_sqlite_sums(conn: Connection, stage: Table, target: Table, file: str) -> None:
+    """On SQLite, refuses (before the import commits) amounts whose total in one currency
+    SQLite could not add up; PostgreSQL's NUMERIC sums have no such bound."""
+    if conn.dialect.name != "sqlite" or "amount" not in target.c or "amount" not in stage.c:
+        return
+    scaled = SQLITE_SUM_CAP * 10 ** AMOUNT_SCALE
+    # TOTAL() adds as a float, which never overflows: close enough to tell.
+    over = conn.execute(select(target.c.currency).group_by(target.c.currency).having(
+        func.total(func.abs(target.c.amount)) >= float(scaled))
+        .order_by(target.c.currency)).scalars().all()
+    if not over:
+        return
+    currency = over[0]
+    largest = conn.execute(select(stage.c.line_no, stage.c.amount).where(
+        stage.c.currency == currency).order_by(func.abs(stage.c.amount).desc(),
+                                               stage.c.line_no).limit(3)).all()
+    lines = ", ".join(f"line {line}: {_money(amount, currency)}" for line, amount in largest)
+    raise ImportRefused(
+        f"{file}: with this file, the {target.name}' amounts in {currency} would add up to "
+        f"more than {SQLITE_SUM_CAP:,.0f} {currency}, more than SQLite can add exactly; "
+        f"nothing was imported. Check the file's largest amounts ({lines or 'none'}), or "
+        "run creditbot on PostgreSQL for a portfolio that size.")
+
+
 def _insert_for(dialect: str) -> Any:
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -429,7 +467,10 @@ def _fast_processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | No
     dates per import make that visible)."""
     if dialect.name == "sqlite" and isinstance(column_type, Date):
         return date.isoformat
-    return column_type.bind_processor(dialect)
+    # The dialect's own form of the type: a TypeDecorator's bind_processor alone runs its
+    # generic impl's (Amount's Numeric turned SQLite's 1/10,000ths into a float, which
+    # stored 90071992547409.93 as …099328).
+    return column_type.dialect_impl(dialect).bind_processor(dialect)
 
 
 class _Check:
@@ -666,6 +707,29 @@ def _ahead_of_invoices(conn: Connection, stage: Table) -> list[str]:
         "invoice. Import the invoices exported after these payments: until then the check "
         "card, alerts and worklists show what the invoices show open, and the collection "
         "metrics count each payment at most as what its invoice shows settled")
+
+
+def _other_currency(conn: Connection, stage: Table) -> list[str]:
+    """A warning for payments in another currency than the invoice they pay: neither
+    ``_overpayments`` nor ``_ahead_of_invoices`` can weigh them against the invoice (5,000
+    EUR on an invoice of 2,000 USD passed unseen), and the collection metrics count them
+    in their own currency, uncapped (storage.reports)."""
+    if "invoice_id" not in stage.c:
+        return []
+    invoices: Table = TABLES["invoices"]
+    other = (select(stage.c.line_no, stage.c.payment_id, stage.c.amount, stage.c.currency,
+                    invoices.c.invoice_id, invoices.c.currency)
+             .join(invoices, invoices.c.invoice_id == stage.c.invoice_id)
+             .where(stage.c.invalid == 0, stage.c.currency != invoices.c.currency)
+             .order_by(stage.c.line_no))
+    return _rows_warning(
+        conn, other, lambda line, payment, paid, code, invoice, billed_in: (
+            f"line {line}, {payment} of {_money(paid, code)} {code} for {invoice} in "
+            f"{billed_in}"),
+        "payment is in another currency than the invoice it pays",
+        "payments are in another currency than the invoices they pay",
+        "check them in the ERP; the collection metrics count them in their own currency, "
+        "not weighed against their invoices")
 
 
 def _rows_warning(conn: Connection, query: Any, name: Callable[..., str], one: str,

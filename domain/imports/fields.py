@@ -19,8 +19,11 @@ class FieldError(ValueError):
     pass
 
 
-_AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits only, as the formats say: ``\d`` also takes Arabic-Indic (٥٠٠) and
+# full-width (１２３) digits, which Decimal and int() read as numbers.
+_AMOUNT = re.compile(r"-?\d+(?:\.\d+)?", re.ASCII)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_WHOLE = re.compile(r"-?\d+", re.ASCII)
 
 
 # C0 and C1 controls and DEL, tab aside: ERP text is later printed to terminals
@@ -69,7 +72,7 @@ _AMOUNT_DIGITS = 14
 _RATE_DIGITS = 12
 _RATE_DECIMALS = 12
 # An amount that fits, as one regex on the hot path; anything else is looked at again.
-_FITTING_AMOUNT = re.compile(r"-?\d{1,14}(?:\.\d+)?")
+_FITTING_AMOUNT = re.compile(r"-?\d{1,14}(?:\.\d+)?", re.ASCII)
 
 
 def _too_large(raw: str, digits: int) -> FieldError:
@@ -154,10 +157,9 @@ def currency(raw: str) -> str:
 
 def integer(low: int, high: int) -> Parser:
     def parse(raw: str) -> int:
-        try:
-            value = int(raw)
-        except ValueError:
-            raise FieldError(f"“{raw}” is not a whole number") from None
+        if not _WHOLE.fullmatch(raw):  # int() takes "1_000", "٣٠" and " 30" too
+            raise FieldError(f"“{raw}” is not a whole number")
+        value = int(raw)
         if not low <= value <= high:
             raise FieldError(f"must be between {low} and {high}, got {value}")
         return value

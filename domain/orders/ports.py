@@ -144,6 +144,11 @@ class HeldOrders(Protocol):
     def recheck_in(self, uow: UnitOfWork, customer_ids: Sequence[str] | None,
                    now: datetime) -> list[OrderCheck]: ...
 
+    def named(self, uow: UnitOfWork, customer_id: str, order_id: str) -> OrderCheck | None:
+        """The customer's order checked in creditbot that ``order_id`` names (its id or
+        the rep's reference), held or not."""
+        ...
+
     def find(self, uow: UnitOfWork, customer_id: str, order_id: str) -> Order | None:
         """The customer's held order as an order-release request names it (``CB-…``,
         the rep's reference it was placed under, or the ERP's id), as an order; ``None``

@@ -31,7 +31,7 @@ _SIGNED = rf"[{re.escape('+' + MINUS_SIGNS)}]?(?:(?i:{SIGN})[{re.escape(MINUS_SI
 _CURRENCY_SIGN = re.compile(rf"(?i:{SIGN})")
 _SIGN_CHARS = "$€£¥₹₩"
 _NUMERIC = re.compile(rf"{_SIGNED}[\d.,]*\d")
-_QUOTES = {'"': '"', "“": "”", "'": "'", "「": "」"}
+_QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "「": "」", "『": "』", "«": "»"}
 # A multiplier (with or without 元) typed as a word of its own after a number.
 _UNITS = frozenset({*(u for u in MULTIPLIERS if u), "元", *(u + "元" for u in MULTIPLIERS)})
 _CODE_LIKE = re.compile(r"[A-Z]{3}")
@@ -201,6 +201,13 @@ def _quoted(text: str) -> tuple[str, str] | None:
     if end < 0:
         return None
     return text[1:end].strip(), text[end + 1:].strip()
+
+
+def unquoted(text: str) -> str:
+    """``text`` without the quotes around all of it: a reference pasted from mail or a
+    document as “PO-7” is PO-7 (else the same order placed again passed for another)."""
+    quoted = _quoted(text)
+    return quoted[0] if quoted is not None and not quoted[1] else text
 
 
 def names_nothing(text: str) -> bool:

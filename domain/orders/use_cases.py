@@ -23,6 +23,7 @@ from typing import Protocol
 from domain.access import CreditDataAccess, Member
 from domain.amount_text import has_sign, read_amount, within_most
 from domain.amounts import AmountError, exact_money
+from domain.approvals.model import release_key
 from domain.check import CustomerCheck, GroupCheck
 from domain.check.use_cases import Checked
 from domain.currencies import canonical, is_currency
@@ -45,6 +46,7 @@ from domain.orders.model import (
 )
 from domain.orders.ports import NoOrderNotices, OrderChange, OrderHappened, OrderNotices
 from domain.orders.rules import evaluate
+from domain.orders.typed import unquoted
 from domain.ports import UnitOfWork, ViewLog
 from domain.positions import CreditPolicyContext
 from domain.retry import retried
@@ -86,8 +88,8 @@ def clean_reference(text: str | None) -> str | None:
     """A reference as typed, without control or invisible characters, at most 100."""
     if text is None:
         return None
-    cleaned = " ".join(_CONTROL.sub(" ", without_invisible(
-        unicodedata.normalize("NFKC", text))).split())
+    cleaned = unquoted(" ".join(_CONTROL.sub(" ", without_invisible(
+        unicodedata.normalize("NFKC", text))).split()))
     if len(cleaned) > MAX_REFERENCE:
         raise OrderRefused(N_("Keep the order reference under {limit} characters, e.g. "
                               "PO-2026-118."), limit=MAX_REFERENCE)
@@ -138,9 +140,16 @@ class RepeatedOrder(OrderRefused):
     """An order under a reference the customer's earlier order has: a rep retyping the
     line would otherwise count the order twice in the exposure."""
 
-    def __init__(self, placed: OrderCheck) -> None:
+    def __init__(self, placed: OrderCheck, release_request: int | None = None) -> None:
         self.placed = placed
-        if placed.is_held:
+        # The open request to release it: nothing more to ask for (no button).
+        self.release_request = release_request
+        if placed.is_held and release_request is not None:
+            template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
+                          "{day}), which is held; its release is asked for in request "
+                          "#{request}, which waits for a decision (`/credit requests` "
+                          "shows it). Give a new order a reference of its own.")
+        elif placed.is_held:
             # Answered with the order's Request release button (handlers.orders).
             template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
                           "{day}), which is held. Ask for its release with the button "
@@ -157,9 +166,10 @@ class RepeatedOrder(OrderRefused):
             template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
                           "{day}), OK to ship. An order is placed once; give a new order a "
                           "reference of its own.")
+        pending = {} if release_request is None else {"request": release_request}
         super().__init__(template, reference=placed.reference or "", order=placed.order_id,
                          customer=placed.customer_name, amount=placed.amount,
-                         day=placed.order_date)
+                         day=placed.order_date, **pending)
 
 
 class NotOneCustomer(OrderRefused):
@@ -247,7 +257,9 @@ class OrderChecks:
             placed = (uow.orders.placed_with_reference(customer.customer_id, ref)
                       if ref is not None else None)
             if placed is not None:
-                raise RepeatedOrder(placed)
+                pending = (uow.credit_requests.find_open(release_key(
+                    placed.customer_id, placed.order_id)) if placed.is_held else None)
+                raise RepeatedOrder(placed, pending.id if pending is not None else None)
             erp = (uow.orders.erp_order_named(customer.customer_id, ref)
                    if ref is not None else None)
             if erp is not None:
@@ -479,6 +491,16 @@ class OrderChecks:
         return refused
 
     def find(self, uow: UnitOfWork, customer_id: str, order_id: str) -> Order | None:
+        """The customer's held order ``order_id`` names (``named``), as an order."""
+        hold = self.named(uow, customer_id, order_id)
+        if hold is None or not hold.is_held:
+            return None
+        return Order(hold.order_id, hold.customer_id, hold.order_date, hold.amount,
+                     OrderStatus.OPEN, hold.contract_id, reference=hold.reference)
+
+    def named(self, uow: UnitOfWork, customer_id: str, order_id: str) -> OrderCheck | None:
+        """The customer's order checked in creditbot that ``order_id`` names, held or
+        not: its id, or the reference it was placed under."""
         # The rep knows the order by the reference they typed (PO-77) more than by CB-1.
         # An id wins when it names a held order; else the reference, written as the
         # order was placed (case, width and invisible characters aside), may: a rep's
@@ -490,14 +512,14 @@ class OrderChecks:
         if reference is not None and looks_like_our_id(reference):
             # creditbot's own ids as typed any way (cb-2, ＣＢ-２): as it writes them.
             order_id = ORDER_ID_PREFIX + reference[len(ORDER_ID_PREFIX):]
-        hold = uow.orders.find(customer_id, order_id)
-        if hold is None or not hold.is_held:
-            hold = (uow.orders.placed_with_reference(customer_id, reference)
-                    if reference is not None else None)
-        if hold is None or not hold.is_held:
-            return None
-        return Order(hold.order_id, hold.customer_id, hold.order_date, hold.amount,
-                     OrderStatus.OPEN, hold.contract_id, reference=hold.reference)
+        by_id = uow.orders.find(customer_id, order_id)
+        if by_id is not None and by_id.is_held:
+            return by_id
+        by_reference = (uow.orders.placed_with_reference(customer_id, reference)
+                        if reference is not None else None)
+        if by_reference is not None and by_reference.is_held:
+            return by_reference
+        return by_id or by_reference
 
     # -- helpers ------------------------------------------------------------------------
 

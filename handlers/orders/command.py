@@ -45,7 +45,7 @@ def order(context: BoltContext, text: str) -> Message:
     except CustomerLookupError as unclear:
         raise which_customer(unclear, "order", "120k") from None
     except RepeatedOrder as repeated:
-        if not repeated.placed.is_held:
+        if not repeated.placed.is_held or repeated.release_request is not None:
             raise
         # Retyped for a held order: the way on is its release, one press away.
         said = explain(repeated, context["tr"])

@@ -88,6 +88,11 @@ def test_an_order_line_sent_twice_places_one_order(world):
     # Retyped in lower case: still the same order, on both databases, in every script.
     lower = world.slack.slash(SALES, SALES_CHANNEL, "/credit order Acme Industrial 20k po-7")
     assert lower.all_text() == again.all_text()
+    # In quotes, as pasted from a mail or a document: still the same order.
+    for quoted in ("“PO-7”", "'PO-7'", '"po-7"', "‘PO-7’", "「PO-7」"):
+        said = world.slack.slash(SALES, SALES_CHANNEL, f"/credit order Acme Industrial 20k "
+                                                       f"{quoted}")
+        assert said.all_text() == again.all_text(), quoted
     world.slack.slash(SALES, SALES_CHANNEL, "/credit order Acme Industrial 1k STRASSE-Ж")
     folded = world.slack.slash(SALES, SALES_CHANNEL, "/credit order Acme Industrial 1k straße-ж")
     assert folded.all_text() == (
@@ -591,6 +596,14 @@ def test_a_held_order_retyped_is_answered_with_its_release_button(world):
     request = _release_asked(world, again)
     assert (request.order_id, request.order_reference) == ("CB-1", "PO-5")
     assert list(checks(world)) == ["CB-1"]
+    # Its release asked for, the button would only open a form refused on submit.
+    pending = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-5")
+    assert pending.all_text() == (
+        "“PO-5” is already order CB-1 of Lakeside Furniture Outlet ($10,000.00, "
+        f"{day:%b} {day.day}, {day.year}), which is held; its release is asked for in "
+        f"request #{request.id}, which waits for a decision (`/credit requests` shows it). "
+        "Give a new order a reference of its own.")
+    assert pending.buttons() == []
 
 
 def test_a_release_of_an_order_the_customer_lacks_names_its_held_orders(world):
@@ -663,12 +676,35 @@ def test_a_release_is_refused_for_an_order_creditbot_does_not_hold(world):
         "customer": "C0005", "kind": "order_release", "order": "SO-0005-900",
         "reason": "ship it"})
     assert answer.json()["errors"] == {
-        "order": "Order SO-0005-900 is not held (open): there is nothing to release."}
+        "order": "Order SO-0005-900 passed the order rules when it was checked: it is not "
+                 "held, so there is nothing to release."}
     # Nothing but invisible characters is no order at all.
     answer = _release_form(world, "\u200b\u200b")
     assert answer.json()["errors"] == {
         "order": "An order release needs the held order's id (CB-…) or its reference."}
     assert _requests_of(world, SALES) == []
+
+
+def test_a_release_of_an_order_released_or_refused_says_what_became_of_it(world):
+    # The form answered "Lakeside Furniture Outlet has no order “CB-1”, and no held order
+    # to release" for an order it had just released.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-1")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-2")
+    first = _release_asked(world, world.slack.slash(SALES, SALES_CHANNEL,
+                                                    "/credit order lakeside 10k PO-1"))
+    member = _member(world, CREDIT_MANAGER)
+    world.services.requests.decide(member, first.id, 1, Outcome.APPROVED)
+    assert checks(world)["CB-1"].state == "released"
+    for typed in ("CB-1", "po-1"):
+        assert _release_form(world, typed).json()["errors"] == {
+            "order": "Order CB-1 is not held any more: it was released, so there is "
+                     "nothing to release."}
+    second = _release_asked(world, world.slack.slash(SALES, SALES_CHANNEL,
+                                                     "/credit order lakeside 10k PO-2"))
+    world.services.requests.decide(member, second.id, 1, Outcome.REJECTED, "no")
+    assert _release_form(world, "PO-2").json()["errors"] == {
+        "order": "Order CB-2 was refused when its release was rejected: it will not ship. "
+                 "Place it as a new order if it should."}
 
 
 def test_a_second_release_for_one_order_names_the_order_beside_its_field(world):

@@ -334,7 +334,7 @@ def test_a_chinese_reader_gets_roles_examples_and_formats_in_chinese(world):
         "1.5亿、USD 120k 或 120k EUR。")
     # The example of a request for an unclear customer: its reason too.
     assert said(world, "/credit request 华下物留 +5万 理由") == (
-        "没有与“华下物留”匹配的客户。最接近的：华夏物流有限公司 (C0027)。请使用编号，例如 "
+        "没有名为“华下物留”的客户。最接近的：华夏物流有限公司 (C0027)。请使用编号，例如 "
         "`/credit request C0027 +100k 订单增加`。")
     # An order's amount read by the order grammar: its examples were left in English.
     assert said(world, "/credit 订单 华夏物流 五万") == (
@@ -359,7 +359,7 @@ def test_the_form_reports_every_wrong_field_in_one_round(world):
     view = open_form(world)
     assert errors(world.slack.submit(SALES, view, {
         "customer": "nosuch", "kind": "temporary_limit", "amount": "abc"})) == {
-        "customer": "No customer matches “nosuch”. Closest: Northstar Agricultural Co-op "
+        "customer": "No customer is named “nosuch”. Closest: Northstar Agricultural Co-op "
                     "(C0015)",
         "amount": "“abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, "
                   "1.2m, 12万, 1.5亿, USD 120k or 120k EUR.",
@@ -455,7 +455,7 @@ def test_a_plus_with_no_amount_after_it_says_the_amount_is_missing(world):
 def test_a_recording_command_offers_a_close_name_instead_of_taking_it(world):
     # "acme packging" filed a request for Acme Packaging and placed an order on it: a
     # typo close to another customer's name would have recorded on that one.
-    closest = ("No customer matches “acme packging”. Closest: Acme Packaging (C0002), Acme "
+    closest = ("No customer is named “acme packging”. Closest: Acme Packaging (C0002), Acme "
                "Industrial Supply (C0001). Use the id, e.g. ")
     assert said(world, "/credit request acme packging +50k typo") == (
         closest + "`/credit request C0002 +100k larger orders`.")

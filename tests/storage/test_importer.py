@@ -15,7 +15,13 @@ from sqlalchemy import func, select, text
 
 from domain.imports import KINDS, HeaderError
 from storage.csv_source import CsvFile, ImportFileError
-from storage.importer import IMPORT_LEASE, IMPORT_LEASE_TTL, CsvImporter, ImportBusy
+from storage.importer import (
+    IMPORT_LEASE,
+    IMPORT_LEASE_TTL,
+    CsvImporter,
+    ImportBusy,
+    ImportRefused,
+)
 from storage.leases import holder_of, try_acquire
 from storage.models import AuditRow, CustomerRow, InvoiceRow, OrderRow, PaymentRow
 
@@ -103,6 +109,53 @@ def test_values_round_trip_exactly(with_customers, write_csv):
     assert invoices["I1"].order_id == "SO1" and invoices["I2"].order_id is None
     assert customer.equity == Decimal("-1200.50") and customer.name_key == "acme corp"
     assert Decimal(str(rate)) == Decimal("1.0812345678")
+
+
+def test_the_largest_amounts_are_stored_exactly(engine, write_csv):
+    # On SQLite the bulk path passed amounts through a float: 90071992547409.93 was
+    # stored as …099328 and a limit of 999999999999.9999 CLF read back as 1e12.
+    run(engine, write_csv, "customers",
+        "customer_id,name,currency,credit_limit,payment_terms_days\n"
+        "C1,Big,USD,90071992547409.93,30\nC2,Chile,CLF,999999999999.9999,30\n")
+    run(engine, write_csv, "invoices",
+        "invoice_id,customer_id,issue_date,due_date,amount,currency\n"
+        "I1,C1,2026-01-10,2026-02-09,99999999999999.99,USD\n")
+    with engine.connect() as conn:
+        limits = dict(conn.execute(select(CustomerRow.customer_id,
+                                          CustomerRow.credit_limit)).tuples().all())
+        amount = conn.execute(select(InvoiceRow.amount)).scalar_one()
+    assert limits == {"C1": Decimal("90071992547409.93"), "C2": Decimal("999999999999.9999")}
+    assert amount == Decimal("99999999999999.99")
+
+
+def test_amounts_sqlite_cannot_add_up_are_refused_there_and_imported_elsewhere(
+        with_customers, write_csv):
+    # Ten invoices of 99,999,999,999,999.99 imported "committed"; then every check,
+    # alerts scan and report on SQLite failed with "integer overflow", for all customers.
+    engine = with_customers
+    rows = "".join(f"B{n},C1,2026-01-10,2026-02-09,99999999999999.99,USD\n"
+                   for n in range(1, 11))
+    content = "invoice_id,customer_id,issue_date,due_date,amount,currency\n" + rows
+    if engine.dialect.name != "sqlite":
+        assert run(engine, write_csv, "invoices", content).inserted == 10
+        return
+    before = snapshot(engine)
+    with pytest.raises(ImportRefused) as refused:
+        run(engine, write_csv, "invoices", content)
+    path = write_csv("invoices.csv", content)
+    assert str(refused.value) == (
+        f"{path}: with this file, the invoices' amounts in USD would add up to more than "
+        "900,000,000,000,000 USD, more than SQLite can add exactly; nothing was imported. "
+        "Check the file's largest amounts (line 2: 99999999999999.99, line 3: "
+        "99999999999999.99, line 4: 99999999999999.99), or run creditbot on PostgreSQL for "
+        "a portfolio that size.")
+    assert snapshot(engine) == before
+    # Nine of them add up within: imported, and summed exactly.
+    assert run(engine, write_csv, "invoices", content.replace(
+        "B10,C1,2026-01-10,2026-02-09,99999999999999.99,USD\n", "")).inserted == 9
+    with engine.connect() as conn:
+        assert conn.execute(select(func.sum(InvoiceRow.amount))).scalar_one() == Decimal(
+            "899999999999999.91")
 
 
 def test_a_changed_export_updates_only_what_changed(with_customers, write_csv):
@@ -461,7 +514,7 @@ def test_a_payment_above_its_invoice_is_imported_with_a_warning(with_customers, 
                  "P1,C1,2026-11-02,1000.10,USD,I1\n"   # exactly the invoice: fine
                  "P2,C1,2026-11-02,10001.00,USD,I1\n"
                  "P3,C1,2026-11-02,2000.01,EUR,I2\n"
-                 "P4,C1,2026-11-02,5000,USD,I2\n"      # another currency: not compared
+                 "P4,C1,2026-11-02,5000,USD,I2\n"      # another currency: named apart
                  "P5,C1,2026-11-02,99999999,USD,I1\n"
                  "P6,C1,2026-11-02,1000.11,USD,I1\n")
     assert report.committed and report.inserted == 6
@@ -469,7 +522,10 @@ def test_a_payment_above_its_invoice_is_imported_with_a_warning(with_customers, 
         "4 payments are more than the invoices they pay (line 3, P2 of 10001.00 USD for I1 "
         "of 1000.10 USD; line 4, P3 of 2000.01 EUR for I2 of 2000.00 EUR; line 6, P5 of "
         "99999999.00 USD for I1 of 1000.10 USD and 1 more): check them in the ERP; the "
-        "collection metrics count each payment at most as its invoice's amount"]
+        "collection metrics count each payment at most as its invoice's amount",
+        "1 payment is in another currency than the invoice it pays (line 5, P4 of 5000.00 "
+        "USD for I2 in EUR): check them in the ERP; the collection metrics count them in "
+        "their own currency, not weighed against their invoices"]
     one = run(engine, write_csv, "payments",
               "payment_id,customer_id,date,amount,currency,invoice_id\n"
               "P1,C1,2026-11-02,1000.10,USD,I1\nP2,C1,2026-11-02,1000.20,USD,I1\n")
@@ -509,6 +565,21 @@ def test_a_credit_note_is_imported_and_a_refund_above_it_is_named(with_customers
         "exported after these payments: until then the check card, alerts and worklists "
         "show what the invoices show open, and the collection metrics count each payment "
         "at most as what its invoice shows settled"]
+
+
+def test_a_payment_in_another_currency_than_its_invoice_is_named(with_customers, write_csv):
+    # 5,000 EUR on an invoice of 1,000.10 USD passed both payment warnings unseen.
+    engine = with_customers
+    assert run(engine, write_csv, "invoices", INVOICES).committed  # I1 1000.10 USD, I2 2000 EUR
+    assert run(engine, write_csv, "rates", GOOD["rates"]).committed
+    report = run(engine, write_csv, "payments",
+                 "payment_id,customer_id,date,amount,currency,invoice_id\n"
+                 "P1,C1,2026-11-21,5000,EUR,I1\nP2,C1,2026-11-21,100,EUR,I2\n")
+    assert report.committed
+    assert report.warnings == [
+        "1 payment is in another currency than the invoice it pays (line 2, P1 of 5000.00 "
+        "EUR for I1 in USD): check them in the ERP; the collection metrics count them in "
+        "their own currency, not weighed against their invoices"]
 
 
 def test_an_invoice_turned_into_a_credit_note_or_back_is_named(with_customers, write_csv):
@@ -769,6 +840,21 @@ def test_utf16_is_read_when_named_and_recognised_when_not(engine, write_csv, tmp
         f"{tmp_path / 'customers.csv'}: the file contains NUL bytes: it is UTF-16 text. Re-run "
         "with --encoding utf-16, or export it as “CSV UTF-8 (comma delimited)”.")
     assert run(engine, write_csv, "customers", content, encoding="utf-16").inserted == 2
+
+
+@pytest.mark.parametrize(("written", "name", "codec", "why"), [
+    ("utf-16-le", "utf-16", "utf-16", "UTF-16 stream does not start with BOM"),
+    ("ascii", "undefined", "undefined", "undefined encoding")])
+def test_a_codec_that_cannot_start_on_the_file_is_one_line(write_csv, written, name, codec,
+                                                           why):
+    # UTF-16 written without a byte order mark, read as "utf-16": a traceback.
+    path = write_csv("c.csv", CUSTOMERS.encode(written))
+    with pytest.raises(ImportFileError) as raised:
+        CsvFile(path, encoding=name)
+    assert str(raised.value) == (
+        f"{path}: {codec} cannot read this file ({why}); check which encoding the ERP "
+        "writes and name it with --encoding (UTF-16 without a byte order mark is "
+        "utf-16-le or utf-16-be)")
 
 
 def test_utf8_named_explicitly_still_accepts_a_bom(engine, write_csv):

@@ -263,3 +263,20 @@ def test_a_tiny_amount_with_too_many_decimals_is_quoted_in_digits_not_an_exponen
     assert errors("invoices", INVOICE_HEADER,
                   ["I1", "C1", "2026-01-01", "2026-01-31", "0.0000001", "USD"]) == [
         ("amount", "“0.0000001” has more decimals than USD allows (2); round it to 0.00")]
+
+
+def test_digits_of_other_scripts_are_no_amounts_dates_or_days():
+    # ٥٠٠ was stored as 500.00, １２３ as 123.00 and ٣٠ days of terms as 30; a full-width
+    # date was "not a real calendar date" rather than not one in YYYY-MM-DD form.
+    assert errors("invoices", INVOICE_HEADER,
+                  ["I1", "C1", "２０２６-01-10", "2026-01-31", "٥٠٠", "USD"]) == [
+        ("issue_date", "“２０２６-01-10” is not a date in YYYY-MM-DD form (e.g. 2026-03-31)"),
+        ("amount", "“٥٠٠” is not an amount: write digits with an optional “.” and decimals, "
+                   "no thousands separators or currency signs (e.g. 1234.50)")]
+    header = ["customer_id", "name", "currency", "credit_limit", "payment_terms_days"]
+    for days in ("٣٠", "1_0", "３０"):
+        assert errors("customers", header, ["C1", "Acme", "USD", "１２３", days]) == [
+            ("credit_limit", "“１２３” is not an amount: write digits with an optional “.” "
+                             "and decimals, no thousands separators or currency signs (e.g. "
+                             "1234.50)"),
+            ("payment_terms_days", f"“{days}” is not a whole number")], days

@@ -170,7 +170,7 @@ def test_an_unknown_name_lists_each_close_customer_once():
         resolve_customer("nordi handels", directory)
     assert [c.customer_id for c in raised.value.candidates] == ["C2", "C1"]
     assert str(raised.value) == (
-        "No customer matches “nordi handels”. Closest: "
+        "No customer is named “nordi handels”. Closest: "
         "Nordwind GmbH / Nordwind Handels GmbH (C2), Nordlicht GmbH / Nordlicht Handels GmbH (C1)")
 
 
