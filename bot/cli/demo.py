@@ -25,7 +25,7 @@ def demo(data_dir: Path | None, force: bool) -> None:
     Creates and migrates the schema first if needed. Refuses a database that already has
     customers unless --force is given.
     """
-    from bot.demo import load_demo_data
+    from bot.demo import load_demo_data, review_demo_orders
 
     services = _services(schema=False)
     # Like `db upgrade`, the demo may start a new SQLite file; then the usual engine opens it.
@@ -45,4 +45,8 @@ def demo(data_dir: Path | None, force: bool) -> None:
     load_demo_data(services.engine, services.today(), data_dir,
                    progress=lambda report: out.print(summary_line(report), markup=False,
                                                      soft_wrap=True))
+    counts = review_demo_orders(services.orders)
+    out.print(f"orders: {counts['reviewed']:,} open ERP order(s) reviewed, {counts['held']:,} "
+              "held (the demo's account owners are not messaged)", markup=False,
+              soft_wrap=True)
     print_portfolio(services, services.today(), 15)

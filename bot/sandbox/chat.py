@@ -31,7 +31,7 @@ from rich.table import Table
 import handlers
 from bot.config import AppConfig
 from bot.delivery import jobs_client
-from bot.demo import load_demo_data
+from bot.demo import load_demo_data, review_demo_orders
 from bot.local_server import LocalServer
 from bot.sandbox.clock import HOW_TO_WRITE, SandboxClock, UnreadableTime
 from bot.sandbox.driver import Reply, SlackDriver
@@ -251,6 +251,7 @@ class Sandbox:
             if database_url is None:
                 self.console.print("[dim]" + self.tr._("Loading the demo portfolio…") + "[/dim]")
                 load_demo_data(services.engine, services.today())
+                review_demo_orders(services.orders)
             else:
                 self._copy_in(database_url, services)
             self.sender = Sender(OutboxStore(services.engine),

@@ -134,6 +134,9 @@ def test_demo_loads_and_prints_the_portfolio(cli):
         assert "invoices:" in result.stdout and "0 rejected (committed)" in result.stdout
         assert "Northwind Trading Co. — credit position as of 2026-11-29" in result.stdout
         assert "15 of 50 customers" in result.stdout
+        # Its ERP orders reviewed as a first import would, without the owners' notes.
+        assert ("orders: 32 open ERP order(s) reviewed, 22 held (the demo's account owners "
+                "are not messaged)") in result.stdout.splitlines()
         card = cli("position", "acme indus")
     assert card.exit_code == 0
     assert "Acme Industrial Supply (C0001)" in card.stdout
