@@ -210,6 +210,8 @@ def _read(text: str, too_large: str, increase: bool, implied: str | None) -> Typ
         if "most" in wrong.params:  # too large: said as an order's or a limit's
             raise AmountError(text, too_large, most=f"{MOST:,}") from None
         params = {k: v for k, v in wrong.params.items() if k not in ("text", "examples")}
+        if "written" in params:  # a suggestion keeps the + it was typed with
+            params["written"] = sign + params["written"]
         raise AmountError(text, wrong.template, **params) from None
     if typed.value > MOST:
         raise AmountError(text, too_large, most=f"{MOST:,}")

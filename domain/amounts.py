@@ -40,6 +40,10 @@ MINUS_SIGNS = "-\u2212\u2010\u2011\u2012\u2013\u2014\u2015"
 _MINUS_WORD = re.compile(rf"(?:^|(?<=\s))[{re.escape(MINUS_SIGNS)}]\s*(?=\S)")
 AMOUNT_TOO_LARGE = N_("“{text}” is too large: creditbot takes amounts up to {most}.")
 NOT_POSITIVE = N_("“{text}” is not an amount greater than zero: write it like {examples}.")
+# Decimals after a comma, as much of Europe writes them (12.000,50, 1,5k): a comma
+# followed by one or two digits is never a thousands separator, so it is not guessed at
+# but pointed out. Group 1 the whole part (thousands points allowed), 2 the decimals.
+_DECIMAL_COMMA = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d{1,2})(?![\d.,])")
 
 # An optional currency code, digits in groups of three with "," (or none), optional
 # decimals, a multiplier, an optional 元, an optional currency code.
@@ -82,6 +86,13 @@ def parse_amount(text: str) -> TypedAmount:
                                         + folded[signed.end():]).split())):
         raise AmountError(text, NOT_POSITIVE)  # "-5", "USD -5": amounts, below zero
     if match is None or (match["before"] and match["after"]):
+        comma = _DECIMAL_COMMA.search(folded)
+        if comma is not None:
+            point = comma[1].replace(".", "") + "." + comma[2]
+            raise AmountError(text, N_("“{text}” has a decimal comma: write decimals after "
+                                       "a point and no point between thousands, like "
+                                       "{written}."),
+                              written=folded[:comma.start()] + point + folded[comma.end():])
         raise AmountError(text)
     currency = canonical(match["before"] or match["after"] or "") or None
     if currency is not None and not is_currency(currency):

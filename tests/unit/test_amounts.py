@@ -87,6 +87,26 @@ def test_what_is_not_an_amount_says_how_to_write_one(text, reason):
     assert EXAMPLES == "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR"
 
 
+@pytest.mark.parametrize(("text", "written"), [
+    ("12.000,50", "12000.50"), ("1,5k", "1.5k"), ("1,50", "1.50"), ("USD 12,5", "USD 12.5"),
+    ("1.234.567,89 EUR", "1234567.89 EUR"), ("1,5万", "1.5万"), ("１２，５", "12.5")])
+def test_a_decimal_comma_is_pointed_out_with_the_amount_written_with_a_point(text, written):
+    # "12.000,50" was told only how amounts look in general, the comma never mentioned.
+    with pytest.raises(AmountError) as refused:
+        parse_amount(text)
+    assert str(refused.value) == (
+        f"“{text}” has a decimal comma: write decimals after a point and no point between "
+        f"thousands, like {written}.")
+    parse_amount(written)  # what it suggests is taken
+
+
+def test_a_comma_before_three_digits_still_groups_thousands():
+    assert parse_amount("1,500").value == 1500
+    with pytest.raises(AmountError) as refused:
+        parse_amount("12,345,67")
+    assert str(refused.value) == f"“12,345,67” is not an amount: write it like {EXAMPLES}."
+
+
 @pytest.mark.parametrize("text", ["100000000000000", "1" + "0" * 30, "USD 2000000亿"])
 def test_amounts_beyond_ten_trillion_are_refused_as_too_large(text):
     """They overflowed the databases' exact columns (a 500 on filing) or the decimal
