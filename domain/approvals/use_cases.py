@@ -84,7 +84,7 @@ from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer, OrderStatus
 from domain.money import Money
-from domain.orders.model import OrderCheck, OrderState
+from domain.orders.model import NOT_HELD, OrderCheck
 from domain.orders.ports import HeldOrders
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext
@@ -120,17 +120,6 @@ class CancelRefused(DomainError):
 
 # Held orders named in a refusal of a release for an order the customer does not have.
 SHOWN_HELD = 5
-# An order release asked for an order creditbot checked but does not hold (``named`` finds
-# it held first, so HELD never gets here).
-_NOT_HELD = {
-    OrderState.PASSED: N_("Order {order} passed the order rules when it was checked: it is "
-                          "not held, so there is nothing to release."),
-    OrderState.HELD: N_("Order {order} is held."),
-    OrderState.RELEASED: N_("Order {order} is not held any more: it was released, so "
-                            "there is nothing to release."),
-    OrderState.REFUSED: N_("Order {order} was refused when its release was rejected: it "
-                           "will not ship. Place it as a new order if it should."),
-}
 
 
 @dataclass(frozen=True)
@@ -373,7 +362,7 @@ class CreditRequests:
             placed = (self.held_orders.named(uow, customer.customer_id, order_id)
                       if order is None and self.held_orders is not None else None)
             if placed is not None:
-                raise _refused(_NOT_HELD[placed.state], order=placed.order_id)
+                raise _refused(NOT_HELD[placed.state], order=placed.order_id)
             if order is None:
                 erp = uow.credit_requests.order(order_id)
                 if erp is not None and erp.customer_id == customer.customer_id and (

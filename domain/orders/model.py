@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from domain.model import HeldOrder
 from domain.money import Money
+from domain.text import N_
 
 # How creditbot numbers the orders placed in Slack (CB-17). The ERP's order ids (the
 # demo's SO-…) never start so; a rep's reference may not look so either.
@@ -201,3 +202,16 @@ class Verdict:
         left = self.contract_left
         return left is not None and (left.currency != self.limit.currency
                                      or left.amount < self.headroom.amount)
+
+
+# Why an order creditbot checked has no release to ask for (``OrderChecks.named`` finds a
+# held one first, so HELD is said only of a race).
+NOT_HELD = {
+    OrderState.PASSED: N_("Order {order} passed the order rules when it was checked: it is "
+                          "not held, so there is nothing to release."),
+    OrderState.HELD: N_("Order {order} is held."),
+    OrderState.RELEASED: N_("Order {order} is not held any more: it was released, so "
+                            "there is nothing to release."),
+    OrderState.REFUSED: N_("Order {order} was refused when its release was rejected: it "
+                           "will not ship. Place it as a new order if it should."),
+}

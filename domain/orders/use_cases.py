@@ -35,6 +35,7 @@ from domain.model import AuditEntry, Customer, Order, OrderStatus
 from domain.money import Money
 from domain.orders.events import OrderHeld, OrderReleased
 from domain.orders.model import (
+    NOT_HELD,
     ORDER_ID_PREFIX,
     ContractUse,
     OrderCheck,
@@ -297,6 +298,25 @@ class OrderChecks:
             except DomainError:
                 return False
         return True
+
+    def release_refusal(self, actor: Member, customer_id: str, order_id: str
+                        ) -> OrderRefused | None:
+        """Why there is no release to ask for of the customer's order (a *Request
+        release* button pressed after the order was released, refused, or its release
+        asked for), or ``None``: the form may open. The form's filing checks it all again."""
+        self._require(actor, "orders.check_refused", customer_id)
+        with self.unit_of_work() as uow:
+            order = self.named(uow, customer_id, order_id)
+            if order is None:
+                return None
+            if not order.is_held:
+                return OrderRefused(NOT_HELD[order.state], order=order.order_id)
+            pending = uow.credit_requests.find_open(release_key(customer_id, order.order_id))
+        if pending is None:
+            return None
+        return OrderRefused(N_("The release of order {order} is already asked for in request "
+                               "#{request}, which waits for a decision (`/credit requests` "
+                               "shows it)."), order=order.order_id, request=pending.id)
 
     # -- on its own ---------------------------------------------------------------------
 

@@ -62,6 +62,10 @@ def on_request_release(body: dict[str, Any], context: BoltContext) -> None:
     pressed: ReleaseValue = context["payload"]
     deps: Deps = context["deps"]
     deps.access.require(context["member"])
+    refused = deps.orders.release_refusal(context["member"], pressed.customer, pressed.order)
+    if refused is not None:  # said at the press, not after the form is filled in
+        context["reply"](explain(refused, context["tr"]))
+        return
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
         "channel_id")
     view = request_view(context["tr"], channel=channel, customer=pressed.customer)

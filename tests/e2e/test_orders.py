@@ -712,6 +712,22 @@ def test_a_release_of_an_order_released_or_refused_says_what_became_of_it(world)
                  "Place it as a new order if it should."}
 
 
+def test_request_release_pressed_when_there_is_none_to_ask_says_so_at_the_press(world):
+    # The form opened all the same, and said so only once filled in and submitted.
+    held = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-1")
+    request = _release_asked(world, held)
+    asked = world.slack.click(SALES, held, "Request release")
+    assert asked is not None and asked.all_text() == (
+        f"The release of order CB-1 is already asked for in request #{request.id}, which "
+        "waits for a decision (`/credit requests` shows it).")
+    world.services.requests.decide(_member(world, CREDIT_MANAGER), request.id, 1,
+                                   Outcome.APPROVED)
+    released = world.slack.click(SALES, held, "Request release")
+    assert released is not None and released.all_text() == (
+        "Order CB-1 is not held any more: it was released, so there is nothing to release.")
+    assert len(world.emulator.views) == 1  # the first press's form only
+
+
 def test_a_second_release_for_one_order_names_the_order_beside_its_field(world):
     # The error sat under Customer and read as one request per customer, while the
     # customer's other orders were accepted.
