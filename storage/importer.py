@@ -21,6 +21,7 @@ import operator
 import os
 import re
 import socket
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -774,26 +775,33 @@ def _sign_flips(conn: Connection, stage: Table) -> list[str]:
 
 
 def _case_twins(conn: Connection, stage: Table) -> list[str]:
-    """A warning for new customer ids that differ from another only in letter case
-    (c0001 beside C0001): ids are exact, so they become two customers, which an ERP
-    rarely means. Customers are a few thousand rows: compared in Python."""
+    """A warning for new customer ids that differ from another only in letter case or
+    width (c0001, Ｃ0001 beside C0001): ids are exact, so they become two customers, which
+    an ERP rarely means, and a person typing either reaches only one of them (what people
+    type is read case- and width-blind). Customers are a few thousand rows: compared in
+    Python."""
     customers: Table = TABLES["customers"]
     known = set(conn.execute(select(customers.c.customer_id)).scalars())
-    seen = {customer_id.casefold(): customer_id for customer_id in sorted(known)}
+
+    def folded(customer_id: str) -> str:
+        return unicodedata.normalize("NFKC", customer_id).casefold()
+
+    seen = {folded(customer_id): customer_id for customer_id in sorted(known)}
     twins: list[str] = []
     for line, customer_id in conn.execute(
             select(stage.c.line_no, stage.c.customer_id)
             .where(stage.c.invalid == 0).order_by(stage.c.line_no)):
         if customer_id in known:
             continue
-        other = seen.setdefault(customer_id.casefold(), customer_id)
+        other = seen.setdefault(folded(customer_id), customer_id)
         if other != customer_id:
             twins.append(f"line {line}, {customer_id} beside {other}")
         known.add(customer_id)
     if not twins:
         return []
     what = ("customer id differs" if len(twins) == 1 else "customer ids differ")
-    return [f"{len(twins)} new {what} from another only in letter case ({_named(twins)}): "
+    return [f"{len(twins)} new {what} from another only in letter case or width "
+            f"({_named(twins)}): "
             "creditbot keeps them as separate customers; if they are one, correct the id "
             "in the ERP"]
 

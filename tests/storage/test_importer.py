@@ -473,12 +473,13 @@ def test_a_new_customer_id_differing_only_in_case_is_imported_with_a_warning(
                  "c1,lower-case Acme,USD,5,30\n"
                  "C3,Gamma,USD,5,30\n"
                  "c3,gamma again,USD,5,30\n"
-                 "B2,Beta again,EUR,5,30\n")     # C2's digit, not its case: no twin
-    assert report.committed and report.inserted == 4
+                 "B2,Beta again,EUR,5,30\n"      # C2's digit, not its case: no twin
+                 "Ｃ3,full-width Gamma,USD,5,30\n")  # typed as C3 by anyone: a twin too
+    assert report.committed and report.inserted == 5
     assert report.warnings == [
-        "2 new customer ids differ from another only in letter case (line 3, c1 beside C1; "
-        "line 5, c3 beside C3): creditbot keeps them as separate customers; if they are "
-        "one, correct the id in the ERP"]
+        "3 new customer ids differ from another only in letter case or width (line 3, c1 "
+        "beside C1; line 5, c3 beside C3; line 7, Ｃ3 beside C3): creditbot keeps them as "
+        "separate customers; if they are one, correct the id in the ERP"]
     again = run(with_customers, write_csv, "customers",
                 "customer_id,name,currency,credit_limit,payment_terms_days\n"
                 "c1,lower-case Acme,USD,5,30\n")
