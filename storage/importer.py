@@ -659,12 +659,8 @@ def _overpayments(conn: Connection, stage: Table) -> list[str]:
     if "invoice_id" not in stage.c:  # an optional column: no payment names an invoice
         return []
     invoices: Table = TABLES["invoices"]
-    over = (select(stage.c.line_no, stage.c.payment_id, stage.c.amount, stage.c.currency,
-                   invoices.c.invoice_id, invoices.c.amount)
-            .join(invoices, invoices.c.invoice_id == stage.c.invoice_id)
-            .where(stage.c.invalid == 0, stage.c.currency == invoices.c.currency,
-                   stage.c.amount > func.abs(invoices.c.amount))
-            .order_by(stage.c.line_no))
+    over = _paying(stage, invoices.c.amount, and_(stage.c.currency == invoices.c.currency,
+                                                  stage.c.amount > func.abs(invoices.c.amount)))
     return _rows_warning(
         conn, over, lambda line, payment, paid, code, invoice, billed: (
             f"line {line}, {payment} of {_money(paid, code)} {code} for {invoice} of "
@@ -673,6 +669,16 @@ def _overpayments(conn: Connection, stage: Table) -> list[str]:
         "payments are more than the invoices they pay",
         "check them in the ERP; the collection metrics count each payment at most as its "
         "invoice's amount")
+
+
+def _paying(stage: Table, shown: Any, where: Any) -> Any:
+    """The file's good payments of an invoice for which ``where`` holds, in file order:
+    (line, payment, amount, currency, invoice, ``shown`` of the invoice)."""
+    invoices: Table = TABLES["invoices"]
+    return (select(stage.c.line_no, stage.c.payment_id, stage.c.amount, stage.c.currency,
+                   invoices.c.invoice_id, shown)
+            .join(invoices, invoices.c.invoice_id == stage.c.invoice_id)
+            .where(stage.c.invalid == 0, where).order_by(stage.c.line_no))
 
 
 def _ahead_of_invoices(conn: Connection, stage: Table) -> list[str]:
@@ -718,11 +724,7 @@ def _other_currency(conn: Connection, stage: Table) -> list[str]:
     if "invoice_id" not in stage.c:
         return []
     invoices: Table = TABLES["invoices"]
-    other = (select(stage.c.line_no, stage.c.payment_id, stage.c.amount, stage.c.currency,
-                    invoices.c.invoice_id, invoices.c.currency)
-             .join(invoices, invoices.c.invoice_id == stage.c.invoice_id)
-             .where(stage.c.invalid == 0, stage.c.currency != invoices.c.currency)
-             .order_by(stage.c.line_no))
+    other = _paying(stage, invoices.c.currency, stage.c.currency != invoices.c.currency)
     return _rows_warning(
         conn, other, lambda line, payment, paid, code, invoice, billed_in: (
             f"line {line}, {payment} of {_money(paid, code)} {code} for {invoice} in "
