@@ -70,13 +70,18 @@ class Form:
     fields: list[Field]
 
     def find(self, name: str) -> Field | None:
-        """A field by its number, its block id or its label (any case)."""
+        """A field by its number, its block id or its label (any case), or by the start
+        of one field's label only (``next action`` for *Next action on*)."""
         name = name.strip()
         if name.isdigit() and 0 < int(name) <= len(self.fields):
             return self.fields[int(name) - 1]
-        folded = name.casefold()
-        return next((f for f in self.fields if f.block_id.casefold() == folded), None) or next(
+        folded = " ".join(name.casefold().split())
+        found = next((f for f in self.fields if f.block_id.casefold() == folded), None) or next(
             (f for f in self.fields if f.label.casefold() == folded), None)
+        if found is not None or len(folded) < 3:
+            return found
+        starting = [f for f in self.fields if f.label.casefold().startswith(folded)]
+        return starting[0] if len(starting) == 1 else None
 
     def unfilled(self) -> list[Field]:
         """The required fields left empty: Slack's client keeps the form open on them,

@@ -202,3 +202,18 @@ def test_errors_then_an_updated_view_then_a_note_are_each_shown_next(tmp_path: P
     assert driver.sent[2] == {"step": {"type": "plain_text_input", "value": "call again"}}
     assert " Next step  (a form)\n1. Next step [step]\n" in text
     assert text.rstrip().endswith(" Log action  (a form)\nSomeone logged it first.\n OK")
+
+
+def test_a_field_is_found_by_the_start_of_its_label_when_only_one_starts_so():
+    # "next action: 15/12/2026" for *Next action on* was "fills in no field of this form",
+    # so the wrong date was never checked and the next step silently kept its old date.
+    form = form_of(VIEW)
+
+    def found(name: str) -> str | None:
+        field = form.find(name)
+        return None if field is None else field.block_id
+
+    assert [found(n) for n in ("calls", "  Copy ", "col", "cha", "INVO")] == [
+        "count", "cc", "who", "where", "invoices"]
+    # Too short to tell, or the start of no label.
+    assert [found(n) for n in ("co", "c", "calls made twice", "mood")] == [None] * 4
