@@ -61,6 +61,11 @@ MAX_QUERY = 200
 # (domain.text.INVISIBLE) are dropped, so a reference pasted with a zero-width space in
 # it is the same reference.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# What a rep may type after the amount meaning a date ("on 31/12/2026", "by 2026-12-31"),
+# which would otherwise be kept as the order's reference.
+_DATE_WORDS = re.compile(
+    r"(?:(?:on|by|for|until|due|dated?)\s+)?(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4})",
+    re.IGNORECASE | re.ASCII)
 
 
 class OrderChanged(DomainError):
@@ -238,6 +243,10 @@ class OrderChecks:
             raise OrderRefused(N_("“{reference}” is how creditbot numbers its orders: give "
                                   "the order a reference of your own (your PO number, "
                                   "say), or none."), reference=ref)
+        if ref is not None and _DATE_WORDS.fullmatch(ref):
+            raise OrderRefused(N_("“{reference}” reads as a date, not an order reference: an "
+                                  "order is dated the day it is placed. Give your own "
+                                  "reference (your PO number, say), or none."), reference=ref)
         now, today = self.clock(), self.today()
         known = self._known(actor, query, close=False)
         # The customer and the amount are read before the write lock is taken (SQLite has

@@ -204,6 +204,13 @@ def test_check_with_an_amount_answers_without_recording(world):
     # A thousands point, as much of Europe writes it: 1,500 or 1.50, not a guess.
     ("/credit order acme industrial 1.500", "“1.500” could be 1500 or 1.50: write 1500 "
      "without the point, or 1.50."),
+    # A date after the amount was kept as the order's reference: "CB-6 (on 31/12/2026)".
+    ("/credit order acme industrial 5k on 31/12/2026", "“on 31/12/2026” reads as a date, not "
+     "an order reference: an order is dated the day it is placed. Give your own reference "
+     "(your PO number, say), or none."),
+    ("/credit order acme industrial 5k 2026-12-31", "“2026-12-31” reads as a date, not an "
+     "order reference: an order is dated the day it is placed. Give your own reference "
+     "(your PO number, say), or none."),
     # A decimal comma, pointed out with the amount as creditbot reads it.
     ("/credit order acme industrial 12.000,50", "“12.000,50” has a decimal comma: write "
      "decimals after a point and no point between thousands, like 12000.50."),
