@@ -7,7 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from domain.errors import AmbiguousCustomer, CustomerLookupError, DomainError
+from domain.lookup import named_without_guessing, normalize_name
+from domain.model import Customer
+from domain.refs import CustomerRef
 from domain.text import N_, Phrase
+from handlers.i18n import Translator
+from handlers.render import Block, context, erp_text
 
 NOT_FOUND = N_("No customer matches “{query}”. Try part of the name or the customer id, "
                "e.g. `{example}`.")
@@ -54,3 +59,20 @@ def which_customer(error: CustomerLookupError, command: str, after: str = "",
     template = AMBIGUOUS if isinstance(error, AmbiguousCustomer) else CLOSEST
     return WhichCustomer(template, query=query, names=names,
                          example=example(error.candidates[0].customer_id))
+
+
+def guessed(query: str, customer: Customer | CustomerRef, tr: Translator) -> Block | None:
+    """A line over a card shown for a close match of what was typed (``lakesid
+    furnture``): said, so that a typo is not mistaken for the customer's exact name,
+    and the next look can be by its id. ``None`` when the query named the customer (its
+    id, its name, the start or a part of it)."""
+    names = (customer.name, customer.name_local)
+    if named_without_guessing(query, customer.customer_id, names):
+        return None
+    key = normalize_name(query)
+    if key and any(key in normalize_name(name) for name in names if name):
+        return None
+    return context(tr._(":mag: No customer is named “{query}”: this is the closest, "
+                        "{customer} ({id}).", query=erp_text(query, 100),
+                        customer=erp_text(customer.name, 100),
+                        id=erp_text(customer.customer_id, 64)))

@@ -188,12 +188,15 @@ class SqlOrderStore:
         checked = exists().where(_K.c.source == OrderSource.ERP.value,
                                  _K.c.order_id == _O.c.order_id)
         # A rep's order exported under her reference was checked when she placed it,
-        # unless the ERP has it at more than she placed (the rest was never checked).
+        # unless the ERP has it at more than she placed (the rest was never checked). A
+        # held one is re-checked as the ERP has it (OrderChecks.recheck_in): reviewed as
+        # an order of its own too, it was held twice, and its release freed one hold.
         placed = exists().where(_K.c.source == OrderSource.SLACK.value,
                                 _K.c.customer_id == _O.c.customer_id,
                                 _same_name(_O.c.order_id, _K.c.reference),
                                 or_(_K.c.currency != _O.c.currency,
-                                    _K.c.amount >= _O.c.amount))
+                                    _K.c.amount >= _O.c.amount,
+                                    _K.c.state == OrderState.HELD.value))
         rows = self._execute(select(_O).where(_O.c.status == OrderStatus.OPEN.value,
                                               ~checked, ~placed)
                              .order_by(_O.c.order_date, _O.c.order_id))

@@ -31,7 +31,7 @@ from handlers.approvals.request_render import (
     role_name,
     size,
 )
-from handlers.customer_hint import which_customer
+from handlers.customer_hint import guessed, which_customer
 from handlers.deps import Deps
 from handlers.i18n import N_, Translator
 from handlers.order_label import order_label
@@ -68,6 +68,9 @@ def history(context_: BoltContext, rest: str) -> Message:
     name = found.requests[0].request.customer_name if found.requests else found.customer.name
     title = tr._("History of {customer}", customer=f"{name} ({found.customer.customer_id})")
     blocks: list[Block] = [header(title)]
+    note = guessed(rest, found.customer, tr)
+    if note is not None:
+        blocks.append(note)
     if not found.requests and not found.limit_changes and not found.held_orders:
         blocks.append(section(tr._("No credit request was filed for this customer yet. "
                                    "File one with `/credit request {customer} +100k "

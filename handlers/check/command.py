@@ -10,11 +10,12 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain.check import Checked
+from domain.check import Checked, CustomerCheck
 from domain.errors import CustomerLookupError
 from domain.orders.typed import amount_read, split_check
 from handlers.check.blocks import card, which_customer
 from handlers.check.payloads import SubjectValue
+from handlers.customer_hint import guessed
 from handlers.deps import Deps
 from handlers.i18n import Translator
 from handlers.orders.blocks import verdict_message
@@ -37,8 +38,13 @@ def check(context: BoltContext, query: str) -> Message:
     except CustomerLookupError as unclear:
         return which_customer(unclear, context["tr"],
                               None if typed is None else amount_read(typed))
-    return _cards.card(found, context["tr"], deps.timezone, _may_share_here(context),
-                       deps.assignments.may_assign(context["member"]))
+    text, blocks = _cards.card(found, context["tr"], deps.timezone, _may_share_here(context),
+                               deps.assignments.may_assign(context["member"]))
+    note = guessed(query, found.customer, context["tr"]) if isinstance(
+        found, CustomerCheck) else None
+    if note is None or not blocks:
+        return text, blocks
+    return text, [blocks[0], note, *blocks[1:]]  # under the customer's name
 
 
 class _Cards:

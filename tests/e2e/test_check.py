@@ -81,6 +81,24 @@ def test_check_finds_the_customer_a_person_means(world, query, customer_id):
     customer, _ = expected(world, customer_id)
     reply = world.slack.slash(SALES, SALES_CHANNEL, f"/credit check {query}")
     assert reply.blocks[0]["text"]["text"] == customer.name
+    # A close match says so under the name (it was shown as if named exactly); what
+    # named the customer (its id, name, a start or part of it) adds nothing.
+    notes = [e["text"] for b in reply.blocks[1:2] if b["type"] == "context"
+             for e in b["elements"]]
+    if query == "sumit outdor gear":
+        assert notes == [f":mag: No customer is named “{query}”: this is the closest, "
+                         f"{customer.name} ({customer_id})."]
+    else:
+        assert notes == []
+
+
+def test_history_says_when_it_shows_the_closest_customer(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit history lakesde")
+    assert reply.blocks[1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": (
+        ":mag: No customer is named “lakesde”: this is the closest, Lakeside Furniture "
+        "Outlet (C0013).")}]}
+    named = world.slack.slash(SALES, SALES_CHANNEL, "/credit history lakeside")
+    assert [b["type"] for b in named.blocks[:2]] == ["header", "section"]
 
 
 def test_an_ambiguous_name_offers_the_candidates_as_buttons(world):

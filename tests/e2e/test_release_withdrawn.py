@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cli import main
-from domain.approvals.model import RequestKind, RequestState, Withdrawn
+from domain.approvals.model import Outcome, RequestKind, RequestState, Withdrawn
 from domain.approvals.use_cases import Filing
 from storage.models import InvoiceRow
 from tests.conftest import ROOT
@@ -124,6 +124,15 @@ def test_a_release_asked_for_a_reps_order_is_withdrawn_when_the_erp_has_it_large
     history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history lakeside").all_text()
     assert (f"cancelled by creditbot on {EN.moment(request.closed_at, ZONE)}: the ERP "
             "changed the order") in history.split("\n")
+    # One order, one hold: the ERP's copy was reviewed as an order of its own as well
+    # (held behind itself), and approving the release asked again freed only CB-1.
+    assert "PO-77" not in checks(world)
+    again = _release_of(world, "C0013", "CB-1")
+    member = world.services.config.roster().member(CREDIT_MANAGER)
+    world.services.requests.decide(member, again, 1, Outcome.APPROVED)
+    assert checks(world)["CB-1"].state == "released"
+    assert [r.order_id for r in checks(world).values() if r.state == "held"
+            and r.customer_id == "C0013"] == ["SO-0013-901"]
 
 
 def test_a_release_stays_asked_for_when_the_erp_has_the_order_smaller(
