@@ -769,9 +769,13 @@ class Sandbox:
             channel = str(call.args.get("channel", ""))
             if call.args.get("user") != state.user.user_id or call.status != 200:
                 continue
-            place = "#" + self.channels.get(channel, channel)
-            self.console.print("[bold magenta]creditbot[/] [dim]" + rich_escape(self.tr._(
-                "(only you can see this, in {place})", place=place)) + "[/dim]")
+            if channel.startswith("D"):  # a form filed from a button in a direct message
+                where = self.tr._("(only you can see this, in your direct messages)")
+            else:
+                where = self.tr._("(only you can see this, in {place})",
+                                  place="#" + self.channels.get(channel, channel))
+            self.console.print("[bold magenta]creditbot[/] [dim]" + rich_escape(where)
+                               + "[/dim]")
             posted = Reply(channel, call.text, call.blocks, ephemeral=True)
             _keep(render_message(self.console, posted.blocks, posted.text, self._name,
                                  numbered=len(shown), lettered=len(chosen)),

@@ -24,12 +24,12 @@ from handlers.approvals.cards import quoted
 from handlers.approvals.request_render import (
     LIST_RESERVE,
     MESSAGE_BUDGET,
-    STATES,
     actor,
     figures,
     kind_title,
     role_name,
     size,
+    state_word,
 )
 from handlers.customer_hint import guessed, which_customer
 from handlers.deps import Deps
@@ -124,7 +124,7 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
     lines = [
         tr._("*#{request}* {kind} · {figures} · {state}", request=request.id,
              kind=kind_title(request.kind, tr), figures=figures(request, tr),
-             state=tr._(STATES[request.state])),
+             state=state_word(request, tr)),
         tr._("filed by <@{who}> on {when}:", who=request.requested_by,
              when=_when(requests, tr, request.filed_at)) + "\n" + quoted(request.reason),
     ]
@@ -134,7 +134,7 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
     # after a level was decided needs its own closing line, as one with no decision.
     ended_otherwise = request.state in (RequestState.CANCELLED, RequestState.EXPIRED)
     if request.closed_by and request.closed_at and (ended_otherwise or not record.decisions):
-        line = tr._("{state} by {who} on {when}", state=tr._(STATES[request.state]),
+        line = tr._("{state} by {who} on {when}", state=state_word(request, tr),
                     who=actor(request.closed_by, tr),
                     when=_when(requests, tr, request.closed_at))
         if request.closed_note is not None:

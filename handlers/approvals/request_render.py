@@ -37,6 +37,14 @@ STATES = {
 }
 
 
+def state_word(request: CreditRequest, tr: Translator) -> str:
+    """Where a request stands, in one word: one creditbot closed on its own is
+    "withdrawn", as its cards and notes say, never the "cancelled" of a person's Cancel."""
+    if request.state is RequestState.CANCELLED and request.closed_note is not None:
+        return tr._("withdrawn")
+    return tr._(STATES[request.state])
+
+
 def kind_title(kind: RequestKind, tr: Translator) -> str:
     return tr._(KIND_TITLES[kind])
 

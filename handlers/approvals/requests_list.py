@@ -16,13 +16,13 @@ from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelV
 from handlers.approvals.request_render import (
     LIST_RESERVE,
     MESSAGE_BUDGET,
-    STATES,
     age,
     customer_label,
     figures,
     kind_title,
     size,
     stage,
+    state_word,
 )
 from handlers.deps import Deps
 from handlers.i18n import Translator
@@ -133,7 +133,7 @@ def _line(record: RequestRecord, requests: CreditRequests, tr: Translator,
                           age=age(request.filed_at, now, tr)))
     else:
         closed = request.closed_at or request.filed_at
-        parts.append(tr._("{state} {age}", state=tr._(STATES[request.state]),
+        parts.append(tr._("{state} {age}", state=state_word(request, tr),
                           age=age(closed, now, tr)))
     return "\n".join(parts)
 

@@ -19,7 +19,7 @@ from domain.collections.work import History, WorkNotices
 from domain.messages import OutgoingMessage
 from domain.model import Customer
 from domain.ports import Outbox
-from handlers.approvals.request_render import STATES, kind_title
+from handlers.approvals.request_render import kind_title, state_word
 from handlers.collections.blocks import (
     KINDS,
     LISTED,
@@ -179,7 +179,7 @@ class CollectionNotices(WorkNotices):
             (tr._("*Credit requests and decisions*"), [
                 tr._("#{request} {kind}, filed {day} by <@{who}>: {state}", request=r.id,
                      kind=kind_title(r.kind, tr), day=r.filed_at.astimezone(self.zone).date(),
-                     who=r.requested_by, state=tr._(STATES[r.state]))
+                     who=r.requested_by, state=state_word(r, tr))
                 for r in history.requests]),
         ]
         for heading, lines in parts:

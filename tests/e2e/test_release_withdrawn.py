@@ -122,7 +122,7 @@ def test_a_release_asked_for_a_reps_order_is_withdrawn_when_the_erp_has_it_large
                                                             "orders_request_release")
     assert '"order":"CB-1"' in button["value"] and '"customer":"C0013"' in button["value"]
     history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history lakeside").all_text()
-    assert (f"cancelled by creditbot on {EN.moment(request.closed_at, ZONE)}: the ERP "
+    assert (f"withdrawn by creditbot on {EN.moment(request.closed_at, ZONE)}: the ERP "
             "changed the order") in history.split("\n")
     # One order, one hold: the ERP's copy was reviewed as an order of its own as well
     # (held behind itself), and approving the release asked again freed only CB-1.
@@ -179,5 +179,5 @@ def test_a_release_of_an_erp_order_moved_and_released_is_withdrawn_as_released(
         RequestState.CANCELLED, "creditbot", Withdrawn.RELEASED)
     assert request.closed_at is not None
     history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history lakeside").all_text()
-    assert (f"cancelled by creditbot on {EN.moment(request.closed_at, ZONE)}: the order "
+    assert (f"withdrawn by creditbot on {EN.moment(request.closed_at, ZONE)}: the order "
             "passed the rules and was released") in history.split("\n")

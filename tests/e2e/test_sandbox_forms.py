@@ -415,3 +415,21 @@ def test_ctrl_d_in_a_form_closes_it_unsubmitted(monkeypatch, clock, tmp_path):
     text = _plain(console.export_text())
     assert text.endswith("You closed the form without submitting it.")
     assert "filed" not in text
+
+
+def test_a_form_filed_from_a_direct_message_is_confirmed_there(monkeypatch, clock,
+                                                               tmp_path):
+    # The confirmation said "(only you can see this, in #D01SALESBEN)": a raw DM id.
+    out = _run(monkeypatch, tmp_path, """:as U01SALESAMY
+/credit order lakeside 10k PO-1
+:as U01SALESBEN
+2
+reason: customer pays friday
+:submit
+""")
+    confirmed = out[out.index("form> :submit"):]
+    assert confirmed.startswith("""form> :submit
+… pressed “File request”
+The form closed.
+creditbot (only you can see this, in your direct messages)
+📥 Request #1 filed: order release for Lakeside Furniture Outlet (C0013)""")
