@@ -52,6 +52,10 @@ DOMAIN = "creditbot"
 DEFAULT_LOCALE = "en-US"
 
 
+# Punctuation that ends a sentence in Chinese (and Japanese): no space follows it.
+_FULL_WIDTH_STOPS = frozenset("。！？；：）」』")
+
+
 def babel_locale(tag: str) -> Locale:
     """``zh-CN``, ``zh_CN``, ``en-US``, ``ja``… as Babel knows them; unknown → en_US."""
     try:
@@ -78,6 +82,17 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int, **params: Any) -> str:
         text = self.catalogue.ngettext(singular, plural, n)
         return self.fill(text, {"n": n, **params})
+
+    @staticmethod
+    def sentences(*parts: str) -> str:
+        """Sentences one after another: a space between them, but none after a
+        full-width stop (Chinese runs "驳回。订单…" on, "驳回。 订单" shows a gap)."""
+        text = ""
+        for part in parts:
+            if text and part:
+                text += "" if text[-1] in _FULL_WIDTH_STOPS else " "
+            text += part
+        return text
 
     def fill(self, text: str, params: Mapping[str, Any]) -> str:
         return text.format(**{k: self.value(v) for k, v in params.items()})

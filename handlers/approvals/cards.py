@@ -267,7 +267,7 @@ def requester_note(tr: Translator, request: CreditRequest, decision: Decision,
         text = ":x: " + tr._("Your request {subject} was rejected at level {level} by {who}.",
                              subject=about, level=decision.level, who=who)
         if request.kind is RequestKind.ORDER_RELEASE:
-            text += " " + refused(tr, request)
+            text = tr.sentences(text, refused(tr, request))
     elif request.state is RequestState.APPROVED:
         text = ":white_check_mark: " + tr._(
             "Your request {subject} is approved: {who} approved its last level. {effect}",

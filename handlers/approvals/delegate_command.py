@@ -57,8 +57,9 @@ def delegate(context: BoltContext, rest: str) -> Message:
         "`/credit delegate end` ends it sooner.", who=granted.delegate,
         start=granted.starts_on, until=granted.until)
     if before:
-        said += " " + tr._("This replaces your delegation to <@{who}> until {until}.",
-                           who=before[0].delegate, until=before[0].until)
+        said = tr.sentences(said, tr._("This replaces your delegation to <@{who}> until "
+                                       "{until}.", who=before[0].delegate,
+                                       until=before[0].until))
     return _say(said)
 
 

@@ -23,6 +23,6 @@ def reverted_text(tr: Translator, reverted: Reverted, *, to_owner: bool) -> str:
         "again.", limit=change.limit, customer=erp_text(reverted.customer_name, NAME),
         day=change.expires_on, now=reverted.limit_now)
     if not to_owner:
-        text += " " + tr._("Nobody owns this account in the ERP, so the credit department "
-                           "is told.")
+        text = tr.sentences(text, tr._("Nobody owns this account in the ERP, so the credit "
+                                       "department is told."))
     return text
