@@ -7,12 +7,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.wiring import Services
+from domain.errors import DomainError, RecordsUnavailable
 from domain.imports import KINDS
 from storage.csv_source import CsvFile
 from storage.importer import CsvImporter, ImportReport
 
 # The command line's words (English, as the rest of its output).
 NOTHING_IMPORTED = "Nothing was imported."
+REVIEW_UNFINISHED = ("the file is imported, but the database did not answer while its orders "
+                     "were reviewed and the held ones checked again; `creditbot jobs run "
+                     "orders` finishes that (the orders job does every 15 minutes).")
 REJECTED_FILE = ("nothing was imported: {rows} row(s) have problems. Fix them, or re-run "
                  "with --skip-invalid to import the good rows.")
 
@@ -37,8 +41,12 @@ def review_orders(services: Services) -> dict[str, int]:
     orders checked again (invoices re-imported as paid may release them). Every held
     order is re-checked, not only the imported customers': held orders are few, and an
     exchange-rate or customers import moves any customer's figures."""
-    counts = services.orders.review_imported()
-    return {**counts, "released": len(services.orders.recheck())}
+    try:
+        counts = services.orders.review_imported()
+        return {**counts, "released": len(services.orders.recheck())}
+    except RecordsUnavailable:
+        # Not "nothing was changed": the file's rows are in, only what follows them is not.
+        raise DomainError(REVIEW_UNFINISHED) from None
 
 
 def orders_line(counts: dict[str, int]) -> str:

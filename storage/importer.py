@@ -395,8 +395,9 @@ def _within_sqlite_sums(conn: Connection, stage: Table, target: Table, file: str
                                                stage.c.line_no).limit(3)).all()
     lines = ", ".join(f"line {line}: {_money(amount, currency)}" for line, amount in largest)
     raise ImportRefused(
-        f"{file}: with this file, the {target.name}' amounts in {currency} would add up to "
-        f"more than {SQLITE_SUM_CAP:,.0f} {currency}, more than SQLite can add exactly; "
+        f"{file}: with this file, the {target.name}' amounts in {currency}, counted without "
+        f"their sign, would add up to more than {SQLITE_SUM_CAP:,.0f} {currency}, more than "
+        "SQLite can add exactly (credit notes cancel out only at the end of a sum); "
         f"nothing was imported. Check the file's largest amounts ({lines or 'none'}), or "
         "run creditbot on PostgreSQL for a portfolio that size.")
 

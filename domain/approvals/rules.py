@@ -21,6 +21,7 @@ from domain.approvals.model import (
     Outcome,
     RequestKind,
     RequestState,
+    Withdrawn,
 )
 from domain.approvals.roles import Role
 from domain.errors import DomainError
@@ -60,7 +61,19 @@ class RequestClosed(NotDecidable):
                                      "would have ended on {day}, so there is nothing left "
                                      "to decide."),
         }
-        super().__init__(templates[request.state], request=request.id,
+        template = templates[request.state]
+        withdrawn = request.state is RequestState.CANCELLED and (
+            request.closed_note is not None or request.closed_by == "creditbot")
+        if withdrawn and request.closed_note is Withdrawn.ORDER_CHANGED:
+            template = N_("Request #{request} was withdrawn by creditbot: the ERP has "
+                          "changed the order since it was filed, so there is nothing left "
+                          "to decide. Its requester can ask again for the order as it is "
+                          "now.")
+        elif withdrawn:  # the only other reason, and that of those withdrawn before 0019
+            template = N_("Request #{request} was withdrawn by creditbot: the order passes "
+                          "the rules now and is released, so there is nothing left to "
+                          "decide.")
+        super().__init__(template, request=request.id,
                          who=request.closed_by or "", level=request.level,
                          day=request.expires_on.isoformat() if request.expires_on else "")
 

@@ -475,6 +475,11 @@ class CreditRequests:
             decision = Decision(request.id, level, request.current.role, outcome,
                                 actor.user_id, now, text, granted.on_behalf_of)
             final = outcome is Outcome.REJECTED or request.is_last_level
+            if final:
+                # Before any row is written: a final decision changes the customer's
+                # holds (a release, a refusal, a limit that re-checks them), as a
+                # re-check or another approval may at once (domain.orders.use_cases).
+                uow.orders.lock_customer(request.customer_id)
             if outcome is Outcome.REJECTED:
                 after = dataclasses.replace(request, state=RequestState.REJECTED,
                                             closed_at=now, closed_by=actor.user_id)

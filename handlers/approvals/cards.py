@@ -179,8 +179,9 @@ def closed_text(tr: Translator, request: CreditRequest, zone: tzinfo) -> str:
             request.closed_note is Withdrawn.ORDER_CHANGED:
         return ":heavy_minus_sign: " + tr._(
             "Withdrawn by creditbot on {when}: the ERP has changed the order since this "
-            "request was filed, so approving it would release more than was asked for. "
-            "The requester can ask again for the order as it is now.", when=when)
+            "request was filed (a larger amount, another currency or another customer), so "
+            "approving it would release an order nobody asked about. The requester can ask "
+            "again for the order as it is now.", when=when)
     if request.state is RequestState.CANCELLED and request.closed_by == "creditbot":
         return ":heavy_minus_sign: " + tr._(
             "Withdrawn by creditbot on {when}: the order passes the rules now and is "

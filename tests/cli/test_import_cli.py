@@ -177,3 +177,25 @@ def test_one_row_is_one_row(cli, write_csv):
     assert result.exit_code == 0
     assert result.stdout == ("customers: 1 row read — 1 inserted, 0 updated, 0 unchanged, "
                              "0 rejected (committed)\n")
+
+
+def test_an_order_review_the_database_breaks_off_says_the_file_is_in(cli, write_csv,
+                                                                     monkeypatch):
+    # "customers: … (committed)" then "error: … nothing was changed": the rows were in.
+    from domain.errors import RecordsUnavailable
+    from domain.orders.use_cases import OrderChecks
+
+    def unavailable(self: OrderChecks) -> dict[str, int]:
+        raise RecordsUnavailable()
+
+    monkeypatch.setattr(OrderChecks, "review_imported", unavailable)
+    result = cli("import", "customers", str(write_csv(
+        "one.csv", "customer_id,name,credit_limit,currency,payment_terms_days\n"
+                   "C1,Acme,1000,USD,30\n")))
+    assert result.exit_code == 1
+    assert result.stdout == ("customers: 1 row read — 1 inserted, 0 updated, 0 unchanged, "
+                             "0 rejected (committed)\n")
+    assert result.stderr == (
+        "error: the file is imported, but the database did not answer while its orders were "
+        "reviewed and the held ones checked again; `creditbot jobs run orders` finishes "
+        "that (the orders job does every 15 minutes).\n")

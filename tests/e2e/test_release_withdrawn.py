@@ -17,7 +17,7 @@ from domain.approvals.use_cases import Filing
 from storage.models import InvoiceRow
 from tests.conftest import ROOT
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL
-from tests.e2e.test_approval_decisions import EN, ZONE, block_texts, rows, shown
+from tests.e2e.test_approval_decisions import EN, ZONE, block_texts, open_modal, rows, shown
 from tests.e2e.test_orders import audit, checks
 
 
@@ -92,12 +92,23 @@ def test_a_release_asked_for_a_reps_order_is_withdrawn_when_the_erp_has_it_large
     # PO-77 at $12,000, and approving would have released that, unasked.
     world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-77")
     request_id = _release_of(world, "C0013", "CB-1")
+    stale = open_modal(world, CREDIT_MANAGER, shown(world, request_id, 1, CREDIT_MANAGER),
+                       "Approve")
     today = world.services.today()
     _import_orders(world, monkeypatch, tmp_path, f"PO-77,C0013,{today},12000,USD,open")
     assert (checks(world)["CB-1"].state, checks(world)["CB-1"].amount) == ("held", 12000)
     request = _request(world, request_id)
     assert (request.state, request.closed_by, request.closed_note) == (
         RequestState.CANCELLED, "creditbot", Withdrawn.ORDER_CHANGED)
+    # The form opened before is answered in words ("cancelled by <@creditbot>" was raw
+    # markup, and the wrong word), and decides nothing.
+    late = world.slack.submit(CREDIT_MANAGER, stale, {"comment": "ok"}).json()
+    assert late["response_action"] == "update"
+    assert late["view"]["blocks"][0]["text"]["text"] == (
+        f"Request #{request_id} was withdrawn by creditbot: the ERP has changed the order "
+        "since it was filed, so there is nothing left to decide. Its requester can ask "
+        "again for the order as it is now.")
+    assert checks(world)["CB-1"].state == "held"
     [withdrawn] = audit(world, "requests.withdrawn")
     assert withdrawn.details == {
         "request": request_id, "order": "CB-1", "why": "order_changed",
@@ -106,9 +117,9 @@ def test_a_release_asked_for_a_reps_order_is_withdrawn_when_the_erp_has_it_large
     assert request.closed_at is not None
     assert block_texts(card)[-1] == (
         f":heavy_minus_sign: Withdrawn by creditbot on {EN.moment(request.closed_at, ZONE)}: "
-        "the ERP has changed the order since this request was filed, so approving it would "
-        "release more than was asked for. The requester can ask again for the order as it "
-        "is now.")
+        "the ERP has changed the order since this request was filed (a larger amount, "
+        "another currency or another customer), so approving it would release an order "
+        "nobody asked about. The requester can ask again for the order as it is now.")
     assert card.buttons() == []
     [note] = [r for r in rows(world) if r.channel == SALES and r.kind == "approvals.note"]
     assert note.payload["text"] == (

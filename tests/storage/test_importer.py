@@ -144,8 +144,9 @@ def test_amounts_sqlite_cannot_add_up_are_refused_there_and_imported_elsewhere(
         run(engine, write_csv, "invoices", content)
     path = write_csv("invoices.csv", content)
     assert str(refused.value) == (
-        f"{path}: with this file, the invoices' amounts in USD would add up to more than "
-        "900,000,000,000,000 USD, more than SQLite can add exactly; nothing was imported. "
+        f"{path}: with this file, the invoices' amounts in USD, counted without their "
+        "sign, would add up to more than 900,000,000,000,000 USD, more than SQLite can add "
+        "exactly (credit notes cancel out only at the end of a sum); nothing was imported. "
         "Check the file's largest amounts (line 2: 99999999999999.99, line 3: "
         "99999999999999.99, line 4: 99999999999999.99), or run creditbot on PostgreSQL for "
         "a portfolio that size.")
