@@ -157,6 +157,11 @@ def test_amounts_sqlite_cannot_add_up_are_refused_there_and_imported_elsewhere(
     with engine.connect() as conn:
         assert conn.execute(select(func.sum(InvoiceRow.amount))).scalar_one() == Decimal(
             "899999999999999.91")
+    # Beyond the cap in all currencies together, within it in each: imported.
+    euros = "".join(f"E{n},C1,2026-01-10,2026-02-09,99999999999999.99,EUR\n"
+                    for n in range(1, 10))
+    assert run(engine, write_csv, "invoices", content.split("\n")[0] + "\n" + euros
+               ).inserted == 9
 
 
 def test_a_changed_export_updates_only_what_changed(with_customers, write_csv):
