@@ -104,6 +104,8 @@ def imported(argument: str, services: Services, tr: Translator) -> list[tuple[st
         said = str(refused)  # a file's refusal names it; a header's does not
         if not said.startswith(str(line.path)):
             said = f"{line.path}: {said}"
+        if "nothing was imported" in said.casefold():  # said already (SQLite's sum cap)
+            return [(said, True)]
         return [(f"{said.rstrip('.')}. {NOTHING_IMPORTED}", True)]
     shown = [(f"{line.path}: {problem}", True) for problem in [
         *report.errors[:ERRORS_SHOWN], *(f"warning: {w}" for w in report.warnings)]]

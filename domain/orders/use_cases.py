@@ -61,11 +61,16 @@ MAX_QUERY = 200
 # (domain.text.INVISIBLE) are dropped, so a reference pasted with a zero-width space in
 # it is the same reference.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-# What a rep may type after the amount meaning a date ("on 31/12/2026", "by 2026-12-31"),
-# which would otherwise be kept as the order's reference.
-_DATE_WORDS = re.compile(
-    r"(?:(?:on|by|for|until|due|dated?)\s+)?(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4})",
-    re.IGNORECASE | re.ASCII)
+# What a rep may type after the amount meaning a date ("on 31/12/2026", "by 2026-12-31",
+# "PO-8 2026-12-31", "12月31日", "tomorrow"), which would otherwise be kept as (part of)
+# the order's reference, and then never meet the ERP's order of that reference.
+_DATE = r"(?:\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4})"
+_DATE_WORDS = re.compile(rf"(?:(?:on|by|for|until|due|dated?)\s+)?{_DATE}",
+                         re.IGNORECASE | re.ASCII)
+_DATE_INSIDE = re.compile(
+    rf"(?<!\S)(?:(?:on|by|for|until|due|dated?)\s+\d{{1,4}}[/.-]\d{{1,2}}(?:[/.-]\d{{1,4}})?"
+    rf"|{_DATE}|today|tomorrow)(?!\S)|\d{{1,2}}月\d{{1,2}}[日号]|今天|明天|后天",
+    re.IGNORECASE)
 
 
 class OrderChanged(DomainError):
@@ -257,6 +262,11 @@ class OrderChecks:
             raise OrderRefused(N_("“{reference}” reads as a date, not an order reference: an "
                                   "order is dated the day it is placed. Give your own "
                                   "reference (your PO number, say), or none."), reference=ref)
+        dated = _DATE_INSIDE.search(ref) if ref is not None else None
+        if dated is not None:
+            raise OrderRefused(N_("“{reference}” has a date in it ({date}): an order is dated "
+                                  "the day it is placed. Give your reference alone (your PO "
+                                  "number, say), or none."), reference=ref, date=dated[0])
         now, today = self.clock(), self.today()
         known = self._known(actor, query, close=False)
         # The customer and the amount are read before the write lock is taken (SQLite has

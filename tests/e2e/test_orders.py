@@ -211,6 +211,16 @@ def test_check_with_an_amount_answers_without_recording(world):
     ("/credit order acme industrial 5k 2026-12-31", "“2026-12-31” reads as a date, not an "
      "order reference: an order is dated the day it is placed. Give your own reference "
      "(your PO number, say), or none."),
+    # A date beside the reference: "CB-33 (PO-8 2026-12-31)" never met the ERP's PO-8.
+    ("/credit order acme industrial 1k PO-8 2026-12-31", "“PO-8 2026-12-31” has a date in it "
+     "(2026-12-31): an order is dated the day it is placed. Give your reference alone (your "
+     "PO number, say), or none."),
+    ("/credit order acme industrial 1k “PO-9” on 31/12", "““PO-9” on 31/12” has a date in "
+     "it (on 31/12): an order is dated the day it is placed. Give your reference alone "
+     "(your PO number, say), or none."),
+    ("/credit order acme industrial 1k PO-13 tomorrow", "“PO-13 tomorrow” has a date in it "
+     "(tomorrow): an order is dated the day it is placed. Give your reference alone (your "
+     "PO number, say), or none."),
     # A decimal comma, pointed out with the amount as creditbot reads it.
     ("/credit order acme industrial 12.000,50", "“12.000,50” has a decimal comma: write "
      "decimals after a point and no point between thousands, like 12000.50."),

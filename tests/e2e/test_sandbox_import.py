@@ -107,3 +107,19 @@ def test_a_line_that_fails_unexpectedly_is_said_and_the_session_goes_on(monkeypa
     assert answers[":import payments p.csv"] == [
         "That failed: RuntimeError: disk on fire. The sandbox goes on."]
     assert answers[":channels"][0].startswith("  1. #")
+
+
+def test_a_file_sqlite_cannot_sum_is_refused_once(monkeypatch, still, tmp_path):
+    # "…nothing was imported. …, or run creditbot on PostgreSQL for a portfolio that
+    # size. Nothing was imported.": the sandbox added its own ending to one that had it.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "big.csv").write_text(
+        "invoice_id,customer_id,issue_date,due_date,amount,currency\n" + "".join(
+            f"B{n},C0001,2026-01-10,2026-02-09,99999999999999.99,USD\n" for n in range(10)))
+    [(_, lines)] = sandbox(monkeypatch, ":import invoices big.csv")
+    assert _said(lines) == (
+        "big.csv: with this file, the invoices' amounts in USD, counted without their sign, "
+        "would add up to more than 900,000,000,000,000 USD, more than SQLite can add exactly "
+        "(credit notes cancel out only at the end of a sum); nothing was imported. Check the "
+        "file's largest amounts (line 2: 99999999999999.99, line 3: 99999999999999.99, line "
+        "4: 99999999999999.99), or run creditbot on PostgreSQL for a portfolio that size.")
