@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.sandbox.driver import HttpResult
 from tests.e2e.alerts_world import audit
@@ -38,11 +38,13 @@ from tests.e2e.test_meeting_scheduling import (
     told,
 )
 
+T = TypeVar("T")
 
-def at_once(*sends: Callable[[], HttpResult]) -> list[HttpResult]:
+
+def at_once(*sends: Callable[[], T]) -> list[T]:
     """Each send in its own thread, released together."""
     start = threading.Barrier(len(sends))
-    answers: list[HttpResult | None] = [None] * len(sends)
+    answers: list[T | None] = [None] * len(sends)
 
     def run(index: int) -> None:
         start.wait()

@@ -7,7 +7,6 @@ ERP had since enlarged, which could then be approved."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from domain.approvals.use_cases import Filing
 from tests.conftest import ROOT
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL
 from tests.e2e.test_approval_decisions import open_modal, shown
+from tests.e2e.test_meeting_races import at_once
 from tests.e2e.test_orders import checks
 
 ORDERS = 6
@@ -33,22 +33,6 @@ def _held_with_requests(world: Any) -> list[int]:
         for n in range(ORDERS)]
 
 
-def _at_once(*work: Any) -> list[Any]:
-    start = threading.Barrier(len(work))
-    done: list[Any] = [None] * len(work)
-
-    def run(index: int) -> None:
-        start.wait()
-        done[index] = work[index]()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(work))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return done
-
-
 def _requests(world: Any, ids: list[int]) -> list[Any]:
     member = world.services.config.roster().member(SALES)
     return [world.services.requests.get(member, i).request for i in ids]
@@ -58,7 +42,7 @@ def test_six_approvals_of_one_customers_releases_at_once_all_decide(world):
     ids = _held_with_requests(world)
     views = [open_modal(world, CREDIT_MANAGER, shown(world, i, 1, CREDIT_MANAGER), "Approve")
              for i in ids]
-    answers = _at_once(*(lambda v=v: world.slack.submit(CREDIT_MANAGER, v, {"comment": "ok"})
+    answers = at_once(*(lambda v=v: world.slack.submit(CREDIT_MANAGER, v, {"comment": "ok"})
                          for v in views))
     assert [(a.status, a.body) for a in answers] == [(200, "")] * ORDERS
     assert [r.state for r in _requests(world, ids)] == [RequestState.APPROVED] * ORDERS
@@ -76,7 +60,7 @@ def test_an_import_and_approvals_at_once_leave_no_request_open_for_a_changed_ord
     path = tmp_path / "orders.csv"
     path.write_text("order_id,customer_id,order_date,amount,currency,status\n" + "".join(
         f"PO-{n},C0013,{today},12000,USD,open\n" for n in range(ORDERS)), encoding="utf-8")
-    imported, *answers = _at_once(
+    imported, *answers = at_once(
         lambda: CliRunner().invoke(main, ["import", "orders", str(path)]),
         *(lambda v=v: world.slack.submit(CREDIT_MANAGER, v, {"comment": "ok"})
           for v in views))
