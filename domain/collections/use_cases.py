@@ -204,8 +204,10 @@ class Assignments:
             customer = uow.customers.get(ref.customer_id)
             current = uow.collections.open_assignment(ref.customer_id)
             if customer is None or current is None:
-                raise AssignRefused(N_("Nobody is assigned to collect {customer}."),
-                                    customer=ref.name)
+                raise AssignRefused(N_("Nobody collects {customer} ({id}) now, so there "
+                                       "is nothing to unassign; `/credit assign {id} "
+                                       "@collector` gives it a collector."),
+                                    customer=ref.name, id=ref.customer_id)
             closed = uow.collections.save_assignment(dataclasses.replace(
                 current, status=AssignmentStatus.CLOSED, closed_at=now,
                 closed_by=actor.user_id))

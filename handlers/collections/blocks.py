@@ -175,7 +175,7 @@ def worklist(listed: Worklist, tr: Translator, note: str | None = None,
     """Two blocks per account (10 a page), a heading and the pager: ~25 blocks.
     ``viewer``: who looks, when it may be someone else's list (the lead's look)."""
     if viewer is not None and listed.collector not in ("", viewer):
-        return _theirs(listed, tr)
+        return _theirs(listed, tr, note)
     page = listed.page
     blocks: list[Block] = []
     if note:
@@ -205,14 +205,15 @@ def worklist(listed: Worklist, tr: Translator, note: str | None = None,
     return message(fallback, blocks)
 
 
-def _theirs(listed: Worklist, tr: Translator) -> Message:
+def _theirs(listed: Worklist, tr: Translator, note: str | None = None) -> Message:
     """Another collector's list, as the lead or an assigner sees it: the same lines, with
     the buttons only for the lead, who may act on any account."""
     page, who = listed.page, mention(listed.collector)
     if not page.total:
         text = tr._("{who} has no accounts to collect.", who=who)
         return message(text, [section(text)])
-    blocks: list[Block] = [section(tr.ngettext(
+    blocks: list[Block] = [section(note)] if note else []
+    blocks += [section(tr.ngettext(
         "*Collections of {who}*: {n} account, page {page} of {pages}, in the order they see "
         "it.",
         "*Collections of {who}*: {n} accounts, page {page} of {pages}, in the order they see "

@@ -54,8 +54,13 @@ def _listed(context: BoltContext, page: int, collector: str | None) -> Message:
         who = tr._(" or ").join(mention(u) for u in refused.overseers)
         text = ":lock: " + tr._(refused.template, who=who or "—")
         return message(text, [section(text)])
-    return worklist(listed, tr, may_assign=deps.assignments.may_assign(context["member"]),
-                    viewer=context["member"].user_id)
+    shown = listed.page
+    # Past the end, the last page is shown, and said to be the last.
+    note = tr.ngettext("There is only {n} page; here it is.",
+                       "There are only {n} pages; here is the last.", shown.pages
+                       ) if page > shown.number and shown.total else None
+    return worklist(listed, tr, note, may_assign=deps.assignments.may_assign(
+        context["member"]), viewer=context["member"].user_id)
 
 
 def on_more(body: dict[str, Any], context: BoltContext) -> None:

@@ -133,7 +133,8 @@ def test_refusals_say_why_and_assign_nothing(world):
         "person from Slack's list, e.g. `/credit assign acme @maria`, or give their Slack "
         "user id such as U0123ABCDE.")
     assert answer(CREDIT_MANAGER, "/credit unassign C0001") == (
-        "Nobody is assigned to collect Acme Industrial Supply.")
+        "Nobody collects Acme Industrial Supply (C0001) now, so there is nothing to "
+        "unassign; `/credit assign C0001 @collector` gives it a collector.")
     assert open_assignments(world) == {ACME: ANNA}
     assert len(audit(world, "collections.")) == 1
 

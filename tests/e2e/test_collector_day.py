@@ -334,6 +334,10 @@ def test_a_long_worklist_pages_in_place_and_reads_in_chinese(world):
     assert shown == set(ids)
     assert world.slack.slash(OTHER_COLLECTOR, "D04COLLECT2", "/credit collect 2").blocks \
         == second.blocks
+    # Past the end: the last page, said to be the last (it was shown as if asked for).
+    past = world.slack.slash(OTHER_COLLECTOR, "D04COLLECT2", "/credit collect 5")
+    assert section_texts(past)[0] == "There are only 2 pages; here is the last."
+    assert past.blocks[1:] == second.blocks
     assert world.slack.slash(OTHER_COLLECTOR, "D04COLLECT2", "/credit collect two").text == (
         "`/credit collect` takes a page number or nothing, e.g. `/credit collect 2`; the "
         "collections lead names a collector too, e.g. `/credit collect @maria`. “two” is not "

@@ -148,7 +148,9 @@ def test_unassign_closes_and_tells_the_collector():
     assert (last.closed, last.previous) == (True, ANNA)
     with pytest.raises(AssignRefused) as nobody:
         assignments.unassign(MANAGER, "beta")
-    assert str(nobody.value) == "Nobody is assigned to collect Beta."
+    assert str(nobody.value) == (
+        "Nobody collects Beta (C2) now, so there is nothing to unassign; `/credit assign C2 "
+        "@collector` gives it a collector.")
 
 
 def test_auto_assign_follows_rules_then_the_least_loaded_collector():
