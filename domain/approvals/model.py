@@ -143,6 +143,16 @@ class CreditRequest:
         return self.state is RequestState.OPEN
 
     @property
+    def withdrawn(self) -> Withdrawn | None:
+        """Why creditbot withdrew it, when it did: those it withdrew before the reason was
+        kept (``closed_note`` None, closed by creditbot) were all released by a re-check."""
+        if self.state is not RequestState.CANCELLED:
+            return None
+        if self.closed_note is not None:
+            return self.closed_note
+        return Withdrawn.RELEASED if self.closed_by == "creditbot" else None
+
+    @property
     def current(self) -> Level:
         return self.route[self.level - 1]
 

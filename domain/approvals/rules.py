@@ -62,14 +62,12 @@ class RequestClosed(NotDecidable):
                                      "to decide."),
         }
         template = templates[request.state]
-        withdrawn = request.state is RequestState.CANCELLED and (
-            request.closed_note is not None or request.closed_by == "creditbot")
-        if withdrawn and request.closed_note is Withdrawn.ORDER_CHANGED:
+        if request.withdrawn is Withdrawn.ORDER_CHANGED:
             template = N_("Request #{request} was withdrawn by creditbot: the ERP has "
                           "changed the order since it was filed, so there is nothing left "
                           "to decide. Its requester can ask again for the order as it is "
                           "now.")
-        elif withdrawn:  # the only other reason, and that of those withdrawn before 0019
+        elif request.withdrawn is Withdrawn.RELEASED:
             template = N_("Request #{request} was withdrawn by creditbot: the order passes "
                           "the rules now and is released, so there is nothing left to "
                           "decide.")

@@ -65,8 +65,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # "PO-8 2026-12-31", "12月31日", "tomorrow"), which would otherwise be kept as (part of)
 # the order's reference, and then never meet the ERP's order of that reference.
 _DATE = r"(?:\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4})"
-_DATE_WORDS = re.compile(rf"(?:(?:on|by|for|until|due|dated?)\s+)?{_DATE}",
-                         re.IGNORECASE | re.ASCII)
 _DATE_INSIDE = re.compile(
     rf"(?<!\S)(?:(?:on|by|for|until|due|dated?)\s+\d{{1,4}}[/.-]\d{{1,2}}(?:[/.-]\d{{1,4}})?"
     rf"|{_DATE}|today|tomorrow)(?!\S)|\d{{1,2}}月\d{{1,2}}[日号]|今天|明天|后天",
@@ -258,11 +256,11 @@ class OrderChecks:
             raise OrderRefused(N_("“{reference}” is how creditbot numbers its orders: give "
                                   "the order a reference of your own (your PO number, "
                                   "say), or none."), reference=ref)
-        if ref is not None and _DATE_WORDS.fullmatch(ref):
+        dated = _DATE_INSIDE.search(ref) if ref is not None else None
+        if dated is not None and dated[0] == ref:
             raise OrderRefused(N_("“{reference}” reads as a date, not an order reference: an "
                                   "order is dated the day it is placed. Give your own "
                                   "reference (your PO number, say), or none."), reference=ref)
-        dated = _DATE_INSIDE.search(ref) if ref is not None else None
         if dated is not None:
             raise OrderRefused(N_("“{reference}” has a date in it ({date}): an order is dated "
                                   "the day it is placed. Give your reference alone (your PO "
@@ -430,6 +428,8 @@ class OrderChecks:
         by_customer: dict[str, list[tuple[OrderCheck, Order | None]]] = {}
         changed: list[tuple[str, OrderCheck]] = []  # (customer before, the hold now)
         _lock_customers(uow, [h.customer_id for h in uow.orders.held(customer_ids)])
+        # Read again under the locks: what was read before them may have been released or
+        # changed by the transaction that held one.
         for hold in uow.orders.held(customer_ids):
             erp = _erp_copy(uow, hold)
             now_held = self._as_the_erp_has_it(uow, hold, erp, now)

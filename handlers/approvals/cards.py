@@ -175,14 +175,13 @@ def outcome_text(tr: Translator, decision: Decision, zone: tzinfo) -> str:
 
 def closed_text(tr: Translator, request: CreditRequest, zone: tzinfo) -> str:
     when = tr.moment(request.closed_at, zone) if request.closed_at else "-"
-    if request.state is RequestState.CANCELLED and \
-            request.closed_note is Withdrawn.ORDER_CHANGED:
+    if request.withdrawn is Withdrawn.ORDER_CHANGED:
         return ":heavy_minus_sign: " + tr._(
             "Withdrawn by creditbot on {when}: the ERP has changed the order since this "
             "request was filed (a larger amount, another currency or another customer), so "
             "approving it would release an order nobody asked about. The requester can ask "
             "again for the order as it is now.", when=when)
-    if request.state is RequestState.CANCELLED and request.closed_by == "creditbot":
+    if request.withdrawn is Withdrawn.RELEASED:
         return ":heavy_minus_sign: " + tr._(
             "Withdrawn by creditbot on {when}: the order passes the rules now and is "
             "released, so no approval is needed any more.", when=when)

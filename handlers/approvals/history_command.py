@@ -51,7 +51,7 @@ from handlers.render import (
 REQUESTS_SHOWN = 12
 CHANGES_SHOWN = 15
 COMMENT = 300
-# Why creditbot withdrew a request, after "cancelled by creditbot on …".
+# Why creditbot withdrew a request, after "withdrawn by creditbot on …".
 _WITHDRAWN = {
     Withdrawn.RELEASED: N_("the order passed the rules and was released"),
     Withdrawn.ORDER_CHANGED: N_("the ERP changed the order"),
@@ -137,8 +137,8 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
         line = tr._("{state} by {who} on {when}", state=state_word(request, tr),
                     who=actor(request.closed_by, tr),
                     when=_when(requests, tr, request.closed_at))
-        if request.closed_note is not None:
-            line += tr._(": {why}", why=tr._(_WITHDRAWN[request.closed_note]))
+        if request.withdrawn is not None:
+            line += tr._(": {why}", why=tr._(_WITHDRAWN[request.withdrawn]))
         lines.append(line)
     return "\n".join(lines)
 

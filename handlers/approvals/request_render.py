@@ -40,7 +40,7 @@ STATES = {
 def state_word(request: CreditRequest, tr: Translator) -> str:
     """Where a request stands, in one word: one creditbot closed on its own is
     "withdrawn", as its cards and notes say, never the "cancelled" of a person's Cancel."""
-    if request.state is RequestState.CANCELLED and request.closed_note is not None:
+    if request.withdrawn is not None:
         return tr._("withdrawn")
     return tr._(STATES[request.state])
 
