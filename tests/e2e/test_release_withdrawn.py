@@ -86,6 +86,16 @@ def _request(world, request_id: int):
     return world.services.requests.get(member, request_id).request
 
 
+def _released_then_moved(world, monkeypatch, tmp_path: Path, to: str) -> int:
+    """Lakeside's ERP order SO-MOVE-1 held, its release asked for, then re-imported under
+    ``to``: the request's id."""
+    today = world.services.today()
+    _import_orders(world, monkeypatch, tmp_path, f"SO-MOVE-1,C0013,{today},50000,USD,open")
+    request_id = _release_of(world, "C0013", "SO-MOVE-1")
+    _import_orders(world, monkeypatch, tmp_path, f"SO-MOVE-1,{to},{today},50000,USD,open")
+    return request_id
+
+
 def test_a_release_asked_for_a_reps_order_is_withdrawn_when_the_erp_has_it_larger(
         world, monkeypatch, tmp_path: Path):
     # The approvers' card asked them to release $10,000; the ERP exported the rep's order
@@ -160,10 +170,8 @@ def test_a_release_stays_asked_for_when_the_erp_has_the_order_smaller(
 def test_a_release_of_an_erp_order_moved_to_another_customer_is_withdrawn(
         world, monkeypatch, tmp_path: Path):
     today = world.services.today()
-    _import_orders(world, monkeypatch, tmp_path, f"SO-MOVE-1,C0013,{today},50000,USD,open")
-    request_id = _release_of(world, "C0013", "SO-MOVE-1")
     # Acme Packaging has an invoice overdue past the rules: still held, now its own.
-    _import_orders(world, monkeypatch, tmp_path, f"SO-MOVE-1,C0002,{today},50000,USD,open")
+    request_id = _released_then_moved(world, monkeypatch, tmp_path, "C0002")
     row = checks(world)["SO-MOVE-1"]
     assert (row.customer_id, row.state) == ("C0002", "held")
     request = _request(world, request_id)
@@ -180,10 +188,7 @@ def test_a_release_of_an_erp_order_moved_to_another_customer_is_withdrawn(
 def test_a_release_of_an_erp_order_moved_and_released_is_withdrawn_as_released(
         world, monkeypatch, tmp_path: Path):
     # The request stayed open under the first customer for an order already released.
-    today = world.services.today()
-    _import_orders(world, monkeypatch, tmp_path, f"SO-MOVE-1,C0013,{today},50000,USD,open")
-    request_id = _release_of(world, "C0013", "SO-MOVE-1")
-    _import_orders(world, monkeypatch, tmp_path, f"SO-MOVE-1,C0001,{today},50000,USD,open")
+    request_id = _released_then_moved(world, monkeypatch, tmp_path, "C0001")
     assert checks(world)["SO-MOVE-1"].state == "released"
     request = _request(world, request_id)
     assert (request.state, request.closed_by, request.closed_note) == (
