@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from domain.refs import CustomerRef
-from domain.text import N_
+from domain.text import N_, Listed
 
 
 class DomainError(Exception):
@@ -46,7 +46,7 @@ class CustomerLookupError(DomainError):
 class CustomerNotFound(CustomerLookupError):
     def __init__(self, query: str, candidates: Sequence[CustomerRef] = ()) -> None:
         if candidates:
-            names = ", ".join(c.label() for c in candidates)
+            names = Listed(c.label() for c in candidates)
             super().__init__(query, candidates,
                              N_("No customer is named “{query}”. Closest: {names}"), names=names)
         else:
@@ -55,7 +55,7 @@ class CustomerNotFound(CustomerLookupError):
 
 class AmbiguousCustomer(CustomerLookupError):
     def __init__(self, query: str, candidates: Sequence[CustomerRef]) -> None:
-        names = ", ".join(c.label() for c in candidates)
+        names = Listed(c.label() for c in candidates)
         super().__init__(query, candidates,
                          N_("“{query}” matches several customers: {names}. Which one?"),
                          names=names)

@@ -9,6 +9,7 @@ nothing at run time.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 # Every format character (Unicode category Cf: soft hyphen, zero-width spaces and
@@ -30,6 +31,21 @@ def without_invisible(text: str) -> str:
 
 def N_(message: str) -> str:
     return message
+
+
+class Listed(tuple[str, ...]):
+    """Items a message lists, joined as the reader's language joins them ("A, B" in
+    English, "A、B" in Chinese). Each item is a value of its own: renderers escape the
+    items one by one, as they would a single value."""
+
+    def shown_by(self, tr: Any) -> str:
+        return str(tr.listing(self))
+
+    def map(self, show: Callable[[str], str]) -> Listed:
+        return Listed(show(item) for item in self)
+
+    def __str__(self) -> str:
+        return ", ".join(self)
 
 
 class Phrase(str):

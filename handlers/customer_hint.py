@@ -10,7 +10,7 @@ from domain.errors import AmbiguousCustomer, CustomerLookupError, DomainError
 from domain.lookup import named_without_guessing, normalize_name
 from domain.model import Customer
 from domain.refs import CustomerRef
-from domain.text import N_, Phrase
+from domain.text import N_, Listed, Phrase
 from handlers.i18n import Translator
 from handlers.render import Block, context, erp_text
 
@@ -55,7 +55,7 @@ def which_customer(error: CustomerLookupError, command: str, after: str = "",
     query = error.query[:200]
     if not error.candidates:
         return WhichCustomer(NOT_FOUND, query=query, example=example("C0001"))
-    names = ", ".join(c.label() for c in error.candidates[:SHOWN])
+    names = Listed(c.label() for c in error.candidates[:SHOWN])
     template = AMBIGUOUS if isinstance(error, AmbiguousCustomer) else CLOSEST
     return WhichCustomer(template, query=query, names=names,
                          example=example(error.candidates[0].customer_id))

@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied, ShareRefused
 from domain.errors import DomainError, MissingRate
-from domain.text import N_
+from domain.text import N_, Listed
 from handlers.i18n import Translator, translator
 from handlers.render import escape, mention, unformatted
 from handlers.replies import APOLOGY
@@ -61,7 +61,7 @@ def explain(error: DomainError, tr: Translator, *, plain: bool = False) -> str:
                        "ask the credit team to import the exchange rates."),
                     currency=error.currency, base=error.base, day=error.as_of)
     if isinstance(error, ShareRefused):
-        where = ", ".join(f"<#{c}>" for c in error.allowed)
+        where = tr.listing(f"<#{c}>" for c in error.allowed)
         return ":lock: " + tr._(error.template, channels=where or tr._("no channel yet"))
     # A value the translator shows by a name of its own (a role, an example phrase) is
     # creditbot's text, translated there; the rest came from people or the ERP.
@@ -69,9 +69,13 @@ def explain(error: DomainError, tr: Translator, *, plain: bool = False) -> str:
     # copy works; elsewhere its formatting characters format nothing.
     in_code = {name for span in _CODE_SPAN.findall(error.template)
                for name in _PLACEHOLDER.findall(span)}
-    values = {k: v if plain else (escape(v.replace("`", "'")) if k in in_code
-                                  else unformatted(v))
-              if isinstance(v, str) and not hasattr(v, "shown_by") else v
+
+    def value(name: str, v: str) -> str:
+        return v if plain else (escape(v.replace("`", "'")) if name in in_code
+                                else unformatted(v))
+
+    values = {k: v.map(functools.partial(value, k)) if isinstance(v, Listed)
+              else value(k, v) if isinstance(v, str) and not hasattr(v, "shown_by") else v
               for k, v in error.params.items()}
     words = tr._(error.template)
     if plain:

@@ -14,7 +14,7 @@ import gettext
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -93,6 +93,11 @@ class Translator:
                 text += "" if text[-1] in _FULL_WIDTH_STOPS else " "
             text += part
         return text
+
+    def listing(self, items: Iterable[Any]) -> str:
+        """Items one after another as this language lists them: "A, B" in English,
+        "A、B" in Chinese."""
+        return self._(", ").join(self.value(item) for item in items)
 
     def fill(self, text: str, params: Mapping[str, Any]) -> str:
         return text.format(**{k: self.value(v) for k, v in params.items()})

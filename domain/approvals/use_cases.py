@@ -90,7 +90,7 @@ from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext
 from domain.refs import CustomerRef
 from domain.retry import retried
-from domain.text import N_, Phrase, without_invisible
+from domain.text import N_, Listed, Phrase, without_invisible
 
 MAX_REASON = 2000
 MAX_COMMENT = 2000
@@ -379,8 +379,8 @@ class CreditRequests:
                     raise _refused(N_("{customer} has no order “{order}”, and no held "
                                       "order to release."),
                                    customer=customer.name, order=order_id)
-                shown = ", ".join(held[:SHOWN_HELD]) + (" …" if len(held) > SHOWN_HELD
-                                                         else "")
+                shown = Listed((*held[:SHOWN_HELD], "…") if len(held) > SHOWN_HELD
+                               else held)
                 raise _refused(N_("{customer} has no order “{order}”: give one of its held "
                                   "orders ({held}), or the reference it was placed under."),
                                customer=customer.name, order=order_id, held=shown)

@@ -40,7 +40,7 @@ from domain.money import Money
 from domain.people import is_user_id
 from domain.ports import Outbox, UnitOfWork
 from domain.retry import retried
-from domain.text import N_
+from domain.text import N_, Listed
 
 MAX_OUTCOME = 2000
 # The credit requests a legal case shows (latest first).
@@ -117,7 +117,7 @@ class UnknownDepartment(FieldProblem):
     def __init__(self, departments: Sequence[str]) -> None:
         super().__init__(DEPARTMENT, N_("Pick the department that resolves the dispute from "
                                         "the list ({departments})."),
-                         departments=", ".join(departments) or "—")
+                         departments=Listed(departments) or "—")
 
 
 class UnknownInvoices(FieldProblem):
@@ -131,7 +131,7 @@ class UnknownInvoices(FieldProblem):
         super().__init__(INVOICES, N_("{invoices} are not open invoices of {customer}: name "
                                       "invoices from the account's open ones, separated by "
                                       "commas."),
-                         invoices=", ".join(invoices), customer=customer)
+                         invoices=Listed(invoices), customer=customer)
 
 
 class PromiseCurrency(FieldProblem):
@@ -142,7 +142,7 @@ class PromiseCurrency(FieldProblem):
         super().__init__(AMOUNT, N_("{customer} is billed in {currencies}, not {currency}: "
                                     "write the amount in {currencies}, e.g. {example}."),
                          customer=customer, currency=currency,
-                         currencies=", ".join(currencies), example=f"{currencies[0]} 25k")
+                         currencies=Listed(currencies), example=f"{currencies[0]} 25k")
 
 
 class PromiseTooLarge(FieldProblem):
@@ -169,7 +169,7 @@ class NotAnOverseer(DomainError):
         self.overseers = tuple(overseers)
         super().__init__(N_("Another collector's list is for the collections lead and those "
                             "who assign accounts ({who}); `/credit collect` alone shows "
-                            "yours."), who=", ".join(self.overseers) or "—")
+                            "yours."), who=Listed(self.overseers) or "—")
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,7 @@ class _Days:
         self.names = names
 
     def shown_by(self, tr: Any) -> str:
-        return ", ".join(str(tr._(n)) for n in self.names)
+        return str(tr.listing(Phrase(n) for n in self.names))
 
     def __str__(self) -> str:
         return ", ".join(self.names)

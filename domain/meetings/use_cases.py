@@ -55,7 +55,7 @@ from domain.people import is_user_id
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext
 from domain.retry import retried
-from domain.text import N_
+from domain.text import N_, Listed, Phrase
 
 MAX_TITLE = 150
 MAX_CUSTOMERS = 10
@@ -125,7 +125,7 @@ class Move:
 def conflict_problem(found: list[Conflict], zone: str) -> FieldProblem:
     """The time field's message naming the first clashing meeting and who is in both."""
     first = found[0]
-    people = ", ".join(f"<@{p}>" for p in first.people)
+    people = Listed(f"<@{p}>" for p in first.people)
     others = len(found) - 1
     if others:
         return FieldProblem(TIME, N_("Clashes with “{title}” ({start}) for {people}, and "
@@ -247,10 +247,10 @@ class Meetings:
         problems: list[FieldProblem] = []
         unknown = self.invitees.unknown(draft.departments)
         if unknown:
-            known = ", ".join(self.invitees.departments) or "none"
+            known = Listed(self.invitees.departments) or Phrase(N_("none"))
             problems.append(FieldProblem(DEPARTMENTS, N_("{departments} is not a department "
                                                          "of app.yaml; pick from {known}."),
-                                         departments=", ".join(unknown), known=known))
+                                         departments=Listed(unknown), known=known))
         closed = [self.invitees.name_of(key) for key in draft.departments
                   if key in self.invitees.departments
                   and self.invitees.departments[key].channel not in self.access.share_channels]
@@ -259,14 +259,14 @@ class Meetings:
                 DEPARTMENTS, N_("The channel of {departments} is not open to credit data "
                                 "(access.credit_data.share_channels), so the agenda cannot "
                                 "go there; invite its people as attendees instead."),
-                departments=", ".join(closed)))
+                departments=Listed(closed)))
         strangers = [a for a in draft.attendees
                      if not is_user_id(a) or not self.access.allows(self.member(a))]
         if strangers:
             problems.append(FieldProblem(
                 ATTENDEES, N_("{people} may not see credit data, so cannot be sent the "
                               "agenda; ask a credit manager to give them access first."),
-                people=", ".join(f"<@{a}>" for a in strangers)))
+                people=Listed(f"<@{a}>" for a in strangers)))
         if not draft.departments and not draft.attendees:
             problems.append(FieldProblem(DEPARTMENTS, N_("Invite at least one department "
                                                          "or attendee.")))

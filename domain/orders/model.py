@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from domain.model import HeldOrder
 from domain.money import Money
-from domain.text import N_
+from domain.text import N_, Listed
 
 # How creditbot numbers the orders placed in Slack (CB-17). The ERP's order ids (the
 # demo's SO-…) never start so; a rep's reference may not look so either.
@@ -62,8 +62,9 @@ class OrderRules:
     contracts: bool = True
 
 
-# A failed rule's figure: an amount, a day, or a word or number already written out.
-Figure = Money | date | str
+# A failed rule's figure: an amount, a day, a list (of orders), or a word or number
+# already written out.
+Figure = Money | date | Listed | str
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ def _figure_json(value: Figure) -> object:
         return {"amount": str(value.amount), "currency": value.currency}
     if isinstance(value, date):
         return {"date": value.isoformat()}
+    if isinstance(value, Listed):
+        return {"list": list(value)}
     return value
 
 
@@ -102,6 +105,8 @@ def _figure(value: object) -> Figure:
             return Money(Decimal(str(value["amount"])), str(value["currency"]))
         if "date" in value:
             return date.fromisoformat(str(value["date"]))
+        if isinstance(value.get("list"), list):
+            return Listed(str(item) for item in value["list"])
     return str(value)
 
 

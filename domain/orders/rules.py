@@ -10,6 +10,7 @@ from decimal import Decimal
 from domain.exposure import CreditPosition
 from domain.money import Money
 from domain.orders.model import ContractUse, Failure, OrderRules, Rule, Verdict
+from domain.text import Listed
 
 HUNDRED = Decimal(100)
 
@@ -52,7 +53,7 @@ def evaluate(order: Money, order_date: date, position: CreditPosition, limit: Mo
     if rules.on_hold and held_before:
         shown = list(held_before[:5])
         failures.append(Failure(Rule.ON_HOLD, {
-            "orders": ", ".join(shown) + (" …" if len(held_before) > 5 else ""),
+            "orders": Listed((*shown, "…") if len(held_before) > 5 else shown),
             "count": str(len(held_before))}))
     contract_left = contract_limit = None
     if rules.contracts:

@@ -369,5 +369,5 @@ def question_note(tr: Translator, request: CreditRequest, asked_by: str, text: s
     return ":question: " + tr._(
         "{who} asks about your request {subject} in the thread of its card in {channels}:",
         who=mention(asked_by), subject=subject(tr, request),
-        channels=", ".join(f"<#{c}>" for c in channels)) + "\n" + quoted(text) + "\n" + tr._(
+        channels=tr.listing(f"<#{c}>" for c in channels)) + "\n" + quoted(text) + "\n" + tr._(
         "Answer in that thread, or {who} directly.", who=mention(asked_by))

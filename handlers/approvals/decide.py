@@ -53,7 +53,7 @@ def refusal(error: NotDecidable, tr: Translator, asking: bool = False) -> str:
     if asking and isinstance(error, OwnRequest):
         return tr._(_OWN_TO_ASK)
     if isinstance(error, NotYourLevel):
-        holders = ", ".join(mention(u) for u in error.holders) or tr._("nobody yet")
+        holders = tr.listing(mention(u) for u in error.holders) or tr._("nobody yet")
         return tr._(_NOT_YOURS_TO_ASK if asking else error.template,
                     **{**error.params, "holders": holders})
     return explain(error, tr)

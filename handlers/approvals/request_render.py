@@ -110,7 +110,7 @@ def deciders(request: CreditRequest, requests: CreditRequests, tr: Translator) -
     """The current level's role and its holders: "credit manager (@mei)"."""
     level = request.current
     holders = requests.roster.holders().get(level.role, ())
-    who = ", ".join(f"<@{user}>" for user in holders) or tr._("nobody holds it yet")
+    who = tr.listing(f"<@{user}>" for user in holders) or tr._("nobody holds it yet")
     return f"{role_name(level.role).shown_by(tr)} ({who})"
 
 

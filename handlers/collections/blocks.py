@@ -106,7 +106,7 @@ def _overdue(item: WorkItem, tr: Translator) -> str:
                             amount=amount) for label, amount in item.overdue)
     if item.unpriced:
         return tr._("Overdue: {parts} (no rate for {currencies}: listed last)",
-                    parts=parts, currencies=", ".join(item.unpriced))
+                    parts=parts, currencies=tr.listing(item.unpriced))
     return tr._("Overdue: {parts}", parts=parts)
 
 

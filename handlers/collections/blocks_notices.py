@@ -53,8 +53,8 @@ LINES_PER_SECTION = 15
 TEXT_LENGTH = 300
 
 
-def _ids(ids: tuple[str, ...]) -> str:
-    return ", ".join(erp_text(i, 64) for i in ids)
+def _ids(tr: Translator, ids: tuple[str, ...]) -> str:
+    return tr.listing(erp_text(i, 64) for i in ids)
 
 
 
@@ -135,7 +135,7 @@ class CollectionNotices(WorkNotices):
                     "Raised by <@{by}> on {day}. Reminders for these invoices are paused "
                     "until the dispute is resolved.",
                     customer=customer_label(customer.name, customer.customer_id),
-                    invoices=_ids(dispute.invoice_ids),
+                    invoices=_ids(tr, dispute.invoice_ids),
                     reason=person_text(dispute.reason, TEXT_LENGTH),
                     owner=f"<@{dispute.owner}>" if dispute.owner else tr._("nobody yet"),
                     by=dispute.opened_by, day=dispute.opened_at.astimezone(self.zone).date())
@@ -169,7 +169,7 @@ class CollectionNotices(WorkNotices):
                                                   p.state.value]))
                                          for p in history.promises]),
             (tr._("*Disputes*"), [tr._("{invoices}: {reason} ({state})",
-                                       invoices=_ids(d.invoice_ids),
+                                       invoices=_ids(tr, d.invoice_ids),
                                        reason=person_text(d.reason, TEXT_LENGTH),
                                        state=tr._("open") if d.is_open else
                                        tr._("resolved: {outcome}",

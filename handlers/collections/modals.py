@@ -309,7 +309,8 @@ def submit_dispute(view: dict[str, Any], context: BoltContext) -> Submitted:
         return {where: tr._(problem.template, **problem.params)
                 if isinstance(problem, UnknownDepartment) else field_error(problem, tr)
                 for where, problem in refused.by_field().items()}
-    named, listed = _named(deps, customer), ", ".join(invoices)
+    named = _named(deps, customer)
+    listed = tr.listing(erp_text(i, 64) for i in dispute.invoice_ids)
     channel = deps.collecting.channels.get(dispute.department or "")
     if channel is None:
         return _done(context, tr._("Dispute opened for {customer}: {invoices}. Reminders for "

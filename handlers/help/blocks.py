@@ -18,7 +18,7 @@ def help_message(catalogue: Catalogue, tr: Translator, problem: str | None = Non
     for sub in catalogue.subcommands:
         line = f"• `{COMMAND} {sub.name}`"
         if sub.aliases:
-            line += tr._(" (also {aliases})", aliases=", ".join(
+            line += tr._(" (also {aliases})", aliases=tr.listing(
                 f"`{COMMAND} {alias}`" for alias in sub.aliases))
         line += f" — {tr._(sub.summary)}"
         if sub.example:

@@ -19,7 +19,7 @@ from domain.meetings.minutes import (
     MinutesRefused,
     item_field,
 )
-from domain.text import N_
+from domain.text import N_, Listed
 from handlers.customer_hint import AMBIGUOUS, CLOSEST, NOT_FOUND, SHOWN, WhichCustomer
 from handlers.deps import Deps
 from handlers.errors import explain, field_error
@@ -95,7 +95,7 @@ def _hinted(problem: FieldProblem) -> DomainError:
     query = lookup.query[:200]
     if not lookup.candidates:
         return WhichCustomer(NOT_FOUND, query=query, example="C0002")
-    names = ", ".join(c.label() for c in lookup.candidates[:SHOWN])
+    names = Listed(c.label() for c in lookup.candidates[:SHOWN])
     return WhichCustomer(AMBIGUOUS if isinstance(lookup, AmbiguousCustomer) else CLOSEST,
                          query=query, names=names, example=lookup.candidates[0].customer_id)
 

@@ -122,7 +122,7 @@ def tally(tr: Translator, people: Sequence[str], responses: Sequence[Response],
         who = groups[answer]
         if not who:
             continue
-        named = ", ".join(mention(u) for u in who[:NAMED])
+        named = tr.listing(mention(u) for u in who[:NAMED])
         if len(who) > NAMED:
             named += " " + tr._("and {n} more", n=len(who) - NAMED)
         lines.append(tr._("{answer}: {people}", answer=tr._(label), people=named))
@@ -138,7 +138,7 @@ def card(tr: Translator, meeting: Meeting, people: Sequence[str],
     # A header is plain text: the title as typed (Slack does not parse it).
     heading = (tr._("Cancelled: {title}", title=meeting.title) if cancelled
                else meeting.title)
-    department_names = ", ".join(erp_text(departments.get(d, d), NAME)
+    department_names = tr.listing(erp_text(departments.get(d, d), NAME)
                                  for d in meeting.departments) or "-"
     blocks: list[Block] = [
         header(heading),
@@ -237,7 +237,7 @@ def agenda_elsewhere(tr: Translator, meeting: Meeting, channels: Sequence[str]) 
     if channels:
         return ":lock: " + tr._("The agenda is in {channels}: it holds credit data, which "
                                 "only people cleared for it get by direct message.",
-                                channels=", ".join(f"<#{c}>" for c in channels))
+                                channels=tr.listing(f"<#{c}>" for c in channels))
     return ":lock: " + tr._("The agenda holds credit data, which only people cleared for "
                             "it get; ask the organiser, {organiser}, what will be "
                             "discussed.", organiser=mention(meeting.organiser))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,7 @@ from domain.meetings.listing import my_meetings
 from domain.meetings.model import Meeting
 from domain.meetings.schedule import CUSTOMERS, FieldProblem, MeetingRefused
 from domain.meetings.use_cases import AlreadySubmitted, NotYours, Scope
-from domain.text import N_
+from domain.text import N_, Listed
 from handlers.deps import Deps
 from handlers.errors import explain, field_error
 from handlers.i18n import Translator
@@ -80,8 +81,9 @@ def field_errors(refused: MeetingRefused, tr: Translator, context: BoltContext
     errors: dict[str, str] = {}
     for where, problem in refused.by_field().items():
         # Words the translator names itself (a weekday) stay as they are.
-        params = {k: _names(context, v) if isinstance(v, str)
-                  and not hasattr(v, "shown_by") else v for k, v in problem.params.items()}
+        params = {k: v.map(partial(_names, context)) if isinstance(v, Listed)
+                  else _names(context, v) if isinstance(v, str) and not hasattr(v, "shown_by")
+                  else v for k, v in problem.params.items()}
         errors[where] = field_error(FieldProblem(where, problem.template, **params), tr)
         if where == CUSTOMERS and "query" in problem.params:
             # The lookup's own words say what was not found; the form's say how to write it.
@@ -150,7 +152,7 @@ def scheduled_text(tr: Translator, meeting: Meeting, zone: str, deps: Deps) -> s
         "*{title}* is scheduled for {day}, {start}–{end} ({zone} time), {repeats}. "
         "Invitations are on their way to {invited}.", title=title(meeting),
         repeats=tr._(RECURRENCES[meeting.recurrence]),
-        invited=", ".join(invited) or tr._("you"), **_at(tr, meeting, zone))
+        invited=tr.listing(invited) or tr._("you"), **_at(tr, meeting, zone))
 
 
 def _confirm(context: BoltContext, channel: str | None, text: str) -> None:

@@ -47,14 +47,14 @@ def _when(tr: Translator, meeting: Meeting, zone: tzinfo, started: bool) -> str:
 def meeting_lines(tr: Translator, meeting: Meeting, zone: tzinfo,
                   departments: Mapping[str, str], started: bool = False) -> str:
     repeats = tr._(RECURRENCES[meeting.recurrence])
-    invited = ", ".join(departments.get(d, d) for d in meeting.departments)
-    people = ", ".join(mention(a) for a in meeting.attendees)
+    invited = tr.listing(departments.get(d, d) for d in meeting.departments)
+    people = tr.listing(mention(a) for a in meeting.attendees)
     return tr._("*{title}* · {kind}\n{when} · {duration} · {repeats}\nOrganiser: "
                 "{organiser} · Invited: {invited}",
                 title=title(meeting), kind=kind_name(tr, meeting.kind),
                 when=_when(tr, meeting, zone, started), duration=duration(tr, meeting.minutes),
                 repeats=repeats, organiser=mention(meeting.organiser),
-                invited=", ".join(p for p in (invited, people) if p) or "-")
+                invited=tr.listing(p for p in (invited, people) if p) or "-")
 
 
 def _answer_line(tr: Translator, answer: Response | None, zone: tzinfo) -> str:

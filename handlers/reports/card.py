@@ -200,7 +200,7 @@ def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Messa
                           "month to date, over their days."))
     if report.missing_currencies:
         notes.append(tr._("Left out for want of an exchange rate: {currencies}",
-                          currencies=", ".join(report.missing_currencies)))
+                          currencies=tr.listing(report.missing_currencies)))
     blocks.append(context(*notes))
     return message(tr._(TITLE), blocks)
 

@@ -96,7 +96,7 @@ def summary_text(report: PortfolioReport, tr: Translator) -> str:
         lines.append(tr._(NO_DISPUTES))
     lines.append(tr._(PROVISION_LINE, allowance=Money(report.allowance_total, report.currency)))
     if report.missing_currencies:
-        lines.append(tr._(MISSING_LINE, currencies=", ".join(report.missing_currencies)))
+        lines.append(tr._(MISSING_LINE, currencies=tr.listing(report.missing_currencies)))
     lines.append(tr._(CHARTS_LINE, currency=report.currency))
     return "\n".join(lines)
 

@@ -62,3 +62,18 @@ def test_the_check_quotes_an_unknown_query_without_formatting_it():
     text, _blocks = which_customer(CustomerNotFound("zzz_*q* <!here>"), translator("en-US"))
     assert text == ("No customer matches “zzz＿∗q∗ &lt;!here&gt;”. Try part of the name or the "
                     "customer id, e.g. `/credit check C0001`.")
+
+
+def test_a_list_in_a_refusal_is_joined_as_the_readers_language_lists_each_item_escaped():
+    from domain.errors import AmbiguousCustomer
+    from domain.refs import CustomerRef
+    from handlers.errors import field_error
+
+    error = AmbiguousCustomer("acme", [CustomerRef("C1", HOSTILE), CustomerRef("C2", "Acme, Ltd")])
+    assert explain(error, translator("en-US")) == (
+        f"“acme” matches several customers: {SHOWN} (C1), Acme, Ltd (C2). Which one?")
+    assert explain(error, translator("zh-CN")) == (
+        f"“acme”匹配到多个客户：{SHOWN} (C1)、Acme, Ltd (C2)。您指的是哪一个？")
+    # Beside a form field, as typed: nothing escaped, still the reader's separator.
+    assert field_error(error, translator("zh-CN")) == (
+        f"“acme”匹配到多个客户：{HOSTILE} (C1)、Acme, Ltd (C2)。您指的是哪一个？")

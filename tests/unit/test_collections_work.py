@@ -411,7 +411,7 @@ def test_a_promise_above_the_open_amount_or_in_another_currency_is_refused(
         day.promise(MEI, "C1", Money(Decimal(100), "EUR"), TODAY, [])
     assert (wrong.value.template, wrong.value.params["currencies"]) == (
         "{customer} is billed in {currencies}, not {currency}: write the amount in "
-        "{currencies}, e.g. {example}.", "USD")
+        "{currencies}, e.g. {example}.", ("USD",))
     with pytest.raises(DomainError) as wrong:
         day.promise(MEI, "C1", usd(1501), TODAY, [])
     assert str(wrong.value.params["open"]) == "USD 1,500.00"

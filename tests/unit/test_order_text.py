@@ -116,3 +116,23 @@ def test_two_amounts_or_currencies_are_refused(typed: str, refusal: str):
     with pytest.raises(DomainError) as refused:
         split_order(typed)
     assert str(refused.value) == refusal
+
+
+def test_earlier_holds_are_listed_as_the_readers_language_lists_them_stored_or_not():
+    import json
+
+    from domain.text import Listed
+    from handlers.orders.blocks import failure_text
+
+    held = Failure(Rule.ON_HOLD, {"orders": Listed(("CB-1", "SO-*2*", "…")), "count": "6"})
+    stored = Failure.from_json(json.loads(json.dumps(held.as_json())))
+    assert stored == held
+    assert failure_text(stored, translator("en-US")) == (
+        "The customer is on hold: earlier orders are held (CB-1, SO-∗2∗, …).")
+    assert failure_text(stored, translator("zh-CN")) == (
+        "该客户处于暂停状态：之前的订单已被暂停发货（CB-1、SO-∗2∗、…）。")
+    # A hold stored before lists were kept as lists shows its text as it was written.
+    old = Failure.from_json({"rule": "on_hold", "figures": {"orders": "CB-1, CB-2",
+                                                             "count": "2"}})
+    assert failure_text(old, translator("zh-CN")) == (
+        "该客户处于暂停状态：之前的订单已被暂停发货（CB-1, CB-2）。")

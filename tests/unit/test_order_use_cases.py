@@ -108,7 +108,7 @@ def test_overdue_and_earlier_holds_fail_with_their_figures():
     second = checks.check(REP_MEMBER, "C1", "1000")
     assert [(f.rule, dict(f.figures)) for f in second.verdict.failures] == [
         (Rule.OVERDUE, {"days": "45", "max_days": "30", "overdue": cny("50000.00")}),
-        (Rule.ON_HOLD, {"orders": "CB-1", "count": "1"})]
+        (Rule.ON_HOLD, {"orders": ("CB-1",), "count": "1"})]
 
 
 def test_contracts_must_be_valid_and_within_their_limit():
