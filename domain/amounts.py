@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import groupby
 
-from domain.currencies import canonical, is_currency, minor_units
+from domain.currencies import NAMES, canonical, is_currency, minor_units
 from domain.errors import DomainError
 from domain.money import Money
 from domain.text import N_, Phrase
@@ -46,10 +46,11 @@ NOT_POSITIVE = N_("“{text}” is not an amount greater than zero: write it lik
 _DECIMAL_COMMA = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d{1,2})(?![\d.,])")
 
 # An optional currency code, digits in groups of three with "," (or none), optional
-# decimals, a multiplier, an optional 元, an optional currency code.
+# decimals, a multiplier, an optional 元, an optional currency code (or name: 人民币).
+_CODE = "[a-z]{3}|" + "|".join(sorted(NAMES, key=len, reverse=True))
 _AMOUNT = re.compile(
-    r"(?P<before>[a-z]{3})?\s*(?P<digits>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<decimals>\d+))?"
-    r"\s*(?P<unit>[百千][万萬]|[km千万萬亿億]?)\s*元?\s*(?P<after>[a-z]{3})?",
+    rf"(?P<before>{_CODE})?\s*(?P<digits>\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.(?P<decimals>\d+))?"
+    rf"\s*(?P<unit>[百千][万萬]|[km千万萬亿億]?)\s*元?\s*(?P<after>{_CODE})?",
     re.IGNORECASE)
 
 

@@ -20,9 +20,14 @@ MINOR_UNITS: dict[str, int] = {
 }
 
 
+# Currencies by the names people write in Chinese, where an English reader writes the
+# code: "5000 人民币" is CNY 5,000, never an order referenced "人民币" in the customer's
+# currency. Only names that say one currency: 元 alone is any yuan (or dollar).
+NAMES = {"人民币": "CNY", "美元": "USD", "美金": "USD", "欧元": "EUR", "日元": "JPY",
+         "港币": "HKD", "港元": "HKD", "英镑": "GBP", "新加坡元": "SGD", "瑞士法郎": "CHF"}
 # What people write for a currency instead of its ISO code, read as the code: the one
 # table every place that reads an amount or a currency goes through.
-ALIASES = {"RMB": "CNY"}
+ALIASES = {"RMB": "CNY", **NAMES}
 
 
 def is_currency(code: str) -> bool:
@@ -33,6 +38,11 @@ def canonical(word: str) -> str:
     """``word`` in capitals, an alias (RMB) as its ISO code (CNY)."""
     upper = word.upper()
     return ALIASES.get(upper, upper)
+
+
+def is_currency_name(word: str) -> bool:
+    """A currency's name as people write it in Chinese (``NAMES``)."""
+    return word in NAMES
 
 
 def currency_code(word: str) -> str | None:

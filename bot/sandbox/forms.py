@@ -12,16 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
+from domain.days import read_day
 from handlers.i18n import N_
 
 TEXT_KINDS = {"plain_text_input", "number_input", "email_text_input", "url_text_input",
               "rich_text_input"}
 ONE_OPTION = {"static_select", "radio_buttons"}
 MANY_OPTIONS = {"multi_static_select", "checkboxes"}
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
 _INTEGER = re.compile(r"^-?\d+$")
@@ -242,10 +241,10 @@ def _option(f: Field, answer: str) -> dict[str, Any]:
 
 
 def _day(answer: str) -> str:
+    # Slack's date picker is a calendar; typed here, a day as the reader writes one
+    # (2026年12月31日 too, as creditbot's Chinese messages show days).
     try:
-        if not _DAY.match(answer):
-            raise ValueError(answer)
-        return date.fromisoformat(answer).isoformat()
+        return read_day(answer).isoformat()
     except ValueError:
         raise BadAnswer(N_("“{answer}” is not a date: write it as YYYY-MM-DD, e.g. "
                            "2026-12-31."), answer=answer) from None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from domain.amount_text import SIGN
 from domain.amounts import MINUS_SIGNS, MULTIPLIERS, AmountError, fold, parse_amount
-from domain.currencies import currency_code
+from domain.currencies import canonical, currency_code, is_currency_name
 from domain.errors import DomainError
 from domain.text import N_
 
@@ -162,8 +162,8 @@ def numeric(word: str) -> bool:
 
 
 def _is_code(word: str) -> bool:
-    return len(word) == 3 and word.isascii() and word.isalpha() \
-        and currency_code(word) is not None
+    return (len(word) == 3 and word.isascii() and word.isalpha()
+            and currency_code(word) is not None) or is_currency_name(word)
 
 
 # Codes people type in lower case; any other code counts as a currency only in capitals,
@@ -174,7 +174,8 @@ COMMON_CODES = frozenset({"usd", "eur", "cny", "rmb", "gbp", "jpy", "hkd", "sgd"
 
 def currency_word(word: str) -> bool:
     """A currency code as typed where one may stand: in capitals, or a common one."""
-    return _is_code(word) and (word.isupper() or word.lower() in COMMON_CODES)
+    return _is_code(word) and (word.isupper() or word.lower() in COMMON_CODES
+                               or is_currency_name(word))
 
 
 class TwoCurrencies(DomainError):
@@ -235,7 +236,7 @@ def split_order(text: str) -> TypedOrder | None:
         if currency_word(word) and index + 1 < len(words) and (
                 _is_amount(words[index + 1]) or numeric(words[index + 1])) \
                 and (index >= 1 or quoted is not None):
-            currency, amount_at = word.upper(), index + 1
+            currency, amount_at = canonical(word), index + 1
         elif _is_amount(word) or numeric(word):
             amount_at = index
         else:
@@ -249,7 +250,7 @@ def split_order(text: str) -> TypedOrder | None:
             raise TwoCurrencies(" ".join(words[index:amount_at + 2]),
                                 "/credit order acme 120k EUR PO-2026-118")
         if currency is None and rest and currency_word(rest[0]):
-            currency, rest = rest[0].upper(), rest[1:]
+            currency, rest = canonical(rest[0]), rest[1:]
         elif currency is None and rest and looks_like_code(rest[0]):
             raise UnknownCurrency(rest[0], "/credit order acme 120k EUR PO-2026-118")
         elif rest and _is_amount(rest[0]) and not rest[0].isdigit():
@@ -292,9 +293,9 @@ def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:
         if _currency_of(words[-2]) or (len(words) >= 3 and currency_word(words[-3])):
             raise TwoCurrencies(" ".join(words[-3:] if currency_word(words[-3])
                                          else words[-2:]), "/credit check acme 120k EUR")
-        return len(words) - 2, words[-2], last.upper()
+        return len(words) - 2, words[-2], canonical(last)
     if _is_amount(last) or numeric(last):
         if len(words) >= 2 and currency_word(words[-2]):
-            return len(words) - 2, last, words[-2].upper()
+            return len(words) - 2, last, canonical(words[-2])
         return len(words) - 1, last, None
     return None

@@ -11,6 +11,7 @@ from datetime import date
 from slack_bolt import BoltContext
 
 from domain.approvals.model import Delegation
+from domain.days import read_day
 from domain.errors import DomainError
 from domain.people import TYPED_USER_ID
 from domain.text import N_
@@ -23,8 +24,9 @@ USAGE = "@mei until 2026-12-31"
 # or without an @ (as the sandbox and the assign command take it).
 _PERSON = re.compile(rf"^(?:<@(?P<mention>[UW][A-Z0-9]{{2,20}})(?:\|[^>]*)?>"
                      rf"|@?(?P<id>{TYPED_USER_ID}))$", re.IGNORECASE)
-_LINE = re.compile(r"^(?P<who><@[^>]*>|\S+)\s+(?:from\s+(?P<start>\S+)\s+)?until\s+(?P<until>\S+)$",
-                   re.IGNORECASE)
+# "从 2026-12-20 至 2026-12-31" as a Chinese reader writes it, the day joined or not.
+_LINE = re.compile(r"^(?P<who><@[^>]*>|\S+)\s+(?:(?:from|从|自)\s*(?P<start>\S+)\s+)?"
+                   r"(?:until|至|截至|截止|到|直到)\s*(?P<until>\S+)$", re.IGNORECASE)
 _END = frozenset({"end", "stop", "结束"})
 # What may follow "end" and mean the same: "end now".
 _NOW = frozenset({"", "now", "today", "现在"})
@@ -80,7 +82,7 @@ def parse_delegation(text: str) -> tuple[str, date | None, date]:
 
 def _day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        return read_day(text)
     except ValueError:
         raise DelegateLineError(N_("“{day}” is not a date: write it as YYYY-MM-DD, e.g. "
                                    "`/credit delegate {example}`."), day=text[:40],

@@ -16,7 +16,8 @@ from datetime import date
 
 from domain.amount_text import read_amount
 from domain.amounts import AmountError, parse_amount
-from domain.currencies import currency_code
+from domain.currencies import currency_code, is_currency_name
+from domain.days import UNTIL_WORDS, looks_like_day, read_day
 from domain.errors import DomainError
 from domain.orders.typed import (
     COMMON_CODES,
@@ -109,20 +110,33 @@ TEMPORARY_USAGE = Phrase(N_("acme +50k until 2026-12-31 Christmas season"))
 
 
 def _take_until(reason: str) -> tuple[date | None, str]:
-    """``until YYYY-MM-DD`` at the start of the reason: the temporary limit's last day."""
+    """``until YYYY-MM-DD`` at the start of the reason: the temporary limit's last day.
+    A Chinese reader writes 至 (截至, 到…) and may join it to the day (``至2027-01-31``);
+    those words start a reason too ("到年底备货"), so they count only before a day."""
     words = reason.split(maxsplit=2)
-    if not words or unicodedata.normalize("NFKC", words[0]).lower() != "until":
+    if not words:
+        return None, reason
+    word = unicodedata.normalize("NFKC", words[0]).lower()
+    joined = next((word[len(w):] for w in UNTIL_WORDS
+                   if word.startswith(w) and len(word) > len(w)), None)
+    if joined is not None and looks_like_day(joined):
+        return _last_day(joined), " ".join(words[1:])
+    if word not in UNTIL_WORDS or (word != "until" and (
+            len(words) < 2 or not looks_like_day(words[1]))):
         return None, reason
     if len(words) < 2:
         raise LineError(N_("Write the last day of the temporary limit after `until`: "
                            "`/credit request {example}`."), example=TEMPORARY_USAGE)
+    return _last_day(words[1]), words[2] if len(words) > 2 else ""
+
+
+def _last_day(text: str) -> date:
     try:
-        day = date.fromisoformat(unicodedata.normalize("NFKC", words[1]))
+        return read_day(text)
     except ValueError:
         raise LineError(N_("“{day}” is not a date: write the temporary limit's last day "
                            "as YYYY-MM-DD, e.g. `/credit request {example}`."),
-                        day=words[1][:40], example=TEMPORARY_USAGE) from None
-    return day, words[2] if len(words) > 2 else ""
+                        day=text[:40], example=TEMPORARY_USAGE) from None
 
 
 def _reads_as_amount(word: str) -> bool:
@@ -138,7 +152,8 @@ def _reads_as_amount(word: str) -> bool:
 
 def _is_code(word: str) -> bool:
     folded = unicodedata.normalize("NFKC", word)
-    return len(folded) == 3 and folded.isalpha() and currency_code(folded) is not None
+    return (len(folded) == 3 and folded.isalpha() and currency_code(folded) is not None) \
+        or is_currency_name(folded)
 
 
 def _code_before(word: str, following: str) -> bool:
@@ -146,7 +161,7 @@ def _code_before(word: str, following: str) -> bool:
     (``COMMON_CODES``), so that "at all 250k" keeps its "all" (the lek's code)."""
     if following.startswith(("+", "＋")) or not _is_code(word):
         return False  # an increase is "+100k" alone; "USD +100k" is not an amount
-    return word.isupper() or word.lower() in COMMON_CODES
+    return word.isupper() or word.lower() in COMMON_CODES or is_currency_name(word)
 
 
 def _amount_at(words: list[str], first: int) -> int | None:
@@ -174,7 +189,8 @@ def _take_amount(words: list[str]) -> tuple[str, str]:
         or (words[0][:1] in ("+", "＋") and _code_before(words[0][1:], words[1])
             and _reads_as_amount(words[1]))) else 1
     if taken == 1 and len(words) > 1 and _is_code(words[1]) and (
-            words[1].isupper() or words[1].lower() in COMMON_CODES):
+            words[1].isupper() or words[1].lower() in COMMON_CODES
+            or is_currency_name(words[1])):
         # "250k USD", "2.5m usd"; "250k all orders" keeps its "all"
         taken = 2
     return " ".join(words[:taken]), " ".join(words[taken:])

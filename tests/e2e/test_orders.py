@@ -274,6 +274,15 @@ def test_a_lower_case_word_after_the_amount_is_no_currency_but_a_common_code_is(
         (Decimal(5000), "USD", "all"), (Decimal(5000), "USD", "try again")]
 
 
+def test_a_currency_named_in_chinese_is_the_orders_currency_not_its_reference(world):
+    # "5000 人民币" was an order of $5,000.00 referenced "人民币": 7× what was meant.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 5000 人民币")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 5千美元 PO-U")
+    assert sorted((row.amount, row.currency, row.reference)
+                  for row in checks(world).values()) == [
+        (Decimal(5000), "CNY", None), (Decimal(5000), "USD", "PO-U")]
+
+
 def test_someone_without_access_is_refused_and_nothing_is_recorded(world):
     reply = world.slack.slash(STRANGER, SALES_CHANNEL, "/credit order C0001 1k")
     assert reply.all_text() == (":lock: Credit data is confidential, and you are not among "

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from handlers.approvals.delegate_command import DelegateLineError, parse_delegation
 from handlers.approvals.request_line import LineError, RequestLine, parse_request_line
+from handlers.errors import explain
+from handlers.i18n import translator
 
 
 @pytest.mark.parametrize(("line", "expected"), [
@@ -31,6 +35,17 @@ from handlers.approvals.request_line import LineError, RequestLine, parse_reques
     ("acme +abc more", RequestLine("acme", "+abc", "more")),  # the use case says how
     ("acme +100k", RequestLine("acme", "+100k", "")),  # the use case asks for a reason
     ("  acme   +100k   many   spaces ", RequestLine("acme", "+100k", "many spaces")),
+    # A temporary limit as a Chinese reader writes it: 至 (截至, 到…) and the day, joined
+    # or not, in either form of a day; such a word before no day starts the reason.
+    ("华夏物流 +5万 至 2027-01-31 临时", RequestLine("华夏物流", "+5万", "临时",
+                                              date(2027, 1, 31))),
+    ("华夏物流 +5万 截至2027年1月31日 春节", RequestLine("华夏物流", "+5万", "春节",
+                                                date(2027, 1, 31))),
+    ("acme +50k until 2027/1/31 xmas", RequestLine("acme", "+50k", "xmas",
+                                                   date(2027, 1, 31))),
+    ("华夏物流 +5万 到年底备货", RequestLine("华夏物流", "+5万", "到年底备货")),
+    ("华夏物流 +5万 到 年底备货", RequestLine("华夏物流", "+5万", "到 年底备货")),
+    ("acme +5k untilled land", RequestLine("acme", "+5k", "untilled land")),
 ])
 def test_the_line_is_split_at_the_amount(line, expected):
     assert parse_request_line(line) == expected
@@ -52,6 +67,19 @@ def test_a_line_without_an_amount_says_how_to_write_one(line, says):
     assert refused.value.template.startswith(says)
 
 
+@pytest.mark.parametrize("line", ["华夏物流 +5万 至 2027-02-30 临时", "华夏物流 +5万 至2027-02-30",
+                                  "acme +5k until 2027-02-30 xmas"])
+def test_a_last_day_that_is_no_day_is_refused_not_read_as_the_reason(line):
+    with pytest.raises(LineError) as refused:
+        parse_request_line(line)
+    assert explain(refused.value, translator("en-US")) == (
+        "“2027-02-30” is not a date: write the temporary limit's last day as YYYY-MM-DD, "
+        "e.g. `/credit request acme +50k until 2026-12-31 Christmas season`.")
+    assert explain(refused.value, translator("zh-CN")) == (
+        "“2027-02-30”不是日期：请把临时额度的最后一天写成 YYYY-MM-DD，例如 "
+        "`/credit request acme +5万 至 2026-12-31 圣诞旺季`。")
+
+
 @pytest.mark.parametrize(("line", "who", "starts", "until"), [
     ("<@U02CREDITAN|an> until 2026-12-31", "U02CREDITAN", None, "2026-12-31"),
     ("<@U02CREDITAN> until 2026-12-31", "U02CREDITAN", None, "2026-12-31"),
@@ -61,6 +89,12 @@ def test_a_line_without_an_amount_says_how_to_write_one(line, says):
     ("@u02creditan until 2026-12-31", "U02CREDITAN", None, "2026-12-31"),
     ("<@W0ENTERPRISE|x y> from 2026-12-01 until 2026-12-31", "W0ENTERPRISE", "2026-12-01",
      "2026-12-31"),
+    # As a Chinese reader writes it, and the days as creditbot's Chinese messages show them.
+    ("@U02CREDITAN 至 2026-12-31", "U02CREDITAN", None, "2026-12-31"),
+    ("@U02CREDITAN 至2026年12月31日", "U02CREDITAN", None, "2026-12-31"),
+    ("@U02CREDITAN 从 2026年12月1日 至 2026年12月31日", "U02CREDITAN", "2026-12-01",
+     "2026-12-31"),
+    ("@U02CREDITAN until 2026/12/31", "U02CREDITAN", None, "2026-12-31"),
 ])
 def test_a_delegation_names_a_person_by_id(line, who, starts, until):
     parsed = parse_delegation(line)
