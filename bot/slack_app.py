@@ -67,6 +67,16 @@ def response_url_rewriter(api_url: str):  # type: ignore[no-untyped-def]
     return rewrite
 
 
+def _in_background(executor: Executor, remember: Callable[[str, str], None]
+                   ) -> Callable[[str, str], None]:
+    """``remember`` off the command's path: a hung or unreachable database would
+    otherwise hold the answer past Slack's 3 s (a connect timeout is 3 s) for a language
+    that only later messages use."""
+    def later(user_id: str, locale: str) -> None:
+        executor.submit(remember, user_id, locale)
+    return later
+
+
 def build_deps(services: Services) -> Deps:
     config = services.config
     directory = people(services)
@@ -80,7 +90,8 @@ def build_deps(services: Services) -> Deps:
         checks=checks,
         languages=Languages(config.organisation.locale, config.locale_overrides(),
                             config.channel_locales(),
-                            remember=services.remembered_locales.store.remember,
+                            remember=_in_background(services.background,
+                                                    services.remembered_locales.store.remember),
                             zone=config.organisation.timezone),
         timezone=config.organisation.timezone,
         response_url=response_url_rewriter(services.settings.slack_api_url),

@@ -4,6 +4,7 @@ the bot ask again at once. Signed HTTP → bot → Slack emulator."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -80,3 +81,23 @@ def test_someone_app_yaml_does_not_list_is_not_asked_on_every_settings_change(wo
         time.sleep(0.05)
     time.sleep(0.2)
     assert [c.args.get("user") for c in world.emulator.calls_to("users.info")] == [OWNER]
+
+
+def test_a_hung_database_does_not_hold_a_command_while_its_language_is_remembered(
+        world, monkeypatch):
+    # Remembering the language Slack reports waited on the database before the answer:
+    # with PostgreSQL frozen, its 3 s connect timeout put the ack at 5 s, past Slack's 3.
+    written = threading.Event()
+
+    def hung(self: SlackLocales, user_id: str, locale: str) -> None:
+        time.sleep(3)
+        written.set()
+
+    monkeypatch.setattr(SlackLocales, "_write", hung)
+    world.emulator.users[SALES] = User(SALES, "amy", locale="zh-CN")
+    body, _ = world.slack.slash_body(SALES, SALES_CHANNEL, "/credit check C0002")
+    started = time.monotonic()
+    result = world.slack.post(body)
+    took = time.monotonic() - started
+    assert result.status == 200 and took < 2.5, took
+    assert written.wait(5)  # and it is still remembered, after the answer
