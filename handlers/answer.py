@@ -42,7 +42,8 @@ def answer(ack: Ack, context: BoltContext, work: Callable[[], Message],
             # A future that finished in the meantime runs its callback at once, on this
             # request thread; the reply (and any wait on Slack) belongs on the executor.
             text, blocks = done.result()
-            executor.submit(context["reply"], text, blocks)
+            if text or blocks:  # a modal opened late has nothing to add
+                executor.submit(context["reply"], text, blocks)
 
         future.add_done_callback(follow_up)
         return
