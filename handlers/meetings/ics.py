@@ -52,6 +52,18 @@ COVERED = timedelta(days=10958)
 _SEQUENCE_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
+def _month_end(rule: dict[str, object], day: int) -> dict[str, object]:
+    """A monthly series from the 29th, 30th or 31st meets on the last day of shorter
+    months (domain.meetings.recurrence); a bare monthly RRULE skips those months
+    (RFC 5545), so calendars would miss Feb 28 and orphan its later files. Said as
+    "the last of the 28th…day that the month has"; the 31st as the month's last day."""
+    if rule.get("FREQ") != "MONTHLY" or day < 29:
+        return rule
+    if day == 31:
+        return {**rule, "BYMONTHDAY": -1}
+    return {**rule, "BYMONTHDAY": list(range(28, day + 1)), "BYSETPOS": -1}
+
+
 def uid(meeting: Meeting) -> str:
     """The same for every file of one meeting; a recurring series shares its first
     occurrence's (its RRULE describes the rest)."""
@@ -141,7 +153,7 @@ def calendar(meeting: Meeting, people: Sequence[str], description: str, now: dat
     last = first + COVERED
     rule = RRULES.get(meeting.recurrence)
     if rule is not None and whole and not cancelled:
-        event.add("rrule", rule)
+        event.add("rrule", _month_end(rule, start.day))
     cal.add_component(Timezone.from_tzinfo(zone, first_date=first, last_date=last))
     cal.add_component(event)
     return bytes(cal.to_ical())

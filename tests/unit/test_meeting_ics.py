@@ -176,3 +176,22 @@ def test_a_slack_id_is_never_a_name() -> None:
         {ORGANISER: "Mei Chen", AMY: "Ana Lima"}.get)).walk("VEVENT")[0]
     assert (named["organizer"].params["CN"], named["attendee"].params["CN"]) == (
         "Mei Chen", "Ana Lima")
+
+
+def test_a_monthly_series_from_a_months_end_meets_when_creditbot_says_in_calendars() -> None:
+    # A bare FREQ=MONTHLY from the 31st skips Feb, Apr, Jun…: calendars missed the
+    # occurrences creditbot holds on the last day of shorter months.
+    from domain.meetings.recurrence import occurrence as held
+
+    for day in (date(2026, 12, 31), date(2027, 1, 30), date(2027, 1, 29), date(2027, 1, 28)):
+        # 17:30 in Shanghai.
+        first = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=9, minutes=30)
+        meeting = series(starts_at=first, recurrence=Recurrence.MONTHLY)
+        client = Client()
+        client.open(made(meeting, NOW))
+        expected = [held(first, "Asia/Shanghai", Recurrence.MONTHLY, n).starts_at
+                    for n in range(14)]
+        assert client.starts(ics.uid(meeting), count=14) == expected, day
+        if day.day == 31:
+            assert [(s + timedelta(hours=8)).date().isoformat() for s in expected[:5]] == [
+                "2026-12-31", "2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30"]
