@@ -54,6 +54,16 @@ _AMOUNT = re.compile(
     re.IGNORECASE)
 
 
+# An amount in Chinese numerals (五万, 十二万元, 三百万): meant as an amount, though
+# creditbot takes digits (5万). A unit is required, so that a name such as 三一 stays one.
+_CHINESE_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十]*[十百千万萬亿億]"
+                              r"[零〇一二两三四五六七八九十百千万萬亿億]*元?")
+
+
+def in_chinese_numerals(word: str) -> bool:
+    return bool(_CHINESE_NUMERAL.fullmatch(word))
+
+
 class AmountError(DomainError):
     def __init__(self, text: str,
                  template: str = N_("“{text}” is not an amount: write it like {examples}."),
@@ -86,6 +96,10 @@ def parse_amount(text: str) -> TypedAmount:
             _AMOUNT.fullmatch(" ".join((folded[:signed.start()] + " "
                                         + folded[signed.end():]).split())):
         raise AmountError(text, NOT_POSITIVE)  # "-5", "USD -5": amounts, below zero
+    if match is None and in_chinese_numerals(folded):
+        raise AmountError(text, N_("“{text}” is written in Chinese numerals: write the number "
+                                   "in digits, e.g. {written}."),
+                          written=Phrase(N_("5万 or 50000")))
     if match is None or (match["before"] and match["after"]):
         comma = _DECIMAL_COMMA.search(folded)
         if comma is not None:

@@ -20,7 +20,14 @@ import unicodedata
 from dataclasses import dataclass
 
 from domain.amount_text import SIGN
-from domain.amounts import MINUS_SIGNS, MULTIPLIERS, AmountError, fold, parse_amount
+from domain.amounts import (
+    MINUS_SIGNS,
+    MULTIPLIERS,
+    AmountError,
+    fold,
+    in_chinese_numerals,
+    parse_amount,
+)
 from domain.currencies import canonical, currency_code, is_currency_name
 from domain.errors import DomainError
 from domain.text import N_
@@ -158,7 +165,7 @@ def _is_amount(word: str) -> bool:
 def numeric(word: str) -> bool:
     """Meant as a number even if it is not one creditbot takes (-5, 1e9999, 12..5):
     read as the amount, so that the person hears what is wrong with it."""
-    return bool(_NUMERIC.match(word))
+    return bool(_NUMERIC.match(word) or in_chinese_numerals(word))
 
 
 def _is_code(word: str) -> bool:

@@ -290,9 +290,9 @@ def due_reminder(tr: Translator, line: TaskLine, zone: tzinfo) -> str:
     text = ":alarm_clock: " + tr._("Due today: {task}.", task=task_text(
         tr, line.task, zone, line.customer_name, owner=False))
     if line.meeting is not None:
-        text += " " + tr._("From the minutes of {subject}.",
-                           subject=subject(tr, line.meeting, zone))
-    return text + " " + tr._("`/credit tasks` lists yours, with a Done button.")
+        text = tr.sentences(text, tr._("From the minutes of {subject}.",
+                                       subject=subject(tr, line.meeting, zone)))
+    return tr.sentences(text, tr._("`/credit tasks` lists yours, with a Done button."))
 
 
 def overdue_digest(tr: Translator, lines: Sequence[TaskLine], zone: tzinfo) -> str:
@@ -313,8 +313,8 @@ def done_by_other(tr: Translator, line: TaskLine, actor: str, zone: tzinfo) -> s
                                         task=task_text(tr, line.task, zone,
                                                        line.customer_name))
     if line.meeting is not None:
-        text += " " + tr._("From the minutes of {subject}.",
-                           subject=subject(tr, line.meeting, zone))
+        text = tr.sentences(text, tr._("From the minutes of {subject}.",
+                                       subject=subject(tr, line.meeting, zone)))
     return text
 
 

@@ -87,7 +87,7 @@ def field_errors(refused: MeetingRefused, tr: Translator, context: BoltContext
         errors[where] = field_error(FieldProblem(where, problem.template, **params), tr)
         if where == CUSTOMERS and "query" in problem.params:
             # The lookup's own words say what was not found; the form's say how to write it.
-            errors[where] += " " + tr._(CUSTOMER_HINT)
+            errors[where] = tr.sentences(errors[where], tr._(CUSTOMER_HINT))
     return errors
 
 

@@ -36,8 +36,8 @@ def order(context: BoltContext, text: str) -> Message:
         tr = context["tr"]
         usage = tr._(USAGE)
         if words:
-            usage = tr._("The amount is missing after “{customer}”.",
-                         customer=erp_text(" ".join(words), 120)) + " " + usage
+            usage = tr.sentences(tr._("The amount is missing after “{customer}”.",
+                                      customer=erp_text(" ".join(words), 120)), usage)
         return message(usage, [section(usage)])
     try:
         answer = deps.orders.place(context["member"], typed.customer, typed.amount,

@@ -117,6 +117,8 @@ def test_each_refusal_of_the_line_says_what_to_write(world):
     assert answer("acme packaging +abc more") == (
         "“+abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, 1.2m, "
         "12万, 1.5亿, USD 120k or 120k EUR.")
+    assert answer("acme packaging 五万 备货") == (
+        "“五万” is written in Chinese numerals: write the number in digits, e.g. 5万 or 50000.")
     assert answer("Zyxw Qvvv +100k more") == (
         "No customer matches “Zyxw Qvvv”. Try part of the name or the customer id, e.g. "
         "`/credit request C0001 +100k larger orders`.")
@@ -195,7 +197,7 @@ def test_a_form_slack_opens_late_leaves_no_empty_message(world):
     # Slack refused views.open once (429): opened on the retry, past the 2 s budget,
     # the form was followed by an empty message on the response_url.
     world.emulator.fail("views.open", "ratelimited", retry_after=30)
-    body, response_url = world.slack.slash_body(SALES, SALES_CHANNEL, "/credit request")
+    body, _ = world.slack.slash_body(SALES, SALES_CHANNEL, "/credit request")
     assert world.slack.post(body).status == 200
     world.emulator.wait_for("views.open", timeout=8)
     assert [c.status for c in world.emulator.calls_to("views.open")] == [429, 200]

@@ -245,6 +245,11 @@ def test_check_with_an_amount_answers_without_recording(world):
      "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
     ("/credit check acme industrial $12 EUR", "“$12 EUR” is not an amount: write it like "
      "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    # Chinese numerals: said as such, not as an amount missing after the name.
+    ("/credit order acme packaging 五万", "“五万” is written in Chinese numerals: write the "
+     "number in digits, e.g. 5万 or 50000."),
+    ("/credit check acme packaging 三百万元", "“三百万元” is written in Chinese numerals: write "
+     "the number in digits, e.g. 5万 or 50000."),
 ])
 def test_bad_amounts_are_explained_and_nothing_is_recorded(world, line, said):
     reply = world.slack.slash(SALES, SALES_CHANNEL, line)
@@ -404,6 +409,12 @@ def test_an_order_is_answered_in_the_persons_language(world):
         "• 有一张发票已逾期 136 天，超过允许的 30 天（逾期合计 US$24,024.89）。",
         "如仍需发货，请申请放行：由信用经理决定。"]
     assert [b["text"]["text"] for b in reply.buttons()] == ["申请放行"]
+    # Two sentences in Chinese run on, with no space after the 。.
+    missing = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit 订单 lakeside")
+    assert sections(missing) == [
+        "“lakeside”后缺少金额。先写客户，再写金额，例如 `/credit order acme 120k`、"
+        "`/credit order 华夏物流 25万 CNY PO-2026-118`（金额后可跟币种和您的订单编号；"
+        "名称中带数字的客户请加引号）。"]
 
 
 def test_a_rejected_release_refuses_the_order_and_frees_the_orders_after_it(world):
