@@ -25,6 +25,9 @@ def test_help_lists_the_subcommands_with_examples(world, line):
             "customer group: limit, exposure, available credit, overdue and aging\n"
             "      e.g. `/credit check acme`") in text
     assert "• `/credit help` (also `/credit 帮助`) — this list" in text
+    assert ("• `/credit requests` (also `/credit 我的申请`, `/credit 申请列表`) — credit "
+            "requests waiting for your decision, and yours, with their state; cancel yours "
+            "while open") in text
     assert reply.ephemeral
 
 

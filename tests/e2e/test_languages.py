@@ -89,6 +89,19 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
         "试试 `/credit help`。")
     wrong = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit chek acme")
     assert wrong.text == "我不认识 `/credit chek`。试试 `/credit help`。"
+    # The approvals' subcommands have Chinese names too (they were "我不认识").
+    assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委托").all_text() == (
+        bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit delegate").all_text())
+    assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 我的申请").all_text() == (
+        bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit requests").all_text())
+    history = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 历史 C0002").all_text()
+    assert "我不认识" not in history and history == bilingual.slack.slash(
+        ZH, SALES_CHANNEL, "/credit history C0002").all_text()
+    # (This person is the only credit manager: the request is refused, either way.)
+    line = "C0002 +5万 至 2027-01-31 备货"
+    filed = bilingual.slack.slash(ZH, SALES_CHANNEL, f"/credit 申请 {line}").all_text()
+    assert filed.startswith("本申请第 1 级（信用经理）无人可以审批") and filed == (
+        bilingual.slack.slash(ZH, SALES_CHANNEL, f"/credit request {line}").all_text())
 
 
 def test_a_share_speaks_the_channels_language_and_thanks_the_sharer_in_theirs(bilingual):
