@@ -265,6 +265,9 @@ def check_shape(payload: dict[str, Any]) -> None:
     except UnicodeEncodeError:
         raise Malformed("a string holds a lone surrogate") from None
     _strings(payload, _STRING_FIELDS, "")
+    if not (payload.get("type") or payload.get("command") or payload.get("ssl_check")):
+        # No route could take it: Bolt would answer 404, as if the URL were wrong.
+        raise Malformed("neither a command, an event nor an interaction")
     for name in _OBJECT_FIELDS:
         value = payload.get(name)
         if value is None:  # Slack writes "enterprise": null, "team": null for some apps

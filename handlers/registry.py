@@ -18,6 +18,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 
+from domain.text import N_
 from handlers.errors import ack_only, guarded, message_for
 from handlers.payloads import ActionValue
 from handlers.render import Message
@@ -232,10 +233,26 @@ def register(app: App, catalogue: Catalogue,
             else action.action_id)
         # Acknowledged at once; the work runs after the response (Bolt's lazy listeners).
         app.action(matcher)(ack=ack_only, lazy=[guarded(action.run)])
+    # Last, so only a press no listener above takes: a button on a message from an
+    # earlier version of creditbot. Unhandled, Bolt answers 404 and Slack shows the
+    # person a warning icon and nothing else.
+    app.action(re.compile(".*"))(ack=ack_only, lazy=[guarded(_retired_button)])
     for event in catalogue.events:
         app.event(event.name)(ack=ack_only, lazy=[guarded(event.run)])
     for view in catalogue.views:
         app.view(view.callback_id)(submission_listener(view))
+
+
+RETIRED_BUTTON = N_("That button belongs to an earlier version of this message, and "
+                    "creditbot no longer acts on it: run the command again for a fresh one.")
+
+
+def _retired_button(body: dict[str, Any], context: BoltContext) -> None:
+    [pressed] = body.get("actions") or [{}]
+    log.info("a press of %r, which no listener takes", str(pressed.get("action_id"))[:80])
+    if pressed.get("url"):
+        return  # a link button: Slack opened the link, nothing more was asked
+    context["reply"](context["tr"]._(RETIRED_BUTTON))
 
 
 def submission_listener(view: View) -> Callable[..., None]:
