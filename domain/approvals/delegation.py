@@ -1,14 +1,17 @@
 """When a delegation may run: from today or later, through a day no earlier than its
-start. Each refusal names the day that is wrong."""
+start, for a year at most. Each refusal names the day that is wrong."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from domain.errors import DomainError
 from domain.text import N_
 
 EXAMPLE = "/credit delegate @mei until 2026-12-31"
+# A stand-in covers an absence: a hand-over through 9999-12-31 would be a standing grant
+# of someone's approval powers that nobody reviews. Renewed when it ends, if still needed.
+LONGEST = timedelta(days=366)
 
 
 class DelegationRefused(DomainError):
@@ -31,3 +34,9 @@ def check_period(today: date, starts: date, until: date) -> None:
                                    "write `from` a day no later than `until`, e.g. "
                                    "`/credit delegate @mei from 2026-12-01 until 2026-12-31`."),
                                 start=starts, until=until)
+    if starts > today + LONGEST or until - starts > LONGEST:
+        raise DelegationRefused(N_("A delegation runs for a year at most, starting within "
+                                   "a year: {start} through {until} is longer or later. "
+                                   "Hand your approvals over for the absence, e.g. "
+                                   "`{example}`, and again when it ends if need be."),
+                                start=starts, until=until, example=EXAMPLE)

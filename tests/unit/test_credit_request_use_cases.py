@@ -374,6 +374,15 @@ def test_what_delegating_refuses():
     assert refused(requests.delegate, member(FD), "U0NOBODY01", until) == (
         "<@U0NOBODY01> may not see credit data, so they can't decide credit requests for "
         "you. Ask a credit manager to give them access first.")
+    # A year at most, starting within a year: 9999-12-31 was a standing grant.
+    year = ("A delegation runs for a year at most, starting within a year: {} through {} "
+            "is longer or later. Hand your approvals over for the absence, e.g. `/credit "
+            "delegate @mei until 2026-12-31`, and again when it ends if need be.")
+    assert refused(requests.delegate, member(FD), STAND_IN, date(9999, 12, 31)) == (
+        year.format("2026-11-30", "9999-12-31"))
+    assert refused(requests.delegate, member(FD), STAND_IN, date(2028, 1, 5),
+                   date(2027, 12, 31)) == year.format("2027-12-31", "2028-01-05")
+    assert requests.delegate(member(FD), STAND_IN, date(2027, 12, 1)).until == date(2027, 12, 1)
 
 
 def test_people_who_may_not_see_credit_data_can_do_nothing_and_are_audited():
