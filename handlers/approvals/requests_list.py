@@ -10,8 +10,9 @@ from typing import Any
 from pydantic import Field
 from slack_bolt import BoltContext
 
-from domain.approvals.model import RequestRecord
+from domain.approvals.model import Outcome, RequestRecord
 from domain.approvals.use_cases import CreditRequests
+from handlers.approvals.cards import quoted
 from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
 from handlers.approvals.request_render import (
     LIST_RESERVE,
@@ -41,6 +42,8 @@ from handlers.render import (
 CANCEL = "credit_request_cancel"
 # Lines per section: with their headings and notes, well within Slack's 50 blocks.
 SHOWN = 10
+# A rejection's comment in the list: its gist (the history and the DM have it whole).
+REJECTION_SHOWN = 200
 
 
 class RequestValue(ActionValue):
@@ -135,6 +138,11 @@ def _line(record: RequestRecord, requests: CreditRequests, tr: Translator,
         closed = request.closed_at or request.filed_at
         parts.append(tr._("{state} {age}", state=state_word(request, tr),
                           age=age(closed, now, tr)))
+        rejected = next((d for d in record.decisions if d.outcome is Outcome.REJECTED), None)
+        if rejected is not None and rejected.comment:
+            # Why, in the list itself: the requester otherwise has it only in a DM.
+            parts.append(tr._("by <@{who}>:", who=rejected.decided_by) + "\n"
+                         + quoted(rejected.comment, REJECTION_SHOWN))
     return "\n".join(parts)
 
 

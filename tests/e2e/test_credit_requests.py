@@ -438,6 +438,21 @@ def test_requests_lists_mine_and_those_waiting_and_cancels(world):
     assert len(audit(world, "requests.cancelled")) == 1
 
 
+def test_a_rejected_request_says_why_in_the_list(world):
+    # The rejection's comment reached the requester only in a direct message.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +100k larger Q1 orders")
+    [request] = requests_of(world)
+    member = world.services.config.roster().member(CREDIT_MANAGER)
+    world.services.requests.decide(member, request.id, 1, Outcome.REJECTED,
+                                   "Too much *overdue* <!here>\nfor now")
+    mine = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")
+    assert mrkdwn(mine) == (
+        "*Waiting for you*\nNothing waits for your decision.\n*Yours*\n"
+        "*#1* Acme Packaging (C0002) · limit increase\n$100,000.00 → $200,000.00\n"
+        "rejected just now\nby <@U02CREDITMG>:\n> Too much ∗overdue∗ &lt;!here&gt;\n"
+        "> for now")
+
+
 def test_a_forged_cancel_value_is_refused(world):
     for value in ('{"request": "1"}', '{"request": 0}', '{"request": 99999999999}', "x"):
         result, _ = world.slack.press(SALES, SALES_CHANNEL, {
