@@ -50,7 +50,7 @@ _DECIMAL_COMMA = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d{1,2})(?![
 _CODE = "[a-z]{3}|" + "|".join(sorted(NAMES, key=len, reverse=True))
 _AMOUNT = re.compile(
     rf"(?P<before>{_CODE})?\s*(?P<digits>\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.(?P<decimals>\d+))?"
-    rf"\s*(?P<unit>[百千][万萬]|[km千万萬亿億]?)\s*元?\s*(?P<after>{_CODE})?",
+    rf"\s*(?P<unit>[百千][万萬]|[km千万萬亿億]?)\s*(?P<yuan>元)?\s*(?P<after>{_CODE})?",
     re.IGNORECASE)
 
 
@@ -97,9 +97,10 @@ def parse_amount(text: str) -> TypedAmount:
                                         + folded[signed.end():]).split())):
         raise AmountError(text, NOT_POSITIVE)  # "-5", "USD -5": amounts, below zero
     if match is None and in_chinese_numerals(folded):
+        # Not "written": that is a suggestion the + of an increase is put before.
         raise AmountError(text, N_("“{text}” is written in Chinese numerals: write the number "
-                                   "in digits, e.g. {written}."),
-                          written=Phrase(N_("5万 or 50000")))
+                                   "in digits, e.g. {digits}."),
+                          digits=Phrase(N_("5万 or 50000")))
     if match is None or (match["before"] and match["after"]):
         comma = _DECIMAL_COMMA.search(folded)
         if comma is not None:
@@ -110,6 +111,13 @@ def parse_amount(text: str) -> TypedAmount:
                               written=folded[:comma.start()] + point + folded[comma.end():])
         raise AmountError(text)
     currency = canonical(match["before"] or match["after"] or "") or None
+    if match["yuan"]:
+        # 元 alone is the renminbi, as mainland China writes it: "5万元" for a customer
+        # billed in dollars is CN¥50,000 converted, not $50,000. With another currency
+        # named ("5000元 USD") it is two.
+        if currency not in (None, "CNY"):
+            raise AmountError(text)
+        currency = "CNY"
     if currency is not None and not is_currency(currency):
         raise AmountError(text, N_("“{text}” is not an amount in a currency creditbot knows "
                                    "({code} is not an ISO 4217 code): write it like "

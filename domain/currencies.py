@@ -22,9 +22,19 @@ MINOR_UNITS: dict[str, int] = {
 
 # Currencies by the names people write in Chinese, where an English reader writes the
 # code: "5000 人民币" is CNY 5,000, never an order referenced "人民币" in the customer's
-# currency. Only names that say one currency: 元 alone is any yuan (or dollar).
+# currency. 元 alone, as mainland China writes it, is the renminbi (domain.amounts).
 NAMES = {"人民币": "CNY", "美元": "USD", "美金": "USD", "欧元": "EUR", "日元": "JPY",
-         "港币": "HKD", "港元": "HKD", "英镑": "GBP", "新加坡元": "SGD", "瑞士法郎": "CHF"}
+         "日币": "JPY", "港币": "HKD", "港元": "HKD", "英镑": "GBP", "新加坡元": "SGD",
+         "新币": "SGD", "瑞士法郎": "CHF", "瑞郎": "CHF", "澳元": "AUD", "澳币": "AUD",
+         "加元": "CAD", "加币": "CAD", "新西兰元": "NZD", "新台币": "TWD", "台币": "TWD",
+         "韩元": "KRW", "泰铢": "THB", "卢布": "RUB", "印度卢比": "INR", "澳门币": "MOP",
+         "澳门元": "MOP", "马来西亚林吉特": "MYR", "林吉特": "MYR", "越南盾": "VND",
+         "菲律宾比索": "PHP",
+         "印尼盾": "IDR", "迪拉姆": "AED", "瑞典克朗": "SEK", "挪威克朗": "NOK",
+         "丹麦克朗": "DKK", "兰特": "ZAR", "雷亚尔": "BRL", "墨西哥比索": "MXN"}
+# How a currency's name ends in Chinese: a word so ending where a currency stands and
+# not in NAMES is said to be unknown, not taken as the order's reference or the reason.
+NAME_ENDINGS = ("元", "币", "镑", "郎", "卢比", "比索", "盾", "克朗", "铢", "卢布")
 # What people write for a currency instead of its ISO code, read as the code: the one
 # table every place that reads an amount or a currency goes through.
 ALIASES = {"RMB": "CNY", **NAMES}

@@ -8,6 +8,8 @@ import re
 import unicodedata
 from datetime import date
 
+from domain.text import without_invisible
+
 _DAY = re.compile(r"(?P<y>\d{4})(?:-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})"
                   r"|/(?P<m2>\d{1,2})/(?P<d2>\d{1,2})"
                   r"|\s*年\s*(?P<m3>\d{1,2})\s*月\s*(?P<d3>\d{1,2})\s*[日号]?)")
@@ -15,18 +17,28 @@ _DAY = re.compile(r"(?P<y>\d{4})(?:-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})"
 UNTIL_WORDS = frozenset({"until", "至", "截至", "截止", "到", "直到"})
 
 
-_LOOKS_LIKE_DAY = re.compile(r"\d{4}\s*[-/年.]\d|\d{8}$")
+# A digit first, then a date's separator somewhere, or six to eight digits: "3号仓库"
+# ("to warehouse 3") still starts a reason.
+_LOOKS_LIKE_DAY = re.compile(r"\d[^\s]*[-/.年月]|\d{6,8}$")
 
 
 def looks_like_day(text: str) -> bool:
-    """Meant as a day, even if it is none (2027-02-30): said to be wrong, not taken as
-    words."""
-    return bool(_LOOKS_LIKE_DAY.match(unicodedata.normalize("NFKC", text).strip()))
+    """Meant as a day, even if it is none (2027-02-30, 31/12/2026, 12月31日): after
+    "until" or 至 a word that starts with a digit is said to be wrong, never taken as
+    the first word of a reason."""
+    folded = _folded(text)
+    return bool(_LOOKS_LIKE_DAY.match(folded))
+
+
+def _folded(text: str) -> str:
+    # Full-width digits folded; invisible characters (a bidi override inside a date)
+    # dropped, as everywhere text is compared.
+    return without_invisible(unicodedata.normalize("NFKC", text)).strip()
 
 
 def read_day(text: str) -> date:
     """The day ``text`` names, else ``ValueError`` (as ``date.fromisoformat`` raises)."""
-    folded = unicodedata.normalize("NFKC", text).strip()
+    folded = _folded(text)
     try:
         return date.fromisoformat(folded)
     except ValueError:
@@ -37,3 +49,11 @@ def read_day(text: str) -> date:
     month = found["m1"] or found["m2"] or found["m3"]
     day = found["d1"] or found["d2"] or found["d3"]
     return date(int(found["y"]), int(month), int(day))
+
+
+def year_after(day: date) -> date:
+    """The same day a year later (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)

@@ -241,8 +241,16 @@ def register(app: App, catalogue: Catalogue,
         app.event(event.name)(ack=ack_only, lazy=[guarded(event.run)])
     for view in catalogue.views:
         app.view(view.callback_id)(submission_listener(view))
+    # Likewise last: a form opened by an earlier version and submitted after an upgrade,
+    # closed, a shortcut or a menu's options no listener takes. Bolt would answer 404.
+    app.view(re.compile(".*"))(_retired_form)
+    app.view_closed(re.compile(".*"))(ack_only)
+    app.shortcut(re.compile(".*"))(ack_only)
+    app.options(re.compile(".*"))(_no_options)
 
 
+RETIRED_FORM = N_("This form belongs to an earlier version of creditbot, which no longer "
+                  "takes it: nothing was recorded. Close it and open the form again.")
 RETIRED_BUTTON = N_("That button belongs to an earlier version of this message, and "
                     "creditbot no longer acts on it: run the command again for a fresh one.")
 
@@ -253,6 +261,18 @@ def _retired_button(body: dict[str, Any], context: BoltContext) -> None:
     if pressed.get("url"):
         return  # a link button: Slack opened the link, nothing more was asked
     context["reply"](context["tr"]._(RETIRED_BUTTON))
+
+
+def _retired_form(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    submitted = body.get("view") or {}
+    log.info("a submission of form %r, which no listener takes",
+             str(submitted.get("callback_id"))[:80])
+    ack(response_action="update",
+        view=notice_view(submitted, context["tr"]._(RETIRED_FORM)))
+
+
+def _no_options(ack: Ack) -> None:
+    ack(options=[])
 
 
 def submission_listener(view: View) -> Callable[..., None]:
@@ -299,7 +319,8 @@ def notice_view(submitted: Mapping[str, Any], text: str) -> dict[str, Any]:
 
 def listener_count(catalogue: Catalogue) -> int:
     """How many Bolt listeners ``register`` adds (the manifest test holds them equal)."""
-    return 1 + len(catalogue.actions) + len(catalogue.events) + len(catalogue.views)
+    # The command, each feature's listeners, and the five for what no listener takes.
+    return 1 + len(catalogue.actions) + len(catalogue.events) + len(catalogue.views) + 5
 
 
 def help_entries(catalogue: Catalogue) -> Iterable[Subcommand]:

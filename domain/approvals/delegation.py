@@ -3,15 +3,13 @@ start, for a year at most. Each refusal names the day that is wrong."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
+from domain.days import year_after
 from domain.errors import DomainError
 from domain.text import N_
 
 EXAMPLE = "/credit delegate @mei until 2026-12-31"
-# A stand-in covers an absence: a hand-over through 9999-12-31 would be a standing grant
-# of someone's approval powers that nobody reviews. Renewed when it ends, if still needed.
-LONGEST = timedelta(days=366)
 
 
 class DelegationRefused(DomainError):
@@ -34,7 +32,9 @@ def check_period(today: date, starts: date, until: date) -> None:
                                    "write `from` a day no later than `until`, e.g. "
                                    "`/credit delegate @mei from 2026-12-01 until 2026-12-31`."),
                                 start=starts, until=until)
-    if starts > today + LONGEST or until - starts > LONGEST:
+    # A stand-in covers an absence: a hand-over through 9999-12-31 would be a standing
+    # grant of someone's approval powers that nobody reviews. Renewed if still needed.
+    if starts >= year_after(today) or until >= year_after(starts):
         raise DelegationRefused(N_("A delegation runs for a year at most, starting within "
                                    "a year: {start} through {until} is longer or later. "
                                    "Hand your approvals over for the absence, e.g. "

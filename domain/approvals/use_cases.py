@@ -79,6 +79,7 @@ from domain.approvals.rules import (
 )
 from domain.approvals.standing import customer_standing
 from domain.currencies import canonical, is_currency
+from domain.days import year_after
 from domain.errors import DomainError
 from domain.fx import FxRates
 from domain.lookup import resolve_customer
@@ -344,10 +345,17 @@ class CreditRequests:
                 if expires_on is None:
                     raise _refused(N_("A temporary limit needs the last day it applies, "
                                       "e.g. {example}."),
-                                   example=today.replace(year=today.year + 1).isoformat())
+                                   example=year_after(today).isoformat())
                 if expires_on < today:
                     raise _refused(N_("A temporary limit must last until today or later; "
                                       "{day} is already past."), day=expires_on.isoformat())
+                if expires_on >= year_after(today):
+                    # Through 9999 it would be a permanent raise nobody decided as one.
+                    raise _refused(N_("A temporary limit runs for a year at most: its last "
+                                      "day is before {latest}, and {day} is not. For longer, "
+                                      "ask for a limit increase."),
+                                   day=expires_on.isoformat(),
+                                   latest=year_after(today).isoformat())
         elif kind is RequestKind.ORDER_RELEASE:
             # As typed, without the invisible characters a paste brings along (a text of
             # nothing else was quoted back as “”).

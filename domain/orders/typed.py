@@ -28,7 +28,7 @@ from domain.amounts import (
     in_chinese_numerals,
     parse_amount,
 )
-from domain.currencies import canonical, currency_code, is_currency_name
+from domain.currencies import NAME_ENDINGS, canonical, currency_code, is_currency_name
 from domain.errors import DomainError
 from domain.text import N_
 
@@ -69,9 +69,13 @@ class UnknownCurrency(DomainError):
 
 
 def _unit_and_code(word: str) -> bool:
-    """A unit with a currency code after it (``kusd``, ``mEUR``)."""
+    """A unit with a currency after it (``kusd``, ``mEUR``, ``万美元``, ``万元人民币``)."""
     folded = unicodedata.normalize("NFKC", word)
-    return len(folded) == 4 and is_unit(folded[0]) and _is_code(folded[1:])
+    for length in (2, 1):  # 百万 and 千万 before 百 and 千
+        unit, rest = folded[:length], folded[length:]
+        if is_unit(unit) and rest and (_is_code(rest) or _is_code(rest.removeprefix("元"))):
+            return True
+    return False
 
 
 def is_unit(word: str) -> bool:
@@ -80,8 +84,12 @@ def is_unit(word: str) -> bool:
 
 
 def looks_like_code(word: str) -> bool:
-    """Three capitals: meant as a currency code where one may stand."""
-    return bool(_CODE_LIKE.fullmatch(unicodedata.normalize("NFKC", word)))
+    """Three capitals, or a Chinese word ending as a currency's name does (澳门元,
+    卢比): meant as a currency where one may stand."""
+    folded = unicodedata.normalize("NFKC", word)
+    return bool(_CODE_LIKE.fullmatch(folded)) or (
+        2 <= len(folded) <= 7 and all("\u4e00" <= c <= "\u9fff" for c in folded)
+        and folded.endswith(NAME_ENDINGS))
 
 
 def _is_sign(word: str) -> bool:

@@ -65,8 +65,13 @@ def delegate(context: BoltContext, rest: str) -> Message:
     return _say(said)
 
 
+# 从/至 written against their days, as a Chinese reader may: "从2026/12/2至2027/12/2".
+_JOINED = re.compile(r"(?<=\d)(?=从|自|至|截至|截止|到|直到)|(?<=从|自|至|到)(?=\d)"
+                     r"|(?<=截至|截止|直到)(?=\d)")
+
+
 def parse_delegation(text: str) -> tuple[str, date | None, date]:
-    line = _LINE.match(text)
+    line = _LINE.match(_JOINED.sub(" ", text))
     if line is None:
         raise DelegateLineError(N_("Write whom and until when: `/credit delegate {example}` "
                                    "(pick the person from the list Slack shows as you type "

@@ -21,6 +21,7 @@ from domain.days import UNTIL_WORDS, looks_like_day, read_day
 from domain.errors import DomainError
 from domain.orders.typed import (
     COMMON_CODES,
+    TwoCurrencies,
     UnknownCurrency,
     join_signs,
     join_units,
@@ -91,6 +92,17 @@ def _no_unknown_code_after(amount: str, reason: str) -> None:
     as its currency, as ``/credit order`` reads them; filed in the customer's currency
     with "XAU gold" as the reason, the request would ask for what nobody typed."""
     first = reason.split(maxsplit=1)[0] if reason else ""
+    if first and _is_code(first) and (first.isupper() or first.lower() in COMMON_CODES
+                                      or is_currency_name(first)):
+        try:
+            named = read_amount(amount, increase=True).currency
+        except AmountError:
+            return  # said of the amount when it is read
+        if named is not None:
+            # "+5000 人民币 EUR": filed in CNY with "EUR" as the reason, nobody's request.
+            raise TwoCurrencies(f"{amount} {first}", "/credit request acme +250k EUR "
+                                "larger orders")
+        return
     if not first or not looks_like_code(first) or _is_code(first):
         return
     try:

@@ -584,3 +584,36 @@ def test_an_action_nothing_listens_to_is_logged_in_one_line(world, caplog):
     time.sleep(0.3)
     said = [r.getMessage() for r in caplog.records if "check_pick:99" in r.getMessage()]
     assert said == ["a press of 'check_pick:99', which no listener takes"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_form_or_shortcut_no_listener_takes_is_answered_not_refused(world, caplog):
+    # A form opened by an earlier version and submitted after an upgrade got Bolt's 404,
+    # which Slack shows as an error inside the form.
+    caplog.set_level(logging.INFO)
+    view = {"type": "modal", "callback_id": "nope.form", "private_metadata": "",
+            "title": {"type": "plain_text", "text": "Old form"}, "state": {"values": {}}}
+    submitted = post(world.url, as_form({"type": "view_submission", "trigger_id": "1.2.f",
+                                         "user": {"id": SALES}, "view": view}))
+    assert submitted.status == 200
+    assert submitted.json() == {"response_action": "update", "view": {
+        "type": "modal", "title": {"type": "plain_text", "text": "Old form"},
+        "close": {"type": "plain_text", "text": "OK"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": (
+            "This form belongs to an earlier version of creditbot, which no longer takes "
+            "it: nothing was recorded. Close it and open the form again.")}}]}}
+    for payload in ({"type": "view_closed", "user": {"id": SALES}, "view": view},
+                    {"type": "shortcut", "callback_id": "nope", "trigger_id": "1.2.s",
+                     "user": {"id": SALES}},
+                    {"type": "message_action", "callback_id": "nope", "trigger_id": "1.2.m",
+                     "user": {"id": SALES}, "channel": {"id": SALES_CHANNEL},
+                     "message": {"ts": "1.2", "text": "x"}, "response_url": "https://x/h/2"},
+                    {"type": "block_suggestion", "action_id": "nope", "block_id": "b",
+                     "value": "ac", "user": {"id": SALES}}):
+        answer = post(world.url, as_form(payload))
+        assert answer.status == 200, (payload["type"], answer)
+    assert post(world.url, as_form({"type": "block_suggestion", "action_id": "nope",
+                                    "block_id": "b", "value": "x", "user": {"id": SALES}})
+                ).json() == {"options": []}
+    time.sleep(0.3)
+    assert world.emulator.calls_to("response_url") == []

@@ -283,9 +283,12 @@ def test_a_currency_named_in_chinese_is_the_orders_currency_not_its_reference(wo
     # "5000 人民币" was an order of $5,000.00 referenced "人民币": 7× what was meant.
     world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 5000 人民币")
     world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 5千美元 PO-U")
-    assert sorted((row.amount, row.currency, row.reference)
+    # 元 alone is the renminbi: for this customer billed in dollars it was $5,000.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 5000元 PO-Y")
+    assert sorted((row.amount, row.currency, row.reference or "")
                   for row in checks(world).values()) == [
-        (Decimal(5000), "CNY", None), (Decimal(5000), "USD", "PO-U")]
+        (Decimal(5000), "CNY", ""), (Decimal(5000), "CNY", "PO-Y"),
+        (Decimal(5000), "USD", "PO-U")]
 
 
 def test_someone_without_access_is_refused_and_nothing_is_recorded(world):

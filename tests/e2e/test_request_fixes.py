@@ -337,9 +337,11 @@ def test_a_chinese_reader_gets_roles_examples_and_formats_in_chinese(world):
         "没有名为“华下物留”的客户。最接近的：华夏物流有限公司 (C0027)。请使用编号，例如 "
         "`/credit request C0027 +100k 订单增加`。")
     # An order's amount read by the order grammar: its examples were left in English.
-    assert said(world, "/credit 订单 华夏物流 五万") == (
-        "“五万”不是有效金额：请按以下格式填写：120000、120,000、120000.50、120k、1.2m、12万、"
+    assert said(world, "/credit 订单 华夏物流 5xx") == (
+        "“5xx”不是有效金额：请按以下格式填写：120000、120,000、120000.50、120k、1.2m、12万、"
         "1.5亿、USD 120k 或 120k EUR。")
+    assert said(world, "/credit 订单 华夏物流 五万") == (
+        "“五万”用的是中文数字：请用阿拉伯数字填写，例如 5万或50000。")
     assert said(world, "/credit request acme packaging") == (
         "请写客户、新额度或增加额以及理由：`/credit request acme +100k 第一季度订单增加`"
         "（新的总额如 `250000` 或 `USD 250k`，增加额如 `+100k`）。")

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from domain.collections.work import NotYourAccount
+from domain.errors import DomainError
 from domain.money import Money
 from domain.orders.model import OrderCheck, OrderSource, OrderState
 from domain.orders.use_cases import RepeatedOrder
@@ -77,3 +78,19 @@ def test_a_list_in_a_refusal_is_joined_as_the_readers_language_lists_each_item_e
     # Beside a form field, as typed: nothing escaped, still the reader's separator.
     assert field_error(error, translator("zh-CN")) == (
         f"“acme”匹配到多个客户：{HOSTILE} (C1)、Acme, Ltd (C2)。您指的是哪一个？")
+
+
+def test_chinese_numerals_are_refused_with_digits_to_write_in_the_readers_language():
+    from domain.amount_text import read_amount
+
+    for typed in ("五万", "+五万"):
+        try:
+            read_amount(typed, increase=True)
+        except DomainError as refused:
+            assert explain(refused, translator("zh-CN")) == (
+                f"“{typed}”用的是中文数字：请用阿拉伯数字填写，例如 5万或50000。")
+            assert explain(refused, translator("en-US")) == (
+                f"“{typed}” is written in Chinese numerals: write the number in digits, "
+                "e.g. 5万 or 50000.")
+        else:
+            raise AssertionError(f"{typed} was read as an amount")

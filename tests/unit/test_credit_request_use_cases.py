@@ -158,6 +158,11 @@ def test_what_filing_refuses_says_what_to_write():
     assert refused(requests.file, rep, Filing("C0001", RequestKind.TEMPORARY_LIMIT, "x",
                                               "+50k", expires_on=date(2026, 11, 29))) == (
         "A temporary limit must last until today or later; 2026-11-29 is already past.")
+    # A year at most: through 9999 it would be a permanent raise nobody decided as one.
+    assert refused(requests.file, rep, Filing("C0001", RequestKind.TEMPORARY_LIMIT, "x",
+                                              "+50k", expires_on=date(9999, 12, 31))) == (
+        "A temporary limit runs for a year at most: its last day is before 2027-11-30, and "
+        "9999-12-31 is not. For longer, ask for a limit increase.")
     assert refused(requests.file, rep, Filing("C0001", RequestKind.ORDER_RELEASE, "x",
                                               order_id="SO-9")) == (
         "Acme Industrial has no order “SO-9”, and no held order to release.")
@@ -361,6 +366,23 @@ def test_a_delegate_decides_for_the_delegator_until_the_last_day():
     assert requests.delegations(member(STAND_IN)) == []
 
 
+def test_on_29_february_the_example_and_the_cap_are_28_february_next_year():
+    # today.replace(year=+1) raised ValueError on a leap day: the filing failed.
+    requests, _, clock, _ = world()
+    clock.now = datetime(2028, 2, 29, 2, 0, tzinfo=UTC)
+    rep = member(REP)
+    assert refused(requests.file, rep, Filing("C0001", RequestKind.TEMPORARY_LIMIT, "x",
+                                              "+50k")) == (
+        "A temporary limit needs the last day it applies, e.g. 2029-02-28.")
+    assert refused(requests.file, rep, Filing("C0001", RequestKind.TEMPORARY_LIMIT, "x",
+                                              "+50k", expires_on=date(2029, 2, 28))) == (
+        "A temporary limit runs for a year at most: its last day is before 2029-02-28, and "
+        "2029-02-28 is not. For longer, ask for a limit increase.")
+    assert requests.file(rep, Filing("C0001", RequestKind.TEMPORARY_LIMIT, "x", "+50k",
+                                     expires_on=date(2029, 2, 27))).expires_on == date(
+        2029, 2, 27)
+
+
 def test_what_delegating_refuses():
     requests, _, _, _ = world()
     until = date(2026, 12, 5)
@@ -382,7 +404,13 @@ def test_what_delegating_refuses():
         year.format("2026-11-30", "9999-12-31"))
     assert refused(requests.delegate, member(FD), STAND_IN, date(2028, 1, 5),
                    date(2027, 12, 31)) == year.format("2027-12-31", "2028-01-05")
-    assert requests.delegate(member(FD), STAND_IN, date(2027, 12, 1)).until == date(2027, 12, 1)
+    # A year counts both ends: from 30 November through 29 November, not the 30th.
+    assert refused(requests.delegate, member(FD), STAND_IN, date(2027, 11, 30)) == (
+        year.format("2026-11-30", "2027-11-30"))
+    assert refused(requests.delegate, member(FD), STAND_IN, date(2027, 12, 3),
+                   date(2027, 11, 30)) == year.format("2027-11-30", "2027-12-03")
+    assert requests.delegate(member(FD), STAND_IN, date(2027, 11, 29)).until == date(
+        2027, 11, 29)
 
 
 def test_people_who_may_not_see_credit_data_can_do_nothing_and_are_audited():

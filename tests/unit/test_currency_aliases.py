@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 from domain.amount_text import read_amount
-from domain.amounts import TypedAmount, parse_amount
+from domain.amounts import AmountError, TypedAmount, parse_amount
 from domain.currencies import canonical, currency_code
-from domain.orders.typed import split_check, split_order
-from handlers.approvals.request_line import parse_request_line
+from domain.orders.typed import TwoCurrencies, UnknownCurrency, split_check, split_order
+from handlers.approvals.request_line import LineError, parse_request_line
 
 
 def test_rmb_is_cny():
@@ -37,7 +37,7 @@ def test_an_order_or_check_line_takes_rmb_as_its_currency():
 def test_a_currency_written_by_its_chinese_name_is_its_code(name, code):
     # "5000 人民币" was an order in the customer's currency referenced "人民币".
     assert currency_code(name) == code
-    for text in (f"5000{name}", f"{name}5000", f"5千 {name}", f"5000元{name}"):
+    for text in (f"5000{name}", f"{name}5000", f"5千 {name}"):
         assert parse_amount(text) == TypedAmount(Decimal(5000), code), text
     order = split_order(f"acme packaging 5000 {name} PO-9")
     assert order is not None
@@ -53,9 +53,43 @@ def test_a_currency_written_by_its_chinese_name_is_its_code(name, code):
     assert read_amount(line.amount, increase=True).currency == code
 
 
-def test_yuan_alone_names_no_currency():
-    # 元 is the unit of any yuan (美元 is the American one): the customer's currency.
-    assert parse_amount("5000元") == TypedAmount(Decimal(5000), None)
+def test_yuan_alone_is_the_renminbi():
+    # "5万元" for a customer billed in dollars was $50,000: 7× what a Chinese rep meant.
+    assert parse_amount("5000元") == TypedAmount(Decimal(5000), "CNY")
+    assert parse_amount("5万元人民币") == TypedAmount(Decimal(50000), "CNY")
     order = split_order("acme 5000 元 PO-9")
-    assert order is not None and (order.currency, order.reference) == (None, "PO-9")
+    assert order is not None and (order.amount, order.reference) == ("5000元", "PO-9")
+    assert read_amount(order.amount, implied="USD").currency == "CNY"
+    with pytest.raises(AmountError):
+        parse_amount("5000元 USD")  # two currencies
     assert currency_code("元") is None
+
+
+@pytest.mark.parametrize(("line", "amount", "code"), [
+    # A unit typed apart, with its currency joined to it: "+5 万美元" was CN¥5 with
+    # "万美元" as the reason.
+    ("Y49 +5 万美元 原因", Decimal(50000), "USD"),
+    ("Y48 +5000 万美元 原因", Decimal(50_000_000), "USD"),
+    ("Y +5 万 元人民币 原因", Decimal(50000), "CNY"),
+    ("Y46 +5000 澳元 原因", Decimal(5000), "AUD"),
+    ("Y45 +5000 台币 原因", Decimal(5000), "TWD"),
+    ("Y47 +5000 韩元 原因", Decimal(5000), "KRW"),
+])
+def test_a_request_reads_the_currency_however_it_is_joined(line, amount, code):
+    parsed = parse_request_line(line)
+    assert parsed.reason == "原因"
+    assert read_amount(parsed.amount, increase=True) == TypedAmount(amount, code)
+
+
+def test_a_currency_name_creditbot_does_not_know_is_refused_not_read_as_words():
+    with pytest.raises(UnknownCurrency):
+        split_order("acme 5000 越南币 PO-1")
+    with pytest.raises(LineError):
+        parse_request_line("acme +5000 越南币 备货")
+
+
+@pytest.mark.parametrize("line", ["Y20 +5000 人民币 EUR 原因", "Y +5000 美元 人民币 x",
+                                  "Y USD 5000 人民币 x", "Y +5000 USD 人民币 x"])
+def test_a_request_naming_two_currencies_is_refused(line):
+    with pytest.raises(TwoCurrencies):
+        parse_request_line(line)

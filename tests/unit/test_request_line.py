@@ -46,6 +46,10 @@ from handlers.i18n import translator
     ("华夏物流 +5万 到年底备货", RequestLine("华夏物流", "+5万", "到年底备货")),
     ("华夏物流 +5万 到 年底备货", RequestLine("华夏物流", "+5万", "到 年底备货")),
     ("acme +5k untilled land", RequestLine("acme", "+5k", "untilled land")),
+    ("华夏物流 +5万 到 3号仓库 备货", RequestLine("华夏物流", "+5万", "到 3号仓库 备货")),
+    # A bidi override inside the day is dropped, as everywhere text is compared.
+    ("华夏物流 +5万 至 2027\u202e-01-31 x", RequestLine("华夏物流", "+5万", "x",
+                                                   date(2027, 1, 31))),
 ])
 def test_the_line_is_split_at_the_amount(line, expected):
     assert parse_request_line(line) == expected
@@ -67,16 +71,23 @@ def test_a_line_without_an_amount_says_how_to_write_one(line, says):
     assert refused.value.template.startswith(says)
 
 
-@pytest.mark.parametrize("line", ["华夏物流 +5万 至 2027-02-30 临时", "华夏物流 +5万 至2027-02-30",
-                                  "acme +5k until 2027-02-30 xmas"])
-def test_a_last_day_that_is_no_day_is_refused_not_read_as_the_reason(line):
+@pytest.mark.parametrize(("line", "day"), [
+    ("华夏物流 +5万 至 2027-02-30 临时", "2027-02-30"),
+    ("华夏物流 +5万 至2027-02-30", "2027-02-30"),
+    ("acme +5k until 2027-02-30 xmas", "2027-02-30"),
+    # Written otherwise after 至, as after until: refused, never a permanent increase
+    # with the day in its reason.
+    ("华夏物流 +5万 至 31/12/2026 原因", "31/12/2026"), ("华夏物流 +5万 至 12月31日 x", "12月31日"),
+    ("华夏物流 +5万 至 2027年 x", "2027年"), ("华夏物流 +5万 到 27/01/31 x", "27/01/31"),
+])
+def test_a_last_day_that_is_no_day_is_refused_not_read_as_the_reason(line, day):
     with pytest.raises(LineError) as refused:
         parse_request_line(line)
     assert explain(refused.value, translator("en-US")) == (
-        "“2027-02-30” is not a date: write the temporary limit's last day as YYYY-MM-DD, "
+        f"“{day}” is not a date: write the temporary limit's last day as YYYY-MM-DD, "
         "e.g. `/credit request acme +50k until 2026-12-31 Christmas season`.")
     assert explain(refused.value, translator("zh-CN")) == (
-        "“2027-02-30”不是日期：请把临时额度的最后一天写成 YYYY-MM-DD，例如 "
+        f"“{day}”不是日期：请把临时额度的最后一天写成 YYYY-MM-DD 或 YYYY年M月D日，例如 "
         "`/credit request acme +5万 至 2026-12-31 圣诞旺季`。")
 
 
@@ -95,6 +106,8 @@ def test_a_last_day_that_is_no_day_is_refused_not_read_as_the_reason(line):
     ("@U02CREDITAN 从 2026年12月1日 至 2026年12月31日", "U02CREDITAN", "2026-12-01",
      "2026-12-31"),
     ("@U02CREDITAN until 2026/12/31", "U02CREDITAN", None, "2026-12-31"),
+    ("@U02CREDITAN 从2026/12/2至2027/12/1", "U02CREDITAN", "2026-12-02", "2027-12-01"),
+    ("@U02CREDITAN 截至2026年12月31日", "U02CREDITAN", None, "2026-12-31"),
 ])
 def test_a_delegation_names_a_person_by_id(line, who, starts, until):
     parsed = parse_delegation(line)
