@@ -7,9 +7,9 @@ from datetime import date
 
 from domain.days import year_after
 from domain.errors import DomainError
-from domain.text import N_
+from domain.text import N_, Phrase
 
-EXAMPLE = "/credit delegate @mei until 2026-12-31"
+EXAMPLE = Phrase(N_("/credit delegate @mei until 2026-12-31"))
 
 
 class DelegationRefused(DomainError):

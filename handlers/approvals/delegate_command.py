@@ -14,12 +14,13 @@ from domain.approvals.model import Delegation
 from domain.days import read_day
 from domain.errors import DomainError
 from domain.people import TYPED_USER_ID
-from domain.text import N_
+from domain.text import N_, Phrase
 from handlers.deps import Deps
 from handlers.i18n import Translator
 from handlers.render import Block, Message, context, message, section
 
-USAGE = "@mei until 2026-12-31"
+# In the reader's language: "@mei 至 2026-12-31" for a Chinese reader.
+USAGE = Phrase(N_("@mei until 2026-12-31"))
 # <@U123|name> (an autocomplete pick, escaped by Slack) or <@U123>, or a typed id with
 # or without an @ (as the sandbox and the assign command take it).
 _PERSON = re.compile(rf"^(?:<@(?P<mention>[UW][A-Z0-9]{{2,20}})(?:\|[^>]*)?>"

@@ -23,7 +23,9 @@ def help_message(catalogue: Catalogue, tr: Translator, problem: str | None = Non
         line += f" — {tr._(sub.summary)}"
         if sub.example:
             line += "\n      " + tr._("e.g. {example}",
-                                      example=f"`{COMMAND} {sub.name} {sub.example}`")
+                                      # An example with words reads in the
+                                      # reader's language ("+100k 第一季度订单增加").
+                                      example=f"`{COMMAND} {sub.name} {tr._(sub.example)}`")
         lines.append(line)
     head = f":warning: {problem}\n\n" if problem else ""
     title = tr._("What {command} can do", command=f"`{COMMAND}`")

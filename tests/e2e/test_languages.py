@@ -97,6 +97,13 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     history = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 历史 C0002").all_text()
     assert "我不认识" not in history and history == bilingual.slack.slash(
         ZH, SALES_CHANNEL, "/credit history C0002").all_text()
+    # Examples with words read in Chinese too, in the help and in a refusal.
+    helped = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 帮助").all_text()
+    assert "例如 `/credit delegate @mei 至 2026-12-31`" in helped
+    assert "例如 `/credit request acme +100k 第一季度订单增加`" in helped
+    assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委托 @U02X").all_text() == (
+        "请写委托给谁、到哪天：`/credit delegate @mei 至 2026-12-31`（输入 @ 时从 Slack 显示的"
+        "列表中选择此人）。")
     # (This person is the only credit manager: the request is refused, either way.)
     line = "C0002 +5万 至 2027-01-31 备货"
     filed = bilingual.slack.slash(ZH, SALES_CHANNEL, f"/credit 申请 {line}").all_text()
