@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.days import read_day
+from domain.text import Listed
 from handlers.i18n import N_
 
 TEXT_KINDS = {"plain_text_input", "number_input", "email_text_input", "url_text_input",
@@ -234,7 +235,7 @@ def _option(f: Field, answer: str) -> dict[str, Any]:
     for option in f.options:
         if folded in {option_label(option).casefold(), str(option.get("value")).casefold()}:
             return option
-    choices = ", ".join(f"{i} {option_label(o)}" for i, o in enumerate(f.options, 1))
+    choices = Listed(f"{i} {option_label(o)}" for i, o in enumerate(f.options, 1))
     raise BadAnswer(N_("“{answer}” is not one of the choices of “{field}”: write its number "
                        "or its label ({choices})."),
                     answer=answer, field=f.label, choices=choices)

@@ -285,8 +285,8 @@ def test_a_script_that_ends_inside_a_form_submits_nothing(monkeypatch, clock, tm
 
 ZH_HINT = ("逐行写 FIELD: VALUE 填写（FIELD 为字段编号、方括号中的 ID 或字段名称），"
            "然后 :submit 提交；:cancel 关闭表单。")
-ZH_KIND = ("“9”不是“申请类型”的选项之一：请写选项的编号或名称（1 提高额度, 2 临时额度, "
-           "3 首次额度, 4 订单放行, 5 付款期限变更）。")
+ZH_KIND = ("“9”不是“申请类型”的选项之一：请写选项的编号或名称（1 提高额度、2 临时额度、"
+           "3 首次额度、4 订单放行、5 付款期限变更）。")
 ZH_NOTHING = ("“oops”没有填写本表单的任何字段：请写 FIELD: VALUE（字段编号、方括号中的 ID "
               "或字段名称）、:submit 或 :cancel。")
 ZH_WAITING = (r"当前等待：第 1 级（共 2 级）：信用经理 \(@U02CREDITMG\) 须在 "
@@ -323,7 +323,7 @@ currency:
 表单> kind: 9
 """ + ZH_KIND + """
 表单> expires: 31/12/2026
-“31/12/2026”不是日期：请写成 YYYY-MM-DD，例如 2026-12-31。
+“31/12/2026”不是日期：请写成 YYYY-MM-DD 或 YYYY年M月D日，例如 2026-12-31 或 2026年12月31日。
 表单> oops
 """ + ZH_NOTHING in out
     assert ("8. 理由 [reason]\n    空 — 客户为何需要，例如第一季度订单增加\n"

@@ -40,7 +40,9 @@ def test_multipliers_scale_exactly(number, unit, script):
     suffix, factor = unit
     assume(number * factor <= MAX_AMOUNT)  # above: refused as too large (tested below)
     parsed = parse_amount(typed(f"{number}{suffix}", script))
-    assert parsed.value == Decimal(number) * factor and parsed.currency is None
+    # 元 is the renminbi (mainland China's reading); a unit alone names no currency.
+    assert parsed.value == Decimal(number) * factor
+    assert parsed.currency == ("CNY" if suffix.endswith("元") else None)
 
 
 @given(st.integers(min_value=1, max_value=9999), st.integers(min_value=1, max_value=9),
