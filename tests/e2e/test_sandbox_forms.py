@@ -300,6 +300,7 @@ def test_forms_in_chinese(monkeypatch, clock, tmp_path):
 kind: 9
 expires: 31/12/2026
 expires: 2026年12月31日
+expires:
 oops
 customer: acme packaging
 amount: +100k
@@ -326,6 +327,7 @@ currency:
 表单> expires: 31/12/2026
 “31/12/2026”不是日期：请写成 YYYY-MM-DD 或 YYYY年M月D日，例如 2026-12-31 或 2026年12月31日。
 表单> expires: 2026年12月31日
+表单> expires:
 表单> oops
 """ + ZH_NOTHING in out
     assert ("8. 理由 [reason]\n    空 — 客户为何需要，例如第一季度订单增加\n"
