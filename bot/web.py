@@ -303,6 +303,10 @@ def check_shape(payload: dict[str, Any]) -> None:
         view = payload.get("view")
         if not (isinstance(view, dict) and isinstance(view.get("type"), str)):
             raise Malformed(f"{kind} without a view that has a type")
+        if not isinstance(view.get("callback_id"), str):
+            # Slack always sends one ("" when the form was opened without); without it
+            # no listener, not even the retired forms', can take the submission.
+            raise Malformed(f"{kind} with a view that has no callback_id")
 
 
 def delivery_key(payload: dict[str, Any], body: bytes) -> str | None:

@@ -56,12 +56,14 @@ _AMOUNT = re.compile(
 
 # An amount in Chinese numerals (五万, 十二万元, 三百万): meant as an amount, though
 # creditbot takes digits (5万). A unit is required, so that a name such as 三一 stays one.
-_CHINESE_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十]*[十百千万萬亿億]"
-                              r"[零〇一二两三四五六七八九十百千万萬亿億]*元?")
+_CHINESE_NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十]*[十百千万萬亿億]"
+                              r"[\d零〇一二两三四五六七八九十百千万萬亿億]*元?")
+_CHINESE_DIGIT = re.compile(r"[零〇一二两三四五六七八九十]")
 
 
 def in_chinese_numerals(word: str) -> bool:
-    return bool(_CHINESE_NUMERAL.fullmatch(word))
+    """五万, 十二万元, and mixed with digits (5万五千): at least one Chinese digit."""
+    return bool(_CHINESE_NUMERAL.fullmatch(word)) and bool(_CHINESE_DIGIT.search(word))
 
 
 class AmountError(DomainError):

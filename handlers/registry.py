@@ -267,8 +267,10 @@ def _retired_form(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     submitted = body.get("view") or {}
     log.info("a submission of form %r, which no listener takes",
              str(submitted.get("callback_id"))[:80])
+    tr = context["tr"]
     ack(response_action="update",
-        view=notice_view(submitted, context["tr"]._(RETIRED_FORM)))
+        view=notice_view({**submitted, "close": submitted.get("close") or {
+            "type": "plain_text", "text": tr._("Close")}}, tr._(RETIRED_FORM)))
 
 
 def _no_options(ack: Ack) -> None:

@@ -151,6 +151,10 @@ SIGNED_BUT_MISSHAPEN = {
         FORM, "a key appears twice in one JSON object"),
     "a form field given twice": (b"command=%2Fcredit&text=help&command=%2Fcredit",
                                  FORM, "a form field appears twice"),
+    "a view submission whose view has no callback id": (
+        as_form({"type": "view_submission", "trigger_id": "1.2.w", "user": {"id": SALES},
+                 "view": {"type": "modal", "state": {"values": {}}}}), FORM,
+        "view_submission with a view that has no callback_id"),
     # Neither a command, an event nor an interaction: Bolt answered 404, as to a wrong URL.
     "a garbled form": (b"%%%&&&==payload=%7B", FORM,
                        "neither a command, an event nor an interaction"),
@@ -598,7 +602,7 @@ def test_a_form_or_shortcut_no_listener_takes_is_answered_not_refused(world, cap
     assert submitted.status == 200
     assert submitted.json() == {"response_action": "update", "view": {
         "type": "modal", "title": {"type": "plain_text", "text": "Old form"},
-        "close": {"type": "plain_text", "text": "OK"},
+        "close": {"type": "plain_text", "text": "Close"},
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": (
             "This form belongs to an earlier version of creditbot, which no longer takes "
             "it: nothing was recorded. Close it and open the form again.")}}]}}

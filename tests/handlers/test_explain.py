@@ -83,7 +83,7 @@ def test_a_list_in_a_refusal_is_joined_as_the_readers_language_lists_each_item_e
 def test_chinese_numerals_are_refused_with_digits_to_write_in_the_readers_language():
     from domain.amount_text import read_amount
 
-    for typed in ("五万", "+五万"):
+    for typed in ("五万", "+五万", "5万五千"):
         try:
             read_amount(typed, increase=True)
         except DomainError as refused:
