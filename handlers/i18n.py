@@ -94,6 +94,11 @@ class Translator:
             text += part
         return text
 
+    def name_of(self, name: str, local: str | None) -> str:
+        """A company as this reader knows it: its legal name in the local script
+        (青岛海洋渔业有限公司) for a Chinese reader when the ERP has one, else its name."""
+        return local if local and self.locale.language == "zh" else name
+
     def listing(self, items: Iterable[Any]) -> str:
         """Items one after another as this language lists them: "A, B" in English,
         "A、B" in Chinese."""

@@ -81,6 +81,7 @@ class AccountForm:
     customer_id: str
     name: str
     open_invoices: tuple[Invoice, ...]
+    name_local: str | None = None
 
 
 class NotYourDispute(DomainError):
@@ -332,6 +333,7 @@ class CollectorsDay:
             items.append(WorkItem(
                 customer_id=a.customer_id,
                 name=customer.name if customer else a.customer_id,
+                name_local=customer.name_local if customer else None,
                 overdue=tuple((labels[b], Money(amount, cur))
                               for (b, cur), amount in sorted(sums.items())),
                 weight=weight, status=a.status.value, level=level,
@@ -361,11 +363,12 @@ class CollectorsDay:
             promise_due=promise.due_on if promise else item.promise_due,
             tasks=tuple(uow.meetings.open_tasks(customer_ids=[item.customer_id])))
 
-    def customer_name(self, customer_id: str) -> str:
-        """The customer's name (its id when the ERP no longer has it), for answers."""
+    def customer_name(self, customer_id: str) -> tuple[str, str | None]:
+        """The customer's name (its id when the ERP no longer has it) and its name in
+        the local script, if any, for answers."""
         with self.unit_of_work() as uow:
             found = uow.customers.get(customer_id)
-        return found.name if found is not None else customer_id
+        return (found.name, found.name_local) if found is not None else (customer_id, None)
 
     # Records
     def _require_collector(self, uow: UnitOfWork, actor: Member,
@@ -387,7 +390,7 @@ class CollectorsDay:
             invoices = sorted(uow.receivables.open_invoices([customer_id]),
                               key=lambda i: (i.due_date, i.invoice_id))
         return AccountForm(customer_id, customer.name if customer else customer_id,
-                           tuple(invoices))
+                           tuple(invoices), customer.name_local if customer else None)
 
     def log_action(self, actor: Member, customer_id: str, kind: ActionKind, outcome: str,
                    next_action_on: date | None) -> CollectionAction:

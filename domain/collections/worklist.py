@@ -67,6 +67,8 @@ class WorkItem:
     unpriced: tuple[str, ...] = ()
     # Open action items about the account (from meetings' minutes), by due date.
     tasks: tuple[Task, ...] = ()
+    # The legal name in the local script, when the ERP has one (a Chinese reader's name).
+    name_local: str | None = None
 
 
 def group_of(item: WorkItem, today: date) -> int:

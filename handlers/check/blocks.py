@@ -85,10 +85,8 @@ def _footer(position: CreditPosition, timezone: str, tr: Translator) -> str:
 def names(customer: Customer, tr: Translator) -> tuple[str, str | None]:
     """(the name to title the card with, the other name if any): a Chinese reader sees
     the company's Chinese legal name first, everyone else the name the ERP leads with."""
-    local = customer.name_local
-    if local and tr.locale.language == "zh":
-        return local, customer.name
-    return customer.name, local
+    shown = tr.name_of(customer.name, customer.name_local)
+    return shown, (customer.name_local if shown == customer.name else customer.name)
 
 
 def card(found: Checked, tr: Translator, *, timezone: str, shareable: bool = True,

@@ -12,6 +12,7 @@ from domain.collections.dunning import Step
 from domain.collections.model import ActionKind
 from domain.collections.work import Worklist
 from domain.collections.worklist import WorkItem
+from domain.model import Customer
 from handlers.check.blocks import bucket_label
 from handlers.i18n import N_, Translator
 from handlers.meetings.followup_blocks import worklist_tasks
@@ -95,8 +96,16 @@ def listed(title: str, lines: Sequence[str], total: int, tr: Translator, end: st
     return "\n".join([title, *shown, end] if end else [title, *shown])
 
 
-def customer_label(name: str, customer_id: str) -> str:
-    return f"*{erp_text(name, NAME_LENGTH)}* ({erp_text(customer_id, 64)})"
+def customer_label(name: str, customer_id: str, tr: Translator) -> str:
+    """The account in bold with its id, as the reader's language brackets it."""
+    return tr._("{name} ({id})", name=f"*{erp_text(name, NAME_LENGTH)}*",
+                id=erp_text(customer_id, 64))
+
+
+def account_label(customer: Customer, tr: Translator) -> str:
+    """``customer_label`` of the name this reader knows the customer by."""
+    return customer_label(tr.name_of(customer.name, customer.name_local),
+                          customer.customer_id, tr)
 
 
 def _overdue(item: WorkItem, tr: Translator) -> str:
@@ -152,7 +161,8 @@ def _next(item: WorkItem, tr: Translator) -> str:
 
 def line(item: WorkItem, tr: Translator) -> str:
     head = tr._("{customer} · {status} · {level}",
-                customer=customer_label(item.name, item.customer_id),
+                customer=customer_label(tr.name_of(item.name, item.name_local),
+                                        item.customer_id, tr),
                 status=tr._(STATUSES.get(item.status, item.status)), level=_level(item, tr))
     lines = [head, _overdue(item, tr), _last(item, tr), _next(item, tr)]
     if item.tasks:

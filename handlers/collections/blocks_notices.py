@@ -31,7 +31,7 @@ from handlers.collections.blocks import (
     STATUSES,
     AccountValue,
     DisputeValue,
-    customer_label,
+    account_label,
     listed,
 )
 from handlers.i18n import Translator, translator
@@ -65,7 +65,7 @@ def nudges_text(due: Sequence[tuple[Assignment, Customer]], tr: Translator) -> s
                         ":alarm_clock: Next steps are due on {n} of your accounts:",
                         len(due))
     lines = ["• " + tr._("{customer}: due {day}",
-                         customer=customer_label(customer.name, customer.customer_id),
+                         customer=account_label(customer, tr),
                          day=assignment.next_action_on)
              for assignment, customer in due[:LISTED]]
     return listed(title, lines, len(due), tr, tr._("`/credit collect` lists them first."))
@@ -80,7 +80,7 @@ def stale_text(stale: Sequence[tuple[Assignment, Customer, int]], tr: Translator
     lines = ["• " + tr.ngettext(
         "{customer}, collected by <@{collector}>: {n} day without action",
         "{customer}, collected by <@{collector}>: {n} days without action", days,
-        customer=customer_label(customer.name, customer.customer_id),
+        customer=account_label(customer, tr),
         collector=assignment.collector) for assignment, customer, days in stale[:LISTED]]
     return listed(title, lines, len(stale), tr)
 
@@ -134,7 +134,7 @@ class CollectionNotices(WorkNotices):
         return tr._(":warning: {customer} disputes {invoices}: {reason}\nOwner: {owner}. "
                     "Raised by <@{by}> on {day}. Reminders for these invoices are paused "
                     "until the dispute is resolved.",
-                    customer=customer_label(customer.name, customer.customer_id),
+                    customer=account_label(customer, tr),
                     invoices=_ids(tr, dispute.invoice_ids),
                     reason=person_text(dispute.reason, TEXT_LENGTH),
                     owner=f"<@{dispute.owner}>" if dispute.owner else tr._("nobody yet"),
@@ -145,8 +145,9 @@ class CollectionNotices(WorkNotices):
         to = channel or history.assignment.collector
         tr = self.tr(to)
         customer = history.customer
-        label = customer_label(customer.name, customer.customer_id)
-        title = tr._("Legal case: {customer}", customer=customer.name)
+        label = account_label(customer, tr)
+        title = tr._("Legal case: {customer}",
+                     customer=tr.name_of(customer.name, customer.name_local))
         intro = tr._("{customer} was escalated to legal by <@{by}> on {day}: {note}\n"
                      "Collector until now: <@{collector}>.",
                      customer=label, by=case.opened_by,
@@ -193,7 +194,8 @@ class CollectionNotices(WorkNotices):
         blocks.append(actions("legal", button(tr._("Record outcome"), OUTCOME, AccountValue(
             customer=customer.customer_id).encode())))
         # The notification text is mrkdwn: the name escaped (the header is plain text).
-        text = tr._("Legal case: {customer}", customer=erp_text(customer.name, NAME_LENGTH))
+        text = tr._("Legal case: {customer}", customer=erp_text(
+            tr.name_of(customer.name, customer.name_local), NAME_LENGTH))
         outbox.add(OutgoingMessage(channel=to, kind="collections.legal", text=text,
                                    blocks=blocks[:BLOCKS_PER_MESSAGE],
                                    dedup_key=f"collections.legal:{case.id}"))
@@ -209,7 +211,7 @@ class CollectionNotices(WorkNotices):
                         outcome=person_text(record.outcome, OUTCOME_LENGTH))
         text = tr._(":information_source: <@{actor}> recorded on {customer}, which you "
                     "collect: {what}.", actor=actor, what=what,
-                    customer=customer_label(customer.name, customer.customer_id))
+                    customer=account_label(customer, tr))
         kind = "promise" if isinstance(record, Promise) else "action"
         _post(outbox, collector, "collections.recorded_for", text,
               f"collections.recorded_for:{kind}:{record.id}")
@@ -221,7 +223,7 @@ class CollectionNotices(WorkNotices):
             text = tr._(":x: {customer} broke its promise to pay {amount} by {day}: it is "
                         "not paid, grace days included. The broken promise is recorded "
                         "against the customer.",
-                        customer=customer_label(customer.name, customer.customer_id),
+                        customer=account_label(customer, tr),
                         amount=promise.amount, day=promise.due_on)
             _post(outbox, person, "collections.promise_broken", text,
                   f"collections.broken:{promise.id}:{person}")
@@ -232,7 +234,7 @@ class CollectionNotices(WorkNotices):
         text = tr._(":white_check_mark: {customer} kept its promise to pay {amount} by "
                     "{day}: the ERP shows it paid. The promise is closed and noted on the "
                     "account.",
-                    customer=customer_label(customer.name, customer.customer_id),
+                    customer=account_label(customer, tr),
                     amount=promise.amount, day=promise.due_on)
         _post(outbox, collector, "collections.promise_kept", text,
               f"collections.kept:{promise.id}")
@@ -244,7 +246,7 @@ class CollectionNotices(WorkNotices):
             [(assignment, customer)] = due
             text = tr._(":alarm_clock: {customer}: the next step is due on {day}. "
                         "`/credit collect` lists it among the first.",
-                        customer=customer_label(customer.name, customer.customer_id),
+                        customer=account_label(customer, tr),
                         day=assignment.next_action_on)
         else:
             text = nudges_text(due, tr)
@@ -260,7 +262,7 @@ class CollectionNotices(WorkNotices):
                 "{n} day.",
                 ":hourglass: {customer}, collected by <@{collector}>, has had no action for "
                 "{n} days.", days,
-                customer=customer_label(customer.name, customer.customer_id),
+                customer=account_label(customer, tr),
                 collector=assignment.collector)
         else:
             text = stale_text(stale, tr)

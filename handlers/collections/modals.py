@@ -55,8 +55,9 @@ HORIZON = timedelta(days=365)
 INVOICES_LISTED = 25
 
 
-def _title(tr: Translator, customer: str, name: str) -> Any:
-    return section(tr._("Customer: {customer}", customer=customer_label(name, customer)))
+def _title(tr: Translator, customer: str, name: str, local: str | None = None) -> Any:
+    return section(tr._("Customer: {customer}",
+                        customer=customer_label(tr.name_of(name, local), customer, tr)))
 
 
 def _open_invoices(tr: Translator, form: AccountForm) -> Any:
@@ -77,7 +78,7 @@ def log_view(tr: Translator, form: AccountForm) -> dict[str, Any]:
     customer = form.customer_id
     return modal(LOG_VIEW, AccountValue(customer=customer), title=tr._("Log action"),
                  submit=tr._("Save"), close=tr._("Cancel"), blocks=[
-                     _title(tr, customer, form.name),
+                     _title(tr, customer, form.name, form.name_local),
                      select(KIND, tr._("What you did"), kinds, initial=ActionKind.CALL.value),
                      text_input(OUTCOME, tr._("Outcome"), multiline=True, max_length=2000,
                                 placeholder=tr._("e.g. spoke to their AP clerk; payment "
@@ -91,7 +92,7 @@ def promise_view(tr: Translator, form: AccountForm) -> dict[str, Any]:
     customer = form.customer_id
     return modal(PROMISE_VIEW, AccountValue(customer=customer), title=tr._("Promise to pay"),
                  submit=tr._("Save"), close=tr._("Cancel"), blocks=[
-                     _title(tr, customer, form.name),
+                     _title(tr, customer, form.name, form.name_local),
                      _open_invoices(tr, form),
                      text_input(AMOUNT, tr._("Amount"), max_length=40,
                                 hint=tr._("e.g. 25000, 25k or USD 25k; the customer's "
@@ -108,7 +109,7 @@ def dispute_view(tr: Translator, form: AccountForm, departments: dict[str, str]
     customer = form.customer_id
     choices = [option(key, name) for key, name in departments.items()]
     blocks = [
-        _title(tr, customer, form.name),
+        _title(tr, customer, form.name, form.name_local),
         _open_invoices(tr, form),
         text_input(INVOICES, tr._("Disputed invoices"), max_length=500,
                    hint=tr._("Invoice ids separated by commas.")),
@@ -126,7 +127,7 @@ def legal_view(tr: Translator, form: AccountForm) -> dict[str, Any]:
     customer = form.customer_id
     return modal(LEGAL_VIEW, AccountValue(customer=customer), title=tr._("Escalate to legal"),
                  submit=tr._("Escalate"), close=tr._("Cancel"), blocks=[
-                     _title(tr, customer, form.name),
+                     _title(tr, customer, form.name, form.name_local),
                      section(tr._("The account's history goes to the legal channel and "
                                   "legal takes the account over.")),
                      text_input(NOTE, tr._("Note for legal"), multiline=True,
@@ -134,19 +135,21 @@ def legal_view(tr: Translator, form: AccountForm) -> dict[str, Any]:
                  ])
 
 
-def resolve_view(tr: Translator, value: DisputeValue, name: str) -> dict[str, Any]:
+def resolve_view(tr: Translator, value: DisputeValue, name: tuple[str, str | None]
+                 ) -> dict[str, Any]:
     return modal(RESOLVE_VIEW, value, title=tr._("Resolve dispute"), submit=tr._("Resolve"),
                  close=tr._("Cancel"), blocks=[
-                     _title(tr, value.customer, name),
+                     _title(tr, value.customer, *name),
                      text_input(OUTCOME, tr._("Outcome"), multiline=True, max_length=2000,
                                 placeholder=tr._("e.g. credit note issued for 2 pallets")),
                  ])
 
 
-def outcome_view(tr: Translator, customer: str, name: str) -> dict[str, Any]:
+def outcome_view(tr: Translator, customer: str, name: tuple[str, str | None]
+                 ) -> dict[str, Any]:
     return modal(OUTCOME_VIEW, AccountValue(customer=customer),
                  title=tr._("Legal outcome"), submit=tr._("Record"), close=tr._("Cancel"),
-                 blocks=[_title(tr, customer, name),
+                 blocks=[_title(tr, customer, *name),
                          text_input(OUTCOME, tr._("Outcome"), multiline=True,
                                     max_length=2000,
                                     placeholder=tr._("e.g. settled for 80%, paid in full"))])
@@ -180,9 +183,10 @@ def _submission(kind: str, view: dict[str, Any]) -> str | None:
     return f"collections.{kind}:{view_id}" if isinstance(view_id, str) and view_id else None
 
 
-def _named(deps: Deps, customer_id: str) -> str:
-    """The customer as confirmations name it: by name and id."""
-    return customer_label(deps.collecting.customer_name(customer_id), customer_id)
+def _named(deps: Deps, customer_id: str, tr: Translator) -> str:
+    """The customer as confirmations name it: by the name the reader knows, and id."""
+    return customer_label(tr.name_of(*deps.collecting.customer_name(customer_id)),
+                          customer_id, tr)
 
 
 def _done(context: BoltContext, text: str) -> Callable[[], None]:
@@ -217,7 +221,7 @@ def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:
         return errors
     logged = deps.collecting.log_action(context["member"], customer, kind, outcome or "",
                                         next_on)
-    named, what = _named(deps, customer), tr._(KINDS[kind])
+    named, what = _named(deps, customer, tr), tr._(KINDS[kind])
     if logged.next_action_on is None:
         return _done(context, tr._("Logged: {kind} for {customer}. No next-step date was "
                                    "given, so no reminder is set.", kind=what,
@@ -278,7 +282,7 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
         return {where: field_error(problem, tr)
                 for where, problem in refused.by_field().items()}
     return _done(context, tr._("Promise recorded: {customer} pays {amount} by {day}.",
-                               customer=_named(deps, customer), amount=amount, day=due))
+                               customer=_named(deps, customer, tr), amount=amount, day=due))
 
 
 def submit_dispute(view: dict[str, Any], context: BoltContext) -> Submitted:
@@ -309,7 +313,7 @@ def submit_dispute(view: dict[str, Any], context: BoltContext) -> Submitted:
         return {where: tr._(problem.template, **problem.params)
                 if isinstance(problem, UnknownDepartment) else field_error(problem, tr)
                 for where, problem in refused.by_field().items()}
-    named = _named(deps, customer)
+    named = _named(deps, customer, tr)
     listed = tr.listing(erp_text(i, 64) for i in dispute.invoice_ids)
     channel = deps.collecting.channels.get(dispute.department or "")
     if channel is None:
@@ -335,10 +339,10 @@ def submit_legal(view: dict[str, Any], context: BoltContext) -> Submitted:
     channel = deps.collecting.channels.get(deps.collecting.legal_department)
     if channel is None:
         return _done(context, tr._("{customer} is escalated to legal.",
-                                   customer=_named(deps, customer)))
+                                   customer=_named(deps, customer, tr)))
     return _done(context, tr._("{customer} is escalated to legal: the case is posted in "
                                "<#{channel}> with the account's history, and legal has the "
-                               "account from now on.", customer=_named(deps, customer),
+                               "account from now on.", customer=_named(deps, customer, tr),
                                channel=channel))
 
 
@@ -351,7 +355,7 @@ def submit_resolve(view: dict[str, Any], context: BoltContext) -> Submitted:
         return {OUTCOME: tr._("Say how it was resolved, e.g. credit note issued.")}
     deps.collecting.resolve_dispute(context["member"], value.dispute, value.customer, outcome)
     return _done(context, tr._("Dispute resolved for {customer}.",
-                               customer=_named(deps, value.customer)))
+                               customer=_named(deps, value.customer, tr)))
 
 
 def submit_outcome(view: dict[str, Any], context: BoltContext) -> Submitted:
@@ -363,7 +367,7 @@ def submit_outcome(view: dict[str, Any], context: BoltContext) -> Submitted:
         return {OUTCOME: tr._("Say what legal achieved, e.g. settled for 80%.")}
     deps.collecting.record_legal_outcome(context["member"], customer, outcome)
     return _done(context, tr._("Legal outcome recorded for {customer}.",
-                               customer=_named(deps, customer)))
+                               customer=_named(deps, customer, tr)))
 
 
 VIEWS = (

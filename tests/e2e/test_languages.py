@@ -105,7 +105,7 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
         "请写委托给谁、到哪天：`/credit delegate @mei 至 2026-12-31`（输入 @ 时从 Slack 显示的"
         "列表中选择此人）。")
     reversed_ = bilingual.slack.slash(ZH, SALES_CHANNEL,
-                                      "/credit 委托 @U02X 从2026/12/31至2026/12/20")
+                                      "/credit 委托 @U02CREDITAN 从2026/12/31至2026/12/20")
     assert reversed_.all_text() == (
         "第一天 2026年12月31日 晚于最后一天 2026年12月20日：“从”的日期不能晚于“至”的日期，例如 "
         "`/credit delegate @mei 从 2026-12-01 至 2026-12-31`。")

@@ -65,3 +65,17 @@ def test_an_english_reader_sees_the_erp_name_first_and_the_local_name_under_it(w
     assert english.blocks[0]["text"]["text"] == "Shenzhen Brightstar Electronics"
     assert english.blocks[1]["fields"][0]["text"].startswith(
         "*Customer*\n深圳明亮之星电子有限公司\nC0029 · owner <@")
+
+
+def test_a_chinese_collector_works_the_account_under_its_chinese_name(world):
+    # The worklist, its forms and their confirmations named it in English for a Chinese
+    # reader, while the check card and the assignment note used the Chinese name.
+    from bot.sandbox.emulator import User
+    from tests.e2e.conftest import CREDIT_MANAGER
+    from tests.e2e.test_collector_lists import COLLECTOR
+
+    world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, f"/credit assign C0029 <@{COLLECTOR}>")
+    world.emulator.users[COLLECTOR] = User(COLLECTOR, "maria", locale="zh-CN")
+    worklist = world.slack.slash(COLLECTOR, SALES_CHANNEL, "/credit 催收")
+    lines = [b["text"]["text"] for b in worklist.blocks if b.get("type") == "section"]
+    assert any(line.startswith("*深圳明亮之星电子有限公司*（C0029） · ") for line in lines), lines
