@@ -393,17 +393,22 @@ class CollectorsDay:
                            tuple(invoices), customer.name_local if customer else None)
 
     def log_action(self, actor: Member, customer_id: str, kind: ActionKind, outcome: str,
-                   next_action_on: date | None) -> CollectionAction:
+                   next_action_on: date | None, submission: str | None = None
+                   ) -> CollectionAction:
+        """``submission``: the form's key, as for ``promise`` (one action a form)."""
         # The collections job marks the account reminded with its version meanwhile (on
         # PostgreSQL this waits for it, then finds the row changed): read it again.
         return retried(lambda: self._log_action(actor, customer_id, kind, outcome,
-                                                next_action_on), CollectionChanged)
+                                                next_action_on, submission),
+                       CollectionChanged)
 
     def _log_action(self, actor: Member, customer_id: str, kind: ActionKind, outcome: str,
-                    next_action_on: date | None) -> CollectionAction:
+                    next_action_on: date | None, submission: str | None
+                    ) -> CollectionAction:
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
+            self._claim(uow, submission, now)
             assignment = self._require_collector(uow, actor, customer_id)
             # No new date keeps the one in force: a voicemail left does not make a step
             # that is due (stop supply) wait at the end of the list with no date at all.
@@ -566,11 +571,13 @@ class CollectorsDay:
         return None
 
     def resolve_dispute(self, actor: Member, dispute_id: int, customer_id: str,
-                        outcome: str) -> Dispute:
-        """Closes the dispute; dunning counts its invoices again."""
+                        outcome: str, submission: str | None = None) -> Dispute:
+        """Closes the dispute; dunning counts its invoices again. ``submission``: the
+        form's key, as for ``promise``."""
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
+            self._claim(uow, submission, now)
             self.access.require(actor)
             dispute, assignment = self._require_resolver(uow, actor, dispute_id, customer_id)
             done = uow.collections.save_dispute(replace(
@@ -638,12 +645,15 @@ class CollectorsDay:
         with self.unit_of_work() as uow:
             self._require_legal_recorder(uow, actor, customer_id)
 
-    def escalate_to_legal(self, actor: Member, customer_id: str, note: str) -> LegalCase:
+    def escalate_to_legal(self, actor: Member, customer_id: str, note: str,
+                          submission: str | None = None) -> LegalCase:
         """Posts the case with the account's whole history to the legal department's
-        channel and hands the account to legal."""
+        channel and hands the account to legal. ``submission``: the form's key, as for
+        ``promise``: sent twice, the second would be told the account is legal's now."""
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
+            self._claim(uow, submission, now)
             assignment = self._require_collector(uow, actor, customer_id)
             require_not_with_legal(uow, customer_id, self._date_of)
             if assignment.status is AssignmentStatus.ESCALATED:
@@ -672,12 +682,14 @@ class CollectorsDay:
             uow.commit()
         return case
 
-    def record_legal_outcome(self, actor: Member, customer_id: str,
-                             outcome: str) -> LegalCase:
-        """Legal's outcome closes the case and the account's assignment."""
+    def record_legal_outcome(self, actor: Member, customer_id: str, outcome: str,
+                             submission: str | None = None) -> LegalCase:
+        """Legal's outcome closes the case and the account's assignment. ``submission``:
+        the form's key, as for ``promise``."""
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
+            self._claim(uow, submission, now)
             case, assignment = self._require_legal_recorder(uow, actor, customer_id)
             closed = uow.collections.save_legal_case(replace(
                 case, outcome=outcome.strip()[:MAX_OUTCOME], closed_at=now))

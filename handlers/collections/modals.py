@@ -219,8 +219,11 @@ def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:
         errors.update(_within(tr, NEXT, next_on, deps.collecting.today()))
     if errors:
         return errors
-    logged = deps.collecting.log_action(context["member"], customer, kind, outcome or "",
-                                        next_on)
+    try:
+        logged = deps.collecting.log_action(context["member"], customer, kind, outcome or "",
+                                            next_on, submission=_submission("log", view))
+    except AlreadyRecorded:
+        return None  # the same form sent twice: the first one is the record
     named, what = _named(deps, customer, tr), tr._(KINDS[kind])
     if logged.next_action_on is None:
         return _done(context, tr._("Logged: {kind} for {customer}. No next-step date was "
@@ -335,7 +338,11 @@ def submit_legal(view: dict[str, Any], context: BoltContext) -> Submitted:
     note = submitted(view).get(NOTE)
     if not note:
         return {NOTE: tr._("Tell legal why, e.g. no payment after three promises.")}
-    deps.collecting.escalate_to_legal(context["member"], customer, note)
+    try:
+        deps.collecting.escalate_to_legal(context["member"], customer, note,
+                                          submission=_submission("legal", view))
+    except AlreadyRecorded:
+        return None
     channel = deps.collecting.channels.get(deps.collecting.legal_department)
     if channel is None:
         return _done(context, tr._("{customer} is escalated to legal.",
@@ -353,7 +360,11 @@ def submit_resolve(view: dict[str, Any], context: BoltContext) -> Submitted:
     outcome = submitted(view).get(OUTCOME)
     if not outcome:
         return {OUTCOME: tr._("Say how it was resolved, e.g. credit note issued.")}
-    deps.collecting.resolve_dispute(context["member"], value.dispute, value.customer, outcome)
+    try:
+        deps.collecting.resolve_dispute(context["member"], value.dispute, value.customer,
+                                        outcome, submission=_submission("resolve", view))
+    except AlreadyRecorded:
+        return None
     return _done(context, tr._("Dispute resolved for {customer}.",
                                customer=_named(deps, value.customer, tr)))
 
@@ -365,7 +376,11 @@ def submit_outcome(view: dict[str, Any], context: BoltContext) -> Submitted:
     outcome = submitted(view).get(OUTCOME)
     if not outcome:
         return {OUTCOME: tr._("Say what legal achieved, e.g. settled for 80%.")}
-    deps.collecting.record_legal_outcome(context["member"], customer, outcome)
+    try:
+        deps.collecting.record_legal_outcome(context["member"], customer, outcome,
+                                             submission=_submission("outcome", view))
+    except AlreadyRecorded:
+        return None
     return _done(context, tr._("Legal outcome recorded for {customer}.",
                                customer=_named(deps, customer, tr)))
 

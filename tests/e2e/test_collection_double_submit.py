@@ -70,3 +70,36 @@ def test_a_promise_and_a_dispute_sent_twice_are_recorded_once(world):
     assert rows(world, "collection_disputes") == 1
     assert [a[0] for a in audit(world)].count("collections.disputed") == 1
     assert len([p for p in posts(world, SALES_CHANNEL) if "disputes" in p["text"]]) == 1
+
+
+def test_a_log_an_escalation_and_a_legal_outcome_sent_twice_are_recorded_once(world):
+    # A Log action sent twice logged two actions; an escalation or an outcome sent twice
+    # answered the second with a refusal ("collected by <@legal>", "no open legal case")
+    # in place of the form the person had just sent.
+    from bot.sandbox.driver import Reply
+    from tests.e2e.test_collector_day import LAWYER, LEGAL_CHANNEL
+
+    assign(world)
+    view = form(world, "Log action")
+    answers = twice_at_once(world, view, {"kind": "call", "outcome": "AP away",
+                                          "next": str(NOW.date() + timedelta(days=1))})
+    assert sorted((a.status, a.body) for a in answers) == [(200, ""), (200, "")]
+    assert rows(world, "collection_actions") == 1
+
+    view = form(world, "Escalate to legal")
+    answers = twice_at_once(world, view, {"note": "three promises broken"})
+    assert sorted((a.status, a.body) for a in answers) == [(200, ""), (200, "")]
+    assert rows(world, "legal_cases") == 1
+    deliver(world)
+    [case] = [p for p in posts(world, LEGAL_CHANNEL) if p["text"].startswith("Legal case")]
+
+    world.slack.click(LAWYER, Reply(LEGAL_CHANNEL, case["text"], case["blocks"],
+                                    ephemeral=False, ts="1.000200"),
+                      "Record outcome", wait=False)
+    view = world.slack.modal(LAWYER)
+    answers = [world.slack.submit(LAWYER, view, {"outcome": "settled for 80%"})
+               for _ in range(2)]
+    assert [(a.status, a.body) for a in answers] == [(200, ""), (200, "")]
+    assert [a[0] for a in audit(world)].count("collections.legal_outcome") == 1
+    assert [a[0] for a in audit(world)].count("collections.action_logged") == 1
+    assert [a[0] for a in audit(world)].count("collections.escalated") == 1
