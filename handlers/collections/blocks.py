@@ -9,7 +9,7 @@ from datetime import UTC
 from pydantic import Field
 
 from domain.collections.dunning import Step
-from domain.collections.model import ActionKind
+from domain.collections.model import ActionKind, AssignmentStatus
 from domain.collections.work import Worklist
 from domain.collections.worklist import WorkItem
 from domain.model import Customer
@@ -173,8 +173,12 @@ def line(item: WorkItem, tr: Translator) -> str:
 
 def buttons(item: WorkItem, tr: Translator) -> Block:
     value = AccountValue(customer=item.customer_id).encode()
-    return actions(f"collect:{item.customer_id}"[:255],
-                   button(tr._("Log action"), LOG, value),
+    logs = button(tr._("Log action"), LOG, value)
+    if item.status == AssignmentStatus.ESCALATED.value:
+        # With legal: a promise, a dispute or another escalation is refused until legal
+        # records its outcome (from the case's card); legal may still log what it does.
+        return actions(f"collect:{item.customer_id}"[:255], logs)
+    return actions(f"collect:{item.customer_id}"[:255], logs,
                    button(tr._("Promise to pay"), PROMISE, value),
                    button(tr._("Dispute"), DISPUTE, value),
                    button(tr._("Escalate to legal"), LEGAL, value))

@@ -223,6 +223,9 @@ def test_an_overdue_account_from_alert_to_legal(world):
         legal = world.slack.slash(LAWYER, "D05LEGAL001", "/credit collect")
         assert section_texts(legal)[1].startswith(
             "*Fenwick Retail Group* (C0041) · with legal · level 4: legal\n")
+        # Only Log action: a promise, a dispute or another escalation waits for the outcome.
+        assert [b["text"]["text"] for b in legal.buttons()
+                if b["action_id"] != "collect_more"] == ["Log action"]
 
         # Sales resolves the dispute from its post; legal records its outcome from the case.
         world.slack.click(SALES_OWNER, Reply(SALES_CHANNEL, dispute["text"], dispute["blocks"],
