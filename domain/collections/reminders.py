@@ -145,16 +145,18 @@ class CollectionsJob:
                     promise.customer_id, ActionKind.NOTE,
                     f"promise {promise.id} kept ({promise.amount.format()} by "
                     f"{promise.due_on})", SYSTEM, now))
-            if verdict is Verdict.KEPT and customer is not None and assignment is not None:
-                self.day.notices.promise_kept(uow.outbox, promise, customer,
-                                              assignment.collector)
+            # An account no longer assigned (legal closed it, or it was unassigned):
+            # whoever recorded the promise hears of it in the collector's place.
+            collector = assignment.collector if assignment is not None else promise.made_by
+            if verdict is Verdict.KEPT and customer is not None:
+                self.day.notices.promise_kept(uow.outbox, promise, customer, collector)
             # Derived, not reset to open: a dispute or a legal case still open wins.
             if assignment is not None and (status := status_of(uow, promise.customer_id)) \
                     is not assignment.status:
                 uow.collections.save_assignment(replace(assignment, status=status))
-            if verdict is Verdict.BROKEN and customer is not None and assignment is not None:
-                self.day.notices.promise_broken(uow.outbox, promise, customer,
-                                            assignment.collector, customer.owner_slack_id)
+            if verdict is Verdict.BROKEN and customer is not None:
+                self.day.notices.promise_broken(uow.outbox, promise, customer, collector,
+                                                customer.owner_slack_id)
             uow.audit.append(AuditEntry(now, SYSTEM, f"collections.promise_{verdict.value}",
                                         promise.customer_id, {
                 "promise_id": promise.id, "amount": str(promise.amount.amount),

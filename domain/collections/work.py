@@ -201,6 +201,11 @@ class WorkNotices(Protocol):
     def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
                    channel: str | None) -> None: ...
 
+    def legal_outcome(self, outbox: Outbox, case: LegalCase, customer: Customer,
+                      channel: str | None, recorded_by: str) -> None:
+        """The case's card, edited in place: the outcome, who recorded it, no button."""
+        ...
+
     def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,
                      record: CollectionAction | Promise) -> None:
         """``actor`` (the lead) recorded ``record`` on an account ``collector`` collects:
@@ -693,6 +698,11 @@ class CollectorsDay:
             case, assignment = self._require_legal_recorder(uow, actor, customer_id)
             closed = uow.collections.save_legal_case(replace(
                 case, outcome=outcome.strip()[:MAX_OUTCOME], closed_at=now))
+            customer = uow.customers.get(customer_id)
+            if customer is not None:
+                self.notices.legal_outcome(uow.outbox, closed, customer,
+                                           self.channels.get(self.legal_department),
+                                           actor.user_id)
             if assignment is not None:
                 uow.collections.save_assignment(replace(
                     assignment, status=AssignmentStatus.CLOSED, closed_at=now,

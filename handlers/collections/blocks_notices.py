@@ -200,6 +200,33 @@ class CollectionNotices(WorkNotices):
                                    blocks=blocks[:BLOCKS_PER_MESSAGE],
                                    dedup_key=f"collections.legal:{case.id}"))
 
+    def legal_outcome(self, outbox: Outbox, case: LegalCase, customer: Customer,
+                      channel: str | None, recorded_by: str) -> None:
+        posted = outbox.id_of(f"collections.legal:{case.id}")
+        if posted is None or case.closed_at is None:
+            return
+        # Edited where it was posted (the outbox sends an edit there, whatever ``to``
+        # says); read in the legal channel's language, else the recorder's.
+        to = channel or recorded_by
+        tr = self.tr(to)
+        title = tr._("Legal case: {customer}",
+                     customer=tr.name_of(customer.name, customer.name_local))
+        opened = tr._("{customer} was escalated to legal by <@{by}> on {day}: {note}",
+                      customer=account_label(customer, tr), by=case.opened_by,
+                      day=case.opened_at.astimezone(self.zone).date(),
+                      note=person_text(case.note, TEXT_LENGTH) or tr._("no note"))
+        done = tr._(":white_check_mark: Outcome recorded by <@{who}> on {day}: {outcome}",
+                    who=recorded_by, day=case.closed_at.astimezone(self.zone).date(),
+                    outcome=person_text(case.outcome or "", TEXT_LENGTH))
+        text = tr._("Legal case: {customer}", customer=erp_text(
+            tr.name_of(customer.name, customer.name_local), NAME_LENGTH))
+        outbox.add(OutgoingMessage(
+            channel=to, kind="collections.legal", text=text,
+            blocks=[header(title), section(opened), section(done),
+                    context(tr._("The case is closed, and so is the account's "
+                                 "assignment."))],
+            update_of=posted, dedup_key=f"collections.legal_outcome:{case.id}"))
+
     def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,
                      record: CollectionAction | Promise) -> None:
         tr = self.tr(collector)

@@ -238,6 +238,19 @@ def test_an_overdue_account_from_alert_to_legal(world):
                           "Record outcome", wait=False)
         assert world.slack.submit(LAWYER, world.slack.modal(LAWYER),
                                   {"outcome": "settled for 80%"}).body == ""
+        # The case's card is edited in place: the outcome instead of the button.
+        deliver(world)
+        edits = [c.args for c in world.emulator.calls_to("chat.update") if c.status == 200
+                 and c.args["channel"] == LEGAL_CHANNEL]
+        assert [(e["text"], [b["type"] for b in e["blocks"]]) for e in edits] == [
+            ("Legal case: Fenwick Retail Group", ["header", "section", "section", "context"])]
+        assert [b["text"]["text"] for b in edits[0]["blocks"][1:3]] == [
+            "*Fenwick Retail Group* (C0041) was escalated to legal by <@U04COLLECT1> on "
+            "Dec 5, 2026: three promises broken",
+            f":white_check_mark: Outcome recorded by <@{LAWYER}> on Dec 5, 2026: settled for "
+            "80%"]
+        assert edits[0]["blocks"][3]["elements"][0]["text"] == (
+            "The case is closed, and so is the account's assignment.")
         assert section_texts(world.slack.slash(LAWYER, "D05LEGAL001", "/credit collect")) == [
             "You have no accounts to collect. The credit managers or the collections lead "
             "assign accounts, and the morning alerts assign newly overdue ones."]

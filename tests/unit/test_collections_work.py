@@ -81,6 +81,10 @@ class Notices:
         self.calls.append(("legal", history))
         self._post(outbox, "collections.legal", channel or "U0LEAD0001")
 
+    def legal_outcome(self, outbox: Outbox, case: LegalCase, customer: Customer,
+                      channel: str | None, recorded_by: str) -> None:
+        self.calls.append(("legal_outcome", (case.id, channel, recorded_by)))
+
     def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,
                      record: CollectionAction | Promise) -> None:
         self.calls.append(("recorded_for", (collector, actor, customer.customer_id,
@@ -243,6 +247,25 @@ def test_a_promise_broken_after_grace_tells_collector_and_owner_once(
     assert uow.collections.promises("C2")[0].state is PromiseState.BROKEN
     assert uow.collections.open_assignment("C2").status is AssignmentStatus.OPEN
     assert [e.action for e in uow.audit.entries].count("collections.promise_broken") == 1
+
+
+def test_a_promise_broken_on_an_account_no_longer_assigned_is_still_told(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
+    # Legal's outcome (or an unassign) closed the assignment: the broken promise was
+    # recorded, and nobody told, the account's owner included.
+    made = day.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"])
+    assignment = uow.collections.open_assignment("C2")
+    with uow:
+        uow.collections.save_assignment(replace(assignment, status=AssignmentStatus.CLOSED,
+                                                closed_at=NOW, closed_by="U0LEGAL001"))
+        uow.commit()
+    with uow:
+        assert uow.collections.open_assignment("C2") is None
+    clock[0] = NOW + timedelta(days=6)
+    assert CollectionsJob(day).run().broken == 1
+    # Whoever recorded the promise hears of it in the collector's place.
+    assert ("broken", (made.id, "U0MEI0001", "U0OWNER001")) in notices.calls
 
 
 def test_a_promise_paid_is_kept_and_noted(day: CollectorsDay, uow: FakeUnitOfWork,
