@@ -633,9 +633,18 @@ class CollectorsDay:
     def _require_legal_recorder(self, uow: UnitOfWork, actor: Member,
                                 customer_id: str) -> tuple[LegalCase, Assignment | None]:
         self.access.require(actor)
-        case = next((c for c in uow.collections.legal_cases(customer_id) if c.is_open),
-                    None)
+        cases = uow.collections.legal_cases(customer_id)
+        case = next((c for c in cases if c.is_open), None)
         if case is None:
+            closed = max((c for c in cases if c.closed_at is not None),
+                         key=lambda c: c.closed_at or c.opened_at, default=None)
+            if closed is not None and closed.closed_at is not None:
+                # A second press of the case's button: what was recorded, not a riddle.
+                raise DomainError(N_("The legal case of {customer} is closed already: its "
+                                     "outcome was recorded on {day}: “{outcome}”."),
+                                  customer=customer_id,
+                                  day=self._date_of(closed.closed_at),
+                                  outcome=closed.outcome or "")
             raise DomainError(N_("{customer} has no open legal case."),
                               customer=customer_id)
         assignment = uow.collections.open_assignment(customer_id)

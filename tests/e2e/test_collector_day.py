@@ -223,9 +223,10 @@ def test_an_overdue_account_from_alert_to_legal(world):
         legal = world.slack.slash(LAWYER, "D05LEGAL001", "/credit collect")
         assert section_texts(legal)[1].startswith(
             "*Fenwick Retail Group* (C0041) · with legal · level 4: legal\n")
-        # Only Log action: a promise, a dispute or another escalation waits for the outcome.
+        # A promise, a dispute or another escalation waits for the outcome, which legal
+        # may record from here as from the case's post.
         assert [b["text"]["text"] for b in legal.buttons()
-                if b["action_id"] != "collect_more"] == ["Log action"]
+                if b["action_id"] != "collect_more"] == ["Log action", "Record outcome"]
 
         # Sales resolves the dispute from its post; legal records its outcome from the case.
         world.slack.click(SALES_OWNER, Reply(SALES_CHANNEL, dispute["text"], dispute["blocks"],
@@ -233,9 +234,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
                           "Resolve", wait=False)
         assert world.slack.submit(SALES_OWNER, world.slack.modal(SALES_OWNER),
                                   {"outcome": "credit note for the damaged pallets"}).body == ""
-        world.slack.click(LAWYER, Reply(LEGAL_CHANNEL, case["text"], case["blocks"],
-                                        ephemeral=False, ts="1.000200"),
-                          "Record outcome", wait=False)
+        # From legal's own worklist (the post's button is tested in the double submits).
+        world.slack.click(LAWYER, legal, "Record outcome", wait=False)
         assert world.slack.submit(LAWYER, world.slack.modal(LAWYER),
                                   {"outcome": "settled for 80%"}).body == ""
         # The case's card is edited in place: the outcome instead of the button.
@@ -251,6 +251,13 @@ def test_an_overdue_account_from_alert_to_legal(world):
             "80%"]
         assert edits[0]["blocks"][3]["elements"][0]["text"] == (
             "The case is closed, and so is the account's assignment.")
+        # Pressed again, the post's old button says what was recorded.
+        again = world.slack.click(LAWYER, Reply(LEGAL_CHANNEL, case["text"], case["blocks"],
+                                                ephemeral=False, ts="1.000200"),
+                                  "Record outcome")
+        assert again is not None and again.all_text() == (
+            "The legal case of C0041 is closed already: its outcome was recorded on Dec 5, "
+            "2026: “settled for 80%”.")
         assert section_texts(world.slack.slash(LAWYER, "D05LEGAL001", "/credit collect")) == [
             "You have no accounts to collect. The credit managers or the collections lead "
             "assign accounts, and the morning alerts assign newly overdue ones."]
