@@ -90,8 +90,13 @@ def dispatch(context: BoltContext, name: str, rest: str) -> Message:
     tr: Translator = context["tr"]
     subcommand = catalogue.subcommand(name or "help")
     if subcommand is None:
-        return help_message(catalogue, tr, problem=tr._(
-            "{command} is not something I know.", command=f"`{COMMAND} {_safe(name)}`"))
+        problem = tr._("{command} is not something I know.",
+                       command=f"`{COMMAND} {_safe(name)}`")
+        meant = catalogue.closest(name)
+        if meant is not None:
+            problem = tr.sentences(problem, tr._("Did you mean {command}?",
+                                                 command=f"`{COMMAND} {meant}`"))
+        return help_message(catalogue, tr, problem=problem)
     # Quotes around nothing (`/credit check ""`) name nothing either.
     if subcommand.needs_argument and names_nothing(rest):
         # This subcommand's usage alone: the whole help would bury the one line that

@@ -10,6 +10,7 @@ forget something the others know; ``register`` is the only place that calls Bolt
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -170,6 +171,13 @@ class Catalogue:
 
     def subcommand(self, word: str) -> Subcommand | None:
         return self._subcommands.get(word.lower())
+
+    def closest(self, word: str) -> str | None:
+        """The subcommand (or alias) ``word`` was most likely meant as, if one is close:
+        ``histroy`` → ``history``."""
+        found = difflib.get_close_matches(word.lower(), list(self._subcommands), n=1,
+                                          cutoff=0.75)
+        return found[0] if found else None
 
     def records(self, word: str) -> bool:
         """Whether ``/credit WORD …`` may record something (a replay must not record it

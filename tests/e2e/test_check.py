@@ -32,9 +32,15 @@ def test_help_lists_the_subcommands_with_examples(world, line):
 
 
 def test_an_unknown_subcommand_gets_a_friendly_usage_line(world):
-    text = world.slack.slash(SALES, SALES_CHANNEL, "/credit chek acme").all_text()
-    assert "`/credit chek` is not something I know" in text
-    assert "/credit check" in text
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit chek acme")
+    assert reply.text == ("`/credit chek` is not something I know. Did you mean `/credit "
+                          "check`? Try `/credit help`.")
+    assert reply.blocks[0]["text"]["text"].startswith(
+        ":warning: `/credit chek` is not something I know. Did you mean `/credit check`?"
+        "\n\n*What `/credit` can do*\n")
+    # Nothing close: no guess.
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit zzzz").text == (
+        "`/credit zzzz` is not something I know. Try `/credit help`.")
 
 
 @pytest.mark.parametrize("line", ["/credit check", '/credit check ""', "/credit check “ ”"])

@@ -88,7 +88,8 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
         "`/credit check` — 客户或客户集团的信用状况：额度、敞口、可用额度、逾期和账龄\n"
         "试试 `/credit help`。")
     wrong = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit chek acme")
-    assert wrong.text == "我不认识 `/credit chek`。试试 `/credit help`。"
+    assert wrong.text == (
+        "我不认识 `/credit chek`。您是不是想用 `/credit check`？试试 `/credit help`。")
     # The approvals' subcommands have Chinese names too (they were "我不认识").
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委托").all_text() == (
         bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit delegate").all_text())
