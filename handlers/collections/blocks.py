@@ -140,7 +140,10 @@ def _last(item: WorkItem, tr: Translator) -> str:
 
 def _next(item: WorkItem, tr: Translator) -> str:
     parts = []
-    if item.next_action_on is not None:
+    if item.status == AssignmentStatus.ESCALATED.value:
+        # The dunning policy's "legal" step is taken: what is left is legal's outcome.
+        parts.append(tr._("Next step: legal's outcome (Record outcome)"))
+    elif item.next_action_on is not None:
         parts.append(tr._("Next step: {step} on {day}",
                           step=tr._(STEPS[item.level.step]) if item.level else tr._("follow up"),
                           day=item.next_action_on))

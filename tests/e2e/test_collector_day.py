@@ -223,6 +223,9 @@ def test_an_overdue_account_from_alert_to_legal(world):
         legal = world.slack.slash(LAWYER, "D05LEGAL001", "/credit collect")
         assert section_texts(legal)[1].startswith(
             "*Fenwick Retail Group* (C0041) · with legal · level 4: legal\n")
+        # Its dunning step (legal) is taken: what is left is legal's outcome.
+        assert section_texts(legal)[1].splitlines()[-1].startswith(
+            "Next step: legal's outcome (Record outcome) · ")
         # A promise, a dispute or another escalation waits for the outcome, which legal
         # may record from here as from the case's post.
         assert [b["text"]["text"] for b in legal.buttons()
