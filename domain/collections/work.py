@@ -448,8 +448,13 @@ class CollectorsDay:
             made = uow.collections.add_promise(Promise(
                 customer_id, amount, due_on, tuple(invoice_ids), PromiseState.OPEN,
                 actor.user_id, now))
+            # The promise's day is the next step, unless the collector set an earlier one
+            # still to come (a call before it): that stays, with its reminder.
+            planned = assignment.next_action_on
+            follow_up = planned if planned is not None and \
+                self._date_of(now) < planned < due_on else due_on
             uow.collections.save_assignment(replace(
-                assignment, status=status_of(uow, customer_id), next_action_on=due_on))
+                assignment, status=status_of(uow, customer_id), next_action_on=follow_up))
             self._tell_collector(uow, assignment, actor, made)
             uow.audit.append(AuditEntry(now, actor.user_id, "collections.promised",
                                         customer_id, {

@@ -142,7 +142,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
         "Overdue: 1-30 days: £275,756.19 · 31-60 days: £73,654.47 · 90+ days: £134,209.52\n"
         "Last action: promise to pay £50,000.00 by Dec 1, 2026, recorded on Nov 29, 2026 by "
         "<@U04COLLECT1>\n"
-        "Next step: legal on Dec 1, 2026 · promise to pay due Dec 1, 2026")
+        # The call planned for the 30th stays the next step, before the promise's day.
+        "Next step: legal on Nov 30, 2026 · promise to pay due Dec 1, 2026")
 
     # The promise was due on 1 December; with three grace days it is broken on the 5th.
     with time_machine.travel(NOW + timedelta(days=6), tick=True):
@@ -163,7 +164,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
             "Promise recorded: *Fenwick Retail Group* (C0041) pays £50,000.00 by Dec 1, 2026.",
             "You now collect Fenwick Retail Group (C0041)",
             broken,
-            ":alarm_clock: *Fenwick Retail Group* (C0041): the next step is due on Dec 1, "
+            # Nov 30, as the Log action promised: the promise did not move it.
+            ":alarm_clock: *Fenwick Retail Group* (C0041): the next step is due on Nov 30, "
             "2026. `/credit collect` lists it among the first."]
         assert dms(world, OWNER) == [broken]
 
@@ -188,7 +190,7 @@ def test_an_overdue_account_from_alert_to_legal(world):
             "90+ days: £134,209.52\n"
             "Last action: promise to pay £50,000.00 by Dec 1, 2026, recorded on Nov 29, 2026 "
             "by <@U04COLLECT1>\n"
-            "Next step: legal on Dec 1, 2026 · 1 open dispute, open since Dec 5, 2026 · "
+            "Next step: legal on Nov 30, 2026 · 1 open dispute, open since Dec 5, 2026 · "
             "1 broken promise")
 
         assert fill(world, "Escalate to legal", {"note": "three promises broken"}).body == ""

@@ -493,3 +493,20 @@ def test_the_collector_is_told_when_the_lead_records_on_their_account(
     assert [c for c in notices.calls if c[0] == "recorded_for"] == [
         ("recorded_for", (MEI.user_id, LEAD.user_id, "C1", "CollectionAction")),
         ("recorded_for", (MEI.user_id, LEAD.user_id, "C1", "Promise"))]
+
+
+def test_a_promise_keeps_an_earlier_next_step_still_to_come(
+        day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    # A call planned for the 5th, then a promise to pay by the 10th: the call's day and
+    # its reminder gave way to the promise's, silently.
+    day.log_action(MEI, "C2", ActionKind.CALL, "AP away", TODAY + timedelta(days=3))
+    day.promise(MEI, "C2", usd(2_000), TODAY + timedelta(days=8), ["I3"])
+    with uow:
+        assert uow.collections.open_assignment("C2").next_action_on == TODAY + timedelta(
+            days=3)
+    # A step already due (the promise is its outcome) gives way to the promise's day.
+    day.log_action(MEI, "C1", ActionKind.CALL, "will call back", TODAY)
+    day.promise(MEI, "C1", usd(1_000), TODAY + timedelta(days=8), [])
+    with uow:
+        assert uow.collections.open_assignment("C1").next_action_on == TODAY + timedelta(
+            days=8)
