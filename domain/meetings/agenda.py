@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -68,6 +68,9 @@ class AgendaItem:
     limit: Money | None = None
     # A Slack user id the line names: the collector, a dispute's owner, a requester.
     person: str | None = None
+    # The customer's legal name in the local script, when the ERP has one (a Chinese
+    # reader's name for it).
+    label_local: str | None = None
 
 
 # ``ref`` prefixes of a customer review's lines.
@@ -155,7 +158,19 @@ def build_agenda(uow: UnitOfWork, meeting: Meeting, policy: CreditPolicyContext,
     for customer_id in meeting.customers:
         found = customer_lines(uow, customer_id, as_of, policy, settings)
         items.extend(found)
-    return Agenda(built_at=now, items=tuple(items), more=tuple(more))
+    return Agenda(built_at=now, items=_with_local_names(uow, items), more=tuple(more))
+
+
+def _with_local_names(uow: UnitOfWork, items: Sequence[AgendaItem]
+                      ) -> tuple[AgendaItem, ...]:
+    """Each customer's line with its local-script name beside the ERP's (a few dozen
+    lines: a look-up each)."""
+    local: dict[str, str | None] = {}
+    for cid in {i.customer_id for i in items if i.customer_id}:
+        customer = uow.customers.get(cid)
+        local[cid] = customer.name_local if customer is not None else None
+    return tuple(replace(i, label_local=local.get(i.customer_id or ""))
+                 if local.get(i.customer_id or "") else i for i in items)
 
 
 def _base(amount: Money, fx: FxRates) -> Money | None:

@@ -62,9 +62,9 @@ STATUSES: dict[str, str] = {
 }
 
 
-def _customer(item: AgendaItem) -> str:
+def _customer(item: AgendaItem, tr: Translator) -> str:
     cid = erp_text(item.customer_id or "", ID)
-    return f"*{erp_text(item.label, NAME)}* (`{cid}`)"
+    return f"*{erp_text(tr.name_of(item.label, item.label_local), NAME)}* (`{cid}`)"
 
 
 def _request_kind(tr: Translator, value: str) -> str:
@@ -77,7 +77,7 @@ def _request_kind(tr: Translator, value: str) -> str:
 def line(tr: Translator, item: AgendaItem) -> str:
     """One item as a line of mrkdwn."""
     topic = item.topic
-    who = _customer(item)
+    who = _customer(item, tr)
     if topic is Topic.PENDING_APPROVALS:
         number = (item.ref or "").partition(":")[2]
         text = tr._("Request #{request}: {customer}, {kind}", request=number, customer=who,
@@ -134,12 +134,12 @@ def _customer_line(tr: Translator, item: AgendaItem) -> str:
     ref = item.ref or ""
     if ref == POSITION:
         if item.detail == "missing":
-            return tr._("{customer}: no longer in the ERP's data", customer=_customer(item))
+            return tr._("{customer}: no longer in the ERP's data", customer=_customer(item, tr))
         if item.amount is None or item.limit is None:
             return tr._("{customer}: the position can't be shown (an exchange rate is "
-                        "missing)", customer=_customer(item))
+                        "missing)", customer=_customer(item, tr))
         text = tr._("{customer}: exposure {exposure} against a limit of {limit}",
-                    customer=_customer(item), exposure=item.amount, limit=item.limit)
+                    customer=_customer(item, tr), exposure=item.amount, limit=item.limit)
         if item.days:
             text += " · " + tr._("oldest {days} days past due", days=item.days)
         return text
@@ -159,7 +159,7 @@ def _customer_line(tr: Translator, item: AgendaItem) -> str:
                                     "{who}, {n} days ago: “{outcome}”", item.days or 0,
                                     who=mention(item.person or ""),
                                     outcome=person_text(item.detail, REASON))
-    return _customer(item)
+    return _customer(item, tr)
 
 
 def _topics(agenda: Agenda, meeting: Meeting) -> list[Topic]:

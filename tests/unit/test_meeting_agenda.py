@@ -4,6 +4,7 @@ person reads it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -236,3 +237,17 @@ def test_a_contract_ending_today_says_so() -> None:
             for item in agenda.of(Topic.CONTRACTS_EXPIRING)] == [
         "*Delta Ltd* (`C0004`)：合同 K-2 今天到期",
         "*Gamma ∗Trading∗* (`C0003`)：合同 K-7 将在 1 天后到期"]
+
+
+def test_a_chinese_reader_reads_the_customers_chinese_legal_name() -> None:
+    # The agenda named a Chinese customer by its English name to a Chinese reader, while
+    # the check card and the collector's list used its Chinese legal name.
+    uow = world()
+    delta = uow.customers.rows["C0004"]
+    uow.customers.rows["C0004"] = replace(delta, name_local="德尔塔有限公司")
+    uow.alerts.contracts = [ExpiringContract("K-2", "C0004", TODAY, None)]
+    agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW)
+    [item] = agenda.of(Topic.CONTRACTS_EXPIRING)
+    assert invitation_agenda.line(translator("zh-CN"), item) == (
+        "*德尔塔有限公司* (`C0004`)：合同 K-2 今天到期")
+    assert invitation_agenda.line(EN, item) == "*Delta Ltd* (`C0004`): contract K-2 ends today"
