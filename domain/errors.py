@@ -63,9 +63,14 @@ class AmbiguousCustomer(CustomerLookupError):
 
 class RecordsUnavailable(DomainError):
     """The database did not answer in time (down, locked by a long import, overloaded):
-    nothing was changed, and trying again later is the remedy."""
+    nothing was changed, and trying again later is the remedy. ``reading``: only a read
+    failed (a check), where "nothing was changed" would answer a question nobody asked."""
 
-    def __init__(self) -> None:
+    def __init__(self, reading: bool = False) -> None:
+        if reading:
+            super().__init__(N_("The credit records are not answering just now. Please try "
+                                "again in a minute."))
+            return
         super().__init__(N_("The credit records are not answering just now, so nothing was "
                             "changed. Please try again in a minute."))
 

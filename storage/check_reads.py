@@ -291,7 +291,7 @@ class SqlCheckRead:
             self._raw = self._owner.pool.connect()
         except (DBAPIError, SqlTimeout, dbapi.OperationalError, dbapi.InterfaceError) as error:
             # A pool with no connection free, a server down, a file moved away.
-            raise RecordsUnavailable() from error
+            raise RecordsUnavailable(reading=True) from error
         # psycopg: the reads run outside a transaction, as each statement of a READ
         # COMMITTED one would see the same, without a BEGIN and a ROLLBACK round trip.
         self._autocommit = False
@@ -304,7 +304,7 @@ class SqlCheckRead:
         except dbapi.Error as error:
             self._raw.invalidate(error)
             self._raw.close()
-            raise RecordsUnavailable() from error
+            raise RecordsUnavailable(reading=True) from error
         self._held = True
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -328,7 +328,7 @@ class SqlCheckRead:
             self._raw.close()  # back to the pool (which ends any transaction), or away
         if isinstance(error, dbapi.OperationalError | dbapi.InterfaceError):
             # A timeout, a lost connection, a locked SQLite file: the database's state.
-            raise RecordsUnavailable() from error
+            raise RecordsUnavailable(reading=True) from error
 
     def _rows(self, text: str, params: dict[str, Any]) -> list[Any]:
         self._cursor.execute(self._dialect.sql(text), params)

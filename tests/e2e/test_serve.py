@@ -390,9 +390,10 @@ def test_a_check_on_a_locked_table_is_answered_within_the_statement_timeout(
         finally:
             locker.rollback()
             locker.close()
-    # the database's state, not a bug: said plainly, and nothing was changed
-    assert answer.text == ("The credit records are not answering just now, so nothing was "
-                           "changed. Please try again in a minute.")
+    # the database's state, not a bug: said plainly (a check changes nothing, so the
+    # answer does not say that nothing was changed)
+    assert answer.text == ("The credit records are not answering just now. Please try again "
+                           "in a minute.")
     assert took < 2.5  # inside the HTTP answer, instead of waiting on the lock for ever
 
 
