@@ -73,7 +73,7 @@ def _unit_and_code(word: str) -> bool:
     folded = unicodedata.normalize("NFKC", word)
     for length in (2, 1):  # 百万 and 千万 before 百 and 千
         unit, rest = folded[:length], folded[length:]
-        if is_unit(unit) and rest and (_is_code(rest) or _is_code(rest.removeprefix("元"))):
+        if is_unit(unit) and rest and (is_code(rest) or is_code(rest.removeprefix("元"))):
             return True
     return False
 
@@ -176,9 +176,12 @@ def numeric(word: str) -> bool:
     return bool(_NUMERIC.match(word) or in_chinese_numerals(word))
 
 
-def _is_code(word: str) -> bool:
-    return (len(word) == 3 and word.isascii() and word.isalpha()
-            and currency_code(word) is not None) or is_currency_name(word)
+def is_code(word: str) -> bool:
+    """A currency code creditbot knows, in any case and width, or a currency's Chinese
+    name (人民币)."""
+    folded = unicodedata.normalize("NFKC", word)
+    return (len(folded) == 3 and folded.isascii() and folded.isalpha()
+            and currency_code(folded) is not None) or is_currency_name(folded)
 
 
 # Codes people type in lower case; any other code counts as a currency only in capitals,
@@ -188,9 +191,11 @@ COMMON_CODES = frozenset({"usd", "eur", "cny", "rmb", "gbp", "jpy", "hkd", "sgd"
 
 
 def currency_word(word: str) -> bool:
-    """A currency code as typed where one may stand: in capitals, or a common one."""
-    return _is_code(word) and (word.isupper() or word.lower() in COMMON_CODES
-                               or is_currency_name(word))
+    """A currency as typed where one may stand: a code in capitals, a common one in
+    lower case, or a Chinese name."""
+    folded = unicodedata.normalize("NFKC", word)
+    return is_code(folded) and (folded.isupper() or folded.lower() in COMMON_CODES
+                                or is_currency_name(folded))
 
 
 class TwoCurrencies(DomainError):
@@ -299,7 +304,7 @@ def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:
     if not words:
         return None
     last = words[-1]
-    if len(words) >= 2 and looks_like_code(last) and not _is_code(last) and (
+    if len(words) >= 2 and looks_like_code(last) and not is_code(last) and (
             _is_amount(words[-2]) or numeric(words[-2])):
         raise UnknownCurrency(last, "/credit check acme 120k EUR")
     if len(words) >= 2 and currency_word(last) and (

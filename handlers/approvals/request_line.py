@@ -16,13 +16,13 @@ from datetime import date
 
 from domain.amount_text import read_amount
 from domain.amounts import AmountError, parse_amount
-from domain.currencies import currency_code, is_currency_name
 from domain.days import UNTIL_WORDS, looks_like_day, read_day
 from domain.errors import DomainError
 from domain.orders.typed import (
-    COMMON_CODES,
     TwoCurrencies,
     UnknownCurrency,
+    currency_word,
+    is_code,
     join_signs,
     join_units,
     looks_like_code,
@@ -69,7 +69,7 @@ def parse_request_line(text: str) -> RequestLine:
                                "`/credit request {example}` (a new total such as `250000` "
                                "or `USD 250k`, or an increase such as `+100k`)."),
                             example=USAGE)
-        if start >= 2 and looks_like_code(words[start - 1]) and not _is_code(
+        if start >= 2 and looks_like_code(words[start - 1]) and not is_code(
                 words[start - 1]) and not words[start].startswith(("+", "＋")):
             # "acme XYZ 100k": meant as the amount's currency, not the name's end.
             raise UnknownCurrency(words[start - 1], Phrase(N_(
@@ -79,7 +79,7 @@ def parse_request_line(text: str) -> RequestLine:
     figures = unicodedata.normalize("NFKC", amount).lstrip("+").strip()
     # No amount, or a sign with none after it ("acme +", "acme + USD": that was answered
     # "say why").
-    if not figures or _is_code(figures):
+    if not figures or is_code(figures):
         raise LineError(N_("After the customer comes the new limit or the increase: "
                            "`/credit request {example}`."), example=USAGE)
     _no_unknown_code_after(amount, reason)
@@ -92,8 +92,7 @@ def _no_unknown_code_after(amount: str, reason: str) -> None:
     as its currency, as ``/credit order`` reads them; filed in the customer's currency
     with "XAU gold" as the reason, the request would ask for what nobody typed."""
     first = reason.split(maxsplit=1)[0] if reason else ""
-    if first and _is_code(first) and (first.isupper() or first.lower() in COMMON_CODES
-                                      or is_currency_name(first)):
+    if first and currency_word(first):
         try:
             named = read_amount(amount, increase=True).currency
         except AmountError:
@@ -103,7 +102,7 @@ def _no_unknown_code_after(amount: str, reason: str) -> None:
             raise TwoCurrencies(f"{amount} {first}", "/credit request acme +250k EUR "
                                 "larger orders")
         return
-    if not first or not looks_like_code(first) or _is_code(first):
+    if not first or not looks_like_code(first) or is_code(first):
         return
     try:
         named = read_amount(amount, increase=True).currency
@@ -162,18 +161,11 @@ def _reads_as_amount(word: str) -> bool:
     return True
 
 
-def _is_code(word: str) -> bool:
-    folded = unicodedata.normalize("NFKC", word)
-    return (len(folded) == 3 and folded.isalpha() and currency_code(folded) is not None) \
-        or is_currency_name(folded)
-
-
 def _code_before(word: str, following: str) -> bool:
     """A currency code before an amount: in capitals, or a common one in lower case
     (``COMMON_CODES``), so that "at all 250k" keeps its "all" (the lek's code)."""
-    if following.startswith(("+", "＋")) or not _is_code(word):
-        return False  # an increase is "+100k" alone; "USD +100k" is not an amount
-    return word.isupper() or word.lower() in COMMON_CODES or is_currency_name(word)
+    # An increase is "+100k" alone; "USD +100k" is not an amount.
+    return not following.startswith(("+", "＋")) and currency_word(word)
 
 
 def _amount_at(words: list[str], first: int) -> int | None:
@@ -200,9 +192,7 @@ def _take_amount(words: list[str]) -> tuple[str, str]:
         # "+USD 50k": an increase in USD (its "50k" is not the reason's first word)
         or (words[0][:1] in ("+", "＋") and _code_before(words[0][1:], words[1])
             and _reads_as_amount(words[1]))) else 1
-    if taken == 1 and len(words) > 1 and _is_code(words[1]) and (
-            words[1].isupper() or words[1].lower() in COMMON_CODES
-            or is_currency_name(words[1])):
+    if taken == 1 and len(words) > 1 and currency_word(words[1]):
         # "250k USD", "2.5m usd"; "250k all orders" keeps its "all"
         taken = 2
     return " ".join(words[:taken]), " ".join(words[taken:])
