@@ -13,10 +13,8 @@ from domain.text import without_invisible
 _DAY = re.compile(r"(?P<y>\d{4})(?:-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})"
                   r"|/(?P<m2>\d{1,2})/(?P<d2>\d{1,2})"
                   r"|\s*年\s*(?P<m3>\d{1,2})\s*月\s*(?P<d3>\d{1,2})\s*[日号]?)")
-# The words a Chinese reader puts where English puts "until" before a last day.
+# "until", and the words a Chinese reader puts in its place before a last day.
 UNTIL_WORDS = frozenset({"until", "至", "截至", "截止", "到", "直到"})
-
-
 # A digit first, then a date's separator somewhere, or six to eight digits: "3号仓库"
 # ("to warehouse 3") still starts a reason.
 _LOOKS_LIKE_DAY = re.compile(r"\d[^\s]*[-/.年月]|\d{6,8}$")
@@ -24,10 +22,8 @@ _LOOKS_LIKE_DAY = re.compile(r"\d[^\s]*[-/.年月]|\d{6,8}$")
 
 def looks_like_day(text: str) -> bool:
     """Meant as a day, even if it is none (2027-02-30, 31/12/2026, 12月31日): after
-    "until" or 至 a word that starts with a digit is said to be wrong, never taken as
-    the first word of a reason."""
-    folded = _folded(text)
-    return bool(_LOOKS_LIKE_DAY.match(folded))
+    "until" or 至 such a word is said to be wrong, never taken as a reason's first."""
+    return bool(_LOOKS_LIKE_DAY.match(_folded(text)))
 
 
 def _folded(text: str) -> str:

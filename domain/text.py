@@ -8,8 +8,9 @@ nothing at run time.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 # Every format character (Unicode category Cf: soft hyphen, zero-width spaces and
@@ -46,6 +47,16 @@ class Listed(tuple[str, ...]):
 
     def __str__(self) -> str:
         return ", ".join(self)
+
+
+def map_texts(params: Mapping[str, Any], show: Callable[[str, str], str]
+              ) -> dict[str, Any]:
+    """``params`` with ``show(name, text)`` applied to each text people or the ERP wrote:
+    a plain string, and each item of a ``Listed``. creditbot's own words (a ``Phrase``,
+    a role: anything a translator shows by a name of its own), amounts and days are kept."""
+    return {k: v.map(functools.partial(show, k)) if isinstance(v, Listed)
+            else show(k, v) if isinstance(v, str) and not hasattr(v, "shown_by") else v
+            for k, v in params.items()}
 
 
 class Phrase(str):

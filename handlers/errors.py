@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied, ShareRefused
 from domain.errors import DomainError, MissingRate
-from domain.text import N_, Listed
+from domain.text import N_, map_texts
 from handlers.i18n import Translator, translator
 from handlers.render import escape, mention, unformatted
 from handlers.replies import APOLOGY
@@ -74,9 +74,7 @@ def explain(error: DomainError, tr: Translator, *, plain: bool = False) -> str:
         return v if plain else (escape(v.replace("`", "'")) if name in in_code
                                 else unformatted(v))
 
-    values = {k: v.map(functools.partial(value, k)) if isinstance(v, Listed)
-              else value(k, v) if isinstance(v, str) and not hasattr(v, "shown_by") else v
-              for k, v in error.params.items()}
+    values = map_texts(error.params, value)
     words = tr._(error.template)
     if plain:
         # The words only, never a value the person typed: that is quoted as it was.

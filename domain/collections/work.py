@@ -368,7 +368,7 @@ class CollectorsDay:
             promise_due=promise.due_on if promise else item.promise_due,
             tasks=tuple(uow.meetings.open_tasks(customer_ids=[item.customer_id])))
 
-    def customer_name(self, customer_id: str) -> tuple[str, str | None]:
+    def customer_names(self, customer_id: str) -> tuple[str, str | None]:
         """The customer's name (its id when the ERP no longer has it) and its name in
         the local script, if any, for answers."""
         with self.unit_of_work() as uow:

@@ -165,12 +165,13 @@ def _with_local_names(uow: UnitOfWork, items: Sequence[AgendaItem]
                       ) -> tuple[AgendaItem, ...]:
     """Each customer's line with its local-script name beside the ERP's (a few dozen
     lines: a look-up each)."""
-    local: dict[str, str | None] = {}
+    local: dict[str, str] = {}
     for cid in {i.customer_id for i in items if i.customer_id}:
         customer = uow.customers.get(cid)
-        local[cid] = customer.name_local if customer is not None else None
-    return tuple(replace(i, label_local=local.get(i.customer_id or ""))
-                 if local.get(i.customer_id or "") else i for i in items)
+        if customer is not None and customer.name_local:
+            local[cid] = customer.name_local
+    return tuple(replace(i, label_local=local[i.customer_id])
+                 if i.customer_id in local else i for i in items)
 
 
 def _base(amount: Money, fx: FxRates) -> Money | None:

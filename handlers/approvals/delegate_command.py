@@ -11,7 +11,7 @@ from datetime import date
 from slack_bolt import BoltContext
 
 from domain.approvals.model import Delegation
-from domain.days import read_day
+from domain.days import UNTIL_WORDS, read_day
 from domain.errors import DomainError
 from domain.people import TYPED_USER_ID
 from domain.text import N_, Phrase
@@ -26,8 +26,10 @@ USAGE = Phrase(N_("@mei until 2026-12-31"))
 _PERSON = re.compile(rf"^(?:<@(?P<mention>[UW][A-Z0-9]{{2,20}})(?:\|[^>]*)?>"
                      rf"|@?(?P<id>{TYPED_USER_ID}))$", re.IGNORECASE)
 # "从 2026-12-20 至 2026-12-31" as a Chinese reader writes it, the day joined or not.
-_LINE = re.compile(r"^(?P<who><@[^>]*>|\S+)\s+(?:(?:from|从|自)\s*(?P<start>\S+)\s+)?"
-                   r"(?:until|至|截至|截止|到|直到)\s*(?P<until>\S+)$", re.IGNORECASE)
+_FROM = "from|从|自"
+_UNTIL = "|".join(sorted(UNTIL_WORDS, key=len, reverse=True))
+_LINE = re.compile(rf"^(?P<who><@[^>]*>|\S+)\s+(?:(?:{_FROM})\s*(?P<start>\S+)\s+)?"
+                   rf"(?:{_UNTIL})\s*(?P<until>\S+)$", re.IGNORECASE)
 _END = frozenset({"end", "stop", "结束"})
 # What may follow "end" and mean the same: "end now".
 _NOW = frozenset({"", "now", "today", "现在"})
@@ -66,13 +68,14 @@ def delegate(context: BoltContext, rest: str) -> Message:
     return _say(said)
 
 
-# 从/至 written against their days, as a Chinese reader may: "从2026/12/2至2027/12/2".
-_JOINED = re.compile(r"(?<=\d)(?=从|自|至|截至|截止|到|直到)|(?<=从|自|至|到)(?=\d)"
-                     r"|(?<=截至|截止|直到)(?=\d)")
+# 从/至 written against their days, as a Chinese reader may: "从2026/12/2至2027/12/2"
+# (the Chinese words only: "from" and "until" joined to a digit may be inside an id).
+_CHINESE = "|".join(w for w in f"{_FROM}|{_UNTIL}".split("|") if not w.isascii())
+_JOINED = re.compile(rf"(\d)({_CHINESE})|({_CHINESE})(\d)")
 
 
 def parse_delegation(text: str) -> tuple[str, date | None, date]:
-    line = _LINE.match(_JOINED.sub(" ", text))
+    line = _LINE.match(_JOINED.sub(lambda m: " ".join(filter(None, m.groups())), text))
     if line is None:
         raise DelegateLineError(N_("Write whom and until when: `/credit delegate {example}` "
                                    "(pick the person from the list Slack shows as you type "

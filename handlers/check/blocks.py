@@ -140,8 +140,8 @@ HELD_SHOWN = 5
 def _held(held: tuple[HeldOrder, ...], tr: Translator) -> str:
     """The account's held orders, as their rep knows them too (``CB-3 (PO-77)``): why
     its next order may be held too."""
-    shown = tr._(", ").join(order_label(order.order_id, order.reference, tr)
-                            for order in held[:HELD_SHOWN])
+    shown = tr.listing(order_label(order.order_id, order.reference, tr)
+                       for order in held[:HELD_SHOWN])
     if len(held) > HELD_SHOWN:
         more = len(held) - HELD_SHOWN
         shown += " " + tr.ngettext("… and {n} more order", "… and {n} more orders", more)

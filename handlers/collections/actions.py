@@ -62,7 +62,7 @@ def on_resolve(body: dict[str, Any], context: BoltContext) -> None:
     # Refused before the form: nobody types an outcome only to be told it isn't theirs.
     deps.collecting.may_resolve(context["member"], value.dispute, value.customer)
     _open(body, context, modals.resolve_view(
-        context["tr"], value, deps.collecting.customer_name(value.customer)))
+        context["tr"], value, deps.collecting.customer_names(value.customer)))
 
 
 def on_outcome(body: dict[str, Any], context: BoltContext) -> None:
@@ -70,7 +70,7 @@ def on_outcome(body: dict[str, Any], context: BoltContext) -> None:
     customer = context["payload"].customer
     deps.collecting.may_record_legal_outcome(context["member"], customer)
     _open(body, context, modals.outcome_view(
-        context["tr"], customer, deps.collecting.customer_name(customer)))
+        context["tr"], customer, deps.collecting.customer_names(customer)))
 
 
 ACTIONS = (

@@ -176,14 +176,14 @@ def line(item: WorkItem, tr: Translator) -> str:
 
 def buttons(item: WorkItem, tr: Translator) -> Block:
     value = AccountValue(customer=item.customer_id).encode()
+    block_id = f"collect:{item.customer_id}"[:255]
     logs = button(tr._("Log action"), LOG, value)
     if item.status == AssignmentStatus.ESCALATED.value:
         # With legal: a promise, a dispute or another escalation is refused until legal
         # records its outcome; legal logs what it does, and records the outcome here as
         # from the case's post (which the channel's later posts may bury).
-        return actions(f"collect:{item.customer_id}"[:255], logs,
-                       button(tr._("Record outcome"), OUTCOME, value))
-    return actions(f"collect:{item.customer_id}"[:255], logs,
+        return actions(block_id, logs, button(tr._("Record outcome"), OUTCOME, value))
+    return actions(block_id, logs,
                    button(tr._("Promise to pay"), PROMISE, value),
                    button(tr._("Dispute"), DISPUTE, value),
                    button(tr._("Escalate to legal"), LEGAL, value))

@@ -185,7 +185,7 @@ def _submission(kind: str, view: dict[str, Any]) -> str | None:
 
 def _named(deps: Deps, customer_id: str, tr: Translator) -> str:
     """The customer as confirmations name it: by the name the reader knows, and id."""
-    return customer_label(tr.name_of(*deps.collecting.customer_name(customer_id)),
+    return customer_label(tr.name_of(*deps.collecting.customer_names(customer_id)),
                           customer_id, tr)
 
 

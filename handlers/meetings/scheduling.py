@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
-from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,7 @@ from domain.meetings.listing import my_meetings
 from domain.meetings.model import Meeting
 from domain.meetings.schedule import CUSTOMERS, FieldProblem, MeetingRefused
 from domain.meetings.use_cases import AlreadySubmitted, NotYours, Scope
-from domain.text import N_, Listed
+from domain.text import N_, map_texts
 from handlers.deps import Deps
 from handlers.errors import explain, field_error
 from handlers.i18n import Translator
@@ -81,9 +80,7 @@ def field_errors(refused: MeetingRefused, tr: Translator, context: BoltContext
     errors: dict[str, str] = {}
     for where, problem in refused.by_field().items():
         # Words the translator names itself (a weekday) stay as they are.
-        params = {k: v.map(partial(_names, context)) if isinstance(v, Listed)
-                  else _names(context, v) if isinstance(v, str) and not hasattr(v, "shown_by")
-                  else v for k, v in problem.params.items()}
+        params = map_texts(problem.params, lambda _, text: _names(context, text))
         errors[where] = field_error(FieldProblem(where, problem.template, **params), tr)
         if where == CUSTOMERS and "query" in problem.params:
             # The lookup's own words say what was not found; the form's say how to write it.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from domain.model import Customer
 from domain.money import Money
 from domain.orders.model import Failure, OrderCheck, Rule, Verdict
-from domain.text import Listed
+from domain.text import map_texts
 from handlers.i18n import N_, Translator
 from handlers.order_label import order_label
 from handlers.orders.payloads import REQUEST_RELEASE, ReleaseValue
@@ -31,9 +31,7 @@ _NO_CONTRACT = N_("No contract of this customer is valid on the order date {date
 def failure_text(failure: Failure, tr: Translator) -> str:
     # Words from the ERP (contract ids) are neutralised; amounts and days are written
     # the reader's way by the translator.
-    figures = {k: v.map(lambda item: erp_text(item, 64)) if isinstance(v, Listed)
-               else erp_text(v, 200) if isinstance(v, str) else v
-               for k, v in failure.figures.items()}
+    figures = map_texts(failure.figures, lambda _, text: erp_text(text, 200))
     if failure.rule is Rule.CONTRACT_NOT_VALID:
         template = _CONTRACT_ENDED if figures.get("contract") else _NO_CONTRACT
         return tr._(template, **figures)
