@@ -331,6 +331,8 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
         log.warning("legal owner %s may not see credit data: escalations stay with the "
                     "collector", legal_owner)
         legal_owner = None
+    # The lead and those who assign may look at any collector's list.
+    assigners, lead = _assigners(config), section.work_policy().lead
     return CollectorsDay(
         unit_of_work, access, section.work_policy(), config.aging.buckets,
         organisation.base_currency, clock, organisation.zone,
@@ -341,16 +343,15 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
         legal_owner=legal_owner,
         departments={key: d.name for key, d in config.departments.items()},
         people=member_of(config),
-        overseers=_overseers(config))
+        overseers=assigners | ({lead} if lead else set()),
+        assigners=assigners)
 
 
-def _overseers(config: AppConfig) -> frozenset[str]:
-    """Who may look at any collector's list: those who assign accounts, and the lead."""
+def _assigners(config: AppConfig) -> frozenset[str]:
+    """Who assigns accounts to collectors by hand."""
     roles = dict(config.roles.items())
-    assigners = config.collections.policy(roles, {
+    return config.collections.policy(roles, {
         key: list(d.members) for key, d in config.departments.items()}).assigners
-    lead = config.collections.work_policy().lead
-    return assigners | ({lead} if lead else set())
 
 
 def meeting_invitees(config: AppConfig) -> Invitees:

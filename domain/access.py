@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.errors import DomainError
-from domain.text import N_
+from domain.text import N_, People
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class AccessDenied(DomainError):
         super().__init__(
             N_("Credit data is confidential, and you are not among the people who may see "
                "it. Ask {who} to give you access."),
-            who=", ".join(contacts) if contacts else "your credit manager")
+            who=People(contacts))
 
 
 class ShareRefused(DomainError):

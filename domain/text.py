@@ -59,6 +59,23 @@ def map_texts(params: Mapping[str, Any], show: Callable[[str, str], str]
             for k, v in params.items()}
 
 
+class People(tuple[str, ...]):
+    """Slack user ids a message names as whom to ask: mentions joined with "or", or, when
+    there is nobody, ``otherwise`` (the reader's language's words for it). ``plain``: as a
+    form's field error writes a person (``@U0123ABCDE``), Slack showing no mention there."""
+
+    otherwise = N_("your credit manager")
+
+    def shown_by(self, tr: Any, plain: bool = False) -> str:
+        if not self:
+            return str(tr._(self.otherwise))
+        return str(tr._(" or ")).join(("@" if plain else "<@") + user + ("" if plain else ">")
+                                      for user in self)
+
+    def __str__(self) -> str:
+        return ", ".join(self) or self.otherwise
+
+
 class Phrase(str):
     """Marked text given as a message's value (an example line, a list of formats): the
     translator shows it in the reader's language, where a plain string stays English."""

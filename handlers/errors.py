@@ -21,9 +21,9 @@ from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied, ShareRefused
 from domain.errors import DomainError, MissingRate
-from domain.text import N_, map_texts
+from domain.text import N_, People, map_texts
 from handlers.i18n import Translator, translator
-from handlers.render import escape, mention, unformatted
+from handlers.render import escape, unformatted
 from handlers.replies import APOLOGY
 
 log = logging.getLogger("creditbot.errors")
@@ -50,9 +50,6 @@ def explain(error: DomainError, tr: Translator, *, plain: bool = False) -> str:
     """A domain error in the reader's language, for mrkdwn. The values in it (a
     customer's name, what the person typed) are escaped and format nothing; people and
     channels become Slack mentions. ``plain``: see ``field_error``."""
-    if isinstance(error, AccessDenied):
-        who = tr._(" or ").join(mention(u) for u in error.contacts)
-        return ":lock: " + tr._(error.template, who=who or tr._("your credit manager"))
     if isinstance(error, MissingRate):
         # The remedy (`creditbot import rates`) is an admin's: the log keeps it, and the
         # person in Slack, often a sales rep, is told whom to ask.
@@ -75,11 +72,15 @@ def explain(error: DomainError, tr: Translator, *, plain: bool = False) -> str:
                                 else unformatted(v))
 
     values = map_texts(error.params, value)
+    if plain:
+        values = {k: v.shown_by(tr, plain=True) if isinstance(v, People) else v
+                  for k, v in values.items()}
     words = tr._(error.template)
     if plain:
         # The words only, never a value the person typed: that is quoted as it was.
         words = _COMMAND_SPAN.sub(r"\1", _MENTION.sub(r"@{\1}", words))
-    return tr.fill(words, values) if values else words
+    text = tr.fill(words, values) if values else words
+    return ":lock: " + text if isinstance(error, AccessDenied) else text
 
 
 def message_for(error: Exception, context: BoltContext) -> str:

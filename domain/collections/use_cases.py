@@ -43,7 +43,7 @@ from domain.positions import (
     portfolio_positions,
 )
 from domain.retry import retried
-from domain.text import N_, Listed
+from domain.text import N_, People
 
 SYSTEM = "creditbot"
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class NotAnAssigner(AssignRefused):
     def __init__(self, assigners: tuple[str, ...]) -> None:
         self.assigners = assigners
         super().__init__(N_("Only the credit managers and collections leads assign "
-                            "collectors; ask {who}."), who=Listed(assigners) or "—")
+                            "collectors; ask {who}."), who=People(assigners))
 
 
 @dataclass(frozen=True)

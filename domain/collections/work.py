@@ -40,7 +40,7 @@ from domain.money import Money
 from domain.people import is_user_id
 from domain.ports import Outbox, UnitOfWork
 from domain.retry import retried
-from domain.text import N_, Listed
+from domain.text import N_, Listed, People
 
 MAX_OUTCOME = 2000
 # The credit requests a legal case shows (latest first).
@@ -59,11 +59,16 @@ class WorkPolicy:
 
 class NotYourAccount(DomainError):
     """``name``: the customer's, when known: the refusal names the account as people
-    know it, and the command to assign it by its id."""
+    know it, and the command to assign it by its id. ``ask``: when the person may not
+    assign, those who may (the command would only be refused)."""
 
-    def __init__(self, customer: str, collector: str | None, name: str | None = None) -> None:
+    def __init__(self, customer: str, collector: str | None, name: str | None = None,
+                 ask: People | None = None) -> None:
         label = f"{name} ({customer})" if name and name != customer else customer
-        if collector is None:
+        if collector is None and ask is not None:
+            super().__init__(N_("{account} has no collector yet: ask {who} to assign one."),
+                             account=label, who=ask)
+        elif collector is None:
             super().__init__(N_("{account} has no collector yet: assign one first with "
                                 "`/credit assign {customer} @someone`."),
                              account=label, customer=customer)
@@ -170,7 +175,7 @@ class NotAnOverseer(DomainError):
         self.overseers = tuple(overseers)
         super().__init__(N_("Another collector's list is for the collections lead and those "
                             "who assign accounts ({who}); `/credit collect` alone shows "
-                            "yours."), who=Listed(self.overseers) or "—")
+                            "yours."), who=People(self.overseers))
 
 
 @dataclass(frozen=True)
@@ -253,6 +258,8 @@ class CollectorsDay:
     people: Callable[[str], Member] = Member
     # who may look at any collector's list: the collections lead and the assigners
     overseers: frozenset[str] = frozenset()
+    # who may assign accounts (named to the others when an account has no collector)
+    assigners: frozenset[str] = frozenset()
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
@@ -382,8 +389,12 @@ class CollectorsDay:
         assignment = uow.collections.open_assignment(customer_id)
         collector = assignment.collector if assignment else None
         if assignment is None or actor.user_id not in (collector, self.policy.lead):
-            raise _not_yours(uow, customer_id, collector)
+            raise _not_yours(uow, customer_id, collector, self._ask(actor))
         return assignment
+
+    def _ask(self, actor: Member) -> People | None:
+        """Whom ``actor`` should ask to assign an account; ``None``: they may themselves."""
+        return None if actor.user_id in self.assigners else People(sorted(self.assigners))
 
     def account_form(self, actor: Member, customer_id: str) -> AccountForm:
         """For the worklist's forms (log, promise, dispute, legal), before one opens:
@@ -657,7 +668,7 @@ class CollectorsDay:
                                  assignment.collector if assignment else None) \
                 and self.legal_department not in actor.departments:
             raise _not_yours(uow, customer_id,
-                             assignment.collector if assignment else None)
+                             assignment.collector if assignment else None, self._ask(actor))
         return case, assignment
 
     def may_record_legal_outcome(self, actor: Member, customer_id: str) -> None:
@@ -728,6 +739,7 @@ class CollectorsDay:
         return closed
 
 
-def _not_yours(uow: UnitOfWork, customer_id: str, collector: str | None) -> NotYourAccount:
+def _not_yours(uow: UnitOfWork, customer_id: str, collector: str | None,
+               ask: People | None) -> NotYourAccount:
     customer = uow.customers.get(customer_id)
-    return NotYourAccount(customer_id, collector, customer.name if customer else None)
+    return NotYourAccount(customer_id, collector, customer.name if customer else None, ask)

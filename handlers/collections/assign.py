@@ -79,10 +79,7 @@ def people_in(text: str) -> tuple[list[str], str]:
 
 
 def _refusal(error: DomainError, tr: Translator) -> str:
-    if isinstance(error, NotAnAssigner):
-        who = tr._(" or ").join(mention(u) for u in error.assigners)
-        return ":lock: " + tr._(error.template, who=who or tr._("your credit manager"))
-    return explain(error, tr)
+    return (":lock: " if isinstance(error, NotAnAssigner) else "") + explain(error, tr)
 
 
 def answer(done: Assigned, tr: Translator) -> Message:

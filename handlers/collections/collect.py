@@ -13,7 +13,8 @@ from handlers.collections.assign import people_in
 from handlers.collections.blocks import PageValue, worklist
 from handlers.deps import Deps
 from handlers.i18n import Translator
-from handlers.render import Message, mention, message, section, user_text
+from handlers.errors import explain
+from handlers.render import Message, message, section, user_text
 
 
 def _page(words: list[str]) -> int | None:
@@ -51,8 +52,7 @@ def _listed(context: BoltContext, page: int, collector: str | None) -> Message:
     try:
         listed = deps.collecting.worklist(context["member"], page, collector)
     except NotAnOverseer as refused:
-        who = tr._(" or ").join(mention(u) for u in refused.overseers)
-        text = ":lock: " + tr._(refused.template, who=who or "—")
+        text = ":lock: " + explain(refused, tr)
         return message(text, [section(text)])
     shown = listed.page
     # Past the end, the last page is shown, and said to be the last.

@@ -44,6 +44,25 @@ def test_a_command_to_copy_keeps_the_id_as_it_is_typed():
         "@someone`.")
 
 
+def test_whom_to_ask_is_mentioned_in_the_readers_language():
+    from domain.text import People
+    from handlers.errors import field_error
+
+    refusal = NotYourAccount("C1", None, HOSTILE, People(("U0MGR00001", "U0MGR00002")))
+    assert explain(refusal, translator("en-US")) == (
+        f"{SHOWN} (C1) has no collector yet: ask <@U0MGR00001> or <@U0MGR00002> to "
+        "assign one.")
+    assert explain(refusal, translator("zh-CN")) == (
+        f"{SHOWN} (C1) 还没有催收员：请联系 <@U0MGR00001> 或 <@U0MGR00002> 分配一位。")
+    # A form shows its field's error as plain text, where a mention would show as typed.
+    assert field_error(refusal, translator("en-US")) == (
+        f"{HOSTILE} (C1) has no collector yet: ask @U0MGR00001 or @U0MGR00002 to assign "
+        "one.")
+    nobody = NotYourAccount("C1", None, "Acme", People(()))
+    assert explain(nobody, translator("zh-CN")) == (
+        "Acme (C1) 还没有催收员：请联系 您的信用经理 分配一位。")
+
+
 def test_beside_a_form_field_values_read_as_typed():
     # Slack shows a field's error as plain text: an escape or a look-alike would show.
     from domain.errors import CustomerNotFound

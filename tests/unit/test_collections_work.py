@@ -38,6 +38,7 @@ from domain.messages import OutgoingMessage
 from domain.model import Customer, Invoice
 from domain.money import Money
 from domain.ports import Outbox
+from domain.text import People
 from tests.fakes import FakeUnitOfWork
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -172,6 +173,32 @@ def test_only_the_collector_or_the_lead_records(day: CollectorsDay, uow: FakeUni
                                   "collections lead can record against it.")
     day.log_action(LEAD, "C1", ActionKind.NOTE, "checked", None)
     assert uow.commits == 2
+
+
+def test_an_account_without_collector_names_whom_to_ask_to_whoever_may_not_assign(
+        day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    # The collector's form was open when the account was unassigned: `/credit assign`
+    # would only refuse them, so they are told whom to ask; an assigner gets the command.
+    day = replace(day, assigners=frozenset({"U0MGR00002", "U0MGR00001"}))
+    opened = uow.collections.open_assignment("C1")
+    assert opened is not None
+    uow.collections.save_assignment(replace(opened, status=AssignmentStatus.CLOSED,
+                                            closed_at=NOW))
+    uow.commit()
+    with pytest.raises(NotYourAccount) as refused:
+        day.log_action(MEI, "C1", ActionKind.CALL, "hello", None)
+    assert str(refused.value) == ("Customer C1 (C1) has no collector yet: ask U0MGR00001, "
+                                  "U0MGR00002 to assign one.")
+    assert refused.value.params["who"] == People(("U0MGR00001", "U0MGR00002"))
+    with pytest.raises(NotYourAccount) as told:
+        day.log_action(Member("U0MGR00001", roles=frozenset({"credit_manager"})), "C1", ActionKind.CALL, "hello", None)
+    assert str(told.value) == ("Customer C1 (C1) has no collector yet: assign one first "
+                               "with `/credit assign C1 @someone`.")
+    nobody = replace(day, assigners=frozenset())
+    with pytest.raises(NotYourAccount) as alone:
+        nobody.log_action(MEI, "C1", ActionKind.CALL, "hello", None)
+    assert str(alone.value) == ("Customer C1 (C1) has no collector yet: ask your credit "
+                                "manager to assign one.")
 
 
 def test_unknown_invoices_are_refused_with_nothing_written(day: CollectorsDay,
