@@ -42,6 +42,8 @@ def alert_to_json(alert: Alert) -> dict[str, Any]:
     if subject.collector is not None:
         # Only when there is one: stored alerts stay readable by a release before it.
         subject_json["collector"] = subject.collector
+    if subject.collection is not None:
+        subject_json["collection"] = subject.collection
     return {
         "type": alert.type.value, "key": alert.key, "severity": int(alert.severity),
         "level": alert.level,

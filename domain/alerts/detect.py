@@ -77,17 +77,21 @@ class ExpiringContract:
     credit_limit: Money | None
 
 
-def subject_of(customer: Customer, collector: str | None = None) -> Subject:
+def subject_of(customer: Customer, collecting: tuple[str, str] | None = None) -> Subject:
+    """``collecting``: who collects the account and how far it has gone, if anyone does."""
+    collector, collection = collecting or (None, None)
     return Subject(customer.customer_id, customer.name, customer.owner_slack_id,
-                   customer.department, customer.group_id, customer.country, collector)
+                   customer.department, customer.group_id, customer.country, collector,
+                   collection)
 
 
 def detect(entries: Iterable[PortfolioEntry], large: Sequence[LargeInvoice],
            contracts: Sequence[ExpiringContract], settings: WatchSettings,
-           as_of: date, collectors: Mapping[str, str] | None = None) -> list[Alert]:
+           as_of: date, collectors: Mapping[str, tuple[str, str]] | None = None
+           ) -> list[Alert]:
     """Every condition on ``as_of``. A customer whose figures need an exchange rate that
     is missing is left out of the overdue and limit alerts (its card says why).
-    ``collectors``: customer → who collects it."""
+    ``collectors``: customer → who collects it, and the assignment's status."""
     alerts: list[Alert] = []
     subjects: dict[str, Subject] = {}
     collectors = collectors or {}

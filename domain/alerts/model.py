@@ -75,8 +75,10 @@ class Subject:
     group: str | None = None
     country: str | None = None
     # Who collects the account (collections), when someone does: a digest line says so
-    # rather than offering to assign one.
+    # rather than offering to assign one; ``collection``, how far collecting has gone (the
+    # assignment's status: a promise, a dispute, legal), which the line says too.
     collector: str | None = None
+    collection: str | None = None
 
 
 @dataclass(frozen=True)

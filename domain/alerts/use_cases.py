@@ -108,7 +108,7 @@ class Alerts:
             large = self._large_invoices(uow, fx, as_of)
             contracts = uow.alerts.contracts_ending(
                 as_of, as_of + timedelta(days=self.settings.contract_notice_days))
-            collectors = {a.customer_id: a.collector
+            collectors = {a.customer_id: (a.collector, a.status.value)
                           for a in uow.collections.open_assignments()}
         found = detect(entries, large, contracts, self.settings, as_of, collectors)
         unknown = {e.customer.customer_id for e in entries if e.position is None}

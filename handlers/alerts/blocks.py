@@ -51,7 +51,7 @@ from handlers.alerts.payloads import (
 )
 from handlers.check.blocks import bucket_label
 from handlers.check.payloads import ASSIGN_COLLECTOR, SubjectValue
-from handlers.i18n import Translator, translator
+from handlers.i18n import N_, Translator, translator
 from handlers.render import (
     SECTION_TEXT,
     Block,
@@ -206,7 +206,8 @@ class DigestBlocks:
         if alert.subject.collector and alert.type in ASSIGNABLE:
             # Not naming them: a mention in a channel post notifies, every morning, for
             # every line (their own list comes by direct message).
-            who += " · " + tr._("collector assigned")
+            who += " · " + tr._(_COLLECTION.get(alert.subject.collection or "",
+                                                _COLLECTION["open"]))
         parts = [who, _figures(tr, alert, detailed=True), _change(tr, announcement)]
         answered = answers(tr, line.state, self.zone)
         if answered:
@@ -438,6 +439,11 @@ def open_alert(tr: Translator, alert: Alert) -> str:
 
 # The alerts a collector is assigned from: money owed, past due.
 ASSIGNABLE = (AlertType.OVERDUE, AlertType.LARGE_INVOICE)
+# How far collecting an account has gone (its assignment's status), as its line says it.
+_COLLECTION = {"open": N_("collector assigned"),
+               "promised": N_("collector assigned · payment promised"),
+               "disputed": N_("collector assigned · invoices disputed"),
+               "escalated": N_("with legal")}
 
 
 def _buttons(tr: Translator, digest_id: int, line: DigestLine, assign: bool = True,

@@ -12,8 +12,8 @@ from domain.collections.work import NotAnOverseer
 from handlers.collections.assign import people_in
 from handlers.collections.blocks import PageValue, worklist
 from handlers.deps import Deps
-from handlers.i18n import Translator
 from handlers.errors import explain
+from handlers.i18n import Translator
 from handlers.render import Message, message, section, user_text
 
 

@@ -61,6 +61,21 @@ def test_a_state_comes_back_exactly_and_each_save_moves_its_version(engine):
             "overdue:C1": dataclasses.replace(answered, version=2)}
 
 
+def test_who_collects_the_account_and_how_far_it_has_gone_come_back(engine):
+    # A digest is drawn again from what was stored on every click: the line's "with
+    # legal" must survive the trip.
+    subject = dataclasses.replace(alert().subject, collector="U04COLLECT1",
+                                  collection="escalated")
+    collected = dataclasses.replace(state(), last=dataclasses.replace(alert(),
+                                                                      subject=subject))
+    with uow(engine) as work:
+        work.alerts.save([collected])
+        work.commit()
+    with uow(engine) as work:
+        stored = work.alerts.open_states()["overdue:C1"]
+    assert stored.last is not None and stored.last.subject == subject
+
+
 def test_a_save_based_on_a_stale_version_is_refused_and_writes_nothing(engine):
     with uow(engine) as work:
         work.alerts.save([state()])

@@ -401,6 +401,24 @@ def test_long_names_are_clipped_harder_before_any_line_loses_its_buttons():
     assert first.split("\n")[0] == "*" + "W" * 59 + "…* · C00018"  # the largest critical
 
 
+@pytest.mark.parametrize(("status", "en", "zh"), [
+    ("open", "collector assigned", "已分配催收员"),
+    ("promised", "collector assigned · payment promised", "已分配催收员 · 已承诺付款"),
+    ("disputed", "collector assigned · invoices disputed", "已分配催收员 · 发票有争议"),
+    ("escalated", "with legal", "法务处理中"),
+])
+def test_an_accounts_line_says_how_far_collecting_it_has_gone(
+        status: str, en: str, zh: str) -> None:
+    # A sales channel reading "overdue" should know the account is promised, disputed
+    # or with legal before it chases the customer itself.
+    collected = dataclasses.replace(overdue(), subject=Subject(
+        "C0001", "Acme Industrial Supply", collector="U04COLLECT1", collection=status))
+    assert detailed_text(line(collected)).splitlines()[0] == (
+        f"*Acme Industrial Supply* · C0001 · {en}")
+    assert detailed_text(line(collected), "zh-CN").splitlines()[0] == (
+        f"*Acme Industrial Supply* · C0001 · {zh}")
+
+
 def test_a_crowded_first_page_gives_up_share_menus_before_assign_collector():
     def extras(page: Page) -> list[tuple[bool, bool]]:
         return [("Assign collector" in labels, "Share with another department…" in labels)

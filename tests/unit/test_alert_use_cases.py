@@ -21,6 +21,7 @@ from domain.alerts.use_cases import (
     Alerts,
     AlertUnknown,
 )
+from domain.collections.model import Assignment, AssignmentStatus
 from domain.model import Customer, Invoice
 from domain.money import Money
 from domain.positions import CreditPolicyContext
@@ -102,6 +103,23 @@ def test_a_scan_queues_one_digest_per_destination_and_records_the_run():
             for e in uow.audit.entries] == [("creditbot", "alerts.scanned", "2026-11-30", 3)]
     assert alerts.scan()["messages"] == 0
     assert len(uow.outbox.messages) == 5
+
+
+def test_a_scan_notes_who_collects_each_account_and_how_far_it_has_gone():
+    alerts, uow, _ = world(invoice("C1", 10, "100"), invoice("C2", 95, "200"),
+                           invoice("C3", 40, "300"))
+    at = datetime(2026, 11, 29, tzinfo=UTC)
+    uow.collections.add_assignment(Assignment("C1", "U0MEI00001", AssignmentStatus.PROMISED,
+                                              "rules", at))
+    uow.collections.add_assignment(Assignment("C2", "U0LAWYER01", AssignmentStatus.ESCALATED,
+                                              "rules", at))
+    uow.commit()
+    alerts.scan()
+    states = uow.alerts.open_states()
+    assert {key: (s.last.subject.collector, s.last.subject.collection)
+            for key, s in states.items() if s.last is not None} == {
+        "overdue:C1": ("U0MEI00001", "promised"), "overdue:C2": ("U0LAWYER01", "escalated"),
+        "overdue:C3": (None, None)}
 
 
 def test_an_alert_nobody_is_routed_to_goes_to_the_admin_channel():

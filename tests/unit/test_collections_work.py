@@ -191,7 +191,8 @@ def test_an_account_without_collector_names_whom_to_ask_to_whoever_may_not_assig
                                   "U0MGR00002 to assign one.")
     assert refused.value.params["who"] == People(("U0MGR00001", "U0MGR00002"))
     with pytest.raises(NotYourAccount) as told:
-        day.log_action(Member("U0MGR00001", roles=frozenset({"credit_manager"})), "C1", ActionKind.CALL, "hello", None)
+        day.log_action(Member("U0MGR00001", roles=frozenset({"credit_manager"})), "C1",
+                       ActionKind.CALL, "hello", None)
     assert str(told.value) == ("Customer C1 (C1) has no collector yet: assign one first "
                                "with `/credit assign C1 @someone`.")
     nobody = replace(day, assigners=frozenset())
