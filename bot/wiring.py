@@ -268,7 +268,8 @@ def build_reports(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
     organisation = config.organisation
     buckets = config.aging.buckets
     return Reports(unit_of_work, report_queries, access, organisation.base_currency, buckets,
-                   config.reports.settings(buckets), clock, organisation.zone)
+                   config.reports.settings(buckets), clock, organisation.zone,
+                   legal_owner(config, access))
 
 
 def build_weekly_report(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
@@ -323,14 +324,11 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
 
     organisation = config.organisation
     section = config.collections
+    owner = legal_owner(config, access)
     legal = config.departments.get(section.legal_department)
-    legal_owner = legal.members[0] if legal and legal.members else None
-    if legal_owner is not None and not access.allows(member_of(config)(legal_owner)):
-        # Legal's owner gets escalated accounts' history: never someone barred from
-        # credit data (config check refuses it); the collector keeps the account.
+    if owner is None and legal is not None and legal.members:
         log.warning("legal owner %s may not see credit data: escalations stay with the "
-                    "collector", legal_owner)
-        legal_owner = None
+                    "collector", legal.members[0])
     # The lead and those who assign may look at any collector's list.
     assigners, lead = _assigners(config), section.work_policy().lead
     return CollectorsDay(
@@ -340,11 +338,20 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
                           organisation.zone),
         {key: d.channel for key, d in config.departments.items()},
         legal_department=section.legal_department,
-        legal_owner=legal_owner,
+        legal_owner=owner,
         departments={key: d.name for key, d in config.departments.items()},
         people=member_of(config),
         overseers=assigners | ({lead} if lead else set()),
         assigners=assigners)
+
+
+def legal_owner(config: AppConfig, access: CreditDataAccess) -> str | None:
+    """Who owns an account once it goes to legal: the legal department's first member."""
+    legal = config.departments.get(config.collections.legal_department)
+    owner = legal.members[0] if legal and legal.members else None
+    # Legal's owner gets escalated accounts' history: never someone barred from credit
+    # data (config check refuses it); the collector keeps the account then.
+    return owner if owner is not None and access.allows(member_of(config)(owner)) else None
 
 
 def _assigners(config: AppConfig) -> frozenset[str]:

@@ -73,6 +73,8 @@ class Book:
     disputes_resolved: int = 0
     dispute_days: Decimal | None = None  # average days from opened to resolved
     unassigned: bool = False
+    # The collector is legal's owner of escalated accounts, not a collector: said so.
+    legal: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,8 @@ class Reports:
     settings: ReportSettings
     clock: Callable[[], datetime]
     zone: tzinfo
+    # Who owns the accounts escalated to legal (their book is legal's, not a collector's).
+    legal_owner: str | None = None
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
@@ -224,7 +228,7 @@ class Reports:
                         kept.get(collector, 0) if not unassigned else 0,
                         broken.get(collector, 0) if not unassigned else 0,
                         len(days), sum(days, Decimal(0)) / len(days) if days else None,
-                        unassigned)
+                        unassigned, collector is not None and collector == self.legal_owner)
 
         portfolio_figures = books.pop("", None) or self._empty(spans, ar_points)
         unassigned = books.pop(None, None)

@@ -136,6 +136,8 @@ def _collector_line(book: Book, shown: tuple[Decimal, Decimal], report: Portfoli
     m = book.metrics
     money = lambda amount: tr.money(Money(amount, report.currency))  # noqa: E731
     who = tr._("Nobody assigned") if book.collector is None else mention(book.collector)
+    if book.legal:
+        who = tr._("{who} (legal)", who=who)
     ar, overdue = shown
     figures = tr._("{ar}, overdue {overdue} · DSO {dso} · CEI {cei}", ar=money(ar),
                    overdue=money(overdue), dso=_count_back(m.dso_count_back, tr),

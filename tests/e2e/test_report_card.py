@@ -19,7 +19,7 @@ from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
 from storage.db import make_engine
-from storage.models import AuditRow, DisputeRow, PromiseRow
+from storage.models import AuditRow, CollectionAssignmentRow, DisputeRow, PromiseRow
 from tests.conftest import ROOT
 from tests.e2e.conftest import CREDIT_MANAGER, SECRET, STRANGER, TOKEN, World
 from tests.storage.test_reports import _assign, _customer, _invoice, _load
@@ -201,6 +201,27 @@ def test_the_report_card_in_chinese(report_world):
         "CEI 低于零：期末应收账款（E）多于期初应收账款加一个月的平均赊销额（B + S/N）。"
         "说明期内应收账款的增长超过一个月的销售额，或期初之前开具的发票没有全部导入。",
     ])
+
+
+def test_legals_book_is_said_to_be_legals(report_world):
+    # C2 went to legal: its owner there (the legal department's first member) holds the
+    # account, and the report must not pass them off as one more collector.
+    with report_world.services.engine.begin() as conn:
+        conn.execute(insert(CollectionAssignmentRow), [_assign("C2", "U05LEGAL001", "escalated")])
+    reply = report_world.slack.slash(CREDIT_MANAGER, CHANNEL, "/credit report")
+    assert reply.blocks[5]["text"]["text"] == (
+        "*Per collector*\n"
+        "<@U05LEGAL001> (legal): $200,000.00, overdue $200,000.00 · DSO 54.8 days · "
+        "CEI -9.1% · promises 0 kept, 0 broken\n"
+        "<@U04COLLECT1>: $180,000.00, overdue $30,000.00 · DSO 27.0 days · CEI 90.5% · "
+        "promises 1 kept, 1 broken")
+    reply = report_world.slack.slash(ZH, CHANNEL, "/credit 报告")
+    assert reply.blocks[5]["text"]["text"] == (
+        "*按催收员*\n"
+        "<@U05LEGAL001>（法务）：US$200,000.00，逾期 US$200,000.00 · DSO 54.8 天 · "
+        "CEI -9.1% · 承诺 兑现 0 笔，违约 0 笔\n"
+        "<@U04COLLECT1>：US$180,000.00，逾期 US$30,000.00 · DSO 27.0 天 · CEI 90.5% · "
+        "承诺 兑现 1 笔，违约 1 笔")
 
 
 def test_a_word_after_report_is_explained_not_ignored(report_world):
