@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from handlers.approvals import decide
 from handlers.approvals.delegate_command import delegate
-from handlers.approvals.history_command import history
+from handlers.approvals.history_command import PICK, history, on_pick
 from handlers.approvals.jobs import JOB
 from handlers.approvals.request_command import request
 from handlers.approvals.request_modal import (
@@ -41,6 +41,7 @@ FEATURE = Feature(
     actions=(
         Action(REQUEST_MORE, on_request_more, SubjectValue),
         Action(CANCEL, on_cancel, RequestValue),
+        Action(PICK, on_pick, SubjectValue, numbered=True),
         # The approval cards' buttons and their modals (handlers.approvals.decide).
         *decide.ACTIONS,
     ),

@@ -5,6 +5,7 @@ newest first."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from slack_bolt import BoltContext
 
@@ -31,6 +32,8 @@ from handlers.approvals.request_render import (
     size,
     state_word,
 )
+from handlers.check.blocks import which_customer as pick_customer
+from handlers.check.payloads import SubjectValue
 from handlers.customer_hint import guessed, which_customer
 from handlers.deps import Deps
 from handlers.i18n import N_, Translator
@@ -46,6 +49,7 @@ from handlers.render import (
     user_text,
 )
 
+PICK = "credit_history_pick"
 # Requests shown (each a section with its decisions), and limit changes: a message stays
 # within Slack's 50 blocks and its size limit.
 REQUESTS_SHOWN = 12
@@ -59,12 +63,25 @@ _WITHDRAWN = {
 
 
 def history(context_: BoltContext, rest: str) -> Message:
-    deps: Deps = context_["deps"]
     tr: Translator = context_["tr"]
     try:
-        found = deps.requests.history(context_["member"], rest, limit=REQUESTS_SHOWN + 1)
+        return _history(context_, rest)
     except CustomerLookupError as unclear:
+        if unclear.candidates:  # the customers it could be, as buttons (the check's)
+            return pick_customer(unclear, tr, pick=PICK)
         raise which_customer(unclear, "history") from None
+
+
+def on_pick(body: dict[str, Any], context: BoltContext) -> None:
+    """A candidate button: the history of the customer picked, in place of the question."""
+    picked: SubjectValue = context["payload"]
+    context["reply"](*_history(context, picked.id), replace_original=True)
+
+
+def _history(context_: BoltContext, rest: str) -> Message:
+    deps: Deps = context_["deps"]
+    tr: Translator = context_["tr"]
+    found = deps.requests.history(context_["member"], rest, limit=REQUESTS_SHOWN + 1)
     name = found.requests[0].request.customer_name if found.requests else found.customer.name
     title = tr._("History of {customer}", customer=f"{name} ({found.customer.customer_id})")
     blocks: list[Block] = [header(title)]

@@ -222,9 +222,10 @@ def _finish(blocks: list[Block], found: Checked, tr: Translator, shareable: bool
 
 
 def which_customer(error: CustomerLookupError, tr: Translator,
-                   amount: str | None = None) -> Message:
+                   amount: str | None = None, pick: str = PICK) -> Message:
     """``amount``: what the query's end was read as (``/credit check studio 55``: "55"),
-    said beside the question, since the person may have meant it as part of a name."""
+    said beside the question, since the person may have meant it as part of a name.
+    ``pick``: the candidates' action (another command's, to show its answer instead)."""
     query = user_text(error.query, 200)
     if isinstance(error, AmbiguousCustomer):
         text = tr._("“{query}” matches several customers. Which one?", query=query)
@@ -245,6 +246,6 @@ def which_customer(error: CustomerLookupError, tr: Translator,
     blocks: list[Block] = [section(text)]
     if error.candidates:
         blocks.append(actions("check_candidates", *(
-            button(ref.label(), f"{PICK}:{i}", SubjectValue.of(ref).encode())
+            button(ref.label(), f"{pick}:{i}", SubjectValue.of(ref).encode())
             for i, ref in enumerate(error.candidates[:25]))))
     return message(text, blocks)

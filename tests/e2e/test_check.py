@@ -120,6 +120,22 @@ def test_an_ambiguous_name_offers_the_candidates_as_buttons(world):
     assert card.blocks[0]["text"]["text"] == "Acme Packaging"
 
 
+def test_history_of_an_ambiguous_name_offers_the_candidates_as_buttons(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit history acme")
+    assert reply.all_text() == "\n".join([
+        "“acme” matches several customers. Which one?",  # the notification text
+        "“acme” matches several customers. Which one?",
+        "Acme Industrial Supply (C0001)", "Acme Packaging (C0002)"])
+    assert [b["text"]["text"] for b in reply.buttons()] == [
+        "Acme Industrial Supply (C0001)", "Acme Packaging (C0002)"]
+    shown = world.slack.click(SALES, reply, "Acme Packaging")
+    assert shown.raw.get("replace_original") is True
+    assert shown.blocks[0]["text"]["text"] == "History of Acme Packaging (C0002)"
+    # A click from someone who may not see credit data shows them nothing.
+    refused = world.slack.click(STRANGER, reply, "Acme Industrial Supply")
+    assert refused.all_text().startswith(":lock: Credit data is confidential")
+
+
 def test_an_unknown_name_gets_the_closest_names(world):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check harbour foodz")
     assert "No customer matches “harbour foodz”" in reply.all_text()
