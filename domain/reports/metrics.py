@@ -94,6 +94,10 @@ class CountBack:
     exhausted: bool
 
 
+# Count-back walks back at most a year: a DSO longer than that reads "more than …".
+COUNT_BACK_PERIODS = 12
+
+
 def is_month_end(day: date) -> bool:
     return (day + timedelta(days=1)).day == 1
 
@@ -118,6 +122,17 @@ def periods(as_of: date, count: int) -> tuple[Period, ...]:
 def complete_months(series: Sequence[MonthFigures]) -> Sequence[MonthFigures]:
     """The series without its month to date, if it has one."""
     return series[:-1] if series and not is_month_end(series[-1].period.end) else series
+
+
+def year_back(upto: Sequence[MonthFigures]) -> list[tuple[Decimal, int]]:
+    """(credit sales, days) of the periods a count-back at the end of ``upto`` walks,
+    newest first: its month to date, if any, and the ``COUNT_BACK_PERIODS`` calendar
+    months before it; never more, so that each month end's figure is counted as it
+    would be on that day (the trend's first points, with fewer months read before them,
+    read "more than" what a report on that day would show)."""
+    complete = complete_months(upto)
+    recent = upto[max(0, len(complete) - COUNT_BACK_PERIODS):]
+    return [(f.sales, f.period.days) for f in reversed(recent)]
 
 
 def count_back_dso(ar: Decimal, sales: Sequence[tuple[Decimal, int]]) -> CountBack:
@@ -202,7 +217,7 @@ def metrics(series: Sequence[MonthFigures], months: int) -> Metrics:
     + 1 calendar months (the one before the N gives CEI its beginning AR), then the month
     to date if the report date is not a month end. The AR is the report date's; the simple
     and Best Possible DSO take the sales of the N months and the month to date over their
-    days; CEI is over the N calendar months; count-back walks the whole series."""
+    days; CEI is over the N calendar months; count-back walks back a year."""
     complete = complete_months(series)
     if len(complete) < months + 1:
         raise ValueError(f"metrics over {months} months need {months + 1} months, "
@@ -215,8 +230,7 @@ def metrics(series: Sequence[MonthFigures], months: int) -> Metrics:
         ar=ar,
         current_ar=current_ar,
         sales=_days_of(window)[0],
-        dso_count_back=count_back_dso(ar, [(f.sales, f.period.days)
-                                           for f in reversed(series)]),
+        dso_count_back=count_back_dso(ar, year_back(series)),
         dso_simple=simple,
         best_possible_dso=best,
         add=None if simple is None or best is None else simple - best,
@@ -227,14 +241,11 @@ def metrics(series: Sequence[MonthFigures], months: int) -> Metrics:
 
 def trend(series: Sequence[MonthFigures], months: int) -> list[tuple[Period, CountBack]]:
     """The count-back DSO at the end of each of the last ``months`` calendar months (not
-    the month to date), each counted back over the periods up to it."""
+    the month to date), each counted back over the year up to it (``year_back``)."""
     complete = complete_months(series)
-    points = []
-    for i in range(len(complete) - months, len(complete)):
-        upto = complete[: i + 1]
-        points.append((complete[i].period, count_back_dso(
-            complete[i].balances[0], [(f.sales, f.period.days) for f in reversed(upto)])))
-    return points
+    return [(complete[i].period, count_back_dso(complete[i].balances[0],
+                                                year_back(complete[: i + 1])))
+            for i in range(len(complete) - months, len(complete))]
 
 
 def best_possible_trend(series: Sequence[MonthFigures], months: int

@@ -24,6 +24,7 @@ from domain.model import AuditEntry
 from domain.money import Money
 from domain.ports import UnitOfWork
 from domain.reports.metrics import (
+    COUNT_BACK_PERIODS,
     CountBack,
     Metrics,
     MonthFigures,
@@ -40,15 +41,13 @@ from domain.reports.metrics import (
 )
 from domain.reports.ports import ReportQueries, SeriesRows
 
-# Count-back walks back at most a year: a DSO longer than that reads "more than …".
-COUNT_BACK_PERIODS = 12
-
 
 def months_read(months: int) -> int:
-    """The calendar months of sales a report over ``months`` reads: a year for the
-    count-back DSO, and for the trend's first month end the N months up to it (so
-    2N − 1 in all; with N = 7 a year left its first Best Possible DSO six months)."""
-    return max(COUNT_BACK_PERIODS, 2 * months - 1, months + 1)
+    """The calendar months of sales a report over ``months`` reads: for the trend's
+    first month end (N − 1 months before the last) a year before it for its count-back
+    DSO and the N months up to it for its Best Possible DSO (with N = 7 a year left that
+    first Best Possible DSO six months); N + 1 for CEI's beginning AR."""
+    return max(COUNT_BACK_PERIODS + months - 1, 2 * months - 1, months + 1)
 _BP = Decimal(10_000)
 
 
@@ -113,6 +112,12 @@ class PortfolioReport:
     # The totals add up the lines as they are shown, each rounded to the currency's minor
     # unit: a total rounded on its own can differ from its lines' sum by a cent, which a
     # reader adding the matrix up takes for an error.
+    @property
+    def cei_months(self) -> Period:
+        """From the first day of the N calendar months CEI is over to the last."""
+        spans = periods(self.as_of, self.months)
+        return Period(spans[0].start, spans[self.months - 1].end)
+
     @property
     def allowance_total(self) -> Decimal:
         return self._shown_sum(line.allowance for line in self.provision)

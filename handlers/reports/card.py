@@ -3,12 +3,13 @@ line per collector, as one card in the reader's language."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from slack_bolt import BoltContext
 
 from domain.money import Money
-from domain.reports.metrics import CountBack, is_month_end
+from domain.reports.metrics import CountBack, Metrics, is_month_end
 from domain.reports.use_cases import Book, PortfolioReport
 from handlers.check.blocks import bucket_label
 from handlers.deps import Deps
@@ -36,17 +37,34 @@ TITLE = N_("Collections report")
 NOT_AVAILABLE = N_("n/a")
 
 
-def _days(value: Decimal | None, tr: Translator) -> str:
+def days_text(value: Decimal | None, tr: Translator) -> str:
+    """Days to one decimal with their unit; n/a, without one, when there is no figure."""
     if value is None:
         return tr._(NOT_AVAILABLE)
     return tr._("{days} days", days=tr.tenths(value))
 
 
-def _count_back(dso: CountBack, tr: Translator) -> str:
+def add_as_shown(m: Metrics) -> Decimal | None:
+    """ADD as the card and the post write it: the simple DSO less Best Possible DSO as
+    each is shown, to the tenth, so that a reader's subtraction gives the figure beside
+    them (52.5 − 28.9 = 23.6, where the exact 52.452 − 28.904 shows as 23.5)."""
+    if m.dso_simple is None or m.best_possible_dso is None:
+        return None
+    tenth = Decimal("0.1")
+    return (m.dso_simple.quantize(tenth, ROUND_HALF_UP)
+            - m.best_possible_dso.quantize(tenth, ROUND_HALF_UP))
+
+
+def count_back_text(dso: CountBack, tr: Translator) -> str:
     days = tr.tenths(dso.days)
     if dso.exhausted:
         return tr._("{days} days", days=days)
     return tr._("more than {days} days", days=days)
+
+
+def cei_months(report: PortfolioReport) -> dict[str, date]:
+    """The first and last day of the calendar months CEI is over, as a message's values."""
+    return {"first": report.cei_months.start, "last": report.cei_months.end}
 
 
 def percent(value: Decimal | None, tr: Translator) -> str:
@@ -79,12 +97,13 @@ def _portfolio(report: PortfolioReport, tr: Translator) -> Block:
     m = report.portfolio.metrics
     money = lambda amount: tr.money(Money(amount, report.currency))  # noqa: E731
     return fields(
-        (tr._("DSO (count-back)"), _count_back(m.dso_count_back, tr)),
-        (tr._("DSO (simple, {months} months)", months=report.months), _days(m.dso_simple, tr)),
-        (tr._("Best Possible DSO"), _days(m.best_possible_dso, tr)),
+        (tr._("DSO (count-back)"), count_back_text(m.dso_count_back, tr)),
+        (tr.ngettext("DSO (simple, {n} month)", "DSO (simple, {n} months)", report.months),
+         days_text(m.dso_simple, tr)),
+        (tr._("Best Possible DSO"), days_text(m.best_possible_dso, tr)),
         (tr._("ADD (DSO simple − Best Possible)"),
-         _days(m.add, tr)),
-        (tr._("CEI ({months} months)", months=report.months), percent(m.cei, tr)
+         days_text(add_as_shown(m), tr)),
+        (tr.ngettext("CEI ({n} month)", "CEI ({n} months)", report.months), percent(m.cei, tr)
          if m.cei is None or m.cei_all_sales is None else tr._(
              "{cei} (with S instead of S/N: {other})", cei=percent(m.cei, tr),
              other=percent(m.cei_all_sales, tr))),
@@ -97,7 +116,7 @@ def _portfolio(report: PortfolioReport, tr: Translator) -> Block:
 
 
 def _trend(report: PortfolioReport, tr: Translator) -> str:
-    points = "  ·  ".join(f"{tr.date(p.period.end)} {_count_back(p.dso, tr)}"
+    points = "  ·  ".join(f"{tr.date(p.period.end)} {count_back_text(p.dso, tr)}"
                           for p in report.trend)
     return tr._("DSO at each month end: {points}", points=points)
 
@@ -140,7 +159,7 @@ def _collector_line(book: Book, shown: tuple[Decimal, Decimal], report: Portfoli
         who = tr._("{who} (legal)", who=who)
     ar, overdue = shown
     figures = tr._("{ar}, overdue {overdue} · DSO {dso} · CEI {cei}", ar=money(ar),
-                   overdue=money(overdue), dso=_count_back(m.dso_count_back, tr),
+                   overdue=money(overdue), dso=count_back_text(m.dso_count_back, tr),
                    cei=percent(m.cei, tr))
     if not book.unassigned:
         figures += " · " + tr._("promises {promises}", promises=_promises(book, tr))
@@ -167,9 +186,10 @@ def _collectors(report: PortfolioReport, tr: Translator) -> Block:
 
 
 # Which CEI: there are two in common use, and they differ by tens of points.
-CEI_NOTE = N_("CEI = (B + S/N − E) / (B + S/N − Ec) over the last {months} calendar months: "
-              "B the receivables at their start, S/N their average monthly credit sales, E "
-              "and Ec the receivables and the current ones at their end.")
+CEI_NOTE = N_("CEI = (B + S/N − E) / (B + S/N − Ec) over the N = {months} calendar months "
+              "from {first} to {last}: B the receivables at their start, S/N their average "
+              "monthly credit sales, E and Ec the receivables and the current ones at their "
+              "end.")
 # A CEI below zero reads as a bug unless the card says how it comes about.
 CEI_BELOW_ZERO = N_("CEI below zero: the receivables at the end (E) are more than those at "
                     "the start plus an average month's credit sales (B + S/N). Receivables "
@@ -194,7 +214,7 @@ def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Messa
     blocks.append(_collectors(report, tr))
     notes = [tr._("as of {day} ({zone}), in {currency}", day=report.as_of, zone=timezone,
                   currency=report.currency),
-             tr._(CEI_NOTE, months=report.months)]
+             tr._(CEI_NOTE, months=report.months, **cei_months(report))]
     if any(below_zero(book.metrics.cei) for book in (report.portfolio, *report.collectors)):
         notes.append(tr._(CEI_BELOW_ZERO))
     if not is_month_end(report.as_of):

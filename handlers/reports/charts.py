@@ -21,7 +21,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -62,6 +62,8 @@ class DsoPoint:
     month: date
     dso: Decimal | None
     best_possible: Decimal | None
+    # The receivables outlasted the year counted back: the DSO is more than ``dso``.
+    longer: bool = False
 
 
 def bucket_label(bucket: str) -> str:
@@ -95,9 +97,13 @@ def dso_chart(points: Sequence[DsoPoint]) -> bytes:
             for p in points]
     axes.plot(months, dso, marker="o", color=_BAR, label="DSO")
     axes.plot(months, best, marker="s", linestyle="--", color=_BEST, label="BPDSO")
-    for x, y in zip(months, dso, strict=True):
-        if y == y:  # not NaN
-            axes.annotate(f"{y:.0f}", (x, y), textcoords="offset points", xytext=(0, 6),
+    for x, y, point in zip(months, dso, points, strict=True):
+        if point.dso is not None:
+            # To the tenth, rounded half up as the card and the post write days; ">" for
+            # "more than".
+            shown = (">" if point.longer else "") + str(
+                point.dso.quantize(Decimal("0.1"), ROUND_HALF_UP))
+            axes.annotate(shown, (x, y), textcoords="offset points", xytext=(0, 6),
                           ha="center", fontsize=9)
     finite = [v for v in (*dso, *best) if v == v]
     axes.set_ylim(0, max([*finite, 10.0]) * 1.2)

@@ -27,7 +27,15 @@ from domain.money import Money
 from domain.ports import UnitOfWork
 from domain.reports.use_cases import PortfolioReport, Reports
 from handlers.i18n import N_, Translator
-from handlers.reports.card import CEI_BELOW_ZERO, NOT_AVAILABLE, below_zero, percent
+from handlers.reports.card import (
+    CEI_BELOW_ZERO,
+    add_as_shown,
+    below_zero,
+    cei_months,
+    count_back_text,
+    days_text,
+    percent,
+)
 from handlers.reports.charts import AgingBar, DsoPoint, aging_chart, dso_chart
 
 log = logging.getLogger(__name__)
@@ -40,15 +48,12 @@ SYSTEM = "creditbot"
 RETRY_PAUSES = (2.0, 5.0)
 
 TITLE = N_("*Weekly collections report*, {date}")
-DSO_LINE = N_("DSO (count-back): {dso} days · DSO (simple, {months} months): {simple} days "
-              "· Best Possible DSO: {best} days")
 # Said with its formula: ADD comes from the simple DSO, not the count-back one above it.
-ADD_LINE = N_("Average days delinquent: {add} days (ADD = DSO (simple) − Best Possible DSO)")
-DSO_LONGER = N_("more than {days}")
-CEI_LINE = N_("Collection effectiveness (CEI) over {months} months: {cei}")
+ADD_LINE = N_("Average days delinquent: {add} (ADD = DSO (simple) − Best Possible DSO)")
+CEI_LINE = N_("Collection effectiveness (CEI) from {first} to {last}: {cei}")
 OPEN_LINE = N_("Open receivables: {open}, of which overdue: {overdue} ({share})")
 PROMISES_LINE = N_("Promises to pay: {kept} kept, {broken} broken")
-DISPUTES_LINE = N_("Disputes resolved: {count}, in {days} days on average")
+DISPUTES_LINE = N_("Disputes resolved: {count}, in {days} on average")
 NO_DISPUTES = N_("Disputes resolved: none")
 PROVISION_LINE = N_("Provision for doubtful accounts: {allowance}")
 MISSING_LINE = N_("Left out for want of an exchange rate: {currencies}")
@@ -69,16 +74,18 @@ def week_of(day: date) -> str:
 def summary_text(report: PortfolioReport, tr: Translator) -> str:
     """The whole post's text, in the reader's language."""
     metrics = report.portfolio.metrics
-    count_back = metrics.dso_count_back
-    dso = _days(tr, count_back.days)
-    if not count_back.exhausted:
-        dso = tr._(DSO_LONGER, days=dso)
     lines = [
         tr._(TITLE, date=report.as_of),
-        tr._(DSO_LINE, dso=dso, months=report.months, simple=_days(tr, metrics.dso_simple),
-             best=_days(tr, metrics.best_possible_dso)),
-        tr._(ADD_LINE, add=_days(tr, metrics.add)),
-        tr._(CEI_LINE, months=report.months, cei=percent(metrics.cei, tr)),
+        # Each figure with its unit, or n/a without one.
+        tr.ngettext("DSO (count-back): {dso} · DSO (simple, {n} month): {simple} · Best "
+                    "Possible DSO: {best}",
+                    "DSO (count-back): {dso} · DSO (simple, {n} months): {simple} · Best "
+                    "Possible DSO: {best}", report.months,
+                    dso=count_back_text(metrics.dso_count_back, tr),
+                    simple=days_text(metrics.dso_simple, tr),
+                    best=days_text(metrics.best_possible_dso, tr)),
+        tr._(ADD_LINE, add=days_text(add_as_shown(metrics), tr)),
+        tr._(CEI_LINE, cei=percent(metrics.cei, tr), **cei_months(report)),
         *([tr._(CEI_BELOW_ZERO)] if below_zero(metrics.cei) else []),
         # As the report card shows them: its provision matrix's lines added up.
         tr._(OPEN_LINE, open=Money(report.open_total, report.currency),
@@ -91,7 +98,7 @@ def summary_text(report: PortfolioReport, tr: Translator) -> str:
     book = report.portfolio
     if book.disputes_resolved:
         lines.append(tr._(DISPUTES_LINE, count=book.disputes_resolved,
-                          days=_days(tr, book.dispute_days)))
+                          days=days_text(book.dispute_days, tr)))
     else:
         lines.append(tr._(NO_DISPUTES))
     lines.append(tr._(PROVISION_LINE, allowance=Money(report.allowance_total, report.currency)))
@@ -106,7 +113,7 @@ def charts(report: PortfolioReport, tr: Translator) -> tuple[Attachment, Attachm
     week = week_of(report.as_of)
     bars = [AgingBar(line.bucket, line.open_amount) for line in report.provision]
     points = [DsoPoint(p.period.start, p.dso.days if p.sales > 0 or p.ar > 0 else None,
-                       p.best_possible) for p in report.trend]
+                       p.best_possible, not p.dso.exhausted) for p in report.trend]
     return (Attachment(f"aging-{week}.png", tr._(AGING_TITLE),
                        aging_chart(bars, report.currency),
                        tr._(AGING_ALT, currency=report.currency)),
@@ -180,8 +187,3 @@ def run_report(context: Mapping[str, Any],
             sleep(pause)
     raise AssertionError("unreachable")  # the last try returns or raises
 
-
-def _days(tr: Translator, value: Decimal | None) -> str:
-    if value is None:
-        return tr._(NOT_AVAILABLE)
-    return tr.tenths(value)

@@ -153,9 +153,9 @@ def test_the_report_card_in_english(report_world):
     # On a month's last day there is no month to date: no note on it.
     assert [e["text"] for e in reply.blocks[6]["elements"]] == [
         "as of Nov 30, 2026 (Asia/Shanghai), in USD",
-        "CEI = (B + S/N − E) / (B + S/N − Ec) over the last 3 calendar months: B the "
-        "receivables at their start, S/N their average monthly credit sales, E and Ec the "
-        "receivables and the current ones at their end.",
+        "CEI = (B + S/N − E) / (B + S/N − Ec) over the N = 3 calendar months from Sep 1, "
+        "2026 to Nov 30, 2026: B the receivables at their start, S/N their average monthly "
+        "credit sales, E and Ec the receivables and the current ones at their end.",
         # The unassigned accounts' CEI is below zero (-9.1 %): how that comes about.
         "CEI below zero: the receivables at the end (E) are more than those at the start "
         "plus an average month's credit sales (B + S/N). Receivables grew by more than a "
@@ -196,8 +196,9 @@ def test_the_report_card_in_chinese(report_world):
         "承诺 兑现 1 笔，违约 1 笔\n"
         "未分配：US$200,000.00，逾期 US$200,000.00 · DSO 54.8 天 · CEI -9.1%",
         "截至 2026年11月30日（Asia/Shanghai），以 USD 计",
-        "CEI = (B + S/N − E) / (B + S/N − Ec)，按最近 3 个完整自然月计算：B 为期初应收账款，"
-        "S/N 为月均赊销额，E 和 Ec 为期末应收账款及其中未到期部分。",
+        "CEI = (B + S/N − E) / (B + S/N − Ec)，按2026年9月1日至2026年11月30日这 N = 3 "
+        "个完整自然月计算：B 为期初应收账款，S/N 为月均赊销额，E 和 Ec 为期末应收账款及其中"
+        "未到期部分。",
         "CEI 低于零：期末应收账款（E）多于期初应收账款加一个月的平均赊销额（B + S/N）。"
         "说明期内应收账款的增长超过一个月的销售额，或期初之前开具的发票没有全部导入。",
     ])

@@ -132,7 +132,7 @@ ENGLISH = (
     "DSO (count-back): 74.0 days · DSO (simple, 3 months): 58.8 days · Best Possible DSO: "
     "29.4 days\n"
     "Average days delinquent: 29.4 days (ADD = DSO (simple) − Best Possible DSO)\n"
-    "Collection effectiveness (CEI) over 3 months: -125.0%\n"
+    "Collection effectiveness (CEI) from Sep 1, 2026 to Nov 30, 2026: -125.0%\n"
     "CEI below zero: the receivables at the end (E) are more than those at the start plus "
     "an average month's credit sales (B + S/N). Receivables grew by more than a month of "
     "sales over the period, or invoices issued before it are missing from the imports.\n"
@@ -233,7 +233,7 @@ def test_a_finance_channel_set_to_chinese_gets_the_report_in_chinese(engine, emu
         "*每周催收报告*，2026年12月7日\n"
         "DSO（倒推法）：74.0 天 · DSO（简单法，3 个月）：58.8 天 · 最佳可能 DSO：29.4 天\n"
         "平均逾期天数：29.4 天（ADD = 简单法 DSO − 最佳可能 DSO）\n"
-        "近 3 个月回款有效性指数（CEI）：-125.0%\n"
+        "2026年9月1日至2026年11月30日回款有效性指数（CEI）：-125.0%\n"
         "CEI 低于零：期末应收账款（E）多于期初应收账款加一个月的平均赊销额（B + S/N）。"
         "说明期内应收账款的增长超过一个月的销售额，或期初之前开具的发票没有全部导入。\n"
         "未结应收账款：US$60,000.00，其中逾期：US$30,000.00（50.0%）\n"
@@ -274,15 +274,15 @@ def test_the_sandbox_runs_the_weekly_report_on_the_demo_portfolio(monkeypatch):
         [(_, lines)] = sandbox(monkeypatch, ":run report")
     assert lines[0] == "Ran report: 1 posted, 0 already posted."
     post = message_after(lines, "creditbot posted in #finance")
-    # ADD is the simple DSO less Best Possible (82.4 - 55.4, unrounded 26.9), not the
-    # count-back DSO above it. The charts' lines (whole, with their sizes)
+    # ADD is the simple DSO less Best Possible as shown (82.4 - 55.4), not the count-back
+    # DSO above it. The charts' lines (whole, with their sizes)
     # are tests/e2e/test_sandbox_files.py's.
     assert post[:-3] == [
         "Weekly collections report, Nov 29, 2026",
         "DSO (count-back): 81.4 days · DSO (simple, 3 months): 82.4 days · Best Possible",
         "DSO: 55.4 days",
-        "Average days delinquent: 26.9 days (ADD = DSO (simple) − Best Possible DSO)",
-        "Collection effectiveness (CEI) over 3 months: 24.4%",
+        "Average days delinquent: 27.0 days (ADD = DSO (simple) − Best Possible DSO)",
+        "Collection effectiveness (CEI) from Aug 1, 2026 to Oct 31, 2026: 24.4%",
         "Open receivables: $10,752,522.05, of which overdue: $3,517,343.51 (32.7%)",
         "Promises to pay: 0 kept, 0 broken",
         "Disputes resolved: none",

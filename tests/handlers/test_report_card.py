@@ -91,9 +91,9 @@ def test_a_collectors_cei_below_zero_is_explained_under_the_card() -> None:
 
     assert notes("0", "80") == [
         "as of Nov 30, 2026 (Asia/Shanghai), in USD",
-        "CEI = (B + S/N − E) / (B + S/N − Ec) over the last 3 calendar months: B the "
-        "receivables at their start, S/N their average monthly credit sales, E and Ec the "
-        "receivables and the current ones at their end."]
+        "CEI = (B + S/N − E) / (B + S/N − Ec) over the N = 3 calendar months from Sep 1, "
+        "2026 to Nov 30, 2026: B the receivables at their start, S/N their average monthly "
+        "credit sales, E and Ec the receivables and the current ones at their end."]
     assert notes("80", "-3.5")[2] == (
         "CEI below zero: the receivables at the end (E) are more than those at the start "
         "plus an average month's credit sales (B + S/N). Receivables grew by more than a "

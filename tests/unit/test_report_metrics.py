@@ -153,6 +153,31 @@ def test_trend_counts_back_at_each_month_end() -> None:
     ]
 
 
+def test_each_month_end_counts_back_one_year_as_a_report_on_that_day_would() -> None:
+    """An invoice of Nov 2025 still open: a report on 30 Sep 2026 finds its sales within
+    the year before (334 days), one on 30 Nov 2026 does not ("more than 365 days"). The
+    trend read at 30 Nov 2026 must show each month end as that day's report did, never
+    walking further back than a year from it, nor stopping short of one."""
+    from domain.reports.use_cases import months_read
+
+    as_of = date(2026, 11, 30)
+    spans = periods(as_of, months_read(3))
+    series = [MonthFigures(p, D(100_000) if p.start == date(2025, 11, 1) else D(0),
+                           D(100_000), D(0)) for p in spans]
+    # Dec 2025 to Sep 2026 without sales: 304 days; then Nov 2025's 30 days in full.
+    assert [(p.end, c) for p, c in trend(series, 3)] == [
+        (date(2026, 9, 30), CountBack(D(334), True)),
+        (date(2026, 10, 31), CountBack(D(365), True)),
+        (date(2026, 11, 30), CountBack(D(365), False)),
+    ]
+    assert metrics(series, 3).dso_count_back == CountBack(D(365), False)
+    # However long the series, a year is as far back as anyone counts.
+    thirty = periods(as_of, 30)
+    longer = [MonthFigures(p, D(100_000) if p is thirty[0] else D(0), D(100_000), D(0))
+              for p in thirty]
+    assert [c for _, c in trend(longer, 3)] == [CountBack(D(365), False)] * 3
+
+
 def test_provision_matrix_worked_by_hand() -> None:
     labels = ("current", "1-30", "31-60", "61-90", "90+")
     rates = {"current": D(1), "1-30": D(5), "31-60": D(15), "61-90": D(40), "90+": D(100)}

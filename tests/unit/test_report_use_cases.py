@@ -28,7 +28,7 @@ from tests.fakes import FakeUnitOfWork
 D = Decimal
 AS_OF = date(2026, 11, 30)
 RATES = {"current": D(1), "1-30": D(5), "31-60": D(15), "61-90": D(40), "90+": D(100)}
-ZERO12 = (D(0),) * 8
+EARLIER = (D(0),) * 10  # the months before August: 14 read in all
 
 
 class FakeQueries:
@@ -73,7 +73,7 @@ class FakeQueries:
 def _series(collector: str | None, currency: str, sep: int, oct_: int, nov: int,
             ar: tuple[int, int, int, int], current: tuple[int, int, int, int]
             ) -> CurrencySeries:
-    return CurrencySeries(collector, currency, (*ZERO12, D(0), D(sep), D(oct_), D(nov)),
+    return CurrencySeries(collector, currency, (*EARLIER, D(0), D(sep), D(oct_), D(nov)),
                           tuple(D(x) for x in ar), tuple(D(x) for x in current))
 
 
@@ -109,7 +109,9 @@ def test_books_in_the_base_currency_per_collector() -> None:
                          datetime(2026, 11, 6, tzinfo=UTC))])
     uow = FakeUnitOfWork([], rates={"EUR": D("1.25")})
     report = _reports(queries, uow).portfolio(AS_OF)
-    assert queries.asked == [(12, 4)]  # a year of sales, AR at four month ends
+    # A year of sales up to the trend's first month end (30 Sep), then Oct and Nov; AR at
+    # four month ends.
+    assert queries.asked == [(14, 4)]
     m = report.portfolio.metrics
     # USD + EUR x 1.25: sales 300,000 / 250,000 / 200,000; AR at the end 190,000 +
     # 190,000 = 380,000, current 150,000: the hand-worked portfolio again.

@@ -44,9 +44,10 @@ def test_every_line_in_english() -> None:
         "*Weekly collections report*, Dec 7, 2026\n"
         "DSO (count-back): more than 365.0 days · DSO (simple, 3 months): 75.0 days · Best "
         "Possible DSO: 45.3 days\n"
-        # 75.04 - 45.25 = 29.79: ADD is the simple DSO's, shown beside it.
-        "Average days delinquent: 29.8 days (ADD = DSO (simple) − Best Possible DSO)\n"
-        "Collection effectiveness (CEI) over 3 months: 82.5%\n"
+        # 75.04 - 45.25 = 29.79, but as shown 75.0 - 45.3 = 29.7: a reader's subtraction
+        # of the figures beside it must give it.
+        "Average days delinquent: 29.7 days (ADD = DSO (simple) − Best Possible DSO)\n"
+        "Collection effectiveness (CEI) from Sep 1, 2026 to Nov 30, 2026: 82.5%\n"
         "Open receivables: $250,000.00, of which overdue: $100,000.00 (40.0%)\n"
         "Promises to pay: 5 kept, 2 broken\n"
         "Disputes resolved: 2, in 6.6 days on average\n"
@@ -61,8 +62,8 @@ def test_every_line_in_chinese_with_no_dispute_resolved() -> None:
                         translator("zh-CN")) == (
         "*每周催收报告*，2026年12月7日\n"
         "DSO（倒推法）：58.0 天 · DSO（简单法，3 个月）：75.0 天 · 最佳可能 DSO：45.3 天\n"
-        "平均逾期天数：29.8 天（ADD = 简单法 DSO − 最佳可能 DSO）\n"
-        "近 3 个月回款有效性指数（CEI）：82.5%\n"
+        "平均逾期天数：29.7 天（ADD = 简单法 DSO − 最佳可能 DSO）\n"
+        "2026年9月1日至2026年11月30日回款有效性指数（CEI）：82.5%\n"
         "未结应收账款：US$250,000.00，其中逾期：US$100,000.00（40.0%）\n"
         "付款承诺：兑现 5 笔，违约 2 笔\n"
         "已解决争议：无\n"
@@ -72,6 +73,24 @@ def test_every_line_in_chinese_with_no_dispute_resolved() -> None:
         "与最佳可能周转天数（虚线），单位为天。")
 
 
+def test_figures_without_sales_read_n_a_and_one_month_is_singular() -> None:
+    # No sales in the window: no simple or Best Possible DSO, so no ADD: "n/a", never
+    # "n/a days".
+    empty = report()
+    empty = PortfolioReport(**{**empty.__dict__, "months": 1, "portfolio": Book(
+        None, Metrics(**{**empty.portfolio.metrics.__dict__, "dso_simple": None,
+                         "best_possible_dso": None, "add": None, "cei": None}))})
+    assert summary_text(empty, translator("en-US")).splitlines()[1:4] == [
+        "DSO (count-back): more than 365.0 days · DSO (simple, 1 month): n/a · Best "
+        "Possible DSO: n/a",
+        "Average days delinquent: n/a (ADD = DSO (simple) − Best Possible DSO)",
+        "Collection effectiveness (CEI) from Nov 1, 2026 to Nov 30, 2026: n/a"]
+    assert summary_text(empty, translator("zh-CN")).splitlines()[1:4] == [
+        "DSO（倒推法）：超过 365.0 天 · DSO（简单法，1 个月）：不适用 · 最佳可能 DSO：不适用",
+        "平均逾期天数：不适用（ADD = 简单法 DSO − 最佳可能 DSO）",
+        "2026年11月1日至2026年11月30日回款有效性指数（CEI）：不适用"]
+
+
 def test_the_charts_are_named_for_the_week_and_titled_in_the_readers_language() -> None:
     aging, dso = charts(report(), translator("zh-CN"))
     assert (aging.filename, aging.title, aging.alt_text) == (
@@ -79,6 +98,22 @@ def test_the_charts_are_named_for_the_week_and_titled_in_the_readers_language() 
     assert (dso.filename, dso.title, dso.alt_text) == (
         "dso-2026-W50.png", "周转天数趋势", "每月倒推法周转天数与最佳可能周转天数，单位为天")
     assert aging.content.startswith(b"\x89PNG") and dso.content.startswith(b"\x89PNG")
+
+
+def test_the_dso_chart_labels_its_points_as_the_post_writes_days(monkeypatch) -> None:
+    from matplotlib.axes import Axes
+
+    labels: list[str] = []
+    monkeypatch.setattr(Axes, "annotate", lambda self, text, *a, **k: labels.append(text))
+    longer = report()
+    longer = PortfolioReport(**{**longer.__dict__, "trend": (
+        TrendPoint(Period(date(2026, 10, 1), date(2026, 10, 31)), D("100000"), D("240000"),
+                   D("140000"), CountBack(D("70.25"), True)),
+        TrendPoint(Period(date(2026, 11, 1), date(2026, 11, 30)), D("0"), D("240000"),
+                   D("0"), CountBack(D("365"), False)))})
+    charts(longer, translator("en-US"))
+    # To the tenth, half up (70.25 is 70.3, as the card writes it); "more than" as ">".
+    assert labels[-2:] == ["70.3", ">365.0"]  # after the aging chart's bars
 
 
 def test_a_report_week_is_the_iso_week_of_its_date() -> None:
@@ -127,7 +162,7 @@ def test_a_cei_below_zero_says_how_it_comes_about() -> None:
         None, Metrics(**{**below.portfolio.metrics.__dict__, "cei": D("-40.52")}))})
     lines = summary_text(below, translator("en-US")).splitlines()
     assert lines[3:5] == [
-        "Collection effectiveness (CEI) over 3 months: -40.5%",
+        "Collection effectiveness (CEI) from Sep 1, 2026 to Nov 30, 2026: -40.5%",
         "CEI below zero: the receivables at the end (E) are more than those at the start "
         "plus an average month's credit sales (B + S/N). Receivables grew by more than a "
         "month of sales over the period, or invoices issued before it are missing from the "
