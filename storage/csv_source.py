@@ -95,6 +95,8 @@ class CsvFile:
             self._text = io.TextIOWrapper(self._raw, encoding=self.encoding, newline="")
             self._reader = csv.reader(self._text)
             self._line = 0
+            # The header's columns, once read: what a swallowed row looks like.
+            self._line_width = 0
             header = next(self._read(), None)
         except BaseException:
             self._raw.close()
@@ -103,6 +105,7 @@ class CsvFile:
             self.close()
             raise ImportFileError(f"{path}: the file has no header row")
         self.header = header[1]
+        self._line_width = len(self.header)
         if len(self.header) == 1 and ";" in self.header[0]:
             self.close()
             raise ImportFileError(
@@ -143,7 +146,25 @@ class CsvFile:
                     "without a byte order mark is utf-16-le or utf-16-be)") from None
             except csv.Error as problem:
                 raise ImportFileError(f"{self.path}, line {start}: {problem}") from None
+            if self._reader.line_num > start and self._line_width > 1:
+                self._refuse_swallowed(start, cells)
             yield start, cells
+
+    def _refuse_swallowed(self, start: int, cells: list[str]) -> None:
+        """A record over several lines whose values hold lines shaped like whole rows: a
+        quote left open (``"48" x 40"`` in a memo column nobody imports) that took the rows
+        after it into one value. They would be lost without a word, the file reading as
+        fewer rows; a value that only holds a line break (an address) is kept."""
+        rows = sum(1 for cell in cells for line in cell.splitlines()[1:]
+                   if line.count(",") >= self._line_width - 1)
+        if rows:
+            end = self._reader.line_num
+            raise ImportFileError(
+                f"{self.path}, line {start}: a quoted value opens on this line and runs on "
+                f"to line {end}, over {rows} line{'s' if rows > 1 else ''} shaped like rows "
+                "of their own: a quote "
+                "(\") is not closed. Close it, or write a quote inside a value twice, as in "
+                "\"48\"\" x 40\"\"\"; nothing was imported")
 
     def _undecodable(self, problem: UnicodeDecodeError, near: int) -> ImportFileError:
         # The text layer decodes ahead in chunks of kilobytes, so the reader's line count

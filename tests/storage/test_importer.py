@@ -338,6 +338,33 @@ def test_a_non_utf8_file_is_refused_and_nothing_is_written(with_customers, write
     assert snapshot(engine) == before
 
 
+@pytest.mark.parametrize("skip_invalid", [False, True])
+def test_a_quote_left_open_in_a_column_nobody_imports_refuses_the_file(
+        with_customers, write_csv, tmp_path, skip_invalid):
+    # The memo's ""48"" x 40"" lost its closing quote: the five rows after it would be
+    # read as the rest of that memo and vanish, the import saying "1 row read".
+    engine = with_customers
+    before = snapshot(engine)
+    content = ("invoice_id,customer_id,issue_date,due_date,amount,currency,memo\n"
+               'I1,C1,2026-10-01,2026-10-31,100,USD,"pallets 48"" x 40""\n'
+               + "".join(f"I{n},C1,2026-10-01,2026-10-31,50000,USD,\n" for n in range(2, 6))
+               + 'I6,C1,2026-10-01,2026-10-31,100,USD,"ok"\n')
+    with pytest.raises(ImportFileError) as refused:
+        run(engine, write_csv, "invoices", content, skip_invalid=skip_invalid)
+    assert str(refused.value) == (
+        f"{tmp_path / 'invoices.csv'}, line 2: a quoted value opens on this line and runs on "
+        "to line 7, over 5 lines shaped like rows of their own: a quote (\") is not "
+        "closed. Close it, or write a quote inside a value twice, as in \"48\"\" x "
+        "40\"\"\"; nothing was imported")
+    assert snapshot(engine) == before
+    # A value that only holds a line break (an address, a note) is still a value.
+    report = run(engine, write_csv, "invoices",
+                 "invoice_id,customer_id,issue_date,due_date,amount,currency,memo\n"
+                 'I1,C1,2026-10-01,2026-10-31,100,USD,"Room 5, Bldg 2\nShanghai, China"\n'
+                 "I2,C1,2026-10-01,2026-10-31,100,USD,\n")
+    assert (report.inserted, report.rejected) == (2, 0)
+
+
 def test_a_wrong_header_is_refused_before_any_write(with_customers, write_csv):
     with pytest.raises(HeaderError) as refused:
         run(with_customers, write_csv, "invoices", "id,amount\n1,2\n")
