@@ -71,6 +71,11 @@ def _not_an_amount(raw: str) -> FieldError:
 _AMOUNT_DIGITS = 14
 _RATE_DIGITS = 12
 _RATE_DECIMALS = 12
+# Real rates between two currencies stay well within these (a unit of the Kuwaiti dinar is
+# some 10^6 Iranian rials): one outside is a typo or a rate written the wrong way round,
+# and converted it overflowed the alerts scan and the report for the whole portfolio.
+_RATE_LOWEST = Decimal("0.00000001")
+_RATE_HIGHEST = Decimal(100_000_000)
 # An amount that fits, as one regex on the hot path; anything else is looked at again.
 _FITTING_AMOUNT = re.compile(r"-?\d{1,14}(?:\.\d+)?", re.ASCII)
 
@@ -125,6 +130,10 @@ def positive_rate(raw: str) -> Decimal:
     if value.normalize().as_tuple().exponent < -_RATE_DECIMALS:  # type: ignore[operator]
         raise FieldError(f"“{raw}” has more than {_RATE_DECIMALS} decimals; round it to "
                          f"{_RATE_DECIMALS}")
+    if not _RATE_LOWEST <= value <= _RATE_HIGHEST:
+        raise FieldError(f"“{raw}” is no exchange rate between real currencies (they lie "
+                         "between 0.00000001 and 100000000): write what 1 unit of the "
+                         "currency is worth in the base currency, not the reverse")
     return value
 
 

@@ -245,7 +245,21 @@ def test_the_base_currency_rate_is_always_1():
         ("rates", ["date", "currency", "rate_to_base"], ["2026-01-01", "EUR", "0.0000000000001"],
          [("rate_to_base", "“0.0000000000001” has more than 12 decimals; round it to 12")]),
         ("rates", ["date", "currency", "rate_to_base"],
-         ["2026-01-01", "EUR", "0.000000000001000"], None),
+         ["2026-01-01", "EUR", "0.000000012345000"], None),
+        ("rates", ["date", "currency", "rate_to_base"], ["2026-01-01", "PLN", "0.000000000001"],
+         [("rate_to_base", "“0.000000000001” is no exchange rate between real currencies "
+                           "(they lie between 0.00000001 and 100000000): write what 1 unit of "
+                           "the currency is worth in the base currency, not the reverse")]),
+        ("rates", ["date", "currency", "rate_to_base"],
+         ["2026-01-01", "CHF", "999999999999.999999999999"],
+         [("rate_to_base", "“999999999999.999999999999” is no exchange rate between real "
+                           "currencies (they lie between 0.00000001 and 100000000): write what "
+                           "1 unit of the currency is worth in the base currency, not the "
+                           "reverse")]),
+        ("rates", ["date", "currency", "rate_to_base"], ["2026-01-01", "VND", "0.00000004"],
+         None),
+        ("rates", ["date", "currency", "rate_to_base"], ["2026-01-01", "USD", "100000000"],
+         None),
         ("customers", ["customer_id", "name", "currency", "credit_limit", "payment_terms_days",
                        "ebit"], ["C1", "Acme", "JPY", "5000", "30", "100.5"],
          [("ebit", "“100.5” has more decimals than JPY allows (0); round it to 101")]),
