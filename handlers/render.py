@@ -72,13 +72,22 @@ def user_text(text: str, limit: int = SECTION_TEXT) -> str:
 
 # Slack mrkdwn has no escape for its formatting characters: a name such as "*SALE*"
 # would turn bold. Their look-alikes read the same and format nothing.
-_FORMATTING = str.maketrans({"*": "∗", "_": "＿", "~": "∼", "`": "ˋ"})
+_FORMATTING = str.maketrans({"*": "∗", "~": "∼", "`": "ˋ"})
+# An underscore between two letters or digits (INV_2026_001) cannot open or close
+# italics, which Slack only starts and ends at a word's edge: kept, so that an id copied
+# from a card finds the invoice in the ERP. Any other (" _sale_ ", "x__y") is a look-alike.
+_EDGE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+
+
+def _neutral(text: str) -> str:
+    shown = text.translate(_FORMATTING)
+    return _EDGE_UNDERSCORE.sub("＿", shown) if "_" in shown else shown
 
 
 def unformatted(text: str) -> str:
     """A value quoted in a message (a name from the ERP, what a person typed): escaped,
     and its mrkdwn formatting characters shown as look-alikes that format nothing."""
-    return escape(text.translate(_FORMATTING))
+    return escape(_neutral(text))
 
 
 def erp_text(text: str, limit: int) -> str:
@@ -86,7 +95,7 @@ def erp_text(text: str, limit: int) -> str:
     formatting, no mention or link, at most ``limit`` characters."""
     # Spaces first (a tab or newline separates words), then what is never shown.
     flat = " ".join(strip_invisible(" ".join(text.split())).split())
-    return clip(escape(flat.translate(_FORMATTING)), limit)
+    return clip(escape(_neutral(flat)), limit)
 
 
 def person_text(text: str, limit: int) -> str:
@@ -94,7 +103,7 @@ def person_text(text: str, limit: int) -> str:
     breaks kept, otherwise as ``erp_text``."""
     lines = (" ".join(strip_invisible(line).split()) for line in text.splitlines())
     flat = "\n".join(line for line in lines if line)
-    return clip(escape(flat.translate(_FORMATTING)), limit)
+    return clip(escape(_neutral(flat)), limit)
 
 
 def plain(text: str, limit: int) -> str:

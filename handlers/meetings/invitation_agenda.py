@@ -220,5 +220,10 @@ def plain_text(tr: Translator, agenda: Agenda, meeting: Meeting) -> str:
 def _unformatted(text: str) -> str:
     text = re.sub(r"<@([A-Z0-9]+)>", r"@\1", text)
     text = re.sub(r"<!date\^\d+\^[^|]*\|([^>]*)>", r"\1", text)
+    # Then the look-alikes that kept names from formatting in Slack are their own
+    # characters again: a calendar shows text as it is.
     return text.replace("*", "").replace("`", "").replace("&lt;", "<").replace(
-        "&gt;", ">").replace("&amp;", "&")
+        "&gt;", ">").replace("&amp;", "&").translate(_LOOK_ALIKES)
+
+
+_LOOK_ALIKES = str.maketrans({"∗": "*", "＿": "_", "∼": "~", "ˋ": "`"})

@@ -40,7 +40,7 @@ def test_a_command_to_copy_keeps_the_id_as_it_is_typed():
     # The id goes inside a code span: look-alike underscores would break the copy.
     refusal = NotYourAccount("C_01*", None, "Acme_Co")
     assert explain(refusal, translator("en-US")) == (
-        "Acme＿Co (C＿01∗) has no collector yet: assign one first with `/credit assign C_01* "
+        "Acme_Co (C_01∗) has no collector yet: assign one first with `/credit assign C_01* "
         "@someone`.")
 
 
@@ -63,6 +63,18 @@ def test_whom_to_ask_is_mentioned_in_the_readers_language():
         "Acme (C1) 还没有催收员：请联系 您的信用经理 分配一位。")
 
 
+def test_an_underscore_inside_an_id_stays_so_that_the_id_can_be_copied():
+    # Slack starts and ends italics only at a word's edge: INV_2026_001 cannot format,
+    # and with a look-alike "＿" in it a search in the ERP found nothing.
+    from handlers.render import erp_text, unformatted
+
+    assert erp_text("INV_2026_001", 64) == "INV_2026_001"
+    assert unformatted("华夏_物流") == "华夏_物流"
+    # At a word's edge it could open or close italics: a look-alike.
+    assert unformatted("_sale_ of SO__7 x_ _y") == "＿sale＿ of SO＿＿7 x＿ ＿y"
+    assert unformatted("*x*_y_") == "∗x∗＿y＿"
+
+
 def test_beside_a_form_field_values_read_as_typed():
     # Slack shows a field's error as plain text: an escape or a look-alike would show.
     from domain.errors import CustomerNotFound
@@ -72,7 +84,7 @@ def test_beside_a_form_field_values_read_as_typed():
     assert field_error(error, translator("en-US")) == (
         "No customer matches “Smith & Sons_x *a* <b>”.")
     assert explain(error, translator("en-US")) == (
-        "No customer matches “Smith &amp; Sons＿x ∗a∗ &lt;b&gt;”.")
+        "No customer matches “Smith &amp; Sons_x ∗a∗ &lt;b&gt;”.")
 
 
 def test_the_check_quotes_an_unknown_query_without_formatting_it():

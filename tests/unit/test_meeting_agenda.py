@@ -128,6 +128,30 @@ def test_credit_committee_from_the_data() -> None:
     assert agenda.of(Topic.REVIEWS_DUE) == ()  # customers carry no review date
 
 
+def test_the_calendar_files_agenda_shows_names_as_the_erp_writes_them() -> None:
+    # Slack's look-alikes (∗, ＿) keep a name from formatting there; a calendar shows
+    # plain text, where "Gamma ∗Trading∗" would be a name nobody wrote.
+    uow = world()
+    agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW)
+    text = invitation_agenda.plain_text(EN, agenda, meeting(MeetingKind.CREDIT_COMMITTEE))
+    assert text == "\n".join([
+        "Pending approvals:",
+        "- nothing to discuss",
+        "Exposures above their limit:",
+        "- Acme Industrial (C0001): exposure $130,000.00 against a limit of $100,000.00, "
+        "$30,000.00 over",
+        "- Beta GmbH (C0002): exposure $66,000.00 against a limit of $55,000.00, $11,000.00 "
+        "over",
+        "Accounts in the oldest aging bucket:",
+        "- Acme Industrial (C0001): $50,000.00 in the 90+ days bucket · oldest 100 days "
+        "past due",
+        "- Gamma *Trading* (C0003): $10,000.00 in the 90+ days bucket · oldest 95 days past "
+        "due",
+        "Contracts ending:",
+        "- Delta Ltd (C0004): contract K-2 ends in 3 days",
+        "- Gamma *Trading* (C0003): contract K-7 ends in 12 days · its limit $200,000.00"])
+
+
 def test_each_topic_is_capped_and_the_rest_counted() -> None:
     uow = world()
     with uow:
