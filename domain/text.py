@@ -30,6 +30,17 @@ def without_invisible(text: str) -> str:
     return _INVISIBLE.sub("", text)
 
 
+# C0 and C1 controls and DEL: in a terminal ESC starts an escape sequence (clearing the
+# screen, setting the window's title), so a value quoted back never carries one as is.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown_controls(text: str) -> str:
+    """``text`` with each control character written as its code (``\x1b``), for a message
+    that quotes a value back to a terminal: what was wrong stays visible, and inert."""
+    return _CONTROLS.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
 def N_(message: str) -> str:
     return message
 

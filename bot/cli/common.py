@@ -20,6 +20,7 @@ from bot.config import ConfigError
 from bot.config.fields import shown
 from bot.wiring import Services, build_services
 from domain.errors import DomainError
+from domain.text import shown_controls
 from storage.db import normalise_url, secret_parameter, url_shown
 
 out = Console(highlight=False)
@@ -27,8 +28,9 @@ err = Console(stderr=True, highlight=False)
 
 
 def _fail(message: str) -> NoReturn:
-    # Text, not markup: messages quote files and user input, which may hold "[...]".
-    err.print(Text.assemble(("error:", "red"), " ", message), soft_wrap=True)
+    # Text, not markup: messages quote files and user input, which may hold "[...]";
+    # and no control character from them reaches the terminal as such.
+    err.print(Text.assemble(("error:", "red"), " ", shown_controls(message)), soft_wrap=True)
     sys.exit(1)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.currencies import is_currency
 from domain.people import is_user_id
+from domain.text import INVISIBLE
 
 Parser = Callable[[str], Any]
 
@@ -55,7 +56,16 @@ def identifier(raw: str) -> str:
     checked = text(64)(raw)
     if not _ID.fullmatch(checked):  # text() takes a tab, which an id may not hold
         raise FieldError("contains a tab; write the id without one")
+    # Every invisible character is beyond ASCII, which most ids are not (a free check).
+    hidden = None if checked.isascii() else _INVISIBLE.search(checked)
+    if hidden is not None:
+        # "H0\u200b01" would be a customer of its own that every card shows as H001.
+        raise FieldError(f"contains an invisible character (U+{ord(hidden.group()):04X}), "
+                         "which would make it a different id that reads the same; remove it")
     return checked
+
+
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
 
 
 def _not_an_amount(raw: str) -> FieldError:

@@ -9,6 +9,7 @@ from typing import Any
 from domain.errors import DomainError
 from domain.imports.fields import FieldError
 from domain.imports.kinds import ImportContext, ImportKind
+from domain.text import shown_controls
 
 
 class HeaderError(DomainError):
@@ -23,7 +24,7 @@ class RowError:
 
     def __str__(self) -> str:
         where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+        return shown_controls(f"{where}: {self.message}")
 
 
 class RowErrors(list[RowError]):

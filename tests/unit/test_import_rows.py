@@ -60,6 +60,27 @@ def test_bad_cells_say_which_column_and_why(cell_index, value, column, reason):
     assert found[0][0] == column and reason in found[0][1]
 
 
+def test_an_id_with_an_invisible_character_is_refused():
+    # "H0\u200b01" would be a customer of its own that every card shows as H001.
+    assert errors("invoices", INVOICE_HEADER,
+                  ["I1", "H0\u200b01", "2026-01-01", "2026-01-31", "100", "USD"]) == [
+        ("customer_id", "contains an invisible character (U+200B), which would make it a "
+                        "different id that reads the same; remove it")]
+    # Letters of any script are ids as they are.
+    assert not isinstance(parse("invoices", INVOICE_HEADER, [
+        "发票-1", "客户一", "2026-01-01", "2026-01-31", "100", "USD"]), RowErrors)
+
+
+def test_a_value_quoted_back_carries_no_control_character_to_a_terminal():
+    # ESC [2J would clear the screen of whoever runs `creditbot import`.
+    [problem] = parse("invoices", INVOICE_HEADER,
+                      ["I1", "C1", "2026-01-01", "2026-01-31", "\x1b[2J100", "USD"])
+    assert str(problem) == (
+        "line 2, column amount: “\\x1b[2J100” is not an amount: write digits with an "
+        "optional “.” and decimals, no thousands separators or currency signs (e.g. "
+        "1234.50)")
+
+
 def test_a_credit_note_has_a_negative_amount_and_is_open_up_to_it():
     header = [*INVOICE_HEADER, "open_amount"]
     parser = RowParser(KINDS["invoices"], INVOICE_HEADER)
