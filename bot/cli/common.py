@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -46,7 +47,12 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except (OperationalError, ProgrammingError) as problem:
             # Drivers write their reasons over several lines; one line is what we promise.
             # ProgrammingError: a connection option libpq does not know (`?ssl=true`).
-            _fail(f"cannot use the database: {' '.join(str(problem.orig).split())}")
+            said = " ".join(str(problem.orig).split())
+            if "readonly database" in said:
+                said += (": creditbot must write the database file and, beside it, its -wal "
+                         "and -shm files; give the user it runs as write access to them and "
+                         "their folder")
+            _fail(f"cannot use the database: {said}")
         except ArgumentError:
             # SQLAlchemy's own words quote the whole URL, query and all: never shown.
             _fail(f"DATABASE_URL is not a database URL creditbot can use: {_URL_FORMS}")
@@ -123,6 +129,16 @@ def database_url_problem(raw: str, name: str = "DATABASE_URL") -> str | None:
         # name). An @ that is not the one before the host is never taken as written.
         return (f"{name} {shown(_hide_password(raw))} has an @ or a / in its user name or "
                 "password: write an @ there as %40, a / as %2F and a : as %3A")
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        # SQLite's in-memory database: everything written would be gone when the command
+        # ends, and the next one would find no schema and send the admin round in a loop.
+        return (f"{name} {shown(written)} names no database file: write "
+                "sqlite:///relative/path.db or sqlite:////absolute/path.db")
+    if url.get_backend_name() == "sqlite" and not url.query.get("uri"):
+        folder = Path(os.path.abspath(str(url.database))).parent
+        if not folder.is_dir():
+            return (f"{name} {shown(written)}: the folder {shown(str(folder))} does not exist; "
+                    "create it, or correct the path")
     backend, _, driver = url.drivername.partition("+")
     if backend in ("postgresql", "sqlite") and driver not in ("", "psycopg", "pysqlite"):
         plain = url_shown(url.set(drivername=backend))

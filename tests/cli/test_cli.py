@@ -244,6 +244,14 @@ _FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
                    "postgresql://app:Secret1@Secret2?Secret3@127.0.0.1:5432/credit",
                    "postgresql://us@er:Secret1@Secret2@127.0.0.1:5432/credit",
                    "postgresql://us/er:Secret1@127.0.0.1:5432/credit")],
+     # No file: an in-memory database, gone when the command ends, the next command
+     # saying "run db upgrade first" for ever.
+     *[("DATABASE_URL", raw, f'DATABASE_URL "{raw}" names no database file: write '
+        "sqlite:///relative/path.db or sqlite:////absolute/path.db")
+       for raw in ("sqlite:///", "sqlite://", "sqlite:///:memory:")],
+     ("DATABASE_URL", "sqlite:////nonexistent/dir/x.db",
+      'DATABASE_URL "sqlite:////nonexistent/dir/x.db": the folder "/nonexistent/dir" does '
+      "not exist; create it, or correct the path"),
      ("PORT", "abc", 'environment variable PORT: must be a whole number, got "abc"'),
      ("PORT", "0", 'environment variable PORT: must be at least 1, got "0"'),
      ("PORT", "70000", 'environment variable PORT: must be at most 65535, got "70000"')],
@@ -268,6 +276,31 @@ def test_the_sandboxs_database_is_judged_as_database_url_is(cli, url, shown):
     assert result.stderr.startswith(f'error: --database "{shown}" ')
     assert len(result.stderr.splitlines()) == 1
     assert "Secret" not in result.output
+
+
+def test_a_read_only_database_says_what_to_give_access_to(cli, write_csv, monkeypatch):
+    # What SQLite says of a file the user may read but not write (the suite runs as root,
+    # who writes any file, so the driver's refusal is raised where the import writes).
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    import bot.cli.imports
+
+    def refused(*_args, **_kwargs):
+        raise OperationalError("INSERT …", None,
+                               sqlite3.OperationalError("attempt to write a readonly database"))
+
+    cli("db", "upgrade")
+    monkeypatch.setattr(bot.cli.imports, "import_csv", refused)
+    path = write_csv("c.csv", "customer_id,name,currency,credit_limit,payment_terms_days\n"
+                              "C1,Acme,USD,1000,30\n")
+    result = cli("import", "customers", str(path))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: cannot use the database: attempt to write a readonly database: creditbot "
+        "must write the database file and, beside it, its -wal and -shm files; give the "
+        "user it runs as write access to them and their folder\n")
 
 
 def test_messages_with_brackets_are_printed_as_written(cli, write_csv):
