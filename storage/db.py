@@ -241,13 +241,46 @@ def schema_revisions(engine: Engine) -> tuple[str | None, str]:
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Migrates the schema to the head revision; (revision before, revision after). Two
+    upgrades at once (start-up scripts on two hosts) run one after the other: the second
+    finds the schema migrated and changes nothing, where it failed half-way on the first's
+    new tables."""
     from alembic import command
 
-    before, _ = schema_revisions(engine)
-    if before is not None and before not in _known_revisions():
-        raise SchemaNotReady(f"The database {_where(engine)} {_schema_state(before)}.")
-    command.upgrade(alembic_config(engine), "head")
-    return before, schema_revisions(engine)[0] or ""
+    with _one_upgrade_at_a_time(engine):
+        before, _ = schema_revisions(engine)
+        if before is not None and before not in _known_revisions():
+            raise SchemaNotReady(f"The database {_where(engine)} {_schema_state(before)}.")
+        command.upgrade(alembic_config(engine), "head")
+        return before, schema_revisions(engine)[0] or ""
+
+
+# pg_advisory_lock's key for schema upgrades (any number no other lock of ours uses).
+_UPGRADE_LOCK = 0x63726264  # "crbd"
+
+
+@contextlib.contextmanager
+def _one_upgrade_at_a_time(engine: Engine) -> Any:
+    if engine.dialect.name == "postgresql":
+        # A session lock on a connection of its own, held while alembic works on others.
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({_UPGRADE_LOCK})")
+            try:
+                yield
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_UPGRADE_LOCK})")
+        return
+    path = sqlite_path(engine)
+    if path is None:
+        yield
+        return
+    import fcntl
+
+    # flock on the database file itself (SQLite's own locks are fcntl's, which flock
+    # does not touch); opening it creates the file an upgrade would create anyway.
+    with open(path, "ab") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
 
 
 def _where(engine: Engine) -> str:

@@ -47,6 +47,7 @@ PROCESS_MODULES = frozenset({
     "tests/scheduler/test_leadership.py",
     "tests/storage/test_engines.py",
     "tests/storage/test_start_postgres.py",
+    "tests/storage/test_upgrade_race.py",
 })
 
 

@@ -1,0 +1,49 @@
+"""Two ``creditbot db upgrade`` at once on an empty database (start-up scripts on two
+hosts): one migrates, the other waits for it and finds nothing left to do, where it
+failed half-way on the first one's new tables (PostgreSQL) or on a locked file (SQLite)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from storage.db import code_revision
+from tests.conftest import POSTGRES_URL, ROOT, _admin_engine, _with_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'creditbot.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("no PostgreSQL: set CREDITBOT_TEST_POSTGRES_URL to run these on it too")
+    name = f"creditbot_race_{uuid.uuid4().hex[:10]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield _with_database(name)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def test_two_upgrades_at_once_run_one_after_the_other(empty_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": empty_url, "COLUMNS": "400"}
+    upgrades = [subprocess.Popen([sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=ROOT,
+                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True) for _ in range(2)]
+    said = [process.communicate(timeout=240) for process in upgrades]
+    assert [process.returncode for process in upgrades] == [0, 0], said
+    assert [err for _, err in said] == ["", ""]
+    head = code_revision()
+    # "<database> upgraded from empty to 0019", "<database> is up to date (revision 0019)"
+    assert sorted(out.strip().split(" ", 1)[1] for out, _ in said) == [
+        f"is up to date (revision {head})", f"upgraded from empty to {head}"]
