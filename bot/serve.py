@@ -298,8 +298,42 @@ def serve_socket_mode(*, scheduler: bool = True) -> None:
     if app_token is None:
         raise SystemExit("error: SLACK_APP_TOKEN is not set (an app-level token, xapp-…, "
                          "with the connections:write scope)")
+    token = app_token.get_secret_value()
+    if not token.startswith("xapp-"):
+        raise SystemExit("error: SLACK_APP_TOKEN must be an app-level token (xapp-…): create "
+                         "one with the connections:write scope under Basic Information → "
+                         "App-Level Tokens; the bot token (xoxb-…) is SLACK_BOT_TOKEN")
     identity = verify_token(services.settings)
     warn_about_host(services.settings)
     app = create_bolt_app(services, identity=identity, require_signing_secret=False)
+    handler = SocketModeHandler(app, token)
     with _scheduler_child(scheduler):
-        SocketModeHandler(app, app_token.get_secret_value()).start()
+        _connect(handler)
+        log.info("connected to Slack in Socket Mode")
+        threading.Event().wait()  # the handler's threads answer; this one waits
+
+
+# Socket Mode without Slack serves nothing: tries again, each pause longer, up to this.
+_CONNECT_PAUSES = (2.0, 5.0, 10.0, 30.0, 60.0)
+
+
+def _connect(handler: Any, pause: Callable[[float], None] = time.sleep) -> None:
+    """Opens the Socket Mode connection. A token Slack refuses stops the server with one
+    line; Slack out of reach is waited for, a warning a try (a network that comes back
+    later, as a host starting before its network is up)."""
+    from slack_sdk.errors import SlackApiError
+
+    for attempt in range(10**9):
+        try:
+            handler.connect()
+            return
+        except SlackApiError as refused:
+            raise SystemExit(
+                f"error: SLACK_APP_TOKEN was refused by Slack "
+                f"({refused.response.get('error', 'refused')}): check it is the app's "
+                "app-level token (xapp-…) with the connections:write scope") from None
+        except OSError as unreachable:  # URLError, timeouts, refused connections
+            wait = _CONNECT_PAUSES[min(attempt, len(_CONNECT_PAUSES) - 1)]
+            reason = getattr(unreachable, "reason", unreachable)
+            log.warning("Slack did not answer (%s); trying again in %.0f s", reason, wait)
+            pause(wait)

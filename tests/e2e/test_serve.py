@@ -118,6 +118,43 @@ def test_socket_mode_needs_the_app_token(tmp_path):
     assert result.stderr.startswith("error: SLACK_APP_TOKEN not set")
 
 
+@pytest.mark.parametrize(("app_token", "said"), [
+    ("xapp-revoked", "error: SLACK_APP_TOKEN was refused by Slack (invalid_auth): check it is "
+                     "the app's app-level token (xapp-…) with the connections:write scope"),
+    (TOKEN, "error: SLACK_APP_TOKEN must be an app-level token (xapp-…): create one with the "
+            "connections:write scope under Basic Information → App-Level Tokens; the bot "
+            "token (xoxb-…) is SLACK_BOT_TOKEN"),
+])
+def test_socket_mode_with_a_token_slack_refuses_stops_with_one_line(tmp_path, app_token, said):
+    with SlackEmulator(token=TOKEN) as emulator:
+        env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=TOKEN,
+                       SLACK_APP_TOKEN=app_token, SLACK_API_URL=emulator.api_url)
+        assert run_cli("db", "upgrade", env=env).returncode == 0
+        result = run_cli("serve", "--socket-mode", "--no-scheduler", env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == said
+    assert "Traceback" not in result.stderr
+
+
+def test_socket_mode_waits_for_slack_out_of_reach_rather_than_dying():
+    from urllib.error import URLError
+
+    from bot.serve import _connect
+
+    class Handler:
+        tries = 0
+
+        def connect(self) -> None:
+            self.tries += 1
+            if self.tries <= 3:
+                raise URLError("Name or service not known")
+
+    paused: list[float] = []
+    handler = Handler()
+    _connect(handler, paused.append)
+    assert (handler.tries, paused) == (4, [2.0, 5.0, 10.0])
+
+
 def test_serve_refuses_an_unmigrated_database(tmp_path):
     (tmp_path / "x.db").touch()  # an empty file is an empty SQLite database
     env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=TOKEN,
