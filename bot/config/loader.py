@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import types
 import typing
 from pathlib import Path
@@ -38,8 +39,39 @@ class ConfigError(Exception):
         super().__init__(f"{path}: " + "; ".join(problems))
 
 
+# app.yaml is a few kilobytes; a file far larger is the wrong file (a log, an export),
+# which YAML would take minutes to read before saying so.
+MAX_BYTES = 1_000_000
+
+
+def _yaml_problem(problem: yaml.YAMLError) -> str:
+    """Where YAML stopped, and where what it could not finish began: an unclosed quote on
+    line 19 is found only at the end of the file, and that line is the one to fix."""
+    mark = getattr(problem, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    reason = getattr(problem, "problem", None) or str(problem)
+    if "'\\t'" in reason or "\t" in reason:
+        reason += "; indent with spaces, YAML takes no tabs"
+    context, started = getattr(problem, "context", None), getattr(problem, "context_mark", None)
+    if context and started is not None and mark is not None and started.line != mark.line:
+        head = f"line {started.line + 1}, column {started.column + 1}: not valid YAML: "
+        if "quoted scalar" in context:
+            return (head + f"a quoted value starts here and is not closed ({reason} at line "
+                    f"{mark.line + 1})")
+        return (head + f"what starts here runs on to line {mark.line + 1}, where YAML "
+                f"stopped ({reason}): a quote or a bracket on this line is likely not closed")
+    return f"{where}not valid YAML ({reason})"
+
+
 def load_config(path: Path) -> AppConfig:
     try:
+        found = path.stat()
+        if path.exists() and not path.is_dir() and not stat.S_ISREG(found.st_mode):
+            raise ConfigError(path, ["is not a regular file (a pipe or a device): give the "
+                                     "path of app.yaml"])
+        if stat.S_ISREG(found.st_mode) and found.st_size > MAX_BYTES:
+            raise ConfigError(path, [f"is {found.st_size:,} bytes, where a configuration is "
+                                     "a few thousand: is this app.yaml?"])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(path, ["no such file (set CREDITBOT_CONFIG or pass the path)"]) from None
@@ -54,10 +86,7 @@ def load_config(path: Path) -> AppConfig:
         twice = _keys_written_twice(root)
         data = yaml.load(text, Loader=_DatesAsWritten)
     except yaml.YAMLError as problem:
-        mark = getattr(problem, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        reason = getattr(problem, "problem", None) or str(problem)
-        raise ConfigError(path, [f"{where}not valid YAML ({reason})"]) from None
+        raise ConfigError(path, [_yaml_problem(problem)]) from None
     except RecursionError:
         raise ConfigError(path, ["nested too deeply to be a configuration"]) from None
     if twice:

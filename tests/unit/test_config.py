@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -193,6 +194,39 @@ def test_the_model_still_refuses_what_the_loader_reports(tmp_path):
 )
 def test_unreadable_configs(tmp_path, text, expected):
     assert expected in problems(tmp_path, text)[0]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # The quote opened on line 2 is found open only at the end of the file: line 2 is
+    # the one to fix.
+    ('organisation:\n  name: "Northwind\n  base_currency: USD\ndepartments: {}\n',
+     "line 2, column 9: not valid YAML: a quoted value starts here and is not closed (found "
+     "unexpected end of stream at line 5)"),
+    ("roles:\n  cfo: [U0CFO00001,\n  legal: [U0LAW00001]\n",
+     "line 2, column 8: not valid YAML: what starts here runs on to line 4, where YAML "
+     "stopped (expected ',' or ']', but got '<stream end>'): a quote or a bracket on this "
+     "line is likely not closed"),
+    ("organisation:\n\tname: X\n",
+     "line 2, column 1: not valid YAML (found character '\\t' that cannot start any token; "
+     "indent with spaces, YAML takes no tabs)"),
+])
+def test_a_yaml_mistake_is_placed_where_it_was_made(tmp_path, text, expected):
+    assert problems(tmp_path, text) == [expected]
+
+
+def test_a_pipe_or_a_huge_file_is_not_read(tmp_path):
+    fifo = tmp_path / "app.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError) as refused:
+        load_config(fifo)
+    assert refused.value.problems == [
+        "is not a regular file (a pipe or a device): give the path of app.yaml"]
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("#" * 1_000_001)
+    with pytest.raises(ConfigError) as refused:
+        load_config(huge)
+    assert refused.value.problems == [
+        "is 1,000,001 bytes, where a configuration is a few thousand: is this app.yaml?"]
 
 
 def test_a_missing_file_says_how_to_point_at_one(tmp_path):
