@@ -19,8 +19,7 @@ def build_manifest(request_url: str | None, *, socket_mode: bool = False) -> dic
     catalogue = handlers.catalogue()
     command: dict[str, Any] = {
         "command": handlers.COMMAND, "description": handlers.COMMAND_DESCRIPTION,
-        "usage_hint": " | ".join(f"{s.name} {s.example}".strip()
-                                 for s in catalogue.subcommands)[:100],
+        "usage_hint": _hint([f"{s.name} {s.example}".strip() for s in catalogue.subcommands]),
         # A person picked from Slack's @-autocomplete arrives as <@U123|name>, the only
         # form that names them (/credit delegate); a name typed as plain text does not.
         "should_escape": True}
@@ -59,3 +58,19 @@ def build_manifest(request_url: str | None, *, socket_mode: bool = False) -> dic
 def manifest_yaml(request_url: str | None, *, socket_mode: bool = False) -> str:
     return yaml.safe_dump(build_manifest(request_url, socket_mode=socket_mode),
                           sort_keys=False, allow_unicode=True)
+
+
+# Slack shows a command's usage hint under it, and takes at most this many characters.
+HINT_LIMIT = 100
+
+
+def _hint(usages: list[str]) -> str:
+    """The subcommands' usages, as many whole ones as fit, then "…" (never a usage cut
+    mid-word, "histo")."""
+    hint = ""
+    for usage in usages:
+        longer = f"{hint} | {usage}" if hint else usage
+        if len(longer) > HINT_LIMIT - 4:
+            return hint + " | …"
+        hint = longer
+    return hint

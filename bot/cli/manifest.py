@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import click
 
 from bot.cli.common import _fail
@@ -19,6 +21,13 @@ def manifest(request_url: str | None, socket_mode: bool) -> None:
     if not socket_mode and not request_url:
         _fail("give --url https://YOUR-HOST/slack/events (where Slack reaches `creditbot "
               "serve`), or --socket-mode")
+    if request_url and socket_mode:
+        _fail("give --url or --socket-mode, not both: in Socket Mode Slack calls no URL")
     if request_url and not request_url.startswith("https://"):
         _fail(f"Slack only calls https URLs; got {request_url}")
+    if request_url and urlsplit(request_url).path.rstrip("/") != "/slack/events":
+        # `creditbot serve` answers Slack at /slack/events only: any other path is a 404
+        # for every command and click, seen only once the app is installed.
+        _fail(f"--url must be the address of /slack/events, where `creditbot serve` answers "
+              f"Slack, e.g. https://credit.example.com/slack/events; got {request_url}")
     click.echo(manifest_yaml(request_url, socket_mode=socket_mode), nl=False)

@@ -40,6 +40,25 @@ def test_the_manifest_needs_an_https_url():
     assert refused.exit_code == 1 and "only calls https URLs" in refused.stderr
 
 
+def test_a_url_serve_does_not_answer_at_is_refused_before_the_app_is_made():
+    runner = CliRunner()
+    elsewhere = runner.invoke(main, ["manifest", "--url", "https://credit.example.com"])
+    assert (elsewhere.exit_code, elsewhere.stderr) == (1, (
+        "error: --url must be the address of /slack/events, where `creditbot serve` answers "
+        "Slack, e.g. https://credit.example.com/slack/events; got "
+        "https://credit.example.com\n"))
+    both = runner.invoke(main, ["manifest", "--url", URL, "--socket-mode"])
+    assert (both.exit_code, both.stderr) == (1, (
+        "error: give --url or --socket-mode, not both: in Socket Mode Slack calls no URL\n"))
+
+
+def test_the_usage_hint_holds_whole_usages_within_slacks_100_characters():
+    hint = build_manifest(URL)["features"]["slash_commands"][0]["usage_hint"]
+    assert hint == ("check acme | request acme +100k larger Q1 orders | requests | delegate "
+                    "@mei until 2026-12-31 | …")
+    assert len(hint) <= 100
+
+
 def test_every_declared_command_and_event_is_handled(world):
     manifest = build_manifest(URL)
     for command in manifest["features"]["slash_commands"]:
