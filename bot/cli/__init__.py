@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+
 import click
 
 from bot.cli.audit import audit
@@ -17,7 +21,21 @@ from bot.cli.scheduler import scheduler
 from bot.cli.serve import serve
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader stopped early (`creditbot audit export | head`): stop quietly
+            # with a failing status, as Unix tools do (a script with pipefail sees the
+            # output was cut), and keep Python from complaining again when it flushes
+            # standard output at exit.
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(1)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 # The installed distribution's version (importlib.metadata), the one pip and bug reports see.
 @click.version_option(package_name="creditbot", prog_name="creditbot",
                       message="%(prog)s %(version)s", help="Print creditbot's version and exit.")

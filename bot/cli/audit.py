@@ -147,11 +147,7 @@ def export(since: str, until: str | None, output: str) -> None:
             writer.writerow(COLUMNS)
             writer.writerows(rows(services.engine, start, end))
     except BrokenPipeError:
-        # The reader stopped early (`| head`): stop quietly, as Unix tools do, and keep
-        # Python from complaining again when it flushes standard output at exit.
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
+        raise  # the reader stopped early (`| head`): the command line's to end quietly
     except OSError as problem:
         raise click.ClickException(f"cannot write {output}: {problem.strerror or problem}"
                                    ) from None
