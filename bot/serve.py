@@ -7,6 +7,7 @@ that needed Slack to boot would turn a Slack outage during a restart into a full
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
 import os
@@ -108,32 +109,44 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return build_wsgi_app(self._identity)
 
 
-class PortInUse(DomainError):
+class CannotListen(DomainError):
     pass
 
 
-def require_free_port(port: int) -> None:
-    """Gunicorn says a taken port in eleven lines over five seconds, then exits."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+def require_free_port(port: int, host: str = "0.0.0.0") -> None:
+    """Gunicorn says a taken port in eleven lines over five seconds, then exits; an
+    address this host does not have, in a traceback."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as unknown:
+        raise CannotListen(N_("--host {host} is no address of this machine ({reason}): give "
+                           "one of its addresses, 0.0.0.0 for all or 127.0.0.1 for itself"),
+                        host=host, reason=unknown.strerror or str(unknown)) from None
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
         # As gunicorn binds: a port left in TIME_WAIT by a stopped server is free.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind(("0.0.0.0", port))
+            probe.bind((host, port))
         except OSError as taken:
-            raise PortInUse(N_("port {port} is taken ({reason}): another creditbot serve, "
+            if taken.errno == errno.EADDRNOTAVAIL:
+                raise CannotListen(N_("--host {host} is no address of this machine: give one "
+                                   "of its addresses, 0.0.0.0 for all or 127.0.0.1 for "
+                                   "itself"), host=host) from None
+            raise CannotListen(N_("port {port} is taken ({reason}): another creditbot serve, "
                                "or another program, listens there; stop it, or give "
                                "another port with --port or PORT"),
                             port=port, reason=taken.strerror or str(taken)) from None
 
 
-def serve_http(port: int, workers: int, threads: int, *, scheduler: bool = True) -> None:
+def serve_http(port: int, workers: int, threads: int, *, scheduler: bool = True,
+               host: str = "0.0.0.0") -> None:
     settings = Settings()
-    require_free_port(port)
+    require_free_port(port, host)
     identity = verify_token(settings)
     warn_about_host(settings)
     with _scheduler_child(scheduler):
         _Gunicorn({
-            "bind": f"0.0.0.0:{port}",
+            "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             "workers": workers,
             "worker_class": "gthread",
             "threads": threads,

@@ -13,6 +13,8 @@ from bot.cli.common import _fail, _services, friendly_errors
 @click.command(short_help="Run the bot: Slack events over HTTP or Socket Mode.")
 @click.option("--port", type=click.IntRange(1, 65535), default=None,
               help="HTTP port, 1 to 65535 (default: $PORT or 3000).")
+@click.option("--host", default="0.0.0.0", show_default=True, metavar="ADDRESS",
+              help="Address to listen on: 127.0.0.1 behind a proxy on the same host.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Worker processes.")
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
@@ -23,7 +25,7 @@ from bot.cli.common import _fail, _services, friendly_errors
               help="Do not start a scheduler candidate (`creditbot scheduler`) alongside; "
               "this host then neither runs jobs nor delivers the outbox.")
 @friendly_errors
-def serve(port: int | None, workers: int, threads: int, socket_mode: bool,
+def serve(port: int | None, host: str, workers: int, threads: int, socket_mode: bool,
           no_scheduler: bool) -> None:
     """Run the bot: POST /slack/events and GET /healthz, or Socket Mode; and, unless told
     otherwise, a scheduler candidate as a child process."""
@@ -49,4 +51,4 @@ def serve(port: int | None, workers: int, threads: int, socket_mode: bool,
         serve_socket_mode(scheduler=not no_scheduler)
     else:
         serve_http(port if port is not None else settings.port, workers, threads,
-                   scheduler=not no_scheduler)
+                   scheduler=not no_scheduler, host=host)

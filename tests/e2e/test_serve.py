@@ -76,6 +76,23 @@ def test_serve_on_a_port_already_taken_stops_with_one_line(tmp_path):
         "another program, listens there; stop it, or give another port with --port or PORT"]
 
 
+@pytest.mark.parametrize(("host", "said"), [
+    ("192.0.2.1", "error: --host 192.0.2.1 is no address of this machine: give one of its "
+                  "addresses, 0.0.0.0 for all or 127.0.0.1 for itself"),
+    ("no-such-host.invalid", "error: --host no-such-host.invalid is no address of this "
+                             "machine ("),
+])
+def test_serve_on_an_address_the_host_lacks_stops_with_one_line(tmp_path, host, said):
+    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=TOKEN,
+                   SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL="http://127.0.0.1:9/api/")
+    assert run_cli("db", "upgrade", env=env).returncode == 0
+    result = run_cli("serve", "--host", host, "--no-scheduler", env=env)
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(said) and line.endswith(
+        "give one of its addresses, 0.0.0.0 for all or 127.0.0.1 for itself")
+
+
 @pytest.mark.parametrize("port", ["70000", "0", "-1"])
 def test_a_port_out_of_range_is_one_line(tmp_path, port):
     """--port 70000 printed a 29-line traceback; --port 0 was quietly $PORT or 3000."""
