@@ -26,7 +26,7 @@ from typing import IO
 import click
 from sqlalchemy import Engine, select
 
-from bot.cli.common import _services, friendly_errors
+from bot.cli.common import BadDay, Day, _services, friendly_errors
 from storage.models import AuditRow
 
 COLUMNS = ("time", "actor", "action", "subject", "details")
@@ -40,28 +40,6 @@ BATCH = 2000
 def neutralised(field: str) -> str:
     """``field`` as a spreadsheet will show it rather than run it."""
     return "'" + field if field.startswith(_FORMULA_STARTS) else field
-
-
-class _BadDay(click.ClickException):
-    """A date option written wrong: one line and exit status 2, as click's own usage
-    errors exit, without their usage lines (the line says how to write it)."""
-
-    exit_code = 2
-
-    def __init__(self, option: str, problem: str) -> None:
-        super().__init__(f"Invalid value for {option}: {problem}")
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise _BadDay(option, f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. "
-                              "2026-11-01") from None
 
 
 def _start(day: date, zone: tzinfo) -> datetime:
@@ -113,26 +91,24 @@ def audit() -> None:
 
 
 @audit.command("export", short_help="The audit log as CSV.")
-@click.option("--since", required=True, metavar="YYYY-MM-DD",
+@click.option("--since", required=True, type=Day(), metavar="YYYY-MM-DD",
               help="First day to export (from its midnight in the organisation's time "
                    "zone).")
-@click.option("--until", default=None, metavar="YYYY-MM-DD",
+@click.option("--until", default=None, type=Day(), metavar="YYYY-MM-DD",
               help="Last day to export, included (default: everything since).")
 @click.option("--output", "-o", default="-", show_default=True, metavar="FILE",
               help="Where to write the CSV; - is standard output.")
 @friendly_errors
-def export(since: str, until: str | None, output: str) -> None:
+def export(since: date, until: date | None, output: str) -> None:
     """Write the audit log from --since (through --until) as CSV: time (ISO 8601, UTC),
     actor, action, subject, details (JSON), oldest first, with a header row.
 
     A field starting with = + - @ (or a tab, a carriage return or an apostrophe) gets an
     apostrophe in front, so that a spreadsheet shows it instead of running it as a
     formula; drop one leading apostrophe to read the value as it was recorded."""
-    first = _day(since, "'--since'")
-    last = _day(until, "'--until'")
-    assert first is not None
+    first, last = since, until
     if last is not None and last < first:
-        raise _BadDay("'--until'", f"{until} is before --since {since}: the last day must "
+        raise BadDay("'--until'", f"{until} is before --since {since}: the last day must "
                   "be on or after the first")
     services = _services()
     zone = services.config.organisation.zone

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
 import os
+import re
 import sys
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import Any, NoReturn
@@ -178,8 +181,46 @@ def _services(config: Path | None = None, *, schema: bool = True) -> Services:
     return services
 
 
+class BadDay(click.ClickException):
+    """A date option written wrong: one line and exit status 2, as click's own usage
+    errors exit, without their usage lines (the line says how to write it)."""
+
+    exit_code = 2
+
+    def __init__(self, option: str, problem: str) -> None:
+        super().__init__(f"Invalid value for {option}: {problem}")
+
+
+class Day(click.ParamType):
+    """A day written YYYY-MM-DD, every command's date options alike."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        option = f"'{param.opts[0]}'" if param is not None and param.opts else "a date"
+        text = str(value)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise BadDay(option, f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. "
+                                 "2026-11-01")
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            year, month = int(text[:4]), int(text[5:7])
+            if not 1 <= month <= 12:
+                why = f"{text[5:7]} is no month (01 to 12)"
+            elif year < 1:
+                why = "the years start at 0001"
+            else:
+                days = calendar.monthrange(year, month)[1]
+                why = f"{calendar.month_name[month]} {year} has {days} days"
+            raise BadDay(option, f"{text!r} is no day of the calendar: {why}") from None
+
+
 def _as_of_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+    return click.option("--as-of", type=Day(), default=None,
                         metavar="YYYY-MM-DD",
                         help="The day to compute for: aging, and the latest exchange rates on "
                              "or before it (default: today in the organisation's time zone).")(

@@ -32,7 +32,7 @@ def position(customer: str, as_of: Any) -> None:
     from bot.terminal import render_group, render_position
 
     services = _services()
-    day = as_of.date() if as_of else services.today()
+    day = as_of or services.today()
     with services.uow() as uow:
         try:
             subject = resolve_subject(customer, uow.customers)
@@ -67,7 +67,7 @@ def portfolio(as_of: Any, top: int) -> None:
     say how many they leave out.
     """
     services = _services()
-    print_portfolio(services, as_of.date() if as_of else services.today(), top)
+    print_portfolio(services, as_of or services.today(), top)
 
 
 def print_portfolio(services: Services, day: date, top: int) -> None:

@@ -99,8 +99,10 @@ def test_without_until_everything_since_goes_to_the_file(cli, logged, tmp_path):
 @pytest.mark.parametrize(("args", "expected"), [
     (("--since", "30/11/2026"), "Invalid value for '--since': '30/11/2026' is not a date: "
                                 "write it as YYYY-MM-DD, e.g. 2026-11-01"),
-    (("--since", "2026-02-30"), "Invalid value for '--since': '2026-02-30' is not a date: "
-                                "write it as YYYY-MM-DD, e.g. 2026-11-01"),
+    (("--since", "2026-02-30"), "Invalid value for '--since': '2026-02-30' is no day of the "
+                                "calendar: February 2026 has 28 days"),
+    (("--since", "2026-13-01"), "Invalid value for '--since': '2026-13-01' is no day of the "
+                                "calendar: 13 is no month (01 to 12)"),
     (("--since", "2026-11-30", "--until", "tomorrow"),
      "Invalid value for '--until': 'tomorrow' is not a date: write it as YYYY-MM-DD, e.g. "
      "2026-11-01"),
@@ -112,6 +114,19 @@ def test_bad_dates_get_a_clear_line_and_exit_2(cli, args, expected):
     done = cli("audit", "export", *args)
     # One line: the usage lines click prints before an error say nothing about dates.
     assert (done.exit_code, done.output) == (2, f"Error: {expected}\n")
+
+
+@pytest.mark.parametrize(("command", "said"), [
+    (("portfolio", "--as-of", "2026-13-01"),
+     "Invalid value for '--as-of': '2026-13-01' is no day of the calendar: 13 is no month "
+     "(01 to 12)"),
+    (("position", "C0001", "--as-of", "31/12/2026"),
+     "Invalid value for '--as-of': '31/12/2026' is not a date: write it as YYYY-MM-DD, e.g. "
+     "2026-11-01"),
+])
+def test_every_commands_dates_are_judged_alike(cli, command, said):
+    done = cli(*command)
+    assert (done.exit_code, done.output) == (2, f"Error: {said}\n")
 
 
 def test_a_missing_since_gets_clicks_usage_and_exit_2(cli):
