@@ -169,7 +169,8 @@ def _run_and_deliver(name: str, job: Job, services: Services, no_deliver: bool,
             # Without a token this process cannot deliver; someone who forgot to set it
             # must not take the message for "delivered".
             why = "" if no_deliver else "SLACK_BOT_TOKEN is not set here, so "
-            out.print(f"{_messages(queued)} queued; {why}{RUNNING_BOT} delivers them",
+            them = "them" if queued > 1 else "it"
+            out.print(f"{_messages(queued)} queued; {why}{RUNNING_BOT} delivers {them}",
                       markup=False, soft_wrap=True)
         else:
             _deliver(sender, services.engine, before, last, queued,

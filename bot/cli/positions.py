@@ -57,7 +57,8 @@ def position(customer: str, as_of: Any) -> None:
 
 @click.command(short_help="Every customer's credit position, with totals.")
 @_as_of_option
-@click.option("--top", default=20, show_default=True, help="Rows to show (0 for all).")
+@click.option("--top", default=20, show_default=True, type=click.IntRange(min=0),
+              help="Rows to show (0 for all).")
 @friendly_errors
 def portfolio(as_of: Any, top: int) -> None:
     """Every customer's credit position, highest utilisation (exposure as a share of the

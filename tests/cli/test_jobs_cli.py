@@ -336,6 +336,15 @@ def test_jobs_run_leaves_delivery_to_the_running_bot(cli, engine, monkeypatch, h
     assert progress_since(engine, 0).pending == 2
 
 
+def test_one_message_left_to_the_running_bot_is_one(cli, engine, monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    monkeypatch.setattr(handlers, "catalogue", lambda: queueing(engine, ALERTS))
+    result = cli("jobs", "run", "digest", "--no-deliver")
+    assert (result.exit_code, result.stdout) == (
+        0, "digest: ok — messages 1\n1 message queued; the running bot (creditbot serve or "
+           "creditbot scheduler) delivers it\n")
+
+
 def test_a_job_interrupted_is_recorded_so_not_left_running(cli, engine, monkeypatch):
     """A kill of `jobs run` during the job itself left its run "running" for ever."""
 
