@@ -190,6 +190,9 @@ CEI_NOTE = N_("CEI = (B + S/N − E) / (B + S/N − Ec) over the N = {months} ca
               "from {first} to {last}: B the receivables at their start, S/N their average "
               "monthly credit sales, E and Ec the receivables and the current ones at their "
               "end.")
+# So does more overdue than is owed in all.
+OVERDUE_ABOVE_AR = N_("Overdue is more than the receivables: credit notes, owed to customers, "
+                      "lower the receivables and count as not yet due, whatever their date.")
 # A CEI below zero reads as a bug unless the card says how it comes about.
 CEI_BELOW_ZERO = N_("CEI below zero: the receivables at the end (E) are more than those at "
                     "the start plus an average month's credit sales (B + S/N). Receivables "
@@ -217,6 +220,8 @@ def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Messa
              tr._(CEI_NOTE, months=report.months, **cei_months(report))]
     if any(below_zero(book.metrics.cei) for book in (report.portfolio, *report.collectors)):
         notes.append(tr._(CEI_BELOW_ZERO))
+    if report.overdue_total > report.open_total:
+        notes.append(tr._(OVERDUE_ABOVE_AR))
     if not is_month_end(report.as_of):
         notes.append(tr._("Simple and Best Possible DSO: sales of those months and of the "
                           "month to date, over their days."))

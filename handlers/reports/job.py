@@ -29,6 +29,7 @@ from domain.reports.use_cases import PortfolioReport, Reports
 from handlers.i18n import N_, Translator
 from handlers.reports.card import (
     CEI_BELOW_ZERO,
+    OVERDUE_ABOVE_AR,
     add_as_shown,
     below_zero,
     cei_months,
@@ -92,6 +93,7 @@ def summary_text(report: PortfolioReport, tr: Translator) -> str:
              overdue=Money(report.overdue_total, report.currency),
              share=percent(metrics.overdue_ar / metrics.ar * 100
                             if metrics.ar > 0 else Decimal(0), tr)),
+        *([tr._(OVERDUE_ABOVE_AR)] if report.overdue_total > report.open_total else []),
         tr._(PROMISES_LINE, kept=report.portfolio.promises_kept,
              broken=report.portfolio.promises_broken),
     ]

@@ -91,6 +91,25 @@ def test_figures_without_sales_read_n_a_and_one_month_is_singular() -> None:
         "2026年11月1日至2026年11月30日回款有效性指数（CEI）：不适用"]
 
 
+def test_more_overdue_than_receivables_says_how_it_comes_about() -> None:
+    # Credit notes lower the receivables and count as current: the overdue invoices can
+    # add up to more than all that is owed.
+    notes = report()
+    notes = PortfolioReport(**{**notes.__dict__, "provision": (
+        ProvisionLine("current", D("-60000"), D("1"), D("-600")),
+        ProvisionLine("90+", D("50000"), D("50"), D("25000")))})
+    lines = summary_text(notes, translator("en-US")).splitlines()
+    assert lines[4:6] == [
+        "Open receivables: -$10,000.00, of which overdue: $50,000.00 (40.0%)",
+        "Overdue is more than the receivables: credit notes, owed to customers, lower the "
+        "receivables and count as not yet due, whatever their date."]
+    assert summary_text(notes, translator("zh-CN")).splitlines()[5] == (
+        "逾期金额大于应收账款：贷项通知单是欠客户的款项，会减少应收账款，且无论日期如何都计为"
+        "未到期。")
+    assert not any(line.startswith("Overdue is more")
+                   for line in summary_text(report(), translator("en-US")).splitlines())
+
+
 def test_the_charts_are_named_for_the_week_and_titled_in_the_readers_language() -> None:
     aging, dso = charts(report(), translator("zh-CN"))
     assert (aging.filename, aging.title, aging.alt_text) == (
