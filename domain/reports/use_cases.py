@@ -108,6 +108,8 @@ class PortfolioReport:
     allowances: tuple[CustomerAllowance, ...]  # every customer with one, largest first
     # Currencies without a rate on the day: their amounts are left out of every figure.
     missing_currencies: tuple[str, ...] = ()
+    # What each of them leaves out: the receivables in it on the report date.
+    left_out: tuple[Money, ...] = ()
 
     # The totals add up the lines as they are shown, each rounded to the currency's minor
     # unit: a total rounded on its own can differ from its lines' sum by a cent, which a
@@ -258,6 +260,13 @@ class Reports:
             if f is None:
                 continue
             allowances[line.customer_id] += line.weighted / _BP * f
+        # A currency with no figure at all (its customers' invoices all later than the
+        # report date) leaves nothing out: not named.
+        owed = {row.currency: row.ar[-1] for row in series.portfolio
+                if any(row.sales) or any(row.ar)}
+        owed.update({row.currency: owed.get(row.currency, Decimal(0))
+                     for row in series.open_by_bucket if any(row.open_by_bucket)})
+        left_out = tuple(Money(owed[c], c) for c in sorted(missing) if c in owed)
         portfolio_trend = tuple(
             TrendPoint(period, figures.sales, *figures.balances, dso, best)
             for (period, dso), figures, best in zip(
@@ -280,7 +289,8 @@ class Reports:
             allowances=tuple(sorted(
                 (CustomerAllowance(c, names.get(c, c), a) for c, a in allowances.items()),
                 key=lambda x: (-x.allowance, x.customer_id))),
-            missing_currencies=tuple(sorted(missing)),
+            missing_currencies=tuple(c.currency for c in left_out),
+            left_out=left_out,
         )
 
     @staticmethod

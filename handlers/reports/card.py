@@ -67,6 +67,16 @@ def cei_months(report: PortfolioReport) -> dict[str, date]:
     return {"first": report.cei_months.start, "last": report.cei_months.end}
 
 
+MISSING_LINE = N_("Left out for want of an exchange rate: {currencies}")
+
+
+def left_out_text(report: PortfolioReport, tr: Translator) -> str:
+    """The currencies without a rate, each with what it leaves out of the figures."""
+    each = [tr._("{currency} ({owed} owed)", currency=owed.currency, owed=tr.money(owed))
+            for owed in report.left_out]
+    return tr._(MISSING_LINE, currencies=tr.listing(each))
+
+
 def percent(value: Decimal | None, tr: Translator) -> str:
     """A percentage (0-100) to one decimal; n/a when there is none (the card and the
     weekly post write them alike)."""
@@ -226,8 +236,7 @@ def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Messa
         notes.append(tr._("Simple and Best Possible DSO: sales of those months and of the "
                           "month to date, over their days."))
     if report.missing_currencies:
-        notes.append(tr._("Left out for want of an exchange rate: {currencies}",
-                          currencies=tr.listing(report.missing_currencies)))
+        notes.append(left_out_text(report, tr))
     blocks.append(context(*notes))
     return message(tr._(TITLE), blocks)
 

@@ -35,6 +35,7 @@ from handlers.reports.card import (
     cei_months,
     count_back_text,
     days_text,
+    left_out_text,
     percent,
 )
 from handlers.reports.charts import AgingBar, DsoPoint, aging_chart, dso_chart
@@ -57,7 +58,6 @@ PROMISES_LINE = N_("Promises to pay: {kept} kept, {broken} broken")
 DISPUTES_LINE = N_("Disputes resolved: {count}, in {days} on average")
 NO_DISPUTES = N_("Disputes resolved: none")
 PROVISION_LINE = N_("Provision for doubtful accounts: {allowance}")
-MISSING_LINE = N_("Left out for want of an exchange rate: {currencies}")
 CHARTS_LINE = N_("Charts: open receivables per days past due ({currency}; ≤0 is not yet "
                  "due); DSO per month (line) against Best Possible DSO (dashes), in days.")
 AGING_TITLE = N_("Aging")
@@ -105,7 +105,7 @@ def summary_text(report: PortfolioReport, tr: Translator) -> str:
         lines.append(tr._(NO_DISPUTES))
     lines.append(tr._(PROVISION_LINE, allowance=Money(report.allowance_total, report.currency)))
     if report.missing_currencies:
-        lines.append(tr._(MISSING_LINE, currencies=tr.listing(report.missing_currencies)))
+        lines.append(left_out_text(report, tr))
     lines.append(tr._(CHARTS_LINE, currency=report.currency))
     return "\n".join(lines)
 

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.sandbox import blockkit
+from domain.money import Money
 from domain.reports.metrics import CountBack, Metrics, Period, ProvisionLine
 from domain.reports.use_cases import Book, CustomerAllowance, PortfolioReport, TrendPoint
 from handlers.i18n import translator
@@ -32,7 +33,8 @@ def test_many_collectors_and_customers_fit_and_are_counted() -> None:
                         for b in ("current", "1-30", "31-60", "61-90", "90+")),
         allowances=tuple(CustomerAllowance(f"C{n:05d}", "Very Long Customer Name " * 6, D(n))
                          for n in range(20_000)),
-        missing_currencies=("GBP", "JPY"))
+        missing_currencies=("GBP", "JPY"),
+        left_out=(Money(D("1000"), "GBP"), Money(D("250000"), "JPY")))
     text, blocks = report_card(report, "Asia/Shanghai", translator("en-US"))
     assert blockkit.problems(blocks) == []
     assert text == "Collections report"
@@ -46,7 +48,7 @@ def test_many_collectors_and_customers_fit_and_are_counted() -> None:
     assert blocks[3]["text"]["text"].splitlines()[1] == (
         "`current` $1,000,000,000.00 × 12.5% = $125,000,000.00")
     assert blocks[-1]["elements"][-1]["text"] == (
-        "Left out for want of an exchange rate: GBP, JPY")
+        "Left out for want of an exchange rate: GBP (£1,000.00 owed), JPY (¥250,000 owed)")
     assert [f["text"] for f in blocks[1]["fields"]][:2] == [
         "*DSO (count-back)*\nmore than 400.0 days", "*DSO (simple, 3 months)*\nn/a"]
 

@@ -94,7 +94,10 @@ def test_books_in_the_base_currency_per_collector() -> None:
             _series("U1", "EUR", 120_000, 100_000, 80_000, (160_000, 168_000, 164_000,
                     152_000), (0, 0, 0, 60_000)),
             # Nobody's, in GBP without a rate: left out everywhere.
-            _series(None, "GBP", 1, 1, 1, (1, 1, 1, 1), (0, 0, 0, 0)),
+            _series(None, "GBP", 1, 1, 1, (1, 1, 1, 250), (0, 0, 0, 0)),
+            # In CHF without a rate either, but nothing in it by the report date: no
+            # figure is left out, so it is not named.
+            _series(None, "CHF", 0, 0, 0, (0, 0, 0, 0), (0, 0, 0, 0)),
         ],
         [BucketTotals("USD", (D(75_000), D(0), D(0), D(0), D(115_000))),
          BucketTotals("EUR", (D(60_000), D(0), D(0), D(0), D(92_000)))],
@@ -123,6 +126,7 @@ def test_books_in_the_base_currency_per_collector() -> None:
     assert report.trend[-1].period.end == AS_OF
     assert report.trend[-1].best_possible == m.best_possible_dso == D(150_000) / 750_000 * 91
     assert report.missing_currencies == ("GBP",)
+    assert report.left_out == (Money(D(250), "GBP"),)  # its receivables on the report date
     assert [(b.collector, b.metrics.ar, b.promises_kept, b.promises_broken,
              b.disputes_resolved, b.dispute_days) for b in report.collectors] == [
         ("U1", D(380_000), 3, 1, 2, D("3.5")),    # (2 + 5) / 2 days

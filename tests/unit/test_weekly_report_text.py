@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from domain.money import Money
 from domain.reports.metrics import CountBack, Metrics, Period, ProvisionLine
 from domain.reports.use_cases import Book, PortfolioReport, TrendPoint
 from handlers.i18n import translator
@@ -36,7 +37,8 @@ def report(dso: CountBack = BEYOND, disputes: int = 2) -> PortfolioReport:
                    ProvisionLine("31-60", D("0"), D("10"), D("0")),
                    ProvisionLine("61-90", D("15000"), D("25"), D("3750")),
                    ProvisionLine("90+", D("25000"), D("50"), D("12500"))),
-        allowances=(), missing_currencies=("GBP", "JPY"))
+        allowances=(), missing_currencies=("GBP", "JPY"),
+        left_out=(Money(D("1000"), "GBP"), Money(D("250000"), "JPY")))
 
 
 def test_every_line_in_english() -> None:
@@ -52,7 +54,7 @@ def test_every_line_in_english() -> None:
         "Promises to pay: 5 kept, 2 broken\n"
         "Disputes resolved: 2, in 6.6 days on average\n"
         "Provision for doubtful accounts: $19,550.00\n"
-        "Left out for want of an exchange rate: GBP, JPY\n"
+        "Left out for want of an exchange rate: GBP (£1,000.00 owed), JPY (¥250,000 owed)\n"
         "Charts: open receivables per days past due (USD; ≤0 is not yet due); DSO per month "
         "(line) against Best Possible DSO (dashes), in days.")
 
@@ -68,7 +70,7 @@ def test_every_line_in_chinese_with_no_dispute_resolved() -> None:
         "付款承诺：兑现 5 笔，违约 2 笔\n"
         "已解决争议：无\n"
         "坏账准备：US$19,550.00\n"
-        "因缺少汇率未计入：GBP、JPY\n"
+        "因缺少汇率未计入：GBP（欠 £1,000.00）、JPY（欠 JP¥250,000）\n"
         "图表：按逾期天数分组的未结应收账款（USD；≤0 表示尚未到期）；每月应收账款周转天数（实线）"
         "与最佳可能周转天数（虚线），单位为天。")
 
