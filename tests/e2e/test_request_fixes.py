@@ -261,6 +261,8 @@ def test_an_unknown_or_unclear_customer_gets_the_hint_with_that_commands_example
         assert said(world, f"/credit {command} nosuchco{typed}") == (
             "No customer matches “nosuchco”. Try part of the name or the customer id, e.g. "
             f"`/credit {command} C0001{after}`.")
+        if command == "history":  # read-only: the candidates are buttons, as the check's
+            continue
         assert said(world, f"/credit {command} acme{typed}") == (
             "“acme” matches several customers: Acme Industrial Supply (C0001), Acme "
             f"Packaging (C0002). Use the id, e.g. `/credit {command} C0001{after}`.")
