@@ -73,10 +73,10 @@ def warn_about_host(settings: Settings) -> None:
         log.warning("%s", problem)
 
 
-def verify_token(settings: Settings) -> SlackIdentity:
+def verify_token(settings: Settings, socket_mode: bool = False) -> SlackIdentity:
     """Stops the server with one line if Slack refuses the token; serves anyway, with a
-    warning, if Slack cannot be reached (commands are answered within the HTTP response,
-    without the Web API)."""
+    warning, if Slack cannot be reached (over HTTP commands are answered within the
+    response, without the Web API; Socket Mode connects once Slack answers)."""
     try:
         identity = check_token(settings)
     except TokenRefused as refused:
@@ -84,6 +84,8 @@ def verify_token(settings: Settings) -> SlackIdentity:
     if identity.verified:
         log.info("Slack knows the token: bot user %s in team %s", identity.user_id,
                  identity.team_id)
+    elif socket_mode:
+        log.warning("%s; Socket Mode connects once Slack answers", identity.problem)
     else:
         log.warning("%s; serving anyway: commands are answered, replies through Slack "
                     "will fail until it answers (see /healthz)", identity.problem)
@@ -316,7 +318,7 @@ def serve_socket_mode(*, scheduler: bool = True) -> None:
         raise SystemExit("error: SLACK_APP_TOKEN must be an app-level token (xapp-…): create "
                          "one with the connections:write scope under Basic Information → "
                          "App-Level Tokens; the bot token (xoxb-…) is SLACK_BOT_TOKEN")
-    identity = verify_token(services.settings)
+    identity = verify_token(services.settings, socket_mode=True)
     warn_about_host(services.settings)
     app = create_bolt_app(services, identity=identity, require_signing_secret=False)
     handler = SocketModeHandler(app, token)
@@ -334,6 +336,17 @@ def _connect(handler: Any, pause: Callable[[float], None] = time.sleep) -> None:
     """Opens the Socket Mode connection. A token Slack refuses stops the server with one
     line; Slack out of reach is waited for, a warning a try (a network that comes back
     later, as a host starting before its network is up)."""
+    # slack_sdk logs each failed try in six lines of its own: one warning a try is ours.
+    sdk = logging.getLogger("slack_sdk")
+    level = sdk.level
+    sdk.setLevel(logging.CRITICAL)
+    try:
+        _connect_tries(handler, pause)
+    finally:
+        sdk.setLevel(level)
+
+
+def _connect_tries(handler: Any, pause: Callable[[float], None]) -> None:
     from slack_sdk.errors import SlackApiError
 
     for attempt in range(10**9):

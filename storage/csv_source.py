@@ -161,8 +161,10 @@ class CsvFile:
             end = self._reader.line_num
             raise ImportFileError(
                 f"{self.path}, line {start}: a quoted value opens on this line and runs on "
-                f"to line {end}, over {rows} line{'s' if rows > 1 else ''} shaped like rows "
-                "of their own: a quote "
+                f"to line {end}, over "
+                + (f"{rows} lines shaped like rows of their own" if rows > 1 else
+                   "1 line shaped like a row of its own")
+                + ": a quote "
                 "(\") is not closed. Close it, or write a quote inside a value twice, as in "
                 "\"48\"\" x 40\"\"\"; nothing was imported")
 

@@ -276,9 +276,11 @@ def _one_upgrade_at_a_time(engine: Engine) -> Any:
         return
     import fcntl
 
-    # flock on the database file itself (SQLite's own locks are fcntl's, which flock
-    # does not touch); opening it creates the file an upgrade would create anyway.
-    with open(path, "ab") as lock:
+    # A file of its own beside the database, never the database file: closing any
+    # descriptor of that file drops every POSIX lock SQLite holds on it in this process,
+    # and another process could then reset the WAL under a live connection (a
+    # "malformed" database).
+    with open(str(path) + ".upgrading", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         yield
 

@@ -138,7 +138,11 @@ def database_url_problem(raw: str, name: str = "DATABASE_URL") -> str | None:
         return (f"{name} {shown(written)} names no database file: write "
                 "sqlite:///relative/path.db or sqlite:////absolute/path.db")
     if url.get_backend_name() == "sqlite" and not url.query.get("uri"):
-        folder = Path(os.path.abspath(str(url.database))).parent
+        file = Path(os.path.abspath(str(url.database)))
+        folder = file.parent
+        if file.is_dir():
+            return (f"{name} {shown(written)} names a folder, not a database file: write "
+                    "the file's path, e.g. sqlite:///data/creditbot.db")
         if not folder.is_dir():
             return (f"{name} {shown(written)}: the folder {shown(str(folder))} does not exist; "
                     "create it, or correct the path")
@@ -202,7 +206,7 @@ class Day(click.ParamType):
             return value
         option = f"'{param.opts[0]}'" if param is not None and param.opts else "a date"
         text = str(value)
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
             raise BadDay(option, f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. "
                                  "2026-11-01")
         try:
@@ -211,6 +215,8 @@ class Day(click.ParamType):
             year, month = int(text[:4]), int(text[5:7])
             if not 1 <= month <= 12:
                 why = f"{text[5:7]} is no month (01 to 12)"
+            elif text[8:] == "00":
+                why = "00 is no day (months start at 01)"
             elif year < 1:
                 why = "the years start at 0001"
             else:

@@ -25,7 +25,7 @@ def manifest(request_url: str | None, socket_mode: bool) -> None:
         _fail("give --url or --socket-mode, not both: in Socket Mode Slack calls no URL")
     if request_url and not request_url.startswith("https://"):
         _fail(f"Slack only calls https URLs; got {request_url}")
-    if request_url and urlsplit(request_url).path.rstrip("/") != "/slack/events":
+    if request_url and urlsplit(request_url).path != "/slack/events":
         # `creditbot serve` answers Slack at /slack/events only: any other path is a 404
         # for every command and click, seen only once the app is installed.
         _fail(f"--url must be the address of /slack/events, where `creditbot serve` answers "

@@ -44,7 +44,18 @@ class ConfigError(Exception):
 MAX_BYTES = 1_000_000
 
 
-def _yaml_problem(problem: yaml.YAMLError) -> str:
+def _open_quote(text: str, first: int, last: int) -> int | None:
+    """The first line from ``first`` to ``last`` (0-based) whose quotes do not pair up:
+    where a value's quote was left open (a comment's quotes aside)."""
+    lines = text.splitlines()
+    for number in range(first, min(last, len(lines) - 1) + 1):
+        line = lines[number].split(" #")[0]
+        if line.count('"') % 2 or (line.count("'") % 2 and ": '" in line):
+            return number
+    return None
+
+
+def _yaml_problem(problem: yaml.YAMLError, text: str = "") -> str:
     """Where YAML stopped, and where what it could not finish began: an unclosed quote on
     line 19 is found only at the end of the file, and that line is the one to fix."""
     mark = getattr(problem, "problem_mark", None)
@@ -55,6 +66,12 @@ def _yaml_problem(problem: yaml.YAMLError) -> str:
     context, started = getattr(problem, "context", None), getattr(problem, "context_mark", None)
     if context and started is not None and mark is not None and started.line != mark.line:
         head = f"line {started.line + 1}, column {started.column + 1}: not valid YAML: "
+        opened = _open_quote(text, started.line, mark.line)
+        if opened is not None and "quoted scalar" not in context:
+            # The block holding it is where YAML's context starts; the quote's own line
+            # is the one to fix.
+            return (f"line {opened + 1}: not valid YAML: a quote on this line is not "
+                    f"closed, so YAML read on to line {mark.line + 1} ({reason})")
         if "quoted scalar" in context:
             return (head + f"a quoted value starts here and is not closed ({reason} at line "
                     f"{mark.line + 1})")
@@ -86,7 +103,7 @@ def load_config(path: Path) -> AppConfig:
         twice = _keys_written_twice(root)
         data = yaml.load(text, Loader=_DatesAsWritten)
     except yaml.YAMLError as problem:
-        raise ConfigError(path, [_yaml_problem(problem)]) from None
+        raise ConfigError(path, [_yaml_problem(problem, text)]) from None
     except RecursionError:
         raise ConfigError(path, ["nested too deeply to be a configuration"]) from None
     if twice:

@@ -196,10 +196,6 @@ def _collectors(report: PortfolioReport, tr: Translator) -> Block:
 
 
 # Which CEI: there are two in common use, and they differ by tens of points.
-CEI_NOTE = N_("CEI = (B + S/N − E) / (B + S/N − Ec) over the N = {months} calendar months "
-              "from {first} to {last}: B the receivables at their start, S/N their average "
-              "monthly credit sales, E and Ec the receivables and the current ones at their "
-              "end.")
 # So does more overdue than is owed in all.
 OVERDUE_ABOVE_AR = N_("Overdue is more than the receivables: credit notes, owed to customers, "
                       "lower the receivables and count as not yet due, whatever their date.")
@@ -227,14 +223,24 @@ def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Messa
     blocks.append(_collectors(report, tr))
     notes = [tr._("as of {day} ({zone}), in {currency}", day=report.as_of, zone=timezone,
                   currency=report.currency),
-             tr._(CEI_NOTE, months=report.months, **cei_months(report))]
+             tr.ngettext("CEI = (B + S/N − E) / (B + S/N − Ec) over the N = {n} calendar "
+                         "month from {first} to {last}: B the receivables at its start, S/N "
+                         "its credit sales, E and Ec the receivables and the current ones at "
+                         "its end.",
+                         "CEI = (B + S/N − E) / (B + S/N − Ec) over the N = {n} calendar "
+                         "months from {first} to {last}: B the receivables at their start, "
+                         "S/N their average monthly credit sales, E and Ec the receivables "
+                         "and the current ones at their end.",
+                         report.months, **cei_months(report))]
     if any(below_zero(book.metrics.cei) for book in (report.portfolio, *report.collectors)):
         notes.append(tr._(CEI_BELOW_ZERO))
     if report.overdue_total > report.open_total:
         notes.append(tr._(OVERDUE_ABOVE_AR))
     if not is_month_end(report.as_of):
-        notes.append(tr._("Simple and Best Possible DSO: sales of those months and of the "
-                          "month to date, over their days."))
+        notes.append(tr.ngettext("Simple and Best Possible DSO: sales of that month and of "
+                                 "the month to date, over their days.",
+                                 "Simple and Best Possible DSO: sales of those months and of "
+                                 "the month to date, over their days.", report.months))
     if report.missing_currencies:
         notes.append(left_out_text(report, tr))
     blocks.append(context(*notes))

@@ -309,7 +309,7 @@ def test_creditbot_jobs_run_report_queues_the_week_once(engine, database_url, mo
     assert (first.exit_code, first.stdout) == (
         0, "report: ok — posted 1, already_posted 0\n1 message queued; SLACK_BOT_TOKEN is "
         "not set here, so the running bot (creditbot serve or creditbot scheduler) delivers "
-        "them\n")
+        "it\n")
     assert (again.exit_code, again.stdout) == (
         0, "report: ok — posted 0, already_posted 1\n")
     [row] = outbox(engine)

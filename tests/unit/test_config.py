@@ -202,6 +202,11 @@ def test_unreadable_configs(tmp_path, text, expected):
     ('organisation:\n  name: "Northwind\n  base_currency: USD\ndepartments: {}\n',
      "line 2, column 9: not valid YAML: a quoted value starts here and is not closed (found "
      "unexpected end of stream at line 5)"),
+    # Not the block's first key: YAML's own mark is the block's start (line 2).
+    ('organisation:\n  name: Northwind\n  base_currency: "USD\n  timezone: "UTC"\n'
+     'departments: {}\n',
+     "line 3: not valid YAML: a quote on this line is not closed, so YAML read on to line 4 "
+     "(expected <block end>, but found '<scalar>')"),
     ("roles:\n  cfo: [U0CFO00001,\n  legal: [U0LAW00001]\n",
      "line 2, column 8: not valid YAML: what starts here runs on to line 4, where YAML "
      "stopped (expected ',' or ']', but got '<stream end>'): a quote or a bracket on this "
