@@ -118,6 +118,7 @@ class CannotListen(DomainError):
 def require_free_port(port: int, host: str = "0.0.0.0") -> None:
     """Gunicorn says a taken port in eleven lines over five seconds, then exits; an
     address this host does not have, in a traceback."""
+    host = host.removeprefix("[").removesuffix("]")  # [::1], as URLs write IPv6
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
     except socket.gaierror as unknown:
@@ -130,7 +131,7 @@ def require_free_port(port: int, host: str = "0.0.0.0") -> None:
         try:
             probe.bind((host, port))
         except OSError as taken:
-            if taken.errno == errno.EADDRNOTAVAIL:
+            if taken.errno in (errno.EADDRNOTAVAIL, errno.EINVAL):
                 raise CannotListen(N_("--host {host} is no address of this machine: give one "
                                    "of its addresses, 0.0.0.0 for all or 127.0.0.1 for "
                                    "itself"), host=host) from None
@@ -143,6 +144,7 @@ def require_free_port(port: int, host: str = "0.0.0.0") -> None:
 def serve_http(port: int, workers: int, threads: int, *, scheduler: bool = True,
                host: str = "0.0.0.0") -> None:
     settings = Settings()
+    host = host.removeprefix("[").removesuffix("]")
     require_free_port(port, host)
     identity = verify_token(settings)
     warn_about_host(settings)

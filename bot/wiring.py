@@ -267,9 +267,13 @@ def build_reports(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
 
     organisation = config.organisation
     buckets = config.aging.buckets
+    # Legal's owner's line says "(legal)" only when every account on it is legal's: one
+    # who also collects (the collector role) has accounts of both kinds on one line.
+    owner = legal_owner(config, access)
+    collectors = dict(config.roles.items()).get("collector", [])
     return Reports(unit_of_work, report_queries, access, organisation.base_currency, buckets,
                    config.reports.settings(buckets), clock, organisation.zone,
-                   legal_owner(config, access))
+                   None if owner in collectors else owner)
 
 
 def build_weekly_report(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,

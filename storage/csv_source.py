@@ -95,8 +95,10 @@ class CsvFile:
             self._text = io.TextIOWrapper(self._raw, encoding=self.encoding, newline="")
             self._reader = csv.reader(self._text)
             self._line = 0
-            # The header's columns, once read: what a swallowed row looks like.
-            self._line_width = 0
+            # The fewest cells a row of this file may have, once the header is read (the
+            # importer lowers it to the kind's required columns): what a swallowed row
+            # may look like.
+            self.shortest_row = 0
             header = next(self._read(), None)
         except BaseException:
             self._raw.close()
@@ -105,7 +107,7 @@ class CsvFile:
             self.close()
             raise ImportFileError(f"{path}: the file has no header row")
         self.header = header[1]
-        self._line_width = len(self.header)
+        self.shortest_row = len(self.header)
         if len(self.header) == 1 and ";" in self.header[0]:
             self.close()
             raise ImportFileError(
@@ -146,7 +148,7 @@ class CsvFile:
                     "without a byte order mark is utf-16-le or utf-16-be)") from None
             except csv.Error as problem:
                 raise ImportFileError(f"{self.path}, line {start}: {problem}") from None
-            if self._reader.line_num > start and self._line_width > 1:
+            if self._reader.line_num > start and self.shortest_row > 1:
                 self._refuse_swallowed(start, cells)
             yield start, cells
 
@@ -156,17 +158,21 @@ class CsvFile:
         after it into one value. They would be lost without a word, the file reading as
         fewer rows; a value that only holds a line break (an address) is kept."""
         rows = sum(1 for cell in cells for line in cell.splitlines()[1:]
-                   if line.count(",") >= self._line_width - 1)
+                   if line.count(",") >= self.shortest_row - 1)
         if rows:
             end = self._reader.line_num
+            # Nothing tells a quote left open from a value that does hold such lines (an
+            # address with many commas): the file is refused either way, and the message
+            # says both ways out.
             raise ImportFileError(
                 f"{self.path}, line {start}: a quoted value opens on this line and runs on "
                 f"to line {end}, over "
                 + (f"{rows} lines shaped like rows of their own" if rows > 1 else
                    "1 line shaped like a row of its own")
-                + ": a quote "
-                "(\") is not closed. Close it, or write a quote inside a value twice, as in "
-                "\"48\"\" x 40\"\"\"; nothing was imported")
+                + ", which would be lost if its quote (\") was left open. If so, close it, "
+                "or write a quote inside a value twice, as in \"48\"\" x 40\"\"\"; if the "
+                "value does hold those lines, leave its column out of the export. Nothing "
+                "was imported")
 
     def _undecodable(self, problem: UnicodeDecodeError, near: int) -> ImportFileError:
         # The text layer decodes ahead in chunks of kilobytes, so the reader's line count

@@ -196,9 +196,13 @@ class BadDay(click.ClickException):
 
 
 class Day(click.ParamType):
-    """A day written YYYY-MM-DD, every command's date options alike."""
+    """A day written YYYY-MM-DD, every command's date options alike; ``years``: the
+    first and last year taken (aging reaches years before and after the day)."""
 
     name = "YYYY-MM-DD"
+
+    def __init__(self, years: tuple[int, int] = (1, 9999)) -> None:
+        self.years = years
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> date:
@@ -210,7 +214,7 @@ class Day(click.ParamType):
             raise BadDay(option, f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. "
                                  "2026-11-01")
         try:
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
         except ValueError:
             year, month = int(text[:4]), int(text[5:7])
             if not 1 <= month <= 12:
@@ -223,10 +227,15 @@ class Day(click.ParamType):
                 days = calendar.monthrange(year, month)[1]
                 why = f"{calendar.month_name[month]} {year} has {days} days"
             raise BadDay(option, f"{text!r} is no day of the calendar: {why}") from None
+        first, last = self.years
+        if not first <= day.year <= last:
+            raise BadDay(option, f"{text!r} is out of reach: give a day from {first} to "
+                                 f"{last}")
+        return day
 
 
 def _as_of_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--as-of", type=Day(), default=None,
+    return click.option("--as-of", type=Day(years=(1900, 9000)), default=None,
                         metavar="YYYY-MM-DD",
                         help="The day to compute for: aging, and the latest exchange rates on "
                              "or before it (default: today in the organisation's time zone).")(

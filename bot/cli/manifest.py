@@ -23,9 +23,12 @@ def manifest(request_url: str | None, socket_mode: bool) -> None:
               "serve`), or --socket-mode")
     if request_url and socket_mode:
         _fail("give --url or --socket-mode, not both: in Socket Mode Slack calls no URL")
-    if request_url and not request_url.startswith("https://"):
+    parts = urlsplit(request_url) if request_url else None
+    if parts is not None and parts.scheme.lower() != "https":
         _fail(f"Slack only calls https URLs; got {request_url}")
-    if request_url and urlsplit(request_url).path != "/slack/events":
+    if parts is not None and not parts.hostname:
+        _fail(f"--url names no host: write https://YOUR-HOST/slack/events; got {request_url}")
+    if parts is not None and parts.path != "/slack/events":
         # `creditbot serve` answers Slack at /slack/events only: any other path is a 404
         # for every command and click, seen only once the app is installed.
         _fail(f"--url must be the address of /slack/events, where `creditbot serve` answers "

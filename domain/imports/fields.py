@@ -65,7 +65,9 @@ def identifier(raw: str) -> str:
     return checked
 
 
-_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+# Zero-width (non-)joiners aside: they shape letters (Persian ZWNJ) and join emoji, so
+# an id holding one reads differently, not the same.
+_INVISIBLE = re.compile(f"(?![\u200c\u200d])[{INVISIBLE}]")
 
 
 def _not_an_amount(raw: str) -> FieldError:

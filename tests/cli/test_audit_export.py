@@ -120,6 +120,13 @@ def test_bad_dates_get_a_clear_line_and_exit_2(cli, args, expected):
     (("portfolio", "--as-of", "2026-13-01"),
      "Invalid value for '--as-of': '2026-13-01' is no day of the calendar: 13 is no month "
      "(01 to 12)"),
+    # Aging reaches years around the day: 0001-01-01 overflowed into a traceback.
+    (("portfolio", "--as-of", "0001-01-01"),
+     "Invalid value for '--as-of': '0001-01-01' is out of reach: give a day from 1900 to "
+     "9000"),
+    (("portfolio", "--as-of", "２０２６-01-05"),
+     "Invalid value for '--as-of': '２０２６-01-05' is not a date: write it as YYYY-MM-DD, "
+     "e.g. 2026-11-01"),
     (("position", "C0001", "--as-of", "31/12/2026"),
      "Invalid value for '--as-of': '31/12/2026' is not a date: write it as YYYY-MM-DD, e.g. "
      "2026-11-01"),

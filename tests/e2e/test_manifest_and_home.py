@@ -47,6 +47,15 @@ def test_a_url_serve_does_not_answer_at_is_refused_before_the_app_is_made():
         "error: --url must be the address of /slack/events, where `creditbot serve` answers "
         "Slack, e.g. https://credit.example.com/slack/events; got "
         "https://credit.example.com\n"))
+    slash = runner.invoke(main, ["manifest", "--url", URL + "/"])
+    assert slash.exit_code == 1 and slash.stderr.startswith(
+        "error: --url must be the address of /slack/events")
+    hostless = runner.invoke(main, ["manifest", "--url", "https:///slack/events"])
+    assert (hostless.exit_code, hostless.stderr) == (1, (
+        "error: --url names no host: write https://YOUR-HOST/slack/events; got "
+        "https:///slack/events\n"))
+    upper = runner.invoke(main, ["manifest", "--url", "HTTPS://CREDIT.EXAMPLE.COM/slack/events"])
+    assert upper.exit_code == 0
     both = runner.invoke(main, ["manifest", "--url", URL, "--socket-mode"])
     assert (both.exit_code, both.stderr) == (1, (
         "error: give --url or --socket-mode, not both: in Socket Mode Slack calls no URL\n"))

@@ -252,3 +252,20 @@ def test_people_outside_the_configuration_see_no_figures(report_world):
             .where(AuditRow.action.like("reports.%")).order_by(AuditRow.id))] == [
             (STRANGER, "reports.refused", "portfolio"),
             (CREDIT_MANAGER, "reports.viewed", "portfolio")]
+
+
+def test_legal_is_said_only_of_a_line_that_is_all_legals(tmp_path):
+    # Legal's owner who also collects has accounts of both kinds on one line: "(legal)"
+    # there would put a collector's own accounts under legal.
+    from bot.wiring import build_reports
+    from domain.access import CreditDataAccess
+
+    shipped = load_config(ROOT / "app.yaml")
+    assert build_reports(None, shipped, CreditDataAccess(), None).legal_owner == "U05LEGAL001"
+    text = (ROOT / "app.yaml").read_text(encoding="utf-8").replace(
+        "  collector: [U04COLLECT1, U04COLLECT2]",
+        "  collector: [U04COLLECT1, U04COLLECT2, U05LEGAL001]")
+    assert "U05LEGAL001]" in text
+    (tmp_path / "app.yaml").write_text(text, encoding="utf-8")
+    both = load_config(tmp_path / "app.yaml")
+    assert build_reports(None, both, CreditDataAccess(), None).legal_owner is None

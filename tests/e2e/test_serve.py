@@ -93,6 +93,19 @@ def test_serve_on_an_address_the_host_lacks_stops_with_one_line(tmp_path, host, 
         "give one of its addresses, 0.0.0.0 for all or 127.0.0.1 for itself")
 
 
+def test_an_ipv6_address_is_taken_in_brackets_and_a_scoped_one_it_lacks_is_refused():
+    from bot.serve import CannotListen, require_free_port
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    if socket.has_ipv6:
+        require_free_port(port, "[::1]")  # as URLs write it
+    with pytest.raises(CannotListen) as refused:
+        require_free_port(port, "fe80::1%lo")  # EINVAL, which was "port … is taken"
+    assert str(refused.value).startswith("--host fe80::1%lo is no address of this machine")
+
+
 @pytest.mark.parametrize("port", ["70000", "0", "-1"])
 def test_a_port_out_of_range_is_one_line(tmp_path, port):
     """--port 70000 printed a 29-line traceback; --port 0 was quietly $PORT or 3000."""

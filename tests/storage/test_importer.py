@@ -353,9 +353,17 @@ def test_a_quote_left_open_in_a_column_nobody_imports_refuses_the_file(
         run(engine, write_csv, "invoices", content, skip_invalid=skip_invalid)
     assert str(refused.value) == (
         f"{tmp_path / 'invoices.csv'}, line 2: a quoted value opens on this line and runs on "
-        "to line 7, over 5 lines shaped like rows of their own: a quote (\") is not "
-        "closed. Close it, or write a quote inside a value twice, as in \"48\"\" x "
-        "40\"\"\"; nothing was imported")
+        "to line 7, over 5 lines shaped like rows of their own, which would be lost if its "
+        "quote (\") was left open. If so, close it, or write a quote inside a value twice, "
+        "as in \"48\"\" x 40\"\"\"; if the value does hold those lines, leave its column "
+        "out of the export. Nothing was imported")
+    assert snapshot(engine) == before
+    # Rows that stop after their last required column are rows too.
+    short = ("invoice_id,customer_id,issue_date,due_date,amount,currency,status,memo\n"
+             'I1,C1,2026-10-01,2026-10-31,100,USD,open,"pallets 48 x 40\n'
+             "I2,C1,2026-10-01,2026-10-31,50000,USD\n")
+    with pytest.raises(ImportFileError, match="over 1 line shaped like a row of its own"):
+        run(engine, write_csv, "invoices", short, skip_invalid=skip_invalid)
     assert snapshot(engine) == before
     # A value that only holds a line break (an address, a note) is still a value.
     report = run(engine, write_csv, "invoices",

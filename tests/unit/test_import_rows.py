@@ -66,7 +66,11 @@ def test_an_id_with_an_invisible_character_is_refused():
                   ["I1", "H0\u200b01", "2026-01-01", "2026-01-31", "100", "USD"]) == [
         ("customer_id", "contains an invisible character (U+200B), which would make it a "
                         "different id that reads the same; remove it")]
-    # Letters of any script are ids as they are.
+    # Letters of any script are ids as they are, joiners that shape them included (the
+    # Persian ZWNJ, an emoji sequence's ZWJ).
+    for shaped in ("فروشگاه\u200cنو", "C-👨\u200d👩\u200d👧"):
+        assert not isinstance(parse("invoices", INVOICE_HEADER, [
+            "I1", shaped, "2026-01-01", "2026-01-31", "100", "USD"]), RowErrors)
     assert not isinstance(parse("invoices", INVOICE_HEADER, [
         "发票-1", "客户一", "2026-01-01", "2026-01-31", "100", "USD"]), RowErrors)
 
