@@ -171,9 +171,14 @@ def _within(tr: Translator, block: str, day: date, today: date) -> dict[str, str
     return {}
 
 
+# The look-alikes a message shows for formatting characters (handlers.render): an id
+# copied from one is read as the ERP wrote it.
+_AS_WRITTEN = str.maketrans({"＿": "_", "∗": "*", "∼": "~", "ˋ": "`"})
+
+
 def _invoices(raw: str | None) -> list[str]:
-    return list(dict.fromkeys(p.strip() for p in (raw or "").replace("，", ",").split(",")
-                              if p.strip()))
+    typed = (raw or "").replace("，", ",").translate(_AS_WRITTEN)
+    return list(dict.fromkeys(p.strip() for p in typed.split(",") if p.strip()))
 
 
 def _submission(kind: str, view: dict[str, Any]) -> str | None:

@@ -46,3 +46,11 @@ def test_erp_text_in_the_form_formats_and_pings_nothing():
 def test_an_account_without_open_invoices_says_so():
     view = promise_view(translator("zh-CN"), AccountForm("C1", "Acme", ()))
     assert view["blocks"][1]["elements"][0]["text"] == "没有未结发票。"
+
+
+def test_an_invoice_id_copied_from_the_form_with_its_look_alikes_is_the_erps():
+    # The form lists "_INV_x_" as "＿INV_x＿" (an underscore at a word's edge could start
+    # italics); typed back as shown, it must name the ERP's invoice.
+    from handlers.collections.modals import _invoices
+
+    assert _invoices("＿INV_x＿, SO∗7，A1, A1") == ["_INV_x_", "SO*7", "A1"]
