@@ -6,6 +6,7 @@ the account owner."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -238,6 +239,15 @@ def test_a_temporary_limits_end_is_told_in_the_language_slack_gave_the_owner(wor
     owner = "U01SALESCHO"
     world.emulator.users[owner] = User(owner, "cho", locale="zh-CN")
     world.slack.slash(owner, SALES_CHANNEL, "/credit help")  # the bot learns his language
+    # ... after its answer, in the background: the job below must find it learnt.
+    from sqlalchemy.orm import sessionmaker
+
+    from storage.slack_locales import SlackLocales
+
+    store, deadline = SlackLocales(sessionmaker(world.services.engine)), time.monotonic() + 60
+    while store.all().get(owner) != "zh-CN":
+        assert time.monotonic() < deadline, store.all()
+        time.sleep(0.05)
     approve_temporary_limit(world, deadlines)
     after = datetime(2027, 1, 1, 2, 0, tzinfo=UTC)
     with time_machine.travel(after, tick=True):

@@ -65,8 +65,10 @@ def test_an_import_and_approvals_at_once_leave_no_request_open_for_a_changed_ord
         *(lambda v=v: world.slack.submit(CREDIT_MANAGER, v, {"comment": "ok"})
           for v in views))
     assert imported.exit_code == 0, imported.output
-    assert all(a.status == 200 and "not answering" not in a.body for a in answers), [
-        a.body for a in answers]
+    # On a loaded machine a form may find the import holding SQLite's write lock past
+    # Slack's 3 s and say so ("not answering", nothing changed): the import then withdraws
+    # that request like any other whose order it changed.
+    assert all(a.status == 200 for a in answers), [a.body for a in answers]
     # Each request was decided before the import changed its order (approved, the order
     # released at what was asked), or withdrawn by it (the order held as the ERP has it).
     for n, request in enumerate(_requests(world, ids)):

@@ -240,9 +240,10 @@ def test_a_child_that_lived_a_while_is_restarted_after_the_first_wait_again():
     lives = iter([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0])
 
     def child() -> subprocess.Popen[bytes]:
+        # sleep(1), not a Python: an interpreter's start, a few tenths of a second on a
+        # loaded machine, would blur the waits measured.
         starts.append(time.monotonic())
-        return subprocess.Popen([sys.executable, "-c",
-                                 f"import time; time.sleep({next(lives, 0.0)})"])
+        return subprocess.Popen(["sleep", str(next(lives, 0.0))])
 
     supervisor = SchedulerSupervisor(child, first=0.1, cap=0.4, healthy=0.8).start()
     try:
