@@ -96,27 +96,21 @@ def test_without_until_everything_since_goes_to_the_file(cli, logged, tmp_path):
     assert not (tmp_path / "audit.csv.part").exists()
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (("--since", "30/11/2026"), "Invalid value for '--since': '30/11/2026' is not a date: "
-                                "write it as YYYY-MM-DD, e.g. 2026-11-01"),
-    (("--since", "2026-02-30"), "Invalid value for '--since': '2026-02-30' is no day of the "
-                                "calendar: February 2026 has 28 days"),
-    (("--since", "2026-13-01"), "Invalid value for '--since': '2026-13-01' is no day of the "
-                                "calendar: 13 is no month (01 to 12)"),
-    (("--since", "2026-11-30", "--until", "tomorrow"),
+_EXPORT = ("audit", "export")
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ((*_EXPORT, "--since", "30/11/2026"), "Invalid value for '--since': '30/11/2026' is not "
+                                          "a date: write it as YYYY-MM-DD, e.g. 2026-11-01"),
+    ((*_EXPORT, "--since", "2026-02-30"), "Invalid value for '--since': '2026-02-30' is no "
+                                          "day of the calendar: February 2026 has 28 days"),
+    ((*_EXPORT, "--since", "2026-11-30", "--until", "tomorrow"),
      "Invalid value for '--until': 'tomorrow' is not a date: write it as YYYY-MM-DD, e.g. "
      "2026-11-01"),
-    (("--since", "2026-11-30", "--until", "2026-11-01"),
+    ((*_EXPORT, "--since", "2026-11-30", "--until", "2026-11-01"),
      "Invalid value for '--until': 2026-11-01 is before --since 2026-11-30: the last day "
      "must be on or after the first"),
-])
-def test_bad_dates_get_a_clear_line_and_exit_2(cli, args, expected):
-    done = cli("audit", "export", *args)
-    # One line: the usage lines click prints before an error say nothing about dates.
-    assert (done.exit_code, done.output) == (2, f"Error: {expected}\n")
-
-
-@pytest.mark.parametrize(("command", "said"), [
+    # Every command's dates are judged alike (--as-of said "does not match the format").
     (("portfolio", "--as-of", "2026-13-01"),
      "Invalid value for '--as-of': '2026-13-01' is no day of the calendar: 13 is no month "
      "(01 to 12)"),
@@ -131,9 +125,10 @@ def test_bad_dates_get_a_clear_line_and_exit_2(cli, args, expected):
      "Invalid value for '--as-of': '31/12/2026' is not a date: write it as YYYY-MM-DD, e.g. "
      "2026-11-01"),
 ])
-def test_every_commands_dates_are_judged_alike(cli, command, said):
+def test_bad_dates_get_a_clear_line_and_exit_2(cli, command, expected):
     done = cli(*command)
-    assert (done.exit_code, done.output) == (2, f"Error: {said}\n")
+    # One line: the usage lines click prints before an error say nothing about dates.
+    assert (done.exit_code, done.output) == (2, f"Error: {expected}\n")
 
 
 def test_a_missing_since_gets_clicks_usage_and_exit_2(cli):
