@@ -26,6 +26,8 @@ class Member:
 class AccessDenied(DomainError):
     """``contacts`` are the people who can grant access; renderers mention them."""
 
+    locked = True
+
     def __init__(self, contacts: tuple[str, ...]) -> None:
         self.contacts = contacts
         super().__init__(

@@ -14,6 +14,9 @@ class DomainError(Exception):
     """A business rule said no. ``str(error)`` is the explanation in English (the CLI
     shows it); ``template`` and ``params`` let Slack show it in the reader's language."""
 
+    # A refusal for want of a right (shown under a lock): whom to ask is in it.
+    locked = False
+
     def __init__(self, template: str, **params: Any) -> None:
         self.template = template
         self.params = params

@@ -80,7 +80,7 @@ def explain(error: DomainError, tr: Translator, *, plain: bool = False) -> str:
         # The words only, never a value the person typed: that is quoted as it was.
         words = _COMMAND_SPAN.sub(r"\1", _MENTION.sub(r"@{\1}", words))
     text = tr.fill(words, values) if values else words
-    return ":lock: " + text if isinstance(error, AccessDenied) else text
+    return ":lock: " + text if error.locked else text
 
 
 def message_for(error: Exception, context: BoltContext) -> str:

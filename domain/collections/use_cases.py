@@ -56,6 +56,8 @@ class AssignRefused(DomainError):
 class NotAnAssigner(AssignRefused):
     """``assigners``: who may assign instead; renderers mention them as ``who``."""
 
+    locked = True
+
     def __init__(self, assigners: tuple[str, ...]) -> None:
         self.assigners = assigners
         super().__init__(N_("Only the credit managers and collections leads assign "

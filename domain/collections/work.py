@@ -171,6 +171,8 @@ class Worklist:
 class NotAnOverseer(DomainError):
     """Someone other than the lead or an assigner asked for another collector's list."""
 
+    locked = True
+
     def __init__(self, overseers: Sequence[str]) -> None:
         self.overseers = tuple(overseers)
         super().__init__(N_("Another collector's list is for the collections lead and those "

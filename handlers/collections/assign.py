@@ -78,10 +78,6 @@ def people_in(text: str) -> tuple[list[str], str]:
     return found, _PEOPLE.sub(" ", text)
 
 
-def _refusal(error: DomainError, tr: Translator) -> str:
-    return (":lock: " if isinstance(error, NotAnAssigner) else "") + explain(error, tr)
-
-
 def answer(done: Assigned, tr: Translator) -> Message:
     customer = done.customer
     name = erp_text(names(customer, tr)[0], NAME)
@@ -112,7 +108,7 @@ def assign(context: BoltContext, text: str) -> Message:
     try:
         done = deps.assignments.assign(context["member"], *typed)
     except NotAnAssigner as refused:
-        reply = _refusal(refused, tr)
+        reply = explain(refused, tr)
         return message(reply, [section(reply)])
     except CustomerLookupError as unclear:
         raise which_customer(unclear, "assign", "@maria") from None
@@ -125,7 +121,7 @@ def unassign(context: BoltContext, text: str) -> Message:
     try:
         done = deps.assignments.unassign(context["member"], text.strip())
     except NotAnAssigner as refused:
-        reply = _refusal(refused, tr)
+        reply = explain(refused, tr)
         return message(reply, [section(reply)])
     except CustomerLookupError as unclear:
         raise which_customer(unclear, "unassign") from None
@@ -169,7 +165,7 @@ def on_assign_collector(body: dict[str, Any], context: BoltContext) -> None:
     member = context["member"]
     if not deps.assignments.may_assign(member):
         deps.access.require(member)
-        context["reply"](_refusal(NotAnAssigner(tuple(sorted(
+        context["reply"](explain(NotAnAssigner(tuple(sorted(
             deps.assignments.rules.assigners))), tr))
         return
     customer_id = context["payload"].id
@@ -195,7 +191,7 @@ def submit_assign(view: dict[str, Any], context: BoltContext) -> Submitted:
     except AccessDenied:
         raise
     except DomainError as refused:
-        return {COLLECTOR: _refusal(refused, tr)}
+        return {COLLECTOR: explain(refused, tr)}
     return lambda: confirm(context, form.channel, done)
 
 

@@ -52,7 +52,7 @@ def _listed(context: BoltContext, page: int, collector: str | None) -> Message:
     try:
         listed = deps.collecting.worklist(context["member"], page, collector)
     except NotAnOverseer as refused:
-        text = ":lock: " + explain(refused, tr)
+        text = explain(refused, tr)
         return message(text, [section(text)])
     shown = listed.page
     # Past the end, the last page is shown, and said to be the last.

@@ -38,7 +38,7 @@ from handlers.errors import field_error
 from handlers.i18n import Translator
 from handlers.modals import date_input, modal, option, select, submitted, text_input, user_input
 from handlers.registry import Submitted, View
-from handlers.render import context, erp_text, section
+from handlers.render import as_written, context, erp_text, section
 
 LOG_VIEW, PROMISE_VIEW, DISPUTE_VIEW, LEGAL_VIEW = (
     "collect_log_form", "collect_promise_form", "collect_dispute_form", "collect_legal_form")
@@ -171,13 +171,9 @@ def _within(tr: Translator, block: str, day: date, today: date) -> dict[str, str
     return {}
 
 
-# The look-alikes a message shows for formatting characters (handlers.render): an id
-# copied from one is read as the ERP wrote it.
-_AS_WRITTEN = str.maketrans({"＿": "_", "∗": "*", "∼": "~", "ˋ": "`"})
-
-
 def _invoices(raw: str | None) -> list[str]:
-    typed = (raw or "").replace("，", ",").translate(_AS_WRITTEN)
+    # An id copied from the form's list, look-alikes and all, is the ERP's.
+    typed = as_written((raw or "").replace("，", ","))
     return list(dict.fromkeys(p.strip() for p in typed.split(",") if p.strip()))
 
 

@@ -30,6 +30,7 @@ from handlers.render import (
     BLOCKS_PER_MESSAGE,
     SECTION_TEXT,
     Block,
+    as_written,
     context,
     erp_text,
     header,
@@ -222,8 +223,6 @@ def _unformatted(text: str) -> str:
     text = re.sub(r"<!date\^\d+\^[^|]*\|([^>]*)>", r"\1", text)
     # Then the look-alikes that kept names from formatting in Slack are their own
     # characters again: a calendar shows text as it is.
-    return text.replace("*", "").replace("`", "").replace("&lt;", "<").replace(
-        "&gt;", ">").replace("&amp;", "&").translate(_LOOK_ALIKES)
-
-
-_LOOK_ALIKES = str.maketrans({"∗": "*", "＿": "_", "∼": "~", "ˋ": "`"})
+    text = text.replace("*", "").replace("`", "").replace("&lt;", "<").replace(
+        "&gt;", ">").replace("&amp;", "&")
+    return as_written(text)
