@@ -12,6 +12,12 @@ hands out a file id and an upload URL on this server, the bytes are POSTed there
 ``files.completeUploadExternal`` shares the uploaded files in a channel with an
 ``initial_comment``. ``files`` keeps each file (name, title, bytes), ``shares`` what was
 shared where.
+
+Channels can be read back as on Slack (``conversations.history``, and a thread's
+``conversations.replies``), each post with the message metadata it was sent with: that
+is how the bot finds a post whose answer it never got, and posts it once. Started with
+``history_scopes=False`` the emulator answers those two as a workspace that did not grant
+the ``*:history`` scopes (``missing_scope``).
 """
 
 from __future__ import annotations
@@ -97,9 +103,10 @@ class User:
 
 class SlackEmulator:
     def __init__(self, token: str = "xoxb-sandbox", host: str = "127.0.0.1", port: int = 0,
-                 users: dict[str, User] | None = None) -> None:
+                 users: dict[str, User] | None = None, history_scopes: bool = True) -> None:
         self.token = token
         self.users = users or {}
+        self.history_scopes = history_scopes
         self.calls: list[Call] = []
         self.channels: dict[str, list[dict[str, Any]]] = defaultdict(list)
         # Channels the bot has not been invited to: posting there fails as on Slack.
@@ -229,6 +236,10 @@ class SlackEmulator:
                 return {"ok": False, "error": "not_in_channel"}
             message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts,
                        "text": args.get("text", ""), "blocks": Call(method, args, None).blocks}
+            metadata = args.get("metadata")
+            if metadata:
+                message["metadata"] = (json.loads(metadata) if isinstance(metadata, str)
+                                       else metadata)
             if args.get("thread_ts"):
                 message["thread_ts"] = args["thread_ts"]
             with self._lock:
@@ -268,6 +279,8 @@ class SlackEmulator:
             return self._upload_url(args)
         if method == "files.completeUploadExternal":
             return self._complete_upload(args, ts)
+        if method in {"conversations.history", "conversations.replies"}:
+            return self._read(method, args)
         if method == "conversations.open":
             users = str(args.get("users", ""))
             channel = "D" + users.replace(",", "")[1:12]
@@ -275,6 +288,29 @@ class SlackEmulator:
                 self.direct_messages[channel] = users
             return {"ok": True, "channel": {"id": channel}}
         return {"ok": False, "error": "unknown_method"}
+
+    def _read(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """A channel's messages newest first, without the replies in threads
+        (``conversations.history``), or one thread's: its parent and replies, oldest first
+        (``conversations.replies``); either from ``oldest`` on."""
+        if not self.history_scopes:
+            return {"ok": False, "error": "missing_scope"}
+        try:
+            oldest = float(args.get("oldest") or 0)
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        thread = args.get("ts")
+        if method == "conversations.replies" and not thread:
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            messages = [m for m in self.channels.get(str(args.get("channel")), [])
+                        if float(m["ts"]) >= oldest
+                        and (m.get("thread_ts", m["ts"]) == m["ts"]
+                             if method == "conversations.history"
+                             else thread in (m["ts"], m.get("thread_ts")))]
+        if method == "conversations.history":
+            messages.reverse()
+        return {"ok": True, "messages": messages, "has_more": False}
 
     def _upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
         filename = str(args.get("filename") or "")

@@ -63,7 +63,7 @@ from storage.models import (
     OutboxRow,
 )
 from storage.outbox import OutboxStore
-from tests.e2e.outbox_world import FakeClock, HistoryEmulator
+from tests.e2e.outbox_world import FakeClock
 
 TOKEN = "xoxb-alerts-e2e"
 SECRET = "alerts-e2e-signing-secret"
@@ -341,7 +341,7 @@ def posted_outbox_ids(emulator: SlackEmulator) -> Counter[int]:
     return found
 
 
-class FlakyEmulator(HistoryEmulator):
+class FlakyEmulator(SlackEmulator):
     """The emulator with history, that also knows when no request is in flight: a post
     answered too late for the client is still being worked on until it is recorded.
     It stops within 50 ms rather than the half second of serve_forever's default poll."""
@@ -512,11 +512,15 @@ class AlertsWorld:
 
 
 def make_sender(engine: Engine, emulator: SlackEmulator, clock: FakeClock,
-                **options: Any) -> Sender:
+                timeout: int = 10, **options: Any) -> Sender:
+    """A sender on the test's clock; ``timeout``: how long it waits for each answer (a
+    loaded machine's emulator can take over a second, so only the tests of timeouts wait
+    less)."""
     settings: dict[str, Any] = {"admin_channel": ADMINS, "owner": "alerts-test-sender",
                                 "settle": timedelta(seconds=5)}
     settings.update(options)
-    return Sender(OutboxStore(engine), delivery_client(TOKEN, emulator.api_url, timeout=1),
+    return Sender(OutboxStore(engine), delivery_client(TOKEN, emulator.api_url,
+                                                       timeout=timeout),
                   clock=clock, **settings)
 
 

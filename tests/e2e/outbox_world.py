@@ -1,5 +1,5 @@
-"""What the delivery tests share: an emulator that can read channels back, a clock the
-test moves, and a sender wired to both."""
+"""What the delivery tests share: a clock the test moves, and what the emulator was
+asked to post."""
 
 from __future__ import annotations
 
@@ -9,32 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.sandbox.emulator import SlackEmulator
-
-
-class HistoryEmulator(SlackEmulator):
-    """The emulator plus what Slack does and the shared emulator does not: message
-    metadata kept with a post, and conversations.history / conversations.replies."""
-
-    def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        if method in {"conversations.history", "conversations.replies"}:
-            oldest = float(args.get("oldest") or 0)
-            with self._lock:
-                messages = [m for m in self.channels.get(str(args.get("channel")), [])
-                            if float(m["ts"]) >= oldest
-                            and (method == "conversations.history" or m.get("thread_ts")
-                                 == args.get("ts") or m["ts"] == args.get("ts"))]
-            return {"ok": True, "messages": list(reversed(messages)), "has_more": False}
-        answer = super().answer(method, args)
-        if method == "chat.postMessage" and answer.get("ok"):
-            metadata = args.get("metadata")
-            metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
-            with self._lock:
-                for message in self.channels[str(args["channel"])]:
-                    if message["ts"] == answer["ts"]:
-                        message["metadata"] = metadata
-                        if args.get("thread_ts"):
-                            message["thread_ts"] = args["thread_ts"]
-        return answer
 
 
 class FakeClock:

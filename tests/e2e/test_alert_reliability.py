@@ -125,8 +125,8 @@ def test_slack_failing_every_way_during_a_long_digest_posts_each_page_once(alert
 
     # One row a pass, so that the second round meets the pages of the threads; the
     # backoff's jitter seeded, so that the order of the retries is always the same.
-    sender = make_sender(alerts.engine, emulator, alerts.sender_clock, batch_size=1,
-                         rng=random.Random(8))
+    sender = make_sender(alerts.engine, emulator, alerts.sender_clock, timeout=1,
+                         batch_size=1, rng=random.Random(8))
     drain(sender, alerts.sender_clock, between=between)
 
     statuses = [c.status for c in emulator.calls_to("chat.postMessage")]

@@ -58,7 +58,7 @@ def test_overdue_invoices_reach_each_channel_as_one_short_digest(services: Servi
     with SlackEmulator(token=TOKEN) as emulator:
         clock = FakeClock()
         sender = Sender(OutboxStore(services.engine),
-                        delivery_client(TOKEN, emulator.api_url, timeout=2), clock=clock,
+                        delivery_client(TOKEN, emulator.api_url, timeout=10), clock=clock,
                         owner="fanout-test")
         delivered = DeliveryReport()
         for _ in range(10):

@@ -53,7 +53,7 @@ class Deadlines:
         self.context = job_context(self.engine, load_config(config_path), clock=self.clock)
         self.sender_clock = FakeClock()
         self.sender = Sender(OutboxStore(self.engine),
-                             delivery_client(TOKEN, world.emulator.api_url, timeout=1),
+                             delivery_client(TOKEN, world.emulator.api_url, timeout=10),
                              clock=self.sender_clock, admin_channel=None,
                              owner="deadlines-test", settle=timedelta(seconds=5))
 

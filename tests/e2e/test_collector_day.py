@@ -40,7 +40,7 @@ CUSTOMER = "C0041"  # Fenwick Retail Group: GBP, overdue in three buckets on NOW
 def deliver(world: Any) -> None:
     clock = FakeClock()
     sender = Sender(OutboxStore(world.services.engine),
-                    delivery_client(TOKEN, world.emulator.api_url, timeout=1),
+                    delivery_client(TOKEN, world.emulator.api_url, timeout=10),
                     owner="collections-test", clock=clock, settle=timedelta(seconds=5))
     drain(sender, clock)
 

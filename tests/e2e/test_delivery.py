@@ -18,7 +18,7 @@ from handlers.delivery.sender import DeliveryReport, Sender, delivery_client
 from storage.models import OutboxRow
 from storage.outbox import OutboxStore
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
-from tests.e2e.outbox_world import FakeClock, HistoryEmulator, outbox_ids, posts
+from tests.e2e.outbox_world import FakeClock, outbox_ids, posts
 
 TOKEN = "xoxb-delivery"
 ALERTS = "C0ALERTS01"
@@ -29,7 +29,7 @@ AMY = "U01SALESAMY"
 
 @pytest.fixture
 def emulator() -> Iterator[SlackEmulator]:
-    with HistoryEmulator(token=TOKEN) as emulator:
+    with SlackEmulator(token=TOKEN) as emulator:
         yield emulator
 
 
@@ -192,9 +192,9 @@ def test_a_post_answered_after_the_timeout_is_found_not_posted_again(engine, emu
 
 
 def test_without_a_readable_history_an_unanswered_post_is_posted_again(engine, clock):
-    # At least once: the shared emulator, like a workspace without the history scopes,
+    # At least once: in a workspace that did not grant the history scopes the channel
     # cannot be read back, so the sender posts again rather than lose the message.
-    with SlackEmulator(token=TOKEN) as plain:
+    with SlackEmulator(token=TOKEN, history_scopes=False) as plain:
         sender = make_sender(engine, plain, clock)
         [one] = queue(engine, note("slow Slack"))
         plain.fail("chat.postMessage", "slow", 1, delay=2.0)

@@ -16,7 +16,7 @@ from bot.sandbox.emulator import SlackEmulator
 from domain.messages import Attachment, OutgoingMessage
 from handlers.delivery.sender import DeliveryReport, Sender
 from handlers.reports.charts import AgingBar, DsoPoint, aging_chart, dso_chart
-from tests.e2e.outbox_world import FakeClock, HistoryEmulator, posts
+from tests.e2e.outbox_world import FakeClock, posts
 from tests.e2e.test_delivery import ADMINS, TOKEN, drain, make_sender, queue, row
 
 FINANCE = "C02FINANCE0"
@@ -25,7 +25,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture
 def emulator() -> Iterator[SlackEmulator]:
-    with HistoryEmulator(token=TOKEN) as emulator:
+    with SlackEmulator(token=TOKEN) as emulator:
         yield emulator
 
 

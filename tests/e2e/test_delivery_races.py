@@ -22,7 +22,7 @@ from handlers.delivery.sender import DeliveryReport, Sender, delivery_client
 from storage.models import OutboxRow
 from storage.outbox import OutboxStore
 from tests.conftest import ROOT
-from tests.e2e.outbox_world import FakeClock, HistoryEmulator, outbox_ids
+from tests.e2e.outbox_world import FakeClock, outbox_ids
 
 TOKEN = "xoxb-delivery"
 
@@ -89,7 +89,7 @@ def test_two_sender_processes_deliver_each_row_once(database_url, engine, emulat
 @pytest.mark.parametrize("readable", [False, True], ids=["plain", "history"])
 def test_a_sender_killed_mid_batch_loses_nothing_and_repeats_at_most_one(
         database_url, engine, readable):
-    emulator = (HistoryEmulator if readable else SlackEmulator)(token=TOKEN).start()
+    emulator = SlackEmulator(token=TOKEN, history_scopes=readable).start()
     try:
         ids = queue_many(engine, 30, channels=6)
         # Every post takes 0.2 s: the kill lands while one is in flight.

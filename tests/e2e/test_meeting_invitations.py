@@ -53,7 +53,7 @@ WHEN = token(STARTS, "Dec 1, 2026, 10:00 AM")
 def deliver(world: World) -> None:
     clock = FakeClock()
     sender = Sender(OutboxStore(world.services.engine),
-                    delivery_client(TOKEN, world.emulator.api_url, timeout=1),
+                    delivery_client(TOKEN, world.emulator.api_url, timeout=10),
                     owner="meetings-test", clock=clock, settle=timedelta(seconds=5))
     drain(sender, clock)
 

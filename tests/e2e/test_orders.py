@@ -48,7 +48,7 @@ def audit(world: Any, action: str) -> list[AuditRow]:
 def deliver(world: Any) -> None:
     clock = FakeClock()
     sender = Sender(OutboxStore(world.services.engine),
-                    delivery_client(TOKEN, world.emulator.api_url, timeout=1),
+                    delivery_client(TOKEN, world.emulator.api_url, timeout=10),
                     owner="orders-test", clock=clock, settle=timedelta(seconds=5))
     drain(sender, clock)
 

@@ -24,7 +24,7 @@ from handlers.registry import Job
 from storage.models import CustomerRow, InvoiceRow
 from storage.outbox import OutboxStore
 from tests.e2e.alerts_world import audit, outbox
-from tests.e2e.outbox_world import FakeClock, HistoryEmulator
+from tests.e2e.outbox_world import FakeClock
 
 TOKEN = "xoxb-report-e2e"
 FINANCE = "C0FINANCE01"
@@ -98,7 +98,7 @@ def report_job() -> Job:
 
 @pytest.fixture
 def emulator() -> Iterator[SlackEmulator]:
-    with HistoryEmulator(token=TOKEN) as emulator:
+    with SlackEmulator(token=TOKEN) as emulator:
         yield emulator
 
 
