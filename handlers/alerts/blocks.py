@@ -203,11 +203,9 @@ class DigestBlocks:
         announcement = line.announcement
         alert = announcement.alert
         who = f"*{_name(alert, name)}* · {erp_text(alert.subject.customer_id, ID)}"
-        if alert.subject.collector and alert.type in ASSIGNABLE:
-            # Not naming them: a mention in a channel post notifies, every morning, for
-            # every line (their own list comes by direct message).
-            who += " · " + tr._(_COLLECTION.get(alert.subject.collection or "",
-                                                _COLLECTION["open"]))
+        collecting = _collecting(tr, alert)
+        if collecting:
+            who += " · " + collecting
         parts = [who, _figures(tr, alert, detailed=True), _change(tr, announcement)]
         answered = answers(tr, line.state, self.zone)
         if answered:
@@ -421,6 +419,9 @@ def compact(tr: Translator, line: DigestLine, zone: tzinfo, form: Form = Form.FU
             f"{_figures(tr, alert)}")
     if short:
         return clip(body, COMPACT_LINE)
+    collecting = _collecting(tr, alert)
+    if collecting:
+        body += f" · {collecting}"
     body += f" · {_change(tr, line.announcement)}"
     answered = answers(tr, line.state, zone, moment=False)
     text = f"{body}  {answered}" if answered else body
@@ -444,6 +445,15 @@ _COLLECTION = {"open": N_("collector assigned"),
                "promised": N_("collector assigned · payment promised"),
                "disputed": N_("collector assigned · invoices disputed"),
                "escalated": N_("with legal")}
+
+
+def _collecting(tr: Translator, alert: Alert) -> str | None:
+    """How far collecting the line's account has gone, if someone collects it. Not
+    naming the collector: a mention in a channel post notifies, every morning, for every
+    line (their own list comes by direct message)."""
+    if not (alert.subject.collector and alert.type in ASSIGNABLE):
+        return None
+    return tr._(_COLLECTION.get(alert.subject.collection or "", _COLLECTION["open"]))
 
 
 def _buttons(tr: Translator, digest_id: int, line: DigestLine, assign: bool = True,

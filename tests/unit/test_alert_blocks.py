@@ -419,6 +419,25 @@ def test_an_accounts_line_says_how_far_collecting_it_has_gone(
         f"*Acme Industrial Supply* · C0001 · {zh}")
 
 
+@pytest.mark.parametrize(("status", "en", "zh"), [
+    ("promised", "collector assigned · payment promised", "已分配催收员 · 已承诺付款"),
+    ("escalated", "with legal", "法务处理中"),
+])
+def test_a_thread_line_says_how_far_collecting_it_has_gone_too(
+        status: str, en: str, zh: str) -> None:
+    # The eleventh line on is read in the thread: it says it as the first ten do.
+    lines = many(11)
+    last = lines[-1].announcement.alert
+    lines[-1] = line(dataclasses.replace(last, subject=dataclasses.replace(
+        last.subject, collector="U04COLLECT1", collection=status)))
+    amount = f"1,{last.amount.amount - 1000:03}.00"
+    who = f"• *{last.subject.name}* ({last.subject.customer_id}) — "
+    assert mrkdwn_texts(render(lines)[1])[1].split("\n")[-1] == (
+        f"{who}${amount} overdue · oldest 45 days past due · {en} · New")
+    assert mrkdwn_texts(render(lines, "zh-CN")[1])[1].split("\n")[-1] == (
+        f"{who}逾期 US${amount} · 最早一笔已逾期 45 天 · {zh} · 新增")
+
+
 def test_a_crowded_first_page_gives_up_share_menus_before_assign_collector():
     def extras(page: Page) -> list[tuple[bool, bool]]:
         return [("Assign collector" in labels, "Share with another department…" in labels)
