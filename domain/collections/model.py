@@ -84,6 +84,9 @@ class PromiseState(StrEnum):
     OPEN = "open"      # not due yet, or due and not checked yet
     KEPT = "kept"
     BROKEN = "broken"
+    # A later promise for the same money took its place (the customer asked for more
+    # time, or the same promise was recorded twice): never checked, never counted.
+    REPLACED = "replaced"
 
 
 @dataclass(frozen=True)

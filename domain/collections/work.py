@@ -152,10 +152,37 @@ class PromiseCurrency(FieldProblem):
 
 
 class PromiseTooLarge(FieldProblem):
-    def __init__(self, customer: str, amount: Money, open_: Money) -> None:
-        super().__init__(AMOUNT, N_("{amount} is more than {customer} has open ({open}): "
-                                    "promise at most the open amount."),
-                         amount=amount, customer=customer, open=open_)
+    """More than the named invoices (none named: the account) have open."""
+
+    def __init__(self, customer: str, amount: Money, open_: Money,
+                 invoices: Sequence[str] = ()) -> None:
+        if not invoices:
+            super().__init__(AMOUNT, N_("{amount} is more than {customer} has open ({open}): "
+                                        "promise at most the open amount."),
+                             amount=amount, customer=customer, open=open_)
+        elif len(invoices) == 1:
+            super().__init__(AMOUNT, N_("{amount} is more than {invoices} has open ({open}): "
+                                        "promise at most that, or name more invoices."),
+                             amount=amount, invoices=invoices[0], open=open_)
+        else:
+            super().__init__(AMOUNT, N_("{amount} is more than {invoices} have open together "
+                                        "({open}): promise at most that, or name more "
+                                        "invoices."),
+                             amount=amount, invoices=Listed(invoices), open=open_)
+
+
+@dataclass(frozen=True)
+class Promised:
+    """A promise recorded, and the open ones of the same account it took the place of:
+    those naming any of its invoices, or the whole account (as it does, naming none)."""
+
+    promise: Promise
+    replaced: tuple[Promise, ...] = ()
+
+
+def _same_money(earlier: Promise, invoice_ids: Sequence[str]) -> bool:
+    return not earlier.invoice_ids or not invoice_ids or \
+        bool(set(earlier.invoice_ids) & set(invoice_ids))
 
 
 @dataclass(frozen=True)
@@ -445,9 +472,10 @@ class CollectorsDay:
         return action
 
     def promise(self, actor: Member, customer_id: str, amount: Money, due_on: date,
-                invoice_ids: Sequence[str] = (), submission: str | None = None) -> Promise:
+                invoice_ids: Sequence[str] = (), submission: str | None = None) -> Promised:
         """``submission``: the form's key (its view id), so that the same form sent
-        twice records one promise (``AlreadyRecorded`` the second time)."""
+        twice records one promise (``AlreadyRecorded`` the second time). An open promise
+        for the same money is replaced, not left to be broken beside the new one."""
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
@@ -458,6 +486,11 @@ class CollectorsDay:
                                                         invoice_ids)
             if problems:
                 raise FormRefused(problems)
+            replaced = tuple(
+                uow.collections.save_promise(replace(
+                    earlier, state=PromiseState.REPLACED, checked_at=now))
+                for earlier in uow.collections.promises(customer_id)
+                if earlier.state is PromiseState.OPEN and _same_money(earlier, invoice_ids))
             made = uow.collections.add_promise(Promise(
                 customer_id, amount, due_on, tuple(invoice_ids), PromiseState.OPEN,
                 actor.user_id, now))
@@ -474,9 +507,10 @@ class CollectorsDay:
                 "promise_id": made.id, "amount": str(amount.amount),
                 "currency": amount.currency, "due_on": str(due_on),
                 # What the promised invoices owed then: the check measures payment from it.
-                "open_then": {i.invoice_id: str(i.open_amount.amount) for i in invoices}}))
+                "open_then": {i.invoice_id: str(i.open_amount.amount) for i in invoices},
+                "replaces": [earlier.id for earlier in replaced]}))
             uow.commit()
-        return made
+        return Promised(made, replaced)
 
     def _tell_collector(self, uow: UnitOfWork, assignment: Assignment, actor: Member,
                         record: CollectionAction | Promise) -> None:
@@ -521,7 +555,8 @@ class CollectorsDay:
                           if i.open_amount.currency == amount.currency), Decimal(0)),
                      amount.currency)
         if amount.amount > left.amount:
-            problems.append(PromiseTooLarge(customer_id, amount, left))
+            problems.append(PromiseTooLarge(customer_id, amount, left,
+                                            [i.invoice_id for i in named]))
         return named, problems
 
     def dispute(self, actor: Member, customer_id: str, invoice_ids: Sequence[str],

@@ -27,6 +27,7 @@ from domain.collections.work import (
 )
 from domain.errors import FormRefused
 from domain.money import Money
+from domain.text import Listed
 from handlers.collections.blocks import (
     KINDS,
     AccountValue,
@@ -278,15 +279,27 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
             errors.setdefault(problem.where, field_error(problem, tr))
         return errors
     try:
-        deps.collecting.promise(context["member"], customer, amount, due, invoices,
-                                submission=_submission("promise", view))
+        promised = deps.collecting.promise(context["member"], customer, amount, due, invoices,
+                                           submission=_submission("promise", view))
     except AlreadyRecorded:
         return None  # the same form sent twice: the first one is the record
     except FormRefused as refused:
         return {where: field_error(problem, tr)
                 for where, problem in refused.by_field().items()}
-    return _done(context, tr._("Promise recorded: {customer} pays {amount} by {day}.",
-                               customer=_named(deps, customer, tr), amount=amount, day=due))
+    done = tr._("Promise recorded: {customer} pays {amount} by {day}.",
+                customer=_named(deps, customer, tr), amount=amount, day=due)
+    if promised.replaced:
+        # Said, so that a promise recorded twice, or one renegotiated, shows what went.
+        earlier = Listed(tr._("{amount} by {day} (recorded by <@{who}> on {when})",
+                              amount=p.amount, day=p.due_on, who=p.made_by,
+                              when=p.made_at.date())
+                         for p in promised.replaced)
+        done += " " + tr.ngettext(
+            "It replaces the open promise of {promises}: only the new one is checked and "
+            "counted.",
+            "It replaces the open promises of {promises}: only the new one is checked and "
+            "counted.", len(promised.replaced), promises=earlier)
+    return _done(context, done)
 
 
 def submit_dispute(view: dict[str, Any], context: BoltContext) -> Submitted:

@@ -64,8 +64,8 @@ def test_a_promise_in_another_currency_above_the_open_amount_or_years_ahead_is_r
     open_ = f"£{oldest.open_amount:,.2f}"
     assert errors(fill(world, "Promise to pay", {"amount": "999999999", "due": soon,
                                                  "invoices": oldest.invoice_id})) == {
-        "amount": f"£999,999,999.00 is more than C0041 has open ({open_}): promise at most "
-                  "the open amount."}
+        "amount": f"£999,999,999.00 is more than {oldest.invoice_id} has open ({open_}): "
+                  "promise at most that, or name more invoices."}
     assert errors(fill(world, "Promise to pay", {"amount": "GBP 1k",
                                                  "due": "2036-12-03"})) == {
         "due": "Dec 3, 2036 is more than a year ahead: pick a day on or before "
@@ -151,6 +151,53 @@ def test_a_call_logged_without_a_next_date_keeps_the_step_due(world):
 
 def _open(world: Any) -> Decimal:
     return sum((i.open_amount for i in invoices(world)), Decimal(0))
+
+
+def test_an_amount_above_the_named_invoices_names_them_not_the_account(world):
+    # "more than C0013 has open ($798.45)" was the one invoice named, not the account.
+    assign(world)
+    first, second = invoices(world)[:2]
+    together = f"£{first.open_amount + second.open_amount:,.2f}"
+    soon = str(NOW.date() + timedelta(days=2))
+    assert errors(fill(world, "Promise to pay", {
+        "amount": "999999999", "due": soon,
+        "invoices": f"{first.invoice_id}, {second.invoice_id}, INV-9999"})) == {
+        "amount": f"£999,999,999.00 is more than {first.invoice_id}, {second.invoice_id} "
+                  f"have open together ({together}): promise at most that, or name more "
+                  "invoices.",
+        "invoices": "INV-9999 is not an open invoice of C0041: name invoices from the "
+                    "account's open ones, separated by commas."}
+
+
+def test_a_second_promise_for_the_same_money_replaces_the_first(world):
+    # The same promise recorded from two forms was checked twice: two broken promises,
+    # two messages to the owner, "1 kept, 2 broken" in the report for one promise.
+    assign(world)
+    oldest, other = invoices(world)[:2]
+    due = str(NOW.date() + timedelta(days=2))
+    terms = {"amount": "GBP 50k", "due": due, "invoices": oldest.invoice_id}
+    assert fill(world, "Promise to pay", terms).body == ""
+    confirmed(world, COLLECTOR)
+    assert fill(world, "Promise to pay", terms).body == ""
+    # Another invoice's promise is money of its own: it replaces nothing.
+    assert fill(world, "Promise to pay", {"amount": "GBP 1k", "due": due,
+                                          "invoices": other.invoice_id}).body == ""
+    deadline = time.monotonic() + 5
+    while len(dms(world, COLLECTOR)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert dms(world, COLLECTOR) == [
+        "Promise recorded: *Fenwick Retail Group* (C0041) pays £50,000.00 by Dec 1, 2026.",
+        "Promise recorded: *Fenwick Retail Group* (C0041) pays £50,000.00 by Dec 1, 2026. "
+        f"It replaces the open promise of £50,000.00 by Dec 1, 2026 (recorded by <@{COLLECTOR}> "
+        "on Nov 29, 2026): only the new one is checked and counted.",
+        "Promise recorded: *Fenwick Retail Group* (C0041) pays £1,000.00 by Dec 1, 2026."]
+    replaced = [details["replaces"] for action, _, details in audit(world)
+                if action == "collections.promised"]
+    assert len(replaced) == 3 and replaced[0] == replaced[2] == [] and len(replaced[1]) == 1
+    with time_machine.travel(NOW + timedelta(days=6), tick=True):
+        context = job_context(world.services.engine, world.services.config)
+        assert run_job(world.services.engine, JOB, context, "test").counts[
+            "promises_broken"] == 2  # the second £50k and the £1k, not the first
 
 
 def test_a_kept_promise_is_told_to_the_collector(world):

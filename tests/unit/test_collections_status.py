@@ -51,11 +51,12 @@ def test_a_promise_checked_during_a_dispute_leaves_the_account_disputed(
     assert status(uow, "C1") is AssignmentStatus.PROMISED
     opened = day.dispute(MEI, "C1", ["I2"], "wrong price", "sales", "U0SALES001")
     assert status(uow, "C1") is AssignmentStatus.DISPUTED
-    # A promise made while the dispute is open does not hide it either.
+    # A promise made while the dispute is open does not hide it either (it replaces the
+    # first, which named the same invoice).
     day.promise(MEI, "C1", usd(100), TODAY + timedelta(days=1), ["I1"])
     assert status(uow, "C1") is AssignmentStatus.DISPUTED
-    clock[0] = NOW + timedelta(days=10)  # both promises broken: I1 is still open
-    assert CollectionsJob(day).run().broken == 2
+    clock[0] = NOW + timedelta(days=10)  # the promise broken: I1 is still open
+    assert CollectionsJob(day).run().broken == 1
     assert status(uow, "C1") is AssignmentStatus.DISPUTED
     day.resolve_dispute(MEI, opened.id, "C1", "credit note issued")
     assert status(uow, "C1") is AssignmentStatus.OPEN

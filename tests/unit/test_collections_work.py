@@ -264,7 +264,7 @@ def test_a_logged_call_sets_the_next_date_and_the_nudge_comes_once(
 def test_a_promise_broken_after_grace_tells_collector_and_owner_once(
         day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
         clock: list[datetime]) -> None:
-    made = day.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"])
+    made = day.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"]).promise
     job = CollectionsJob(day)
     clock[0] = NOW + timedelta(days=5)  # due + 2 grace days: still the last day to pay
     assert job.run().broken == 0
@@ -282,7 +282,7 @@ def test_a_promise_broken_on_an_account_no_longer_assigned_is_still_told(
         clock: list[datetime]) -> None:
     # Legal's outcome (or an unassign) closed the assignment: the broken promise was
     # recorded, and nobody told, the account's owner included.
-    made = day.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"])
+    made = day.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"]).promise
     assignment = uow.collections.open_assignment("C2")
     with uow:
         uow.collections.save_assignment(replace(assignment, status=AssignmentStatus.CLOSED,
@@ -538,3 +538,29 @@ def test_a_promise_keeps_an_earlier_next_step_still_to_come(
     with uow:
         assert uow.collections.open_assignment("C1").next_action_on == TODAY + timedelta(
             days=8)
+
+
+def test_a_promise_replaces_the_open_ones_for_the_same_money_only(
+        day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
+    first = day.promise(MEI, "C1", usd(1000), TODAY + timedelta(days=3), ["I1"]).promise
+    other = day.promise(MEI, "C1", usd(500), TODAY + timedelta(days=3), ["I2"])
+    assert other.replaced == ()  # another invoice: money of its own
+    again = day.promise(MEI, "C1", usd(900), TODAY + timedelta(days=9), ["I1"])
+    assert [p.id for p in again.replaced] == [first.id]
+    # Naming no invoice, a promise is for the account: it replaces every open one.
+    whole = day.promise(MEI, "C1", usd(1200), TODAY + timedelta(days=10), [])
+    assert sorted(p.id for p in whole.replaced) == sorted((other.promise.id,
+                                                            again.promise.id))
+    states = {p.id: p.state for p in uow.collections.promises("C1")}
+    assert states == {first.id: PromiseState.REPLACED, other.promise.id: PromiseState.REPLACED,
+                      again.promise.id: PromiseState.REPLACED,
+                      whole.promise.id: PromiseState.OPEN}
+    # And a promise for some invoices replaces the open one for the account.
+    last = day.promise(MEI, "C1", usd(1000), TODAY + timedelta(days=10), ["I1"])
+    assert [p.id for p in last.replaced] == [whole.promise.id]
+    # Replaced promises are never checked: one broken, not five.
+    clock[0] = NOW + timedelta(days=20)
+    assert CollectionsJob(day).run().broken == 1
+    assert [e.details["replaces"] for e in uow.audit.entries
+            if e.action == "collections.promised"] == [
+        [], [], [first.id], [again.promise.id, other.promise.id], [whole.promise.id]]
