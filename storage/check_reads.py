@@ -48,6 +48,7 @@ from sqlalchemy.pool import Pool, PoolProxiedConnection
 
 from domain.aging import AgingBuckets
 from domain.approvals.model import ChangeKind, LimitChange, effective_limit
+from domain.check.reads import Collecting
 from domain.collections.model import AssignmentStatus
 from domain.errors import RecordsUnavailable
 from domain.exposure import AgedBalance, OrderBalance
@@ -93,7 +94,7 @@ _BY_KEY = f"SELECT {_CUSTOMER} FROM customers WHERE name_key = :key OR name_loca
 _BY_ID = f"SELECT {_CUSTOMER} FROM customers WHERE customer_id = :id"
 _GROUP = f"SELECT {_CUSTOMER} FROM customers WHERE group_id = :group"
 _ALL_KEYS = f"SELECT {_KEYS} FROM customers"
-_COLLECTOR = ("SELECT collector FROM collection_assignments "
+_COLLECTOR = ("SELECT collector, status FROM collection_assignments "
               f"WHERE customer_id = :id AND status <> '{AssignmentStatus.CLOSED.value}'")
 # The same as storage.orders' held ids (an index on order_checks' customer_id).
 _HELD = ("SELECT order_id, reference FROM order_checks "
@@ -450,9 +451,9 @@ class SqlCheckRead:
             members = [self._customer(row) for row in self._rows(_GROUP, {"group": group_id})]
         return sorted(members, key=lambda c: c.name)
 
-    def collector_of(self, customer_id: str) -> str | None:
+    def collecting(self, customer_id: str) -> Collecting | None:
         rows = self._rows(_COLLECTOR, {"id": customer_id})
-        return rows[0][0] if rows else None
+        return Collecting(*rows[0]) if rows else None
 
     def held_orders(self, customer_id: str) -> list[HeldOrder]:
         return [HeldOrder(*row) for row in self._rows(_HELD, {"id": customer_id})]

@@ -12,11 +12,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Hashable
 from types import TracebackType
-from typing import Generic, Protocol, Self, TypeVar
+from typing import Generic, NamedTuple, Protocol, Self, TypeVar
 
 from domain.model import HeldOrder
 from domain.ports import PositionSource
 from domain.positions import ApprovedLimits
+
+
+class Collecting(NamedTuple):
+    """Who collects an account (its open assignment) and how far it has gone: the
+    assignment's status (``domain.collections.model.AssignmentStatus``)."""
+
+    collector: str
+    status: str
 
 
 class CheckRead(PositionSource, Protocol):
@@ -31,8 +39,8 @@ class CheckRead(PositionSource, Protocol):
     @property
     def limits(self) -> ApprovedLimits: ...
 
-    def collector_of(self, customer_id: str) -> str | None:
-        """Who collects the account now."""
+    def collecting(self, customer_id: str) -> Collecting | None:
+        """Who collects the account now, and how far."""
         ...
 
     def held_orders(self, customer_id: str) -> list[HeldOrder]:

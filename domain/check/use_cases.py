@@ -13,7 +13,7 @@ from typing import Protocol
 
 from domain.access import CreditDataAccess, Member
 from domain.approvals.model import LimitChange
-from domain.check.reads import CheckRead, CheckReads, Remembered
+from domain.check.reads import CheckRead, CheckReads, Collecting, Remembered
 from domain.errors import DomainError
 from domain.events import CardShared
 from domain.exposure import AgedBalance, CreditPosition, OrderBalance, credit_position, group_limit
@@ -46,8 +46,9 @@ class CustomerCheck:
     customer: Customer
     position: CreditPosition
     approved: LimitChange | None = None
-    # Who collects the account (its open assignment), for the card's Collector line.
-    collector: str | None = None
+    # Who collects the account (its open assignment) and how far it has gone, for the
+    # card's Collector line: a rep calling the customer should know of a promise first.
+    collecting: Collecting | None = None
     # Its held orders, oldest first: not to ship until released, and a later order is
     # held behind them; the card says so, or a rep would block her own customer unseen.
     held: tuple[HeldOrder, ...] = ()
@@ -77,7 +78,7 @@ Checked = CustomerCheck | GroupCheck
 class AccountNow(Protocol):
     """What a card shows of an account beside its position (``CheckRead`` has both)."""
 
-    def collector_of(self, customer_id: str) -> str | None: ...
+    def collecting(self, customer_id: str) -> Collecting | None: ...
 
     def held_orders(self, customer_id: str) -> Sequence[HeldOrder]: ...
 
@@ -86,9 +87,9 @@ class AccountNow(Protocol):
 class _InUnitOfWork:
     uow: UnitOfWork
 
-    def collector_of(self, customer_id: str) -> str | None:
+    def collecting(self, customer_id: str) -> Collecting | None:
         current = self.uow.collections.open_assignment(customer_id)
-        return current.collector if current else None
+        return Collecting(current.collector, current.status.value) if current else None
 
     def held_orders(self, customer_id: str) -> Sequence[HeldOrder]:
         return [c.named for c in self.uow.orders.held([customer_id])]
@@ -100,9 +101,9 @@ def _collected(found: Checked, account: AccountNow) -> Checked:
     if not isinstance(found, CustomerCheck):
         return found
     customer_id = found.customer.customer_id
-    collector, held = account.collector_of(customer_id), tuple(account.held_orders(customer_id))
-    return found if (collector, held) == (found.collector, found.held) else \
-        dataclasses.replace(found, collector=collector, held=held)
+    collecting, held = account.collecting(customer_id), tuple(account.held_orders(customer_id))
+    return found if (collecting, held) == (found.collecting, found.held) else \
+        dataclasses.replace(found, collecting=collecting, held=held)
 
 
 def _subject(ref: CustomerRef | GroupRef) -> str:

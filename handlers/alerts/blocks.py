@@ -49,9 +49,9 @@ from handlers.alerts.payloads import (
     AlertValue,
     SnoozeValue,
 )
-from handlers.check.blocks import bucket_label
+from handlers.check.blocks import WITH_LEGAL, bucket_label, collecting_stage
 from handlers.check.payloads import ASSIGN_COLLECTOR, SubjectValue
-from handlers.i18n import N_, Translator, translator
+from handlers.i18n import Translator, translator
 from handlers.render import (
     SECTION_TEXT,
     Block,
@@ -440,20 +440,20 @@ def open_alert(tr: Translator, alert: Alert) -> str:
 
 # The alerts a collector is assigned from: money owed, past due.
 ASSIGNABLE = (AlertType.OVERDUE, AlertType.LARGE_INVOICE)
-# How far collecting an account has gone (its assignment's status), as its line says it.
-_COLLECTION = {"open": N_("collector assigned"),
-               "promised": N_("collector assigned · payment promised"),
-               "disputed": N_("collector assigned · invoices disputed"),
-               "escalated": N_("with legal")}
 
 
 def _collecting(tr: Translator, alert: Alert) -> str | None:
-    """How far collecting the line's account has gone, if someone collects it. Not
+    """How far collecting the line's account has gone, if someone collects it, whatever
+    the alert (its limit's use too: a promise or legal matters to whoever reads that). Not
     naming the collector: a mention in a channel post notifies, every morning, for every
     line (their own list comes by direct message)."""
-    if not (alert.subject.collector and alert.type in ASSIGNABLE):
+    if not alert.subject.collector:
         return None
-    return tr._(_COLLECTION.get(alert.subject.collection or "", _COLLECTION["open"]))
+    status = alert.subject.collection or ""
+    if status == WITH_LEGAL:
+        return tr._("with legal")
+    assigned, stage = tr._("collector assigned"), collecting_stage(status, tr)
+    return f"{assigned} · {stage}" if stage else assigned
 
 
 def _buttons(tr: Translator, digest_id: int, line: DigestLine, assign: bool = True,

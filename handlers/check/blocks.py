@@ -12,7 +12,7 @@ from domain.exposure import CreditPosition
 from domain.model import Customer, HeldOrder
 from handlers.check.payloads import ASSIGN_COLLECTOR, PICK, REQUEST_MORE, SHARE, SubjectValue
 from handlers.customer_hint import NOT_FOUND
-from handlers.i18n import Translator
+from handlers.i18n import N_, Translator
 from handlers.order_label import order_label
 from handlers.render import (
     Block,
@@ -62,6 +62,18 @@ def _exposure(position: CreditPosition, tr: Translator) -> str:
         orders=position.open_orders)
 
 
+# How far collecting an account has gone past "someone collects it" (its assignment's
+# status), as the card and the alerts' lines say it; "escalated" is said as with legal.
+_STAGES = {"promised": N_("payment promised"), "disputed": N_("invoices disputed")}
+WITH_LEGAL = "escalated"
+
+
+def collecting_stage(status: str, tr: Translator) -> str | None:
+    """A promise or a dispute in words; None for an account merely being worked."""
+    stage = _STAGES.get(status)
+    return tr._(stage) if stage else None
+
+
 def bucket_label(label: str, tr: Translator) -> str:
     """``current`` in words; ``1-30``, ``90+`` are numbers of days past due."""
     return tr._("current") if label == CURRENT else tr._("{range} days", range=label)
@@ -99,6 +111,17 @@ def card(found: Checked, tr: Translator, *, timezone: str, shareable: bool = Tru
     return _customer_card(found, tr, timezone, shareable, note, assignable)
 
 
+def _collecting(collector: str, status: str, tr: Translator) -> str:
+    """Who collects the account, the first person to ask about it when it is overdue, and
+    whether a payment is promised, invoices disputed, or the case is with legal: what a
+    rep should know before calling the customer."""
+    if status == WITH_LEGAL:
+        return tr._("With legal: {who}", who=mention(collector))
+    line = tr._("Collector: {collector}", collector=mention(collector))
+    stage = collecting_stage(status, tr)
+    return f"{line} · {stage}" if stage else line
+
+
 def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareable: bool,
                    note: str | None, assignable: bool = False) -> Message:
     customer, position = found.customer, found.position
@@ -106,9 +129,8 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
     shown_id = user_text(customer.customer_id, 100)
     who = (tr._("{id} · owner {owner}", id=shown_id, owner=mention(customer.owner_slack_id))
            if customer.owner_slack_id else tr._("{id} · no owner", id=shown_id))
-    if found.collector:
-        # Who collects it: the first person to ask about an overdue account.
-        who += "\n" + tr._("Collector: {collector}", collector=mention(found.collector))
+    if found.collecting:
+        who += "\n" + _collecting(found.collecting.collector, found.collecting.status, tr)
     blocks: list[Block] = [
         header(title),
         fields(

@@ -357,3 +357,16 @@ def test_the_check_card_shows_who_collects_the_account(world):
     assert before == "*Customer*\nC0041 · owner <@U01SALESCHO>"
     assign(world)
     assert customer_field() == before + "\nCollector: <@U04COLLECT1>"
+    # And how far it has gone: a rep calling the customer should know of a promise, a
+    # dispute or legal first (the morning digest said it, the card did not).
+    oldest, other = invoices(world)[:2]
+    assert fill(world, "Promise to pay", {"amount": "GBP 1k",
+                                          "due": str(NOW.date() + timedelta(days=2)),
+                                          "invoices": oldest.invoice_id}).body == ""
+    assert customer_field() == before + "\nCollector: <@U04COLLECT1> · payment promised"
+    assert fill(world, "Dispute", {"invoices": other.invoice_id, "reason": "damaged",
+                                   "department": "sales", "owner": "U01SALESAMY"}).body == ""
+    assert customer_field() == before + "\nCollector: <@U04COLLECT1> · invoices disputed"
+    assert fill(world, "Escalate to legal", {"note": "no answer"}).body == ""
+    # The case is legal's now: the lawyer is named as such, not as the collector.
+    assert customer_field() == before + "\nWith legal: <@U05LEGAL001>"

@@ -160,7 +160,8 @@ def test_a_connection_that_died_in_the_pool_is_replaced_at_the_first_statement(e
     assert _version(reads) == version
 
 
-def test_the_collector_is_the_open_assignments_and_none_once_it_closes(demo):
+def test_the_collector_is_the_open_assignments_with_its_status_and_none_once_it_closes(
+        demo):
     reads = SqlCheckReads(demo)
     now = datetime(2026, 11, 29, 9, tzinfo=UTC)
     with SqlUnitOfWork(unit_of_work_factory(demo)) as uow:
@@ -168,13 +169,20 @@ def test_the_collector_is_the_open_assignments_and_none_once_it_closes(demo):
             "C0001", "U04COLLECT1", AssignmentStatus.OPEN, "U02CREDITMG", now))
         uow.commit()
     with reads() as read:
-        assert (read.collector_of("C0001"), read.collector_of("C0002")) == ("U04COLLECT1", None)
+        assert (read.collecting("C0001"), read.collecting("C0002")) == (
+            ("U04COLLECT1", "open"), None)
+    with SqlUnitOfWork(unit_of_work_factory(demo)) as uow:
+        stored = uow.collections.save_assignment(dataclasses.replace(
+            stored, status=AssignmentStatus.PROMISED))
+        uow.commit()
+    with reads() as read:
+        assert read.collecting("C0001") == ("U04COLLECT1", "promised")
     with SqlUnitOfWork(unit_of_work_factory(demo)) as uow:
         uow.collections.save_assignment(dataclasses.replace(
             stored, status=AssignmentStatus.CLOSED, closed_at=now, closed_by="U02CREDITMG"))
         uow.commit()
     with reads() as read:
-        assert read.collector_of("C0001") is None
+        assert read.collecting("C0001") is None
 
 
 def test_assigning_reassigning_and_closing_a_collector_move_the_version(demo):

@@ -465,7 +465,9 @@ def test_an_account_someone_collects_says_so_instead_of_offering_to_assign_one()
         "*Acme Industrial Supply* · C0001 · 已分配催收员")
     # Not a mention: a channel post would notify the collector for every line.
     assert "<@" not in json.dumps(page.blocks)
-    # Limit use is not collected: its line names no collector.
+    # Every line of the account says so, its limit's use too; only the alerts of money
+    # owed offer to assign a collector, so none is offered here either way.
     used = dataclasses.replace(utilisation(), subject=Subject(
-        "C0002", "Acme Packaging", collector="U04COLLECT1"))
-    assert detailed_text(line(used)).splitlines()[0] == "*Acme Packaging* · C0002"
+        "C0002", "Acme Packaging", collector="U05LEGAL001", collection="escalated"))
+    assert detailed_text(line(used)).splitlines()[0] == "*Acme Packaging* · C0002 · with legal"
+    assert "Assign collector" not in [label for label, _, _ in buttons(render([line(used)])[0])]

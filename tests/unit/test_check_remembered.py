@@ -12,7 +12,7 @@ import pytest
 from domain.access import AccessDenied, CreditDataAccess, Member
 from domain.aging import AgingBuckets
 from domain.check import CreditChecks
-from domain.check.reads import Remembered
+from domain.check.reads import Collecting, Remembered
 from domain.collections.model import Assignment, AssignmentStatus
 from domain.errors import AmbiguousCustomer
 from domain.money import Money
@@ -78,9 +78,9 @@ class Reads:
     def limits(self):  # type: ignore[no-untyped-def]
         return self.uow.credit_requests
 
-    def collector_of(self, customer_id: str) -> str | None:
+    def collecting(self, customer_id: str) -> Collecting | None:
         current = self.uow.collections.open_assignment(customer_id)
-        return current.collector if current else None
+        return Collecting(current.collector, current.status.value) if current else None
 
     def held_orders(self, customer_id: str) -> list[str]:
         return self.uow.orders.held_ids(customer_id)
@@ -178,12 +178,12 @@ def test_midnight_in_the_organisations_zone_ages_the_invoices_again(checks, read
 
 def test_a_new_collector_shows_once_the_version_moves(checks, reads, uow, clock):
     first = checks.check(SALES, "acme")
-    assert first.collector is None
+    assert first.collecting is None
     uow.collections.add_assignment(Assignment("C0001", "U04COLLECT1", AssignmentStatus.OPEN,
                                               "U02CREDITMG", clock.now))
     reads.data_version = 2  # what the assignment's commit does to the real version
     assigned = checks.check(SALES, "acme")
-    assert assigned.collector == "U04COLLECT1"
+    assert assigned.collecting == ("U04COLLECT1", "open")
     # the card is remembered with its collector: the same object while nothing moves
     assert checks.check(SALES, "C0001") is assigned
     assert reads.positions == 2
@@ -196,7 +196,7 @@ def test_a_remembered_check_reads_no_collector(checks, reads, uow, clock):
     uow.collections.add_assignment(Assignment("C0001", "U04COLLECT1", AssignmentStatus.OPEN,
                                               "U02CREDITMG", clock.now))
     assert checks.check(SALES, "acme") is first
-    assert first.collector is None
+    assert first.collecting is None
 
 
 def test_a_remembered_position_is_still_refused_to_outsiders(checks, views):
