@@ -228,8 +228,9 @@ class WorkNotices(Protocol):
                        channel: str | None) -> None: ...
 
     def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
-                         channel: str | None) -> None:
-        """The dispute's post, edited in place: who resolved it and how, no button."""
+                         channel: str | None, tell: Sequence[str] = ()) -> None:
+        """The dispute's post, edited in place: who resolved it and how, no button; and
+        a direct message to each of ``tell`` (the collectors, who wait to chase again)."""
         ...
 
     def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
@@ -643,8 +644,13 @@ class CollectorsDay:
                 outcome=outcome.strip()[:MAX_OUTCOME]))
             customer = uow.customers.get(customer_id)
             if customer is not None:
+                # Whoever opened it and whoever collects the account now: their
+                # reminders for these invoices resume.
+                tell = [person for person in dict.fromkeys((
+                    dispute.opened_by, assignment.collector if assignment else None))
+                    if person and person != actor.user_id]
                 self.notices.dispute_resolved(uow.outbox, done, customer,
-                                              self.channels.get(done.department or ""))
+                                              self.channels.get(done.department or ""), tell)
             # Back to promised when a promise is still open, not simply open.
             if assignment is not None and (status := status_of(uow, customer_id)) \
                     is not assignment.status:

@@ -34,7 +34,7 @@ from handlers.collections.blocks import (
     account_label,
     listed,
 )
-from handlers.i18n import Translator, translator
+from handlers.i18n import N_, Translator, translator
 from handlers.render import (
     BLOCKS_PER_MESSAGE,
     SECTION_TEXT,
@@ -114,27 +114,43 @@ class CollectionNotices(WorkNotices):
             dedup_key=f"collections.dispute:{dispute.id}"))
 
     def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
-                         channel: str | None) -> None:
+                         channel: str | None, tell: Sequence[str] = ()) -> None:
+        if dispute.resolved_at is None:
+            return
+        for person in tell:
+            tr = self.tr(person)
+            _post(outbox, person, "collections.dispute_resolved", tr._(
+                ":white_check_mark: <@{who}> resolved the dispute of {customer} over "
+                "{invoices}: {outcome}. Reminders for these invoices resume.",
+                who=dispute.resolved_by, customer=account_label(customer, tr),
+                invoices=_ids(tr, dispute.invoice_ids),
+                outcome=person_text(dispute.outcome or "", TEXT_LENGTH)),
+                f"collections.dispute_resolved:{dispute.id}:{person}")
         to = channel or dispute.owner
         posted = outbox.id_of(f"collections.dispute:{dispute.id}")
-        if to is None or posted is None or dispute.resolved_at is None:
+        if to is None or posted is None:
             return
         tr = self.tr(to)
-        text = self._dispute_text(tr, dispute, customer)
+        # No longer "paused until the dispute is resolved" above its resolution.
+        text = self._dispute_text(tr, dispute, customer, resolved=True)
         done = tr._(":white_check_mark: Resolved by <@{who}> on {day}: {outcome}",
                     who=dispute.resolved_by,
                     day=dispute.resolved_at.astimezone(self.zone).date(),
                     outcome=person_text(dispute.outcome or "", TEXT_LENGTH))
         outbox.add(OutgoingMessage(
             channel=to, kind="collections.dispute", text=text,
-            blocks=[section(text), section(done)], update_of=posted,
+            blocks=[section(text), section(done + "\n" + tr._(
+                "Reminders for these invoices resume."))], update_of=posted,
             dedup_key=f"collections.dispute_resolved:{dispute.id}"))
 
-    def _dispute_text(self, tr: Translator, dispute: Dispute, customer: Customer) -> str:
-        return tr._(":warning: {customer} disputes {invoices}: {reason}\nOwner: {owner}. "
-                    "Raised by <@{by}> on {day}. Reminders for these invoices are paused "
-                    "until the dispute is resolved.",
-                    customer=account_label(customer, tr),
+    def _dispute_text(self, tr: Translator, dispute: Dispute, customer: Customer,
+                      resolved: bool = False) -> str:
+        template = (N_(":warning: {customer} disputes {invoices}: {reason}\nOwner: {owner}. "
+                       "Raised by <@{by}> on {day}.") if resolved else
+                    N_(":warning: {customer} disputes {invoices}: {reason}\nOwner: {owner}. "
+                       "Raised by <@{by}> on {day}. Reminders for these invoices are paused "
+                       "until the dispute is resolved."))
+        return tr._(template, customer=account_label(customer, tr),
                     invoices=_ids(tr, dispute.invoice_ids),
                     reason=person_text(dispute.reason, TEXT_LENGTH),
                     owner=f"<@{dispute.owner}>" if dispute.owner else tr._("nobody yet"),

@@ -290,11 +290,20 @@ def test_the_department_a_dispute_goes_to_resolves_it_and_others_get_no_form(wor
     # The post is edited in place: who resolved it and how, instead of the button.
     deliver(world)
     edits = [c.args for c in world.emulator.calls_to("chat.update") if c.status == 200]
-    assert [(e["channel"], e["text"]) for e in edits] == [(LOGISTICS_CHANNEL, post["text"])]
+    # No longer "paused until the dispute is resolved" above its resolution.
+    resolved = post["text"].removesuffix(
+        " Reminders for these invoices are paused until the dispute is resolved.")
+    assert resolved != post["text"]
+    assert [(e["channel"], e["text"]) for e in edits] == [(LOGISTICS_CHANNEL, resolved)]
     assert [b["type"] for b in edits[0]["blocks"]] == ["section", "section"]
     assert edits[0]["blocks"][1]["text"]["text"] == (
         ":white_check_mark: Resolved by <@U06LOGIST01> on Nov 29, 2026: missing cartons "
-        "found")
+        "found\nReminders for these invoices resume.")
+    # The collector who opened it hears of it: their reminders for it resume.
+    assert dms(world, COLLECTOR)[-1] == (
+        ":white_check_mark: <@U06LOGIST01> resolved the dispute of *Fenwick Retail Group* "
+        f"(C0041) over {disputed}: missing cartons found. Reminders for these invoices "
+        "resume.")
 
 
 def test_the_shipped_app_yaml_flags_stale_accounts_to_its_lead(world):

@@ -74,8 +74,8 @@ class Notices:
         self._post(outbox, "collections.dispute", channel or "U0LEAD0001")
 
     def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
-                         channel: str | None) -> None:
-        self.calls.append(("resolved", (dispute.id, channel)))
+                         channel: str | None, tell: Sequence[str] = ()) -> None:
+        self.calls.append(("resolved", (dispute.id, channel, *tell)))
 
     def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
                    channel: str | None) -> None:
