@@ -9,8 +9,9 @@ records what collectors did; it never writes to customers.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -178,6 +179,25 @@ class Promised:
 
     promise: Promise
     replaced: tuple[Promise, ...] = ()
+
+
+def _as_open(typed: Sequence[str], open_ids: Iterable[str]) -> list[str]:
+    """Each typed id as the open invoice it names: itself, or else the one open invoice
+    that reads the same but for case and width (inv-0021-006, ＩＮＶ-0021-006), as ids
+    are typed from a printout; an id naming none, or two, is left as typed."""
+    exact = set(open_ids)
+    folded: dict[str, list[str]] = defaultdict(list)
+    for invoice_id in exact:
+        folded[_folded(invoice_id)].append(invoice_id)
+    named = []
+    for invoice_id in typed:
+        found = [invoice_id] if invoice_id in exact else folded.get(_folded(invoice_id), [])
+        named.append(found[0] if len(found) == 1 else invoice_id)
+    return named
+
+
+def _folded(invoice_id: str) -> str:
+    return unicodedata.normalize("NFKC", invoice_id).casefold()
 
 
 def _same_money(earlier: Promise, invoice_ids: Sequence[str]) -> bool:
@@ -487,6 +507,7 @@ class CollectorsDay:
                                                         invoice_ids)
             if problems:
                 raise FormRefused(problems)
+            invoice_ids = [i.invoice_id for i in invoices]  # as the ERP writes them
             replaced = tuple(
                 uow.collections.save_promise(replace(
                     earlier, state=PromiseState.REPLACED, checked_at=now))
@@ -540,6 +561,7 @@ class CollectorsDay:
         the account; an amount in a currency they are not billed in, or above what they
         (or, none named, the account) have open."""
         open_ = {i.invoice_id: i for i in uow.receivables.open_invoices([customer_id])}
+        invoice_ids = _as_open(invoice_ids, open_)
         problems: list[FieldProblem] = []
         unknown = [i for i in invoice_ids if i not in open_]
         if unknown:
@@ -571,6 +593,7 @@ class CollectorsDay:
             require_not_with_legal(uow, customer_id, self._date_of)
             # Every problem at once, each beside its field: one round to put them right.
             open_ = {i.invoice_id for i in uow.receivables.open_invoices([customer_id])}
+            invoice_ids = _as_open(invoice_ids, open_)
             unknown = [i for i in invoice_ids if i not in open_]
             problems = [problem for problem in (
                 UnknownInvoices(customer_id, unknown) if unknown else None,

@@ -564,3 +564,18 @@ def test_a_promise_replaces_the_open_ones_for_the_same_money_only(
     assert [e.details["replaces"] for e in uow.audit.entries
             if e.action == "collections.promised"] == [
         [], [], [first.id], [again.promise.id, other.promise.id], [whole.promise.id]]
+
+
+def test_invoice_ids_typed_in_another_case_or_width_name_the_open_invoice(
+        day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    # "inv-0021-006 is not an open invoice of C0021": it was, in capitals.
+    uow.receivables.invoices.append(invoice("INV-7", "C1", 10, 300))
+    made = day.promise(MEI, "C1", usd(300), TODAY + timedelta(days=3), ["inv-7"]).promise
+    assert made.invoice_ids == ("INV-7",)
+    opened = day.dispute(MEI, "C1", ["ＩＮＶ-７", "i1"], "wrong price", "sales", "U0SALES001")
+    assert opened.invoice_ids == ("INV-7", "I1")
+    # Two open invoices that differ only in case: the typed one must be exact.
+    uow.receivables.invoices.append(invoice("inv-7", "C1", 10, 50))
+    with pytest.raises(FormRefused) as refused:
+        day.dispute(MEI, "C1", ["Inv-7"], "wrong price", "sales", "U0SALES001")
+    assert [p.params["invoices"] for p in refused.value.problems] == ["Inv-7"]
