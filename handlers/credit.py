@@ -101,10 +101,12 @@ def dispatch(context: BoltContext, name: str, rest: str) -> Message:
     if subcommand.needs_argument and names_nothing(rest):
         # This subcommand's usage alone: the whole help would bury the one line that
         # matters under thirty others.
-        command = f"`{COMMAND} {subcommand.name}`"
+        # As typed: who wrote `/credit 分配` is shown `/credit 分配 acme @maria`.
+        typed = _safe(name.lower())
+        command = f"`{COMMAND} {typed}`"
         problem = tr._("{command} needs {what}: {example}", command=command,
                        what=tr._(subcommand.needs_argument),
-                       example=f"`{COMMAND} {subcommand.name} {subcommand.example}`")
+                       example=f"`{COMMAND} {typed} {subcommand.example}`")
         hint = tr._("Try {command}.", command=f"`{COMMAND} help`")
         usage = f":warning: {problem}\n{command} — {tr._(subcommand.summary)}\n{hint}"
         return message(tr._("{problem} {hint}", problem=problem, hint=hint),

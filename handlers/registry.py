@@ -174,9 +174,14 @@ class Catalogue:
 
     def closest(self, word: str) -> str | None:
         """The subcommand (or alias) ``word`` was most likely meant as, if one is close:
-        ``histroy`` → ``history``."""
-        found = difflib.get_close_matches(word.lower(), list(self._subcommands), n=1,
-                                          cutoff=0.75)
+        ``histroy`` → ``history``, or the one it begins: ``col`` → ``collect``, ``催`` →
+        ``催收`` (a word that begins several, ``c``, guesses none)."""
+        lowered = word.lower()
+        begun = {name: sub for name, sub in self._subcommands.items()
+                 if lowered and name.startswith(lowered)}
+        if len({id(sub) for sub in begun.values()}) == 1:
+            return min(begun, key=len)
+        found = difflib.get_close_matches(lowered, list(self._subcommands), n=1, cutoff=0.75)
         return found[0] if found else None
 
     def records(self, word: str) -> bool:
