@@ -81,11 +81,12 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     picked = bilingual.slack.click(ZH, which, "Acme Packaging")
     assert picked.blocks[1]["fields"][1]["text"].startswith("*信用额度*\n")
     missing = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 查询")
-    assert missing.text == ("`/credit check` 需要客户编号或名称：`/credit check acme`"
+    # As typed: 查询, not check.
+    assert missing.text == ("`/credit 查询` 需要客户编号或名称：`/credit 查询 acme`"
                             "试试 `/credit help`。")
     assert missing.blocks[0]["text"]["text"] == (
-        ":warning: `/credit check` 需要客户编号或名称：`/credit check acme`\n"
-        "`/credit check` — 客户或客户集团的信用状况：额度、敞口、可用额度、逾期和账龄\n"
+        ":warning: `/credit 查询` 需要客户编号或名称：`/credit 查询 acme`\n"
+        "`/credit 查询` — 客户或客户集团的信用状况：额度、敞口、可用额度、逾期和账龄\n"
         "试试 `/credit help`。")
     wrong = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit chek acme")
     assert wrong.text == (

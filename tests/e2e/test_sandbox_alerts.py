@@ -174,7 +174,7 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
         "Credit alerts · Nov 29, 2026 · 11–41 of 41",
         "🔴 Critical · Overdue accounts (16)",
         "• Lakeside Furniture Outlet (C0013) — $24,024.89 overdue · oldest 136 days past",
-        "  due · New",
+        "  due · collector assigned · New",
         "• 华夏物流有限公司 (C0027) — CN¥174,755.34 overdue · oldest 104 days past due ·",
     ]
     # Buttons and menus are numbered and lettered on across the digests: #finance's
