@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -39,6 +40,30 @@ def shown_controls(text: str) -> str:
     """``text`` with each control character written as its code (``\x1b``), for a message
     that quotes a value back to a terminal: what was wrong stays visible, and inert."""
     return _CONTROLS.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+# Letters of other alphabets that read as a Latin letter (Cyrillic С, Greek Ο, Lisu ꓚ,
+# Cherokee Ꮯ...): the common ones of Unicode's confusables, by the Latin letter they
+# read as. Lower-case forms that look like small capitals count too (Cyrillic к, т).
+_READ_AS_LATIN = {
+    "a": "АаΑαꓮ", "b": "ВвΒβꓐᏴ", "c": "СсϹϲꓚᏟ", "d": "ԁꓓᎠ", "e": "ЕеΕꓰᎬ", "f": "ꓝ",
+    "g": "ꓖᏀ", "h": "НнһΗՀհꓧᎻ", "i": "ІіΙιӀӏꓲᏆ", "j": "ЈјꓙᎫ", "k": "КкΚκꓗᏦ",
+    "l": "ꓡᏞ", "m": "МмΜꓟᎷ", "n": "Νոꓠ", "o": "ОоΟοՕօꓳ", "p": "РрΡρꓑᏢ", "q": "ԛզ",
+    "r": "ꓣᏒ", "s": "ЅѕꓢᏚ", "t": "ТтΤτꓔᎢ", "u": "ս", "v": "νꓦᏙ", "w": "ԜԝꓪᎳ",
+    "x": "ХхΧχꓫ", "y": "УуҮүΥꓬ", "z": "ΖꓜᏃ",
+}
+_AS_LATIN = str.maketrans({look: latin for latin, looks in _READ_AS_LATIN.items()
+                           for look in looks})
+
+
+def reads_as(text: str) -> str:
+    """What ``text`` reads as, whatever its letters' case, width or alphabet: "С0001"
+    with a Cyrillic Es, "c0001" and the full-width "Ｃ0001" all read as C0001. A key for
+    telling people about ids that read the same, never for finding what they typed."""
+    # Before NFKC too: it turns some look-alikes into letters that look like none (the
+    # lunate Ϲ into Σ), and after it, for the compatibility forms it unfolds.
+    return unicodedata.normalize("NFKC", text.translate(_AS_LATIN)).translate(
+        _AS_LATIN).casefold()
 
 
 def N_(message: str) -> str:

@@ -21,7 +21,6 @@ import operator
 import os
 import re
 import socket
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +54,7 @@ from domain.errors import DomainError
 from domain.imports import KINDS, ImportContext, ImportKind, RowError, RowErrors, RowParser
 from domain.model import INVOICE_STATUSES_IN_EXPOSURE
 from domain.money import Money
+from domain.text import reads_as
 from storage.csv_source import CsvFile
 from storage.leases import Lease, LeaseState, holder_of, try_acquire
 from storage.models import (
@@ -785,32 +785,30 @@ def _sign_flips(conn: Connection, stage: Table) -> list[str]:
 
 
 def _case_twins(conn: Connection, stage: Table) -> list[str]:
-    """A warning for new customer ids that differ from another only in letter case or
-    width (c0001, Ｃ0001 beside C0001): ids are exact, so they become two customers, which
-    an ERP rarely means, and a person typing either reaches only one of them (what people
-    type is read case- and width-blind). Customers are a few thousand rows: compared in
-    Python."""
+    """A warning for new customer ids that read as another, but for letter case, width or
+    look-alike letters of another alphabet (c0001, Ｃ0001, С0001 with a Cyrillic Es beside
+    C0001): ids are exact, so they become two customers, which an ERP rarely means, and
+    every card shows them alike (a person typing either reaches only one of them, since
+    what people type is read case- and width-blind). Customers are a few thousand rows:
+    compared in Python."""
     customers: Table = TABLES["customers"]
     known = set(conn.execute(select(customers.c.customer_id)).scalars())
-
-    def folded(customer_id: str) -> str:
-        return unicodedata.normalize("NFKC", customer_id).casefold()
-
-    seen = {folded(customer_id): customer_id for customer_id in sorted(known)}
+    seen = {reads_as(customer_id): customer_id for customer_id in sorted(known)}
     twins: list[str] = []
     for line, customer_id in conn.execute(
             select(stage.c.line_no, stage.c.customer_id)
             .where(stage.c.invalid == 0).order_by(stage.c.line_no)):
         if customer_id in known:
             continue
-        other = seen.setdefault(folded(customer_id), customer_id)
+        other = seen.setdefault(reads_as(customer_id), customer_id)
         if other != customer_id:
             twins.append(f"line {line}, {customer_id} beside {other}")
         known.add(customer_id)
     if not twins:
         return []
     what = ("customer id differs" if len(twins) == 1 else "customer ids differ")
-    return [f"{len(twins)} new {what} from another only in letter case or width "
+    return [f"{len(twins)} new {what} from another only in letter case, width or "
+            "look-alike letters "
             f"({_named(twins)}): "
             "creditbot keeps them as separate customers; if they are one, correct the id "
             "in the ERP"]

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -64,42 +62,7 @@ def identifier(raw: str) -> str:
         # "H0\u200b01" would be a customer of its own that every card shows as H001.
         raise FieldError(f"contains an invisible character (U+{ord(hidden.group()):04X}), "
                          "which would make it a different id that reads the same; remove it")
-    mixed = None if checked.isascii() else _mixed_alphabets(checked)
-    if mixed is not None:
-        # "С0001" with a Cyrillic Es would be a customer of its own that reads as C0001.
-        first, second, odd = mixed
-        raise FieldError(
-            f"mixes {first.title()} and {second.title()} letters (“{odd}” is "
-            f"U+{ord(odd):04X} {unicodedata.name(odd)}), which would make it a different "
-            "id that reads the same as another; write it in one alphabet")
     return checked
-
-
-# Alphabets with letters that look alike (Latin C and Cyrillic С, Latin O and Greek Ο).
-# Han, kana and Hangul mix with Latin in real ids and look like none of its letters.
-_ALPHABETS = frozenset({"LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "COPTIC", "CHEROKEE"})
-
-
-def _alphabet(char: str) -> str | None:
-    if not char.isalpha():
-        return None
-    # "LATIN SMALL LETTER A", "FULLWIDTH LATIN CAPITAL LETTER C", "CYRILLIC … ES".
-    return next((word for word in unicodedata.name(char, "").split()[:2]
-                 if word in _ALPHABETS), None)
-
-
-def _mixed_alphabets(text: str) -> tuple[str, str, str] | None:
-    """The two look-alike alphabets ``text`` mixes, in the order they come, and the first
-    letter of the one with fewer letters, the likelier stowaway (of the one not Latin if
-    they have as many); None if it keeps to one."""
-    letters = [(char, alphabet) for char in text
-               if (alphabet := _alphabet(char)) is not None]
-    counts = Counter(alphabet for _, alphabet in letters)
-    if len(counts) < 2:
-        return None
-    first, second = list(counts)[:2]
-    fewer = min((first, second), key=lambda alphabet: (counts[alphabet], alphabet == "LATIN"))
-    return first, second, next(char for char, alphabet in letters if alphabet == fewer)
 
 
 # Zero-width (non-)joiners aside: they shape letters (Persian ZWNJ) and join emoji, so

@@ -199,21 +199,3 @@ def test_an_order_review_the_database_breaks_off_says_the_file_is_in(cli, write_
         "error: the file is imported, but the database did not answer while its orders were "
         "reviewed and the held ones checked again; `creditbot jobs run orders` finishes "
         "that (the orders job does every 15 minutes).\n")
-
-
-def test_a_customer_id_with_a_look_alike_letter_is_refused_where_the_erp_file_enters(
-        cli, write_csv, engine):
-    # "С1" with a Cyrillic Es beside the real C1: a customer of its own that every card,
-    # pick button and digest line would show as C1.
-    path = write_csv("c.csv", CUSTOMERS + "\u04211B,Acme look-alike,USD,900000,30\n")
-    result = cli("import", "customers", str(path))
-    assert result.exit_code == 1
-    assert result.stderr.splitlines() == [
-        f"{path}: line 4, column customer_id: mixes Cyrillic and Latin letters (“С” is "
-        "U+0421 CYRILLIC CAPITAL LETTER ES), which would make it a different id that reads "
-        "the same as another; write it in one alphabet",
-        "error: nothing was imported: 1 row(s) have problems. Fix them, or re-run with "
-        "--skip-invalid to import the good rows.",
-    ]
-    with engine.connect() as conn:
-        assert conn.execute(select(CustomerRow.customer_id)).all() == []

@@ -518,13 +518,33 @@ def test_a_new_customer_id_differing_only_in_case_is_imported_with_a_warning(
                  "Ｃ3,full-width Gamma,USD,5,30\n")  # typed as C3 by anyone: a twin too
     assert report.committed and report.inserted == 5
     assert report.warnings == [
-        "3 new customer ids differ from another only in letter case or width (line 3, c1 "
-        "beside C1; line 5, c3 beside C3; line 7, Ｃ3 beside C3): creditbot keeps them as "
-        "separate customers; if they are one, correct the id in the ERP"]
+        "3 new customer ids differ from another only in letter case, width or look-alike "
+        "letters (line 3, c1 beside C1; line 5, c3 beside C3; line 7, Ｃ3 beside C3): "
+        "creditbot keeps them as separate customers; if they are one, correct the id in "
+        "the ERP"]
     again = run(with_customers, write_csv, "customers",
                 "customer_id,name,currency,credit_limit,payment_terms_days\n"
                 "c1,lower-case Acme,USD,5,30\n")
     assert again.warnings == []  # known now: told once, when it came
+
+
+def test_a_new_customer_id_of_another_alphabets_look_alike_letters_is_named(
+        with_customers, write_csv):
+    # "С2" with a Cyrillic Es went in silently beside C2: every card shows it as C2.
+    report = run(with_customers, write_csv, "customers",
+                 "customer_id,name,currency,credit_limit,payment_terms_days\n"
+                 "\u04212,Cyrillic Beta,EUR,5,30\n"
+                 "AB,Latin AB,USD,5,30\n"
+                 "\u0391\ua4d0,Greek and Lisu AB,USD,5,30\n"  # a Greek Alpha, a Lisu Be
+                 # One alphabet's own, or words of two: they read as nothing else.
+                 "Ромашка-7,Romashka,USD,5,30\n"
+                 "RU-Ромашка-7,Romashka RU,USD,5,30\n"
+                 "ΩmegaCorp,Omega,USD,5,30\n")
+    assert report.committed and report.inserted == 6
+    assert report.warnings == [
+        "2 new customer ids differ from another only in letter case, width or look-alike "
+        "letters (line 2, \u04212 beside C2; line 4, \u0391\ua4d0 beside AB): creditbot "
+        "keeps them as separate customers; if they are one, correct the id in the ERP"]
 
 
 def test_overlapping_contracts_of_one_customer_are_imported_with_a_warning(

@@ -75,35 +75,6 @@ def test_an_id_with_an_invisible_character_is_refused():
         "发票-1", "客户一", "2026-01-01", "2026-01-31", "100", "USD"]), RowErrors)
 
 
-@pytest.mark.parametrize(("customer", "reason"), [
-    # A Cyrillic Es where a Latin C belongs: a customer of its own that reads as C0001.
-    ("\u04210001", None),
-    ("C0\u041e01", "mixes Latin and Cyrillic letters (“О” is U+041E CYRILLIC CAPITAL LETTER "
-                   "O)"),
-    ("\u0421USTOMER", "mixes Cyrillic and Latin letters (“С” is U+0421 CYRILLIC CAPITAL "
-                      "LETTER ES)"),
-    ("ACME-\u0391", "mixes Latin and Greek letters (“Α” is U+0391 GREEK CAPITAL LETTER "
-                    "ALPHA)"),
-    ("\uff21CME-\u0421", "mixes Latin and Cyrillic letters (“С” is U+0421 CYRILLIC CAPITAL "
-                         "LETTER ES)"),
-])
-def test_an_id_mixing_look_alike_alphabets_is_refused(customer, reason):
-    cells = ["I1", customer, "2026-01-01", "2026-01-31", "100", "USD"]
-    if reason is None:  # all Cyrillic: an alphabet of its own, as the ERP writes it
-        assert parse("invoices", INVOICE_HEADER, cells)[1] == customer
-    else:
-        assert errors("invoices", INVOICE_HEADER, cells) == [(
-            "customer_id", reason + ", which would make it a different id that reads the "
-                                    "same as another; write it in one alphabet")]
-
-
-def test_ids_in_one_alphabet_or_with_han_kana_or_hangul_beside_latin_are_taken():
-    for customer in ("ООО-Ромашка-7", "Αθήνα-12", "客户-C001", "カスタマーA1", "고객B-2",
-                     "Müller-ß-Œ", "C-𝐁OLD"):
-        assert parse("invoices", INVOICE_HEADER, [
-            "I1", customer, "2026-01-01", "2026-01-31", "100", "USD"])[1] == customer
-
-
 def test_a_value_quoted_back_carries_no_control_character_to_a_terminal():
     # ESC [2J would clear the screen of whoever runs `creditbot import`.
     [problem] = parse("invoices", INVOICE_HEADER,
