@@ -292,11 +292,15 @@ class SlackEmulator:
     def _read(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         """A channel's messages newest first, without the replies in threads
         (``conversations.history``), or one thread's: its parent and replies, oldest first
-        (``conversations.replies``); either from ``oldest`` on."""
+        (``conversations.replies``); either from ``oldest`` on, ``limit`` a page (100 if
+        not given, as Slack), the next page from ``response_metadata.next_cursor``, and
+        the message metadata only when ``include_all_metadata`` asks for it."""
         if not self.history_scopes:
             return {"ok": False, "error": "missing_scope"}
         try:
             oldest = float(args.get("oldest") or 0)
+            limit = max(1, min(int(args.get("limit") or 100), 1000))
+            start = int(str(args.get("cursor") or "page:0").removeprefix("page:"))
         except ValueError:
             return {"ok": False, "error": "invalid_arguments"}
         thread = args.get("ts")
@@ -310,7 +314,11 @@ class SlackEmulator:
                              else thread in (m["ts"], m.get("thread_ts")))]
         if method == "conversations.history":
             messages.reverse()
-        return {"ok": True, "messages": messages, "has_more": False}
+        if str(args.get("include_all_metadata")).lower() not in {"1", "true"}:
+            messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+        page, more = messages[start:start + limit], start + limit < len(messages)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": f"page:{start + limit}" if more else ""}}
 
     def _upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
         filename = str(args.get("filename") or "")

@@ -66,6 +66,13 @@ log = logging.getLogger(__name__)
 
 # Message metadata that names the outbox row a Slack message came from.
 METADATA_EVENT = "creditbot_outbox"
+# Reading a channel back for a post whose answer was lost: at most this many pages (of up
+# to 200 messages; Slack may answer fewer) before posting it again.
+READ_PAGES = 20
+# What Slack answers when the trouble is its own and passes ({"ok": false} with HTTP 200):
+# a read that met one is tried again later, never taken as "cannot read, post again".
+PASSING_ERRORS = frozenset({"internal_error", "fatal_error", "request_timeout",
+                            "service_unavailable", "ratelimited"})
 REPORT_KIND = "delivery.failed"
 
 # Errors retrying cannot fix, with what an admin does about each. ``{where}`` is the
@@ -390,26 +397,46 @@ class Sender:
         return ""
 
     def _find_posted(self, row: QueuedMessage, target: _Target) -> str | None:
-        """The ts of the message an earlier, unanswered try posted, if Slack has it."""
+        """The ts of the message an earlier, unanswered try posted, if Slack has it: read
+        page by page (Slack may answer a few messages a page) since the row was queued."""
         oldest = f"{row.created_at.timestamp() - 1:.6f}"
-        try:
-            if target.thread_ts is not None:
-                answer = self.client.conversations_replies(
-                    channel=target.channel, ts=target.thread_ts, oldest=oldest, limit=200,
-                    include_all_metadata=True)
-            else:
-                answer = self.client.conversations_history(
-                    channel=target.channel, oldest=oldest, limit=200,
-                    include_all_metadata=True)
-        except SlackApiError as problem:
-            if problem.response.status_code == 429 or problem.response.status_code >= 500:
-                raise
-            log.warning("outbox %s: cannot read %s to see whether an earlier try posted it "
-                        "(%s); posting it again, which may show it twice", row.id,
-                        target.channel, problem.response.get("error"))
-            return None
+        cursor: str | None = None
+        for _page in range(READ_PAGES):
+            try:
+                answer = self._read(target, oldest, cursor)
+            except SlackApiError as problem:
+                error = problem.response.get("error")
+                # Slack's own trouble passes: try again later rather than post twice.
+                if problem.response.status_code == 429 or \
+                        problem.response.status_code >= 500 or error in PASSING_ERRORS:
+                    raise
+                log.warning("outbox %s: cannot read %s to see whether an earlier try "
+                            "posted it (%s); posting it again, which may show it twice",
+                            row.id, target.channel, error)
+                return None
+            found = self._posted_among(row, answer.get("messages") or [])
+            if found is not None:
+                return found
+            cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
+            if not answer.get("has_more") or cursor is None:
+                return None
+        log.warning("outbox %s: %s has more than %d pages since the row was queued; posting "
+                    "it again, which may show it twice", row.id, target.channel, READ_PAGES)
+        return None
+
+    def _read(self, target: _Target, oldest: str, cursor: str | None) -> Any:
+        if target.thread_ts is not None:
+            return self.client.conversations_replies(
+                channel=target.channel, ts=target.thread_ts, oldest=oldest, limit=200,
+                include_all_metadata=True, cursor=cursor)
+        return self.client.conversations_history(
+            channel=target.channel, oldest=oldest, limit=200, include_all_metadata=True,
+            cursor=cursor)
+
+    @staticmethod
+    def _posted_among(row: QueuedMessage, messages: list[dict[str, Any]]) -> str | None:
         names = sorted(f.filename for f in row.files)
-        for message in answer.get("messages") or []:
+        for message in messages:
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
             if (metadata.get("event_type") == METADATA_EVENT

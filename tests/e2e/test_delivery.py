@@ -191,6 +191,39 @@ def test_a_post_answered_after_the_timeout_is_found_not_posted_again(engine, emu
     assert [c.method for c in emulator.calls][-1] == "conversations.history"
 
 
+def test_a_post_answered_late_is_found_pages_back_in_a_busy_channel(engine, emulator, sender,
+                                                                    clock):
+    # The sender read one page (200): a post with 201 others after it was posted twice.
+    [one] = queue(engine, note("slow Slack"))
+    emulator.fail("chat.postMessage", "slow", 1, delay=2.0)
+    assert sender.deliver_due() == DeliveryReport(retried=1)
+    emulator.wait_for("chat.postMessage", 1, timeout=5)
+    for n in range(450):  # other people's posts since
+        emulator.answer("chat.postMessage", {"channel": ALERTS, "text": f"chatter {n}"})
+    clock.advance(31)
+    assert sender.deliver_due() == DeliveryReport(sent=1)
+    assert outbox_ids(emulator) == {one: 1}
+    assert row(engine, one).ts == emulator.channels[ALERTS][0]["ts"]
+    assert len(emulator.calls_to("conversations.history")) == 3  # 200, 200, then found
+
+
+def test_slacks_passing_trouble_reading_the_channel_is_waited_out_not_posted_again(
+        engine, emulator, sender, clock):
+    # {"ok": false, "error": "internal_error"} on the read was taken as "cannot read":
+    # the card was posted a second time.
+    [one] = queue(engine, note("slow Slack"))
+    emulator.fail("chat.postMessage", "slow", 1, delay=2.0)
+    assert sender.deliver_due() == DeliveryReport(retried=1)
+    emulator.wait_for("chat.postMessage", 1, timeout=5)
+    emulator.fail("conversations.history", "error", 1, error="internal_error")
+    clock.advance(31)
+    assert sender.deliver_due() == DeliveryReport(retried=1)
+    assert row(engine, one).last_error.startswith("unknown:")  # still to be looked for
+    clock.advance(600)
+    assert sender.deliver_due() == DeliveryReport(sent=1)
+    assert outbox_ids(emulator) == {one: 1}
+
+
 def test_without_a_readable_history_an_unanswered_post_is_posted_again(engine, clock):
     # At least once: in a workspace that did not grant the history scopes the channel
     # cannot be read back, so the sender posts again rather than lose the message.

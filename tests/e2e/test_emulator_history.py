@@ -29,12 +29,33 @@ def test_history_has_the_channels_posts_newest_first_with_their_metadata():
         # A thread's replies are not in the channel's history, as on Slack.
         assert [(m["ts"], m["text"], m.get("metadata")) for m in history["messages"]] == [
             (second["ts"], "second", None), (first["ts"], "first", tagged(1))]
-        thread = client.conversations_replies(channel=CHANNEL, ts=first["ts"])
+        thread = client.conversations_replies(channel=CHANNEL, ts=first["ts"],
+                                              include_all_metadata=True)
         assert [(m["ts"], m.get("metadata")) for m in thread["messages"]] == [
             (first["ts"], tagged(1)), (reply["ts"], tagged(2))]
+        # Metadata only when asked for, as on Slack.
+        assert [m.get("metadata") for m in client.conversations_replies(
+            channel=CHANNEL, ts=first["ts"])["messages"]] == [None, None]
         later = client.conversations_history(channel=CHANNEL, oldest=second["ts"])
         assert [m["text"] for m in later["messages"]] == ["second"]
         assert client.conversations_history(channel="C0EMPTY")["messages"] == []
+
+
+def test_history_comes_a_page_at_a_time_as_slack_gives_it():
+    with SlackEmulator(token=TOKEN) as emulator:
+        client = WebClient(token=TOKEN, base_url=emulator.api_url)
+        posted = [client.chat_postMessage(channel=CHANNEL, text=str(n))["ts"]
+                  for n in range(5)]
+        first = client.conversations_history(channel=CHANNEL, limit=2)
+        assert ([m["ts"] for m in first["messages"]], first["has_more"]) == (
+            [posted[4], posted[3]], True)
+        second = client.conversations_history(
+            channel=CHANNEL, limit=2, cursor=first["response_metadata"]["next_cursor"])
+        third = client.conversations_history(
+            channel=CHANNEL, limit=2, cursor=second["response_metadata"]["next_cursor"])
+        assert [m["ts"] for m in second["messages"] + third["messages"]] == [
+            posted[2], posted[1], posted[0]]
+        assert (third["has_more"], third["response_metadata"]["next_cursor"]) == (False, "")
 
 
 def test_without_the_history_scopes_reading_is_refused_as_slack_refuses_it():
