@@ -413,22 +413,26 @@ def compact(tr: Translator, line: DigestLine, zone: tzinfo, form: Form = Form.FU
     if form is Form.MINIMAL:
         amount = tr.money(alert.amount) if alert.amount is not None else "—"
         return f"• {erp_text(alert.subject.customer_id, SHORT_ID)} — {amount}"
-    short = form is Form.SHORT
-    body = (f"• *{_name(alert, SHORT_NAME if short else NAME)}* "
-            f"({erp_text(alert.subject.customer_id, SHORT_ID if short else ID)}) — "
-            f"{_figures(tr, alert)}")
-    if short:
-        return clip(body, COMPACT_LINE)
-    collecting = _collecting(tr, alert)
-    if collecting:
-        body += f" · {collecting}"
-    body += f" · {_change(tr, line.announcement)}"
+    def body(name: int, id_: int, tail: str) -> str:
+        return (f"• *{_name(alert, name)}* ({erp_text(alert.subject.customer_id, id_)}) — "
+                f"{tail}")
+
+    if form is Form.SHORT:
+        return clip(body(SHORT_NAME, SHORT_ID, _figures(tr, alert)), COMPACT_LINE)
+    tail = " · ".join(part for part in (_figures(tr, alert), _collecting(tr, alert),
+                                        _change(tr, line.announcement)) if part)
     answered = answers(tr, line.state, zone, moment=False)
-    text = f"{body}  {answered}" if answered else body
-    if len(text) > COMPACT_LINE:  # only a translation far longer than English gets here
-        text = clip(body, COMPACT_LINE - len(answered) - 2) + ("  " + answered
-                                                                if answered else "")
-    return text
+    # A long name and id give way before what the line says of the account.
+    for name, id_ in ((NAME, ID), (SHORT_NAME, ID), (SHORT_NAME, SHORT_ID)):
+        text = body(name, id_, tail)
+        if answered:
+            text = f"{text}  {answered}"
+        if len(text) <= COMPACT_LINE:
+            return text
+    # Only a translation far longer than English gets here.
+    shortest = body(SHORT_NAME, SHORT_ID, tail)
+    return clip(shortest, COMPACT_LINE - len(answered) - 2) + ("  " + answered
+                                                               if answered else "")
 
 
 def open_alert(tr: Translator, alert: Alert) -> str:

@@ -471,3 +471,22 @@ def test_an_account_someone_collects_says_so_instead_of_offering_to_assign_one()
         "C0002", "Acme Packaging", collector="U05LEGAL001", collection="escalated"))
     assert detailed_text(line(used)).splitlines()[0] == "*Acme Packaging* · C0002 · with legal"
     assert "Assign collector" not in [label for label, _, _ in buttons(render([line(used)])[0])]
+
+
+def test_a_long_name_and_id_give_way_before_the_status_and_the_change():
+    # The line was cut at its end: "· collector assigned · payment promise…", no "New".
+    lines = many(11)
+    last = lines[-1].announcement.alert
+    long = dataclasses.replace(last, subject=dataclasses.replace(
+        last.subject, name="Guangdong Provincial Light Industry Import & Export Corporation "
+                           "Limited", customer_id="C" + "9" * 39,
+        collector="U04COLLECT1", collection="promised"))
+    lines[-1] = line(long, state=state_of(long, acknowledged_by=ACK, acknowledged_at=AT,
+                                          snoozed_by="U0SOMEONE1",
+                                          snoozed_until=AT + timedelta(days=7)))
+    text = mrkdwn_texts(render(lines)[1])[1].split("\n")[-1]
+    assert text == (
+        "• *Guangdong Provincial Li…* (C99999999999999…) — $1,002.00 overdue · oldest 45 "
+        "days past due · collector assigned · payment promised · New  :white_check_mark: "
+        "Acknowledged by <@U02CREDITMG>  :zzz: Snoozed until Dec 6, 2026 by <@U0SOMEONE1>")
+    assert len(text) <= 260
