@@ -47,6 +47,7 @@ class SqlUnitOfWork:
         self.orders = SqlOrderStore(self.session)
         self.collections = SqlCollectionStore(self.session)
         self.meetings = SqlMeetingStore(self.session)
+        self._writing = False
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -61,15 +62,19 @@ class SqlUnitOfWork:
             # The connection is already broken; the original error is what matters.
         if isinstance(error, DBAPIError | SqlTimeout) and _unavailable(error):
             log.warning("database not answering: %s", str(error).splitlines()[0][:200])
-            raise RecordsUnavailable() from error
+            # "so nothing was changed" answers only someone who was changing something:
+            # a list or a report asked for is told the records are not answering.
+            raise RecordsUnavailable(reading=not self._writing) from error
 
     def begin_write(self) -> None:
+        self._writing = True
         if self.session.get_bind().dialect.name == "sqlite":
             # See storage.db's begin hook: BEGIN IMMEDIATE waits for the write lock
             # (busy_timeout) instead of failing at the first write after a stale read.
             self.session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
 
     def commit(self) -> None:
+        self._writing = True
         if self.session.get_bind().dialect.name == "sqlite" and self._only_appends():
             self._append_in_a_write_transaction()
         else:

@@ -44,6 +44,25 @@ def test_a_write_while_another_process_holds_the_lock_is_unavailable(sqlite_file
     engine.dispose()
 
 
+def test_a_read_while_the_file_is_locked_is_told_without_nothing_was_changed(sqlite_file):
+    # `/credit report` under an exclusive lock answered "…, so nothing was changed": an
+    # answer to a question the person did not ask.
+    engine = make_engine(f"sqlite:///{sqlite_file}")
+    holder = sqlite3.connect(sqlite_file, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=DELETE")
+    holder.execute("BEGIN EXCLUSIVE")  # no reader gets in
+    try:
+        with pytest.raises(RecordsUnavailable) as refused, \
+                SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
+            uow.audit.recent()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert str(refused.value) == ("The credit records are not answering just now. Please "
+                                  "try again in a minute.")
+    engine.dispose()
+
+
 def test_a_database_file_moved_away_is_unavailable_not_recreated(sqlite_file, tmp_path):
     engine = make_engine(f"sqlite:///{sqlite_file}")
     sqlite_file.rename(tmp_path / "elsewhere.db")
