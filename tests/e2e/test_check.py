@@ -38,18 +38,26 @@ def test_an_unknown_subcommand_gets_a_friendly_usage_line(world):
     assert reply.blocks[0]["text"]["text"].startswith(
         ":warning: `/credit chek` is not something I know. Did you mean `/credit check`?"
         "\n\n*What `/credit` can do*\n")
+
+
+@pytest.mark.parametrize(("line", "answer"), [
     # Nothing close: no guess.
-    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit zzzz").text == (
-        "`/credit zzzz` is not something I know. Try `/credit help`.")
+    ("/credit zzzz", "`/credit zzzz` is not something I know. Try `/credit help`."),
     # The start of one subcommand, in either language; the start of several guesses none.
-    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit col").text == (
-        "`/credit col` is not something I know. Did you mean `/credit collect`? Try "
-        "`/credit help`.")
-    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit 催").text == (
-        "`/credit 催` is not something I know. Did you mean `/credit 催收`? Try "
-        "`/credit help`.")
-    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit c").text == (
-        "`/credit c` is not something I know. Try `/credit help`.")
+    ("/credit col", "`/credit col` is not something I know. Did you mean `/credit collect`? "
+                    "Try `/credit help`."),
+    ("/credit 催", "`/credit 催` is not something I know. Did you mean `/credit 催收`? Try "
+                  "`/credit help`."),
+    ("/credit c", "`/credit c` is not something I know. Try `/credit help`."),
+    # Without its argument, a subcommand's usage as typed: `/credit 分配` was answered
+    # with the English form `/credit assign acme @maria`.
+    ("/credit 分配", "`/credit 分配` needs a customer and a person: `/credit 分配 acme "
+                    "@maria` Try `/credit help`."),
+    ("/credit CHECK", "`/credit check` needs a customer id or name: `/credit check acme` "
+                      "Try `/credit help`."),
+])
+def test_a_word_that_is_no_command_or_lacks_its_argument_is_answered_so(world, line, answer):
+    assert world.slack.slash(SALES, SALES_CHANNEL, line).text == answer
 
 
 @pytest.mark.parametrize("line", ["/credit check", '/credit check ""', "/credit check “ ”"])
@@ -277,13 +285,3 @@ def test_a_customer_without_an_owner_says_so(world):
                           "WHERE customer_id = 'C0013'"))
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0013")
     assert reply.blocks[1]["fields"][0]["text"] == "*Customer*\nC0013 · no owner"
-
-
-def test_a_subcommand_without_its_argument_is_shown_as_it_was_typed(world):
-    # `/credit 分配` was answered with the English form `/credit assign acme @maria`.
-    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit 分配").text == (
-        "`/credit 分配` needs a customer and a person: `/credit 分配 acme @maria` Try "
-        "`/credit help`.")
-    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit CHECK").text == (
-        "`/credit check` needs a customer id or name: `/credit check acme` Try "
-        "`/credit help`.")
