@@ -103,11 +103,14 @@ class NoAssignmentNotices:
 
 @dataclass(frozen=True)
 class Assigned:
-    """The answer to an assignment: the account as now assigned, and who had it."""
+    """The answer to an assignment: the account as now assigned, and who had it;
+    ``nothing_overdue``: the account owes nothing past due (a typo's account, or one paid
+    since the list the assigner read), which the answer says."""
 
     assignment: Assignment
     customer: Customer
     previous: str | None = None
+    nothing_overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,8 @@ class Assignments:
                 stored, customer, position, actor.user_id, previous,
                 held=tuple(c.named for c in uow.orders.held([customer.customer_id]))))
             uow.commit()
-        return Assigned(stored, customer, previous)
+        return Assigned(stored, customer, previous, nothing_overdue=position is not None
+                        and position.aging.overdue.amount <= 0)
 
     def unassign(self, actor: Member, query: str) -> Assigned:
         """Closes the customer's assignment (nobody collects it any more); the collector

@@ -91,6 +91,10 @@ def answer(done: Assigned, tr: Translator) -> Message:
         text = tr._("{name} ({id}) is now collected by {collector}, who was told by direct "
                     "message with the account's card.", name=name, id=cid,
                     collector=collector)
+    if done.nothing_overdue:
+        text = tr.sentences(text, tr._("Nothing of it is overdue now: `/credit unassign "
+                                       "{id}` takes it off their list if it was a slip.",
+                                       id=cid))
     return message(text, [section(text)])
 
 

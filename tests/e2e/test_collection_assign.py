@@ -56,6 +56,18 @@ def context_texts(message: dict[str, Any]) -> list[str]:
             for e in b["elements"]]
 
 
+def test_assigning_an_account_with_nothing_overdue_says_so(world):
+    # Assigned without a word: "Its next step is due today" for money nobody owes yet.
+    with world.services.uow() as uow:
+        open_ = uow.receivables.open_invoices(["C0024"])
+    assert all(i.due_date >= NOW.date() for i in open_)  # the demo's: none past due
+    reply = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, f"/credit assign C0024 <@{ANNA}>")
+    assert sections(reply) == [
+        f"Lindqvist Papper AB (C0024) is now collected by <@{ANNA}>, who was told by direct "
+        "message with the account's card. Nothing of it is overdue now: `/credit unassign "
+        "C0024` takes it off their list if it was a slip."]
+
+
 def test_assign_by_mention_then_reassign_by_bare_id_tells_both(world):
     reply = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL,
                               f"/credit assign acme packaging <@{ANNA}|anna>")
