@@ -314,7 +314,8 @@ class CollectorsDay:
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
 
-    def _date_of(self, moment: datetime) -> date:
+    def date_of(self, moment: datetime) -> date:
+        """The organisation's date at ``moment`` (what "recorded on" says)."""
         return moment.astimezone(self.zone).date()
 
     def currency_of(self, customer_id: str) -> str:
@@ -502,7 +503,7 @@ class CollectorsDay:
             uow.begin_write()
             self._claim(uow, submission, now)
             assignment = self._require_collector(uow, actor, customer_id)
-            require_not_with_legal(uow, customer_id, self._date_of)
+            require_not_with_legal(uow, customer_id, self.date_of)
             invoices, problems = self._promise_problems(uow, customer_id, amount,
                                                         invoice_ids)
             if problems:
@@ -517,10 +518,13 @@ class CollectorsDay:
                 customer_id, amount, due_on, tuple(invoice_ids), PromiseState.OPEN,
                 actor.user_id, now))
             # The promise's day is the next step, unless the collector set an earlier one
-            # still to come (a call before it): that stays, with its reminder.
+            # still to come (a call before it): that stays, with its reminder. The day of
+            # a promise it replaces was no plan of the collector's: it goes with it.
             planned = assignment.next_action_on
+            if planned in {earlier.due_on for earlier in replaced}:
+                planned = None
             follow_up = planned if planned is not None and \
-                self._date_of(now) < planned < due_on else due_on
+                self.date_of(now) < planned < due_on else due_on
             uow.collections.save_assignment(replace(
                 assignment, status=status_of(uow, customer_id), next_action_on=follow_up))
             self._tell_collector(uow, assignment, actor, made)
@@ -551,7 +555,7 @@ class CollectorsDay:
         is told of every other problem in the same round."""
         with self.unit_of_work() as uow:
             self._require_collector(uow, actor, customer_id)
-            require_not_with_legal(uow, customer_id, self._date_of)
+            require_not_with_legal(uow, customer_id, self.date_of)
             return self._promise_problems(uow, customer_id, amount, invoice_ids)[1]
 
     def _promise_problems(self, uow: UnitOfWork, customer_id: str, amount: Money | None,
@@ -590,7 +594,7 @@ class CollectorsDay:
             uow.begin_write()
             self._claim(uow, submission, now)
             assignment = self._require_collector(uow, actor, customer_id)
-            require_not_with_legal(uow, customer_id, self._date_of)
+            require_not_with_legal(uow, customer_id, self.date_of)
             # Every problem at once, each beside its field: one round to put them right.
             open_ = {i.invoice_id for i in uow.receivables.open_invoices([customer_id])}
             invoice_ids = _as_open(invoice_ids, open_)
@@ -725,7 +729,7 @@ class CollectorsDay:
                 raise DomainError(N_("The legal case of {customer} is closed already: its "
                                      "outcome was recorded on {day}: “{outcome}”."),
                                   customer=customer_id,
-                                  day=self._date_of(closed.closed_at),
+                                  day=self.date_of(closed.closed_at),
                                   outcome=closed.outcome or "")
             raise DomainError(N_("{customer} has no open legal case."),
                               customer=customer_id)
@@ -751,7 +755,7 @@ class CollectorsDay:
             uow.begin_write()
             self._claim(uow, submission, now)
             assignment = self._require_collector(uow, actor, customer_id)
-            require_not_with_legal(uow, customer_id, self._date_of)
+            require_not_with_legal(uow, customer_id, self.date_of)
             if assignment.status is AssignmentStatus.ESCALATED:
                 raise DomainError(N_("{customer} is with legal already."),
                                   customer=customer_id)

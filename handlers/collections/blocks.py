@@ -56,7 +56,8 @@ STATUSES = {
     "escalated": N_("with legal"),
     "closed": N_("closed"),
 }
-PROMISE_STATES = {"open": N_("open"), "kept": N_("kept"), "broken": N_("broken")}
+PROMISE_STATES = {"open": N_("open"), "kept": N_("kept"), "broken": N_("broken"),
+                  "replaced": N_("replaced by a later promise")}
 
 
 class AccountValue(ActionValue):

@@ -292,7 +292,7 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
         # Said, so that a promise recorded twice, or one renegotiated, shows what went.
         earlier = Listed(tr._("{amount} by {day} (recorded by <@{who}> on {when})",
                               amount=p.amount, day=p.due_on, who=p.made_by,
-                              when=p.made_at.date())
+                              when=deps.collecting.date_of(p.made_at))
                          for p in promised.replaced)
         done += " " + tr.ngettext(
             "It replaces the open promise of {promises}: only the new one is checked and "

@@ -4,8 +4,9 @@ beside its field; a kept promise is told to the collector."""
 
 from __future__ import annotations
 
+import json
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -25,6 +26,7 @@ from tests.e2e.test_collector_day import (
     COLLECTOR,
     CREDIT_CHANNEL,
     CUSTOMER,
+    LEGAL_CHANNEL,
     audit,
     deliver,
     dms,
@@ -176,8 +178,10 @@ def test_a_second_promise_for_the_same_money_replaces_the_first(world):
     oldest, other = invoices(world)[:2]
     due = str(NOW.date() + timedelta(days=2))
     terms = {"amount": "GBP 50k", "due": due, "invoices": oldest.invoice_id}
-    assert fill(world, "Promise to pay", terms).body == ""
-    confirmed(world, COLLECTOR)
+    # 02:00 on Nov 29 in Shanghai, the 28th in UTC: "recorded on" is the organisation's day.
+    with time_machine.travel(datetime(2026, 11, 28, 18, 0, tzinfo=UTC), tick=True):
+        assert fill(world, "Promise to pay", terms).body == ""
+        confirmed(world, COLLECTOR)
     assert fill(world, "Promise to pay", terms).body == ""
     # Another invoice's promise is money of its own: it replaces nothing.
     assert fill(world, "Promise to pay", {"amount": "GBP 1k", "due": due,
@@ -198,6 +202,14 @@ def test_a_second_promise_for_the_same_money_replaces_the_first(world):
         context = job_context(world.services.engine, world.services.config)
         assert run_job(world.services.engine, JOB, context, "test").counts[
             "promises_broken"] == 2  # the second £50k and the £1k, not the first
+    # The account's history for legal says what became of each (escalating crashed on
+    # the replaced one's state).
+    assert fill(world, "Escalate to legal", {"note": "no payment"}).body == ""
+    deliver(world)
+    case = json.dumps(posts(world, LEGAL_CHANNEL)[-1]["blocks"], ensure_ascii=False)
+    assert case.count("£50,000.00 by Dec 1, 2026: broken") == 1
+    assert case.count("£50,000.00 by Dec 1, 2026: replaced by a later promise") == 1
+    assert case.count("£1,000.00 by Dec 1, 2026: broken") == 1
 
 
 def test_a_kept_promise_is_told_to_the_collector(world):

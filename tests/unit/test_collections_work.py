@@ -579,3 +579,16 @@ def test_invoice_ids_typed_in_another_case_or_width_name_the_open_invoice(
     with pytest.raises(FormRefused) as refused:
         day.dispute(MEI, "C1", ["Inv-7"], "wrong price", "sales", "U0SALES001")
     assert [p.params["invoices"] for p in refused.value.problems] == ["Inv-7"]
+
+
+def test_a_replaced_promises_day_leaves_the_next_step_with_it(
+        day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    # "Next step: Dec 10 · promise to pay due Dec 20": the day of the promise replaced.
+    day.promise(MEI, "C1", usd(1000), TODAY + timedelta(days=3), [])
+    assert uow.collections.open_assignment("C1").next_action_on == TODAY + timedelta(days=3)
+    day.promise(MEI, "C1", usd(1200), TODAY + timedelta(days=9), [])
+    assert uow.collections.open_assignment("C1").next_action_on == TODAY + timedelta(days=9)
+    # A step the collector planned before the promise's day still stays.
+    day.log_action(MEI, "C1", ActionKind.CALL, "AP says Friday", TODAY + timedelta(days=2))
+    day.promise(MEI, "C1", usd(1200), TODAY + timedelta(days=12), [])
+    assert uow.collections.open_assignment("C1").next_action_on == TODAY + timedelta(days=2)
