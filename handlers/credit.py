@@ -15,6 +15,7 @@ from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
+from domain.errors import RecordsUnavailable
 from domain.orders.typed import names_nothing
 from handlers.answer import answer
 from handlers.deps import Deps
@@ -32,7 +33,8 @@ def on_credit(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     context["trigger_id"] = command.get("trigger_id")
     catalogue: Catalogue = context["catalogue"]
     key = command_key(command) if catalogue.records(name) else None
-    answer(ack, context, lambda: _once(context, key, lambda: dispatch(context, name, rest)))
+    answer(ack, context, lambda: _once(context, key, lambda: dispatch(context, name, rest),
+                                       catalogue.shows(name)))
 
 
 def command_key(command: dict[str, Any]) -> str:
@@ -46,14 +48,20 @@ def command_key(command: dict[str, Any]) -> str:
     return f"command:{hashlib.sha256(whole).hexdigest()}"
 
 
-def _once(context: BoltContext, key: str | None, run: Callable[[], Message]) -> Message:
+def _once(context: BoltContext, key: str | None, run: Callable[[], Message],
+          shows: bool = False) -> Message:
     """``run``, unless ``key`` was seen before: a replayed command that records answers
     nothing and records nothing. Claimed inside the answer's budget, so that a database
     slow to say answers as any slow command does (through the response_url), and a claim
     that fails runs nothing (the records-not-answering reply) rather than risk running
-    twice."""
-    if key is not None and not context["deps"].first_time(key):
-        return "", None
+    twice; told as a read for a command that ``shows`` a list or a report."""
+    try:
+        if key is not None and not context["deps"].first_time(key):
+            return "", None
+    except RecordsUnavailable:
+        if shows:
+            raise RecordsUnavailable(reading=True) from None
+        raise
     return run()
 
 

@@ -42,6 +42,10 @@ class Subcommand:
     # Records nothing, so a replay of it may be answered again (handlers.credit does not
     # claim it: the check's throughput spares a write per command).
     read_only: bool = False
+    # Shows something asked for (a list, a report), recording at most that it was
+    # looked at: a database that does not answer is told as a read ("… not answering just
+    # now"), without "so nothing was changed", which answers a question nobody asked.
+    shows: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,10 @@ class Catalogue:
         help, which records nothing."""
         found = self.subcommand(word or "help")
         return found is not None and not found.read_only
+
+    def shows(self, word: str) -> bool:
+        found = self.subcommand(word or "help")
+        return found is not None and found.shows
 
     def action(self, action_id: str) -> Action | None:
         found = self._actions.get(action_id)

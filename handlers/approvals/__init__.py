@@ -30,13 +30,13 @@ FEATURE = Feature(
                    N_("acme +100k larger Q1 orders"), request, aliases=("申请",)),
         Subcommand("requests", N_("credit requests waiting for your decision, and yours, "
                                   "with their state; cancel yours while open"), "", requests,
-                   aliases=("我的申请", "申请列表")),
+                   aliases=("我的申请", "申请列表"), shows=True),
         Subcommand("delegate", N_("hand your approvals to a stand-in until a day; alone, "
                                   "shows delegations; `end` ends yours"),
                    N_("@mei until 2026-12-31"), delegate, aliases=("委托",)),
         Subcommand("history", N_("a customer's credit requests, decisions and approved "
                                  "limit changes"), "acme", history, aliases=("历史",),
-                   needs_argument=N_("a customer id or name")),
+                   needs_argument=N_("a customer id or name"), shows=True),
     ),
     actions=(
         Action(REQUEST_MORE, on_request_more, SubjectValue),

@@ -36,7 +36,7 @@ DAY_SUBCOMMANDS = (
                              "escalate to legal; a number shows that page, and the "
                              "collections lead names a collector (@maria) to see theirs"),
                "2", collect,
-               aliases=("催收",)),
+               aliases=("催收",), shows=True),
 )
 
 FEATURE = Feature(

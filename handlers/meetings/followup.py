@@ -182,7 +182,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                              "which become tasks; alone, lists the meetings held lately"),
                "12", minutes_command, aliases=("纪要",)),
     Subcommand("tasks", N_("your open action items from meetings, the most overdue first, "
-                           "each with a Done button"), "", tasks_command, aliases=("任务",)),
+                           "each with a Done button"), "", tasks_command, aliases=("任务",),
+               shows=True),
 )
 ACTIONS: tuple[Action, ...] = (
     Action(RECORD_MINUTES, on_record_minutes, MinutesValue),

@@ -271,7 +271,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                aliases=("会议", "安排会议")),
     Subcommand("meetings", N_("your upcoming meetings, at your own time; the organiser can "
                               "reschedule or cancel them"), "", meetings_command,
-               aliases=("会议列表",)),
+               aliases=("会议列表",), shows=True),
 )
 ACTIONS: tuple[Action, ...] = (
     Action(RESCHEDULE, on_reschedule, ListedMeeting),

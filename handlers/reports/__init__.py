@@ -14,7 +14,7 @@ FEATURE = Feature(
     subcommands=(
         Subcommand("report", N_("collection metrics: DSO, Best Possible DSO, average days "
                                 "delinquent, CEI, the provision matrix, per collector"),
-                   "", report, aliases=("报告",)),
+                   "", report, aliases=("报告",), shows=True),
     ),
     scopes=("commands",),
     # The weekly report's post and charts go through the outbox: the delivery feature

@@ -28,7 +28,7 @@ from bot.slack_app import create_bolt_app
 from bot.web import MAX_BODY_BYTES, Refusal, create_wsgi_app, read_body
 from bot.wiring import Services
 from storage.requests import ProcessedRequests
-from tests.e2e.conftest import SALES, SALES_CHANNEL, SECRET
+from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, SECRET
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -379,6 +379,20 @@ def test_a_replayed_command_that_records_records_once(world):
 
 HELD_700 = (":no_entry: *Held*: order CB-1 of $700.00 for Acme Packaging (C0002) is not OK "
             "to ship. It is recorded as held; the account owner is told.")
+
+
+@pytest.mark.parametrize("line", ["/credit report", "/credit collect", "/credit requests",
+                                  "/credit history acme packaging", "/credit tasks"])
+def test_a_list_asked_for_while_the_claim_fails_is_told_as_a_read(world, monkeypatch, line):
+    # "…, so nothing was changed" answered someone who only asked to see something.
+    def cannot_say(*args: Any) -> bool:
+        raise SQLAlchemyError("database is locked")
+
+    monkeypatch.setattr(ProcessedRequests, "_insert", cannot_say)
+    body, _ = world.slack.slash_body(CREDIT_MANAGER, SALES_CHANNEL, line)
+    refused = post(world.url, body)
+    assert (refused.status, refused.json()["text"]) == (
+        200, "The credit records are not answering just now. Please try again in a minute.")
 
 
 def test_a_command_whose_claim_fails_records_nothing_and_a_replay_records_once(
