@@ -141,6 +141,31 @@ class UnknownInvoices(FieldProblem):
                          invoices=Listed(invoices), customer=customer)
 
 
+class AmbiguousInvoice(FieldProblem):
+    """An id typed in another case or width that reads as two open invoices or more."""
+
+    def __init__(self, customer: str, typed: str, matches: Sequence[str]) -> None:
+        super().__init__(INVOICES, N_("{invoice} reads as more than one open invoice of "
+                                      "{customer} ({matches}): write it exactly as the one "
+                                      "you mean."),
+                         invoice=typed, customer=customer, matches=Listed(matches))
+
+
+def _invoices_problem(customer: str, unknown: Sequence[str],
+                      open_ids: Iterable[str]) -> FieldProblem | None:
+    """What is wrong with the typed ids no open invoice took: none of the account's
+    (named first), or two of them read as the same."""
+    if not unknown:
+        return None
+    folded: dict[str, list[str]] = defaultdict(list)
+    for invoice_id in open_ids:
+        folded[_folded(invoice_id)].append(invoice_id)
+    none = [i for i in unknown if len(folded.get(_folded(i), [])) < 2]
+    if none:
+        return UnknownInvoices(customer, none)
+    return AmbiguousInvoice(customer, unknown[0], sorted(folded[_folded(unknown[0])]))
+
+
 class PromiseCurrency(FieldProblem):
     """A promise in a currency none of the account's open invoices is billed in: refused
     rather than converted, so what is promised is what the ERP will show paid."""
@@ -568,8 +593,9 @@ class CollectorsDay:
         invoice_ids = _as_open(invoice_ids, open_)
         problems: list[FieldProblem] = []
         unknown = [i for i in invoice_ids if i not in open_]
-        if unknown:
-            problems.append(UnknownInvoices(customer_id, unknown))
+        wrong = _invoices_problem(customer_id, unknown, open_)
+        if wrong is not None:
+            problems.append(wrong)
         named = [open_[i] for i in invoice_ids if i in open_]
         owed = named or list(open_.values())
         currencies = sorted({i.open_amount.currency for i in owed})
@@ -600,7 +626,7 @@ class CollectorsDay:
             invoice_ids = _as_open(invoice_ids, open_)
             unknown = [i for i in invoice_ids if i not in open_]
             problems = [problem for problem in (
-                UnknownInvoices(customer_id, unknown) if unknown else None,
+                _invoices_problem(customer_id, unknown, open_),
                 self._department_problem(department),
                 self._owner_problem(owner, department)) if problem is not None]
             if problems:

@@ -578,7 +578,10 @@ def test_invoice_ids_typed_in_another_case_or_width_name_the_open_invoice(
     uow.receivables.invoices.append(invoice("inv-7", "C1", 10, 50))
     with pytest.raises(FormRefused) as refused:
         day.dispute(MEI, "C1", ["Inv-7"], "wrong price", "sales", "U0SALES001")
-    assert [p.params["invoices"] for p in refused.value.problems] == ["Inv-7"]
+    [problem] = refused.value.problems
+    assert (problem.template, problem.params["invoice"], problem.params["matches"]) == (
+        "{invoice} reads as more than one open invoice of {customer} ({matches}): write it "
+        "exactly as the one you mean.", "Inv-7", ("INV-7", "inv-7"))
 
 
 def test_a_replaced_promises_day_leaves_the_next_step_with_it(
