@@ -151,21 +151,6 @@ class AmbiguousInvoice(FieldProblem):
                          invoice=typed, customer=customer, matches=Listed(matches))
 
 
-def _invoices_problem(customer: str, unknown: Sequence[str],
-                      open_ids: Iterable[str]) -> FieldProblem | None:
-    """What is wrong with the typed ids no open invoice took: none of the account's
-    (named first), or two of them read as the same."""
-    if not unknown:
-        return None
-    folded: dict[str, list[str]] = defaultdict(list)
-    for invoice_id in open_ids:
-        folded[_folded(invoice_id)].append(invoice_id)
-    none = [i for i in unknown if len(folded.get(_folded(i), [])) < 2]
-    if none:
-        return UnknownInvoices(customer, none)
-    return AmbiguousInvoice(customer, unknown[0], sorted(folded[_folded(unknown[0])]))
-
-
 class PromiseCurrency(FieldProblem):
     """A promise in a currency none of the account's open invoices is billed in: refused
     rather than converted, so what is promised is what the ERP will show paid."""
@@ -206,19 +191,30 @@ class Promised:
     replaced: tuple[Promise, ...] = ()
 
 
-def _as_open(typed: Sequence[str], open_ids: Iterable[str]) -> list[str]:
+def _named_invoices(customer: str, typed: Sequence[str], open_ids: Iterable[str]
+                    ) -> tuple[list[str], FieldProblem | None]:
     """Each typed id as the open invoice it names: itself, or else the one open invoice
     that reads the same but for case and width (inv-0021-006, ＩＮＶ-0021-006), as ids
-    are typed from a printout; an id naming none, or two, is left as typed."""
+    are typed from a printout; and what is wrong with the others: naming none of the
+    account's open invoices (said first), or two of them."""
     exact = set(open_ids)
     folded: dict[str, list[str]] = defaultdict(list)
     for invoice_id in exact:
         folded[_folded(invoice_id)].append(invoice_id)
-    named = []
+    named: list[str] = []
+    unknown: list[str] = []
+    ambiguous: list[str] = []
     for invoice_id in typed:
         found = [invoice_id] if invoice_id in exact else folded.get(_folded(invoice_id), [])
         named.append(found[0] if len(found) == 1 else invoice_id)
-    return named
+        if len(found) != 1:
+            (ambiguous if found else unknown).append(invoice_id)
+    if unknown:
+        return named, UnknownInvoices(customer, unknown)
+    if ambiguous:
+        return named, AmbiguousInvoice(customer, ambiguous[0],
+                                       sorted(folded[_folded(ambiguous[0])]))
+    return named, None
 
 
 def _folded(invoice_id: str) -> str:
@@ -590,12 +586,8 @@ class CollectorsDay:
         the account; an amount in a currency they are not billed in, or above what they
         (or, none named, the account) have open."""
         open_ = {i.invoice_id: i for i in uow.receivables.open_invoices([customer_id])}
-        invoice_ids = _as_open(invoice_ids, open_)
-        problems: list[FieldProblem] = []
-        unknown = [i for i in invoice_ids if i not in open_]
-        wrong = _invoices_problem(customer_id, unknown, open_)
-        if wrong is not None:
-            problems.append(wrong)
+        invoice_ids, wrong = _named_invoices(customer_id, invoice_ids, open_)
+        problems = [wrong] if wrong is not None else []
         named = [open_[i] for i in invoice_ids if i in open_]
         owed = named or list(open_.values())
         currencies = sorted({i.open_amount.currency for i in owed})
@@ -623,10 +615,9 @@ class CollectorsDay:
             require_not_with_legal(uow, customer_id, self.date_of)
             # Every problem at once, each beside its field: one round to put them right.
             open_ = {i.invoice_id for i in uow.receivables.open_invoices([customer_id])}
-            invoice_ids = _as_open(invoice_ids, open_)
-            unknown = [i for i in invoice_ids if i not in open_]
+            invoice_ids, wrong = _named_invoices(customer_id, invoice_ids, open_)
             problems = [problem for problem in (
-                _invoices_problem(customer_id, unknown, open_),
+                wrong,
                 self._department_problem(department),
                 self._owner_problem(owner, department)) if problem is not None]
             if problems:

@@ -39,6 +39,7 @@ from domain.alerts.model import (
     Change,
     Severity,
 )
+from domain.collections.model import AssignmentStatus
 from domain.money import Money
 from domain.people import is_user_id
 from handlers.alerts.payloads import (
@@ -49,7 +50,7 @@ from handlers.alerts.payloads import (
     AlertValue,
     SnoozeValue,
 )
-from handlers.check.blocks import WITH_LEGAL, bucket_label, collecting_stage
+from handlers.check.blocks import bucket_label, collecting_stage
 from handlers.check.payloads import ASSIGN_COLLECTOR, SubjectValue
 from handlers.i18n import Translator, translator
 from handlers.render import (
@@ -454,7 +455,7 @@ def _collecting(tr: Translator, alert: Alert) -> str | None:
     if not alert.subject.collector:
         return None
     status = alert.subject.collection or ""
-    if status == WITH_LEGAL:
+    if status == AssignmentStatus.ESCALATED:
         return tr._("with legal")
     assigned, stage = tr._("collector assigned"), collecting_stage(status, tr)
     return f"{assigned} · {stage}" if stage else assigned

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from domain.aging import CURRENT
 from domain.check import Checked, CustomerCheck, GroupCheck
+from domain.collections.model import AssignmentStatus
 from domain.errors import AmbiguousCustomer, CustomerLookupError
 from domain.exposure import CreditPosition
 from domain.model import Customer, HeldOrder
@@ -63,9 +64,9 @@ def _exposure(position: CreditPosition, tr: Translator) -> str:
 
 
 # How far collecting an account has gone past "someone collects it" (its assignment's
-# status), as the card and the alerts' lines say it; "escalated" is said as with legal.
-_STAGES = {"promised": N_("payment promised"), "disputed": N_("invoices disputed")}
-WITH_LEGAL = "escalated"
+# status), as the card and the alerts' lines say it; escalated is said as with legal.
+_STAGES: dict[str, str] = {AssignmentStatus.PROMISED: N_("payment promised"),
+                           AssignmentStatus.DISPUTED: N_("invoices disputed")}
 
 
 def collecting_stage(status: str, tr: Translator) -> str | None:
@@ -115,7 +116,7 @@ def _collecting(collector: str, status: str, tr: Translator) -> str:
     """Who collects the account, the first person to ask about it when it is overdue, and
     whether a payment is promised, invoices disputed, or the case is with legal: what a
     rep should know before calling the customer."""
-    if status == WITH_LEGAL:
+    if status == AssignmentStatus.ESCALATED:
         return tr._("With legal: {who}", who=mention(collector))
     line = tr._("Collector: {collector}", collector=mention(collector))
     stage = collecting_stage(status, tr)
