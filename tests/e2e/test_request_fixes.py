@@ -314,12 +314,13 @@ def test_history_names_creditbot_plainly_when_it_closed_a_request(world):
         conn.execute(update(CreditRequestRow).where(CreditRequestRow.id == request.id)
                      .values(expires_on=date(2026, 11, 28)))
     [expired] = world.services.requests.expire()
-    when = EN.moment(expired.closed_at, ZONE)
+    # Filed and expired may fall in different seconds: each is read from its own record.
+    filed, when = EN.moment(request.filed_at, ZONE), EN.moment(expired.closed_at, ZONE)
     assert said(world, "/credit history lakeside") == (
         "History of Lakeside Furniture Outlet (C0013)\n"
         "History of Lakeside Furniture Outlet (C0013)\n*Credit requests*\n"
         f"*#{request.id}* temporary limit · $35,000.00 → $85,000.00 through Nov 28, 2026 · "
-        f"expired\nfiled by <@{SALES}> on {when}:\n> for the weekend\n"
+        f"expired\nfiled by <@{SALES}> on {filed}:\n> for the weekend\n"
         f"expired by creditbot on {when}\n*Approved limit changes*\nNone yet.")
     # In Chinese the state comes first, who and when after it (not "由 creditbot 已过期").
     speaks_chinese(world, CREDIT_MANAGER)
