@@ -78,6 +78,7 @@ from domain.approvals.rules import (
     require_comment,
 )
 from domain.approvals.standing import customer_standing
+from domain.collections.record import CollectionRecord, collection_record
 from domain.currencies import canonical, is_currency
 from domain.days import year_after
 from domain.errors import DomainError
@@ -167,6 +168,8 @@ class History:
     limit_changes: list[LimitChange]
     # Its orders that were held, newest first: held, released (how, by whom) or refused.
     held_orders: list[OrderCheck] = field(default_factory=list)
+    # What collectors, disputes and legal recorded about it (empty when never collected).
+    collections: CollectionRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -813,14 +816,16 @@ class CreditRequests:
 
     def history(self, actor: Member, customer: str, limit: int = 50) -> History:
         """A customer's requests (newest first, with their decisions), the limits
-        approved for it and its orders that were held (``limit`` of each)."""
+        approved for it, its orders that were held (``limit`` of each) and what
+        collections recorded about it (its latest ``limit`` actions)."""
         self._require(actor, "requests.read_refused", customer[:200])
         with self.unit_of_work() as uow:
             ref = resolve_customer(customer, uow.customers)
             store = uow.credit_requests
             return History(ref, self._records(uow, store.of_customer(ref.customer_id, limit)),
                            store.limit_changes(ref.customer_id),
-                           uow.orders.ever_held(ref.customer_id, limit))
+                           uow.orders.ever_held(ref.customer_id, limit),
+                           collection_record(uow, ref.customer_id, limit))
 
     # -- delegating -------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """``/credit history <customer>``: the customer's credit requests with their decisions,
-its orders that were held and what became of them, and the limits approved for it,
-newest first."""
+its orders that were held and what became of them, what collections recorded about it,
+and the limits approved for it, newest first."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from handlers.approvals.request_render import (
 )
 from handlers.check.blocks import which_customer as pick_customer
 from handlers.check.payloads import SubjectValue
+from handlers.collections.history_lines import collections_section
 from handlers.customer_hint import guessed, which_customer
 from handlers.deps import Deps
 from handlers.i18n import N_, Translator
@@ -88,7 +89,7 @@ def _history(context_: BoltContext, rest: str) -> Message:
     note = guessed(rest, found.customer, tr)
     if note is not None:
         blocks.append(note)
-    if not found.requests and not found.limit_changes and not found.held_orders:
+    if not (found.requests or found.limit_changes or found.held_orders or found.collections):
         blocks.append(section(tr._("No credit request was filed for this customer yet. "
                                    "File one with `/credit request {customer} +100k "
                                    "<reason>`.", customer=user_text(
@@ -113,6 +114,13 @@ def _history(context_: BoltContext, rest: str) -> Message:
         if len(found.held_orders) > shown:
             tail.append(context(tr._("Only the {n} latest held orders are shown.",
                                      n=shown)))
+    if found.collections:
+        text, left = collections_section(found.collections, tr, deps.requests.zone,
+                                         REQUESTS_SHOWN)
+        tail.append(section(text))
+        if left:
+            tail.append(context(tr.ngettext("… and {n} earlier collection record.",
+                                            "… and {n} earlier collection records.", left)))
     tail.append(section("*" + tr._("Approved limit changes") + "*\n" + (
         "\n".join(lines) if lines else tr._("None yet."))))
     if len(changes) > CHANGES_SHOWN:

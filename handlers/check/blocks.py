@@ -112,7 +112,7 @@ def card(found: Checked, tr: Translator, *, timezone: str, shareable: bool = Tru
     return _customer_card(found, tr, timezone, shareable, note, assignable)
 
 
-def _collecting(collector: str, status: str, tr: Translator) -> str:
+def collecting(collector: str, status: str, tr: Translator) -> str:
     """Who collects the account, the first person to ask about it when it is overdue, and
     whether a payment is promised, invoices disputed, or the case is with legal: what a
     rep should know before calling the customer."""
@@ -131,7 +131,7 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
     who = (tr._("{id} · owner {owner}", id=shown_id, owner=mention(customer.owner_slack_id))
            if customer.owner_slack_id else tr._("{id} · no owner", id=shown_id))
     if found.collecting:
-        who += "\n" + _collecting(found.collecting.collector, found.collecting.status, tr)
+        who += "\n" + collecting(found.collecting.collector, found.collecting.status, tr)
     blocks: list[Block] = [
         header(title),
         fields(

@@ -19,6 +19,7 @@ from bot.sandbox.driver import Reply
 from bot.scheduler import job_context, run_job
 from handlers.collections.jobs import JOB
 from handlers.delivery.sender import Sender, delivery_client
+from handlers.i18n import translator
 from storage.models import AuditRow, InvoiceRow
 from storage.outbox import OutboxStore
 from tests.e2e.alerts_world import drain
@@ -281,6 +282,30 @@ def test_an_overdue_account_from_alert_to_legal(world):
     assert audit(world)[-3][2] == {"legal_case_id": 1, "note": "three promises broken",
                                    "from": COLLECTOR, "to": LAWYER}
     assert audit(world)[-1][2] == {"legal_case_id": 1, "outcome": "settled for 80%"}
+
+    # The account's owner reads it all in `/credit history` before calling the customer.
+    history = world.slack.slash(OWNER, SALES_CHANNEL, f"/credit history {CUSTOMER}")
+    with world.services.uow() as uow:
+        [call] = uow.collections.actions(CUSTOMER)
+        [promise] = uow.collections.promises(CUSTOMER)
+        [opened] = uow.collections.disputes(CUSTOMER)
+        [legal_case] = uow.collections.legal_cases(CUSTOMER)
+    zone = world.services.config.organisation.zone
+
+    def at(moment: Any) -> str:
+        return translator("en-US").moment(moment, zone)
+
+    assert section_texts(history)[-2] == (
+        "*Collections*\n"
+        f"• {at(legal_case.opened_at)}: escalated to legal by <@{COLLECTOR}>: three promises "
+        f"broken (outcome recorded on {at(legal_case.closed_at)}: settled for 80%)\n"
+        f"• {at(opened.opened_at)}: <@{COLLECTOR}> disputed INV-0041-022: two pallets arrived "
+        f"damaged (resolved by <@{SALES_OWNER}> on {at(opened.resolved_at)}: credit note for "
+        "the damaged pallets)\n"
+        f"• {at(promise.made_at)}: promise to pay £50,000.00 by Dec 1, 2026 for INV-0041-013, "
+        f"recorded by <@{COLLECTOR}>: broken\n"
+        f"• {at(call.at)}: call by <@{COLLECTOR}>: AP says payment run Friday; next step on "
+        "Nov 30, 2026")
 
 
 def test_a_wrong_field_is_named_beside_it_and_another_collector_is_refused(world):

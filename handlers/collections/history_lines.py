@@ -1,0 +1,98 @@
+"""An account's collections in ``/credit history``: who collects it now, then what was
+done, promised, disputed and taken to legal, newest first, one line each."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from domain.collections.model import CollectionAction, Dispute, LegalCase, Promise
+from domain.collections.record import CollectionRecord
+from handlers.check.blocks import collecting
+from handlers.collections.blocks import KINDS, PROMISE_STATES
+from handlers.i18n import Translator
+from handlers.render import SECTION_TEXT, erp_text, person_text
+
+TEXT_LENGTH = 300
+INVOICE_LENGTH = 64
+
+
+def collections_section(record: CollectionRecord, tr: Translator, zone: tzinfo,
+                        shown: int) -> tuple[str, int]:
+    """The section's mrkdwn and how many records it leaves out: whole lines, at most
+    ``shown``, as many as one section holds."""
+    text = "*" + tr._("Collections") + "*"
+    if record.assignment is not None:
+        text += "\n" + collecting(record.assignment.collector, record.assignment.status, tr)
+    lines = [line for _, line in sorted(_lines(record, tr, zone), key=lambda e: e[0],
+                                         reverse=True)]
+    kept = 0
+    for line in lines[:shown]:
+        if len(text) + 1 + len(line) > SECTION_TEXT:
+            break
+        text, kept = text + "\n" + line, kept + 1
+    return text, len(lines) - kept
+
+
+def _lines(record: CollectionRecord, tr: Translator,
+           zone: tzinfo) -> list[tuple[datetime, str]]:
+    return [*((a.at, _action(a, tr, zone)) for a in record.actions),
+            *((p.made_at, _promise(p, tr, zone)) for p in record.promises),
+            *((d.opened_at, _dispute(d, tr, zone)) for d in record.disputes),
+            *((c.opened_at, _legal(c, tr, zone)) for c in record.legal_cases)]
+
+
+def _action(action: CollectionAction, tr: Translator, zone: tzinfo) -> str:
+    line = tr._("{when}: {kind} by <@{who}>: {outcome}", when=tr.moment(action.at, zone),
+                kind=tr._(KINDS[action.kind]), who=action.by,
+                outcome=person_text(action.outcome, TEXT_LENGTH) or tr._("no note"))
+    if action.next_action_on is not None:
+        line = tr._("{line}; next step on {day}", line=line, day=action.next_action_on)
+    return "• " + line
+
+
+def _invoices(ids: tuple[str, ...], tr: Translator) -> str:
+    return tr.listing(erp_text(i, INVOICE_LENGTH) for i in ids)
+
+
+def _promise(promise: Promise, tr: Translator, zone: tzinfo) -> str:
+    state = tr._(PROMISE_STATES[promise.state.value])
+    when = tr.moment(promise.made_at, zone)
+    if promise.invoice_ids:
+        line = tr._("{when}: promise to pay {amount} by {day} for {invoices}, recorded by "
+                    "<@{who}>: {state}", when=when, amount=promise.amount,
+                    day=promise.due_on, invoices=_invoices(promise.invoice_ids, tr),
+                    who=promise.made_by, state=state)
+    else:
+        line = tr._("{when}: promise to pay {amount} by {day}, recorded by <@{who}>: "
+                    "{state}", when=when, amount=promise.amount, day=promise.due_on,
+                    who=promise.made_by, state=state)
+    return "• " + line
+
+
+def _dispute(dispute: Dispute, tr: Translator, zone: tzinfo) -> str:
+    params = {"when": tr.moment(dispute.opened_at, zone), "who": dispute.opened_by,
+              "invoices": _invoices(dispute.invoice_ids, tr),
+              "reason": person_text(dispute.reason, TEXT_LENGTH)}
+    if dispute.is_open:
+        line = tr._("{when}: <@{who}> disputed {invoices}: {reason} (still open)", **params)
+    else:
+        line = tr._("{when}: <@{who}> disputed {invoices}: {reason} (resolved by "
+                    "<@{by}> on {resolved}: {outcome})", **params,
+                    by=dispute.resolved_by or "", outcome=person_text(
+                        dispute.outcome or "", TEXT_LENGTH) or tr._("no note"),
+                    resolved=tr.moment(dispute.resolved_at or dispute.opened_at, zone))
+    return "• " + line
+
+
+def _legal(case: LegalCase, tr: Translator, zone: tzinfo) -> str:
+    params = {"when": tr.moment(case.opened_at, zone), "who": case.opened_by,
+              "note": person_text(case.note, TEXT_LENGTH) or tr._("no note")}
+    if case.is_open:
+        line = tr._("{when}: escalated to legal by <@{who}>: {note} (legal has not recorded "
+                    "an outcome yet)", **params)
+    else:
+        line = tr._("{when}: escalated to legal by <@{who}>: {note} (outcome recorded on "
+                    "{closed}: {outcome})", **params,
+                    closed=tr.moment(case.closed_at or case.opened_at, zone),
+                    outcome=person_text(case.outcome or "", TEXT_LENGTH) or tr._("no note"))
+    return "• " + line
