@@ -12,13 +12,23 @@ id), or None when they left it empty.
 
 from __future__ import annotations
 
+import http.client
+import logging
+import math
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.error import URLError
 
 from slack_bolt import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
+from domain.errors import DomainError
+from handlers.i18n import N_
 from handlers.payloads import ActionValue
 from handlers.render import Block, clip, plain, without_controls
+from handlers.replies import PASSING_ERRORS, retry_pause
 
 # Block Kit's limits for views (api.slack.com/reference/surfaces/views).
 TITLE_TEXT = 24
@@ -30,6 +40,12 @@ OPTION_TEXT = 75
 PLACEHOLDER_TEXT = 150
 # The one action_id of every input element creditbot builds.
 VALUE = "value"
+# A trigger lives 3 s from the person's act; it reached us some time after that, so the
+# tries to open a form stop short of it.
+OPEN_WITHIN_SECONDS = 2.5
+FORM_BACKOFF_SECONDS = 0.2
+
+log = logging.getLogger("creditbot.modals")
 
 
 def _text(text: str, limit: int) -> dict[str, Any]:
@@ -46,9 +62,66 @@ def modal(callback_id: str, metadata: ActionValue, *, title: str, submit: str, c
             "close": _text(close, BUTTON_LABEL), "blocks": list(blocks)}
 
 
+class FormNotOpened(DomainError):
+    """Slack did not open the form within the trigger's life: the person acts again."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("Slack did not open the form in time: a form must open within 3 "
+                            "seconds of your press or command, and Slack was slow to answer. "
+                            "Please try again."))
+
+
 def open_modal(context: BoltContext, trigger_id: str, view: Mapping[str, Any]) -> None:
-    """Opens ``view`` for whoever acted (Slack refuses an expired or reused trigger)."""
-    context.client.views_open(trigger_id=trigger_id, view=dict(view))
+    """Opens ``view`` for whoever acted, within the trigger's 3 s. A try Slack refused
+    for its own trouble (429, 5xx, a passing error, the connection refused or closed) is
+    tried again while the trigger lives, and a try after one whose answer was lost may
+    find the trigger used: the form opened then (``exchanged_trigger_id``). A try that
+    timed out may have opened it too: it is neither tried again nor apologised for
+    (a form and an apology would contradict each other). Past the trigger's life, or
+    when Slack says it expired, the person is asked to try again (``FormNotOpened``)."""
+    shared = context.client
+    deadline = time.monotonic() + OPEN_WITHIN_SECONDS
+    tries = 0
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise FormNotOpened()
+        client = WebClient(token=shared.token, base_url=shared.base_url,
+                           timeout=max(1, math.ceil(left)), retry_handlers=[],
+                           logger=shared.logger)
+        tries += 1
+        try:
+            client.views_open(trigger_id=trigger_id, view=dict(view))
+            return
+        except SlackApiError as refused:
+            error = str(refused.response.get("error") or "")
+            if error == "exchanged_trigger_id" and tries > 1:
+                log.info("views.open: the trigger was used by an earlier try, whose answer "
+                         "was lost: the form is open")
+                return
+            if error == "expired_trigger_id":
+                raise FormNotOpened() from None
+            status = refused.response.status_code
+            if not (status == 429 or status >= 500 or error in PASSING_ERRORS):
+                raise
+            headers = refused.response.headers
+            pause = (retry_pause(headers.get("Retry-After") or headers.get("retry-after"))
+                     if status == 429 else FORM_BACKOFF_SECONDS)
+            reason = f"HTTP {status} {error}"
+        except (TimeoutError, URLError, OSError, http.client.HTTPException) as problem:
+            cause = problem.reason if isinstance(problem, URLError) else problem
+            if isinstance(cause, TimeoutError):
+                log.warning("views.open: no answer in time (%r); the form may have opened, "
+                            "so it is not tried again", cause)
+                return
+            pause, reason = FORM_BACKOFF_SECONDS, repr(cause)
+        if time.monotonic() + pause >= deadline:
+            log.warning("views.open refused (%s) with no time left in the trigger's life",
+                        reason)
+            raise FormNotOpened()
+        log.info("views.open refused try %d (%s); trying again in %.1f s", tries, reason,
+                 pause)
+        time.sleep(pause)
 
 
 def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool,

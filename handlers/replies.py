@@ -64,6 +64,11 @@ REPLY_DEADLINE_SECONDS = 10.0
 MAX_ATTEMPTS = 3
 # Pause before trying again after a 5xx or a connection problem (with jitter).
 BACKOFF_SECONDS = (0.5, 1.0)
+# What Slack answers when the trouble is its own and passes ({"ok": false} with HTTP 200):
+# a call that met one may be tried again (a read by the outbox's sender is, never taken
+# as "cannot read, post again").
+PASSING_ERRORS = frozenset({"internal_error", "fatal_error", "request_timeout",
+                            "service_unavailable", "ratelimited"})
 
 
 class _CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
@@ -75,7 +80,7 @@ class _CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
         if response is None:
             raise error  # type: ignore[misc]
         state.next_attempt_requested = True
-        time.sleep(_retry_after(response.headers.get("retry-after")
+        time.sleep(retry_pause(response.headers.get("retry-after")
                                 or response.headers.get("Retry-After")))
         state.increment_current_attempt()
 
@@ -93,7 +98,7 @@ def retry_handlers() -> list[RetryHandler]:
             ServerErrorRetryHandler(max_retry_count=2)]
 
 
-def _retry_after(value: Any) -> float:
+def retry_pause(value: Any) -> float:
     if isinstance(value, list | tuple):
         value = value[0] if value else None
     try:
@@ -137,7 +142,7 @@ def _post(url: str, message: dict[str, Any]) -> _Outcome:
         return _Outcome(delivered=True)
     reason = f"HTTP {answer.status_code}: {str(answer.body)[:200]}"
     if answer.status_code == 429:
-        return _Outcome(retry_after=_retry_after(answer.headers.get("Retry-After")
+        return _Outcome(retry_after=retry_pause(answer.headers.get("Retry-After")
                                                  or answer.headers.get("retry-after")),
                         reason=reason)
     if answer.status_code >= 500:

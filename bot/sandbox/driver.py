@@ -299,6 +299,7 @@ class SlackDriver:
 
     def _trigger(self, user: str | None = None, act: bool = False) -> str:
         trigger = f"{next(self._triggers)}.{int(time.time())}.sandbox"
+        self.emulator.issue_trigger(trigger)
         if user is not None:
             self._acted[trigger] = user
             if act:

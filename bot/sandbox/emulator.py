@@ -63,7 +63,9 @@ class Call:
 
 @dataclass
 class Fault:
-    kind: str  # "ratelimited" | "http500" | "slow" | "close" | "error"
+    # "ratelimited" | "http500" | "slow" | "close" | "error"; "lost": the call is done,
+    # then the connection closes before the answer (Slack did it; the bot cannot know).
+    kind: str
     remaining: int
     retry_after: int = 1
     delay: float = 0.0
@@ -103,7 +105,8 @@ class User:
 
 class SlackEmulator:
     def __init__(self, token: str = "xoxb-sandbox", host: str = "127.0.0.1", port: int = 0,
-                 users: dict[str, User] | None = None, history_scopes: bool = True) -> None:
+                 users: dict[str, User] | None = None, history_scopes: bool = True,
+                 trigger_seconds: float | None = None) -> None:
         self.token = token
         self.users = users or {}
         self.history_scopes = history_scopes
@@ -116,6 +119,12 @@ class SlackEmulator:
         # Modals the bot opened (or pushed): (the trigger_id it used, the view as Slack
         # answered it, with its id).
         self.views: list[tuple[str, dict[str, Any]]] = []
+        # Triggers the driver issued (trigger_id → when, monotonic): each opens one view,
+        # within ``trigger_seconds`` when set (Slack's 3; the tests of it set it, others
+        # leave it None, as a loaded test machine can take longer than Slack allows).
+        self.trigger_seconds = trigger_seconds
+        self._triggers: dict[str, float] = {}
+        self._used_triggers: set[str] = set()
         # Messages Slack would have refused for their blocks: (method, problems).
         self.invalid: list[tuple[str, list[str]]] = []
         # Uploaded files by id, and every share of them in a channel, in order.
@@ -168,9 +177,29 @@ class SlackEmulator:
     def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1,
              delay: float = 0.0, error: str = "fatal_error") -> None:
         """The next ``times`` calls of ``method`` (or "response_url") misbehave."""
-        assert kind in {"ratelimited", "http500", "slow", "close", "error"}, kind
+        assert kind in {"ratelimited", "http500", "slow", "close", "error", "lost"}, kind
         with self._lock:
             self._faults[method].append(Fault(kind, times, retry_after, delay, error))
+
+    def issue_trigger(self, trigger_id: str) -> None:
+        """A person's act made ``trigger_id`` now (the driver's commands and presses)."""
+        with self._lock:
+            self._triggers[trigger_id] = time.monotonic()
+
+    def _exchange(self, trigger_id: str) -> str | None:
+        """Slack's refusal of a trigger that was used or expired, else None (and it is
+        used now). A trigger the driver did not issue is taken as it comes."""
+        with self._lock:
+            issued = self._triggers.get(trigger_id)
+            if issued is None:
+                return None
+            if trigger_id in self._used_triggers:
+                return "exchanged_trigger_id"
+            if (self.trigger_seconds is not None
+                    and time.monotonic() - issued > self.trigger_seconds):
+                return "expired_trigger_id"
+            self._used_triggers.add(trigger_id)
+            return None
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -259,8 +288,12 @@ class SlackEmulator:
                 return {"ok": True, "message_ts": ts}
             return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
         if method in {"views.open", "views.update", "views.push", "views.publish"}:
-            if method in {"views.open", "views.push"} and not args.get("trigger_id"):
-                return {"ok": False, "error": "invalid_trigger_id"}
+            if method in {"views.open", "views.push"}:
+                if not args.get("trigger_id"):
+                    return {"ok": False, "error": "invalid_trigger_id"}
+                used = self._exchange(str(args["trigger_id"]))
+                if used:
+                    return {"ok": False, "error": used}
             view = args.get("view")
             view = json.loads(view) if isinstance(view, str) else (view or {})
             opened = {**view, "id": f"V{next(self._ids):08d}", "team_id": TEAM_ID}
@@ -464,6 +497,12 @@ class SlackEmulator:
                     body: dict[str, Any] = {"ok": False, "error": "invalid_auth"}
                 else:
                     body = emulator.answer(method, args)
+                if fault and fault.kind == "lost":
+                    call.status = 0
+                    emulator._record(call)
+                    self.close_connection = True
+                    self.connection.close()
+                    return
                 emulator._record(call)
                 self._send(200, body)
 

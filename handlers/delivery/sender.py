@@ -61,6 +61,7 @@ from domain.messages import (
     PostedMessage,
     QueuedMessage,
 )
+from handlers.replies import PASSING_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +70,6 @@ METADATA_EVENT = "creditbot_outbox"
 # Reading a channel back for a post whose answer was lost: at most this many pages (of up
 # to 200 messages; Slack may answer fewer) before posting it again.
 READ_PAGES = 20
-# What Slack answers when the trouble is its own and passes ({"ok": false} with HTTP 200):
-# a read that met one is tried again later, never taken as "cannot read, post again".
-PASSING_ERRORS = frozenset({"internal_error", "fatal_error", "request_timeout",
-                            "service_unavailable", "ratelimited"})
 REPORT_KIND = "delivery.failed"
 
 # Errors retrying cannot fix, with what an admin does about each. ``{where}`` is the
