@@ -5,25 +5,30 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///creditbot.db"
+DEFAULT_CONFIG = "app.yaml"
+DEFAULT_PORT = 3000
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    # An empty variable (`DATABASE_URL=` in an env file) counts as not set.
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True,
+                                      env_ignore_empty=True)
 
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(
         default=None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default=SLACK_DEFAULT_API_URL, validation_alias="SLACK_API_URL")
-    database_url: str = Field(default="sqlite:///creditbot.db", validation_alias="DATABASE_URL")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
     config_path: str = Field(
-        default="app.yaml", validation_alias=AliasChoices("CREDITBOT_CONFIG", "config_path"))
-    port: int = Field(default=3000, validation_alias="PORT", ge=1, le=65535)
+        default=DEFAULT_CONFIG, validation_alias=AliasChoices("CREDITBOT_CONFIG", "config_path"))
+    port: int = Field(default=DEFAULT_PORT, validation_alias="PORT", ge=1, le=65535)
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token",
                      mode="before")
@@ -33,6 +38,15 @@ class Settings(BaseSettings):
         # for Slack to refuse.
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("slack_api_url", "database_url", "config_path", "port", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: Any, info: ValidationInfo) -> Any:
+        # Spaces alone are as empty as nothing (a quoted `DATABASE_URL=" "`).
+        if isinstance(value, str) and not value.strip():
+            return {"slack_api_url": SLACK_DEFAULT_API_URL, "database_url": DEFAULT_DATABASE_URL,
+                    "config_path": DEFAULT_CONFIG, "port": DEFAULT_PORT}[info.field_name or ""]
         return value
 
     @field_validator("slack_api_url")

@@ -18,6 +18,7 @@ from sqlalchemy import Column, String, Table
 
 import storage.db
 from bot.cli import main
+from bot.settings import Settings
 from storage.db import MIGRATIONS, code_revision
 from storage.models import Base
 from tests.conftest import ROOT
@@ -389,3 +390,17 @@ def test_db_revision_on_branched_migrations_is_one_line(cli, scratch_migrations)
         "error: no migration written: the migrations branch (heads 9997, 9998 revise the same "
         "migration); set one's down_revision to the other, then run this again\n")
     assert list(scratch_migrations.glob("9999_*")) == []
+
+
+@pytest.mark.parametrize("empty", ["", "   "])
+def test_an_empty_variable_counts_as_not_set(cli, monkeypatch, tmp_path, empty):
+    # `DATABASE_URL=` in an env file: the default SQLite file in the working directory,
+    # as if the variable were not there, not "is not a database URL".
+    monkeypatch.chdir(tmp_path)
+    for name in ("DATABASE_URL", "PORT", "SLACK_API_URL"):
+        monkeypatch.setenv(name, empty)
+    assert cli("db", "upgrade").exit_code == 0
+    assert (tmp_path / "creditbot.db").is_file()
+    settings = Settings()
+    assert (settings.database_url, settings.port, settings.slack_api_url) == (
+        "sqlite:///creditbot.db", 3000, "https://slack.com/api/")
