@@ -23,6 +23,18 @@ class DomainError(Exception):
         super().__init__(template.format(**params) if params else template)
 
 
+class SeveralProblems(DomainError):
+    """More than one thing is wrong, each on its own (an amount and a date): all are
+    said at once, so one correction is enough. The first stands for all where only one
+    message fits (``str``, the CLI)."""
+
+    def __init__(self, problems: Sequence[DomainError]) -> None:
+        self.problems = tuple(problems)
+        first = self.problems[0]
+        super().__init__(first.template, **first.params)
+        self.args = (" ".join(str(p) for p in self.problems),)
+
+
 class CurrencyError(DomainError):
     pass
 

@@ -20,7 +20,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied, ShareRefused
-from domain.errors import DomainError, MissingRate
+from domain.errors import DomainError, MissingRate, SeveralProblems
 from domain.text import N_, People, map_texts
 from handlers.i18n import Translator, translator
 from handlers.render import escape, unformatted
@@ -57,6 +57,8 @@ def explain(error: DomainError, tr: Translator, *, plain: bool = False) -> str:
         return tr._(N_("No exchange rate for {currency} (to {base}) on or before {day}: "
                        "ask the credit team to import the exchange rates."),
                     currency=error.currency, base=error.base, day=error.as_of)
+    if isinstance(error, SeveralProblems):
+        return tr.sentences(*(explain(problem, tr, plain=plain) for problem in error.problems))
     if isinstance(error, ShareRefused):
         where = tr.listing(f"<#{c}>" for c in error.allowed)
         return ":lock: " + tr._(error.template, channels=where or tr._("no channel yet"))

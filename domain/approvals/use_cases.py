@@ -81,7 +81,7 @@ from domain.approvals.standing import customer_standing
 from domain.collections.record import CollectionRecord, collection_record
 from domain.currencies import canonical, is_currency
 from domain.days import year_after
-from domain.errors import DomainError
+from domain.errors import DomainError, SeveralProblems
 from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer, OrderStatus
@@ -114,6 +114,23 @@ RATE_PLACES = Decimal("1e-12")
 
 def _refused(template: str, **params: Any) -> FilingRefused:
     return FilingRefused(template, **params)
+
+
+def temporary_until(expires_on: date | None, today: date) -> date:
+    """A temporary limit's last day, refused unless it is from today to within a year."""
+    if expires_on is None:
+        raise _refused(N_("A temporary limit needs the last day it applies, e.g. {example}."),
+                       example=year_after(today).isoformat())
+    if expires_on < today:
+        raise _refused(N_("A temporary limit must last until today or later; {day} is "
+                          "already past."), day=expires_on.isoformat())
+    if expires_on >= year_after(today):
+        # Through 9999 it would be a permanent raise nobody decided as one.
+        raise _refused(N_("A temporary limit runs for a year at most: its last day is "
+                          "before {latest}, and {day} is not. For longer, ask for a limit "
+                          "increase."), day=expires_on.isoformat(),
+                       latest=year_after(today).isoformat())
+    return expires_on
 
 
 class CancelRefused(DomainError):
@@ -263,12 +280,7 @@ class CreditRequests:
                 raise _refused(N_("Customer {customer} no longer exists."),
                                customer=ref.customer_id)
             fx = FxRates(self.policy.base_currency, today, uow.rates.latest(today))
-            if filing.kind is RequestKind.TEMPORARY_LIMIT:
-                override = store.effective_limits([customer.customer_id], today).get(
-                    customer.customer_id)
-                current = override.limit if override else customer.credit_limit
-            else:
-                current = self._permanent(uow, customer, today)
+            current = self._current(uow, customer, filing.kind, today)
             request = self._draft(uow, actor, filing, reason, customer, current, fx, now,
                                   today)
             stuck = undecidable(request.route, actor.user_id, self.roster.holders(),
@@ -318,6 +330,34 @@ class CreditRequests:
             uow.commit()
         return stored
 
+    def check(self, actor: Member, filing: Filing) -> None:
+        """Refuses ``filing`` as ``file`` would, writing nothing, for a form that shows
+        every wrong field at once: the customer (``CustomerLookupError``), then the kind's
+        own fields (``SeveralProblems`` when the amount and the last day are both wrong,
+        ``MissingRate`` for an amount with no rate). Not checked here: the reason (the
+        form checks it) and another open request (that is the filing's race)."""
+        self._require(actor, "requests.file_refused", filing.customer[:200])
+        now, today = self.clock(), self.today()
+        with self.unit_of_work() as uow:
+            ref = resolve_customer(filing.customer, uow.customers, close=False)
+            customer = uow.customers.get(ref.customer_id)
+            if customer is None:
+                return  # gone since the look-up: filing says so
+            fx = FxRates(self.policy.base_currency, today, uow.rates.latest(today))
+            current = self._current(uow, customer, filing.kind, today)
+            self._draft(uow, actor, filing, filing.reason or "", customer, current, fx, now,
+                        today)
+
+    def _current(self, uow: UnitOfWork, customer: Customer, kind: RequestKind,
+                 today: date) -> Money:
+        """The limit a request of ``kind`` starts from: a temporary one from the limit in
+        force today (an approved override included), the others from the permanent."""
+        if kind is RequestKind.TEMPORARY_LIMIT:
+            override = uow.credit_requests.effective_limits(
+                [customer.customer_id], today).get(customer.customer_id)
+            return override.limit if override else customer.credit_limit
+        return self._permanent(uow, customer, today)
+
     def _draft(self, uow: UnitOfWork, actor: Member, filing: Filing, reason: str,
                customer: Customer, current: Money, fx: FxRates, now: datetime,
                today: date) -> CreditRequest:
@@ -326,39 +366,21 @@ class CreditRequests:
         expires_on = order_id = order_reference = None
         terms_days = current_terms = None
         if kind in LIMIT_KINDS:
-            new_limit, asked_in = self._new_limit(filing, current, fx)
-            increase = Money(new_limit.amount - current.amount, current.currency)
-            if kind is RequestKind.FIRST_LIMIT and current.amount > 0:
-                raise _refused(N_("{customer} already has a limit of {current}: ask for a "
-                                  "limit increase instead."),
-                               customer=customer.name, current=current)
-            typed = unicodedata.normalize("NFKC", filing.amount or "").strip()
-            if increase.amount <= 0 and not typed.startswith("+"):
-                # "USD 10k" meant as ten thousand more: say how to write that.
-                raise _refused(N_("{new} is not above the current limit of {current}: a "
-                                  "{kind} must raise it. For an increase of that much, "
-                                  "write +{typed}."), new=new_limit, current=current,
-                               kind=Phrase(KIND_TITLES[kind]), typed=typed)
-            if increase.amount <= 0:
-                raise _refused(N_("{new} is not above the current limit of {current}: a "
-                                  "{kind} must raise it."), new=new_limit,
-                               current=current, kind=Phrase(KIND_TITLES[kind]))
+            # The amount and the last day are wrong or right each on its own: both are
+            # said at once, not one per try.
+            problems: list[DomainError] = []
+            try:
+                new_limit, asked_in = self._raise_of(filing, customer, current, fx)
+                increase = Money(new_limit.amount - current.amount, current.currency)
+            except DomainError as wrong:
+                problems.append(wrong)
             if kind is RequestKind.TEMPORARY_LIMIT:
-                expires_on = filing.expires_on
-                if expires_on is None:
-                    raise _refused(N_("A temporary limit needs the last day it applies, "
-                                      "e.g. {example}."),
-                                   example=year_after(today).isoformat())
-                if expires_on < today:
-                    raise _refused(N_("A temporary limit must last until today or later; "
-                                      "{day} is already past."), day=expires_on.isoformat())
-                if expires_on >= year_after(today):
-                    # Through 9999 it would be a permanent raise nobody decided as one.
-                    raise _refused(N_("A temporary limit runs for a year at most: its last "
-                                      "day is before {latest}, and {day} is not. For longer, "
-                                      "ask for a limit increase."),
-                                   day=expires_on.isoformat(),
-                                   latest=year_after(today).isoformat())
+                try:
+                    expires_on = temporary_until(filing.expires_on, today)
+                except DomainError as wrong:
+                    problems.append(wrong)
+            if problems:
+                raise problems[0] if len(problems) == 1 else SeveralProblems(problems)
         elif kind is RequestKind.ORDER_RELEASE:
             # As typed, without the invisible characters a paste brings along (a text of
             # nothing else was quoted back as “”).
@@ -421,6 +443,28 @@ class CreditRequests:
             current_terms_days=current_terms,
             terms_days=terms_days, asked_in=asked_in, level_since=now,
             level_deadline=self.policy.deadline(now, measure.route[0].deadline_hours))
+
+    def _raise_of(self, filing: Filing, customer: Customer, current: Money, fx: FxRates
+                  ) -> tuple[Money, AskedIn | None]:
+        """The limit asked for, refused unless it raises the current one."""
+        kind = filing.kind
+        new_limit, asked_in = self._new_limit(filing, current, fx)
+        if kind is RequestKind.FIRST_LIMIT and current.amount > 0:
+            raise _refused(N_("{customer} already has a limit of {current}: ask for a "
+                              "limit increase instead."),
+                           customer=customer.name, current=current)
+        typed = unicodedata.normalize("NFKC", filing.amount or "").strip()
+        if new_limit.amount <= current.amount and not typed.startswith("+"):
+            # "USD 10k" meant as ten thousand more: say how to write that.
+            raise _refused(N_("{new} is not above the current limit of {current}: a "
+                              "{kind} must raise it. For an increase of that much, "
+                              "write +{typed}."), new=new_limit, current=current,
+                           kind=Phrase(KIND_TITLES[kind]), typed=typed)
+        if new_limit.amount <= current.amount:
+            raise _refused(N_("{new} is not above the current limit of {current}: a "
+                              "{kind} must raise it."), new=new_limit,
+                           current=current, kind=Phrase(KIND_TITLES[kind]))
+        return new_limit, asked_in
 
     @staticmethod
     def _new_limit(filing: Filing, current: Money, fx: FxRates

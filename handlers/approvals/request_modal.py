@@ -20,7 +20,13 @@ from domain.amounts import AmountError
 from domain.approvals.model import KIND_TITLES, LIMIT_KINDS, CreditRequest, RequestKind
 from domain.approvals.use_cases import Filing, FilingRefused
 from domain.currencies import canonical, is_currency
-from domain.errors import CurrencyError, CustomerLookupError, DomainError, MissingRate
+from domain.errors import (
+    CurrencyError,
+    CustomerLookupError,
+    DomainError,
+    MissingRate,
+    SeveralProblems,
+)
 from handlers.approvals.request_render import filed, kind_title
 from handlers.deps import Deps
 from handlers.errors import field_error
@@ -109,15 +115,9 @@ def submit_request(view: dict[str, Any], context: BoltContext) -> Submitted:
     customer = values.get(CUSTOMER)
     if customer and CUSTOMER not in errors:
         # Checked with the others, so that every wrong field is shown at once: the
-        # customer, and whether the amount's currency has a rate to convert it with.
-        currency, field = (None, CURRENCY) if CURRENCY in errors or AMOUNT in errors \
-            else _currency_of(values)
-        try:
-            deps.requests.customer(context["member"], customer, currency)
-        except CustomerLookupError as unclear:
-            errors[CUSTOMER] = field_error(unclear, tr)
-        except MissingRate as missing:
-            errors[field] = field_error(missing, tr)
+        # customer, whether the amount's currency has a rate to convert it with, and
+        # what filing would refuse of the fields the form found nothing wrong with.
+        _check(context, values, errors)
     if errors:
         return errors
     assert filing is not None
@@ -126,8 +126,52 @@ def submit_request(view: dict[str, Any], context: BoltContext) -> Submitted:
     except AccessDenied:
         raise
     except DomainError as refused:
-        return {_field_of(refused): field_error(refused, tr)}
+        _beside(refused, errors, tr)
+        return errors
     return lambda: confirm(context, form.channel, made)
+
+
+def _check(context: BoltContext, values: dict[str, str | None],
+           errors: dict[str, str]) -> None:
+    """Adds beside each field what filing would refuse of it, unless the form already
+    says what is wrong there."""
+    deps: Deps = context["deps"]
+    tr: Translator = context["tr"]
+    customer = values.get(CUSTOMER) or ""
+    try:
+        kind = RequestKind(values.get(KIND) or "")
+    except ValueError:
+        kind = None
+
+    def kept(field: str) -> str | None:
+        return None if field in errors else values.get(field)
+
+    raw_day, raw_terms = kept(EXPIRES), kept(TERMS)
+    try:
+        if kind is None:
+            deps.requests.customer(context["member"], customer)
+        else:
+            deps.requests.check(context["member"], Filing(
+                customer=customer, kind=kind, reason=values.get(REASON) or "",
+                amount=kept(AMOUNT), currency=canonical(kept(CURRENCY) or "") or None,
+                expires_on=date.fromisoformat(raw_day) if raw_day else None,
+                order_id=kept(ORDER),
+                terms_days=int(raw_terms) if raw_terms and raw_terms.isdecimal() else None))
+    except CustomerLookupError as unclear:
+        errors[CUSTOMER] = field_error(unclear, tr)
+    except MissingRate as missing:
+        errors.setdefault(_currency_of(values)[1], field_error(missing, tr))
+    except AccessDenied:
+        raise
+    except DomainError as refused:
+        _beside(refused, errors, tr)
+
+
+def _beside(refused: DomainError, errors: dict[str, str], tr: Translator) -> None:
+    """Each of the refusal's problems beside its field, where the form has none yet."""
+    problems = refused.problems if isinstance(refused, SeveralProblems) else (refused,)
+    for problem in problems:
+        errors.setdefault(_field_of(problem), field_error(problem, tr))
 
 
 def read_filing(values: dict[str, str | None], tr: Translator, today: date

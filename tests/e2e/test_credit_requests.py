@@ -236,6 +236,19 @@ def test_the_form_puts_each_mistake_beside_its_field(world):
     assert errors(world.slack.submit(SALES, view, {
         **filled, "kind": "temporary_limit", "amount": "+50k", "expires": "2026-11-01"})) == {
         "expires": "Nov 1, 2026 is already past: pick today or a later day."}
+    # The amount and the last day, each wrong on its own, are said at once: the amount
+    # was said on the submission after the date was mended, then the year's limit.
+    assert errors(world.slack.submit(SALES, view, {
+        **filled, "kind": "temporary_limit", "amount": "¥5万", "expires": "2026-11-01"})) == {
+        "amount": "“¥5万”: ¥ is both the yuan and the yen; write the currency's code after "
+                  "the amount instead, e.g. 5万 CNY or 5万 JPY.",
+        "expires": "Nov 1, 2026 is already past: pick today or a later day."}
+    assert errors(world.slack.submit(SALES, view, {
+        **filled, "kind": "temporary_limit", "amount": "50k", "expires": "2028-01-31"})) == {
+        "amount": "$50,000.00 is not above the current limit of $100,000.00: a temporary "
+                  "limit must raise it. For an increase of that much, write +50k.",
+        "expires": "A temporary limit runs for a year at most: its last day is before "
+                   "2027-11-29, and 2028-01-31 is not. For longer, ask for a limit increase."}
     # A last day on a permanent increase was dropped without a word: the limit meant for
     # a few days would have been raised for good.
     assert errors(world.slack.submit(SALES, view, {

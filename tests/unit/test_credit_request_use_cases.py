@@ -23,8 +23,8 @@ from domain.approvals.model import (
 from domain.approvals.policy import ApprovalPolicy
 from domain.approvals.ports import Happened, RequestChange
 from domain.approvals.rules import NotDecidable
-from domain.approvals.use_cases import CreditRequests, Filing, Roster
-from domain.errors import DomainError, MissingRate
+from domain.approvals.use_cases import CreditRequests, Filing, FilingRefused, Roster
+from domain.errors import DomainError, MissingRate, SeveralProblems
 from domain.model import Customer, Order, OrderStatus
 from domain.money import Money
 from domain.ports import Outbox
@@ -174,6 +174,28 @@ def test_what_filing_refuses_says_what_to_write():
     assert refused(requests.file, rep, Filing("C0001", RequestKind.TERMS_CHANGE, "x",
                                               terms_days=30)) == (
         "Acme Industrial's terms are already 30 days.")
+    assert uow.audit.entries == [] and uow.credit_requests.open_requests() == []
+
+
+def test_an_amount_and_a_last_day_both_wrong_are_refused_together():
+    requests, uow, _, _ = world()
+    rep = member(REP)
+    filing = Filing("C0001", RequestKind.TEMPORARY_LIMIT, "x", "80000",
+                    expires_on=date(2026, 11, 29))
+    for call in (requests.check, requests.file):
+        with pytest.raises(SeveralProblems) as raised:
+            call(rep, filing)
+        assert [str(p) for p in raised.value.problems] == [
+            "USD 80,000.00 is not above the current limit of USD 100,000.00: a temporary "
+            "limit must raise it. For an increase of that much, write +80000.",
+            "A temporary limit must last until today or later; 2026-11-29 is already past."]
+        # One line where only one fits (the CLI, a log): both, in order.
+        assert str(raised.value) == " ".join(str(p) for p in raised.value.problems)
+    # One wrong field is refused as itself; a right filing passes the check unwritten.
+    with pytest.raises(FilingRefused):
+        requests.check(rep, Filing("C0001", RequestKind.TEMPORARY_LIMIT, "x", "+1k"))
+    requests.check(rep, Filing("C0001", RequestKind.TEMPORARY_LIMIT, "x", "+1k",
+                               expires_on=date(2026, 12, 24)))
     assert uow.audit.entries == [] and uow.credit_requests.open_requests() == []
 
 
