@@ -100,10 +100,14 @@ def dispatch(context: BoltContext, name: str, rest: str) -> Message:
     if subcommand is None:
         problem = tr._("{command} is not something I know.",
                        command=f"`{COMMAND} {_safe(name)}`")
-        meant = catalogue.closest(name)
-        if meant is not None:
+        meant = [f"`{COMMAND} {word}`" for word in catalogue.closest(name)]
+        if len(meant) == 1:
             problem = tr.sentences(problem, tr._("Did you mean {command}?",
-                                                 command=f"`{COMMAND} {meant}`"))
+                                                 command=meant[0]))
+        elif meant:
+            problem = tr.sentences(problem, tr._("Did you mean {commands} or {last}?",
+                                                 commands=tr.listing(meant[:-1]),
+                                                 last=meant[-1]))
         return help_message(catalogue, tr, problem=problem)
     # Quotes around nothing (`/credit check ""`) name nothing either.
     if subcommand.needs_argument and names_nothing(rest):

@@ -27,6 +27,8 @@ from handlers.render import Message
 log = logging.getLogger("creditbot.registry")
 
 COMMAND = "/credit"
+# A half-typed subcommand that begins at most this many is answered with each of them.
+SUGGESTED = 3
 
 
 @dataclass(frozen=True)
@@ -176,17 +178,21 @@ class Catalogue:
     def subcommand(self, word: str) -> Subcommand | None:
         return self._subcommands.get(word.lower())
 
-    def closest(self, word: str) -> str | None:
-        """The subcommand (or alias) ``word`` was most likely meant as, if one is close:
-        ``histroy`` → ``history``, or the one it begins: ``col`` → ``collect``, ``催`` →
-        ``催收`` (a word that begins several, ``c``, guesses none)."""
+    def closest(self, word: str) -> list[str]:
+        """The subcommands (or aliases) ``word`` was most likely meant as: the ones it
+        begins, ``col`` → ``collect``, ``催`` → ``催收``, ``meet`` → ``meeting`` and
+        ``meetings`` (a word that begins more than ``SUGGESTED``, ``c``, guesses none),
+        else one that is close: ``histroy`` → ``history``."""
         lowered = word.lower()
-        begun = {name: sub for name, sub in self._subcommands.items()
-                 if lowered and name.startswith(lowered)}
-        if len({id(sub) for sub in begun.values()}) == 1:
-            return min(begun, key=len)
-        found = difflib.get_close_matches(lowered, list(self._subcommands), n=1, cutoff=0.75)
-        return found[0] if found else None
+        begun: dict[int, str] = {}
+        for name, sub in sorted(self._subcommands.items(), key=lambda item: len(item[0])):
+            if lowered and name.startswith(lowered):
+                begun.setdefault(id(sub), name)  # each subcommand by its shortest name
+        if 0 < len(begun) <= SUGGESTED:
+            return sorted(begun.values(), key=lambda name: (len(name), name))
+        if begun:
+            return []
+        return difflib.get_close_matches(lowered, list(self._subcommands), n=1, cutoff=0.75)
 
     def records(self, word: str) -> bool:
         """Whether ``/credit WORD …`` may record something (a replay must not record it

@@ -43,12 +43,16 @@ def test_an_unknown_subcommand_gets_a_friendly_usage_line(world):
 @pytest.mark.parametrize(("line", "answer"), [
     # Nothing close: no guess.
     ("/credit zzzz", "`/credit zzzz` is not something I know. Try `/credit help`."),
-    # The start of one subcommand, in either language; the start of several guesses none.
+    # The start of one subcommand, in either language.
     ("/credit col", "`/credit col` is not something I know. Did you mean `/credit collect`? "
                     "Try `/credit help`."),
     ("/credit 催", "`/credit 催` is not something I know. Did you mean `/credit 催收`? Try "
                   "`/credit help`."),
-    ("/credit c", "`/credit c` is not something I know. Try `/credit help`."),
+    # The start of two or three: each of them (`meet` got no hint at all).
+    ("/credit c", "`/credit c` is not something I know. Did you mean `/credit check` or "
+                  "`/credit collect`? Try `/credit help`."),
+    ("/credit meet", "`/credit meet` is not something I know. Did you mean `/credit "
+                     "meeting` or `/credit meetings`? Try `/credit help`."),
     # Without its argument, a subcommand's usage as typed: `/credit 分配` was answered
     # with the English form `/credit assign acme @maria`.
     ("/credit 分配", "`/credit 分配` needs a customer and a person: `/credit 分配 acme "
