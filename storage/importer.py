@@ -520,17 +520,26 @@ class _StageChecks:
             .having(func.count() > 1)
             .subquery()
         )
+        # A row the same as the first in every column read (an ERP that exported it
+        # twice) is said to be so: deleting either is the whole fix.
+        first_row = stage.alias("first_row")
+        same = and_(stage.c.invalid == 0, first_row.c.invalid == 0,
+                    *(column.is_not_distinct_from(first_row.c[column.name])
+                      for column in stage.c if column.name not in ("line_no", "invalid")))
         listing = (
-            select(stage.c.line_no, firsts.c.first_line, *keys)
+            select(stage.c.line_no, firsts.c.first_line, case((same, 1), else_=0), *keys)
             .join(firsts, and_(*(stage.c[k] == firsts.c[k] for k in kind.key)))
+            .join(first_row, first_row.c.line_no == firsts.c.first_line)
             .where(stage.c.line_no > firsts.c.first_line)
         )
         key_label = "/".join(kind.key)
 
         def describe(row: Any) -> tuple[int, str, str]:
-            line, first, *key = row
+            line, first, identical, *key = row
             shown = "/".join(str(k) for k in key)
-            return line, kind.key[0], f"duplicate {key_label} {shown} (first on line {first})"
+            where = (f"the same row as line {first}: delete one of them" if identical
+                     else f"first on line {first}")
+            return line, kind.key[0], f"duplicate {key_label} {shown} ({where})"
 
         return _Check(stage.c.line_no.in_(select(listing.subquery().c.line_no)), listing,
                       describe)

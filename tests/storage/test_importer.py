@@ -246,7 +246,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_reports_every_one(with_custome
         (2, "issue_date"), (3, "customer_id"), (4, "amount"), (6, "invoice_id"), (7, "amount")]
     messages = [str(e) for e in report.errors]
     assert "line 3, column customer_id: “C9” is not a known customer" in messages[1]
-    assert "duplicate invoice_id I12 (first on line 5)" in messages[3]
+    assert "duplicate invoice_id I12 (the same row as line 5: delete one of them)" in messages[3]
     assert report.rejected == 5
 
 
@@ -260,6 +260,28 @@ def test_a_text_cell_with_a_control_character_is_a_bad_row(engine, write_csv, co
     assert [str(e) for e in report.errors] == [
         f"line 2, column name: contains a control character (U+{ord(control):04X}); "
         "remove it"]
+
+
+def test_a_row_exported_twice_is_said_to_be_the_same_row(with_customers, write_csv):
+    # An ERP that wrote a row twice: deleting either is the whole fix, and said so. A row
+    # that differs, or whose first is itself bad, keeps the plain wording.
+    content = ("invoice_id,customer_id,issue_date,due_date,amount,currency\n"
+               "I1,C1,2026-01-01,2026-02-01,10.00,USD\n"
+               "I2,C1,2026-01-01,2026-02-01,10.00,USD\n"
+               "I1,C1,2026-01-01,2026-02-01,10,USD\n"
+               "I2,C1,2026-01-01,2026-02-01,11.00,USD\n"
+               "I3,C1,2026-01-01,2026-02-01,x,USD\n"
+               "I3,C1,2026-01-01,2026-02-01,x,USD\n")
+    report = run(with_customers, write_csv, "invoices", content)
+    assert [str(e) for e in report.errors] == [
+        "line 4, column invoice_id: duplicate invoice_id I1 (the same row as line 2: delete "
+        "one of them)",
+        "line 5, column invoice_id: duplicate invoice_id I2 (first on line 3)",
+        "line 6, column amount: “x” is not an amount: write digits with an optional “.” and "
+        "decimals, no thousands separators or currency signs (e.g. 1234.50)",
+        "line 7, column invoice_id: duplicate invoice_id I3 (first on line 6)",
+        "line 7, column amount: “x” is not an amount: write digits with an optional “.” and "
+        "decimals, no thousands separators or currency signs (e.g. 1234.50)"]
 
 
 def test_skip_invalid_imports_the_good_rows(with_customers, write_csv):
