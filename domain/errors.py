@@ -24,9 +24,11 @@ class DomainError(Exception):
 
 
 class SeveralProblems(DomainError):
-    """More than one thing is wrong, each on its own (an amount and a date): all are
-    said at once, so one correction is enough. The first stands for all where only one
-    message fits (``str``, the CLI)."""
+    """Things wrong each on its own (an amount and a date): all are said at once, so one
+    round puts them right. ``template`` and ``params`` are the first's; ``str`` and
+    ``handlers.errors.explain`` say every one."""
+
+    problems: tuple[DomainError, ...]
 
     def __init__(self, problems: Sequence[DomainError]) -> None:
         self.problems = tuple(problems)
@@ -101,15 +103,14 @@ class FieldProblem(DomainError):
         super().__init__(template, **params)
 
 
-class FormRefused(DomainError):
+class FormRefused(SeveralProblems):
     """A form that cannot be taken as filled in: every problem, field by field, so the
-    person corrects them in one round. The message is the first problem's (what the CLI
-    or a plain reply shows)."""
+    person corrects them in one round."""
+
+    problems: tuple[FieldProblem, ...]
 
     def __init__(self, problems: Sequence[FieldProblem]) -> None:
-        self.problems = tuple(problems)
-        first = self.problems[0]
-        super().__init__(first.template, **first.params)
+        super().__init__(problems)
 
     def by_field(self) -> dict[str, FieldProblem]:
         """The first problem of each field."""

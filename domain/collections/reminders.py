@@ -36,8 +36,8 @@ from domain.collections.model import (
     Promise,
     PromiseState,
 )
-from domain.collections.promises import PromiseTerms, Verdict, evaluate
-from domain.collections.status import status_of
+from domain.collections.promises import Verdict
+from domain.collections.status import promise_verdict, status_of
 from domain.collections.work import CollectorsDay
 from domain.model import AuditEntry, Customer
 from domain.ports import UnitOfWork
@@ -122,15 +122,7 @@ class CollectionsJob:
         grace = self.day.policy.grace_days
         with self.day.unit_of_work() as uow:
             uow.begin_write()
-            # Every currency: an invoice billed in another currency than the promise is
-            # still open, not settled (a missing invoice is one paid or at zero).
-            open_now = {i.invoice_id: i.open_amount.amount
-                        for i in uow.receivables.open_invoices([promise.customer_id])}
-            paid = uow.receivables.paid_since(
-                promise.customer_id, promise.made_at.astimezone(self.day.zone).date(),
-                promise.amount.currency, promise.invoice_ids)
-            verdict = evaluate(PromiseTerms(promise.amount.amount, promise.due_on,
-                                            promise.invoice_ids), today, grace, open_now, paid)
+            verdict, paid = promise_verdict(uow, promise, today, grace, self.day.zone)
             if verdict is Verdict.PENDING:
                 return verdict
             state = PromiseState.KEPT if verdict is Verdict.KEPT else PromiseState.BROKEN

@@ -7,9 +7,11 @@ does not hide the dispute."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
 
-from domain.collections.model import AssignmentStatus, LegalCase, PromiseState
+from domain.collections.model import AssignmentStatus, LegalCase, Promise, PromiseState
+from domain.collections.promises import PromiseTerms, Verdict, evaluate
 from domain.errors import DomainError
 from domain.ports import UnitOfWork
 from domain.text import N_
@@ -24,6 +26,20 @@ def status_of(uow: UnitOfWork, customer_id: str) -> AssignmentStatus:
     if any(p.state is PromiseState.OPEN for p in collections.promises(customer_id)):
         return AssignmentStatus.PROMISED
     return AssignmentStatus.OPEN
+
+
+def promise_verdict(uow: UnitOfWork, promise: Promise, today: date, grace_days: int,
+                    zone: tzinfo) -> tuple[Verdict, Decimal]:
+    """Whether ``promise`` is kept, broken or still pending today, from the latest
+    import's open invoices (in every currency: one billed in another is still open, not
+    settled) and the payments since the day it was made; with what was paid."""
+    open_now = {i.invoice_id: i.open_amount.amount
+                for i in uow.receivables.open_invoices([promise.customer_id])}
+    paid = uow.receivables.paid_since(promise.customer_id,
+                                      promise.made_at.astimezone(zone).date(),
+                                      promise.amount.currency, promise.invoice_ids)
+    terms = PromiseTerms(promise.amount.amount, promise.due_on, promise.invoice_ids)
+    return evaluate(terms, today, grace_days, open_now, paid), paid
 
 
 def open_legal_case(uow: UnitOfWork, customer_id: str) -> LegalCase | None:

@@ -29,7 +29,7 @@ from domain.collections.assignment import (
 )
 from domain.collections.events import AssignmentClosed, CollectorAssigned
 from domain.collections.model import Assignment, AssignmentStatus, CollectionChanged
-from domain.collections.status import require_not_with_legal
+from domain.collections.status import require_not_with_legal, status_of
 from domain.errors import DomainError
 from domain.exposure import CreditPosition
 from domain.lookup import resolve_customer
@@ -176,9 +176,10 @@ class Assignments:
                                     customer=customer.name, collector=collector)
             previous = current.collector if current is not None else None
             if current is None:
+                # A promise or dispute still open from an earlier assignment holds.
                 stored = uow.collections.add_assignment(Assignment(
-                    customer.customer_id, collector, AssignmentStatus.OPEN, actor.user_id,
-                    now, next_action_on=self.today()))
+                    customer.customer_id, collector, status_of(uow, customer.customer_id),
+                    actor.user_id, now, next_action_on=self.today()))
             else:
                 stored = uow.collections.save_assignment(dataclasses.replace(
                     current, collector=collector, assigned_by=actor.user_id,
@@ -208,6 +209,9 @@ class Assignments:
             uow.begin_write()
             ref = resolve_customer(query, uow.customers, close=False)
             customer = uow.customers.get(ref.customer_id)
+            # Legal holds the account until its outcome: nobody else may take it back.
+            require_not_with_legal(uow, ref.customer_id,
+                                   lambda at: at.astimezone(self.zone).date())
             current = uow.collections.open_assignment(ref.customer_id)
             if customer is None or current is None:
                 raise AssignRefused(N_("Nobody collects {customer} ({id}) now, so there "
@@ -310,6 +314,8 @@ class Assignments:
             picked = [p.account.customer.customer_id for p in picks]
             still_open = {a.customer_id for a in uow.collections.open_assignments(
                 customer_ids=picked)}
+            # Only an account collected before can have a promise, dispute or legal case.
+            collected_before = set(uow.collections.last_closed())
             held: dict[str, list[HeldOrder]] = defaultdict(list)
             for order in uow.orders.held(picked):
                 held[order.customer_id].append(order.named)
@@ -323,9 +329,12 @@ class Assignments:
                     log.warning("auto-assign skipped %s: %s may not see credit data",
                                 customer.customer_id, pick.collector)
                     continue
+                status = (status_of(uow, customer.customer_id)
+                          if customer.customer_id in collected_before
+                          else AssignmentStatus.OPEN)
                 stored = uow.collections.add_assignment(Assignment(
-                    customer.customer_id, pick.collector, AssignmentStatus.OPEN, BY_RULES,
-                    now, next_action_on=day))
+                    customer.customer_id, pick.collector, status, BY_RULES, now,
+                    next_action_on=day))
                 uow.audit.append(AuditEntry(now, SYSTEM, "collections.assigned",
                                             customer.customer_id, {
                                                 "collector": pick.collector,

@@ -32,7 +32,13 @@ from domain.collections.model import (
     Promise,
     PromiseState,
 )
-from domain.collections.status import require_not_with_legal, status_of
+from domain.collections.promises import Verdict
+from domain.collections.status import (
+    open_legal_case,
+    promise_verdict,
+    require_not_with_legal,
+    status_of,
+)
 from domain.collections.worklist import LastAction, Page, WorkItem, ordered, page_of
 from domain.errors import DomainError, FieldProblem, FormRefused, MissingRate
 from domain.fx import FxRates
@@ -162,6 +168,15 @@ class PromiseCurrency(FieldProblem):
                          currencies=Listed(currencies), example=f"{currencies[0]} 25k")
 
 
+class NothingOpen(FieldProblem):
+    """An account with no open invoice: there is no money to promise."""
+
+    def __init__(self, customer: str) -> None:
+        super().__init__(AMOUNT, N_("{customer} has no open invoice in the latest import, so "
+                                    "there is nothing to promise: log the call with Log "
+                                    "action instead."), customer=customer)
+
+
 class PromiseTooLarge(FieldProblem):
     """More than the named invoices (none named: the account) have open."""
 
@@ -206,7 +221,10 @@ def _named_invoices(customer: str, typed: Sequence[str], open_ids: Iterable[str]
     ambiguous: list[str] = []
     for invoice_id in typed:
         found = [invoice_id] if invoice_id in exact else folded.get(_folded(invoice_id), [])
-        named.append(found[0] if len(found) == 1 else invoice_id)
+        one = found[0] if len(found) == 1 else invoice_id
+        if one in named:
+            continue  # the same invoice typed twice (INV-1, inv-1) counts once
+        named.append(one)
         if len(found) != 1:
             (ambiguous if found else unknown).append(invoice_id)
     if unknown:
@@ -221,9 +239,12 @@ def _folded(invoice_id: str) -> str:
     return unicodedata.normalize("NFKC", invoice_id).casefold()
 
 
-def _same_money(earlier: Promise, invoice_ids: Sequence[str]) -> bool:
-    return not earlier.invoice_ids or not invoice_ids or \
-        bool(set(earlier.invoice_ids) & set(invoice_ids))
+def _same_money(earlier: Promise, amount: Money, invoice_ids: Sequence[str]) -> bool:
+    """In the same currency, and for some of the same invoices (or either for the whole
+    account): a promise in dollars does not stand for one in euros."""
+    return earlier.amount.currency == amount.currency and (
+        not earlier.invoice_ids or not invoice_ids
+        or bool(set(earlier.invoice_ids) & set(invoice_ids)))
 
 
 @dataclass(frozen=True)
@@ -269,9 +290,11 @@ class WorkNotices(Protocol):
                        channel: str | None) -> None: ...
 
     def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
-                         channel: str | None, tell: Sequence[str] = ()) -> None:
+                         channel: str | None, tell: Sequence[str] = (),
+                         with_legal: bool = False) -> None:
         """The dispute's post, edited in place: who resolved it and how, no button; and
-        a direct message to each of ``tell`` (the collectors, who wait to chase again)."""
+        a direct message to each of ``tell`` (the collectors, who wait to chase again).
+        ``with_legal``: the account is legal's, so its reminders do not resume."""
         ...
 
     def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
@@ -283,9 +306,11 @@ class WorkNotices(Protocol):
         ...
 
     def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,
-                     record: CollectionAction | Promise) -> None:
+                     record: CollectionAction | Promise,
+                     replaced: Sequence[Promise] = ()) -> None:
         """``actor`` (the lead) recorded ``record`` on an account ``collector`` collects:
-        the collector hears of it rather than finding it on the list."""
+        the collector hears of it rather than finding it on the list, with the promises
+        it ``replaced``."""
         ...
 
     # The collections job's (domain.collections.reminders)
@@ -530,11 +555,17 @@ class CollectorsDay:
             if problems:
                 raise FormRefused(problems)
             invoice_ids = [i.invoice_id for i in invoices]  # as the ERP writes them
+            # Only a promise still pending is replaced: one already paid, or broken past
+            # its grace days, is the collections job's to record as kept or broken.
+            today = self.date_of(now)
             replaced = tuple(
                 uow.collections.save_promise(replace(
                     earlier, state=PromiseState.REPLACED, checked_at=now))
                 for earlier in uow.collections.promises(customer_id)
-                if earlier.state is PromiseState.OPEN and _same_money(earlier, invoice_ids))
+                if earlier.state is PromiseState.OPEN
+                and _same_money(earlier, amount, invoice_ids)
+                and promise_verdict(uow, earlier, today, self.policy.grace_days,
+                                    self.zone)[0] is Verdict.PENDING)
             made = uow.collections.add_promise(Promise(
                 customer_id, amount, due_on, tuple(invoice_ids), PromiseState.OPEN,
                 actor.user_id, now))
@@ -548,7 +579,7 @@ class CollectorsDay:
                 self.date_of(now) < planned < due_on else due_on
             uow.collections.save_assignment(replace(
                 assignment, status=status_of(uow, customer_id), next_action_on=follow_up))
-            self._tell_collector(uow, assignment, actor, made)
+            self._tell_collector(uow, assignment, actor, made, replaced)
             uow.audit.append(AuditEntry(now, actor.user_id, "collections.promised",
                                         customer_id, {
                 "promise_id": made.id, "amount": str(amount.amount),
@@ -560,14 +591,16 @@ class CollectorsDay:
         return Promised(made, replaced)
 
     def _tell_collector(self, uow: UnitOfWork, assignment: Assignment, actor: Member,
-                        record: CollectionAction | Promise) -> None:
-        """When the lead records on a collector's account, the collector is told."""
+                        record: CollectionAction | Promise,
+                        replaced: Sequence[Promise] = ()) -> None:
+        """When the lead records on a collector's account, the collector is told (and of
+        the promises the new one replaced, theirs perhaps)."""
         if actor.user_id == assignment.collector:
             return
         customer = uow.customers.get(assignment.customer_id)
         if customer is not None:
             self.notices.recorded_for(uow.outbox, assignment.collector, actor.user_id,
-                                      customer, record)
+                                      customer, record, replaced)
 
     def promise_problems(self, actor: Member, customer_id: str, amount: Money | None,
                          invoice_ids: Sequence[str]) -> list[FieldProblem]:
@@ -591,6 +624,9 @@ class CollectorsDay:
         named = [open_[i] for i in invoice_ids if i in open_]
         owed = named or list(open_.values())
         currencies = sorted({i.open_amount.currency for i in owed})
+        if not open_:
+            problems.append(NothingOpen(customer_id))
+            return named, problems
         if amount is None or not currencies:
             return named, problems
         if amount.currency not in currencies:
@@ -693,8 +729,9 @@ class CollectorsDay:
                 tell = [person for person in dict.fromkeys((
                     dispute.opened_by, assignment.collector if assignment else None))
                     if person and person != actor.user_id]
-                self.notices.dispute_resolved(uow.outbox, done, customer,
-                                              self.channels.get(done.department or ""), tell)
+                self.notices.dispute_resolved(
+                    uow.outbox, done, customer, self.channels.get(done.department or ""),
+                    tell, with_legal=open_legal_case(uow, customer_id) is not None)
             # Back to promised when a promise is still open, not simply open.
             if assignment is not None and (status := status_of(uow, customer_id)) \
                     is not assignment.status:

@@ -3,16 +3,17 @@ words for steps, actions and statuses."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 
 from pydantic import Field
 
 from domain.collections.dunning import Step
-from domain.collections.model import ActionKind, AssignmentStatus
+from domain.collections.model import ActionKind, AssignmentStatus, Promise
 from domain.collections.work import Worklist
 from domain.collections.worklist import WorkItem
 from domain.model import Customer
+from domain.text import Listed
 from handlers.check.blocks import bucket_label
 from handlers.i18n import N_, Translator
 from handlers.meetings.followup_blocks import worklist_tasks
@@ -95,6 +96,20 @@ def listed(title: str, lines: Sequence[str], total: int, tr: Translator, end: st
     if total > len(shown):
         shown.append(tr.ngettext("and {n} more", "and {n} more", total - len(shown)))
     return "\n".join([title, *shown, end] if end else [title, *shown])
+
+
+def replaced_text(replaced: Sequence[Promise], tr: Translator,
+                  date_of: Callable[[datetime], date]) -> str:
+    """What a new promise replaced, and that only the new one counts."""
+    earlier = Listed(tr._("{amount} by {day} (recorded by <@{who}> on {when})",
+                          amount=p.amount, day=p.due_on, who=p.made_by,
+                          when=date_of(p.made_at))
+                     for p in replaced)
+    return tr.ngettext(
+        "It replaces the open promise of {promises}: only the new one is checked and "
+        "counted.",
+        "It replaces the open promises of {promises}: only the new one is checked and "
+        "counted.", len(replaced), promises=earlier)
 
 
 def customer_label(name: str, customer_id: str, tr: Translator) -> str:

@@ -33,6 +33,7 @@ from handlers.collections.blocks import (
     DisputeValue,
     account_label,
     listed,
+    replaced_text,
 )
 from handlers.i18n import N_, Translator, translator
 from handlers.render import (
@@ -114,17 +115,24 @@ class CollectionNotices(WorkNotices):
             dedup_key=f"collections.dispute:{dispute.id}"))
 
     def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
-                         channel: str | None, tell: Sequence[str] = ()) -> None:
+                         channel: str | None, tell: Sequence[str] = (),
+                         with_legal: bool = False) -> None:
         if dispute.resolved_at is None:
             return
+
+        def next_(tr: Translator) -> str:
+            return (tr._("The account is with legal: no reminders until legal records its "
+                         "outcome.") if with_legal
+                    else tr._("Reminders for these invoices resume."))
+
         for person in tell:
             tr = self.tr(person)
-            _post(outbox, person, "collections.dispute_resolved", tr._(
+            _post(outbox, person, "collections.dispute_resolved", tr.sentences(tr._(
                 ":white_check_mark: <@{who}> resolved the dispute of {customer} over "
-                "{invoices}: {outcome}. Reminders for these invoices resume.",
+                "{invoices}: {outcome}.",
                 who=dispute.resolved_by, customer=account_label(customer, tr),
                 invoices=_ids(tr, dispute.invoice_ids),
-                outcome=person_text(dispute.outcome or "", TEXT_LENGTH)),
+                outcome=person_text(dispute.outcome or "", TEXT_LENGTH)), next_(tr)),
                 f"collections.dispute_resolved:{dispute.id}:{person}")
         to = channel or dispute.owner
         posted = outbox.id_of(f"collections.dispute:{dispute.id}")
@@ -139,8 +147,7 @@ class CollectionNotices(WorkNotices):
                     outcome=person_text(dispute.outcome or "", TEXT_LENGTH))
         outbox.add(OutgoingMessage(
             channel=to, kind="collections.dispute", text=text,
-            blocks=[section(text), section(done + "\n" + tr._(
-                "Reminders for these invoices resume."))], update_of=posted,
+            blocks=[section(text), section(done + "\n" + next_(tr))], update_of=posted,
             dedup_key=f"collections.dispute_resolved:{dispute.id}"))
 
     def _dispute_text(self, tr: Translator, dispute: Dispute, customer: Customer,
@@ -244,7 +251,8 @@ class CollectionNotices(WorkNotices):
             update_of=posted, dedup_key=f"collections.legal_outcome:{case.id}"))
 
     def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,
-                     record: CollectionAction | Promise) -> None:
+                     record: CollectionAction | Promise,
+                     replaced: Sequence[Promise] = ()) -> None:
         tr = self.tr(collector)
         if isinstance(record, Promise):
             what = tr._("a promise to pay {amount} by {day}", amount=record.amount,
@@ -255,6 +263,9 @@ class CollectionNotices(WorkNotices):
         text = tr._(":information_source: <@{actor}> recorded on {customer}, which you "
                     "collect: {what}.", actor=actor, what=what,
                     customer=account_label(customer, tr))
+        if replaced:
+            text = tr.sentences(text, replaced_text(
+                replaced, tr, lambda at: at.astimezone(self.zone).date()))
         kind = "promise" if isinstance(record, Promise) else "action"
         _post(outbox, collector, "collections.recorded_for", text,
               f"collections.recorded_for:{kind}:{record.id}")

@@ -27,12 +27,12 @@ from domain.collections.work import (
 )
 from domain.errors import FormRefused
 from domain.money import Money
-from domain.text import Listed
 from handlers.collections.blocks import (
     KINDS,
     AccountValue,
     DisputeValue,
     customer_label,
+    replaced_text,
 )
 from handlers.deps import Deps
 from handlers.errors import field_error
@@ -290,15 +290,7 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
                 customer=_named(deps, customer, tr), amount=amount, day=due)
     if promised.replaced:
         # Said, so that a promise recorded twice, or one renegotiated, shows what went.
-        earlier = Listed(tr._("{amount} by {day} (recorded by <@{who}> on {when})",
-                              amount=p.amount, day=p.due_on, who=p.made_by,
-                              when=deps.collecting.date_of(p.made_at))
-                         for p in promised.replaced)
-        done += " " + tr.ngettext(
-            "It replaces the open promise of {promises}: only the new one is checked and "
-            "counted.",
-            "It replaces the open promises of {promises}: only the new one is checked and "
-            "counted.", len(promised.replaced), promises=earlier)
+        done += " " + replaced_text(promised.replaced, tr, deps.collecting.date_of)
     return _done(context, done)
 
 

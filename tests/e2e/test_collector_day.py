@@ -246,6 +246,11 @@ def test_an_overdue_account_from_alert_to_legal(world):
                                   {"outcome": "settled for 80%"}).body == ""
         # The case's card is edited in place: the outcome instead of the button.
         deliver(world)
+        # The dispute was resolved while legal held the account: no reminders resume.
+        assert latest_dm(world, COLLECTOR, ":white_check_mark:") == (
+            f":white_check_mark: <@{SALES_OWNER}> resolved the dispute of *Fenwick Retail "
+            "Group* (C0041) over INV-0041-022: credit note for the damaged pallets. The "
+            "account is with legal: no reminders until legal records its outcome.")
         edits = [c.args for c in world.emulator.calls_to("chat.update") if c.status == 200
                  and c.args["channel"] == LEGAL_CHANNEL]
         assert [(e["text"], [b["type"] for b in e["blocks"]]) for e in edits] == [

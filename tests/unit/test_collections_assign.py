@@ -20,7 +20,13 @@ from domain.collections.assignment import (
     OverdueAccount,
     plan,
 )
-from domain.collections.model import AssignmentStatus, CollectionChanged, LegalCase
+from domain.collections.model import (
+    AssignmentStatus,
+    CollectionChanged,
+    LegalCase,
+    Promise,
+    PromiseState,
+)
 from domain.collections.use_cases import (
     AssignmentChange,
     Assignments,
@@ -28,7 +34,7 @@ from domain.collections.use_cases import (
     NotAnAssigner,
 )
 from domain.customer_match import CustomerMatch
-from domain.errors import CustomerNotFound
+from domain.errors import CustomerNotFound, DomainError
 from domain.model import Customer, Invoice
 from domain.money import Money
 from domain.ports import Outbox
@@ -246,3 +252,36 @@ def test_auto_assign_starts_from_the_portfolio_the_job_read_when_it_is_todays():
     # Another day's: read again, the other three overdue accounts assigned.
     assert assignments.auto_assign(portfolio=Portfolio(read.as_of.replace(year=2000), [])
                                    ) == {"assigned": 3}
+
+
+def test_an_account_assigned_again_keeps_its_open_promise_or_dispute():
+    # Unassigned with a promise open, assigned again (by hand or by the morning's rules):
+    # the card and the worklist said "open" beside "promise to pay due …".
+    uow = world()
+    assignments = service(uow)
+    assignments.assign(MANAGER, "C2", ANNA)
+    uow.collections.add_promise(Promise("C2", Money(Decimal(50), "USD"), TODAY, (),
+                                        PromiseState.OPEN, ANNA, NOW))
+    uow.commit()
+    assignments.unassign(MANAGER, "C2")
+    assert assignments.assign(MANAGER, "C2", BEN).assignment.status is \
+        AssignmentStatus.PROMISED
+    assignments.unassign(MANAGER, "C2")
+    uow.receivables.invoices.append(Invoice(
+        "I-C2-new", "C2", TODAY - timedelta(days=20), TODAY + timedelta(days=1),
+        Money(Decimal(80), "USD"), Money(Decimal(80), "USD")))
+    assignments.auto_assign(TODAY + timedelta(days=2))
+    assert uow.collections.open_assignment("C2").status is AssignmentStatus.PROMISED
+
+
+def test_an_account_legal_holds_cannot_be_unassigned():
+    uow = world()
+    assignments = service(uow)
+    assignments.assign(MANAGER, "C2", ANNA)
+    uow.collections.add_legal_case(LegalCase("C2", ANNA, NOW))
+    uow.commit()
+    with pytest.raises(DomainError) as refused:
+        assignments.unassign(MANAGER, "C2")
+    assert str(refused.value) == ("C2 is with legal (case #1 since 2026-11-30): legal records "
+                                  "its outcome first.")
+    assert uow.collections.open_assignment("C2") is not None

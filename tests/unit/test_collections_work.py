@@ -74,8 +74,11 @@ class Notices:
         self._post(outbox, "collections.dispute", channel or "U0LEAD0001")
 
     def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
-                         channel: str | None, tell: Sequence[str] = ()) -> None:
+                         channel: str | None, tell: Sequence[str] = (),
+                         with_legal: bool = False) -> None:
         self.calls.append(("resolved", (dispute.id, channel, *tell)))
+        if with_legal:
+            self.calls.append(("resolved_with_legal", dispute.id))
 
     def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
                    channel: str | None) -> None:
@@ -87,9 +90,11 @@ class Notices:
         self.calls.append(("legal_outcome", (case.id, channel, recorded_by)))
 
     def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,
-                     record: CollectionAction | Promise) -> None:
+                     record: CollectionAction | Promise,
+                     replaced: Sequence[Promise] = ()) -> None:
         self.calls.append(("recorded_for", (collector, actor, customer.customer_id,
-                                            type(record).__name__)))
+                                            type(record).__name__,
+                                            *(p.id for p in replaced))))
 
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
                        collector: str, owner: str | None) -> None:
@@ -595,3 +600,82 @@ def test_a_replaced_promises_day_leaves_the_next_step_with_it(
     day.log_action(MEI, "C1", ActionKind.CALL, "AP says Friday", TODAY + timedelta(days=2))
     day.promise(MEI, "C1", usd(1200), TODAY + timedelta(days=12), [])
     assert uow.collections.open_assignment("C1").next_action_on == TODAY + timedelta(days=2)
+
+
+def test_an_invoice_typed_twice_counts_once(day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    # "I1, i1": one invoice, its 1,000 open once, not 2,000.
+    with pytest.raises(FormRefused) as refused:
+        day.promise(MEI, "C1", usd(1500), TODAY + timedelta(days=3), ["I1", "i1"])
+    assert [str(p) for p in refused.value.problems] == [
+        "USD 1,500.00 is more than I1 has open (USD 1,000.00): promise at most that, or name "
+        "more invoices."]
+    made = day.promise(MEI, "C1", usd(1000), TODAY + timedelta(days=3), ["I1", "ｉ１", "I1"])
+    assert made.promise.invoice_ids == ("I1",)
+    opened = day.dispute(MEI, "C1", ["I2", "i2"], "short", "sales", "U0SALES001")
+    assert opened.invoice_ids == ("I2",)
+
+
+def state_of(uow: FakeUnitOfWork, promise: Promise) -> PromiseState:
+    return next(p.state for p in uow.collections.promises(promise.customer_id)
+                if p.id == promise.id)
+
+
+def test_only_a_pending_promise_is_replaced(day: CollectorsDay, uow: FakeUnitOfWork,
+                                            clock: list[datetime]) -> None:
+    # Broken past its grace days (the job had not run yet, a weekend): left for the job to
+    # record broken, not hidden behind the new one.
+    late = day.promise(MEI, "C1", usd(1000), TODAY + timedelta(days=1), ["I1"]).promise
+    clock[0] = NOW + timedelta(days=5)
+    again = day.promise(MEI, "C1", usd(1000), TODAY + timedelta(days=9), ["I1"])
+    assert again.replaced == ()
+    assert CollectionsJob(day).run().broken == 1
+    assert state_of(uow, late) is PromiseState.BROKEN
+    # Paid already: left for the job to record kept.
+    paid = day.promise(MEI, "C2", usd(300), TODAY + timedelta(days=12), ["I3"]).promise
+    uow.receivables.payments.append(("C2", clock[0].date(), usd(300), "I3"))
+    assert day.promise(MEI, "C2", usd(200), TODAY + timedelta(days=14), ["I3"]).replaced == ()
+    clock[0] = NOW + timedelta(days=12)  # checked from its day on
+    assert CollectionsJob(day).run().kept == 1
+    assert state_of(uow, paid) is PromiseState.KEPT
+
+
+def test_a_promise_in_another_currency_replaces_nothing(day: CollectorsDay,
+                                                        uow: FakeUnitOfWork) -> None:
+    uow.receivables.invoices.append(Invoice("E1", "C1", TODAY - timedelta(days=40),
+                                            TODAY - timedelta(days=10),
+                                            Money(Decimal(800), "EUR"),
+                                            Money(Decimal(800), "EUR")))
+    euros = day.promise(MEI, "C1", Money(Decimal(500), "EUR"), TODAY + timedelta(days=3), [])
+    dollars = day.promise(MEI, "C1", usd(500), TODAY + timedelta(days=3), [])
+    assert dollars.replaced == ()
+    assert {p.id: p.state for p in uow.collections.promises("C1")} == {
+        euros.promise.id: PromiseState.OPEN, dollars.promise.id: PromiseState.OPEN}
+
+
+def test_the_collector_hears_which_of_their_promises_the_lead_replaced(
+        day: CollectorsDay, notices: Notices) -> None:
+    mine = day.promise(MEI, "C1", usd(1000), TODAY + timedelta(days=3), ["I1"]).promise
+    leads = day.promise(LEAD, "C1", usd(900), TODAY + timedelta(days=5), ["I1"]).promise
+    assert ("recorded_for", ("U0MEI0001", "U0LEAD0001", "C1", "Promise", mine.id)) in \
+        notices.calls
+    assert leads.state is PromiseState.OPEN
+
+
+def test_a_promise_on_an_account_with_nothing_open_is_refused(
+        day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    uow.receivables.invoices = [i for i in uow.receivables.invoices if i.customer_id != "C3"]
+    with pytest.raises(FormRefused) as refused:
+        day.promise(MEI, "C3", Money(Decimal("9999999999999"), "JPY"), TODAY, [])
+    assert [str(p) for p in refused.value.problems] == [
+        "C3 has no open invoice in the latest import, so there is nothing to promise: log "
+        "the call with Log action instead."]
+    assert uow.collections.promises("C3") == []
+
+
+def test_a_dispute_resolved_while_legal_holds_the_account_resumes_nothing(
+        day: CollectorsDay, notices: Notices) -> None:
+    opened = day.dispute(MEI, "C1", ["I2"], "wrong price", "sales", "U0SALES001")
+    day.escalate_to_legal(MEI, "C1", "three promises broken")
+    day.resolve_dispute(Member("U0SALES001", departments=frozenset({"sales"})), opened.id,
+                        "C1", "credit note")
+    assert ("resolved_with_legal", opened.id) in notices.calls
