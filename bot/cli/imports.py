@@ -9,7 +9,7 @@ import click
 from bot.cli.common import _fail, _services, err, friendly_errors, out
 from bot.imports import REJECTED_FILE, import_csv, orders_line, review_orders, summary_line
 from bot.wiring import Services
-from domain.imports import KINDS
+from domain.imports import KINDS, HeaderError
 from storage.importer import ImportReport
 
 
@@ -27,8 +27,11 @@ def import_file(kind: str, file: Path, skip_invalid: bool, dry_run: bool,
                 show_errors: int, encoding: str | None) -> None:
     """Upsert an ERP CSV export of KIND from FILE (all or nothing unless --skip-invalid)."""
     services = _services()
-    report = run_import(services, kind, file, skip_invalid=skip_invalid, dry_run=dry_run,
-                        encoding=encoding)
+    try:
+        report = run_import(services, kind, file, skip_invalid=skip_invalid, dry_run=dry_run,
+                            encoding=encoding)
+    except HeaderError as header:  # the file's, as every other problem of it is said
+        _fail(f"{file}: {header}")
     for problem in report.errors[:show_errors]:
         err.print(f"{file}: {problem}", soft_wrap=True, markup=False)
     hidden = report.error_count - min(len(report.errors), show_errors)

@@ -123,9 +123,12 @@ def test_a_bad_file_lists_rows_and_exits_non_zero(cli, write_csv):
 )
 def test_bad_files_end_in_one_clear_line(cli, write_csv, content, reason):
     cli("db", "upgrade")
-    result = cli("import", "customers", str(write_csv("x.csv", content)))
+    path = write_csv("x.csv", content)
+    result = cli("import", "customers", str(path))
     assert result.exit_code == 1
     assert reason in result.stderr and "Traceback" not in result.output
+    # Named by its file, as every problem of a file is.
+    assert result.stderr.startswith(f"error: {path}: ")
 
 
 def test_demo_loads_and_prints_the_portfolio(cli):
