@@ -460,10 +460,7 @@ class SlackEmulator:
                 fault = emulator._take_fault(method)
                 call = Call(method, args, token, path=self.path)
                 if fault and fault.kind == "close":
-                    call.status = 0
-                    emulator._record(call)
-                    self.close_connection = True
-                    self.connection.close()
+                    self._hang_up(call)
                     return
                 if fault and fault.kind == "slow":
                     time.sleep(fault.delay)
@@ -498,10 +495,7 @@ class SlackEmulator:
                 else:
                     body = emulator.answer(method, args)
                 if fault and fault.kind == "lost":
-                    call.status = 0
-                    emulator._record(call)
-                    self.close_connection = True
-                    self.connection.close()
+                    self._hang_up(call)
                     return
                 emulator._record(call)
                 self._send(200, body)
@@ -512,10 +506,7 @@ class SlackEmulator:
                 fault = emulator._take_fault(method)
                 call = Call(method, {"length": len(data)}, None, path=self.path)
                 if fault and fault.kind == "close":
-                    call.status = 0
-                    emulator._record(call)
-                    self.close_connection = True
-                    self.connection.close()
+                    self._hang_up(call)
                     return
                 if fault and fault.kind == "slow":
                     time.sleep(fault.delay)
@@ -531,6 +522,13 @@ class SlackEmulator:
                     return
                 emulator._record(call)
                 self._send(200, None)
+
+            def _hang_up(self, call: Call) -> None:
+                """Closes the connection without an answer (recorded as status 0)."""
+                call.status = 0
+                emulator._record(call)
+                self.close_connection = True
+                self.connection.close()
 
             def _send(self, status: int, body: dict[str, Any] | None,
                       headers: dict[str, str] | None = None) -> None:
