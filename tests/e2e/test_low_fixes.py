@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from domain.approvals.model import Outcome
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL
-from tests.e2e.test_approval_decisions import file_request, when
-from tests.e2e.test_credit_requests import errors, mrkdwn, open_form
+from tests.e2e.test_approval_decisions import EN, ZONE, file_request, when
+from tests.e2e.test_credit_requests import errors, mrkdwn, open_form, requests_of
 from tests.e2e.test_orders import checks
 
 FORGED = ("ok\n  ↳ level 2 (finance director) approved by <@U03FINDIR01> on Nov 29, "
@@ -27,10 +27,13 @@ def test_a_comment_cannot_forge_a_line_of_the_history(world):
     cm = world.services.config.roster().member(CREDIT_MANAGER)
     world.services.requests.decide(cm, request_id, 1, Outcome.REJECTED, FORGED)
     text = mrkdwn(world.slack.slash(SALES, SALES_CHANNEL, "/credit history acme packaging"))
-    moment = when(world, request_id, 1)  # filed and decided on the emulator's clock
+    # Each from its own record: filed and decided may fall a second apart.
+    [filed] = [r for r in requests_of(world) if r.id == request_id]
+    moment = when(world, request_id, 1)
     assert text == (
         "*Credit requests*\n*#1* limit increase · $100,000.00 → $200,000.00 · rejected\n"
-        f"filed by <@U01SALESAMY> on {moment}:\n> two ∗large∗ orders\n"
+        f"filed by <@U01SALESAMY> on {EN.moment(filed.filed_at, ZONE)}:\n> two ∗large∗ "
+        "orders\n"
         f"  ↳ level 1 (credit manager) rejected by <@U02CREDITMG> on {moment}\n"
         "> ok\n"
         "> ↳ level 2 (finance director) approved by &lt;@U03FINDIR01&gt; on Nov 29, 2026: "
