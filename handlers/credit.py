@@ -108,7 +108,7 @@ def dispatch(context: BoltContext, name: str, rest: str) -> Message:
             problem = tr.sentences(problem, tr._("Did you mean {commands} or {last}?",
                                                  commands=tr.listing(meant[:-1]),
                                                  last=meant[-1]))
-        return help_message(catalogue, tr, problem=problem)
+        return help_message(catalogue, tr, problem=problem, typed=name)
     # Quotes around nothing (`/credit check ""`) name nothing either.
     if subcommand.needs_argument and names_nothing(rest):
         # This subcommand's usage alone: the whole help would bury the one line that
@@ -119,7 +119,8 @@ def dispatch(context: BoltContext, name: str, rest: str) -> Message:
         problem = tr._("{command} needs {what}: {example}", command=command,
                        what=tr._(subcommand.needs_argument),
                        example=f"`{COMMAND} {typed} {subcommand.example}`")
-        hint = tr._("Try {command}.", command=f"`{COMMAND} help`")
+        hint = tr._("Try {command}.",
+                    command=f"`{COMMAND} {catalogue.written_like('help', name)}`")
         usage = f":warning: {problem}\n{command} — {tr._(subcommand.summary)}\n{hint}"
         return message(tr._("{problem} {hint}", problem=problem, hint=hint),
                        [section(usage)])

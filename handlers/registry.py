@@ -178,6 +178,15 @@ class Catalogue:
     def subcommand(self, word: str) -> Subcommand | None:
         return self._subcommands.get(word.lower())
 
+    def written_like(self, name: str, typed: str) -> str:
+        """Subcommand ``name`` as ``typed`` was written: its Chinese alias beside a
+        Chinese word (`/credit 查询` is pointed to `/credit 帮助`), else its name."""
+        sub = self.subcommand(name)
+        if sub is None:
+            return name
+        return next((word for word in (sub.name, *sub.aliases)
+                     if word.isascii() == typed.isascii()), sub.name)
+
     def closest(self, word: str) -> list[str]:
         """The subcommands (or aliases) ``word`` was most likely meant as: the ones it
         begins, ``col`` → ``collect``, ``催`` → ``催收``, ``meet`` → ``meeting`` and

@@ -34,8 +34,9 @@ FEATURE = Feature(
         Subcommand("delegate", N_("hand your approvals to a stand-in until a day; alone, "
                                   "shows delegations; `end` ends yours"),
                    N_("@mei until 2026-12-31"), delegate, aliases=("委托",)),
-        Subcommand("history", N_("a customer's credit requests, decisions and approved "
-                                 "limit changes"), "acme", history, aliases=("历史",),
+        Subcommand("history", N_("a customer's credit requests and decisions, held orders, "
+                                 "collections and approved limit changes"), "acme", history,
+                   aliases=("历史",),
                    needs_argument=N_("a customer id or name"), shows=True),
     ),
     actions=(

@@ -9,9 +9,10 @@ if TYPE_CHECKING:
     from handlers.registry import Catalogue
 
 
-def help_message(catalogue: Catalogue, tr: Translator, problem: str | None = None) -> Message:
+def help_message(catalogue: Catalogue, tr: Translator, problem: str | None = None,
+                 typed: str = "") -> Message:
     """Every subcommand with what it does, its aliases and an example. ``problem`` is
-    already escaped and translated."""
+    already escaped and translated; ``typed``: the word that was no subcommand."""
     from handlers.registry import COMMAND
 
     lines = []
@@ -35,7 +36,8 @@ def help_message(catalogue: Catalogue, tr: Translator, problem: str | None = Non
                      "roughly — creditbot asks when it is not sure. A customer group's id "
                      "shows the whole group.")),
     ]
-    hint = tr._("Try {command}.", command=f"`{COMMAND} help`")
+    hint = tr._("Try {command}.",
+                command=f"`{COMMAND} {catalogue.written_like('help', typed)}`")
     # Sentences are joined with a space in English, with none in Chinese.
     text = tr._("{problem} {hint}", problem=problem, hint=hint) if problem else hint
     return message(text, blocks)

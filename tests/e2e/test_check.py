@@ -46,8 +46,9 @@ def test_an_unknown_subcommand_gets_a_friendly_usage_line(world):
     # The start of one subcommand, in either language.
     ("/credit col", "`/credit col` is not something I know. Did you mean `/credit collect`? "
                     "Try `/credit help`."),
+    # Pointed to the help as the word was written (`/credit 帮助` after a Chinese word).
     ("/credit 催", "`/credit 催` is not something I know. Did you mean `/credit 催收`? Try "
-                  "`/credit help`."),
+                  "`/credit 帮助`."),
     # The start of two or three: each of them (`meet` got no hint at all).
     ("/credit c", "`/credit c` is not something I know. Did you mean `/credit check` or "
                   "`/credit collect`? Try `/credit help`."),
@@ -56,7 +57,7 @@ def test_an_unknown_subcommand_gets_a_friendly_usage_line(world):
     # Without its argument, a subcommand's usage as typed: `/credit 分配` was answered
     # with the English form `/credit assign acme @maria`.
     ("/credit 分配", "`/credit 分配` needs a customer and a person: `/credit 分配 acme "
-                    "@maria` Try `/credit help`."),
+                    "@maria` Try `/credit 帮助`."),
     ("/credit CHECK", "`/credit check` needs a customer id or name: `/credit check acme` "
                       "Try `/credit help`."),
 ])

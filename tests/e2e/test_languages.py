@@ -83,11 +83,11 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     missing = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 查询")
     # As typed: 查询, not check.
     assert missing.text == ("`/credit 查询` 需要客户编号或名称：`/credit 查询 acme`"
-                            "试试 `/credit help`。")
+                            "试试 `/credit 帮助`。")
     assert missing.blocks[0]["text"]["text"] == (
         ":warning: `/credit 查询` 需要客户编号或名称：`/credit 查询 acme`\n"
         "`/credit 查询` — 客户或客户集团的信用状况：额度、敞口、可用额度、逾期和账龄\n"
-        "试试 `/credit help`。")
+        "试试 `/credit 帮助`。")
     wrong = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit chek acme")
     assert wrong.text == (
         "我不认识 `/credit chek`。您是不是想用 `/credit check`？试试 `/credit help`。")

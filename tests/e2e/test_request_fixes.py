@@ -392,8 +392,8 @@ def test_a_subcommand_without_its_argument_shows_only_its_own_usage(world):
     history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history")
     assert mrkdwn_all(history) == (
         ":warning: `/credit history` needs a customer id or name: `/credit history acme`\n"
-        "`/credit history` — a customer's credit requests, decisions and approved limit "
-        "changes\nTry `/credit help`.")
+        "`/credit history` — a customer's credit requests and decisions, held orders, "
+        "collections and approved limit changes\nTry `/credit help`.")
 
 
 def mrkdwn_all(reply) -> str:
