@@ -823,8 +823,14 @@ class Sandbox:
                                    + "[/dim] " + mrkdwn_to_rich(text.split("\n")[0],
                                                                 self._name))
                 self.console.print()
-        if shown or chosen or state.answered:
-            state.buttons, state.choices = shown, chosen
+        # A look that brought only a menu (an edited card) leaves the earlier buttons
+        # pressable, and one with only buttons the earlier menus: as in Slack, an older
+        # message's controls stay where they were (they were numbered from 1 and a, as
+        # the new ones are, so only one kind is replaced at a time).
+        if state.answered or shown:
+            state.buttons = shown
+        if state.answered or chosen:
+            state.choices = chosen
 
     @staticmethod
     def _own_copy(message: Reply, user: str, emulator: SlackEmulator) -> Reply | None:

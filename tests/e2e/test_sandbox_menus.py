@@ -96,3 +96,34 @@ def test_help_says_how_menus_are_picked(monkeypatch, still, tmp_path):
 def test_letters_run_on_past_z():
     assert [letter(i) for i in (0, 1, 25, 26, 27, 51, 52)] == [
         "a", "b", "z", "aa", "ab", "az", "ba"]
+
+
+def test_an_edited_card_with_only_a_menu_leaves_the_lists_buttons_pressable(
+        monkeypatch, still, tmp_path):
+    # The approver rejected #1 from the list; the card edited in #credit has only its ⋯
+    # menu. The list's buttons were lost ("No such button …"): in Slack they stay.
+    out = _run(monkeypatch, tmp_path, """:as sales
+/credit request acme packaging +50k spring
+/credit request summit +10k spring
+:as U02CREDITMG
+/credit requests
+2
+comment: no
+:submit
+1
+4
+:cancel
+""")
+    after = [line for line in out[out.index("U02CREDITMG in #sales> 1"):].splitlines()
+             if line]
+    assert after[:4] == [
+        "U02CREDITMG in #sales> 1",
+        "… pressed “Approve”",
+        "creditbot (only you can see this)",
+        "⛔ Level 1 of request #1 was already rejected by @U02CREDITMG."]
+    assert after[4:8] == [
+        "U02CREDITMG in #sales> 4",
+        "… pressed “Approve”",
+        "creditbot (opened a form, only you can see it)",
+        " Approve  (a form)"]
+    assert "No such button" not in out
