@@ -31,7 +31,7 @@ from domain.orders.model import OrderCheck
 from domain.text import N_
 from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
 from handlers.approvals.request_render import asked_in, request_order
-from handlers.check.blocks import bucket_label
+from handlers.check.blocks import aging_section, available_text, overdue_text
 from handlers.i18n import Translator
 from handlers.orders.blocks import release_button
 from handlers.render import (
@@ -118,22 +118,16 @@ def position_blocks(tr: Translator, request: CreditRequest, standing: Standing |
                        (tr._("Payment terms"), terms_text),
                        (tr._("Contracts"), contracts_text(tr, standing))),
                 context(tr._(UNAVAILABLE))]
-    overdue = tr.money(position.aging.overdue)
-    if position.aging.oldest_overdue_days:
-        overdue += "\n" + tr._("oldest {days} days past due",
-                               days=position.aging.oldest_overdue_days)
-    aging = "  ·  ".join(f"`{bucket_label(label, tr)}` {tr.money(amount)}"
-                         for label, amount in zip(position.aging.labels,
-                                                  position.aging.amounts, strict=True))
+    # As the check's card shows them (an approver reads the same figures a rep did).
     return [
         fields((tr._("Requested"), asked(tr, request)),
                (tr._("Credit limit"), _limit_text(tr, position, standing)),
                (tr._("Exposure"), tr.money(position.exposure)),
-               (tr._("Available credit"), tr.money(position.available)),
-               (tr._("Overdue"), overdue),
+               (tr._("Available credit"), available_text(position, tr)),
+               (tr._("Overdue"), overdue_text(position, tr)),
                (tr._("Payment terms"), terms_text),
                (tr._("Contracts"), contracts_text(tr, standing))),
-        section("*" + tr._("Aging") + f"*  {aging}"),
+        aging_section(position, tr),
     ]
 
 

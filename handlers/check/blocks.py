@@ -34,7 +34,8 @@ from handlers.sharing.payloads import share_menu
 GROUP_MEMBERS_SHOWN = 25
 
 
-def _available(position: CreditPosition, tr: Translator) -> str:
+def available_text(position: CreditPosition, tr: Translator) -> str:
+    """Available credit, flagged when the limit is passed or nearly used up."""
     available = tr.money(position.available)
     if position.over_limit:
         return ":red_circle: " + tr._("*{amount}* — over the limit", amount=available)
@@ -43,7 +44,7 @@ def _available(position: CreditPosition, tr: Translator) -> str:
     return available
 
 
-def _overdue(position: CreditPosition, tr: Translator) -> str:
+def overdue_text(position: CreditPosition, tr: Translator) -> str:
     text = tr.money(position.aging.overdue)
     oldest = position.aging.oldest_overdue_days
     if oldest is not None:
@@ -80,7 +81,7 @@ def bucket_label(label: str, tr: Translator) -> str:
     return tr._("current") if label == CURRENT else tr._("{range} days", range=label)
 
 
-def _aging(position: CreditPosition, tr: Translator) -> Block:
+def aging_section(position: CreditPosition, tr: Translator) -> Block:
     aging = "  ·  ".join(f"`{bucket_label(label, tr)}` {tr.money(amount)}" for label, amount
                          in zip(position.aging.labels, position.aging.amounts, strict=True))
     return section("*" + tr._("Aging") + f"*  {aging}")
@@ -138,12 +139,12 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
             (tr._("Customer"), f"{user_text(other, 300)}\n{who}" if other else who),
             (tr._("Credit limit"), tr.money(position.limit)),
             (tr._("Exposure"), _exposure(position, tr)),
-            (tr._("Available credit"), _available(position, tr)),
-            (tr._("Overdue"), _overdue(position, tr)),
+            (tr._("Available credit"), available_text(position, tr)),
+            (tr._("Overdue"), overdue_text(position, tr)),
             (tr._("Payment terms"), tr.ngettext("{n} day", "{n} days",
                                                 customer.payment_terms_days)),
         ),
-        _aging(position, tr),
+        aging_section(position, tr),
         context(_footer(position, timezone, tr)),
     ]
     if found.held:
@@ -208,11 +209,11 @@ def _group_card(found: GroupCheck, tr: Translator, timezone: str, shareable: boo
             (tr._("Members"), tr.ngettext("{n} customer", "{n} customers", len(found.members))),
             (tr._("Pooled credit limit"), tr.money(position.limit)),
             (tr._("Exposure"), _exposure(position, tr)),
-            (tr._("Available credit"), _available(position, tr)),
-            (tr._("Overdue"), _overdue(position, tr)),
+            (tr._("Available credit"), available_text(position, tr)),
+            (tr._("Overdue"), overdue_text(position, tr)),
         ),
         section("*" + tr._("Members") + "*\n" + "\n".join(lines)),
-        _aging(position, tr),
+        aging_section(position, tr),
         context(_footer(position, timezone, tr),
                 tr._("Group figures are in the base currency: members' exposure against the "
                      "sum of their limits.")),

@@ -96,7 +96,8 @@ def line(tr: Translator, item: AgendaItem) -> str:
         text = tr._("{customer}: {amount} in the {bucket} bucket", customer=who,
                     amount=item.amount or "-", bucket=bucket_label(item.detail, tr))
         if item.days:
-            text += " · " + tr._("oldest {days} days past due", days=item.days)
+            text += " · " + tr.ngettext("oldest {n} day past due",
+                                        "oldest {n} days past due", item.days)
         return text
     if topic is Topic.CONTRACTS_EXPIRING:
         contract = erp_text(item.detail, ID)
@@ -120,7 +121,8 @@ def line(tr: Translator, item: AgendaItem) -> str:
                     collector=mention(item.person or ""), customer=who,
                     amount=item.amount or "-")
         if item.days:
-            text += " · " + tr._("oldest {days} days past due", days=item.days)
+            text += " · " + tr.ngettext("oldest {n} day past due",
+                                        "oldest {n} days past due", item.days)
         return text
     if topic is Topic.OPEN_DISPUTES:
         text = tr.ngettext("{customer}: open for {n} day", "{customer}: open for {n} days",
@@ -142,7 +144,8 @@ def _customer_line(tr: Translator, item: AgendaItem) -> str:
         text = tr._("{customer}: exposure {exposure} against a limit of {limit}",
                     customer=_customer(item, tr), exposure=item.amount, limit=item.limit)
         if item.days:
-            text += " · " + tr._("oldest {days} days past due", days=item.days)
+            text += " · " + tr.ngettext("oldest {n} day past due",
+                                        "oldest {n} days past due", item.days)
         return text
     if ref.startswith(REQUEST + ":"):
         text = "    " + tr._("Open request #{request}: {kind}", request=ref.partition(":")[2],

@@ -317,7 +317,7 @@ def test_a_held_order_is_released_when_its_release_request_is_approved(world):
     # order it released ($37,697.78, not $47,697.78).
     texts = block_texts(shown(world, request.id, 1, CREDIT_MANAGER))
     assert texts[3:6] == ["*Credit limit*\n$35,000.00", "*Exposure*\n$37,697.78",
-                          "*Available credit*\n-$2,697.78"]
+                          "*Available credit*\n:red_circle: *-$2,697.78* — over the limit"]
     deliver(world)
     # The approval's own note tells the owner (once: order review adds none of its own).
     assert direct_messages(world, OWNER_C0013)[1:] == [
