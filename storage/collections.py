@@ -166,6 +166,10 @@ class SqlCollectionStore(VersionedStore):
                              .order_by(_N.c.at.desc(), _N.c.id.desc()).limit(limit))
         return [_action(r) for r in rows]
 
+    def action_count(self, customer_id: str) -> int:
+        return int(self._execute(select(func.count()).select_from(_N)
+                                 .where(_N.c.customer_id == customer_id)).scalar_one())
+
     # Promises
     def add_promise(self, promise: Promise) -> Promise:
         return self._add(_P, _promise_values(promise), promise)

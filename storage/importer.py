@@ -537,7 +537,9 @@ class _StageChecks:
         def describe(row: Any) -> tuple[int, str, str]:
             line, first, identical, *key = row
             shown = "/".join(str(k) for k in key)
-            where = (f"the same row as line {first}: delete one of them" if identical
+            # "In every column read": a column creditbot does not import may differ.
+            where = (f"the same as line {first} in every column read: if it was exported "
+                     "twice, delete one" if identical
                      else f"first on line {first}")
             return line, kind.key[0], f"duplicate {key_label} {shown} ({where})"
 

@@ -648,6 +648,9 @@ class FakeCollectionStore(StagedTables):
                        if a.customer_id == customer_id),
                       key=lambda a: (a.at, a.id), reverse=True)[:limit]
 
+    def action_count(self, customer_id: str) -> int:
+        return sum(a.customer_id == customer_id for a in self._work["actions"].values())
+
     def add_promise(self, promise: Promise) -> Promise:
         return self._add("promises", promise)  # type: ignore[no-any-return]
 

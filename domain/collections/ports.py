@@ -57,6 +57,10 @@ class CollectionStore(Protocol):
         """The customer's latest actions, newest first."""
         ...
 
+    def action_count(self, customer_id: str) -> int:
+        """How many actions were recorded on the customer, all told."""
+        ...
+
     # Promises to pay.
     def add_promise(self, promise: Promise) -> Promise: ...
 

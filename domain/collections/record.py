@@ -19,6 +19,13 @@ class CollectionRecord:
     promises: tuple[Promise, ...]
     disputes: tuple[Dispute, ...]
     legal_cases: tuple[LegalCase, ...]
+    # The actions recorded in all, those not read included.
+    action_count: int = 0
+
+    @property
+    def unread(self) -> int:
+        """The actions left out of ``actions``."""
+        return max(self.action_count - len(self.actions), 0)
 
     def __bool__(self) -> bool:
         return bool(self.assignment or self.actions or self.promises or self.disputes
@@ -27,8 +34,11 @@ class CollectionRecord:
 
 def collection_record(uow: UnitOfWork, customer_id: str, limit: int) -> CollectionRecord:
     store = uow.collections
-    return CollectionRecord(store.open_assignment(customer_id),
-                            tuple(store.actions(customer_id, limit)),
+    actions = tuple(store.actions(customer_id, limit))
+    return CollectionRecord(store.open_assignment(customer_id), actions,
                             tuple(store.promises(customer_id)),
                             tuple(store.disputes(customer_id)),
-                            tuple(store.legal_cases(customer_id)))
+                            tuple(store.legal_cases(customer_id)),
+                            # Counted only when the read may have left some out.
+                            store.action_count(customer_id) if len(actions) >= limit
+                            else len(actions))

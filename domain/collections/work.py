@@ -161,11 +161,20 @@ class PromiseCurrency(FieldProblem):
     """A promise in a currency none of the account's open invoices is billed in: refused
     rather than converted, so what is promised is what the ERP will show paid."""
 
-    def __init__(self, customer: str, currency: str, currencies: Sequence[str]) -> None:
+    def __init__(self, customer: str, currency: str, currencies: Sequence[str],
+                 invoices: Sequence[str] = ()) -> None:
+        example = f"{currencies[0]} 25k"
+        if invoices:  # the invoices named are, whatever else the account is billed in
+            super().__init__(AMOUNT, N_("The invoices named ({invoices}) are billed in "
+                                        "{currencies}, not {currency}: write the amount in "
+                                        "{currencies}, e.g. {example}."),
+                             invoices=Listed(invoices), currency=currency,
+                             currencies=Listed(currencies), example=example)
+            return
         super().__init__(AMOUNT, N_("{customer} is billed in {currencies}, not {currency}: "
                                     "write the amount in {currencies}, e.g. {example}."),
                          customer=customer, currency=currency,
-                         currencies=Listed(currencies), example=f"{currencies[0]} 25k")
+                         currencies=Listed(currencies), example=example)
 
 
 class NothingOpen(FieldProblem):
@@ -291,10 +300,12 @@ class WorkNotices(Protocol):
 
     def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
                          channel: str | None, tell: Sequence[str] = (),
-                         with_legal: bool = False) -> None:
+                         with_legal: bool = False, collected: bool = True) -> None:
         """The dispute's post, edited in place: who resolved it and how, no button; and
         a direct message to each of ``tell`` (the collectors, who wait to chase again).
-        ``with_legal``: the account is legal's, so its reminders do not resume."""
+        Reminders resume unless the account is legal's (``with_legal``) or nobody
+        collects it any more (not ``collected``: unassigned, or legal's outcome closed
+        it)."""
         ...
 
     def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
@@ -630,7 +641,8 @@ class CollectorsDay:
         if amount is None or not currencies:
             return named, problems
         if amount.currency not in currencies:
-            problems.append(PromiseCurrency(customer_id, amount.currency, currencies))
+            problems.append(PromiseCurrency(customer_id, amount.currency, currencies,
+                                            [i.invoice_id for i in named]))
             return named, problems
         left = Money(sum((i.open_amount.amount for i in owed
                           if i.open_amount.currency == amount.currency), Decimal(0)),
@@ -731,7 +743,8 @@ class CollectorsDay:
                     if person and person != actor.user_id]
                 self.notices.dispute_resolved(
                     uow.outbox, done, customer, self.channels.get(done.department or ""),
-                    tell, with_legal=open_legal_case(uow, customer_id) is not None)
+                    tell, with_legal=open_legal_case(uow, customer_id) is not None,
+                    collected=assignment is not None)
             # Back to promised when a promise is still open, not simply open.
             if assignment is not None and (status := status_of(uow, customer_id)) \
                     is not assignment.status:

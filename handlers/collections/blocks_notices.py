@@ -116,14 +116,17 @@ class CollectionNotices(WorkNotices):
 
     def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
                          channel: str | None, tell: Sequence[str] = (),
-                         with_legal: bool = False) -> None:
+                         with_legal: bool = False, collected: bool = True) -> None:
         if dispute.resolved_at is None:
             return
 
         def next_(tr: Translator) -> str:
-            return (tr._("The account is with legal: no reminders until legal records its "
-                         "outcome.") if with_legal
-                    else tr._("Reminders for these invoices resume."))
+            if with_legal:
+                return tr._("The account is with legal: no reminders until legal records "
+                            "its outcome.")
+            if not collected:
+                return tr._("Nobody collects the account now, so no reminders follow.")
+            return tr._("Reminders for these invoices resume.")
 
         for person in tell:
             tr = self.tr(person)

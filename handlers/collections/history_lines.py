@@ -20,9 +20,9 @@ def collections_section(record: CollectionRecord, tr: Translator, zone: tzinfo,
                         shown: int) -> tuple[str, int]:
     """The section's mrkdwn and how many records it leaves out: whole lines, at most
     ``shown``, as many as one section holds."""
-    text = "*" + tr._("Collections") + "*"
-    if record.assignment is not None:
-        text += "\n" + collecting(record.assignment.collector, record.assignment.status, tr)
+    text = "*" + tr._("Collections") + "*\n"
+    text += (collecting(record.assignment.collector, record.assignment.status, tr)
+             if record.assignment is not None else tr._("Nobody collects it now."))
     lines = [line for _, line in sorted(_lines(record, tr, zone), key=lambda e: e[0],
                                          reverse=True)]
     kept = 0
@@ -30,7 +30,7 @@ def collections_section(record: CollectionRecord, tr: Translator, zone: tzinfo,
         if len(text) + 1 + len(line) > SECTION_TEXT:
             break
         text, kept = text + "\n" + line, kept + 1
-    return text, len(lines) - kept
+    return text, len(lines) - kept + record.unread
 
 
 def _lines(record: CollectionRecord, tr: Translator,

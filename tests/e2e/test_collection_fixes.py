@@ -60,8 +60,12 @@ def test_a_promise_in_another_currency_above_the_open_amount_or_years_ahead_is_r
     oldest = invoices(world)[0]
     day = NOW.date()
     soon = str(day + timedelta(days=2))
+    # The invoice named is, whatever else the account is billed in.
     assert errors(fill(world, "Promise to pay", {"amount": "EUR 5k", "due": soon,
                                                  "invoices": oldest.invoice_id})) == {
+        "amount": f"The invoices named ({oldest.invoice_id}) are billed in GBP, not EUR: "
+                  "write the amount in GBP, e.g. GBP 25k."}
+    assert errors(fill(world, "Promise to pay", {"amount": "EUR 5k", "due": soon})) == {
         "amount": "C0041 is billed in GBP, not EUR: write the amount in GBP, e.g. GBP 25k."}
     open_ = f"£{oldest.open_amount:,.2f}"
     assert errors(fill(world, "Promise to pay", {"amount": "999999999", "due": soon,

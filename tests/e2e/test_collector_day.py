@@ -301,7 +301,7 @@ def test_an_overdue_account_from_alert_to_legal(world):
         return translator("en-US").moment(moment, zone)
 
     assert section_texts(history)[-2] == (
-        "*Collections*\n"
+        "*Collections*\nNobody collects it now.\n"
         f"• {at(legal_case.opened_at)}: escalated to legal by <@{COLLECTOR}>: three promises "
         f"broken (outcome recorded on {at(legal_case.closed_at)}: settled for 80%)\n"
         f"• {at(opened.opened_at)}: <@{COLLECTOR}> disputed INV-0041-022: two pallets arrived "

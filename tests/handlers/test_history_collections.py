@@ -70,6 +70,7 @@ def test_legal_and_a_resolved_dispute_say_how_they_ended():
     record = CollectionRecord(None, (), (), (dispute,), (case,))
     assert collections_section(record, translator("en-US"), ZONE, 12) == (
         "*Collections*\n"
+        "Nobody collects it now.\n"
         f"• {_at(DAY)}: escalated to legal by <@{COLLECTOR}>: no note (outcome recorded on "
         f"{_at(closed)}: settled for 80%)\n"
         f"• {_at(dispute.opened_at)}: <@{COLLECTOR}> disputed INV-3: price (resolved by "
@@ -92,6 +93,7 @@ def test_hostile_text_pings_and_formats_nothing():
                                      translator("en-US"), ZONE, 12)
     assert text == (
         "*Collections*\n"
+        "Nobody collects it now.\n"
         f"• {_at(promise.made_at)}: promise to pay €1,250.50 by Dec 1, 2026 for "
         f"&lt;@U0BOSS0001&gt;, ˋINVˋ, recorded by <@{COLLECTOR}>: broken\n"
         f"• {_at(DAY)}: note by <@{COLLECTOR}>: &lt;!channel&gt; ∗pay∗ now")
@@ -103,10 +105,21 @@ def test_the_latest_records_fit_and_the_rest_are_counted():
                                      COLLECTOR, DAY - timedelta(hours=n)) for n in range(30))
     text, left = collections_section(CollectionRecord(None, actions, (), (), ()),
                                      translator("en-US"), ZONE, 12)
-    lines = text.split("\n")
+    lines = text.split("\n")[2:]
     # Whole lines only, within one section's 3,000 characters, newest first.
     assert len(text) <= 3000
-    assert [line.split(": ")[2].split(" ")[:2] for line in lines[1:]] == [
-        ["call", str(n)] for n in range(len(lines) - 1)]
-    assert left == 30 - (len(lines) - 1)
-    assert 0 < len(lines) - 1 <= 12
+    assert [line.split(": ")[2].split(" ")[:2] for line in lines] == [
+        ["call", str(n)] for n in range(len(lines))]
+    assert left == 30 - len(lines)
+    assert 0 < len(lines) <= 12
+
+
+def test_actions_not_read_are_counted_among_the_earlier_ones():
+    # The history reads the latest 13 actions of 20: the 8 not shown are counted, not 1.
+    actions = tuple(CollectionAction("C1", ActionKind.CALL, f"call {n}", COLLECTOR,
+                                     DAY - timedelta(hours=n)) for n in range(13))
+    record = CollectionRecord(_assignment(AssignmentStatus.OPEN), actions, (), (), (),
+                              action_count=20)
+    text, left = collections_section(record, translator("en-US"), ZONE, 12)
+    assert len(text.split("\n")) == 2 + 12
+    assert left == 8

@@ -102,6 +102,9 @@ def test_actions_come_back_newest_first_with_hostile_text(engine):
         assert work.collections.actions("C1") == [newer, older]
         assert work.collections.actions("C1", limit=1) == [newer]
         assert older.outcome == HOSTILE
+        # All told, beyond any limit (the history counts those it did not read).
+        assert (work.collections.action_count("C1"), work.collections.action_count("C2"),
+                work.collections.action_count("C9")) == (2, 1, 0)
 
 
 def test_promises_due_are_the_open_ones_on_or_before_the_day(engine):

@@ -246,7 +246,8 @@ def test_a_file_with_bad_rows_imports_nothing_and_reports_every_one(with_custome
         (2, "issue_date"), (3, "customer_id"), (4, "amount"), (6, "invoice_id"), (7, "amount")]
     messages = [str(e) for e in report.errors]
     assert "line 3, column customer_id: “C9” is not a known customer" in messages[1]
-    assert "duplicate invoice_id I12 (the same row as line 5: delete one of them)" in messages[3]
+    assert ("duplicate invoice_id I12 (the same as line 5 in every column read: if it was "
+            "exported twice, delete one)") in messages[3]
     assert report.rejected == 5
 
 
@@ -274,8 +275,8 @@ def test_a_row_exported_twice_is_said_to_be_the_same_row(with_customers, write_c
                "I3,C1,2026-01-01,2026-02-01,x,USD\n")
     report = run(with_customers, write_csv, "invoices", content)
     assert [str(e) for e in report.errors] == [
-        "line 4, column invoice_id: duplicate invoice_id I1 (the same row as line 2: delete "
-        "one of them)",
+        "line 4, column invoice_id: duplicate invoice_id I1 (the same as line 2 in every "
+        "column read: if it was exported twice, delete one)",
         "line 5, column invoice_id: duplicate invoice_id I2 (first on line 3)",
         "line 6, column amount: “x” is not an amount: write digits with an optional “.” and "
         "decimals, no thousands separators or currency signs (e.g. 1234.50)",

@@ -75,10 +75,12 @@ class Notices:
 
     def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
                          channel: str | None, tell: Sequence[str] = (),
-                         with_legal: bool = False) -> None:
+                         with_legal: bool = False, collected: bool = True) -> None:
         self.calls.append(("resolved", (dispute.id, channel, *tell)))
         if with_legal:
             self.calls.append(("resolved_with_legal", dispute.id))
+        if not collected:
+            self.calls.append(("resolved_uncollected", dispute.id))
 
     def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
                    channel: str | None) -> None:
@@ -679,3 +681,15 @@ def test_a_dispute_resolved_while_legal_holds_the_account_resumes_nothing(
     day.resolve_dispute(Member("U0SALES001", departments=frozenset({"sales"})), opened.id,
                         "C1", "credit note")
     assert ("resolved_with_legal", opened.id) in notices.calls
+
+
+def test_a_dispute_resolved_after_legal_closed_the_account_resumes_nothing(
+        day: CollectorsDay, notices: Notices) -> None:
+    opened = day.dispute(MEI, "C1", ["I2"], "wrong price", "sales", "U0SALES001")
+    day.escalate_to_legal(MEI, "C1", "three promises broken")
+    day.record_legal_outcome(Member("U0LAWYER01", departments=frozenset({"legal"})), "C1",
+                             "settled")
+    day.resolve_dispute(Member("U0SALES001", departments=frozenset({"sales"})), opened.id,
+                        "C1", "credit note")
+    assert ("resolved_uncollected", opened.id) in notices.calls
+    assert ("resolved_with_legal", opened.id) not in notices.calls
