@@ -200,7 +200,7 @@ _FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
       'DATABASE_URL "sqlite+pysqlcipher:///x.db" asks for the pysqlcipher driver, which '
       'creditbot does not ship: write "sqlite:///x.db" (creditbot uses Python\'s sqlite3)'),
      ("DATABASE_URL", "nonsense://x", f'DATABASE_URL "nonsense://x" is a nonsense URL: {_FORMS}'),
-     ("DATABASE_URL", "", f'DATABASE_URL "" is not a database URL: {_FORMS}'),
+     # ("" counts as not set: test_an_empty_variable_counts_as_not_set)
      ("DATABASE_URL", "postgresql://app:secret@db:five/credit",
       f'DATABASE_URL "postgresql://***@db:five/credit" is not a database URL: {_FORMS}'),
      ("DATABASE_URL", "mysql://app@db.example.com/credit?sslmode=x&password=Secret1",
