@@ -20,7 +20,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from domain.access import CreditDataAccess, Member
+from domain.access import AccessDenied, CreditDataAccess, Member
 from domain.amount_text import (
     LIMIT_COMES_TO_TOO_MUCH,
     LIMIT_TOO_LARGE,
@@ -81,7 +81,7 @@ from domain.approvals.standing import customer_standing
 from domain.collections.record import CollectionRecord, collection_record
 from domain.currencies import canonical, is_currency
 from domain.days import year_after
-from domain.errors import DomainError, SeveralProblems
+from domain.errors import CustomerLookupError, DomainError, SeveralProblems
 from domain.fx import FxRates
 from domain.lookup import resolve_customer
 from domain.model import AuditEntry, Customer, OrderStatus
@@ -261,12 +261,23 @@ class CreditRequests:
         one request. Audited ``requests.filed``; event ``RequestFiled``."""
         self._require(actor, "requests.file_refused", filing.customer[:200])
         reason = " ".join((filing.reason or "").split())
+        wrong_reason = None
         if not reason:
-            raise _refused(N_("Say why: a request needs a reason, e.g. “larger orders "
-                              "for the Q1 season”."))
-        if len(reason) > MAX_REASON:
-            raise _refused(N_("Keep the reason under {limit} characters; attach details "
-                              "in a thread."), limit=MAX_REASON)
+            wrong_reason = _refused(N_("Say why: a request needs a reason, e.g. “larger "
+                                       "orders for the Q1 season”."))
+        elif len(reason) > MAX_REASON:
+            wrong_reason = _refused(N_("Keep the reason under {limit} characters; attach "
+                                       "details in a thread."), limit=MAX_REASON)
+        if wrong_reason is not None:
+            # Said with whatever else is wrong (checked writing nothing), in one round.
+            try:
+                self.check(actor, filing)
+            except (AccessDenied, CustomerLookupError):
+                raise
+            except DomainError as more:
+                others = more.problems if isinstance(more, SeveralProblems) else (more,)
+                raise SeveralProblems([*others, wrong_reason]) from None
+            raise wrong_reason
         return self._retried(lambda: self._file(actor, filing, reason))
 
     def _file(self, actor: Member, filing: Filing, reason: str) -> CreditRequest:

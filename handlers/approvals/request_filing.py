@@ -6,6 +6,7 @@ from slack_bolt import BoltContext
 
 from domain.approvals.model import CreditRequest, RequestKind
 from domain.approvals.use_cases import Filing, FilingRefused
+from domain.errors import DomainError, SeveralProblems
 from handlers.deps import Deps
 
 
@@ -16,9 +17,12 @@ def file_limit(deps: Deps, context: BoltContext, filing: Filing) -> CreditReques
     the answer to which kind this is."""
     try:
         return deps.requests.file(context["member"], filing)
-    except FilingRefused as refused:
-        if filing.kind is not RequestKind.FIRST_LIMIT or set(refused.params) != {
-                "customer", "current"}:
+    except DomainError as refused:
+        # Alone, or among the other problems of the line (a reason missing too).
+        problems = refused.problems if isinstance(refused, SeveralProblems) else (refused,)
+        if filing.kind is not RequestKind.FIRST_LIMIT or not any(
+                isinstance(problem, FilingRefused)
+                and set(problem.params) == {"customer", "current"} for problem in problems):
             raise
     return deps.requests.file(context["member"], Filing(
         customer=filing.customer, kind=RequestKind.LIMIT_INCREASE, reason=filing.reason,

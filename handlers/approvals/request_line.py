@@ -17,7 +17,7 @@ from datetime import date
 from domain.amount_text import read_amount
 from domain.amounts import AmountError, parse_amount
 from domain.days import UNTIL_WORDS, looks_like_day, read_day
-from domain.errors import DomainError
+from domain.errors import DomainError, SeveralProblems
 from domain.orders.typed import (
     TwoCurrencies,
     UnknownCurrency,
@@ -83,7 +83,15 @@ def parse_request_line(text: str) -> RequestLine:
         raise LineError(N_("After the customer comes the new limit or the increase: "
                            "`/credit request {example}`."), example=USAGE)
     _no_unknown_code_after(amount, reason)
-    until, reason = _take_until(reason)
+    try:
+        until, reason = _take_until(reason)
+    except LineError as bad_day:
+        # An unreadable amount is said with the unreadable day, not on the next try.
+        try:
+            read_amount(amount, increase=True)
+        except AmountError as bad_amount:
+            raise SeveralProblems([bad_amount, bad_day]) from None
+        raise
     return RequestLine(customer, amount, reason, until)
 
 
