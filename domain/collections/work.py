@@ -177,6 +177,16 @@ class PromiseCurrency(FieldProblem):
                          currencies=Listed(currencies), example=example)
 
 
+class MixedCurrencies(FieldProblem):
+    """The invoices named are billed in several currencies; a promise is in one."""
+
+    def __init__(self, currencies: Sequence[str]) -> None:
+        super().__init__(INVOICES, N_("These invoices are billed in {currencies}: a promise "
+                                      "is in one currency, so name the invoices of one of "
+                                      "them (a promise for each currency, if need be)."),
+                         currencies=Listed(currencies))
+
+
 class NothingOpen(FieldProblem):
     """An account with no open invoice: there is no money to promise."""
 
@@ -637,6 +647,10 @@ class CollectorsDay:
         currencies = sorted({i.open_amount.currency for i in owed})
         if not open_:
             problems.append(NothingOpen(customer_id))
+            return named, problems
+        if len(currencies) > 1 and named:
+            # A promise is in one currency: which of these would it pay?
+            problems.append(MixedCurrencies(currencies))
             return named, problems
         if amount is None or not currencies:
             return named, problems

@@ -10,7 +10,7 @@ from domain.approvals.use_cases import Filing
 from domain.errors import CustomerLookupError
 from domain.text import N_, Phrase
 from handlers.approvals.request_filing import file_limit
-from handlers.approvals.request_line import parse_request_line
+from handlers.approvals.request_line import LineError, RequestLine, parse_request_line
 from handlers.approvals.request_modal import open_request_modal
 from handlers.approvals.request_render import filed
 from handlers.customer_hint import which_customer
@@ -28,6 +28,7 @@ def request(context: BoltContext, rest: str) -> Message:
         return "", None
     line = parse_request_line(rest)
     deps: Deps = context["deps"]
+    _number_in_the_name(context, line)
     try:
         if line.until is not None:
             made = deps.requests.file(context["member"], Filing(
@@ -40,3 +41,19 @@ def request(context: BoltContext, rest: str) -> Message:
     except CustomerLookupError as unclear:
         raise which_customer(unclear, "request", EXAMPLE_AFTER) from None
     return filed(made, deps.requests, context["tr"])
+
+
+def _number_in_the_name(context: BoltContext, line: RequestLine) -> None:
+    """“Route 66 Diner 250000 …” read as Route, 66: the name goes on past what was taken
+    for the amount, so the request would ask for 66. Refused, with the quotes to write."""
+    if line.quoted:
+        return
+    longer = f"{line.customer} {line.amount}"
+    deps: Deps = context["deps"]
+    try:
+        named = deps.requests.customer(context["member"], longer)
+    except CustomerLookupError:
+        return  # no customer's name goes on so: the amount is an amount
+    raise LineError(N_("“{words}” begins the name of {customer}: put the name in quotes, "
+                       "e.g. `/credit request \"{customer}\" +100k larger orders`."),
+                    words=longer, customer=named.name)

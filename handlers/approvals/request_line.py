@@ -47,6 +47,8 @@ class RequestLine:
     reason: str
     # The last day of a temporary limit (``until YYYY-MM-DD`` after the amount).
     until: date | None = None
+    # The name was in quotes: nothing of it can have been read as the amount.
+    quoted: bool = False
 
 
 def parse_request_line(text: str) -> RequestLine:
@@ -92,7 +94,7 @@ def parse_request_line(text: str) -> RequestLine:
         except AmountError as bad_amount:
             raise SeveralProblems([bad_amount, bad_day]) from None
         raise
-    return RequestLine(customer, amount, reason, until)
+    return RequestLine(customer, amount, reason, until, quoted=opened in _QUOTES)
 
 
 def _no_unknown_code_after(amount: str, reason: str) -> None:

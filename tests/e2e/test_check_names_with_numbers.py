@@ -55,3 +55,19 @@ def test_a_name_with_a_typo_in_its_number_says_the_number_was_read_as_an_amount(
     assert unknown.text == hint + " (I read “5k EUR” as the amount of an order.)"
     # a plain check says nothing of amounts
     assert world.slack.slash(SALES, SALES_CHANNEL, "/credit check zzyzx").text == hint
+
+
+def test_a_request_for_a_name_with_a_number_asks_for_quotes_not_for_the_number(world):
+    # "Route 66 Diner 250000": Route was the customer, 66 the amount, the rest the
+    # reason: a first limit of $66 went to the approvers.
+    add_customer(world, "C9003", "Route 66 Diner")
+    reply = world.slack.slash(SALES, SALES_CHANNEL,
+                              "/credit request Route 66 Diner 250000 first orders")
+    assert reply.text == ("“Route 66” begins the name of Route 66 Diner: put the name in "
+                          "quotes, e.g. `/credit request \"Route 66 Diner\" +100k larger "
+                          "orders`.")
+    with world.services.uow() as uow:
+        assert uow.credit_requests.filed_by(SALES, 10) == []
+    quoted = world.slack.slash(SALES, SALES_CHANNEL,
+                               '/credit request "Route 66 Diner" +200k first orders')
+    assert quoted.text == "Request #1 filed: limit increase for Route 66 Diner (C9003)"

@@ -693,3 +693,18 @@ def test_a_dispute_resolved_after_legal_closed_the_account_resumes_nothing(
                         "C1", "credit note")
     assert ("resolved_uncollected", opened.id) in notices.calls
     assert ("resolved_with_legal", opened.id) not in notices.calls
+
+
+def test_invoices_in_two_currencies_make_no_one_promise(day: CollectorsDay,
+                                                        uow: FakeUnitOfWork) -> None:
+    uow.receivables.invoices.append(Invoice("E1", "C1", TODAY - timedelta(days=40),
+                                            TODAY - timedelta(days=10),
+                                            Money(Decimal(800), "EUR"),
+                                            Money(Decimal(800), "EUR")))
+    with pytest.raises(FormRefused) as refused:
+        day.promise(MEI, "C1", Money(Decimal(500), "EUR"), TODAY, ["E1", "I1"])
+    assert [(p.where, str(p)) for p in refused.value.problems] == [
+        ("invoices", "These invoices are billed in EUR, USD: a promise is in one currency, "
+                     "so name the invoices of one of them (a promise for each currency, if "
+                     "need be).")]
+    assert day.promise(MEI, "C1", Money(Decimal(500), "EUR"), TODAY, ["E1"]).promise
