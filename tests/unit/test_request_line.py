@@ -28,10 +28,11 @@ from handlers.i18n import translator
     ("华夏物流　＋２５万　春节备货", RequestLine("华夏物流", "＋２５万", "春节备货")),
     # The first word is always the customer, even when it reads as an amount.
     ("3M +100k bigger orders", RequestLine("3M", "+100k", "bigger orders")),
+    # Quoted: nothing of the name was read as the amount (a name is not checked for it).
     ('"Acme 2000 Ltd" +100k bigger orders', RequestLine("Acme 2000 Ltd", "+100k",
-                                                         "bigger orders")),
+                                                         "bigger orders", quoted=True)),
     ("“Acme 2000 Ltd” 300k bigger orders", RequestLine("Acme 2000 Ltd", "300k",
-                                                        "bigger orders")),
+                                                        "bigger orders", quoted=True)),
     ("acme +abc more", RequestLine("acme", "+abc", "more")),  # the use case says how
     ("acme +100k", RequestLine("acme", "+100k", "")),  # the use case asks for a reason
     ("  acme   +100k   many   spaces ", RequestLine("acme", "+100k", "many spaces")),
