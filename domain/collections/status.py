@@ -6,7 +6,7 @@ does not hide the dispute."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
@@ -29,12 +29,15 @@ def status_of(uow: UnitOfWork, customer_id: str) -> AssignmentStatus:
 
 
 def promise_verdict(uow: UnitOfWork, promise: Promise, today: date, grace_days: int,
-                    zone: tzinfo) -> tuple[Verdict, Decimal]:
+                    zone: tzinfo, open_now: Mapping[str, Decimal] | None = None
+                    ) -> tuple[Verdict, Decimal]:
     """Whether ``promise`` is kept, broken or still pending today, from the latest
     import's open invoices (in every currency: one billed in another is still open, not
-    settled) and the payments since the day it was made; with what was paid."""
-    open_now = {i.invoice_id: i.open_amount.amount
-                for i in uow.receivables.open_invoices([promise.customer_id])}
+    settled; ``open_now`` when the caller read them already) and the payments since the
+    day it was made; with what was paid."""
+    if open_now is None:
+        open_now = {i.invoice_id: i.open_amount.amount
+                    for i in uow.receivables.open_invoices([promise.customer_id])}
     paid = uow.receivables.paid_since(promise.customer_id,
                                       promise.made_at.astimezone(zone).date(),
                                       promise.amount.currency, promise.invoice_ids)

@@ -579,14 +579,18 @@ class CollectorsDay:
             # Only a promise still pending is replaced: one already paid, or broken past
             # its grace days, is the collections job's to record as kept or broken.
             today = self.date_of(now)
+            same = [earlier for earlier in uow.collections.promises(customer_id)
+                    if earlier.state is PromiseState.OPEN
+                    and _same_money(earlier, amount, invoice_ids)]
+            # The open invoices read once for all of them (none when nothing is replaced).
+            open_now = {i.invoice_id: i.open_amount.amount
+                        for i in uow.receivables.open_invoices([customer_id])} if same else {}
             replaced = tuple(
                 uow.collections.save_promise(replace(
                     earlier, state=PromiseState.REPLACED, checked_at=now))
-                for earlier in uow.collections.promises(customer_id)
-                if earlier.state is PromiseState.OPEN
-                and _same_money(earlier, amount, invoice_ids)
-                and promise_verdict(uow, earlier, today, self.policy.grace_days,
-                                    self.zone)[0] is Verdict.PENDING)
+                for earlier in same
+                if promise_verdict(uow, earlier, today, self.policy.grace_days, self.zone,
+                                   open_now)[0] is Verdict.PENDING)
             made = uow.collections.add_promise(Promise(
                 customer_id, amount, due_on, tuple(invoice_ids), PromiseState.OPEN,
                 actor.user_id, now))

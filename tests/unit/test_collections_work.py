@@ -641,12 +641,17 @@ def test_only_a_pending_promise_is_replaced(day: CollectorsDay, uow: FakeUnitOfW
     assert state_of(uow, paid) is PromiseState.KEPT
 
 
-def test_a_promise_in_another_currency_replaces_nothing(day: CollectorsDay,
-                                                        uow: FakeUnitOfWork) -> None:
+def add_euro_invoice(uow: FakeUnitOfWork) -> None:
+    """E1: C1's one invoice in euros (€800, ten days overdue) beside its dollar ones."""
     uow.receivables.invoices.append(Invoice("E1", "C1", TODAY - timedelta(days=40),
                                             TODAY - timedelta(days=10),
                                             Money(Decimal(800), "EUR"),
                                             Money(Decimal(800), "EUR")))
+
+
+def test_a_promise_in_another_currency_replaces_nothing(day: CollectorsDay,
+                                                        uow: FakeUnitOfWork) -> None:
+    add_euro_invoice(uow)
     euros = day.promise(MEI, "C1", Money(Decimal(500), "EUR"), TODAY + timedelta(days=3), [])
     dollars = day.promise(MEI, "C1", usd(500), TODAY + timedelta(days=3), [])
     assert dollars.replaced == ()
@@ -697,10 +702,7 @@ def test_a_dispute_resolved_after_legal_closed_the_account_resumes_nothing(
 
 def test_invoices_in_two_currencies_make_no_one_promise(day: CollectorsDay,
                                                         uow: FakeUnitOfWork) -> None:
-    uow.receivables.invoices.append(Invoice("E1", "C1", TODAY - timedelta(days=40),
-                                            TODAY - timedelta(days=10),
-                                            Money(Decimal(800), "EUR"),
-                                            Money(Decimal(800), "EUR")))
+    add_euro_invoice(uow)
     with pytest.raises(FormRefused) as refused:
         day.promise(MEI, "C1", Money(Decimal(500), "EUR"), TODAY, ["E1", "I1"])
     assert [(p.where, str(p)) for p in refused.value.problems] == [
