@@ -84,6 +84,7 @@ def build_deps(services: Services) -> Deps:
     checks = CreditChecks(services.uow, access, services.policy, services.now,
                           config.organisation.zone, views=services.views,
                           reads=SqlCheckReads(services.engine))
+    deliveries = ProcessedRequests(services.engine)
     return Deps(
         member=lambda user: directory.get(user) or Member(user),
         access=access,
@@ -110,7 +111,8 @@ def build_deps(services: Services) -> Deps:
         minutes=services.minutes,
         tasks=services.tasks,
         meetings=services.meetings,
-        first_time=first_time(ProcessedRequests(services.engine)),
+        first_time=first_time(deliveries),
+        forget=forget(deliveries),
     )
 
 
@@ -123,6 +125,16 @@ def first_time(deliveries: ProcessedRequests) -> Callable[[str], bool]:
         except ClaimFailed as failed:
             raise RecordsUnavailable() from failed
     return claim
+
+
+def forget(deliveries: ProcessedRequests) -> Callable[[str], None]:
+    """``ProcessedRequests.forget``, failing as ``first_time`` does."""
+    def release(key: str) -> None:
+        try:
+            deliveries.forget(key)
+        except ClaimFailed as failed:
+            raise RecordsUnavailable() from failed
+    return release
 
 
 def share_destinations(services: Services) -> dict[str, str]:

@@ -53,6 +53,9 @@ class Deps:
     # that records is answered with nothing. Raises RecordsUnavailable when the database
     # cannot say, and the command is then not run (a replay could run it a second time).
     first_time: Callable[[str], bool]
+    # Lets a key be claimed again, after the act it guarded was refused (the person may
+    # fix the cause and press again). Raises RecordsUnavailable like first_time.
+    forget: Callable[[str], None]
 
     def __deepcopy__(self, memo: dict[int, object]) -> Deps:
         # Bolt deep-copies the context for lazy listeners; these are process-wide

@@ -28,6 +28,7 @@ PRUNE_EVERY_SECONDS = 600.0
 # an error in the server's log for every retry.
 _CLAIM = ('INSERT INTO processed_requests ("key", seen_at) VALUES ({0}, {0}) '
           'ON CONFLICT ("key") DO NOTHING')
+_FORGET = text('DELETE FROM processed_requests WHERE "key" = :key')
 _PRUNE = text("DELETE FROM processed_requests WHERE seen_at < :cutoff").bindparams(
     bindparam("cutoff", type_=UtcDateTime()))
 
@@ -94,6 +95,15 @@ class ProcessedRequests:
             # engine's connect hook), so the row is committed.
             raw.close()
         return claimed
+
+    def forget(self, key: str) -> None:
+        """Lets ``key`` be claimed again: for an act that was refused and may be retried
+        (a card shared into a channel the bot is not in yet)."""
+        try:
+            with self._gate, self.engine.begin() as connection:
+                connection.execute(_FORGET, {"key": key})
+        except (SQLAlchemyError, RecordsUnavailable) as problem:
+            raise ClaimFailed(f"{type(problem).__name__}: {problem}") from problem
 
     def prune(self, now: datetime | None = None) -> int:
         """Forgets keys older than a day; returns how many."""

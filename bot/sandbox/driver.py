@@ -67,6 +67,12 @@ class Reply:
     ts: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.ts is None and self.ephemeral:
+            # Slack gives an ephemeral message a ts of its own too, sent as the
+            # container's message_ts with each press of its buttons.
+            self.ts = f"{time.time():.6f}"
+
     def buttons(self) -> list[dict[str, Any]]:
         found = []
         for block in self.blocks:

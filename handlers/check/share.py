@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError
 
 from domain.check import Checked
+from domain.posting import DeliveryUncertain
 from handlers.check.blocks import card
 from handlers.check.payloads import SubjectValue
 from handlers.deps import Deps
-from handlers.i18n import Translator
+from handlers.i18n import N_, Translator
 from handlers.render import mention
 from handlers.sharing.post import NOT_THERE, poster
+
+log = logging.getLogger("creditbot.check")
+
+ALREADY = N_("This card is already shared in {channel}: it is posted once, however many "
+             "times its button is pressed. For fresh figures to share, run `/credit "
+             "check` again.")
+
+
+def press_key(body: dict[str, Any], channel: str, user: str) -> str | None:
+    """What makes two presses of *Share in channel* one: the card they were pressed on
+    (its message's ts in the channel) and who pressed. None when Slack did not say
+    which message: each press is then its own."""
+    stamp = (body.get("container") or {}).get("message_ts")
+    if not isinstance(stamp, str) or not stamp:
+        return None
+    return f"share:{channel}:{stamp}:{user}"[:200]
 
 
 def on_share(body: dict[str, Any], context: BoltContext) -> None:
@@ -27,7 +45,14 @@ def on_share(body: dict[str, Any], context: BoltContext) -> None:
     # Everyone in the channel reads the post: it speaks the channel's language.
     theirs = deps.languages.for_channel(channel)
 
+    # A double click sends two presses, each with its own trigger: the card shares once.
+    key = press_key(body, channel, context.user_id or "")
+    if key is not None and not deps.first_time(key):
+        log.info("a second press of Share in channel on one card: not posted again")
+        context["reply"](tr._(ALREADY, channel=f"<#{channel}>"))
+        return
     post_once = poster(context)
+    posted = False
 
     def post(found: Checked) -> None:
         # A moment, not a date: each reader sees it in their own time zone.
@@ -35,11 +60,21 @@ def on_share(body: dict[str, Any], context: BoltContext) -> None:
         text, blocks = card(found, theirs, timezone=deps.timezone, shareable=False,
                             note=theirs._("Shared by {who} · {when}",
                                           who=mention(context.user_id or ""), when=when))
-        post_once(channel, text, blocks)
+        nonlocal posted
+        try:
+            post_once(channel, text, blocks)
+        except DeliveryUncertain:
+            posted = True  # no answer in time: it may be in the channel
+            raise
+        posted = True
 
     try:
         found = deps.checks.share(context["member"], chosen.ref(), channel, post)
-    except SlackApiError as refused:
+    except Exception as refused:
+        if key is not None and not posted:
+            deps.forget(key)  # nothing was posted: pressing again (after a fix) shares
+        if not isinstance(refused, SlackApiError):
+            raise
         if refused.response.get("error") in NOT_THERE:
             context["reply"](tr._("I can't post in this channel yet: add me with "
                                   "`/invite @creditbot`, then press *Share in channel* "

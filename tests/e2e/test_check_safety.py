@@ -205,3 +205,55 @@ def test_a_name_with_an_ampersand_is_found_through_slacks_escaping(world, tmp_pa
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check b&q")
     assert reply.blocks[0]["text"]["text"] == "B&Q Trading"
     assert reply.text.startswith("B&amp;Q Trading: available ")
+
+
+def _share_card(world, customer: str):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, f"/credit check {customer}")
+    [button] = [b for b in reply.buttons() if b["text"]["text"] == "Share in channel"]
+    return reply, button
+
+
+def test_a_double_click_on_share_posts_the_card_once(world):
+    reply, button = _share_card(world, "C0001")
+    # Two presses of one card, as a fast double click sends them: each its own trigger.
+    (first, first_url), (second, second_url) = (
+        world.slack.press(SALES, SALES_CHANNEL, button, reply) for _ in range(2))
+    assert first.status == second.status == 200
+    answers = sorted((world.slack.reply_at(url, SALES_CHANNEL).all_text()
+                      for url in (first_url, second_url)),
+                     key=lambda text: text.startswith("This card is already"))
+    time.sleep(0.5)
+    assert len(world.emulator.calls_to("chat.postMessage")) == 1
+    assert len(world.emulator.channels[SALES_CHANNEL]) == 1
+    assert answers[0].endswith(f"You shared this in <#{SALES_CHANNEL}>.")
+    assert answers[1] == (
+        f"This card is already shared in <#{SALES_CHANNEL}>: it is posted once, however "
+        "many times its button is pressed. For fresh figures to share, run `/credit "
+        "check` again.")
+    # A fresh card is a fresh share.
+    again, _button = _share_card(world, "C0001")
+    world.slack.click(SALES, again, "Share in channel")
+    assert len(world.emulator.channels[SALES_CHANNEL]) == 2
+
+
+def test_a_share_refused_because_the_bot_was_not_invited_can_be_pressed_again(world):
+    world.emulator.closed_channels.add(SALES_CHANNEL)
+    reply, _button = _share_card(world, "C0001")
+    refused = world.slack.click(SALES, reply, "Share in channel")
+    assert "`/invite @creditbot`" in refused.all_text()
+    world.emulator.closed_channels.discard(SALES_CHANNEL)  # the person invited the bot
+    shared = world.slack.click(SALES, reply, "Share in channel")
+    assert shared.all_text().endswith(f"You shared this in <#{SALES_CHANNEL}>.")
+    assert len(world.emulator.channels[SALES_CHANNEL]) == 1
+
+
+def test_a_share_slack_may_have_posted_is_not_posted_again_by_a_second_press(world):
+    reply, _button = _share_card(world, "C0002")
+    world.emulator.fail("chat.postMessage", "slow", delay=6.5)
+    world.slack.click(SALES, reply, "Share in channel", timeout=15)
+    again = world.slack.click(SALES, reply, "Share in channel")
+    assert again.all_text().startswith(
+        f"This card is already shared in <#{SALES_CHANNEL}>:")
+    posts = world.emulator.wait_for("chat.postMessage", timeout=10)
+    time.sleep(0.5)
+    assert len(world.emulator.calls_to("chat.postMessage")) == len(posts) == 1

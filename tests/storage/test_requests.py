@@ -30,6 +30,17 @@ def test_a_key_is_claimed_once(engine):
     assert keys(engine) == ["event:Ev01", "trigger:1.2.3"]
 
 
+def test_a_forgotten_key_can_be_claimed_again_and_only_it(engine):
+    deliveries = ProcessedRequests(engine)
+    assert deliveries.claim("share:C1:1.2:U1", NOW) and deliveries.claim("share:C1:1.3:U1", NOW)
+    deliveries.forget("share:C1:1.2:U1")
+    assert keys(engine) == ["share:C1:1.3:U1"]
+    assert deliveries.claim("share:C1:1.2:U1", NOW) is True
+    assert deliveries.claim("share:C1:1.3:U1", NOW) is False
+    deliveries.forget("share:never-claimed")  # nothing to forget is no error
+    assert keys(engine) == ["share:C1:1.2:U1", "share:C1:1.3:U1"]
+
+
 def test_one_claim_wins_among_workers_racing_for_it(database_url):
     # Two engines stand for two gunicorn workers, each with its own connection pool.
     engines = [make_engine(database_url), make_engine(database_url)]
