@@ -479,19 +479,34 @@ class CollectorsDay:
         promises = uow.collections.promises(item.customer_id)
         promise = next((p for p in promises if p.state is PromiseState.OPEN), None)
         made = promises[0] if promises else None
-        shown = None if last is None else LastAction(
-            last.kind.value, last.outcome, last.by, last.at.astimezone(self.zone).date())
-        if made is not None and (last is None or made.made_at > last.at):
-            # Recording a promise is something the collector did: the latest thing.
-            shown = LastAction("promise", "", made.made_by,
-                               made.made_at.astimezone(self.zone).date(),
-                               promised=made.amount, due=made.due_on)
+        # Whatever the collector did last: an action logged, a promise recorded, a
+        # dispute opened or settled. The newest wins.
+        done: list[tuple[datetime, LastAction]] = []
+        if last is not None:
+            done.append((last.at, LastAction(last.kind.value, last.outcome, last.by,
+                                             self._day(last.at))))
+        if made is not None:
+            done.append((made.made_at, LastAction("promise", "", made.made_by,
+                                                  self._day(made.made_at),
+                                                  promised=made.amount, due=made.due_on)))
+        for dispute in uow.collections.disputes(item.customer_id):
+            done.append((dispute.opened_at, LastAction(
+                "dispute_opened", dispute.reason, dispute.opened_by,
+                self._day(dispute.opened_at), invoices=dispute.invoice_ids)))
+            if dispute.resolved_at is not None:
+                done.append((dispute.resolved_at, LastAction(
+                    "dispute_resolved", dispute.outcome or "", dispute.resolved_by or "",
+                    self._day(dispute.resolved_at), invoices=dispute.invoice_ids)))
+        shown = max(done, key=lambda pair: pair[0])[1] if done else None
         return replace(
             item,
             broken_promises=sum(p.state is PromiseState.BROKEN for p in promises),
             last_action=shown,
             promise_due=promise.due_on if promise else item.promise_due,
             tasks=tuple(uow.meetings.open_tasks(customer_ids=[item.customer_id])))
+
+    def _day(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
 
     def customer_names(self, customer_id: str) -> tuple[str, str | None]:
         """The customer's name (its id when the ERP no longer has it) and its name in

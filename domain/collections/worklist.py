@@ -40,6 +40,8 @@ class LastAction:
     # kind "promise": what was promised, by when
     promised: Money | None = None
     due: date | None = None
+    # kinds "dispute_opened" and "dispute_resolved": the invoices disputed
+    invoices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

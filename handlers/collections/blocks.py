@@ -36,6 +36,7 @@ LOG, PROMISE, DISPUTE, LEGAL, MORE = (
 RESOLVE, OUTCOME = "collect_resolve", "collect_legal_outcome"
 NAME_LENGTH = 120
 OUTCOME_LENGTH = 300
+INVOICE_LENGTH = 64
 
 STEPS = {
     Step.REMINDER: N_("send a reminder"),
@@ -142,6 +143,11 @@ def _level(item: WorkItem, tr: Translator) -> str:
                 step=tr._(STEPS[item.level.step]))
 
 
+def invoices_text(ids: Sequence[str], tr: Translator) -> str:
+    """Invoice ids from the ERP, listed as the reader's language lists."""
+    return tr.listing(erp_text(i, INVOICE_LENGTH) for i in ids)
+
+
 def _last(item: WorkItem, tr: Translator) -> str:
     last = item.last_action
     if last is None:
@@ -149,6 +155,15 @@ def _last(item: WorkItem, tr: Translator) -> str:
     if last.promised is not None:
         return tr._("Last action: promise to pay {amount} by {due}, recorded on {day} by "
                     "<@{who}>", amount=last.promised, due=last.due, day=last.on, who=last.by)
+    if last.kind == "dispute_opened":
+        return tr._("Last action: dispute over {invoices} opened on {day} by <@{who}>: "
+                    "{reason}", invoices=invoices_text(last.invoices, tr), day=last.on,
+                    who=last.by, reason=person_text(last.outcome, OUTCOME_LENGTH))
+    if last.kind == "dispute_resolved":
+        return tr._("Last action: dispute over {invoices} resolved on {day} by <@{who}>: "
+                    "{outcome}", invoices=invoices_text(last.invoices, tr), day=last.on,
+                    who=last.by, outcome=person_text(last.outcome, OUTCOME_LENGTH)
+                    or tr._("no note"))
     kind = tr._(KINDS[ActionKind(last.kind)]) if last.kind in set(ActionKind) else last.kind
     return tr._("Last action: {kind} on {day} by <@{who}>: {outcome}", kind=kind,
                 day=last.on, who=last.by, outcome=person_text(last.outcome, OUTCOME_LENGTH))

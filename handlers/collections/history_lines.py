@@ -8,12 +8,11 @@ from datetime import datetime, tzinfo
 from domain.collections.model import CollectionAction, Dispute, LegalCase, Promise
 from domain.collections.record import CollectionRecord
 from handlers.check.blocks import collecting
-from handlers.collections.blocks import KINDS, PROMISE_STATES
+from handlers.collections.blocks import KINDS, PROMISE_STATES, invoices_text
 from handlers.i18n import Translator
-from handlers.render import SECTION_TEXT, erp_text, person_text
+from handlers.render import SECTION_TEXT, person_text
 
 TEXT_LENGTH = 300
-INVOICE_LENGTH = 64
 
 
 def collections_section(record: CollectionRecord, tr: Translator, zone: tzinfo,
@@ -50,17 +49,13 @@ def _action(action: CollectionAction, tr: Translator, zone: tzinfo) -> str:
     return "• " + line
 
 
-def _invoices(ids: tuple[str, ...], tr: Translator) -> str:
-    return tr.listing(erp_text(i, INVOICE_LENGTH) for i in ids)
-
-
 def _promise(promise: Promise, tr: Translator, zone: tzinfo) -> str:
     state = tr._(PROMISE_STATES[promise.state.value])
     when = tr.moment(promise.made_at, zone)
     if promise.invoice_ids:
         line = tr._("{when}: promise to pay {amount} by {day} for {invoices}, recorded by "
                     "<@{who}>: {state}", when=when, amount=promise.amount,
-                    day=promise.due_on, invoices=_invoices(promise.invoice_ids, tr),
+                    day=promise.due_on, invoices=invoices_text(promise.invoice_ids, tr),
                     who=promise.made_by, state=state)
     else:
         line = tr._("{when}: promise to pay {amount} by {day}, recorded by <@{who}>: "
@@ -71,7 +66,7 @@ def _promise(promise: Promise, tr: Translator, zone: tzinfo) -> str:
 
 def _dispute(dispute: Dispute, tr: Translator, zone: tzinfo) -> str:
     params = {"when": tr.moment(dispute.opened_at, zone), "who": dispute.opened_by,
-              "invoices": _invoices(dispute.invoice_ids, tr),
+              "invoices": invoices_text(dispute.invoice_ids, tr),
               "reason": person_text(dispute.reason, TEXT_LENGTH)}
     if dispute.is_open:
         line = tr._("{when}: <@{who}> disputed {invoices}: {reason} (still open)", **params)

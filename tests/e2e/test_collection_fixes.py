@@ -395,3 +395,32 @@ def test_the_check_card_shows_who_collects_the_account(world):
     assert fill(world, "Escalate to legal", {"note": "no answer"}).body == ""
     # The case is legal's now: the lawyer is named as such, not as the collector.
     assert customer_field() == before + "\nWith legal: <@U05LEGAL001>"
+
+
+def test_a_dispute_opened_then_resolved_is_the_last_action_on_the_worklist_line(world):
+    assign(world)
+    disputed = invoices(world)[1].invoice_id
+
+    def last_action() -> str:
+        line = world.slack.slash(COLLECTOR, "D04COLLECT1", "/credit collect").blocks[1]
+        return next(row for row in line["text"]["text"].splitlines()
+                    if row.startswith(("Last action", "No action")))
+
+    assert fill(world, "Log action", {"kind": "call", "outcome": "AP clerk away"}).body == ""
+    assert last_action() == (
+        "Last action: call on Nov 29, 2026 by <@U04COLLECT1>: AP clerk away")
+    assert fill(world, "Dispute", {"invoices": disputed, "reason": "short delivery",
+                                   "department": "logistics"}).body == ""
+    assert last_action() == (
+        f"Last action: dispute over {disputed} opened on Nov 29, 2026 by <@U04COLLECT1>: "
+        "short delivery")
+    deliver(world)
+    post = posts(world, LOGISTICS_CHANNEL)[-1]
+    shown = Reply(LOGISTICS_CHANNEL, post["text"], post["blocks"], ephemeral=False,
+                  ts="1.000100")
+    world.slack.click(LOGISTICIAN, shown, "Resolve", wait=False)
+    assert world.slack.submit(LOGISTICIAN, world.slack.modal(LOGISTICIAN),
+                              {"outcome": "missing cartons found"}).body == ""
+    assert last_action() == (
+        f"Last action: dispute over {disputed} resolved on Nov 29, 2026 by <@U06LOGIST01>: "
+        "missing cartons found")
