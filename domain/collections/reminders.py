@@ -187,10 +187,11 @@ class CollectionsJob:
         return len(told)
 
     def _since(self, uow: UnitOfWork, assignment: Assignment) -> date:
-        """The first day of the account's stretch without action: its last action's day,
-        else the day it was assigned."""
-        last = next(iter(uow.collections.actions(assignment.customer_id, limit=1)), None)
-        return (last.at if last else assignment.assigned_at).astimezone(self.day.zone).date()
+        """The first day of the account's stretch without action: the day of what its
+        collectors did last (an action, a promise, a dispute opened or settled; see
+        ``CollectorsDay.last_done``), else the day it was assigned."""
+        last = self.day.last_done(uow, assignment.customer_id)
+        return (last[0] if last else assignment.assigned_at).astimezone(self.day.zone).date()
 
     def _flag(self, assignments: list[Assignment], today: date) -> int:
         """The collections lead's message for the accounts without action for

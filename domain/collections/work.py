@@ -475,21 +475,36 @@ class CollectorsDay:
 
     def _detail(self, uow: UnitOfWork, item: WorkItem) -> WorkItem:
         """The last action and the promises, read for the shown page only."""
-        last = next(iter(uow.collections.actions(item.customer_id, limit=1)), None)
         promises = uow.collections.promises(item.customer_id)
         promise = next((p for p in promises if p.state is PromiseState.OPEN), None)
-        made = promises[0] if promises else None
-        # Whatever the collector did last: an action logged, a promise recorded, a
-        # dispute opened or settled. The newest wins.
+        last = self.last_done(uow, item.customer_id, promises)
+        return replace(
+            item,
+            broken_promises=sum(p.state is PromiseState.BROKEN for p in promises),
+            last_action=last[1] if last else None,
+            promise_due=promise.due_on if promise else item.promise_due,
+            tasks=tuple(uow.meetings.open_tasks(customer_ids=[item.customer_id])))
+
+    def last_done(self, uow: UnitOfWork, customer_id: str,
+                  promises: Sequence[Promise] | None = None,
+                  ) -> tuple[datetime, LastAction] | None:
+        """What the account's collectors did last, and when: an action logged, a promise
+        recorded, a dispute opened or settled, whichever is newest. The worklist shows
+        it; the stale-account flag counts days from it. ``promises``: the account's,
+        newest first, when the caller has read them already."""
         done: list[tuple[datetime, LastAction]] = []
+        last = next(iter(uow.collections.actions(customer_id, limit=1)), None)
         if last is not None:
             done.append((last.at, LastAction(last.kind.value, last.outcome, last.by,
                                              self._day(last.at))))
-        if made is not None:
+        if promises is None:
+            promises = uow.collections.promises(customer_id)
+        if promises:
+            made = promises[0]
             done.append((made.made_at, LastAction("promise", "", made.made_by,
                                                   self._day(made.made_at),
                                                   promised=made.amount, due=made.due_on)))
-        for dispute in uow.collections.disputes(item.customer_id):
+        for dispute in uow.collections.disputes(customer_id):
             done.append((dispute.opened_at, LastAction(
                 "dispute_opened", dispute.reason, dispute.opened_by,
                 self._day(dispute.opened_at), invoices=dispute.invoice_ids)))
@@ -497,13 +512,7 @@ class CollectorsDay:
                 done.append((dispute.resolved_at, LastAction(
                     "dispute_resolved", dispute.outcome or "", dispute.resolved_by or "",
                     self._day(dispute.resolved_at), invoices=dispute.invoice_ids)))
-        shown = max(done, key=lambda pair: pair[0])[1] if done else None
-        return replace(
-            item,
-            broken_promises=sum(p.state is PromiseState.BROKEN for p in promises),
-            last_action=shown,
-            promise_due=promise.due_on if promise else item.promise_due,
-            tasks=tuple(uow.meetings.open_tasks(customer_ids=[item.customer_id])))
+        return max(done, key=lambda pair: pair[0]) if done else None
 
     def _day(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()

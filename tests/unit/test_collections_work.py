@@ -335,6 +335,23 @@ def test_a_stale_account_is_flagged_to_the_lead_once_per_stretch(
     assert [c for c in notices.calls if c[0] == "stale"][-1] == ("stale", (("C1", 14),))
 
 
+def test_a_promise_or_a_dispute_is_work_on_the_account_not_staleness(
+        day: CollectorsDay, notices: Notices, clock: list[datetime]) -> None:
+    clock[0] = NOW + timedelta(days=12)
+    day.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=30), ["I3"])
+    day.dispute(MEI, "C1", ["I2"], "wrong price", "sales", "U0SALES001")
+    clock[0] = NOW + timedelta(days=13)
+    assert CollectionsJob(day).run().flagged == 1
+    assert [c for c in notices.calls if c[0] == "stale"] == [("stale", (("C3", 14),))]
+    [promised] = [i for i in day.worklist(MEI).page.items if i.customer_id == "C2"]
+    assert promised.last_action is not None and promised.last_action.kind == "promise"
+    # Fourteen days after each, they are stale in turn.
+    clock[0] = NOW + timedelta(days=26)
+    assert CollectionsJob(day).run().flagged == 2
+    assert [c for c in notices.calls if c[0] == "stale"][-1] == (
+        "stale", (("C1", 14), ("C2", 14)))
+
+
 def test_a_flag_keyed_before_the_upgrade_is_not_sent_again(
         day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
         clock: list[datetime]) -> None:
