@@ -1,7 +1,8 @@
 """The ``collections`` job: promises checked, collectors nudged, stale accounts flagged.
 
 - **Promises**: an open promise is checked from its date on; kept (paid, see
-  ``domain.collections.promises``) it is closed and a note recorded on the account;
+  ``domain.collections.promises``) it is closed, and the account's last action is the
+  promise kept (``CollectorsDay.last_done``), which starts a new stretch;
   broken after its date plus the grace days, the collector and the account owner are
   told and the promise is recorded broken against the customer.
 - **Nudges**: on an account's next-action date its collector is reminded, once per date,
@@ -28,10 +29,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from domain.collections.model import (
-    ActionKind,
     Assignment,
     AssignmentStatus,
-    CollectionAction,
     CollectionChanged,
     Promise,
     PromiseState,
@@ -132,11 +131,6 @@ class CollectionsJob:
                 return None  # another run checked it first
             assignment = uow.collections.open_assignment(promise.customer_id)
             customer = uow.customers.get(promise.customer_id)
-            if verdict is Verdict.KEPT:
-                uow.collections.add_action(CollectionAction(
-                    promise.customer_id, ActionKind.NOTE,
-                    f"promise {promise.id} kept ({promise.amount.format()} by "
-                    f"{promise.due_on})", SYSTEM, now))
             # An account no longer assigned (legal closed it, or it was unassigned):
             # whoever recorded the promise hears of it in the collector's place.
             collector = assignment.collector if assignment is not None else promise.made_by

@@ -489,7 +489,7 @@ class CollectorsDay:
                   promises: Sequence[Promise] | None = None,
                   ) -> tuple[datetime, LastAction] | None:
         """What the account's collectors did last, and when: an action logged, a promise
-        recorded, a dispute opened or settled, whichever is newest. The worklist shows
+        recorded or seen kept, a dispute opened or settled, whichever is newest. The worklist shows
         it; the stale-account flag counts days from it. ``promises``: the account's,
         newest first, when the caller has read them already."""
         done: list[tuple[datetime, LastAction]] = []
@@ -504,6 +504,12 @@ class CollectorsDay:
             done.append((made.made_at, LastAction("promise", "", made.made_by,
                                                   self._day(made.made_at),
                                                   promised=made.amount, due=made.due_on)))
+        # A promise kept is the account's news when the job saw it paid.
+        for kept in promises:
+            if kept.state is PromiseState.KEPT and kept.checked_at is not None:
+                done.append((kept.checked_at, LastAction(
+                    "promise_kept", "", kept.made_by, self._day(kept.checked_at),
+                    promised=kept.amount, due=kept.due_on)))
         for dispute in uow.collections.disputes(customer_id):
             done.append((dispute.opened_at, LastAction(
                 "dispute_opened", dispute.reason, dispute.opened_by,

@@ -152,6 +152,9 @@ def _last(item: WorkItem, tr: Translator) -> str:
     last = item.last_action
     if last is None:
         return tr._("No action recorded yet.")
+    if last.kind == "promise_kept":
+        return tr._("Last action: the promise to pay {amount} by {due} was kept (seen paid on "
+                    "{day})", amount=last.promised, due=last.due, day=last.on)
     if last.promised is not None:
         return tr._("Last action: promise to pay {amount} by {due}, recorded on {day} by "
                     "<@{who}>", amount=last.promised, due=last.due, day=last.on, who=last.by)

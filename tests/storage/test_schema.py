@@ -78,3 +78,27 @@ def test_the_financial_figures_have_one_list():
                                 "ebit", "equity")
     assert set(FINANCIAL_FIELDS) <= set(CustomerRow.__table__.columns.keys())
     assert set(FINANCIAL_FIELDS) <= {f.name for f in KINDS["customers"].fields}
+
+
+def test_the_upgrade_removes_only_the_jobs_english_notes_of_promises_kept(engine):
+    from alembic import command
+
+    from storage.db import alembic_config, upgrade
+
+    command.downgrade(alembic_config(engine), "0019")
+    at = datetime(2026, 12, 1, 7, tzinfo=UTC)
+    rows = [("C1", "note", "promise 2 kept (GBP 20,000.00 by 2026-12-11)", "creditbot"),
+            ("C1", "note", "promise 2 kept (they said so on the phone)", "U04COLLECT1"),
+            ("C1", "call", "promise 2 kept (checked)", "creditbot"),
+            ("C2", "note", "reminders resumed", "creditbot")]
+    with engine.begin() as conn:
+        for customer, kind, outcome, by in rows:
+            conn.execute(text('INSERT INTO collection_actions (customer_id, kind, outcome, '
+                              '"by", at) VALUES (:c, :k, :o, :b, :at)'),
+                         {"c": customer, "k": kind, "o": outcome, "b": by,
+                          "at": at.replace(tzinfo=None).isoformat(sep=" ")})
+    upgrade(engine)
+    with engine.connect() as conn:
+        left = conn.execute(text('SELECT outcome, "by" FROM collection_actions '
+                                 "ORDER BY id")).all()
+    assert [tuple(row) for row in left] == [(o, b) for _c, _k, o, b in rows[1:]]

@@ -303,8 +303,9 @@ def test_a_promise_broken_on_an_account_no_longer_assigned_is_still_told(
     assert ("broken", (made.id, "U0MEI0001", "U0OWNER001")) in notices.calls
 
 
-def test_a_promise_paid_is_kept_and_noted(day: CollectorsDay, uow: FakeUnitOfWork,
-                                          notices: Notices, clock: list[datetime]) -> None:
+def test_a_promise_paid_is_kept_and_is_the_last_thing_done(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
     day.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"])
     uow.receivables.invoices = [i for i in uow.receivables.invoices if i.invoice_id != "I3"]
     job = CollectionsJob(day)
@@ -313,9 +314,12 @@ def test_a_promise_paid_is_kept_and_noted(day: CollectorsDay, uow: FakeUnitOfWor
     assert job.run().kept == 1
     assert job.run().kept == 0
     assert uow.collections.promises("C2")[0].state is PromiseState.KEPT
-    note = uow.collections.actions("C2")[0]
-    assert (note.kind, note.by, note.outcome) == (
-        ActionKind.NOTE, "creditbot", "promise 1 kept (USD 20,000.00 by 2026-12-03)")
+    # No note in English by creditbot: the promise's state says it, in every language.
+    assert uow.collections.actions("C2") == []
+    with day.unit_of_work() as reading:
+        assert day.last_done(reading, "C2") == (NOW + timedelta(days=3), LastAction(
+            "promise_kept", "", "U0MEI0001", TODAY + timedelta(days=3),
+            promised=usd(20_000), due=TODAY + timedelta(days=3)))
     assert not [c for c in notices.calls if c[0] == "broken"]
     assert ("kept", (1, "U0MEI0001")) in notices.calls
 
@@ -727,3 +731,28 @@ def test_invoices_in_two_currencies_make_no_one_promise(day: CollectorsDay,
                      "so name the invoices of one of them (a promise for each currency, if "
                      "need be).")]
     assert day.promise(MEI, "C1", Money(Decimal(500), "EUR"), TODAY, ["E1"]).promise
+
+
+@pytest.mark.parametrize(("last", "english", "chinese"), [
+    (LastAction("promise_kept", "", "U0MEI0001", TODAY, promised=usd(20_000), due=TODAY),
+     "Last action: the promise to pay $20,000.00 by Nov 30, 2026 was kept (seen paid on "
+     "Nov 30, 2026)", "最近行动：于 2026年11月30日 前支付 US$20,000.00 的承诺已兑现（"
+     "2026年11月30日 确认到账）"),
+    (LastAction("dispute_opened", "<!here> wrong price", "U0MEI0001", TODAY,
+                invoices=("I1", "I2")),
+     "Last action: dispute over I1, I2 opened on Nov 30, 2026 by <@U0MEI0001>: "
+     "&lt;!here&gt; wrong price",
+     "最近行动：2026年11月30日 <@U0MEI0001> 对 I1、I2 提出争议：&lt;!here&gt; wrong price"),
+    (LastAction("dispute_resolved", "", "U0SALES001", TODAY, invoices=("I2",)),
+     "Last action: dispute over I2 resolved on Nov 30, 2026 by <@U0SALES001>: no note",
+     "最近行动：2026年11月30日 <@U0SALES001> 解决了 I2 的争议：无说明"),
+])
+def test_the_last_thing_done_reads_whole_in_each_language(last, english, chinese) -> None:
+    from handlers.collections.blocks import line
+    from handlers.i18n import translator
+
+    item = WorkItem(customer_id="C1", name="Acme", overdue=(("1-30", usd(5)),),
+                    weight=Decimal(5), status="open", last_action=last)
+    for language, expected in (("en-US", english), ("zh-CN", chinese)):
+        shown = line(item, translator(language)).splitlines()
+        assert expected in shown, shown
