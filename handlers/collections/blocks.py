@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from itertools import groupby
 
 from pydantic import Field
 
@@ -128,8 +129,11 @@ def account_label(customer: Customer, tr: Translator) -> str:
 def _overdue(item: WorkItem, tr: Translator) -> str:
     if not item.overdue:
         return tr._("Nothing overdue.")
-    parts = " · ".join(tr._("{bucket}: {amount}", bucket=bucket_label(label, tr),
-                            amount=amount) for label, amount in item.overdue)
+    # A bucket owed in two currencies is one part: "31-60 days: €5,000.00 + $4,439.47".
+    parts = " · ".join(
+        tr._("{bucket}: {amount}", bucket=bucket_label(label, tr),
+             amount=" + ".join(tr.money(amount) for _label, amount in same))
+        for label, same in groupby(item.overdue, key=lambda part: part[0]))
     if item.unpriced:
         return tr._("Overdue: {parts} (no rate for {currencies}: listed last)",
                     parts=parts, currencies=tr.listing(item.unpriced))

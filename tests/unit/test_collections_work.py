@@ -756,3 +756,14 @@ def test_the_last_thing_done_reads_whole_in_each_language(last, english, chinese
     for language, expected in (("en-US", english), ("zh-CN", chinese)):
         shown = line(item, translator(language)).splitlines()
         assert expected in shown, shown
+
+
+def test_a_bucket_owed_in_two_currencies_is_named_once() -> None:
+    from handlers.collections.blocks import line
+    from handlers.i18n import translator
+
+    item = WorkItem(customer_id="C1", name="Acme", weight=Decimal(5), status="open",
+                    overdue=(("1-30", usd("4282.51")), ("31-60", Money(Decimal(5_000), "EUR")),
+                             ("31-60", usd("4439.47"))))
+    assert line(item, translator("en-US")).splitlines()[1] == (
+        "Overdue: 1-30 days: $4,282.51 · 31-60 days: €5,000.00 + $4,439.47")
