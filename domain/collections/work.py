@@ -73,10 +73,10 @@ class NotYourAccount(DomainError):
                  ask: People | None = None) -> None:
         label = f"{name} ({customer})" if name and name != customer else customer
         if collector is None and ask is not None:
-            super().__init__(N_("{account} has no collector yet: ask {who} to assign one."),
+            super().__init__(N_("Nobody collects {account} now: ask {who} to assign a collector."),
                              account=label, who=ask)
         elif collector is None:
-            super().__init__(N_("{account} has no collector yet: assign one first with "
+            super().__init__(N_("Nobody collects {account} now: assign a collector first with "
                                 "`/credit assign {customer} @someone`."),
                              account=label, customer=customer)
         else:

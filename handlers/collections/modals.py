@@ -32,6 +32,7 @@ from handlers.collections.blocks import (
     AccountValue,
     DisputeValue,
     customer_label,
+    invoices_text,
     replaced_text,
 )
 from handlers.deps import Deps
@@ -286,8 +287,12 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
     except FormRefused as refused:
         return {where: field_error(problem, tr)
                 for where, problem in refused.by_field().items()}
-    done = tr._("Promise recorded: {customer} pays {amount} by {day}.",
-                customer=_named(deps, customer, tr), amount=amount, day=due)
+    named = promised.promise.invoice_ids
+    done = tr._("Promise recorded: {customer} pays {amount} by {day} for {invoices}.",
+                customer=_named(deps, customer, tr), amount=amount, day=due,
+                invoices=invoices_text(named, tr)) if named else tr._(
+        "Promise recorded: {customer} pays {amount} by {day}.",
+        customer=_named(deps, customer, tr), amount=amount, day=due)
     if promised.replaced:
         # Said, so that a promise recorded twice, or one renegotiated, shows what went.
         done += " " + replaced_text(promised.replaced, tr, deps.collecting.date_of)

@@ -194,11 +194,13 @@ def test_a_second_promise_for_the_same_money_replaces_the_first(world):
     while len(dms(world, COLLECTOR)) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert dms(world, COLLECTOR) == [
-        "Promise recorded: *Fenwick Retail Group* (C0041) pays £50,000.00 by Dec 1, 2026.",
-        "Promise recorded: *Fenwick Retail Group* (C0041) pays £50,000.00 by Dec 1, 2026. "
-        f"It replaces the open promise of £50,000.00 by Dec 1, 2026 (recorded by <@{COLLECTOR}> "
-        "on Nov 29, 2026): only the new one is checked and counted.",
-        "Promise recorded: *Fenwick Retail Group* (C0041) pays £1,000.00 by Dec 1, 2026."]
+        "Promise recorded: *Fenwick Retail Group* (C0041) pays £50,000.00 by Dec 1, 2026 for "
+        f"{oldest.invoice_id}.",
+        "Promise recorded: *Fenwick Retail Group* (C0041) pays £50,000.00 by Dec 1, 2026 for "
+        f"{oldest.invoice_id}. It replaces the open promise of £50,000.00 by Dec 1, 2026 "
+        f"(recorded by <@{COLLECTOR}> on Nov 29, 2026): only the new one is checked and counted.",
+        "Promise recorded: *Fenwick Retail Group* (C0041) pays £1,000.00 by Dec 1, 2026 for "
+        f"{other.invoice_id}."]
     replaced = [details["replaces"] for action, _, details in audit(world)
                 if action == "collections.promised"]
     assert len(replaced) == 3 and replaced[0] == replaced[2] == [] and len(replaced[1]) == 1

@@ -162,7 +162,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
         assert dms(world, COLLECTOR) == [
             "Logged: call for *Fenwick Retail Group* (C0041). Next step on Nov 30, 2026: you "
             "are reminded that day.",
-            "Promise recorded: *Fenwick Retail Group* (C0041) pays £50,000.00 by Dec 1, 2026.",
+            "Promise recorded: *Fenwick Retail Group* (C0041) pays £50,000.00 by Dec 1, 2026 "
+            "for INV-0041-013.",
             "You now collect Fenwick Retail Group (C0041)",
             broken,
             # Nov 30, as the Log action promised: the promise did not move it.

@@ -40,8 +40,8 @@ def test_a_command_to_copy_keeps_the_id_as_it_is_typed():
     # The id goes inside a code span: look-alike underscores would break the copy.
     refusal = NotYourAccount("C_01*", None, "Acme_Co")
     assert explain(refusal, translator("en-US")) == (
-        "Acme_Co (C_01∗) has no collector yet: assign one first with `/credit assign C_01* "
-        "@someone`.")
+        "Nobody collects Acme_Co (C_01∗) now: assign a collector first with `/credit assign "
+        "C_01* @someone`.")
 
 
 def test_whom_to_ask_is_mentioned_in_the_readers_language():
@@ -50,17 +50,17 @@ def test_whom_to_ask_is_mentioned_in_the_readers_language():
 
     refusal = NotYourAccount("C1", None, HOSTILE, People(("U0MGR00001", "U0MGR00002")))
     assert explain(refusal, translator("en-US")) == (
-        f"{SHOWN} (C1) has no collector yet: ask <@U0MGR00001> or <@U0MGR00002> to "
-        "assign one.")
+        f"Nobody collects {SHOWN} (C1) now: ask <@U0MGR00001> or <@U0MGR00002> to "
+        "assign a collector.")
     assert explain(refusal, translator("zh-CN")) == (
-        f"{SHOWN} (C1) 还没有催收员：请联系 <@U0MGR00001> 或 <@U0MGR00002> 分配一位。")
+        f"{SHOWN} (C1) 目前没有催收员：请联系 <@U0MGR00001> 或 <@U0MGR00002> 分配一位。")
     # A form shows its field's error as plain text, where a mention would show as typed.
     assert field_error(refusal, translator("en-US")) == (
-        f"{HOSTILE} (C1) has no collector yet: ask @U0MGR00001 or @U0MGR00002 to assign "
-        "one.")
+        f"Nobody collects {HOSTILE} (C1) now: ask @U0MGR00001 or @U0MGR00002 to assign "
+        "a collector.")
     nobody = NotYourAccount("C1", None, "Acme", People(()))
     assert explain(nobody, translator("zh-CN")) == (
-        "Acme (C1) 还没有催收员：请联系 您的信用经理 分配一位。")
+        "Acme (C1) 目前没有催收员：请联系 您的信用经理 分配一位。")
 
 
 def test_an_underscore_inside_an_id_stays_so_that_the_id_can_be_copied():

@@ -194,19 +194,19 @@ def test_an_account_without_collector_names_whom_to_ask_to_whoever_may_not_assig
     uow.commit()
     with pytest.raises(NotYourAccount) as refused:
         day.log_action(MEI, "C1", ActionKind.CALL, "hello", None)
-    assert str(refused.value) == ("Customer C1 (C1) has no collector yet: ask U0MGR00001, "
-                                  "U0MGR00002 to assign one.")
+    assert str(refused.value) == ("Nobody collects Customer C1 (C1) now: ask U0MGR00001, "
+                                  "U0MGR00002 to assign a collector.")
     assert refused.value.params["who"] == People(("U0MGR00001", "U0MGR00002"))
     with pytest.raises(NotYourAccount) as told:
         day.log_action(Member("U0MGR00001", roles=frozenset({"credit_manager"})), "C1",
                        ActionKind.CALL, "hello", None)
-    assert str(told.value) == ("Customer C1 (C1) has no collector yet: assign one first "
-                               "with `/credit assign C1 @someone`.")
+    assert str(told.value) == ("Nobody collects Customer C1 (C1) now: assign a collector "
+                               "first with `/credit assign C1 @someone`.")
     nobody = replace(day, assigners=frozenset())
     with pytest.raises(NotYourAccount) as alone:
         nobody.log_action(MEI, "C1", ActionKind.CALL, "hello", None)
-    assert str(alone.value) == ("Customer C1 (C1) has no collector yet: ask your credit "
-                                "manager to assign one.")
+    assert str(alone.value) == ("Nobody collects Customer C1 (C1) now: ask your credit "
+                                "manager to assign a collector.")
 
 
 def test_unknown_invoices_are_refused_with_nothing_written(day: CollectorsDay,
