@@ -3,9 +3,15 @@ done, promised, disputed and taken to legal, newest first, one line each."""
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
-from domain.collections.model import CollectionAction, Dispute, LegalCase, Promise
+from domain.collections.model import (
+    CollectionAction,
+    Dispute,
+    LegalCase,
+    Promise,
+    PromiseState,
+)
 from domain.collections.record import CollectionRecord
 from handlers.check.blocks import collecting
 from handlers.collections.blocks import KINDS, PROMISE_STATES, invoices_text
@@ -51,6 +57,11 @@ def _action(action: CollectionAction, tr: Translator, zone: tzinfo) -> str:
 
 def _promise(promise: Promise, tr: Translator, zone: tzinfo) -> str:
     state = tr._(PROMISE_STATES[promise.state.value])
+    if promise.state is PromiseState.KEPT and promise.checked_at is not None:
+        state = tr._("kept (seen paid on {day})", day=_day(promise.checked_at, zone))
+    elif promise.state is PromiseState.BROKEN and promise.checked_at is not None:
+        state = tr._("broken (seen unpaid on {day}, grace days included)",
+                     day=_day(promise.checked_at, zone))
     when = tr.moment(promise.made_at, zone)
     if promise.invoice_ids:
         line = tr._("{when}: promise to pay {amount} by {day} for {invoices}, recorded by "
@@ -64,15 +75,20 @@ def _promise(promise: Promise, tr: Translator, zone: tzinfo) -> str:
     return "• " + line
 
 
+def _day(moment: datetime, zone: tzinfo) -> date:
+    return moment.astimezone(zone).date()
+
+
 def _dispute(dispute: Dispute, tr: Translator, zone: tzinfo) -> str:
     params = {"when": tr.moment(dispute.opened_at, zone), "who": dispute.opened_by,
               "invoices": invoices_text(dispute.invoice_ids, tr),
               "reason": person_text(dispute.reason, TEXT_LENGTH)}
     if dispute.is_open:
-        line = tr._("{when}: <@{who}> disputed {invoices}: {reason} (still open)", **params)
+        line = tr._("{when}: the customer disputes {invoices}: {reason}, recorded by "
+                    "<@{who}> (still open)", **params)
     else:
-        line = tr._("{when}: <@{who}> disputed {invoices}: {reason} (resolved by "
-                    "<@{by}> on {resolved}: {outcome})", **params,
+        line = tr._("{when}: the customer disputed {invoices}: {reason}, recorded by "
+                    "<@{who}> (resolved by <@{by}> on {resolved}: {outcome})", **params,
                     by=dispute.resolved_by or "", outcome=person_text(
                         dispute.outcome or "", TEXT_LENGTH) or tr._("no note"),
                     resolved=tr.moment(dispute.resolved_at or dispute.opened_at, zone))

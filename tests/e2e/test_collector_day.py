@@ -305,11 +305,13 @@ def test_an_overdue_account_from_alert_to_legal(world):
         "*Collections*\nNobody collects it now.\n"
         f"• {at(legal_case.opened_at)}: escalated to legal by <@{COLLECTOR}>: three promises "
         f"broken (outcome recorded on {at(legal_case.closed_at)}: settled for 80%)\n"
-        f"• {at(opened.opened_at)}: <@{COLLECTOR}> disputed INV-0041-022: two pallets arrived "
-        f"damaged (resolved by <@{SALES_OWNER}> on {at(opened.resolved_at)}: credit note for "
-        "the damaged pallets)\n"
+        f"• {at(opened.opened_at)}: the customer disputed INV-0041-022: two pallets arrived "
+        f"damaged, recorded by <@{COLLECTOR}> (resolved by <@{SALES_OWNER}> on "
+        f"{at(opened.resolved_at)}: credit note for the damaged pallets)\n"
         f"• {at(promise.made_at)}: promise to pay £50,000.00 by Dec 1, 2026 for INV-0041-013, "
-        f"recorded by <@{COLLECTOR}>: broken\n"
+        f"recorded by <@{COLLECTOR}>: broken (seen unpaid on "
+        f"{promise.checked_at.astimezone(zone):%b} {promise.checked_at.astimezone(zone).day}, "
+        f"{promise.checked_at.astimezone(zone).year}, grace days included)\n"
         f"• {at(call.at)}: call by <@{COLLECTOR}>: AP says payment run Friday; next step on "
         "Nov 30, 2026")
 

@@ -54,8 +54,8 @@ def test_the_collector_and_every_record_newest_first():
         f"Collector: <@{COLLECTOR}> · payment promised\n"
         f"• {_at(promise.made_at)}: promise to pay €1,250.50 by Dec 1, 2026 for INV-1, INV-2, "
         f"recorded by <@{COLLECTOR}>: open\n"
-        f"• {_at(dispute.opened_at)}: <@{COLLECTOR}> disputed INV-3: short delivery (still "
-        "open)\n"
+        f"• {_at(dispute.opened_at)}: the customer disputes INV-3: short delivery, recorded "
+        f"by <@{COLLECTOR}> (still open)\n"
         f"• {_at(replaced.made_at)}: promise to pay €1,250.50 by Dec 1, 2026, recorded by "
         f"<@{COLLECTOR}>: replaced by a later promise\n"
         f"• {_at(DAY)}: call by <@{COLLECTOR}>: AP pays Friday; next step on Nov 27, 2026",
@@ -73,8 +73,8 @@ def test_legal_and_a_resolved_dispute_say_how_they_ended():
         "Nobody collects it now.\n"
         f"• {_at(DAY)}: escalated to legal by <@{COLLECTOR}>: no note (outcome recorded on "
         f"{_at(closed)}: settled for 80%)\n"
-        f"• {_at(dispute.opened_at)}: <@{COLLECTOR}> disputed INV-3: price (resolved by "
-        f"<@U0OWNER001> on {_at(DAY)}: no note)", 0)
+        f"• {_at(dispute.opened_at)}: the customer disputed INV-3: price, recorded by "
+        f"<@{COLLECTOR}> (resolved by <@U0OWNER001> on {_at(DAY)}: no note)", 0)
     # Open, in Chinese: legal holds it and has not answered yet.
     open_case = LegalCase("C1", COLLECTOR, DAY, "三次违约")
     record = CollectionRecord(_assignment(AssignmentStatus.ESCALATED, "U0LAWYER01"), (), (),
@@ -123,3 +123,21 @@ def test_actions_not_read_are_counted_among_the_earlier_ones():
     text, left = collections_section(record, translator("en-US"), ZONE, 12)
     assert len(text.split("\n")) == 2 + 12
     assert left == 8
+
+
+def test_a_promise_checked_says_when_it_was_seen_kept_or_broken():
+    from dataclasses import replace
+
+    checked = datetime(2026, 12, 4, 23, 30, tzinfo=UTC)  # Dec 5 in the organisation's zone
+    kept = replace(_promise(PromiseState.KEPT, 1), checked_at=checked)
+    broken = replace(_promise(PromiseState.BROKEN, 2, ("INV-9",)), checked_at=checked)
+    record = CollectionRecord(None, (), (broken, kept), (), ())
+    assert collections_section(record, translator("en-US"), ZONE, 12)[0].splitlines()[2:] == [
+        f"• {_at(broken.made_at)}: promise to pay €1,250.50 by Dec 1, 2026 for INV-9, "
+        f"recorded by <@{COLLECTOR}>: broken (seen unpaid on Dec 5, 2026, grace days "
+        "included)",
+        f"• {_at(kept.made_at)}: promise to pay €1,250.50 by Dec 1, 2026, recorded by "
+        f"<@{COLLECTOR}>: kept (seen paid on Dec 5, 2026)"]
+    zh = collections_section(record, translator("zh-CN"), ZONE, 12)[0].splitlines()
+    assert zh[2].endswith("：已违约（2026年12月5日 确认未付，已含宽限期）")
+    assert zh[3].endswith("：已履行（2026年12月5日 确认到账）")
