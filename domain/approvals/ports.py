@@ -15,6 +15,7 @@ from domain.approvals.model import (
     Delegation,
     LimitChange,
 )
+from domain.check.reads import Collecting
 from domain.exposure import CreditPosition
 from domain.model import Order
 from domain.orders.model import Contract, OrderCheck
@@ -138,6 +139,11 @@ class Standing:
     contracts: tuple[Contract, ...] = ()
     # The temporary limit in force, when one is: the card says the limit shown ends.
     temporary: LimitChange | None = None
+    # Who collects the account and how far it has gone (with legal, disputed, a
+    # payment promised), and how many promises the customer broke: an approver should
+    # not raise a limit without seeing them.
+    collecting: Collecting | None = None
+    broken_promises: int = 0
 
 
 @dataclass(frozen=True)

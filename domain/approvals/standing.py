@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 from domain.approvals.ports import Standing
+from domain.check.reads import Collecting
+from domain.collections.model import PromiseState
 from domain.errors import DomainError
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext, customer_position
@@ -29,5 +31,9 @@ def customer_standing(uow: UnitOfWork, customer_id: str, today: date,
             position = None
     contracts = tuple(c for c in uow.orders.contracts(customer_id) if c.valid_on(today))
     approved = uow.credit_requests.effective_limits([customer_id], today).get(customer_id)
+    assignment = uow.collections.open_assignment(customer_id)
+    broken = sum(p.state is PromiseState.BROKEN for p in uow.collections.promises(customer_id))
     return Standing(position, customer.payment_terms_days, customer.owner_slack_id,
-                    contracts, approved if approved and approved.expires_on else None)
+                    contracts, approved if approved and approved.expires_on else None,
+                    Collecting(assignment.collector, assignment.status.value)
+                    if assignment else None, broken)

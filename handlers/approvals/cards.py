@@ -31,7 +31,7 @@ from domain.orders.model import OrderCheck
 from domain.text import N_
 from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
 from handlers.approvals.request_render import asked_in, request_order
-from handlers.check.blocks import aging_section, available_text, overdue_text
+from handlers.check.blocks import aging_section, available_text, collecting, overdue_text
 from handlers.i18n import Translator
 from handlers.orders.blocks import release_button
 from handlers.render import (
@@ -113,10 +113,11 @@ def position_blocks(tr: Translator, request: CreditRequest, standing: Standing |
     position: CreditPosition | None = standing.position if standing else None
     terms = standing.payment_terms_days if standing else None
     terms_text = "-" if terms is None else tr.ngettext("{n} day", "{n} days", terms)
+    collections = _collections_field(tr, standing)
     if position is None:
         return [fields((tr._("Requested"), asked(tr, request)),
                        (tr._("Payment terms"), terms_text),
-                       (tr._("Contracts"), contracts_text(tr, standing))),
+                       (tr._("Contracts"), contracts_text(tr, standing)), *collections),
                 context(tr._(UNAVAILABLE))]
     # As the check's card shows them (an approver reads the same figures a rep did).
     return [
@@ -126,9 +127,25 @@ def position_blocks(tr: Translator, request: CreditRequest, standing: Standing |
                (tr._("Available credit"), available_text(position, tr)),
                (tr._("Overdue"), overdue_text(position, tr)),
                (tr._("Payment terms"), terms_text),
-               (tr._("Contracts"), contracts_text(tr, standing))),
+               (tr._("Contracts"), contracts_text(tr, standing)), *collections),
         aging_section(position, tr),
     ]
+
+
+def _collections_field(tr: Translator, standing: Standing | None) -> list[tuple[str, str]]:
+    """Who collects the account and how far it has gone, as the check's card says, and
+    the promises the customer broke; nothing for an account nobody collects that broke
+    none."""
+    if standing is None:
+        return []
+    lines = []
+    if standing.collecting is not None:
+        lines.append(collecting(standing.collecting.collector, standing.collecting.status,
+                                tr))
+    if standing.broken_promises:
+        lines.append(tr.ngettext("{n} promise to pay broken", "{n} promises to pay broken",
+                                 standing.broken_promises))
+    return [(tr._("Collections"), "\n".join(lines))] if lines else []
 
 
 def contracts_text(tr: Translator, standing: Standing | None) -> str:

@@ -437,3 +437,25 @@ def test_history_says_who_cancelled_a_request_after_a_level_was_decided(world: W
         "> fine by me",
         f"cancelled by <@{SALES}> on "
         f"{en.moment(cancelled.closed_at, world.services.config.organisation.zone)}"]
+
+
+def test_the_card_says_who_collects_the_account_and_the_promises_it_broke(
+        world: World) -> None:
+    from datetime import UTC, date, datetime
+
+    from domain.collections.model import Promise, PromiseState
+
+    collector = "U04COLLECT1"
+    assigned = world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL,
+                                 f"/credit assign C0002 <@{collector}>")
+    assert "is now collected by" in assigned.all_text()
+    with world.services.uow() as uow:
+        for day in (1, 8):
+            uow.collections.add_promise(Promise(
+                "C0002", Money(Decimal(1000), "USD"), date(2026, 11, day), (),
+                PromiseState.BROKEN, collector, datetime(2026, 10, day, tzinfo=UTC)))
+        uow.commit()
+    request_id = file_request(world)
+    texts = block_texts(shown(world, request_id, 1, CREDIT_CHANNEL))
+    assert texts[3:10] == [*ACME_FIGURES, f"*Collections*\nCollector: <@{collector}>\n"
+                                          "2 promises to pay broken"]
