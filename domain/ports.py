@@ -59,9 +59,9 @@ class InvoiceQueries(ReceivablesQueries, Protocol):
         ...
 
     def paid_since(self, customer_id: str, since: date, currency: str,
-                   invoice_ids: Sequence[str] = ()) -> Decimal:
-        """The customer's imported payments in ``currency`` dated ``since`` or later (of
-        these invoices, when named)."""
+                   invoice_ids: Sequence[str] = (), until: date | None = None) -> Decimal:
+        """The customer's imported payments in ``currency`` dated ``since`` or later, and
+        ``until`` or earlier when given (of these invoices, when named)."""
         ...
 
 

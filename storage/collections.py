@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select
@@ -64,13 +65,15 @@ def _promise_values(p: Promise) -> dict[str, Any]:
     return {"customer_id": p.customer_id, "amount": p.amount.amount,
             "currency": p.amount.currency, "due_on": p.due_on,
             "invoice_ids": list(p.invoice_ids), "state": p.state.value,
-            "made_by": p.made_by, "made_at": p.made_at, "checked_at": p.checked_at}
+            "made_by": p.made_by, "made_at": p.made_at, "checked_at": p.checked_at,
+            "paid_before": p.paid_before}
 
 
 def _promise(r: Any) -> Promise:
     return Promise(r.customer_id, Money(r.amount, r.currency), r.due_on,
                    tuple(r.invoice_ids or ()), PromiseState(r.state), r.made_by, r.made_at,
-                   r.checked_at, r.id, r.version)
+                   r.checked_at, r.id, r.version,
+                   Decimal(0) if r.paid_before is None else Decimal(r.paid_before))
 
 
 def _dispute_values(d: Dispute) -> dict[str, Any]:

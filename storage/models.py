@@ -522,6 +522,8 @@ class PromiseRow(Base):
     made_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     checked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # Paid towards it already when it was made (NULL before migration 0021: nothing).
+    paid_before: Mapped[Decimal | None] = mapped_column(Amount)
 
 
 class DisputeRow(Base):

@@ -143,10 +143,11 @@ class FakeReceivables:
                       key=lambda i: (i.customer_id, i.due_date, i.invoice_id))
 
     def paid_since(self, customer_id: str, since: date, currency: str,
-                   invoice_ids: Sequence[str] = ()) -> Decimal:
+                   invoice_ids: Sequence[str] = (), until: date | None = None) -> Decimal:
         """``payments``: (customer id, day, Money, invoice id or None), set by a test."""
         return sum((m.amount for c, day, m, inv in self.payments
                     if c == customer_id and day >= since and m.currency == currency
+                    and (until is None or day <= until)
                     and (not invoice_ids or inv in invoice_ids)), Decimal(0))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from domain.errors import DomainError
@@ -93,7 +94,9 @@ class PromiseState(StrEnum):
 class Promise:
     """A customer's promise to pay ``amount`` by ``due_on`` (against the named invoices,
     or the account as a whole when none are named). ``checked_at``: when it was found
-    kept or broken."""
+    kept or broken. ``paid_before``: what the ERP already showed paid towards it (from
+    its day on) when it was made: money the collector knew of when recording the
+    promise is not the promised money, nor money an earlier promise was kept with."""
 
     customer_id: str
     amount: Money
@@ -105,6 +108,7 @@ class Promise:
     checked_at: datetime | None = None
     id: int = 0
     version: int = 0
+    paid_before: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)

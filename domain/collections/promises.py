@@ -3,8 +3,10 @@
 A promise names an amount, a date and (optionally) the invoices it pays. It is checked
 once its date plus ``grace_days`` has passed (the grace days are the last days to pay):
 
-- **kept** when the ERP's payments dated from the day the promise was made add up to the
-  amount (payments of the named invoices, or of the customer when none are named), or
+- **kept** when the ERP's payments dated from the day the promise was made through its
+  date plus grace (and not after today), less those already imported when it was made,
+  add up to the amount (payments of the named invoices, or of the customer when none
+  are named; ``domain.collections.status.promise_verdict`` reads them), or
   when every named invoice is settled in the latest import (nothing left open, or gone
   from it);
 - **broken** otherwise, once the date plus grace has passed;

@@ -7,11 +7,11 @@ does not hide the dispute."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from domain.collections.model import AssignmentStatus, LegalCase, Promise, PromiseState
-from domain.collections.promises import PromiseTerms, Verdict, evaluate
+from domain.collections.promises import PromiseTerms, Verdict, check_date, evaluate
 from domain.errors import DomainError
 from domain.ports import UnitOfWork
 from domain.text import N_
@@ -34,13 +34,18 @@ def promise_verdict(uow: UnitOfWork, promise: Promise, today: date, grace_days: 
     """Whether ``promise`` is kept, broken or still pending today, from the latest
     import's open invoices (in every currency: one billed in another is still open, not
     settled; ``open_now`` when the caller read them already) and the payments since the
-    day it was made; with what was paid."""
+    day it was made; with what was paid towards it."""
     if open_now is None:
         open_now = {i.invoice_id: i.open_amount.amount
                     for i in uow.receivables.open_invoices([promise.customer_id])}
+    # Money counts when paid by the promise's last day (its date plus grace), and not
+    # before it is dated (a post-dated payment is no payment yet); what was already paid
+    # when the promise was made is not the promised money.
+    last_day = check_date(promise.due_on, grace_days) - timedelta(days=1)
     paid = uow.receivables.paid_since(promise.customer_id,
                                       promise.made_at.astimezone(zone).date(),
-                                      promise.amount.currency, promise.invoice_ids)
+                                      promise.amount.currency, promise.invoice_ids,
+                                      until=min(today, last_day)) - promise.paid_before
     terms = PromiseTerms(promise.amount.amount, promise.due_on, promise.invoice_ids)
     return evaluate(terms, today, grace_days, open_now, paid), paid
 

@@ -621,9 +621,13 @@ class CollectorsDay:
                 for earlier in same
                 if promise_verdict(uow, earlier, today, self.policy.grace_days, self.zone,
                                    open_now)[0] is Verdict.PENDING)
+            # Paid already (dated today, imported before now): the collector knew of it,
+            # or an earlier promise was kept with it. The promise is for money to come.
+            paid_before = uow.receivables.paid_since(customer_id, today, amount.currency,
+                                                     invoice_ids, until=today)
             made = uow.collections.add_promise(Promise(
                 customer_id, amount, due_on, tuple(invoice_ids), PromiseState.OPEN,
-                actor.user_id, now))
+                actor.user_id, now, paid_before=paid_before))
             # The promise's day is the next step, unless the collector set an earlier one
             # still to come (a call before it): that stays, with its reminder. The day of
             # a promise it replaces was no plan of the collector's: it goes with it.

@@ -141,10 +141,12 @@ class SqlReceivablesQueries:
         return invoices
 
     def paid_since(self, customer_id: str, since: date, currency: str,
-                   invoice_ids: Sequence[str] = ()) -> Decimal:
+                   invoice_ids: Sequence[str] = (), until: date | None = None) -> Decimal:
         query = select(func.sum(_PAY.c.amount)).where(
             _PAY.c.customer_id == customer_id, _PAY.c.date >= since,
             _PAY.c.currency == currency)
+        if until is not None:
+            query = query.where(_PAY.c.date <= until)
         if invoice_ids:
             query = query.where(_PAY.c.invoice_id.in_(list(invoice_ids)))
         total = self._session.connection().execute(query).scalar()

@@ -84,6 +84,9 @@ def test_open_invoices_and_payments_since(engine: Engine) -> None:
         assert uow.receivables.paid_since("C00000", date(2020, 1, 1), "USD",
                                           ["I00000-1"]) == Decimal(300)
         assert uow.receivables.paid_since("C00001", TODAY, "USD") == Decimal(0)
+        # Up to a day: the payment dated today is after it.
+        assert uow.receivables.paid_since("C00000", TODAY - timedelta(days=10), "USD",
+                                          until=TODAY - timedelta(days=1)) == Decimal(700)
 
 
 @pytest.mark.xdist_group("timing")

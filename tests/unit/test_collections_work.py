@@ -767,3 +767,44 @@ def test_a_bucket_owed_in_two_currencies_is_named_once() -> None:
                              ("31-60", usd("4439.47"))))
     assert line(item, translator("en-US")).splitlines()[1] == (
         "Overdue: 1-30 days: $4,282.51 · 31-60 days: €5,000.00 + $4,439.47")
+
+
+def test_one_payment_keeps_one_promise_not_the_one_recorded_after_it(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
+    first = day.promise(MEI, "C2", usd(10_000), TODAY + timedelta(days=10), []).promise
+    uow.receivables.payments = [("C2", TODAY, usd(10_700), None)]
+    # Recorded once that payment is in the ERP: the first, paid, is not replaced, and
+    # the second is for money still to come.
+    promised = day.promise(MEI, "C2", usd(9_000), TODAY + timedelta(days=11), [])
+    second = promised.promise
+    assert promised.replaced == () and second.paid_before == Decimal(10_700)
+    job = CollectionsJob(day)
+    clock[0] = NOW + timedelta(days=11)  # both are due: only the first is paid
+    assert (job.run().kept, job.run().broken) == (1, 0)
+    states = {p.id: p.state for p in uow.collections.promises("C2")}
+    assert states == {first.id: PromiseState.KEPT, second.id: PromiseState.OPEN}
+    # A further 9k paid within the grace days: now it is kept.
+    uow.receivables.payments.append(("C2", TODAY + timedelta(days=12), usd(9_000), None))
+    clock[0] = NOW + timedelta(days=12)
+    assert job.run().kept == 1
+    assert uow.collections.promises("C2")[0].state is PromiseState.KEPT
+
+
+def test_money_paid_after_the_last_day_or_dated_ahead_keeps_no_promise(
+        day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
+    late = day.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"]).promise
+    ahead = day.promise(MEI, "C1", usd(1_000), TODAY + timedelta(days=3), []).promise
+    uow.receivables.payments = [
+        # After the due day plus two grace days: late, the promise was broken.
+        ("C2", TODAY + timedelta(days=6), usd(20_000), "I3"),
+        # Dated next year (a post-dated cheque): no money yet.
+        ("C1", TODAY + timedelta(days=400), usd(1_000), None)]
+    clock[0] = NOW + timedelta(days=3)
+    assert CollectionsJob(day).run().kept == 0
+    clock[0] = NOW + timedelta(days=7)
+    counts = CollectionsJob(day).run()
+    assert (counts.kept, counts.broken) == (0, 2)
+    states = {p.id: p.state for p in [*uow.collections.promises("C1"),
+                                      *uow.collections.promises("C2")]}
+    assert states == {late.id: PromiseState.BROKEN, ahead.id: PromiseState.BROKEN}
