@@ -187,6 +187,24 @@ class MixedCurrencies(FieldProblem):
                          currencies=Listed(currencies))
 
 
+class AlreadyDisputed(FieldProblem):
+    """Invoices an open dispute names already: a second dispute would be resolved apart
+    from the first, and its resolution would say reminders resume while the other
+    still holds them."""
+
+    def __init__(self, invoices: Sequence[str], since: date) -> None:
+        if len(invoices) == 1:
+            super().__init__(INVOICES, N_("{invoices} is already in an open dispute, opened "
+                                          "on {since}: resolve that one first, or name "
+                                          "other invoices."),
+                             invoices=invoices[0], since=since)
+            return
+        super().__init__(INVOICES, N_("{invoices} are already in open disputes, the oldest "
+                                      "opened on {since}: resolve those first, or name "
+                                      "other invoices."),
+                         invoices=Listed(invoices), since=since)
+
+
 class NothingOpen(FieldProblem):
     """An account with no open invoice: there is no money to promise."""
 
@@ -717,7 +735,7 @@ class CollectorsDay:
             open_ = {i.invoice_id for i in uow.receivables.open_invoices([customer_id])}
             invoice_ids, wrong = _named_invoices(customer_id, invoice_ids, open_)
             problems = [problem for problem in (
-                wrong,
+                wrong or self._disputed_problem(uow, customer_id, invoice_ids),
                 self._department_problem(department),
                 self._owner_problem(owner, department)) if problem is not None]
             if problems:
@@ -742,6 +760,16 @@ class CollectorsDay:
     def _claim(uow: UnitOfWork, submission: str | None, now: datetime) -> None:
         if submission is not None and not uow.collections.claim_submission(submission, now):
             raise AlreadyRecorded()
+
+    def _disputed_problem(self, uow: UnitOfWork, customer_id: str,
+                          invoice_ids: Sequence[str]) -> FieldProblem | None:
+        since = {invoice: dispute.opened_at
+                 for dispute in uow.collections.open_disputes([customer_id])
+                 for invoice in dispute.invoice_ids}
+        again = [invoice for invoice in invoice_ids if invoice in since]
+        if not again:
+            return None
+        return AlreadyDisputed(again, self.date_of(min(since[i] for i in again)))
 
     def _department_problem(self, department: str | None) -> FieldProblem | None:
         """A dispute goes to a configured department's channel, never to any channel

@@ -808,3 +808,27 @@ def test_money_paid_after_the_last_day_or_dated_ahead_keeps_no_promise(
     states = {p.id: p.state for p in [*uow.collections.promises("C1"),
                                       *uow.collections.promises("C2")]}
     assert states == {late.id: PromiseState.BROKEN, ahead.id: PromiseState.BROKEN}
+
+
+def test_an_invoice_in_an_open_dispute_is_not_disputed_again(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
+    first = day.dispute(MEI, "C1", ["I2"], "wrong price", "sales", "U0SALES001")
+    clock[0] = NOW + timedelta(days=2)
+    entries = len(uow.audit.entries)
+    with pytest.raises(FormRefused) as again:
+        day.dispute(MEI, "C1", ["i2"], "again", "sales", None)
+    from handlers.errors import field_error
+    from handlers.i18n import translator
+
+    [problem] = again.value.problems
+    assert problem.where == "invoices"
+    assert field_error(problem, translator("en-US")) == (
+        "I2 is already in an open dispute, opened on Nov 30, 2026: resolve that one first, "
+        "or name other invoices.")
+    assert len(uow.collections.open_disputes(["C1"])) == 1
+    assert len(uow.audit.entries) == entries
+    # Once resolved, the invoice may be disputed again.
+    day.resolve_dispute(MEI, first.id, "C1", "credit note issued")
+    assert day.dispute(MEI, "C1", ["I2"], "short delivery", "sales", None).invoice_ids == (
+        "I2",)
