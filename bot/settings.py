@@ -38,6 +38,14 @@ class Settings(BaseSettings):
         # for Slack to refuse.
         if isinstance(value, str) and not value.strip():
             return None
+        if isinstance(value, str):
+            # A pasted secret often brings a space or a line break along; what is left
+            # must be what Slack shows: visible ASCII (an HTTP header carries the token).
+            value = value.strip()
+            if not all("!" <= c <= "~" for c in value):
+                raise PydanticCustomError(
+                    "secret", "must be the value Slack shows, in visible ASCII characters "
+                              "only: it holds a space, a control or a non-ASCII character")
         return value
 
     @field_validator("slack_api_url", "database_url", "config_path", "port", mode="before")
@@ -47,6 +55,10 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return {"slack_api_url": SLACK_DEFAULT_API_URL, "database_url": DEFAULT_DATABASE_URL,
                     "config_path": DEFAULT_CONFIG, "port": DEFAULT_PORT}[info.field_name or ""]
+        if isinstance(value, str) and info.field_name in ("slack_api_url", "database_url"):
+            # `DATABASE_URL= sqlite:///x.db` or a trailing space from an env file: a URL
+            # never begins or ends with one.
+            return value.strip()
         return value
 
     @field_validator("slack_api_url")

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, ProgrammingError
 
 from bot.config import ConfigError
 from bot.config.fields import shown
@@ -47,7 +47,7 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except (ConfigError, DomainError) as problem:
             _fail(str(problem))
-        except (OperationalError, ProgrammingError) as problem:
+        except (OperationalError, ProgrammingError, DatabaseError) as problem:
             # Drivers write their reasons over several lines; one line is what we promise.
             # ProgrammingError: a connection option libpq does not know (`?ssl=true`).
             said = " ".join(str(problem.orig).split())
@@ -55,12 +55,22 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 said += (": creditbot must write the database file and, beside it, its -wal "
                          "and -shm files; give the user it runs as write access to them and "
                          "their folder")
+            if "file is not a database" in said:
+                said += (": the database URL names a file that is not an SQLite database; "
+                         "point DATABASE_URL (or --database) at creditbot's database "
+                         "(`creditbot db upgrade` creates one)")
             _fail(f"cannot use the database: {said}")
         except ArgumentError:
             # SQLAlchemy's own words quote the whole URL, query and all: never shown.
             _fail(f"DATABASE_URL is not a database URL creditbot can use: {_URL_FORMS}")
         except ValidationError as problem:
             _fail(_setting_problem(problem.errors()[0]))
+        except BrokenPipeError:
+            raise  # the reader stopped early: main's group stops quietly
+        except OSError as problem:
+            # A path the system refuses (a name too long, a folder not allowed).
+            where = f": {problem.filename}" if problem.filename else ""
+            _fail(f"{problem.strerror or problem}{where}")
 
     return wrapper
 
@@ -68,6 +78,8 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 def _setting_problem(error: Any) -> str:
     """A bad environment variable in words (pydantic-settings names it in ``loc``)."""
     name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
+    if error["type"] == "secret":
+        return f"environment variable {name}: {error['msg']}"  # never the secret itself
     got, limits = shown(error.get("input")), error.get("ctx") or {}
     if error["type"] in ("int_parsing", "int_type", "int_from_float"):
         return f"environment variable {name}: must be a whole number, got {got}"

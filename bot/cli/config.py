@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import err, out
+from bot.cli.common import err, friendly_errors, out
 from bot.config import ConfigError, load_config
 from bot.settings import Settings
 
@@ -19,6 +19,7 @@ def config() -> None:
 
 @config.command("check")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
+@friendly_errors  # a bad variable in the environment (PORT=99999): one line, no traceback
 def config_check(path: Path | None) -> None:
     """Validate PATH (default: $CREDITBOT_CONFIG or app.yaml); list every problem."""
     path = path or Path(Settings().config_path)

@@ -407,3 +407,56 @@ def test_an_empty_variable_counts_as_not_set(cli, monkeypatch, tmp_path, empty):
     settings = Settings()
     assert (settings.database_url, settings.port, settings.slack_api_url) == (
         "sqlite:///creditbot.db", 3000, "https://slack.com/api/")
+
+
+@pytest.mark.parametrize("command", [("jobs", "list"), ("db", "upgrade"),
+                                     ("position", "C1")])
+def test_a_database_url_naming_a_file_that_is_no_database_gets_one_line(
+        cli, monkeypatch, tmp_path, command):
+    other = tmp_path / "invoices.csv"
+    other.write_text("invoice_id,customer_id\nI1,C1\n" * 50)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{other}")
+    result = cli(*command)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: cannot use the database: file is not a database: the database URL names a "
+        "file that is not an SQLite database; point DATABASE_URL (or --database) at "
+        "creditbot's database (`creditbot db upgrade` creates one)\n")
+
+
+def test_a_path_the_system_refuses_gets_one_line(cli, monkeypatch, tmp_path):
+    long = tmp_path / ("x" * 300 + ".db")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{long}")
+    result = cli("jobs", "list")
+    assert result.exit_code == 1
+    assert result.stderr == f"error: File name too long: {long}\n"
+
+
+def test_a_bad_variable_fails_config_check_in_one_line(cli, monkeypatch):
+    monkeypatch.setenv("PORT", "99999")
+    result = cli("config", "check")
+    assert result.exit_code == 1
+    assert result.stderr == 'error: environment variable PORT: must be at most 65535, got "99999"\n'
+
+
+@pytest.mark.parametrize("token", ["xoxb-令牌", "xoxb-1 2", "xoxb-\x071"])
+def test_a_token_that_cannot_be_sent_is_refused_without_showing_it(cli, monkeypatch, token):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", token)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "8f742231b10e8888abcd99yyyzzz85a5")
+    result = cli("serve")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: environment variable SLACK_BOT_TOKEN: must be the value Slack shows, in "
+        "visible ASCII characters only: it holds a space, a control or a non-ASCII "
+        "character\n")
+
+
+def test_spaces_around_a_url_or_a_secret_are_trimmed(monkeypatch):
+    from bot.settings import Settings
+
+    monkeypatch.setenv("DATABASE_URL", " sqlite:///x.db\n")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", " xoxb-1-2 \n")
+    settings = Settings()
+    assert settings.database_url == "sqlite:///x.db"
+    assert settings.slack_bot_token is not None
+    assert settings.slack_bot_token.get_secret_value() == "xoxb-1-2"
