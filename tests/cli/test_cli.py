@@ -460,3 +460,12 @@ def test_spaces_around_a_url_or_a_secret_are_trimmed(monkeypatch):
     assert settings.database_url == "sqlite:///x.db"
     assert settings.slack_bot_token is not None
     assert settings.slack_bot_token.get_secret_value() == "xoxb-1-2"
+
+
+def test_show_errors_takes_no_negative_count(cli, write_csv):
+    path = write_csv("c.csv", "customer_id,name,currency,credit_limit,payment_terms_days\n"
+                              "C1,Acme,USD,1000,30\n")
+    cli("db", "upgrade")
+    result = CliRunner().invoke(main, ["import", "customers", str(path), "--show-errors", "-1"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--show-errors': -1 is not in the range x>=0." in result.stderr
