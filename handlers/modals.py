@@ -71,13 +71,24 @@ class FormNotOpened(DomainError):
                             "Please try again."))
 
 
+class FormMaybeOpened(DomainError):
+    """Slack answered too late to say whether the form opened: both may be true, so the
+    person is told what to do if it did not (never "it failed" beside an open form)."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("Slack was slow to answer while opening the form, so it may not "
+                            "have opened. If no form opened, please press the button or type "
+                            "the command again."))
+
+
 def open_modal(context: BoltContext, trigger_id: str, view: Mapping[str, Any]) -> None:
     """Opens ``view`` for whoever acted, within the trigger's 3 s. A try Slack refused
     for its own trouble (429, 5xx, a passing error, the connection refused or closed) is
     tried again while the trigger lives, and a try after one whose answer was lost may
     find the trigger used: the form opened then (``exchanged_trigger_id``). A try that
-    timed out may have opened it too: it is neither tried again nor apologised for
-    (a form and an apology would contradict each other). Past the trigger's life, or
+    timed out may have opened it too: it is not tried again, and the person is told what
+    to do if no form opened (``FormMaybeOpened``: true beside an open form, where "it
+    failed" would not be; silence would leave them waiting). Past the trigger's life, or
     when Slack says it expired, the person is asked to try again (``FormNotOpened``)."""
     shared = context.client
     deadline = time.monotonic() + OPEN_WITHIN_SECONDS
@@ -113,7 +124,7 @@ def open_modal(context: BoltContext, trigger_id: str, view: Mapping[str, Any]) -
             if isinstance(cause, TimeoutError):
                 log.warning("views.open: no answer in time (%r); the form may have opened, "
                             "so it is not tried again", cause)
-                return
+                raise FormMaybeOpened() from None
             pause, reason = FORM_BACKOFF_SECONDS, repr(cause)
         if time.monotonic() + pause >= deadline:
             log.warning("views.open refused (%s) with no time left in the trigger's life",
