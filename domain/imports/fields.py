@@ -80,7 +80,7 @@ def _not_an_amount(raw: str) -> FieldError:
 # What the columns hold: amounts are NUMERIC(18, 4), so 14 digits before the point;
 # exchange rates NUMERIC(24, 12). A longer number would fail deep inside the database
 # write instead of being reported with its line and column.
-_AMOUNT_DIGITS = 14
+AMOUNT_DIGITS = 14
 _RATE_DIGITS = 12
 _RATE_DECIMALS = 12
 # Real rates between two currencies stay well within these (a unit of the Kuwaiti dinar is
@@ -92,13 +92,13 @@ _RATE_HIGHEST = Decimal(100_000_000)
 _FITTING_AMOUNT = re.compile(r"-?\d{1,14}(?:\.\d+)?", re.ASCII)
 
 
-def _too_large(raw: str, digits: int) -> FieldError:
+def too_large(raw: str, digits: int) -> FieldError:
     return FieldError(f"“{raw}” is too large: at most {digits} digits fit before the “.”")
 
 
 def _fits(raw: str, value: Decimal, digits: int) -> Decimal:
     if value and value.adjusted() >= digits:
-        raise _too_large(raw, digits)
+        raise too_large(raw, digits)
     return value
 
 
@@ -106,7 +106,7 @@ def _unusual_amount(raw: str) -> Decimal:
     """An amount the fast pattern refused: not one at all, too large, or padded with zeros."""
     if not _AMOUNT.fullmatch(raw):
         raise _not_an_amount(raw)
-    return _fits(raw, Decimal(raw), _AMOUNT_DIGITS)
+    return _fits(raw, Decimal(raw), AMOUNT_DIGITS)
 
 
 def amount(raw: str) -> Decimal:

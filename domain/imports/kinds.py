@@ -91,10 +91,13 @@ def _decimals(values: dict[str, Any], currency_column: str, *amount_columns: str
         value: Decimal | None = values.get(column)
         # Trailing zeros are harmless ("1200.0" yen is fine); significant extra digits are not.
         if value is not None and value != value.quantize(quantum):
-            # Not rounded for the ERP: the person fixes the export, knowing what to write.
-            problems.append((column, f"“{value:f}” has more decimals than {code} allows "
-                                     f"({minor_units(code)}); round it to "
-                                     f"{value.quantize(quantum, rounding=ROUND_HALF_UP)}"))
+            # Not rounded for the ERP: the person fixes the export, knowing what to write
+            # (a rounding that would not fit either is no advice).
+            rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+            problems.append((column, str(f.too_large(f"{value:f}", f.AMOUNT_DIGITS))
+                             if rounded.adjusted() >= f.AMOUNT_DIGITS else
+                             f"“{value:f}” has more decimals than {code} allows "
+                             f"({minor_units(code)}); round it to {rounded}"))
     return problems
 
 

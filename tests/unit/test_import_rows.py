@@ -319,3 +319,13 @@ def test_digits_of_other_scripts_are_no_amounts_dates_or_days():
                              "and decimals, no thousands separators or currency signs (e.g. "
                              "1234.50)"),
             ("payment_terms_days", f"“{days}” is not a whole number")], days
+
+
+def test_a_rounding_that_would_not_fit_is_not_advised():
+    header = ["customer_id", "name", "currency", "credit_limit", "payment_terms_days"]
+    assert errors("customers", header, ["C1", "Acme", "USD", "99999999999999.9999", "30"]) == [
+        ("credit_limit", "“99999999999999.9999” is too large: at most 14 digits fit before "
+                         "the “.”")]
+    assert errors("customers", header, ["C1", "Acme", "USD", "99999999999999.994", "30"]) == [
+        ("credit_limit", "“99999999999999.994” has more decimals than USD allows (2); round "
+                         "it to 99999999999999.99")]
