@@ -32,6 +32,7 @@ from handlers.collections.blocks import (
     AccountValue,
     DisputeValue,
     account_label,
+    invoices_text,
     listed,
     replaced_text,
 )
@@ -52,10 +53,6 @@ from handlers.render import (
 
 LINES_PER_SECTION = 15
 TEXT_LENGTH = 300
-
-
-def _ids(tr: Translator, ids: tuple[str, ...]) -> str:
-    return tr.listing(erp_text(i, 64) for i in ids)
 
 
 
@@ -134,7 +131,7 @@ class CollectionNotices(WorkNotices):
                 ":white_check_mark: <@{who}> resolved the dispute of {customer} over "
                 "{invoices}: {outcome}.",
                 who=dispute.resolved_by, customer=account_label(customer, tr),
-                invoices=_ids(tr, dispute.invoice_ids),
+                invoices=invoices_text(dispute.invoice_ids, tr),
                 outcome=person_text(dispute.outcome or "", TEXT_LENGTH)), next_(tr)),
                 f"collections.dispute_resolved:{dispute.id}:{person}")
         to = channel or dispute.owner
@@ -161,7 +158,7 @@ class CollectionNotices(WorkNotices):
                        "Raised by <@{by}> on {day}. Reminders for these invoices are paused "
                        "until the dispute is resolved."))
         return tr._(template, customer=account_label(customer, tr),
-                    invoices=_ids(tr, dispute.invoice_ids),
+                    invoices=invoices_text(dispute.invoice_ids, tr),
                     reason=person_text(dispute.reason, TEXT_LENGTH),
                     owner=f"<@{dispute.owner}>" if dispute.owner else tr._("nobody yet"),
                     by=dispute.opened_by, day=dispute.opened_at.astimezone(self.zone).date())
@@ -196,7 +193,7 @@ class CollectionNotices(WorkNotices):
                                                   p.state.value]))
                                          for p in history.promises]),
             (tr._("*Disputes*"), [tr._("{invoices}: {reason} ({state})",
-                                       invoices=_ids(tr, d.invoice_ids),
+                                       invoices=invoices_text(d.invoice_ids, tr),
                                        reason=person_text(d.reason, TEXT_LENGTH),
                                        state=tr._("open") if d.is_open else
                                        tr._("resolved: {outcome}",
@@ -281,7 +278,12 @@ class CollectionNotices(WorkNotices):
                         "not paid, grace days included. The broken promise is recorded "
                         "against the customer.",
                         customer=account_label(customer, tr),
-                        amount=promise.amount, day=promise.due_on)
+                        amount=promise.amount, day=promise.due_on) if not promise.invoice_ids \
+                else tr._(":x: {customer} broke its promise to pay {amount} by {day} for "
+                          "{invoices}: it is not paid, grace days included. The broken "
+                          "promise is recorded against the customer.",
+                          customer=account_label(customer, tr), amount=promise.amount,
+                          day=promise.due_on, invoices=invoices_text(promise.invoice_ids, tr))
             _post(outbox, person, "collections.promise_broken", text,
                   f"collections.broken:{promise.id}:{person}")
 
@@ -292,7 +294,12 @@ class CollectionNotices(WorkNotices):
                     "{day}: the ERP shows it paid. The promise is closed and noted on the "
                     "account.",
                     customer=account_label(customer, tr),
-                    amount=promise.amount, day=promise.due_on)
+                    amount=promise.amount, day=promise.due_on) if not promise.invoice_ids \
+            else tr._(":white_check_mark: {customer} kept its promise to pay {amount} by "
+                      "{day} for {invoices}: the ERP shows it paid. The promise is closed "
+                      "and noted on the account.",
+                      customer=account_label(customer, tr), amount=promise.amount,
+                      day=promise.due_on, invoices=invoices_text(promise.invoice_ids, tr))
         _post(outbox, collector, "collections.promise_kept", text,
               f"collections.kept:{promise.id}")
 
@@ -301,7 +308,8 @@ class CollectionNotices(WorkNotices):
         tr = self.tr(collector)
         if len(due) == 1:
             [(assignment, customer)] = due
-            text = tr._(":alarm_clock: {customer}: the next step is due on {day}. "
+            # "fell due": true on the day and after it (a job that ran late).
+            text = tr._(":alarm_clock: {customer}: the next step fell due on {day}. "
                         "`/credit collect` lists it among the first.",
                         customer=account_label(customer, tr),
                         day=assignment.next_action_on)

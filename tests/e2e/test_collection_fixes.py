@@ -237,9 +237,9 @@ def test_a_kept_promise_is_told_to_the_collector(world):
         deliver(world)
     assert dms(world, COLLECTOR)[-2:] == [
         ":white_check_mark: *Fenwick Retail Group* (C0041) kept its promise to pay "
-        "£50,000.00 by Dec 1, 2026: the ERP shows it paid. The promise is closed and noted "
-        "on the account.",
-        ":alarm_clock: *Fenwick Retail Group* (C0041): the next step is due on Dec 1, "
+        f"£50,000.00 by Dec 1, 2026 for {oldest.invoice_id}: the ERP shows it paid. The "
+        "promise is closed and noted on the account.",
+        ":alarm_clock: *Fenwick Retail Group* (C0041): the next step fell due on Dec 1, "
         "2026. `/credit collect` lists it among the first."]
 
 

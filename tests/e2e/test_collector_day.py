@@ -157,8 +157,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
                                 "flagged": 0}
         deliver(world)
         broken = (":x: *Fenwick Retail Group* (C0041) broke its promise to pay £50,000.00 by "
-                  "Dec 1, 2026: it is not paid, grace days included. The broken promise is "
-                  "recorded against the customer.")
+                  "Dec 1, 2026 for INV-0041-013: it is not paid, grace days included. The "
+                  "broken promise is recorded against the customer.")
         assert dms(world, COLLECTOR) == [
             "Logged: call for *Fenwick Retail Group* (C0041). Next step on Nov 30, 2026: you "
             "are reminded that day.",
@@ -167,7 +167,7 @@ def test_an_overdue_account_from_alert_to_legal(world):
             "You now collect Fenwick Retail Group (C0041)",
             broken,
             # Nov 30, as the Log action promised: the promise did not move it.
-            ":alarm_clock: *Fenwick Retail Group* (C0041): the next step is due on Nov 30, "
+            ":alarm_clock: *Fenwick Retail Group* (C0041): the next step fell due on Nov 30, "
             "2026. `/credit collect` lists it among the first."]
         assert dms(world, OWNER) == [broken]
 
