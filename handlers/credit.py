@@ -124,6 +124,7 @@ def dispatch(context: BoltContext, name: str, rest: str) -> Message:
         usage = f":warning: {problem}\n{command} — {tr._(subcommand.summary)}\n{hint}"
         return message(tr._("{problem} {hint}", problem=problem, hint=hint),
                        [section(usage)])
+    context["typed_word"] = name  # a usage answer names the command as it was typed
     return subcommand.run(context, rest)
 
 

@@ -178,6 +178,11 @@ class Catalogue:
     def subcommand(self, word: str) -> Subcommand | None:
         return self._subcommands.get(word.lower())
 
+    def as_typed(self, context: BoltContext, name: str) -> str:
+        """``/credit <name>`` as the person wrote this command: `/credit 催收` for who
+        typed the Chinese word."""
+        return f"{COMMAND} {self.written_like(name, str(context.get('typed_word') or name))}"
+
     def written_like(self, name: str, typed: str) -> str:
         """Subcommand ``name`` as ``typed`` was written: its Chinese alias beside a
         Chinese word (`/credit 查询` is pointed to `/credit 帮助`), else its name."""

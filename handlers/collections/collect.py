@@ -39,9 +39,10 @@ def collect(context: BoltContext, rest: str) -> Message:
         return message(text, [section(text)])
     page = _page(words)
     if page is None or len(people) > 1:
-        text = tr._("`/credit collect` takes a page number or nothing, e.g. `/credit collect "
-                    "2`; the collections lead names a collector too, e.g. `/credit collect "
-                    "@maria`. “{typed}” is not one.", typed=user_text(rest.strip(), 100))
+        text = tr._("`{command}` takes a page number or nothing, e.g. `{command} 2`; the "
+                    "collections lead names a collector too, e.g. `{command} @maria`. "
+                    "“{typed}” is not one.", typed=user_text(rest.strip(), 100),
+                    command=context["catalogue"].as_typed(context, "collect"))
         return message(text, [section(text)])
     return _listed(context, page, people[0] if people else None)
 

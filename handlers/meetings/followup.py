@@ -59,10 +59,10 @@ def minutes_command(context: BoltContext, rest: str) -> Message:
                                       deps.minutes.so_far([m.id for m in held]))
     found = _MEETING_ID.fullmatch(rest.strip())
     if found is None or int(found.group(1)) < 1:
-        text = tr._("`/credit minutes` takes a meeting's number, e.g. `/credit minutes 12`, "
-                    "or nothing to list the meetings held lately; “{typed}” is not a "
-                    "number.",
-                    typed=user_text(rest.strip(), 100))
+        text = tr._("`{command}` takes a meeting's number, e.g. `{command} 12`, or nothing "
+                    "to list the meetings held lately; “{typed}” is not a number.",
+                    typed=user_text(rest.strip(), 100),
+                    command=context["catalogue"].as_typed(context, "minutes"))
         return message(text, [section(text)])
     _open_form(context, str(context.get("trigger_id") or ""), int(found.group(1)))
     return "", None
@@ -155,8 +155,9 @@ def _my_list(deps: Deps, tr: Translator, user_id: str, note: str | None = None) 
 def tasks_command(context: BoltContext, rest: str) -> Message:
     tr: Translator = context["tr"]
     if rest.strip():
-        text = tr._("`/credit tasks` takes nothing after it; “{typed}” is not needed.",
-                    typed=user_text(rest.strip(), 100))
+        text = tr._("`{command}` takes nothing after it; “{typed}” is not needed.",
+                    typed=user_text(rest.strip(), 100),
+                    command=context["catalogue"].as_typed(context, "tasks"))
         return message(text, [section(text)])
     return _my_list(context["deps"], tr, context["member"].user_id)
 

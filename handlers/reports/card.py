@@ -247,16 +247,17 @@ def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Messa
     return message(tr._(TITLE), blocks)
 
 
-NO_WORDS = N_("`/credit report` takes nothing after it: it shows the whole portfolio as "
-              "of today, with a line per collector; “{typed}” is not part of it. Type "
-              "`/credit report` alone.")
+NO_WORDS = N_("`{command}` takes nothing after it: it shows the whole portfolio as of "
+              "today, with a line per collector; “{typed}” is not part of it. Type "
+              "`{command}` alone.")
 
 
 def report(context_: BoltContext, text: str) -> Message:
     deps: Deps = context_["deps"]
     if text.strip():
         # A word ignored reads as a filter that worked ("report acme" showing everything).
-        said = context_["tr"]._(NO_WORDS, typed=user_text(text.strip(), 100))
+        said = context_["tr"]._(NO_WORDS, typed=user_text(text.strip(), 100),
+                                command=context_["catalogue"].as_typed(context_, "report"))
         return message(said, [section(said)])
     found = deps.reports.view(context_["member"])
     return report_card(found, deps.timezone, context_["tr"])

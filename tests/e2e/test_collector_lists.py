@@ -75,6 +75,11 @@ def test_only_the_lead_and_the_assigners_see_anothers_list(world):
         "`/credit collect` takes a page number or nothing, e.g. `/credit collect 2`; the "
         "collections lead names a collector too, e.g. `/credit collect @maria`. "
         f"“&lt;@{COLLECTOR}&gt; &lt;@{OTHER_COLLECTOR}&gt;” is not one.")
+    # As typed: who wrote the Chinese word reads it back.
+    assert _collect(world, CREDIT_MANAGER, "/credit 催收 abc").text == (
+        "`/credit 催收` takes a page number or nothing, e.g. `/credit 催收 2`; the "
+        "collections lead names a collector too, e.g. `/credit 催收 @maria`. “abc” is not "
+        "one.")
     assert _collect(world, CREDIT_MANAGER, "/credit collect @maria").text == (
         "“@maria” names nobody: type @ and pick the collector from Slack's list, or give "
         "their user id, e.g. `/credit collect U0123ABCDE`.")

@@ -216,6 +216,12 @@ def test_someone_not_invited_gets_no_form(world: World) -> None:
     assert typo.text == (
         "`/credit minutes` takes a meeting's number, e.g. `/credit minutes 12`, or nothing "
         "to list the meetings held lately; “next week” is not a number.")
+    typed = world.slack.slash(SALES, "C01SALES000", "/credit 纪要 下周")
+    assert typed.text == (
+        "`/credit 纪要` takes a meeting's number, e.g. `/credit 纪要 12`, or nothing to list "
+        "the meetings held lately; “下周” is not a number.")
+    extra = world.slack.slash(SALES, "C01SALES000", "/credit 任务 mine")
+    assert extra.text == "`/credit 任务` takes nothing after it; “mine” is not needed."
 
 
 def test_the_job_reminds_owners_on_the_due_day_and_organisers_of_overdue(world: World

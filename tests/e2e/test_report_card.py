@@ -234,8 +234,8 @@ def test_a_word_after_report_is_explained_not_ignored(report_world):
         * 2)
     reply = report_world.slack.slash(ZH, CHANNEL, "/credit 报告 本月")
     assert reply.all_text() == "\n".join([
-        "`/credit report` 后面不接任何内容：它显示截至今天的整个应收组合，每位催收员一行；"
-        "“本月”不是它的一部分。请只输入 `/credit report`。"] * 2)
+        "`/credit 报告` 后面不接任何内容：它显示截至今天的整个应收组合，每位催收员一行；"
+        "“本月”不是它的一部分。请只输入 `/credit 报告`。"] * 2)
 
 
 def test_people_outside_the_configuration_see_no_figures(report_world):
