@@ -205,6 +205,16 @@ class AlreadyDisputed(FieldProblem):
                          invoices=Listed(invoices), since=since)
 
 
+class NothingOverdue(DomainError):
+    """An account with nothing past due: legal would have nothing to collect."""
+
+    def __init__(self, customer: str) -> None:
+        super().__init__(N_("{customer} has nothing overdue in the latest import, so there "
+                            "is nothing for legal to collect: log what happened with Log "
+                            "action, or ask for the account to be unassigned."),
+                         customer=customer)
+
+
 class NothingOpen(FieldProblem):
     """An account with no open invoice: there is no money to promise."""
 
@@ -907,6 +917,11 @@ class CollectorsDay:
                 raise DomainError(N_("{customer} is with legal already."),
                                   customer=customer_id)
             customer = uow.customers.get(customer_id)
+            open_invoices = tuple(uow.receivables.open_invoices([customer_id]))
+            today = self.date_of(now)
+            if not any(i.due_date < today and i.open_amount.amount > 0
+                       for i in open_invoices):
+                raise NothingOverdue(customer_id)
             case = uow.collections.add_legal_case(LegalCase(
                 customer_id, actor.user_id, now, note.strip()[:MAX_OUTCOME]))
             moved = uow.collections.save_assignment(replace(
@@ -914,7 +929,7 @@ class CollectorsDay:
                 collector=self.legal_owner or assignment.collector))
             if customer is not None:
                 history = History(
-                    customer, tuple(uow.receivables.open_invoices([customer_id])),
+                    customer, open_invoices,
                     tuple(uow.collections.actions(customer_id)),
                     tuple(uow.collections.promises(customer_id)),
                     tuple(uow.collections.disputes(customer_id)), assignment,

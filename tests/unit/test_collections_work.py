@@ -832,3 +832,26 @@ def test_an_invoice_in_an_open_dispute_is_not_disputed_again(
     day.resolve_dispute(MEI, first.id, "C1", "credit note issued")
     assert day.dispute(MEI, "C1", ["I2"], "short delivery", "sales", None).invoice_ids == (
         "I2",)
+
+
+def test_an_account_with_nothing_overdue_is_not_handed_to_legal(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices) -> None:
+    # Its invoices paid since it was assigned, or not yet due.
+    uow.receivables.invoices = [replace(i, due_date=TODAY) if i.customer_id == "C1" else i
+                                for i in uow.receivables.invoices]
+    entries = len(uow.audit.entries)
+    with pytest.raises(DomainError) as refused:
+        day.escalate_to_legal(MEI, "C1", "three broken promises")
+    from handlers.errors import explain
+    from handlers.i18n import translator
+
+    assert explain(refused.value, translator("en-US")) == (
+        "C1 has nothing overdue in the latest import, so there is nothing for legal to "
+        "collect: log what happened with Log action, or ask for the account to be "
+        "unassigned.")
+    assert uow.collections.legal_cases("C1") == []
+    assert len(uow.audit.entries) == entries
+    assert not [c for c in notices.calls if c[0] == "legal"]
+    # An account with overdue invoices goes to legal.
+    day.escalate_to_legal(MEI, "C2", "three broken promises")
+    assert len(uow.collections.legal_cases("C2")) == 1
