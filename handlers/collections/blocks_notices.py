@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import tzinfo
+from typing import Any
 
 from domain.collections.model import (
     Assignment,
@@ -54,6 +55,13 @@ from handlers.render import (
 LINES_PER_SECTION = 15
 TEXT_LENGTH = 300
 
+
+
+def _promise_terms(promise: Promise, customer: Customer, tr: Translator) -> dict[str, Any]:
+    """What a message about a promise names: the account, the amount, the day and the
+    invoices (when it names some)."""
+    return {"customer": account_label(customer, tr), "amount": promise.amount,
+            "day": promise.due_on, "invoices": invoices_text(promise.invoice_ids, tr)}
 
 
 def nudges_text(due: Sequence[tuple[Assignment, Customer]], tr: Translator) -> str:
@@ -274,32 +282,26 @@ class CollectionNotices(WorkNotices):
                        collector: str, owner: str | None) -> None:
         for person in dict.fromkeys(p for p in (collector, owner) if p):
             tr = self.tr(person)
+            about = _promise_terms(promise, customer, tr)
             text = tr._(":x: {customer} broke its promise to pay {amount} by {day}: it is "
                         "not paid, grace days included. The broken promise is recorded "
-                        "against the customer.",
-                        customer=account_label(customer, tr),
-                        amount=promise.amount, day=promise.due_on) if not promise.invoice_ids \
+                        "against the customer.", **about) if not promise.invoice_ids \
                 else tr._(":x: {customer} broke its promise to pay {amount} by {day} for "
                           "{invoices}: it is not paid, grace days included. The broken "
-                          "promise is recorded against the customer.",
-                          customer=account_label(customer, tr), amount=promise.amount,
-                          day=promise.due_on, invoices=invoices_text(promise.invoice_ids, tr))
+                          "promise is recorded against the customer.", **about)
             _post(outbox, person, "collections.promise_broken", text,
                   f"collections.broken:{promise.id}:{person}")
 
     def promise_kept(self, outbox: Outbox, promise: Promise, customer: Customer,
                      collector: str) -> None:
         tr = self.tr(collector)
+        about = _promise_terms(promise, customer, tr)
         text = tr._(":white_check_mark: {customer} kept its promise to pay {amount} by "
                     "{day}: the ERP shows it paid. The promise is closed and noted on the "
-                    "account.",
-                    customer=account_label(customer, tr),
-                    amount=promise.amount, day=promise.due_on) if not promise.invoice_ids \
+                    "account.", **about) if not promise.invoice_ids \
             else tr._(":white_check_mark: {customer} kept its promise to pay {amount} by "
                       "{day} for {invoices}: the ERP shows it paid. The promise is closed "
-                      "and noted on the account.",
-                      customer=account_label(customer, tr), amount=promise.amount,
-                      day=promise.due_on, invoices=invoices_text(promise.invoice_ids, tr))
+                      "and noted on the account.", **about)
         _post(outbox, collector, "collections.promise_kept", text,
               f"collections.kept:{promise.id}")
 

@@ -855,3 +855,22 @@ def test_an_account_with_nothing_overdue_is_not_handed_to_legal(
     # An account with overdue invoices goes to legal.
     day.escalate_to_legal(MEI, "C2", "three broken promises")
     assert len(uow.collections.legal_cases("C2")) == 1
+
+
+def test_a_kept_or_broken_promise_names_its_invoices_or_none() -> None:
+    from handlers.collections.blocks_notices import CollectionNotices
+    from tests.fakes import FakeOutbox
+
+    notices = CollectionNotices(lambda _: "en-US", UTC)
+    outbox = FakeOutbox()
+    whole = Promise("C1", usd(500), TODAY, (), PromiseState.KEPT, MEI.user_id, NOW, id=1)
+    named = replace(whole, invoice_ids=("I1", "I2"), state=PromiseState.BROKEN, id=2)
+    notices.promise_kept(outbox, whole, customer("C1"), MEI.user_id)
+    notices.promise_broken(outbox, named, customer("C1"), MEI.user_id, None)
+    outbox.commit()
+    assert [m.text for m in outbox.messages] == [
+        ":white_check_mark: *Customer C1* (C1) kept its promise to pay $500.00 by Nov 30, "
+        "2026: the ERP shows it paid. The promise is closed and noted on the account.",
+        ":x: *Customer C1* (C1) broke its promise to pay $500.00 by Nov 30, 2026 for I1, "
+        "I2: it is not paid, grace days included. The broken promise is recorded against "
+        "the customer."]
