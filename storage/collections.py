@@ -93,12 +93,12 @@ def _dispute(r: Any) -> Dispute:
 def _legal_values(c: LegalCase) -> dict[str, Any]:
     return {"customer_id": c.customer_id, "opened_by": c.opened_by,
             "opened_at": c.opened_at, "note": c.note, "outcome": c.outcome,
-            "closed_at": c.closed_at}
+            "closed_at": c.closed_at, "closed_by": c.closed_by}
 
 
 def _legal(r: Any) -> LegalCase:
     return LegalCase(r.customer_id, r.opened_by, r.opened_at, r.note, r.outcome,
-                     r.closed_at, r.id, r.version)
+                     r.closed_at, r.id, r.version, r.closed_by)
 
 
 def _action(r: Any) -> CollectionAction:

@@ -563,6 +563,7 @@ class LegalCaseRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(2000))
     closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    closed_by: Mapped[str | None] = mapped_column(String(32))
 
 
 # APScheduler's SQLAlchemy job store (storage.jobs.job_store) creates this table itself

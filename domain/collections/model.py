@@ -146,6 +146,8 @@ class LegalCase:
     closed_at: datetime | None = None
     id: int = 0
     version: int = 0
+    # Who recorded the outcome (None for cases closed before migration 0022).
+    closed_by: str | None = None
 
     @property
     def is_open(self) -> bool:

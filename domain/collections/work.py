@@ -954,7 +954,8 @@ class CollectorsDay:
             self._claim(uow, submission, now)
             case, assignment = self._require_legal_recorder(uow, actor, customer_id)
             closed = uow.collections.save_legal_case(replace(
-                case, outcome=outcome.strip()[:MAX_OUTCOME], closed_at=now))
+                case, outcome=outcome.strip()[:MAX_OUTCOME], closed_at=now,
+                closed_by=actor.user_id))
             customer = uow.customers.get(customer_id)
             if customer is not None:
                 self.notices.legal_outcome(uow.outbox, closed, customer,

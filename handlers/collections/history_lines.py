@@ -102,8 +102,10 @@ def _legal(case: LegalCase, tr: Translator, zone: tzinfo) -> str:
         line = tr._("{when}: escalated to legal by <@{who}>: {note} (legal has not recorded "
                     "an outcome yet)", **params)
     else:
+        params.update(closed=tr.moment(case.closed_at or case.opened_at, zone),
+                      outcome=person_text(case.outcome or "", TEXT_LENGTH) or tr._("no note"))
         line = tr._("{when}: escalated to legal by <@{who}>: {note} (outcome recorded on "
-                    "{closed}: {outcome})", **params,
-                    closed=tr.moment(case.closed_at or case.opened_at, zone),
-                    outcome=person_text(case.outcome or "", TEXT_LENGTH) or tr._("no note"))
+                    "{closed}: {outcome})", **params) if case.closed_by is None else tr._(
+            "{when}: escalated to legal by <@{who}>: {note} (outcome recorded by <@{by}> on "
+            "{closed}: {outcome})", **params, by=case.closed_by)
     return "• " + line

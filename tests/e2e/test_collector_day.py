@@ -304,7 +304,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
     assert section_texts(history)[-2] == (
         "*Collections*\nNobody collects it now.\n"
         f"• {at(legal_case.opened_at)}: escalated to legal by <@{COLLECTOR}>: three promises "
-        f"broken (outcome recorded on {at(legal_case.closed_at)}: settled for 80%)\n"
+        f"broken (outcome recorded by <@{LAWYER}> on {at(legal_case.closed_at)}: settled "
+        "for 80%)\n"
         f"• {at(opened.opened_at)}: the customer disputed INV-0041-022: two pallets arrived "
         f"damaged, recorded by <@{COLLECTOR}> (resolved by <@{SALES_OWNER}> on "
         f"{at(opened.resolved_at)}: credit note for the damaged pallets)\n"

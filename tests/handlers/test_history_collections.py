@@ -125,6 +125,17 @@ def test_actions_not_read_are_counted_among_the_earlier_ones():
     assert left == 8
 
 
+def test_legal_s_outcome_names_who_recorded_it_when_known():
+    closed = DAY + timedelta(days=3)
+    case = LegalCase("C1", COLLECTOR, DAY, "", outcome="settled", closed_at=closed,
+                     closed_by="U0LAWYER01")
+    text, _ = collections_section(CollectionRecord(None, (), (), (), (case,)),
+                                  translator("en-US"), ZONE, 12)
+    assert text.splitlines()[2] == (
+        f"• {_at(DAY)}: escalated to legal by <@{COLLECTOR}>: no note (outcome recorded by "
+        f"<@U0LAWYER01> on {_at(closed)}: settled)")
+
+
 def test_a_promise_checked_says_when_it_was_seen_kept_or_broken():
     from dataclasses import replace
 
