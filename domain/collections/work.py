@@ -251,6 +251,10 @@ class Promised:
 
     promise: Promise
     replaced: tuple[Promise, ...] = ()
+    # Paid towards the replaced promises by the time of the new one: it counts for
+    # them, not for the new promise (one payment keeps one promise), and the person
+    # recording is told so, to record what is still to come.
+    paid_towards_replaced: Money | None = None
 
 
 def _named_invoices(customer: str, typed: Sequence[str], open_ids: Iterable[str]
@@ -643,12 +647,14 @@ class CollectorsDay:
             # The open invoices read once for all of them (none when nothing is replaced).
             open_now = {i.invoice_id: i.open_amount.amount
                         for i in uow.receivables.open_invoices([customer_id])} if same else {}
-            replaced = tuple(
-                uow.collections.save_promise(replace(
-                    earlier, state=PromiseState.REPLACED, checked_at=now))
-                for earlier in same
-                if promise_verdict(uow, earlier, today, self.policy.grace_days, self.zone,
-                                   open_now)[0] is Verdict.PENDING)
+            pending = [(earlier, paid) for earlier in same
+                       for verdict, paid in [promise_verdict(
+                           uow, earlier, today, self.policy.grace_days, self.zone, open_now)]
+                       if verdict is Verdict.PENDING]
+            replaced = tuple(uow.collections.save_promise(replace(
+                earlier, state=PromiseState.REPLACED, checked_at=now))
+                for earlier, _ in pending)
+            paid_towards = sum((paid for _, paid in pending), Decimal(0))
             # Paid already (dated today, imported before now): the collector knew of it,
             # or an earlier promise was kept with it. The promise is for money to come.
             paid_before = uow.receivables.paid_since(customer_id, today, amount.currency,
@@ -675,7 +681,8 @@ class CollectorsDay:
                 "open_then": {i.invoice_id: str(i.open_amount.amount) for i in invoices},
                 "replaces": [earlier.id for earlier in replaced]}))
             uow.commit()
-        return Promised(made, replaced)
+        return Promised(made, replaced, Money(paid_towards, amount.currency)
+                        if paid_towards > 0 else None)
 
     def _tell_collector(self, uow: UnitOfWork, assignment: Assignment, actor: Member,
                         record: CollectionAction | Promise,

@@ -14,6 +14,7 @@ from domain.collections.model import ActionKind, AssignmentStatus, Promise
 from domain.collections.work import Worklist
 from domain.collections.worklist import WorkItem
 from domain.model import Customer
+from domain.money import Money
 from domain.text import Listed
 from handlers.check.blocks import bucket_label
 from handlers.i18n import N_, Translator
@@ -101,17 +102,24 @@ def listed(title: str, lines: Sequence[str], total: int, tr: Translator, end: st
 
 
 def replaced_text(replaced: Sequence[Promise], tr: Translator,
-                  date_of: Callable[[datetime], date]) -> str:
-    """What a new promise replaced, and that only the new one counts."""
+                  date_of: Callable[[datetime], date], paid: Money | None = None) -> str:
+    """What a new promise replaced, and that only the new one counts; with ``paid``,
+    what was paid towards the replaced ones, which the new one does not count."""
     earlier = Listed(tr._("{amount} by {day} (recorded by <@{who}> on {when})",
                           amount=p.amount, day=p.due_on, who=p.made_by,
                           when=date_of(p.made_at))
                      for p in replaced)
-    return tr.ngettext(
+    text = tr.ngettext(
         "It replaces the open promise of {promises}: only the new one is checked and "
         "counted.",
         "It replaces the open promises of {promises}: only the new one is checked and "
         "counted.", len(replaced), promises=earlier)
+    if paid is None:
+        return text
+    return tr.sentences(text, tr._(
+        "{paid} was paid towards it already; the new promise counts only money still to "
+        "come: if that payment is part of it, record the promise again for the balance.",
+        paid=paid))
 
 
 def customer_label(name: str, customer_id: str, tr: Translator) -> str:

@@ -874,3 +874,27 @@ def test_a_kept_or_broken_promise_names_its_invoices_or_none() -> None:
         ":x: *Customer C1* (C1) broke its promise to pay $500.00 by Nov 30, 2026 for I1, "
         "I2: it is not paid, grace days included. The broken promise is recorded against "
         "the customer."]
+
+
+def test_what_was_paid_towards_a_replaced_promise_is_said_and_not_counted_again(
+        day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    from handlers.collections.blocks import replaced_text
+    from handlers.i18n import translator
+
+    first = day.promise(MEI, "C2", usd(5_000), TODAY + timedelta(days=10), []).promise
+    uow.receivables.payments = [("C2", TODAY, usd(3_000), None)]
+    again = day.promise(MEI, "C2", usd(5_000), TODAY + timedelta(days=10), [])
+    assert [p.id for p in again.replaced] == [first.id]
+    assert again.paid_towards_replaced == usd(3_000)
+    assert again.promise.paid_before == Decimal(3_000)
+    assert replaced_text(again.replaced, translator("en-US"), lambda at: at.date(),
+                         again.paid_towards_replaced) == (
+        "It replaces the open promise of $5,000.00 by Dec 10, 2026 (recorded by "
+        "<@U0MEI0001> on Nov 30, 2026): only the new one is checked and counted. $3,000.00 "
+        "was paid towards it already; the new promise counts only money still to come: if "
+        "that payment is part of it, record the promise again for the balance.")
+    # Recorded again for the balance: the earlier payment still counts for none of them,
+    # and nothing more was paid towards the one replaced.
+    balance = day.promise(MEI, "C2", usd(2_000), TODAY + timedelta(days=10), [])
+    assert [p.id for p in balance.replaced] == [again.promise.id]
+    assert balance.paid_towards_replaced is None
