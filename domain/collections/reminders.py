@@ -39,6 +39,7 @@ from domain.collections.promises import Verdict
 from domain.collections.status import promise_verdict, status_of
 from domain.collections.work import CollectorsDay
 from domain.model import AuditEntry, Customer
+from domain.money import Money
 from domain.ports import UnitOfWork
 
 SYSTEM = "creditbot"
@@ -141,8 +142,9 @@ class CollectionsJob:
                     is not assignment.status:
                 uow.collections.save_assignment(replace(assignment, status=status))
             if verdict is Verdict.BROKEN and customer is not None:
+                partly = Money(paid, promise.amount.currency) if paid > 0 else None
                 self.day.notices.promise_broken(uow.outbox, promise, customer, collector,
-                                                customer.owner_slack_id)
+                                                customer.owner_slack_id, partly)
             uow.audit.append(AuditEntry(now, SYSTEM, f"collections.promise_{verdict.value}",
                                         promise.customer_id, {
                 "promise_id": promise.id, "amount": str(promise.amount.amount),

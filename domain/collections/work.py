@@ -371,7 +371,10 @@ class WorkNotices(Protocol):
                      collector: str) -> None: ...
 
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
-                       collector: str, owner: str | None) -> None: ...
+                       collector: str, owner: str | None,
+                       paid: Money | None = None) -> None:
+        """``paid``: what was paid towards it, when some was (not enough)."""
+        ...
 
     def nudge(self, outbox: Outbox, collector: str,
               due: Sequence[tuple[Assignment, Customer]], key: str) -> None:

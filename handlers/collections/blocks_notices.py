@@ -19,6 +19,7 @@ from domain.collections.model import (
 from domain.collections.work import History, WorkNotices
 from domain.messages import OutgoingMessage
 from domain.model import Customer
+from domain.money import Money
 from domain.ports import Outbox
 from handlers.approvals.request_render import kind_title, state_word
 from handlers.collections.blocks import (
@@ -279,7 +280,8 @@ class CollectionNotices(WorkNotices):
               f"collections.recorded_for:{kind}:{record.id}")
 
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
-                       collector: str, owner: str | None) -> None:
+                       collector: str, owner: str | None,
+                       paid: Money | None = None) -> None:
         for person in dict.fromkeys(p for p in (collector, owner) if p):
             tr = self.tr(person)
             about = _promise_terms(promise, customer, tr)
@@ -289,6 +291,9 @@ class CollectionNotices(WorkNotices):
                 else tr._(":x: {customer} broke its promise to pay {amount} by {day} for "
                           "{invoices}: it is not paid, grace days included. The broken "
                           "promise is recorded against the customer.", **about)
+            if paid is not None:
+                text = tr.sentences(text, tr._("Only {paid} of it was paid by its last day.",
+                                               paid=paid))
             _post(outbox, person, "collections.promise_broken", text,
                   f"collections.broken:{promise.id}:{person}")
 

@@ -99,8 +99,10 @@ class Notices:
                                             *(p.id for p in replaced))))
 
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
-                       collector: str, owner: str | None) -> None:
+                       collector: str, owner: str | None, paid: Money | None = None) -> None:
         self.calls.append(("broken", (promise.id, collector, owner)))
+        if paid is not None:
+            self.calls.append(("broken_paid", (promise.id, paid)))
         self._post(outbox, "collections.broken", collector)
 
     def promise_kept(self, outbox: Outbox, promise: Promise, customer: Customer,
@@ -792,7 +794,8 @@ def test_one_payment_keeps_one_promise_not_the_one_recorded_after_it(
 
 
 def test_money_paid_after_the_last_day_or_dated_ahead_keeps_no_promise(
-        day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
     late = day.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"]).promise
     ahead = day.promise(MEI, "C1", usd(1_000), TODAY + timedelta(days=3), []).promise
     uow.receivables.payments = [
@@ -808,6 +811,17 @@ def test_money_paid_after_the_last_day_or_dated_ahead_keeps_no_promise(
     states = {p.id: p.state for p in [*uow.collections.promises("C1"),
                                       *uow.collections.promises("C2")]}
     assert states == {late.id: PromiseState.BROKEN, ahead.id: PromiseState.BROKEN}
+    assert not [c for c in notices.calls if c[0] == "broken_paid"]  # nothing counted
+
+
+def test_a_promise_paid_in_part_is_broken_and_says_how_much_came(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
+    made = day.promise(MEI, "C1", usd(1_000), TODAY + timedelta(days=3), []).promise
+    uow.receivables.payments = [("C1", TODAY + timedelta(days=1), usd(400), None)]
+    clock[0] = NOW + timedelta(days=6)
+    assert CollectionsJob(day).run().broken == 1
+    assert ("broken_paid", (made.id, usd(400))) in notices.calls
 
 
 def test_an_invoice_in_an_open_dispute_is_not_disputed_again(
@@ -867,8 +881,14 @@ def test_a_kept_or_broken_promise_names_its_invoices_or_none() -> None:
     named = replace(whole, invoice_ids=("I1", "I2"), state=PromiseState.BROKEN, id=2)
     notices.promise_kept(outbox, whole, customer("C1"), MEI.user_id)
     notices.promise_broken(outbox, named, customer("C1"), MEI.user_id, None)
+    notices.promise_broken(outbox, replace(whole, id=3), customer("C1"), MEI.user_id, None,
+                           usd(300))
     outbox.commit()
-    assert [m.text for m in outbox.messages] == [
+    assert [m.text for m in outbox.messages][2] == (
+        ":x: *Customer C1* (C1) broke its promise to pay $500.00 by Nov 30, 2026: it is not "
+        "paid, grace days included. The broken promise is recorded against the customer. "
+        "Only $300.00 of it was paid by its last day.")
+    assert [m.text for m in outbox.messages][:2] == [
         ":white_check_mark: *Customer C1* (C1) kept its promise to pay $500.00 by Nov 30, "
         "2026: the ERP shows it paid. The promise is closed and noted on the account.",
         ":x: *Customer C1* (C1) broke its promise to pay $500.00 by Nov 30, 2026 for I1, "
