@@ -19,9 +19,11 @@ from handlers.sharing.post import NOT_THERE, poster
 
 log = logging.getLogger("creditbot.check")
 
-ALREADY = N_("This card is already shared in {channel}: it is posted once, however many "
-             "times its button is pressed. For fresh figures to share, run `/credit "
-             "check` again.")
+# True whatever became of the first press (posted, refused, unconfirmed): a double
+# click's two answers must not contradict each other.
+ALREADY = N_("*Share in channel* was pressed on this card already: it is posted in "
+             "{channel} at most once, however many times its button is pressed. If it does "
+             "not appear there, run `/credit check` again for a fresh card to share.")
 
 
 def press_key(body: dict[str, Any], channel: str, user: str) -> str | None:
