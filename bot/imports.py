@@ -58,6 +58,16 @@ def orders_line(counts: dict[str, int]) -> str:
             "order(s) released")
 
 
+def unlisted_line(report: ImportReport, listed: int) -> str | None:
+    """After the first ``listed`` problems of ``report``: how many more there are."""
+    hidden = report.error_count - min(len(report.errors), listed)
+    if hidden <= 0:
+        return None
+    if listed == 0:
+        return f"{hidden} problem(s), not listed (--show-errors 0)"
+    return f"… and {hidden} more problem(s)"
+
+
 def summary_line(report: ImportReport) -> str:
     outcome = ("dry run, nothing changed" if report.dry_run and report.committed is False
                and not report.rejected else

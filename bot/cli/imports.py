@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from bot.cli.common import _fail, _services, err, friendly_errors, out
-from bot.imports import REJECTED_FILE, import_csv, orders_line, review_orders, summary_line
+from bot.imports import (
+    REJECTED_FILE,
+    import_csv,
+    orders_line,
+    review_orders,
+    summary_line,
+    unlisted_line,
+)
 from bot.wiring import Services
 from domain.imports import KINDS, HeaderError
 from storage.importer import ImportReport
@@ -35,9 +42,9 @@ def import_file(kind: str, file: Path, skip_invalid: bool, dry_run: bool,
         _fail(f"{file}: {header}")
     for problem in report.errors[:show_errors]:
         err.print(f"{file}: {problem}", soft_wrap=True, markup=False)
-    hidden = report.error_count - min(len(report.errors), show_errors)
-    if hidden > 0:
-        err.print(f"… and {hidden} more problem(s)", markup=False)
+    unlisted = unlisted_line(report, show_errors)
+    if unlisted:
+        err.print(unlisted, markup=False)
     for warning in report.warnings:
         err.print(f"{file}: warning: {warning}", soft_wrap=True, markup=False)
     out.print(summary_line(report), markup=False, soft_wrap=True)

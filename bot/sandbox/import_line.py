@@ -16,6 +16,7 @@ from bot.imports import (
     orders_line,
     review_orders,
     summary_line,
+    unlisted_line,
 )
 from bot.wiring import Services
 from domain.errors import DomainError
@@ -36,6 +37,7 @@ class ImportLine:
     dry_run: bool = False
     skip_invalid: bool = False
     encoding: str | None = None
+    show_errors: int = ERRORS_SHOWN
 
 
 class BadImportLine(Exception):
@@ -58,6 +60,7 @@ def read_import_line(argument: str) -> ImportLine:
         raise BadImportLine(N_("“{kind}” is not a kind of ERP file: write one of {kinds}, "
                                "e.g. :import invoices invoices.csv."), kind=kind, kinds=kinds)
     rest, flags, encoding, named = words[1:], set(), None, []
+    show_errors = ERRORS_SHOWN
     at = 0
     while at < len(rest):
         word = rest[at]
@@ -69,24 +72,30 @@ def read_import_line(argument: str) -> ImportLine:
         option, equals, value = word.partition("=")
         if option in _FLAGS and not equals:
             flags.add(option)
-        elif option == "--encoding":
+        elif option in ("--encoding", "--show-errors"):
             if not equals and at < len(rest):  # --encoding NAME
                 value, at = rest[at], at + 1
-            if not value:
+            if option == "--show-errors":
+                if not value.isascii() or not value.isdigit():
+                    raise BadImportLine(N_("--show-errors needs how many bad rows to list, "
+                                           "0 or more, e.g. --show-errors 5."))
+                show_errors = int(value)
+            elif not value:
                 raise BadImportLine(N_("--encoding needs the encoding's name, e.g. "
                                        "--encoding gb18030."))
-            encoding = value
+            else:
+                encoding = value
         else:
             raise BadImportLine(N_("“{option}” is not an option of :import; it takes "
-                                   "--dry-run, --skip-invalid and --encoding NAME, as "
-                                   "creditbot import does."), option=word)
+                                   "--dry-run, --skip-invalid, --encoding NAME and "
+                                   "--show-errors N, as creditbot import does."), option=word)
     # A name with single spaces needs no quotes.
     file = " ".join(named)
     if not file:
         raise BadImportLine(N_("Name the file to import, e.g. :import {kind} {kind}.csv."),
                             kind=kind)
     return ImportLine(kind, Path(file).expanduser(), "--dry-run" in flags,
-                      "--skip-invalid" in flags, encoding)
+                      "--skip-invalid" in flags, encoding, show_errors)
 
 
 def imported(argument: str, services: Services, tr: Translator) -> list[tuple[str, bool]]:
@@ -108,9 +117,10 @@ def imported(argument: str, services: Services, tr: Translator) -> list[tuple[st
             return [(said, True)]
         return [(f"{said.rstrip('.')}. {NOTHING_IMPORTED}", True)]
     shown = [(f"{line.path}: {problem}", True) for problem in [
-        *report.errors[:ERRORS_SHOWN], *(f"warning: {w}" for w in report.warnings)]]
-    if report.error_count > ERRORS_SHOWN:
-        shown.append((f"… and {report.error_count - ERRORS_SHOWN} more problem(s)", True))
+        *report.errors[:line.show_errors], *(f"warning: {w}" for w in report.warnings)]]
+    unlisted = unlisted_line(report, line.show_errors)
+    if unlisted:
+        shown.append((unlisted, True))
     shown.append((summary_line(report), False))
     if report.rejected and not line.skip_invalid:
         shown.append((REJECTED_FILE.format(rows=report.rejected), True))

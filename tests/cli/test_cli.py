@@ -469,3 +469,12 @@ def test_show_errors_takes_no_negative_count(cli, write_csv):
     result = CliRunner().invoke(main, ["import", "customers", str(path), "--show-errors", "-1"])
     assert result.exit_code == 2
     assert "Invalid value for '--show-errors': -1 is not in the range x>=0." in result.stderr
+
+
+def test_show_errors_zero_counts_the_problems_without_listing_them(cli, write_csv):
+    path = write_csv("c.csv", "customer_id,name,currency,credit_limit,payment_terms_days\n"
+                              "C1,Acme,USD,abc,30\nC2,Beta,USD,xyz,30\n")
+    cli("db", "upgrade")
+    result = cli("import", "customers", str(path), "--show-errors", "0")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == "2 problem(s), not listed (--show-errors 0)"

@@ -21,6 +21,10 @@ from bot.sandbox.import_line import BadImportLine, ImportLine, read_import_line
      ImportLine("invoices", Path("inv.csv"), encoding="gb18030")),
     ("invoices inv.csv --encoding=cp1252", ImportLine("invoices", Path("inv.csv"),
                                                       encoding="cp1252")),
+    ("invoices inv.csv --show-errors 0", ImportLine("invoices", Path("inv.csv"),
+                                                    show_errors=0)),
+    ("invoices --show-errors=5 inv.csv", ImportLine("invoices", Path("inv.csv"),
+                                                    show_errors=5)),
     # An unbalanced quote is part of the name, which then is not found.
     ('orders "my file.csv', ImportLine("orders", Path('"my file.csv'))),
 ])
@@ -34,8 +38,12 @@ def test_a_line_is_read_as_a_shell_reads_it(typed: str, read: ImportLine) -> Non
     ("orders my.csv --encoding", "--encoding needs the encoding's name, e.g. --encoding "
                                  "gb18030."),
     ("orders my.csv --dry-run=yes", "“--dry-run=yes” is not an option of :import; it takes "
-                                    "--dry-run, --skip-invalid and --encoding NAME, as "
-                                    "creditbot import does."),
+                                    "--dry-run, --skip-invalid, --encoding NAME and "
+                                    "--show-errors N, as creditbot import does."),
+    ("orders my.csv --show-errors -1", "--show-errors needs how many bad rows to list, 0 or "
+                                       "more, e.g. --show-errors 5."),
+    ("orders my.csv --show-errors", "--show-errors needs how many bad rows to list, 0 or "
+                                    "more, e.g. --show-errors 5."),
     ("orders", "Name the file to import, e.g. :import orders orders.csv."),
 ])
 def test_what_is_wrong_is_said(typed: str, said: str) -> None:
