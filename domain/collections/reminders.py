@@ -137,10 +137,16 @@ class CollectionsJob:
             collector = assignment.collector if assignment is not None else promise.made_by
             if verdict is Verdict.KEPT and customer is not None:
                 self.day.notices.promise_kept(uow.outbox, promise, customer, collector)
-            # Derived, not reset to open: a dispute or a legal case still open wins.
-            if assignment is not None and (status := status_of(uow, promise.customer_id)) \
-                    is not assignment.status:
-                uow.collections.save_assignment(replace(assignment, status=status))
+            # Derived, not reset to open: a dispute or a legal case still open wins. A
+            # promise kept takes its day off the next step (nobody is to be reminded of
+            # money that came); a broken one leaves it due, for the collector to act.
+            if assignment is not None:
+                status = status_of(uow, promise.customer_id)
+                follow_up = None if verdict is Verdict.KEPT and \
+                    assignment.next_action_on == promise.due_on else assignment.next_action_on
+                if (status, follow_up) != (assignment.status, assignment.next_action_on):
+                    uow.collections.save_assignment(replace(
+                        assignment, status=status, next_action_on=follow_up))
             if verdict is Verdict.BROKEN and customer is not None:
                 partly = Money(paid, promise.amount.currency) if paid > 0 else None
                 self.day.notices.promise_broken(uow.outbox, promise, customer, collector,
