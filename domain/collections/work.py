@@ -208,7 +208,9 @@ class AlreadyDisputed(FieldProblem):
 class NothingOverdue(DomainError):
     """An account with nothing past due: legal would have nothing to collect."""
 
-    def __init__(self, customer: str) -> None:
+    def __init__(self, customer: str, name: str | None = None) -> None:
+        if name and name != customer:
+            customer = f"{name} ({customer})"
         super().__init__(N_("{customer} has nothing overdue in the latest import, so there "
                             "is nothing for legal to collect: log what happened with Log "
                             "action, or ask for the account to be unassigned."),
@@ -931,7 +933,7 @@ class CollectorsDay:
             today = self.date_of(now)
             if not any(i.due_date < today and i.open_amount.amount > 0
                        for i in open_invoices):
-                raise NothingOverdue(customer_id)
+                raise NothingOverdue(customer_id, customer.name if customer else None)
             case = uow.collections.add_legal_case(LegalCase(
                 customer_id, actor.user_id, now, note.strip()[:MAX_OUTCOME]))
             moved = uow.collections.save_assignment(replace(
