@@ -861,8 +861,7 @@ def test_an_account_with_nothing_overdue_is_not_handed_to_legal(
 
     assert explain(refused.value, translator("en-US")) == (
         "Customer C1 (C1) has nothing overdue in the latest import, so there is nothing for "
-        "legal to "
-        "collect: log what happened with Log action, or ask for the account to be "
+        "legal to collect: log what happened with Log action, or ask for the account to be "
         "unassigned.")
     assert uow.collections.legal_cases("C1") == []
     assert len(uow.audit.entries) == entries
