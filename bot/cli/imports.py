@@ -26,7 +26,7 @@ from storage.importer import ImportReport
 @click.option("--skip-invalid", is_flag=True, help="Import the good rows, report the bad ones.")
 @click.option("--dry-run", is_flag=True, help="Check and count, then change nothing.")
 @click.option("--show-errors", default=50, show_default=True, type=click.IntRange(min=0),
-              help="How many bad rows to list (0: none, only the count).")
+              help="How many problems to list (0: none, only their count).")
 @click.option("--encoding", metavar="NAME", default=None,
               help="The file's text encoding, e.g. gb18030, cp1252, latin-1 (default: UTF-8, "
                    "with or without a BOM).")

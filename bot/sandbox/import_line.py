@@ -77,7 +77,7 @@ def read_import_line(argument: str) -> ImportLine:
                 value, at = rest[at], at + 1
             if option == "--show-errors":
                 if not value.isascii() or not value.isdigit():
-                    raise BadImportLine(N_("--show-errors needs how many bad rows to list, "
+                    raise BadImportLine(N_("--show-errors needs how many problems to list, "
                                            "0 or more, e.g. --show-errors 5."))
                 show_errors = int(value)
             elif not value:

@@ -138,12 +138,16 @@ class CollectionsJob:
             if verdict is Verdict.KEPT and customer is not None:
                 self.day.notices.promise_kept(uow.outbox, promise, customer, collector)
             # Derived, not reset to open: a dispute or a legal case still open wins. A
-            # promise kept takes its day off the next step (nobody is to be reminded of
-            # money that came); a broken one leaves it due, for the collector to act.
+            # promise kept on an account with nothing overdue left takes its day off the
+            # next step (nobody is to be reminded of money that came); with money still
+            # overdue the step stays due, for the collector to follow up the rest.
             if assignment is not None:
                 status = status_of(uow, promise.customer_id)
-                follow_up = None if verdict is Verdict.KEPT and \
-                    assignment.next_action_on == promise.due_on else assignment.next_action_on
+                follow_up = assignment.next_action_on
+                if verdict is Verdict.KEPT and follow_up == promise.due_on and not any(
+                        i.due_date < today and i.open_amount.amount > 0
+                        for i in uow.receivables.open_invoices([promise.customer_id])):
+                    follow_up = None
                 if (status, follow_up) != (assignment.status, assignment.next_action_on):
                     uow.collections.save_assignment(replace(
                         assignment, status=status, next_action_on=follow_up))

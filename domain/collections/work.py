@@ -213,7 +213,7 @@ class NothingOverdue(DomainError):
             customer = f"{name} ({customer})"
         super().__init__(N_("{customer} has nothing overdue in the latest import, so there "
                             "is nothing for legal to collect: log what happened with Log "
-                            "action, or ask for the account to be unassigned."),
+                            "action instead."),
                          customer=customer)
 
 
@@ -362,7 +362,7 @@ class WorkNotices(Protocol):
 
     def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,
                      record: CollectionAction | Promise,
-                     replaced: Sequence[Promise] = ()) -> None:
+                     replaced: Sequence[Promise] = (), paid: Money | None = None) -> None:
         """``actor`` (the lead) recorded ``record`` on an account ``collector`` collects:
         the collector hears of it rather than finding it on the list, with the promises
         it ``replaced``."""
@@ -677,7 +677,8 @@ class CollectorsDay:
                 self.date_of(now) < planned < due_on else due_on
             uow.collections.save_assignment(replace(
                 assignment, status=status_of(uow, customer_id), next_action_on=follow_up))
-            self._tell_collector(uow, assignment, actor, made, replaced)
+            paid = Money(paid_towards, amount.currency) if paid_towards > 0 else None
+            self._tell_collector(uow, assignment, actor, made, replaced, paid)
             uow.audit.append(AuditEntry(now, actor.user_id, "collections.promised",
                                         customer_id, {
                 "promise_id": made.id, "amount": str(amount.amount),
@@ -686,12 +687,11 @@ class CollectorsDay:
                 "open_then": {i.invoice_id: str(i.open_amount.amount) for i in invoices},
                 "replaces": [earlier.id for earlier in replaced]}))
             uow.commit()
-        return Promised(made, replaced, Money(paid_towards, amount.currency)
-                        if paid_towards > 0 else None)
+        return Promised(made, replaced, paid)
 
     def _tell_collector(self, uow: UnitOfWork, assignment: Assignment, actor: Member,
                         record: CollectionAction | Promise,
-                        replaced: Sequence[Promise] = ()) -> None:
+                        replaced: Sequence[Promise] = (), paid: Money | None = None) -> None:
         """When the lead records on a collector's account, the collector is told (and of
         the promises the new one replaced, theirs perhaps)."""
         if actor.user_id == assignment.collector:
@@ -699,7 +699,7 @@ class CollectorsDay:
         customer = uow.customers.get(assignment.customer_id)
         if customer is not None:
             self.notices.recorded_for(uow.outbox, assignment.collector, actor.user_id,
-                                      customer, record, replaced)
+                                      customer, record, replaced, paid)
 
     def promise_problems(self, actor: Member, customer_id: str, amount: Money | None,
                          invoice_ids: Sequence[str]) -> list[FieldProblem]:

@@ -118,7 +118,8 @@ def replaced_text(replaced: Sequence[Promise], tr: Translator,
         return text
     return tr.sentences(text, tr._(
         "{paid} was paid towards it already; the new promise counts only money still to "
-        "come: if that payment is part of it, record the promise again for the balance.",
+        "come: if the amount recorded includes that, record the promise again for the "
+        "balance.",
         paid=paid))
 
 

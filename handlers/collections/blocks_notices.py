@@ -261,7 +261,7 @@ class CollectionNotices(WorkNotices):
 
     def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,
                      record: CollectionAction | Promise,
-                     replaced: Sequence[Promise] = ()) -> None:
+                     replaced: Sequence[Promise] = (), paid: Money | None = None) -> None:
         tr = self.tr(collector)
         if isinstance(record, Promise):
             what = tr._("a promise to pay {amount} by {day}", amount=record.amount,
@@ -274,7 +274,7 @@ class CollectionNotices(WorkNotices):
                     customer=account_label(customer, tr))
         if replaced:
             text = tr.sentences(text, replaced_text(
-                replaced, tr, lambda at: at.astimezone(self.zone).date()))
+                replaced, tr, lambda at: at.astimezone(self.zone).date(), paid))
         kind = "promise" if isinstance(record, Promise) else "action"
         _post(outbox, collector, "collections.recorded_for", text,
               f"collections.recorded_for:{kind}:{record.id}")
@@ -285,15 +285,22 @@ class CollectionNotices(WorkNotices):
         for person in dict.fromkeys(p for p in (collector, owner) if p):
             tr = self.tr(person)
             about = _promise_terms(promise, customer, tr)
-            text = tr._(":x: {customer} broke its promise to pay {amount} by {day}: it is "
-                        "not paid, grace days included. The broken promise is recorded "
-                        "against the customer.", **about) if not promise.invoice_ids \
-                else tr._(":x: {customer} broke its promise to pay {amount} by {day} for "
-                          "{invoices}: it is not paid, grace days included. The broken "
-                          "promise is recorded against the customer.", **about)
-            if paid is not None:
-                text = tr.sentences(text, tr._("Only {paid} of it was paid by its last day.",
-                                               paid=paid))
+            if paid is not None:  # some came, not enough: "not paid" would be untrue
+                text = tr._(":x: {customer} broke its promise to pay {amount} by {day}: "
+                            "only {paid} of it was paid, grace days included. The broken "
+                            "promise is recorded against the customer.", **about,
+                            paid=paid) if not promise.invoice_ids else tr._(
+                    ":x: {customer} broke its promise to pay {amount} by {day} for "
+                    "{invoices}: only {paid} of it was paid, grace days included. The "
+                    "broken promise is recorded against the customer.", **about, paid=paid)
+            else:
+                text = tr._(":x: {customer} broke its promise to pay {amount} by {day}: it "
+                            "is not paid, grace days included. The broken promise is "
+                            "recorded against the customer.", **about) \
+                    if not promise.invoice_ids else tr._(
+                    ":x: {customer} broke its promise to pay {amount} by {day} for "
+                    "{invoices}: it is not paid, grace days included. The broken promise "
+                    "is recorded against the customer.", **about)
             _post(outbox, person, "collections.promise_broken", text,
                   f"collections.broken:{promise.id}:{person}")
 

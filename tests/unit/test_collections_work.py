@@ -93,7 +93,7 @@ class Notices:
 
     def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,
                      record: CollectionAction | Promise,
-                     replaced: Sequence[Promise] = ()) -> None:
+                     replaced: Sequence[Promise] = (), paid: Money | None = None) -> None:
         self.calls.append(("recorded_for", (collector, actor, customer.customer_id,
                                             type(record).__name__,
                                             *(p.id for p in replaced))))
@@ -861,8 +861,7 @@ def test_an_account_with_nothing_overdue_is_not_handed_to_legal(
 
     assert explain(refused.value, translator("en-US")) == (
         "Customer C1 (C1) has nothing overdue in the latest import, so there is nothing for "
-        "legal to collect: log what happened with Log action, or ask for the account to be "
-        "unassigned.")
+        "legal to collect: log what happened with Log action instead.")
     assert uow.collections.legal_cases("C1") == []
     assert len(uow.audit.entries) == entries
     assert not [c for c in notices.calls if c[0] == "legal"]
@@ -885,9 +884,9 @@ def test_a_kept_or_broken_promise_names_its_invoices_or_none() -> None:
                            usd(300))
     outbox.commit()
     assert [m.text for m in outbox.messages][2] == (
-        ":x: *Customer C1* (C1) broke its promise to pay $500.00 by Nov 30, 2026: it is not "
-        "paid, grace days included. The broken promise is recorded against the customer. "
-        "Only $300.00 of it was paid by its last day.")
+        ":x: *Customer C1* (C1) broke its promise to pay $500.00 by Nov 30, 2026: only "
+        "$300.00 of it was paid, grace days included. The broken promise is recorded "
+        "against the customer.")
     assert [m.text for m in outbox.messages][:2] == [
         ":white_check_mark: *Customer C1* (C1) kept its promise to pay $500.00 by Nov 30, "
         "2026: the ERP shows it paid. The promise is closed and noted on the account.",
@@ -912,9 +911,47 @@ def test_what_was_paid_towards_a_replaced_promise_is_said_and_not_counted_again(
         "It replaces the open promise of $5,000.00 by Dec 10, 2026 (recorded by "
         "<@U0MEI0001> on Nov 30, 2026): only the new one is checked and counted. $3,000.00 "
         "was paid towards it already; the new promise counts only money still to come: if "
-        "that payment is part of it, record the promise again for the balance.")
+        "the amount recorded includes that, record the promise again for the balance.")
     # Recorded again for the balance: the earlier payment still counts for none of them,
     # and nothing more was paid towards the one replaced.
     balance = day.promise(MEI, "C2", usd(2_000), TODAY + timedelta(days=10), [])
     assert [p.id for p in balance.replaced] == [again.promise.id]
     assert balance.paid_towards_replaced is None
+
+
+def test_a_promise_kept_leaves_a_next_step_only_while_money_is_overdue(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
+    due = TODAY + timedelta(days=3)
+    day.promise(MEI, "C2", usd(20_000), due, ["I3"])
+    day.promise(MEI, "C1", usd(100), due, ["I2"])
+    # C2's one invoice is paid; C1's I2 is, but not the rest of the account.
+    uow.receivables.invoices = [i for i in uow.receivables.invoices
+                                if i.invoice_id not in ("I3", "I2")]
+    clock[0] = NOW + timedelta(days=3)
+    counts = CollectionsJob(day).run()
+    assert (counts.kept, counts.nudged) == (2, 1)
+    steps = {a.customer_id: a.next_action_on for a in uow.collections.open_assignments()}
+    assert (steps["C2"], steps["C1"]) == (None, due)
+    assert [c for c in notices.calls if c[0] == "nudge"] == [("nudge", ("C1",))]
+
+
+def test_the_collector_hears_of_a_part_payment_when_the_lead_replaces_the_promise() -> None:
+    from handlers.collections.blocks_notices import CollectionNotices
+    from tests.fakes import FakeOutbox
+
+    outbox = FakeOutbox()
+    earlier = Promise("C1", usd(10_000), TODAY, (), PromiseState.REPLACED, MEI.user_id, NOW,
+                      id=1)
+    made = replace(earlier, state=PromiseState.OPEN, due_on=TODAY + timedelta(days=7),
+                   made_by=LEAD.user_id, id=2)
+    CollectionNotices(lambda _: "en-US", UTC).recorded_for(
+        outbox, MEI.user_id, LEAD.user_id, customer("C1"), made, (earlier,), usd(3_000))
+    outbox.commit()
+    assert [m.text for m in outbox.messages] == [
+        ":information_source: <@U0LEAD0001> recorded on *Customer C1* (C1), which you "
+        "collect: a promise to pay $10,000.00 by Dec 7, 2026. It replaces the open promise "
+        "of $10,000.00 by Nov 30, 2026 (recorded by <@U0MEI0001> on Nov 30, 2026): only "
+        "the new one is checked and counted. $3,000.00 was paid towards it already; the new "
+        "promise counts only money still to come: if the amount recorded includes that, "
+        "record the promise again for the balance."]
