@@ -36,7 +36,7 @@ from domain.collections.model import (
     PromiseState,
 )
 from domain.collections.promises import Verdict
-from domain.collections.status import promise_verdict, status_of
+from domain.collections.status import owes_overdue, promise_verdict, status_of
 from domain.collections.work import CollectorsDay
 from domain.model import AuditEntry, Customer
 from domain.money import Money
@@ -144,9 +144,9 @@ class CollectionsJob:
             if assignment is not None:
                 status = status_of(uow, promise.customer_id)
                 follow_up = assignment.next_action_on
-                if verdict is Verdict.KEPT and follow_up == promise.due_on and not any(
-                        i.due_date < today and i.open_amount.amount > 0
-                        for i in uow.receivables.open_invoices([promise.customer_id])):
+                if verdict is Verdict.KEPT and follow_up == promise.due_on \
+                        and not owes_overdue(
+                            uow.receivables.open_invoices([promise.customer_id]), today):
                     follow_up = None
                 if (status, follow_up) != (assignment.status, assignment.next_action_on):
                     uow.collections.save_assignment(replace(

@@ -6,13 +6,14 @@ does not hide the dispute."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from domain.collections.model import AssignmentStatus, LegalCase, Promise, PromiseState
 from domain.collections.promises import PromiseTerms, Verdict, check_date, evaluate
 from domain.errors import DomainError
+from domain.model import Invoice
 from domain.ports import UnitOfWork
 from domain.text import N_
 
@@ -48,6 +49,12 @@ def promise_verdict(uow: UnitOfWork, promise: Promise, today: date, grace_days: 
                                       until=min(today, last_day)) - promise.paid_before
     terms = PromiseTerms(promise.amount.amount, promise.due_on, promise.invoice_ids)
     return evaluate(terms, today, grace_days, open_now, paid), paid
+
+
+def owes_overdue(open_invoices: Iterable[Invoice], today: date) -> bool:
+    """Whether an account's open invoices (the latest import's) hold money past due:
+    legal has something to collect, a collector something to follow up."""
+    return any(i.due_date < today and i.open_amount.amount > 0 for i in open_invoices)
 
 
 def open_legal_case(uow: UnitOfWork, customer_id: str) -> LegalCase | None:

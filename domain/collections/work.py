@@ -35,6 +35,7 @@ from domain.collections.model import (
 from domain.collections.promises import Verdict
 from domain.collections.status import (
     open_legal_case,
+    owes_overdue,
     promise_verdict,
     require_not_with_legal,
     status_of,
@@ -652,14 +653,17 @@ class CollectorsDay:
             # The open invoices read once for all of them (none when nothing is replaced).
             open_now = {i.invoice_id: i.open_amount.amount
                         for i in uow.receivables.open_invoices([customer_id])} if same else {}
-            pending = [(earlier, paid) for earlier in same
-                       for verdict, paid in [promise_verdict(
-                           uow, earlier, today, self.policy.grace_days, self.zone, open_now)]
-                       if verdict is Verdict.PENDING]
+            replacing: list[Promise] = []
+            paid_towards = Decimal(0)
+            for earlier in same:
+                verdict, paid_so_far = promise_verdict(uow, earlier, today,
+                                                       self.policy.grace_days, self.zone,
+                                                       open_now)
+                if verdict is Verdict.PENDING:
+                    replacing.append(earlier)
+                    paid_towards += paid_so_far
             replaced = tuple(uow.collections.save_promise(replace(
-                earlier, state=PromiseState.REPLACED, checked_at=now))
-                for earlier, _ in pending)
-            paid_towards = sum((paid for _, paid in pending), Decimal(0))
+                earlier, state=PromiseState.REPLACED, checked_at=now)) for earlier in replacing)
             # Paid already (dated today, imported before now): the collector knew of it,
             # or an earlier promise was kept with it. The promise is for money to come.
             paid_before = uow.receivables.paid_since(customer_id, today, amount.currency,
@@ -930,9 +934,7 @@ class CollectorsDay:
                                   customer=customer_id)
             customer = uow.customers.get(customer_id)
             open_invoices = tuple(uow.receivables.open_invoices([customer_id]))
-            today = self.date_of(now)
-            if not any(i.due_date < today and i.open_amount.amount > 0
-                       for i in open_invoices):
+            if not owes_overdue(open_invoices, self.date_of(now)):
                 raise NothingOverdue(customer_id, customer.name if customer else None)
             case = uow.collections.add_legal_case(LegalCase(
                 customer_id, actor.user_id, now, note.strip()[:MAX_OUTCOME]))
