@@ -20,11 +20,11 @@ from domain.orders.typed import names_nothing
 from handlers.answer import answer
 from handlers.deps import Deps
 from handlers.errors import guarded
-from handlers.help.blocks import help_message
+from handlers.help.blocks import typed_word, unknown_word
 from handlers.i18n import Translator
 from handlers.middleware import attach_to
 from handlers.registry import COMMAND, Catalogue
-from handlers.render import Message, clip, escape, message, section, without_controls
+from handlers.render import Message, message, section, user_text, without_controls
 
 
 def on_credit(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
@@ -98,23 +98,13 @@ def dispatch(context: BoltContext, name: str, rest: str) -> Message:
     tr: Translator = context["tr"]
     subcommand = catalogue.subcommand(name or "help")
     if subcommand is None:
-        problem = tr._("{command} is not something I know.",
-                       command=f"`{COMMAND} {_safe(name)}`")
-        meant = [f"`{COMMAND} {word}`" for word in catalogue.closest(name)]
-        if len(meant) == 1:
-            problem = tr.sentences(problem, tr._("Did you mean {command}?",
-                                                 command=meant[0]))
-        elif meant:
-            problem = tr.sentences(problem, tr._("Did you mean {commands} or {last}?",
-                                                 commands=tr.listing(meant[:-1]),
-                                                 last=meant[-1]))
-        return help_message(catalogue, tr, problem=problem, typed=name)
+        return unknown_word(catalogue, tr, name)
     # Quotes around nothing (`/credit check ""`) name nothing either.
     if subcommand.needs_argument and names_nothing(rest):
         # This subcommand's usage alone: the whole help would bury the one line that
         # matters under thirty others.
         # As typed: who wrote `/credit 分配` is shown `/credit 分配 acme @maria`.
-        typed = _safe(name.lower())
+        typed = typed_word(name.lower())
         command = f"`{COMMAND} {typed}`"
         problem = tr._("{command} needs {what}: {example}", command=command,
                        what=tr._(subcommand.needs_argument),
@@ -125,11 +115,12 @@ def dispatch(context: BoltContext, name: str, rest: str) -> Message:
         return message(tr._("{problem} {hint}", problem=problem, hint=hint),
                        [section(usage)])
     context["typed_word"] = name  # a usage answer names the command as it was typed
+    if subcommand.takes_nothing and rest.strip():
+        text = tr._("`{command}` takes nothing after it; “{typed}” is not needed.",
+                    typed=user_text(rest.strip(), 100),
+                    command=catalogue.as_typed(context, subcommand.name))
+        return message(text, [section(text)])
     return subcommand.run(context, rest)
-
-
-def _safe(word: str) -> str:
-    return clip(escape(word.replace("`", "'")), 40)
 
 
 class CreditCommand:

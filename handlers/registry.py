@@ -48,6 +48,9 @@ class Subcommand:
     # looked at: a database that does not answer is told as a read ("… not answering just
     # now"), without "so nothing was changed", which answers a question nobody asked.
     shows: bool = False
+    # Takes no words after it (a list of one's own): words after it are refused, not
+    # ignored, since who typed `/credit tasks overdue` expected them to narrow the list.
+    takes_nothing: bool = False
 
 
 @dataclass(frozen=True)

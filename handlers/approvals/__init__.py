@@ -30,7 +30,7 @@ FEATURE = Feature(
                    N_("acme +100k larger Q1 orders"), request, aliases=("申请",)),
         Subcommand("requests", N_("credit requests waiting for your decision, and yours, "
                                   "with their state; cancel yours while open"), "", requests,
-                   aliases=("我的申请", "申请列表"), shows=True),
+                   aliases=("我的申请", "申请列表"), shows=True, takes_nothing=True),
         Subcommand("delegate", N_("hand your approvals to a stand-in until a day; alone, "
                                   "shows delegations; `end` ends yours"),
                    N_("@mei until 2026-12-31"), delegate, aliases=("委托",)),

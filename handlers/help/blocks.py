@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from handlers.i18n import Translator
-from handlers.render import Message, context, message, section
+from handlers.render import Message, clip, context, escape, message, section
 
 if TYPE_CHECKING:
-    from handlers.registry import Catalogue
+    from handlers.registry import Catalogue, Subcommand
 
 
 def help_message(catalogue: Catalogue, tr: Translator, problem: str | None = None,
@@ -15,19 +15,7 @@ def help_message(catalogue: Catalogue, tr: Translator, problem: str | None = Non
     already escaped and translated; ``typed``: the word that was no subcommand."""
     from handlers.registry import COMMAND
 
-    lines = []
-    for sub in catalogue.subcommands:
-        line = f"• `{COMMAND} {sub.name}`"
-        if sub.aliases:
-            line += tr._(" (also {aliases})", aliases=tr.listing(
-                f"`{COMMAND} {alias}`" for alias in sub.aliases))
-        line += f" — {tr._(sub.summary)}"
-        if sub.example:
-            line += "\n      " + tr._("e.g. {example}",
-                                      # An example with words reads in the
-                                      # reader's language ("+100k 第一季度订单增加").
-                                      example=f"`{COMMAND} {sub.name} {tr._(sub.example)}`")
-        lines.append(line)
+    lines = [_line(sub, tr) for sub in catalogue.subcommands]
     head = f":warning: {problem}\n\n" if problem else ""
     title = tr._("What {command} can do", command=f"`{COMMAND}`")
     blocks = [
@@ -41,3 +29,58 @@ def help_message(catalogue: Catalogue, tr: Translator, problem: str | None = Non
     # Sentences are joined with a space in English, with none in Chinese.
     text = tr._("{problem} {hint}", problem=problem, hint=hint) if problem else hint
     return message(text, blocks)
+
+
+def topic_message(catalogue: Catalogue, tr: Translator, words: str) -> Message:
+    """``/credit help order``: that subcommand's line alone (a word that is none is
+    answered as ``/credit order`` would be: not known, with the whole list)."""
+    from handlers.registry import COMMAND
+
+    word = words.split()[0]
+    if word.lower() == COMMAND and len(words.split()) > 1:  # /credit help /credit order
+        word = words.split()[1]
+    sub = catalogue.subcommand(word.removeprefix("/"))
+    if sub is None:
+        return unknown_word(catalogue, tr, word)
+    line = _line(sub, tr)
+    title = tr._("What {command} can do",
+                 command=f"`{COMMAND} {catalogue.written_like(sub.name, word)}`")
+    return message(line.removeprefix("• "), [section(f"*{title}*\n{line}")])
+
+
+def unknown_word(catalogue: Catalogue, tr: Translator, word: str) -> Message:
+    """``/credit WORD`` for a word that is no subcommand: said so, the likeliest
+    meant, then the whole list."""
+    from handlers.registry import COMMAND
+
+    problem = tr._("{command} is not something I know.",
+                   command=f"`{COMMAND} {typed_word(word)}`")
+    meant = [f"`{COMMAND} {known}`" for known in catalogue.closest(word)]
+    if len(meant) == 1:
+        problem = tr.sentences(problem, tr._("Did you mean {command}?", command=meant[0]))
+    elif meant:
+        problem = tr.sentences(problem, tr._("Did you mean {commands} or {last}?",
+                                             commands=tr.listing(meant[:-1]),
+                                             last=meant[-1]))
+    return help_message(catalogue, tr, problem=problem, typed=word)
+
+
+def typed_word(word: str) -> str:
+    """A word as typed, safe inside backticks in a message."""
+    return clip(escape(word.replace("`", "'")), 40)
+
+
+def _line(sub: Subcommand, tr: Translator) -> str:
+    from handlers.registry import COMMAND
+
+    line = f"• `{COMMAND} {sub.name}`"
+    if sub.aliases:
+        line += tr._(" (also {aliases})", aliases=tr.listing(
+            f"`{COMMAND} {alias}`" for alias in sub.aliases))
+    line += f" — {tr._(sub.summary)}"
+    if sub.example:
+        line += "\n      " + tr._("e.g. {example}",
+                                  # An example with words reads in the
+                                  # reader's language ("+100k 第一季度订单增加").
+                                  example=f"`{COMMAND} {sub.name} {tr._(sub.example)}`")
+    return line

@@ -152,14 +152,8 @@ def _my_list(deps: Deps, tr: Translator, user_id: str, note: str | None = None) 
     return blocks.tasks_list(tr, tasks.mine(user_id), tasks.today(), tasks.zone, note)
 
 
-def tasks_command(context: BoltContext, rest: str) -> Message:
-    tr: Translator = context["tr"]
-    if rest.strip():
-        text = tr._("`{command}` takes nothing after it; “{typed}” is not needed.",
-                    typed=user_text(rest.strip(), 100),
-                    command=context["catalogue"].as_typed(context, "tasks"))
-        return message(text, [section(text)])
-    return _my_list(context["deps"], tr, context["member"].user_id)
+def tasks_command(context: BoltContext, _rest: str) -> Message:
+    return _my_list(context["deps"], context["tr"], context["member"].user_id)
 
 
 def on_done(body: dict[str, Any], context: BoltContext) -> None:
@@ -184,7 +178,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                "12", minutes_command, aliases=("纪要",)),
     Subcommand("tasks", N_("your open action items from meetings, the most overdue first, "
                            "each with a Done button"), "", tasks_command, aliases=("任务",),
-               shows=True),
+               shows=True, takes_nothing=True),
 )
 ACTIONS: tuple[Action, ...] = (
     Action(RECORD_MINUTES, on_record_minutes, MinutesValue),

@@ -171,7 +171,7 @@ def _confirm(context: BoltContext, channel: str | None, text: str) -> None:
 
 # -- /credit meetings ------------------------------------------------------------------
 
-def meetings_command(context: BoltContext, rest: str) -> Message:
+def meetings_command(context: BoltContext, _rest: str) -> Message:
     deps: Deps = context["deps"]
     member = context["member"]
     found = my_meetings(deps.meetings, member)
@@ -271,7 +271,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                aliases=("会议", "安排会议")),
     Subcommand("meetings", N_("your upcoming meetings, at your own time; the organiser can "
                               "reschedule or cancel them"), "", meetings_command,
-               aliases=("会议列表",), shows=True),
+               aliases=("会议列表",), shows=True, takes_nothing=True),
 )
 ACTIONS: tuple[Action, ...] = (
     Action(RESCHEDULE, on_reschedule, ListedMeeting),

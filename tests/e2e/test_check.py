@@ -24,11 +24,56 @@ def test_help_lists_the_subcommands_with_examples(world, line):
     assert ("• `/credit check` (also `/credit 查询`) — credit position of a customer or "
             "customer group: limit, exposure, available credit, overdue and aging\n"
             "      e.g. `/credit check acme`") in text
-    assert "• `/credit help` (also `/credit 帮助`) — this list" in text
+    assert ("• `/credit help` (also `/credit 帮助`) — this list; followed by a command, "
+            "that command's line alone\n      e.g. `/credit help order`") in text
     assert ("• `/credit requests` (also `/credit 我的申请`, `/credit 申请列表`) — credit "
             "requests waiting for your decision, and yours, with their state; cancel yours "
             "while open") in text
     assert reply.ephemeral
+
+
+@pytest.mark.parametrize(("line", "title"), [
+    ("/credit help order", "*What `/credit order` can do*"),
+    ("/credit HELP /credit Order", "*What `/credit order` can do*"),
+    # As the word was typed: a Chinese word is answered with the Chinese command.
+    ("/credit 帮助 订单", "*What `/credit 订单` can do*"),
+])
+def test_help_followed_by_a_command_shows_that_command_alone(world, line, title):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, line)
+    entry = ("• `/credit order` (also `/credit 订单`) — can I ship this? an order checked "
+             "against the order rules (limit, overdue, holds, contract); held when one "
+             "fails\n      e.g. `/credit order acme 120k USD PO-2026-118`")
+    assert reply.blocks == [{"type": "section", "text": {"type": "mrkdwn",
+                                                         "text": f"{title}\n{entry}"}}]
+    assert reply.text == entry.removeprefix("• ")
+    assert reply.ephemeral
+
+
+def test_help_followed_by_no_command_says_so_with_the_whole_list(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit help histroy")
+    assert reply.text == ("`/credit histroy` is not something I know. Did you mean "
+                          "`/credit history`? Try `/credit help`.")
+    assert "• `/credit check` (also `/credit 查询`)" in reply.all_text()
+
+
+@pytest.mark.parametrize(("line", "answer"), [
+    # These lists were shown whole, the words after them ignored without a word.
+    ("/credit meetings next week", "`/credit meetings` takes nothing after it; “next "
+                                   "week” is not needed."),
+    ("/credit 会议列表 下周", "`/credit 会议列表` takes nothing after it; “下周” is not "
+                             "needed."),
+    ("/credit requests all", "`/credit requests` takes nothing after it; “all” is not "
+                             "needed."),
+    ("/credit 我的申请 全部", "`/credit 我的申请` takes nothing after it; “全部” is not "
+                             "needed."),
+    # Typed text is shown as typed, not as formatting (∗ for *).
+    ("/credit tasks *mine*", "`/credit tasks` takes nothing after it; “∗mine∗” is not "
+                             "needed."),
+])
+def test_a_list_of_ones_own_refuses_words_after_it(world, line, answer):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, line)
+    assert reply.text == answer
+    assert reply.blocks == [{"type": "section", "text": {"type": "mrkdwn", "text": answer}}]
 
 
 def test_an_unknown_subcommand_gets_a_friendly_usage_line(world):
