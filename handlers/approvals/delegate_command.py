@@ -45,8 +45,11 @@ def delegate(context: BoltContext, rest: str) -> Message:
     member = context["member"]
     # NFKC: a Chinese input method types full-width digits and dashes (２０２６－１２－３１).
     text = " ".join(unicodedata.normalize("NFKC", rest).split())
+    # Every example as the command was typed: `/credit 委托 … 结束` for who wrote 委托.
+    command = context["catalogue"].as_typed(context, "delegate")
+    end = "end" if command.isascii() else "结束"
     if not text:
-        return shown(deps.requests.delegations(member), member.user_id, tr)
+        return shown(deps.requests.delegations(member), member.user_id, tr, command, end)
     first, _, then = text.lower().partition(" ")
     if first in _END and then in _NOW:
         ended = deps.requests.end_delegation(member)
@@ -54,13 +57,13 @@ def delegate(context: BoltContext, rest: str) -> Message:
             return _say(tr._("You have no delegation in force, so there is nothing to end."))
         return _say(":white_check_mark: " + tr._(
             "Your delegation has ended: your credit requests come to you again."))
-    delegate_id, starts, until = parse_delegation(text)
+    delegate_id, starts, until = parse_delegation(text, command)
     before = [d for d in deps.requests.delegations(member) if d.delegator == member.user_id]
     granted = deps.requests.delegate(member, delegate_id, until, starts)
     said = ":white_check_mark: " + tr._(
         "<@{who}> decides your credit requests from {start} through {until}. "
-        "`/credit delegate end` ends it sooner.", who=granted.delegate,
-        start=granted.starts_on, until=granted.until)
+        "`{command} {end}` ends it sooner.", who=granted.delegate,
+        start=granted.starts_on, until=granted.until, command=command, end=end)
     if before:
         said = tr.sentences(said, tr._("This replaces your delegation to <@{who}> until "
                                        "{until}.", who=before[0].delegate,
@@ -74,31 +77,34 @@ _CHINESE = "|".join(w for w in f"{_FROM}|{_UNTIL}".split("|") if not w.isascii()
 _JOINED = re.compile(rf"(\d)({_CHINESE})|({_CHINESE})(\d)")
 
 
-def parse_delegation(text: str) -> tuple[str, date | None, date]:
+def parse_delegation(text: str, command: str = "/credit delegate"
+                     ) -> tuple[str, date | None, date]:
     line = _LINE.match(_JOINED.sub(lambda m: " ".join(filter(None, m.groups())), text))
     if line is None:
-        raise DelegateLineError(N_("Write whom and until when: `/credit delegate {example}` "
-                                   "(pick the person from the list Slack shows as you type "
-                                   "@)."), example=USAGE)
+        raise DelegateLineError(N_("Write whom and until when: `{command} {example}` (pick "
+                                   "the person from the list Slack shows as you type @)."),
+                                command=command, example=USAGE)
     person = _PERSON.match(line["who"])
     if person is None:
         raise DelegateLineError(N_("I can't tell who “{who}” is: pick the person from the "
-                                   "list Slack shows as you type @, e.g. `/credit delegate "
-                                   "{example}`."), who=line["who"][:80], example=USAGE)
-    starts = _day(line["start"]) if line["start"] else None
-    return (person["mention"] or person["id"]).upper(), starts, _day(line["until"])
+                                   "list Slack shows as you type @, e.g. `{command} "
+                                   "{example}`."), who=line["who"][:80], command=command,
+                                example=USAGE)
+    starts = _day(line["start"], command) if line["start"] else None
+    return (person["mention"] or person["id"]).upper(), starts, _day(line["until"], command)
 
 
-def _day(text: str) -> date:
+def _day(text: str, command: str) -> date:
     try:
         return read_day(text)
     except ValueError:
         raise DelegateLineError(N_("“{day}” is not a date: write it as YYYY-MM-DD, e.g. "
-                                   "`/credit delegate {example}`."), day=text[:40],
-                                example=USAGE) from None
+                                   "`{command} {example}`."), day=text[:40],
+                                command=command, example=USAGE) from None
 
 
-def shown(delegations: list[Delegation], me: str, tr: Translator) -> Message:
+def shown(delegations: list[Delegation], me: str, tr: Translator, command: str,
+          end: str) -> Message:
     given = [d for d in delegations if d.delegator == me]
     taken = [d for d in delegations if d.delegate == me]
     blocks: list[Block] = []
@@ -112,9 +118,9 @@ def shown(delegations: list[Delegation], me: str, tr: Translator) -> Message:
                         start=d.starts_on, until=d.until) for d in taken[:20])))
     if not blocks:
         blocks.append(section(tr._("No delegation from or to you is in force.")))
-    blocks.append(context(tr._("Hand your approvals to a stand-in with `/credit delegate "
-                               "{example}`; `/credit delegate end` ends yours.",
-                               example=USAGE)))
+    blocks.append(context(tr._("Hand your approvals to a stand-in with `{command} "
+                               "{example}`; `{command} {end}` ends yours.",
+                               command=command, end=end, example=USAGE)))
     fallback = tr._("Delegations: {given} from you, {taken} to you", given=len(given),
                     taken=len(taken))
     return message(fallback, blocks)

@@ -92,8 +92,15 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     assert wrong.text == (
         "我不认识 `/credit chek`。您是不是想用 `/credit check`？试试 `/credit help`。")
     # The approvals' subcommands have Chinese names too (they were "我不认识").
+    # Each named as it was typed: `/credit 委托 … 结束` for who wrote 委托.
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委托").all_text() == (
-        bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit delegate").all_text())
+        "委托：您委托出 0 项，受托 0 项\n目前没有您委托出或受托的有效委托。\n"
+        "用 `/credit 委托 @mei 至 2026-12-31` 把您的审批委托给代理人；`/credit 委托 结束` "
+        "结束您的委托。")
+    assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit delegate").all_text() == (
+        "委托：您委托出 0 项，受托 0 项\n目前没有您委托出或受托的有效委托。\n"
+        "用 `/credit delegate @mei 至 2026-12-31` 把您的审批委托给代理人；"
+        "`/credit delegate end` 结束您的委托。")
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 我的申请").all_text() == (
         bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit requests").all_text())
     history = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 历史 C0002").all_text()
@@ -104,8 +111,15 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     assert "例如 `/credit delegate @mei 至 2026-12-31`" in helped
     assert "例如 `/credit request acme +100k 第一季度订单增加`" in helped
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委托 @U02X").all_text() == (
-        "请写委托给谁、到哪天：`/credit delegate @mei 至 2026-12-31`（输入 @ 时从 Slack 显示的"
+        "请写委托给谁、到哪天：`/credit 委托 @mei 至 2026-12-31`（输入 @ 时从 Slack 显示的"
         "列表中选择此人）。")
+    assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委托 某人 至 明天").all_text() == (
+        "无法识别“某人”是谁：请在输入 @ 时从 Slack 显示的列表中选择此人，例如 "
+        "`/credit 委托 @mei 至 2026-12-31`。")
+    no_day = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委托 @U02CREDITAN 至 明天")
+    assert no_day.all_text() == (
+        "“明天”不是日期：请写成 YYYY-MM-DD 或 YYYY年M月D日，例如 "
+        "`/credit 委托 @mei 至 2026-12-31`。")
     reversed_ = bilingual.slack.slash(ZH, SALES_CHANNEL,
                                       "/credit 委托 @U02CREDITAN 从2026/12/31至2026/12/20")
     assert reversed_.all_text() == (
