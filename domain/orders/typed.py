@@ -266,8 +266,11 @@ def split_order(text: str) -> TypedOrder | None:
             return None
         rest = words[amount_at + 1:]
         written = currency or _currency_of(words[amount_at])
-        if rest and currency_word(rest[0]) and written:
-            raise TwoCurrencies(" ".join(words[index:amount_at + 2]),
+        # "5k USD EUR": the second currency is no reference (the order was placed in
+        # euros as "PO EUR" before, or in dollars for who meant euros).
+        second = 1 if written is None and rest and currency_word(rest[0]) else 0
+        if len(rest) > second and currency_word(rest[second]) and (written or second):
+            raise TwoCurrencies(" ".join(words[index:amount_at + 2 + second]),
                                 "/credit order acme 120k EUR PO-2026-118")
         if currency is None and rest and currency_word(rest[0]):
             currency, rest = canonical(rest[0]), rest[1:]
@@ -304,6 +307,10 @@ def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:
     if not words:
         return None
     last = words[-1]
+    if len(words) >= 3 and currency_word(last) and currency_word(words[-2]) and (
+            _is_amount(words[-3]) or numeric(words[-3])):
+        # "5k USD EUR": one currency too many (the name never ends in two codes).
+        raise TwoCurrencies(" ".join(words[-3:]), "/credit check acme 120k EUR")
     if len(words) >= 2 and looks_like_code(last) and not is_code(last) and (
             _is_amount(words[-2]) or numeric(words[-2])):
         raise UnknownCurrency(last, "/credit check acme 120k EUR")

@@ -198,6 +198,12 @@ def test_check_with_an_amount_answers_without_recording(world):
      "one, e.g. `/credit order acme 120k EUR PO-2026-118`."),
     ("/credit check acme industrial USD 5k EUR", "“USD 5k EUR” names two currencies: write "
      "one, e.g. `/credit check acme 120k EUR`."),
+    # Two codes after the amount: the second was the order's reference, and the check
+    # looked for a customer named "acme industrial 5k USD EUR".
+    ("/credit order acme industrial 5k USD EUR", "“5k USD EUR” names two currencies: write "
+     "one, e.g. `/credit order acme 120k EUR PO-2026-118`."),
+    ("/credit check acme industrial 5k USD EUR", "“5k USD EUR” names two currencies: write "
+     "one, e.g. `/credit check acme 120k EUR`."),
     # A dollar sign for a customer billed in pounds: which dollar is asked.
     ("/credit order fenwick 5k $ R9", "“5k$”: write the currency's code after the amount "
      "instead of its sign, e.g. 5k USD."),

@@ -111,8 +111,15 @@ def test_a_failures_figures_keep_their_types_through_storage():
                     "120k EUR PO-2026-118`."),
     ("acme usd5k EUR", "“usd5k EUR” names two currencies: write one, e.g. `/credit order "
                        "acme 120k EUR PO-2026-118`."),
+    # The second code was kept as the order's reference: "CB-33 (EUR)" of $5,000.
+    ("acme 5k USD EUR", "“5k USD EUR” names two currencies: write one, e.g. `/credit order "
+                        "acme 120k EUR PO-2026-118`."),
+    ("acme 5k eur usd PO-1", "“5k eur usd” names two currencies: write one, e.g. `/credit "
+                             "order acme 120k EUR PO-2026-118`."),
 ])
 def test_two_amounts_or_currencies_are_refused(typed: str, refusal: str):
+    # (A currency code inside a reference is the reference's: "5k EUR PO EUR" is one.)
+    assert split_order("acme 5k EUR PO EUR") == TypedOrder("acme", "5k", "EUR", "PO EUR")
     with pytest.raises(DomainError) as refused:
         split_order(typed)
     assert str(refused.value) == refusal
