@@ -113,10 +113,13 @@ def run_job(engine: Engine, job: Job, context: Mapping[str, Any], host: str) -> 
     exception; nothing propagates, so one bad job cannot stop a scheduler. The record is
     written again and again for about half a minute while the database does not answer;
     a job whose start cannot be recorded does not run (it fails, said in the log), and a
-    run whose end cannot be recorded stays ``running`` on record."""
+    run whose end cannot be recorded stays ``running`` on record. The run is dated by
+    the context's clock, the one its job reads (the sandbox moves it): housekeeping
+    counted its own run abandoned, started "two days ago", after ``:clock +2d``."""
+    clock: Callable[[], datetime] = context.get("clock") or (lambda: datetime.now(UTC))
     try:
         run_id = _recorded(f"the start of {job.name}", lambda: job_records.start_run(
-            engine, job.name, host, datetime.now(UTC)))
+            engine, job.name, host, clock()))
     except (DBAPIError, SqlTimeout) as problem:
         error = f"the database did not answer, so {job.name} did not run: {problem}"
         log.error("%s", error.splitlines()[0])
@@ -126,23 +129,23 @@ def run_job(engine: Engine, job: Job, context: Mapping[str, Any], host: str) -> 
     except Exception as problem:
         error = "".join(traceback.format_exception_only(problem)).strip()
         log.exception("job %s failed", job.name)
-        _finish(engine, job.name, run_id, "failed", {}, error)
+        _finish(engine, job.name, run_id, "failed", {}, error, clock)
         return RunResult(job.name, "failed", {}, error)
     except KeyboardInterrupt:
         # Ctrl-C or a kill of `creditbot jobs run`: the run ends on record, not
         # "running" for ever; what the job committed before it stays committed.
-        _finish(engine, job.name, run_id, "failed", {}, INTERRUPTED)
+        _finish(engine, job.name, run_id, "failed", {}, INTERRUPTED, clock)
         raise
-    _finish(engine, job.name, run_id, "ok", counts, None)
+    _finish(engine, job.name, run_id, "ok", counts, None, clock)
     log.info("job %s: %s", job.name, counts)
     return RunResult(job.name, "ok", counts, None)
 
 
 def _finish(engine: Engine, name: str, run_id: int, outcome: str, counts: dict[str, int],
-            error: str | None) -> None:
+            error: str | None, clock: Callable[[], datetime]) -> None:
     try:
         _recorded(f"the end of {name}", lambda: job_records.finish_run(
-            engine, run_id, outcome, datetime.now(UTC), counts, error=error))
+            engine, run_id, outcome, clock(), counts, error=error))
     except (DBAPIError, SqlTimeout):
         log.exception("job %s ended %s, but its record could not be written; it stays "
                       "'running' in job_runs", name, outcome)
@@ -192,7 +195,8 @@ def job_context(engine: Engine, config: AppConfig,
                                 remembered=remembered)
     from bot.wiring import destination_locales
 
-    return {"now": clock(), "config": config, "records": job_records.SqlRecords(engine),
+    return {"now": clock(), "clock": clock, "config": config,
+            "records": job_records.SqlRecords(engine),
             # For a job's own notes: the language its cards use for each destination.
             "locale_of": destination_locales(config, remembered),
             "slack": slack, "slack_locales": SlackLocales(sessions),

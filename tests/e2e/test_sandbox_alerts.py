@@ -314,3 +314,12 @@ def test_the_clock_refuses_anything_else_and_stays_where_it_was(typed):
     with pytest.raises(UnreadableTime):
         clock.move(typed)
     assert clock() == NOW + timedelta(days=1)
+
+
+def test_housekeeping_after_the_clock_moved_abandons_no_run_of_its_own(monkeypatch, still):
+    # Its own run was dated by the machine's clock and compared with the sandbox's, two
+    # days ahead: "1 abandoned run" with nothing stopped.
+    answers = sandbox(monkeypatch, ":run housekeeping", ":clock +2d", ":run housekeeping",
+                      ":clock +2d", ":run housekeeping")
+    ran = [lines for typed, lines in answers if typed == ":run housekeeping"]
+    assert ran == [["Ran housekeeping: 0 processed requests, 0 job runs, 0 abandoned runs."]] * 3
