@@ -30,6 +30,8 @@ _FROM = "from|从|自"
 _UNTIL = "|".join(sorted(UNTIL_WORDS, key=len, reverse=True))
 _LINE = re.compile(rf"^(?P<who><@[^>]*>|\S+)\s+(?:(?:{_FROM})\s*(?P<start>\S+)\s+)?"
                    rf"(?:{_UNTIL})\s*(?P<until>\S+)$", re.IGNORECASE)
+# The same with words after the last day.
+_EXTRA = re.compile(_LINE.pattern.removesuffix("$") + r"\s+(?P<extra>.+)$", re.IGNORECASE)
 _END = frozenset({"end", "stop", "结束"})
 # What may follow "end" and mean the same: "end now".
 _NOW = frozenset({"", "now", "today", "现在"})
@@ -79,7 +81,15 @@ _JOINED = re.compile(rf"(\d)({_CHINESE})|({_CHINESE})(\d)")
 
 def parse_delegation(text: str, command: str = "/credit delegate"
                      ) -> tuple[str, date | None, date]:
-    line = _LINE.match(_JOINED.sub(lambda m: " ".join(filter(None, m.groups())), text))
+    spaced = _JOINED.sub(lambda m: " ".join(filter(None, m.groups())), text)
+    line = _LINE.match(spaced)
+    extra = _EXTRA.match(spaced) if line is None else None
+    if extra is not None and _PERSON.match(extra["who"]) and _is_day(extra["until"]):
+        # "@mei until 2026-12-31 because I am away": both were written; the reason is
+        # what is too much.
+        raise DelegateLineError(N_("Write nothing after the last day: “{extra}” is not "
+                                   "needed, e.g. `{command} {example}`."),
+                                extra=extra["extra"][:80], command=command, example=USAGE)
     if line is None:
         raise DelegateLineError(N_("Write whom and until when: `{command} {example}` (pick "
                                    "the person from the list Slack shows as you type @)."),
@@ -92,6 +102,14 @@ def parse_delegation(text: str, command: str = "/credit delegate"
                                 example=USAGE)
     starts = _day(line["start"], command) if line["start"] else None
     return (person["mention"] or person["id"]).upper(), starts, _day(line["until"], command)
+
+
+def _is_day(text: str) -> bool:
+    try:
+        read_day(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _day(text: str, command: str) -> date:

@@ -541,6 +541,10 @@ def test_each_refusal_of_a_delegation_says_why(world):
     assert say(f"<@{ANALYST}> until next friday") == (
         "Write whom and until when: `/credit delegate @mei until 2026-12-31` (pick the "
         "person from the list Slack shows as you type @).")
+    # Both were written; the reason after the day is what is too much.
+    assert say(f"<@{ANALYST}> until 2026-12-31 because I am away") == (
+        "Write nothing after the last day: “because I am away” is not needed, e.g. "
+        "`/credit delegate @mei until 2026-12-31`.")
     assert say(f"<@{ANALYST}> until 31.12.2026") == (
         "“31.12.2026” is not a date: write it as YYYY-MM-DD, e.g. `/credit delegate @mei "
         "until 2026-12-31`.")
