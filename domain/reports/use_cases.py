@@ -283,8 +283,7 @@ class Reports:
             # Each line from its open amount as shown, so that it reads right by hand:
             # $2,216,364.35 × 10% is $221,636.44, not the .43 of the unrounded amount.
             provision=tuple(provision_lines(
-                {label: Money(amount, self.base_currency).rounded().amount
-                 for label, amount in open_by_bucket.items()},
+                self._shown_buckets(open_by_bucket, labels),
                 self.settings.provision_rates, labels)),
             allowances=tuple(sorted(
                 (CustomerAllowance(c, names.get(c, c), a) for c, a in allowances.items()),
@@ -292,6 +291,17 @@ class Reports:
             missing_currencies=tuple(c.currency for c in left_out),
             left_out=left_out,
         )
+
+    def _shown_buckets(self, open_by_bucket: Mapping[str, Decimal],
+                       labels: Sequence[str]) -> dict[str, Decimal]:
+        """Each bucket's open amount to the cent, apportioned so that they add up to the
+        whole rounded once: each bucket rounded on its own moved the total a cent when
+        invoices only aged from one bucket into the next ($10,752,522.05 one day, .04 a
+        week later, with no new data)."""
+        exact = [open_by_bucket.get(label, Decimal(0)) for label in labels]
+        unit = Decimal(1).scaleb(-minor_units(self.base_currency))
+        total = Money(sum(exact, Decimal(0)), self.base_currency).rounded().amount
+        return dict(zip(labels, apportioned(total, exact, unit), strict=True))
 
     @staticmethod
     def _empty(spans: Sequence[Period], ar_points: int) -> list[MonthFigures]:

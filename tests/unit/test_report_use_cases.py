@@ -197,6 +197,23 @@ def test_the_collectors_lines_add_up_to_the_totals_as_shown() -> None:
     assert sum(overdue for _, overdue in shown) == report.overdue_total
 
 
+def test_the_total_stays_put_while_invoices_only_age_from_bucket_to_bucket() -> None:
+    # A new user saw the receivables read $10,752,522.05 one day and .04 a week later,
+    # with no new data: each bucket was rounded on its own. The same 100.008 open, spread
+    # over the buckets two ways, totals 100.01 both times, and the lines add up to it.
+    def report(buckets: tuple[str, ...]) -> PortfolioReport:
+        queries = FakeQueries([], [BucketTotals("USD", tuple(D(b) for b in buckets))], [])
+        return _reports(queries, FakeUnitOfWork([])).portfolio(AS_OF)
+
+    early = report(("0.004", "0.004", "0", "0", "100"))
+    later = report(("0", "0.008", "0", "0", "100"))
+    assert [line.open_amount for line in early.provision] == [
+        D("0.01"), D("0.00"), D("0.00"), D("0.00"), D("100.00")]
+    assert [line.open_amount for line in later.provision] == [
+        D("0.00"), D("0.01"), D("0.00"), D("0.00"), D("100.00")]
+    assert early.open_total == later.open_total == D("100.01")
+
+
 @pytest.mark.parametrize(("total", "parts", "shares"), [
     ("3.02", ["1.005", "1.005", "1.005"], ["1.01", "1.01", "1.00"]),
     ("3.01", ["1.005", "1.005", "1.005"], ["1.01", "1.00", "1.00"]),
