@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 
 from domain.errors import RecordsUnavailable
 from domain.orders.typed import names_nothing
+from domain.text import INVISIBLE
 from handlers.answer import answer
 from handlers.deps import Deps
 from handlers.errors import guarded
@@ -70,6 +71,9 @@ def _once(context: BoltContext, key: str | None, run: Callable[[], Message],
 _LINK = re.compile(r"<(?P<target>(?:https?://|mailto:|#)[^|>]*)(?:\|(?P<label>[^>]*))?>")
 
 
+_INVISIBLE_WORD = re.compile(rf"(?<!\S)[{INVISIBLE}]+(?!\S)")
+
+
 def split_command(text: str) -> tuple[str, str]:
     """(subcommand, the rest) from what Slack sent. Slack escapes ``&``, ``<`` and ``>``
     in command text as HTML entities; they are turned back here, once, and escaped
@@ -81,7 +85,9 @@ def split_command(text: str) -> tuple[str, str]:
     # <http://acme.com|acme.com> or <#C123|sales>: read back as typed. People stay ids.
     text = _LINK.sub(lambda found: found["label"] or found["target"], text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    text = without_controls(text)
+    # A word of invisible characters only (zero-width spaces) is no word: as a request's
+    # reason it passed the "a reason is needed" check and showed blank.
+    text = _INVISIBLE_WORD.sub("", without_controls(text))
     parts = text.split(None, 1)
     if not parts:
         return "", ""

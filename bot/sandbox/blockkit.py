@@ -44,4 +44,20 @@ def problems(blocks: Any, limit: int = MESSAGE_BLOCKS) -> list[str]:
         for field in raw.get("fields") or []:
             if len(field.get("text", "")) > FIELD_TEXT:
                 found.append(f"block {i}: a field is over {FIELD_TEXT} characters")
+        found.extend(f"block {i} ({raw.get('type')}): {problem}"
+                     for problem in _blank_texts(raw))
     return found
+
+
+def _blank_texts(value: Any) -> list[str]:
+    """Text objects with nothing to show: Slack refuses a text of no character (a
+    header, a button, a field), which slack_sdk lets through."""
+    if isinstance(value, list):
+        return [p for item in value for p in _blank_texts(item)]
+    if not isinstance(value, dict):
+        return []
+    if value.get("type") in ("plain_text", "mrkdwn") and isinstance(value.get("text"), str):
+        return [] if value["text"].strip() else [
+            f"a {value['type']} text is empty ({value['text']!r}); Slack wants at least "
+            "one character"]
+    return [p for item in value.values() for p in _blank_texts(item)]

@@ -114,6 +114,9 @@ def test_each_refusal_of_the_line_says_what_to_write(world):
 
     assert answer("acme packaging +100k") == (
         "Say why: a request needs a reason, e.g. “larger orders for the Q1 season”.")
+    # Zero-width characters are no reason (it was filed, its reason showing blank).
+    assert answer("acme packaging +100k \u200b\u2060") == (
+        "Say why: a request needs a reason, e.g. “larger orders for the Q1 season”.")
     assert answer("acme packaging +abc more") == (
         "“+abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, 1.2m, "
         "12万, 1.5亿, USD 120k or 120k EUR.")

@@ -159,6 +159,15 @@ def test_each_wrong_field_is_refused_beside_it_and_nothing_is_stored(world, chan
     assert stored(world) == []
 
 
+def test_a_title_of_invisible_characters_is_no_title(world):
+    # Zero-width characters passed "required" and made the invitation's header empty,
+    # which Slack refuses (invalid_blocks) for every copy.
+    result = world.slack.submit(SALES, open_form(world), filled(title="\u200b\u2060 \u200b"))
+    assert errors(result) == {
+        "title": "Give the meeting a title, e.g. “Credit committee, December”."}
+    assert stored(world) == []
+
+
 def test_every_wrong_field_shows_in_one_round(world):
     result = world.slack.submit(SALES, open_form(world), filled(
         title="", date="2026-11-27", kind="customer_review", duration="600",

@@ -22,3 +22,16 @@ def test_a_message_whose_blocks_are_too_long_in_all_is_refused():
 
 def test_a_view_may_be_longer_than_a_message():
     assert problems([section("x" * 2900)] * 5, limit=100) == []
+
+
+def test_a_text_with_nothing_in_it_is_refused_wherever_it_is():
+    # slack_sdk let an invitation's empty header through; Slack answers invalid_blocks.
+    header = {"type": "header", "text": {"type": "plain_text", "text": ""}}
+    button = {"type": "actions", "elements": [{"type": "button", "action_id": "a",
+                                               "text": {"type": "plain_text", "text": " "}}]}
+    assert problems([section("fine"), header, button]) == [
+        "block 1 (header): a plain_text text is empty (''); Slack wants at least one "
+        "character",
+        "block 2 (actions): a plain_text text is empty (' '); Slack wants at least one "
+        "character",
+    ]
