@@ -351,7 +351,13 @@ class Meetings:
             moved = dataclasses.replace(old, starts_at=start or old.starts_at,
                                         minutes=move.minutes or old.minutes,
                                         rescheduled_at=now)
-            if start is not None:
+            if start == old.starts_at and moved.minutes == old.minutes:
+                # The form submitted as it opened: moving it "to" its own time cleared
+                # everyone's answers and told them all it had moved.
+                problems.append(FieldProblem(TIME, N_(
+                    "That is the meeting's time already: pick another day, time or length, "
+                    "or press Cancel to leave it as it is.")))
+            elif start is not None:
                 clashes = self._conflicts(uow, moved, ignore=(old.id,))
                 if clashes and not move.despite_conflicts:
                     problems.append(conflict_problem(clashes, move.zone))
@@ -430,12 +436,18 @@ class Meetings:
                                             "meeting.change_refused", f"meeting:{meeting_id}"))
                 log.commit()
             raise NotYours(meeting.organiser)
+        self.require_ahead(meeting)
+        return meeting
+
+    def require_ahead(self, meeting: Meeting) -> None:
+        """Refuses a meeting that can no longer be moved or cancelled: cancelled, or
+        over. Also asked before the reschedule form opens, so that it is not filled in
+        only to be refused."""
         if meeting.state is MeetingState.CANCELLED:
             raise DomainError(N_("“{title}” was already cancelled."), title=meeting.title)
         if meeting.ends_at <= self.clock():
             raise DomainError(N_("“{title}” is over; record its minutes instead."),
                               title=meeting.title)
-        return meeting
 
     @staticmethod
     def may_change(actor: Member, meeting: Meeting) -> bool:

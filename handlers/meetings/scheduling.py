@@ -201,6 +201,11 @@ def on_reschedule(body: dict[str, Any], context: BoltContext) -> None:
     meeting = _changeable(context)
     if meeting is None:
         return
+    try:
+        deps.meetings.require_ahead(meeting)
+    except DomainError as refused:
+        context["reply"](refusal(refused, tr))
+        return
     zone = zone_of(context, context["member"].user_id)
     start, _ = _wall(meeting, zone)
     heading = meeting_lines(tr, meeting, ZoneInfo(zone), {

@@ -284,6 +284,12 @@ def test_the_organiser_cancels_and_someone_else_is_refused_alone(world):
     # The refused cancel is audited (a click on Reschedule only opens nothing).
     assert sorted(actions) == ["meeting.cancelled", "meeting.change_refused",
                                "meeting.scheduled"]
+    # Reschedule on the list from before the cancel: refused before any form opens
+    # (the form opened, to be refused only when submitted).
+    late = world.slack.click(SALES, organisers_list, "Reschedule")
+    assert late.ephemeral and late.all_text() == (
+        ":no_entry: “Credit committee, December” was already cancelled.")
+    assert len(world.emulator.calls_to("views.open")) == 1
 
 
 def test_a_credit_manager_may_cancel_anyones_series(world):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -363,6 +364,30 @@ def test_a_refused_reschedule_keeps_the_answers(meetings, uow):
     with pytest.raises(MeetingRefused):
         meetings.reschedule(ORGANISER, meeting.id, Move(date(2026, 12, 1), time(8), 60, SH))
     assert [r.user_id for r in uow.meetings.responses(meeting.id)] == ["U0SALES001"]
+
+
+def test_a_reschedule_to_the_meetings_own_time_is_refused_and_keeps_the_answers(
+        meetings, uow, told):
+    # The form submitted as it opened: everyone's answers were cleared and every channel
+    # told it "moved from Dec 8, 10:00 AM to Dec 8, 10:00 AM".
+    meeting = meetings.schedule(ORGANISER, draft())
+    uow.meetings.set_response(Response(meeting.id, "U0SALES001", Answer.ACCEPTED, NOW))
+    uow.commit()
+    changes = len(told.changes)
+    local = meeting.starts_at.astimezone(ZoneInfo(SH))
+    with pytest.raises(MeetingRefused) as refused:
+        meetings.reschedule(ORGANISER, meeting.id, Move(local.date(), local.time(),
+                                                        meeting.minutes, SH))
+    assert [(p.where, str(p)) for p in refused.value.problems] == [
+        ("time", "That is the meeting's time already: pick another day, time or length, "
+                 "or press Cancel to leave it as it is.")]
+    assert [r.user_id for r in uow.meetings.responses(meeting.id)] == ["U0SALES001"]
+    assert len(told.changes) == changes
+    assert uow.meetings.get_meeting(meeting.id) == meeting
+    # Another length at the same time is a change.
+    longer = meetings.reschedule(ORGANISER, meeting.id, Move(local.date(), local.time(),
+                                                             meeting.minutes + 30, SH))
+    assert longer.minutes == meeting.minutes + 30
 
 
 def test_a_channel_closed_to_credit_data_since_scheduling_is_no_longer_told(uow, told):

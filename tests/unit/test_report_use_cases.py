@@ -22,7 +22,7 @@ from domain.reports.ports import (
     ResolvedDispute,
     SeriesRows,
 )
-from domain.reports.use_cases import Reports, ReportSettings
+from domain.reports.use_cases import PortfolioReport, Reports, ReportSettings
 from tests.fakes import FakeUnitOfWork
 
 D = Decimal
