@@ -16,6 +16,7 @@ from typing import Protocol
 
 from domain.meetings.agenda import Agenda
 from domain.meetings.model import Meeting, Minutes, Response, Task
+from domain.meetings.schedule import Conflict
 from domain.ports import Outbox
 
 
@@ -128,6 +129,11 @@ class MeetingChange:
     series_ended: bool = False
     # MINUTES: the minutes recorded before these (these are then "further minutes").
     earlier_minutes: tuple[Minutes, ...] = ()
+    # INVITED, a series' next occurrence made by the job: what its organiser should look
+    # at, since nobody chose this time: it falls on a day off, or clashes with meetings
+    # (an occurrence of the same series moved onto it, say).
+    day_off: bool = False
+    clashes: tuple[Conflict, ...] = ()
 
 
 class MeetingNotices(Protocol):

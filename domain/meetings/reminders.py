@@ -14,7 +14,8 @@ just gone out. The agenda is rebuilt for each reminder.
 created (``domain.meetings.recurrence``: from the series' rule, ``series_start`` and
 ``series_minutes``, and the latest's stored ``occurrence`` number, on the organiser's wall
 clock) and invited like a new meeting, with an agenda built then; one that falls on a
-day off is kept, and its audit entry says so. A series cancelled as a whole (its latest
+day off is kept, and its audit entry says so; its organiser is told of it, and of any
+meeting it clashes with, by direct message. A series cancelled as a whole (its latest
 occurrence has no rule any more) creates nothing; an occurrence cancelled on its own does
 not stop the series (series are found through recent occurrences whatever their state).
 
@@ -204,7 +205,7 @@ class MeetingsJob:
             found = next_after(first.series_start or first.starts_at, first.zone,
                                latest.recurrence, latest.occurrence, now)
             new = uow.meetings.add_meeting(self._occurrence(first, latest, found, now))
-            self._record(uow, new, found, now)
+            working_day = self._record(uow, new, found, now)
             people = meetings.invitees.people(new)
             carried = carry_accepted(uow.meetings, occurrences, new, people)
             meetings.notices.queue(uow.outbox, MeetingChange(
@@ -212,7 +213,10 @@ class MeetingsJob:
                 responses=carried,
                 agenda=build_agenda(uow, new, meetings.positions, now),
                 readers=meetings.readers(people),
-                customer_names=customer_names(uow, new.customers)))
+                customer_names=customer_names(uow, new.customers),
+                # Kept, as the rule says, but its organiser is told what to look at.
+                day_off=not working_day,
+                clashes=tuple(meetings.conflicts(uow, new, ignore=(new.id,)))))
             uow.commit()
         if found.shifted:
             log.warning("meeting %s: the series' local time does not exist on %s in %s (the "
@@ -233,7 +237,8 @@ class MeetingsJob:
             occurrence=found.number, rescheduled_at=None)
 
     def _record(self, uow: UnitOfWork, new: Meeting, found: Occurrence,
-                now: datetime) -> None:
+                now: datetime) -> bool:
+        """Audits the new occurrence; whether it falls on a working day."""
         subject = f"meeting:{new.id}"
         local = new.starts_at.astimezone(ZoneInfo(new.zone))
         # Kept on a day off (a monthly series on the 31st meets on a Sunday some months):
@@ -253,3 +258,4 @@ class MeetingsJob:
         uow.events.record(MeetingScheduled(
             occurred_at=now, actor=SYSTEM, subject=subject, meeting_id=new.id,
             starts_at=new.starts_at.isoformat(), minutes=new.minutes))
+        return working_day

@@ -210,7 +210,7 @@ class Meetings:
                               customers, draft.recurrence, created_at=now)
             clashes: list[Conflict] = []
             if start is not None:
-                clashes = self._conflicts(uow, meeting)
+                clashes = self.conflicts(uow, meeting)
                 if clashes and not draft.despite_conflicts:
                     problems.append(conflict_problem(clashes, draft.zone))
             if problems:
@@ -294,8 +294,9 @@ class Meetings:
                                                        "name, e.g. C1042 or Acme.")))
         return tuple(found)
 
-    def _conflicts(self, uow: UnitOfWork, meeting: Meeting,
-                   ignore: tuple[int, ...] = ()) -> list[Conflict]:
+    def conflicts(self, uow: UnitOfWork, meeting: Meeting,
+                  ignore: tuple[int, ...] = ()) -> list[Conflict]:
+        """The scheduled meetings overlapping ``meeting`` for someone invited to it."""
         others = uow.meetings.meetings_between(meeting.starts_at, meeting.ends_at)
         return conflicts(meeting.starts_at, meeting.minutes, self.invitees.people(meeting),
                          others, self.invitees.people, ignore)
@@ -358,7 +359,7 @@ class Meetings:
                     "That is the meeting's time already: pick another day, time or length, "
                     "or press Cancel to leave it as it is.")))
             elif start is not None:
-                clashes = self._conflicts(uow, moved, ignore=(old.id,))
+                clashes = self.conflicts(uow, moved, ignore=(old.id,))
                 if clashes and not move.despite_conflicts:
                     problems.append(conflict_problem(clashes, move.zone))
             if problems:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 
+from babel.dates import format_date
+
 from domain.meetings.model import (
     Answer,
     Meeting,
@@ -23,6 +25,7 @@ from domain.meetings.model import (
     Recurrence,
     Response,
 )
+from domain.meetings.schedule import Conflict
 from domain.text import N_
 from handlers.i18n import Translator
 from handlers.meetings.followup_blocks import record_minutes_button
@@ -193,6 +196,32 @@ def organiser_note(tr: Translator, meeting: Meeting, response: Response,
         text += "\n" + "\n".join("> " + line
                                  for line in person_text(response.note, NOTE).splitlines())
     return text
+
+
+def occurrence_note(tr: Translator, meeting: Meeting, zone: tzinfo, day_off: bool,
+                    clashes: Sequence[Conflict]) -> str:
+    """What the organiser hears of a series' next occurrence nobody chose the time of:
+    it falls on a day off, or clashes with other meetings."""
+    about = subject(tr, meeting, zone)
+    parts = []
+    if day_off:
+        weekday = format_date(meeting.starts_at.astimezone(zone), "EEEE", locale=tr.locale)
+        parts.append(tr._("The series' next meeting, {subject}, falls on a {weekday}, not a "
+                          "working day.", subject=about, weekday=weekday))
+    if clashes:
+        first = clashes[0]
+        text = tr._("The series' next meeting, {subject}, clashes with “{other}” ({start}) "
+                    "for {people}.", subject=about, other=title(first.meeting),
+                    start=when(tr, first.meeting, zone),
+                    people=tr.listing(mention(p) for p in first.people))
+        if day_off:
+            text = tr._("It also clashes with “{other}” ({start}) for {people}.",
+                        other=title(first.meeting), start=when(tr, first.meeting, zone),
+                        people=tr.listing(mention(p) for p in first.people))
+        parts.append(text)
+    parts.append(tr._("It stays as the series has it: move or cancel it with {command} if "
+                      "it should not be held then.", command="`/credit meetings`"))
+    return ":warning: " + tr.sentences(*parts)
 
 
 def rescheduled_note(tr: Translator, meeting: Meeting, previous: Meeting | None,

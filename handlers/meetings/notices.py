@@ -65,6 +65,11 @@ class MeetingNotices:
         happened = change.happened
         if happened is Happened.INVITED:
             self._invite(outbox, change)
+            if change.day_off or change.clashes:
+                meeting = change.meeting
+                self._note(outbox, meeting.organiser, lambda tr: invitation.occurrence_note(
+                    tr, meeting, self.zone, change.day_off, change.clashes),
+                    key=f"meetings.occurrence_check:{meeting.id}")
         elif happened is Happened.ANSWERED:
             self._edit_cards(outbox, change)
             response = change.response

@@ -331,6 +331,39 @@ def test_an_occurrence_on_a_day_off_is_kept_and_the_audit_says_so(world: World) 
     assert sunday.starts_at == datetime(2027, 1, 31, 2, 0, tzinfo=UTC)
     [entry] = [e for e in world.uow.audit.entries if e.subject == f"meeting:{sunday.id}"]
     assert (entry.details["working_day"], entry.details["weekday"]) == (False, "sun")
+    # Its organiser is told, not only the operators' log.
+    assert organiser_notes(world) == [
+        ":warning: The series' next meeting, Credit committee “Month end” on "
+        "<!date^1801360800^{date_short_pretty} {time}|Jan 31, 2027, 10:00\u202fAM>, falls on a "
+        "Sunday, not a working day. It stays as the series has it: move or cancel it with "
+        "`/credit meetings` if it should not be held then."]
+
+
+def organiser_notes(world: World) -> list[str]:
+    """The warnings its organiser got by direct message (not the notes everyone got)."""
+    return [m.text for m in world.uow.outbox.messages if m.channel == ORGANISER.user_id
+            and m.kind == "meetings.note" and m.text.startswith(":warning:")]
+
+
+def test_an_occurrence_that_clashes_with_a_moved_one_is_made_and_its_organiser_told(
+        world: World) -> None:
+    from domain.meetings.use_cases import Move
+    first_id = schedule(world, Recurrence.WEEKLY)  # Tue Dec 8 10:00
+    # The first occurrence moves to Dec 15 09:30; once it starts, the series' next one
+    # (Dec 15 10:00, as the rule has it) is made over it, for the same people.
+    world.clock.now = START - timedelta(days=1)
+    world.meetings.reschedule(ORGANISER, first_id, Move(date(2026, 12, 15), time(9, 30), 60,
+                                                        SH))
+    assert organiser_notes(world) == []
+    assert run_at(world, START + timedelta(days=7, minutes=-25))["occurrences"] == 1
+    assert [m.starts_at for m in world.uow.meetings.meetings] == [
+        START + timedelta(days=7, minutes=-30), START + timedelta(days=7)]
+    assert organiser_notes(world) == [
+        ":warning: The series' next meeting, Credit committee “Weekly credit” on "
+        "<!date^1797300000^{date_short_pretty} {time}|Dec 15, 2026, 10:00\u202fAM>, clashes with "
+        "“Weekly credit” (<!date^1797298200^{date_short_pretty} {time}|Dec 15, 2026, 9:30\u202f"
+        "AM>) for <@U0ORGANISE>, <@U0SALES001>. It stays as the series has it: move or "
+        "cancel it with `/credit meetings` if it should not be held then."]
 
 
 def test_a_moved_occurrence_is_followed_by_the_next_number_once_it_started(
