@@ -73,7 +73,7 @@ class RequestClosed(NotDecidable):
                           "decide.")
         super().__init__(template, request=request.id,
                          who=request.closed_by or "", level=request.level,
-                         day=request.expires_on.isoformat() if request.expires_on else "")
+                         day=request.expires_on or "")
 
 
 class AlreadyDecided(NotDecidable):
@@ -95,6 +95,15 @@ class NotYetOpen(NotDecidable):
                             "{current} ({role}) decides first."), level=level,
                          request=request.id, current=request.level,
                          role=Role(request.current.role))
+
+
+class NoSuchLevel(NotDecidable):
+    """A level the request's route does not have (only a forged press names one)."""
+
+    def __init__(self, request: CreditRequest, level: int) -> None:
+        super().__init__(N_("Request #{request} has no level {level}: its levels are 1 to "
+                            "{count}."), request=request.id, level=level,
+                         count=len(request.route))
 
 
 class OwnRequest(NotDecidable):
@@ -149,7 +158,7 @@ class RequestExpired(NotDecidable):
         super().__init__(N_("Request #{request} expired: the temporary limit would have "
                             "ended on {day}, so there is nothing left to decide."),
                          request=request.id,
-                         day=request.expires_on.isoformat() if request.expires_on else "")
+                         day=request.expires_on or "")
 
 
 @dataclass(frozen=True)
@@ -181,6 +190,8 @@ def authority(request: CreditRequest, decisions: Sequence[Decision], actor: str,
         raise RequestClosed(request)
     if is_expired(request, today):
         raise RequestExpired(request)
+    if not 1 <= level <= len(request.route):
+        raise NoSuchLevel(request, level)
     if level != request.level:
         raise NotYetOpen(request, level)
     if actor == request.requested_by:

@@ -114,6 +114,9 @@ def test_closed_requests_and_levels_not_open_are_refused_politely():
         "nothing left to decide.")
     assert refusal(request(), FD, 2) == (
         "Level 2 of request #7 is not open yet: level 1 (credit manager) decides first.")
+    # A level the route does not have (a forged press) is not "not open yet".
+    assert refusal(request(), FD, 4) == (
+        "Request #7 has no level 4: its levels are 1 to 3.")
 
 
 def test_an_open_temporary_limit_past_its_last_day_is_expired():
@@ -123,6 +126,14 @@ def test_an_open_temporary_limit_past_its_last_day_is_expired():
         "is nothing left to decide.")
     assert may_decide(dataclasses.replace(temporary, expires_on=TODAY), (), CM, HOLDERS, (),
                       NOW, TODAY)
+    # Shown to a person, the day reads as every other day does (it was 2026-11-29).
+    from handlers.errors import explain
+    from handlers.i18n import translator
+    with pytest.raises(NotDecidable) as refused:
+        authority(temporary, (), CM, 1, HOLDERS, (), NOW, TODAY)
+    assert explain(refused.value, translator("en-US")) == (
+        "Request #7 expired: the temporary limit would have ended on Nov 29, 2026, so "
+        "there is nothing left to decide.")
 
 
 def test_a_delegate_decides_for_a_holder_during_the_delegation_only():
