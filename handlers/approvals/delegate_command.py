@@ -28,8 +28,9 @@ _PERSON = re.compile(rf"^(?:<@(?P<mention>[UW][A-Z0-9]{{2,20}})(?:\|[^>]*)?>"
 # "从 2026-12-20 至 2026-12-31" as a Chinese reader writes it, the day joined or not.
 _FROM = "from|从|自"
 _UNTIL = "|".join(sorted(UNTIL_WORDS, key=len, reverse=True))
+# "until" may be left out before the last day: "@mei 2026-12-31" says as much.
 _LINE = re.compile(rf"^(?P<who><@[^>]*>|\S+)\s+(?:(?:{_FROM})\s*(?P<start>\S+)\s+)?"
-                   rf"(?:{_UNTIL})\s*(?P<until>\S+)$", re.IGNORECASE)
+                   rf"(?:(?:{_UNTIL})\s*)?(?P<until>\S+)$", re.IGNORECASE)
 # The same with words after the last day.
 _EXTRA = re.compile(_LINE.pattern.removesuffix("$") + r"\s+(?P<extra>.+)$", re.IGNORECASE)
 _END = frozenset({"end", "stop", "结束"})
@@ -90,7 +91,7 @@ def parse_delegation(text: str, command: str = "/credit delegate"
         raise DelegateLineError(N_("Write nothing after the last day: “{extra}” is not "
                                    "needed, e.g. `{command} {example}`."),
                                 extra=extra["extra"][:80], command=command, example=USAGE)
-    if line is None:
+    if line is None or line["until"].lower() in UNTIL_WORDS:  # "@mei until", no day
         raise DelegateLineError(N_("Write whom and until when: `{command} {example}` (pick "
                                    "the person from the list Slack shows as you type @)."),
                                 command=command, example=USAGE)

@@ -109,6 +109,9 @@ def test_a_last_day_that_is_no_day_is_refused_not_read_as_the_reason(line, day):
     ("@U02CREDITAN until 2026/12/31", "U02CREDITAN", None, "2026-12-31"),
     ("@U02CREDITAN 从2026/12/2至2027/12/1", "U02CREDITAN", "2026-12-02", "2027-12-01"),
     ("@U02CREDITAN 截至2026年12月31日", "U02CREDITAN", None, "2026-12-31"),
+    # "until" left out: a person and a day say as much.
+    ("<@U02CREDITAN> 2026-12-31", "U02CREDITAN", None, "2026-12-31"),
+    ("@U02CREDITAN from 2026-12-20 2026-12-31", "U02CREDITAN", "2026-12-20", "2026-12-31"),
     # Only the Chinese words are parted from a joined day: an id may hold "UNTIL".
     ("@U2UNTIL9X until 2026-12-31", "U2UNTIL9X", None, "2026-12-31"),
 ])
@@ -123,7 +126,8 @@ def test_a_delegation_names_a_person_by_id(line, who, starts, until):
     # A name that starts as an id would is not one: ids hold a digit.
     ("@wonderland until 2026-12-31", "I can't tell who “{who}” is"),
     ("will until 2026-12-31", "I can't tell who “{who}” is"),
-    ("<@U02CREDITAN> 2026-12-31", "Write whom and until when"),
+    ("<@U02CREDITAN> until", "Write whom and until when"),
+    ("<@U02CREDITAN> next friday", "Write whom and until when"),
     ("<@U02CREDITAN> until 31/12/2026", "“{day}” is not a date"),
     ("<@U02CREDITAN> until 2026-02-30", "“{day}” is not a date"),
     ("<!channel> until 2026-12-31", "I can't tell who “{who}” is"),
