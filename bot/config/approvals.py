@@ -32,6 +32,7 @@ written, in ``policy_problems``, so that one bad value elsewhere hides none of i
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Collection, Mapping
 from datetime import tzinfo
 from decimal import Decimal, InvalidOperation
@@ -186,7 +187,28 @@ def policy_problems(section: object, holders: Mapping[str, object],
                 before = up_to if before is None else max(before, up_to)
             problems += _level_problems(band.get("levels"), (*where, index, "levels"), held,
                                         departments)
-    return problems
+    return problems + _typos(section, held)
+
+
+def _typos(section: Mapping[str, object], held: list[str]
+           ) -> list[tuple[tuple[str | int, ...], str]]:
+    """A role held under ``roles`` whose name is close to one the rules name and nobody
+    holds (``credit_manger``): most likely the typo, said at its own line, since that is
+    the line to correct (the rules' lines are right)."""
+    named = {level.get(key) for kind in RequestKind
+             if isinstance(policy := section.get(kind.value), Mapping)
+             and isinstance(bands := policy.get("bands"), list)
+             for band in bands if isinstance(band, Mapping)
+             and isinstance(levels := band.get("levels"), list)
+             for level in levels if isinstance(level, Mapping)
+             for key in ("role", "escalate_to")}
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    for role in sorted(r for r in named if isinstance(r, str) and r not in held):
+        for close in difflib.get_close_matches(role, held, n=1, cutoff=0.8):
+            found.append((("roles", close), f"{shown(close)} reads like a typo of "
+                          f"{shown(role)}, which the approval rules name and nobody holds; "
+                          f"if it is, write {shown(role)} here"))
+    return found
 
 
 def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str],

@@ -119,7 +119,7 @@ def load_config(path: Path) -> AppConfig:
     if problems:
         located = sorted(((_line_of(root, loc), loc, message) for loc, message in problems),
                          key=lambda item: item[0] or 0)
-        raise ConfigError(path, [_format(line, loc, message) for line, loc, message in located])
+        raise ConfigError(path, _once_per_line(located))
     return AppConfig.model_validate(data)
 
 
@@ -223,6 +223,23 @@ def _listed_users(data: dict[str, Any]) -> set[str]:
              and isinstance(members := d.get("members"), list) for u in members}
     return users | {u for holders in values(data.get("roles")) if isinstance(holders, list)
                     for u in holders}
+
+
+def _once_per_line(located: list[tuple[int | None, tuple[Any, ...], str]]) -> list[str]:
+    """One problem per line and message: a section used again through a YAML alias
+    (``temporary_limit: *increase``) is one line to fix, said once with the other places
+    it counts for, not three times over."""
+    shared: dict[tuple[int | None, str], list[tuple[Any, ...]]] = {}
+    for line, loc, message in located:
+        shared.setdefault((line, message), []).append(loc)
+    said = []
+    for (line, message), places in shared.items():
+        if line is None or len(places) == 1:
+            said += [_format(line, loc, message) for loc in places]
+            continue
+        also = ", ".join(".".join(str(p) for p in loc if p != "[key]") for loc in places[1:])
+        said.append(_format(line, places[0], message) + f" (the same line counts for {also})")
+    return said
 
 
 def _format(line: int | None, loc: tuple[Any, ...], message: str) -> str:

@@ -122,6 +122,28 @@ def test_roles_nobody_holds_and_a_role_deciding_twice_are_explained(tmp_path: Pa
         f"nobody holds the role \"legal\"; list its holders under roles, or use one of {held}"]
 
 
+def test_a_typo_under_roles_is_said_at_its_line_and_an_alias_once(tmp_path: Path):
+    # A new user's typo in credit_manager gave 12 copies of "nobody holds the role", three
+    # per line (the temporary and first limits use the increase's bands through a YAML
+    # alias), and never the line with the typo.
+    text = with_approvals(
+        "  limit_increase: &increase\n"
+        "    bands:\n"
+        "      - levels: [{role: credit_manager, deadline_hours: 24}]\n"
+        "  temporary_limit: *increase\n"
+    ).replace("  credit_manager: [U02CREDITMG]\n", "  credit_manger: [U02CREDITMG]\n")
+    held = "credit_analyst, credit_manger, finance_director, cfo, collector, legal, sales"
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'credit_manger:')}: roles.credit_manger: \"credit_manger\" "
+        "reads like a typo of \"credit_manager\", which the approval rules name and nobody "
+        "holds; if it is, write \"credit_manager\" here",
+        f"line {line_of(text, 'role: credit_manager')}: approvals.limit_increase.bands.0."
+        "levels.0.role: nobody holds the role \"credit_manager\"; list its holders under "
+        f"roles, or use one of {held} (the same line counts for approvals.temporary_limit."
+        "bands.0.levels.0.role)",
+    ]
+
+
 def test_unknown_kinds_and_bad_values_say_how_to_write_them(tmp_path: Path):
     text = with_approvals(
         "  limit_raise:\n"
