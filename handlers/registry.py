@@ -184,7 +184,11 @@ class Catalogue:
     def as_typed(self, context: BoltContext, name: str) -> str:
         """``/credit <name>`` as the person wrote this command: `/credit 催收` for who
         typed the Chinese word."""
-        return f"{COMMAND} {self.written_like(name, str(context.get('typed_word') or name))}"
+        return f"{COMMAND} {self.typed_name(context, name)}"
+
+    def typed_name(self, context: BoltContext, name: str) -> str:
+        """Subcommand ``name`` in the language the person typed this command in."""
+        return self.written_like(name, str(context.get("typed_word") or name))
 
     def written_like(self, name: str, typed: str) -> str:
         """Subcommand ``name`` as ``typed`` was written: its Chinese alias beside a

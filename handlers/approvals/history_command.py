@@ -70,7 +70,8 @@ def history(context_: BoltContext, rest: str) -> Message:
     except CustomerLookupError as unclear:
         if unclear.candidates:  # the customers it could be, as buttons (the check's)
             return pick_customer(unclear, tr, pick=PICK)
-        raise which_customer(unclear, "history") from None
+        raise which_customer(unclear, context_["catalogue"].typed_name(context_, "history")
+                             ) from None
 
 
 def on_pick(body: dict[str, Any], context: BoltContext) -> None:

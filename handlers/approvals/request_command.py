@@ -39,8 +39,10 @@ def request(context: BoltContext, rest: str) -> Message:
                 customer=line.customer, kind=RequestKind.FIRST_LIMIT, reason=line.reason,
                 amount=line.amount))
     except CustomerLookupError as unclear:
-        raise which_customer(unclear, "request", EXAMPLE_AFTER) from None
-    return filed(made, deps.requests, context["tr"])
+        raise which_customer(unclear, context["catalogue"].typed_name(context, "request"),
+                             EXAMPLE_AFTER) from None
+    return filed(made, deps.requests, context["tr"],
+                 context["catalogue"].as_typed(context, "requests"))
 
 
 def _number_in_the_name(context: BoltContext, line: RequestLine) -> None:

@@ -126,8 +126,10 @@ def stage(request: CreditRequest, requests: CreditRequests, tr: Translator,
                 who=deciders(request, requests, tr), deadline=tr.moment(deadline, zone))
 
 
-def filed(request: CreditRequest, requests: CreditRequests, tr: Translator) -> Message:
-    """The answer to filing, from the command line or the modal."""
+def filed(request: CreditRequest, requests: CreditRequests, tr: Translator,
+          listing: str = "/credit requests") -> Message:
+    """The answer to filing, from the command line or the modal; ``listing``: the
+    command that lists requests, as the person would type it (`/credit 我的申请`)."""
     title = tr._("Request #{request} filed: {kind} for {customer}", request=request.id,
                  kind=kind_title(request.kind, tr), customer=customer_label(request))
     blocks: list[Block] = [
@@ -138,8 +140,8 @@ def filed(request: CreditRequest, requests: CreditRequests, tr: Translator) -> M
         # One element: a context block sets its elements side by side, and the hint
         # read as the reason's last words.
         context(tr._("Reason: {reason}", reason=user_text(request.reason, 2000)) + "\n"
-                + tr._("`/credit requests` shows where it stands; you can cancel it there "
-                       "while it is open.")),
+                + tr._("`{command}` shows where it stands; you can cancel it there while it "
+                       "is open.", command=listing)),
     ]
     return message(title, blocks)
 

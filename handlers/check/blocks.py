@@ -246,7 +246,8 @@ def _finish(blocks: list[Block], found: Checked, tr: Translator, shareable: bool
 
 
 def which_customer(error: CustomerLookupError, tr: Translator,
-                   amount: str | None = None, pick: str = PICK) -> Message:
+                   amount: str | None = None, pick: str = PICK,
+                   command: str = "/credit check") -> Message:
     """``amount``: what the query's end was read as (``/credit check studio 55``: "55"),
     said beside the question, since the person may have meant it as part of a name.
     ``pick``: the candidates' action (another command's, to show its answer instead)."""
@@ -257,7 +258,7 @@ def which_customer(error: CustomerLookupError, tr: Translator,
         text = tr._("No customer matches “{query}”. Did you mean one of these?", query=query)
     else:
         # One hint for every command that names a customer (handlers.customer_hint).
-        text = tr._(NOT_FOUND, query=query, example="/credit check C0001")
+        text = tr._(NOT_FOUND, query=query, example=f"{command} C0001")
     if amount is not None and error.candidates:
         # A pick shows the card: the amount is not carried (a button's value names
         # the customer), so the person is told how to get the order's answer.

@@ -37,7 +37,8 @@ def check(context: BoltContext, query: str) -> Message:
             return verdict_message(answer.customer, answer.verdict, context["tr"])
     except CustomerLookupError as unclear:
         return which_customer(unclear, context["tr"],
-                              None if typed is None else amount_read(typed))
+                              None if typed is None else amount_read(typed),
+                              command=context["catalogue"].as_typed(context, "check"))
     text, blocks = _cards.card(found, context["tr"], deps.timezone, _may_share_here(context),
                                deps.assignments.may_assign(context["member"]))
     note = guessed(query, found.customer, context["tr"]) if isinstance(

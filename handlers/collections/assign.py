@@ -32,8 +32,8 @@ ASSIGN_MODAL = "collections_assign"
 COLLECTOR = "collector"
 NAME = 200
 
-USAGE = N_("Write the customer, then the collector, e.g. `/credit assign acme @maria` "
-           "(or their Slack user id, `/credit assign C0002 U0123ABCDE`).")
+USAGE = N_("Write the customer, then the collector, e.g. `{command} acme @maria` "
+           "(or their Slack user id, `{command} C0002 U0123ABCDE`).")
 # What Slack sends for a picked person (``<@U…|name>``, ``<@U…>``), or a bare user id
 # typed at the end, with or without an @.
 _MENTION = re.compile(r"^(?P<customer>.*?)\s*<@(?P<user>[UW][A-Z0-9]{2,})(?:\|[^>]*)?>\s*$",
@@ -46,9 +46,9 @@ _PEOPLE = re.compile(rf"<@[UW][A-Z0-9]{{2,}}(?:\|[^>]*)?>|(?<!\S)@?{TYPED_USER_I
 # Text after ``assign`` with no person in it: the customer alone, or a name Slack did not
 # make a mention of ("maria" without the @).
 NO_COLLECTOR = N_("“{typed}” names no collector: after the customer, type @ and pick the "
-                  "person from Slack's list, e.g. `/credit assign acme @maria`, or give their "
+                  "person from Slack's list, e.g. `{command} acme @maria`, or give their "
                   "Slack user id such as U0123ABCDE.")
-ONE_PERSON = N_("Name one person: an account has one collector, e.g. `/credit assign acme "
+ONE_PERSON = N_("Name one person: an account has one collector, e.g. `{command} acme "
                 "@maria`.")
 # Someone typed "@maria" and Slack did not turn it into a mention (unknown name).
 _TYPED = re.compile(r"^(?P<customer>.*?)\s+(?P<user>@\S+)\s*$", re.DOTALL)
@@ -101,13 +101,16 @@ def answer(done: Assigned, tr: Translator) -> Message:
 def assign(context: BoltContext, text: str) -> Message:
     deps: Deps = context["deps"]
     tr: Translator = context["tr"]
+    # Examples as the command was typed: `/credit 分配 acme @maria` after 分配.
+    command = context["catalogue"].as_typed(context, "assign")
     if several_people(text):
-        refusal = tr._(ONE_PERSON)
+        refusal = tr._(ONE_PERSON, command=command)
         return message(refusal, [section(refusal)])
     typed = split_assign(text)
     if typed is None:
-        usage = explain(AssignRefused(NO_COLLECTOR, typed=text.strip()[:100]), tr) \
-            if text.strip() else tr._(USAGE)
+        usage = explain(AssignRefused(NO_COLLECTOR, typed=text.strip()[:100],
+                                      command=command), tr) \
+            if text.strip() else tr._(USAGE, command=command)
         return message(usage, [section(usage)])
     try:
         done = deps.assignments.assign(context["member"], *typed)
@@ -115,7 +118,8 @@ def assign(context: BoltContext, text: str) -> Message:
         reply = explain(refused, tr)
         return message(reply, [section(reply)])
     except CustomerLookupError as unclear:
-        raise which_customer(unclear, "assign", "@maria") from None
+        raise which_customer(unclear, context["catalogue"].typed_name(context, "assign"),
+                             "@maria") from None
     return answer(done, tr)
 
 
@@ -128,7 +132,8 @@ def unassign(context: BoltContext, text: str) -> Message:
         reply = explain(refused, tr)
         return message(reply, [section(reply)])
     except CustomerLookupError as unclear:
-        raise which_customer(unclear, "unassign") from None
+        raise which_customer(unclear, context["catalogue"].typed_name(context, "unassign")
+                             ) from None
     name = erp_text(names(done.customer, tr)[0], NAME)
     reply = tr._("Nobody collects {name} ({id}) now; {collector} was told. The morning "
                  "alerts leave it unassigned until one of its invoices falls due again; "

@@ -43,7 +43,8 @@ def order(context: BoltContext, text: str) -> Message:
         answer = deps.orders.place(context["member"], typed.customer, typed.amount,
                                    typed.currency, typed.reference)
     except CustomerLookupError as unclear:
-        raise which_customer(unclear, "order", "120k") from None
+        raise which_customer(unclear, context["catalogue"].typed_name(context, "order"),
+                             "120k") from None
     except RepeatedOrder as repeated:
         if not repeated.placed.is_held or repeated.release_request is not None:
             raise

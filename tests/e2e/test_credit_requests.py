@@ -90,6 +90,10 @@ def test_a_line_files_a_limit_increase_and_says_who_decides_by_when(world):
     assert reply.text == (f"Request #{request.id} filed: limit increase for Acme Packaging "
                           "(C0002)")
     assert [a.subject for a in audit(world, "requests.filed")] == ["C0002"]
+    # Filed as 申请, the list is named as it would be typed the same way.
+    other = world.slack.slash(SALES, SALES_CHANNEL, "/credit 申请 C0003 +5k more orders")
+    assert mrkdwn(other).endswith(
+        "`/credit 我的申请` shows where it stands; you can cancel it there while it is open.")
 
 
 def test_a_new_total_in_another_currency_and_a_first_limit(world):

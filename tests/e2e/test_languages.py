@@ -74,8 +74,15 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     card = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 查询 华夏物流")
     assert card.blocks[0]["text"]["text"] == "华夏物流有限公司"
     unknown = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 查询 qqqqzzzzxx")
+    # Every example as the command was typed (`/credit 查询`, not check).
     assert unknown.text == ("没有与“qqqqzzzzxx”匹配的客户。请尝试输入部分名称或客户编号，例如 "
-                            "`/credit check C0001`。")
+                            "`/credit 查询 C0001`。")
+    assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 订单 华夏 5万").text == (
+        "“华夏”匹配到多个客户：华夏建材贸易有限公司 (C0028)、华夏机械制造有限公司 (C0026)、"
+        "华夏物流有限公司 (C0027)。请使用编号，例如 `/credit 订单 C0028 120k`。")
+    assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 分配 华夏物流").text == (
+        "“华夏物流”中没有指定催收员：请在客户之后输入 @ 并从 Slack 的列表中选择此人，例如 "
+        "`/credit 分配 acme @maria`，或填写其 Slack 用户 ID，例如 U0123ABCDE。")
     which = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 查询 acme")
     assert which.text == "“acme”匹配到多个客户。您指的是哪一个？"
     picked = bilingual.slack.click(ZH, which, "Acme Packaging")
