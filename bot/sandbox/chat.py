@@ -406,6 +406,11 @@ class Sandbox:
             self._save_files(argument.strip())
         elif command == ":import":
             self._import(argument.strip())
+        elif command in {":submit", ":cancel"}:
+            # A form's own commands, typed when no form is open.
+            self.console.print("[yellow]" + self.tr._(
+                "No form is open: :submit and :cancel work while you fill one in (a button "
+                "or a command such as /credit request opens one).") + "[/yellow]")
         elif line.startswith(":"):
             self.console.print("[yellow]" + self.tr._(
                 "“{command}” is not a sandbox command; :help lists them.",

@@ -28,7 +28,7 @@ def test_the_demo_script_runs_end_to_end(monkeypatch, clock):
 def test_the_sandbox_explains_mistakes_instead_of_failing(monkeypatch, clock, tmp_path):
     monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
     script = tmp_path / "oops.txt"
-    script.write_text("7\n:as nobody-at-all\n:in #nowhere\n:bogus\n/credit check\n")
+    script.write_text("7\n:as nobody-at-all\n:in #nowhere\n:bogus\n/credit check\n:submit\n")
     result = CliRunner().invoke(main, ["sandbox", "--script", str(script)])
     assert result.exit_code == 0, result.output
     assert "No such button in the last message with buttons." in result.stdout
@@ -36,6 +36,10 @@ def test_the_sandbox_explains_mistakes_instead_of_failing(monkeypatch, clock, tm
     assert "No channel “nowhere”" in result.stdout
     assert "“:bogus” is not a sandbox command; :help lists them." in result.stdout
     assert "needs a customer id or name" in result.stdout
+    # A form's command with no form open (it was "not a sandbox command").
+    assert ("No form is open: :submit and :cancel work while you fill one in (a button "
+            "or a command such as /credit request opens one).") in " ".join(
+                result.stdout.split())
 
 
 def _run(tmp_path, lines: str, *args: str):
