@@ -120,9 +120,11 @@ def _hide_secret(pair: str) -> str:
     return f"{key}=***" if equals and secret_parameter(unquote(key)) else pair
 
 
-def database_url_problem(raw: str, name: str = "DATABASE_URL") -> str | None:
+def database_url_problem(raw: str, name: str = "DATABASE_URL",
+                         must_exist: str | None = None) -> str | None:
     """Why creditbot cannot use the database URL ``raw`` (given as ``name``), before any
-    driver is imported."""
+    driver is imported. ``must_exist``: what to say of an SQLite file that is not there
+    (the sandbox opens databases of one's own only), ``None`` to leave it to the engine."""
     try:
         url = make_url(normalise_url(raw))
         written = url_shown(url)
@@ -158,6 +160,8 @@ def database_url_problem(raw: str, name: str = "DATABASE_URL") -> str | None:
         if not folder.is_dir():
             return (f"{name} {shown(written)}: the folder {shown(str(folder))} does not exist; "
                     "create it, or correct the path")
+        if must_exist is not None and not file.exists():
+            return f"{name} {shown(written)}: there is no file {shown(str(file))}; {must_exist}"
     backend, _, driver = url.drivername.partition("+")
     if backend in ("postgresql", "sqlite") and driver not in ("", "psycopg", "pysqlite"):
         plain = url_shown(url.set(drivername=backend))

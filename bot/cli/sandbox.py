@@ -22,7 +22,10 @@ def sandbox(script: Path | None, database_url: str | None) -> None:
     """Try creditbot offline: the bot, a Slack emulator and a terminal chat."""
     from bot.sandbox.chat import run_sandbox
 
-    problem = database_url and database_url_problem(database_url, "--database")
+    problem = database_url and database_url_problem(
+        database_url, "--database", must_exist="make one with `creditbot db upgrade` (or "
+        "`creditbot demo`) and that URL in DATABASE_URL, or leave --database out for a "
+        "fresh one with the demo portfolio")
     if problem:
         _fail(problem)
     config = load_config(Path(Settings().config_path))

@@ -282,6 +282,18 @@ def test_the_sandboxs_database_is_judged_as_database_url_is(cli, url, shown):
     assert "Secret" not in result.output
 
 
+def test_the_sandbox_names_its_own_option_for_a_database_file_not_there(cli, tmp_path):
+    # It said "or correct DATABASE_URL", which the person had not set.
+    missing = tmp_path / "missing.db"
+    result = cli("sandbox", "--database", f"sqlite:///{missing}")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f'error: --database "sqlite:///{missing}": there is no file "{missing}"; make one '
+        "with `creditbot db upgrade` (or `creditbot demo`) and that URL in DATABASE_URL, or "
+        "leave --database out for a fresh one with the demo portfolio\n")
+    assert not missing.exists()
+
+
 def test_a_read_only_database_says_what_to_give_access_to(cli, write_csv, monkeypatch):
     # What SQLite says of a file the user may read but not write (the suite runs as root,
     # who writes any file, so the driver's refusal is raised where the import writes).
