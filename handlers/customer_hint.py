@@ -61,6 +61,18 @@ def which_customer(error: CustomerLookupError, command: str, after: str = "",
                          example=example(error.candidates[0].customer_id))
 
 
+def in_a_form(error: CustomerLookupError) -> WhichCustomer:
+    """The refusal for a form's customer field: the same words, with an id alone as the
+    example (a field holds the customer, not a command), never "Which one?", which a
+    field offers no way to answer."""
+    query = error.query[:200]
+    if not error.candidates:
+        return WhichCustomer(NOT_FOUND, query=query, example="C0002")
+    names = Listed(c.label() for c in error.candidates[:SHOWN])
+    return WhichCustomer(AMBIGUOUS if isinstance(error, AmbiguousCustomer) else CLOSEST,
+                         query=query, names=names, example=error.candidates[0].customer_id)
+
+
 def guessed(query: str, customer: Customer | CustomerRef, tr: Translator) -> Block | None:
     """A line over a card shown for a close match of what was typed (``lakesid
     furnture``): said, so that a typo is not mistaken for the customer's exact name,

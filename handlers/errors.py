@@ -31,7 +31,9 @@ _CODE_SPAN = re.compile(r"`[^`]*`")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # In a form's plain text: a person's mention and creditbot's command in a code span.
 _MENTION = re.compile(r"<@\{(\w+)\}>")
-_COMMAND_SPAN = re.compile(r"`(/credit[^`]*)`")
+# A code span in the words (a command, an id to copy): Slack shows a field's error as
+# plain text, where the backticks would show.
+_COMMAND_SPAN = re.compile(r"`([^`]*)`")
 
 
 def access_refusal(error: AccessDenied, tr: Translator) -> str:

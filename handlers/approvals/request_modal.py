@@ -28,6 +28,7 @@ from domain.errors import (
     SeveralProblems,
 )
 from handlers.approvals.request_render import filed, kind_title
+from handlers.customer_hint import in_a_form
 from handlers.deps import Deps
 from handlers.errors import field_error
 from handlers.i18n import Translator
@@ -158,7 +159,7 @@ def _check(context: BoltContext, values: dict[str, str | None],
                 order_id=kept(ORDER),
                 terms_days=int(raw_terms) if raw_terms and raw_terms.isdecimal() else None))
     except CustomerLookupError as unclear:
-        errors[CUSTOMER] = field_error(unclear, tr)
+        errors[CUSTOMER] = field_error(in_a_form(unclear), tr)
     except MissingRate as missing:
         errors.setdefault(_currency_of(values)[1], field_error(missing, tr))
     except AccessDenied:

@@ -12,15 +12,15 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain.errors import AmbiguousCustomer, DomainError, FieldProblem
+from domain.errors import DomainError, FieldProblem
 from domain.meetings.minutes import (
     ActionItem,
     AlreadyRecorded,
     MinutesRefused,
     item_field,
 )
-from domain.text import N_, Listed
-from handlers.customer_hint import AMBIGUOUS, CLOSEST, NOT_FOUND, SHOWN, WhichCustomer
+from domain.text import N_
+from handlers.customer_hint import in_a_form
 from handlers.deps import Deps
 from handlers.errors import explain, field_error
 from handlers.i18n import Translator
@@ -89,15 +89,7 @@ def _submission(view: dict[str, Any]) -> str | None:
 def _hinted(problem: FieldProblem) -> DomainError:
     """An unknown or unclear customer, said with how to write one (an id or part of the
     name), in the words every command uses; other problems as they are."""
-    lookup = problem.lookup
-    if lookup is None:
-        return problem
-    query = lookup.query[:200]
-    if not lookup.candidates:
-        return WhichCustomer(NOT_FOUND, query=query, example="C0002")
-    names = Listed(c.label() for c in lookup.candidates[:SHOWN])
-    return WhichCustomer(AMBIGUOUS if isinstance(lookup, AmbiguousCustomer) else CLOSEST,
-                         query=query, names=names, example=lookup.candidates[0].customer_id)
+    return problem if problem.lookup is None else in_a_form(problem.lookup)
 
 
 def submit_minutes(view: dict[str, Any], context: BoltContext) -> Submitted:

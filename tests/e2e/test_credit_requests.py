@@ -278,11 +278,18 @@ def test_the_form_puts_each_mistake_beside_its_field(world):
         "amount": no_rate}
     assert errors(world.slack.submit(SALES, view, {**filled, "customer": "Zyxw Qvvv",
                                                    "amount": "+1k"})) == {
-        "customer": "No customer matches “Zyxw Qvvv”."}
+        "customer": "No customer matches “Zyxw Qvvv”. Try part of the name or the customer "
+                    "id, e.g. C0002."}
     # Beside a field Slack writes plain text: what was typed reads as typed.
     assert errors(world.slack.submit(SALES, view, {**filled, "customer": "Zy & <xw>_q*",
                                                    "amount": "+1k"})) == {
-        "customer": "No customer matches “Zy & <xw>_q*”."}
+        "customer": "No customer matches “Zy & <xw>_q*”. Try part of the name or the "
+                    "customer id, e.g. C0002."}
+    # Several: how to name the one meant, not "Which one?", which a field cannot answer.
+    assert errors(world.slack.submit(SALES, view, {**filled, "customer": "acme",
+                                                   "amount": "+1k"})) == {
+        "customer": "“acme” matches several customers: Acme Industrial Supply (C0001), Acme "
+                    "Packaging (C0002). Use the id, e.g. C0001."}
     assert errors(world.slack.submit(SALES, view, {**filled, "kind": "terms_change",
                                                    "terms": "sixty"})) == {
         "terms": "Write the new payment terms as a whole number of days, e.g. 60."}
