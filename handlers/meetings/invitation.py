@@ -31,6 +31,7 @@ from handlers.i18n import Translator
 from handlers.meetings.followup_blocks import record_minutes_button
 from handlers.meetings.rsvp_payloads import ACCEPT, DECLINE, PROPOSE, MeetingValue
 from handlers.render import (
+    FIELD_TEXT,
     Block,
     Message,
     actions,
@@ -96,8 +97,13 @@ def customers_text(meeting: Meeting, names: Mapping[str, str]) -> str:
     """Each customer by name and id; ``/credit check <id>`` opens its card."""
     if not meeting.customers:
         return "-"
+    # Each name cut to its share of the field (less its label's), so that the field's
+    # own cut never takes the last customers' ids (ten names of 200 characters lost the
+    # last id).
+    share = (FIELD_TEXT - 100) // len(meeting.customers)
     return "\n".join(
-        f"{erp_text(names.get(c, c), NAME)} (`{erp_text(c, ID)}`)" if c in names
+        f"{erp_text(names.get(c, c), min(NAME, share - len(erp_text(c, ID)) - 6))} "
+        f"(`{erp_text(c, ID)}`)" if c in names
         else f"`{erp_text(c, ID)}`" for c in meeting.customers)
 
 

@@ -404,6 +404,20 @@ def test_the_card_names_each_customer_escaped_and_a_gone_one_by_id() -> None:
         "*Customers*\nAcme &lt;Trading&gt; &amp; ∗Co∗ (`C0001`)\n`C0404`")
 
 
+def test_ten_long_names_are_each_cut_so_that_every_id_shows() -> None:
+    # The field was cut at Slack's 2,000 characters in the middle of the last name, and
+    # its id was lost with it.
+    ids = tuple(f"X{i:04d}" for i in range(10))
+    uow = FakeUnitOfWork([])
+    notices = MeetingNotices(lambda to: "en-US", SHANGHAI, {}, lambda: NOW)
+    invited(uow, notices, names={c: "Acme & Sons " * 17 for c in ids}, customers=ids)
+    card = next(m for m in uow.outbox.messages if m.kind == CARD)
+    shown = texts(card.blocks)[6].removeprefix("*Customers*\n").split("\n")
+    assert [line.rsplit(" ", 1)[1] for line in shown] == [f"(`{c}`)" for c in ids]
+    assert all(line.startswith("Acme &amp; Sons Acme") for line in shown)
+    assert len(texts(card.blocks)[6]) <= 2000
+
+
 def test_a_late_reminder_says_the_time_actually_left() -> None:
     uow, _, stored = setup()
     # The job was down: the one-day reminder goes out three hours before the start.
