@@ -231,6 +231,11 @@ class Alerts:
                     condition not in {line.condition for line in digest.lines}:
                 raise AlertUnknown()
             if not state.is_open:
+                # The digest still offered its buttons: it is edited to say resolved,
+                # without them, so that nobody else presses in vain.
+                for shown in uow.alerts.digests_with(condition, digest.run_at):
+                    self._refresh(uow, shown, condition)
+                uow.commit()
                 raise AlertClosed()
             if state.last_announced_at is not None and digest.run_at < state.last_announced_at:
                 raise AlertOutdated()

@@ -397,6 +397,10 @@ def answers(tr: Translator, state: AlertState | None, zone: tzinfo,
     if state is None:
         return ""
     parts = []
+    if state.resolved_at is not None:
+        parts.append(":heavy_check_mark: " + tr._(
+            "Resolved: no longer found on {day}",
+            day=tr.date(state.resolved_at.astimezone(zone).date())))
     if state.acknowledged_by:
         parts.append(":white_check_mark: " + tr._("Acknowledged by {who}",
                                                   who=_who(state.acknowledged_by)))
@@ -470,15 +474,18 @@ def _buttons(tr: Translator, digest_id: int, line: DigestLine, assign: bool = Tr
     except ValidationError:  # an id our own values refuse: no button rather than a 400
         return []
     found: list[Block] = []
-    if not (line.state and line.state.acknowledged_by):
+    # A resolved condition has nothing left to acknowledge or snooze; its card stays.
+    resolved = line.state is not None and not line.state.is_open
+    if not (line.state and line.state.acknowledged_by) and not resolved:
         found.append({**button(tr._("Acknowledge"), ACKNOWLEDGE, answer.encode()),
                       "style": "primary"})
-    found.append(button(tr._("Snooze 1 day"), SNOOZE_DAY,
-                        SnoozeValue(**answer.model_dump(), days=1).encode()))
-    found.append(button(tr._("Snooze 7 days"), SNOOZE_WEEK,
-                        SnoozeValue(**answer.model_dump(), days=7).encode()))
+    if not resolved:
+        found.append(button(tr._("Snooze 1 day"), SNOOZE_DAY,
+                            SnoozeValue(**answer.model_dump(), days=1).encode()))
+        found.append(button(tr._("Snooze 7 days"), SNOOZE_WEEK,
+                            SnoozeValue(**answer.model_dump(), days=7).encode()))
     found.append(button(tr._("Credit check"), CREDIT_CHECK, subject.encode()))
-    if assign and alert.type in ASSIGNABLE and not alert.subject.collector:
+    if assign and alert.type in ASSIGNABLE and not alert.subject.collector and not resolved:
         # An account someone collects says who on its line (reassigning is the check
         # card's and /credit assign's).
         # Without the optional "emoji" flag: ten of these are what a page can least spare.

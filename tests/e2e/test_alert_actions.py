@@ -149,7 +149,7 @@ def test_people_without_access_are_refused_and_nothing_changes(scanned):
 
 def test_an_alert_resolved_since_the_digest_says_so(scanned):
     world = scanned
-    _, page = first_page(world, SALES_CHANNEL)
+    page_id, page = first_page(world, SALES_CHANNEL)
     with world.services.uow() as uow:
         uow.alerts.save([dataclasses.replace(state(world, FIRST), resolved_at=NOW)])
         uow.commit()
@@ -159,6 +159,20 @@ def test_an_alert_resolved_since_the_digest_says_so(scanned):
                           "this digest was posted.")
     assert reply.ephemeral
     assert audit(world, "alerts.snoozed") == []
+    # The digest is edited to say so, without Acknowledge and Snooze, so that nobody else
+    # presses in vain (its buttons stayed).
+    before = line_text(page, FIRST)
+    index = line_index(page, FIRST)
+    edited = wait_until(lambda: next((r.payload for r in outbox(world)
+                                      if r.update_of == page_id), None))
+    blocks = edited["blocks"]
+    at = next(i for i, b in enumerate(blocks) if b.get("block_id") == f"alert_{index}")
+    day = translator("en-US").date(NOW.astimezone(world.services.config.organisation.zone)
+                                   .date())
+    assert blocks[at - 1]["text"]["text"] == (
+        f"{before}\n:heavy_check_mark: Resolved: no longer found on {day}")
+    assert [e["text"]["text"] for e in blocks[at]["elements"] if e["type"] == "button"] == [
+        "Credit check"]
 
 
 # -- Snooze -----------------------------------------------------------------------------

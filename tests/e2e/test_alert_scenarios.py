@@ -7,6 +7,7 @@ The portfolio and where each alert goes are in ``tests/e2e/alerts_world.py``."""
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from bot.cli import main
 from bot.config import load_config
@@ -28,6 +29,7 @@ from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
 from domain.alerts.use_cases import Alerts
+from storage.models import OutboxRow
 from tests.e2e.alerts_world import (
     ADMINS,
     AMY,
@@ -539,13 +541,14 @@ def test_an_acknowledged_account_that_gets_worse_is_announced_again_unacknowledg
     assert (state.acknowledged_by, state.acknowledged_at) == (None, None)
 
 
-def test_an_answer_to_a_resolved_alert_is_refused_and_changes_nothing(alerts, bot):
+def test_an_answer_to_a_resolved_alert_is_refused_and_its_line_says_resolved(alerts, bot):
     first_run(alerts)
     pay(alerts.engine, "INV-C1")
     alerts.clock.advance(days=1)
     alerts.run()
     before = states(alerts.engine)
-    queued = outbox_count(alerts.engine)
+    with alerts.engine.connect() as conn:
+        queued = conn.execute(select(func.max(OutboxRow.id))).scalar_one()
     export = only(alerts, EXPORT)
     pressed = button_for(export, "Snooze 7 days", "overdue:C-CEDAR")
     _, response_url = bot.slack.press(EVA, EXPORT, pressed, as_reply(EXPORT, export))
@@ -554,8 +557,15 @@ def test_an_answer_to_a_resolved_alert_is_refused_and_changes_nothing(alerts, bo
     assert refusal.all_text() == ("This alert is no longer open: the condition was resolved "
                                   "since this digest was posted.")
     assert states(alerts.engine) == before
-    assert outbox_count(alerts.engine) == queued
     assert audit(alerts.engine, "alerts.snoozed") == []
+    # Nothing new is sent: the digests showing the line are edited to say it resolved,
+    # without its Acknowledge and Snooze (they stayed, to be refused to each presser).
+    with alerts.engine.connect() as conn:
+        queued_since = list(conn.execute(select(OutboxRow).where(OutboxRow.id > queued)))
+    assert queued_since and all(r.update_of is not None for r in queued_since)
+    edited = next(r.payload for r in queued_since if r.channel == EXPORT)
+    assert ":heavy_check_mark: Resolved: no longer found on" in json.dumps(
+        edited["blocks"], ensure_ascii=False)
 
 
 def test_an_answer_from_an_older_digest_shows_on_the_latest_one_or_is_refused(alerts, bot):

@@ -318,10 +318,13 @@ def test_a_snoozed_line_says_until_when_and_by_whom():
     assert len(buttons(page)) == 6
 
 
-def test_a_resolved_line_shows_nothing_special():
+def test_a_resolved_line_says_so_and_offers_nothing_to_answer():
+    # It kept Acknowledge and Snooze, which were refused when pressed.
     alert = overdue()
     resolved = state_of(alert, resolved_at=AT)
-    assert detailed_text(line(alert, state=resolved)) == detailed_text(line(alert))
+    assert detailed_text(line(alert, state=resolved)) == (
+        detailed_text(line(alert)) + "\n:heavy_check_mark: Resolved: no longer found on "
+        "Nov 29, 2026")
 
 
 def test_thread_lines_show_answers_too():
