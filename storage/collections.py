@@ -66,14 +66,15 @@ def _promise_values(p: Promise) -> dict[str, Any]:
             "currency": p.amount.currency, "due_on": p.due_on,
             "invoice_ids": list(p.invoice_ids), "state": p.state.value,
             "made_by": p.made_by, "made_at": p.made_at, "checked_at": p.checked_at,
-            "paid_before": p.paid_before}
+            "paid_before": p.paid_before, "paid_when_checked": p.paid_when_checked}
 
 
 def _promise(r: Any) -> Promise:
     return Promise(r.customer_id, Money(r.amount, r.currency), r.due_on,
                    tuple(r.invoice_ids or ()), PromiseState(r.state), r.made_by, r.made_at,
                    r.checked_at, r.id, r.version,
-                   Decimal(0) if r.paid_before is None else Decimal(r.paid_before))
+                   Decimal(0) if r.paid_before is None else Decimal(r.paid_before),
+                   None if r.paid_when_checked is None else Decimal(r.paid_when_checked))
 
 
 def _dispute_values(d: Dispute) -> dict[str, Any]:

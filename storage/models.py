@@ -524,6 +524,9 @@ class PromiseRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     # Paid towards it already when it was made (NULL before migration 0021: nothing).
     paid_before: Mapped[Decimal | None] = mapped_column(Amount)
+    # What had come towards it when it was found kept or broken (NULL: not yet checked,
+    # or checked before migration 0023).
+    paid_when_checked: Mapped[Decimal | None] = mapped_column(Amount)
 
 
 class DisputeRow(Base):

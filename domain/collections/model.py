@@ -109,6 +109,9 @@ class Promise:
     id: int = 0
     version: int = 0
     paid_before: Decimal = Decimal(0)
+    # What had come towards it when it was found kept or broken: a broken promise's
+    # history says how much of it was paid (None: unchecked, or checked before that).
+    paid_when_checked: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,8 @@ class CollectionsJob:
                 return verdict
             state = PromiseState.KEPT if verdict is Verdict.KEPT else PromiseState.BROKEN
             try:
-                uow.collections.save_promise(replace(promise, state=state, checked_at=now))
+                uow.collections.save_promise(replace(promise, state=state, checked_at=now,
+                                                     paid_when_checked=paid))
             except CollectionChanged:
                 return None  # another run checked it first
             assignment = uow.collections.open_assignment(promise.customer_id)

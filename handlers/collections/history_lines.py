@@ -13,6 +13,7 @@ from domain.collections.model import (
     PromiseState,
 )
 from domain.collections.record import CollectionRecord
+from domain.money import Money
 from handlers.check.blocks import collecting
 from handlers.collections.blocks import KINDS, PROMISE_STATES, invoices_text
 from handlers.i18n import Translator
@@ -62,6 +63,10 @@ def _promise(promise: Promise, tr: Translator, zone: tzinfo) -> str:
     elif promise.state is PromiseState.BROKEN and promise.checked_at is not None:
         state = tr._("broken (seen unpaid on {day}, grace days included)",
                      day=_day(promise.checked_at, zone))
+        if promise.paid_when_checked:  # a part came: the broken note said how much
+            state = tr._("broken (seen on {day}, grace days included, with only {paid} of "
+                         "it paid)", day=_day(promise.checked_at, zone),
+                         paid=Money(promise.paid_when_checked, promise.amount.currency))
     when = tr.moment(promise.made_at, zone)
     if promise.invoice_ids:
         line = tr._("{when}: promise to pay {amount} by {day} for {invoices}, recorded by "

@@ -822,6 +822,9 @@ def test_a_promise_paid_in_part_is_broken_and_says_how_much_came(
     clock[0] = NOW + timedelta(days=6)
     assert CollectionsJob(day).run().broken == 1
     assert ("broken_paid", (made.id, usd(400))) in notices.calls
+    # Kept on the promise too, for its history to say (it said only "broken").
+    [checked] = uow.collections.promises("C1")
+    assert (checked.state, checked.paid_when_checked) == (PromiseState.BROKEN, Decimal(400))
 
 
 def test_an_invoice_in_an_open_dispute_is_not_disputed_again(
