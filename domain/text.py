@@ -31,6 +31,29 @@ def without_invisible(text: str) -> str:
     return _INVISIBLE.sub("", text)
 
 
+# The zero-width (non-)joiners shape letters (Persian) and join emoji (👨‍👩‍👧): what a
+# person types keeps them where they join something; every other invisible character goes.
+_TYPED_INVISIBLE = re.compile(f"(?![\u200c\u200d])[{INVISIBLE}]")
+_LONE_JOINER = re.compile(r"(?<!\S)[\u200c\u200d]+|[\u200c\u200d]+(?!\S)")
+# Characters that show as nothing though they are not format characters: the Hangul
+# fillers, the blank Braille pattern, variation selectors on their own.
+BLANK_LOOKING = "\u115f\u1160\u3164\uffa0\u2800\ufe00-\ufe0f"
+_BLANK = re.compile(f"[{INVISIBLE}{BLANK_LOOKING}\\s]+")
+
+
+def as_typed(text: str) -> str:
+    """What a person typed, as it reads: invisible characters dropped (a zero-width space
+    glued to "until" or "EUR" hid the word from every parser), the joiners kept where
+    they join two characters."""
+    return _LONE_JOINER.sub("", _TYPED_INVISIBLE.sub("", text))
+
+
+def looks_blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: spaces, invisible and blank-looking characters
+    only (a reason of "ㅤ" passed "required" and read as empty)."""
+    return not _BLANK.sub("", text)
+
+
 # C0 and C1 controls and DEL: in a terminal ESC starts an escape sequence (clearing the
 # screen, setting the window's title), so a value quoted back never carries one as is.
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")

@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 
 from domain.errors import RecordsUnavailable
 from domain.orders.typed import names_nothing
-from domain.text import INVISIBLE
+from domain.text import BLANK_LOOKING, as_typed
 from handlers.answer import answer
 from handlers.deps import Deps
 from handlers.errors import guarded
@@ -71,7 +71,8 @@ def _once(context: BoltContext, key: str | None, run: Callable[[], Message],
 _LINK = re.compile(r"<(?P<target>(?:https?://|mailto:|#)[^|>]*)(?:\|(?P<label>[^>]*))?>")
 
 
-_INVISIBLE_WORD = re.compile(rf"(?<!\S)[{INVISIBLE}]+(?!\S)")
+# A word that shows nothing (a Hangul filler, a blank Braille pattern) is no word.
+_BLANK_WORD = re.compile(rf"(?<!\S)[{BLANK_LOOKING}]+(?!\S)")
 
 
 def split_command(text: str) -> tuple[str, str]:
@@ -85,9 +86,10 @@ def split_command(text: str) -> tuple[str, str]:
     # <http://acme.com|acme.com> or <#C123|sales>: read back as typed. People stay ids.
     text = _LINK.sub(lambda found: found["label"] or found["target"], text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    # A word of invisible characters only (zero-width spaces) is no word: as a request's
-    # reason it passed the "a reason is needed" check and showed blank.
-    text = _INVISIBLE_WORD.sub("", without_controls(text))
+    # Invisible characters go (a zero-width space glued to "until" or "EUR" made a
+    # temporary limit a permanent one, a euro order a dollar one), and a word that shows
+    # nothing is no word (as a request's reason it passed "a reason is needed").
+    text = _BLANK_WORD.sub("", as_typed(without_controls(text)))
     parts = text.split(None, 1)
     if not parts:
         return "", ""

@@ -25,7 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from domain.errors import DomainError
-from domain.text import without_invisible
+from domain.text import as_typed, looks_blank
 from handlers.i18n import N_
 from handlers.payloads import ActionValue
 from handlers.render import Block, clip, plain, without_controls
@@ -206,7 +206,8 @@ def _value_of(state: Mapping[str, Any]) -> str | None:
         raw = state.get("value")
     if not isinstance(raw, str):
         return None
-    # Only invisible characters (zero-width spaces) is nothing written: a title or a
-    # reason of them passed every "required" check and showed blank.
-    cleaned = without_controls(raw).strip()
-    return cleaned if without_invisible(cleaned).strip() else None
+    # Invisible characters go, as in a command (domain.text.as_typed); what shows nothing
+    # (zero-width spaces, a Hangul filler) is nothing written: a title or a reason of them
+    # passed every "required" check and showed blank.
+    cleaned = as_typed(without_controls(raw)).strip()
+    return None if looks_blank(cleaned) else cleaned

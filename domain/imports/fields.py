@@ -11,7 +11,7 @@ from typing import Any
 
 from domain.currencies import is_currency
 from domain.people import is_user_id
-from domain.text import INVISIBLE
+from domain.text import INVISIBLE, looks_blank
 
 Parser = Callable[[str], Any]
 
@@ -62,12 +62,23 @@ def identifier(raw: str) -> str:
         # "H0\u200b01" would be a customer of its own that every card shows as H001.
         raise FieldError(f"contains an invisible character (U+{ord(hidden.group()):04X}), "
                          "which would make it a different id that reads the same; remove it")
+    # A joiner joins two letters or emoji; anywhere else ("C0002" + ZWJ, or one alone) it
+    # joins nothing and the id reads as another one, or as nothing.
+    lone = None if checked.isascii() else _LONE_JOINER.search(checked)
+    if lone is not None:
+        raise FieldError(f"contains a zero-width joiner (U+{ord(lone.group()):04X}) that "
+                         "joins nothing there, which would make it a different id that reads "
+                         "the same; remove it")
+    if looks_blank(checked):
+        raise FieldError("shows nothing (only invisible or blank characters); write the id")
     return checked
 
 
 # Zero-width (non-)joiners aside: they shape letters (Persian ZWNJ) and join emoji, so
 # an id holding one reads differently, not the same.
 _INVISIBLE = re.compile(f"(?![\u200c\u200d])[{INVISIBLE}]")
+# A joiner at either end, or beside a space or an ASCII character.
+_LONE_JOINER = re.compile(r"(?:^|(?<=[\x00-\x7f]))[\u200c\u200d]|[\u200c\u200d](?=[\x00-\x7f]|$)")
 
 
 def _not_an_amount(raw: str) -> FieldError:

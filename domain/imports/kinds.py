@@ -11,6 +11,7 @@ from domain.currencies import MINOR_UNITS, minor_units
 from domain.imports import fields as f
 from domain.lookup import normalize_name
 from domain.model import FINANCIAL_FIELDS, InvoiceStatus, OrderStatus
+from domain.text import looks_blank
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,9 @@ def _customer_rule(values: dict[str, Any], context: ImportContext) -> list[tuple
             continue
         name = values[column]
         key = values[f"{column}_key"] = normalize_name(name) if name is not None else None
-        if name is not None and not key:
-            problems.append((column, "has no letters or digits"))
+        if name is not None and (not key or looks_blank(name)):
+            # A Hangul filler (ㅤ) is a letter to Unicode and shows as nothing.
+            problems.append((column, "has no letters or digits that show"))
         elif key is not None and len(key) > _NAME_LENGTH:
             # NFKC spells some characters out (㍿ is 株式会社): a name that fits can have a
             # key that does not, which the database would refuse at the end of the import.

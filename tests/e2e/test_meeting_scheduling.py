@@ -159,10 +159,11 @@ def test_each_wrong_field_is_refused_beside_it_and_nothing_is_stored(world, chan
     assert stored(world) == []
 
 
-def test_a_title_of_invisible_characters_is_no_title(world):
-    # Zero-width characters passed "required" and made the invitation's header empty,
-    # which Slack refuses (invalid_blocks) for every copy.
-    result = world.slack.submit(SALES, open_form(world), filled(title="\u200b\u2060 \u200b"))
+@pytest.mark.parametrize("title", ["\u200b\u2060 \u200b", "\u3164", "\u2800\ufe0f"])
+def test_a_title_of_invisible_characters_is_no_title(world, title):
+    # Zero-width characters (and a Hangul filler) passed "required" and made the
+    # invitation's header empty, which Slack refuses (invalid_blocks) for every copy.
+    result = world.slack.submit(SALES, open_form(world), filled(title=title))
     assert errors(result) == {
         "title": "Give the meeting a title, e.g. “Credit committee, December”."}
     assert stored(world) == []

@@ -28,6 +28,17 @@ from handlers.credit import split_command
      ("delegate", "<@U02CREDITAN|an> until 2026-12-31")),
     ("", ("", "")),
     ("   ", ("", "")),
+    # Invisible characters go: glued to "until" or a currency they hid the word (a
+    # temporary limit was filed as a permanent one, a euro order as dollars); inside an
+    # id they made it another one; as a word of their own, they were a reason.
+    ("request C0006 +10k until\u200b 2027-01-31 x", ("request", "C0006 +10k until 2027-01-31 x")),
+    ("order C0003 5k \u200bEUR PO-3", ("order", "C0003 5k EUR PO-3")),
+    ("che\u200bck C00\u2060\u202e02", ("check", "C0002")),
+    ("request C0001 +10k \u200b\u2060", ("request", "C0001 +10k")),
+    # Words that show nothing though they are not format characters.
+    ("request C0001 +10k \u3164 \u2800 \ufe0f", ("request", "C0001 +10k")),
+    # The joiners stay where they join: an emoji family, a Persian word.
+    ("request C0001 +10k 👨\u200d👩\u200d👧 \u200d", ("request", "C0001 +10k 👨\u200d👩\u200d👧")),
 ])
 def test_command_text_is_read_as_people_meant_it(text, expected):
     assert split_command(text) == expected

@@ -66,6 +66,17 @@ def test_an_id_with_an_invisible_character_is_refused():
                   ["I1", "H0\u200b01", "2026-01-01", "2026-01-31", "100", "USD"]) == [
         ("customer_id", "contains an invisible character (U+200B), which would make it a "
                         "different id that reads the same; remove it")]
+    # A joiner that joins nothing (after an ASCII character, alone) made an id that read
+    # as another customer's (C0002 + ZWJ, with a limit of its own) or as nothing.
+    for lone, code in (("C0002\u200d", "U+200D"), ("\u200c", "U+200C")):
+        assert errors("invoices", INVOICE_HEADER,
+                      ["I1", lone, "2026-01-01", "2026-01-31", "100", "USD"]) == [
+            ("customer_id", f"contains a zero-width joiner ({code}) that joins nothing there, "
+                            "which would make it a different id that reads the same; remove "
+                            "it")]
+    assert errors("invoices", INVOICE_HEADER,
+                  ["I1", "\u3164", "2026-01-01", "2026-01-31", "100", "USD"]) == [
+        ("customer_id", "shows nothing (only invisible or blank characters); write the id")]
     # Letters of any script are ids as they are, joiners that shape them included (the
     # Persian ZWNJ, an emoji sequence's ZWJ).
     for shaped in ("فروشگاه\u200cنو", "C-👨\u200d👩\u200d👧"):
@@ -200,7 +211,10 @@ def test_without_the_local_name_column_its_key_is_not_written():
 def test_a_local_name_must_have_letters_and_fit():
     header = [*CUSTOMER_HEADER, "name_local"]
     assert errors("customers", header, ["C1", "Acme", "EUR", "5000", "30", "—/—"]) == [
-        ("name_local", "has no letters or digits")]
+        ("name_local", "has no letters or digits that show")]
+    # A Hangul filler is a letter to Unicode, and shows nothing: a blank card header.
+    assert errors("customers", header, ["C1", "\u3164", "EUR", "5000", "30", "深"]) == [
+        ("name", "has no letters or digits that show")]
     assert errors("customers", header, ["C1", "Acme", "EUR", "5000", "30", "深" * 201]) == [
         ("name_local", "is 201 characters long; at most 200 fit")]
 
