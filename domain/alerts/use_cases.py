@@ -232,9 +232,11 @@ class Alerts:
                 raise AlertUnknown()
             if not state.is_open:
                 # The digest still offered its buttons: it is edited to say resolved,
-                # without them, so that nobody else presses in vain.
+                # without them, so that nobody else presses in vain. Once per digest and
+                # line, however many press (each press queued the edits again).
                 for shown in uow.alerts.digests_with(condition, digest.run_at):
-                    self._refresh(uow, shown, condition)
+                    self._refresh(uow, shown, condition,
+                                  once=f"alerts.resolved:{shown.id}:{condition}")
                 uow.commit()
                 raise AlertClosed()
             if state.last_announced_at is not None and digest.run_at < state.last_announced_at:
@@ -250,9 +252,13 @@ class Alerts:
             uow.commit()
         return answered
 
-    def _refresh(self, uow: UnitOfWork, digest: Digest, condition: str) -> None:
+    def _refresh(self, uow: UnitOfWork, digest: Digest, condition: str,
+                 once: str | None = None) -> None:
         """Queues an edit of the pages of ``digest`` that an answer about ``condition``
-        changes: the first (its counts of answered lines) and the one showing the line."""
+        changes: the first (its counts of answered lines) and the one showing the line.
+        ``once``: the edits' key, when they are to be queued only once."""
+        if once is not None and uow.outbox.id_of(f"{once}:0") is not None:
+            return
         index = next(i for i, line in enumerate(digest.lines) if line.condition == condition)
         numbers = {0, self.renderer.page_of(index, len(digest.lines))}
         states = uow.alerts.states([line.condition for line in digest.lines])
@@ -265,7 +271,8 @@ class Alerts:
                                              digest.run_at, number)
             uow.outbox.add(OutgoingMessage(channel=digest.destination, kind=DIGEST,
                                            text=page.text, blocks=page.blocks,
-                                           update_of=digest.pages[number]))
+                                           update_of=digest.pages[number],
+                                           dedup_key=once and f"{once}:{number}"))
 
     # -- what a person sees on their Home tab -----------------------------------------
 

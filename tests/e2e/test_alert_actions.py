@@ -173,6 +173,12 @@ def test_an_alert_resolved_since_the_digest_says_so(scanned):
         f"{before}\n:heavy_check_mark: Resolved: no longer found on {day}")
     assert [e["text"]["text"] for e in blocks[at]["elements"] if e["type"] == "button"] == [
         "Credit check"]
+    # Pressed again (someone with the old page open): refused, and edited only once.
+    edits = len([r for r in outbox(world) if r.update_of is not None])
+    again = world.slack.reply_at(press(world, SALES, page, FIRST, "Acknowledge"),
+                                 SALES_CHANNEL)
+    assert again.text == reply.text
+    assert len([r for r in outbox(world) if r.update_of is not None]) == edits
 
 
 # -- Snooze -----------------------------------------------------------------------------
