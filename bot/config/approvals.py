@@ -40,7 +40,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from bot.config.fields import RoleName, shown
+from bot.config.fields import RoleName, is_role_name, shown
 from bot.config.section import Section
 from bot.config.working_time import WorkingTimeSettings
 from domain.approvals.model import Basis, Level, RequestKind
@@ -154,8 +154,9 @@ def policy_problems(section: object, holders: Mapping[str, object],
     roles mapping; ``departments`` the department keys (``None``: not checked)."""
     if not isinstance(section, Mapping):
         return []
-    # A role written in the wrong shape is the field checks' to report, not a gap here.
-    held = [role for role, users in holders.items() if users != []]
+    # A role written in the wrong shape is the field checks' to report, not a gap here,
+    # nor a name to suggest.
+    held = [role for role, users in holders.items() if users != [] and is_role_name(role)]
     problems: list[tuple[tuple[str | int, ...], str]] = []
     for kind in RequestKind:
         policy = section.get(kind.value)
@@ -193,8 +194,8 @@ def policy_problems(section: object, holders: Mapping[str, object],
 def _typos(section: Mapping[str, object], held: list[str]
            ) -> list[tuple[tuple[str | int, ...], str]]:
     """A role held under ``roles`` whose name is close to one the rules name and nobody
-    holds (``credit_manger``): most likely the typo, said at its own line, since that is
-    the line to correct (the rules' lines are right)."""
+    holds: said at the roles line too, since the typo may be there (``credit_manger``)
+    as well as in the rules (``finance_directr``); which one is the person's to say."""
     named = {level.get(key) for kind in RequestKind
              if isinstance(policy := section.get(kind.value), Mapping)
              and isinstance(bands := policy.get("bands"), list)
@@ -202,13 +203,15 @@ def _typos(section: Mapping[str, object], held: list[str]
              and isinstance(levels := band.get("levels"), list)
              for level in levels if isinstance(level, Mapping)
              for key in ("role", "escalate_to")}
-    found: list[tuple[tuple[str | int, ...], str]] = []
+    close_to: dict[str, list[str]] = {}
     for role in sorted(r for r in named if isinstance(r, str) and r not in held):
         for close in difflib.get_close_matches(role, held, n=1, cutoff=0.8):
-            found.append((("roles", close), f"{shown(close)} reads like a typo of "
-                          f"{shown(role)}, which the approval rules name and nobody holds; "
-                          f"if it is, write {shown(role)} here"))
-    return found
+            close_to.setdefault(close, []).append(role)
+    return [(("roles", close), f"the approval rules name {' and '.join(map(shown, roles))}, "
+             f"which nobody holds and {'differ' if len(roles) > 1 else 'differs'} from "
+             f"{shown(close)} by a letter or two: if they mean the same role, write it the "
+             "same way here and in the rules")
+            for close, roles in close_to.items()]
 
 
 def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str],

@@ -134,9 +134,10 @@ def test_a_typo_under_roles_is_said_at_its_line_and_an_alias_once(tmp_path: Path
     ).replace("  credit_manager: [U02CREDITMG]\n", "  credit_manger: [U02CREDITMG]\n")
     held = "credit_analyst, credit_manger, finance_director, cfo, collector, legal, sales"
     assert problems(tmp_path, text) == [
-        f"line {line_of(text, 'credit_manger:')}: roles.credit_manger: \"credit_manger\" "
-        "reads like a typo of \"credit_manager\", which the approval rules name and nobody "
-        "holds; if it is, write \"credit_manager\" here",
+        f"line {line_of(text, 'credit_manger:')}: roles.credit_manger: the approval rules "
+        "name \"credit_manager\", which nobody holds and differs from \"credit_manger\" by a "
+        "letter or two: if they mean the same role, write it the same way here and in the "
+        "rules",
         f"line {line_of(text, 'role: credit_manager')}: approvals.limit_increase.bands.0."
         "levels.0.role: nobody holds the role \"credit_manager\"; list its holders under "
         f"roles, or use one of {held} (the same line counts for approvals.temporary_limit."
