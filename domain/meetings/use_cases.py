@@ -366,8 +366,10 @@ class Meetings:
                 raise MeetingRefused(problems)
             moved = uow.meetings.save_meeting(moved)
             # An answer was to the old time; the organiser's stands, since they hold
-            # the meeting whoever moved it.
-            uow.meetings.clear_responses(moved.id, keep=(moved.organiser,))
+            # the meeting whoever moved it. Only its length changed: the time people
+            # answered for is the same, and their answers stand.
+            if moved.starts_at != old.starts_at:
+                uow.meetings.clear_responses(moved.id, keep=(moved.organiser,))
             subject = f"meeting:{moved.id}"
             uow.audit.append(AuditEntry(now, actor.user_id, "meeting.rescheduled", subject, {
                 "title": moved.title, "starts_at": moved.starts_at.isoformat(),

@@ -232,6 +232,11 @@ def occurrence_note(tr: Translator, meeting: Meeting, zone: tzinfo, day_off: boo
 
 def rescheduled_note(tr: Translator, meeting: Meeting, previous: Meeting | None,
                      zone: tzinfo) -> str:
+    if previous is not None and previous.starts_at == meeting.starts_at:
+        return ":calendar: " + tr._(
+            "{who} changed {subject}: it now lasts {duration} (it was {before}). Answers "
+            "stand.", who=mention(meeting.organiser), subject=subject(tr, meeting, zone),
+            duration=duration(tr, meeting.minutes), before=duration(tr, previous.minutes))
     before = tr.moment(previous.starts_at, zone) if previous else "-"
     return ":calendar: " + tr._(
         "{who} moved {kind} “{title}” from {before} to {after} ({duration}). Answers to "

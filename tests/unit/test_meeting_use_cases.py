@@ -384,10 +384,17 @@ def test_a_reschedule_to_the_meetings_own_time_is_refused_and_keeps_the_answers(
     assert [r.user_id for r in uow.meetings.responses(meeting.id)] == ["U0SALES001"]
     assert len(told.changes) == changes
     assert uow.meetings.get_meeting(meeting.id) == meeting
-    # Another length at the same time is a change.
+    # Another length at the same time is a change, and the answers to that time stand.
     longer = meetings.reschedule(ORGANISER, meeting.id, Move(local.date(), local.time(),
                                                              meeting.minutes + 30, SH))
     assert longer.minutes == meeting.minutes + 30
+    assert [r.user_id for r in uow.meetings.responses(meeting.id)] == ["U0SALES001"]
+    from handlers.i18n import translator
+    from handlers.meetings.invitation import rescheduled_note
+    assert rescheduled_note(translator("en-US"), longer, meeting, ZoneInfo(SH)) == (
+        ":calendar: <@U0ORGANISE> changed Meeting “Credit committee” on "
+        "<!date^1796176800^{date_short_pretty} {time}|Dec 2, 2026, 10:00\u202fAM>: it now "
+        "lasts 1 h 30 min (it was 1 hour). Answers stand.")
 
 
 def test_a_channel_closed_to_credit_data_since_scheduling_is_no_longer_told(uow, told):
