@@ -54,7 +54,13 @@ def delegate(context: BoltContext, rest: str) -> Message:
     if not text:
         return shown(deps.requests.delegations(member), member.user_id, tr, command, end)
     first, _, then = text.lower().partition(" ")
-    if first in _END and then in _NOW:
+    if first in _END and then not in _NOW:
+        # "end 2026-12-31" read as a person called "end".
+        return _say(tr._("`{command} {end}` ends your delegation now, and takes nothing "
+                         "after it; to end it on a later day, hand it over again with that "
+                         "day: `{command} {example}`.", command=command, end=end,
+                         example=USAGE))
+    if first in _END:
         ended = deps.requests.end_delegation(member)
         if not ended:
             return _say(tr._("You have no delegation in force, so there is nothing to end."))

@@ -555,6 +555,11 @@ def test_each_refusal_of_a_delegation_says_why(world):
     assert say(f"<@{ANALYST}> until next friday") == (
         "Write whom and until when: `/credit delegate @mei until 2026-12-31` (pick the "
         "person from the list Slack shows as you type @).")
+    # "end" with a day: not a person called "end".
+    assert say("end 2026-12-31") == (
+        "`/credit delegate end` ends your delegation now, and takes nothing after it; to "
+        "end it on a later day, hand it over again with that day: `/credit delegate @mei "
+        "until 2026-12-31`.")
     # Both were written; the reason after the day is what is too much.
     assert say(f"<@{ANALYST}> until 2026-12-31 because I am away") == (
         "Write nothing after the last day: “because I am away” is not needed, e.g. "
