@@ -378,8 +378,9 @@ def test_the_form_reports_every_wrong_field_in_one_round(world):
     view = open_form(world)
     assert errors(world.slack.submit(SALES, view, {
         "customer": "nosuch", "kind": "temporary_limit", "amount": "abc"})) == {
+        # How to name it, as everywhere (it ended on "(C0015)", without a full stop).
         "customer": "No customer is named “nosuch”. Closest: Northstar Agricultural Co-op "
-                    "(C0015)",
+                    "(C0015). Use the id, e.g. C0015.",
         "amount": "“abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, "
                   "1.2m, 12万, 1.5亿, USD 120k or 120k EUR.",
         "expires": "A temporary limit needs its last day: pick it here.",
@@ -387,7 +388,7 @@ def test_the_form_reports_every_wrong_field_in_one_round(world):
     assert errors(world.slack.submit(SALES, view, {
         "customer": "acme", "amount": "+10k", "reason": "more"})) == {
         "customer": "“acme” matches several customers: Acme Industrial Supply (C0001), Acme "
-                    "Packaging (C0002). Which one?"}
+                    "Packaging (C0002). Use the id, e.g. C0001."}
     assert requests_of(world) == [] and world.emulator.calls_to("chat.postEphemeral") == []
 
 
