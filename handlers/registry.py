@@ -196,6 +196,8 @@ class Catalogue:
         sub = self.subcommand(name)
         if sub is None:
             return name
+        if typed.lower() in (sub.name, *sub.aliases):  # 申请列表 stays 申请列表
+            return typed.lower()
         return next((word for word in (sub.name, *sub.aliases)
                      if word.isascii() == typed.isascii()), sub.name)
 

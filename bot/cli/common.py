@@ -129,6 +129,11 @@ def database_url_problem(raw: str, name: str = "DATABASE_URL",
         url = make_url(normalise_url(raw))
         written = url_shown(url)
     except (ArgumentError, ValueError):
+        if _a_path(raw.strip()):
+            # A file's path (nothing in it to hide): the URL that names it.
+            path = os.path.abspath(raw.strip())
+            return (f"{name} {shown(raw.strip())} is a file's path, not a database URL: "
+                    f"write sqlite:///{path} for that SQLite file")
         return f"{name} {shown(_hide_password(raw))} is not a database URL: {_URL_FORMS}"
     if not _plain_text(raw, url):
         return (f"{name} {shown(_hide_password(raw))} holds a control character "
@@ -171,6 +176,13 @@ def database_url_problem(raw: str, name: str = "DATABASE_URL",
     if backend not in ("postgresql", "sqlite"):
         return f"{name} {shown(written)} is a {backend} URL: {_URL_FORMS}"
     return None
+
+
+def _a_path(raw: str) -> bool:
+    """Written as a file's path (``/data/creditbot.db``, ``./x.sqlite``), with nothing in
+    it that could be a secret: a colon or an @ might be part of a password."""
+    return bool(raw) and not set(raw) & {":", "@"} and (
+        raw.startswith(("/", ".", "~")) or raw.endswith((".db", ".sqlite", ".sqlite3")))
 
 
 def _plain_text(raw: str, url: URL) -> bool:

@@ -101,6 +101,10 @@ class NoSuchLevel(NotDecidable):
     """A level the request's route does not have (only a forged press names one)."""
 
     def __init__(self, request: CreditRequest, level: int) -> None:
+        if len(request.route) == 1:
+            super().__init__(N_("Request #{request} has no level {level}: it has one level "
+                                "only."), request=request.id, level=level)
+            return
         super().__init__(N_("Request #{request} has no level {level}: its levels are 1 to "
                             "{count}."), request=request.id, level=level,
                          count=len(request.route))

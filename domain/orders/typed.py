@@ -270,8 +270,10 @@ def split_order(text: str) -> TypedOrder | None:
         # euros as "PO EUR" before, or in dollars for who meant euros).
         second = 1 if written is None and rest and currency_word(rest[0]) else 0
         if len(rest) > second and currency_word(rest[second]) and (written or second):
-            raise TwoCurrencies(" ".join(words[index:amount_at + 2 + second]),
-                                "/credit order acme 120k EUR PO-2026-118")
+            if canonical(rest[second]) != (written or canonical(rest[0])):
+                raise TwoCurrencies(" ".join(words[index:amount_at + 2 + second]),
+                                    "/credit order acme 120k EUR PO-2026-118")
+            rest = rest[:second] + rest[second + 1:]  # one currency written twice
         if currency is None and rest and currency_word(rest[0]):
             currency, rest = canonical(rest[0]), rest[1:]
         elif currency is None and rest and looks_like_code(rest[0]):
@@ -309,18 +311,26 @@ def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:
     last = words[-1]
     if len(words) >= 3 and currency_word(last) and currency_word(words[-2]) and (
             _is_amount(words[-3]) or numeric(words[-3])):
-        # "5k USD EUR": one currency too many (the name never ends in two codes).
-        raise TwoCurrencies(" ".join(words[-3:]), "/credit check acme 120k EUR")
+        # "5k USD EUR": one currency too many (the name never ends in two codes); "5k USD
+        # USD" is one currency written twice.
+        if canonical(last) != canonical(words[-2]):
+            raise TwoCurrencies(" ".join(words[-3:]), "/credit check acme 120k EUR")
+        words = words[:-1]
+        last = words[-1]
     if len(words) >= 2 and looks_like_code(last) and not is_code(last) and (
             _is_amount(words[-2]) or numeric(words[-2])):
         raise UnknownCurrency(last, "/credit check acme 120k EUR")
     if len(words) >= 2 and currency_word(last) and (
             _is_amount(words[-2]) or numeric(words[-2])):
         # numeric: "$12 EUR" is an amount to answer about, not part of the name.
-        if _currency_of(words[-2]) or (len(words) >= 3 and currency_word(words[-3])):
-            raise TwoCurrencies(" ".join(words[-3:] if currency_word(words[-3])
-                                         else words[-2:]), "/credit check acme 120k EUR")
-        return len(words) - 2, words[-2], canonical(last)
+        code_before = len(words) >= 3 and currency_word(words[-3])
+        before = _currency_of(words[-2]) or (canonical(words[-3]) if code_before else None)
+        if before is not None and before != canonical(last):
+            raise TwoCurrencies(" ".join(words[-3:] if code_before else words[-2:]),
+                                "/credit check acme 120k EUR")
+        # "USD 5k USD": the code before the amount is the amount's, not the name's.
+        start = len(words) - 3 if code_before and before is not None else len(words) - 2
+        return start, words[-2], canonical(last)
     if _is_amount(last) or numeric(last):
         if len(words) >= 2 and currency_word(words[-2]):
             return len(words) - 2, last, canonical(words[-2])

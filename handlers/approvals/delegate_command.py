@@ -31,6 +31,8 @@ _UNTIL = "|".join(sorted(UNTIL_WORDS, key=len, reverse=True))
 # "until" may be left out before the last day: "@mei 2026-12-31" says as much.
 _LINE = re.compile(rf"^(?P<who><@[^>]*>|\S+)\s+(?:(?:{_FROM})\s*(?P<start>\S+)\s+)?"
                    rf"(?:(?:{_UNTIL})\s*)?(?P<until>\S+)$", re.IGNORECASE)
+_NO_FROM = re.compile(rf"^(?P<who><@[^>]*>|\S+)\s+(?P<start>\S+)\s+"
+                      rf"(?P<until>(?:{_UNTIL})\s*\S+)$", re.IGNORECASE)
 # The same with words after the last day.
 _EXTRA = re.compile(_LINE.pattern.removesuffix("$") + r"\s+(?P<extra>.+)$", re.IGNORECASE)
 _END = frozenset({"end", "stop", "结束"})
@@ -89,6 +91,10 @@ _JOINED = re.compile(rf"(\d)({_CHINESE})|({_CHINESE})(\d)")
 def parse_delegation(text: str, command: str = "/credit delegate"
                      ) -> tuple[str, date | None, date]:
     spaced = _JOINED.sub(lambda m: " ".join(filter(None, m.groups())), text)
+    # "@mei 2026-12-20 until 2026-12-31": a first day without its "from".
+    no_from = _NO_FROM.match(spaced)
+    if no_from is not None and _is_day(no_from["start"]):
+        spaced = f"{no_from['who']} from {no_from['start']} {no_from['until']}"
     line = _LINE.match(spaced)
     extra = _EXTRA.match(spaced) if line is None else None
     if extra is not None and _PERSON.match(extra["who"]) and _is_day(extra["until"]):

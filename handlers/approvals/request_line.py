@@ -109,8 +109,9 @@ def _no_unknown_code_after(amount: str, reason: str) -> None:
             return  # said of the amount when it is read
         if named is not None:
             # "+5000 人民币 EUR": filed in CNY with "EUR" as the reason, nobody's request.
-            raise TwoCurrencies(f"{amount} {first}", "/credit request acme +250k EUR "
-                                "larger orders")
+            # The example's reason in the reader's words (it was English in Chinese).
+            raise TwoCurrencies(f"{amount} {first}", Phrase(N_(
+                "/credit request acme +250k EUR larger orders")))
         return
     if not first or not looks_like_code(first) or is_code(first):
         return

@@ -36,9 +36,12 @@ def topic_message(catalogue: Catalogue, tr: Translator, words: str) -> Message:
     answered as ``/credit order`` would be: not known, with the whole list)."""
     from handlers.registry import COMMAND
 
-    word = words.split()[0]
-    if word.lower() == COMMAND and len(words.split()) > 1:  # /credit help /credit order
-        word = words.split()[1]
+    typed = words.split()
+    if typed[0].lower() == COMMAND:  # /credit help /credit order
+        if len(typed) == 1:
+            return help_message(catalogue, tr)
+        typed = typed[1:]
+    word = typed[0]
     sub = catalogue.subcommand(word.removeprefix("/"))
     if sub is None:
         return unknown_word(catalogue, tr, word)

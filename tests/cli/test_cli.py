@@ -292,6 +292,12 @@ def test_the_sandbox_names_its_own_option_for_a_database_file_not_there(cli, tmp
         "with `creditbot db upgrade` (or `creditbot demo`) and that URL in DATABASE_URL, or "
         "leave --database out for a fresh one with the demo portfolio\n")
     assert not missing.exists()
+    # A file's path instead of a URL: the URL for it (it said "***" is not a database
+    # URL, hiding what was typed, which holds nothing to hide).
+    result = cli("sandbox", "--database", str(missing))
+    assert result.stderr == (
+        f'error: --database "{missing}" is a file\'s path, not a database URL: write '
+        f"sqlite:///{missing} for that SQLite file\n")
 
 
 def test_a_read_only_database_says_what_to_give_access_to(cli, write_csv, monkeypatch):

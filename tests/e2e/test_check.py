@@ -49,6 +49,12 @@ def test_help_followed_by_a_command_shows_that_command_alone(world, line, title)
     assert reply.ephemeral
 
 
+def test_help_followed_by_the_command_itself_is_the_whole_list(world):
+    # It answered "`/credit /credit` is not something I know."
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit help /credit").blocks == (
+        world.slack.slash(SALES, SALES_CHANNEL, "/credit help").blocks)
+
+
 def test_help_followed_by_no_command_says_so_with_the_whole_list(world):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit help histroy")
     assert reply.text == ("`/credit histroy` is not something I know. Did you mean "
@@ -66,6 +72,9 @@ def test_help_followed_by_no_command_says_so_with_the_whole_list(world):
                              "needed."),
     ("/credit 我的申请 全部", "`/credit 我的申请` takes nothing after it; “全部” is not "
                              "needed."),
+    # The alias as typed, not the first Chinese one.
+    ("/credit 申请列表 abc", "`/credit 申请列表` takes nothing after it; “abc” is not "
+                            "needed."),
     # Typed text is shown as typed, not as formatting (∗ for *).
     ("/credit tasks *mine*", "`/credit tasks` takes nothing after it; “∗mine∗” is not "
                              "needed."),

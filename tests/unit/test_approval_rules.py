@@ -117,6 +117,8 @@ def test_closed_requests_and_levels_not_open_are_refused_politely():
     # A level the route does not have (a forged press) is not "not open yet".
     assert refusal(request(), FD, 4) == (
         "Request #7 has no level 4: its levels are 1 to 3.")
+    single = dataclasses.replace(request(), route=request().route[:1])
+    assert refusal(single, FD, 2) == "Request #7 has no level 2: it has one level only."
 
 
 def test_an_open_temporary_limit_past_its_last_day_is_expired():

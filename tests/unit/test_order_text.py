@@ -120,6 +120,12 @@ def test_a_failures_figures_keep_their_types_through_storage():
 def test_two_amounts_or_currencies_are_refused(typed: str, refusal: str):
     # (A currency code inside a reference is the reference's: "5k EUR PO EUR" is one.)
     assert split_order("acme 5k EUR PO EUR") == TypedOrder("acme", "5k", "EUR", "PO EUR")
+    # One currency written twice is one (it was refused as two).
+    for twice in ("acme 5k USD usd PO-1", "acme USD 5k USD PO-1"):
+        assert split_order(twice) == TypedOrder("acme", "5k", "USD", "PO-1")
+    assert split_order("acme 5万 人民币 CNY") == TypedOrder("acme", "5万", "CNY", None)
+    for twice in ("acme 5k USD USD", "acme USD 5k USD"):
+        assert split_check(twice) == TypedOrder("acme", "5k", "USD")
     with pytest.raises(DomainError) as refused:
         split_order(typed)
     assert str(refused.value) == refusal

@@ -112,6 +112,9 @@ def test_a_last_day_that_is_no_day_is_refused_not_read_as_the_reason(line, day):
     # "until" left out: a person and a day say as much.
     ("<@U02CREDITAN> 2026-12-31", "U02CREDITAN", None, "2026-12-31"),
     ("@U02CREDITAN from 2026-12-20 2026-12-31", "U02CREDITAN", "2026-12-20", "2026-12-31"),
+    # ... and "from" too: the first day was taken for the last ("until … is not needed").
+    ("@U02CREDITAN 2026-12-20 until 2026-12-31", "U02CREDITAN", "2026-12-20", "2026-12-31"),
+    ("@U02CREDITAN 2026-12-20 至 2026-12-31", "U02CREDITAN", "2026-12-20", "2026-12-31"),
     # Only the Chinese words are parted from a joined day: an id may hold "UNTIL".
     ("@U2UNTIL9X until 2026-12-31", "U2UNTIL9X", None, "2026-12-31"),
 ])
