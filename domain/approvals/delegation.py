@@ -9,7 +9,11 @@ from domain.days import year_after
 from domain.errors import DomainError
 from domain.text import N_, Phrase
 
-EXAMPLE = Phrase(N_("/credit delegate @mei until 2026-12-31"))
+# The command is the handler's to name as the person typed it (`/credit 委托`): each
+# refusal carries it as ``command``, this spelling until the handler says otherwise.
+COMMAND = "/credit delegate"
+EXAMPLE = Phrase(N_("@mei until 2026-12-31"))
+SPAN = Phrase(N_("@mei from 2026-12-01 until 2026-12-31"))
 
 
 class DelegationRefused(DomainError):
@@ -21,22 +25,23 @@ def check_period(today: date, starts: date, until: date) -> None:
     starts."""
     if until < today:
         raise DelegationRefused(N_("The last day {until} is already past: a delegation "
-                                   "runs up to today or a later day, e.g. `{example}`."),
-                                until=until, example=EXAMPLE)
+                                   "runs up to today or a later day, e.g. `{command} {example}`."),
+                                until=until, command=COMMAND, example=EXAMPLE)
     if starts < today:
         raise DelegationRefused(N_("The first day {start} is already past: a delegation "
-                                   "starts today or later, e.g. `{example}`."),
-                                start=starts, example=EXAMPLE)
+                                   "starts today or later, e.g. `{command} {example}`."),
+                                start=starts, command=COMMAND, example=EXAMPLE)
     if starts > until:
         raise DelegationRefused(N_("The first day {start} comes after the last day {until}: "
                                    "write `from` a day no later than `until`, e.g. "
-                                   "`/credit delegate @mei from 2026-12-01 until 2026-12-31`."),
-                                start=starts, until=until)
+                                   "`{command} {example}`."),
+                                start=starts, until=until, command=COMMAND, example=SPAN)
     # A stand-in covers an absence: a hand-over through 9999-12-31 would be a standing
     # grant of someone's approval powers that nobody reviews. Renewed if still needed.
     if starts >= year_after(today) or until >= year_after(starts):
         raise DelegationRefused(N_("A delegation runs for a year at most, starting within "
                                    "a year: {start} through {until} is longer or later. "
                                    "Hand your approvals over for the absence, e.g. "
-                                   "`{example}`, and again when it ends if need be."),
-                                start=starts, until=until, example=EXAMPLE)
+                                   "`{command} {example}`, and again when it ends if need "
+                                   "be."),
+                                start=starts, until=until, command=COMMAND, example=EXAMPLE)

@@ -10,6 +10,7 @@ from datetime import date
 
 from slack_bolt import BoltContext
 
+from domain.approvals.delegation import DelegationRefused
 from domain.approvals.model import Delegation
 from domain.days import UNTIL_WORDS, read_day
 from domain.errors import DomainError
@@ -70,7 +71,12 @@ def delegate(context: BoltContext, rest: str) -> Message:
             "Your delegation has ended: your credit requests come to you again."))
     delegate_id, starts, until = parse_delegation(text, command)
     before = [d for d in deps.requests.delegations(member) if d.delegator == member.user_id]
-    granted = deps.requests.delegate(member, delegate_id, until, starts)
+    try:
+        granted = deps.requests.delegate(member, delegate_id, until, starts)
+    except DelegationRefused as refused:
+        if "command" in refused.params:  # its example, as the command was typed
+            refused.params["command"] = command
+        raise
     said = ":white_check_mark: " + tr._(
         "<@{who}> decides your credit requests from {start} through {until}. "
         "`{command} {end}` ends it sooner.", who=granted.delegate,

@@ -123,6 +123,10 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委托 某人 至 明天").all_text() == (
         "无法识别“某人”是谁：请在输入 @ 时从 Slack 显示的列表中选择此人，例如 "
         "`/credit 委托 @mei 至 2026-12-31`。")
+    past = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委托 @U02CREDITAN 至 2025-12-31")
+    assert past.all_text() == (
+        "最后一天 2025年12月31日 已经过去：委托须持续到今天或之后的某一天，例如 "
+        "`/credit 委托 @mei 至 2026-12-31`。")
     no_day = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委托 @U02CREDITAN 至 明天")
     assert no_day.all_text() == (
         "“明天”不是日期：请写成 YYYY-MM-DD 或 YYYY年M月D日，例如 "
@@ -131,7 +135,7 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
                                       "/credit 委托 @U02CREDITAN 从2026/12/31至2026/12/20")
     assert reversed_.all_text() == (
         "第一天 2026年12月31日 晚于最后一天 2026年12月20日：“从”的日期不能晚于“至”的日期，例如 "
-        "`/credit delegate @mei 从 2026-12-01 至 2026-12-31`。")
+        "`/credit 委托 @mei 从 2026-12-01 至 2026-12-31`。")
     # (This person is the only credit manager: the request is refused, either way.)
     line = "C0002 +5万 至 2027-01-31 备货"
     filed = bilingual.slack.slash(ZH, SALES_CHANNEL, f"/credit 申请 {line}").all_text()
