@@ -41,6 +41,18 @@ def access_refusal(error: AccessDenied, tr: Translator) -> str:
     return explain(error, tr)
 
 
+def retyped(refused: DomainError, command: str) -> DomainError:
+    """``refused`` with its example (``/credit order acme 120k EUR …``) naming the
+    command as the person typed it (``/credit 订单 …``)."""
+    example = refused.params.get("example")
+    program = command.split(" ", 1)[0]  # /credit
+    if type(example) is str and example.startswith(f"{program} "):
+        name_end = example.find(" ", len(program) + 1)
+        if name_end > 0:
+            refused.params["example"] = command + example[name_end:]
+    return refused
+
+
 def field_error(error: DomainError, tr: Translator) -> str:
     """A domain error as a form shows it beside a field: Slack writes those as plain
     text, so its values stay as they are (``&amp;`` or a look-alike would show as such),

@@ -11,12 +11,13 @@ from typing import Any
 from slack_bolt import BoltContext
 
 from domain.check import Checked, CustomerCheck
-from domain.errors import CustomerLookupError
+from domain.errors import CustomerLookupError, DomainError
 from domain.orders.typed import amount_read, split_check
 from handlers.check.blocks import card, which_customer
 from handlers.check.payloads import SubjectValue
 from handlers.customer_hint import guessed
 from handlers.deps import Deps
+from handlers.errors import retyped
 from handlers.i18n import Translator
 from handlers.orders.blocks import verdict_message
 from handlers.render import Message
@@ -25,7 +26,10 @@ from handlers.render import Message
 def check(context: BoltContext, query: str) -> Message:
     """The card, or the "which customer?" question when the query is not clear."""
     deps: Deps = context["deps"]
-    typed = split_check(query)
+    try:
+        typed = split_check(query)
+    except DomainError as refused:  # its example as typed: `/credit 查询 acme 120k EUR`
+        raise retyped(refused, context["catalogue"].as_typed(context, "check")) from None
     try:
         # "Studio 54" ends in what reads as an amount: a whole name wins over the split.
         found = (deps.checks.check(context["member"], query) if typed is None

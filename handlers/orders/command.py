@@ -9,32 +9,36 @@ from slack_bolt import BoltContext
 
 from domain.amounts import AmountError
 from domain.approvals.model import RequestKind
-from domain.errors import CustomerLookupError
+from domain.errors import CustomerLookupError, DomainError
 from domain.orders.typed import numeric, split_order
 from domain.orders.use_cases import RepeatedOrder
 from handlers.customer_hint import which_customer
 from handlers.deps import Deps
-from handlers.errors import explain
+from handlers.errors import explain, retyped
 from handlers.i18n import N_
 from handlers.orders.blocks import release_button, verdict_message
 from handlers.orders.payloads import ReleaseValue
 from handlers.render import Message, erp_text, message, section
 
-USAGE = N_("Write the customer, then the amount, e.g. `/credit order acme 120k`, "
-           "`/credit order 华夏物流 25万 CNY PO-2026-118` (a currency and your order "
+USAGE = N_("Write the customer, then the amount, e.g. `{command} acme 120k`, "
+           "`{command} 华夏物流 25万 CNY PO-2026-118` (a currency and your order "
            "reference may follow the amount; a name with a number in it goes in quotes).")
 
 
 def order(context: BoltContext, text: str) -> Message:
     deps: Deps = context["deps"]
-    typed = split_order(text)
+    command = context["catalogue"].as_typed(context, "order")
+    try:
+        typed = split_order(text)
+    except DomainError as refused:
+        raise retyped(refused, command) from None
     if typed is None:
         words = text.split()
         if len(words) >= 2 and (numeric(words[-1]) or not deps.orders.names_a_customer(
                 context["member"], " ".join(words))):
             raise AmountError(words[-1])
         tr = context["tr"]
-        usage = tr._(USAGE)
+        usage = tr._(USAGE, command=command)
         if words:
             usage = tr.sentences(tr._("The amount is missing after “{customer}”.",
                                       customer=erp_text(" ".join(words), 120)), usage)

@@ -80,6 +80,14 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 订单 华夏 5万").text == (
         "“华夏”匹配到多个客户：华夏建材贸易有限公司 (C0028)、华夏机械制造有限公司 (C0026)、"
         "华夏物流有限公司 (C0027)。请使用编号，例如 `/credit 订单 C0028 120k`。")
+    assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 订单 华夏").text == (
+        "“华夏”后缺少金额。先写客户，再写金额，例如 `/credit 订单 acme 120k`、`/credit 订单 "
+        "华夏物流 25万 CNY PO-2026-118`（金额后可跟币种和您的订单编号；"
+        "名称中带数字的客户请加引号）。")
+    assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 订单 华夏物流 5k USD EUR").text == (
+        "“5k USD EUR”写了两种货币：请只写一种，例如 `/credit 订单 acme 120k EUR PO-2026-118`。")
+    assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 查询 华夏物流 5k USD EUR").text == (
+        "“5k USD EUR”写了两种货币：请只写一种，例如 `/credit 查询 acme 120k EUR`。")
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 分配 华夏物流").text == (
         "“华夏物流”中没有指定催收员：请在客户之后输入 @ 并从 Slack 的列表中选择此人，例如 "
         "`/credit 分配 acme @maria`，或填写其 Slack 用户 ID，例如 U0123ABCDE。")

@@ -421,8 +421,8 @@ def test_an_order_is_answered_in_the_persons_language(world):
     # Two sentences in Chinese run on, with no space after the 。.
     missing = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit 订单 lakeside")
     assert sections(missing) == [
-        "“lakeside”后缺少金额。先写客户，再写金额，例如 `/credit order acme 120k`、"
-        "`/credit order 华夏物流 25万 CNY PO-2026-118`（金额后可跟币种和您的订单编号；"
+        "“lakeside”后缺少金额。先写客户，再写金额，例如 `/credit 订单 acme 120k`、"
+        "`/credit 订单 华夏物流 25万 CNY PO-2026-118`（金额后可跟币种和您的订单编号；"
         "名称中带数字的客户请加引号）。"]
 
 
