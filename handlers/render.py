@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from domain.text import INVISIBLE
+from domain.text import as_typed
 
 Block = dict[str, Any]
 Message = tuple[str, list[Block] | None]
@@ -32,13 +32,15 @@ FALLBACK_TEXT = 3000
 
 # Bidi controls (a right-to-left override reorders a card), zero-width and other
 # invisible format characters (a name of 199 zero-width spaces looks blank), and control
-# characters (ESC sequences from an ERP export): none is ever shown.
-_INVISIBLE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{INVISIBLE}]")
+# characters (ESC sequences from an ERP export): none is ever shown, but for the joiners
+# where they join two characters (an emoji family 👨‍👩‍👧 showed as three people, a
+# Persian name lost its shape).
+_CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _CUT_ENTITY = re.compile(r"&[a-z]{0,3}$")
 
 
 def strip_invisible(text: str) -> str:
-    return _INVISIBLE.sub("", text)
+    return as_typed(_CONTROLS.sub("", text))
 
 
 # Control characters never belong in what a person types (a NUL even breaks PostgreSQL's

@@ -8,6 +8,11 @@ from handlers.render import clip, plain, user_text
 def test_invisible_and_control_characters_are_never_shown():
     assert plain("\u200b" * 199 + "x", 150) == "x"
     assert user_text("Evil\x1b]0;PWNED\x07 Corp\u202e") == "Evil]0;PWNED Corp"
+    # ... but for the joiners where they join: an emoji family stayed three people, a
+    # Persian name lost its shape; alone, a joiner is dropped like the rest.
+    assert user_text("👨\u200d👩\u200d👧 Family \u200d") == "👨\u200d👩\u200d👧 Family "
+    assert user_text("فروشگاه\u200cنو") == "فروشگاه\u200cنو"
+    assert plain("\u200d\u200c" * 50 + "x", 150) == "x"
 
 
 def test_escaping_comes_before_clipping_and_never_cuts_an_entity():
