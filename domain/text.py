@@ -33,7 +33,7 @@ def without_invisible(text: str) -> str:
 
 # The zero-width (non-)joiners shape letters (Persian) and join emoji (👨‍👩‍👧): what a
 # person types keeps them where they join something; every other invisible character goes.
-_TYPED_INVISIBLE = re.compile(f"(?![\u200c\u200d])[{INVISIBLE}]")
+INVISIBLE_BUT_JOINERS = re.compile(f"(?![\u200c\u200d])[{INVISIBLE}]")
 _LONE_JOINER = re.compile(r"(?<!\S)[\u200c\u200d]+|[\u200c\u200d]+(?!\S)")
 # Characters that show as nothing though they are not format characters: the Hangul
 # fillers, the blank Braille pattern, variation selectors on their own.
@@ -45,7 +45,7 @@ def as_typed(text: str) -> str:
     """What a person typed, as it reads: invisible characters dropped (a zero-width space
     glued to "until" or "EUR" hid the word from every parser), the joiners kept where
     they join two characters."""
-    return _LONE_JOINER.sub("", _TYPED_INVISIBLE.sub("", text))
+    return _LONE_JOINER.sub("", INVISIBLE_BUT_JOINERS.sub("", text))
 
 
 def looks_blank(text: str) -> bool:

@@ -42,8 +42,11 @@ def access_refusal(error: AccessDenied, tr: Translator) -> str:
 
 
 def retyped(refused: DomainError, command: str) -> DomainError:
-    """``refused`` with its example (``/credit order acme 120k EUR …``) naming the
-    command as the person typed it (``/credit 订单 …``)."""
+    """``refused`` naming the command as the person typed it (``/credit 订单 …``): its
+    ``command`` parameter, or an example that starts with one (``/credit order acme
+    120k EUR …``)."""
+    if "command" in refused.params:
+        refused.params["command"] = command
     example = refused.params.get("example")
     program = command.split(" ", 1)[0]  # /credit
     if type(example) is str and example.startswith(f"{program} "):

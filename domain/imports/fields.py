@@ -11,7 +11,7 @@ from typing import Any
 
 from domain.currencies import is_currency
 from domain.people import is_user_id
-from domain.text import INVISIBLE, looks_blank
+from domain.text import INVISIBLE_BUT_JOINERS, looks_blank
 
 Parser = Callable[[str], Any]
 
@@ -57,7 +57,9 @@ def identifier(raw: str) -> str:
     if not _ID.fullmatch(checked):  # text() takes a tab, which an id may not hold
         raise FieldError("contains a tab; write the id without one")
     # Every invisible character is beyond ASCII, which most ids are not (a free check).
-    hidden = None if checked.isascii() else _INVISIBLE.search(checked)
+    # Zero-width (non-)joiners aside: they shape letters (Persian ZWNJ) and join emoji,
+    # so an id holding one between two of them reads differently, not the same.
+    hidden = None if checked.isascii() else INVISIBLE_BUT_JOINERS.search(checked)
     if hidden is not None:
         # "H0\u200b01" would be a customer of its own that every card shows as H001.
         raise FieldError(f"contains an invisible character (U+{ord(hidden.group()):04X}), "
@@ -74,9 +76,6 @@ def identifier(raw: str) -> str:
     return checked
 
 
-# Zero-width (non-)joiners aside: they shape letters (Persian ZWNJ) and join emoji, so
-# an id holding one reads differently, not the same.
-_INVISIBLE = re.compile(f"(?![\u200c\u200d])[{INVISIBLE}]")
 # A joiner at either end, or beside a space or an ASCII character.
 _LONE_JOINER = re.compile(r"(?:^|(?<=[\x00-\x7f]))[\u200c\u200d]|[\u200c\u200d](?=[\x00-\x7f]|$)")
 

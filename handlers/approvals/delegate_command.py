@@ -17,6 +17,7 @@ from domain.errors import DomainError
 from domain.people import TYPED_USER_ID
 from domain.text import N_, Phrase
 from handlers.deps import Deps
+from handlers.errors import retyped
 from handlers.i18n import Translator
 from handlers.render import Block, Message, context, message, section
 
@@ -73,10 +74,8 @@ def delegate(context: BoltContext, rest: str) -> Message:
     before = [d for d in deps.requests.delegations(member) if d.delegator == member.user_id]
     try:
         granted = deps.requests.delegate(member, delegate_id, until, starts)
-    except DelegationRefused as refused:
-        if "command" in refused.params:  # its example, as the command was typed
-            refused.params["command"] = command
-        raise
+    except DelegationRefused as refused:  # its example, as the command was typed
+        raise retyped(refused, command) from None
     said = ":white_check_mark: " + tr._(
         "<@{who}> decides your credit requests from {start} through {until}. "
         "`{command} {end}` ends it sooner.", who=granted.delegate,
