@@ -141,3 +141,20 @@ class Phrase(str):
 
     def shown_by(self, tr: Any) -> str:
         return str(tr._(str(self)))
+
+
+class CommandExample(str):
+    """A command to copy whose last words are a ``Phrase`` (an example reason): shown
+    with them in the reader's language and the command's own words as they are, so that
+    a handler can name the command as the person typed it (``/credit 申请 …``)."""
+
+    def __new__(cls, command: str, after: Phrase) -> CommandExample:
+        made = super().__new__(cls, f"{command} {after}")
+        made.command, made.after = command, after
+        return made
+
+    command: str
+    after: Phrase
+
+    def shown_by(self, tr: Any) -> str:
+        return f"{self.command} {self.after.shown_by(tr)}"

@@ -4,13 +4,11 @@ with an example of that command (the candidates' names, then "use the id")."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.errors import AmbiguousCustomer, CustomerLookupError, DomainError
 from domain.lookup import named_without_guessing, normalize_name
 from domain.model import Customer
 from domain.refs import CustomerRef
-from domain.text import N_, Listed, Phrase
+from domain.text import N_, CommandExample, Listed, Phrase
 from handlers.i18n import Translator
 from handlers.render import Block, context, erp_text
 
@@ -27,29 +25,13 @@ class WhichCustomer(DomainError):
     """The customer is unknown or unclear; the message says how to name it."""
 
 
-class _Example(str):
-    """A command to copy whose last words are a ``Phrase`` (an example reason): shown
-    with them in the reader's language, the command's own words as they are."""
-
-    def __new__(cls, command: str, after: Phrase) -> _Example:
-        made = super().__new__(cls, f"{command} {after}")
-        made.command, made.after = command, after
-        return made
-
-    command: str
-    after: Phrase
-
-    def shown_by(self, tr: Any) -> str:
-        return f"{self.command} {self.after.shown_by(tr)}"
-
-
 def which_customer(error: CustomerLookupError, command: str, after: str = "",
                    program: str = "/credit") -> WhichCustomer:
     """The refusal for ``error`` in ``/credit <command> <customer> <after>`` (or the
     terminal's ``creditbot <command> …``)."""
     def example(customer_id: str) -> str:
         if isinstance(after, Phrase):
-            return _Example(" ".join((program, command, customer_id)), after)
+            return CommandExample(" ".join((program, command, customer_id)), after)
         return " ".join(w for w in (program, command, customer_id, after) if w)
 
     query = error.query[:200]

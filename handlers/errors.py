@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied, ShareRefused
 from domain.errors import DomainError, MissingRate, SeveralProblems
-from domain.text import N_, People, map_texts
+from domain.text import N_, CommandExample, People, map_texts
 from handlers.i18n import Translator, translator
 from handlers.render import escape, unformatted
 from handlers.replies import APOLOGY
@@ -44,16 +44,28 @@ def access_refusal(error: AccessDenied, tr: Translator) -> str:
 def retyped(refused: DomainError, command: str) -> DomainError:
     """``refused`` naming the command as the person typed it (``/credit 订单 …``): its
     ``command`` parameter, or an example that starts with one (``/credit order acme
-    120k EUR …``)."""
+    120k EUR …``); each of several problems alike."""
+    if isinstance(refused, SeveralProblems):
+        for problem in refused.problems:
+            retyped(problem, command)
     if "command" in refused.params:
         refused.params["command"] = command
     example = refused.params.get("example")
-    program = command.split(" ", 1)[0]  # /credit
-    if type(example) is str and example.startswith(f"{program} "):
-        name_end = example.find(" ", len(program) + 1)
-        if name_end > 0:
-            refused.params["example"] = command + example[name_end:]
+    if isinstance(example, CommandExample):
+        refused.params["example"] = CommandExample(_as_typed(example.command, command),
+                                                   example.after)
+    elif type(example) is str:
+        refused.params["example"] = _as_typed(example, command)
     return refused
+
+
+def _as_typed(line: str, command: str) -> str:
+    """``line`` (``/credit order acme 120k``) with its command as ``command`` was typed."""
+    program = command.split(" ", 1)[0]  # /credit
+    if not line.startswith(f"{program} "):
+        return line
+    name_end = line.find(" ", len(program) + 1)
+    return command if name_end < 0 else command + line[name_end:]
 
 
 def field_error(error: DomainError, tr: Translator) -> str:

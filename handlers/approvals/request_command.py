@@ -7,14 +7,20 @@ from slack_bolt import BoltContext
 
 from domain.approvals.model import RequestKind
 from domain.approvals.use_cases import Filing
-from domain.errors import CustomerLookupError
+from domain.errors import CustomerLookupError, DomainError
 from domain.text import N_, Phrase
 from handlers.approvals.request_filing import file_limit
-from handlers.approvals.request_line import LineError, RequestLine, parse_request_line
+from handlers.approvals.request_line import (
+    COMMAND,
+    LineError,
+    RequestLine,
+    parse_request_line,
+)
 from handlers.approvals.request_modal import open_request_modal
 from handlers.approvals.request_render import filed
 from handlers.customer_hint import which_customer
 from handlers.deps import Deps
+from handlers.errors import retyped
 from handlers.render import Message
 
 # The example's reason, in the reader's language (the command's own words stay as typed).
@@ -26,9 +32,12 @@ def request(context: BoltContext, rest: str) -> Message:
         open_request_modal(context, str(context.get("trigger_id") or ""),
                            channel=context.channel_id)
         return "", None
-    line = parse_request_line(rest)
+    try:
+        line = parse_request_line(rest)
+        _number_in_the_name(context, line)
+    except DomainError as refused:  # its example, as the command was typed
+        raise retyped(refused, context["catalogue"].as_typed(context, "request")) from None
     deps: Deps = context["deps"]
-    _number_in_the_name(context, line)
     try:
         if line.until is not None:
             made = deps.requests.file(context["member"], Filing(
@@ -57,5 +66,5 @@ def _number_in_the_name(context: BoltContext, line: RequestLine) -> None:
     except CustomerLookupError:
         return  # no customer's name goes on so: the amount is an amount
     raise LineError(N_("“{words}” begins the name of {customer}: put the name in quotes, "
-                       "e.g. `/credit request \"{customer}\" +100k larger orders`."),
-                    words=longer, customer=named.name)
+                       "e.g. `{command} \"{customer}\" +100k larger orders`."),
+                    words=longer, customer=named.name, command=COMMAND)

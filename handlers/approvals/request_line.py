@@ -28,12 +28,18 @@ from domain.orders.typed import (
     looks_like_code,
     numeric,
 )
-from domain.text import N_, Phrase
+from domain.text import N_, CommandExample, Phrase
 
 # Opening quote → its closing one (a Chinese input method types the curly and corner ones).
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "「": "」", "『": "』"}
 
+# The command is the handler's to name as the person typed it (`/credit 申请`): each
+# refusal carries it as a value, and its example the words after it.
+COMMAND = "/credit request"
 USAGE = Phrase(N_("acme +100k larger Q1 orders"))
+QUOTED = Phrase(N_("\"Acme 2000 Ltd\" +100k larger orders"))
+# An example's reason, in the reader's words.
+LARGER_ORDERS = Phrase(N_("larger orders"))
 
 
 class LineError(DomainError):
@@ -58,24 +64,24 @@ def parse_request_line(text: str) -> RequestLine:
         end = text.find(_QUOTES[opened], 1)
         if end < 0:
             raise LineError(N_("The customer's name opens a quote that is not closed: write "
-                               "`/credit request \"Acme 2000 Ltd\" +100k larger orders`."))
+                               "`{command} {example}`."), command=COMMAND, example=QUOTED)
         customer, words = text[1:end].strip(), join_signs(text[end + 1:].split())
         if not customer:
-            raise LineError(N_("The quotes hold no customer name: write `/credit request "
-                               "\"Acme 2000 Ltd\" +100k larger orders`."))
+            raise LineError(N_("The quotes hold no customer name: write `{command} "
+                               "{example}`."), command=COMMAND, example=QUOTED)
     else:
         words = join_signs(text.split())
         start = _amount_at(words, 1)
         if start is None:
             raise LineError(N_("Give the customer, the new limit or the increase, and why: "
-                               "`/credit request {example}` (a new total such as `250000` "
+                               "`{command} {example}` (a new total such as `250000` "
                                "or `USD 250k`, or an increase such as `+100k`)."),
-                            example=USAGE)
+                            command=COMMAND, example=USAGE)
         if start >= 2 and looks_like_code(words[start - 1]) and not is_code(
                 words[start - 1]) and not words[start].startswith(("+", "＋")):
             # "acme XYZ 100k": meant as the amount's currency, not the name's end.
-            raise UnknownCurrency(words[start - 1], Phrase(N_(
-                "/credit request acme EUR 250k larger orders")))
+            raise UnknownCurrency(words[start - 1], CommandExample(
+                f"{COMMAND} acme EUR 250k", LARGER_ORDERS))
         customer, words = " ".join(words[:start]), words[start:]
     amount, reason = _take_amount(words) if words and _amount_at(words, 0) == 0 else ("", "")
     figures = unicodedata.normalize("NFKC", amount).lstrip("+").strip()
@@ -83,7 +89,7 @@ def parse_request_line(text: str) -> RequestLine:
     # "say why").
     if not figures or is_code(figures):
         raise LineError(N_("After the customer comes the new limit or the increase: "
-                           "`/credit request {example}`."), example=USAGE)
+                           "`{command} {example}`."), command=COMMAND, example=USAGE)
     _no_unknown_code_after(amount, reason)
     try:
         until, reason = _take_until(reason)
@@ -109,9 +115,8 @@ def _no_unknown_code_after(amount: str, reason: str) -> None:
             return  # said of the amount when it is read
         if named is not None:
             # "+5000 人民币 EUR": filed in CNY with "EUR" as the reason, nobody's request.
-            # The example's reason in the reader's words (it was English in Chinese).
-            raise TwoCurrencies(f"{amount} {first}", Phrase(N_(
-                "/credit request acme +250k EUR larger orders")))
+            raise TwoCurrencies(f"{amount} {first}", CommandExample(
+                f"{COMMAND} acme +250k EUR", LARGER_ORDERS))
         return
     if not first or not looks_like_code(first) or is_code(first):
         return
@@ -124,7 +129,7 @@ def _no_unknown_code_after(amount: str, reason: str) -> None:
         raise LineError(N_("“{code}” right after the amount reads as its currency, and "
                            "creditbot knows no such code: write a currency it knows (e.g. "
                            "USD, EUR, CNY), or start the reason with another word, e.g. "
-                           "`/credit request {example}`."), code=first,
+                           "`{command} {example}`."), code=first, command=COMMAND,
                         example=Phrase(N_("acme +250k EUR larger orders")))
 
 
@@ -148,7 +153,8 @@ def _take_until(reason: str) -> tuple[date | None, str]:
         return None, reason
     if len(words) < 2:
         raise LineError(N_("Write the last day of the temporary limit after `until`: "
-                           "`/credit request {example}`."), example=TEMPORARY_USAGE)
+                           "`{command} {example}`."), command=COMMAND,
+                        example=TEMPORARY_USAGE)
     return _last_day(words[1]), words[2] if len(words) > 2 else ""
 
 
@@ -157,8 +163,8 @@ def _last_day(text: str) -> date:
         return read_day(text)
     except ValueError:
         raise LineError(N_("“{day}” is not a date: write the temporary limit's last day "
-                           "as YYYY-MM-DD, e.g. `/credit request {example}`."),
-                        day=text[:40], example=TEMPORARY_USAGE) from None
+                           "as YYYY-MM-DD, e.g. `{command} {example}`."),
+                        day=text[:40], command=COMMAND, example=TEMPORARY_USAGE) from None
 
 
 def _reads_as_amount(word: str) -> bool:

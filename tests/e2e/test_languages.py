@@ -144,6 +144,18 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     assert reversed_.all_text() == (
         "第一天 2026年12月31日 晚于最后一天 2026年12月20日：“从”的日期不能晚于“至”的日期，例如 "
         "`/credit 委托 @mei 从 2026-12-01 至 2026-12-31`。")
+    # A request line's refusals name the command as typed, their examples in Chinese.
+    assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 申请 C0002 备货").all_text() == (
+        "请写客户、新额度或增加额以及理由：`/credit 申请 acme +100k 第一季度订单增加`（新的总额如 "
+        "`250000` 或 `USD 250k`，增加额如 `+100k`）。")
+    assert bilingual.slack.slash(
+        ZH, SALES_CHANNEL, "/credit 申请 C0002 +5000 人民币 EUR 备货").all_text() == (
+        "“+5000 人民币 EUR”写了两种货币：请只写一种，例如 `/credit 申请 acme +250k EUR 订单增加`。")
+    assert bilingual.slack.slash(
+        ZH, SALES_CHANNEL, "/credit 申请 C0002 +5x 至 2027-02-30 备货").all_text() == (
+        "“+5x”不是有效金额：请按以下格式填写：120000、120,000、120000.50、120k、1.2m、12万、"
+        "1.5亿、USD 120k 或 120k EUR。“2027-02-30”不是日期：请把临时额度的最后一天写成 "
+        "YYYY-MM-DD 或 YYYY年M月D日，例如 `/credit 申请 acme +5万 至 2026-12-31 圣诞旺季`。")
     # (This person is the only credit manager: the request is refused, either way.)
     line = "C0002 +5万 至 2027-01-31 备货"
     filed = bilingual.slack.slash(ZH, SALES_CHANNEL, f"/credit 申请 {line}").all_text()

@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
+from domain.errors import DomainError, SeveralProblems
 from handlers.approvals.delegate_command import DelegateLineError, parse_delegation
 from handlers.approvals.request_line import LineError, RequestLine, parse_request_line
-from handlers.errors import explain
+from handlers.errors import explain, retyped
 from handlers.i18n import translator
 
 
@@ -56,20 +57,58 @@ def test_the_line_is_split_at_the_amount(line, expected):
     assert parse_request_line(line) == expected
 
 
+USAGE = ("Give the customer, the new limit or the increase, and why: `{command} acme +100k "
+         "larger Q1 orders` (a new total such as `250000` or `USD 250k`, or an increase "
+         "such as `+100k`).")
+QUOTED = '`{command} "Acme 2000 Ltd" +100k larger orders`.'
+
+
 @pytest.mark.parametrize(("line", "says"), [
-    ("acme larger orders", "Give the customer, the new limit or the increase, and why: "
-                           "`/credit request {example}` (a new total such as `250000` or "
-                           "`USD 250k`, or an increase such as `+100k`)."),
-    ("acme", "Give the customer, the new limit or the increase, and why"),
-    ('"Acme 2000 Ltd +100k more', "The customer's name opens a quote that is not closed"),
-    ('"" +100k more', "The quotes hold no customer name"),
+    ("acme larger orders", USAGE),
+    ("acme", USAGE),
+    ('"Acme 2000 Ltd +100k more', "The customer's name opens a quote that is not closed: "
+                                  "write " + QUOTED),
+    ('"" +100k more', "The quotes hold no customer name: write " + QUOTED),
     ('"Acme 2000 Ltd" bigger orders', "After the customer comes the new limit or the "
-                                      "increase: `/credit request {example}`."),
+                                      "increase: `{command} acme +100k larger Q1 orders`."),
 ])
 def test_a_line_without_an_amount_says_how_to_write_one(line, says):
     with pytest.raises(LineError) as refused:
         parse_request_line(line)
-    assert refused.value.template.startswith(says)
+    assert explain(refused.value, translator("en")) == says.format(command="/credit request")
+    # Retyped as the person wrote the command, in their language.
+    assert explain(retyped(refused.value, "/credit 申请"), translator("en")) == says.format(
+        command="/credit 申请")
+
+
+@pytest.mark.parametrize(("line", "says"), [
+    ("acme +10k XAU gold", "“XAU” right after the amount reads as its currency, and creditbot "
+                           "knows no such code: write a currency it knows (e.g. USD, EUR, "
+                           "CNY), or start the reason with another word, e.g. `{command} "
+                           "acme +250k EUR larger orders`."),
+    ("acme XYZ 100k more", "“XYZ” is not a currency code creditbot knows: write one it knows "
+                           "(e.g. USD, EUR, CNY) or none for the customer's currency, e.g. "
+                           "`{command} acme EUR 250k larger orders`."),
+    ("acme +5000 CNY EUR more", "“+5000 CNY EUR” names two currencies: write one, e.g. "
+                                "`{command} acme +250k EUR larger orders`."),
+    ("acme +5k until", "Write the last day of the temporary limit after `until`: `{command} "
+                       "acme +50k until 2026-12-31 Christmas season`."),
+])
+def test_a_refusal_names_the_command_as_typed_and_its_example_reads_in_chinese(line, says):
+    with pytest.raises(DomainError) as refused:
+        parse_request_line(line)
+    assert explain(refused.value, translator("en")) == says.format(command="/credit request")
+    zh = explain(retyped(refused.value, "/credit 申请"), translator("zh-CN"))
+    assert "`/credit 申请 acme " in zh and "/credit request" not in zh
+    assert zh.endswith(("订单增加`。", "圣诞旺季`。")), zh
+
+
+def test_several_problems_are_each_retyped():
+    with pytest.raises(SeveralProblems) as refused:
+        parse_request_line("acme +5x until 2027-02-30 more")
+    said = explain(retyped(refused.value, "/credit 申请"), translator("en"))
+    assert "e.g. `/credit 申请 acme +50k until 2026-12-31 Christmas season`." in said, said
+    assert "/credit request" not in said
 
 
 @pytest.mark.parametrize(("line", "day"), [
