@@ -214,10 +214,12 @@ class Assignments:
                                    lambda at: at.astimezone(self.zone).date())
             current = uow.collections.open_assignment(ref.customer_id)
             if customer is None or current is None:
+                # The command is the handler's to name as the person typed it.
                 raise AssignRefused(N_("Nobody collects {customer} ({id}) now, so there "
-                                       "is nothing to unassign; `/credit assign {id} "
+                                       "is nothing to unassign; `{command} {id} "
                                        "@collector` gives it a collector."),
-                                    customer=ref.name, id=ref.customer_id)
+                                    customer=ref.name, id=ref.customer_id,
+                                    command="/credit assign")
             closed = uow.collections.save_assignment(dataclasses.replace(
                 current, status=AssignmentStatus.CLOSED, closed_at=now,
                 closed_by=actor.user_id))

@@ -19,7 +19,7 @@ from domain.people import TYPED_USER_ID
 from handlers.check.blocks import names
 from handlers.customer_hint import which_customer
 from handlers.deps import Deps
-from handlers.errors import explain
+from handlers.errors import explain, retyped
 from handlers.i18n import N_, Translator
 from handlers.modals import modal, open_modal, submitted, user_input
 from handlers.payloads import ERP_ID, ActionValue
@@ -78,7 +78,9 @@ def people_in(text: str) -> tuple[list[str], str]:
     return found, _PEOPLE.sub(" ", text)
 
 
-def answer(done: Assigned, tr: Translator) -> Message:
+def answer(done: Assigned, tr: Translator, unassign: str = "/credit unassign") -> Message:
+    """What was assigned; ``unassign``: that command as the person would write it (the
+    Chinese alias for who typed `/credit 分配`)."""
     customer = done.customer
     name = erp_text(names(customer, tr)[0], NAME)
     cid = erp_text(customer.customer_id, 64)
@@ -92,9 +94,9 @@ def answer(done: Assigned, tr: Translator) -> Message:
                     "message with the account's card.", name=name, id=cid,
                     collector=collector)
     if done.nothing_overdue:
-        text = tr.sentences(text, tr._("Nothing of it is overdue now: `/credit unassign "
-                                       "{id}` takes it off their list if it was a slip.",
-                                       id=cid))
+        text = tr.sentences(text, tr._("Nothing of it is overdue now: `{command} {id}` "
+                                       "takes it off their list if it was a slip.",
+                                       command=unassign, id=cid))
     return message(text, [section(text)])
 
 
@@ -120,25 +122,28 @@ def assign(context: BoltContext, text: str) -> Message:
     except CustomerLookupError as unclear:
         raise which_customer(unclear, context["catalogue"].typed_name(context, "assign"),
                              "@maria") from None
-    return answer(done, tr)
+    return answer(done, tr, context["catalogue"].as_typed(context, "unassign"))
 
 
 def unassign(context: BoltContext, text: str) -> Message:
     deps: Deps = context["deps"]
     tr: Translator = context["tr"]
+    assign_command = context["catalogue"].as_typed(context, "assign")
     try:
         done = deps.assignments.unassign(context["member"], text.strip())
     except NotAnAssigner as refused:
         reply = explain(refused, tr)
         return message(reply, [section(reply)])
+    except AssignRefused as refused:  # "… `/credit 分配 C0002 @collector` …"
+        raise retyped(refused, assign_command) from None
     except CustomerLookupError as unclear:
         raise which_customer(unclear, context["catalogue"].typed_name(context, "unassign")
                              ) from None
     name = erp_text(names(done.customer, tr)[0], NAME)
     reply = tr._("Nobody collects {name} ({id}) now; {collector} was told. The morning "
                  "alerts leave it unassigned until one of its invoices falls due again; "
-                 "`/credit assign` gives it a collector before that.", name=name,
-                 id=erp_text(done.customer.customer_id, 64),
+                 "`{command}` gives it a collector before that.", name=name,
+                 command=assign_command, id=erp_text(done.customer.customer_id, 64),
                  collector=mention(done.previous or done.assignment.collector))
     return message(reply, [section(reply)])
 

@@ -66,6 +66,21 @@ def test_assigning_an_account_with_nothing_overdue_says_so(world):
         f"Lindqvist Papper AB (C0024) is now collected by <@{ANNA}>, who was told by direct "
         "message with the account's card. Nothing of it is overdue now: `/credit unassign "
         "C0024` takes it off their list if it was a slip."]
+    # Typed by their Chinese names, every command the answers name is written so.
+    reply = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit 取消分配 C0024")
+    assert sections(reply) == [
+        f"Nobody collects Lindqvist Papper AB (C0024) now; <@{ANNA}> was told. The morning "
+        "alerts leave it unassigned until one of its invoices falls due again; `/credit 分配` "
+        "gives it a collector before that."]
+    reply = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit 取消分配 C0024")
+    assert reply.all_text() == (
+        "Nobody collects Lindqvist Papper AB (C0024) now, so there is nothing to unassign; "
+        "`/credit 分配 C0024 @collector` gives it a collector.")
+    reply = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, f"/credit 分配 C0024 <@{ANNA}>")
+    assert sections(reply) == [
+        f"Lindqvist Papper AB (C0024) is now collected by <@{ANNA}>, who was told by direct "
+        "message with the account's card. Nothing of it is overdue now: `/credit 取消分配 "
+        "C0024` takes it off their list if it was a slip."]
 
 
 def test_assign_by_mention_then_reassign_by_bare_id_tells_both(world):
