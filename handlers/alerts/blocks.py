@@ -207,7 +207,9 @@ class DigestBlocks:
         collecting = _collecting(tr, alert)
         if collecting:
             who += " · " + collecting
-        parts = [who, _figures(tr, alert, detailed=True), _change(tr, announcement)]
+        parts = [who, _figures(tr, alert, detailed=True)]
+        if not _resolved(line):  # "New" beside "no longer found" says two things at once
+            parts.append(_change(tr, announcement))
         answered = answers(tr, line.state, self.zone)
         if answered:
             parts.append(answered)
@@ -282,11 +284,19 @@ def _summary(tr: Translator, lines: Sequence[DigestLine], emoji: bool = False) -
         parts.append(f"{SEVERITY_EMOJI[severity]} {count}" if emoji else count)
     acknowledged = sum(1 for line in lines if line.state and line.state.acknowledged_by)
     snoozed = sum(1 for line in lines if line.state and line.state.snoozed_until)
+    resolved = sum(1 for line in lines if _resolved(line))
+    if resolved:  # of the alerts counted: a reader adds up what is still to do
+        parts.append(tr.ngettext("{n} resolved", "{n} resolved", resolved))
     if acknowledged:
         parts.append(tr.ngettext("{n} acknowledged", "{n} acknowledged", acknowledged))
     if snoozed:
         parts.append(tr.ngettext("{n} snoozed", "{n} snoozed", snoozed))
     return "  ·  ".join(parts)
+
+
+def _resolved(line: DigestLine) -> bool:
+    """The line's condition was no longer found since the digest was posted."""
+    return line.state is not None and line.state.resolved_at is not None
 
 
 def _heading(tr: Translator, severity: Severity, kind: AlertType, count: int) -> str:
@@ -424,8 +434,9 @@ def compact(tr: Translator, line: DigestLine, zone: tzinfo, form: Form = Form.FU
 
     if form is Form.SHORT:
         return clip(body(SHORT_NAME, SHORT_ID, _figures(tr, alert)), COMPACT_LINE)
-    tail = " · ".join(part for part in (_figures(tr, alert), _collecting(tr, alert),
-                                        _change(tr, line.announcement)) if part)
+    change = None if _resolved(line) else _change(tr, line.announcement)
+    tail = " · ".join(part for part in (_figures(tr, alert), _collecting(tr, alert), change)
+                      if part)
     answered = answers(tr, line.state, zone, moment=False)
     # A long name and id give way before what the line says of the account.
     for name, id_ in ((NAME, ID), (SHORT_NAME, ID), (SHORT_NAME, SHORT_ID)):

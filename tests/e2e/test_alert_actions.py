@@ -169,8 +169,11 @@ def test_an_alert_resolved_since_the_digest_says_so(scanned):
     at = next(i for i, b in enumerate(blocks) if b.get("block_id") == f"alert_{index}")
     day = translator("en-US").date(NOW.astimezone(world.services.config.organisation.zone)
                                    .date())
+    # Its "New" gives way: resolved is the news.
+    assert before.endswith("\nNew")
     assert blocks[at - 1]["text"]["text"] == (
-        f"{before}\n:heavy_check_mark: Resolved: no longer found on {day}")
+        f"{before.removesuffix('New')}:heavy_check_mark: Resolved: no longer found on {day}")
+    assert blocks[1]["elements"][0]["text"].endswith("  ·  1 resolved")
     assert [e["text"]["text"] for e in blocks[at]["elements"] if e["type"] == "button"] == [
         "Credit check"]
     # Pressed again (someone with the old page open): refused, and edited only once.

@@ -320,11 +320,30 @@ def test_a_snoozed_line_says_until_when_and_by_whom():
 
 def test_a_resolved_line_says_so_and_offers_nothing_to_answer():
     # It kept Acknowledge and Snooze, which were refused when pressed.
+    # Nor its "New": resolved is the news.
     alert = overdue()
     resolved = state_of(alert, resolved_at=AT)
     assert detailed_text(line(alert, state=resolved)) == (
-        detailed_text(line(alert)) + "\n:heavy_check_mark: Resolved: no longer found on "
-        "Nov 29, 2026")
+        "*Acme Industrial Supply* · C0001\n$12,345.60 overdue · oldest 45 days past due · "
+        "exposure $40,000.00\n:heavy_check_mark: Resolved: no longer found on Nov 29, 2026")
+    [page] = render([line(alert, state=resolved), line(utilisation())])
+    # The summary counts it, as it counts the acknowledged ones.
+    assert page.blocks[1]["elements"][0]["text"] == (
+        "2 alerts  ·  :red_circle: 1 critical  ·  :large_orange_circle: 1 warning  ·  "
+        "1 resolved")
+
+
+def test_a_resolved_thread_line_says_so_without_what_changed():
+    lines = many(11)
+    alert = lines[-1].announcement.alert
+    lines[-1] = line(alert, state=state_of(alert, resolved_at=AT))
+    pages = render(lines)
+    text = pages[1].blocks[1]["text"]["text"]
+    assert text.endswith("· oldest 45 days past due  :heavy_check_mark: Resolved: no longer "
+                         "found on Nov 29, 2026"), text
+    assert pages[0].blocks[1]["elements"][0]["text"].endswith("  ·  1 resolved")
+    assert render(lines, "zh-CN")[0].blocks[1]["elements"][0]["text"].endswith(
+        "  ·  已解除 1 项")
 
 
 def test_thread_lines_show_answers_too():
