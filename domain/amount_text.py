@@ -24,6 +24,7 @@ from domain.amounts import (
     fold,
     parse_amount,
 )
+from domain.currencies import currency_code
 from domain.money import Money
 from domain.text import N_
 
@@ -133,8 +134,9 @@ def _after_sign(text: str, number: str, symbol: str, sign: str, too_large: str) 
         if "written" in wrong.params:  # "$1e5": its digits, with the code
             return _after_sign(text, wrong.params["written"], symbol, sign, too_large)
         return _as_typed(text, wrong)
-    if typed.currency is not None:  # "$12 EUR": two currencies, no one suggestion
-        return AmountError(text)
+    if typed.currency is not None:  # "$12 EUR"; "12 USD$" is no way of writing dollars
+        return (AmountError(text) if _sign_names(symbol, typed.currency)
+                else _two_currencies(text, symbol, typed, sign))
     # ¥ names the yen only when the amount is whole yen: ``¥5.5`` is yuan, and
     # suggesting ``5.5 JPY`` would suggest what is refused next.
     whole_yen = Money(typed.value, "JPY").rounded().amount == typed.value
@@ -155,7 +157,7 @@ def _after_sign(text: str, number: str, symbol: str, sign: str, too_large: str) 
                        code=code, amount=written)
 
 
-def _with_sign(text: str, number: str, code: str, too_large: str) -> TypedAmount:
+def _with_sign(text: str, number: str, code: str, too_large: str, sign: str) -> TypedAmount:
     """``number``, typed with a sign that names ``code``: what is wrong with it is said
     of ``text`` as typed."""
     if _signed(number) is not None:  # "US$US$5", "€€5k": one sign, not two
@@ -164,9 +166,42 @@ def _with_sign(text: str, number: str, code: str, too_large: str) -> TypedAmount
         typed = _read(number, too_large, False, None)
     except AmountError as wrong:
         raise _as_typed(text, wrong) from None
-    if typed.currency not in (None, code):  # "$12 EUR": two currencies
-        raise AmountError(text)
+    if typed.currency not in (None, code):  # "US$5k EUR"
+        raise _two_currencies(text, code, typed, sign)
     return TypedAmount(typed.value, code)
+
+
+TWO_CURRENCIES = N_("“{text}” names two currencies, {first} and {second}: write one, e.g. "
+                    "{one} or {other}.")
+
+
+def _two_currencies(text: str, first: str, typed: TypedAmount, sign: str) -> AmountError:
+    """``text`` names ``first`` (a code, or a sign that could be several) and then
+    ``typed``'s currency: neither is taken over the other, and both ways are shown."""
+    value = typed.value
+    # "5k" as 5,000 rather than 5E+3; "1,234.50" keeps its cents.
+    number = sign + format(value.quantize(Decimal(1)) if value == value.to_integral_value()
+                           else value, ",f")
+    second = str(typed.currency)
+    return AmountError(text, TWO_CURRENCIES, first=first, second=second,
+                       one=f"{number} {_SUGGESTED.get(first, first)}",
+                       other=f"{number} {second}")
+
+
+def _after_code(folded: str, sign: str) -> AmountError | None:
+    """"5k USD EUR", "USD 5k 人民币": an amount with its currency, then another one (the
+    refusal that says so), where ``domain.amounts`` would only say "not an amount"."""
+    words = folded.rsplit(maxsplit=1)
+    last = currency_code(words[-1]) if len(words) == 2 else None
+    if last is None:
+        return None
+    try:
+        typed = parse_amount(words[0])
+    except AmountError:
+        return None
+    if typed.currency is None or typed.currency == last:
+        return None
+    return _two_currencies(sign + folded, typed.currency, TypedAmount(typed.value, last), sign)
 
 
 def _read(text: str, too_large: str, increase: bool, implied: str | None) -> TypedAmount:
@@ -189,8 +224,11 @@ def _read(text: str, too_large: str, increase: bool, implied: str | None) -> Typ
     if signed is not None:
         symbol, number = signed
         code = _sign_names(symbol, implied)
+        if code is None and folded.upper().startswith(symbol):
+            # "$5k CAD" for a customer billed in euros: the dollars named after it.
+            code = _sign_names(symbol, _currency_in(number))
         if code is not None:
-            return _with_sign(text, number, code, too_large)
+            return _with_sign(text, number, code, too_large, sign)
         raise _after_sign(text, number, symbol, sign, too_large)
     if _EXPONENT.fullmatch(folded):
         try:
@@ -209,6 +247,9 @@ def _read(text: str, too_large: str, increase: bool, implied: str | None) -> Typ
     except AmountError as wrong:
         if "most" in wrong.params:  # too large: said as an order's or a limit's
             raise AmountError(text, too_large, most=f"{MOST:,}") from None
+        two = _after_code(folded, sign)
+        if two is not None:
+            raise _as_typed(text, two) from None
         params = {k: v for k, v in wrong.params.items() if k not in ("text", "examples")}
         if "written" in params:  # a suggestion keeps the + it was typed with
             params["written"] = sign + params["written"]
@@ -216,3 +257,11 @@ def _read(text: str, too_large: str, increase: bool, implied: str | None) -> Typ
     if typed.value > MOST:
         raise AmountError(text, too_large, most=f"{MOST:,}")
     return typed
+
+
+def _currency_in(number: str) -> str | None:
+    """The currency written in ``number`` itself (``5k CAD``), if it reads as an amount."""
+    try:
+        return parse_amount(number).currency
+    except AmountError:
+        return None

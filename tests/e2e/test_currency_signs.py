@@ -114,6 +114,16 @@ def test_the_request_form_takes_one_currency_not_the_amounts_over_the_fields(wor
             "amount": f"“{amount}” is in {typed}, and the currency given is {given}: give "
                       "the currency once, in the amount or as the currency."}
     assert requests_of(world) == []
+    # Two currencies in the amount itself: said so, as the command line says it.
+    assert form_errors(world.slack.submit(SALES, view, {
+        "customer": "acme packaging", "reason": "Q1", "amount": "+5k USD EUR"})) == {
+        "amount": "“+5k USD EUR” names two currencies, USD and EUR: write one, e.g. +5,000 "
+                  "USD or +5,000 EUR."}
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit request acme packaging +US$5k "
+                                                    "EUR Q1")
+    assert reply.all_text() == ("“+US$5k EUR” names two currencies, USD and EUR: write one, "
+                                "e.g. +5,000 USD or +5,000 EUR.")
+    assert requests_of(world) == []
     assert world.slack.submit(SALES, view, {"customer": "acme packaging", "reason": "Q1",
                                             "amount": "+€100k", "currency": "eur"}).body == ""
     [request] = requests_of(world)

@@ -246,11 +246,14 @@ def test_check_with_an_amount_answers_without_recording(world):
      "write the currency's code after the amount instead, e.g. 5000 CNY or 5000 JPY."),
     ("/credit check fenwick $ 12", "“$12”: write the currency's code after the "
      "amount instead of its sign, e.g. 12 USD."),
-    # A sign and a code: two currencies, neither suggested over the other.
-    ("/credit order acme industrial $12 EUR R4", "“$12 EUR” is not an amount: write it like "
-     "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
-    ("/credit check acme industrial $12 EUR", "“$12 EUR” is not an amount: write it like "
-     "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    # A sign and a code: two currencies, neither taken over the other, both ways shown
+    # (as for "usd5k EUR").
+    ("/credit order acme industrial $12 EUR R4", "“$12 EUR” names two currencies, $ and "
+     "EUR: write one, e.g. 12 USD or 12 EUR."),
+    ("/credit check acme industrial $12 EUR", "“$12 EUR” names two currencies, $ and EUR: "
+     "write one, e.g. 12 USD or 12 EUR."),
+    ("/credit order acme industrial US$5k EUR R4", "“US$5k EUR” names two currencies, USD "
+     "and EUR: write one, e.g. 5,000 USD or 5,000 EUR."),
     # Chinese numerals: said as such, not as an amount missing after the name.
     ("/credit order acme packaging 五万", "“五万” is written in Chinese numerals: write the "
      "number in digits, e.g. 5万 or 50000."),

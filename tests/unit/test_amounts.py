@@ -9,7 +9,14 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from domain.amount_text import read_amount
-from domain.amounts import EXAMPLES, MAX_AMOUNT, AmountError, exact_money, parse_amount
+from domain.amounts import (
+    EXAMPLES,
+    MAX_AMOUNT,
+    AmountError,
+    TypedAmount,
+    exact_money,
+    parse_amount,
+)
 
 FULL_WIDTH = str.maketrans("0123456789,.kmKM", "０１２３４５６７８９，．ｋｍＫＭ")
 
@@ -151,7 +158,12 @@ WRITE = "write it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, US
     # No amount after the sign, or a sign and a code: nothing to suggest.
     ("¥abc", f"“¥abc” is not an amount: {WRITE}"),
     ("$", f"“$” is not an amount: {WRITE}"),
-    ("$12 EUR", f"“$12 EUR” is not an amount: {WRITE}"),
+    # A sign, then another currency's code: both ways to write it ("not an amount" said
+    # nothing of what was wrong).
+    ("$12 EUR", "“$12 EUR” names two currencies, $ and EUR: write one, e.g. 12 USD or "
+                "12 EUR."),
+    ("US$5k EUR", "“US$5k EUR” names two currencies, USD and EUR: write one, e.g. 5,000 USD "
+                  "or 5,000 EUR."),
     ("12 USD$", f"“12 USD$” is not an amount: {WRITE}"),
 ])
 def test_a_currency_sign_is_answered_with_a_suggestion_that_is_then_taken(text, refusal):
@@ -165,6 +177,35 @@ def test_a_currency_sign_is_answered_with_a_suggestion_that_is_then_taken(text, 
         typed = read_amount(suggested)
         assert typed.currency == code
         assert exact_money(suggested, typed.value, code).currency == code
+
+
+@pytest.mark.parametrize(("text", "refusal"), [
+    ("€1,234.50 USD", "“€1,234.50 USD” names two currencies, EUR and USD: write one, e.g. "
+                      "1,234.50 EUR or 1,234.50 USD."),
+    ("5k USD EUR", "“5k USD EUR” names two currencies, USD and EUR: write one, e.g. 5,000 "
+                   "USD or 5,000 EUR."),
+    ("USD 5万 人民币", "“USD 5万 人民币” names two currencies, USD and CNY: write one, e.g. "
+                    "50,000 USD or 50,000 CNY."),
+    ("+usd5k EUR", "“+usd5k EUR” names two currencies, USD and EUR: write one, e.g. +5,000 "
+                   "USD or +5,000 EUR."),
+    ("+US$5k eur", "“+US$5k eur” names two currencies, USD and EUR: write one, e.g. +5,000 "
+                   "USD or +5,000 EUR."),
+])
+def test_two_currencies_are_refused_with_both_ways_to_write_the_amount(text, refusal):
+    with pytest.raises(AmountError) as refused:
+        read_amount(text, increase=True)
+    assert str(refused.value) == refusal
+    # Each way shown is taken as written, an increase keeping its +.
+    for way in refusal.partition("e.g. ")[2].rstrip(".").split(" or "):
+        typed = read_amount(way, increase=True)
+        number = way.split()[0].lstrip("+").replace(",", "")
+        assert (typed.currency, typed.value) == (way[-3:], Decimal(number))
+
+
+def test_a_dollar_sign_before_an_amount_in_dollars_is_those_dollars():
+    # "$5k CAD" for a customer billed in euros: Canadian dollars, not "not an amount".
+    assert read_amount("$5k CAD", implied="EUR") == TypedAmount(Decimal(5000), "CAD")
+    assert read_amount("US$5k USD") == TypedAmount(Decimal(5000), "USD")
 
 
 @pytest.mark.parametrize("text, value", [
