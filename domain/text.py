@@ -158,3 +158,16 @@ class CommandExample(str):
 
     def shown_by(self, tr: Any) -> str:
         return f"{self.command} {self.after.shown_by(tr)}"
+
+
+class CommandName(str):
+    """A creditbot command a message names (``/credit requests``). Shown as the person
+    wrote their own command, ``/credit 我的申请`` after a Chinese one, by the handler that
+    knows how they wrote it; as its English name elsewhere."""
+
+    def __new__(cls, name: str) -> CommandName:
+        made = super().__new__(cls, f"/credit {name}")
+        made.name = name
+        return made
+
+    name: str

@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied, ShareRefused
 from domain.errors import DomainError, MissingRate, SeveralProblems
-from domain.text import N_, CommandExample, People, map_texts
+from domain.text import N_, CommandExample, CommandName, People, map_texts
 from handlers.i18n import Translator, translator
 from handlers.render import escape, unformatted
 from handlers.replies import APOLOGY
@@ -66,6 +66,15 @@ def _as_typed(line: str, command: str) -> str:
         return line
     name_end = line.find(" ", len(program) + 1)
     return command if name_end < 0 else command + line[name_end:]
+
+
+def commands_as_typed(error: DomainError, as_typed: Callable[[str], str]) -> None:
+    """The commands ``error`` names (``CommandName``: `/credit requests`) written as the
+    person wrote theirs: ``/credit 我的申请`` after ``/credit 订单``."""
+    for problem in error.problems if isinstance(error, SeveralProblems) else (error,):
+        for key, value in problem.params.items():
+            if isinstance(value, CommandName):
+                problem.params[key] = as_typed(value.name)
 
 
 def field_error(error: DomainError, tr: Translator) -> str:
@@ -120,6 +129,9 @@ def message_for(error: Exception, context: BoltContext) -> str:
     tr: Translator = context.get("tr") or translator(None)
     if isinstance(error, DomainError):
         log.info("[%s] %s: %s", request_id, type(error).__name__, error)
+        catalogue = context.get("catalogue")
+        if catalogue is not None:
+            commands_as_typed(error, lambda name: catalogue.as_typed(context, name))
         return explain(error, tr)
     if isinstance(error, SlackApiError):
         # Slack refused a call even after the retries: say so, not "our side".

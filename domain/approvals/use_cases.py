@@ -92,7 +92,7 @@ from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext
 from domain.refs import CustomerRef
 from domain.retry import retried
-from domain.text import N_, Listed, Phrase, without_invisible
+from domain.text import N_, CommandName, Listed, Phrase, without_invisible
 
 MAX_REASON = 2000
 MAX_COMMENT = 2000
@@ -318,7 +318,7 @@ class CreditRequests:
                 # The customer is named: a name typed loosely may have matched another.
                 raise _refused(N_("You already filed an open {kind} request for {customer} "
                                   "(#{request}): it must be decided or cancelled first "
-                                  "(`/credit requests` lists it)."),
+                                  "(`{requests}` lists it)."), requests=CommandName("requests"),
                                kind=Phrase(KIND_TITLES[existing.kind]),
                                customer=existing.customer_name, request=existing.id)
             if existing is not None:

@@ -43,7 +43,7 @@ from domain.positions import (
     portfolio_positions,
 )
 from domain.retry import retried
-from domain.text import N_, People
+from domain.text import N_, CommandName, People
 
 SYSTEM = "creditbot"
 log = logging.getLogger(__name__)
@@ -140,8 +140,8 @@ class Assignments:
         if not is_user_id(collector):
             raise AssignRefused(
                 N_("“{collector}” is not a person. Name the collector with @, e.g. "
-                   "`/credit assign acme @maria`, or give their Slack user id such as "
-                   "U0123ABCDE."), collector=collector[:100])
+                   "`{assign} acme @maria`, or give their Slack user id such as "
+                   "U0123ABCDE."), collector=collector[:100], assign=CommandName("assign"))
         if not self.access.allows(self.people(collector)):
             raise AssignRefused(
                 N_("<@{collector}> may not see credit data, so cannot collect an account. "
@@ -214,12 +214,11 @@ class Assignments:
                                    lambda at: at.astimezone(self.zone).date())
             current = uow.collections.open_assignment(ref.customer_id)
             if customer is None or current is None:
-                # The command is the handler's to name as the person typed it.
                 raise AssignRefused(N_("Nobody collects {customer} ({id}) now, so there "
-                                       "is nothing to unassign; `{command} {id} "
+                                       "is nothing to unassign; `{assign} {id} "
                                        "@collector` gives it a collector."),
                                     customer=ref.name, id=ref.customer_id,
-                                    command="/credit assign")
+                                    assign=CommandName("assign"))
             closed = uow.collections.save_assignment(dataclasses.replace(
                 current, status=AssignmentStatus.CLOSED, closed_at=now,
                 closed_by=actor.user_id))

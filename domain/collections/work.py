@@ -48,7 +48,7 @@ from domain.money import Money
 from domain.people import is_user_id
 from domain.ports import Outbox, UnitOfWork
 from domain.retry import retried
-from domain.text import N_, Listed, People
+from domain.text import N_, CommandName, Listed, People
 
 MAX_OUTCOME = 2000
 # The credit requests a legal case shows (latest first).
@@ -78,8 +78,8 @@ class NotYourAccount(DomainError):
                              account=label, who=ask)
         elif collector is None:
             super().__init__(N_("Nobody collects {account} now: assign a collector first with "
-                                "`/credit assign {customer} @someone`."),
-                             account=label, customer=customer)
+                                "`{assign} {customer} @someone`."),
+                             account=label, customer=customer, assign=CommandName("assign"))
         else:
             super().__init__(N_("{account} is collected by <@{collector}>; only they or "
                                 "the collections lead can record against it."),
@@ -319,8 +319,8 @@ class NotAnOverseer(DomainError):
     def __init__(self, overseers: Sequence[str]) -> None:
         self.overseers = tuple(overseers)
         super().__init__(N_("Another collector's list is for the collections lead and those "
-                            "who assign accounts ({who}); `/credit collect` alone shows "
-                            "yours."), who=People(self.overseers))
+                            "who assign accounts ({who}); `{collect}` alone shows yours."),
+                         who=People(self.overseers), collect=CommandName("collect"))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from domain.meetings.use_cases import customer_names
 from domain.model import AuditEntry
 from domain.people import is_user_id
 from domain.ports import UnitOfWork
-from domain.text import N_
+from domain.text import N_, CommandName
 
 MAX_DECISIONS = 3000
 MAX_WHAT = 300
@@ -263,8 +263,9 @@ class MinutesKeeping:
     def _recordable(self, meeting: Meeting | None, actor: Member, now: datetime,
                     meeting_id: int) -> Meeting:
         if meeting is None:
-            raise MayNotRecord(N_("There is no meeting #{number}; `/credit minutes` lists "
-                                  "the meetings held lately."), number=str(meeting_id))
+            raise MayNotRecord(N_("There is no meeting #{number}; `{minutes}` lists the "
+                                  "meetings held lately."), number=str(meeting_id),
+                               minutes=CommandName("minutes"))
         if meeting.state is MeetingState.CANCELLED:
             raise MayNotRecord(N_("“{title}” was cancelled: it has no minutes to record."),
                                title=meeting.title)

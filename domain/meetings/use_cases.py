@@ -55,7 +55,7 @@ from domain.people import is_user_id
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext
 from domain.retry import retried
-from domain.text import N_, Listed, Phrase
+from domain.text import N_, CommandName, Listed, Phrase
 
 MAX_TITLE = 150
 MAX_CUSTOMERS = 10
@@ -67,8 +67,8 @@ _SEPARATORS = re.compile(r"[,;，；、\n]+")
 
 class MeetingNotFound(DomainError):
     def __init__(self, meeting_id: int) -> None:
-        super().__init__(N_("There is no meeting {id}; /credit meetings lists the upcoming "
-                            "ones."), id=meeting_id)
+        super().__init__(N_("There is no meeting {id}; {meetings} lists the upcoming ones."),
+                         id=meeting_id, meetings=CommandName("meetings"))
 
 
 class NotYours(DomainError):

@@ -51,12 +51,13 @@ from domain.orders.typed import unquoted
 from domain.ports import UnitOfWork, ViewLog
 from domain.positions import CreditPolicyContext
 from domain.retry import retried
-from domain.text import N_, without_invisible
+from domain.text import N_, CommandName, without_invisible
 
 SYSTEM = "creditbot"
 # Far above any order; keeps a typo (or 10^30) out of the amount columns.
 MAX_REFERENCE = 100
 MAX_QUERY = 200
+NAME_THE_CUSTOMER = N_("Name the customer, e.g. `{command} acme 120k`.")
 # Control characters and line or paragraph separators part words; invisible ones
 # (domain.text.INVISIBLE) are dropped, so a reference pasted with a zero-width space in
 # it is the same reference.
@@ -166,8 +167,8 @@ class RepeatedOrder(OrderRefused):
         if placed.is_held and release_request is not None:
             template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
                           "{day}), which is held; its release is asked for in request "
-                          "#{request}, which waits for a decision (`/credit requests` "
-                          "shows it). Give a new order a reference of its own.")
+                          "#{request}, which waits for a decision (`{requests}` shows it). "
+                          "Give a new order a reference of its own.")
         elif placed.is_held:
             # Answered with the order's Request release button (handlers.orders).
             template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
@@ -185,7 +186,8 @@ class RepeatedOrder(OrderRefused):
             template = N_("“{reference}” is already order {order} of {customer} ({amount}, "
                           "{day}), OK to ship. An order is placed once; give a new order a "
                           "reference of its own.")
-        pending = {} if release_request is None else {"request": release_request}
+        pending = {} if release_request is None else {"request": release_request,
+                                                       "requests": CommandName("requests")}
         super().__init__(template, reference=placed.reference or "", order=placed.order_id,
                          customer=placed.customer_name, amount=placed.amount,
                          day=placed.order_date, **pending)
@@ -342,8 +344,9 @@ class OrderChecks:
         if pending is None:
             return None
         return OrderRefused(N_("The release of order {order} is already asked for in request "
-                               "#{request}, which waits for a decision (`/credit requests` "
-                               "shows it)."), order=order.order_id, request=pending.id)
+                               "#{request}, which waits for a decision (`{requests}` shows "
+                               "it)."), order=order.order_id, request=pending.id,
+                            requests=CommandName("requests"))
 
     # -- on its own ---------------------------------------------------------------------
 
@@ -625,7 +628,7 @@ class OrderChecks:
         """``close``: see ``domain.lookup.resolve_customer`` (False for an order placed)."""
         query = query.strip()
         if not query:
-            raise OrderRefused(N_("Name the customer, e.g. `/credit order acme 120k`."))
+            raise OrderRefused(NAME_THE_CUSTOMER, command=CommandName("order"))
         if len(query) > MAX_QUERY:
             raise OrderRefused(N_("That is {length} characters long, too long to be a "
                                   "customer's name or id (at most {limit})."),
@@ -678,7 +681,7 @@ class OrderChecks:
         if self.positions is None:
             return None
         if not query.strip():
-            raise OrderRefused(N_("Name the customer, e.g. `/credit order acme 120k`."))
+            raise OrderRefused(NAME_THE_CUSTOMER, command=CommandName("order"))
         found = self.positions.check(actor, query.strip())
         if isinstance(found, GroupCheck):
             raise NotOneCustomer(found.group_id)

@@ -19,7 +19,7 @@ from domain.people import TYPED_USER_ID
 from handlers.check.blocks import names
 from handlers.customer_hint import which_customer
 from handlers.deps import Deps
-from handlers.errors import explain, retyped
+from handlers.errors import explain
 from handlers.i18n import N_, Translator
 from handlers.modals import modal, open_modal, submitted, user_input
 from handlers.payloads import ERP_ID, ActionValue
@@ -134,8 +134,6 @@ def unassign(context: BoltContext, text: str) -> Message:
     except NotAnAssigner as refused:
         reply = explain(refused, tr)
         return message(reply, [section(reply)])
-    except AssignRefused as refused:  # "… `/credit 分配 C0002 @collector` …"
-        raise retyped(refused, assign_command) from None
     except CustomerLookupError as unclear:
         raise which_customer(unclear, context["catalogue"].typed_name(context, "unassign")
                              ) from None

@@ -140,6 +140,11 @@ def test_each_refusal_of_the_line_says_what_to_write(world):
     assert answer("C0002 +200k again") == (
         "You already filed an open limit increase request for Acme Packaging (#1): it must be "
         "decided or cancelled first (`/credit requests` lists it).")
+    # Typed in Chinese, the command that lists it is named in Chinese too.
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit 申请 C0002 +200k 再次"
+                             ).all_text() == (
+        "You already filed an open limit increase request for Acme Packaging (#1): it must be "
+        "decided or cancelled first (`/credit 我的申请` lists it).")
     assert answer("C0002 +200k again", "U01SALESCHO") == (
         "There is already an open limit increase request for Acme Packaging (#1, filed by "
         "<@U01SALESAMY>): it must be decided or cancelled first.")

@@ -9,7 +9,11 @@ from urllib.error import URLError
 import pytest
 from slack_bolt import BoltContext
 
+from domain.errors import DomainError, SeveralProblems
+from domain.text import CommandName
+from handlers.approvals import FEATURE as APPROVALS
 from handlers.errors import message_for
+from handlers.registry import Catalogue
 
 SLACK_APOLOGY = ("Sorry — Slack did not accept my answer just now, so I could not show it. "
                  "Please try again in a minute. (reference r42)")
@@ -65,3 +69,20 @@ def test_a_forms_error_quotes_what_was_typed_as_it_was():
     assert field_error(refused, translator("en-US")) == (
         "Lakeside has no order “<@U02CREDITMG> `/credit x`”: give one of its held orders "
         "(CB-1), or the reference it was placed under.")
+
+
+def test_the_commands_a_refusal_names_are_written_as_the_person_wrote_theirs():
+    catalogue = Catalogue((APPROVALS,))
+    first = DomainError("See `{requests}`.", requests=CommandName("requests"))
+    second = DomainError("Or `{requests}` again, {who}.", requests=CommandName("requests"),
+                         who="/credit requests")  # a value people typed stays as it was
+    chinese = BoltContext({"request_id": "r1", "catalogue": catalogue, "typed_word": "申请"})
+    assert message_for(SeveralProblems([first, second]), chinese) == (
+        "See `/credit 我的申请`. Or `/credit 我的申请` again, /credit requests.")
+    english = BoltContext({"request_id": "r2", "catalogue": catalogue,
+                           "typed_word": "request"})
+    assert message_for(DomainError("See `{requests}`.", requests=CommandName("requests")),
+                       english) == "See `/credit requests`."
+    # Without a command typed (a button), its English name.
+    assert message_for(DomainError("See `{requests}`.", requests=CommandName("requests")),
+                       BoltContext({"request_id": "r3"})) == "See `/credit requests`."
