@@ -345,12 +345,34 @@ def _entry(annotation: Any) -> Any:
     return None
 
 
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _written(node: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node] | None:
+    """``key`` and its value in ``node``: written there, else where a merge key (``<<:
+    *level``) takes it from, so that a problem in a merged value is said at the line that
+    holds it (and once, beside the other places it counts for)."""
+    merged: list[yaml.Node] = []
+    for k, v in node.value:
+        if str(k.value) == key and k.tag != MERGE_TAG:
+            return k, v
+        if k.tag == MERGE_TAG:
+            merged += v.value if isinstance(v, yaml.SequenceNode) else [v]
+    # Written keys win over merged ones, and earlier merged mappings over later ones.
+    for source in merged:
+        if isinstance(source, yaml.MappingNode):
+            found = _written(source, key)
+            if found is not None:
+                return found
+    return None
+
+
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     """The line where the deepest existing part of ``loc`` is written."""
     line = None
     for part in (str(p) for p in loc if p != "[key]"):
         if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if str(k.value) == part), None)
+            match = _written(node, part)
             if match is None:
                 break
             line = match[0].start_mark.line + 1

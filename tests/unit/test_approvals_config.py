@@ -145,6 +145,30 @@ def test_a_typo_under_roles_is_said_at_its_line_and_an_alias_once(tmp_path: Path
     ]
 
 
+def test_a_problem_in_a_merged_mapping_is_said_once_at_its_line(tmp_path: Path):
+    # A level merged into another (`<<: *first`) was said again at the merging line,
+    # which does not hold the role, and not folded with the line that does.
+    text = with_approvals(
+        "  limit_increase:\n"
+        "    bands:\n"
+        "      - up_to: 50000\n"
+        "        levels: [&first {role: credit_managr, deadline_hours: 24}]\n"
+        "      - levels:\n"
+        "          - {<<: *first, deadline_hours: 48}\n"
+    )
+    held = "credit_analyst, credit_manager, finance_director, cfo, collector, legal, sales"
+    assert problems(tmp_path, text)[-1:] == [
+        f"line {line_of(text, '&first')}: approvals.limit_increase.bands.0.levels.0.role: "
+        f"nobody holds the role \"credit_managr\"; list its holders under roles, or use one "
+        f"of {held} (the same line counts for approvals.limit_increase.bands.1.levels.0."
+        "role)"]
+    # A key written beside the merge is said at its own line.
+    text = text.replace("{<<: *first, deadline_hours: 48}",
+                        "{<<: *first, deadline_hours: -1}")
+    assert f"line {line_of(text, 'deadline_hours: -1')}: approvals.limit_increase.bands.1." \
+        "levels.0.deadline_hours" in "\n".join(problems(tmp_path, text))
+
+
 def test_unknown_kinds_and_bad_values_say_how_to_write_them(tmp_path: Path):
     text = with_approvals(
         "  limit_raise:\n"
