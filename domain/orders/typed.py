@@ -55,8 +55,9 @@ _OTHER_UNITS = frozenset({"mn", "mln", "mio", "mm", "mil", "bn", "bln", "b", "mi
 
 class TwoAmounts(DomainError):
     def __init__(self, typed: str) -> None:
-        super().__init__(N_("“{typed}” is two amounts: an order has one, e.g. `/credit "
-                            "order acme 120k EUR PO-2026-118`."), typed=typed)
+        super().__init__(N_("“{typed}” is two amounts: an order has one, e.g. "
+                            "`{example}`."), typed=typed,
+                         example="/credit order acme 120k EUR PO-2026-118")
 
 
 class UnknownCurrency(DomainError):

@@ -194,6 +194,9 @@ def test_check_with_an_amount_answers_without_recording(world):
     # A second amount or currency is refused, not kept as the reference or dropped.
     ("/credit order acme industrial 5k 10k", "“5k 10k” is two amounts: an order has one, "
      "e.g. `/credit order acme 120k EUR PO-2026-118`."),
+    # Its example as the command was typed.
+    ("/credit 订单 acme industrial 5k 10k", "“5k 10k” is two amounts: an order has one, "
+     "e.g. `/credit 订单 acme 120k EUR PO-2026-118`."),
     ("/credit order acme industrial usd5k EUR", "“usd5k EUR” names two currencies: write "
      "one, e.g. `/credit order acme 120k EUR PO-2026-118`."),
     ("/credit check acme industrial USD 5k EUR", "“USD 5k EUR” names two currencies: write "
