@@ -179,6 +179,11 @@ def _two_currencies(text: str, first: str, typed: TypedAmount, sign: str) -> Amo
     """``text`` names ``first`` (a code, or a sign that could be several) and then
     ``typed``'s currency: neither is taken over the other, and both ways are shown."""
     value = typed.value
+    for code in (str(typed.currency), _SUGGESTED.get(first, first)):
+        try:  # what is wrong with the amount itself is said first ("$1.500 EUR")
+            exact_money(text, value, code, sign)
+        except AmountError as wrong:
+            return wrong
     # "5k" as 5,000 rather than 5E+3; "1,234.50" keeps its cents.
     number = sign + format(value.quantize(Decimal(1)) if value == value.to_integral_value()
                            else value, ",f")
@@ -223,10 +228,12 @@ def _read(text: str, too_large: str, increase: bool, implied: str | None) -> Typ
     signed = _signed(folded)
     if signed is not None:
         symbol, number = signed
-        code = _sign_names(symbol, implied)
-        if code is None and folded.upper().startswith(symbol):
-            # "$5k CAD" for a customer billed in euros: the dollars named after it.
-            code = _sign_names(symbol, _currency_in(number))
+        if _signed(number) is not None:  # "US$US$5", "$$$…$5": one sign, not several
+            raise AmountError(text)
+        # "$5k CAD": the dollars named after it, whatever the customer is billed in.
+        code = _sign_names(symbol, _currency_in(number)) if folded.upper().startswith(
+            symbol) else None
+        code = code or _sign_names(symbol, implied)
         if code is not None:
             return _with_sign(text, number, code, too_large, sign)
         raise _after_sign(text, number, symbol, sign, too_large)

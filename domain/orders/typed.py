@@ -237,6 +237,13 @@ def names_nothing(text: str) -> bool:
     return not text.strip() or _quoted(text) == ("", "")
 
 
+def names_no_customer(text: str) -> bool:
+    """Whether ``text`` starts with quotes around nothing (``"" 5k``): no customer named,
+    whatever follows."""
+    quoted = _quoted(text)
+    return quoted is not None and not quoted[0].strip()
+
+
 def _words(text: str) -> list[str]:
     return join_units(fold(text).split())
 

@@ -57,7 +57,7 @@ SYSTEM = "creditbot"
 # Far above any order; keeps a typo (or 10^30) out of the amount columns.
 MAX_REFERENCE = 100
 MAX_QUERY = 200
-NAME_THE_CUSTOMER = N_("Name the customer, e.g. `{command} acme 120k`.")
+NAME_THE_CUSTOMER = N_("Name the customer, e.g. `{command} acme 120k`.")  # order or check
 # Control characters and line or paragraph separators part words; invisible ones
 # (domain.text.INVISIBLE) are dropped, so a reference pasted with a zero-width space in
 # it is the same reference.
@@ -681,7 +681,7 @@ class OrderChecks:
         if self.positions is None:
             return None
         if not query.strip():
-            raise OrderRefused(NAME_THE_CUSTOMER, command=CommandName("order"))
+            raise OrderRefused(NAME_THE_CUSTOMER, command=CommandName("check"))
         found = self.positions.check(actor, query.strip())
         if isinstance(found, GroupCheck):
             raise NotOneCustomer(found.group_id)

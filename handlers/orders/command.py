@@ -10,8 +10,8 @@ from slack_bolt import BoltContext
 from domain.amounts import AmountError
 from domain.approvals.model import RequestKind
 from domain.errors import CustomerLookupError, DomainError
-from domain.orders.typed import numeric, split_order
-from domain.orders.use_cases import RepeatedOrder
+from domain.orders.typed import names_no_customer, numeric, split_order
+from domain.orders.use_cases import NAME_THE_CUSTOMER, OrderRefused, RepeatedOrder
 from handlers.customer_hint import which_customer
 from handlers.deps import Deps
 from handlers.errors import explain, retyped
@@ -32,6 +32,8 @@ def order(context: BoltContext, text: str) -> Message:
         typed = split_order(text)
     except DomainError as refused:
         raise retyped(refused, command) from None
+    if typed is None and names_no_customer(text):  # '"" 5k' was "“5k” is not an amount"
+        raise OrderRefused(NAME_THE_CUSTOMER, command=command)
     if typed is None:
         words = text.split()
         if len(words) >= 2 and (numeric(words[-1]) or not deps.orders.names_a_customer(

@@ -262,6 +262,11 @@ def test_check_with_an_amount_answers_without_recording(world):
      "number in digits, e.g. 5万 or 50000."),
     ("/credit check acme packaging 三百万元", "“三百万元” is written in Chinese numerals: write "
      "the number in digits, e.g. 5万 or 50000."),
+    # A check with no customer names the check as typed (it pointed to /credit order).
+    ("/credit check \"\" 5k", "Name the customer, e.g. `/credit check acme 120k`."),
+    ("/credit 查询 \"\" 5k", "Name the customer, e.g. `/credit 查询 acme 120k`."),
+    ("/credit order \"\" 5k", "Name the customer, e.g. `/credit order acme 120k`."),
+    ("/credit 订单 \"\" 5k EUR", "Name the customer, e.g. `/credit 订单 acme 120k`."),
 ])
 def test_bad_amounts_are_explained_and_nothing_is_recorded(world, line, said):
     reply = world.slack.slash(SALES, SALES_CHANNEL, line)

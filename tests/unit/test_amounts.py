@@ -203,9 +203,28 @@ def test_two_currencies_are_refused_with_both_ways_to_write_the_amount(text, ref
 
 
 def test_a_dollar_sign_before_an_amount_in_dollars_is_those_dollars():
-    # "$5k CAD" for a customer billed in euros: Canadian dollars, not "not an amount".
+    # "$5k CAD" for a customer billed in euros: Canadian dollars, not "not an amount";
+    # for one billed in US dollars too (it was "two currencies, USD and CAD").
     assert read_amount("$5k CAD", implied="EUR") == TypedAmount(Decimal(5000), "CAD")
+    assert read_amount("+$5k CAD", implied="USD", increase=True) == TypedAmount(
+        Decimal(5000), "CAD")
     assert read_amount("US$5k USD") == TypedAmount(Decimal(5000), "USD")
+
+
+@pytest.mark.parametrize(("text", "refusal"), [
+    # What is wrong with the amount itself comes before the two currencies: a suggestion
+    # of "1.500 EUR" was refused next as 1500 or 1.50.
+    ("$1.500 EUR", "“$1.500 EUR” could be 1500 or 1.50: write 1500 without the point, or "
+                   "1.50."),
+    ("$5.555 EUR", "“$5.555 EUR” has more decimals than EUR has: write it like 5.56."),
+    # Signs upon signs are not an amount; hundreds of them overflowed the stack.
+    ("$" * 2000 + "5k", f"“{'$' * 2000}5k” is not an amount: {WRITE}"),
+    ("US$US$5", f"“US$US$5” is not an amount: {WRITE}"),
+])
+def test_an_amount_with_a_sign_says_its_own_problem_first(text, refusal):
+    with pytest.raises(AmountError) as refused:
+        read_amount(text, implied="EUR")
+    assert str(refused.value) == refusal
 
 
 @pytest.mark.parametrize("text, value", [
