@@ -282,10 +282,13 @@ def _summary(tr: Translator, lines: Sequence[DigestLine], emoji: bool = False) -
     for severity in sorted(severities, reverse=True):
         count = counts[severity]
         parts.append(f"{SEVERITY_EMOJI[severity]} {count}" if emoji else count)
-    acknowledged = sum(1 for line in lines if line.state and line.state.acknowledged_by)
-    snoozed = sum(1 for line in lines if line.state and line.state.snoozed_until)
+    # Each line counted once: a resolved line is resolved, whatever was answered before,
+    # so that the counts add up to what is left to do.
+    open_ = [line.state for line in lines if line.state and not _resolved(line)]
+    acknowledged = sum(1 for state in open_ if state.acknowledged_by)
+    snoozed = sum(1 for state in open_ if state.snoozed_until)
     resolved = sum(1 for line in lines if _resolved(line))
-    if resolved:  # of the alerts counted: a reader adds up what is still to do
+    if resolved:
         parts.append(tr.ngettext("{n} resolved", "{n} resolved", resolved))
     if acknowledged:
         parts.append(tr.ngettext("{n} acknowledged", "{n} acknowledged", acknowledged))

@@ -331,6 +331,15 @@ def test_a_resolved_line_says_so_and_offers_nothing_to_answer():
     assert page.blocks[1]["elements"][0]["text"] == (
         "2 alerts  ·  :red_circle: 1 critical  ·  :large_orange_circle: 1 warning  ·  "
         "1 resolved")
+    # Acknowledged before it was resolved: counted once, as resolved (the counts add up).
+    answered = state_of(alert, resolved_at=AT, acknowledged_by=ACK, acknowledged_at=AT)
+    other = utilisation()
+    [page] = render([line(alert, state=answered),
+                     line(other, state=state_of(other, acknowledged_by=ACK,
+                                                acknowledged_at=AT))])
+    assert page.blocks[1]["elements"][0]["text"] == (
+        "2 alerts  ·  :red_circle: 1 critical  ·  :large_orange_circle: 1 warning  ·  "
+        "1 resolved  ·  1 acknowledged")
 
 
 def test_a_resolved_thread_line_says_so_without_what_changed():
@@ -343,7 +352,7 @@ def test_a_resolved_thread_line_says_so_without_what_changed():
                          "found on Nov 29, 2026"), text
     assert pages[0].blocks[1]["elements"][0]["text"].endswith("  ·  1 resolved")
     assert render(lines, "zh-CN")[0].blocks[1]["elements"][0]["text"].endswith(
-        "  ·  已解除 1 项")
+        "  ·  已解决 1 条")
 
 
 def test_thread_lines_show_answers_too():
