@@ -34,7 +34,10 @@ def without_invisible(text: str) -> str:
 # The zero-width (non-)joiners shape letters (Persian) and join emoji (👨‍👩‍👧): what a
 # person types keeps them where they join something; every other invisible character goes.
 INVISIBLE_BUT_JOINERS = re.compile(f"(?![\u200c\u200d])[{INVISIBLE}]")
-_LONE_JOINER = re.compile(r"(?<!\S)[\u200c\u200d]+|[\u200c\u200d]+(?!\S)")
+# A joiner that joins nothing: at either end, beside a space, or beside an ASCII
+# character, which no joiner shapes ("un\u200dtil" is "until", and "C0002\u200d" C0002).
+LONE_JOINER = re.compile(r"(?:^|(?<=[\x00-\x7f\s]))[\u200c\u200d]+"
+                         r"|[\u200c\u200d]+(?=[\x00-\x7f\s]|$)")
 # Characters that show as nothing though they are not format characters: the Hangul
 # fillers, the blank Braille pattern, variation selectors on their own.
 BLANK_LOOKING = "\u115f\u1160\u3164\uffa0\u2800\ufe00-\ufe0f"
@@ -45,7 +48,7 @@ def as_typed(text: str) -> str:
     """What a person typed, as it reads: invisible characters dropped (a zero-width space
     glued to "until" or "EUR" hid the word from every parser), the joiners kept where
     they join two characters."""
-    return _LONE_JOINER.sub("", INVISIBLE_BUT_JOINERS.sub("", text))
+    return LONE_JOINER.sub("", INVISIBLE_BUT_JOINERS.sub("", text))
 
 
 def looks_blank(text: str) -> bool:

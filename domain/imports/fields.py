@@ -11,7 +11,7 @@ from typing import Any
 
 from domain.currencies import is_currency
 from domain.people import is_user_id
-from domain.text import INVISIBLE_BUT_JOINERS, looks_blank
+from domain.text import INVISIBLE_BUT_JOINERS, LONE_JOINER, looks_blank
 
 Parser = Callable[[str], Any]
 
@@ -66,7 +66,7 @@ def identifier(raw: str) -> str:
                          "which would make it a different id that reads the same; remove it")
     # A joiner joins two letters or emoji; anywhere else ("C0002" + ZWJ, or one alone) it
     # joins nothing and the id reads as another one, or as nothing.
-    lone = None if checked.isascii() else _LONE_JOINER.search(checked)
+    lone = None if checked.isascii() else LONE_JOINER.search(checked)
     if lone is not None:
         raise FieldError(f"contains a zero-width joiner (U+{ord(lone.group()):04X}) that "
                          "joins nothing there, which would make it a different id that reads "
@@ -74,10 +74,6 @@ def identifier(raw: str) -> str:
     if looks_blank(checked):
         raise FieldError("shows nothing (only invisible or blank characters); write the id")
     return checked
-
-
-# A joiner at either end, or beside a space or an ASCII character.
-_LONE_JOINER = re.compile(r"(?:^|(?<=[\x00-\x7f]))[\u200c\u200d]|[\u200c\u200d](?=[\x00-\x7f]|$)")
 
 
 def _not_an_amount(raw: str) -> FieldError:

@@ -39,6 +39,10 @@ from handlers.credit import split_command
     ("request C0001 +10k \u3164 \u2800 \ufe0f", ("request", "C0001 +10k")),
     # The joiners stay where they join: an emoji family, a Persian word.
     ("request C0001 +10k 👨\u200d👩\u200d👧 \u200d", ("request", "C0001 +10k 👨\u200d👩\u200d👧")),
+    # Between ASCII letters a joiner joins nothing: "un‍til" filed a permanent limit.
+    ("request C0006 +10k un\u200dtil 2027-01-31 x", ("request",
+                                                    "C0006 +10k until 2027-01-31 x")),
+    ("requ\u200cest C\u200d0006 +10k فروشگاه\u200cنو", ("request", "C0006 +10k فروشگاه\u200cنو")),
 ])
 def test_command_text_is_read_as_people_meant_it(text, expected):
     assert split_command(text) == expected
