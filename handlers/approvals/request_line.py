@@ -148,13 +148,14 @@ def _take_until(reason: str) -> tuple[date | None, str]:
                    if word.startswith(w) and len(word) > len(w)), None)
     if joined is not None and looks_like_day(joined):
         return _last_day(joined), " ".join(words[1:])
-    if word not in UNTIL_WORDS or (word != "until" and (
-            len(words) < 2 or not looks_like_day(words[1]))):
-        return None, reason
-    if len(words) < 2:
-        raise LineError(N_("Write the last day of the temporary limit after `until`: "
-                           "`{command} {example}`."), command=COMMAND,
+    if word in UNTIL_WORDS and len(words) < 2:
+        # "+5k 至" meant a temporary limit as much as "+5k until" did; filed as an
+        # increase whose reason is "至", it asked for what nobody meant.
+        raise LineError(N_("Write the last day of the temporary limit after `{word}`: "
+                           "`{command} {example}`."), word=words[0], command=COMMAND,
                         example=TEMPORARY_USAGE)
+    if word not in UNTIL_WORDS or (word != "until" and not looks_like_day(words[1])):
+        return None, reason
     return _last_day(words[1]), words[2] if len(words) > 2 else ""
 
 

@@ -93,6 +93,12 @@ def test_a_line_without_an_amount_says_how_to_write_one(line, says):
                                 "`{command} acme +250k EUR larger orders`."),
     ("acme +5k until", "Write the last day of the temporary limit after `until`: `{command} "
                        "acme +50k until 2026-12-31 Christmas season`."),
+    # 至 alone (or 截至, 到) meant a temporary limit too: it was filed as an increase with
+    # the reason "至".
+    ("华夏物流 +5万 至", "Write the last day of the temporary limit after `至`: `{command} "
+                     "acme +50k until 2026-12-31 Christmas season`."),
+    ("华夏物流 +5万 截至", "Write the last day of the temporary limit after `截至`: "
+                      "`{command} acme +50k until 2026-12-31 Christmas season`."),
 ])
 def test_a_refusal_names_the_command_as_typed_and_its_example_reads_in_chinese(line, says):
     with pytest.raises(DomainError) as refused:
