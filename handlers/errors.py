@@ -68,6 +68,15 @@ def _as_typed(line: str, command: str) -> str:
     return command if name_end < 0 else command + line[name_end:]
 
 
+def explained(error: DomainError, context: BoltContext) -> str:
+    """``explain`` for a listener: the commands ``error`` names written as the person
+    wrote theirs."""
+    catalogue = context.get("catalogue")
+    if catalogue is not None:
+        commands_as_typed(error, lambda name: catalogue.as_typed(context, name))
+    return explain(error, context.get("tr") or translator(None))
+
+
 def commands_as_typed(error: DomainError, as_typed: Callable[[str], str]) -> None:
     """The commands ``error`` names (``CommandName``: `/credit requests`) written as the
     person wrote theirs: ``/credit 我的申请`` after ``/credit 订单``."""
@@ -129,10 +138,7 @@ def message_for(error: Exception, context: BoltContext) -> str:
     tr: Translator = context.get("tr") or translator(None)
     if isinstance(error, DomainError):
         log.info("[%s] %s: %s", request_id, type(error).__name__, error)
-        catalogue = context.get("catalogue")
-        if catalogue is not None:
-            commands_as_typed(error, lambda name: catalogue.as_typed(context, name))
-        return explain(error, tr)
+        return explained(error, context)
     if isinstance(error, SlackApiError):
         # Slack refused a call even after the retries: say so, not "our side".
         log.warning("[%s] Slack refused %s: %s", request_id,

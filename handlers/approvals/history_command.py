@@ -92,9 +92,11 @@ def _history(context_: BoltContext, rest: str) -> Message:
         blocks.append(note)
     if not (found.requests or found.limit_changes or found.held_orders or found.collections):
         blocks.append(section(tr._("No credit request was filed for this customer yet. "
-                                   "File one with `/credit request {customer} +100k "
+                                   "File one with `{command} {customer} +100k "
                                    "<reason>`.", customer=user_text(
-                                       found.customer.customer_id, 64))))
+                                       found.customer.customer_id, 64),
+                                   command=context_["catalogue"].as_typed(context_,
+                                                                          "request"))))
         return message(user_text(title, 300), blocks)
     blocks.append(section("*" + tr._("Credit requests") + "*" if found.requests else
                           "*" + tr._("Credit requests") + "*\n" + tr._("None yet.")))

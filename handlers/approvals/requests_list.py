@@ -61,11 +61,14 @@ def listing(context: BoltContext, note: str | None = None) -> Message:
     member = context["member"]
     waiting = deps.requests.waiting_for(member)
     mine = deps.requests.mine(member, limit=SHOWN + 1)
-    return render(waiting, mine, deps.requests, tr, note)
+    return render(waiting, mine, deps.requests, tr, note,
+                  context["catalogue"].as_typed(context, "request"))
 
 
 def render(waiting: list[RequestRecord], mine: list[RequestRecord],
-           requests: CreditRequests, tr: Translator, note: str | None = None) -> Message:
+           requests: CreditRequests, tr: Translator, note: str | None = None,
+           request: str = "/credit request") -> Message:
+    """``request``: `/credit request` as the person would write it (`/credit 申请`)."""
     now = requests.clock()
     blocks: list[Block] = []
     if note:
@@ -94,8 +97,8 @@ def render(waiting: list[RequestRecord], mine: list[RequestRecord],
             blocks.append(context(tr._("Only your {n} latest requests are shown.", n=shown)))
     else:
         blocks.append(context(tr._("You have filed no credit request. File one with "
-                                   "`/credit request acme +100k larger Q1 orders`, or "
-                                   "`/credit request` for the form.")))
+                                   "`{command} acme +100k larger Q1 orders`, or "
+                                   "`{command}` for the form.", command=request)))
     fallback = tr._("{waiting} waiting for you, {mine} yours", waiting=len(waiting),
                     mine=len(mine))
     return message(fallback, blocks)

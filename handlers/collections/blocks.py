@@ -237,9 +237,11 @@ def buttons(item: WorkItem, tr: Translator) -> Block:
 
 
 def worklist(listed: Worklist, tr: Translator, note: str | None = None,
-             may_assign: bool = False, viewer: str | None = None) -> Message:
+             may_assign: bool = False, viewer: str | None = None,
+             assign: str = "/credit assign") -> Message:
     """Two blocks per account (10 a page), a heading and the pager: ~25 blocks.
-    ``viewer``: who looks, when it may be someone else's list (the lead's look)."""
+    ``viewer``: who looks, when it may be someone else's list (the lead's look);
+    ``assign``: `/credit assign` as the person would write it (`/credit 分配`)."""
     if viewer is not None and listed.collector not in ("", viewer):
         return _theirs(listed, tr, note)
     page = listed.page
@@ -249,7 +251,7 @@ def worklist(listed: Worklist, tr: Translator, note: str | None = None,
     if not page.total:
         # Only those who may assign are pointed at /credit assign: others would be refused.
         text = tr._("You have no accounts to collect. Accounts are assigned with "
-                    "`/credit assign <customer> @collector`.") if may_assign else tr._(
+                    "`{command} <customer> @collector`.", command=assign) if may_assign else tr._(
             "You have no accounts to collect. The credit managers or the collections lead "
             "assign accounts, and the morning alerts assign newly overdue ones.")
         return message(text, [*blocks, section(text)])

@@ -12,7 +12,7 @@ from domain.collections.work import NotAnOverseer
 from handlers.collections.assign import people_in
 from handlers.collections.blocks import PageValue, worklist
 from handlers.deps import Deps
-from handlers.errors import explain
+from handlers.errors import explained
 from handlers.i18n import Translator
 from handlers.render import Message, message, section, user_text
 
@@ -34,8 +34,9 @@ def collect(context: BoltContext, rest: str) -> Message:
     if typed is not None:
         # "@maria" that Slack did not make a mention of: a name nobody picked.
         text = tr._("“{typed}” names nobody: type @ and pick the collector from Slack's "
-                    "list, or give their user id, e.g. `/credit collect U0123ABCDE`.",
-                    typed=user_text(typed, 100))
+                    "list, or give their user id, e.g. `{command} U0123ABCDE`.",
+                    typed=user_text(typed, 100),
+                    command=context["catalogue"].as_typed(context, "collect"))
         return message(text, [section(text)])
     page = _page(words)
     if page is None or len(people) > 1:
@@ -53,7 +54,7 @@ def _listed(context: BoltContext, page: int, collector: str | None) -> Message:
     try:
         listed = deps.collecting.worklist(context["member"], page, collector)
     except NotAnOverseer as refused:
-        text = explain(refused, tr)
+        text = explained(refused, context)
         return message(text, [section(text)])
     shown = listed.page
     # Past the end, the last page is shown, and said to be the last.
@@ -61,7 +62,8 @@ def _listed(context: BoltContext, page: int, collector: str | None) -> Message:
                        "There are only {n} pages; here is the last.", shown.pages
                        ) if page > shown.number and shown.total else None
     return worklist(listed, tr, note, may_assign=deps.assignments.may_assign(
-        context["member"]), viewer=context["member"].user_id)
+        context["member"]), viewer=context["member"].user_id,
+        assign=context["catalogue"].as_typed(context, "assign"))
 
 
 def on_more(body: dict[str, Any], context: BoltContext) -> None:

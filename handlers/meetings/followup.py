@@ -56,7 +56,8 @@ def minutes_command(context: BoltContext, rest: str) -> Message:
         deps: Deps = context["deps"]
         held = deps.minutes.recent(context["member"])
         return blocks.recent_meetings(tr, held, deps.minutes.zone,
-                                      deps.minutes.so_far([m.id for m in held]))
+                                      deps.minutes.so_far([m.id for m in held]),
+                                      context["catalogue"].as_typed(context, "minutes"))
     found = _MEETING_ID.fullmatch(rest.strip())
     if found is None or int(found.group(1)) < 1:
         text = tr._("`{command}` takes a meeting's number, e.g. `{command} 12`, or nothing "

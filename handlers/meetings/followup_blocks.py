@@ -104,12 +104,14 @@ def _recorded_line(tr: Translator, so_far: SoFar, zone: tzinfo) -> str:
 
 
 def recent_meetings(tr: Translator, meetings: Sequence[Meeting], zone: tzinfo,
-                    so_far: Mapping[int, SoFar] | None = None) -> Message:
+                    so_far: Mapping[int, SoFar] | None = None,
+                    command: str = "/credit minutes") -> Message:
     """``/credit minutes`` alone: the meetings held lately, each with Record minutes,
-    or, once it has minutes, who recorded them when and Add to the minutes."""
+    or, once it has minutes, who recorded them when and Add to the minutes. ``command``:
+    as the person wrote it (`/credit 纪要`)."""
     if not meetings:
         text = tr._("No meeting you may record minutes for was held in the last two weeks. "
-                    "`/credit minutes <number>` records those of an older one.")
+                    "`{command} <number>` records those of an older one.", command=command)
         return message(text, [section(text)])
     heading = tr._("*Meetings of the last two weeks* whose minutes you may record, the "
                    "latest first:")

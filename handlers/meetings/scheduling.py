@@ -177,7 +177,8 @@ def meetings_command(context: BoltContext, _rest: str) -> Message:
     found = my_meetings(deps.meetings, member)
     departments = {k: d.name for k, d in deps.meetings.invitees.departments.items()}
     return upcoming(context["tr"], found, ZoneInfo(deps.timezone), departments,
-                    lambda m: deps.meetings.may_change(member, m))
+                    lambda m: deps.meetings.may_change(member, m),
+                    context["catalogue"].as_typed(context, "meeting"))
 
 
 def _changeable(context: BoltContext) -> Meeting | None:

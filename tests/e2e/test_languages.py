@@ -116,8 +116,10 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
         "委托：您委托出 0 项，受托 0 项\n目前没有您委托出或受托的有效委托。\n"
         "用 `/credit delegate @mei 至 2026-12-31` 把您的审批委托给代理人；"
         "`/credit delegate end` 结束您的委托。")
+    # The same list either way, each naming /credit request as its reader wrote theirs.
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 我的申请").all_text() == (
-        bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit requests").all_text())
+        bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit requests").all_text().replace(
+            "/credit request", "/credit 申请"))
     history = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 历史 C0002").all_text()
     assert "我不认识" not in history and history == bilingual.slack.slash(
         ZH, SALES_CHANNEL, "/credit history C0002").all_text()
@@ -209,3 +211,27 @@ def test_a_slack_that_cannot_say_the_language_costs_one_short_try_not_retries(bi
     assert len(bilingual.emulator.calls_to("users.info")) == 1
     bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit help")  # asked again only later
     assert len(bilingual.emulator.calls_to("users.info")) == 1
+
+
+def test_lists_and_refusals_name_other_commands_as_the_reader_writes_theirs(bilingual):
+    # After a Chinese command, the commands an answer points to were English.
+    def said(line: str) -> str:  # what the message says: its blocks' text
+        return "\n".join(b["text"]["text"] for b in bilingual.slack.slash(
+            ZH, SALES_CHANNEL, line).blocks if b["type"] == "section")
+
+    assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 我的申请").all_text().endswith(
+        "您还没有提交过信用申请。可用 `/credit 申请 acme +100k 第一季度订单增加` 提交，或用 "
+        "`/credit 申请` 打开表单。")
+    assert said("/credit 会议列表") == "您没有即将举行的会议。`/credit 会议` 可安排会议。"
+    assert said("/credit 纪要") == (
+        "最近两周没有您可以记录纪要的会议。`/credit 纪要 <编号>` 可记录更早会议的纪要。")
+    assert said("/credit 催收") == (
+        "您没有要催收的账户。账户通过 `/credit 分配 <客户> @催收员` 分配。")
+    assert said("/credit 催收 @maria") == (
+        "“@maria”没有指向任何人：请输入 @ 并从 Slack 的列表中选择催收员，或给出其用户 ID，例如 "
+        "`/credit 催收 U0123ABCDE`。")
+    assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 历史 C0002").all_text().endswith(
+        "此客户尚无信用申请。可用 `/credit 申请 C0002 +100k <理由>` 提交。")
+    # Typed in English, in English.
+    assert said("/credit meetings") == (
+        "您没有即将举行的会议。`/credit meeting` 可安排会议。")
