@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from domain.amount_text import SIGN
+from domain.amount_text import SIGN, read_amount
 from domain.amounts import (
     MINUS_SIGNS,
     MULTIPLIERS,
@@ -205,6 +205,17 @@ class TwoCurrencies(DomainError):
                          typed=typed, example=example)
 
 
+def two_currencies(typed: str, example: str, increase: bool = False) -> DomainError:
+    """The refusal of ``typed``, an amount with a currency and another one after it: as
+    an amount field says it (“5k USD EUR” names two currencies, USD and EUR: write one,
+    e.g. 5,000 USD or 5,000 EUR.), else with the command's ``example``."""
+    try:
+        read_amount(typed, increase=increase)
+    except AmountError as said:
+        return said
+    return TwoCurrencies(typed, example)
+
+
 def _currency_of(amount: str) -> str | None:
     """The currency written in the amount itself (``usd5k``, ``5kEUR``), if any."""
     try:
@@ -279,7 +290,7 @@ def split_order(text: str) -> TypedOrder | None:
         second = 1 if written is None and rest and currency_word(rest[0]) else 0
         if len(rest) > second and currency_word(rest[second]) and (written or second):
             if canonical(rest[second]) != (written or canonical(rest[0])):
-                raise TwoCurrencies(" ".join(words[index:amount_at + 2 + second]),
+                raise two_currencies(" ".join(words[index:amount_at + 2 + second]),
                                     "/credit order acme 120k EUR PO-2026-118")
             rest = rest[:second] + rest[second + 1:]  # one currency written twice
         if currency is None and rest and currency_word(rest[0]):
@@ -322,7 +333,7 @@ def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:
         # "5k USD EUR": one currency too many (the name never ends in two codes); "5k USD
         # USD" is one currency written twice.
         if canonical(last) != canonical(words[-2]):
-            raise TwoCurrencies(" ".join(words[-3:]), "/credit check acme 120k EUR")
+            raise two_currencies(" ".join(words[-3:]), "/credit check acme 120k EUR")
         words = words[:-1]
         last = words[-1]
     if len(words) >= 2 and looks_like_code(last) and not is_code(last) and (
@@ -334,7 +345,7 @@ def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:
         code_before = len(words) >= 3 and currency_word(words[-3])
         before = _currency_of(words[-2]) or (canonical(words[-3]) if code_before else None)
         if before is not None and before != canonical(last):
-            raise TwoCurrencies(" ".join(words[-3:] if code_before else words[-2:]),
+            raise two_currencies(" ".join(words[-3:] if code_before else words[-2:]),
                                 "/credit check acme 120k EUR")
         # "USD 5k USD": the code before the amount is the amount's, not the name's.
         start = len(words) - 3 if code_before and before is not None else len(words) - 2

@@ -19,7 +19,6 @@ from domain.amounts import AmountError, parse_amount
 from domain.days import UNTIL_WORDS, looks_like_day, read_day
 from domain.errors import DomainError, SeveralProblems
 from domain.orders.typed import (
-    TwoCurrencies,
     UnknownCurrency,
     currency_word,
     is_code,
@@ -27,6 +26,7 @@ from domain.orders.typed import (
     join_units,
     looks_like_code,
     numeric,
+    two_currencies,
 )
 from domain.text import N_, CommandExample, Phrase
 
@@ -115,8 +115,8 @@ def _no_unknown_code_after(amount: str, reason: str) -> None:
             return  # said of the amount when it is read
         if named is not None:
             # "+5000 人民币 EUR": filed in CNY with "EUR" as the reason, nobody's request.
-            raise TwoCurrencies(f"{amount} {first}", CommandExample(
-                f"{COMMAND} acme +250k EUR", LARGER_ORDERS))
+            raise two_currencies(f"{amount} {first}", CommandExample(
+                f"{COMMAND} acme +250k EUR", LARGER_ORDERS), increase=True)
         return
     if not first or not looks_like_code(first) or is_code(first):
         return

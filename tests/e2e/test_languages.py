@@ -85,9 +85,9 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
         "华夏物流 25万 CNY PO-2026-118`（金额后可跟币种和您的订单编号；"
         "名称中带数字的客户请加引号）。")
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 订单 华夏物流 5k USD EUR").text == (
-        "“5k USD EUR”写了两种货币：请只写一种，例如 `/credit 订单 acme 120k EUR PO-2026-118`。")
+        "“5k USD EUR”写了两种货币，USD 和 EUR：请只写一种，例如 5,000 USD 或 5,000 EUR。")
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 查询 华夏物流 5k USD EUR").text == (
-        "“5k USD EUR”写了两种货币：请只写一种，例如 `/credit 查询 acme 120k EUR`。")
+        "“5k USD EUR”写了两种货币，USD 和 EUR：请只写一种，例如 5,000 USD 或 5,000 EUR。")
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 分配 华夏物流").text == (
         "“华夏物流”中没有指定催收员：请在客户之后输入 @ 并从 Slack 的列表中选择此人，例如 "
         "`/credit 分配 acme @maria`，或填写其 Slack 用户 ID，例如 U0123ABCDE。")
@@ -153,7 +153,7 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
         "`250000` 或 `USD 250k`，增加额如 `+100k`）。")
     assert bilingual.slack.slash(
         ZH, SALES_CHANNEL, "/credit 申请 C0002 +5000 人民币 EUR 备货").all_text() == (
-        "“+5000 人民币 EUR”写了两种货币：请只写一种，例如 `/credit 申请 acme +250k EUR 订单增加`。")
+        "“+5000 人民币 EUR”写了两种货币，CNY 和 EUR：请只写一种，例如 +5,000 CNY 或 +5,000 EUR。")
     assert bilingual.slack.slash(
         ZH, SALES_CHANNEL, "/credit 申请 C0002 +5x 至 2027-02-30 备货").all_text() == (
         "“+5x”不是有效金额：请按以下格式填写：120000、120,000、120000.50、120k、1.2m、12万、"

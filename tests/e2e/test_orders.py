@@ -197,16 +197,16 @@ def test_check_with_an_amount_answers_without_recording(world):
     # Its example as the command was typed.
     ("/credit 订单 acme industrial 5k 10k", "“5k 10k” is two amounts: an order has one, "
      "e.g. `/credit 订单 acme 120k EUR PO-2026-118`."),
-    ("/credit order acme industrial usd5k EUR", "“usd5k EUR” names two currencies: write "
-     "one, e.g. `/credit order acme 120k EUR PO-2026-118`."),
-    ("/credit check acme industrial USD 5k EUR", "“USD 5k EUR” names two currencies: write "
-     "one, e.g. `/credit check acme 120k EUR`."),
+    ("/credit order acme industrial usd5k EUR", "“usd5k EUR” names two currencies, USD and "
+     "EUR: write one, e.g. 5,000 USD or 5,000 EUR."),
+    ("/credit check acme industrial USD 5k EUR", "“USD 5k EUR” names two currencies, USD "
+     "and EUR: write one, e.g. 5,000 USD or 5,000 EUR."),
     # Two codes after the amount: the second was the order's reference, and the check
     # looked for a customer named "acme industrial 5k USD EUR".
-    ("/credit order acme industrial 5k USD EUR", "“5k USD EUR” names two currencies: write "
-     "one, e.g. `/credit order acme 120k EUR PO-2026-118`."),
-    ("/credit check acme industrial 5k USD EUR", "“5k USD EUR” names two currencies: write "
-     "one, e.g. `/credit check acme 120k EUR`."),
+    ("/credit order acme industrial 5k USD EUR", "“5k USD EUR” names two currencies, USD "
+     "and EUR: write one, e.g. 5,000 USD or 5,000 EUR."),
+    ("/credit check acme industrial 5k 人民币 美元", "“5k 人民币 美元” names two currencies, "
+     "CNY and USD: write one, e.g. 5,000 CNY or 5,000 USD."),
     # A dollar sign for a customer billed in pounds: which dollar is asked.
     ("/credit order fenwick 5k $ R9", "“5k$”: write the currency's code after the amount "
      "instead of its sign, e.g. 5k USD."),

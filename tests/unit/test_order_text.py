@@ -109,13 +109,15 @@ def test_a_failures_figures_keep_their_types_through_storage():
 @pytest.mark.parametrize(("typed", "refusal"), [
     ("acme 5k 10k", "“5k 10k” is two amounts: an order has one, e.g. `/credit order acme "
                     "120k EUR PO-2026-118`."),
-    ("acme usd5k EUR", "“usd5k EUR” names two currencies: write one, e.g. `/credit order "
-                       "acme 120k EUR PO-2026-118`."),
+    # Two currencies are said as an amount field says them, both ways shown (one wording
+    # for usd5k EUR, US$5k EUR and 5k USD EUR, wherever they are typed).
+    ("acme usd5k EUR", "“usd5k EUR” names two currencies, USD and EUR: write one, e.g. "
+                       "5,000 USD or 5,000 EUR."),
     # The second code was kept as the order's reference: "CB-33 (EUR)" of $5,000.
-    ("acme 5k USD EUR", "“5k USD EUR” names two currencies: write one, e.g. `/credit order "
-                        "acme 120k EUR PO-2026-118`."),
-    ("acme 5k eur usd PO-1", "“5k eur usd” names two currencies: write one, e.g. `/credit "
-                             "order acme 120k EUR PO-2026-118`."),
+    ("acme 5k USD EUR", "“5k USD EUR” names two currencies, USD and EUR: write one, e.g. "
+                        "5,000 USD or 5,000 EUR."),
+    ("acme 5k eur usd PO-1", "“5k eur usd” names two currencies, EUR and USD: write one, "
+                             "e.g. 5,000 EUR or 5,000 USD."),
 ])
 def test_two_amounts_or_currencies_are_refused(typed: str, refusal: str):
     # (A currency code inside a reference is the reference's: "5k EUR PO EUR" is one.)

@@ -89,8 +89,6 @@ def test_a_line_without_an_amount_says_how_to_write_one(line, says):
     ("acme XYZ 100k more", "“XYZ” is not a currency code creditbot knows: write one it knows "
                            "(e.g. USD, EUR, CNY) or none for the customer's currency, e.g. "
                            "`{command} acme EUR 250k larger orders`."),
-    ("acme +5000 CNY EUR more", "“+5000 CNY EUR” names two currencies: write one, e.g. "
-                                "`{command} acme +250k EUR larger orders`."),
     ("acme +5k until", "Write the last day of the temporary limit after `until`: `{command} "
                        "acme +50k until 2026-12-31 Christmas season`."),
     # 至 alone (or 截至, 到) meant a temporary limit too: it was filed as an increase with
@@ -107,6 +105,14 @@ def test_a_refusal_names_the_command_as_typed_and_its_example_reads_in_chinese(l
     zh = explain(retyped(refused.value, "/credit 申请"), translator("zh-CN"))
     assert "`/credit 申请 acme " in zh and "/credit request" not in zh
     assert zh.endswith(("订单增加`。", "圣诞旺季`。")), zh
+
+
+def test_two_currencies_are_said_as_an_amount_field_says_them():
+    with pytest.raises(DomainError) as refused:
+        parse_request_line("acme +5000 CNY EUR more")
+    assert explain(refused.value, translator("en")) == (
+        "“+5000 CNY EUR” names two currencies, CNY and EUR: write one, e.g. +5,000 CNY or "
+        "+5,000 EUR.")
 
 
 def test_several_problems_are_each_retyped():
