@@ -260,7 +260,7 @@ def test_the_form_puts_each_mistake_beside_its_field(world):
         "amount": "$50,000.00 is not above the current limit of $100,000.00: a temporary "
                   "limit must raise it. For an increase of that much, write +50k.",
         "expires": "A temporary limit runs for a year at most: its last day is before "
-                   "2027-11-29, and 2028-01-31 is not. For longer, ask for a limit increase."}
+                   "Nov 29, 2027, and Jan 31, 2028 is not. For longer, ask for a limit increase."}
     # A last day on a permanent increase was dropped without a word: the limit meant for
     # a few days would have been raised for good.
     assert errors(world.slack.submit(SALES, view, {
