@@ -195,11 +195,11 @@ class SqlAlertStore:
         self._execute(select(_DIGESTS.c.id).where(_DIGESTS.c.run_at == run_at)
                       .with_for_update()).all()
 
-    def digests_with(self, condition: str, run_at: datetime) -> list[Digest]:
+    def digests_with(self, conditions: Collection[str], run_at: datetime) -> list[Digest]:
         rows = self._execute(select(_DIGESTS).where(_DIGESTS.c.run_at == run_at)
                              .order_by(_DIGESTS.c.id))
         digests = [_digest(row) for row in rows]
-        return [d for d in digests if any(line.condition == condition for line in d.lines)]
+        return [d for d in digests if any(line.condition in conditions for line in d.lines)]
 
 
 def _digest(row: Any) -> Digest:

@@ -276,10 +276,10 @@ class FakeAlertStore:
     def lock_run(self, run_at: datetime) -> None:
         self.locked.append(run_at)
 
-    def digests_with(self, condition: str, run_at: datetime) -> list[Digest]:
+    def digests_with(self, conditions: Collection[str], run_at: datetime) -> list[Digest]:
         every = {**self.digests, **self._digests}
         return [d for _, d in sorted(every.items()) if d.run_at == run_at
-                and any(line.condition == condition for line in d.lines)]
+                and any(line.condition in conditions for line in d.lines)]
 
     def commit(self) -> None:
         self.saved.update(self._states)

@@ -58,8 +58,8 @@ class AlertStore(Protocol):
 
     def set_pages(self, digest_id: int, pages: Sequence[MessageId]) -> None: ...
 
-    def digests_with(self, condition: str, run_at: datetime) -> list[Digest]:
-        """The digests of the run at ``run_at`` that carry ``condition``."""
+    def digests_with(self, conditions: Collection[str], run_at: datetime) -> list[Digest]:
+        """The digests of the run at ``run_at`` that carry any of ``conditions``."""
         ...
 
     def digest(self, digest_id: int) -> Digest | None: ...

@@ -8,7 +8,7 @@ announced, so a crash either loses both (the next run announces again) or neithe
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_FLOOR, Decimal
@@ -147,6 +147,7 @@ class Alerts:
                     to = [self.admin_channel]
                 routed.append((announcement, to))
             uow.alerts.save([s for s in decision.changed if s.condition not in nowhere])
+            self._mark_resolved(uow, [s for s in decision.changed if s.resolved_at == now])
             digests = by_destination(routed)
             messages = sum(self._post(uow, now, destination, lines)
                            for destination, lines in digests.items())
@@ -191,6 +192,19 @@ class Alerts:
         uow.alerts.set_pages(digest_id, pages)
         return len(pages)
 
+    def _mark_resolved(self, uow: UnitOfWork, resolved: Sequence[AlertState]) -> None:
+        """The digests still showing lines this run resolved are edited to say so,
+        without their buttons: "New" stayed on a paid invoice until someone pressed it.
+        Only the latest digests of each line (the run that last announced it): an
+        older one is outdated anyway. One edit per page, however many lines it shows."""
+        by_run: dict[datetime, set[str]] = {}
+        for state in resolved:
+            if state.last_announced_at is not None:
+                by_run.setdefault(state.last_announced_at, set()).add(state.condition)
+        for run_at, conditions in by_run.items():
+            for shown in uow.alerts.digests_with(conditions, run_at):
+                self._refresh(uow, shown, conditions)
+
     # -- answers from a digest --------------------------------------------------------
 
     def acknowledge(self, actor: Member, digest_id: int, condition: str) -> AlertState:
@@ -234,8 +248,8 @@ class Alerts:
                 # The digest still offered its buttons: it is edited to say resolved,
                 # without them, so that nobody else presses in vain. Once per digest and
                 # line, however many press (each press queued the edits again).
-                for shown in uow.alerts.digests_with(condition, digest.run_at):
-                    self._refresh(uow, shown, condition,
+                for shown in uow.alerts.digests_with({condition}, digest.run_at):
+                    self._refresh(uow, shown, {condition},
                                   once=f"alerts.resolved:{shown.id}:{condition}")
                 uow.commit()
                 raise AlertClosed()
@@ -245,22 +259,22 @@ class Alerts:
             if answered == state:
                 return state
             uow.alerts.save([answered])
-            for shown in uow.alerts.digests_with(condition, digest.run_at):
-                self._refresh(uow, shown, condition)
+            for shown in uow.alerts.digests_with({condition}, digest.run_at):
+                self._refresh(uow, shown, {condition})
             uow.audit.append(AuditEntry(now, actor.user_id, action, condition,
                                         {"digest": digest_id, **details}))
             uow.commit()
         return answered
 
-    def _refresh(self, uow: UnitOfWork, digest: Digest, condition: str,
+    def _refresh(self, uow: UnitOfWork, digest: Digest, conditions: Collection[str],
                  once: str | None = None) -> None:
-        """Queues an edit of the pages of ``digest`` that an answer about ``condition``
-        changes: the first (its counts of answered lines) and the one showing the line.
+        """Queues an edit of the pages of ``digest`` that an answer about ``conditions``
+        changes: the first (its counts of answered lines) and those showing the lines.
         ``once``: the edits' key, when they are to be queued only once."""
         if once is not None and uow.outbox.id_of(f"{once}:0") is not None:
             return
-        index = next(i for i, line in enumerate(digest.lines) if line.condition == condition)
-        numbers = {0, self.renderer.page_of(index, len(digest.lines))}
+        numbers = {0, *(self.renderer.page_of(i, len(digest.lines))
+                        for i, line in enumerate(digest.lines) if line.condition in conditions)}
         states = uow.alerts.states([line.condition for line in digest.lines])
         lines = [DigestLine(line.announcement, states.get(line.condition))
                  for line in digest.lines]

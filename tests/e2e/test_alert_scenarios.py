@@ -568,6 +568,32 @@ def test_an_answer_to_a_resolved_alert_is_refused_and_its_line_says_resolved(ale
         edited["blocks"], ensure_ascii=False)
 
 
+def test_the_run_that_resolves_a_line_edits_the_digests_showing_it(alerts):
+    # A paid invoice's line said "New", with its buttons, until someone pressed one.
+    first_run(alerts)
+    export = only(alerts, EXPORT)
+    line = next(b["text"]["text"] for b in export["blocks"] if b["type"] == "section"
+                and "C-CEDAR" in b["text"]["text"])
+    assert line.endswith("\nNew")
+    with alerts.engine.connect() as conn:
+        queued = conn.execute(select(func.max(OutboxRow.id))).scalar_one()
+    pay(alerts.engine, "INV-C1")
+    alerts.clock.advance(days=1)
+    alerts.run()
+    with alerts.engine.connect() as conn:
+        edits = [r for r in conn.execute(select(OutboxRow).where(OutboxRow.id > queued))
+                 if r.update_of is not None and r.channel == EXPORT]
+    [edited] = edits  # one edit of the page, whatever it shows
+    texts = [b["text"]["text"] for b in edited.payload["blocks"] if b["type"] == "section"]
+    [resolved] = [text for text in texts if "C-CEDAR" in text]
+    assert resolved.startswith(line.removesuffix("New") + ":heavy_check_mark: Resolved: no "
+                               "longer found on "), resolved
+    summary = next(b for b in edited.payload["blocks"] if b["type"] == "context")
+    assert summary["elements"][0]["text"].endswith("  ·  1 resolved")
+    # Its Acknowledge and Snooze are gone, before anyone presses them in vain.
+    assert not [b for b in buttons(edited.payload) if "overdue:C-CEDAR" in b["value"]]
+
+
 def test_an_answer_from_an_older_digest_shows_on_the_latest_one_or_is_refused(alerts, bot):
     first_run(alerts)
     old_sales = only(alerts, SALES)
