@@ -358,13 +358,12 @@ def _written(node: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node] | 
             return k, v
         if k.tag == MERGE_TAG:
             merged += v.value if isinstance(v, yaml.SequenceNode) else [v]
-    # Written keys win over merged ones, and earlier merged mappings over later ones.
-    for source in merged:
-        if isinstance(source, yaml.MappingNode):
-            found = _written(source, key)
-            if found is not None:
-                return found
-    return None
+    # Written keys win over merged ones. Which of several merged mappings holding the key
+    # wins is the loader's to say (PyYAML is not consistent about it): the merging line
+    # is named then, as before.
+    found = [f for source in merged if isinstance(source, yaml.MappingNode)
+             and (f := _written(source, key)) is not None]
+    return found[0] if len(found) == 1 else None
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:

@@ -162,6 +162,15 @@ def test_a_problem_in_a_merged_mapping_is_said_once_at_its_line(tmp_path: Path):
         f"nobody holds the role \"credit_managr\"; list its holders under roles, or use one "
         f"of {held} (the same line counts for approvals.limit_increase.bands.1.levels.0."
         "role)"]
+    # Several mappings merged that each hold the key: which one wins is the loader's to
+    # say, and the merging line is named (a line holding another value was named).
+    listed = text.replace("levels: [&first {role: credit_managr, deadline_hours: 24}]",
+                          "levels: [&first {role: credit_managr, deadline_hours: -1}]"
+                          ).replace("{<<: *first, deadline_hours: 48}",
+                                    "{<<: [*first, {deadline_hours: 0}]}")
+    [merged] = [p for p in problems(tmp_path, listed) if "bands.1.levels.0.deadline" in p]
+    assert merged.startswith(f"line {line_of(listed, '{<<: [*first')}: approvals."
+                             "limit_increase.bands.1.levels.0.deadline_hours: must be"), merged
     # A key written beside the merge is said at its own line.
     text = text.replace("{<<: *first, deadline_hours: 48}",
                         "{<<: *first, deadline_hours: -1}")
