@@ -179,18 +179,24 @@ def _two_currencies(text: str, first: str, typed: TypedAmount, sign: str) -> Amo
     """``text`` names ``first`` (a code, or a sign that could be several) and then
     ``typed``'s currency: neither is taken over the other, and both ways are shown."""
     value = typed.value
-    for code in (str(typed.currency), _SUGGESTED.get(first, first)):
-        try:  # what is wrong with the amount itself is said first ("$1.500 EUR")
-            exact_money(text, value, code, sign)
-        except AmountError as wrong:
-            return wrong
     # "5k" as 5,000 rather than 5E+3; "1,234.50" keeps its cents.
     number = sign + format(value.quantize(Decimal(1)) if value == value.to_integral_value()
                            else value, ",f")
-    second = str(typed.currency)
-    return AmountError(text, TWO_CURRENCIES, first=first, second=second,
-                       one=f"{number} {_SUGGESTED.get(first, first)}",
-                       other=f"{number} {second}")
+    ways: list[str] = []
+    wrong: list[AmountError] = []
+    for code in (_SUGGESTED.get(first, first), str(typed.currency)):
+        try:
+            exact_money(text, value, code, sign)
+            ways.append(f"{number} {code}")
+        except AmountError as refused:
+            wrong.append(refused)
+            # "1.5 USD JPY": the yen's way rounded, as a yen amount is written.
+            ways.append(f"{refused.params.get('rounded', number)} {code}")
+    if len(wrong) == 2:
+        # Wrong in either currency ("$1.500 EUR"): that is said first.
+        return wrong[-1]
+    return AmountError(text, TWO_CURRENCIES, first=first, second=str(typed.currency),
+                       one=ways[0], other=ways[1])
 
 
 def _after_code(folded: str, sign: str) -> AmountError | None:

@@ -446,8 +446,9 @@ class CollectorsDay:
                 if not (named.roles or named.departments):
                     # A mistyped id would read as a collector with nothing to do.
                     raise DomainError(N_("<@{who}> is nobody app.yaml lists, and collects "
-                                         "no account: name a collector, e.g. `/credit "
-                                         "collect @maria`."), who=whose)
+                                         "no account: name a collector, e.g. `{collect} "
+                                         "@maria`."), who=whose,
+                                      collect=CommandName("collect"))
             items = ordered(self._items(uow, assignments, today), today)
             chosen = page_of(items, page)
             shown = tuple(self._detail(uow, it) for it in chosen.items)

@@ -45,6 +45,9 @@ def test_the_lead_sees_a_collectors_list_and_may_act_on_it(world):
     assert _collect(world, CREDIT_MANAGER, "/credit collect <@U09NOBODY01>").text == (
         "<@U09NOBODY01> is nobody app.yaml lists, and collects no account: name a "
         "collector, e.g. `/credit collect @maria`.")
+    assert _collect(world, CREDIT_MANAGER, "/credit 催收 <@U09NOBODY01>").text == (
+        "<@U09NOBODY01> is nobody app.yaml lists, and collects no account: name a "
+        "collector, e.g. `/credit 催收 @maria`.")
     world.slack.click(CREDIT_MANAGER, theirs, "Log action", wait=False)
     view = world.slack.modal(CREDIT_MANAGER)
     assert view["callback_id"] == "collect_log_form"

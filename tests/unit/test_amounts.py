@@ -190,6 +190,10 @@ def test_a_currency_sign_is_answered_with_a_suggestion_that_is_then_taken(text, 
                    "USD or +5,000 EUR."),
     ("+US$5k eur", "“+US$5k eur” names two currencies, USD and EUR: write one, e.g. +5,000 "
                    "USD or +5,000 EUR."),
+    # Right in one currency and not the other: two currencies, the other's way rounded
+    # (it was "more decimals than JPY has: write it like 2", for an amount fine in USD).
+    ("1.5 USD JPY", "“1.5 USD JPY” names two currencies, USD and JPY: write one, e.g. 1.5 "
+                    "USD or 2 JPY."),
 ])
 def test_two_currencies_are_refused_with_both_ways_to_write_the_amount(text, refusal):
     with pytest.raises(AmountError) as refused:
