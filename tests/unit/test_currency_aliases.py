@@ -10,7 +10,7 @@ import pytest
 from domain.amount_text import read_amount
 from domain.amounts import AmountError, TypedAmount, parse_amount
 from domain.currencies import canonical, currency_code
-from domain.orders.typed import TwoCurrencies, UnknownCurrency, split_check, split_order
+from domain.orders.typed import UnknownCurrency, split_check, split_order
 from handlers.approvals.request_line import LineError, parse_request_line
 
 
@@ -88,8 +88,17 @@ def test_a_currency_name_creditbot_does_not_know_is_refused_not_read_as_words():
         parse_request_line("acme +5000 越南币 备货")
 
 
-@pytest.mark.parametrize("line", ["Y20 +5000 人民币 EUR 原因", "Y +5000 美元 人民币 x",
-                                  "Y USD 5000 人民币 x", "Y +5000 USD 人民币 x"])
-def test_a_request_naming_two_currencies_is_refused(line):
-    with pytest.raises(TwoCurrencies):
+@pytest.mark.parametrize(("line", "said"), [
+    ("Y20 +5000 人民币 EUR 原因", "“+5000 人民币 EUR” names two currencies, CNY and EUR: "
+                              "write one, e.g. +5,000 CNY or +5,000 EUR."),
+    ("Y +5000 美元 人民币 x", "“+5000 美元 人民币” names two currencies, USD and CNY: write "
+                          "one, e.g. +5,000 USD or +5,000 CNY."),
+    ("Y USD 5000 人民币 x", "“USD 5000 人民币” names two currencies, USD and CNY: write one, "
+                         "e.g. 5,000 USD or 5,000 CNY."),
+    ("Y +5000 USD 人民币 x", "“+5000 USD 人民币” names two currencies, USD and CNY: write "
+                          "one, e.g. +5,000 USD or +5,000 CNY."),
+])
+def test_a_request_naming_two_currencies_is_refused(line, said):
+    with pytest.raises(AmountError) as refused:
         parse_request_line(line)
+    assert str(refused.value) == said
