@@ -45,7 +45,7 @@ from bot.config.section import Section
 from domain.access import CreditDataAccess as DomainAccess
 from domain.access import Member
 from domain.aging import AgingBuckets
-from domain.approvals.use_cases import Roster
+from domain.approvals.context import Roster
 
 _USER_IDS = "a list of Slack user ids, e.g. [U0123ABCDE, U0456FGHIJ]"
 _USER_ID = "a Slack user id such as U0123ABCDE"

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import ClassVar, Protocol
 
+from domain.approvals.context import SYSTEM, Roster
 from domain.approvals.model import CreditRequest, LimitChange, effective_limit
 from domain.approvals.policy import ApprovalPolicy
 from domain.approvals.ports import (
@@ -47,7 +48,6 @@ from domain.approvals.ports import (
     stand_ins,
 )
 from domain.approvals.rules import RequestChanged
-from domain.approvals.use_cases import SYSTEM, Roster
 from domain.events import DomainEvent
 from domain.model import AuditEntry
 from domain.money import Money

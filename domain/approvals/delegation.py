@@ -1,12 +1,18 @@
-"""When a delegation may run: from today or later, through a day no earlier than its
-start, for a year at most. Each refusal names the day that is wrong."""
+"""Delegating approvals: a person hands the levels they decide to a stand-in for a
+period (``Delegating``). The period runs from today or later, through a day no earlier
+than its start, for a year at most; each refusal names the day that is wrong."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from domain.access import Member
+from domain.approvals.context import RequestsContext
+from domain.approvals.events import DelegationGranted
+from domain.approvals.model import Delegation
 from domain.days import year_after
 from domain.errors import DomainError
+from domain.model import AuditEntry
 from domain.text import N_, Phrase
 
 # The command is the handler's to name as the person typed it (`/credit 委托`): each
@@ -45,3 +51,69 @@ def check_period(today: date, starts: date, until: date) -> None:
                                    "`{command} {example}`, and again when it ends if need "
                                    "be."),
                                 start=starts, until=until, command=COMMAND, example=EXAMPLE)
+
+
+class Delegating(RequestsContext):
+    """Hand one's approvals to a stand-in for a period, end it, list them."""
+
+    def delegate(self, actor: Member, delegate: str, until: date,
+                 starts_on: date | None = None) -> Delegation:
+        """Hands ``actor``'s approvals to ``delegate`` from ``starts_on`` (today when
+        not given) through ``until``, replacing any delegation of ``actor`` still in
+        force. Refused for oneself, a past or reversed period, someone who holds no
+        role a policy level names, and a delegate who may not see credit data.
+        Audited ``delegations.granted``."""
+        self._require(actor, "delegations.refused", delegate)
+        today = self.today()
+        starts = starts_on or today
+        if delegate == actor.user_id:
+            raise DelegationRefused(N_("You can't delegate to yourself: name the person "
+                                       "who stands in for you."))
+        check_period(today, starts, until)
+        roles = sorted(actor.roles & self.policy.roles())
+        if not roles:
+            raise DelegationRefused(N_("You hold no role that decides credit requests, so "
+                                       "there is nothing to delegate."))
+        if not self.access.allows(self.roster.member(delegate)):
+            raise DelegationRefused(N_("<@{who}> may not see credit data, so they can't "
+                                       "decide credit requests for you. Ask a credit "
+                                       "manager to give them access first."), who=delegate)
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            store = uow.credit_requests
+            ended = store.end_delegations(actor.user_id, now)
+            granted = store.add_delegation(Delegation(actor.user_id, delegate, starts, until,
+                                                      now))
+            uow.audit.append(AuditEntry(now, actor.user_id, "delegations.granted",
+                                        actor.user_id, {
+                                            "delegate": delegate, "roles": roles,
+                                            "starts_on": starts.isoformat(),
+                                            "until": until.isoformat(), "replaced": ended}))
+            uow.events.record(DelegationGranted(occurred_at=now, actor=actor.user_id,
+                                                subject=actor.user_id, delegate=delegate,
+                                                starts_on=starts, until=until))
+            uow.commit()
+        return granted
+
+    def end_delegation(self, actor: Member) -> int:
+        """Ends ``actor``'s delegations still in force; how many. Audited
+        ``delegations.ended`` when there was one."""
+        self._require(actor, "delegations.refused", actor.user_id)
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            ended = uow.credit_requests.end_delegations(actor.user_id, now)
+            if ended:
+                uow.audit.append(AuditEntry(now, actor.user_id, "delegations.ended",
+                                            actor.user_id, {"ended": ended}))
+                uow.commit()
+        return ended
+
+    def delegations(self, actor: Member) -> list[Delegation]:
+        """Delegations from and to ``actor`` that have not ended nor run out."""
+        self._require(actor, "requests.read_refused", actor.user_id)
+        today = self.today()
+        with self.unit_of_work() as uow:
+            found = uow.credit_requests.delegations(actor.user_id)
+        return [d for d in found if d.until >= today]

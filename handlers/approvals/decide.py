@@ -14,9 +14,9 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
+from domain.approvals.deciding import MAX_COMMENT, MAX_QUESTION
 from domain.approvals.model import CreditRequest, Outcome
 from domain.approvals.rules import CommentRequired, NotDecidable, NotYourLevel, OwnRequest
-from domain.approvals.use_cases import MAX_COMMENT, MAX_QUESTION
 from domain.errors import DomainError
 from handlers.approvals.cards import asked, subject
 from handlers.approvals.decide_payloads import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from slack_bolt import BoltContext
 
+from domain.approvals.filing import Filing
 from domain.approvals.model import RequestKind
-from domain.approvals.use_cases import Filing
 from domain.errors import CustomerLookupError, DomainError
 from domain.text import N_, Phrase
 from handlers.approvals.request_filing import file_limit

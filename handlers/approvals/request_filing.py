@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import BoltContext
 
+from domain.approvals.filing import Filing, FilingRefused
 from domain.approvals.model import CreditRequest, RequestKind
-from domain.approvals.use_cases import Filing, FilingRefused
 from domain.errors import DomainError, SeveralProblems
 from handlers.deps import Deps
 

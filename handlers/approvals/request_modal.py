@@ -17,8 +17,8 @@ from slack_sdk.errors import SlackApiError
 from domain.access import AccessDenied
 from domain.amount_text import LIMIT_TOO_LARGE, has_sign, one_currency, read_amount
 from domain.amounts import AmountError
+from domain.approvals.filing import Filing, FilingRefused
 from domain.approvals.model import KIND_TITLES, LIMIT_KINDS, CreditRequest, RequestKind
-from domain.approvals.use_cases import Filing, FilingRefused
 from domain.currencies import canonical, is_currency
 from domain.errors import (
     CurrencyError,

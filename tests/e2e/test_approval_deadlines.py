@@ -18,8 +18,9 @@ from sqlalchemy import select
 
 from bot.config import load_config
 from bot.scheduler import RunResult, job_context, run_job
+from domain.approvals.filing import Filing
 from domain.approvals.model import Outcome, RequestKind
-from domain.approvals.use_cases import CreditRequests, Filing
+from domain.approvals.use_cases import CreditRequests
 from handlers.approvals.jobs import JOB
 from handlers.delivery.sender import Sender, delivery_client
 from handlers.i18n import translator

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.sandbox.driver import HttpResult, Reply
+from domain.approvals.filing import Filing
 from domain.approvals.model import AskedIn, Decision, RequestKind, RequestState
-from domain.approvals.use_cases import Filing
 from domain.model import AuditEntry
 from domain.money import Money
 from handlers.approvals.notices import card_key

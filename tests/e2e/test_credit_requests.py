@@ -19,8 +19,8 @@ from sqlalchemy import insert, select
 
 from bot.sandbox.driver import Reply
 from bot.sandbox.emulator import User
+from domain.approvals.filing import Filing
 from domain.approvals.model import CreditRequest, Outcome, RequestKind, RequestState
-from domain.approvals.use_cases import Filing
 from domain.lookup import normalize_name
 from handlers.approvals.request_modal import RequestForm
 from handlers.i18n import translator

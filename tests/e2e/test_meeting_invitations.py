@@ -17,8 +17,8 @@ import time_machine
 
 from bot.sandbox.driver import Reply
 from bot.sandbox.emulator import User
+from domain.approvals.filing import Filing
 from domain.approvals.model import RequestKind
-from domain.approvals.use_cases import Filing
 from domain.meetings.model import Answer, Meeting, MeetingKind, Recurrence
 from domain.meetings.use_cases import Draft
 from handlers.delivery.sender import Sender, delivery_client

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Engine, event, func, select
 
 from bot.scheduler import job_context, run_job
+from domain.approvals.filing import Filing
 from domain.approvals.model import RequestKind
-from domain.approvals.use_cases import Filing
 from domain.meetings.model import Meeting, MeetingKind, Recurrence, Task
 from domain.meetings.use_cases import Draft
 from handlers import catalogue

@@ -20,8 +20,8 @@ import icalendar
 import time_machine
 from babel.numbers import format_currency
 
+from domain.approvals.filing import Filing
 from domain.approvals.model import RequestKind
-from domain.approvals.use_cases import Filing
 from domain.meetings.model import Meeting, MeetingState
 from domain.money import Money
 from domain.positions import portfolio_positions

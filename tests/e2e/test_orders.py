@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cli import main
+from domain.approvals.filing import Filing
 from domain.approvals.model import Outcome, RequestKind
-from domain.approvals.use_cases import Filing
 from domain.orders.model import OrderState
 from handlers.delivery.sender import Sender, delivery_client
 from storage.models import AuditRow, InvoiceRow, OrderCheckRow

@@ -13,8 +13,8 @@ from typing import Any
 from click.testing import CliRunner
 
 from bot.cli import main
+from domain.approvals.filing import Filing
 from domain.approvals.model import RequestKind, RequestState, Withdrawn
-from domain.approvals.use_cases import Filing
 from tests.conftest import ROOT
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL
 from tests.e2e.test_approval_decisions import open_modal, shown

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cli import main
+from domain.approvals.filing import Filing
 from domain.approvals.model import Outcome, RequestKind, RequestState, Withdrawn
-from domain.approvals.use_cases import Filing
 from storage.models import InvoiceRow
 from tests.conftest import ROOT
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL

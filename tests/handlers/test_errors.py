@@ -44,7 +44,7 @@ def test_a_bug_of_ours_is_still_ours(caplog):
 def test_a_forms_error_is_plain_text_with_no_mention_or_code_span_markup():
     # Slack writes a form's errors as plain text: "filed by <@U01SALESAMY>" and
     # "(`/credit requests` lists it)" showed their markup as it was.
-    from domain.approvals.use_cases import FilingRefused
+    from domain.approvals.filing import FilingRefused
     from handlers.errors import field_error
     from handlers.i18n import translator
 
@@ -58,7 +58,7 @@ def test_a_forms_error_is_plain_text_with_no_mention_or_code_span_markup():
 
 
 def test_a_forms_error_quotes_what_was_typed_as_it_was():
-    from domain.approvals.use_cases import FilingRefused
+    from domain.approvals.filing import FilingRefused
     from handlers.errors import field_error
     from handlers.i18n import translator
 

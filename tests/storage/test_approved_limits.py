@@ -13,9 +13,11 @@ from sqlalchemy import Engine, insert
 
 from domain.access import CreditDataAccess
 from domain.aging import AgingBuckets
+from domain.approvals.context import Roster
+from domain.approvals.filing import Filing
 from domain.approvals.model import ChangeKind, Outcome, RequestKind
 from domain.approvals.policy import ApprovalPolicy
-from domain.approvals.use_cases import CreditRequests, Filing, Roster
+from domain.approvals.use_cases import CreditRequests
 from domain.check import CreditChecks, CustomerCheck, GroupCheck
 from domain.lookup import normalize_name
 from domain.money import Money

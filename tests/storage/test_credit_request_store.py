@@ -16,6 +16,8 @@ import pytest
 from sqlalchemy import Engine, func, insert, select
 
 from domain.access import CreditDataAccess, Member
+from domain.approvals.context import Roster
+from domain.approvals.filing import Filing
 from domain.approvals.model import (
     ChangeKind,
     CreditRequest,
@@ -29,7 +31,7 @@ from domain.approvals.model import (
 )
 from domain.approvals.policy import ApprovalPolicy
 from domain.approvals.rules import AlreadyDecided, RequestChanged
-from domain.approvals.use_cases import CreditRequests, Filing, Roster
+from domain.approvals.use_cases import CreditRequests
 from domain.errors import DomainError
 from domain.lookup import normalize_name
 from domain.money import Money

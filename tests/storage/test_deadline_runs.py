@@ -12,11 +12,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, insert, select
 
 from domain.access import CreditDataAccess
+from domain.approvals.context import Roster
 from domain.approvals.deadlines import Deadlines, Overdue, Reverted
+from domain.approvals.filing import Filing
 from domain.approvals.model import Level, Outcome, RequestKind
 from domain.approvals.policy import DEFAULT_POLICIES, ApprovalPolicy, Band, KindPolicy
 from domain.approvals.ports import RequestChange
-from domain.approvals.use_cases import CreditRequests, Filing, Roster
+from domain.approvals.use_cases import CreditRequests
 from domain.lookup import normalize_name
 from domain.messages import OutgoingMessage
 from domain.ports import Outbox

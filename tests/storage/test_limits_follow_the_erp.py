@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from sqlalchemy import update
 
+from domain.approvals.filing import Filing
 from domain.approvals.model import Outcome, RequestKind
-from domain.approvals.use_cases import Filing
 from storage.check_reads import SqlCheckReads
 from storage.models import CustomerRow
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory

@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 
 from domain.access import CreditDataAccess
 from domain.aging import AgingBuckets
+from domain.approvals.context import Roster
+from domain.approvals.filing import Filing
 from domain.approvals.model import Level, Outcome, RequestKind
 from domain.approvals.policy import ApprovalPolicy, Band, KindPolicy
 from domain.approvals.ports import Happened, RequestChange
-from domain.approvals.use_cases import CreditRequests, Filing, Roster
+from domain.approvals.use_cases import CreditRequests
 from domain.messages import OutgoingMessage
 from domain.model import Customer, Invoice
 from domain.money import Money

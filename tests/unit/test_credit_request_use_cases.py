@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.access import AccessDenied, CreditDataAccess, Member
+from domain.approvals.context import Roster
+from domain.approvals.filing import Filing, FilingRefused
 from domain.approvals.model import (
     AskedIn,
     ChangeKind,
@@ -23,7 +25,7 @@ from domain.approvals.model import (
 from domain.approvals.policy import ApprovalPolicy
 from domain.approvals.ports import Happened, RequestChange
 from domain.approvals.rules import NotDecidable
-from domain.approvals.use_cases import CreditRequests, Filing, FilingRefused, Roster
+from domain.approvals.use_cases import CreditRequests
 from domain.errors import DomainError, MissingRate, SeveralProblems
 from domain.model import Customer, Order, OrderStatus
 from domain.money import Money

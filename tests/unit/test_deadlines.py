@@ -12,11 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.access import CreditDataAccess
+from domain.approvals.context import Roster
 from domain.approvals.deadlines import Deadlines, Overdue, Reverted, due
+from domain.approvals.filing import Filing
 from domain.approvals.model import CreditRequest, Level, Outcome, RequestKind
 from domain.approvals.policy import DEFAULT_POLICIES, ApprovalPolicy, Band, KindPolicy
 from domain.approvals.ports import Happened, RequestChange
-from domain.approvals.use_cases import CreditRequests, Filing, Roster
+from domain.approvals.use_cases import CreditRequests
 from domain.model import Customer
 from domain.money import Money
 from domain.ports import Outbox

@@ -8,8 +8,8 @@ import dataclasses
 from datetime import date
 from decimal import Decimal
 
+from domain.approvals.filing import Filing
 from domain.approvals.model import Outcome, RequestKind, RequestState
-from domain.approvals.use_cases import Filing
 from domain.money import Money
 from tests.unit.test_credit_request_use_cases import CM, FD, REP, member, refused, usd, world
 

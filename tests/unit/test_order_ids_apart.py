@@ -10,9 +10,11 @@ import dataclasses
 import pytest
 
 from domain.access import CreditDataAccess
+from domain.approvals.context import Roster
+from domain.approvals.filing import Filing
 from domain.approvals.model import Outcome, RequestKind, RequestState
 from domain.approvals.policy import ApprovalPolicy
-from domain.approvals.use_cases import CreditRequests, Filing, Roster
+from domain.approvals.use_cases import CreditRequests
 from domain.errors import DomainError
 from domain.model import Customer, InvoiceStatus, Order
 from domain.orders.model import OrderSource, OrderState

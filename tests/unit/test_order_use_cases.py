@@ -303,9 +303,11 @@ def test_an_erp_order_no_longer_open_is_released_quietly():
 
 
 def test_a_limit_raised_by_approval_releases_the_held_orders_it_covers():
+    from domain.approvals.context import Roster
+    from domain.approvals.filing import Filing
     from domain.approvals.model import Outcome, RequestKind
     from domain.approvals.policy import ApprovalPolicy
-    from domain.approvals.use_cases import CreditRequests, Filing, Roster
+    from domain.approvals.use_cases import CreditRequests
 
     checks, uow, notices = world()
     held = checks.place(REP_MEMBER, "C1", "200k").check

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from domain.approvals.filing import Filing
 from domain.approvals.model import Outcome, RequestKind
-from domain.approvals.use_cases import Filing
 from tests.unit.test_credit_request_use_cases import CFO, CM, FD, REP, member, usd, world
 
 LAST_DAY = date(2026, 12, 31)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from domain.approvals.deciders import undecidable
+from domain.approvals.filing import Filing
 from domain.approvals.model import Delegation, Level, RequestKind
-from domain.approvals.use_cases import Filing
 from tests.unit.test_credit_request_use_cases import (
     CM,
     FD,

@@ -1,0 +1,299 @@
+"""Deciding a level of a credit request: approve, reject, or ask the requester for
+information. Exactly one decision per level, however many clicks arrive at once: a
+deciding unit of work takes the write lock first (``uow.begin_write``, SQLite), the
+request row carries a version (optimistic locking) and a level's decision is unique in
+storage. The loser of a race is retried once from fresh records and so hears who
+decided, never a 500. On the last approval the change takes effect at once."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from domain.access import Member
+from domain.approvals.context import RequestsContext, audit_day, permanent_limit, request_details
+from domain.approvals.deciders import undecidable
+from domain.approvals.events import (
+    InfoAsked,
+    LevelApproved,
+    LimitChanged,
+    OrderReleaseApproved,
+    RequestRejected,
+    TermsChangeApproved,
+)
+from domain.approvals.model import (
+    LIMIT_KINDS,
+    ChangeKind,
+    CreditRequest,
+    Decision,
+    LimitChange,
+    Outcome,
+    RequestKind,
+    RequestRecord,
+    RequestState,
+)
+from domain.approvals.ports import Happened, RequestChange
+from domain.approvals.roles import Role
+from domain.approvals.rules import RequestNotFound, authority, require_comment
+from domain.errors import DomainError
+from domain.model import AuditEntry
+from domain.ports import UnitOfWork
+from domain.text import N_
+
+MAX_COMMENT = 2000
+MAX_QUESTION = 2000
+
+
+class Deciding(RequestsContext):
+    """Approve or reject a level, or ask the requester for information."""
+
+    def decide(self, actor: Member, request_id: int, level: int, outcome: Outcome,
+               comment: str | None = None) -> RequestRecord:
+        """Approves or rejects ``level`` of a request (the level the card or button
+        names; the server re-reads everything else). Approving the last level closes
+        the request approved and makes its change take effect at once: a limit kind
+        records a ``LimitChange`` (``limits.changed``); a rejection closes it rejected.
+
+        Refused (``domain.approvals.rules.NotDecidable``, nothing changed) for the
+        requester, for someone who decided another level, for anyone neither holding
+        the level's role nor standing in for a holder, for a level already decided
+        (``AlreadyDecided``, naming who: the answer to a double click or a race), a
+        level not yet open, a closed or expired request, a rejection without comment.
+        Audited ``requests.approved`` / ``requests.rejected``."""
+        self._require(actor, "requests.decide_refused", f"request:{request_id}")
+        if comment is not None and len(comment) > MAX_COMMENT:
+            raise DomainError(N_("Keep the comment under {limit} characters."),
+                              limit=MAX_COMMENT)
+        return self._retried(lambda: self._decide(actor, request_id, level, outcome,
+                                                  comment))
+
+    def _decide(self, actor: Member, request_id: int, level: int, outcome: Outcome,
+                comment: str | None) -> RequestRecord:
+        now, today = self.clock(), self.today()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            store = uow.credit_requests
+            request = store.get(request_id)
+            if request is None:
+                raise RequestNotFound(request_id)
+            decisions = store.decisions([request_id]).get(request_id, [])
+            granted = authority(request, decisions, actor.user_id, level,
+                                self.roster.holders(), store.delegations(actor.user_id),
+                                now, today)
+            text = require_comment(outcome, comment)
+            decision = Decision(request.id, level, request.current.role, outcome,
+                                actor.user_id, now, text, granted.on_behalf_of)
+            final = outcome is Outcome.REJECTED or request.is_last_level
+            if final:
+                # Before any row is written: a final decision changes the customer's
+                # holds (a release, a refusal, a limit that re-checks them), as a
+                # re-check or another approval may at once (domain.orders.use_cases).
+                uow.orders.lock_customer(request.customer_id)
+            if outcome is Outcome.REJECTED:
+                after = dataclasses.replace(request, state=RequestState.REJECTED,
+                                            closed_at=now, closed_by=actor.user_id)
+            elif final:
+                after = dataclasses.replace(request, state=RequestState.APPROVED,
+                                            closed_at=now, closed_by=actor.user_id)
+            else:
+                after = dataclasses.replace(
+                    request, level=level + 1, level_since=now,
+                    level_deadline=self.policy.deadline(
+                        now, request.route[level].deadline_hours))
+            saved = store.save(after)
+            if saved.state is RequestState.APPROVED:
+                # After the save: a request someone else decided meanwhile is refused by
+                # the version check first (and answered "already decided").
+                self._still_raises(uow, request, today)
+            elif outcome is Outcome.APPROVED:
+                self._leaves_deciders(store, request, (*decisions, decision), level, today)
+            store.add_decision(decision)
+            details = {**request_details(saved), "level": level, "role": decision.role,
+                       "comment": text, "on_behalf_of": granted.on_behalf_of,
+                       "final": final}
+            action = "requests.approved" if outcome is Outcome.APPROVED else \
+                "requests.rejected"
+            uow.audit.append(AuditEntry(now, actor.user_id, action, saved.customer_id,
+                                        details))
+            if outcome is Outcome.APPROVED:
+                uow.events.record(LevelApproved(
+                    occurred_at=now, actor=actor.user_id, subject=saved.customer_id,
+                    request_id=saved.id, level=level, final=final,
+                    on_behalf_of=granted.on_behalf_of))
+            else:
+                uow.events.record(RequestRejected(
+                    occurred_at=now, actor=actor.user_id, subject=saved.customer_id,
+                    request_id=saved.id, level=level, on_behalf_of=granted.on_behalf_of))
+            # The card keeps the figures the level decided on, not those after the change
+            # it made (a released order in the exposure, a new limit).
+            standing = self.standing(uow, saved.customer_id)
+            change = None
+            if saved.state is RequestState.APPROVED:
+                change = self._take_effect(uow, saved, actor.user_id, now, today)
+            happened = (Happened.REJECTED if outcome is Outcome.REJECTED else
+                        Happened.APPROVED if final else Happened.ADVANCED)
+            record = RequestRecord(saved, (*decisions, decision))
+            self.notices.queue(uow.outbox, RequestChange(
+                happened, saved, record.decisions, decision, change,
+                standing=standing,
+                stand_ins=self._stand_ins(uow, saved)))
+            if saved.state is RequestState.REJECTED and \
+                    saved.kind is RequestKind.ORDER_RELEASE and self.held_orders is not None:
+                # After the rejection's notes: the orders it frees are told of after it.
+                assert saved.order_id is not None
+                self.held_orders.refuse_rejected(uow, saved.customer_id, saved.order_id,
+                                                 saved.id, actor.user_id, now)
+            uow.commit()
+        return record
+
+    def _leaves_deciders(self, store: Any, request: CreditRequest,
+                         decisions: Sequence[Decision], level: int, today: date) -> None:
+        """One person decides at most one level: an approval (say, standing in for a
+        holder who stands in for you) that would leave a later level to nobody is
+        refused, rather than leaving the request open for ever."""
+        took_part = {p for d in decisions for p in (d.decided_by, d.on_behalf_of) if p}
+        stuck = undecidable(request.route, request.requested_by, self.roster.holders(),
+                            store.delegations, today, first=level + 1, decided=took_part)
+        if stuck is not None:
+            raise DomainError(N_("Approving this would leave nobody to decide level "
+                                 "{level} ({role}): everyone who could has a part in this "
+                                 "request already. Let a holder of level {current}'s role "
+                                 "decide it, or end a delegation first."),
+                              level=stuck, role=Role(request.route[stuck - 1].role),
+                              current=level)
+
+    @staticmethod
+    def _still_raises(uow: UnitOfWork, request: CreditRequest, today: date) -> None:
+        """A limit request approved at its last level must still raise the limit in
+        force: the ERP (or another approval) may have raised it past the request since
+        it was filed, and approving it then would lower the limit. Refused, nothing
+        written: the request can only be rejected or cancelled."""
+        if request.kind not in LIMIT_KINDS or request.new_limit is None:
+            return
+        customer = uow.customers.get(request.customer_id)
+        if customer is None:
+            return
+        if request.kind is RequestKind.TEMPORARY_LIMIT:
+            override = uow.credit_requests.effective_limits(
+                [request.customer_id], today).get(request.customer_id)
+            current = override.limit if override else customer.credit_limit
+        else:
+            current = permanent_limit(uow, customer, today)
+        if current.currency != request.new_limit.currency:
+            # The ERP moved the customer to another currency since it was filed: a limit
+            # in the old one would stand on a limit and exposure in the new one.
+            raise DomainError(N_("The customer's limit is now {current}, in {currency}, "
+                                 "not in {asked} as this request asks: it can only be "
+                                 "rejected or cancelled. File a new request in "
+                                 "{currency}."),
+                              current=current, currency=current.currency,
+                              asked=request.new_limit.currency)
+        if current.amount >= request.new_limit.amount:
+            raise DomainError(N_("The limit is already {current}, not below the {new} this "
+                                 "request asks for: it can only be rejected or cancelled."),
+                              current=current, new=request.new_limit)
+
+    def _take_effect(self, uow: UnitOfWork, request: CreditRequest, actor: str,
+                     now: datetime, today: date) -> LimitChange | None:
+        store = uow.credit_requests
+        customer_id = request.customer_id
+        if request.kind in LIMIT_KINDS:
+            assert request.new_limit is not None
+            override = store.effective_limits([customer_id], today).get(customer_id)
+            customer = uow.customers.get(customer_id)
+            erp = customer.credit_limit if customer else (
+                request.current_limit or request.new_limit)
+            previous = override.limit if override else erp
+            temporary = request.kind is RequestKind.TEMPORARY_LIMIT
+            # The change records the ERP's limit it replaces: it stands while the ERP
+            # still exports that one (domain.approvals.model.LimitChange).
+            change = store.add_limit_change(LimitChange(
+                customer_id, ChangeKind.TEMPORARY if temporary else ChangeKind.PERMANENT,
+                request.new_limit, erp, now, actor, request.id,
+                request.expires_on if temporary else None))
+            uow.audit.append(AuditEntry(now, actor, "limits.changed", customer_id, {
+                "request": request.id, "kind": change.kind.value,
+                "limit": str(change.limit.amount), "currency": change.limit.currency,
+                "previous": None if previous is None else str(previous.amount),
+                "previous_currency": None if previous is None else previous.currency,
+                "erp_limit": str(erp.amount), "erp_currency": erp.currency,
+                "expires_on": audit_day(change.expires_on)}))
+            uow.events.record(LimitChanged(
+                occurred_at=now, actor=actor, subject=customer_id, request_id=request.id,
+                limit=change.limit.amount, currency=change.limit.currency,
+                previous=None if previous is None else previous.amount,
+                expires_on=change.expires_on))
+            if self.held_orders is not None:
+                self.held_orders.recheck_in(uow, [customer_id], now)
+            return change
+        if request.kind is RequestKind.ORDER_RELEASE:
+            assert request.order_id is not None
+            if self.held_orders is not None and self.held_orders.release_approved(
+                    uow, customer_id, request.order_id, request.id, actor, now) is None:
+                # Released meanwhile (a re-check) or never held: approving would tell
+                # people of a release that did not happen. Refused, nothing written.
+                raise DomainError(N_("Order {order} is not held any more: there is nothing "
+                                     "to release. The request can only be rejected or "
+                                     "cancelled."), order=request.order_id)
+            uow.audit.append(AuditEntry(now, actor, "orders.released", customer_id,
+                                        {"request": request.id, "order": request.order_id}))
+            uow.events.record(OrderReleaseApproved(
+                occurred_at=now, actor=actor, subject=customer_id, request_id=request.id,
+                order_id=request.order_id))
+            return None
+        assert request.terms_days is not None
+        uow.audit.append(AuditEntry(now, actor, "terms.changed", customer_id, {
+            "request": request.id, "terms_days": request.terms_days,
+            "previous": request.current_terms_days}))
+        uow.events.record(TermsChangeApproved(
+            occurred_at=now, actor=actor, subject=customer_id, request_id=request.id,
+            terms_days=request.terms_days, previous=request.current_terms_days))
+        return None
+
+    def check_decider(self, actor: Member, request_id: int, level: int) -> RequestRecord:
+        """The request if ``actor`` may decide ``level`` now, else the refusal
+        ``decide`` would give: for a button to answer before opening its modal."""
+        self._require(actor, "requests.decide_refused", f"request:{request_id}")
+        now, today = self.clock(), self.today()
+        with self.unit_of_work() as uow:
+            record = self._record(uow, request_id)
+            authority(record.request, record.decisions, actor.user_id, level,
+                      self.roster.holders(), uow.credit_requests.delegations(actor.user_id),
+                      now, today)
+        return record
+
+    def ask_info(self, actor: Member, request_id: int, level: int, question: str
+                 ) -> RequestRecord:
+        """A decider of ``level`` asks the requester ``question``, in the thread of the
+        level's card (the requester is mentioned there). Only someone who may decide the
+        level now may ask: the same refusals as ``decide``. Audited
+        ``requests.info_asked``; the request itself does not change."""
+        self._require(actor, "requests.decide_refused", f"request:{request_id}")
+        text = (question or "").strip()
+        if not text:
+            raise DomainError(N_("Write the question the requester should answer."))
+        if len(text) > MAX_QUESTION:
+            raise DomainError(N_("Keep the question under {limit} characters."),
+                              limit=MAX_QUESTION)
+        now, today = self.clock(), self.today()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            record = self._record(uow, request_id)
+            request = record.request
+            authority(request, record.decisions, actor.user_id, level,
+                      self.roster.holders(), uow.credit_requests.delegations(actor.user_id),
+                      now, today)
+            uow.audit.append(AuditEntry(now, actor.user_id, "requests.info_asked",
+                                        request.customer_id, {
+                                            "request": request.id, "level": level,
+                                            "question": text}))
+            uow.events.record(InfoAsked(occurred_at=now, actor=actor.user_id,
+                                        subject=request.customer_id, request_id=request.id,
+                                        level=level))
+            self.notices.queue(uow.outbox, RequestChange(
+                Happened.INFO_ASKED, request, record.decisions, asked_by=actor.user_id,
+                question=text, stand_ins=self._stand_ins(uow, request)))
+            uow.commit()
+        return record
