@@ -29,8 +29,8 @@ from pydantic_core import PydanticCustomError
 
 from bot.config.fields import UserId
 from bot.config.section import Section
+from domain.collections.day import WorkPolicy
 from domain.collections.dunning import DEFAULT_POLICY, DunningPolicy, Step
-from domain.collections.work import WorkPolicy
 
 _STEPS = ", ".join(s.value for s in Step)
 

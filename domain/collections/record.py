@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.approvals.model import CreditRequest
 from domain.collections.model import Assignment, CollectionAction, Dispute, LegalCase, Promise
+from domain.model import Customer, Invoice
 from domain.ports import UnitOfWork
 
 
@@ -42,3 +44,17 @@ def collection_record(uow: UnitOfWork, customer_id: str, limit: int) -> Collecti
                             # Counted only when the read may have left some out.
                             store.action_count(customer_id) if len(actions) >= limit
                             else len(actions))
+
+
+@dataclass(frozen=True)
+class History:
+    """Everything on record about an account, for a legal case."""
+
+    customer: Customer
+    invoices: tuple[Invoice, ...]
+    actions: tuple[CollectionAction, ...]
+    promises: tuple[Promise, ...]
+    disputes: tuple[Dispute, ...]
+    assignment: Assignment
+    # The customer's credit requests and how they were decided, latest first.
+    requests: tuple[CreditRequest, ...] = ()

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain.collections.work import AccountForm
+from domain.collections.day import AccountForm
 from handlers.collections import modals
 from handlers.collections.blocks import (
     DISPUTE,

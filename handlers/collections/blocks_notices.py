@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import tzinfo
 from typing import Any
 
+from domain.collections.day import WorkNotices
 from domain.collections.model import (
     Assignment,
     CollectionAction,
@@ -16,7 +17,7 @@ from domain.collections.model import (
     LegalCase,
     Promise,
 )
-from domain.collections.work import History, WorkNotices
+from domain.collections.record import History
 from domain.messages import OutgoingMessage
 from domain.model import Customer
 from domain.money import Money

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain.collections.work import NotAnOverseer
+from domain.collections.refusals import NotAnOverseer
 from handlers.collections.assign import people_in
 from handlers.collections.blocks import PageValue, worklist
 from handlers.deps import Deps

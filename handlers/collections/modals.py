@@ -14,13 +14,13 @@ from slack_bolt import BoltContext
 
 from domain.amount_text import read_amount, sign_of, stands_for
 from domain.amounts import AMOUNT_TOO_LARGE, AmountError, exact_money
+from domain.collections.day import AccountForm
 from domain.collections.model import ActionKind
-from domain.collections.work import (
+from domain.collections.refusals import (
     AMOUNT,
     DEPARTMENT,
     INVOICES,
     OWNER,
-    AccountForm,
     AlreadyRecorded,
     PromiseCurrency,
     UnknownDepartment,

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.sandbox import blockkit
-from domain.collections.work import AccountForm
+from domain.collections.day import AccountForm
 from domain.model import Invoice
 from domain.money import Money
 from handlers.collections.modals import dispute_view, promise_view

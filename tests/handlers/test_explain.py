@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from domain.collections.work import NotYourAccount
+from domain.collections.refusals import NotYourAccount
 from domain.errors import DomainError
 from domain.money import Money
 from domain.orders.model import OrderCheck, OrderSource, OrderState

@@ -15,7 +15,8 @@ from sqlalchemy import Engine, insert
 
 from domain.access import CreditDataAccess, Member
 from domain.aging import AgingBuckets
-from domain.collections.work import CollectorsDay, WorkPolicy
+from domain.collections.day import WorkPolicy
+from domain.collections.work import CollectorsDay
 from handlers.collections.blocks import worklist
 from handlers.collections.blocks_notices import CollectionNotices
 from handlers.i18n import translator

@@ -15,8 +15,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
+from domain.collections.day import WorkPolicy
 from domain.collections.reminders import CollectionsJob
-from domain.collections.work import WorkPolicy
 from storage.models import AuditRow, OutboxRow, PromiseRow
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 from tests.storage.test_collect_worklist import NOW, TODAY, day_of, seed

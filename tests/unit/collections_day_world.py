@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from domain.access import CreditDataAccess, Member
 from domain.aging import AgingBuckets
+from domain.collections.day import WorkPolicy
 from domain.collections.model import Assignment, AssignmentStatus
-from domain.collections.work import CollectorsDay, WorkPolicy
+from domain.collections.work import CollectorsDay
 from tests.fakes import FakeUnitOfWork
 from tests.unit.test_collections_work import LEAD, MEI, NOW, Notices, customer, invoice
 

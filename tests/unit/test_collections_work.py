@@ -12,6 +12,7 @@ import pytest
 
 from domain.access import CreditDataAccess, Member
 from domain.aging import AgingBuckets
+from domain.collections.day import WorkPolicy
 from domain.collections.dunning import Step
 from domain.collections.model import (
     ActionKind,
@@ -24,14 +25,10 @@ from domain.collections.model import (
     Promise,
     PromiseState,
 )
+from domain.collections.record import History
+from domain.collections.refusals import NotAnOverseer, NotYourAccount
 from domain.collections.reminders import CollectionsJob, nudge_key, stale_key
-from domain.collections.work import (
-    CollectorsDay,
-    History,
-    NotAnOverseer,
-    NotYourAccount,
-    WorkPolicy,
-)
+from domain.collections.work import CollectorsDay
 from domain.collections.worklist import LastAction, WorkItem
 from domain.errors import DomainError, FormRefused
 from domain.messages import OutgoingMessage

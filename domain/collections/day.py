@@ -1,0 +1,251 @@
+"""What every use case of the collector's day shares (``DayContext``): the capability's
+configuration (its unit of work, dunning policy, departments and people, clock and
+notices), the organisation's dates, and the steps each recording takes the same way:
+only the account's collector or the collections lead records against an account, a form
+sent twice records once, and invoice ids are read as typed from a printout. The use
+cases are grouped by what a collector does: ``recording`` (actions and promises),
+``disputes``, ``legal`` and ``work`` (``CollectorsDay``, which has them all, with the
+worklist)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from typing import Protocol
+
+from domain.access import CreditDataAccess, Member
+from domain.aging import AgingBuckets
+from domain.collections.dunning import DEFAULT_POLICY, DunningPolicy
+from domain.collections.model import (
+    Assignment,
+    CollectionAction,
+    Dispute,
+    LegalCase,
+    Promise,
+)
+from domain.collections.record import History
+from domain.collections.refusals import (
+    AlreadyRecorded,
+    AmbiguousInvoice,
+    NotYourAccount,
+    UnknownInvoices,
+)
+from domain.errors import FieldProblem
+from domain.model import Customer, Invoice
+from domain.money import Money
+from domain.ports import Outbox, UnitOfWork
+from domain.text import People
+
+MAX_OUTCOME = 2000
+
+
+@dataclass(frozen=True)
+class WorkPolicy:
+    """``collections`` in app.yaml, as the collector's day reads it."""
+
+    dunning: DunningPolicy = DEFAULT_POLICY
+    grace_days: int = 3
+    stale_after_days: int = 14
+    lead: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountForm:
+    """What a collector's form about one account shows: its name, and the open invoices
+    a promise or a dispute may name (by id), oldest due first."""
+
+    customer_id: str
+    name: str
+    open_invoices: tuple[Invoice, ...]
+    name_local: str | None = None
+
+
+def named_invoices(customer: str, typed: Sequence[str], open_ids: Iterable[str]
+                    ) -> tuple[list[str], FieldProblem | None]:
+    """Each typed id as the open invoice it names: itself, or else the one open invoice
+    that reads the same but for case and width (inv-0021-006, ＩＮＶ-0021-006), as ids
+    are typed from a printout; and what is wrong with the others: naming none of the
+    account's open invoices (said first), or two of them."""
+    exact = set(open_ids)
+    folded: dict[str, list[str]] = defaultdict(list)
+    for invoice_id in exact:
+        folded[_folded(invoice_id)].append(invoice_id)
+    named: list[str] = []
+    unknown: list[str] = []
+    ambiguous: list[str] = []
+    for invoice_id in typed:
+        found = [invoice_id] if invoice_id in exact else folded.get(_folded(invoice_id), [])
+        one = found[0] if len(found) == 1 else invoice_id
+        if one in named:
+            continue  # the same invoice typed twice (INV-1, inv-1) counts once
+        named.append(one)
+        if len(found) != 1:
+            (ambiguous if found else unknown).append(invoice_id)
+    if unknown:
+        return named, UnknownInvoices(customer, unknown)
+    if ambiguous:
+        return named, AmbiguousInvoice(customer, ambiguous[0],
+                                       sorted(folded[_folded(ambiguous[0])]))
+    return named, None
+
+
+def _folded(invoice_id: str) -> str:
+    return unicodedata.normalize("NFKC", invoice_id).casefold()
+
+
+class WorkNotices(Protocol):
+    """The messages collectors' records cause, queued in the unit of work's outbox."""
+
+    def dispute_opened(self, outbox: Outbox, dispute: Dispute, customer: Customer,
+                       channel: str | None) -> None: ...
+
+    def dispute_resolved(self, outbox: Outbox, dispute: Dispute, customer: Customer,
+                         channel: str | None, tell: Sequence[str] = (),
+                         with_legal: bool = False, collected: bool = True) -> None:
+        """The dispute's post, edited in place: who resolved it and how, no button; and
+        a direct message to each of ``tell`` (the collectors, who wait to chase again).
+        Reminders resume unless the account is legal's (``with_legal``) or nobody
+        collects it any more (not ``collected``: unassigned, or legal's outcome closed
+        it)."""
+        ...
+
+    def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
+                   channel: str | None) -> None: ...
+
+    def legal_outcome(self, outbox: Outbox, case: LegalCase, customer: Customer,
+                      channel: str | None, recorded_by: str) -> None:
+        """The case's card, edited in place: the outcome, who recorded it, no button."""
+        ...
+
+    def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,
+                     record: CollectionAction | Promise,
+                     replaced: Sequence[Promise] = (), paid: Money | None = None) -> None:
+        """``actor`` (the lead) recorded ``record`` on an account ``collector`` collects:
+        the collector hears of it rather than finding it on the list, with the promises
+        it ``replaced``."""
+        ...
+
+    # The collections job's (domain.collections.reminders)
+    def promise_kept(self, outbox: Outbox, promise: Promise, customer: Customer,
+                     collector: str) -> None: ...
+
+    def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
+                       collector: str, owner: str | None,
+                       paid: Money | None = None) -> None:
+        """``paid``: what was paid towards it, when some was (not enough)."""
+        ...
+
+    def nudge(self, outbox: Outbox, collector: str,
+              due: Sequence[tuple[Assignment, Customer]], key: str) -> None:
+        """One message to ``collector`` for every account of theirs whose next step
+        fell due (oldest date first)."""
+        ...
+
+    def stale(self, outbox: Outbox, lead: str,
+              stale: Sequence[tuple[Assignment, Customer, int]], key: str) -> None:
+        """One message to the collections lead for every account without action for
+        ``stale_after_days`` or more (with the days, longest first)."""
+        ...
+
+
+@dataclass(frozen=True)
+class DayContext:
+    """The collector's day, bound to its unit of work, dunning policy, departments and
+    people."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+    access: CreditDataAccess
+    policy: WorkPolicy
+    buckets: AgingBuckets
+    base_currency: str
+    clock: Callable[[], datetime]
+    zone: tzinfo
+    notices: WorkNotices
+    # department key → its channel (where disputes and legal cases are posted)
+    channels: Mapping[str, str] = field(default_factory=dict)
+    legal_department: str = "legal"
+    # who owns an account once it goes to legal (the legal department's first member)
+    legal_owner: str | None = None
+    # department key → its name, for the dispute form's choice
+    departments: Mapping[str, str] = field(default_factory=dict)
+    # a user id → the person as app.yaml knows them (a dispute's owner is checked)
+    people: Callable[[str], Member] = Member
+    # who may look at any collector's list: the collections lead and the assigners
+    overseers: frozenset[str] = frozenset()
+    # who may assign accounts (named to the others when an account has no collector)
+    assigners: frozenset[str] = frozenset()
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    def date_of(self, moment: datetime) -> date:
+        """The organisation's date at ``moment`` (what "recorded on" says)."""
+        return moment.astimezone(self.zone).date()
+
+    def currency_of(self, customer_id: str) -> str:
+        """A promise's currency when the collector names none: the customer's."""
+        with self.unit_of_work() as uow:
+            customer = uow.customers.get(customer_id)
+        return customer.currency if customer else self.base_currency
+
+    def _day(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
+
+    def customer_names(self, customer_id: str) -> tuple[str, str | None]:
+        """The customer's name (its id when the ERP no longer has it) and its name in
+        the local script, if any, for answers."""
+        with self.unit_of_work() as uow:
+            found = uow.customers.get(customer_id)
+        return (found.name, found.name_local) if found is not None else (customer_id, None)
+
+    def _require_collector(self, uow: UnitOfWork, actor: Member,
+                           customer_id: str) -> Assignment:
+        self.access.require(actor)
+        assignment = uow.collections.open_assignment(customer_id)
+        collector = assignment.collector if assignment else None
+        if assignment is None or actor.user_id not in (collector, self.policy.lead):
+            raise not_yours(uow, customer_id, collector, self._ask(actor))
+        return assignment
+
+    def _ask(self, actor: Member) -> People | None:
+        """Whom ``actor`` should ask to assign an account; ``None``: they may themselves."""
+        return None if actor.user_id in self.assigners else People(sorted(self.assigners))
+
+    def account_form(self, actor: Member, customer_id: str) -> AccountForm:
+        """For the worklist's forms (log, promise, dispute, legal), before one opens:
+        refused as recording would be, so nobody fills in a form only to be told the
+        account is not theirs. Writes nothing."""
+        with self.unit_of_work() as uow:
+            self._require_collector(uow, actor, customer_id)
+            customer = uow.customers.get(customer_id)
+            invoices = sorted(uow.receivables.open_invoices([customer_id]),
+                              key=lambda i: (i.due_date, i.invoice_id))
+        return AccountForm(customer_id, customer.name if customer else customer_id,
+                           tuple(invoices), customer.name_local if customer else None)
+
+    def _tell_collector(self, uow: UnitOfWork, assignment: Assignment, actor: Member,
+                        record: CollectionAction | Promise,
+                        replaced: Sequence[Promise] = (), paid: Money | None = None) -> None:
+        """When the lead records on a collector's account, the collector is told (and of
+        the promises the new one replaced, theirs perhaps)."""
+        if actor.user_id == assignment.collector:
+            return
+        customer = uow.customers.get(assignment.customer_id)
+        if customer is not None:
+            self.notices.recorded_for(uow.outbox, assignment.collector, actor.user_id,
+                                      customer, record, replaced, paid)
+
+
+    @staticmethod
+    def _claim(uow: UnitOfWork, submission: str | None, now: datetime) -> None:
+        if submission is not None and not uow.collections.claim_submission(submission, now):
+            raise AlreadyRecorded()
+
+
+def not_yours(uow: UnitOfWork, customer_id: str, collector: str | None,
+               ask: People | None) -> NotYourAccount:
+    customer = uow.customers.get(customer_id)
+    return NotYourAccount(customer_id, collector, customer.name if customer else None, ask)

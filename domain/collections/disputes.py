@@ -1,0 +1,164 @@
+"""Disputes: a collector disputes some of an account's invoices, the dispute goes to the
+department that must resolve it (its channel, an owner), dunning pauses for those
+invoices, and the department, the owner, the collector or the lead resolves it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from domain.access import Member
+from domain.collections.day import MAX_OUTCOME, DayContext, named_invoices
+from domain.collections.model import Assignment, Dispute
+from domain.collections.refusals import (
+    AlreadyDisputed,
+    NotTheirDispute,
+    NotYourDispute,
+    UnknownDepartment,
+)
+from domain.collections.status import open_legal_case, require_not_with_legal, status_of
+from domain.errors import DomainError, FieldProblem, FormRefused
+from domain.model import AuditEntry
+from domain.people import is_user_id
+from domain.ports import UnitOfWork
+from domain.text import N_
+
+
+class Disputing(DayContext):
+    """Open a dispute and resolve it."""
+
+    def dispute(self, actor: Member, customer_id: str, invoice_ids: Sequence[str],
+                reason: str, department: str | None, owner: str | None,
+                submission: str | None = None) -> Dispute:
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            self._claim(uow, submission, now)
+            assignment = self._require_collector(uow, actor, customer_id)
+            require_not_with_legal(uow, customer_id, self.date_of)
+            # Every problem at once, each beside its field: one round to put them right.
+            open_ = {i.invoice_id for i in uow.receivables.open_invoices([customer_id])}
+            invoice_ids, wrong = named_invoices(customer_id, invoice_ids, open_)
+            problems = [problem for problem in (
+                wrong or self._disputed_problem(uow, customer_id, invoice_ids),
+                self._department_problem(department),
+                self._owner_problem(owner, department)) if problem is not None]
+            if problems:
+                raise FormRefused(problems)
+            dispute = uow.collections.add_dispute(Dispute(
+                customer_id, tuple(invoice_ids), reason.strip()[:MAX_OUTCOME], department,
+                owner, actor.user_id, now))
+            uow.collections.save_assignment(replace(assignment,
+                                                    status=status_of(uow, customer_id)))
+            customer = uow.customers.get(customer_id)
+            if customer is not None:
+                self.notices.dispute_opened(uow.outbox, dispute, customer,
+                                            self.channels.get(department or ""))
+            uow.audit.append(AuditEntry(now, actor.user_id, "collections.disputed",
+                                        customer_id, {
+                "dispute_id": dispute.id, "invoices": list(invoice_ids),
+                "reason": dispute.reason, "department": department, "owner": owner}))
+            uow.commit()
+        return dispute
+
+    def _disputed_problem(self, uow: UnitOfWork, customer_id: str,
+                          invoice_ids: Sequence[str]) -> FieldProblem | None:
+        since = {invoice: dispute.opened_at
+                 for dispute in uow.collections.open_disputes([customer_id])
+                 for invoice in dispute.invoice_ids}
+        again = [invoice for invoice in invoice_ids if invoice in since]
+        if not again:
+            return None
+        return AlreadyDisputed(again, self.date_of(min(since[i] for i in again)))
+
+    def _department_problem(self, department: str | None) -> FieldProblem | None:
+        """A dispute goes to a configured department's channel, never to any channel
+        a forged form names, and never nowhere."""
+        if not self.channels and department is None:
+            return None  # no departments configured: the dispute goes to its owner
+        if department is None or not self.channels.get(department):
+            return UnknownDepartment(sorted(
+                self.departments.get(key, key) for key, channel in self.channels.items()
+                if channel))
+        return None
+
+    def _owner_problem(self, owner: str | None, department: str | None
+                       ) -> FieldProblem | None:
+        if owner is None:
+            return None
+        if not is_user_id(owner):
+            # Only an id is ever rendered as a mention: nothing typed into the field.
+            return NotTheirDispute(N_("Pick the dispute's owner from the list of people, "
+                                      "or leave it empty."))
+        person = self.people(owner)
+        if not self.access.allows(person):
+            return NotTheirDispute(N_("<@{owner}> may not see credit data, so cannot own a "
+                                      "dispute: pick someone who may."), owner=owner)
+        if department and department not in person.departments:
+            return NotTheirDispute(N_("<@{owner}> is not in {department}: pick a member of "
+                                      "the department the dispute goes to, or leave the "
+                                      "owner empty."), owner=owner,
+                                   department=self.departments.get(department, department))
+        return None
+
+    def resolve_dispute(self, actor: Member, dispute_id: int, customer_id: str,
+                        outcome: str, submission: str | None = None) -> Dispute:
+        """Closes the dispute; dunning counts its invoices again. ``submission``: the
+        form's key, as for ``promise``."""
+        now = self.clock()
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            self._claim(uow, submission, now)
+            self.access.require(actor)
+            dispute, assignment = self._require_resolver(uow, actor, dispute_id, customer_id)
+            done = uow.collections.save_dispute(replace(
+                dispute, resolved_at=now, resolved_by=actor.user_id,
+                outcome=outcome.strip()[:MAX_OUTCOME]))
+            customer = uow.customers.get(customer_id)
+            if customer is not None:
+                # Whoever opened it and whoever collects the account now: their
+                # reminders for these invoices resume.
+                tell = [person for person in dict.fromkeys((
+                    dispute.opened_by, assignment.collector if assignment else None))
+                    if person and person != actor.user_id]
+                self.notices.dispute_resolved(
+                    uow.outbox, done, customer, self.channels.get(done.department or ""),
+                    tell, with_legal=open_legal_case(uow, customer_id) is not None,
+                    collected=assignment is not None)
+            # Back to promised when a promise is still open, not simply open.
+            if assignment is not None and (status := status_of(uow, customer_id)) \
+                    is not assignment.status:
+                uow.collections.save_assignment(replace(assignment, status=status))
+            uow.audit.append(AuditEntry(now, actor.user_id, "collections.dispute_resolved",
+                                        customer_id, {"dispute_id": dispute_id,
+                                                      "outcome": done.outcome,
+                                                      "days_open": (now - dispute.opened_at).days}))
+            uow.commit()
+        return done
+
+    def _require_resolver(self, uow: UnitOfWork, actor: Member, dispute_id: int,
+                          customer_id: str) -> tuple[Dispute, Assignment | None]:
+        """The department a dispute was sent to resolves it, beside its owner, the
+        account's collector and the collections lead."""
+        self.access.require(actor)
+        dispute = next((d for d in uow.collections.disputes(customer_id)
+                        if d.id == dispute_id), None)
+        if dispute is None:
+            raise DomainError(N_("That dispute is not on record for this customer: nothing "
+                                 "was changed."))
+        if not dispute.is_open:
+            raise DomainError(N_("That dispute is already resolved."))
+        assignment = uow.collections.open_assignment(customer_id)
+        if actor.user_id not in (dispute.owner, self.policy.lead,
+                                 assignment.collector if assignment else None) \
+                and (dispute.department is None
+                     or dispute.department not in actor.departments):
+            raise NotYourDispute(customer_id, self.departments.get(
+                dispute.department or "", dispute.department))
+        return dispute, assignment
+
+    def may_resolve(self, actor: Member, dispute_id: int, customer_id: str) -> None:
+        """Raises what ``resolve_dispute`` would refuse for this person (before the form
+        opens), writing nothing."""
+        with self.unit_of_work() as uow:
+            self._require_resolver(uow, actor, dispute_id, customer_id)
