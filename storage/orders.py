@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from domain.model import ORDER_STATUSES_IN_EXPOSURE, Order, OrderStatus
 from domain.money import Money
+from domain.orders.context import OrderChanged
 from domain.orders.model import (
     ORDER_ID_PREFIX,
     Contract,
@@ -35,7 +36,6 @@ from domain.orders.model import (
     OrderSource,
     OrderState,
 )
-from domain.orders.use_cases import OrderChanged
 from storage.models import ContractRow, OrderCheckRow, OrderRow
 from storage.repositories.receivables import PLACED_STATES
 

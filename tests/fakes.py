@@ -60,8 +60,8 @@ from domain.model import (
     OrderStatus,
 )
 from domain.money import Money
+from domain.orders.context import OrderChanged
 from domain.orders.model import Contract, OrderCheck, OrderSource, OrderState
-from domain.orders.use_cases import OrderChanged
 from domain.refs import CustomerRef
 from storage.orders import SLACK_PREFIX, pick
 

@@ -10,8 +10,9 @@ from slack_bolt import BoltContext
 from domain.amounts import AmountError
 from domain.approvals.model import RequestKind
 from domain.errors import CustomerLookupError, DomainError
+from domain.orders.context import OrderRefused
 from domain.orders.typed import names_no_customer, numeric, split_order
-from domain.orders.use_cases import NAME_THE_CUSTOMER, OrderRefused, RepeatedOrder
+from domain.orders.use_cases import NAME_THE_CUSTOMER, RepeatedOrder
 from handlers.customer_hint import which_customer
 from handlers.deps import Deps
 from handlers.errors import explain, retyped

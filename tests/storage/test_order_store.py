@@ -18,8 +18,9 @@ from domain.access import CreditDataAccess
 from domain.aging import AgingBuckets
 from domain.lookup import normalize_name
 from domain.money import Money
+from domain.orders.context import OrderChanged
 from domain.orders.model import Failure, OrderCheck, OrderRules, OrderSource, OrderState, Rule
-from domain.orders.use_cases import OrderChanged, OrderChecks
+from domain.orders.use_cases import OrderChecks
 from domain.positions import CreditPolicyContext
 from storage.models import ContractRow, CustomerRow, OrderRow
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory

@@ -16,9 +16,10 @@ from domain.aging import AgingBuckets
 from domain.amounts import AmountError
 from domain.model import Customer, Invoice, InvoiceStatus, Order, OrderStatus
 from domain.money import Money
+from domain.orders.context import OrderRefused
 from domain.orders.model import Contract, OrderRules, OrderSource, OrderState, Rule
 from domain.orders.ports import OrderChange, OrderHappened
-from domain.orders.use_cases import OrderChecks, OrderRefused, RepeatedOrder
+from domain.orders.use_cases import OrderChecks, RepeatedOrder
 from domain.ports import Outbox
 from domain.positions import CreditPolicyContext
 from tests.fakes import FakeUnitOfWork

@@ -1,0 +1,243 @@
+"""What every use case of order review shares (``OrdersContext``): its configuration (the
+unit of work, credit policy, order rules, clock, notices, the check's remembered
+positions), the verdict on an order against the rules and the customer's contract, and
+how a hold is recorded and its owner told. The use cases are ``use_cases``
+(``OrderChecks``: check and place an order, asked in Slack) and ``holds`` (review the
+ERP's orders, re-check and release held ones)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from typing import Protocol
+
+from domain.access import CreditDataAccess, Member
+from domain.amount_text import within_most
+from domain.check import CustomerCheck
+from domain.check.use_cases import Checked
+from domain.errors import DomainError
+from domain.exposure import CreditPosition, credit_position
+from domain.fx import FxRates
+from domain.model import AuditEntry, Customer, Order
+from domain.money import Money
+from domain.orders.events import OrderHeld
+from domain.orders.model import ContractUse, OrderCheck, OrderRules, Verdict
+from domain.orders.ports import NoOrderNotices, OrderChange, OrderHappened, OrderNotices
+from domain.orders.rules import evaluate
+from domain.orders.typed import unquoted
+from domain.ports import UnitOfWork, ViewLog
+from domain.positions import CreditPolicyContext
+from domain.text import N_, without_invisible
+
+SYSTEM = "creditbot"
+MAX_REFERENCE = 100
+MAX_QUERY = 200
+# Control characters and line or paragraph separators part words; invisible ones
+# (domain.text.INVISIBLE) are dropped, so a reference pasted with a zero-width space in
+# it is the same reference.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class OrderChanged(DomainError):
+    """Another unit of work changed the order's check first (optimistic locking)."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(N_("Order {order} was changed by someone else just now; try "
+                            "again."), order=order_id)
+
+
+class OrderRefused(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class OrderAnswer:
+    """The verdict on an order; ``check`` is the stored record (``None`` for a check
+    that records nothing)."""
+
+    customer: Customer
+    verdict: Verdict
+    check: OrderCheck | None = None
+
+
+def clean_reference(text: str | None) -> str | None:
+    """A reference as typed, without control or invisible characters, at most 100."""
+    if text is None:
+        return None
+    cleaned = unquoted(" ".join(_CONTROL.sub(" ", without_invisible(
+        unicodedata.normalize("NFKC", text))).split()))
+    if len(cleaned) > MAX_REFERENCE:
+        raise OrderRefused(N_("Keep the order reference under {limit} characters, e.g. "
+                              "PO-2026-118."), limit=MAX_REFERENCE)
+    return cleaned or None
+
+
+class Positions(Protocol):
+    """Where a slash command's position comes from: the check's own read, access-checked,
+    the look recorded, remembered per data version and day (``CreditChecks``)."""
+
+    def check(self, actor: Member, query: str) -> Checked: ...
+
+
+class ReleaseRequests(Protocol):
+    """The approvals side of a re-check (domain.approvals.withdraw), in its transaction:
+    the open release request of an order creditbot released on its own is closed, and
+    so is one the ERP's changes to its order made wrong to approve."""
+
+    def withdraw(self, uow: UnitOfWork, customer_id: str, order_id: str,
+                 now: datetime) -> object: ...
+
+    def order_changed(self, uow: UnitOfWork, customer_id: str, order: OrderCheck,
+                      now: datetime) -> object: ...
+
+
+@dataclass(frozen=True)
+class OrdersContext:
+    """Order review, bound to its unit of work, credit policy, order rules and clock."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+    access: CreditDataAccess
+    policy: CreditPolicyContext
+    rules: OrderRules
+    clock: Callable[[], datetime]
+    zone: tzinfo
+    notices: OrderNotices = field(default_factory=NoOrderNotices)
+    # The fast path of slash commands: positions from the check's remembered read (a
+    # check with an amount costs little more than a check) and looks recorded in
+    # batches. Without them everything is read in the use case's unit of work.
+    positions: Positions | None = None
+    views: ViewLog | None = None
+    # Held around an order's write transaction. SQLite lets one writer in at a time and
+    # makes the others sleep and retry in steps of up to 100 ms; threads of one process
+    # queueing on a lock instead cut an order's p99 (bench_orders). Nothing elsewhere.
+    write_gate: AbstractContextManager[object] = field(default_factory=nullcontext)
+    release_requests: ReleaseRequests | None = None
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+    def _held(self, uow: UnitOfWork, stored: OrderCheck, customer: Customer, actor: str,
+              now: datetime, extra: Iterable[str | None] = ()) -> None:
+        uow.audit.append(AuditEntry(now, actor, "orders.held", customer.customer_id,
+                                    order_details(stored)))
+        uow.events.record(OrderHeld(occurred_at=now, actor=actor,
+                                    subject=customer.customer_id, order_id=stored.order_id,
+                                    rules=tuple(f.rule.value for f in stored.failures)))
+        # The rep who placed it saw the answer (an owner placing an order too); the owner
+        # (and an ERP order's owner) hear.
+        told = tuple(p for p in recipients(customer, *extra) if p != actor)
+        if told:
+            self.notices.queue(uow.outbox, OrderChange(
+                OrderHappened.HELD, stored, told,
+                self._in_limit(uow, stored.amount, customer)))
+
+    def _in_limit(self, uow: UnitOfWork, amount: Money, customer: Customer | None
+                  ) -> Money | None:
+        """``amount`` in the customer's limit currency, for a note that shows both."""
+        if customer is None or amount.currency == customer.credit_limit.currency:
+            return None
+        try:
+            return self._convert(uow, amount, customer.credit_limit.currency,
+                                 self.today()).rounded()
+        except DomainError:
+            return None  # no rate: the note shows the order as typed
+
+    def _convert(self, uow: UnitOfWork, money: Money, currency: str, day: date) -> Money:
+        if money.currency == currency:
+            return money
+        fx = FxRates(self.policy.base_currency, day, uow.rates.latest(day))
+        return Money(money.amount * fx.factor(money.currency, currency), currency)
+
+    def _position(self, uow: UnitOfWork, customer: Customer, as_of: date
+                  ) -> tuple[CreditPosition, Money]:
+        ids = [customer.customer_id]
+        position = credit_position(
+            customer.credit_limit,
+            uow.receivables.aged_balances(ids, as_of, self.policy.buckets),
+            uow.receivables.order_balances(ids, self.policy.placed_since(as_of)),
+            FxRates(self.policy.base_currency, as_of, uow.rates.latest(as_of)),
+            self.policy.buckets, as_of)
+        # A limit creditbot approved replaces the ERP's, which an import overwrites.
+        override = uow.credit_requests.effective_limits(ids, as_of).get(customer.customer_id)
+        limit = override.limit if override is not None else position.limit
+        return position, limit
+
+    def _verdict(self, uow: UnitOfWork, customer: Customer, order: Money, order_date: date,
+                 erp: Order | None, held_before: Sequence[str],
+                 later: Sequence[Money] = (), known: CustomerCheck | None = None) -> Verdict:
+        """``later``: orders the exposure counts that came after this one (dated after
+        it): taken out of the exposure it is checked against."""
+        today = self.today()
+        if known is not None:
+            position, limit = known.position, known.position.limit
+        else:
+            position, limit = self._position(uow, customer, today)
+        in_limit = self._convert(uow, order, limit.currency, today)
+        within_most(str(order), in_limit)
+        in_exposure = None
+        if erp is not None and erp.is_exposure:
+            in_exposure = self._convert(uow, erp.amount, limit.currency, today)
+        for amount in later:
+            in_exposure = self._convert(uow, amount, limit.currency, today) + (
+                in_exposure or Money.zero(limit.currency))
+        use, wanted, starts_later = (None, False, False)
+        if self.rules.contracts:
+            use, wanted, starts_later = self._contract(uow, customer, order, order_date, erp,
+                                                       today)
+        verdict = evaluate(in_limit, order_date, position, limit, self.rules,
+                           held_before=held_before, contract=use, contract_wanted=wanted,
+                           contracts_valid_later=starts_later, in_exposure=in_exposure)
+        return dataclasses.replace(
+            verdict, typed=None if order.currency == limit.currency else order,
+            contract_id=use.contract.contract_id if use is not None else None)
+
+    def _contract(self, uow: UnitOfWork, customer: Customer, order: Money, order_date: date,
+                  erp: Order | None, today: date) -> tuple[ContractUse | None, bool, bool]:
+        contracts = uow.orders.contracts(customer.customer_id)
+        if erp is not None and erp.contract_id:
+            chosen = next((c for c in contracts if c.contract_id == erp.contract_id), None)
+            wanted = True
+        else:
+            chosen = next((c for c in contracts if c.valid_on(order_date)), None)
+            wanted = bool(contracts)
+        later = any(c.start_date > order_date for c in contracts)
+        if chosen is None:
+            return None, wanted, later
+        limit = chosen.credit_limit
+        if limit is None:
+            return ContractUse(chosen), wanted, later
+        used = Money.zero(limit.currency)
+        for other in uow.orders.contract_orders(chosen.contract_id,
+                                                self.policy.placed_since(today)):
+            if erp is not None and other.order_id == erp.order_id:
+                continue
+            used += self._convert(uow, other.amount, limit.currency, today)
+        return (ContractUse(chosen, used.rounded(),
+                            self._convert(uow, order, limit.currency, today).rounded()),
+                wanted, later)
+
+    def _require(self, actor: Member, refused: str, subject: str) -> None:
+        if self.access.allows(actor):
+            return
+        with self.unit_of_work() as uow:
+            uow.audit.append(AuditEntry(self.clock(), actor.user_id, refused,
+                                        subject[:MAX_QUERY]))
+            uow.commit()
+        self.access.require(actor)
+
+
+def recipients(customer: Customer | None, *others: str | None) -> tuple[str, ...]:
+    found = [customer.owner_slack_id if customer else None, *others]
+    return tuple(dict.fromkeys(p for p in found if p and p != SYSTEM))
+
+
+def order_details(check: OrderCheck) -> dict[str, object]:
+    return {"order": check.order_id, "source": check.source.value,
+            "amount": str(check.amount.amount), "currency": check.amount.currency,
+            "state": check.state.value, "reference": check.reference,
+            "contract": check.contract_id, "failures": [f.as_json() for f in check.failures]}
