@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select, text
 
+import storage.importer
 from domain.imports import KINDS, HeaderError
 from storage.csv_source import CsvFile, ImportFileError
 from storage.importer import (
@@ -1079,7 +1080,7 @@ def test_a_write_from_elsewhere_during_the_merge_does_not_fail_the_import(
     engine = with_customers
     writers: list[threading.Thread] = []
     outcome: list[object] = []
-    rate_warnings = CsvImporter._rate_warnings
+    missing_rates = storage.importer.missing_rates
 
     def audit_elsewhere() -> None:
         try:
@@ -1091,14 +1092,14 @@ def test_a_write_from_elsewhere_during_the_merge_does_not_fail_the_import(
         except BaseException as problem:  # reported by the assertion below
             outcome.append(problem)
 
-    def reads_then_someone_writes(self, conn, stage, kind, currencies):
-        found = rate_warnings(self, conn, stage, kind, currencies)  # reads exchange_rates
+    def reads_then_someone_writes(conn, stage, kind, base, currencies):
+        found = missing_rates(conn, stage, kind, base, currencies)  # reads exchange_rates
         writers.append(threading.Thread(target=audit_elsewhere))
         writers[-1].start()
         writers[-1].join(0.3)  # lets it commit, unless the import holds the write lock
         return found
 
-    monkeypatch.setattr(CsvImporter, "_rate_warnings", reads_then_someone_writes)
+    monkeypatch.setattr(storage.importer, "missing_rates", reads_then_someone_writes)
     report = run(engine, write_csv, "invoices", INVOICES, base_currency="USD")
     writers[0].join(10)
     assert report.committed and report.inserted == 3

@@ -1,0 +1,311 @@
+"""What an import says about rows it takes but a person should look at: currencies
+without a rate, rates that jump, payments beyond their invoices or ahead of them or in
+another currency, invoices whose sign flipped, customers whose ids differ only in case,
+contracts that overlap. Each is one SQL statement over the staging table, naming the
+first few rows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, case, func, or_, select
+
+from domain.imports import ImportKind
+from domain.model import INVOICE_STATUSES_IN_EXPOSURE
+from domain.money import Money
+from domain.text import reads_as
+from storage.import_staging import TABLES
+from storage.models import ExchangeRateRow
+
+_OPEN_STATUSES = [s.value for s in INVOICE_STATUSES_IN_EXPOSURE]
+_RATES: Table = ExchangeRateRow.__table__  # type: ignore[assignment]
+
+
+def missing_rates(conn: Connection, stage: Table, kind: ImportKind, base: str | None,
+                  currencies: Counter[str | None] | None) -> list[str]:
+    """A warning per currency of the rows with no exchange rate to ``base`` (``currencies``:
+    the rows counted per currency as they were staged, when they were)."""
+    column = kind.currency_column
+    if base is None or column is None or column not in stage.c:
+        return []
+    priced = {base, *conn.execute(select(_RATES.c.currency).distinct()).scalars()}
+    if currencies is not None:
+        missing = sorted((code, n) for code, n in currencies.items()
+                         if code is not None and code not in priced)
+    else:
+        currency = stage.c[column]
+        missing = [(code, n) for code, n in conn.execute(
+            select(currency, func.count()).where(currency.is_not(None),
+                                                 currency.not_in(priced))
+            .group_by(currency).order_by(currency))]
+    return [no_rate_warning(kind, code, n, base) for code, n in missing]
+
+
+def kind_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | None
+                  ) -> list[str]:
+    """The warnings of ``kind``'s own rows, staged and checked, before the merge."""
+    if kind.name == "rates":
+        return rate_jumps(conn, stage, base)
+    if kind.name == "payments":
+        return [*overpayments(conn, stage), *ahead_of_invoices(conn, stage),
+                *other_currency(conn, stage)]
+    if kind.name == "invoices":
+        return sign_flips(conn, stage)
+    if kind.name == "customers":
+        return case_twins(conn, stage)
+    if kind.name == "contracts":
+        return overlapping_contracts(conn, stage)
+    return []
+
+
+def no_rate_warning(kind: ImportKind, currency: str, rows: int, base: str) -> str:
+    # A customer's own figures in its own currency need no rate; only what is converted
+    # into the base currency does.
+    one = rows == 1
+    return (f"{rows:,} {kind.noun if one else kind.noun + 's'} {'is' if one else 'are'} in "
+            f"{currency}, which has no exchange rate to {base}: amounts in {currency} are "
+            f"computed as they are, but converting them into {base} (portfolio totals, group "
+            "positions, a customer whose limit is in another currency) needs one; import it, "
+            "e.g. `creditbot import rates rates.csv`")
+
+
+# A rate that moves by more than this factor from one import to the next is far more
+# likely written the wrong way round (7.1 CNY per USD instead of 0.14 USD per CNY) than
+# a real move.
+RATE_JUMP_FACTOR = 5
+
+
+def rate_jumps(conn: Connection, stage: Table, base: str | None) -> list[str]:
+    """A warning per currency whose latest rate in the file is more than
+    RATE_JUMP_FACTOR times (or less than 1/RATE_JUMP_FACTOR of) the latest rate already
+    stored before that date; read before the merge, so "stored" means "previous"."""
+    latest: dict[str, tuple[Any, Decimal]] = {}
+    for day, code, rate in conn.execute(
+            select(stage.c.date, stage.c.currency, stage.c.rate_to_base)
+            .where(stage.c.invalid == 0)):
+        if code not in latest or day > latest[code][0]:
+            latest[code] = (day, rate)
+    warnings = []
+    for code, (day, rate) in sorted(latest.items()):
+        previous = conn.execute(
+            select(_RATES.c.rate_to_base).where(_RATES.c.currency == code, _RATES.c.date < day)
+            .order_by(_RATES.c.date.desc()).limit(1)).scalar_one_or_none()
+        if previous is None or not previous or not rate:
+            continue
+        ratio = Decimal(rate) / Decimal(previous)
+        if 1 / Decimal(RATE_JUMP_FACTOR) <= ratio <= RATE_JUMP_FACTOR:
+            continue
+        size = (f"{ratio:.0f}× the last one" if ratio > 1
+                else f"1/{1 / ratio:.0f} of the last one")
+        per = f"{base} per 1 {code}" if base else f"base currency per 1 {code}"
+        warnings.append(f"the {code} rate {_plain(rate)} is {size} ({_plain(previous)}): "
+                        f"rates are {per}")
+    return warnings
+
+
+# Rows a warning names (the first in the file); the rest are counted.
+NAMED_IN_WARNING = 3
+
+
+def _named(found: Sequence[str], count: int | None = None) -> str:
+    """The first NAMED_IN_WARNING of ``found`` (of ``count`` in all), for a warning."""
+    shown = found[:NAMED_IN_WARNING]
+    rest = (len(found) if count is None else count) - len(shown)
+    return "; ".join(shown) + (f" and {rest} more" if rest else "")
+
+
+def overpayments(conn: Connection, stage: Table) -> list[str]:
+    """A warning for payments above their invoice's amount (a credit note's refund above
+    its size), in its currency: a digit too many in the ERP (99,999,999.00 against an
+    invoice of 900,000.00) would otherwise pass unseen, and the report's past AR, rebuilt
+    from payments, counts at most the invoice's amount of each (storage.reports)."""
+    if "invoice_id" not in stage.c:  # an optional column: no payment names an invoice
+        return []
+    invoices: Table = TABLES["invoices"]
+    over = _paying(stage, invoices.c.amount, and_(stage.c.currency == invoices.c.currency,
+                                                  stage.c.amount > func.abs(invoices.c.amount)))
+    return _rows_warning(
+        conn, over, lambda line, payment, paid, code, invoice, billed: (
+            f"line {line}, {payment} of {money_text(paid, code)} {code} for {invoice} of "
+            f"{money_text(billed, code)} {code}"),
+        "payment is more than the invoice it pays",
+        "payments are more than the invoices they pay",
+        "check them in the ERP; the collection metrics count each payment at most as its "
+        "invoice's amount")
+
+
+def _paying(stage: Table, shown: Any, where: Any) -> Any:
+    """The file's good payments of an invoice for which ``where`` holds, in file order:
+    (line, payment, amount, currency, invoice, ``shown`` of the invoice)."""
+    invoices: Table = TABLES["invoices"]
+    return (select(stage.c.line_no, stage.c.payment_id, stage.c.amount, stage.c.currency,
+                   invoices.c.invoice_id, shown)
+            .join(invoices, invoices.c.invoice_id == stage.c.invoice_id)
+            .where(stage.c.invalid == 0, where).order_by(stage.c.line_no))
+
+
+def ahead_of_invoices(conn: Connection, stage: Table) -> list[str]:
+    """A warning for invoices the file's payments pay more of than the invoices export
+    shows settled (``amount - open_amount``; a credit note's refunds, more than was
+    refunded): the invoices export is older than the payments', or a payment names the
+    wrong invoice. Only the invoices are the truth of what is owed, so a person who
+    imports the payments alone would see nothing move and think them lost; the report
+    counts them only up to what the invoices show settled (storage.reports). Invoices
+    with a payment above their whole amount are ``overpayments``' to name."""
+    if "invoice_id" not in stage.c:
+        return []
+    invoices: Table = TABLES["invoices"]
+    open_now = case((invoices.c.status.in_(_OPEN_STATUSES), invoices.c.open_amount), else_=0)
+    paid = func.sum(stage.c.amount)
+    ahead = (select(func.min(stage.c.line_no).label("line"), invoices.c.invoice_id,
+                    invoices.c.amount, invoices.c.currency, open_now.label("open_now"),
+                    paid.label("paid"))
+             .join(invoices, invoices.c.invoice_id == stage.c.invoice_id)
+             .where(stage.c.invalid == 0, stage.c.currency == invoices.c.currency)
+             .group_by(invoices.c.invoice_id, invoices.c.amount, invoices.c.currency,
+                       invoices.c.status, invoices.c.open_amount)
+             .having(and_(paid > func.abs(invoices.c.amount - open_now),
+                          func.max(stage.c.amount) <= func.abs(invoices.c.amount)))
+             .order_by("line"))
+    return _rows_warning(
+        conn, ahead, lambda _, invoice, billed, code, owed, total: (
+            f"{invoice} of {money_text(billed, code)} {code} shows {money_text(owed, code)} open, "
+            f"the file pays {money_text(total, code)} on it"),
+        "invoice shows less settled than the file's payments on it",
+        "invoices show less settled than the file's payments on them",
+        "the invoices export is older than the payments, or a payment names the wrong "
+        "invoice. Import the invoices exported after these payments: until then the check "
+        "card, alerts and worklists show what the invoices show open, and the collection "
+        "metrics count each payment at most as what its invoice shows settled")
+
+
+def other_currency(conn: Connection, stage: Table) -> list[str]:
+    """A warning for payments in another currency than the invoice they pay: neither
+    ``overpayments`` nor ``ahead_of_invoices`` can weigh them against the invoice (5,000
+    EUR on an invoice of 2,000 USD passed unseen), and the collection metrics count them
+    in their own currency, uncapped (storage.reports)."""
+    if "invoice_id" not in stage.c:
+        return []
+    invoices: Table = TABLES["invoices"]
+    other = _paying(stage, invoices.c.currency, stage.c.currency != invoices.c.currency)
+    return _rows_warning(
+        conn, other, lambda line, payment, paid, code, invoice, billed_in: (
+            f"line {line}, {payment} of {money_text(paid, code)} {code} for {invoice} in "
+            f"{billed_in}"),
+        "payment is in another currency than the invoice it pays",
+        "payments are in another currency than the invoices they pay",
+        "check them in the ERP; the collection metrics count them in their own currency, "
+        "not weighed against their invoices")
+
+
+def _rows_warning(conn: Connection, query: Any, name: Callable[..., str], one: str,
+                  many: str, advice: str) -> list[str]:
+    """A warning of the rows ``query`` finds, or none: how many, the first
+    NAMED_IN_WARNING of them (``name`` says one row, given its columns), then what to do
+    (``2 invoices change sign (line 2, …; line 5, …): …``)."""
+    rows = list(conn.execute(query.limit(NAMED_IN_WARNING)).all())
+    if not rows:
+        return []
+    # Counted only when there is one to name.
+    count = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    named = _named([name(*row) for row in rows], count)
+    return [f"{count} {one if count == 1 else many} ({named}): {advice}"]
+
+
+def money_text(amount: Any, currency: str) -> str:
+    """An amount with its currency's decimals, as the file would write it (1000.10)."""
+    return str(Money(Decimal(amount), currency).rounded().amount)
+
+
+def sign_flips(conn: Connection, stage: Table) -> list[str]:
+    """A warning for invoices the file turns into credit notes or back (the sign of
+    their amount changes): a typo in the ERP's export would otherwise pass unseen, and
+    the payments already imported on it turn into refunds (or back) in the collection
+    metrics."""
+    invoices: Table = TABLES["invoices"]
+    flipped = (select(stage.c.line_no, stage.c.invoice_id, invoices.c.amount,
+                      stage.c.amount, stage.c.currency)
+               .join(invoices, invoices.c.invoice_id == stage.c.invoice_id)
+               .where(stage.c.invalid == 0,
+                      or_(and_(invoices.c.amount > 0, stage.c.amount < 0),
+                          and_(invoices.c.amount < 0, stage.c.amount > 0)))
+               .order_by(stage.c.line_no))
+    return _rows_warning(
+        conn, flipped, lambda line, invoice, before, after, code: (
+            f"line {line}, {invoice} from {money_text(before, code)} to {money_text(after, code)} "
+            f"{code}"),
+        "invoice changes sign", "invoices change sign",
+        "an invoice became a credit note or the reverse, and the payments on it now count "
+        "the other way in the collection metrics; check them in the ERP")
+
+
+def case_twins(conn: Connection, stage: Table) -> list[str]:
+    """A warning for new customer ids that read as another, but for letter case, width or
+    look-alike letters of another alphabet (c0001, Ｃ0001, С0001 with a Cyrillic Es beside
+    C0001): ids are exact, so they become two customers, which an ERP rarely means, and
+    every card shows them alike (a person typing either reaches only one of them, since
+    what people type is read case- and width-blind). Customers are a few thousand rows:
+    compared in Python."""
+    customers: Table = TABLES["customers"]
+    known = set(conn.execute(select(customers.c.customer_id)).scalars())
+    seen = {reads_as(customer_id): customer_id for customer_id in sorted(known)}
+    twins: list[str] = []
+    for line, customer_id in conn.execute(
+            select(stage.c.line_no, stage.c.customer_id)
+            .where(stage.c.invalid == 0).order_by(stage.c.line_no)):
+        if customer_id in known:
+            continue
+        other = seen.setdefault(reads_as(customer_id), customer_id)
+        if other != customer_id:
+            twins.append(f"line {line}, {customer_id} beside {other}")
+        known.add(customer_id)
+    if not twins:
+        return []
+    what = ("customer id differs" if len(twins) == 1 else "customer ids differ")
+    return [f"{len(twins)} new {what} from another only in letter case, width or "
+            "look-alike letters "
+            f"({_named(twins)}): "
+            "creditbot keeps them as separate customers; if they are one, correct the id "
+            "in the ERP"]
+
+
+def overlapping_contracts(conn: Connection, stage: Table) -> list[str]:
+    """A warning for contracts of the file that overlap another of the same customer: an
+    order that names none is checked against one of them only (the one ending last), so
+    two in force at once are worth a look in the ERP. Contracts are few: in Python."""
+    contracts: Table = TABLES["contracts"]
+    staged = {row.contract_id: row for row in conn.execute(
+        select(stage.c.line_no, stage.c.contract_id, stage.c.customer_id,
+               stage.c.start_date, stage.c.end_date).where(stage.c.invalid == 0))}
+    if not staged:
+        return []
+    # The contracts as they will stand, grouped by customer: each compared with its own.
+    after = {row.contract_id: row for row in conn.execute(
+        select(contracts.c.contract_id, contracts.c.customer_id, contracts.c.start_date,
+               contracts.c.end_date))}
+    after.update(staged)
+    by_customer: dict[str, list[Any]] = {}
+    for row in after.values():
+        by_customer.setdefault(row.customer_id, []).append(row)
+    overlaps: list[str] = []
+    for row in sorted(staged.values(), key=lambda r: r.line_no):
+        overlaps += [f"line {row.line_no}, {row.contract_id} with {other.contract_id}"
+                     for other in by_customer[row.customer_id]
+                     if other.contract_id != row.contract_id
+                     and other.start_date <= row.end_date and row.start_date <= other.end_date
+                     # A pair within the file is named once, from its first contract id.
+                     and (other.contract_id not in staged
+                          or other.contract_id > row.contract_id)]
+    if not overlaps:
+        return []
+    what = "contract overlaps" if len(overlaps) == 1 else "contracts overlap"
+    return [f"{len(overlaps)} {what} another of the same customer ({_named(overlaps)}): an order "
+            "that names no contract is checked against the one valid on its date that ends "
+            "last; check the dates in the ERP"]
+
+
+def _plain(value: Any) -> str:
+    return format(Decimal(value).normalize(), "f")
