@@ -7,20 +7,14 @@ what you see.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import re
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from pydantic import SecretStr
@@ -36,19 +30,23 @@ from bot.local_server import LocalServer
 from bot.sandbox.clock import HOW_TO_WRITE, SandboxClock, UnreadableTime
 from bot.sandbox.driver import Reply, SlackDriver
 from bot.sandbox.emulator import SlackEmulator, User
-from bot.sandbox.forms import REQUIRED, BadAnswer, Form, fill, fillable, form_of, shown_value
-from bot.sandbox.forms import Field as FormField
+from bot.sandbox.form_filling import FormFilling
 from bot.sandbox.held_log import HeldLog
 from bot.sandbox.import_line import imported
 from bot.sandbox.job_counts import count_text
-from bot.sandbox.render import (
-    letter,
-    mrkdwn_to_rich,
-    render_files,
-    render_form,
-    render_message,
-    rows_of,
+from bot.sandbox.render import letter, render_message, rows_of
+from bot.sandbox.session import (
+    ANSWER_SECONDS,
+    OUTSIDER_NOTE,
+    ChatState,
+    NoWaiting,
+    Person,
+    Pressable,
+    TrackedExecutor,
+    keep_controls,
+    people_of,
 )
+from bot.sandbox.slack_changes import SlackChanges
 from bot.scheduler import job_context, run_job
 from bot.settings import Settings
 from bot.slack_app import create_bolt_app
@@ -63,7 +61,6 @@ from storage.outbox_progress import progress_since
 
 _SECRET = "sandbox-signing-secret"
 _TOKEN = "xoxb-sandbox"
-OUTSIDER = "U0VISITOR01"
 
 HELP = N_("""[bold]Sandbox commands[/bold]
   /credit …          type a slash command, as in Slack (try [cyan]/credit help[/cyan])
@@ -88,126 +85,18 @@ HELP_MENUS = N_("""  a, b, …            pick that option of a ⋯ menu of the 
 # Shown after HELP_MENUS, apart for the same reason.
 HELP_FILES = N_("""  :files [FOLDER]    save the files the bot shared (charts) in FOLDER,
                      else here: they outlive the sandbox""")
-FILES_HINT = N_(":files saves them to the current folder.")
 NO_FILES = N_("The bot has shared no files yet (:run report posts the weekly charts).")
 # Shown after HELP_FILES, apart for the same reason.
 HELP_FORMS = N_("""  in a form          answer each field (Enter keeps it, - empties it), or in a
                      script write FIELD: VALUE lines; then :submit, or :cancel""")
-SCRIPT_FORM = N_("Fill it in with lines FIELD: VALUE (the field's number, the id in "
-                 "brackets or its label), then :submit; :cancel closes it.")
-ASK_FORM = N_("Answer each field: Enter keeps its value, - empties it, :submit sends the "
-              "form as it is, :cancel closes it.")
-# After "creditbot", before the first line of a message printed above: where its copies
-# went (#channels, @people by direct message).
-COPIES = N_("sent the same to {places}:")
-COPIES_EDITED = N_("edited the same in {places}:")
 _QUIT = frozenset({":quit", ":q", "exit", "quit"})
-# How long a pressed button may take to answer before the sandbox says so.
-_ANSWER_SECONDS = 10.0
 
 # What Slack answers when someone types a slash command no installed app owns.
 NOT_A_COMMAND = N_("“{command}” is not a valid command. In Slack, all messages that start "
                    "with the “/” character are interpreted as commands.")
 
 
-@dataclass
-class Person:
-    user_id: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Pressable:
-    """A numbered button, or a lettered option of a ``⋯`` menu (``selected_option``),
-    and the message it is on (a press tells Slack both)."""
-
-    message: Reply
-    button: dict[str, Any]
-    # Who saw it, when only one person did (an answer "only you can see"): after :as,
-    # the next person cannot press what never reached them.
-    seen_by: str | None = None
-
-
-@dataclass
-class ChatState:
-    user: Person
-    channel: str
-    buttons: list[Pressable] = field(default_factory=list)
-    # The options of the last messages' ⋯ menus, lettered a, b, … apart from the buttons.
-    choices: list[Pressable] = field(default_factory=list)
-    # Each message of the emulator's channels as last shown, by (channel, ts): a message
-    # that differs from it is new or edited.
-    seen: dict[tuple[str, str], str] = field(default_factory=dict)
-    # How many chat.postEphemeral calls were looked at (they are in no channel's history).
-    ephemeral_seen: int = 0
-    # The bot answered the line just typed: the messages shown after it number their
-    # buttons on from the answer's instead of taking their numbers.
-    answered: bool = False
-
-
-_T = TypeVar("_T")
-
-
-class TrackedExecutor(ThreadPoolExecutor):
-    """The bot's background pool in the sandbox, which knows when its work is done: a
-    submitted form's follow-up (a filing's confirmation) and a pressed button's work run
-    there after Slack's answer, and the sandbox shows them before the next prompt instead
-    of after a later line."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=8, thread_name_prefix="creditbot-work")
-        self._pending: set[Future[Any]] = set()
-        self._lock = threading.Lock()
-
-    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
-        future = super().submit(fn, *args, **kwargs)
-        with self._lock:
-            self._pending.add(future)
-        future.add_done_callback(self._forget)
-        return future
-
-    def _forget(self, future: Future[Any]) -> None:
-        with self._lock:
-            self._pending.discard(future)
-
-    def settle(self, timeout: float) -> None:
-        with self._lock:
-            pending = list(self._pending)
-        wait(pending, timeout=timeout)
-
-
-class NoWaiting:
-    """The outbox sender's clock in the sandbox: real time, except that its waits (one
-    message a second per channel, a retry's backoff) pass at once. Real time, not the
-    sandbox's: the outbox dates its rows by the machine's clock."""
-
-    def __init__(self) -> None:
-        self.skipped = timedelta(0)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.skipped
-
-    def sleep(self, seconds: float) -> None:
-        self.skipped += timedelta(seconds=seconds)
-
-
-def people_of(config: AppConfig) -> list[Person]:
-    found: dict[str, list[str]] = {}
-    for role, users in config.roles.items():
-        for user in users:
-            found.setdefault(user, []).append(role)
-    for key, department in config.departments.items():
-        for user in department.members:
-            found.setdefault(user, []).append(key)
-    people = [Person(u, f"{u} ({', '.join(dict.fromkeys(labels))})") for u, labels in found.items()]
-    return [*people, Person(OUTSIDER, f"{OUTSIDER} ({OUTSIDER_NOTE})")]
-
-
-# Marked here, translated where a label is shown (Sandbox._label).
-OUTSIDER_NOTE = N_("not in app.yaml: sees no credit data")
-
-
-class Sandbox:
+class Sandbox(FormFilling, SlackChanges):
     def __init__(self, config: AppConfig, console: Console, workdir: Path) -> None:
         self.config = config
         self.console = console
@@ -322,22 +211,6 @@ class Sandbox:
             self.console.print("[dim]" + rich_escape(self.tr._("log: {line}", line=line))
                                + "[/dim]", soft_wrap=True)
 
-    def _next_line(self, prompt: str) -> str | None:
-        """The next line typed (a script's, echoed after the prompt, skipping blank lines
-        and comments); None at the end of the script or on Ctrl-C / Ctrl-D."""
-        if self._feed is None:
-            try:
-                return self._ask(prompt).strip()
-            except (EOFError, KeyboardInterrupt):
-                self.console.print()
-                return None
-        for line in self._feed:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                self.console.print(f"[bold green]{rich_escape(prompt)}[/]{rich_escape(line)}")
-                return line
-        return None
-
     def _choose_user(self, state: ChatState, ask: Callable[[str], str]) -> bool:
         """Asks until someone is chosen; False when the person quits (Ctrl-C, Ctrl-D)."""
         self._list_people()
@@ -436,7 +309,7 @@ class Sandbox:
         # leaves the message above it on screen in Slack: its buttons still press.
         if controls or not reply.ephemeral:
             state.buttons, state.choices = [], []
-            _keep(controls, reply, state.buttons, state.choices, state.user.user_id)
+            keep_controls(controls, reply, state.buttons, state.choices, state.user.user_id)
         state.answered = True
         self.console.print()
 
@@ -477,8 +350,8 @@ class Sandbox:
         # The listener works after the acknowledgement. Its reply first, then what it
         # queued: delivering the queue while it still worked printed them the other way
         # round on a busy machine.
-        self.background.settle(_ANSWER_SECONDS)
-        deadline = time.monotonic() + _ANSWER_SECONDS
+        self.background.settle(ANSWER_SECONDS)
+        deadline = time.monotonic() + ANSWER_SECONDS
         while True:
             answered = [call for call in driver.emulator.calls_to("response_url")
                         if call.path == path and call.status == 200]
@@ -492,126 +365,8 @@ class Sandbox:
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(self.tr._("creditbot did not answer “{label}” within {n} "
-                                             "seconds.", label=label, n=int(_ANSWER_SECONDS)))
+                                             "seconds.", label=label, n=int(ANSWER_SECONDS)))
             time.sleep(0.05)
-
-    def _form(self, view: dict[str, Any], state: ChatState, driver: SlackDriver) -> None:
-        """Shows the modal the bot opened as a form, has it filled in and submits it as
-        Slack would, until it closes: field errors are shown beside their fields and
-        asked again; a view the bot answers with (``response_action: update``) is the
-        next form."""
-        user = state.user.user_id
-        form = form_of(view)
-        only_errors = False
-        while True:
-            self.console.print("[bold magenta]creditbot[/] [dim]" + self.tr._(
-                "(opened a form, only you can see it)") + "[/dim]")
-            render_form(self.console, form, self._name, self._people(), self.tr)
-            self.console.print()
-            if not form.submit:  # a note: the person can only close it
-                return
-            action = self._fill(form, only_errors)
-            if action is None:
-                self.console.print("[yellow]" + self.tr._(
-                    "The input ended with the form open: nothing was submitted.")
-                    + "[/yellow]")
-                return
-            if action == ":cancel":
-                self.console.print("[dim]" + self.tr._("You closed the form without "
-                                                       "submitting it.") + "[/dim]")
-                return
-            self.console.print("[dim]" + self.tr._("… pressed “{label}”",
-                                                   label=rich_escape(form.submit)) + "[/dim]")
-            unfilled = form.unfilled()
-            if unfilled:
-                for f in unfilled:
-                    f.error = self.tr._(REQUIRED)
-                only_errors = True
-                continue
-            result = driver.submit(user, form.view, form.state())
-            if result.status != 200:
-                raise AssertionError(f"the bot answered HTTP {result.status}: {result.body}")
-            answer: dict[str, Any] = (result.json() if result.body.strip().startswith("{")
-                                      else None) or {}
-            kind = answer.get("response_action")
-            if kind == "errors":
-                self._mark_errors(form, answer.get("errors") or {})
-                only_errors = True
-            elif kind in {"update", "push"} and isinstance(answer.get("view"), dict):
-                form, only_errors = form_of(answer["view"]), False
-            else:  # closed (an empty answer, or response_action: clear)
-                self.console.print("[dim]" + self.tr._("The form closed.") + "[/dim]")
-                # What the submission does after Slack's answer (a confirmation) is
-                # shown with this line's other news.
-                self.background.settle(_ANSWER_SECONDS)
-                return
-
-    def _mark_errors(self, form: Form, errors: dict[str, str]) -> None:
-        for f in form.fields:
-            f.error = errors.get(f.block_id)
-        known = {f.block_id for f in form.fields}
-        for block_id, error in errors.items():
-            if block_id not in known:  # Slack would show it nowhere: say so here
-                self.console.print("[red]" + rich_escape(f"{block_id}: {error}") + "[/red]")
-
-    def _fill(self, form: Form, only_errors: bool) -> str | None:
-        """Fills the form in: ":submit", ":cancel", or None when the input ended."""
-        people = self._people()
-        if self._feed is not None:
-            self.console.print("[dim]" + rich_escape(self.tr._(SCRIPT_FORM)) + "[/dim]")
-            while True:
-                line = self._next_line(self.tr._("form") + "> ")
-                if line is None or line in {":submit", ":cancel"}:
-                    return line
-                if line.startswith(("/", ":")):
-                    # A command, not a field: the script went on past a form the bot
-                    # refused. The form is closed and the command runs, rather than every
-                    # line after it being taken for a field.
-                    self.console.print("[yellow]" + rich_escape(self.tr._(
-                        "“{line}” is a command, not a field: the form is closed without "
-                        "being submitted, and the command runs.", line=line)) + "[/yellow]")
-                    self._feed = itertools.chain([line], self._feed)
-                    return ":cancel"
-                name, colon, typed = line.partition(":")
-                found = form.find(name) if colon and name.strip() else None
-                if found is None:
-                    self.console.print("[yellow]" + rich_escape(self.tr._(
-                        "“{line}” fills in no field of this form: write FIELD: VALUE (the "
-                        "field's number, the id in brackets or its label), :submit or "
-                        ":cancel.", line=line)) + "[/yellow]")
-                    continue
-                self._answer(found, typed, people)
-        self.console.print("[dim]" + rich_escape(self.tr._(ASK_FORM)) + "[/dim]")
-        for f in form.fields:
-            if not fillable(f) or (only_errors and not f.error):
-                continue
-            while True:
-                shown = shown_value(f, people).replace("\n", " ⏎ ")
-                prompt = f.label + (" " + self.tr._("(optional)") if f.optional else "") + (
-                    f" [{shown}]" if shown else "") + ": "
-                answer = self._next_line(prompt)
-                if answer is None:  # Ctrl-C or Ctrl-D: as Slack's Cancel
-                    return ":cancel"
-                if answer in {":submit", ":cancel"}:
-                    return answer
-                if not answer or self._answer(f, "" if answer == "-" else answer, people):
-                    break
-        return ":submit"
-
-    def _answer(self, f: FormField, answer: str, people: dict[str, str]) -> bool:
-        try:
-            fill(f, answer, people)
-        except BadAnswer as bad:
-            self.console.print("[yellow]" + rich_escape(self.tr._(bad.template, **bad.params))
-                               + "[/yellow]")
-            return False
-        return True
-
-    def _people(self) -> dict[str, str]:
-        """Who a person field may name: user id → the name Slack knows them by."""
-        users = self.emulator.users if self.emulator else {}
-        return {p.user_id: users[p.user_id].name if p.user_id in users else p.user_id.lower()
-                for p in self.people}
 
     def _deliver(self) -> DeliveryReport:
         """Sends every queued message that is due, with the real sender."""
@@ -681,10 +436,6 @@ class Sandbox:
         rows = rows_of([rich_escape(piece) for piece in line.split("\0")],
                        self.console.width, " " if comma.endswith(" ") else "")
         self.console.print("\n".join(rows))
-
-    def _file_content(self, file_id: str) -> bytes | None:
-        shared = self.emulator.files.get(file_id) if self.emulator else None
-        return shared.content if shared else None
 
     def _import(self, argument: str) -> None:
         assert self.services is not None
@@ -758,116 +509,9 @@ class Sandbox:
                            + "[/dim]")
         home = Reply(state.channel, "", view.get("blocks", []), ephemeral=True)
         state.buttons, state.choices = [], []
-        _keep(render_message(self.console, home.blocks, "", self._name), home,
+        keep_controls(render_message(self.console, home.blocks, "", self._name), home,
               state.buttons, state.choices, state.user.user_id)
         self.console.print()
-
-    def _show_slack_changes(self, state: ChatState, emulator: SlackEmulator) -> None:
-        """Prints the messages the bot posted or edited in channels and direct messages
-        since the last look, channel by channel; their buttons become the ones numbers
-        press, numbered on across the messages."""
-        shown: list[Pressable] = list(state.buttons) if state.answered else []
-        chosen: list[Pressable] = list(state.choices) if state.answered else []
-        # First what was shown to this person alone (a form's confirmation).
-        calls = emulator.calls_to("chat.postEphemeral")
-        for call in calls[state.ephemeral_seen:]:
-            channel = str(call.args.get("channel", ""))
-            if call.args.get("user") != state.user.user_id or call.status != 200:
-                continue
-            if channel.startswith("D"):  # a form filed from a button in a direct message
-                where = self.tr._("(only you can see this, in your direct messages)")
-            else:
-                where = self.tr._("(only you can see this, in {place})",
-                                  place="#" + self.channels.get(channel, channel))
-            self.console.print("[bold magenta]creditbot[/] [dim]" + rich_escape(where)
-                               + "[/dim]")
-            posted = Reply(channel, call.text, call.blocks, ephemeral=True)
-            _keep(render_message(self.console, posted.blocks, posted.text, self._name,
-                                 numbered=len(shown), lettered=len(chosen)),
-                  posted, shown, chosen, state.user.user_id)
-            self.console.print()
-        state.ephemeral_seen = len(calls)
-        # What this look printed, by how it looks: a meeting's invitation goes to three
-        # channels and every member alike; its copies are named in a line at the end
-        # instead of reprinted (their buttons do what the printed one's do).
-        copies: dict[str, list[str]] = {}
-        firsts: dict[str, tuple[str, bool]] = {}
-        for channel, messages in list(emulator.channels.items()):
-            for message in list(messages):
-                key = (channel, str(message["ts"]))
-                looks = json.dumps([message["text"], message["blocks"]], sort_keys=True)
-                before = state.seen.get(key)
-                if before == looks:
-                    continue
-                state.seen[key] = looks
-                where = self._where(channel, emulator, message, edited=before is not None)
-                # A file's copy looks alike too (its name and title), though its id differs.
-                same = looks + json.dumps([[f.get("name"), f.get("title")]
-                                           for f in message.get("files") or []])
-                if same in copies:
-                    copies[same].append(self._place(channel, emulator))
-                    continue
-                copies[same] = []
-                firsts[same] = (str(message.get("text") or ""), before is not None)
-                self.console.print(f"[bold magenta]creditbot[/] [dim]{rich_escape(where)}[/dim]")
-                posted = Reply(channel, message["text"], message["blocks"], ephemeral=False,
-                               ts=str(message["ts"]))
-                _keep(render_message(self.console, posted.blocks, posted.text, self._name,
-                                     numbered=len(shown), lettered=len(chosen)),
-                      posted, shown, chosen)
-                if message.get("files"):
-                    render_files(self.console, message["files"], self._file_content, self.tr)
-                    self.console.print("[dim]" + rich_escape(self.tr._(FILES_HINT)) + "[/dim]")
-                self.console.print()
-        for same, places in copies.items():
-            if places:
-                text, edited = firsts[same]
-                summary = self.tr._(COPIES_EDITED if edited else COPIES,
-                                    places=", ".join(places))
-                self.console.print("[bold magenta]creditbot[/] [dim]" + rich_escape(summary)
-                                   + "[/dim] " + mrkdwn_to_rich(text.split("\n")[0],
-                                                                self._name))
-                self.console.print()
-        # A look that brought only a menu (an edited card) leaves the earlier buttons
-        # pressable, and one with only buttons the earlier menus: as in Slack, an older
-        # message's controls stay where they were (they were numbered from 1 and a, as
-        # the new ones are, so only one kind is replaced at a time).
-        if state.answered or shown:
-            state.buttons = shown
-        if state.answered or chosen:
-            state.choices = chosen
-
-    @staticmethod
-    def _own_copy(message: Reply, user: str, emulator: SlackEmulator) -> Reply | None:
-        """The same message in ``user``'s own direct message, if the bot sent one."""
-        for channel, person in list(emulator.direct_messages.items()):
-            if user not in person.split(","):
-                continue
-            for sent in list(emulator.channels.get(channel, [])):
-                if sent["text"] == message.text and sent["blocks"] == message.blocks:
-                    return Reply(channel, sent["text"], sent["blocks"], ephemeral=False,
-                                 ts=str(sent["ts"]))
-        return None
-
-    def _place(self, channel: str, emulator: SlackEmulator) -> str:
-        person = emulator.direct_messages.get(channel)
-        return "@" + person if person is not None else "#" + self.channels.get(channel,
-                                                                               channel)
-
-    def _where(self, channel: str, emulator: SlackEmulator, message: dict[str, Any],
-               edited: bool) -> str:
-        person = emulator.direct_messages.get(channel)
-        if person is not None:
-            place = self.tr._("a direct message to @{person}", person=person)
-        else:
-            place = "#" + self.channels.get(channel, channel)
-        if edited:
-            return self.tr._("edited its message in {place}", place=place)
-        if message.get("thread_ts"):
-            return self.tr._("replied in the thread, in {place}", place=place)
-        if person is not None:
-            return self.tr._("sent a direct message to @{person}", person=person)
-        return self.tr._("posted in #{channel}", channel=self.channels.get(channel, channel))
 
     def _list_people(self) -> None:
         for i, person in enumerate(self.people, 1):
@@ -913,23 +557,7 @@ class Sandbox:
         self.console.print("[dim]" + self.tr._("Now in #{channel}.",
                                                channel=self.channels[state.channel]) + "[/dim]")
 
-    def _name(self, slack_id: str) -> str:
-        if slack_id in self.channels:
-            return self.channels[slack_id]
-        return slack_id
-
-
 _MENU_LETTER = re.compile(r"[a-z]{1,2}")
-
-
-def _keep(controls: list[dict[str, Any]], message: Reply, buttons: list[Pressable],
-          choices: list[Pressable], seen_by: str | None = None) -> None:
-    """Splits a message's controls, as render_message returns them, into the numbered
-    buttons and the lettered menu options they add; ``seen_by`` the one person who saw
-    an ephemeral message."""
-    for control in controls:
-        (choices if "selected_option" in control else buttons).append(
-            Pressable(message, control, seen_by if message.ephemeral else None))
 
 
 def run_sandbox(config: AppConfig, console: Console, script: Path | None,
