@@ -157,9 +157,10 @@ def _after_sign(text: str, number: str, symbol: str, sign: str, too_large: str) 
                        code=code, amount=written)
 
 
-def _with_sign(text: str, number: str, code: str, too_large: str, sign: str) -> TypedAmount:
-    """``number``, typed with a sign that names ``code``: what is wrong with it is said
-    of ``text`` as typed."""
+def _with_sign(text: str, number: str, code: str, too_large: str, sign: str,
+               symbol: str) -> TypedAmount:
+    """``number``, typed with ``symbol``, a sign that names ``code``: what is wrong with
+    it is said of ``text`` as typed."""
     if _signed(number) is not None:  # "US$US$5", "€€5k": one sign, not two
         raise AmountError(text)
     try:
@@ -167,7 +168,10 @@ def _with_sign(text: str, number: str, code: str, too_large: str, sign: str) -> 
     except AmountError as wrong:
         raise _as_typed(text, wrong) from None
     if typed.currency not in (None, code):  # "US$5k EUR"
-        raise _two_currencies(text, code, typed, sign)
+        # A shared sign ("$5k EUR") is named as typed, as where nothing implies its
+        # currency: only the way suggested for it is the customer's dollar.
+        raise _two_currencies(text, symbol if symbol in SHARED_SIGNS else code, typed, sign,
+                              suggested=code)
     return TypedAmount(typed.value, code)
 
 
@@ -175,16 +179,18 @@ TWO_CURRENCIES = N_("“{text}” names two currencies, {first} and {second}: wr
                     "{one} or {other}.")
 
 
-def _two_currencies(text: str, first: str, typed: TypedAmount, sign: str) -> AmountError:
+def _two_currencies(text: str, first: str, typed: TypedAmount, sign: str,
+                    suggested: str | None = None) -> AmountError:
     """``text`` names ``first`` (a code, or a sign that could be several) and then
-    ``typed``'s currency: neither is taken over the other, and both ways are shown."""
+    ``typed``'s currency: neither is taken over the other, and both ways are shown
+    (``first``'s in ``suggested``, by default the code a sign is taken for)."""
     value = typed.value
     # "5k" as 5,000 rather than 5E+3; "1,234.50" keeps its cents.
     number = sign + format(value.quantize(Decimal(1)) if value == value.to_integral_value()
                            else value, ",f")
     ways: list[str] = []
     wrong: list[AmountError] = []
-    for code in (_SUGGESTED.get(first, first), str(typed.currency)):
+    for code in (suggested or _SUGGESTED.get(first, first), str(typed.currency)):
         try:
             exact_money(text, value, code, sign)
             ways.append(f"{number} {code}")
@@ -241,7 +247,7 @@ def _read(text: str, too_large: str, increase: bool, implied: str | None) -> Typ
             symbol) else None
         code = code or _sign_names(symbol, implied)
         if code is not None:
-            return _with_sign(text, number, code, too_large, sign)
+            return _with_sign(text, number, code, too_large, sign, symbol)
         raise _after_sign(text, number, symbol, sign, too_large)
     if _EXPONENT.fullmatch(folded):
         try:

@@ -255,3 +255,19 @@ def test_a_plus_where_no_increase_is_read_says_so(typed: str, said: str):
         read_amount(typed, implied="USD")
     assert str(refused.value) == said
     assert read_amount("+5k", increase=True).value == Decimal(5000)
+
+
+@pytest.mark.parametrize(("implied", "refusal"), [
+    # The customer's dollar is the way suggested, the sign named as typed: a request
+    # said "USD and EUR" where an order said "$ and EUR" of the same words.
+    ("USD", "“$5k EUR” names two currencies, $ and EUR: write one, e.g. 5,000 USD or 5,000 "
+            "EUR."),
+    ("CAD", "“$5k EUR” names two currencies, $ and EUR: write one, e.g. 5,000 CAD or 5,000 "
+            "EUR."),
+    (None, "“$5k EUR” names two currencies, $ and EUR: write one, e.g. 5,000 USD or 5,000 "
+           "EUR."),
+])
+def test_a_shared_sign_before_another_currency_is_named_as_typed(implied, refusal):
+    with pytest.raises(AmountError) as refused:
+        read_amount("$5k EUR", implied=implied)
+    assert str(refused.value) == refusal
