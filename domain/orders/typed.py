@@ -199,6 +199,35 @@ def currency_word(word: str) -> bool:
                                 or is_currency_name(folded))
 
 
+NAME_THE_CUSTOMER = N_("Name the customer, e.g. `{command} acme 120k`.")  # order or check
+
+
+class NoCustomer(DomainError):
+    """A line with an amount and nothing where the customer goes but quotes around
+    nothing or currencies (``€ $ 5k``, ``CNY 5k``): no customer is looked up by them.
+    ``command`` is the handler's to name as typed."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(NAME_THE_CUSTOMER, command=command)
+
+
+def reads_as_amount(text: str) -> bool:
+    """Whether all of ``text`` is an amount (``5k``, ``€ 5k``, ``3M``: a name may be one
+    too, so the caller looks it up before saying no customer is named)."""
+    try:
+        read_amount(" ".join(_words(text)))
+    except DomainError:
+        return False
+    return True
+
+
+def _only_currencies(name: str) -> bool:
+    """Whether ``name`` is nothing but currency signs and codes (``€``, ``$ EUR``)."""
+    words = name.split()
+    return bool(words) and all(_CURRENCY_SIGN.fullmatch(w) or currency_word(w)
+                               for w in words)
+
+
 class TwoCurrencies(DomainError):
     def __init__(self, typed: str, example: str) -> None:
         super().__init__(N_("“{typed}” names two currencies: write one, e.g. `{example}`."),
@@ -283,6 +312,8 @@ def split_order(text: str) -> TypedOrder | None:
         name = customer if quoted is not None else " ".join(words[:index])
         if not name:
             return None
+        if quoted is None and _only_currencies(name):
+            raise NoCustomer("/credit order")
         rest = words[amount_at + 1:]
         written = currency or _currency_of(words[amount_at])
         # "5k USD EUR": the second currency is no reference (the order was placed in
@@ -318,9 +349,15 @@ def split_check(text: str) -> TypedOrder | None:
         return TypedOrder(customer, found[1], found[2])
     words = _words(text)
     found = _trailing(words)
+    if found is not None and found[0] == 0 and (
+            found[2] is not None or _CURRENCY_SIGN.search(found[1])):
+        raise NoCustomer("/credit check")  # "CNY 5k", "€ 5k": an amount, no name
     if found is None or found[0] < 1:
         return None
-    return TypedOrder(" ".join(words[:found[0]]), found[1], found[2])
+    name = " ".join(words[:found[0]])
+    if _only_currencies(name):
+        raise NoCustomer("/credit check")
+    return TypedOrder(name, found[1], found[2])
 
 
 def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:

@@ -40,10 +40,10 @@ from domain.orders.model import (
     OrderState,
     looks_like_our_id,
 )
+from domain.orders.typed import NAME_THE_CUSTOMER
 from domain.ports import UnitOfWork
 from domain.text import N_, CommandName
 
-NAME_THE_CUSTOMER = N_("Name the customer, e.g. `{command} acme 120k`.")  # order or check
 # What a rep may type after the amount meaning a date ("on 31/12/2026", "by 2026-12-31",
 # "PO-8 2026-12-31", "12月31日", "tomorrow"), which would otherwise be kept as (part of)
 # the order's reference, and then never meet the ERP's order of that reference.

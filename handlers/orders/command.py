@@ -11,8 +11,14 @@ from domain.amounts import AmountError
 from domain.approvals.model import RequestKind
 from domain.errors import CustomerLookupError, DomainError
 from domain.orders.context import OrderRefused
-from domain.orders.typed import names_no_customer, numeric, split_order
-from domain.orders.use_cases import NAME_THE_CUSTOMER, RepeatedOrder
+from domain.orders.typed import (
+    NAME_THE_CUSTOMER,
+    names_no_customer,
+    numeric,
+    reads_as_amount,
+    split_order,
+)
+from domain.orders.use_cases import RepeatedOrder
 from handlers.customer_hint import which_customer
 from handlers.deps import Deps
 from handlers.errors import explain, retyped
@@ -33,7 +39,9 @@ def order(context: BoltContext, text: str) -> Message:
         typed = split_order(text)
     except DomainError as refused:
         raise retyped(refused, command) from None
-    if typed is None and names_no_customer(text):  # '"" 5k' was "“5k” is not an amount"
+    if typed is None and (names_no_customer(text) or (reads_as_amount(text) and not (
+            deps.orders.names_a_customer(context["member"], text)))):
+        # '"" 5k' was "“5k” is not an amount", and "€ 5k" "the amount is missing after €5k".
         raise OrderRefused(NAME_THE_CUSTOMER, command=command)
     if typed is None:
         words = text.split()

@@ -71,3 +71,16 @@ def test_a_request_for_a_name_with_a_number_asks_for_quotes_not_for_the_number(w
     quoted = world.slack.slash(SALES, SALES_CHANNEL,
                                '/credit request "Route 66 Diner" +200k first orders')
     assert quoted.text == "Request #1 filed: limit increase for Route 66 Diner (C9003)"
+
+
+def test_an_order_naming_a_customer_whose_name_reads_as_an_amount_lacks_the_amount(world):
+    # "5k" alone is no customer ("Name the customer"), but "3M" may be one: its order
+    # without an amount says the amount is missing, not that no customer is named.
+    add_customer(world, "C9003", "3M")
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit order 3M").text == (
+        "The amount is missing after “3M”. Write the customer, then the amount, e.g. "
+        "`/credit order acme 120k`, `/credit order 华夏物流 25万 CNY PO-2026-118` (a "
+        "currency and your order reference may follow the amount; a name with a number in "
+        "it goes in quotes).")
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit order 5k").text == (
+        "Name the customer, e.g. `/credit order acme 120k`.")

@@ -267,6 +267,18 @@ def test_check_with_an_amount_answers_without_recording(world):
     ("/credit 查询 \"\" 5k", "Name the customer, e.g. `/credit 查询 acme 120k`."),
     ("/credit order \"\" 5k", "Name the customer, e.g. `/credit order acme 120k`."),
     ("/credit 订单 \"\" 5k EUR", "Name the customer, e.g. `/credit 订单 acme 120k`."),
+    # Only currencies where the customer goes: no customer "€" looked up (it answered
+    # "No customer matches “€”" of a line that names none).
+    ("/credit check € $ 5k", "Name the customer, e.g. `/credit check acme 120k`."),
+    ("/credit 查询 CNY 5k", "Name the customer, e.g. `/credit 查询 acme 120k`."),
+    ("/credit check 5k USD", "Name the customer, e.g. `/credit check acme 120k`."),
+    ("/credit order € $ 5k", "Name the customer, e.g. `/credit order acme 120k`."),
+    ("/credit order USD 5k PO-1", "Name the customer, e.g. `/credit order acme 120k`."),
+    # An amount alone: it was "the amount is missing after “5k”" (and "“5k” is not an
+    # amount" after a sign).
+    ("/credit order 5k", "Name the customer, e.g. `/credit order acme 120k`."),
+    ("/credit 订单 € 5k", "Name the customer, e.g. `/credit 订单 acme 120k`."),
+    ("/credit check € 5k", "Name the customer, e.g. `/credit check acme 120k`."),
 ])
 def test_bad_amounts_are_explained_and_nothing_is_recorded(world, line, said):
     reply = world.slack.slash(SALES, SALES_CHANNEL, line)

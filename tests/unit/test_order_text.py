@@ -11,7 +11,7 @@ import pytest
 from domain.errors import DomainError
 from domain.money import Money
 from domain.orders.model import Failure, OrderCheck, OrderSource, OrderState, Rule
-from domain.orders.typed import TypedOrder, split_check, split_order
+from domain.orders.typed import NoCustomer, TypedOrder, split_check, split_order
 from handlers.i18n import translator
 from handlers.orders.blocks import held_note
 
@@ -104,6 +104,21 @@ def test_a_failures_figures_keep_their_types_through_storage():
     # A hold stored while figures were text still reads, as the text it stored.
     assert Failure.from_json({"rule": "limit", "figures": {"limit": "USD 1.00"}}) == \
         Failure(Rule.LIMIT, {"limit": "USD 1.00"})
+
+
+@pytest.mark.parametrize(("split", "typed"), [
+    (split_order, "€ $ 5k"), (split_order, "USD 5k PO-1"), (split_order, "$ EUR 5k"),
+    (split_check, "€ $ 5k"), (split_check, "CNY 5k"), (split_check, "5k USD"),
+    (split_check, "€ 5k"), (split_check, "US$5k"),
+])
+def test_only_currencies_where_the_customer_goes_name_no_customer(split, typed):
+    with pytest.raises(NoCustomer) as refused:
+        split(typed)
+    assert str(refused.value) == (
+        f"Name the customer, e.g. `/credit {split.__name__[6:]} acme 120k`.")
+    # A name that has a currency in it is a name, and a bare amount may be one ("3M").
+    assert split("Euro Foods EUR 5k") is not None
+    assert split_check("3M") is None
 
 
 @pytest.mark.parametrize(("typed", "refusal"), [
