@@ -30,7 +30,7 @@ from domain.errors import (
 from handlers.approvals.request_render import filed, kind_title
 from handlers.customer_hint import in_a_form
 from handlers.deps import Deps
-from handlers.errors import field_error
+from handlers.errors import commands_as_typed, field_error
 from handlers.i18n import Translator
 from handlers.modals import (
     date_input,
@@ -58,12 +58,19 @@ class RequestForm(ActionValue):
     the use case checks the person again)."""
 
     channel: str | None = Field(default=None, pattern=r"^[CDG][A-Z0-9]{2,20}$")
+    # The word the form's command was typed as (申请): the commands its errors and its
+    # confirmation name are written the same way (`/credit 我的申请`).
+    typed: str | None = Field(default=None, max_length=40)
+
+    def encode(self) -> str:
+        return self.model_dump_json(exclude_none=True)  # a button's form has no word
 
 
 def request_view(tr: Translator, *, channel: str | None, customer: str | None = None,
-                 kind: RequestKind = RequestKind.LIMIT_INCREASE, order: str | None = None
-                 ) -> dict[str, Any]:
-    """The form, filled in with what the place it is opened from knows."""
+                 kind: RequestKind = RequestKind.LIMIT_INCREASE, order: str | None = None,
+                 typed: str | None = None) -> dict[str, Any]:
+    """The form, filled in with what the place it is opened from knows (``typed``: the
+    word of the command that opened it)."""
     kinds = [option(k.value, tr._(KIND_TITLES[k])) for k in RequestKind]
     blocks = [
         text_input(CUSTOMER, tr._("Customer"), initial=customer, max_length=200,
@@ -86,7 +93,8 @@ def request_view(tr: Translator, *, channel: str | None, customer: str | None = 
                    placeholder=tr._("why the customer needs it, e.g. larger orders for "
                                     "the Q1 season")),
     ]
-    return modal(REQUEST_MODAL, RequestForm(channel=channel), title=tr._("Request credit"),
+    return modal(REQUEST_MODAL, RequestForm(channel=channel, typed=typed),
+                 title=tr._("Request credit"),
                  submit=tr._("File request"), close=tr._("Cancel"), blocks=blocks)
 
 
@@ -95,8 +103,11 @@ def open_request_modal(context: BoltContext, trigger_id: str, *, channel: str | 
     deps: Deps = context["deps"]
     # Credit data is confidential: the form is no use to someone who may not file.
     deps.access.require(context["member"])
-    open_modal(context, trigger_id, request_view(context["tr"], channel=channel,
-                                                 customer=customer))
+    # Only a word other than the English one names commands otherwise (written_like).
+    typed = str(context.get("typed_word") or "")
+    open_modal(context, trigger_id, request_view(
+        context["tr"], channel=channel, customer=customer,
+        typed=typed[:40] if typed and not typed.isascii() else None))
 
 
 def on_request_more(body: dict[str, Any], context: BoltContext) -> None:
@@ -111,6 +122,8 @@ def submit_request(view: dict[str, Any], context: BoltContext) -> Submitted:
     tr: Translator = context["tr"]
     deps: Deps = context["deps"]
     form: RequestForm = context["metadata"]
+    if form.typed:
+        context["typed_word"] = form.typed
     values = submitted(view)
     errors, filing = read_filing(values, tr, deps.requests.today())
     customer = values.get(CUSTOMER)
@@ -127,7 +140,7 @@ def submit_request(view: dict[str, Any], context: BoltContext) -> Submitted:
     except AccessDenied:
         raise
     except DomainError as refused:
-        _beside(refused, errors, tr)
+        _beside(refused, errors, context)
         return errors
     return lambda: confirm(context, form.channel, made)
 
@@ -165,14 +178,17 @@ def _check(context: BoltContext, values: dict[str, str | None],
     except AccessDenied:
         raise
     except DomainError as refused:
-        _beside(refused, errors, tr)
+        _beside(refused, errors, context)
 
 
-def _beside(refused: DomainError, errors: dict[str, str], tr: Translator) -> None:
-    """Each of the refusal's problems beside its field, where the form has none yet."""
+def _beside(refused: DomainError, errors: dict[str, str], context: BoltContext) -> None:
+    """Each of the refusal's problems beside its field, where the form has none yet; the
+    commands they name as the form's own command was typed."""
+    catalogue = context["catalogue"]
+    commands_as_typed(refused, lambda name: catalogue.as_typed(context, name))
     problems = refused.problems if isinstance(refused, SeveralProblems) else (refused,)
     for problem in problems:
-        errors.setdefault(_field_of(problem), field_error(problem, tr))
+        errors.setdefault(_field_of(problem), field_error(problem, context["tr"]))
 
 
 def read_filing(values: dict[str, str | None], tr: Translator, today: date
@@ -288,7 +304,8 @@ def _field_of(refused: DomainError) -> str:
 def confirm(context: BoltContext, channel: str | None, made: CreditRequest) -> None:
     """The filing's confirmation, beside where the modal was opened, else by DM."""
     deps: Deps = context["deps"]
-    text, blocks = filed(made, deps.requests, context["tr"])
+    text, blocks = filed(made, deps.requests, context["tr"],
+                         context["catalogue"].as_typed(context, "requests"))
     user = context.user_id or ""
     client = context.client
     if channel:

@@ -344,6 +344,35 @@ def test_the_form_files_closes_and_confirms_in_the_channel(world):
         "`/credit requests` shows where it stands; you can cancel it there while it is open.")
 
 
+def test_a_form_opened_by_the_chinese_command_names_commands_in_chinese(world):
+    # Opened by `/credit 申请`, its field errors and its confirmation named
+    # `/credit requests`, as if the person had typed the English command.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +100k first")
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit 申请")
+    view = reply.raw["view"]
+    assert json.loads(view["private_metadata"]) == {"channel": SALES_CHANNEL,
+                                                   "typed": "申请"}
+    assert errors(world.slack.submit(SALES, view, {
+        "customer": "C0002", "amount": "+50k", "reason": "again"})) == {
+        "customer": "You already filed an open limit increase request for Acme Packaging "
+                    "(#1): it must be decided or cancelled first (/credit 我的申请 lists "
+                    "it)."}
+    result = world.slack.submit(SALES, view, {
+        "customer": "C0001", "amount": "+5k", "reason": "one more pallet"})
+    assert result.status == 200 and result.body == ""
+    [posted] = world.emulator.wait_for("chat.postEphemeral")
+    request = max(requests_of(world), key=lambda r: r.id)
+    assert mrkdwn(Reply(SALES_CHANNEL, posted.text, posted.blocks, True)) == (
+        f":inbox_tray: *Request #{request.id} filed: limit increase for Acme Industrial "
+        "Supply (C0001)*\n$1,700,000.00 → $1,705,000.00\n"
+        "Now waiting for level 1 of 3: credit manager (<@U02CREDITMG>) decides by "
+        f"{deadline(request)}.\n"
+        "Reason: one more pallet\n"
+        "`/credit 我的申请` shows where it stands; you can cancel it there while it is open.")
+    # A form opened from a button carries no word: its commands are the English ones.
+    assert "typed" not in json.loads(open_form(world)["private_metadata"])
+
+
 def test_a_form_opened_nowhere_to_answer_confirms_by_direct_message(world):
     view = open_form(world)
     result = world.slack.submit(SALES, view, {"customer": "C0002", "amount": "+1k",
