@@ -75,6 +75,12 @@ _LINK = re.compile(r"<(?P<target>(?:https?://|mailto:|#)[^|>]*)(?:\|(?P<label>[^
 _BLANK_WORD = re.compile(rf"(?<!\S)[{BLANK_LOOKING}]+(?!\S)")
 
 
+# The Traditional characters of the subcommands' Chinese words, as their Simplified
+# ones: `/credit 申請` (Taiwan, Hong Kong) is `/credit 申请`, answered in the words
+# creditbot speaks. Only the subcommand is read so: names and reasons stay as typed.
+_SIMPLIFIED = str.maketrans("詢請訂單歷託會議紀務幫報", "询请订单历托会议纪务帮报")
+
+
 def split_command(text: str) -> tuple[str, str]:
     """(subcommand, the rest) from what Slack sent. Slack escapes ``&``, ``<`` and ``>``
     in command text as HTML entities; they are turned back here, once, and escaped
@@ -93,7 +99,7 @@ def split_command(text: str) -> tuple[str, str]:
     parts = text.split(None, 1)
     if not parts:
         return "", ""
-    name = unicodedata.normalize("NFKC", parts[0])
+    name = unicodedata.normalize("NFKC", parts[0]).translate(_SIMPLIFIED)
     rest = parts[1].strip() if len(parts) > 1 else ""
     if ":" in name and not name.startswith(":"):  # "查询：华夏物流" → 查询, 华夏物流
         name, _, glued = name.partition(":")

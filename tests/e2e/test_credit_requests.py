@@ -145,6 +145,11 @@ def test_each_refusal_of_the_line_says_what_to_write(world):
                              ).all_text() == (
         "You already filed an open limit increase request for Acme Packaging (#1): it must be "
         "decided or cancelled first (`/credit 我的申请` lists it).")
+    # In Traditional characters too (it was "/credit 申請 is not something I know").
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit 申請 C0002 +200k 再次"
+                             ).all_text() == (
+        "You already filed an open limit increase request for Acme Packaging (#1): it must be "
+        "decided or cancelled first (`/credit 我的申请` lists it).")
     assert answer("C0002 +200k again", "U01SALESCHO") == (
         "There is already an open limit increase request for Acme Packaging (#1, filed by "
         "<@U01SALESAMY>): it must be decided or cancelled first.")

@@ -43,6 +43,23 @@ from handlers.credit import split_command
     ("request C0006 +10k un\u200dtil 2027-01-31 x", ("request",
                                                     "C0006 +10k until 2027-01-31 x")),
     ("requ\u200cest C\u200d0006 +10k فروشگاه\u200cنو", ("request", "C0006 +10k فروشگاه\u200cنو")),
+    # Traditional characters in the subcommand (Taiwan, Hong Kong) read as Simplified;
+    # the rest stays as typed.
+    ("申請 C0002 +5k 備貨", ("申请", "C0002 +5k 備貨")),
+    ("會議列表", ("会议列表", "")),
 ])
 def test_command_text_is_read_as_people_meant_it(text, expected):
     assert split_command(text) == expected
+
+
+def test_every_chinese_subcommand_written_in_traditional_characters_is_known():
+    import handlers
+
+    catalogue = handlers.catalogue()
+    traditional = str.maketrans("询请订单历托会议纪务帮报", "詢請訂單歷託會議紀務幫報")
+    aliases = [(a, s.name) for s in catalogue.subcommands for a in s.aliases]
+    assert len(aliases) >= 15
+    for alias, name in aliases:
+        word, _ = split_command(alias.translate(traditional) + " x")
+        found = catalogue.subcommand(word)
+        assert found is not None and found.name == name, alias
