@@ -15,6 +15,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from domain.access import CreditDataAccess, Member
+from domain.access_audit import require_on_record
 from domain.approvals.model import (
     ChangeKind,
     CreditRequest,
@@ -32,7 +33,7 @@ from domain.approvals.ports import (
 )
 from domain.approvals.rules import RequestChanged, RequestNotFound
 from domain.approvals.standing import customer_standing
-from domain.model import AuditEntry, Customer
+from domain.model import Customer
 from domain.money import Money
 from domain.orders.ports import HeldOrders
 from domain.ports import UnitOfWork
@@ -103,12 +104,7 @@ class RequestsContext:
         return end
 
     def _require(self, actor: Member, refused: str, subject: str) -> None:
-        if self.access.allows(actor):
-            return
-        with self.unit_of_work() as uow:
-            uow.audit.append(AuditEntry(self.clock(), actor.user_id, refused, subject))
-            uow.commit()
-        self.access.require(actor)
+        require_on_record(self.access, self.unit_of_work, self.clock, actor, refused, subject)
 
     @staticmethod
     def _retried(attempt: Callable[[], T]) -> T:

@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from domain.access import CreditDataAccess, Member
+from domain.access_audit import require_on_record
 from domain.errors import CustomerLookupError, DomainError
 from domain.lookup import resolve_customer
 from domain.meetings.agenda import build_agenda
@@ -478,9 +479,4 @@ class Meetings:
         return meeting
 
     def _require(self, actor: Member, refused: str, subject: str) -> None:
-        if self.access.allows(actor):
-            return
-        with self.unit_of_work() as uow:
-            uow.audit.append(AuditEntry(self.clock(), actor.user_id, refused, subject))
-            uow.commit()
-        self.access.require(actor)
+        require_on_record(self.access, self.unit_of_work, self.clock, actor, refused, subject)

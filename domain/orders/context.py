@@ -17,6 +17,7 @@ from datetime import date, datetime, tzinfo
 from typing import Protocol
 
 from domain.access import CreditDataAccess, Member
+from domain.access_audit import require_on_record
 from domain.amount_text import within_most
 from domain.check import CustomerCheck
 from domain.check.use_cases import Checked
@@ -222,13 +223,7 @@ class OrdersContext:
                 wanted, later)
 
     def _require(self, actor: Member, refused: str, subject: str) -> None:
-        if self.access.allows(actor):
-            return
-        with self.unit_of_work() as uow:
-            uow.audit.append(AuditEntry(self.clock(), actor.user_id, refused,
-                                        subject[:MAX_QUERY]))
-            uow.commit()
-        self.access.require(actor)
+        require_on_record(self.access, self.unit_of_work, self.clock, actor, refused, subject)
 
 
 def recipients(customer: Customer | None, *others: str | None) -> tuple[str, ...]:
