@@ -33,6 +33,7 @@ from domain.collections.refusals import (
     NotYourAccount,
     UnknownInvoices,
 )
+from domain.collections.status import require_not_with_legal
 from domain.errors import FieldProblem
 from domain.model import Customer, Invoice
 from domain.money import Money
@@ -238,6 +239,17 @@ class DayContext:
             self.notices.recorded_for(uow.outbox, assignment.collector, actor.user_id,
                                       customer, record, replaced, paid)
 
+
+    def _collecting(self, uow: UnitOfWork, actor: Member, customer_id: str,
+                    submission: str | None, now: datetime) -> Assignment:
+        """What a collector records against an account starts with, in ``uow``: the
+        write lock, the form's one use (``submission``), the account the person's to work
+        and not with legal. Its open assignment."""
+        uow.begin_write()
+        self._claim(uow, submission, now)
+        assignment = self._require_collector(uow, actor, customer_id)
+        require_not_with_legal(uow, customer_id, self.date_of)
+        return assignment
 
     @staticmethod
     def _claim(uow: UnitOfWork, submission: str | None, now: datetime) -> None:

@@ -16,7 +16,7 @@ from domain.collections.refusals import (
     NotYourDispute,
     UnknownDepartment,
 )
-from domain.collections.status import open_legal_case, require_not_with_legal, status_of
+from domain.collections.status import open_legal_case, status_of
 from domain.errors import DomainError, FieldProblem, FormRefused
 from domain.model import AuditEntry
 from domain.people import is_user_id
@@ -32,10 +32,7 @@ class Disputing(DayContext):
                 submission: str | None = None) -> Dispute:
         now = self.clock()
         with self.unit_of_work() as uow:
-            uow.begin_write()
-            self._claim(uow, submission, now)
-            assignment = self._require_collector(uow, actor, customer_id)
-            require_not_with_legal(uow, customer_id, self.date_of)
+            assignment = self._collecting(uow, actor, customer_id, submission, now)
             # Every problem at once, each beside its field: one round to put them right.
             open_ = {i.invoice_id for i in uow.receivables.open_invoices([customer_id])}
             invoice_ids, wrong = named_invoices(customer_id, invoice_ids, open_)

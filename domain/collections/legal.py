@@ -11,7 +11,7 @@ from domain.collections.day import MAX_OUTCOME, DayContext, not_yours
 from domain.collections.model import Assignment, AssignmentStatus, LegalCase
 from domain.collections.record import History
 from domain.collections.refusals import NothingOverdue
-from domain.collections.status import owes_overdue, require_not_with_legal
+from domain.collections.status import owes_overdue
 from domain.errors import DomainError
 from domain.model import AuditEntry
 from domain.ports import UnitOfWork
@@ -60,10 +60,7 @@ class LegalCases(DayContext):
         ``promise``: sent twice, the second would be told the account is legal's now."""
         now = self.clock()
         with self.unit_of_work() as uow:
-            uow.begin_write()
-            self._claim(uow, submission, now)
-            assignment = self._require_collector(uow, actor, customer_id)
-            require_not_with_legal(uow, customer_id, self.date_of)
+            assignment = self._collecting(uow, actor, customer_id, submission, now)
             if assignment.status is AssignmentStatus.ESCALATED:
                 raise DomainError(N_("{customer} is with legal already."),
                                   customer=customer_id)

@@ -98,10 +98,7 @@ class Recording(DayContext):
         for the same money is replaced, not left to be broken beside the new one."""
         now = self.clock()
         with self.unit_of_work() as uow:
-            uow.begin_write()
-            self._claim(uow, submission, now)
-            assignment = self._require_collector(uow, actor, customer_id)
-            require_not_with_legal(uow, customer_id, self.date_of)
+            assignment = self._collecting(uow, actor, customer_id, submission, now)
             invoices, problems = self._promise_problems(uow, customer_id, amount,
                                                         invoice_ids)
             if problems:
