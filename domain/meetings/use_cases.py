@@ -282,12 +282,17 @@ class Meetings:
                                                        "rest."), limit=MAX_CUSTOMERS))
             return ()
         found: list[str] = []
+        unclear_ones = 0
         for query in typed:
             try:
                 found.append(resolve_customer(query, uow.customers).customer_id)
             except CustomerLookupError as unclear:
+                # Each customer not found is said, not only the first: one round to put
+                # them all right.
                 problems.append(FieldProblem(CUSTOMERS, unclear.template, **unclear.params))
-                return ()
+                unclear_ones += 1
+        if unclear_ones:
+            return ()
         found = list(dict.fromkeys(found))
         if draft.kind is MeetingKind.CUSTOMER_REVIEW and len(found) != 1:
             problems.append(FieldProblem(CUSTOMERS, N_("A customer review is about exactly "

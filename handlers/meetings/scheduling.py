@@ -78,13 +78,16 @@ CUSTOMER_HINT = N_("Write each customer as its id (e.g. C0002) or part of its na
 def field_errors(refused: MeetingRefused, tr: Translator, context: BoltContext
                  ) -> dict[str, str]:
     errors: dict[str, str] = {}
-    for where, problem in refused.by_field().items():
+    for problem in refused.problems:
+        where = problem.where
         # Words the translator names itself (a weekday) stay as they are.
         params = map_texts(problem.params, lambda _, text: _names(context, text))
-        errors[where] = field_error(FieldProblem(where, problem.template, **params), tr)
-        if where == CUSTOMERS and "query" in problem.params:
-            # The lookup's own words say what was not found; the form's say how to write it.
-            errors[where] = tr.sentences(errors[where], tr._(CUSTOMER_HINT))
+        said = field_error(FieldProblem(where, problem.template, **params), tr)
+        # Every problem of a field beside it (two customers not found: both).
+        errors[where] = tr.sentences(errors[where], said) if where in errors else said
+    if any(p.where == CUSTOMERS and "query" in p.params for p in refused.problems):
+        # The lookup's own words say what was not found; the form's say how to write it.
+        errors[CUSTOMERS] = tr.sentences(errors[CUSTOMERS], tr._(CUSTOMER_HINT))
     return errors
 
 

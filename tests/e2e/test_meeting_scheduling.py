@@ -151,6 +151,11 @@ def test_the_organisers_own_zone_is_the_one_the_time_is_read_in(world):
      "or Acme."),
     ({"customers": "Zyxw Qvvv"}, "customers", "No customer matches “Zyxw Qvvv”. Write each "
      "customer as its id (e.g. C0002) or part of its name, separated by commas."),
+    # Each customer not found is said (the second was told only after the first was
+    # put right).
+    ({"customers": "Zyxw Qvvv, C0002, Qqqx Jjjv"}, "customers", "No customer matches "
+     "“Zyxw Qvvv”. No customer matches “Qqqx Jjjv”. Write each customer as its id (e.g. "
+     "C0002) or part of its name, separated by commas."),
 ])
 def test_each_wrong_field_is_refused_beside_it_and_nothing_is_stored(world, changes, field,
                                                                       message):
