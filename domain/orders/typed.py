@@ -277,6 +277,11 @@ def names_nothing(text: str) -> bool:
     return not text.strip() or _quoted(text) == ("", "")
 
 
+def starts_quoted(text: str) -> bool:
+    """Whether ``text`` names its customer in quotes (``"Plant 7" 20k``)."""
+    return _quoted(text) is not None
+
+
 def names_no_customer(text: str) -> bool:
     """Whether ``text`` starts with quotes around nothing (``"" 5k``): no customer named,
     whatever follows."""

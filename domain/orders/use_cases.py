@@ -42,6 +42,7 @@ from domain.orders.model import (
 )
 from domain.orders.typed import NAME_THE_CUSTOMER
 from domain.ports import UnitOfWork
+from domain.refs import CustomerRef
 from domain.text import N_, CommandName
 
 # What a rep may type after the amount meaning a date ("on 31/12/2026", "by 2026-12-31",
@@ -196,15 +197,20 @@ class OrderChecks(HoldReview):
     def names_a_customer(self, actor: Member, query: str) -> bool:
         """Whether ``query`` names one customer: an order line without an amount is then
         missing it, rather than ending in a mistyped one."""
+        return self.customer_named(actor, query) is not None
+
+    def customer_named(self, actor: Member, query: str, close: bool = True
+                       ) -> CustomerRef | None:
+        """The one customer ``query`` names, if any (``close``: or comes close to, see
+        ``domain.lookup.resolve_customer``)."""
         self._require(actor, "orders.check_refused", query)
         if not query.strip() or len(query) > MAX_QUERY:
-            return False
+            return None
         with self.unit_of_work() as uow:
             try:
-                resolve_customer(query.strip(), uow.customers)
+                return resolve_customer(query.strip(), uow.customers, close=close)
             except DomainError:
-                return False
-        return True
+                return None
 
     def release_refusal(self, actor: Member, customer_id: str, order_id: str
                         ) -> OrderRefused | None:

@@ -13,10 +13,12 @@ from domain.errors import CustomerLookupError, DomainError
 from domain.orders.context import OrderRefused
 from domain.orders.typed import (
     NAME_THE_CUSTOMER,
+    TypedOrder,
     names_no_customer,
     numeric,
     reads_as_amount,
     split_order,
+    starts_quoted,
 )
 from domain.orders.use_cases import RepeatedOrder
 from handlers.customer_hint import which_customer
@@ -27,6 +29,8 @@ from handlers.orders.blocks import release_button, verdict_message
 from handlers.orders.payloads import ReleaseValue
 from handlers.render import Message, erp_text, message, section
 
+NUMBER_IN_THE_NAME = N_("“{words}” begins the name of {customer}: put the name in quotes, "
+                        "e.g. `{command} \"{customer}\" 120k`.")
 USAGE = N_("Write the customer, then the amount, e.g. `{command} acme 120k`, "
            "`{command} 华夏物流 25万 CNY PO-2026-118` (a currency and your order "
            "reference may follow the amount; a name with a number in it goes in quotes).")
@@ -54,6 +58,7 @@ def order(context: BoltContext, text: str) -> Message:
             usage = tr.sentences(tr._("The amount is missing after “{customer}”.",
                                       customer=erp_text(" ".join(words), 120)), usage)
         return message(usage, [section(usage)])
+    _number_in_the_name(context, text, typed, command)
     try:
         answer = deps.orders.place(context["member"], typed.customer, typed.amount,
                                    typed.currency, typed.reference)
@@ -67,6 +72,22 @@ def order(context: BoltContext, text: str) -> Message:
         said = explain(repeated, context["tr"])
         return message(said, [section(said), release_button(repeated.placed, context["tr"])])
     return verdict_message(answer.customer, answer.verdict, context["tr"], answer.check)
+
+
+def _number_in_the_name(context: BoltContext, text: str, typed: TypedOrder,
+                        command: str) -> None:
+    """“Route 66 Diner 5k” read as Route, 66 and the reference “Diner 5k”: the name goes
+    on past what was taken for the amount, and the order would be of 66 for Route 66
+    Diner. Refused, with the quotes to write. Only a bare number followed by more words
+    can be a name's: one look more for those lines alone."""
+    if starts_quoted(text) or typed.reference is None or typed.currency is not None \
+            or not typed.amount.isdigit():
+        return
+    longer = f"{typed.customer} {typed.amount}"
+    named = context["deps"].orders.customer_named(context["member"], longer, close=False)
+    if named is not None:
+        raise OrderRefused(NUMBER_IN_THE_NAME, words=longer, customer=named.name,
+                           command=command)
 
 
 def on_request_release(body: dict[str, Any], context: BoltContext) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from domain.lookup import normalize_name
-from storage.models import CustomerRow
+from storage.models import CustomerRow, OrderCheckRow
 from tests.e2e.conftest import SALES, SALES_CHANNEL, World
 
 
@@ -84,3 +84,31 @@ def test_an_order_naming_a_customer_whose_name_reads_as_an_amount_lacks_the_amou
         "it goes in quotes).")
     assert world.slack.slash(SALES, SALES_CHANNEL, "/credit order 5k").text == (
         "Name the customer, e.g. `/credit order acme 120k`.")
+
+
+def test_an_order_for_a_name_with_a_number_asks_for_quotes_not_for_the_number(world):
+    # "Route 66 Diner 5k" was placed as an order of $66.00 for Route 66 Diner, with
+    # "Diner 5k" for its reference.
+    add_customer(world, "C9003", "Route 66 Diner")
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order Route 66 Diner 5k")
+    assert reply.text == ("“Route 66” begins the name of Route 66 Diner: put the name in "
+                          "quotes, e.g. `/credit order \"Route 66 Diner\" 120k`.")
+    zh = world.slack.slash(SALES, SALES_CHANNEL, "/credit 订单 Route 66 Diner 5k")
+    assert zh.text == ("“Route 66” begins the name of Route 66 Diner: put the name in "
+                       "quotes, e.g. `/credit 订单 \"Route 66 Diner\" 120k`.")
+    assert placed(world) == []
+    quoted = world.slack.slash(SALES, SALES_CHANNEL, '/credit order "Route 66 Diner" 5k')
+    assert quoted.text == (":white_check_mark: *OK to ship*: order CB-1 of $5,000.00 for "
+                           "Route 66 Diner (C9003).")
+    # A number that is no part of a name stays the amount, the rest the reference.
+    plain = world.slack.slash(SALES, SALES_CHANNEL, "/credit order Route 66 Diner 700 PO-7")
+    assert plain.text == ("“Route 66” begins the name of Route 66 Diner: put the name in "
+                          "quotes, e.g. `/credit order \"Route 66 Diner\" 120k`.")
+    other = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C9003 700 PO-7")
+    assert other.text == (":white_check_mark: *OK to ship*: order CB-2 (PO-7) of $700.00 "
+                          "for Route 66 Diner (C9003).")
+
+
+def placed(world: World) -> list[str]:
+    with world.services.engine.connect() as conn:
+        return [row.order_id for row in conn.execute(select(OrderCheckRow))]
