@@ -211,17 +211,23 @@ class NoCustomer(DomainError):
         super().__init__(NAME_THE_CUSTOMER, command=command)
 
 
-def reads_as_amount(text: str) -> bool:
-    """Whether all of ``text`` is an amount (``5k``, ``€ 5k``, ``3M``: a name may be one
-    too, so the caller looks it up before saying no customer is named)."""
-    try:
-        read_amount(" ".join(_words(text)))
-    except DomainError:
-        return False
-    return True
+def leading_amount(text: str) -> str | None:
+    """The amount ``text`` starts with, with a currency before it if any (``5k`` of
+    ``5k PO-1``, ``€5k``, ``USD 5k``, ``$5k``), else ``None``. A name may read as one too
+    (``3M``): the caller looks it up before saying no customer is named."""
+    words = _words(text)
+    first = 1 if len(words) >= 2 and currency_word(words[0]) else 0
+    if first >= len(words):
+        return None
+    # A sign is read without the customer's currency it may stand for: "$5k" is an
+    # amount whichever dollar it is.
+    amount = _CURRENCY_SIGN.sub("", words[first]) or words[first]
+    if not (_is_amount(amount) or numeric(amount)):
+        return None
+    return " ".join(words[:first + 1])
 
 
-def _only_currencies(name: str) -> bool:
+def only_currencies(name: str) -> bool:
     """Whether ``name`` is nothing but currency signs and codes (``€``, ``$ EUR``)."""
     words = name.split()
     return bool(words) and all(_CURRENCY_SIGN.fullmatch(w) or currency_word(w)
@@ -317,7 +323,7 @@ def split_order(text: str) -> TypedOrder | None:
         name = customer if quoted is not None else " ".join(words[:index])
         if not name:
             return None
-        if quoted is None and _only_currencies(name):
+        if quoted is None and only_currencies(name):
             raise NoCustomer("/credit order")
         rest = words[amount_at + 1:]
         written = currency or _currency_of(words[amount_at])
@@ -360,7 +366,7 @@ def split_check(text: str) -> TypedOrder | None:
     if found is None or found[0] < 1:
         return None
     name = " ".join(words[:found[0]])
-    if _only_currencies(name):
+    if only_currencies(name):
         raise NoCustomer("/credit check")
     return TypedOrder(name, found[1], found[2])
 

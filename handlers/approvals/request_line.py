@@ -26,6 +26,7 @@ from domain.orders.typed import (
     join_units,
     looks_like_code,
     numeric,
+    only_currencies,
     two_currencies,
 )
 from domain.text import N_, CommandExample, Phrase
@@ -40,6 +41,11 @@ USAGE = Phrase(N_("acme +100k larger Q1 orders"))
 QUOTED = Phrase(N_("\"Acme 2000 Ltd\" +100k larger orders"))
 # An example's reason, in the reader's words.
 LARGER_ORDERS = Phrase(N_("larger orders"))
+
+
+GIVE_EVERYTHING = N_("Give the customer, the new limit or the increase, and why: "
+                     "`{command} {example}` (a new total such as `250000` or `USD 250k`, "
+                     "or an increase such as `+100k`).")
 
 
 class LineError(DomainError):
@@ -73,16 +79,17 @@ def parse_request_line(text: str) -> RequestLine:
         words = join_signs(text.split())
         start = _amount_at(words, 1)
         if start is None:
-            raise LineError(N_("Give the customer, the new limit or the increase, and why: "
-                               "`{command} {example}` (a new total such as `250000` "
-                               "or `USD 250k`, or an increase such as `+100k`)."),
-                            command=COMMAND, example=USAGE)
+            raise LineError(GIVE_EVERYTHING, command=COMMAND, example=USAGE)
         if start >= 2 and looks_like_code(words[start - 1]) and not is_code(
                 words[start - 1]) and not words[start].startswith(("+", "＋")):
             # "acme XYZ 100k": meant as the amount's currency, not the name's end.
             raise UnknownCurrency(words[start - 1], CommandExample(
                 f"{COMMAND} acme EUR 250k", LARGER_ORDERS))
         customer, words = " ".join(words[:start]), words[start:]
+        if only_currencies(customer):
+            # "USD 5k more": the amount's currency, no customer ("No customer matches
+            # “USD”" said nothing of what was missing).
+            raise LineError(GIVE_EVERYTHING, command=COMMAND, example=USAGE)
     amount, reason = _take_amount(words) if words and _amount_at(words, 0) == 0 else ("", "")
     figures = unicodedata.normalize("NFKC", amount).lstrip("+").strip()
     # No amount, or a sign with none after it ("acme +", "acme + USD": that was answered

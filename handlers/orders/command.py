@@ -14,9 +14,9 @@ from domain.orders.context import OrderRefused
 from domain.orders.typed import (
     NAME_THE_CUSTOMER,
     TypedOrder,
+    leading_amount,
     names_no_customer,
     numeric,
-    reads_as_amount,
     split_order,
     starts_quoted,
 )
@@ -43,9 +43,11 @@ def order(context: BoltContext, text: str) -> Message:
         typed = split_order(text)
     except DomainError as refused:
         raise retyped(refused, command) from None
-    if typed is None and (names_no_customer(text) or (reads_as_amount(text) and not (
-            deps.orders.names_a_customer(context["member"], text)))):
-        # '"" 5k' was "“5k” is not an amount", and "€ 5k" "the amount is missing after €5k".
+    lead = leading_amount(text) if typed is None else None
+    if typed is None and (names_no_customer(text) or (lead is not None and not (
+            deps.orders.names_a_customer(context["member"], lead)))):
+        # '"" 5k' was "“5k” is not an amount", "€ 5k" "the amount is missing after €5k",
+        # and "5k PO-1" "“PO-1” is not an amount".
         raise OrderRefused(NAME_THE_CUSTOMER, command=command)
     if typed is None:
         words = text.split()

@@ -84,6 +84,12 @@ def test_an_order_naming_a_customer_whose_name_reads_as_an_amount_lacks_the_amou
         "it goes in quotes).")
     assert world.slack.slash(SALES, SALES_CHANNEL, "/credit order 5k").text == (
         "Name the customer, e.g. `/credit order acme 120k`.")
+    # "3M PO-1": the customer 3M and no amount, not an amount with no customer.
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit order 3M PO-1").text == (
+        "The amount is missing after “3M PO-1”. Write the customer, then the amount, e.g. "
+        "`/credit order acme 120k`, `/credit order 华夏物流 25万 CNY PO-2026-118` (a "
+        "currency and your order reference may follow the amount; a name with a number in "
+        "it goes in quotes).")
 
 
 def test_an_order_for_a_name_with_a_number_asks_for_quotes_not_for_the_number(world):

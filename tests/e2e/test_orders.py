@@ -279,6 +279,12 @@ def test_check_with_an_amount_answers_without_recording(world):
     ("/credit order 5k", "Name the customer, e.g. `/credit order acme 120k`."),
     ("/credit 订单 € 5k", "Name the customer, e.g. `/credit 订单 acme 120k`."),
     ("/credit check € 5k", "Name the customer, e.g. `/credit check acme 120k`."),
+    # An amount first and a reference after it, or a dollar sign: no customer either
+    # (it was "“PO-1” is not an amount" and "the amount is missing after “$5k”").
+    ("/credit order 5k PO-1", "Name the customer, e.g. `/credit order acme 120k`."),
+    ("/credit order € 5k PO-1", "Name the customer, e.g. `/credit order acme 120k`."),
+    ("/credit order USD 5k", "Name the customer, e.g. `/credit order acme 120k`."),
+    ("/credit order $5k", "Name the customer, e.g. `/credit order acme 120k`."),
 ])
 def test_bad_amounts_are_explained_and_nothing_is_recorded(world, line, said):
     reply = world.slack.slash(SALES, SALES_CHANNEL, line)
