@@ -174,3 +174,16 @@ class CommandName(str):
         return made
 
     name: str
+
+
+# The Traditional characters of creditbot's own Chinese command words (subcommands,
+# 从/至/结束 in a delegation) as their Simplified ones: `/credit 申請`, `委託 結束` from
+# Taiwan or Hong Kong read as `/credit 申请`, `委托 结束`. Only words creditbot reads as
+# commands are folded; names and reasons stay as typed.
+_SIMPLIFIED = str.maketrans("詢請訂單歷託會議紀務幫報結從", "询请订单历托会议纪务帮报结从")
+
+
+def simplified(words: str) -> str:
+    """``words`` with the Traditional characters of creditbot's command words as
+    Simplified."""
+    return words.translate(_SIMPLIFIED)

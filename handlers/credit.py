@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 
 from domain.errors import RecordsUnavailable
 from domain.orders.typed import names_nothing
-from domain.text import BLANK_LOOKING, as_typed
+from domain.text import BLANK_LOOKING, as_typed, simplified
 from handlers.answer import answer
 from handlers.deps import Deps
 from handlers.errors import guarded
@@ -75,12 +75,6 @@ _LINK = re.compile(r"<(?P<target>(?:https?://|mailto:|#)[^|>]*)(?:\|(?P<label>[^
 _BLANK_WORD = re.compile(rf"(?<!\S)[{BLANK_LOOKING}]+(?!\S)")
 
 
-# The Traditional characters of the subcommands' Chinese words, as their Simplified
-# ones: `/credit 申請` (Taiwan, Hong Kong) is `/credit 申请`, answered in the words
-# creditbot speaks. Only the subcommand is read so: names and reasons stay as typed.
-_SIMPLIFIED = str.maketrans("詢請訂單歷託會議紀務幫報", "询请订单历托会议纪务帮报")
-
-
 def split_command(text: str) -> tuple[str, str]:
     """(subcommand, the rest) from what Slack sent. Slack escapes ``&``, ``<`` and ``>``
     in command text as HTML entities; they are turned back here, once, and escaped
@@ -99,7 +93,8 @@ def split_command(text: str) -> tuple[str, str]:
     parts = text.split(None, 1)
     if not parts:
         return "", ""
-    name = unicodedata.normalize("NFKC", parts[0]).translate(_SIMPLIFIED)
+    # Traditional characters too (`/credit 申請` from Taipei), answered in Simplified.
+    name = simplified(unicodedata.normalize("NFKC", parts[0]))
     rest = parts[1].strip() if len(parts) > 1 else ""
     if ":" in name and not name.startswith(":"):  # "查询：华夏物流" → 查询, 华夏物流
         name, _, glued = name.partition(":")

@@ -15,7 +15,7 @@ from domain.approvals.model import Delegation
 from domain.days import UNTIL_WORDS, read_day
 from domain.errors import DomainError
 from domain.people import TYPED_USER_ID
-from domain.text import N_, Phrase
+from domain.text import N_, Phrase, simplified
 from handlers.deps import Deps
 from handlers.errors import retyped
 from handlers.i18n import Translator
@@ -51,7 +51,9 @@ def delegate(context: BoltContext, rest: str) -> Message:
     tr: Translator = context["tr"]
     member = context["member"]
     # NFKC: a Chinese input method types full-width digits and dashes (２０２６－１２－３１).
-    text = " ".join(unicodedata.normalize("NFKC", rest).split())
+    # A delegation holds a person, days and creditbot's words (从, 至, 结束): read in
+    # Simplified characters too when typed in Traditional (`委託 結束`, `從…至`).
+    text = simplified(" ".join(unicodedata.normalize("NFKC", rest).split()))
     # Every example as the command was typed: `/credit 委托 … 结束` for who wrote 委托.
     command = context["catalogue"].as_typed(context, "delegate")
     end = "end" if command.isascii() else "结束"

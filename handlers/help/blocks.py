@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from domain.text import simplified
 from handlers.i18n import Translator
 from handlers.render import Message, clip, context, escape, message, section
 
@@ -41,7 +42,7 @@ def topic_message(catalogue: Catalogue, tr: Translator, words: str) -> Message:
         if len(typed) == 1:
             return help_message(catalogue, tr)
         typed = typed[1:]
-    word = typed[0]
+    word = simplified(typed[0])  # `/credit help 訂單` as `订单`
     sub = catalogue.subcommand(word.removeprefix("/"))
     if sub is None:
         return unknown_word(catalogue, tr, word)

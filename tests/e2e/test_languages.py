@@ -147,6 +147,16 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     assert reversed_.all_text() == (
         "第一天 2026年12月31日 晚于最后一天 2026年12月20日：“从”的日期不能晚于“至”的日期，例如 "
         "`/credit 委托 @mei 从 2026-12-01 至 2026-12-31`。")
+    # Typed in Traditional characters (委託, 從, 結束, 訂單): read the same, answered in
+    # Simplified (they were "not something I know" and "write whom to, until when").
+    assert bilingual.slack.slash(
+        ZH, SALES_CHANNEL, "/credit 委託 @U02CREDITAN 從2026/12/31至2026/12/20").all_text() == (
+        reversed_.all_text())
+    assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委託 結束").all_text() == (
+        bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委托 结束").all_text())
+    assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 幫助 訂單").all_text() == (
+        bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 帮助 订单").all_text())
+    assert "订单" in bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 帮助 订单").all_text()
     # A request line's refusals name the command as typed, their examples in Chinese.
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 申请 C0002 备货").all_text() == (
         "请写客户、新额度或增加额以及理由：`/credit 申请 acme +100k 第一季度订单增加`（新的总额如 "
