@@ -93,8 +93,7 @@ def split_command(text: str) -> tuple[str, str]:
     parts = text.split(None, 1)
     if not parts:
         return "", ""
-    # Traditional characters too (`/credit 申請` from Taipei), answered in Simplified.
-    name = simplified(unicodedata.normalize("NFKC", parts[0]))
+    name = unicodedata.normalize("NFKC", parts[0])
     rest = parts[1].strip() if len(parts) > 1 else ""
     if ":" in name and not name.startswith(":"):  # "查询：华夏物流" → 查询, 华夏物流
         name, _, glued = name.partition(":")
@@ -106,6 +105,11 @@ def dispatch(context: BoltContext, name: str, rest: str) -> Message:
     catalogue: Catalogue = context["catalogue"]
     tr: Translator = context["tr"]
     subcommand = catalogue.subcommand(name or "help")
+    if subcommand is None and catalogue.subcommand(simplified(name)) is not None:
+        # Traditional characters (`/credit 申請` from Taipei): the Simplified word, which
+        # the answers name; a word that is none stays as typed in the refusal.
+        name = simplified(name)
+        subcommand = catalogue.subcommand(name)
     if subcommand is None:
         return unknown_word(catalogue, tr, name)
     # Quotes around nothing (`/credit check ""`) name nothing either.

@@ -157,6 +157,9 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 幫助 訂單").all_text() == (
         bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 帮助 订单").all_text())
     assert "订单" in bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 帮助 订单").all_text()
+    # A word that is no command is quoted as typed, not half converted (历史記錄).
+    unknown = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 歷史記錄").all_text()
+    assert unknown.startswith("我不认识 `/credit 歷史記錄`。试试 `/credit 帮助`。\n")
     # A request line's refusals name the command as typed, their examples in Chinese.
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 申请 C0002 备货").all_text() == (
         "请写客户、新额度或增加额以及理由：`/credit 申请 acme +100k 第一季度订单增加`（新的总额如 "
