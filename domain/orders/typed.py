@@ -204,8 +204,9 @@ NAME_THE_CUSTOMER = N_("Name the customer, e.g. `{command} acme 120k`.")  # orde
 
 class NoCustomer(DomainError):
     """A line with an amount and nothing where the customer goes but quotes around
-    nothing or currencies (``€ $ 5k``, ``CNY 5k``): no customer is looked up by them.
-    ``command`` is the handler's to name as typed."""
+    nothing or currencies (``€ $ 5k``, ``CNY 5k``), once no customer is found by them (a
+    customer may be named ``AMD`` or ``5k``). ``command`` is the handler's to name as
+    typed."""
 
     def __init__(self, command: str) -> None:
         super().__init__(NAME_THE_CUSTOMER, command=command)
@@ -225,6 +226,16 @@ def leading_amount(text: str) -> str | None:
     if not (_is_amount(amount) or numeric(amount)):
         return None
     return " ".join(words[:first + 1])
+
+
+def money_only(text: str) -> bool:
+    """Whether ``text`` is nothing but an amount and currencies (``€ $ 5k``, ``CNY 5k``,
+    ``5k USD``): what is left of a line whose customer was not found."""
+    words = _words(text)
+    return bool(words) and any(_CURRENCY_SIGN.sub("", w) and (
+        _is_amount(_CURRENCY_SIGN.sub("", w)) or numeric(w)) for w in words) and all(
+        _CURRENCY_SIGN.fullmatch(w) or currency_word(w) or _is_amount(
+            _CURRENCY_SIGN.sub("", w) or w) or numeric(w) for w in words)
 
 
 def only_currencies(name: str) -> bool:
@@ -323,8 +334,6 @@ def split_order(text: str) -> TypedOrder | None:
         name = customer if quoted is not None else " ".join(words[:index])
         if not name:
             return None
-        if quoted is None and only_currencies(name):
-            raise NoCustomer("/credit order")
         rest = words[amount_at + 1:]
         written = currency or _currency_of(words[amount_at])
         # "5k USD EUR": the second currency is no reference (the order was placed in
@@ -360,15 +369,9 @@ def split_check(text: str) -> TypedOrder | None:
         return TypedOrder(customer, found[1], found[2])
     words = _words(text)
     found = _trailing(words)
-    if found is not None and found[0] == 0 and (
-            found[2] is not None or _CURRENCY_SIGN.search(found[1])):
-        raise NoCustomer("/credit check")  # "CNY 5k", "€ 5k": an amount, no name
     if found is None or found[0] < 1:
         return None
-    name = " ".join(words[:found[0]])
-    if only_currencies(name):
-        raise NoCustomer("/credit check")
-    return TypedOrder(name, found[1], found[2])
+    return TypedOrder(" ".join(words[:found[0]]), found[1], found[2])
 
 
 def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:

@@ -8,10 +8,13 @@ from slack_bolt import BoltContext
 from domain.approvals.filing import Filing
 from domain.approvals.model import RequestKind
 from domain.errors import CustomerLookupError, DomainError
+from domain.orders.typed import only_currencies
 from domain.text import N_, Phrase
 from handlers.approvals.request_filing import file_limit
 from handlers.approvals.request_line import (
     COMMAND,
+    GIVE_EVERYTHING,
+    USAGE,
     LineError,
     RequestLine,
     parse_request_line,
@@ -48,6 +51,11 @@ def request(context: BoltContext, rest: str) -> Message:
                 customer=line.customer, kind=RequestKind.FIRST_LIMIT, reason=line.reason,
                 amount=line.amount))
     except CustomerLookupError as unclear:
+        if not line.quoted and only_currencies(line.customer):
+            # "USD 5k more": the amount's currency, and no customer ("No customer
+            # matches “USD”" said nothing of what was missing).
+            raise retyped(LineError(GIVE_EVERYTHING, command=COMMAND, example=USAGE),
+                          context["catalogue"].as_typed(context, "request")) from None
         raise which_customer(unclear, context["catalogue"].typed_name(context, "request"),
                              EXAMPLE_AFTER) from None
     return filed(made, deps.requests, context["tr"],

@@ -26,7 +26,6 @@ from domain.orders.typed import (
     join_units,
     looks_like_code,
     numeric,
-    only_currencies,
     two_currencies,
 )
 from domain.text import N_, CommandExample, Phrase
@@ -86,10 +85,6 @@ def parse_request_line(text: str) -> RequestLine:
             raise UnknownCurrency(words[start - 1], CommandExample(
                 f"{COMMAND} acme EUR 250k", LARGER_ORDERS))
         customer, words = " ".join(words[:start]), words[start:]
-        if only_currencies(customer):
-            # "USD 5k more": the amount's currency, no customer ("No customer matches
-            # “USD”" said nothing of what was missing).
-            raise LineError(GIVE_EVERYTHING, command=COMMAND, example=USAGE)
     amount, reason = _take_amount(words) if words and _amount_at(words, 0) == 0 else ("", "")
     figures = unicodedata.normalize("NFKC", amount).lstrip("+").strip()
     # No amount, or a sign with none after it ("acme +", "acme + USD": that was answered

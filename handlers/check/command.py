@@ -12,7 +12,7 @@ from slack_bolt import BoltContext
 
 from domain.check import Checked, CustomerCheck
 from domain.errors import CustomerLookupError, DomainError
-from domain.orders.typed import amount_read, split_check
+from domain.orders.typed import NoCustomer, amount_read, money_only, split_check
 from handlers.check.blocks import card, which_customer
 from handlers.check.payloads import SubjectValue
 from handlers.customer_hint import guessed
@@ -40,6 +40,8 @@ def check(context: BoltContext, query: str) -> Message:
                                        typed.currency)
             return verdict_message(answer.customer, answer.verdict, context["tr"])
     except CustomerLookupError as unclear:
+        if money_only(query):  # "€ $ 5k", "CNY 5k": an amount, and no customer named
+            raise NoCustomer(context["catalogue"].as_typed(context, "check")) from None
         return which_customer(unclear, context["tr"],
                               None if typed is None else amount_read(typed),
                               command=context["catalogue"].as_typed(context, "check"))

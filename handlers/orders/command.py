@@ -17,6 +17,7 @@ from domain.orders.typed import (
     leading_amount,
     names_no_customer,
     numeric,
+    only_currencies,
     split_order,
     starts_quoted,
 )
@@ -65,6 +66,9 @@ def order(context: BoltContext, text: str) -> Message:
         answer = deps.orders.place(context["member"], typed.customer, typed.amount,
                                    typed.currency, typed.reference)
     except CustomerLookupError as unclear:
+        if not starts_quoted(text) and only_currencies(typed.customer):
+            # "€ $ 5k", "USD 5k PO-1": only currencies where the customer goes.
+            raise OrderRefused(NAME_THE_CUSTOMER, command=command) from None
         raise which_customer(unclear, context["catalogue"].typed_name(context, "order"),
                              "120k") from None
     except RepeatedOrder as repeated:

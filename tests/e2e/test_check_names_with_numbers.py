@@ -118,3 +118,26 @@ def test_an_order_for_a_name_with_a_number_asks_for_quotes_not_for_the_number(wo
 def placed(world: World) -> list[str]:
     with world.services.engine.connect() as conn:
         return [row.order_id for row in conn.execute(select(OrderCheckRow))]
+
+
+def test_a_customer_named_like_a_currency_or_an_amount_is_found_before_any_refusal(world):
+    # "Name the customer" is said only once no customer is found: AMD, $5 and 5k are
+    # names here (the refusal came first, and AMD could not be ordered for by name).
+    add_customer(world, "C9101", "AMD")
+    add_customer(world, "C9102", "$5")
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit order AMD 5k").text == (
+        ":white_check_mark: *OK to ship*: order CB-1 of $5,000.00 for AMD (C9101).")
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit check AMD USD 5k").text == (
+        ":white_check_mark: *OK to ship*: an order of $5,000.00 for AMD (C9101) passes the "
+        "order rules.")
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit check $5").blocks[0][
+        "text"]["text"] == "$5"
+    filed = world.slack.slash(SALES, SALES_CHANNEL, "/credit request AMD +5k more stock")
+    assert filed.text == "Request #1 filed: limit increase for AMD (C9101)"
+    # Nothing but money where the customer goes, and no such customer: what is missing.
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit check 5k").text == (
+        "Name the customer, e.g. `/credit check acme 120k`.")
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit request USD 5k more").text == (
+        "Give the customer, the new limit or the increase, and why: `/credit request acme "
+        "+100k larger Q1 orders` (a new total such as `250000` or `USD 250k`, or an "
+        "increase such as `+100k`).")

@@ -11,7 +11,13 @@ import pytest
 from domain.errors import DomainError
 from domain.money import Money
 from domain.orders.model import Failure, OrderCheck, OrderSource, OrderState, Rule
-from domain.orders.typed import NoCustomer, TypedOrder, split_check, split_order
+from domain.orders.typed import (
+    TypedOrder,
+    money_only,
+    only_currencies,
+    split_check,
+    split_order,
+)
 from handlers.i18n import translator
 from handlers.orders.blocks import held_note
 
@@ -106,19 +112,24 @@ def test_a_failures_figures_keep_their_types_through_storage():
         Failure(Rule.LIMIT, {"limit": "USD 1.00"})
 
 
-@pytest.mark.parametrize(("split", "typed"), [
-    (split_order, "€ $ 5k"), (split_order, "USD 5k PO-1"), (split_order, "$ EUR 5k"),
-    (split_check, "€ $ 5k"), (split_check, "CNY 5k"), (split_check, "5k USD"),
-    (split_check, "€ 5k"), (split_check, "US$5k"),
+@pytest.mark.parametrize(("text", "money"), [
+    ("€ $ 5k", True), ("CNY 5k", True), ("5k USD", True), ("€ 5k", True), ("US$5k", True),
+    ("5k", True), ("$ EUR 5k", True),
+    # A name, or currencies and no amount: looked up as a name only.
+    ("Euro Foods EUR 5k", False), ("AMD", False), ("acme", False), ("", False),
 ])
-def test_only_currencies_where_the_customer_goes_name_no_customer(split, typed):
-    with pytest.raises(NoCustomer) as refused:
-        split(typed)
-    assert str(refused.value) == (
-        f"Name the customer, e.g. `/credit {split.__name__[6:]} acme 120k`.")
-    # A name that has a currency in it is a name, and a bare amount may be one ("3M").
-    assert split("Euro Foods EUR 5k") is not None
-    assert split_check("3M") is None
+def test_an_amount_and_currencies_alone_are_told_from_a_name(text, money):
+    # What is left of a line whose customer was not found is answered "name the
+    # customer" when it is money only; a customer called AMD or 3M is looked up first.
+    assert money_only(text) is money
+
+
+def test_only_currencies_where_the_customer_goes_are_read_as_the_name_until_looked_up():
+    # Split as typed (a customer may be named AMD): the handler refuses after the look-up.
+    assert split_order("€ $ 5k") == TypedOrder("€", "$5k")
+    assert split_order("AMD 5k") == TypedOrder("AMD", "5k")
+    assert split_check("AMD USD 5k") == TypedOrder("AMD", "5k", "USD")
+    assert only_currencies("€") and only_currencies("$ EUR") and not only_currencies("AMD x")
 
 
 @pytest.mark.parametrize(("typed", "refusal"), [
