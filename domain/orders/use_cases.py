@@ -253,9 +253,10 @@ class OrderChecks(HoldReview):
             # "$12 EUR": read whole, so that the answer is about both currencies rather
             # than suggesting "12 USD" and dropping the EUR typed after it.
             text = f"{text} {currency}"
-        # "$5k" for a customer billed in USD: the dollars it is billed in.
-        typed = read_amount(text, implied=canonical(currency) if currency
-                            else customer.credit_limit.currency)
+        # "$5k" for a customer billed in USD: the dollars it is billed in; and "$5k EUR"
+        # for one billed in CAD is refused with 5,000 CAD as one way, as a request is.
+        typed = read_amount(text, implied=canonical(currency) if currency and not has_sign(
+            text) else customer.credit_limit.currency)
         code = typed.currency or canonical(currency or "") or customer.credit_limit.currency
         if not is_currency(code):
             raise AmountError(text, N_("“{text}” is not an amount in a currency creditbot "

@@ -141,3 +141,19 @@ def test_a_customer_named_like_a_currency_or_an_amount_is_found_before_any_refus
         "Give the customer, the new limit or the increase, and why: `/credit request acme "
         "+100k larger Q1 orders` (a new total such as `250000` or `USD 250k`, or an "
         "increase such as `+100k`).")
+
+
+def test_a_dollar_sign_before_another_currency_suggests_the_customers_dollar(world):
+    # For a customer billed in Canadian dollars an order and a check suggested 5,000 USD
+    # where a request suggested 5,000 CAD.
+    with world.services.engine.begin() as conn:
+        conn.execute(insert(CustomerRow), [dict(
+            customer_id="C9201", name="Maple Leaf Lumber", name_key=normalize_name(
+                "Maple Leaf Lumber"), currency="CAD", credit_limit=Decimal("50000"),
+            payment_terms_days=30, owner_slack_id=SALES, country="CA")])
+    said = ("“$5k EUR” names two currencies, $ and EUR: write one, e.g. 5,000 CAD or 5,000 "
+            "EUR.")
+    for line in ("/credit order maple leaf lumber $5k EUR", "/credit check C9201 $5k EUR",
+                 "/credit request C9201 $5k EUR more"):
+        assert world.slack.slash(SALES, SALES_CHANNEL, line).text == said, line
+    assert placed(world) == []
