@@ -213,12 +213,16 @@ def translator(tag: str | None) -> Translator:
     """The translator for a locale tag such as Slack's ``zh-CN``; cached per tag.
 
     A Traditional Chinese reader (zh-TW, zh-HK) gets the Simplified catalogue: closer
-    than English. A language creditbot does not speak gets English throughout, words
-    and formats alike, rather than English words with, say, German numbers."""
+    than English; and its formats, so that ¥ in those words is the yuan it is for every
+    other reader of them (Taiwan's ¥ is the yen). A language creditbot does not speak
+    gets English throughout, words and formats alike, rather than English words with,
+    say, German numbers."""
     locale = babel_locale(tag or DEFAULT_LOCALE)
     names = [n for n in _candidates(locale) if _has_mo(n)]
     if not names and locale.language == "zh":
         names = [n for n in ("zh_Hans",) if _has_mo(n)]
+        if names:
+            locale = babel_locale("zh-CN")
     if not names and locale.language != "en":
         locale = babel_locale(DEFAULT_LOCALE)
     catalogue = gettext.translation(DOMAIN, LOCALE_DIR, languages=names or ["en"],

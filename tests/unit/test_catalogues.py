@@ -82,6 +82,12 @@ def test_chinese_readers_get_chinese_and_others_fall_back_to_english():
     assert translator("zh")._("Credit limit") == "信用额度"
     # No Traditional catalogue yet: Simplified is closer than English for its readers.
     assert translator("zh-TW")._("Credit limit") == "信用额度"
+    # ... written as those words are for everyone: ¥ is the yuan there, as for zh-CN (in
+    # Taiwan's formats ¥ was the yen, and the yuan CN¥).
+    for tag in ("zh-TW", "zh-HK"):
+        reader = translator(tag)
+        assert reader.money(Money(Decimal("890000"), "CNY")) == "¥890,000.00"
+        assert reader.money(Money(Decimal("97000000"), "JPY")) == "JP¥97,000,000"
     # A language creditbot does not speak is English throughout, words and formats.
     german = translator("de-DE")
     assert german._("Credit limit") == "Credit limit"
