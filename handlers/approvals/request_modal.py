@@ -103,11 +103,20 @@ def open_request_modal(context: BoltContext, trigger_id: str, *, channel: str | 
     deps: Deps = context["deps"]
     # Credit data is confidential: the form is no use to someone who may not file.
     deps.access.require(context["member"])
-    # Only a word other than the English one names commands otherwise (written_like).
-    typed = str(context.get("typed_word") or "")
     open_modal(context, trigger_id, request_view(
-        context["tr"], channel=channel, customer=customer,
-        typed=typed[:40] if typed and not typed.isascii() else None))
+        context["tr"], channel=channel, customer=customer, typed=form_word(context)))
+
+
+def form_word(context: BoltContext) -> str | None:
+    """The word the form keeps for the commands it names: the one its command was typed
+    as when not the English one (`/credit 申请`); opened by a button, the Chinese one for
+    a reader of Chinese, who was shown `/credit requests` in a Chinese form."""
+    typed = str(context.get("typed_word") or "")
+    if typed:
+        return typed[:40] if not typed.isascii() else None
+    tr: Translator = context["tr"]
+    # Any word not in ASCII makes the commands named Chinese (Catalogue.written_like).
+    return None if tr.locale.language == "en" else "申请"
 
 
 def on_request_more(body: dict[str, Any], context: BoltContext) -> None:

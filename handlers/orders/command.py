@@ -99,7 +99,7 @@ def _number_in_the_name(context: BoltContext, text: str, typed: TypedOrder,
 def on_request_release(body: dict[str, Any], context: BoltContext) -> None:
     """*Request release*: the request form, filled in with the order release and the
     held order (the person adds the reason)."""
-    from handlers.approvals.request_modal import KIND, ORDER, request_view
+    from handlers.approvals.request_modal import KIND, ORDER, form_word, request_view
     from handlers.modals import open_modal
 
     pressed: ReleaseValue = context["payload"]
@@ -111,7 +111,8 @@ def on_request_release(body: dict[str, Any], context: BoltContext) -> None:
         return
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
         "channel_id")
-    view = request_view(context["tr"], channel=channel, customer=pressed.customer)
+    view = request_view(context["tr"], channel=channel, customer=pressed.customer,
+                        typed=form_word(context))
     for block in view.get("blocks", []):
         element = block.get("element") or {}
         if block.get("block_id") == KIND:

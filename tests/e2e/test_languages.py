@@ -3,14 +3,17 @@ channel, through signed HTTP and the emulator's users.info."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
 import pytest
 
+from bot.sandbox.driver import Reply
 from domain.positions import customer_position
 from handlers.i18n import translator
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL
+from tests.e2e.test_credit_requests import mrkdwn
 
 ZH = CREDIT_MANAGER  # a credit manager whose Slack is set to Chinese
 zh = translator("zh-CN")
@@ -252,3 +255,26 @@ def test_lists_and_refusals_name_other_commands_as_the_reader_writes_theirs(bili
     # Typed in English, in English.
     assert said("/credit meetings") == (
         "您没有即将举行的会议。`/credit meeting` 可安排会议。")
+
+
+def test_a_form_opened_by_a_button_names_commands_in_the_readers_language(bilingual):
+    # "申请更多额度" on a Chinese card opened a form whose errors and confirmation named
+    # `/credit requests` (a button carries no typed word): the reader's language decides.
+    bilingual.emulator.users[SALES].locale = "zh-CN"
+    card = bilingual.slack.slash(SALES, SALES_CHANNEL, "/credit check acme packaging")
+    bilingual.slack.click(SALES, card, "申请更多额度", wait=False)
+    view = bilingual.slack.modal(SALES)
+    assert json.loads(view["private_metadata"]) == {"channel": SALES_CHANNEL,
+                                                   "typed": "申请"}
+    assert bilingual.slack.submit(SALES, view, {"amount": "+20k", "reason": "新产品线"}
+                                  ).body == ""
+    [posted] = bilingual.emulator.wait_for("chat.postEphemeral")
+    shown = Reply(SALES_CHANNEL, posted.text, posted.blocks, True)
+    assert mrkdwn(shown).splitlines()[-1] == (
+        "`/credit 我的申请` 可查看进度；申请未结时可在那里撤销。")
+    # An English reader's form keeps the English commands.
+    other = "U01SALESCHO"
+    english = bilingual.slack.slash(other, SALES_CHANNEL, "/credit check acme packaging")
+    bilingual.slack.click(other, english, "Request more credit", wait=False)
+    assert json.loads(bilingual.slack.modal(other)["private_metadata"]) == {
+        "channel": SALES_CHANNEL}
