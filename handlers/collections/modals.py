@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain.amount_text import read_amount, sign_of, stands_for
+from domain.amount_text import TWO_CURRENCIES, read_amount, sign_of, stands_for
 from domain.amounts import AMOUNT_TOO_LARGE, AmountError, exact_money
 from domain.collections.day import AccountForm
 from domain.collections.model import ActionKind
@@ -264,9 +264,12 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
         sign = sign_of(written)
         # "$25k" for an account billed in GBP: no dollar is taken, so its code is not
         # suggested either (it would be refused next): the account's currency is.
+        # "$50k EUR" names two currencies, which is what is said of it (it was "billed
+        # in EUR, not $" of an amount that says EUR).
         errors[AMOUNT] = field_error(
             PromiseCurrency(customer, sign, [billed])
-            if sign is not None and not stands_for(sign, billed) else wrong, tr)
+            if sign is not None and not stands_for(sign, billed)
+            and wrong.template != TWO_CURRENCIES else wrong, tr)
     due = _day(values.get(DUE))
     if due is None:
         errors[DUE] = tr._("Pick the day the customer promised to pay by.")

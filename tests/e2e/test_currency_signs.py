@@ -85,6 +85,11 @@ def test_a_promise_reads_the_sign_of_the_accounts_currency(world):
     assert errors(fill(world, "Promise to pay", {"amount": "¥50000",
                                                  "due": "2026-12-08"})) == {
         "amount": "C0041 is billed in GBP, not ¥: write the amount in GBP, e.g. GBP 25k."}
+    # A sign and another currency's code: two currencies, as everywhere else.
+    assert errors(fill(world, "Promise to pay", {"amount": "$5k GBP",
+                                                 "due": "2026-12-08"})) == {
+        "amount": "“$5k GBP” names two currencies, $ and GBP: write one, e.g. 5,000 USD or "
+                  "5,000 GBP."}
     assert fill(world, "Promise to pay", {"amount": "£5,000", "due": "2026-12-08"}).body == ""
 
 
