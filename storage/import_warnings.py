@@ -301,10 +301,12 @@ def overlapping_contracts(conn: Connection, stage: Table) -> list[str]:
                           or other.contract_id > row.contract_id)]
     if not overlaps:
         return []
-    what = "contract overlaps" if len(overlaps) == 1 else "contracts overlap"
-    return [f"{len(overlaps)} {what} another of the same customer ({_named(overlaps)}): an order "
-            "that names no contract is checked against the one valid on its date that ends "
-            "last; check the dates in the ERP"]
+    # Counted as pairs, and said so: two contracts of the file, each overlapping two
+    # stored ones, were "4 contracts overlap another" of a file of two.
+    what = "overlap" if len(overlaps) == 1 else "overlaps"
+    return [f"{len(overlaps)} {what} between contracts of the same customer "
+            f"({_named(overlaps)}): an order that names no contract is checked against the one "
+            "valid on its date that ends last; check the dates in the ERP"]
 
 
 def _plain(value: Any) -> str:

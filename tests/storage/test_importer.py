@@ -583,8 +583,15 @@ def test_overlapping_contracts_of_one_customer_are_imported_with_a_warning(
                  "K5,C2,2026-06-01,2026-06-30,30\n")   # inside K4, in the same file
     assert report.committed and report.inserted == 4
     assert report.warnings == [
-        "2 contracts overlap another of the same customer (line 2, K2 with K1; line 4, K4 "
+        "2 overlaps between contracts of the same customer (line 2, K2 with K1; line 4, K4 "
         "with K5): an order that names no contract is checked against the one valid on its "
+        "date that ends last; check the dates in the ERP"]
+    # One contract of the file overlapping two stored ones: two overlaps (it said "2
+    # contracts overlap" of a file of one).
+    assert run(with_customers, write_csv, "contracts", header +
+               "K6,C1,2026-06-01,2027-06-30,30\n").warnings == [
+        "2 overlaps between contracts of the same customer (line 2, K6 with K1; line 2, K6 "
+        "with K2): an order that names no contract is checked against the one valid on its "
         "date that ends last; check the dates in the ERP"]
     # Imported again unchanged: still two in force at once, still said.
     assert len(run(with_customers, write_csv, "contracts", header +
