@@ -182,6 +182,18 @@ def named_without_guessing(query: str, customer_id: str, names: Sequence[str | N
     return bool(key) and any(normalize_name(name).startswith(key) for name in names if name)
 
 
+def names_exactly(query: str, customer: CustomerRef) -> bool:
+    """Whether ``query`` is the customer's id or one of its whole names (not a start):
+    what a line holding nothing but money (``USD 5k``) must be to name a customer, since
+    ``USD`` also begins "USD Logistics"."""
+    typed = normalize_query(query)
+    if customer.customer_id in _id_spellings(typed):
+        return True
+    key = normalize_name(typed)
+    return bool(key) and any(normalize_name(name) == key
+                             for name in (customer.name, customer.name_local) if name)
+
+
 def _score(query: str, name: str, **_: object) -> float:
     """Whole-name similarity ignoring word order, or a typo in the name's first letters
     ("fenwik" for "Fenwick Retail Group"), whichever is better. rapidfuzz's WRatio

@@ -4,6 +4,8 @@ with an example of that command (the candidates' names, then "use the id")."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from domain.errors import AmbiguousCustomer, CustomerLookupError, DomainError
 from domain.lookup import named_without_guessing, normalize_name
 from domain.model import Customer
@@ -23,6 +25,32 @@ SHOWN = 5
 
 class WhichCustomer(DomainError):
     """The customer is unknown or unclear; the message says how to name it."""
+
+
+# How many words past the name taken a name with a number in it is followed on.
+NAME_WORDS = 6
+
+
+def name_going_on(lookup: Callable[[str], CustomerRef | None], words: Sequence[str],
+                  taken: int) -> tuple[str, CustomerRef] | None:
+    """A customer whose name goes on past the ``taken`` words read as the customer, into
+    what was read as the amount (“Route 66 Diner 5k” read as Route, 66): the words it
+    begins with and the customer, followed word by word while they still name one, so
+    that “Route 66 Diner” is named where “Route 66” is a customer too. ``lookup``: the
+    customer a text names by its id, a name or a name's start, else ``None``."""
+    # A word of signs only ("+", "¥") adds nothing to a name that look-ups compare.
+    if len(words) <= taken or not normalize_name(words[taken]):
+        return None
+    begun = " ".join(words[:taken + 1])
+    found = lookup(begun)
+    if found is None:
+        return None
+    for end in range(taken + 2, min(len(words), taken + NAME_WORDS) + 1):
+        longer = lookup(" ".join(words[:end]))
+        if longer is None:
+            break
+        found = longer
+    return begun, found
 
 
 def which_customer(error: CustomerLookupError, command: str, after: str = "",

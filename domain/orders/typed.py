@@ -310,6 +310,12 @@ def _words(text: str) -> list[str]:
     return join_units(fold(text).split())
 
 
+def order_words(text: str) -> list[str]:
+    """``text``'s words as an order line is read: a sign or a unit joined to its number
+    (``− 5k`` is ``−5k``), so that the customer's words are counted off them alike."""
+    return _words(text)
+
+
 def split_order(text: str) -> TypedOrder | None:
     """``None`` when no amount follows a customer."""
     quoted = _quoted(text)

@@ -8,7 +8,9 @@ from slack_bolt import BoltContext
 from domain.approvals.filing import Filing
 from domain.approvals.model import RequestKind
 from domain.errors import CustomerLookupError, DomainError
-from domain.orders.typed import only_currencies
+from domain.lookup import names_exactly
+from domain.orders.typed import join_signs, only_currencies
+from domain.refs import CustomerRef
 from domain.text import N_, Phrase
 from handlers.approvals.request_filing import file_limit
 from handlers.approvals.request_line import (
@@ -21,7 +23,7 @@ from handlers.approvals.request_line import (
 )
 from handlers.approvals.request_modal import open_request_modal
 from handlers.approvals.request_render import filed
-from handlers.customer_hint import which_customer
+from handlers.customer_hint import name_going_on, which_customer
 from handlers.deps import Deps
 from handlers.errors import retyped
 from handlers.render import Message
@@ -37,7 +39,11 @@ def request(context: BoltContext, rest: str) -> Message:
         return "", None
     try:
         line = parse_request_line(rest)
-        _number_in_the_name(context, line)
+        _number_in_the_name(context, line, rest)
+        if not line.quoted and _money_for_a_name(context, line.customer):
+            # "USD 5k more": the amount's currency, and no customer ("No customer
+            # matches “USD”" said nothing of what was missing).
+            raise LineError(GIVE_EVERYTHING, command=COMMAND, example=USAGE)
     except DomainError as refused:  # its example, as the command was typed
         raise retyped(refused, context["catalogue"].as_typed(context, "request")) from None
     deps: Deps = context["deps"]
@@ -51,28 +57,40 @@ def request(context: BoltContext, rest: str) -> Message:
                 customer=line.customer, kind=RequestKind.FIRST_LIMIT, reason=line.reason,
                 amount=line.amount))
     except CustomerLookupError as unclear:
-        if not line.quoted and only_currencies(line.customer):
-            # "USD 5k more": the amount's currency, and no customer ("No customer
-            # matches “USD”" said nothing of what was missing).
-            raise retyped(LineError(GIVE_EVERYTHING, command=COMMAND, example=USAGE),
-                          context["catalogue"].as_typed(context, "request")) from None
         raise which_customer(unclear, context["catalogue"].typed_name(context, "request"),
                              EXAMPLE_AFTER) from None
     return filed(made, deps.requests, context["tr"],
                  context["catalogue"].as_typed(context, "requests"))
 
 
-def _number_in_the_name(context: BoltContext, line: RequestLine) -> None:
+def _number_in_the_name(context: BoltContext, line: RequestLine, rest: str) -> None:
     """“Route 66 Diner 250000 …” read as Route, 66: the name goes on past what was taken
     for the amount, so the request would ask for 66. Refused, with the quotes to write."""
     if line.quoted:
         return
-    longer = f"{line.customer} {line.amount}"
+    # The words as the line was read: a sign joined to its number (“+$ 100k”).
+    found = name_going_on(lambda query: _customer(context, query), join_signs(rest.split()),
+                          len(line.customer.split()))
+    if found is not None:
+        begun, named = found
+        raise LineError(N_("“{words}” begins the name of {customer}: put the name in "
+                           "quotes, e.g. `{command} \"{customer}\" +100k larger orders`."),
+                        words=begun, customer=named.name, command=COMMAND)
+
+
+def _money_for_a_name(context: BoltContext, customer: str) -> bool:
+    """Whether only currencies stand where the customer goes (“USD 5k more”) and no
+    customer is named exactly so (“USD” only begins “USD Logistics”)."""
+    if not only_currencies(customer):
+        return False
+    named = _customer(context, customer)
+    return named is None or not names_exactly(customer, named)
+
+
+def _customer(context: BoltContext, query: str) -> CustomerRef | None:
+    """The customer ``query`` names by its id, a name or a name's start, if any."""
     deps: Deps = context["deps"]
     try:
-        named = deps.requests.customer(context["member"], longer)
+        return deps.requests.customer(context["member"], query)
     except CustomerLookupError:
-        return  # no customer's name goes on so: the amount is an amount
-    raise LineError(N_("“{words}” begins the name of {customer}: put the name in quotes, "
-                       "e.g. `{command} \"{customer}\" +100k larger orders`."),
-                    words=longer, customer=named.name, command=COMMAND)
+        return None

@@ -10,6 +10,7 @@ from slack_bolt import BoltContext
 from domain.amounts import AmountError
 from domain.approvals.model import RequestKind
 from domain.errors import CustomerLookupError, DomainError
+from domain.lookup import names_exactly
 from domain.orders.context import OrderRefused
 from domain.orders.typed import (
     NAME_THE_CUSTOMER,
@@ -18,11 +19,12 @@ from domain.orders.typed import (
     names_no_customer,
     numeric,
     only_currencies,
+    order_words,
     split_order,
     starts_quoted,
 )
 from domain.orders.use_cases import RepeatedOrder
-from handlers.customer_hint import which_customer
+from handlers.customer_hint import name_going_on, which_customer
 from handlers.deps import Deps
 from handlers.errors import explain, retyped
 from handlers.i18n import N_
@@ -61,14 +63,14 @@ def order(context: BoltContext, text: str) -> Message:
             usage = tr.sentences(tr._("The amount is missing after “{customer}”.",
                                       customer=erp_text(" ".join(words), 120)), usage)
         return message(usage, [section(usage)])
+    if not starts_quoted(text) and _money_for_a_name(context, typed):
+        # "€ $ 5k", "USD 5k PO-1": only currencies where the customer goes.
+        raise OrderRefused(NAME_THE_CUSTOMER, command=command)
     _number_in_the_name(context, text, typed, command)
     try:
         answer = deps.orders.place(context["member"], typed.customer, typed.amount,
                                    typed.currency, typed.reference)
     except CustomerLookupError as unclear:
-        if not starts_quoted(text) and only_currencies(typed.customer):
-            # "€ $ 5k", "USD 5k PO-1": only currencies where the customer goes.
-            raise OrderRefused(NAME_THE_CUSTOMER, command=command) from None
         raise which_customer(unclear, context["catalogue"].typed_name(context, "order"),
                              "120k") from None
     except RepeatedOrder as repeated:
@@ -82,18 +84,29 @@ def order(context: BoltContext, text: str) -> Message:
 
 def _number_in_the_name(context: BoltContext, text: str, typed: TypedOrder,
                         command: str) -> None:
-    """“Route 66 Diner 5k” read as Route, 66 and the reference “Diner 5k”: the name goes
-    on past what was taken for the amount, and the order would be of 66 for Route 66
-    Diner. Refused, with the quotes to write. Only a bare number followed by more words
-    can be a name's: one look more for those lines alone."""
-    if starts_quoted(text) or typed.reference is None or typed.currency is not None \
-            or not typed.amount.isdigit():
+    """“Route 66 Diner 5k” read as Route, 66 and the reference “Diner 5k” (or “Club 5k
+    Runners 10k” as 5k, “Pier 39 USD Traders” as 39 USD): the name goes on past what was
+    taken for the amount, and the order would be of that. Refused, with the quotes to
+    write. Looked for only where words follow the amount (a reference or a currency)."""
+    if starts_quoted(text) or (typed.reference is None and typed.currency is None):
         return
-    longer = f"{typed.customer} {typed.amount}"
-    named = context["deps"].orders.customer_named(context["member"], longer, close=False)
-    if named is not None:
-        raise OrderRefused(NUMBER_IN_THE_NAME, words=longer, customer=named.name,
+    member, orders = context["member"], context["deps"].orders
+    found = name_going_on(lambda query: orders.customer_named(member, query, close=False),
+                          order_words(text), len(typed.customer.split()))
+    if found is not None:
+        begun, named = found
+        raise OrderRefused(NUMBER_IN_THE_NAME, words=begun, customer=named.name,
                            command=command)
+
+
+def _money_for_a_name(context: BoltContext, typed: TypedOrder) -> bool:
+    """Whether only currencies stand where the customer goes (“USD 5k”) and no customer
+    is named exactly so (a customer “AMD” is; “USD” only begins “USD Logistics”)."""
+    if not only_currencies(typed.customer):
+        return False
+    named = context["deps"].orders.customer_named(context["member"], typed.customer,
+                                                  close=False)
+    return named is None or not names_exactly(typed.customer, named)
 
 
 def on_request_release(body: dict[str, Any], context: BoltContext) -> None:

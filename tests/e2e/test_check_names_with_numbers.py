@@ -157,3 +157,44 @@ def test_a_dollar_sign_before_another_currency_suggests_the_customers_dollar(wor
                  "/credit request C9201 $5k EUR more"):
         assert world.slack.slash(SALES, SALES_CHANNEL, line).text == said, line
     assert placed(world) == []
+
+
+def test_an_order_never_takes_a_part_of_the_name_for_its_amount(world):
+    # Orders were placed of $5,000 for "Club 5k Runners" and of $39 for "Pier 39 USD
+    # Traders" (only a bare whole number was looked for in the name).
+    add_customer(world, "C9301", "Club 5k Runners")
+    add_customer(world, "C9302", "Pier 39 USD Traders")
+    add_customer(world, "C9303", "Route 66")
+    add_customer(world, "C9304", "Route 66 Diner")
+    quotes = ("“{words}” begins the name of {name}: put the name in quotes, e.g. "
+              "`/credit order \"{name}\" 120k`.")
+    for line, words, name in (
+            ("Club 5k Runners 10k PO-1", "Club 5k", "Club 5k Runners"),
+            ("Pier 39 USD Traders 10k", "Pier 39", "Pier 39 USD Traders"),
+            # Both "Route 66" and "Route 66 Diner" are customers: the one typed is named
+            # (the quotes advised led to an order for Route 66).
+            ("Route 66 Diner 5k", "Route 66", "Route 66 Diner")):
+        reply = world.slack.slash(SALES, SALES_CHANNEL, f"/credit order {line}")
+        assert reply.text == quotes.format(words=words, name=name), line
+    assert placed(world) == []
+    said = world.slack.slash(SALES, SALES_CHANNEL, "/credit request Route 66 Diner 250000 x")
+    assert said.text == ("“Route 66” begins the name of Route 66 Diner: put the name in "
+                         "quotes, e.g. `/credit request \"Route 66 Diner\" +100k larger "
+                         "orders`.")
+
+
+def test_money_where_the_customer_goes_names_only_a_customer_named_exactly_so(world):
+    # "USD 5k" placed an order for "USD Logistics" (USD begins its name), where a check
+    # of the same words said "Name the customer".
+    add_customer(world, "C9401", "USD Logistics")
+    for line in ("/credit order USD 5k", "/credit order USD 5k PO-1"):
+        assert world.slack.slash(SALES, SALES_CHANNEL, line).text == (
+            "Name the customer, e.g. `/credit order acme 120k`."), line
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit request USD 5k more").text == (
+        "Give the customer, the new limit or the increase, and why: `/credit request acme "
+        "+100k larger Q1 orders` (a new total such as `250000` or `USD 250k`, or an "
+        "increase such as `+100k`).")
+    assert placed(world) == []
+    # Its name's start with a word that is no currency still names it.
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit order usd logistics 5k").text == (
+        ":white_check_mark: *OK to ship*: order CB-1 of $5,000.00 for USD Logistics (C9401).")
