@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from domain.errors import AmbiguousCustomer, CustomerLookupError, DomainError
-from domain.lookup import named_without_guessing, normalize_name
+from domain.lookup import named_without_guessing, names_exactly, normalize_name
 from domain.model import Customer
+from domain.orders.typed import only_currencies
 from domain.refs import CustomerRef
 from domain.text import N_, CommandExample, Listed, Phrase
 from handlers.i18n import Translator
@@ -98,3 +99,14 @@ def guessed(query: str, customer: Customer | CustomerRef, tr: Translator) -> Blo
                         "{customer} ({id}).", query=erp_text(query, 100),
                         customer=erp_text(customer.name, 100),
                         id=erp_text(customer.customer_id, 64)))
+
+
+def money_for_a_name(lookup: Callable[[str], CustomerRef | None], customer: str) -> bool:
+    """Whether only currencies stand where the customer goes (“USD 5k”, “€ $ 5k”) and no
+    customer is named exactly so: a customer called “AMD” is, but “USD” only begins “USD
+    Logistics”, and a line of money names no customer by a name's start. ``lookup`` as
+    for ``name_going_on``."""
+    if not only_currencies(customer):
+        return False
+    named = lookup(customer)
+    return named is None or not names_exactly(customer, named)

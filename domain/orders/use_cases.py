@@ -40,7 +40,7 @@ from domain.orders.model import (
     OrderState,
     looks_like_our_id,
 )
-from domain.orders.typed import NAME_THE_CUSTOMER
+from domain.orders.typed import NoCustomer
 from domain.ports import UnitOfWork
 from domain.refs import CustomerRef
 from domain.text import N_, CommandName
@@ -147,7 +147,7 @@ class OrderChecks(HoldReview):
                                   "the day it is placed. Give your reference alone (your PO "
                                   "number, say), or none."), reference=ref, date=dated[0])
         now, today = self.clock(), self.today()
-        known = self._known(actor, query, close=False)
+        known = self._known(actor, query, close=False, command="order")
         # The customer and the amount are read before the write lock is taken (SQLite has
         # one writer at a time), to refuse a bad one without waiting for it. The verdict
         # is worked out under the lock only, from the data as committed: an order placed
@@ -157,7 +157,7 @@ class OrderChecks(HoldReview):
             customer = known.customer
         else:
             with self.unit_of_work() as uow:
-                customer = self._customer(uow, query, close=False)
+                customer = self._customer(uow, query, close=False, command="order")
         money = self._amount(amount, currency, customer)
         with self.write_gate, self.unit_of_work() as uow:
             uow.begin_write()
@@ -232,11 +232,13 @@ class OrderChecks(HoldReview):
                                "it)."), order=order.order_id, request=pending.id,
                             requests=CommandName("requests"))
 
-    def _customer(self, uow: UnitOfWork, query: str, close: bool = True) -> Customer:
-        """``close``: see ``domain.lookup.resolve_customer`` (False for an order placed)."""
+    def _customer(self, uow: UnitOfWork, query: str, close: bool = True,
+                  command: str = "check") -> Customer:
+        """``close``: see ``domain.lookup.resolve_customer`` (False for an order placed);
+        ``command``: the one a refusal to name the customer shows (check or order)."""
         query = query.strip()
         if not query:
-            raise OrderRefused(NAME_THE_CUSTOMER, command=CommandName("order"))
+            raise NoCustomer(CommandName(command))
         if len(query) > MAX_QUERY:
             raise OrderRefused(N_("That is {length} characters long, too long to be a "
                                   "customer's name or id (at most {limit})."),
@@ -264,13 +266,14 @@ class OrderChecks(HoldReview):
                                        "like {examples}."), code=code)
         return exact_money(text, typed.value, code)
 
-    def _known(self, actor: Member, query: str, close: bool = True) -> CustomerCheck | None:
+    def _known(self, actor: Member, query: str, close: bool = True,
+               command: str = "check") -> CustomerCheck | None:
         """The customer and position through ``positions`` (access checked there).
         ``close``: see ``domain.lookup.resolve_customer`` (False for an order placed)."""
         if self.positions is None:
             return None
         if not query.strip():
-            raise OrderRefused(NAME_THE_CUSTOMER, command=CommandName("check"))
+            raise NoCustomer(CommandName(command))
         found = self.positions.check(actor, query.strip())
         if isinstance(found, GroupCheck):
             raise NotOneCustomer(found.group_id)

@@ -8,8 +8,7 @@ from slack_bolt import BoltContext
 from domain.approvals.filing import Filing
 from domain.approvals.model import RequestKind
 from domain.errors import CustomerLookupError, DomainError
-from domain.lookup import names_exactly
-from domain.orders.typed import join_signs, only_currencies
+from domain.orders.typed import join_signs
 from domain.refs import CustomerRef
 from domain.text import N_, Phrase
 from handlers.approvals.request_filing import file_limit
@@ -23,7 +22,7 @@ from handlers.approvals.request_line import (
 )
 from handlers.approvals.request_modal import open_request_modal
 from handlers.approvals.request_render import filed
-from handlers.customer_hint import name_going_on, which_customer
+from handlers.customer_hint import money_for_a_name, name_going_on, which_customer
 from handlers.deps import Deps
 from handlers.errors import retyped
 from handlers.render import Message
@@ -40,7 +39,8 @@ def request(context: BoltContext, rest: str) -> Message:
     try:
         line = parse_request_line(rest)
         _number_in_the_name(context, line, rest)
-        if not line.quoted and _money_for_a_name(context, line.customer):
+        if not line.quoted and money_for_a_name(lambda query: _customer(context, query),
+                                                line.customer):
             # "USD 5k more": the amount's currency, and no customer ("No customer
             # matches “USD”" said nothing of what was missing).
             raise LineError(GIVE_EVERYTHING, command=COMMAND, example=USAGE)
@@ -76,15 +76,6 @@ def _number_in_the_name(context: BoltContext, line: RequestLine, rest: str) -> N
         raise LineError(N_("“{words}” begins the name of {customer}: put the name in "
                            "quotes, e.g. `{command} \"{customer}\" +100k larger orders`."),
                         words=begun, customer=named.name, command=COMMAND)
-
-
-def _money_for_a_name(context: BoltContext, customer: str) -> bool:
-    """Whether only currencies stand where the customer goes (“USD 5k more”) and no
-    customer is named exactly so (“USD” only begins “USD Logistics”)."""
-    if not only_currencies(customer):
-        return False
-    named = _customer(context, customer)
-    return named is None or not names_exactly(customer, named)
 
 
 def _customer(context: BoltContext, query: str) -> CustomerRef | None:

@@ -10,21 +10,19 @@ from slack_bolt import BoltContext
 from domain.amounts import AmountError
 from domain.approvals.model import RequestKind
 from domain.errors import CustomerLookupError, DomainError
-from domain.lookup import names_exactly
 from domain.orders.context import OrderRefused
 from domain.orders.typed import (
-    NAME_THE_CUSTOMER,
+    NoCustomer,
     TypedOrder,
     leading_amount,
     names_no_customer,
     numeric,
-    only_currencies,
     order_words,
     split_order,
     starts_quoted,
 )
 from domain.orders.use_cases import RepeatedOrder
-from handlers.customer_hint import name_going_on, which_customer
+from handlers.customer_hint import money_for_a_name, name_going_on, which_customer
 from handlers.deps import Deps
 from handlers.errors import explain, retyped
 from handlers.i18n import N_
@@ -51,7 +49,7 @@ def order(context: BoltContext, text: str) -> Message:
             deps.orders.names_a_customer(context["member"], lead)))):
         # '"" 5k' was "“5k” is not an amount", "€ 5k" "the amount is missing after €5k",
         # and "5k PO-1" "“PO-1” is not an amount".
-        raise OrderRefused(NAME_THE_CUSTOMER, command=command)
+        raise NoCustomer(command)
     if typed is None:
         words = text.split()
         if len(words) >= 2 and (numeric(words[-1]) or not deps.orders.names_a_customer(
@@ -63,9 +61,10 @@ def order(context: BoltContext, text: str) -> Message:
             usage = tr.sentences(tr._("The amount is missing after “{customer}”.",
                                       customer=erp_text(" ".join(words), 120)), usage)
         return message(usage, [section(usage)])
-    if not starts_quoted(text) and _money_for_a_name(context, typed):
-        # "€ $ 5k", "USD 5k PO-1": only currencies where the customer goes.
-        raise OrderRefused(NAME_THE_CUSTOMER, command=command)
+    if not starts_quoted(text) and money_for_a_name(
+            lambda query: deps.orders.customer_named(context["member"], query, close=False),
+            typed.customer):
+        raise NoCustomer(command)  # "€ $ 5k", "USD 5k PO-1": no customer named
     _number_in_the_name(context, text, typed, command)
     try:
         answer = deps.orders.place(context["member"], typed.customer, typed.amount,
@@ -97,16 +96,6 @@ def _number_in_the_name(context: BoltContext, text: str, typed: TypedOrder,
         begun, named = found
         raise OrderRefused(NUMBER_IN_THE_NAME, words=begun, customer=named.name,
                            command=command)
-
-
-def _money_for_a_name(context: BoltContext, typed: TypedOrder) -> bool:
-    """Whether only currencies stand where the customer goes (“USD 5k”) and no customer
-    is named exactly so (a customer “AMD” is; “USD” only begins “USD Logistics”)."""
-    if not only_currencies(typed.customer):
-        return False
-    named = context["deps"].orders.customer_named(context["member"], typed.customer,
-                                                  close=False)
-    return named is None or not names_exactly(typed.customer, named)
 
 
 def on_request_release(body: dict[str, Any], context: BoltContext) -> None:

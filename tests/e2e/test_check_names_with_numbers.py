@@ -13,11 +13,11 @@ from storage.models import CustomerRow, OrderCheckRow
 from tests.e2e.conftest import SALES, SALES_CHANNEL, World
 
 
-def add_customer(world: World, customer_id: str, name: str) -> None:
+def add_customer(world: World, customer_id: str, name: str, currency: str = "USD") -> None:
     with world.services.engine.begin() as conn:
         conn.execute(insert(CustomerRow), [dict(
             customer_id=customer_id, name=name, name_key=normalize_name(name),
-            currency="USD", credit_limit=Decimal("50000"), payment_terms_days=30,
+            currency=currency, credit_limit=Decimal("50000"), payment_terms_days=30,
             owner_slack_id=SALES, country="US")])
 
 
@@ -146,11 +146,7 @@ def test_a_customer_named_like_a_currency_or_an_amount_is_found_before_any_refus
 def test_a_dollar_sign_before_another_currency_suggests_the_customers_dollar(world):
     # For a customer billed in Canadian dollars an order and a check suggested 5,000 USD
     # where a request suggested 5,000 CAD.
-    with world.services.engine.begin() as conn:
-        conn.execute(insert(CustomerRow), [dict(
-            customer_id="C9201", name="Maple Leaf Lumber", name_key=normalize_name(
-                "Maple Leaf Lumber"), currency="CAD", credit_limit=Decimal("50000"),
-            payment_terms_days=30, owner_slack_id=SALES, country="CA")])
+    add_customer(world, "C9201", "Maple Leaf Lumber", currency="CAD")
     said = ("“$5k EUR” names two currencies, $ and EUR: write one, e.g. 5,000 CAD or 5,000 "
             "EUR.")
     for line in ("/credit order maple leaf lumber $5k EUR", "/credit check C9201 $5k EUR",

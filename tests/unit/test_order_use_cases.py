@@ -19,9 +19,12 @@ from domain.money import Money
 from domain.orders.context import OrderRefused
 from domain.orders.model import Contract, OrderRules, OrderSource, OrderState, Rule
 from domain.orders.ports import OrderChange, OrderHappened
+from domain.orders.typed import NoCustomer
 from domain.orders.use_cases import OrderChecks, RepeatedOrder
 from domain.ports import Outbox
 from domain.positions import CreditPolicyContext
+from handlers.errors import explain
+from handlers.i18n import translator
 from tests.fakes import FakeUnitOfWork
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -133,6 +136,17 @@ def test_bad_amounts_are_refused_and_nothing_is_recorded(typed: str):
     with pytest.raises(AmountError):
         checks.place(REP_MEMBER, "C1", typed)
     assert uow.orders.checks == {} and uow.audit.entries == []
+
+
+def test_no_customer_is_refused_naming_the_command_asked():
+    # Both commands share the look-up: an order said "e.g. `/credit check acme 120k`".
+    checks, uow, _ = world()
+    for call, command in ((checks.place, "order"), (checks.check, "check")):
+        with pytest.raises(NoCustomer) as refused:
+            call(REP_MEMBER, "  ", "5k")
+        assert explain(refused.value, translator("en")) == (
+            f"Name the customer, e.g. `/credit {command} acme 120k`.")
+    assert uow.orders.checks == {}
 
 
 @pytest.mark.parametrize("typed, refusal", [
