@@ -8,27 +8,67 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
 
+NEEDS_SERVER = pytest.mark.skipif(
+    not glob.glob("/usr/lib/postgresql/*/bin/initdb") or os.geteuid() != 0
+    or shutil.which("runuser") is None, reason="needs root and Debian's postgresql server binaries")
 
-@pytest.mark.skipif(not glob.glob("/usr/lib/postgresql/*/bin/initdb") or os.geteuid() != 0
-                    or shutil.which("runuser") is None,
-                    reason="needs root and Debian's postgresql server binaries")
-def test_a_port_already_taken_fails_the_eval_and_leaves_no_data_folder():
+
+@NEEDS_SERVER
+def test_a_port_already_taken_fails_the_eval_and_leaves_no_data_folder() -> None:
+    # Its own parent folder, which user postgres can enter (pytest's tmp_path is root's).
+    parent = Path(tempfile.mkdtemp(prefix="start-postgres-test."))
+    parent.chmod(0o755)
+    try:
+        _fails_and_leaves_nothing_in(parent)
+    finally:
+        shutil.rmtree(parent)
+
+
+def _fails_and_leaves_nothing_in(parent: Path) -> None:
+    elsewhere = _data_folders()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        before = set(glob.glob("/tmp/creditbot-pg.*"))
         result = subprocess.run(
             ["bash", "-c", 'eval "$(.ci/start-postgres)" && echo "pytest would run"'],
-            cwd=ROOT, env={**os.environ, "PGTEST_PORT": str(port)},
+            cwd=ROOT, env={**os.environ, "PGTEST_PORT": str(port), "PGTEST_PARENT": str(parent)},
             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert result.stdout == ""
     assert f"start-postgres: the server did not start on port {port} (taken? set " \
            "PGTEST_PORT to another)" in result.stderr
-    assert set(glob.glob("/tmp/creditbot-pg.*")) == before
+    assert list(parent.iterdir()) == []
+    assert _data_folders() == elsewhere
+
+
+def _data_folders() -> set[str]:
+    return set(glob.glob("/tmp/creditbot-pg.*")) | set(glob.glob("/dev/shm/creditbot-pg.*"))
+
+
+@NEEDS_SERVER
+def test_the_cluster_is_made_in_the_folder_pgtest_parent_names() -> None:
+    parent = Path(tempfile.mkdtemp(prefix="start-postgres-test."))
+    parent.chmod(0o755)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    try:
+        result = subprocess.run(
+            ["bash", "-c", 'eval "$(.ci/start-postgres)" && echo "$PGTEST_DATA" && '
+             'runuser -u postgres -- "$PGTEST_BIN/pg_ctl" -D "$PGTEST_DATA" -m fast stop'],
+            cwd=ROOT, env={**os.environ, "PGTEST_PORT": str(port), "PGTEST_PARENT": str(parent)},
+            capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        data = Path(result.stdout.splitlines()[0])
+        assert data.parent == parent and data.name.startswith("creditbot-pg.")
+        assert (data / "PG_VERSION").is_file()
+    finally:
+        shutil.rmtree(parent)
