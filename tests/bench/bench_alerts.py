@@ -488,7 +488,7 @@ def bench_scan(name: str, url: str, repeat: int, profile: bool,
         for title in ("first scan", "second scan"):
             print(f"  cProfile, {title}:")
             print("    " + profiled(alerts.scan).replace("\n", "\n    "))
-    services.engine.dispose()
+    services.close()
     return {"median": median, "cpu": cpu, "rss": peak_rss, "heap": heap}
 
 
@@ -643,7 +643,7 @@ def bench_fanout(name: str, url: str, directory: Path, customers: int,
     print_digests(result.per_destination, channels)
     delivery = deliver_and_check(name, services, result.per_destination)
     print_acknowledgement(services, alerts_for(services))
-    services.engine.dispose()
+    services.close()
     return {"scan": seconds, "fanout": result, "delivery": delivery}
 
 

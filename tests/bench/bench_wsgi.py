@@ -87,7 +87,7 @@ def bench(name: str, url: str, count: int, rounds: int) -> None:
         app = create_wsgi_app(create_bolt_app(services), services.engine)
         one_round(app, emulator, 200)  # warm caches and the connection pool
         times = [one_round(app, emulator, count) for _ in range(rounds)]
-        services.engine.dispose()
+        services.close()
     total = statistics.median(times)
     print(f"{name:<11} {count} requests: {total:.2f} s, {total / count * 1000:.3f} ms a "
           f"request (rounds: {', '.join(f'{t:.2f}' for t in times)} s)")

@@ -40,7 +40,7 @@ def demo(cli):
     assert result.exit_code == 0, result.output
     services = build_services()
     yield services
-    services.engine.dispose()
+    services.close()
 
 
 def _amount(money: Money) -> str:

@@ -72,6 +72,6 @@ def world(demo_url: str) -> Iterator[World]:
         with LocalServer(app) as server:
             yield World(SlackDriver(server.url, SECRET, emulator), emulator, services,
                         server.url)
-        services.engine.dispose()
+        services.close()
         # Every message and view the bot sent in the test must be one Slack accepts.
         assert emulator.invalid == [], emulator.invalid

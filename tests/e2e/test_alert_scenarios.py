@@ -121,7 +121,7 @@ def bot(alerts: AlertsWorld, database_url: str) -> Iterator[Bot]:
         yield Bot(SlackDriver(server.url, SECRET, alerts.emulator), services)
     # Who looked at which card is written in batches: before the database goes.
     services.views.close()
-    services.engine.dispose()
+    services.close()
 
 
 def first_run(alerts: AlertsWorld) -> None:

@@ -31,7 +31,7 @@ TOKEN = "xoxb-fanout"
 def services(database_url: str, tmp_path: Path) -> Iterator[Services]:
     services = load_fanout(database_url, tmp_path, CUSTOMERS, INVOICES)
     yield services
-    services.engine.dispose()
+    services.close()
 
 
 def test_overdue_invoices_reach_each_channel_as_one_short_digest(services: Services) -> None:

@@ -35,7 +35,7 @@ def bot(demo_url: str) -> Iterator[tuple[Services, object, SlackEmulator]]:
                             slack_api_url=emulator.api_url, database_url=demo_url)
         services = Services(settings, load_config(ROOT / "app.yaml"))
         yield services, create_bolt_app(services), emulator
-        services.engine.dispose()
+        services.close()
 
 
 @pytest.mark.parametrize("user", [SALES, CREDIT_MANAGER, STRANGER])

@@ -98,7 +98,7 @@ def report_world(database_url: str, month_end: None) -> Iterator[World]:
         with LocalServer(app) as server:
             yield World(SlackDriver(server.url, SECRET, emulator), emulator, services,
                         server.url)
-        services.engine.dispose()
+        services.close()
         assert emulator.invalid == [], emulator.invalid
 
 

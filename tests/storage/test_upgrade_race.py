@@ -12,10 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from storage.db import code_revision
-from tests.conftest import POSTGRES_URL, ROOT, _admin_engine, _with_database
+from tests.conftest import POSTGRES_URL, ROOT, _with_database, admin_sql
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -26,13 +25,9 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if not POSTGRES_URL:
         pytest.skip("no PostgreSQL: set CREDITBOT_TEST_POSTGRES_URL to run these on it too")
     name = f"creditbot_race_{uuid.uuid4().hex[:10]}"
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin_sql(f"CREATE DATABASE {name}")
     yield _with_database(name)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def test_two_upgrades_at_once_run_one_after_the_other(empty_url: str) -> None:
