@@ -21,15 +21,25 @@ from bot.config.schema import STANDARD_ROLES, AppConfig, Problem, cross_section_
 from domain.access import CreditDataAccess, Member
 
 
-class _DatesAsWritten(yaml.SafeLoader):
-    """YAML with its dates left as written: PyYAML's own reading of one stops the whole
-    file with a traceback on an impossible date (2027-02-30), where the setting that
-    reads it can say what is wrong, on its line."""
+def _dates_as_written(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
+    """``base`` with YAML's dates left as written: PyYAML's own reading of one stops the
+    whole file with a traceback on an impossible date (2027-02-30), where the setting
+    that reads it can say what is wrong, on its line."""
+    loader: type[yaml.SafeLoader] = type(f"DatesAsWritten{base.__name__}", (base,), {})
+    loader.add_constructor(
+        "tag:yaml.org,2002:timestamp",
+        lambda loader, node: loader.construct_scalar(node))  # type: ignore[arg-type]
+    return loader
 
 
-_DatesAsWritten.add_constructor(
-    "tag:yaml.org,2002:timestamp",
-    lambda loader, node: loader.construct_scalar(node))  # type: ignore[arg-type]
+# libyaml's parser when PyYAML was built with it (its wheels are): the pure-Python one
+# took a tenth of a second to read app.yaml, which every command and every test paid.
+# It says less about a mistake (no word of a tab, not what it expected), so a file it
+# refuses is read again by the pure-Python one, whose words the messages build on.
+_FAST: tuple[type[yaml.SafeLoader], ...] = (
+    (yaml.CSafeLoader, _dates_as_written(yaml.CSafeLoader))
+    if getattr(yaml, "__with_libyaml__", False) else ())
+_EXPLAINING = (yaml.SafeLoader, _dates_as_written(yaml.SafeLoader))
 
 
 class ConfigError(Exception):
@@ -80,6 +90,22 @@ def _yaml_problem(problem: yaml.YAMLError, text: str = "") -> str:
     return f"{where}not valid YAML ({reason})"
 
 
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """The document's node tree (for line numbers and repeated keys, read apart: making
+    the data merges ``<<`` keys into it) and its data."""
+    if _FAST:
+        try:
+            return _read(text, *_FAST)
+        except yaml.YAMLError:
+            pass
+    return _read(text, *_EXPLAINING)
+
+
+def _read(text: str, nodes: type[yaml.SafeLoader],
+          data: type[yaml.SafeLoader]) -> tuple[yaml.Node | None, Any]:
+    return yaml.compose(text, Loader=nodes), yaml.load(text, Loader=data)
+
+
 def load_config(path: Path) -> AppConfig:
     try:
         found = path.stat()
@@ -99,9 +125,8 @@ def load_config(path: Path) -> AppConfig:
     except OSError as problem:
         raise ConfigError(path, [f"cannot be read ({problem.strerror})"]) from None
     try:
-        root = yaml.compose(text)
+        root, data = _parse(text)
         twice = _keys_written_twice(root)
-        data = yaml.load(text, Loader=_DatesAsWritten)
     except yaml.YAMLError as problem:
         raise ConfigError(path, [_yaml_problem(problem, text)]) from None
     except RecursionError:

@@ -36,3 +36,33 @@ def test_aliases_that_multiply_are_answered_at_once(tmp_path: Path):
 def test_nesting_without_end_is_one_line(tmp_path: Path):
     assert problems(tmp_path, GOOD + "\ndeep: " + "[" * 5000 + "]" * 5000 + "\n") == [
         "nested too deeply to be a configuration"]
+
+
+def test_a_good_file_is_read_by_libyaml_and_a_broken_one_explained_by_pyyaml(
+        tmp_path: Path, monkeypatch):
+    """The pure-Python parser took a tenth of a second for app.yaml, at every command's
+    start and in every test; it is kept for the files libyaml refuses, whose messages
+    are its words (libyaml says nothing of a tab)."""
+    import yaml
+
+    from bot.config import loader
+
+    assert yaml.__with_libyaml__, "PyYAML without libyaml: reinstall it from its wheel"
+    parsed: list[str] = []
+    real = loader._read
+
+    def read(text, nodes, data):  # type: ignore[no-untyped-def]
+        parsed.append(nodes.__name__)
+        return real(text, nodes, data)
+
+    monkeypatch.setattr(loader, "_read", read)
+    good = tmp_path / "app.yaml"
+    good.write_text(GOOD, encoding="utf-8")
+    loader.load_config(good)
+    assert parsed == ["CSafeLoader"]
+
+    parsed.clear()
+    assert problems(tmp_path, "organisation:\n\tname: X\n") == [
+        "line 2, column 1: not valid YAML (found character '\\t' that cannot start any "
+        "token; indent with spaces, YAML takes no tabs)"]
+    assert parsed == ["CSafeLoader", "SafeLoader"]
