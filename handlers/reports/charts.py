@@ -22,17 +22,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-
-import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from typing import TYPE_CHECKING
 
 from domain.aging import CURRENT
 
-# Figures are drawn without pyplot, straight to PNG; Agg also keeps any pyplot use
-# elsewhere in the process from looking for a display.
-matplotlib.use("Agg")
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 # 8 x 4.5 inches at 100 dpi: 800 x 450 pixels, legible in Slack's preview and full size.
 SIZE_INCHES = (8.0, 4.5)
@@ -81,6 +77,8 @@ def aging_chart(bars: Sequence[AgingBar], currency: str) -> bytes:
     drawn = axes.bar(labels, values, color=colours, width=0.6)
     axes.bar_label(drawn, labels=[_short(v) for v in values], padding=3, fontsize=9)
     axes.set_ylabel(currency)
+    from matplotlib.ticker import FuncFormatter
+
     axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _short(v)))
     axes.set_ylim(0, max([*values, 1.0]) * 1.15)
     _tidy(axes)
@@ -114,6 +112,15 @@ def dso_chart(points: Sequence[DsoPoint]) -> bytes:
 
 
 def _figure() -> Figure:
+    # matplotlib is imported on the first chart, not with this module: it takes about a
+    # second, which every process (each command-line start, each server worker) paid
+    # though only the weekly report draws.
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    # Straight to PNG, without pyplot; Agg also keeps any pyplot use elsewhere in the
+    # process from looking for a display.
+    matplotlib.use("Agg")
     # A Figure without pyplot: no global state shared between threads or runs.
     return Figure(figsize=SIZE_INCHES, dpi=DPI)
 
