@@ -33,6 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from bot.local_server import POLL_SECONDS
 from bot.sandbox import blockkit
 
 TEAM_ID = "T0SANDBOX"
@@ -152,9 +153,7 @@ class SlackEmulator:
 
     def start(self) -> SlackEmulator:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        # shutdown() waits out one poll: 0.5 s by default,
-                                        # paid by every test that stops a server
-                                        kwargs={"poll_interval": 0.05},
+                                        kwargs={"poll_interval": POLL_SECONDS},
                                         name="slack-emulator")
         self._thread.start()
         return self
