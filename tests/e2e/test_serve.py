@@ -50,9 +50,18 @@ def base_env(**extra: str) -> dict[str, str]:
     return {**env, "CREDITBOT_CONFIG": str(ROOT / "app.yaml"), **extra}
 
 
-def test_serve_without_credentials_stops_with_one_line(tmp_path):
-    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
-    assert run_cli("db", "upgrade", env=env).returncode == 0
+@pytest.fixture
+def migrated(tmp_path: Path, sqlite_template: Path) -> str:
+    """The URL of a migrated SQLite file, as `creditbot db upgrade` leaves it: a copy of the
+    migrated template (running the upgrade in a process of its own doubled the time of
+    each test here, which run one after another)."""
+    path = tmp_path / "x.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def test_serve_without_credentials_stops_with_one_line(migrated):
+    env = base_env(DATABASE_URL=migrated)
     result = run_cli("serve", env=env)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
@@ -60,11 +69,10 @@ def test_serve_without_credentials_stops_with_one_line(tmp_path):
         "Slack app's credentials in the environment (see README, Install in your workspace)"]
 
 
-def test_serve_on_a_port_already_taken_stops_with_one_line(tmp_path):
+def test_serve_on_a_port_already_taken_stops_with_one_line(migrated):
     """Gunicorn said it in eleven lines over five seconds."""
-    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=TOKEN,
+    env = base_env(DATABASE_URL=migrated, SLACK_BOT_TOKEN=TOKEN,
                    SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL="http://127.0.0.1:9/api/")
-    assert run_cli("db", "upgrade", env=env).returncode == 0
     with socket.socket() as taken:
         taken.bind(("0.0.0.0", 0))
         taken.listen()
@@ -82,10 +90,9 @@ def test_serve_on_a_port_already_taken_stops_with_one_line(tmp_path):
     ("no-such-host.invalid", "error: --host no-such-host.invalid is no address of this "
                              "machine ("),
 ])
-def test_serve_on_an_address_the_host_lacks_stops_with_one_line(tmp_path, host, said):
-    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=TOKEN,
+def test_serve_on_an_address_the_host_lacks_stops_with_one_line(migrated, host, said):
+    env = base_env(DATABASE_URL=migrated, SLACK_BOT_TOKEN=TOKEN,
                    SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL="http://127.0.0.1:9/api/")
-    assert run_cli("db", "upgrade", env=env).returncode == 0
     result = run_cli("serve", "--host", host, "--no-scheduler", env=env)
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
@@ -117,10 +124,9 @@ def test_a_port_out_of_range_is_one_line(tmp_path, port):
 
 
 @pytest.mark.parametrize("blank", ["", "  "], ids=["empty", "spaces"])
-def test_a_blank_token_is_not_set_rather_than_refused_by_slack(tmp_path, blank):
-    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=blank,
+def test_a_blank_token_is_not_set_rather_than_refused_by_slack(migrated, blank):
+    env = base_env(DATABASE_URL=migrated, SLACK_BOT_TOKEN=blank,
                    SLACK_SIGNING_SECRET=SECRET)
-    assert run_cli("db", "upgrade", env=env).returncode == 0
     result = run_cli("serve", env=env)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
@@ -129,10 +135,9 @@ def test_a_blank_token_is_not_set_rather_than_refused_by_slack(tmp_path, blank):
 
 
 @pytest.mark.parametrize("url", ["not a url", "ftp://slack.com/api/", "https://"])
-def test_a_slack_api_url_that_is_not_http_stops_serve_with_one_line(tmp_path, url):
-    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=TOKEN,
+def test_a_slack_api_url_that_is_not_http_stops_serve_with_one_line(migrated, url):
+    env = base_env(DATABASE_URL=migrated, SLACK_BOT_TOKEN=TOKEN,
                    SLACK_SIGNING_SECRET=SECRET)
-    assert run_cli("db", "upgrade", env=env).returncode == 0
     result = run_cli("serve", env={**env, "SLACK_API_URL": url})
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
@@ -140,9 +145,8 @@ def test_a_slack_api_url_that_is_not_http_stops_serve_with_one_line(tmp_path, ur
         f'https://slack.com/api/, got "{url}"']
 
 
-def test_socket_mode_needs_the_app_token(tmp_path):
-    env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=TOKEN)
-    assert run_cli("db", "upgrade", env=env).returncode == 0
+def test_socket_mode_needs_the_app_token(migrated):
+    env = base_env(DATABASE_URL=migrated, SLACK_BOT_TOKEN=TOKEN)
     result = run_cli("serve", "--socket-mode", env=env)
     assert result.returncode == 1
     assert result.stderr.startswith("error: SLACK_APP_TOKEN not set")
@@ -155,11 +159,10 @@ def test_socket_mode_needs_the_app_token(tmp_path):
             "connections:write scope under Basic Information → App-Level Tokens; the bot "
             "token (xoxb-…) is SLACK_BOT_TOKEN"),
 ])
-def test_socket_mode_with_a_token_slack_refuses_stops_with_one_line(tmp_path, app_token, said):
+def test_socket_mode_with_a_token_slack_refuses_stops_with_one_line(migrated, app_token, said):
     with SlackEmulator(token=TOKEN) as emulator:
-        env = base_env(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN=TOKEN,
+        env = base_env(DATABASE_URL=migrated, SLACK_BOT_TOKEN=TOKEN,
                        SLACK_APP_TOKEN=app_token, SLACK_API_URL=emulator.api_url)
-        assert run_cli("db", "upgrade", env=env).returncode == 0
         result = run_cli("serve", "--socket-mode", "--no-scheduler", env=env)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == said
