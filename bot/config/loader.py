@@ -87,6 +87,16 @@ def _yaml_problem(problem: yaml.YAMLError, text: str = "") -> str:
                     f"{mark.line + 1})")
         return (head + f"what starts here runs on to line {mark.line + 1}, where YAML "
                 f"stopped ({reason}): a quote or a bracket on this line is likely not closed")
+    if mark is not None:
+        # No span to search: a quote left open just above (schedules quote every value,
+        # so it closes on the next line and YAML stumbles on what follows), or on the
+        # line itself inside brackets.
+        opened = _open_quote(text, max(mark.line - 1, 0), mark.line)
+        if opened is not None:
+            stopped = ("" if opened == mark.line
+                       else f", so YAML read on to line {mark.line + 1}")
+            return (f"line {opened + 1}: not valid YAML: a quote on this line is not "
+                    f"closed{stopped} ({reason})")
     return f"{where}not valid YAML ({reason})"
 
 

@@ -214,6 +214,15 @@ def test_unreadable_configs(tmp_path, text, expected):
     ("organisation:\n\tname: X\n",
      "line 2, column 1: not valid YAML (found character '\\t' that cannot start any token; "
      "indent with spaces, YAML takes no tabs)"),
+    # Every schedule is quoted: the open one closes on the next line, and YAML stumbles
+    # there; the line to fix is the one above.
+    ('schedules:\n  alerts: "0 8 * * mon-fri    # overdue alerts\n'
+     '  approvals: "*/15 * * * *"\n',
+     "line 2: not valid YAML: a quote on this line is not closed, so YAML read on to line 3 "
+     "(expected alphabetic or numeric character, but found '/')"),
+    ('meetings:\n  reminders_before: ["1d, "15m"]\n',
+     "line 2: not valid YAML: a quote on this line is not closed (expected ',' or ']', but "
+     "got '<scalar>')"),
 ])
 def test_a_yaml_mistake_is_placed_where_it_was_made(tmp_path, text, expected):
     assert problems(tmp_path, text) == [expected]
