@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import os
 import re
+import shlex
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -38,6 +39,17 @@ def _fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
+def config_refused(problem: ConfigError) -> str:
+    """One line for a configuration a command cannot start with: its problem, or how
+    many there are, the first, and the command that lists them all (eight of them
+    joined on one line made a line of two thousand characters)."""
+    if len(problem.problems) == 1:
+        return str(problem)
+    return (f"{problem.path}: {len(problem.problems)} problems, the first: "
+            f"{problem.problems[0]}; creditbot config check {shlex.quote(str(problem.path))} "
+            "lists them all")
+
+
 def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Known failures end with one line that says what to do, never a traceback."""
 
@@ -45,7 +57,9 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (ConfigError, DomainError) as problem:
+        except ConfigError as problem:
+            _fail(config_refused(problem))
+        except DomainError as problem:
             _fail(str(problem))
         except (OperationalError, ProgrammingError, DatabaseError) as problem:
             # Drivers write their reasons over several lines; one line is what we promise.

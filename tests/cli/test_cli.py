@@ -63,6 +63,30 @@ def test_config_check_lists_each_problem_and_fails(cli, tmp_path):
     ]
 
 
+def test_a_command_on_a_config_with_several_problems_names_the_first_and_the_check(
+        cli, tmp_path, monkeypatch):
+    """Every problem joined on one line made a line of thousands of characters in a
+    server's log; the count, the first and the command that lists them all is one."""
+    folder = tmp_path / "my config"
+    folder.mkdir()
+    bad = folder / "app.yaml"
+    bad.write_text((ROOT / "app.yaml").read_text().replace("C01SALES000", "sales")
+                   .replace("base_currency: USD", "base_currency: US"))
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(bad))
+    result = cli("portfolio")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {bad}: 2 problems, the first: line 11: organisation.base_currency: must be "
+        "an ISO 4217 currency code such as USD, EUR or CNY, got \"US\"; creditbot config "
+        f"check '{bad}' lists them all"]
+
+    bad.write_text((ROOT / "app.yaml").read_text().replace("base_currency: USD",
+                                                           "base_currency: US"))
+    assert cli("portfolio").stderr.splitlines() == [
+        f"error: {bad}: line 11: organisation.base_currency: must be an ISO 4217 currency "
+        "code such as USD, EUR or CNY, got \"US\""]
+
+
 def test_commands_refuse_an_unmigrated_database(cli, write_csv, tmp_path):
     sqlite3.connect(tmp_path / "cli.db").close()  # a database file, without creditbot's tables
     path = write_csv("c.csv", "customer_id,name,currency,credit_limit,payment_terms_days\n")
