@@ -196,13 +196,14 @@ def _typos(section: Mapping[str, object], held: list[str]
     """A role held under ``roles`` whose name is close to one the rules name and nobody
     holds: said at the roles line too, since the typo may be there (``credit_manger``)
     as well as in the rules (``finance_directr``); which one is the person's to say."""
-    named = {level.get(key) for kind in RequestKind
+    named = {role for kind in RequestKind
              if isinstance(policy := section.get(kind.value), Mapping)
              and isinstance(bands := policy.get("bands"), list)
              for band in bands if isinstance(band, Mapping)
              and isinstance(levels := band.get("levels"), list)
              for level in levels if isinstance(level, Mapping)
-             for key in ("role", "escalate_to")}
+             for key in ("role", "escalate_to")
+             if isinstance(role := level.get(key), str)}
     close_to: dict[str, list[str]] = {}
     for role in sorted(r for r in named if isinstance(r, str) and r not in held):
         for close in difflib.get_close_matches(role, held, n=1, cutoff=0.8):

@@ -105,8 +105,9 @@ def _locale(value: str) -> str:
 _ROLE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
-def is_role_name(value: str) -> bool:
-    return _ROLE_NAME.fullmatch(value) is not None
+def is_role_name(value: object) -> bool:
+    # A key YAML read as a number or null (`1:`, `~:`) is no name either.
+    return isinstance(value, str) and _ROLE_NAME.fullmatch(value) is not None
 
 
 def _role_name(value: str) -> str:

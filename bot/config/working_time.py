@@ -132,6 +132,11 @@ class WorkingTimeSettings(Section):
             if isinstance(day, date) and not isinstance(day, datetime):
                 days.append(day)
                 continue
+            if not isinstance(day, str | int):
+                # A list or mapping (aliases can nest them a billion deep) is no date,
+                # and is not written out in full to find that out.
+                wrong.append(day)
+                continue
             try:
                 if not _ISO_DATE.fullmatch(str(day).strip()):
                     raise ValueError(day)

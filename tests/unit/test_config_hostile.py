@@ -4,6 +4,7 @@ keys without a word."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -40,9 +41,9 @@ def test_nesting_without_end_is_one_line(tmp_path: Path):
 
 def test_a_good_file_is_read_by_libyaml_and_a_broken_one_explained_by_pyyaml(
         tmp_path: Path, monkeypatch):
-    """The pure-Python parser took a tenth of a second for app.yaml, at every command's
-    start and in every test; it is kept for the files libyaml refuses, whose messages
-    are its words (libyaml says nothing of a tab)."""
+    """The pure-Python parser took a fortieth of a second for app.yaml, at every
+    command's start and in every test; it is kept for the files libyaml refuses, whose
+    messages are its words (libyaml says less of what it expected)."""
     import yaml
 
     from bot.config import loader
@@ -62,7 +63,65 @@ def test_a_good_file_is_read_by_libyaml_and_a_broken_one_explained_by_pyyaml(
     assert parsed == ["CSafeLoader"]
 
     parsed.clear()
-    assert problems(tmp_path, "organisation:\n\tname: X\n") == [
-        "line 2, column 1: not valid YAML (found character '\\t' that cannot start any "
-        "token; indent with spaces, YAML takes no tabs)"]
+    assert problems(tmp_path, "roles:\n  cfo: [U0CFO00001,\n  legal: [U0LAW00001]\n") == [
+        "line 2, column 8: not valid YAML: what starts here runs on to line 4, where YAML "
+        "stopped (expected ',' or ']', but got '<stream end>'): a quote or a bracket on this "
+        "line is likely not closed"]
     assert parsed == ["CSafeLoader", "SafeLoader"]
+    # A file with a tab goes to PyYAML's parser at once: libyaml takes some tabs.
+    parsed.clear()
+    problems(tmp_path, "organisation:\n\tname: X\n")
+    assert parsed == ["SafeLoader"]
+
+
+def test_a_tab_between_tokens_is_refused_whichever_parser_is_installed(tmp_path: Path):
+    """libyaml takes a tab after `key:` as a space, PyYAML refuses it: the verdict was
+    "OK" or a refusal depending on how PyYAML was built."""
+    assert problems(tmp_path, GOOD.replace("base_currency: USD", "base_currency:\tUSD")) == [
+        "line 11, column 17: not valid YAML (found character '\\t' that cannot start any "
+        "token; indent with spaces, YAML takes no tabs)"]
+
+
+def test_values_of_the_wrong_shape_are_refused_not_crashed_on(tmp_path: Path):
+    # A key YAML reads as a number, a list where an id belongs, a mapping where a user
+    # belongs, a list where a role belongs: each was a TypeError traceback.
+    assert problems(tmp_path, GOOD.replace("  legal: [U05LEGAL001]", "  1: [U05LEGAL001]")) == [
+        "line 46: roles.1: 1 cannot be a key here: keys are names such as sales or "
+        "credit_manager (put a number in quotes)"]
+    assert problems(tmp_path, GOOD.replace("members: [U05LEGAL001]",
+                                           "members: [[U05LEGAL001]]", 1)) == [
+        'line 33: departments.legal.members.0: must be a Slack user id such as U0123ABCDE, '
+        'got ["U05LEGAL001"]']
+    assert problems(tmp_path, GOOD.replace("  legal: [U05LEGAL001]", "  legal: [{a: 1}]")) == [
+        "line 46: roles.legal.0: must be a Slack user id such as U0123ABCDE, got a mapping"]
+    assert problems(tmp_path, GOOD.replace("role: credit_manager", "role: [a]", 1)) == [
+        'line 126: approvals.limit_increase.bands.0.levels.0.role: must be a role name listed '
+        'under roles, e.g. credit_manager, got ["a"] (the same line counts for '
+        'approvals.temporary_limit.bands.0.levels.0.role, '
+        'approvals.first_limit.bands.0.levels.0.role)']
+
+
+def test_a_mapping_merged_into_itself_or_a_number_too_long_is_one_line(tmp_path: Path):
+    selfish = re.sub(r"  temporary_limit: .*", "  temporary_limit: &s {<<: *s}", GOOD, count=1)
+    assert problems(tmp_path, selfish) == ["nested too deeply to be a configuration"]
+    long_number = GOOD.replace("lease_seconds: 45", "lease_seconds: 1" + "0" * 5000)
+    assert problems(tmp_path, long_number) == [
+        "holds a number thousands of digits long: no setting takes one"]
+
+
+def test_holidays_that_alias_a_billion_entries_are_refused_at_once(tmp_path: Path):
+    """Each entry was written out in full to be checked: nine levels of nine took a minute
+    and 400 MB."""
+    laughs = "x_laughs:\n  a: &a [" + ", ".join(['"lol"'] * 9) + "]\n" + "".join(
+        f"  {name}: &{name} [" + ", ".join([f"*{inner}"] * 9) + "]\n"
+        for inner, name in zip("abcdefgh", "bcdefghi", strict=True))
+    started = time.monotonic()
+    said = problems(tmp_path, laughs + GOOD.replace("holidays: []", "holidays: *i"))
+    assert time.monotonic() - started < 5
+    assert said[0] == (
+        "line 1: x_laughs: is not a setting creditbot knows (misspelt?); the settings here "
+        "are: organisation, departments, roles, aging, access, people, schedules, scheduler, "
+        "alerts, approvals, orders, collections, reports, meetings")
+    assert said[1].startswith(f"line {11 + GOOD[:GOOD.index('holidays: []')].count(chr(10))}: "
+                              "approvals.working_time.holidays: ")
+    assert len(said) == 2 and len(said[1]) < 3000
