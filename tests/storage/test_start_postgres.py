@@ -43,8 +43,11 @@ def _fails_and_leaves_nothing_in(parent: Path) -> None:
             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert result.stdout == ""
-    assert f"start-postgres: the server did not start on port {port} (taken? set " \
-           "PGTEST_PORT to another)" in result.stderr
+    # One line, the server's own reason in it (pg_ctl's two lines are not passed on).
+    assert result.stderr == (
+        f"start-postgres: the server did not start on port {port} (could not bind IPv4 "
+        'address "127.0.0.1": Address already in use): if the port is taken, set '
+        "PGTEST_PORT to another\n")
     assert list(parent.iterdir()) == []
     assert _data_folders() == elsewhere
 
@@ -70,5 +73,26 @@ def test_the_cluster_is_made_in_the_folder_pgtest_parent_names() -> None:
         data = Path(result.stdout.splitlines()[0])
         assert data.parent == parent and data.name.startswith("creditbot-pg.")
         assert (data / "PG_VERSION").is_file()
+    finally:
+        shutil.rmtree(parent)
+
+
+@NEEDS_SERVER
+def test_a_folder_with_a_space_in_its_path_holds_a_cluster() -> None:
+    """A space in the folder's path stopped the server (its socket option split there)
+    and the printed export of PGTEST_DATA split too."""
+    parent = Path(tempfile.mkdtemp(prefix="start postgres test."))
+    parent.chmod(0o755)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    try:
+        result = subprocess.run(
+            ["bash", "-c", 'eval "$(.ci/start-postgres)" && echo "$PGTEST_DATA" && '
+             'runuser -u postgres -- "$PGTEST_BIN/pg_ctl" -D "$PGTEST_DATA" -m fast stop'],
+            cwd=ROOT, env={**os.environ, "PGTEST_PORT": str(port), "PGTEST_PARENT": str(parent)},
+            capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert Path(result.stdout.splitlines()[0]).parent == parent
     finally:
         shutil.rmtree(parent)
