@@ -143,10 +143,11 @@ def load_config(path: Path) -> AppConfig:
         raise ConfigError(path, [_yaml_problem(problem, text)]) from None
     except RecursionError:
         raise ConfigError(path, ["nested too deeply to be a configuration"]) from None
-    except ValueError:
+    except ValueError as problem:
         # Python's own limit on a number's digits (4,300), met while reading the file.
-        raise ConfigError(path, ["holds a number thousands of digits long: no setting "
-                                 "takes one"]) from None
+        said = ("holds a number thousands of digits long: no setting takes one"
+                if "digits" in str(problem) else f"not valid YAML ({problem})")
+        raise ConfigError(path, [said]) from None
     if twice:
         # YAML keeps the last of two equal keys without a word: a second
         # credit_manager line would silently replace the first.
