@@ -68,6 +68,13 @@ def _open_quote(text: str, first: int, last: int) -> int | None:
 def _yaml_problem(problem: yaml.YAMLError, text: str = "") -> str:
     """Where YAML stopped, and where what it could not finish began: an unclosed quote on
     line 19 is found only at the end of the file, and that line is the one to fix."""
+    if isinstance(problem, yaml.reader.ReaderError):
+        # Its own words span two lines and count characters, not lines.
+        line = text[:problem.position].count("\n") + 1
+        shown_character = (f"#x{problem.character:04x}" if isinstance(problem.character, int)
+                           else repr(problem.character))
+        return (f"line {line}: holds a character YAML does not allow ({shown_character}, "
+                f"{problem.reason}): remove it, or write it as an escape in a quoted value")
     mark = getattr(problem, "problem_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
     reason = getattr(problem, "problem", None) or str(problem)
@@ -153,7 +160,10 @@ def load_config(path: Path) -> AppConfig:
         # credit_manager line would silently replace the first.
         raise ConfigError(path, twice)
     if not isinstance(data, dict):
-        raise ConfigError(path, ["must be a mapping with organisation, departments, roles…"])
+        raise ConfigError(path, ["is empty (or only comments): start from the app.yaml "
+                                 "that comes with creditbot and fill in your organisation"]
+                          if data is None else
+                          ["must be a mapping with organisation, departments, roles…"])
     problems = [(tuple(error["loc"]), _describe(error)) for error in _field_errors(data)]
     # Checks across sections run on what was written, so that a bad value in one
     # section does not hide a problem in another.

@@ -190,7 +190,7 @@ def test_the_model_still_refuses_what_the_loader_reports(tmp_path):
     ("text", "expected"),
     [("organisation: [unclosed\n", "not valid YAML"),
      ("- just\n- a list\n", "must be a mapping"),
-     ("", "must be a mapping")],
+     ("", "is empty (or only comments)")],
 )
 def test_unreadable_configs(tmp_path, text, expected):
     assert expected in problems(tmp_path, text)[0]

@@ -8,6 +8,8 @@ import re
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.unit.test_config import GOOD, line_of, problems
 
 
@@ -125,3 +127,21 @@ def test_holidays_that_alias_a_billion_entries_are_refused_at_once(tmp_path: Pat
     assert said[1].startswith(f"line {11 + GOOD[:GOOD.index('holidays: []')].count(chr(10))}: "
                               "approvals.working_time.holidays: ")
     assert len(said) == 2 and len(said[1]) < 3000
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n"], ids=["empty", "comments"])
+def test_an_empty_file_says_it_is_empty(tmp_path: Path, text: str):
+    assert problems(tmp_path, text) == [
+        "is empty (or only comments): start from the app.yaml that comes with creditbot and "
+        "fill in your organisation"]
+    assert problems(tmp_path, "- a\n- b\n") == [
+        "must be a mapping with organisation, departments, roles…"]
+
+
+@pytest.mark.parametrize(("character", "code"), [("\x00", "0000"), ("\x9b", "009b")])
+def test_a_character_yaml_refuses_is_placed_on_its_line_in_one_line(
+        tmp_path: Path, character: str, code: str):
+    """PyYAML's own words ran over two lines and counted characters from the start."""
+    assert problems(tmp_path, f"organisation:\n  name: A{character}B\n") == [
+        f"line 2: holds a character YAML does not allow (#x{code}, special characters are "
+        "not allowed): remove it, or write it as an escape in a quoted value"]
