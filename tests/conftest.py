@@ -163,7 +163,8 @@ def template_database(
 
     yield template
     names = [name for (_, backend), name in made.items() if backend != "sqlite"]
-    admin_sql(*(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)" for name in names))
+    if names:  # without a server (no PostgreSQL set up), there is nothing to connect to
+        admin_sql(*(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)" for name in names))
 
 
 @pytest.fixture(scope="session")
