@@ -76,7 +76,10 @@ def _admin_engine() -> Engine:
 
 
 def admin_sql(*statements: str) -> None:
-    """Runs ``statements`` (CREATE and DROP DATABASE) on the server's own database."""
+    """Runs ``statements`` (CREATE and DROP DATABASE) on the server's own database; none,
+    nothing (and no connection: there may be no server)."""
+    if not statements:
+        return
     with _admin_engine().connect() as conn:
         for statement in statements:
             conn.execute(text(statement))
@@ -113,6 +116,7 @@ def _copy_strategy() -> str:
 def _with_database(name: str) -> str:
     from sqlalchemy.engine import make_url
 
+    assert POSTGRES_URL is not None
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
@@ -121,9 +125,11 @@ def clone_database(url: str, source: Path | str) -> None:
     of ``source``: an SQLite file, or the name of a PostgreSQL template database."""
     from sqlalchemy.engine import make_url
 
-    name = make_url(url).database
-    if make_url(url).get_backend_name() == "sqlite":
-        shutil.copyfile(source, name)  # type: ignore[arg-type]
+    parsed = make_url(url)
+    name = parsed.database
+    assert name, url
+    if parsed.get_backend_name() == "sqlite":
+        shutil.copyfile(source, name)
         return
     admin_sql(f"DROP DATABASE {name} WITH (FORCE)", _create_database(name, template=str(source)))
 
@@ -163,8 +169,7 @@ def template_database(
 
     yield template
     names = [name for (_, backend), name in made.items() if backend != "sqlite"]
-    if names:  # without a server (no PostgreSQL set up), there is nothing to connect to
-        admin_sql(*(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)" for name in names))
+    admin_sql(*(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)" for name in names))
 
 
 @pytest.fixture(scope="session")

@@ -205,7 +205,7 @@ def _typos(section: Mapping[str, object], held: list[str]
              for key in ("role", "escalate_to")
              if isinstance(role := level.get(key), str)}
     close_to: dict[str, list[str]] = {}
-    for role in sorted(r for r in named if isinstance(r, str) and r not in held):
+    for role in sorted(r for r in named if r not in held):
         for close in difflib.get_close_matches(role, held, n=1, cutoff=0.8):
             close_to.setdefault(close, []).append(role)
     return [(("roles", close), f"the approval rules name {' and '.join(map(shown, roles))}, "

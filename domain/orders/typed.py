@@ -216,7 +216,7 @@ def leading_amount(text: str) -> str | None:
     """The amount ``text`` starts with, with a currency before it if any (``5k`` of
     ``5k PO-1``, ``€5k``, ``USD 5k``, ``$5k``), else ``None``. A name may read as one too
     (``3M``): the caller looks it up before saying no customer is named."""
-    words = _words(text)
+    words = order_words(text)
     first = 1 if len(words) >= 2 and currency_word(words[0]) else 0
     if first >= len(words):
         return None
@@ -231,7 +231,7 @@ def leading_amount(text: str) -> str | None:
 def money_only(text: str) -> bool:
     """Whether ``text`` is nothing but an amount and currencies (``€ $ 5k``, ``CNY 5k``,
     ``5k USD``): what is left of a line whose customer was not found."""
-    words = _words(text)
+    words = order_words(text)
     return bool(words) and any(_CURRENCY_SIGN.sub("", w) and (
         _is_amount(_CURRENCY_SIGN.sub("", w)) or numeric(w)) for w in words) and all(
         _CURRENCY_SIGN.fullmatch(w) or currency_word(w) or _is_amount(
@@ -306,14 +306,10 @@ def names_no_customer(text: str) -> bool:
     return quoted is not None and not quoted[0].strip()
 
 
-def _words(text: str) -> list[str]:
-    return join_units(fold(text).split())
-
-
 def order_words(text: str) -> list[str]:
     """``text``'s words as an order line is read: a sign or a unit joined to its number
     (``− 5k`` is ``−5k``), so that the customer's words are counted off them alike."""
-    return _words(text)
+    return join_units(fold(text).split())
 
 
 def split_order(text: str) -> TypedOrder | None:
@@ -321,10 +317,10 @@ def split_order(text: str) -> TypedOrder | None:
     quoted = _quoted(text)
     if quoted is not None:
         customer, after = quoted
-        words = _words(after)
+        words = order_words(after)
         start = 0
     else:
-        words = _words(text)
+        words = order_words(text)
         customer, start = "", 1
     for index in range(start, len(words)):
         word = words[index]
@@ -366,14 +362,14 @@ def split_check(text: str) -> TypedOrder | None:
     quoted = _quoted(text)
     if quoted is not None:
         customer, rest = quoted
-        words = _words(rest)
+        words = order_words(rest)
         if not words:
             return None
         found = _trailing(words)
         if found is None or found[0] != 0:
             return None
         return TypedOrder(customer, found[1], found[2])
-    words = _words(text)
+    words = order_words(text)
     found = _trailing(words)
     if found is None or found[0] < 1:
         return None

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import TYPE_CHECKING
 
 from domain.aging import CURRENT
@@ -112,17 +113,22 @@ def dso_chart(points: Sequence[DsoPoint]) -> bytes:
 
 
 def _figure() -> Figure:
-    # matplotlib is imported on the first chart, not with this module: it takes about a
-    # second, which every process (each command-line start, each server worker) paid
-    # though only the weekly report draws.
+    # A Figure without pyplot: no global state shared between threads or runs.
+    return _matplotlib()(figsize=SIZE_INCHES, dpi=DPI)
+
+
+@cache
+def _matplotlib() -> type[Figure]:
+    """matplotlib's Figure, imported on the first chart rather than with this module: it
+    took about half a second of every process (each command-line start, each server
+    worker), though only the weekly report draws."""
     import matplotlib
     from matplotlib.figure import Figure
 
     # Straight to PNG, without pyplot; Agg also keeps any pyplot use elsewhere in the
     # process from looking for a display.
     matplotlib.use("Agg")
-    # A Figure without pyplot: no global state shared between threads or runs.
-    return Figure(figsize=SIZE_INCHES, dpi=DPI)
+    return Figure
 
 
 def _tidy(axes: Axes) -> None:
