@@ -21,6 +21,7 @@ from domain.approvals.model import (
 from domain.approvals.use_cases import CreditRequests
 from domain.errors import CustomerLookupError
 from domain.orders.model import OrderCheck, OrderState
+from domain.orders.typed import unquoted
 from handlers.approvals.cards import quoted
 from handlers.approvals.request_render import (
     LIST_RESERVE,
@@ -66,7 +67,7 @@ _WITHDRAWN = {
 def history(context_: BoltContext, rest: str) -> Message:
     tr: Translator = context_["tr"]
     try:
-        return _history(context_, rest)
+        return _history(context_, unquoted(rest))
     except CustomerLookupError as unclear:
         if unclear.candidates:  # the customers it could be, as buttons (the check's)
             return pick_customer(unclear, tr, pick=PICK)

@@ -12,7 +12,7 @@ from slack_bolt import BoltContext
 
 from domain.check import Checked, CustomerCheck
 from domain.errors import CustomerLookupError, DomainError
-from domain.orders.typed import NoCustomer, amount_read, money_only, split_check
+from domain.orders.typed import NoCustomer, amount_read, money_only, split_check, unquoted
 from handlers.check.blocks import card, which_customer
 from handlers.check.payloads import SubjectValue
 from handlers.customer_hint import guessed
@@ -30,6 +30,8 @@ def check(context: BoltContext, query: str) -> Message:
         typed = split_check(query)
     except DomainError as refused:  # its example as typed: `/credit 查询 acme 120k EUR`
         raise retyped(refused, context["catalogue"].as_typed(context, "check")) from None
+    if typed is None:  # 'Acme' or “Lakeside Furniture”, pasted in quotes, is the name
+        query = unquoted(query)
     try:
         # "Studio 54" ends in what reads as an amount: a whole name wins over the split.
         found = (deps.checks.check(context["member"], query) if typed is None

@@ -186,6 +186,22 @@ def test_history_says_when_it_shows_the_closest_customer(world):
     assert [b["type"] for b in named.blocks[:2]] == ["header", "section"]
 
 
+@pytest.mark.parametrize("quoted", ["'lakesde'", '"lakesde"', "“lakesde”", "「lakesde」"])
+def test_a_name_in_quotes_is_the_name_without_them(world, quoted):
+    # Pasted from a mail or a document: the quotes are not part of what is looked up or
+    # said back.
+    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": (
+        ":mag: No customer is named “lakesde”: this is the closest, Lakeside Furniture "
+        "Outlet (C0013).")}]}
+    check = world.slack.slash(SALES, SALES_CHANNEL, f"/credit check {quoted}")
+    assert check.blocks[0]["text"]["text"] == "Lakeside Furniture Outlet"
+    assert check.blocks[1] == note
+    history = world.slack.slash(SALES, SALES_CHANNEL, f"/credit history {quoted}")
+    assert history.blocks[1] == note
+    unclear = world.slack.slash(SALES, SALES_CHANNEL, "/credit check 'acme'")
+    assert unclear.blocks[0]["text"]["text"] == "“acme” matches several customers. Which one?"
+
+
 def test_an_ambiguous_name_offers_the_candidates_as_buttons(world):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme")
     assert "“acme” matches several customers" in reply.all_text()
