@@ -284,24 +284,51 @@ def _listed_users(data: dict[str, Any]) -> set[str]:
 
 
 def _once_per_line(located: list[tuple[int | None, tuple[Any, ...], str]]) -> list[str]:
-    """One problem per line and message: a section used again through a YAML alias
-    (``temporary_limit: *increase``) is one line to fix, said once with the other places
-    it counts for, not three times over."""
-    shared: dict[tuple[int | None, str], list[tuple[Any, ...]]] = {}
+    """Each problem said once: a section used again through a YAML alias
+    (``temporary_limit: *increase``) is one line to fix, said with the other places it
+    counts for; the same problem on several lines (a misspelt role named by seven
+    levels) is one entry listing its lines, not seven entries that bury the others."""
+    by_message: dict[str, dict[int | None, list[tuple[Any, ...]]]] = {}
     for line, loc, message in located:
-        shared.setdefault((line, message), []).append(loc)
-    said = []
-    for (line, message), places in shared.items():
-        if line is None or len(places) == 1:
-            said += [_format(line, loc, message) for loc in places]
-            continue
-        also = ", ".join(".".join(str(p) for p in loc if p != "[key]") for loc in places[1:])
-        said.append(_format(line, places[0], message) + f" (the same line counts for {also})")
-    return said
+        by_message.setdefault(message, {}).setdefault(line, []).append(loc)
+    said: list[tuple[int, str]] = []
+    for message, lines in by_message.items():
+        numbered = [line for line in lines if line is not None]
+        rest = lines
+        if len(numbered) > 1:
+            places = [loc for line in numbered for loc in lines[line]]
+            said.append((numbered[0], f"lines {_listed(numbered)}: {_pattern(places)}: "
+                                      f"{message}"))
+            rest = {None: lines[None]} if None in lines else {}
+        for line, places in rest.items():
+            if line is None or len(places) == 1:
+                said += [(line or 0, _format(line, loc, message)) for loc in places]
+                continue
+            also = ", ".join(_key(loc) for loc in places[1:])
+            said.append((line, _format(line, places[0], message)
+                         + f" (the same line counts for {also})"))
+    return [text for _, text in sorted(said, key=lambda item: item[0])]
+
+
+def _listed(lines: list[int]) -> str:
+    return ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}"
+
+
+def _pattern(places: list[tuple[Any, ...]]) -> str:
+    """The places' common key with ``*`` where they differ
+    (``approvals.*.bands.*.levels.0.role``), or the first and how many more."""
+    keys = [tuple(str(p) for p in loc if p != "[key]") for loc in places]
+    if len({len(key) for key in keys}) > 1:
+        return f"{'.'.join(keys[0])} and {len(keys) - 1} more"
+    return ".".join(parts[0] if len(set(parts)) == 1 else "*" for parts in zip(*keys, strict=True))
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc if part != "[key]")
 
 
 def _format(line: int | None, loc: tuple[Any, ...], message: str) -> str:
-    key = ".".join(str(part) for part in loc if part != "[key]")
+    key = _key(loc)
     prefix = f"line {line}: " if line else ""
     return f"{prefix}{key}: {message}" if key else f"{prefix}{message}"
 

@@ -145,6 +145,27 @@ def test_a_typo_under_roles_is_said_at_its_line_and_an_alias_once(tmp_path: Path
     ]
 
 
+def test_one_problem_on_many_lines_is_one_entry_listing_them(tmp_path: Path):
+    # The shipped app.yaml with its credit manager's role misspelt gave the typo's line
+    # and seven more, one per level naming the role, each offering the typo as a role to
+    # use: the line to fix was buried. The same problem is one entry with its lines.
+    text = (ROOT / "app.yaml").read_text(encoding="utf-8").replace(
+        "  credit_manager: [U02CREDITMG]\n", "  credit_manger: [U02CREDITMG]\n")
+    lines = [n for n, row in enumerate(text.splitlines(), 1)
+             if "role: credit_manager," in row]
+    assert len(lines) == 7
+    held = "credit_analyst, credit_manger, finance_director, cfo, collector, legal, sales"
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'credit_manger:')}: roles.credit_manger: the approval rules "
+        "name \"credit_manager\", which nobody holds and differs from \"credit_manger\" by a "
+        "letter or two: if they mean the same role, write it the same way here and in the "
+        "rules",
+        f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}: approvals.*.bands.*."
+        "levels.0.role: nobody holds the role \"credit_manager\"; list its holders under "
+        f"roles, or use one of {held}",
+    ]
+
+
 def test_a_problem_in_a_merged_mapping_is_said_once_at_its_line(tmp_path: Path):
     # A level merged into another (`<<: *first`) was said again at the merging line,
     # which does not hold the role, and not folded with the line that does.
@@ -331,3 +352,14 @@ def test_working_time_mistakes_yaml_hides_are_explained(tmp_path: Path):
         "  working_time:\n    hours: {start: \"09:00\", end: \"09:30\"}\n")) == [
         "line 120: approvals.working_time.hours: the working hours must last an hour at "
         "least, e.g. start \"08:00\" and end \"19:00\"; got 09:00 to 09:30"]
+
+
+def test_places_of_one_problem_are_named_by_their_common_key():
+    from bot.config.loader import _once_per_line
+    said = _once_per_line([
+        (3, ("a", "x", "b"), "wrong"), (7, ("a", "y", "b"), "wrong"),
+        (9, ("c",), "other"), (None, ("d",), "wrong"),
+        (11, ("a", "z"), "again"), (12, ("a", "z", "q"), "again"),
+    ])
+    assert said == ["d: wrong", "lines 3 and 7: a.*.b: wrong", "line 9: c: other",
+                    "lines 11 and 12: a.z and 1 more: again"]
