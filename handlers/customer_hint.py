@@ -22,6 +22,8 @@ CLOSEST = N_("No customer is named “{query}”. Closest: {names}. Use the id, 
 AMBIGUOUS = N_("“{query}” matches several customers: {names}. Use the id, e.g. "
                "`{example}`.")
 SHOWN = 5
+# The longest rest of a line an example repeats (a reason pasted from a mail is not).
+OWN_LINE = 80
 
 
 class WhichCustomer(DomainError):
@@ -52,6 +54,14 @@ def name_going_on(lookup: Callable[[str], CustomerRef | None], words: Sequence[s
             break
         found = longer
     return begun, found
+
+
+def own_line(after: str, otherwise: str) -> str:
+    """What followed the customer in the person's line, for an example that puts the
+    customer's id in its place (``/credit order C0002 5k PO-7``: the line to send
+    again); ``otherwise`` when there was nothing or too much to repeat."""
+    after = " ".join(after.split())
+    return after if 0 < len(after) <= OWN_LINE else otherwise
 
 
 def which_customer(error: CustomerLookupError, command: str, after: str = "",

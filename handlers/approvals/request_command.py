@@ -22,7 +22,7 @@ from handlers.approvals.request_line import (
 )
 from handlers.approvals.request_modal import open_request_modal
 from handlers.approvals.request_render import filed
-from handlers.customer_hint import money_for_a_name, name_going_on, which_customer
+from handlers.customer_hint import money_for_a_name, name_going_on, own_line, which_customer
 from handlers.deps import Deps
 from handlers.errors import retyped
 from handlers.render import Message
@@ -58,7 +58,7 @@ def request(context: BoltContext, rest: str) -> Message:
                 amount=line.amount))
     except CustomerLookupError as unclear:
         raise which_customer(unclear, context["catalogue"].typed_name(context, "request"),
-                             EXAMPLE_AFTER) from None
+                             own_line(line.after, EXAMPLE_AFTER)) from None
     return filed(made, deps.requests, context["tr"],
                  context["catalogue"].as_typed(context, "requests"))
 

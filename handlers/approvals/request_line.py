@@ -60,6 +60,9 @@ class RequestLine:
     until: date | None = None
     # The name was in quotes: nothing of it can have been read as the amount.
     quoted: bool = False
+    # What followed the customer, as typed (the amount, the reason): an example of the
+    # line with the customer's id in its place is the person's own line.
+    after: str = ""
 
 
 def parse_request_line(text: str) -> RequestLine:
@@ -102,7 +105,8 @@ def parse_request_line(text: str) -> RequestLine:
         except AmountError as bad_amount:
             raise SeveralProblems([bad_amount, bad_day]) from None
         raise
-    return RequestLine(customer, amount, reason, until, quoted=opened in _QUOTES)
+    return RequestLine(customer, amount, reason, until, quoted=opened in _QUOTES,
+                       after=" ".join(words))
 
 
 def _no_unknown_code_after(amount: str, reason: str) -> None:

@@ -22,7 +22,7 @@ from domain.orders.typed import (
     starts_quoted,
 )
 from domain.orders.use_cases import RepeatedOrder
-from handlers.customer_hint import money_for_a_name, name_going_on, which_customer
+from handlers.customer_hint import money_for_a_name, name_going_on, own_line, which_customer
 from handlers.deps import Deps
 from handlers.errors import explain, retyped
 from handlers.i18n import N_
@@ -70,8 +70,9 @@ def order(context: BoltContext, text: str) -> Message:
         answer = deps.orders.place(context["member"], typed.customer, typed.amount,
                                    typed.currency, typed.reference)
     except CustomerLookupError as unclear:
+        typed_after = " ".join(filter(None, (typed.amount, typed.currency, typed.reference)))
         raise which_customer(unclear, context["catalogue"].typed_name(context, "order"),
-                             "120k") from None
+                             own_line(typed_after, "120k")) from None
     except RepeatedOrder as repeated:
         if not repeated.placed.is_held or repeated.release_request is not None:
             raise

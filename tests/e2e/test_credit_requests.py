@@ -128,7 +128,7 @@ def test_each_refusal_of_the_line_says_what_to_write(world):
         "“五万” is written in Chinese numerals: write the number in digits, e.g. 5万 or 50000.")
     assert answer("Zyxw Qvvv +100k more") == (
         "No customer matches “Zyxw Qvvv”. Try part of the name or the customer id, e.g. "
-        "`/credit request C0001 +100k larger orders`.")
+        "`/credit request C0001 +100k more`.")
     assert answer("acme packaging 50000 smaller") == (
         "$50,000.00 is not above the current limit of $100,000.00: a limit increase "
         "must raise it. For an increase of that much, write +50000.")

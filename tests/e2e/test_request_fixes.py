@@ -269,9 +269,9 @@ def test_an_order_without_an_amount_says_the_amount_is_missing(world):
 # -- an unknown or unclear customer -----------------------------------------------------
 
 def test_an_unknown_or_unclear_customer_gets_the_hint_with_that_commands_example(world):
-    for command, after in (("request", " +100k larger orders"), ("order", " 120k"),
-                           ("history", "")):
-        typed = {"request": " +10k more", "order": " 10k", "history": ""}[command]
+    # The example is the line typed, with an id in the name's place.
+    for command, typed in (("request", " +10k more"), ("order", " 10k"), ("history", "")):
+        after = typed
         assert said(world, f"/credit {command} nosuchco{typed}") == (
             "No customer matches “nosuchco”. Try part of the name or the customer id, e.g. "
             f"`/credit {command} C0001{after}`.")
@@ -352,7 +352,7 @@ def test_a_chinese_reader_gets_roles_examples_and_formats_in_chinese(world):
     # The example of a request for an unclear customer: its reason too.
     assert said(world, "/credit request 华下物留 +5万 理由") == (
         "没有名为“华下物留”的客户。最接近的：华夏物流有限公司 (C0027)。请使用编号，例如 "
-        "`/credit request C0027 +100k 订单增加`。")
+        "`/credit request C0027 +5万 理由`。")
     # An order's amount read by the order grammar: its examples were left in English.
     assert said(world, "/credit 订单 华夏物流 5xx") == (
         "“5xx”不是有效金额：请按以下格式填写：120000、120,000、120000.50、120k、1.2m、12万、"
@@ -477,10 +477,11 @@ def test_a_recording_command_offers_a_close_name_instead_of_taking_it(world):
     # typo close to another customer's name would have recorded on that one.
     closest = ("No customer is named “acme packging”. Closest: Acme Packaging (C0002), Acme "
                "Industrial Supply (C0001). Use the id, e.g. ")
+    # The example is the person's own line with the id in the name's place.
     assert said(world, "/credit request acme packging +50k typo") == (
-        closest + "`/credit request C0002 +100k larger orders`.")
+        closest + "`/credit request C0002 +50k typo`.")
     assert said(world, "/credit order acme packging 5k PO-1") == (
-        closest + "`/credit order C0002 120k`.")
+        closest + "`/credit order C0002 5k PO-1`.")
     assigned = world.slack.slash(CREDIT_MANAGER, "C03CREDIT00",
                                  "/credit assign acme packging <@U04COLLECT1>").all_text()
     assert assigned == closest + "`/credit assign C0002 @maria`."
@@ -532,9 +533,22 @@ def test_an_order_is_not_placed_on_a_guess_when_a_name_part_is_held_by_many(worl
     assert said(world, "/credit order 东方贸易 1000 PO-1") == (
         "“东方贸易” matches several customers: 京东方贸易 (D999), 上海东方贸易有限公司 "
         "(D000), 北京东方贸易有限公司 (D001), 广州东方贸易有限公司 (D002), 深圳东方贸易有限公司 "
-        "(D003). Use the id, e.g. `/credit order D999 120k`.")
+        "(D003). Use the id, e.g. `/credit order D999 1000 PO-1`.")
     assert checks(world) == {}
     # A name's start is still enough, and found without a second look-up.
     placed = said(world, "/credit order 京东方 1000 PO-2")
     assert placed.startswith(":white_check_mark: *OK to ship*: order CB-1 (PO-2) of $1,000.00 "
                              "for 京东方贸易 (D999)."), placed
+
+
+def test_an_unclear_customers_example_repeats_only_a_line_short_enough(world):
+    # A long reason, pasted from a mail, is not repeated in the hint: the command's own
+    # example stands in. A backtick typed stays inside the code span to copy.
+    reason = "larger orders " * 10
+    assert said(world, f"/credit request acme +10k {reason}") == (
+        "“acme” matches several customers: Acme Industrial Supply (C0001), Acme "
+        "Packaging (C0002). Use the id, e.g. `/credit request C0001 +100k larger orders`.")
+    assert said(world, "/credit order acme 5k EUR `PO-7`") == (
+        "“acme” matches several customers: Acme Industrial Supply (C0001), Acme "
+        "Packaging (C0002). Use the id, e.g. `/credit order C0001 5k EUR 'PO-7'`.")
+    assert requests_of(world) == [] and checks(world) == {}
