@@ -79,11 +79,23 @@ REPORT_STATEMENT_TIMEOUT = "60s"
 GROUPING_WORK_MEM = "64MB"
 
 
+def _paid() -> ColumnElement[Any]:
+    """A payment's amount as it counts against its invoice (joined): at most what the
+    invoices export shows settled of it (``SqlReportQueries._paid_after`` says why)."""
+    same = _P.c.currency == _I.c.currency
+    settled = _I.c.amount - case((_I.c.status.in_(_OPEN), _I.c.open_amount), else_=0)
+    return case((and_(_I.c.amount < 0, same, _P.c.amount > -settled), settled),
+                (_I.c.amount < 0, -_P.c.amount),
+                (and_(same, _P.c.amount > settled), settled),
+                else_=_P.c.amount)
+
+
 class SqlReportQueries:
     def __init__(self, session: Session) -> None:
         self._session = session
         self._bounded = False
         self._posted_ahead = False
+        self._paid_ahead = False
 
     def _rows(self, query: Any, few_groups: bool = False) -> list[Any]:
         """``few_groups``: a grouping by computed values that yields a few hundred rows
@@ -127,6 +139,11 @@ class SqlReportQueries:
                 for i, amount in enumerate(sums):
                     into[n + i] += amount
 
+        if self._paid_ahead:
+            width = len(aging.labels)
+            for _, currency, in_bucket, paid in self._paid_later(ends[-1], aging):
+                buckets.setdefault(currency, [Decimal(0)] * width)[in_bucket] += paid
+
         def rows(book: dict[tuple[str | None, str], list[Decimal]]) -> list[CurrencySeries]:
             return [CurrencySeries(collector, currency, tuple(s[:n]),
                                    tuple(s[n:n + ar_points]), tuple(s[n + ar_points:]))
@@ -136,7 +153,7 @@ class SqlReportQueries:
         return SeriesRows(rows(found), rows(mine),
                           [BucketTotals(currency, tuple(sums))
                            for currency, sums in sorted(buckets.items()) if any(sums)],
-                          posted_ahead=self._posted_ahead)
+                          posted_ahead=self._posted_ahead, paid_ahead=self._paid_ahead)
 
     def _invoice_sums(self, periods: Sequence[Period], ends: Sequence[date], assigned: bool,
                       aging: AgingBuckets | None = None
@@ -222,12 +239,7 @@ class SqlReportQueries:
         # A payment on a credit note refunds it: the customer's credit was open before it
         # (negative), so it is taken away from what was open then, at most what the export
         # shows refunded.
-        same = _P.c.currency == _I.c.currency
-        settled = _I.c.amount - case((_I.c.status.in_(_OPEN), _I.c.open_amount), else_=0)
-        paid = case((and_(_I.c.amount < 0, same, _P.c.amount > -settled), settled),
-                    (_I.c.amount < 0, -_P.c.amount),
-                    (and_(same, _P.c.amount > settled), settled),
-                    else_=_P.c.amount)
+        paid = _paid()
         sums = [_sum(and_(_P.c.date > e, issued <= e), paid) for e in ends]
         # A credit note is current at every end, as in the invoices' pass.
         sums += [_sum(and_(_P.c.date > e, issued <= e, or_(due >= e, _I.c.amount < 0)), paid)
@@ -235,11 +247,29 @@ class SqlReportQueries:
         joined = _P.join(_I, _I.c.invoice_id == _P.c.invoice_id).outerjoin(
             _ASSIGNED, and_(_ASSIGNED.c.customer_id == _P.c.customer_id,
                             _ASSIGNED.c.status != "closed"))
-        query = (select(_ASSIGNED.c.collector, _P.c.currency, *sums).select_from(joined)
-                 .where(_P.c.date > ends[0])
+        query = (select(_ASSIGNED.c.collector, _P.c.currency, func.max(_P.c.date), *sums)
+                 .select_from(joined).where(_P.c.date > ends[0])
                  .group_by(_ASSIGNED.c.collector, _P.c.currency))
-        return {(collector, currency): [Decimal(x or 0) for x in values]
-                for collector, currency, *values in self._rows(query)}
+        found: dict[tuple[str | None, str], list[Decimal]] = {}
+        for collector, currency, latest, *values in self._rows(query):
+            found[(collector, currency)] = [Decimal(x or 0) for x in values]
+            if latest is not None and latest > ends[-1]:
+                self._paid_ahead = True
+        return found
+
+    def _paid_later(self, as_of: date, aging: AgingBuckets) -> list[Any]:
+        """What was paid after ``as_of`` on invoices issued by then, per customer,
+        currency and aging bucket as of it: owed on that day, so in its aging and its
+        allowances as in its AR. Read only when some payment is dated after the report
+        date (a report for a past day, a payment the ERP dates ahead)."""
+        bucket = case((_I.c.amount < 0, 0), else_=self._bucket_of(
+            as_of, aging, list(range(len(aging.labels)))))
+        query = (select(_P.c.customer_id, _P.c.currency, bucket,
+                        type_coerce(func.sum(_paid()), Amount))
+                 .select_from(_P.join(_I, _I.c.invoice_id == _P.c.invoice_id))
+                 .where(_P.c.date > as_of, _I.c.issue_date <= as_of)
+                 .group_by(_P.c.customer_id, _P.c.currency, bucket))
+        return [row for row in self._rows(query) if row[3]]
 
     def _bucket_of(self, as_of: date, buckets: AgingBuckets, values: Sequence[Any]
                    ) -> ColumnElement[Any]:
@@ -250,7 +280,7 @@ class SqlReportQueries:
         return case(*whens, else_=values[-1])
 
     def allowances(self, as_of: date, buckets: AgingBuckets, rates_bp: Sequence[int],
-                   posted_ahead: bool = True) -> list[AllowanceRow]:
+                   posted_ahead: bool = True, paid_ahead: bool = False) -> list[AllowanceRow]:
         # Amounts times whole basis points stay exact integers on SQLite (storage.types).
         # A credit note at the current bucket's rate, as the series' aging counts it.
         rate = case((_I.c.open_amount < 0, literal(rates_bp[0], Integer)),
@@ -266,8 +296,16 @@ class SqlReportQueries:
             # the customers' covering index, and SQLite then reads every row (0.9 → 2 s).
             query = query.where(_I.c.issue_date <= as_of)
         # The Amount type gives Decimals already.
-        return [AllowanceRow(customer_id, currency, weighted)
+        rows = [AllowanceRow(customer_id, currency, weighted)
                 for customer_id, currency, weighted in self._rows(query) if weighted]
+        if not paid_ahead:
+            return rows
+        weighted_by: dict[tuple[str, str], Decimal] = {
+            (row.customer_id, row.currency): row.weighted for row in rows}
+        for customer_id, currency, in_bucket, paid in self._paid_later(as_of, buckets):
+            key = (customer_id, currency)
+            weighted_by[key] = weighted_by.get(key, Decimal(0)) + paid * rates_bp[in_bucket]
+        return [AllowanceRow(c, currency, w) for (c, currency), w in weighted_by.items() if w]
 
     def names(self) -> dict[str, str]:
         return {customer_id: name for customer_id, name in self._rows(

@@ -36,12 +36,15 @@ class SeriesRows:
     the invoices of customers with an open assignment, per collector and currency;
     ``open_by_bucket``: the portfolio's open amounts today per aging bucket, per currency
     (currencies with nothing open left out); ``posted_ahead``: whether some open invoice
-    is issued after the last period's end (an ERP that posts ahead), left out of both."""
+    is issued after the last period's end (an ERP that posts ahead), left out of both;
+    ``paid_ahead``: whether some payment is dated after it (a report for a past day),
+    its amount owed on that day, so in the AR and in the open amounts per bucket."""
 
     portfolio: list[CurrencySeries]
     collectors: list[CurrencySeries]
     open_by_bucket: list[BucketTotals]
     posted_ahead: bool = False
+    paid_ahead: bool = False
 
 
 class AllowanceRow(NamedTuple):
@@ -79,11 +82,14 @@ class ReportQueries(Protocol):
         ...
 
     def allowances(self, as_of: date, buckets: AgingBuckets, rates_bp: Sequence[int],
-                   posted_ahead: bool = True) -> list[AllowanceRow]:
-        """Per customer and currency, open amounts weighted by their bucket's rate in
-        basis points; customers without an allowance left out. Invoices issued after
-        ``as_of`` are left out; ``posted_ahead`` False says there are none (the series
-        found none), sparing the look at every invoice's issue date."""
+                   posted_ahead: bool = True, paid_ahead: bool = False
+                   ) -> list[AllowanceRow]:
+        """Per customer and currency, the amounts open on ``as_of`` weighted by their
+        bucket's rate in basis points; customers without an allowance left out. Invoices
+        issued after ``as_of`` are left out; ``posted_ahead`` False says there are none
+        (the series found none), sparing the look at every invoice's issue date.
+        ``paid_ahead``: payments dated after ``as_of`` are added back (the series found
+        some)."""
         ...
 
     def names(self) -> dict[str, str]:

@@ -198,7 +198,7 @@ class Reports:
             # AR at the N month ends, the one before them and the report date.
             series = reads.series(spans, ar_points, self.buckets)
             allowance_rows = reads.allowances(as_of, self.buckets, rates_bp,
-                                              series.posted_ahead)
+                                              series.posted_ahead, series.paid_ahead)
             names = reads.names()
             window = spans[len(spans) - ar_points + 1]
             promises = reads.promises(window.start, as_of)

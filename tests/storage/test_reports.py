@@ -120,8 +120,9 @@ def test_the_sql_aggregates_equal_a_plain_reading_of_the_rows(engine):
     with SqlUnitOfWork(unit_of_work_factory(engine)) as work:
         got = SqlReportQueries(work.session).series(spans, 4, BUCKETS)
         allowances = SqlReportQueries(work.session).allowances(
-            AS_OF, BUCKETS, [100, 500, 1500, 4000, 10000], got.posted_ahead)
+            AS_OF, BUCKETS, [100, 500, 1500, 4000, 10000], got.posted_ahead, got.paid_ahead)
     assert got.posted_ahead  # the invoices issued after AS_OF
+    assert got.paid_ahead  # the payments dated after it
     assert {(s.collector, s.currency): [*s.sales, *s.ar, *s.current_ar]
             for s in got.portfolio} == {k: v for k, v in want.items() if any(v)}
     assert {(s.collector, s.currency): [*s.sales, *s.ar, *s.current_ar]
@@ -131,11 +132,18 @@ def test_the_sql_aggregates_equal_a_plain_reading_of_the_rows(engine):
     weighted: dict[tuple, Decimal] = defaultdict(Decimal)
     bp = [100, 500, 1500, 4000, 10000]
     for inv in invoices:
-        if inv["status"] == "paid" or inv["open_amount"] <= 0 or inv["issue_date"] > AS_OF:
+        # Owed on AS_OF: open now, and what was paid after it (as in the AR).
+        owed = (inv["open_amount"] if inv["status"] != "paid" else Decimal(0)) + sum(
+            (p["amount"] for p in paid_after[inv["invoice_id"]] if p["date"] > AS_OF),
+            Decimal(0))
+        if owed <= 0 or inv["issue_date"] > AS_OF:
             continue
         index = BUCKETS.index_of((AS_OF - inv["due_date"]).days)
-        by_bucket[inv["currency"]][index] += inv["open_amount"]
-        weighted[(inv["customer_id"], inv["currency"])] += inv["open_amount"] * bp[index]
+        by_bucket[inv["currency"]][index] += owed
+        weighted[(inv["customer_id"], inv["currency"])] += owed * bp[index]
+    # The aging adds up to the AR on the report date, currency by currency.
+    assert {c: sum(v) for c, v in by_bucket.items()} == {
+        currency: sums[15] for (_, currency), sums in want.items() if sums[15]}
     assert {b.currency: list(b.open_by_bucket) for b in got.open_by_bucket} == dict(by_bucket)
     assert {(a.customer_id, a.currency): a.weighted for a in allowances} == dict(weighted)
     with SqlUnitOfWork(unit_of_work_factory(engine)) as work:
@@ -223,6 +231,40 @@ def test_the_report_of_a_portfolio_worked_by_hand(engine):
     # C1 is U0COLLECT1's: AR 30,000 + 150,000 = 180,000; C2 nobody's.
     assert [(b.collector, b.unassigned, b.metrics.ar) for b in report.collectors] == [
         ("U0COLLECT1", False, Decimal(180_000)), (None, True, Decimal(200_000))]
+
+
+def test_a_report_for_a_day_before_the_latest_payments_counts_them_as_owed_then(engine):
+    # The report for 30 Nov, with a payment of 2 Dec already imported (a report for a
+    # past day; the sandbox's clock turned back): the AR added it back, the aging and
+    # the provision did not, so the collectors' lines did not add up to the total.
+    d = date
+    _load(engine, [_customer("C1"), _customer("C2")], [
+        _invoice("O1", "C2", d(2026, 10, 10), d(2026, 11, 15), 250_000, 80_000),
+        _invoice("N1", "C1", d(2026, 11, 20), d(2026, 12, 20), 200_000, 0),
+    ], [
+        dict(payment_id="PO1", customer_id="C2", date=d(2026, 11, 10),
+             amount=Decimal(150_000), currency="USD", invoice_id="O1"),
+        dict(payment_id="PO2", customer_id="C2", date=d(2026, 12, 2),
+             amount=Decimal(20_000), currency="USD", invoice_id="O1"),
+        dict(payment_id="PN1", customer_id="C1", date=d(2026, 12, 1),
+             amount=Decimal(200_000), currency="USD", invoice_id="N1"),
+    ], [_assign("C1", "U0COLLECT1")])
+    report = _reports(engine).portfolio(AS_OF)
+    # Owed on 30 Nov: O1 100,000 (1-30 days overdue), N1 200,000 (current, paid since).
+    assert report.portfolio.metrics.ar == Decimal(300_000)
+    assert [(x.bucket, x.open_amount, x.allowance) for x in report.provision] == [
+        ("current", Decimal(200_000), Decimal(2000)), ("1-30", Decimal(100_000),
+                                                       Decimal(5000)),
+        ("31-60", Decimal(0), Decimal(0)), ("61-90", Decimal(0), Decimal(0)),
+        ("90+", Decimal(0), Decimal(0))]
+    assert [(a.customer_id, a.allowance) for a in report.allowances] == [
+        ("C2", Decimal(5000)), ("C1", Decimal(2000))]
+    assert [(b.collector, b.unassigned, b.metrics.ar) for b in report.collectors] == [
+        ("U0COLLECT1", False, Decimal(200_000)), (None, True, Decimal(100_000))]
+    # The day after the payments: what is open now, as before.
+    later = _reports(engine).portfolio(d(2026, 12, 3))
+    assert later.portfolio.metrics.ar == sum(x.open_amount for x in later.provision) == \
+        Decimal(80_000)
 
 
 def test_a_payment_above_its_invoice_counts_as_the_invoice_at_most(engine):

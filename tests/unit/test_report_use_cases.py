@@ -58,7 +58,7 @@ class FakeQueries:
     def names(self) -> dict[str, str]:
         return {"C1": "Acme", "C2": "Beta"}
 
-    def allowances(self, as_of, buckets, rates_bp, posted_ahead=True):  # type: ignore[no-untyped-def]
+    def allowances(self, as_of, buckets, rates_bp, posted_ahead=True, paid_ahead=False):  # type: ignore[no-untyped-def]
         assert list(rates_bp) == [100, 500, 1500, 4000, 10000]
         return self._allowances
 
