@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from domain.aging import AgingBuckets
 from domain.events import DomainEvent
@@ -102,6 +102,11 @@ class Outbox(Protocol):
 
     def id_of(self, dedup_key: str) -> MessageId | None:
         """The queued message with this key (e.g. to edit a card queued long ago)."""
+        ...
+
+    def blocks_of(self, message_id: MessageId) -> list[dict[str, Any]]:
+        """The blocks the message was queued with (``[]`` for none): an edit that keeps
+        what a card showed and changes only its end."""
         ...
 
 

@@ -104,6 +104,11 @@ class SqlOutbox:
     def id_of(self, dedup_key: str) -> MessageId | None:
         return _id_of(self._session, dedup_key)
 
+    def blocks_of(self, message_id: MessageId) -> list[dict[str, Any]]:
+        payload = self._session.execute(
+            select(_OUTBOX.c.payload).where(_OUTBOX.c.id == message_id)).scalar()
+        return list(payload.get("blocks") or []) if isinstance(payload, dict) else []
+
 
 # What a claim writes into last_error of a row whose earlier claim ran out without an
 # outcome: its sender died or hung, maybe after Slack had taken the message.

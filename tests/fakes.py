@@ -209,6 +209,10 @@ class FakeOutbox:
         return next((i for i, m in (*self.sent.items(), *self.staged.items())
                      if m.dedup_key == dedup_key), None)
 
+    def blocks_of(self, message_id: int) -> list[dict]:
+        found = self.sent.get(message_id) or self.staged.get(message_id)
+        return list(found.blocks or []) if found is not None else []
+
     def commit(self) -> None:
         self.sent.update(self.staged)
         self.staged.clear()

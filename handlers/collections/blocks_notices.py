@@ -253,11 +253,16 @@ class CollectionNotices(WorkNotices):
                     outcome=person_text(case.outcome or "", TEXT_LENGTH))
         text = tr._("Legal case: {customer}", customer=erp_text(
             tr.name_of(customer.name, customer.name_local), NAME_LENGTH))
+        closed = [section(done), context(tr._("The case is closed, and so is the account's "
+                                              "assignment."))]
+        # The case as legal was given it (its invoices, actions, promises, disputes and
+        # decisions then), with the outcome where its button was: the record of what
+        # the case was about stays with its outcome.
+        kept = [b for b in outbox.blocks_of(posted) if b.get("type") != "actions"]
+        blocks = (kept[:BLOCKS_PER_MESSAGE - len(closed)] if kept
+                  else [header(title), section(opened)]) + closed
         outbox.add(OutgoingMessage(
-            channel=to, kind="collections.legal", text=text,
-            blocks=[header(title), section(opened), section(done),
-                    context(tr._("The case is closed, and so is the account's "
-                                 "assignment."))],
+            channel=to, kind="collections.legal", text=text, blocks=blocks,
             update_of=posted, dedup_key=f"collections.legal_outcome:{case.id}"))
 
     def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,

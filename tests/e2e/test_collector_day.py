@@ -245,7 +245,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
         world.slack.click(LAWYER, legal, "Record outcome", wait=False)
         assert world.slack.submit(LAWYER, world.slack.modal(LAWYER),
                                   {"outcome": "settled for 80%"}).body == ""
-        # The case's card is edited in place: the outcome instead of the button.
+        # The case's card is edited in place: the outcome instead of the button, and the
+        # case as posted kept above it (the edit left only its first line).
         deliver(world)
         # The dispute was resolved while legal held the account: no reminders resume.
         assert latest_dm(world, COLLECTOR, ":white_check_mark:") == (
@@ -254,15 +255,16 @@ def test_an_overdue_account_from_alert_to_legal(world):
             "account is with legal: no reminders until legal records its outcome.")
         edits = [c.args for c in world.emulator.calls_to("chat.update") if c.status == 200
                  and c.args["channel"] == LEGAL_CHANNEL]
-        assert [(e["text"], [b["type"] for b in e["blocks"]]) for e in edits] == [
-            ("Legal case: Fenwick Retail Group", ["header", "section", "section", "context"])]
-        assert [b["text"]["text"] for b in edits[0]["blocks"][1:3]] == [
-            "*Fenwick Retail Group* (C0041) was escalated to legal by <@U04COLLECT1> on "
-            "Dec 5, 2026: three promises broken",
-            f":white_check_mark: Outcome recorded by <@{LAWYER}> on Dec 5, 2026: settled for "
-            "80%"]
-        assert edits[0]["blocks"][3]["elements"][0]["text"] == (
-            "The case is closed, and so is the account's assignment.")
+        as_posted = case["blocks"][:-1]
+        assert case["blocks"][-1]["type"] == "actions" and len(as_posted) == 8
+        assert [(e["text"], e["blocks"][:-2]) for e in edits] == [
+            ("Legal case: Fenwick Retail Group", as_posted)]
+        assert edits[0]["blocks"][-2:] == [
+            {"type": "section", "text": {"type": "mrkdwn", "text": (
+                f":white_check_mark: Outcome recorded by <@{LAWYER}> on Dec 5, 2026: settled "
+                "for 80%")}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": (
+                "The case is closed, and so is the account's assignment.")}]}]
         # Pressed again, the post's old button says what was recorded.
         again = world.slack.click(LAWYER, Reply(LEGAL_CHANNEL, case["text"], case["blocks"],
                                                 ephemeral=False, ts="1.000200"),
