@@ -191,22 +191,26 @@ def pending_approvals(uow: UnitOfWork, as_of: date) -> list[AgendaItem]:
 
 
 def over_limit(entries: Iterable[PortfolioEntry]) -> list[AgendaItem]:
-    """Exposure above the limit in force, in the base currency, largest excess first."""
+    """Exposure above the limit in force, largest excess (in the base currency) first,
+    each said in the customer's own currency, as its card and its alerts say it (a
+    €340,000.00 limit shown as $369,306.52 was recognised by nobody)."""
     found: list[tuple[Decimal, AgendaItem]] = []
     for e in entries:
         base = e.in_base
         if base is None or base.exposure.amount <= base.limit.amount:
             continue
+        own = e.position
+        shown = (own.exposure, own.limit) if own is not None else (base.exposure, base.limit)
         found.append((base.exposure.amount - base.limit.amount, AgendaItem(
             Topic.OVER_LIMIT, e.customer.customer_id, e.customer.name,
-            amount=base.exposure.rounded(), limit=base.limit.rounded())))
+            amount=shown[0].rounded(), limit=shown[1].rounded())))
     found.sort(key=lambda pair: (-pair[0], pair[1].customer_id or ""))
     return [item for _, item in found]
 
 
 def overdue_last_bucket(entries: Iterable[PortfolioEntry], fx: FxRates) -> list[AgendaItem]:
-    """What sits in the last aging bucket (90+ days with the default buckets), in the
-    base currency, largest first."""
+    """What sits in the last aging bucket (90+ days with the default buckets), largest
+    (in the base currency) first, each in the customer's own currency."""
     found: list[tuple[Decimal, AgendaItem]] = []
     for e in entries:
         if e.position is None or not e.position.aging.amounts:
@@ -217,7 +221,7 @@ def overdue_last_bucket(entries: Iterable[PortfolioEntry], fx: FxRates) -> list[
         base = _base(last, fx) or last
         found.append((base.amount, AgendaItem(
             Topic.OVERDUE_90, e.customer.customer_id, e.customer.name,
-            amount=base.rounded(), days=e.position.aging.oldest_overdue_days,
+            amount=last.rounded(), days=e.position.aging.oldest_overdue_days,
             detail=e.position.aging.labels[-1])))
     found.sort(key=lambda pair: (-pair[0], pair[1].customer_id or ""))
     return [item for _, item in found]
@@ -254,24 +258,26 @@ def broken_promises(uow: UnitOfWork, now: datetime, within_days: int,
 
 def overdue_by_collector(uow: UnitOfWork, entries: Iterable[PortfolioEntry]
                          ) -> list[AgendaItem]:
-    """The assigned accounts' overdue balances in the base currency: collectors with the
-    most overdue first, each one's largest accounts first."""
+    """The assigned accounts' overdue balances, each in the customer's own currency:
+    collectors with the most overdue (in the base currency) first, each one's largest
+    accounts first."""
     by_customer = {e.customer.customer_id: e for e in entries}
-    books: dict[str, list[AgendaItem]] = defaultdict(list)
+    books: dict[str, list[tuple[Decimal, AgendaItem]]] = defaultdict(list)
     for assignment in uow.collections.open_assignments():
         entry = by_customer.get(assignment.customer_id)
         if entry is None or entry.in_base is None or entry.in_base.overdue.amount <= 0:
             continue
-        books[assignment.collector].append(AgendaItem(
+        own = entry.position.aging.overdue if entry.position else entry.in_base.overdue
+        books[assignment.collector].append((entry.in_base.overdue.amount, AgendaItem(
             Topic.OVERDUE_BY_COLLECTOR, entry.customer.customer_id, entry.customer.name,
-            amount=entry.in_base.overdue.rounded(),
+            amount=own.rounded(),
             days=entry.position.aging.oldest_overdue_days if entry.position else None,
-            person=assignment.collector, detail=assignment.status.value))
+            person=assignment.collector, detail=assignment.status.value)))
     for book in books.values():
-        book.sort(key=lambda i: (-i.amount.amount if i.amount else 0, i.customer_id or ""))
-    order = sorted(books, key=lambda who: (
-        -sum((i.amount.amount for i in books[who] if i.amount), Decimal(0)), who))
-    return [item for who in order for item in books[who]]
+        book.sort(key=lambda pair: (-pair[0], pair[1].customer_id or ""))
+    order = sorted(books, key=lambda who: (-sum((base for base, _ in books[who]),
+                                                Decimal(0)), who))
+    return [item for who in order for _, item in books[who]]
 
 
 def open_disputes(uow: UnitOfWork, now: datetime, names: dict[str, str]

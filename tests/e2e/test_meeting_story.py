@@ -64,8 +64,8 @@ def money(value: Money) -> str:
 
 def expected_agenda(world: World, as_of: date) -> list[str]:
     """The committee's agenda from the data, as its first two sections read: the open
-    requests, the longest waiting first; the exposures above their limit in the base
-    currency, the largest excess first (at most ten, the rest counted)."""
+    requests, the longest waiting first; the exposures above their limit, the largest
+    excess in the base currency first (at most ten, the rest counted)."""
     with world.services.uow() as uow:
         requests = sorted(uow.credit_requests.open_requests(), key=lambda r: (r.filed_at,
                                                                               r.id))
@@ -80,10 +80,12 @@ def expected_agenda(world: World, as_of: date) -> list[str]:
           e.customer.customer_id, e) for e in entries
          if e.in_base is not None and e.in_base.exposure.amount > e.in_base.limit.amount),
         key=lambda t: (-t[0], t[1]))
+    # Each in the customer's own currency, as its card says it.
     lines = [f"*{e.customer.name}* (`{e.customer.customer_id}`): exposure "
-             f"{usd(e.in_base.exposure.rounded().amount)} against a limit of "
-             f"{usd(e.in_base.limit.rounded().amount)}, {usd(excess)} over"
-             for excess, _, e in over if e.in_base is not None]
+             f"{money(e.position.exposure.rounded())} against a limit of "
+             f"{money(e.position.limit.rounded())}, "
+             f"{money((e.position.exposure - e.position.limit).rounded())} over"
+             for _, _, e in over if e.position is not None]
     more = [f"and {len(lines) - 10} more"] if len(lines) > 10 else []
     return ["*Pending approvals*\n" + "\n".join(pending),
             "*Exposures above their limit*\n" + "\n".join([*lines[:10], *more])]

@@ -104,13 +104,14 @@ def test_credit_committee_from_the_data() -> None:
         "Request #2: *Delta Ltd* (`C0004`), limit increase to $30,000.00 · waiting 1 day "
         "· by <@U01SALESAMY>",
     ]
-    # In USD, the largest excess first: Acme $130,000 vs $100,000 (+$30,000); Beta
-    # €60,000 = $66,000 vs €50,000 = $55,000 (+$11,000). Delta is within its limit.
+    # The largest excess in USD first: Acme $130,000 vs $100,000 (+$30,000); Beta
+    # €60,000 = $66,000 vs €50,000 = $55,000 (+$11,000). Each said in its own currency,
+    # as its card says it. Delta is within its limit.
     assert lines(agenda, Topic.OVER_LIMIT) == [
         "*Acme Industrial* (`C0001`): exposure $130,000.00 against a limit of "
         "$100,000.00, $30,000.00 over",
-        "*Beta GmbH* (`C0002`): exposure $66,000.00 against a limit of $55,000.00, "
-        "$11,000.00 over",
+        "*Beta GmbH* (`C0002`): exposure €60,000.00 against a limit of €50,000.00, "
+        "€10,000.00 over",
     ]
     # The ERP's name is neutralised: it does not turn bold in Slack.
     assert lines(agenda, Topic.OVERDUE_90) == [
@@ -140,7 +141,7 @@ def test_the_calendar_files_agenda_shows_names_as_the_erp_writes_them() -> None:
         "Exposures above their limit:",
         "- Acme Industrial (C0001): exposure $130,000.00 against a limit of $100,000.00, "
         "$30,000.00 over",
-        "- Beta GmbH (C0002): exposure $66,000.00 against a limit of $55,000.00, $11,000.00 "
+        "- Beta GmbH (C0002): exposure €60,000.00 against a limit of €50,000.00, €10,000.00 "
         "over",
         "Accounts in the oldest aging bucket:",
         "- Acme Industrial (C0001): $50,000.00 in the 90+ days bucket · oldest 100 days "
@@ -203,9 +204,10 @@ def test_collection_review_from_the_data() -> None:
         "*Acme Industrial* (`C0001`): promised $20,000.00, due 6 days ago, not kept · "
         "collector <@U04COLLECT1>",
     ]
-    # Ben's book ($66,000) before Anna's ($50,000 + $10,000 = $60,000).
+    # Ben's book (€60,000 = $66,000) before Anna's ($50,000 + $10,000 = $60,000); each
+    # account in its own currency.
     assert lines(agenda, Topic.OVERDUE_BY_COLLECTOR) == [
-        "<@U04COLLECT2>: *Beta GmbH* (`C0002`), $66,000.00 overdue · oldest 20 days past "
+        "<@U04COLLECT2>: *Beta GmbH* (`C0002`), €60,000.00 overdue · oldest 20 days past "
         "due",
         "<@U04COLLECT1>: *Acme Industrial* (`C0001`), $50,000.00 overdue · oldest 100 days "
         "past due",
