@@ -75,19 +75,19 @@ def resolve_customer(query: str, directory: CustomerDirectory, *,
     ``close``: a name close to one customer's (a typo: "acme packging") is taken as it;
     a command that records something passes False, so that the closest are offered and
     the person names one (an order placed on a near-namesake is hard to see and undo)."""
-    query = _required(query)
-    return _by_id(query, directory) or _by_name(query, directory, close)
+    typed, query = query, _required(query)
+    return _by_id(typed, directory) or _by_name(query, directory, close)
 
 
 def resolve_subject(query: str, directory: CustomerDirectory, *,
                     close: bool = True) -> CustomerRef | GroupRef:
     """Like ``resolve_customer``, but a customer group's id names the group. A customer
     whose id is the same as a group's wins: ids are what the ERP guarantees unique."""
-    query = _required(query)
-    found = _by_id(query, directory)
+    typed, query = query, _required(query)
+    found = _by_id(typed, directory)
     if found is not None:
         return found
-    group = directory.group_named(_id_spellings(query))
+    group = directory.group_named(_id_spellings(typed))
     if group is not None:
         return GroupRef(group)
     return _by_name(query, directory, close)
@@ -118,13 +118,17 @@ def _required(query: str) -> str:
     return query
 
 
-def _id_spellings(query: str) -> list[str]:
-    # The id as typed and in capitals; the exact spelling wins.
-    return list(dict.fromkeys((query, query.upper())))
+def _id_spellings(typed: str) -> list[str]:
+    """The id exactly as typed, then with full-width letters and digits folded, then in
+    capitals; the first that names a customer wins. The ERP may hold ids that differ
+    only so (``ｃ０００１`` beside ``c0001``, kept apart by the import): folded first, the
+    one typed exactly was never reached, and an order went to the other."""
+    folded = normalize_query(typed)
+    return list(dict.fromkeys(s for s in (typed.strip(), folded, folded.upper()) if s))
 
 
-def _by_id(query: str, directory: CustomerDirectory) -> CustomerRef | None:
-    candidates = _id_spellings(query)
+def _by_id(typed: str, directory: CustomerDirectory) -> CustomerRef | None:
+    candidates = _id_spellings(typed)
     found = {ref.customer_id: ref for ref in directory.by_ids(candidates)}
     return next((found[c] for c in candidates if c in found), None)
 

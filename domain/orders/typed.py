@@ -333,7 +333,7 @@ def split_order(text: str) -> TypedOrder | None:
             amount_at = index
         else:
             continue
-        name = customer if quoted is not None else " ".join(words[:index])
+        name = customer if quoted is not None else _as_typed(text, words[:index])
         if not name:
             return None
         rest = words[amount_at + 1:]
@@ -373,7 +373,23 @@ def split_check(text: str) -> TypedOrder | None:
     found = _trailing(words)
     if found is None or found[0] < 1:
         return None
-    return TypedOrder(" ".join(words[:found[0]]), found[1], found[2])
+    return TypedOrder(_as_typed(text, words[:found[0]]), found[1], found[2])
+
+
+def _as_typed(text: str, name_words: list[str]) -> str:
+    """The customer's words as ``text`` has them: the words are read folded (full-width
+    digits are digits), but an id is looked up exactly as typed first (``ｃ０００１`` and
+    ``c0001`` may be two customers). The folded words when no start of ``text`` folds
+    to them (a character NFKC splits into several words)."""
+    typed = text.split()
+    seen: list[str] = []
+    for end, word in enumerate(typed, 1):
+        seen += fold(word).split()
+        if seen != name_words[:len(seen)]:
+            break
+        if len(seen) == len(name_words):
+            return " ".join(typed[:end])
+    return " ".join(name_words)
 
 
 def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:

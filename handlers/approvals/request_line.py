@@ -11,7 +11,7 @@ YYYY-MM-DD`` right after the amount asks for a temporary limit through that day.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from domain.amount_text import read_amount
@@ -62,7 +62,7 @@ class RequestLine:
     quoted: bool = False
     # What followed the customer, as typed (the amount, the reason): an example of the
     # line with the customer's id in its place is the person's own line.
-    after: str = ""
+    after: str = field(default="", compare=False)
 
 
 def parse_request_line(text: str) -> RequestLine:

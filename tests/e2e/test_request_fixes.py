@@ -552,3 +552,23 @@ def test_an_unclear_customers_example_repeats_only_a_line_short_enough(world):
         "“acme” matches several customers: Acme Industrial Supply (C0001), Acme "
         "Packaging (C0002). Use the id, e.g. `/credit order C0001 5k EUR 'PO-7'`.")
     assert requests_of(world) == [] and checks(world) == {}
+
+
+def test_an_id_typed_exactly_names_its_customer_beside_ids_differing_in_width(world):
+    # The ERP holds c0001 and ｃ０００１ apart (the import keeps them, with a warning);
+    # typed exactly, ｃ０００１ checked, ordered and requested on c0001.
+    add_customer(world, "c0001", "Lower Acme", "50000")
+    add_customer(world, "ｃ０００１", "Wide Acme", "50000")
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check ｃ０００１")
+    assert card.blocks[0]["text"]["text"] == "Wide Acme"
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order ｃ０００１ 500 width test")
+    assert [(c.customer_id, c.reference) for c in checks(world).values()] == [
+        ("ｃ０００１", "width test")]
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit request ｃ０００１ +1k width req")
+    assert [(r.customer_id, r.reason) for r in requests_of(world)] == [
+        ("ｃ０００１", "width req")]
+    # The others by their own ids.
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit check c0001").blocks[0][
+        "text"]["text"] == "Lower Acme"
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001").blocks[0][
+        "text"]["text"] == "Acme Industrial Supply"

@@ -62,6 +62,22 @@ def test_by_id_exact_and_case_insensitive():
     assert resolve("c0006") == "C0006"
 
 
+def test_an_id_typed_exactly_wins_over_its_folded_spellings():
+    # The ERP may hold ids that differ only in width or case (the import keeps them
+    # apart, with a warning): the one typed exactly is the one meant. Folded first,
+    # ｃ０００１ reached c0001, and an order was placed on that customer.
+    directory = FakeDirectory({"C0001": "Acme", "c0001": "Lower Acme",
+                               "ｃ０００１": "Wide Acme", "C0002": "Beta"})
+
+    def found(query: str) -> str:
+        return resolve_customer(query, directory).customer_id
+
+    assert [found(q) for q in ("ｃ０００１", "c0001", "C0001", " ｃ０００１ ")] == [
+        "ｃ０００１", "c0001", "C0001", "ｃ０００１"]
+    # Without an exact one, full width folds and capitals follow, as before.
+    assert [found(q) for q in ("Ｃ０００２", "ｃ０００２", "c0002")] == ["C0002"] * 3
+
+
 def test_by_name_ignoring_case_space_and_punctuation():
     assert resolve("summit outdoor gear") == "C0006"
     assert resolve("  SUMMIT   Outdoor, Gear. ") == "C0006"

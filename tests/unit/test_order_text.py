@@ -29,7 +29,8 @@ from handlers.orders.blocks import held_note
     ("acme USD 100k ref", TypedOrder("acme", "100k", "USD", "ref")),
     ('"Plant 7" 20k', TypedOrder("Plant 7", "20k")),
     ("华夏物流 25万 CNY", TypedOrder("华夏物流", "25万", "CNY")),
-    ("ａｃｍｅ　１２０ｋ", TypedOrder("acme", "120k")),
+    # The amount read folded, the customer as typed (an id is looked up exactly first).
+    ("ａｃｍｅ　１２０ｋ", TypedOrder("ａｃｍｅ", "120k")),
     ("acme -5", TypedOrder("acme", "-5")),
     ("acme 1e9999", TypedOrder("acme", "1e9999")),
     ("acme", None), ("100k", None), ("acme abc", None),
