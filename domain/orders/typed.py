@@ -382,12 +382,13 @@ def _as_typed(text: str, name_words: list[str]) -> str:
     ``c0001`` may be two customers). The folded words when no start of ``text`` folds
     to them (a character NFKC splits into several words)."""
     typed = text.split()
-    seen: list[str] = []
+    seen = 0
     for end, word in enumerate(typed, 1):
-        seen += fold(word).split()
-        if seen != name_words[:len(seen)]:
+        parts = fold(word).split()
+        if parts != name_words[seen:seen + len(parts)]:
             break
-        if len(seen) == len(name_words):
+        seen += len(parts)
+        if seen == len(name_words):
             return " ".join(typed[:end])
     return " ".join(name_words)
 
