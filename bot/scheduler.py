@@ -31,14 +31,15 @@ from typing import Any, TypeVar
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 
 from bot.config.schema import AppConfig, cron_trigger
 from handlers.registry import Job
 from storage import jobs as job_records
-from storage.db import make_engine, sqlite_path
+from storage.db import make_engine, sqlite_path, unavailable_reason
 from storage.leases import Lease, holder_of, try_acquire
+from storage.unit_of_work import is_unavailable
 
 log = logging.getLogger("creditbot.scheduler")
 
@@ -265,6 +266,11 @@ class _Failures:
             self.since, self.said_at = datetime.now(UTC), now
             if isinstance(problem, DatabaseFileGone):
                 log.error("scheduler candidate %s: check failed: %s", self.holder, problem)
+            elif isinstance(problem, SQLAlchemyError) and is_unavailable(problem):
+                # The database down or unreachable: its reason in a line, as the rest of
+                # an outage is logged (a traceback says nothing more about it).
+                log.error("scheduler candidate %s: check failed: the database is not "
+                          "answering: %s", self.holder, unavailable_reason(problem))
             else:
                 log.exception("scheduler candidate %s: check failed", self.holder)
         elif now - self.said_at >= FAILURE_REPEAT_SECONDS:

@@ -60,7 +60,7 @@ class SqlUnitOfWork:
             if error is None:
                 raise
             # The connection is already broken; the original error is what matters.
-        if isinstance(error, DBAPIError | SqlTimeout) and _unavailable(error):
+        if isinstance(error, DBAPIError | SqlTimeout) and is_unavailable(error):
             log.warning("database not answering: %s", str(error).splitlines()[0][:200])
             # "so nothing was changed" answers only someone who was changing something:
             # a list or a report asked for is told the records are not answering.
@@ -130,7 +130,7 @@ class Appends:
         return bool(self._rows)
 
 
-def _unavailable(error: BaseException) -> bool:
+def is_unavailable(error: BaseException) -> bool:
     """Timeouts, lost connections, a locked SQLite file: the database's state, not a bug."""
     if isinstance(error, SqlTimeout | OperationalError):
         return True
