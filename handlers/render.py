@@ -36,11 +36,14 @@ FALLBACK_TEXT = 3000
 # where they join two characters (an emoji family 👨‍👩‍👧 showed as three people, a
 # Persian name lost its shape).
 _CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+# The controls that separate words (a tab, a form feed, a carriage return, the
+# information separators, NEL): a space, not nothing ("Tab\tName" read "TabName").
+_SEPARATING = re.compile("[\t\x0b\x0c\r\x1c-\x1f\x85]")
 _CUT_ENTITY = re.compile(r"&[a-z]{0,3}$")
 
 
 def strip_invisible(text: str) -> str:
-    return as_typed(_CONTROLS.sub("", text))
+    return as_typed(_CONTROLS.sub("", _SEPARATING.sub(" ", text)))
 
 
 # Control characters never belong in what a person types (a NUL even breaks PostgreSQL's

@@ -25,6 +25,7 @@ HOSTILE = {
     "C9001": "<!channel> urgent",
     "C9002": "<https://evil.example|click here>",
     "C9003": "Evil\u202eCorp Trading",
+    "C9004": "Tab\tName\tTrading",
 }
 
 
@@ -36,7 +37,7 @@ def hostile(world, tmp_path):
                     encoding="utf-8")
     with CsvFile(path) as source:
         report = CsvImporter(world.services.engine).run(KINDS["customers"], source)
-    assert report.committed and report.inserted == 3
+    assert report.committed and report.inserted == len(HOSTILE)
     return world
 
 
@@ -66,6 +67,14 @@ def test_a_right_to_left_override_cannot_reorder_the_card(hostile):
     reply = hostile.slack.slash(SALES, SALES_CHANNEL, "/credit check C9003")
     assert "\u202e" not in _everything(reply)
     assert reply.blocks[0]["text"]["text"] == "EvilCorp Trading"
+
+
+def test_a_tab_in_a_name_separates_its_words(hostile):
+    # The import takes a tab in a name (other controls it refuses); the card dropped it
+    # with the controls: "TabNameTrading".
+    reply = hostile.slack.slash(SALES, SALES_CHANNEL, "/credit check C9004")
+    assert reply.blocks[0]["text"]["text"] == "Tab Name Trading"
+    assert reply.text == "Tab Name Trading: available $1,000.00 of $1,000.00, overdue $0.00"
 
 
 @pytest.mark.parametrize("line", ["/credit check ＡＣＭＥ　ＰＡＣＫ", "/credit 查询 acme pack",

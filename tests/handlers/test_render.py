@@ -19,3 +19,9 @@ def test_escaping_comes_before_clipping_and_never_cuts_an_entity():
     assert user_text("<!channel> & co") == "&lt;!channel&gt; &amp; co"
     assert user_text("&" * 600, 100) == "&amp;" * 19 + "…"
     assert clip("abc", 3) == "abc" and clip("abcd", 3) == "ab…"
+
+
+def test_controls_that_separate_words_are_spaces():
+    # A tab, form feed, carriage return or NEL between words was dropped: "TabName".
+    assert [plain(f"Tab{c}Name", 50) for c in "\t\x0b\x0c\r\x1f\x85"] == ["Tab Name"] * 6
+    assert user_text("Evil\x1b[0mCorp\tLtd") == "Evil[0mCorp Ltd"
