@@ -269,11 +269,20 @@ def effect(tr: Translator, request: CreditRequest) -> str:
     return tr._("Payment terms are now {days} days.", days=request.terms_days or 0)
 
 
+def decider(tr: Translator, decision: Decision) -> str:
+    """Who decided, and for whom when a stand-in did: the requester may not know the
+    stand-in, and the card says it."""
+    who = mention(decision.decided_by)
+    if decision.on_behalf_of:
+        who += " " + tr._("(standing in for {who})", who=mention(decision.on_behalf_of))
+    return who
+
+
 def requester_note(tr: Translator, request: CreditRequest, decision: Decision,
                    zone: tzinfo) -> str:
     """What the requester hears when a level decides."""
     about = subject(tr, request)
-    who = mention(decision.decided_by)
+    who = decider(tr, decision)
     if decision.outcome is Outcome.REJECTED:
         text = ":x: " + tr._("Your request {subject} was rejected at level {level} by {who}.",
                              subject=about, level=decision.level, who=who)
@@ -312,7 +321,7 @@ def owner_rejected_note(tr: Translator, request: CreditRequest, decision: Decisi
     text = ":x: " + tr._("On an account you own, request {subject} by {who} was rejected "
                          "by {decider}. {effect}", subject=subject(tr, request),
                          who=mention(request.requested_by),
-                         decider=mention(decision.decided_by), effect=refused(tr, request))
+                         decider=decider(tr, decision), effect=refused(tr, request))
     if decision.comment:
         text += "\n" + quoted(decision.comment)
     return text

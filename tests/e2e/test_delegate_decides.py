@@ -8,7 +8,7 @@ edits every copy of the card."""
 from __future__ import annotations
 
 from domain.approvals.model import Outcome
-from tests.e2e.conftest import CREDIT_MANAGER, SALES_CHANNEL, World
+from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, World
 from tests.e2e.test_approval_decisions import (
     FINANCE_DIRECTOR,
     block_texts,
@@ -47,5 +47,13 @@ def test_a_delegate_gets_the_card_and_decides_from_the_requests_list(world: Worl
         assert block_texts(shown(world, request_id, 2, destination))[-1] == (
             f":white_check_mark: Approved by <@{ANALYST}> on {when(world, request_id, 2)} "
             f"(standing in for <@{FINANCE_DIRECTOR}>)\n> while away")
+    # The requester is told who decided and for whom (a stand-in's name alone may be
+    # one they do not know).
+    [told] = [r.payload["text"] for r in rows(world) if r.channel == SALES
+              and ":white_check_mark: Your request" in r.payload["text"]]
+    assert told == (
+        f":white_check_mark: Your request #{request_id} · limit increase · Acme Packaging is "
+        f"approved: <@{ANALYST}> (standing in for <@{FINANCE_DIRECTOR}>) approved its last "
+        "level. The new limit of $200,000.00 applies now.\n> while away")
     after = world.slack.slash(ANALYST, SALES_CHANNEL, "/credit requests")
     assert after.buttons() == []
