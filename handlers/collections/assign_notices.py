@@ -48,6 +48,10 @@ def taken_over(change: AssignmentChange, tr: Translator, timezone: str) -> Messa
         note = tr._("You now collect this account instead of {previous} (assigned by "
                     "{who}). Its next step is due today.", previous=mention(change.previous),
                     who=_who(change.by, tr, change.by_rotation))
+    if change.position is not None and not change.position.aging.overdue.amount:
+        # "Its next step is due today" alone sent them to call about a current account.
+        note = tr.sentences(note, tr._("Nothing of it is overdue now: there is nothing to "
+                                       "collect until an invoice falls due."))
     fallback = tr._("You now collect {name} ({id})", name=name,
                     id=erp_text(customer.customer_id, 64))
     if change.position is None:
