@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal
@@ -151,8 +152,62 @@ def _print_text(console: Console, markup: str) -> None:
             bullets.append(line[2:])
             continue
         flush()
-        console.print(line)
+        text = Text.from_markup(line)
+        if not any(_wide(c) for c in text.plain):
+            console.print(line)
+            continue
+        for part in cjk_lines(text, console.width):
+            console.print(part, soft_wrap=True)
     flush()
+
+
+# A line of Chinese or Japanese does not start with these, nor end with the openers.
+_NO_START = set("，。、；：？！）」』】》〉”’％·…")
+_NO_END = set("（「『【《〈“‘")
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _cells(char: str) -> int:
+    return 2 if _wide(char) else (0 if unicodedata.combining(char) else 1)
+
+
+def _may_break_before(plain: str, i: int) -> bool:
+    """Whether a line may start at ``plain[i]``: after a space, or between two characters
+    where one is wide (Chinese has no spaces between words), but never so that a number
+    and the measure word after it part (``共 3 页`` is not cut before 页), nor before
+    closing punctuation or after an opening one."""
+    before, char = plain[i - 1], plain[i]
+    if char.isspace() or char in _NO_START or before in _NO_END:
+        return False
+    if before.isspace():
+        return not (i >= 2 and plain[i - 2].isdigit() and _wide(char))
+    return _wide(before) or _wide(char)
+
+
+def cjk_lines(text: Text, width: int) -> list[Text]:
+    """``text`` in lines of at most ``width`` cells, broken where Chinese may break (rich
+    breaks only at spaces: a line of Chinese ran past the terminal's edge, or was cut
+    between a number and its measure word)."""
+    plain = text.plain
+    cuts: list[int] = []
+    start, used, last = 0, 0, None
+    for i, char in enumerate(plain):
+        size = _cells(char)
+        if i > start and _may_break_before(plain, i):
+            last = i
+        if used + size > width and i > start and not char.isspace():
+            cut = last if last is not None and last > start else i
+            cuts.append(cut)
+            start, last = cut, None
+            used = sum(map(_cells, plain[start:i]))
+        used += size
+    lines = text.divide(cuts)
+    for line in lines:
+        line.rstrip()
+    return list(lines)
 
 
 def render_form(console: Console, form: Form, name_of: Callable[[str], str],

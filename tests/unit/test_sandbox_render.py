@@ -21,3 +21,35 @@ def test_a_chinese_list_line_wraps_whole_and_never_loses_a_figure():
     assert "…" not in printed
     assert printed == ("• Shenzhen Brightstar Electronics (C0029) — 逾期 ¥272,058.60 · "
                        "最早一笔已逾期 46 天 · 新增")
+
+
+def test_a_chinese_line_breaks_between_characters_never_inside_a_number_and_its_measure():
+    # rich breaks only at spaces: "共 3" ended a line and "页。先列…" ran on past it.
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    from bot.sandbox.render import cjk_lines
+
+    line = ("您的催收：21 个账户，第 1 页，共 3 页。先列付款承诺到期的，再列下一步已到期的，"
+            "其余按逾期金额 × 逾期天数排序。")
+    lines = [part.plain for part in cjk_lines(Text(line), 80)]
+    assert lines == ["您的催收：21 个账户，第 1 页，共 3 页。先列付款承诺到期的，"
+                     "再列下一步已到期的，", "其余按逾期金额 × 逾期天数排序。"]
+    narrow = [part.plain for part in cjk_lines(Text(line), 30)]
+    assert all(cell_len(part) <= 30 for part in narrow)
+    assert "".join(narrow) == line
+    # No line starts with closing punctuation, none ends between a number and 页/个.
+    assert not any(part[0] in "，。：" for part in narrow)
+    assert not any(part.endswith(("21", " 1", " 3")) for part in narrow), narrow
+
+
+def test_a_message_in_chinese_is_printed_within_the_terminal():
+    text = ("您现在负责催收 21 个逾期账户（由未匹配任何分配规则时的负荷最少轮换分配）；"
+            "下一步均为今天到期：")
+    out = io.StringIO()
+    console = Console(file=out, width=80, color_system=None)
+    render_message(console, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+                   "", lambda user: user)
+    assert out.getvalue().splitlines() == [
+        "您现在负责催收 21 个逾期账户（由未匹配任何分配规则时的负荷最少轮换分配）；下一步",
+        "均为今天到期："]
