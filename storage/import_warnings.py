@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -51,9 +52,11 @@ def kind_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | 
         return rate_jumps(conn, stage, base)
     if kind.name == "payments":
         return [*overpayments(conn, stage), *ahead_of_invoices(conn, stage),
-                *other_currency(conn, stage)]
+                *other_currency(conn, stage), *far_ahead(conn, stage, kind)]
     if kind.name == "invoices":
-        return sign_flips(conn, stage)
+        return [*sign_flips(conn, stage), *far_ahead(conn, stage, kind)]
+    if kind.name == "orders":
+        return far_ahead(conn, stage, kind)
     if kind.name == "customers":
         return case_twins(conn, stage)
     if kind.name == "contracts":
@@ -213,6 +216,45 @@ def _rows_warning(conn: Connection, query: Any, name: Callable[..., str], one: s
     count = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     named = _named([name(*row) for row in rows], count)
     return [f"{count} {one if count == 1 else many} ({named}): {advice}"]
+
+
+# Dates this far past the import's day are an ERP's placeholder for an empty date
+# (9999-12-31, 2099-12-31) more often than a plan: an invoice due then is never overdue,
+# a payment dated then counts against no month the reports show. Contracts are not
+# looked at: one "without an end" is written so on purpose.
+FAR_AHEAD_YEARS = 10
+_DATES = {"invoices": ("issue_date", "due_date"), "orders": ("order_date",),
+          "payments": ("date",)}
+
+
+def far_ahead(conn: Connection, stage: Table, kind: ImportKind) -> list[str]:
+    """A warning per date column of ``kind`` with dates more than FAR_AHEAD_YEARS after
+    the import's (UTC) day."""
+    today = datetime.now(UTC).date()
+    horizon = today.replace(year=today.year + FAR_AHEAD_YEARS, day=min(today.day, 28))
+    warnings = []
+    for column in _DATES.get(kind.name, ()):
+        query = (select(stage.c.line_no, stage.c[kind.key[0]], stage.c[column])
+                 .where(stage.c.invalid == 0, stage.c[column] > horizon)
+                 .order_by(stage.c.line_no))
+        warnings += _rows_warning(
+            conn, query, lambda line, key, day: f"line {line}, {key}: {day}",
+            f"{kind.noun} has its {column} more than {FAR_AHEAD_YEARS} years ahead",
+            f"{kind.noun}s have their {column} more than {FAR_AHEAD_YEARS} years ahead",
+            _FAR_AHEAD_ADVICE[column])
+    return warnings
+
+
+_FAR_AHEAD_ADVICE = {
+    "issue_date": "an ERP's placeholder for an empty date? Issued after the report date, "
+                  "it is in no aging, report or provision; export the real date",
+    "due_date": "an ERP's placeholder for an empty date? An invoice due then never "
+                "becomes overdue, and no alert or collector will see it; export the real "
+                "date",
+    "order_date": "an ERP's placeholder for an empty date? Export the real date",
+    "date": "an ERP's placeholder for an empty date? A payment dated then counts in no "
+            "month the collection reports show; export the real date",
+}
 
 
 def money_text(amount: Any, currency: str) -> str:

@@ -695,6 +695,38 @@ def test_an_invoice_turned_into_a_credit_note_or_back_is_named(with_customers, w
         "the ERP"]
 
 
+def test_a_date_decades_ahead_is_named_as_a_likely_placeholder(with_customers, write_csv):
+    # 9999-12-31, an ERP's "no date", was taken silently: an invoice due then never
+    # becomes overdue and no alert or collector ever sees it. Still imported: a contract
+    # or a plan may mean it.
+    engine = with_customers
+    report = run(engine, write_csv, "invoices",
+                 "invoice_id,customer_id,issue_date,due_date,amount,currency\n"
+                 "I1,C1,2026-11-01,9999-12-31,100,USD\n"
+                 "I2,C1,2026-11-01,2026-12-01,100,USD\n"
+                 "I3,C1,2099-01-01,2099-02-01,100,USD\n")
+    assert report.committed and report.inserted == 3
+    assert report.warnings == [
+        "1 invoice has its issue_date more than 10 years ahead (line 4, I3: 2099-01-01): an "
+        "ERP's placeholder for an empty date? Issued after the report date, it is in no "
+        "aging, report or provision; export the real date",
+        "2 invoices have their due_date more than 10 years ahead (line 2, I1: 9999-12-31; "
+        "line 4, I3: 2099-02-01): an ERP's placeholder for an empty date? An invoice due "
+        "then never becomes overdue, and no alert or collector will see it; export the real "
+        "date"]
+    report = run(engine, write_csv, "payments",
+                 "payment_id,customer_id,date,amount,currency,invoice_id\n"
+                 "P1,C1,9999-12-31,10,USD,\n")
+    assert report.committed and report.warnings == [
+        "1 payment has its date more than 10 years ahead (line 2, P1: 9999-12-31): an ERP's "
+        "placeholder for an empty date? A payment dated then counts in no month the "
+        "collection reports show; export the real date"]
+    report = run(engine, write_csv, "contracts",
+                 "contract_id,customer_id,start_date,end_date,payment_terms_days\n"
+                 "K9,C1,2026-01-01,9999-12-31,30\n")
+    assert report.committed and report.warnings == []  # "no end", on purpose
+
+
 def test_an_order_must_name_a_known_contract_of_its_own_customer(with_customers, write_csv):
     engine = with_customers
     assert run(engine, write_csv, "contracts", GOOD["contracts"]).committed  # K1: C1, K2: C2
