@@ -234,6 +234,30 @@ def _stopped() -> threading.Event:
     return stop
 
 
+def _logged_after_failing_checks(engine, caplog, monkeypatch, holder: str, failures: int,
+                                 error) -> list:
+    """What a candidate whose first ``failures`` checks raise ``error()`` logs until it
+    leads."""
+    from bot import scheduler
+
+    monkeypatch.setattr(scheduler, "STANDBY_CHECK_SECONDS", 0.02)
+    subject = candidate(engine, holder=holder)
+    checks = {"n": 0}
+    real_step = subject.step
+
+    def step() -> None:
+        checks["n"] += 1
+        if checks["n"] <= failures:
+            raise error()
+        real_step()
+
+    monkeypatch.setattr(subject, "step", step)
+    caplog.set_level("INFO", logger="creditbot.scheduler")
+    with running(subject):
+        wait_for(lambda: subject.leading)
+    return [r for r in caplog.records if r.name == "creditbot.scheduler"]
+
+
 def test_a_database_away_is_logged_in_a_line_then_a_line_a_while(
         engine, caplog, monkeypatch):
     """A 15-second outage logged 825 lines, 16 tracebacks among them; then one
@@ -243,23 +267,10 @@ def test_a_database_away_is_logged_in_a_line_then_a_line_a_while(
 
     from bot import scheduler
 
-    monkeypatch.setattr(scheduler, "STANDBY_CHECK_SECONDS", 0.02)
     monkeypatch.setattr(scheduler, "FAILURE_REPEAT_SECONDS", 0.25)
-    subject = candidate(engine, holder="host:7")
-    checks = {"n": 0}
-    real_step = subject.step
-
-    def step() -> None:
-        checks["n"] += 1
-        if checks["n"] <= 40:  # about 0.8 s away
-            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
-        real_step()
-
-    monkeypatch.setattr(subject, "step", step)
-    caplog.set_level("INFO", logger="creditbot.scheduler")
-    with running(subject):
-        wait_for(lambda: subject.leading)
-    said = [r for r in caplog.records if r.name == "creditbot.scheduler"]
+    # About 0.8 s away.
+    said = _logged_after_failing_checks(engine, caplog, monkeypatch, "host:7", 40, (
+        lambda: OperationalError("SELECT 1", {}, Exception("server closed the connection"))))
     assert said[0].getMessage() == "scheduler candidate host:7: lease 3.0s"
     assert said[1].getMessage() == ("scheduler candidate host:7: check failed: the "
                                     "database is not answering: server closed the "
@@ -353,23 +364,7 @@ def test_a_leader_stopped_says_it_released_the_lease(engine, caplog):
 def test_a_check_failing_for_another_reason_is_logged_with_its_traceback(
         engine, caplog, monkeypatch):
     # Not the database's state: a bug to find, so its first failure keeps the trace.
-    from bot import scheduler
-
-    monkeypatch.setattr(scheduler, "STANDBY_CHECK_SECONDS", 0.02)
-    subject = candidate(engine, holder="host:6")
-    checks = {"n": 0}
-    real_step = subject.step
-
-    def step() -> None:
-        checks["n"] += 1
-        if checks["n"] <= 2:
-            raise RuntimeError("a bug")
-        real_step()
-
-    monkeypatch.setattr(subject, "step", step)
-    caplog.set_level("INFO", logger="creditbot.scheduler")
-    with running(subject):
-        wait_for(lambda: subject.leading)
-    said = [r for r in caplog.records if r.name == "creditbot.scheduler"]
+    said = _logged_after_failing_checks(engine, caplog, monkeypatch, "host:6", 2,
+                                        lambda: RuntimeError("a bug"))
     assert said[1].getMessage() == "scheduler candidate host:6: check failed"
     assert said[1].exc_info is not None and said[1].exc_info[0] is RuntimeError

@@ -122,6 +122,18 @@ def test_roles_nobody_holds_and_a_role_deciding_twice_are_explained(tmp_path: Pa
         f"nobody holds the role \"legal\"; list its holders under roles, or use one of {held}"]
 
 
+# The roles held when credit_manager is written credit_manger under roles.
+MISSPELT_HELD = "credit_analyst, credit_manger, finance_director, cfo, collector, legal, sales"
+
+
+def misspelt_manager(text: str) -> str:
+    """What config check says at the roles line of ``text``'s misspelt credit manager."""
+    return (f"line {line_of(text, 'credit_manger:')}: roles.credit_manger: the approval "
+            "rules name \"credit_manager\", which nobody holds and differs from "
+            "\"credit_manger\" by a letter or two: if they mean the same role, write it the "
+            "same way here and in the rules")
+
+
 def test_a_typo_under_roles_is_said_at_its_line_and_an_alias_once(tmp_path: Path):
     # A new user's typo in credit_manager gave 12 copies of "nobody holds the role", three
     # per line (the temporary and first limits use the increase's bands through a YAML
@@ -132,12 +144,9 @@ def test_a_typo_under_roles_is_said_at_its_line_and_an_alias_once(tmp_path: Path
         "      - levels: [{role: credit_manager, deadline_hours: 24}]\n"
         "  temporary_limit: *increase\n"
     ).replace("  credit_manager: [U02CREDITMG]\n", "  credit_manger: [U02CREDITMG]\n")
-    held = "credit_analyst, credit_manger, finance_director, cfo, collector, legal, sales"
+    held = MISSPELT_HELD
     assert problems(tmp_path, text) == [
-        f"line {line_of(text, 'credit_manger:')}: roles.credit_manger: the approval rules "
-        "name \"credit_manager\", which nobody holds and differs from \"credit_manger\" by a "
-        "letter or two: if they mean the same role, write it the same way here and in the "
-        "rules",
+        misspelt_manager(text),
         f"line {line_of(text, 'role: credit_manager')}: approvals.limit_increase.bands.0."
         "levels.0.role: nobody holds the role \"credit_manager\"; list its holders under "
         f"roles, or use one of {held} (the same line counts for approvals.temporary_limit."
@@ -154,12 +163,9 @@ def test_one_problem_on_many_lines_is_one_entry_listing_them(tmp_path: Path):
     lines = [n for n, row in enumerate(text.splitlines(), 1)
              if "role: credit_manager," in row]
     assert len(lines) == 7
-    held = "credit_analyst, credit_manger, finance_director, cfo, collector, legal, sales"
+    held = MISSPELT_HELD
     assert problems(tmp_path, text) == [
-        f"line {line_of(text, 'credit_manger:')}: roles.credit_manger: the approval rules "
-        "name \"credit_manager\", which nobody holds and differs from \"credit_manger\" by a "
-        "letter or two: if they mean the same role, write it the same way here and in the "
-        "rules",
+        misspelt_manager(text),
         f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}: approvals.*.bands.*."
         "levels.0.role: nobody holds the role \"credit_manager\"; list its holders under "
         f"roles, or use one of {held}",

@@ -9,17 +9,22 @@ from rich.console import Console
 from bot.sandbox.render import render_message
 
 
+def printed(text: str) -> str:
+    """A section of ``text`` as an 80-column terminal shows it."""
+    out = io.StringIO()
+    console = Console(file=out, width=80, color_system=None)
+    render_message(console, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+                   "", lambda user: user)
+    return out.getvalue()
+
+
 def test_a_chinese_list_line_wraps_whole_and_never_loses_a_figure():
     """A digest line's day count was cut to "4…" in an 80-column terminal."""
     line = ("• Shenzhen Brightstar Electronics (C0029) — 逾期 ¥272,058.60 · 最早一笔已逾期 "
             "46 天 · 新增")
-    out = io.StringIO()
-    console = Console(file=out, width=80, color_system=None)
-    render_message(console, [{"type": "section", "text": {"type": "mrkdwn", "text": line}}],
-                   "", lambda user: user)
-    printed = " ".join(part.strip() for part in out.getvalue().splitlines())
-    assert "…" not in printed
-    assert printed == ("• Shenzhen Brightstar Electronics (C0029) — 逾期 ¥272,058.60 · "
+    shown = " ".join(part.strip() for part in printed(line).splitlines())
+    assert "…" not in shown
+    assert shown == ("• Shenzhen Brightstar Electronics (C0029) — 逾期 ¥272,058.60 · "
                        "最早一笔已逾期 46 天 · 新增")
 
 
@@ -46,10 +51,6 @@ def test_a_chinese_line_breaks_between_characters_never_inside_a_number_and_its_
 def test_a_message_in_chinese_is_printed_within_the_terminal():
     text = ("您现在负责催收 21 个逾期账户（由未匹配任何分配规则时的负荷最少轮换分配）；"
             "下一步均为今天到期：")
-    out = io.StringIO()
-    console = Console(file=out, width=80, color_system=None)
-    render_message(console, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-                   "", lambda user: user)
-    assert out.getvalue().splitlines() == [
+    assert printed(text).splitlines() == [
         "您现在负责催收 21 个逾期账户（由未匹配任何分配规则时的负荷最少轮换分配）；下一步",
         "均为今天到期："]
