@@ -86,7 +86,8 @@ def _history(context_: BoltContext, rest: str) -> Message:
     tr: Translator = context_["tr"]
     found = deps.requests.history(context_["member"], rest, limit=REQUESTS_SHOWN + 1)
     name = found.requests[0].request.customer_name if found.requests else found.customer.name
-    title = tr._("History of {customer}", customer=f"{name} ({found.customer.customer_id})")
+    title = tr._("History of {customer}", customer=tr._(
+        "{name} ({id})", name=name, id=found.customer.customer_id))
     blocks: list[Block] = [header(title)]
     note = guessed(rest, found.customer, tr)
     if note is not None:

@@ -572,3 +572,11 @@ def test_an_id_typed_exactly_names_its_customer_beside_ids_differing_in_width(wo
         "text"]["text"] == "Lower Acme"
     assert world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001").blocks[0][
         "text"]["text"] == "Acme Industrial Supply"
+
+
+def test_a_chinese_readers_history_names_the_customer_with_full_width_brackets(world):
+    # As everywhere else in Chinese: "Lakeside Furniture Outlet (C0013) 的记录" had
+    # ASCII brackets beside the worklist's and the report's full-width ones.
+    speaks_chinese(world, SALES)
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit history lakeside")
+    assert reply.blocks[0]["text"]["text"] == "Lakeside Furniture Outlet（C0013） 的记录"
