@@ -80,9 +80,10 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     # Every example as the command was typed (`/credit 查询`, not check).
     assert unknown.text == ("没有与“qqqqzzzzxx”匹配的客户。请尝试输入部分名称或客户编号，例如 "
                             "`/credit 查询 C0001`。")
+    # The example is the line typed, with the id in the name's place.
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 订单 华夏 5万").text == (
         "“华夏”匹配到多个客户：华夏建材贸易有限公司 (C0028)、华夏机械制造有限公司 (C0026)、"
-        "华夏物流有限公司 (C0027)。请使用编号，例如 `/credit 订单 C0028 120k`。")
+        "华夏物流有限公司 (C0027)。请使用编号，例如 `/credit 订单 C0028 5万`。")
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 订单 华夏").text == (
         "“华夏”后缺少金额。先写客户，再写金额，例如 `/credit 订单 acme 120k`、`/credit 订单 "
         "华夏物流 25万 CNY PO-2026-118`（金额后可跟币种和您的订单编号；"
