@@ -179,10 +179,9 @@ def named_without_guessing(query: str, customer_id: str, names: Sequence[str | N
     a customer (several are "which one?" before anything else is tried); a part inside
     a name is not (held by more than a few, the look-up goes on to close matches), so it
     is looked up again."""
-    typed = normalize_query(query)
-    if customer_id in _id_spellings(typed):
+    if customer_id in _id_spellings(query):
         return True
-    key = normalize_name(typed)
+    key = normalize_name(normalize_query(query))
     return bool(key) and any(normalize_name(name).startswith(key) for name in names if name)
 
 
@@ -190,10 +189,9 @@ def names_exactly(query: str, customer: CustomerRef) -> bool:
     """Whether ``query`` is the customer's id or one of its whole names (not a start):
     what a line holding nothing but money (``USD 5k``) must be to name a customer, since
     ``USD`` also begins "USD Logistics"."""
-    typed = normalize_query(query)
-    if customer.customer_id in _id_spellings(typed):
+    if customer.customer_id in _id_spellings(query):
         return True
-    key = normalize_name(typed)
+    key = normalize_name(normalize_query(query))
     return bool(key) and any(normalize_name(name) == key
                              for name in (customer.name, customer.name_local) if name)
 

@@ -333,7 +333,7 @@ def split_order(text: str) -> TypedOrder | None:
             amount_at = index
         else:
             continue
-        name = customer if quoted is not None else _as_typed(text, words[:index])
+        name = customer if quoted is not None else as_written(text, words[:index])
         if not name:
             return None
         rest = words[amount_at + 1:]
@@ -373,23 +373,27 @@ def split_check(text: str) -> TypedOrder | None:
     found = _trailing(words)
     if found is None or found[0] < 1:
         return None
-    return TypedOrder(_as_typed(text, words[:found[0]]), found[1], found[2])
+    return TypedOrder(as_written(text, words[:found[0]]), found[1], found[2])
 
 
-def _as_typed(text: str, name_words: list[str]) -> str:
+_WORD = re.compile(r"\S+")
+
+
+def as_written(text: str, name_words: list[str]) -> str:
     """The customer's words as ``text`` has them: the words are read folded (full-width
     digits are digits), but an id is looked up exactly as typed first (``ｃ０００１`` and
     ``c0001`` may be two customers). The folded words when no start of ``text`` folds
     to them (a character NFKC splits into several words)."""
-    typed = text.split()
     seen = 0
-    for end, word in enumerate(typed, 1):
-        parts = fold(word).split()
+    for word in _WORD.finditer(text):
+        parts = fold(word.group()).split()
         if parts != name_words[seen:seen + len(parts)]:
             break
         seen += len(parts)
         if seen == len(name_words):
-            return " ".join(typed[:end])
+            # As written between its first and last word: an id may hold an ideographic
+            # space or two spaces ("ＡＣＭＥ　Ｆｕｌｌ"), which a rejoin would change.
+            return text[:word.end()].strip()
     return " ".join(name_words)
 
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from domain.amount_text import read_amount
-from domain.amounts import AmountError, parse_amount
+from domain.amounts import AmountError, fold, parse_amount
 from domain.days import UNTIL_WORDS, looks_like_day, read_day
 from domain.errors import DomainError, SeveralProblems
 from domain.orders.typed import (
     UnknownCurrency,
+    as_written,
     currency_word,
     is_code,
     join_signs,
@@ -66,7 +67,7 @@ class RequestLine:
 
 
 def parse_request_line(text: str) -> RequestLine:
-    text = " ".join(text.split())
+    written, text = text, " ".join(text.split())
     opened = text[:1]
     if opened in _QUOTES:
         end = text.find(_QUOTES[opened], 1)
@@ -87,7 +88,9 @@ def parse_request_line(text: str) -> RequestLine:
             # "acme XYZ 100k": meant as the amount's currency, not the name's end.
             raise UnknownCurrency(words[start - 1], CommandExample(
                 f"{COMMAND} acme EUR 250k", LARGER_ORDERS))
-        customer, words = " ".join(words[:start]), words[start:]
+        # The customer as written: an id may hold an ideographic or a double space.
+        customer = as_written(written, [p for w in words[:start] for p in fold(w).split()])
+        words = words[start:]
     amount, reason = _take_amount(words) if words and _amount_at(words, 0) == 0 else ("", "")
     figures = unicodedata.normalize("NFKC", amount).lstrip("+").strip()
     # No amount, or a sign with none after it ("acme +", "acme + USD": that was answered

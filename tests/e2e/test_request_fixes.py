@@ -561,6 +561,8 @@ def test_an_id_typed_exactly_names_its_customer_beside_ids_differing_in_width(wo
     add_customer(world, "ｃ０００１", "Wide Acme", "50000")
     card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check ｃ０００１")
     assert card.blocks[0]["text"]["text"] == "Wide Acme"
+    # Named exactly, not guessed: no "No customer is named “ｃ０００１”" over it.
+    assert card.blocks[1]["type"] == "section"
     world.slack.slash(SALES, SALES_CHANNEL, "/credit order ｃ０００１ 500 width test")
     assert [(c.customer_id, c.reference) for c in checks(world).values()] == [
         ("ｃ０００１", "width test")]
@@ -580,3 +582,16 @@ def test_a_chinese_readers_history_names_the_customer_with_full_width_brackets(w
     speaks_chinese(world, SALES)
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit history lakeside")
     assert reply.blocks[0]["text"]["text"] == "Lakeside Furniture Outlet（C0013） 的记录"
+
+
+def test_an_id_with_an_ideographic_space_is_ordered_and_requested_as_written(world):
+    # Rejoined with an ASCII space, "ＡＣＭＥ　Ｆｕｌｌ" named nobody, and the hint
+    # offered C0001 instead.
+    add_customer(world, "ＡＣＭＥ　Ｆｕｌｌ", "Fullwidth Trading", "50000")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order ＡＣＭＥ　Ｆｕｌｌ 5k PO-7")
+    assert [(c.customer_id, c.reference) for c in checks(world).values()] == [
+        ("ＡＣＭＥ　Ｆｕｌｌ", "PO-7")]
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit request ＡＣＭＥ　Ｆｕｌｌ +5k reason")
+    assert [r.customer_id for r in requests_of(world)] == ["ＡＣＭＥ　Ｆｕｌｌ"]
+    verdict = world.slack.slash(SALES, SALES_CHANNEL, "/credit check ＡＣＭＥ　Ｆｕｌｌ 5k")
+    assert "Fullwidth Trading" in verdict.all_text()
