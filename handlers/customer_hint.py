@@ -69,6 +69,8 @@ def which_customer(error: CustomerLookupError, command: str, after: str = "",
     """The refusal for ``error`` in ``/credit <command> <customer> <after>`` (or the
     terminal's ``creditbot <command> …``)."""
     def example(customer_id: str) -> str:
+        if len(customer_id.split()) != 1:  # "A&B 01": in quotes, or it reads as name and amount
+            customer_id = f"\"{customer_id}\""
         if isinstance(after, Phrase):
             return CommandExample(" ".join((program, command, customer_id)), after)
         return " ".join(w for w in (program, command, customer_id, after) if w)

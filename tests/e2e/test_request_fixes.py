@@ -595,3 +595,15 @@ def test_an_id_with_an_ideographic_space_is_ordered_and_requested_as_written(wor
     assert [r.customer_id for r in requests_of(world)] == ["ＡＣＭＥ　Ｆｕｌｌ"]
     verdict = world.slack.slash(SALES, SALES_CHANNEL, "/credit check ＡＣＭＥ　Ｆｕｌｌ 5k")
     assert "Fullwidth Trading" in verdict.all_text()
+
+
+def test_an_example_naming_an_id_with_a_space_quotes_it_so_that_it_works_copied(world):
+    # "Use the id, e.g. `/credit order A&B 01 5k PO-1`" read "01 5k" as two amounts.
+    add_customer(world, "A&B 01", "Ambig One", "50000")
+    add_customer(world, "A&B 02", "Ambig Two", "50000")
+    assert said(world, "/credit order ambig 5k PO-1") == (
+        "“ambig” matches several customers: Ambig One (A&amp;B 01), Ambig Two (A&amp;B 02). "
+        "Use the id, e.g. `/credit order \"A&amp;B 01\" 5k PO-1`.")
+    world.slack.slash(SALES, SALES_CHANNEL, '/credit order "A&B 01" 5k PO-1')
+    assert [(c.customer_id, c.reference) for c in checks(world).values()] == [
+        ("A&B 01", "PO-1")]
