@@ -310,7 +310,15 @@ def _once_per_line(located: list[tuple[int | None, tuple[Any, ...], str]]) -> li
     return [text for _, text in sorted(said, key=lambda item: item[0])]
 
 
+# Lines named in one entry; the rest counted (400 bands naming one misspelt role gave an
+# entry of 2,800 characters).
+LINES_LISTED = 10
+
+
 def _listed(lines: list[int]) -> str:
+    if len(lines) > LINES_LISTED:
+        return (", ".join(map(str, lines[:LINES_LISTED]))
+                + f" and {len(lines) - LINES_LISTED} more")
     return ", ".join(map(str, lines[:-1])) + f" and {lines[-1]}"
 
 

@@ -369,3 +369,6 @@ def test_places_of_one_problem_are_named_by_their_common_key():
     ])
     assert said == ["d: wrong", "lines 3 and 7: a.*.b: wrong", "line 9: c: other",
                     "lines 11 and 12: a.z and 1 more: again"]
+    # Hundreds of lines: the first ten, the rest counted.
+    many = _once_per_line([(n, ("r", n), "same") for n in range(1, 401)])
+    assert many == ["lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 390 more: r.*: same"]
