@@ -49,7 +49,12 @@ def read_day(text: str) -> date:
 
 def year_after(day: date) -> date:
     """The same day a year later (28 February for 29 February)."""
+    return years_after(day, 1)
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day ``years`` later; 29 February becomes the 28th in a common year."""
     try:
-        return day.replace(year=day.year + 1)
+        return day.replace(year=day.year + years)
     except ValueError:
-        return day.replace(year=day.year + 1, day=28)
+        return day.replace(year=day.year + years, day=28)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, and_, case, func, or_, select
 
+from domain.days import years_after
 from domain.imports import ImportKind
 from domain.model import INVOICE_STATUSES_IN_EXPOSURE
 from domain.money import Money
@@ -230,8 +231,7 @@ _DATES = {"invoices": ("issue_date", "due_date"), "orders": ("order_date",),
 def far_ahead(conn: Connection, stage: Table, kind: ImportKind) -> list[str]:
     """A warning per date column of ``kind`` with dates more than FAR_AHEAD_YEARS after
     the import's (UTC) day."""
-    today = datetime.now(UTC).date()
-    horizon = today.replace(year=today.year + FAR_AHEAD_YEARS, day=min(today.day, 28))
+    horizon = years_after(datetime.now(UTC).date(), FAR_AHEAD_YEARS)
     warnings = []
     for column in _DATES.get(kind.name, ()):
         query = (select(stage.c.line_no, stage.c[kind.key[0]], stage.c[column])

@@ -6,7 +6,7 @@ import os
 import re
 import socket
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -1180,3 +1180,11 @@ def test_payments_the_invoices_export_does_not_show_yet_are_named(with_customers
                "P1,C1,2026-11-20,5000.00,USD,A1\n"
                "P2,C1,2026-11-01,3000.00,USD,A2\nP3,C1,2026-11-20,3000.00,USD,A2\n"
                ).warnings == []
+
+
+def test_ten_years_after_a_day_is_the_same_day_then():
+    from domain.days import years_after
+    # Every month's day was cut to the 28th: the 29th to the 31st warned days early.
+    assert years_after(date(2026, 12, 31), 10) == date(2036, 12, 31)
+    assert years_after(date(2028, 2, 29), 10) == date(2038, 2, 28)
+    assert years_after(date(2028, 2, 29), 8) == date(2036, 2, 29)
