@@ -143,7 +143,13 @@ def _print_text(console: Console, markup: str) -> None:
             grid.add_column(no_wrap=True)
             grid.add_column(overflow="fold")
             for item in bullets:
-                grid.add_row("•", item)
+                text = Text.from_markup(item)
+                if not any(_wide(c) for c in text.plain):
+                    grid.add_row("•", item)
+                    continue
+                # Chinese breaks as in a plain line ("fold" cut "US" from its "D").
+                lines = cjk_lines(text, max(console.width - 2, 10))
+                grid.add_row("•", Text("\n").join(lines))
             console.print(grid)
             bullets.clear()
 
@@ -182,8 +188,9 @@ def _may_break_before(plain: str, i: int) -> bool:
     before, char = plain[i - 1], plain[i]
     if char.isspace() or char in _NO_START or before in _NO_END:
         return False
-    if before.isspace():
-        return not (i >= 2 and plain[i - 2].isdigit() and _wide(char))
+    if before.isspace():  # "3 页", "90+ 天", "5% 的": the figure and what it counts
+        return not (i >= 2 and (plain[i - 2].isdigit() or plain[i - 2] in "+%")
+                    and _wide(char))
     return _wide(before) or _wide(char)
 
 

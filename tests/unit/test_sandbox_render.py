@@ -54,3 +54,29 @@ def test_a_message_in_chinese_is_printed_within_the_terminal():
     assert printed(text).splitlines() == [
         "您现在负责催收 21 个逾期账户（由未匹配任何分配规则时的负荷最少轮换分配）；下一步",
         "均为今天到期："]
+
+
+def test_chinese_list_lines_break_as_plain_lines_do():
+    # The list's column folded anywhere: "（250000、US" then "D" on a line of its own.
+    out = io.StringIO()
+    console = Console(file=out, width=40, color_system=None)
+    item = ("• /credit request — 申请更多信用额度：新的额度（250000、USD 250k）或增加额"
+            "（+100k），然后写理由")
+    render_message(console, [{"type": "section", "text": {"type": "mrkdwn", "text": item}}],
+                   "", lambda user: user)
+    lines = [line.rstrip() for line in out.getvalue().splitlines()]
+    from rich.cells import cell_len
+
+    assert all(cell_len(line) <= 40 for line in lines) and len(lines) == 3
+    assert all("USD" in line or "US" not in line for line in lines), lines
+    assert not any(line[2:].startswith(("）", "，")) for line in lines), lines
+    assert "".join(line[2:] for line in lines).replace(" ", "") == item[2:].replace(" ", "")
+
+
+def test_a_figure_stays_with_what_it_counts():
+    from rich.text import Text
+
+    from bot.sandbox.render import cjk_lines
+
+    lines = [p.plain for p in cjk_lines(Text("61-90 天 ¥167,441.88  ·  90+ 天 ¥511,757.56"), 28)]
+    assert lines == ["61-90 天 ¥167,441.88  ·", "90+ 天 ¥511,757.56"]
