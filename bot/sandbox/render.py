@@ -32,9 +32,25 @@ def mrkdwn_to_rich(text: str, name_of: Callable[[str], str]) -> str:
     # A Slack date token shows its fallback where the client cannot localise it.
     text = _DATE.sub(lambda m: m.group(1), text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    # A code span shows its characters as they are, as Slack does: no bold inside it, and
+    # a backslash at its end must not escape the closing tag.
+    return "".join(_code(part[1:-1]) if part.startswith("`") and part.endswith("`")
+                   and len(part) > 1 else _formatted(part)
+                   for part in _CODE_SPAN.split(text))
+
+
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
+
+
+def _code(text: str) -> str:
+    # Escaped on its own, a backslash at its end is doubled (rich's escape), not left to
+    # escape the closing tag.
+    return f"[cyan]{rich_escape(text)}[/cyan]"
+
+
+def _formatted(text: str) -> str:
     text = rich_escape(text)
     text = re.sub(r"\*([^*\n]+)\*", r"[bold]\1[/bold]", text)
-    text = re.sub(r"`([^`\n]+)`", r"[cyan]\1[/cyan]", text)
     text = re.sub(r"(?<![\w])_([^_\n]+)_(?![\w])", r"[italic]\1[/italic]", text)
     text = re.sub(r"(?<![\w])~([^~\n]+)~(?![\w])", r"[strike]\1[/strike]", text)
     return _EMOJI_CODE.sub(lambda m: _EMOJI[m.group(1)], text)

@@ -80,3 +80,10 @@ def test_a_figure_stays_with_what_it_counts():
 
     lines = [p.plain for p in cjk_lines(Text("61-90 天 ¥167,441.88  ·  90+ 天 ¥511,757.56"), 28)]
     assert lines == ["61-90 天 ¥167,441.88  ·", "90+ 天 ¥511,757.56"]
+
+
+def test_a_code_span_shows_its_characters_as_slack_does():
+    # A backslash ending a span escaped its closing tag ("PO-1 [/cyan]."), and bold and
+    # italics were applied inside it.
+    shown = printed("e.g. `/credit order C0001 5k PO-1 \\`. And `5k *bold* _it_` *bold*")
+    assert shown.strip() == "e.g. /credit order C0001 5k PO-1 \\. And 5k *bold* _it_ bold"
