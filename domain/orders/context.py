@@ -67,11 +67,14 @@ class OrderAnswer:
 
 
 def clean_reference(text: str | None) -> str | None:
-    """A reference as typed, without control or invisible characters, at most 100."""
+    """A reference as typed, without control or invisible characters or a closing 。,
+    at most 100."""
     if text is None:
         return None
+    # A sentence's full stop copied with an example (“…例如 `/credit 订单 C0027 5万
+    # PO-2`。”) is no part of a reference: kept, "PO-2。" never matched the ERP's PO-2.
     cleaned = unquoted(" ".join(_CONTROL.sub(" ", without_invisible(
-        unicodedata.normalize("NFKC", text))).split()))
+        unicodedata.normalize("NFKC", text))).split())).rstrip("。")
     if len(cleaned) > MAX_REFERENCE:
         raise OrderRefused(N_("Keep the order reference under {limit} characters, e.g. "
                               "PO-2026-118."), limit=MAX_REFERENCE)

@@ -36,7 +36,7 @@ FEATURE = Feature(
                    N_("@mei until 2026-12-31"), delegate, aliases=("委托",)),
         Subcommand("history", N_("a customer's credit requests and decisions, held orders, "
                                  "collections and approved limit changes"), "acme", history,
-                   aliases=("历史",),
+                   aliases=("历史", "记录"),
                    needs_argument=N_("a customer id or name"), shows=True),
     ),
     actions=(

@@ -93,9 +93,10 @@ def _history(context_: BoltContext, rest: str) -> Message:
     if note is not None:
         blocks.append(note)
     if not (found.requests or found.limit_changes or found.held_orders or found.collections):
+        # &lt; &gt;: Slack reads a bare <reason> as a link, in a code span too.
         blocks.append(section(tr._("No credit request was filed for this customer yet. "
                                    "File one with `{command} {customer} +100k "
-                                   "<reason>`.", customer=user_text(
+                                   "&lt;reason&gt;`.", customer=user_text(
                                        found.customer.customer_id, 64),
                                    command=context_["catalogue"].as_typed(context_,
                                                                           "request"))))

@@ -251,7 +251,8 @@ def worklist(listed: Worklist, tr: Translator, note: str | None = None,
     if not page.total:
         # Only those who may assign are pointed at /credit assign: others would be refused.
         text = tr._("You have no accounts to collect. Accounts are assigned with "
-                    "`{command} <customer> @collector`.", command=assign) if may_assign else tr._(
+                    "`{command} &lt;customer&gt; @collector`.", command=assign
+                    ) if may_assign else tr._(
             "You have no accounts to collect. The credit managers or the collections lead "
             "assign accounts, and the morning alerts assign newly overdue ones.")
         return message(text, [*blocks, section(text)])

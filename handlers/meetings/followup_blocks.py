@@ -111,7 +111,7 @@ def recent_meetings(tr: Translator, meetings: Sequence[Meeting], zone: tzinfo,
     as the person wrote it (`/credit 纪要`)."""
     if not meetings:
         text = tr._("No meeting you may record minutes for was held in the last two weeks. "
-                    "`{command} <number>` records those of an older one.", command=command)
+                    "`{command} &lt;number&gt;` records those of an older one.", command=command)
         return message(text, [section(text)])
     heading = tr._("*Meetings of the last two weeks* whose minutes you may record, the "
                    "latest first:")

@@ -360,7 +360,7 @@ def test_only_someone_who_may_assign_is_pointed_at_credit_assign(world):
         "assign accounts, and the morning alerts assign newly overdue ones."]
     assert empty(CREDIT_MANAGER) == [
         "You have no accounts to collect. Accounts are assigned with "
-        "`/credit assign <customer> @collector`."]
+        "`/credit assign &lt;customer&gt; @collector`."]
 
 
 def test_a_promise_is_the_last_action_on_the_worklist_line(world):

@@ -616,7 +616,7 @@ def test_history_shows_requests_with_decisions_newest_first(world):
     empty = world.slack.slash(SALES, SALES_CHANNEL, "/credit history acme packaging")
     assert mrkdwn(empty) == (
         "No credit request was filed for this customer yet. File one with `/credit request "
-        "C0002 +100k <reason>`.")
+        "C0002 +100k &lt;reason&gt;`.")
     world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +100k first try")
     mine = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")
     world.slack.click(SALES, mine, "Cancel")

@@ -242,14 +242,14 @@ def test_lists_and_refusals_name_other_commands_as_the_reader_writes_theirs(bili
         "`/credit 申请` 打开表单。")
     assert said("/credit 会议列表") == "您没有即将举行的会议。`/credit 会议` 可安排会议。"
     assert said("/credit 纪要") == (
-        "最近两周没有您可以记录纪要的会议。`/credit 纪要 <编号>` 可记录更早会议的纪要。")
+        "最近两周没有您可以记录纪要的会议。`/credit 纪要 &lt;编号&gt;` 可记录更早会议的纪要。")
     assert said("/credit 催收") == (
-        "您没有要催收的账户。账户通过 `/credit 分配 <客户> @催收员` 分配。")
+        "您没有要催收的账户。账户通过 `/credit 分配 &lt;客户&gt; @催收员` 分配。")
     assert said("/credit 催收 @maria") == (
         "“@maria”没有指向任何人：请输入 @ 并从 Slack 的列表中选择催收员，或给出其用户 ID，例如 "
         "`/credit 催收 U0123ABCDE`。")
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 历史 C0002").all_text().endswith(
-        "此客户尚无信用申请。可用 `/credit 申请 C0002 +100k <理由>` 提交。")
+        "此客户尚无信用申请。可用 `/credit 申请 C0002 +100k &lt;理由&gt;` 提交。")
     # A day is written as the reader writes days (it was 2026-01-31 in Chinese).
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 申请 C0002 +5万 至 2026-01-31 备货"
                                  ).text == "临时额度须持续到今天或以后；2026年1月31日 已经过去。"

@@ -211,7 +211,7 @@ def test_someone_not_invited_gets_no_form(world: World) -> None:
     nothing = world.slack.slash(SALES, "C01SALES000", "/credit minutes")
     assert nothing.text == (
         "No meeting you may record minutes for was held in the last two weeks. "
-        "`/credit minutes <number>` records those of an older one.")
+        "`/credit minutes &lt;number&gt;` records those of an older one.")
     typo = world.slack.slash(SALES, "C01SALES000", "/credit minutes next week")
     assert typo.text == (
         "`/credit minutes` takes a meeting's number, e.g. `/credit minutes 12`, or nothing "

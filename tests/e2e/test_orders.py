@@ -326,6 +326,14 @@ def test_a_currency_named_in_chinese_is_the_orders_currency_not_its_reference(wo
         (Decimal(5000), "USD", "PO-U")]
 
 
+def test_a_full_stop_copied_with_an_example_is_no_part_of_the_reference(world):
+    # Copied from "…例如 `/credit 订单 C0027 5万 PO-2`。", the order was recorded as
+    # "PO-2。", which never matches the ERP's PO-2.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit 订单 C0001 5000 PO-2。")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 5000 PO。3")
+    assert sorted(row.reference or "" for row in checks(world).values()) == ["PO-2", "PO。3"]
+
+
 def test_someone_without_access_is_refused_and_nothing_is_recorded(world):
     reply = world.slack.slash(STRANGER, SALES_CHANNEL, "/credit order C0001 1k")
     assert reply.all_text() == (":lock: Credit data is confidential, and you are not among "

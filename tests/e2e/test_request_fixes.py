@@ -166,7 +166,7 @@ def test_a_name_ending_in_capitals_without_an_amount_is_still_a_name(world):
     assert said(world, "/credit history Harbor XYZ") == (
         "History of Harbor XYZ (C9XYZ)\nHistory of Harbor XYZ (C9XYZ)\nNo credit request "
         "was filed for this customer yet. File one with `/credit request C9XYZ +100k "
-        "<reason>`.")
+        "&lt;reason&gt;`.")
     world.slack.slash(SALES, SALES_CHANNEL, "/credit request Harbor XYZ +10k more")
     [request] = requests_of(world)
     assert request.customer_id == "C9XYZ"
@@ -582,6 +582,12 @@ def test_a_chinese_readers_history_names_the_customer_with_full_width_brackets(w
     speaks_chinese(world, SALES)
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit history lakeside")
     assert reply.blocks[0]["text"]["text"] == "Lakeside Furniture Outlet（C0013） 的记录"
+    # 记录, the word a Chinese reader reaches for (the help calls it so), is history too.
+    again = world.slack.slash(SALES, SALES_CHANNEL, "/credit 记录 lakeside")
+    assert again.blocks[0] == reply.blocks[0]
+    # Typed in Chinese, the commands it names are written so.
+    assert again.blocks[1]["text"]["text"] == (
+        "此客户尚无信用申请。可用 `/credit 申请 C0013 +100k &lt;理由&gt;` 提交。")
 
 
 def test_an_id_with_an_ideographic_space_is_ordered_and_requested_as_written(world):
