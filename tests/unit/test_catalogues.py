@@ -63,6 +63,20 @@ def test_translations_keep_every_placeholder(language):
             assert set(PLACEHOLDER.findall(string)) == wanted, (ids[0], string)
 
 
+# Slack reads "<" as the start of a mention, a channel, a date or a link, in a code span
+# too: "`/credit request C0002 +100k <reason>`" showed a broken link. A placeholder for
+# the person to fill is written &lt;reason&gt;.
+_BARE_ANGLE = re.compile(r"<(?![@#!]|\{)")
+
+
+def test_no_message_holds_an_angle_bracket_slack_would_read_as_a_link():
+    bare = sorted(m for m in _source_messages() if _BARE_ANGLE.search(m))
+    assert bare == []
+    for message in _catalogue("zh_Hans"):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert not any(_BARE_ANGLE.search(s or "") for s in strings), message.id
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_compiled_catalogue_says_what_its_source_says(language):
     folder = LOCALE_DIR / language / "LC_MESSAGES"
