@@ -40,7 +40,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from bot.config.fields import RoleName, is_role_name, shown
+from bot.config.fields import STANDARD_ROLES, RoleName, is_role_name, shown
 from bot.config.section import Section
 from bot.config.working_time import WorkingTimeSettings
 from domain.approvals.model import Basis, Level, RequestKind
@@ -215,6 +215,20 @@ def _typos(section: Mapping[str, object], held: list[str]
             for close, roles in close_to.items()]
 
 
+def _misspelt(role: str, held: list[str]) -> str | None:
+    """The hint for a role nobody holds that is a letter or two from one held: which of
+    the two is misspelt. A standard role (credit_manager) is right, so the held
+    ``credit_manger`` is the typo, to correct under roles (offering it for the rules
+    spread the typo); otherwise the rules' is, and the held one is meant."""
+    close = difflib.get_close_matches(role, held, n=1, cutoff=0.8)
+    if not close:
+        return None
+    if role in STANDARD_ROLES and close[0] not in STANDARD_ROLES:
+        return (f"roles lists {shown(close[0])} instead: correct its spelling there, and "
+                "this level is held")
+    return f"did you mean {shown(close[0])}, which roles lists?"
+
+
 def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str],
                     departments: Collection[str] | None = None
                     ) -> list[tuple[tuple[str | int, ...], str]]:
@@ -231,7 +245,7 @@ def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str
             role = level.get(key)
             if isinstance(role, str) and role not in held:
                 problems.append(((*where, index, key), f"nobody holds the role {shown(role)}; "
-                                 f"{hint}"))
+                                 f"{_misspelt(role, held) or hint}"))
         post_to = level.get("post_to")
         if departments is not None and post_to is not None and post_to not in departments:
             known = ", ".join(sorted(departments))

@@ -20,6 +20,11 @@ OWN_ERRORS = frozenset({"slack_channel", "slack_user", "currency", "timezone", "
                         "role_name", "aging", "cross_section", "alerts", "dunning",
                         "meetings", "working_time"})
 
+# The roles the workflow knows out of the box; an organisation may add its own (a
+# policy can name any role that someone holds).
+STANDARD_ROLES = ("credit_analyst", "credit_manager", "finance_director", "cfo", "collector",
+                  "legal", "sales")
+
 
 # A value quoted in a message is cut here: YAML aliases can make a small file hold a
 # list of billions of items, and a message is no place for a long value anyway.

@@ -30,6 +30,7 @@ from bot.config.alerts import AlertSettings, route_problems
 from bot.config.approvals import ApprovalSettings, policy_problems
 from bot.config.collections import CollectionSettings, collection_problems
 from bot.config.fields import (
+    STANDARD_ROLES,
     ChannelId,
     CurrencyCode,
     LocaleTag,
@@ -85,11 +86,6 @@ class Person(Section):
     locale: LocaleTag | None = Field(default=None,
                                      description="a language tag such as en-US, zh-CN or de")
 
-
-# The roles the workflow knows out of the box; an organisation may add its own (a
-# policy can name any role that someone holds).
-STANDARD_ROLES = ("credit_analyst", "credit_manager", "finance_director", "cfo", "collector",
-                  "legal", "sales")
 
 
 class Roles(RootModel[dict[RoleName, list[UserId]]]):
