@@ -613,3 +613,16 @@ def test_an_example_naming_an_id_with_a_space_quotes_it_so_that_it_works_copied(
     world.slack.slash(SALES, SALES_CHANNEL, '/credit order "A&B 01" 5k PO-1')
     assert [(c.customer_id, c.reference) for c in checks(world).values()] == [
         ("A&B 01", "PO-1")]
+
+
+def test_a_chinese_reader_hears_an_orders_verdict_under_the_customers_chinese_name(world):
+    # The card said 深圳明亮之星电子有限公司 and the verdict Shenzhen Brightstar Electronics.
+    speaks_chinese(world, SALES)
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit 查询 深圳明亮之星 50万")
+    assert reply.blocks[0]["text"]["text"] == (
+        ":no_entry: *不能发货*：深圳明亮之星电子有限公司（C0029） 的一笔 ¥500,000.00 的订单将被"
+        "暂停发货。")
+    english = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit check C0029 50万")
+    assert english.blocks[0]["text"]["text"] == (
+        ":no_entry: *Not OK to ship*: an order of CN¥500,000.00 for Shenzhen Brightstar "
+        "Electronics (C0029) would be held.")
