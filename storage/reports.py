@@ -307,9 +307,9 @@ class SqlReportQueries:
             weighted_by[key] = weighted_by.get(key, Decimal(0)) + paid * rates_bp[in_bucket]
         return [AllowanceRow(c, currency, w) for (c, currency), w in weighted_by.items() if w]
 
-    def names(self) -> dict[str, str]:
-        return {customer_id: name for customer_id, name in self._rows(
-            select(_C.c.customer_id, _C.c.name))}
+    def names(self) -> dict[str, tuple[str, str | None]]:
+        return {customer_id: (name, local) for customer_id, name, local in self._rows(
+            select(_C.c.customer_id, _C.c.name, _C.c.name_local))}
 
     def promises(self, due_from: date, due_to: date) -> list[PromiseCount]:
         query = (select(_PROMISES.c.made_by, _PROMISES.c.state, func.count())

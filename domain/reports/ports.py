@@ -92,8 +92,8 @@ class ReportQueries(Protocol):
         some)."""
         ...
 
-    def names(self) -> dict[str, str]:
-        """Every customer's name, by id."""
+    def names(self) -> dict[str, tuple[str, str | None]]:
+        """Every customer's name and its name in the local script, by id."""
         ...
 
     def promises(self, due_from: date, due_to: date) -> list[PromiseCount]:

@@ -91,7 +91,14 @@ class TrendPoint:
 class CustomerAllowance:
     customer_id: str
     name: str
+    name_local: str | None  # its legal name in the local script, when the ERP has one
     allowance: Decimal
+
+
+def _named(names: Mapping[str, tuple[str, str | None]], customer_id: str
+           ) -> tuple[str, str | None]:
+    """A customer's names; its id for a name when it is gone from the customers."""
+    return names.get(customer_id, (customer_id, None))
 
 
 @dataclass(frozen=True)
@@ -286,7 +293,7 @@ class Reports:
                 self._shown_buckets(open_by_bucket, labels),
                 self.settings.provision_rates, labels)),
             allowances=tuple(sorted(
-                (CustomerAllowance(c, names.get(c, c), a) for c, a in allowances.items()),
+                (CustomerAllowance(c, *_named(names, c), a) for c, a in allowances.items()),
                 key=lambda x: (-x.allowance, x.customer_id))),
             missing_currencies=tuple(c.currency for c in left_out),
             left_out=left_out,

@@ -149,7 +149,8 @@ def _allowances(report: PortfolioReport, tr: Translator) -> Block | None:
     money = lambda amount: tr.money(Money(amount, report.currency))  # noqa: E731
     shown = report.allowances[:ALLOWANCES_SHOWN]
     lines = ["*" + tr._("Largest allowances") + "*"]
-    lines += [tr._("{name} ({customer}): {allowance}", name=erp_text(a.name, 80),
+    lines += [tr._("{name} ({customer}): {allowance}",
+                   name=erp_text(tr.name_of(a.name, a.name_local), 80),
                    customer=erp_text(a.customer_id, 40), allowance=money(a.allowance))
               for a in shown]
     rest = len(report.allowances) - len(shown)

@@ -31,8 +31,8 @@ def test_many_collectors_and_customers_fit_and_are_counted() -> None:
                                CountBack(D(30), True)) for m in (9, 10, 11)),
         provision=tuple(ProvisionLine(b, D(10**9), D("12.5"), D(125_000_000))
                         for b in ("current", "1-30", "31-60", "61-90", "90+")),
-        allowances=tuple(CustomerAllowance(f"C{n:05d}", "Very Long Customer Name " * 6, D(n))
-                         for n in range(20_000)),
+        allowances=tuple(CustomerAllowance(f"C{n:05d}", "Very Long Customer Name " * 6,
+                                           None, D(n)) for n in range(20_000)),
         missing_currencies=("GBP", "JPY"),
         left_out=(Money(D("1000"), "GBP"), Money(D("250000"), "JPY")))
     text, blocks = report_card(report, "Asia/Shanghai", translator("en-US"))
@@ -101,3 +101,23 @@ def test_a_collectors_cei_below_zero_is_explained_under_the_card() -> None:
         "plus an average month's credit sales (B + S/N). Receivables grew by more than a "
         "month of sales over the period, or invoices issued before it are missing from the "
         "imports.")
+
+
+def test_a_chinese_reader_sees_the_allowances_under_the_customers_chinese_names() -> None:
+    # The card's other lines named 青岛海洋渔业有限公司; its allowances said Qingdao Ocean
+    # Fisheries.
+    report = PortfolioReport(
+        as_of=date(2026, 11, 30), currency="USD", months=3,
+        portfolio=Book(None, _metrics(1000)), collectors=(), trend=(), provision=(),
+        allowances=(CustomerAllowance("C0033", "Qingdao Ocean Fisheries", "青岛海洋渔业有限公司",
+                                      D("48172.64")),
+                    CustomerAllowance("C0041", "Fenwick Retail Group", None, D(100))),
+        missing_currencies=(), left_out=())
+    found = {tag: next(b["text"]["text"] for b in report_card(report, "Asia/Shanghai",
+                                                              translator(tag))[1]
+                       if b["type"] == "section" and "C0033" in b.get("text", {}).get("text", ""))
+             for tag in ("zh-CN", "en-US")}
+    assert found["zh-CN"].splitlines()[1:] == [
+        "青岛海洋渔业有限公司（C0033）：US$48,172.64", "Fenwick Retail Group（C0041）：US$100.00"]
+    assert found["en-US"].splitlines()[1:] == [
+        "Qingdao Ocean Fisheries (C0033): $48,172.64", "Fenwick Retail Group (C0041): $100.00"]

@@ -148,7 +148,7 @@ def test_the_sql_aggregates_equal_a_plain_reading_of_the_rows(engine):
     assert {(a.customer_id, a.currency): a.weighted for a in allowances} == dict(weighted)
     with SqlUnitOfWork(unit_of_work_factory(engine)) as work:
         assert SqlReportQueries(work.session).names() == {
-            c["customer_id"]: c["name"] for c in customers}
+            c["customer_id"]: (c["name"], c.get("name_local")) for c in customers}
 
 
 def _reports(engine, months: int = 3) -> Reports:

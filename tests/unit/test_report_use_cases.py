@@ -55,8 +55,8 @@ class FakeQueries:
                           [r for r in self._series if r.collector is not None],
                           self._buckets)
 
-    def names(self) -> dict[str, str]:
-        return {"C1": "Acme", "C2": "Beta"}
+    def names(self) -> dict[str, tuple[str, str | None]]:
+        return {"C1": ("Acme", None), "C2": ("Beta", "贝塔")}
 
     def allowances(self, as_of, buckets, rates_bp, posted_ahead=True, paid_ahead=False):  # type: ignore[no-untyped-def]
         assert list(rates_bp) == [100, 500, 1500, 4000, 10000]
@@ -140,8 +140,10 @@ def test_books_in_the_base_currency_per_collector() -> None:
         ("current", D(150_000), D(1500)), ("1-30", D(0), D(0)), ("31-60", D(0), D(0)),
         ("61-90", D(0), D(0)), ("90+", D(230_000), D(230_000))]
     # C1: 750 + 115,000 + 600 x 1.25 = 116,500; C2: 92,000 x 1.25 = 115,000.
-    assert [(a.customer_id, a.name, a.allowance) for a in report.allowances] == [
-        ("C1", "Acme", D(116_500)), ("C2", "Beta", D(115_000))]
+    # Each with its local name too, for a reader of that language.
+    assert [(a.customer_id, a.name, a.name_local, a.allowance)
+            for a in report.allowances] == [
+        ("C1", "Acme", None, D(116_500)), ("C2", "Beta", "贝塔", D(115_000))]
     assert report.allowance_total == D(231_500)
 
 
