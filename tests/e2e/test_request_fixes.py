@@ -433,8 +433,8 @@ def test_a_person_whose_slack_is_chinese_gets_the_bots_dms_in_chinese(world):
     deliver(world)
     [order] = checks(world)
     assert direct_messages(world, OWNER_C0002) == [
-        f":no_entry: Acme Packaging (C0002) 的订单 {order}（PO-1），金额 US$10,000.00，已暂停发货："
-        "放行之前不得发货。"]
+        f":no_entry: Acme Packaging（C0002） 的订单 {order}（PO-1），金额 US$10,000.00，"
+        "已暂停发货：放行之前不得发货。"]
     # The rep's Slack is English: their reply stayed English.
     assert direct_messages(world, SALES) == []
 
