@@ -60,9 +60,10 @@ def actor(who: str, tr: Translator) -> str:
     return f"<@{who}>" if is_user_id(who) else tr._("creditbot")
 
 
-def customer_label(request: CreditRequest) -> str:
-    return (f"{user_text(request.customer_name, 200)} "
-            f"({user_text(request.customer_id, 64)})")
+def customer_label(request: CreditRequest, tr: Translator) -> str:
+    """The request's customer and its id, in the reader's brackets."""
+    return tr._("{name} ({id})", name=user_text(request.customer_name, 200),
+                id=user_text(request.customer_id, 64))
 
 
 def asked_in(request: CreditRequest, tr: Translator) -> str | None:
@@ -131,7 +132,7 @@ def filed(request: CreditRequest, requests: CreditRequests, tr: Translator,
     """The answer to filing, from the command line or the modal; ``listing``: the
     command that lists requests, as the person would type it (`/credit 我的申请`)."""
     title = tr._("Request #{request} filed: {kind} for {customer}", request=request.id,
-                 kind=kind_title(request.kind, tr), customer=customer_label(request))
+                 kind=kind_title(request.kind, tr), customer=customer_label(request, tr))
     blocks: list[Block] = [
         section(f":inbox_tray: *{title}*\n{figures(request, tr)}"),
         section(tr._("Now waiting for {stage}.", stage=stage(request, requests, tr,

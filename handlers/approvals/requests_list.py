@@ -130,7 +130,7 @@ def _line(record: RequestRecord, requests: CreditRequests, tr: Translator,
           now: Any) -> str:
     request = record.request
     head = tr._("*#{request}* {customer} · {kind}", request=request.id,
-                customer=customer_label(request), kind=kind_title(request.kind, tr))
+                customer=customer_label(request, tr), kind=kind_title(request.kind, tr))
     parts = [head, figures(request, tr)]
     if request.is_open:
         parts.append(tr._("open, {stage}", stage=stage(request, requests, tr,

@@ -365,7 +365,7 @@ def test_a_chinese_reader_gets_roles_examples_and_formats_in_chinese(world):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +100k 春节备货")
     [request] = requests_of(world)
     assert mrkdwn(reply) == (
-        f":inbox_tray: *已提交申请 #{request.id}：Acme Packaging (C0002) 的提高额度*\n"
+        f":inbox_tray: *已提交申请 #{request.id}：Acme Packaging（C0002） 的提高额度*\n"
         "US$100,000.00 → US$200,000.00\n"
         "当前等待：第 1 级（共 2 级）：信用经理 (<@U02CREDITMG>) 须在 "
         f"{ZH.moment(request.deadline(), ZONE)} 前审批。\n"

@@ -339,7 +339,7 @@ currency:
     assert re.search(r"""……按下了“提交申请”
 表单已关闭。
 creditbot （仅您可见，在 #sales）
-📥 已提交申请 #1：Acme Packaging \(C0002\) 的提高额度
+📥 已提交申请 #1：Acme Packaging（C0002） 的提高额度
 US\$100,000.00 → US\$200,000.00
 """ + ZH_WAITING + r"""
 理由：第一季度订单增加
