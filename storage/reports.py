@@ -96,6 +96,8 @@ class SqlReportQueries:
         self._bounded = False
         self._posted_ahead = False
         self._paid_ahead = False
+        # _paid_later's rows by report date: the series and the allowances both add them.
+        self._later: dict[date, list[Any]] = {}
 
     def _rows(self, query: Any, few_groups: bool = False) -> list[Any]:
         """``few_groups``: a grouping by computed values that yields a few hundred rows
@@ -261,7 +263,10 @@ class SqlReportQueries:
         """What was paid after ``as_of`` on invoices issued by then, per customer,
         currency and aging bucket as of it: owed on that day, so in its aging and its
         allowances as in its AR. Read only when some payment is dated after the report
-        date (a report for a past day, a payment the ERP dates ahead)."""
+        date (a report for a past day, a payment the ERP dates ahead); read once per
+        report date."""
+        if as_of in self._later:
+            return self._later[as_of]
         bucket = case((_I.c.amount < 0, 0), else_=self._bucket_of(
             as_of, aging, list(range(len(aging.labels)))))
         query = (select(_P.c.customer_id, _P.c.currency, bucket,
@@ -269,7 +274,8 @@ class SqlReportQueries:
                  .select_from(_P.join(_I, _I.c.invoice_id == _P.c.invoice_id))
                  .where(_P.c.date > as_of, _I.c.issue_date <= as_of)
                  .group_by(_P.c.customer_id, _P.c.currency, bucket))
-        return [row for row in self._rows(query) if row[3]]
+        found = self._later[as_of] = [row for row in self._rows(query) if row[3]]
+        return found
 
     def _bucket_of(self, as_of: date, buckets: AgingBuckets, values: Sequence[Any]
                    ) -> ColumnElement[Any]:

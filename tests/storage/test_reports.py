@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, String, column, insert, table, text
+from sqlalchemy import Date, Integer, String, column, event, insert, table, text
 
 from domain.access import CreditDataAccess
 from domain.aging import AgingBuckets
@@ -249,7 +249,19 @@ def test_a_report_for_a_day_before_the_latest_payments_counts_them_as_owed_then(
         dict(payment_id="PN1", customer_id="C1", date=d(2026, 12, 1),
              amount=Decimal(200_000), currency="USD", invoice_id="N1"),
     ], [_assign("C1", "U0COLLECT1")])
-    report = _reports(engine).portfolio(AS_OF)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        report = _reports(engine).portfolio(AS_OF)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    # The payments after the day are read once, for the aging and the allowances both.
+    assert sum("payments.date >" in s and "GROUP BY payments.customer_id" in s
+               for s in statements) == 1
     # Owed on 30 Nov: O1 100,000 (1-30 days overdue), N1 200,000 (current, paid since).
     assert report.portfolio.metrics.ar == Decimal(300_000)
     assert [(x.bucket, x.open_amount, x.allowance) for x in report.provision] == [
