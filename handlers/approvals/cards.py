@@ -171,14 +171,11 @@ def quoted(text: str, limit: int = COMMENT) -> str:
 
 def outcome_text(tr: Translator, decision: Decision, zone: tzinfo) -> str:
     when = tr.moment(decision.decided_at, zone)
+    who = decider(tr, decision)
     if decision.outcome is Outcome.APPROVED:
-        text = ":white_check_mark: " + tr._("Approved by {who} on {when}",
-                                            who=mention(decision.decided_by), when=when)
+        text = ":white_check_mark: " + tr._("Approved by {who} on {when}", who=who, when=when)
     else:
-        text = ":x: " + tr._("Rejected by {who} on {when}",
-                             who=mention(decision.decided_by), when=when)
-    if decision.on_behalf_of:
-        text += " " + tr._("(standing in for {who})", who=mention(decision.on_behalf_of))
+        text = ":x: " + tr._("Rejected by {who} on {when}", who=who, when=when)
     if decision.comment:
         text += "\n" + quoted(decision.comment)
     return text

@@ -45,8 +45,8 @@ def test_a_delegate_gets_the_card_and_decides_from_the_requests_list(world: Worl
         2, ANALYST, FINANCE_DIRECTOR)
     for destination in (FINANCE_DIRECTOR, ANALYST):
         assert block_texts(shown(world, request_id, 2, destination))[-1] == (
-            f":white_check_mark: Approved by <@{ANALYST}> on {when(world, request_id, 2)} "
-            f"(standing in for <@{FINANCE_DIRECTOR}>)\n> while away")
+            f":white_check_mark: Approved by <@{ANALYST}> (standing in for "
+            f"<@{FINANCE_DIRECTOR}>) on {when(world, request_id, 2)}\n> while away")
     # The requester is told who decided and for whom (a stand-in's name alone may be
     # one they do not know).
     [told] = [r.payload["text"] for r in rows(world) if r.channel == SALES
