@@ -20,6 +20,7 @@ from domain.approvals.model import (
     ChangeKind,
     CreditRequest,
     RequestRecord,
+    StandIn,
     effective_limit,
     stands_on,
 )
@@ -84,7 +85,7 @@ class RequestsContext:
         return self.clock().astimezone(self.zone).date()
 
     def _stand_ins(self, uow: UnitOfWork, request: CreditRequest
-                   ) -> dict[str, tuple[str, ...]]:
+                   ) -> dict[str, tuple[StandIn, ...]]:
         """Who stands in today for a holder of each role of the request's route: the
         cards and reminders reach them too, so a delegate can decide from Slack."""
         return stand_ins(uow.credit_requests, route_roles(request), self.roster.holders(),

@@ -37,7 +37,14 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import ClassVar, Protocol
 
 from domain.approvals.context import SYSTEM, Roster
-from domain.approvals.model import CreditRequest, LimitChange, effective_limit
+from domain.approvals.deciders import who_decides
+from domain.approvals.model import (
+    CreditRequest,
+    Decision,
+    LimitChange,
+    StandIn,
+    effective_limit,
+)
 from domain.approvals.policy import ApprovalPolicy
 from domain.approvals.ports import (
     Happened,
@@ -237,25 +244,24 @@ class Deadlines:
                         Happened.REMINDED, request, decisions,
                         stand_ins=self._stand_ins(uow, request)))
                 else:
-                    deciders = self._deciders(uow, level.role)
+                    deciders = self._deciders(uow, request, decisions)
                     self.limit_notices.overdue(uow.outbox, Overdue(request, deciders,
                                                                    overdue))
             uow.commit()
         return True
 
     def _stand_ins(self, uow: UnitOfWork, request: CreditRequest
-                   ) -> dict[str, tuple[str, ...]]:
+                   ) -> dict[str, tuple[StandIn, ...]]:
         return stand_ins(uow.credit_requests, route_roles(request), self.roster.holders(),
                          self.today(), request.requested_by)
 
-    def _deciders(self, uow: UnitOfWork, role: str) -> tuple[str, ...]:
-        """The role's holders and whoever stands in for one of them today."""
-        today = self.today()
-        holders = list(self.roster.holders().get(role, ()))
-        stand_ins = [d.delegate for holder in holders
-                     for d in uow.credit_requests.delegations(holder)
-                     if d.delegator == holder and d.active_on(today)]
-        return tuple(dict.fromkeys([*holders, *stand_ins]))
+    def _deciders(self, uow: UnitOfWork, request: CreditRequest,
+                  decisions: tuple[Decision, ...]) -> tuple[str, ...]:
+        """Who may still decide the current level: its role's holders and whoever
+        stands in for one of them today, less those the rules keep out."""
+        return tuple(who_decides(request.current.role, self.roster.holders(),
+                                 self._stand_ins(uow, request), request.requested_by,
+                                 decisions))
 
     # -- temporary limits that ended --------------------------------------------------
 

@@ -1,45 +1,50 @@
-"""Whether a request can be decided at all: each level needs someone who may decide it
-under the rules (not the requester, nor standing in for them; one person decides at most
-one level of a request), or it would stay open for ever, refused to everyone."""
+"""Who may decide a request's levels under the rules: not the requester, nor someone
+standing in for them; one person takes part in at most one level of a request, and a
+stand-in's decision counts for the holder they stand in for as well.
+
+``undecidable`` asks whether every remaining level still has someone; ``who_decides``
+names the people a level's card and reminders go to."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import date
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
-from domain.approvals.model import Delegation, Level
+from domain.approvals.model import Decision, Level, StandIn
 
 
-def candidates(level: Level, requester: str, holders: Mapping[str, Sequence[str]],
-               delegations_of: Callable[[str], Sequence[Delegation]], today: date
-               ) -> set[str]:
-    """Who could decide ``level`` of a request ``requester`` files: the holders of its
-    role (and, once its deadline passed, of ``escalate_to``), and whoever stands in
-    today for one of them, the requester and their stand-ins left out."""
-    roles = [level.role, *([level.escalate_to] if level.escalate_to else [])]
-    found: set[str] = set()
-    for role in roles:
-        for holder in holders.get(role, ()):
-            if holder == requester:
-                continue
-            found.add(holder)
-            found.update(d.delegate for d in delegations_of(holder)
-                         if d.delegator == holder and d.active_on(today)
-                         and d.delegate != requester)
-    return found
+def took_part(decisions: Iterable[Decision]) -> frozenset[str]:
+    """Everyone with a part in ``decisions``: the deciders and those they stood in for."""
+    return frozenset(p for d in decisions for p in (d.decided_by, d.on_behalf_of) if p)
+
+
+def who_decides(role: str, holders: Mapping[str, Sequence[str]],
+                stand_ins: Mapping[str, Sequence[StandIn]], requester: str,
+                decisions: Iterable[Decision]) -> list[str]:
+    """The holders of ``role`` and their stand-ins today who may still decide a level of
+    the request: the requester, whoever took part in one of its decisions, and a
+    stand-in for either, left out (``domain.approvals.rules.authority`` refuses them)."""
+    out = took_part(decisions) | {requester}
+    own = [h for h in holders.get(role, ()) if h not in out]
+    subs = [s.delegate for s in stand_ins.get(role, ())
+            if s.delegate not in out and s.delegator not in out]
+    return list(dict.fromkeys([*own, *subs]))
 
 
 def undecidable(route: Sequence[Level], requester: str,
-                holders: Mapping[str, Sequence[str]],
-                delegations_of: Callable[[str], Sequence[Delegation]], today: date,
-                first: int = 1, decided: Collection[str] = ()) -> int | None:
+                holders: Mapping[str, Sequence[str]], first: int = 1,
+                decided: Collection[str] = ()) -> int | None:
     """The first level (from ``first``) that no one could decide once the levels
     before it are decided by others (each person one level), or ``None``. ``decided``:
     who took part in a decision already (deciders and those they stood in for): they
-    may not decide another level."""
+    may not decide another level.
+
+    Delegations change nothing here: a stand-in decides in their delegator's place,
+    and that decision uses up the delegator too, so wherever a stand-in could decide a
+    level its delegator could decide it in person at no greater cost to the others."""
     levels = list(route[first - 1:])
-    people = [candidates(level, requester, holders, delegations_of, today) - set(decided)
-              for level in levels]
+    out = set(decided) | {requester}
+    people = [{u for role in (level.role, level.escalate_to) if role
+               for u in holders.get(role, ()) if u not in out} for level in levels]
     taken: dict[str, int] = {}
 
     def assign(index: int, seen: set[str]) -> bool:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
 from domain.access import Member
 from domain.approvals.context import RequestsContext, audit_day, permanent_limit, request_details
-from domain.approvals.deciders import undecidable
+from domain.approvals.deciders import took_part, undecidable
 from domain.approvals.events import (
     InfoAsked,
     LevelApproved,
@@ -108,7 +107,7 @@ class Deciding(RequestsContext):
                 # the version check first (and answered "already decided").
                 self._still_raises(uow, request, today)
             elif outcome is Outcome.APPROVED:
-                self._leaves_deciders(store, request, (*decisions, decision), level, today)
+                self._leaves_deciders(request, (*decisions, decision), level)
             store.add_decision(decision)
             details = {**request_details(saved), "level": level, "role": decision.role,
                        "comment": text, "on_behalf_of": granted.on_behalf_of,
@@ -148,14 +147,13 @@ class Deciding(RequestsContext):
             uow.commit()
         return record
 
-    def _leaves_deciders(self, store: Any, request: CreditRequest,
-                         decisions: Sequence[Decision], level: int, today: date) -> None:
+    def _leaves_deciders(self, request: CreditRequest, decisions: Sequence[Decision],
+                         level: int) -> None:
         """One person decides at most one level: an approval (say, standing in for a
         holder who stands in for you) that would leave a later level to nobody is
         refused, rather than leaving the request open for ever."""
-        took_part = {p for d in decisions for p in (d.decided_by, d.on_behalf_of) if p}
         stuck = undecidable(request.route, request.requested_by, self.roster.holders(),
-                            store.delegations, today, first=level + 1, decided=took_part)
+                            first=level + 1, decided=took_part(decisions))
         if stuck is not None:
             raise DomainError(N_("Approving this would leave nobody to decide level "
                                  "{level} ({role}): everyone who could has a part in this "

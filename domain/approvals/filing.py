@@ -164,8 +164,7 @@ class Filings(RequestsContext):
             current = self._current(uow, customer, filing.kind, today)
             request = self._draft(uow, actor, filing, reason, customer, current, fx, now,
                                   today)
-            stuck = undecidable(request.route, actor.user_id, self.roster.holders(),
-                                store.delegations, today)
+            stuck = undecidable(request.route, actor.user_id, self.roster.holders())
             if stuck is not None:
                 # Filed, it would stay open for ever, refused to everyone.
                 raise _refused(N_("Nobody could decide level {level} ({role}) of this "

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from domain.money import Money
 from domain.text import N_
@@ -217,6 +218,13 @@ class Delegation:
 
     def active_on(self, day: date) -> bool:
         return self.ended_at is None and self.starts_on <= day <= self.until
+
+
+class StandIn(NamedTuple):
+    """``delegate`` stands in today for ``delegator``, a holder of some role."""
+
+    delegate: str
+    delegator: str
 
 
 class ChangeKind(StrEnum):

@@ -14,6 +14,7 @@ from domain.approvals.model import (
     Decision,
     Delegation,
     LimitChange,
+    StandIn,
 )
 from domain.check.reads import Collecting
 from domain.exposure import CreditPosition
@@ -161,8 +162,9 @@ class RequestChange:
     asked_by: str | None = None
     question: str | None = None
     # Per role of the request's route (and its escalation roles): who stands in today
-    # for one of its holders (a delegate): they get the level's card and reminders too.
-    stand_ins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # for one of its holders, and for whom. Those who may still decide
+    # (``deciders.who_decides``) get the level's card and reminders too.
+    stand_ins: Mapping[str, tuple[StandIn, ...]] = field(default_factory=dict)
     # An order-release request withdrawn because the ERP changed its order: the order
     # as it is now, for the requester's note and its button to ask again.
     order_now: OrderCheck | None = None
@@ -170,14 +172,16 @@ class RequestChange:
 
 def stand_ins(store: CreditRequestStore, roles: Iterable[str],
               holders: Mapping[str, Sequence[str]], today: date,
-              requester: str | None = None) -> dict[str, tuple[str, ...]]:
-    """Per role, the active delegates of its holders who hold it not themselves (the
-    requester, who may not decide their own request, left out)."""
-    found: dict[str, tuple[str, ...]] = {}
+              requester: str | None = None) -> dict[str, tuple[StandIn, ...]]:
+    """Per role, the active delegates of its holders who hold it not themselves, with
+    the holder each stands in for (the requester, who may not decide their own
+    request, left out)."""
+    found: dict[str, tuple[StandIn, ...]] = {}
     for role in dict.fromkeys(roles):
         own = holders.get(role, ())
         found[role] = tuple(dict.fromkeys(
-            d.delegate for holder in own for d in store.delegations(holder)
+            StandIn(d.delegate, holder) for holder in own
+            for d in store.delegations(holder)
             if d.delegator == holder and d.active_on(today) and d.delegate not in own
             and d.delegate != requester))
     return found

@@ -4,7 +4,9 @@ the use case's transaction (``domain.approvals.ports.RequestNotices``).
 A level's card goes to its ``post_to`` department's channel, or (no ``post_to``) to
 each holder of its role by direct message, and to whoever stands in for one of them
 today (``/credit delegate``); once its deadline passed, to the holders of
-``escalate_to`` (and their stand-ins) as well. Reminders reach the stand-ins too.
+``escalate_to`` (and their stand-ins) as well. Reminders reach the stand-ins too. Only
+people who may still decide the level get a card or a reminder: nobody who has a part
+in one of the request's decisions, nor their stand-ins (``deciders.who_decides``).
 Each card has a dedup key per request, level and destination, so a retried use case
 never posts it twice, and every later change of that level edits those same cards in
 place (``update_of``).
@@ -15,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import tzinfo
 
+from domain.approvals.deciders import took_part, who_decides
 from domain.approvals.model import Level, RequestKind
 from domain.approvals.ports import Happened, RequestChange
 from domain.messages import OutgoingMessage
@@ -25,8 +28,6 @@ from handlers.i18n import Translator, translator
 from handlers.render import clip, section
 
 CARD = "approvals.card"
-StandIns = Mapping[str, tuple[str, ...]]
-EMPTY: StandIns = {}
 NOTE = "approvals.note"
 
 
@@ -50,21 +51,34 @@ class ApprovalNotices:
     def tr(self, destination: str) -> Translator:
         return translator(self.locale_of(destination))
 
-    def destinations(self, level: Level, stand_ins: StandIns = EMPTY) -> list[str]:
-        """Where the level's card goes: its department's channel, else its deciders
-        (the role's holders and their stand-ins today)."""
+    def destinations(self, level: Level, change: RequestChange) -> list[str]:
+        """Where the level's card goes: its department's channel, else the people who
+        may decide it (the role's holders and their stand-ins today, less those the
+        rules keep out of this request)."""
         channel = self.channels.get(level.post_to) if level.post_to else None
-        return [channel] if channel else self._deciders(level.role, stand_ins)
+        return [channel] if channel else self._deciders(level.role, change)
 
-    def escalation_destinations(self, level: Level, stand_ins: StandIns = EMPTY
-                                ) -> list[str]:
+    def escalation_destinations(self, level: Level, change: RequestChange) -> list[str]:
         if not level.escalate_to:
             return []
-        first = self.destinations(level, stand_ins)
-        return [u for u in self._deciders(level.escalate_to, stand_ins) if u not in first]
+        first = self.destinations(level, change)
+        return [u for u in self._deciders(level.escalate_to, change) if u not in first]
 
-    def _deciders(self, role: str, stand_ins: StandIns) -> list[str]:
-        return list(dict.fromkeys([*self.holders.get(role, ()), *stand_ins.get(role, ())]))
+    def _deciders(self, role: str, change: RequestChange) -> list[str]:
+        return who_decides(role, self.holders, change.stand_ins,
+                           change.request.requested_by, change.decisions)
+
+    def _card_holders(self, change: RequestChange, level: int) -> list[str]:
+        """Everyone who may hold a card of ``level``: its channel, the holders of its
+        roles and their stand-ins, whether or not they may still decide it (a card
+        sent before a decision is edited with it)."""
+        step = change.request.route[level - 1]
+        channel = self.channels.get(step.post_to) if step.post_to else None
+        people = [u for role in (step.role, step.escalate_to) if role
+                  for u in (*self.holders.get(role, ()),
+                            *(s.delegate for s in change.stand_ins.get(role, ())))]
+        people += sorted(took_part(change.decisions))
+        return list(dict.fromkeys([*([channel] if channel else []), *people]))
 
     def queue(self, outbox: Outbox, change: RequestChange) -> None:
         request = change.request
@@ -74,7 +88,7 @@ class ApprovalNotices:
             self._edit_cards(outbox, change, decision.level)
         if happened in (Happened.FILED, Happened.ADVANCED):
             self._post_cards(outbox, change,
-                             self.destinations(request.current, change.stand_ins))
+                             self.destinations(request.current, change))
         if decision is not None:
             self._note(outbox, request.requested_by, lambda tr: cards.requester_note(
                 tr, request, decision, self.zone))
@@ -100,12 +114,12 @@ class ApprovalNotices:
                 outbox.add(OutgoingMessage(channel=request.requested_by, kind=NOTE,
                                            text=text, blocks=blocks))
         elif happened is Happened.REMINDED:
-            for user in self._deciders(request.current.role, change.stand_ins):
+            for user in self._deciders(request.current.role, change):
                 self._note(outbox, user, lambda tr: cards.reminder(tr, request, self.zone),
                            key=f"{NOTE}:remind:{request.id}:{request.level}:{user}")
         elif happened is Happened.ESCALATED and request.current.escalate_to:
             self._post_cards(outbox, change, self.escalation_destinations(
-                request.current, change.stand_ins), escalated=True)
+                request.current, change), escalated=True)
             escalate_to = request.current.escalate_to
             self._note(outbox, request.requested_by,
                        lambda tr: cards.escalated_note(tr, request, escalate_to),
@@ -114,11 +128,6 @@ class ApprovalNotices:
             self._ask(outbox, change, change.asked_by, change.question)
 
     # -- cards ------------------------------------------------------------------------
-
-    def _all_destinations(self, change: RequestChange, level: int) -> list[str]:
-        step = change.request.route[level - 1]
-        return [*self.destinations(step, change.stand_ins),
-                *self.escalation_destinations(step, change.stand_ins)]
 
     def _post_cards(self, outbox: Outbox, change: RequestChange,
                     destinations: Sequence[str], escalated: bool = False) -> None:
@@ -142,7 +151,7 @@ class ApprovalNotices:
                 ) -> Iterator[tuple[str, int]]:
         """The level's cards queued so far, with their destinations. A holder who got
         the role after the card went out has no card to edit."""
-        for destination in self._all_destinations(change, level):
+        for destination in self._card_holders(change, level):
             posted = outbox.id_of(card_key(change.request.id, level, destination))
             if posted is not None:
                 yield destination, posted
@@ -161,7 +170,7 @@ class ApprovalNotices:
         request = change.request
         level = request.level
         channels: list[str] = []
-        for destination in self._all_destinations(change, level):
+        for destination in self._card_holders(change, level):
             if destination != asked_by and not is_channel_id(destination):
                 continue
             card = outbox.id_of(card_key(request.id, level, destination))

@@ -9,11 +9,12 @@ from datetime import UTC, date, datetime
 
 from domain.approvals.deciders import undecidable
 from domain.approvals.filing import Filing
-from domain.approvals.model import Delegation, Level, RequestKind
+from domain.approvals.model import Level, Outcome, RequestKind
 from tests.unit.test_credit_request_use_cases import (
     CM,
     FD,
     REP,
+    STAND_IN,
     member,
     refused,
     world,
@@ -42,18 +43,36 @@ def test_the_only_credit_manager_cannot_file_what_only_they_could_decide():
 def test_each_level_needs_a_different_person():
     route = (Level("credit_manager", 24), Level("finance_director", 48))
     holders = {"credit_manager": ["U0A"], "finance_director": ["U0A"]}
-    assert undecidable(route, "U0REP", holders, lambda _: [], TODAY) == 2
-    away = [Delegation("U0A", "U0B", TODAY, TODAY, NOW)]
-    assert undecidable(route, "U0REP", holders,
-                       lambda user: away if user == "U0A" else [], TODAY) is None
-    assert undecidable(route, "U0B", holders,
-                       lambda user: away if user == "U0A" else [], TODAY) == 2
-    assert undecidable(route, "U0REP", {**holders, "finance_director": ["U0C"]},
-                       lambda _: [], TODAY) is None
+    assert undecidable(route, "U0REP", holders) == 2
+    assert undecidable(route, "U0REP", {**holders, "finance_director": ["U0C"]}) is None
+    # The escalation role's holders count for the level too.
+    escalating = (route[0], Level("finance_director", 48, escalate_to="cfo"))
+    assert undecidable(escalating, "U0REP", {**holders, "cfo": ["U0D"]}) is None
+    # Those with a part in a decision already are out, and so is the requester.
+    assert undecidable(route, "U0REP", {**holders, "finance_director": ["U0C"]}, first=2,
+                       decided={"U0C"}) == 2
+    assert undecidable(route, "U0C", {**holders, "finance_director": ["U0C"]}) == 2
+
+
+def test_a_stand_in_decides_in_the_place_of_the_holder_they_stand_in_for():
+    # The credit manager hands over to the finance director, who hands over to an
+    # analyst. The finance director deciding level 1 for the credit manager takes a part
+    # in the request, and so the analyst can no longer stand in for them at level 2.
+    requests, uow, _, _ = world()
+    requests.delegate(member(CM), FD, date(2026, 12, 31))
+    requests.delegate(member(FD), STAND_IN, date(2026, 12, 31))
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE,
+                                              "growth", "+10k"))
+    assert refused(requests.decide, member(FD), filed.id, 1, Outcome.APPROVED) == (
+        "Approving this would leave nobody to decide level 2 (finance director): everyone "
+        "who could has a part in this request already. Let a holder of level 1's role "
+        "decide it, or end a delegation first.")
+    with uow:
+        assert uow.credit_requests.decisions([filed.id]) == {}
 
 
 def test_a_chain_of_delegations_cannot_leave_a_level_to_nobody():
-    from domain.approvals.model import Outcome, RequestState
+    from domain.approvals.model import RequestState
 
     requests, uow, _, _ = world()
     # The credit manager hands over to the finance director, and back.
