@@ -18,6 +18,9 @@ temporary limits announced when they end (the ``approvals`` job runs ``Deadlines
   its hours counted inside working hours from when it started waiting, and its reminder
   ``remind_before_hours`` of working time before that; the deadline is worked out when
   the level starts and kept with the request.
+- **Stand-ins**: a delegation that starts on a later day than it was made gives its
+  stand-in, that day, the card of each level waiting for the delegator
+  (``stand_in_cards``).
 - **Temporary limits**: a temporary limit in force through its last day ends after it
   (``domain.approvals.model.effective_limit``: positions count the earlier limit again
   from the next day without anyone doing anything). The end is announced once: audited
@@ -31,7 +34,7 @@ message exists once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import ClassVar, Protocol
@@ -41,6 +44,7 @@ from domain.approvals.deciders import who_decides
 from domain.approvals.model import (
     CreditRequest,
     Decision,
+    Delegation,
     LimitChange,
     StandIn,
     effective_limit,
@@ -55,6 +59,7 @@ from domain.approvals.ports import (
     stand_ins,
 )
 from domain.approvals.rules import RequestChanged
+from domain.approvals.stand_in_cards import deal, key, waits_for
 from domain.events import DomainEvent
 from domain.model import AuditEntry
 from domain.money import Money
@@ -201,7 +206,48 @@ class Deadlines:
             if self._retried(lambda item=item: self._act(item, now)):  # type: ignore[misc]
                 counts["escalated" if item.action == "escalate" else "reminded"] += 1
         counts["reverted"] = self.revert_limits()
+        counts["stand_in_cards"] = self.deal_stand_in_cards()
         return counts
+
+    # -- stand-ins whose delegation began ---------------------------------------------
+
+    def deal_stand_in_cards(self) -> int:
+        """Cards for stand-ins whose delegation runs today, of the levels waiting for
+        their delegator that they have no card of yet (``stand_in_cards``); how many."""
+        now = self.clock()
+        today = self.today()
+        holders = self.roster.holders()
+        people = {u for users in holders.values() for u in users}
+        with self.unit_of_work() as uow:
+            store = uow.credit_requests
+            running = {d.id: d for person in sorted(people) for d in store.delegations(person)
+                       if d.delegator == person and d.active_on(today)}
+            pairs = [(request, delegation) for request in store.open_requests()
+                     for delegation in running.values()
+                     if waits_for(request, delegation.delegator, holders, now)]
+            done = store.marked([key(d, r) for r, d in pairs])
+        dealt = 0
+        for request, delegation in pairs:
+            if key(delegation, request) not in done and self._retried(
+                    lambda r=request, d=delegation: self._deal(r, d, holders, today, now)):  # type: ignore[misc]
+                dealt += 1
+        return dealt
+
+    def _deal(self, request: CreditRequest, delegation: Delegation,
+              holders: Mapping[str, Sequence[str]], today: date, now: datetime) -> bool:
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            store = uow.credit_requests
+            current = store.get(request.id)
+            # Decided or moved on since the list was read: the mark names its level.
+            if current is None or current.level != request.level or \
+                    store.marked([key(delegation, current)]):
+                return False
+            if not deal(uow, self.notices, current, delegation, holders, today, now,
+                        self.standing):
+                return False
+            uow.commit()
+        return True
 
     def _act(self, item: Due, now: datetime) -> bool:
         with self.unit_of_work() as uow:

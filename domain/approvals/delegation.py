@@ -10,6 +10,7 @@ from domain.access import Member
 from domain.approvals.context import RequestsContext
 from domain.approvals.events import DelegationGranted
 from domain.approvals.model import Delegation
+from domain.approvals.stand_in_cards import deal
 from domain.days import year_after
 from domain.errors import DomainError
 from domain.model import AuditEntry
@@ -93,6 +94,15 @@ class Delegating(RequestsContext):
             uow.events.record(DelegationGranted(occurred_at=now, actor=actor.user_id,
                                                 subject=actor.user_id, delegate=delegate,
                                                 starts_on=starts, until=until))
+            waiting: int | None = None
+            if granted.active_on(today):
+                # The levels waiting for the delegator sent their cards before: the
+                # stand-in gets theirs now (a later start: the approvals job, that day).
+                holders = self.roster.holders()
+                waiting = sum(deal(uow, self.notices, request, granted, holders, today, now,
+                                   self.standing)
+                              for request in store.open_requests())
+            self.notices.delegated(uow.outbox, granted, roles, waiting)
             uow.commit()
         return granted
 

@@ -125,6 +125,9 @@ class Happened(StrEnum):
     ESCALATED = "escalated"
     # A decider asked the requester a question in the card's thread.
     INFO_ASKED = "info_asked"
+    # A delegation began while the level waited for its delegator: the stand-in
+    # (``RequestChange.stand_in``) gets the level's card (``stand_in_cards``).
+    STOOD_IN = "stood_in"
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,8 @@ class RequestChange:
     # for one of its holders, and for whom. Those who may still decide
     # (``deciders.who_decides``) get the level's card and reminders too.
     stand_ins: Mapping[str, tuple[StandIn, ...]] = field(default_factory=dict)
+    # ``STOOD_IN``: who gets the card.
+    stand_in: str | None = None
     # An order-release request withdrawn because the ERP changed its order: the order
     # as it is now, for the requester's note and its button to ask again.
     order_now: OrderCheck | None = None
@@ -201,9 +206,20 @@ class RequestNotices(Protocol):
 
     def queue(self, outbox: Outbox, change: RequestChange) -> None: ...
 
+    def delegated(self, outbox: Outbox, delegation: Delegation, roles: Sequence[str],
+                  waiting: int | None) -> None:
+        """Tells the stand-in whose approvals they take over (``roles``) and when;
+        ``waiting``: how many requests wait for the delegator now, whose cards were just
+        queued (``None`` when the delegation starts on a later day)."""
+        ...
+
 
 class NoNotices:
     """Until the Slack side plugs its cards in: nothing is sent."""
 
     def queue(self, outbox: Outbox, change: RequestChange) -> None:
+        return None
+
+    def delegated(self, outbox: Outbox, delegation: Delegation, roles: Sequence[str],
+                  waiting: int | None) -> None:
         return None

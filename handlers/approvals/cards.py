@@ -19,6 +19,7 @@ from domain.approvals.model import (
     LIMIT_KINDS,
     CreditRequest,
     Decision,
+    Delegation,
     Outcome,
     RequestKind,
     RequestState,
@@ -365,6 +366,26 @@ def escalated_note(tr: Translator, request: CreditRequest, escalate_to: str) -> 
         "Level {level} of your request {subject} passed its deadline, so the {role} may "
         "decide it now too.", level=request.level, subject=subject(tr, request),
         role=role_name(escalate_to))
+
+
+def stand_in_note(tr: Translator, delegation: Delegation, roles: Sequence[str],
+                  waiting: int | None) -> str:
+    """What a stand-in hears when someone hands them their approvals: for whom, with
+    which roles, when; and what waits for them now (the cards queued with it)."""
+    text = ":busts_in_silhouette: " + tr._(
+        "{who} hands you their credit approvals ({roles}) from {start} through {until}: "
+        "you may decide the requests that wait for them then, from their cards or "
+        "`/credit requests`.", who=mention(delegation.delegator),
+        roles=tr.listing(role_name(role) for role in roles), start=delegation.starts_on,
+        until=delegation.until)
+    if waiting is None:
+        return tr.sentences(text, tr._("The cards of those waiting on {start} will reach "
+                                       "you that day.", start=delegation.starts_on))
+    if waiting:
+        return tr.sentences(text, tr.ngettext(
+            "{n} request waits for them now: its card is above.",
+            "{n} requests wait for them now: their cards are above.", waiting))
+    return tr.sentences(text, tr._("None waits for them now."))
 
 
 def question(tr: Translator, request: CreditRequest, asked_by: str, text: str) -> str:

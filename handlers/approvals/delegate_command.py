@@ -86,6 +86,13 @@ def delegate(context: BoltContext, rest: str) -> Message:
         said = tr.sentences(said, tr._("This replaces your delegation to <@{who}> until "
                                        "{until}.", who=before[0].delegate,
                                        until=before[0].until))
+        today = deps.requests.today()
+        if before[0].active_on(today) and granted.starts_on > today:
+            # Booking a later absence ends today's cover: say so, not only "replaces".
+            said = tr.sentences(said, tr._(
+                "Until {start} nobody stands in for you: you have one delegation at a "
+                "time, and the new one replaces the one running today.",
+                start=granted.starts_on))
     return _say(said)
 
 

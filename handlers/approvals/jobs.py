@@ -1,6 +1,7 @@
 """The ``approvals`` job: every quarter of an hour, open temporary-limit requests past
 their last day close as expired, levels near their deadline are reminded, levels past
-it escalate (or are reminded as overdue), and temporary limits that ended are announced
+it escalate (or are reminded as overdue), temporary limits that ended are announced, and
+a stand-in whose delegation starts gets the cards waiting for the delegator
 (``domain.approvals.deadlines``)."""
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ def run_deadlines(context: Mapping[str, Any]) -> dict[str, int]:
     expired = len(requests.expire())
     counts = deadlines(requests, context["config"], context["locale_of"]).run()
     return {"reminded": counts["reminded"], "escalated": counts["escalated"],
-            "expired": expired, "reverted": counts["reverted"]}
+            "expired": expired, "reverted": counts["reverted"],
+            "stand_in_cards": counts["stand_in_cards"]}
 
 
 JOB = Job("approvals", "reminds approvers before a level's deadline, escalates after it, "
-          "closes temporary-limit requests past their last day and tells account owners "
-          "when a temporary limit ends", SCHEDULE, run_deadlines)
+          "closes temporary-limit requests past their last day, tells account owners "
+          "when a temporary limit ends and sends stand-ins whose delegation starts the "
+          "cards waiting for them", SCHEDULE, run_deadlines)

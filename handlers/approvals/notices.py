@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import tzinfo
 
 from domain.approvals.deciders import took_part, who_decides
-from domain.approvals.model import Level, RequestKind
+from domain.approvals.model import Delegation, Level, RequestKind
 from domain.approvals.ports import Happened, RequestChange
 from domain.messages import OutgoingMessage
 from domain.people import is_channel_id
@@ -124,8 +124,19 @@ class ApprovalNotices:
             self._note(outbox, request.requested_by,
                        lambda tr: cards.escalated_note(tr, request, escalate_to),
                        key=f"{NOTE}:escalated:{request.id}:{request.level}")
+        elif happened is Happened.STOOD_IN and change.stand_in:
+            level = request.current
+            if change.stand_in in self.destinations(level, change):
+                self._post_cards(outbox, change, [change.stand_in])
+            elif change.stand_in in self.escalation_destinations(level, change):
+                self._post_cards(outbox, change, [change.stand_in], escalated=True)
         elif happened is Happened.INFO_ASKED and change.asked_by and change.question:
             self._ask(outbox, change, change.asked_by, change.question)
+
+    def delegated(self, outbox: Outbox, delegation: Delegation, roles: Sequence[str],
+                  waiting: int | None) -> None:
+        self._note(outbox, delegation.delegate, lambda tr: cards.stand_in_note(
+            tr, delegation, roles, waiting), key=f"{NOTE}:delegated:{delegation.id}")
 
     # -- cards ------------------------------------------------------------------------
 

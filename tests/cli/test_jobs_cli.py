@@ -77,8 +77,9 @@ def test_jobs_list_before_anything_ran(cli):
         "alerts: finds overdue accounts, limits nearly used, large overdue invoices and "
         "contracts ending; posts one digest per channel of what is new or worse",
         "approvals: reminds approvers before a level's deadline, escalates after it, closes "
-        "temporary-limit requests past their last day and tells account owners when a "
-        "temporary limit ends",
+        "temporary-limit requests past their last day, tells account owners when a "
+        "temporary limit ends and sends stand-ins whose delegation starts the cards "
+        "waiting for them",
         "orders: reviews the ERP's open orders not yet reviewed and releases held orders "
         "that pass the order rules again",
         "people: asks Slack the language of the people creditbot writes to on its own "

@@ -124,7 +124,8 @@ def test_an_approved_temporary_limit_shows_in_the_check_and_its_end_is_told(worl
     assert during.blocks[1]["fields"][1]["text"] == "*Credit limit*\n$150,000.00"
     assert card_lines(during)[0] == "Temporary limit until Dec 31, 2026 (ERP limit $100,000.00)"
     assert deadlines.run(NOW + timedelta(hours=1)) == {
-        "reminded": 0, "escalated": 0, "expired": 0, "reverted": 0}
+        "reminded": 0, "escalated": 0, "expired": 0, "reverted": 0,
+        "stand_in_cards": 0}
     # 1 January 2027, 10:00 in Shanghai: the ERP's limit again, and the owner is told.
     after = datetime(2027, 1, 1, 2, 0, tzinfo=UTC)
     with time_machine.travel(after, tick=True):
@@ -132,7 +133,7 @@ def test_an_approved_temporary_limit_shows_in_the_check_and_its_end_is_told(worl
         assert again.blocks[1]["fields"][1]["text"] == f"*Credit limit*\n{erp}"
         assert not any("ERP limit" in line for line in card_lines(again))
         assert deadlines.run(after) == {"reminded": 0, "escalated": 0, "expired": 0,
-                                        "reverted": 1}
+                                        "reverted": 1, "stand_in_cards": 0}
         assert deadlines.run(after + timedelta(minutes=15))["reverted"] == 0
     assert deadlines.dms("U01SALESCHO")[-1] == (
         ":information_source: The temporary limit of $150,000.00 for Acme Packaging ended "
@@ -169,7 +170,8 @@ def test_a_level_is_reminded_then_overdue_every_working_day(world, deadlines):
     # The shipped policy names nobody above the credit manager: overdue, told every
     # working day at the deadline's time.
     assert deadlines.run(local(2, 15)) == {
-        "reminded": 1, "escalated": 0, "expired": 0, "reverted": 0}
+        "reminded": 1, "escalated": 0, "expired": 0, "reverted": 0,
+        "stand_in_cards": 0}
     overdue = (f":alarm_clock: Overdue: request {subject} by <@{SALES}> passed its "
                f"deadline for level 1 of 2 ({deadline}) and still waits for your decision. "
                "Use the buttons on its card.")
@@ -210,7 +212,8 @@ def test_a_level_past_its_deadline_escalates_once(world, tmp_path):
     assert filed.deadline() == datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
     assert deadlines.run(NOW + timedelta(hours=24))["escalated"] == 0
     assert deadlines.run(filed.deadline()) == {
-        "reminded": 0, "escalated": 1, "expired": 0, "reverted": 0}
+        "reminded": 0, "escalated": 1, "expired": 0, "reverted": 0,
+        "stand_in_cards": 0}
     assert deadlines.run(filed.deadline() + timedelta(hours=1))["escalated"] == 0
     assert deadlines.run(filed.deadline() + timedelta(hours=25))["escalated"] == 0
     assert deadlines.dms(SALES)[-1] == (

@@ -567,6 +567,13 @@ def test_delegating_showing_and_ending(world):
         "*You stand in for*\n• <@U02CREDITMG> from Nov 29, 2026 through Dec 31, 2026\n")
     [entry] = audit(world, "delegations.granted")
     assert entry.subject == CREDIT_MANAGER
+    # Booking a later absence ends today's cover, and the answer says so.
+    assert say("<@U03FINDIR01> from 2027-01-10 until 2027-01-20") == (
+        ":white_check_mark: <@U03FINDIR01> decides your credit requests from Jan 10, 2027 "
+        "through Jan 20, 2027. `/credit delegate end` ends it sooner. This replaces your "
+        "delegation to <@U02CREDITAN> until Dec 31, 2026. Until Jan 10, 2027 nobody stands "
+        "in for you: you have one delegation at a time, and the new one replaces the one "
+        "running today.")
     assert say("end") == (
         ":white_check_mark: Your delegation has ended: your credit requests come to you "
         "again.")

@@ -57,3 +57,32 @@ def test_a_delegate_gets_the_card_and_decides_from_the_requests_list(world: Worl
         "level. The new limit of $200,000.00 applies now.\n> while away")
     after = world.slack.slash(ANALYST, SALES_CHANNEL, "/credit requests")
     assert after.buttons() == []
+
+
+def test_a_stand_in_named_while_the_level_waits_gets_its_card_and_decides(
+        world: World) -> None:
+    request_id = file_request(world)
+    manager = world.services.config.roster().member(CREDIT_MANAGER)
+    world.services.requests.decide(manager, request_id, 1, Outcome.APPROVED)
+    # Level 2 waits for the finance director, who then goes away.
+    answer = world.slack.slash(FINANCE_DIRECTOR, SALES_CHANNEL,
+                               f"/credit delegate <@{ANALYST}> until 2026-12-31")
+    assert answer.ephemeral
+    told = [r.payload["text"] for r in rows(world)
+            if r.channel == ANALYST and r.kind == "approvals.note"]
+    assert told == [
+        f":busts_in_silhouette: <@{FINANCE_DIRECTOR}> hands you their credit approvals "
+        "(finance director) from Nov 29, 2026 through Dec 31, 2026: you may decide the "
+        "requests that wait for them then, from their cards or `/credit requests`. 1 "
+        "request waits for them now: its card is above."]
+    card = shown(world, request_id, 2, ANALYST)
+    assert [b["text"]["text"] for b in card.buttons()][:3] == ["Approve", "Reject",
+                                                            "Ask for info"]
+    world.slack.click(ANALYST, card, "Approve", wait=False)
+    view = world.slack.modal(ANALYST)
+    assert world.slack.submit(ANALYST, view, {"comment": ""}).body == ""
+    [_, decision] = decisions(world, request_id)
+    assert (decision.decided_by, decision.on_behalf_of) == (ANALYST, FINANCE_DIRECTOR)
+    assert block_texts(shown(world, request_id, 2, ANALYST))[-1] == (
+        f":white_check_mark: Approved by <@{ANALYST}> (standing in for "
+        f"<@{FINANCE_DIRECTOR}>) on {when(world, request_id, 2)}")

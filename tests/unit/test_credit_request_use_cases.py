@@ -4,6 +4,7 @@ listing, history, delegations, and the limit change final approval records."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from domain.approvals.filing import Filing, FilingRefused
 from domain.approvals.model import (
     AskedIn,
     ChangeKind,
+    Delegation,
     Level,
     Outcome,
     RequestKind,
@@ -54,9 +56,15 @@ class Clock:
 class Notices:
     def __init__(self) -> None:
         self.changes: list[RequestChange] = []
+        # (stand-in, roles, requests waiting) per delegation granted
+        self.delegations: list[tuple[str, tuple[str, ...], int | None]] = []
 
     def queue(self, outbox: Outbox, change: RequestChange) -> None:
         self.changes.append(change)
+
+    def delegated(self, outbox: Outbox, delegation: Delegation, roles: Sequence[str],
+                  waiting: int | None) -> None:
+        self.delegations.append((delegation.delegate, tuple(roles), waiting))
 
 
 def usd(amount: str) -> Money:

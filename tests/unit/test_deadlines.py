@@ -17,7 +17,7 @@ from domain.approvals.deadlines import Deadlines, Overdue, Reverted, due
 from domain.approvals.filing import Filing
 from domain.approvals.model import CreditRequest, Level, Outcome, RequestKind
 from domain.approvals.policy import DEFAULT_POLICIES, ApprovalPolicy, Band, KindPolicy
-from domain.approvals.ports import Happened, RequestChange
+from domain.approvals.ports import Happened, NoNotices, RequestChange
 from domain.approvals.use_cases import CreditRequests
 from domain.model import Customer
 from domain.money import Money
@@ -49,7 +49,16 @@ class Clock:
         return self.now
 
 
-class Notices:
+def counts(reminded: int = 0, escalated: int = 0, reverted: int = 0,
+           stand_in_cards: int = 0) -> dict[str, int]:
+    """What ``Deadlines.run`` answers."""
+    return {"reminded": reminded, "escalated": escalated, "reverted": reverted,
+            "stand_in_cards": stand_in_cards}
+
+
+class Notices(NoNotices):
+    """Records each change; tells no stand-in of a delegation."""
+
     def __init__(self) -> None:
         self.changes: list[RequestChange] = []
 
@@ -111,7 +120,7 @@ def hours(n: float) -> timedelta:
 def test_a_level_is_reminded_once_before_its_deadline_then_escalates_once():
     world = World()
     request_id = world.file("+100k")  # 200,000: two levels, the first escalates
-    nothing = {"reminded": 0, "escalated": 0, "reverted": 0}
+    nothing = counts()
     assert world.at(hours(19.9)) == nothing
     assert world.at(hours(20)) == {**nothing, "reminded": 1}
     assert world.at(hours(20.25)) == nothing
@@ -152,7 +161,7 @@ def test_an_overdue_level_without_escalation_is_reminded_every_24_hours():
     request_id = world.file("40000", customer="C0002")
     world.at(hours(20))
     assert world.notes.overdues == []
-    assert world.at(hours(24)) == {"reminded": 1, "escalated": 0, "reverted": 0}
+    assert world.at(hours(24)) == counts(reminded=1)
     assert world.at(hours(47.9))["reminded"] == 0
     assert world.at(hours(48))["reminded"] == 1
     assert world.at(hours(48.25))["reminded"] == 0
@@ -169,7 +178,7 @@ def test_an_overdue_level_without_escalation_is_reminded_every_24_hours():
     assert world.audited("requests.escalated") == []
     # Decided: no more reminders.
     world.requests.decide(ROSTER.member(CM), request_id, 1, Outcome.APPROVED)
-    assert world.at(hours(200)) == {"reminded": 0, "escalated": 0, "reverted": 0}
+    assert world.at(hours(200)) == counts()
 
 
 def test_a_level_shorter_than_the_reminder_window_is_not_reminded():
@@ -192,7 +201,7 @@ def test_a_mark_another_run_left_means_nothing_is_done_twice():
     world.file("+100k")
     world.uow.credit_requests.mark("remind:1:1", 1, T0)
     world.uow.commit()
-    assert world.at(hours(21)) == {"reminded": 0, "escalated": 0, "reverted": 0}
+    assert world.at(hours(21)) == counts()
     assert world.audited("requests.reminded") == []
 
 
@@ -249,5 +258,5 @@ def test_a_request_closed_meanwhile_is_left_alone(state):
         world.requests.cancel(ROSTER.member(REP), request_id)
     else:
         world.requests.decide(ROSTER.member(CM), request_id, 1, Outcome.APPROVED)
-    assert world.at(hours(21)) == {"reminded": 0, "escalated": 0, "reverted": 0}
-    assert world.at(hours(30)) == {"reminded": 0, "escalated": 0, "reverted": 0}
+    assert world.at(hours(21)) == counts()
+    assert world.at(hours(30)) == counts()

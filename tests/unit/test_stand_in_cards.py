@@ -5,11 +5,13 @@ reach the delegate too. Not once the delegation ended, nor to the requester."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from domain.approvals.deadlines import Deadlines, Overdue, Reverted
 from domain.approvals.model import Level, Outcome
 from domain.approvals.ports import Happened, RequestChange
-from handlers.approvals.notices import card_key
+from domain.ports import Outbox
+from handlers.approvals.notices import CARD, card_key
 from tests.unit.test_approval_notices import (
     CFO,
     CM,
@@ -18,11 +20,21 @@ from tests.unit.test_approval_notices import (
     NOW,
     REP,
     ROSTER,
+    ZONE,
     file,
     sent,
     texts,
     world,
 )
+
+
+class NoLimitNotes:
+    def overdue(self, outbox: Outbox, overdue: Overdue) -> None:
+        return None
+
+    def reverted(self, outbox: Outbox, reverted: Reverted) -> str | None:
+        return None
+
 
 DELEGATE = CM2  # holds credit_manager; stands in for the finance director
 LEVELS = (Level("credit_manager", 24), Level("finance_director", 48))
@@ -51,7 +63,8 @@ def test_reminders_reach_the_delegate_and_the_requester_gets_no_card():
     requests.delegate(ROSTER.member(CM), REP, date(2026, 12, 31))  # CM away; REP files
     requests.delegate(ROSTER.member(FD), DELEGATE, date(2026, 12, 31))
     request_id = file(requests)
-    assert [m.channel for m in sent(uow)] == [CM, CM2]
+    assert [m.channel for m in sent(uow) if m.kind == CARD] == [CM, CM2]
+    before = len(sent(uow))
     record = requests.get(ROSTER.member(CM), request_id)
     notices = requests.notices
     with uow:
@@ -59,7 +72,7 @@ def test_reminders_reach_the_delegate_and_the_requester_gets_no_card():
             Happened.REMINDED, record.request, record.decisions,
             stand_ins=requests._stand_ins(uow, record.request)))
         uow.commit()
-    assert [m.channel for m in sent(uow)[2:]] == [CM, CM2]
+    assert [m.channel for m in sent(uow)[before:]] == [CM, CM2]
     requests.end_delegation(ROSTER.member(FD))
     requests.decide(ROSTER.member(CM), request_id, 1, Outcome.APPROVED)
     assert [m.channel for m in sent(uow) if m.dedup_key == card_key(request_id, 2, m.channel)
@@ -77,7 +90,7 @@ def test_nobody_with_a_part_in_the_request_nor_their_stand_in_gets_a_later_card(
     requests.delegate(ROSTER.member(CM), FD, date(2026, 12, 31))
     requests.delegate(ROSTER.member(FD), CFO, date(2026, 12, 31))
     request_id = file(requests)
-    assert [m.channel for m in sent(uow)] == [CM, CM2, FD]
+    assert [m.channel for m in sent(uow) if m.kind == CARD] == [CM, CM2, FD]
     clock.now = NOW + timedelta(hours=1)
     requests.decide(ROSTER.member(FD), request_id, 1, Outcome.APPROVED)
     cards = {uow.outbox.id_of(card_key(request_id, 1, who)): who for who in (CM, CM2, FD)}
@@ -96,3 +109,49 @@ def test_nobody_with_a_part_in_the_request_nor_their_stand_in_gets_a_later_card(
     assert [(m.channel, m.dedup_key) for m in later if m.channel != REP] == [
         (CFO, card_key(request_id, 2, CFO))]
     assert "escalated to you" in " ".join(texts(later[0]))
+
+
+def test_a_stand_in_named_while_a_level_waits_gets_its_card_at_once_and_is_told():
+    requests, uow, clock = world(LEVELS)
+    request_id = file(requests)
+    requests.decide(ROSTER.member(CM), request_id, 1, Outcome.APPROVED)
+    before = len(sent(uow))
+    # The finance director goes away while level 2 waits for them.
+    clock.now = NOW + timedelta(hours=2)
+    requests.delegate(ROSTER.member(FD), DELEGATE, date(2026, 12, 20))
+    [card, note] = sent(uow)[before:]
+    assert (card.channel, card.dedup_key) == (DELEGATE, card_key(request_id, 2, DELEGATE))
+    assert ("Level 2 of 2: finance director · decide by <!date^1796176800^{date_short_pretty} "
+            "{time}|Dec 2, 2026, 10:00\u202fAM>") in texts(card)
+    assert (note.channel, note.text) == (DELEGATE, (
+        f":busts_in_silhouette: <@{FD}> hands you their credit approvals (finance director) "
+        "from Nov 30, 2026 through Dec 20, 2026: you may decide the requests that wait for "
+        "them then, from their cards or `/credit requests`. 1 request waits for them now: "
+        "its card is above."))
+    # Granted again (a new period): the card is there already, nothing more but the note.
+    requests.delegate(ROSTER.member(FD), DELEGATE, date(2026, 12, 21))
+    assert [m.kind for m in sent(uow)[before + 2:]] == ["approvals.note"]
+    assert sent(uow)[-1].text.endswith("1 request waits for them now: its card is above.")
+
+
+def test_a_delegation_that_starts_later_deals_its_cards_on_its_first_day():
+    requests, uow, clock = world(LEVELS)
+    request_id = file(requests)
+    requests.delegate(ROSTER.member(CM), CFO, date(2026, 12, 5), date(2026, 12, 2))
+    [note] = [m for m in sent(uow) if m.channel == CFO]
+    assert note.text == (
+        f":busts_in_silhouette: <@{CM}> hands you their credit approvals (credit manager) "
+        "from Dec 2, 2026 through Dec 5, 2026: you may decide the requests that wait for "
+        "them then, from their cards or `/credit requests`. The cards of those waiting on "
+        "Dec 2, 2026 will reach you that day.")
+    deadlines = Deadlines(uow, requests.policy, ROSTER, clock, ZONE, requests.notices,
+                          NoLimitNotes(), requests.standing)
+    assert deadlines.deal_stand_in_cards() == 0  # not before its first day
+    clock.now = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)  # Dec 2, 00:00 in Shanghai
+    assert deadlines.deal_stand_in_cards() == 1
+    assert deadlines.deal_stand_in_cards() == 0
+    dealt = [m for m in sent(uow) if m.dedup_key == card_key(request_id, 1, CFO)]
+    assert [m.channel for m in dealt] == [CFO]
+    # The stand-in decides from it; a level that moved on deals nothing more.
+    requests.decide(ROSTER.member(CFO), request_id, 1, Outcome.APPROVED)
+    assert deadlines.deal_stand_in_cards() == 0

@@ -1,0 +1,63 @@
+"""Cards for a stand-in whose delegation begins while a level waits for the holder
+they stand in for. The level's cards went out before they stood in, so nothing would
+reach them but its reminders: they get a copy of their own, at once when the delegation
+starts the day it is made (``Delegating.delegate``), else from the ``approvals`` job on
+its first day (``Deadlines``). Each copy is marked done once per delegation, request and
+level, so a second run or a retry sends nothing more; the card's own dedup key keeps a
+stand-in who had it already from getting it twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+
+from domain.approvals.deciders import who_decides
+from domain.approvals.model import CreditRequest, Delegation
+from domain.approvals.ports import (
+    Happened,
+    RequestChange,
+    RequestNotices,
+    Standing,
+    route_roles,
+    stand_ins,
+)
+from domain.ports import UnitOfWork
+
+
+def key(delegation: Delegation, request: CreditRequest) -> str:
+    return f"stand-in:{delegation.id}:{request.id}:{request.level}"
+
+
+def waits_for(request: CreditRequest, delegator: str,
+              holders: Mapping[str, Sequence[str]], now: datetime) -> str | None:
+    """The role by which ``delegator`` may decide ``request``'s current level now: the
+    level's own, or once its deadline passed its ``escalate_to``; ``None`` if neither."""
+    level = request.current
+    roles = [level.role]
+    if level.escalate_to and now >= request.deadline():
+        roles.append(level.escalate_to)
+    return next((role for role in roles if delegator in holders.get(role, ())), None)
+
+
+def deal(uow: UnitOfWork, notices: RequestNotices, request: CreditRequest,
+         delegation: Delegation, holders: Mapping[str, Sequence[str]], today: date,
+         now: datetime, standing: Callable[[UnitOfWork, str], Standing] | None) -> bool:
+    """Queues the current level's card for ``delegation``'s stand-in when they may
+    decide it now for the delegator, inside ``uow``'s transaction; whether it did.
+    Marked (``uow.credit_requests.mark``): a mark already there raises
+    ``RequestChanged``."""
+    if not request.is_open or waits_for(request, delegation.delegator, holders, now) is None:
+        return False
+    store = uow.credit_requests
+    decisions = tuple(store.decisions([request.id]).get(request.id, []))
+    subs = stand_ins(store, route_roles(request), holders, today, request.requested_by)
+    roles = [request.current.role, request.current.escalate_to]
+    if not any(delegation.delegate in who_decides(role, holders, subs, request.requested_by,
+                                                  decisions) for role in roles if role):
+        return False
+    store.mark(key(delegation, request), request.id, now)
+    notices.queue(uow.outbox, RequestChange(
+        Happened.STOOD_IN, request, decisions,
+        standing=standing(uow, request.customer_id) if standing else None,
+        stand_ins=subs, stand_in=delegation.delegate))
+    return True
