@@ -168,9 +168,11 @@ class RequestExpired(NotDecidable):
 @dataclass(frozen=True)
 class Authority:
     """Why a person may decide a level: in their own right, or standing in for
-    ``on_behalf_of``."""
+    ``on_behalf_of``; ``escalated`` when that right is the level's ``escalate_to`` role's,
+    once its deadline passed, not the level's own role's."""
 
     on_behalf_of: str | None = None
+    escalated: bool = False
 
 
 def is_expired(request: CreditRequest, today: date) -> bool:
@@ -209,7 +211,7 @@ def authority(request: CreditRequest, decisions: Sequence[Decision], actor: str,
         roles.append(current.escalate_to)
     deciders = list(dict.fromkeys(u for role in roles for u in holders.get(role, ())))
     if actor in deciders:
-        return Authority()
+        return Authority(escalated=actor not in holders.get(current.role, ()))
     refusal: NotDecidable | None = None
     for delegation in delegations:
         if delegation.delegate != actor or not delegation.active_on(today) or \
@@ -222,20 +224,21 @@ def authority(request: CreditRequest, decisions: Sequence[Decision], actor: str,
         if theirs is not None:
             refusal = refusal or StandInDecidedBefore(delegation.delegator, theirs)
             continue
-        return Authority(on_behalf_of=delegation.delegator)
+        return Authority(on_behalf_of=delegation.delegator, escalated=(
+            delegation.delegator not in holders.get(current.role, ())))
     raise refusal or NotYourLevel(request, deciders)
 
 
 def may_decide(request: CreditRequest, decisions: Sequence[Decision], actor: str,
                holders: Mapping[str, Sequence[str]], delegations: Sequence[Delegation],
-               now: datetime, today: date) -> bool:
-    """Whether ``actor`` may decide the current level of ``request`` now."""
+               now: datetime, today: date) -> Authority | None:
+    """By what right ``actor`` may decide the current level of ``request`` now, or
+    ``None`` when they may not."""
     try:
-        authority(request, decisions, actor, request.level, holders, delegations, now,
-                  today)
+        return authority(request, decisions, actor, request.level, holders, delegations,
+                         now, today)
     except NotDecidable:
-        return False
-    return True
+        return None
 
 
 def require_comment(outcome: Outcome, comment: str | None) -> str | None:

@@ -21,7 +21,7 @@ from domain.approvals.events import RequestCancelled
 from domain.approvals.filing import Filings
 from domain.approvals.model import CreditRequest, LimitChange, RequestRecord, RequestState
 from domain.approvals.ports import Happened, RequestChange
-from domain.approvals.rules import RequestNotFound, is_expired, may_decide
+from domain.approvals.rules import Authority, RequestNotFound, is_expired, may_decide
 from domain.collections.record import CollectionRecord, collection_record
 from domain.errors import DomainError
 from domain.lookup import resolve_customer
@@ -33,6 +33,14 @@ from domain.text import N_
 
 class CancelRefused(DomainError):
     pass
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An open request whose current level a person may decide, and by what right."""
+
+    record: RequestRecord
+    right: Authority
 
 
 @dataclass(frozen=True)
@@ -133,9 +141,10 @@ class CreditRequests(Filings, Deciding, Delegating):
         with self.unit_of_work() as uow:
             return self._records(uow, uow.credit_requests.filed_by(actor.user_id, limit))
 
-    def waiting_for(self, actor: Member) -> list[RequestRecord]:
+    def waiting_for(self, actor: Member) -> list[Waiting]:
         """Open requests whose current level ``actor`` may decide now (in their own
-        right, standing in for someone, or by escalation), oldest first."""
+        right, standing in for someone, or by escalation), oldest first, each with the
+        right by which they may."""
         self._require(actor, "requests.read_refused", actor.user_id)
         now, today = self.clock(), self.today()
         holders = self.roster.holders()
@@ -143,8 +152,9 @@ class CreditRequests(Filings, Deciding, Delegating):
             store = uow.credit_requests
             records = self._records(uow, store.open_requests())
             delegations = store.delegations(actor.user_id)
-        return [r for r in records if may_decide(r.request, r.decisions, actor.user_id,
-                                                  holders, delegations, now, today)]
+        return [Waiting(r, right) for r in records
+                if (right := may_decide(r.request, r.decisions, actor.user_id, holders,
+                                        delegations, now, today)) is not None]
 
     def past_deadline(self) -> list[RequestRecord]:
         """Open requests whose current level's deadline has passed, oldest first: what

@@ -11,7 +11,8 @@ from pydantic import Field
 from slack_bolt import BoltContext
 
 from domain.approvals.model import Outcome, RequestRecord
-from domain.approvals.use_cases import CreditRequests
+from domain.approvals.rules import Authority
+from domain.approvals.use_cases import CreditRequests, Waiting
 from handlers.approvals.cards import quoted
 from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
 from handlers.approvals.request_render import (
@@ -65,7 +66,7 @@ def listing(context: BoltContext, note: str | None = None) -> Message:
                   context["catalogue"].as_typed(context, "request"))
 
 
-def render(waiting: list[RequestRecord], mine: list[RequestRecord],
+def render(waiting: list[Waiting], mine: list[RequestRecord],
            requests: CreditRequests, tr: Translator, note: str | None = None,
            request: str = "/credit request") -> Message:
     """``request``: `/credit request` as the person would write it (`/credit 申请`)."""
@@ -76,8 +77,9 @@ def render(waiting: list[RequestRecord], mine: list[RequestRecord],
     blocks.append(section("*" + tr._("Waiting for you") + "*"))
     if waiting:
         # Half the room each, so that a long queue leaves room for mine.
-        shown = _fill(blocks, [[section(_line(r, requests, tr, now)), _decide(r, tr)]
-                               for r in waiting[:SHOWN]], MESSAGE_BUDGET // 2)
+        shown = _fill(blocks, [[section(_line(w.record, requests, tr, now, w.right)),
+                                _decide(w.record, tr)] for w in waiting[:SHOWN]],
+                      MESSAGE_BUDGET // 2)
         if len(waiting) > shown:
             blocks.append(context(tr._("… and {n} more, oldest first.",
                                        n=len(waiting) - shown)))
@@ -127,7 +129,9 @@ def _decide(record: RequestRecord, tr: Translator) -> Block:
 
 
 def _line(record: RequestRecord, requests: CreditRequests, tr: Translator,
-          now: Any) -> str:
+          now: Any, right: Authority | None = None) -> str:
+    """A request's line; ``right``: by what right the reader may decide it, said when
+    it is not their own role's (they may wonder why it is in their list)."""
     request = record.request
     head = tr._("*#{request}* {customer} · {kind}", request=request.id,
                 customer=customer_label(request, tr), kind=kind_title(request.kind, tr))
@@ -135,6 +139,11 @@ def _line(record: RequestRecord, requests: CreditRequests, tr: Translator,
     if request.is_open:
         parts.append(tr._("open, {stage}", stage=stage(request, requests, tr,
                                                       requests.zone)))
+        if right is not None and right.on_behalf_of:
+            parts.append(tr._("you decide it standing in for <@{who}>",
+                              who=right.on_behalf_of))
+        elif right is not None and right.escalated:
+            parts.append(tr._("escalated to you: its deadline passed"))
         parts.append(tr._("filed by <@{who}> {age}", who=request.requested_by,
                           age=age(request.filed_at, now, tr)))
     else:

@@ -75,6 +75,13 @@ def test_a_stand_in_named_while_the_level_waits_gets_its_card_and_decides(
         "(finance director) from Nov 29, 2026 through Dec 31, 2026: you may decide the "
         "requests that wait for them then, from their cards or `/credit requests`. 1 "
         "request waits for them now: its card is above."]
+    listing = world.slack.slash(ANALYST, SALES_CHANNEL, "/credit requests")
+    assert listing.texts()[2] == (
+        "*#1* Acme Packaging (C0002) · limit increase\n$100,000.00 → $200,000.00\nopen, "
+        f"level 2 of 2: finance director (<@{FINANCE_DIRECTOR}>) decides by "
+        "<!date^1796616000^{date_short_pretty} {time}|Dec 7, 2026, 12:00\u202fPM>\n"
+        f"you decide it standing in for <@{FINANCE_DIRECTOR}>\n"
+        "filed by <@U01SALESAMY> just now")
     card = shown(world, request_id, 2, ANALYST)
     assert [b["text"]["text"] for b in card.buttons()][:3] == ["Approve", "Reject",
                                                             "Ask for info"]

@@ -26,7 +26,7 @@ from domain.approvals.model import (
 )
 from domain.approvals.policy import ApprovalPolicy
 from domain.approvals.ports import Happened, RequestChange
-from domain.approvals.rules import NotDecidable
+from domain.approvals.rules import Authority, NotDecidable
 from domain.approvals.use_cases import CreditRequests
 from domain.errors import DomainError, MissingRate, SeveralProblems
 from domain.model import Customer, Order, OrderStatus
@@ -352,11 +352,12 @@ def test_mine_waiting_for_me_and_history():
     second = requests.file(member(REP), Filing("C0003", RequestKind.FIRST_LIMIT, "new",
                                                "600k"))
     assert [r.request.id for r in requests.mine(member(REP))] == [second.id, first.id]
-    assert [r.request.id for r in requests.waiting_for(member(CM))] == [first.id, second.id]
+    assert [(w.record.request.id, w.right) for w in requests.waiting_for(member(CM))] == [
+        (first.id, Authority()), (second.id, Authority())]
     assert requests.waiting_for(member(FD)) == []
     requests.decide(member(CM), second.id, 1, Outcome.APPROVED)
-    assert [r.request.id for r in requests.waiting_for(member(CM))] == [first.id]
-    assert [r.request.id for r in requests.waiting_for(member(FD))] == [second.id]
+    assert [w.record.request.id for w in requests.waiting_for(member(CM))] == [first.id]
+    assert [w.record.request.id for w in requests.waiting_for(member(FD))] == [second.id]
     history = requests.history(member(CM), "newco")
     assert history.customer.customer_id == "C0003"
     assert [(r.request.id, len(r.decisions)) for r in history.requests] == [(second.id, 1)]
@@ -387,7 +388,8 @@ def test_a_delegate_decides_for_the_delegator_until_the_last_day():
     assert (granted.delegator, granted.delegate, granted.starts_on, granted.until) == (
         FD, STAND_IN, date(2026, 11, 30), date(2026, 12, 5))
     assert [d.delegate for d in requests.delegations(member(STAND_IN))] == [STAND_IN]
-    assert [r.request.id for r in requests.waiting_for(member(STAND_IN))] == [filed.id]
+    assert [(w.record.request.id, w.right) for w in requests.waiting_for(
+        member(STAND_IN))] == [(filed.id, Authority(on_behalf_of=FD))]
     done = requests.decide(member(STAND_IN), filed.id, 2, Outcome.APPROVED)
     assert done.decisions[-1].on_behalf_of == FD
     assert uow.audit.entries[-2].details["on_behalf_of"] == FD

@@ -18,6 +18,7 @@ from domain.approvals.filing import Filing
 from domain.approvals.model import CreditRequest, Level, Outcome, RequestKind
 from domain.approvals.policy import DEFAULT_POLICIES, ApprovalPolicy, Band, KindPolicy
 from domain.approvals.ports import Happened, NoNotices, RequestChange
+from domain.approvals.rules import Authority
 from domain.approvals.use_cases import CreditRequests
 from domain.model import Customer
 from domain.money import Money
@@ -140,6 +141,10 @@ def test_a_level_is_reminded_once_before_its_deadline_then_escalates_once():
         "deadline": (T0 + hours(24)).isoformat(), "escalate_to": "finance_director"}]
     assert [e.name for e in world.uow.events.recorded][-2:] == ["requests.reminded",
                                                                "requests.escalated"]
+    # The finance director's list says why the level is theirs.
+    [waiting] = world.requests.waiting_for(ROSTER.member(FD))
+    assert (waiting.record.request.id, waiting.right) == (request_id,
+                                                          Authority(escalated=True))
     # The finance director, now allowed, approves level 1: level 2 (the CFO, 48 h) has
     # its own reminder, and nobody above it: overdue after its deadline.
     world.requests.decide(ROSTER.member(FD), request_id, 1, Outcome.APPROVED)
