@@ -124,7 +124,7 @@ def _request(row: Any) -> CreditRequest:
 
 def _decision(row: Any) -> Decision:
     return Decision(row.request_id, row.level, row.role, Outcome(row.outcome), row.decided_by,
-                    row.decided_at, row.comment, row.on_behalf_of)
+                    row.decided_at, row.comment, row.on_behalf_of, bool(row.escalated))
 
 
 def _delegation(row: Any) -> Delegation:
@@ -215,7 +215,8 @@ class SqlCreditRequestStore:
             "request_id": decision.request_id, "level": decision.level,
             "role": decision.role, "outcome": decision.outcome.value,
             "decided_by": decision.decided_by, "on_behalf_of": decision.on_behalf_of,
-            "decided_at": decision.decided_at, "comment": decision.comment})
+            "decided_at": decision.decided_at, "comment": decision.comment,
+            "escalated": decision.escalated})
 
     # -- delegations ------------------------------------------------------------------
 

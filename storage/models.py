@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Unicode,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -357,6 +358,8 @@ class RequestDecisionRow(Base):
     on_behalf_of: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     comment: Mapped[str | None] = mapped_column(String(2000))
+    # The decider's right came from the level's escalate_to role (migration 0024).
+    escalated: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class DelegationRow(Base):

@@ -83,7 +83,8 @@ class Deciding(RequestsContext):
                                 now, today)
             text = require_comment(outcome, comment)
             decision = Decision(request.id, level, request.current.role, outcome,
-                                actor.user_id, now, text, granted.on_behalf_of)
+                                actor.user_id, now, text, granted.on_behalf_of,
+                                granted.escalated)
             final = outcome is Outcome.REJECTED or request.is_last_level
             if final:
                 # Before any row is written: a final decision changes the customer's
@@ -111,7 +112,7 @@ class Deciding(RequestsContext):
             store.add_decision(decision)
             details = {**request_details(saved), "level": level, "role": decision.role,
                        "comment": text, "on_behalf_of": granted.on_behalf_of,
-                       "final": final}
+                       "escalated": granted.escalated, "final": final}
             action = "requests.approved" if outcome is Outcome.APPROVED else \
                 "requests.rejected"
             uow.audit.append(AuditEntry(now, actor.user_id, action, saved.customer_id,

@@ -187,7 +187,9 @@ def release_key(customer_id: str, order_id: str) -> str:
 
 @dataclass(frozen=True)
 class Decision:
-    """One level decided. ``on_behalf_of`` is the role holder a delegate stood in for."""
+    """One level decided. ``on_behalf_of`` is the role holder a delegate stood in for;
+    ``escalated``: the decider's right (or their delegator's) came from the level's
+    ``escalate_to`` role once its deadline passed, not from the level's own role."""
 
     request_id: int
     level: int
@@ -197,6 +199,7 @@ class Decision:
     decided_at: datetime
     comment: str | None = None
     on_behalf_of: str | None = None
+    escalated: bool = False
 
     def involves(self, user_id: str) -> bool:
         return user_id in (self.decided_by, self.on_behalf_of)

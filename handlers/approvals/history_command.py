@@ -104,7 +104,11 @@ def _history(context_: BoltContext, rest: str) -> Message:
     blocks.append(section("*" + tr._("Credit requests") + "*" if found.requests else
                           "*" + tr._("Credit requests") + "*\n" + tr._("None yet.")))
     changes = sorted(found.limit_changes, key=lambda c: (c.effective_at, c.id), reverse=True)
-    lines = [_change(c, deps.requests, tr) for c in changes[:CHANGES_SHOWN]]
+    # Who a stand-in approved a limit for, as the request's own line says it.
+    stood_in = {(r.request.id, d.decided_by): d.on_behalf_of for r in found.requests
+                for d in r.decisions if d.on_behalf_of and d.outcome is Outcome.APPROVED}
+    lines = [_change(c, deps.requests, tr, stood_in.get((c.request_id, c.approved_by)))
+             for c in changes[:CHANGES_SHOWN]]
     tail: list[Block] = []
     if found.held_orders:
         text = "*" + tr._("Held orders") + "*"
@@ -182,6 +186,9 @@ def _decision(decision: Decision, role: str, requests: CreditRequests, tr: Trans
                      tr._("level {level} ({role}) rejected by <@{who}> on {when}", **params))
     if decision.on_behalf_of:
         text += " " + tr._("for <@{who}>", who=decision.on_behalf_of)
+    if decision.escalated:
+        # Else it reads as someone outside the level's role deciding it.
+        text += " " + tr._("(escalated: its deadline had passed)")
     if decision.comment:
         # Quoted as the cards quote it: a comment's own lines and mrkdwn cannot pass
         # for a line of the history.
@@ -216,11 +223,15 @@ def _held(check: OrderCheck, requests: CreditRequests, tr: Translator) -> str:
     return "• " + line
 
 
-def _change(change: LimitChange, requests: CreditRequests, tr: Translator) -> str:
+def _change(change: LimitChange, requests: CreditRequests, tr: Translator,
+            on_behalf_of: str | None = None) -> str:
     before = tr.money(change.previous) if change.previous else "—"
-    line = "• " + tr._("{when}: {before} → {after}, approved by <@{who}> (request "
+    who = f"<@{change.approved_by}>"
+    if on_behalf_of:
+        who += " " + tr._("for <@{who}>", who=on_behalf_of)
+    line = "• " + tr._("{when}: {before} → {after}, approved by {who} (request "
                        "#{request})", when=_when(requests, tr, change.effective_at),
-                       before=before, after=tr.money(change.limit), who=change.approved_by,
+                       before=before, after=tr.money(change.limit), who=who,
                        request=change.request_id)
     if change.kind is ChangeKind.TEMPORARY and change.expires_on is not None:
         line += " " + tr._("temporary, through {day}", day=change.expires_on)

@@ -232,6 +232,20 @@ def test_a_level_past_its_deadline_escalates_once(world, tmp_path):
     [entry] = deadlines.audit("requests.escalated")
     assert (entry.actor, entry.subject, entry.details["escalate_to"]) == (
         "creditbot", "C0002", "finance_director")
+    # The finance director decides the credit manager's level: the history and the
+    # audit say it came to them by escalation.
+    decided = deadlines.requests.decide(member(world, FINANCE_DIRECTOR), filed.id, 1,
+                                        Outcome.APPROVED)
+    assert decided.decisions[0].escalated
+    [approved] = deadlines.audit("requests.approved")
+    assert approved.details["escalated"] is True
+    history = world.slack.slash(FINANCE_DIRECTOR, SALES_CHANNEL, "/credit history C0002")
+    when = EN.moment(decided.decisions[0].decided_at,
+                     world.services.config.organisation.zone)
+    [line] = [line for text in history.texts() for line in text.split("\n")
+              if "level 1" in line]
+    assert line == (f"  ↳ level 1 (credit manager) approved by <@{FINANCE_DIRECTOR}> on "
+                    f"{when} (escalated: its deadline had passed)")
 
 
 def test_a_temporary_limits_end_is_told_in_the_language_slack_gave_the_owner(world,

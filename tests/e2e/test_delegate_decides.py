@@ -93,3 +93,11 @@ def test_a_stand_in_named_while_the_level_waits_gets_its_card_and_decides(
     assert block_texts(shown(world, request_id, 2, ANALYST))[-1] == (
         f":white_check_mark: Approved by <@{ANALYST}> (standing in for "
         f"<@{FINANCE_DIRECTOR}>) on {when(world, request_id, 2)}")
+    # The history's limit line names whom the stand-in approved it for, as the
+    # request's own line does.
+    history = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit history C0002")
+    [limit_line] = [line for text in history.texts() for line in text.split("\n")
+                    if line.startswith("• ") and "→" in line]
+    assert limit_line.endswith(
+        f": $100,000.00 → $200,000.00, approved by <@{ANALYST}> for <@{FINANCE_DIRECTOR}> "
+        f"(request #{request_id})")
