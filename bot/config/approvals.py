@@ -157,6 +157,7 @@ def policy_problems(section: object, holders: Mapping[str, object],
     # A role written in the wrong shape is the field checks' to report, not a gap here,
     # nor a name to suggest.
     held = [role for role, users in holders.items() if users != [] and is_role_name(role)]
+    empty = {role for role, users in holders.items() if users == [] and is_role_name(role)}
     problems: list[tuple[tuple[str | int, ...], str]] = []
     for kind in RequestKind:
         policy = section.get(kind.value)
@@ -187,15 +188,18 @@ def policy_problems(section: object, holders: Mapping[str, object],
             if up_to is not None:
                 before = up_to if before is None else max(before, up_to)
             problems += _level_problems(band.get("levels"), (*where, index, "levels"), held,
-                                        departments)
-    return problems + _typos(section, held)
+                                        departments, empty)
+    return problems + _typos(section, held, empty)
 
 
-def _typos(section: Mapping[str, object], held: list[str]
+def _typos(section: Mapping[str, object], held: list[str], empty: Collection[str] = ()
            ) -> list[tuple[tuple[str | int, ...], str]]:
     """A role held under ``roles`` whose name is close to one the rules name and nobody
     holds: said at the roles line too, since the typo may be there (``credit_manger``)
-    as well as in the rules (``finance_directr``); which one is the person's to say."""
+    as well as in the rules (``finance_directr``); which one is the person's to say.
+    Not when the held one is a standard role (``cfo``): the rules' ``cfoo`` is then the
+    typo, said at its own line. A role listed with nobody under it that the rules name
+    is said at its roles line: that is where its holders go."""
     named = {role for kind in RequestKind
              if isinstance(policy := section.get(kind.value), Mapping)
              and isinstance(bands := policy.get("bands"), list)
@@ -205,14 +209,18 @@ def _typos(section: Mapping[str, object], held: list[str]
              for key in ("role", "escalate_to")
              if isinstance(role := level.get(key), str)}
     close_to: dict[str, list[str]] = {}
-    for role in sorted(r for r in named if r not in held):
+    for role in sorted(r for r in named if r not in held and r not in empty):
         for close in difflib.get_close_matches(role, held, n=1, cutoff=0.8):
-            close_to.setdefault(close, []).append(role)
-    return [(("roles", close), f"the approval rules name {' and '.join(map(shown, roles))}, "
-             f"which nobody holds and {'differ' if len(roles) > 1 else 'differs'} from "
-             f"{shown(close)} by a letter or two: if they mean the same role, write it the "
-             "same way here and in the rules")
-            for close, roles in close_to.items()]
+            if close not in STANDARD_ROLES:
+                close_to.setdefault(close, []).append(role)
+    return [(("roles", role), f"the approval rules name {shown(role)}, but nobody is "
+             "listed under it: add its holders here")
+            for role in sorted(named & set(empty))] + [
+        (("roles", close), f"the approval rules name {' and '.join(map(shown, roles))}, "
+         f"which nobody holds and {'differ' if len(roles) > 1 else 'differs'} from "
+         f"{shown(close)} by a letter or two: if they mean the same role, write it the "
+         "same way here and in the rules")
+        for close, roles in close_to.items()]
 
 
 def _misspelt(role: str, held: list[str]) -> str | None:
@@ -230,7 +238,7 @@ def _misspelt(role: str, held: list[str]) -> str | None:
 
 
 def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str],
-                    departments: Collection[str] | None = None
+                    departments: Collection[str] | None = None, empty: Collection[str] = ()
                     ) -> list[tuple[tuple[str | int, ...], str]]:
     if not isinstance(levels, list):
         return []
@@ -244,8 +252,10 @@ def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str
         for key in ("role", "escalate_to"):
             role = level.get(key)
             if isinstance(role, str) and role not in held:
-                problems.append(((*where, index, key), f"nobody holds the role {shown(role)}; "
-                                 f"{_misspelt(role, held) or hint}"))
+                why = ("roles lists it with nobody under it: add its holders there"
+                       if role in empty else _misspelt(role, held) or hint)
+                problems.append(((*where, index, key),
+                                 f"nobody holds the role {shown(role)}; {why}"))
         post_to = level.get("post_to")
         if departments is not None and post_to is not None and post_to not in departments:
             known = ", ".join(sorted(departments))

@@ -111,15 +111,31 @@ def test_roles_nobody_holds_and_a_role_deciding_twice_are_explained(tmp_path: Pa
         f"line {line + 2}: approvals.terms_change.bands.0.levels.2.role: nobody holds the "
         f"role \"legal_counsel\"; list its holders under roles, or use one of {held}",
     ]
-    # A standard role is no exception: legal is listed but nobody holds it now.
+    # A standard role is no exception: legal is listed but nobody holds it now. Its
+    # roles line is where the fix goes, and is named.
     text = with_approvals(
         "  terms_change:\n"
         "    bands:\n"
         "      - levels: [{role: legal, deadline_hours: 24}]\n"
     ).replace("  legal: [U05LEGAL001]\n", "  legal: []\n")
     assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'legal: []')}: roles.legal: the approval rules name "
+        "\"legal\", but nobody is listed under it: add its holders here",
         f"line {line_of(text, 'role: legal,')}: approvals.terms_change.bands.0.levels.0.role: "
-        f"nobody holds the role \"legal\"; list its holders under roles, or use one of {held}"]
+        "nobody holds the role \"legal\"; roles lists it with nobody under it: add its "
+        "holders there"]
+
+
+def test_a_misspelt_standard_role_in_the_rules_is_said_at_the_rule_alone(tmp_path: Path):
+    # "cfoo" in the rules beside "cfo" under roles: the roles line is right (cfo is a
+    # standard role), so only the rule's line is said, with the spelling to use.
+    text = with_approvals(
+        "  terms_change:\n"
+        "    bands:\n"
+        "      - levels: [{role: cfoo, deadline_hours: 24}]\n")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'role: cfoo,')}: approvals.terms_change.bands.0.levels.0.role: "
+        "nobody holds the role \"cfoo\"; did you mean \"cfo\", which roles lists?"]
 
 
 def misspelt_manager(text: str) -> str:
