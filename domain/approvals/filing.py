@@ -70,9 +70,9 @@ def temporary_until(expires_on: date | None, today: date) -> date:
                           "already past."), day=expires_on)
     if expires_on >= year_after(today):
         # Through 9999 it would be a permanent raise nobody decided as one.
-        raise _refused(N_("A temporary limit runs for a year at most: its last day is "
-                          "before {latest}, and {day} is not. For longer, ask for a limit "
-                          "increase."), day=expires_on, latest=year_after(today))
+        raise _refused(N_("A temporary limit runs for a year at most: its last day must "
+                          "be before {latest}, and {day} is not. For longer, ask for a "
+                          "limit increase."), day=expires_on, latest=year_after(today))
     return expires_on
 
 

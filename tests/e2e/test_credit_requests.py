@@ -264,7 +264,7 @@ def test_the_form_puts_each_mistake_beside_its_field(world):
         **filled, "kind": "temporary_limit", "amount": "50k", "expires": "2028-01-31"})) == {
         "amount": "$50,000.00 is not above the current limit of $100,000.00: a temporary "
                   "limit must raise it. For an increase of that much, write +50k.",
-        "expires": "A temporary limit runs for a year at most: its last day is before "
+        "expires": "A temporary limit runs for a year at most: its last day must be before "
                    "Nov 29, 2027, and Jan 31, 2028 is not. For longer, ask for a limit increase."}
     # A last day on a permanent increase was dropped without a word: the limit meant for
     # a few days would have been raised for good.

@@ -171,7 +171,7 @@ def test_what_filing_refuses_says_what_to_write():
     # A year at most: through 9999 it would be a permanent raise nobody decided as one.
     assert refused(requests.file, rep, Filing("C0001", RequestKind.TEMPORARY_LIMIT, "x",
                                               "+50k", expires_on=date(9999, 12, 31))) == (
-        "A temporary limit runs for a year at most: its last day is before 2027-11-30, and "
+        "A temporary limit runs for a year at most: its last day must be before 2027-11-30, and "
         "9999-12-31 is not. For longer, ask for a limit increase.")
     assert refused(requests.file, rep, Filing("C0001", RequestKind.ORDER_RELEASE, "x",
                                               order_id="SO-9")) == (
@@ -410,7 +410,7 @@ def test_on_29_february_the_example_and_the_cap_are_28_february_next_year():
         "A temporary limit needs the last day it applies, e.g. 2029-02-28.")
     assert refused(requests.file, rep, Filing("C0001", RequestKind.TEMPORARY_LIMIT, "x",
                                               "+50k", expires_on=date(2029, 2, 28))) == (
-        "A temporary limit runs for a year at most: its last day is before 2029-02-28, and "
+        "A temporary limit runs for a year at most: its last day must be before 2029-02-28, and "
         "2029-02-28 is not. For longer, ask for a limit increase.")
     assert requests.file(rep, Filing("C0001", RequestKind.TEMPORARY_LIMIT, "x", "+50k",
                                      expires_on=date(2029, 2, 27))).expires_on == date(
