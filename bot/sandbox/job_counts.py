@@ -27,6 +27,8 @@ COUNTS: dict[str, Callable[[Translator, int], str]] = {
     "escalated": lambda tr, n: tr.ngettext("{n} escalated", "{n} escalated", n),
     "expired": lambda tr, n: tr.ngettext("{n} expired", "{n} expired", n),
     "reverted": lambda tr, n: tr.ngettext("{n} reverted", "{n} reverted", n),
+    "stand_in_cards": lambda tr, n: tr.ngettext("{n} card for a stand-in",
+                                                "{n} cards for stand-ins", n),
     # orders
     "reviewed": lambda tr, n: tr.ngettext("{n} reviewed", "{n} reviewed", n),
     "held": lambda tr, n: tr.ngettext("{n} held", "{n} held", n),

@@ -243,11 +243,12 @@ class Deadlines:
             if current is None or current.level != request.level or \
                     store.marked([key(delegation, current)]):
                 return False
-            if not deal(uow, self.notices, current, delegation, holders, today, now,
-                        self.standing):
+            dealt = deal(uow, self.notices, current, delegation, holders, today, now,
+                         self.standing)
+            if dealt is None:
                 return False
-            uow.commit()
-        return True
+            uow.commit()  # the mark too, when the card is in a channel
+        return dealt
 
     def _act(self, item: Due, now: datetime) -> bool:
         with self.unit_of_work() as uow:

@@ -100,7 +100,7 @@ class Delegating(RequestsContext):
                 # stand-in gets theirs now (a later start: the approvals job, that day).
                 holders = self.roster.holders()
                 waiting = sum(deal(uow, self.notices, request, granted, holders, today, now,
-                                   self.standing)
+                                   self.standing) is not None
                               for request in store.open_requests())
             self.notices.delegated(uow.outbox, granted, roles, waiting)
             uow.commit()

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 
 from domain.approvals.deciders import who_decides
-from domain.approvals.model import CreditRequest, Delegation
+from domain.approvals.model import CreditRequest, Delegation, StandIn
 from domain.approvals.ports import (
     Happened,
     RequestChange,
@@ -41,21 +41,33 @@ def waits_for(request: CreditRequest, delegator: str,
 
 def deal(uow: UnitOfWork, notices: RequestNotices, request: CreditRequest,
          delegation: Delegation, holders: Mapping[str, Sequence[str]], today: date,
-         now: datetime, standing: Callable[[UnitOfWork, str], Standing] | None) -> bool:
+         now: datetime, standing: Callable[[UnitOfWork, str], Standing] | None
+         ) -> bool | None:
     """Queues the current level's card for ``delegation``'s stand-in when they may
-    decide it now for the delegator, inside ``uow``'s transaction; whether it did.
-    Marked (``uow.credit_requests.mark``): a mark already there raises
+    decide it now for the delegator, inside ``uow``'s transaction. ``None``: not theirs
+    to decide; ``False``: theirs, but its card is in its department's channel
+    (``post_to``), not sent to anyone; ``True``: their card is queued (unless they had
+    it). Marked (``uow.credit_requests.mark``): a mark already there raises
     ``RequestChanged``."""
     if not request.is_open or waits_for(request, delegation.delegator, holders, now) is None:
-        return False
+        return None
     store = uow.credit_requests
     decisions = tuple(store.decisions([request.id]).get(request.id, []))
     subs = stand_ins(store, route_roles(request), holders, today, request.requested_by)
-    roles = [request.current.role, request.current.escalate_to]
-    if not any(delegation.delegate in who_decides(role, holders, subs, request.requested_by,
-                                                  decisions) for role in roles if role):
-        return False
+    level = request.current
+    # The escalation role's holders (and their stand-ins) decide only past the deadline.
+    roles = [level.role, *([level.escalate_to] if level.escalate_to
+                           and now >= request.deadline() else [])]
+    # As this delegation's stand-in: one who decides in their own right gets the
+    # level's cards as a holder.
+    mine = StandIn(delegation.delegate, delegation.delegator)
+    if not any(mine in subs.get(role, ()) and delegation.delegate in who_decides(
+            role, {role: [delegation.delegator]}, {role: (mine,)}, request.requested_by,
+            decisions) for role in roles):
+        return None
     store.mark(key(delegation, request), request.id, now)
+    if level.post_to:
+        return False
     notices.queue(uow.outbox, RequestChange(
         Happened.STOOD_IN, request, decisions,
         standing=standing(uow, request.customer_id) if standing else None,

@@ -270,10 +270,11 @@ def effect(tr: Translator, request: CreditRequest) -> str:
 def decider(tr: Translator, decision: Decision) -> str:
     """Who decided, and for whom when a stand-in did: the requester may not know the
     stand-in, and the card says it."""
-    who = mention(decision.decided_by)
     if decision.on_behalf_of:
-        who += " " + tr._("(standing in for {who})", who=mention(decision.on_behalf_of))
-    return who
+        # One template: Chinese writes the bracket full width, with no space before it.
+        return tr._("{who} (standing in for {other})", who=mention(decision.decided_by),
+                    other=mention(decision.on_behalf_of))
+    return mention(decision.decided_by)
 
 
 def requester_note(tr: Translator, request: CreditRequest, decision: Decision,
@@ -374,17 +375,21 @@ def stand_in_note(tr: Translator, delegation: Delegation, roles: Sequence[str],
     which roles, when; and what waits for them now (the cards queued with it)."""
     text = ":busts_in_silhouette: " + tr._(
         "{who} hands you their credit approvals ({roles}) from {start} through {until}: "
-        "you may decide the requests that wait for them then, from their cards or "
-        "`/credit requests`.", who=mention(delegation.delegator),
+        "you may decide the requests that wait for them then.",
+        who=mention(delegation.delegator),
         roles=tr.listing(role_name(role) for role in roles), start=delegation.starts_on,
         until=delegation.until)
     if waiting is None:
-        return tr.sentences(text, tr._("The cards of those waiting on {start} will reach "
-                                       "you that day.", start=delegation.starts_on))
+        return tr.sentences(text, tr._("From {start}, `/credit requests` lists those "
+                                       "waiting for them, with their buttons.",
+                                       start=delegation.starts_on))
     if waiting:
+        # Not "its card is above": a level posted to a department's channel has its
+        # one card there.
         return tr.sentences(text, tr.ngettext(
-            "{n} request waits for them now: its card is above.",
-            "{n} requests wait for them now: their cards are above.", waiting))
+            "{n} request waits for them now: `/credit requests` lists it with its buttons.",
+            "{n} requests wait for them now: `/credit requests` lists them with their "
+            "buttons.", waiting))
     return tr.sentences(text, tr._("None waits for them now."))
 
 

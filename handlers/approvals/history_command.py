@@ -179,21 +179,28 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
 
 
 def _decision(decision: Decision, role: str, requests: CreditRequests, tr: Translator) -> str:
-    params = {"level": decision.level, "role": role_name(role), "who": decision.decided_by,
+    params = {"level": decision.level, "role": role_name(role),
+              "who": _approver(decision.decided_by, decision.on_behalf_of, tr),
               "when": _when(requests, tr, decision.decided_at)}
-    text = "  ↳ " + (tr._("level {level} ({role}) approved by <@{who}> on {when}", **params)
+    text = "  ↳ " + (tr._("level {level} ({role}) approved by {who} on {when}", **params)
                      if decision.outcome is Outcome.APPROVED else
-                     tr._("level {level} ({role}) rejected by <@{who}> on {when}", **params))
-    if decision.on_behalf_of:
-        text += " " + tr._("for <@{who}>", who=decision.on_behalf_of)
+                     tr._("level {level} ({role}) rejected by {who} on {when}", **params))
     if decision.escalated:
         # Else it reads as someone outside the level's role deciding it.
-        text += " " + tr._("(escalated: its deadline had passed)")
+        text += tr._(" (escalated: its deadline had passed)")
     if decision.comment:
         # Quoted as the cards quote it: a comment's own lines and mrkdwn cannot pass
         # for a line of the history.
         text += "\n" + quoted(decision.comment)
     return text
+
+
+def _approver(who: str, on_behalf_of: str | None, tr: Translator) -> str:
+    """Who decided, and for whom when a stand-in did: one value, so that the language
+    puts the two together (Chinese: "由 @b 代 @a 批准")."""
+    if on_behalf_of:
+        return tr._("<@{who}> for <@{other}>", who=who, other=on_behalf_of)
+    return f"<@{who}>"
 
 
 def _held(check: OrderCheck, requests: CreditRequests, tr: Translator) -> str:
@@ -226,9 +233,7 @@ def _held(check: OrderCheck, requests: CreditRequests, tr: Translator) -> str:
 def _change(change: LimitChange, requests: CreditRequests, tr: Translator,
             on_behalf_of: str | None = None) -> str:
     before = tr.money(change.previous) if change.previous else "—"
-    who = f"<@{change.approved_by}>"
-    if on_behalf_of:
-        who += " " + tr._("for <@{who}>", who=on_behalf_of)
+    who = _approver(change.approved_by, on_behalf_of, tr)
     line = "• " + tr._("{when}: {before} → {after}, approved by {who} (request "
                        "#{request})", when=_when(requests, tr, change.effective_at),
                        before=before, after=tr.money(change.limit), who=who,

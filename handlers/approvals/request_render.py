@@ -112,7 +112,8 @@ def deciders(request: CreditRequest, requests: CreditRequests, tr: Translator) -
     level = request.current
     holders = requests.roster.holders().get(level.role, ())
     who = tr.listing(f"<@{user}>" for user in holders) or tr._("nobody holds it yet")
-    return f"{role_name(level.role).shown_by(tr)} ({who})"
+    # Chinese puts it in full-width brackets.
+    return tr._("{name} ({id})", name=role_name(level.role).shown_by(tr), id=who)
 
 
 def stage(request: CreditRequest, requests: CreditRequests, tr: Translator,

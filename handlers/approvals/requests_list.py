@@ -139,7 +139,10 @@ def _line(record: RequestRecord, requests: CreditRequests, tr: Translator,
     if request.is_open:
         parts.append(tr._("open, {stage}", stage=stage(request, requests, tr,
                                                       requests.zone)))
-        if right is not None and right.on_behalf_of:
+        if right is not None and right.on_behalf_of and right.escalated:
+            parts.append(tr._("you decide it standing in for <@{who}>, to whom it was "
+                              "escalated: its deadline passed", who=right.on_behalf_of))
+        elif right is not None and right.on_behalf_of:
             parts.append(tr._("you decide it standing in for <@{who}>",
                               who=right.on_behalf_of))
         elif right is not None and right.escalated:

@@ -73,8 +73,8 @@ def test_a_stand_in_named_while_the_level_waits_gets_its_card_and_decides(
     assert told == [
         f":busts_in_silhouette: <@{FINANCE_DIRECTOR}> hands you their credit approvals "
         "(finance director) from Nov 29, 2026 through Dec 31, 2026: you may decide the "
-        "requests that wait for them then, from their cards or `/credit requests`. 1 "
-        "request waits for them now: its card is above."]
+        "requests that wait for them then. 1 request waits for them now: `/credit "
+        "requests` lists it with its buttons."]
     listing = world.slack.slash(ANALYST, SALES_CHANNEL, "/credit requests")
     assert listing.texts()[2] == (
         "*#1* Acme Packaging (C0002) · limit increase\n$100,000.00 → $200,000.00\nopen, "

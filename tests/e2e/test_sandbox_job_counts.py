@@ -16,7 +16,8 @@ def test_run_says_its_counts_in_chinese(monkeypatch, still):
         "已运行 report：已发布 1 份，0 份此前已发布。",
         "已运行 report：已发布 0 份，1 份此前已发布。"]
     assert answers[3][1] == [
-        "已运行 approvals：已提醒 0 项，已升级 0 项，已到期 0 项，已恢复 0 项。"]
+        "已运行 approvals：已提醒 0 项，已升级 0 项，已到期 0 项，已恢复 0 项，",
+        "向代理人发送卡片 0 张。"]
     assert answers[4][1] == [
         "已运行 housekeeping：0 条已处理请求，0 条任务运行记录，0 次中断的运行。"]
 

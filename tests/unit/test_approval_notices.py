@@ -47,7 +47,7 @@ def usd(amount: str) -> Money:
 
 
 def world(levels: tuple[Level, ...], invoice_currency: str = "USD",
-          locales: dict[str, str] | None = None
+          locales: dict[str, str] | None = None, roster: Roster = ROSTER
           ) -> tuple[CreditRequests, FakeUnitOfWork, Clock]:
     customers = [Customer("C0001", "Acme *Bold* <!channel>", usd("100000"), 30,
                           owner_slack_id=OWNER)]
@@ -60,8 +60,8 @@ def world(levels: tuple[Level, ...], invoice_currency: str = "USD",
         Band(None, levels),))})
     chosen = locales or {}
     notices = ApprovalNotices(lambda d: chosen.get(d, "en-US"), ZONE, {"credit": CREDIT},
-                              ROSTER.holders())
-    requests = CreditRequests(uow, CreditDataAccess(), policy, ROSTER, clock, ZONE, notices,
+                              roster.holders())
+    requests = CreditRequests(uow, CreditDataAccess(), policy, roster, clock, ZONE, notices,
                               CreditPolicyContext("USD", AgingBuckets((30, 60, 90))))
     return requests, uow, clock
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from domain.approvals.context import Roster
 from domain.approvals.deadlines import Deadlines, Overdue, Reverted
 from domain.approvals.model import Level, Outcome
 from domain.approvals.ports import Happened, RequestChange
@@ -126,12 +127,13 @@ def test_a_stand_in_named_while_a_level_waits_gets_its_card_at_once_and_is_told(
     assert (note.channel, note.text) == (DELEGATE, (
         f":busts_in_silhouette: <@{FD}> hands you their credit approvals (finance director) "
         "from Nov 30, 2026 through Dec 20, 2026: you may decide the requests that wait for "
-        "them then, from their cards or `/credit requests`. 1 request waits for them now: "
-        "its card is above."))
+        "them then. 1 request waits for them now: `/credit requests` lists it with its "
+        "buttons."))
     # Granted again (a new period): the card is there already, nothing more but the note.
     requests.delegate(ROSTER.member(FD), DELEGATE, date(2026, 12, 21))
     assert [m.kind for m in sent(uow)[before + 2:]] == ["approvals.note"]
-    assert sent(uow)[-1].text.endswith("1 request waits for them now: its card is above.")
+    assert sent(uow)[-1].text.endswith(
+        "1 request waits for them now: `/credit requests` lists it with its buttons.")
 
 
 def test_a_delegation_that_starts_later_deals_its_cards_on_its_first_day():
@@ -142,8 +144,8 @@ def test_a_delegation_that_starts_later_deals_its_cards_on_its_first_day():
     assert note.text == (
         f":busts_in_silhouette: <@{CM}> hands you their credit approvals (credit manager) "
         "from Dec 2, 2026 through Dec 5, 2026: you may decide the requests that wait for "
-        "them then, from their cards or `/credit requests`. The cards of those waiting on "
-        "Dec 2, 2026 will reach you that day.")
+        "them then. From Dec 2, 2026, `/credit requests` lists those waiting for them, "
+        "with their buttons.")
     deadlines = Deadlines(uow, requests.policy, ROSTER, clock, ZONE, requests.notices,
                           NoLimitNotes(), requests.standing)
     assert deadlines.deal_stand_in_cards() == 0  # not before its first day
@@ -155,3 +157,33 @@ def test_a_delegation_that_starts_later_deals_its_cards_on_its_first_day():
     # The stand-in decides from it; a level that moved on deals nothing more.
     requests.decide(ROSTER.member(CFO), request_id, 1, Outcome.APPROVED)
     assert deadlines.deal_stand_in_cards() == 0
+
+
+def test_no_card_for_a_level_the_stand_in_cannot_decide_yet_nor_one_in_a_channel():
+    # CM holds both roles and decides level 1, then hands over to the CFO. Standing in
+    # for CM is refused at level 2 (CM took part), and the CFO decides it in their own
+    # right only once it escalates: no card now (it would say "escalated to you").
+    both = Roster({"sales": [REP], "credit_manager": [CM, CM2],
+                   "finance_director": [CM, FD], "cfo": [CFO]})
+    levels = (Level("credit_manager", 24), Level("finance_director", 48, escalate_to="cfo"))
+    requests, uow, clock = world(levels, roster=both)
+    request_id = file(requests)
+    requests.decide(both.member(CM), request_id, 1, Outcome.APPROVED)
+    before = len(sent(uow))
+    clock.now = NOW + timedelta(hours=1)
+    requests.delegate(both.member(CM), CFO, date(2026, 12, 20))
+    [note] = sent(uow)[before:]
+    assert (note.channel, note.text) == (CFO, (
+        f":busts_in_silhouette: <@{CM}> hands you their credit approvals (credit manager, "
+        "finance director) from Nov 30, 2026 through Dec 20, 2026: you may decide the "
+        "requests that wait for them then. None waits for them now."))
+    # A level whose card is posted in its department's channel: the stand-in reads it
+    # there (and in /credit requests), so no card of their own, but it is counted.
+    requests, uow, clock = world((Level("credit_manager", 24, post_to="credit"),))
+    request_id = file(requests)
+    before = len(sent(uow))
+    requests.delegate(ROSTER.member(CM), FD, date(2026, 12, 20))
+    [note] = sent(uow)[before:]
+    assert (note.channel, note.text.endswith(
+        "1 request waits for them now: `/credit requests` lists it with its buttons.")) == (
+        FD, True)
