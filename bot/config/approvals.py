@@ -213,9 +213,10 @@ def _typos(section: Mapping[str, object], held: list[str], empty: Collection[str
         for close in difflib.get_close_matches(role, held, n=1, cutoff=0.8):
             if close not in STANDARD_ROLES:
                 close_to.setdefault(close, []).append(role)
-    return [(("roles", role), f"the approval rules name {shown(role)}, but nobody is "
-             "listed under it: add its holders here")
-            for role in sorted(named & set(empty))] + [
+    unheld: list[tuple[tuple[str | int, ...], str]] = [
+        (("roles", role), f"the approval rules name {shown(role)}, but nobody is listed "
+         "under it: add its holders here") for role in sorted(named & set(empty))]
+    return unheld + [
         (("roles", close), f"the approval rules name {' and '.join(map(shown, roles))}, "
          f"which nobody holds and {'differ' if len(roles) > 1 else 'differs'} from "
          f"{shown(close)} by a letter or two: if they mean the same role, write it the "
@@ -223,14 +224,18 @@ def _typos(section: Mapping[str, object], held: list[str], empty: Collection[str
         for close, roles in close_to.items()]
 
 
-def _misspelt(role: str, held: list[str]) -> str | None:
+def _misspelt(role: str, held: list[str], empty: Collection[str] = ()) -> str | None:
     """The hint for a role nobody holds that is a letter or two from one held: which of
     the two is misspelt. A standard role (credit_manager) is right, so the held
     ``credit_manger`` is the typo, to correct under roles (offering it for the rules
-    spread the typo); otherwise the rules' is, and the held one is meant."""
-    close = difflib.get_close_matches(role, held, n=1, cutoff=0.8)
+    spread the typo); otherwise the rules' is, and the held one is meant. A close role
+    listed with nobody under it (``cfo: []``) is offered too, with its own fix."""
+    close = difflib.get_close_matches(role, [*held, *sorted(empty)], n=1, cutoff=0.8)
     if not close:
         return None
+    if close[0] in empty:
+        return (f"did you mean {shown(close[0])}? roles lists it with nobody under it: add "
+                "its holders there")
     if role in STANDARD_ROLES and close[0] not in STANDARD_ROLES:
         return (f"roles lists {shown(close[0])} instead: correct its spelling there, and "
                 "this level is held")
@@ -253,7 +258,7 @@ def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str
             role = level.get(key)
             if isinstance(role, str) and role not in held:
                 why = ("roles lists it with nobody under it: add its holders there"
-                       if role in empty else _misspelt(role, held) or hint)
+                       if role in empty else _misspelt(role, held, empty) or hint)
                 problems.append(((*where, index, key),
                                  f"nobody holds the role {shown(role)}; {why}"))
         post_to = level.get("post_to")

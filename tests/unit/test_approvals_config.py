@@ -126,6 +126,21 @@ def test_roles_nobody_holds_and_a_role_deciding_twice_are_explained(tmp_path: Pa
         "holders there"]
 
 
+def test_a_misspelt_role_whose_right_spelling_nobody_holds_is_recognised(tmp_path: Path):
+    # "cfoo" in the rules and "cfo: []" under roles: the spelling and the empty list
+    # are both said (the suggestions of held roles left out cfo, as nobody holds it).
+    text = with_approvals(
+        "  terms_change:\n"
+        "    bands:\n"
+        "      - levels: [{role: cfoo, deadline_hours: 24}]\n"
+    ).replace("  cfo: [U03CFO00001]\n", "  cfo: []\n")
+    assert "  cfo: []\n" in text
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'role: cfoo,')}: approvals.terms_change.bands.0.levels.0.role: "
+        "nobody holds the role \"cfoo\"; did you mean \"cfo\"? roles lists it with nobody "
+        "under it: add its holders there"]
+
+
 def test_a_misspelt_standard_role_in_the_rules_is_said_at_the_rule_alone(tmp_path: Path):
     # "cfoo" in the rules beside "cfo" under roles: the roles line is right (cfo is a
     # standard role), so only the rule's line is said, with the spelling to use.
