@@ -7,6 +7,7 @@ from typing import Any
 import yaml
 
 import handlers
+from domain.text import DatedPhrase
 
 APP_NAME = "creditbot"
 
@@ -19,7 +20,8 @@ def build_manifest(request_url: str | None, *, socket_mode: bool = False) -> dic
     catalogue = handlers.catalogue()
     command: dict[str, Any] = {
         "command": handlers.COMMAND, "description": handlers.COMMAND_DESCRIPTION,
-        "usage_hint": _hint([f"{s.name} {s.example}".strip() for s in catalogue.subcommands]),
+        "usage_hint": _hint([f"{s.name} {_lasting(s.example)}".strip()
+                             for s in catalogue.subcommands]),
         # A person picked from Slack's @-autocomplete arrives as <@U123|name>, the only
         # form that names them (/credit delegate); a name typed as plain text does not.
         "should_escape": True}
@@ -74,3 +76,9 @@ def _hint(usages: list[str]) -> str:
             return hint + " | …"
         hint = longer
     return hint
+
+
+def _lasting(example: str) -> str:
+    """An example as the manifest keeps it for as long as the app lives: its days as
+    their format (``DatedPhrase``), not this month's."""
+    return example.generic() if isinstance(example, DatedPhrase) else example

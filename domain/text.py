@@ -12,6 +12,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 # Every format character (Unicode category Cf: soft hyphen, zero-width spaces and
@@ -144,6 +145,43 @@ class Phrase(str):
 
     def shown_by(self, tr: Any) -> str:
         return str(tr._(str(self)))
+
+
+def example_period(today: date) -> tuple[date, date]:
+    """The first and last day of the month after ``today``'s: a period to write in an
+    example, always ahead and within a year (the checks refuse a day already past)."""
+    start = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    until = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return start, until
+
+
+def example_today() -> date:
+    """The day examples are written for (in UTC: a day either way makes no difference
+    to a period a month ahead)."""
+    return datetime.now(UTC).date()
+
+
+class DatedPhrase(Phrase):
+    """A ``Phrase`` naming days, ``{start}`` and ``{until}``, filled when it is shown
+    with ``example_period`` of the day: an example written with a fixed day ("until
+    2026-12-31") would be refused by its own check once that day passed."""
+
+    def shown_by(self, tr: Any) -> str:
+        start, until = example_period(example_today())
+        return str(tr._(str.__str__(self), start=start.isoformat(), until=until.isoformat()))
+
+    def filled(self) -> str:
+        """In English, as written."""
+        start, until = example_period(example_today())
+        return str.__str__(self).format(start=start.isoformat(), until=until.isoformat())
+
+    def generic(self) -> str:
+        """With the days as their format (a text that outlives the day it was made,
+        like the app manifest's usage hint)."""
+        return str.__str__(self).format(start="YYYY-MM-DD", until="YYYY-MM-DD")
+
+    def __format__(self, spec: str) -> str:
+        return format(self.filled(), spec)
 
 
 class CommandExample(str):

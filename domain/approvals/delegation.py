@@ -14,13 +14,13 @@ from domain.approvals.stand_in_cards import deal
 from domain.days import year_after
 from domain.errors import DomainError
 from domain.model import AuditEntry
-from domain.text import N_, Phrase
+from domain.text import N_, DatedPhrase
 
 # The command is the handler's to name as the person typed it (`/credit 委托`): each
 # refusal carries it as ``command``, this spelling until the handler says otherwise.
 COMMAND = "/credit delegate"
-EXAMPLE = Phrase(N_("@mei until 2026-12-31"))
-SPAN = Phrase(N_("@mei from 2026-12-01 until 2026-12-31"))
+EXAMPLE = DatedPhrase(N_("@mei until {until}"))
+SPAN = DatedPhrase(N_("@mei from {start} until {until}"))
 
 
 class DelegationRefused(DomainError):

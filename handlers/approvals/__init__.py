@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from domain.text import DatedPhrase
 from handlers.approvals import decide
 from handlers.approvals.delegate_command import delegate
 from handlers.approvals.history_command import PICK, history, on_pick
@@ -23,8 +24,9 @@ FEATURE = Feature(
     name="approvals",
     subcommands=(
         Subcommand("request", N_("ask for more credit: a new limit (250000, USD 250k) or an "
-                                 "increase (+100k), then why; `until 2026-12-31` after the "
-                                 "amount makes it a temporary limit through that day; a "
+                                 "increase (+100k), then why; `until` and a day (YYYY-MM-DD) "
+                                 "after the amount makes it a temporary limit through that "
+                                 "day; a "
                                  "customer name with a number in it goes in quotes; alone, "
                                  "opens a form for every kind of request"),
                    N_("acme +100k larger Q1 orders"), request, aliases=("申请",)),
@@ -33,7 +35,7 @@ FEATURE = Feature(
                    aliases=("我的申请", "申请列表"), shows=True, takes_nothing=True),
         Subcommand("delegate", N_("hand your approvals to a stand-in until a day; alone, "
                                   "shows delegations; `end` ends yours"),
-                   N_("@mei until 2026-12-31"), delegate, aliases=("委托",)),
+                   DatedPhrase(N_("@mei until {until}")), delegate, aliases=("委托",)),
         Subcommand("history", N_("a customer's credit requests and decisions, held orders, "
                                  "collections and approved limit changes"), "acme", history,
                    aliases=("历史", "记录"),

@@ -15,14 +15,14 @@ from domain.approvals.model import Delegation
 from domain.days import UNTIL_WORDS, read_day
 from domain.errors import DomainError
 from domain.people import TYPED_USER_ID
-from domain.text import N_, Phrase, simplified
+from domain.text import N_, DatedPhrase, simplified
 from handlers.deps import Deps
 from handlers.errors import retyped
 from handlers.i18n import Translator
 from handlers.render import Block, Message, context, message, section
 
 # In the reader's language: "@mei 至 2026-12-31" for a Chinese reader.
-USAGE = Phrase(N_("@mei until 2026-12-31"))
+USAGE = DatedPhrase(N_("@mei until {until}"))
 # <@U123|name> (an autocomplete pick, escaped by Slack) or <@U123>, or a typed id with
 # or without an @ (as the sandbox and the assign command take it).
 _PERSON = re.compile(rf"^(?:<@(?P<mention>[UW][A-Z0-9]{{2,20}})(?:\|[^>]*)?>"

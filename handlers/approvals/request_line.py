@@ -29,7 +29,7 @@ from domain.orders.typed import (
     numeric,
     two_currencies,
 )
-from domain.text import N_, CommandExample, Phrase
+from domain.text import N_, CommandExample, DatedPhrase, Phrase
 
 # Opening quote → its closing one (a Chinese input method types the curly and corner ones).
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "「": "」", "『": "』"}
@@ -142,7 +142,7 @@ def _no_unknown_code_after(amount: str, reason: str) -> None:
                         example=Phrase(N_("acme +250k EUR larger orders")))
 
 
-TEMPORARY_USAGE = Phrase(N_("acme +50k until 2026-12-31 Christmas season"))
+TEMPORARY_USAGE = DatedPhrase(N_("acme +50k until {until} Christmas season"))
 
 
 def _take_until(reason: str) -> tuple[date | None, str]:

@@ -86,5 +86,12 @@ def _line(sub: Subcommand, tr: Translator) -> str:
         line += "\n      " + tr._("e.g. {example}",
                                   # An example with words reads in the
                                   # reader's language ("+100k 第一季度订单增加").
-                                  example=f"`{COMMAND} {sub.name} {tr._(sub.example)}`")
+                                  example=f"`{COMMAND} {sub.name} {_example(sub, tr)}`")
     return line
+
+
+def _example(sub: Subcommand, tr: Translator) -> str:
+    """A subcommand's example in the reader's language, its days filled in
+    (``DatedPhrase``)."""
+    shown_by = getattr(sub.example, "shown_by", None)
+    return str(shown_by(tr)) if callable(shown_by) else tr._(sub.example)

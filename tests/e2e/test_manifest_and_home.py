@@ -64,7 +64,7 @@ def test_a_url_serve_does_not_answer_at_is_refused_before_the_app_is_made():
 def test_the_usage_hint_holds_whole_usages_within_slacks_100_characters():
     hint = build_manifest(URL)["features"]["slash_commands"][0]["usage_hint"]
     assert hint == ("check acme | request acme +100k larger Q1 orders | requests | delegate "
-                    "@mei until 2026-12-31 | …")
+                    "@mei until YYYY-MM-DD | …")
     assert len(hint) <= 100
 
 

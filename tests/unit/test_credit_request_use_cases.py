@@ -41,6 +41,13 @@ ROSTER = Roster({"sales": [REP], "credit_manager": [CM], "finance_director": [FD
                  "cfo": [CFO], "credit_analyst": [STAND_IN]})
 
 
+@pytest.fixture(autouse=True)
+def examples_of_november(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The examples' days are next month's: these tests read them as of 30 November
+    2026 (through 31 December), whatever the machine's date."""
+    monkeypatch.setattr("domain.text.example_today", lambda: date(2026, 11, 30))
+
+
 def member(user: str) -> Member:
     return ROSTER.member(user)
 

@@ -13,6 +13,13 @@ from handlers.errors import explain, retyped
 from handlers.i18n import translator
 
 
+@pytest.fixture(autouse=True)
+def examples_of_november(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The examples' days are next month's: these tests read them as of 30 November
+    2026 (through 31 December), whatever the machine's date."""
+    monkeypatch.setattr("domain.text.example_today", lambda: date(2026, 11, 30))
+
+
 @pytest.mark.parametrize(("line", "expected"), [
     ("acme +100k larger Q1 orders", RequestLine("acme", "+100k", "larger Q1 orders")),
     ("acme packaging 250000 new warehouse", RequestLine("acme packaging", "250000",
