@@ -283,6 +283,17 @@ def effective_limit(changes: Sequence[LimitChange], day: date) -> LimitChange | 
     return temporary if temporary.limit.amount > permanent.limit.amount else permanent
 
 
+def limit_before(change: LimitChange, changes: Sequence[LimitChange], day: date
+                 ) -> Money | None:
+    """The limit in force just before ``change`` was approved on ``day``: the change in
+    force then among the earlier ones that stood on the same ERP limit, else that ERP
+    limit (``change.previous``, which is the ERP's, not the limit it replaced)."""
+    earlier = [c for c in changes if (c.effective_at, c.id) < (change.effective_at, change.id)
+               and change.previous is not None and stands_on(c, change.previous)]
+    found = effective_limit(earlier, day)
+    return found.limit if found is not None else change.previous
+
+
 @dataclass(frozen=True)
 class RequestRecord:
     """A request with its decisions so far, in level order: what lists and history show."""

@@ -17,9 +17,11 @@ from domain.approvals.model import (
     RequestRecord,
     RequestState,
     Withdrawn,
+    limit_before,
 )
 from domain.approvals.use_cases import CreditRequests
 from domain.errors import CustomerLookupError
+from domain.money import Money
 from domain.orders.model import OrderCheck, OrderState
 from domain.orders.typed import unquoted
 from handlers.approvals.cards import quoted
@@ -107,7 +109,9 @@ def _history(context_: BoltContext, rest: str) -> Message:
     # Who a stand-in approved a limit for, as the request's own line says it.
     stood_in = {(r.request.id, d.decided_by): d.on_behalf_of for r in found.requests
                 for d in r.decisions if d.on_behalf_of and d.outcome is Outcome.APPROVED}
-    lines = [_change(c, deps.requests, tr, stood_in.get((c.request_id, c.approved_by)))
+    lines = [_change(c, limit_before(c, changes, c.effective_at.astimezone(
+                 deps.requests.zone).date()), deps.requests, tr,
+                 stood_in.get((c.request_id, c.approved_by)))
              for c in changes[:CHANGES_SHOWN]]
     tail: list[Block] = []
     if found.held_orders:
@@ -230,9 +234,10 @@ def _held(check: OrderCheck, requests: CreditRequests, tr: Translator) -> str:
     return "• " + line
 
 
-def _change(change: LimitChange, requests: CreditRequests, tr: Translator,
-            on_behalf_of: str | None = None) -> str:
-    before = tr.money(change.previous) if change.previous else "—"
+def _change(change: LimitChange, previous: Money | None, requests: CreditRequests,
+            tr: Translator, on_behalf_of: str | None = None) -> str:
+    """``previous``: the limit in force before it (``model.limit_before``)."""
+    before = tr.money(previous) if previous else "—"
     who = _approver(change.approved_by, on_behalf_of, tr)
     line = "• " + tr._("{when}: {before} → {after}, approved by {who} (request "
                        "#{request})", when=_when(requests, tr, change.effective_at),

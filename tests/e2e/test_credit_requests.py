@@ -658,6 +658,20 @@ def test_history_shows_requests_with_decisions_newest_first(world):
         "*Approved limit changes*\n"
         f"• {when(change.effective_at)}: $100,000.00 → $120,000.00, approved by "
         "<@U03FINDIR01> (request #2)")
+    # A second raise reads from the first one's limit, not from the ERP's beneath both.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +30k third try")
+    third = max(requests_of(world), key=lambda r: r.id)
+    world.services.requests.decide(member, third.id, 1, Outcome.APPROVED)
+    world.services.requests.decide(director, third.id, 2, Outcome.APPROVED)
+    with world.services.uow() as uow:
+        later = max(uow.credit_requests.limit_changes("C0002"), key=lambda c: c.id)
+    again = mrkdwn(world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002"))
+    assert again.endswith(
+        "*Approved limit changes*\n"
+        f"• {when(later.effective_at)}: $120,000.00 → $150,000.00, approved by "
+        f"<@U03FINDIR01> (request #{third.id})\n"
+        f"• {when(change.effective_at)}: $100,000.00 → $120,000.00, approved by "
+        "<@U03FINDIR01> (request #2)")
 
 
 def test_history_of_an_unknown_customer_or_for_an_outsider(world):
