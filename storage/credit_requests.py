@@ -226,6 +226,10 @@ class SqlCreditRequestStore:
             (_G.c.delegator == user_id) | (_G.c.delegate == user_id)).order_by(_G.c.id))
         return [_delegation(row) for row in rows]
 
+    def delegations_given(self, delegator: str) -> list[Delegation]:
+        rows = self._execute(select(_G).where(_G.c.delegator == delegator).order_by(_G.c.id))
+        return [_delegation(row) for row in rows]
+
     def add_delegation(self, delegation: Delegation) -> Delegation:
         delegation_id = self._insert(_G, {
             "delegator": delegation.delegator, "delegate": delegation.delegate,

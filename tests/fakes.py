@@ -370,6 +370,10 @@ class FakeCreditRequestStore:
         return [d for _, d in sorted(self._work["delegations"].items())
                 if d.ended_at is None and user_id in (d.delegator, d.delegate)]
 
+    def delegations_given(self, delegator: str) -> list[Delegation]:
+        return [d for _, d in sorted(self._work["delegations"].items())
+                if d.delegator == delegator]
+
     def add_delegation(self, delegation: Delegation) -> Delegation:
         stored = dataclasses.replace(delegation, id=self._next("delegations"))
         self._work["delegations"][stored.id] = stored

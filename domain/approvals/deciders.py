@@ -26,7 +26,7 @@ def who_decides(role: str, holders: Mapping[str, Sequence[str]],
     out = took_part(decisions) | {requester}
     own = [h for h in holders.get(role, ()) if h not in out]
     subs = [s.delegate for s in stand_ins.get(role, ())
-            if s.delegate not in out and s.delegator not in out]
+            if s.active and s.delegate not in out and s.delegator not in out]
     return list(dict.fromkeys([*own, *subs]))
 
 

@@ -224,10 +224,12 @@ class Delegation:
 
 
 class StandIn(NamedTuple):
-    """``delegate`` stands in today for ``delegator``, a holder of some role."""
+    """``delegate`` stands in for ``delegator``, a holder of some role: today when
+    ``active``, else once did (their cards of a level are still edited with it)."""
 
     delegate: str
     delegator: str
+    active: bool = True
 
 
 class ChangeKind(StrEnum):

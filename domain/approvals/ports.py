@@ -70,6 +70,10 @@ class CreditRequestStore(Protocol):
         """Delegations from or to ``user_id`` not ended, in the order they were made."""
         ...
 
+    def delegations_given(self, delegator: str) -> list[Delegation]:
+        """Every delegation ``delegator`` made, ended, run out or not, in the order made."""
+        ...
+
     def add_delegation(self, delegation: Delegation) -> Delegation: ...
 
     def end_delegations(self, delegator: str, at: datetime) -> int:
@@ -178,17 +182,22 @@ class RequestChange:
 def stand_ins(store: CreditRequestStore, roles: Iterable[str],
               holders: Mapping[str, Sequence[str]], today: date,
               requester: str | None = None) -> dict[str, tuple[StandIn, ...]]:
-    """Per role, the active delegates of its holders who hold it not themselves, with
-    the holder each stands in for (the requester, who may not decide their own
-    request, left out)."""
+    """Per role, the delegates of its holders who hold it not themselves, with the
+    holder each stands in for, the requester (who may not decide their own request)
+    left out: those standing in today ``active``, those who did before (a delegation
+    ended or run out) not, since a card sent to them is still edited."""
     found: dict[str, tuple[StandIn, ...]] = {}
+    given = {holder: store.delegations_given(holder)
+             for role in dict.fromkeys(roles) for holder in holders.get(role, ())}
     for role in dict.fromkeys(roles):
         own = holders.get(role, ())
+        every = [(d, holder) for holder in own for d in given[holder]
+                 if d.delegate not in own and d.delegate != requester]
+        active = {(d.delegate, holder) for d, holder in every if d.active_on(today)}
         found[role] = tuple(dict.fromkeys(
-            StandIn(d.delegate, holder) for holder in own
-            for d in store.delegations(holder)
-            if d.delegator == holder and d.active_on(today) and d.delegate not in own
-            and d.delegate != requester))
+            StandIn(d.delegate, holder, (d.delegate, holder) in active)
+            for d, holder in every
+            if (d.delegate, holder) in active or not d.active_on(today)))
     return found
 
 

@@ -187,3 +187,23 @@ def test_no_card_for_a_level_the_stand_in_cannot_decide_yet_nor_one_in_a_channel
     assert (note.channel, note.text.endswith(
         "1 request waits for them now: `/credit requests` lists it with its buttons.")) == (
         FD, True)
+
+
+def test_a_stand_in_s_card_is_edited_after_the_delegation_ended():
+    # The stand-in got the level's card; the delegation then ends (or runs out) before
+    # the finance director decides: the stand-in's copy shows the decision too, rather
+    # than keeping live buttons on a closed request.
+    for ending in ("ended", "ran out"):
+        requests, uow, clock = world(LEVELS)
+        requests.delegate(ROSTER.member(FD), DELEGATE, date(2026, 11, 30))
+        request_id = file(requests)
+        requests.decide(ROSTER.member(CM), request_id, 1, Outcome.APPROVED)
+        copy = uow.outbox.id_of(card_key(request_id, 2, DELEGATE))
+        assert copy is not None
+        if ending == "ended":
+            requests.end_delegation(ROSTER.member(FD))
+        clock.now = NOW + timedelta(days=1)  # the delegation's last day was the 30th
+        before = len(sent(uow))
+        requests.decide(ROSTER.member(FD), request_id, 2, Outcome.APPROVED)
+        edited = {m.update_of for m in sent(uow)[before:] if m.update_of is not None}
+        assert copy in edited, ending
