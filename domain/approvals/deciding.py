@@ -78,9 +78,17 @@ class Deciding(RequestsContext):
             if request is None:
                 raise RequestNotFound(request_id)
             decisions = store.decisions([request_id]).get(request_id, [])
-            granted = authority(request, decisions, actor.user_id, level,
-                                self.roster.holders(), store.delegations(actor.user_id),
-                                now, today)
+            holders = self.roster.holders()
+            decided = took_part(decisions) | {actor.user_id}
+
+            def keeps(delegator: str) -> bool:
+                # Standing in for this holder leaves every later level someone?
+                return outcome is Outcome.REJECTED or level >= len(request.route) or \
+                    undecidable(request.route, request.requested_by, holders,
+                                first=level + 1, decided=decided | {delegator}) is None
+
+            granted = authority(request, decisions, actor.user_id, level, holders,
+                                store.delegations(actor.user_id), now, today, keeps)
             text = require_comment(outcome, comment)
             decision = Decision(request.id, level, request.current.role, outcome,
                                 actor.user_id, now, text, granted.on_behalf_of,

@@ -10,7 +10,7 @@ that say why not, in plain words.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -183,10 +183,13 @@ def is_expired(request: CreditRequest, today: date) -> bool:
 
 def authority(request: CreditRequest, decisions: Sequence[Decision], actor: str,
               level: int, holders: Mapping[str, Sequence[str]],
-              delegations: Sequence[Delegation], now: datetime, today: date) -> Authority:
+              delegations: Sequence[Delegation], now: datetime, today: date,
+              keeps: Callable[[str], bool] | None = None) -> Authority:
     """Whether ``actor`` may decide ``level`` of ``request`` now, or the refusal saying
     why not. ``holders`` maps role names to their holders; ``delegations`` are those to
-    ``actor`` (only the ones active ``today`` count)."""
+    ``actor`` (only the ones active ``today`` count). Standing in for one of several
+    holders, the first for whom ``keeps(holder)`` holds is chosen (an approval for
+    another would leave a later level to nobody), else the first."""
     # The level's own decision first: the loser of a race hears who won, whether or not
     # that decision closed the request.
     decided = {d.level: d for d in decisions}
@@ -213,6 +216,7 @@ def authority(request: CreditRequest, decisions: Sequence[Decision], actor: str,
     if actor in deciders:
         return Authority(escalated=actor not in holders.get(current.role, ()))
     refusal: NotDecidable | None = None
+    usable: list[str] = []
     for delegation in delegations:
         if delegation.delegate != actor or not delegation.active_on(today) or \
                 delegation.delegator not in deciders:
@@ -224,8 +228,11 @@ def authority(request: CreditRequest, decisions: Sequence[Decision], actor: str,
         if theirs is not None:
             refusal = refusal or StandInDecidedBefore(delegation.delegator, theirs)
             continue
-        return Authority(on_behalf_of=delegation.delegator, escalated=(
-            delegation.delegator not in holders.get(current.role, ())))
+        usable.append(delegation.delegator)
+    if usable:
+        chosen = next((who for who in usable if keeps is None or keeps(who)), usable[0])
+        return Authority(on_behalf_of=chosen,
+                         escalated=chosen not in holders.get(current.role, ()))
     raise refusal or NotYourLevel(request, deciders)
 
 

@@ -92,3 +92,25 @@ def test_a_chain_of_delegations_cannot_leave_a_level_to_nobody():
     requests.decide(member(CM), filed.id, 1, Outcome.APPROVED)
     done = requests.decide(member(FD), filed.id, 2, Outcome.APPROVED)
     assert done.request.state is RequestState.APPROVED
+
+
+def test_a_stand_in_for_several_holders_decides_for_one_that_leaves_the_next_level():
+    # CFO stands in for FD (who holds both roles) and for CM. Deciding level 1 for FD
+    # would leave level 2 (FD's alone) to nobody; for CM it does not, so the approval
+    # is made for CM, whichever delegation came first.
+    from domain.approvals.context import Roster
+    from tests.unit.test_approval_notices import world as notices_world
+
+    both = Roster({"sales": [REP], "credit_manager": [CM, FD], "finance_director": [FD],
+                   "cfo": ["U0CFO00001"]})
+    levels = (Level("credit_manager", 24), Level("finance_director", 48))
+    for first, second in ((FD, CM), (CM, FD)):
+        requests, _, _ = notices_world(levels, roster=both)
+        requests.delegate(both.member(first), "U0CFO00001", date(2026, 12, 31))
+        requests.delegate(both.member(second), "U0CFO00001", date(2026, 12, 31))
+        filed = requests.file(both.member(REP), Filing(
+            "C0001", RequestKind.LIMIT_INCREASE, "growth", "+10k"))
+        done = requests.decide(both.member("U0CFO00001"), filed.id, 1, Outcome.APPROVED)
+        assert done.decisions[-1].on_behalf_of == CM, (first, second)
+        assert requests.decide(both.member(FD), filed.id, 2, Outcome.APPROVED
+                               ).request.state.value == "approved"
