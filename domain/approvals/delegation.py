@@ -14,6 +14,7 @@ from domain.approvals.stand_in_cards import deal
 from domain.days import year_after
 from domain.errors import DomainError
 from domain.model import AuditEntry
+from domain.ports import UnitOfWork
 from domain.text import N_, DatedPhrase
 
 # The command is the handler's to name as the person typed it (`/credit 委托`): each
@@ -83,6 +84,7 @@ class Delegating(RequestsContext):
         with self.unit_of_work() as uow:
             uow.begin_write()
             store = uow.credit_requests
+            self._tell_ended(uow, actor.user_id, today, keep=delegate)
             ended = store.end_delegations(actor.user_id, now)
             granted = store.add_delegation(Delegation(actor.user_id, delegate, starts, until,
                                                       now))
@@ -113,12 +115,22 @@ class Delegating(RequestsContext):
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
+            self._tell_ended(uow, actor.user_id, self.today())
             ended = uow.credit_requests.end_delegations(actor.user_id, now)
             if ended:
                 uow.audit.append(AuditEntry(now, actor.user_id, "delegations.ended",
                                             actor.user_id, {"ended": ended}))
                 uow.commit()
         return ended
+
+    def _tell_ended(self, uow: UnitOfWork, delegator: str, today: date,
+                    keep: str | None = None) -> None:
+        """Tells each stand-in whose delegation from ``delegator`` runs today and is
+        about to end; not ``keep``, who is handed over to anew (and told so)."""
+        for running in uow.credit_requests.delegations(delegator):
+            if running.delegator == delegator and running.active_on(today) and \
+                    running.delegate != keep:
+                self.notices.delegation_ended(uow.outbox, running)
 
     def delegations(self, actor: Member) -> list[Delegation]:
         """Delegations from and to ``actor`` that have not ended nor run out."""

@@ -222,6 +222,12 @@ class RequestNotices(Protocol):
         queued (``None`` when the delegation starts on a later day)."""
         ...
 
+    def delegation_ended(self, outbox: Outbox, delegation: Delegation) -> None:
+        """Tells a stand-in that the delegation to them ended today (its delegator
+        ended it, or handed over anew): they would otherwise go on thinking they
+        cover."""
+        ...
+
 
 class NoNotices:
     """Until the Slack side plugs its cards in: nothing is sent."""
@@ -231,4 +237,7 @@ class NoNotices:
 
     def delegated(self, outbox: Outbox, delegation: Delegation, roles: Sequence[str],
                   waiting: int | None) -> None:
+        return None
+
+    def delegation_ended(self, outbox: Outbox, delegation: Delegation) -> None:
         return None

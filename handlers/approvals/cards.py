@@ -393,6 +393,12 @@ def stand_in_note(tr: Translator, delegation: Delegation, roles: Sequence[str],
     return tr.sentences(text, tr._("None waits for them now."))
 
 
+def stand_in_ended_note(tr: Translator, delegation: Delegation) -> str:
+    return ":busts_in_silhouette: " + tr._(
+        "{who}'s delegation to you has ended today: the requests waiting for them no "
+        "longer come to you.", who=mention(delegation.delegator))
+
+
 def question(tr: Translator, request: CreditRequest, asked_by: str, text: str) -> str:
     return ":question: " + tr._("{requester}, {who} asks about request {subject}:",
                                 requester=mention(request.requested_by),

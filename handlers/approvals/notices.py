@@ -138,6 +138,10 @@ class ApprovalNotices:
         self._note(outbox, delegation.delegate, lambda tr: cards.stand_in_note(
             tr, delegation, roles, waiting), key=f"{NOTE}:delegated:{delegation.id}")
 
+    def delegation_ended(self, outbox: Outbox, delegation: Delegation) -> None:
+        self._note(outbox, delegation.delegate, lambda tr: cards.stand_in_ended_note(
+            tr, delegation), key=f"{NOTE}:delegation-ended:{delegation.id}")
+
     # -- cards ------------------------------------------------------------------------
 
     def _post_cards(self, outbox: Outbox, change: RequestChange,

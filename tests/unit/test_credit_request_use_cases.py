@@ -73,6 +73,9 @@ class Notices:
                   waiting: int | None) -> None:
         self.delegations.append((delegation.delegate, tuple(roles), waiting))
 
+    def delegation_ended(self, outbox: Outbox, delegation: Delegation) -> None:
+        return None
+
 
 def usd(amount: str) -> Money:
     return Money(Decimal(amount), "USD")

@@ -207,3 +207,19 @@ def test_a_stand_in_s_card_is_edited_after_the_delegation_ended():
         requests.decide(ROSTER.member(FD), request_id, 2, Outcome.APPROVED)
         edited = {m.update_of for m in sent(uow)[before:] if m.update_of is not None}
         assert copy in edited, ending
+
+
+def test_a_stand_in_is_told_when_the_delegation_to_them_ends():
+    requests, uow, _ = world(LEVELS)
+    requests.delegate(ROSTER.member(FD), DELEGATE, date(2026, 12, 20))
+    requests.delegate(ROSTER.member(FD), DELEGATE, date(2026, 12, 21))  # the same one
+    requests.delegate(ROSTER.member(FD), CFO, date(2027, 1, 20), date(2027, 1, 10))
+    requests.end_delegation(ROSTER.member(FD))  # nothing runs today: nobody to tell
+    ended = f":busts_in_silhouette: <@{FD}>'s delegation to you has ended today: the " \
+        "requests waiting for them no longer come to you."
+    assert [(m.channel, m.text) for m in sent(uow) if "has ended" in m.text] == [
+        (DELEGATE, ended)]
+    requests.delegate(ROSTER.member(FD), CFO, date(2026, 12, 20))
+    requests.end_delegation(ROSTER.member(FD))
+    assert [(m.channel, m.text) for m in sent(uow) if "has ended" in m.text] == [
+        (DELEGATE, ended), (CFO, ended)]
