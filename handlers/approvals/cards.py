@@ -26,12 +26,11 @@ from domain.approvals.model import (
     Withdrawn,
 )
 from domain.approvals.ports import Standing
-from domain.approvals.roles import Role
 from domain.exposure import CreditPosition
 from domain.orders.model import OrderCheck
 from domain.text import N_
 from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
-from handlers.approvals.request_render import asked_in, request_order
+from handlers.approvals.request_render import asked_in, request_order, role_name
 from handlers.check.blocks import aging_section, available_text, collecting, overdue_text
 from handlers.i18n import Translator
 from handlers.orders.blocks import release_button
@@ -63,11 +62,6 @@ UNAVAILABLE = N_("The customer's exposure and aging can't be shown: an amount is
 
 def kind_title(tr: Translator, request: CreditRequest) -> str:
     return tr._(KIND_TITLES[request.kind])
-
-
-def role_name(role: str) -> Role:
-    """A role as a message's value: the translator shows it by its name."""
-    return Role(role)
 
 
 def subject(tr: Translator, request: CreditRequest) -> str:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from domain.approvals.deadlines import Overdue
-from handlers.approvals.cards import role_name, subject
+from handlers.approvals.cards import subject
+from handlers.approvals.request_render import role_name
 from handlers.i18n import Translator
 from handlers.render import mention
 
