@@ -107,25 +107,32 @@ def figures(request: CreditRequest, tr: Translator) -> str:
     return text if typed is None else tr._("{figures} ({asked})", figures=text, asked=typed)
 
 
-def deciders(request: CreditRequest, requests: CreditRequests, tr: Translator) -> str:
-    """The current level's role and its holders: "credit manager (@mei)"."""
-    level = request.current
-    holders = requests.roster.holders().get(level.role, ())
+def deciders(request: CreditRequest, requests: CreditRequests, tr: Translator,
+             role: str | None = None) -> str:
+    """A role of the current level (its own unless given) and its holders: "credit
+    manager (@mei)"."""
+    role = role or request.current.role
+    holders = requests.roster.holders().get(role, ())
     who = tr.listing(f"<@{user}>" for user in holders) or tr._("nobody holds it yet")
     # Chinese puts it in full-width brackets.
-    return tr._("{name} ({id})", name=role_name(level.role).shown_by(tr), id=who)
+    return tr._("{name} ({id})", name=role_name(role).shown_by(tr), id=who)
 
 
 def stage(request: CreditRequest, requests: CreditRequests, tr: Translator,
           zone: Any) -> str:
     """Where an open request waits: level i of n, who decides, by when (or since when
-    it is overdue)."""
+    it is overdue, and to whom it escalated)."""
     deadline = request.deadline()
-    template = N_("level {level} of {levels}: {who} decides by {deadline}") \
-        if requests.clock() < deadline else \
-        N_("level {level} of {levels}: {who}, overdue since {deadline}")
-    return tr._(template, level=request.level, levels=len(request.route),
-                who=deciders(request, requests, tr), deadline=tr.moment(deadline, zone))
+    params = {"level": request.level, "levels": len(request.route),
+              "who": deciders(request, requests, tr), "deadline": tr.moment(deadline, zone)}
+    if requests.clock() < deadline:
+        return tr._("level {level} of {levels}: {who} decides by {deadline}", **params)
+    escalate_to = request.current.escalate_to
+    if escalate_to:
+        return tr._("level {level} of {levels}: {who}, overdue since {deadline}, so "
+                    "{escalated} may decide it too", **params,
+                    escalated=deciders(request, requests, tr, escalate_to))
+    return tr._("level {level} of {levels}: {who}, overdue since {deadline}", **params)
 
 
 def filed(request: CreditRequest, requests: CreditRequests, tr: Translator,

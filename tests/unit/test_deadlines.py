@@ -23,6 +23,8 @@ from domain.approvals.use_cases import CreditRequests
 from domain.model import Customer
 from domain.money import Money
 from domain.ports import Outbox
+from handlers.approvals.request_render import stage
+from handlers.i18n import translator
 from tests.fakes import FakeUnitOfWork
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -141,10 +143,15 @@ def test_a_level_is_reminded_once_before_its_deadline_then_escalates_once():
         "deadline": (T0 + hours(24)).isoformat(), "escalate_to": "finance_director"}]
     assert [e.name for e in world.uow.events.recorded][-2:] == ["requests.reminded",
                                                                "requests.escalated"]
-    # The finance director's list says why the level is theirs.
+    # The finance director's list says why the level is theirs, and every list says
+    # who may decide it now.
     [waiting] = world.requests.waiting_for(ROSTER.member(FD))
     assert (waiting.record.request.id, waiting.right) == (request_id,
                                                           Authority(escalated=True))
+    assert stage(waiting.record.request, world.requests, translator("en-US"), ZONE) == (
+        f"level 1 of 2: credit manager (<@{CM}>), overdue since "
+        "<!date^1796090400^{date_short_pretty} {time}|Dec 1, 2026, 10:00\u202fAM>, so "
+        f"finance director (<@{FD}>) may decide it too")
     # The finance director, now allowed, approves level 1: level 2 (the CFO, 48 h) has
     # its own reminder, and nobody above it: overdue after its deadline.
     world.requests.decide(ROSTER.member(FD), request_id, 1, Outcome.APPROVED)
