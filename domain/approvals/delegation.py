@@ -84,6 +84,9 @@ class Delegating(RequestsContext):
         with self.unit_of_work() as uow:
             uow.begin_write()
             store = uow.credit_requests
+            # The same stand-in handed over anew has the waiting levels' cards already.
+            again = any(d.delegator == actor.user_id and d.delegate == delegate
+                        and d.active_on(today) for d in store.delegations(actor.user_id))
             self._tell_ended(uow, actor.user_id, today, keep=delegate)
             ended = store.end_delegations(actor.user_id, now)
             granted = store.add_delegation(Delegation(actor.user_id, delegate, starts, until,
@@ -102,7 +105,7 @@ class Delegating(RequestsContext):
                 # stand-in gets theirs now (a later start: the approvals job, that day).
                 holders = self.roster.holders()
                 waiting = sum(deal(uow, self.notices, request, granted, holders, today, now,
-                                   self.standing) is not None
+                                   self.standing, send=not again) is not None
                               for request in store.open_requests())
             self.notices.delegated(uow.outbox, granted, roles, waiting)
             uow.commit()

@@ -41,14 +41,15 @@ def waits_for(request: CreditRequest, delegator: str,
 
 def deal(uow: UnitOfWork, notices: RequestNotices, request: CreditRequest,
          delegation: Delegation, holders: Mapping[str, Sequence[str]], today: date,
-         now: datetime, standing: Callable[[UnitOfWork, str], Standing] | None
-         ) -> bool | None:
+         now: datetime, standing: Callable[[UnitOfWork, str], Standing] | None,
+         send: bool = True) -> bool | None:
     """Queues the current level's card for ``delegation``'s stand-in when they may
     decide it now for the delegator, inside ``uow``'s transaction. ``None``: not theirs
     to decide; ``False``: theirs, but its card is in its department's channel
     (``post_to``), not sent to anyone; ``True``: their card is queued (unless they had
     it). Marked (``uow.credit_requests.mark``): a mark already there raises
-    ``RequestChanged``."""
+    ``RequestChanged``. ``send=False`` marks and answers but queues nothing (a stand-in who
+    has the cards already: the same one handed over anew)."""
     if not request.is_open or waits_for(request, delegation.delegator, holders, now) is None:
         return None
     store = uow.credit_requests
@@ -66,7 +67,7 @@ def deal(uow: UnitOfWork, notices: RequestNotices, request: CreditRequest,
             decisions) for role in roles):
         return None
     store.mark(key(delegation, request), request.id, now)
-    if level.post_to:
+    if level.post_to or not send:
         return False
     notices.queue(uow.outbox, RequestChange(
         Happened.STOOD_IN, request, decisions,

@@ -536,3 +536,16 @@ def test_every_change_carries_the_customers_standing_for_the_cards():
         # No positions context in this world: terms and owner, no figures.
         assert (change.standing.position, change.standing.payment_terms_days,
                 change.standing.owner, change.standing.contracts) == (None, 30, REP, ())
+
+
+def test_handing_over_anew_to_the_same_stand_in_deals_no_card_again():
+    requests, _, _, notices = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "x",
+                                              "+100k"))
+    requests.decide(member(CM), filed.id, 1, Outcome.APPROVED)
+    requests.delegate(member(FD), STAND_IN, date(2026, 12, 5))
+    requests.delegate(member(FD), STAND_IN, date(2026, 12, 6))  # a longer absence
+    dealt = [c.stand_in for c in notices.changes if c.happened is Happened.STOOD_IN]
+    assert dealt == [STAND_IN]
+    assert notices.delegations == [(STAND_IN, ("finance_director",), 1),
+                                   (STAND_IN, ("finance_director",), 1)]
