@@ -148,30 +148,37 @@ def rows_of(pieces: list[str], width: int, gap: str) -> list[str]:
     return rows
 
 
+# Lines that start a list item: a bullet, and a request's decision in its history.
+_MARKERS = ("•", "  ↳")
+
+
 def _print_text(console: Console, markup: str) -> None:
-    """A section's text; a run of "• " lines as a list whose lines wrap under their text,
-    not under the bullet."""
-    bullets: list[str] = []
+    """A section's text; a run of "• " (or history's "  ↳ ") lines as a list whose lines
+    wrap under their text, not under the bullet."""
+    bullets: list[tuple[str, str]] = []
 
     def flush() -> None:
         if bullets:
             grid = Table.grid(padding=(0, 1))
             grid.add_column(no_wrap=True)
             grid.add_column(overflow="fold")
-            for item in bullets:
+            for marker, item in bullets:
                 text = Text.from_markup(item)
                 if not any(_wide(c) for c in text.plain):
-                    grid.add_row("•", item)
+                    grid.add_row(marker, item)
                     continue
                 # Chinese breaks as in a plain line ("fold" cut "US" from its "D").
-                lines = cjk_lines(text, max(console.width - 2, 10))
-                grid.add_row("•", Text("\n").join(lines))
+                lines = cjk_lines(text, max(console.width - len(marker) - 1, 10))
+                grid.add_row(marker, Text("\n").join(lines))
             console.print(grid)
             bullets.clear()
 
     for line in markup.split("\n"):
-        if line.startswith("• "):
-            bullets.append(line[2:])
+        marker = next((m for m in _MARKERS if line.startswith(m + " ")), None)
+        if marker is not None:
+            if bullets and bullets[-1][0] != marker:
+                flush()  # one list per marker: each its own indent
+            bullets.append((marker, line[len(marker) + 1:]))
             continue
         flush()
         text = Text.from_markup(line)

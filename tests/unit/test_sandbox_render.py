@@ -87,3 +87,17 @@ def test_a_code_span_shows_its_characters_as_slack_does():
     # italics were applied inside it.
     shown = printed("e.g. `/credit order C0001 5k PO-1 \\`. And `5k *bold* _it_` *bold*")
     assert shown.strip() == "e.g. /credit order C0001 5k PO-1 \\. And 5k *bold* _it_ bold"
+
+
+def test_a_decision_line_of_a_history_wraps_under_its_text():
+    # "  ↳ level 1 … approved by @x on …" wrapped to the margin, as if a new line.
+    shown = [line.rstrip() for line in printed(
+        "  ↳ level 2 (finance director) approved by @U02CREDITAN for @U03FINDIR01 on Dec 7, "
+        "2026, 10:00 AM (escalated: its deadline had passed)\n"
+        "• a bullet after it keeps its own indent, whatever the width of the terminal "
+        "here").splitlines()]
+    assert shown == [
+        "  ↳ level 2 (finance director) approved by @U02CREDITAN for @U03FINDIR01 on Dec",
+        "    7, 2026, 10:00 AM (escalated: its deadline had passed)",
+        "• a bullet after it keeps its own indent, whatever the width of the terminal",
+        "  here"]
