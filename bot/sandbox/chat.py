@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.markup import escape as rich_escape
 from rich.table import Table
+from rich.text import Text
 
 import handlers
 from bot.config import AppConfig
@@ -34,7 +35,7 @@ from bot.sandbox.form_filling import FormFilling
 from bot.sandbox.held_log import HeldLog
 from bot.sandbox.import_line import imported
 from bot.sandbox.job_counts import count_text
-from bot.sandbox.render import letter, render_message, rows_of
+from bot.sandbox.render import cjk_lines, letter, render_message, rows_of
 from bot.sandbox.session import (
     ANSWER_SECONDS,
     OUTSIDER_NOTE,
@@ -408,8 +409,11 @@ class Sandbox(FormFilling, SlackChanges):
             grid = Table.grid(padding=(0, 2))
             grid.add_column(no_wrap=True)
             grid.add_column()
+            # Chinese breaks between characters (rich would cut it short with "…").
+            room = max(self.console.width - max(len(n) for n in jobs) - 4, 20)
             for listed in jobs.values():
-                grid.add_row(f"  {listed.name}", rich_escape(listed.summary))
+                summary = Text(self.tr._(listed.summary))
+                grid.add_row(f"  {listed.name}", Text("\n").join(cjk_lines(summary, room)))
             self.console.print(grid)
             return
         job = jobs.get(name)

@@ -23,6 +23,7 @@ from handlers.alerts.payloads import (
     SnoozeValue,
 )
 from handlers.check.payloads import SubjectValue
+from handlers.i18n import N_
 from handlers.registry import Action, Feature, Job
 
 log = logging.getLogger("creditbot.alerts")
@@ -95,8 +96,8 @@ FEATURE = Feature(
         Action(SNOOZE_WEEK, on_snooze, SnoozeValue),
         Action(CREDIT_CHECK, on_credit_check, SubjectValue),
     ),
-    jobs=(Job("alerts", "finds overdue accounts, limits nearly used, large overdue invoices "
-              "and contracts ending; posts one digest per channel of what is new or worse",
+    jobs=(Job("alerts", N_("finds overdue accounts, limits nearly used, large overdue invoices "
+              "and contracts ending; posts one digest per channel of what is new or worse"),
               "0 8 * * mon-fri", run_alerts),),
     # chat:write: the digests (the outbox sender posts and edits them).
     scopes=("chat:write",),

@@ -12,6 +12,7 @@ from typing import Any
 from domain.approvals.deadlines import Deadlines
 from domain.approvals.use_cases import CreditRequests
 from handlers.approvals.deadline_notes import DeadlineNotes
+from handlers.i18n import N_
 from handlers.registry import Job
 
 # Deadlines are hours long and reminders come hours before them: a quarter of an hour
@@ -46,7 +47,7 @@ def run_deadlines(context: Mapping[str, Any]) -> dict[str, int]:
             "stand_in_cards": counts["stand_in_cards"]}
 
 
-JOB = Job("approvals", "reminds approvers before a level's deadline, escalates after it, "
+JOB = Job("approvals", N_("reminds approvers before a level's deadline, escalates after it, "
           "closes temporary-limit requests past their last day, tells account owners "
           "when a temporary limit ends and sends stand-ins whose delegation starts the "
-          "cards waiting for them", SCHEDULE, run_deadlines)
+          "cards waiting for them"), SCHEDULE, run_deadlines)

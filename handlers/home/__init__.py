@@ -15,7 +15,7 @@ from handlers.alerts.blocks import open_alert
 from handlers.deps import Deps
 from handlers.errors import access_refusal
 from handlers.home.languages_job import run_people
-from handlers.i18n import Translator
+from handlers.i18n import N_, Translator
 from handlers.registry import COMMAND, Catalogue, Event, Feature, Job
 from handlers.render import Block, context, header, section
 
@@ -90,9 +90,9 @@ def on_user_change(event: dict[str, Any], client: WebClient, context: BoltContex
 FEATURE = Feature(
     name="home",
     events=(Event("app_home_opened", on_home_opened), Event("user_change", on_user_change)),
-    jobs=(Job("people", "asks Slack the language of the people creditbot writes to on its "
+    jobs=(Job("people", N_("asks Slack the language of the people creditbot writes to on its "
               "own (app.yaml's people, the customers' owners), so that their messages read "
-              "in it", "30 6 * * *", run_people),),
+              "in it"), "30 6 * * *", run_people),),
     # users:read: each person's language and time zone (users.info, user_change).
     scopes=("users:read",),
 )

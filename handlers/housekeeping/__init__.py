@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from handlers.i18n import N_
 from handlers.registry import Feature, Job
 
 KEEP_DELIVERIES = timedelta(days=1)
@@ -38,6 +39,6 @@ def housekeeping(context: Mapping[str, Any]) -> dict[str, int]:
 
 FEATURE = Feature(
     name="housekeeping",
-    jobs=(Job("housekeeping", "forgets processed Slack deliveries older than a day and job "
-              "runs older than 90 days", "15 3 * * *", housekeeping),),
+    jobs=(Job("housekeeping", N_("forgets processed Slack deliveries older than a day and job "
+              "runs older than 90 days"), "15 3 * * *", housekeeping),),
 )

@@ -19,8 +19,8 @@ FEATURE = Feature(
                    needs_argument=N_("a customer and an amount")),
     ),
     actions=(Action(REQUEST_RELEASE, on_request_release, ReleaseValue),),
-    jobs=(Job("orders", "reviews the ERP's open orders not yet reviewed and releases held "
-              "orders that pass the order rules again", "*/15 * * * *", run_orders),),
+    jobs=(Job("orders", N_("reviews the ERP's open orders not yet reviewed and releases held "
+              "orders that pass the order rules again"), "*/15 * * * *", run_orders),),
     # chat:write: the owners' notes (the outbox sender posts them; handlers.delivery
     # declares im:write, which opens their direct messages).
     scopes=("commands", "chat:write"),

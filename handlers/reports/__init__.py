@@ -19,8 +19,8 @@ FEATURE = Feature(
     scopes=("commands",),
     # The weekly report's post and charts go through the outbox: the delivery feature
     # declares the scopes (chat:write, files:write) the sender needs for them.
-    jobs=(Job("report", "posts the week's collection metrics with the aging and DSO charts "
-              "to the finance channel (reports.post_to)", "0 9 * * mon", run_report),),
+    jobs=(Job("report", N_("posts the week's collection metrics with the aging and DSO charts "
+              "to the finance channel (reports.post_to)"), "0 9 * * mon", run_report),),
 )
 
 __all__ = ["FEATURE"]

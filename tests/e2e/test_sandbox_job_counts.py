@@ -33,3 +33,14 @@ def test_counts_take_their_plural_in_english():
     # Every key has words in Chinese, not the English ones.
     zh = translator("zh-CN")
     assert [key for key in COUNTS if count_text(key, 2, zh) == count_text(key, 2, tr)] == []
+
+
+def test_the_jobs_are_described_in_chinese_and_wrap_whole(monkeypatch, still):
+    # They were English under a Chinese heading, and Chinese was cut short with "…".
+    answers = dict(sandbox(monkeypatch, ":lang zh-CN", ":run"))
+    listed = answers[":run"]
+    assert listed[0] == "定时任务（:run 名称 可按沙盒时间立即运行其中一个）："
+    assert listed[1:3] == [
+        "  alerts        查找逾期账户、额度将用尽的客户、大额逾期发票和即将到期的合同；每",
+        "                个频道发布一份汇总，只列新出现或变严重的情况"]
+    assert not any("…" in line for line in listed)
