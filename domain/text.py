@@ -166,14 +166,17 @@ class DatedPhrase(Phrase):
     with ``example_period`` of the day: an example written with a fixed day ("until
     2026-12-31") would be refused by its own check once that day passed."""
 
-    def shown_by(self, tr: Any) -> str:
+    @staticmethod
+    def _days() -> dict[str, str]:
         start, until = example_period(example_today())
-        return str(tr._(str.__str__(self), start=start.isoformat(), until=until.isoformat()))
+        return {"start": start.isoformat(), "until": until.isoformat()}
+
+    def shown_by(self, tr: Any) -> str:
+        return str(tr._(str.__str__(self), **self._days()))
 
     def filled(self) -> str:
         """In English, as written."""
-        start, until = example_period(example_today())
-        return str.__str__(self).format(start=start.isoformat(), until=until.isoformat())
+        return str.__str__(self).format(**self._days())
 
     def generic(self) -> str:
         """With the days as their format (a text that outlives the day it was made,

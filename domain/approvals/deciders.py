@@ -17,16 +17,25 @@ def took_part(decisions: Iterable[Decision]) -> frozenset[str]:
     return frozenset(p for d in decisions for p in (d.decided_by, d.on_behalf_of) if p)
 
 
+def may_stand_in(stand_in: StandIn, requester: str, decisions: Iterable[Decision]) -> bool:
+    """Whether ``stand_in`` may still decide a level of the request for their delegator:
+    standing in today, and neither of the two the requester nor anyone with a part in
+    one of its decisions (``domain.approvals.rules.authority`` refuses them)."""
+    out = took_part(decisions) | {requester}
+    return stand_in.active and stand_in.delegate not in out and stand_in.delegator not in out
+
+
 def who_decides(role: str, holders: Mapping[str, Sequence[str]],
                 stand_ins: Mapping[str, Sequence[StandIn]], requester: str,
                 decisions: Iterable[Decision]) -> list[str]:
     """The holders of ``role`` and their stand-ins today who may still decide a level of
     the request: the requester, whoever took part in one of its decisions, and a
-    stand-in for either, left out (``domain.approvals.rules.authority`` refuses them)."""
+    stand-in for either, left out."""
+    decisions = tuple(decisions)
     out = took_part(decisions) | {requester}
     own = [h for h in holders.get(role, ()) if h not in out]
     subs = [s.delegate for s in stand_ins.get(role, ())
-            if s.active and s.delegate not in out and s.delegator not in out]
+            if may_stand_in(s, requester, decisions)]
     return list(dict.fromkeys([*own, *subs]))
 
 

@@ -84,10 +84,10 @@ class Delegating(RequestsContext):
         with self.unit_of_work() as uow:
             uow.begin_write()
             store = uow.credit_requests
+            running = self._running(uow, actor.user_id, today)
             # The same stand-in handed over anew has the waiting levels' cards already.
-            again = any(d.delegator == actor.user_id and d.delegate == delegate
-                        and d.active_on(today) for d in store.delegations(actor.user_id))
-            self._tell_ended(uow, actor.user_id, today, keep=delegate)
+            again = any(d.delegate == delegate for d in running)
+            self._tell_ended(uow, [d for d in running if d.delegate != delegate])
             ended = store.end_delegations(actor.user_id, now)
             granted = store.add_delegation(Delegation(actor.user_id, delegate, starts, until,
                                                       now))
@@ -118,7 +118,7 @@ class Delegating(RequestsContext):
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
-            self._tell_ended(uow, actor.user_id, self.today())
+            self._tell_ended(uow, self._running(uow, actor.user_id, self.today()))
             ended = uow.credit_requests.end_delegations(actor.user_id, now)
             if ended:
                 uow.audit.append(AuditEntry(now, actor.user_id, "delegations.ended",
@@ -126,14 +126,16 @@ class Delegating(RequestsContext):
                 uow.commit()
         return ended
 
-    def _tell_ended(self, uow: UnitOfWork, delegator: str, today: date,
-                    keep: str | None = None) -> None:
-        """Tells each stand-in whose delegation from ``delegator`` runs today and is
-        about to end; not ``keep``, who is handed over to anew (and told so)."""
-        for running in uow.credit_requests.delegations(delegator):
-            if running.delegator == delegator and running.active_on(today) and \
-                    running.delegate != keep:
-                self.notices.delegation_ended(uow.outbox, running)
+    @staticmethod
+    def _running(uow: UnitOfWork, delegator: str, today: date) -> list[Delegation]:
+        """``delegator``'s delegations that run today."""
+        return [d for d in uow.credit_requests.delegations(delegator)
+                if d.delegator == delegator and d.active_on(today)]
+
+    def _tell_ended(self, uow: UnitOfWork, ending: list[Delegation]) -> None:
+        """Tells the stand-in of each delegation in ``ending`` that it ends now."""
+        for delegation in ending:
+            self.notices.delegation_ended(uow.outbox, delegation)
 
     def delegations(self, actor: Member) -> list[Delegation]:
         """Delegations from and to ``actor`` that have not ended nor run out."""

@@ -168,6 +168,14 @@ class CreditRequest:
         since = self.level_since or self.filed_at
         return since + timedelta(hours=self.current.deadline_hours)
 
+    def deciding_roles(self, now: datetime) -> list[str]:
+        """The roles whose holders may decide the current level at ``now``: its own,
+        and once its deadline passed its ``escalate_to``."""
+        level = self.current
+        if level.escalate_to and now >= self.deadline():
+            return [level.role, level.escalate_to]
+        return [level.role]
+
     @property
     def open_key(self) -> str:
         """What at most one open request may be about: a customer's limit (whatever the

@@ -186,18 +186,20 @@ def stand_ins(store: CreditRequestStore, roles: Iterable[str],
     holder each stands in for, the requester (who may not decide their own request)
     left out: those standing in today ``active``, those who did before (a delegation
     ended or run out) not, since a card sent to them is still edited."""
-    found: dict[str, tuple[StandIn, ...]] = {}
+    roles = list(dict.fromkeys(roles))
     given = {holder: store.delegations_given(holder)
-             for role in dict.fromkeys(roles) for holder in holders.get(role, ())}
-    for role in dict.fromkeys(roles):
+             for role in roles for holder in holders.get(role, ())}
+    found: dict[str, tuple[StandIn, ...]] = {}
+    for role in roles:
         own = holders.get(role, ())
-        every = [(d, holder) for holder in own for d in given[holder]
-                 if d.delegate not in own and d.delegate != requester]
-        active = {(d.delegate, holder) for d, holder in every if d.active_on(today)}
-        found[role] = tuple(dict.fromkeys(
-            StandIn(d.delegate, holder, (d.delegate, holder) in active)
-            for d, holder in every
-            if (d.delegate, holder) in active or not d.active_on(today)))
+        # (delegate, holder) -> whether one of their delegations runs today
+        pairs: dict[tuple[str, str], bool] = {}
+        for holder in own:
+            for d in given[holder]:
+                if d.delegate not in own and d.delegate != requester:
+                    pair = (d.delegate, holder)
+                    pairs[pair] = pairs.get(pair, False) or d.active_on(today)
+        found[role] = tuple(StandIn(*pair, active) for pair, active in pairs.items())
     return found
 
 

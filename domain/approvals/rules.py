@@ -209,10 +209,8 @@ def authority(request: CreditRequest, decisions: Sequence[Decision], actor: str,
     if mine is not None:
         raise SecondLevel(mine, level)
     current = request.current
-    roles = [current.role]
-    if current.escalate_to and now >= request.deadline():
-        roles.append(current.escalate_to)
-    deciders = list(dict.fromkeys(u for role in roles for u in holders.get(role, ())))
+    deciders = list(dict.fromkeys(u for role in request.deciding_roles(now)
+                                  for u in holders.get(role, ())))
     if actor in deciders:
         return Authority(escalated=actor not in holders.get(current.role, ()))
     refusal: NotDecidable | None = None

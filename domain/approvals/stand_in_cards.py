@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 
-from domain.approvals.deciders import who_decides
+from domain.approvals.deciders import may_stand_in
 from domain.approvals.model import CreditRequest, Delegation, StandIn
 from domain.approvals.ports import (
     Happened,
@@ -32,11 +32,8 @@ def waits_for(request: CreditRequest, delegator: str,
               holders: Mapping[str, Sequence[str]], now: datetime) -> str | None:
     """The role by which ``delegator`` may decide ``request``'s current level now: the
     level's own, or once its deadline passed its ``escalate_to``; ``None`` if neither."""
-    level = request.current
-    roles = [level.role]
-    if level.escalate_to and now >= request.deadline():
-        roles.append(level.escalate_to)
-    return next((role for role in roles if delegator in holders.get(role, ())), None)
+    return next((role for role in request.deciding_roles(now)
+                 if delegator in holders.get(role, ())), None)
 
 
 def deal(uow: UnitOfWork, notices: RequestNotices, request: CreditRequest,
@@ -55,19 +52,14 @@ def deal(uow: UnitOfWork, notices: RequestNotices, request: CreditRequest,
     store = uow.credit_requests
     decisions = tuple(store.decisions([request.id]).get(request.id, []))
     subs = stand_ins(store, route_roles(request), holders, today, request.requested_by)
-    level = request.current
-    # The escalation role's holders (and their stand-ins) decide only past the deadline.
-    roles = [level.role, *([level.escalate_to] if level.escalate_to
-                           and now >= request.deadline() else [])]
     # As this delegation's stand-in: one who decides in their own right gets the
     # level's cards as a holder.
     mine = StandIn(delegation.delegate, delegation.delegator)
-    if not any(mine in subs.get(role, ()) and delegation.delegate in who_decides(
-            role, {role: [delegation.delegator]}, {role: (mine,)}, request.requested_by,
-            decisions) for role in roles):
+    if not any(mine in subs.get(role, ()) for role in request.deciding_roles(now)) or \
+            not may_stand_in(mine, request.requested_by, decisions):
         return None
     store.mark(key(delegation, request), request.id, now)
-    if level.post_to or not send:
+    if request.current.post_to or not send:
         return False
     notices.queue(uow.outbox, RequestChange(
         Happened.STOOD_IN, request, decisions,
