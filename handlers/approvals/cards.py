@@ -30,7 +30,7 @@ from domain.exposure import CreditPosition
 from domain.orders.model import OrderCheck
 from domain.text import N_
 from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
-from handlers.approvals.request_render import asked_in, request_order, role_name
+from handlers.approvals.request_render import approver, asked_in, request_order, role_name
 from handlers.check.blocks import aging_section, available_text, collecting, overdue_text
 from handlers.i18n import Translator
 from handlers.orders.blocks import release_button
@@ -262,13 +262,7 @@ def effect(tr: Translator, request: CreditRequest) -> str:
 
 
 def decider(tr: Translator, decision: Decision) -> str:
-    """Who decided, and for whom when a stand-in did: the requester may not know the
-    stand-in, and the card says it."""
-    if decision.on_behalf_of:
-        # One template: Chinese writes the bracket full width, with no space before it.
-        return tr._("{who} (standing in for {other})", who=mention(decision.decided_by),
-                    other=mention(decision.on_behalf_of))
-    return mention(decision.decided_by)
+    return approver(tr, decision.decided_by, decision.on_behalf_of)
 
 
 def requester_note(tr: Translator, request: CreditRequest, decision: Decision,

@@ -29,6 +29,7 @@ from handlers.approvals.request_render import (
     LIST_RESERVE,
     MESSAGE_BUDGET,
     actor,
+    approver,
     figures,
     kind_title,
     role_name,
@@ -184,7 +185,7 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
 
 def _decision(decision: Decision, role: str, requests: CreditRequests, tr: Translator) -> str:
     params = {"level": decision.level, "role": role_name(role),
-              "who": _approver(decision.decided_by, decision.on_behalf_of, tr),
+              "who": approver(tr, decision.decided_by, decision.on_behalf_of),
               "when": _when(requests, tr, decision.decided_at)}
     text = "  ↳ " + (tr._("level {level} ({role}) approved by {who} on {when}", **params)
                      if decision.outcome is Outcome.APPROVED else
@@ -197,14 +198,6 @@ def _decision(decision: Decision, role: str, requests: CreditRequests, tr: Trans
         # for a line of the history.
         text += "\n" + quoted(decision.comment)
     return text
-
-
-def _approver(who: str, on_behalf_of: str | None, tr: Translator) -> str:
-    """Who decided, and for whom when a stand-in did: one value, so that the language
-    puts the two together (Chinese: "由 @b 代 @a 批准")."""
-    if on_behalf_of:
-        return tr._("<@{who}> for <@{other}>", who=who, other=on_behalf_of)
-    return f"<@{who}>"
 
 
 def _held(check: OrderCheck, requests: CreditRequests, tr: Translator) -> str:
@@ -238,7 +231,7 @@ def _change(change: LimitChange, previous: Money | None, requests: CreditRequest
             tr: Translator, on_behalf_of: str | None = None) -> str:
     """``previous``: the limit in force before it (``model.limit_before``)."""
     before = tr.money(previous) if previous else "—"
-    who = _approver(change.approved_by, on_behalf_of, tr)
+    who = approver(tr, change.approved_by, on_behalf_of)
     line = "• " + tr._("{when}: {before} → {after}, approved by {who} (request "
                        "#{request})", when=_when(requests, tr, change.effective_at),
                        before=before, after=tr.money(change.limit), who=who,

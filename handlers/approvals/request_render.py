@@ -15,7 +15,7 @@ from domain.approvals.use_cases import CreditRequests
 from domain.people import is_user_id
 from handlers.i18n import N_, Translator
 from handlers.order_label import order_label
-from handlers.render import Block, Message, context, message, section, user_text
+from handlers.render import Block, Message, context, mention, message, section, user_text
 
 # The most a message's blocks may take, as JSON: below the ~13,000 characters at which
 # Slack answers msg_blocks_too_long (as handlers.alerts.blocks.MESSAGE_BUDGET).
@@ -58,6 +58,16 @@ def actor(who: str, tr: Translator) -> str:
     """A person as a mention; creditbot itself (an expiry, an escalation: the audit's
     ``SYSTEM``) by its name, which no mention can show."""
     return f"<@{who}>" if is_user_id(who) else tr._("creditbot")
+
+
+def approver(tr: Translator, who: str, on_behalf_of: str | None) -> str:
+    """Who decided, and for whom when a stand-in did (the requester may not know the
+    stand-in): one value, so that each language puts the two together ("由 @b（代 @a
+    审批）")."""
+    if on_behalf_of:
+        return tr._("{who} (standing in for {other})", who=mention(who),
+                    other=mention(on_behalf_of))
+    return mention(who)
 
 
 def customer_label(request: CreditRequest, tr: Translator) -> str:

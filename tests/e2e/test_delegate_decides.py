@@ -99,5 +99,6 @@ def test_a_stand_in_named_while_the_level_waits_gets_its_card_and_decides(
     [limit_line] = [line for text in history.texts() for line in text.split("\n")
                     if line.startswith("• ") and "→" in line]
     assert limit_line.endswith(
-        f": $100,000.00 → $200,000.00, approved by <@{ANALYST}> for <@{FINANCE_DIRECTOR}> "
+        f": $100,000.00 → $200,000.00, approved by <@{ANALYST}> (standing in "
+        f"for <@{FINANCE_DIRECTOR}>) "
         f"(request #{request_id})")
