@@ -273,3 +273,22 @@ def test_a_temporary_limits_end_is_told_in_the_language_slack_gave_the_owner(wor
     assert deadlines.dms(owner)[-1] == (
         ":information_source: Acme Packaging 的临时额度 US$150,000.00 已于 2026年12月31日 到期；"
         "其额度恢复为 US$100,000.00。")
+
+
+def test_a_delegation_that_starts_later_brings_its_cards_on_its_first_day(world, deadlines):
+    """The approvals job, on the stand-in's first day, sends them the card of the level
+    waiting for the person they stand in for; once (stored marks), and delivered."""
+    analyst = "U02CREDITAN"
+    filed = deadlines.requests.file(member(world, SALES), Filing(
+        "C0002", RequestKind.LIMIT_INCREASE, "bigger orders", amount="+100k"))
+    deadlines.requests.decide(member(world, "U02CREDITMG"), filed.id, 1, Outcome.APPROVED)
+    # Sunday 29 November: the finance director will be away from Tuesday 1 December.
+    deadlines.requests.delegate(member(world, FINANCE_DIRECTOR), analyst,
+                                date(2026, 12, 4), date(2026, 12, 1))
+    assert deadlines.run(NOW + timedelta(hours=1))["stand_in_cards"] == 0
+    tuesday = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)  # 00:30 on 1 December
+    assert deadlines.run(tuesday)["stand_in_cards"] == 1
+    assert deadlines.run(tuesday + timedelta(minutes=15))["stand_in_cards"] == 0
+    [card] = [m for m in deadlines.dms(analyst) if f"#{filed.id}" in m]
+    assert card == (f"Credit request #{filed.id} · limit increase · Acme Packaging: "
+                    "level 2 of 2")
