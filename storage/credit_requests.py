@@ -27,6 +27,7 @@ from domain.approvals.model import (
     Level,
     LimitChange,
     Outcome,
+    Question,
     RequestKind,
     RequestState,
     Withdrawn,
@@ -43,10 +44,12 @@ from storage.models import (
     LimitChangeRow,
     OrderRow,
     RequestDecisionRow,
+    RequestQuestionRow,
 )
 
 _R: Table = CreditRequestRow.__table__  # type: ignore[assignment]
 _D: Table = RequestDecisionRow.__table__  # type: ignore[assignment]
+_Q: Table = RequestQuestionRow.__table__  # type: ignore[assignment]
 _G: Table = DelegationRow.__table__  # type: ignore[assignment]
 _L: Table = LimitChangeRow.__table__  # type: ignore[assignment]
 _CUSTOMERS: Table = CustomerRow.__table__  # type: ignore[assignment]
@@ -217,6 +220,24 @@ class SqlCreditRequestStore:
             "decided_by": decision.decided_by, "on_behalf_of": decision.on_behalf_of,
             "decided_at": decision.decided_at, "comment": decision.comment,
             "escalated": decision.escalated})
+
+    # -- questions (Ask for info) -----------------------------------------------------
+
+    def questions(self, request_ids: Sequence[int]) -> dict[int, list[Question]]:
+        found: dict[int, list[Question]] = {}
+        ids = sorted(set(request_ids))
+        for start in range(0, len(ids), _CHUNK):
+            rows = self._execute(select(_Q).where(_Q.c.request_id.in_(ids[start:start + _CHUNK]))
+                                 .order_by(_Q.c.request_id, _Q.c.id))
+            for row in rows:
+                found.setdefault(row.request_id, []).append(Question(
+                    row.request_id, row.level, row.asked_by, row.asked_at, row.question))
+        return found
+
+    def add_question(self, question: Question) -> None:
+        self._insert(_Q, {"request_id": question.request_id, "level": question.level,
+                          "asked_by": question.asked_by, "asked_at": question.asked_at,
+                          "question": question.text})
 
     # -- delegations ------------------------------------------------------------------
 

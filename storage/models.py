@@ -362,6 +362,19 @@ class RequestDecisionRow(Base):
     escalated: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
+class RequestQuestionRow(Base):
+    """A question a decider asked the requester (Ask for info), for the history."""
+
+    __tablename__ = "request_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("credit_requests.id"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    asked_by: Mapped[str] = mapped_column(String(32))
+    asked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    question: Mapped[str] = mapped_column(String(2000))
+
+
 class DelegationRow(Base):
     """A person's approvals handed to a stand-in for a period (days, both included)."""
 

@@ -23,6 +23,7 @@ from domain.approvals.model import (
     Decision,
     Delegation,
     LimitChange,
+    Question,
     RequestState,
     effective_limit,
     stands_on,
@@ -297,11 +298,11 @@ class FakeAlertStore:
 
 
 class FakeCreditRequestStore:
-    """Requests, decisions, delegations and limit changes in dicts: a unit of work
+    """Requests, decisions, questions, delegations and limit changes in dicts: a unit of work
     changes a copy, kept only when it commits. Conflicts raise ``RequestChanged`` as
     storage's version check and unique constraints do. ``orders`` is the ERP's."""
 
-    _TABLES = ("requests", "decisions", "delegations", "limits", "marks")
+    _TABLES = ("requests", "decisions", "questions", "delegations", "limits", "marks")
 
     def __init__(self, orders: Sequence[Order] = ()) -> None:
         self.orders = {o.order_id: o for o in orders}
@@ -364,6 +365,17 @@ class FakeCreditRequestStore:
         if key in self._work["decisions"]:
             raise RequestChanged()
         self._work["decisions"][key] = decision
+        self.wrote = True
+
+    def questions(self, request_ids: Sequence[int]) -> dict[int, list[Question]]:
+        found: dict[int, list[Question]] = {}
+        for _, question in sorted(self._work["questions"].items()):
+            if question.request_id in request_ids:
+                found.setdefault(question.request_id, []).append(question)
+        return found
+
+    def add_question(self, question: Question) -> None:
+        self._work["questions"][self._next("questions")] = question
         self.wrote = True
 
     def delegations(self, user_id: str) -> list[Delegation]:

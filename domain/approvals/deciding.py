@@ -29,6 +29,7 @@ from domain.approvals.model import (
     Decision,
     LimitChange,
     Outcome,
+    Question,
     RequestKind,
     RequestRecord,
     RequestState,
@@ -275,8 +276,9 @@ class Deciding(RequestsContext):
                  ) -> RequestRecord:
         """A decider of ``level`` asks the requester ``question``, in the thread of the
         level's card (the requester is mentioned there). Only someone who may decide the
-        level now may ask: the same refusals as ``decide``. Audited
-        ``requests.info_asked``; the request itself does not change."""
+        level now may ask: the same refusals as ``decide``. The question is kept for the
+        request's history; audited ``requests.info_asked``; the request itself does not
+        change."""
         self._require(actor, "requests.decide_refused", f"request:{request_id}")
         text = (question or "").strip()
         if not text:
@@ -292,6 +294,8 @@ class Deciding(RequestsContext):
             authority(request, record.decisions, actor.user_id, level,
                       self.roster.holders(), uow.credit_requests.delegations(actor.user_id),
                       now, today)
+            uow.credit_requests.add_question(Question(request.id, level, actor.user_id,
+                                                      now, text))
             uow.audit.append(AuditEntry(now, actor.user_id, "requests.info_asked",
                                         request.customer_id, {
                                             "request": request.id, "level": level,

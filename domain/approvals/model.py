@@ -214,6 +214,18 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A decider of ``level`` asked the requester for information (Ask for info): the
+    answer is given in the card's thread, the question stays in the request's history."""
+
+    request_id: int
+    level: int
+    asked_by: str
+    asked_at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
 class Delegation:
     """``delegator`` hands their approvals to ``delegate`` from ``starts_on`` through
     ``until`` (days in the organisation's time zone, both included). Not transitive: a
@@ -310,4 +322,6 @@ class RequestRecord:
 
     request: CreditRequest
     decisions: tuple[Decision, ...] = field(default_factory=tuple)
+    # Read for the history only (``CreditRequests.history``); lists and cards leave it empty.
+    questions: tuple[Question, ...] = field(default_factory=tuple)
 

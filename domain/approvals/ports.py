@@ -14,6 +14,7 @@ from domain.approvals.model import (
     Decision,
     Delegation,
     LimitChange,
+    Question,
     StandIn,
 )
 from domain.check.reads import Collecting
@@ -64,6 +65,14 @@ class CreditRequestStore(Protocol):
     def add_decision(self, decision: Decision) -> None:
         """Records a level's decision. A decision of that level already stored raises
         ``RequestChanged``."""
+        ...
+
+    def questions(self, request_ids: Sequence[int]) -> dict[int, list[Question]]:
+        """The questions asked of each request that has some, oldest first."""
+        ...
+
+    def add_question(self, question: Question) -> None:
+        """Records a question a decider asked the requester."""
         ...
 
     def delegations(self, user_id: str) -> list[Delegation]:

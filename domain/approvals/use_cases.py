@@ -10,7 +10,7 @@ nothing. Filing is in ``filing``, deciding in ``deciding``, delegating in
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from domain.access import Member
@@ -165,14 +165,19 @@ class CreditRequests(Filings, Deciding, Delegating):
         return [r for r in records if r.request.deadline() <= now]
 
     def history(self, actor: Member, customer: str, limit: int = 50) -> History:
-        """A customer's requests (newest first, with their decisions), the limits
-        approved for it, its orders that were held (``limit`` of each) and what
-        collections recorded about it (its latest ``limit`` actions)."""
+        """A customer's requests (newest first, with their decisions and the questions
+        deciders asked), the limits approved for it, its orders that were held
+        (``limit`` of each) and what collections recorded about it (its latest
+        ``limit`` actions)."""
         self._require(actor, "requests.read_refused", customer[:200])
         with self.unit_of_work() as uow:
             ref = resolve_customer(customer, uow.customers)
             store = uow.credit_requests
-            return History(ref, self._records(uow, store.of_customer(ref.customer_id, limit)),
+            requests = store.of_customer(ref.customer_id, limit)
+            asked = store.questions([r.id for r in requests])
+            records = [replace(r, questions=tuple(asked.get(r.request.id, ())))
+                       for r in self._records(uow, requests)]
+            return History(ref, records,
                            store.limit_changes(ref.customer_id),
                            uow.orders.ever_held(ref.customer_id, limit),
                            collection_record(uow, ref.customer_id, limit))

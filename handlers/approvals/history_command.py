@@ -11,9 +11,11 @@ from slack_bolt import BoltContext
 
 from domain.approvals.model import (
     ChangeKind,
+    CreditRequest,
     Decision,
     LimitChange,
     Outcome,
+    Question,
     RequestRecord,
     RequestState,
     Withdrawn,
@@ -168,8 +170,13 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
         tr._("filed by <@{who}> on {when}:", who=request.requested_by,
              when=_when(requests, tr, request.filed_at)) + "\n" + quoted(request.reason),
     ]
-    lines.extend(_decision(d, request.route[d.level - 1].role if d.level <= len(
-        request.route) else d.role, requests, tr) for d in record.decisions)
+    # Decisions and questions in the order they happened: a question is asked before
+    # its level is decided, and may follow an earlier level's decision.
+    steps = sorted([(d.decided_at, 1, _decision(d, _role(request, d.level, d.role),
+                                                requests, tr)) for d in record.decisions]
+                   + [(q.asked_at, 0, _question(q, _role(request, q.level, ""), requests, tr))
+                      for q in record.questions], key=lambda step: step[:2])
+    lines.extend(line for *_, line in steps)
     # A decision's line says who approved or rejected; a request cancelled or expired
     # after a level was decided needs its own closing line, as one with no decision.
     ended_otherwise = request.state in (RequestState.CANCELLED, RequestState.EXPIRED)
@@ -181,6 +188,19 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
             line += tr._(": {why}", why=tr._(_WITHDRAWN[request.withdrawn]))
         lines.append(line)
     return "\n".join(lines)
+
+
+def _role(request: CreditRequest, level: int, recorded: str) -> str:
+    return request.route[level - 1].role if 0 < level <= len(request.route) else recorded
+
+
+def _question(question: Question, role: str, requests: CreditRequests, tr: Translator
+              ) -> str:
+    """A decider's Ask for info: the answer was given in the card's thread."""
+    return "  ↳ " + tr._("level {level} ({role}): <@{who}> asked for information on {when}",
+                         level=question.level, role=role_name(role), who=question.asked_by,
+                         when=_when(requests, tr, question.asked_at)) + "\n" + quoted(
+                             question.text)
 
 
 def _decision(decision: Decision, role: str, requests: CreditRequests, tr: Translator) -> str:

@@ -251,6 +251,31 @@ def test_ask_for_info_posts_the_question_in_the_cards_thread_and_tells_the_reque
     assert decisions(world, request_id) == []
 
 
+def test_the_history_shows_the_question_asked_before_the_decision(world: World) -> None:
+    """The question was kept only in the audit log: the history went from "filed" to
+    "approved" as if nobody had asked anything."""
+    request_id = file_request(world)
+    card = shown(world, request_id, 1, CREDIT_CHANNEL)
+    view = open_modal(world, CREDIT_MANAGER, card, "Ask for info")
+    assert world.slack.submit(CREDIT_MANAGER, view, {
+        "question": "Which orders? <!here>\n*Q1* only?"}).body == ""
+    approve(world, CREDIT_MANAGER, request_id, 1, "fine by me")
+    [asked] = audit(world, "requests.info_asked")
+    [decided] = decisions(world, request_id)
+    en, zone = translator("en-US"), world.services.config.organisation.zone
+    text = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
+    lines = text.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("filed by"))
+    assert lines[start + 2:start + 7] == [
+        f"  ↳ level 1 (credit manager): <@{CREDIT_MANAGER}> asked for information on "
+        f"{en.moment(asked.at, zone)}",
+        "> Which orders? &lt;!here&gt;",
+        "> ∗Q1∗ only?",
+        f"  ↳ level 1 (credit manager) approved by <@{CREDIT_MANAGER}> on "
+        f"{en.moment(decided.decided_at, zone)}",
+        "> fine by me"]
+
+
 def test_asking_is_refused_in_words_for_asking_to_others_and_to_the_requester(
         world: World) -> None:
     request_id = file_request(world)

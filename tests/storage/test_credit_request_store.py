@@ -26,6 +26,7 @@ from domain.approvals.model import (
     Level,
     LimitChange,
     Outcome,
+    Question,
     RequestKind,
     RequestState,
 )
@@ -204,6 +205,57 @@ def test_the_whole_path_through_the_real_unit_of_work(engine):
         actions = [e.action for e in work.audit.recent()]
     assert actions == ["limits.changed", "requests.approved", "requests.approved",
                        "requests.filed"]
+
+
+def test_a_question_asked_comes_back_in_the_history(engine):
+    seed(engine)
+    requests = _requests(engine, MANAGERS[:1])
+    roster = requests.roster
+    filed = requests.file(roster.member(REP), Filing("acme", RequestKind.LIMIT_INCREASE,
+                                                     REASON, "+60k"))
+    requests.ask_info(roster.member(MANAGERS[0]), filed.id, 1, f"  {REASON}\nwhy now?  ")
+    with uow(engine) as work:
+        work.credit_requests.add_question(Question(filed.id, 2, "U0FD000001",
+                                                   NOW + timedelta(hours=1), "and 2?"))
+        work.commit()
+    found = requests.history(roster.member(MANAGERS[0]), "C1")
+    assert [r.questions for r in found.requests] == [(
+        Question(filed.id, 1, MANAGERS[0], NOW, f"{REASON}\nwhy now?"),
+        Question(filed.id, 2, "U0FD000001", NOW + timedelta(hours=1), "and 2?"))]
+    with uow(engine) as work:
+        assert work.credit_requests.questions([filed.id + 1]) == {}
+        # Lists and cards do not read them.
+        assert [r.questions for r in requests.mine(roster.member(REP))] == [()]
+
+
+def test_the_upgrade_copies_the_questions_asked_from_the_audit_log(engine):
+    from alembic import command
+
+    from storage.db import alembic_config, upgrade
+
+    command.downgrade(alembic_config(engine), "0024")
+    seed(engine)
+    with uow(engine) as work:
+        stored = work.credit_requests.add(request())
+        work.commit()
+    question = f"{REASON}\nand why?"
+    entries = [("requests.info_asked", {"request": stored.id, "level": 1,
+                                        "question": question}),
+               ("requests.info_asked", {"request": 99, "level": 1, "question": "gone"}),
+               ("requests.info_asked", {"request": stored.id, "level": "1",
+                                        "question": "odd"}),
+               ("requests.approved", {"request": stored.id, "level": 1, "question": "no"}),
+               ("requests.info_asked", {"request": stored.id, "level": 2, "question": "2?"})]
+    with engine.begin() as conn:
+        conn.execute(insert(AuditRow.__table__), [
+            {"at": NOW + timedelta(minutes=n), "actor": "U0CM000001", "action": action,
+             "subject": "C1", "details": details}
+            for n, (action, details) in enumerate(entries)])
+    upgrade(engine)
+    with uow(engine) as work:
+        assert work.credit_requests.questions([stored.id]) == {stored.id: [
+            Question(stored.id, 1, "U0CM000001", NOW, question),
+            Question(stored.id, 2, "U0CM000001", NOW + timedelta(minutes=4), "2?")]}
 
 
 def _count(engine: Engine, table: object, *where: object) -> int:
