@@ -202,7 +202,8 @@ def _group_card(found: GroupCheck, tr: Translator, timezone: str, shareable: boo
     shown = found.members[:GROUP_MEMBERS_SHOWN]
     lines = [_member_line(m, tr) for m in shown]
     if len(found.members) > len(shown):
-        lines.append(tr._("… and {n} more", n=len(found.members) - len(shown)))
+        lines.append(tr.ngettext("… and {n} more customer", "… and {n} more customers",
+                                 len(found.members) - len(shown)))
     blocks: list[Block] = [
         header(tr._("Group {group}", group=found.group_id)),
         fields(

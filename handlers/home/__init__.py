@@ -59,7 +59,8 @@ def _open_alerts(deps: Deps, member: Member, tr: Translator) -> list[Block]:
         return [section(title + "\n" + tr._("None: nothing needs your attention."))]
     lines = ["• " + open_alert(tr, state.last) for state in shown if state.last is not None]
     if total > len(shown):
-        lines.append(tr._("… and {n} more", n=total - len(shown)))
+        left = total - len(shown)
+        lines.append(tr.ngettext("… and {n} more alert", "… and {n} more alerts", left))
     return [section(title + "\n" + "\n".join(lines))]
 
 

@@ -23,8 +23,8 @@ def sections(blocks: list[dict[str, Any]]) -> list[str]:
     return [b["text"]["text"] for b in blocks if b["type"] == "section"]
 
 
-def alerts_part(blocks: list[dict[str, Any]]) -> str:
-    [part] = [text for text in sections(blocks) if text.startswith("*Open alerts*\n")]
+def alerts_part(blocks: list[dict[str, Any]], title: str = "*Open alerts*\n") -> str:
+    [part] = [text for text in sections(blocks) if text.startswith(title)]
     return part
 
 
@@ -37,11 +37,23 @@ def test_the_home_lists_the_open_alerts_that_reach_the_person(world):
     part = alerts_part(home_of(world, SALES))
     assert part == "*Open alerts*\n" + "\n".join(
         ["• " + open_alert(en, state.last) for state in shown]
-        + [f"… and {total - 10} more"])
+        + [f"… and {total - 10} more alerts"])
     # Most severe and largest first, as the digest reads.
     assert part.split("\n")[1] == (
         "• :red_circle: *Overdue accounts* — Fenwick Retail Group (C0041): £483,620.18 overdue "
         "· oldest 141 days past due")
+
+
+def test_in_chinese_the_rest_are_counted_as_alerts_not_companies(world):
+    """"……还有 36 家" counted alerts as companies (one customer may have two alerts)."""
+    world.services.alerts.scan()
+    world.emulator.users[SALES].locale = "zh-CN"
+    member = people(world.services)[SALES]
+    shown, total = world.services.alerts.open_for(member, limit=10)
+    zh = translator("zh-CN")
+    assert alerts_part(home_of(world, SALES), "*未处理的提醒*\n") == (
+        "*未处理的提醒*\n" + "\n".join(["• " + open_alert(zh, state.last) for state in shown]
+                                   + [f"……还有 {total - 10} 条提醒"]))
 
 
 def test_before_any_scan_the_home_says_nothing_needs_the_person(world):

@@ -1,0 +1,41 @@
+"""A customer group's check card lists its members, the first 25, and counts the rest as
+customers (in Chinese with the measure word for companies, which counts nothing else)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.access import CreditDataAccess, Member
+from domain.aging import AgingBuckets
+from domain.check import CreditChecks, GroupCheck
+from domain.model import Customer
+from domain.money import Money
+from domain.positions import CreditPolicyContext
+from handlers.check.blocks import GROUP_MEMBERS_SHOWN, card
+from handlers.i18n import translator
+from tests.fakes import FakeUnitOfWork
+
+SALES = Member("U01SALESAMY", roles=frozenset({"sales"}))
+
+
+@pytest.mark.parametrize(("locale", "rest"), [("en-US", "… and 2 more customers"),
+                                              ("zh-CN", "……还有 2 家")])
+def test_the_members_past_the_first_25_are_counted_as_customers(locale: str, rest: str):
+    members = [Customer(f"C{n:04d}", f"Member {n}", Money(Decimal(1000), "USD"), 30,
+                        group_id="BIG") for n in range(GROUP_MEMBERS_SHOWN + 2)]
+    checks = CreditChecks(FakeUnitOfWork(members, [], []), CreditDataAccess(),
+                          CreditPolicyContext("USD", AgingBuckets()),
+                          lambda: datetime(2026, 11, 29, 2, tzinfo=UTC),
+                          ZoneInfo("Asia/Shanghai"))
+    found = checks.check(SALES, "BIG")
+    assert isinstance(found, GroupCheck)
+    _, blocks = card(found, translator(locale), timezone="Asia/Shanghai")
+    texts = [b["text"]["text"] for b in blocks or [] if "text" in b]
+    [listed] = [t for t in texts if "C0000" in t]
+    lines = listed.split("\n")
+    assert len([line for line in lines if line.startswith("• ")]) == GROUP_MEMBERS_SHOWN
+    assert lines[-1] == rest
