@@ -152,7 +152,7 @@ def build_agenda(uow: UnitOfWork, meeting: Meeting, policy: CreditPolicyContext,
         elif topic is Topic.BROKEN_PROMISES:
             add(topic, broken_promises(uow, now, settings.broken_within_days, names))
         elif topic is Topic.OVERDUE_BY_COLLECTOR:
-            add(topic, overdue_by_collector(uow, entries or []))
+            add(topic, overdue_by_collector(uow, entries or [], settings.cap))
         elif topic is Topic.OPEN_DISPUTES:
             add(topic, open_disputes(uow, now, names))
     for customer_id in meeting.customers:
@@ -256,11 +256,11 @@ def broken_promises(uow: UnitOfWork, now: datetime, within_days: int,
                        person=collector) for p, collector in found]
 
 
-def overdue_by_collector(uow: UnitOfWork, entries: Iterable[PortfolioEntry]
+def overdue_by_collector(uow: UnitOfWork, entries: Iterable[PortfolioEntry], cap: int
                          ) -> list[AgendaItem]:
     """The assigned accounts' overdue balances, each in the customer's own currency:
     collectors with the most overdue (in the base currency) first, each one's largest
-    accounts first."""
+    accounts first, within the ``cap`` lines shown, which every collector shares."""
     by_customer = {e.customer.customer_id: e for e in entries}
     books: dict[str, list[tuple[Decimal, AgendaItem]]] = defaultdict(list)
     for assignment in uow.collections.open_assignments():
@@ -277,7 +277,18 @@ def overdue_by_collector(uow: UnitOfWork, entries: Iterable[PortfolioEntry]
         book.sort(key=lambda pair: (-pair[0], pair[1].customer_id or ""))
     order = sorted(books, key=lambda who: (-sum((base for base, _ in books[who]),
                                                 Decimal(0)), who))
-    return [item for who in order for _, item in books[who]]
+    # The first ``cap`` lines are what the agenda shows: shared out a line at a time, in
+    # turn, so that every collector is before the meeting (the first collector's
+    # twenty accounts filled all ten lines of a two-collector review), then grouped.
+    shown = {who: 0 for who in order}
+    room = cap
+    while room > 0 and any(shown[who] < len(books[who]) for who in order):
+        for who in order:
+            if room and shown[who] < len(books[who]):
+                shown[who] += 1
+                room -= 1
+    return ([item for who in order for _, item in books[who][:shown[who]]]
+            + [item for who in order for _, item in books[who][shown[who]:]])
 
 
 def open_disputes(uow: UnitOfWork, now: datetime, names: dict[str, str]

@@ -45,8 +45,9 @@ def invoice(cid: str, amount: Money, days_overdue: int, n: int = 1) -> Invoice:
     return Invoice(f"I-{cid}-{n}", cid, due - timedelta(days=30), due, amount, amount)
 
 
-def world() -> FakeUnitOfWork:
-    customers = [
+def world(more_customers: tuple[Customer, ...] = (),
+          more_invoices: tuple[Invoice, ...] = ()) -> FakeUnitOfWork:
+    customers = [*more_customers,
         Customer("C0001", "Acme Industrial", usd("100000"), 30),
         Customer("C0002", "Beta GmbH", Money(Decimal(50000), "EUR"), 30),
         Customer("C0003", "Gamma *Trading*", usd("500000"), 30),
@@ -58,6 +59,7 @@ def world() -> FakeUnitOfWork:
         invoice("C0002", Money(Decimal(60000), "EUR"), 20),  # 1-30, over its limit
         invoice("C0003", usd("10000"), 95),               # 90+
         invoice("C0004", usd("5000"), 40),                # 31-60, within its limit
+        *more_invoices,
     ]
     uow = FakeUnitOfWork(customers, invoices, rates={"EUR": Decimal("1.10")})
     uow.alerts.contracts = [
@@ -171,8 +173,9 @@ def test_each_topic_is_capped_and_the_rest_counted() -> None:
     assert pending.endswith("\nand 2 more")
 
 
-def collection_world() -> FakeUnitOfWork:
-    uow = world()
+def collection_world(more_customers: tuple[Customer, ...] = (),
+                     more_invoices: tuple[Invoice, ...] = ()) -> FakeUnitOfWork:
+    uow = world(more_customers, more_invoices)
     with uow:
         store = uow.collections
         for cid, who in (("C0001", ANNA), ("C0003", ANNA), ("C0002", BEN)):
@@ -220,6 +223,26 @@ def test_collection_review_from_the_data() -> None:
         "*Gamma ∗Trading∗* (`C0003`): open for 3 days · with <@U01SALESAMY> · “Goods "
         "arrived damaged”",
     ]
+
+
+def test_a_collector_with_many_accounts_leaves_room_for_the_others() -> None:
+    """All ten lines went to the first collector's twenty accounts; the second, with
+    less overdue, never appeared although the topic is "grouped by collector"."""
+    ids = [f"C2{n:03}" for n in range(8)]
+    uow = collection_world(
+        tuple(Customer(cid, f"Anna's {n}", usd("1000"), 30) for n, cid in enumerate(ids)),
+        tuple(invoice(cid, usd(str(90000 - n * 1000)), 50) for n, cid in enumerate(ids)))
+    with uow:
+        for cid in ids:
+            uow.collections.add_assignment(Assignment(cid, ANNA, AssignmentStatus.OPEN,
+                                                      "rules", NOW - timedelta(days=30)))
+        uow.commit()
+    agenda = build_agenda(uow, meeting(MeetingKind.COLLECTION_REVIEW), POLICY, NOW,
+                          AgendaSettings(cap=4))
+    shown = [(item.person, item.customer_id) for item in agenda.of(Topic.OVERDUE_BY_COLLECTOR)]
+    # Anna's book first (now the largest), her three largest; Ben's one account too.
+    assert shown == [(ANNA, "C2000"), (ANNA, "C2001"), (ANNA, "C2002"), (BEN, "C0002")]
+    assert agenda.more_of(Topic.OVERDUE_BY_COLLECTOR) == 7
 
 
 def test_customer_review_shows_position_requests_collector_and_actions() -> None:
