@@ -35,6 +35,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 
 from bot.config.schema import AppConfig, cron_trigger
+from domain.errors import RecordsUnavailable
 from handlers.registry import Job
 from storage import jobs as job_records
 from storage.db import make_engine, sqlite_path, unavailable_reason
@@ -118,6 +119,7 @@ def run_job(engine: Engine, job: Job, context: Mapping[str, Any], host: str) -> 
     the context's clock, the one its job reads (the sandbox moves it): housekeeping
     counted its own run abandoned, started "two days ago", after ``:clock +2d``."""
     clock: Callable[[], datetime] = context.get("clock") or (lambda: datetime.now(UTC))
+    _abandon_dead_runs(engine, clock)
     try:
         run_id = _recorded(f"the start of {job.name}", lambda: job_records.start_run(
             engine, job.name, host, clock()))
@@ -128,8 +130,14 @@ def run_job(engine: Engine, job: Job, context: Mapping[str, Any], host: str) -> 
     try:
         counts = {str(key): int(value) for key, value in job.run(context).items()}
     except Exception as problem:
-        error = "".join(traceback.format_exception_only(problem)).strip()
-        log.exception("job %s failed", job.name)
+        reason = outage(problem)
+        if reason is None:
+            error = "".join(traceback.format_exception_only(problem)).strip()
+            log.exception("job %s failed", job.name)
+        else:
+            # The database's state, not a bug: a line, not a traceback of its internals.
+            error = f"the database did not answer: {reason}"
+            log.error("job %s failed: %s", job.name, error)
         _finish(engine, job.name, run_id, "failed", {}, error, clock)
         return RunResult(job.name, "failed", {}, error)
     except KeyboardInterrupt:
@@ -147,9 +155,51 @@ def _finish(engine: Engine, name: str, run_id: int, outcome: str, counts: dict[s
     try:
         _recorded(f"the end of {name}", lambda: job_records.finish_run(
             engine, run_id, outcome, clock(), counts, error=error))
+    except (DBAPIError, SqlTimeout) as problem:
+        log.error("job %s ended %s, but its record could not be written (the database did "
+                  "not answer: %s); it stays 'running' in job_runs until the next run on "
+                  "this host finds its process gone", name, outcome, outage(problem))
+
+
+def outage(problem: BaseException) -> str | None:
+    """The database not answering behind ``problem`` (or what caused it), on one line;
+    ``None`` when ``problem`` is something else."""
+    seen: BaseException | None = problem
+    while seen is not None:
+        if isinstance(seen, SQLAlchemyError) and is_unavailable(seen):
+            return unavailable_reason(seen)
+        if isinstance(seen, RecordsUnavailable):
+            # Raised "from None" where the driver's words would say no more.
+            cause = seen.__cause__
+            return (unavailable_reason(cause) if isinstance(cause, SQLAlchemyError)
+                    else "the credit records are not answering")
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _abandon_dead_runs(engine: Engine, clock: Callable[[], datetime]) -> None:
+    """Marks ``abandoned`` the runs this host's processes left ``running`` and that no
+    process of theirs runs any more (a kill -9, a run whose end could not be written while
+    the database was away): "still running" for a day, until housekeeping, misleads."""
+    try:
+        runs = job_records.running_on(engine, socket.gethostname())
     except (DBAPIError, SqlTimeout):
-        log.exception("job %s ended %s, but its record could not be written; it stays "
-                      "'running' in job_runs", name, outcome)
+        return  # the start's own record says what the database does
+    for run in runs:
+        pid = run.host.rpartition(":")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            job_records.abandon_run(engine, run.id, clock(), f"no end was recorded: its "
+                                    f"process ({run.host}) is gone")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 def job_context(engine: Engine, config: AppConfig,

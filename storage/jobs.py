@@ -84,6 +84,22 @@ def abandon_runs(engine: Engine, started_before: datetime, at: datetime) -> int:
                  error="no end was recorded: the process running it stopped")).rowcount
 
 
+def running_on(engine: Engine, hostname: str) -> list[JobRun]:
+    """The runs still ``running`` that a process on ``hostname`` started."""
+    with engine.connect() as conn:
+        return [_run(row) for row in conn.execute(select(_RUNS).where(
+            _RUNS.c.outcome == "running", _RUNS.c.host.startswith(f"{hostname}:",
+                                                                  autoescape=True)))]
+
+
+def abandon_run(engine: Engine, run_id: int, at: datetime, error: str) -> bool:
+    """Marks run ``run_id`` ``abandoned`` if it is still ``running``."""
+    with engine.begin() as conn:
+        return bool(conn.execute(update(_RUNS).where(
+            _RUNS.c.id == run_id, _RUNS.c.outcome == "running",
+        ).values(outcome="abandoned", finished_at=at, error=error[:ERROR_LENGTH])).rowcount)
+
+
 def prune_job_runs(engine: Engine, before: datetime) -> int:
     """Forgets runs started before ``before``; returns how many."""
     with engine.begin() as conn:

@@ -175,8 +175,23 @@ def _run_and_deliver(name: str, job: Job, services: Services, no_deliver: bool,
         else:
             _deliver(sender, services.engine, before, last, queued,
                      services.config.organisation.zone)
-    if result.outcome != "ok":
+    if result.outcome == "ok":
+        _earlier_waiting(services.engine, before)
+    else:
         _fail(f"{name} failed: {result.error}")
+
+
+def _earlier_waiting(engine: Engine, before: int) -> None:
+    """Messages queued before this run and not delivered yet (a run killed while it
+    delivered, a bot that is down): a rerun saying only "ok" let them wait unnoticed."""
+    from storage.outbox_progress import progress_since
+
+    earlier = progress_since(engine, 0, before).pending
+    if earlier:
+        verb, them = ("is", "it") if earlier == 1 else ("are", "them")
+        out.print(f"{_messages(earlier)} queued before this run {verb} still to be delivered: "
+                  f"{RUNNING_BOT} delivers {them}; if none is running, start one",
+                  markup=False, soft_wrap=True)
 
 
 def _messages(count: int) -> str:

@@ -60,6 +60,11 @@ def run_alerts(context: Mapping[str, Any]) -> dict[str, int]:
         try:
             portfolio = without_cyclic_gc(assignments.portfolio)
             assigned = without_cyclic_gc(lambda: assignments.auto_assign(portfolio=portfolio))
+        except RecordsUnavailable as problem:
+            # The database's state, not a bug: the scan's own tries say the rest.
+            log.error("alerts: automatic assignment failed, as the credit records did not "
+                      "answer; scanning all the same")
+            not_assigned = problem
         except Exception as problem:
             log.exception("alerts: automatic assignment failed; scanning all the same")
             not_assigned = problem

@@ -346,6 +346,26 @@ def test_one_message_left_to_the_running_bot_is_one(cli, engine, monkeypatch):
            "creditbot scheduler) delivers it\n")
 
 
+def test_jobs_run_says_messages_an_earlier_run_left_are_still_waiting(cli, engine,
+                                                                    monkeypatch):
+    """A rerun after a kill -9 during delivery said only "ok", while the killed run's
+    messages waited for a bot nobody had started."""
+    for text in ("left by a killed run", "and another"):
+        OutboxStore(engine).queue(OutgoingMessage(channel=AMY, kind="alerts.digest",
+                                                  text=text))
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.setattr(handlers, "catalogue", lambda: queueing(engine, ALERTS))
+    result = cli("jobs", "run", "digest")
+    assert (result.exit_code, result.stdout) == (
+        0, "digest: ok — messages 1\n1 message queued; SLACK_BOT_TOKEN is not set here, so "
+           f"{RUNNING_BOT} delivers it\n2 messages queued before this run are still to be "
+           f"delivered: {RUNNING_BOT} delivers them; if none is running, start one\n")
+    monkeypatch.setattr(handlers, "catalogue", lambda: queueing(engine))
+    assert cli("jobs", "run", "digest").stdout == (
+        "digest: ok — messages 0\n3 messages queued before this run are still to be "
+        f"delivered: {RUNNING_BOT} delivers them; if none is running, start one\n")
+
+
 def test_a_job_interrupted_is_recorded_so_not_left_running(cli, engine, monkeypatch):
     """A kill of `jobs run` during the job itself left its run "running" for ever."""
 

@@ -35,7 +35,6 @@ from domain.access import Member
 from domain.alerts import use_cases as alert_use_cases
 from domain.alerts.dedup import decide
 from domain.alerts.detect import detect
-from domain.errors import RecordsUnavailable
 from handlers.alerts.blocks import DETAILED, LINES_PER_PAGE, number_pages
 from storage.db import SQLITE_BEGIN, make_engine
 from storage.leases import holder_of, try_acquire
@@ -354,8 +353,9 @@ def closed_port_url(database_url: str) -> str:
 
 
 def test_a_database_away_for_every_try_records_a_failed_run_and_loses_nothing(
-        alerts, database_url, short_retries):
+        alerts, database_url, short_retries, caplog):
     lock = WriteLock(alerts.engine)
+    closed_port_url_used: list[str] = []
     try:
         # SQLite: locked from the first scan until the run has failed (then the failure
         # is recorded). PostgreSQL: the scan's engine points at a closed port.
@@ -363,15 +363,21 @@ def test_a_database_away_for_every_try_records_a_failed_run_and_loses_nothing(
             if database_url.startswith("sqlite"):
                 result = run_scanning_on(alerts, scan_engine(database_url), lock.take)
             else:
-                result = run_scanning_on(alerts, make_engine(closed_port_url(database_url)))
+                closed_port_url_used.append(closed_port_url(database_url))
+                result = run_scanning_on(alerts, make_engine(closed_port_url_used[0]))
     finally:
         lock.release()
     assert result.outcome == "failed"
     [run] = alert_runs(alerts.engine)
     assert run.outcome == "failed" and run.counts == {} and run.finished_at is not None
-    # SQLite's scan read, then waited for the write lock; PostgreSQL's could not even read.
-    said = RecordsUnavailable(reading=not database_url.startswith("sqlite"))
-    assert run.error == f"domain.errors.RecordsUnavailable: {said}"
+    # SQLite's scan read, then waited for the write lock; PostgreSQL's could not even
+    # read. Said in the driver's words, on one line: the database's state, not a bug.
+    assert run.error == "the database did not answer: " + (
+        "database is locked" if database_url.startswith("sqlite") else
+        f"connection failed: connection to server at \"127.0.0.1\", port "
+        f"{make_url(closed_port_url_used[0]).port} failed: Connection refused. Is the "
+        "server running on that host and accepting TCP/IP connections?")
+    assert not [r.getMessage() for r in caplog.records if r.exc_info]
     # Nothing written: no state, no digest, nothing queued.
     assert states(alerts.engine) == {} and digests(alerts.engine) == []
     assert outbox(alerts.engine) == []

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -199,6 +201,67 @@ def test_a_job_whose_start_cannot_be_recorded_does_not_run(engine, monkeypatch):
     assert (result.outcome, ran) == ("failed", [])
     assert result.error == ("the database did not answer, so tick did not run: "
                             "(builtins.Exception) database is locked")
+
+
+def test_a_database_gone_mid_job_is_said_in_lines_not_tracebacks(engine, monkeypatch,
+                                                                  caplog):
+    """The database stopped during `jobs run alerts`: 475 lines of tracebacks of the
+    driver's internals buried the reason, and the run showed "running" for a day."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot import scheduler
+    from domain.errors import RecordsUnavailable
+    from storage import jobs as job_records
+
+    monkeypatch.setattr(scheduler, "RECORD_PAUSES", (0.01,))
+    gone = OperationalError("SELECT", {}, Exception(
+        "connection failed: connection to server at \"127.0.0.1\", port 5432 failed:\n"
+        "Connection refused"))
+
+    def scan(_context: Mapping[str, Any]) -> dict[str, int]:
+        raise RecordsUnavailable() from gone
+
+    def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise gone
+
+    monkeypatch.setattr(job_records, "finish_run", refused)
+    host = scheduler.holder_name()
+    result = scheduler.run_job(engine, Job("alerts", "", "0 3 * * *", scan), {}, host)
+    reason = ('connection failed: connection to server at "127.0.0.1", port 5432 failed: '
+              'Connection refused')
+    assert (result.outcome, result.error) == (
+        "failed", f"the database did not answer: {reason}")
+    assert [(r.levelname, r.getMessage()) for r in caplog.records
+            if r.name == "creditbot.scheduler" and r.levelname != "WARNING"] == [
+        ("ERROR", f"job alerts failed: the database did not answer: {reason}"),
+        ("ERROR", "job alerts ended failed, but its record could not be written (the "
+                  f"database did not answer: {reason}); it stays 'running' in job_runs "
+                  "until the next run on this host finds its process gone")]
+    assert not any(r.exc_info for r in caplog.records)
+    [stuck] = job_records.runs(engine, "alerts")
+    assert stuck.outcome == "running"
+    monkeypatch.undo()
+    # The next run on this host: a run of a process that is gone is abandoned, this
+    # process's own (alive) and another host's are left alone.
+    dead = _dead_pid()
+    job_records.start_run(engine, "report", f"{socket.gethostname()}:{dead}",
+                          datetime(2026, 12, 1, tzinfo=UTC))
+    job_records.start_run(engine, "report", f"elsewhere-{socket.gethostname()}:{dead}",
+                          datetime(2026, 12, 1, tzinfo=UTC))
+    scheduler.run_job(engine, counting("tick"), {}, host)
+    assert sorted((r.name, r.host, r.outcome, r.error) for r in job_records.runs(engine)) == [
+        ("alerts", host, "running", None),
+        ("report", f"elsewhere-{socket.gethostname()}:{dead}", "running", None),
+        ("report", f"{socket.gethostname()}:{dead}", "abandoned",
+         f"no end was recorded: its process ({socket.gethostname()}:{dead}) is gone"),
+        ("tick", host, "ok", None)]
+
+
+def _dead_pid() -> int:
+    """The id of a process that has ended."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
 
 
 def test_a_standby_says_once_who_holds_the_lease_and_until_when(engine, caplog):
