@@ -17,12 +17,12 @@ from typing import Any
 from domain.days import read_day
 from domain.text import Listed
 from handlers.i18n import N_
+from handlers.meetings.rsvp import parse_time
 
 TEXT_KINDS = {"plain_text_input", "number_input", "email_text_input", "url_text_input",
               "rich_text_input"}
 ONE_OPTION = {"static_select", "radio_buttons"}
 MANY_OPTIONS = {"multi_static_select", "checkboxes"}
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
 _INTEGER = re.compile(r"^-?\d+$")
 _DECIMAL = re.compile(r"^-?(\d+\.?\d*|\.\d+)$")
@@ -199,10 +199,12 @@ def fill(f: Field, answer: str, people: Mapping[str, str]) -> None:
     elif f.kind == "datepicker":
         value = _day(answer)
     elif f.kind == "timepicker":
-        if not _TIME.match(answer):
+        # As a Slack client takes it typed: 9:30, 0930, full-width from an IME (１５：００).
+        at = parse_time(answer)
+        if at is None:
             raise BadAnswer(N_("“{answer}” is not a time: write it as HH:MM, e.g. 09:30."),
                             answer=answer)
-        value = answer
+        value = at.strftime("%H:%M")
     elif f.kind == "users_select":
         value = _person(answer, people)
     elif f.kind == "multi_users_select":

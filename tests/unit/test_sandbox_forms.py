@@ -97,6 +97,12 @@ def test_answers_typed_as_text_become_what_slack_sends():
     assert state["at"]["selected_time"] == "09:30"
     assert state["count"]["value"] == "3"
     assert state["note"]["value"] == "called\nno answer"
+    # Typed as a Chinese input method writes it, or without the colon.
+    for typed in ("１５：００", "1500", "15.00"):
+        fill(form.find("at"), typed, PEOPLE)  # type: ignore[arg-type]
+        assert form.state()["at"]["selected_time"] == "15:00"
+    fill(form.find("at"), "9:05", PEOPLE)  # type: ignore[arg-type]
+    assert form.state()["at"]["selected_time"] == "09:05"
     fill(form.fields[0], "", PEOPLE)  # an empty answer empties the field
     fill(form.fields[1], "", PEOPLE)
     assert form.state()["how"]["selected_option"] is None
@@ -110,7 +116,8 @@ def test_answers_typed_as_text_become_what_slack_sends():
                              "number or its label (1 INV-1, 2 INV-2)."),
     ("who", "@maria", "No one called “@maria”: write @ and a user id, e.g. @u01salesamy "
                       "(:who lists them)."),
-    ("at", "9.30", "“9.30” is not a time: write it as HH:MM, e.g. 09:30."),
+    ("at", "9h30", "“9h30” is not a time: write it as HH:MM, e.g. 09:30."),
+    ("at", "24:00", "“24:00” is not a time: write it as HH:MM, e.g. 09:30."),
     ("where", "#sales", "The sandbox can't fill a field of type channels_select; leave it "
                         "empty."),
 ])
