@@ -91,13 +91,15 @@ def _when_blocks(tr: Translator, policy: SchedulingPolicy, zone: str,
 
 
 def schedule_view(tr: Translator, policy: SchedulingPolicy, zone: str,
-                  departments: Mapping[str, str], channel: str | None) -> dict[str, Any]:
-    """The empty form: ``departments`` key -> name (app.yaml's)."""
+                  departments: Mapping[str, str], channel: str | None, title: str = ""
+                  ) -> dict[str, Any]:
+    """The form, empty but for ``title`` (the words typed after ``/credit meeting``):
+    ``departments`` key -> name (app.yaml's)."""
     kinds = [option(k.value, tr._(KINDS[k])) for k in MeetingKind]
     repeats = [option(r.value, tr._(RECURRENCES[r])) for r in Recurrence]
     blocks: list[Block] = [
         select(KIND, tr._("Type"), kinds, initial=MeetingKind.CREDIT_COMMITTEE.value),
-        text_input(TITLE, tr._("Title"), max_length=MAX_TITLE,
+        text_input(TITLE, tr._("Title"), max_length=MAX_TITLE, initial=title.strip(),
                    placeholder=tr._("e.g. Credit committee, December")),
     ]
     if departments:

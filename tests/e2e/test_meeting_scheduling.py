@@ -113,6 +113,18 @@ def test_the_form_opens_with_every_field_and_names_the_organisers_zone(world):
         "Schedule even if it conflicts")
 
 
+def test_words_after_the_command_are_the_title_in_the_form(world):
+    """They were dropped without a word: someone who typed a time took it as taken."""
+    assert "initial_value" not in {b["block_id"]: b for b in open_form(world)["blocks"]
+                                   }["title"]["element"]
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit 会议   下周三下午三点 催收复盘 ")
+    title = {b["block_id"]: b for b in world.slack.modal(SALES)["blocks"]}["title"]
+    assert title["element"]["initial_value"] == "下周三下午三点 催收复盘"
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit meeting " + "x" * 500)
+    title = {b["block_id"]: b for b in world.slack.modal(SALES)["blocks"]}["title"]
+    assert len(title["element"]["initial_value"]) == title["element"]["max_length"]
+
+
 def test_a_valid_form_stores_the_meeting_and_confirms_to_the_organiser(world):
     meeting = schedule(world, customers="C0002")
     assert (meeting.kind, meeting.title, meeting.organiser) == (
