@@ -29,6 +29,7 @@ from bot.delivery import jobs_client
 from bot.demo import load_demo_data, review_demo_orders
 from bot.local_server import LocalServer
 from bot.sandbox.clock import HOW_TO_WRITE, SandboxClock, UnreadableTime
+from bot.sandbox.confirming import Confirming
 from bot.sandbox.driver import Reply, SlackDriver
 from bot.sandbox.emulator import SlackEmulator, User
 from bot.sandbox.form_filling import FormFilling
@@ -97,7 +98,7 @@ NOT_A_COMMAND = N_("“{command}” is not a valid command. In Slack, all messag
                    "with the “/” character are interpreted as commands.")
 
 
-class Sandbox(FormFilling, SlackChanges):
+class Sandbox(FormFilling, Confirming, SlackChanges):
     def __init__(self, config: AppConfig, console: Console, workdir: Path) -> None:
         self.config = config
         self.console = console
@@ -341,6 +342,8 @@ class Sandbox(FormFilling, SlackChanges):
                 + "[/yellow]")
             return
         self.console.print("[dim]" + self.tr._(pressing, label=rich_escape(label)) + "[/dim]")
+        if pressed.button.get("confirm") and not self._confirmed(pressed.button["confirm"]):
+            return
         message = pressed.message
         opened = len(driver.emulator.views)
         result, response_url = driver.press(state.user.user_id, message.channel,

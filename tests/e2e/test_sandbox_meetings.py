@@ -122,7 +122,8 @@ def test_the_meetings_tour(monkeypatch, still):
 
     cancelled = out[out.index("U02CREDITMG in #credit> 2\n"):]
     assert cancelled.split("\n\n")[0].splitlines() == [
-        "U02CREDITMG in #credit> 2", "… pressed “Cancel”", "creditbot (only you can see this)",
+        "U02CREDITMG in #credit> 2", "… pressed “Cancel”", *CONFIRMED,
+        "creditbot (only you can see this)",
         "🗑 Weekly credit committee on Dec 8, 2026, 10:00 (Asia/Shanghai time) is cancelled. "
         "Everyone invited", "is told."]
     assert ("creditbot posted in #sales\n❌ @U02CREDITMG cancelled Credit committee “Weekly "
@@ -134,6 +135,46 @@ def test_the_meetings_tour(monkeypatch, still):
     assert _unwrapped(cancelled.strip().split("\n\n")[-2]) == (
         f"creditbot sent the same to {EVERYONE_ELSE}: ❌ @U02CREDITMG cancelled Credit "
         "committee “Weekly credit committee” on Dec 8, 2026, 10:00 AM.")
+
+
+# Slack's confirmation dialog before a meeting is cancelled, answered.
+CONFIRMED = ["Cancel the meeting?", "Everyone invited is told that “Weekly credit "
+             "committee” on this day is cancelled.", "y  Cancel it    n  Keep it", "y/n> y"]
+
+
+def test_a_cancel_not_confirmed_sends_nothing(monkeypatch, still, tmp_path):
+    """The sandbox cancelled a meeting for everyone at one keypress: Slack asks first."""
+    script = tmp_path / "keep.txt"
+    script.write_text(""":clock 2026-11-29 10:00
+:as credit_manager
+/credit meeting
+title: Limits for Acme
+departments: sales
+date: 2026-12-01
+time: 10:00
+:submit
+/credit meetings
+2
+n
+2
+/credit meetings
+""", encoding="utf-8")
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "100")
+    result = CliRunner().invoke(main, ["sandbox", "--script", str(script)])
+    assert result.exit_code == 0, result.output
+    out = "\n".join(line.rstrip() for line in result.stdout.splitlines())
+    declined = out.split("U02CREDITMG in #sales> 2\n")[1:]
+    dialog = ("… pressed “Cancel”\nCancel the meeting?\nEveryone invited is told that “Limits "
+              "for Acme” on this day is cancelled.\ny  Cancel it    n  Keep it\n")
+    kept = "“Keep it”: nothing was sent (type y to answer “Cancel it”).\n\n"
+    assert declined[0].startswith(dialog + "y/n> n\n" + kept)
+    # A script that goes on to a command leaves the dialog unanswered, and runs it.
+    assert declined[1].startswith(dialog + "y/n> /credit meetings\n" + kept
+                                  + "U02CREDITMG in #sales> /credit meetings\n")
+    assert declined[1].endswith("Organiser: @U02CREDITMG · Invited: Sales\n 1  Reschedule    "
+                                "2  Cancel\n")
+    assert "is cancelled. Everyone" not in out
 
 
 def test_a_copy_named_not_printed_is_pressed_in_ones_own_direct_message(monkeypatch, still,
@@ -191,6 +232,7 @@ def test_a_buttons_reply_comes_before_what_it_queued_on_a_slow_machine(monkeypat
     out = _session(monkeypatch)
     cancelled = out[out.index("U02CREDITMG in #credit> 2\n"):]
     assert cancelled.split("\n\n")[0].splitlines() == [
-        "U02CREDITMG in #credit> 2", "… pressed “Cancel”", "creditbot (only you can see this)",
+        "U02CREDITMG in #credit> 2", "… pressed “Cancel”", *CONFIRMED,
+        "creditbot (only you can see this)",
         "🗑 Weekly credit committee on Dec 8, 2026, 10:00 (Asia/Shanghai time) is cancelled. "
         "Everyone invited", "is told."]
