@@ -18,6 +18,7 @@ from domain.meetings.agenda import Agenda
 from domain.meetings.model import Meeting, Minutes, Response, Task
 from domain.meetings.schedule import Conflict
 from domain.ports import Outbox
+from domain.refs import CustomerRef
 
 
 class MeetingStore(Protocol):
@@ -124,7 +125,7 @@ class MeetingChange:
     minutes: Minutes | None = None
     tasks: tuple[Task, ...] = ()
     readers: frozenset[str] = frozenset()
-    customer_names: Mapping[str, str] = field(default_factory=dict)
+    customer_names: Mapping[str, CustomerRef] = field(default_factory=dict)
     later: tuple[Meeting, ...] = ()
     series_ended: bool = False
     # MINUTES: the minutes recorded before these (these are then "further minutes").

@@ -18,8 +18,10 @@ from typing import Protocol
 
 from domain.errors import DomainError
 from domain.meetings.model import Meeting, MeetingChanged, Task, TaskState
+from domain.meetings.use_cases import customer_names
 from domain.model import AuditEntry
 from domain.ports import Outbox, UnitOfWork
+from domain.refs import CustomerRef
 from domain.retry import retried
 from domain.text import N_
 
@@ -31,11 +33,11 @@ SHOWN = 50
 
 @dataclass(frozen=True)
 class TaskLine:
-    """A task with what its line shows: its meeting and its customer's name."""
+    """A task with what its line shows: its meeting and its customer (with its names)."""
 
     task: Task
     meeting: Meeting | None = None
-    customer_name: str | None = None
+    customer: CustomerRef | None = None
 
     def overdue(self, today: date) -> bool:
         return self.task.state is TaskState.OPEN and self.task.due_on < today
@@ -174,10 +176,7 @@ class Tasks:
 
 def _lines(uow: UnitOfWork, tasks: Sequence[Task]) -> list[TaskLine]:
     meetings: dict[int, Meeting | None] = {}
-    names: dict[str, str] = {}
-    ids = sorted({t.customer_id for t in tasks if t.customer_id})
-    if ids:
-        names = {c.customer_id: c.name for c in uow.customers.fetch(ids)}
+    names = customer_names(uow, sorted({t.customer_id for t in tasks if t.customer_id}))
     lines = []
     for task in tasks:
         if task.meeting_id is not None and task.meeting_id not in meetings:

@@ -55,6 +55,7 @@ from domain.model import AuditEntry
 from domain.people import is_user_id
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext
+from domain.refs import CustomerRef
 from domain.retry import retried
 from domain.text import N_, CommandName, Listed, Phrase
 
@@ -140,13 +141,16 @@ def conflict_problem(found: list[Conflict], zone: str) -> FieldProblem:
                         people=people)
 
 
-def customer_names(uow: UnitOfWork, customer_ids: Iterable[str | None]) -> dict[str, str]:
-    """The customers' names by id, for notices to show ``Name (C0001)``; a customer the
-    ERP no longer has is left out (shown by id)."""
+def customer_names(uow: UnitOfWork, customer_ids: Iterable[str | None]
+                   ) -> dict[str, CustomerRef]:
+    """The customers by id with their names (the local-script one too, a Chinese
+    reader's), for notices to show ``Name (C0001)``; a customer the ERP no longer has is
+    left out (shown by id)."""
     wanted = list(dict.fromkeys(c for c in customer_ids if c))
     if not wanted:
         return {}
-    return {c.customer_id: c.name for c in uow.customers.fetch(wanted)}
+    return {c.customer_id: CustomerRef(c.customer_id, c.name, c.name_local)
+            for c in uow.customers.fetch(wanted)}
 
 
 def _wall(meeting: Meeting, zone: str) -> Span:

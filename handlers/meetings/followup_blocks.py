@@ -16,6 +16,7 @@ from typing import Any
 from domain.meetings.minutes import SoFar
 from domain.meetings.model import Meeting, Minutes, Task
 from domain.meetings.tasks import SHOWN, TaskLine
+from domain.refs import CustomerRef
 from handlers.i18n import Translator
 from handlers.meetings.followup_payloads import (
     DONE,
@@ -77,9 +78,13 @@ def subject(tr: Translator, meeting: Meeting, zone: tzinfo) -> str:
                 when=tr.moment(meeting.starts_at, zone))
 
 
-def customer_text(customer_id: str, name: str | None) -> str:
+def customer_text(tr: Translator, customer_id: str, customer: CustomerRef | None) -> str:
+    """The customer by the name its reader knows it by, and its id; by id alone when the
+    ERP no longer has it."""
     cid = erp_text(customer_id, ID)
-    return f"*{erp_text(name, NAME)}* (`{cid}`)" if name else f"`{cid}`"
+    if customer is None:
+        return f"`{cid}`"
+    return f"*{erp_text(tr.name_of(customer.name, customer.name_local), NAME)}* (`{cid}`)"
 
 
 def _quoted(text: str, limit: int) -> str:
@@ -189,7 +194,7 @@ def minutes_view(tr: Translator, meeting: Meeting, zone: tzinfo,
 # -- the minutes and the owners' notes ------------------------------------------------
 
 
-def task_text(tr: Translator, task: Task, zone: tzinfo, customer_name: str | None = None,
+def task_text(tr: Translator, task: Task, zone: tzinfo, named: CustomerRef | None = None,
               owner: bool = True, customer: bool = True) -> str:
     """``Send the new terms · @owner · due <date> · Acme (C0001)``."""
     parts = [person_text(task.what, WHAT)]
@@ -197,13 +202,14 @@ def task_text(tr: Translator, task: Task, zone: tzinfo, customer_name: str | Non
         parts.append(mention(task.owner))
     parts.append(tr._("due {day}", day=day_text(tr, task.due_on, zone)))
     if customer and task.customer_id:
-        parts.append(customer_text(task.customer_id, customer_name))
+        parts.append(customer_text(tr, task.customer_id, named))
     return " · ".join(parts)
 
 
 def minutes_post(tr: Translator, meeting: Meeting, minutes: Minutes,
                  tasks: Sequence[Task], zone: tzinfo,
-                 names: Mapping[str, str] | None = None, further: bool = False) -> Message:
+                 names: Mapping[str, CustomerRef] | None = None, further: bool = False
+                 ) -> Message:
     """``further``: minutes were recorded before these, so they say so."""
     head = ":memo: " + (tr._("Further minutes of {subject}, recorded by {who}:",
                              subject=subject(tr, meeting, zone),
@@ -224,12 +230,12 @@ def minutes_post(tr: Translator, meeting: Meeting, minutes: Minutes,
 
 
 def task_assigned(tr: Translator, meeting: Meeting, task: Task, actor: str,
-                  zone: tzinfo, customer_name: str | None = None) -> str:
+                  zone: tzinfo, customer: CustomerRef | None = None) -> str:
     return ":pushpin: " + tr._(
         "{who} gave you an action item in the minutes of {subject}: {task}. You are "
         "reminded on the due day; `/credit tasks` lists yours, with a Done button.",
         who=mention(actor), subject=subject(tr, meeting, zone),
-        task=task_text(tr, task, zone, customer_name, owner=False))
+        task=task_text(tr, task, zone, customer, owner=False))
 
 
 # -- the list --------------------------------------------------------------------------
@@ -246,7 +252,7 @@ def _line(tr: Translator, line: TaskLine, today: date, zone: tzinfo) -> str:
     if line.meeting is not None:
         text += " · " + tr._("from {subject}", subject=subject(tr, line.meeting, zone))
     if task.customer_id:
-        text += " · " + customer_text(task.customer_id, line.customer_name)
+        text += " · " + customer_text(tr, task.customer_id, line.customer)
     return text
 
 
@@ -290,7 +296,7 @@ def done_note(tr: Translator, line: TaskLine, already: bool, zone: tzinfo) -> st
 
 def due_reminder(tr: Translator, line: TaskLine, zone: tzinfo) -> str:
     text = ":alarm_clock: " + tr._("Due today: {task}.", task=task_text(
-        tr, line.task, zone, line.customer_name, owner=False))
+        tr, line.task, zone, line.customer, owner=False))
     if line.meeting is not None:
         text = tr.sentences(text, tr._("From the minutes of {subject}.",
                                        subject=subject(tr, line.meeting, zone)))
@@ -301,7 +307,7 @@ def overdue_digest(tr: Translator, lines: Sequence[TaskLine], zone: tzinfo) -> s
     head = ":warning: " + tr.ngettext(
         "{n} action item from your meetings is overdue:",
         "{n} action items from your meetings are overdue:", len(lines))
-    rows = [f"• {task_text(tr, ln.task, zone, ln.customer_name)}"
+    rows = [f"• {task_text(tr, ln.task, zone, ln.customer)}"
             + (" · " + tr._("from {subject}", subject=subject(tr, ln.meeting, zone))
                if ln.meeting is not None else "")
             for ln in lines[:SHOWN // 2]]
@@ -313,7 +319,7 @@ def overdue_digest(tr: Translator, lines: Sequence[TaskLine], zone: tzinfo) -> s
 def done_by_other(tr: Translator, line: TaskLine, actor: str, zone: tzinfo) -> str:
     text = ":white_check_mark: " + tr._("{who} marked done: {task}.", who=mention(actor),
                                         task=task_text(tr, line.task, zone,
-                                                       line.customer_name))
+                                                       line.customer))
     if line.meeting is not None:
         text = tr.sentences(text, tr._("From the minutes of {subject}.",
                                        subject=subject(tr, line.meeting, zone)))

@@ -26,6 +26,7 @@ from domain.meetings.model import (
     Response,
 )
 from domain.meetings.schedule import Conflict
+from domain.refs import CustomerRef
 from domain.text import N_
 from handlers.i18n import Translator
 from handlers.meetings.followup_blocks import record_minutes_button
@@ -93,18 +94,25 @@ def subject(tr: Translator, meeting: Meeting, zone: tzinfo) -> str:
                 title=title(meeting), when=when(tr, meeting, zone))
 
 
-def customers_text(meeting: Meeting, names: Mapping[str, str]) -> str:
-    """Each customer by name and id; ``/credit check <id>`` opens its card."""
+def customers_text(tr: Translator, meeting: Meeting, names: Mapping[str, CustomerRef]
+                   ) -> str:
+    """Each customer by the name its reader knows it by (the local-script one for a
+    Chinese reader), and its id; ``/credit check <id>`` opens its card."""
     if not meeting.customers:
         return "-"
     # Each name cut to its share of the field (less its label's), so that the field's
     # own cut never takes the last customers' ids (ten names of 200 characters lost the
     # last id).
     share = (FIELD_TEXT - 100) // len(meeting.customers)
-    return "\n".join(
-        f"{erp_text(names.get(c, c), min(NAME, share - len(erp_text(c, ID)) - 6))} "
-        f"(`{erp_text(c, ID)}`)" if c in names
-        else f"`{erp_text(c, ID)}`" for c in meeting.customers)
+    def line(customer_id: str) -> str:
+        cid = erp_text(customer_id, ID)
+        found = names.get(customer_id)
+        if found is None:  # the ERP no longer has it
+            return f"`{cid}`"
+        name = tr.name_of(found.name, found.name_local)
+        return f"{erp_text(name, min(NAME, share - len(cid) - 6))} (`{cid}`)"
+
+    return "\n".join(line(c) for c in meeting.customers)
 
 
 def tally(tr: Translator, people: Sequence[str], responses: Sequence[Response],
@@ -140,7 +148,7 @@ def tally(tr: Translator, people: Sequence[str], responses: Sequence[Response],
 
 def card(tr: Translator, meeting: Meeting, people: Sequence[str],
          responses: Sequence[Response], zone: tzinfo, departments: Mapping[str, str],
-         customers: Mapping[str, str], now: datetime) -> Message:
+         customers: Mapping[str, CustomerRef], now: datetime) -> Message:
     """The invitation card: the meeting, the tally and the buttons while it takes
     answers; "Cancelled" in their place once it is cancelled."""
     cancelled = meeting.state is MeetingState.CANCELLED
@@ -158,7 +166,7 @@ def card(tr: Translator, meeting: Meeting, people: Sequence[str],
                (tr._("Duration"), duration(tr, meeting.minutes)),
                (tr._("Repeats"), tr._(RECURRENCES[meeting.recurrence])),
                (tr._("Departments"), department_names),
-               (tr._("Customers"), customers_text(meeting, customers))),
+               (tr._("Customers"), customers_text(tr, meeting, customers))),
     ]
     if cancelled:
         by = meeting.cancelled_by or meeting.organiser

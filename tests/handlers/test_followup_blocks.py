@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from domain.meetings.model import Meeting, MeetingKind, Minutes, Task
 from domain.meetings.tasks import TaskLine
+from domain.refs import CustomerRef
 from handlers.i18n import translator
-from handlers.meetings.followup_blocks import day_text, minutes_post, tasks_list
+from handlers.meetings.followup_blocks import day_text, minutes_post, task_text, tasks_list
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -80,3 +81,15 @@ def test_an_unclear_customer_in_the_minutes_form_says_how_to_write_it() -> None:
         problem = Problem("customer_0", error.template, **error.params)
         problem.lookup = error
         assert explain(_hinted(problem), en) == said
+
+
+def test_a_task_names_its_customer_as_its_reader_knows_it() -> None:
+    """The minutes, the owner's note and /credit tasks said Qingdao Ocean Fisheries to a
+    Chinese reader whose worklist and agenda said 青岛海洋渔业有限公司."""
+    item = task("打电话", TODAY, customer="C0033")
+    qingdao = CustomerRef("C0033", "Qingdao Ocean Fisheries", "青岛海洋渔业有限公司")
+    assert task_text(translator("zh-CN"), item, UTC, qingdao, owner=False).endswith(
+        " · *青岛海洋渔业有限公司* (`C0033`)")
+    assert task_text(translator("en-US"), item, UTC, qingdao, owner=False).endswith(
+        " · *Qingdao Ocean Fisheries* (`C0033`)")
+    assert task_text(translator("zh-CN"), item, UTC, None, owner=False).endswith(" · `C0033`")

@@ -25,6 +25,7 @@ from domain.messages import OutgoingMessage
 from domain.model import Customer
 from domain.money import Money
 from domain.ports import Outbox
+from domain.refs import CustomerRef
 from handlers.meetings.followup_notices import FollowUpNotices
 from tests.fakes import FakeUnitOfWork
 
@@ -188,8 +189,8 @@ def test_mine_lists_my_open_tasks_with_meeting_and_customer(uow: FakeUnitOfWork)
     _two_tasks(uow)
     use, _ = tasks(uow)
     [line] = use.mine(ANALYST)
-    assert (line.task.what, line.customer_name, line.meeting and line.meeting.title) == (
-        "Call Acme", "Acme Packaging", "Weekly credit")
+    assert (line.task.what, line.customer, line.meeting and line.meeting.title) == (
+        "Call Acme", CustomerRef("C0001", "Acme Packaging"), "Weekly credit")
     assert [ln.task.what for ln in use.open_about(["C0001"])] == ["Call Acme"]
 
 

@@ -20,6 +20,7 @@ from domain.meetings.people import Department, Invitees
 from domain.meetings.ports import Happened, MeetingChange
 from domain.meetings.responses import AnswerRefused, ProposalInvalid, Responses
 from domain.money import Money
+from domain.refs import CustomerRef
 from handlers.i18n import translator
 from handlers.meetings import ics, invitation
 from handlers.meetings.notices import CARD, FILE, MeetingNotices, card_key
@@ -44,6 +45,7 @@ def meeting(**changes: Any) -> Meeting:
 
 def invited(uow: FakeUnitOfWork, notices: MeetingNotices,
             readers: frozenset[str] | None = None, names: dict[str, str] | None = None,
+            local: dict[str, str] | None = None,
             **changes: Any) -> Meeting:
     """A meeting stored and its invitation queued, as scheduling does."""
     with uow:
@@ -55,7 +57,8 @@ def invited(uow: FakeUnitOfWork, notices: MeetingNotices,
         notices.queue(uow.outbox, MeetingChange(
             Happened.INVITED, stored, ORGANISER, people, INVITEES.channels(stored),
             agenda=agenda, readers=readers if readers is not None else frozenset(people),
-            customer_names=names or {}))
+            customer_names={c: CustomerRef(c, name, (local or {}).get(c))
+                            for c, name in (names or {}).items()}))
         uow.commit()
     return stored
 
@@ -402,6 +405,21 @@ def test_the_card_names_each_customer_escaped_and_a_gone_one_by_id() -> None:
     card = next(m for m in uow.outbox.messages if m.kind == CARD)
     assert texts(card.blocks)[6] == (
         "*Customers*\nAcme &lt;Trading&gt; &amp; ∗Co∗ (`C0001`)\n`C0404`")
+
+
+def test_a_chinese_reader_reads_the_customers_chinese_legal_name() -> None:
+    """The card said Qingdao Ocean Fisheries where the agenda under it said
+    青岛海洋渔业有限公司: two customers, to a Chinese reader."""
+    uow = FakeUnitOfWork([])
+    notices = MeetingNotices(lambda to: "zh-CN" if to == "C01SALES000" else "en-US",
+                             SHANGHAI, {}, lambda: NOW)
+    invited(uow, notices, names={"C0033": "Qingdao Ocean Fisheries", "C0001": "Acme"},
+            local={"C0033": "青岛海洋渔业有限公司"}, customers=("C0033", "C0001"))
+    cards = {m.channel: m for m in uow.outbox.messages if m.kind == CARD}
+    assert texts(cards["C01SALES000"].blocks)[6] == (
+        "*客户*\n青岛海洋渔业有限公司 (`C0033`)\nAcme (`C0001`)")
+    assert texts(cards["C02FINANCE0"].blocks)[6] == (
+        "*Customers*\nQingdao Ocean Fisheries (`C0033`)\nAcme (`C0001`)")
 
 
 def test_ten_long_names_are_each_cut_so_that_every_id_shows() -> None:

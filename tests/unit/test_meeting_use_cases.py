@@ -32,6 +32,7 @@ from domain.model import Customer
 from domain.money import Money
 from domain.ports import Outbox
 from domain.positions import CreditPolicyContext
+from domain.refs import CustomerRef
 from tests.fakes import FakeUnitOfWork
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Shanghai
@@ -110,8 +111,9 @@ def test_a_meeting_is_stored_audited_recorded_and_its_invitation_queued(meetings
     assert change.people == ("U0ORGANISE", "U0MANAGER1", "U0SALES001")
     assert change.channels == ("C0CREDIT01", "C0SALES001")
     assert change.agenda is not None and change.agenda.built_at == NOW
-    assert change.customer_names == {"C1042": "Acme Industrial Supply",
-                                      "C2002": "Bergmann Service GmbH"}
+    assert change.customer_names == {
+        "C1042": CustomerRef("C1042", "Acme Industrial Supply"),
+        "C2002": CustomerRef("C2002", "Bergmann Service GmbH")}
     assert change.readers == frozenset({"U0ORGANISE", "U0MANAGER1", "U0SALES001"})
 
 
@@ -134,7 +136,8 @@ def test_a_customer_gone_from_the_erp_is_left_out_of_the_names(meetings, uow, to
     meeting = meetings.schedule(ORGANISER, draft(customers="C1042, C2001"))
     del uow.customers.rows["C2001"]
     meetings.reschedule(ORGANISER, meeting.id, Move(date(2026, 12, 3), time(15), 60, SH))
-    assert told.changes[-1].customer_names == {"C1042": "Acme Industrial Supply"}
+    assert told.changes[-1].customer_names == {
+        "C1042": CustomerRef("C1042", "Acme Industrial Supply")}
 
 
 def test_reschedule_and_cancel_read_the_meeting_under_its_lock(meetings, uow, told):
