@@ -44,6 +44,8 @@ def alert_to_json(alert: Alert) -> dict[str, Any]:
         subject_json["collector"] = subject.collector
     if subject.collection is not None:
         subject_json["collection"] = subject.collection
+    if subject.name_local is not None:
+        subject_json["name_local"] = subject.name_local
     return {
         "type": alert.type.value, "key": alert.key, "severity": int(alert.severity),
         "level": alert.level,

@@ -79,6 +79,9 @@ class Subject:
     # assignment's status: a promise, a dispute, legal), which the line says too.
     collector: str | None = None
     collection: str | None = None
+    # Its legal name in the local script, when the ERP has one: a Chinese reader's name
+    # for it on the digest and the Home.
+    name_local: str | None = None
 
 
 @dataclass(frozen=True)

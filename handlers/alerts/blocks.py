@@ -203,7 +203,7 @@ class DigestBlocks:
     def _detailed(self, tr: Translator, line: DigestLine, name: int) -> str:
         announcement = line.announcement
         alert = announcement.alert
-        who = f"*{_name(alert, name)}* · {erp_text(alert.subject.customer_id, ID)}"
+        who = f"*{_name(tr, alert, name)}* · {erp_text(alert.subject.customer_id, ID)}"
         collecting = _collecting(tr, alert)
         if collecting:
             who += " · " + collecting
@@ -266,8 +266,11 @@ def _page(fallback: str, blocks: list[Block]) -> Page:
 
 # -- pieces ----------------------------------------------------------------------------
 
-def _name(alert: Alert, limit: int) -> str:
-    return erp_text(alert.subject.name, limit) or erp_text(alert.subject.customer_id, ID)
+def _name(tr: Translator, alert: Alert, limit: int) -> str:
+    """The customer as the reader knows it (the local-script name for a Chinese one)."""
+    subject = alert.subject
+    return (erp_text(tr.name_of(subject.name, subject.name_local), limit)
+            or erp_text(subject.customer_id, ID))
 
 
 def _summary(tr: Translator, lines: Sequence[DigestLine], emoji: bool = False) -> str:
@@ -303,8 +306,10 @@ def _resolved(line: DigestLine) -> bool:
 
 
 def _heading(tr: Translator, severity: Severity, kind: AlertType, count: int) -> str:
-    return (f"{SEVERITY_EMOJI[severity]} *{tr._(SEVERITY_TITLES[severity])} · "
-            f"{tr._(TYPE_TITLES[kind])}* ({tr.number(count)})")
+    title = f"*{tr._(SEVERITY_TITLES[severity])} · {tr._(TYPE_TITLES[kind])}*"
+    # Chinese writes the count in full-width brackets.
+    return f"{SEVERITY_EMOJI[severity]} " + tr._("{title} ({n})", title=title,
+                                                 n=tr.number(count))
 
 
 def _money(alert: Alert, fact: str) -> Money | None:
@@ -432,7 +437,7 @@ def compact(tr: Translator, line: DigestLine, zone: tzinfo, form: Form = Form.FU
         amount = tr.money(alert.amount) if alert.amount is not None else "—"
         return f"• {erp_text(alert.subject.customer_id, SHORT_ID)} — {amount}"
     def body(name: int, id_: int, tail: str) -> str:
-        return (f"• *{_name(alert, name)}* ({erp_text(alert.subject.customer_id, id_)}) — "
+        return (f"• *{_name(tr, alert, name)}* ({erp_text(alert.subject.customer_id, id_)}) — "
                 f"{tail}")
 
     if form is Form.SHORT:
@@ -456,9 +461,10 @@ def compact(tr: Translator, line: DigestLine, zone: tzinfo, form: Form = Form.FU
 
 def open_alert(tr: Translator, alert: Alert) -> str:
     """An open alert on a person's Home: severity, type, customer, figures."""
+    who = tr._("{name} ({id})", name=_name(tr, alert, NAME),
+               id=erp_text(alert.subject.customer_id, ID))
     return (f"{SEVERITY_EMOJI[alert.severity]} *{tr._(TYPE_TITLES[alert.type])}* — "
-            f"{_name(alert, NAME)} ({erp_text(alert.subject.customer_id, ID)}): "
-            f"{_figures(tr, alert)}")
+            + tr._("{who}: {figures}", who=who, figures=_figures(tr, alert)))
 
 
 # The alerts a collector is assigned from: money owed, past due.

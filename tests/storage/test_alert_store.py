@@ -224,3 +224,18 @@ def test_a_new_state_another_scan_inserted_first_is_a_change_not_a_crash(engine)
             second.alerts.save([state()])
     with uow(engine) as work:
         assert list(work.alerts.open_states()) == ["overdue:C1"]
+
+
+def test_an_alert_keeps_its_customers_local_name_and_reads_one_stored_before_it():
+    from storage.alerts import alert_from_json, alert_to_json
+
+    alert = Alert(AlertType.OVERDUE, "C0033", Subject("C0033", "Qingdao Ocean Fisheries",
+                                                      name_local="青岛海洋渔业有限公司"),
+                  Severity.WARNING, 1, Money(Decimal("10"), "USD"), Decimal("10"), 5, {})
+    assert alert_from_json(alert_to_json(alert)) == alert
+    # One stored by a release before the local name was kept has none.
+    older = alert_to_json(alert)
+    del older["subject"]["name_local"]
+    assert alert_from_json(older).subject.name_local is None
+    assert "name_local" not in alert_to_json(dataclasses.replace(
+        alert, subject=Subject("C1", "Acme")))["subject"]

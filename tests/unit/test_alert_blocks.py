@@ -187,15 +187,19 @@ def test_each_type_and_change_in_words(digest_line, text):
 
 
 def test_chinese_readers_get_the_digest_in_chinese():
+    # A customer with a Chinese legal name is named by it (its card and worklist do).
+    packaging = utilisation()
+    packaging = dataclasses.replace(packaging, subject=dataclasses.replace(
+        packaging.subject, name_local="艾克美包装有限公司"))
     [page] = render(ordered([line(overdue(), Change.WORSE,
                                   overdue(days=20, bucket="1-30", level=1)),
-                             line(utilisation())]), "zh-CN")
+                             line(packaging)]), "zh-CN")
     assert page.text == "信用提醒 · 2026年11月29日：2 条提醒  ·  严重 1 条  ·  警告 1 条"
     assert [b["text"]["text"] for b in page.blocks if b["type"] == "section"] == [
-        ":red_circle: *严重 · 信用额度使用* (1)",
-        "*Acme Packaging* · C0002\n敞口 US$45,000.00 / 额度 US$40,000.00（已用 112%） · "
+        ":red_circle: *严重 · 信用额度使用*（1）",
+        "*艾克美包装有限公司* · C0002\n敞口 US$45,000.00 / 额度 US$40,000.00（已用 112%） · "
         "超出额度 US$5,000.00\n新增",
-        ":large_orange_circle: *警告 · 逾期账户* (1)",
+        ":large_orange_circle: *警告 · 逾期账户*（1）",
         "*Acme Industrial Supply* · C0001\n逾期 US$12,345.60 · 最早一笔已逾期 45 天 · "
         "敞口 US$40,000.00\n从 1-30 天 升至 31-60 天",
     ]
