@@ -161,7 +161,9 @@ class Span:
         self.end = meeting.ends_at.astimezone(local)
 
     def shown_by(self, tr: Any) -> str:
-        return f"{tr.date(self.start.date())}, {self.start:%H:%M}–{self.end:%H:%M}"
+        # Through the catalogue: Chinese writes no comma after a date.
+        return str(tr._("{day}, {start}–{end}", day=tr.date(self.start.date()),
+                        start=f"{self.start:%H:%M}", end=f"{self.end:%H:%M}"))
 
     def __str__(self) -> str:
         return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"

@@ -15,6 +15,7 @@ from domain.meetings.schedule import (
     TIME,
     FieldProblem,
     SchedulingPolicy,
+    Span,
     WorkingHours,
     check_slot,
     conflicts,
@@ -114,3 +115,13 @@ def test_conflicts_are_overlapping_meetings_sharing_someone_with_who_is_shared()
                       lambda m: m.attendees, ignore=[6])
     assert [(c.meeting.id, c.people) for c in found] == [
         (2, ("U0A0000001", "U0B0000001")), (5, ("U0B0000001",))]
+
+
+def test_a_meetings_span_reads_as_each_language_writes_a_date_and_hours():
+    """Chinese wrote "（2026年12月9日, 15:00–16:00）", an English comma in Chinese."""
+    meeting = Meeting(kind=MeetingKind.COLLECTION_REVIEW, title="t", organiser="U1",
+                      starts_at=datetime(2026, 12, 9, 7, tzinfo=UTC), minutes=60,
+                      zone="Asia/Shanghai")
+    span = Span(meeting, "Asia/Shanghai")
+    assert span.shown_by(translator("zh-CN")) == "2026年12月9日 15:00–16:00"
+    assert span.shown_by(translator("en-US")) == "Dec 9, 2026, 15:00–16:00"
