@@ -182,14 +182,13 @@ def _abandon_dead_runs(engine: Engine, clock: Callable[[], datetime]) -> None:
     process of theirs runs any more (a kill -9, a run whose end could not be written while
     the database was away): "still running" for a day, until housekeeping, misleads."""
     try:
-        runs = job_records.running_on(engine, socket.gethostname())
+        for run in job_records.running_on(engine, socket.gethostname()):
+            pid = run.host.rpartition(":")[2]
+            if pid.isdigit() and not _alive(int(pid)):
+                job_records.abandon_run(engine, run.id, clock(), f"no end was recorded: "
+                                        f"its process ({run.host}) is gone")
     except (DBAPIError, SqlTimeout):
         return  # the start's own record says what the database does
-    for run in runs:
-        pid = run.host.rpartition(":")[2]
-        if pid.isdigit() and not _alive(int(pid)):
-            job_records.abandon_run(engine, run.id, clock(), f"no end was recorded: its "
-                                    f"process ({run.host}) is gone")
 
 
 def _alive(pid: int) -> bool:
