@@ -28,6 +28,7 @@ from bot.config import AppConfig
 from bot.delivery import jobs_client
 from bot.demo import load_demo_data, review_demo_orders
 from bot.local_server import LocalServer
+from bot.sandbox.audit_line import audit_lines
 from bot.sandbox.clock import HOW_TO_WRITE, SandboxClock, UnreadableTime
 from bot.sandbox.confirming import Confirming
 from bot.sandbox.driver import Reply, SlackDriver
@@ -80,6 +81,8 @@ HELP_TIME = N_("""  :clock [WHEN]      show or move the sandbox's time: +3d, -12
 # Shown after HELP_TIME, apart for the same reason.
 HELP_IMPORT = N_("""  :import KIND FILE  import an ERP file as creditbot import does, e.g.
                      :import payments payments.csv (the sandbox's data only)""")
+# Shown after HELP_IMPORT, apart for the same reason.
+HELP_AUDIT = N_("""  :audit [N]         the audit log's latest N entries: who did what, when""")
 # Between two counts of ":run"'s summary line.
 COUNT_LIST = N_("{first}, {second}")
 # Shown after HELP_TIME, apart for the same reason.
@@ -281,6 +284,8 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
             self._save_files(argument.strip())
         elif command == ":import":
             self._import(argument.strip())
+        elif command == ":audit":
+            self._audit(argument)
         elif command in {":submit", ":cancel"}:
             # A form's own commands, typed when no form is open.
             self.console.print("[yellow]" + self.tr._(
@@ -299,6 +304,7 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
         lines = self.tr._(HELP).splitlines()
         return "\n".join([*lines[:-1], *self.tr._(HELP_TIME).splitlines(),
                           *self.tr._(HELP_IMPORT).splitlines(),
+                          *self.tr._(HELP_AUDIT).splitlines(),
                           *self.tr._(HELP_FORMS).splitlines(),
                           *self.tr._(HELP_MENUS).splitlines(),
                           *self.tr._(HELP_FILES).splitlines(), *lines[-1:]])
@@ -451,6 +457,16 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
                 self._warn(text)
             else:
                 self.console.print(rich_escape(text))
+
+    def _audit(self, argument: str) -> None:
+        assert self.services is not None
+        fine, lines = audit_lines(argument, self.services, self.tr)
+        if not fine:
+            self._warn(lines[0])
+            return
+        self.console.print(rich_escape(lines[0]))
+        for line in lines[1:]:
+            self.console.print(rich_escape(line), soft_wrap=True)
 
     def _warn(self, text: str) -> None:
         self.console.print("[yellow]" + rich_escape(text) + "[/yellow]")

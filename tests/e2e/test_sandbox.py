@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from click.testing import CliRunner
 
 from bot.cli import main
@@ -270,3 +272,26 @@ def test_a_card_only_one_person_saw_is_pressed_by_them_alone(monkeypatch, clock,
     amy = out[out.index("U01SALESAMY in #sales> 1\n"):]
     assert amy.startswith("U01SALESAMY in #sales> 1\n… pressed “Share in channel”\n")
     assert "Shared by @U01SALESAMY" in amy and "Shared by @U02CREDITMG" not in out
+
+
+def test_audit_shows_the_latest_entries_oldest_first_and_explains_a_bad_count(
+        monkeypatch, clock, tmp_path):
+    """The sandbox had no way to see the audit trail a check or a request leaves."""
+    out = _printed(monkeypatch, tmp_path,
+                   ":as U01SALESAMY\n/credit check C0002\n/credit request C0002 +10k Q1 "
+                   "stock\n:audit 2\n:audit 201\n:lang zh-CN\n:audit x\n")
+    shown = out[out.index("U01SALESAMY in #sales> :audit 2\n"):].split("\n")
+    assert shown[1] == ("The audit log's latest 2 entries, oldest first (times in "
+                        "Asia/Shanghai); creditbot audit export writes the log as CSV:")
+    checked, filed = shown[2], shown[3]
+    assert re.fullmatch(r"  2026-11-29 \d\d:\d\d:\d\d  U01SALESAMY  credit\.checked  C0002  "
+                        r'\{"query": "C0002"\}', checked), checked
+    # The details as recorded, cut at 300 characters (the export has them whole).
+    assert re.fullmatch(r"  2026-11-29 \d\d:\d\d:\d\d  U01SALESAMY  requests\.filed  C0002  "
+                        r'\{"asked_in": null, "current_limit": \{"amount": "100000\.0000", '
+                        r'"currency": "USD"\}, .{217}…', filed), filed
+    assert shown[4] == "U01SALESAMY in #sales> :audit 201"
+    assert shown[5] == ("Write :audit for the latest 10 entries, or :audit N for the latest "
+                        "N (1 to 200): e.g. :audit 30.")
+    assert ("U01SALESAMY in #sales> :audit x\n输入 :audit 查看最近 10 条记录，或输入 :audit N "
+            "查看最近 N 条（1 到 200）：例如 :audit 30。\n") in out
