@@ -231,13 +231,14 @@ class SqlCreditRequestStore:
                                  .order_by(_Q.c.request_id, _Q.c.id))
             for row in rows:
                 found.setdefault(row.request_id, []).append(Question(
-                    row.request_id, row.level, row.asked_by, row.asked_at, row.question))
+                    row.request_id, row.level, row.asked_by, row.asked_at, row.question,
+                    row.on_behalf_of))
         return found
 
     def add_question(self, question: Question) -> None:
         self._insert(_Q, {"request_id": question.request_id, "level": question.level,
                           "asked_by": question.asked_by, "asked_at": question.asked_at,
-                          "question": question.text})
+                          "question": question.text, "on_behalf_of": question.on_behalf_of})
 
     # -- delegations ------------------------------------------------------------------
 

@@ -373,6 +373,7 @@ class RequestQuestionRow(Base):
     asked_by: Mapped[str] = mapped_column(String(32))
     asked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     question: Mapped[str] = mapped_column(String(2000))
+    on_behalf_of: Mapped[str | None] = mapped_column(String(32))
 
 
 class DelegationRow(Base):

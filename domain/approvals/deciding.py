@@ -291,11 +291,11 @@ class Deciding(RequestsContext):
             uow.begin_write()
             record = self._record(uow, request_id)
             request = record.request
-            authority(request, record.decisions, actor.user_id, level,
-                      self.roster.holders(), uow.credit_requests.delegations(actor.user_id),
-                      now, today)
+            right = authority(request, record.decisions, actor.user_id, level,
+                              self.roster.holders(),
+                              uow.credit_requests.delegations(actor.user_id), now, today)
             uow.credit_requests.add_question(Question(request.id, level, actor.user_id,
-                                                      now, text))
+                                                      now, text, right.on_behalf_of))
             uow.audit.append(AuditEntry(now, actor.user_id, "requests.info_asked",
                                         request.customer_id, {
                                             "request": request.id, "level": level,

@@ -223,6 +223,8 @@ class Question:
     asked_by: str
     asked_at: datetime
     text: str
+    # The holder a stand-in asked for, as a decision says whom it was made for.
+    on_behalf_of: str | None = None
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,10 @@ PICK = "credit_history_pick"
 REQUESTS_SHOWN = 12
 CHANGES_SHOWN = 15
 COMMENT = 300
+# Room a request's section keeps for its closing line ("cancelled by … on …: why") and
+# for the count of questions left out.
+CLOSING_ROOM = 200
+COUNT_ROOM = 150
 # Why creditbot withdrew a request, after "withdrawn by creditbot on …".
 _WITHDRAWN = {
     Withdrawn.RELEASED: N_("the order passed the rules and was released"),
@@ -176,7 +180,7 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
                                                 requests, tr)) for d in record.decisions]
                    + [(q.asked_at, 0, _question(q, _role(request, q.level, ""), requests, tr))
                       for q in record.questions], key=lambda step: step[:2])
-    lines.extend(line for *_, line in steps)
+    lines.extend(_within(steps, SECTION_TEXT - len("\n".join(lines)) - CLOSING_ROOM, tr))
     # A decision's line says who approved or rejected; a request cancelled or expired
     # after a level was decided needs its own closing line, as one with no decision.
     ended_otherwise = request.state in (RequestState.CANCELLED, RequestState.EXPIRED)
@@ -190,6 +194,26 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
     return "\n".join(lines)
 
 
+def _within(steps: list[tuple[datetime, int, str]], room: int, tr: Translator) -> list[str]:
+    """The steps' lines within ``room`` characters: every decision, and as many of the
+    questions as fit, the latest kept (a dozen long questions pushed the approval that
+    followed them out of the section, cut at Slack's 3,000 characters)."""
+    def size(kept: list[tuple[datetime, int, str]]) -> int:
+        return sum(len(line) + 1 for *_, line in kept) + COUNT_ROOM
+    kept = list(steps)
+    left = 0
+    while size(kept) > room and any(kind == 0 for _, kind, _ in kept):
+        kept.remove(next(step for step in kept if step[1] == 0))
+        left += 1
+    lines = [line for *_, line in kept]
+    if left:
+        lines.insert(0, "  ↳ " + tr.ngettext(
+            "{n} earlier question for information is not shown here; the card's thread "
+            "has it.", "{n} earlier questions for information are not shown here; the "
+            "card's thread has them.", left))
+    return lines
+
+
 def _role(request: CreditRequest, level: int, recorded: str) -> str:
     return request.route[level - 1].role if 0 < level <= len(request.route) else recorded
 
@@ -197,8 +221,9 @@ def _role(request: CreditRequest, level: int, recorded: str) -> str:
 def _question(question: Question, role: str, requests: CreditRequests, tr: Translator
               ) -> str:
     """A decider's Ask for info: the answer was given in the card's thread."""
-    return "  ↳ " + tr._("level {level} ({role}): <@{who}> asked for information on {when}",
-                         level=question.level, role=role_name(role), who=question.asked_by,
+    who = approver(tr, question.asked_by, question.on_behalf_of)
+    return "  ↳ " + tr._("level {level} ({role}): {who} asked for information on {when}",
+                         level=question.level, role=role_name(role), who=who,
                          when=_when(requests, tr, question.asked_at)) + "\n" + quoted(
                              question.text)
 

@@ -9,6 +9,7 @@ director level 2 (by direct message; escalating to the CFO after its deadline)."
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from decimal import Decimal
@@ -274,6 +275,31 @@ def test_the_history_shows_the_question_asked_before_the_decision(world: World) 
         f"  ↳ level 1 (credit manager) approved by <@{CREDIT_MANAGER}> on "
         f"{en.moment(decided.decided_at, zone)}",
         "> fine by me"]
+
+
+def test_many_long_questions_leave_the_decision_in_the_history(world: World) -> None:
+    """A dozen long questions pushed the approval after them out of the request's
+    section, cut at Slack's 3,000 characters: the level read as undecided."""
+    request_id = file_request(world)
+    manager = world.services.config.roster().member(CREDIT_MANAGER)
+    for n in range(12):
+        world.services.requests.ask_info(manager, request_id, 1, f"Q{n} " + "y" * 1500)
+    approve(world, CREDIT_MANAGER, request_id, 1, "FINAL APPROVAL COMMENT")
+    blocks = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").blocks
+    [text] = [b["text"]["text"] for b in blocks if b["type"] == "section"
+              and b["text"]["text"].startswith(f"*#{request_id}*")]
+    assert len(text) <= 3000
+    lines = text.split("\n")
+    # The latest questions that fit, the count of the others, and the decision whole.
+    shown = [line for line in lines if re.match(r"> Q\d+ y", line)]
+    assert shown and shown[-1].startswith("> Q11 ")
+    left = 12 - len(shown)
+    assert left > 0
+    assert lines[2 + 1] == (f"  ↳ {left} earlier questions for information are not shown "
+                            "here; the card's thread has them.")
+    assert lines[-2:] == [
+        f"  ↳ level 1 (credit manager) approved by <@{CREDIT_MANAGER}> on "
+        f"{when(world, request_id, 1)}", "> FINAL APPROVAL COMMENT"]
 
 
 def test_asking_is_refused_in_words_for_asking_to_others_and_to_the_requester(

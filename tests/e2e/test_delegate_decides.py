@@ -85,6 +85,9 @@ def test_a_stand_in_named_while_the_level_waits_gets_its_card_and_decides(
     card = shown(world, request_id, 2, ANALYST)
     assert [b["text"]["text"] for b in card.buttons()][:3] == ["Approve", "Reject",
                                                             "Ask for info"]
+    world.slack.click(ANALYST, card, "Ask for info", wait=False)
+    assert world.slack.submit(ANALYST, world.slack.modal(ANALYST),
+                              {"question": "Which orders?"}).body == ""
     world.slack.click(ANALYST, card, "Approve", wait=False)
     view = world.slack.modal(ANALYST)
     assert world.slack.submit(ANALYST, view, {"comment": ""}).body == ""
@@ -96,6 +99,11 @@ def test_a_stand_in_named_while_the_level_waits_gets_its_card_and_decides(
     # The history's limit line names whom the stand-in approved it for, as the
     # request's own line does.
     history = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit history C0002")
+    # So does the question the stand-in asked before deciding.
+    [asked] = [line for text in history.texts() for line in text.split("\n")
+               if "asked for information" in line]
+    assert asked.startswith(f"  ↳ level 2 (finance director): <@{ANALYST}> (standing in "
+                            f"for <@{FINANCE_DIRECTOR}>) asked for information on ")
     [limit_line] = [line for text in history.texts() for line in text.split("\n")
                     if line.startswith("• ") and "→" in line]
     assert limit_line.endswith(

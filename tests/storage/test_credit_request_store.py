@@ -246,6 +246,20 @@ def test_the_upgrade_copies_the_questions_asked_from_the_audit_log(engine):
                                         "question": "odd"}),
                ("requests.approved", {"request": stored.id, "level": 1, "question": "no"}),
                ("requests.info_asked", {"request": stored.id, "level": 2, "question": "2?"})]
+    # What a hand, or a release that recorded something else, may have left: each was a
+    # traceback that stopped the upgrade (or a line the history could not show).
+    odd: list[object] = [
+        ["request", stored.id], "just a string", None,
+        {"request": [stored.id], "level": 1, "question": "x"},
+        {"request": str(stored.id), "level": 1, "question": "x"},
+        {"request": True, "level": 1, "question": "x"},
+        {"request": stored.id, "level": 1_099_511_627_776, "question": "x"},
+        {"request": stored.id, "level": 3, "question": "past its two levels"},
+        {"request": stored.id, "level": 0, "question": "x"},
+        {"request": stored.id, "level": True, "question": "x"},
+        {"request": stored.id, "level": 1, "question": "   "},
+        {"request": stored.id, "level": 1, "question": ["x"]}]
+    entries += [("requests.info_asked", details) for details in odd]
     with engine.begin() as conn:
         conn.execute(insert(AuditRow.__table__), [
             {"at": NOW + timedelta(minutes=n), "actor": "U0CM000001", "action": action,

@@ -400,8 +400,12 @@ def test_a_delegate_decides_for_the_delegator_until_the_last_day():
     assert [d.delegate for d in requests.delegations(member(STAND_IN))] == [STAND_IN]
     assert [(w.record.request.id, w.right) for w in requests.waiting_for(
         member(STAND_IN))] == [(filed.id, Authority(on_behalf_of=FD))]
+    # A stand-in's question says whom they asked for, as their decision does.
+    requests.ask_info(member(STAND_IN), filed.id, 2, "Which orders?")
     done = requests.decide(member(STAND_IN), filed.id, 2, Outcome.APPROVED)
     assert done.decisions[-1].on_behalf_of == FD
+    [asked] = requests.history(member(CM), "acme").requests[0].questions
+    assert (asked.asked_by, asked.on_behalf_of, asked.level) == (STAND_IN, FD, 2)
     assert uow.audit.entries[-2].details["on_behalf_of"] == FD
     assert [e.action for e in uow.audit.entries].count("delegations.granted") == 1
     assert requests.end_delegation(member(FD)) == 1
