@@ -243,17 +243,34 @@ def test_a_database_gone_mid_job_is_said_in_lines_not_tracebacks(engine, monkeyp
     monkeypatch.undo()
     # The next run on this host: a run of a process that is gone is abandoned, this
     # process's own (alive) and another host's are left alone.
-    dead = _dead_pid()
-    job_records.start_run(engine, "report", f"{socket.gethostname()}:{dead}",
-                          datetime(2026, 12, 1, tzinfo=UTC))
-    job_records.start_run(engine, "report", f"elsewhere-{socket.gethostname()}:{dead}",
-                          datetime(2026, 12, 1, tzinfo=UTC))
-    scheduler.run_job(engine, counting("tick"), {}, host)
+    dead, here = _dead_pid(), socket.gethostname()
+    # A process started after the run was only given the dead one's id (a restarted
+    # container's scheduler): the run is abandoned all the same.
+    started = datetime.now(UTC) - timedelta(minutes=5)
+    reused = subprocess.Popen(["sleep", "30"])
+    hosts = {"dead": f"{here}:{dead}", "elsewhere": f"elsewhere-{here}:{dead}",
+             "reused": f"{here}:{reused.pid}", "odd": f"{here}:²",
+             "huge": f"{here}:99999999999999999999", "parent": f"{here}:{os.getppid()}"}
+    try:
+        for name, on in hosts.items():
+            # The parent (pytest's) started before now: its run is its own.
+            job_records.start_run(engine, name, on,
+                                  datetime.now(UTC) if name == "parent" else started)
+        scheduler.run_job(engine, counting("tick"), {}, host)
+    finally:
+        reused.kill()
+        reused.wait()
+    gone = "no end was recorded: its process ({}) is gone"
     assert sorted((r.name, r.host, r.outcome, r.error) for r in job_records.runs(engine)) == [
         ("alerts", host, "running", None),
-        ("report", f"elsewhere-{socket.gethostname()}:{dead}", "running", None),
-        ("report", f"{socket.gethostname()}:{dead}", "abandoned",
-         f"no end was recorded: its process ({socket.gethostname()}:{dead}) is gone"),
+        ("dead", hosts["dead"], "abandoned", gone.format(hosts["dead"])),
+        ("elsewhere", hosts["elsewhere"], "running", None),
+        # Written by hand: left as it is, and no job is stopped by it.
+        ("huge", hosts["huge"], "running", None),
+        ("odd", hosts["odd"], "running", None),
+        # A process that started before the run and still runs: alive.
+        ("parent", hosts["parent"], "running", None),
+        ("reused", hosts["reused"], "abandoned", gone.format(hosts["reused"])),
         ("tick", host, "ok", None)]
 
 
