@@ -132,6 +132,13 @@ def explain(error: DomainError, tr: Translator, *, plain: bool = False) -> str:
     return ":lock: " + text if error.locked else text
 
 
+def refused(error: DomainError, tr: Translator) -> str:
+    """A refusal as a reply: ⛔ and its words, or the lock alone when it is about credit
+    data being confidential (":no_entry: :lock:" said the same twice)."""
+    text = explain(error, tr)
+    return text if text.startswith(":lock: ") else ":no_entry: " + text
+
+
 def message_for(error: Exception, context: BoltContext) -> str:
     """What to tell the person about ``error``; unexpected errors are logged here."""
     request_id = context.get("request_id", "-")

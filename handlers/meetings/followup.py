@@ -22,7 +22,8 @@ from domain.meetings.minutes import (
 from domain.text import N_
 from handlers.customer_hint import in_a_form
 from handlers.deps import Deps
-from handlers.errors import explain, field_error
+from handlers.errors import field_error
+from handlers.errors import refused as refused_text
 from handlers.i18n import Translator
 from handlers.meetings import followup_blocks as blocks
 from handlers.meetings.followup_payloads import (
@@ -159,7 +160,7 @@ def on_done(body: dict[str, Any], context: BoltContext) -> None:
     except DomainError as refused:
         # Refused (not theirs, gone): told to them alone; the list they pressed on stays
         # as it was (it may be someone else's: it must not become theirs).
-        context["reply"](":no_entry: " + explain(refused, tr))
+        context["reply"](refused_text(refused, tr))
         return
     note = blocks.done_note(tr, done.line, done.already, deps.tasks.zone)
     context["reply"](*_my_list(deps, tr, user, note), replace_original=True)

@@ -17,7 +17,7 @@ from domain.errors import DomainError
 from domain.meetings.model import Answer, Meeting
 from domain.meetings.responses import MAX_NOTE, AnswerRefused, ProposalInvalid
 from domain.meetings.schedule import FieldProblem, MeetingRefused, local_start
-from handlers.errors import explain, field_error
+from handlers.errors import field_error, refused
 from handlers.i18n import Translator
 from handlers.meetings import invitation
 from handlers.meetings.rsvp_payloads import (
@@ -45,7 +45,7 @@ def refusal(error: DomainError, tr: Translator) -> str:
                   "title": person_text(str(error.params.get("title", "")),
                                                   invitation.TITLE)}
         return ":no_entry: " + tr._(error.template, **params)
-    return ":no_entry: " + explain(error, tr)
+    return refused(error, tr)
 
 
 def _zone(context: BoltContext, user_id: str) -> str:

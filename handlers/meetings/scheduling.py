@@ -21,7 +21,7 @@ from domain.meetings.schedule import CUSTOMERS, FieldProblem, MeetingRefused
 from domain.meetings.use_cases import AlreadySubmitted, NotYours, Scope
 from domain.text import N_, map_texts
 from handlers.deps import Deps
-from handlers.errors import explain, field_error
+from handlers.errors import field_error, refused
 from handlers.i18n import Translator
 from handlers.meetings.invitation import RECURRENCES, title
 from handlers.meetings.scheduling_form import (
@@ -95,7 +95,7 @@ def refusal(error: DomainError, tr: Translator) -> str:
     """A refusal in the reader's words, the organiser as a mention."""
     if isinstance(error, NotYours):
         return ":no_entry: " + tr._(error.template, organiser=str(error.params["organiser"]))
-    return ":no_entry: " + explain(error, tr)
+    return refused(error, tr)
 
 
 def _wall(meeting: Meeting, zone: str) -> tuple[datetime, datetime]:

@@ -285,6 +285,10 @@ def test_the_organiser_cancels_and_someone_else_is_refused_alone(world):
         "this meeting.")
     again = world.slack.click(OTHER_REP, organisers_list, "Reschedule")
     assert again.all_text() == refused.all_text()
+    # Someone barred from credit data: the lock alone (it said ":no_entry: :lock:").
+    outsider = world.slack.click(STRANGER, organisers_list, "Cancel")
+    assert outsider.ephemeral and outsider.all_text().startswith(
+        ":lock: Credit data is confidential")
     assert len(world.emulator.calls_to("views.open")) == 1  # the scheduling form only
     assert stored(world) == [meeting]
     assert told(world, invited)[0] == set()
@@ -299,9 +303,9 @@ def test_the_organiser_cancels_and_someone_else_is_refused_alone(world):
         assert gone is not None and (gone.state, gone.cancelled_by) == (
             MeetingState.CANCELLED, SALES)
         actions = [e.action for e in uow.audit.recent(50) if e.subject == f"meeting:{meeting.id}"]
-    # The refused cancel is audited (a click on Reschedule only opens nothing).
-    assert sorted(actions) == ["meeting.cancelled", "meeting.change_refused",
-                               "meeting.scheduled"]
+    # The refused cancels are audited (a click on Reschedule only opens nothing).
+    assert sorted(actions) == ["meeting.cancel_refused", "meeting.cancelled",
+                               "meeting.change_refused", "meeting.scheduled"]
     # Reschedule on the list from before the cancel: refused before any form opens
     # (the form opened, to be refused only when submitted).
     late = world.slack.click(SALES, organisers_list, "Reschedule")
