@@ -31,7 +31,7 @@ def card_readers(checks: CreditChecks, requests: CreditRequests) -> dict[CardKin
             raise RequestNotFound(number)
         decisions = uow.credit_requests.decisions([number]).get(number, [])
         return SharedRequest(RequestRecord(found, tuple(decisions)),
-                             requests.standing(uow, found.customer_id))
+                             requests.standing(uow, found.customer_id, found.order_id))
 
     return {CardKind.CUSTOMER: customer, CardKind.GROUP: group, CardKind.ALERT: alert,
             CardKind.REQUEST: request}

@@ -91,10 +91,12 @@ class RequestsContext:
         return stand_ins(uow.credit_requests, route_roles(request), self.roster.holders(),
                          self.today(), request.requested_by)
 
-    def standing(self, uow: UnitOfWork, customer_id: str) -> Standing:
+    def standing(self, uow: UnitOfWork, customer_id: str, order_id: str | None = None
+                 ) -> Standing:
         """The customer's standing for a card, inside ``uow``'s transaction (a job that
-        queues reminders or escalations calls it too)."""
-        return customer_standing(uow, customer_id, self.today(), self.positions)
+        queues reminders or escalations calls it too); ``order_id``: an order release's
+        order, whose failed rules the card shows."""
+        return customer_standing(uow, customer_id, self.today(), self.positions, order_id)
 
     def latest_decision(self, request: CreditRequest) -> datetime:
         """When the last level decides at the latest, if the current one and each after

@@ -185,7 +185,8 @@ class Deadlines:
     notices: RequestNotices
     limit_notices: LimitNotices
     # The customer's standing for the cards an escalation posts (CreditRequests.standing).
-    standing: Callable[[UnitOfWork, str], Standing] | None = field(default=None)
+    # The customer's (and an order release's order's) standing for a card.
+    standing: Callable[[UnitOfWork, str, str | None], Standing] | None = field(default=None)
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
@@ -274,7 +275,8 @@ class Deadlines:
                     occurred_at=now, actor=SYSTEM, subject=request.customer_id,
                     request_id=request.id, level=request.level,
                     escalate_to=level.escalate_to))
-                standing = self.standing(uow, request.customer_id) if self.standing else None
+                standing = (self.standing(uow, request.customer_id, request.order_id)
+                            if self.standing else None)
                 self.notices.queue(uow.outbox, RequestChange(
                     Happened.ESCALATED, request, decisions, standing=standing,
                     stand_ins=self._stand_ins(uow, request)))

@@ -137,7 +137,7 @@ class Deciding(RequestsContext):
                     request_id=saved.id, level=level, on_behalf_of=granted.on_behalf_of))
             # The card keeps the figures the level decided on, not those after the change
             # it made (a released order in the exposure, a new limit).
-            standing = self.standing(uow, saved.customer_id)
+            standing = self.standing(uow, saved.customer_id, saved.order_id)
             change = None
             if saved.state is RequestState.APPROVED:
                 change = self._take_effect(uow, saved, actor.user_id, now, today)

@@ -205,7 +205,8 @@ class Filings(RequestsContext):
                                            kind=stored.kind.value,
                                            levels=len(stored.route)))
             self.notices.queue(uow.outbox, RequestChange(
-                Happened.FILED, stored, (), standing=self.standing(uow, stored.customer_id),
+                Happened.FILED, stored, (),
+                standing=self.standing(uow, stored.customer_id, stored.order_id),
                 stand_ins=self._stand_ins(uow, stored)))
             uow.commit()
         return stored

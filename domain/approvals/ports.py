@@ -20,7 +20,7 @@ from domain.approvals.model import (
 from domain.check.reads import Collecting
 from domain.exposure import CreditPosition
 from domain.model import Order
-from domain.orders.model import Contract, OrderCheck
+from domain.orders.model import Contract, Failure, OrderCheck
 from domain.ports import Outbox
 
 
@@ -161,6 +161,9 @@ class Standing:
     # not raise a limit without seeing them.
     collecting: Collecting | None = None
     broken_promises: int = 0
+    # An order release's: the rules the order failed when it was checked, with their
+    # figures in the limit's currency (the order itself converted among them).
+    held_for: tuple[Failure, ...] = ()
 
 
 @dataclass(frozen=True)

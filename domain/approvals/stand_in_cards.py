@@ -38,7 +38,7 @@ def waits_for(request: CreditRequest, delegator: str,
 
 def deal(uow: UnitOfWork, notices: RequestNotices, request: CreditRequest,
          delegation: Delegation, holders: Mapping[str, Sequence[str]], today: date,
-         now: datetime, standing: Callable[[UnitOfWork, str], Standing] | None,
+         now: datetime, standing: Callable[[UnitOfWork, str, str | None], Standing] | None,
          send: bool = True) -> bool | None:
     """Queues the current level's card for ``delegation``'s stand-in when they may
     decide it now for the delegator, inside ``uow``'s transaction. ``None``: not theirs
@@ -63,6 +63,6 @@ def deal(uow: UnitOfWork, notices: RequestNotices, request: CreditRequest,
         return False
     notices.queue(uow.outbox, RequestChange(
         Happened.STOOD_IN, request, decisions,
-        standing=standing(uow, request.customer_id) if standing else None,
+        standing=standing(uow, request.customer_id, request.order_id) if standing else None,
         stand_ins=subs, stand_in=delegation.delegate))
     return True

@@ -15,9 +15,11 @@ from domain.positions import CreditPolicyContext, customer_position
 
 
 def customer_standing(uow: UnitOfWork, customer_id: str, today: date,
-                      positions: CreditPolicyContext | None) -> Standing:
+                      positions: CreditPolicyContext | None, order_id: str | None = None
+                      ) -> Standing:
     """``positions``: what the figures are computed with (as /credit check computes
-    them); ``None`` shows the request alone."""
+    them); ``None`` shows the request alone. ``order_id``: an order release's order,
+    whose failed rules the card shows."""
     customer = uow.customers.get(customer_id)
     if customer is None:
         return Standing(None, None, None)
@@ -33,7 +35,8 @@ def customer_standing(uow: UnitOfWork, customer_id: str, today: date,
     approved = uow.credit_requests.effective_limits([customer_id], today).get(customer_id)
     assignment = uow.collections.open_assignment(customer_id)
     broken = sum(p.state is PromiseState.BROKEN for p in uow.collections.promises(customer_id))
+    held = uow.orders.find(customer_id, order_id) if order_id is not None else None
     return Standing(position, customer.payment_terms_days, customer.owner_slack_id,
                     contracts, approved if approved and approved.expires_on else None,
                     Collecting(assignment.collector, assignment.status.value)
-                    if assignment else None, broken)
+                    if assignment else None, broken, held.failures if held else ())

@@ -88,7 +88,8 @@ class ReleaseWithdrawals:
         today = now.astimezone(self.zone).date()
         self.notices.queue(uow.outbox, RequestChange(
             Happened.CANCELLED, saved, decisions,
-            standing=customer_standing(uow, saved.customer_id, today, self.positions),
+            standing=customer_standing(uow, saved.customer_id, today, self.positions,
+                                           saved.order_id),
             stand_ins=stand_ins(store, route_roles(saved), self.holders, today,
                                 saved.requested_by),
             order_now=order))

@@ -33,7 +33,7 @@ from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelV
 from handlers.approvals.request_render import approver, asked_in, request_order, role_name
 from handlers.check.blocks import aging_section, available_text, collecting, overdue_text
 from handlers.i18n import Translator
-from handlers.orders.blocks import release_button
+from handlers.orders.blocks import failure_text, release_button
 from handlers.render import (
     Block,
     Message,
@@ -104,6 +104,21 @@ def _limit_text(tr: Translator, position: CreditPosition, standing: Standing | N
 
 
 def position_blocks(tr: Translator, request: CreditRequest, standing: Standing | None
+                     ) -> list[Block]:
+    return _position_blocks(tr, request, standing) + _held_for(tr, standing)
+
+
+def _held_for(tr: Translator, standing: Standing | None) -> list[Block]:
+    """Why an order to release was held, rule by rule with its figures as the rep was
+    told (the order converted to the limit's currency among them): the approver weighs
+    the same reasons."""
+    if standing is None or not standing.held_for:
+        return []
+    return [section("*" + tr._("Held because") + "*\n" + "\n".join(
+        "• " + failure_text(failure, tr) for failure in standing.held_for))]
+
+
+def _position_blocks(tr: Translator, request: CreditRequest, standing: Standing | None
                      ) -> list[Block]:
     position: CreditPosition | None = standing.position if standing else None
     terms = standing.payment_terms_days if standing else None

@@ -368,6 +368,20 @@ def test_a_held_order_is_released_when_its_release_request_is_approved(world):
         "Furniture Outlet by <@U01SALESAMY> is approved. Order CB-1 is released."]
 
 
+def test_a_release_card_says_why_the_order_was_held_in_the_limits_currency(world):
+    """The card said "release order CB-1 (PO-FW1) of $2,000,000.00" beside pound figures
+    and not why it was held: the approver converted, and guessed."""
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order fenwick 2m USD PO-FW1")
+    held = [line for text in block_texts(reply) for line in text.split("\n")
+            if line.startswith("• ")]
+    request = _release_asked(world, reply, "truck waiting")
+    texts = block_texts(shown(world, request.id, 1, CREDIT_MANAGER))
+    [why] = [text for text in texts if text.startswith("*Held because*")]
+    # The rep's own lines, word for word: the order in pounds among them.
+    assert why == "*Held because*\n" + "\n".join(held)
+    assert len(held) == 2 and "this order £1,587,142.14" in held[0]
+
+
 def _member(world: Any, user: str) -> Any:
     return world.services.config.roster().member(user)
 
