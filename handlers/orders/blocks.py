@@ -102,8 +102,11 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
                     "be held.", amount=amount, customer=who)
     blocks = [section(head), section(_failures(verdict.failures, tr))]
     if check is not None:
-        blocks.append(section(tr._("To ship it anyway, ask for a release: a credit manager "
-                                   "decides.")))
+        # Who decides depends on the release's amount (app.yaml's bands): the filing's
+        # answer names the levels; "a credit manager decides" was wrong for a large one.
+        blocks.append(section(tr._("To ship it anyway, ask for a release: the approvers "
+                                   "its amount calls for decide, and the answer to your "
+                                   "request names them.")))
         blocks.append(release_button(check, tr))
     return message(head, blocks)
 

@@ -114,7 +114,8 @@ def test_an_order_failing_rules_is_held_with_each_rule_and_its_figures(world):
         "limit $35,000.00 (tolerance 0 %: $35,000.00).\n"
         "• An invoice is 136 days overdue, more than the 30 days allowed ($24,024.89 "
         "overdue in all).",
-        "To ship it anyway, ask for a release: a credit manager decides."]
+        "To ship it anyway, ask for a release: the approvers its amount calls for decide, "
+        "and the answer to your request names them."]
     assert [b["text"]["text"] for b in reply.buttons()] == ["Request release"]
     row = checks(world)["CB-1"]
     assert row.state == "held"
@@ -467,7 +468,7 @@ def test_an_order_is_answered_in_the_persons_language(world):
         "• 风险敞口 US$37,697.78 + 本订单 US$10,000.00 = US$47,697.78，超过信用额度 "
         "US$35,000.00（容差 0%：US$35,000.00）。\n"
         "• 有一张发票已逾期 136 天，超过允许的 30 天（逾期合计 US$24,024.89）。",
-        "如仍需发货，请申请放行：由信用经理决定。"]
+        "如仍需发货，请申请放行：由其金额对应的审批人决定，提交申请后的回复会列出他们。"]
     assert [b["text"]["text"] for b in reply.buttons()] == ["申请放行"]
     # Two sentences in Chinese run on, with no space after the 。.
     missing = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit 订单 lakeside")
