@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain.amounts import AmountError
+from domain.amounts import AmountError, parse_amount
 from domain.approvals.model import RequestKind
 from domain.errors import CustomerLookupError, DomainError
 from domain.orders.context import OrderRefused
@@ -71,6 +71,9 @@ def order(context: BoltContext, text: str) -> Message:
                                    typed.currency, typed.reference)
     except CustomerLookupError as unclear:
         typed_after = " ".join(filter(None, (typed.amount, typed.currency, typed.reference)))
+        if not _an_amount(typed.amount):
+            # Its own line to copy would be refused in turn ("/credit order C0001 -5k").
+            typed_after = ""
         raise which_customer(unclear, context["catalogue"].typed_name(context, "order"),
                              own_line(typed_after, "120k")) from None
     except RepeatedOrder as repeated:
@@ -80,6 +83,14 @@ def order(context: BoltContext, text: str) -> Message:
         said = explain(repeated, context["tr"])
         return message(said, [section(said), release_button(repeated.placed, context["tr"])])
     return verdict_message(answer.customer, answer.verdict, context["tr"], answer.check)
+
+
+def _an_amount(text: str) -> bool:
+    try:
+        parse_amount(text)
+    except AmountError:
+        return False
+    return True
 
 
 def _number_in_the_name(context: BoltContext, text: str, typed: TypedOrder,

@@ -151,6 +151,10 @@ def test_check_with_an_amount_answers_without_recording(world):
 @pytest.mark.parametrize(("line", "said"), [
     ("/credit order acme industrial -5", "“-5” is not an amount greater than zero: write "
      "it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    # "Which acme?" gives an example to copy that is not refused in its turn (it was
+    # `/credit order C0001 -5k`).
+    ("/credit order acme -5k", "“acme” matches several customers: Acme Industrial Supply "
+     "(C0001), Acme Packaging (C0002). Use the id, e.g. `/credit order C0001 120k`."),
     ("/credit order C0001 1e9999", "“1e9999” is more than creditbot takes for one order "
      "(at most 10,000,000,000,000): write it like 120000, 120,000, 120000.50, 120k, 1.2m, "
      "12万, 1.5亿, USD 120k or 120k EUR."),
