@@ -64,8 +64,8 @@ class Deciding(RequestsContext):
         Audited ``requests.approved`` / ``requests.rejected``."""
         self._require(actor, "requests.decide_refused", f"request:{request_id}")
         if comment is not None and len(comment) > MAX_COMMENT:
-            raise DomainError(N_("Keep the comment under {limit} characters."),
-                              limit=MAX_COMMENT)
+            raise DomainError(N_("A comment takes at most {limit} characters; this one has "
+                                 "{length}."), limit=MAX_COMMENT, length=len(comment))
         return self._retried(lambda: self._decide(actor, request_id, level, outcome,
                                                   comment))
 
@@ -284,8 +284,8 @@ class Deciding(RequestsContext):
         if not text:
             raise DomainError(N_("Write the question the requester should answer."))
         if len(text) > MAX_QUESTION:
-            raise DomainError(N_("Keep the question under {limit} characters."),
-                              limit=MAX_QUESTION)
+            raise DomainError(N_("A question takes at most {limit} characters; this one has "
+                                 "{length}."), limit=MAX_QUESTION, length=len(text))
         now, today = self.clock(), self.today()
         with self.unit_of_work() as uow:
             uow.begin_write()

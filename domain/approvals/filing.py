@@ -136,8 +136,9 @@ class Filings(RequestsContext):
             wrong_reason = _refused(N_("Say why: a request needs a reason, e.g. “larger "
                                        "orders for the Q1 season”."))
         elif len(reason) > MAX_REASON:
-            wrong_reason = _refused(N_("Keep the reason under {limit} characters; attach "
-                                       "details in a thread."), limit=MAX_REASON)
+            wrong_reason = _refused(N_("A reason takes at most {limit} characters; this one "
+                                       "has {length}. Give the details in a thread."),
+                                    limit=MAX_REASON, length=len(reason))
         if wrong_reason is not None:
             # Said with whatever else is wrong (checked writing nothing), in one round.
             try:

@@ -170,7 +170,7 @@ class MinutesKeeping:
                     "Write what the meeting decided (a line per decision).")))
             elif len(text) > MAX_DECISIONS:
                 problems.append(FieldProblem(DECISIONS, N_(
-                    "Keep the decisions under {limit} characters; there are {length}."),
+                    "The decisions take at most {limit} characters; there are {length}."),
                     limit=MAX_DECISIONS, length=len(text)))
             earlier = tuple(uow.meetings.minutes_of(meeting.id))
             taken = {_same_item(t.what, t.owner, t.due_on)
@@ -225,7 +225,7 @@ class MinutesKeeping:
                 "Say what is to be done, e.g. “Call the CFO about the March invoices”.")))
         elif len(what) > MAX_WHAT:
             problems.append(FieldProblem(item_field(WHAT, index), N_(
-                "Keep an action item under {limit} characters; this one has {length}."),
+                "An action item takes at most {limit} characters; this one has {length}."),
                 limit=MAX_WHAT, length=len(what)))
         if not item.owner or not is_user_id(item.owner):
             problems.append(FieldProblem(item_field(OWNER, index), N_(

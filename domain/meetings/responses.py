@@ -102,8 +102,9 @@ class Responses:
         raises ``MeetingRefused`` with the scheduling form's messages, field by field."""
         note = (note or "").strip()
         if len(note) > MAX_NOTE:
-            raise ProposalInvalid("note", N_("Keep the note under {limit} characters."),
-                                  limit=MAX_NOTE)
+            raise ProposalInvalid("note", N_("A note takes at most {limit} characters; this "
+                                             "one has {length}."),
+                                  limit=MAX_NOTE, length=len(note))
         if answer is Answer.PROPOSED:
             if proposed_at is None or proposed_at.tzinfo is None:
                 raise ProposalInvalid("date", N_("Choose the date and time you propose."))

@@ -76,8 +76,9 @@ def clean_reference(text: str | None) -> str | None:
     cleaned = unquoted(" ".join(_CONTROL.sub(" ", without_invisible(
         unicodedata.normalize("NFKC", text))).split())).rstrip("。")
     if len(cleaned) > MAX_REFERENCE:
-        raise OrderRefused(N_("Keep the order reference under {limit} characters, e.g. "
-                              "PO-2026-118."), limit=MAX_REFERENCE)
+        raise OrderRefused(N_("An order reference takes at most {limit} characters; this one "
+                              "has {length}. Give the order's number, e.g. PO-2026-118."),
+                           limit=MAX_REFERENCE, length=len(cleaned))
     return cleaned or None
 
 

@@ -151,6 +151,8 @@ def test_check_with_an_amount_answers_without_recording(world):
 @pytest.mark.parametrize(("line", "said"), [
     ("/credit order acme industrial -5", "“-5” is not an amount greater than zero: write "
      "it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+    ("/credit order C0001 5k " + "R" * 101, "An order reference takes at most 100 "
+     "characters; this one has 101. Give the order's number, e.g. PO-2026-118."),
     # "Which acme?" gives an example to copy that is not refused in its turn (it was
     # `/credit order C0001 -5k`).
     ("/credit order acme -5k", "“acme” matches several customers: Acme Industrial Supply "

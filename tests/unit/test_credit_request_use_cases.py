@@ -524,9 +524,11 @@ def test_asking_for_info_is_refused_as_deciding_is_and_needs_a_question():
     assert refused(requests.ask_info, member(CM), filed.id, 1, "   ") == (
         "Write the question the requester should answer.")
     assert refused(requests.ask_info, member(CM), filed.id, 1, "x" * 2001) == (
-        "Keep the question under 2000 characters.")
-    assert [e.action for e in uow.audit.entries] == ["requests.filed"]
-    assert [c.happened for c in notices.changes] == [Happened.FILED]
+        "A question takes at most 2000 characters; this one has 2001.")
+    # 2,000 is at most 2,000: asked ("under 2000" said otherwise).
+    requests.ask_info(member(CM), filed.id, 1, "x" * 2000)
+    assert [e.action for e in uow.audit.entries] == ["requests.filed", "requests.info_asked"]
+    assert [c.happened for c in notices.changes] == [Happened.FILED, Happened.INFO_ASKED]
 
 
 def test_every_change_carries_the_customers_standing_for_the_cards():
