@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from domain.orders.context import MAX_REFERENCE
 from handlers.i18n import Translator
 from handlers.render import erp_text
+
+# A reference is shown whole, never cut mid-word ("second deliver…"): each character may
+# escape to five (& is &amp;).
+SHOWN = MAX_REFERENCE * 5
 
 
 def order_label(order_id: str, reference: str | None, tr: Translator) -> str:
@@ -13,4 +18,4 @@ def order_label(order_id: str, reference: str | None, tr: Translator) -> str:
     order = erp_text(order_id, 64)
     if not reference:
         return order
-    return tr._("{order} ({reference})", order=order, reference=erp_text(reference, 64))
+    return tr._("{order} ({reference})", order=order, reference=erp_text(reference, SHOWN))

@@ -299,6 +299,15 @@ def test_bad_amounts_are_explained_and_nothing_is_recorded(world, line, said):
     assert checks(world) == {}
 
 
+def test_a_long_reference_is_shown_whole(world):
+    """Cut at 63 characters, mid-word ("second deliver…"), on every message naming it."""
+    reference = ("Purchase order for the Christmas showroom refit, second delivery to "
+                 "Hamburg gate & dock 7")
+    reply = world.slack.slash(SALES, SALES_CHANNEL, f"/credit order lakeside 10k {reference}")
+    assert sections(reply)[0].startswith(
+        f":no_entry: *Held*: order CB-1 ({reference.replace('&', '&amp;')}) of $10,000.00 ")
+
+
 def test_a_reference_with_mentions_and_controls_pings_nobody(world):
     world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 1k <!channel> *PO*\u202e")
     [row] = checks(world).values()
