@@ -55,7 +55,9 @@ def order_amount(typed: Money, in_limit: Money | None, tr: Translator) -> str:
     (``£10,000.00 ($12,601.27)``): the same on the rep's answer and the owner's note."""
     if in_limit is None or in_limit.currency == typed.currency:
         return tr.money(typed)
-    return f"{tr.money(typed)} ({tr.money(in_limit)})"
+    # Chinese puts it in full-width brackets.
+    return tr._("{amount} ({converted})", amount=tr.money(typed),
+                converted=tr.money(in_limit))
 
 
 def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,

@@ -167,7 +167,7 @@ def test_a_refusal_reads_in_the_persons_language(world):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +100k 春节备货")
     [request] = requests_of(world)
     assert mrkdwn(reply).startswith(
-        f":inbox_tray: *已提交申请 #{request.id}：Acme Packaging（C0002） 的提高额度*\n")
+        f":inbox_tray: *已提交申请 #{request.id}：Acme Packaging（C0002）的提高额度*\n")
 
 
 def test_a_hostile_customer_name_and_reason_ping_nobody(world):

@@ -88,6 +88,10 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
         "“华夏”后缺少金额。先写客户，再写金额，例如 `/credit 订单 acme 120k`、`/credit 订单 "
         "华夏物流 25万 CNY PO-2026-118`（金额后可跟币种和您的订单编号；"
         "名称中带数字的客户请加引号）。")
+    # An order in another currency than the limit's: its value in the limit's currency
+    # in full-width brackets (it was "CN¥50,000.00 (US$…)").
+    converted = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 订单 C0001 5万 CNY")
+    assert re.search(r"¥50,000\.00（US\$[\d,]+\.\d\d）", converted.all_text())
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 订单 华夏物流 5k USD EUR").text == (
         "“5k USD EUR”写了两种货币，USD 和 EUR：请只写一种，例如 5,000 USD 或 5,000 EUR。")
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 查询 华夏物流 5k USD EUR").text == (

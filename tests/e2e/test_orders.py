@@ -478,7 +478,7 @@ def test_an_order_is_answered_in_the_persons_language(world):
     world.emulator.users[CREDIT_MANAGER].locale = "zh-CN"
     reply = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit 订单 lakeside 1万")
     assert sections(reply) == [
-        ":no_entry: *已暂停*：Lakeside Furniture Outlet（C0013） 的订单 CB-1，金额 US$10,000.00，"
+        ":no_entry: *已暂停*：Lakeside Furniture Outlet（C0013）的订单 CB-1，金额 US$10,000.00，"
         "不能发货。已记录为暂停发货，并已通知客户负责人。",
         "• 风险敞口 US$37,697.78 + 本订单 US$10,000.00 = US$47,697.78，超过信用额度 "
         "US$35,000.00（容差 0%：US$35,000.00）。\n"

@@ -19,7 +19,7 @@ from tests.e2e.conftest import SALES, SALES_CHANNEL
 from tests.e2e.test_orders import deliver, direct_messages
 
 OWNER = "U01SALESCHO"  # Acme Packaging's owner
-HELD_IN_CHINESE = (":no_entry: Acme Packaging（C0002） 的订单 CB-1，金额 US$5,000.00，已暂停发货："
+HELD_IN_CHINESE = (":no_entry: Acme Packaging（C0002）的订单 CB-1，金额 US$5,000.00，已暂停发货："
                    "放行之前不得发货。")
 
 

@@ -365,7 +365,7 @@ def test_a_chinese_reader_gets_roles_examples_and_formats_in_chinese(world):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +100k 春节备货")
     [request] = requests_of(world)
     assert mrkdwn(reply) == (
-        f":inbox_tray: *已提交申请 #{request.id}：Acme Packaging（C0002） 的提高额度*\n"
+        f":inbox_tray: *已提交申请 #{request.id}：Acme Packaging（C0002）的提高额度*\n"
         "US$100,000.00 → US$200,000.00\n"
         "当前等待：第 1 级（共 2 级）：信用经理（<@U02CREDITMG>） 须在 "
         f"{ZH.moment(request.deadline(), ZONE)} 前审批。\n"
@@ -433,7 +433,7 @@ def test_a_person_whose_slack_is_chinese_gets_the_bots_dms_in_chinese(world):
     deliver(world)
     [order] = checks(world)
     assert direct_messages(world, OWNER_C0002) == [
-        f":no_entry: Acme Packaging（C0002） 的订单 {order}（PO-1），金额 US$10,000.00，"
+        f":no_entry: Acme Packaging（C0002）的订单 {order}（PO-1），金额 US$10,000.00，"
         "已暂停发货：放行之前不得发货。"]
     # The rep's Slack is English: their reply stayed English.
     assert direct_messages(world, SALES) == []
@@ -581,7 +581,7 @@ def test_a_chinese_readers_history_names_the_customer_with_full_width_brackets(w
     # ASCII brackets beside the worklist's and the report's full-width ones.
     speaks_chinese(world, SALES)
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit history lakeside")
-    assert reply.blocks[0]["text"]["text"] == "Lakeside Furniture Outlet（C0013） 的记录"
+    assert reply.blocks[0]["text"]["text"] == "Lakeside Furniture Outlet（C0013）的记录"
     # 记录, the word a Chinese reader reaches for (the help calls it so), is history too.
     again = world.slack.slash(SALES, SALES_CHANNEL, "/credit 记录 lakeside")
     assert again.blocks[0] == reply.blocks[0]
@@ -620,7 +620,7 @@ def test_a_chinese_reader_hears_an_orders_verdict_under_the_customers_chinese_na
     speaks_chinese(world, SALES)
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit 查询 深圳明亮之星 50万")
     assert reply.blocks[0]["text"]["text"] == (
-        ":no_entry: *不能发货*：深圳明亮之星电子有限公司（C0029） 的一笔 ¥500,000.00 的订单将被"
+        ":no_entry: *不能发货*：深圳明亮之星电子有限公司（C0029）的一笔 ¥500,000.00 的订单将被"
         "暂停发货。")
     english = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit check C0029 50万")
     assert english.blocks[0]["text"]["text"] == (

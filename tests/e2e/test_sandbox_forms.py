@@ -339,7 +339,7 @@ currency:
     assert re.search(r"""……按下了“提交申请”
 表单已关闭。
 creditbot （仅您可见，在 #sales）
-📥 已提交申请 #1：Acme Packaging（C0002） 的提高额度
+📥 已提交申请 #1：Acme Packaging（C0002）的提高额度
 US\$100,000.00 → US\$200,000.00
 """ + ZH_WAITING + r"""
 理由：第一季度订单增加
@@ -397,6 +397,7 @@ def test_help_says_how_forms_are_filled(monkeypatch, clock, tmp_path):
     assert """  :run [JOB]         run a scheduled job now, e.g. :run alerts; :run lists them
   :import KIND FILE  import an ERP file as creditbot import does, e.g.
                      :import payments payments.csv (the sandbox's data only)
+  :audit [N]         the audit log's latest N entries: who did what, when
   in a form          answer each field (Enter keeps it, - empties it), or in a
                      script write FIELD: VALUE lines; then :submit, or :cancel
   a, b, …            pick that option of a ⋯ menu of the last message

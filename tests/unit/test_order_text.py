@@ -95,7 +95,7 @@ def test_hostile_erp_ids_and_names_neither_ping_nor_format():
     assert (button["text"]["text"], button["action_id"]) == ("Request release",
                                                              "orders_request_release")
     zh, _ = held_note(check, translator("zh-CN"))
-    assert zh == (":no_entry: Evil ˋCorpˋ[31m（C&lt;@U1&gt;） 的订单 &lt;!channel&gt;∗SO∗"
+    assert zh == (":no_entry: Evil ˋCorpˋ[31m（C&lt;@U1&gt;）的订单 &lt;!channel&gt;∗SO∗"
                   "，金额 US$10.00，已暂停发货：放行之前不得发货。")
 
 
