@@ -441,6 +441,7 @@ class OrderCheckRow(Base):
         Index("ix_order_checks_order", "source", "order_id", unique=True),
         Index("ix_order_checks_state_customer", "state", "customer_id", "id"),
         Index("ix_order_checks_customer_reference", "customer_id", "reference"),
+        Index("ix_order_checks_checked_by", "checked_by", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

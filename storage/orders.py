@@ -176,6 +176,12 @@ class SqlOrderStore:
             select(_K).where(_K.c.customer_id == customer_id, _K.c.state.in_(states))
             .order_by(_K.c.id.desc()).limit(limit))]
 
+    def placed_by(self, user_id: str, limit: int) -> list[OrderCheck]:
+        return [_check(row) for row in self._execute(
+            select(_K).where(_K.c.checked_by == user_id,
+                             _K.c.source == OrderSource.SLACK.value)
+            .order_by(_K.c.id.desc()).limit(limit))]
+
     def placed_with_reference(self, customer_id: str, reference: str) -> OrderCheck | None:
         wanted = reference.casefold()
         found = next((r.id for r in self._execute(_REFERENCES, {"customer": customer_id})

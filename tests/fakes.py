@@ -508,6 +508,10 @@ class FakeOrderStore:
         return [c for _, c in sorted(self._work.items(), reverse=True)
                 if c.customer_id == customer_id and c.state is not OrderState.PASSED][:limit]
 
+    def placed_by(self, user_id: str, limit: int) -> list[OrderCheck]:
+        return [c for _, c in sorted(self._work.items(), reverse=True)
+                if c.checked_by == user_id and c.source is OrderSource.SLACK][:limit]
+
     def placed_with_reference(self, customer_id: str, reference: str) -> OrderCheck | None:
         return next((c for _, c in sorted(self._work.items())
                      if c.customer_id == customer_id and c.source is OrderSource.SLACK

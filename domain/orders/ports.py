@@ -55,6 +55,10 @@ class OrderStore(Protocol):
         newest first: its history's."""
         ...
 
+    def placed_by(self, user_id: str, limit: int) -> list[OrderCheck]:
+        """The orders ``user_id`` placed in Slack, newest first."""
+        ...
+
     def placed_with_reference(self, customer_id: str, reference: str) -> OrderCheck | None:
         """The customer's first order placed in creditbot under this reference, if any,
         the case of letters aside."""

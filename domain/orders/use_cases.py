@@ -14,6 +14,7 @@ app.yaml turns this off). The ERP's customer export has no hold flag to read.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from domain.access import Member
 from domain.amount_text import has_sign, read_amount
@@ -90,6 +91,14 @@ class RepeatedOrder(OrderRefused):
         super().__init__(template, reference=placed.reference or "", order=placed.order_id,
                          customer=placed.customer_name, amount=placed.amount,
                          day=placed.order_date, **pending)
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """An order a person placed, with its open release request when one waits."""
+
+    check: OrderCheck
+    release_request: int | None = None
 
 
 class NotOneCustomer(OrderRefused):
@@ -193,6 +202,20 @@ class OrderChecks(HoldReview):
                 self._held(uow, stored, customer, actor.user_id, now)
             uow.commit()
         return OrderAnswer(customer, verdict, stored)
+
+    def mine(self, actor: Member, limit: int = 20) -> list[PlacedOrder]:
+        """The orders ``actor`` placed in Slack, newest first, each with its open release
+        request if one waits. Their own record: the access check alone."""
+        self._require(actor, "orders.list_refused", "")
+        with self.unit_of_work() as uow:
+            placed = uow.orders.placed_by(actor.user_id, limit)
+            waiting = {}
+            for check in placed:
+                if check.is_held:
+                    request = uow.credit_requests.find_open(
+                        release_key(check.customer_id, check.order_id))
+                    waiting[check.id] = request.id if request is not None else None
+        return [PlacedOrder(check, waiting.get(check.id)) for check in placed]
 
     def names_a_customer(self, actor: Member, query: str) -> bool:
         """Whether ``query`` names one customer: an order line without an amount is then

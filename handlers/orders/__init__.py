@@ -7,6 +7,7 @@ from __future__ import annotations
 from handlers.i18n import N_
 from handlers.orders.command import on_request_release, order
 from handlers.orders.jobs import run_orders
+from handlers.orders.listing import orders_command
 from handlers.orders.payloads import REQUEST_RELEASE, ReleaseValue
 from handlers.registry import Action, Feature, Job, Subcommand
 
@@ -17,6 +18,9 @@ FEATURE = Feature(
                                "(limit, overdue, holds, contract); held when one fails"),
                    "acme 120k USD PO-2026-118", order, aliases=("订单",),
                    needs_argument=N_("a customer and an amount")),
+        Subcommand("orders", N_("the orders you placed, newest first, each OK to ship, "
+                                "held (with its release), released or refused"), "",
+                   orders_command, aliases=("我的订单",), shows=True, takes_nothing=True),
     ),
     actions=(Action(REQUEST_RELEASE, on_request_release, ReleaseValue),),
     jobs=(Job("orders", N_("reviews the ERP's open orders not yet reviewed and releases held "

@@ -42,11 +42,11 @@ def _failures(failures: tuple[Failure, ...], tr: Translator) -> str:
     return "\n".join("• " + failure_text(f, tr) for f in failures)
 
 
-def _name(tr: Translator, customer_name: str, customer_id: str,
-          local: str | None = None) -> str:
+def customer_name(tr: Translator, name: str, customer_id: str,
+                  local: str | None = None) -> str:
     """The customer as the reader knows it (its Chinese name to a Chinese reader, when
     the ERP has one), with its id in the reader's brackets."""
-    return tr._("{name} ({id})", name=erp_text(tr.name_of(customer_name, local), NAME),
+    return tr._("{name} ({id})", name=erp_text(tr.name_of(name, local), NAME),
                 id=erp_text(customer_id, 64))
 
 
@@ -64,7 +64,7 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
                     check: OrderCheck | None = None) -> Message:
     """The answer to ``/credit order`` (``check`` is the recorded order) and to
     ``/credit check <customer> <amount>`` (no ``check``)."""
-    who = _name(tr, customer.name, customer.customer_id, customer.name_local)
+    who = customer_name(tr, customer.name, customer.customer_id, customer.name_local)
     amount = order_amount(verdict.typed or verdict.order, verdict.order, tr)
     order = order_label(check.order_id, check.reference, tr) if check is not None else None
     blocks: list[Block] = []
@@ -119,7 +119,7 @@ def held_note(check: OrderCheck, tr: Translator, in_limit: Money | None = None
     head = tr._(":no_entry: Order {order} of {amount} for {customer} is held: it is not to "
                 "ship until it is released.", order=order,
                 amount=order_amount(check.amount, in_limit, tr),
-                customer=_name(tr, check.customer_name, check.customer_id))
+                customer=customer_name(tr, check.customer_name, check.customer_id))
     return head, [section(head), section(_failures(check.failures, tr)),
                   section(tr._("It is released on its own once it passes (invoices paid, a "
                                "limit raised), or when an order release is approved.")),
@@ -136,7 +136,7 @@ def released_note(check: OrderCheck, tr: Translator, *, approved: bool,
                   in_limit: Money | None = None) -> tuple[str, list[Block]]:
     order = order_label(check.order_id, check.reference, tr)
     amount = order_amount(check.amount, in_limit, tr)
-    who = _name(tr, check.customer_name, check.customer_id)
+    who = customer_name(tr, check.customer_name, check.customer_id)
     if approved:
         head = tr._(":white_check_mark: Order {order} of {amount} for {customer} is "
                     "released: its order release was approved.", order=order,

@@ -398,6 +398,36 @@ def test_a_release_card_says_why_the_order_was_held_in_the_limits_currency(world
     assert len(held) == 2 and "this order £1,587,142.14" in held[0]
 
 
+def test_credit_orders_lists_mine_newest_first_as_each_stands(world):
+    """A rep had no way to list the orders they placed: `/credit orders` was unknown."""
+    empty = world.slack.slash(SALES, SALES_CHANNEL, "/credit orders")
+    assert sections(empty) == [
+        "You have placed no order in creditbot yet. `/credit order acme 120k` checks one "
+        "against the order rules and records it."]
+    held = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-77")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 5k")
+    asked = world.slack.slash(SALES, SALES_CHANNEL, "/credit order fenwick 2m USD PO-FW1")
+    request = _release_asked(world, asked, "truck waiting")
+    # Someone else's order is not mine.
+    world.slack.slash(OWNER_C0013, SALES_CHANNEL, "/credit order C0001 1k")
+    listing = world.slack.slash(SALES, SALES_CHANNEL, "/credit orders")
+    assert sections(listing) == [
+        "*Your orders*, newest first",
+        f"*CB-3 (PO-FW1)* · Fenwick Retail Group (C0041) · $2,000,000.00 · Nov 29, 2026: "
+        f"held: not to ship until released; its release is asked for in request "
+        f"#{request.id}",
+        "*CB-2* · Acme Industrial Supply (C0001) · $5,000.00 · Nov 29, 2026: OK to ship",
+        "*CB-1 (PO-77)* · Lakeside Furniture Outlet (C0013) · $10,000.00 · Nov 29, 2026: "
+        "held: not to ship until released"]
+    # The held order without a release asked for offers it, as its answer did.
+    assert [b["text"]["text"] for b in listing.buttons()] == ["Request release"]
+    assert listing.buttons()[0]["value"] == held.buttons()[0]["value"]
+    assert world.slack.slash(SALES, SALES_CHANNEL, "/credit orders all").text == (
+        "`/credit orders` takes nothing after it; “all” is not needed.")
+    assert world.slack.slash(STRANGER, SALES_CHANNEL, "/credit orders").all_text(
+        ).startswith(":lock: Credit data is confidential")
+
+
 def _member(world: Any, user: str) -> Any:
     return world.services.config.roster().member(user)
 

@@ -1,0 +1,64 @@
+"""``/credit orders``: the orders I placed in creditbot, newest first, each as it stands
+(OK to ship, held, released, refused), a held one with its release request or its
+*Request release* button."""
+
+from __future__ import annotations
+
+from slack_bolt import BoltContext
+
+from domain.orders.model import OrderState
+from domain.orders.use_cases import PlacedOrder
+from handlers.deps import Deps
+from handlers.i18n import N_, Translator
+from handlers.order_label import order_label
+from handlers.orders.blocks import customer_name, release_button
+from handlers.render import Block, Message, context, message, section
+
+SHOWN = 20
+_STATES = {
+    OrderState.PASSED: N_("OK to ship"),
+    OrderState.HELD: N_("held: not to ship until released"),
+    OrderState.RELEASED: N_("released"),
+    OrderState.REFUSED: N_("refused: its release was rejected, it will not ship"),
+}
+
+
+def orders_command(context_: BoltContext, _rest: str) -> Message:
+    deps: Deps = context_["deps"]
+    placed = deps.orders.mine(context_["member"], limit=SHOWN + 1)
+    catalogue = context_["catalogue"]
+    return render(placed, context_["tr"], catalogue.as_typed(context_, "order"),
+                  catalogue.as_typed(context_, "history"))
+
+
+def render(placed: list[PlacedOrder], tr: Translator, command: str = "/credit order",
+           history: str = "/credit history") -> Message:
+    """``command``, ``history``: `/credit order` and `/credit history` as the person
+    would write them (`/credit 订单`)."""
+    if not placed:
+        text = tr._("You have placed no order in creditbot yet. `{command} acme 120k` checks "
+                    "one against the order rules and records it.", command=command)
+        return message(text, [section(text)])
+    heading = tr._("*Your orders*, newest first")
+    blocks: list[Block] = [section(heading)]
+    for order in placed[:SHOWN]:
+        blocks.append(section(_line(order, tr)))
+        if order.check.is_held and order.release_request is None:
+            blocks.append(release_button(order.check, tr))
+    if len(placed) > SHOWN:
+        blocks.append(context(tr._("Only your {n} latest orders are shown; `{history}` and a "
+                                   "customer show its held orders.", n=SHOWN,
+                                   history=history)))
+    return message(tr._("Your orders"), blocks)
+
+
+def _line(order: PlacedOrder, tr: Translator) -> str:
+    check = order.check
+    state = tr._(_STATES[check.state])
+    if check.is_held and order.release_request is not None:
+        state = tr._("{state}; its release is asked for in request #{request}",
+                     state=state, request=order.release_request)
+    return tr._("*{order}* · {customer} · {amount} · {day}: {state}",
+                order=order_label(check.order_id, check.reference, tr),
+                customer=customer_name(tr, check.customer_name, check.customer_id),
+                amount=tr.money(check.amount), day=check.order_date, state=state)
