@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gettext
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -54,6 +55,9 @@ DEFAULT_LOCALE = "en-US"
 
 # Punctuation that ends a sentence in Chinese (and Japanese): no space follows it.
 _FULL_WIDTH_STOPS = frozenset("。！？；：）」』")
+# A placeholder followed by a space, and what makes that space one too many in Chinese.
+_SPACED_VALUE = re.compile(r"(\{(\w+)\}) ")
+_FULL_WIDTH_CLOSE = ("）", "」", "』", "】")
 
 
 def babel_locale(tag: str) -> Locale:
@@ -105,7 +109,13 @@ class Translator:
         return self._(", ").join(self.value(item) for item in items)
 
     def fill(self, text: str, params: Mapping[str, Any]) -> str:
-        return text.format(**{k: self.value(v) for k, v in params.items()})
+        values = {k: self.value(v) for k, v in params.items()}
+        if self.locale.language == "zh":
+            # A value that ends in a full-width bracket ("Acme（C0001）") is spaced by it:
+            # "（C0001）的订单", not "（C0001） 的订单"; a bare name keeps its space.
+            text = _SPACED_VALUE.sub(lambda found: found[1] if values.get(
+                found[2], "").endswith(_FULL_WIDTH_CLOSE) else found[0], text)
+        return text.format(**values)
 
     def value(self, value: Any) -> str:
         """A parameter as this locale writes it."""

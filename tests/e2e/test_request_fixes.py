@@ -367,7 +367,7 @@ def test_a_chinese_reader_gets_roles_examples_and_formats_in_chinese(world):
     assert mrkdwn(reply) == (
         f":inbox_tray: *已提交申请 #{request.id}：Acme Packaging（C0002）的提高额度*\n"
         "US$100,000.00 → US$200,000.00\n"
-        "当前等待：第 1 级（共 2 级）：信用经理（<@U02CREDITMG>） 须在 "
+        "当前等待：第 1 级（共 2 级）：信用经理（<@U02CREDITMG>）须在 "
         f"{ZH.moment(request.deadline(), ZONE)} 前审批。\n"
         "理由：春节备货\n`/credit requests` 可查看进度；申请未结时可在那里撤销。")
 
