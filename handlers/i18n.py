@@ -55,8 +55,9 @@ DEFAULT_LOCALE = "en-US"
 
 # Punctuation that ends a sentence in Chinese (and Japanese): no space follows it.
 _FULL_WIDTH_STOPS = frozenset("。！？；：）」』")
-# A placeholder followed by a space, and what makes that space one too many in Chinese.
-_SPACED_VALUE = re.compile(r"(\{(\w+)\}) ")
+# A placeholder, a space and a Chinese character, and what makes that space one too many
+# in Chinese (a space before a separator such as · stays).
+_SPACED_VALUE = re.compile(r"(\{(\w+)\}) (?=[\u3400-\u9fff])")
 _FULL_WIDTH_CLOSE = ("）", "」", "』", "】")
 
 

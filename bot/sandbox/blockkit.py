@@ -46,6 +46,11 @@ def problems(blocks: Any, limit: int = MESSAGE_BLOCKS) -> list[str]:
                 found.append(f"block {i}: a field is over {FIELD_TEXT} characters")
         found.extend(f"block {i} ({raw.get('type')}): {problem}"
                      for problem in _blank_texts(raw))
+    ids = [raw.get("block_id") for raw in blocks if isinstance(raw, dict)]
+    repeated = sorted({str(b) for b in ids if b is not None and ids.count(b) > 1})
+    if repeated:
+        # Slack refuses the whole message: a block_id is unique within it.
+        found.append(f"block_id repeated: {', '.join(repeated)}")
     return found
 
 

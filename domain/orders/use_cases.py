@@ -99,6 +99,9 @@ class PlacedOrder:
 
     check: OrderCheck
     release_request: int | None = None
+    # The customer as the ERP has it now (renamed since, with its local-script name);
+    # None when the ERP no longer has it.
+    customer: CustomerRef | None = None
 
 
 class NotOneCustomer(OrderRefused):
@@ -209,13 +212,16 @@ class OrderChecks(HoldReview):
         self._require(actor, "orders.list_refused", "")
         with self.unit_of_work() as uow:
             placed = uow.orders.placed_by(actor.user_id, limit)
+            customers = {c.customer_id: CustomerRef(c.customer_id, c.name, c.name_local)
+                         for c in uow.customers.fetch(sorted({p.customer_id for p in placed}))}
             waiting = {}
             for check in placed:
                 if check.is_held:
                     request = uow.credit_requests.find_open(
                         release_key(check.customer_id, check.order_id))
                     waiting[check.id] = request.id if request is not None else None
-        return [PlacedOrder(check, waiting.get(check.id)) for check in placed]
+        return [PlacedOrder(check, waiting.get(check.id), customers.get(check.customer_id))
+                for check in placed]
 
     def names_a_customer(self, actor: Member, query: str) -> bool:
         """Whether ``query`` names one customer: an order line without an amount is then

@@ -127,7 +127,9 @@ def held_note(check: OrderCheck, tr: Translator, in_limit: Money | None = None
 
 
 def release_button(check: OrderCheck, tr: Translator) -> Block:
-    return actions("orders_release", button(
+    # The order's own block id: Slack refuses a message whose block ids repeat, and a
+    # list of orders holds several of these.
+    return actions(f"orders_release_{check.id}", button(
         tr._("Request release"), REQUEST_RELEASE,
         ReleaseValue(order=check.order_id[:64], customer=check.customer_id[:64]).encode()))
 

@@ -60,5 +60,7 @@ def _line(order: PlacedOrder, tr: Translator) -> str:
                      state=state, request=order.release_request)
     return tr._("*{order}* · {customer} · {amount} · {day}: {state}",
                 order=order_label(check.order_id, check.reference, tr),
-                customer=customer_name(tr, check.customer_name, check.customer_id),
+                customer=customer_name(tr, order.customer.name if order.customer else
+                                       check.customer_name, check.customer_id,
+                                       order.customer.name_local if order.customer else None),
                 amount=tr.money(check.amount), day=check.order_date, state=state)

@@ -310,8 +310,11 @@ def test_creditbot_jobs_run_report_queues_the_week_once(engine, database_url, mo
         0, "report: ok — posted 1, already_posted 0\n1 message queued; SLACK_BOT_TOKEN is "
         "not set here, so the running bot (creditbot serve or creditbot scheduler) delivers "
         "it\n")
+    # The first run's week, still undelivered, is counted: not queued a second time.
     assert (again.exit_code, again.stdout) == (
-        0, "report: ok — posted 0, already_posted 1\n")
+        0, "report: ok — posted 0, already_posted 1\n1 message queued before this run is "
+        "still to be delivered: the running bot (creditbot serve or creditbot scheduler) "
+        "delivers it; if none is running, start one\n")
     [row] = outbox(engine)
     assert (row.kind, row.channel, row.sent_at) == ("reports.weekly", FINANCE, None)
     assert [f["filename"][:6] for f in row.payload["files"]] == ["aging-", "dso-20"]

@@ -132,3 +132,15 @@ def test_no_translation_call_hides_inside_an_f_string():
                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                  if hidden.search(line)]
     assert offenders == []
+
+
+def test_chinese_takes_no_space_after_a_value_that_ends_in_a_full_width_bracket():
+    """"Acme（C0001） 的订单" and "信用经理（@mei） 须在": the bracket spaces it already."""
+    zh = translator("zh-CN")
+    who = "Acme（C0001）"
+    assert zh.fill("{customer} 的订单", {"customer": who}) == "Acme（C0001）的订单"
+    # A bare name keeps its space; so does a separator after the bracket, and English.
+    assert zh.fill("{customer} 的订单", {"customer": "Acme"}) == "Acme 的订单"
+    assert zh.fill("{customer} · {state}", {"customer": who, "state": "未结"}) == (
+        "Acme（C0001） · 未结")
+    assert translator("en-US").fill("{customer} 的", {"customer": who}) == "Acme（C0001） 的"
