@@ -186,8 +186,10 @@ def _abandon_dead_runs(engine: Engine, clock: Callable[[], datetime]) -> None:
         for run in job_records.running_on(engine, socket.gethostname()):
             pid = _pid(run.host)
             if pid is not None and pid != os.getpid() and not _runs(pid, run.started_at):
-                job_records.abandon_run(engine, run.id, clock(), f"no end was recorded: "
-                                        f"its process ({run.host}) is gone")
+                # Never ending before it began (a run dated ahead, by a clock set wrong).
+                job_records.abandon_run(engine, run.id, max(clock(), run.started_at),
+                                        f"no end was recorded: its process ({run.host}) "
+                                        "is gone")
     except (DBAPIError, SqlTimeout):
         return  # the start's own record says what the database does
 

@@ -30,7 +30,9 @@ from domain.people import is_user_id
 from domain.ports import UnitOfWork
 from domain.text import N_, CommandName
 
-MAX_DECISIONS = 3000
+# What a section shows whole beside its heading (Slack cuts a section at 3,000), and so
+# what the form takes.
+MAX_DECISIONS = 2500
 MAX_WHAT = 300
 # A due date further out than this is a typo, not a plan.
 MAX_AHEAD = timedelta(days=365)

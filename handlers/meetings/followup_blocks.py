@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 
-from domain.meetings.minutes import SoFar
+from domain.meetings.minutes import MAX_DECISIONS, SoFar
 from domain.meetings.model import Meeting, Minutes, Task
 from domain.meetings.tasks import SHOWN, TaskLine
 from domain.refs import CustomerRef
@@ -45,7 +45,7 @@ from handlers.render import (
 
 TITLE = 150
 WHAT = 300
-DECISIONS = 2500
+DECISIONS = MAX_DECISIONS  # the form takes what the minutes show whole
 NAME = 200
 ID = 64
 # Tasks shown under one account on the worklist; the rest are counted.

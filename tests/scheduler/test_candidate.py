@@ -250,18 +250,24 @@ def test_a_database_gone_mid_job_is_said_in_lines_not_tracebacks(engine, monkeyp
     reused = subprocess.Popen(["sleep", "30"])
     hosts = {"dead": f"{here}:{dead}", "elsewhere": f"elsewhere-{here}:{dead}",
              "reused": f"{here}:{reused.pid}", "odd": f"{here}:²",
-             "huge": f"{here}:99999999999999999999", "parent": f"{here}:{os.getppid()}"}
+             "huge": f"{here}:99999999999999999999", "parent": f"{here}:{os.getppid()}",
+             "ahead": f"{here}:{dead}"}
+    ahead = datetime.now(UTC) + timedelta(days=3)
     try:
         for name, on in hosts.items():
             # The parent (pytest's) started before now: its run is its own.
-            job_records.start_run(engine, name, on,
+            job_records.start_run(engine, name, on, ahead if name == "ahead" else
                                   datetime.now(UTC) if name == "parent" else started)
         scheduler.run_job(engine, counting("tick"), {}, host)
     finally:
         reused.kill()
         reused.wait()
     gone = "no end was recorded: its process ({}) is gone"
+    runs = {r.name: r for r in job_records.runs(engine)}
+    # Dated ahead (a clock set wrong): it does not end before it began.
+    assert runs["ahead"].finished_at == runs["ahead"].started_at
     assert sorted((r.name, r.host, r.outcome, r.error) for r in job_records.runs(engine)) == [
+        ("ahead", hosts["ahead"], "abandoned", gone.format(hosts["ahead"])),
         ("alerts", host, "running", None),
         ("dead", hosts["dead"], "abandoned", gone.format(hosts["dead"])),
         ("elsewhere", hosts["elsewhere"], "running", None),
