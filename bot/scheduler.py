@@ -40,12 +40,12 @@ from domain.errors import RecordsUnavailable
 from handlers.registry import Job
 from storage import jobs as job_records
 from storage.db import make_engine, sqlite_path, unavailable_reason
-from storage.leases import Lease, holder_of, try_acquire
+from storage.leases import SCHEDULER_LEASE, Lease, holder_of, try_acquire
 from storage.unit_of_work import is_unavailable
 
 log = logging.getLogger("creditbot.scheduler")
 
-LEASE = "scheduler"
+LEASE = SCHEDULER_LEASE
 # A standby asks for the lease this often at most: takeover within lease + one check.
 STANDBY_CHECK_SECONDS = 5.0
 # While the database is away every check fails alike: the first failure is logged with

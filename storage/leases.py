@@ -37,6 +37,11 @@ log = logging.getLogger("creditbot.leases")
 RENEWED_AT_MOST = timedelta(hours=2)
 
 
+# The lease the one scheduler per deployment holds (bot.scheduler); `creditbot db
+# upgrade` reads it to find a creditbot still running.
+SCHEDULER_LEASE = "scheduler"
+
+
 @dataclass(frozen=True)
 class LeaseState:
     """Who holds a lease, since when and until when."""

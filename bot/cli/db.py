@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.common import _fail, _services, friendly_errors, out
 from storage import db as storage_db
 from storage.db import make_engine, upgrade, url_shown
+from storage.leases import SCHEDULER_LEASE, LeaseState, holder_of
 
 # Migration files are numbered: 0001_initial.py, 0002_workflow_state.py, ...
 _NUMBERED = re.compile(r"(\d{4})_\w*\.py")
@@ -29,12 +31,25 @@ def db() -> None:
 
 
 @db.command("upgrade")
+@click.option("--force", is_flag=True,
+              help="Upgrade even though a creditbot scheduler holds its lease on this "
+                   "database (it keeps its old code and goes on writing).")
 @friendly_errors
-def db_upgrade() -> None:
-    """Create or migrate the database schema to this version of creditbot."""
+def db_upgrade(force: bool) -> None:
+    """Create or migrate the database schema to this version of creditbot.
+
+    Stop every creditbot serve and scheduler first: one found running (its scheduler's
+    lease held) stops the upgrade unless given --force."""
     # The one command (with demo) that may start a new SQLite file.
     engine = make_engine(_services(schema=False).settings.database_url, create=True)
     try:
+        running = None if force else _running_scheduler(engine)
+        if running is not None:
+            _fail(f"not upgraded: a creditbot is running on this database (its scheduler "
+                  f"lease is held by {running.holder} until "
+                  f"{running.expires_at:%Y-%m-%d %H:%M:%S} UTC). Stop every creditbot serve "
+                  "and scheduler first: a running one keeps its old code and goes on writing "
+                  "to the new schema. Then run this again (--force upgrades anyway).")
         before, after = upgrade(engine)
     finally:
         engine.dispose()
@@ -44,6 +59,14 @@ def db_upgrade() -> None:
     else:
         out.print(f"{where} upgraded from {before or 'empty'} to {after}", markup=False,
                   soft_wrap=True)
+
+
+def _running_scheduler(engine: Engine) -> LeaseState | None:
+    """The live scheduler lease, if one is held (None too before leases exist)."""
+    try:
+        return holder_of(engine, SCHEDULER_LEASE)
+    except SQLAlchemyError:
+        return None  # an empty database, or one from before the leases table
 
 
 @db.command("revision")

@@ -110,6 +110,32 @@ def test_db_upgrade_on_a_database_a_newer_creditbot_migrated_says_so_in_a_line(c
         "upgrade.\n")
 
 
+def test_db_upgrade_refuses_while_a_creditbot_runs_on_the_database(cli, tmp_path):
+    """An upgrade under a live serve went through without a word, and the old code's
+    scheduler went on running jobs on the new schema."""
+    from datetime import timedelta
+
+    from storage.db import make_engine
+    from storage.leases import SCHEDULER_LEASE, try_acquire
+
+    assert cli("db", "upgrade").exit_code == 0
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    lease = try_acquire(engine, SCHEDULER_LEASE, "vm-7:4242", timedelta(minutes=5))
+    assert lease is not None
+    result = cli("db", "upgrade")
+    assert result.exit_code == 1
+    until = lease.expires_at.strftime("%Y-%m-%d %H:%M:%S")
+    assert result.stderr == (
+        "error: not upgraded: a creditbot is running on this database (its scheduler lease "
+        f"is held by vm-7:4242 until {until} UTC). Stop every creditbot serve and scheduler "
+        "first: a running one keeps its old code and goes on writing to the new schema. "
+        "Then run this again (--force upgrades anyway).\n")
+    assert cli("db", "upgrade", "--force").exit_code == 0
+    lease.release()
+    assert cli("db", "upgrade").exit_code == 0
+    engine.dispose()
+
+
 def test_db_upgrade_then_import(cli, write_csv, tmp_path):
     where = f"sqlite:///{tmp_path / 'cli.db'}"
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
