@@ -134,6 +134,10 @@ def _hide_secret(pair: str) -> str:
     return f"{key}=***" if equals and secret_parameter(unquote(key)) else pair
 
 
+_RAW_AT = ("{name} {url} has an @ or a / in its user name or password: write an @ there as "
+           "%40, a / as %2F and a : in the user name as %3A")
+
+
 def database_url_problem(raw: str, name: str = "DATABASE_URL",
                          must_exist: str | None = None) -> str | None:
     """Why creditbot cannot use the database URL ``raw`` (given as ``name``), before any
@@ -148,6 +152,10 @@ def database_url_problem(raw: str, name: str = "DATABASE_URL",
             path = os.path.abspath(raw.strip())
             return (f"{name} {shown(raw.strip())} is a file's path, not a database URL: "
                     f"write sqlite:///{path} for that SQLite file")
+        if raw.partition("://")[2].count("@") > 1:
+            # "user:p@ss:w@host": the parser took "ss:w" for a port, and said only that
+            # this was no URL.
+            return _RAW_AT.format(name=name, url=shown(_hide_password(raw)))
         return f"{name} {shown(_hide_password(raw))} is not a database URL: {_URL_FORMS}"
     if not _plain_text(raw, url):
         return (f"{name} {shown(_hide_password(raw))} holds a control character "
@@ -163,8 +171,7 @@ def database_url_problem(raw: str, name: str = "DATABASE_URL",
         # it: the rest of a password would show as the host, the database or the query,
         # in this message and in every connection error after it (and go to DNS as a host
         # name). An @ that is not the one before the host is never taken as written.
-        return (f"{name} {shown(_hide_password(raw))} has an @ or a / in its user name or "
-                "password: write an @ there as %40, a / as %2F and a : as %3A")
+        return _RAW_AT.format(name=name, url=shown(_hide_password(raw)))
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         # SQLite's in-memory database: everything written would be gone when the command
         # ends, and the next one would find no schema and send the admin round in a loop.

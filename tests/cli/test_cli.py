@@ -261,8 +261,9 @@ _FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
       f"URL: {_FORMS}"),
      # No part of a password with a raw @, / or ? in it shows, however the URL breaks.
      ("DATABASE_URL", "postgresql://app:p@ss:w/rd?#x@127.0.0.1:5432/credit",
-      f'DATABASE_URL "postgresql://***@127.0.0.1:5432/credit" is not a database URL: '
-      f"{_FORMS}"),
+      'DATABASE_URL "postgresql://***@127.0.0.1:5432/credit" has an @ or a / in its user '
+      "name or password: write an @ there as %40, a / as %2F and a : in the user name as "
+      "%3A"),
      ("DATABASE_URL", "postgresql://user:Secret1/Secret2",  # the @ forgotten
       f'DATABASE_URL "postgresql://***" is not a database URL: {_FORMS}'),
      ("DATABASE_URL", "postgresql:/user:Secret1@Secret2@127.0.0.1:1/db",
@@ -292,8 +293,11 @@ _FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
                          ("postgresql://alice:Secret1%ff@h/cb", "postgresql://***@h/cb"))],
      *[("DATABASE_URL", raw,
         'DATABASE_URL "postgresql://***@127.0.0.1:5432/credit" has an @ or a / in its user '
-        "name or password: write an @ there as %40, a / as %2F and a : as %3A")
+        "name or password: write an @ there as %40, a / as %2F and a : in the user name as "
+        "%3A")
        for raw in ("postgresql://app:Top@Secret1@127.0.0.1:5432/credit",
+                   # With a : after the @ too: it was "is not a database URL".
+                   "postgresql://app:p@ss:w/rd@127.0.0.1:5432/credit",
                    "postgresql://app:Secret1@Secret2/Secret3@127.0.0.1:5432/credit",
                    "postgresql://app:Secret1@Secret2?Secret3@127.0.0.1:5432/credit",
                    "postgresql://us@er:Secret1@Secret2@127.0.0.1:5432/credit",
