@@ -130,8 +130,11 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
         done here never changes that database, its audit log, or what its Slack gets."""
         url = f"sqlite:///{self.workdir / 'sandbox.db'}"
         overrides = self.config.locale_overrides()
-        users = {p.user_id: User(p.user_id, p.user_id.lower(), locale=overrides.get(
-            p.user_id, self.config.organisation.locale)) for p in self.people}
+        # Everyone on the organisation's clock (the emulator's default is the demo's).
+        users = {p.user_id: User(p.user_id, p.user_id.lower(),
+                                 tz=self.config.organisation.timezone,
+                                 locale=overrides.get(p.user_id, self.config.organisation.locale))
+                 for p in self.people}
         with self.log, SlackEmulator(token=_TOKEN, users=users) as emulator:
             self.emulator = emulator
             settings = Settings(slack_bot_token=SecretStr(_TOKEN),

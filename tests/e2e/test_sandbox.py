@@ -295,3 +295,16 @@ def test_audit_shows_the_latest_entries_oldest_first_and_explains_a_bad_count(
                         "N (1 to 200): e.g. :audit 30.")
     assert ("U01SALESAMY in #sales> :audit x\n输入 :audit 查看最近 10 条记录，或输入 :audit N "
             "查看最近 N 条（1 到 200）：例如 :audit 30。\n") in out
+
+
+def test_everyone_in_the_sandbox_is_on_the_organisations_clock(monkeypatch, clock, tmp_path):
+    """An organisation in Europe/Berlin saw its meeting form ask for Asia/Shanghai times:
+    the emulator's people were on the demo's clock."""
+    config = tmp_path / "app.yaml"
+    config.write_text((ROOT / "app.yaml").read_text().replace(
+        "timezone: Asia/Shanghai", "timezone: Europe/Berlin"), encoding="utf-8")
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(config))
+    monkeypatch.setenv("COLUMNS", "200")
+    result = _run(tmp_path, ":as credit_manager\n/credit meeting\n:cancel\n")
+    assert result.exit_code == 0, result.output
+    assert "In your time zone, Europe/Berlin." in result.stdout
