@@ -9,6 +9,7 @@ import click
 
 from bot.cli.common import err, friendly_errors, out
 from bot.config import ConfigError, load_config
+from bot.config.alerts import default_routes_missing
 from bot.settings import Settings
 
 
@@ -33,3 +34,13 @@ def config_check(path: Path | None) -> None:
     out.print(f"{path}: OK — {loaded.organisation.name}, {len(loaded.departments)} departments, "
               f"{len(loaded.known_users())} people, base currency "
               f"{loaded.organisation.base_currency}", markup=False, soft_wrap=True)
+    missing = default_routes_missing(loaded.alerts, loaded.departments)
+    if missing:
+        # Valid, and easy to miss: a company without a "credit" department lost its limit
+        # and contract alerts to the admin channel without a word.
+        fate = ("go to organisation.admin_channel" if loaded.organisation.admin_channel
+                else "reach nobody (organisation.admin_channel is not set either)")
+        out.print(f"{path}: note: alerts.routes is not given, and the default routes send "
+                  f"alerts to departments you do not have ({', '.join(missing)}): those "
+                  f"alerts {fate}. Give alerts.routes naming your own departments "
+                  "(README: Alerts, Routing).", markup=False, soft_wrap=True)

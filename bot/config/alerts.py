@@ -126,6 +126,17 @@ class AlertSettings(Section):
         return tuple(route.rule() for route in self.routes)
 
 
+def default_routes_missing(settings: AlertSettings, departments: Iterable[str]) -> list[str]:
+    """The departments the default routes name that app.yaml does not have (none when
+    app.yaml gives its own routes): their alerts go to the admin channel, or nowhere."""
+    if settings.routes is not None:
+        return []
+    have = set(departments)
+    named = dict.fromkeys(target for route in DEFAULT_ROUTES for target in route.channels
+                          if target != OWN_DEPARTMENT)
+    return [key for key in named if key not in have]
+
+
 def route_problems(routes: object, departments: Iterable[str], roles: Iterable[str]
                    ) -> list[tuple[tuple[str | int, ...], str]]:
     """Routes naming departments, roles or channels that do not exist, as (key path,

@@ -44,6 +44,22 @@ def test_config_check_passes_on_the_shipped_config(cli):
                              "11 people, base currency USD\n")
 
 
+def test_config_check_notes_default_routes_to_departments_it_does_not_have(cli, tmp_path):
+    """Without a department called credit, limit and contract alerts went to the admin
+    channel (or nowhere) while config check said only OK."""
+    renamed = tmp_path / "app.yaml"
+    renamed.write_text((ROOT / "app.yaml").read_text().replace(
+        "  credit:\n    name: Credit Management", "  risk:\n    name: Credit Management")
+        .replace("post_to: credit", "post_to: risk"), encoding="utf-8")
+    result = cli("config", "check", str(renamed))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1:] == [
+        f"{renamed}: note: alerts.routes is not given, and the default routes send alerts to "
+        "departments you do not have (credit): those alerts reach nobody "
+        "(organisation.admin_channel is not set either). Give alerts.routes naming your own "
+        "departments (README: Alerts, Routing)."]
+
+
 def test_config_check_lists_each_problem_and_fails(cli, tmp_path):
     bad = tmp_path / "app.yaml"
     bad.write_text((ROOT / "app.yaml").read_text().replace("C01SALES000", "sales")
