@@ -9,10 +9,10 @@ back and reads again, so the person hears who won."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -57,6 +57,7 @@ _O: Table = OrderRow.__table__  # type: ignore[assignment]
 _M: Table = DeadlineMarkRow.__table__  # type: ignore[assignment]
 # Bound parameters per IN (…): well under SQLite's and PostgreSQL's limits.
 _CHUNK = 500
+T = TypeVar("T")
 
 
 def _money(amount: Decimal | None, currency: str | None) -> Money | None:
@@ -128,6 +129,11 @@ def _request(row: Any) -> CreditRequest:
 def _decision(row: Any) -> Decision:
     return Decision(row.request_id, row.level, row.role, Outcome(row.outcome), row.decided_by,
                     row.decided_at, row.comment, row.on_behalf_of, bool(row.escalated))
+
+
+def _question(row: Any) -> Question:
+    return Question(row.request_id, row.level, row.asked_by, row.asked_at, row.question,
+                    row.on_behalf_of)
 
 
 def _delegation(row: Any) -> Delegation:
@@ -203,15 +209,22 @@ class SqlCreditRequestStore:
 
     # -- decisions --------------------------------------------------------------------
 
-    def decisions(self, request_ids: Sequence[int]) -> dict[int, list[Decision]]:
-        found: dict[int, list[Decision]] = {}
+    def _of_requests(self, table: Table, request_ids: Sequence[int], order: Any,
+                     made: Callable[[Any], T]) -> dict[int, list[T]]:
+        """``table``'s rows of each request that has some, in ``order``, read ``_CHUNK``
+        requests at a time."""
+        found: dict[int, list[T]] = {}
         ids = sorted(set(request_ids))
         for start in range(0, len(ids), _CHUNK):
-            rows = self._execute(select(_D).where(_D.c.request_id.in_(ids[start:start + _CHUNK]))
-                                 .order_by(_D.c.request_id, _D.c.level))
+            rows = self._execute(select(table).where(
+                table.c.request_id.in_(ids[start:start + _CHUNK]))
+                .order_by(table.c.request_id, order))
             for row in rows:
-                found.setdefault(row.request_id, []).append(_decision(row))
+                found.setdefault(row.request_id, []).append(made(row))
         return found
+
+    def decisions(self, request_ids: Sequence[int]) -> dict[int, list[Decision]]:
+        return self._of_requests(_D, request_ids, _D.c.level, _decision)
 
     def add_decision(self, decision: Decision) -> None:
         self._insert(_D, {
@@ -224,16 +237,7 @@ class SqlCreditRequestStore:
     # -- questions (Ask for info) -----------------------------------------------------
 
     def questions(self, request_ids: Sequence[int]) -> dict[int, list[Question]]:
-        found: dict[int, list[Question]] = {}
-        ids = sorted(set(request_ids))
-        for start in range(0, len(ids), _CHUNK):
-            rows = self._execute(select(_Q).where(_Q.c.request_id.in_(ids[start:start + _CHUNK]))
-                                 .order_by(_Q.c.request_id, _Q.c.id))
-            for row in rows:
-                found.setdefault(row.request_id, []).append(Question(
-                    row.request_id, row.level, row.asked_by, row.asked_at, row.question,
-                    row.on_behalf_of))
-        return found
+        return self._of_requests(_Q, request_ids, _Q.c.id, _question)
 
     def add_question(self, question: Question) -> None:
         self._insert(_Q, {"request_id": question.request_id, "level": question.level,
