@@ -8,6 +8,7 @@ announced, so a crash either loses both (the next run announces again) or neithe
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
@@ -28,6 +29,10 @@ from domain.model import AuditEntry
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext, Portfolio, portfolio_positions
 from domain.text import N_
+
+log = logging.getLogger(__name__)
+# Customers a missing-rate line names at most.
+NAMED_MISSING = 20
 
 # Who the audit log names for what creditbot does on its own.
 SYSTEM = "creditbot"
@@ -112,6 +117,8 @@ class Alerts:
                           for a in uow.collections.open_assignments()}
         found = detect(entries, large, contracts, self.settings, as_of, collectors)
         unknown = {e.customer.customer_id for e in entries if e.position is None}
+        if unknown:
+            _left_out(entries)
         scanned = {"customers": len(entries), "conditions": len(found)}
         # A click answering an alert between our read of its state and our write makes
         # the write refuse (optimistic locking, on databases that do not lock whole
@@ -314,3 +321,17 @@ class Alerts:
         mine.sort(key=lambda s: (-s.severity, s.last is None,
                                  -(s.last.amount_in_base or 0) if s.last else 0))
         return mine[:limit], len(mine)
+
+
+def _left_out(entries: Sequence[Any]) -> None:
+    """Says which customers the scan left out and for want of which rates: the job's
+    summary counts them (``missing_rate``) and nobody could tell whom."""
+    spoilt = [e for e in entries if e.position is None]
+    ids = sorted(e.customer.customer_id for e in spoilt)
+    rates = sorted({f"{e.missing_rate.currency} to {e.missing_rate.base}" for e in spoilt
+                    if e.missing_rate is not None})
+    named = ", ".join(ids[:NAMED_MISSING]) + (
+        f" and {len(ids) - NAMED_MISSING} more" if len(ids) > NAMED_MISSING else "")
+    log.warning("alerts: %d customer(s) left out of the scan for want of an exchange rate "
+                "(%s): %s; import the rates (creditbot import rates FILE.csv)",
+                len(ids), ", ".join(rates) or "?", named)

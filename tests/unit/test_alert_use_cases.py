@@ -3,6 +3,7 @@ and what an answer from a digest changes."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -299,3 +300,17 @@ def test_a_scan_starts_from_the_portfolio_the_job_read_when_it_is_todays():
     # Yesterday's (a job that crossed midnight): read again, all three customers.
     stale = Portfolio(date(2026, 11, 29), [])
     assert alerts.scan(stale)["customers"] == 3
+
+
+def test_customers_left_out_for_want_of_a_rate_are_named_with_the_rate(caplog):
+    """The job's summary said "missing_rate 1": nobody could tell which customer, or
+    which rate to import."""
+    gbp = Money(Decimal(500), "GBP")
+    alerts, _, _ = world(invoice("C1", 10, "100"),
+                         Invoice("C2-gbp", "C2", date(2026, 9, 1), date(2026, 10, 1), gbp, gbp))
+    with caplog.at_level(logging.WARNING, logger="domain.alerts.use_cases"):
+        counts = alerts.scan()
+    assert counts["missing_rate"] == 1
+    assert [r.getMessage() for r in caplog.records if r.name == "domain.alerts.use_cases"] == [
+        "alerts: 1 customer(s) left out of the scan for want of an exchange rate (GBP to "
+        "USD): C2; import the rates (creditbot import rates FILE.csv)"]
