@@ -10,10 +10,20 @@ check; the tests validate every message the bot sends with ``slack_sdk.models``.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from domain.text import as_typed
+
+# The most a message's blocks may take, as JSON: below the ~13,000 characters at which
+# Slack answers msg_blocks_too_long (undocumented).
+MESSAGE_BUDGET = 12_000
+
+
+def size(blocks: list[dict[str, Any]]) -> int:
+    """What a message's blocks weigh against MESSAGE_BUDGET."""
+    return len(json.dumps(blocks, ensure_ascii=False))
 
 Block = dict[str, Any]
 Message = tuple[str, list[Block] | None]

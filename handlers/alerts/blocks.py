@@ -18,7 +18,6 @@ the same ones.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, tzinfo
@@ -54,6 +53,7 @@ from handlers.check.blocks import bucket_label, collecting_stage
 from handlers.check.payloads import ASSIGN_COLLECTOR, SubjectValue
 from handlers.i18n import Translator, translator
 from handlers.render import (
+    MESSAGE_BUDGET,
     SECTION_TEXT,
     Block,
     actions,
@@ -65,6 +65,7 @@ from handlers.render import (
     mention,
     message,
     section,
+    size,
 )
 from handlers.sharing.payloads import share_menu
 
@@ -74,9 +75,6 @@ DETAILED = 10
 # Thread pages: compact lines per page, and per section block.
 LINES_PER_PAGE = 100
 LINES_PER_SECTION = 8
-# The most a page's blocks may take, as JSON: below the ~13,000 characters at which
-# Slack answers msg_blocks_too_long, with room for how Slack counts what JSON does not.
-MESSAGE_BUDGET = 12_000
 # Every compact line and group heading is at most this long, so that a full section
 # block stays within Slack's 3,000 characters whatever the ERP's names hold.
 COMPACT_LINE = 260
@@ -113,11 +111,6 @@ def number_pages(lines: int) -> int:
     """Pages of a digest of ``lines`` lines: the first, then the thread's."""
     rest = max(0, lines - DETAILED)
     return 1 + -(-rest // LINES_PER_PAGE)
-
-
-def size(blocks: list[Block]) -> int:
-    """What a page's blocks weigh against MESSAGE_BUDGET."""
-    return len(json.dumps(blocks, ensure_ascii=False))
 
 
 class DigestBlocks:

@@ -29,13 +29,11 @@ from domain.orders.typed import unquoted
 from handlers.approvals.cards import quoted
 from handlers.approvals.request_render import (
     LIST_RESERVE,
-    MESSAGE_BUDGET,
     actor,
     approver,
     figures,
     kind_title,
     role_name,
-    size,
     state_word,
 )
 from handlers.check.blocks import which_customer as pick_customer
@@ -46,6 +44,7 @@ from handlers.deps import Deps
 from handlers.i18n import N_, Translator
 from handlers.order_label import order_label
 from handlers.render import (
+    MESSAGE_BUDGET,
     SECTION_TEXT,
     Block,
     Message,
@@ -53,6 +52,7 @@ from handlers.render import (
     header,
     message,
     section,
+    size,
     user_text,
 )
 

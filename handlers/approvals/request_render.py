@@ -4,7 +4,6 @@ gets when they file one."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -17,15 +16,8 @@ from handlers.i18n import N_, Translator
 from handlers.order_label import order_label
 from handlers.render import Block, Message, context, mention, message, section, user_text
 
-# The most a message's blocks may take, as JSON: below the ~13,000 characters at which
-# Slack answers msg_blocks_too_long (as handlers.alerts.blocks.MESSAGE_BUDGET).
-MESSAGE_BUDGET = 12_000
 # Room kept for what follows a list (its "… and more" note, a heading).
 LIST_RESERVE = 1_500
-
-
-def size(blocks: list[Block]) -> int:
-    return len(json.dumps(blocks, ensure_ascii=False))
 
 
 STATES = {

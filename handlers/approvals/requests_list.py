@@ -17,12 +17,10 @@ from handlers.approvals.cards import quoted
 from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
 from handlers.approvals.request_render import (
     LIST_RESERVE,
-    MESSAGE_BUDGET,
     age,
     customer_label,
     figures,
     kind_title,
-    size,
     stage,
     state_word,
 )
@@ -30,6 +28,7 @@ from handlers.deps import Deps
 from handlers.i18n import Translator
 from handlers.payloads import ActionValue
 from handlers.render import (
+    MESSAGE_BUDGET,
     Block,
     Message,
     actions,
@@ -37,6 +36,7 @@ from handlers.render import (
     context,
     message,
     section,
+    size,
     user_text,
 )
 

@@ -12,9 +12,11 @@ from handlers.deps import Deps
 from handlers.i18n import N_, Translator
 from handlers.order_label import order_label
 from handlers.orders.blocks import customer_name, release_button
-from handlers.render import Block, Message, context, message, section
+from handlers.render import MESSAGE_BUDGET, Block, Message, context, message, section, size
 
 SHOWN = 20
+# Room kept for the note saying how many are shown.
+NOTE_ROOM = 500
 _STATES = {
     OrderState.PASSED: N_("OK to ship"),
     OrderState.HELD: N_("held: not to ship until released"),
@@ -41,13 +43,19 @@ def render(placed: list[PlacedOrder], tr: Translator, command: str = "/credit or
         return message(text, [section(text)])
     heading = tr._("*Your orders*, newest first")
     blocks: list[Block] = [section(heading)]
+    shown = 0
     for order in placed[:SHOWN]:
-        blocks.append(section(_line(order, tr)))
+        these = [section(_line(order, tr))]
         if order.check.is_held and order.release_request is None:
-            blocks.append(release_button(order.check, tr))
-    if len(placed) > SHOWN:
+            these.append(release_button(order.check, tr))
+        # Whole orders within Slack's size (twenty long references of & weigh more).
+        if size(blocks + these) > MESSAGE_BUDGET - NOTE_ROOM:
+            break
+        blocks += these
+        shown += 1
+    if len(placed) > shown:
         blocks.append(context(tr._("Only your {n} latest orders are shown; `{history}` and a "
-                                   "customer show its held orders.", n=SHOWN,
+                                   "customer show its held orders.", n=shown,
                                    history=history)))
     return message(tr._("Your orders"), blocks)
 

@@ -433,6 +433,21 @@ def test_credit_orders_lists_mine_newest_first_as_each_stands(world):
         ).startswith(":lock: Credit data is confidential")
 
 
+def test_credit_orders_of_long_references_stays_within_slacks_size(world):
+    """Twenty references of a hundred & (each &amp; when escaped) passed the 50 blocks
+    but not Slack's size: whole orders are shown while they fit, the rest counted."""
+    for n in range(21):
+        world.slack.slash(SALES, SALES_CHANNEL, f"/credit order C0001 1k {'&' * 98}{n:02d}")
+    # The driver checks every answer against Block Kit's limits, its size included.
+    listing = world.slack.slash(SALES, SALES_CHANNEL, "/credit orders")
+    shown = [text for text in sections(listing) if text.startswith("*CB-")]
+    assert 0 < len(shown) < 20
+    assert shown[0].startswith(f"*CB-21 ({'&amp;' * 98}20)*")
+    assert listing.blocks[-1]["elements"][0]["text"] == (
+        f"Only your {len(shown)} latest orders are shown; `/credit history` and a customer "
+        "show its held orders.")
+
+
 def test_credit_orders_names_a_customer_as_a_chinese_reader_knows_it(world):
     """The list said Shenzhen Brightstar Electronics where the order's answer said
     深圳明亮之星电子有限公司: the name stored with the order, not the reader's."""
