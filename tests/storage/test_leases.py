@@ -120,6 +120,7 @@ def test_a_lease_needs_a_positive_ttl(engine):
 
 def race(engine: Engine, contenders: int) -> list[Lease]:
     """``contenders`` threads ask for the same lease at the same instant."""
+    patient_on_sqlite(engine)
     start = threading.Barrier(contenders)
     won: list[Lease] = []
     failures: list[BaseException] = []
@@ -140,6 +141,27 @@ def race(engine: Engine, contenders: int) -> list[Lease]:
         thread.join(timeout=30)
     assert not failures, failures
     return won
+
+
+def patient_on_sqlite(engine: Engine) -> None:
+    """SQLite lets one writer in at a time and the others poll for the lock with growing
+    sleeps: on a loaded machine one of six threads could wait past the bot's 1 s
+    (``SQLITE_BUSY_TIMEOUT_MS``) and fail with "database is locked". The race is about
+    who wins, not how long the losers queue, so its connections wait up to 30 s."""
+    if engine.dialect.name != "sqlite" or getattr(engine, "_patient", False):
+        return
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _wait_longer(dbapi_connection, record) -> None:  # after make_engine's own
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    engine.dispose()  # pooled connections were opened with the bot's timeout
+    engine._patient = True
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
 
 
 @pytest.fixture
