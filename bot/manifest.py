@@ -6,8 +6,8 @@ from typing import Any
 
 import yaml
 
-import handlers
 from domain.text import DatedPhrase
+from handlers import features
 
 APP_NAME = "creditbot"
 
@@ -17,9 +17,9 @@ def build_manifest(request_url: str | None, *, socket_mode: bool = False) -> dic
     if not socket_mode and not request_url:
         raise ValueError("a request URL is needed unless the app uses Socket Mode")
     url = None if socket_mode else request_url
-    catalogue = handlers.catalogue()
+    catalogue = features.catalogue()
     command: dict[str, Any] = {
-        "command": handlers.COMMAND, "description": handlers.COMMAND_DESCRIPTION,
+        "command": features.COMMAND, "description": features.COMMAND_DESCRIPTION,
         "usage_hint": _hint([f"{s.name} {_lasting(s.example)}".strip()
                              for s in catalogue.subcommands]),
         # A person picked from Slack's @-autocomplete arrives as <@U123|name>, the only

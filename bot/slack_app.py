@@ -21,7 +21,6 @@ from slack_bolt.logger.messages import (
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-import handlers
 from bot.settings import SLACK_DEFAULT_API_URL, Settings
 from bot.wiring import Services
 from domain.access import Member
@@ -29,6 +28,7 @@ from domain.check import CreditChecks
 from domain.errors import RecordsUnavailable
 from domain.sharing import CardSharing
 from domain.sharing_reads import card_readers
+from handlers import features
 from handlers.credit import CreditCommand
 from handlers.deps import Deps
 from handlers.i18n import Languages
@@ -279,7 +279,7 @@ def create_bolt_app(services: Services, *, identity: SlackIdentity | None = None
         logger=_log,
     )
     deps = build_deps(services)
-    catalogue = handlers.register(app, deps)
+    catalogue = features.register(app, deps)
     app.credit = CreditCommand(client, authorize, deps, catalogue, app.logger)
     return app
 

@@ -54,7 +54,7 @@ def _last_run(run: JobRun | None, zone: tzinfo) -> Text:
 def jobs_list() -> None:
     """Each job: its schedule, its last run and its next run."""
     from bot.scheduler import scheduled_jobs
-    from handlers import catalogue
+    from handlers.features import catalogue
     from storage.jobs import last_runs, next_run_times
 
     services = _services()
@@ -125,7 +125,7 @@ def jobs_run(name: str, no_deliver: bool) -> None:
 
     Messages the job queued are delivered before it exits (at most 10 minutes, then the
     running bot delivers the rest), unless given --no-deliver or without SLACK_BOT_TOKEN."""
-    from handlers import catalogue
+    from handlers.features import catalogue
     from storage.outbox_progress import last_message_id
 
     services = _services()

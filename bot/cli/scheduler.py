@@ -24,7 +24,7 @@ def scheduler() -> None:
     from bot.delivery import jobs_client, start_beside_candidate
     from bot.scheduler import Candidate, job_context, scheduled_jobs
     from bot.serve import configure_logging
-    from handlers import catalogue
+    from handlers.features import catalogue
 
     services = _services()
     config = services.config

@@ -196,7 +196,7 @@ class Schedules(Section):
 
 
 def _job_schedules() -> type[Schedules]:
-    from handlers import catalogue
+    from handlers.features import catalogue
 
     fields: dict[str, object] = {
         job.name: (CronExpression | None, Field(default=None, description=_CRON))

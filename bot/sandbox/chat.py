@@ -23,7 +23,6 @@ from rich.markup import escape as rich_escape
 from rich.table import Table
 from rich.text import Text
 
-import handlers
 from bot.config import AppConfig
 from bot.delivery import jobs_client
 from bot.demo import load_demo_data, review_demo_orders
@@ -55,6 +54,7 @@ from bot.settings import Settings
 from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
+from handlers import features
 from handlers.delivery.sender import DeliveryReport, Sender, delivery_client
 from handlers.i18n import N_, speaks, translator
 from storage.copy import copy_rows, count_rows
@@ -108,7 +108,7 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
         self.workdir = workdir
         self.people = people_of(config)
         self.channels = {d.channel: key for key, d in config.departments.items()}
-        self.commands = {handlers.COMMAND}
+        self.commands = {features.COMMAND}
         # The sandbox speaks the language of whoever you are (:lang changes it).
         self.tr = translator(config.organisation.locale)
         self.emulator: SlackEmulator | None = None
@@ -414,7 +414,7 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
         self.console.print(rich_escape(self.clock.describe(self.tr)))
 
     def _run_job(self, name: str) -> None:
-        jobs = {job.name: job for job in handlers.catalogue().jobs}
+        jobs = {job.name: job for job in features.catalogue().jobs}
         if not name:
             self.console.print(self.tr._("Jobs (:run NAME runs one now, at the sandbox's "
                                          "time):"))

@@ -21,7 +21,7 @@ SCOPES = ("chat:write", "im:write", "channels:history", "groups:history", "im:hi
           "files:write")
 
 # Declares the scopes only: the sender runs as a loop beside the scheduler, not as a
-# cron job or a listener. Listed in handlers.FEATURES, the manifest asks for them.
+# cron job or a listener. Listed in handlers.features.FEATURES, the manifest asks for them.
 FEATURE = Feature(name="delivery", scopes=SCOPES)
 
 __all__ = ["FEATURE", "SCOPES", "DeliveryReport", "Sender", "SystemClock", "delivery_client",

@@ -13,11 +13,11 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from click.testing import CliRunner
 
-import handlers
 from bot.cli import main
 from bot.sandbox.emulator import SlackEmulator
 from bot.scheduler import Candidate, Scheduled
 from domain.messages import OutgoingMessage
+from handlers import features
 from handlers.housekeeping import FEATURE as HOUSEKEEPING
 from handlers.registry import Catalogue, Feature, Job
 from storage.jobs import finish_run, job_store, runs, start_run
@@ -55,7 +55,7 @@ def lines(output: str) -> list[str]:
 @pytest.fixture
 def only_housekeeping(monkeypatch):
     """The layout tests list one job, whatever jobs the features declare by now."""
-    monkeypatch.setattr(handlers, "catalogue", lambda: Catalogue((HOUSEKEEPING,)))
+    monkeypatch.setattr(features, "catalogue", lambda: Catalogue((HOUSEKEEPING,)))
 
 
 def test_jobs_list_before_anything_ran(cli):
@@ -194,7 +194,7 @@ def test_jobs_run_an_unknown_job_is_one_line(cli, engine):
 
 def test_jobs_run_a_failing_job_is_one_line_and_recorded(cli, engine, monkeypatch):
     boom = Feature("boom", jobs=(Job("boom", "always fails", "0 3 * * *", failing),))
-    monkeypatch.setattr(handlers, "catalogue", lambda: Catalogue((boom,)))
+    monkeypatch.setattr(features, "catalogue", lambda: Catalogue((boom,)))
     result = cli("jobs", "run", "boom")
     assert (result.exit_code, result.stdout, result.stderr) == (
         1, "", "error: boom failed: RuntimeError: the ERP export is not there yet\n")
@@ -256,7 +256,7 @@ def test_jobs_run_delivers_what_the_job_queued_before_it_exits(cli, engine, slac
                                                                monkeypatch):
     before = OutboxStore(engine).queue(OutgoingMessage(channel=ALERTS, kind="alerts.digest",
                                                        text="an older message"))
-    monkeypatch.setattr(handlers, "catalogue",
+    monkeypatch.setattr(features, "catalogue",
                         lambda: queueing(engine, ALERTS, SALES_CHANNEL, AMY))
     result = cli("jobs", "run", "digest")
     assert (result.exit_code, result.stdout) == (
@@ -271,7 +271,7 @@ def test_jobs_run_says_how_far_it_got_and_leaves_the_rest_to_the_bot(cli, engine
                                                                     monkeypatch):
     monkeypatch.setattr(jobs_cli, "DELIVERY_CAP", timedelta(seconds=4))
     monkeypatch.setattr(jobs_cli, "PROGRESS_EVERY", timedelta(seconds=0.5))
-    monkeypatch.setattr(handlers, "catalogue",
+    monkeypatch.setattr(features, "catalogue",
                         lambda: queueing(engine, SALES_CHANNEL, ALERTS, ALERTS, ALERTS))
     # Slack holds #sales back for a minute (beyond the cap); #alerts goes at one message
     # a second.
@@ -297,7 +297,7 @@ def test_jobs_run_stops_trying_when_slack_takes_nothing_for_a_while(cli, engine,
     # command went on for the whole cap (ten minutes), saying "about one a second".
     monkeypatch.setattr(jobs_cli, "DELIVERY_STALL", timedelta(seconds=2))
     monkeypatch.setattr(jobs_cli, "PROGRESS_EVERY", timedelta(seconds=0.5))
-    monkeypatch.setattr(handlers, "catalogue", lambda: queueing(engine, ALERTS, AMY))
+    monkeypatch.setattr(features, "catalogue", lambda: queueing(engine, ALERTS, AMY))
     slack.fail("chat.postMessage", "http500", 1000)
     slack.fail("conversations.open", "http500", 1000)
     started = datetime.now(UTC)
@@ -327,7 +327,7 @@ def test_jobs_run_leaves_delivery_to_the_running_bot(cli, engine, monkeypatch, h
         else:
             monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
             options = ("--no-deliver",)
-        monkeypatch.setattr(handlers, "catalogue", lambda: queueing(engine, ALERTS, AMY))
+        monkeypatch.setattr(features, "catalogue", lambda: queueing(engine, ALERTS, AMY))
         result = cli("jobs", "run", "digest", *options)
     why = "SLACK_BOT_TOKEN is not set here, so " if how == "no token" else ""
     assert (result.exit_code, result.stdout, result.stderr) == (
@@ -339,7 +339,7 @@ def test_jobs_run_leaves_delivery_to_the_running_bot(cli, engine, monkeypatch, h
 
 def test_one_message_left_to_the_running_bot_is_one(cli, engine, monkeypatch):
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
-    monkeypatch.setattr(handlers, "catalogue", lambda: queueing(engine, ALERTS))
+    monkeypatch.setattr(features, "catalogue", lambda: queueing(engine, ALERTS))
     result = cli("jobs", "run", "digest", "--no-deliver")
     assert (result.exit_code, result.stdout) == (
         0, "digest: ok — messages 1\n1 message queued; the running bot (creditbot serve or "
@@ -354,13 +354,13 @@ def test_jobs_run_says_messages_an_earlier_run_left_are_still_waiting(cli, engin
         OutboxStore(engine).queue(OutgoingMessage(channel=AMY, kind="alerts.digest",
                                                   text=text))
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
-    monkeypatch.setattr(handlers, "catalogue", lambda: queueing(engine, ALERTS))
+    monkeypatch.setattr(features, "catalogue", lambda: queueing(engine, ALERTS))
     result = cli("jobs", "run", "digest")
     assert (result.exit_code, result.stdout) == (
         0, "digest: ok — messages 1\n1 message queued; SLACK_BOT_TOKEN is not set here, so "
            f"{RUNNING_BOT} delivers it\n2 messages queued before this run are still to be "
            f"delivered: {RUNNING_BOT} delivers them; if none is running, start one\n")
-    monkeypatch.setattr(handlers, "catalogue", lambda: queueing(engine))
+    monkeypatch.setattr(features, "catalogue", lambda: queueing(engine))
     assert cli("jobs", "run", "digest").stdout == (
         "digest: ok — messages 0\n3 messages queued before this run are still to be "
         f"delivered: {RUNNING_BOT} delivers them; if none is running, start one\n")
@@ -372,7 +372,7 @@ def test_a_job_interrupted_is_recorded_so_not_left_running(cli, engine, monkeypa
     def interrupted(_context: Mapping[str, Any]) -> dict[str, int]:
         raise KeyboardInterrupt  # what Ctrl-C, and SIGTERM here, raise in the job
 
-    monkeypatch.setattr(handlers, "catalogue", lambda: Catalogue((Feature("slow", jobs=(
+    monkeypatch.setattr(features, "catalogue", lambda: Catalogue((Feature("slow", jobs=(
         Job("slow", "takes a while", "0 8 * * *", interrupted),)),)))
     result = cli("jobs", "run", "slow")
     assert (result.exit_code, result.stderr) == (
@@ -387,7 +387,7 @@ def test_a_job_interrupted_is_recorded_so_not_left_running(cli, engine, monkeypa
 
 def test_a_failed_job_still_delivers_what_it_committed_then_fails(cli, engine, slack,
                                                                    monkeypatch):
-    monkeypatch.setattr(handlers, "catalogue",
+    monkeypatch.setattr(features, "catalogue",
                         lambda: queueing(engine, ALERTS, fail=True))
     result = cli("jobs", "run", "digest")
     assert (result.exit_code, result.stdout, result.stderr.splitlines()[-1]) == (
@@ -411,7 +411,7 @@ def test_a_message_slack_refuses_is_counted_failed_and_reported_to_the_admins(
         encoding="utf-8")
     monkeypatch.setenv("CREDITBOT_CONFIG", str(config))
     slack.closed_channels.add(ALERTS)
-    monkeypatch.setattr(handlers, "catalogue", lambda: queueing(engine, ALERTS))
+    monkeypatch.setattr(features, "catalogue", lambda: queueing(engine, ALERTS))
     result = cli("jobs", "run", "digest")
     # The report the failure queued goes out too, but it is not one the job queued.
     assert (result.exit_code, result.stdout) == (

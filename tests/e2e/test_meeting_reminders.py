@@ -19,7 +19,7 @@ from domain.approvals.filing import Filing
 from domain.approvals.model import RequestKind
 from domain.meetings.model import Meeting, MeetingKind, Recurrence, Task
 from domain.meetings.use_cases import Draft
-from handlers import catalogue
+from handlers.features import catalogue
 from storage.db import make_engine
 from storage.models import OutboxRow
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, World

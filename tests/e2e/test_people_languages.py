@@ -13,7 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.delivery import jobs_client
 from bot.sandbox.emulator import User
 from bot.scheduler import job_context, run_job
-from handlers import catalogue
+from handlers.features import catalogue
 from storage.slack_locales import SlackLocales
 from tests.e2e.conftest import SALES, SALES_CHANNEL
 from tests.e2e.test_orders import deliver, direct_messages

@@ -9,11 +9,10 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-import handlers
 from bot.cli import main
 from bot.manifest import build_manifest
 from bot.slack_app import create_bolt_app
-from handlers import delivery
+from handlers import delivery, features
 from handlers.alerts.payloads import AlertValue, SnoozeValue
 from handlers.approvals.decide_payloads import LevelValue
 from handlers.approvals.request_modal import RequestForm
@@ -62,18 +61,18 @@ def test_everything_the_manifest_declares_is_answered(world):
         result = world.slack.event({"type": event, "user": SALES, "tab": "home",
                                     "channel": "D0SALESAMY1", "event_ts": "1.0"})
         assert result.status == 200, event
-    for action in handlers.catalogue().actions:
+    for action in features.catalogue().actions:
         action_id = f"{action.action_id}:0" if action.numbered else action.action_id
         assert _press(world, action_id, EXAMPLES[action.payload].encode()) == 200, action_id
     assert world.emulator.wait_for("views.publish")
-    for view in handlers.catalogue().views:
+    for view in features.catalogue().views:
         modal = {"type": "modal", "callback_id": view.callback_id, "blocks": [],
                  "private_metadata": EXAMPLES[view.metadata].encode()}
         assert world.slack.submit(SALES, modal).status == 200, view.callback_id
 
 
 def test_everything_the_app_answers_is_declared(world):
-    catalogue = handlers.catalogue()
+    catalogue = features.catalogue()
     app = create_bolt_app(world.services)
     # Every Bolt listener comes from the catalogue, which feeds the manifest.
     assert len(app._listeners) == listener_count(catalogue)
@@ -97,7 +96,7 @@ def test_a_command_the_app_does_not_declare_is_not_answered(world):
 
 def test_help_lists_every_declared_subcommand(world):
     text = world.slack.slash(SALES, SALES_CHANNEL, "/credit help").all_text()
-    for sub in handlers.catalogue().subcommands:
+    for sub in features.catalogue().subcommands:
         assert f"• `/credit {sub.name}`" in text
         for alias in sub.aliases:
             assert f"`/credit {alias}`" in text
@@ -116,7 +115,7 @@ def test_the_readme_lists_the_scopes_and_events_the_manifest_declares():
     step = readme[readme.index("Print the app manifest"):readme.index("3. At <https://api")]
     said_events = re.findall(r"`(\w+)`", step[step.index("bot events"):step.index("bot scopes")])
     said_scopes = re.findall(r"`([\w:.]+)`", step[step.index("bot scopes"):step.index("all")])
-    catalogue = handlers.catalogue()
+    catalogue = features.catalogue()
     assert said_events == [e.name for e in catalogue.events]
     assert said_scopes == catalogue.scopes
 
@@ -129,4 +128,4 @@ def test_creditbot_manifest_asks_for_the_scopes_of_the_outbox_sender():
     assert yaml.safe_load(result.stdout)["oauth_config"]["scopes"]["bot"] == [
         "commands", "chat:write", "chat:write.public", "users:read",
         "im:write", "channels:history", "groups:history", "im:history", "files:write"]
-    assert delivery.FEATURE in handlers.FEATURES
+    assert delivery.FEATURE in features.FEATURES

@@ -54,9 +54,9 @@ def test_command_text_is_read_as_people_meant_it(text, expected):
 
 
 def test_every_chinese_subcommand_written_in_traditional_characters_is_known():
-    import handlers
+    from handlers import features
 
-    catalogue = handlers.catalogue()
+    catalogue = features.catalogue()
     traditional = str.maketrans("询请订单历托会议纪务帮报", "詢請訂單歷託會議紀務幫報")
     aliases = [(a, s.name) for s in catalogue.subcommands for a in s.aliases]
     assert len(aliases) >= 15

@@ -6,7 +6,7 @@ import pytest
 
 from bot.config import load_config
 from bot.scheduler import scheduled_jobs
-from handlers import catalogue
+from handlers.features import catalogue
 from handlers.registry import Catalogue, Feature, Job
 from tests.conftest import ROOT
 
