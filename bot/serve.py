@@ -25,6 +25,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from bot.host_checks import autogroup_warning, read_autogroup
+from bot.log_lines import FORMAT, OneLineFormatter
 from bot.settings import Settings
 from bot.slack_app import SlackIdentity, TokenRefused, check_token, create_bolt_app
 from bot.web import WSGIApp, create_wsgi_app
@@ -37,7 +38,10 @@ log = logging.getLogger("creditbot.serve")
 
 
 def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(OneLineFormatter(FORMAT))
+    # force: in place of any handler set before (the one-line guarantee is for every line)
+    logging.basicConfig(level=level, handlers=[handler], force=True)
 
 
 def serving_services() -> Services:

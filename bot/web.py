@@ -18,6 +18,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -247,12 +248,22 @@ _STRING_FIELDS = ("type", "event_id", "trigger_id", "command", "text", "user_id"
 _OBJECT_FIELDS = ("user", "team", "channel", "container", "view", "message", "enterprise")
 
 
+# What people type (a command's text) and what creditbot wrote (a button's value) may hold
+# line breaks; Slack's ids, types and URLs never hold a control character, and a NUL in
+# one reached the database (PostgreSQL refuses it in text: an apology and a traceback)
+# and the log.
+_FREE_TEXT = ("text", "value")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _strings(obj: dict[str, Any], names: tuple[str, ...], where: str,
              *, null: bool = False) -> None:
     for name in names:
         value = obj.get(name)
         if name in obj and not isinstance(value, str) and not (null and value is None):
             raise Malformed(f"{where}{name} is a {type(value).__name__}, not a string")
+        if isinstance(value, str) and name not in _FREE_TEXT and _CONTROL.search(value):
+            raise Malformed(f"{where}{name} holds a control character")
 
 
 def check_shape(payload: dict[str, Any]) -> None:
@@ -284,6 +295,8 @@ def check_shape(payload: dict[str, Any]) -> None:
         _strings(event, ("type", "channel", "tab", "subtype"), "event.")
         if "user" in event and not isinstance(event["user"], str | dict):
             raise Malformed(f"event.user is a {type(event['user']).__name__}, not a string")
+        if isinstance(event.get("user"), str):
+            _strings(event, ("user",), "event.")
         if not isinstance(event.get("type"), str):
             raise Malformed("event has no type")
         if event["type"] == "app_home_opened" and not isinstance(event.get("user"), str):

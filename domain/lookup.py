@@ -40,8 +40,10 @@ def normalize_name(name: str) -> str:
 
 
 def normalize_query(query: str) -> str:
-    """What a person typed, with full-width letters and digits folded (NFKC)."""
-    return unicodedata.normalize("NFKC", query).strip()
+    """What a person typed, with full-width letters and digits folded (NFKC) and each run
+    of spaces and line breaks as one space (a slash command may hold line breaks, which
+    no customer's name or id has, and a message quoting the query would show them)."""
+    return " ".join(unicodedata.normalize("NFKC", query).split())
 
 
 class CustomerDirectory(Protocol):

@@ -22,7 +22,7 @@ from slack_bolt import Ack, App, BoltContext, BoltResponse
 from domain.text import N_
 from handlers.errors import ack_only, guarded, message_for
 from handlers.payloads import ActionValue
-from handlers.render import Message
+from handlers.render import Message, escape
 
 log = logging.getLogger("creditbot.registry")
 
@@ -297,6 +297,11 @@ def register(app: App, catalogue: Catalogue,
     app.view_closed(re.compile(".*"))(ack_only)
     app.shortcut(re.compile(".*"))(ack_only)
     app.options(re.compile(".*"))(_no_options)
+    # An event the app was subscribed to by hand, or a second command pointed at this
+    # URL: Bolt answered 404, and Slack retries an event three times and counts failures
+    # against the app.
+    app.event(re.compile(".*"))(_unheard_event)
+    app.command(re.compile(".*"))(_other_command)
 
 
 RETIRED_FORM = N_("This form belongs to an earlier version of creditbot, which no longer "
@@ -325,6 +330,23 @@ def _retired_form(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 
 def _no_options(ack: Ack) -> None:
     ack(options=[])
+
+
+OTHER_COMMAND = N_("creditbot answers `{ours}` only: `{typed}` reached it, perhaps a command "
+                   "set up in the Slack app by mistake. Ask your Slack admin to remove it.")
+
+
+def _unheard_event(ack: Ack, body: dict[str, Any]) -> None:
+    ack()
+    log.info("an event %r, which no listener takes",
+             str((body.get("event") or {}).get("type"))[:80])
+
+
+def _other_command(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    typed = str(body.get("command"))[:80]
+    log.info("a command %r, which no listener takes", typed)
+    ack(text=context["tr"]._(OTHER_COMMAND, ours=COMMAND,
+                             typed=escape(typed.replace("`", "'"))))
 
 
 def submission_listener(view: View) -> Callable[..., None]:
@@ -371,8 +393,8 @@ def notice_view(submitted: Mapping[str, Any], text: str) -> dict[str, Any]:
 
 def listener_count(catalogue: Catalogue) -> int:
     """How many Bolt listeners ``register`` adds (the manifest test holds them equal)."""
-    # The command, each feature's listeners, and the five for what no listener takes.
-    return 1 + len(catalogue.actions) + len(catalogue.events) + len(catalogue.views) + 5
+    # The command, each feature's listeners, and the seven for what no listener takes.
+    return 1 + len(catalogue.actions) + len(catalogue.events) + len(catalogue.views) + 7
 
 
 def help_entries(catalogue: Catalogue) -> Iterable[Subcommand]:

@@ -8,6 +8,8 @@ import logging
 import threading
 from types import TracebackType
 
+from bot.log_lines import OneLineFormatter
+
 
 class HeldLog(logging.Handler):
     """Warnings and errors of every logger, kept until ``take``; a context manager that
@@ -15,7 +17,7 @@ class HeldLog(logging.Handler):
 
     def __init__(self, level: int = logging.WARNING) -> None:
         super().__init__(level)
-        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        self.setFormatter(OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
         self._lines: list[str] = []
         self._guard = threading.Lock()  # the bot answers on threads of its own
 

@@ -5,6 +5,7 @@ the database runs on SQLite and PostgreSQL; what is about HTTP or Slack, on SQLi
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -23,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.local_server import LocalServer
+from bot.log_lines import FORMAT, OneLineFormatter
 from bot.sandbox.driver import HttpResult, sign
 from bot.slack_app import create_bolt_app
 from bot.web import MAX_BODY_BYTES, Refusal, create_wsgi_app, read_body
@@ -155,6 +157,22 @@ SIGNED_BUT_MISSHAPEN = {
         as_form({"type": "view_submission", "trigger_id": "1.2.w", "user": {"id": SALES},
                  "view": {"type": "modal", "state": {"values": {}}}}), FORM,
         "view_submission with a view that has no callback_id"),
+    # A NUL in an id reached the audit log's insert, which PostgreSQL refuses (an apology
+    # and a traceback), the delivery claim, and the log.
+    "a NUL in a command's user id": (
+        b"command=%2Fcredit&text=order+acme+10&user_id=U01SALESAMY%00&channel_id="
+        + SALES_CHANNEL.encode() + b"&trigger_id=1.2.n", FORM,
+        "user_id holds a control character"),
+    "a line break in a press's trigger id": (as_form(press_payload(trigger_id="1.2\nx")),
+                                             FORM, "trigger_id holds a control character"),
+    "a NUL in the presser's id": (as_form(press_payload(user={"id": "U01\u0000"})), FORM,
+                                  "user.id holds a control character"),
+    "an escape in an event id": (
+        event_body({"type": "app_home_opened", "user": SALES, "tab": "home"},
+                   event_id="Ev\u001b[2J"), JSON, "event_id holds a control character"),
+    "a NUL in an event's user": (
+        event_body({"type": "app_home_opened", "user": "U01\u0000", "tab": "home"}), JSON,
+        "event.user holds a control character"),
     # Neither a command, an event nor an interaction: Bolt answered 404, as to a wrong URL.
     "a garbled form": (b"%%%&&&==payload=%7B", FORM,
                        "neither a command, an event nor an interaction"),
@@ -311,6 +329,36 @@ def test_no_body_and_no_response_url_ever_reaches_the_log(world, caplog):
     for leak in (response_url, urlsplit(response_url).path, "/hooks/", "zebra",
                  "payload=", trigger, SALES):
         assert leak not in logged, leak
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_newline_typed_in_a_command_cannot_forge_a_log_line(world):
+    """A slash command may hold line breaks; the customer name it could not find is
+    quoted in the log, and wrote a line of its own that read as the bot's ERROR. The
+    query is read as one line now, and the log writes any control a message still
+    quotes as its code (tests/unit/test_log_lines.py)."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(OneLineFormatter(FORMAT))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = root.level
+    root.setLevel(logging.INFO)
+    try:
+        reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit history zzq\n2026-12-04 "
+                                  "12:00:00,000 ERROR creditbot.web: FORGED-1\n")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert reply.text == (
+        "No customer matches “zzq 2026-12-04 12:00:00,000 ERROR creditbot.web: FORGED-1”. "
+        "Try part of the name or the customer id, e.g. `/credit history C0001`.")
+    [line] = [line for line in stream.getvalue().splitlines() if "FORGED" in line]
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO creditbot\.errors: \[[^]]+\] "
+        r"WhichCustomer: No customer matches “zzq 2026-12-04 12:00:00,000 ERROR "
+        r"creditbot\.web: FORGED-1”\. Try part of the name or the customer id, e\.g\. "
+        r"`/credit history C0001`\.", line), line
 
 
 # -- one delivery, processed once ----------------------------------------------------
@@ -635,3 +683,29 @@ def test_a_form_or_shortcut_no_listener_takes_is_answered_not_refused(world, cap
                 ).json() == {"options": []}
     time.sleep(0.3)
     assert world.emulator.calls_to("response_url") == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_event_or_a_command_no_listener_takes_is_acknowledged_in_one_line(world, caplog):
+    """An event subscribed by hand, or a second command pointed at this URL, got Bolt's
+    404 and a WARNING: Slack retries such an event three times and counts the failures
+    against the app."""
+    caplog.set_level(logging.INFO)
+    for event_type in ("reaction_added", "message"):
+        answer = post(world.url, event_body({"type": event_type, "user": SALES},
+                                            event_id=f"Ev0{event_type}"), JSON)
+        assert (answer.status, answer.body) == (200, "")
+    body, _ = world.slack.slash_body(SALES, SALES_CHANNEL, "/creditx `help` <!channel>")
+    answer = post(world.url, body)
+    # Bolt answers a text alone as the body, which Slack shows the person as it is.
+    assert (answer.status, answer.body) == (200, (
+        "creditbot answers `/credit` only: `/creditx` reached it, perhaps a command set up "
+        "in the Slack app by mistake. Ask your Slack admin to remove it."))
+    time.sleep(0.3)
+    # Only the person's language was asked for: nothing posted, nothing opened.
+    assert [c.method for c in world.emulator.calls] == ["users.info"]
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("creditbot")
+            and r.levelno >= logging.INFO] == [
+        "an event 'reaction_added', which no listener takes",
+        "an event 'message', which no listener takes",
+        "a command '/creditx', which no listener takes"]

@@ -1,0 +1,33 @@
+"""One log record, one line: what people type and what the ERP sends reaches log messages
+(a domain error quotes the customer name it could not find), and a newline in it would
+start a line of its own that reads like the bot's (``… ERROR creditbot.web: …``). An
+operator who alerts on ERROR lines, or greps for a request id, must be able to trust
+that every line the log has was written by creditbot as it stands."""
+
+from __future__ import annotations
+
+import logging
+
+from domain.text import shown_controls
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class OneLineFormatter(logging.Formatter):
+    """Writes each control character of a message as its code (a newline as ``\\x0a``, a
+    NUL or an escape sequence alike); a traceback keeps its own line breaks, but not the
+    controls inside its lines (an exception's text can quote a value too)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = shown_controls(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: logging._SysExcInfoType) -> str:
+        return _each_line(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return _each_line(super().formatStack(stack_info))
+
+
+def _each_line(text: str) -> str:
+    return "\n".join(shown_controls(line) for line in text.split("\n"))

@@ -1,0 +1,63 @@
+"""A log record is one line whatever it quotes: what people type and what the ERP sends
+reaches log messages, and a newline in it must not start a line that reads like the bot's."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from bot.log_lines import FORMAT, OneLineFormatter
+from bot.serve import configure_logging
+
+FORGED = "zzq\n2026-12-04 12:00:00,000 ERROR creditbot.web: FORGED-1\r\x1b[2J\x00"
+
+
+def record(message: str, *args: object, exc_info: object = None) -> logging.LogRecord:
+    return logging.LogRecord("creditbot.errors", logging.INFO, __file__, 1, message, args,
+                             exc_info)  # type: ignore[arg-type]
+
+
+def test_a_message_quoting_newlines_and_escapes_is_one_line_with_them_as_codes():
+    line = OneLineFormatter("%(levelname)s %(name)s: %(message)s").format(
+        record("[%s] WhichCustomer: No customer matches “%s”.", "r1", FORGED))
+    assert line == ("INFO creditbot.errors: [r1] WhichCustomer: No customer matches “zzq\\x0a"
+                    "2026-12-04 12:00:00,000 ERROR creditbot.web: FORGED-1\\x0d\\x1b[2J\\x00”.")
+
+
+def test_a_traceback_keeps_its_lines_but_not_the_controls_inside_them():
+    try:
+        raise ValueError("bad value “a\x00b\x1b]8;;http://evil\x1b\\”")
+    except ValueError:
+        import sys
+
+        info = sys.exc_info()
+    text = OneLineFormatter("%(message)s").format(record("failed", exc_info=info))
+    lines = text.split("\n")
+    assert lines[0] == "failed"
+    assert lines[1] == "Traceback (most recent call last):"
+    assert lines[-1] == "ValueError: bad value “a\\x00b\\x1b]8;;http://evil\\x1b\\”"
+    assert not any(c in text for c in "\x00\x1b\r")
+
+
+@pytest.fixture
+def bare_root():
+    root = logging.getLogger()
+    saved, level, root.handlers = root.handlers, root.level, []
+    yield root
+    root.handlers = saved
+    root.setLevel(level)
+
+
+def test_serve_logs_through_the_one_line_formatter(bare_root):
+    configure_logging()
+    [handler] = bare_root.handlers
+    assert isinstance(handler.formatter, OneLineFormatter)
+    assert handler.formatter._fmt == FORMAT
+    stream = io.StringIO()
+    handler.setStream(stream)
+    logging.getLogger("creditbot.errors").warning("No customer matches “%s”", FORGED)
+    [line] = stream.getvalue().splitlines()
+    assert line.endswith(" WARNING creditbot.errors: No customer matches “zzq\\x0a2026-12-04 "
+                         "12:00:00,000 ERROR creditbot.web: FORGED-1\\x0d\\x1b[2J\\x00”")
