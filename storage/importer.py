@@ -34,6 +34,7 @@ from sqlalchemy import (
     Index,
     Table,
     and_,
+    case,
     exists,
     func,
     insert,
@@ -45,7 +46,14 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 
 from domain.errors import DomainError
-from domain.imports import ImportContext, ImportKind, RowError, RowErrors, RowParser
+from domain.imports import (
+    ImportContext,
+    ImportKind,
+    RowError,
+    RowErrors,
+    RowParser,
+    unread_warning,
+)
 from storage.csv_source import CsvFile
 from storage.import_checks import StageChecks
 from storage.import_staging import TABLES, insert_for, stage_writer, staging_table
@@ -172,6 +180,8 @@ class CsvImporter:
                     stage.create(conn)
                     currencies = self._stream(conn, stage, parser, source, report, progress,
                                               lease)
+                if parser.unread:
+                    report.warnings.append(unread_warning(kind, source.header, parser.unread))
                 if report.rows_read == 0:
                     report.warnings.append(
                         f"{report.file} has a header but no data rows: nothing to import")
@@ -198,7 +208,7 @@ class CsvImporter:
                     report.warnings.extend(missing_rates(conn, stage, kind, self._base,
                                                          currencies))
                     report.warnings.extend(kind_warnings(conn, stage, kind, self._base))
-                    self._merge(conn, stage, target, kind, parser.columns, report)
+                    self._merge(conn, stage, target, kind, parser, report)
                     _within_sqlite_sums(conn, stage, target, report.file)
                     conn.execute(insert(_AUDIT).values(
                         at=datetime.now(UTC), actor=actor, action=f"import.{kind.name}",
@@ -295,13 +305,23 @@ class CsvImporter:
 
     @staticmethod
     def _merge(conn: Connection, stage: Table, target: Table, kind: ImportKind,
-               columns: Sequence[str], report: ImportReport) -> None:
+               parser: RowParser, report: ImportReport) -> None:
+        columns = parser.columns
         same_key = and_(*(target.c[k] == stage.c[k] for k in kind.key))
-        values = [c for c in columns if c not in kind.key]
-        if values:
-            changed = or_(*(target.c[c].is_distinct_from(stage.c[c]) for c in values))
+        # A default the file did not give stays out of known rows, unless the row says
+        # the value that decides it (an invoice marked paid owes 0).
+        new_value: dict[str, Any] = {c: stage.c[c] for c in columns if c not in kind.key}
+        for kept in parser.kept:
+            if kept.unless is None:
+                del new_value[kept.column]
+            else:
+                new_value[kept.column] = case(
+                    (stage.c[kept.unless] == kept.value, stage.c[kept.column]),
+                    else_=target.c[kept.column])
+        if new_value:
+            changed = or_(*(target.c[c].is_distinct_from(v) for c, v in new_value.items()))
             report.updated = conn.execute(
-                update(target).values({c: stage.c[c] for c in values}).where(same_key, changed)
+                update(target).values(new_value).where(same_key, changed)
             ).rowcount
         # Counted rather than read from rowcount: PostgreSQL drivers report -1 for
         # INSERT ... SELECT through SQLAlchemy.

@@ -5,7 +5,7 @@ a row is right, and saying clearly why not, is business and lives here.
 """
 
 from domain.imports.kinds import KINDS, ImportContext, ImportKind, Reference
-from domain.imports.rows import HeaderError, RowError, RowErrors, RowParser
+from domain.imports.rows import HeaderError, RowError, RowErrors, RowParser, unread_warning
 
 __all__ = ["KINDS", "HeaderError", "ImportContext", "ImportKind", "Reference", "RowError",
-           "RowErrors", "RowParser"]
+           "RowErrors", "RowParser", "unread_warning"]

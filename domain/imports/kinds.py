@@ -53,6 +53,20 @@ CUSTOMER = Reference("customer_id", "customers", "customer")
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A derived column whose default is for new rows only: a file without the column
+    leaves it alone in rows already imported (a daily export without balances must not
+    reopen every paid invoice at its full amount), unless the row's ``unless`` column
+    has the value ``value`` (an invoice marked paid owes nothing, whatever was stored).
+    ``with_``: kept only when the file lacks these columns too."""
+
+    column: str
+    unless: str | None = None
+    value: str | None = None
+    with_: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ImportKind:
     name: str
     key: tuple[str, ...]
@@ -63,6 +77,8 @@ class ImportKind:
     # (derived column, the optional column it is derived from): written only when the
     # file has that column, so a file without it leaves both alone.
     derived_from: tuple[tuple[str, str], ...] = ()
+    # Derived columns written into new rows only, when the file lacks them.
+    kept: tuple[Kept, ...] = ()
     # The column naming the customer a row belongs to.
     customer_column: str | None = "customer_id"
     # Columns naming rows that must already be in the database.
@@ -229,6 +245,12 @@ INVOICES = ImportKind(
     ),
     rule=_invoice_rule,
     derived=("open_amount", "status"),
+    # Without open_amount, a known invoice keeps its balance (0 once marked paid), and
+    # without either column its status too. A file with balances but no status makes an
+    # invoice open as ever: a paid one given a balance again (a payment returned) must
+    # count in exposure.
+    kept=(Kept("open_amount", "status", InvoiceStatus.PAID.value),
+          Kept("status", with_=("open_amount",))),
     noun="invoice",
 )
 
@@ -247,6 +269,9 @@ ORDERS = ImportKind(
     ),
     rule=_order_rule,
     derived=("status",),
+    # A shipped or cancelled order exported again without a status stays so, rather
+    # than counting in exposure again.
+    kept=(Kept("status"),),
     references=(CUSTOMER, Reference("contract_id", "contracts", "contract")),
     noun="order",
 )

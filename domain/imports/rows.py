@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import operator
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,32 @@ class RowErrors(list[RowError]):
         self.values = values
 
 
+def unread_warning(kind: ImportKind, header: list[str], unread: tuple[str, ...]) -> str:
+    """Which columns the import leaves unread, each as the file spells it and with the
+    column it may have meant, and which it reads."""
+    spelled = {cell.strip().lower(): cell.strip() for cell in header}
+    fields = [fd.name for fd in kind.fields]
+    shown = []
+    for name in unread:
+        close = _meant(name, fields)
+        shown.append(f"“{spelled.get(name, name)}”" + (f" (is it {close}?)" if close else ""))
+    return shown_controls(
+        f"column{'s' if len(unread) > 1 else ''} not read: {', '.join(shown)}. The "
+        f"{kind.name} file is read by these names only: {', '.join(fields)}; a column "
+        "named otherwise is left out")
+
+
+def _meant(name: str, fields: list[str]) -> str | None:
+    """The column a header cell may have meant: one whose words it holds ("Invoice
+    Status" holds status), else one a typo away ("open_ammount"); no guess otherwise."""
+    words = "_" + "_".join(name.replace("-", " ").replace("_", " ").split()) + "_"
+    holding = [fd for fd in fields if f"_{fd}_" in words]
+    if holding:
+        return max(holding, key=len)
+    close = difflib.get_close_matches(words.strip("_"), fields, n=1, cutoff=0.85)
+    return close[0] if close else None
+
+
 class RowParser:
     """Parses the rows of one file; built from its header, which it validates."""
 
@@ -55,6 +82,10 @@ class RowParser:
                 f"{', '.join(kind.required)}; this header has: {', '.join(names) or '(nothing)'}"
             )
         position = {name: i for i, name in enumerate(names)}
+        known = {fd.name for fd in kind.fields}
+        # Read by nobody: an ERP's extra column, or one of ours renamed ("Balance Due" for
+        # open_amount), whose values would otherwise vanish without a word.
+        self.unread = tuple(n for n in names if n and n not in known)
         self._present = [(fd.name, fd.parse, fd.required, position[fd.name])
                          for fd in kind.fields if fd.name in position]
         present = [name for name, *_ in self._present]
@@ -62,6 +93,9 @@ class RowParser:
         derived = [d for d in kind.derived
                    if d not in present and (d not in sources or sources[d] in present)]
         self.columns: tuple[str, ...] = (*present, *derived)
+        # Defaults the file does not give: written into new rows, not over known ones.
+        self.kept = tuple(k for k in kind.kept
+                          if k.column not in present and not set(k.with_) & set(present))
         self._pick = operator.itemgetter(*self.columns)
         self._width = len(names)
         # Problems of a row are listed in the file's column order; a row-level one first.

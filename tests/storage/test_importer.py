@@ -191,6 +191,105 @@ def test_columns_absent_from_a_reimport_are_left_alone(with_customers, write_csv
     assert row.group_id == "G1" and row.revenue == Decimal("5000000")
 
 
+def _invoices(engine):
+    with engine.connect() as conn:
+        return {r.invoice_id: (r.amount, r.open_amount, r.status) for r in conn.execute(
+            select(InvoiceRow.invoice_id, InvoiceRow.amount, InvoiceRow.open_amount,
+                   InvoiceRow.status))}
+
+
+STATES = """invoice_id,customer_id,issue_date,due_date,amount,currency,open_amount,status
+I1,C1,2026-10-01,2026-10-31,1000,USD,0,paid
+I2,C1,2026-09-01,2026-09-30,2000,EUR,500,open
+I3,C2,2026-11-01,2026-12-01,300,EUR,300,disputed
+"""
+SLIM = """invoice_id,customer_id,issue_date,due_date,amount,currency
+I1,C1,2026-10-01,2026-10-31,1000,USD
+I2,C1,2026-09-01,2026-09-30,2000,EUR
+I3,C2,2026-11-01,2026-12-01,300,EUR
+I4,C2,2026-11-05,2026-12-05,70,EUR
+"""
+
+
+def test_an_invoice_export_without_balances_keeps_the_known_ones(with_customers, write_csv):
+    """A daily export without open_amount and status reopened every paid invoice at its
+    full amount, and a part-paid one at its whole: exposure, aging and alerts overstated,
+    and not a word."""
+    engine = with_customers
+    run(engine, write_csv, "invoices", STATES)
+    report = run(engine, write_csv, "invoices", SLIM)
+    assert (report.inserted, report.updated, report.unchanged) == (1, 0, 3)
+    assert _invoices(engine) == {
+        "I1": (Decimal("1000"), Decimal("0"), "paid"),
+        "I2": (Decimal("2000"), Decimal("500"), "open"),
+        "I3": (Decimal("300"), Decimal("300"), "disputed"),
+        # A new invoice: open for its whole amount, as the columns' defaults say.
+        "I4": (Decimal("70"), Decimal("70"), "open")}
+
+
+def test_a_status_without_balances_keeps_them_but_paid_owes_nothing(with_customers,
+                                                                     write_csv):
+    engine = with_customers
+    run(engine, write_csv, "invoices", STATES)
+    with_status = ("invoice_id,customer_id,issue_date,due_date,amount,currency,status\n"
+                   "I1,C1,2026-10-01,2026-10-31,1000,USD,open\n"
+                   "I2,C1,2026-09-01,2026-09-30,2000,EUR,paid\n"
+                   "I3,C2,2026-11-01,2026-12-01,300,EUR,open\n"
+                   "I5,C2,2026-11-05,2026-12-05,80,EUR,paid\n")
+    report = run(engine, write_csv, "invoices", with_status)
+    assert (report.inserted, report.updated, report.unchanged) == (1, 3, 0)
+    assert _invoices(engine) == {
+        # Marked open again with no balance given: the known balance (nothing) stays.
+        "I1": (Decimal("1000"), Decimal("0"), "open"),
+        "I2": (Decimal("2000"), Decimal("0"), "paid"),
+        "I3": (Decimal("300"), Decimal("300"), "open"),
+        "I5": (Decimal("80"), Decimal("0"), "paid")}
+
+
+def test_balances_without_a_status_reopen_a_paid_invoice_given_one_again(with_customers,
+                                                                         write_csv):
+    # A payment returned: the ERP's balance is the word; the status follows it, or the
+    # invoice would stay out of exposure as paid.
+    engine = with_customers
+    run(engine, write_csv, "invoices", STATES)
+    balances = ("invoice_id,customer_id,issue_date,due_date,amount,currency,open_amount\n"
+                "I1,C1,2026-10-01,2026-10-31,1000,USD,1000\n"
+                "I2,C1,2026-09-01,2026-09-30,2000,EUR,500\n")
+    report = run(engine, write_csv, "invoices", balances)
+    assert (report.inserted, report.updated, report.unchanged) == (0, 1, 1)
+    assert _invoices(engine)["I1"] == (Decimal("1000"), Decimal("1000"), "open")
+
+
+def test_columns_nobody_reads_are_named_in_a_warning(with_customers, write_csv):
+    """An ERP's renamed balance column was ignored like any extra column, without a
+    word, and every invoice counted open for its whole amount."""
+    engine = with_customers
+    report = run(engine, write_csv, "invoices",
+                 "Invoice_ID,customer_id,issue_date,due_date,amount,currency,Balance Due,"
+                 "Invoice Status,Open Amount,order_idd,\x1b[2J\n"
+                 "I9,C1,2026-10-01,2026-10-31,1000,USD,400,Open,400,SO1,x\n")
+    assert report.inserted == 1
+    assert report.warnings == [
+        "columns not read: “Balance Due”, “Invoice Status” (is it status?), “Open Amount” "
+        "(is it open_amount?), “order_idd” (is it order_id?), “\\x1b[2J”. "
+        "The invoices file is read by these names only: invoice_id, customer_id, "
+        "issue_date, due_date, amount, currency, open_amount, order_id, status; a column "
+        "named otherwise is left out"]
+
+
+def test_an_order_export_without_a_status_keeps_the_known_ones(with_customers, write_csv):
+    engine = with_customers
+    run(engine, write_csv, "orders", "order_id,customer_id,order_date,amount,currency,status\n"
+        "O1,C1,2026-11-01,5000,USD,shipped\nO2,C2,2026-11-02,10,EUR,open\n")
+    report = run(engine, write_csv, "orders", "order_id,customer_id,order_date,amount,currency\n"
+                 "O1,C1,2026-11-01,5000,USD\nO2,C2,2026-11-02,12,EUR\n"
+                 "O3,C2,2026-11-03,7,EUR\n")
+    assert (report.inserted, report.updated, report.unchanged) == (1, 1, 1)
+    with engine.connect() as conn:
+        assert dict(conn.execute(select(OrderRow.order_id, OrderRow.status)).all()) == {
+            "O1": "shipped", "O2": "open", "O3": "open"}
+
+
 LOCAL_NAMES = """customer_id,name,name_local,currency,credit_limit,payment_terms_days
 C1,Acme Corp,阿克米（中国）有限公司,USD,100000,30
 C2,Beta GmbH,,EUR,50000.50,45
