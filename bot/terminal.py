@@ -17,6 +17,7 @@ from domain.exposure import CreditPosition
 from domain.model import Customer
 from domain.money import Money
 from domain.positions import PortfolioEntry, PortfolioTotals, portfolio_totals
+from domain.text import shown_controls
 
 EMPTY_HINT = "no customers yet: creditbot import customers FILE.csv, or creditbot demo"
 _AMOUNTS = ("Limit", "Exposure", "Available", "Overdue")
@@ -52,8 +53,10 @@ def _position_rows(table: Table, position: CreditPosition, limit_label: str,
 
 
 def render_position(console: Console, customer: Customer, position: CreditPosition) -> None:
-    table = Table(title=f"{customer.name} ({customer.customer_id})", show_header=False,
-                  title_justify="left")
+    # Text, not a str: Rich reads a str title as markup, and an ERP name such as
+    # "[link=https://evil.example]Acme[/link]" became a hidden link ("Acme [/] Corp" a
+    # traceback).
+    table = Table(title=_named(customer), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column(justify="right")
     _position_rows(table, position, "Credit limit", aging=True)
@@ -67,8 +70,9 @@ def render_group(console: Console, group_id: str, members: Sequence[Customer],
                  position: CreditPosition, member_entries: Sequence[PortfolioEntry]) -> None:
     """A customer group's pooled position, then a row per member in its own currency."""
     count = _count(len(members), "member")
-    table = Table(title=f"Group {group_id}: {count}, pooled in {position.limit.currency}",
-                  show_header=False, title_justify="left")
+    table = Table(title=Text(shown_controls(
+        f"Group {group_id}: {count}, pooled in {position.limit.currency}")),
+        show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column(justify="right")
     _position_rows(table, position, "Credit limit (sum)", aging=False)
@@ -76,6 +80,11 @@ def render_group(console: Console, group_id: str, members: Sequence[Customer],
     console.print(table)
     _print_fitted(console, _positions_table(member_entries, caption="",
                                             title="Members, each in its credit currency"))
+
+
+def _named(customer: Customer) -> Text:
+    """A customer as the ERP names it, inert: no markup, no control a terminal obeys."""
+    return Text(shown_controls(f"{customer.name} ({customer.customer_id})"))
 
 
 def _missing(rate: MissingRate) -> str:
@@ -95,7 +104,7 @@ def _amount(money: Money) -> str:
     return money.format().split(" ", 1)[1]
 
 
-def _positions_table(entries: Sequence[PortfolioEntry], *, title: str | None, caption: str,
+def _positions_table(entries: Sequence[PortfolioEntry], *, title: Text | str, caption: str,
                      totals: PortfolioTotals | None = None) -> Table:
     """A row per entry, then the ``totals`` row if given."""
     # One space between columns and none at the edges: the amounts get every column the
@@ -121,7 +130,7 @@ def _positions_table(entries: Sequence[PortfolioEntry], *, title: str | None, ca
 
 def _entry_cells(entry: PortfolioEntry) -> list[str | Text]:
     customer, position = entry.customer, entry.position
-    name = Text(f"{customer.name} ({customer.customer_id})")
+    name = _named(customer)
     if entry.missing_rate is not None:
         name.append(f"\n{_missing(entry.missing_rate)}", style="yellow")
     if position is None:
@@ -181,5 +190,6 @@ def render_portfolio(console: Console, entries: Sequence[PortfolioEntry], config
     caption = (f"{len(shown)} of {len(entries)} customers, highest utilisation (exposure as a "
                f"share of the limit) first. Totals: {covered} in {base}, at the latest rates "
                f"on or before {day.isoformat()}.")
-    title = f"{config.organisation.name} — credit position as of {day.isoformat()}"
+    title = Text(shown_controls(
+        f"{config.organisation.name} — credit position as of {day.isoformat()}"))
     _print_fitted(console, _positions_table(shown, title=title, caption=caption, totals=totals))

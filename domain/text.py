@@ -59,14 +59,23 @@ def looks_blank(text: str) -> bool:
 
 
 # C0 and C1 controls and DEL: in a terminal ESC starts an escape sequence (clearing the
-# screen, setting the window's title), so a value quoted back never carries one as is.
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# screen, setting the window's title), so a value quoted back never carries one as is;
+# nor what a terminal does not show but obeys: the bidi controls (U+202E shows "Bidi
+# exe.live" as "Bidi evil.exe") and the line and paragraph separators.
+_UNSEEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                     r"\u2028\u2029]")
 
 
 def shown_controls(text: str) -> str:
-    """``text`` with each control character written as its code (``\x1b``), for a message
-    that quotes a value back to a terminal: what was wrong stays visible, and inert."""
-    return _CONTROLS.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+    """``text`` with each control character written as its code (``\x1b``, ``\u202e``),
+    for a message that quotes a value back to a terminal or a log: what was wrong stays
+    visible, and inert."""
+    return _UNSEEN.sub(_code, text)
+
+
+def _code(found: re.Match[str]) -> str:
+    point = ord(found.group())
+    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"
 
 
 # Letters of other alphabets that read as a Latin letter (Cyrillic С, Greek Ο, Lisu ꓚ,

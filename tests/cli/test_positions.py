@@ -229,3 +229,37 @@ def test_an_unclear_customer_gets_the_candidates_and_a_command_to_copy(cli, demo
     assert " ".join(unknown.output.split()) == (
         "error: No customer matches “zzz”. Try part of the name or the customer id, e.g. "
         "`creditbot position C0001`.")
+
+
+def _title(output: str) -> str:
+    """A table's title, wrapped to the table's width: its lines above the top border."""
+    lines = output.split("┌", 1)[0].splitlines()
+    return " ".join(line.strip() for line in lines if line.strip())
+
+
+HOSTILE_NAMES = {
+    "X1": "[link=https://evil.example/pay]Acme Packaging[/link]",
+    "X2": "Zeta [/bold] Corp",
+    "X3": "Acme [/] Corp :warning:",
+    "X4": "Bidi \u202eexe.live\u202c corp",
+}
+
+
+def test_names_from_the_erp_are_printed_as_they_are_never_as_markup(cli, tmp_path):
+    """Rich read a str table title as markup: a name made a hidden link to the terminal,
+    "Acme [/] Corp" a traceback, and a bidi override turned the name around."""
+    customers = tmp_path / "customers.csv"
+    customers.write_text("customer_id,name,currency,credit_limit,payment_terms_days,group_id\n"
+                         + "".join(f'{cid},"{name}",USD,1000,30,[b]G[/b]\n'
+                                   for cid, name in HOSTILE_NAMES.items()), encoding="utf-8")
+    assert cli("import", "customers", str(customers)).exit_code == 0
+    shown = {"X4": "Bidi \\u202eexe.live\\u202c corp"}
+    for cid, name in HOSTILE_NAMES.items():
+        result = cli("position", cid)
+        assert result.exit_code == 0, result.output
+        assert _title(result.stdout) == f"{shown.get(cid, name)} ({cid})"
+    group = cli("position", "[b]G[/b]")
+    assert group.exit_code == 0, group.output
+    assert _title(group.stdout) == "Group [b]G[/b]: 4 members, pooled in USD"
+    portfolio = cli("portfolio").stdout
+    assert "[link=https://evil.example/pay]Acme" in portfolio and "\u202e" not in portfolio
