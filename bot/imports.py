@@ -10,6 +10,7 @@ from bot.wiring import Services
 from domain.errors import DomainError, RecordsUnavailable
 from domain.imports import KINDS
 from storage.csv_source import CsvFile
+from storage.import_warnings import Organisation
 from storage.importer import CsvImporter, ImportReport
 
 # The command line's words (English, as the rest of its output).
@@ -30,8 +31,13 @@ def import_csv(services: Services, kind: str, file: Path, *, skip_invalid: bool 
     with CsvFile(file, encoding=encoding) as source:
         if started is not None:
             started(source.size)
-        importer = CsvImporter(services.engine,
-                               base_currency=services.config.organisation.base_currency)
+        config = services.config
+        listed = Organisation(
+            frozenset(config.departments),
+            frozenset(user for d in config.departments.values() for user in d.members)
+            | frozenset(user for _, users in config.roles.items() for user in users))
+        importer = CsvImporter(services.engine, base_currency=config.organisation.base_currency,
+                               organisation=listed)
         return importer.run(KINDS[kind], source, skip_invalid=skip_invalid, dry_run=dry_run,
                             progress=progress)
 

@@ -209,7 +209,7 @@ def build_alerts(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
         config.alerts.route_rules(), directory,
         DigestBlocks(destination_locales(config, remembered),
                      organisation.zone),
-        clock, organisation.zone, organisation.admin_channel)
+        clock, organisation.zone, organisation.admin_channel, member_of(config))
 
 
 def build_requests(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,

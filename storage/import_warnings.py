@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,7 @@ from domain.days import years_after
 from domain.imports import ImportKind
 from domain.model import INVOICE_STATUSES_IN_EXPOSURE
 from domain.money import Money
-from domain.text import reads_as
+from domain.text import reads_as, shown_controls
 from storage.import_staging import TABLES
 from storage.models import ExchangeRateRow
 
@@ -46,9 +47,24 @@ def missing_rates(conn: Connection, stage: Table, kind: ImportKind, base: str | 
     return [no_rate_warning(kind, code, n, base) for code, n in missing]
 
 
-def kind_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | None
-                  ) -> list[str]:
+@dataclass(frozen=True)
+class Organisation:
+    """What app.yaml lists that an ERP's customer rows name: department keys and people
+    (routing and access read them; a department or owner app.yaml lacks reaches nobody,
+    or the wrong department)."""
+
+    departments: frozenset[str]
+    people: frozenset[str]
+
+
+def kind_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | None,
+                  organisation: Organisation | None = None) -> list[str]:
     """The warnings of ``kind``'s own rows, staged and checked, before the merge."""
+    return [*moved(conn, stage, kind), *_own_warnings(conn, stage, kind, base, organisation)]
+
+
+def _own_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | None,
+                  organisation: Organisation | None) -> list[str]:
     if kind.name == "rates":
         return rate_jumps(conn, stage, base)
     if kind.name == "payments":
@@ -59,7 +75,7 @@ def kind_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | 
     if kind.name == "orders":
         return far_ahead(conn, stage, kind)
     if kind.name == "customers":
-        return case_twins(conn, stage)
+        return [*case_twins(conn, stage), *unlisted(conn, stage, organisation)]
     if kind.name == "contracts":
         return overlapping_contracts(conn, stage)
     return []
@@ -312,6 +328,72 @@ def case_twins(conn: Connection, stage: Table) -> list[str]:
             f"({_named(twins)}): "
             "creditbot keeps them as separate customers; if they are one, correct the id "
             "in the ERP"]
+
+
+def moved(conn: Connection, stage: Table, kind: ImportKind) -> list[str]:
+    """A warning for rows the file gives to another customer than the one they belong to
+    (an invoice, order, payment or contract): one customer's overdue amounts, payments or
+    terms would pass to another without a word, and the payments of a moved invoice
+    stay with the first."""
+    if kind.customer_column is None or kind.name not in TABLES or kind.name == "customers":
+        return []
+    target: Table = TABLES[kind.name]
+    key = kind.key[0]
+    query = (select(stage.c.line_no, stage.c[key], target.c.customer_id, stage.c.customer_id)
+             .join(target, target.c[key] == stage.c[key])
+             .where(stage.c.invalid == 0, target.c.customer_id != stage.c.customer_id)
+             .order_by(stage.c.line_no))
+    return _rows_warning(
+        conn, query, lambda line, row, before, after: (
+            f"line {line}, {row} from {before} to {after}"),
+        f"{kind.noun} moves to another customer", f"{kind.noun}s move to another customer",
+        "each now counts for the customer the file names; if the ERP did not mean it, "
+        "correct the customer_id there and import again")
+
+
+def unlisted(conn: Connection, stage: Table, organisation: Organisation | None) -> list[str]:
+    """Warnings for customers whose department is not a key of app.yaml's departments
+    (its alerts go to the owner's department, or nowhere) or whose owner app.yaml does
+    not list (told nothing, and refused the alerts' buttons). Customers are a few
+    thousand rows: compared in Python."""
+    if organisation is None:
+        return []
+    named = [c for c in ("department", "owner_slack_id") if c in stage.c]
+    if not named:
+        return []
+    departments: list[str] = []
+    owners: list[str] = []
+    by_case = {key.casefold(): key for key in organisation.departments}
+    for row in conn.execute(select(stage.c.line_no, stage.c.customer_id,
+                                   *(stage.c[c] for c in named))
+                            .where(stage.c.invalid == 0).order_by(stage.c.line_no)):
+        values = row._mapping
+        department, owner = values.get("department"), values.get("owner_slack_id")
+        where = f"line {values['line_no']}, {values['customer_id']}"
+        if department is not None and department not in organisation.departments:
+            meant = by_case.get(department.casefold())
+            departments.append(shown_controls(f"{where}: {department}")
+                               + (f" (is it {meant}?)" if meant else ""))
+        if owner is not None and owner not in organisation.people:
+            owners.append(f"{where}: {owner}")
+    warnings = []
+    if departments:
+        warnings.append(
+            f"{_customers(len(departments), 'name', 'names')} a "
+            f"department app.yaml does not have ({_named(departments)}): their alerts go "
+            "to their owner's department, or to nobody; use a key of app.yaml's "
+            f"departments ({', '.join(sorted(organisation.departments)) or 'none yet'})")
+    if owners:
+        warnings.append(
+            f"{_customers(len(owners), 'have', 'has')} an owner "
+            f"app.yaml does not list ({_named(owners)}): an owner not among its "
+            "departments' members or roles is told nothing of the customer's alerts and "
+            "held orders; add them to app.yaml, or correct the id in the ERP")
+    return warnings
+
+
+def _customers(count: int, many: str, one: str) -> str:
+    return f"{count} customers {many}" if count > 1 else f"1 customer {one}"
 
 
 def overlapping_contracts(conn: Connection, stage: Table) -> list[str]:

@@ -57,7 +57,7 @@ from domain.imports import (
 from storage.csv_source import CsvFile
 from storage.import_checks import StageChecks
 from storage.import_staging import TABLES, insert_for, stage_writer, staging_table
-from storage.import_warnings import kind_warnings, missing_rates, money_text
+from storage.import_warnings import Organisation, kind_warnings, missing_rates, money_text
 from storage.leases import Lease, LeaseState, holder_of, try_acquire
 from storage.models import AuditRow
 from storage.repositories.rates import forget_cached_rates
@@ -121,9 +121,11 @@ class CsvImporter:
     other than 1 is a bad row; without it, neither is checked."""
 
     def __init__(self, engine: Engine, *, base_currency: str | None = None,
+                 organisation: Organisation | None = None,
                  batch_size: int = 10_000, error_cap: int = 1000,
                  lease_ttl: timedelta = IMPORT_LEASE_TTL) -> None:
         self._engine = engine
+        self._organisation = organisation
         self._base = base_currency.upper() if base_currency else None
         self._batch_size = batch_size
         self._error_cap = error_cap
@@ -207,7 +209,8 @@ class CsvImporter:
                         currencies = None  # counted before some rows were dropped
                     report.warnings.extend(missing_rates(conn, stage, kind, self._base,
                                                          currencies))
-                    report.warnings.extend(kind_warnings(conn, stage, kind, self._base))
+                    report.warnings.extend(kind_warnings(conn, stage, kind, self._base,
+                                                         self._organisation))
                     self._merge(conn, stage, target, kind, parser, report)
                     _within_sqlite_sums(conn, stage, target, report.file)
                     conn.execute(insert(_AUDIT).values(

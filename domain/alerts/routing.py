@@ -10,7 +10,7 @@ destination of every rule it matches, once each.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from domain.alerts.model import Alert, AlertType, Severity
@@ -76,20 +76,36 @@ DEFAULT_ROUTES = (
 )
 
 
-def destinations(alert: Alert, routes: Iterable[Route], directory: Directory) -> list[str]:
-    """The channel and user ids ``alert`` goes to, in the order the rules name them."""
+def destinations(alert: Alert, routes: Iterable[Route], directory: Directory,
+                 cleared: Callable[[str], bool] | None = None,
+                 withheld: set[str] | None = None) -> list[str]:
+    """The channel and user ids ``alert`` goes to, in the order the rules name them.
+
+    ``own_department`` and ``owner`` are read from the customer's ERP record: whoever can
+    edit it there would choose who hears of its figures. Those destinations go through
+    ``cleared`` (open to credit data?); the ones it refuses are added to ``withheld``.
+    A channel or person a rule names itself is app.yaml's choice, not checked."""
     department = directory.department_of(alert)
     found: dict[str, None] = {}
+
+    def add(target: str, from_erp: bool) -> None:
+        if from_erp and cleared is not None and not cleared(target):
+            if withheld is not None:
+                withheld.add(target)
+            return
+        found[target] = None
+
     for route in routes:
         if not route.when.matches(alert, department):
             continue
         for target in route.channels:
-            channel = (directory.channels.get(department) if target == OWN_DEPARTMENT
-                       and department is not None else directory.channels.get(target))
+            own = target == OWN_DEPARTMENT
+            channel = (directory.channels.get(department) if own and department is not None
+                       else directory.channels.get(target))
             if channel is None and is_channel_id(target):
                 channel = target
             if channel is not None:
-                found[channel] = None
+                add(channel, own)
         for target in route.people:
             if target == OWNER:
                 people = [alert.subject.owner] if alert.subject.owner else []
@@ -99,5 +115,5 @@ def destinations(alert: Alert, routes: Iterable[Route], directory: Directory) ->
                 people = [target] if is_user_id(target) else []
             for person in people:
                 if person is not None and is_user_id(person):
-                    found[person] = None
+                    add(person, target == OWNER)
     return list(found)

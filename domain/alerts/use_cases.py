@@ -26,6 +26,7 @@ from domain.errors import DomainError, MissingRate
 from domain.fx import FxRates
 from domain.messages import MessageId, OutgoingMessage
 from domain.model import AuditEntry
+from domain.people import is_channel_id
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext, Portfolio, portfolio_positions
 from domain.text import N_
@@ -89,9 +90,21 @@ class Alerts:
     clock: Callable[[], datetime]
     zone: tzinfo
     admin_channel: str | None = None
+    # A person as app.yaml knows them: an alert routed to a customer's owner or own
+    # department (the ERP's say) goes only where credit data may.
+    member: Callable[[str], Member] | None = None
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
+
+    def _cleared(self, target: str) -> bool:
+        if is_channel_id(target):
+            return target in self.access.share_channels
+        return self.member is not None and self.access.allows(self.member(target))
+
+    def _reach(self, alert: Alert, withheld: set[str] | None = None) -> list[str]:
+        return destinations(alert, self.routes, self.directory,
+                            self._cleared if self.member is not None else None, withheld)
 
     # -- the scan ---------------------------------------------------------------------
 
@@ -140,10 +153,11 @@ class Alerts:
                 [a.condition for a in found if a.condition not in states]))
             decision = decide(found, states, now, unknown)
             routed = []
+            withheld: set[str] = set()
             unrouted = 0
             nowhere: set[str] = set()
             for announcement in decision.announce:
-                to = destinations(announcement.alert, self.routes, self.directory)
+                to = self._reach(announcement.alert, withheld)
                 if not to:
                     unrouted += 1
                     if self.admin_channel is None:
@@ -153,6 +167,11 @@ class Alerts:
                         continue
                     to = [self.admin_channel]
                 routed.append((announcement, to))
+            if withheld:
+                log.warning(
+                    "alerts not sent to %s: a customer's owner or department in the ERP "
+                    "named them, and credit data is not open to them (app.yaml's "
+                    "access.credit_data)", ", ".join(sorted(withheld)))
             uow.alerts.save([s for s in decision.changed if s.condition not in nowhere])
             self._mark_resolved(uow, [s for s in decision.changed if s.resolved_at == now])
             digests = by_destination(routed)
@@ -314,7 +333,7 @@ class Alerts:
             # Acknowledged or snoozed: someone is on it, or asked for quiet.
             if alert is None or state.snoozed_at(now) or state.acknowledged_by is not None:
                 continue
-            reach = set(destinations(alert, self.routes, self.directory))
+            reach = set(self._reach(alert))
             if alert.subject.owner == actor.user_id or actor.user_id in reach or \
                     reach & channels:
                 mine.append(state)

@@ -57,6 +57,7 @@ def run(engine, write_csv, kind, content, *, encoding=None, base_currency=None, 
     path = write_csv(f"{kind}.csv", content)
     with CsvFile(path, encoding=encoding) as source:
         return CsvImporter(engine, base_currency=base_currency,
+                           organisation=options.pop("organisation", None),
                            batch_size=options.pop("batch_size", 10_000)).run(
             KINDS[kind], source, **options)
 
@@ -275,6 +276,53 @@ def test_columns_nobody_reads_are_named_in_a_warning(with_customers, write_csv):
         "The invoices file is read by these names only: invoice_id, customer_id, "
         "issue_date, due_date, amount, currency, open_amount, order_id, status; a column "
         "named otherwise is left out"]
+
+
+def test_rows_given_to_another_customer_are_named_in_a_warning(with_customers, write_csv):
+    """A re-import moved an invoice (and a contract) from one customer to another without
+    a word: its overdue amount counted for the other, its payments stayed behind."""
+    engine = with_customers
+    run(engine, write_csv, "invoices", STATES)
+    report = run(engine, write_csv, "invoices", STATES.replace(
+        "I1,C1,", "I1,C2,").replace("I3,C2,", "I3,C1,"))
+    assert report.updated == 2
+    assert report.warnings == [
+        "2 invoices move to another customer (line 2, I1 from C1 to C2; line 4, I3 from C2 "
+        "to C1): each now counts for the customer the file names; if the ERP did not mean "
+        "it, correct the customer_id there and import again"]
+    run(engine, write_csv, "contracts", GOOD["contracts"])
+    moved_contract = run(engine, write_csv, "contracts", GOOD["contracts"].replace(
+        "K2,C2,", "K2,C1,"))
+    assert moved_contract.warnings[0] == (
+        "1 contract moves to another customer (line 3, K2 from C2 to C1): each now counts "
+        "for the customer the file names; if the ERP did not mean it, correct the "
+        "customer_id there and import again")
+
+
+def test_departments_and_owners_app_yaml_does_not_list_are_named(engine, write_csv):
+    """The ERP's department and owner pick who hears of a customer: one app.yaml lacks
+    ("Sales" for sales, an id one letter short) routed its alerts elsewhere unseen."""
+    from storage.import_warnings import Organisation
+
+    listed = Organisation(frozenset({"sales", "finance"}), frozenset({"U01SALESAMY"}))
+    report = run(engine, write_csv, "customers",
+                 "customer_id,name,currency,credit_limit,payment_terms_days,department,"
+                 "owner_slack_id\n"
+                 "C1,Acme,USD,100,30,Sales,U01SALESAM\n"
+                 "C2,Beta,USD,100,30,sales,U01SALESAMY\n"
+                 "C3,Gamma,USD,100,30,Slaes,\n"
+                 "C4,Delta,USD,100,30,,U0VISITOR01\n", organisation=listed)
+    assert report.inserted == 4
+    assert report.warnings == [
+        "2 customers name a department app.yaml does not have (line 2, C1: Sales (is it "
+        "sales?); line 4, C3: Slaes): their alerts go to their owner's department, or to "
+        "nobody; use a key of app.yaml's departments (finance, sales)",
+        "2 customers have an owner app.yaml does not list (line 2, C1: U01SALESAM; line "
+        "5, C4: U0VISITOR01): an owner not among its departments' members or roles is told "
+        "nothing of the customer's alerts and held orders; add them to app.yaml, or correct "
+        "the id in the ERP"]
+    # A file without those columns says nothing of them.
+    assert run(engine, write_csv, "customers", CUSTOMERS, organisation=listed).warnings == []
 
 
 def test_an_order_export_without_a_status_keeps_the_known_ones(with_customers, write_csv):

@@ -314,3 +314,38 @@ def test_customers_left_out_for_want_of_a_rate_are_named_with_the_rate(caplog):
     assert [r.getMessage() for r in caplog.records if r.name == "domain.alerts.use_cases"] == [
         "alerts: 1 customer(s) left out of the scan for want of an exchange rate (GBP to "
         "USD): C2; import the rates (creditbot import rates FILE.csv)"]
+
+
+def test_an_owner_or_department_from_the_erp_hears_only_if_open_to_credit_data(caplog):
+    """The ERP's department and owner chose who heard of a customer's figures: a
+    logistics channel closed to credit data got the digest, and a person app.yaml does
+    not know got it by direct message."""
+    from domain.alerts.model import AlertType
+    from domain.alerts.routing import OWN_DEPARTMENT, OWNER, Match, Route
+
+    customers = [Customer("C1", "Customer C1", Money(Decimal(100_000), "USD"), 30,
+                          department="logistics", owner_slack_id="U0VISITOR1"),
+                 Customer("C2", "Customer C2", Money(Decimal(100_000), "USD"), 30,
+                          department="sales", owner_slack_id="U0SALES001")]
+    uow = FakeUnitOfWork(customers, [invoice("C1", 10, "100"), invoice("C2", 10, "200")])
+    members = {"U0SALES001": Member("U0SALES001", departments=frozenset({"sales"})),
+               "U0LOGIST01": Member("U0LOGIST01", departments=frozenset({"logistics"}))}
+    access = CreditDataAccess(departments=frozenset({"sales", "finance"}),
+                              share_channels=frozenset({"C0SALES000", "C0FINANCE0"}))
+    route = Route(Match(types=frozenset({AlertType.OVERDUE})),
+                  channels=(OWN_DEPARTMENT, "finance"), people=(OWNER, "U0NAMED001"))
+    alerts = Alerts(uow, access, CreditPolicyContext("USD", BUCKETS), WatchSettings(BUCKETS),
+                    [route], Directory({"sales": "C0SALES000", "finance": "C0FINANCE0",
+                                        "logistics": "C0LOGIST00"}, {}, {}),
+                    Pages(), Clock(), ZONE, admin_channel="C0ADMIN000",
+                    member=lambda user: members.get(user, Member(user)))
+    with caplog.at_level(logging.WARNING, logger="domain.alerts.use_cases"):
+        alerts.scan()
+    # U0NAMED001 is named by the rule itself, app.yaml's choice: not checked.
+    assert {m.channel for m in uow.outbox.messages} == {
+        "C0SALES000", "C0FINANCE0", "U0SALES001", "U0NAMED001"}
+    assert [r.getMessage() for r in caplog.records] == [
+        "alerts not sent to C0LOGIST00, U0VISITOR1: a customer's owner or department in "
+        "the ERP named them, and credit data is not open to them (app.yaml's "
+        "access.credit_data)"]
+    assert alerts.open_for(members["U0SALES001"])[1] == 1  # C2's, not C1's
