@@ -18,8 +18,8 @@ COUNTS: dict[str, Callable[[Translator, int], str]] = {
     "unrouted": lambda tr, n: tr.ngettext("{n} unrouted", "{n} unrouted", n),
     "digests": lambda tr, n: tr.ngettext("{n} digest", "{n} digests", n),
     "messages": lambda tr, n: tr.ngettext("{n} message", "{n} messages", n),
-    "missing_rate": lambda tr, n: tr.ngettext("{n} currency without a rate",
-                                              "{n} currencies without a rate", n),
+    "missing_rate": lambda tr, n: tr.ngettext("{n} customer lacking a rate",
+                                              "{n} customers lacking a rate", n),
     "assigned": lambda tr, n: tr.ngettext("{n} assigned", "{n} assigned", n),
     "attempts": lambda tr, n: tr.ngettext("{n} attempt", "{n} attempts", n),
     # approvals

@@ -28,7 +28,12 @@ from domain.messages import MessageId, OutgoingMessage
 from domain.model import AuditEntry
 from domain.people import is_channel_id
 from domain.ports import UnitOfWork
-from domain.positions import CreditPolicyContext, Portfolio, portfolio_positions
+from domain.positions import (
+    CreditPolicyContext,
+    Portfolio,
+    PortfolioEntry,
+    portfolio_positions,
+)
 from domain.text import N_
 
 log = logging.getLogger(__name__)
@@ -123,7 +128,7 @@ class Alerts:
             entries = (portfolio.entries if portfolio is not None and portfolio.as_of == as_of
                        else portfolio_positions(uow, as_of, self.policy))
             fx = FxRates(self.policy.base_currency, as_of, uow.rates.latest(as_of))
-            large = self._large_invoices(uow, fx, as_of)
+            large = self._large_invoices(uow, fx, as_of, entries)
             contracts = uow.alerts.contracts_ending(
                 as_of, as_of + timedelta(days=self.settings.contract_notice_days))
             collectors = {a.customer_id: (a.collector, a.status.value)
@@ -186,8 +191,8 @@ class Alerts:
             uow.commit()
         return counts
 
-    def _large_invoices(self, uow: UnitOfWork, fx: FxRates, as_of: date
-                        ) -> list[LargeInvoice]:
+    def _large_invoices(self, uow: UnitOfWork, fx: FxRates, as_of: date,
+                        entries: Sequence[PortfolioEntry]) -> list[LargeInvoice]:
         threshold = self.settings.large_invoice
         if threshold is None:
             return []
@@ -199,6 +204,14 @@ class Alerts:
                                      ).quantize(_CENT_HUNDREDTH, rounding=ROUND_FLOOR)
             except MissingRate:
                 continue
+        unrated = sorted({e.missing_rate.currency for e in entries
+                          if e.missing_rate is not None} - set(minimum))
+        if unrated:
+            # Not silently: a ¥420,000 invoice 92 days late went unannounced for as long
+            # as the CNY rate was missing.
+            log.warning("large overdue invoices in %s not looked for: no exchange rate to %s "
+                        "on or before %s; import one", ", ".join(unrated),
+                        threshold.currency, as_of.isoformat())
         found = uow.alerts.large_overdue_invoices(as_of, minimum, MAX_LARGE_INVOICES)
         return [dataclasses.replace(
             invoice, in_base=invoice.open_amount.amount

@@ -51,7 +51,9 @@ class AssignmentPolicy:
 @dataclass(frozen=True)
 class OverdueAccount:
     customer: Customer
-    overdue_in_base: Decimal
+    # None: the credit currency has no rate to the base currency. A rule may still name
+    # its collector; sharing by load needs the amount.
+    overdue_in_base: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -66,22 +68,24 @@ def plan(accounts: Iterable[OverdueAccount], policy: AssignmentPolicy,
     """A collector for each account. ``load``: each collector's open overdue amount
     already assigned. The largest accounts are placed first, so they spread over the
     collectors before the small ones fill the gaps. An account no rule matches, when
-    there are no collectors to pick from, is left out."""
+    there are no collectors to pick from, is left out, and so is one without its amount in
+    the base currency."""
     carried = {c: load.get(c, Decimal(0)) for c in policy.collectors}
     order = {c: i for i, c in enumerate(policy.collectors)}
     picks = []
-    for account in sorted(accounts, key=lambda a: (-a.overdue_in_base,
+    for account in sorted(accounts, key=lambda a: (a.overdue_in_base is None,
+                                                   -(a.overdue_in_base or 0),
                                                    a.customer.customer_id)):
         department = policy.department_of(account.customer)
         rule = next((i for i, r in enumerate(policy.rules)
                      if r.matches(account.customer, department)), None)
         if rule is not None:
             collector = policy.rules[rule].collector
-        elif carried:
+        elif carried and account.overdue_in_base is not None:
             collector = min(carried, key=lambda c: (carried[c], order[c]))
         else:
             continue
-        if collector in carried:
+        if collector in carried and account.overdue_in_base is not None:
             carried[collector] += account.overdue_in_base
         picks.append(Pick(account, collector, rule))
     return picks

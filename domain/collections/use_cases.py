@@ -275,19 +275,28 @@ class Assignments:
                        else portfolio_positions(uow, day, self.policy))
             taken = {a.customer_id: a.collector
                      for a in uow.collections.open_assignments()}
+            # Overdue in its credit currency: an account whose currency has no rate to the
+            # base one is still overdue, and a rule may name its collector.
             overdue = {e.customer.customer_id: e for e in entries
-                       if e.in_base is not None and e.in_base.overdue.amount > 0}
+                       if e.position is not None and e.position.aging.overdue.amount > 0}
             left_alone = self._left_alone(uow, overdue, day)
         overdue = {cid: e for cid, e in overdue.items() if cid not in left_alone}
         load: dict[str, Decimal] = {}
         for customer_id, collector in taken.items():
-            if customer_id in overdue:
-                figures = overdue[customer_id].in_base
-                assert figures is not None
+            figures = overdue[customer_id].in_base if customer_id in overdue else None
+            if figures is not None:
                 load[collector] = load.get(collector, Decimal(0)) + figures.overdue.amount
-        accounts = [OverdueAccount(e.customer, e.in_base.overdue.amount)
-                    for cid, e in overdue.items() if cid not in taken and e.in_base]
+        accounts = [OverdueAccount(e.customer, e.in_base.overdue.amount if e.in_base else None)
+                    for cid, e in overdue.items() if cid not in taken]
         picks = plan(accounts, self.rules, load)
+        picked = {p.account.customer.customer_id for p in picks}
+        unrated = sorted(a.customer.customer_id for a in accounts
+                         if a.overdue_in_base is None and a.customer.customer_id not in picked)
+        if unrated:
+            log.warning("%d overdue account(s) not assigned: no rule names their collector, "
+                        "and sharing them by load needs their amount in %s, for which "
+                        "their currency has no exchange rate (%s); import the rate",
+                        len(unrated), self.policy.base_currency, ", ".join(unrated[:10]))
         positions = {cid: e.position for cid, e in overdue.items()}
         # Someone may assign one of them by hand between our read and our write
         # (PostgreSQL; SQLite's write lock makes them wait): then write again without.

@@ -145,7 +145,7 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
     ran = answers[1][1]
     assert ran[:2] == [
         "Ran alerts: 50 customers, 64 conditions, 64 announced, 0 resolved, 0 unrouted,",
-        "5 digests, 9 messages, 0 currencies without a rate, 41 assigned, 1 attempt."]
+        "5 digests, 9 messages, 0 customers lacking a rate, 41 assigned, 1 attempt."]
     # The overdue accounts are assigned first: one list by direct message per collector,
     # then the digests, whose lines say each account has a collector.
     assert sorted(headings(ran)[:2]) == [
@@ -205,7 +205,7 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
 
     assert answers[4][1] == [
         "Ran alerts: 50 customers, 64 conditions, 0 announced, 0 resolved, 0 unrouted,",
-        "0 digests, 0 messages, 0 currencies without a rate, 0 assigned, 1 attempt."]
+        "0 digests, 0 messages, 0 customers lacking a rate, 0 assigned, 1 attempt."]
     # Nothing new was posted, so the numbers still press the edited digests' buttons.
     assert answers[5][1][:2] == ["… pressed “Snooze 1 day”",
                                  "creditbot edited its message in #sales"]
@@ -246,11 +246,11 @@ def test_the_clock_moves_check_figures_at_midnight_and_ends_a_snooze(monkeypatch
     # Half a day later the snooze still holds; a day and a half later it has ended.
     assert answers[10][1] == [
         "Ran alerts: 50 customers, 64 conditions, 0 announced, 0 resolved, 0 unrouted,",
-        "0 digests, 0 messages, 0 currencies without a rate, 0 assigned, 1 attempt."]
+        "0 digests, 0 messages, 0 customers lacking a rate, 0 assigned, 1 attempt."]
     ended = answers[12][1]
     assert ended[:2] == [
         "Ran alerts: 50 customers, 64 conditions, 1 announced, 0 resolved, 0 unrouted,",
-        "3 digests, 3 messages, 0 currencies without a rate, 0 assigned, 1 attempt."]
+        "3 digests, 3 messages, 0 customers lacking a rate, 0 assigned, 1 attempt."]
     assert headings(ended) == ["creditbot posted in #sales", "creditbot posted in #finance",
                                "creditbot posted in #legal"]
     assert message_after(ended, "creditbot posted in #sales") == [

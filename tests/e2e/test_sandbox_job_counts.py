@@ -28,7 +28,8 @@ def test_counts_take_their_plural_in_english():
         ("attempts", 1), ("attempts", 2), ("promises_kept", 1), ("promises_kept", 3),
         ("missing_rate", 1), ("missing_rate", 2), ("customers", 1), ("something_new", 2))] == [
         "1 attempt", "2 attempts", "1 promise kept", "3 promises kept",
-        "1 currency without a rate", "2 currencies without a rate", "1 customer",
+        "1 customer lacking a rate", "2 customers lacking a rate",
+        "1 customer",
         "2 something new"]
     # Every key has words in Chinese, not the English ones.
     zh = translator("zh-CN")

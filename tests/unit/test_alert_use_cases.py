@@ -349,3 +349,24 @@ def test_an_owner_or_department_from_the_erp_hears_only_if_open_to_credit_data(c
         "the ERP named them, and credit data is not open to them (app.yaml's "
         "access.credit_data)"]
     assert alerts.open_for(members["U0SALES001"])[1] == 1  # C2's, not C1's
+
+
+def test_large_invoices_in_a_currency_without_a_rate_are_said_to_be_unwatched(caplog):
+    """A CNY customer's ¥420,000 invoice, 92 days late, was never compared with the
+    large-invoice threshold while the CNY rate was missing, and nothing said so."""
+    import dataclasses
+
+    alerts, uow, _ = world(invoice("C1", 10, "100"))
+    yuan = Money(Decimal(420_000), "CNY")
+    uow.customers.rows["C3"] = dataclasses.replace(
+        uow.customers.rows["C3"], credit_limit=Money(Decimal(900_000), "CNY"))
+    uow.receivables.invoices.append(Invoice("C3-cny", "C3", date(2026, 7, 1),
+                                            date(2026, 8, 30), yuan, yuan))
+    alerts = dataclasses.replace(alerts, settings=WatchSettings(
+        BUCKETS, large_invoice=Money(Decimal(50_000), "USD")))
+    with caplog.at_level(logging.WARNING, logger="domain.alerts.use_cases"):
+        counts = alerts.scan()
+    assert counts["missing_rate"] == 0  # C3's own figures are in CNY: it is scanned
+    assert [r.getMessage() for r in caplog.records] == [
+        "large overdue invoices in CNY not looked for: no exchange rate to USD on or "
+        "before 2026-11-30; import one"]

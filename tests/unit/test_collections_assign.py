@@ -5,6 +5,7 @@ and by the weighted round-robin (least open overdue first, ties in app.yaml's or
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -285,3 +286,29 @@ def test_an_account_legal_holds_cannot_be_unassigned():
     assert str(refused.value) == ("C2 is with legal (case #1 since 2026-11-30): legal records "
                                   "its outcome first.")
     assert uow.collections.open_assignment("C2") is not None
+
+
+def test_an_account_in_a_currency_without_a_rate_is_assigned_by_its_rule(caplog):
+    """A customer billed in CNY without a CNY rate fell out of the assignment altogether,
+    although the rule for its country names the collector; the job said nothing."""
+    def yuan(cid: str, country: str) -> Customer:
+        return Customer(cid, f"Yuan {cid}", Money(Decimal(900000), "CNY"), 30,
+                        country=country)
+
+    def owed(cid: str, amount: str) -> Invoice:
+        due = TODAY - timedelta(days=92)
+        money = Money(Decimal(amount), "CNY")
+        return Invoice(f"I-{cid}", cid, due - timedelta(days=30), due, money, money)
+
+    uow = FakeUnitOfWork([yuan("C1", "CN"), yuan("C2", "SG"), customer("C3", "Usd Co")],
+                         [owed("C1", "420000"), owed("C2", "95000"), overdue("C3", "300")])
+    policy = AssignmentPolicy(collectors=(ANNA, BEN), assigners=frozenset({MANAGER.user_id}),
+                              rules=(AssignRule(CARL, CustomerMatch.of(countries=["CN"])),))
+    with caplog.at_level(logging.WARNING, logger="domain.collections.use_cases"):
+        assert service(uow, policy).auto_assign() == {"assigned": 2}
+    assert {a.customer_id: a.collector for a in uow.collections.assignments} == {
+        "C1": CARL, "C3": ANNA}
+    assert [r.getMessage() for r in caplog.records] == [
+        "1 overdue account(s) not assigned: no rule names their collector, and sharing "
+        "them by load needs their amount in USD, for which their currency has no exchange "
+        "rate (C2); import the rate"]
