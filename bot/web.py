@@ -415,12 +415,16 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
     health = DatabaseHealth(engine)
     deadlines = BodyDeadlines()
 
-    def respond(start_response: Callable[..., Any], status: str, body: dict[str, Any]
-                ) -> list[bytes]:
+    def respond(start_response: Callable[..., Any], status: str, body: dict[str, Any],
+                *, head: bool = False, allow: str | None = None) -> list[bytes]:
         payload = json.dumps(body).encode()
-        start_response(status, [("Content-Type", "application/json"),
-                                ("Content-Length", str(len(payload)))])
-        return [payload]
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+        if allow is not None:
+            headers.append(("Allow", allow))
+        start_response(status, headers)
+        # HEAD: the headers GET would have, no body (gunicorn logged a WARNING for each
+        # load balancer's probe that got one).
+        return [] if head else [payload]
 
     def refuse(start_response: Callable[..., Any], environ: dict[str, Any],
                refusal: Refusal) -> list[bytes]:
@@ -490,23 +494,25 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
                  environ.get("HTTP_X_SLACK_RETRY_REASON", "-")[:40])
         return False
 
-    def healthz(start_response: Callable[..., Any]) -> list[bytes]:
+    def healthz(start_response: Callable[..., Any], head: bool) -> list[bytes]:
         problem = health.problem()
         detail = {"database": problem or "ok", "slack": slack_detail(identity)}
         if problem is None:
-            return respond(start_response, "200 OK", {"status": "ok", **detail})
+            return respond(start_response, "200 OK", {"status": "ok", **detail}, head=head)
         return respond(start_response, "503 Service Unavailable",
-                       {"status": "unavailable", **detail})
+                       {"status": "unavailable", **detail}, head=head)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]
                     ) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == "/slack/events":
             if method != "POST":
-                return respond(start_response, "405 Method Not Allowed", {"error": "POST only"})
+                return respond(start_response, "405 Method Not Allowed", {"error": "POST only"},
+                               head=method == "HEAD", allow="POST")
             return slack_events(environ, start_response)
         if path == "/healthz" and method in {"GET", "HEAD"}:
-            return healthz(start_response)
-        return respond(start_response, "404 Not Found", {"error": "not found"})
+            return healthz(start_response, method == "HEAD")
+        return respond(start_response, "404 Not Found", {"error": "not found"},
+                       head=method == "HEAD")
 
     return application

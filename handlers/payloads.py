@@ -8,7 +8,8 @@ Values carry ids only; amounts, roles and states are re-read from our own record
 
 from __future__ import annotations
 
-from typing import Self
+import json
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -27,6 +28,16 @@ class ActionValue(BaseModel):
     @classmethod
     def decode(cls, raw: str) -> Self | None:
         try:
+            # A key given twice is none of ours: pydantic would keep the last, and a
+            # check that read the first would vouch for the other.
+            json.loads(raw, object_pairs_hook=_once_each)
             return cls.model_validate_json(raw)
-        except ValidationError:
+        except (ValueError, ValidationError):  # JSONDecodeError is a ValueError
             return None
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise ValueError("a key appears twice")
+    return found

@@ -709,3 +709,33 @@ def test_an_event_or_a_command_no_listener_takes_is_acknowledged_in_one_line(wor
         "an event 'reaction_added', which no listener takes",
         "an event 'message', which no listener takes",
         "a command '/creditx', which no listener takes"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_head_request_gets_the_headers_and_no_body(world):
+    """A load balancer probing /healthz with HEAD got a body, and gunicorn logged a
+    WARNING for every probe; the 405 of a GET on /slack/events said no Allow."""
+    app = create_wsgi_app(create_bolt_app(world.services), world.services.engine,
+                          signing_secret=SECRET)
+
+    def call(method: str, path: str) -> tuple[str, dict[str, str], bytes]:
+        seen: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+            seen.update(status=status, headers=dict(headers))
+
+        body = b"".join(app({"REQUEST_METHOD": method, "PATH_INFO": path,
+                             "REMOTE_ADDR": "127.0.0.1", "wsgi.input": io.BytesIO()},
+                            start_response))
+        return seen["status"], seen["headers"], body
+
+    status, headers, body = call("GET", "/healthz")
+    assert status == "200 OK" and json.loads(body)["status"] == "ok"
+    assert call("HEAD", "/healthz") == (status, headers, b"")
+    assert headers["Content-Length"] == str(len(body))
+    status, headers, body = call("GET", "/slack/events")
+    assert (status, headers["Allow"], json.loads(body)) == (
+        "405 Method Not Allowed", "POST", {"error": "POST only"})
+    assert call("HEAD", "/slack/events") == (status, headers, b"")
+    assert call("HEAD", "/nowhere")[1:] == ({"Content-Type": "application/json",
+                                             "Content-Length": "22"}, b"")
