@@ -180,6 +180,11 @@ class SlackEmulator:
         with self._lock:
             self._faults[method].append(Fault(kind, times, retry_after, delay, error))
 
+    def heal(self, method: str) -> None:
+        """``method`` answers normally again: the misbehaviour still pending is dropped."""
+        with self._lock:
+            self._faults.pop(method, None)
+
     def issue_trigger(self, trigger_id: str) -> None:
         """A person's act made ``trigger_id`` now (the driver's commands and presses)."""
         with self._lock:

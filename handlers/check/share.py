@@ -15,7 +15,7 @@ from handlers.check.payloads import SubjectValue
 from handlers.deps import Deps
 from handlers.i18n import N_, Translator
 from handlers.render import mention
-from handlers.sharing.post import NOT_THERE, poster
+from handlers.sharing.post import NOT_THERE, poster, refusal_text
 
 log = logging.getLogger("creditbot.check")
 
@@ -82,7 +82,13 @@ def on_share(body: dict[str, Any], context: BoltContext) -> None:
                                   "`/invite @creditbot`, then press *Share in channel* "
                                   "again."))
             return
-        raise
+        passing = refusal_text(refused, tr, f"<#{channel}>")
+        if passing is None:
+            raise
+        log.warning("Share in channel: Slack refused the post (%s)",
+                    refused.response.get("error") or refused.response.status_code)
+        context["reply"](passing)
+        return
     mine = card(found, tr, timezone=deps.timezone, shareable=False,
                 note=tr._("You shared this in {channel}.", channel=f"<#{channel}>"))
     context["reply"](*mine, replace_original=True)

@@ -9,8 +9,10 @@ from urllib.error import URLError
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from domain.posting import DeliveryUncertain
+from handlers.i18n import N_, Translator
 from handlers.replies import rate_limit_retry
 
 POST_TIMEOUT_SECONDS = 5
@@ -36,3 +38,20 @@ def poster(context: BoltContext) -> Callable[[str, str, list[dict[str, Any]] | N
             raise
 
     return post
+
+
+SLOWED = N_("Slack asked creditbot to slow down and did not take the card: nothing was "
+            "posted in {channel}. Share it again in a minute.")
+UNSURE = N_("Slack answered the post with an error (HTTP {status}), so the card may or may "
+            "not be in {channel}: look there before you share it again.")
+
+
+def refusal_text(refused: SlackApiError, tr: Translator, where: str) -> str | None:
+    """What to tell the person who shared, when Slack refused the post for a passing
+    reason: a general apology ("could not show my answer") said nothing of the card."""
+    status = getattr(refused.response, "status_code", 200)
+    if status == 429 or refused.response.get("error") == "ratelimited":
+        return tr._(SLOWED, channel=where)
+    if status >= 500:
+        return tr._(UNSURE, status=status, channel=where)
+    return None

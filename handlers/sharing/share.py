@@ -19,7 +19,7 @@ from handlers.modals import modal, open_modal, option, select, submitted, text_i
 from handlers.registry import Submitted
 from handlers.render import section
 from handlers.sharing.payloads import SHARE_VIEW, CardValue, ShareForm
-from handlers.sharing.post import NOT_THERE, poster
+from handlers.sharing.post import NOT_THERE, poster, refusal_text
 from handlers.sharing.posts import shared_post
 
 log = logging.getLogger("creditbot.sharing")
@@ -101,10 +101,16 @@ def deliver(context: BoltContext, form: ShareForm, channel: str, note: str | Non
     try:
         deps.sharing.share(context["member"], form.card(), channel, note, publish)
     except SlackApiError as refused:
-        if refused.response.get("error") not in NOT_THERE:
+        passing = refusal_text(refused, tr, where)
+        if passing is not None:
+            log.warning("share with another department: Slack refused the post (%s)",
+                        refused.response.get("error") or refused.response.status_code)
+            answer = passing
+        elif refused.response.get("error") in NOT_THERE:
+            answer = tr._("I can't post in {channel} yet: add me there with `/invite "
+                          "@creditbot`, then share the card again.", channel=where)
+        else:
             raise
-        answer = tr._("I can't post in {channel} yet: add me there with `/invite "
-                      "@creditbot`, then share the card again.", channel=where)
     except DomainError as refused:
         answer = explain(refused, tr)
     else:

@@ -340,15 +340,36 @@ def test_healthz(world, caplog):
     assert [r.getMessage() for r in caplog.records if r.name.startswith("alembic")] == []
 
 
-def test_slack_refusing_the_shared_post_gets_an_apology(world):
+def test_slack_refusing_the_shared_post_says_what_became_of_the_card(world):
+    # It said "Slack did not accept my answer, so I could not show it": the share had
+    # failed, not the answer, and the person could not tell whether the card was posted.
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
     world.emulator.fail("chat.postMessage", "http500", times=3)
     answer = world.slack.click(SALES, reply, "Share in channel", timeout=15)
-    assert answer.all_text().startswith("Sorry — Slack did not accept my answer")
+    assert answer.all_text() == (
+        f"Slack answered the post with an error (HTTP 500), so the card may or may not be "
+        f"in <#{SALES_CHANNEL}>: look there before you share it again.")
     # Not retried: a 500 may hide a post that went through, and a card posted twice
     # is worse than an apology.
     assert [c.status for c in world.emulator.calls_to("chat.postMessage")] == [500]
     assert world.emulator.channels[SALES_CHANNEL] == []
+
+
+def test_a_share_slack_keeps_rate_limiting_says_nothing_was_posted(world):
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
+    world.emulator.fail("chat.postMessage", "ratelimited", times=5, retry_after=1)
+    answer = world.slack.click(SALES, reply, "Share in channel", timeout=15)
+    assert answer.all_text() == (
+        f"Slack asked creditbot to slow down and did not take the card: nothing was posted "
+        f"in <#{SALES_CHANNEL}>. Share it again in a minute.")
+    assert world.emulator.channels[SALES_CHANNEL] == []
+    tries = len(world.emulator.calls_to("chat.postMessage"))
+    assert 1 < tries < 5  # the rate limit waited out, a few times, then given up
+    world.emulator.heal("chat.postMessage")
+    # Nothing was posted, so the button shares again.
+    again = world.slack.click(SALES, reply, "Share in channel", timeout=15)
+    assert again.all_text().startswith("Acme")
+    assert len(world.emulator.channels[SALES_CHANNEL]) == 1
 
 
 def test_a_customer_without_an_owner_says_so(world):

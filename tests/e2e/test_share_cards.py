@@ -212,6 +212,18 @@ def test_a_channel_the_bot_is_not_in_is_explained_and_nothing_recorded(world: Wo
     assert audit(world, "card.shared") == []
 
 
+def test_a_post_slack_rate_limits_is_said_to_be_not_posted(world: World) -> None:
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
+    form = open_form(world, SALES, card)
+    world.emulator.fail("chat.postMessage", "ratelimited", times=5, retry_after=1)
+    assert world.slack.submit(SALES, form, {"channel": LEGAL, "note": None}).body == ""
+    assert [c.args["text"] for c in world.emulator.wait_for("chat.postEphemeral",
+                                                            timeout=15)] == [
+        f"Slack asked creditbot to slow down and did not take the card: nothing was posted "
+        f"in <#{LEGAL}>. Share it again in a minute."]
+    assert audit(world, "card.shared") == []
+
+
 def test_a_post_slack_answers_too_slowly_is_recorded_and_the_person_told_to_look(
         world: World) -> None:
     card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
