@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from domain.refs import CustomerRef
+from domain.refs import CustomerRef, labels
 from domain.text import N_, Listed
 
 
@@ -63,7 +63,7 @@ class CustomerLookupError(DomainError):
 class CustomerNotFound(CustomerLookupError):
     def __init__(self, query: str, candidates: Sequence[CustomerRef] = ()) -> None:
         if candidates:
-            names = Listed(c.label() for c in candidates)
+            names = Listed(labels(candidates))
             super().__init__(query, candidates,
                              N_("No customer is named “{query}”. Closest: {names}"), names=names)
         else:
@@ -72,7 +72,7 @@ class CustomerNotFound(CustomerLookupError):
 
 class AmbiguousCustomer(CustomerLookupError):
     def __init__(self, query: str, candidates: Sequence[CustomerRef]) -> None:
-        names = Listed(c.label() for c in candidates)
+        names = Listed(labels(candidates))
         super().__init__(query, candidates,
                          N_("“{query}” matches several customers: {names}. Which one?"),
                          names=names)

@@ -10,7 +10,7 @@ from domain.errors import AmbiguousCustomer, CustomerLookupError, DomainError
 from domain.lookup import named_without_guessing, names_exactly, normalize_name
 from domain.model import Customer
 from domain.orders.typed import only_currencies
-from domain.refs import CustomerRef
+from domain.refs import CustomerRef, labels
 from domain.text import N_, CommandExample, Listed, Phrase
 from handlers.i18n import Translator
 from handlers.render import Block, context, erp_text
@@ -78,7 +78,7 @@ def which_customer(error: CustomerLookupError, command: str, after: str = "",
     query = error.query[:200]
     if not error.candidates:
         return WhichCustomer(NOT_FOUND, query=query, example=example("C0001"))
-    names = Listed(c.label() for c in error.candidates[:SHOWN])
+    names = Listed(labels(error.candidates[:SHOWN]))
     template = AMBIGUOUS if isinstance(error, AmbiguousCustomer) else CLOSEST
     return WhichCustomer(template, query=query, names=names,
                          example=example(error.candidates[0].customer_id))
@@ -91,7 +91,7 @@ def in_a_form(error: CustomerLookupError) -> WhichCustomer:
     query = error.query[:200]
     if not error.candidates:
         return WhichCustomer(NOT_FOUND, query=query, example="C0002")
-    names = Listed(c.label() for c in error.candidates[:SHOWN])
+    names = Listed(labels(error.candidates[:SHOWN]))
     return WhichCustomer(AMBIGUOUS if isinstance(error, AmbiguousCustomer) else CLOSEST,
                          query=query, names=names, example=error.candidates[0].customer_id)
 

@@ -11,6 +11,7 @@ from domain.collections.model import AssignmentStatus
 from domain.errors import AmbiguousCustomer, CustomerLookupError
 from domain.exposure import CreditPosition
 from domain.model import Customer, HeldOrder
+from domain.refs import labels
 from handlers.check.payloads import ASSIGN_COLLECTOR, PICK, REQUEST_MORE, SHARE, SubjectValue
 from handlers.customer_hint import NOT_FOUND
 from handlers.i18n import N_, Translator
@@ -272,6 +273,7 @@ def which_customer(error: CustomerLookupError, tr: Translator,
     blocks: list[Block] = [section(text)]
     if error.candidates:
         blocks.append(actions("check_candidates", *(
-            button(ref.label(), f"{pick}:{i}", SubjectValue.of(ref).encode())
-            for i, ref in enumerate(error.candidates[:25]))))
+            button(label, f"{pick}:{i}", SubjectValue.of(ref).encode())
+            for i, (ref, label) in enumerate(zip(error.candidates[:25],
+                                                 labels(error.candidates[:25]), strict=True)))))
     return message(text, blocks)

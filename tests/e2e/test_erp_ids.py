@@ -80,3 +80,23 @@ def test_an_id_with_a_tab_is_refused_where_it_enters(world, tmp_path):
     assert not report.committed
     assert [str(error) for error in report.errors] == [
         "line 2, column customer_id: contains a tab; write the id without one"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_ids_that_read_alike_are_told_apart_where_both_are_offered(world, tmp_path):
+    """C0001 and С0001 (a Cyrillic Es) were offered as "Acme Industrial Supply (C0001)"
+    and "Acme Industrial Supply (С0001)": a rep could not tell which one to pick."""
+    twin = "\u04210001"
+    report = _import(world, tmp_path, "customers",
+                     ["customer_id", "name", "currency", "credit_limit", "payment_terms_days"],
+                     [["C0001", "Twin Supply", "USD", "50000", "30"],
+                      [twin, "Twin Supply", "USD", "9000000", "30"]])
+    assert report.committed
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check twin supply")
+    buttons = [e["text"]["text"] for b in reply.blocks if b["type"] == "actions"
+               for e in b["elements"]]
+    assert buttons == ["Twin Supply (C0001)", f"Twin Supply ({twin}, with Cyrillic {twin[0]})"]
+    order = world.slack.slash(SALES, SALES_CHANNEL, "/credit order twin supply 500k")
+    assert order.all_text() == (
+        f"“twin supply” matches several customers: Twin Supply (C0001), Twin Supply ({twin}, "
+        f"with Cyrillic {twin[0]}). Use the id, e.g. `/credit order C0001 500k`.")
