@@ -69,8 +69,8 @@ def test_field_errors_travel_in_the_ack_and_the_metadata_is_parsed():
         return {"reason": "Write why."} if not modals.submitted(view)["reason"] else None
 
     app, catalogue = _app(submit)
-    # The command, the view, and the five for what no listener takes.
-    assert listener_count(catalogue) == len(app._listeners) == 7
+    # The command, the view, and the seven for what no listener takes.
+    assert listener_count(catalogue) == len(app._listeners) == 9
     refused = _submit(app, None)
     assert refused.status == 200
     assert json.loads(refused.body) == {"response_action": "errors",
