@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from domain.currencies import is_currency
+from domain.currencies import canonical, is_currency
 from domain.people import is_user_id
 from domain.text import INVISIBLE_BUT_JOINERS, LONE_JOINER, looks_blank
 
@@ -24,6 +24,8 @@ class FieldError(ValueError):
 # full-width (１２３) digits, which Decimal and int() read as numbers.
 _AMOUNT = re.compile(r"-?\d+(?:\.\d+)?", re.ASCII)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_MIDNIGHT = re.compile(r"[ T]00:00(:00(\.0+)?)?", re.ASCII)
+_SLASHED = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", re.ASCII)
 _WHOLE = re.compile(r"-?\d+", re.ASCII)
 
 
@@ -164,7 +166,8 @@ EPOCH = date(1970, 1, 1)
 
 def iso_date(raw: str) -> date:
     if not _DATE.fullmatch(raw):
-        raise FieldError(f"“{raw}” is not a date in YYYY-MM-DD form (e.g. 2026-03-31)")
+        raise FieldError(f"“{raw}” is not a date in YYYY-MM-DD form (e.g. 2026-03-31)"
+                         + _date_meant(raw))
     try:
         day = date.fromisoformat(raw)
     except ValueError:
@@ -175,10 +178,35 @@ def iso_date(raw: str) -> date:
     return day
 
 
+def _date_meant(raw: str) -> str:
+    """The ISO form of a date the ERP wrote otherwise, when it can only be one date: a
+    spreadsheet's date and time (2026-12-04 00:00:00), or day and month in an order the
+    numbers settle (31/10/2026: no month 31). 04/05/2026 could be either: no guess."""
+    if _DATE.fullmatch(raw[:10]) and _MIDNIGHT.fullmatch(raw[10:]):
+        return f"; write {raw[:10]}"
+    found = _SLASHED.fullmatch(raw)
+    if found is None:
+        return ""
+    first, second, year = (int(part) for part in found.groups())
+    if first > 12 >= second:
+        day, month = first, second
+    elif second > 12 >= first:
+        day, month = second, first
+    else:
+        return ""
+    try:
+        return f"; write {date(year, month, day).isoformat()}"
+    except ValueError:
+        return ""
+
+
 def currency(raw: str) -> str:
     code = raw.upper()
     if not is_currency(code):
-        raise FieldError(f"“{raw}” is not an ISO 4217 currency code (e.g. USD, EUR, CNY)")
+        alias = canonical(raw)
+        meant = f"; {raw} is written {alias}" if is_currency(alias) else ""
+        raise FieldError(f"“{raw}” is not an ISO 4217 currency code (e.g. USD, EUR, CNY)"
+                         + meant)
     return code
 
 

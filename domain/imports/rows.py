@@ -79,7 +79,9 @@ class RowParser:
         if missing:
             raise HeaderError(
                 f"missing required column(s): {', '.join(missing)}. The {kind.name} file needs "
-                f"{', '.join(kind.required)}; this header has: {', '.join(names) or '(nothing)'}"
+                f"{', '.join(kind.required)}; this header has: "
+                + shown_controls(', '.join(c.strip() for c in header if c.strip())
+                                 or '(nothing)')
             )
         position = {name: i for i, name in enumerate(names)}
         known = {fd.name for fd in kind.fields}

@@ -153,11 +153,34 @@ def test_a_row_with_more_cells_than_the_header_is_flagged():
 
 
 def test_missing_required_columns_name_them_and_the_header_seen():
+    # The header as the file spells it: it was quoted in lower case, hard to find in it.
     with pytest.raises(HeaderError) as raised:
-        RowParser(KINDS["invoices"], ["invoice_id", "customer", "amount"])
-    message = str(raised.value)
-    assert "customer_id, issue_date, due_date, currency" in message
-    assert "this header has: invoice_id, customer, amount" in message
+        RowParser(KINDS["invoices"], ["Invoice_ID", " Customer", "AMOUNT", "\x1b[2J"])
+    assert str(raised.value) == (
+        "missing required column(s): customer_id, issue_date, due_date, currency. The "
+        "invoices file needs invoice_id, customer_id, issue_date, due_date, amount, "
+        "currency; this header has: Invoice_ID, Customer, AMOUNT, \\x1b[2J")
+
+
+@pytest.mark.parametrize("raw, hint", [
+    ("31/10/2026", "; write 2026-10-31"),
+    ("10/31/2026", "; write 2026-10-31"),
+    ("31.10.2026", "; write 2026-10-31"),
+    ("2026-12-04 00:00:00", "; write 2026-12-04"),
+    ("04/05/2026", ""),  # the 4th of May or the 5th of April: no guess
+    ("31/02/2026", ""),  # no such day either way
+    ("2026-12-04 13:30", ""),
+])
+def test_a_date_written_otherwise_is_refused_with_the_one_date_it_can_be(raw, hint):
+    found = errors("rates", ["date", "currency", "rate_to_base"], [raw, "EUR", "1.1"])
+    assert found == [("date", f"“{raw}” is not a date in YYYY-MM-DD form (e.g. 2026-03-31)"
+                              + hint)]
+
+
+def test_a_currency_alias_is_refused_with_its_code():
+    found = errors("rates", ["date", "currency", "rate_to_base"], ["2026-11-01", "RMB", "0.14"])
+    assert found == [("currency", "“RMB” is not an ISO 4217 currency code (e.g. USD, EUR, "
+                                  "CNY); RMB is written CNY")]
 
 
 def test_header_is_case_and_space_insensitive_and_extra_columns_are_ignored():
