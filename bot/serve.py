@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import ipaddress
 import logging
 import os
 import signal
@@ -152,6 +153,9 @@ def serve_http(port: int, workers: int, threads: int, *, scheduler: bool = True,
     require_free_port(port, host)
     identity = verify_token(settings)
     warn_about_host(settings)
+    exposed = exposure_note(host)
+    if exposed:
+        log.warning("%s", exposed)
     with _scheduler_child(scheduler):
         _Gunicorn({
             "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
@@ -164,6 +168,21 @@ def serve_http(port: int, workers: int, threads: int, *, scheduler: bool = True,
             "loglevel": "info",
             "preload_app": False,
         }, identity).run()
+
+
+def exposure_note(host: str) -> str | None:
+    """A line for a server listening beyond this host: gunicorn's threads read requests
+    themselves, so a few connections sending their headers a byte at a time hold them
+    all; a buffering proxy (nginx) in front reads whole requests first."""
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        if host == "localhost":
+            return None
+    return (f"listening on {host}, beyond this host: put a buffering reverse proxy in front "
+            "(nginx; README, Running) and listen on 127.0.0.1 behind it; slow clients "
+            "reaching gunicorn directly can hold every request thread")
 
 
 def start_scheduler() -> subprocess.Popen[bytes]:

@@ -147,6 +147,14 @@ class CsvFile:
                     "which encoding the ERP writes and name it with --encoding (UTF-16 "
                     "without a byte order mark is utf-16-le or utf-16-be)") from None
             except csv.Error as problem:
+                if "field larger than field limit" in str(problem):
+                    # Python's words alone ("field larger than field limit (131072)") said
+                    # neither what nor why.
+                    raise ImportFileError(
+                        f"{self.path}, line {start}: a value is longer than "
+                        f"{csv.field_size_limit():,} characters, more than any column of an "
+                        "ERP export holds: a quote left open, or a file that is not this "
+                        "kind's CSV export; check the line in the file") from None
                 raise ImportFileError(f"{self.path}, line {start}: {problem}") from None
             if self._reader.line_num > start and self.shortest_row > 1:
                 self._refuse_swallowed(start, cells)

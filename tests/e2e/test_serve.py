@@ -528,7 +528,11 @@ def test_serve_runs_when_slack_is_unreachable_and_says_so(demo_url):
     warnings = [line for line in server.output.splitlines() if " WARNING " in line]
     assert [w.split(" creditbot.serve: ")[1] for w in warnings] == [
         f"{problem}; serving anyway: commands are answered, replies through Slack will fail "
-        "until it answers (see /healthz)"]
+        "until it answers (see /healthz)",
+        # Serving listens on every address (the default): said once, at start.
+        "listening on 0.0.0.0, beyond this host: put a buffering reverse proxy in front "
+        "(nginx; README, Running) and listen on 127.0.0.1 behind it; slow clients reaching "
+        "gunicorn directly can hold every request thread"]
     assert "Traceback" not in server.output, server.output
 
 

@@ -509,6 +509,22 @@ def test_a_non_utf8_file_is_refused_and_nothing_is_written(with_customers, write
     assert snapshot(engine) == before
 
 
+def test_a_value_over_the_csv_limit_is_refused_with_what_it_means(with_customers, write_csv,
+                                                                  tmp_path):
+    # Python's "field larger than field limit (131072)" said neither what nor why.
+    engine = with_customers
+    before = snapshot(engine)
+    content = ("invoice_id,customer_id,issue_date,due_date,amount,currency,memo\n"
+               f"I1,C1,2026-10-01,2026-10-31,100,USD,{'x' * 200_000}\n")
+    with pytest.raises(ImportFileError) as refused:
+        run(engine, write_csv, "invoices", content)
+    assert str(refused.value) == (
+        f"{tmp_path / 'invoices.csv'}, line 2: a value is longer than 131,072 characters, "
+        "more than any column of an ERP export holds: a quote left open, or a file that is "
+        "not this kind's CSV export; check the line in the file")
+    assert snapshot(engine) == before
+
+
 @pytest.mark.parametrize("skip_invalid", [False, True])
 def test_a_quote_left_open_in_a_column_nobody_imports_refuses_the_file(
         with_customers, write_csv, tmp_path, skip_invalid):

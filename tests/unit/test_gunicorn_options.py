@@ -15,3 +15,18 @@ def test_gunicorns_per_user_control_socket_is_off():
         pytest.fail("this gunicorn has no control socket setting (pyproject asks for 27+)")
     assert app.cfg.control_socket_disable is True
     assert app.cfg.workers == 1
+
+
+@pytest.mark.parametrize("host, said", [
+    ("127.0.0.1", False), ("::1", False), ("localhost", False),
+    ("0.0.0.0", True), ("::", True), ("10.1.2.3", True), ("credit.example.com", True)])
+def test_listening_beyond_this_host_says_to_put_a_proxy_in_front(host, said):
+    # Twenty connections trickling their headers held every request thread of a server
+    # listening on 0.0.0.0 directly, and nothing at start said it was exposed.
+    from bot.serve import exposure_note
+
+    note = exposure_note(host)
+    assert note == (None if not said else
+                    f"listening on {host}, beyond this host: put a buffering reverse proxy "
+                    "in front (nginx; README, Running) and listen on 127.0.0.1 behind it; "
+                    "slow clients reaching gunicorn directly can hold every request thread")
