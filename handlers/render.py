@@ -163,11 +163,13 @@ def context(*texts: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(t) for t in texts[:ELEMENTS_PER_CONTEXT]]}
 
 
-def button(label: str, action_id: str, value: str) -> Block:
+def button(label: str, action_id: str, value: str, *, emoji: bool = True) -> Block:
+    """``emoji``: False for a label holding ERP text, whose ``:warning:`` would show as
+    the emoji."""
     if len(value) > BUTTON_VALUE:
         raise ValueError(f"button value for {action_id} is {len(value)} characters")
     return {"type": "button", "text": {"type": "plain_text", "text": plain(label, BUTTON_TEXT),
-                                       "emoji": True},
+                                       "emoji": emoji},
             "action_id": action_id, "value": value}
 
 

@@ -273,7 +273,7 @@ def which_customer(error: CustomerLookupError, tr: Translator,
     blocks: list[Block] = [section(text)]
     if error.candidates:
         blocks.append(actions("check_candidates", *(
-            button(label, f"{pick}:{i}", SubjectValue.of(ref).encode())
+            button(label, f"{pick}:{i}", SubjectValue.of(ref).encode(), emoji=False)
             for i, (ref, label) in enumerate(zip(error.candidates[:25],
                                                  labels(error.candidates[:25]), strict=True)))))
     return message(text, blocks)
