@@ -113,7 +113,7 @@ def _positions_table(entries: Sequence[PortfolioEntry], *, title: Text | str, ca
                   padding=(0, 0), title_justify="left", caption_justify="left")
     table.add_column("Customer", overflow="fold", ratio=1, min_width=_NAME_MIN)
     table.add_column("Cur", no_wrap=True)
-    for header in (*_AMOUNTS, "Oldest"):
+    for header in (*_AMOUNTS, "Used", "Oldest"):
         table.add_column(header, justify="right", no_wrap=True)
     for entry in entries:
         table.add_row(*_entry_cells(entry))
@@ -135,7 +135,7 @@ def _entry_cells(entry: PortfolioEntry) -> list[str | Text]:
         name.append(f"\n{_missing(entry.missing_rate)}", style="yellow")
     if position is None:
         limit = entry.approved.limit if entry.approved else customer.credit_limit
-        return [name, limit.currency, _amount(limit), "—", "—", "—", "—"]
+        return [name, limit.currency, _amount(limit), "—", "—", "—", "—", "—"]
     if position.over_limit:
         name.append("\nover limit", style="bold red")
     oldest = position.aging.oldest_overdue_days
@@ -143,7 +143,14 @@ def _entry_cells(entry: PortfolioEntry) -> list[str | Text]:
                      style="bold red" if position.over_limit else "green")
     return [name, position.limit.currency, _amount(position.limit),
             _amount(position.exposure), available, _amount(position.aging.overdue),
-            f"{oldest}d" if oldest else "—"]
+            used(position), f"{oldest}d" if oldest else "—"]
+
+
+def used(position: CreditPosition) -> str:
+    """Utilisation, what the portfolio is ordered by, as a whole percentage (rounded
+    down, so that 99.6 % does not read as the limit reached); "—" without a limit."""
+    share = position.utilisation
+    return "—" if share is None else f"{int(share * 100):,}%"
 
 
 def _total_cells(totals: PortfolioTotals) -> list[str | Text]:
@@ -154,7 +161,7 @@ def _total_cells(totals: PortfolioTotals) -> list[str | Text]:
         why = ", ".join(f"no {base} rate for {c}" for c in totals.missing_currencies)
         label.append(f"\nleaves out {totals.left_out}: {why}", style="yellow")
     return [label, base, _amount(totals.limit), _amount(totals.exposure), "",
-            _amount(totals.overdue), ""]
+            _amount(totals.overdue), "", ""]
 
 
 def _print_fitted(console: Console, table: Table) -> None:

@@ -78,6 +78,7 @@ def test_amounts_are_never_cut_in_a_narrow_terminal(cli, demo, monkeypatch, colu
         assert printed[entry.customer.customer_id] == [
             position.limit.currency, _amount(position.limit), _amount(position.exposure),
             _amount(position.available), _amount(position.aging.overdue),
+            "—" if position.utilisation is None else f"{int(position.utilisation * 100):,}%",
             f"{oldest}d" if oldest else "—"]
 
 
@@ -86,8 +87,8 @@ def _records(output: str) -> dict[str, list[str]]:
     records: list[tuple[list[str], list[str]]] = []
     for line in output.splitlines():
         words = line.split()
-        if len(words) >= 7 and re.fullmatch(r"[A-Z]{3}", words[-6]):
-            records.append((words[:-6], words[-6:]))
+        if len(words) >= 8 and re.fullmatch(r"[A-Z]{3}", words[-7]):
+            records.append((words[:-7], words[-7:]))
         elif records and words:
             records[-1][0].extend(words)
     found = {}
@@ -141,10 +142,10 @@ def test_a_missing_rate_marks_only_the_customers_it_spoils(cli, write_csv):
     assert result.exit_code == 0
     lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
     assert lines[3:9] == [
-        "Utah Mining (U2) USD 5,000.00 — — — —",
+        "Utah Mining (U2) USD 5,000.00 — — — — —",
         "no USD rate for GBP",
-        "Ulm Tools (U1) USD 1,000.00 400.00 600.00 400.00 59d",
-        "Glasgow Mills (G1) GBP 3,000.00 700.00 2,300.00 700.00 59d",
+        "Ulm Tools (U1) USD 1,000.00 400.00 600.00 400.00 40% 59d",
+        "Glasgow Mills (G1) GBP 3,000.00 700.00 2,300.00 700.00 23% 59d",
         "no USD rate for GBP",
         "",
     ]
