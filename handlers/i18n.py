@@ -176,6 +176,22 @@ class Translator:
 
 @lru_cache(maxsize=512)
 def _money_format(locale_name: str, currency: str) -> Any:
+    """Babel's format (see ``_unspaced_format``), with CLDR's currency spacing, which
+    Babel leaves out: a symbol that ends in a letter stands apart from the digits
+    ("SGD 80,000.00", not "SGD80,000.00"; "US$80,000.00" as it was)."""
+    write = _unspaced_format(locale_name, currency)
+    symbol = get_currency_symbol(currency, Locale.parse(locale_name))
+    if not symbol[-1:].isalpha():
+        return write
+    touching = re.compile(re.escape(symbol) + r"(?=\d)")
+
+    def spaced(value: Decimal) -> str:
+        return touching.sub(symbol + "\u00a0", write(value), count=1)
+
+    return spaced
+
+
+def _unspaced_format(locale_name: str, currency: str) -> Any:
     """Babel's currency format for one locale and currency, compiled once.
 
     Babel parses and applies its pattern on every call (~20 µs); a card shows a dozen

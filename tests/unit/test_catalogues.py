@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_symbol
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -116,10 +116,23 @@ LOCALES = ["en-US", "zh-CN", "de-DE", "fr-FR", "ja-JP", "en-IN", "de-CH", "ar-EG
 @given(st.sampled_from(LOCALES), st.sampled_from(["USD", "CNY", "JPY", "EUR", "KWD", "INR"]),
        st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=4))
 def test_money_is_written_exactly_as_babel_writes_it(tag, currency, amount):
+    """As Babel writes it, but for CLDR's currency spacing, which Babel leaves out: a
+    symbol ending in a letter (KWD, Babel's "KWD1,234.500") stands apart from the digits."""
     tr = translator(tag)
     money = Money(amount, currency)
-    assert tr.money(money) == format_currency(money.rounded().amount, currency,
-                                              locale=tr.locale)
+    written = format_currency(money.rounded().amount, currency, locale=tr.locale)
+    symbol = get_currency_symbol(currency, tr.locale)
+    if symbol[-1].isalpha():
+        written = re.sub(re.escape(symbol) + r"(?=\d)", symbol + "\u00a0", written, count=1)
+    assert tr.money(money) == written
+
+
+def test_a_currency_written_by_its_code_stands_apart_from_the_digits():
+    # "SGD80,000.00" and "-DKK7,300.00" for an American reader (Babel's own).
+    american = translator("en-US")
+    assert [american.money(Money(Decimal(v), c)) for v, c in (
+        ("80000", "SGD"), ("-7300", "DKK"), ("5", "USD"), ("5", "CNY"))] == [
+        "SGD\u00a080,000.00", "-DKK\u00a07,300.00", "$5.00", "CN¥5.00"]
 
 
 def test_no_translation_call_hides_inside_an_f_string():

@@ -46,5 +46,5 @@ def test_an_account_without_a_rate_is_listed_last_in_its_own_currency(
     assert c1.unpriced == ("CHF",)
     assert c1.weight == Decimal(60_000)  # its USD invoices still weigh
     assert line(c1, translator("en-US")).splitlines()[1] == (
-        "Overdue: 1-30 days: $1,000.00 · 90+ days: CHF900,000.00 + $500.00 (no rate for "
+        "Overdue: 1-30 days: $1,000.00 · 90+ days: CHF\u00a0900,000.00 + $500.00 (no rate for "
         "CHF: listed last)")

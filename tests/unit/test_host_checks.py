@@ -148,6 +148,6 @@ def test_serve_logs_the_warning_at_start_up_and_serves_anyway(monkeypatch, caplo
     monkeypatch.setattr(serve, "_Gunicorn", _Server)
     _Server.started.clear()
     with caplog.at_level(logging.WARNING, logger="creditbot.serve"):
-        serve.serve_http(3999, 1, 1, scheduler=False)
+        serve.serve_http(3999, 1, 1, scheduler=False, host="127.0.0.1")
     assert [record.getMessage() for record in caplog.records] == logged
-    assert [options["bind"] for options in _Server.started] == ["0.0.0.0:3999"]
+    assert [options["bind"] for options in _Server.started] == ["127.0.0.1:3999"]
