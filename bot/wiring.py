@@ -257,7 +257,7 @@ def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
         OrderNotices(destination_locales(config, remembered)),
         write_gate=SqliteWriteGate(None if serial_writes is True else serial_writes)
         if serial_writes else nullcontext(),
-        release_requests=withdrawals)
+        release_requests=withdrawals, member=member_of(config))
 
 
 def build_reports(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,

@@ -138,7 +138,8 @@ class CreditDataAccess(Section):
     departments: list[str] = Field(
         default=[], description="a list of department keys from departments, e.g. [sales, credit]",
         json_schema_extra={"items": ["a department key such as sales"]})
-    # Where a card may be shared. None: the departments' channels listed above.
+    # Where a card may be shared. None: the channels of the departments whose members
+    # all may see credit data.
     share_channels: list[ChannelId] | None = Field(
         default=None, description="a list of Slack channel ids, e.g. [C0123ABCDE, C0456FGHIJ]",
         json_schema_extra={"items": ["a Slack channel id such as C0123ABCDE"]})
@@ -355,8 +356,12 @@ class AppConfig(Section):
         return {d.channel: d.locale for d in self.departments.values() if d.locale}
 
     def share_channels(self) -> frozenset[str]:
-        """Channels a credit card may be shared into."""
+        """Channels a credit card may be shared into (and alerts routed by a customer's
+        own department may go to): app.yaml's list, else the channels of the departments
+        whose members all may see credit data. Every department's channel, as it was,
+        opened a warehouse channel that access.credit_data.departments left out."""
         chosen = self.access.credit_data.share_channels
-        if chosen is None:
-            return frozenset(d.channel for d in self.departments.values())
-        return frozenset(chosen)
+        if chosen is not None:
+            return frozenset(chosen)
+        return frozenset(d.channel for d in self.departments.values()
+                         if all(self.may_see_credit_data(user) for user in d.members))

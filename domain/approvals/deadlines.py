@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import ClassVar, Protocol
 
+from domain.access import CreditDataAccess
 from domain.approvals.context import SYSTEM, Roster
 from domain.approvals.deciders import who_decides
 from domain.approvals.model import (
@@ -187,6 +188,9 @@ class Deadlines:
     # The customer's standing for the cards an escalation posts (CreditRequests.standing).
     # The customer's (and an order release's order's) standing for a card.
     standing: Callable[[UnitOfWork, str, str | None], Standing] | None = field(default=None)
+    # A temporary limit's end is told to the customer's owner only if they may see
+    # credit data: the ERP names the owner.
+    access: CreditDataAccess | None = None
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
@@ -352,6 +356,9 @@ class Deadlines:
                 limit_now = change.previous or Money.zero(change.limit.currency)
             name = customer.name if customer is not None else change.customer_id
             owner = customer.owner_slack_id if customer is not None else None
+            if owner and self.access is not None and not self.access.allows(
+                    self.roster.member(owner)):
+                owner = None
             told = self.limit_notices.reverted(uow.outbox, Reverted(change, name, owner,
                                                                     limit_now))
             uow.audit.append(AuditEntry(now, SYSTEM, "limits.reverted", change.customer_id, {

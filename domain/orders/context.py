@@ -8,6 +8,7 @@ ERP's orders, re-check and release held ones)."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -101,6 +102,9 @@ class ReleaseRequests(Protocol):
                       now: datetime) -> object: ...
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True)
 class OrdersContext:
     """Order review, bound to its unit of work, credit policy, order rules and clock."""
@@ -122,6 +126,24 @@ class OrdersContext:
     # queueing on a lock instead cut an order's p99 (bench_orders). Nothing elsewhere.
     write_gate: AbstractContextManager[object] = field(default_factory=nullcontext)
     release_requests: ReleaseRequests | None = None
+    # A person as app.yaml knows them: a held order's note, which shows the customer's
+    # figures, goes to the owners the ERP names only if they may see credit data.
+    member: Callable[[str], Member] | None = None
+
+    def told(self, customer: Customer | None, *others: str | None) -> tuple[str, ...]:
+        """Who hears of an order's hold or release: the customer's owner and ``others``
+        (the rep who placed it, an ERP order's owner), those who may see credit data."""
+        found = recipients(customer, *others)
+        if self.member is None:
+            return found
+        member = self.member
+        kept = tuple(p for p in found if self.access.allows(member(p)))
+        if len(kept) < len(found):
+            log.warning("order note about %s not sent to %s: an owner in the ERP named "
+                        "them, and credit data is not open to them (app.yaml's "
+                        "access.credit_data)", customer.customer_id if customer else "?",
+                        ", ".join(p for p in found if p not in kept))
+        return kept
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
@@ -135,7 +157,7 @@ class OrdersContext:
                                     rules=tuple(f.rule.value for f in stored.failures)))
         # The rep who placed it saw the answer (an owner placing an order too); the owner
         # (and an ERP order's owner) hear.
-        told = tuple(p for p in recipients(customer, *extra) if p != actor)
+        told = tuple(p for p in self.told(customer, *extra) if p != actor)
         if told:
             self.notices.queue(uow.outbox, OrderChange(
                 OrderHappened.HELD, stored, told,

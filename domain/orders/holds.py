@@ -18,7 +18,6 @@ from domain.orders.context import (
     OrdersContext,
     clean_reference,
     order_details,
-    recipients,
 )
 from domain.orders.events import OrderReleased
 from domain.orders.model import (
@@ -311,6 +310,6 @@ class HoldReview(OrdersContext):
                                         why=why))
         if tell is not None:
             self.notices.queue(uow.outbox, OrderChange(
-                tell, saved, recipients(customer, saved.checked_by),
+                tell, saved, self.told(customer, saved.checked_by),
                 self._in_limit(uow, saved.amount, customer)))
         return saved

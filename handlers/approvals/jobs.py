@@ -34,7 +34,7 @@ def deadlines(requests: CreditRequests, config: Any,
     notes = DeadlineNotes(locale_of, organisation.zone, stand_in)
     return Deadlines(requests.unit_of_work, requests.policy, requests.roster,
                      requests.clock, requests.zone, requests.notices, notes,
-                     requests.standing)
+                     requests.standing, requests.access)
 
 
 def run_deadlines(context: Mapping[str, Any]) -> dict[str, int]:

@@ -304,3 +304,20 @@ def test_languages_per_person_and_per_channel(tmp_path):
     assert refused.value.problems == [
         f'line {line}: people.U01SALESAMY.locale: must be a language creditbot speaks: '
         'English (en, en-US, en-GB…) or Chinese (zh-CN, zh-TW…), got "de"']
+
+
+def test_channels_open_to_credit_data_by_default_are_those_whose_members_may_see_it(tmp_path):
+    """access.credit_data.departments left logistics out, yet every department's channel
+    was open: a card could be shared there, and an alert routed to a customer's own
+    department posted its figures there."""
+    path = tmp_path / "app.yaml"
+    path.write_text(GOOD.replace(
+        "access:\n  credit_data:\n    roles: []\n    departments: []\n",
+        "access:\n  credit_data:\n    roles: []\n    departments: [sales, credit, finance, "
+        "legal]\n"), encoding="utf-8")
+    config = load_config(path)
+    channels = {key: d.channel for key, d in config.departments.items()}
+    assert config.share_channels() == frozenset(
+        channels[k] for k in ("sales", "credit", "finance", "legal"))
+    # Open to everyone listed (the shipped app.yaml): every department's channel.
+    assert load_config(ROOT / "app.yaml").share_channels() == frozenset(channels.values())

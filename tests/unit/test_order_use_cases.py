@@ -524,3 +524,25 @@ def test_an_erp_copy_at_more_than_was_placed_is_reviewed():
     uow.receivables.orders = bigger
     assert [o.order_id for o in uow.orders.unreviewed_erp_orders()] == ["PO-1"]
     assert checks.review_imported()["reviewed"] == 1
+
+
+def test_a_held_order_is_told_only_to_owners_who_may_see_credit_data(caplog):
+    """The note shows the customer's exposure and limit: an ERP order's owner from the
+    warehouse got it by direct message, with a Request release button."""
+    import dataclasses
+    import logging
+
+    too_much = Order("E2", "C1", TODAY, cny("200000"), owner_slack_id="U0WAREHSE1")
+    checks, _, notices = world(orders=(too_much,))
+    members = {OWNER: Member(OWNER, departments=frozenset({"sales"})),
+               "U0WAREHSE1": Member("U0WAREHSE1", departments=frozenset({"warehouse"}))}
+    checks = dataclasses.replace(
+        checks, access=CreditDataAccess(departments=frozenset({"sales"})),
+        member=lambda user: members.get(user, Member(user)))
+    with caplog.at_level(logging.WARNING, logger="domain.orders.context"):
+        assert checks.review_imported() == {"reviewed": 1, "held": 1}
+    [change] = notices.changes
+    assert change.recipients == (OWNER,)
+    assert [r.getMessage() for r in caplog.records] == [
+        "order note about C1 not sent to U0WAREHSE1: an owner in the ERP named them, and "
+        "credit data is not open to them (app.yaml's access.credit_data)"]
