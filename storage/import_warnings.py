@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Table, and_, case, func, or_, select
 
 from domain.days import years_after
 from domain.imports import ImportKind
-from domain.model import INVOICE_STATUSES_IN_EXPOSURE
+from domain.model import INVOICE_STATUSES_IN_EXPOSURE, ORDER_STATUSES_IN_EXPOSURE
 from domain.money import Money
 from domain.text import reads_as, shown_controls
 from storage.import_staging import TABLES
@@ -71,7 +71,8 @@ def _own_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | 
         return [*overpayments(conn, stage), *ahead_of_invoices(conn, stage),
                 *other_currency(conn, stage), *far_ahead(conn, stage, kind)]
     if kind.name == "invoices":
-        return [*sign_flips(conn, stage), *far_ahead(conn, stage, kind)]
+        return [*sign_flips(conn, stage), *far_ahead(conn, stage, kind),
+                *invoiced_orders(conn, stage)]
     if kind.name == "orders":
         return far_ahead(conn, stage, kind)
     if kind.name == "customers":
@@ -276,6 +277,29 @@ _FAR_AHEAD_ADVICE = {
 def money_text(amount: Any, currency: str) -> str:
     """An amount with its currency's decimals, as the file would write it (1000.10)."""
     return str(Money(Decimal(amount), currency).rounded().amount)
+
+
+def invoiced_orders(conn: Connection, stage: Table) -> list[str]:
+    """A warning for invoices naming an order the orders table still counts in exposure
+    (open or shipped): the order and its invoice both count until an orders export says
+    it is invoiced. An orders export without a status, or one that drops orders once
+    they are invoiced, leaves them so."""
+    if "order_id" not in stage.c:
+        return []
+    orders: Table = TABLES["orders"]
+    counted = [s.value for s in ORDER_STATUSES_IN_EXPOSURE]
+    query = (select(stage.c.line_no, stage.c.invoice_id, orders.c.order_id)
+             .join(orders, and_(orders.c.order_id == stage.c.order_id,
+                                orders.c.customer_id == stage.c.customer_id))
+             .where(stage.c.invalid == 0, orders.c.status.in_(counted))
+             .order_by(stage.c.line_no))
+    return _rows_warning(
+        conn, query, lambda line, invoice, order: f"line {line}, {invoice} of {order}",
+        "invoice names an order still counted in exposure",
+        "invoices name orders still counted in exposure",
+        "each order counts beside its invoice until the orders export marks it invoiced "
+        "(status invoiced); an export that leaves invoiced orders out, or has no status "
+        "column, never does")
 
 
 def sign_flips(conn: Connection, stage: Table) -> list[str]:

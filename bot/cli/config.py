@@ -38,9 +38,12 @@ def config_check(path: Path | None) -> None:
     if missing:
         # Valid, and easy to miss: a company without a "credit" department lost its limit
         # and contract alerts to the admin channel without a word.
-        fate = ("go to organisation.admin_channel" if loaded.organisation.admin_channel
-                else "reach nobody (organisation.admin_channel is not set either)")
-        out.print(f"{path}: note: alerts.routes is not given, and the default routes send "
-                  f"alerts to departments you do not have ({', '.join(missing)}): those "
-                  f"alerts {fate}. Give alerts.routes naming your own departments "
-                  "(README: Alerts, Routing).", markup=False, soft_wrap=True)
+        fate = ("goes to organisation.admin_channel" if loaded.organisation.admin_channel
+                else "reaches nobody (organisation.admin_channel is not set either)")
+        # Only what no other default route takes is lost: a critical overdue alert still
+        # reaches the customer's department and finance without a legal department.
+        out.print(f"{path}: note: alerts.routes is not given, and the default routes name "
+                  f"departments you do not have ({', '.join(missing)}): nothing is posted "
+                  f"for them, and an alert no other default route sends anywhere {fate}. "
+                  "Give alerts.routes naming your own departments (README: Alerts, "
+                  "Routing).", markup=False, soft_wrap=True)

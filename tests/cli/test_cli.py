@@ -54,10 +54,11 @@ def test_config_check_notes_default_routes_to_departments_it_does_not_have(cli, 
     result = cli("config", "check", str(renamed))
     assert result.exit_code == 0
     assert result.stdout.splitlines()[1:] == [
-        f"{renamed}: note: alerts.routes is not given, and the default routes send alerts to "
-        "departments you do not have (credit): those alerts reach nobody "
-        "(organisation.admin_channel is not set either). Give alerts.routes naming your own "
-        "departments (README: Alerts, Routing)."]
+        f"{renamed}: note: alerts.routes is not given, and the default routes name "
+        "departments you do not have (credit): nothing is posted for them, and an alert no "
+        "other default route sends anywhere reaches nobody (organisation.admin_channel is "
+        "not set either). Give alerts.routes naming your own departments (README: Alerts, "
+        "Routing)."]
 
 
 def test_config_check_lists_each_problem_and_fails(cli, tmp_path):

@@ -325,6 +325,26 @@ def test_departments_and_owners_app_yaml_does_not_list_are_named(engine, write_c
     assert run(engine, write_csv, "customers", CUSTOMERS, organisation=listed).warnings == []
 
 
+def test_an_invoice_naming_an_order_still_counted_is_named(with_customers, write_csv):
+    """An orders export without a status (or one that drops invoiced orders) left an
+    invoiced order open: it counted in exposure beside its invoice, and nothing said so."""
+    engine = with_customers
+    run(engine, write_csv, "orders", "order_id,customer_id,order_date,amount,currency,status\n"
+        "SO1,C1,2026-11-01,5000,USD,open\nSO2,C1,2026-11-01,10,USD,invoiced\n"
+        "SO3,C2,2026-11-01,10,EUR,shipped\n")
+    report = run(engine, write_csv, "invoices",
+                 "invoice_id,customer_id,issue_date,due_date,amount,currency,order_id\n"
+                 "I7,C1,2026-11-05,2026-12-05,5000,USD,SO1\n"
+                 "I8,C1,2026-11-05,2026-12-05,10,USD,SO2\n"
+                 "I9,C2,2026-11-05,2026-12-05,10,EUR,SO3\n"
+                 "I10,C2,2026-11-05,2026-12-05,10,EUR,SO1\n")
+    assert report.warnings == [
+        "2 invoices name orders still counted in exposure (line 2, I7 of SO1; line 4, I9 of "
+        "SO3): each order counts beside its invoice until the orders export marks it "
+        "invoiced (status invoiced); an export that leaves invoiced orders out, or has no "
+        "status column, never does"]
+
+
 def test_an_order_export_without_a_status_keeps_the_known_ones(with_customers, write_csv):
     engine = with_customers
     run(engine, write_csv, "orders", "order_id,customer_id,order_date,amount,currency,status\n"
