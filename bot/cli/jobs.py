@@ -150,6 +150,7 @@ def _run_and_deliver(name: str, job: Job, services: Services, no_deliver: bool,
     from bot.scheduler import INTERRUPTED, holder_name, job_context, run_job
     from storage.outbox_progress import last_message_id, progress_since
 
+    waiting_before = progress_since(services.engine, 0, before).pending
     try:
         result = run_job(services.engine, job, job_context(
             services.engine, services.config, slack=jobs_client(services.settings)),
@@ -176,17 +177,23 @@ def _run_and_deliver(name: str, job: Job, services: Services, no_deliver: bool,
             _deliver(sender, services.engine, before, last, queued,
                      services.config.organisation.zone)
     if result.outcome == "ok":
-        _earlier_waiting(services.engine, before)
+        _earlier_waiting(services.engine, before, waiting_before)
     else:
         _fail(f"{name} failed: {result.error}")
 
 
-def _earlier_waiting(engine: Engine, before: int) -> None:
-    """Messages queued before this run and not delivered yet (a run killed while it
-    delivered, a bot that is down): a rerun saying only "ok" let them wait unnoticed."""
+def _earlier_waiting(engine: Engine, before: int, waiting_before: int) -> None:
+    """Messages queued before this run: those its delivery took along (an import's
+    held-order notes: Slack got more posts than the summary counted), and those not
+    delivered yet (a run killed while it delivered, a bot that is down), which a rerun
+    saying only "ok" let wait unnoticed."""
     from storage.outbox_progress import progress_since
 
     earlier = progress_since(engine, 0, before).pending
+    delivered = waiting_before - earlier
+    if delivered > 0:
+        out.print(f"{_messages(delivered)} queued before this run (by an import, a job or "
+                  "the bot) went out with it", markup=False, soft_wrap=True)
     if earlier:
         verb, them = ("is", "it") if earlier == 1 else ("are", "them")
         out.print(f"{_messages(earlier)} queued before this run {verb} still to be delivered: "
