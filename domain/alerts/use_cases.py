@@ -158,11 +158,15 @@ class Alerts:
                 [a.condition for a in found if a.condition not in states]))
             decision = decide(found, states, now, unknown)
             routed = []
-            withheld: set[str] = set()
+            withheld: dict[str, set[str]] = {}
             unrouted = 0
             nowhere: set[str] = set()
             for announcement in decision.announce:
-                to = self._reach(announcement.alert, withheld)
+                missed: set[str] = set()
+                to = self._reach(announcement.alert, missed)
+                for target in missed:
+                    withheld.setdefault(target, set()).add(
+                        announcement.alert.subject.customer_id)
                 if not to:
                     unrouted += 1
                     if self.admin_channel is None:
@@ -174,9 +178,11 @@ class Alerts:
                 routed.append((announcement, to))
             if withheld:
                 log.warning(
-                    "alerts not sent to %s: a customer's owner or department in the ERP "
+                    "alerts not sent to %s: the customer's owner or department in the ERP "
                     "named them, and credit data is not open to them (app.yaml's "
-                    "access.credit_data)", ", ".join(sorted(withheld)))
+                    "access.credit_data)", ", ".join(
+                        f"{target} (for {', '.join(sorted(ids))})"
+                        for target, ids in sorted(withheld.items())))
             uow.alerts.save([s for s in decision.changed if s.condition not in nowhere])
             self._mark_resolved(uow, [s for s in decision.changed if s.resolved_at == now])
             digests = by_destination(routed)

@@ -345,9 +345,9 @@ def test_an_owner_or_department_from_the_erp_hears_only_if_open_to_credit_data(c
     assert {m.channel for m in uow.outbox.messages} == {
         "C0SALES000", "C0FINANCE0", "U0SALES001", "U0NAMED001"}
     assert [r.getMessage() for r in caplog.records] == [
-        "alerts not sent to C0LOGIST00, U0VISITOR1: a customer's owner or department in "
-        "the ERP named them, and credit data is not open to them (app.yaml's "
-        "access.credit_data)"]
+        "alerts not sent to C0LOGIST00 (for C1), U0VISITOR1 (for C1): the customer's owner "
+        "or department in the ERP named them, and credit data is not open to them "
+        "(app.yaml's access.credit_data)"]
     assert alerts.open_for(members["U0SALES001"])[1] == 1  # C2's, not C1's
 
 
