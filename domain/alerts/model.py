@@ -115,6 +115,14 @@ def condition_of(kind: AlertType | str, key: str) -> str:
     return f"{AlertType(kind).value}:{key}"
 
 
+# ``type:key`` as ``condition_of`` writes it, for a value that comes back from Slack. ERP
+# ids are free text of up to 64 characters and may hold inner spaces ("INV 0001"), so a
+# key may too; never a control character, nor a space at either end (the import strips
+# cells).
+CONDITION_PATTERN = (f"^({'|'.join(kind.value for kind in AlertType)}):"
+                     r"[^\x00-\x20\x7f]([^\x00-\x1f\x7f]{0,198}[^\x00-\x20\x7f])?$")
+
+
 @dataclass(frozen=True)
 class AlertState:
     """What creditbot remembers of a condition between scans.

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from domain.alerts.model import AlertType
+from domain.alerts.model import CONDITION_PATTERN
 from handlers.payloads import ActionValue
 
 ACKNOWLEDGE = "alerts_acknowledge"
@@ -14,11 +14,7 @@ SNOOZE_DAY = "alerts_snooze_1d"
 SNOOZE_WEEK = "alerts_snooze_7d"
 CREDIT_CHECK = "alerts_credit_check"
 
-# ``type:key`` as domain.alerts.model.condition_of writes it. ERP ids are free text of up
-# to 64 characters and may hold inner spaces ("INV 0001"), so a key may too; never a
-# control character, nor a space at either end (the import strips cells).
-CONDITION = (f"^({'|'.join(kind.value for kind in AlertType)}):"
-             r"[^\x00-\x20\x7f]([^\x00-\x1f\x7f]{0,198}[^\x00-\x20\x7f])?$")
+CONDITION = CONDITION_PATTERN
 
 
 class AlertValue(ActionValue):

@@ -7,8 +7,8 @@ from typing import Any, Literal, Self
 
 from pydantic import Field, ValidationError, model_validator
 
+from domain.alerts.model import CONDITION_PATTERN as CONDITION
 from domain.sharing import CardKind, SharedCard
-from handlers.alerts.payloads import CONDITION
 from handlers.payloads import ActionValue
 
 SHARE_CARD = "share_card"
