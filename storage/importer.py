@@ -49,6 +49,7 @@ from domain.errors import DomainError
 from domain.imports import (
     ImportContext,
     ImportKind,
+    Kept,
     RowError,
     RowErrors,
     RowParser,
@@ -311,16 +312,10 @@ class CsvImporter:
                parser: RowParser, report: ImportReport) -> None:
         columns = parser.columns
         same_key = and_(*(target.c[k] == stage.c[k] for k in kind.key))
-        # A default the file did not give stays out of known rows, unless the row says
-        # the value that decides it (an invoice marked paid owes 0).
+        # A default the file did not give stays out of known rows (see Kept).
         new_value: dict[str, Any] = {c: stage.c[c] for c in columns if c not in kind.key}
         for kept in parser.kept:
-            if kept.unless is None:
-                del new_value[kept.column]
-            else:
-                new_value[kept.column] = case(
-                    (stage.c[kept.unless] == kept.value, stage.c[kept.column]),
-                    else_=target.c[kept.column])
+            new_value[kept.column] = _kept_value(kept, stage, target, parser.present)
         if new_value:
             changed = or_(*(target.c[c].is_distinct_from(v) for c, v in new_value.items()))
             report.updated = conn.execute(
@@ -342,6 +337,25 @@ class CsvImporter:
         ).on_conflict_do_nothing(index_elements=list(kind.key)))
         report.inserted = staged - known
         report.unchanged = known - report.updated
+
+
+def _kept_value(kept: Kept, stage: Table, target: Table, present: frozenset[str]) -> Any:
+    """The value an UPDATE writes for a column the file lacks: the stored one, or the
+    default staged for it where the row's other columns say the stored one is wrong."""
+    new, old = stage.c[kept.column], target.c[kept.column]
+    default_when = []
+    if kept.unless is not None and kept.unless in present:
+        said, stored = stage.c[kept.unless], target.c[kept.unless]
+        default_when += [said == kept.value, and_(stored == kept.value, said != kept.value)]
+    if kept.within is not None:
+        bound = stage.c[kept.within]
+        # Between 0 and the bound, either sign: a credit note's balance is negative.
+        fits = or_(and_(bound >= 0, old >= 0, old <= bound),
+                   and_(bound < 0, old <= 0, old >= bound))
+        default_when.append(~fits)
+    if not default_when:
+        return old
+    return case((or_(*default_when), new), else_=old)
 
 
 # SQLite sums integers (amounts are 1/10,000ths there) in 64 bits and fails past them:

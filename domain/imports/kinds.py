@@ -57,13 +57,17 @@ class Kept:
     """A derived column whose default is for new rows only: a file without the column
     leaves it alone in rows already imported (a daily export without balances must not
     reopen every paid invoice at its full amount), unless the row's ``unless`` column
-    has the value ``value`` (an invoice marked paid owes nothing, whatever was stored).
-    ``with_``: kept only when the file lacks these columns too."""
+    has the value ``value`` (an invoice marked paid owes nothing, whatever was stored),
+    or had it and the file gives it another (a paid invoice the ERP reopens owes its
+    default again). ``with_``: kept only when the file lacks these columns too.
+    ``within``: kept only while it lies between 0 and the row's new value of that column
+    (a balance no longer fits an amount the file changed: the default then)."""
 
     column: str
     unless: str | None = None
     value: str | None = None
     with_: tuple[str, ...] = ()
+    within: str | None = None
 
 
 @dataclass(frozen=True)
@@ -249,7 +253,7 @@ INVOICES = ImportKind(
     # without either column its status too. A file with balances but no status makes an
     # invoice open as ever: a paid one given a balance again (a payment returned) must
     # count in exposure.
-    kept=(Kept("open_amount", "status", InvoiceStatus.PAID.value),
+    kept=(Kept("open_amount", "status", InvoiceStatus.PAID.value, within="amount"),
           Kept("status", with_=("open_amount",))),
     noun="invoice",
 )

@@ -98,6 +98,7 @@ class RowParser:
         # Defaults the file does not give: written into new rows, not over known ones.
         self.kept = tuple(k for k in kind.kept
                           if k.column not in present and not set(k.with_) & set(present))
+        self.present = frozenset(present)
         self._pick = operator.itemgetter(*self.columns)
         self._width = len(names)
         # Problems of a row are listed in the file's column order; a row-level one first.

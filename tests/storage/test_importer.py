@@ -240,11 +240,34 @@ def test_a_status_without_balances_keeps_them_but_paid_owes_nothing(with_custome
     report = run(engine, write_csv, "invoices", with_status)
     assert (report.inserted, report.updated, report.unchanged) == (1, 3, 0)
     assert _invoices(engine) == {
-        # Marked open again with no balance given: the known balance (nothing) stays.
-        "I1": (Decimal("1000"), Decimal("0"), "open"),
+        # Paid, and the ERP reopens it without a balance: it owes its amount again (the
+        # known balance, nothing, kept it out of exposure).
+        "I1": (Decimal("1000"), Decimal("1000"), "open"),
         "I2": (Decimal("2000"), Decimal("0"), "paid"),
         "I3": (Decimal("300"), Decimal("300"), "open"),
         "I5": (Decimal("80"), Decimal("0"), "paid")}
+
+
+def test_a_known_balance_that_no_longer_fits_the_amount_is_not_kept(with_customers,
+                                                                    write_csv):
+    """An export without open_amount that lowered an amount, or turned an invoice into a
+    credit note, kept the old balance: 1000 open on an invoice of 500, a credit note
+    owing 1000, rows the import refuses when the file says so itself."""
+    engine = with_customers
+    run(engine, write_csv, "invoices", STATES + "I6,C1,2026-09-01,2026-09-30,-500,USD,-500,open\n"
+        "I7,C1,2026-09-01,2026-09-30,800,USD,300,open\n")
+    changed = ("invoice_id,customer_id,issue_date,due_date,amount,currency\n"
+               "I2,C1,2026-09-01,2026-09-30,400,EUR\n"      # below its balance of 500
+               "I3,C2,2026-11-01,2026-12-01,-300,EUR\n"     # now a credit note
+               "I6,C1,2026-09-01,2026-09-30,-200,USD\n"     # a smaller credit note
+               "I7,C1,2026-09-01,2026-09-30,900,USD\n")     # more: its balance still fits
+    run(engine, write_csv, "invoices", changed)
+    found = _invoices(engine)
+    assert {k: found[k] for k in ("I2", "I3", "I6", "I7")} == {
+        "I2": (Decimal("400"), Decimal("400"), "open"),
+        "I3": (Decimal("-300"), Decimal("-300"), "disputed"),
+        "I6": (Decimal("-200"), Decimal("-200"), "open"),
+        "I7": (Decimal("900"), Decimal("300"), "open")}
 
 
 def test_balances_without_a_status_reopen_a_paid_invoice_given_one_again(with_customers,
