@@ -36,14 +36,18 @@ def poster(context: BoltContext) -> Callable[[str, str, list[dict[str, Any]] | N
             if isinstance(lost.reason, TimeoutError | ConnectionResetError):
                 raise DeliveryUncertain from lost
             raise
+        except SlackApiError as refused:
+            # A server error may hide a post that went through, as a timeout may: the
+            # share is recorded as unconfirmed and the person told to look.
+            if getattr(refused.response, "status_code", 200) >= 500:
+                raise DeliveryUncertain from refused
+            raise
 
     return post
 
 
 SLOWED = N_("Slack asked creditbot to slow down and did not take the card: nothing was "
             "posted in {channel}. Share it again in a minute.")
-UNSURE = N_("Slack answered the post with an error (HTTP {status}), so the card may or may "
-            "not be in {channel}: look there before you share it again.")
 
 
 def refusal_text(refused: SlackApiError, tr: Translator, where: str) -> str | None:
@@ -52,6 +56,4 @@ def refusal_text(refused: SlackApiError, tr: Translator, where: str) -> str | No
     status = getattr(refused.response, "status_code", 200)
     if status == 429 or refused.response.get("error") == "ratelimited":
         return tr._(SLOWED, channel=where)
-    if status >= 500:
-        return tr._(UNSURE, status=status, channel=where)
     return None

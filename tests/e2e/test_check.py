@@ -342,13 +342,18 @@ def test_healthz(world, caplog):
 
 def test_slack_refusing_the_shared_post_says_what_became_of_the_card(world):
     # It said "Slack did not accept my answer, so I could not show it": the share had
-    # failed, not the answer, and the person could not tell whether the card was posted.
+    # failed, not the answer, and the person could not tell whether the card was posted;
+    # nor could an auditor: nothing was recorded.
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0001")
     world.emulator.fail("chat.postMessage", "http500", times=3)
     answer = world.slack.click(SALES, reply, "Share in channel", timeout=15)
     assert answer.all_text() == (
-        f"Slack answered the post with an error (HTTP 500), so the card may or may not be "
-        f"in <#{SALES_CHANNEL}>: look there before you share it again.")
+        "Slack did not confirm the card in time, so it may already be in the channel. Look "
+        "there before you share it again.")
+    from tests.e2e.alerts_world import audit
+
+    [shared] = audit(world.services.engine, "credit.card_shared")
+    assert shared.details["confirmed"] is False
     # Not retried: a 500 may hide a post that went through, and a card posted twice
     # is worse than an apology.
     assert [c.status for c in world.emulator.calls_to("chat.postMessage")] == [500]
