@@ -116,4 +116,6 @@ def destinations(alert: Alert, routes: Iterable[Route], directory: Directory,
             for person in people:
                 if person is not None and is_user_id(person):
                     add(person, target == OWNER)
+    if withheld is not None:
+        withheld -= set(found)  # another rule sent it there after all
     return list(found)

@@ -292,7 +292,7 @@ class Assignments:
         picked = {p.account.customer.customer_id for p in picks}
         unrated = sorted(a.customer.customer_id for a in accounts
                          if a.overdue_in_base is None and a.customer.customer_id not in picked)
-        if unrated:
+        if unrated and self.rules.collectors:  # with none, only the rules assign at all
             log.warning("%d overdue account(s) not assigned: no rule names their collector, "
                         "and sharing them by load needs their amount in %s, for which "
                         "their currency has no exchange rate (%s); import the rate",

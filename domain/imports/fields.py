@@ -30,8 +30,10 @@ _WHOLE = re.compile(r"-?\d+", re.ASCII)
 
 
 # C0 and C1 controls and DEL, tab aside: ERP text is later printed to terminals
-# (`creditbot position`), where ESC starts an escape sequence, and posted to Slack.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# (`creditbot position`), where ESC starts an escape sequence, and posted to Slack. And
+# Unicode's line and paragraph separators: a line break by another name, which a log
+# line or a terminal printing a name would break at.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def text(max_length: int = 200) -> Parser:

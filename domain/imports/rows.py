@@ -37,17 +37,22 @@ class RowErrors(list[RowError]):
         self.values = values
 
 
+# Unread columns named in the warning; an ERP export may have hundreds.
+_NAMED = 10
+
+
 def unread_warning(kind: ImportKind, header: list[str], unread: tuple[str, ...]) -> str:
     """Which columns the import leaves unread, each as the file spells it and with the
     column it may have meant, and which it reads."""
     spelled = {cell.strip().lower(): cell.strip() for cell in header}
     fields = [fd.name for fd in kind.fields]
     shown = []
-    for name in unread:
+    for name in unread[:_NAMED]:
         close = _meant(name, fields)
         shown.append(f"“{spelled.get(name, name)}”" + (f" (is it {close}?)" if close else ""))
+    more = f" and {len(unread) - _NAMED} more" if len(unread) > _NAMED else ""
     return shown_controls(
-        f"column{'s' if len(unread) > 1 else ''} not read: {', '.join(shown)}. The "
+        f"column{'s' if len(unread) > 1 else ''} not read: {', '.join(shown)}{more}. The "
         f"{kind.name} file is read by these names only: {', '.join(fields)}; a column "
         "named otherwise is left out")
 

@@ -301,6 +301,17 @@ def test_columns_nobody_reads_are_named_in_a_warning(with_customers, write_csv):
         "named otherwise is left out"]
 
 
+def test_hundreds_of_unread_columns_are_counted_past_ten(with_customers, write_csv):
+    engine = with_customers
+    extra = [f"x{n}" for n in range(200)]
+    report = run(engine, write_csv, "rates", "date,currency,rate_to_base," + ",".join(extra)
+                 + "\n2026-11-01,EUR,1.08" + "," * 200 + "\n")
+    assert report.warnings == [
+        "columns not read: " + ", ".join(f"“x{n}”" for n in range(10)) + " and 190 more. "
+        "The rates file is read by these names only: date, currency, rate_to_base; a "
+        "column named otherwise is left out"]
+
+
 def test_rows_given_to_another_customer_are_named_in_a_warning(with_customers, write_csv):
     """A re-import moved an invoice (and a contract) from one customer to another without
     a word: its overdue amount counted for the other, its payments stayed behind."""
@@ -442,8 +453,9 @@ def test_a_file_with_bad_rows_imports_nothing_and_reports_every_one(with_custome
     assert report.rejected == 5
 
 
+# U+2028 and U+2029: a line break by another name, which a log line or a terminal broke at.
 @pytest.mark.parametrize("control", ["\x1b", "\x07", "\x01", "\n", "\r", "\x7f", "\x85",
-                                     "\x9b"])
+                                     "\x9b", "\u2028", "\u2029"])
 def test_a_text_cell_with_a_control_character_is_a_bad_row(engine, write_csv, control):
     content = ("customer_id,name,currency,credit_limit,payment_terms_days\n"
                f'C1,"Acme{control}[31mRed",USD,1000,30\nC2,Tab\tCo,USD,1000,30\n')

@@ -351,6 +351,22 @@ def test_an_owner_or_department_from_the_erp_hears_only_if_open_to_credit_data(c
     assert alerts.open_for(members["U0SALES001"])[1] == 1  # C2's, not C1's
 
 
+def test_a_destination_another_rule_names_is_not_said_to_be_withheld():
+    # The log said "not sent to C0SALES000" although the digest went there by "sales".
+    from domain.alerts.model import AlertType
+    from domain.alerts.routing import OWN_DEPARTMENT, Match, Route, destinations
+
+    alerts, uow, _ = world(invoice("C1", 10, "100"))
+    alerts.scan()
+    [state] = uow.alerts.open_states().values()
+    withheld: set[str] = set()
+    route = Route(Match(types=frozenset({AlertType.OVERDUE})),
+                  channels=(OWN_DEPARTMENT, "sales"))
+    assert destinations(state.last, [route], alerts.directory, lambda _: False,
+                        withheld) == ["C0SALES000"]
+    assert withheld == set()
+
+
 def test_large_invoices_in_a_currency_without_a_rate_are_said_to_be_unwatched(caplog):
     """A CNY customer's ¥420,000 invoice, 92 days late, was never compared with the
     large-invoice threshold while the CNY rate was missing, and nothing said so."""
