@@ -79,10 +79,12 @@ def run_alerts(context: Mapping[str, Any]) -> dict[str, int]:
             time.sleep(pause)
             continue
         if counts.get("unrouted") and context["config"].organisation.admin_channel is None:
-            log.error("alerts: %d alerts match no route and organisation.admin_channel is "
-                      "not set, so they went nowhere; they are announced again on the next "
-                      "run. Add a route for them, or set organisation.admin_channel in "
-                      "app.yaml.", counts["unrouted"])
+            log.error("alerts: %d alerts have nowhere to go (no route matches them, or the "
+                      "ones that do lead only where credit data is closed: see the warning "
+                      "before) and organisation.admin_channel is not set, so they went "
+                      "nowhere; they are announced again on the next run. Add a route for "
+                      "them, or set organisation.admin_channel in app.yaml.",
+                      counts["unrouted"])
         if not_assigned is not None:
             # The run is recorded as failed with the assignment's error alone: its scan's
             # counts go to the log, so that nobody thinks the digests were not sent.

@@ -77,9 +77,13 @@ def test_alerts_that_went_nowhere_are_logged_as_an_error_with_the_fix(caplog):
     assert [r for r in caplog.records if r.levelname == "ERROR"] == []
     run_alerts({"alerts": Unrouted(), "config": config(None)})
     [error] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
-    assert error == ("alerts: 2 alerts match no route and organisation.admin_channel is not "
-                     "set, so they went nowhere; they are announced again on the next run. "
-                     "Add a route for them, or set organisation.admin_channel in app.yaml.")
+    # "Match no route" was wrong when the routes matched but led where credit data is
+    # closed.
+    assert error == ("alerts: 2 alerts have nowhere to go (no route matches them, or the "
+                     "ones that do lead only where credit data is closed: see the warning "
+                     "before) and organisation.admin_channel is not set, so they went "
+                     "nowhere; they are announced again on the next run. Add a route for "
+                     "them, or set organisation.admin_channel in app.yaml.")
 
 
 def test_the_scan_runs_with_the_collector_paused_and_leaves_it_as_it_was():
