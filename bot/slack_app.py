@@ -139,10 +139,12 @@ def forget(deliveries: ProcessedRequests) -> Callable[[str], None]:
 
 def share_destinations(services: Services) -> dict[str, str]:
     """The channels a card may be shared into, named for the person who picks one: each
-    department's by its name, then any other channel app.yaml opens to credit data."""
+    open department's by its name, then any other channel app.yaml opens to credit data
+    (a department closed to it is not offered, only to be refused)."""
     config = services.config
-    named = {d.channel: d.name for d in config.departments.values()}
-    return {**named, **{c: c for c in sorted(config.share_channels()) if c not in named}}
+    open_ = config.share_channels()
+    named = {d.channel: d.name for d in config.departments.values() if d.channel in open_}
+    return {**named, **{c: c for c in sorted(open_) if c not in named}}
 
 
 # What auth.test answers when the token itself is wrong: trying again cannot help.

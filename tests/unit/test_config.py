@@ -321,3 +321,20 @@ def test_channels_open_to_credit_data_by_default_are_those_whose_members_may_see
         channels[k] for k in ("sales", "credit", "finance", "legal"))
     # Open to everyone listed (the shipped app.yaml): every department's channel.
     assert load_config(ROOT / "app.yaml").share_channels() == frozenset(channels.values())
+
+
+def test_the_share_form_offers_only_channels_open_to_credit_data(tmp_path):
+    # The warehouse's channel was offered beside the open ones, only to be refused.
+    from types import SimpleNamespace
+
+    from bot.slack_app import share_destinations
+
+    path = tmp_path / "app.yaml"
+    path.write_text(GOOD.replace(
+        "access:\n  credit_data:\n    roles: []\n    departments: []\n",
+        "access:\n  credit_data:\n    roles: []\n    departments: [sales, credit]\n"),
+        encoding="utf-8")
+    config = load_config(path)
+    offered = share_destinations(SimpleNamespace(config=config))  # type: ignore[arg-type]
+    assert offered == {config.departments[k].channel: config.departments[k].name
+                       for k in ("sales", "credit")}
