@@ -332,9 +332,10 @@ def test_the_share_form_offers_only_channels_open_to_credit_data(tmp_path):
     path = tmp_path / "app.yaml"
     path.write_text(GOOD.replace(
         "access:\n  credit_data:\n    roles: []\n    departments: []\n",
-        "access:\n  credit_data:\n    roles: []\n    departments: [sales, credit]\n"),
+        "access:\n  credit_data:\n    roles: []\n"
+        "    departments: [sales, credit, finance, legal]\n"),
         encoding="utf-8")
     config = load_config(path)
     offered = share_destinations(SimpleNamespace(config=config))  # type: ignore[arg-type]
     assert offered == {config.departments[k].channel: config.departments[k].name
-                       for k in ("sales", "credit")}
+                       for k in ("sales", "credit", "finance", "legal")}
