@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.config import AppConfig
 from bot.wiring import Services
 from domain.errors import DomainError, RecordsUnavailable
 from domain.imports import KINDS
@@ -32,14 +33,18 @@ def import_csv(services: Services, kind: str, file: Path, *, skip_invalid: bool 
         if started is not None:
             started(source.size)
         config = services.config
-        listed = Organisation(
-            frozenset(config.departments),
-            frozenset(user for d in config.departments.values() for user in d.members)
-            | frozenset(user for _, users in config.roles.items() for user in users))
         importer = CsvImporter(services.engine, base_currency=config.organisation.base_currency,
-                               organisation=listed)
+                               organisation=listed(config))
         return importer.run(KINDS[kind], source, skip_invalid=skip_invalid, dry_run=dry_run,
                             progress=progress)
+
+
+def listed(config: AppConfig) -> Organisation:
+    """The departments and people app.yaml lists, which the ERP's customers should name."""
+    return Organisation(
+        frozenset(config.departments),
+        frozenset(user for d in config.departments.values() for user in d.members)
+        | frozenset(user for _, users in config.roles.items() for user in users))
 
 
 def review_orders(services: Services) -> dict[str, int]:

@@ -9,13 +9,16 @@ from collections.abc import Callable
 from sqlalchemy import Engine, Table, func, insert, select
 
 from storage.db import require_current_schema
-from storage.models import Base
+from storage.import_warnings import Organisation
+from storage.models import Base, CustomerRow
 
 # Not data: who leads the deployment's jobs and imports, its scheduler's own state,
-# the Slack requests it has answered, the messages it has still to send (for its
-# Slack, not the sandbox's), and the copy's own data version.
+# the Slack requests it has answered, its messages (for its Slack, not the sandbox's),
+# the digests that name those messages by their outbox ids (a resolved alert would
+# edit a message the copy does not have, or the sandbox's own that took its number),
+# and the copy's own data version.
 NOT_COPIED = frozenset({"leases", "apscheduler_jobs", "processed_requests", "outbox",
-                        "check_marks"})
+                        "alert_digests", "check_marks"})
 _CHUNK = 5_000
 
 
@@ -47,3 +50,18 @@ def copy_rows(source: Engine, target: Engine,
                 if progress:
                     progress(copied)
     return copied
+
+
+def strangers(engine: Engine, organisation: Organisation) -> tuple[int, int, int]:
+    """How many customers there are, and how many name a department, or an owner, that
+    ``organisation`` does not list: a database read with another organisation's
+    app.yaml routes and converts by the wrong one without a word."""
+    customers: Table = CustomerRow.__table__  # type: ignore[assignment]
+    total = departments = owners = 0
+    with engine.connect() as reading:
+        for department, owner in reading.execute(
+                select(customers.c.department, customers.c.owner_slack_id)):
+            total += 1
+            departments += department is not None and department not in organisation.departments
+            owners += owner is not None and owner not in organisation.people
+    return total, departments, owners

@@ -28,5 +28,5 @@ def sandbox(script: Path | None, database_url: str | None) -> None:
         "fresh one with the demo portfolio")
     if problem:
         _fail(problem)
-    config = load_config(Path(Settings().config_path))
-    run_sandbox(config, out, script, database_url)
+    path = Path(Settings().config_path)
+    run_sandbox(load_config(path), out, script, database_url, path.resolve())

@@ -26,6 +26,7 @@ from rich.text import Text
 from bot.config import AppConfig
 from bot.delivery import jobs_client
 from bot.demo import load_demo_data, review_demo_orders
+from bot.imports import listed
 from bot.local_server import LocalServer
 from bot.sandbox.audit_line import audit_lines
 from bot.sandbox.clock import HOW_TO_WRITE, SandboxClock, UnreadableTime
@@ -57,7 +58,7 @@ from bot.wiring import Services
 from handlers import features
 from handlers.delivery.sender import DeliveryReport, Sender, delivery_client
 from handlers.i18n import N_, speaks, translator
-from storage.copy import copy_rows, count_rows
+from storage.copy import copy_rows, count_rows, strangers
 from storage.db import make_engine, upgrade, url_shown
 from storage.outbox import OutboxStore
 from storage.outbox_progress import progress_since
@@ -102,8 +103,11 @@ NOT_A_COMMAND = N_("“{command}” is not a valid command. In Slack, all messag
 
 
 class Sandbox(FormFilling, Confirming, SlackChanges):
-    def __init__(self, config: AppConfig, console: Console, workdir: Path) -> None:
+    def __init__(self, config: AppConfig, console: Console, workdir: Path,
+                 config_path: Path | None = None) -> None:
         self.config = config
+        # Named beside a database of your own: the copy is read by this file's settings.
+        self.config_path = config_path
         self.console = console
         self.workdir = workdir
         self.people = people_of(config)
@@ -169,13 +173,23 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
         yours = make_engine(database_url, read_only=True)
         try:
             where = url_shown(yours.url)
+            settings = str(self.config_path or "app.yaml")
             self.console.print("[dim]" + rich_escape(self.tr._(
-                "Copying {database} into the sandbox ({rows} rows): what you do here never "
-                "changes it or reaches its Slack.", database=where,
+                "Copying {database} into the sandbox ({rows} rows), read by the settings of "
+                "{config}: what you do here never changes it or reaches its Slack.",
+                database=where, config=settings,
                 rows=self.tr.number(count_rows(yours)))) + "[/dim]")
             copy_rows(yours, services.engine)
         finally:
             yours.dispose()
+        customers, departments, owners = strangers(services.engine, listed(self.config))
+        if departments or owners:
+            self.console.print("[yellow]" + rich_escape(self.tr._(
+                "{config} does not list the department of {departments} and the owner of "
+                "{owners} of its {customers} customers: if that is not this organisation's "
+                "app.yaml, name yours in CREDITBOT_CONFIG.",
+                customers=self.tr.number(customers), departments=self.tr.number(departments),
+                owners=self.tr.number(owners), config=settings)) + "[/yellow]")
 
     def _chat(self, driver: SlackDriver, emulator: SlackEmulator, lines: Iterable[str] | None,
               ask: Callable[[str], str]) -> None:
@@ -587,10 +601,11 @@ _MENU_LETTER = re.compile(r"[a-z]{1,2}")
 
 
 def run_sandbox(config: AppConfig, console: Console, script: Path | None,
-                database_url: str | None = None) -> None:
+                database_url: str | None = None, config_path: Path | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="creditbot-sandbox-") as workdir:
         lines = script.read_text(encoding="utf-8").splitlines() if script else None
         if lines is None and not sys.stdin.isatty():
             # Input piped in (echo '/credit help' | creditbot sandbox) is a script too.
             lines = sys.stdin.read().splitlines()
-        Sandbox(config, console, Path(workdir)).run(lines, database_url=database_url)
+        Sandbox(config, console, Path(workdir), config_path).run(lines,
+                                                                 database_url=database_url)

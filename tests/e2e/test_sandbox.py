@@ -118,12 +118,41 @@ def test_the_sandbox_works_on_a_copy_of_your_own_database(monkeypatch, clock, tm
     copied = [line for line in result.stdout.splitlines() if line.startswith("Copying ")]
     assert len(copied) == 1
     assert re.fullmatch(re.escape(f"Copying {where} into the sandbox (") + r"[\d,]+"
-                        + re.escape(" rows): what you do here never changes it or reaches "
-                                    "its Slack."), copied[0]), copied
+                        + re.escape(f" rows), read by the settings of {ROOT / 'app.yaml'}: "
+                                    "what you do here never changes it or reaches its "
+                                    "Slack."), copied[0]), copied
+    # The demo's customers name the demo's departments and people: nothing to warn of.
+    assert "does not list" not in result.stdout
     assert _rows_outside_the_sandbox(demo_url) == before
     if path:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as own:
             assert own.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+
+
+def test_a_database_of_another_organisation_is_named_against_the_app_yaml_read(
+        monkeypatch, clock, tmp_path, demo_url):
+    """Run without CREDITBOT_CONFIG, a Shenzhen database was read by the demo's app.yaml
+    (another base currency, other people) without a word."""
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "400")
+    engine = make_engine(demo_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE customers SET owner_slack_id = 'U13WEIHEAD' "
+                          "WHERE customer_id IN ('C0001', 'C0002', 'C0003')"))
+        conn.execute(text("UPDATE customers SET department = 'collections' "
+                          "WHERE customer_id = 'C0004'"))
+        total = conn.execute(text("SELECT count(*) FROM customers")).scalar_one()
+    engine.dispose()
+    result = _run(tmp_path, ":quit\n", "--database", demo_url)
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stdout.splitlines() if "does not list" in line]
+    assert warned == [f"{ROOT / 'app.yaml'} does not list the department of 1 and the owner "
+                      f"of 3 of its {total} customers: if that is not this organisation's "
+                      "app.yaml, name yours in CREDITBOT_CONFIG."]
 
 
 def test_ctrl_c_while_the_bot_answers_quits_quietly(monkeypatch, clock, tmp_path):

@@ -282,6 +282,37 @@ def test_run_on_a_database_of_your_own_sends_to_the_sandbox_only(monkeypatch, cl
     assert _rows_outside_the_sandbox(demo_url) == before
 
 
+def test_a_database_whose_digests_went_out_elsewhere_refreshes_none_of_them(
+        monkeypatch, clock, demo_url):
+    """The database's digests point at messages its own outbox sent (not copied): a
+    condition resolved in the sandbox crashed the run ("message 6 is not in the outbox"),
+    or edited the sandbox's own message that took the same number."""
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    ran = CliRunner().invoke(main, ["jobs", "run", "alerts"])
+    assert ran.exit_code == 0, ran.output
+    engine = make_engine(demo_url)
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alert_digests")).scalar_one() > 0
+        # Fenwick pays every invoice: its conditions are resolved at the next scan.
+        conn.execute(text("UPDATE invoices SET open_amount = 0, status = 'paid' "
+                          "WHERE customer_id = 'C0041'"))
+    engine.dispose()
+    result = CliRunner().invoke(main, ["sandbox", "--database", demo_url],
+                                input=":run alerts\n")
+    assert result.exit_code == 0, result.output
+    assert "not in the outbox" not in result.stdout
+    assert "alerts failed" not in result.stdout
+    assert "Ran alerts:" in result.stdout
+    assert "edited its message" not in result.stdout
+
+
 def test_a_failing_job_says_so_on_one_line(monkeypatch, still):
     from bot.sandbox import chat
     from bot.scheduler import RunResult
