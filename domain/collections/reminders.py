@@ -155,7 +155,7 @@ class CollectionsJob:
             if verdict is Verdict.BROKEN and customer is not None:
                 partly = Money(paid, promise.amount.currency) if paid > 0 else None
                 self.day.notices.promise_broken(uow.outbox, promise, customer, collector,
-                                                customer.owner_slack_id, partly)
+                                                self._owner_told(customer), partly)
             uow.audit.append(AuditEntry(now, SYSTEM, f"collections.promise_{verdict.value}",
                                         promise.customer_id, {
                 "promise_id": promise.id, "amount": str(promise.amount.amount),
@@ -163,6 +163,17 @@ class CollectionsJob:
                 "paid": str(paid)}))
             uow.commit()
         return verdict
+
+    def _owner_told(self, customer: Customer) -> str | None:
+        """The account's owner, when credit data is open to them: the ERP record names
+        the owner, so whoever edits it would choose who reads the promise's figures."""
+        owner = customer.owner_slack_id
+        if owner is None or self.day.access.allows(self.day.people(owner)):
+            return owner
+        log.warning("broken promise of %s not sent to its owner %s: an owner in the ERP "
+                    "named them, and credit data is not open to them (app.yaml's "
+                    "access.credit_data)", customer.customer_id, owner)
+        return None
 
     def _nudge(self, collector: str, assignments: list[Assignment]) -> int:
         """One collector's reminder for the accounts whose next step fell due and that

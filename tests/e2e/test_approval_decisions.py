@@ -354,6 +354,24 @@ def test_approved_through_every_level_the_new_limit_shows_in_credit_check(
     assert "*Available credit*\n$164,871.08" in check.texts()
 
 
+def test_the_new_limit_reaches_no_owner_app_yaml_does_not_open_credit_data_to(
+        world: World) -> None:
+    # The ERP names the owner: an id app.yaml does not know got the new limit by DM.
+    from sqlalchemy import text
+
+    with world.services.engine.begin() as conn:
+        conn.execute(text("UPDATE customers SET owner_slack_id = 'U09NOBODY01' "
+                          "WHERE customer_id = 'C0002'"))
+    request_id = file_request(world)
+    approve(world, CREDIT_MANAGER, request_id, 1, "ok")
+    approve(world, FINANCE_DIRECTOR, request_id, 2, "")
+    assert notes_to(world, "U09NOBODY01") == []
+    assert notes_to(world, SALES)[-1] == (
+        ":white_check_mark: Your request #1 · limit increase · Acme Packaging is approved: "
+        f"<@{FINANCE_DIRECTOR}> approved its last level. The new limit of $200,000.00 "
+        "applies now.")
+
+
 def test_a_storm_of_submissions_gives_one_decision_one_limit_change_one_audit_entry(
         world: World) -> None:
     request_id = file_request(world)

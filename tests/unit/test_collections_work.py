@@ -147,7 +147,7 @@ def day(uow: FakeUnitOfWork, notices: Notices, clock: list[datetime]) -> Collect
                          AgingBuckets(), "USD", lambda: clock[0], UTC, notices,
                          {"legal": "C0LEGAL001", "sales": "C0SALES001"}, legal_owner="U0LAWYER01",
                          people=lambda user: Member(user, departments=frozenset(
-                             {"sales"} if user == "U0SALES001" else ())))
+                             {"sales"} if user in ("U0SALES001", "U0OWNER001") else ())))
 
 
 def test_the_worklist_orders_by_amount_times_days_and_shows_levels(day: CollectorsDay) -> None:
@@ -281,6 +281,23 @@ def test_a_promise_broken_after_grace_tells_collector_and_owner_once(
     assert uow.collections.promises("C2")[0].state is PromiseState.BROKEN
     assert uow.collections.open_assignment("C2").status is AssignmentStatus.OPEN
     assert [e.action for e in uow.audit.entries].count("collections.promise_broken") == 1
+
+
+def test_a_broken_promise_reaches_no_owner_credit_data_is_closed_to(
+        day: CollectorsDay, notices: Notices, clock: list[datetime],
+        caplog: pytest.LogCaptureFixture) -> None:
+    # The ERP names the owner: a warehouse clerk named there got the promise's figures.
+    closed = replace(day, access=CreditDataAccess(roles=frozenset({"collector"})),
+                     people=lambda user: Member(user, departments=frozenset(
+                         {"warehouse"} if user == "U0OWNER001" else ())))
+    made = closed.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"]).promise
+    clock[0] = NOW + timedelta(days=6)
+    with caplog.at_level("WARNING"):
+        assert CollectionsJob(closed).run().broken == 1
+    assert ("broken", (made.id, "U0MEI0001", None)) in notices.calls
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "broken promise of C2 not sent to its owner U0OWNER001: an owner in the ERP named "
+        "them, and credit data is not open to them (app.yaml's access.credit_data)"]
 
 
 def test_a_promise_broken_on_an_account_no_longer_assigned_is_still_told(
