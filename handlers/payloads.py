@@ -9,14 +9,27 @@ Values carry ids only; amounts, roles and states are re-read from our own record
 from __future__ import annotations
 
 import json
-from typing import Any, Self
+from typing import Annotated, Any, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from domain.imports.fields import ID_PATTERN
 
 # An ERP id (a customer's, an invoice's) as the imports take it: any of them comes back.
 ERP_ID = f"^{ID_PATTERN}$"
+
+
+def _a_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("not a time zone") from None
+    return name
+
+
+# An IANA time zone a form was drawn in (``Europe/Berlin``).
+ZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_a_zone)]
 
 
 class ActionValue(BaseModel):

@@ -30,6 +30,7 @@ from handlers.meetings.rsvp_payloads import (
     TIME_BLOCK,
     MeetingValue,
 )
+from handlers.meetings.zones import drawn_zone, zone_of
 from handlers.modals import date_input, modal, open_modal, submitted, text_input
 from handlers.registry import Action, Submitted, View
 from handlers.render import mention, person_text, section
@@ -46,12 +47,6 @@ def refusal(error: DomainError, tr: Translator) -> str:
                                                   invitation.TITLE)}
         return ":no_entry: " + tr._(error.template, **params)
     return refused(error, tr)
-
-
-def _zone(context: BoltContext, user_id: str) -> str:
-    """The clicker's Slack time zone (cached), else the organisation's: a proposal is
-    typed on the proposer's own wall clock, as the scheduling form's time is."""
-    return str(context["deps"].languages.zone_of(user_id, context.client))
 
 
 def _answer(context: BoltContext, answer: Answer) -> None:
@@ -77,7 +72,7 @@ def on_decline(body: dict[str, Any], context: BoltContext) -> None:
 
 
 def _propose_view(tr: Translator, meeting: Meeting, zone: str) -> dict[str, Any]:
-    return modal(PROPOSE_VIEW, MeetingValue(meeting=meeting.id),
+    return modal(PROPOSE_VIEW, MeetingValue(meeting=meeting.id, zone=zone),
                  title=tr._("Propose a time"), submit=tr._("Propose"),
                  close=tr._("Cancel"), blocks=[
                      section(tr._("*{title}*\nNow: {when}", title=invitation.title(meeting),
@@ -101,7 +96,7 @@ def on_propose(body: dict[str, Any], context: BoltContext) -> None:
         context["reply"](refusal(refused, tr))
         return
     open_modal(context, str(body.get("trigger_id", "")),
-               _propose_view(tr, meeting, _zone(context, member.user_id)))
+               _propose_view(tr, meeting, zone_of(context, member.user_id)))
 
 
 def parse_time(text: str | None) -> time | None:
@@ -136,7 +131,7 @@ def on_propose_submit(view: dict[str, Any], context: BoltContext) -> Submitted:
                                                               20))
     if errors or day is None or at is None:
         return errors
-    zone = _zone(context, member.user_id)
+    zone = drawn_zone(context, chosen.zone)
     try:
         proposed: datetime = local_start(day, at, zone)
         context["deps"].meeting_answers.respond(member, chosen.meeting, Answer.PROPOSED,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from handlers.payloads import ActionValue
+from handlers.payloads import ActionValue, ZoneName
 
 ACCEPT = "meetings_accept"
 DECLINE = "meetings_decline"
@@ -25,3 +25,5 @@ class MeetingValue(ActionValue):
     """One meeting. Strict: ``"12"`` or ``true`` is not an id we wrote."""
 
     meeting: int = Field(strict=True, ge=1, le=2**31 - 1)
+    # On the propose form: the time zone its time is typed in.
+    zone: ZoneName | None = None

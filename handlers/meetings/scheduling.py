@@ -41,17 +41,13 @@ from handlers.meetings.scheduling_payloads import (
     FormValue,
     ListedMeeting,
 )
+from handlers.meetings.zones import drawn_zone, zone_of
 from handlers.modals import open_modal
 from handlers.registry import Action, Subcommand, Submitted, View
 from handlers.render import Message, escape, mention, section
 
 log = logging.getLogger("creditbot.meetings")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
-
-
-def zone_of(context: BoltContext, user_id: str) -> str:
-    deps: Deps = context["deps"]
-    return deps.languages.zone_of(user_id, context.client)
 
 
 def _names(context: BoltContext, text: str) -> str:
@@ -135,7 +131,7 @@ def submit_schedule(view: dict[str, Any], context: BoltContext) -> Submitted:
     tr: Translator = context["tr"]
     form: FormValue = context["metadata"]
     member = context["member"]
-    zone = zone_of(context, member.user_id)
+    zone = drawn_zone(context, form.zone)
     try:
         meeting = deps.meetings.schedule(member, read_draft(view, zone), _submission(view))
     except AlreadySubmitted:
@@ -225,7 +221,7 @@ def submit_reschedule(view: dict[str, Any], context: BoltContext) -> Submitted:
     tr: Translator = context["tr"]
     chosen: ListedMeeting = context["metadata"]
     member = context["member"]
-    zone = zone_of(context, member.user_id)
+    zone = drawn_zone(context, chosen.zone)
     try:
         moved = deps.meetings.reschedule(member, chosen.meeting, read_move(view, zone),
                                          _submission(view))

@@ -117,13 +117,14 @@ def schedule_view(tr: Translator, policy: SchedulingPolicy, zone: str,
         *_when_blocks(tr, policy, zone),
         select(RECURRENCE, tr._("Repeats"), repeats, initial=Recurrence.NONE.value),
     ]
-    return modal(SCHEDULE_VIEW, FormValue(channel=channel), title=tr._("Schedule a meeting"),
-                 submit=tr._("Schedule"), close=tr._("Cancel"), blocks=blocks)
+    return modal(SCHEDULE_VIEW, FormValue(channel=channel, zone=zone),
+                 title=tr._("Schedule a meeting"), submit=tr._("Schedule"),
+                 close=tr._("Cancel"), blocks=blocks)
 
 
 def reschedule_view(tr: Translator, policy: SchedulingPolicy, zone: str, meeting: Meeting,
                     local_day: date, local_time: time, heading: str) -> dict[str, Any]:
-    return modal(RESCHEDULE_VIEW, ListedMeeting(meeting=meeting.id),
+    return modal(RESCHEDULE_VIEW, ListedMeeting(meeting=meeting.id, zone=zone),
                  title=tr._("Reschedule"), submit=tr._("Reschedule"), close=tr._("Cancel"),
                  blocks=[section(heading),
                          *_when_blocks(tr, policy, zone, local_day, local_time,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from domain.meetings import schedule
-from handlers.payloads import ActionValue
+from handlers.payloads import ActionValue, ZoneName
 
 SCHEDULE_VIEW = "meetings_schedule_view"
 RESCHEDULE_VIEW = "meetings_reschedule_view"
@@ -33,9 +33,13 @@ class FormValue(ActionValue):
     """Where the form was opened: its confirmation is shown there (else by DM)."""
 
     channel: str | None = Field(default=None, max_length=32, pattern=r"^[CDG][A-Z0-9]+$")
+    # The time zone the form's times are typed in (its hint names it).
+    zone: ZoneName | None = None
 
 
 class ListedMeeting(ActionValue):
     """One meeting of the list. Strict: ``"12"`` or ``true`` is not an id we wrote."""
 
     meeting: int = Field(strict=True, ge=1, le=2**31 - 1)
+    # On the reschedule form: the time zone its times are typed in.
+    zone: ZoneName | None = None

@@ -37,3 +37,18 @@ def test_a_proposal_on_a_sunday_or_at_night_is_refused_beside_its_field(
     with world.services.uow() as uow:
         assert [(r.user_id, r.answer.value) for r in uow.meetings.responses(meeting.id)] \
             == [(BEN, "proposed")]
+
+
+def test_a_proposal_is_read_on_the_clock_its_form_named(world: World, monkeypatch) -> None:
+    # Looked up again on submit, a slow Slack read Ben's Berlin 03:00 as Shanghai's.
+    from handlers.i18n import Languages
+
+    schedule(world)
+    world.emulator.users[BEN] = User(BEN, "ben", tz="Europe/Berlin")
+    world.slack.click(BEN, card(world, SALES_CHANNEL), "Propose another time", wait=False)
+    view = world.slack.modal(BEN)
+    monkeypatch.setattr(Languages, "zone_of", lambda *_args: "Asia/Shanghai")
+    night = world.slack.submit(BEN, view, {"date": "2026-12-02", "time": "03:00"})
+    assert night.json() == {"response_action": "errors", "errors": {
+        "time": "Meetings are held between 08:00 and 19:00 (Europe/Berlin); 03:00–04:00 "
+                "is outside those hours."}}

@@ -7,6 +7,7 @@ Reschedule and Cancel for the organiser (and a credit manager) only. Signed HTTP
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -147,6 +148,43 @@ def test_the_organisers_own_zone_is_the_one_the_time_is_read_in(world):
     assert (meeting.starts_at, meeting.zone) == (
         datetime(2026, 12, 1, 8, 0, tzinfo=UTC), "Europe/Berlin")
     assert "Dec 1, 2026, 09:00–10:00 (Europe/Berlin time)" in confirmation(world, SALES)
+
+
+def test_the_time_is_read_in_the_zone_the_form_named_whatever_slack_says_later(
+        world, monkeypatch):
+    """Looked up again on submit, an expired cache and a slow Slack (the organisation's
+    zone as the fallback) stored a Berlin organiser's 10:00 as Shanghai's: 03:00 for her,
+    and invitations with that hour already sent."""
+    from handlers.i18n import Languages
+
+    world.emulator.users[SALES].tz = "Europe/Berlin"
+    view = open_form(world)
+    monkeypatch.setattr(Languages, "zone_of", lambda *_args: "Asia/Shanghai")
+    result = world.slack.submit(SALES, view, filled(time=at("10:00")))
+    assert result.status == 200 and result.body == "", result.body
+    meeting = stored(world)[-1]
+    assert (meeting.starts_at, meeting.zone) == (
+        datetime(2026, 12, 1, 9, 0, tzinfo=UTC), "Europe/Berlin")
+    assert "Dec 1, 2026, 10:00–11:00 (Europe/Berlin time)" in confirmation(world, SALES)
+    # The reschedule form, the same way.
+    monkeypatch.undo()
+    world.slack.click(SALES, listed(world, SALES), "Reschedule", wait=False)
+    world.emulator.wait_for("views.open", count=2)
+    moving = world.slack.modal(SALES)
+    monkeypatch.setattr(Languages, "zone_of", lambda *_args: "Asia/Shanghai")
+    assert world.slack.submit(SALES, moving, {"date": "2026-12-02",
+                                              "time": at("15:00")}).body == ""
+    [moved] = stored(world)
+    assert moved.starts_at == datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+
+
+def test_a_form_naming_no_time_zone_of_ours_is_refused_as_forged(world):
+    view = open_form(world)
+    for zone in ("Mars/Olympus", "../../etc/passwd", "", "x" * 65):
+        metadata = json.loads(view["private_metadata"])
+        forged = {**view, "private_metadata": json.dumps({**metadata, "zone": zone})}
+        assert world.slack.submit(SALES, forged, filled()).status == 400, zone
+    assert stored(world) == []
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), [
