@@ -268,25 +268,24 @@ class MinutesKeeping:
             raise MayNotRecord(N_("There is no meeting #{number}; `{minutes}` lists the "
                                   "meetings held lately."), number=str(meeting_id),
                                minutes=CommandName("minutes"))
+        # Who first, and without the title: meeting numbers run in order, and asking for
+        # each would list every meeting's title to anyone. Access before the invitation:
+        # an organiser who has since lost access to credit data must not write minutes
+        # and tasks that name customers.
+        if not self.access.allows(actor):
+            raise MayNotRecord(N_("Minutes name customers and their credit data, which you "
+                                  "may not see: ask <@{organiser}> or a credit manager to "
+                                  "record them."), organiser=meeting.organiser)
+        if actor.user_id != meeting.organiser and actor.user_id not in self.invitees(meeting)[0]:
+            raise MayNotRecord(N_("Only the organiser, <@{organiser}>, or someone the "
+                                  "meeting invited who may see credit data records its "
+                                  "minutes."), organiser=meeting.organiser)
         if meeting.state is MeetingState.CANCELLED:
             raise MayNotRecord(N_("“{title}” was cancelled: it has no minutes to record."),
                                title=meeting.title)
         if meeting.starts_at > now:
             raise MayNotRecord(N_("“{title}” has not started yet: record its minutes once "
                                   "it has."), title=meeting.title)
-        # Access first: an organiser who has since lost access to credit data must not
-        # write minutes and tasks that name customers.
-        if not self.access.allows(actor):
-            raise MayNotRecord(N_("Minutes name customers and their credit data, which you "
-                                  "may not see: ask <@{organiser}> or a credit manager to "
-                                  "record them."), organiser=meeting.organiser)
-        if actor.user_id == meeting.organiser:
-            return meeting
-        people, _ = self.invitees(meeting)
-        if actor.user_id not in people:
-            raise MayNotRecord(N_("Only the organiser, <@{organiser}>, or someone the "
-                                  "meeting invited who may see credit data records its "
-                                  "minutes."), organiser=meeting.organiser)
         return meeting
 
 

@@ -164,15 +164,16 @@ class Responses:
     def _answerable(self, meeting: Meeting | None, user_id: str, now: datetime) -> Meeting:
         if meeting is None:
             raise AnswerRefused(N_("This meeting no longer exists."))
+        # Who first, and without the title: meeting numbers run in order, and a forged
+        # click on each would list every meeting's title to anyone.
+        if user_id not in self.invitees.people(meeting):
+            raise AnswerRefused(N_("You are not invited to this meeting: only the people it "
+                                   "invites answer it. Ask the organiser, {organiser}, to "
+                                   "add you."), organiser=meeting.organiser)
         if meeting.state is MeetingState.CANCELLED:
             raise AnswerRefused(N_("“{title}” was cancelled: there is nothing to answer."),
                                 title=meeting.title)
         if meeting.starts_at <= now:
             raise AnswerRefused(N_("“{title}” has already started: answers are closed."),
                                 title=meeting.title)
-        if user_id not in self.invitees.people(meeting):
-            raise AnswerRefused(N_("You are not invited to “{title}”: only the people it "
-                                   "invites answer it. Ask the organiser, {organiser}, to "
-                                   "add you."), title=meeting.title,
-                                organiser=meeting.organiser)
         return meeting

@@ -212,8 +212,8 @@ def test_a_strangers_click_is_refused_and_changes_nothing(world: World) -> None:
     refused = world.slack.click(STRANGER, before, "Accept")
     assert refused is not None and refused.ephemeral
     assert refused.text == (
-        ":no_entry: You are not invited to “Weekly credit committee”: only the people it "
-        f"invites answer it. Ask the organiser, <@{CREDIT_MANAGER}>, to add you.")
+        ":no_entry: You are not invited to this meeting: only the people it invites "
+        f"answer it. Ask the organiser, <@{CREDIT_MANAGER}>, to add you.")
     world.slack.click(STRANGER, before, "Propose another time")
     assert world.emulator.calls_to("views.open") == []
     deliver(world)

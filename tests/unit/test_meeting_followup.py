@@ -161,6 +161,9 @@ def test_every_wrong_field_is_named_and_nothing_is_written(uow: FakeUnitOfWork) 
     (MANAGER, 1, "Only the organiser, <@U0ORGANISE1>, or someone the meeting invited who "
                  "may see credit data records its minutes."),
     (ORGANISER, 2, "“Later” has not started yet: record its minutes once it has."),
+    # Someone it did not invite learns nothing of its title from its state.
+    (MANAGER, 2, "Only the organiser, <@U0ORGANISE1>, or someone the meeting invited who "
+                 "may see credit data records its minutes."),
     (ORGANISER, 9, "There is no meeting #9; `/credit minutes` lists the meetings held "
                    "lately."),
 ])

@@ -159,8 +159,14 @@ def test_a_proposal_names_the_time_and_an_acceptance_tells_nobody() -> None:
 
 
 @pytest.mark.parametrize("who, changes, message", [
-    (STRANGER, {}, "You are not invited to “{title}”: only the people it invites answer "
-                   "it. Ask the organiser, {organiser}, to add you."),
+    (STRANGER, {}, "You are not invited to this meeting: only the people it invites "
+                   "answer it. Ask the organiser, {organiser}, to add you."),
+    # A stranger hears nothing of a cancelled or started meeting's title either.
+    (STRANGER, {"state": MeetingState.CANCELLED}, "You are not invited to this meeting: "
+     "only the people it invites answer it. Ask the organiser, {organiser}, to add you."),
+    (STRANGER, {"starts_at": NOW - timedelta(minutes=5)}, "You are not invited to this "
+     "meeting: only the people it invites answer it. Ask the organiser, {organiser}, to "
+     "add you."),
     (AMY, {"state": MeetingState.CANCELLED},
      "“{title}” was cancelled: there is nothing to answer."),
     (AMY, {"starts_at": NOW - timedelta(minutes=5)},
@@ -179,7 +185,7 @@ def test_answers_refused_with_the_reason(who: str, changes: dict[str, Any],
     assert len(uow.outbox.messages) == before and uow.meetings.responses(stored.id) == []
     if who == STRANGER:
         assert refusal(refused.value, EN) == (
-            ":no_entry: You are not invited to “Weekly credit”: only the people it invites "
+            ":no_entry: You are not invited to this meeting: only the people it invites "
             f"answer it. Ask the organiser, <@{ORGANISER}>, to add you.")
 
 
