@@ -133,6 +133,13 @@ class Responses:
                     raise ProposalInvalid("time", N_(
                         "That is the meeting's own time: propose another, or accept."))
                 self._within_hours(meeting, proposed_at, zone or meeting.zone, now)
+            same = next((r for r in uow.meetings.responses(meeting.id)
+                         if r.user_id == actor.user_id), None)
+            if same is not None and (same.answer, same.proposed_at, same.note) == (
+                    answer, proposed_at, note):
+                # A double click or Slack's retry: answered already, so the organiser is
+                # not told twice and no card is edited again for nothing.
+                return same
             people, channels = self.invitees.people(meeting), self.invitees.channels(meeting)
             response = uow.meetings.set_response(Response(
                 meeting_id=meeting.id, user_id=actor.user_id, answer=answer, at=now,

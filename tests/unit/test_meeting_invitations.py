@@ -142,6 +142,26 @@ def test_an_answer_moves_the_tally_in_place_and_tells_the_organiser() -> None:
         {"meeting": stored.id, "answer": "declined", "note": "On leave *that* week"})
 
 
+def test_the_same_answer_again_tells_nobody_and_edits_nothing() -> None:
+    # A double click on Decline, or the Propose form sent twice, told the organiser
+    # twice and edited every invitation card again each time.
+    uow, answers, stored = setup()
+    proposed = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
+    answers.respond(Member(AMY), stored.id, Answer.DECLINED, note="On leave")
+    answers.respond(Member(FIN), stored.id, Answer.PROPOSED, proposed, "After lunch")
+    count, audited = len(uow.outbox.messages), len(uow.audit.entries)
+    answers.respond(Member(AMY), stored.id, Answer.DECLINED, note="On leave")
+    answers.respond(Member(FIN), stored.id, Answer.PROPOSED, proposed, "After lunch")
+    assert (len(uow.outbox.messages), len(uow.audit.entries)) == (count, audited)
+    # A changed answer (another note, another time) is news.
+    answers.respond(Member(AMY), stored.id, Answer.DECLINED, note="On leave till the 4th")
+    later = proposed + timedelta(hours=1)
+    answers.respond(Member(FIN), stored.id, Answer.PROPOSED, later, "After lunch")
+    notes = [m for m in uow.outbox.messages[count:] if m.update_of is None]
+    assert [m.channel for m in notes] == [ORGANISER, ORGANISER]
+    assert len(uow.audit.entries) == audited + 2
+
+
 def test_a_proposal_names_the_time_and_an_acceptance_tells_nobody() -> None:
     uow, answers, stored = setup()
     proposed = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
