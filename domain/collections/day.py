@@ -67,9 +67,11 @@ class AccountForm:
 def named_invoices(customer: str, typed: Sequence[str], open_ids: Iterable[str]
                     ) -> tuple[list[str], FieldProblem | None]:
     """Each typed id as the open invoice it names: itself, or else the one open invoice
-    that reads the same but for case and width (inv-0021-006, ＩＮＶ-0021-006), as ids
-    are typed from a printout; and what is wrong with the others: naming none of the
-    account's open invoices (said first), or two of them."""
+    that reads the same but for case, width and spaces (inv-0021-006, ＩＮＶ-0021-006,
+    `INV 77` for `INV  77`, whose spaces a Slack list shows as one), as ids are typed
+    from a printout; and what is wrong with the others: naming none of the account's
+    open invoices (said first), or two of them. ``typed`` is the form's text cut at its
+    commas: pieces that make an open id with a comma in it (`INV,77`) are joined again."""
     exact = set(open_ids)
     folded: dict[str, list[str]] = defaultdict(list)
     for invoice_id in exact:
@@ -77,7 +79,7 @@ def named_invoices(customer: str, typed: Sequence[str], open_ids: Iterable[str]
     named: list[str] = []
     unknown: list[str] = []
     ambiguous: list[str] = []
-    for invoice_id in typed:
+    for invoice_id in _rejoined(typed, exact, folded):
         found = [invoice_id] if invoice_id in exact else folded.get(_folded(invoice_id), [])
         one = found[0] if len(found) == 1 else invoice_id
         if one in named:
@@ -93,8 +95,29 @@ def named_invoices(customer: str, typed: Sequence[str], open_ids: Iterable[str]
     return named, None
 
 
+def _rejoined(typed: Sequence[str], exact: set[str], folded: Mapping[str, list[str]]
+              ) -> list[str]:
+    """``typed`` with runs of pieces that name an open id holding a comma joined again,
+    the longest run first."""
+    if not any("," in _folded(invoice_id) for invoice_id in exact):
+        return list(typed)
+    pieces = list(typed)
+    joined: list[str] = []
+    start = 0
+    while start < len(pieces):
+        end = start + 1
+        for stop in range(len(pieces), start + 1, -1):
+            whole = ",".join(pieces[start:stop])
+            if whole in exact or _folded(whole) in folded:
+                end = stop
+                break
+        joined.append(",".join(pieces[start:end]))
+        start = end
+    return joined
+
+
 def _folded(invoice_id: str) -> str:
-    return unicodedata.normalize("NFKC", invoice_id).casefold()
+    return "".join(unicodedata.normalize("NFKC", invoice_id).casefold().split())
 
 
 class WorkNotices(Protocol):

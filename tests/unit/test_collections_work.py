@@ -628,6 +628,23 @@ def test_invoice_ids_typed_in_another_case_or_width_name_the_open_invoice(
         "exactly as the one you mean.", "Inv-7", ("INV-7", "inv-7"))
 
 
+def test_invoice_ids_with_commas_or_double_spaces_can_be_named_as_the_form_lists_them(
+        day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    # The import takes them; the form cut "INV,77" at its comma ("INV, 77 are not open
+    # invoices"), and listed "INV  78" as `INV 78`, which was then not found.
+    from handlers.collections.modals import _invoices
+
+    for invoice_id in ("INV,77", "发票，77", "INV  78", "A,1", "A,2"):
+        uow.receivables.invoices.append(invoice(invoice_id, "C1", 10, 100))
+    typed = _invoices("INV,77, 发票，77,INV 78, i1, A,1, A,2, inv,77")
+    opened = day.dispute(MEI, "C1", typed, "wrong price", "sales", "U0SALES001")
+    assert opened.invoice_ids == ("INV,77", "发票，77", "INV  78", "I1", "A,1", "A,2")
+    with pytest.raises(FormRefused) as refused:
+        day.dispute(MEI, "C1", _invoices("INV,78"), "wrong price", "sales", "U0SALES001")
+    [problem] = refused.value.problems
+    assert problem.params["invoices"] == ("INV", "78")  # no such id: two pieces, as typed
+
+
 def test_a_replaced_promises_day_leaves_the_next_step_with_it(
         day: CollectorsDay, uow: FakeUnitOfWork) -> None:
     # "Next step: Dec 10 · promise to pay due Dec 20": the day of the promise replaced.
