@@ -143,8 +143,7 @@ class Disputing(DayContext):
         if dispute is None:
             raise DomainError(N_("That dispute is not on record for this customer: nothing "
                                  "was changed."))
-        if not dispute.is_open:
-            raise DomainError(N_("That dispute is already resolved."))
+        # Who first: someone else is told the dispute is not theirs, whatever its state.
         assignment = uow.collections.open_assignment(customer_id)
         if actor.user_id not in (dispute.owner, self.policy.lead,
                                  assignment.collector if assignment else None) \
@@ -152,6 +151,8 @@ class Disputing(DayContext):
                      or dispute.department not in actor.departments):
             raise NotYourDispute(customer_id, self.departments.get(
                 dispute.department or "", dispute.department))
+        if not dispute.is_open:
+            raise DomainError(N_("That dispute is already resolved."))
         return dispute, assignment
 
     def may_resolve(self, actor: Member, dispute_id: int, customer_id: str) -> None:

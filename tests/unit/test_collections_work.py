@@ -452,6 +452,13 @@ def test_a_resolved_dispute_lets_dunning_count_its_invoices_again(
     with pytest.raises(DomainError) as again:
         day.resolve_dispute(MEI, opened.id, "C1", "twice")
     assert str(again.value) == "That dispute is already resolved."
+    # Someone it is not for hears that, not what became of it.
+    with pytest.raises(DomainError) as outsider:
+        day.resolve_dispute(Member("U0OTHER001", roles=frozenset({"collector"})),
+                            opened.id, "C1", "twice")
+    assert str(outsider.value) == ("Only the sales department, the dispute's owner, C1's "
+                                   "collector or the collections lead can resolve this "
+                                   "dispute.")
     # A dispute id this customer never had (a forged press) is not "already resolved".
     entries = len(uow.audit.entries)
     for dispute_id, customer in ((77_777, "C1"), (opened.id, "C2")):
