@@ -57,8 +57,20 @@ DEFAULT_LOCALE = "en-US"
 _FULL_WIDTH_STOPS = frozenset("。！？；：）」』")
 # A placeholder, a space and a Chinese character, and what makes that space one too many
 # in Chinese (a space before a separator such as · stays).
+# A template's space between a value and a Chinese character, either side: kept beside
+# Latin letters and digits ("在 2026年12月1日 前", "C0001 的"), dropped where the value's
+# own edge is Chinese too ("由销售部处理", "已为深圳明亮之星（C001）登记").
 _SPACED_VALUE = re.compile(r"(\{(\w+)\}) (?=[\u3400-\u9fff])")
-_FULL_WIDTH_CLOSE = ("）", "」", "』", "】")
+_VALUE_SPACED = re.compile(r"(?<=[\u3400-\u9fff]) (\{(\w+)\})")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+# Chinese text's brackets and quotes take no space beside Chinese words either.
+_FULL_WIDTH_CLOSE = ("）", "」", "』", "】", "”")
+_FULL_WIDTH_OPEN = ("（", "「", "『", "【", "“")
+
+
+def _chinese_edge(char: str) -> bool:
+    return bool(char) and (bool(_HAN.match(char)) or char in _FULL_WIDTH_CLOSE
+                           or char in _FULL_WIDTH_OPEN)
 
 
 def babel_locale(tag: str) -> Locale:
@@ -112,10 +124,17 @@ class Translator:
     def fill(self, text: str, params: Mapping[str, Any]) -> str:
         values = {k: self.value(v) for k, v in params.items()}
         if self.locale.language == "zh":
-            # A value that ends in a full-width bracket ("Acme（C0001）") is spaced by it:
-            # "（C0001）的订单", not "（C0001） 的订单"; a bare name keeps its space.
-            text = _SPACED_VALUE.sub(lambda found: found[1] if values.get(
-                found[2], "").endswith(_FULL_WIDTH_CLOSE) else found[0], text)
+            # A value that ends in a full-width bracket ("Acme（C0001）") or a Chinese
+            # character is spaced by it: "（C0001）的订单", not "（C0001） 的订单"; a value
+            # ending in a Latin letter or digit keeps its space.
+            # Not inside `code`: `/credit 订单 华夏物流` is a command, its spaces words'.
+            parts = text.split("`")
+            for i in range(0, len(parts), 2):
+                parts[i] = _VALUE_SPACED.sub(lambda found: found[1] if _chinese_edge(
+                    values.get(found[2], "")[:1]) else found[0], _SPACED_VALUE.sub(
+                    lambda found: found[1] if _chinese_edge(
+                        values.get(found[2], "")[-1:]) else found[0], parts[i]))
+            text = "`".join(parts)
         return text.format(**values)
 
     def value(self, value: Any) -> str:

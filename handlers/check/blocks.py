@@ -264,12 +264,12 @@ def which_customer(error: CustomerLookupError, tr: Translator,
     if amount is not None and error.candidates:
         # A pick shows the card: the amount is not carried (a button's value names
         # the customer), so the person is told how to get the order's answer.
-        text += " " + tr._("(I read “{amount}” as the amount of an order: a pick shows the "
-                           "card; for the order, ask again with the id.)",
-                           amount=user_text(amount, 40))
+        text = tr.sentences(text, tr._("(I read “{amount}” as the amount of an order: a "
+                                       "pick shows the card; for the order, ask again "
+                                       "with the id.)", amount=user_text(amount, 40)))
     elif amount is not None:  # nothing to pick: only why the name stops where it does
-        text += " " + tr._("(I read “{amount}” as the amount of an order.)",
-                           amount=user_text(amount, 40))
+        text = tr.sentences(text, tr._("(I read “{amount}” as the amount of an order.)",
+                                       amount=user_text(amount, 40)))
     blocks: list[Block] = [section(text)]
     if error.candidates:
         blocks.append(actions("check_candidates", *(

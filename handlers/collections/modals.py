@@ -300,8 +300,9 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
         customer=_named(deps, customer, tr), amount=amount, day=due)
     if promised.replaced:
         # Said, so that a promise recorded twice, or one renegotiated, shows what went.
-        done += " " + replaced_text(promised.replaced, tr, deps.collecting.date_of,
-                                    promised.paid_towards_replaced)
+        done = tr.sentences(done, replaced_text(promised.replaced, tr,
+                                                deps.collecting.date_of,
+                                                promised.paid_towards_replaced))
     return _done(context, done)
 
 

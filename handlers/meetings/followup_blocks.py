@@ -103,8 +103,8 @@ def _recorded_line(tr: Translator, so_far: SoFar, zone: tzinfo) -> str:
     line = tr._("Minutes recorded by {who} on {when}.", who=mention(first.recorded_by),
                 when=tr.moment(first.recorded_at, zone))
     if len(so_far.minutes) > 1:
-        line += " " + tr.ngettext("{n} further record.", "{n} further records.",
-                                  len(so_far.minutes) - 1)
+        line = tr.sentences(line, tr.ngettext("{n} further record.", "{n} further records.",
+                                              len(so_far.minutes) - 1))
     return line
 
 

@@ -271,7 +271,7 @@ def test_a_temporary_limits_end_is_told_in_the_language_slack_gave_the_owner(wor
     with time_machine.travel(after, tick=True):
         assert deadlines.run(after)["reverted"] == 1
     assert deadlines.dms(owner)[-1] == (
-        ":information_source: Acme Packaging 的临时额度 US$150,000.00 已于 2026年12月31日 到期；"
+        ":information_source: Acme Packaging 的临时额度 US$150,000.00 已于 2026年12月31日到期；"
         "其额度恢复为 US$100,000.00。")
 
 

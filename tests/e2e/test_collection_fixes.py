@@ -175,6 +175,28 @@ def test_an_amount_above_the_named_invoices_names_them_not_the_account(world):
                     "account's open ones, separated by commas."}
 
 
+def test_a_chinese_confirmation_runs_its_sentences_on_after_the_full_stop(world):
+    # "…HK$500,000.00。 它取代了…": a space after a full-width stop shows as a gap.
+    from bot.sandbox.emulator import User
+
+    world.emulator.users[COLLECTOR] = User(COLLECTOR, "collector", locale="zh-CN")
+    assign(world)
+    oldest = invoices(world)[0]
+    terms = {"amount": "GBP 50k", "due": str(NOW.date() + timedelta(days=2)),
+             "invoices": oldest.invoice_id}
+    assert fill(world, "付款承诺", terms).body == ""
+    confirmed(world, COLLECTOR)
+    assert fill(world, "付款承诺", terms).body == ""
+    deadline = time.monotonic() + 5
+    while len(dms(world, COLLECTOR)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert dms(world, COLLECTOR)[1] == (
+        "已记录承诺：*Fenwick Retail Group*（C0041）将在 2026年12月1日前支付 £50,000.00"
+        f"（{oldest.invoice_id}）。它取代了此前未结的付款承诺：2026年12月1日前支付 "
+        f"£50,000.00（由 <@{COLLECTOR}> 于 2026年11月29日记录）；只有这条新承诺会被检查和"
+        "计入。")
+
+
 def test_a_second_promise_for_the_same_money_replaces_the_first(world):
     # The same promise recorded from two forms was checked twice: two broken promises,
     # two messages to the owner, "1 kept, 2 broken" in the report for one promise.

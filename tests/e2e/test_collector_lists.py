@@ -103,4 +103,4 @@ def test_the_collector_is_told_in_their_own_slack_language(world):
     deliver(world)
     assert dms(world, COLLECTOR)[-1] == (
         f":information_source: <@{CREDIT_MANAGER}> 在您催收的 *Fenwick Retail Group*"
-        "（C0041）上记录了：在 2026年12月8日 前支付 £5,000.00 的付款承诺。")
+        "（C0041）上记录了：在 2026年12月8日前支付 £5,000.00 的付款承诺。")

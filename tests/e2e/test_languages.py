@@ -144,7 +144,7 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
         "`/credit 委托 @mei 至 2026-12-31`。")
     past = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委托 @U02CREDITAN 至 2025-12-31")
     assert past.all_text() == (
-        "最后一天 2025年12月31日 已经过去：委托须持续到今天或之后的某一天，例如 "
+        "最后一天 2025年12月31日已经过去：委托须持续到今天或之后的某一天，例如 "
         "`/credit 委托 @mei 至 2026-12-31`。")
     no_day = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 委托 @U02CREDITAN 至 明天")
     assert no_day.all_text() == (
@@ -153,7 +153,7 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     reversed_ = bilingual.slack.slash(ZH, SALES_CHANNEL,
                                       "/credit 委托 @U02CREDITAN 从2026/12/31至2026/12/20")
     assert reversed_.all_text() == (
-        "第一天 2026年12月31日 晚于最后一天 2026年12月20日：“从”的日期不能晚于“至”的日期，例如 "
+        "第一天 2026年12月31日晚于最后一天 2026年12月20日：“从”的日期不能晚于“至”的日期，例如 "
         "`/credit 委托 @mei 从 2026-12-01 至 2026-12-31`。")
     # Typed in Traditional characters (委託, 從, 結束, 訂單): read the same, answered in
     # Simplified (they were "not something I know" and "write whom to, until when").
@@ -256,7 +256,7 @@ def test_lists_and_refusals_name_other_commands_as_the_reader_writes_theirs(bili
         "此客户尚无信用申请。可用 `/credit 申请 C0002 +100k &lt;理由&gt;` 提交。")
     # A day is written as the reader writes days (it was 2026-01-31 in Chinese).
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 申请 C0002 +5万 至 2026-01-31 备货"
-                                 ).text == "临时额度须持续到今天或以后；2026年1月31日 已经过去。"
+                                 ).text == "临时额度须持续到今天或以后；2026年1月31日已经过去。"
     # Typed in English, in English.
     assert said("/credit meetings") == (
         "您没有即将举行的会议。`/credit meeting` 可安排会议。")

@@ -369,7 +369,7 @@ def test_the_form_and_its_errors_read_in_the_organisers_language(world):
     result = world.slack.submit(SALES, view, filled(date="2026-12-05", title=""))
     assert errors(result) == {
         "title": "请为会议取一个标题，例如“十二月信用委员会”。",
-        "date": "2026年12月5日 是星期六；会议在星期一、星期二、星期三、星期四、星期五举行。"}
+        "date": "2026年12月5日是星期六；会议在星期一、星期二、星期三、星期四、星期五举行。"}
 
 
 def test_cancelling_a_series_tells_each_channel_and_person_once(world):

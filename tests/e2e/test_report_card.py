@@ -193,10 +193,10 @@ def test_the_report_card_in_chinese(report_world):
         "Acme Industrial Supply（C1）：US$9,000.00",
         "*按催收员*\n"
         "<@U04COLLECT1>：US$180,000.00，逾期 US$30,000.00 · DSO 27.0 天 · CEI 90.5% · "
-        "承诺 兑现 1 笔，违约 1 笔\n"
+        "承诺兑现 1 笔，违约 1 笔\n"
         "未分配：US$200,000.00，逾期 US$200,000.00 · DSO 54.8 天 · CEI -9.1%",
         "截至 2026年11月30日（Asia/Shanghai），以 USD 计",
-        "CEI = (B + S/N − E) / (B + S/N − Ec)，按 2026年9月1日 至 2026年11月30日 这 N = 3 "
+        "CEI = (B + S/N − E) / (B + S/N − Ec)，按 2026年9月1日至 2026年11月30日这 N = 3 "
         "个完整自然月计算：B 为期初应收账款，S/N 为月均赊销额，E 和 Ec 为期末应收账款及其中"
         "未到期部分。",
         "CEI 低于零：期末应收账款（E）多于期初应收账款加一个月的平均赊销额（B + S/N）。"
@@ -220,9 +220,9 @@ def test_legals_book_is_said_to_be_legals(report_world):
     assert reply.blocks[5]["text"]["text"] == (
         "*按催收员*\n"
         "<@U05LEGAL001>（法务）：US$200,000.00，逾期 US$200,000.00 · DSO 54.8 天 · "
-        "CEI -9.1% · 承诺 兑现 0 笔，违约 0 笔\n"
+        "CEI -9.1% · 承诺兑现 0 笔，违约 0 笔\n"
         "<@U04COLLECT1>：US$180,000.00，逾期 US$30,000.00 · DSO 27.0 天 · CEI 90.5% · "
-        "承诺 兑现 1 笔，违约 1 笔")
+        "承诺兑现 1 笔，违约 1 笔")
 
 
 def test_a_word_after_report_is_explained_not_ignored(report_world):

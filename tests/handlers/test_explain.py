@@ -60,7 +60,7 @@ def test_whom_to_ask_is_mentioned_in_the_readers_language():
         "a collector.")
     nobody = NotYourAccount("C1", None, "Acme", People(()))
     assert explain(nobody, translator("zh-CN")) == (
-        "Acme (C1) 目前没有催收员：请联系 您的信用经理 分配一位。")
+        "Acme (C1) 目前没有催收员：请联系您的信用经理分配一位。")
 
 
 def test_an_underscore_inside_an_id_stays_so_that_the_id_can_be_copied():

@@ -150,8 +150,8 @@ def test_a_promise_checked_says_when_it_was_seen_kept_or_broken():
         f"• {_at(kept.made_at)}: promise to pay €1,250.50 by Dec 1, 2026, recorded by "
         f"<@{COLLECTOR}>: kept (seen paid on Dec 5, 2026)"]
     zh = collections_section(record, translator("zh-CN"), ZONE, 12)[0].splitlines()
-    assert zh[2].endswith("：已违约（2026年12月5日 确认未付，已含宽限期）")
-    assert zh[3].endswith("：已履行（2026年12月5日 确认到账）")
+    assert zh[2].endswith("：已违约（2026年12月5日确认未付，已含宽限期）")
+    assert zh[3].endswith("：已履行（2026年12月5日确认到账）")
     # Broken after a part payment: how much came, as the broken note said.
     part = replace(broken, paid_when_checked=Decimal("250.50"))
     shown = collections_section(CollectionRecord(None, (), (part,), (), ()),

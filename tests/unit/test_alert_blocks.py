@@ -201,7 +201,7 @@ def test_chinese_readers_get_the_digest_in_chinese():
         "超出额度 US$5,000.00\n新增",
         ":large_orange_circle: *警告 · 逾期账户*（1）",
         "*Acme Industrial Supply* · C0001\n逾期 US$12,345.60 · 最早一笔已逾期 45 天 · "
-        "敞口 US$40,000.00\n从 1-30 天 升至 31-60 天",
+        "敞口 US$40,000.00\n从 1-30 天升至 31-60 天",
     ]
     assert [label for label, _, _ in buttons(page)][:4] == [
         "确认", "延后 1 天提醒", "延后 7 天提醒", "信用查询"]

@@ -157,3 +157,24 @@ def test_chinese_takes_no_space_after_a_value_that_ends_in_a_full_width_bracket(
     assert zh.fill("{customer} · {state}", {"customer": who, "state": "未结"}) == (
         "Acme（C0001） · 未结")
     assert translator("en-US").fill("{customer} 的", {"customer": who}) == "Acme（C0001） 的"
+
+
+def test_chinese_runs_a_value_into_chinese_words_on_either_side():
+    """"已为 深圳明亮之星（C001） 登记争议", "由 销售部 处理", "2026年12月1日 前支付": a
+    space between two Chinese characters is a gap; beside Latin letters and digits it is
+    the usual spacing, and inside `code` it separates a command's words."""
+    zh = translator("zh-CN")
+    template = "已为 {customer} 登记争议，由 {department} 处理，在 {day} 前支付"
+    assert zh.fill(template, {"customer": "深圳明亮之星（C001）", "department": "销售部",
+                              "day": "2026年12月1日"}) == (
+        "已为深圳明亮之星（C001）登记争议，由销售部处理，在 2026年12月1日前支付")
+    assert zh.fill(template, {"customer": "Acme (C001)", "department": "Sales",
+                              "day": "Dec 1"}) == (
+        "已为 Acme (C001) 登记争议，由 Sales 处理，在 Dec 1 前支付")
+    assert zh.fill("提醒：{subject} 将在 {lead}后开始。", {
+        "subject": "“12月逾期账户回顾”", "lead": "23 小时"}) == (
+        "提醒：“12月逾期账户回顾”将在 23 小时后开始。")
+    assert zh.fill("例如 `{command} 华夏物流 25万`。", {"command": "/credit 订单"}) == (
+        "例如 `/credit 订单 华夏物流 25万`。")
+    assert translator("en-US").fill("由 {department} 处理", {"department": "销售部"}) == (
+        "由 销售部 处理")

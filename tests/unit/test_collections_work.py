@@ -776,8 +776,8 @@ def test_invoices_in_two_currencies_make_no_one_promise(day: CollectorsDay,
 @pytest.mark.parametrize(("last", "english", "chinese"), [
     (LastAction("promise_kept", "", "U0MEI0001", TODAY, promised=usd(20_000), due=TODAY),
      "Last action: the promise to pay $20,000.00 by Nov 30, 2026 was kept (seen paid on "
-     "Nov 30, 2026)", "最近行动：于 2026年11月30日 前支付 US$20,000.00 的承诺已履行（"
-     "2026年11月30日 确认到账）"),
+     "Nov 30, 2026)", "最近行动：于 2026年11月30日前支付 US$20,000.00 的承诺已履行（"
+     "2026年11月30日确认到账）"),
     (LastAction("dispute_opened", "<!here> wrong price", "U0MEI0001", TODAY,
                 invoices=("I1", "I2")),
      "Last action: dispute over I1, I2 opened on Nov 30, 2026 by <@U0MEI0001>: "
