@@ -84,7 +84,9 @@ def customer_text(tr: Translator, customer_id: str, customer: CustomerRef | None
     cid = erp_text(customer_id, ID)
     if customer is None:
         return f"`{cid}`"
-    return f"*{erp_text(tr.name_of(customer.name, customer.name_local), NAME)}* (`{cid}`)"
+    return tr._("{name} ({id})",
+                name=f"*{erp_text(tr.name_of(customer.name, customer.name_local), NAME)}*",
+                id=f"`{cid}`")
 
 
 def _quoted(text: str, limit: int) -> str:

@@ -110,7 +110,8 @@ def customers_text(tr: Translator, meeting: Meeting, names: Mapping[str, Custome
         if found is None:  # the ERP no longer has it
             return f"`{cid}`"
         name = tr.name_of(found.name, found.name_local)
-        return f"{erp_text(name, min(NAME, share - len(cid) - 6))} (`{cid}`)"
+        return tr._("{name} ({id})", name=erp_text(name, min(NAME, share - len(cid) - 6)),
+                    id=f"`{cid}`")
 
     return "\n".join(line(c) for c in meeting.customers)
 

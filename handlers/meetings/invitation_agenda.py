@@ -65,7 +65,8 @@ STATUSES: dict[str, str] = {
 
 def _customer(item: AgendaItem, tr: Translator) -> str:
     cid = erp_text(item.customer_id or "", ID)
-    return f"*{erp_text(tr.name_of(item.label, item.label_local), NAME)}* (`{cid}`)"
+    name = erp_text(tr.name_of(item.label, item.label_local), NAME)
+    return tr._("{name} ({id})", name=f"*{name}*", id=f"`{cid}`")
 
 
 def _request_kind(tr: Translator, value: str) -> str:

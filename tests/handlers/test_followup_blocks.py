@@ -89,7 +89,7 @@ def test_a_task_names_its_customer_as_its_reader_knows_it() -> None:
     item = task("打电话", TODAY, customer="C0033")
     qingdao = CustomerRef("C0033", "Qingdao Ocean Fisheries", "青岛海洋渔业有限公司")
     assert task_text(translator("zh-CN"), item, UTC, qingdao, owner=False).endswith(
-        " · *青岛海洋渔业有限公司* (`C0033`)")
+        " · *青岛海洋渔业有限公司*（`C0033`）")
     assert task_text(translator("en-US"), item, UTC, qingdao, owner=False).endswith(
         " · *Qingdao Ocean Fisheries* (`C0033`)")
     assert task_text(translator("zh-CN"), item, UTC, None, owner=False).endswith(" · `C0033`")

@@ -284,8 +284,8 @@ def test_a_contract_ending_today_says_so() -> None:
         "*Gamma ∗Trading∗* (`C0003`): contract K-7 ends in 1 day"]
     assert [invitation_agenda.line(translator("zh-CN"), item)
             for item in agenda.of(Topic.CONTRACTS_EXPIRING)] == [
-        "*Delta Ltd* (`C0004`)：合同 K-2 今天到期",
-        "*Gamma ∗Trading∗* (`C0003`)：合同 K-7 将在 1 天后到期"]
+        "*Delta Ltd*（`C0004`）：合同 K-2 今天到期",
+        "*Gamma ∗Trading∗*（`C0003`）：合同 K-7 将在 1 天后到期"]
 
 
 def test_a_chinese_reader_reads_the_customers_chinese_legal_name() -> None:
@@ -298,5 +298,5 @@ def test_a_chinese_reader_reads_the_customers_chinese_legal_name() -> None:
     agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW)
     [item] = agenda.of(Topic.CONTRACTS_EXPIRING)
     assert invitation_agenda.line(translator("zh-CN"), item) == (
-        "*德尔塔有限公司* (`C0004`)：合同 K-2 今天到期")
+        "*德尔塔有限公司*（`C0004`）：合同 K-2 今天到期")
     assert invitation_agenda.line(EN, item) == "*Delta Ltd* (`C0004`): contract K-2 ends today"

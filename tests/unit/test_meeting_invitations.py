@@ -443,7 +443,7 @@ def test_a_chinese_reader_reads_the_customers_chinese_legal_name() -> None:
             local={"C0033": "青岛海洋渔业有限公司"}, customers=("C0033", "C0001"))
     cards = {m.channel: m for m in uow.outbox.messages if m.kind == CARD}
     assert texts(cards["C01SALES000"].blocks)[6] == (
-        "*客户*\n青岛海洋渔业有限公司 (`C0033`)\nAcme (`C0001`)")
+        "*客户*\n青岛海洋渔业有限公司（`C0033`）\nAcme（`C0001`）")
     assert texts(cards["C02FINANCE0"].blocks)[6] == (
         "*Customers*\nQingdao Ocean Fisheries (`C0033`)\nAcme (`C0001`)")
 
