@@ -178,3 +178,17 @@ def test_chinese_runs_a_value_into_chinese_words_on_either_side():
         "例如 `/credit 订单 华夏物流 25万`。")
     assert translator("en-US").fill("由 {department} 处理", {"department": "销售部"}) == (
         "由 销售部 处理")
+
+
+def test_chinese_text_names_a_command_by_its_chinese_word():
+    """A collector reading Chinese was told "`/credit collect` 会把它排在前面" when
+    `/credit 催收` works as well and reads as the rest of the sentence."""
+    from handlers.features import catalogue
+
+    chinese = {sub.name: next(a for a in sub.aliases if not a.isascii())
+               for sub in catalogue().subcommands if any(not a.isascii() for a in sub.aliases)}
+    english = re.compile(r"`/credit (" + "|".join(map(re.escape, chinese)) + r")\b")
+    named = sorted(f"{m.string} (write /credit {chinese[found[1]]})"
+                   for m in _catalogue("zh_Hans") if m.id and isinstance(m.string, str)
+                   for found in [english.search(m.string)] if found)
+    assert named == []
