@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-from domain.currencies import is_currency
+from domain.currencies import currency_code, is_currency
 from domain.people import is_channel_id, is_user_id
 from handlers.i18n import speaks
 
@@ -79,9 +79,10 @@ def _slack_id(kind: str, first_letters: str, example: str, hint: str = "") -> An
 
 def _currency(value: str) -> str:
     if not is_currency(value):
-        raise _error("currency",
-                     "must be an ISO 4217 currency code such as USD, EUR or CNY, got {shown}",
-                     value)
+        meant = currency_code(value) if isinstance(value, str) else None
+        hint = f" ({shown(value)} is written {meant})" if meant and meant != value else ""
+        raise _error("currency", "must be an ISO 4217 currency code such as USD, EUR or "
+                     "CNY, got {shown}" + hint.replace("{", "{{").replace("}", "}}"), value)
     return value
 
 

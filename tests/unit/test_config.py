@@ -56,6 +56,22 @@ def test_every_problem_is_listed_with_the_value_written(tmp_path):
     ]
 
 
+def test_a_currency_written_by_its_name_and_a_number_out_of_range_say_the_fix(tmp_path):
+    # "got -1" after "whole days, e.g. 3" did not say what was wrong with -1; "RMB" is
+    # what a Chinese finance team writes, and the import says it is written CNY.
+    text = (GOOD.replace("base_currency: USD", "base_currency: RMB")
+                .replace("\ncollections:\n", "\ncollections:\n  promise_grace_days: -1\n"
+                         "  stale_after_days: 400\n", 1))
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'RMB')}: organisation.base_currency: must be an ISO 4217 "
+        "currency code such as USD, EUR or CNY, got \"RMB\" (\"RMB\" is written CNY)",
+        f"line {line_of(text, 'promise_grace_days')}: collections.promise_grace_days: must "
+        "be whole days, e.g. 3, at least 0, got -1",
+        f"line {line_of(text, 'stale_after_days')}: collections.stale_after_days: must be "
+        "whole days, e.g. 14, at most 365, got 400",
+    ]
+
+
 def test_a_bad_section_does_not_hide_problems_in_the_others(tmp_path):
     # Before: a field error in organisation stopped validation before the checks that
     # compare sections, so the duplicate channel and the unknown names went unreported.
