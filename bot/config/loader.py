@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 import types
 import typing
@@ -360,14 +361,16 @@ def _describe(error: Any) -> str:
     if kind == "string_too_short":
         return f"must not be empty; write {expected}" if expected else "must not be empty"
     if expected:
-        return f"must be {expected}{_bound(kind, error.get('ctx') or {})}, got " \
+        return f"must be {expected}{_bound(kind, error.get('ctx') or {}, expected)}, got " \
                f"{shown(error.get('input'))}"
     return f"is not valid ({error['msg']}), got {shown(error.get('input'))}"
 
 
-def _bound(kind: str, ctx: dict[str, Any]) -> str:
-    """The limit a number broke: "whole days, e.g. 3, got -1" did not say -1 was the
-    trouble."""
+def _bound(kind: str, ctx: dict[str, Any], expected: str) -> str:
+    """The limit a number broke, unless the description gives the range: "whole days,
+    e.g. 3, got -1" did not say -1 was the trouble."""
+    if re.search(r"\bfrom -?\d", expected):
+        return ""
     said = {"greater_than_equal": ("at least", "ge"), "greater_than": ("more than", "gt"),
             "less_than_equal": ("at most", "le"), "less_than": ("less than", "lt")}.get(kind)
     return f", {said[0]} {ctx[said[1]]}" if said and said[1] in ctx else ""
