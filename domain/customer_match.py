@@ -1,6 +1,6 @@
 """Which customers a rule of the organisation's settings applies to, by the customer's
-department, owner, group and country: alert routes and collection assignment rules
-match customers the same way."""
+department, owner, group, country and currency: alert routes and collection assignment
+rules match customers the same way."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ class CustomerMatch:
     owners: frozenset[str] = frozenset()
     groups: frozenset[str] = frozenset()
     countries: frozenset[str] = frozenset()
+    # ISO codes of the customer's credit currency (a collector for the HKD accounts).
+    currencies: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         # Compared as _country() writes them, whatever the settings wrote.
@@ -30,18 +32,20 @@ class CustomerMatch:
 
     @classmethod
     def of(cls, departments: Iterable[str] = (), owners: Iterable[str] = (),
-           groups: Iterable[str] = (), countries: Iterable[str] = ()) -> CustomerMatch:
+           groups: Iterable[str] = (), countries: Iterable[str] = (),
+           currencies: Iterable[str] = ()) -> CustomerMatch:
         return cls(frozenset(departments), frozenset(owners), frozenset(groups),
-                   frozenset(countries))
+                   frozenset(countries), frozenset(currencies))
 
     def matches(self, department: str | None, owner: str | None, group: str | None,
-                country: str | None) -> bool:
+                country: str | None, currency: str | None = None) -> bool:
         """``department``: the customer's as the caller resolved it (its own, else its
         owner's)."""
         return (_within(self.departments, department)
                 and _within(self.owners, owner)
                 and _within(self.groups, group)
-                and _within(self.countries, _country(country)))
+                and _within(self.countries, _country(country))
+                and _within(self.currencies, currency))
 
 
 def _within(allowed: frozenset[str], value: str | None) -> bool:

@@ -46,6 +46,8 @@ def alert_to_json(alert: Alert) -> dict[str, Any]:
         subject_json["collection"] = subject.collection
     if subject.name_local is not None:
         subject_json["name_local"] = subject.name_local
+    if subject.currency is not None:
+        subject_json["currency"] = subject.currency
     return {
         "type": alert.type.value, "key": alert.key, "severity": int(alert.severity),
         "level": alert.level,

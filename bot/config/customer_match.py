@@ -1,7 +1,8 @@
 """The customer half of a rule's ``when``, as alert routes and collection assignment
 rules write it::
 
-    when: {department: sales, owner: U0123ABCDE, group: G-ACME, country: [CN, HK]}
+    when: {department: sales, owner: U0123ABCDE, group: G-ACME, country: [CN, HK],
+           currency: [HKD, USD]}
 
 Each key takes one value or a list; left out (or empty), it matches anything."""
 
@@ -11,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field
 
-from bot.config.fields import UserId
+from bot.config.fields import CurrencyCode, UserId
 from bot.config.section import Section
 from domain.customer_match import CustomerMatch
 
@@ -38,5 +39,10 @@ class CustomerMatchSetting(Section):
         default=[], description="countries as the ERP writes them, e.g. [CN, DE]",
         json_schema_extra={"items": ["a country"]})
 
+    currency: Annotated[list[CurrencyCode], BeforeValidator(listed)] = Field(
+        default=[], description="ISO codes of the customers' credit currency, e.g. [HKD, USD]",
+        json_schema_extra={"items": ["an ISO 4217 currency code such as HKD"]})
+
     def customers(self) -> CustomerMatch:
-        return CustomerMatch.of(self.department, self.owner, self.group, self.country)
+        return CustomerMatch.of(self.department, self.owner, self.group, self.country,
+                                self.currency)

@@ -82,7 +82,7 @@ def subject_of(customer: Customer, collecting: tuple[str, str] | None = None) ->
     collector, collection = collecting or (None, None)
     return Subject(customer.customer_id, customer.name, customer.owner_slack_id,
                    customer.department, customer.group_id, customer.country, collector,
-                   collection, customer.name_local)
+                   collection, customer.name_local, customer.currency)
 
 
 def detect(entries: Iterable[PortfolioEntry], large: Sequence[LargeInvoice],

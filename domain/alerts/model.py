@@ -82,6 +82,8 @@ class Subject:
     # Its legal name in the local script, when the ERP has one: a Chinese reader's name
     # for it on the digest and the Home.
     name_local: str | None = None
+    # Its credit currency, which a route may match on.
+    currency: str | None = None
 
 
 @dataclass(frozen=True)

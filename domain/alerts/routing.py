@@ -35,7 +35,7 @@ class Match:
         return (alert.severity >= self.severity
                 and (not self.types or alert.type in self.types)
                 and self.customers.matches(department, subject.owner, subject.group,
-                                           subject.country))
+                                           subject.country, subject.currency))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Who collects which overdue account: rules matching the customer's owner, department,
-country or group name a collector; an account no rule matches goes to the collector
+country, group or currency name a collector; an account no rule matches goes to the collector
 with the least open overdue amount (in the base currency), ties broken by the order
 the collectors are listed in app.yaml, so the same portfolio always gives the same
 answer."""
@@ -24,7 +24,7 @@ class AssignRule:
 
     def matches(self, customer: Customer, department: str | None) -> bool:
         return self.customers.matches(department, customer.owner_slack_id,
-                                      customer.group_id, customer.country)
+                                      customer.group_id, customer.country, customer.currency)
 
 
 @dataclass(frozen=True)
