@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -96,7 +97,8 @@ class CollectionsJob:
         fell_due: dict[str, list[Assignment]] = {}
         for a in assignments:
             if a.next_action_on is not None and a.next_action_on <= today \
-                    and a.status is not AssignmentStatus.ESCALATED:
+                    and a.status is not AssignmentStatus.ESCALATED \
+                    and not _assigned_today(a, today, self.day.date_of):
                 fell_due.setdefault(a.collector, []).append(a)
         nudged = sum(self._nudge(collector, mine) for collector, mine in fell_due.items())
         flagged = self._flag([a for a in assignments
@@ -256,6 +258,13 @@ class CollectionsJob:
                 [f"{a.customer_id}:{a.flagged_since}" for a, _, _ in told]))
             uow.commit()
         return len(told)
+
+
+def _assigned_today(assignment: Assignment, today: date,
+                    date_of: Callable[[datetime], date]) -> bool:
+    """Assigned today with today's step: the assignment's message said the step is due
+    today, so a reminder an hour later says it twice; the next morning's does remind."""
+    return assignment.next_action_on == today and date_of(assignment.assigned_at) == today
 
 
 def _marked(uow: UnitOfWork, marked: Assignment, now: datetime, action: str,

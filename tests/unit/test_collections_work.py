@@ -267,6 +267,24 @@ def test_a_logged_call_sets_the_next_date_and_the_nudge_comes_once(
     assert last[0].last_action is not None and last[0].last_action.outcome == "will pay Friday"
 
 
+def test_an_account_assigned_today_is_not_nudged_for_today_until_tomorrow(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime]) -> None:
+    # The assignment's message says its step is due today; the collections job run an
+    # hour later said so again ("下一步已到期" right after "下一步均为今天到期").
+    with uow:
+        c1, c2 = (uow.collections.open_assignment(c) for c in ("C1", "C2"))
+        uow.collections.save_assignment(replace(c1, next_action_on=TODAY))
+        uow.collections.save_assignment(replace(c2, next_action_on=TODAY, assigned_at=NOW))
+        uow.commit()
+    job = CollectionsJob(day)
+    assert job.run().nudged == 1  # C1, assigned yesterday: its step is due today
+    assert [c for c in notices.calls if c[0] == "nudge"] == [("nudge", ("C1",))]
+    clock[0] = NOW + timedelta(days=1)
+    assert job.run().nudged == 1
+    assert [c for c in notices.calls if c[0] == "nudge"][-1] == ("nudge", ("C2",))
+
+
 def test_a_promise_broken_after_grace_tells_collector_and_owner_once(
         day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
         clock: list[datetime]) -> None:
