@@ -67,57 +67,76 @@ class AccountForm:
 def named_invoices(customer: str, typed: Sequence[str], open_ids: Iterable[str]
                     ) -> tuple[list[str], FieldProblem | None]:
     """Each typed id as the open invoice it names: itself, or else the one open invoice
-    that reads the same but for case, width and spaces (inv-0021-006, ＩＮＶ-0021-006,
-    `INV 77` for `INV  77`, whose spaces a Slack list shows as one), as ids are typed
-    from a printout; and what is wrong with the others: naming none of the account's
-    open invoices (said first), or two of them. ``typed`` is the form's text cut at its
-    commas: pieces that make an open id with a comma in it (`INV,77`) are joined again."""
+    that reads the same but for case and width (inv-0021-006, ＩＮＶ-0021-006), or failing
+    that but for spaces too (`INV 77` for `INV  77`, whose spaces a Slack list shows as
+    one), as ids are typed from a printout; and what is wrong with the others: naming
+    none of the account's open invoices (said first), or two of them. ``typed`` is the
+    form's text cut at its commas, empty pieces kept: pieces that do not name an open
+    invoice on their own but together make one with a comma in it (`INV,77`) are joined
+    again."""
     exact = set(open_ids)
     folded: dict[str, list[str]] = defaultdict(list)
+    unspaced: dict[str, list[str]] = defaultdict(list)
     for invoice_id in exact:
         folded[_folded(invoice_id)].append(invoice_id)
+        unspaced[_unspaced(invoice_id)].append(invoice_id)
+
+    def candidates(piece: str) -> list[str]:
+        if piece in exact:
+            return [piece]
+        return folded.get(_folded(piece)) or unspaced.get(_unspaced(piece), [])
+
     named: list[str] = []
     unknown: list[str] = []
-    ambiguous: list[str] = []
-    for invoice_id in _rejoined(typed, exact, folded):
-        found = [invoice_id] if invoice_id in exact else folded.get(_folded(invoice_id), [])
+    ambiguous: list[tuple[str, list[str]]] = []
+    for invoice_id in _rejoined(typed, exact, candidates):
+        if not invoice_id:
+            continue
+        found = candidates(invoice_id)
         one = found[0] if len(found) == 1 else invoice_id
         if one in named:
             continue  # the same invoice typed twice (INV-1, inv-1) counts once
         named.append(one)
-        if len(found) != 1:
-            (ambiguous if found else unknown).append(invoice_id)
+        if not found:
+            unknown.append(invoice_id)
+        elif len(found) > 1:
+            ambiguous.append((invoice_id, sorted(found)))
     if unknown:
         return named, UnknownInvoices(customer, unknown)
     if ambiguous:
-        return named, AmbiguousInvoice(customer, ambiguous[0],
-                                       sorted(folded[_folded(ambiguous[0])]))
+        return named, AmbiguousInvoice(customer, *ambiguous[0])
     return named, None
 
 
-def _rejoined(typed: Sequence[str], exact: set[str], folded: Mapping[str, list[str]]
-              ) -> list[str]:
-    """``typed`` with runs of pieces that name an open id holding a comma joined again,
-    the longest run first."""
-    if not any("," in _folded(invoice_id) for invoice_id in exact):
+def _rejoined(typed: Sequence[str], exact: set[str],
+              candidates: Callable[[str], list[str]]) -> list[str]:
+    """``typed`` with a piece that names no open invoice on its own joined to the pieces
+    after it, when together they name one whose id holds commas (the longest such run).
+    A piece that names an invoice stays itself: `A,B` is A and B when both are open."""
+    longest = max((_folded(i).count(",") for i in exact), default=0) + 1
+    if longest == 1:
         return list(typed)
     pieces = list(typed)
     joined: list[str] = []
     start = 0
     while start < len(pieces):
         end = start + 1
-        for stop in range(len(pieces), start + 1, -1):
-            whole = ",".join(pieces[start:stop])
-            if whole in exact or _folded(whole) in folded:
-                end = stop
-                break
+        if not candidates(pieces[start]):
+            for stop in range(min(len(pieces), start + longest), start + 1, -1):
+                if candidates(",".join(pieces[start:stop])):
+                    end = stop
+                    break
         joined.append(",".join(pieces[start:end]))
         start = end
     return joined
 
 
 def _folded(invoice_id: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", invoice_id).casefold().split())
+    return unicodedata.normalize("NFKC", invoice_id).casefold()
+
+
+def _unspaced(invoice_id: str) -> str:
+    return "".join(_folded(invoice_id).split())
 
 
 class WorkNotices(Protocol):

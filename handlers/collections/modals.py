@@ -175,10 +175,12 @@ def _within(tr: Translator, block: str, day: date, today: date) -> dict[str, str
 
 def _invoices(raw: str | None) -> list[str]:
     # An id copied from the form's list, look-alikes and all, is the ERP's. Pieces are
-    # kept in order, twice-typed ones too: the domain joins again those that make an id
-    # with a comma in it, and counts an invoice named twice once.
+    # kept in order, empty and twice-typed ones too: the domain joins again those that
+    # make an id with commas in it (`A,,B`, `A,`), drops the empty rest and counts an
+    # invoice named twice once.
     typed = as_written((raw or "").replace("，", ","))
-    return [p.strip() for p in typed.split(",") if p.strip()]
+    pieces = [p.strip() for p in typed.split(",")]
+    return pieces if any(pieces) else []
 
 
 def _submission(kind: str, view: dict[str, Any]) -> str | None:

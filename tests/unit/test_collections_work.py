@@ -659,15 +659,27 @@ def test_invoice_ids_with_commas_or_double_spaces_can_be_named_as_the_form_lists
     # invoices"), and listed "INV  78" as `INV 78`, which was then not found.
     from handlers.collections.modals import _invoices
 
-    for invoice_id in ("INV,77", "发票，77", "INV  78", "A,1", "A,2"):
+    for invoice_id in ("INV,77", "发票，77", "INV  78", "X,,Y", "Z,", "A,B", "A", "B"):
         uow.receivables.invoices.append(invoice(invoice_id, "C1", 10, 100))
-    typed = _invoices("INV,77, 发票，77,INV 78, i1, A,1, A,2, inv,77")
+    typed = _invoices("INV,77, 发票，77,INV 78, i1, X,,Y, Z,, inv,77")
     opened = day.dispute(MEI, "C1", typed, "wrong price", "sales", "U0SALES001")
-    assert opened.invoice_ids == ("INV,77", "发票，77", "INV  78", "I1", "A,1", "A,2")
+    assert opened.invoice_ids == ("INV,77", "发票，77", "INV  78", "I1", "X,,Y", "Z,")
+    # A and B are open on their own: "A,B" names them, as it did before ids were joined.
+    both = day.dispute(MEI, "C1", _invoices("A,B"), "wrong price", "sales", "U0SALES001")
+    assert both.invoice_ids == ("A", "B")
     with pytest.raises(FormRefused) as refused:
-        day.dispute(MEI, "C1", _invoices("INV,78"), "wrong price", "sales", "U0SALES001")
+        day.dispute(MEI, "C1", _invoices("INV,79"), "wrong price", "sales", "U0SALES001")
     [problem] = refused.value.problems
-    assert problem.params["invoices"] == ("INV", "78")  # no such id: two pieces, as typed
+    assert problem.params["invoices"] == ("INV", "79")  # no such id: two pieces, as typed
+
+
+def test_an_id_matched_by_case_is_not_made_ambiguous_by_ignoring_spaces(
+        day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    # "inv 1" named INV 1 by its case alone; ignoring spaces too found INV1 as well.
+    for invoice_id in ("INV 1", "INV1"):
+        uow.receivables.invoices.append(invoice(invoice_id, "C1", 10, 100))
+    opened = day.dispute(MEI, "C1", ["inv 1"], "wrong price", "sales", "U0SALES001")
+    assert opened.invoice_ids == ("INV 1",)
 
 
 def test_a_replaced_promises_day_leaves_the_next_step_with_it(
