@@ -73,6 +73,17 @@ def _chinese_edge(char: str) -> bool:
                            or char in _FULL_WIDTH_OPEN)
 
 
+# A value that is a path, a link or a piece of code keeps its spaces: run into the words
+# beside it, `/tmp/信用配置的设置` cannot be told from the sentence, nor copied whole.
+_NOT_PROSE = re.compile(r"[/\\`<>|]|://")
+
+
+def _runs_on(value: str, edge: str) -> bool:
+    if edge in _FULL_WIDTH_CLOSE or edge in _FULL_WIDTH_OPEN:
+        return True  # the bracket or quote shows where the value ends
+    return _chinese_edge(edge) and not _NOT_PROSE.search(value)
+
+
 def babel_locale(tag: str) -> Locale:
     """``zh-CN``, ``zh_CN``, ``en-US``, ``ja``… as Babel knows them; unknown → en_US."""
     try:
@@ -130,10 +141,11 @@ class Translator:
             # Not inside `code`: `/credit 订单 华夏物流` is a command, its spaces words'.
             parts = text.split("`")
             for i in range(0, len(parts), 2):
-                parts[i] = _VALUE_SPACED.sub(lambda found: found[1] if _chinese_edge(
-                    values.get(found[2], "")[:1]) else found[0], _SPACED_VALUE.sub(
-                    lambda found: found[1] if _chinese_edge(
-                        values.get(found[2], "")[-1:]) else found[0], parts[i]))
+                parts[i] = _VALUE_SPACED.sub(lambda found: found[1] if _runs_on(
+                    values.get(found[2], ""), values.get(found[2], "")[:1]) else found[0],
+                    _SPACED_VALUE.sub(lambda found: found[1] if _runs_on(
+                        values.get(found[2], ""), values.get(found[2], "")[-1:])
+                        else found[0], parts[i]))
             text = "`".join(parts)
         return text.format(**values)
 

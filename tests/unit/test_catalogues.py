@@ -178,6 +178,11 @@ def test_chinese_runs_a_value_into_chinese_words_on_either_side():
         "例如 `/credit 订单 华夏物流 25万`。")
     assert translator("en-US").fill("由 {department} 处理", {"department": "销售部"}) == (
         "由 销售部 处理")
+    # A path or a link stays apart from the words: where it ends must show.
+    assert zh.fill("按 {config} 的设置读取", {"config": "/tmp/信用配置"}) == (
+        "按 /tmp/信用配置 的设置读取")
+    assert zh.fill("见 {url} 页面", {"url": "https://例子.中国/帮助"}) == (
+        "见 https://例子.中国/帮助 页面")
 
 
 def test_chinese_text_names_a_command_by_its_chinese_word():
