@@ -22,7 +22,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
@@ -39,6 +38,7 @@ from babel.numbers import (
 from slack_sdk import WebClient
 
 from domain.money import Money
+from domain.zones import is_zone_name
 
 log = logging.getLogger("creditbot.i18n")
 # The SDK logs a failed request at ERROR before raising; the lookup handles it and says
@@ -436,15 +436,9 @@ class Languages:
             return None, self.retry_after
 
     def _remember_zone(self, user_id: str, zone: object, good_for: float) -> None:
-        valid = zone if isinstance(zone, str) and _is_zone(zone) else None
+        valid = zone if is_zone_name(zone) else None
         with self._lock:
             self._zones[user_id] = (valid, self._clock() + good_for)
 
 
-def _is_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 

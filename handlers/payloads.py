@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from domain.imports.fields import ID_PATTERN
+from domain.zones import is_zone_name
 
 # An ERP id (a customer's, an invoice's) as the imports take it: any of them comes back.
 ERP_ID = f"^{ID_PATTERN}$"
 
 
 def _a_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("not a time zone") from None
+    if not is_zone_name(name):
+        raise ValueError("not a time zone")
     return name
 
 

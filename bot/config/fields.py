@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import re
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 from domain.currencies import currency_code, is_currency
 from domain.people import is_channel_id, is_user_id
+from domain.zones import is_zone_name
 from handlers.i18n import speaks
 
 # Error types whose messages are ours and already say how to write the value right.
@@ -87,11 +87,9 @@ def _currency(value: str) -> str:
 
 
 def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    if not is_zone_name(value):
         raise _error("timezone", "must be an IANA time zone such as Asia/Shanghai or "
-                     "Europe/Berlin, got {shown}", value) from None
+                     "Europe/Berlin, got {shown}", value)
     return value
 
 

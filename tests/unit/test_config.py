@@ -355,3 +355,13 @@ def test_the_share_form_offers_only_channels_open_to_credit_data(tmp_path):
     offered = share_destinations(SimpleNamespace(config=config))  # type: ignore[arg-type]
     assert offered == {config.departments[k].channel: config.departments[k].name
                        for k in ("sales", "credit", "finance", "legal")}
+
+
+@pytest.mark.parametrize("zone", ["Asia", "localtime", "posixrules", "right/UTC"])
+def test_a_folder_or_a_servers_own_zone_is_no_time_zone(tmp_path, zone):
+    # "timezone: Asia" printed "error: Is a directory: …/tzdata/zoneinfo/Asia" and no line;
+    # localtime would be whatever clock the server runs on.
+    text = GOOD.replace("timezone: Asia/Shanghai", f"timezone: {zone}")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'timezone: ')}: organisation.timezone: must be an IANA time "
+        f"zone such as Asia/Shanghai or Europe/Berlin, got \"{zone}\""]
