@@ -9,7 +9,6 @@ expiring and reading)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
@@ -45,8 +44,6 @@ from domain.retry import retried
 T = TypeVar("T")
 # Who the audit log names for what creditbot does on its own.
 SYSTEM = "creditbot"
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -104,10 +101,7 @@ class RequestsContext:
         if owner is None or self.access.allows(self.roster.member(owner)):
             return found
         # The ERP names the owner: whoever edits it would choose who hears the new limit.
-        log.warning("approval notes about %s not sent to its owner %s: an owner in the ERP "
-                    "named them, and credit data is not open to them (app.yaml's "
-                    "access.credit_data)", customer_id, owner)
-        return replace(found, owner=None)
+        return replace(found, owner=None, owner_withheld=owner)
 
     def latest_decision(self, request: CreditRequest) -> datetime:
         """When the last level decides at the latest, if the current one and each after

@@ -164,6 +164,9 @@ class Standing:
     # An order release's: the rules the order failed when it was checked, with their
     # figures in the limit's currency (the order itself converted among them).
     held_for: tuple[Failure, ...] = ()
+    # The ERP's owner when credit data is closed to them: ``owner`` is then None, and
+    # whoever would have told them says in the log that they were not.
+    owner_withheld: str | None = None
 
 
 @dataclass(frozen=True)

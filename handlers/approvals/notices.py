@@ -14,6 +14,7 @@ place (``update_of``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import tzinfo
 
@@ -27,6 +28,8 @@ from handlers.approvals import cards
 from handlers.i18n import Translator, translator
 from handlers.render import clip, section
 
+log = logging.getLogger(__name__)
+
 CARD = "approvals.card"
 NOTE = "approvals.note"
 
@@ -34,6 +37,14 @@ NOTE = "approvals.note"
 def card_key(request_id: int, level: int, destination: str) -> str:
     return f"{CARD}:{request_id}:{level}:{destination}"
 
+
+
+def _withheld(change: RequestChange) -> None:
+    withheld = change.standing.owner_withheld if change.standing else None
+    if withheld:
+        log.warning("approval note about %s not sent to its owner %s: an owner in the ERP "
+                    "named them, and credit data is not open to them (app.yaml's "
+                    "access.credit_data)", change.request.customer_id, withheld)
 
 class ApprovalNotices:
     """Approval cards for each level's deciders, their edits when a level decides, and
@@ -94,9 +105,11 @@ class ApprovalNotices:
                 tr, request, decision, self.zone))
         owner = change.standing.owner if change.standing else None
         if happened is Happened.APPROVED:
+            _withheld(change)
             if owner and owner != request.requested_by:
                 self._note(outbox, owner, lambda tr: cards.owner_note(tr, request))
         elif happened is Happened.REJECTED and request.kind is RequestKind.ORDER_RELEASE:
+            _withheld(change)
             # The owner heard of the hold: they hear the order will not ship, and why.
             if owner and owner != request.requested_by and decision is not None:
                 rejected = decision

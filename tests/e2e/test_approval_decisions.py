@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.sandbox.driver import HttpResult, Reply
@@ -355,17 +356,23 @@ def test_approved_through_every_level_the_new_limit_shows_in_credit_check(
 
 
 def test_the_new_limit_reaches_no_owner_app_yaml_does_not_open_credit_data_to(
-        world: World) -> None:
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
     # The ERP names the owner: an id app.yaml does not know got the new limit by DM.
     from sqlalchemy import text
 
     with world.services.engine.begin() as conn:
         conn.execute(text("UPDATE customers SET owner_slack_id = 'U09NOBODY01' "
                           "WHERE customer_id = 'C0002'"))
-    request_id = file_request(world)
-    approve(world, CREDIT_MANAGER, request_id, 1, "ok")
-    approve(world, FINANCE_DIRECTOR, request_id, 2, "")
+    with caplog.at_level("WARNING"):
+        request_id = file_request(world)
+        approve(world, CREDIT_MANAGER, request_id, 1, "ok")
+        assert not [r for r in caplog.records if "not sent to its owner" in r.getMessage()]
+        approve(world, FINANCE_DIRECTOR, request_id, 2, "")
     assert notes_to(world, "U09NOBODY01") == []
+    # Logged once, when the note would have gone (filing and level 1 told them nothing).
+    assert [r.getMessage() for r in caplog.records if "not sent" in r.getMessage()] == [
+        "approval note about C0002 not sent to its owner U09NOBODY01: an owner in the ERP "
+        "named them, and credit data is not open to them (app.yaml's access.credit_data)"]
     assert notes_to(world, SALES)[-1] == (
         ":white_check_mark: Your request #1 · limit increase · Acme Packaging is approved: "
         f"<@{FINANCE_DIRECTOR}> approved its last level. The new limit of $200,000.00 "
