@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Annotated, Any
 
 from pydantic import AfterValidator
@@ -79,7 +80,8 @@ def _slack_id(kind: str, first_letters: str, example: str, hint: str = "") -> An
 
 def _currency(value: str) -> str:
     if not is_currency(value):
-        meant = currency_code(value) if isinstance(value, str) else None
+        meant = currency_code(unicodedata.normalize("NFKC", value).strip()) \
+            if isinstance(value, str) else None
         hint = f" ({shown(value)} is written {meant})" if meant and meant != value else ""
         raise _error("currency", "must be an ISO 4217 currency code such as USD, EUR or "
                      "CNY, got {shown}" + hint.replace("{", "{{").replace("}", "}}"), value)

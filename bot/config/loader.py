@@ -361,8 +361,9 @@ def _describe(error: Any) -> str:
     if kind == "string_too_short":
         return f"must not be empty; write {expected}" if expected else "must not be empty"
     if expected:
-        return f"must be {expected}{_bound(kind, error.get('ctx') or {}, expected)}, got " \
-               f"{shown(error.get('input'))}"
+        bound = _bound(kind, error.get("ctx") or {}, expected)
+        return f"must be {expected}, got {shown(error.get('input'))}" + \
+            (f": {bound}" if bound else "")
     return f"is not valid ({error['msg']}), got {shown(error.get('input'))}"
 
 
@@ -371,9 +372,11 @@ def _bound(kind: str, ctx: dict[str, Any], expected: str) -> str:
     e.g. 3, got -1" did not say -1 was the trouble."""
     if re.search(r"\bfrom -?\d", expected):
         return ""
-    said = {"greater_than_equal": ("at least", "ge"), "greater_than": ("more than", "gt"),
-            "less_than_equal": ("at most", "le"), "less_than": ("less than", "lt")}.get(kind)
-    return f", {said[0]} {ctx[said[1]]}" if said and said[1] in ctx else ""
+    said = {"greater_than_equal": ("the least is", "ge"),
+            "greater_than": ("it must be more than", "gt"),
+            "less_than_equal": ("the most is", "le"),
+            "less_than": ("it must be less than", "lt")}.get(kind)
+    return f"{said[0]} {ctx[said[1]]}" if said and said[1] in ctx else ""
 
 
 def _expected(loc: tuple[str, ...]) -> str | None:

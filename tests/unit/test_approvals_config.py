@@ -257,7 +257,7 @@ def test_unknown_kinds_and_bad_values_say_how_to_write_them(tmp_path: Path):
         "new limit), got \"net\"",
         f"line {line_of(text, 'up_to: -5')}: approvals.first_limit.bands.0.up_to: must be an "
         "amount in the base currency, e.g. 50000 (leave it out on the last band, which takes "
-        "every amount above), more than 0, got -5",
+        "every amount above), got -5: it must be more than 0",
         f"line {line_of(text, 'levels: []')}: approvals.first_limit.bands.0.levels: must be a "
         "list of levels, each a role and its deadline, e.g. [{role: credit_manager, "
         "deadline_hours: 24}, {role: finance_director, deadline_hours: 48}], got []",

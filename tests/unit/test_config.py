@@ -66,9 +66,9 @@ def test_a_currency_written_by_its_name_and_a_number_out_of_range_say_the_fix(tm
         f"line {line_of(text, 'RMB')}: organisation.base_currency: must be an ISO 4217 "
         "currency code such as USD, EUR or CNY, got \"RMB\" (\"RMB\" is written CNY)",
         f"line {line_of(text, 'promise_grace_days')}: collections.promise_grace_days: must "
-        "be whole days, e.g. 3, at least 0, got -1",
+        "be whole days, e.g. 3, got -1: the least is 0",
         f"line {line_of(text, 'stale_after_days')}: collections.stale_after_days: must be "
-        "whole days, e.g. 14, at most 365, got 400",
+        "whole days, e.g. 14, got 400: the most is 365",
     ]
 
 
@@ -355,6 +355,17 @@ def test_the_share_form_offers_only_channels_open_to_credit_data(tmp_path):
     offered = share_destinations(SimpleNamespace(config=config))  # type: ignore[arg-type]
     assert offered == {config.departments[k].channel: config.departments[k].name
                        for k in ("sales", "credit", "finance", "legal")}
+
+
+@pytest.mark.parametrize(("written", "code"), [('"Rmb "', "CNY"), ("ＲＭＢ", "CNY"),
+                                               ("usd", "USD"), ("人民币", "CNY")])
+def test_a_currency_written_otherwise_is_named_by_its_code(tmp_path, written, code):
+    text = GOOD.replace("base_currency: USD", f"base_currency: {written}")
+    value = written.strip('"')
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'base_currency')}: organisation.base_currency: must be an ISO "
+        f"4217 currency code such as USD, EUR or CNY, got \"{value}\" (\"{value}\" is "
+        f"written {code})"]
 
 
 @pytest.mark.parametrize("zone", ["Asia", "localtime", "posixrules", "right/UTC"])
