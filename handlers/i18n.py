@@ -74,8 +74,9 @@ def _chinese_edge(char: str) -> bool:
 
 
 # A value that is a path, a link or a piece of code keeps its spaces: run into the words
-# beside it, `/tmp/信用配置的设置` cannot be told from the sentence, nor copied whole.
-_NOT_PROSE = re.compile(r"[/\\`<>|]|://")
+# beside it, `/tmp/信用配置的设置` cannot be told from the sentence, nor copied whole. A
+# name with a slash in it (上海/北京分公司) is prose.
+_NOT_PROSE = re.compile(r"^[/~.]|[\\`<>]|://")
 
 
 def _runs_on(value: str, edge: str) -> bool:

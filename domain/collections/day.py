@@ -70,10 +70,13 @@ def named_invoices(customer: str, typed: Sequence[str], open_ids: Iterable[str]
     that reads the same but for case and width (inv-0021-006, ＩＮＶ-0021-006), or failing
     that but for spaces too (`INV 77` for `INV  77`, whose spaces a Slack list shows as
     one), as ids are typed from a printout; and what is wrong with the others: naming
-    none of the account's open invoices (said first), or two of them. ``typed`` is the
-    form's text cut at its commas, empty pieces kept: pieces that do not name an open
-    invoice on their own but together make one with a comma in it (`INV,77`) are joined
-    again."""
+    none of the account's open invoices (said first), or two of them.
+
+    ``typed`` is the form's text cut at its commas, pieces as typed (spaces and empty
+    ones kept), so that ERP ids with commas in them can be named: the whole text when it
+    is one open invoice's id, else the reading that leaves the fewest pieces naming
+    nothing, pieces on their own before pieces joined (`A,B` is A and B when both are
+    open, and `A, B` is them whatever else is)."""
     exact = set(open_ids)
     folded: dict[str, list[str]] = defaultdict(list)
     unspaced: dict[str, list[str]] = defaultdict(list)
@@ -84,12 +87,16 @@ def named_invoices(customer: str, typed: Sequence[str], open_ids: Iterable[str]
     def candidates(piece: str) -> list[str]:
         if piece in exact:
             return [piece]
+        piece = piece.strip()
+        if piece in exact:
+            return [piece]
         return folded.get(_folded(piece)) or unspaced.get(_unspaced(piece), [])
 
     named: list[str] = []
     unknown: list[str] = []
     ambiguous: list[tuple[str, list[str]]] = []
-    for invoice_id in _rejoined(typed, exact, candidates):
+    for invoice_id in _read(typed, exact, candidates):
+        invoice_id = invoice_id.strip()
         if not invoice_id:
             continue
         found = candidates(invoice_id)
@@ -108,27 +115,43 @@ def named_invoices(customer: str, typed: Sequence[str], open_ids: Iterable[str]
     return named, None
 
 
-def _rejoined(typed: Sequence[str], exact: set[str],
-              candidates: Callable[[str], list[str]]) -> list[str]:
-    """``typed`` with a piece that names no open invoice on its own joined to the pieces
-    after it, when together they name one whose id holds commas (the longest such run).
-    A piece that names an invoice stays itself: `A,B` is A and B when both are open."""
-    longest = max((_folded(i).count(",") for i in exact), default=0) + 1
-    if longest == 1:
-        return list(typed)
+# The most pieces one id is read from: an ERP id with more commas than this is refused.
+_MOST_PIECES = 20
+
+
+def _read(typed: Sequence[str], exact: set[str],
+          candidates: Callable[[str], list[str]]) -> list[str]:
+    """``typed``'s pieces as ids: see ``named_invoices``."""
     pieces = list(typed)
-    joined: list[str] = []
+    longest = min(max((i.count(",") for i in exact), default=0) + 1, _MOST_PIECES)
+    if longest == 1 or len(pieces) < 2:
+        return pieces
+    if ",".join(pieces).strip() in exact:
+        return [",".join(pieces)]
+    # best[i]: (pieces naming nothing, minus the ids read) from piece i on, and the cut.
+    best: list[tuple[int, int]] = [(0, 0)] * (len(pieces) + 1)
+    cut = [1] * len(pieces)
+    for start in range(len(pieces) - 1, -1, -1):
+        choice: tuple[int, int] | None = None
+        for size in range(1, min(longest, len(pieces) - start) + 1):
+            run = ",".join(pieces[start:start + size])
+            if candidates(run) or not run.strip():
+                cost = 0
+            elif size == 1:
+                cost = 1
+            else:
+                continue
+            after = best[start + size]
+            score = (after[0] + cost, after[1] - 1)
+            if choice is None or score < choice:
+                choice, cut[start] = score, size
+        best[start] = choice or (len(pieces), 0)
+    read: list[str] = []
     start = 0
     while start < len(pieces):
-        end = start + 1
-        if not candidates(pieces[start]):
-            for stop in range(min(len(pieces), start + longest), start + 1, -1):
-                if candidates(",".join(pieces[start:stop])):
-                    end = stop
-                    break
-        joined.append(",".join(pieces[start:end]))
-        start = end
-    return joined
+        read.append(",".join(pieces[start:start + cut[start]]))
+        start += cut[start]
+    return read
 
 
 def _folded(invoice_id: str) -> str:

