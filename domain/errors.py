@@ -78,7 +78,13 @@ class AmbiguousCustomer(CustomerLookupError):
                          names=names)
 
 
-class RecordsUnavailable(DomainError):
+class TryAgain(DomainError):
+    """Nothing was written, and the same request a moment later may well succeed (the
+    database was busy, or someone changed the record meanwhile): a form stays open with
+    what was typed, the message beside its first field."""
+
+
+class RecordsUnavailable(TryAgain):
     """The database did not answer in time (down, locked by a long import, overloaded):
     nothing was changed, and trying again later is the remedy. ``reading``: only a read
     failed (a check), where "nothing was changed" would answer a question nobody asked."""

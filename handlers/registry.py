@@ -19,8 +19,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse
 
+from domain.errors import TryAgain
 from domain.text import N_
-from handlers.errors import ack_only, guarded, message_for
+from handlers.errors import ack_only, field_error, guarded, message_for
 from handlers.payloads import ActionValue
 from handlers.render import Message, escape
 
@@ -356,6 +357,18 @@ def submission_listener(view: View) -> Callable[..., None]:
         submitted = body.get("view") or {}
         try:
             outcome = view.submit(submitted, context)
+        except TryAgain as busy:
+            # What was typed stays: replaced by a note, a form's outcome or reason had to
+            # be typed again for a lock that was gone a second later.
+            field = _first_input(submitted)
+            if field is not None:
+                message_for(busy, context)  # logged as any refusal is
+                ack(response_action="errors",
+                    errors={field: field_error(busy, context["tr"])[:2000]})
+                return
+            ack(response_action="update", view=notice_view(submitted,
+                                                            message_for(busy, context)))
+            return
         except Exception as error:
             ack(response_action="update",
                 view=notice_view(submitted, message_for(error, context)))
@@ -381,6 +394,15 @@ def _after_ack(work: Callable[[], None], context: BoltContext) -> Callable[[], N
             message_for(error, context)
 
     return run
+
+
+def _first_input(submitted: Mapping[str, Any]) -> str | None:
+    """The block id of the form's first field, where a try-again message is shown."""
+    for block in submitted.get("blocks") or []:
+        if isinstance(block, dict) and block.get("type") == "input" \
+                and isinstance(block.get("block_id"), str):
+            return str(block["block_id"])
+    return None
 
 
 def notice_view(submitted: Mapping[str, Any], text: str) -> dict[str, Any]:

@@ -24,11 +24,11 @@ from domain.approvals.model import (
     Withdrawn,
 )
 from domain.approvals.roles import Role
-from domain.errors import DomainError
+from domain.errors import DomainError, TryAgain
 from domain.text import N_
 
 
-class RequestChanged(DomainError):
+class RequestChanged(TryAgain):
     """Someone changed the request between our read and our write (optimistic lock).
     Use cases try again from fresh records, so a person rarely sees this."""
 

@@ -10,12 +10,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from domain.errors import DomainError
+from domain.errors import TryAgain
 from domain.money import Money
 from domain.text import N_
 
 
-class CollectionChanged(DomainError):
+class CollectionChanged(TryAgain):
     """A record was changed by someone else since it was read (a stale version), or a
     second open assignment was made for one customer: nothing was written."""
 

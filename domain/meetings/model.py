@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from domain.errors import DomainError
+from domain.errors import TryAgain
 from domain.text import N_
 
 
-class MeetingChanged(DomainError):
+class MeetingChanged(TryAgain):
     """The meeting or task was changed by someone else since it was read: nothing was
     written."""
 

@@ -449,3 +449,25 @@ def test_a_dispute_opened_then_resolved_is_the_last_action_on_the_worklist_line(
     assert last_action() == (
         f"Last action: dispute over {disputed} resolved on Nov 29, 2026 by <@U06LOGIST01>: "
         "missing cartons found")
+
+
+def test_a_form_sent_while_the_records_are_busy_stays_open_with_what_was_typed(
+        world, monkeypatch):
+    # The form was replaced by "not answering … try again", and the collector had to
+    # type the call's outcome again for a lock gone a second later.
+    from domain.collections.work import CollectorsDay
+    from domain.errors import RecordsUnavailable
+    from storage.models import CollectionActionRow
+
+    assign(world)
+
+    def busy(*_args: Any, **_kwargs: Any) -> None:
+        raise RecordsUnavailable()
+
+    monkeypatch.setattr(CollectorsDay, "log_action", busy)
+    answer = fill(world, "Log action", {"kind": "call", "outcome": "AP says Friday"})
+    assert answer.json() == {"response_action": "errors", "errors": {
+        "kind": "The credit records are not answering just now, so nothing was changed. "
+                "Please try again in a minute."}}
+    with Session(world.services.engine) as session:
+        assert session.query(CollectionActionRow).count() == 0
