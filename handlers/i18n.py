@@ -55,22 +55,15 @@ DEFAULT_LOCALE = "en-US"
 
 # Punctuation that ends a sentence in Chinese (and Japanese): no space follows it.
 _FULL_WIDTH_STOPS = frozenset("。！？；：）」』")
-# A placeholder, a space and a Chinese character, and what makes that space one too many
-# in Chinese (a space before a separator such as · stays).
-# A template's space between a value and a Chinese character, either side: kept beside
-# Latin letters and digits ("在 2026年12月1日 前", "C0001 的"), dropped where the value's
-# own edge is Chinese too ("由销售部处理", "已为深圳明亮之星（C001）登记").
+# A template's space between a value and a Chinese character, either side (a space
+# before a separator such as · stays): kept beside Latin letters and digits
+# ("在 2026年12月1日 前", "C0001 的"), dropped where the value's own edge is Chinese too
+# ("由销售部处理", "已为深圳明亮之星（C001）登记").
 _SPACED_VALUE = re.compile(r"(\{(\w+)\}) (?=[\u3400-\u9fff])")
 _VALUE_SPACED = re.compile(r"(?<=[\u3400-\u9fff]) (\{(\w+)\})")
 _HAN = re.compile(r"[\u3400-\u9fff]")
-# Chinese text's brackets and quotes take no space beside Chinese words either.
-_FULL_WIDTH_CLOSE = ("）", "」", "』", "】", "”")
-_FULL_WIDTH_OPEN = ("（", "「", "『", "【", "“")
-
-
-def _chinese_edge(char: str) -> bool:
-    return bool(char) and (bool(_HAN.match(char)) or char in _FULL_WIDTH_CLOSE
-                           or char in _FULL_WIDTH_OPEN)
+# Chinese text's brackets and quotes: they show where a value ends, so never a space.
+_FULL_WIDTH_EDGES = frozenset("（「『【“）」』】”")
 
 
 # A value that is a path, a link or a piece of code keeps its spaces: run into the words
@@ -80,9 +73,27 @@ _NOT_PROSE = re.compile(r"^[/~.]|[\\`<>]|://")
 
 
 def _runs_on(value: str, edge: str) -> bool:
-    if edge in _FULL_WIDTH_CLOSE or edge in _FULL_WIDTH_OPEN:
-        return True  # the bracket or quote shows where the value ends
-    return _chinese_edge(edge) and not _NOT_PROSE.search(value)
+    """Whether ``value``, whose character beside the space is ``edge``, takes no space."""
+    if edge in _FULL_WIDTH_EDGES:
+        return True
+    return bool(_HAN.match(edge)) and not _NOT_PROSE.search(value)
+
+
+def _unspaced(template: str, values: Mapping[str, str]) -> str:
+    """``template`` without the spaces ``_runs_on`` drops, outside `code` (its spaces
+    are a command's: `/credit 订单 华夏物流`)."""
+    def after(found: re.Match[str]) -> str:
+        value = values.get(found[2], "")
+        return found[1] if _runs_on(value, value[-1:]) else found[0]
+
+    def before(found: re.Match[str]) -> str:
+        value = values.get(found[2], "")
+        return found[1] if _runs_on(value, value[:1]) else found[0]
+
+    parts = template.split("`")
+    parts[::2] = [_VALUE_SPACED.sub(before, _SPACED_VALUE.sub(after, part))
+                  for part in parts[::2]]
+    return "`".join(parts)
 
 
 def babel_locale(tag: str) -> Locale:
@@ -136,18 +147,7 @@ class Translator:
     def fill(self, text: str, params: Mapping[str, Any]) -> str:
         values = {k: self.value(v) for k, v in params.items()}
         if self.locale.language == "zh":
-            # A value that ends in a full-width bracket ("Acme（C0001）") or a Chinese
-            # character is spaced by it: "（C0001）的订单", not "（C0001） 的订单"; a value
-            # ending in a Latin letter or digit keeps its space.
-            # Not inside `code`: `/credit 订单 华夏物流` is a command, its spaces words'.
-            parts = text.split("`")
-            for i in range(0, len(parts), 2):
-                parts[i] = _VALUE_SPACED.sub(lambda found: found[1] if _runs_on(
-                    values.get(found[2], ""), values.get(found[2], "")[:1]) else found[0],
-                    _SPACED_VALUE.sub(lambda found: found[1] if _runs_on(
-                        values.get(found[2], ""), values.get(found[2], "")[-1:])
-                        else found[0], parts[i]))
-            text = "`".join(parts)
+            text = _unspaced(text, values)
         return text.format(**values)
 
     def value(self, value: Any) -> str:

@@ -357,21 +357,17 @@ def submission_listener(view: View) -> Callable[..., None]:
         submitted = body.get("view") or {}
         try:
             outcome = view.submit(submitted, context)
-        except TryAgain as busy:
-            # What was typed stays: replaced by a note, a form's outcome or reason had to
-            # be typed again for a lock that was gone a second later.
-            field = _first_input(submitted)
-            if field is not None:
-                message_for(busy, context)  # logged as any refusal is
-                ack(response_action="errors",
-                    errors={field: field_error(busy, context["tr"])[:2000]})
-                return
-            ack(response_action="update", view=notice_view(submitted,
-                                                            message_for(busy, context)))
-            return
         except Exception as error:
-            ack(response_action="update",
-                view=notice_view(submitted, message_for(error, context)))
+            said = message_for(error, context)
+            # What was typed stays when trying again is the remedy: replaced by a note,
+            # a form's outcome or reason had to be typed again for a lock gone a second
+            # later.
+            field = _first_input(submitted) if isinstance(error, TryAgain) else None
+            if field is not None:
+                ack(response_action="errors",
+                    errors={field: field_error(error, context["tr"])[:2000]})
+            else:
+                ack(response_action="update", view=notice_view(submitted, said))
             return
         if callable(outcome):
             ack()
