@@ -29,9 +29,20 @@ class LegalCases(DayContext):
         self.access.require(actor)
         cases = uow.collections.legal_cases(customer_id)
         case = next((c for c in cases if c.is_open), None)
+        assignment = uow.collections.open_assignment(customer_id)
+        closed = None if case is not None else max(
+            (c for c in cases if c.closed_at is not None),
+            key=lambda c: c.closed_at or c.opened_at, default=None)
+        # Who may is decided before anything about the case is said: a closed case's
+        # outcome is legal's word, not for whoever opens a stale form.
+        recorders = {self.legal_owner, self.policy.lead,
+                     assignment.collector if assignment else None}
+        if closed is not None:
+            recorders |= {closed.opened_by, closed.closed_by}
+        if actor.user_id not in recorders and self.legal_department not in actor.departments:
+            raise not_yours(uow, customer_id,
+                            assignment.collector if assignment else None, self._ask(actor))
         if case is None:
-            closed = max((c for c in cases if c.closed_at is not None),
-                         key=lambda c: c.closed_at or c.opened_at, default=None)
             if closed is not None and closed.closed_at is not None:
                 # A second press of the case's button: what was recorded, not a riddle.
                 raise DomainError(N_("The legal case of {customer} is closed already: its "
@@ -41,12 +52,6 @@ class LegalCases(DayContext):
                                   outcome=closed.outcome or "")
             raise DomainError(N_("{customer} has no open legal case."),
                               customer=customer_id)
-        assignment = uow.collections.open_assignment(customer_id)
-        if actor.user_id not in (self.legal_owner, self.policy.lead,
-                                 assignment.collector if assignment else None) \
-                and self.legal_department not in actor.departments:
-            raise not_yours(uow, customer_id,
-                             assignment.collector if assignment else None, self._ask(actor))
         return case, assignment
 
     def may_record_legal_outcome(self, actor: Member, customer_id: str) -> None:

@@ -547,6 +547,19 @@ def test_record_outcome_is_refused_before_the_form_to_whoever_may_not(
     day.may_record_legal_outcome(LEAD, "C2")
 
 
+def test_a_closed_cases_outcome_is_told_only_to_whoever_may_record_one(
+        day: CollectorsDay) -> None:
+    day.escalate_to_legal(MEI, "C2", "no payment")
+    day.record_legal_outcome(LEAD, "C2", "settled for 80%")
+    with pytest.raises(NotYourAccount):
+        day.may_record_legal_outcome(OTHER, "C2")
+    for member in (MEI, LEAD):
+        with pytest.raises(DomainError) as told:
+            day.may_record_legal_outcome(member, "C2")
+        assert not isinstance(told.value, NotYourAccount)
+        assert told.value.params["outcome"] == "settled for 80%"
+
+
 def test_the_lead_and_the_assigners_see_a_collectors_list_and_only_the_lead_acts(
         day: CollectorsDay) -> None:
     assigner = Member("U0ASSIGN01", roles=frozenset({"credit_manager"}))
