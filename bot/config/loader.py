@@ -360,6 +360,9 @@ def _describe(error: Any) -> str:
             "is required but missing"
     if kind == "string_too_short":
         return f"must not be empty; write {expected}" if expected else "must not be empty"
+    if kind == "bool_type_here":
+        return (f"must be {expected or 'a number'}, not a yes or no (YAML reads yes, no, "
+                "on, off, true and false so)")
     if expected:
         bound = _bound(kind, error.get("ctx") or {}, expected)
         return f"must be {expected}, got {shown(error.get('input'))}" + \

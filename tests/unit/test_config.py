@@ -56,6 +56,29 @@ def test_every_problem_is_listed_with_the_value_written(tmp_path):
     ]
 
 
+def test_a_yes_or_no_where_a_number_belongs_is_refused_not_read_as_1_or_0(tmp_path):
+    # YAML reads yes/no/on/off as booleans, which pydantic would take as 1 and 0.
+    text = (GOOD.replace("max_days_overdue: 30 ", "max_days_overdue: yes")
+                .replace("bucket_edges: [30, 60, 90]", "bucket_edges: [30, on, 90]")
+                .replace("contract_notice_days: 30", "contract_notice_days: no")
+                .replace("on_hold: true ", "on_hold: off  "))
+    said = "not a yes or no (YAML reads yes, no, on, off, true and false so)"
+    found = problems(tmp_path, text)
+    assert found == [
+        f"line {line_of(text, '[30, on, 90]')}: aging.bucket_edges: must be "
+        f"{_description('aging', 'bucket_edges')}, {said}",
+        f"line {line_of(text, 'contract_notice_days')}: alerts.contract_notice_days: must be "
+        f"{_description('alerts', 'contract_notice_days')}, {said}",
+        f"line {line_of(text, 'max_days_overdue')}: orders.max_days_overdue: must be a whole "
+        "number of days from 0 to 3650, e.g. 30, or null not to check overdue invoices, "
+        f"{said}"]
+
+
+def _description(section: str, field: str) -> str:
+    model = AppConfig.model_fields[section].annotation
+    return str(model.model_fields[field].description)  # type: ignore[union-attr]
+
+
 def test_a_currency_written_by_its_name_and_a_number_out_of_range_say_the_fix(tmp_path):
     # "got -1" after "whole days, e.g. 3" did not say what was wrong with -1; "RMB" is
     # what a Chinese finance team writes, and the import says it is written CNY.
