@@ -60,7 +60,10 @@ def render_position(console: Console, customer: Customer, position: CreditPositi
     table.add_column(style="bold")
     table.add_column(justify="right")
     _position_rows(table, position, "Credit limit", aging=True)
-    table.add_row("Payment terms", f"{customer.payment_terms_days} days")
+    terms = f"{customer.payment_terms_days} days"
+    if customer.erp_terms_days is not None:
+        terms += f" (approved in creditbot; ERP: {customer.erp_terms_days} days)"
+    table.add_row("Payment terms", terms)
     table.add_row("Owner", customer.owner_slack_id or "—")
     table.caption = f"as of {position.as_of.isoformat()}"
     console.print(table)

@@ -62,6 +62,9 @@ class Customer:
     financials: Financials = field(default_factory=Financials)
     # The legal name in the local script (Chinese, say) beside the romanised ``name``.
     name_local: str | None = None
+    # The ERP's payment terms when creditbot approved other terms (which
+    # ``payment_terms_days`` then holds), else None.
+    erp_terms_days: int | None = None
 
     @property
     def currency(self) -> str:

@@ -66,9 +66,19 @@ from domain.refs import CustomerRef
 from storage.repositories.receivables import PLACED_STATES
 from storage.types import AMOUNT_SCALE
 
-_CUSTOMER = ("customer_id, name, name_local, currency, credit_limit, payment_terms_days, "
-             "industry, country, owner_slack_id, department, group_id, established_year, "
-             + ", ".join(FINANCIAL_FIELDS))
+_COLUMNS = ("customer_id", "name", "name_local", "currency", "credit_limit",
+            "payment_terms_days", "industry", "country", "owner_slack_id", "department",
+            "group_id", "established_year", *FINANCIAL_FIELDS, "erp_terms_days")
+# The payment terms in force, as storage.repositories.customers reads them: creditbot's
+# last approved terms that still stand on the ERP's, else the ERP's.
+_TERMS_IN_FORCE = (
+    "COALESCE((SELECT t.terms_days FROM terms_changes t WHERE t.customer_id = "
+    "customers.customer_id AND t.previous_terms_days = customers.payment_terms_days "
+    "ORDER BY t.id DESC LIMIT 1), customers.payment_terms_days)")
+_CUSTOMER = ", ".join(
+    f"{_TERMS_IN_FORCE} AS payment_terms_days" if c == "payment_terms_days"
+    else "customers.payment_terms_days AS erp_terms_days" if c == "erp_terms_days"
+    else c for c in _COLUMNS)
 _KEYS = "customer_id, name, name_local, name_key, name_local_key"
 _OPEN_INVOICE = ", ".join(f"'{s.value}'" for s in INVOICE_STATUSES_IN_EXPOSURE)
 _OPEN_ORDER = ", ".join(f"'{s.value}'" for s in ORDER_STATUSES_IN_EXPOSURE)
@@ -112,7 +122,8 @@ def _prefix_side(key: str, match: str) -> str:
 
 def _prefix(match: Callable[[str], str]) -> str:
     sides = " UNION ".join(_prefix_side(k, match(k)) for k in ("name_key", "name_local_key"))
-    return f"SELECT {_CUSTOMER} FROM ({sides}) AS either ORDER BY name_key LIMIT :limit"
+    return (f"SELECT {', '.join(_COLUMNS)} FROM ({sides}) AS either ORDER BY name_key "
+            "LIMIT :limit")
 
 
 _BY_PREFIX = {
@@ -400,7 +411,8 @@ class SqlCheckRead:
             payment_terms_days=row[5], industry=row[6], country=row[7],
             owner_slack_id=row[8], department=row[9], group_id=row[10],
             established_year=row[11],
-            financials=Financials(*(amount(v) for v in row[12:12 + len(FINANCIAL_FIELDS)])))
+            financials=Financials(*(amount(v) for v in row[12:12 + len(FINANCIAL_FIELDS)])),
+            erp_terms_days=row[-1] if row[-1] != row[5] else None)
         self._seen[customer.customer_id] = customer
         return customer
 

@@ -30,6 +30,7 @@ from domain.approvals.model import (
     Question,
     RequestKind,
     RequestState,
+    TermsChange,
     Withdrawn,
     effective_limit,
 )
@@ -45,6 +46,7 @@ from storage.models import (
     OrderRow,
     RequestDecisionRow,
     RequestQuestionRow,
+    TermsChangeRow,
 )
 
 _R: Table = CreditRequestRow.__table__  # type: ignore[assignment]
@@ -52,6 +54,7 @@ _D: Table = RequestDecisionRow.__table__  # type: ignore[assignment]
 _Q: Table = RequestQuestionRow.__table__  # type: ignore[assignment]
 _G: Table = DelegationRow.__table__  # type: ignore[assignment]
 _L: Table = LimitChangeRow.__table__  # type: ignore[assignment]
+_T: Table = TermsChangeRow.__table__  # type: ignore[assignment]
 _CUSTOMERS: Table = CustomerRow.__table__  # type: ignore[assignment]
 _O: Table = OrderRow.__table__  # type: ignore[assignment]
 _M: Table = DeadlineMarkRow.__table__  # type: ignore[assignment]
@@ -282,6 +285,12 @@ class SqlCreditRequestStore:
             "effective_at": change.effective_at, "expires_on": change.expires_on,
             "approved_by": change.approved_by})
         return dataclasses.replace(change, id=change_id)
+
+    def add_terms_change(self, change: TermsChange) -> None:
+        self._insert(_T, {
+            "customer_id": change.customer_id, "request_id": change.request_id,
+            "terms_days": change.terms_days, "previous_terms_days": change.previous,
+            "effective_at": change.effective_at, "approved_by": change.approved_by})
 
     def limit_changes(self, customer_id: str) -> list[LimitChange]:
         rows = self._execute(select(_L).where(_L.c.customer_id == customer_id)

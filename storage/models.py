@@ -418,6 +418,26 @@ class LimitChangeRow(Base):
     approved_by: Mapped[str] = mapped_column(String(32))
 
 
+class TermsChangeRow(Base):
+    """Payment terms creditbot approved. Like a limit, kept beside the ERP's
+    customers.payment_terms_days, which the next import overwrites: they stand while the
+    ERP still exports the terms they replaced (``previous_terms_days``). One per request."""
+
+    __tablename__ = "terms_changes"
+    __table_args__ = (
+        Index("ix_terms_changes_customer", "customer_id", "id"),
+        Index("ix_terms_changes_request", "request_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(Id)
+    request_id: Mapped[int] = mapped_column(ForeignKey("credit_requests.id"))
+    terms_days: Mapped[int] = mapped_column(Integer)
+    previous_terms_days: Mapped[int] = mapped_column(Integer)
+    effective_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    approved_by: Mapped[str] = mapped_column(String(32))
+
+
 class DeadlineMarkRow(Base):
     """What the deadlines job did once and must not do again (a level reminded, a
     level escalated, an overdue level's daily reminder): the unique key is what makes

@@ -25,6 +25,7 @@ from domain.approvals.model import (
     LimitChange,
     Question,
     RequestState,
+    TermsChange,
     effective_limit,
     stands_on,
 )
@@ -302,7 +303,8 @@ class FakeCreditRequestStore:
     changes a copy, kept only when it commits. Conflicts raise ``RequestChanged`` as
     storage's version check and unique constraints do. ``orders`` is the ERP's."""
 
-    _TABLES = ("requests", "decisions", "questions", "delegations", "limits", "marks")
+    _TABLES = ("requests", "decisions", "questions", "delegations", "limits", "terms",
+               "marks")
 
     def __init__(self, orders: Sequence[Order] = ()) -> None:
         self.orders = {o.order_id: o for o in orders}
@@ -407,6 +409,18 @@ class FakeCreditRequestStore:
         self._work["limits"][stored.id] = stored
         self.wrote = True
         return stored
+
+    def add_terms_change(self, change: TermsChange) -> None:
+        if any(c.request_id == change.request_id for c in self._work["terms"].values()):
+            raise RequestChanged()
+        self._work["terms"][self._next("terms")] = change
+        self.wrote = True
+        # As storage reads them: the customer's terms are the approved ones from now on.
+        erp = self.customers.rows.get(change.customer_id) if self.customers else None
+        if self.customers and erp is not None and change.previous == (
+                erp.payment_terms_days if erp.erp_terms_days is None else erp.erp_terms_days):
+            self.customers.rows[change.customer_id] = dataclasses.replace(
+                erp, payment_terms_days=change.terms_days, erp_terms_days=change.previous)
 
     def limit_changes(self, customer_id: str) -> list[LimitChange]:
         return [c for _, c in sorted(self._work["limits"].items())

@@ -33,6 +33,7 @@ from domain.approvals.model import (
     RequestKind,
     RequestRecord,
     RequestState,
+    TermsChange,
 )
 from domain.approvals.ports import Happened, RequestChange
 from domain.approvals.roles import Role
@@ -252,6 +253,14 @@ class Deciding(RequestsContext):
                 order_id=request.order_id))
             return None
         assert request.terms_days is not None
+        customer = uow.customers.get(customer_id)
+        # The ERP's terms, which the change stands on (the customer reads creditbot's).
+        erp = (None if customer is None else customer.payment_terms_days
+               if customer.erp_terms_days is None else customer.erp_terms_days)
+        if erp is None:
+            erp = request.current_terms_days or 0
+        store.add_terms_change(TermsChange(customer_id, request.terms_days, erp, now, actor,
+                                           request.id))
         uow.audit.append(AuditEntry(now, actor, "terms.changed", customer_id, {
             "request": request.id, "terms_days": request.terms_days,
             "previous": request.current_terms_days}))

@@ -260,6 +260,20 @@ class ChangeKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class TermsChange:
+    """Payment terms creditbot approved. Like a ``LimitChange`` it stands while the ERP
+    still exports the terms it replaced (``previous``): until the ERP has them keyed in,
+    or moves to others."""
+
+    customer_id: str
+    terms_days: int
+    previous: int
+    effective_at: datetime
+    approved_by: str
+    request_id: int
+
+
+@dataclass(frozen=True)
 class LimitChange:
     """A limit creditbot approved, in its own table (an ERP import never touches it).
     A temporary one applies through ``expires_on``; the limit before it returns after.
@@ -278,7 +292,6 @@ class LimitChange:
     request_id: int
     expires_on: date | None = None
     id: int = 0
-
 
 
 def stands_on(change: LimitChange, erp_limit: Money) -> bool:

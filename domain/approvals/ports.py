@@ -16,6 +16,7 @@ from domain.approvals.model import (
     LimitChange,
     Question,
     StandIn,
+    TermsChange,
 )
 from domain.check.reads import Collecting
 from domain.exposure import CreditPosition
@@ -91,6 +92,11 @@ class CreditRequestStore(Protocol):
 
     def add_limit_change(self, change: LimitChange) -> LimitChange:
         """Records an approved limit. One per request: another raises ``RequestChanged``."""
+        ...
+
+    def add_terms_change(self, change: TermsChange) -> None:
+        """Records approved payment terms, read back as the customer's terms while they
+        stand (see ``TermsChange``). One per request: another raises ``RequestChanged``."""
         ...
 
     def limit_changes(self, customer_id: str) -> list[LimitChange]:

@@ -142,8 +142,7 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
             (tr._("Exposure"), _exposure(position, tr)),
             (tr._("Available credit"), available_text(position, tr)),
             (tr._("Overdue"), overdue_text(position, tr)),
-            (tr._("Payment terms"), tr.ngettext("{n} day", "{n} days",
-                                                customer.payment_terms_days)),
+            (tr._("Payment terms"), _terms(customer, tr)),
         ),
         aging_section(position, tr),
         context(_footer(position, timezone, tr)),
@@ -157,6 +156,14 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
                     name=user_text(title, 200), available=position.available,
                     limit=position.limit, overdue=position.aging.overdue)
     return message(fallback, blocks)
+
+
+def _terms(customer: Customer, tr: Translator) -> str:
+    days = tr.ngettext("{n} day", "{n} days", customer.payment_terms_days)
+    if customer.erp_terms_days is None:
+        return days
+    return days + "\n" + tr._("approved in creditbot (ERP: {days})", days=tr.ngettext(
+        "{n} day", "{n} days", customer.erp_terms_days))
 
 
 HELD_SHOWN = 5

@@ -3,20 +3,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, or_, select, union
+from sqlalchemy import Table, and_, bindparam, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from domain.model import FINANCIAL_FIELDS, Customer, Financials
 from domain.money import Money
 from domain.refs import CustomerRef
-from storage.models import CustomerRow
+from storage.models import CustomerRow, TermsChangeRow
 
 _T: Table = CustomerRow.__table__  # type: ignore[assignment]
+_TERMS: Table = TermsChangeRow.__table__  # type: ignore[assignment]
+
+# The payment terms creditbot approved last that still stand: on the ERP's terms they
+# replaced (as approved limits do, domain.approvals.model.stands_on). The same in
+# storage.check_reads.
+_APPROVED_TERMS = (
+    select(_TERMS.c.terms_days)
+    .where(_TERMS.c.customer_id == _T.c.customer_id,
+           _TERMS.c.previous_terms_days == _T.c.payment_terms_days)
+    .order_by(_TERMS.c.id.desc()).limit(1).scalar_subquery())
+# Every column, the terms in force as payment_terms_days and the ERP's beside them.
+_COLUMNS = [c for c in _T.c if c.name != "payment_terms_days"] + [
+    func.coalesce(_APPROVED_TERMS, _T.c.payment_terms_days).label("payment_terms_days"),
+    _T.c.payment_terms_days.label("erp_terms_days")]
 
 # Built once: a slash command runs several of these, and building and hashing a
 # statement costs more than SQLite takes to answer it.
 # Lookups read whole rows (a handful at most) so that get() can answer from memory.
-_ROWS = select(_T)
+_ROWS = select(*_COLUMNS)
 # Customers with one of these ids, and the members of groups with one of these ids: a
 # person may name either, and one statement answers both.
 _ROWS_BY_IDS = _ROWS.where(or_(_T.c.customer_id.in_(bindparam("ids", expanding=True)),
@@ -24,7 +38,7 @@ _ROWS_BY_IDS = _ROWS.where(or_(_T.c.customer_id.in_(bindparam("ids", expanding=T
 # A person may type either name, so each lookup asks both keys in one statement.
 _BY_KEY = _ROWS.where(or_(_T.c.name_key == bindparam("name_key"),
                           _T.c.name_local_key == bindparam("name_key")))
-_ROW_BY_ID = select(_T).where(_T.c.customer_id == bindparam("customer_id"))
+_ROW_BY_ID = select(*_COLUMNS).where(_T.c.customer_id == bindparam("customer_id"))
 _ALL_KEYS = select(_T.c.customer_id, _T.c.name, _T.c.name_local, _T.c.name_key,
                    _T.c.name_local_key)
 
@@ -73,7 +87,14 @@ def to_customer(row: Any) -> Customer:
         established_year=row.established_year,
         financials=Financials(**{f: getattr(row, f) for f in FINANCIAL_FIELDS}),
         name_local=row.name_local,
+        erp_terms_days=_erp_terms(row),
     )
+
+
+def _erp_terms(row: Any) -> int | None:
+    """The ERP's terms when creditbot's differ (rows read with ``_COLUMNS``)."""
+    erp = getattr(row, "erp_terms_days", None)
+    return erp if erp is not None and erp != row.payment_terms_days else None
 
 
 def _prefix_params(dialect: str, key_prefix: str) -> dict[str, str]:
@@ -103,7 +124,7 @@ class SqlCustomerRepository:
         return None if row is None else to_customer(row)
 
     def fetch(self, customer_ids: Sequence[str] | None = None) -> list[Customer]:
-        query = select(_T).order_by(_T.c.customer_id)
+        query = select(*_COLUMNS).order_by(_T.c.customer_id)
         if customer_ids is not None:
             query = query.where(_T.c.customer_id.in_(customer_ids))
         return [to_customer(r) for r in self._rows(query)]
@@ -111,7 +132,7 @@ class SqlCustomerRepository:
     def group_members(self, group_id: str) -> list[Customer]:
         rows = self._groups.get(group_id)
         if rows is None:
-            rows = list(self._rows(select(_T).where(_T.c.group_id == group_id)))
+            rows = list(self._rows(select(*_COLUMNS).where(_T.c.group_id == group_id)))
         return [to_customer(r) for r in sorted(rows, key=lambda r: r.name)]
 
     def group_named(self, group_ids: Sequence[str]) -> str | None:
