@@ -33,7 +33,7 @@ written, in ``policy_problems``, so that one bad value elsewhere hides none of i
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Literal
@@ -144,14 +144,21 @@ def _amount(value: object) -> Decimal | None:
 
 
 def policy_problems(section: object, holders: Mapping[str, object],
-                    departments: Collection[str] | None = None
+                    departments: Collection[str] | None = None, *,
+                    cleared: Callable[[str], bool] | None = None,
+                    open_to_credit_data: Callable[[str], bool] | None = None,
                     ) -> list[tuple[tuple[str | int, ...], str]]:
     """What is wrong with the bands of each request kind, as (key path, message): bands
     that do not rise, an up_to left out before the last band, no open-ended top band (an
     amount above the last up_to would have no route), a role named twice in one band (one
     person may decide one level only), roles nobody holds, and a ``post_to`` naming no
     department. ``section`` is what app.yaml says under approvals; ``holders`` its
-    roles mapping; ``departments`` the department keys (``None``: not checked)."""
+    roles mapping; ``departments`` the department keys (``None``: not checked).
+
+    An approval card shows the customer's figures, so once the access rule is read,
+    ``cleared`` (who access.credit_data lets see credit data) and
+    ``open_to_credit_data`` (a department key: whether its channel is) say whether a
+    level's deciders and its ``post_to`` channel may be sent one."""
     if not isinstance(section, Mapping):
         return []
     # A role written in the wrong shape is the field checks' to report, not a gap here,
@@ -189,7 +196,46 @@ def policy_problems(section: object, holders: Mapping[str, object],
                 before = up_to if before is None else max(before, up_to)
             problems += _level_problems(band.get("levels"), (*where, index, "levels"), held,
                                         departments, empty)
+            problems += _uncleared(band.get("levels"), (*where, index, "levels"), holders,
+                                   cleared, open_to_credit_data)
     return problems + _typos(section, held, empty)
+
+
+def _uncleared(levels: object, where: tuple[str | int, ...], holders: Mapping[str, object],
+               cleared: Callable[[str], bool] | None,
+               open_to_credit_data: Callable[[str], bool] | None,
+               ) -> list[tuple[tuple[str | int, ...], str]]:
+    """Levels whose cards would reach people, or a channel, that may not see credit
+    data: the card showed them every figure, and their buttons then refused them, so
+    the level waited for nobody."""
+    if not isinstance(levels, list):
+        return []
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for index, level in enumerate(levels):
+        if not isinstance(level, Mapping):
+            continue
+        for key in ("role", "escalate_to"):
+            role, users = level.get(key), None
+            if isinstance(role, str):
+                users = holders.get(role)
+            barred = [u for u in users if isinstance(u, str) and not cleared(u)] if (
+                cleared is not None and isinstance(users, list)) else []
+            if barred:
+                problems.append(((*where, index, key), (
+                    f"{', '.join(barred)} may not see credit data (access.credit_data), "
+                    f"but {'they hold' if len(barred) > 1 else 'holds'} {shown(role)}, "
+                    "whose cards show the customer's figures; add the role to "
+                    "access.credit_data.roles, or name a role whose holders may see them")))
+        post_to = level.get("post_to")
+        if open_to_credit_data is not None and isinstance(post_to, str) \
+                and not open_to_credit_data(post_to):
+            problems.append(((*where, index, "post_to"), (
+                f"the {shown(post_to)} channel is not open to credit data (some of its "
+                "members may not see it, or access.credit_data.share_channels leaves it "
+                "out), and the cards posted there show the customer's figures; post to a "
+                "department whose channel is, or leave post_to out to send the cards to "
+                "the role's holders by direct message")))
+    return problems
 
 
 def _typos(section: Mapping[str, object], held: list[str], empty: Collection[str] = ()

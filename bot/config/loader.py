@@ -235,7 +235,8 @@ def _cross_section(data: dict[str, Any]) -> list[Problem]:
                                   listed(rule.get("departments"))) + [
         Problem(loc, message) for loc, message in route_problems(alerts, channels, role_names)
     ] + [Problem(loc, message) for loc, message in policy_problems(
-        data.get("approvals"), mapping(data.get("roles")), list(channels))] + [
+        data.get("approvals"), mapping(data.get("roles")), list(channels),
+        **_approval_clearance(data, channels))] + [
         Problem(loc, message) for loc, message in collection_problems(
             data.get("collections"), channels, role_names, _listed_users(data),
             **_clearance(data))] + [
@@ -269,6 +270,31 @@ def _clearance(data: dict[str, Any]) -> dict[str, Any]:
             user, frozenset(r for r, users in holders.items() if user in users),
             frozenset(k for k, users in members.items() if user in users)))
     return {"cleared": cleared, "holders": holders, "legal_members": members}
+
+
+def _approval_clearance(data: dict[str, Any], channels: dict[str, str | None]
+                        ) -> dict[str, Any]:
+    """Who may see credit data, and which departments' channels are open to it (as
+    AppConfig.share_channels decides), for the approval levels' cards."""
+    clearance = _clearance(data)
+    cleared = clearance.get("cleared")
+    if cleared is None:
+        return {}
+    shared = mapping_of(mapping_of(data.get("access")).get("credit_data")).get(
+        "share_channels")
+    members: dict[str, list[str]] = clearance["legal_members"]
+
+    def open_to_credit_data(key: str) -> bool:
+        if key not in members:
+            return True  # no such department: reported on its own
+        if isinstance(shared, list):
+            return channels.get(key) in shared
+        return all(cleared(user) for user in members[key])
+    return {"cleared": cleared, "open_to_credit_data": open_to_credit_data}
+
+
+def mapping_of(value: object) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _listed_users(data: dict[str, Any]) -> set[str]:

@@ -314,9 +314,12 @@ class AppConfig(Section):
         problems += [Problem(loc, message) for loc, message in route_problems(
             None if routes is None else [r.model_dump() for r in routes], self.departments,
             self.roles.names())]
+        shared = self.share_channels()
         problems += [Problem(loc, message) for loc, message in policy_problems(
             self.approvals.model_dump(exclude_none=True), self.roles.root,
-            list(self.departments))]
+            list(self.departments), cleared=self.may_see_credit_data,
+            open_to_credit_data=lambda key: key not in self.departments
+            or self.departments[key].channel in shared)]
         problems += [Problem(loc, message) for loc, message in collection_problems(
             self.collections.model_dump(exclude_unset=True), self.departments, self.roles.names(),
             self.known_users(), cleared=self.may_see_credit_data, holders=self.roles.root,

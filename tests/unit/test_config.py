@@ -56,6 +56,32 @@ def test_every_problem_is_listed_with_the_value_written(tmp_path):
     ]
 
 
+def test_approval_cards_may_reach_only_people_and_channels_cleared_for_credit_data(
+        tmp_path):
+    # The finance director's level-2 card showed every figure to someone
+    # access.credit_data left out, whose buttons then refused them: nobody could decide.
+    text = GOOD.replace("  credit_data:\n    roles: []\n    departments: []\n",
+                        "  credit_data:\n    roles: [credit_manager, credit_analyst, sales, "
+                        "cfo, collector, legal]\n    departments: []\n").replace(
+        "{role: credit_manager, deadline_hours: 24, post_to: credit}\n      - up_to: 500000",
+        "{role: credit_manager, deadline_hours: 24, post_to: logistics}\n      - up_to: "
+        "500000", 1)
+    levels = [i for i, line in enumerate(text.splitlines(), 1) if "finance_director," in line]
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'post_to: logistics')}: approvals.limit_increase.bands.0."
+        "levels.0.post_to: the \"logistics\" channel is not open to credit data (some of "
+        "its members may not see it, or access.credit_data.share_channels leaves it out), "
+        "and the cards posted there show the customer's figures; post to a department "
+        "whose channel is, or leave post_to out to send the cards to the role's holders by "
+        "direct message (the same line counts for approvals.temporary_limit.bands.0.levels."
+        "0.post_to, approvals.first_limit.bands.0.levels.0.post_to)",
+        f"lines {', '.join(map(str, levels[:-1]))} and {levels[-1]}: "
+        "approvals.*.bands.*.levels.1.role: U03FINDIR01 may not see credit data "
+        "(access.credit_data), but holds \"finance_director\", whose cards show the "
+        "customer's figures; add the role to access.credit_data.roles, or name a role "
+        "whose holders may see them"]
+
+
 def test_a_yes_or_no_where_a_number_belongs_is_refused_not_read_as_1_or_0(tmp_path):
     # YAML reads yes/no/on/off as booleans, which pydantic would take as 1 and 0.
     text = (GOOD.replace("max_days_overdue: 30 ", "max_days_overdue: yes")
