@@ -195,7 +195,7 @@ def policy_problems(section: object, holders: Mapping[str, object],
             if up_to is not None:
                 before = up_to if before is None else max(before, up_to)
             problems += _level_problems(band.get("levels"), (*where, index, "levels"), held,
-                                        departments, empty)
+                                        departments, empty, holders)
             problems += _uncleared(band.get("levels"), (*where, index, "levels"), holders,
                                    cleared, open_to_credit_data)
     return problems + _typos(section, held, empty)
@@ -289,7 +289,8 @@ def _misspelt(role: str, held: list[str], empty: Collection[str] = ()) -> str | 
 
 
 def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str],
-                    departments: Collection[str] | None = None, empty: Collection[str] = ()
+                    departments: Collection[str] | None = None, empty: Collection[str] = (),
+                    holders: Mapping[str, object] | None = None,
                     ) -> list[tuple[tuple[str | int, ...], str]]:
     if not isinstance(levels, list):
         return []
@@ -315,6 +316,16 @@ def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str
                              + (f" ({known})" if known else "") + ", or leave post_to out "
                              "to send the card to each holder of the role by direct "
                              "message"))
+        escalate_to = level.get("escalate_to")
+        later = [i for i, other in enumerate(levels) if i > index
+                 and isinstance(other, Mapping) and other.get("role") == escalate_to]
+        only = (holders or {}).get(escalate_to) if isinstance(escalate_to, str) else None
+        if later and isinstance(only, list) and len(only) == 1:
+            problems.append(((*where, index, "escalate_to"), (
+                f"{shown(escalate_to)} decides level {later[0] + 1} of this band too, and "
+                f"{only[0]} is its only holder: nobody decides two levels of one request, "
+                "so after the deadline they could only reject this one; escalate to a "
+                "role that decides no later level, or list a second holder of the role")))
         role = level.get("role")
         if isinstance(role, str):
             if role in seen:

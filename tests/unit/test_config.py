@@ -82,6 +82,28 @@ def test_approval_cards_may_reach_only_people_and_channels_cleared_for_credit_da
         "whose holders may see them"]
 
 
+def test_escalating_to_the_only_holder_of_a_later_level_is_refused(tmp_path):
+    # The README's own example did it: the finance director, escalated level 1, could
+    # only reject it, since approving would leave level 2 (theirs) to nobody.
+    text = GOOD.replace(
+        "          - {role: credit_manager, deadline_hours: 24, post_to: credit}\n"
+        "          - {role: finance_director, deadline_hours: 48, escalate_to: cfo}",
+        "          - {role: credit_manager, deadline_hours: 24, escalate_to: finance_director}\n"
+        "          - {role: finance_director, deadline_hours: 48, escalate_to: cfo}", 1)
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'escalate_to: finance_director')}: approvals.limit_increase."
+        "bands.1.levels.0.escalate_to: \"finance_director\" decides level 2 of this band "
+        "too, and U03FINDIR01 is its only holder: nobody decides two levels of one request, "
+        "so after the deadline they could only reject this one; escalate to a role that "
+        "decides no later level, or list a second holder of the role (the same line counts "
+        "for approvals.temporary_limit.bands.1.levels.0.escalate_to, approvals.first_limit."
+        "bands.1.levels.0.escalate_to)"]
+    # A second finance director could decide level 2 after the first took level 1.
+    assert load_config(_written(tmp_path, text.replace(
+        "finance_director: [U03FINDIR01]", "finance_director: [U03FINDIR01, U03FINDIR02]"))
+    ).roles.of("U03FINDIR02") == ["finance_director"]
+
+
 def test_a_yes_or_no_where_a_number_belongs_is_refused_not_read_as_1_or_0(tmp_path):
     # YAML reads yes/no/on/off as booleans, which pydantic would take as 1 and 0.
     text = (GOOD.replace("max_days_overdue: 30 ", "max_days_overdue: yes")
@@ -209,8 +231,9 @@ def test_roles_are_an_open_mapping_with_checked_names_and_ids(tmp_path):
     custom = load_config(_written(tmp_path, GOOD.replace(
         "  legal: [U05LEGAL001]\n", "  legal: [U05LEGAL001]\n  treasurer: [U03FINDIR01]\n")
         # Collectors, the collections lead and legal's owner get cards, so they must be
-        # cleared too.
-        .replace("    roles: []", "    roles: [treasurer, collector, legal, credit_manager]")))
+        # cleared too, and so are the approvers, whose cards show the figures.
+        .replace("    roles: []", "    roles: [treasurer, collector, legal, credit_manager, "
+                 "credit_analyst, finance_director, cfo]")))
     assert custom.roles.holders("treasurer") == ["U03FINDIR01"]
     assert custom.roles.names()[-1] == "treasurer"
 
