@@ -71,13 +71,35 @@ def within_most(text: str, converted: Money, too_much: str = COMES_TO_TOO_MUCH) 
 
 
 def read_amount(text: str, too_large: str = TOO_LARGE, *, increase: bool = False,
-                implied: str | None = None) -> TypedAmount:
+                implied: str | None = None, base: str | None = None) -> TypedAmount:
     """The amount ``text`` names, or an ``AmountError`` that says what is wrong with it
     (quoting ``text`` whole). ``increase``: ``text`` may start with ``+`` (read without it).
     ``implied``: the currency the amount is in when it names none (the customer's), which
     ``$`` or ``¥`` then stand for if they can (``$5k`` for a customer billed in USD);
-    a sign that names one currency (``US$``, ``€``, ``£``) is read as it anywhere."""
-    return _read(text, too_large, increase, implied)
+    a sign that names one currency (``US$``, ``€``, ``£``) is read as it anywhere.
+    ``base``: the organisation's base currency, when ``implied`` is only the customer's:
+    a sign both write (``$`` for a USD company's customer billed in MXN) is asked about,
+    not taken for either (a rep's "$10k" for a peso customer was MX$10,000, $550)."""
+    typed = _read(text, too_large, increase, implied)
+    symbol = sign_of(text)
+    if (base is not None and symbol in SHARED_SIGNS and typed.currency == implied != base
+            and base in SHARED_SIGNS[symbol] and not _names_code(text, symbol)):
+        value = typed.value.quantize(Decimal(1)) if typed.value == \
+            typed.value.to_integral_value() else typed.value
+        plus = "+" if text.strip().startswith("+") else ""
+        raise AmountError(text, N_("“{text}”: {sign} is both {customers} (the customer's "
+                                   "currency) and {base}; write the currency's code after "
+                                   "the amount instead, e.g. {amount} {customers} or "
+                                   "{amount} {base}."),
+                          sign=symbol, customers=implied, base=base,
+                          amount=f"{plus}{value:,f}")
+    return typed
+
+
+def _names_code(text: str, symbol: str) -> bool:
+    """Whether ``text`` names its currency's code too ("$5k MXN")."""
+    signed = _signed(fold(text).strip().lstrip("+"))
+    return signed is not None and signed[0] == symbol and _currency_in(signed[1]) is not None
 
 
 def one_currency(text: str, typed: TypedAmount, given: str | None) -> None:

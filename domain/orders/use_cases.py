@@ -286,8 +286,10 @@ class OrderChecks(HoldReview):
             text = f"{text} {currency}"
         # "$5k" for a customer billed in USD: the dollars it is billed in; and "$5k EUR"
         # for one billed in CAD is refused with 5,000 CAD as one way, as a request is.
-        typed = read_amount(text, implied=canonical(currency) if currency and not has_sign(
-            text) else customer.credit_limit.currency)
+        given = canonical(currency) if currency and not has_sign(text) else None
+        # "$10k" for a customer billed in pesos, at a dollar company: asked, not guessed.
+        typed = read_amount(text, implied=given or customer.credit_limit.currency,
+                            base=None if given else self.policy.base_currency)
         code = typed.currency or canonical(currency or "") or customer.credit_limit.currency
         if not is_currency(code):
             raise AmountError(text, N_("“{text}” is not an amount in a currency creditbot "

@@ -555,3 +555,20 @@ def test_handing_over_anew_to_the_same_stand_in_deals_no_card_again():
     assert dealt == [STAND_IN]
     assert notices.delegations == [(STAND_IN, ("finance_director",), 1),
                                    (STAND_IN, ("finance_director",), 1)]
+
+
+def test_a_dollar_sign_for_a_customer_billed_in_canadian_dollars_is_asked_about():
+    # "$200k more" was filed as CA$200,000 at a company whose reps write $ for USD.
+    uow = FakeUnitOfWork([Customer("C0009", "Maple Leaf Builders",
+                                   Money(Decimal("150000"), "CAD"), 30)],
+                         rates={"CAD": Decimal("0.72")})
+    requests = CreditRequests(uow, CreditDataAccess(), ApprovalPolicy("USD"), ROSTER,
+                              Clock(), ZONE, Notices())
+    assert refused(requests.file, member(REP), Filing(
+        "C0009", RequestKind.LIMIT_INCREASE, "more", "+$50k")) == (
+        "“+$50k”: $ is both CAD (the customer's currency) and USD; write the currency's "
+        "code after the amount instead, e.g. +50,000 CAD or +50,000 USD.")
+    assert uow.audit.entries == []
+    filed = requests.file(member(REP), Filing("C0009", RequestKind.LIMIT_INCREASE, "more",
+                                              "+$50k", currency="CAD"))
+    assert filed.new_limit == Money(Decimal("200000"), "CAD")

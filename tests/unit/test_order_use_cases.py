@@ -546,3 +546,31 @@ def test_a_held_order_is_told_only_to_owners_who_may_see_credit_data(caplog):
     assert [r.getMessage() for r in caplog.records] == [
         "order note about C1 not sent to U0WAREHSE1: an owner in the ERP named them, and "
         "credit data is not open to them (app.yaml's access.credit_data)"]
+
+
+def test_a_dollar_sign_for_a_peso_customer_at_a_dollar_company_is_asked_about():
+    # "$10k" was read as the customer's MX$10,000 (about $550): "OK to ship" on an order
+    # the rep meant as US$10,000.
+    customers = [Customer("C7", "Ferreteria del Norte", Money(Decimal(200000), "MXN"), 30)]
+    uow = FakeUnitOfWork(customers, (), (), rates={"MXN": Decimal("0.05")})
+    checks = OrderChecks(uow, CreditDataAccess(),
+                         CreditPolicyContext("USD", AgingBuckets((30, 60, 90))), RULES,
+                         lambda: NOW, ZONE, Notices())
+    for typed in ("$10k", "10k$", "$ 10,000"):
+        with pytest.raises(AmountError) as asked:
+            checks.place(REP_MEMBER, "C7", typed, reference="PO-F1")
+        assert explain(asked.value, translator("en")) == (
+            f"“{typed}”: $ is both MXN (the customer's currency) and USD; write the "
+            "currency's code after the amount instead, e.g. 10,000 MXN or 10,000 USD.")
+    assert uow.audit.entries == []
+    assert checks.place(REP_MEMBER, "C7", "$10k MXN", reference="PO-F1").verdict.order == \
+        Money(Decimal("10000.00"), "MXN")
+    assert checks.place(REP_MEMBER, "C7", "10k USD", reference="PO-F2").verdict.order == \
+        Money(Decimal("200000.00"), "MXN")
+    # No doubt where the sign is the customer's and the company's own: USD both.
+    usd = [Customer("C8", "Great Lakes Hardware", Money(Decimal(500000), "USD"), 30)]
+    dollars = OrderChecks(FakeUnitOfWork(usd, (), ()), CreditDataAccess(),
+                          CreditPolicyContext("USD", AgingBuckets((30, 60, 90))), RULES,
+                          lambda: NOW, ZONE, Notices())
+    assert dollars.place(REP_MEMBER, "C8", "$10k", reference="PO-G1").verdict.order == \
+        Money(Decimal("10000.00"), "USD")
