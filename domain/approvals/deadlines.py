@@ -286,6 +286,12 @@ class Deadlines:
                     stand_ins=self._stand_ins(uow, request)))
             else:
                 overdue = item.overdue_days
+                if overdue is None and not self._deciders(uow, request, decisions):
+                    # Everyone who could decide is out (the requester holds the role
+                    # alone): a reminder would reach nobody, so none is counted or
+                    # audited. The mark stays: the escalation still comes at the deadline.
+                    uow.commit()
+                    return False
                 uow.audit.append(AuditEntry(now, SYSTEM, "requests.reminded",
                                             request.customer_id,
                                             {**details, "overdue_days": overdue}))

@@ -272,3 +272,17 @@ def test_a_request_closed_meanwhile_is_left_alone(state):
         world.requests.decide(ROSTER.member(CM), request_id, 1, Outcome.APPROVED)
     assert world.at(hours(21)) == counts()
     assert world.at(hours(30)) == counts()
+
+
+def test_a_level_whose_only_holder_filed_the_request_is_not_reminded_but_escalated():
+    # The credit manager asks for more on an account: their own level has nobody else,
+    # so "1 reminded" and a requests.reminded entry spoke of a reminder nobody got.
+    world = World()
+    world.requests.file(ROSTER.member(CM), Filing("C0001", RequestKind.LIMIT_INCREASE,
+                                                  "season", amount="+100k"))
+    assert world.at(hours(20)) == counts()
+    assert world.audited("requests.reminded") == []
+    assert world.happened() == []
+    assert world.at(hours(21)) == counts()  # marked: not looked at again
+    assert world.at(hours(24)) == counts(escalated=1)
+    assert world.happened() == [(Happened.ESCALATED, 1, 1)]
