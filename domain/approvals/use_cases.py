@@ -28,7 +28,7 @@ from domain.lookup import resolve_customer
 from domain.model import AuditEntry
 from domain.orders.model import OrderCheck
 from domain.refs import CustomerRef
-from domain.text import N_
+from domain.text import N_, Phrase
 
 
 class CancelRefused(DomainError):
@@ -79,7 +79,10 @@ class CreditRequests(Filings, Deciding, Delegating):
             if not request.is_open:
                 raise CancelRefused(N_("Request #{request} is already {state}: only an open "
                                        "request can be cancelled."), request=request.id,
-                                    state=request.state.value)
+                                    # In the reader's words, and "withdrawn" when
+                                    # creditbot closed it (never a person's "cancelled").
+                                    state=Phrase("withdrawn" if request.withdrawn
+                                                 else request.state.value))
             saved = store.save(dataclasses.replace(
                 request, state=RequestState.CANCELLED, closed_at=now,
                 closed_by=actor.user_id))

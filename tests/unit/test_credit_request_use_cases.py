@@ -32,6 +32,8 @@ from domain.errors import DomainError, MissingRate, SeveralProblems
 from domain.model import Customer, Order, OrderStatus
 from domain.money import Money
 from domain.ports import Outbox
+from handlers.errors import explain
+from handlers.i18n import translator
 from tests.fakes import FakeUnitOfWork
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -349,6 +351,11 @@ def test_only_the_requester_cancels_and_only_while_open():
     assert notices.changes[-1].happened is Happened.CANCELLED
     assert refused(requests.cancel, member(REP), filed.id) == (
         "Request #1 is already cancelled: only an open request can be cancelled.")
+    # In the reader's words: the state was the English value inside Chinese text.
+    with pytest.raises(DomainError) as again:
+        requests.cancel(member(REP), filed.id)
+    assert explain(again.value, translator("zh-CN")) == (
+        "申请 #1 当前状态为“已撤销”：只能撤销未结的申请。")
     assert refused(requests.decide, member(CM), filed.id, 1, Outcome.APPROVED) == (
         "Request #1 was cancelled by <@U0REP00001>, so there is nothing left to decide.")
     assert refused(requests.decide, member(CM), 99, 1, Outcome.APPROVED) == (
