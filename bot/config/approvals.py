@@ -288,6 +288,15 @@ def _misspelt(role: str, held: list[str], empty: Collection[str] = ()) -> str | 
     return f"did you mean {shown(close[0])}, which roles lists?"
 
 
+def _others(level: Mapping[str, object], holders: Mapping[str, object],
+            taken: object) -> list[object]:
+    """Who could decide ``level`` besides ``taken`` (a list of its role's holders, who
+    decided an earlier level): its escalation role's other holders."""
+    above = holders.get(str(level.get("escalate_to")))
+    return [u for u in above if not isinstance(taken, list) or u not in taken] \
+        if isinstance(above, list) else []
+
+
 def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str],
                     departments: Collection[str] | None = None, empty: Collection[str] = (),
                     holders: Mapping[str, object] | None = None,
@@ -317,15 +326,17 @@ def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str
                              "to send the card to each holder of the role by direct "
                              "message"))
         escalate_to = level.get("escalate_to")
-        later = [i for i, other in enumerate(levels) if i > index
-                 and isinstance(other, Mapping) and other.get("role") == escalate_to]
         only = (holders or {}).get(escalate_to) if isinstance(escalate_to, str) else None
+        later = [i for i, other in enumerate(levels) if i > index
+                 and isinstance(other, Mapping) and other.get("role") == escalate_to
+                 and not _others(other, holders or {}, only)]
         if later and isinstance(only, list) and len(only) == 1:
             problems.append(((*where, index, "escalate_to"), (
                 f"{shown(escalate_to)} decides level {later[0] + 1} of this band too, and "
                 f"{only[0]} is its only holder: nobody decides two levels of one request, "
                 "so after the deadline they could only reject this one; escalate to a "
-                "role that decides no later level, or list a second holder of the role")))
+                "role that decides no later level, list a second holder of the role, or "
+                f"give level {later[0] + 1} an escalate_to of its own")))
         role = level.get("role")
         if isinstance(role, str):
             if role in seen:

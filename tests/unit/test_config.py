@@ -89,15 +89,20 @@ def test_escalating_to_the_only_holder_of_a_later_level_is_refused(tmp_path):
         "          - {role: credit_manager, deadline_hours: 24, post_to: credit}\n"
         "          - {role: finance_director, deadline_hours: 48, escalate_to: cfo}",
         "          - {role: credit_manager, deadline_hours: 24, escalate_to: finance_director}\n"
-        "          - {role: finance_director, deadline_hours: 48, escalate_to: cfo}", 1)
+        "          - {role: finance_director, deadline_hours: 48}", 1)
     assert problems(tmp_path, text) == [
         f"line {line_of(text, 'escalate_to: finance_director')}: approvals.limit_increase."
         "bands.1.levels.0.escalate_to: \"finance_director\" decides level 2 of this band "
         "too, and U03FINDIR01 is its only holder: nobody decides two levels of one request, "
         "so after the deadline they could only reject this one; escalate to a role that "
-        "decides no later level, or list a second holder of the role (the same line counts "
-        "for approvals.temporary_limit.bands.1.levels.0.escalate_to, approvals.first_limit."
-        "bands.1.levels.0.escalate_to)"]
+        "decides no later level, list a second holder of the role, or give level 2 an "
+        "escalate_to of its own (the same line counts for approvals.temporary_limit.bands.1."
+        "levels.0.escalate_to, approvals.first_limit.bands.1.levels.0.escalate_to)"]
+    # Level 2 escalating to the CFO (as shipped) leaves it someone after all.
+    assert load_config(_written(tmp_path, text.replace(
+        "          - {role: finance_director, deadline_hours: 48}\n",
+        "          - {role: finance_director, deadline_hours: 48, escalate_to: cfo}\n", 1))
+    ).roles.of("U03FINDIR01") == ["finance_director"]
     # A second finance director could decide level 2 after the first took level 1.
     assert load_config(_written(tmp_path, text.replace(
         "finance_director: [U03FINDIR01]", "finance_director: [U03FINDIR01, U03FINDIR02]"))
