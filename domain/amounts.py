@@ -24,9 +24,9 @@ from domain.text import N_, Phrase
 MULTIPLIERS = {"": 1, "k": 10**3, "m": 10**6, "千": 10**3, "万": 10**4, "萬": 10**4,
                "百万": 10**6, "百萬": 10**6, "千万": 10**7, "千萬": 10**7, "亿": 10**8,
                "億": 10**8}
-# Marked, so that a reader sees them in their language wherever an amount is refused.
-EXAMPLES = Phrase(N_("120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k "
-                     "EUR"))
+# Marked, so that a reader sees them in their language wherever an amount is refused
+# (万 and 亿 are read from anyone, but offered as examples to Chinese readers only).
+EXAMPLES = Phrase(N_("120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR"))
 # Ten trillion: above any credit limit or order, and within what both databases store
 # exactly (NUMERIC(18,4) on PostgreSQL, integer ten-thousandths on SQLite).
 MAX_AMOUNT = Decimal(10) ** 13

@@ -167,12 +167,15 @@ def _may_expire_first(request: CreditRequest, requests: CreditRequests, tr: Tran
     latest = requests.latest_decision(request)
     if latest.astimezone(requests.zone).date() <= last_day:
         return []
-    return [section(":warning: " + tr._(
-        "Its last day, {day}, may come first: if each of its {levels} levels takes its "
-        "full time, the last decides by {deadline}. Undecided by the end of {day}, the "
-        "request expires; ask the approvers to decide sooner, or ask for a later day.",
-        day=last_day, levels=len(request.route),
-        deadline=tr.moment(latest, requests.zone)))]
+    # One level is no "each of its 1 levels".
+    return [section(":warning: " + tr.ngettext(
+        "Its last day, {day}, may come first: if its level takes its full time, it "
+        "decides by {deadline}. Undecided by the end of {day}, the request expires; ask "
+        "the approver to decide sooner, or ask for a later day.",
+        "Its last day, {day}, may come first: if each of its {n} levels takes its full "
+        "time, the last decides by {deadline}. Undecided by the end of {day}, the request "
+        "expires; ask the approvers to decide sooner, or ask for a later day.",
+        len(request.route), day=last_day, deadline=tr.moment(latest, requests.zone)))]
 
 
 def age(since: datetime, now: datetime, tr: Translator) -> str:

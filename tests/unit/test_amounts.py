@@ -93,7 +93,7 @@ def test_what_is_not_an_amount_says_how_to_write_one(text, reason):
     with pytest.raises(AmountError) as refused:
         parse_amount(text)
     assert str(refused.value) == f"“{text}” is not an amount{reason}: write it like {EXAMPLES}."
-    assert EXAMPLES == "120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR"
+    assert EXAMPLES == "120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR"
 
 
 @pytest.mark.parametrize(("text", "written"), [
@@ -130,7 +130,7 @@ def test_ten_trillion_itself_is_an_amount():
     assert parse_amount("10000000000000").value == Decimal(10) ** 13
 
 
-WRITE = "write it like 120000, 120,000, 120000.50, 120k, 1.2m, 12万, 1.5亿, USD 120k or 120k EUR."
+WRITE = "write it like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."
 
 
 @pytest.mark.parametrize("text, refusal", [
@@ -247,7 +247,7 @@ def test_chinese_units_in_either_script(text, value):
     # What is wrong with the rest is said of the whole, as typed: no suggestion to follow
     # that would be refused in turn.
     ("+abc", "“+abc” is not an amount: write it like 120000, 120,000, 120000.50, 120k, "
-             "1.2m, 12万, 1.5亿, USD 120k or 120k EUR."),
+             "1.2m, USD 120k or 120k EUR."),
     ("+1e5", "“+1e5” is written with an exponent: write the digits out, e.g. 100000."),
 ])
 def test_a_plus_where_no_increase_is_read_says_so(typed: str, said: str):

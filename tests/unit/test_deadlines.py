@@ -23,7 +23,7 @@ from domain.approvals.use_cases import CreditRequests
 from domain.model import Customer
 from domain.money import Money
 from domain.ports import Outbox
-from handlers.approvals.request_render import stage
+from handlers.approvals.request_render import _may_expire_first, stage
 from handlers.i18n import translator
 from tests.fakes import FakeUnitOfWork
 
@@ -286,3 +286,19 @@ def test_a_level_whose_only_holder_filed_the_request_is_not_reminded_but_escalat
     assert world.at(hours(21)) == counts()  # marked: not looked at again
     assert world.at(hours(24)) == counts(escalated=1)
     assert world.happened() == [(Happened.ESCALATED, 1, 1)]
+
+
+def test_a_one_level_temporary_limit_that_may_expire_first_says_so_in_the_singular():
+    world = World()
+    filed = world.requests.file(ROSTER.member(REP), Filing(
+        "C0002", RequestKind.TEMPORARY_LIMIT, "fair", amount="+5k",
+        expires_on=date(2026, 11, 30)))
+    assert len(filed.route) == 1
+    english = translator("en")
+    [block] = _may_expire_first(filed, world.requests, english)
+    decided_by = english.moment(world.requests.latest_decision(filed), ZONE)
+    assert block["text"]["text"] == (
+        ":warning: Its last day, Nov 30, 2026, may come first: if its level takes its full "
+        f"time, it decides by {decided_by}. Undecided by the end of Nov 30, 2026, the "
+        "request expires; ask the approver to decide sooner, or ask for a later day.")
+    assert "Dec 1, 2026" in decided_by
