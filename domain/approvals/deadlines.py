@@ -41,7 +41,7 @@ from typing import ClassVar, Protocol
 
 from domain.access import CreditDataAccess
 from domain.approvals.context import SYSTEM, Roster
-from domain.approvals.deciders import who_decides
+from domain.approvals.deciders import left_to_escalation, who_decides
 from domain.approvals.model import (
     CreditRequest,
     Decision,
@@ -270,6 +270,12 @@ class Deadlines:
             details: dict[str, object] = {
                 "request": request.id, "level": request.level, "role": level.role,
                 "deadline": request.deadline().isoformat()}
+            if item.action == "escalate" and left_to_escalation(
+                    level, self.roster.holders(), request.requested_by, decisions):
+                # Its cards went to the escalation role when the level began (nobody
+                # of its own role may decide it): the deadline changes nothing.
+                uow.commit()
+                return False
             if item.action == "escalate":
                 assert level.escalate_to is not None
                 uow.audit.append(AuditEntry(now, SYSTEM, "requests.escalated",

@@ -25,6 +25,16 @@ def may_stand_in(stand_in: StandIn, requester: str, decisions: Iterable[Decision
     return stand_in.active and stand_in.delegate not in out and stand_in.delegator not in out
 
 
+def left_to_escalation(level: Level, holders: Mapping[str, Sequence[str]], requester: str,
+                       decisions: Iterable[Decision]) -> bool:
+    """Whether ``level`` goes to its ``escalate_to`` role from the start: no holder of
+    its own role may decide it (each filed the request or decided an earlier level, and
+    a stand-in for them is kept out too), so waiting for its deadline would only make
+    the request wait for nobody."""
+    out = took_part(decisions) | {requester}
+    return bool(level.escalate_to) and all(h in out for h in holders.get(level.role, ()))
+
+
 def who_decides(role: str, holders: Mapping[str, Sequence[str]],
                 stand_ins: Mapping[str, Sequence[StandIn]], requester: str,
                 decisions: Iterable[Decision]) -> list[str]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from domain.approvals.deciders import left_to_escalation
 from domain.approvals.model import (
     CreditRequest,
     Decision,
@@ -209,8 +210,11 @@ def authority(request: CreditRequest, decisions: Sequence[Decision], actor: str,
     if mine is not None:
         raise SecondLevel(mine, level)
     current = request.current
-    deciders = list(dict.fromkeys(u for role in request.deciding_roles(now)
-                                  for u in holders.get(role, ())))
+    roles = request.deciding_roles(now)
+    if current.escalate_to and current.escalate_to not in roles and left_to_escalation(
+            current, holders, request.requested_by, decisions):
+        roles.append(current.escalate_to)
+    deciders = list(dict.fromkeys(u for role in roles for u in holders.get(role, ())))
     if actor in deciders:
         return Authority(escalated=actor not in holders.get(current.role, ()))
     refusal: NotDecidable | None = None

@@ -216,10 +216,11 @@ def closed_text(tr: Translator, request: CreditRequest, zone: tzinfo) -> str:
 
 def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...],
          standing: Standing | None, level: int, zone: tzinfo,
-         escalated: bool = False) -> Message:
+         escalated: bool = False, early: bool = False) -> Message:
     """The card of ``level``: with its buttons while the level waits, with its outcome
     (or why nothing is left to decide) once it does not. ``escalated``: the card of the
-    escalation role's holders, whose deadline is already past."""
+    escalation role's holders, whose deadline is already past, or (``early``) who
+    decide it from the start since nobody of its own role may."""
     step = request.route[level - 1]
     waiting = request.is_open and request.level == level
     title = tr._("Credit request #{request}: {kind}", request=request.id,
@@ -231,7 +232,12 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
         *position_blocks(tr, request, standing),
         section(tr._("*Requested by* {who}:", who=mention(request.requested_by)) + "\n"
                 + quoted(request.reason, REASON)),
-        context(tr._("Level {level} of {levels}: {role} · escalated to you: the deadline "
+        context(tr._("Level {level} of {levels}: {role} · yours to decide: no {role} "
+                     "is left to decide it · decide by {deadline}", level=level,
+                     levels=len(request.route), role=role_name(step.role),
+                     deadline=tr.moment(request.deadline(), zone))
+                if waiting and early else
+                tr._("Level {level} of {levels}: {role} · escalated to you: the deadline "
                      "passed on {deadline}", level=level, levels=len(request.route),
                      role=role_name(step.role), deadline=tr.moment(request.deadline(), zone))
                 if waiting and escalated else
@@ -370,6 +376,14 @@ def escalated_note(tr: Translator, request: CreditRequest, escalate_to: str) -> 
         "Level {level} of your request {subject} passed its deadline, so the {role} may "
         "decide it now too.", level=request.level, subject=subject(tr, request),
         role=role_name(escalate_to))
+
+
+def escalated_at_once_note(tr: Translator, request: CreditRequest, escalate_to: str) -> str:
+    return ":arrow_double_up: " + tr._(
+        "Level {level} of your request {subject} goes to the {role} at once: no {own} is "
+        "left to decide it (one person decides one level, and not their own request).",
+        level=request.level, subject=subject(tr, request), role=role_name(escalate_to),
+        own=role_name(request.current.role))
 
 
 def stand_in_note(tr: Translator, delegation: Delegation, roles: Sequence[str],

@@ -237,7 +237,7 @@ def _decision(decision: Decision, role: str, requests: CreditRequests, tr: Trans
                      tr._("level {level} ({role}) rejected by {who} on {when}", **params))
     if decision.escalated:
         # Else it reads as someone outside the level's role deciding it.
-        text += tr._(" (escalated: its deadline had passed)")
+        text += tr._(" (by escalation: past its deadline, or with none of its role left)")
     if decision.comment:
         # Quoted as the cards quote it: a comment's own lines and mrkdwn cannot pass
         # for a line of the history.

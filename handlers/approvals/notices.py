@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import tzinfo
 
-from domain.approvals.deciders import took_part, who_decides
+from domain.approvals.deciders import left_to_escalation, took_part, who_decides
 from domain.approvals.model import Delegation, Level, RequestKind
 from domain.approvals.ports import Happened, RequestChange
 from domain.messages import OutgoingMessage
@@ -100,9 +100,22 @@ class ApprovalNotices:
         if happened in (Happened.FILED, Happened.ADVANCED):
             self._post_cards(outbox, change,
                              self.destinations(request.current, change))
+        level = request.current
+        early = happened in (Happened.FILED, Happened.ADVANCED) and bool(
+            level.escalate_to) and left_to_escalation(level, self.holders,
+                                                      request.requested_by, change.decisions)
+        if early:
+            self._post_cards(outbox, change, self.escalation_destinations(level, change),
+                             early=True)
         if decision is not None:
             self._note(outbox, request.requested_by, lambda tr: cards.requester_note(
                 tr, request, decision, self.zone))
+        if early and level.escalate_to:
+            escalate_to = level.escalate_to
+            # After the note of the level decided, which says the next one waits.
+            self._note(outbox, request.requested_by,
+                       lambda tr: cards.escalated_at_once_note(tr, request, escalate_to),
+                       key=f"{NOTE}:escalated:{request.id}:{request.level}")
         owner = change.standing.owner if change.standing else None
         if happened is Happened.APPROVED:
             _withheld(change)
@@ -158,11 +171,13 @@ class ApprovalNotices:
     # -- cards ------------------------------------------------------------------------
 
     def _post_cards(self, outbox: Outbox, change: RequestChange,
-                    destinations: Sequence[str], escalated: bool = False) -> None:
+                    destinations: Sequence[str], escalated: bool = False,
+                    early: bool = False) -> None:
         request = change.request
         for destination in destinations:
             text, blocks = cards.card(self.tr(destination), request, change.decisions,
-                                      change.standing, request.level, self.zone, escalated)
+                                      change.standing, request.level, self.zone,
+                                      escalated or early, early=early)
             outbox.add(OutgoingMessage(
                 channel=destination, kind=CARD, text=text, blocks=blocks or [],
                 dedup_key=card_key(request.id, request.level, destination)))

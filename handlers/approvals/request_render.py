@@ -4,11 +4,19 @@ gets when they file one."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.approvals.model import KIND_TITLES, CreditRequest, RequestKind, RequestState
+from domain.approvals.deciders import left_to_escalation
+from domain.approvals.model import (
+    KIND_TITLES,
+    CreditRequest,
+    Decision,
+    RequestKind,
+    RequestState,
+)
 from domain.approvals.roles import Role
 from domain.approvals.use_cases import CreditRequests
 from domain.people import is_user_id
@@ -121,15 +129,20 @@ def deciders(request: CreditRequest, requests: CreditRequests, tr: Translator,
 
 
 def stage(request: CreditRequest, requests: CreditRequests, tr: Translator,
-          zone: Any) -> str:
+          zone: Any, decisions: Sequence[Decision] = ()) -> str:
     """Where an open request waits: level i of n, who decides, by when (or since when
-    it is overdue, and to whom it escalated)."""
+    it is overdue, and to whom it escalated). ``decisions``: its levels decided so far."""
     deadline = request.deadline()
     params = {"level": request.level, "levels": len(request.route),
               "who": deciders(request, requests, tr), "deadline": tr.moment(deadline, zone)}
+    escalate_to = request.current.escalate_to
+    if escalate_to and left_to_escalation(request.current, requests.roster.holders(),
+                                          request.requested_by, decisions):
+        # Its own role's holders filed it or decided a level: the escalation decides.
+        return tr._("level {level} of {levels}: {who} decides by {deadline}", **{
+            **params, "who": deciders(request, requests, tr, escalate_to)})
     if requests.clock() < deadline:
         return tr._("level {level} of {levels}: {who} decides by {deadline}", **params)
-    escalate_to = request.current.escalate_to
     if escalate_to:
         return tr._("level {level} of {levels}: {who}, overdue since {deadline}, so "
                     "{escalated} may decide it too", **params,

@@ -138,7 +138,7 @@ def _line(record: RequestRecord, requests: CreditRequests, tr: Translator,
     parts = [head, figures(request, tr)]
     if request.is_open:
         parts.append(tr._("open, {stage}", stage=stage(request, requests, tr,
-                                                      requests.zone)))
+                                                      requests.zone, record.decisions)))
         if right is not None and right.on_behalf_of and right.escalated:
             parts.append(tr._("you decide it standing in for <@{who}>, to whom it was "
                               "escalated: its deadline passed", who=right.on_behalf_of))

@@ -245,7 +245,7 @@ def test_a_level_past_its_deadline_escalates_once(world, tmp_path):
     [line] = [line for text in history.texts() for line in text.split("\n")
               if "level 1" in line]
     assert line == (f"  ↳ level 1 (credit manager) approved by <@{FINANCE_DIRECTOR}> on "
-                    f"{when} (escalated: its deadline had passed)")
+                    f"{when} (by escalation: past its deadline, or with none of its role left)")
 
 
 def test_a_temporary_limits_end_is_told_in_the_language_slack_gave_the_owner(world,

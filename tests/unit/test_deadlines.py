@@ -274,18 +274,24 @@ def test_a_request_closed_meanwhile_is_left_alone(state):
     assert world.at(hours(30)) == counts()
 
 
-def test_a_level_whose_only_holder_filed_the_request_is_not_reminded_but_escalated():
+def test_a_level_whose_only_holder_filed_the_request_is_neither_reminded_nor_escalated():
     # The credit manager asks for more on an account: their own level has nobody else,
     # so "1 reminded" and a requests.reminded entry spoke of a reminder nobody got.
     world = World()
     world.requests.file(ROSTER.member(CM), Filing("C0001", RequestKind.LIMIT_INCREASE,
                                                   "season", amount="+100k"))
+    # The escalation role may decide it from the start, not after the deadline.
+    world.clock.now = T0 + hours(1)
+    assert world.requests.check_decider(ROSTER.member(FD), 1, 1).request.id == 1
     assert world.at(hours(20)) == counts()
     assert world.audited("requests.reminded") == []
     assert world.happened() == []
     assert world.at(hours(21)) == counts()  # marked: not looked at again
-    assert world.at(hours(24)) == counts(escalated=1)
-    assert world.happened() == [(Happened.ESCALATED, 1, 1)]
+    # The finance director had its card from the start (nobody else holds the credit
+    # manager's role): the deadline escalates nothing more.
+    assert world.at(hours(24)) == counts()
+    assert world.happened() == []
+    assert world.audited("requests.escalated") == []
 
 
 def test_a_one_level_temporary_limit_that_may_expire_first_says_so_in_the_singular():

@@ -84,8 +84,8 @@ def test_nobody_with_a_part_in_the_request_nor_their_stand_in_gets_a_later_card(
     # The credit manager hands over to the finance director, who hands over to the CFO.
     # The finance director decides level 1 for the credit manager: level 2 (finance
     # director, escalating to the CFO) is then neither theirs nor their stand-in's to
-    # decide, so neither gets its card or its reminder; the CFO gets it once it
-    # escalates, as the holder of the escalation role.
+    # decide, so neither gets its card or its reminder; the CFO, as the holder of the
+    # escalation role, gets it at once.
     levels = (Level("credit_manager", 24), Level("finance_director", 48, escalate_to="cfo"))
     requests, uow, clock = world(levels)
     requests.delegate(ROSTER.member(CM), FD, date(2026, 12, 31))
@@ -97,19 +97,21 @@ def test_nobody_with_a_part_in_the_request_nor_their_stand_in_gets_a_later_card(
     cards = {uow.outbox.id_of(card_key(request_id, 1, who)): who for who in (CM, CM2, FD)}
     assert sorted(cards[m.update_of] for m in sent(uow) if m.update_of in cards) == sorted(
         [CM, CM2, FD])
-    assert [m for m in sent(uow) if m.dedup_key and f":{request_id}:2:" in m.dedup_key] == []
+    # Nobody of level 2's role is left (the finance director decided level 1): its
+    # card goes to the CFO, the escalation role, at once, not after its deadline.
+    level_two = [m for m in sent(uow) if m.dedup_key and f":{request_id}:2:" in m.dedup_key]
+    assert [(m.channel, m.dedup_key) for m in level_two] == [
+        (CFO, card_key(request_id, 2, CFO))]
+    assert "yours to decide: no finance director is left to decide it" in " ".join(
+        texts(level_two[0]))
     record = requests.get(ROSTER.member(CM), request_id)
     before = len(sent(uow))
-    for happened in (Happened.REMINDED, Happened.ESCALATED):
-        with uow:
-            requests.notices.queue(uow.outbox, RequestChange(
-                happened, record.request, record.decisions,
-                stand_ins=requests._stand_ins(uow, record.request)))
-            uow.commit()
-    later = sent(uow)[before:]
-    assert [(m.channel, m.dedup_key) for m in later if m.channel != REP] == [
-        (CFO, card_key(request_id, 2, CFO))]
-    assert "escalated to you" in " ".join(texts(later[0]))
+    with uow:
+        requests.notices.queue(uow.outbox, RequestChange(
+            Happened.REMINDED, record.request, record.decisions,
+            stand_ins=requests._stand_ins(uow, record.request)))
+        uow.commit()
+    assert sent(uow)[before:] == []  # a reminder of level 2 has nobody to reach
 
 
 def test_a_stand_in_named_while_a_level_waits_gets_its_card_at_once_and_is_told():
