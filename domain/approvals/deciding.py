@@ -37,7 +37,13 @@ from domain.approvals.model import (
 )
 from domain.approvals.ports import Happened, RequestChange
 from domain.approvals.roles import Role
-from domain.approvals.rules import RequestNotFound, authority, require_comment
+from domain.approvals.rules import (
+    Authority,
+    RequestNotFound,
+    authority,
+    require_comment,
+    stand_in_owns_account,
+)
 from domain.errors import DomainError
 from domain.model import AuditEntry
 from domain.ports import UnitOfWork
@@ -91,6 +97,7 @@ class Deciding(RequestsContext):
 
             granted = authority(request, decisions, actor.user_id, level, holders,
                                 store.delegations(actor.user_id), now, today, keeps)
+            self._not_the_owner(uow, request, actor, granted)
             text = require_comment(outcome, comment)
             decision = Decision(request.id, level, request.current.role, outcome,
                                 actor.user_id, now, text, granted.on_behalf_of,
@@ -276,10 +283,20 @@ class Deciding(RequestsContext):
         now, today = self.clock(), self.today()
         with self.unit_of_work() as uow:
             record = self._record(uow, request_id)
-            authority(record.request, record.decisions, actor.user_id, level,
-                      self.roster.holders(), uow.credit_requests.delegations(actor.user_id),
-                      now, today)
+            granted = authority(record.request, record.decisions, actor.user_id, level,
+                                self.roster.holders(),
+                                uow.credit_requests.delegations(actor.user_id), now, today)
+            self._not_the_owner(uow, record.request, actor, granted)
         return record
+
+    @staticmethod
+    def _not_the_owner(uow: UnitOfWork, request: CreditRequest, actor: Member,
+                       granted: Authority) -> None:
+        if granted.on_behalf_of:  # one read, and only for a stand-in
+            customer = uow.customers.get(request.customer_id)
+            stand_in_owns_account(granted, actor.user_id,
+                                  customer.owner_slack_id if customer else None,
+                                  request.customer_name)
 
     def ask_info(self, actor: Member, request_id: int, level: int, question: str
                  ) -> RequestRecord:

@@ -123,6 +123,22 @@ class StandInForRequester(NotDecidable):
                             "who filed it."), who=requester)
 
 
+class StandInOwnsAccount(NotDecidable):
+    def __init__(self, customer: str, delegator: str) -> None:
+        super().__init__(N_("You can't decide this request: you own the account of "
+                            "{customer}, and you would decide it standing in for <@{who}>. "
+                            "They, or another holder of the level's role, decide it."),
+                         customer=customer, who=delegator)
+
+
+def stand_in_owns_account(granted: Authority, actor: str, owner: str | None,
+                          customer: str) -> None:
+    """Refuses a stand-in deciding a request on an account they own: a sales rep handed
+    the finance director's approvals approved their own customer's higher limit."""
+    if granted.on_behalf_of and owner == actor:
+        raise StandInOwnsAccount(customer, granted.on_behalf_of)
+
+
 class SecondLevel(NotDecidable):
     def __init__(self, decided: Decision, current: int) -> None:
         template = (N_("You can't decide level {current}: you already approved level "

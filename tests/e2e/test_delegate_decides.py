@@ -7,7 +7,10 @@ edits every copy of the card."""
 
 from __future__ import annotations
 
+import pytest
+
 from domain.approvals.model import Outcome
+from domain.approvals.rules import StandInOwnsAccount
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, World
 from tests.e2e.test_approval_decisions import (
     FINANCE_DIRECTOR,
@@ -110,3 +113,25 @@ def test_a_stand_in_named_while_the_level_waits_gets_its_card_and_decides(
         f": $100,000.00 → $200,000.00, approved by <@{ANALYST}> (standing in "
         f"for <@{FINANCE_DIRECTOR}>) "
         f"(request #{request_id})")
+
+
+def test_a_stand_in_may_not_decide_a_request_on_an_account_they_own(world: World) -> None:
+    # The finance director handed their approvals to a sales rep, who then approved the
+    # higher limit of their own customer at the finance director's level.
+    owner = "U01SALESCHO"  # Acme Packaging's owner in the ERP
+    world.slack.slash(FINANCE_DIRECTOR, SALES_CHANNEL,
+                      f"/credit delegate <@{owner}> until 2026-12-31")
+    request_id = file_request(world)
+    manager = world.services.config.roster().member(CREDIT_MANAGER)
+    world.services.requests.decide(manager, request_id, 1, Outcome.APPROVED)
+    listing = world.slack.slash(owner, SALES_CHANNEL, "/credit requests")
+    refused = world.slack.click(owner, listing, "Approve")
+    assert refused.text == (
+        ":no_entry: You can't decide this request: you own the account of Acme Packaging, "
+        f"and you would decide it standing in for <@{FINANCE_DIRECTOR}>. They, or another "
+        "holder of the level's role, decide it.")
+    assert len(decisions(world, request_id)) == 1
+    with pytest.raises(StandInOwnsAccount):
+        world.services.requests.decide(world.services.config.roster().member(owner),
+                                       request_id, 2, Outcome.APPROVED)
+    assert len(decisions(world, request_id)) == 1
