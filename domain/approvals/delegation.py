@@ -4,12 +4,14 @@ than its start, for a year at most; each refusal names the day that is wrong."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 
 from domain.access import Member
 from domain.approvals.context import RequestsContext
 from domain.approvals.events import DelegationGranted
 from domain.approvals.model import Delegation
+from domain.approvals.policy import ApprovalPolicy
 from domain.approvals.stand_in_cards import deal
 from domain.days import year_after
 from domain.errors import DomainError
@@ -111,6 +113,12 @@ class Delegating(RequestsContext):
             uow.commit()
         return granted
 
+    def only_to_reject(self, actor: Member, delegate: str) -> list[str]:
+        """The roles in which ``delegate`` could only reject ``actor``'s level
+        (``only_to_reject``): said when the delegation is made."""
+        return only_to_reject(self.policy, self.roster.holders(),
+                              actor.roles & self.policy.roles(), delegate)
+
     def end_delegation(self, actor: Member) -> int:
         """Ends ``actor``'s delegations still in force; how many. Audited
         ``delegations.ended`` when there was one."""
@@ -144,3 +152,26 @@ class Delegating(RequestsContext):
         with self.unit_of_work() as uow:
             found = uow.credit_requests.delegations(actor.user_id)
         return [d for d in found if d.until >= today]
+
+
+def only_to_reject(policy: ApprovalPolicy, holders: Mapping[str, Sequence[str]],
+                   delegator_roles: Collection[str], delegate: str) -> list[str]:
+    """The roles in which ``delegate`` decides a later level of a band whose earlier
+    level is the delegator's, with nobody else for that later level (no other holder,
+    no one to escalate to): one person decides one level of a request, so on those
+    requests the stand-in can only reject the delegator's level, never approve it. The
+    CFO standing in for the finance director stalled every request above 500,000."""
+    found: list[str] = []
+    for kind in policy.kinds.values():
+        for band in kind.bands:
+            for index, level in enumerate(band.levels):
+                if level.role not in delegator_roles:
+                    continue
+                for later in band.levels[index + 1:]:
+                    others = [u for role in (later.role, later.escalate_to) if role
+                              for u in holders.get(role, ()) if u != delegate]
+                    if delegate in holders.get(later.role, ()) and not others \
+                            and later.role not in found:
+                        found.append(later.role)
+    return found
+

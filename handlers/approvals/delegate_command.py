@@ -16,6 +16,7 @@ from domain.days import UNTIL_WORDS, read_day
 from domain.errors import DomainError
 from domain.people import TYPED_USER_ID
 from domain.text import N_, DatedPhrase, simplified
+from handlers.approvals.request_render import role_name
 from handlers.deps import Deps
 from handlers.errors import retyped
 from handlers.i18n import Translator
@@ -82,6 +83,14 @@ def delegate(context: BoltContext, rest: str) -> Message:
         "<@{who}> decides your credit requests from {start} through {until}. "
         "`{command} {end}` ends it sooner.", who=granted.delegate,
         start=granted.starts_on, until=granted.until, command=command, end=end)
+    later = deps.requests.only_to_reject(member, granted.delegate)
+    if later:
+        said = tr.sentences(said, tr._(
+            "Note: <@{who}> also decides a later level of some requests (as {roles}); one "
+            "person decides one level of a request, so on those they can only reject your "
+            "level, not approve it: a stand-in who decides no later level can approve them "
+            "all.", who=granted.delegate,
+            roles=tr.listing(role_name(role) for role in later)))
     if before:
         said = tr.sentences(said, tr._("This replaces your delegation to <@{who}> until "
                                        "{until}.", who=before[0].delegate,

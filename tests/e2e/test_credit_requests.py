@@ -573,8 +573,12 @@ def test_delegating_showing_and_ending(world):
     # Booking a later absence ends today's cover, and the answer says so.
     assert say("<@U03FINDIR01> from 2027-01-10 until 2027-01-20") == (
         ":white_check_mark: <@U03FINDIR01> decides your credit requests from Jan 10, 2027 "
-        "through Jan 20, 2027. `/credit delegate end` ends it sooner. This replaces your "
-        "delegation to <@U02CREDITAN> until Dec 31, 2026. Until Jan 10, 2027 nobody stands "
+        "through Jan 20, 2027. `/credit delegate end` ends it sooner. Note: <@U03FINDIR01> "
+        "also decides a later level of some requests (as finance director); one person "
+        "decides one level of a request, so on those they can only reject your level, not "
+        "approve it: a stand-in who decides no later level can approve them all. This "
+        "replaces your delegation to <@U02CREDITAN> until Dec 31, 2026. Until Jan 10, 2027 "
+        "nobody stands "
         "in for you: you have one delegation at a time, and the new one replaces the one "
         "running today.")
     assert say("end") == (

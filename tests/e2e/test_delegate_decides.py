@@ -135,3 +135,22 @@ def test_a_stand_in_may_not_decide_a_request_on_an_account_they_own(world: World
         world.services.requests.decide(world.services.config.roster().member(owner),
                                        request_id, 2, Outcome.APPROVED)
     assert len(decisions(world, request_id)) == 1
+
+
+def test_a_stand_in_who_decides_a_later_level_is_told_of_it_when_named(world: World) -> None:
+    # Above 500,000 the CFO decides level 3 after the finance director's level 2: the CFO
+    # standing in for the finance director could only reject those, and nothing said so.
+    cfo = "U03CFO00001"
+    answer = world.slack.slash(FINANCE_DIRECTOR, SALES_CHANNEL,
+                               f"/credit delegate <@{cfo}> until 2026-12-31")
+    assert answer.text == (
+        f":white_check_mark: <@{cfo}> decides your credit requests from Nov 29, 2026 "
+        "through Dec 31, 2026. "
+        "`/credit delegate end` ends it sooner. Note: "
+        f"<@{cfo}> also decides a later level of some requests (as CFO); one person decides "
+        "one level of a request, so on those they can only reject your level, not approve "
+        "it: a stand-in who decides no later level can approve them all.")
+    # A stand-in who decides no later level is told nothing more.
+    other = world.slack.slash(FINANCE_DIRECTOR, SALES_CHANNEL,
+                              f"/credit delegate <@{ANALYST}> until 2026-12-31")
+    assert "Note:" not in other.text
