@@ -5,7 +5,8 @@ amount: the first word after the first that starts with ``+`` or reads as an amo
 (``domain.amounts``: ``250000``, ``100k``, ``25万``, ``USD 250k``, ``250k USD``) ends the
 customer; the rest is the reason. A name that itself holds a number (``Acme 2000
 Ltd``) is written in quotes: ``"Acme 2000 Ltd" +100k bigger orders``. ``until
-YYYY-MM-DD`` right after the amount asks for a temporary limit through that day.
+YYYY-MM-DD`` right after the amount (or right before it) asks for a temporary limit
+through that day.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def parse_request_line(text: str) -> RequestLine:
             raise LineError(N_("The quotes hold no customer name: write `{command} "
                                "{example}`."), command=COMMAND, example=QUOTED)
     else:
-        words = join_signs(text.split())
+        words = _until_after_amount(join_signs(text.split()))
         start = _amount_at(words, 1)
         if start is None:
             raise LineError(GIVE_EVERYTHING, command=COMMAND, example=USAGE)
@@ -205,6 +206,20 @@ def _amount_at(words: list[str], first: int) -> int | None:
         if _reads_as_amount(words[i]):
             return i
     return None
+
+
+def _until_after_amount(words: list[str]) -> list[str]:
+    """``until YYYY-MM-DD`` written before the amount ("great lakes until 2026-12-31
+    +10k xmas") put after it, where it is read: the customer was "great lakes until"
+    else, and the example offered dropped the until."""
+    for index in range(1, len(words) - 2):
+        word = unicodedata.normalize("NFKC", words[index]).lower()
+        if word in UNTIL_WORDS and looks_like_day(words[index + 1]) \
+                and _amount_at(words, index + 2) == index + 2:
+            amount, reason = _take_amount(words[index + 2:])
+            return [*words[:index], *amount.split(), *words[index:index + 2],
+                    *reason.split()]
+    return words
 
 
 def _take_amount(words: list[str]) -> tuple[str, str]:

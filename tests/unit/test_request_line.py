@@ -197,3 +197,15 @@ def test_a_delegation_line_that_cannot_be_read_says_how_to_write_it(line, says):
     with pytest.raises(DelegateLineError) as refused:
         parse_delegation(line)
     assert refused.value.template.startswith(says)
+
+
+@pytest.mark.parametrize("line", [
+    "great lakes until 2026-12-31 +10k xmas",
+    "great lakes +10k until 2026-12-31 xmas",
+])
+def test_until_and_its_day_read_before_the_amount_as_after_it(line: str) -> None:
+    # It was "No customer is named “great lakes until”", and the example offered dropped
+    # the until.
+    read = parse_request_line(line)
+    assert (read.customer, read.amount, read.until, read.reason) == (
+        "great lakes", "+10k", date(2026, 12, 31), "xmas")
