@@ -73,8 +73,8 @@ _COLUMNS = ("customer_id", "name", "name_local", "currency", "credit_limit",
 # last approved terms that still stand on the ERP's, else the ERP's.
 _TERMS_IN_FORCE = (
     "COALESCE((SELECT t.terms_days FROM terms_changes t WHERE t.customer_id = "
-    "customers.customer_id AND t.previous_terms_days = customers.payment_terms_days "
-    "ORDER BY t.id DESC LIMIT 1), customers.payment_terms_days)")
+    "customers.customer_id AND t.overtaken_at IS NULL AND t.previous_terms_days = "
+    "customers.payment_terms_days ORDER BY t.id DESC LIMIT 1), customers.payment_terms_days)")
 _CUSTOMER = ", ".join(
     f"{_TERMS_IN_FORCE} AS payment_terms_days" if c == "payment_terms_days"
     else "customers.payment_terms_days AS erp_terms_days" if c == "erp_terms_days"

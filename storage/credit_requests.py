@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Connection, Table, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -149,6 +149,17 @@ def _limit_change(row: Any) -> LimitChange:
                        Money(row.credit_limit, row.currency),
                        _money(row.previous_limit, row.previous_currency), row.effective_at,
                        row.approved_by, row.request_id, row.expires_on, row.id)
+
+
+def overtake_terms(conn: Connection, at: datetime) -> None:
+    """Marks the approved terms the ERP no longer exports beneath them as overtaken, in
+    the customers import's transaction: from its first export of other terms on, the
+    ERP's are the record, even if it goes back to the old ones later (terms come in a
+    few round values; 90 → 60 → 90 must not bring back a 120 approved on the first 90)."""
+    erp = _CUSTOMERS.c
+    conn.execute(update(_T).where(_T.c.overtaken_at.is_(None), exists().where(
+        erp.customer_id == _T.c.customer_id,
+        erp.payment_terms_days != _T.c.previous_terms_days)).values(overtaken_at=at))
 
 
 class SqlCreditRequestStore:

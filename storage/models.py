@@ -421,7 +421,8 @@ class LimitChangeRow(Base):
 class TermsChangeRow(Base):
     """Payment terms creditbot approved. Like a limit, kept beside the ERP's
     customers.payment_terms_days, which the next import overwrites: they stand while the
-    ERP still exports the terms they replaced (``previous_terms_days``). One per request."""
+    ERP still exports the terms they replaced (``previous_terms_days``), until it first
+    exports others (``overtaken_at``). One per request."""
 
     __tablename__ = "terms_changes"
     __table_args__ = (
@@ -436,6 +437,9 @@ class TermsChangeRow(Base):
     previous_terms_days: Mapped[int] = mapped_column(Integer)
     effective_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     approved_by: Mapped[str] = mapped_column(String(32))
+    # When a customers import first exported other terms than ``previous_terms_days``:
+    # the ERP's terms are the record from then on, whatever it exports later.
+    overtaken_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class DeadlineMarkRow(Base):

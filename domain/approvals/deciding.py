@@ -266,14 +266,16 @@ class Deciding(RequestsContext):
                if customer.erp_terms_days is None else customer.erp_terms_days)
         if erp is None:
             erp = request.current_terms_days or 0
+        # What was in force until now (another approval may have come after the filing).
+        previous = customer.payment_terms_days if customer else request.current_terms_days
         store.add_terms_change(TermsChange(customer_id, request.terms_days, erp, now, actor,
                                            request.id))
         uow.audit.append(AuditEntry(now, actor, "terms.changed", customer_id, {
             "request": request.id, "terms_days": request.terms_days,
-            "previous": request.current_terms_days}))
+            "previous": previous, "erp_terms_days": erp}))
         uow.events.record(TermsChangeApproved(
             occurred_at=now, actor=actor, subject=customer_id, request_id=request.id,
-            terms_days=request.terms_days, previous=request.current_terms_days))
+            terms_days=request.terms_days, previous=previous))
         return None
 
     def check_decider(self, actor: Member, request_id: int, level: int) -> RequestRecord:

@@ -15,11 +15,11 @@ _T: Table = CustomerRow.__table__  # type: ignore[assignment]
 _TERMS: Table = TermsChangeRow.__table__  # type: ignore[assignment]
 
 # The payment terms creditbot approved last that still stand: on the ERP's terms they
-# replaced (as approved limits do, domain.approvals.model.stands_on). The same in
-# storage.check_reads.
+# replaced, never overtaken by an import of others (credit_requests.overtake_terms).
+# The same in storage.check_reads.
 _APPROVED_TERMS = (
     select(_TERMS.c.terms_days)
-    .where(_TERMS.c.customer_id == _T.c.customer_id,
+    .where(_TERMS.c.customer_id == _T.c.customer_id, _TERMS.c.overtaken_at.is_(None),
            _TERMS.c.previous_terms_days == _T.c.payment_terms_days)
     .order_by(_TERMS.c.id.desc()).limit(1).scalar_subquery())
 # Every column, the terms in force as payment_terms_days and the ERP's beside them.

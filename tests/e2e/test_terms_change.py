@@ -59,7 +59,8 @@ def test_approved_terms_show_on_the_card_at_once_and_stand_until_the_erp_moves(
         f"Packaging is approved: <@{CREDIT_MANAGER}> approved its last level. Payment "
         "terms are now 120 days.\n> fine")
     [changed] = audit(world, "terms.changed")
-    assert changed.details == {"request": request_id, "terms_days": 120, "previous": 90}
+    assert changed.details == {"request": request_id, "terms_days": 120, "previous": 90,
+                               "erp_terms_days": 90}
     assert terms_on_card(world) == APPROVED
     # The same change again is no request: the terms are 120 days already.
     with pytest.raises(DomainError) as again:
@@ -85,3 +86,21 @@ def test_a_card_of_the_next_request_shows_the_approved_terms(world: World) -> No
         request = uow.credit_requests.get(request_id)
     assert request is not None and (request.current_terms_days, request.terms_days) == (
         120, 90)
+
+
+def test_terms_the_erp_overtook_stay_overtaken_when_it_goes_back_to_the_old_ones(
+        world: World, tmp_path: Path) -> None:
+    # Terms come in a few round values: an ERP going 90 → 60 → 90 brought back the 120
+    # approved on the first 90.
+    approve(world, file_terms(world, 120))
+    erp_exports(world, tmp_path, 60)
+    erp_exports(world, tmp_path, 90)
+    assert terms_on_card(world) == "*Payment terms*\n90 days"
+    # Keyed in (120), then 90 approved on it and keyed in too: 90, not the first 120.
+    approve(world, file_terms(world, 120))
+    erp_exports(world, tmp_path, 120)
+    assert terms_on_card(world) == "*Payment terms*\n120 days"
+    approve(world, file_terms(world, 90))
+    assert terms_on_card(world) == "*Payment terms*\n90 days\napproved in creditbot (ERP: 120 days)"
+    erp_exports(world, tmp_path, 90)
+    assert terms_on_card(world) == "*Payment terms*\n90 days"

@@ -1,8 +1,10 @@
 """Payment terms creditbot approved (``terms_changes``). An approved terms change used
 to be only an audit entry: the card went on showing the ERP's terms, and the same
 change could be asked for and approved again. Like a limit, approved terms stand while
-the ERP still exports the terms they replaced. A change moves the check's count
-(0013), so a remembered card shows the new terms at once.
+the ERP still exports the terms they replaced, and only until it exports others
+(``overtaken_at``, set by the customers import: terms come in a few round values, and
+an ERP going back to the old ones must not bring back a change it had overtaken). A
+change moves the check's count (0013), so a remembered card shows the new terms at once.
 
 Revision ID: 0027
 Revises: 0026
@@ -40,6 +42,7 @@ def upgrade() -> None:
         sa.Column("previous_terms_days", sa.Integer(), nullable=False),
         sa.Column("effective_at", UtcDateTime(), nullable=False),
         sa.Column("approved_by", sa.String(length=32), nullable=False),
+        sa.Column("overtaken_at", UtcDateTime(), nullable=True),
     )
     op.create_index("ix_terms_changes_customer", "terms_changes", ["customer_id", "id"])
     op.create_index("ix_terms_changes_request", "terms_changes", ["request_id"], unique=True)
