@@ -98,7 +98,7 @@ def read_amount(text: str, too_large: str = TOO_LARGE, *, increase: bool = False
 
 def _names_code(text: str, symbol: str) -> bool:
     """Whether ``text`` names its currency's code too ("$5k MXN")."""
-    signed = _signed(fold(text).strip().lstrip("+"))
+    signed = _signed(fold(text).strip().lstrip("+").strip())
     return signed is not None and signed[0] == symbol and _currency_in(signed[1]) is not None
 
 
@@ -118,7 +118,7 @@ def has_sign(text: str) -> bool:
 
 def sign_of(text: str) -> str | None:
     """The currency sign ``text`` starts or ends with (``US$``, ``$``, ``€``…), if any."""
-    signed = _signed(fold(text).strip().lstrip("+"))
+    signed = _signed(fold(text).strip().lstrip("+").strip())
     return signed[0] if signed is not None else None
 
 

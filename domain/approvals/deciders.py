@@ -30,9 +30,12 @@ def left_to_escalation(level: Level, holders: Mapping[str, Sequence[str]], reque
     """Whether ``level`` goes to its ``escalate_to`` role from the start: no holder of
     its own role may decide it (each filed the request or decided an earlier level, and
     a stand-in for them is kept out too), so waiting for its deadline would only make
-    the request wait for nobody."""
+    the request wait for nobody, and a holder of the escalation role may."""
     out = took_part(decisions) | {requester}
-    return bool(level.escalate_to) and all(h in out for h in holders.get(level.role, ()))
+    if not level.escalate_to or any(h not in out for h in holders.get(level.role, ())):
+        return False
+    # And someone there may: else nobody is told it went to them.
+    return any(h not in out for h in holders.get(level.escalate_to, ()))
 
 
 def who_decides(role: str, holders: Mapping[str, Sequence[str]],

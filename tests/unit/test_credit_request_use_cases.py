@@ -571,10 +571,11 @@ def test_a_dollar_sign_for_a_customer_billed_in_canadian_dollars_is_asked_about(
                          rates={"CAD": Decimal("0.72")})
     requests = CreditRequests(uow, CreditDataAccess(), ApprovalPolicy("USD"), ROSTER,
                               Clock(), ZONE, Notices())
-    assert refused(requests.file, member(REP), Filing(
-        "C0009", RequestKind.LIMIT_INCREASE, "more", "+$50k")) == (
-        "“+$50k”: $ is both CAD (the customer's currency) and USD; write the currency's "
-        "code after the amount instead, e.g. +50,000 CAD or +50,000 USD.")
+    for typed in ("+$50k", "+ $50k", "+50k$"):  # "+ $50k" slipped past at first
+        assert refused(requests.file, member(REP), Filing(
+            "C0009", RequestKind.LIMIT_INCREASE, "more", typed)) == (
+            f"“{typed}”: $ is both CAD (the customer's currency) and USD; write the "
+            "currency's code after the amount instead, e.g. +50,000 CAD or +50,000 USD.")
     assert uow.audit.entries == []
     filed = requests.file(member(REP), Filing("C0009", RequestKind.LIMIT_INCREASE, "more",
                                               "+$50k", currency="CAD"))

@@ -14,6 +14,7 @@ import pytest
 from domain.access import CreditDataAccess
 from domain.approvals.context import Roster
 from domain.approvals.deadlines import Deadlines, Overdue, Reverted, due
+from domain.approvals.deciders import left_to_escalation
 from domain.approvals.filing import Filing
 from domain.approvals.model import CreditRequest, Level, Outcome, RequestKind
 from domain.approvals.policy import DEFAULT_POLICIES, ApprovalPolicy, Band, KindPolicy
@@ -308,3 +309,13 @@ def test_a_one_level_temporary_limit_that_may_expire_first_says_so_in_the_singul
         f"time, it decides by {decided_by}. Undecided by the end of Nov 30, 2026, the "
         "request expires; ask the approver to decide sooner, or ask for a later day.")
     assert "Dec 1, 2026" in decided_by
+
+
+def test_a_level_goes_to_its_escalation_role_at_once_only_if_someone_there_may_decide():
+    level = Level("finance_director", 48, escalate_to="cfo")
+    holders = {"finance_director": [FD], "cfo": [CFO]}
+    assert left_to_escalation(level, holders, FD, ())
+    assert not left_to_escalation(level, holders, REP, ())
+    # The finance director is the CFO too: nobody is left in either role.
+    assert not left_to_escalation(level, {"finance_director": [FD], "cfo": [FD]}, FD, ())
+    assert not left_to_escalation(Level("finance_director", 48), holders, FD, ())
