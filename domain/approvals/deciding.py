@@ -39,6 +39,7 @@ from domain.approvals.ports import Happened, RequestChange
 from domain.approvals.roles import Role
 from domain.approvals.rules import (
     Authority,
+    NotDecidable,
     RequestNotFound,
     authority,
     require_comment,
@@ -173,12 +174,12 @@ class Deciding(RequestsContext):
         stuck = undecidable(request.route, request.requested_by, self.roster.holders(),
                             first=level + 1, decided=took_part(decisions))
         if stuck is not None:
-            raise DomainError(N_("Approving this would leave nobody to decide level "
-                                 "{level} ({role}): everyone who could has a part in this "
-                                 "request already. Let a holder of level {current}'s role "
-                                 "decide it, or end a delegation first."),
-                              level=stuck, role=Role(request.route[stuck - 1].role),
-                              current=level)
+            raise NotDecidable(N_("Approving this would leave nobody to decide level "
+                                  "{level} ({role}): everyone who could has a part in this "
+                                  "request already. Let a holder of level {current}'s role "
+                                  "decide it, or end a delegation first."),
+                               level=stuck, role=Role(request.route[stuck - 1].role),
+                               current=level)
 
     @staticmethod
     def _still_raises(uow: UnitOfWork, request: CreditRequest, today: date) -> None:
@@ -200,16 +201,16 @@ class Deciding(RequestsContext):
         if current.currency != request.new_limit.currency:
             # The ERP moved the customer to another currency since it was filed: a limit
             # in the old one would stand on a limit and exposure in the new one.
-            raise DomainError(N_("The customer's limit is now {current}, in {currency}, "
-                                 "not in {asked} as this request asks: it can only be "
-                                 "rejected or cancelled. File a new request in "
-                                 "{currency}."),
-                              current=current, currency=current.currency,
-                              asked=request.new_limit.currency)
+            raise NotDecidable(N_("The customer's limit is now {current}, in {currency}, "
+                                  "not in {asked} as this request asks: it can only be "
+                                  "rejected or cancelled. File a new request in "
+                                  "{currency}."),
+                               current=current, currency=current.currency,
+                               asked=request.new_limit.currency)
         if current.amount >= request.new_limit.amount:
-            raise DomainError(N_("The limit is already {current}, not below the {new} this "
-                                 "request asks for: it can only be rejected or cancelled."),
-                              current=current, new=request.new_limit)
+            raise NotDecidable(N_("The limit is already {current}, not below the {new} this "
+                                  "request asks for: it can only be rejected or cancelled."),
+                               current=current, new=request.new_limit)
 
     def _take_effect(self, uow: UnitOfWork, request: CreditRequest, actor: str,
                      now: datetime, today: date) -> LimitChange | None:
@@ -250,9 +251,9 @@ class Deciding(RequestsContext):
                     uow, customer_id, request.order_id, request.id, actor, now) is None:
                 # Released meanwhile (a re-check) or never held: approving would tell
                 # people of a release that did not happen. Refused, nothing written.
-                raise DomainError(N_("Order {order} is not held any more: there is nothing "
-                                     "to release. The request can only be rejected or "
-                                     "cancelled."), order=request.order_id)
+                raise NotDecidable(N_("Order {order} is not held any more: there is nothing "
+                                      "to release. The request can only be rejected or "
+                                      "cancelled."), order=request.order_id)
             uow.audit.append(AuditEntry(now, actor, "orders.released", customer_id,
                                         {"request": request.id, "order": request.order_id}))
             uow.events.record(OrderReleaseApproved(

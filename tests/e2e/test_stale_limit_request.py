@@ -6,6 +6,7 @@ comment field, and nothing is decided or recorded."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import update
 
@@ -19,8 +20,14 @@ from tests.e2e.test_approval_decisions import (
     open_modal,
     shown,
 )
-from tests.e2e.test_credit_requests import errors
 from tests.e2e.test_orders import audit
+
+
+def replaced_by(answer: Any) -> str:
+    """The text of the view a form's submission was replaced by."""
+    said = answer.json()
+    assert said["response_action"] == "update"
+    return str(said["view"]["blocks"][0]["text"]["text"])
 
 
 def test_the_last_approval_of_an_overtaken_request_is_refused(world: World) -> None:
@@ -31,9 +38,10 @@ def test_the_last_approval_of_an_overtaken_request_is_refused(world: World) -> N
                      .values(credit_limit=Decimal(1_000_000)))
     view = open_modal(world, FINANCE_DIRECTOR,
                       shown(world, request_id, 2, FINANCE_DIRECTOR), "Approve")
-    assert errors(world.slack.submit(FINANCE_DIRECTOR, view, {"comment": "fine"})) == {
-        "comment": "The limit is already $1,000,000.00, not below the $200,000.00 this "
-                   "request asks for: it can only be rejected or cancelled."}
+    # The form is replaced by why: nothing in it (the comment) could make it right.
+    assert replaced_by(world.slack.submit(FINANCE_DIRECTOR, view, {"comment": "fine"})) == (
+        "The limit is already $1,000,000.00, not below the $200,000.00 this request asks "
+        "for: it can only be rejected or cancelled.")
     assert [d.level for d in decisions(world, request_id)] == [1]
     assert audit(world, "limits.changed") == []
     with world.services.engine.connect() as conn:
@@ -51,9 +59,8 @@ def test_the_last_approval_after_the_erp_changed_the_customers_currency_is_refus
                      .values(currency="EUR"))
     view = open_modal(world, FINANCE_DIRECTOR,
                       shown(world, request_id, 2, FINANCE_DIRECTOR), "Approve")
-    assert errors(world.slack.submit(FINANCE_DIRECTOR, view, {"comment": "fine"})) == {
-        "comment": "The customer's limit is now €100,000.00, in EUR, not in USD as this "
-                   "request asks: it can only be rejected or cancelled. File a new request "
-                   "in EUR."}
+    assert replaced_by(world.slack.submit(FINANCE_DIRECTOR, view, {"comment": "fine"})) == (
+        "The customer's limit is now €100,000.00, in EUR, not in USD as this request asks: "
+        "it can only be rejected or cancelled. File a new request in EUR.")
     assert [d.level for d in decisions(world, request_id)] == [1]
     assert audit(world, "limits.changed") == []
