@@ -294,8 +294,12 @@ def test_delegate_reads_full_width_dates_lowercase_ids_and_end_now(world):
         "through Dec 31, 2026. `/credit delegate end` ends it sooner.")
     assert say(f"<@{FINANCE_DIRECTOR}> until 2026-12-15") == (
         f":white_check_mark: <@{FINANCE_DIRECTOR}> decides your credit requests from Nov 29, "
-        "2026 through Dec 15, 2026. `/credit delegate end` ends it sooner. This replaces your "
-        "delegation to <@U02CREDITAN> until Dec 31, 2026.")
+        "2026 through Dec 15, 2026. `/credit delegate end` ends it sooner. Note: "
+        f"<@{FINANCE_DIRECTOR}> also decides a later level of some requests (as finance "
+        "director); one person decides one level of a request, so on those they can only "
+        "reject your level, not approve it: a stand-in who decides no later level can "
+        "approve them all. This replaces your delegation to <@U02CREDITAN> until Dec 31, "
+        "2026.")
     assert say("end now") == (
         ":white_check_mark: Your delegation has ended: your credit requests come to you "
         "again.")
