@@ -78,7 +78,12 @@ def asked(tr: Translator, request: CreditRequest) -> str:
         if request.kind is RequestKind.TEMPORARY_LIMIT and request.expires_on is not None:
             text += "\n" + tr._("through {day}", day=request.expires_on)
         typed = asked_in(request, tr)
-        return text if typed is None else f"{text}\n{typed}"
+        text = text if typed is None else f"{text}\n{typed}"
+        if request.measured.currency != request.new_limit.currency:
+            # Why two levels and not three: the bands are in the base currency.
+            text += "\n" + tr._("measured against the policy's bands as {amount} (at the "
+                                "day's rate when filed)", amount=request.measured)
+        return text
     if request.kind is RequestKind.ORDER_RELEASE:
         text = tr._("release order {order} of {amount}",
                     order=request_order(request, tr),
