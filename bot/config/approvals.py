@@ -288,13 +288,18 @@ def _misspelt(role: str, held: list[str], empty: Collection[str] = ()) -> str | 
     return f"did you mean {shown(close[0])}, which roles lists?"
 
 
+def _holders_of(role: object, holders: Mapping[str, object]) -> list[object]:
+    found = holders.get(role) if isinstance(role, str) else None
+    return found if isinstance(found, list) else []
+
+
 def _others(level: Mapping[str, object], holders: Mapping[str, object],
             taken: object) -> list[object]:
-    """Who could decide ``level`` besides ``taken`` (a list of its role's holders, who
-    decided an earlier level): its escalation role's other holders."""
-    above = holders.get(str(level.get("escalate_to")))
-    return [u for u in above if not isinstance(taken, list) or u not in taken] \
-        if isinstance(above, list) else []
+    """Who could decide ``level`` besides ``taken`` (the one person an earlier level was
+    escalated to): the other holders of its role and of its escalation role."""
+    people = [*_holders_of(level.get("role"), holders),
+              *_holders_of(level.get("escalate_to"), holders)]
+    return [u for u in people if not isinstance(taken, list) or u not in taken]
 
 
 def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str],
@@ -327,16 +332,18 @@ def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str
                              "message"))
         escalate_to = level.get("escalate_to")
         only = (holders or {}).get(escalate_to) if isinstance(escalate_to, str) else None
+        # The person, not the role's name: the CFO listed as treasurer too is one person.
         later = [i for i, other in enumerate(levels) if i > index
-                 and isinstance(other, Mapping) and other.get("role") == escalate_to
+                 and isinstance(other, Mapping) and isinstance(only, list) and len(only) == 1
+                 and only[0] in _holders_of(other.get("role"), holders or {})
                  and not _others(other, holders or {}, only)]
-        if later and isinstance(only, list) and len(only) == 1:
+        if later and isinstance(only, list):
             problems.append(((*where, index, "escalate_to"), (
-                f"{shown(escalate_to)} decides level {later[0] + 1} of this band too, and "
-                f"{only[0]} is its only holder: nobody decides two levels of one request, "
-                "so after the deadline they could only reject this one; escalate to a "
-                "role that decides no later level, list a second holder of the role, or "
-                f"give level {later[0] + 1} an escalate_to of its own")))
+                f"{only[0]}, the only holder of {shown(escalate_to)}, decides level "
+                f"{later[0] + 1} of this band too: nobody decides two levels of one "
+                "request, so after the deadline they could only reject this one; escalate "
+                "to a role that decides no later level, list a second holder of the role, "
+                f"or give level {later[0] + 1} an escalate_to of its own")))
         role = level.get("role")
         if isinstance(role, str):
             if role in seen:

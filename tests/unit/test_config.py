@@ -92,12 +92,25 @@ def test_escalating_to_the_only_holder_of_a_later_level_is_refused(tmp_path):
         "          - {role: finance_director, deadline_hours: 48}", 1)
     assert problems(tmp_path, text) == [
         f"line {line_of(text, 'escalate_to: finance_director')}: approvals.limit_increase."
-        "bands.1.levels.0.escalate_to: \"finance_director\" decides level 2 of this band "
-        "too, and U03FINDIR01 is its only holder: nobody decides two levels of one request, "
+        "bands.1.levels.0.escalate_to: U03FINDIR01, the only holder of \"finance_director\", "
+        "decides level 2 of this band too: nobody decides two levels of one request, "
         "so after the deadline they could only reject this one; escalate to a role that "
         "decides no later level, list a second holder of the role, or give level 2 an "
         "escalate_to of its own (the same line counts for approvals.temporary_limit.bands.1."
         "levels.0.escalate_to, approvals.first_limit.bands.1.levels.0.escalate_to)"]
+    # The same person under another role's name is the same trap.
+    treasurer = GOOD.replace("  cfo: [U03CFO00001]\n",
+                             "  cfo: [U03CFO00001]\n  treasurer: [U03CFO00001]\n").replace(
+        "          - {role: finance_director, deadline_hours: 48}\n"
+        "          - {role: cfo, deadline_hours: 72}",
+        "          - {role: finance_director, deadline_hours: 48, escalate_to: treasurer}\n"
+        "          - {role: cfo, deadline_hours: 72}", 1)
+    assert "escalate_to: treasurer" in treasurer
+    [said] = [p for p in problems(tmp_path, treasurer) if "treasurer" in p]
+    assert said.startswith(
+        f"line {line_of(treasurer, 'escalate_to: treasurer')}: approvals.limit_increase."
+        "bands.2.levels.1.escalate_to: U03CFO00001, the only holder of \"treasurer\", "
+        "decides level 3 of this band too:")
     # Level 2 escalating to the CFO (as shipped) leaves it someone after all.
     assert load_config(_written(tmp_path, text.replace(
         "          - {role: finance_director, deadline_hours: 48}\n",
