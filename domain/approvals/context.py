@@ -16,9 +16,11 @@ from typing import Any, TypeVar
 
 from domain.access import CreditDataAccess, Member
 from domain.access_audit import require_on_record
+from domain.approvals.deciders import left_to_escalation
 from domain.approvals.model import (
     ChangeKind,
     CreditRequest,
+    Decision,
     RequestRecord,
     StandIn,
     effective_limit,
@@ -34,7 +36,7 @@ from domain.approvals.ports import (
 )
 from domain.approvals.rules import RequestChanged, RequestNotFound
 from domain.approvals.standing import customer_standing
-from domain.model import Customer
+from domain.model import AuditEntry, Customer
 from domain.money import Money
 from domain.orders.ports import HeldOrders
 from domain.ports import UnitOfWork
@@ -90,6 +92,21 @@ class RequestsContext:
         cards and reminders reach them too, so a delegate can decide from Slack."""
         return stand_ins(uow.credit_requests, route_roles(request), self.roster.holders(),
                          self.today(), request.requested_by)
+
+    def _audit_escalated_at_once(self, uow: UnitOfWork, request: CreditRequest,
+                                 decisions: Sequence[Decision], now: datetime) -> None:
+        """A level that goes to its escalation role as it begins (nobody of its own
+        role is left, ``deciders.left_to_escalation``) is audited as escalated then, as
+        one escalated at its deadline is; its cards go out with the level's."""
+        level = request.current
+        if level.escalate_to and left_to_escalation(level, self.roster.holders(),
+                                                    request.requested_by, decisions):
+            uow.audit.append(AuditEntry(now, SYSTEM, "requests.escalated",
+                                        request.customer_id, {
+                                            "request": request.id, "level": request.level,
+                                            "role": level.role,
+                                            "escalate_to": level.escalate_to,
+                                            "at_once": True}))
 
     def standing(self, uow: UnitOfWork, customer_id: str, order_id: str | None = None
                  ) -> Standing:

@@ -294,8 +294,8 @@ class Deadlines:
                 overdue = item.overdue_days
                 if overdue is None and not self._deciders(uow, request, decisions):
                     # Everyone who could decide is out (the requester holds the role
-                    # alone): a reminder would reach nobody, so none is counted or
-                    # audited. The mark stays: the escalation still comes at the deadline.
+                    # alone, and no escalation role took it at once): a reminder would
+                    # reach nobody, so none is counted or audited. The mark stays.
                     uow.commit()
                     return False
                 uow.audit.append(AuditEntry(now, SYSTEM, "requests.reminded",
@@ -322,11 +322,16 @@ class Deadlines:
 
     def _deciders(self, uow: UnitOfWork, request: CreditRequest,
                   decisions: tuple[Decision, ...]) -> tuple[str, ...]:
-        """Who may still decide the current level: its role's holders and whoever
-        stands in for one of them today, less those the rules keep out."""
-        return tuple(who_decides(request.current.role, self.roster.holders(),
-                                 self._stand_ins(uow, request), request.requested_by,
-                                 decisions))
+        """Who may still decide the current level: its role's holders (its escalation
+        role's, when it went to them at once) and whoever stands in for one of them today,
+        less those the rules keep out."""
+        holders = self.roster.holders()
+        level = request.current
+        # A level that went to its escalation role at once is theirs to be reminded of.
+        role = level.escalate_to if level.escalate_to and left_to_escalation(
+            level, holders, request.requested_by, decisions) else level.role
+        return tuple(who_decides(role, holders, self._stand_ins(uow, request),
+                                 request.requested_by, decisions))
 
     # -- temporary limits that ended --------------------------------------------------
 

@@ -153,6 +153,8 @@ class Deciding(RequestsContext):
             happened = (Happened.REJECTED if outcome is Outcome.REJECTED else
                         Happened.APPROVED if final else Happened.ADVANCED)
             record = RequestRecord(saved, (*decisions, decision))
+            if happened is Happened.ADVANCED:
+                self._audit_escalated_at_once(uow, saved, record.decisions, now)
             self.notices.queue(uow.outbox, RequestChange(
                 happened, saved, record.decisions, decision, change,
                 standing=standing,

@@ -205,6 +205,7 @@ class Filings(RequestsContext):
                                            subject=stored.customer_id, request_id=stored.id,
                                            kind=stored.kind.value,
                                            levels=len(stored.route)))
+            self._audit_escalated_at_once(uow, stored, (), now)
             self.notices.queue(uow.outbox, RequestChange(
                 Happened.FILED, stored, (),
                 standing=self.standing(uow, stored.customer_id, stored.order_id),

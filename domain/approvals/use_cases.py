@@ -155,9 +155,15 @@ class CreditRequests(Filings, Deciding, Delegating):
             store = uow.credit_requests
             records = self._records(uow, store.open_requests())
             delegations = store.delegations(actor.user_id)
-        return [Waiting(r, right) for r in records
-                if (right := may_decide(r.request, r.decisions, actor.user_id, holders,
-                                        delegations, now, today)) is not None]
+            waiting = [Waiting(r, right) for r in records
+                       if (right := may_decide(r.request, r.decisions, actor.user_id,
+                                               holders, delegations, now, today)) is not None]
+            # Not as a stand-in on an account they own (rules.stand_in_owns_account).
+            owned = {w.record.request.customer_id for w in waiting if w.right.on_behalf_of
+                     and (c := uow.customers.get(w.record.request.customer_id)) is not None
+                     and c.owner_slack_id == actor.user_id}
+        return [w for w in waiting
+                if not (w.right.on_behalf_of and w.record.request.customer_id in owned)]
 
     def past_deadline(self) -> list[RequestRecord]:
         """Open requests whose current level's deadline has passed, oldest first: what

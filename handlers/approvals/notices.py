@@ -76,8 +76,13 @@ class ApprovalNotices:
         return [u for u in self._deciders(level.escalate_to, change) if u not in first]
 
     def _deciders(self, role: str, change: RequestChange) -> list[str]:
-        return who_decides(role, self.holders, change.stand_ins,
-                           change.request.requested_by, change.decisions)
+        # A stand-in never decides on an account they own (rules.stand_in_owns_account):
+        # no card invites them to.
+        owner = change.standing.owner if change.standing else None
+        stand_ins = {r: tuple(s for s in found if s.delegate != owner)
+                     for r, found in change.stand_ins.items()} if owner else change.stand_ins
+        return who_decides(role, self.holders, stand_ins, change.request.requested_by,
+                           change.decisions)
 
     def _card_holders(self, change: RequestChange, level: int) -> list[str]:
         """Everyone who may hold a card of ``level``: its channel, the holders of its
@@ -101,9 +106,10 @@ class ApprovalNotices:
             self._post_cards(outbox, change,
                              self.destinations(request.current, change))
         level = request.current
-        early = happened in (Happened.FILED, Happened.ADVANCED) and bool(
-            level.escalate_to) and left_to_escalation(level, self.holders,
-                                                      request.requested_by, change.decisions)
+        # Nobody of the level's own role is left: its escalation role decides it.
+        at_once = left_to_escalation(level, self.holders, request.requested_by,
+                                     change.decisions)
+        early = at_once and happened in (Happened.FILED, Happened.ADVANCED)
         if early:
             self._post_cards(outbox, change, self.escalation_destinations(level, change),
                              early=True)
@@ -140,7 +146,9 @@ class ApprovalNotices:
                 outbox.add(OutgoingMessage(channel=request.requested_by, kind=NOTE,
                                            text=text, blocks=blocks))
         elif happened is Happened.REMINDED:
-            for user in self._deciders(request.current.role, change):
+            reminded = self._deciders(request.current.role, change) or (
+                self.escalation_destinations(level, change) if at_once else [])
+            for user in reminded:
                 self._note(outbox, user, lambda tr: cards.reminder(tr, request, self.zone),
                            key=f"{NOTE}:remind:{request.id}:{request.level}:{user}")
         elif happened is Happened.ESCALATED and request.current.escalate_to:

@@ -139,8 +139,10 @@ def stage(request: CreditRequest, requests: CreditRequests, tr: Translator,
     if escalate_to and left_to_escalation(request.current, requests.roster.holders(),
                                           request.requested_by, decisions):
         # Its own role's holders filed it or decided a level: the escalation decides.
-        return tr._("level {level} of {levels}: {who} decides by {deadline}", **{
-            **params, "who": deciders(request, requests, tr, escalate_to)})
+        escalated = {**params, "who": deciders(request, requests, tr, escalate_to)}
+        if requests.clock() < deadline:
+            return tr._("level {level} of {levels}: {who} decides by {deadline}", **escalated)
+        return tr._("level {level} of {levels}: {who}, overdue since {deadline}", **escalated)
     if requests.clock() < deadline:
         return tr._("level {level} of {levels}: {who} decides by {deadline}", **params)
     if escalate_to:

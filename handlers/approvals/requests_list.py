@@ -21,6 +21,7 @@ from handlers.approvals.request_render import (
     customer_label,
     figures,
     kind_title,
+    role_name,
     stage,
     state_word,
 )
@@ -139,14 +140,22 @@ def _line(record: RequestRecord, requests: CreditRequests, tr: Translator,
     if request.is_open:
         parts.append(tr._("open, {stage}", stage=stage(request, requests, tr,
                                                       requests.zone, record.decisions)))
+        # Escalated before its deadline: nobody of the level's own role was left.
+        early = requests.clock() < request.deadline()
         if right is not None and right.on_behalf_of and right.escalated:
             parts.append(tr._("you decide it standing in for <@{who}>, to whom it was "
+                              "escalated: no {role} is left to decide it",
+                              who=right.on_behalf_of, role=role_name(request.current.role))
+                         if early else
+                         tr._("you decide it standing in for <@{who}>, to whom it was "
                               "escalated: its deadline passed", who=right.on_behalf_of))
         elif right is not None and right.on_behalf_of:
             parts.append(tr._("you decide it standing in for <@{who}>",
                               who=right.on_behalf_of))
         elif right is not None and right.escalated:
-            parts.append(tr._("escalated to you: its deadline passed"))
+            parts.append(tr._("escalated to you: no {role} is left to decide it",
+                              role=role_name(request.current.role)) if early else
+                         tr._("escalated to you: its deadline passed"))
         parts.append(tr._("filed by <@{who}> {age}", who=request.requested_by,
                           age=age(request.filed_at, now, tr)))
     else:

@@ -124,8 +124,14 @@ def test_a_stand_in_may_not_decide_a_request_on_an_account_they_own(world: World
     request_id = file_request(world)
     manager = world.services.config.roster().member(CREDIT_MANAGER)
     world.services.requests.decide(manager, request_id, 1, Outcome.APPROVED)
-    listing = world.slack.slash(owner, SALES_CHANNEL, "/credit requests")
-    refused = world.slack.click(owner, listing, "Approve")
+    # No card and no buttons invite them to...
+    level_two = [r.channel for r in rows(world) if r.kind == "approvals.card"
+                 and r.dedup_key and r.dedup_key.startswith(f"approvals.card:{request_id}:2:")]
+    assert level_two == [FINANCE_DIRECTOR]
+    assert world.slack.slash(owner, SALES_CHANNEL, "/credit requests").buttons() == []
+    # ...and a click on the finance director's card is refused, with why.
+    refused = world.slack.click(owner, shown(world, request_id, 2, FINANCE_DIRECTOR),
+                                "Approve")
     assert refused.text == (
         ":no_entry: You can't decide this request: you own the account of Acme Packaging, "
         f"and you would decide it standing in for <@{FINANCE_DIRECTOR}>. They, or another "

@@ -46,6 +46,9 @@ def test_the_finance_directors_own_request_goes_to_the_cfo_when_level_one_is_dec
         f":arrow_double_up: Level 2 of your request #{request_id} · limit increase · Acme "
         "Packaging goes to the CFO at once: no finance director is left to decide it (one "
         "person decides one level, and not their own request).")
+    listed = world.slack.slash(CFO, "C01SALES000", "/credit requests")
+    assert any("escalated to you: no finance director is left to decide it" in t
+               for t in listed.texts())
     # The CFO decides it now, well before the deadline.
     view = open_modal(world, CFO, card, "Approve")
     assert world.slack.submit(CFO, view, {"comment": "fine"}).body == ""
@@ -66,8 +69,21 @@ def test_the_job_neither_reminds_nobody_nor_escalates_again(world: World) -> Non
     with world.services.uow() as uow:
         at_two = uow.credit_requests.get(filed.id)
     assert at_two is not None
+    [escalated] = deadlines.audit("requests.escalated")  # when level 2 began
+    assert escalated.details == {"request": filed.id, "level": 2, "role": "finance_director",
+                                 "escalate_to": "cfo", "at_once": True}
+    # Reminded before its deadline: the CFO, whose level it is now.
     before = at_two.deadline() - timedelta(hours=1)
-    assert deadlines.run(before) == {"reminded": 0, "escalated": 0, "expired": 0,
+    assert deadlines.run(before) == {"reminded": 1, "escalated": 0, "expired": 0,
                                      "reverted": 0, "stand_in_cards": 0}
+    zone = world.services.config.organisation.zone
+    assert deadlines.dms(CFO)[-1] == (
+        f":alarm_clock: Reminder: request #{filed.id} · limit increase · Acme Packaging by "
+        f"<@{FINANCE_DIRECTOR}> waits for your decision at level 2 of 2, by "
+        f"{EN.moment(at_two.deadline(), zone)}. Use the buttons on its card.")
+    assert not [m for m in deadlines.dms(FINANCE_DIRECTOR) if m.startswith(":alarm_clock:")]
+    # The deadline escalates nothing more.
     assert deadlines.run(at_two.deadline())["escalated"] == 0
-    assert deadlines.audit("requests.reminded") == deadlines.audit("requests.escalated") == []
+    assert len(deadlines.audit("requests.escalated")) == 1
+    [reminded] = deadlines.audit("requests.reminded")
+    assert reminded.details["level"] == 2

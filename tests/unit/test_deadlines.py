@@ -275,24 +275,26 @@ def test_a_request_closed_meanwhile_is_left_alone(state):
     assert world.at(hours(30)) == counts()
 
 
-def test_a_level_whose_only_holder_filed_the_request_is_neither_reminded_nor_escalated():
-    # The credit manager asks for more on an account: their own level has nobody else,
-    # so "1 reminded" and a requests.reminded entry spoke of a reminder nobody got.
+def test_a_level_whose_only_holder_filed_the_request_is_escalated_at_once_and_reminded_there():
+    # The credit manager asks for more on an account: their own level has nobody else.
+    # It waited for its deadline, and "1 reminded" spoke of a reminder nobody got.
     world = World()
     world.requests.file(ROSTER.member(CM), Filing("C0001", RequestKind.LIMIT_INCREASE,
                                                   "season", amount="+100k"))
-    # The escalation role may decide it from the start, not after the deadline.
+    # The escalation role may decide it from the start, not after the deadline: it was
+    # escalated as it was filed, and its reminder is the finance director's.
+    assert world.audited("requests.escalated") == [
+        {"request": 1, "level": 1, "role": "credit_manager", "escalate_to": "finance_director",
+         "at_once": True}]
     world.clock.now = T0 + hours(1)
     assert world.requests.check_decider(ROSTER.member(FD), 1, 1).request.id == 1
-    assert world.at(hours(20)) == counts()
-    assert world.audited("requests.reminded") == []
-    assert world.happened() == []
+    assert world.at(hours(20)) == counts(reminded=1)
+    assert [d["level"] for d in world.audited("requests.reminded")] == [1]
+    assert world.happened() == [(Happened.REMINDED, 1, 1)]
     assert world.at(hours(21)) == counts()  # marked: not looked at again
-    # The finance director had its card from the start (nobody else holds the credit
-    # manager's role): the deadline escalates nothing more.
+    # The deadline escalates nothing more.
     assert world.at(hours(24)) == counts()
-    assert world.happened() == []
-    assert world.audited("requests.escalated") == []
+    assert len(world.audited("requests.escalated")) == 1
 
 
 def test_a_one_level_temporary_limit_that_may_expire_first_says_so_in_the_singular():
@@ -319,3 +321,14 @@ def test_a_level_goes_to_its_escalation_role_at_once_only_if_someone_there_may_d
     # The finance director is the CFO too: nobody is left in either role.
     assert not left_to_escalation(level, {"finance_director": [FD], "cfo": [FD]}, FD, ())
     assert not left_to_escalation(Level("finance_director", 48), holders, FD, ())
+
+
+def test_a_reminder_that_would_reach_nobody_is_neither_counted_nor_audited():
+    # The roster changed after filing: the requester is now the role's only holder.
+    world = World()
+    world.file("+10k", customer="C0002")  # one level: the credit manager's, no escalation
+    alone = Roster({"sales": [OWNER], "credit_manager": [REP]})
+    world.deadlines = Deadlines(world.uow, POLICY, alone, world.clock, ZONE, world.notices,
+                                world.notes)
+    assert world.at(hours(20)) == counts()
+    assert world.audited("requests.reminded") == [] and world.happened() == []

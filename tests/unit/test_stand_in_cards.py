@@ -111,7 +111,9 @@ def test_nobody_with_a_part_in_the_request_nor_their_stand_in_gets_a_later_card(
             Happened.REMINDED, record.request, record.decisions,
             stand_ins=requests._stand_ins(uow, record.request)))
         uow.commit()
-    assert sent(uow)[before:] == []  # a reminder of level 2 has nobody to reach
+    # Its reminder goes where its card went: to the CFO alone.
+    assert [(m.channel, m.dedup_key) for m in sent(uow)[before:]] == [
+        (CFO, f"approvals.note:remind:{request_id}:2:{CFO}")]
 
 
 def test_a_stand_in_named_while_a_level_waits_gets_its_card_at_once_and_is_told():
