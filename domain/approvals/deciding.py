@@ -126,6 +126,9 @@ class Deciding(RequestsContext):
                 # the version check first (and answered "already decided").
                 self._still_raises(uow, request, today)
             elif outcome is Outcome.APPROVED:
+                # An earlier level too: approving a limit the ERP has raised past only
+                # sends a moot request on to the next level, whose card shows the old one.
+                self._still_raises(uow, request, today)
                 self._leaves_deciders(request, (*decisions, decision), level)
             store.add_decision(decision)
             details = {**request_details(saved), "level": level, "role": decision.role,

@@ -64,3 +64,18 @@ def test_the_last_approval_after_the_erp_changed_the_customers_currency_is_refus
         "it can only be rejected or cancelled. File a new request in EUR.")
     assert [d.level for d in decisions(world, request_id)] == [1]
     assert audit(world, "limits.changed") == []
+
+
+def test_an_earlier_level_of_an_overtaken_request_is_refused_too(world: World) -> None:
+    # Level 1 approved a request the ERP had overtaken, and level 2's card showed
+    # "$200,000.00 (now $100,000.00 …)" beside a credit limit of $250,000.00.
+    request_id = file_request(world)
+    with world.services.engine.begin() as conn:  # the next customers import
+        conn.execute(update(CustomerRow).where(CustomerRow.customer_id == "C0002")
+                     .values(credit_limit=Decimal(250_000)))
+    view = open_modal(world, CREDIT_MANAGER, shown(world, request_id, 1, "C03CREDIT00"),
+                      "Approve")
+    assert replaced_by(world.slack.submit(CREDIT_MANAGER, view, {"comment": "ok"})) == (
+        "The limit is already $250,000.00, not below the $200,000.00 this request asks "
+        "for: it can only be rejected or cancelled.")
+    assert decisions(world, request_id) == []
