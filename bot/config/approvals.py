@@ -331,6 +331,10 @@ def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str
                              "to send the card to each holder of the role by direct "
                              "message"))
         escalate_to = level.get("escalate_to")
+        if isinstance(escalate_to, str) and escalate_to == level.get("role"):
+            problems.append(((*where, index, "escalate_to"), (
+                f"{shown(escalate_to)} is this level's own role: after the deadline nobody "
+                "new could decide it; name another role, or leave escalate_to out")))
         only = (holders or {}).get(escalate_to) if isinstance(escalate_to, str) else None
         # The person, not the role's name: the CFO listed as treasurer too is one person.
         later = [i for i, other in enumerate(levels) if i > index

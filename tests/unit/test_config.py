@@ -122,6 +122,18 @@ def test_escalating_to_the_only_holder_of_a_later_level_is_refused(tmp_path):
     ).roles.of("U03FINDIR02") == ["finance_director"]
 
 
+def test_escalating_to_the_levels_own_role_is_refused(tmp_path):
+    text = GOOD.replace("{role: finance_director, deadline_hours: 48, escalate_to: cfo}",
+                        "{role: finance_director, deadline_hours: 48, "
+                        "escalate_to: finance_director}", 1)
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'escalate_to: finance_director')}: approvals.limit_increase."
+        "bands.1.levels.1.escalate_to: \"finance_director\" is this level's own role: after "
+        "the deadline nobody new could decide it; name another role, or leave escalate_to "
+        "out (the same line counts for approvals.temporary_limit.bands.1.levels.1."
+        "escalate_to, approvals.first_limit.bands.1.levels.1.escalate_to)"]
+
+
 def test_a_yes_or_no_where_a_number_belongs_is_refused_not_read_as_1_or_0(tmp_path):
     # YAML reads yes/no/on/off as booleans, which pydantic would take as 1 and 0.
     text = (GOOD.replace("max_days_overdue: 30 ", "max_days_overdue: yes")
