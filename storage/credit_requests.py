@@ -148,18 +148,25 @@ def _limit_change(row: Any) -> LimitChange:
     return LimitChange(row.customer_id, ChangeKind(row.kind),
                        Money(row.credit_limit, row.currency),
                        _money(row.previous_limit, row.previous_currency), row.effective_at,
-                       row.approved_by, row.request_id, row.expires_on, row.id)
+                       row.approved_by, row.request_id, row.expires_on, row.id,
+                       row.overtaken_at)
 
 
-def overtake_terms(conn: Connection, at: datetime) -> None:
-    """Marks the approved terms the ERP no longer exports beneath them as overtaken, in
-    the customers import's transaction: from its first export of other terms on, the
-    ERP's are the record, even if it goes back to the old ones later (terms come in a
-    few round values; 90 → 60 → 90 must not bring back a 120 approved on the first 90)."""
+def overtake_changes(conn: Connection, at: datetime) -> None:
+    """Marks the approved limits and terms the ERP no longer exports beneath them as
+    overtaken, in the customers import's transaction: from its first export of another
+    limit (or other terms) on, the ERP's is the record, even if it goes back to the old
+    one later (terms come in a few round values; 90 → 60 → 90 must not bring back a 120
+    approved on the first 90)."""
     erp = _CUSTOMERS.c
     conn.execute(update(_T).where(_T.c.overtaken_at.is_(None), exists().where(
         erp.customer_id == _T.c.customer_id,
         erp.payment_terms_days != _T.c.previous_terms_days)).values(overtaken_at=at))
+    conn.execute(update(_L).where(
+        _L.c.overtaken_at.is_(None), _L.c.previous_limit.is_not(None), exists().where(
+            erp.customer_id == _L.c.customer_id,
+            (erp.credit_limit != _L.c.previous_limit)
+            | (erp.currency != _L.c.previous_currency))).values(overtaken_at=at))
 
 
 class SqlCreditRequestStore:
@@ -314,7 +321,7 @@ class SqlCreditRequestStore:
         # of an ERP limit the ERP has since replaced (domain.approvals.model.stands_on).
         erp = _CUSTOMERS.c
         query = select(_L).join(_CUSTOMERS, erp.customer_id == _L.c.customer_id).where(
-            _L.c.expires_on.is_(None) | (_L.c.expires_on >= on),
+            _L.c.expires_on.is_(None) | (_L.c.expires_on >= on), _L.c.overtaken_at.is_(None),
             _L.c.previous_limit.is_(None) | ((_L.c.previous_limit == erp.credit_limit)
                                               & (_L.c.previous_currency == erp.currency)))
         rows: list[Any] = []

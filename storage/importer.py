@@ -55,7 +55,7 @@ from domain.imports import (
     RowParser,
     unread_warning,
 )
-from storage.credit_requests import overtake_terms
+from storage.credit_requests import overtake_changes
 from storage.csv_source import CsvFile
 from storage.import_checks import StageChecks
 from storage.import_staging import TABLES, insert_for, stage_writer, staging_table
@@ -215,7 +215,7 @@ class CsvImporter:
                                                          self._organisation))
                     self._merge(conn, stage, target, kind, parser, report)
                     if kind.name == "customers":
-                        overtake_terms(conn, datetime.now(UTC))
+                        overtake_changes(conn, datetime.now(UTC))
                     _within_sqlite_sums(conn, stage, target, report.file)
                     conn.execute(insert(_AUDIT).values(
                         at=datetime.now(UTC), actor=actor, action=f"import.{kind.name}",

@@ -416,6 +416,9 @@ class LimitChangeRow(Base):
     effective_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expires_on: Mapped[dt.date | None]
     approved_by: Mapped[str] = mapped_column(String(32))
+    # When a customers import first exported another limit than previous_limit
+    # (storage.credit_requests.overtake_changes).
+    overtaken_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class TermsChangeRow(Base):

@@ -292,11 +292,15 @@ class LimitChange:
     request_id: int
     expires_on: date | None = None
     id: int = 0
+    # When a customers import first exported another limit than ``previous``: the ERP's
+    # is the record from then on, even if it exports ``previous`` again later.
+    overtaken_at: datetime | None = None
 
 
 def stands_on(change: LimitChange, erp_limit: Money) -> bool:
     """Whether ``change`` still replaces the ERP's limit (see ``LimitChange``)."""
-    return change.previous is None or change.previous == erp_limit
+    return change.overtaken_at is None and (change.previous is None
+                                            or change.previous == erp_limit)
 
 
 def effective_limit(changes: Sequence[LimitChange], day: date) -> LimitChange | None:

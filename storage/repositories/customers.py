@@ -15,7 +15,7 @@ _T: Table = CustomerRow.__table__  # type: ignore[assignment]
 _TERMS: Table = TermsChangeRow.__table__  # type: ignore[assignment]
 
 # The payment terms creditbot approved last that still stand: on the ERP's terms they
-# replaced, never overtaken by an import of others (credit_requests.overtake_terms).
+# replaced, never overtaken by an import of others (credit_requests.overtake_changes).
 # The same in storage.check_reads.
 _APPROVED_TERMS = (
     select(_TERMS.c.terms_days)

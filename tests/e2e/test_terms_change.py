@@ -17,7 +17,14 @@ from domain.imports import KINDS
 from storage.csv_source import CsvFile
 from storage.importer import CsvImporter
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, World
-from tests.e2e.test_approval_decisions import audit, notes_to, open_modal, shown
+from tests.e2e.test_approval_decisions import (
+    FINANCE_DIRECTOR,
+    audit,
+    file_request,
+    notes_to,
+    open_modal,
+    shown,
+)
 
 APPROVED = "*Payment terms*\n120 days\napproved in creditbot (ERP: 90 days)"
 
@@ -40,10 +47,10 @@ def terms_on_card(world: World) -> str:
     return next(t for t in card.texts() if t.startswith("*Payment terms*"))
 
 
-def erp_exports(world: World, tmp_path: Path, days: int) -> None:
-    path = tmp_path / f"customers-{days}.csv"
+def erp_exports(world: World, tmp_path: Path, days: int, limit: int = 100_000) -> None:
+    path = tmp_path / f"customers-{days}-{limit}.csv"
     path.write_text("customer_id,name,currency,credit_limit,payment_terms_days,"
-                    f"owner_slack_id\nC0002,Acme Packaging,USD,100000,{days},U01SALESCHO\n",
+                    f"owner_slack_id\nC0002,Acme Packaging,USD,{limit},{days},U01SALESCHO\n",
                     encoding="utf-8")
     with CsvFile(path) as source:
         assert CsvImporter(world.services.engine).run(KINDS["customers"], source).committed
@@ -104,3 +111,29 @@ def test_terms_the_erp_overtook_stay_overtaken_when_it_goes_back_to_the_old_ones
     assert terms_on_card(world) == "*Payment terms*\n90 days\napproved in creditbot (ERP: 120 days)"
     erp_exports(world, tmp_path, 90)
     assert terms_on_card(world) == "*Payment terms*\n90 days"
+
+
+def test_an_approved_limit_the_erp_overtook_stays_overtaken_when_it_goes_back(
+        world: World, tmp_path: Path) -> None:
+    # The same as terms, for limits: lowered in the ERP and restored, the ERP's limit
+    # brought back the $200,000 approved on the first $100,000.
+    request_id = file_request(world)
+    decide(world, CREDIT_MANAGER, request_id, 1, "C03CREDIT00")
+    decide(world, FINANCE_DIRECTOR, request_id, 2, FINANCE_DIRECTOR)
+    assert limit_on_card(world) == "*Credit limit*\n$200,000.00"
+    erp_exports(world, tmp_path, 90)  # still the $100,000 it replaced: it stands
+    assert limit_on_card(world) == "*Credit limit*\n$200,000.00"
+    erp_exports(world, tmp_path, 90, limit=80_000)
+    assert limit_on_card(world) == "*Credit limit*\n$80,000.00"
+    erp_exports(world, tmp_path, 90)
+    assert limit_on_card(world) == "*Credit limit*\n$100,000.00"
+
+
+def decide(world: World, user: str, request_id: int, level: int, where: str) -> None:
+    view = open_modal(world, user, shown(world, request_id, level, where), "Approve")
+    assert world.slack.submit(user, view, {"comment": "ok"}).body == ""
+
+
+def limit_on_card(world: World) -> str:
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme packaging")
+    return next(t for t in card.texts() if t.startswith("*Credit limit*"))
