@@ -215,11 +215,9 @@ def _uncleared(levels: object, where: tuple[str | int, ...], holders: Mapping[st
         if not isinstance(level, Mapping):
             continue
         for key in ("role", "escalate_to"):
-            role, users = level.get(key), None
-            if isinstance(role, str):
-                users = holders.get(role)
-            barred = [u for u in users if isinstance(u, str) and not cleared(u)] if (
-                cleared is not None and isinstance(users, list)) else []
+            role = level.get(key)
+            barred = [u for u in _holders_of(role, holders)
+                      if isinstance(u, str) and not cleared(u)] if cleared else []
             if barred:
                 problems.append(((*where, index, key), (
                     f"{', '.join(barred)} may not see credit data (access.credit_data), "

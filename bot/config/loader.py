@@ -217,31 +217,34 @@ def _field_errors(data: dict[str, Any]) -> list[Any]:
     return []
 
 
-def _cross_section(data: dict[str, Any]) -> list[Problem]:
-    def mapping(value: object) -> dict[Any, Any]:
-        return value if isinstance(value, dict) else {}
+def _mapping(value: object) -> dict[Any, Any]:
+    """``value`` when app.yaml wrote a mapping there, else an empty one (its shape is
+    the field checks' to report)."""
+    return value if isinstance(value, dict) else {}
 
+
+def _cross_section(data: dict[str, Any]) -> list[Problem]:
     def listed(value: object) -> list[Any]:
         return value if isinstance(value, list) else []
 
-    channels = {str(key): channel if isinstance(channel := mapping(department).get("channel"),
+    channels = {str(key): channel if isinstance(channel := _mapping(department).get("channel"),
                                                 str) else None
-                for key, department in mapping(data.get("departments")).items()}
+                for key, department in _mapping(data.get("departments")).items()}
     role_names = dict.fromkeys((*STANDARD_ROLES, *filter(is_role_name, map(
-        str, mapping(data.get("roles"))))))
-    rule = mapping(mapping(data.get("access")).get("credit_data"))
-    alerts = mapping(data.get("alerts")).get("routes")
+        str, _mapping(data.get("roles"))))))
+    rule = _mapping(_mapping(data.get("access")).get("credit_data"))
+    alerts = _mapping(data.get("alerts")).get("routes")
     return cross_section_problems(channels, role_names, listed(rule.get("roles")),
                                   listed(rule.get("departments"))) + [
         Problem(loc, message) for loc, message in route_problems(alerts, channels, role_names)
     ] + [Problem(loc, message) for loc, message in policy_problems(
-        data.get("approvals"), mapping(data.get("roles")), list(channels),
+        data.get("approvals"), _mapping(data.get("roles")), list(channels),
         **_approval_clearance(data, channels))] + [
         Problem(loc, message) for loc, message in collection_problems(
             data.get("collections"), channels, role_names, _listed_users(data),
             **_clearance(data))] + [
         Problem(loc, message) for loc, message in provision_problems(
-            data.get("reports"), mapping(data.get("aging")).get("bucket_edges"))] + [
+            data.get("reports"), _mapping(data.get("aging")).get("bucket_edges"))] + [
         Problem(loc, message) for loc, message in post_to_problems(data.get("reports"),
                                                                    channels)]
 
@@ -252,13 +255,10 @@ def _clearance(data: dict[str, Any]) -> dict[str, Any]:
     def strings(value: object) -> list[str]:
         return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
-    def mapping(value: object) -> dict[Any, Any]:
-        return value if isinstance(value, dict) else {}
-
-    holders = {str(role): strings(users) for role, users in mapping(data.get("roles")).items()}
-    members = {str(key): strings(mapping(d).get("members"))
-               for key, d in mapping(data.get("departments")).items()}
-    rule = mapping(mapping(data.get("access")).get("credit_data"))
+    holders = {str(role): strings(users) for role, users in _mapping(data.get("roles")).items()}
+    members = {str(key): strings(_mapping(d).get("members"))
+               for key, d in _mapping(data.get("departments")).items()}
+    rule = _mapping(_mapping(data.get("access")).get("credit_data"))
     access = CreditDataAccess(frozenset(strings(rule.get("roles"))),
                               frozenset(strings(rule.get("departments"))))
     if not access.roles <= {*STANDARD_ROLES, *holders} or not access.departments <= set(
@@ -280,7 +280,7 @@ def _approval_clearance(data: dict[str, Any], channels: dict[str, str | None]
     cleared = clearance.get("cleared")
     if cleared is None:
         return {}
-    shared = mapping_of(mapping_of(data.get("access")).get("credit_data")).get(
+    shared = _mapping(_mapping(data.get("access")).get("credit_data")).get(
         "share_channels")
     members: dict[str, list[str]] = clearance["legal_members"]
 
@@ -291,10 +291,6 @@ def _approval_clearance(data: dict[str, Any], channels: dict[str, str | None]
             return channels.get(key) in shared
         return all(cleared(user) for user in members[key])
     return {"cleared": cleared, "open_to_credit_data": open_to_credit_data}
-
-
-def mapping_of(value: object) -> dict[Any, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _listed_users(data: dict[str, Any]) -> set[str]:

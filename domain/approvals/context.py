@@ -31,8 +31,7 @@ from domain.approvals.ports import (
     NoNotices,
     RequestNotices,
     Standing,
-    route_roles,
-    stand_ins,
+    request_stand_ins,
 )
 from domain.approvals.rules import RequestChanged, RequestNotFound
 from domain.approvals.standing import customer_standing
@@ -90,8 +89,7 @@ class RequestsContext:
                    ) -> dict[str, tuple[StandIn, ...]]:
         """Who stands in today for a holder of each role of the request's route: the
         cards and reminders reach them too, so a delegate can decide from Slack."""
-        return stand_ins(uow.credit_requests, route_roles(request), self.roster.holders(),
-                         self.today(), request.requested_by)
+        return request_stand_ins(uow, request, self.roster.holders(), self.today())
 
     def _audit_escalated_at_once(self, uow: UnitOfWork, request: CreditRequest,
                                  decisions: Sequence[Decision], now: datetime) -> None:
@@ -99,8 +97,7 @@ class RequestsContext:
         role is left, ``deciders.left_to_escalation``) is audited as escalated then, as
         one escalated at its deadline is; its cards go out with the level's."""
         level = request.current
-        if level.escalate_to and left_to_escalation(level, self.roster.holders(),
-                                                    request.requested_by, decisions):
+        if left_to_escalation(level, self.roster.holders(), request.requested_by, decisions):
             uow.audit.append(AuditEntry(now, SYSTEM, "requests.escalated",
                                         request.customer_id, {
                                             "request": request.id, "level": request.level,

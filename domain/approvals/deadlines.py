@@ -56,8 +56,7 @@ from domain.approvals.ports import (
     RequestChange,
     RequestNotices,
     Standing,
-    route_roles,
-    stand_ins,
+    request_stand_ins,
 )
 from domain.approvals.rules import RequestChanged
 from domain.approvals.stand_in_cards import deal, key, waits_for
@@ -317,8 +316,7 @@ class Deadlines:
 
     def _stand_ins(self, uow: UnitOfWork, request: CreditRequest
                    ) -> dict[str, tuple[StandIn, ...]]:
-        return stand_ins(uow.credit_requests, route_roles(request), self.roster.holders(),
-                         self.today(), request.requested_by)
+        return request_stand_ins(uow, request, self.roster.holders(), self.today())
 
     def _deciders(self, uow: UnitOfWork, request: CreditRequest,
                   decisions: tuple[Decision, ...]) -> tuple[str, ...]:
@@ -328,8 +326,9 @@ class Deadlines:
         holders = self.roster.holders()
         level = request.current
         # A level that went to its escalation role at once is theirs to be reminded of.
-        role = level.escalate_to if level.escalate_to and left_to_escalation(
-            level, holders, request.requested_by, decisions) else level.role
+        role = level.escalate_to if left_to_escalation(
+            level, holders, request.requested_by, decisions) and level.escalate_to \
+            else level.role
         return tuple(who_decides(role, holders, self._stand_ins(uow, request),
                                  request.requested_by, decisions))
 

@@ -35,7 +35,7 @@ from domain.approvals.model import (
     RequestState,
     TermsChange,
 )
-from domain.approvals.ports import Happened, RequestChange
+from domain.approvals.ports import Happened, RequestChange, owner_of
 from domain.approvals.roles import Role
 from domain.approvals.rules import (
     Authority,
@@ -267,13 +267,11 @@ class Deciding(RequestsContext):
             return None
         assert request.terms_days is not None
         customer = uow.customers.get(customer_id)
-        # The ERP's terms, which the change stands on (the customer reads creditbot's).
-        erp = (None if customer is None else customer.payment_terms_days
-               if customer.erp_terms_days is None else customer.erp_terms_days)
-        if erp is None:
-            erp = request.current_terms_days or 0
-        # What was in force until now (another approval may have come after the filing).
+        # What was in force until now (another approval may have come after the filing),
+        # and the ERP's terms, which the change stands on.
         previous = customer.payment_terms_days if customer else request.current_terms_days
+        erp = customer.erp_terms_days if customer else None
+        erp = (previous or 0) if erp is None else erp
         store.add_terms_change(TermsChange(customer_id, request.terms_days, erp, now, actor,
                                            request.id))
         uow.audit.append(AuditEntry(now, actor, "terms.changed", customer_id, {
@@ -301,10 +299,8 @@ class Deciding(RequestsContext):
     def _not_the_owner(uow: UnitOfWork, request: CreditRequest, actor: Member,
                        granted: Authority) -> None:
         if granted.on_behalf_of:  # one read, and only for a stand-in
-            customer = uow.customers.get(request.customer_id)
             stand_in_owns_account(granted, actor.user_id,
-                                  customer.owner_slack_id if customer else None,
-                                  request.customer_name)
+                                  owner_of(uow, request.customer_id), request.customer_name)
 
     def ask_info(self, actor: Member, request_id: int, level: int, question: str
                  ) -> RequestRecord:

@@ -22,7 +22,7 @@ from domain.check.reads import Collecting
 from domain.exposure import CreditPosition
 from domain.model import Order
 from domain.orders.model import Contract, Failure, OrderCheck
-from domain.ports import Outbox
+from domain.ports import Outbox, UnitOfWork
 
 
 class CreditRequestStore(Protocol):
@@ -202,11 +202,14 @@ class RequestChange:
 
 def stand_ins(store: CreditRequestStore, roles: Iterable[str],
               holders: Mapping[str, Sequence[str]], today: date,
-              requester: str | None = None) -> dict[str, tuple[StandIn, ...]]:
+              requester: str | None = None, owner: str | None = None
+              ) -> dict[str, tuple[StandIn, ...]]:
     """Per role, the delegates of its holders who hold it not themselves, with the
-    holder each stands in for, the requester (who may not decide their own request)
-    left out: those standing in today ``active``, those who did before (a delegation
-    ended or run out) not, since a card sent to them is still edited."""
+    holder each stands in for, the requester (who may not decide their own request) and
+    the account's ``owner`` (who may not decide on it as a stand-in,
+    ``rules.stand_in_owns_account``) left out: those standing in today ``active``, those
+    who did before (a delegation ended or run out) not, since a card sent to them is
+    still edited."""
     roles = list(dict.fromkeys(roles))
     given = {holder: store.delegations_given(holder)
              for role in roles for holder in holders.get(role, ())}
@@ -217,11 +220,26 @@ def stand_ins(store: CreditRequestStore, roles: Iterable[str],
         pairs: dict[tuple[str, str], bool] = {}
         for holder in own:
             for d in given[holder]:
-                if d.delegate not in own and d.delegate != requester:
+                if d.delegate not in own and d.delegate not in (requester, owner):
                     pair = (d.delegate, holder)
                     pairs[pair] = pairs.get(pair, False) or d.active_on(today)
         found[role] = tuple(StandIn(*pair, active) for pair, active in pairs.items())
     return found
+
+
+def owner_of(uow: UnitOfWork, customer_id: str) -> str | None:
+    """The account's owner in the ERP (``owner_slack_id``), if any."""
+    customer = uow.customers.get(customer_id)
+    return customer.owner_slack_id if customer else None
+
+
+def request_stand_ins(uow: UnitOfWork, request: CreditRequest,
+                      holders: Mapping[str, Sequence[str]], today: date
+                      ) -> dict[str, tuple[StandIn, ...]]:
+    """``stand_ins`` for the roles of ``request``'s route, less its requester and its
+    account's owner."""
+    return stand_ins(uow.credit_requests, route_roles(request), holders, today,
+                     request.requested_by, owner_of(uow, request.customer_id))
 
 
 def route_roles(request: CreditRequest) -> list[str]:

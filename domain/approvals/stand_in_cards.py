@@ -18,8 +18,7 @@ from domain.approvals.ports import (
     RequestChange,
     RequestNotices,
     Standing,
-    route_roles,
-    stand_ins,
+    request_stand_ins,
 )
 from domain.ports import UnitOfWork
 
@@ -51,7 +50,7 @@ def deal(uow: UnitOfWork, notices: RequestNotices, request: CreditRequest,
         return None
     store = uow.credit_requests
     decisions = tuple(store.decisions([request.id]).get(request.id, []))
-    subs = stand_ins(store, route_roles(request), holders, today, request.requested_by)
+    subs = request_stand_ins(uow, request, holders, today)
     # As this delegation's stand-in: one who decides in their own right gets the
     # level's cards as a holder.
     mine = StandIn(delegation.delegate, delegation.delegator)

@@ -20,7 +20,7 @@ from domain.approvals.delegation import Delegating
 from domain.approvals.events import RequestCancelled
 from domain.approvals.filing import Filings
 from domain.approvals.model import CreditRequest, LimitChange, RequestRecord, RequestState
-from domain.approvals.ports import Happened, RequestChange
+from domain.approvals.ports import Happened, RequestChange, owner_of
 from domain.approvals.rules import Authority, RequestNotFound, is_expired, may_decide
 from domain.collections.record import CollectionRecord, collection_record
 from domain.errors import DomainError
@@ -160,8 +160,7 @@ class CreditRequests(Filings, Deciding, Delegating):
                                                holders, delegations, now, today)) is not None]
             # Not as a stand-in on an account they own (rules.stand_in_owns_account).
             owned = {w.record.request.customer_id for w in waiting if w.right.on_behalf_of
-                     and (c := uow.customers.get(w.record.request.customer_id)) is not None
-                     and c.owner_slack_id == actor.user_id}
+                     and owner_of(uow, w.record.request.customer_id) == actor.user_id}
         return [w for w in waiting
                 if not (w.right.on_behalf_of and w.record.request.customer_id in owned)]
 

@@ -76,13 +76,8 @@ class ApprovalNotices:
         return [u for u in self._deciders(level.escalate_to, change) if u not in first]
 
     def _deciders(self, role: str, change: RequestChange) -> list[str]:
-        # A stand-in never decides on an account they own (rules.stand_in_owns_account):
-        # no card invites them to.
-        owner = change.standing.owner if change.standing else None
-        stand_ins = {r: tuple(s for s in found if s.delegate != owner)
-                     for r, found in change.stand_ins.items()} if owner else change.stand_ins
-        return who_decides(role, self.holders, stand_ins, change.request.requested_by,
-                           change.decisions)
+        return who_decides(role, self.holders, change.stand_ins,
+                           change.request.requested_by, change.decisions)
 
     def _card_holders(self, change: RequestChange, level: int) -> list[str]:
         """Everyone who may hold a card of ``level``: its channel, the holders of its

@@ -136,16 +136,14 @@ def stage(request: CreditRequest, requests: CreditRequests, tr: Translator,
     params = {"level": request.level, "levels": len(request.route),
               "who": deciders(request, requests, tr), "deadline": tr.moment(deadline, zone)}
     escalate_to = request.current.escalate_to
-    if escalate_to and left_to_escalation(request.current, requests.roster.holders(),
-                                          request.requested_by, decisions):
+    at_once = escalate_to is not None and left_to_escalation(
+        request.current, requests.roster.holders(), request.requested_by, decisions)
+    if at_once:
         # Its own role's holders filed it or decided a level: the escalation decides.
-        escalated = {**params, "who": deciders(request, requests, tr, escalate_to)}
-        if requests.clock() < deadline:
-            return tr._("level {level} of {levels}: {who} decides by {deadline}", **escalated)
-        return tr._("level {level} of {levels}: {who}, overdue since {deadline}", **escalated)
+        params["who"] = deciders(request, requests, tr, escalate_to)
     if requests.clock() < deadline:
         return tr._("level {level} of {levels}: {who} decides by {deadline}", **params)
-    if escalate_to:
+    if escalate_to and not at_once:
         return tr._("level {level} of {levels}: {who}, overdue since {deadline}, so "
                     "{escalated} may decide it too", **params,
                     escalated=deciders(request, requests, tr, escalate_to))
