@@ -109,7 +109,9 @@ _COLLECTOR = ("SELECT collector, status FROM collection_assignments "
               f"WHERE customer_id = :id AND status <> '{AssignmentStatus.CLOSED.value}'")
 # The same as storage.orders' held ids (an index on order_checks' customer_id).
 _HELD = ("SELECT order_id, reference FROM order_checks "
-         f"WHERE customer_id = :id AND state = '{OrderState.HELD.value}' ORDER BY id")
+         f"WHERE customer_id = :id AND state = '{OrderState.HELD.value}' "
+         # Oldest first, and SO-9 before SO-10 on the same day.
+         "ORDER BY order_date, length(order_id), order_id, id")
 _RATES = ("SELECT r.currency, r.rate_to_base FROM exchange_rates r JOIN "
           "(SELECT currency, max(date) AS date FROM exchange_rates WHERE date <= :as_of "
           "GROUP BY currency) n ON r.currency = n.currency AND r.date = n.date")

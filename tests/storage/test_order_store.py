@@ -22,6 +22,7 @@ from domain.orders.context import OrderChanged
 from domain.orders.model import Failure, OrderCheck, OrderRules, OrderSource, OrderState, Rule
 from domain.orders.use_cases import OrderChecks
 from domain.positions import CreditPolicyContext
+from storage.check_reads import SqlCheckReads
 from storage.models import ContractRow, CustomerRow, OrderRow
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 
@@ -243,3 +244,21 @@ def test_the_orders_the_exposure_counts_come_with_their_dates(engine):
         assert work.orders.held_ids("C1") == [held.order_id]
         assert work.orders.held_ids("C1", TODAY) == []
         assert work.orders.held_ids("C1", TODAY + timedelta(days=3)) == [held.order_id]
+
+
+def test_the_check_card_lists_held_orders_oldest_first_and_by_number(engine):
+    # The ERP exported SO-901 before SO-900 and SO-10 before SO-9: the card listed
+    # them that way, and a reader looking for the tenth found it before the ninth.
+    seed(engine)
+    day = TODAY - timedelta(days=3)
+    with uow(engine) as work:
+        for order_id, order_date in (("SO-901", TODAY), ("SO-900", TODAY), ("SO-10", day),
+                                     ("SO-9", day), ("SO-11", TODAY - timedelta(days=9))):
+            work.orders.add(check(source=OrderSource.ERP, order_id=order_id,
+                                  order_date=order_date, reference=None))
+        placed = work.orders.add(check(order_date=day))
+        work.commit()
+    with SqlCheckReads(engine)() as read:
+        read.version()
+        held = [order.order_id for order in read.held_orders("C1")]
+    assert held == ["SO-11", placed.order_id, "SO-9", "SO-10", "SO-900", "SO-901"]
