@@ -315,7 +315,8 @@ def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str
             continue
         for key in ("role", "escalate_to"):
             role = level.get(key)
-            if isinstance(role, str) and role not in held:
+            # A name that is no role name at all (CFO) is the field check's to report.
+            if is_role_name(role) and role not in held:
                 why = ("roles lists it with nobody under it: add its holders there"
                        if role in empty else _misspelt(role, held, empty) or hint)
                 problems.append(((*where, index, key),

@@ -118,6 +118,10 @@ def is_role_name(value: object) -> bool:
 
 def _role_name(value: str) -> str:
     if not is_role_name(value):
+        written = "_".join(value.lower().replace("-", " ").split())
+        if is_role_name(written):
+            raise _error("role_name", "role names are lower-case words joined by _, got "
+                         "{shown}: write it {written}", value, written=written)
         raise _error("role_name", "role names are lower-case words joined by _ (e.g. "
                      "credit_manager), got {shown}", value)
     return value

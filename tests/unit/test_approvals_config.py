@@ -153,6 +153,20 @@ def test_a_misspelt_standard_role_in_the_rules_is_said_at_the_rule_alone(tmp_pat
         "nobody holds the role \"cfoo\"; did you mean \"cfo\", which roles lists?"]
 
 
+def test_a_role_written_in_capitals_is_said_once_with_its_spelling(tmp_path: Path):
+    # "CFO" was said twice at its line: no role name, and nobody holds it.
+    text = with_approvals(
+        "  terms_change:\n"
+        "    bands:\n"
+        "      - levels: [{role: CFO, deadline_hours: 24, escalate_to: Credit-Manager}]\n")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'role: CFO,')}: approvals.terms_change.bands.0.levels.0.role: "
+        "role names are lower-case words joined by _, got \"CFO\": write it cfo",
+        f"line {line_of(text, 'role: CFO,')}: approvals.terms_change.bands.0.levels.0."
+        "escalate_to: role names are lower-case words joined by _, got \"Credit-Manager\": "
+        "write it credit_manager"]
+
+
 def misspelt_manager(text: str) -> str:
     """What config check says at the roles line of ``text``'s misspelt credit manager."""
     return (f"line {line_of(text, 'credit_manger:')}: roles.credit_manger: the approval "

@@ -252,7 +252,7 @@ def test_roles_are_an_open_mapping_with_checked_names_and_ids(tmp_path):
                         "  controller:\n")
     assert problems(tmp_path, text) == [
         f"line {line_of(text, 'Risk Officer')}: roles.Risk Officer: role names are lower-case "
-        "words joined by _ (e.g. credit_manager), got \"Risk Officer\"",
+        "words joined by _, got \"Risk Officer\": write it risk_officer",
         f"line {line_of(text, 'auditor')}: roles.auditor.0: must be a Slack user id such as "
         "U0123ABCDE, got 12345",
         f"line {line_of(text, 'controller')}: roles.controller: must be a list of Slack user "
