@@ -7,13 +7,18 @@ temporary limits announced when they end (the ``approvals`` job runs ``Deadlines
   card went out within the reminder's window.
 - **Escalation**: once the deadline passed, a level with ``escalate_to`` escalates once
   (``Happened.ESCALATED``, ``requests.escalated``): the target's holders get the card
-  and may decide the level, and the requester is told.
+  and may decide the level, and the requester is told. A level that went to its
+  escalation role when it began (nobody of its own role may decide it) is not escalated
+  again: at its deadline its deciders get the overdue reminder of day 0 instead.
 - **Overdue**: a level without ``escalate_to`` has nobody above to go to. Its deciders
   (the role's holders and their stand-ins today) are reminded again, and its requester
   told that it is overdue, when the deadline passes and then every 24 hours after it, at
   the deadline's time of day, until someone decides (audited ``requests.reminded`` with
   ``overdue_days``, the reminder's number); with working time, on working days only
-  (``ApprovalPolicy.overdue_reminder``). An escalated level gets no further reminders.
+  (``ApprovalPolicy.overdue_reminder``). An escalated level is chased the same way from
+  the day after its deadline, its own role's holders and the escalation role's together
+  (day 0 was the escalation): escalating to someone who is away must not end the
+  chase.
 - **Working time** (``approvals.working_time`` in app.yaml): a level's deadline is then
   its hours counted inside working hours from when it started waiting, and its reminder
   ``remind_before_hours`` of working time before that; the deadline is worked out when
@@ -106,6 +111,9 @@ class Overdue:
     request: CreditRequest
     deciders: tuple[str, ...]
     days: int
+    # The roles reminded: the level's own, its escalation role too once escalated, or
+    # the escalation role alone when the level went to it at once.
+    roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,24 +160,27 @@ class Due:
     overdue_days: int | None = None
 
 
-def due(request: CreditRequest, now: datetime, policy: ApprovalPolicy) -> Due | None:
-    """What a run at ``now`` has to do about ``request`` (before looking at the marks)."""
+def due(request: CreditRequest, now: datetime, policy: ApprovalPolicy) -> tuple[Due, ...]:
+    """What a run at ``now`` has to do about ``request`` (before looking at the marks),
+    in the order to do it: an escalation missed while the scheduler was down comes
+    before the overdue reminder of a later day."""
     if not request.is_open:
-        return None
+        return ()
     deadline = request.deadline()
     since = request.level_since or request.filed_at
     if now < deadline:
         remind_at = policy.reminder(deadline)
         if remind_at > policy.started(since) and now >= remind_at:
-            return Due("remind", request.id, request.level, _key("remind", request))
-        return None
-    if request.current.escalate_to:
-        return Due("escalate", request.id, request.level, _key("escalate", request))
+            return (Due("remind", request.id, request.level, _key("remind", request)),)
+        return ()
+    escalate = (Due("escalate", request.id, request.level, _key("escalate", request)),) \
+        if request.current.escalate_to else ()
     days = policy.overdue_reminder(deadline, now)
-    if days is None:
-        return None
-    return Due("overdue", request.id, request.level, _key("overdue", request, f":{days}"),
-               days)
+    # Day 0 of an escalated level is its escalation.
+    if days is None or (escalate and days == 0):
+        return escalate
+    return (*escalate, Due("overdue", request.id, request.level,
+                           _key("overdue", request, f":{days}"), days))
 
 
 @dataclass(frozen=True)
@@ -201,14 +212,14 @@ class Deadlines:
         now = self.clock()
         with self.unit_of_work() as uow:
             store = uow.credit_requests
-            candidates = [d for r in store.open_requests()
-                          if (d := due(r, now, self.policy)) is not None]
+            candidates = [d for r in store.open_requests() for d in due(r, now, self.policy)]
             done = store.marked([d.key for d in candidates])
         for item in candidates:
             if item.key in done:
                 continue
-            if self._retried(lambda item=item: self._act(item, now)):  # type: ignore[misc]
-                counts["escalated" if item.action == "escalate" else "reminded"] += 1
+            did = retried(lambda item=item: self._act(item, now), RequestChanged)  # type: ignore[misc]
+            if did is not None:
+                counts[did] += 1
         counts["reverted"] = self.revert_limits()
         counts["stand_in_cards"] = self.deal_stand_in_cards()
         return counts
@@ -254,7 +265,9 @@ class Deadlines:
             uow.commit()  # the mark too, when the card is in a channel
         return dealt
 
-    def _act(self, item: Due, now: datetime) -> bool:
+    def _act(self, item: Due, now: datetime) -> str | None:
+        """Does ``item``: what it counts as (escalated or reminded), or ``None`` when
+        there was nothing to do."""
         with self.unit_of_work() as uow:
             uow.begin_write()
             store = uow.credit_requests
@@ -262,20 +275,22 @@ class Deadlines:
             # Decided, cancelled or moved on since the list was read: nothing to do.
             if request is None or not request.is_open or request.level != item.level \
                     or store.marked([item.key]):
-                return False
+                return None
             store.mark(item.key, request.id, now)
             decisions = tuple(store.decisions([request.id]).get(request.id, []))
             level = request.current
             details: dict[str, object] = {
                 "request": request.id, "level": request.level, "role": level.role,
                 "deadline": request.deadline().isoformat()}
-            if item.action == "escalate" and left_to_escalation(
-                    level, self.roster.holders(), request.requested_by, decisions):
-                # Its cards went to the escalation role when the level began (nobody
-                # of its own role may decide it): the deadline changes nothing.
-                uow.commit()
-                return False
-            if item.action == "escalate":
+            overdue = item.overdue_days
+            at_once = left_to_escalation(level, self.roster.holders(), request.requested_by,
+                                         decisions)
+            if item.action == "escalate" and at_once:
+                # Its cards went to the escalation role when the level began (nobody of
+                # its own role may decide it): the deadline escalates nothing, and is
+                # the escalation role's first overdue reminder.
+                overdue = 0
+            if item.action == "escalate" and not at_once:
                 assert level.escalate_to is not None
                 uow.audit.append(AuditEntry(now, SYSTEM, "requests.escalated",
                                             request.customer_id,
@@ -290,13 +305,12 @@ class Deadlines:
                     Happened.ESCALATED, request, decisions, standing=standing,
                     stand_ins=self._stand_ins(uow, request)))
             else:
-                overdue = item.overdue_days
-                if overdue is None and not self._deciders(uow, request, decisions):
+                if overdue is None and not self._deciders(uow, request, decisions, now):
                     # Everyone who could decide is out (the requester holds the role
                     # alone, and no escalation role took it at once): a reminder would
                     # reach nobody, so none is counted or audited. The mark stays.
                     uow.commit()
-                    return False
+                    return None
                 uow.audit.append(AuditEntry(now, SYSTEM, "requests.reminded",
                                             request.customer_id,
                                             {**details, "overdue_days": overdue}))
@@ -308,29 +322,37 @@ class Deadlines:
                         Happened.REMINDED, request, decisions,
                         stand_ins=self._stand_ins(uow, request)))
                 else:
-                    deciders = self._deciders(uow, request, decisions)
-                    self.limit_notices.overdue(uow.outbox, Overdue(request, deciders,
-                                                                   overdue))
+                    deciders = self._deciders(uow, request, decisions, now)
+                    self.limit_notices.overdue(uow.outbox, Overdue(
+                        request, deciders, overdue,
+                        self._roles(request, decisions, now)))
             uow.commit()
-        return True
+        return "escalated" if item.action == "escalate" and not at_once else "reminded"
 
     def _stand_ins(self, uow: UnitOfWork, request: CreditRequest
                    ) -> dict[str, tuple[StandIn, ...]]:
         return request_stand_ins(uow, request, self.roster.holders(), self.today())
 
-    def _deciders(self, uow: UnitOfWork, request: CreditRequest,
-                  decisions: tuple[Decision, ...]) -> tuple[str, ...]:
-        """Who may still decide the current level: its role's holders (its escalation
-        role's, when it went to them at once) and whoever stands in for one of them today,
-        less those the rules keep out."""
-        holders = self.roster.holders()
+    def _roles(self, request: CreditRequest, decisions: tuple[Decision, ...],
+               now: datetime) -> tuple[str, ...]:
+        """The roles whose holders may decide the current level now: its own, and its
+        escalation role's once the deadline passed; the escalation role alone when the
+        level went to it at once."""
         level = request.current
-        # A level that went to its escalation role at once is theirs to be reminded of.
-        role = level.escalate_to if left_to_escalation(
-            level, holders, request.requested_by, decisions) and level.escalate_to \
-            else level.role
-        return tuple(who_decides(role, holders, self._stand_ins(uow, request),
-                                 request.requested_by, decisions))
+        if level.escalate_to and left_to_escalation(
+                level, self.roster.holders(), request.requested_by, decisions):
+            return (level.escalate_to,)
+        return tuple(request.deciding_roles(now))
+
+    def _deciders(self, uow: UnitOfWork, request: CreditRequest,
+                  decisions: tuple[Decision, ...], now: datetime) -> tuple[str, ...]:
+        """Who may still decide the current level (``_roles``): the roles' holders and
+        whoever stands in for one of them today, less those the rules keep out."""
+        holders, stand_ins = self.roster.holders(), self._stand_ins(uow, request)
+        return tuple(dict.fromkeys(
+            person for role in self._roles(request, decisions, now)
+            for person in who_decides(role, holders, stand_ins, request.requested_by,
+                                      decisions)))
 
     # -- temporary limits that ended --------------------------------------------------
 

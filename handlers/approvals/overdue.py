@@ -1,5 +1,6 @@
-"""The notes of a level past its deadline with nobody to escalate to: its deciders
-reminded again, its requester told (``domain.approvals.deadlines.Overdue``)."""
+"""The notes of a level past its deadline and still undecided (with nobody to escalate
+to, or escalated and still waiting): its deciders reminded again, its requester told
+(``domain.approvals.deadlines.Overdue``)."""
 
 from __future__ import annotations
 
@@ -31,8 +32,16 @@ def overdue_reminder(tr: Translator, overdue: Overdue, zone: tzinfo) -> str:
 
 def overdue_note(tr: Translator, overdue: Overdue, zone: tzinfo) -> str:
     request = overdue.request
+    params = {"level": request.level, "subject": subject(tr, request),
+              "deadline": tr.moment(request.deadline(), zone)}
+    roles = overdue.roles or (request.current.role,)
+    if len(roles) > 1:
+        return ":hourglass_flowing_sand: " + tr._(
+            "Level {level} of your request {subject} passed its deadline ({deadline}) and "
+            "nobody has decided it yet; its deciders ({role}, and {escalate_to} by "
+            "escalation) have been reminded.", **params, role=role_name(roles[0]),
+            escalate_to=role_name(roles[1]))
     return ":hourglass_flowing_sand: " + tr._(
         "Level {level} of your request {subject} passed its deadline ({deadline}) and "
         "nobody has decided it yet; its deciders ({role}) have been reminded.",
-        level=request.level, subject=subject(tr, request),
-        deadline=tr.moment(request.deadline(), zone), role=role_name(request.current.role))
+        **params, role=role_name(roles[0]))

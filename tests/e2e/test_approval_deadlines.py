@@ -215,16 +215,31 @@ def test_a_level_past_its_deadline_escalates_once(world, tmp_path):
         "reminded": 0, "escalated": 1, "expired": 0, "reverted": 0,
         "stand_in_cards": 0}
     assert deadlines.run(filed.deadline() + timedelta(hours=1))["escalated"] == 0
-    assert deadlines.run(filed.deadline() + timedelta(hours=25))["escalated"] == 0
     assert deadlines.dms(SALES)[-1] == (
         f":arrow_double_up: Level 1 of your request #{filed.id} · limit increase · Acme "
         "Packaging passed its deadline, so the finance director may decide it now too.")
+    # Undecided a working day later: both roles are chased, and the requester told so
+    # (the escalation was the last anyone heard of it).
+    assert deadlines.run(filed.deadline() + timedelta(hours=25)) == {
+        "reminded": 1, "escalated": 0, "expired": 0, "reverted": 0,
+        "stand_in_cards": 0}
+    subject = f"#{filed.id} · limit increase · Acme Packaging"
+    deadline = EN.moment(filed.deadline(), world.services.config.organisation.zone)
+    for decider in (CREDIT_MANAGER, FINANCE_DIRECTOR):
+        assert deadlines.dms(decider)[-1] == (
+            f":alarm_clock: Overdue: request {subject} by <@{SALES}> passed its deadline "
+            f"for level 1 of 2 ({deadline}) and still waits for your decision. Use the "
+            "buttons on its card.")
+    assert deadlines.dms(SALES)[-1] == (
+        f":hourglass_flowing_sand: Level 1 of your request {subject} passed its deadline "
+        f"({deadline}) and nobody has decided it yet; its deciders (credit manager, and "
+        "finance director by escalation) have been reminded.")
+    assert deadlines.run(filed.deadline() + timedelta(hours=26))["reminded"] == 0
     # The finance director got the level's card.
-    [card] = [m for m in world.emulator.channels[next(
+    [card, _overdue] = [m for m in world.emulator.channels[next(
         c for c, u in world.emulator.direct_messages.items() if u == FINANCE_DIRECTOR)]]
     assert f"#{filed.id}" in card["text"]
     # It says the level came to them by escalation, not "decide by" a past moment.
-    deadline = EN.moment(filed.deadline(), world.services.config.organisation.zone)
     assert [e.get("text") for b in card["blocks"] if b["type"] == "context"
             for e in b["elements"]] == [
         "Level 1 of 2: credit manager · escalated to you: the deadline passed on "

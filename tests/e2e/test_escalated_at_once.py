@@ -82,8 +82,20 @@ def test_the_job_neither_reminds_nobody_nor_escalates_again(world: World) -> Non
         f"<@{FINANCE_DIRECTOR}> waits for your decision at level 2 of 2, by "
         f"{EN.moment(at_two.deadline(), zone)}. Use the buttons on its card.")
     assert not [m for m in deadlines.dms(FINANCE_DIRECTOR) if m.startswith(":alarm_clock:")]
-    # The deadline escalates nothing more.
-    assert deadlines.run(at_two.deadline())["escalated"] == 0
+    # The deadline escalates nothing more: it is the CFO's overdue reminder (nothing
+    # chased the level after it), and the requester is told who was reminded.
+    assert deadlines.run(at_two.deadline()) == {"reminded": 1, "escalated": 0, "expired": 0,
+                                                "reverted": 0, "stand_in_cards": 0}
     assert len(deadlines.audit("requests.escalated")) == 1
-    [reminded] = deadlines.audit("requests.reminded")
-    assert reminded.details["level"] == 2
+    assert [(r.details["level"], r.details["overdue_days"])
+            for r in deadlines.audit("requests.reminded")] == [(2, None), (2, 0)]
+    subject = f"#{filed.id} · limit increase · Acme Packaging"
+    deadline = EN.moment(at_two.deadline(), zone)
+    assert deadlines.dms(CFO)[-1] == (
+        f":alarm_clock: Overdue: request {subject} by <@{FINANCE_DIRECTOR}> passed its "
+        f"deadline for level 2 of 2 ({deadline}) and still waits for your decision. Use the "
+        "buttons on its card.")
+    assert deadlines.dms(FINANCE_DIRECTOR)[-1] == (
+        f":hourglass_flowing_sand: Level 2 of your request {subject} passed its deadline "
+        f"({deadline}) and nobody has decided it yet; its deciders (CFO) have been "
+        "reminded.")

@@ -13,7 +13,7 @@ import pytest
 
 from domain.access import CreditDataAccess
 from domain.approvals.context import Roster
-from domain.approvals.deadlines import Deadlines, Overdue, Reverted, due
+from domain.approvals.deadlines import Deadlines, Due, Overdue, Reverted, due
 from domain.approvals.deciders import left_to_escalation
 from domain.approvals.filing import Filing
 from domain.approvals.model import CreditRequest, Level, Outcome, RequestKind
@@ -51,6 +51,13 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def one_due(request: CreditRequest, now: datetime, policy: ApprovalPolicy) -> Due | None:
+    """What a run at ``now`` does about ``request``, when it is one thing or nothing."""
+    found = due(request, now, policy)
+    assert len(found) <= 1, found
+    return found[0] if found else None
 
 
 def counts(reminded: int = 0, escalated: int = 0, reverted: int = 0,
@@ -137,13 +144,20 @@ def test_a_level_is_reminded_once_before_its_deadline_then_escalates_once():
     assert (entry.actor, entry.subject) == ("creditbot", "C0001")
     assert world.at(hours(24)) == {**nothing, "escalated": 1}
     assert world.at(hours(30)) == nothing
-    assert world.at(hours(60)) == nothing
     assert world.happened()[1:] == [(Happened.ESCALATED, request_id, 1)]
+    # Nobody decided in the day after: the chase goes on, both roles' holders together
+    # (it stopped at the escalation, and a finance director away left it waiting).
+    assert world.at(hours(48)) == {**nothing, "reminded": 1}
+    assert world.at(hours(60)) == nothing
+    assert [(o.request.id, o.deciders, o.days, o.roles) for o in world.notes.overdues] == [
+        (request_id, (CM, FD), 1, ("credit_manager", "finance_director"))]
+    assert [d["overdue_days"] for d in world.audited("requests.reminded")] == [None, 1]
+    world.notes.overdues.clear()
     assert world.audited("requests.escalated") == [{
         "request": request_id, "level": 1, "role": "credit_manager",
         "deadline": (T0 + hours(24)).isoformat(), "escalate_to": "finance_director"}]
-    assert [e.name for e in world.uow.events.recorded][-2:] == ["requests.reminded",
-                                                               "requests.escalated"]
+    assert [e.name for e in world.uow.events.recorded][-3:] == [
+        "requests.reminded", "requests.escalated", "requests.reminded"]
     # The finance director's list says why the level is theirs, and every list says
     # who may decide it now.
     [waiting] = world.requests.waiting_for(ROSTER.member(FD))
@@ -198,15 +212,19 @@ def test_a_level_shorter_than_the_reminder_window_is_not_reminded():
     level = Level("credit_manager", 3)
     filed = CreditRequest(RequestKind.LIMIT_INCREASE, "C0001", "Acme", REP, T0, "x",
                           usd("1"), (level,), level_since=T0, id=1)
-    assert due(filed, T0 + hours(1), REMIND_4H) is None
-    assert due(filed, T0 + hours(3),
+    assert one_due(filed, T0 + hours(1), REMIND_4H) is None
+    assert one_due(filed, T0 + hours(3),
                REMIND_4H).action == "overdue"  # type: ignore[union-attr]
     # A run that comes only after the deadline skips the reminder and escalates.
     escalating = CreditRequest(RequestKind.LIMIT_INCREASE, "C0001", "Acme", REP, T0, "x",
                                usd("1"), (Level("credit_manager", 24, "cfo"),),
                                level_since=T0, id=2)
-    assert due(escalating, T0 + hours(30),
+    assert one_due(escalating, T0 + hours(30),
                REMIND_4H).action == "escalate"  # type: ignore[union-attr]
+    # Two days late, it escalates first, then chases with the day's overdue reminder.
+    assert [(d.action, d.overdue_days, d.key) for d in due(escalating, T0 + hours(72),
+                                                           REMIND_4H)] == [
+        ("escalate", None, "escalate:2:1"), ("overdue", 2, "overdue:2:1:2")]
 
 
 def test_a_mark_another_run_left_means_nothing_is_done_twice():
@@ -292,9 +310,14 @@ def test_a_level_whose_only_holder_filed_the_request_is_escalated_at_once_and_re
     assert [d["level"] for d in world.audited("requests.reminded")] == [1]
     assert world.happened() == [(Happened.REMINDED, 1, 1)]
     assert world.at(hours(21)) == counts()  # marked: not looked at again
-    # The deadline escalates nothing more.
-    assert world.at(hours(24)) == counts()
+    # The deadline escalates nothing more: it is the finance director's overdue
+    # reminder (it was nobody's, and nothing chased the level after it).
+    assert world.at(hours(24)) == counts(reminded=1)
+    assert world.at(hours(30)) == counts()
+    assert world.at(hours(48)) == counts(reminded=1)
     assert len(world.audited("requests.escalated")) == 1
+    assert [(o.deciders, o.days, o.roles) for o in world.notes.overdues] == [
+        ((FD,), 0, ("finance_director",)), ((FD,), 1, ("finance_director",))]
 
 
 def test_a_one_level_temporary_limit_that_may_expire_first_says_so_in_the_singular():

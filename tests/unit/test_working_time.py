@@ -10,16 +10,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.approvals.deadlines import due
 from domain.approvals.model import CreditRequest, Level, RequestKind
 from domain.approvals.policy import ApprovalPolicy
 from domain.money import Money
 from domain.working_time import WorkingHours, WorkingTime
+from tests.unit.test_deadlines import one_due
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 NINE_TO_SIX = WorkingHours(time(9), time(18), frozenset(range(5)))
 OFFICE = WorkingTime(NINE_TO_SIX, SHANGHAI, frozenset({date(2027, 1, 1)}))
+
 
 
 def at(zone: ZoneInfo, *when: int) -> datetime:
@@ -107,20 +108,20 @@ def test_a_friday_evening_request_is_reminded_and_overdue_in_working_time() -> N
     # Nothing over the weekend: the reminder is two working hours before Monday noon.
     for moment in (at(SHANGHAI, 2026, 12, 4, 21, 0), at(SHANGHAI, 2026, 12, 5, 10, 0),
                    at(SHANGHAI, 2026, 12, 7, 9, 59)):
-        assert due(request, moment.astimezone(UTC), policy) is None
-    reminded = due(request, at(SHANGHAI, 2026, 12, 7, 10, 0), policy)
+        assert one_due(request, moment.astimezone(UTC), policy) is None
+    reminded = one_due(request, at(SHANGHAI, 2026, 12, 7, 10, 0), policy)
     assert reminded is not None and reminded.action == "remind"
-    overdue = due(request, at(SHANGHAI, 2026, 12, 7, 12, 0), policy)
+    overdue = one_due(request, at(SHANGHAI, 2026, 12, 7, 12, 0), policy)
     assert overdue is not None and (overdue.action, overdue.overdue_days) == ("overdue", 0)
 
 
 def test_an_overdue_level_is_not_nagged_at_the_weekend() -> None:
     policy = ApprovalPolicy("USD", working_time=OFFICE)
     request = _request(Level("credit_manager", 4), policy)  # due Monday 7 Dec, noon
-    friday = due(request, at(SHANGHAI, 2026, 12, 11, 12, 0), policy)
-    saturday = due(request, at(SHANGHAI, 2026, 12, 12, 12, 0), policy)
-    monday_morning = due(request, at(SHANGHAI, 2026, 12, 14, 9, 5), policy)
-    monday = due(request, at(SHANGHAI, 2026, 12, 14, 12, 0), policy)
+    friday = one_due(request, at(SHANGHAI, 2026, 12, 11, 12, 0), policy)
+    saturday = one_due(request, at(SHANGHAI, 2026, 12, 12, 12, 0), policy)
+    monday_morning = one_due(request, at(SHANGHAI, 2026, 12, 14, 9, 5), policy)
+    monday = one_due(request, at(SHANGHAI, 2026, 12, 14, 12, 0), policy)
     # One a working day, numbered in working days: Tuesday to Friday are 1 to 4.
     assert friday is not None and (friday.action, friday.overdue_days) == ("overdue", 4)
     assert saturday is None
@@ -131,7 +132,7 @@ def test_an_overdue_level_is_not_nagged_at_the_weekend() -> None:
     assert monday.key != friday.key
     # Escalation is not held back: it lands at a deadline, inside working time anyway.
     escalating = _request(Level("credit_manager", 4, "cfo"), policy)
-    late = due(escalating, at(SHANGHAI, 2026, 12, 12, 12, 0), policy)
+    late = one_due(escalating, at(SHANGHAI, 2026, 12, 12, 12, 0), policy)
     assert late is not None and late.action == "escalate"
 
 
@@ -162,7 +163,7 @@ def test_a_level_no_longer_than_the_reminder_window_gets_no_reminder() -> None:
                             level_since=night, level_deadline=policy.deadline(night, 4), id=1)
     assert request.deadline() == at(SHANGHAI, 2026, 12, 2, 13, 0)
     for moment in (at(SHANGHAI, 2026, 12, 2, 9, 0), at(SHANGHAI, 2026, 12, 2, 12, 59)):
-        assert due(request, moment, policy) is None
+        assert one_due(request, moment, policy) is None
 
 
 def test_a_deadline_kept_from_before_is_told_of_in_working_hours() -> None:
@@ -175,8 +176,8 @@ def test_a_deadline_kept_from_before_is_told_of_in_working_hours() -> None:
                         level_since=night, id=1)
     assert old.deadline() == at(SHANGHAI, 2026, 12, 1, 2, 6)
     for moment in (at(SHANGHAI, 2026, 12, 1, 2, 6), at(SHANGHAI, 2026, 12, 1, 8, 59)):
-        assert due(old, moment, policy) is None
-    first = due(old, at(SHANGHAI, 2026, 12, 1, 9, 0), policy)
-    second = due(old, at(SHANGHAI, 2026, 12, 2, 9, 0), policy)
+        assert one_due(old, moment, policy) is None
+    first = one_due(old, at(SHANGHAI, 2026, 12, 1, 9, 0), policy)
+    second = one_due(old, at(SHANGHAI, 2026, 12, 2, 9, 0), policy)
     assert first is not None and first.overdue_days == 0
     assert second is not None and second.overdue_days == 1
