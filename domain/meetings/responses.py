@@ -77,6 +77,15 @@ class ProposalInvalid(DomainError):
         self.field = field_name
 
 
+@dataclass(frozen=True)
+class Answered:
+    """A person's answer as stored; ``told``: whether the organiser was told of it now
+    (not when it repeats the answer already given: a double click, Slack's retry)."""
+
+    response: Response
+    told: bool = True
+
+
 @dataclass
 class Responses:
     unit_of_work: Callable[[], UnitOfWork]
@@ -96,7 +105,7 @@ class Responses:
 
     def respond(self, actor: Member, meeting_id: int, answer: Answer,
                 proposed_at: datetime | None = None, note: str = "",
-                zone: str | None = None) -> Response:
+                zone: str | None = None) -> Answered:
         """``zone``: the proposer's time zone, on whose wall clock the working days and
         hours are read (the meeting's own zone when not given). A proposal outside them
         raises ``MeetingRefused`` with the scheduling form's messages, field by field."""
@@ -114,7 +123,7 @@ class Responses:
                                              zone), MeetingChanged)
 
     def _respond(self, actor: Member, meeting_id: int, answer: Answer,
-                 proposed_at: datetime | None, note: str, zone: str | None) -> Response:
+                 proposed_at: datetime | None, note: str, zone: str | None) -> Answered:
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
@@ -139,7 +148,7 @@ class Responses:
                     answer, proposed_at, note):
                 # A double click or Slack's retry: answered already, so the organiser is
                 # not told twice and no card is edited again for nothing.
-                return same
+                return Answered(same, told=False)
             people, channels = self.invitees.people(meeting), self.invitees.channels(meeting)
             response = uow.meetings.set_response(Response(
                 meeting_id=meeting.id, user_id=actor.user_id, answer=answer, at=now,
@@ -156,7 +165,7 @@ class Responses:
                 responses=tuple(uow.meetings.responses(meeting.id)), response=response,
                 customer_names=customer_names(uow, meeting.customers)))
             uow.commit()
-        return response
+        return Answered(response)
 
     def _within_hours(self, meeting: Meeting, proposed_at: datetime, zone: str,
                       now: datetime) -> None:

@@ -53,14 +53,18 @@ def _answer(context: BoltContext, answer: Answer) -> None:
     pressed: MeetingValue = context["payload"]
     tr: Translator = context["tr"]
     try:
-        context["deps"].meeting_answers.respond(context["member"], pressed.meeting, answer)
+        answered = context["deps"].meeting_answers.respond(context["member"], pressed.meeting,
+                                                           answer)
     except DomainError as refused:
         context["reply"](refusal(refused, tr))
         return
-    context["reply"](":white_check_mark: " + tr._("You accepted. The organiser sees it on "
-                                                  "the invitation.")
-                     if answer is Answer.ACCEPTED else
-                     ":x: " + tr._("You declined; the organiser is told."))
+    if answer is Answer.ACCEPTED:
+        context["reply"](":white_check_mark: " + tr._("You accepted. The organiser sees it on "
+                                                      "the invitation."))
+    else:
+        context["reply"](":x: " + (tr._("You declined; the organiser is told.")
+                                   if answered.told else
+                                   tr._("You had declined already; the organiser knows.")))
 
 
 def on_accept(body: dict[str, Any], context: BoltContext) -> None:
@@ -134,9 +138,9 @@ def on_propose_submit(view: dict[str, Any], context: BoltContext) -> Submitted:
     zone = drawn_zone(context, chosen.zone)
     try:
         proposed: datetime = local_start(day, at, zone)
-        context["deps"].meeting_answers.respond(member, chosen.meeting, Answer.PROPOSED,
-                                              proposed, values.get(NOTE_BLOCK) or "",
-                                              zone=zone)
+        answered = context["deps"].meeting_answers.respond(
+            member, chosen.meeting, Answer.PROPOSED, proposed, values.get(NOTE_BLOCK) or "",
+            zone=zone)
     except MeetingRefused as refused:
         return {FIELDS.get(where, TIME_BLOCK): field_error(problem, tr)
                 for where, problem in refused.by_field().items()}
@@ -146,8 +150,11 @@ def on_propose_submit(view: dict[str, Any], context: BoltContext) -> Submitted:
         return {FIELDS.get(wrong.field, TIME_BLOCK): field_error(wrong, tr)}
     except AnswerRefused as refused:
         raise DomainError(refusal(refused, tr)) from refused
-    text = ":calendar: " + tr._("You proposed {when}; the organiser is told.",
-                                when=tr.moment(proposed, ZoneInfo(zone)))
+    when = tr.moment(proposed, ZoneInfo(zone))
+    text = ":calendar: " + (tr._("You proposed {when}; the organiser is told.", when=when)
+                            if answered.told else
+                            tr._("You had proposed {when} already; the organiser knows.",
+                                 when=when))
 
     def confirm() -> None:  # the form is closed: by direct message
         client = context.client

@@ -158,6 +158,10 @@ def test_answers_move_every_tally_in_place_and_tell_the_organiser(world: World) 
     declined = world.slack.click(FINANCE_DIRECTOR, card(world, FINANCE_CHANNEL), "Decline")
     assert declined is not None
     assert declined.text == ":x: You declined; the organiser is told."
+    # Decline pressed again: nothing new is told, and the answer does not say it is.
+    again = world.slack.click(FINANCE_DIRECTOR, card(world, FINANCE_CHANNEL), "Decline")
+    assert again is not None
+    assert again.text == ":x: You had declined already; the organiser knows."
 
     # Ben, in Berlin, types 08:30 on 2 December on his own wall clock: 15:30 in Shanghai.
     world.emulator.users[BEN] = User(BEN, "ben", tz="Europe/Berlin")
@@ -198,6 +202,18 @@ def test_answers_move_every_tally_in_place_and_tell_the_organiser(world: World) 
     assert dm_texts(world, BEN)[-1] == (
         f":calendar: You proposed {token(proposed, 'Dec 2, 2026, 8:30 AM')}; the organiser "
         "is told.")
+    # The same proposal sent again (a second window, a retry): the organiser hears
+    # nothing new, and Ben is not told they do.
+    organiser_heard = len(dm_texts(world, CREDIT_MANAGER))
+    world.slack.click(BEN, card(world, SALES_CHANNEL), "Propose another time", wait=False)
+    again = world.slack.submit(BEN, world.slack.modal(BEN), {
+        "date": "2026-12-02", "time": "08:30", "note": "Month-end close <!here> that morning"})
+    assert again.status == 200 and not again.body.strip()
+    deliver(world)
+    assert dm_texts(world, BEN)[-1] == (
+        f":calendar: You had proposed {token(proposed, 'Dec 2, 2026, 8:30 AM')} already; the "
+        "organiser knows.")
+    assert len(dm_texts(world, CREDIT_MANAGER)) == organiser_heard
     with world.services.uow() as uow:
         answers = {(r.user_id, r.answer.value) for r in uow.meetings.responses(meeting.id)}
         entries = [e for e in uow.audit.recent(100) if e.action == "meeting.answered"]
