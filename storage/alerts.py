@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, and_, insert, or_, select, update
+from sqlalchemy import Float, Table, and_, case, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -157,11 +157,18 @@ class SqlAlertStore:
             return []
         at_least = or_(*(and_(_I.c.currency == currency, _I.c.open_amount >= amount)
                          for currency, amount in sorted(minimum.items())))
+        # Largest in the base currency: the amount over the threshold in its own
+        # currency (500 invoices of ¥20M came before $1M ones by their figures).
+        # A float weight: SQLite keeps amounts as integers, and divides them as such.
+        times = case(*((_I.c.currency == currency,
+                        _I.c.open_amount * literal(float(1 / amount), Float))
+                       for currency, amount in sorted(minimum.items()) if amount > 0),
+                     else_=_I.c.open_amount)
         rows = self._execute(
             select(_I.c.invoice_id, _I.c.customer_id, _I.c.due_date, _I.c.open_amount,
                    _I.c.currency)
             .where(_I.c.status.in_(_OPEN_INVOICE), _I.c.due_date < as_of, at_least)
-            .order_by(_I.c.open_amount.desc(), _I.c.invoice_id).limit(limit))
+            .order_by(times.desc(), _I.c.invoice_id).limit(limit))
         return [LargeInvoice(row.invoice_id, row.customer_id, row.due_date,
                              Money(row.open_amount, row.currency), Decimal(0))
                 for row in rows]

@@ -259,8 +259,11 @@ class FakeAlertStore:
 
     def large_overdue_invoices(self, as_of: date, minimum: Mapping[str, Decimal],
                                limit: int) -> list[LargeInvoice]:
-        return [i for i in self.large if i.due_date < as_of and i.open_amount.currency
-                in minimum and i.open_amount.amount >= minimum[i.open_amount.currency]][:limit]
+        found = [i for i in self.large if i.due_date < as_of and i.open_amount.currency
+                 in minimum and i.open_amount.amount >= minimum[i.open_amount.currency]]
+        return sorted(found, key=lambda i: (-i.open_amount.amount
+                                            / (minimum[i.open_amount.currency] or 1),
+                                            i.invoice_id))[:limit]
 
     def contracts_ending(self, first: date, last: date) -> list[ExpiringContract]:
         return [c for c in self.contracts if first <= c.end_date <= last]

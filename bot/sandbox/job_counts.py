@@ -21,6 +21,9 @@ COUNTS: dict[str, Callable[[Translator, int], str]] = {
     "missing_rate": lambda tr, n: tr.ngettext("{n} customer lacking a rate",
                                               "{n} customers lacking a rate", n),
     "assigned": lambda tr, n: tr.ngettext("{n} assigned", "{n} assigned", n),
+    "large_invoices_capped": lambda tr, n: tr.ngettext(
+        "only the largest overdue invoice announced: raise alerts.large_invoice",
+        "only the {n} largest overdue invoices announced: raise alerts.large_invoice", n),
     "attempts": lambda tr, n: tr.ngettext("{n} attempt", "{n} attempts", n),
     # approvals
     "reminded": lambda tr, n: tr.ngettext("{n} reminded", "{n} reminded", n),

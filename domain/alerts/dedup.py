@@ -1,6 +1,7 @@
-"""When a condition is announced: once, and again only when it gets worse (a later
-bucket, a higher threshold or severity), when it was resolved and comes back, or when a
-snooze ends. A scan that finds nothing new announces nothing.
+"""When a condition is announced: once, and again only when it gets worse than the last
+scan found it (a later bucket, a higher threshold or severity: better for a while, then
+worse again, is worse again), when it was resolved and comes back, or when a snooze
+ends. A scan that finds nothing new announces nothing.
 
 Acknowledging does not silence a condition for good: if it gets worse it is announced
 again and the acknowledgement is cleared, since what was acknowledged is no longer the
@@ -15,7 +16,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.alerts.model import Alert, AlertState, Change
+from domain.alerts.model import Alert, AlertState, AlertType, Change
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,13 @@ class Decision:
 
 
 def decide(alerts: Iterable[Alert], states: Mapping[str, AlertState], now: datetime,
-           unknown: Collection[str] = ()) -> Decision:
+           unknown: Collection[str] = (), partly: Collection[AlertType] = ()) -> Decision:
     """What to announce among ``alerts`` (this scan's conditions) given ``states`` (what
     is remembered of every condition that is open, or was once seen). ``unknown`` are
     customers whose figures this scan could not compute (a missing exchange rate): their
-    open conditions are neither resolved nor announced again, only left as they were."""
+    open conditions are neither resolved nor announced again, only left as they were.
+    ``partly``: types this scan looked for only in part (the large invoices beyond the
+    cap): one of them not found is not resolved either, only not found."""
     announce: list[Announcement] = []
     changed: list[AlertState] = []
     seen: set[str] = set()
@@ -55,9 +58,14 @@ def decide(alerts: Iterable[Alert], states: Mapping[str, AlertState], now: datet
             continue
         change = _change(alert, state, now)
         if change is None:
-            if state.last != alert or state.level != alert.level:
+            # Better than announced: announced at this level from now on, so that worse
+            # again (over the limit, back to 85 %, over again) is announced again.
+            announced = min(state.announced_level, alert.level)
+            if state.last != alert or state.level != alert.level or \
+                    state.announced_level != announced:
                 changed.append(dataclasses.replace(state, level=alert.level,
-                                                   severity=alert.severity, last=alert))
+                                                   severity=alert.severity, last=alert,
+                                                   announced_level=announced))
             continue
         announce.append(Announcement(alert, change,
                                      state.last if change is Change.WORSE else None))
@@ -73,7 +81,7 @@ def decide(alerts: Iterable[Alert], states: Mapping[str, AlertState], now: datet
                                     snoozed_by=None)
                 for condition, state in states.items()
                 if state.is_open and condition not in seen
-                and state.customer_id not in unknown]
+                and state.customer_id not in unknown and state.type not in partly]
     return Decision(announce, changed + resolved, len(resolved))
 
 

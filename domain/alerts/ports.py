@@ -47,7 +47,8 @@ class AlertStore(Protocol):
     def large_overdue_invoices(self, as_of: date, minimum: Mapping[str, Decimal],
                                limit: int) -> list[LargeInvoice]:
         """Open invoices due before ``as_of`` whose open amount is at least
-        ``minimum[currency]`` (currencies not named are not looked at), largest first.
+        ``minimum[currency]`` (currencies not named are not looked at), largest first
+        in the base currency (the amount over its currency's ``minimum``).
         ``in_base`` is left at 0 for the caller to convert."""
         ...
 

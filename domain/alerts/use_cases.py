@@ -11,7 +11,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
@@ -19,7 +19,7 @@ from domain.access import CreditDataAccess, Member
 from domain.alerts.dedup import decide
 from domain.alerts.detect import LargeInvoice, WatchSettings, detect
 from domain.alerts.digest import DigestLine, DigestRenderer, by_destination
-from domain.alerts.model import Alert, AlertState
+from domain.alerts.model import Alert, AlertState, AlertType
 from domain.alerts.ports import Digest
 from domain.alerts.routing import Directory, Route, destinations
 from domain.errors import DomainError, MissingRate
@@ -44,8 +44,9 @@ NAMED_MISSING = 20
 SYSTEM = "creditbot"
 DIGEST = "alerts.digest"
 SNOOZE_DAYS = (1, 7)
-# The most large invoices one scan reports: beyond this the threshold is too low to mean
-# anything, and the digest says how many were left out.
+# The most large invoices one scan reports (the largest in the base currency): beyond
+# this the threshold is too low to mean anything. The job's record and log say the cap
+# was reached, and the large invoices left out are not taken for paid.
 MAX_LARGE_INVOICES = 500
 # Tries of the scan's writing part when a click changed an alert in the meantime.
 ANNOUNCE_TRIES = 3
@@ -138,25 +139,33 @@ class Alerts:
         if unknown:
             _left_out(entries)
         scanned = {"customers": len(entries), "conditions": len(found)}
+        partly: set[AlertType] = set()
+        if len(large) >= MAX_LARGE_INVOICES:
+            partly.add(AlertType.LARGE_INVOICE)
+            scanned["large_invoices_capped"] = len(large)
+            log.warning("%d or more overdue invoices reach alerts.large_invoice (%s): only "
+                        "the %d largest are announced, and none of the others is taken for "
+                        "paid; raise the threshold", len(large), self.settings.large_invoice,
+                        len(large))
         # A click answering an alert between our read of its state and our write makes
         # the write refuse (optimistic locking, on databases that do not lock whole
         # files): decide again from the states as they are now.
         for attempt in range(1, ANNOUNCE_TRIES + 1):
             try:
-                return self._announce(found, unknown, now, as_of, scanned)
+                return self._announce(found, unknown, now, as_of, scanned, partly)
             except AlertChanged:
                 if attempt == ANNOUNCE_TRIES:
                     raise
         raise AssertionError("unreachable")  # the last try returns or raises
 
     def _announce(self, found: list[Alert], unknown: set[str], now: datetime, as_of: date,
-                  scanned: dict[str, int]) -> dict[str, int]:
+                  scanned: dict[str, int], partly: set[AlertType]) -> dict[str, int]:
         with self.unit_of_work() as uow:
             uow.begin_write()
             states = uow.alerts.open_states()
             states.update(uow.alerts.states(
                 [a.condition for a in found if a.condition not in states]))
-            decision = decide(found, states, now, unknown)
+            decision = decide(found, states, now, unknown, partly)
             routed = []
             withheld: dict[str, set[str]] = {}
             unrouted = 0
@@ -264,7 +273,11 @@ class Alerts:
     def snooze(self, actor: Member, digest_id: int, condition: str, days: int) -> AlertState:
         if days not in SNOOZE_DAYS:
             raise DomainError(N_("An alert can be snoozed for 1 or 7 days."))
-        until = self.clock() + timedelta(days=days)
+        # Until the start of the day (the organisation's): snoozed for a day after the
+        # morning's digest, it was still snoozed at the next morning's run, and came back
+        # only on the third day.
+        until = datetime.combine(self.today() + timedelta(days=days), time(0),
+                                 tzinfo=self.zone).astimezone(UTC)
         return self._answer(actor, digest_id, condition, "alerts.snoozed",
                             {"days": days, "until": until.isoformat()},
                             lambda state: dataclasses.replace(

@@ -7,7 +7,7 @@ import dataclasses
 import json
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -195,12 +195,14 @@ def test_snooze_records_until_when_and_by_whom(scanned, label, days):
 
     snoozed = wait_until(lambda: state(world, FIRST).snoozed_until and state(world, FIRST))
     assert snoozed.snoozed_by == SALES
-    assert abs(snoozed.snoozed_until - (NOW + timedelta(days=days))) < timedelta(minutes=1)
+    zone = world.services.config.organisation.zone
+    # Until the start of the day, `days` days on, in the organisation's time zone.
+    assert snoozed.snoozed_until == datetime.combine(
+        NOW.astimezone(zone).date() + timedelta(days=days), datetime.min.time(), tzinfo=zone)
     [entry] = audit(world, "alerts.snoozed")
     assert (entry.actor, entry.subject, entry.details["days"], entry.details["until"]) == (
         SALES, FIRST, days, snoozed.snoozed_until.isoformat())
     edited = next(r.payload for r in outbox(world) if r.update_of == page_id)
-    zone = world.services.config.organisation.zone
     when = translator("en-US").moment(snoozed.snoozed_until, zone)
     assert line_text(edited, FIRST) == f"{before}\n:zzz: Snoozed until {when} by <@{SALES}>"
 

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -44,7 +44,6 @@ from tests.e2e.alerts_world import (
     MEI_DM,
     SALES,
     SECRET,
-    START,
     STRANGER,
     TOKEN,
     AlertsWorld,
@@ -432,9 +431,10 @@ def test_snooze_one_day_silences_the_line_until_the_day_is_over(alerts, bot):
     wait_for(lambda: audit(alerts.engine, "alerts.snoozed"))
     alerts.deliver()
 
-    until = START + timedelta(days=1)
+    # Until the day is over in Shanghai: the next morning's digest shows it again.
+    until = datetime(2026, 12, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
     snoozed = (BOLT_LIMIT + f"\n:zzz: Snoozed until <!date^{int(until.timestamp())}"
-               "^{date_short_pretty} {time}|Dec 1, 2026, 8:30\u202fAM> by "
+               "^{date_short_pretty} {time}|Dec 1, 2026, 12:00\u202fAM> by "
                f"<@{MEI}>")
     # The DM and the credit channel show the same line, edited in place.
     assert sections(only(alerts, MEI_DM))[1] == snoozed
@@ -444,18 +444,20 @@ def test_snooze_one_day_silences_the_line_until_the_day_is_over(alerts, bot):
     [entry] = audit(alerts.engine, "alerts.snoozed")
     assert (entry.actor, entry.subject) == (MEI, "utilisation:C-BOLT")
     assert entry.details == {"digest": digests(alerts.engine)[-2].id, "days": 1,
-                             "until": until.isoformat()}
+                             "until": until.astimezone(UTC).isoformat()}
 
-    # The next morning, still within the day: not announced.
+    # Later the same day: not announced.
     posted = len(alerts.posts())
-    alerts.clock.advance(hours=23, minutes=59)
+    alerts.clock.advance(hours=15, minutes=29)
     alerts.run()
     alerts.deliver()
     assert len(alerts.posts()) == posted
     assert alert_runs(alerts.engine)[-1].counts["announced"] == 0
 
-    # Once the day is over, and the account still over its limit: announced again.
-    alerts.clock.advance(minutes=1)
+    # The next morning's run, the account still over its limit: announced again (it
+    # came back only on the third morning when the snooze lasted 24 hours from the
+    # press).
+    alerts.clock.advance(hours=8, minutes=31)
     alerts.run()
     alerts.deliver()
     new = alerts.posts()[posted:]

@@ -241,7 +241,7 @@ def test_the_clock_moves_check_figures_at_midnight_and_ends_a_snooze(monkeypatch
         "Fenwick Retail Group · C0041 · collector assigned",
         "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
         "New",
-        "💤 Snoozed until Nov 30, 2026, 10:00 AM by @U02CREDITMG",
+        "💤 Snoozed until Nov 30, 2026, 12:00 AM by @U02CREDITMG",
     ]
     # Half a day later the snooze still holds; a day and a half later it has ended.
     assert answers[10][1] == [

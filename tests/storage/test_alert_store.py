@@ -239,3 +239,22 @@ def test_an_alert_keeps_its_customers_local_name_and_reads_one_stored_before_it(
     assert alert_from_json(older).subject.name_local is None
     assert "name_local" not in alert_to_json(dataclasses.replace(
         alert, subject=Subject("C1", "Acme")))["subject"]
+
+
+def test_large_overdue_invoices_beyond_the_cap_are_the_smallest_in_the_base_currency(engine):
+    # 20,000,000 JPY (about $130k) came before 1,000,000 USD by their figures, and a
+    # capped scan left the dollar millions out.
+    _portfolio(engine)
+    due = TODAY - timedelta(days=40)
+    with engine.begin() as conn:
+        conn.execute(insert(InvoiceRow.__table__), [
+            {"invoice_id": f"I-{currency}-{n}", "customer_id": "C2", "issue_date": due,
+             "due_date": due, "amount": amount, "open_amount": amount - n,
+             "currency": currency, "status": "open"}
+            for currency, amount in (("JPY", Decimal(20_000_000)), ("USD", Decimal(1_000_000)))
+            for n in range(3)])
+    # The threshold, $100,000, in each currency (at 0.0065 USD per yen).
+    minimum = {"USD": Decimal(100_000), "JPY": Decimal("15384615.3846")}
+    with uow(engine) as work:
+        capped = work.alerts.large_overdue_invoices(TODAY, minimum, limit=4)
+    assert [i.invoice_id for i in capped] == ["I-USD-0", "I-USD-1", "I-USD-2", "I-JPY-0"]

@@ -149,10 +149,18 @@ def test_a_later_bucket_is_announced_again_with_what_it_was_before():
     states = states_after(decide([overdue(1)], {}, NOW))
     worse = decide([overdue(2)], states, NOW)
     assert [(a.change, a.before) for a in worse.announce] == [(Change.WORSE, overdue(1))]
-    # Back down and up to the level already announced: nothing new.
+    # Back down: nothing to announce, but the level stands lower; up again is worse
+    # again (over the limit, back to 85 %, over it again was never said: below 80 % it
+    # would have been, as back).
     states = states_after(worse, states)
-    states = states_after(decide([overdue(1)], states, NOW), states)
-    assert decide([overdue(2)], states, NOW).announce == []
+    better = decide([overdue(1)], states, NOW)
+    assert better.announce == []
+    assert [s.announced_level for s in better.changed] == [1]
+    states = states_after(better, states)
+    again = decide([overdue(2)], states, NOW)
+    assert [(a.change, a.before) for a in again.announce] == [(Change.WORSE, overdue(1))]
+    # And at the same level again, nothing.
+    assert decide([overdue(2)], states_after(again, states), NOW).announce == []
 
 
 def test_a_resolved_condition_that_comes_back_is_announced_as_back():

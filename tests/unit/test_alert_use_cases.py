@@ -152,14 +152,23 @@ def test_acknowledging_records_who_and_edits_every_page_of_that_runs_digests_in_
 def test_a_snooze_lasts_its_days_and_is_recorded():
     alerts, uow, clock = world(invoice("C1", 10, "100"))
     alerts.scan()
+    # Pressed a quarter of an hour after the morning's run (09:00 in Shanghai): until
+    # the start of the seventh day after, so that day's morning run shows it again.
+    clock.now += timedelta(minutes=15)
     state = alerts.snooze(MANAGER, 1, "overdue:C1", 7)
-    assert (state.snoozed_until, state.snoozed_by) == (clock.now + timedelta(days=7),
-                                                        "U0MANAGER1")
+    assert (state.snoozed_until, state.snoozed_by) == (
+        datetime(2026, 12, 7, 0, 0, tzinfo=ZONE), "U0MANAGER1")
     assert uow.audit.entries[-1].details == {"digest": 1, "days": 7,
-                                              "until": state.snoozed_until.isoformat()}
-    clock.now += timedelta(days=6)
+                                              "until": "2026-12-06T16:00:00+00:00"}
+    clock.now += timedelta(days=6, minutes=-15)
     assert alerts.scan()["announced"] == 0
     clock.now += timedelta(days=1)
+    assert alerts.scan()["announced"] == 1
+    # Snoozed for a day after the morning's run: back in the next morning's, not the
+    # one after it.
+    clock.now += timedelta(minutes=10)
+    alerts.snooze(MANAGER, 3, "overdue:C1", 1)
+    clock.now += timedelta(days=1, minutes=-10)
     assert alerts.scan()["announced"] == 1
 
 
@@ -386,3 +395,39 @@ def test_large_invoices_in_a_currency_without_a_rate_are_said_to_be_unwatched(ca
     assert [r.getMessage() for r in caplog.records] == [
         "large overdue invoices in CNY not looked for: no exchange rate to USD on or "
         "before 2026-11-30; import one"]
+
+
+def test_large_invoices_beyond_the_cap_are_said_and_not_taken_for_paid(caplog, monkeypatch):
+    """500 large invoices announced, 50 larger ones imported the next day: the scan
+    found only the 500 largest, and the 50 it no longer reached, still unpaid, were
+    marked resolved."""
+    import dataclasses
+
+    from domain.alerts import use_cases
+    from domain.alerts.detect import LargeInvoice
+    from domain.alerts.model import AlertType
+
+    monkeypatch.setattr(use_cases, "MAX_LARGE_INVOICES", 2)
+    alerts, uow, clock = world(invoice("C1", 10, "100"))
+    alerts = dataclasses.replace(alerts, settings=WatchSettings(
+        BUCKETS, large_invoice=Money(Decimal(50_000), "USD")))
+
+    def large(name: str, amount: int) -> LargeInvoice:
+        return LargeInvoice(name, "C1", date(2026, 11, 1), Money(Decimal(amount), "USD"),
+                            Decimal(0))
+
+    uow.alerts.large = [large("I-1", 60_000), large("I-2", 70_000)]
+    with caplog.at_level(logging.WARNING, logger="domain.alerts.use_cases"):
+        first = alerts.scan()
+    assert (first["announced"], first["large_invoices_capped"]) == (3, 2)
+    assert [r.getMessage() for r in caplog.records] == [
+        "2 or more overdue invoices reach alerts.large_invoice (USD 50,000.00): only the 2 "
+        "largest are announced, and none of the others is taken for paid; raise the "
+        "threshold"]
+    clock.now += timedelta(days=1)
+    uow.alerts.large.append(large("I-3", 90_000))
+    second = alerts.scan()
+    assert (second["announced"], second["resolved"]) == (1, 0)
+    open_large = sorted(s.condition for s in uow.alerts.open_states().values()
+                        if s.type is AlertType.LARGE_INVOICE)
+    assert len(open_large) == 3
