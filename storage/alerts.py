@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Float, Table, and_, case, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,12 +23,14 @@ from domain.alerts.use_cases import AlertChanged
 from domain.messages import MessageId
 from domain.model import INVOICE_STATUSES_IN_EXPOSURE
 from domain.money import Money
-from storage.models import AlertDigestRow, AlertStateRow, ContractRow, InvoiceRow
+from storage.models import AlertDigestRow, AlertStateRow, ContractRow, InvoiceRow, OutboxRow
 
 _STATES: Table = AlertStateRow.__table__  # type: ignore[assignment]
 _DIGESTS: Table = AlertDigestRow.__table__  # type: ignore[assignment]
 _I: Table = InvoiceRow.__table__  # type: ignore[assignment]
 _C: Table = ContractRow.__table__  # type: ignore[assignment]
+_OUTBOX: Table = OutboxRow.__table__  # type: ignore[assignment]
+T = TypeVar("T")
 _OPEN_INVOICE = [s.value for s in INVOICE_STATUSES_IN_EXPOSURE]
 # Bound parameters per IN (…): well under SQLite's and PostgreSQL's limits.
 _CHUNK = 500
@@ -92,6 +94,7 @@ def _state_values(state: AlertState) -> dict[str, Any]:
         "acknowledged_at": state.acknowledged_at, "snoozed_until": state.snoozed_until,
         "snoozed_by": state.snoozed_by,
         "last": {} if state.last is None else alert_to_json(state.last),
+        "told": None if state.told is None else dict(state.told),
     }
 
 
@@ -100,10 +103,11 @@ def _state_from_row(row: Any) -> AlertState:
         row.condition, AlertType(row.type), row.customer_id, row.level,
         Severity(row.severity), row.announced_level, row.first_seen, row.last_announced_at,
         row.resolved_at, row.acknowledged_by, row.acknowledged_at, row.snoozed_until,
-        row.snoozed_by, alert_from_json(row.last) if row.last else None, row.version)
+        row.snoozed_by, alert_from_json(row.last) if row.last else None, row.version,
+        None if row.told is None else {str(k): int(v) for k, v in row.told.items()})
 
 
-def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
+def _chunks(items: Sequence[T]) -> list[Sequence[T]]:
     return [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
@@ -205,6 +209,19 @@ class SqlAlertStore:
         # unit of work holds the database's write lock from its first read).
         self._execute(select(_DIGESTS.c.id).where(_DIGESTS.c.run_at == run_at)
                       .with_for_update()).all()
+
+    def refused_digests(self, digest_ids: Collection[int]) -> set[int]:
+        # The first page carries the digest: a channel Slack refuses refuses it first.
+        refused: set[int] = set()
+        for chunk in _chunks(sorted(set(digest_ids))):
+            rows = self._execute(select(_DIGESTS.c.id, _DIGESTS.c.pages)
+                                 .where(_DIGESTS.c.id.in_(chunk)))
+            firsts = {int(row.pages[0]): row.id for row in rows if row.pages}
+            if firsts:
+                failed = self._execute(select(_OUTBOX.c.id).where(
+                    _OUTBOX.c.id.in_(sorted(firsts)), _OUTBOX.c.failed_at.is_not(None)))
+                refused.update(firsts[row.id] for row in failed)
+        return refused
 
     def digests_with(self, conditions: Collection[str], run_at: datetime) -> list[Digest]:
         rows = self._execute(select(_DIGESTS).where(_DIGESTS.c.run_at == run_at)

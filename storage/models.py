@@ -268,6 +268,8 @@ class AlertStateRow(Base):
     last: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Optimistic locking: a scan and a click changing the same state cannot both win.
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # {destination: digest id} told of it as it stands (domain.alerts.model.AlertState).
+    told: Mapped[dict[str, int] | None] = mapped_column(JSON)
 
 
 class AlertDigestRow(Base):

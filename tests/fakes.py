@@ -234,6 +234,8 @@ class FakeAlertStore:
         self._digests: dict[int, Digest] = {}
         self.large: list[LargeInvoice] = []
         self.contracts: list[ExpiringContract] = []
+        # Digests whose first page Slack refused for good (refused_digests).
+        self.refused: set[int] = set()
         self.locked: list[datetime] = []
         self.wrote = False
 
@@ -281,6 +283,9 @@ class FakeAlertStore:
 
     def digest(self, digest_id: int) -> Digest | None:
         return self._digests.get(digest_id) or self.digests.get(digest_id)
+
+    def refused_digests(self, digest_ids: Collection[int]) -> set[int]:
+        return self.refused & set(digest_ids)
 
     def lock_run(self, run_at: datetime) -> None:
         self.locked.append(run_at)

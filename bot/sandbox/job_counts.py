@@ -21,6 +21,10 @@ COUNTS: dict[str, Callable[[Translator, int], str]] = {
     "missing_rate": lambda tr, n: tr.ngettext("{n} customer lacking a rate",
                                               "{n} customers lacking a rate", n),
     "assigned": lambda tr, n: tr.ngettext("{n} assigned", "{n} assigned", n),
+    "told_anew": lambda tr, n: tr.ngettext(
+        "{n} alert told where it was not yet (a new route, or a message Slack refused)",
+        "{n} alerts told where they were not yet (a new route, or a message Slack refused)",
+        n),
     "large_invoices_capped": lambda tr, n: tr.ngettext(
         "only the largest overdue invoice announced: raise alerts.large_invoice",
         "only the {n} largest overdue invoices announced: raise alerts.large_invoice", n),

@@ -4,6 +4,7 @@ follows from one scan to the next."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -149,6 +150,11 @@ class AlertState:
     # The alert as last found: what the App Home and a re-rendered digest show.
     last: Alert | None = None
     version: int = 0
+    # Who was told of it as it stands: each destination (channel or person) with the
+    # digest that told it (0: told before creditbot kept this). A destination a route
+    # sends it to now and not here, or whose digest Slack refused for good, is told at
+    # the next run. None: a state from before this was kept.
+    told: Mapping[str, int] | None = None
 
     @property
     def is_open(self) -> bool:

@@ -65,6 +65,11 @@ class AlertStore(Protocol):
 
     def digest(self, digest_id: int) -> Digest | None: ...
 
+    def refused_digests(self, digest_ids: Collection[int]) -> set[int]:
+        """Those of ``digest_ids`` whose first page Slack refused for good (the outbox
+        gave it up: channel not found, bot not in it, archived)."""
+        ...
+
     def lock_run(self, run_at: datetime) -> None:
         """Holds the digests of the run at ``run_at`` until this unit of work ends, so
         that answers to lines of one run are written one after the other: each then

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from domain.access import CreditDataAccess, Member
-from domain.alerts.dedup import decide
+from domain.alerts.dedup import Announcement, decide
 from domain.alerts.detect import LargeInvoice, WatchSettings, detect
 from domain.alerts.digest import DigestLine, DigestRenderer, by_destination
-from domain.alerts.model import Alert, AlertState, AlertType
+from domain.alerts.model import Alert, AlertState, AlertType, Change
 from domain.alerts.ports import Digest
 from domain.alerts.routing import Directory, Route, destinations
 from domain.errors import DomainError, MissingRate
@@ -166,7 +166,7 @@ class Alerts:
             states.update(uow.alerts.states(
                 [a.condition for a in found if a.condition not in states]))
             decision = decide(found, states, now, unknown, partly)
-            routed = []
+            routed: list[tuple[Announcement, list[str]]] = []
             withheld: dict[str, set[str]] = {}
             unrouted = 0
             nowhere: set[str] = set()
@@ -192,15 +192,34 @@ class Alerts:
                     "access.credit_data)", ", ".join(
                         f"{target} (for {', '.join(sorted(ids))})"
                         for target, ids in sorted(withheld.items())))
-            uow.alerts.save([s for s in decision.changed if s.condition not in nowhere])
-            self._mark_resolved(uow, [s for s in decision.changed if s.resolved_at == now])
-            digests = by_destination(routed)
-            messages = sum(self._post(uow, now, destination, lines)
-                           for destination, lines in digests.items())
+            announced = {a.alert.condition for a, _ in routed}
+            changed = {s.condition: s for s in decision.changed if s.condition not in nowhere}
+            kept, catch_up = self._untold(uow, found, states, changed, announced, unknown, now)
+            digests = by_destination([*routed, *catch_up])
+            posted = {destination: self._post(uow, now, destination, lines)
+                      for destination, lines in digests.items()}
+            # Who is told of each condition now: those of this run's digests, beside
+            # those told before for a condition told only where it was not yet.
+            told = {condition: dict(still) for condition, still in kept.items()}
+            for announcement, to in routed:
+                told[announcement.alert.condition] = {d: posted[d][0] for d in to}
+            for announcement, to in catch_up:
+                condition = announcement.alert.condition
+                told[condition] = {**told.get(condition, states[condition].told or {}),
+                                   **{d: posted[d][0] for d in to}}
+            for condition, destinations in told.items():
+                state = changed.get(condition) or states[condition]
+                changed[condition] = dataclasses.replace(state, told=destinations)
+            uow.alerts.save(list(changed.values()))
+            # After the save: the edits show the lines as resolved.
+            self._mark_resolved(uow, [s for s in changed.values() if s.resolved_at == now])
+            messages = sum(pages for _, pages in posted.values())
             counts = {**scanned, "announced": len(decision.announce) - len(nowhere),
                       "resolved": decision.resolved, "unrouted": unrouted,
                       "digests": len(digests), "messages": messages,
                       "missing_rate": len(unknown)}
+            if catch_up:
+                counts["told_anew"] = len(catch_up)
             uow.audit.append(AuditEntry(now, SYSTEM, "alerts.scanned", as_of.isoformat(),
                                         dict(counts)))
             uow.commit()
@@ -233,8 +252,52 @@ class Alerts:
             * fx.factor(invoice.open_amount.currency, threshold.currency))
             for invoice in found]
 
+    def _untold(self, uow: UnitOfWork, found: Sequence[Alert],
+                states: Mapping[str, AlertState], changed: Mapping[str, AlertState],
+                announced: Collection[str], unknown: Collection[str], now: datetime,
+                ) -> tuple[dict[str, dict[str, int]], list[tuple[Announcement, list[str]]]]:
+        """The open conditions this run does not announce whose destinations now are not
+        those told of them: a route added (a department's new channel) or a digest
+        Slack refused for good (the bot not invited yet) left a destination without
+        the alert until it got worse. Returns, by condition, the destinations still
+        told (as ``AlertState.told`` keeps them) where that changed, and what to tell
+        the others, as new to them. Snoozed, acknowledged or left-out conditions are
+        left as they are: someone is on them."""
+        told_by = {c: s.told for c, s in states.items() if s.told}
+        refused = uow.alerts.refused_digests(
+            {d for told in told_by.values() for d in told.values() if d})
+        reach: dict[tuple[object, ...], list[str]] = {}
+        kept: dict[str, dict[str, int]] = {}
+        catch_up: list[tuple[Announcement, list[str]]] = []
+        for alert in found:
+            state = changed.get(alert.condition) or states.get(alert.condition)
+            if alert.condition in announced or state is None or not state.is_open or \
+                    state.snoozed_at(now) or state.acknowledged_by is not None or \
+                    state.customer_id in unknown:
+                continue
+            subject = alert.subject
+            # Routing reads only these: one look-up per kind of alert, not per alert.
+            key = (alert.type, alert.severity, subject.department, subject.owner,
+                   subject.group, subject.country, subject.currency)
+            to = reach.get(key)
+            if to is None:
+                to = reach[key] = self._reach(alert)
+            if state.told is None:
+                # Kept from before creditbot recorded this: taken as told (an upgrade
+                # announces nothing again).
+                kept[alert.condition] = dict.fromkeys(to, 0)
+                continue
+            still = {d: i for d, i in state.told.items() if d in to and i not in refused}
+            untold = [d for d in to if d not in still]
+            if untold:
+                catch_up.append((Announcement(alert, Change.NEW), untold))
+            if still != state.told:
+                kept[alert.condition] = still
+        return kept, catch_up
+
     def _post(self, uow: UnitOfWork, now: datetime, destination: str,
-              lines: list[DigestLine]) -> int:
+              lines: list[DigestLine]) -> tuple[int, int]:
+        """Queues the digest of ``lines`` to ``destination``: its id and its pages."""
         digest_id = uow.alerts.add_digest(now, destination, lines)
         pages: list[MessageId] = []
         for number, page in enumerate(self.renderer.render(destination, digest_id, lines,
@@ -244,7 +307,7 @@ class Alerts:
                 dedup_key=f"{DIGEST}:{digest_id}:{number}",
                 thread_of=pages[0] if pages else None)))
         uow.alerts.set_pages(digest_id, pages)
-        return len(pages)
+        return digest_id, len(pages)
 
     def _mark_resolved(self, uow: UnitOfWork, resolved: Sequence[AlertState]) -> None:
         """The digests still showing lines this run resolved are edited to say so,
@@ -255,8 +318,20 @@ class Alerts:
         for state in resolved:
             if state.last_announced_at is not None:
                 by_run.setdefault(state.last_announced_at, set()).add(state.condition)
+        edited: set[int] = set()
         for run_at, conditions in by_run.items():
             for shown in uow.alerts.digests_with(conditions, run_at):
+                self._refresh(uow, shown, conditions)
+                edited.add(shown.id)
+        # And those of a later run that told a destination it missed (``_untold``).
+        later: dict[int, set[str]] = {}
+        for state in resolved:
+            for digest_id in (state.told or {}).values():
+                if digest_id and digest_id not in edited:
+                    later.setdefault(digest_id, set()).add(state.condition)
+        for digest_id, conditions in sorted(later.items()):
+            shown = uow.alerts.digest(digest_id)
+            if shown is not None:
                 self._refresh(uow, shown, conditions)
 
     # -- answers from a digest --------------------------------------------------------
@@ -306,7 +381,7 @@ class Alerts:
                 # The digest still offered its buttons: it is edited to say resolved,
                 # without them, so that nobody else presses in vain. Once per digest and
                 # line, however many press (each press queued the edits again).
-                for shown in uow.alerts.digests_with({condition}, digest.run_at):
+                for shown in self._showing(uow, state, digest.run_at):
                     self._refresh(uow, shown, {condition},
                                   once=f"alerts.resolved:{shown.id}:{condition}")
                 uow.commit()
@@ -317,12 +392,24 @@ class Alerts:
             if answered == state:
                 return state
             uow.alerts.save([answered])
-            for shown in uow.alerts.digests_with({condition}, digest.run_at):
+            for shown in self._showing(uow, state, digest.run_at):
                 self._refresh(uow, shown, {condition})
             uow.audit.append(AuditEntry(now, actor.user_id, action, condition,
                                         {"digest": digest_id, **details}))
             uow.commit()
         return answered
+
+    @staticmethod
+    def _showing(uow: UnitOfWork, state: AlertState, run_at: datetime) -> list[Digest]:
+        """The digests showing ``state``'s line as it stands: those of the run at
+        ``run_at``, and those of a later run that told a destination it missed."""
+        shown = uow.alerts.digests_with({state.condition}, run_at)
+        known = {d.id for d in shown}
+        for digest_id in sorted(set((state.told or {}).values()) - known - {0}):
+            later = uow.alerts.digest(digest_id)
+            if later is not None:
+                shown.append(later)
+        return shown
 
     def _refresh(self, uow: UnitOfWork, digest: Digest, conditions: Collection[str],
                  once: str | None = None) -> None:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from bot.cli import main
 from bot.config import load_config
@@ -29,7 +29,7 @@ from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
 from domain.alerts.use_cases import Alerts
-from storage.models import OutboxRow
+from storage.models import AlertStateRow, OutboxRow
 from tests.e2e.alerts_world import (
     ADMINS,
     AMY,
@@ -48,6 +48,7 @@ from tests.e2e.alerts_world import (
     TOKEN,
     AlertsWorld,
     FlakyEmulator,
+    StoredDigest,
     add_contract,
     add_invoice,
     add_rate,
@@ -712,3 +713,73 @@ def test_a_snoozed_account_that_gets_worse_is_announced_at_once(alerts, bot):
         "exposure $20,000.00\nMoved from 61-90 days to 90+ days")
     state = states(alerts.engine)["overdue:C-ACME"]
     assert (state.snoozed_until, state.snoozed_by) == (None, None)
+
+
+def _sales_digest(alerts: AlertsWorld, channel: str) -> list[StoredDigest]:
+    return [d for d in digests(alerts.engine) if d.destination == channel]
+
+
+def test_a_department_given_a_new_channel_is_told_its_open_alerts_at_the_next_run(
+        alerts, tmp_path):
+    # The sales channel was recreated: app.yaml names the new one, and the next run
+    # posted nothing there, however critical its open alerts.
+    first_run(alerts)
+    [before] = _sales_digest(alerts, SALES)
+    text = APP_YAML.replace(f"channel: {SALES}", "channel: C0SALESNEW1")
+    (tmp_path / "moved").mkdir()
+    alerts.config = load_config(write_config(tmp_path / "moved", text))
+    alerts.clock.advance(days=1)
+    result = alerts.run()
+    assert (result.counts["announced"], result.counts["told_anew"]) == (0, len(
+        before.conditions)), result.counts
+    alerts.deliver()
+    [moved] = _sales_digest(alerts, "C0SALESNEW1")
+    assert (sorted(moved.conditions), set(moved.changes)) == (sorted(before.conditions),
+                                                              {"new"})
+    # As they stand today, new to that channel.
+    assert ECHO_90.replace("120 days", "121 days") in sections(
+        only(alerts, "C0SALESNEW1"))
+    # Told now: the run after says nothing, there or anywhere.
+    alerts.clock.advance(days=1)
+    again = alerts.run()
+    assert (again.counts["announced"], again.counts["messages"]) == (0, 0), again.counts
+    assert "told_anew" not in again.counts
+
+
+def test_a_digest_slack_refused_for_good_is_told_again_once_the_bot_is_invited(alerts):
+    # "invite @creditbot to #sales", said the admins' channel; the admin did, and the
+    # sales channel never heard of its alerts until they got worse.
+    alerts.emulator.closed_channels.add(SALES)
+    first_run(alerts)
+    [refused] = _sales_digest(alerts, SALES)
+    assert [m for m in shown(alerts.emulator, ADMINS) if "invite @creditbot" in m["text"]]
+    assert SALES not in alerts.emulator.channels or not shown(alerts.emulator, SALES)
+    alerts.emulator.closed_channels.discard(SALES)
+    alerts.clock.advance(days=1)
+    result = alerts.run()
+    assert (result.counts["announced"], result.counts["told_anew"]) == (
+        0, len(refused.conditions)), result.counts
+    alerts.deliver()
+    [told] = [d for d in _sales_digest(alerts, SALES) if d.id != refused.id]
+    assert sorted(told.conditions) == sorted(refused.conditions)
+    [message] = shown(alerts.emulator, SALES)
+    assert ECHO_90.replace("120 days", "121 days") in sections(message)
+    # Only there: the other channels, told the first time, hear nothing again.
+    assert {d.destination for d in digests(alerts.engine) if d.run_at == told.run_at} == {
+        SALES}
+    alerts.clock.advance(days=1)
+    assert alerts.run().counts["messages"] == 0
+
+
+def test_states_kept_before_creditbot_recorded_who_was_told_announce_nothing_again(alerts):
+    # An upgrade: every open state has told NULL (migration 0029), and the run after it
+    # must not post every open alert again.
+    first_run(alerts)
+    posted = len(alerts.posts())
+    with alerts.engine.begin() as conn:
+        conn.execute(update(AlertStateRow.__table__).values(told=None))
+    alerts.clock.advance(days=1)
+    result = alerts.run()
+    alerts.deliver()
+    assert (result.counts["messages"], len(alerts.posts())) == (0, posted), result.counts
+    assert all(s.told is not None for s in states(alerts.engine).values() if s.is_open)
