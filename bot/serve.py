@@ -21,10 +21,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from bot.config import AppConfig, load_config
 from bot.host_checks import autogroup_warning, read_autogroup
 from bot.log_lines import FORMAT, OneLineFormatter
 from bot.settings import Settings
@@ -45,18 +47,22 @@ def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(level=level, handlers=[handler], force=True)
 
 
-def serving_services() -> Services:
+def serving_services(config: AppConfig | None = None) -> Services:
     """The services of a server process: like the CLI's, but every statement is bounded
-    (a request must not wait on a stuck database; imports and migrations may)."""
-    services = build_services()
+    (a request must not wait on a stuck database; imports and migrations may).
+    ``config``: app.yaml as the server read it at start (else read now)."""
+    services = Services(Settings(), config) if config is not None else build_services()
     services.engine = make_engine(services.settings.database_url,
                                   statement_timeout=SERVE_STATEMENT_TIMEOUT_SECONDS)
     return services
 
 
-def build_wsgi_app(identity: SlackIdentity) -> WSGIApp:
-    """Runs in each worker after the fork: each gets its own engine and connections."""
-    services = serving_services()
+def build_wsgi_app(identity: SlackIdentity, config: AppConfig | None = None) -> WSGIApp:
+    """Runs in each worker after the fork: each gets its own engine and connections,
+    and the configuration the server read at start (app.yaml is not read again: a
+    worker restarted after an edit ran another configuration than its siblings, or,
+    the edit broken, failed to boot and took the whole server down with it)."""
+    services = serving_services(config)
     app = create_wsgi_app(create_bolt_app(services, identity=identity), services.engine,
                           identity=identity)
     # What start-up built lives as long as the worker: frozen out of the collector's
@@ -98,9 +104,11 @@ def verify_token(settings: Settings, socket_mode: bool = False) -> SlackIdentity
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: dict[str, Any], identity: SlackIdentity) -> None:
+    def __init__(self, options: dict[str, Any], identity: SlackIdentity,
+                 config: AppConfig | None = None) -> None:
         self._options = options
         self._identity = identity
+        self._config = config
         super().__init__()
 
     def load_config(self) -> None:
@@ -113,7 +121,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set("control_socket_disable", True)
 
     def load(self) -> WSGIApp:
-        return build_wsgi_app(self._identity)
+        return build_wsgi_app(self._identity, self._config)
 
 
 class CannotListen(DomainError):
@@ -147,8 +155,10 @@ def require_free_port(port: int, host: str = "0.0.0.0") -> None:
 
 
 def serve_http(port: int, workers: int, threads: int, *, scheduler: bool = True,
-               host: str = "0.0.0.0") -> None:
+               host: str = "0.0.0.0", config: AppConfig | None = None) -> None:
+    """``config``: app.yaml as read at start, for every worker (read here if not given)."""
     settings = Settings()
+    config = config or load_config(Path(settings.config_path))
     host = host.removeprefix("[").removesuffix("]")
     require_free_port(port, host)
     identity = verify_token(settings)
@@ -167,7 +177,7 @@ def serve_http(port: int, workers: int, threads: int, *, scheduler: bool = True,
             "graceful_timeout": 10,
             "loglevel": "info",
             "preload_app": False,
-        }, identity).run()
+        }, identity, config).run()
 
 
 def exposure_note(host: str) -> str | None:

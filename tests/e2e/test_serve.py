@@ -559,6 +559,40 @@ def test_a_worker_restarting_while_slack_is_down_does_not_take_the_server_down(d
     assert server.process.returncode == 0, server.output
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_worker_restarting_after_app_yaml_was_broken_runs_what_the_server_read(
+        demo_url, tmp_path):
+    # An edit made before a planned restart (a time zone misspelt), then a worker killed
+    # for its memory: the new worker read app.yaml again, failed to boot, and gunicorn
+    # stopped the whole server, its healthy workers and scheduler with it.
+    config = tmp_path / "app.yaml"
+    config.write_text((ROOT / "app.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    with SlackEmulator(token=TOKEN) as emulator:
+        env = base_env(DATABASE_URL=demo_url, SLACK_BOT_TOKEN=TOKEN,
+                       SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.api_url,
+                       CREDITBOT_CONFIG=str(config))
+        with Serving(env) as server:
+            text = config.read_text(encoding="utf-8")
+            config.write_text(text.replace("timezone: Asia/Shanghai",
+                                           "timezone: Asia/Shangai"), encoding="utf-8")
+            first, _second = server.workers()
+            os.kill(first, signal.SIGKILL)
+            deadline = time.monotonic() + 20
+            while first in server.workers() or len(server.workers()) < 2:
+                assert server.process.poll() is None, "the master gave up"
+                assert time.monotonic() < deadline, "no new worker"
+                time.sleep(0.2)
+            time.sleep(1)  # a worker that failed to boot would have stopped the master
+            assert server.process.poll() is None
+            slack = SlackDriver(server.url, SECRET, emulator, clock=escape_hatch.time.time)
+            for _ in range(4):  # whichever worker answers: the time zone read at start
+                assert healthz(server.url)[0] == 200
+                card = slack.slash(SALES, SALES_CHANNEL, "/credit check C0001").all_text()
+                assert "(Asia/Shanghai)" in card, card
+    assert server.process.returncode == 0, server.output
+    assert "Asia/Shangai" not in server.output, server.output
+
+
 class SlowSender:
     """A client that sends its headers at once, then its body a byte a second."""
 
