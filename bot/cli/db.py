@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.common import _fail, _services, friendly_errors, out
 from storage import db as storage_db
-from storage.db import make_engine, upgrade, url_shown
+from storage.db import make_engine, schema_revisions, upgrade, url_shown
 from storage.leases import SCHEDULER_LEASE, LeaseState, holder_of
 
 # Migration files are numbered: 0001_initial.py, 0002_workflow_state.py, ...
@@ -39,11 +39,14 @@ def db_upgrade(force: bool) -> None:
     """Create or migrate the database schema to this version of creditbot.
 
     Stop every creditbot serve and scheduler first: one found running (its scheduler's
-    lease held) stops the upgrade unless given --force."""
+    lease held) stops an upgrade with something to migrate unless given --force. A
+    database already up to date is said so whatever runs (a start-up script on a host
+    that restarts beside running ones)."""
     # The one command (with demo) that may start a new SQLite file.
     engine = make_engine(_services(schema=False).settings.database_url, create=True)
     try:
-        running = None if force else _running_scheduler(engine)
+        current, expected = schema_revisions(engine)
+        running = None if force or current == expected else _running_scheduler(engine)
         if running is not None:
             _fail(f"not upgraded: a creditbot is running on this database (its scheduler "
                   f"lease is held by {running.holder} until "

@@ -132,13 +132,23 @@ def test_db_upgrade_refuses_while_a_creditbot_runs_on_the_database(cli, tmp_path
     scheduler went on running jobs on the new schema."""
     from datetime import timedelta
 
-    from storage.db import make_engine
+    from alembic import command
+
+    from storage.db import alembic_config, make_engine
     from storage.leases import SCHEDULER_LEASE, try_acquire
 
     assert cli("db", "upgrade").exit_code == 0
     engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
     lease = try_acquire(engine, SCHEDULER_LEASE, "vm-7:4242", timedelta(minutes=5))
     assert lease is not None
+    # Up to date: said so, whatever runs (a start-up script on a host restarting beside
+    # the running ones failed, and was pushed to --force).
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    where = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert cli("db", "upgrade").stdout == f"{where} is up to date (revision {head})\n"
+    # One migration behind, with a creditbot running: refused.
+    previous = ScriptDirectory(str(MIGRATIONS)).get_revision(head).down_revision
+    command.downgrade(alembic_config(engine), str(previous))
     result = cli("db", "upgrade")
     assert result.exit_code == 1
     until = lease.expires_at.strftime("%Y-%m-%d %H:%M:%S")
