@@ -28,15 +28,21 @@ SUGGESTION_SCORE = 50.0
 CLOSEST = 5
 
 _PUNCTUATION = re.compile(r"[^\w\s]")
+# The accents of Latin, Greek and Cyrillic letters (Unicode's Combining Diacritical
+# Marks). Not every combining mark: a Devanagari or Thai vowel sign is a letter of the
+# name, and kana's voicing marks (U+3099) make another syllable.
+_ACCENTS = re.compile("[\u0300-\u036f]")
 
 
 def normalize_name(name: str) -> str:
-    """Case-, width-, space- and punctuation-insensitive key: "ACME, Inc.", "acme inc" and
-    the full-width "ＡＣＭＥ　Inc" typed by a Chinese input method all meet (NFKC).
+    """Case-, width-, accent-, space- and punctuation-insensitive key: "ACME, Inc.",
+    "acme inc" and the full-width "ＡＣＭＥ　Inc" typed by a Chinese input method all meet
+    (NFKC), and so do "Ferretería López" and "ferreteria lopez" as a rep types them.
     Invisible format characters (zero-width spaces and joiners, a BOM, bidi controls)
     are dropped, not turned into word breaks: "Ze\u200bro" is "zero"."""
     folded = without_invisible(unicodedata.normalize("NFKC", name)).casefold()
-    return " ".join(_PUNCTUATION.sub(" ", folded).split())
+    bare = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", folded)))
+    return " ".join(_PUNCTUATION.sub(" ", bare).split())
 
 
 def normalize_query(query: str) -> str:

@@ -102,3 +102,28 @@ def test_the_upgrade_removes_only_the_jobs_english_notes_of_promises_kept(engine
         left = conn.execute(text('SELECT outcome, "by" FROM collection_actions '
                                  "ORDER BY id")).all()
     assert [tuple(row) for row in left] == [(o, b) for _c, _k, o, b in rows[1:]]
+
+
+def test_the_upgrade_keys_customer_names_without_accents_and_back(engine):
+    from alembic import command
+
+    from storage.db import alembic_config, upgrade
+
+    command.downgrade(alembic_config(engine), "0029")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO customers (customer_id, name, name_key, name_local, "
+                          "name_local_key, currency, credit_limit, payment_terms_days) "
+                          "VALUES ('E1', 'Ferretería López', 'ferretería lópez', "
+                          "'Ferretería Local', 'ferretería local', 'EUR', 1, 30), "
+                          "('E2', 'Plain Ltd', 'plain ltd', NULL, NULL, 'EUR', 1, 30)"))
+
+    def keys() -> list[tuple[str, str | None]]:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(
+                "SELECT name_key, name_local_key FROM customers ORDER BY customer_id"))]
+
+    upgrade(engine)
+    assert keys() == [("ferreteria lopez", "ferreteria local"), ("plain ltd", None)]
+    command.downgrade(alembic_config(engine), "0029")
+    assert keys() == [("ferretería lópez", "ferretería local"), ("plain ltd", None)]
+    upgrade(engine)

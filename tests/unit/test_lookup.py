@@ -223,3 +223,17 @@ def test_a_customer_found_is_told_apart_from_a_guess_without_looking_it_up_again
     # (the look-up then goes on to close matches): looked up again.
     for typed in ("shanghai dongfnag", "东方贸易", "dongfang", ""):
         assert not named_without_guessing(typed, "C0042", names), typed
+
+
+def test_a_name_typed_without_its_accents_finds_the_customer():
+    # A Spanish rep typed "ferreteria": "No customer is named “ferreteria”", every order
+    # and request by name refused for the accented customers.
+    directory = FakeDirectory({"E001": "Ferretería López S.A.",
+                               "E003": "Lisboa Importações Lda",
+                               "E004": ("Nguyễn Trading", "Công ty Nguyễn")})
+    for typed, customer in (("ferreteria lopez", "E001"), ("FERRETERÍA", "E001"),
+                            ("lisboa importacoes", "E003"), ("cong ty nguyen", "E004")):
+        assert resolve_customer(typed, directory).customer_id == customer, typed
+    assert normalize_name("Ferretería López S.A.") == "ferreteria lopez s a"
+    # Accents only: kana's voicing marks and letters without a decomposition stay.
+    assert normalize_name("ガギグ Ærø") == "ガギグ ærø"
