@@ -174,6 +174,10 @@ def read_body(environ: dict[str, Any], deadlines: BodyDeadlines | None = None
     return body
 
 
+# The refusals that mean the signing secret is not Slack's (SLACK_SIGNING_SECRET).
+WRONG_SECRET = ("signature mismatch", "no signing secret configured")
+
+
 def signature_problem(secret: bytes, environ: dict[str, Any], body: bytes,
                       now: float) -> str | None:
     """Why the request is not from Slack, or None: Slack signs ``v0:timestamp:body``
@@ -428,7 +432,11 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
 
     def refuse(start_response: Callable[..., Any], environ: dict[str, Any],
                refusal: Refusal) -> list[bytes]:
-        log.info("refused a request from %s: %s", environ.get("REMOTE_ADDR", "?"), refusal.why)
+        # A signature that does not match is what a rotated signing secret looks like
+        # from here: every request refused, and nobody told at INFO.
+        level = logging.WARNING if refusal.why.startswith(WRONG_SECRET) else logging.INFO
+        log.log(level, "refused a request from %s: %s", environ.get("REMOTE_ADDR", "?"),
+                refusal.why)
         return respond(start_response, refusal.status, {"error": refusal.error})
 
     def slack_events(environ: dict[str, Any], start_response: Callable[..., Any]

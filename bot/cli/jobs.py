@@ -223,8 +223,8 @@ def _deliver(sender: Sender, engine: Engine, before: int, last: int, queued: int
                 upcoming.at > datetime.now(UTC) + timedelta(seconds=2)
                 or (soon_too and upcoming.last_error)):
             return ""
-        after = f", after Slack answered “{upcoming.last_error}”" if upcoming.last_error \
-            else ""
+        after = (f", after its last try failed (“{upcoming.last_error}”)"
+                 if upcoming.last_error else "")
         # In the organisation's zone, named: the sender's own log lines say UTC.
         return f"the next try is at {_when(upcoming.at, zone)[11:]} {zone}{after}"
 

@@ -285,8 +285,8 @@ def test_jobs_run_says_how_far_it_got_and_leaves_the_rest_to_the_bot(cli, engine
     at = upcoming.at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M:%S")
     assert (result.exit_code, result.stdout) == (
         0, "digest: ok — messages 4\n4 messages queued: 3 sent, 0 failed; 1 left for "
-           f"{RUNNING_BOT}: the next try is at {at} Asia/Shanghai, after Slack answered "
-           "“ratelimited”\n")
+           f"{RUNNING_BOT}: the next try is at {at} Asia/Shanghai, after its last try failed "
+           "(“ratelimited”)\n")
     assert re.search(r"delivering: [12] of 4 messages sent, 0 failed, [23] to go",
                      result.stderr), result.stderr
     assert posted(slack) == ["digest 1", "digest 2", "digest 3"]
@@ -310,8 +310,8 @@ def test_jobs_run_stops_trying_when_slack_takes_nothing_for_a_while(cli, engine,
     at = upcoming.at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M:%S")
     assert (result.exit_code, result.stdout) == (
         0, "digest: ok — messages 2\n2 messages queued: 0 sent, 0 failed; 2 left for "
-           f"{RUNNING_BOT}: the next try is at {at} Asia/Shanghai, after Slack answered "
-           f"“{upcoming.last_error}”\n")
+           f"{RUNNING_BOT}: the next try is at {at} Asia/Shanghai, after its last try failed "
+           f"(“{upcoming.last_error}”)\n")
     assert progress_since(engine, 0).pending == 2
     # The progress lines say it; the sender's line per failed try stays out of them.
     assert [r.getMessage() for r in caplog.records
@@ -452,5 +452,5 @@ def test_a_killed_jobs_run_says_what_it_left(database_url, tmp_path):
     assert ran.startswith("alerts: ok — ")
     assert re.fullmatch(rf"(\d+) messages queued: 0 sent, 0 failed; \1 left for "
                         rf"{re.escape(RUNNING_BOT)}(: the next try is at "
-                        r"\d\d:\d\d:\d\d Asia/Shanghai, after Slack answered "
-                        r"“fatal_error \(http 500\)”)?", left), left
+                        r"\d\d:\d\d:\d\d Asia/Shanghai, after its last try failed "
+                        r"\(“fatal_error \(http 500\)”\))?", left), left

@@ -85,6 +85,11 @@ def test_malformed_bodies_unsigned_get_401_signed_get_400_never_a_500(world, cap
     audit_before = rows(world, "audit_log")
     unsigned = post(world.url, body, content_type, signed=False)
     assert (unsigned.status, unsigned.json()) == (401, {"error": "invalid request signature"})
+    # A rotated signing secret refuses every request: said at WARNING, not only INFO.
+    assert [(r.levelname, r.getMessage()) for r in caplog.records
+            if r.getMessage().startswith("refused a request")] == [
+        ("WARNING", f"refused a request from 127.0.0.1: signature mismatch ({len(body)} "
+                    "bytes)")]
     signed = post(world.url, body, content_type)
     assert (signed.status, signed.json()) == (400, {"error": "malformed payload"})
     time.sleep(0.2)
