@@ -322,6 +322,18 @@ def test_a_snoozed_line_says_until_when_and_by_whom():
     assert len(buttons(page)) == 6
 
 
+def test_a_contract_past_its_end_is_said_to_have_ended_not_to_be_resolved():
+    # "Resolved: no longer found" said of a contract that lapsed unrenewed.
+    lapsed = contract(days=2)
+    ended = state_of(lapsed, resolved_at=AT + timedelta(days=3))
+    assert detailed_text(line(lapsed, state=ended)).endswith(
+        "\n:heavy_check_mark: Contract ended on Dec 1, 2026")
+    # Renewed (a later end date, so no longer within the notice period): resolved.
+    renewed = state_of(lapsed, resolved_at=AT + timedelta(days=1))
+    assert detailed_text(line(lapsed, state=renewed)).endswith(
+        "\n:heavy_check_mark: Resolved: no longer found on Nov 30, 2026")
+
+
 def test_a_resolved_line_says_so_and_offers_nothing_to_answer():
     # It kept Acknowledge and Snooze, which were refused when pressed.
     # Nor its "New": resolved is the news.
