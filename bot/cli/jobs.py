@@ -74,8 +74,22 @@ def jobs_list() -> None:
         table.add_row(name, entry.schedule, _last_run(last.get(name), zone),
                       _next_run(upcoming.get(name), zone))
     _print_whole(table)
+    out.print(_leader(services.engine, zone), markup=False, soft_wrap=True)
     for entry in entries:
         out.print(f"{entry.job.name}: {entry.job.summary}", markup=False, soft_wrap=True)
+
+
+def _leader(engine: Engine, zone: tzinfo) -> str:
+    """Which process runs the jobs now (the scheduler lease's holder): an operator had to
+    read the logs or the leases table to know."""
+    from storage.leases import SCHEDULER_LEASE, holder_of
+
+    lease = holder_of(engine, SCHEDULER_LEASE)
+    if lease is None:
+        return ("Scheduler: none runs on this database now; the jobs run once a creditbot "
+                "serve or creditbot scheduler starts.")
+    return (f"Scheduler: led by {lease.holder} since {_when(lease.acquired_at, zone)}, its "
+            f"lease renewed until {_when(lease.expires_at, zone)}.")
 
 
 # Wide enough for "2026-11-30 03:15:00 to 03:15:02" on one line.

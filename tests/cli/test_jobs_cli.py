@@ -58,6 +58,25 @@ def only_housekeeping(monkeypatch):
     monkeypatch.setattr(features, "catalogue", lambda: Catalogue((HOUSEKEEPING,)))
 
 
+NO_LEADER = ("Scheduler: none runs on this database now; the jobs run once a creditbot "
+             "serve or creditbot scheduler starts.")
+
+
+def test_jobs_list_says_which_process_leads_the_scheduler(cli, engine, only_housekeeping):
+    # An operator had to read the logs or the leases table to know.
+    from storage.leases import SCHEDULER_LEASE, try_acquire
+
+    lease = try_acquire(engine, SCHEDULER_LEASE, "vm-7:4242", timedelta(minutes=5))
+    assert lease is not None
+    shown = lines(cli("jobs", "list").stdout)
+    since, until = (moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+                    for moment in (lease.acquired_at, lease.expires_at))
+    assert shown[-2:] == [f"Scheduler: led by vm-7:4242 since {since}, its lease renewed "
+                          f"until {until}.", SUMMARY]
+    lease.release()
+    assert lines(cli("jobs", "list").stdout)[-2:] == [NO_LEADER, SUMMARY]
+
+
 def test_jobs_list_before_anything_ran(cli):
     result = cli("jobs", "list")
     assert result.exit_code == 0, result.output
@@ -74,6 +93,7 @@ def test_jobs_list_before_anything_ran(cli):
         "collections  0 7 * * mon-fri never                           once a scheduler runs",
         "meetings     */5 * * * *     never                           once a scheduler runs",
         "Times in Asia/Shanghai.",
+        NO_LEADER,
         "alerts: finds overdue accounts, limits nearly used, large overdue invoices and "
         "contracts ending; posts one digest per channel of what is new or worse",
         "approvals: reminds approvers before a level's deadline, escalates after it, closes "
@@ -103,6 +123,7 @@ def test_jobs_list_one_job_fits_80_columns(cli, only_housekeeping):
         "─" * 77,
         "housekeeping 15 3 * * * never                           once a scheduler runs",
         "Times in Asia/Shanghai.",
+        NO_LEADER,
         SUMMARY,
     ]
 
@@ -137,6 +158,7 @@ def test_jobs_list_shows_the_last_and_next_runs_whole(cli, engine, monkeypatch, 
             "                        ok: processed_requests 1234,",
             "                        job_runs 0",
             "Times in Asia/Shanghai.",
+            NO_LEADER,
             SUMMARY,
         ]
     else:
@@ -148,6 +170,7 @@ def test_jobs_list_shows_the_last_and_next_runs_whole(cli, engine, monkeypatch, 
             "                        ok: processed_requests 1234,",
             "                        job_runs 0",
             "Times in Asia/Shanghai.",
+            NO_LEADER,
             SUMMARY,
         ]
 
@@ -165,6 +188,7 @@ def test_a_failed_run_shows_its_error(cli, engine, only_housekeeping):
         "                        failed: OperationalError: database",
         "                        is locked",
         "Times in Asia/Shanghai.",
+        NO_LEADER,
         SUMMARY,
     ]
 
@@ -211,6 +235,7 @@ def test_a_next_run_in_the_past_is_overdue(cli, engine, only_housekeeping):
         "housekeeping 15 3 * * * never                           2026-11-30 03:15:00",
         "                                                        overdue",
         "Times in Asia/Shanghai.",
+        NO_LEADER,
         SUMMARY,
     ]
 
