@@ -40,6 +40,7 @@ import http.client
 import logging
 import os
 import random
+import re
 import socket
 import threading
 import time
@@ -532,16 +533,27 @@ class Sender:
                 # One line a failure (a traceback only at DEBUG, first of a row): a
                 # database away for an hour must not fill the log with tracebacks.
                 log.error("outbox: a delivery pass failed (%s: %s); trying again",
-                          type(problem).__name__, " ".join(str(problem).split())[:300],
+                          type(problem).__name__, _said(problem),
                           exc_info=failures == 1 and log.isEnabledFor(logging.DEBUG))
                 stop.wait(min(idle.total_seconds() * 2 ** min(failures, 10), 60.0))
                 continue
+            if failures:
+                # The all-clear, so that the last line of an outage is not its error.
+                log.info("outbox: delivery passes work again after %d failed", failures)
             failures = 0
             if report == DeliveryReport():
                 stop.wait(idle.total_seconds())
             else:
                 log.info("outbox: %d sent, %d to retry, %d given up", report.sent,
                          report.retried, report.failed)
+
+
+# SQLAlchemy ends each error with a link to its documentation: noise in an operator's log.
+_BACKGROUND = re.compile(r"\s*\(Background on this error at: \S+\)")
+
+
+def _said(problem: Exception) -> str:
+    return " ".join(_BACKGROUND.sub("", str(problem)).split())[:300]
 
 
 def run_sender(sender: Sender, stop_event: threading.Event,

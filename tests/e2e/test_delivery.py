@@ -340,6 +340,8 @@ def test_the_loop_delivers_until_stopped_and_survives_a_failed_pass(engine, emul
 
     from handlers.delivery.sender import SystemClock, run_sender
 
+    caplog.set_level(logging.INFO, logger="handlers.delivery.sender")
+
     # The machine's clock: messages queued while the loop runs are due at once.
     sender = make_sender(engine, emulator, SystemClock())  # type: ignore[arg-type]
 
@@ -349,7 +351,8 @@ def test_the_loop_delivers_until_stopped_and_survives_a_failed_pass(engine, emul
     def claim_once_broken(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 1:
-            raise OSError("database went away")
+            raise OSError("database went away\n(Background on this error at: "
+                          "https://sqlalche.me/e/20/e3q8)")
         return real_claim(*args, **kwargs)  # type: ignore[arg-type]
 
     sender.store.claim = claim_once_broken  # type: ignore[method-assign]
@@ -364,7 +367,10 @@ def test_the_loop_delivers_until_stopped_and_survives_a_failed_pass(engine, emul
     stop.set()
     loop.join(timeout=5)
     assert not loop.is_alive()
-    assert "a delivery pass failed" in caplog.text
+    said = [r.getMessage() for r in caplog.records if r.name == "handlers.delivery.sender"
+            and ("pass" in r.getMessage())]
+    assert said == ["outbox: a delivery pass failed (OSError: database went away); trying "
+                    "again", "outbox: delivery passes work again after 1 failed"]
     assert sorted(c.text for c in posts(emulator)) == ["one", "three", "two"]
 
 
