@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -155,10 +156,15 @@ def require_free_port(port: int, host: str = "0.0.0.0") -> None:
 
 
 def serve_http(port: int, workers: int, threads: int, *, scheduler: bool = True,
-               host: str = "0.0.0.0", config: AppConfig | None = None) -> None:
-    """``config``: app.yaml as read at start, for every worker (read here if not given)."""
+               host: str = "0.0.0.0") -> None:
+    """Reads app.yaml once, for every worker and the scheduler child."""
     settings = Settings()
-    config = config or load_config(Path(settings.config_path))
+    path = Path(settings.config_path)
+    text = path.read_text(encoding="utf-8")
+    config = load_config(path)
+    if path.read_text(encoding="utf-8") != text:  # an edit saved in between
+        raise SystemExit(f"error: {path} changed while creditbot serve read it: start it "
+                         "again")
     host = host.removeprefix("[").removesuffix("]")
     require_free_port(port, host)
     identity = verify_token(settings)
@@ -166,7 +172,7 @@ def serve_http(port: int, workers: int, threads: int, *, scheduler: bool = True,
     exposed = exposure_note(host)
     if exposed:
         log.warning("%s", exposed)
-    with _scheduler_child(scheduler):
+    with _scheduler_child(scheduler, text):
         _Gunicorn({
             "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             "workers": workers,
@@ -195,8 +201,9 @@ def exposure_note(host: str) -> str | None:
             "reaching gunicorn directly can hold every request thread")
 
 
-def start_scheduler() -> subprocess.Popen[bytes]:
-    """``creditbot scheduler`` as a child of this process: one candidate per host however
+def start_scheduler(config_file: Path | None = None) -> subprocess.Popen[bytes]:
+    """``creditbot scheduler`` as a child of this process, reading ``config_file`` (else
+    app.yaml as the environment names it): one candidate per host however
     many workers gunicorn runs. Not in the workers (one candidate each), and not a thread
     in gunicorn's master: the master forks the workers, and forking a process that has
     threads holding locks (the scheduler's, the database pool's) can deadlock the child.
@@ -213,8 +220,9 @@ def start_scheduler() -> subprocess.Popen[bytes]:
         preexec = partial(_stop_with_parent, prctl, os.getpid())
     # -P: the working directory does not go first on the import path, so a stray bot/
     # or inspect.py there cannot make the child run other code than the workers.
+    env = None if config_file is None else {**os.environ, "CREDITBOT_CONFIG": str(config_file)}
     return subprocess.Popen([sys.executable, "-P", "-m", "bot.cli", "scheduler"],
-                            preexec_fn=preexec, process_group=0)
+                            preexec_fn=preexec, process_group=0, env=env)
 
 
 def _stop_with_parent(prctl: Callable[..., int], parent: int) -> None:
@@ -331,13 +339,28 @@ def _exit_status(code: int | None) -> str:
 
 
 @contextmanager
-def _scheduler_child(wanted: bool) -> Iterator[None]:
-    supervisor = SchedulerSupervisor().start() if wanted else None
+def _scheduler_child(wanted: bool, config_text: str | None = None) -> Iterator[None]:
+    """The scheduler candidate beside the server. ``config_text``: app.yaml as the server
+    read it, which the child reads from a private copy whenever it (re)starts: a child
+    restarted after a broken edit could not start, and with it went every job and all
+    delivery; after a valid one it ran other routes than the workers."""
+    snapshot = _config_snapshot(config_text) if wanted and config_text is not None else None
+    start = partial(start_scheduler, snapshot) if snapshot is not None else start_scheduler
+    supervisor = SchedulerSupervisor(start).start() if wanted else None
     try:
         yield
     finally:
         if supervisor is not None:
             supervisor.stop()
+        if snapshot is not None:
+            snapshot.unlink(missing_ok=True)
+
+
+def _config_snapshot(text: str) -> Path:
+    handle, name = tempfile.mkstemp(prefix="creditbot-app-", suffix=".yaml")  # mode 0600
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(text)
+    return Path(name)
 
 
 def serve_socket_mode(*, scheduler: bool = True) -> None:

@@ -51,4 +51,4 @@ def serve(port: int | None, host: str, workers: int, threads: int, socket_mode: 
         serve_socket_mode(scheduler=not no_scheduler)
     else:
         serve_http(port if port is not None else settings.port, workers, threads,
-                   scheduler=not no_scheduler, host=host, config=services.config)
+                   scheduler=not no_scheduler, host=host)

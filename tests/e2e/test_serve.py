@@ -497,6 +497,21 @@ class Serving:
             self.process.send_signal(signal.SIGTERM)
         self.output, _ = self.process.communicate(timeout=30)
 
+    def scheduler_children(self) -> list[int]:
+        """serve's `creditbot scheduler` child, running (one, or none between two): a
+        child of the supervisor's thread, so of any of the master's threads."""
+        tasks = Path(f"/proc/{self.process.pid}/task")
+        found = []
+        pids = [pid for task in tasks.iterdir()
+                for pid in (task / "children").read_text().split()]
+        for pid in pids:
+            try:
+                if b"scheduler" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+                    found.append(int(pid))
+            except FileNotFoundError:
+                pass
+        return found
+
     def workers(self) -> list[int]:
         """gunicorn's workers: the master's forks (other children run other commands)."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
@@ -589,6 +604,17 @@ def test_a_worker_restarting_after_app_yaml_was_broken_runs_what_the_server_read
                 assert healthz(server.url)[0] == 200
                 card = slack.slash(SALES, SALES_CHANNEL, "/credit check C0001").all_text()
                 assert "(Asia/Shanghai)" in card, card
+            # The scheduler child, killed, starts again on what the server read: it could
+            # not start at all, and every job and all delivery stopped with it.
+            [child] = server.scheduler_children()
+            os.kill(child, signal.SIGKILL)
+            deadline = time.monotonic() + 20
+            while not [c for c in server.scheduler_children() if c != child]:
+                assert time.monotonic() < deadline, "no new scheduler child"
+                time.sleep(0.2)
+            [restarted] = server.scheduler_children()
+            time.sleep(6)  # a child that cannot read its configuration exits within 4 s
+            assert server.scheduler_children() == [restarted]
     assert server.process.returncode == 0, server.output
     assert "Asia/Shangai" not in server.output, server.output
 

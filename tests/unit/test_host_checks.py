@@ -132,7 +132,7 @@ class _Server:
     """gunicorn's place: what serve_http would run, not run."""
     started: ClassVar[list[dict[str, object]]] = []
 
-    def __init__(self, options: dict[str, object], identity: object) -> None:
+    def __init__(self, options: dict[str, object], identity: object, config: object) -> None:
         self.options = options
 
     def run(self) -> None:
