@@ -31,6 +31,8 @@ _I: Table = InvoiceRow.__table__  # type: ignore[assignment]
 _C: Table = ContractRow.__table__  # type: ignore[assignment]
 _OUTBOX: Table = OutboxRow.__table__  # type: ignore[assignment]
 T = TypeVar("T")
+# The refusal that inviting the bot fixes (handlers.delivery.sender gives the fix).
+INVITE_FIXES = "not_in_channel"
 _OPEN_INVOICE = [s.value for s in INVOICE_STATUSES_IN_EXPOSURE]
 # Bound parameters per IN (…): well under SQLite's and PostgreSQL's limits.
 _CHUNK = 500
@@ -210,8 +212,18 @@ class SqlAlertStore:
         self._execute(select(_DIGESTS.c.id).where(_DIGESTS.c.run_at == run_at)
                       .with_for_update()).all()
 
+    def still_overdue(self, invoice_ids: Sequence[str], as_of: date) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(sorted(set(invoice_ids))):
+            found.update(self._execute(select(_I.c.invoice_id).where(
+                _I.c.invoice_id.in_(chunk), _I.c.status.in_(_OPEN_INVOICE),
+                _I.c.due_date < as_of)).scalars())
+        return found
+
     def refused_digests(self, digest_ids: Collection[int]) -> set[int]:
         # The first page carries the digest: a channel Slack refuses refuses it first.
+        # Only what an invite fixes: an archived channel or a person who left would be
+        # tried, and the admins told, every day for nothing.
         refused: set[int] = set()
         for chunk in _chunks(sorted(set(digest_ids))):
             rows = self._execute(select(_DIGESTS.c.id, _DIGESTS.c.pages)
@@ -219,7 +231,8 @@ class SqlAlertStore:
             firsts = {int(row.pages[0]): row.id for row in rows if row.pages}
             if firsts:
                 failed = self._execute(select(_OUTBOX.c.id).where(
-                    _OUTBOX.c.id.in_(sorted(firsts)), _OUTBOX.c.failed_at.is_not(None)))
+                    _OUTBOX.c.id.in_(sorted(firsts)), _OUTBOX.c.failed_at.is_not(None),
+                    _OUTBOX.c.last_error == INVITE_FIXES))
                 refused.update(firsts[row.id] for row in failed)
         return refused
 

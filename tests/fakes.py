@@ -287,6 +287,10 @@ class FakeAlertStore:
     def refused_digests(self, digest_ids: Collection[int]) -> set[int]:
         return self.refused & set(digest_ids)
 
+    def still_overdue(self, invoice_ids: Sequence[str], as_of: date) -> set[str]:
+        return {i.invoice_id for i in self.large
+                if i.invoice_id in invoice_ids and i.due_date < as_of}
+
     def lock_run(self, run_at: datetime) -> None:
         self.locked.append(run_at)
 

@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.alerts.model import Alert, AlertState, AlertType, Change
+from domain.alerts.model import Alert, AlertState, Change
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,13 @@ class Decision:
 
 
 def decide(alerts: Iterable[Alert], states: Mapping[str, AlertState], now: datetime,
-           unknown: Collection[str] = (), partly: Collection[AlertType] = ()) -> Decision:
+           unknown: Collection[str] = (), kept: Collection[str] = ()) -> Decision:
     """What to announce among ``alerts`` (this scan's conditions) given ``states`` (what
     is remembered of every condition that is open, or was once seen). ``unknown`` are
     customers whose figures this scan could not compute (a missing exchange rate): their
     open conditions are neither resolved nor announced again, only left as they were.
-    ``partly``: types this scan looked for only in part (the large invoices beyond the
-    cap): one of them not found is not resolved either, only not found."""
+    ``kept``: conditions this scan did not look for (large invoices beyond the cap, still
+    open and overdue): not found, yet not resolved either."""
     announce: list[Announcement] = []
     changed: list[AlertState] = []
     seen: set[str] = set()
@@ -81,7 +81,7 @@ def decide(alerts: Iterable[Alert], states: Mapping[str, AlertState], now: datet
                                     snoozed_by=None)
                 for condition, state in states.items()
                 if state.is_open and condition not in seen
-                and state.customer_id not in unknown and state.type not in partly]
+                and state.customer_id not in unknown and condition not in kept]
     return Decision(announce, changed + resolved, len(resolved))
 
 

@@ -65,9 +65,13 @@ class AlertStore(Protocol):
 
     def digest(self, digest_id: int) -> Digest | None: ...
 
+    def still_overdue(self, invoice_ids: Sequence[str], as_of: date) -> set[str]:
+        """Those of ``invoice_ids`` still open and due before ``as_of``."""
+        ...
+
     def refused_digests(self, digest_ids: Collection[int]) -> set[int]:
-        """Those of ``digest_ids`` whose first page Slack refused for good (the outbox
-        gave it up: channel not found, bot not in it, archived)."""
+        """Those of ``digest_ids`` whose first page Slack refused for good with
+        ``not_in_channel`` (the outbox gave it up; inviting the bot fixes it)."""
         ...
 
     def lock_run(self, run_at: datetime) -> None:

@@ -165,7 +165,8 @@ class Alerts:
             states = uow.alerts.open_states()
             states.update(uow.alerts.states(
                 [a.condition for a in found if a.condition not in states]))
-            decision = decide(found, states, now, unknown, partly)
+            decision = decide(found, states, now, unknown,
+                              self._beyond_cap(uow, found, states, as_of, partly))
             routed: list[tuple[Announcement, list[str]]] = []
             withheld: dict[str, set[str]] = {}
             unrouted = 0
@@ -251,6 +252,20 @@ class Alerts:
             invoice, in_base=invoice.open_amount.amount
             * fx.factor(invoice.open_amount.currency, threshold.currency))
             for invoice in found]
+
+    @staticmethod
+    def _beyond_cap(uow: UnitOfWork, found: Sequence[Alert], states: Mapping[str, AlertState],
+                    as_of: date, partly: Collection[AlertType]) -> set[str]:
+        """The open large-invoice conditions a capped scan did not find whose invoice is
+        still open and overdue: left out by the cap, not paid. (Kept open for all of
+        them, a paid one stayed open as long as the cap was reached.)"""
+        if AlertType.LARGE_INVOICE not in partly:
+            return set()
+        seen = {alert.condition for alert in found}
+        missing = {state.last.key: condition for condition, state in states.items()
+                   if state.type is AlertType.LARGE_INVOICE and state.is_open
+                   and condition not in seen and state.last is not None}
+        return {missing[i] for i in uow.alerts.still_overdue(list(missing), as_of)}
 
     def _untold(self, uow: UnitOfWork, found: Sequence[Alert],
                 states: Mapping[str, AlertState], changed: Mapping[str, AlertState],

@@ -783,3 +783,19 @@ def test_states_kept_before_creditbot_recorded_who_was_told_announce_nothing_aga
     alerts.deliver()
     assert (result.counts["messages"], len(alerts.posts())) == (0, posted), result.counts
     assert all(s.told is not None for s in states(alerts.engine).values() if s.is_open)
+
+
+def test_a_digest_refused_by_an_archived_channel_is_not_tried_every_day(alerts):
+    # Tried again at every run, and the admins told again every day, for a channel no
+    # invite can fix: the fix is another channel in app.yaml.
+    alerts.emulator.closed_channels.add(SALES)
+    first_run(alerts)
+    with alerts.engine.begin() as conn:
+        conn.execute(update(OutboxRow.__table__)
+                     .where(OutboxRow.channel == SALES, OutboxRow.failed_at.is_not(None))
+                     .values(last_error="is_archived"))
+    for _ in range(2):
+        alerts.clock.advance(days=1)
+        result = alerts.run()
+        assert result.counts["messages"] == 0 and "told_anew" not in result.counts, \
+            result.counts

@@ -258,3 +258,11 @@ def test_large_overdue_invoices_beyond_the_cap_are_the_smallest_in_the_base_curr
     with uow(engine) as work:
         capped = work.alerts.large_overdue_invoices(TODAY, minimum, limit=4)
     assert [i.invoice_id for i in capped] == ["I-USD-0", "I-USD-1", "I-USD-2", "I-JPY-0"]
+
+
+def test_still_overdue_is_the_open_invoices_due_before_the_day(engine):
+    _portfolio(engine)
+    with uow(engine) as work:
+        assert work.alerts.still_overdue(
+            ["I-usd", "I-paid", "I-not-due", "I-gone"], TODAY) == {"I-usd"}
+        assert work.alerts.still_overdue([], TODAY) == set()

@@ -430,4 +430,13 @@ def test_large_invoices_beyond_the_cap_are_said_and_not_taken_for_paid(caplog, m
     assert (second["announced"], second["resolved"]) == (1, 0)
     open_large = sorted(s.condition for s in uow.alerts.open_states().values()
                         if s.type is AlertType.LARGE_INVOICE)
-    assert len(open_large) == 3
+    assert open_large == ["large_invoice:I-1", "large_invoice:I-2", "large_invoice:I-3"]
+    # Paid, though the cap is still reached: resolved (it stayed open while capped).
+    clock.now += timedelta(days=1)
+    uow.alerts.large = [i for i in uow.alerts.large if i.invoice_id != "I-1"]
+    uow.alerts.large.append(large("I-4", 80_000))
+    third = alerts.scan()
+    assert (third["announced"], third["resolved"]) == (1, 1)
+    assert sorted(s.condition for s in uow.alerts.open_states().values()
+                  if s.type is AlertType.LARGE_INVOICE) == [
+        "large_invoice:I-2", "large_invoice:I-3", "large_invoice:I-4"]
