@@ -29,9 +29,12 @@ CLOSEST = 5
 
 _PUNCTUATION = re.compile(r"[^\w\s]")
 # The accents of Latin, Greek and Cyrillic letters (Unicode's Combining Diacritical
-# Marks). Not every combining mark: a Devanagari or Thai vowel sign is a letter of the
-# name, and kana's voicing marks (U+3099) make another syllable.
+# Marks), and the letters with a stroke or a ligature that Unicode does not decompose
+# (Đồng Nai typed "dong nai", Øresund "oresund"). Not every combining mark: kana's
+# voicing marks (U+3099) make another syllable.
 _ACCENTS = re.compile("[\u0300-\u036f]")
+_STROKES = str.maketrans({"đ": "d", "ð": "d", "ø": "o", "ł": "l", "ı": "i", "ħ": "h",
+                          "ŧ": "t", "æ": "ae", "œ": "oe"})
 
 
 def normalize_name(name: str) -> str:
@@ -41,7 +44,8 @@ def normalize_name(name: str) -> str:
     Invisible format characters (zero-width spaces and joiners, a BOM, bidi controls)
     are dropped, not turned into word breaks: "Ze\u200bro" is "zero"."""
     folded = without_invisible(unicodedata.normalize("NFKC", name)).casefold()
-    bare = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD", folded)))
+    bare = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize(
+        "NFD", folded))).translate(_STROKES)
     return " ".join(_PUNCTUATION.sub(" ", bare).split())
 
 

@@ -31,6 +31,8 @@ _INVISIBLE = re.compile(
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
     "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
 _ACCENTS = re.compile("[\u0300-\u036f]")
+_STROKES = str.maketrans({"đ": "d", "ð": "d", "ø": "o", "ł": "l", "ı": "i", "ħ": "h",
+                          "ŧ": "t", "æ": "ae", "œ": "oe"})
 
 
 def _folded(name: str) -> str:
@@ -38,8 +40,8 @@ def _folded(name: str) -> str:
 
 
 def _key(name: str) -> str:
-    bare = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFD",
-                                                                             _folded(name))))
+    bare = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize(
+        "NFD", _folded(name)))).translate(_STROKES)
     return " ".join(re.sub(r"[^\w\s]", " ", bare).split())
 
 
