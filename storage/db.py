@@ -72,6 +72,15 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# What this process is (``creditbot serve``, set by the CLI): with its pid, the
+# application_name of its PostgreSQL connections.
+process_name = "creditbot"
+
+
+def application_name() -> str:
+    return f"{process_name} {os.getpid()}"[:63]  # PostgreSQL keeps 63 bytes
+
+
 def make_engine(url: str, *, create: bool = False, statement_timeout: float | None = None,
                 read_only: bool = False, **kwargs: Any) -> Engine:
     """An engine for ``url``.
@@ -100,6 +109,7 @@ def make_engine(url: str, *, create: bool = False, statement_timeout: float | No
     connect_args.setdefault("keepalives_interval", KEEPALIVE_INTERVAL_SECONDS)
     connect_args.setdefault("keepalives_count", KEEPALIVE_COUNT)
     connect_args.setdefault("tcp_user_timeout", TCP_USER_TIMEOUT_MS)
+    connect_args.setdefault("application_name", application_name())
     options = [f"-c statement_timeout={round(statement_timeout * 1000)}"
                ] if statement_timeout is not None else []
     if read_only:

@@ -39,8 +39,14 @@ class _Commands(click.Group):
 # The installed distribution's version (importlib.metadata), the one pip and bug reports see.
 @click.version_option(package_name="creditbot", prog_name="creditbot",
                       message="%(prog)s %(version)s", help="Print creditbot's version and exit.")
-def main() -> None:
+@click.pass_context
+def main(context: click.Context) -> None:
     """creditbot: trade-credit workflow for Slack teams."""
+    from storage import db
+
+    # Named on each of its PostgreSQL connections, for a DBA's pg_stat_activity and
+    # for `db upgrade` to see every creditbot running, not only a scheduler.
+    db.process_name = f"creditbot {context.invoked_subcommand or ''}".strip()
 
 
 for _command in (config, db, import_file, position, portfolio, serve, manifest, sandbox, demo,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.common import _fail, _services, friendly_errors, out
@@ -47,12 +48,16 @@ def db_upgrade(force: bool) -> None:
     try:
         current, expected = schema_revisions(engine)
         running = None if force or current == expected else _running_scheduler(engine)
-        if running is not None:
-            _fail(f"not upgraded: a creditbot is running on this database (its scheduler "
-                  f"lease is held by {running.holder} until "
-                  f"{running.expires_at:%Y-%m-%d %H:%M:%S} UTC). Stop every creditbot serve "
-                  "and scheduler first: a running one keeps its old code and goes on writing "
-                  "to the new schema. Then run this again (--force upgrades anyway).")
+        others = [] if force or current == expected else _other_creditbots(engine)
+        if running is not None or others:
+            which = (f"its scheduler lease is held by {running.holder} until "
+                     f"{running.expires_at:%Y-%m-%d %H:%M:%S} UTC" if running is not None
+                     else f"connected: {', '.join(others[:5])}"
+                     + (f" and {len(others) - 5} more" if len(others) > 5 else ""))
+            _fail(f"not upgraded: a creditbot is running on this database ({which}). Stop "
+                  "every creditbot serve and scheduler first: a running one keeps its old "
+                  "code and goes on writing to the new schema. Then run this again "
+                  "(--force upgrades anyway).")
         before, after = upgrade(engine)
     finally:
         engine.dispose()
@@ -62,6 +67,22 @@ def db_upgrade(force: bool) -> None:
     else:
         out.print(f"{where} upgraded from {before or 'empty'} to {after}", markup=False,
                   soft_wrap=True)
+
+
+def _other_creditbots(engine: Engine) -> list[str]:
+    """Other creditbot processes connected to this PostgreSQL database, by the
+    application_name each gives its connections (``creditbot serve 4242``): a web host
+    run with --no-scheduler holds no lease. Not this process's, nor another upgrade's
+    (two take turns). Nothing to see on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return []
+    with engine.connect() as conn:
+        names = conn.execute(text(
+            "SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = "
+            "current_database() AND application_name LIKE 'creditbot %' AND "
+            "application_name NOT LIKE 'creditbot db %' AND application_name NOT LIKE "
+            ":mine ORDER BY application_name"), {"mine": f"% {os.getpid()}"}).scalars().all()
+    return list(names)
 
 
 def _running_scheduler(engine: Engine) -> LeaseState | None:

@@ -577,3 +577,32 @@ def test_show_errors_zero_counts_the_problems_without_listing_them(cli, write_cs
     result = cli("import", "customers", str(path), "--show-errors", "0")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == "2 problem(s), not listed (--show-errors 0)"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_db_upgrade_sees_a_web_host_run_without_a_scheduler(cli, monkeypatch, database_url):
+    """A `serve --no-scheduler` on the old code holds no lease: the upgrade went through
+    under it, and it went on writing with its old code."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.db import alembic_config, make_engine
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    engine = make_engine(database_url)
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    previous = ScriptDirectory(str(MIGRATIONS)).get_revision(head).down_revision
+    command.downgrade(alembic_config(engine), str(previous))
+    web = make_engine(database_url, connect_args={"application_name": "creditbot serve 4242"})
+    with web.connect() as held:
+        held.execute(text("SELECT 1"))
+        result = cli("db", "upgrade")
+        assert result.exit_code == 1
+        assert result.stderr == (
+            "error: not upgraded: a creditbot is running on this database (connected: "
+            "creditbot serve 4242). Stop every creditbot serve and scheduler first: a "
+            "running one keeps its old code and goes on writing to the new schema. Then "
+            "run this again (--force upgrades anyway).\n")
+    web.dispose()
+    assert cli("db", "upgrade").exit_code == 0
+    engine.dispose()
