@@ -7,6 +7,7 @@ that every line the log has was written by creditbot as it stands."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from domain.text import shown_controls
 
@@ -31,3 +32,9 @@ class OneLineFormatter(logging.Formatter):
 
 def _each_line(text: str) -> str:
     return "\n".join(shown_controls(line) for line in text.split("\n"))
+
+
+def counts_text(counts: Mapping[str, int]) -> str:
+    """A job run's counts as a person reads them, in the log and from `creditbot jobs
+    run`: ``customers 20, announced 3``."""
+    return ", ".join(f"{name} {value}" for name, value in counts.items()) or "nothing counted"

@@ -36,6 +36,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 
 from bot.config.schema import AppConfig, cron_trigger
+from bot.log_lines import counts_text
 from domain.errors import RecordsUnavailable
 from handlers.registry import Job
 from storage import jobs as job_records
@@ -147,7 +148,7 @@ def run_job(engine: Engine, job: Job, context: Mapping[str, Any], host: str) -> 
         _finish(engine, job.name, run_id, "failed", {}, INTERRUPTED, clock)
         raise
     _finish(engine, job.name, run_id, "ok", counts, None, clock)
-    log.info("job %s: %s", job.name, counts)
+    log.info("job %s: ok — %s", job.name, counts_text(counts))
     return RunResult(job.name, "ok", counts, None)
 
 

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.cli.common import _fail, _services, err, friendly_errors, out
+from bot.log_lines import counts_text
 from bot.terminal import print_at_least
 from storage.jobs import JobRun
 
@@ -34,8 +35,6 @@ def _when(moment: datetime | None, zone: tzinfo) -> str:
     return "—" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{name} {value}" for name, value in counts.items()) or "nothing counted"
 
 
 def _last_run(run: JobRun | None, zone: tzinfo) -> Text:
@@ -45,7 +44,7 @@ def _last_run(run: JobRun | None, zone: tzinfo) -> Text:
              _when(run.finished_at, zone).removeprefix(_when(run.started_at, zone)[:11]))
     cell = Text(f"{_when(run.started_at, zone)} to {ended}\n")
     cell.append(run.outcome, style={"ok": "green", "failed": "bold red"}.get(run.outcome, ""))
-    cell.append(f": {run.error}" if run.error else f": {_counts(run.counts)}")
+    cell.append(f": {run.error}" if run.error else f": {counts_text(run.counts)}")
     return cell
 
 
@@ -173,7 +172,7 @@ def _run_and_deliver(name: str, job: Job, services: Services, no_deliver: bool,
         _fail(f"{name} was {INTERRUPTED}; its run is recorded so, and what it committed "
               f"before is delivered by {RUNNING_BOT}")
     if result.outcome == "ok":
-        out.print(f"{name}: ok — {_counts(result.counts)}", markup=False, soft_wrap=True)
+        out.print(f"{name}: ok — {counts_text(result.counts)}", markup=False, soft_wrap=True)
     # Even a failed job may have committed messages before it failed: they go out too.
     last = last_message_id(services.engine)
     queued = progress_since(services.engine, before, last).queued

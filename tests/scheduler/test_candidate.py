@@ -183,6 +183,20 @@ def test_a_run_record_the_database_refuses_for_a_moment_is_written_when_it_answe
     assert (run.outcome, run.counts) == ("ok", {"ticks": 1})
 
 
+def test_a_run_is_logged_in_words_as_jobs_run_says_it(engine, caplog):
+    # It logged the counts as a Python dict: {'reminders': 0, 'occurrences': 0}.
+    import logging
+
+    from bot import scheduler
+
+    caplog.set_level(logging.INFO, logger=scheduler.log.name)
+    scheduler.run_job(engine, Job("tick", "", "0 3 * * *",
+                                  lambda _context: {"ticks": 2, "tocks": 0}), {}, "host:1")
+    scheduler.run_job(engine, Job("idle", "", "0 3 * * *", lambda _context: {}), {}, "host:1")
+    assert [r.getMessage() for r in caplog.records if r.getMessage().startswith("job ")] == [
+        "job tick: ok — ticks 2, tocks 0", "job idle: ok — nothing counted"]
+
+
 def test_a_job_whose_start_cannot_be_recorded_does_not_run(engine, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
