@@ -520,6 +520,11 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
             return slack_events(environ, start_response)
         if path == "/healthz" and method in {"GET", "HEAD"}:
             return healthz(start_response, method == "HEAD")
+        if path == "/livez" and method in {"GET", "HEAD"}:
+            # The process answers HTTP: what a liveness probe asks. /healthz's 503 on a
+            # database blip would have every pod restarted, and help nothing.
+            return respond(start_response, "200 OK", {"status": "alive"},
+                           head=method == "HEAD")
         return respond(start_response, "404 Not Found", {"error": "not found"},
                        head=method == "HEAD")
 

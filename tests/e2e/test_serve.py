@@ -304,6 +304,15 @@ def test_healthz_is_503_when_the_database_is_unreachable():
                     "at \"127.0.0.1\", port 1 failed: Connection refused. Is the server "
                     "running on that host and accepting TCP/IP connections?",
         "slack": "not checked"}
+    # Alive all the same: a liveness probe on /healthz restarted every server in an
+    # outage of the database.
+    for method in ("GET", "HEAD"):
+        live: dict = {"PATH_INFO": "/livez", "REQUEST_METHOD": method, "wsgi.input": BytesIO()}
+        setup_testing_defaults(live)
+        statuses.clear()
+        body = b"".join(app(live, lambda status, headers: statuses.append(status)))
+        assert statuses == ["200 OK"]
+        assert body == (b'{"status": "alive"}' if method == "GET" else b"")
 
 
 # -- /healthz ----------------------------------------------------------------------------
