@@ -506,6 +506,21 @@ class Serving:
             self.process.send_signal(signal.SIGTERM)
         self.output, _ = self.process.communicate(timeout=30)
 
+    def kill_a_worker(self) -> int:
+        """SIGKILLs the first of two workers (out of memory, say) and waits for gunicorn's
+        new one; the master must still run a second later (a worker that fails to boot
+        stops it). The other worker's pid."""
+        first, second = self.workers()
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while first in self.workers() or len(self.workers()) < 2:
+            assert self.process.poll() is None, "the master gave up"
+            assert time.monotonic() < deadline, "no new worker"
+            time.sleep(0.2)
+        time.sleep(1)
+        assert self.process.poll() is None
+        return second
+
     def scheduler_children(self) -> list[int]:
         """serve's `creditbot scheduler` child, running (one, or none between two): a
         child of the supervisor's thread, so of any of the master's threads."""
@@ -567,15 +582,7 @@ def test_a_worker_restarting_while_slack_is_down_does_not_take_the_server_down(d
                        SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.api_url)
         with Serving(env) as server:
             emulator.fail("auth.test", "close", times=1000)  # Slack goes away
-            first, second = server.workers()
-            os.kill(first, signal.SIGKILL)
-            deadline = time.monotonic() + 20
-            while first in server.workers() or len(server.workers()) < 2:
-                assert server.process.poll() is None, "the master gave up"
-                assert time.monotonic() < deadline, "no new worker"
-                time.sleep(0.2)
-            time.sleep(1)  # a worker that failed to boot would have stopped the master
-            assert server.process.poll() is None
+            second = server.kill_a_worker()
             assert second in server.workers()
             for _ in range(4):  # whichever worker answers
                 assert healthz(server.url)[0] == 200
@@ -599,15 +606,7 @@ def test_a_worker_restarting_after_app_yaml_was_broken_runs_what_the_server_read
             text = config.read_text(encoding="utf-8")
             config.write_text(text.replace("timezone: Asia/Shanghai",
                                            "timezone: Asia/Shangai"), encoding="utf-8")
-            first, _second = server.workers()
-            os.kill(first, signal.SIGKILL)
-            deadline = time.monotonic() + 20
-            while first in server.workers() or len(server.workers()) < 2:
-                assert server.process.poll() is None, "the master gave up"
-                assert time.monotonic() < deadline, "no new worker"
-                time.sleep(0.2)
-            time.sleep(1)  # a worker that failed to boot would have stopped the master
-            assert server.process.poll() is None
+            server.kill_a_worker()
             slack = SlackDriver(server.url, SECRET, emulator, clock=escape_hatch.time.time)
             for _ in range(4):  # whichever worker answers: the time zone read at start
                 assert healthz(server.url)[0] == 200
