@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_FLOOR, Decimal
@@ -139,9 +139,8 @@ class Alerts:
         if unknown:
             _left_out(entries)
         scanned = {"customers": len(entries), "conditions": len(found)}
-        partly: set[AlertType] = set()
-        if len(large) >= MAX_LARGE_INVOICES:
-            partly.add(AlertType.LARGE_INVOICE)
+        capped = len(large) >= MAX_LARGE_INVOICES
+        if capped:
             scanned["large_invoices_capped"] = len(large)
             log.warning("%d or more overdue invoices reach alerts.large_invoice (%s): only "
                         "the %d largest are announced, and none of the others is taken for "
@@ -152,21 +151,21 @@ class Alerts:
         # files): decide again from the states as they are now.
         for attempt in range(1, ANNOUNCE_TRIES + 1):
             try:
-                return self._announce(found, unknown, now, as_of, scanned, partly)
+                return self._announce(found, unknown, now, as_of, scanned, capped)
             except AlertChanged:
                 if attempt == ANNOUNCE_TRIES:
                     raise
         raise AssertionError("unreachable")  # the last try returns or raises
 
     def _announce(self, found: list[Alert], unknown: set[str], now: datetime, as_of: date,
-                  scanned: dict[str, int], partly: set[AlertType]) -> dict[str, int]:
+                  scanned: dict[str, int], capped: bool) -> dict[str, int]:
         with self.unit_of_work() as uow:
             uow.begin_write()
             states = uow.alerts.open_states()
             states.update(uow.alerts.states(
                 [a.condition for a in found if a.condition not in states]))
-            decision = decide(found, states, now, unknown,
-                              self._beyond_cap(uow, found, states, as_of, partly))
+            decision = decide(found, states, now, unknown, self._beyond_cap(
+                uow, found, states, as_of) if capped else set())
             routed: list[tuple[Announcement, list[str]]] = []
             withheld: dict[str, set[str]] = {}
             unrouted = 0
@@ -199,16 +198,8 @@ class Alerts:
             digests = by_destination([*routed, *catch_up])
             posted = {destination: self._post(uow, now, destination, lines)
                       for destination, lines in digests.items()}
-            # Who is told of each condition now: those of this run's digests, beside
-            # those told before for a condition told only where it was not yet.
-            told = {condition: dict(still) for condition, still in kept.items()}
-            for announcement, to in routed:
-                told[announcement.alert.condition] = {d: posted[d][0] for d in to}
-            for announcement, to in catch_up:
-                condition = announcement.alert.condition
-                told[condition] = {**told.get(condition, states[condition].told or {}),
-                                   **{d: posted[d][0] for d in to}}
-            for condition, destinations in told.items():
+            ids = {destination: digest_id for destination, (digest_id, _) in posted.items()}
+            for condition, destinations in _told(states, kept, routed, catch_up, ids).items():
                 state = changed.get(condition) or states[condition]
                 changed[condition] = dataclasses.replace(state, told=destinations)
             uow.alerts.save(list(changed.values()))
@@ -255,12 +246,10 @@ class Alerts:
 
     @staticmethod
     def _beyond_cap(uow: UnitOfWork, found: Sequence[Alert], states: Mapping[str, AlertState],
-                    as_of: date, partly: Collection[AlertType]) -> set[str]:
+                    as_of: date) -> set[str]:
         """The open large-invoice conditions a capped scan did not find whose invoice is
         still open and overdue: left out by the cap, not paid. (Kept open for all of
         them, a paid one stayed open as long as the cap was reached.)"""
-        if AlertType.LARGE_INVOICE not in partly:
-            return set()
         seen = {alert.condition for alert in found}
         missing = {state.last.key: condition for condition, state in states.items()
                    if state.type is AlertType.LARGE_INVOICE and state.is_open
@@ -278,9 +267,8 @@ class Alerts:
         told (as ``AlertState.told`` keeps them) where that changed, and what to tell
         the others, as new to them. Snoozed, acknowledged or left-out conditions are
         left as they are: someone is on them."""
-        told_by = {c: s.told for c, s in states.items() if s.told}
         refused = uow.alerts.refused_digests(
-            {d for told in told_by.values() for d in told.values() if d})
+            {d for s in states.values() if s.told for d in s.told.values() if d})
         reach: dict[tuple[object, ...], list[str]] = {}
         kept: dict[str, dict[str, int]] = {}
         catch_up: list[tuple[Announcement, list[str]]] = []
@@ -338,16 +326,8 @@ class Alerts:
             for shown in uow.alerts.digests_with(conditions, run_at):
                 self._refresh(uow, shown, conditions)
                 edited.add(shown.id)
-        # And those of a later run that told a destination it missed (``_untold``).
-        later: dict[int, set[str]] = {}
-        for state in resolved:
-            for digest_id in (state.told or {}).values():
-                if digest_id and digest_id not in edited:
-                    later.setdefault(digest_id, set()).add(state.condition)
-        for digest_id, conditions in sorted(later.items()):
-            shown = uow.alerts.digest(digest_id)
-            if shown is not None:
-                self._refresh(uow, shown, conditions)
+        for shown, conditions in _later_digests(uow, resolved, edited):
+            self._refresh(uow, shown, conditions)
 
     # -- answers from a digest --------------------------------------------------------
 
@@ -419,12 +399,8 @@ class Alerts:
         """The digests showing ``state``'s line as it stands: those of the run at
         ``run_at``, and those of a later run that told a destination it missed."""
         shown = uow.alerts.digests_with({state.condition}, run_at)
-        known = {d.id for d in shown}
-        for digest_id in sorted(set((state.told or {}).values()) - known - {0}):
-            later = uow.alerts.digest(digest_id)
-            if later is not None:
-                shown.append(later)
-        return shown
+        return shown + [later for later, _ in _later_digests(uow, [state],
+                                                              {d.id for d in shown})]
 
     def _refresh(self, uow: UnitOfWork, digest: Digest, conditions: Collection[str],
                  once: str | None = None) -> None:
@@ -474,6 +450,39 @@ class Alerts:
         mine.sort(key=lambda s: (-s.severity, s.last is None,
                                  -(s.last.amount_in_base or 0) if s.last else 0))
         return mine[:limit], len(mine)
+
+
+def _told(states: Mapping[str, AlertState], kept: Mapping[str, dict[str, int]],
+          routed: Sequence[tuple[Announcement, list[str]]],
+          catch_up: Sequence[tuple[Announcement, list[str]]],
+          digest_of: Mapping[str, int]) -> dict[str, dict[str, int]]:
+    """Who is told of each condition after this run, where that changed
+    (``AlertState.told``): an announced one, the destinations of this run's digests; one
+    told only where it was not yet, those beside the ones told before (``kept`` when some
+    were dropped)."""
+    told = {condition: dict(still) for condition, still in kept.items()}
+    for announcement, to in routed:
+        told[announcement.alert.condition] = {d: digest_of[d] for d in to}
+    for announcement, to in catch_up:
+        condition = announcement.alert.condition
+        told[condition] = {**told.get(condition, states[condition].told or {}),
+                           **{d: digest_of[d] for d in to}}
+    return told
+
+
+def _later_digests(uow: UnitOfWork, states: Iterable[AlertState], besides: Collection[int]
+                   ) -> list[tuple[Digest, set[str]]]:
+    """The digests named in the states' ``told`` other than ``besides`` (those of a later
+    run that told a destination it missed, ``Alerts._untold``), each with the conditions
+    of ``states`` it shows."""
+    later: dict[int, set[str]] = {}
+    for state in states:
+        for digest_id in (state.told or {}).values():
+            if digest_id and digest_id not in besides:
+                later.setdefault(digest_id, set()).add(state.condition)
+    found = ((uow.alerts.digest(digest_id), conditions)
+             for digest_id, conditions in sorted(later.items()))
+    return [(digest, conditions) for digest, conditions in found if digest is not None]
 
 
 def _left_out(entries: Sequence[Any]) -> None:

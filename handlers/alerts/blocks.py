@@ -401,15 +401,14 @@ def _who(user_id: str | None) -> str:
     return mention(user_id) if user_id and is_user_id(user_id) else "?"
 
 
-def _resolved_text(tr: Translator, state: AlertState, zone: tzinfo) -> str:
-    """Why the line is closed. A contract the scan no longer finds because its end date
-    passed has ended, not been resolved (renewed, it has a later end date)."""
-    day = state.resolved_at.astimezone(zone).date() if state.resolved_at else None
+def _resolved_text(tr: Translator, state: AlertState, day: date) -> str:
+    """Why the line was closed on ``day``. A contract the scan no longer finds because its
+    end date passed has ended, not been resolved (renewed, it has a later end date)."""
     ends = state.last.facts.get("ends") if state.last is not None and \
         state.type is AlertType.CONTRACT_EXPIRING else None
-    if ends is not None and day is not None and date.fromisoformat(str(ends)) < day:
+    if ends is not None and date.fromisoformat(str(ends)) < day:
         return tr._("Contract ended on {day}", day=date.fromisoformat(str(ends)))
-    return tr._("Resolved: no longer found on {day}", day=tr.date(day) if day else "?")
+    return tr._("Resolved: no longer found on {day}", day=tr.date(day))
 
 
 def answers(tr: Translator, state: AlertState | None, zone: tzinfo,
@@ -420,7 +419,8 @@ def answers(tr: Translator, state: AlertState | None, zone: tzinfo,
         return ""
     parts = []
     if state.resolved_at is not None:
-        parts.append(":heavy_check_mark: " + _resolved_text(tr, state, zone))
+        parts.append(":heavy_check_mark: " + _resolved_text(
+            tr, state, state.resolved_at.astimezone(zone).date()))
     if state.acknowledged_by:
         parts.append(":white_check_mark: " + tr._("Acknowledged by {who}",
                                                   who=_who(state.acknowledged_by)))
