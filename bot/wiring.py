@@ -37,7 +37,7 @@ from storage.audit_writer import BatchedAuditWriter
 from storage.db import make_engine, require_current_schema
 from storage.slack_locales import RememberedLocales, SlackLocales
 from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
-from storage.write_gate import SqliteWriteGate
+from storage.write_gate import writers_gate
 
 if TYPE_CHECKING:
     # charts and matplotlib load only in the processes that run the job
@@ -255,7 +255,7 @@ def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
         unit_of_work, access, policy,
         config.orders.rules(), clock, organisation.zone,
         OrderNotices(destination_locales(config, remembered)),
-        write_gate=SqliteWriteGate(None if serial_writes is True else serial_writes)
+        write_gate=writers_gate(None if serial_writes is True else serial_writes)
         if serial_writes else nullcontext(),
         release_requests=withdrawals, member=member_of(config))
 

@@ -23,6 +23,7 @@ from storage.repositories.customers import SqlCustomerRepository
 from storage.repositories.events import SqlEventLog
 from storage.repositories.rates import SqlRateRepository
 from storage.repositories.receivables import SqlReceivablesQueries
+from storage.write_gate import SqliteWriteGate, writers_gate
 
 log = logging.getLogger("creditbot.storage")
 
@@ -48,6 +49,7 @@ class SqlUnitOfWork:
         self.collections = SqlCollectionStore(self.session)
         self.meetings = SqlMeetingStore(self.session)
         self._writing = False
+        self._turn: SqliteWriteGate | None = None
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -60,6 +62,10 @@ class SqlUnitOfWork:
             if error is None:
                 raise
             # The connection is already broken; the original error is what matters.
+        finally:
+            turn, self._turn = self._turn, None
+            if turn is not None:
+                turn.__exit__(None, None, None)
         if isinstance(error, DBAPIError | SqlTimeout) and is_unavailable(error):
             log.warning("database not answering: %s", str(error).splitlines()[0][:200])
             # "so nothing was changed" answers only someone who was changing something:
@@ -68,14 +74,26 @@ class SqlUnitOfWork:
 
     def begin_write(self) -> None:
         self._writing = True
-        if self.session.get_bind().dialect.name == "sqlite":
+        if self._take_turn():
             # See storage.db's begin hook: BEGIN IMMEDIATE waits for the write lock
             # (busy_timeout) instead of failing at the first write after a stale read.
             self.session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
 
+    def _take_turn(self) -> bool:
+        """SQLite: queue for the file's writers' gate (storage.write_gate) before taking
+        the write lock, so that writers go in turn instead of sleeping in SQLite's busy
+        handler, where some lose every race under load and give up. Held until the
+        unit of work ends. False on other databases."""
+        bind = self.session.get_bind()
+        if bind.dialect.name != "sqlite":
+            return False
+        if self._turn is None:
+            self._turn = writers_gate(bind.url.database).__enter__()
+        return True
+
     def commit(self) -> None:
         self._writing = True
-        if self.session.get_bind().dialect.name == "sqlite" and self._only_appends():
+        if self._take_turn() and self._only_appends():
             self._append_in_a_write_transaction()
         else:
             self.session.flush()

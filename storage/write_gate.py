@@ -6,7 +6,13 @@ then starve each other: a process whose threads keep taking the lock in turn win
 race, the other's threads sleep through the gaps, and some reach the busy timeout
 (bench_orders: 125 orders/s with one worker, 5 with two). The gate queues the order
 transactions of every process on one lock file next to the database, taken with
-``flock``: a waiter looks again within 2 ms of a release instead of up to 100 ms later."""
+``flock``: a waiter looks again within 2 ms of a release instead of up to 100 ms later.
+
+Every write transaction takes it (the unit of work's, a request's claim, the orders'),
+so the gate is shared by all of a process's writers of one file (``writers_gate``) and
+is re-entrant: an order's transaction holds it around the unit of work that takes it
+again. A gate of its own per writer would make a thread wait for itself: two open files
+of one process exclude each other under ``flock`` as two processes do."""
 
 from __future__ import annotations
 
@@ -35,17 +41,27 @@ class SqliteWriteGate:
         self._path = None if not database or database == ":memory:" else \
             str(Path(database).resolve()) + ".writers"
         self._fd: int | None = None
+        self._owner: int | None = None
+        self._depth = 0
 
     def __enter__(self) -> SqliteWriteGate:
+        if self._owner == threading.get_ident():
+            self._depth += 1
+            return self
         if not self._threads.acquire(timeout=WAIT_SECONDS):
             raise RecordsUnavailable()
-        if self._path is None:
-            return self
+        if self._path is not None:
+            self._fd = self._take_the_file()
+        self._owner, self._depth = threading.get_ident(), 1
+        return self
+
+    def _take_the_file(self) -> int | None:
+        assert self._path is not None
         try:
             fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError:
             # A read-only folder: SQLite's own busy handler still keeps writes apart.
-            return self
+            return None
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
             try:
@@ -57,13 +73,31 @@ class SqliteWriteGate:
                     self._threads.release()
                     raise RecordsUnavailable() from None
                 time.sleep(_LOOK_EVERY)
-        self._fd = fd
-        return self
+        return fd
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
+        self._depth -= 1
+        if self._depth:
+            return
+        self._owner = None
         fd, self._fd = self._fd, None
         if fd is not None:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
         self._threads.release()
+
+
+_shared: dict[str | None, SqliteWriteGate] = {}
+_sharing = threading.Lock()
+
+
+def writers_gate(database: str | None) -> SqliteWriteGate:
+    """This process's gate for the SQLite file ``database`` (``None`` or ``:memory:``: one
+    for the process's in-memory databases, which only its threads can share)."""
+    key = None if not database or database == ":memory:" else str(Path(database).resolve())
+    with _sharing:
+        gate = _shared.get(key)
+        if gate is None:
+            gate = _shared[key] = SqliteWriteGate(key)
+        return gate

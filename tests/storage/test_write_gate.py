@@ -42,3 +42,76 @@ def test_an_in_memory_database_is_gated_by_its_threads_alone():
     with gate:
         assert not gate._threads.acquire(blocking=False)
     assert gate._threads.acquire(blocking=False)
+
+
+def test_the_thread_that_holds_the_turn_may_take_it_again_and_keeps_it_until_the_last_exit(
+        tmp_path):
+    # An order's transaction holds the gate around a unit of work that takes it too.
+    gate = write_gate.writers_gate(str(tmp_path / "creditbot.db"))
+    other = SqliteWriteGate(str(tmp_path / "creditbot.db"))  # another process's
+    with gate:
+        with gate:
+            pass
+        assert not _enters_at_once(other)  # the inner exit did not give the turn away
+    assert _enters_at_once(other)
+
+
+def test_one_gate_per_file_for_the_whole_process(tmp_path):
+    database = tmp_path / "creditbot.db"
+    assert write_gate.writers_gate(str(database)) is write_gate.writers_gate(
+        str(tmp_path / "." / "creditbot.db"))
+    assert write_gate.writers_gate(str(database)) is not write_gate.writers_gate(
+        str(tmp_path / "other.db"))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_unit_of_work_that_writes_on_sqlite_waits_its_turn_and_gives_it_back(
+        database_url, monkeypatch):
+    # Five submissions of one meeting form at once: writers that slept in SQLite's busy
+    # handler lost every race under load and answered "not answering just now".
+    from storage.db import make_engine
+    from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
+
+    engine = make_engine(database_url)
+    gate = write_gate.writers_gate(engine.url.database)
+    held, waited = threading.Event(), []
+
+    def someone_writing() -> None:
+        with gate:
+            held.set()
+            time.sleep(0.3)
+
+    writer = threading.Thread(target=someone_writing)
+    writer.start()
+    held.wait()
+    started = time.monotonic()
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
+        uow.begin_write()
+        waited.append(time.monotonic() - started)
+        assert not _enters_at_once(SqliteWriteGate(engine.url.database))
+    writer.join()
+    assert waited[0] >= 0.2
+    assert _enters_at_once(SqliteWriteGate(engine.url.database))
+    engine.dispose()
+
+
+def _enters_at_once(gate: SqliteWriteGate) -> bool:
+    """Takes and gives back ``gate`` from another thread, waiting at most a moment."""
+    entered: list[bool] = []
+
+    def attempt() -> None:
+        try:
+            with gate:
+                entered.append(True)
+        except RecordsUnavailable:
+            entered.append(False)
+
+    original = write_gate.WAIT_SECONDS
+    write_gate.WAIT_SECONDS = 0.1
+    try:
+        thread = threading.Thread(target=attempt)
+        thread.start()
+        thread.join()
+    finally:
+        write_gate.WAIT_SECONDS = original
+    return entered == [True]
