@@ -134,15 +134,24 @@ class ApprovalPolicy:
         if self.working_time is None:
             return math.floor((now - deadline) / timedelta(hours=24))
         working = self.working_time
-        local_deadline, local_now = deadline.astimezone(working.zone), \
-            now.astimezone(working.zone)
-        # Within the working hours: a deadline kept from before working time counted (at
-        # 02:06, say) is told of at the opening, not in the night.
-        hours = working.hours
-        at = min(max(local_deadline.time(), hours.start), hours.end)
-        if not working.is_working_day(local_now.date()) or local_now.time() < at:
+        first = self._first_working_moment(deadline)
+        local_now = now.astimezone(working.zone)
+        if now < first or not working.is_working_day(local_now.date()) \
+                or local_now.time() < first.time():
             return None
-        return working.days_after(deadline, now)
+        return working.days_after(first, now)
+
+    def _first_working_moment(self, deadline: datetime) -> datetime:
+        """The deadline, or the next opening when it lies outside working time: a
+        deadline kept from before working time counted (at 02:06, or at 20:00 after the
+        hours were shortened) is told of at the opening, not in the night."""
+        assert self.working_time is not None
+        working = self.working_time
+        local = deadline.astimezone(working.zone)
+        if working.is_working_day(local.date()) and \
+                working.hours.start <= local.time() <= working.hours.end:
+            return local
+        return working.add(deadline, timedelta(0)).astimezone(working.zone)
 
     def of(self, kind: RequestKind) -> KindPolicy:
         return self.kinds.get(kind) or DEFAULT_POLICIES[kind]

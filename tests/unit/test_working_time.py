@@ -181,3 +181,36 @@ def test_a_deadline_kept_from_before_is_told_of_in_working_hours() -> None:
     second = one_due(old, at(SHANGHAI, 2026, 12, 2, 9, 0), policy)
     assert first is not None and first.overdue_days == 0
     assert second is not None and second.overdue_days == 1
+
+
+def test_a_deadline_kept_from_after_closing_is_told_of_at_the_next_opening() -> None:
+    # Due Monday 20:00 (kept from before the hours were shortened to 18:00): not in the
+    # evening, then at Tuesday's opening, and the next one at Wednesday's (a reviewer got
+    # Monday 23:00 and then none until Wednesday evening).
+    policy = ApprovalPolicy("USD", working_time=OFFICE)
+    since = at(SHANGHAI, 2026, 11, 30, 16, 0)
+    old = CreditRequest(RequestKind.ORDER_RELEASE, "C0001", "Acme", REP, since, "x",
+                        Money(Decimal(1), "USD"), (Level("credit_manager", 4),),
+                        level_since=since, level_deadline=at(SHANGHAI, 2026, 11, 30, 20, 0),
+                        id=1)
+    for moment in (at(SHANGHAI, 2026, 11, 30, 20, 0), at(SHANGHAI, 2026, 11, 30, 23, 0),
+                   at(SHANGHAI, 2026, 12, 1, 8, 59)):
+        assert one_due(old, moment, policy) is None
+    tuesday = [one_due(old, at(SHANGHAI, 2026, 12, 1, *when), policy)
+               for when in ((9, 0), (18, 5))]
+    wednesday = one_due(old, at(SHANGHAI, 2026, 12, 2, 9, 0), policy)
+    assert [(d.action, d.overdue_days) for d in tuesday if d] == [("overdue", 0)] * 2
+    assert wednesday is not None and (wednesday.action, wednesday.overdue_days) == (
+        "overdue", 1)
+
+
+def test_a_deadline_on_a_saturday_is_told_of_on_monday_as_its_first_day() -> None:
+    policy = ApprovalPolicy("USD", working_time=OFFICE)
+    saturday = at(SHANGHAI, 2026, 12, 5, 11, 0)
+    old = CreditRequest(RequestKind.ORDER_RELEASE, "C0001", "Acme", REP, saturday, "x",
+                        Money(Decimal(1), "USD"), (Level("credit_manager", 4),),
+                        level_since=saturday - timedelta(hours=4), level_deadline=saturday,
+                        id=1)
+    assert one_due(old, at(SHANGHAI, 2026, 12, 6, 12, 0), policy) is None
+    monday = one_due(old, at(SHANGHAI, 2026, 12, 7, 9, 0), policy)
+    assert monday is not None and (monday.action, monday.overdue_days) == ("overdue", 0)
