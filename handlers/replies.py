@@ -21,6 +21,7 @@ import heapq
 import http.client
 import itertools
 import logging
+import math
 import random
 import threading
 import time
@@ -98,14 +99,21 @@ def retry_handlers() -> list[RetryHandler]:
             ServerErrorRetryHandler(max_retry_count=2)]
 
 
-def retry_pause(value: Any) -> float:
+def retry_after_seconds(value: Any) -> float:
+    """The pause a ``Retry-After`` header's value (or list of values) asks for, in
+    seconds: a second when it is missing or not a finite number (``nan`` would pass
+    every clamp and break ``time.sleep`` and ``timedelta``)."""
     if isinstance(value, list | tuple):
         value = value[0] if value else None
     try:
         asked = float(value) if value is not None else 1.0
-    except ValueError:
-        asked = 1.0
-    return min(max(asked, 0.0), RETRY_AFTER_CAP_SECONDS) + random.random() * 0.2
+    except (TypeError, ValueError):
+        return 1.0
+    return max(asked, 0.0) if math.isfinite(asked) else 1.0
+
+
+def retry_pause(value: Any) -> float:
+    return min(retry_after_seconds(value), RETRY_AFTER_CAP_SECONDS) + random.random() * 0.2
 
 
 # -- one try ---------------------------------------------------------------------------

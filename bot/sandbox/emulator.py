@@ -68,7 +68,7 @@ class Fault:
     # then the connection closes before the answer (Slack did it; the bot cannot know).
     kind: str
     remaining: int
-    retry_after: int = 1
+    retry_after: int | str = 1  # a str: a header as a broken proxy might send it
     delay: float = 0.0
     error: str = "fatal_error"  # what an "error" fault answers
 
@@ -173,7 +173,7 @@ class SlackEmulator:
     def new_response_url(self) -> str:
         return f"{self.url}/hooks/{TEAM_ID}/{next(self._ids)}"
 
-    def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1,
+    def fail(self, method: str, kind: str, times: int = 1, retry_after: int | str = 1,
              delay: float = 0.0, error: str = "fatal_error") -> None:
         """The next ``times`` calls of ``method`` (or "response_url") misbehave."""
         assert kind in {"ratelimited", "http500", "slow", "close", "error", "lost"}, kind

@@ -62,7 +62,7 @@ from domain.messages import (
     PostedMessage,
     QueuedMessage,
 )
-from handlers.replies import PASSING_ERRORS
+from handlers.replies import PASSING_ERRORS, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -585,13 +585,7 @@ def _retry_after(headers: Any) -> timedelta:
         if headers and name in headers:
             value = headers[name]
             break
-    if isinstance(value, list):
-        value = value[0] if value else None
-    try:
-        seconds = float(value) if value is not None else 1.0
-    except ValueError:
-        seconds = 1.0
-    return timedelta(seconds=min(max(seconds, 1.0), 3600.0))
+    return timedelta(seconds=min(max(retry_after_seconds(value), 1.0), 3600.0))
 
 
 def _keep_uncertain(row: QueuedMessage, error: str) -> str:

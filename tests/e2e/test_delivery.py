@@ -124,6 +124,19 @@ def test_a_direct_message_opens_the_conversation_once(engine, emulator, sender):
     assert row(engine, first).sent_channel == row(engine, second).sent_channel == "D01SALESAMY"
 
 
+@pytest.mark.parametrize("header", ["nan", "inf", "-5", "soon"])
+def test_a_retry_after_that_is_no_number_is_waited_as_a_second(engine, emulator, sender,
+                                                                clock, header):
+    # "nan" passed every clamp and broke timedelta(): the sender's pass died on it.
+    [limited] = queue(engine, note("a1"))
+    emulator.fail("chat.postMessage", "ratelimited", 1, retry_after=header)
+    assert sender.deliver_due() == DeliveryReport(retried=1)
+    assert row(engine, limited).next_attempt_at == clock.now() + timedelta(seconds=1)
+    clock.advance(1)
+    assert sender.deliver_due() == DeliveryReport(sent=1)
+    assert [m["text"] for m in emulator.channels[ALERTS]] == ["a1"]
+
+
 def test_a_rate_limit_holds_back_that_channel_only(engine, emulator, sender, clock):
     limited, other, behind = queue(engine, note("a1"), note("s1", channel=SALES), note("a2"))
     emulator.fail("chat.postMessage", "ratelimited", 1, retry_after=30)

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot.sandbox.emulator import SlackEmulator
 from handlers import replies
-from handlers.replies import APOLOGY, Replier
+from handlers.replies import APOLOGY, RETRY_AFTER_CAP_SECONDS, Replier, retry_pause
 
 TOKEN = "xoxb-replies"
 USER, CHANNEL = "U01SALESAMY", "C01SALES000"
@@ -107,3 +107,12 @@ def test_the_log_never_carries_the_response_url(slack, caplog):
     assert caplog.records, "the failures were logged"
     assert all(url not in r.getMessage() and "/hooks/" not in r.getMessage()
                for r in caplog.records), [r.getMessage() for r in caplog.records]
+
+
+@pytest.mark.parametrize(("header", "pause"), [
+    ("30", 30.0), (["2"], 2.0), ("0", 0.0), ("-5", 0.0), (None, 1.0), ("nan", 1.0),
+    ("inf", 1.0), ("soon", 1.0), ([], 1.0), ("100000", RETRY_AFTER_CAP_SECONDS)])
+def test_a_retry_after_header_becomes_a_pause_that_time_sleep_takes(header, pause):
+    # "nan" came back as nan, which time.sleep refuses.
+    waited = retry_pause(header)
+    assert pause <= waited < pause + 0.2
