@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -414,6 +414,3 @@ def listener_count(catalogue: Catalogue) -> int:
     # The command, each feature's listeners, and the seven for what no listener takes.
     return 1 + len(catalogue.actions) + len(catalogue.events) + len(catalogue.views) + 7
 
-
-def help_entries(catalogue: Catalogue) -> Iterable[Subcommand]:
-    return catalogue.subcommands

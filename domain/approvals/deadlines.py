@@ -195,8 +195,8 @@ class Deadlines:
     zone: tzinfo
     notices: RequestNotices
     limit_notices: LimitNotices
-    # The customer's standing for the cards an escalation posts (CreditRequests.standing).
-    # The customer's (and an order release's order's) standing for a card.
+    # The customer's (and an order release's order's) standing for the cards an
+    # escalation posts (CreditRequests.standing).
     standing: Callable[[UnitOfWork, str, str | None], Standing] | None = field(default=None)
     # A temporary limit's end is told to the customer's owner only if they may see
     # credit data: the ERP names the owner.

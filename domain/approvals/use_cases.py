@@ -164,14 +164,6 @@ class CreditRequests(Filings, Deciding, Delegating):
         return [w for w in waiting
                 if not (w.right.on_behalf_of and w.record.request.customer_id in owned)]
 
-    def past_deadline(self) -> list[RequestRecord]:
-        """Open requests whose current level's deadline has passed, oldest first: what
-        a reminder or escalation job acts on (no person asks, so no access check)."""
-        now = self.clock()
-        with self.unit_of_work() as uow:
-            records = self._records(uow, uow.credit_requests.open_requests())
-        return [r for r in records if r.request.deadline() <= now]
-
     def history(self, actor: Member, customer: str, limit: int = 50) -> History:
         """A customer's requests (newest first, with their decisions and the questions
         deciders asked), the limits approved for it, its orders that were held

@@ -243,12 +243,6 @@ class Assignments:
             raise AssignRefused(N_("No customer matches “{query}”."), query=query)
         return found
 
-    def of_collector(self, actor: Member, collector: str) -> list[Assignment]:
-        """The accounts ``collector`` is responsible for (not closed), by customer id."""
-        self.access.require(actor)
-        with self.unit_of_work() as uow:
-            return uow.collections.open_assignments(collector)
-
     def assignment_of(self, actor: Member, customer_id: str) -> Assignment | None:
         self.access.require(actor)
         with self.unit_of_work() as uow:

@@ -61,21 +61,6 @@ def occurrence(anchor: datetime, zone: str, recurrence: Recurrence,
     return Occurrence(number, in_utc, shifted)
 
 
-def number_near(anchor: datetime, zone: str, recurrence: Recurrence,
-                moment: datetime) -> int:
-    """The number of the occurrence closest to ``moment``: the slot an occurrence that
-    was moved a little (rescheduled) still stands for."""
-    tz = ZoneInfo(zone)
-    first, target = anchor.astimezone(tz).date(), moment.astimezone(tz).date()
-    if recurrence in _DAYS:
-        guess = round((target - first).days / _DAYS[recurrence])
-    else:
-        guess = (target.year - first.year) * 12 + target.month - first.month
-    candidates = [n for n in (guess - 1, guess, guess + 1) if n >= 0]
-    return min(candidates, key=lambda n: abs(
-        occurrence(anchor, zone, recurrence, n).starts_at - moment))
-
-
 def next_after(anchor: datetime, zone: str, recurrence: Recurrence, latest: int,
                now: datetime) -> Occurrence:
     """The occurrence after number ``latest`` (the series' latest, by its stored number:

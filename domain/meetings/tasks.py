@@ -102,13 +102,6 @@ class Tasks:
         with self.unit_of_work() as uow:
             return _lines(uow, uow.meetings.open_tasks(owner=user_id))
 
-    def open_about(self, customer_ids: Sequence[str]) -> list[TaskLine]:
-        """The open tasks about these customers (the collector's worklist shows them)."""
-        if not customer_ids:
-            return []
-        with self.unit_of_work() as uow:
-            return _lines(uow, uow.meetings.open_tasks(customer_ids=customer_ids))
-
     def complete(self, user_id: str, task_id: int) -> Completed:
         return retried(lambda: self._complete(user_id, task_id), MeetingChanged)
 

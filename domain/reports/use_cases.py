@@ -225,6 +225,8 @@ class Reports:
         kept: dict[str | None, int] = defaultdict(int)
         broken: dict[str | None, int] = defaultdict(int)
         for promise in promises:
+            if promise.state not in ("kept", "broken"):
+                continue  # still open, or replaced by a later one: not settled
             counts = kept if promise.state == "kept" else broken
             for who in (None, promise.made_by):
                 counts[who] += promise.count

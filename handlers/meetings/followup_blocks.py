@@ -31,7 +31,6 @@ from handlers.render import (
     BLOCKS_PER_MESSAGE,
     Block,
     Message,
-    actions,
     button,
     clip,
     context,
@@ -56,11 +55,6 @@ def record_minutes_button(tr: Translator, meeting_id: int) -> Block:
     """The button element; the invitation card and the meetings list place it."""
     return button(tr._("Record minutes"), RECORD_MINUTES,
                   MinutesValue(meeting=meeting_id).encode())
-
-
-def record_minutes_actions(tr: Translator, meeting_id: int) -> Block:
-    """The button as a block of its own."""
-    return actions(f"minutes_{meeting_id}", record_minutes_button(tr, meeting_id))
 
 
 def day_text(tr: Translator, day: date, zone: tzinfo) -> str:

@@ -149,7 +149,7 @@ def test_unassign_closes_and_tells_the_collector():
     done = assignments.unassign(MANAGER, "beta")
     assert done.assignment.status is AssignmentStatus.CLOSED
     assert done.assignment.closed_by == MANAGER.user_id
-    assert assignments.of_collector(MANAGER, ANNA) == []
+    assert uow.collections.open_assignments(ANNA) == []
     assert uow.audit.entries[-1].action == "collections.unassigned"
     last = assignments.notices.changes[-1]  # type: ignore[attr-defined]
     assert (last.closed, last.previous) == (True, ANNA)

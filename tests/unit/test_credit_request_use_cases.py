@@ -384,15 +384,6 @@ def test_mine_waiting_for_me_and_history():
         requests.check_decider(member(REP), second.id, 2)
 
 
-def test_past_deadline_lists_what_waits_too_long():
-    requests, _, clock, _ = world()
-    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "x",
-                                              "+10k"))
-    assert requests.past_deadline() == []
-    clock.now += timedelta(hours=24)
-    assert [r.request.id for r in requests.past_deadline()] == [filed.id]
-
-
 def test_a_delegate_decides_for_the_delegator_until_the_last_day():
     requests, uow, clock, _ = world()
     filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "x",

@@ -199,7 +199,6 @@ def test_mine_lists_my_open_tasks_with_meeting_and_customer(uow: FakeUnitOfWork)
     [line] = use.mine(ANALYST)
     assert (line.task.what, line.customer, line.meeting and line.meeting.title) == (
         "Call Acme", CustomerRef("C0001", "Acme Packaging"), "Weekly credit")
-    assert [ln.task.what for ln in use.open_about(["C0001"])] == ["Call Acme"]
 
 
 def test_done_twice_says_who_closed_it_and_changes_nothing(uow: FakeUnitOfWork) -> None:

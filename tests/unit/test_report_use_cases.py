@@ -104,8 +104,10 @@ def test_books_in_the_base_currency_per_collector() -> None:
         [AllowanceRow("C1", "USD", D(75_000) * 100 + D(115_000) * 10_000),
          AllowanceRow("C1", "EUR", D(60_000) * 100),
          AllowanceRow("C2", "EUR", D(92_000) * 10_000)],
+        # Open and replaced promises are neither kept nor broken, whoever lists them.
         [PromiseCount("U1", "kept", 3), PromiseCount("U1", "broken", 1),
-         PromiseCount("U9", "broken", 2)],
+         PromiseCount("U9", "broken", 2), PromiseCount("U1", "open", 5),
+         PromiseCount("U9", "replaced", 7)],
         [ResolvedDispute("U1", datetime(2026, 11, 1, tzinfo=UTC),
                          datetime(2026, 11, 3, tzinfo=UTC)),
          ResolvedDispute("U1", datetime(2026, 11, 1, tzinfo=UTC),
