@@ -21,7 +21,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
@@ -265,6 +265,21 @@ def _unspaced_format(locale_name: str, currency: str) -> Any:
     samples = (Decimal("0"), Decimal("7.5"), Decimal("-1234.5"), Decimal("1234567.891"),
                Decimal("-98765432.1"))
     return fast if all(fast(v) == babel(v) for v in samples) else babel
+
+
+class NamesACustomer(Protocol):
+    """A record that kept its customer's names (a credit request, an order's check)."""
+
+    @property
+    def customer_name(self) -> str: ...
+
+    @property
+    def customer_name_local(self) -> str | None: ...
+
+
+def known_as(tr: Translator, record: NamesACustomer) -> str:
+    """The customer a request or an order is for, as ``tr``'s reader knows it."""
+    return tr.name_of(record.customer_name, record.customer_name_local)
 
 
 @lru_cache(maxsize=64)

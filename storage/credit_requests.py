@@ -80,6 +80,7 @@ def _request_values(request: CreditRequest) -> dict[str, Any]:
     return {
         "kind": request.kind.value, "state": request.state.value,
         "customer_id": request.customer_id, "customer_name": request.customer_name,
+        "customer_name_local": request.customer_name_local,
         "requested_by": request.requested_by, "filed_at": request.filed_at,
         "reason": request.reason, "currency": limits.currency if limits else None,
         "current_limit": request.current_limit.amount if request.current_limit else None,
@@ -126,7 +127,7 @@ def _request(row: Any) -> CreditRequest:
         level_deadline=row.level_deadline,
         closed_at=row.closed_at, closed_by=row.closed_by,
         closed_note=Withdrawn(row.closed_note) if row.closed_note else None,
-        id=row.id, version=row.version)
+        customer_name_local=row.customer_name_local, id=row.id, version=row.version)
 
 
 def _decision(row: Any) -> Decision:

@@ -306,6 +306,8 @@ class CreditRequestRow(Base):
     state: Mapped[str] = mapped_column(String(16))
     customer_id: Mapped[str] = mapped_column(Id)
     customer_name: Mapped[str] = mapped_column(String(200))
+    # The name in the local script (customers.name_local) when it was filed or placed.
+    customer_name_local: Mapped[str | None] = mapped_column(String(200))
     requested_by: Mapped[str] = mapped_column(String(32))
     filed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     reason: Mapped[str] = mapped_column(String(2000))
@@ -478,6 +480,8 @@ class OrderCheckRow(Base):
     order_id: Mapped[str] = mapped_column(Id)
     customer_id: Mapped[str] = mapped_column(Id)
     customer_name: Mapped[str] = mapped_column(String(200))
+    # The name in the local script (customers.name_local) when it was filed or placed.
+    customer_name_local: Mapped[str | None] = mapped_column(String(200))
     amount: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(Code)
     order_date: Mapped[dt.date]

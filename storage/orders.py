@@ -72,6 +72,7 @@ def _values(check: OrderCheck) -> dict[str, Any]:
     return {
         "source": check.source.value, "order_id": check.order_id,
         "customer_id": check.customer_id, "customer_name": check.customer_name,
+        "customer_name_local": check.customer_name_local,
         "amount": check.amount.amount, "currency": check.amount.currency,
         "order_date": check.order_date, "reference": check.reference,
         "contract_id": check.contract_id, "state": check.state.value,
@@ -87,7 +88,7 @@ def _check(row: Any) -> OrderCheck:
         Money(row.amount, row.currency), row.order_date, OrderState(row.state),
         tuple(Failure.from_json(f) for f in row.failures or ()), row.checked_at,
         row.checked_by, row.reference, row.contract_id, row.released_at, row.released_by,
-        row.release_note, row.id, row.version)
+        row.release_note, row.id, row.version, row.customer_name_local)
 
 
 def pick(found: Sequence[OrderCheck], order_id: str) -> OrderCheck | None:

@@ -126,6 +126,7 @@ class Reverted:
     customer_name: str
     owner: str | None
     limit_now: Money
+    customer_name_local: str | None = None
 
 
 class LimitNotices(Protocol):
@@ -397,8 +398,9 @@ class Deadlines:
             if owner and self.access is not None and not self.access.allows(
                     self.roster.member(owner)):
                 owner = None
-            told = self.limit_notices.reverted(uow.outbox, Reverted(change, name, owner,
-                                                                    limit_now))
+            told = self.limit_notices.reverted(uow.outbox, Reverted(
+                change, name, owner, limit_now,
+                customer.name_local if customer is not None else None))
             uow.audit.append(AuditEntry(now, SYSTEM, "limits.reverted", change.customer_id, {
                 "request": change.request_id, "change": change.id,
                 "limit": str(change.limit.amount), "currency": change.limit.currency,

@@ -319,6 +319,7 @@ class Filings(RequestsContext):
             within_most(filing.amount or "", measure.amount, LIMIT_COMES_TO_TOO_MUCH)
         return CreditRequest(
             kind=kind, customer_id=customer.customer_id, customer_name=customer.name,
+            customer_name_local=customer.name_local,
             requested_by=actor.user_id, filed_at=now, reason=reason,
             measured=measure.amount, route=measure.route, current_limit=current,
             new_limit=new_limit, increase=increase, expires_on=expires_on,

@@ -136,6 +136,8 @@ class CreditRequest:
     # Set when creditbot withdrew the request (``Withdrawn``); None otherwise, and on
     # requests it withdrew before the reason was kept (all released by a re-check).
     closed_note: Withdrawn | None = None
+    # The customer's name in the local script (Customer.name_local), for its readers.
+    customer_name_local: str | None = None
     id: int = 0
     version: int = 0
 

@@ -112,7 +112,7 @@ class HoldReview(OrdersContext):
                     stored = uow.orders.add(OrderCheck(
                         OrderSource.ERP, order.order_id, customer_id, customer.name,
                         order.amount, order.order_date, state, verdict.failures, now, SYSTEM,
-                        contract_id=order.contract_id))
+                        contract_id=order.contract_id, customer_name_local=customer.name_local))
                     counts["reviewed"] += 1
                     if stored.is_held:
                         holds.append((stored.order_id, stored.order_date))
@@ -220,7 +220,8 @@ class HoldReview(OrdersContext):
         saved = uow.orders.save(dataclasses.replace(
             hold, amount=erp.amount, order_date=erp.order_date,
             customer_id=customer.customer_id if customer else hold.customer_id,
-            customer_name=customer.name if customer else hold.customer_name))
+            customer_name=customer.name if customer else hold.customer_name,
+            customer_name_local=customer.name_local if customer else hold.customer_name_local))
         if customer is not None:
             uow.audit.append(AuditEntry(now, SYSTEM, "orders.moved", customer.customer_id,
                                         {"order": hold.order_id, "from": hold.customer_id}))

@@ -158,6 +158,8 @@ class OrderCheck:
     release_note: str | None = None
     id: int = 0
     version: int = 0
+    # The customer's name in the local script (Customer.name_local), for its readers.
+    customer_name_local: str | None = None
 
     @property
     def is_held(self) -> bool:

@@ -198,7 +198,7 @@ class OrderChecks(HoldReview):
             stored = uow.orders.add(OrderCheck(
                 OrderSource.SLACK, "", customer.customer_id, customer.name, money, today,
                 state, verdict.failures, now, actor.user_id, reference=ref,
-                contract_id=verdict.contract_id))
+                contract_id=verdict.contract_id, customer_name_local=customer.name_local))
             uow.audit.append(AuditEntry(now, actor.user_id, "orders.placed",
                                         customer.customer_id, order_details(stored)))
             if stored.is_held:

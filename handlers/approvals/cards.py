@@ -32,7 +32,7 @@ from domain.text import N_
 from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
 from handlers.approvals.request_render import approver, asked_in, request_order, role_name
 from handlers.check.blocks import aging_section, available_text, collecting, overdue_text
-from handlers.i18n import Translator
+from handlers.i18n import Translator, known_as
 from handlers.orders.blocks import failure_text, release_button
 from handlers.render import (
     Block,
@@ -67,7 +67,7 @@ def kind_title(tr: Translator, request: CreditRequest) -> str:
 def subject(tr: Translator, request: CreditRequest) -> str:
     """``#12 · limit increase · Acme Packaging``: which request a note is about."""
     return tr._("#{request} · {kind} · {customer}", request=request.id,
-                kind=kind_title(tr, request), customer=erp_text(request.customer_name, NAME))
+                kind=kind_title(tr, request), customer=erp_text(known_as(tr, request), NAME))
 
 
 def asked(tr: Translator, request: CreditRequest) -> str:
@@ -232,7 +232,7 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
                  kind=kind_title(tr, request))
     blocks: list[Block] = [
         header(title),
-        section(f"*{erp_text(request.customer_name, NAME)}* · "
+        section(f"*{erp_text(known_as(tr, request), NAME)}* · "
                 f"{erp_text(request.customer_id, ID)}"),
         *position_blocks(tr, request, standing),
         section(tr._("*Requested by* {who}:", who=mention(request.requested_by)) + "\n"
@@ -353,7 +353,7 @@ def order_changed_note(tr: Translator, request: CreditRequest, order: OrderCheck
     the order as it is now, and the button to ask for its release again."""
     if order.customer_id != request.customer_id:
         now = tr._("the ERP now has it for {customer} ({id}), at {amount} dated {date}",
-                   customer=erp_text(order.customer_name, NAME),
+                   customer=erp_text(known_as(tr, order), NAME),
                    id=erp_text(order.customer_id, 64), amount=tr.money(order.amount),
                    date=order.order_date)
     else:

@@ -94,7 +94,7 @@ def _history(context_: BoltContext, rest: str) -> Message:
     deps: Deps = context_["deps"]
     tr: Translator = context_["tr"]
     found = deps.requests.history(context_["member"], rest, limit=REQUESTS_SHOWN + 1)
-    name = found.requests[0].request.customer_name if found.requests else found.customer.name
+    name = tr.name_of(found.customer.name, found.customer.name_local)
     title = tr._("History of {customer}", customer=tr._(
         "{name} ({id})", name=name, id=found.customer.customer_id))
     blocks: list[Block] = [header(title)]

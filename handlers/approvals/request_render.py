@@ -20,7 +20,7 @@ from domain.approvals.model import (
 from domain.approvals.roles import Role
 from domain.approvals.use_cases import CreditRequests
 from domain.people import is_user_id
-from handlers.i18n import N_, Translator
+from handlers.i18n import N_, Translator, known_as
 from handlers.order_label import order_label
 from handlers.render import Block, Message, context, mention, message, section, user_text
 
@@ -72,7 +72,7 @@ def approver(tr: Translator, who: str, on_behalf_of: str | None) -> str:
 
 def customer_label(request: CreditRequest, tr: Translator) -> str:
     """The request's customer and its id, in the reader's brackets."""
-    return tr._("{name} ({id})", name=user_text(request.customer_name, 200),
+    return tr._("{name} ({id})", name=user_text(known_as(tr, request), 200),
                 id=user_text(request.customer_id, 64))
 
 

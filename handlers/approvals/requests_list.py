@@ -26,7 +26,7 @@ from handlers.approvals.request_render import (
     state_word,
 )
 from handlers.deps import Deps
-from handlers.i18n import Translator
+from handlers.i18n import Translator, known_as
 from handlers.payloads import ActionValue
 from handlers.render import (
     MESSAGE_BUDGET,
@@ -177,5 +177,5 @@ def on_cancel(body: dict[str, Any], context: BoltContext) -> None:
     cancelled = deps.requests.cancel(context["member"], value.request)
     note = ":white_check_mark: " + tr._("Request #{request} for {customer} is cancelled.",
                                         request=cancelled.id,
-                                        customer=user_text(cancelled.customer_name, 200))
+                                        customer=user_text(known_as(tr, cancelled), 200))
     context["reply"](*listing(context, note), replace_original=True)

@@ -20,7 +20,8 @@ def reverted_text(tr: Translator, reverted: Reverted, *, to_owner: bool) -> str:
     change = reverted.change
     text = ":information_source: " + tr._(
         "The temporary limit of {limit} for {customer} ended on {day}; its limit is {now} "
-        "again.", limit=change.limit, customer=erp_text(reverted.customer_name, NAME),
+        "again.", limit=change.limit, customer=erp_text(
+            tr.name_of(reverted.customer_name, reverted.customer_name_local), NAME),
         day=change.expires_on, now=reverted.limit_now)
     if not to_owner:
         text = tr.sentences(text, tr._("Nobody owns this account in the ERP, so the credit "

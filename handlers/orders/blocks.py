@@ -119,7 +119,8 @@ def held_note(check: OrderCheck, tr: Translator, in_limit: Money | None = None
     head = tr._(":no_entry: Order {order} of {amount} for {customer} is held: it is not to "
                 "ship until it is released.", order=order,
                 amount=order_amount(check.amount, in_limit, tr),
-                customer=customer_name(tr, check.customer_name, check.customer_id))
+                customer=customer_name(tr, check.customer_name, check.customer_id,
+                                       check.customer_name_local))
     return head, [section(head), section(_failures(check.failures, tr)),
                   section(tr._("It is released on its own once it passes (invoices paid, a "
                                "limit raised), or when an order release is approved.")),
@@ -138,7 +139,7 @@ def released_note(check: OrderCheck, tr: Translator, *, approved: bool,
                   in_limit: Money | None = None) -> tuple[str, list[Block]]:
     order = order_label(check.order_id, check.reference, tr)
     amount = order_amount(check.amount, in_limit, tr)
-    who = customer_name(tr, check.customer_name, check.customer_id)
+    who = customer_name(tr, check.customer_name, check.customer_id, check.customer_name_local)
     if approved:
         head = tr._(":white_check_mark: Order {order} of {amount} for {customer} is "
                     "released: its order release was approved.", order=order,

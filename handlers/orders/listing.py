@@ -70,5 +70,6 @@ def _line(order: PlacedOrder, tr: Translator) -> str:
                 order=order_label(check.order_id, check.reference, tr),
                 customer=customer_name(tr, order.customer.name if order.customer else
                                        check.customer_name, check.customer_id,
-                                       order.customer.name_local if order.customer else None),
+                                       order.customer.name_local if order.customer else
+                                       check.customer_name_local),
                 amount=tr.money(check.amount), day=check.order_date, state=state)

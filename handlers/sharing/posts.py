@@ -20,7 +20,7 @@ from handlers.approvals.cards import (
     subject,
 )
 from handlers.check.blocks import card as check_card
-from handlers.i18n import Translator
+from handlers.i18n import Translator, known_as
 from handlers.render import (
     Block,
     Message,
@@ -98,7 +98,7 @@ def _request(found: SharedRequest, tr: Translator, line: str, zone: tzinfo) -> M
                  kind=kind_title(tr, request))
     blocks: list[Block] = [
         header(title),
-        section(f"*{erp_text(request.customer_name, NAME)}* · "
+        section(f"*{erp_text(known_as(tr, request), NAME)}* · "
                 f"{erp_text(request.customer_id, ID)}"),
         fields((tr._("State"), _state(tr, found)),
                (tr._("Requested by"), mention(request.requested_by))),

@@ -79,3 +79,39 @@ def test_a_chinese_collector_works_the_account_under_its_chinese_name(world):
     worklist = world.slack.slash(COLLECTOR, SALES_CHANNEL, "/credit 催收")
     lines = [b["text"]["text"] for b in worklist.blocks if b.get("type") == "section"]
     assert any(line.startswith("*深圳明亮之星电子有限公司*（C0029） · ") for line in lines), lines
+
+
+def test_a_chinese_reader_sees_the_chinese_name_on_requests_and_held_orders(world):
+    # The check card and the order's answer used it, while the request's confirmation,
+    # `/credit requests` and the owner's note of a hold named it in English.
+    from bot.sandbox.emulator import User
+    from tests.e2e.test_orders import deliver, direct_messages
+
+    owner = _customer(world, BRIGHTSTAR).owner_slack_id
+    assert owner is not None
+    world.emulator.users[owner] = User(owner, "cho", locale="zh-CN")
+    world.slack.slash(owner, SALES_CHANNEL, "/credit 查询 C0029")  # the bot learns it
+    world.emulator.users[SALES].locale = "zh-CN"
+    filed = world.slack.slash(SALES, SALES_CHANNEL, "/credit 申请 C0029 +10k 备货")
+    assert filed.text == "已提交申请 #1：深圳明亮之星电子有限公司（C0029）的提高额度"
+    listed = world.slack.slash(SALES, SALES_CHANNEL, "/credit 我的申请")
+    mine = [b["text"]["text"] for b in listed.blocks if b.get("accessory")]
+    assert [line.split("\n")[0] for line in mine] == [
+        "*#1* 深圳明亮之星电子有限公司（C0029） · 提高额度"]
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit 订单 C0029 50m PO-7")
+    deliver(world)
+    assert direct_messages(world, owner) == [
+        ":no_entry: 深圳明亮之星电子有限公司（C0029）的订单 CB-1（PO-7），金额 ¥50,000,000.00，"
+        "已暂停发货：放行之前不得发货。"]
+    orders = world.slack.slash(SALES, SALES_CHANNEL, "/credit 我的订单")
+    assert [b["text"]["text"] for b in orders.blocks if b.get("type") == "section"] == [
+        "*您的订单*，最新的在前",
+        "*CB-1（PO-7）* · 深圳明亮之星电子有限公司（C0029） · ¥50,000,000.00 · 2026年11月29日："
+        "已暂停：放行之前不得发货"]
+    # The credit manager, whose Slack is English, sees the ERP's name on the same request.
+    from tests.e2e.conftest import CREDIT_MANAGER
+
+    english = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit requests")
+    assert [b["text"]["text"].split("\n")[0] for b in english.blocks
+            if b.get("text", {}).get("text", "").startswith("*#1*")] == [
+        "*#1* Shenzhen Brightstar Electronics (C0029) · limit increase"]

@@ -231,13 +231,17 @@ def test_a_question_asked_comes_back_in_the_history(engine):
 def test_the_upgrade_copies_the_questions_asked_from_the_audit_log(engine):
     from alembic import command
 
+    from storage.credit_requests import _R, _request_values
     from storage.db import alembic_config, upgrade
 
     command.downgrade(alembic_config(engine), "0024")
     seed(engine)
-    with uow(engine) as work:
-        stored = work.credit_requests.add(request())
-        work.commit()
+    # As the code of revision 0024 stored it: without the columns added since.
+    with engine.begin() as conn:
+        values = {**_request_values(request()), "version": 1}
+        del values["customer_name_local"]
+        stored = dataclasses.replace(request(), id=conn.execute(
+            insert(_R).values(**values).returning(_R.c.id)).scalar_one())
     question = f"{REASON}\nand why?"
     entries = [("requests.info_asked", {"request": stored.id, "level": 1,
                                         "question": question}),
@@ -346,3 +350,30 @@ def test_a_member_is_built_from_the_roster():
     roster = Roster({"credit_manager": ["U0CM000001"]}, {"credit": ["U0CM000001"]})
     assert roster.member("U0CM000001") == Member(
         "U0CM000001", frozenset({"credit_manager"}), frozenset({"credit"}))
+
+
+def test_a_request_keeps_the_customers_local_name_and_the_upgrade_fills_it_in(engine):
+    from alembic import command
+    from sqlalchemy import update
+
+    from storage.credit_requests import _R, _request_values
+    from storage.db import alembic_config, upgrade
+
+    with uow(engine) as work:
+        kept = work.credit_requests.add(request(customer_name_local="アクメ株式会社"))
+        work.commit()
+    with uow(engine) as work:
+        assert work.credit_requests.get(kept.id) == kept
+    # Those filed before the name was kept take the customer's, as the ERP has it now.
+    command.downgrade(alembic_config(engine), "0030")
+    seed(engine)
+    with engine.begin() as conn:
+        conn.execute(update(CustomerRow.__table__).values(name_local="艾克美"))
+        values = {**_request_values(request()), "version": 1}
+        del values["customer_name_local"]
+        values["open_key"] = "C1:another"
+        older = conn.execute(insert(_R).values(**values).returning(_R.c.id)).scalar_one()
+    upgrade(engine)
+    with uow(engine) as work:
+        assert [work.credit_requests.get(i).customer_name_local  # type: ignore[union-attr]
+                for i in (kept.id, older)] == ["艾克美", "艾克美"]
