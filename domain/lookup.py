@@ -88,7 +88,7 @@ def resolve_customer(query: str, directory: CustomerDirectory, *,
     a command that records something passes False, so that the closest are offered and
     the person names one (an order placed on a near-namesake is hard to see and undo)."""
     typed, query = query, _required(query)
-    return _by_id(typed, directory) or _by_name(query, directory, close)
+    return _by_id(typed, directory) or _by_name(query, directory, close, typed)
 
 
 def resolve_subject(query: str, directory: CustomerDirectory, *,
@@ -102,7 +102,7 @@ def resolve_subject(query: str, directory: CustomerDirectory, *,
     group = directory.group_named(_id_spellings(typed))
     if group is not None:
         return GroupRef(group)
-    return _by_name(query, directory, close)
+    return _by_name(query, directory, close, typed)
 
 
 def names_plainly(query: str, directory: CustomerDirectory) -> CustomerRef | None:
@@ -145,16 +145,21 @@ def _by_id(typed: str, directory: CustomerDirectory) -> CustomerRef | None:
     return next((found[c] for c in candidates if c in found), None)
 
 
-def _by_name(query: str, directory: CustomerDirectory, close: bool = True) -> CustomerRef:
+def _by_name(query: str, directory: CustomerDirectory, close: bool = True,
+             typed: str = "") -> CustomerRef:
     key = normalize_name(query)
     if not key:
         raise CustomerNotFound(query)
-    for matches in (directory.by_name_key(key),
-                    directory.by_name_prefix(key, MAX_CANDIDATES + 1)):
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            raise AmbiguousCustomer(query, sorted(matches, key=lambda r: r.name)[:MAX_CANDIDATES])
+    whole = directory.by_name_key(key)
+    if len(whole) > 1:
+        whole = _as_typed(typed, whole) or whole
+    matches = whole or directory.by_name_prefix(key, MAX_CANDIDATES + 1)
+    if matches and not whole and _is_wide(key):
+        matches = _with_those_holding(key, matches, directory)
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise AmbiguousCustomer(query, sorted(matches, key=lambda r: r.name)[:MAX_CANDIDATES])
     names = directory.all_name_keys()
     inside = _containing(key, names)
     if len(inside) == 1:
@@ -172,12 +177,37 @@ def _by_name(query: str, directory: CustomerDirectory, close: bool = True) -> Cu
     return _closest(query, key, names, close)
 
 
+def _as_typed(typed: str, found: Sequence[CustomerRef]) -> list[CustomerRef]:
+    """Of customers whose names fold to one key, the one whose name is exactly as typed:
+    华联超市（上海）有限公司 beside 华联超市(上海)有限公司, told apart only by the width of
+    their brackets. Empty when none or several are."""
+    written = " ".join(unicodedata.normalize("NFC", typed).split())
+    exact = [ref for ref in found if written and written in (
+        " ".join(unicodedata.normalize("NFC", name).split())
+        for name in (ref.name, ref.name_local) if name)]
+    return exact if len(exact) == 1 else []
+
+
+def _with_those_holding(key: str, starting: list[CustomerRef], directory: CustomerDirectory
+                        ) -> list[CustomerRef]:
+    """The customers whose names start with a Chinese ``key``, and those that hold it
+    further in: such names open with a place (上海华联贸易有限公司), so 华联 is as likely
+    that one as 华联超市. The start's alone when together they are more than a list
+    holds."""
+    held = _containing(key, directory.all_name_keys())
+    together = {ref.customer_id: ref for ref in (*starting, *held)}
+    return list(together.values()) if len(together) <= MAX_CANDIDATES else starting
+
+
+def _is_wide(key: str) -> bool:
+    return any(unicodedata.east_asian_width(c) == "W" for c in key)
+
+
 def _containing(key: str, names: Sequence[tuple[CustomerRef, str]]) -> list[CustomerRef]:
     """Customers whose name holds ``key`` whole: Chinese company names open with a city
     (上海东方贸易有限公司), and people type the part after it (东方贸易). Only for keys long
     enough to mean something: two Chinese characters, or four letters."""
-    wide = any(unicodedata.east_asian_width(c) == "W" for c in key)
-    if len(key) < (2 if wide else 4):
+    if len(key) < (2 if _is_wide(key) else 4):
         return []
     found = {ref.customer_id: ref for ref, name_key in names if key in name_key}
     return list(found.values())

@@ -115,3 +115,31 @@ def test_a_chinese_reader_sees_the_chinese_name_on_requests_and_held_orders(worl
     assert [b["text"]["text"].split("\n")[0] for b in english.blocks
             if b.get("text", {}).get("text", "").startswith("*#1*")] == [
         "*#1* Shenzhen Brightstar Electronics (C0029) · limit increase"]
+
+
+def test_chinese_names_typed_without_their_place_or_with_their_own_brackets(
+        world, monkeypatch, tmp_path):
+    # A Shanghai credit manager's customers: 华联 found only the two supermarkets, and the
+    # full-width brackets of one were folded into the other's, so neither could be named.
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("DATABASE_URL", world.services.settings.database_url)
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_id,name,currency,credit_limit,payment_terms_days\n"
+                    "H001,上海华联贸易有限公司,CNY,1000000,30\n"
+                    "H002,华联超市（上海）有限公司,CNY,500000,30\n"
+                    "H003,华联超市(上海)有限公司,CNY,500000,30\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", "customers", str(path)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    for typed in ("华联超市（上海）有限公司", "华联超市(上海)有限公司"):
+        card = world.slack.slash(SALES, SALES_CHANNEL, f"/credit check {typed}")
+        assert card.blocks[0]["text"]["text"] == typed
+    which = world.slack.slash(SALES, SALES_CHANNEL, "/credit check 华联")
+    assert [b["text"]["text"] for b in which.buttons()] == [
+        "上海华联贸易有限公司 (H001)", "华联超市(上海)有限公司 (H003)",
+        "华联超市（上海）有限公司 (H002)"]

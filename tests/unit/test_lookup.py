@@ -238,3 +238,31 @@ def test_a_name_typed_without_its_accents_finds_the_customer():
     # And the letters with a stroke Unicode does not decompose; kana's voicing marks stay.
     assert normalize_name("ガギグ Đồng Nai Øresund Łódź İstanbul Gıda Ærø") == (
         "ガギグ dong nai oresund lodz istanbul gida aero")
+
+
+HUALIAN = FakeDirectory({"C001": "上海华联贸易有限公司", "C002": "华联超市（上海）有限公司",
+                         "C003": "华联超市(上海)有限公司", "C005": "香港华联国际有限公司",
+                         "C007": "北京东方贸易有限公司"})
+
+
+def test_a_chinese_name_typed_without_its_place_lists_those_holding_it_too():
+    # 华联 found only the two that start with it; the rep meant 上海华联贸易, and the
+    # request's "use the id" example then named the supermarket.
+    with pytest.raises(AmbiguousCustomer) as raised:
+        resolve_customer("华联", HUALIAN)
+    assert str(raised.value) == (
+        "“华联” matches several customers: 上海华联贸易有限公司 (C001), "
+        "华联超市(上海)有限公司 (C003), 华联超市（上海）有限公司 (C002), "
+        "香港华联国际有限公司 (C005). Which one?")
+    # A start that only one name holds anywhere is still that customer.
+    assert resolve_customer("北京东方", HUALIAN).customer_id == "C007"
+    assert resolve_customer("上海华联", HUALIAN).customer_id == "C001"
+
+
+def test_of_two_names_told_apart_only_by_the_width_of_a_bracket_the_one_typed_wins():
+    assert resolve_customer("华联超市（上海）有限公司", HUALIAN, close=False).customer_id == "C002"
+    assert resolve_customer("华联超市(上海)有限公司", HUALIAN, close=False).customer_id == "C003"
+    # Typed neither way exactly (spaces inside), it is a question again.
+    with pytest.raises(AmbiguousCustomer) as raised:
+        resolve_customer("华联超市 (上海) 有限公司", HUALIAN)
+    assert [c.customer_id for c in raised.value.candidates] == ["C003", "C002"]
