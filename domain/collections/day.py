@@ -62,6 +62,7 @@ class AccountForm:
     name: str
     open_invoices: tuple[Invoice, ...]
     name_local: str | None = None
+    currency: str | None = None  # the customer's, which an amount without one is in
 
 
 def named_invoices(customer: str, typed: Sequence[str], open_ids: Iterable[str]
@@ -290,7 +291,8 @@ class DayContext:
             invoices = sorted(uow.receivables.open_invoices([customer_id]),
                               key=lambda i: (i.due_date, i.invoice_id))
         return AccountForm(customer_id, customer.name if customer else customer_id,
-                           tuple(invoices), customer.name_local if customer else None)
+                           tuple(invoices), customer.name_local if customer else None,
+                           customer.currency if customer else None)
 
     def _tell_collector(self, uow: UnitOfWork, assignment: Assignment, actor: Member,
                         record: CollectionAction | Promise,

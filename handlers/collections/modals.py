@@ -97,13 +97,21 @@ def promise_view(tr: Translator, form: AccountForm) -> dict[str, Any]:
                      _title(tr, customer, form.name, form.name_local),
                      _open_invoices(tr, form),
                      text_input(AMOUNT, tr._("Amount"), max_length=40,
-                                hint=tr._("e.g. 25000, 25k or USD 25k; the customer's "
-                                          "currency when none is given.")),
+                                hint=_amount_hint(tr, form.currency)),
                      date_input(DUE, tr._("Pay by")),
                      text_input(INVOICES, tr._("Invoices"), optional=True, max_length=500,
                                 hint=tr._("Invoice ids separated by commas; empty for the "
                                           "account as a whole.")),
                  ])
+
+
+def _amount_hint(tr: Translator, currency: str | None) -> str:
+    # The customer's own currency in the example: "USD 25k" on a CNY account was
+    # suggested, then refused.
+    if currency is None:
+        return tr._("e.g. 25000 or 25k, in the customer's currency.")
+    return tr._("e.g. 25000, 25k or {currency} 25k; in {currency} when none is given.",
+                currency=currency)
 
 
 def dispute_view(tr: Translator, form: AccountForm, departments: dict[str, str]

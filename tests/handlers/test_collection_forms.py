@@ -57,3 +57,19 @@ def test_an_invoice_id_copied_from_the_form_with_its_look_alikes_is_the_erps():
     # comma again, and counts an invoice named twice once.
     assert _invoices("＿INV_x＿, SO∗7，A1, A1,") == ["_INV_x_", " SO*7", "A1", " A1", ""]
     assert _invoices(" , ,") == []
+
+
+def _amount_hint(view: dict) -> str:
+    [amount] = [b for b in view["blocks"] if b.get("block_id") == "amount"]
+    return amount["hint"]["text"]
+
+
+def test_the_promise_forms_example_is_in_the_customers_own_currency():
+    # "USD 25k" was the example on a CNY account, and the form then refused it.
+    assert _amount_hint(promise_view(translator("zh-CN"), AccountForm(
+        "C1", "Acme", (), currency="CNY"))) == "例如 25000、2.5万 或 CNY 25k；未写币种时为 CNY。"
+    assert _amount_hint(promise_view(translator("en-US"), AccountForm(
+        "C1", "Acme", (), currency="EUR"))) == (
+        "e.g. 25000, 25k or EUR 25k; in EUR when none is given.")
+    assert _amount_hint(promise_view(translator("en-US"), AccountForm("C1", "Acme", ()))) == (
+        "e.g. 25000 or 25k, in the customer's currency.")
