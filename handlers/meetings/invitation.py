@@ -149,9 +149,12 @@ def tally(tr: Translator, people: Sequence[str], responses: Sequence[Response],
 
 def card(tr: Translator, meeting: Meeting, people: Sequence[str],
          responses: Sequence[Response], zone: tzinfo, departments: Mapping[str, str],
-         customers: Mapping[str, CustomerRef], now: datetime) -> Message:
+         customers: Mapping[str, CustomerRef], now: datetime, *, series_ended: bool = False
+         ) -> Message:
     """The invitation card: the meeting, the tally and the buttons while it takes
-    answers; "Cancelled" in their place once it is cancelled."""
+    answers; "Cancelled" in their place once it is cancelled. ``series_ended``: it was
+    cancelled with the rest of its series, whose rule ends (the meeting no longer
+    says how it repeated)."""
     cancelled = meeting.state is MeetingState.CANCELLED
     # A header is plain text: the title as typed (Slack does not parse it).
     heading = (tr._("Cancelled: {title}", title=meeting.title) if cancelled
@@ -165,7 +168,8 @@ def card(tr: Translator, meeting: Meeting, people: Sequence[str],
         fields((tr._("When"), ("~" + when(tr, meeting, zone) + "~") if cancelled
                 else when(tr, meeting, zone)),
                (tr._("Duration"), duration(tr, meeting.minutes)),
-               (tr._("Repeats"), tr._(RECURRENCES[meeting.recurrence])),
+               (tr._("Repeats"), tr._("no longer: the series is cancelled")
+                if cancelled and series_ended else tr._(RECURRENCES[meeting.recurrence])),
                (tr._("Departments"), department_names),
                (tr._("Customers"), customers_text(tr, meeting, customers))),
     ]

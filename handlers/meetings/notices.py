@@ -114,7 +114,7 @@ class MeetingNotices:
     def _card(self, tr: Translator, change: MeetingChange) -> tuple[str, list[Block]]:
         text, blocks = invitation.card(tr, change.meeting, change.people, change.responses,
                                        self.zone, self.departments, change.customer_names,
-                                       self._now(change))
+                                       self._now(change), series_ended=change.series_ended)
         return text, blocks or []
 
     def _invite(self, outbox: Outbox, change: MeetingChange) -> None:

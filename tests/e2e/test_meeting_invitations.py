@@ -313,3 +313,19 @@ def test_the_card_names_its_customers(world: World) -> None:
     deliver(world)
     assert card(world, SALES_CHANNEL).texts()[7] == (
         "*Customers*\nAcme Packaging (`C0002`)\nFenwick Retail Group (`C0041`)")
+
+
+def test_the_cards_of_a_cancelled_series_say_it_repeats_no_longer(world: World) -> None:
+    # Cancelling a series ends its rule, and its cards then said it happened "once".
+    from domain.meetings.use_cases import Scope
+
+    meeting = schedule(world)
+    world.services.meetings.cancel(world.services.config.roster().member(CREDIT_MANAGER),
+                                   meeting.id, Scope.SERIES)
+    deliver(world)
+    shown = card(world, SALES_CHANNEL)
+    assert shown.texts()[1:5] == [
+        "Cancelled: Weekly credit committee",
+        f"*Credit committee* organised by <@{CREDIT_MANAGER}>",
+        f"*When*\n~{WHEN}~", "*Duration*\n1 hour"]
+    assert shown.texts()[5] == "*Repeats*\nno longer: the series is cancelled"
