@@ -104,9 +104,12 @@ class MeetingsJob:
                   "task_reminders": 0, "overdue_digests": 0}
         tasks = self.tasks
         # Task reminders wait for the working day (they are keyed per day, so the runs
-        # after that one send nothing new): a due-today note at 00:05 helps nobody.
-        if tasks is not None \
-                and now.astimezone(tasks.zone).time() >= self.meetings.policy.hours.start:
+        # after that one send nothing new): a due-today note at 00:05 helps nobody, nor
+        # an overdue digest on a Saturday (Monday's has the same tasks).
+        hours = self.meetings.policy.hours
+        local = now.astimezone(tasks.zone) if tasks is not None else now
+        if tasks is not None and local.weekday() in hours.days \
+                and local.time() >= hours.start:
             counts["task_reminders"] = tasks.due_reminders(now)
             counts["overdue_digests"] = tasks.overdue_for_organisers(now)
         return counts

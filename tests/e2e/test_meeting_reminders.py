@@ -231,6 +231,25 @@ def test_the_job_reminds_task_owners_on_the_due_day_and_organisers_of_overdue_on
                          f"“Weekly credit committee” on {WHEN}"]}
 
 
+def test_no_task_reminder_or_overdue_digest_on_a_day_off(world: World) -> None:
+    # Saturday 09:00 in Shanghai sent the organiser "2 action items are overdue".
+    meeting = schedule(world)
+    with world.services.uow() as uow:
+        uow.meetings.add_task(Task("Send the dunning letter", "U04COLLECT1",
+                                   date(2026, 12, 2), CREDIT_MANAGER, STARTS,
+                                   meeting_id=meeting.id))
+        uow.meetings.add_task(Task("Call Acme", SALES, date(2026, 12, 5), CREDIT_MANAGER,
+                                   STARTS, meeting_id=meeting.id))
+        uow.commit()
+    for saturday_or_sunday in (datetime(2026, 12, 5, 1, 0, tzinfo=UTC),
+                               datetime(2026, 12, 6, 1, 0, tzinfo=UTC)):
+        counts = run_meetings_job(world, saturday_or_sunday)
+        assert (counts["task_reminders"], counts["overdue_digests"]) == (0, 0)
+    # Monday 09:00: the overdue ones in one digest, Saturday's task among them.
+    monday = run_meetings_job(world, datetime(2026, 12, 7, 1, 0, tzinfo=UTC))
+    assert (monday["task_reminders"], monday["overdue_digests"]) == (0, 1)
+
+
 def test_cancelling_the_only_occurrence_from_the_list_keeps_the_weekly_series(
         world: World) -> None:
     meeting = schedule(world)
