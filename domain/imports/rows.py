@@ -116,6 +116,11 @@ class RowParser:
         if len(cells) > self._width and any(c.strip() for c in cells[self._width:]):
             errors.append(RowError(line, None, f"has {len(cells)} cells but the header has "
                                                f"{self._width} (a stray comma or quote?)"))
+        elif len(cells) < self._width:
+            # Its last cells would read as empty, and an empty status or balance takes
+            # the default: a line cut short reopened a paid invoice at its full amount.
+            errors.append(RowError(line, None, f"has {len(cells)} cells but the header has "
+                                               f"{self._width} (a line cut short?)"))
         width = len(cells)
         for name, parse, required, i in self._present:
             raw = cells[i].strip() if i < width else ""

@@ -1406,3 +1406,19 @@ def test_ten_years_after_a_day_is_the_same_day_then():
     assert years_after(date(2026, 12, 31), 10) == date(2036, 12, 31)
     assert years_after(date(2028, 2, 29), 10) == date(2038, 2, 28)
     assert years_after(date(2028, 2, 29), 8) == date(2036, 2, 29)
+
+
+def test_a_line_cut_short_is_refused_not_read_as_an_open_invoice(with_customers, write_csv):
+    # Its missing status and balance read as empty, so the defaults applied: a paid
+    # invoice came back open for its whole amount, 136 days overdue.
+    engine = with_customers
+    header = "invoice_id,customer_id,issue_date,due_date,amount,currency,open_amount,status\n"
+    assert run(engine, write_csv, "invoices",
+               header + "I1,C1,2026-01-01,2026-01-31,500.00,USD,0,paid\n").committed
+    before = snapshot(engine)
+    report = run(engine, write_csv, "invoices",
+                 header + "I1,C1,2026-01-01,2026-01-31,500.00,USD\n")
+    assert not report.committed
+    assert snapshot(engine) == before
+    assert [str(e) for e in report.errors] == [
+        "line 2: has 6 cells but the header has 8 (a line cut short?)"]
