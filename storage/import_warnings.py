@@ -207,7 +207,7 @@ def other_currency(conn: Connection, stage: Table) -> list[str]:
     """A warning for payments in another currency than the invoice they pay: neither
     ``overpayments`` nor ``ahead_of_invoices`` can weigh them against the invoice (5,000
     EUR on an invoice of 2,000 USD passed unseen), and the collection metrics count them
-    in their own currency, uncapped (storage.reports)."""
+    as what the invoices export shows settled of their invoice (storage.reports)."""
     if "invoice_id" not in stage.c:
         return []
     invoices: Table = TABLES["invoices"]
@@ -218,8 +218,8 @@ def other_currency(conn: Connection, stage: Table) -> list[str]:
             f"{billed_in}"),
         "payment is in another currency than the invoice it pays",
         "payments are in another currency than the invoices they pay",
-        "check them in the ERP; the collection metrics count them in their own currency, "
-        "not weighed against their invoices")
+        "check them in the ERP; the collection metrics count each as what the invoices "
+        "export shows settled of its invoice, in the invoice's currency")
 
 
 def _rows_warning(conn: Connection, query: Any, name: Callable[..., str], one: str,

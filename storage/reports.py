@@ -80,13 +80,18 @@ GROUPING_WORK_MEM = "64MB"
 
 
 def _paid() -> ColumnElement[Any]:
-    """A payment's amount as it counts against its invoice (joined): at most what the
-    invoices export shows settled of it (``SqlReportQueries._paid_after`` says why)."""
+    """A payment's amount as it counts against its invoice (joined), in the invoice's
+    currency: at most what the invoices export shows settled of it
+    (``SqlReportQueries._paid_after`` says why). One in another currency cannot be
+    weighed against the invoice without a rate: it counts as what the export shows
+    settled (5,000 USD dated after the report on an unpaid invoice of 1,000 EUR added
+    5,000 to that day's receivables and allowances)."""
     same = _P.c.currency == _I.c.currency
     settled = _I.c.amount - case((_I.c.status.in_(_OPEN), _I.c.open_amount), else_=0)
-    return case((and_(_I.c.amount < 0, same, _P.c.amount > -settled), settled),
+    return case((~same, settled),
+                (and_(_I.c.amount < 0, _P.c.amount > -settled), settled),
                 (_I.c.amount < 0, -_P.c.amount),
-                (and_(same, _P.c.amount > settled), settled),
+                (_P.c.amount > settled, settled),
                 else_=_P.c.amount)
 
 
@@ -249,9 +254,9 @@ class SqlReportQueries:
         joined = _P.join(_I, _I.c.invoice_id == _P.c.invoice_id).outerjoin(
             _ASSIGNED, and_(_ASSIGNED.c.customer_id == _P.c.customer_id,
                             _ASSIGNED.c.status != "closed"))
-        query = (select(_ASSIGNED.c.collector, _P.c.currency, func.max(_P.c.date), *sums)
+        query = (select(_ASSIGNED.c.collector, _I.c.currency, func.max(_P.c.date), *sums)
                  .select_from(joined).where(_P.c.date > ends[0])
-                 .group_by(_ASSIGNED.c.collector, _P.c.currency))
+                 .group_by(_ASSIGNED.c.collector, _I.c.currency))
         found: dict[tuple[str | None, str], list[Decimal]] = {}
         for collector, currency, latest, *values in self._rows(query):
             found[(collector, currency)] = [Decimal(x or 0) for x in values]
@@ -269,11 +274,11 @@ class SqlReportQueries:
             return self._later[as_of]
         bucket = case((_I.c.amount < 0, 0), else_=self._bucket_of(
             as_of, aging, list(range(len(aging.labels)))))
-        query = (select(_P.c.customer_id, _P.c.currency, bucket,
+        query = (select(_P.c.customer_id, _I.c.currency, bucket,
                         type_coerce(func.sum(_paid()), Amount))
                  .select_from(_P.join(_I, _I.c.invoice_id == _P.c.invoice_id))
                  .where(_P.c.date > as_of, _I.c.issue_date <= as_of)
-                 .group_by(_P.c.customer_id, _P.c.currency, bucket))
+                 .group_by(_P.c.customer_id, _I.c.currency, bucket))
         found = self._later[as_of] = [row for row in self._rows(query) if row[3]]
         return found
 

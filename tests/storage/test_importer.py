@@ -835,8 +835,8 @@ def test_a_payment_above_its_invoice_is_imported_with_a_warning(with_customers, 
         "99999999.00 USD for I1 of 1000.10 USD and 1 more): check them in the ERP; the "
         "collection metrics count each payment at most as its invoice's amount",
         "1 payment is in another currency than the invoice it pays (line 5, P4 of 5000.00 "
-        "USD for I2 in EUR): check them in the ERP; the collection metrics count them in "
-        "their own currency, not weighed against their invoices"]
+        "USD for I2 in EUR): check them in the ERP; the collection metrics count each as "
+        "what the invoices export shows settled of its invoice, in the invoice's currency"]
     one = run(engine, write_csv, "payments",
               "payment_id,customer_id,date,amount,currency,invoice_id\n"
               "P1,C1,2026-11-02,1000.10,USD,I1\nP2,C1,2026-11-02,1000.20,USD,I1\n")
@@ -889,8 +889,8 @@ def test_a_payment_in_another_currency_than_its_invoice_is_named(with_customers,
     assert report.committed
     assert report.warnings == [
         "1 payment is in another currency than the invoice it pays (line 2, P1 of 5000.00 "
-        "EUR for I1 in USD): check them in the ERP; the collection metrics count them in "
-        "their own currency, not weighed against their invoices"]
+        "EUR for I1 in USD): check them in the ERP; the collection metrics count each as "
+        "what the invoices export shows settled of its invoice, in the invoice's currency"]
 
 
 def test_an_invoice_turned_into_a_credit_note_or_back_is_named(with_customers, write_csv):

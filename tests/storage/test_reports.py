@@ -316,6 +316,27 @@ def test_a_payment_the_invoices_export_does_not_show_yet_never_rebuilds_more_tha
         (date(2026, 11, 30), Decimal(6_000))]
 
 
+def test_a_payment_in_another_currency_counts_as_what_its_invoice_shows_settled(engine):
+    # 5,000 USD dated after the report on E1 (1,000 EUR, unpaid) made the day's
+    # receivables 6,080 USD and the allowances with them; E2's USD payment, which the
+    # export shows settled 600 EUR of, rebuilds 600 EUR owed before it.
+    d = date
+    _load(engine, [_customer("C1", "EUR")], [
+        _invoice("E1", "C1", d(2026, 10, 1), d(2026, 10, 31), 1000, 1000, "EUR"),
+        _invoice("E2", "C1", d(2026, 10, 1), d(2026, 12, 31), 1000, 400, "EUR"),
+    ], [dict(payment_id="P3", customer_id="C1", date=d(2026, 12, 20),
+             amount=Decimal(5000), currency="USD", invoice_id="E1"),
+        dict(payment_id="P4", customer_id="C1", date=d(2026, 11, 10),
+             amount=Decimal(650), currency="USD", invoice_id="E2")])
+    report = _reports(engine).portfolio(AS_OF)
+    # At 1.10 USD a euro: 30 Nov, E1 1,000 + E2 400 = 1,540 USD; 31 Oct, E2 whole.
+    assert report.portfolio.metrics.ar == Decimal("1540.00")
+    assert [(x.bucket, x.open_amount) for x in report.provision if x.open_amount] == [
+        ("current", Decimal("440.00")), ("1-30", Decimal("1100.00"))]
+    assert [(p.period.end, p.ar) for p in report.trend][1:] == [
+        (d(2026, 10, 31), Decimal("2200.00")), (d(2026, 11, 30), Decimal("1540.00"))]
+
+
 def test_amounts_in_other_currencies_count_at_the_days_rate(engine):
     _load(engine, [_customer("C1", "EUR"), _customer("C2", "GBP")], [
         _invoice("E1", "C1", date(2026, 11, 2), date(2026, 12, 2), 1000, 1000, "EUR"),
