@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from decimal import Decimal
 from typing import Any
 
 from domain.errors import RecordsUnavailable
@@ -91,8 +90,10 @@ def summary_text(report: PortfolioReport, tr: Translator) -> str:
         # As the report card shows them: its provision matrix's lines added up.
         tr._(OPEN_LINE, open=Money(report.open_total, report.currency),
              overdue=Money(report.overdue_total, report.currency),
-             share=percent(metrics.overdue_ar / metrics.ar * 100
-                            if metrics.ar > 0 else Decimal(0), tr)),
+             # Of the figures beside it; none of receivables that are none or negative
+             # (credit notes above the debts): "0.0%" of -1,250 read as all paid.
+             share=percent(report.overdue_total / report.open_total * 100
+                           if report.open_total > 0 else None, tr)),
         *([tr._(OVERDUE_ABOVE_AR)] if report.overdue_total > report.open_total else []),
         tr._(PROMISES_LINE, kept=report.portfolio.promises_kept,
              broken=report.portfolio.promises_broken),
