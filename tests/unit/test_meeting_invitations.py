@@ -365,7 +365,7 @@ def test_the_organisers_own_decline_tells_nobody_and_chinese_readers_read_chines
     amys = [m for m in uow.outbox.messages[before:]
             if m.update_of == uow.outbox.id_of(card_key(stored.id, AMY))]
     assert texts(amys[0].blocks)[7] == (
-        "已接受 0 · 已拒绝 1 · 提议改期 0 · 尚未答复 2\n"
+        "已接受 0 · 已拒绝 1 · 已提议其他时间 0 · 尚未答复 2\n"
         f"已拒绝：<@{ORGANISER}>\n尚未答复：<@{AMY}>、<@{FIN}>")
     assert texts(amys[0].blocks)[-4:] == ["接受", "拒绝", "提议其他时间", "记录纪要"]
 

@@ -43,5 +43,5 @@ def test_the_escalation_note_names_the_role_in_the_readers_language():
         ":arrow_double_up: Level 1 of your request #7 · limit increase · Acme Packaging "
         "passed its deadline, so the CFO may decide it now too.")
     assert escalated_note(ZH, request, "cfo") == (
-        ":arrow_double_up: 您的申请 #7 · 提高额度 · Acme Packaging 第 1 级已超过期限，"
+        ":arrow_double_up: 您的申请 #7 · 提高额度 · Acme Packaging 的第 1 级已超过期限，"
         "现在首席财务官也可以审批。")
