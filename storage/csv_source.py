@@ -108,11 +108,13 @@ class CsvFile:
             raise ImportFileError(f"{path}: the file has no header row")
         self.header = header[1]
         self.shortest_row = len(self.header)
-        if len(self.header) == 1 and ";" in self.header[0]:
+        separator = next((s for s in (";", "\t") if s in self.header[0]), None)
+        if len(self.header) == 1 and separator is not None:
             self.close()
+            shown = "tabs" if separator == "\t" else "“;”"
             raise ImportFileError(
-                f"{path}: the columns are separated by “;”, creditbot reads “,”. {_SAVE_AS}"
-            )
+                f"{path}: the columns are separated by {shown}, creditbot reads “,”. "
+                f"{_SAVE_AS}")
 
     def _refuse_binary(self, head: bytes) -> None:
         if head.startswith(b"PK\x03\x04"):

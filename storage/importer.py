@@ -170,7 +170,9 @@ class CsvImporter:
     def _run(self, lease: Lease, kind: ImportKind, source: CsvFile, *, skip_invalid: bool,
              dry_run: bool, actor: str, progress: Progress | None) -> ImportReport:
         parser = RowParser(kind, source.header, ImportContext(self._base))
-        # A row may stop after its last required column: a swallowed one may be as short.
+        # A line swallowed into a quoted value may have been cut short too (a row of
+        # this file that is is refused by the parser): looked for down to the required
+        # columns.
         source.shortest_row = min(source.shortest_row, len(kind.required))
         report = ImportReport(kind.name, str(source.path), dry_run=dry_run,
                               error_cap=self._error_cap)

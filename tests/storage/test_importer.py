@@ -547,6 +547,10 @@ def test_many_bad_rows_are_counted_beyond_those_listed(with_customers, write_csv
         (b"PK\x03\x04\x14\x00\x06\x00binary", "Excel (.xlsx)"),
         ("invoice_id,customer_id\n".encode("utf-16"), "NUL bytes"),
         (b"invoice_id;customer_id;issue_date\nI1;C1;2026-01-01\n", "separated by “;”"),
+        # Said to lack every column but the first, whose name held the tabs.
+        (b"invoice_id\tcustomer_id\tissue_date\nI1\tC1\t2026-01-01\n",
+         "the columns are separated by tabs, creditbot reads “,”. Export it from the ERP or "
+         "spreadsheet as “CSV UTF-8 (comma delimited)”."),
     ],
 )
 def test_unreadable_files_are_refused_up_front(write_csv, content, reason):
