@@ -17,6 +17,7 @@ before it reads the first row until it has committed, renewing it while it strea
 from __future__ import annotations
 
 import contextlib
+import logging
 import operator
 import os
 import re
@@ -60,7 +61,7 @@ from storage.csv_source import CsvFile
 from storage.import_checks import StageChecks
 from storage.import_staging import TABLES, insert_for, stage_writer, staging_table
 from storage.import_warnings import Organisation, kind_warnings, missing_rates, money_text
-from storage.leases import Lease, LeaseState, holder_of, try_acquire
+from storage.leases import Lease, LeaseState, holder_of, take_from, try_acquire
 from storage.models import AuditRow
 from storage.repositories.rates import forget_cached_rates
 from storage.types import AMOUNT_SCALE
@@ -74,6 +75,7 @@ IMPORT_LEASE = "import"
 # stops blocking the next one within minutes.
 IMPORT_LEASE_TTL = timedelta(minutes=2)
 _HOLDER = re.compile(r"(?P<kind>\S+) import by (?P<who>.+)")
+log = logging.getLogger("creditbot.imports")
 
 
 class ImportBusy(DomainError):
@@ -162,6 +164,15 @@ class CsvImporter:
             if lease is not None:
                 return lease
             current = holder_of(self._engine, IMPORT_LEASE)
+            if current is not None and _ended_here(current):
+                # Killed before it could give its claim back (kill -9, a crash): waiting
+                # out the claim would keep every import out for minutes for nothing.
+                lease = take_from(self._engine, current, holder, self._lease_ttl)
+                if lease is not None:
+                    log.warning("took over the import claim of %s, which no longer runs",
+                                current.holder)
+                    return lease
+                continue
             if current is not None:
                 raise ImportBusy(_busy_message(current))
         raise ImportBusy("another import started and finished while this one waited to "
@@ -404,6 +415,22 @@ def _lost(lease: Lease) -> ImportInterrupted:
     return ImportInterrupted(
         f"this import stalled for longer than {lease.ttl} and lost its claim, so another "
         "import could start; nothing was imported. Run it again.")
+
+
+def _ended_here(current: LeaseState) -> bool:
+    """Whether the import holding ``current`` was a process of this host that has ended
+    (its pid runs no more; a pid taken again by another process reads as running)."""
+    match = _HOLDER.fullmatch(current.holder)
+    host, _, pid = (match["who"] if match else "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process: running
+        return False
+    return False
 
 
 def _busy_message(current: LeaseState) -> str:

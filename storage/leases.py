@@ -151,6 +151,20 @@ def try_acquire(engine: Engine, name: str, holder: str, ttl: timedelta) -> Lease
     return Lease(engine, name, holder, ttl, now, expires)
 
 
+def take_from(engine: Engine, gone: LeaseState, holder: str, ttl: timedelta) -> Lease | None:
+    """Takes the lease ``gone`` holds, live or not: for a holder known to have ended (a
+    process of this host that no longer runs, killed before it could release). None if
+    the lease changed hands meanwhile."""
+    now = _now()
+    expires = now + ttl
+    with engine.begin() as conn:
+        taken = conn.execute(update(_LEASES).where(
+            (_LEASES.c.name == gone.name) & (_LEASES.c.holder == gone.holder)
+            & (_LEASES.c.acquired_at == gone.acquired_at)).values(
+                holder=holder, acquired_at=now, expires_at=expires)).rowcount == 1
+    return Lease(engine, gone.name, holder, ttl, now, expires) if taken else None
+
+
 def _row(engine: Engine, name: str) -> LeaseState | None:
     """The lease's row, expired or not."""
     with engine.connect() as conn:

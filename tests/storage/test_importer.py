@@ -1248,6 +1248,29 @@ def test_an_import_is_refused_up_front_while_another_runs(with_customers, write_
     assert snapshot(engine) == before
 
 
+def test_the_claim_of_an_import_killed_on_this_host_is_taken_over_at_once(with_customers,
+                                                                          write_csv, caplog):
+    # kill -9 left its claim behind: every import was refused for two minutes, naming a
+    # pid of this host that no longer ran.
+    import subprocess
+
+    engine = with_customers
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    host = socket.gethostname()
+    assert try_acquire(engine, IMPORT_LEASE, f"invoices import by {host}:{ended.pid}",
+                       IMPORT_LEASE_TTL)
+    assert run(engine, write_csv, "invoices", INVOICES).committed
+    assert holder_of(engine, IMPORT_LEASE) is None
+    assert caplog.messages == [f"took over the import claim of invoices import by "
+                               f"{host}:{ended.pid}, which no longer runs"]
+    # A process that still runs (here, the one that started the tests) keeps its claim.
+    assert try_acquire(engine, IMPORT_LEASE, f"invoices import by {host}:{os.getppid()}",
+                       IMPORT_LEASE_TTL)
+    with pytest.raises(ImportBusy):
+        run(engine, write_csv, "invoices", INVOICES)
+
+
 def test_the_import_lease_is_released_after_success_failure_and_bad_rows(with_customers,
                                                                          write_csv):
     engine = with_customers
