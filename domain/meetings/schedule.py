@@ -125,7 +125,8 @@ def check_slot(day: date | None, at: time | None, minutes: int | None, zone_name
             DATE, N_("{day} is a {weekday}; meetings are held on {days}."), day=day,
             weekday=Phrase(_DAY_NAMES[day.weekday()]),
             days=_Days(tuple(_DAY_NAMES[d] for d in sorted(hours.days)))))
-    elif minutes is not None:
+    # Both, on a Sunday at 19:00: the hours were said only once the day was mended.
+    if minutes is not None:
         end_local = (start + timedelta(minutes=minutes)).astimezone(start.tzinfo)
         if start.time() < hours.start or end_local.date() != day \
                 or end_local.time() > hours.end:

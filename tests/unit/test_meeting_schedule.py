@@ -72,7 +72,16 @@ def test_a_day_off_and_hours_outside_the_working_hours_are_refused_naming_them()
         (TIME, "Meetings are held between 08:00 and 19:00 (Asia/Shanghai); 18:30–19:30 is "
                "outside those hours.")]
     _, early = check_slot(date(2026, 12, 2), time(7, 45), 30, SH, NOW, POLICY)
-    assert messages(early)[0][1].endswith("07:45–08:15 is outside those hours.")
+    assert messages(early) == [
+        (TIME, "Meetings are held between 08:00 and 19:00 (Asia/Shanghai); 07:45–08:15 is "
+               "outside those hours.")]
+    # A day off at a late hour: both at once, not the hours only once the day is mended.
+    _, both = check_slot(date(2026, 12, 6), time(19), 60, SH, NOW, POLICY)
+    assert messages(both) == [
+        (DATE, "2026-12-06 is a Sunday; meetings are held on Monday, Tuesday, Wednesday, "
+               "Thursday, Friday."),
+        (TIME, "Meetings are held between 08:00 and 19:00 (Asia/Shanghai); 19:00–20:00 is "
+               "outside those hours.")]
     start, edge = check_slot(date(2026, 12, 2), time(18), 60, SH, NOW, POLICY)
     assert edge == [] and start is not None
 
