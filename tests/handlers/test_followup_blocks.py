@@ -45,10 +45,13 @@ def test_overdue_first_and_said_and_the_list_fits_in_a_message() -> None:
     assert blocks is not None and len(blocks) == 50
     assert blocks[1]["text"]["text"] == (
         "*Your tasks*: 60 open, 2 overdue; the most overdue first.")
-    assert blocks[2]["text"]["text"].startswith(
+    # The meeting's title as typed, its asterisks no bold (∗).
+    assert blocks[2]["text"]["text"] == (
         "*Item 0*\n:warning: Overdue: was due <!date^"
         f"{int(datetime(2026, 11, 29, 12, tzinfo=UTC).timestamp())}^{{date_short_pretty}}|"
-        "Nov 29, 2026>")
+        "Nov 29, 2026> · from “Credit ∗weekly∗” on <!date^"
+        f"{int(MEETING.starts_at.timestamp())}^{{date_short_pretty}} {{time}}|"
+        "Dec 1, 2026, 9:00\u202fAM>")
     assert blocks[-1]["text"]["text"] == "and 13 more"
 
 

@@ -144,8 +144,9 @@ def test_a_delegate_decides_for_a_holder_during_the_delegation_only():
     assert authority(req, (decided(1, CM),), OTHER, 2, HOLDERS, (stand_in,), NOW, TODAY) == \
         Authority(on_behalf_of=FD)
     tomorrow = NOW + timedelta(days=1)
-    assert refusal(req, OTHER, 2, (decided(1, CM),), (stand_in,), tomorrow).startswith(
-        "You can't decide this: level 2 is for the finance director")
+    assert refusal(req, OTHER, 2, (decided(1, CM),), (stand_in,), tomorrow) == (
+        "You can't decide this: level 2 is for the finance director: <@U0FD000001>, or "
+        "someone they delegated their approvals to.")
     ended = dataclasses.replace(stand_in, ended_at=NOW)
     assert not may_decide(req, (decided(1, CM),), OTHER, HOLDERS, (ended,), NOW, TODAY)
 

@@ -168,9 +168,12 @@ def test_each_topic_is_capped_and_the_rest_counted() -> None:
     assert agenda.more_of(Topic.OVER_LIMIT) == 0
     blocks = invitation_agenda.blocks(EN, agenda, meeting(MeetingKind.CREDIT_COMMITTEE),
                                       "Agenda: Weekly", UTC)
-    pending = blocks[1]["text"]["text"]
-    assert pending.startswith("*Pending approvals*\nRequest #1: ")
-    assert pending.endswith("\nand 2 more")
+    # The ten waiting longest, the longest first; the two most recent counted.
+    assert blocks[1]["text"]["text"] == "\n".join([
+        "*Pending approvals*",
+        *(f"Request #{n + 1}: *Customer {n}* (`C1{n:03}`), limit increase to $150,000.00 · "
+          f"waiting {12 - n} days · by <@U01SALESAMY>" for n in range(10)),
+        "and 2 more"])
 
 
 def collection_world(more_customers: tuple[Customer, ...] = (),

@@ -35,8 +35,11 @@ def test_the_only_credit_manager_cannot_file_what_only_they_could_decide():
     with uow:
         assert uow.credit_requests.open_requests() == []
     # The finance director cannot file it either (level 2 is theirs); a sales rep can.
-    assert refused(requests.file, member(FD), filing).startswith(
-        "Nobody could decide level 2 (finance director) of this request")
+    assert refused(requests.file, member(FD), filing) == (
+        "Nobody could decide level 2 (finance director) of this request: the finance "
+        "director is you, someone standing in for you, or someone who decides another level "
+        "of it. Ask another finance director to file it, or the credit team to name one in "
+        "app.yaml.")
     assert requests.file(member(REP), filing).route[0].role == "credit_manager"
 
 
