@@ -288,8 +288,8 @@ def build_weekly_report(unit_of_work: Callable[[], SqlUnitOfWork], config: AppCo
     department = config.departments.get(post_to)
     channel = department.channel if department is not None else None
     locale = config.channel_locales().get(channel or "", organisation.locale)
-    return WeeklyReport(build_reports(unit_of_work, config, access, clock), unit_of_work,
-                        channel, translator(locale), organisation.zone, post_to)
+    return WeeklyReport(build_reports(unit_of_work, config, access, clock), channel,
+                        translator(locale), post_to)
 
 
 def member_of(config: AppConfig) -> Callable[[str], Member]:

@@ -100,6 +100,12 @@ class Outbox(Protocol):
         message's id comes back."""
         ...
 
+    def add_new(self, message: OutgoingMessage) -> MessageId | None:
+        """Queues ``message`` unless one with its ``dedup_key`` is queued, or is being
+        queued by another transaction (which this waits for): None then. What a use case
+        does only for the message it is the first to queue (count it, audit it)."""
+        ...
+
     def id_of(self, dedup_key: str) -> MessageId | None:
         """The queued message with this key (e.g. to edit a card queued long ago)."""
         ...

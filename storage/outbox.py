@@ -58,6 +58,17 @@ def _insert_for(dialect: str) -> Any:
 
 def _queue(conn: Connection | Session, dialect: str, message: OutgoingMessage,
            now: datetime) -> MessageId:
+    added = _insert(conn, dialect, message, now)
+    if added is not None:
+        return added
+    existing = _id_of(conn, message.dedup_key or "")
+    assert existing is not None, "a dedup_key conflict names a row"
+    return existing
+
+
+def _insert(conn: Connection | Session, dialect: str, message: OutgoingMessage,
+            now: datetime) -> MessageId | None:
+    """The new row's id; None when a message with its dedup_key is queued already."""
     channel = message.channel
     referred = message.update_of or message.thread_of
     if referred is not None:
@@ -74,11 +85,7 @@ def _queue(conn: Connection | Session, dialect: str, message: OutgoingMessage,
     if message.dedup_key is not None:
         statement = statement.on_conflict_do_nothing(index_elements=[_OUTBOX.c.dedup_key])
     row = conn.execute(statement.returning(_OUTBOX.c.id)).first()
-    if row is not None:
-        return int(row.id)
-    existing = _id_of(conn, message.dedup_key or "")
-    assert existing is not None, "a dedup_key conflict names a row"
-    return existing
+    return None if row is None else int(row.id)
 
 
 def _id_of(conn: Connection | Session, dedup_key: str) -> MessageId | None:
@@ -100,6 +107,12 @@ class SqlOutbox:
         dialect = self._session.get_bind().dialect.name
         self.wrote = True
         return _queue(self._session, dialect, message, _now())
+
+    def add_new(self, message: OutgoingMessage) -> MessageId | None:
+        if message.dedup_key is None:
+            raise ValueError("only a message with a dedup_key can be told apart as new")
+        self.wrote = True
+        return _insert(self._session, self._session.get_bind().dialect.name, message, _now())
 
     def id_of(self, dedup_key: str) -> MessageId | None:
         return _id_of(self._session, dedup_key)

@@ -207,6 +207,10 @@ class FakeOutbox:
         self.staged[message_id] = message
         return message_id
 
+    def add_new(self, message: OutgoingMessage) -> int | None:
+        assert message.dedup_key is not None
+        return None if self.id_of(message.dedup_key) is not None else self.add(message)
+
     def id_of(self, dedup_key: str) -> int | None:
         return next((i for i, m in (*self.sent.items(), *self.staged.items())
                      if m.dedup_key == dedup_key), None)

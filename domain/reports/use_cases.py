@@ -20,6 +20,7 @@ from domain.aging import AgingBuckets
 from domain.currencies import minor_units
 from domain.errors import MissingRate
 from domain.fx import FxRates
+from domain.messages import OutgoingMessage
 from domain.model import AuditEntry
 from domain.money import Money
 from domain.ports import UnitOfWork
@@ -161,6 +162,17 @@ class _Sums:
     current: list[Decimal]
 
 
+# The weekly post's outbox kind, and the start of its dedup key.
+WEEKLY = "reports.weekly"
+SYSTEM = "creditbot"
+
+
+def week_of(day: date) -> str:
+    """The ISO week a report date falls in, e.g. 2026-W49: one weekly report each."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 @dataclass(frozen=True)
 class Reports:
     unit_of_work: Callable[[], UnitOfWork]
@@ -192,6 +204,32 @@ class Reports:
         with self.unit_of_work() as uow:
             uow.audit.append(entry)
             uow.commit()
+
+    def queue_weekly(self, now: datetime, channel: str,
+                     message_of: Callable[[PortfolioReport, str], OutgoingMessage]
+                     ) -> PortfolioReport | None:
+        """Queues the week's report for ``channel`` once per ISO week of ``now``'s day:
+        the report, or None when that week's was queued already (a retried job, a
+        standby that took over). ``message_of`` draws the post; its dedup key is the one
+        given. Audited ``reports.weekly_queued``; a job, so no access check."""
+        as_of = now.astimezone(self.zone).date()
+        key = f"{WEEKLY}:{channel}:{week_of(as_of)}"
+        with self.unit_of_work() as uow:
+            if uow.outbox.id_of(key) is not None:
+                return None
+        # Read and drawn outside the transaction that queues it: the post is the only write.
+        report = self.portfolio(as_of)
+        message = message_of(report, key)
+        with self.unit_of_work() as uow:
+            uow.begin_write()
+            # A second run at the same moment drew the same report: only the one whose post
+            # is queued first counts and audits it.
+            if uow.outbox.add_new(message) is None:
+                return None
+            uow.audit.append(AuditEntry(now, SYSTEM, "reports.weekly_queued", week_of(as_of),
+                                        {"channel": channel, "as_of": as_of.isoformat()}))
+            uow.commit()
+        return report
 
     def portfolio(self, as_of: date) -> PortfolioReport:
         months = self.settings.months

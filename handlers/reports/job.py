@@ -16,15 +16,13 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import datetime
 from typing import Any
 
 from domain.errors import RecordsUnavailable
 from domain.messages import Attachment, OutgoingMessage
-from domain.model import AuditEntry
 from domain.money import Money
-from domain.ports import UnitOfWork
-from domain.reports.use_cases import PortfolioReport, Reports
+from domain.reports.use_cases import WEEKLY, PortfolioReport, Reports, week_of
 from handlers.i18n import N_, Translator
 from handlers.reports.card import (
     CEI_BELOW_ZERO,
@@ -41,8 +39,6 @@ from handlers.reports.charts import AgingBar, DsoPoint, aging_chart, dso_chart
 
 log = logging.getLogger(__name__)
 
-KIND = "reports.weekly"
-SYSTEM = "creditbot"
 # A run that finds the database away tries again after these pauses before it fails: the
 # next scheduled run is a week away (a failed run is made up by `creditbot jobs run
 # report` any day of the same week, which posts the week's report once).
@@ -63,12 +59,6 @@ AGING_TITLE = N_("Aging")
 AGING_ALT = N_("Open receivables per days past due, in {currency}")
 DSO_TITLE = N_("DSO trend")
 DSO_ALT = N_("Count-back DSO and Best Possible DSO per month, in days")
-
-
-def week_of(day: date) -> str:
-    """The ISO week a report date falls in, e.g. 2026-W49: one weekly report each."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def summary_text(report: PortfolioReport, tr: Translator) -> str:
@@ -129,14 +119,13 @@ class NoReportChannel(Exception):
 
 @dataclass(frozen=True)
 class WeeklyReport:
-    """Queues the week's report for the channel, once per ISO week. ``channel`` None:
-    ``department`` (reports.post_to) is not under departments in app.yaml."""
+    """Queues the week's report for the channel, once per ISO week
+    (``Reports.queue_weekly``). ``channel`` None: ``department`` (reports.post_to) is
+    not under departments in app.yaml."""
 
     reports: Reports
-    unit_of_work: Callable[[], UnitOfWork]
     channel: str | None
     translate: Translator
-    zone: tzinfo
     department: str = "finance"
 
     def post(self, now: datetime) -> dict[str, int]:
@@ -145,33 +134,19 @@ class WeeklyReport:
                 f"the weekly report goes to the channel of departments.{self.department} "
                 "(reports.post_to in app.yaml), which is not there: add that department, "
                 "or set reports.post_to to one that is")
-        as_of = now.astimezone(self.zone).date()
-        key = f"{KIND}:{self.channel}:{week_of(as_of)}"
-        with self.unit_of_work() as uow:
-            if uow.outbox.id_of(key) is not None:
-                return {"posted": 0, "already_posted": 1}
-        # Read and drawn outside the transaction that queues it: the post is the only write.
-        report = self.reports.portfolio(as_of)
-        message = OutgoingMessage(channel=self.channel, kind=KIND,
-                                  text=summary_text(report, self.translate),
-                                  files=charts(report, self.translate), dedup_key=key)
-        with self.unit_of_work() as uow:
-            uow.begin_write()
-            # Checked again where it is queued: a second run at the same moment drew the
-            # same report; the outbox would keep one post, but both would count and audit
-            # it. The claim waits for the other run's transaction (PostgreSQL's unique
-            # key, SQLite's write lock), so exactly one of them goes on.
-            if uow.outbox.id_of(key) is not None \
-                    or not uow.collections.claim_submission(key, now):
-                return {"posted": 0, "already_posted": 1}
-            uow.outbox.add(message)
-            uow.audit.append(AuditEntry(now, SYSTEM, "reports.weekly_queued",
-                                        week_of(as_of), {"channel": self.channel,
-                                                         "as_of": as_of.isoformat()}))
-            uow.commit()
+        channel = self.channel
+
+        def message(report: PortfolioReport, key: str) -> OutgoingMessage:
+            return OutgoingMessage(channel=channel, kind=WEEKLY,
+                                   text=summary_text(report, self.translate),
+                                   files=charts(report, self.translate), dedup_key=key)
+
+        report = self.reports.queue_weekly(now, channel, message)
+        if report is None:
+            return {"posted": 0, "already_posted": 1}
         if report.missing_currencies:
             log.warning("weekly report: %s left out, no exchange rate on %s",
-                        ", ".join(report.missing_currencies), as_of)
+                        ", ".join(report.missing_currencies), report.as_of)
         return {"posted": 1, "already_posted": 0}
 
 

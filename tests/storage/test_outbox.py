@@ -72,6 +72,36 @@ def test_a_repeated_dedup_key_is_ignored_and_names_the_first_message(engine):
     assert [r.payload["text"] for r in rows(engine)] == ["digest", "no key", "no key"]
 
 
+def test_add_new_queues_only_the_first_of_a_key_and_waits_for_one_being_queued(engine):
+    # Two runs of the weekly report at once: only the one whose post goes in counts it.
+    with uow(engine) as work:
+        first = work.outbox.add_new(message("week 50", dedup_key="weekly:C1:2026-W50"))
+        assert first is not None
+        assert work.outbox.add_new(message("again", dedup_key="weekly:C1:2026-W50")) is None
+        work.commit()
+    began, answers = threading.Event(), []
+
+    def other_run() -> None:
+        began.set()
+        with uow(engine) as other:
+            other.begin_write()
+            answers.append(other.outbox.add_new(message("w51", dedup_key="weekly:C1:2026-W51")))
+            other.commit()
+
+    with uow(engine) as work:
+        work.begin_write()
+        queued = work.outbox.add_new(message("w51", dedup_key="weekly:C1:2026-W51"))
+        thread = threading.Thread(target=other_run)
+        thread.start()
+        began.wait()
+        work.commit()
+    thread.join(10)
+    assert queued is not None and answers == [None]
+    assert [r.payload["text"] for r in rows(engine)] == ["week 50", "w51"]
+    with uow(engine) as work, pytest.raises(ValueError):
+        work.outbox.add_new(message("no key"))
+
+
 def test_an_edit_or_reply_is_queued_in_the_channel_of_its_message(engine):
     with uow(engine) as work:
         card = work.outbox.add(message("card", channel="U01SALESAMY"))

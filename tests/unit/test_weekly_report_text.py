@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from domain.money import Money
 from domain.reports.metrics import CountBack, Metrics, Period, ProvisionLine
-from domain.reports.use_cases import Book, PortfolioReport, TrendPoint
+from domain.reports.use_cases import Book, PortfolioReport, TrendPoint, week_of
 from handlers.i18n import translator
-from handlers.reports.job import charts, summary_text, week_of
+from handlers.reports.job import charts, summary_text
 
 D = Decimal
 # AR older than the year the count-back walks: "more than 365.0 days".
