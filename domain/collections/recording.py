@@ -20,6 +20,8 @@ from domain.collections.model import (
 )
 from domain.collections.promises import Verdict
 from domain.collections.refusals import (
+    DUE,
+    NEXT,
     MixedCurrencies,
     NothingOpen,
     PromiseCurrency,
@@ -31,6 +33,7 @@ from domain.model import AuditEntry, Invoice
 from domain.money import Money
 from domain.ports import UnitOfWork
 from domain.retry import retried
+from domain.upcoming import upcoming_day_problem
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,9 @@ class Recording(DayContext):
                     next_action_on: date | None, submission: str | None
                     ) -> CollectionAction:
         now = self.clock()
+        if next_action_on is not None and (
+                wrong := upcoming_day_problem(NEXT, next_action_on, self.date_of(now))):
+            raise FormRefused([wrong])
         with self.unit_of_work() as uow:
             uow.begin_write()
             self._claim(uow, submission, now)
@@ -100,7 +106,8 @@ class Recording(DayContext):
         with self.unit_of_work() as uow:
             assignment = self._collecting(uow, actor, customer_id, submission, now)
             invoices, problems = self._promise_problems(uow, customer_id, amount,
-                                                        invoice_ids)
+                                                        invoice_ids, due_on,
+                                                        self.date_of(now))
             if problems:
                 raise FormRefused(problems)
             invoice_ids = [i.invoice_id for i in invoices]  # as the ERP writes them
@@ -154,24 +161,29 @@ class Recording(DayContext):
         return Promised(made, replaced, paid)
 
     def promise_problems(self, actor: Member, customer_id: str, amount: Money | None,
-                         invoice_ids: Sequence[str]) -> list[FieldProblem]:
-        """What ``promise`` would refuse in the invoices and the amount (``None``: not
-        readable), read without writing: a form with a wrong date or an unreadable amount
-        is told of every other problem in the same round."""
+                         invoice_ids: Sequence[str], due_on: date | None = None
+                         ) -> list[FieldProblem]:
+        """What ``promise`` would refuse in the day, the invoices and the amount
+        (``None``: not readable), read without writing: a form with an unreadable amount
+        or no day is told of every other problem in the same round."""
         with self.unit_of_work() as uow:
             self._require_collector(uow, actor, customer_id)
             require_not_with_legal(uow, customer_id, self.date_of)
-            return self._promise_problems(uow, customer_id, amount, invoice_ids)[1]
+            return self._promise_problems(uow, customer_id, amount, invoice_ids, due_on)[1]
 
     def _promise_problems(self, uow: UnitOfWork, customer_id: str, amount: Money | None,
-                          invoice_ids: Sequence[str]
+                          invoice_ids: Sequence[str], due_on: date | None = None,
+                          today: date | None = None
                           ) -> tuple[list[Invoice], list[FieldProblem]]:
-        """The named open invoices, and what is wrong: invoices that are not open ones of
-        the account; an amount in a currency they are not billed in, or above what they
-        (or, none named, the account) have open."""
+        """The named open invoices, and what is wrong: a pay-by day passed or more than a
+        year ahead; invoices that are not open ones of the account; an amount in a
+        currency they are not billed in, or above what they (or, none named, the
+        account) have open."""
         open_ = {i.invoice_id: i for i in uow.receivables.open_invoices([customer_id])}
         invoice_ids, wrong = named_invoices(customer_id, invoice_ids, open_)
-        problems = [wrong] if wrong is not None else []
+        late = upcoming_day_problem(DUE, due_on, today or self.date_of(self.clock())) \
+            if due_on is not None else None
+        problems = [p for p in (late, wrong) if p is not None]
         named = [open_[i] for i in invoice_ids if i in open_]
         owed = named or list(open_.values())
         currencies = sorted({i.open_amount.currency for i in owed})

@@ -48,6 +48,7 @@ class NotYourDispute(DomainError):
 
 # The promise and dispute forms' fields a problem belongs to (their block ids).
 AMOUNT, INVOICES, DEPARTMENT, OWNER = "amount", "invoices", "department", "owner"
+DUE, NEXT = "due", "next"  # a promise's pay-by day, a logged action's next step
 
 
 class NotTheirDispute(FieldProblem):

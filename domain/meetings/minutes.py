@@ -29,13 +29,12 @@ from domain.model import AuditEntry
 from domain.people import is_user_id
 from domain.ports import UnitOfWork
 from domain.text import N_, CommandName
+from domain.upcoming import upcoming_day_problem
 
 # What a section shows whole beside its heading (Slack cuts a section at 3,000), and so
 # what the form takes.
 MAX_DECISIONS = 2500
 MAX_WHAT = 300
-# A due date further out than this is a typo, not a plan.
-MAX_AHEAD = timedelta(days=365)
 # How far back ``/credit minutes`` looks for meetings to record.
 RECENT = timedelta(days=14)
 
@@ -235,13 +234,8 @@ class MinutesKeeping:
         if item.due_on is None:
             problems.append(FieldProblem(item_field(DUE, index), N_(
                 "Pick the day this action item is due.")))
-        elif item.due_on < today:
-            problems.append(FieldProblem(item_field(DUE, index), N_(
-                "{day} has passed: pick today or a later day."), day=item.due_on))
-        elif item.due_on > today + MAX_AHEAD:
-            problems.append(FieldProblem(item_field(DUE, index), N_(
-                "{day} is more than a year ahead: pick a day on or before {last}."),
-                day=item.due_on, last=today + MAX_AHEAD))
+        elif (late := upcoming_day_problem(item_field(DUE, index), item.due_on, today)):
+            problems.append(late)
         customer: str | None = None
         if item.customer.strip():
             try:

@@ -125,8 +125,9 @@ def check_slot(day: date | None, at: time | None, minutes: int | None, zone_name
             DATE, N_("{day} is a {weekday}; meetings are held on {days}."), day=day,
             weekday=Phrase(_DAY_NAMES[day.weekday()]),
             days=_Days(tuple(_DAY_NAMES[d] for d in sorted(hours.days)))))
-    # Both, on a Sunday at 19:00: the hours were said only once the day was mended.
-    if minutes is not None:
+    # Both, on a Sunday at 19:00: the hours were said only once the day was mended. Not
+    # of a duration out of bounds, which is said already: its end means nothing.
+    if minutes is not None and SHORTEST_MINUTES <= minutes <= policy.longest_minutes:
         end_local = (start + timedelta(minutes=minutes)).astimezone(start.tzinfo)
         if start.time() < hours.start or end_local.date() != day \
                 or end_local.time() > hours.end:

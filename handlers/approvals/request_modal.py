@@ -245,8 +245,8 @@ def read_filing(values: dict[str, str | None], tr: Translator, today: date
                                "the kind, or clear the last day.",
                                kind=kind_title(RequestKind.TEMPORARY_LIMIT, tr))
     elif expires is not None and expires < today and kind is RequestKind.TEMPORARY_LIMIT:
-        errors[EXPIRES] = tr._("{day} is already past: pick today or a later day.",
-                               day=expires)
+        # The words of every form's day to come (domain.upcoming).
+        errors[EXPIRES] = tr._("{day} has passed: pick today or a later day.", day=expires)
     order = values.get(ORDER)
     if kind is RequestKind.ORDER_RELEASE and not order:
         errors[ORDER] = tr._("An order release needs the held order's id (CB-…) or its reference.")

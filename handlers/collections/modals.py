@@ -7,7 +7,7 @@ its reason."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from slack_bolt import BoltContext
@@ -19,7 +19,9 @@ from domain.collections.model import ActionKind
 from domain.collections.refusals import (
     AMOUNT,
     DEPARTMENT,
+    DUE,
     INVOICES,
+    NEXT,
     OWNER,
     AlreadyRecorded,
     PromiseCurrency,
@@ -27,6 +29,7 @@ from domain.collections.refusals import (
 )
 from domain.errors import FormRefused
 from domain.money import Money
+from domain.upcoming import upcoming_day_problem
 from handlers.collections.blocks import (
     KINDS,
     AccountValue,
@@ -46,11 +49,9 @@ LOG_VIEW, PROMISE_VIEW, DISPUTE_VIEW, LEGAL_VIEW = (
     "collect_log_form", "collect_promise_form", "collect_dispute_form", "collect_legal_form")
 RESOLVE_VIEW, OUTCOME_VIEW = "collect_resolve_form", "collect_outcome_form"
 # Block ids: Slack echoes them in the submission, and field errors name them.
-# (AMOUNT, INVOICES, DEPARTMENT and OWNER are the domain's: its problems name them.)
-KIND, OUTCOME, NEXT, DUE, REASON, NOTE = (
-    "kind", "outcome", "next", "due", "reason", "note")
-# Dates further out than this are typos (2036 for 2026) far more often than plans.
-HORIZON = timedelta(days=365)
+# (AMOUNT, INVOICES, DEPARTMENT, OWNER, DUE and NEXT are the domain's: its problems name
+# them.)
+KIND, OUTCOME, REASON, NOTE = ("kind", "outcome", "reason", "note")
 
 
 # Open invoices a promise or dispute form lists (oldest due first); the rest are counted.
@@ -172,15 +173,6 @@ def _day(raw: str | None) -> date | None:
         return None
 
 
-def _within(tr: Translator, block: str, day: date, today: date) -> dict[str, str]:
-    if day < today:
-        return {block: tr._("{day} is already past: pick today or a later day.", day=day)}
-    if day > today + HORIZON:
-        return {block: tr._("{day} is more than a year ahead: pick a day on or before "
-                            "{last}.", day=day, last=today + HORIZON)}
-    return {}
-
-
 def _invoices(raw: str | None) -> list[str]:
     # An id copied from the form's list, look-alikes and all, is the ERP's. Pieces are
     # kept in order, empty and twice-typed ones too: the domain joins again those that
@@ -230,8 +222,9 @@ def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:
     next_on = _day(values.get(NEXT))
     if values.get(NEXT) and next_on is None:
         errors[NEXT] = tr._("Pick the day in the calendar.")
-    elif next_on is not None:
-        errors.update(_within(tr, NEXT, next_on, deps.collecting.today()))
+    elif next_on is not None and (
+            wrong := upcoming_day_problem(NEXT, next_on, deps.collecting.today())):
+        errors[NEXT] = field_error(wrong, tr)
     if errors:
         return errors
     try:
@@ -239,6 +232,9 @@ def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:
                                             next_on, submission=_submission("log", view))
     except AlreadyRecorded:
         return None  # the same form sent twice: the first one is the record
+    except FormRefused as refused:
+        return {where: field_error(problem, tr)
+                for where, problem in refused.by_field().items()}
     named, what = _named(deps, customer, tr), tr._(KINDS[kind])
     if logged.next_action_on is None:
         return _done(context, tr._("Logged: {kind} for {customer}. No next-step date was "
@@ -285,13 +281,11 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
     due = _day(values.get(DUE))
     if due is None:
         errors[DUE] = tr._("Pick the day the customer promised to pay by.")
-    else:
-        errors.update(_within(tr, DUE, due, deps.collecting.today()))
     invoices = _invoices(values.get(INVOICES))
     if errors or amount is None or due is None:
-        # Every problem in one round: the invoices and the amount are checked too.
+        # Every problem in one round: the day, the invoices and the amount are checked too.
         for problem in deps.collecting.promise_problems(context["member"], customer, amount,
-                                                        invoices):
+                                                        invoices, due):
             errors.setdefault(problem.where, field_error(problem, tr))
         return errors
     try:

@@ -218,6 +218,24 @@ def test_unknown_invoices_are_refused_with_nothing_written(day: CollectorsDay,
     assert uow.collections.committed["promises"] == {}
 
 
+def test_a_day_passed_or_over_a_year_ahead_is_refused_by_the_use_case_itself(
+        day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    # The forms checked it; any other caller could record a promise already due.
+    with pytest.raises(FormRefused) as past:
+        day.promise(MEI, "C1", usd(100), TODAY - timedelta(days=1), ["I9"])
+    assert [(p.where, str(p)) for p in past.value.problems] == [
+        ("due", "2026-11-29 has passed: pick today or a later day."),
+        ("invoices", "I9 is not an open invoice of C1: name invoices from the account's "
+                     "open ones, separated by commas.")]
+    with pytest.raises(FormRefused) as far:
+        day.log_action(MEI, "C1", ActionKind.CALL, "call back", TODAY + timedelta(days=366))
+    assert [(p.where, str(p)) for p in far.value.problems] == [
+        ("next", "2027-12-01 is more than a year ahead: pick a day on or before "
+                 "2027-11-30.")]
+    assert uow.collections.committed["promises"] == {}
+    assert not uow.collections.committed.get("actions")
+
+
 def test_accounts_due_together_come_in_one_reminder_once_per_date(
         day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
         clock: list[datetime]) -> None:
