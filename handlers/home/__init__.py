@@ -16,7 +16,7 @@ from handlers.deps import Deps
 from handlers.errors import access_refusal
 from handlers.home.languages_job import run_people
 from handlers.i18n import N_, Translator
-from handlers.registry import COMMAND, Catalogue, Event, Feature, Job
+from handlers.registry import COMMAND, Catalogue, Event, Feature, Job, Subcommand
 from handlers.render import Block, context, header, section
 
 log = logging.getLogger("creditbot.home")
@@ -33,8 +33,7 @@ def home_view(deps: Deps, catalogue: Catalogue, user_id: str, tr: Translator
         alerts = _open_alerts(deps, member, tr)
     else:
         status = access_refusal(AccessDenied(deps.access.contacts), tr)
-    commands = "\n".join(f"• `{COMMAND} {s.name}` — {tr._(s.summary)}"
-                         for s in catalogue.subcommands)
+    commands = "\n".join(_command_line(s, tr) for s in catalogue.subcommands)
     return {"type": "home", "blocks": [
         header("creditbot"),
         section(tr._("Trade credit where your team works: check a customer before you quote "
@@ -44,6 +43,15 @@ def home_view(deps: Deps, catalogue: Catalogue, user_id: str, tr: Translator
         section("*" + tr._("Commands") + f"*\n{commands}"),
         context(tr._("Figures as of today in {zone}.", zone=deps.timezone)),
     ]}
+
+
+def _command_line(sub: Subcommand, tr: Translator) -> str:
+    """A subcommand and what it does; to a Chinese reader with its Chinese word too, as
+    `/credit 帮助` lists it (`/credit check` / `/credit 查询`)."""
+    local = next((a for a in sub.aliases if not a.isascii()), None) \
+        if tr.locale.language == "zh" else None
+    named = f"`{COMMAND} {sub.name}`" + (f" / `{COMMAND} {local}`" if local else "")
+    return f"• {named} — {tr._(sub.summary)}"
 
 
 def _open_alerts(deps: Deps, member: Member, tr: Translator) -> list[Block]:

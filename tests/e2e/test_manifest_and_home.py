@@ -90,3 +90,18 @@ def test_the_home_tab_says_what_creditbot_does_and_who_may_see_data(world):
     assert (":lock: Credit data is confidential, and you are not among the people who may "
             "see it. Ask <@U02CREDITMG> or <@U02CREDITAN> to give you access."
             ) in published[STRANGER]
+
+
+def test_a_chinese_reader_sees_each_commands_chinese_word_on_the_home_tab(world):
+    # `/credit 帮助` lists them; the home tab had only the English words.
+    from bot.sandbox.emulator import User
+
+    world.emulator.users[SALES] = User(SALES, "amy", locale="zh-CN")
+    world.slack.event({"type": "app_home_opened", "user": SALES, "tab": "home"})
+    [call] = world.emulator.wait_for("views.publish")
+    texts = [b["text"]["text"] for b in call.args["view"]["blocks"] if b["type"] == "section"]
+    [commands] = [t for t in texts if t.startswith("*命令*")]
+    lines = commands.split("\n")[1:]
+    assert lines[0] == ("• `/credit check` / `/credit 查询` — "
+                        "客户或客户集团的信用状况：额度、敞口、可用额度、逾期和账龄")
+    assert all(line.count("`/credit ") == 2 for line in lines), lines
