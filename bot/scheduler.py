@@ -126,9 +126,10 @@ def run_job(engine: Engine, job: Job, context: Mapping[str, Any], host: str) -> 
         run_id = _recorded(f"the start of {job.name}", lambda: job_records.start_run(
             engine, job.name, host, clock()))
     except (DBAPIError, SqlTimeout) as problem:
-        error = f"the database did not answer, so {job.name} did not run: {problem}"
-        log.error("%s", error.splitlines()[0])
-        return RunResult(job.name, "failed", {}, error.splitlines()[0])
+        error = (f"the database did not answer, so {job.name} did not run: "
+                 f"{unavailable_reason(problem)}")
+        log.error("%s", error)
+        return RunResult(job.name, "failed", {}, error)
     try:
         counts = {str(key): int(value) for key, value in job.run(context).items()}
     except Exception as problem:

@@ -345,6 +345,11 @@ def unavailable_reason(error: SQLAlchemyError) -> str:
     for line in (part.strip() for part in message.splitlines()):
         if line:
             text += line if not text else (" " if text[-1] in ".?!:;" else ". ") + line
+    if text == "database is locked":
+        # SQLite's words say neither who nor what to do.
+        text += (": another process was writing to the SQLite file (an import, a job, "
+                 "another creditbot) for longer than creditbot waits; try again once it is "
+                 "done")
     return text
 
 

@@ -26,7 +26,7 @@ from bot.config.fields import shown
 from bot.wiring import Services, build_services
 from domain.errors import DomainError
 from domain.text import shown_controls
-from storage.db import normalise_url, secret_parameter, url_shown
+from storage.db import normalise_url, secret_parameter, unavailable_reason, url_shown
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -64,7 +64,7 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except (OperationalError, ProgrammingError, DatabaseError) as problem:
             # Drivers write their reasons over several lines; one line is what we promise.
             # ProgrammingError: a connection option libpq does not know (`?ssl=true`).
-            said = " ".join(str(problem.orig).split())
+            said = unavailable_reason(problem)
             if "readonly database" in said:
                 said += (": creditbot must write the database file and, beside it, its -wal "
                          "and -shm files; give the user it runs as write access to them and "

@@ -373,7 +373,9 @@ def test_a_database_away_for_every_try_records_a_failed_run_and_loses_nothing(
     # SQLite's scan read, then waited for the write lock; PostgreSQL's could not even
     # read. Said in the driver's words, on one line: the database's state, not a bug.
     assert run.error == "the database did not answer: " + (
-        "database is locked" if database_url.startswith("sqlite") else
+        "database is locked: another process was writing to the SQLite file (an import, a "
+        "job, another creditbot) for longer than creditbot waits; try again once it is done"
+        if database_url.startswith("sqlite") else
         f"connection failed: connection to server at \"127.0.0.1\", port "
         f"{make_url(closed_port_url_used[0]).port} failed: Connection refused. Is the "
         "server running on that host and accepting TCP/IP connections?")

@@ -213,8 +213,11 @@ def test_a_job_whose_start_cannot_be_recorded_does_not_run(engine, monkeypatch):
     job = Job("tick", "", "0 3 * * *", lambda _context: ran.append(1) or {})
     result = scheduler.run_job(engine, job, {}, "host:1")
     assert (result.outcome, ran) == ("failed", [])
-    assert result.error == ("the database did not answer, so tick did not run: "
-                            "(builtins.Exception) database is locked")
+    # The driver's words (not SQLAlchemy's wrapping of them), and what they mean.
+    assert result.error == (
+        "the database did not answer, so tick did not run: database is locked: another "
+        "process was writing to the SQLite file (an import, a job, another creditbot) for "
+        "longer than creditbot waits; try again once it is done")
 
 
 def test_a_database_gone_mid_job_is_said_in_lines_not_tracebacks(engine, monkeypatch,
