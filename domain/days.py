@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
-from domain.text import without_invisible
+from domain.errors import FieldProblem
+from domain.text import N_, without_invisible
 
 _DAY = re.compile(r"(?P<y>\d{4})(?:-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})"
                   r"|/(?P<m2>\d{1,2})/(?P<d2>\d{1,2})"
@@ -58,3 +59,21 @@ def years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
+
+
+# A day picked for something still to come — a promise's pay-by day, a collector's next
+# step, a meeting's action item: today or later, and at most a year ahead (2036 typed for
+# 2026 is far likelier than a plan that far out). One rule, so that the forms cannot
+# drift apart in what they take or how they say it.
+AHEAD_AT_MOST = timedelta(days=365)
+
+
+def upcoming_day_problem(where: str, day: date, today: date) -> FieldProblem | None:
+    """What is wrong with ``day`` as the day of something to come, for the field
+    ``where``; None when it is today or within a year after."""
+    if day < today:
+        return FieldProblem(where, N_("{day} has passed: pick today or a later day."), day=day)
+    if day > today + AHEAD_AT_MOST:
+        return FieldProblem(where, N_("{day} is more than a year ahead: pick a day on or "
+                                      "before {last}."), day=day, last=today + AHEAD_AT_MOST)
+    return None

@@ -28,12 +28,12 @@ from domain.collections.refusals import (
     PromiseTooLarge,
 )
 from domain.collections.status import promise_verdict, require_not_with_legal, status_of
+from domain.days import upcoming_day_problem
 from domain.errors import FieldProblem, FormRefused
 from domain.model import AuditEntry, Invoice
 from domain.money import Money
 from domain.ports import UnitOfWork
 from domain.retry import retried
-from domain.upcoming import upcoming_day_problem
 
 
 @dataclass(frozen=True)

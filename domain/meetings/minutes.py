@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
 from domain.access import CreditDataAccess, Member
+from domain.days import upcoming_day_problem
 from domain.errors import CustomerLookupError, DomainError, FieldProblem, FormRefused
 from domain.lookup import resolve_customer
 from domain.meetings.model import Meeting, MeetingState, Minutes, Task, TaskState
@@ -29,7 +30,6 @@ from domain.model import AuditEntry
 from domain.people import is_user_id
 from domain.ports import UnitOfWork
 from domain.text import N_, CommandName
-from domain.upcoming import upcoming_day_problem
 
 # What a section shows whole beside its heading (Slack cuts a section at 3,000), and so
 # what the form takes.

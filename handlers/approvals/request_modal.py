@@ -245,7 +245,7 @@ def read_filing(values: dict[str, str | None], tr: Translator, today: date
                                "the kind, or clear the last day.",
                                kind=kind_title(RequestKind.TEMPORARY_LIMIT, tr))
     elif expires is not None and expires < today and kind is RequestKind.TEMPORARY_LIMIT:
-        # The words of every form's day to come (domain.upcoming).
+        # The words of every form's day to come (domain.days.upcoming_day_problem).
         errors[EXPIRES] = tr._("{day} has passed: pick today or a later day.", day=expires)
     order = values.get(ORDER)
     if kind is RequestKind.ORDER_RELEASE and not order:

@@ -27,9 +27,9 @@ from domain.collections.refusals import (
     PromiseCurrency,
     UnknownDepartment,
 )
+from domain.days import upcoming_day_problem
 from domain.errors import FormRefused
 from domain.money import Money
-from domain.upcoming import upcoming_day_problem
 from handlers.collections.blocks import (
     KINDS,
     AccountValue,
