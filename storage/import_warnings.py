@@ -69,7 +69,8 @@ def _own_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | 
         return rate_jumps(conn, stage, base)
     if kind.name == "payments":
         return [*overpayments(conn, stage), *ahead_of_invoices(conn, stage),
-                *other_currency(conn, stage), *far_ahead(conn, stage, kind)]
+                *other_currency(conn, stage), *dated_ahead(conn, stage),
+                *far_ahead(conn, stage, kind)]
     if kind.name == "invoices":
         return [*sign_flips(conn, stage), *far_ahead(conn, stage, kind),
                 *invoiced_orders(conn, stage)]
@@ -243,6 +244,22 @@ def _rows_warning(conn: Connection, query: Any, name: Callable[..., str], one: s
 FAR_AHEAD_YEARS = 10
 _DATES = {"invoices": ("issue_date", "due_date"), "orders": ("order_date",),
           "payments": ("date",)}
+
+
+def dated_ahead(conn: Connection, stage: Table) -> list[str]:
+    """A warning for payments dated after the import's (UTC) day, up to FAR_AHEAD_YEARS
+    (further is ``far_ahead``'s): money not received yet, which a report for any day
+    before it adds back to what was owed then."""
+    today = datetime.now(UTC).date()
+    query = (select(stage.c.line_no, stage.c.payment_id, stage.c.date)
+             .where(stage.c.invalid == 0, stage.c.date > today,
+                    stage.c.date <= years_after(today, FAR_AHEAD_YEARS))
+             .order_by(stage.c.line_no))
+    return _rows_warning(
+        conn, query, lambda line, payment, day: f"line {line}, {payment}: {day}",
+        "payment is dated after today", "payments are dated after today",
+        "money not received yet? The collection reports count a payment from its date: "
+        "until then it is owed; export payments once they are received")
 
 
 def far_ahead(conn: Connection, stage: Table, kind: ImportKind) -> list[str]:

@@ -1449,3 +1449,19 @@ def test_a_line_cut_short_is_refused_not_read_as_an_open_invoice(with_customers,
     assert snapshot(engine) == before
     assert [str(e) for e in report.errors] == [
         "line 2: has 6 cells but the header has 8 (a line cut short?)"]
+
+
+def test_payments_dated_after_today_are_named(with_customers, write_csv):
+    # One dated ahead (5,000 USD on an unpaid invoice) moved a report for today's
+    # receivables, and nothing said it was not received yet.
+    engine = with_customers
+    assert run(engine, write_csv, "invoices", INVOICES).committed
+    soon = datetime.now(UTC).date() + timedelta(days=16)
+    report = run(engine, write_csv, "payments",
+                 "payment_id,customer_id,date,amount,currency,invoice_id\n"
+                 f"P1,C2,2026-11-02,1.00,EUR,I3\nP2,C2,{soon},1.00,EUR,I3\n")
+    assert report.committed
+    assert report.warnings == [
+        f"1 payment is dated after today (line 3, P2: {soon}): money not received yet? The "
+        "collection reports count a payment from its date: until then it is owed; export "
+        "payments once they are received"]
