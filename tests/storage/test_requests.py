@@ -13,6 +13,7 @@ from storage import requests as processed
 from storage.db import make_engine
 from storage.requests import ProcessedRequests
 from storage.write_gate import SqliteWriteGate
+from tests.storage.test_write_gate import held_by_another_writer
 
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 
@@ -97,18 +98,7 @@ def test_on_sqlite_a_claim_waits_its_turn_with_the_orders_writes(database_url):
     # hold, so it queues behind them instead of sleeping in SQLite's busy handler (which
     # took an order's p99 from 190 to 700 ms under bench_orders' load).
     engine = make_engine(database_url)
-    gate = SqliteWriteGate(engine.url.database)
-    held = threading.Event()
-
-    def order_transaction() -> None:
-        with gate:
-            held.set()
-            time.sleep(0.3)
-
-    writer = threading.Thread(target=order_transaction)
-    writer.start()
-    held.wait()
-    started = time.monotonic()
-    assert ProcessedRequests(engine).claim("trigger:1.2.gated", NOW) is True
-    assert time.monotonic() - started >= 0.2
-    writer.join()
+    with held_by_another_writer(SqliteWriteGate(engine.url.database)):
+        started = time.monotonic()
+        assert ProcessedRequests(engine).claim("trigger:1.2.gated", NOW) is True
+        assert time.monotonic() - started >= 0.2

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -73,26 +75,35 @@ def test_a_unit_of_work_that_writes_on_sqlite_waits_its_turn_and_gives_it_back(
     from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
 
     engine = make_engine(database_url)
-    gate = write_gate.writers_gate(engine.url.database)
-    held, waited = threading.Event(), []
-
-    def someone_writing() -> None:
-        with gate:
-            held.set()
-            time.sleep(0.3)
-
-    writer = threading.Thread(target=someone_writing)
-    writer.start()
-    held.wait()
-    started = time.monotonic()
-    with SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
-        uow.begin_write()
-        waited.append(time.monotonic() - started)
-        assert not _enters_at_once(SqliteWriteGate(engine.url.database))
-    writer.join()
+    waited = []
+    with held_by_another_writer(write_gate.writers_gate(engine.url.database)):
+        started = time.monotonic()
+        with SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
+            uow.begin_write()
+            waited.append(time.monotonic() - started)
+            assert not _enters_at_once(SqliteWriteGate(engine.url.database))
     assert waited[0] >= 0.2
     assert _enters_at_once(SqliteWriteGate(engine.url.database))
     engine.dispose()
+
+
+@contextmanager
+def held_by_another_writer(gate: SqliteWriteGate, seconds: float = 0.3) -> Iterator[None]:
+    """Inside: another thread holds ``gate``, for ``seconds`` from the start."""
+    held = threading.Event()
+
+    def writing() -> None:
+        with gate:
+            held.set()
+            time.sleep(seconds)
+
+    writer = threading.Thread(target=writing)
+    writer.start()
+    held.wait()
+    try:
+        yield
+    finally:
+        writer.join()
 
 
 def _enters_at_once(gate: SqliteWriteGate) -> bool:
