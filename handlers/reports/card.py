@@ -113,8 +113,9 @@ def _portfolio(report: PortfolioReport, tr: Translator) -> Block:
         (tr._("Best Possible DSO"), days_text(m.best_possible_dso, tr)),
         (tr._("ADD (DSO simple − Best Possible)"),
          days_text(add_as_shown(m), tr)),
+        # Over one month S and S/N are one figure: said once.
         (tr.ngettext("CEI ({n} month)", "CEI ({n} months)", report.months), percent(m.cei, tr)
-         if m.cei is None or m.cei_all_sales is None else tr._(
+         if m.cei is None or m.cei_all_sales is None or report.months == 1 else tr._(
              "{cei} (with S instead of S/N: {other})", cei=percent(m.cei, tr),
              other=percent(m.cei_all_sales, tr))),
         # As the provision matrix below adds them up, to the cent.
@@ -207,6 +208,14 @@ CEI_BELOW_ZERO = N_("CEI below zero: the receivables at the end (E) are more tha
                     "before it are missing from the imports.")
 
 
+# An "n/a" with no reason read as a bug (a short history, or credit notes above sales).
+CEI_NOT_AVAILABLE = N_("CEI n/a: the receivables at the start plus an average month's "
+                       "credit sales (B + S/N) are no more than those not yet due at the end "
+                       "(Ec), so there is nothing collectable to measure against: the "
+                       "history is shorter than the period, or credit notes outweigh the "
+                       "sales.")
+
+
 def below_zero(cei: Decimal | None) -> bool:
     return cei is not None and cei < 0
 
@@ -235,6 +244,8 @@ def report_card(report: PortfolioReport, timezone: str, tr: Translator) -> Messa
                          report.months, **cei_months(report))]
     if any(below_zero(book.metrics.cei) for book in (report.portfolio, *report.collectors)):
         notes.append(tr._(CEI_BELOW_ZERO))
+    if report.portfolio.metrics.cei is None:
+        notes.append(tr._(CEI_NOT_AVAILABLE))
     if report.overdue_total > report.open_total:
         notes.append(tr._(OVERDUE_ABOVE_AR))
     if not is_month_end(report.as_of):

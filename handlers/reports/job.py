@@ -26,6 +26,7 @@ from domain.reports.use_cases import WEEKLY, PortfolioReport, Reports, week_of
 from handlers.i18n import N_, Translator
 from handlers.reports.card import (
     CEI_BELOW_ZERO,
+    CEI_NOT_AVAILABLE,
     OVERDUE_ABOVE_AR,
     add_as_shown,
     below_zero,
@@ -77,6 +78,7 @@ def summary_text(report: PortfolioReport, tr: Translator) -> str:
         tr._(ADD_LINE, add=days_text(add_as_shown(metrics), tr)),
         tr._(CEI_LINE, cei=percent(metrics.cei, tr), **cei_months(report)),
         *([tr._(CEI_BELOW_ZERO)] if below_zero(metrics.cei) else []),
+        *([tr._(CEI_NOT_AVAILABLE)] if metrics.cei is None else []),
         # As the report card shows them: its provision matrix's lines added up.
         tr._(OPEN_LINE, open=Money(report.open_total, report.currency),
              overdue=Money(report.overdue_total, report.currency),

@@ -103,6 +103,34 @@ def test_a_collectors_cei_below_zero_is_explained_under_the_card() -> None:
         "imports.")
 
 
+def test_a_cei_that_cannot_be_computed_says_why_and_one_month_shows_it_once() -> None:
+    # "CEI (12 months) n/a" came with no reason; over one month "0.0% (with S instead of
+    # S/N: 0.0%)" said one figure twice.
+    def card(months: int, cei: str | None, all_sales: str | None) -> tuple[str, list[str]]:
+        metrics = Metrics(D(100), D(50), D(200), CountBack(D(30), True), D(30), D(10), D(20),
+                          None if cei is None else D(cei),
+                          None if all_sales is None else D(all_sales))
+        report = PortfolioReport(
+            as_of=date(2026, 11, 30), currency="USD", months=months,
+            portfolio=Book(None, metrics), collectors=(), trend=(), provision=(),
+            allowances=())
+        _text, blocks = report_card(report, "Asia/Shanghai", translator("en-US"))
+        [shown] = [f["text"] for f in blocks[1]["fields"] if f["text"].startswith("*CEI")]
+        return shown, [element["text"] for element in blocks[-1]["elements"]]
+
+    shown, notes = card(12, None, "80.8")
+    assert shown == "*CEI (12 months)*\nn/a"
+    assert notes[2] == (
+        "CEI n/a: the receivables at the start plus an average month's credit sales (B + "
+        "S/N) are no more than those not yet due at the end (Ec), so there is nothing "
+        "collectable to measure against: the history is shorter than the period, or credit "
+        "notes outweigh the sales.")
+    shown, notes = card(1, "54", "54")
+    assert shown == "*CEI (1 month)*\n54.0%"
+    assert not any(note.startswith("CEI n/a") for note in notes)
+    assert card(3, "54", "77")[0] == "*CEI (3 months)*\n54.0% (with S instead of S/N: 77.0%)"
+
+
 def test_a_chinese_reader_sees_the_allowances_under_the_customers_chinese_names() -> None:
     # The card's other lines named 青岛海洋渔业有限公司; its allowances said Qingdao Ocean
     # Fisheries.
