@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from domain.money import Money
+from domain.text import CompanyName
 
 
 class InvoiceStatus(StrEnum):
@@ -69,6 +70,11 @@ class Customer:
     @property
     def currency(self) -> str:
         return self.credit_limit.currency
+
+    @property
+    def names(self) -> CompanyName:
+        """Its name for a message: each reader's own (``CompanyName``)."""
+        return CompanyName(self.name, self.name_local)
 
 
 @dataclass(frozen=True)

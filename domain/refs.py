@@ -5,7 +5,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from domain.text import reads_as
+from domain.text import CompanyName, reads_as
 
 
 @dataclass(frozen=True, order=True)
@@ -15,6 +15,11 @@ class CustomerRef:
     # The legal name in the local script (e.g. 杭州红隼贸易有限公司) when the ERP has one:
     # a person who typed it should recognise the candidate they are offered.
     name_local: str | None = None
+
+    @property
+    def names(self) -> CompanyName:
+        """Its name for a message: each reader's own (``CompanyName``)."""
+        return CompanyName(self.name, self.name_local)
 
     def label(self, *, spelled: bool = False) -> str:
         """``spelled``: the id's letters of another alphabet named, for a list where its

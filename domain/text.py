@@ -121,12 +121,34 @@ class Listed(tuple[str, ...]):
         return ", ".join(self)
 
 
+class CompanyName(str):
+    """A customer's name as the ERP gives it, with its legal name in the local script
+    when there is one: each reader is shown the one they read (a Chinese reader the local
+    one), escaped as any text from the ERP. A refusal that named the customer in English
+    to a Chinese reader, right after its card had named it in Chinese, confused two
+    names for two companies."""
+
+    local: str | None
+
+    def __new__(cls, name: str, local: str | None = None) -> CompanyName:
+        made = super().__new__(cls, name)
+        made.local = local
+        return made
+
+    def shown_by(self, tr: Any) -> str:
+        return str(tr.name_of(str(self), self.local))
+
+    def map(self, show: Callable[[str], str]) -> CompanyName:
+        return CompanyName(show(str(self)), show(self.local) if self.local else None)
+
+
 def map_texts(params: Mapping[str, Any], show: Callable[[str, str], str]
               ) -> dict[str, Any]:
     """``params`` with ``show(name, text)`` applied to each text people or the ERP wrote:
-    a plain string, and each item of a ``Listed``. creditbot's own words (a ``Phrase``,
-    a role: anything a translator shows by a name of its own), amounts and days are kept."""
-    return {k: v.map(functools.partial(show, k)) if isinstance(v, Listed)
+    a plain string, each item of a ``Listed`` and both names of a ``CompanyName``.
+    creditbot's own words (a ``Phrase``, a role: anything a translator shows by a name of
+    its own), amounts and days are kept."""
+    return {k: v.map(functools.partial(show, k)) if isinstance(v, Listed | CompanyName)
             else show(k, v) if isinstance(v, str) and not hasattr(v, "shown_by") else v
             for k, v in params.items()}
 

@@ -109,7 +109,7 @@ def guessed(query: str, customer: Customer | CustomerRef, tr: Translator) -> Blo
         return None
     return context(tr._(":mag: No customer is named “{query}”: this is the closest, "
                         "{customer} ({id}).", query=erp_text(query, 100),
-                        customer=erp_text(customer.name, 100),
+                        customer=erp_text(tr.name_of(customer.name, customer.name_local), 100),
                         id=erp_text(customer.customer_id, 64)))
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Table, and_, case, func, or_, select
 
 from domain.days import years_after
 from domain.imports import ImportKind
+from domain.lookup import normalize_name
 from domain.model import INVOICE_STATUSES_IN_EXPOSURE, ORDER_STATUSES_IN_EXPOSURE
 from domain.money import Money
 from domain.text import reads_as, shown_controls
@@ -77,7 +78,8 @@ def _own_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | 
     if kind.name == "orders":
         return far_ahead(conn, stage, kind)
     if kind.name == "customers":
-        return [*case_twins(conn, stage), *unlisted(conn, stage, organisation)]
+        return [*case_twins(conn, stage), *name_twins(conn, stage),
+                *unlisted(conn, stage, organisation)]
     if kind.name == "contracts":
         return overlapping_contracts(conn, stage)
     return []
@@ -369,6 +371,36 @@ def case_twins(conn: Connection, stage: Table) -> list[str]:
             f"({_named(twins)}): "
             "creditbot keeps them as separate customers; if they are one, correct the id "
             "in the ERP"]
+
+
+def name_twins(conn: Connection, stage: Table) -> list[str]:
+    """A warning for new customers whose name reads as another customer's but is not
+    written the same (华联超市（上海）有限公司 beside 华联超市(上海)有限公司, "ACME Inc" beside
+    "Acme, Inc."): a person typing either is asked which one, and the two buttons look
+    alike. Names written exactly the same are the ERP's own business. Compared in Python,
+    as ``case_twins``."""
+    customers: Table = TABLES["customers"]
+    seen: dict[str, tuple[str, str]] = {}
+    known: set[str] = set()
+    for customer_id, name in conn.execute(select(customers.c.customer_id, customers.c.name)
+                                          .order_by(customers.c.customer_id)):
+        seen.setdefault(normalize_name(name), (customer_id, name))
+        known.add(customer_id)
+    twins: list[str] = []
+    for line, customer_id, name in conn.execute(
+            select(stage.c.line_no, stage.c.customer_id, stage.c.name)
+            .where(stage.c.invalid == 0).order_by(stage.c.line_no)):
+        if customer_id in known or not name:
+            continue
+        other_id, other_name = seen.setdefault(normalize_name(name), (customer_id, name))
+        if other_id != customer_id and other_name != name:
+            twins.append(f"line {line}, {customer_id} {name} beside {other_id} {other_name}")
+    if not twins:
+        return []
+    what = ("customer's name reads" if len(twins) == 1 else "customers' names read")
+    return [f"{len(twins)} new {what} as another's but for letter case, width, accents or "
+            f"punctuation ({_named(twins)}): whoever types either is asked which one; if they "
+            "are two companies, give them names that differ in the ERP"]
 
 
 def moved(conn: Connection, stage: Table, kind: ImportKind) -> list[str]:

@@ -300,7 +300,7 @@ class Deciding(RequestsContext):
                        granted: Authority) -> None:
         if granted.on_behalf_of:  # one read, and only for a stand-in
             stand_in_owns_account(granted, actor.user_id,
-                                  owner_of(uow, request.customer_id), request.customer_name)
+                                  owner_of(uow, request.customer_id), request.customer_names)
 
     def ask_info(self, actor: Member, request_id: int, level: int, question: str
                  ) -> RequestRecord:

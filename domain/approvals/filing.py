@@ -182,7 +182,7 @@ class Filings(RequestsContext):
                                   "{order} of {customer} (#{request}): it must be decided "
                                   "or cancelled first."),
                                order=existing.order_id or "",
-                               customer=existing.customer_name, request=existing.id)
+                               customer=existing.customer_names, request=existing.id)
             if existing is not None and existing.requested_by == actor.user_id:
                 # Said without a mention: a form shows its errors as plain text.
                 # The customer is named: a name typed loosely may have matched another.
@@ -190,13 +190,13 @@ class Filings(RequestsContext):
                                   "(#{request}): it must be decided or cancelled first "
                                   "(`{requests}` lists it)."), requests=CommandName("requests"),
                                kind=Phrase(KIND_TITLES[existing.kind]),
-                               customer=existing.customer_name, request=existing.id)
+                               customer=existing.customer_names, request=existing.id)
             if existing is not None:
                 raise _refused(N_("There is already an open {kind} request for {customer} "
                                   "(#{request}, filed by <@{who}>): it must be decided or "
                                   "cancelled first."),
                                kind=Phrase(KIND_TITLES[existing.kind]),
-                               customer=existing.customer_name, request=existing.id,
+                               customer=existing.customer_names, request=existing.id,
                                who=existing.requested_by)
             stored = store.add(request)
             uow.audit.append(AuditEntry(now, actor.user_id, "requests.filed",
@@ -294,12 +294,12 @@ class Filings(RequestsContext):
                 if not held:
                     raise _refused(N_("{customer} has no order “{order}”, and no held "
                                       "order to release."),
-                                   customer=customer.name, order=order_id)
+                                   customer=customer.names, order=order_id)
                 shown = Listed((*held[:SHOWN_HELD], "…") if len(held) > SHOWN_HELD
                                else held)
                 raise _refused(N_("{customer} has no order “{order}”: give one of its held "
                                   "orders ({held}), or the reference it was placed under."),
-                               customer=customer.name, order=order_id, held=shown)
+                               customer=customer.names, order=order_id, held=shown)
             # Named by its reference, it is filed under its id all the same.
             order_id, order_amount, order_reference = (order.order_id, order.amount,
                                                        order.reference)
@@ -312,7 +312,7 @@ class Filings(RequestsContext):
                                   "{high}, e.g. 60."), low=low, high=high)
             if terms_days == current_terms:
                 raise _refused(N_("{customer}'s terms are already {days} days."),
-                               customer=customer.name, days=terms_days)
+                               customer=customer.names, days=terms_days)
         measure = self.policy.measure(kind, fx, new_limit=new_limit, increase=increase,
                                       order_amount=order_amount, current_limit=current)
         if new_limit is not None:  # measured in the base currency, it may be more still
@@ -336,7 +336,7 @@ class Filings(RequestsContext):
         if kind is RequestKind.FIRST_LIMIT and current.amount > 0:
             raise _refused(N_("{customer} already has a limit of {current}: ask for a "
                               "limit increase instead."),
-                           customer=customer.name, current=current)
+                           customer=customer.names, current=current)
         typed = unicodedata.normalize("NFKC", filing.amount or "").strip()
         if new_limit.amount <= current.amount and not typed.startswith("+"):
             # "USD 10k" meant as ten thousand more: say how to write that.

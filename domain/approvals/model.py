@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from domain.money import Money
-from domain.text import N_
+from domain.text import N_, CompanyName
 
 
 class RequestKind(StrEnum):
@@ -144,6 +144,11 @@ class CreditRequest:
     @property
     def is_open(self) -> bool:
         return self.state is RequestState.OPEN
+
+    @property
+    def customer_names(self) -> CompanyName:
+        """The customer's names as kept with the request, for a message."""
+        return CompanyName(self.customer_name, self.customer_name_local)
 
     @property
     def withdrawn(self) -> Withdrawn | None:

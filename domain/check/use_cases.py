@@ -55,7 +55,8 @@ class CustomerCheck:
 
     @property
     def ref(self) -> CustomerRef:
-        return CustomerRef(self.customer.customer_id, self.customer.name)
+        return CustomerRef(self.customer.customer_id, self.customer.name,
+                           self.customer.name_local)
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,7 @@ class Assignments:
             current = uow.collections.open_assignment(customer.customer_id)
             if current is not None and current.collector == collector:
                 raise AssignRefused(N_("{customer} is already assigned to <@{collector}>."),
-                                    customer=customer.name, collector=collector)
+                                    customer=customer.names, collector=collector)
             previous = current.collector if current is not None else None
             if current is None:
                 # A promise or dispute still open from an earlier assignment holds.
@@ -217,7 +217,7 @@ class Assignments:
                 raise AssignRefused(N_("Nobody collects {customer} ({id}) now, so there "
                                        "is nothing to unassign; `{assign} {id} "
                                        "@collector` gives it a collector."),
-                                    customer=ref.name, id=ref.customer_id,
+                                    customer=ref.names, id=ref.customer_id,
                                     assign=CommandName("assign"))
             closed = uow.collections.save_assignment(dataclasses.replace(
                 current, status=AssignmentStatus.CLOSED, closed_at=now,

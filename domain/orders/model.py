@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from domain.model import HeldOrder
 from domain.money import Money
-from domain.text import N_, Listed
+from domain.text import N_, CompanyName, Listed
 
 # How creditbot numbers the orders placed in Slack (CB-17). The ERP's order ids (the
 # demo's SO-…) never start so; a rep's reference may not look so either.
@@ -164,6 +164,11 @@ class OrderCheck:
     @property
     def is_held(self) -> bool:
         return self.state is OrderState.HELD
+
+    @property
+    def customer_names(self) -> CompanyName:
+        """The customer's names as kept with the order, for a message."""
+        return CompanyName(self.customer_name, self.customer_name_local)
 
     @property
     def named(self) -> HeldOrder:

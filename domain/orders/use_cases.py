@@ -89,7 +89,7 @@ class RepeatedOrder(OrderRefused):
         pending = {} if release_request is None else {"request": release_request,
                                                        "requests": CommandName("requests")}
         super().__init__(template, reference=placed.reference or "", order=placed.order_id,
-                         customer=placed.customer_name, amount=placed.amount,
+                         customer=placed.customer_names, amount=placed.amount,
                          day=placed.order_date, **pending)
 
 
@@ -190,7 +190,7 @@ class OrderChecks(HoldReview):
                                       "({amount}, {day}): creditbot checks the ERP's orders "
                                       "as they are imported. Give a new order a reference "
                                       "of its own."), reference=ref,
-                                   customer=customer.name, amount=erp.amount,
+                                   customer=customer.names, amount=erp.amount,
                                    day=erp.order_date)
             held = uow.orders.held_ids(customer.customer_id, today)
             verdict = self._verdict(uow, customer, money, today, None, held)

@@ -143,3 +143,27 @@ def test_chinese_names_typed_without_their_place_or_with_their_own_brackets(
     assert [b["text"]["text"] for b in which.buttons()] == [
         "上海华联贸易有限公司 (H001)", "华联超市(上海)有限公司 (H003)",
         "华联超市（上海）有限公司 (H002)"]
+
+
+def test_a_chinese_reader_is_refused_under_the_customers_chinese_name(world):
+    # A request already open, an order's reference used twice: the refusals named the
+    # customer in English, a moment after the confirmation had named it in Chinese.
+    world.emulator.users[SALES].locale = "zh-CN"
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit 申请 C0029 +10k 备货")
+    again = world.slack.slash(SALES, SALES_CHANNEL, "/credit 申请 C0029 +20k 再来")
+    assert again.text == (
+        "您已为深圳明亮之星电子有限公司提交了一条未结的提高额度申请（#1）：须先审批完成或撤销"
+        "（`/credit 我的申请` 可查看）。")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit 订单 C0029 5k PO-ZH-1")
+    twice = world.slack.slash(SALES, SALES_CHANNEL, "/credit 订单 C0029 5k PO-ZH-1")
+    assert twice.text == (
+        "“PO-ZH-1”已是深圳明亮之星电子有限公司的订单 CB-1（¥5,000.00，2026年11月29日），已暂停"
+        "发货。请用下方按钮申请放行，或为新订单使用新的参考号。")
+    # The English reader of the same refusal reads the ERP's name.
+    from tests.e2e.conftest import CREDIT_MANAGER
+
+    english = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit order C0029 5k PO-ZH-1")
+    assert english.text == (
+        "“PO-ZH-1” is already order CB-1 of Shenzhen Brightstar Electronics (CN¥5,000.00, "
+        "Nov 29, 2026), which is held. Ask for its release with the button below, or give a "
+        "new order a reference of its own.")

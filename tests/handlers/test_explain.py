@@ -125,3 +125,18 @@ def test_chinese_numerals_are_refused_with_digits_to_write_in_the_readers_langua
                 "e.g. 5万 or 50000.")
         else:
             raise AssertionError(f"{typed} was read as an amount")
+
+
+def test_a_customers_local_name_is_quoted_to_a_chinese_reader_without_its_formatting():
+    # Both names come from the ERP: the local one, shown to a Chinese reader, is escaped
+    # as the other is.
+    placed = OrderCheck(OrderSource.SLACK, "CB-1", "C1", "Acme", Money(Decimal(20_000), "USD"),
+                        date(2026, 12, 1), OrderState.PASSED, (),
+                        datetime(2026, 12, 1, 2, 0, tzinfo=UTC), "U0REP00001",
+                        reference="PO-7", customer_name_local=HOSTILE)
+    assert explain(RepeatedOrder(placed), translator("zh-CN")) == (
+        f"“PO-7”已是 {SHOWN} 的订单 CB-1（US$20,000.00，2026年12月1日），可以发货。同一订单只下"
+        "一次；新订单请使用新的参考号。")
+    assert explain(RepeatedOrder(placed), translator("en-US")) == (
+        "“PO-7” is already order CB-1 of Acme ($20,000.00, Dec 1, 2026), OK to ship. An "
+        "order is placed once; give a new order a reference of its own.")

@@ -1465,3 +1465,20 @@ def test_payments_dated_after_today_are_named(with_customers, write_csv):
         f"1 payment is dated after today (line 3, P2: {soon}): money not received yet? The "
         "collection reports count a payment from its date: until then it is owed; export "
         "payments once they are received"]
+
+
+def test_new_customers_whose_names_read_as_anothers_are_named(engine, write_csv):
+    # 华联超市（上海）and 华联超市(上海): one could not be named apart from the other, and
+    # the import said nothing. Names written exactly alike are the ERP's business.
+    header = "customer_id,name,currency,credit_limit,payment_terms_days\n"
+    assert run(engine, write_csv, "customers",
+               header + "H003,华联超市(上海)有限公司,CNY,1,30\n").warnings == []
+    report = run(engine, write_csv, "customers", header +
+                 "H002,华联超市（上海）有限公司,CNY,1,30\nH009,Blue Harbor,USD,1,30\n"
+                 "H010,Blue Harbor,USD,1,30\nH011,BLUE harbor.,USD,1,30\n")
+    assert report.committed
+    assert report.warnings == [
+        "2 new customers' names read as another's but for letter case, width, accents or "
+        "punctuation (line 2, H002 华联超市（上海）有限公司 beside H003 华联超市(上海)有限公司; "
+        "line 5, H011 BLUE harbor. beside H009 Blue Harbor): whoever types either is asked "
+        "which one; if they are two companies, give them names that differ in the ERP"]
