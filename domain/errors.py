@@ -71,8 +71,18 @@ class CustomerNotFound(CustomerLookupError):
 
 
 class AmbiguousCustomer(CustomerLookupError):
-    def __init__(self, query: str, candidates: Sequence[CustomerRef]) -> None:
+    """``total``: how many customers match, when more than the ``candidates`` listed."""
+
+    def __init__(self, query: str, candidates: Sequence[CustomerRef],
+                 total: int | None = None) -> None:
         names = Listed(labels(candidates))
+        self.total = max(total or 0, len(candidates))
+        if self.total > len(candidates):
+            super().__init__(query, candidates,
+                             N_("“{query}” matches {total} customers, among them {names}. "
+                                "Type more of the name, or use the id."),
+                             total=self.total, names=names)
+            return
         super().__init__(query, candidates,
                          N_("“{query}” matches several customers: {names}. Which one?"),
                          names=names)

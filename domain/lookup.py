@@ -155,7 +155,9 @@ def _by_name(query: str, directory: CustomerDirectory, close: bool = True,
         whole = _as_typed(typed, whole) or whole
     matches = whole or directory.by_name_prefix(key, MAX_CANDIDATES + 1)
     if matches and not whole and _is_wide(key):
-        matches = _with_those_holding(key, matches, directory)
+        matches, total = _with_those_holding(key, matches, directory)
+        if total is not None and total > MAX_CANDIDATES:
+            raise AmbiguousCustomer(query, matches, total)
     if len(matches) == 1:
         return matches[0]
     if matches:
@@ -189,14 +191,23 @@ def _as_typed(typed: str, found: Sequence[CustomerRef]) -> list[CustomerRef]:
 
 
 def _with_those_holding(key: str, starting: list[CustomerRef], directory: CustomerDirectory
-                        ) -> list[CustomerRef]:
-    """The customers whose names start with a Chinese ``key``, and those that hold it
-    further in: such names open with a place (上海华联贸易有限公司), so 华联 is as likely
-    that one as 华联超市. The start's alone when together they are more than a list
-    holds."""
+                        ) -> tuple[list[CustomerRef], int | None]:
+    """The customers whose names start with a Chinese ``key`` and those that hold it
+    further in (such names open with a place: 上海华联贸易有限公司, so 华联 is as likely
+    that one as 华联超市), and how many they are. More than a list holds: those starting
+    with it first, then the others by name, MAX_CANDIDATES of them (dropping the others
+    without a word lost the very customer meant). No count (None) for a key too short to
+    be looked for inside names."""
     held = _containing(key, directory.all_name_keys())
+    if not held:
+        return starting, None
     together = {ref.customer_id: ref for ref in (*starting, *held)}
-    return list(together.values()) if len(together) <= MAX_CANDIDATES else starting
+    if len(together) <= MAX_CANDIDATES:
+        return list(together.values()), len(together)
+    first = sorted(starting, key=lambda r: r.name)[:MAX_CANDIDATES]
+    rest = sorted((r for r in together.values() if r not in first), key=lambda r: r.name)
+    # by_name_prefix stopped at MAX_CANDIDATES + 1: a start that many may be more.
+    return [*first, *rest][:MAX_CANDIDATES], len(together)
 
 
 def _is_wide(key: str) -> bool:

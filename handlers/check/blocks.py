@@ -261,7 +261,11 @@ def which_customer(error: CustomerLookupError, tr: Translator,
     said beside the question, since the person may have meant it as part of a name.
     ``pick``: the candidates' action (another command's, to show its answer instead)."""
     query = user_text(error.query, 200)
-    if isinstance(error, AmbiguousCustomer):
+    if isinstance(error, AmbiguousCustomer) and error.total > len(error.candidates):
+        text = tr._("“{query}” matches {total} customers; here are {shown} of them. Type "
+                    "more of the name, or use the id.", query=query, total=error.total,
+                    shown=len(error.candidates))
+    elif isinstance(error, AmbiguousCustomer):
         text = tr._("“{query}” matches several customers. Which one?", query=query)
     elif error.candidates:
         text = tr._("No customer matches “{query}”. Did you mean one of these?", query=query)

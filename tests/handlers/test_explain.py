@@ -140,3 +140,19 @@ def test_a_customers_local_name_is_quoted_to_a_chinese_reader_without_its_format
     assert explain(RepeatedOrder(placed), translator("en-US")) == (
         "“PO-7” is already order CB-1 of Acme ($20,000.00, Dec 1, 2026), OK to ship. An "
         "order is placed once; give a new order a reference of its own.")
+
+
+def test_a_question_over_a_part_of_the_candidates_says_how_many_there_are():
+    # Ten buttons for a thousand 华联: the person is told the rest exist and how to narrow.
+    from domain.errors import AmbiguousCustomer
+    from domain.refs import CustomerRef
+    from handlers.check.blocks import which_customer
+
+    shown = [CustomerRef(f"S{n}", f"第{n}号华联便利店") for n in range(10)]
+    error = AmbiguousCustomer("华联", shown, total=1003)
+    assert which_customer(error, translator("zh-CN"))[0] == (
+        "“华联”匹配到 1,003 个客户，下面列出其中 10 个。请多输入一些名称，或使用编号。")
+    text, blocks = which_customer(error, translator("en-US"))
+    assert text == ("“华联” matches 1,003 customers; here are 10 of them. Type more of the "
+                    "name, or use the id.")
+    assert len(blocks[1]["elements"]) == 10

@@ -266,3 +266,21 @@ def test_of_two_names_told_apart_only_by_the_width_of_a_bracket_the_one_typed_wi
     with pytest.raises(AmbiguousCustomer) as raised:
         resolve_customer("华联超市 (上海) 有限公司", HUALIAN)
     assert [c.customer_id for c in raised.value.candidates] == ["C003", "C002"]
+
+
+def test_more_than_a_list_holding_a_chinese_name_are_counted_those_starting_with_it_first():
+    # 华联 beside a thousand 第N号华联便利店: the two supermarkets alone were offered, and
+    # 上海华联贸易 dropped without a word.
+    many = FakeDirectory({**{f"C00{n}": name for n, name in enumerate(
+        ("上海华联贸易有限公司", "华联超市（上海）有限公司", "华联超市(上海)有限公司"))},
+        **{f"S{n:04}": f"第{n}号华联便利店" for n in range(1000)}})
+    with pytest.raises(AmbiguousCustomer) as raised:
+        resolve_customer("华联", many)
+    assert raised.value.total == 1003
+    # Those starting with it, then the others by name: 上海华联贸易 among the first.
+    assert str(raised.value) == (
+        "“华联” matches 1003 customers, among them 华联超市(上海)有限公司 (C002), "
+        "华联超市（上海）有限公司 (C001), 上海华联贸易有限公司 (C000), 第0号华联便利店 (S0000), "
+        "第100号华联便利店 (S0100), 第101号华联便利店 (S0101), 第102号华联便利店 (S0102), "
+        "第103号华联便利店 (S0103), 第104号华联便利店 (S0104), 第105号华联便利店 (S0105). Type "
+        "more of the name, or use the id.")
