@@ -154,7 +154,9 @@ def _by_name(query: str, directory: CustomerDirectory, close: bool = True,
     if len(whole) > 1:
         whole = _as_typed(typed, whole) or whole
     matches = whole or directory.by_name_prefix(key, MAX_CANDIDATES + 1)
-    if matches and not whole and _is_wide(key):
+    # A unique start is the customer (京东方 is 京东方贸易, though 北京东方贸易 holds those
+    # characters across its words); a start several share asks among those holding it too.
+    if len(matches) > 1 and not whole and _is_wide(key):
         matches, total = _with_those_holding(key, matches, directory)
         if total is not None and total > MAX_CANDIDATES:
             raise AmbiguousCustomer(query, matches, total)

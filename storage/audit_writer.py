@@ -22,6 +22,7 @@ from sqlalchemy import Engine, Table, exc, insert
 from domain.model import AuditEntry
 from storage.db import SQLITE_BEGIN
 from storage.models import AuditRow
+from storage.write_gate import gate_for
 
 log = logging.getLogger("creditbot.storage")
 _AUDIT: Table = AuditRow.__table__  # type: ignore[assignment]
@@ -84,7 +85,7 @@ class BatchedAuditWriter:
         if self._engine.dialect.name == "postgresql":
             self._copy(batch)
         else:
-            with self._engine.connect().execution_options(
+            with gate_for(self._engine), self._engine.connect().execution_options(
                     **{SQLITE_BEGIN: "IMMEDIATE"}) as conn, conn.begin():
                 conn.execute(insert(_AUDIT), batch)
 

@@ -36,6 +36,7 @@ from domain.messages import (
     QueuedMessage,
 )
 from storage.models import OutboxRow
+from storage.write_gate import gate_for
 
 _OUTBOX: Table = OutboxRow.__table__  # type: ignore[assignment]
 # Fits the column; the rest of a long Slack error is in the log.
@@ -135,6 +136,9 @@ class OutboxStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
+        # SQLite: the sender's writes take their turn with the use cases' (a delivery
+        # pass lost SQLite's lock to them under load and started over).
+        self._gate = gate_for(engine)
 
     def claim(self, owner: str, limit: int, now: datetime, lease: timedelta) -> list[QueuedMessage]:
         """Up to ``limit`` due rows, oldest first, claimed by ``owner`` until now + lease."""
@@ -165,7 +169,7 @@ class OutboxStore:
             .returning(_OUTBOX.c.id, _OUTBOX.c.created_at, _OUTBOX.c.channel, _OUTBOX.c.kind,
                        _OUTBOX.c.payload, _OUTBOX.c.update_of, _OUTBOX.c.attempts,
                        _OUTBOX.c.last_error))
-        with self._engine.begin() as conn:
+        with self._gate, self._engine.begin() as conn:
             rows = conn.execute(statement).all()
         return sorted((QueuedMessage(
             id=r.id, created_at=r.created_at, channel=r.channel, kind=r.kind,
@@ -195,7 +199,7 @@ class OutboxStore:
                      .values(sent_at=now, sent_channel=sent_channel, ts=ts, claimed_by=None,
                              claimed_until=None, failed_at=None,
                              attempts=_OUTBOX.c.attempts + 1))
-        with self._engine.begin() as conn:
+        with self._gate, self._engine.begin() as conn:
             return conn.execute(statement).rowcount == 1
 
     def retry_at(self, message_id: MessageId, owner: str, at: datetime, error: str,
@@ -206,7 +210,7 @@ class OutboxStore:
                                   "claimed_until": None, "last_error": error[:_ERROR_LENGTH]}
         if attempted:
             values["attempts"] = _OUTBOX.c.attempts + 1
-        with self._engine.begin() as conn:
+        with self._gate, self._engine.begin() as conn:
             return conn.execute(update(_OUTBOX).where(*self._mine(message_id, owner))
                                 .values(**values)).rowcount == 1
 
@@ -214,7 +218,7 @@ class OutboxStore:
         """Gives back rows this sender claimed and did not try, due at ``at``."""
         if not message_ids:
             return
-        with self._engine.begin() as conn:
+        with self._gate, self._engine.begin() as conn:
             conn.execute(update(_OUTBOX).where(
                 _OUTBOX.c.id.in_(message_ids), _OUTBOX.c.claimed_by == owner,
                 _OUTBOX.c.sent_at.is_(None)).values(
@@ -224,7 +228,7 @@ class OutboxStore:
                     report: OutgoingMessage | None = None) -> bool:
         """Gives up on the row for good and, in the same transaction, queues ``report``
         (its dedup_key keeps one report per cause)."""
-        with self._engine.begin() as conn:
+        with self._gate, self._engine.begin() as conn:
             failed = conn.execute(update(_OUTBOX).where(*self._mine(message_id, owner)).values(
                 failed_at=now, last_error=error[:_ERROR_LENGTH], claimed_by=None,
                 claimed_until=None, attempts=_OUTBOX.c.attempts + 1)).rowcount == 1
@@ -234,7 +238,7 @@ class OutboxStore:
 
     def queue(self, message: OutgoingMessage, now: datetime | None = None) -> MessageId:
         """Queues a message outside any use case (tools, tests, the sender's reports)."""
-        with self._engine.begin() as conn:
+        with self._gate, self._engine.begin() as conn:
             return _queue(conn, self._dialect, message, now or _now())
 
     @staticmethod

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, bindparam, text
@@ -14,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from domain.errors import RecordsUnavailable
 from storage.types import UtcDateTime
-from storage.write_gate import writers_gate
+from storage.write_gate import gate_for
 
 log = logging.getLogger("creditbot.requests")
 
@@ -58,8 +57,7 @@ class ProcessedRequests:
         # On SQLite a claim is a write: it queues with every write transaction on the
         # file's gate, rather than in SQLite's busy handler, whose sleeps of up to 100 ms
         # took an order's p99 from 190 to 700 ms under load (bench_orders).
-        self._gate: AbstractContextManager[object] = (
-            nullcontext() if self._postgres else writers_gate(engine.url.database))
+        self._gate = gate_for(engine)
 
     def claim(self, key: str, now: datetime | None = None) -> bool:
         """True if ``key`` was not seen before (now it is); False for a repeat.

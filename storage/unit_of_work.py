@@ -63,9 +63,7 @@ class SqlUnitOfWork:
                 raise
             # The connection is already broken; the original error is what matters.
         finally:
-            turn, self._turn = self._turn, None
-            if turn is not None:
-                turn.__exit__(None, None, None)
+            self._give_turn()
         if isinstance(error, DBAPIError | SqlTimeout) and is_unavailable(error):
             log.warning("database not answering: %s", str(error).splitlines()[0][:200])
             # "so nothing was changed" answers only someone who was changing something:
@@ -91,6 +89,13 @@ class SqlUnitOfWork:
             self._turn = writers_gate(bind.url.database).__enter__()
         return True
 
+    def _give_turn(self) -> None:
+        """The write transaction is over: the next writer may go (the use case may go on
+        reading, or rendering, for a while yet)."""
+        turn, self._turn = self._turn, None
+        if turn is not None:
+            turn.__exit__(None, None, None)
+
     def commit(self) -> None:
         self._writing = True
         if self._take_turn() and self._only_appends():
@@ -100,6 +105,7 @@ class SqlUnitOfWork:
             self.appends.write(self.session.connection())
             self.session.commit()
         self.appends.clear()
+        self._give_turn()
 
     def _only_appends(self) -> bool:
         # Repositories read through Core and the session never autoflushes, so new
@@ -126,6 +132,7 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
         self.appends.clear()
+        self._give_turn()
 
 
 class Appends:

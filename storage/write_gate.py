@@ -17,14 +17,20 @@ of one process exclude each other under ``flock`` as two processes do."""
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import TracebackType
 
+from sqlalchemy import Engine
+
 from domain.errors import RecordsUnavailable
 from storage.db import SQLITE_BUSY_TIMEOUT_MS
+
+log = logging.getLogger("creditbot.storage")
 
 # Longer than SQLite itself waits: the gate's holder is a write transaction that may
 # wait its own busy timeout for another writer (an import, a job).
@@ -49,7 +55,7 @@ class SqliteWriteGate:
             self._depth += 1
             return self
         if not self._threads.acquire(timeout=WAIT_SECONDS):
-            raise RecordsUnavailable()
+            raise self._gave_up()
         if self._path is not None:
             self._fd = self._take_the_file()
         self._owner, self._depth = threading.get_ident(), 1
@@ -71,9 +77,25 @@ class SqliteWriteGate:
                 if time.monotonic() > deadline:
                     os.close(fd)
                     self._threads.release()
-                    raise RecordsUnavailable() from None
+                    raise self._gave_up() from None
                 time.sleep(_LOOK_EVERY)
+            except OSError as problem:
+                # A file system without flock (ENOLCK on some network mounts): this
+                # process's threads still go in turn, SQLite's busy handler keeps the
+                # processes apart. Kept open, the file and the thread lock would stop
+                # every later write of the process.
+                os.close(fd)
+                log.warning("cannot lock %s (%s): SQLite's own locking keeps writers apart",
+                            self._path, problem)
+                return None
         return fd
+
+    def _gave_up(self) -> RecordsUnavailable:
+        # Else the person is told "not answering" and the log says nothing of why.
+        log.warning("waited %g s for the turn to write %s, held by another writer: "
+                    "answered that the records are not answering", WAIT_SECONDS,
+                    self._path or "the in-memory database")
+        return RecordsUnavailable()
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
@@ -101,3 +123,11 @@ def writers_gate(database: str | None) -> SqliteWriteGate:
         if gate is None:
             gate = _shared[key] = SqliteWriteGate(key)
         return gate
+
+
+def gate_for(engine: Engine) -> AbstractContextManager[object]:
+    """The writers' gate of ``engine``'s SQLite file; nothing on PostgreSQL, whose writers
+    wait for each other row by row."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    return writers_gate(engine.url.database)

@@ -126,3 +126,45 @@ def _enters_at_once(gate: SqliteWriteGate) -> bool:
     finally:
         write_gate.WAIT_SECONDS = original
     return entered == [True]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_outbox_senders_writes_take_their_turn_too(database_url):
+    # Under load a delivery pass lost SQLite's lock to the use cases' gated writes and
+    # started over ("a delivery pass failed … database is locked").
+    from domain.messages import OutgoingMessage
+    from storage.db import make_engine
+    from storage.outbox import OutboxStore
+
+    engine = make_engine(database_url)
+    with held_by_another_writer(write_gate.writers_gate(engine.url.database)):
+        started = time.monotonic()
+        OutboxStore(engine).queue(OutgoingMessage(channel="C0ALERTS01", kind="test.note",
+                                                  text="hello"))
+        assert time.monotonic() - started >= 0.2
+    engine.dispose()
+
+
+def test_a_turn_not_had_in_time_is_logged_for_the_operator(tmp_path, monkeypatch, caplog):
+    # The person is told "not answering"; the log said nothing of why.
+    monkeypatch.setattr(write_gate, "WAIT_SECONDS", 0.1)
+    database = str(tmp_path / "creditbot.db")
+    with SqliteWriteGate(database), pytest.raises(RecordsUnavailable):
+        SqliteWriteGate(database).__enter__()
+    assert caplog.messages == [
+        f"waited 0.1 s for the turn to write {database}.writers, held by another writer: "
+        "answered that the records are not answering"]
+
+
+def test_a_file_system_without_flock_leaves_the_writers_to_sqlite(tmp_path, monkeypatch):
+    # An error other than "held" kept the file open and the process's lock taken: every
+    # later write of the process would have waited and failed.
+    def no_locks(_fd: int, _how: int) -> None:
+        raise OSError(37, "No locks available")
+
+    monkeypatch.setattr(write_gate.fcntl, "flock", no_locks)
+    gate = SqliteWriteGate(str(tmp_path / "creditbot.db"))
+    for _ in range(2):
+        with gate:
+            pass
+    assert _enters_at_once(gate)
