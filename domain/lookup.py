@@ -150,6 +150,9 @@ def _by_name(query: str, directory: CustomerDirectory, close: bool = True,
     key = normalize_name(query)
     if not key:
         raise CustomerNotFound(query)
+    # Quoted back as it was typed: 华联超市（上海） came back as 华联超市(上海), the very
+    # difference that made it ambiguous.
+    asked = " ".join(unicodedata.normalize("NFC", typed).split()) or query
     whole = directory.by_name_key(key)
     if len(whole) > 1:
         whole = _as_typed(typed, whole) or whole
@@ -159,24 +162,24 @@ def _by_name(query: str, directory: CustomerDirectory, close: bool = True,
     if len(matches) > 1 and not whole and _is_wide(key):
         matches, total = _with_those_holding(key, matches, directory)
         if total is not None and total > MAX_CANDIDATES:
-            raise AmbiguousCustomer(query, matches, total)
+            raise AmbiguousCustomer(asked, matches, total)
     if len(matches) == 1:
         return matches[0]
     if matches:
-        raise AmbiguousCustomer(query, sorted(matches, key=lambda r: r.name)[:MAX_CANDIDATES])
+        raise AmbiguousCustomer(asked, sorted(matches, key=lambda r: r.name)[:MAX_CANDIDATES])
     names = directory.all_name_keys()
     inside = _containing(key, names)
     if len(inside) == 1:
         return inside[0]
     if 1 < len(inside) <= MAX_CANDIDATES:
-        raise AmbiguousCustomer(query, sorted(inside, key=lambda r: r.name))
+        raise AmbiguousCustomer(asked, sorted(inside, key=lambda r: r.name))
     if inside and not close:
         # More hold it than can be listed: "matches several", with the closest of them,
         # not "no customer matches" (which a guess may take where a look may).
         held = {ref.customer_id for ref in inside}
         closest = [ref for ref, _ in _ranked(key, [n for n in names
                                                   if n[0].customer_id in held])]
-        raise AmbiguousCustomer(query, closest or sorted(
+        raise AmbiguousCustomer(asked, closest or sorted(
             inside, key=lambda r: r.name)[:MAX_CANDIDATES])
     return _closest(query, key, names, close)
 

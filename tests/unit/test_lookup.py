@@ -266,6 +266,10 @@ def test_of_two_names_told_apart_only_by_the_width_of_a_bracket_the_one_typed_wi
     with pytest.raises(AmbiguousCustomer) as raised:
         resolve_customer("华联超市 (上海) 有限公司", HUALIAN)
     assert [c.customer_id for c in raised.value.candidates] == ["C003", "C002"]
+    # Quoted back as typed, its brackets not folded into the other's.
+    with pytest.raises(AmbiguousCustomer) as start:
+        resolve_customer("华联超市（上海）", HUALIAN)
+    assert start.value.query == "华联超市（上海）"
 
 
 def test_more_than_a_list_holding_a_chinese_name_are_counted_those_starting_with_it_first():
