@@ -14,7 +14,7 @@ from urllib.parse import quote
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -360,9 +360,24 @@ def require_current_schema(engine: Engine) -> None:
         raise DatabaseUnavailable(
             f"cannot use the database {_where(engine)}: {unavailable_reason(problem)}"
         ) from None
-    state = _schema_state(current)
+    state = _schema_state(current) if current is not None else _unmigrated(engine)
     if state is not None:
         raise SchemaNotReady(f"The database {_where(engine)} {state}.")
+
+
+def _unmigrated(engine: Engine) -> str:
+    """What a database without creditbot's schema is: empty, or another program's (its
+    tables named), which "empty: run db upgrade" would have sent creditbot's tables into."""
+    try:
+        others = sorted(inspect(engine).get_table_names())
+    except SQLAlchemyError:
+        others = []
+    if not others:
+        return "is empty: run `creditbot db upgrade` first"
+    shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+    return (f"has no creditbot tables but holds others ({shown}): point DATABASE_URL at "
+            "creditbot's database; if creditbot is to share this one, run `creditbot db "
+            "upgrade` first")
 
 
 def database_problem(engine: Engine) -> str | None:

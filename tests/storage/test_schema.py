@@ -23,8 +23,25 @@ def test_migrations_from_empty_reach_head_and_match_the_models(engine):
 
 def test_an_unmigrated_database_is_refused_with_a_hint(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}", create=True)
-    with pytest.raises(SchemaNotReady, match="run `creditbot db upgrade`"):
+    with pytest.raises(SchemaNotReady) as empty:
         require_current_schema(engine)
+    assert str(empty.value) == (f"The database sqlite:///{tmp_path / 'empty.db'} is empty: "
+                                "run `creditbot db upgrade` first.")
+
+
+def test_another_programs_database_is_not_called_empty(tmp_path):
+    # "is empty: run `creditbot db upgrade`" would have put creditbot's tables beside
+    # another program's.
+    engine = make_engine(f"sqlite:///{tmp_path / 'theirs.db'}", create=True)
+    with engine.begin() as conn:
+        for n in range(7):
+            conn.exec_driver_sql(f"CREATE TABLE t{n} (x)")
+    with pytest.raises(SchemaNotReady) as theirs:
+        require_current_schema(engine)
+    assert str(theirs.value) == (
+        f"The database sqlite:///{tmp_path / 'theirs.db'} has no creditbot tables but holds "
+        "others (t0, t1, t2, t3, t4 and 2 more): point DATABASE_URL at creditbot's database; "
+        "if creditbot is to share this one, run `creditbot db upgrade` first.")
 
 
 def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path):
