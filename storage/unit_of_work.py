@@ -80,8 +80,9 @@ class SqlUnitOfWork:
     def _take_turn(self) -> bool:
         """SQLite: queue for the file's writers' gate (storage.write_gate) before taking
         the write lock, so that writers go in turn instead of sleeping in SQLite's busy
-        handler, where some lose every race under load and give up. Held until the
-        unit of work ends. False on other databases."""
+        handler, where some lose every race under load and give up. Taken only while
+        this unit of work holds no lock of SQLite's; held until its transaction ends.
+        False on other databases."""
         bind = self.session.get_bind()
         if bind.dialect.name != "sqlite":
             return False
@@ -98,7 +99,11 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         self._writing = True
-        if self._take_turn() and self._only_appends():
+        # The turn is not taken here on the way to the commit: a statement that wrote
+        # already (an outbox row is inserted at once) holds SQLite's lock, and waiting for
+        # the turn while holding it would hold up the writer that has the turn and waits
+        # for the lock (the outbox's sender, failing "database is locked").
+        if self.session.get_bind().dialect.name == "sqlite" and self._only_appends():
             self._append_in_a_write_transaction()
         else:
             self.session.flush()
@@ -123,6 +128,7 @@ class SqlUnitOfWork:
         they are written in a short transaction of their own that waits for the lock."""
         rows = list(self.session.new)
         self.session.rollback()
+        self._take_turn()  # nothing is held now: the turn, then the lock
         connection = self.session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
         self.session.add_all(rows)
         self.session.flush()

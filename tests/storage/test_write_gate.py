@@ -168,3 +168,40 @@ def test_a_file_system_without_flock_leaves_the_writers_to_sqlite(tmp_path, monk
         with gate:
             pass
     assert _enters_at_once(gate)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_unit_of_work_that_wrote_already_commits_without_waiting_for_the_turn(database_url):
+    # It held SQLite's lock (an outbox row is inserted at once) and waited at its commit
+    # for the turn, which the outbox's sender held while it waited for that lock: the
+    # sender failed "database is locked" a second later, and a message stayed unsent.
+    from domain.messages import OutgoingMessage
+    from storage.db import make_engine
+    from storage.outbox import OutboxStore
+    from storage.unit_of_work import SqlUnitOfWork, unit_of_work_factory
+
+    engine = make_engine(database_url)
+    wrote, sender_in, failures = threading.Event(), threading.Event(), []
+
+    def sender() -> None:
+        wrote.wait()
+        with write_gate.writers_gate(engine.url.database):
+            sender_in.set()
+            try:
+                OutboxStore(engine).queue(OutgoingMessage(channel="C0SALES001",
+                                                          kind="test.note", text="two"))
+            except Exception as problem:  # the assertion below says it
+                failures.append(problem)
+
+    thread = threading.Thread(target=sender)
+    thread.start()
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
+        uow.outbox.add(OutgoingMessage(channel="C0SALES001", kind="test.note", text="one"))
+        wrote.set()
+        sender_in.wait()
+        started = time.monotonic()
+        uow.commit()
+        assert time.monotonic() - started < 0.5
+    thread.join()
+    assert failures == []
+    engine.dispose()
