@@ -26,7 +26,6 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from pathlib import Path
 from typing import Any, TypeVar
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -41,6 +40,7 @@ from domain.errors import RecordsUnavailable
 from handlers.registry import Job
 from storage import jobs as job_records
 from storage.db import make_engine, sqlite_path, unavailable_reason
+from storage.host_processes import pid_of, still_runs
 from storage.leases import SCHEDULER_LEASE, Lease, holder_of, try_acquire
 from storage.unit_of_work import is_unavailable
 
@@ -186,53 +186,14 @@ def _abandon_dead_runs(engine: Engine, clock: Callable[[], datetime]) -> None:
     the database was away): "still running" for a day, until housekeeping, misleads."""
     try:
         for run in job_records.running_on(engine, socket.gethostname()):
-            pid = _pid(run.host)
-            if pid is not None and pid != os.getpid() and not _runs(pid, run.started_at):
+            pid = pid_of(run.host)
+            if pid is not None and pid != os.getpid() and not still_runs(pid, run.started_at):
                 # Never ending before it began (a run dated ahead, by a clock set wrong).
                 job_records.abandon_run(engine, run.id, max(clock(), run.started_at),
                                         f"no end was recorded: its process ({run.host}) "
                                         "is gone")
     except (DBAPIError, SqlTimeout):
         return  # the start's own record says what the database does
-
-
-# Linux's largest process id (pid_max can be set no higher).
-_PID_MAX = 4_194_304
-
-
-def _pid(host: str) -> int | None:
-    """The process id in a run's ``host:pid``; None for one not written so (by hand)."""
-    pid = host.rpartition(":")[2]
-    if not (pid.isascii() and pid.isdigit()) or not 0 < int(pid) <= _PID_MAX:
-        return None
-    return int(pid)
-
-
-def _runs(pid: int, since: datetime) -> bool:
-    """Whether process ``pid`` runs and may be the one that started a run at ``since``: a
-    process started after it has only been given the dead one's id (a restarted
-    container's scheduler, often the same small pid)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # someone else's process: it runs
-    started = _process_start(pid)
-    return started is None or started <= since + timedelta(seconds=2)
-
-
-def _process_start(pid: int) -> datetime | None:
-    """When process ``pid`` started (Linux's /proc), or None where that cannot be read."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text()
-                    .splitlines() if line.startswith("btime "))
-        # The fields after the command's closing bracket; starttime is the 22nd field.
-        ticks = int(stat.rpartition(")")[2].split()[19])
-        return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), UTC)
-    except (OSError, ValueError, IndexError, StopIteration):
-        return None
 
 
 def job_context(engine: Engine, config: AppConfig,

@@ -58,6 +58,7 @@ from domain.imports import (
 )
 from storage.credit_requests import overtake_changes
 from storage.csv_source import CsvFile
+from storage.host_processes import pid_of, still_runs
 from storage.import_checks import StageChecks
 from storage.import_staging import TABLES, insert_for, stage_writer, staging_table
 from storage.import_warnings import Organisation, kind_warnings, missing_rates, money_text
@@ -419,18 +420,13 @@ def _lost(lease: Lease) -> ImportInterrupted:
 
 def _ended_here(current: LeaseState) -> bool:
     """Whether the import holding ``current`` was a process of this host that has ended
-    (its pid runs no more; a pid taken again by another process reads as running)."""
+    (its pid runs no more, or only a process started after the claim has it)."""
     match = _HOLDER.fullmatch(current.holder)
-    host, _, pid = (match["who"] if match else "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+    host, _, _ = (match["who"] if match else "").rpartition(":")
+    pid = pid_of(match["who"]) if match else None
+    if host != socket.gethostname() or pid is None or pid == os.getpid():
         return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # another user's process: running
-        return False
-    return False
+    return not still_runs(pid, current.acquired_at)
 
 
 def _busy_message(current: LeaseState) -> str:

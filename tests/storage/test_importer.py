@@ -6,6 +6,7 @@ import os
 import re
 import socket
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -1482,3 +1483,27 @@ def test_new_customers_whose_names_read_as_anothers_are_named(engine, write_csv)
         "punctuation (line 2, H002 华联超市（上海）有限公司 beside H003 华联超市(上海)有限公司; "
         "line 5, H011 BLUE harbor. beside H009 Blue Harbor): whoever types either is asked "
         "which one; if they are two companies, give them names that differ in the ERP"]
+
+
+def test_a_claim_whose_pid_a_later_process_was_given_is_taken_over(with_customers, write_csv):
+    # The importer read any process with the pid as the claimer; the scheduler's check,
+    # now shared, knows a process started after the claim is another.
+    import subprocess
+
+    from sqlalchemy import update
+
+    from storage.models import LeaseRow
+
+    engine = with_customers
+    host = socket.gethostname()
+    assert try_acquire(engine, IMPORT_LEASE, f"invoices import by {host}:1", IMPORT_LEASE_TTL)
+    time.sleep(4)  # past the 2 s the check allows a clock's seconds
+    later = subprocess.Popen(["sleep", "30"])
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(LeaseRow.__table__).values(
+                holder=f"invoices import by {host}:{later.pid}"))
+        assert run(engine, write_csv, "invoices", INVOICES).committed
+    finally:
+        later.kill()
+        later.wait()
