@@ -382,9 +382,11 @@ def name_twins(conn: Connection, stage: Table) -> list[str]:
     customers: Table = TABLES["customers"]
     seen: dict[str, tuple[str, str]] = {}
     known: set[str] = set()
-    for customer_id, name in conn.execute(select(customers.c.customer_id, customers.c.name)
-                                          .order_by(customers.c.customer_id)):
-        seen.setdefault(normalize_name(name), (customer_id, name))
+    # The known customers' keys as the look-up reads them (name_key, kept on import).
+    for customer_id, name, key in conn.execute(
+            select(customers.c.customer_id, customers.c.name, customers.c.name_key)
+            .order_by(customers.c.customer_id)):
+        seen.setdefault(key, (customer_id, name))
         known.add(customer_id)
     twins: list[str] = []
     for line, customer_id, name in conn.execute(

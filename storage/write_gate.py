@@ -117,11 +117,15 @@ _sharing = threading.Lock()
 def writers_gate(database: str | None) -> SqliteWriteGate:
     """This process's gate for the SQLite file ``database`` (``None`` or ``:memory:``: one
     for the process's in-memory databases, which only its threads can share)."""
+    found = _shared.get(database)  # by the URL's path as given: every write asks
+    if found is not None:
+        return found
     key = None if not database or database == ":memory:" else str(Path(database).resolve())
     with _sharing:
         gate = _shared.get(key)
         if gate is None:
             gate = _shared[key] = SqliteWriteGate(key)
+        _shared[database] = gate
         return gate
 
 
