@@ -119,6 +119,11 @@ class Order:
         return self.status in ORDER_STATUSES_IN_EXPOSURE
 
 
+# Who the audit log (and a request closed on its own) names for what creditbot does
+# without a person: a Slack user id never looks like it.
+SYSTEM = "creditbot"
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     """One line of the append-only record of who did what, and why."""

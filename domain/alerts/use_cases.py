@@ -25,7 +25,7 @@ from domain.alerts.routing import Directory, Route, destinations
 from domain.errors import DomainError, MissingRate
 from domain.fx import FxRates
 from domain.messages import MessageId, OutgoingMessage
-from domain.model import AuditEntry
+from domain.model import SYSTEM, AuditEntry
 from domain.people import is_channel_id
 from domain.ports import UnitOfWork
 from domain.positions import (
@@ -40,8 +40,6 @@ log = logging.getLogger(__name__)
 # Customers a missing-rate line names at most.
 NAMED_MISSING = 20
 
-# Who the audit log names for what creditbot does on its own.
-SYSTEM = "creditbot"
 DIGEST = "alerts.digest"
 SNOOZE_DAYS = (1, 7)
 # The most large invoices one scan reports (the largest in the base currency): beyond

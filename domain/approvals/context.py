@@ -35,7 +35,7 @@ from domain.approvals.ports import (
 )
 from domain.approvals.rules import RequestChanged, RequestNotFound
 from domain.approvals.standing import customer_standing
-from domain.model import AuditEntry, Customer
+from domain.model import SYSTEM, AuditEntry, Customer
 from domain.money import Money
 from domain.orders.ports import HeldOrders
 from domain.ports import UnitOfWork
@@ -43,8 +43,6 @@ from domain.positions import CreditPolicyContext
 from domain.retry import retried
 
 T = TypeVar("T")
-# Who the audit log names for what creditbot does on its own.
-SYSTEM = "creditbot"
 
 
 @dataclass(frozen=True)

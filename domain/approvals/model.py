@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
+from domain.model import SYSTEM
 from domain.money import Money
 from domain.text import N_, CompanyName
 
@@ -158,7 +159,7 @@ class CreditRequest:
             return None
         if self.closed_note is not None:
             return self.closed_note
-        return Withdrawn.RELEASED if self.closed_by == "creditbot" else None
+        return Withdrawn.RELEASED if self.closed_by == SYSTEM else None
 
     @property
     def current(self) -> Level:

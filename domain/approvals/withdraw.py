@@ -24,12 +24,10 @@ from domain.approvals.ports import (
     stand_ins,
 )
 from domain.approvals.standing import customer_standing
-from domain.model import AuditEntry
+from domain.model import SYSTEM, AuditEntry
 from domain.orders.model import OrderCheck
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext
-
-SYSTEM = "creditbot"
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,10 @@ from domain.collections.model import (
 from domain.collections.promises import Verdict
 from domain.collections.status import owes_overdue, promise_verdict, status_of
 from domain.collections.work import CollectorsDay
-from domain.model import AuditEntry, Customer
+from domain.model import SYSTEM, AuditEntry, Customer
 from domain.money import Money
 from domain.ports import UnitOfWork
 
-SYSTEM = "creditbot"
 SKIPPED = "skipped"
 log = logging.getLogger(__name__)
 

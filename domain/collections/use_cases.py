@@ -33,7 +33,7 @@ from domain.collections.status import require_not_with_legal, status_of
 from domain.errors import DomainError
 from domain.exposure import CreditPosition
 from domain.lookup import resolve_customer
-from domain.model import AuditEntry, Customer, HeldOrder
+from domain.model import SYSTEM, AuditEntry, Customer, HeldOrder
 from domain.people import is_user_id
 from domain.ports import Outbox, UnitOfWork
 from domain.positions import (
@@ -45,7 +45,6 @@ from domain.positions import (
 from domain.retry import retried
 from domain.text import N_, CommandName, People
 
-SYSTEM = "creditbot"
 log = logging.getLogger(__name__)
 
 

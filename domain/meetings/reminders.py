@@ -44,13 +44,12 @@ from domain.meetings.recurrence import Occurrence, next_after
 from domain.meetings.responses import carry_accepted, reminded
 from domain.meetings.tasks import Tasks
 from domain.meetings.use_cases import Meetings, customer_names
-from domain.model import AuditEntry
+from domain.model import SYSTEM, AuditEntry
 from domain.ports import UnitOfWork
 from domain.working_time import WEEKDAYS
 
 log = logging.getLogger("creditbot.meetings")
 
-SYSTEM = "creditbot"
 # How far back a run looks for the recurring series it keeps going (through any of their
 # occurrences, cancelled ones included): a month (the longest period) twice, so that a
 # monthly series nobody ran the job for over a month is still found.

@@ -25,7 +25,7 @@ from domain.check.use_cases import Checked
 from domain.errors import DomainError
 from domain.exposure import CreditPosition, credit_position
 from domain.fx import FxRates
-from domain.model import AuditEntry, Customer, Order
+from domain.model import SYSTEM, AuditEntry, Customer, Order
 from domain.money import Money
 from domain.orders.events import OrderHeld
 from domain.orders.model import ContractUse, OrderCheck, OrderRules, Verdict
@@ -36,7 +36,6 @@ from domain.ports import UnitOfWork, ViewLog
 from domain.positions import CreditPolicyContext
 from domain.text import N_, without_invisible
 
-SYSTEM = "creditbot"
 MAX_REFERENCE = 100
 MAX_QUERY = 200
 # Control characters and line or paragraph separators part words; invisible ones

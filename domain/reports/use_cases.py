@@ -21,7 +21,7 @@ from domain.currencies import minor_units
 from domain.errors import MissingRate
 from domain.fx import FxRates
 from domain.messages import OutgoingMessage
-from domain.model import AuditEntry
+from domain.model import SYSTEM, AuditEntry
 from domain.money import Money
 from domain.ports import UnitOfWork
 from domain.reports.metrics import (
@@ -164,7 +164,6 @@ class _Sums:
 
 # The weekly post's outbox kind, and the start of its dedup key.
 WEEKLY = "reports.weekly"
-SYSTEM = "creditbot"
 
 
 def week_of(day: date) -> str:
