@@ -33,7 +33,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.meetings.agenda import build_agenda
@@ -54,6 +54,15 @@ log = logging.getLogger("creditbot.meetings")
 # occurrences, cancelled ones included): a month (the longest period) twice, so that a
 # monthly series nobody ran the job for over a month is still found.
 LOOKBACK = timedelta(days=62)
+
+
+def last_working_day(today: date, days: frozenset[int]) -> date:
+    """The working day before ``today`` (a week before, if ``days`` holds only today's)."""
+    for back in range(1, 7):
+        day = today - timedelta(days=back)
+        if day.weekday() in days:
+            return day
+    return today - timedelta(days=7)
 
 
 def reminder_key(meeting: Meeting, lead: timedelta, destination: str) -> str:
@@ -109,7 +118,8 @@ class MeetingsJob:
         local = now.astimezone(tasks.zone) if tasks is not None else now
         if tasks is not None and local.weekday() in hours.days \
                 and local.time() >= hours.start:
-            counts["task_reminders"] = tasks.due_reminders(now)
+            counts["task_reminders"] = tasks.due_reminders(
+                now, last_working_day(local.date(), hours.days))
             counts["overdue_digests"] = tasks.overdue_for_organisers(now)
         return counts
 

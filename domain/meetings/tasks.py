@@ -57,7 +57,7 @@ class NotYourTask(DomainError):
 class TaskNotices(Protocol):
     """Queues the messages about tasks on the unit of work's outbox."""
 
-    def due(self, outbox: Outbox, line: TaskLine, dedup_key: str) -> None: ...
+    def due(self, outbox: Outbox, line: TaskLine, today: date, dedup_key: str) -> None: ...
 
     def overdue(self, outbox: Outbox, organiser: str, lines: Sequence[TaskLine],
                 today: date, dedup_key: str) -> None: ...
@@ -66,7 +66,7 @@ class TaskNotices(Protocol):
 
 
 class NoTaskNotices:
-    def due(self, outbox: Outbox, line: TaskLine, dedup_key: str) -> None:
+    def due(self, outbox: Outbox, line: TaskLine, today: date, dedup_key: str) -> None:
         return None
 
     def overdue(self, outbox: Outbox, organiser: str, lines: Sequence[TaskLine],
@@ -132,16 +132,22 @@ class Tasks:
             uow.commit()
         return Completed(line, already=False)
 
-    def due_reminders(self, now: datetime | None = None) -> int:
+    def due_reminders(self, now: datetime | None = None,
+                      last_working_day: date | None = None) -> int:
         """Queues a reminder to each owner of an open task due today that was not
-        reminded today yet; returns how many were queued by this call."""
+        reminded today yet; returns how many were queued by this call. With
+        ``last_working_day`` (the working day before today), a task that fell due on
+        the days off since then is reminded too: its owner would otherwise never hear of
+        it, the job reminding nobody on a day off."""
         today = (now or self.clock()).astimezone(self.zone).date()
+        after = last_working_day or today - timedelta(days=1)
         with self.unit_of_work() as uow:
             uow.begin_write()
             due = [t for t in uow.meetings.open_tasks(due_by=today)
-                   if t.due_on == today and uow.outbox.id_of(due_key(t, today)) is None]
+                   if after < t.due_on <= today
+                   and uow.outbox.id_of(due_key(t, today)) is None]
             for line in _lines(uow, due):
-                self.notices.due(uow.outbox, line, due_key(line.task, today))
+                self.notices.due(uow.outbox, line, today, due_key(line.task, today))
             uow.commit()
         return len(due)
 

@@ -4,7 +4,7 @@ words for steps, actions and statuses."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from itertools import groupby
 
 from pydantic import Field
@@ -216,8 +216,7 @@ def line(item: WorkItem, tr: Translator) -> str:
                 status=tr._(STATUSES.get(item.status, item.status)), level=_level(item, tr))
     lines = [head, _overdue(item, tr), _last(item, tr), _next(item, tr)]
     if item.tasks:
-        # A day's token at noon UTC shows the same date in every working time zone.
-        lines.append(worklist_tasks(tr, item.tasks, UTC))
+        lines.append(worklist_tasks(tr, item.tasks))
     return "\n".join(lines)
 
 

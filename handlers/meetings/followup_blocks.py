@@ -10,7 +10,7 @@ ERP sent too (``erp_text``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time, tzinfo
+from datetime import date, tzinfo
 from typing import Any
 
 from domain.meetings.minutes import MAX_DECISIONS, SoFar
@@ -57,10 +57,11 @@ def record_minutes_button(tr: Translator, meeting_id: int) -> Block:
                   MinutesValue(meeting=meeting_id).encode())
 
 
-def day_text(tr: Translator, day: date, zone: tzinfo) -> str:
-    """A day as each reader's Slack shows it, with the date in words as the fallback."""
-    noon = datetime.combine(day, time(12), tzinfo=zone)
-    return f"<!date^{int(noon.timestamp())}^{{date_short_pretty}}|{tr.date(day)}>"
+def day_text(tr: Translator, day: date) -> str:
+    """A due day, written out: a calendar day, the same for every reader. (Slack's date
+    token shows an instant in the reader's zone: the organisation's noon on the 13th is
+    already the 14th in Tokyo, and noon UTC is the 14th in Auckland.)"""
+    return tr.date(day)
 
 
 def title(meeting: Meeting) -> str:
@@ -147,7 +148,7 @@ def _so_far_context(tr: Translator, so_far: SoFar, zone: tzinfo) -> Block:
                      + "\n" + _quoted(minutes.decisions, DECISIONS))
     if so_far.tasks:
         parts.append(tr._("Action items so far:") + "\n" + "\n".join(
-            f"• {task_text(tr, t, zone)}" for t in so_far.tasks))
+            f"• {task_text(tr, t)}" for t in so_far.tasks))
     return context(clip("\n".join(parts), 3000))
 
 
@@ -190,13 +191,13 @@ def minutes_view(tr: Translator, meeting: Meeting, zone: tzinfo,
 # -- the minutes and the owners' notes ------------------------------------------------
 
 
-def task_text(tr: Translator, task: Task, zone: tzinfo, named: CustomerRef | None = None,
+def task_text(tr: Translator, task: Task, named: CustomerRef | None = None,
               owner: bool = True, customer: bool = True) -> str:
     """``Send the new terms · @owner · due <date> · Acme (C0001)``."""
     parts = [person_text(task.what, WHAT)]
     if owner:
         parts.append(mention(task.owner))
-    parts.append(tr._("due {day}", day=day_text(tr, task.due_on, zone)))
+    parts.append(tr._("due {day}", day=day_text(tr, task.due_on)))
     if customer and task.customer_id:
         parts.append(customer_text(tr, task.customer_id, named))
     return " · ".join(parts)
@@ -217,7 +218,7 @@ def minutes_post(tr: Translator, meeting: Meeting, minutes: Minutes,
                            section("*" + tr._("Decisions") + "*\n"
                                    + _quoted(minutes.decisions, DECISIONS))]
     if tasks:
-        lines = [f"• {task_text(tr, t, zone, (names or {}).get(t.customer_id or ''))}"
+        lines = [f"• {task_text(tr, t, (names or {}).get(t.customer_id or ''))}"
                  for t in tasks]
         blocks.append(section("*" + tr._("Action items") + "*\n" + "\n".join(lines)))
     else:
@@ -231,7 +232,7 @@ def task_assigned(tr: Translator, meeting: Meeting, task: Task, actor: str,
         "{who} gave you an action item in the minutes of {subject}: {task}. You are "
         "reminded on the due day; `/credit tasks` lists yours, with a Done button.",
         who=mention(actor), subject=subject(tr, meeting, zone),
-        task=task_text(tr, task, zone, customer, owner=False))
+        task=task_text(tr, task, customer, owner=False))
 
 
 # -- the list --------------------------------------------------------------------------
@@ -240,7 +241,7 @@ def task_assigned(tr: Translator, meeting: Meeting, task: Task, actor: str,
 def _line(tr: Translator, line: TaskLine, today: date, zone: tzinfo) -> str:
     task = line.task
     text = "*" + person_text(task.what, WHAT) + "*\n"
-    due = day_text(tr, task.due_on, zone)
+    due = day_text(tr, task.due_on)
     if line.overdue(today):
         text += ":warning: " + tr._("Overdue: was due {day}", day=due)
     else:
@@ -290,9 +291,13 @@ def done_note(tr: Translator, line: TaskLine, already: bool, zone: tzinfo) -> st
 # -- what the job and Done send --------------------------------------------------------
 
 
-def due_reminder(tr: Translator, line: TaskLine, zone: tzinfo) -> str:
-    text = ":alarm_clock: " + tr._("Due today: {task}.", task=task_text(
-        tr, line.task, zone, line.customer, owner=False))
+def due_reminder(tr: Translator, line: TaskLine, today: date, zone: tzinfo) -> str:
+    """The owner's reminder on the due day, or on the first working day after it when
+    it fell on a day off (the task says which day)."""
+    task = task_text(tr, line.task, line.customer, owner=False)
+    text = ":alarm_clock: " + (tr._("Due today: {task}.", task=task)
+                               if line.task.due_on >= today else
+                               tr._("Fell due on a day off: {task}.", task=task))
     if line.meeting is not None:
         text = tr.sentences(text, tr._("From the minutes of {subject}.",
                                        subject=subject(tr, line.meeting, zone)))
@@ -303,7 +308,7 @@ def overdue_digest(tr: Translator, lines: Sequence[TaskLine], zone: tzinfo) -> s
     head = ":warning: " + tr.ngettext(
         "{n} action item from your meetings is overdue:",
         "{n} action items from your meetings are overdue:", len(lines))
-    rows = [f"• {task_text(tr, ln.task, zone, ln.customer)}"
+    rows = [f"• {task_text(tr, ln.task, ln.customer)}"
             + (" · " + tr._("from {subject}", subject=subject(tr, ln.meeting, zone))
                if ln.meeting is not None else "")
             for ln in lines[:SHOWN // 2]]
@@ -314,18 +319,17 @@ def overdue_digest(tr: Translator, lines: Sequence[TaskLine], zone: tzinfo) -> s
 
 def done_by_other(tr: Translator, line: TaskLine, actor: str, zone: tzinfo) -> str:
     text = ":white_check_mark: " + tr._("{who} marked done: {task}.", who=mention(actor),
-                                        task=task_text(tr, line.task, zone,
-                                                       line.customer))
+                                        task=task_text(tr, line.task, line.customer))
     if line.meeting is not None:
         text = tr.sentences(text, tr._("From the minutes of {subject}.",
                                        subject=subject(tr, line.meeting, zone)))
     return text
 
 
-def worklist_tasks(tr: Translator, tasks: Sequence[Task], zone: tzinfo) -> str:
+def worklist_tasks(tr: Translator, tasks: Sequence[Task]) -> str:
     """The open tasks about an account, under it on the collector's worklist (which
     names the customer already)."""
-    rows = [":pushpin: " + tr._("Task: {task}", task=task_text(tr, t, zone, customer=False))
+    rows = [":pushpin: " + tr._("Task: {task}", task=task_text(tr, t, customer=False))
             for t in tasks[:UNDER_ACCOUNT]]
     if len(tasks) > UNDER_ACCOUNT:
         rows.append(tr._("and {n} more open tasks", n=len(tasks) - UNDER_ACCOUNT))

@@ -65,9 +65,9 @@ class FollowUpNotices:
             self._dm(outbox, task.owner, text, f"{TASK}.assigned:{task.id}")
 
     # TaskNotices
-    def due(self, outbox: Outbox, line: TaskLine, dedup_key: str) -> None:
+    def due(self, outbox: Outbox, line: TaskLine, today: date, dedup_key: str) -> None:
         owner = line.task.owner
-        self._dm(outbox, owner, blocks.due_reminder(self.tr(owner), line, self.zone),
+        self._dm(outbox, owner, blocks.due_reminder(self.tr(owner), line, today, self.zone),
                  dedup_key)
 
     def overdue(self, outbox: Outbox, organiser: str, lines: Sequence[TaskLine],

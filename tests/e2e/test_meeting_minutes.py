@@ -8,7 +8,7 @@ on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,9 +34,12 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = NOW.date()  # Nov 29, 2026 in Shanghai too (10:00 there)
 
 
-def day_token(day_offset: int, fallback: str, zone: tzinfo = SHANGHAI) -> str:
-    noon = datetime(2026, 11, 29, 12, 0, tzinfo=zone) + timedelta(days=day_offset)
-    return f"<!date^{int(noon.timestamp())}^{{date_short_pretty}}|{fallback}>"
+def day_token(day_offset: int, written: str) -> str:
+    """A due day as every reader sees it: written out, not a Slack date token (an
+    instant, which is another day in a zone far enough away)."""
+    assert datetime(2026, 11, 29) + timedelta(days=day_offset) == datetime.strptime(
+        written, "%b %d, %Y")
+    return written
 
 
 STARTED = (f"<!date^{int((NOW - timedelta(hours=1)).timestamp())}^{{date_short_pretty}} "
@@ -178,7 +181,7 @@ def test_minutes_become_tasks_that_owners_see_and_close(world: World) -> None:
     assert section_texts(worklist)[1].endswith(
         "\n:pushpin: Task: Call Fenwick's AP about INV-0041-013 · <@U04COLLECT1> · due "
         # The worklist knows no time zone: the day's token is at noon UTC.
-        f"{day_token(2, 'Dec 1, 2026', UTC)}")
+        f"{day_token(2, 'Dec 1, 2026')}")
 
     # Done closes the first; the list is redrawn in place with what is left.
     done = world.slack.click(COLLECTOR, listed, "Done")

@@ -213,8 +213,7 @@ def test_a_weekly_credit_committee_from_scheduling_to_cancel(world: World) -> No
             "due_1": str(due)})
         assert (result.status, result.body) == (200, "")
         deliver(world)
-        due_token = f"<!date^{int(datetime(2026, 12, 3, 12, tzinfo=SHANGHAI).timestamp())}" \
-            "^{date_short_pretty}|Dec 3, 2026>"
+        due_token = "Dec 3, 2026"  # a calendar day, written out: the same for everyone
         for owner, what, customer in TASKS:
             told = [m.get("text", "") for m in world.emulator.channels[dm(owner)]
                     if m.get("text", "").startswith(":pushpin:")]

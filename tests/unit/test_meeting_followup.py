@@ -20,6 +20,7 @@ from domain.meetings.minutes import (
 )
 from domain.meetings.model import Meeting, MeetingKind, MeetingState, TaskState
 from domain.meetings.ports import Happened, MeetingChange
+from domain.meetings.reminders import last_working_day
 from domain.meetings.tasks import NotYourTask, TaskLine, Tasks
 from domain.messages import OutgoingMessage
 from domain.model import Customer
@@ -59,7 +60,7 @@ class TaskRecorder:
         self.overdue_calls: list[tuple[str, list[int], str]] = []
         self.done_calls: list[tuple[int, str, str]] = []
 
-    def due(self, outbox: Outbox, line: TaskLine, dedup_key: str) -> None:
+    def due(self, outbox: Outbox, line: TaskLine, today: date, dedup_key: str) -> None:
         self.due_keys.append(dedup_key)
         outbox.add(OutgoingMessage(channel=line.task.owner, kind="meetings.task", text="due",
                                    dedup_key=dedup_key))
@@ -317,3 +318,28 @@ def test_minutes_without_an_open_channel_go_only_to_people_cleared_for_credit_da
     # The sales rep is invited but may not see credit data: the minutes name customers.
     assert sorted(m.channel for m in uow.outbox.messages if m.kind == "meetings.minutes") == \
         sorted([ANALYST, ORGANISER])
+
+
+def test_a_task_due_on_a_day_off_is_reminded_on_the_next_working_day(
+        uow: FakeUnitOfWork) -> None:
+    # The job reminds nobody at the weekend: without the catch-up the owner of a task
+    # due on Saturday heard of it from nobody (only the organiser, in Monday's digest).
+    saturday = date(2026, 12, 5)
+    keeping(uow)[0].record_minutes(member(ORGANISER), 1, "Decided", [
+        ActionItem("Call Acme", ANALYST, saturday)])
+    monday = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    use, notices = tasks(uow, monday)
+    assert use.due_reminders(monday) == 0  # today's only, as before
+    friday = last_working_day(monday.date(), frozenset(range(5)))
+    assert friday == date(2026, 12, 4)
+    assert (use.due_reminders(monday, friday), use.due_reminders(monday, friday)) == (1, 0)
+    assert notices.due_keys == ["meetings.task_due:1:2026-12-07"]
+    tuesday = monday + timedelta(days=1)
+    assert use.due_reminders(tuesday, monday.date()) == 0
+
+
+def test_the_working_day_before() -> None:
+    weekdays = frozenset(range(5))
+    assert last_working_day(date(2026, 12, 8), weekdays) == date(2026, 12, 7)  # Tue → Mon
+    assert last_working_day(date(2026, 12, 7), frozenset({0})) == date(2026, 11, 30)
+    assert last_working_day(date(2026, 12, 6), frozenset({5, 6})) == date(2026, 12, 5)
