@@ -39,6 +39,14 @@ class WorkingTime:
     def is_working_day(self, day: date) -> bool:
         return day.weekday() in self.hours.days and day not in self.holidays
 
+    def is_working(self, moment: datetime) -> bool:
+        """Whether ``moment`` falls inside the working hours of a working day."""
+        day = moment.astimezone(self.zone).date()
+        if not self.is_working_day(day):
+            return False
+        opens, closes = self._window(day)
+        return opens <= moment.astimezone(UTC) < closes
+
     def _window(self, day: date) -> tuple[datetime, datetime]:
         # In UTC: aware datetimes sharing a tzinfo subtract as wall-clock times, which is
         # an hour off across a change of summer time.

@@ -25,11 +25,13 @@ temporary limits announced when they end (the ``approvals`` job runs ``Deadlines
   the level starts and kept with the request.
 - **Stand-ins**: a delegation that starts on a later day than it was made gives its
   stand-in, that day, the card of each level waiting for the delegator
-  (``stand_in_cards``).
+  (``stand_in_cards``); with working time, from its first working moment.
 - **Temporary limits**: a temporary limit in force through its last day ends after it
   (``domain.approvals.model.effective_limit``: positions count the earlier limit again
   from the next day without anyone doing anything). The end is announced once: audited
-  ``limits.reverted`` as creditbot, and the account owner told (``LimitNotices``).
+  ``limits.reverted`` as creditbot, and the account owner told (``LimitNotices``); with
+  working time, at the next working moment (a limit that ended on 31 December is told
+  of on the first working day of January).
 
 Each action runs in its own unit of work and is marked done in storage under a key of
 request, level and action (``uow.credit_requests.mark``, unique): a second run, a
@@ -221,8 +223,15 @@ class Deadlines:
             did = retried(lambda item=item: self._act(item, now), RequestChanged)  # type: ignore[misc]
             if did is not None:
                 counts[did] += 1
-        counts["reverted"] = self.revert_limits()
-        counts["stand_in_cards"] = self.deal_stand_in_cards()
+        # What only tells (a temporary limit that ended at midnight, the cards of a
+        # delegation that began then) waits for working time, when it counts: the run
+        # at 00:05 pinged phones with news that was as good at 09:00.
+        working = self.policy.working_time
+        if working is None or working.is_working(now):
+            counts["reverted"] = self.revert_limits()
+            counts["stand_in_cards"] = self.deal_stand_in_cards()
+        else:
+            counts["stand_in_cards"] = 0
         return counts
 
     # -- stand-ins whose delegation began ---------------------------------------------

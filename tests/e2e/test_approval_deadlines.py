@@ -301,7 +301,10 @@ def test_a_delegation_that_starts_later_brings_its_cards_on_its_first_day(world,
     deadlines.requests.delegate(member(world, FINANCE_DIRECTOR), analyst,
                                 date(2026, 12, 4), date(2026, 12, 1))
     assert deadlines.run(NOW + timedelta(hours=1))["stand_in_cards"] == 0
-    tuesday = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)  # 00:30 on 1 December
+    # 00:30 on Tuesday 1 December in Shanghai: the first day, but not working time yet
+    # (the card pinged the stand-in's phone after midnight).
+    assert deadlines.run(datetime(2026, 11, 30, 16, 30, tzinfo=UTC))["stand_in_cards"] == 0
+    tuesday = datetime(2026, 12, 1, 1, 5, tzinfo=UTC)  # 09:05, working time
     assert deadlines.run(tuesday)["stand_in_cards"] == 1
     assert deadlines.run(tuesday + timedelta(minutes=15))["stand_in_cards"] == 0
     [card] = [m for m in deadlines.dms(analyst) if f"#{filed.id}" in m]

@@ -5,7 +5,8 @@ and only when it was the limit in force."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import dataclasses
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from domain.approvals.use_cases import CreditRequests
 from domain.model import Customer
 from domain.money import Money
 from domain.ports import Outbox
+from domain.working_time import WorkingHours, WorkingTime
 from handlers.approvals.request_render import _may_expire_first, stage
 from handlers.i18n import translator
 from tests.fakes import FakeUnitOfWork
@@ -95,16 +97,16 @@ def usd(amount: str) -> Money:
 
 
 class World:
-    def __init__(self) -> None:
+    def __init__(self, policy: ApprovalPolicy = POLICY) -> None:
         self.uow = FakeUnitOfWork([
             Customer("C0001", "Acme Industrial", usd("100000"), 30, owner_slack_id=OWNER),
             Customer("C0002", "Beta", usd("10000"), 30)])
         self.clock = Clock()
         self.notices = Notices()
         self.notes = LimitNotes()
-        self.requests = CreditRequests(self.uow, CreditDataAccess(), POLICY, ROSTER,
+        self.requests = CreditRequests(self.uow, CreditDataAccess(), policy, ROSTER,
                                        self.clock, ZONE, self.notices)
-        self.deadlines = Deadlines(self.uow, POLICY, ROSTER, self.clock, ZONE, self.notices,
+        self.deadlines = Deadlines(self.uow, policy, ROSTER, self.clock, ZONE, self.notices,
                                    self.notes)
 
     def file(self, amount: str, customer: str = "C0001",
@@ -266,6 +268,27 @@ def test_a_temporary_limit_is_announced_once_after_its_last_day():
          "told": None}]
     [entry] = [e for e in world.uow.audit.entries if e.action == "limits.reverted"][:1]
     assert (entry.actor, entry.subject) == ("creditbot", "C0001")
+
+
+def test_with_working_time_a_limits_end_is_told_at_the_next_working_moment():
+    # The run at 00:05 on New Year's Day pinged the owner's phone; a holiday and a
+    # weekend later is when the office hears of it.
+    office = WorkingTime(WorkingHours(time(9), time(18), frozenset(range(5))), ZONE,
+                         frozenset({date(2027, 1, 1)}))
+    world = World(dataclasses.replace(POLICY, working_time=office))
+    temporary = world.file("180000", kind=RequestKind.TEMPORARY_LIMIT,
+                           until=date(2026, 12, 31))
+    world.requests.decide(ROSTER.member(CM), temporary, 1, Outcome.APPROVED)
+    world.requests.decide(ROSTER.member(CFO), temporary, 2, Outcome.APPROVED)
+    for local in (datetime(2027, 1, 1, 0, 5), datetime(2027, 1, 1, 10, 0),  # a holiday
+                  datetime(2027, 1, 2, 10, 0), datetime(2027, 1, 4, 8, 55)):
+        world.clock.now = local.replace(tzinfo=ZONE)
+        assert world.deadlines.run()["reverted"] == 0, local
+    world.clock.now = datetime(2027, 1, 4, 9, 5, tzinfo=ZONE)
+    assert world.deadlines.run()["reverted"] == 1
+    [ended] = world.notes.reverts
+    assert (ended.owner, ended.change.expires_on, ended.limit_now) == (
+        OWNER, date(2026, 12, 31), usd("100000"))
 
 
 def test_a_temporary_limit_replaced_before_its_end_is_not_announced():

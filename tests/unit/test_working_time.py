@@ -214,3 +214,14 @@ def test_a_deadline_on_a_saturday_is_told_of_on_monday_as_its_first_day() -> Non
     assert one_due(old, at(SHANGHAI, 2026, 12, 6, 12, 0), policy) is None
     monday = one_due(old, at(SHANGHAI, 2026, 12, 7, 9, 0), policy)
     assert monday is not None and (monday.action, monday.overdue_days) == ("overdue", 0)
+
+
+def test_a_moment_is_working_time_inside_the_hours_of_a_working_day() -> None:
+    assert OFFICE.is_working(at(SHANGHAI, 2026, 12, 1, 9, 0))
+    assert OFFICE.is_working(at(SHANGHAI, 2026, 12, 1, 17, 59))
+    assert not OFFICE.is_working(at(SHANGHAI, 2026, 12, 1, 18, 0))  # the close
+    assert not OFFICE.is_working(at(SHANGHAI, 2026, 12, 1, 0, 5))
+    assert not OFFICE.is_working(at(SHANGHAI, 2026, 12, 5, 10, 0))  # a Saturday
+    assert not OFFICE.is_working(at(SHANGHAI, 2027, 1, 1, 10, 0))  # a holiday
+    # Asked in another zone: 02:00 UTC is 10:00 in Shanghai.
+    assert OFFICE.is_working(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
