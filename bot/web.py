@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltContext, BoltRequest
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+from slack_bolt.request.internals import build_context
 from sqlalchemy import Engine
 
 from bot.slack_app import SlackIdentity
@@ -233,12 +234,12 @@ def parse_payload(text: str, content_type: str | None) -> dict[str, Any]:
         form = dict(fields)
         if len(form) != len(fields):
             raise Malformed("a form field appears twice")
-        if "payload" in text:
-            payload = form.get("payload")
-            parsed = {} if payload is None else json.loads(
-                payload, object_pairs_hook=_unique_keys)
-        else:
-            parsed = form
+        # An interaction is one field, ``payload``, holding JSON. Bolt asks whether the
+        # body's *text* holds the word, so a command typed as "check payload systems", or
+        # sent from a channel named payload-team, read as an interaction without one.
+        payload = form.get("payload")
+        parsed = form if payload is None else json.loads(payload,
+                                                         object_pairs_hook=_unique_keys)
     if not isinstance(parsed, dict):
         raise Malformed(f"a {type(parsed).__name__}, not an object")
     return parsed
@@ -453,9 +454,14 @@ def create_wsgi_app(bolt: App, engine: Engine, *, signing_secret: str | None = N
             text = body.decode("utf-8")
             # Before Bolt, which reads ids out of the payload as it builds the request.
             content_type = (environ.get("CONTENT_TYPE") or "").split(";")[0].strip()
-            check_shape(parse_payload(text, content_type or None))
+            payload = parse_payload(text, content_type or None)
+            check_shape(payload)
             request = BoltRequest(body=text, query=http_request.query_string,
                                   headers=http_request.get_headers())
+            if payload and not request.body:
+                # Bolt's parse found the word "payload" in a command's text: {} (above).
+                request.body = payload
+                request.context = build_context(BoltContext(), payload)
             if not isinstance(request.body, dict):
                 raise Malformed(f"a {type(request.body).__name__}, not an object")
         except Exception as malformed:  # signed by Slack, yet not a payload we can read

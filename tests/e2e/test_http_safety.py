@@ -744,3 +744,22 @@ def test_a_head_request_gets_the_headers_and_no_body(world):
     assert call("HEAD", "/slack/events") == (status, headers, b"")
     assert call("HEAD", "/nowhere")[1:] == ({"Content-Type": "application/json",
                                              "Content-Length": "22"}, b"")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_command_holding_the_word_payload_is_a_command(world, caplog, capfd):
+    # Bolt's parse (and ours, copied from it) looked for "payload" anywhere in the body's
+    # text: the command below, or any command sent from a channel named payload-team,
+    # was refused with 400 as an interaction without its payload.
+    typed = world.slack.slash(SALES, SALES_CHANNEL, "/credit check payload systems")
+    assert typed.text == "No customer matches “payload systems”. Did you mean one of these?"
+    body, _ = world.slack.slash_body(SALES, SALES_CHANNEL, "/credit check C0002")
+    form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+    form.update(channel_name="payload-team", team_domain="payloadco")
+    answered = world.slack.post(urlencode(form).encode())
+    assert answered.status == 200
+    # The same card as from any other channel.
+    card = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0002")
+    assert (answered.json()["text"], answered.json()["blocks"]) == (card.text, card.blocks)
+    assert card.text.startswith("Acme Packaging: available ")
+    quiet(caplog, capfd)
