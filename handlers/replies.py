@@ -191,6 +191,11 @@ class _Scheduler:
             self._executor.submit(task)
 
 
+def later(delay: float, task: Callable[[], None]) -> None:
+    """Runs ``task`` in ``delay`` seconds on the replies' executor (no thread waits)."""
+    _retries().later(delay, task)
+
+
 _scheduler: _Scheduler | None = None
 _scheduler_lock = threading.Lock()
 

@@ -6,13 +6,11 @@ success the modal closes and the confirmation goes where the modal was opened fr
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from typing import Any
 
 from pydantic import Field
 from slack_bolt import BoltContext
-from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied
 from domain.amount_text import LIMIT_TOO_LARGE, has_sign, one_currency, read_amount
@@ -27,6 +25,7 @@ from domain.errors import (
     MissingRate,
     SeveralProblems,
 )
+from handlers.after_form import tell
 from handlers.approvals.request_render import filed, kind_title
 from handlers.customer_hint import in_a_form
 from handlers.deps import Deps
@@ -43,8 +42,6 @@ from handlers.modals import (
 )
 from handlers.payloads import ActionValue
 from handlers.registry import Submitted
-
-log = logging.getLogger("creditbot.requests")
 
 REQUEST_MODAL = "credit_request"
 
@@ -315,15 +312,5 @@ def confirm(context: BoltContext, channel: str | None, made: CreditRequest) -> N
     deps: Deps = context["deps"]
     text, blocks = filed(made, deps.requests, context["tr"],
                          context["catalogue"].as_typed(context, "requests"))
-    user = context.user_id or ""
-    client = context.client
-    if channel:
-        try:
-            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
-            return
-        except SlackApiError as refused:  # e.g. a channel the bot is not in
-            log.info("confirmation of request #%s not shown in %s (%s): sent by DM",
-                     made.id, channel, refused.response.get("error"))
-    opened = client.conversations_open(users=user)
-    client.chat_postMessage(channel=opened["channel"]["id"], text=text, blocks=blocks)
+    tell(context, text, blocks, beside=channel)
 

@@ -4,18 +4,17 @@ the assignment use case, answer what happened."""
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
 from pydantic import Field
 from slack_bolt import BoltContext
-from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied
 from domain.collections.use_cases import Assigned, AssignRefused, NotAnAssigner
 from domain.errors import CustomerLookupError, DomainError
 from domain.people import TYPED_USER_ID
+from handlers.after_form import tell
 from handlers.check.blocks import names
 from handlers.customer_hint import which_customer
 from handlers.deps import Deps
@@ -25,8 +24,6 @@ from handlers.modals import modal, open_modal, submitted, user_input
 from handlers.payloads import ERP_ID, ActionValue
 from handlers.registry import Submitted
 from handlers.render import Message, erp_text, mention, message, section
-
-log = logging.getLogger("creditbot.collections")
 
 ASSIGN_MODAL = "collections_assign"
 COLLECTOR = "collector"
@@ -210,14 +207,4 @@ def submit_assign(view: dict[str, Any], context: BoltContext) -> Submitted:
 def confirm(context: BoltContext, channel: str | None, done: Assigned) -> None:
     """The answer, beside where the modal was opened, else by direct message."""
     text, blocks = answer(done, context["tr"])
-    user = context.user_id or ""
-    client = context.client
-    if channel:
-        try:
-            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
-            return
-        except SlackApiError as refused:  # e.g. a channel the bot is not in
-            log.info("assignment answer not shown in %s (%s): sent by DM", channel,
-                     refused.response.get("error"))
-    opened = client.conversations_open(users=user)
-    client.chat_postMessage(channel=opened["channel"]["id"], text=text, blocks=blocks)
+    tell(context, text, blocks, beside=channel)

@@ -30,6 +30,7 @@ from domain.collections.refusals import (
 from domain.days import upcoming_day_problem
 from domain.errors import FormRefused
 from domain.money import Money
+from handlers.after_form import tell
 from handlers.collections.blocks import (
     KINDS,
     AccountValue,
@@ -198,11 +199,7 @@ def _named(deps: Deps, customer_id: str, tr: Translator) -> str:
 
 def _done(context: BoltContext, text: str) -> Callable[[], None]:
     """The confirmation, by direct message once the form closed."""
-    def send() -> None:
-        client = context.client
-        opened = client.conversations_open(users=context.user_id or "")
-        client.chat_postMessage(channel=opened["channel"]["id"], text=text)
-    return send
+    return lambda: tell(context, text)
 
 
 def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:

@@ -20,6 +20,7 @@ from domain.meetings.minutes import (
     item_field,
 )
 from domain.text import N_
+from handlers.after_form import tell
 from handlers.customer_hint import in_a_form
 from handlers.deps import Deps
 from handlers.errors import field_error
@@ -133,12 +134,7 @@ def submit_minutes(view: dict[str, Any], context: BoltContext) -> Submitted:
 
 def _confirm(context: BoltContext, text: str) -> Callable[[], None]:
     """The confirmation, by direct message once the form closed."""
-    def send() -> None:
-        client = context.client
-        opened = client.conversations_open(users=context.user_id or "")
-        client.chat_postMessage(channel=opened["channel"]["id"], text=text,
-                                blocks=[section(text)])
-    return send
+    return lambda: tell(context, text, [section(text)])
 
 
 def _my_list(deps: Deps, tr: Translator, user_id: str, note: str | None = None) -> Message:

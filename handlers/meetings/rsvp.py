@@ -17,6 +17,7 @@ from domain.errors import DomainError
 from domain.meetings.model import Answer, Meeting
 from domain.meetings.responses import MAX_NOTE, AnswerRefused, ProposalInvalid
 from domain.meetings.schedule import FieldProblem, MeetingRefused, local_start
+from handlers.after_form import tell
 from handlers.errors import field_error, refused
 from handlers.i18n import Translator
 from handlers.meetings import invitation
@@ -156,12 +157,7 @@ def on_propose_submit(view: dict[str, Any], context: BoltContext) -> Submitted:
                             tr._("You had proposed {when} already; the organiser knows.",
                                  when=when))
 
-    def confirm() -> None:  # the form is closed: by direct message
-        client = context.client
-        opened = client.conversations_open(users=member.user_id)
-        client.chat_postMessage(channel=opened["channel"]["id"], text=text)
-
-    return confirm
+    return lambda: tell(context, text)  # the form is closed: by direct message
 
 
 ACTIONS: tuple[Action, ...] = (

@@ -5,7 +5,6 @@ the clicker alone. Everyone invited is told through the notices (the outbox)."""
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import datetime
 from typing import Any
@@ -20,6 +19,7 @@ from domain.meetings.model import Meeting
 from domain.meetings.schedule import CUSTOMERS, FieldProblem, MeetingRefused
 from domain.meetings.use_cases import AlreadySubmitted, NotYours, Scope
 from domain.text import N_, map_texts
+from handlers.after_form import tell
 from handlers.deps import Deps
 from handlers.errors import field_error, refused
 from handlers.i18n import Translator
@@ -46,7 +46,6 @@ from handlers.modals import open_modal
 from handlers.registry import Action, Subcommand, Submitted, View
 from handlers.render import Message, escape, mention, section
 
-log = logging.getLogger("creditbot.meetings")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
 
 
@@ -155,19 +154,8 @@ def scheduled_text(tr: Translator, meeting: Meeting, zone: str, deps: Deps) -> s
 
 def _confirm(context: BoltContext, channel: str | None, text: str) -> None:
     """Beside where the form was opened, else (or when the bot is not there) by DM."""
-    user = context.user_id or ""
-    client = context.client
-    if channel and not channel.startswith("D"):
-        try:
-            client.chat_postEphemeral(channel=channel, user=user, text=text,
-                                      blocks=[section(text)])
-            return
-        except SlackApiError as refused:
-            log.info("meeting confirmation not shown in %s (%s): sent by DM", channel,
-                     refused.response.get("error"))
-    opened = client.conversations_open(users=user)
-    client.chat_postMessage(channel=opened["channel"]["id"], text=text,
-                            blocks=[section(text)])
+    tell(context, text, [section(text)],
+         beside=channel if channel and not channel.startswith("D") else None)
 
 
 # -- /credit meetings ------------------------------------------------------------------

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from domain.access import AccessDenied, ShareRefused
 from domain.errors import DomainError
 from domain.sharing import NOTE_LIMIT
+from handlers.after_form import tell
 from handlers.deps import Deps
 from handlers.errors import explain
 from handlers.i18n import Translator
@@ -120,14 +121,4 @@ def deliver(context: BoltContext, form: ShareForm, channel: str, note: str | Non
 
 def _tell(context: BoltContext, origin: str | None, text: str) -> None:
     """Beside where the Share was pressed, else by direct message."""
-    user = context.user_id or ""
-    client = context.client
-    if origin:
-        try:
-            client.chat_postEphemeral(channel=origin, user=user, text=text)
-            return
-        except SlackApiError as refused:  # e.g. a channel the bot is not in
-            log.info("share answer not shown in %s (%s): sent by DM", origin,
-                     refused.response.get("error"))
-    opened = client.conversations_open(users=user)
-    client.chat_postMessage(channel=opened["channel"]["id"], text=text)
+    tell(context, text, beside=origin)

@@ -9,6 +9,7 @@ $500,000 is decided by the credit manager (24 h), then the finance director (48 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -387,6 +388,36 @@ def test_a_form_opened_nowhere_to_answer_confirms_by_direct_message(world):
     [posted] = world.emulator.wait_for("chat.postMessage")
     assert world.emulator.direct_messages[posted.args["channel"]] == SALES
     assert posted.text.startswith("Request #")
+
+
+def test_a_confirmation_slack_refuses_everywhere_is_sent_again_by_direct_message(
+        world, monkeypatch, caplog):
+    # Slack refused the confirmation beside the form and by DM: the request was filed
+    # and its requester never heard of it.
+    monkeypatch.setattr("handlers.after_form.PAUSES_SECONDS", (0.3, 0.3))
+    caplog.set_level(logging.INFO, logger="creditbot.after_form")
+    view = open_form(world)
+    world.emulator.fail("chat.postEphemeral", "http500", times=3)
+    world.emulator.fail("conversations.open", "http500", times=3)
+    result = world.slack.submit(SALES, view, {"customer": "C0002", "amount": "+1k",
+                                              "reason": "one more pallet"})
+    assert result.status == 200 and result.body == ""
+    [posted] = world.emulator.wait_for("chat.postMessage", timeout=15)
+    assert world.emulator.direct_messages[posted.args["channel"]] == SALES
+    [request] = requests_of(world)
+    assert posted.text == (
+        f"Request #{request.id} filed: limit increase for Acme Packaging (C0002)")
+    assert mrkdwn(Reply(SALES_CHANNEL, posted.text, posted.blocks, True)) == (
+        f":inbox_tray: *Request #{request.id} filed: limit increase for Acme Packaging "
+        "(C0002)*\n$100,000.00 → $101,000.00\n"
+        "Now waiting for level 1 of 2: credit manager (<@U02CREDITMG>) decides by "
+        f"{deadline(request)}.\n"
+        "Reason: one more pallet\n"
+        "`/credit requests` shows where it stands; you can cancel it there while it is open.")
+    assert [r.getMessage() for r in caplog.records] == [
+        "a form's answer not shown in C01SALES000 (fatal_error): sent by DM",
+        f"Slack refused a form's answer to {SALES} (fatal_error); trying again in 0 s",
+        f"a form's answer reached {SALES} at try 2"]
 
 
 def test_a_forged_or_garbled_form_is_refused_and_files_nothing(world):
