@@ -325,6 +325,16 @@ def check_shape(payload: dict[str, Any]) -> None:
             # Slack always sends one ("" when the form was opened without); without it
             # no listener, not even the retired forms', can take the submission.
             raise Malformed(f"{kind} with a view that has no callback_id")
+        state = view.get("state") or {}
+        values = state.get("values") or {} if isinstance(state, dict) else None
+        if not (isinstance(values, dict)
+                and all(isinstance(fields, dict) for fields in values.values())):
+            # Slack's form state is blocks of fields, each an object; listeners read it so.
+            raise Malformed(f"{kind} whose view.state is not blocks of fields")
+        for name in ("title", "close", "submit"):
+            if not isinstance(view.get(name), dict | None):
+                # The notice a refusal turns the form into copies them (notice_view).
+                raise Malformed(f"{kind} whose view.{name} is not an object")
 
 
 def delivery_key(payload: dict[str, Any], body: bytes) -> str | None:

@@ -23,13 +23,15 @@ from domain.errors import TryAgain
 from domain.text import N_
 from handlers.errors import ack_only, field_error, guarded, message_for
 from handlers.payloads import ActionValue
-from handlers.render import Message, escape
+from handlers.render import Message, clip, escape
 
 log = logging.getLogger("creditbot.registry")
 
 COMMAND = "/credit"
 # A half-typed subcommand that begins at most this many is answered with each of them.
 SUGGESTED = 3
+# What a form shows beside a field, at most (Slack does not say; 2,000 reads whole).
+FIELD_ERROR_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -365,7 +367,8 @@ def submission_listener(view: View) -> Callable[..., None]:
             field = _first_input(submitted) if isinstance(error, TryAgain) else None
             if field is not None:
                 ack(response_action="errors",
-                    errors={field: field_error(error, context["tr"])[:2000]})
+                    errors={field: clip(field_error(error, context["tr"]),
+                                        FIELD_ERROR_CHARS)})
             else:
                 ack(response_action="update", view=notice_view(submitted, said))
             return
@@ -373,7 +376,11 @@ def submission_listener(view: View) -> Callable[..., None]:
             ack()
             context["deps"].background.submit(_after_ack(outcome, context))
         elif outcome:
-            ack(response_action="errors", errors=dict(outcome))
+            # Each within what Slack shows beside a field; a refusal that quotes what was
+            # typed (an amount of 60,000 digits) came back at its full length.
+            ack(response_action="errors",
+                errors={field: clip(str(said), FIELD_ERROR_CHARS)
+                        for field, said in outcome.items()})
         else:
             ack()
 

@@ -762,3 +762,15 @@ def test_a_limit_asked_in_another_currency_reads_in_chinese_with_full_width_brac
     assert mrkdwn(reply).split("\n")[1] == (
         "US$100,000.00 → US$154,309.78（填写为 +€50,000.00，按 1 EUR = 1.0862 USD 换算）")
     assert request.asked_in is not None
+
+
+def test_a_field_error_quoting_a_huge_amount_is_clipped(world):
+    # Slack's max_length keeps people from it; a forged form got back 60 KB beside the
+    # field, the refusal quoting every digit.
+    view = open_form(world)
+    said = errors(world.slack.submit(SALES, view, {
+        "customer": "C0002", "amount": "9" * 60_000, "reason": "more"}))
+    assert list(said) == ["amount"]
+    assert len(said["amount"]) == 2000 and said["amount"].endswith("…")
+    assert said["amount"].startswith("“999")
+    assert requests_of(world) == []

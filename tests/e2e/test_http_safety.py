@@ -162,6 +162,23 @@ SIGNED_BUT_MISSHAPEN = {
         as_form({"type": "view_submission", "trigger_id": "1.2.w", "user": {"id": SALES},
                  "view": {"type": "modal", "state": {"values": {}}}}), FORM,
         "view_submission with a view that has no callback_id"),
+    # A forged form state reached the listeners, which logged a traceback and answered
+    # "something went wrong on our side".
+    "a view submission whose state is a list": (
+        as_form({"type": "view_submission", "trigger_id": "1.2.x", "user": {"id": SALES},
+                 "view": {"type": "modal", "callback_id": "credit_request_submit",
+                          "state": [1]}}), FORM,
+        "view_submission whose view.state is not blocks of fields"),
+    "a view submission whose fields are a string": (
+        as_form({"type": "view_submission", "trigger_id": "1.2.y", "user": {"id": SALES},
+                 "view": {"type": "modal", "callback_id": "credit_request_submit",
+                          "state": {"values": {"customer": "x"}}}}), FORM,
+        "view_submission whose view.state is not blocks of fields"),
+    "a view submission whose title is a string": (
+        as_form({"type": "view_submission", "trigger_id": "1.2.z", "user": {"id": SALES},
+                 "view": {"type": "modal", "callback_id": "credit_request_submit",
+                          "title": "x", "state": {"values": {}}}}), FORM,
+        "view_submission whose view.title is not an object"),
     # A NUL in an id reached the audit log's insert, which PostgreSQL refuses (an apology
     # and a traceback), the delivery claim, and the log.
     "a NUL in a command's user id": (
