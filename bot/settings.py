@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///creditbot.db"
@@ -26,9 +26,22 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default=SLACK_DEFAULT_API_URL, validation_alias="SLACK_API_URL")
     database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
-    config_path: str = Field(
-        default=DEFAULT_CONFIG, validation_alias=AliasChoices("CREDITBOT_CONFIG", "config_path"))
+    # CREDITBOT_CONFIG only: CONFIG_PATH, which another tool on the host may set, made
+    # every command read that file instead (see settings_customise_sources).
+    config_path: str = Field(default=DEFAULT_CONFIG, validation_alias="CREDITBOT_CONFIG")
     port: int = Field(default=DEFAULT_PORT, validation_alias="PORT", ge=1, le=65535)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings],
+                                   init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment by the documented names only: populate_by_name (for
+        # Settings(config_path=…)) made pydantic-settings read CONFIG_PATH too.
+        return init_settings, _DocumentedNames(env_settings), dotenv_settings, \
+            file_secret_settings
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token",
                      mode="before")
@@ -73,3 +86,21 @@ class Settings(BaseSettings):
                 "slack_api_url",
                 "must be an http or https URL such as https://slack.com/api/")
         return value
+
+
+class _DocumentedNames(PydanticBaseSettingsSource):
+    """A source's values under the variables' documented names (the fields' aliases),
+    without those it found under a field's own name (``config_path``)."""
+
+    def __init__(self, source: PydanticBaseSettingsSource) -> None:
+        super().__init__(source.settings_cls)
+        self._source = source
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._source.get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        names = {name for name, field in Settings.model_fields.items()
+                 if isinstance(field.validation_alias, str)
+                 and field.validation_alias.lower() != name}
+        return {k: v for k, v in self._source().items() if k not in names}

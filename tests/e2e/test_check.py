@@ -89,9 +89,17 @@ def test_an_unknown_subcommand_gets_a_friendly_usage_line(world):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit chek acme")
     assert reply.text == ("`/credit chek` is not something I know. Did you mean `/credit "
                           "check`? Try `/credit help`.")
-    assert reply.blocks[0]["text"]["text"].startswith(
-        ":warning: `/credit chek` is not something I know. Did you mean `/credit check`?"
-        "\n\n*What `/credit` can do*\n")
+    assert reply.blocks[0]["text"]["text"] == (
+        ":warning: `/credit chek` is not something I know. Did you mean `/credit check`?")
+    # Then the whole list, as `/credit help` shows it: in one section with the line
+    # above, Slack's 3,000 characters cut its last line ("… your open action ite…").
+    whole = world.slack.slash(SALES, SALES_CHANNEL, "/credit help")
+    assert reply.blocks[1:] == whole.blocks
+    listed = [b["text"]["text"] for b in whole.blocks if b["type"] == "section"]
+    assert all(len(text) <= 3000 and not text.endswith("…") for text in listed)
+    assert listed[-1].endswith(
+        "• `/credit tasks` (also `/credit 任务`) — your open action items from meetings, "
+        "the most overdue first, each with a Done button")
 
 
 @pytest.mark.parametrize(("line", "answer"), [
