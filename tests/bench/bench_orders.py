@@ -187,8 +187,6 @@ def bench(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed: apt-get install wrk")
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--invoices", type=int, default=1_000_000)
@@ -197,6 +195,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--only", choices=["sqlite", "postgresql"], default=None)
     args = parser.parse_args()
+    if not shutil.which("wrk"):  # after --help, which needs no wrk
+        raise SystemExit("wrk is not installed: apt-get install wrk")
     DATA.mkdir(exist_ok=True)
     size = f"{args.customers}-{args.invoices}"
     if args.only != "postgresql":

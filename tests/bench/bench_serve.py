@@ -405,8 +405,6 @@ def bench_trees(name: str, url: str, args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed: apt-get install wrk")
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
@@ -416,6 +414,8 @@ def main() -> None:
                         help="also serve from this source tree (e.g. a git worktree of "
                              "an older commit), before the current one")
     args = parser.parse_args()
+    if not shutil.which("wrk"):  # after --help, which needs no wrk
+        raise SystemExit("wrk is not installed: apt-get install wrk")
     if args.code is not None:
         args.code = args.code.resolve()
         if not (args.code / "bot" / "serve.py").exists():
