@@ -27,8 +27,8 @@ from bot.cli.common import _fail, _services, friendly_errors
 @friendly_errors
 def serve(port: int | None, host: str, workers: int, threads: int, socket_mode: bool,
           no_scheduler: bool) -> None:
-    """Run the bot: POST /slack/events and GET /healthz, or Socket Mode; and, unless told
-    otherwise, a scheduler candidate as a child process."""
+    """Run the bot: POST /slack/events, GET /healthz (ready) and GET /livez (alive), or
+    Socket Mode; and, unless told otherwise, a scheduler candidate as a child process."""
     from bot.serve import configure_logging, serve_http, serve_socket_mode
 
     services = _services()
