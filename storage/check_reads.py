@@ -64,6 +64,7 @@ from domain.money import Money
 from domain.orders.model import OrderState
 from domain.refs import CustomerRef
 from storage.repositories.receivables import PLACED_STATES
+from storage.stall_guard import guard_of
 from storage.types import AMOUNT_SCALE
 
 _COLUMNS = ("customer_id", "name", "name_local", "currency", "credit_limit",
@@ -316,6 +317,9 @@ class SqlCheckRead:
                 connection.autocommit = True  # type: ignore[union-attr]
                 self._autocommit = True
             self._cursor = self._raw.cursor()
+            # Round SQLAlchemy's events: the client's bound on a stuck server is taken
+            # here for the whole read (a few milliseconds when the server answers).
+            guard_of(self._owner.engine).start(connection)
         except dbapi.Error as error:
             self._raw.invalidate(error)
             self._raw.close()
@@ -330,6 +334,7 @@ class SqlCheckRead:
         dbapi = dialect.loaded_dbapi
         broken = isinstance(error, dbapi.Error) and dialect.is_disconnect(
             error, self._raw.dbapi_connection, self._cursor)
+        guard_of(self._owner.engine).finish(self._raw.dbapi_connection)
         try:
             self._cursor.close()
             if self._autocommit and not broken:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQL
 from sqlalchemy.pool import NullPool
 
 from domain.errors import DomainError
+from storage.stall_guard import guard_stalls
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -40,7 +41,9 @@ SQLITE_BUSY_TIMEOUT_MS = 1000
 # or a stuck server for seconds is cancelled and the person is told, instead of waiting.
 # The CLI (imports of a million rows, migrations) runs without it.
 SERVE_STATEMENT_TIMEOUT_SECONDS = 5.0
-# statement_timeout is enforced by the server: on a network that stops passing packets
+# statement_timeout is enforced by the server (and, with a margin, by the client:
+# storage.stall_guard, for a server that stopped on a host that still answers for it):
+# on a network that stops passing packets
 # (a failover, a dropped NAT entry) the client would wait for an answer without limit.
 # TCP keepalives ask the peer's kernel after KEEPALIVE_IDLE_SECONDS of silence, which a
 # live server answers even in the middle of an hour-long import; TCP_USER_TIMEOUT drops
@@ -122,7 +125,10 @@ def make_engine(url: str, *, create: bool = False, statement_timeout: float | No
         # pool smaller than that makes requests queue for a connection (p99 spikes).
         kwargs.setdefault("pool_size", 16)
         kwargs.setdefault("max_overflow", 8)
-    return create_engine(url, connect_args=connect_args, **kwargs)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    if statement_timeout is not None:
+        guard_stalls(engine, statement_timeout)
+    return engine
 
 
 # A health probe's statements are one catalogue read; more than this is a stuck server.

@@ -47,6 +47,7 @@ from domain.reports.ports import (
     SeriesRows,
 )
 from storage.models import CustomerRow, InvoiceRow, PaymentRow
+from storage.stall_guard import GRACE_SECONDS, STALL_SECONDS
 from storage.types import Amount, UtcDateTime
 
 _I: Table = InvoiceRow.__table__  # type: ignore[assignment]
@@ -71,6 +72,7 @@ def _sum(condition: ColumnElement[bool], amount: ColumnElement[Any]) -> ColumnEl
 # short for reading a million invoices on a busy server. A report may take this long;
 # the person waits through the response_url, never on the request.
 REPORT_STATEMENT_TIMEOUT = "60s"
+REPORT_STALL_SECONDS = 60 + GRACE_SECONDS
 # PostgreSQL's default work_mem (4 MB) makes the series' grouping of a million invoices
 # sort them on disk, as it cannot tell that a few hundred groups come out of a grouping
 # by computed periods; with this much it groups them in memory (0.47 → 0.20 s on the
@@ -112,6 +114,8 @@ class SqlReportQueries:
         if not self._bounded and postgresql:
             # SET LOCAL: for this transaction only; the pooled connection keeps its own.
             connection.execute(text(f"SET LOCAL statement_timeout = '{REPORT_STATEMENT_TIMEOUT}'"))
+            # The client's own bound on this transaction's statements goes up with it.
+            connection.execution_options(**{STALL_SECONDS: REPORT_STALL_SECONDS})
             self._bounded = True
         if not (few_groups and postgresql):
             return list(connection.execute(query))

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from domain.errors import RecordsUnavailable
+from storage.stall_guard import guard_of
 from storage.types import UtcDateTime
 from storage.write_gate import gate_for
 
@@ -81,10 +82,11 @@ class ProcessedRequests:
             if self._postgres:
                 driver.autocommit = True  # type: ignore[union-attr]
             try:
-                cursor = raw.cursor()
-                cursor.execute(self._sql, (key, self._stamp(seen_at)))
-                claimed: bool = cursor.rowcount == 1
-                cursor.close()
+                with guard_of(self.engine).watching(raw.dbapi_connection):
+                    cursor = raw.cursor()
+                    cursor.execute(self._sql, (key, self._stamp(seen_at)))
+                    claimed: bool = cursor.rowcount == 1
+                    cursor.close()
             finally:
                 if self._postgres:
                     driver.autocommit = False  # type: ignore[union-attr]
