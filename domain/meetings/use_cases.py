@@ -69,8 +69,9 @@ _SEPARATORS = re.compile(r"[,;，；、\n]+")
 
 class MeetingNotFound(DomainError):
     def __init__(self, meeting_id: int) -> None:
-        super().__init__(N_("There is no meeting {id}; {meetings} lists the upcoming ones."),
-                         id=meeting_id, meetings=CommandName("meetings"))
+        # The number as the lists write it (#12), never grouped like an amount (2,147).
+        super().__init__(N_("There is no meeting #{number}; {meetings} lists the upcoming "
+                            "ones."), number=str(meeting_id), meetings=CommandName("meetings"))
 
 
 class NotYours(DomainError):

@@ -130,10 +130,11 @@ def on_propose_submit(view: dict[str, Any], context: BoltContext) -> Submitted:
     except ValueError:
         errors[DATE_BLOCK] = tr._("Choose a date.")
     at = parse_time(values.get(TIME_BLOCK))
-    if at is None:
+    if at is None and not values.get(TIME_BLOCK):
+        errors[TIME_BLOCK] = tr._("Write a time, as HH:MM, e.g. 14:30.")
+    elif at is None:
         errors[TIME_BLOCK] = tr._("“{text}” is not a time: write it as HH:MM, e.g. 14:30.",
-                                  text=person_text(values.get(TIME_BLOCK) or "",
-                                                              20))
+                                  text=person_text(values.get(TIME_BLOCK) or "", 20))
     if errors or day is None or at is None:
         return errors
     zone = drawn_zone(context, chosen.zone)

@@ -177,6 +177,9 @@ def test_answers_move_every_tally_in_place_and_tell_the_organiser(world: World) 
     wrong = world.slack.submit(BEN, view, {"date": "2026-12-02", "time": "3pm"})
     assert wrong.json()["errors"] == {
         "time": "“3pm” is not a time: write it as HH:MM, e.g. 14:30."}
+    # Left empty, it was "“” is not a time".
+    empty = world.slack.submit(BEN, view, {"date": "2026-12-02", "time": ""})
+    assert empty.json()["errors"] == {"time": "Write a time, as HH:MM, e.g. 14:30."}
     done = world.slack.submit(BEN, view, {"date": "2026-12-02", "time": "08:30",
                                           "note": "Month-end close <!here> that morning"})
     assert done.status == 200 and not done.body.strip()

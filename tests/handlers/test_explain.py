@@ -156,3 +156,14 @@ def test_a_question_over_a_part_of_the_candidates_says_how_many_there_are():
     assert text == ("“华联” matches 1,003 customers; here are 10 of them. Type more of the "
                     "name, or use the id.")
     assert len(blocks[1]["elements"]) == 10
+
+
+def test_a_meeting_that_does_not_exist_is_named_as_the_lists_number_it():
+    # "There is no meeting 2,147,483,647": grouped like an amount, where the minutes'
+    # refusal of the same thing wrote "#2147483647".
+    from domain.meetings.use_cases import MeetingNotFound
+
+    assert explain(MeetingNotFound(2147483647), translator("en-US")) == (
+        "There is no meeting #2147483647; /credit meetings lists the upcoming ones.")
+    assert explain(MeetingNotFound(12), translator("zh-CN")) == (
+        "没有 #12 号会议；/credit meetings 列出即将举行的会议。")
