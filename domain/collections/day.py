@@ -34,11 +34,11 @@ from domain.collections.refusals import (
     UnknownInvoices,
 )
 from domain.collections.status import require_not_with_legal
-from domain.errors import FieldProblem
+from domain.errors import DomainError, FieldProblem
 from domain.model import Customer, Invoice
 from domain.money import Money
 from domain.ports import Outbox, UnitOfWork
-from domain.text import People
+from domain.text import N_, People
 
 MAX_OUTCOME = 2000
 
@@ -325,6 +325,10 @@ class DayContext:
 
 
 def not_yours(uow: UnitOfWork, customer_id: str, collector: str | None,
-               ask: People | None) -> NotYourAccount:
+               ask: People | None) -> DomainError:
     customer = uow.customers.get(customer_id)
+    if customer is None and collector is None:
+        # A card's button for an account the ERP no longer has: "assign a collector
+        # first" would send the person to assign a customer that is not there.
+        return DomainError(N_("Customer {customer} no longer exists."), customer=customer_id)
     return NotYourAccount(customer_id, collector, customer.name if customer else None, ask)

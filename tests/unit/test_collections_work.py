@@ -208,6 +208,19 @@ def test_an_account_without_collector_names_whom_to_ask_to_whoever_may_not_assig
                                 "manager to assign a collector.")
 
 
+def test_an_account_the_erp_no_longer_has_is_said_to_be_gone(
+        day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    # Log action on an old card of a customer since removed: it said "Nobody collects
+    # C9999 now: assign a collector first with `/credit assign C9999 @someone`".
+    lead = Member("U0MGR00001", roles=frozenset({"credit_manager"}))
+    before = uow.commits
+    with pytest.raises(DomainError) as refused:
+        replace(day, assigners=frozenset({"U0MGR00001"})).log_action(
+            lead, "C9999", ActionKind.CALL, "hello", None)
+    assert str(refused.value) == "Customer C9999 no longer exists."
+    assert uow.commits == before
+
+
 def test_unknown_invoices_are_refused_with_nothing_written(day: CollectorsDay,
                                                            uow: FakeUnitOfWork) -> None:
     with pytest.raises(FormRefused) as refused:
