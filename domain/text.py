@@ -186,10 +186,26 @@ def example_period(today: date) -> tuple[date, date]:
     return start, until
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# What examples take for now: the machine's clock, or the sandbox's once it is moved
+# (``examples_follow``), where an example written for the real day was already past.
+_example_clock: Callable[[], datetime] = _now
+
+
+def examples_follow(clock: Callable[[], datetime] | None) -> None:
+    """Examples are written for ``clock``'s day from now on (the sandbox's clock);
+    ``None``: the machine's again."""
+    global _example_clock
+    _example_clock = clock or _now
+
+
 def example_today() -> date:
     """The day examples are written for (in UTC: a day either way makes no difference
     to a period a month ahead)."""
-    return datetime.now(UTC).date()
+    return _example_clock().astimezone(UTC).date()
 
 
 class DatedPhrase(Phrase):

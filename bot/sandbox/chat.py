@@ -55,6 +55,7 @@ from bot.settings import Settings
 from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
+from domain.text import examples_follow
 from handlers import features
 from handlers.delivery.sender import DeliveryReport, Sender, delivery_client
 from handlers.i18n import N_, speaks, translator
@@ -139,6 +140,16 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
                                  tz=self.config.organisation.timezone,
                                  locale=overrides.get(p.user_id, self.config.organisation.locale))
                  for p in self.people}
+        # The examples in answers follow the sandbox's clock too: one written for the
+        # real day was already past after `:clock 2027-03-01`.
+        examples_follow(self.clock)
+        try:
+            self._serve(url, users, database_url, lines, ask)
+        finally:
+            examples_follow(None)
+
+    def _serve(self, url: str, users: dict[str, User], database_url: str | None,
+               lines: Iterable[str] | None, ask: Callable[[str], str]) -> None:
         with self.log, SlackEmulator(token=_TOKEN, users=users) as emulator:
             self.emulator = emulator
             settings = Settings(slack_bot_token=SecretStr(_TOKEN),

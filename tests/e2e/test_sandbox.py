@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from tests.conftest import ROOT
+from tests.e2e.conftest import NOW
 
 
 def test_the_demo_script_runs_end_to_end(monkeypatch, clock):
@@ -337,3 +338,15 @@ def test_everyone_in_the_sandbox_is_on_the_organisations_clock(monkeypatch, cloc
     result = _run(tmp_path, ":as credit_manager\n/credit meeting\n:cancel\n")
     assert result.exit_code == 0, result.output
     assert "In your time zone, Europe/Berlin." in result.stdout
+
+
+def test_examples_are_written_for_the_sandboxs_day(monkeypatch, clock, tmp_path):
+    # After `:clock 2027-03-01` the refusal's example was written for the real day
+    # ("until 2026-12-31"), already past in the sandbox; the real day again after it.
+    from domain.text import example_today
+
+    printed = _printed(monkeypatch, tmp_path, ":clock 2027-03-01\n"
+                       "/credit delegate @U02CREDITAN until 03/04/2027\n")
+    assert ("“03/04/2027” is not a date: write it as YYYY-MM-DD, e.g. /credit delegate "
+            "@mei until 2027-04-30.") in printed
+    assert example_today() == NOW.date()
