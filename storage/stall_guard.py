@@ -24,6 +24,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,8 +50,16 @@ class StallGuard:
         self._running: dict[int, tuple[float, Any, int]] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._pid = 0
         self.cut = 0  # connections shut down, for the tests and the log
+        # A forked child (gunicorn's workers) has no watcher thread: it starts its own at
+        # its first statement. Weakly held, so that a disposed engine's guard can go.
+        forgetting = weakref.WeakMethod(self._forget_parent)
+        os.register_at_fork(after_in_child=lambda: (m := forgetting()) and m())
+
+    def _forget_parent(self) -> None:
+        self._lock = threading.Lock()
+        self._running = {}
+        self._thread = None
 
     def start(self, connection: Any, seconds: float | None = None) -> None:
         try:
@@ -60,9 +69,7 @@ class StallGuard:
         deadline = time.monotonic() + (seconds or self.seconds)
         with self._lock:
             self._running[id(connection)] = (deadline, connection, fd)
-            if self._thread is None or self._pid != os.getpid():
-                # Started in the process that runs the statements (gunicorn forks first).
-                self._pid = os.getpid()
+            if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, daemon=True,
                                                 name="creditbot-stall-guard")
                 self._thread.start()
