@@ -106,13 +106,14 @@ class StallGuard:
                 return
         except Exception:
             return
+        self.cut += 1  # before: the waiting thread wakes as soon as the socket is shut
         try:
             with socket.socket(fileno=os.dup(fd)) as held:
                 held.shutdown(socket.SHUT_RDWR)
         except OSError as problem:
+            self.cut -= 1
             log.warning("could not cut off a stalled PostgreSQL connection: %s", problem)
             return
-        self.cut += 1
         log.warning("PostgreSQL did not answer within %.0f s: its connection was cut off "
                     "(the server or its network is stuck)", self.seconds)
 
