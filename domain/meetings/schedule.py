@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -138,6 +138,15 @@ def check_slot(day: date | None, at: time | None, minutes: int | None, zone_name
                 zone=zone_name, begins=at.strftime("%H:%M"),
                 ends=end_local.strftime("%H:%M")))
     return (start.astimezone(UTC) if not problems else None), problems
+
+
+def within_hours(starts_at: datetime, minutes: int, zone: tzinfo, hours: WorkingHours) -> bool:
+    """Whether a meeting from ``starts_at`` for ``minutes`` lies inside ``hours`` of a
+    working day on the clock of ``zone`` (an invitee's, who may live elsewhere)."""
+    start = starts_at.astimezone(zone)
+    end = (starts_at + timedelta(minutes=minutes)).astimezone(zone)
+    return (start.weekday() in hours.days and hours.start <= start.time()
+            and end.date() == start.date() and end.time() <= hours.end)
 
 
 class _Days:

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from domain.errors import DomainError
 from domain.meetings.listing import my_meetings
 from domain.meetings.model import Meeting
-from domain.meetings.schedule import CUSTOMERS, FieldProblem, MeetingRefused
+from domain.meetings.schedule import CUSTOMERS, FieldProblem, MeetingRefused, within_hours
 from domain.meetings.use_cases import AlreadySubmitted, NotYours, Scope
 from domain.text import N_, map_texts
 from handlers.after_form import tell
@@ -138,7 +138,9 @@ def submit_schedule(view: dict[str, Any], context: BoltContext) -> Submitted:
     except MeetingRefused as refused:
         return field_errors(refused, tr, context)
     text = scheduled_text(tr, meeting, zone, deps)
-    return lambda: _confirm(context, form.channel, text)
+    # After the form closed: each invitee's zone is a users.info call (cached).
+    return lambda: _confirm(context, form.channel, "\n".join(
+        part for part in (text, _outside_their_hours(context, meeting, deps)) if part))
 
 
 def scheduled_text(tr: Translator, meeting: Meeting, zone: str, deps: Deps) -> str:
@@ -150,6 +152,29 @@ def scheduled_text(tr: Translator, meeting: Meeting, zone: str, deps: Deps) -> s
         "Invitations are on their way to {invited}.", title=title(meeting),
         repeats=tr._(RECURRENCES[meeting.recurrence]),
         invited=tr.listing(invited) or tr._("you"), **_at(tr, meeting, zone))
+
+
+def _outside_their_hours(context: BoltContext, meeting: Meeting, deps: Deps) -> str:
+    """The people named in the invitation for whom the meeting falls outside working
+    hours on their own clock: a London organiser's 08:30 is 03:30 in New York, and the
+    hours were checked on the organiser's clock alone."""
+    tr: Translator = context["tr"]
+    hours = deps.meetings.policy.hours
+    late = []
+    for person in meeting.attendees:
+        if person == meeting.organiser:
+            continue
+        zone = zone_of(context, person)
+        if not within_hours(meeting.starts_at, meeting.minutes, ZoneInfo(zone), hours):
+            local = meeting.starts_at.astimezone(ZoneInfo(zone))
+            late.append(tr._("{who} ({day}, {time}, {zone})", who=mention(person),
+                             day=local.date(), time=local.strftime("%H:%M"), zone=zone))
+    if not late:
+        return ""
+    return ":warning: " + tr._(
+        "For {people}, that is outside working hours ({start}–{end} on their own clock).",
+        people=tr.listing(late), start=hours.start.strftime("%H:%M"),
+        end=hours.end.strftime("%H:%M"))
 
 
 def _confirm(context: BoltContext, channel: str | None, text: str) -> None:

@@ -465,3 +465,16 @@ def test_both_cancels_ask_first_saying_who_is_told_and_what_ends(world):
                  "invited is told."},
         "confirm": {"type": "plain_text", "text": "Cancel the series"},
         "deny": {"type": "plain_text", "text": "Keep it"}, "style": "danger"}
+
+
+def test_the_organiser_is_told_whom_the_time_falls_outside_working_hours_for(world):
+    # Working hours were checked on the organiser's clock alone: 10:00 in Shanghai is
+    # 21:00 the evening before in New York, and nobody said so.
+    world.emulator.users["U03FINDIR01"] = User("U03FINDIR01", "fd", tz="America/New_York")
+    schedule(world)
+    assert confirmation(world, SALES) == (
+        ":white_check_mark: *Credit committee, December* is scheduled for Dec 1, 2026, "
+        "10:00–11:00 (Asia/Shanghai time), every week. Invitations are on their way to "
+        "Sales, Credit Management, <@U03FINDIR01>.\n"
+        ":warning: For <@U03FINDIR01> (Nov 30, 2026, 21:00, America/New_York), that is "
+        "outside working hours (08:00–19:00 on their own clock).")

@@ -225,3 +225,20 @@ def test_a_moment_is_working_time_inside_the_hours_of_a_working_day() -> None:
     assert not OFFICE.is_working(at(SHANGHAI, 2027, 1, 1, 10, 0))  # a holiday
     # Asked in another zone: 02:00 UTC is 10:00 in Shanghai.
     assert OFFICE.is_working(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))
+
+
+def test_a_meeting_within_an_invitees_working_hours_on_their_own_clock() -> None:
+    from domain.meetings.schedule import within_hours
+
+    eight_to_seven = WorkingHours(time(8), time(19), frozenset(range(5)))
+    new_york = ZoneInfo("America/New_York")
+    tuesday_ten_shanghai = at(SHANGHAI, 2026, 12, 1, 10, 0)
+    assert within_hours(tuesday_ten_shanghai, 60, SHANGHAI, eight_to_seven)
+    assert not within_hours(tuesday_ten_shanghai, 60, new_york, eight_to_seven)  # Mon 21:00
+    # 18:30 for an hour ends past the close; 23:30 for an hour ends the next day.
+    assert not within_hours(at(SHANGHAI, 2026, 12, 1, 18, 30), 60, SHANGHAI, eight_to_seven)
+    assert not within_hours(at(SHANGHAI, 2026, 12, 1, 23, 30), 60, SHANGHAI,
+                            WorkingHours(time(0), time(23, 59), frozenset(range(7))))
+    # 15:00 in London on a Saturday is no working day there.
+    assert not within_hours(at(BERLIN, 2026, 12, 5, 16, 0), 60, ZoneInfo("Europe/London"),
+                            eight_to_seven)
