@@ -7,8 +7,9 @@ decided, never a 500. On the last approval the change takes effect at once."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 
 from domain.access import Member
@@ -74,8 +75,28 @@ class Deciding(RequestsContext):
         if comment is not None and len(comment) > MAX_COMMENT:
             raise DomainError(N_("A comment takes at most {limit} characters; this one has "
                                  "{length}."), limit=MAX_COMMENT, length=len(comment))
-        return self._retried(lambda: self._decide(actor, request_id, level, outcome,
-                                                  comment))
+        with self._refusals_on_record(actor, request_id, level, outcome.value):
+            return self._retried(lambda: self._decide(actor, request_id, level, outcome,
+                                                      comment))
+
+    @contextlib.contextmanager
+    def _refusals_on_record(self, actor: Member, request_id: int, level: int,
+                            act: str) -> Iterator[None]:
+        """A refusal that keeps duties apart (one's own request, a second level, a role
+        not held…) is recorded as ``requests.decide_refused`` with its rule, in a unit
+        of work of its own, and raised: an auditor sees who tried, and nothing reads
+        like a decision. Other refusals (already decided, closed) are not attempts."""
+        try:
+            yield
+        except NotDecidable as refused:
+            if refused.rule is not None:
+                with self.unit_of_work() as uow:
+                    uow.audit.append(AuditEntry(
+                        self.clock(), actor.user_id, "requests.decide_refused",
+                        f"request:{request_id}", {"request": request_id, "level": level,
+                                                  "act": act, "rule": refused.rule}))
+                    uow.commit()
+            raise
 
     def _decide(self, actor: Member, request_id: int, level: int, outcome: Outcome,
                 comment: str | None) -> RequestRecord:
@@ -316,6 +337,10 @@ class Deciding(RequestsContext):
         if len(text) > MAX_QUESTION:
             raise DomainError(N_("A question takes at most {limit} characters; this one has "
                                  "{length}."), limit=MAX_QUESTION, length=len(text))
+        with self._refusals_on_record(actor, request_id, level, "ask_info"):
+            return self._ask(actor, request_id, level, text)
+
+    def _ask(self, actor: Member, request_id: int, level: int, text: str) -> RequestRecord:
         now, today = self.clock(), self.today()
         with self.unit_of_work() as uow:
             uow.begin_write()

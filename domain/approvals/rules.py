@@ -38,7 +38,11 @@ class RequestChanged(TryAgain):
 
 
 class NotDecidable(DomainError):
-    """A decision that is refused; nothing was changed."""
+    """A decision that is refused; nothing was changed. ``rule``: for the refusals that
+    keep duties apart (one's own request, a second level, a role one does not hold…),
+    the rule's name, which the audit log records with the attempt."""
+
+    rule: str | None = None
 
 
 class RequestNotFound(NotDecidable):
@@ -112,18 +116,24 @@ class NoSuchLevel(NotDecidable):
 
 
 class OwnRequest(NotDecidable):
+    rule = "own_request"
+
     def __init__(self) -> None:
         super().__init__(N_("You can't decide this request: you filed it. Someone else "
                             "must decide it."))
 
 
 class StandInForRequester(NotDecidable):
+    rule = "stand_in_for_requester"
+
     def __init__(self, requester: str) -> None:
         super().__init__(N_("You can't decide this request: you stand in for <@{who}>, "
                             "who filed it."), who=requester)
 
 
 class StandInOwnsAccount(NotDecidable):
+    rule = "stand_in_owns_account"
+
     def __init__(self, customer: str, delegator: str) -> None:
         super().__init__(N_("You can't decide this request: you own the account of "
                             "{customer}, and you would decide it standing in for <@{who}>. "
@@ -140,6 +150,8 @@ def stand_in_owns_account(granted: Authority, actor: str, owner: str | None,
 
 
 class SecondLevel(NotDecidable):
+    rule = "second_level"
+
     def __init__(self, decided: Decision, current: int) -> None:
         template = (N_("You can't decide level {current}: you already approved level "
                        "{level} of this request, and each level needs another person.")
@@ -150,6 +162,8 @@ class SecondLevel(NotDecidable):
 
 
 class StandInDecidedBefore(NotDecidable):
+    rule = "stand_in_decided_before"
+
     def __init__(self, delegator: str, decided: Decision) -> None:
         super().__init__(N_("You can't decide this level: you stand in for <@{who}>, who "
                             "already decided level {level} of this request, and each level "
@@ -158,6 +172,8 @@ class StandInDecidedBefore(NotDecidable):
 
 class NotYourLevel(NotDecidable):
     """``holders`` are the people who may decide it (renderers may mention them)."""
+
+    rule = "not_your_level"
 
     def __init__(self, request: CreditRequest, holders: Sequence[str]) -> None:
         self.holders = tuple(holders)

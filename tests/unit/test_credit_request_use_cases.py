@@ -525,8 +525,38 @@ def test_asking_for_info_is_refused_as_deciding_is_and_needs_a_question():
         "A question takes at most 2000 characters; this one has 2001.")
     # 2,000 is at most 2,000: asked ("under 2000" said otherwise).
     requests.ask_info(member(CM), filed.id, 1, "x" * 2000)
-    assert [e.action for e in uow.audit.entries] == ["requests.filed", "requests.info_asked"]
+    # The two attempts against the rules that keep duties apart are on record, as
+    # refusals; a question without words is no attempt.
+    assert [(e.actor, e.action, e.subject, e.details) for e in uow.audit.entries] == [
+        (REP, "requests.filed", "C0001", uow.audit.entries[0].details),
+        (REP, "requests.decide_refused", f"request:{filed.id}",
+         {"request": filed.id, "level": 1, "act": "ask_info", "rule": "own_request"}),
+        (FD, "requests.decide_refused", f"request:{filed.id}",
+         {"request": filed.id, "level": 1, "act": "ask_info", "rule": "not_your_level"}),
+        (CM, "requests.info_asked", "C0001", uow.audit.entries[-1].details)]
     assert [c.happened for c in notices.changes] == [Happened.FILED, Happened.INFO_ASKED]
+
+
+def test_an_attempt_to_decide_against_the_separation_of_duties_is_on_record():
+    # An auditor saw nobody try: the refusal left no entry at all.
+    requests, uow, _, _ = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "Q1",
+                                              "+100k"))
+    assert refused(requests.decide, member(REP), filed.id, 1, Outcome.APPROVED) == (
+        "You can't decide this request: you filed it. Someone else must decide it.")
+    requests.decide(member(CM), filed.id, 1, Outcome.APPROVED)
+    assert refused(requests.decide, member(CM), filed.id, 2, Outcome.REJECTED, "no") == (
+        "You can't decide level 2: you already approved level 1 of this request, and each "
+        "level needs another person.")
+    # A double click is no attempt against the rules: not recorded as one.
+    refused(requests.decide, member(CM), filed.id, 1, Outcome.APPROVED)
+    assert [(e.actor, e.details) for e in uow.audit.entries
+            if e.action == "requests.decide_refused"] == [
+        (REP, {"request": filed.id, "level": 1, "act": "approved", "rule": "own_request"}),
+        (CM, {"request": filed.id, "level": 2, "act": "rejected", "rule": "second_level"})]
+    assert [e.action for e in uow.audit.entries if e.action.startswith("requests.")] == [
+        "requests.filed", "requests.decide_refused", "requests.approved",
+        "requests.decide_refused"]
 
 
 def test_every_change_carries_the_customers_standing_for_the_cards():
