@@ -90,6 +90,7 @@ class Delegating(RequestsContext):
             # The same stand-in handed over anew has the waiting levels' cards already.
             again = any(d.delegate == delegate for d in running)
             self._tell_ended(uow, [d for d in running if d.delegate != delegate])
+            replaced = self._still_to_run(uow, actor.user_id, today)
             ended = store.end_delegations(actor.user_id, now)
             granted = store.add_delegation(Delegation(actor.user_id, delegate, starts, until,
                                                       now))
@@ -97,7 +98,8 @@ class Delegating(RequestsContext):
                                         actor.user_id, {
                                             "delegate": delegate, "roles": roles,
                                             "starts_on": starts.isoformat(),
-                                            "until": until.isoformat(), "replaced": ended}))
+                                            "until": until.isoformat(), "replaced": ended,
+                                            "replaced_delegations": replaced}))
             uow.events.record(DelegationGranted(occurred_at=now, actor=actor.user_id,
                                                 subject=actor.user_id, delegate=delegate,
                                                 starts_on=starts, until=until))
@@ -127,10 +129,12 @@ class Delegating(RequestsContext):
         with self.unit_of_work() as uow:
             uow.begin_write()
             self._tell_ended(uow, self._running(uow, actor.user_id, self.today()))
+            cut_short = self._still_to_run(uow, actor.user_id, self.today())
             ended = uow.credit_requests.end_delegations(actor.user_id, now)
             if ended:
                 uow.audit.append(AuditEntry(now, actor.user_id, "delegations.ended",
-                                            actor.user_id, {"ended": ended}))
+                                            actor.user_id, {"ended": ended,
+                                                            "delegations": cut_short}))
                 uow.commit()
         return ended
 
@@ -139,6 +143,16 @@ class Delegating(RequestsContext):
         """``delegator``'s delegations that run today."""
         return [d for d in uow.credit_requests.delegations(delegator)
                 if d.delegator == delegator and d.active_on(today)]
+
+    @staticmethod
+    def _still_to_run(uow: UnitOfWork, delegator: str, today: date) -> list[dict[str, str]]:
+        """``delegator``'s delegations not ended nor run out, as the audit names them:
+        who stood in and for which days (the count alone sent an auditor through the
+        earlier entries)."""
+        return [{"delegate": d.delegate, "starts_on": d.starts_on.isoformat(),
+                 "until": d.until.isoformat()}
+                for d in uow.credit_requests.delegations(delegator)
+                if d.delegator == delegator and d.ended_at is None and d.until >= today]
 
     def _tell_ended(self, uow: UnitOfWork, ending: list[Delegation]) -> None:
         """Tells the stand-in of each delegation in ``ending`` that it ends now."""

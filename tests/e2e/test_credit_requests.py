@@ -616,7 +616,14 @@ def test_delegating_showing_and_ending(world):
         ":white_check_mark: Your delegation has ended: your credit requests come to you "
         "again.")
     assert say("end") == "You have no delegation in force, so there is nothing to end."
-    assert len(audit(world, "delegations.ended")) == 1
+    # Each entry names whom it replaced or ended, and their days: the count alone sent
+    # an auditor back through the earlier entries.
+    replacing = audit(world, "delegations.granted")[-1]
+    assert (replacing.details["replaced"], replacing.details["replaced_delegations"]) == (
+        1, [{"delegate": ANALYST, "starts_on": "2026-11-29", "until": "2026-12-31"}])
+    [ended] = audit(world, "delegations.ended")
+    assert (ended.actor, ended.details) == (CREDIT_MANAGER, {"ended": 1, "delegations": [
+        {"delegate": "U03FINDIR01", "starts_on": "2027-01-10", "until": "2027-01-20"}]})
 
 
 def test_each_refusal_of_a_delegation_says_why(world):
