@@ -25,6 +25,7 @@ from domain.orders.model import (
     OrderCheck,
     OrderSource,
     OrderState,
+    Verdict,
     looks_like_our_id,
 )
 from domain.orders.ports import OrderChange, OrderHappened
@@ -61,6 +62,22 @@ def _in_erp_as(uow: UnitOfWork, placed: OrderCheck) -> Order | None:
     if placed.source is not OrderSource.SLACK or not placed.reference:
         return None
     return uow.orders.erp_order_named(placed.customer_id, placed.reference)
+
+
+def released_details(order: OrderCheck, why: str, passed: Verdict | None
+                     ) -> dict[str, object]:
+    """A release as the audit log keeps it: the rules the order failed when it was held
+    under ``held_for`` (read as ``failures`` on a release, they said it failed and went
+    anyway), and, released because it passes now, the figures it passed with."""
+    details = order_details(order)
+    details["held_for"] = details.pop("failures")
+    details["why"] = why
+    if passed is not None:
+        details["passed_with"] = {
+            "currency": passed.limit.currency, "exposure": str(passed.exposure.amount),
+            "order": str(passed.order.amount), "limit": str(passed.limit.amount),
+            "ceiling": str(passed.ceiling.amount), "headroom": str(passed.headroom.amount)}
+    return details
 
 
 class HoldReview(OrdersContext):
@@ -184,7 +201,8 @@ class HoldReview(OrdersContext):
                     continue
                 if verdict.passed:
                     released.append(self._release(uow, hold, customer, SYSTEM, now,
-                                                  "recheck", OrderHappened.PASSED_NOW))
+                                                  "recheck", OrderHappened.PASSED_NOW,
+                                                  passed=verdict))
                 else:
                     still.append(hold.order_id)
                     if verdict.failures != hold.failures:
@@ -296,7 +314,7 @@ class HoldReview(OrdersContext):
 
     def _release(self, uow: UnitOfWork, hold: OrderCheck, customer: Customer | None,
                  actor: str, now: datetime, why: str, tell: OrderHappened | None,
-                 audit: bool = True) -> OrderCheck:
+                 audit: bool = True, passed: Verdict | None = None) -> OrderCheck:
         saved = uow.orders.save(dataclasses.replace(
             hold, state=OrderState.RELEASED, released_at=now, released_by=actor,
             release_note=why))
@@ -305,7 +323,7 @@ class HoldReview(OrdersContext):
             self.release_requests.withdraw(uow, hold.customer_id, hold.order_id, now)
         if audit:
             uow.audit.append(AuditEntry(now, actor, "orders.released", hold.customer_id,
-                                        {**order_details(saved), "why": why}))
+                                        released_details(saved, why, passed)))
         uow.events.record(OrderReleased(occurred_at=now, actor=actor,
                                         subject=hold.customer_id, order_id=hold.order_id,
                                         why=why))

@@ -279,6 +279,14 @@ def test_a_recheck_releases_what_passes_now_and_tells_the_owner():
         OrderState.RELEASED, "creditbot", "recheck")
     assert uow.audit.entries[-1].action == "orders.released"
     assert uow.audit.entries[-1].actor == "creditbot"
+    # What held it is kept as such, beside what it passed with: read as "failures", a
+    # release said the order failed and went anyway.
+    details = uow.audit.entries[-1].details
+    assert "failures" not in details
+    assert details["held_for"] == [f.as_json() for f in held.failures] != []
+    assert details["passed_with"] == {
+        "currency": "CNY", "exposure": "0.00", "order": "200000.00", "limit": "1000000.00",
+        "ceiling": "1050000.00", "headroom": "800000.00"}  # tolerance 5 %
     assert notices.changes[-1].happened is OrderHappened.PASSED_NOW
     assert notices.changes[-1].recipients == (OWNER, REP)
     assert checks.recheck() == []
