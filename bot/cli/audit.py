@@ -37,9 +37,17 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 BATCH = 2000
 
 
+# Full-width forms an input method types, which some spreadsheets read as the ASCII sign.
+_WIDE_STARTS = ("＝", "＋", "－", "＠")
+
+
 def neutralised(field: str) -> str:
-    """``field`` as a spreadsheet will show it rather than run it."""
-    return "'" + field if field.startswith(_FORMULA_STARTS) else field
+    """``field`` as a spreadsheet will show it rather than run it: also one whose sign
+    comes after spaces (an import that trims them would run " =HYPERLINK(…)") or is
+    full-width."""
+    bare = field.lstrip(" \u00a0\u3000\n")
+    return "'" + field if field.startswith(_FORMULA_STARTS) or bare.startswith(
+        _FORMULA_STARTS + _WIDE_STARTS) else field
 
 
 def _start(day: date, zone: tzinfo) -> datetime:

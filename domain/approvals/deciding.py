@@ -152,9 +152,12 @@ class Deciding(RequestsContext):
                 self._still_raises(uow, request, today)
                 self._leaves_deciders(request, (*decisions, decision), level)
             store.add_decision(decision)
+            # The decider's roles as app.yaml gave them at that moment: with the policy
+            # kept on the filing, who decided under which rule reads from the trail alone.
             details = {**request_details(saved), "level": level, "role": decision.role,
                        "comment": text, "on_behalf_of": granted.on_behalf_of,
-                       "escalated": granted.escalated, "final": final}
+                       "escalated": granted.escalated, "final": final,
+                       "decider_roles": sorted(actor.roles)}
             action = "requests.approved" if outcome is Outcome.APPROVED else \
                 "requests.rejected"
             uow.audit.append(AuditEntry(now, actor.user_id, action, saved.customer_id,

@@ -200,7 +200,10 @@ class Filings(RequestsContext):
                                who=existing.requested_by)
             stored = store.add(request)
             uow.audit.append(AuditEntry(now, actor.user_id, "requests.filed",
-                                        stored.customer_id, request_details(stored)))
+                                        stored.customer_id, {
+                                            **request_details(stored),
+                                            "policy": self.policy.evidence(
+                                                stored.kind, stored.measured.amount)}))
             uow.events.record(RequestFiled(occurred_at=now, actor=actor.user_id,
                                            subject=stored.customer_id, request_id=stored.id,
                                            kind=stored.kind.value,

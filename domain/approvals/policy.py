@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from domain.approvals.model import LIMIT_KINDS, Basis, Level, RequestKind
 from domain.errors import DomainError
@@ -48,9 +49,12 @@ class KindPolicy:
     basis: Basis = DEFAULT_BASIS
 
     def route(self, measured: Decimal) -> tuple[Level, ...]:
+        return self.band(measured).levels
+
+    def band(self, measured: Decimal) -> Band:
         for band in self.bands:
             if band.up_to is None or measured <= band.up_to:
-                return band.levels
+                return band
         # config check refuses a policy without an open-ended top band.
         raise DomainError(N_("The approval policy has no band for {amount}: ask an admin "
                              "to add an open-ended top band (run `creditbot config "
@@ -173,6 +177,20 @@ class ApprovalPolicy:
         in_base = Money(amount.amount * fx.factor(amount.currency, self.base_currency),
                         self.base_currency).rounded()
         return Measure(in_base, policy.route(in_base.amount))
+
+    def evidence(self, kind: RequestKind, measured: Decimal) -> dict[str, Any]:
+        """The rule a request was routed by, for its ``requests.filed`` entry: the kind's
+        basis, the band it measured into, and that band's levels as app.yaml had them.
+        The route is kept with the request, but an auditor could not tell from the trail
+        which policy, band or deadlines applied once app.yaml had changed."""
+        policy = self.of(kind)
+        band = policy.band(measured)
+        return {"basis": policy.basis.value if kind in LIMIT_KINDS else None,
+                "band_up_to": None if band.up_to is None else str(band.up_to),
+                "levels": [{"role": level.role, "deadline_hours": level.deadline_hours,
+                            "escalate_to": level.escalate_to, "post_to": level.post_to}
+                           for level in band.levels],
+                "remind_before_hours": self.remind_before_hours}
 
     def roles(self) -> set[str]:
         """Every role a level names, as decider or escalation target."""

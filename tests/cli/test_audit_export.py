@@ -148,6 +148,9 @@ def test_an_unwritable_output_is_one_line(cli, tmp_path):
 @pytest.mark.parametrize(("field", "shown"), [
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\tx", "'\tx"),
     ("\rx", "'\rx"), ("'x", "''x"), ("x=1", "x=1"), ("", ""), ("好", "好"),
+    # After spaces (an import that trims them runs it), or full-width (an input method's).
+    (" =lead-space.csv", "' =lead-space.csv"), ("\u3000=x", "'\u3000=x"),
+    ("＝fullwidth.csv", "'＝fullwidth.csv"), ("＠A1", "'＠A1"), ("  plain", "  plain"),
 ])
 def test_what_is_neutralised(field, shown):
     assert neutralised(field) == shown

@@ -121,6 +121,14 @@ def test_filing_snapshots_the_limit_normalises_an_increase_and_routes_it():
     assert (entry.actor, entry.action, entry.subject) == (REP, "requests.filed", "C0001")
     assert entry.details["new_limit"] == {"amount": "200000.00", "currency": "USD"}
     assert entry.details["levels"] == ["credit_manager", "finance_director"]
+    # The rule it was routed by, as app.yaml had it then: an auditor could not tell the
+    # band, the basis or the deadlines once the policy had changed.
+    assert entry.details["policy"] == {
+        "basis": "total", "band_up_to": "500000", "remind_before_hours": 4, "levels": [
+            {"role": "credit_manager", "deadline_hours": 24, "escalate_to": None,
+             "post_to": None},
+            {"role": "finance_director", "deadline_hours": 48, "escalate_to": None,
+             "post_to": None}]}
     assert [e.name for e in uow.events.recorded] == ["requests.filed"]
     assert [c.happened for c in notices.changes] == [Happened.FILED]
     assert uow.writing
@@ -550,6 +558,9 @@ def test_an_attempt_to_decide_against_the_separation_of_duties_is_on_record():
         "level needs another person.")
     # A double click is no attempt against the rules: not recorded as one.
     refused(requests.decide, member(CM), filed.id, 1, Outcome.APPROVED)
+    [approved] = [e for e in uow.audit.entries if e.action == "requests.approved"]
+    assert (approved.details["role"], approved.details["decider_roles"]) == (
+        "credit_manager", sorted(member(CM).roles))
     assert [(e.actor, e.details) for e in uow.audit.entries
             if e.action == "requests.decide_refused"] == [
         (REP, {"request": filed.id, "level": 1, "act": "approved", "rule": "own_request"}),
