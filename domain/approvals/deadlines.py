@@ -65,7 +65,7 @@ from domain.approvals.ports import (
     Standing,
     request_stand_ins,
 )
-from domain.approvals.rules import RequestChanged
+from domain.approvals.rules import RequestChanged, is_expired
 from domain.approvals.stand_in_cards import deal, key, waits_for
 from domain.events import DomainEvent
 from domain.model import AuditEntry
@@ -208,14 +208,24 @@ class Deadlines:
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
 
+    def telling_time(self, now: datetime) -> bool:
+        """Whether what only tells (a limit that ended, a request that expired, a
+        delegation's first-day cards: all at midnight) goes out at ``now``: in working
+        time when it counts, else at any hour."""
+        working = self.policy.working_time
+        return working is None or working.is_working(now)
+
     def run(self) -> dict[str, int]:
         """Reminds, escalates and announces what is due now; what it did, counted
         (overdue reminders count as reminders)."""
         counts = {"reminded": 0, "escalated": 0, "reverted": 0}
-        now = self.clock()
+        now, today = self.clock(), self.today()
         with self.unit_of_work() as uow:
             store = uow.credit_requests
-            candidates = [d for r in store.open_requests() for d in due(r, now, self.policy)]
+            # One past its last day waits to be closed as expired (in working time, when
+            # it counts), not reminded or escalated meanwhile.
+            candidates = [d for r in store.open_requests() if not is_expired(r, today)
+                          for d in due(r, now, self.policy)]
             done = store.marked([d.key for d in candidates])
         for item in candidates:
             if item.key in done:
@@ -226,8 +236,7 @@ class Deadlines:
         # What only tells (a temporary limit that ended at midnight, the cards of a
         # delegation that began then) waits for working time, when it counts: the run
         # at 00:05 pinged phones with news that was as good at 09:00.
-        working = self.policy.working_time
-        if working is None or working.is_working(now):
+        if self.telling_time(now):
             counts["reverted"] = self.revert_limits()
             counts["stand_in_cards"] = self.deal_stand_in_cards()
         else:

@@ -310,3 +310,24 @@ def test_a_delegation_that_starts_later_brings_its_cards_on_its_first_day(world,
     [card] = [m for m in deadlines.dms(analyst) if f"#{filed.id}" in m]
     assert card == (f"Credit request #{filed.id} · limit increase · Acme Packaging: "
                     "level 2 of 2")
+
+
+def test_a_request_past_its_last_day_expires_in_working_time(world, deadlines):
+    """Its requester's note came at 00:05 on a Saturday; until working time it is not
+    reminded or escalated either, and nobody may approve it meanwhile."""
+    requests = deadlines.requests
+    filed = requests.file(member(world, SALES), Filing(
+        "C0002", RequestKind.TEMPORARY_LIMIT, "year-end stock", amount="150000",
+        expires_on=date(2026, 12, 4)))
+    saturday = datetime(2026, 12, 4, 16, 5, tzinfo=UTC)  # 00:05 on 5 December in Shanghai
+    for at in (saturday, saturday + timedelta(hours=10), datetime(2026, 12, 7, 0, 55,
+                                                                   tzinfo=UTC)):
+        assert deadlines.run(at)["expired"] == 0, at
+    assert deadlines.audit("requests.expired") == []
+    assert not any("expired" in text for text in deadlines.dms(SALES))
+    monday = datetime(2026, 12, 7, 1, 5, tzinfo=UTC)  # 09:05 in Shanghai
+    assert deadlines.run(monday)["expired"] == 1
+    assert deadlines.run(monday + timedelta(minutes=15))["expired"] == 0
+    assert deadlines.dms(SALES)[-1] == (
+        f":hourglass: Your request #{filed.id} · temporary limit · Acme Packaging expired: "
+        "the temporary limit would have ended on Dec 4, 2026, so nothing was decided.")
