@@ -62,19 +62,24 @@ class _DirectMessage:
 
     def attempt(self) -> None:
         self.tries += 1
+        posting = False
         try:
             opened = self.client.conversations_open(users=self.user)
+            posting = True
             self.client.chat_postMessage(
                 channel=opened["channel"]["id"], text=self.text,
                 **({"blocks": self.blocks} if self.blocks is not None else {}))
+        except TimeoutError as slow:
+            if not posting:  # opening the conversation posts nothing: try again
+                self._failed(repr(slow), passing=True)
+                return
+            log.warning("a form's answer to %s timed out; it may have arrived, so it is "
+                        "not sent again", self.user)
         except SlackApiError as refused:
             error = refused.response.get("error")
             status = getattr(refused.response, "status_code", 200)
             self._failed(str(error), passing=error in PASSING_ERRORS or status >= 500
                          or status == 429)
-        except TimeoutError:
-            log.warning("a form's answer to %s timed out; it may have arrived, so it is "
-                        "not sent again", self.user)
         except (OSError, http.client.HTTPException, URLError) as problem:
             self._failed(repr(problem), passing=True)
         else:

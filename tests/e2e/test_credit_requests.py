@@ -420,6 +420,22 @@ def test_a_confirmation_slack_refuses_everywhere_is_sent_again_by_direct_message
         f"a form's answer reached {SALES} at try 2"]
 
 
+def test_a_confirmation_whose_conversation_opened_too_slowly_is_tried_again(
+        world, monkeypatch):
+    # Opening a conversation posts nothing, yet its timeout was taken for "the answer
+    # may have arrived": nothing was sent, and nothing tried again.
+    monkeypatch.setattr("handlers.after_form.PAUSES_SECONDS", (0.3, 0.3))
+    view = open_form(world)
+    world.emulator.fail("chat.postEphemeral", "http500", times=3)
+    world.emulator.fail("conversations.open", "slow", times=1, delay=7)
+    result = world.slack.submit(SALES, view, {"customer": "C0002", "amount": "+1k",
+                                              "reason": "one more pallet"})
+    assert result.status == 200 and result.body == ""
+    [posted] = world.emulator.wait_for("chat.postMessage", timeout=20)
+    assert world.emulator.direct_messages[posted.args["channel"]] == SALES
+    assert posted.text == "Request #1 filed: limit increase for Acme Packaging (C0002)"
+
+
 def test_a_forged_or_garbled_form_is_refused_and_files_nothing(world):
     view = open_form(world)
     values = {"customer": "C0002", "amount": "+1k", "reason": "forged"}
