@@ -131,6 +131,19 @@ def make_engine(url: str, *, create: bool = False, statement_timeout: float | No
     return engine
 
 
+# The scheduler's connections have no statement_timeout (a job's scan may rightly run for
+# minutes) but are still cut by the stall guard past this: a stopped server held the
+# scheduler silent for as long as it was stopped.
+JOB_STALL_SECONDS = 300.0
+
+
+def guard_jobs(engine: Engine) -> None:
+    """The scheduler process's bound on a stuck PostgreSQL server (storage.stall_guard);
+    SQLite's file is local."""
+    if engine.dialect.name == "postgresql":
+        guard_stalls(engine, JOB_STALL_SECONDS)
+
+
 # A health probe's statements are one catalogue read; more than this is a stuck server.
 PROBE_STATEMENT_TIMEOUT_SECONDS = 3.0
 

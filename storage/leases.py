@@ -29,6 +29,7 @@ from typing import Any, Self
 from sqlalchemy import Connection, Engine, Table, delete, select, update
 
 from storage.models import LeaseRow
+from storage.stall_guard import STALL_SECONDS
 
 _LEASES: Table = LeaseRow.__table__  # type: ignore[assignment]
 log = logging.getLogger("creditbot.leases")
@@ -80,6 +81,9 @@ class Lease:
         statement = update(_LEASES).where(self._mine()).values(expires_at=expires)
         if connection is None:
             with self._engine.begin() as conn:
+                # A renewal that cannot answer within the lease is as good as lost: the
+                # stall guard (where there is one) cuts it then, and the holder stops.
+                conn.execution_options(**{STALL_SECONDS: self.ttl.total_seconds()})
                 renewed = conn.execute(statement).rowcount == 1
         else:
             renewed = connection.execute(statement).rowcount == 1

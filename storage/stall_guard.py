@@ -38,6 +38,9 @@ log = logging.getLogger("creditbot.storage")
 GRACE_SECONDS = 1.0
 # An operation may have to wait this long past its deadline to be noticed.
 TICK_SECONDS = 0.25
+# A pooled connection's check is one trivial round trip: never waited on longer, whatever
+# the engine's statements may take (a scheduler's renewal must not wait minutes on it).
+PING_SECONDS = 5.0
 # Execution option: this connection's statements may run this long (seconds), for a
 # transaction that raised its statement_timeout (SET LOCAL, the reports).
 STALL_SECONDS = "creditbot_stall_seconds"
@@ -174,11 +177,13 @@ def guard_stalls(engine: Engine, statement_timeout: float) -> StallGuard:
     # the dialect has no event for them, so its methods are wrapped (this engine's own
     # dialect object).
     dialect = engine.dialect
-    for name in ("do_commit", "do_rollback", "do_ping"):
+    for name, bound in (("do_commit", None), ("do_rollback", None),
+                        ("do_ping", min(guard.seconds, PING_SECONDS))):
         original = getattr(dialect, name)
 
-        def guarded(dbapi_connection: Any, _original: Any = original) -> Any:
-            with guard.watching(dbapi_connection):
+        def guarded(dbapi_connection: Any, _original: Any = original,
+                    _bound: float | None = bound) -> Any:
+            with guard.watching(dbapi_connection, _bound):
                 return _original(dbapi_connection)
 
         setattr(dialect, name, guarded)

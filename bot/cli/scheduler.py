@@ -10,6 +10,7 @@ from types import FrameType
 import click
 
 from bot.cli.common import _services, friendly_errors
+from storage.db import guard_jobs
 
 
 @click.command(short_help="Run the scheduled jobs (one process per deployment leads).")
@@ -27,6 +28,7 @@ def scheduler() -> None:
     from handlers.features import catalogue
 
     services = _services()
+    guard_jobs(services.engine)
     config = services.config
     configure_logging()
     # APScheduler logs two lines per run; the scheduler logs each run's counts itself.

@@ -116,3 +116,29 @@ def test_a_requests_claim_to_a_stopped_server_fails_in_time(
 def test_an_engine_without_a_statement_timeout_is_not_guarded(engine: Engine) -> None:
     # Imports, migrations and jobs run statements for minutes: no client bound there.
     assert guard_of(engine).seconds is None
+
+
+def test_a_schedulers_lease_renewal_to_a_stopped_server_fails_within_the_lease(
+        relay: FreezeProxy) -> None:
+    # The scheduler's connections have no statement timeout (jobs run long scans), and a
+    # stopped server held the leader silent for as long as it was stopped; its renewal
+    # now gives up within the lease, so the leader stops and says why.
+    from datetime import timedelta
+
+    from storage.db import JOB_STALL_SECONDS, guard_jobs
+    from storage.leases import try_acquire
+
+    jobs = make_engine(relay.url)
+    guard_jobs(jobs)
+    assert guard_of(jobs).seconds == JOB_STALL_SECONDS + GRACE_SECONDS
+    try:
+        lease = try_acquire(jobs, "scheduler", "host-a:1", timedelta(seconds=12))
+        assert lease is not None
+        relay.freeze()
+        # The pooled connection's check cut at 5 s, a new connection's 3 s to connect.
+        took, error = timed(lease.renew)
+        assert isinstance(error, DBAPIError), error
+        assert took < 12, took
+    finally:
+        relay.thaw()
+        jobs.dispose()
