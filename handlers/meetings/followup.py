@@ -39,7 +39,9 @@ from handlers.modals import open_modal, submitted
 from handlers.registry import Action, Subcommand, Submitted, View
 from handlers.render import Message, message, section, user_text
 
-_MEETING_ID = re.compile(r"#?(\d{1,9})")
+_MEETING_ID = re.compile(r"#?(\d{1,30})")
+# Meetings are numbered from 1 in a 32-bit column: a larger number names none.
+_LAST_ID = 2**31 - 1
 
 
 def _open_form(context: BoltContext, trigger_id: str, meeting_id: int) -> None:
@@ -61,7 +63,13 @@ def minutes_command(context: BoltContext, rest: str) -> Message:
                                       deps.minutes.so_far([m.id for m in held]),
                                       context["catalogue"].as_typed(context, "minutes"))
     found = _MEETING_ID.fullmatch(rest.strip())
-    if found is None or int(found.group(1)) < 1:
+    if found is not None and not 1 <= int(found.group(1)) <= _LAST_ID:
+        # A number, but none a meeting has: said as such ("“0” is not a number" was not so).
+        text = tr._("There is no meeting #{number}; `{minutes}` lists the meetings held "
+                    "lately.", number=str(int(found.group(1))),
+                    minutes=context["catalogue"].as_typed(context, "minutes"))
+        return message(text, [section(text)])
+    if found is None:
         text = tr._("`{command}` takes a meeting's number, e.g. `{command} 12`, or nothing "
                     "to list the meetings held lately; “{typed}” is not a number.",
                     typed=user_text(rest.strip(), 100),

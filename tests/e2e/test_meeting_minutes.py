@@ -223,6 +223,11 @@ def test_someone_not_invited_gets_no_form(world: World) -> None:
     assert typed.text == (
         "`/credit 纪要` takes a meeting's number, e.g. `/credit 纪要 12`, or nothing to list "
         "the meetings held lately; “下周” is not a number.")
+    # A number no meeting has is said to be that, not "not a number".
+    for number in ("0", "2147483648", "99999999999999999999"):
+        none = world.slack.slash(SALES, "C01SALES000", f"/credit minutes {number}")
+        assert none.text == (f"There is no meeting #{number}; `/credit minutes` lists the "
+                             "meetings held lately.")
     extra = world.slack.slash(SALES, "C01SALES000", "/credit 任务 mine")
     assert extra.text == "`/credit 任务` takes nothing after it; “mine” is not needed."
 
