@@ -33,6 +33,7 @@ from domain.orders.use_cases import OrderChecks
 from domain.positions import CreditPolicyContext
 from domain.reports.use_cases import Reports
 from handlers.i18n import DestinationLocales, Remembered
+from handlers.replies import drop_pending
 from storage.audit_writer import BatchedAuditWriter
 from storage.db import make_engine, require_current_schema
 from storage.slack_locales import RememberedLocales, SlackLocales
@@ -99,6 +100,11 @@ class Services:
         queued in the last moments (a check just answered) is not lost at exit."""
         if "views" in self.__dict__:
             self.views.close()
+        # Tries again of answers Slack refused would run against what is closed here
+        # (in a test run, the next test's log saw them fail against a Slack long gone).
+        dropped = drop_pending()
+        if dropped:
+            log.info("%d answer(s) Slack had refused are not tried again: closing", dropped)
         if "engine" in self.__dict__:
             self.engine.dispose()
 

@@ -182,6 +182,13 @@ class _Scheduler:
     def now(self, task: Callable[[], None]) -> None:
         self._executor.submit(task)
 
+    def drop_pending(self) -> int:
+        """Forgets what waits for its time; how many."""
+        with self._changed:
+            dropped = len(self._due)
+            self._due.clear()
+            return dropped
+
     def _run(self) -> None:
         while True:
             with self._changed:
@@ -194,6 +201,14 @@ class _Scheduler:
 def later(delay: float, task: Callable[[], None]) -> None:
     """Runs ``task`` in ``delay`` seconds on the replies' executor (no thread waits)."""
     _retries().later(delay, task)
+
+
+def drop_pending() -> int:
+    """Forgets the tries again still waiting (a form's DM, an answer through a
+    response_url), as the process's end would: for the end of the services they were
+    for, whose Slack and database may be gone by their time. How many."""
+    with _scheduler_lock:
+        return _scheduler.drop_pending() if _scheduler is not None else 0
 
 
 _scheduler: _Scheduler | None = None

@@ -797,3 +797,24 @@ def test_a_field_error_quoting_a_huge_amount_is_clipped(world):
     assert len(said["amount"]) == 2000 and said["amount"].endswith("…")
     assert said["amount"].startswith("“999")
     assert requests_of(world) == []
+
+
+def test_tries_again_do_not_outlive_the_services_they_were_for(world, caplog):
+    # A DM Slack refused was tried again minutes later against a Slack long gone, in the
+    # log of whatever ran then (the next test's, in a test run).
+    from handlers import replies
+
+    view = open_form(world)
+    world.emulator.fail("chat.postEphemeral", "http500", times=3)
+    world.emulator.fail("conversations.open", "http500", times=3)
+    world.slack.submit(SALES, view, {"customer": "C0002", "amount": "+1k",
+                                     "reason": "one more pallet"})
+    deadline = time.monotonic() + 15
+    while not (replies._scheduler and replies._scheduler._due):
+        assert time.monotonic() < deadline, "no try again was scheduled"
+        time.sleep(0.05)
+    caplog.set_level(logging.INFO, logger="bot.wiring")
+    world.services.close()
+    assert replies._scheduler._due == []
+    assert "1 answer(s) Slack had refused are not tried again: closing" in [
+        r.getMessage() for r in caplog.records]
