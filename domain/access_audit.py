@@ -23,7 +23,14 @@ def require_on_record(access: CreditDataAccess, unit_of_work: Callable[[], UnitO
     ``AccessDenied``."""
     if access.allows(actor):
         return
-    with unit_of_work() as uow:
-        uow.audit.append(AuditEntry(now(), actor.user_id, refused, subject[:SUBJECT_LENGTH]))
-        uow.commit()
+    on_record(unit_of_work, AuditEntry(now(), actor.user_id, refused,
+                                       subject[:SUBJECT_LENGTH]))
     access.require(actor)
+
+
+def on_record(unit_of_work: Callable[[], UnitOfWork], refusal: AuditEntry) -> None:
+    """Writes ``refusal`` in a unit of work of its own: the act refused writes nothing,
+    and its own transaction was rolled back."""
+    with unit_of_work() as uow:
+        uow.audit.append(refusal)
+        uow.commit()

@@ -21,7 +21,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers.replies import PASSING_ERRORS, later
+from handlers.replies import later, passes
 
 log = logging.getLogger("creditbot.after_form")
 
@@ -76,10 +76,7 @@ class _DirectMessage:
             log.warning("a form's answer to %s timed out; it may have arrived, so it is "
                         "not sent again", self.user)
         except SlackApiError as refused:
-            error = refused.response.get("error")
-            status = getattr(refused.response, "status_code", 200)
-            self._failed(str(error), passing=error in PASSING_ERRORS or status >= 500
-                         or status == 429)
+            self._failed(str(refused.response.get("error")), passing=passes(refused))
         except (OSError, http.client.HTTPException, URLError) as problem:
             self._failed(repr(problem), passing=True)
         else:

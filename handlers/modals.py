@@ -29,7 +29,7 @@ from domain.text import as_typed, looks_blank
 from handlers.i18n import N_
 from handlers.payloads import ActionValue
 from handlers.render import Block, clip, plain, without_controls
-from handlers.replies import PASSING_ERRORS, retry_pause
+from handlers.replies import passes, retry_pause
 
 # Block Kit's limits for views (api.slack.com/reference/surfaces/views).
 TITLE_TEXT = 24
@@ -113,9 +113,9 @@ def open_modal(context: BoltContext, trigger_id: str, view: Mapping[str, Any]) -
                 return
             if error == "expired_trigger_id":
                 raise FormNotOpened() from None
-            status = refused.response.status_code
-            if not (status == 429 or status >= 500 or error in PASSING_ERRORS):
+            if not passes(refused):
                 raise
+            status = refused.response.status_code
             headers = refused.response.headers
             pause = (retry_pause(headers.get("Retry-After") or headers.get("retry-after"))
                      if status == 429 else FORM_BACKOFF_SECONDS)

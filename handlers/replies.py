@@ -72,6 +72,13 @@ PASSING_ERRORS = frozenset({"internal_error", "fatal_error", "request_timeout",
                             "service_unavailable", "ratelimited"})
 
 
+def passes(refused: SlackApiError) -> bool:
+    """Whether Slack refused a call for a passing reason (429, a 5xx, its own trouble
+    answered with HTTP 200): trying again later may succeed."""
+    status = getattr(refused.response, "status_code", 200)
+    return status == 429 or status >= 500 or refused.response.get("error") in PASSING_ERRORS
+
+
 class _CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
     """The SDK's 429 handler sleeps for the whole Retry-After, however long."""
 

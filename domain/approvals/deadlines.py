@@ -218,7 +218,7 @@ class Deadlines:
     def run(self) -> dict[str, int]:
         """Reminds, escalates and announces what is due now; what it did, counted
         (overdue reminders count as reminders)."""
-        counts = {"reminded": 0, "escalated": 0, "reverted": 0}
+        counts = {"reminded": 0, "escalated": 0, "reverted": 0, "stand_in_cards": 0}
         now, today = self.clock(), self.today()
         with self.unit_of_work() as uow:
             store = uow.credit_requests
@@ -239,8 +239,6 @@ class Deadlines:
         if self.telling_time(now):
             counts["reverted"] = self.revert_limits()
             counts["stand_in_cards"] = self.deal_stand_in_cards()
-        else:
-            counts["stand_in_cards"] = 0
         return counts
 
     # -- stand-ins whose delegation began ---------------------------------------------

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 
 from domain.access import Member
+from domain.access_audit import on_record
 from domain.approvals.context import RequestsContext, audit_day, permanent_limit, request_details
 from domain.approvals.deciders import took_part, undecidable
 from domain.approvals.events import (
@@ -90,12 +91,10 @@ class Deciding(RequestsContext):
             yield
         except NotDecidable as refused:
             if refused.rule is not None:
-                with self.unit_of_work() as uow:
-                    uow.audit.append(AuditEntry(
-                        self.clock(), actor.user_id, "requests.decide_refused",
-                        f"request:{request_id}", {"request": request_id, "level": level,
-                                                  "act": act, "rule": refused.rule}))
-                    uow.commit()
+                on_record(self.unit_of_work, AuditEntry(
+                    self.clock(), actor.user_id, "requests.decide_refused",
+                    f"request:{request_id}", {"request": request_id, "level": level,
+                                              "act": act, "rule": refused.rule}))
             raise
 
     def _decide(self, actor: Member, request_id: int, level: int, outcome: Outcome,

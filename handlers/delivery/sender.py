@@ -62,7 +62,7 @@ from domain.messages import (
     PostedMessage,
     QueuedMessage,
 )
-from handlers.replies import PASSING_ERRORS, retry_after_seconds
+from handlers.replies import passes, retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -405,8 +405,7 @@ class Sender:
             except SlackApiError as problem:
                 error = problem.response.get("error")
                 # Slack's own trouble passes: try again later rather than post twice.
-                if problem.response.status_code == 429 or \
-                        problem.response.status_code >= 500 or error in PASSING_ERRORS:
+                if passes(problem):
                     raise
                 log.warning("outbox %s: cannot read %s to see whether an earlier try "
                             "posted it (%s); posting it again, which may show it twice",
