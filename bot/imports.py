@@ -34,7 +34,8 @@ def import_csv(services: Services, kind: str, file: Path, *, skip_invalid: bool 
             started(source.size)
         config = services.config
         importer = CsvImporter(services.engine, base_currency=config.organisation.base_currency,
-                               organisation=listed(config))
+                               organisation=listed(config), clock=services.clock,
+                               zone=config.organisation.zone)
         return importer.run(KINDS[kind], source, skip_invalid=skip_invalid, dry_run=dry_run,
                             progress=progress)
 

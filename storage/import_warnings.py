@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -59,24 +59,26 @@ class Organisation:
 
 
 def kind_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | None,
-                  organisation: Organisation | None = None) -> list[str]:
-    """The warnings of ``kind``'s own rows, staged and checked, before the merge."""
-    return [*moved(conn, stage, kind), *_own_warnings(conn, stage, kind, base, organisation)]
+                  today: date, organisation: Organisation | None = None) -> list[str]:
+    """The warnings of ``kind``'s own rows, staged and checked, before the merge;
+    ``today`` is the import's day in the organisation's zone."""
+    return [*moved(conn, stage, kind),
+            *_own_warnings(conn, stage, kind, base, today, organisation)]
 
 
 def _own_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | None,
-                  organisation: Organisation | None) -> list[str]:
+                  today: date, organisation: Organisation | None) -> list[str]:
     if kind.name == "rates":
         return rate_jumps(conn, stage, base)
     if kind.name == "payments":
         return [*overpayments(conn, stage), *ahead_of_invoices(conn, stage),
-                *other_currency(conn, stage), *dated_ahead(conn, stage),
-                *far_ahead(conn, stage, kind)]
+                *other_currency(conn, stage), *dated_ahead(conn, stage, today),
+                *far_ahead(conn, stage, kind, today)]
     if kind.name == "invoices":
-        return [*sign_flips(conn, stage), *far_ahead(conn, stage, kind),
+        return [*sign_flips(conn, stage), *far_ahead(conn, stage, kind, today),
                 *invoiced_orders(conn, stage)]
     if kind.name == "orders":
-        return far_ahead(conn, stage, kind)
+        return far_ahead(conn, stage, kind, today)
     if kind.name == "customers":
         return [*case_twins(conn, stage), *name_twins(conn, stage),
                 *unlisted(conn, stage, organisation)]
@@ -248,11 +250,10 @@ _DATES = {"invoices": ("issue_date", "due_date"), "orders": ("order_date",),
           "payments": ("date",)}
 
 
-def dated_ahead(conn: Connection, stage: Table) -> list[str]:
-    """A warning for payments dated after the import's (UTC) day, up to FAR_AHEAD_YEARS
+def dated_ahead(conn: Connection, stage: Table, today: date) -> list[str]:
+    """A warning for payments dated after the import's day, up to FAR_AHEAD_YEARS
     (further is ``far_ahead``'s): money not received yet, which a report for any day
     before it adds back to what was owed then."""
-    today = datetime.now(UTC).date()
     query = (select(stage.c.line_no, stage.c.payment_id, stage.c.date)
              .where(stage.c.invalid == 0, stage.c.date > today,
                     stage.c.date <= years_after(today, FAR_AHEAD_YEARS))
@@ -264,10 +265,10 @@ def dated_ahead(conn: Connection, stage: Table) -> list[str]:
         "until then it is owed; export payments once they are received")
 
 
-def far_ahead(conn: Connection, stage: Table, kind: ImportKind) -> list[str]:
+def far_ahead(conn: Connection, stage: Table, kind: ImportKind, today: date) -> list[str]:
     """A warning per date column of ``kind`` with dates more than FAR_AHEAD_YEARS after
-    the import's (UTC) day."""
-    horizon = years_after(datetime.now(UTC).date(), FAR_AHEAD_YEARS)
+    the import's day."""
+    horizon = years_after(today, FAR_AHEAD_YEARS)
     warnings = []
     for column in _DATES.get(kind.name, ()):
         query = (select(stage.c.line_no, stage.c[kind.key[0]], stage.c[column])

@@ -25,7 +25,7 @@ import socket
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -128,8 +128,14 @@ class CsvImporter:
     def __init__(self, engine: Engine, *, base_currency: str | None = None,
                  organisation: Organisation | None = None,
                  batch_size: int = 10_000, error_cap: int = 1000,
-                 lease_ttl: timedelta = IMPORT_LEASE_TTL) -> None:
+                 lease_ttl: timedelta = IMPORT_LEASE_TTL,
+                 clock: Callable[[], datetime] | None = None, zone: tzinfo = UTC) -> None:
         self._engine = engine
+        # The import's moment and day: its audit entry and the warnings about dates
+        # "after today" read the day as the organisation's people live it, and the
+        # sandbox's moved clock as its own.
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._zone = zone
         self._organisation = organisation
         self._base = base_currency.upper() if base_currency else None
         self._batch_size = batch_size
@@ -225,14 +231,16 @@ class CsvImporter:
                         currencies = None  # counted before some rows were dropped
                     report.warnings.extend(missing_rates(conn, stage, kind, self._base,
                                                          currencies))
-                    report.warnings.extend(kind_warnings(conn, stage, kind, self._base,
-                                                         self._organisation))
+                    now = self._clock()
+                    report.warnings.extend(kind_warnings(
+                        conn, stage, kind, self._base, now.astimezone(self._zone).date(),
+                        self._organisation))
                     self._merge(conn, stage, target, kind, parser, report)
                     if kind.name == "customers":
-                        overtake_changes(conn, datetime.now(UTC))
+                        overtake_changes(conn, now)
                     _within_sqlite_sums(conn, stage, target, report.file)
                     conn.execute(insert(_AUDIT).values(
-                        at=datetime.now(UTC), actor=actor, action=f"import.{kind.name}",
+                        at=now, actor=actor, action=f"import.{kind.name}",
                         subject=source.path.name, details=report.as_details()))
                     if dry_run:
                         transaction.rollback()

@@ -123,3 +123,20 @@ def test_a_file_sqlite_cannot_sum_is_refused_once(monkeypatch, still, tmp_path):
         "(credit notes cancel out only at the end of a sum); nothing was imported. Check the "
         "file's largest amounts (line 2: 99999999999999.99, line 3: 99999999999999.99, line "
         "4: 99999999999999.99), or run creditbot on PostgreSQL for a portfolio that size.")
+
+
+def test_an_import_is_dated_by_the_sandbox_clock(monkeypatch, still, tmp_path):
+    # The sandbox moved a week on: a payment dated two days ago there was warned about as
+    # "dated after today", and the audit log dated the import by the machine's clock.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "payments.csv").write_text(
+        "payment_id,customer_id,date,amount,currency\nP1,C0013,2026-12-17,10.00,USD\n")
+    answers = [lines for _, lines in sandbox(
+        monkeypatch, ":clock 2026-12-19 10:00", ":import payments payments.csv",
+        ":audit 1")]
+    assert _said(answers[1]) == (
+        "payments: 1 row read — 1 inserted, 0 updated, 0 unchanged, 0 rejected (committed)")
+    assert answers[2][-1].split() == [
+        "2026-12-19", "10:00:00", "cli", "import.payments", "payments.csv",
+        '{"file":', '"payments.csv",', '"inserted":', '1,', '"rejected":', '0,', '"rows":',
+        '1,', '"unchanged":', '0,', '"updated":', '0}']

@@ -9,6 +9,7 @@ import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -59,7 +60,9 @@ def run(engine, write_csv, kind, content, *, encoding=None, base_currency=None, 
     with CsvFile(path, encoding=encoding) as source:
         return CsvImporter(engine, base_currency=base_currency,
                            organisation=options.pop("organisation", None),
-                           batch_size=options.pop("batch_size", 10_000)).run(
+                           batch_size=options.pop("batch_size", 10_000),
+                           clock=options.pop("clock", None),
+                           zone=options.pop("zone", UTC)).run(
             KINDS[kind], source, **options)
 
 
@@ -1466,6 +1469,29 @@ def test_payments_dated_after_today_are_named(with_customers, write_csv):
         f"1 payment is dated after today (line 3, P2: {soon}): money not received yet? The "
         "collection reports count a payment from its date: until then it is owed; export "
         "payments once they are received"]
+
+
+@pytest.mark.parametrize(("zone", "warned"), [("Asia/Shanghai", False), ("UTC", True)])
+def test_today_is_the_organisations_day_and_the_import_is_dated_by_its_clock(
+        with_customers, write_csv, zone, warned):
+    # 07:30 on 7 December in Shanghai is still the 6th in UTC: a payment the ERP dated
+    # that morning was called "dated after today", and the sandbox's moved clock was not
+    # the import's.
+    engine = with_customers
+    assert run(engine, write_csv, "invoices", INVOICES).committed
+    moment = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
+    report = run(engine, write_csv, "payments",
+                 "payment_id,customer_id,date,amount,currency,invoice_id\n"
+                 "P1,C2,2026-12-07,1.00,EUR,I3\n", clock=lambda: moment, zone=ZoneInfo(zone))
+    assert report.committed
+    assert report.warnings == ([
+        "1 payment is dated after today (line 2, P1: 2026-12-07): money not received yet? "
+        "The collection reports count a payment from its date: until then it is owed; "
+        "export payments once they are received"] if warned else [])
+    with engine.connect() as conn:
+        entry = conn.execute(select(AuditRow).where(AuditRow.action == "import.payments")
+                             ).one()
+    assert entry.at.replace(tzinfo=entry.at.tzinfo or UTC) == moment
 
 
 def test_new_customers_whose_names_read_as_anothers_are_named(engine, write_csv):
