@@ -28,6 +28,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from bot.config import AppConfig, load_config
+from bot.config_record import config_on_record
 from bot.host_checks import autogroup_warning, read_autogroup
 from bot.log_lines import FORMAT, OneLineFormatter
 from bot.settings import Settings
@@ -172,6 +173,12 @@ def serve_http(port: int, workers: int, threads: int, *, scheduler: bool = True,
     exposed = exposure_note(host)
     if exposed:
         log.warning("%s", exposed)
+    recording = Services(settings, config)
+    try:
+        config_on_record(recording, "serve")
+    finally:
+        # The workers open their own connections after the fork; none may be inherited.
+        recording.close()
     with _scheduler_child(scheduler, text):
         _Gunicorn({
             "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
@@ -378,6 +385,7 @@ def serve_socket_mode(*, scheduler: bool = True) -> None:
                          "App-Level Tokens; the bot token (xoxb-…) is SLACK_BOT_TOKEN")
     identity = verify_token(services.settings, socket_mode=True)
     warn_about_host(services.settings)
+    config_on_record(services, "serve")
     app = create_bolt_app(services, identity=identity, require_signing_secret=False)
     handler = SocketModeHandler(app, token)
     with _scheduler_child(scheduler):

@@ -122,6 +122,8 @@ class Order:
 # Who the audit log (and a request closed on its own) names for what creditbot does
 # without a person: a Slack user id never looks like it.
 SYSTEM = "creditbot"
+# The audit action that keeps each app.yaml a deployment started under.
+CONFIG_IN_FORCE = "config.in_force"
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,10 @@ class AuditLog(Protocol):
 
     def recent(self, limit: int = 50) -> list[AuditEntry]: ...
 
+    def latest(self, action: str) -> AuditEntry | None:
+        """The last entry recorded with ``action``."""
+        ...
+
 
 class ViewLog(Protocol):
     """Who looked at what: append-only audit entries written in batches shortly after

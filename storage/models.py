@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from domain.model import CONFIG_IN_FORCE
 from storage.types import Amount, ExactDecimal, UtcDateTime
 
 Id = String(64)
@@ -141,6 +142,11 @@ class AuditRow(Base):
     """Append-only: the migration adds triggers that refuse UPDATE and DELETE."""
 
     __tablename__ = "audit_log"
+    # The configuration's entries are a handful among millions: found at each start
+    # without reading the log backwards.
+    __table_args__ = (Index("ix_audit_log_config", "id",
+                            sqlite_where=text(f"action = '{CONFIG_IN_FORCE}'"),
+                            postgresql_where=text(f"action = '{CONFIG_IN_FORCE}'")),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)

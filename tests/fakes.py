@@ -172,6 +172,9 @@ class FakeAudit:
     def recent(self, limit: int = 50) -> list[AuditEntry]:
         return list(reversed(self.entries))[:limit]
 
+    def latest(self, action: str) -> AuditEntry | None:
+        return next((e for e in reversed(self.entries) if e.action == action), None)
+
 
 class FakeEvents:
     def __init__(self) -> None:

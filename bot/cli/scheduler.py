@@ -10,6 +10,7 @@ from types import FrameType
 import click
 
 from bot.cli.common import _services, friendly_errors
+from bot.config_record import config_on_record
 from storage.db import guard_jobs
 
 
@@ -31,6 +32,7 @@ def scheduler() -> None:
     guard_jobs(services.engine)
     config = services.config
     configure_logging()
+    config_on_record(services, "scheduler")
     # APScheduler logs two lines per run; the scheduler logs each run's counts itself.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     stop = threading.Event()

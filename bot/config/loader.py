@@ -177,7 +177,7 @@ def load_config(path: Path) -> AppConfig:
         located = sorted(((line, loc, message) for line, (loc, message)
                           in zip(lines, problems, strict=True)), key=lambda item: item[0] or 0)
         raise ConfigError(path, _once_per_line(located))
-    return AppConfig.model_validate(data)
+    return AppConfig.from_text(data, text)
 
 
 def _keys_written_twice(root: yaml.Node | None) -> list[str]:

@@ -19,6 +19,7 @@ from pydantic import (
     AfterValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     RootModel,
     create_model,
     field_validator,
@@ -303,6 +304,19 @@ class AppConfig(Section):
     meetings: MeetingSettings = Field(
         default=MeetingSettings(), description="a section with working_hours, "
         "working_days, default_minutes, longest_minutes and reminders_before")
+    # The text the configuration was read from: what the audit log keeps of it.
+    _source: str | None = PrivateAttr(default=None)
+
+    @classmethod
+    def from_text(cls, data: object, text: str) -> AppConfig:
+        config = cls.model_validate(data)
+        config._source = text
+        return config
+
+    @property
+    def source_text(self) -> str | None:
+        """The app.yaml text read, None for a configuration built in code."""
+        return self._source
 
     @model_validator(mode="after")
     def _sections_agree(self) -> AppConfig:

@@ -30,3 +30,9 @@ class SqlAuditLog:
     def recent(self, limit: int = 50) -> list[AuditEntry]:
         rows = self._session.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
         return [AuditEntry(r.at, r.actor, r.action, r.subject, r.details) for r in rows]
+
+    def latest(self, action: str) -> AuditEntry | None:
+        row = self._session.scalars(select(AuditRow).where(AuditRow.action == action)
+                                    .order_by(AuditRow.id.desc()).limit(1)).first()
+        return None if row is None else AuditEntry(row.at, row.actor, row.action,
+                                                   row.subject, row.details)

@@ -19,7 +19,7 @@ from pathlib import Path
 from wsgiref.util import setup_testing_defaults
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from time_machine import escape_hatch
 
 from bot import serve
@@ -29,6 +29,7 @@ from bot.sandbox.emulator import SlackEmulator
 from bot.slack_app import SlackIdentity
 from bot.web import create_wsgi_app
 from storage.db import code_revision, make_engine
+from storage.models import AuditRow
 from tests.conftest import ROOT
 from tests.e2e.conftest import SALES, SALES_CHANNEL, SECRET, TOKEN
 from tests.storage.test_engines import silent_port
@@ -48,6 +49,18 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
 def base_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     return {**env, "CREDITBOT_CONFIG": str(ROOT / "app.yaml"), **extra}
+
+
+def configs_recorded(url: str) -> list[tuple[str, str]]:
+    """The app.yaml entries of the audit log: who started, under which file."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [(details["started"], details["path"]) for details in conn.scalars(
+                select(AuditRow.details).where(AuditRow.action == "config.in_force")
+                .order_by(AuditRow.id))]
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -250,6 +263,7 @@ def test_serve_with_a_token_slack_refuses_stops_with_one_line(demo_url, refusal)
         f"error: SLACK_BOT_TOKEN was refused by Slack ({refusal}): copy the Bot User OAuth "
         "Token again"]
     assert TOKEN not in result.stdout + result.stderr
+    assert configs_recorded(demo_url) == []  # it ran nothing under app.yaml
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -289,6 +303,8 @@ def test_gunicorn_workers_answer_slack_and_the_load_balancer(demo_url):
             output, _ = server.communicate(timeout=20)
     assert server.returncode == 0, output
     assert TOKEN not in output and SECRET not in output  # secrets never reach the logs
+    # Once, by the server: its scheduler child found the same text on the record.
+    assert configs_recorded(demo_url) == [("serve", str(ROOT / "app.yaml"))]
 
 
 def test_healthz_is_503_when_the_database_is_unreachable():

@@ -1,0 +1,104 @@
+"""The app.yaml a serving or scheduling process starts under goes on the audit record,
+once per text, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import socket
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from sqlalchemy import insert, inspect, select
+from sqlalchemy.exc import OperationalError
+
+import bot.config_record
+from bot.config_record import config_on_record
+from bot.wiring import build_services
+from storage.models import AuditRow
+from tests.conftest import ROOT
+
+NOW = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def configured(monkeypatch, database_url, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    path = tmp_path / "app.yaml"
+    path.write_text((ROOT / "app.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(path))
+    return path
+
+
+def _start(started: str) -> None:
+    services = build_services()
+    try:
+        with time_machine.travel(NOW, tick=False):
+            config_on_record(services, started)
+    finally:
+        services.close()
+
+
+def _recorded() -> list[tuple[str, dict]]:
+    services = build_services()
+    try:
+        with services.engine.connect() as conn:
+            rows = conn.execute(select(AuditRow.action, AuditRow.details).where(
+                AuditRow.action == "config.in_force").order_by(AuditRow.id)).all()
+        return [(row.action, row.details) for row in rows]
+    finally:
+        services.close()
+
+
+def test_each_text_started_under_is_recorded_once(configured):
+    first = configured.read_text(encoding="utf-8")
+    _start("serve")
+    # Other entries in between: the last configuration is still the one found.
+    services = build_services()
+    with services.engine.begin() as conn:
+        conn.execute(insert(AuditRow), [
+            {"at": NOW, "actor": "U1", "action": "credit.checked", "subject": f"C{i}",
+             "details": {}} for i in range(50)])
+    services.close()
+    _start("scheduler")
+    second = first.replace("Northwind Trading Co.", "Northwind Trading Co. (Asia)")
+    assert second != first
+    configured.write_text(second, encoding="utf-8")
+    _start("scheduler")
+
+    def sha(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    where = str(configured.resolve())
+    host = socket.gethostname()
+    assert _recorded() == [
+        ("config.in_force", {"sha256": sha(first), "previous_sha256": None, "path": where,
+                             "host": host, "started": "serve", "text": first}),
+        ("config.in_force", {"sha256": sha(second), "previous_sha256": sha(first),
+                             "path": where, "host": host, "started": "scheduler",
+                             "text": second})]
+
+
+def test_the_configurations_entries_are_indexed(configured):
+    services = build_services()
+    try:
+        indexes = {index["name"]: index["column_names"]
+                   for index in inspect(services.engine).get_indexes("audit_log")}
+    finally:
+        services.close()
+    assert indexes["ix_audit_log_config"] == ["id"]
+
+
+def test_a_database_refusing_the_entry_does_not_stop_the_start(configured, monkeypatch,
+                                                                caplog):
+    def refused(*_args, **_kwargs):
+        raise OperationalError("INSERT", {}, Exception("attempt to write a readonly database"))
+
+    monkeypatch.setattr(bot.config_record, "record_in_force", refused)
+    with caplog.at_level(logging.INFO, logger="creditbot.config"):
+        _start("serve")
+    assert [record.getMessage() for record in caplog.records] == [
+        "app.yaml could not be put on the audit record (attempt to write a readonly "
+        "database); it will be at the next start"]
+    assert _recorded() == []
