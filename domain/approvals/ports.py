@@ -173,6 +173,9 @@ class Standing:
     # The ERP's owner when credit data is closed to them: ``owner`` is then None, and
     # whoever would have told them says in the log that they were not.
     owner_withheld: str | None = None
+    # An order release's: the rep who placed the order with /credit order, who hears
+    # how the release was decided whoever asked for it.
+    placed_by: str | None = None
 
 
 @dataclass(frozen=True)

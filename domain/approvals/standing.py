@@ -10,6 +10,7 @@ from domain.approvals.ports import Standing
 from domain.check.reads import Collecting
 from domain.collections.model import PromiseState
 from domain.errors import DomainError
+from domain.orders.model import OrderSource
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext, customer_position
 
@@ -39,4 +40,6 @@ def customer_standing(uow: UnitOfWork, customer_id: str, today: date,
     return Standing(position, customer.payment_terms_days, customer.owner_slack_id,
                     contracts, approved if approved and approved.expires_on else None,
                     Collecting(assignment.collector, assignment.status.value)
-                    if assignment else None, broken, held.failures if held else ())
+                    if assignment else None, broken, held.failures if held else (),
+                    placed_by=held.checked_by
+                    if held and held.source is OrderSource.SLACK else None)

@@ -316,12 +316,22 @@ def requester_note(tr: Translator, request: CreditRequest, decision: Decision,
     return text
 
 
-def owner_note(tr: Translator, request: CreditRequest) -> str:
+# Whom a decided request concerns besides its requester: the account's owner, or the rep
+# whose held order it releases.
+OWNED, PLACED = "owned", "placed"
+
+
+def owner_note(tr: Translator, request: CreditRequest, whose: str = OWNED) -> str:
     # The subject names the customer already.
-    return ":white_check_mark: " + tr._(
-        "On an account you own, request {subject} by {who} is approved. {effect}",
-        subject=subject(tr, request), who=mention(request.requested_by),
-        effect=effect(tr, request))
+    if whose == PLACED:
+        text = tr._("On an order you placed, request {subject} by {who} is approved. "
+                    "{effect}", subject=subject(tr, request), who=mention(request.requested_by),
+                    effect=effect(tr, request))
+    else:
+        text = tr._("On an account you own, request {subject} by {who} is approved. {effect}",
+                    subject=subject(tr, request), who=mention(request.requested_by),
+                    effect=effect(tr, request))
+    return ":white_check_mark: " + text
 
 
 def refused(tr: Translator, request: CreditRequest) -> str:
@@ -330,11 +340,21 @@ def refused(tr: Translator, request: CreditRequest) -> str:
                 "orders.", order=request_order(request, tr))
 
 
-def owner_rejected_note(tr: Translator, request: CreditRequest, decision: Decision) -> str:
-    text = ":x: " + tr._("On an account you own, request {subject} by {who} was rejected "
-                         "by {decider}. {effect}", subject=subject(tr, request),
-                         who=mention(request.requested_by),
-                         decider=decider(tr, decision), effect=refused(tr, request))
+def owner_rejected_note(tr: Translator, request: CreditRequest, decision: Decision,
+                        whose: str = OWNED) -> str:
+    outcome = (refused(tr, request) if request.kind is RequestKind.ORDER_RELEASE
+               else tr._("Nothing changes on the account."))
+    if whose == PLACED:
+        text = tr._("On an order you placed, request {subject} by {who} was rejected by "
+                    "{decider}. {effect}", subject=subject(tr, request),
+                    who=mention(request.requested_by), decider=decider(tr, decision),
+                    effect=outcome)
+    else:
+        text = tr._("On an account you own, request {subject} by {who} was rejected by "
+                    "{decider}. {effect}", subject=subject(tr, request),
+                    who=mention(request.requested_by), decider=decider(tr, decision),
+                    effect=outcome)
+    text = ":x: " + text
     if decision.comment:
         text += "\n" + quoted(decision.comment)
     return text

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import tzinfo
 
 from domain.approvals.deciders import left_to_escalation, took_part, who_decides
-from domain.approvals.model import Delegation, Level, RequestKind
+from domain.approvals.model import Delegation, Level
 from domain.approvals.ports import Happened, RequestChange
 from domain.messages import OutgoingMessage
 from domain.people import is_channel_id
@@ -118,17 +118,25 @@ class ApprovalNotices:
                        lambda tr: cards.escalated_at_once_note(tr, request, escalate_to),
                        key=f"{NOTE}:escalated:{request.id}:{request.level}")
         owner = change.standing.owner if change.standing else None
+        # The rep whose order it is waits on the release as much as whoever asked for it.
+        placer = change.standing.placed_by if change.standing else None
+        told = {request.requested_by}
         if happened is Happened.APPROVED:
             _withheld(change)
-            if owner and owner != request.requested_by:
-                self._note(outbox, owner, lambda tr: cards.owner_note(tr, request))
-        elif happened is Happened.REJECTED and request.kind is RequestKind.ORDER_RELEASE:
+            for person, whose in ((owner, cards.OWNED), (placer, cards.PLACED)):
+                if person and person not in told:
+                    told.add(person)
+                    self._note(outbox, person, lambda tr, whose=whose: cards.owner_note(
+                        tr, request, whose))
+        elif happened is Happened.REJECTED and decision is not None:
             _withheld(change)
-            # The owner heard of the hold: they hear the order will not ship, and why.
-            if owner and owner != request.requested_by and decision is not None:
-                rejected = decision
-                self._note(outbox, owner, lambda tr: cards.owner_rejected_note(
-                    tr, request, rejected))
+            # The owner heard of the request or the hold: they hear it was turned down.
+            rejected = decision
+            for person, whose in ((owner, cards.OWNED), (placer, cards.PLACED)):
+                if person and person not in told:
+                    told.add(person)
+                    self._note(outbox, person, lambda tr, whose=whose: cards.owner_rejected_note(
+                        tr, request, rejected, whose))
         elif happened in (Happened.CANCELLED, Happened.EXPIRED):
             self._edit_cards(outbox, change, request.level)
             if happened is Happened.EXPIRED:

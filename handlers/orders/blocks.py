@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from domain.model import Customer
 from domain.money import Money
-from domain.orders.model import Failure, OrderCheck, Rule, Verdict
+from domain.orders.model import Failure, OrderCheck, OrderSource, Rule, Verdict
 from domain.text import map_texts
 from handlers.i18n import N_, Translator
 from handlers.order_label import order_label
 from handlers.orders.payloads import REQUEST_RELEASE, ReleaseValue
-from handlers.render import Block, Message, actions, button, erp_text, message, section
+from handlers.render import (
+    Block,
+    Message,
+    actions,
+    button,
+    erp_text,
+    mention,
+    message,
+    section,
+)
 
 NAME = 120
 
@@ -116,11 +125,17 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
 def held_note(check: OrderCheck, tr: Translator, in_limit: Money | None = None
               ) -> tuple[str, list[Block]]:
     order = order_label(check.order_id, check.reference, tr)
-    head = tr._(":no_entry: Order {order} of {amount} for {customer} is held: it is not to "
-                "ship until it is released.", order=order,
-                amount=order_amount(check.amount, in_limit, tr),
-                customer=customer_name(tr, check.customer_name, check.customer_id,
-                                       check.customer_name_local))
+    amount = order_amount(check.amount, in_limit, tr)
+    who = customer_name(tr, check.customer_name, check.customer_id, check.customer_name_local)
+    if check.source is OrderSource.SLACK:
+        # The owner decides whether to call the customer, the rep, or ask for a release.
+        head = tr._(":no_entry: Order {order} of {amount} for {customer}, placed by {rep}, "
+                    "is held: it is not to ship until it is released.", order=order,
+                    amount=amount, customer=who, rep=mention(check.checked_by))
+    else:
+        head = tr._(":no_entry: Order {order} of {amount} for {customer} is held: it is not "
+                    "to ship until it is released.", order=order, amount=amount,
+                    customer=who)
     return head, [section(head), section(_failures(check.failures, tr)),
                   section(tr._("It is released on its own once it passes (invoices paid, a "
                                "limit raised), or when an order release is approved.")),

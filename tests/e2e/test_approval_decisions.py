@@ -171,8 +171,12 @@ def test_level_one_approves_in_the_modal_and_level_two_rejects_with_a_comment(
     assert notes_to(world, SALES)[1:] == [
         ":x: Your request #1 · limit increase · Acme Packaging was rejected at level 2 by "
         f"<@{FINANCE_DIRECTOR}>.\n> Too much overdue"]
-    # The account owner hears only of an approval.
-    assert notes_to(world, OWNER) == []
+    # The account owner hears of the rejection as of an approval: a rep raising their
+    # customer's limit is their business either way.
+    assert notes_to(world, OWNER) == [
+        ":x: On an account you own, request #1 · limit increase · Acme Packaging by "
+        f"<@{SALES}> was rejected by <@{FINANCE_DIRECTOR}>. Nothing changes on the account."
+        "\n> Too much overdue"]
     # The same modal submitted again changes nothing and says who decided.
     again = world.slack.submit(FINANCE_DIRECTOR, view, {"comment": "Too much overdue"})
     assert again.json()["response_action"] == "update"

@@ -31,6 +31,7 @@ from tests.e2e.outbox_world import FakeClock
 from tests.e2e.test_approval_decisions import FINANCE_DIRECTOR, block_texts, shown
 
 OWNER_C0013 = "U01SALESBEN"   # Lakeside Furniture Outlet's owner
+OWNER_C0001 = "U01SALESBEN"   # Acme Industrial Supply's owner
 OWNER_C0002 = "U01SALESCHO"   # Acme Packaging's owner
 
 
@@ -125,7 +126,8 @@ def test_an_order_failing_rules_is_held_with_each_rule_and_its_figures(world):
     deliver(world)
     [note] = direct_messages(world, OWNER_C0013)
     assert note == (":no_entry: Order CB-1 of $10,000.00 for Lakeside Furniture Outlet "
-                    "(C0013) is held: it is not to ship until it is released.")
+                    f"(C0013), placed by <@{SALES}>, is held: it is not to ship until it is "
+                    "released.")
 
 
 def test_check_with_an_amount_answers_without_recording(world):
@@ -593,6 +595,46 @@ def test_a_rejected_release_refuses_the_order_and_frees_the_orders_after_it(worl
         "“PO-1” is already order CB-1 of Acme Industrial Supply ($2,000,000.00, "
         f"{day:%b} {day.day}, {day.year}), refused: its release was rejected, so it will "
         "not ship. Give a new order a reference of its own.")
+
+
+@pytest.mark.parametrize("outcome", [Outcome.APPROVED, Outcome.REJECTED])
+def test_the_rep_who_placed_the_order_hears_how_a_release_the_owner_asked_for_ended(
+        world, outcome):
+    # The owner pressed Request release in the hold's note; the rep with the truck
+    # waiting heard nothing of the decision, only /credit orders showed it.
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme industrial 2m PO-1")
+    filed = world.services.requests.file(_member(world, OWNER_C0001), Filing(
+        "C0001", RequestKind.ORDER_RELEASE, "big season order", order_id="CB-1"))
+    # 2m is over 50k: the credit manager, then the finance director.
+    world.services.requests.decide(_member(world, CREDIT_MANAGER), filed.id, 1, outcome,
+                                   "split it" if outcome is Outcome.REJECTED else None)
+    if outcome is Outcome.APPROVED:
+        world.services.requests.decide(_member(world, FINANCE_DIRECTOR), filed.id, 2,
+                                       outcome)
+    deliver(world)
+    subject = f"request #{filed.id} · order release · Acme Industrial Supply"
+    if outcome is Outcome.REJECTED:
+        said = (f":x: On an order you placed, {subject} by <@{OWNER_C0001}> was rejected by "
+                f"<@{CREDIT_MANAGER}>. Order CB-1 (PO-1) will not ship, and no longer holds "
+                "the customer's later orders.\n> split it")
+    else:
+        said = (f":white_check_mark: On an order you placed, {subject} by <@{OWNER_C0001}> "
+                "is approved. Order CB-1 (PO-1) is released.")
+    assert direct_messages(world, SALES) == [said]
+    # The owner, who asked, hears it as the requester, not twice.
+    held = (":no_entry: Order CB-1 (PO-1) of $2,000,000.00 for Acme Industrial Supply "
+            f"(C0001), placed by <@{SALES}>, is held: it is not to ship until it is released.")
+    if outcome is Outcome.REJECTED:
+        assert direct_messages(world, OWNER_C0001) == [
+            held, f":x: Your {subject} was rejected at level 1 by <@{CREDIT_MANAGER}>. Order "
+            "CB-1 (PO-1) will not ship, and no longer holds the customer's later orders.\n"
+            "> split it"]
+    else:
+        assert direct_messages(world, OWNER_C0001) == [
+            held, f":arrow_forward: Level 1 of your {subject} was approved by "
+            f"<@{CREDIT_MANAGER}>. It now waits for level 2 of 2: finance director.",
+            f":white_check_mark: Your {subject} is approved: <@{FINANCE_DIRECTOR}> approved "
+            "its last level. Order CB-1 (PO-1) is released."]
 
 
 def test_an_owner_placing_a_held_order_is_not_told_again_by_direct_message(world):

@@ -181,8 +181,8 @@ def test_the_rep_and_the_owner_read_the_same_amount_of_an_order_in_another_curre
         "(C0002) is not OK to ship. It is recorded as held; the account owner is told.")
     deliver(world)
     assert direct_messages(world, OWNER_C0002) == [
-        ":no_entry: Order CB-1 (ref-1) of £10,000.00 ($12,601.27) for Acme Packaging (C0002) "
-        "is held: it is not to ship until it is released."]
+        ":no_entry: Order CB-1 (ref-1) of £10,000.00 ($12,601.27) for Acme Packaging (C0002), "
+        f"placed by <@{SALES}>, is held: it is not to ship until it is released."]
     same = world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme packaging 10k ref-2")
     assert sections(same)[0] == (
         ":no_entry: *Held*: order CB-2 (ref-2) of $10,000.00 for Acme Packaging (C0002) is not "
@@ -437,8 +437,8 @@ def test_a_person_whose_slack_is_chinese_gets_the_bots_dms_in_chinese(world):
     deliver(world)
     [order] = checks(world)
     assert direct_messages(world, OWNER_C0002) == [
-        f":no_entry: Acme Packaging（C0002）的订单 {order}（PO-1），金额 US$10,000.00，"
-        "已暂停发货：放行之前不得发货。"]
+        f":no_entry: <@{SALES}> 下的 Acme Packaging（C0002）订单 {order}（PO-1），金额 "
+        "US$10,000.00，已暂停发货：放行之前不得发货。"]
     # The rep's Slack is English: their reply stayed English.
     assert direct_messages(world, SALES) == []
 
