@@ -54,10 +54,14 @@ _OTHER_UNITS = frozenset({"mn", "mln", "mio", "mm", "mil", "bn", "bln", "b", "mi
 
 
 class TwoAmounts(DomainError):
-    def __init__(self, typed: str) -> None:
+    """``name_words``: how many of the line's words were read as the customer, before the
+    first amount (“plant 7 5k”: one, where “7” may be the name's)."""
+
+    def __init__(self, typed: str, name_words: int = 0) -> None:
         super().__init__(N_("“{typed}” is two amounts: an order has one, e.g. "
                             "`{example}`."), typed=typed,
                          example="/credit order acme 120k EUR PO-2026-118")
+        self.name_words = name_words
 
 
 class UnknownCurrency(DomainError):
@@ -352,7 +356,8 @@ def split_order(text: str) -> TypedOrder | None:
             raise UnknownCurrency(rest[0], "/credit order acme 120k EUR PO-2026-118")
         elif rest and _is_amount(rest[0]) and not rest[0].isdigit():
             # "5k 10k": a second amount, not a reference ("12345", a PO number, is one).
-            raise TwoAmounts(" ".join(words[amount_at:amount_at + 2]))
+            raise TwoAmounts(" ".join(words[amount_at:amount_at + 2]),
+                             index if quoted is None else 0)
         return TypedOrder(name, words[amount_at], currency, " ".join(rest) or None)
     return None
 

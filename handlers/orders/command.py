@@ -13,6 +13,7 @@ from domain.errors import CustomerLookupError, DomainError
 from domain.orders.context import OrderRefused
 from domain.orders.typed import (
     NoCustomer,
+    TwoAmounts,
     TypedOrder,
     leading_amount,
     names_no_customer,
@@ -42,6 +43,11 @@ def order(context: BoltContext, text: str) -> Message:
     command = context["catalogue"].as_typed(context, "order")
     try:
         typed = split_order(text)
+    except TwoAmounts as two:
+        # "plant 7 5k": 7 is the name's (Plant 7), which the quotes would have said.
+        if two.name_words:
+            _name_goes_on(context, text, two.name_words, command)
+        raise retyped(two, command) from None
     except DomainError as refused:
         raise retyped(refused, command) from None
     lead = leading_amount(text) if typed is None else None
@@ -101,9 +107,14 @@ def _number_in_the_name(context: BoltContext, text: str, typed: TypedOrder,
     write. Looked for only where words follow the amount (a reference or a currency)."""
     if starts_quoted(text) or (typed.reference is None and typed.currency is None):
         return
+    _name_goes_on(context, text, len(typed.customer.split()), command)
+
+
+def _name_goes_on(context: BoltContext, text: str, taken: int, command: str) -> None:
+    """Refuses the line when a customer's name goes on past its first ``taken`` words."""
     member, orders = context["member"], context["deps"].orders
     found = name_going_on(lambda query: orders.customer_named(member, query, close=False),
-                          order_words(text), len(typed.customer.split()))
+                          order_words(text), taken)
     if found is not None:
         begun, named = found
         raise OrderRefused(NUMBER_IN_THE_NAME, words=begun, customer=named.name,

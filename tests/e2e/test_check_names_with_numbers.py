@@ -115,6 +115,24 @@ def test_an_order_for_a_name_with_a_number_asks_for_quotes_not_for_the_number(wo
                           "for Route 66 Diner (C9003).")
 
 
+def test_an_order_whose_name_ends_in_a_number_before_the_amount_asks_for_quotes(world):
+    # "plant 7 5k" answered "“7 5k” is two amounts", with an example of another
+    # customer: the rep retyped it the same way.
+    add_customer(world, "C9007", "Plant 7")
+    add_customer(world, "C9066", "Route 66 Diner")
+    for typed, words, name in (("plant 7 5k", "plant 7", "Plant 7"),
+                               ("plant 7 5k PO-1", "plant 7", "Plant 7"),
+                               ("route 66 5k", "route 66", "Route 66 Diner")):
+        reply = world.slack.slash(SALES, SALES_CHANNEL, f"/credit order {typed}")
+        assert reply.text == (f"“{words}” begins the name of {name}: put the name in "
+                              f"quotes, e.g. `/credit order \"{name}\" 120k`."), typed
+    # Two amounts after a name without a number in it are still two amounts.
+    two = world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme packaging 5k 10k")
+    assert two.text == ("“5k 10k” is two amounts: an order has one, e.g. `/credit order "
+                        "acme 120k EUR PO-2026-118`.")
+    assert placed(world) == []
+
+
 def placed(world: World) -> list[str]:
     with world.services.engine.connect() as conn:
         return [row.order_id for row in conn.execute(select(OrderCheckRow))]
