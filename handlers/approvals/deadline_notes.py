@@ -10,7 +10,13 @@ from datetime import tzinfo
 from domain.approvals.deadlines import Overdue, Reverted
 from domain.messages import OutgoingMessage
 from domain.ports import Outbox
-from handlers.approvals.overdue import OVERDUE, overdue_key, overdue_note, overdue_reminder
+from handlers.approvals.overdue import (
+    OVERDUE,
+    overdue_key,
+    overdue_note,
+    overdue_reminder,
+    requester_overdue_key,
+)
 from handlers.approvals.reverts import REVERTED, reverted_key, reverted_text
 from handlers.i18n import Translator, translator
 from handlers.render import clip, section
@@ -39,10 +45,12 @@ class DeadlineNotes:
             self._send(outbox, user, OVERDUE,
                        overdue_reminder(self._tr(user), overdue, self.zone),
                        overdue_key(overdue, user))
+        # The deciders are reminded every working day; the requester, who can do
+        # nothing about it, is told once a level.
         requester = overdue.request.requested_by
         self._send(outbox, requester, OVERDUE,
                    overdue_note(self._tr(requester), overdue, self.zone),
-                   overdue_key(overdue, "requester"))
+                   requester_overdue_key(overdue))
 
     def reverted(self, outbox: Outbox, reverted: Reverted) -> str | None:
         destination = reverted.owner or self.stand_in

@@ -20,6 +20,11 @@ def overdue_key(overdue: Overdue, destination: str) -> str:
     return f"{OVERDUE}:{request.id}:{request.level}:{overdue.days}:{destination}"
 
 
+def requester_overdue_key(overdue: Overdue) -> str:
+    request = overdue.request
+    return f"{OVERDUE}:{request.id}:{request.level}:requester"
+
+
 def overdue_reminder(tr: Translator, overdue: Overdue, zone: tzinfo) -> str:
     request = overdue.request
     return ":alarm_clock: " + tr._(

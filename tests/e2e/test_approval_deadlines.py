@@ -190,7 +190,9 @@ def test_a_level_is_reminded_then_overdue_every_working_day(world, deadlines):
     assert deadlines.run(local(7, 9, 5))["reminded"] == 0
     assert deadlines.run(local(7, 15))["reminded"] == 1
     assert deadlines.dms(CREDIT_MANAGER)[-3:] == [overdue, overdue, overdue]
-    assert deadlines.dms(SALES)[-3:] == [told, told, told]
+    # The requester, who can do nothing about it, heard it once, not every day.
+    assert deadlines.dms(SALES).count(told) == 1
+    assert deadlines.dms(SALES)[-1] == told
     assert [row.details["overdue_days"] for row in deadlines.audit("requests.reminded")] == [
         None, 0, 1, 3]
 
