@@ -129,6 +129,9 @@ class Reverted:
     owner: str | None
     limit_now: Money
     customer_name_local: str | None = None
+    # Who asked for the temporary limit, when it is another than the owner: their plans
+    # (a season's orders) stood on it too.
+    requested_by: str | None = None
 
 
 class LimitNotices(Protocol):
@@ -139,8 +142,9 @@ class LimitNotices(Protocol):
         ...
 
     def reverted(self, outbox: Outbox, reverted: Reverted) -> str | None:
-        """Tells the account owner (or, without one, whoever stands in) that the
-        temporary limit ended; to whom, or ``None`` when there is nobody to tell."""
+        """Tells the account owner (or, without one, whoever stands in) and the
+        requester that the temporary limit ended; to whom (the owner or the stand-in),
+        or ``None`` when there is nobody to tell."""
         ...
 
 
@@ -411,12 +415,15 @@ class Deadlines:
                 limit_now = change.previous or Money.zero(change.limit.currency)
             name = customer.name if customer is not None else change.customer_id
             owner = customer.owner_slack_id if customer is not None else None
-            if owner and self.access is not None and not self.access.allows(
-                    self.roster.member(owner)):
+            if owner and not self._may_see(owner):
                 owner = None
+            request = store.get(change.request_id)
+            requester = request.requested_by if request is not None else None
+            if requester == owner or (requester and not self._may_see(requester)):
+                requester = None
             told = self.limit_notices.reverted(uow.outbox, Reverted(
                 change, name, owner, limit_now,
-                customer.name_local if customer is not None else None))
+                customer.name_local if customer is not None else None, requester))
             uow.audit.append(AuditEntry(now, SYSTEM, "limits.reverted", change.customer_id, {
                 "request": change.request_id, "change": change.id,
                 "limit": str(change.limit.amount), "currency": change.limit.currency,
@@ -430,6 +437,9 @@ class Deadlines:
                 currency_now=limit_now.currency, ended_on=change.expires_on))
             uow.commit()
         return True
+
+    def _may_see(self, user_id: str) -> bool:
+        return self.access is None or self.access.allows(self.roster.member(user_id))
 
     @staticmethod
     def _retried(attempt: Callable[[], bool]) -> bool:

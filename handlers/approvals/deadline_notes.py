@@ -17,7 +17,14 @@ from handlers.approvals.overdue import (
     overdue_reminder,
     requester_overdue_key,
 )
-from handlers.approvals.reverts import REVERTED, reverted_key, reverted_text
+from handlers.approvals.reverts import (
+    ASKED,
+    OWNS,
+    REVERTED,
+    STANDS_IN,
+    reverted_key,
+    reverted_text,
+)
 from handlers.i18n import Translator, translator
 from handlers.render import clip, section
 
@@ -53,11 +60,16 @@ class DeadlineNotes:
                    requester_overdue_key(overdue))
 
     def reverted(self, outbox: Outbox, reverted: Reverted) -> str | None:
+        if reverted.requested_by is not None:
+            requester = reverted.requested_by
+            self._send(outbox, requester, REVERTED,
+                       reverted_text(self._tr(requester), reverted, to=ASKED),
+                       reverted_key(reverted, requester))
         destination = reverted.owner or self.stand_in
         if destination is None:
             return None
         self._send(outbox, destination, REVERTED,
                    reverted_text(self._tr(destination), reverted,
-                                 to_owner=reverted.owner is not None),
+                                 to=OWNS if reverted.owner is not None else STANDS_IN),
                    reverted_key(reverted))
         return destination

@@ -10,20 +10,29 @@ REVERTED = "approvals.reverted"
 NAME = 200
 
 
-def reverted_key(reverted: Reverted) -> str:
-    return f"{REVERTED}:{reverted.change.id}"
+def reverted_key(reverted: Reverted, requester: str | None = None) -> str:
+    key = f"{REVERTED}:{reverted.change.id}"
+    return key if requester is None else f"{key}:{requester}"
 
 
-def reverted_text(tr: Translator, reverted: Reverted, *, to_owner: bool) -> str:
-    """``to_owner``: the account owner reads it; else the channel standing in, which is
-    told why it hears of it."""
+# Who reads the note: the account's owner, the requester of the temporary limit, or
+# (nobody owning the account) the channel standing in.
+OWNS, ASKED, STANDS_IN = "owns", "asked", "stands_in"
+
+
+def reverted_text(tr: Translator, reverted: Reverted, *, to: str) -> str:
     change = reverted.change
+    params = {"limit": change.limit, "customer": erp_text(
+        tr.name_of(reverted.customer_name, reverted.customer_name_local), NAME),
+        "day": change.expires_on, "now": reverted.limit_now}
+    if to == ASKED:
+        return ":information_source: " + tr._(
+            "The temporary limit of {limit} you asked for {customer} ended on {day}; its "
+            "limit is {now} again.", **params)
     text = ":information_source: " + tr._(
         "The temporary limit of {limit} for {customer} ended on {day}; its limit is {now} "
-        "again.", limit=change.limit, customer=erp_text(
-            tr.name_of(reverted.customer_name, reverted.customer_name_local), NAME),
-        day=change.expires_on, now=reverted.limit_now)
-    if not to_owner:
+        "again.", **params)
+    if to == STANDS_IN:
         text = tr.sentences(text, tr._("Nobody owns this account in the ERP, so the credit "
                                        "department is told."))
     return text

@@ -138,6 +138,10 @@ def test_an_approved_temporary_limit_shows_in_the_check_and_its_end_is_told(worl
     assert deadlines.dms("U01SALESCHO")[-1] == (
         ":information_source: The temporary limit of $150,000.00 for Acme Packaging ended "
         "on Dec 31, 2026; its limit is $100,000.00 again.")
+    # The rep who asked for it planned on it too: told as well, once.
+    assert [dm for dm in deadlines.dms(SALES) if "ended on" in dm] == [
+        ":information_source: The temporary limit of $150,000.00 you asked for Acme "
+        "Packaging ended on Dec 31, 2026; its limit is $100,000.00 again."]
     [entry] = deadlines.audit("limits.reverted")
     assert (entry.actor, entry.subject) == ("creditbot", "C0002")
     assert entry.details["told"] == "U01SALESCHO"
