@@ -103,6 +103,10 @@ class FormFilling(SandboxBase):
                     return ":cancel"
                 name, colon, typed = line.partition(":")
                 found = form.find(name) if colon and name.strip() else None
+                fillables = [f for f in form.fields if fillable(f)]
+                if found is None and len(fillables) == 1:
+                    # One field to fill (a release's reason): the line is its value.
+                    found, typed = fillables[0], line
                 if found is None:
                     self.console.print("[yellow]" + rich_escape(self.tr._(
                         "“{line}” fills in no field of this form: write FIELD: VALUE (the "

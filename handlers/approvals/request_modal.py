@@ -42,6 +42,7 @@ from handlers.modals import (
 )
 from handlers.payloads import ActionValue
 from handlers.registry import Submitted
+from handlers.render import section
 
 REQUEST_MODAL = "credit_request"
 
@@ -58,6 +59,10 @@ class RequestForm(ActionValue):
     # The word the form's command was typed as (申请): the commands its errors and its
     # confirmation name are written the same way (`/credit 我的申请`).
     typed: str | None = Field(default=None, max_length=40)
+    # A held order's *Request release*: the customer and the order are known, and the
+    # form asks only for the reason (eight fields were seven too many on a phone).
+    customer: str | None = Field(default=None, max_length=64)
+    order: str | None = Field(default=None, max_length=64)
 
     def encode(self) -> str:
         return self.model_dump_json(exclude_none=True)  # a button's form has no word
@@ -95,6 +100,21 @@ def request_view(tr: Translator, *, channel: str | None, customer: str | None = 
                  submit=tr._("File request"), close=tr._("Cancel"), blocks=blocks)
 
 
+def release_view(tr: Translator, *, channel: str | None, customer: str, shown: str,
+                 order: str, typed: str | None = None) -> dict[str, Any]:
+    """The form of an order release for a known held order: what is asked for, said,
+    and the reason to write."""
+    return modal(REQUEST_MODAL, RequestForm(channel=channel, typed=typed, customer=customer,
+                                            order=order),
+                 title=tr._("Request release"), submit=tr._("File request"),
+                 close=tr._("Cancel"), blocks=[
+                     section(tr._("Release order {order} of {customer}: the approvers its "
+                                  "amount calls for decide.", order=order, customer=shown)),
+                     text_input(REASON, tr._("Reason"), multiline=True, max_length=2000,
+                                placeholder=tr._("why it should ship, e.g. the customer "
+                                                 "pays on delivery"))])
+
+
 def open_request_modal(context: BoltContext, trigger_id: str, *, channel: str | None,
                        customer: str | None = None) -> None:
     deps: Deps = context["deps"]
@@ -125,12 +145,28 @@ def on_request_more(body: dict[str, Any], context: BoltContext) -> None:
 
 
 def submit_request(view: dict[str, Any], context: BoltContext) -> Submitted:
-    tr: Translator = context["tr"]
-    deps: Deps = context["deps"]
     form: RequestForm = context["metadata"]
     if form.typed:
         context["typed_word"] = form.typed
     values = submitted(view)
+    if form.order is not None:
+        values = {**values, CUSTOMER: form.customer, KIND: RequestKind.ORDER_RELEASE.value,
+                  ORDER: form.order}
+    errors, made = _file(context, values)
+    if made is None:
+        if form.order is not None:
+            # The release form shows the reason alone: what is wrong is said beside it.
+            return {REASON: " ".join(dict.fromkeys(errors.values()))}
+        return errors
+    return lambda: confirm(context, form.channel, made)
+
+
+def _file(context: BoltContext, values: dict[str, str | None]
+          ) -> tuple[dict[str, str], CreditRequest | None]:
+    """Files the request the fields describe; else the error beside each field that is
+    wrong."""
+    tr: Translator = context["tr"]
+    deps: Deps = context["deps"]
     errors, filing = read_filing(values, tr, deps.requests.today())
     customer = values.get(CUSTOMER)
     if customer and CUSTOMER not in errors:
@@ -139,16 +175,15 @@ def submit_request(view: dict[str, Any], context: BoltContext) -> Submitted:
         # what filing would refuse of the fields the form found nothing wrong with.
         _check(context, values, errors)
     if errors:
-        return errors
+        return errors, None
     assert filing is not None
     try:
-        made = deps.requests.file(context["member"], filing)
+        return errors, deps.requests.file(context["member"], filing)
     except AccessDenied:
         raise
     except DomainError as refused:
         _beside(refused, errors, context)
-        return errors
-    return lambda: confirm(context, form.channel, made)
+        return errors, None
 
 
 def _check(context: BoltContext, values: dict[str, str | None],

@@ -8,7 +8,6 @@ from typing import Any
 from slack_bolt import BoltContext
 
 from domain.amounts import AmountError, parse_amount
-from domain.approvals.model import RequestKind
 from domain.errors import CustomerLookupError, DomainError
 from domain.orders.context import OrderRefused
 from domain.orders.typed import (
@@ -27,7 +26,7 @@ from handlers.customer_hint import money_for_a_name, name_going_on, own_line, wh
 from handlers.deps import Deps
 from handlers.errors import explain, retyped
 from handlers.i18n import N_
-from handlers.orders.blocks import release_button, verdict_message
+from handlers.orders.blocks import customer_name, release_button, verdict_message
 from handlers.orders.payloads import ReleaseValue
 from handlers.render import Message, erp_text, message, section
 
@@ -124,7 +123,7 @@ def _name_goes_on(context: BoltContext, text: str, taken: int, command: str) -> 
 def on_request_release(body: dict[str, Any], context: BoltContext) -> None:
     """*Request release*: the request form, filled in with the order release and the
     held order (the person adds the reason)."""
-    from handlers.approvals.request_modal import KIND, ORDER, form_word, request_view
+    from handlers.approvals.request_modal import form_word, release_view
     from handlers.modals import open_modal
 
     pressed: ReleaseValue = context["payload"]
@@ -136,15 +135,13 @@ def on_request_release(body: dict[str, Any], context: BoltContext) -> None:
         return
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
         "channel_id")
-    view = request_view(context["tr"], channel=channel, customer=pressed.customer,
-                        typed=form_word(context))
-    for block in view.get("blocks", []):
-        element = block.get("element") or {}
-        if block.get("block_id") == KIND:
-            chosen = [o for o in element.get("options", [])
-                      if o.get("value") == RequestKind.ORDER_RELEASE.value]
-            if chosen:
-                element["initial_option"] = chosen[0]
-        elif block.get("block_id") == ORDER:
-            element["initial_value"] = pressed.order
+    try:
+        named = deps.requests.customer(context["member"], pressed.customer)
+    except DomainError as gone:  # removed by an import since the reply was shown
+        context["reply"](explain(gone, context["tr"]))
+        return
+    tr = context["tr"]
+    view = release_view(tr, channel=channel, customer=pressed.customer,
+                        shown=customer_name(tr, named.name, named.customer_id, named.name_local),
+                        order=pressed.order, typed=form_word(context))
     open_modal(context, str(body.get("trigger_id") or ""), view)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.cli import main
@@ -484,6 +484,40 @@ def _release_asked(world: Any, reply: Any, reason: str = "paying this week") -> 
     view = world.slack.modal(SALES)
     assert world.slack.submit(SALES, view, {"reason": reason}).status == 200
     return max(_requests_of(world, SALES), key=lambda r: r.id)
+
+
+def test_the_release_form_asks_only_for_the_reason_and_says_a_refusal_beside_it(world):
+    # Opened from the held order, the form showed all eight fields of a credit request
+    # (limit, currency, last day, terms…), too many on a phone for one reason to write.
+    reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-9")
+    world.slack.click(SALES, reply, "Request release", wait=False)
+    view = world.slack.modal(SALES)
+    assert view["title"]["text"] == "Request release"
+    assert [(b["type"], b.get("block_id")) for b in view["blocks"]] == [
+        ("section", None), ("input", "reason")]
+    assert view["blocks"][0]["text"]["text"] == (
+        "Release order CB-1 of Lakeside Furniture Outlet (C0013): the approvers its "
+        "amount calls for decide.")
+    # Released meanwhile (the ERP showed it paid): the refusal is beside the reason, the
+    # only field there is.
+    with Session(world.services.engine) as session:
+        session.execute(update(OrderCheckRow).where(OrderCheckRow.order_id == "CB-1")
+                        .values(state="released", release_note="recheck"))
+        session.commit()
+    refused = world.slack.submit(SALES, view, {"reason": "pays on delivery"})
+    assert refused.json() == {"response_action": "errors", "errors": {
+        "reason": "Order CB-1 is not held any more: it was released, so there is nothing to "
+                  "release."}}
+    assert _requests_of(world, SALES) == []
+    # Held again, the same form files the release.
+    with Session(world.services.engine) as session:
+        session.execute(update(OrderCheckRow).where(OrderCheckRow.order_id == "CB-1")
+                        .values(state="held", release_note=None))
+        session.commit()
+    assert world.slack.submit(SALES, view, {"reason": "pays on delivery"}).status == 200
+    [request] = _requests_of(world, SALES)
+    assert (request.kind.value, request.customer_id, request.order_id, request.reason) == (
+        "order_release", "C0013", "CB-1", "pays on delivery")
 
 
 def test_a_held_order_is_released_on_its_own_after_the_invoices_import_shows_them_paid(

@@ -438,3 +438,25 @@ reason: customer pays friday
 The form closed.
 creditbot (only you can see this, in your direct messages)
 📥 Request #1 filed: order release for Lakeside Furniture Outlet (C0013)""")
+
+
+def test_a_release_form_asks_for_the_reason_alone_and_takes_a_bare_line_for_it(
+        monkeypatch, clock, tmp_path):
+    # The held order's Request release showed the eight fields of a credit request; and
+    # a form with one field refused a line without "reason:" in front of it.
+    out = _run(monkeypatch, tmp_path, """:as U01SALESAMY
+/credit order lakeside 10k PO-9
+1
+trade fair: stock on consignment
+:submit
+""")
+    assert (""" Request release  (a form)
+Release order CB-33 of Lakeside Furniture Outlet (C0013): the approvers its amount calls for decide.
+1. Reason [reason]
+    empty — why it should ship, e.g. the customer pays on delivery
+ File request     Cancel
+
+""" + HINT + "\nform> trade fair: stock on consignment\nform> :submit\n") in out
+    assert re.search(r"📥 Request #1 filed: order release for Lakeside Furniture Outlet "
+                     r"\(C0013\)\norder CB-33 \(PO-9\) of \$10,000\.00\n.*\n"
+                     r"Reason: trade fair: stock on consignment\n", out), out
