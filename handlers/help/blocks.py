@@ -72,14 +72,24 @@ def unknown_word(catalogue: Catalogue, tr: Translator, word: str) -> Message:
 
     problem = tr._("{command} is not something I know.",
                    command=f"`{COMMAND} {typed_word(word)}`")
-    meant = [f"`{COMMAND} {known}`" for known in catalogue.closest(word)]
+    closest = catalogue.closest(word)
+    meant = [f"`{COMMAND} {known}`" for known in closest]
     if len(meant) == 1:
         problem = tr.sentences(problem, tr._("Did you mean {command}?", command=meant[0]))
     elif meant:
         problem = tr.sentences(problem, tr._("Did you mean {commands} or {last}?",
                                              commands=tr.listing(meant[:-1]),
                                              last=meant[-1]))
-    return help_message(catalogue, tr, problem=problem, typed=word)
+    whole = help_message(catalogue, tr, problem=problem, typed=word)
+    subs = [sub for sub in (catalogue.subcommand(known) for known in closest) if sub]
+    if not subs:
+        return whole
+    # A typo, on a phone: the lines of what was likely meant, not the whole list again.
+    text, _ = whole
+    return message(text, [section(f":warning: {problem}"), section("\n".join(
+        _line(sub, tr) for sub in subs)), context(tr._(
+            "{command} lists everything I can do.",
+            command=f"`{COMMAND} {catalogue.written_like('help', word)}`"))])
 
 
 def typed_word(word: str) -> str:

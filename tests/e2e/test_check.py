@@ -59,7 +59,12 @@ def test_help_followed_by_no_command_says_so_with_the_whole_list(world):
     reply = world.slack.slash(SALES, SALES_CHANNEL, "/credit help histroy")
     assert reply.text == ("`/credit histroy` is not something I know. Did you mean "
                           "`/credit history`? Try `/credit help`.")
-    assert "• `/credit check` (also `/credit 查询`)" in reply.all_text()
+    # The line of what was meant, not the whole list again.
+    assert "• `/credit check` (also `/credit 查询`)" not in reply.all_text()
+    assert reply.blocks[2] == {"type": "context", "elements": [
+        {"type": "mrkdwn", "text": "`/credit help` lists everything I can do."}]}
+    nothing_close = world.slack.slash(SALES, SALES_CHANNEL, "/credit help zzzz")
+    assert "• `/credit check` (also `/credit 查询`)" in nothing_close.all_text()
 
 
 @pytest.mark.parametrize(("line", "answer"), [
@@ -91,10 +96,22 @@ def test_an_unknown_subcommand_gets_a_friendly_usage_line(world):
                           "check`? Try `/credit help`.")
     assert reply.blocks[0]["text"]["text"] == (
         ":warning: `/credit chek` is not something I know. Did you mean `/credit check`?")
-    # Then the whole list, as `/credit help` shows it: in one section with the line
-    # above, Slack's 3,000 characters cut its last line ("… your open action ite…").
+    # Then the line of what was likely meant, not the whole list again (60 lines on a
+    # phone for one letter left out), and where the whole list is.
+    history = world.slack.slash(SALES, SALES_CHANNEL, "/credit help check")
+    assert reply.blocks[1:] == [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "• " + history.text}},
+        {"type": "context", "elements": [
+            {"type": "mrkdwn", "text": "`/credit help` lists everything I can do."}]}]
+    assert history.text == (
+        "`/credit check` (also `/credit 查询`) — credit position of a customer or customer "
+        "group: limit, exposure, available credit, overdue and aging\n      e.g. `/credit "
+        "check acme`")
+    # With nothing close to guess, the whole list, as `/credit help` shows it: in one
+    # section with the line above, Slack's 3,000 characters cut its last line.
+    unknown = world.slack.slash(SALES, SALES_CHANNEL, "/credit zzzz")
     whole = world.slack.slash(SALES, SALES_CHANNEL, "/credit help")
-    assert reply.blocks[1:] == whole.blocks
+    assert unknown.blocks[1:] == whole.blocks
     listed = [b["text"]["text"] for b in whole.blocks if b["type"] == "section"]
     assert all(len(text) <= 3000 and not text.endswith("…") for text in listed)
     assert listed[-1].endswith(
