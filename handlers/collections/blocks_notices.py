@@ -50,6 +50,7 @@ from handlers.render import (
     context,
     erp_text,
     header,
+    mention,
     person_text,
     section,
 )
@@ -307,6 +308,11 @@ class CollectionNotices(WorkNotices):
                     ":x: {customer} broke its promise to pay {amount} by {day} for "
                     "{invoices}: it is not paid, grace days included. The broken promise "
                     "is recorded against the customer.", **about)
+            if person != collector:
+                # The owner learns who to talk to about what comes next.
+                text = tr.sentences(text, tr._("{collector} collects the account: ask them "
+                                               "what comes next.",
+                                               collector=mention(collector)))
             _post(outbox, person, "collections.promise_broken", text,
                   f"collections.broken:{promise.id}:{person}")
 

@@ -169,7 +169,9 @@ def test_an_overdue_account_from_alert_to_legal(world):
             # Nov 30, as the Log action promised: the promise did not move it.
             ":alarm_clock: *Fenwick Retail Group* (C0041): the next step fell due on Nov 30, "
             "2026. `/credit collect` lists it among the first."]
-        assert dms(world, OWNER) == [broken]
+        # The owner is told who to ask about what comes next.
+        assert dms(world, OWNER) == [
+            broken + f" <@{COLLECTOR}> collects the account: ask them what comes next."]
 
         assert fill(world, "Dispute", {"invoices": disputed.invoice_id,
                                        "reason": "two pallets arrived damaged",
