@@ -78,7 +78,7 @@ def render(waiting: list[Waiting], mine: list[RequestRecord],
     blocks.append(section("*" + tr._("Waiting for you") + "*"))
     if waiting:
         # Half the room each, so that a long queue leaves room for mine.
-        shown = _fill(blocks, [[section(_line(w.record, requests, tr, now, w.right)),
+        shown = _fill(blocks, [[section(request_line(w.record, requests, tr, now, w.right)),
                                 _decide(w.record, tr)] for w in waiting[:SHOWN]],
                       MESSAGE_BUDGET // 2)
         if len(waiting) > shown:
@@ -90,7 +90,7 @@ def render(waiting: list[Waiting], mine: list[RequestRecord],
     if mine:
         lines = []
         for record in mine[:SHOWN]:
-            line = section(_line(record, requests, tr, now))
+            line = section(request_line(record, requests, tr, now))
             if record.request.is_open:
                 line["accessory"] = button(tr._("Cancel"), CANCEL, RequestValue(
                     request=record.request.id).encode())
@@ -129,7 +129,7 @@ def _decide(record: RequestRecord, tr: Translator) -> Block:
                    button(tr._("Ask for info"), ASK_INFO, value))
 
 
-def _line(record: RequestRecord, requests: CreditRequests, tr: Translator,
+def request_line(record: RequestRecord, requests: CreditRequests, tr: Translator,
           now: Any, right: Authority | None = None) -> str:
     """A request's line; ``right``: by what right the reader may decide it, said when
     it is not their own role's (they may wonder why it is in their list)."""

@@ -15,6 +15,7 @@ from handlers.alerts.blocks import open_alert
 from handlers.deps import Deps
 from handlers.errors import access_refusal
 from handlers.home.languages_job import run_people
+from handlers.home.work import your_work
 from handlers.i18n import N_, Translator
 from handlers.registry import COMMAND, Catalogue, Event, Feature, Job, Subcommand
 from handlers.render import Block, context, header, section
@@ -30,7 +31,8 @@ def home_view(deps: Deps, catalogue: Catalogue, user_id: str, tr: Translator
     alerts: list[Block] = []
     if deps.access.allows(member):
         status = ":white_check_mark: " + tr._("You may see customers' credit positions.")
-        alerts = _open_alerts(deps, member, tr)
+        alerts = [*your_work(deps, member, tr, lambda name: _named_of(catalogue, name, tr)),
+                  *_open_alerts(deps, member, tr)]
     else:
         status = access_refusal(AccessDenied(deps.access.contacts), tr)
     commands = "\n".join(_command_line(s, tr) for s in catalogue.subcommands)
@@ -48,10 +50,19 @@ def home_view(deps: Deps, catalogue: Catalogue, user_id: str, tr: Translator
 def _command_line(sub: Subcommand, tr: Translator) -> str:
     """A subcommand and what it does; to a Chinese reader with its Chinese word too, as
     `/credit 帮助` lists it (`/credit check` / `/credit 查询`)."""
+    return f"• {named(sub, tr)} — {tr._(sub.summary)}"
+
+
+def named(sub: Subcommand, tr: Translator) -> str:
+    """`/credit check`, and to a Chinese reader `/credit check` / `/credit 查询`."""
     local = next((a for a in sub.aliases if not a.isascii()), None) \
         if tr.locale.language == "zh" else None
-    named = f"`{COMMAND} {sub.name}`" + (f" / `{COMMAND} {local}`" if local else "")
-    return f"• {named} — {tr._(sub.summary)}"
+    return f"`{COMMAND} {sub.name}`" + (f" / `{COMMAND} {local}`" if local else "")
+
+
+def _named_of(catalogue: Catalogue, name: str, tr: Translator) -> str:
+    sub = catalogue.subcommand(name)
+    return named(sub, tr) if sub is not None else f"`{COMMAND} {name}`"
 
 
 def _open_alerts(deps: Deps, member: Member, tr: Translator) -> list[Block]:

@@ -45,7 +45,7 @@ def render(placed: list[PlacedOrder], tr: Translator, command: str = "/credit or
     blocks: list[Block] = [section(heading)]
     shown = 0
     for order in placed[:SHOWN]:
-        these = [section(_line(order, tr))]
+        these = [section(order_line(order, tr))]
         if order.check.is_held and order.release_request is None:
             these.append(release_button(order.check, tr))
         # Whole orders within Slack's size (twenty long references of & weigh more).
@@ -60,7 +60,7 @@ def render(placed: list[PlacedOrder], tr: Translator, command: str = "/credit or
     return message(tr._("Your orders"), blocks)
 
 
-def _line(order: PlacedOrder, tr: Translator) -> str:
+def order_line(order: PlacedOrder, tr: Translator) -> str:
     check = order.check
     state = tr._(_STATES[check.state])
     if check.is_held and order.release_request is not None:

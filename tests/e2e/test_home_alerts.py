@@ -6,9 +6,10 @@ from typing import Any
 
 from bot.slack_app import people
 from domain.alerts.use_cases import Alerts
+from domain.orders.use_cases import OrderChecks
 from handlers.alerts.blocks import open_alert
 from handlers.i18n import translator
-from tests.e2e.conftest import SALES, STRANGER, World
+from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER, World
 
 
 def home_of(world: World, user: str) -> list[dict[str, Any]]:
@@ -84,3 +85,39 @@ def test_the_home_stays_within_slacks_limits_with_alerts(world):
     blocks = home_of(world, SALES)
     assert world.emulator.invalid == []
     assert len(blocks) <= 100
+
+
+def test_the_home_shows_the_persons_held_orders_open_requests_and_decisions(world,
+                                                                           monkeypatch):
+    """A rep looked on the Home tab for their held orders and open requests, and found
+    the command list only."""
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order lakeside 10k PO-9")
+    world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme industrial 20k PO-7")  # OK
+    world.slack.slash(SALES, SALES_CHANNEL,
+                      "/credit request acme packaging +50k bigger orders")
+    texts = sections(home_of(world, SALES))
+    work = texts[texts.index(":white_check_mark: You may see customers' credit "
+                             "positions.") + 1:][:2]
+    day = world.services.today()
+    assert work[0] == (
+        "*Your held orders*\n• *CB-1 (PO-9)* · Lakeside Furniture Outlet (C0013) · "
+        f"$10,000.00 · {day:%b} {day.day}, {day.year}: held: not to ship until released\n"
+        "`/credit orders` has their buttons.")
+    assert work[1].startswith("*Your open requests*\n• *#1* Acme Packaging (C0002) · limit "
+                              "increase\n")
+    assert work[1].endswith("\n`/credit requests` has their buttons.")
+    # The credit manager: the request waits for their decision; nothing of theirs else.
+    manager = sections(home_of(world, CREDIT_MANAGER))
+    [waiting] = [text for text in manager if text.startswith("*Waiting for your decision*")]
+    assert waiting.startswith("*Waiting for your decision*\n• *#1* Acme Packaging (C0002)")
+    assert not any(text.startswith(("*Your held orders*", "*Your open requests*"))
+                   for text in manager)
+
+    def broken(self, actor, limit=20):
+        raise RuntimeError("the orders table is gone")
+
+    # A failure costs this part only.
+    monkeypatch.setattr(OrderChecks, "mine", broken)
+    texts = sections(home_of(world, SALES))
+    assert "*Your work*\nYour requests and orders cannot be shown just now." in texts
+    assert any(text.startswith("*Commands*\n• `/credit check`") for text in texts)
