@@ -273,14 +273,39 @@ def fire(holder: str, name: str) -> None:
 _FIRE = f"{__name__}:fire"
 
 
+# After a pass of the scheduler's loop failed (its job store's database away), the next
+# is tried this soon.
+PASS_RETRY_SECONDS = 5.0
+
+
 class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
+    _failed_since: float | None = None
+    _said_at = 0.0
+
     def _process_jobs(self) -> float | None:
         # APScheduler 3's loop makes one more pass when shutdown wakes it; with the
         # executors gone that pass logs errors and moves stored next run times on, on
         # behalf of a scheduler that no longer leads.
         if self.state == STATE_STOPPED:
             return None
-        wait: float | None = super()._process_jobs()
+        try:
+            wait: float | None = super()._process_jobs()
+        except Exception as problem:
+            # Uncaught, it ended the loop's thread: the process went on renewing its
+            # lease and running nothing, and no standby could take over. A job whose next
+            # run time could not be stored runs again at the next pass (jobs are written
+            # so that a run repeated changes and sends nothing twice).
+            now = time.monotonic()
+            if self._failed_since is None or now - self._said_at >= FAILURE_REPEAT_SECONDS:
+                log.error("the scheduler's pass over its jobs failed (%s); trying again "
+                          "every %.0f s", _first_line(problem), PASS_RETRY_SECONDS)
+                self._said_at = now
+            if self._failed_since is None:
+                self._failed_since = now
+            return PASS_RETRY_SECONDS
+        if self._failed_since is not None:
+            log.info("the scheduler's passes over its jobs work again")
+            self._failed_since = None
         return wait
 
 
@@ -413,12 +438,24 @@ class Candidate:
                     lease.release()
                     raise
             return
+        thread = getattr(self._scheduler, "_thread", None)
+        if thread is not None and not thread.is_alive():
+            # Whatever ended it, a leader that runs nothing must let another lead.
+            log.error("%s: the scheduler's thread ended; stepping down", self.holder)
+            self._step_down()
+            self._forgotten, self._lease = self._lease, None
+            return
         try:
             renewed = self._lease.renew()
         except Exception as problem:
-            renewed = False
-            # In a line: the checks that follow fail alike and log the traceback once.
-            log.warning("could not renew the scheduler lease: %s", _first_line(problem))
+            # Not known to be lost: stop running jobs on a guess, but remember the lease,
+            # released at the next check that reaches the database (else this process,
+            # and every standby, would wait it out with nobody leading).
+            log.warning("could not renew the scheduler lease (%s); stopping the scheduler "
+                        "until the database answers", _first_line(problem))
+            self._step_down()
+            self._forgotten, self._lease = self._lease, None
+            return
         if not renewed:
             log.warning("%s lost the scheduler lease; stopping the scheduler", self.holder)
             self._lease = None

@@ -3,6 +3,7 @@ leader that loses its lease stopping at once. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -471,3 +472,87 @@ def test_a_check_failing_for_another_reason_is_logged_with_its_traceback(
                                         lambda: RuntimeError("a bug"))
     assert said[1].getMessage() == "scheduler candidate host:6: check failed"
     assert said[1].exc_info is not None and said[1].exc_info[0] is RuntimeError
+
+
+def test_a_pass_whose_job_store_fails_for_a_moment_does_not_end_the_scheduler(
+        engine, monkeypatch, caplog):
+    # The job store's write after a run failed (the database locked for 2.7 s): the
+    # exception ended APScheduler's thread, the leader went on renewing its lease, and
+    # no job ran again until someone restarted the process.
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from sqlalchemy.exc import OperationalError
+
+    subject = candidate(engine, Scheduled(counting("tick"), EVERY_SECOND))
+    real = SQLAlchemyJobStore.update_job
+    failures = iter(range(3))
+
+    def locked(self, job):  # type: ignore[no-untyped-def]
+        if next(failures, None) is not None:
+            raise OperationalError("UPDATE apscheduler_jobs", {},
+                                   Exception("database is locked"))
+        return real(self, job)
+
+    caplog.set_level(logging.INFO, logger="creditbot.scheduler")
+    with running(subject):
+        wait_for(lambda: len(runs(engine, "tick")) >= 1)
+        monkeypatch.setattr(SQLAlchemyJobStore, "update_job", locked)
+        before = len(runs(engine, "tick"))
+        # Three failed passes (each run again 5 s later), then passes that work.
+        wait_for(lambda: len(runs(engine, "tick")) >= before + 6, seconds=40)
+        assert subject.leading
+    said = [r.getMessage() for r in caplog.records if "pass over its jobs" in r.getMessage()]
+    assert said[0] == (
+        "the scheduler's pass over its jobs failed (OperationalError: (builtins.Exception) "
+        "database is locked); trying again every 5 s")
+    assert "the scheduler's passes over its jobs work again" in [
+        r.getMessage() for r in caplog.records]
+
+
+def test_a_leader_whose_scheduler_thread_ended_steps_down_and_leads_again(engine, caplog):
+    subject = candidate(engine, Scheduled(counting("tick"), EVERY_SECOND))
+    subject.step()
+    assert subject.leading
+    scheduler = subject._scheduler
+    assert scheduler is not None
+    # As if its thread had died (an error APScheduler's loop does not catch).
+    dead = threading.Thread(target=lambda: None)
+    dead.start()
+    dead.join()
+    real, scheduler._thread = scheduler._thread, dead
+    subject.step()
+    real.join(timeout=10)
+    assert not real.is_alive()
+    assert not subject.leading
+    assert "test:1: the scheduler's thread ended; stepping down" in [
+        r.getMessage() for r in caplog.records]
+    subject.step()  # its own lease, let go, is taken again at once
+    assert subject.leading and holder_of(engine, LEASE).holder == "test:1"
+    with running(subject):
+        pass
+
+
+def test_a_renewal_that_fails_for_a_moment_does_not_wait_out_its_own_lease(
+        engine, monkeypatch, caplog):
+    # The database locked for a second as the leader renewed: it stood by for its own
+    # lease (45 s by default), and so did every standby, with nothing running.
+    from storage.leases import Lease
+
+    subject = candidate(engine, Scheduled(counting("tick"), "0 3 * * *"), lease=60)
+    subject.step()
+    assert subject.leading
+    real = Lease.renew
+
+    def locked(self, connection=None):  # type: ignore[no-untyped-def]
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(Lease, "renew", locked)
+    subject.step()
+    assert not subject.leading  # no job runs on a lease it cannot confirm
+    monkeypatch.setattr(Lease, "renew", real)
+    subject.step()  # the database answers: its own lease back at once, not in 60 s
+    assert subject.leading and holder_of(engine, LEASE).holder == "test:1"
+    assert ("could not renew the scheduler lease (RuntimeError: database is locked); "
+            "stopping the scheduler until the database answers") in [
+        r.getMessage() for r in caplog.records]
+    with running(subject):
+        pass
