@@ -214,6 +214,15 @@ class OutboxStore:
             return conn.execute(update(_OUTBOX).where(*self._mine(message_id, owner))
                                 .values(**values)).rowcount == 1
 
+    def confirm(self, message_id: MessageId, owner: str, now: datetime,
+                until: datetime) -> bool:
+        """Whether the row is still this sender's to send (claimed by ``owner``, the claim
+        not run out, neither sent nor given up); if so its claim runs until ``until``."""
+        with self._gate, self._engine.begin() as conn:
+            return conn.execute(update(_OUTBOX).where(
+                *self._mine(message_id, owner), _OUTBOX.c.claimed_until > now).values(
+                claimed_until=until)).rowcount == 1
+
     def release(self, message_ids: list[MessageId], owner: str, at: datetime) -> None:
         """Gives back rows this sender claimed and did not try, due at ``at``."""
         if not message_ids:

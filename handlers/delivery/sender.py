@@ -145,6 +145,9 @@ class DeliveryStore(Protocol):
 
     def release(self, message_ids: list[MessageId], owner: str, at: datetime) -> None: ...
 
+    def confirm(self, message_id: MessageId, owner: str, now: datetime,
+                until: datetime) -> bool: ...
+
     def mark_failed(self, message_id: MessageId, owner: str, error: str, now: datetime,
                     report: OutgoingMessage | None = None) -> bool: ...
 
@@ -266,6 +269,16 @@ class Sender:
                 if _is_set(stop):
                     break
             row = queues[channel].popleft()
+            now = self.clock.now()
+            if not self.store.confirm(row.id, self.owner, now, now + self.lease):
+                # This process stood still past its claim (a paused VM, a frozen
+                # container, a long GC): another sender may have the row, and may have
+                # posted it already. Posting it too would be a second copy.
+                log.warning("outbox %s: its claim ran out before it was sent (this process "
+                            "was paused?); left to the sender that holds it now", row.id)
+                if not queues[channel]:
+                    del queues[channel]
+                continue
             outcome, retry_at = self._deliver(row)
             counts[outcome] += 1
             if outcome == _RETRIED and queues[channel]:

@@ -114,3 +114,36 @@ def test_a_sender_killed_mid_batch_loses_nothing_and_repeats_at_most_one(
         assert datetime.now(UTC) - killed_at < timedelta(seconds=60)
     finally:
         emulator.stop()
+
+
+def test_a_sender_paused_past_its_claims_does_not_post_what_another_sent(engine, emulator,
+                                                                           caplog):
+    # kill -STOP on a sender for two minutes: another took its claims over and posted
+    # them; resumed, the first posted one of them a second time.
+    ids = queue_many(engine, 3, channels=1)
+    store = OutboxStore(engine)
+    client = delivery_client(TOKEN, emulator.api_url)
+    other = Sender(store, client, owner="standby", clock=FakeClock())
+    reports: list[DeliveryReport] = []
+
+    class Paused(FakeClock):
+        def sleep(self, seconds: float) -> None:
+            # The pause between two posts: two minutes go by, in which the standby's
+            # sender finds the claims run out and sends the rest.
+            if not reports:
+                self.advance(120)
+                assert isinstance(other.clock, FakeClock)
+                other.clock.at = self.at
+                reports.append(other.deliver_due())
+            super().sleep(seconds)
+
+    paused = Sender(store, client, owner="paused", clock=Paused())
+    report = paused.deliver_due()
+    assert reports == [DeliveryReport(sent=2)]
+    assert report == DeliveryReport(sent=1)
+    assert outbox_ids(emulator) == dict.fromkeys(ids, 1)
+    assert [r.getMessage() for r in caplog.records if "claim ran out" in r.getMessage()] == [
+        f"outbox {ids[1]}: its claim ran out before it was sent (this process was paused?); "
+        "left to the sender that holds it now",
+        f"outbox {ids[2]}: its claim ran out before it was sent (this process was paused?); "
+        "left to the sender that holds it now"]
