@@ -41,7 +41,7 @@ from handlers.registry import Job
 from storage import jobs as job_records
 from storage.db import make_engine, sqlite_path, unavailable_reason
 from storage.host_processes import pid_of, still_runs
-from storage.leases import SCHEDULER_LEASE, Lease, holder_of, try_acquire
+from storage.leases import SCHEDULER_LEASE, Lease, LeaseState, holder_of, try_acquire
 from storage.unit_of_work import is_unavailable
 
 log = logging.getLogger("creditbot.scheduler")
@@ -53,6 +53,8 @@ STANDBY_CHECK_SECONDS = 5.0
 # its traceback, the later ones in one line this often (an outage of an hour logged 200k
 # lines at a check every few seconds), and the first check that works again once.
 FAILURE_REPEAT_SECONDS = 60.0
+# A lease running out this much further ahead than its length is a clock out of step.
+CLOCK_SKEW_SECONDS = 5.0
 # A run missed while no scheduler ran still happens, once, if it is at most this late;
 # a deployment down for longer than a week has bigger worries than housekeeping.
 MISFIRE_GRACE_SECONDS = 7 * 24 * 3600
@@ -460,6 +462,7 @@ class Candidate:
             log.warning("%s lost the scheduler lease; stopping the scheduler", self.holder)
             self._lease = None
             self._step_down()
+            self._check_clocks(holder_of(self.engine, LEASE))
 
     def _require_file(self) -> None:
         """An SQLite file moved away or replaced by a copy while this process runs: its
@@ -492,9 +495,27 @@ class Candidate:
         if held is None or held.holder == self._standing_by_for:
             return
         self._standing_by_for = held.holder
+        self._check_clocks(held)
         log.info("%s stands by: %s holds the scheduler lease until %s; this process takes "
                  "over if it is not renewed by then", self.holder, held.holder,
                  held.expires_at.isoformat(timespec="seconds"))
+
+    def _check_clocks(self, held: LeaseState | None) -> None:
+        """A lease that runs out further ahead than a lease's length by this host's clock
+        was written by a host whose clock runs ahead (or this one's is behind): that host
+        takes the lease over from a healthy leader before it runs out, and two schedulers
+        run together for a while. Said, since nothing else shows it."""
+        if held is None or held.holder == self.holder:
+            return
+        ahead = (held.expires_at - datetime.now(UTC) - self.ttl).total_seconds()
+        if ahead > CLOCK_SKEW_SECONDS:
+            log.warning("%s holds the scheduler lease until %s, %.0f s further ahead than a "
+                        "lease of %.0f s by this host's clock: the two hosts' clocks differ "
+                        "(or their lease_seconds). A host whose clock runs ahead takes the "
+                        "lease over early, and two schedulers run together; keep the hosts' "
+                        "clocks in step (NTP)", held.holder,
+                        held.expires_at.isoformat(timespec="seconds"), ahead,
+                        self.ttl.total_seconds())
 
     def _lead(self) -> None:
         # The job store disposes of its engine when the scheduler shuts down: its own.

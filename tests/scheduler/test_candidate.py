@@ -312,7 +312,7 @@ def test_a_standby_says_once_who_holds_the_lease_and_until_when(engine, caplog):
 
     held = try_acquire(engine, LEASE, "killed-host:41", timedelta(seconds=60))
     assert held is not None
-    standby = candidate(engine, holder="restarted-host:42")
+    standby = candidate(engine, holder="restarted-host:42", lease=60)
     caplog.set_level("INFO", logger="creditbot.scheduler")
     standby.step()
     standby.step()
@@ -556,3 +556,28 @@ def test_a_renewal_that_fails_for_a_moment_does_not_wait_out_its_own_lease(
         r.getMessage() for r in caplog.records]
     with running(subject):
         pass
+
+
+def test_a_lease_written_by_a_clock_ahead_is_said(engine, caplog, monkeypatch):
+    # A host whose clock ran a minute ahead took the lease from a healthy leader as soon
+    # as it thought the lease ran out, and two schedulers ran together: nothing said so.
+    import storage.leases
+    from storage.leases import try_acquire
+
+    real = storage.leases._now
+    monkeypatch.setattr(storage.leases, "_now", lambda: real() + timedelta(seconds=60))
+    held = try_acquire(engine, LEASE, "fast-host:7", timedelta(seconds=45))
+    assert held is not None
+    monkeypatch.setattr(storage.leases, "_now", real)
+    standby = candidate(engine, holder="slow-host:8", lease=45)
+    standby.step()
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1
+    ahead = int(warned[0].split(", ")[1].split(" s ")[0])
+    assert 58 <= ahead <= 60
+    assert warned[0] == (
+        f"fast-host:7 holds the scheduler lease until "
+        f"{held.expires_at.isoformat(timespec='seconds')}, {ahead} s further ahead than a "
+        "lease of 45 s by this host's clock: the two hosts' clocks differ (or their "
+        "lease_seconds). A host whose clock runs ahead takes the lease over early, and two "
+        "schedulers run together; keep the hosts' clocks in step (NTP)")
