@@ -340,8 +340,9 @@ class _Failures:
             elif isinstance(problem, SQLAlchemyError) and is_unavailable(problem):
                 # The database down or unreachable: its reason in a line, as the rest of
                 # an outage is logged (a traceback says nothing more about it).
-                log.error("scheduler candidate %s: check failed: the database is not "
-                          "answering: %s", self.holder, unavailable_reason(problem))
+                # "Not answering" was said of a full disk too.
+                log.error("scheduler candidate %s: check failed: the database cannot be "
+                          "used: %s", self.holder, unavailable_reason(problem))
             else:
                 log.exception("scheduler candidate %s: check failed", self.holder)
         elif now - self.said_at >= FAILURE_REPEAT_SECONDS:
@@ -410,9 +411,11 @@ class Candidate:
                 lease, self._lease = self._lease, None
                 try:
                     lease.release()
-                except Exception:
-                    log.exception("could not release the scheduler lease; it runs out at %s",
-                                  lease.expires_at)
+                except Exception as problem:
+                    # The database away as the process stops: a line, not a traceback.
+                    log.error("could not release the scheduler lease (%s); it runs out at "
+                              "%s", _first_line(problem),
+                              lease.expires_at.isoformat(timespec="seconds"))
                 else:
                     # Said, so that an operator stopping it knows a standby leads next.
                     log.info("%s released the scheduler lease: a standby leads at its next "

@@ -20,8 +20,20 @@ from bot.cli.sandbox import sandbox
 from bot.cli.scheduler import scheduler
 from bot.cli.serve import serve
 
+# Words people try for a command creditbot names otherwise (Django's, Alembic's).
+_MEANT = {"migrate": "db upgrade", "upgrade": "db upgrade", "makemigrations": "db revision",
+          "run": "serve", "start": "serve", "worker": "scheduler", "check": "config check",
+          "export": "audit export"}
+
 
 class _Commands(click.Group):
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name in _MEANT and self.get_command(ctx, name) is None:
+            ctx.fail(f"No such command '{name}'. Did you mean 'creditbot {_MEANT[name]}'?")
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)

@@ -564,8 +564,13 @@ class Sender:
 _BACKGROUND = re.compile(r"\s*\(Background on this error at: \S+\)")
 
 
+# A database error's statement and parameters follow its message on lines of their own:
+# the driver's reason is what an operator reads, not a statement cut off mid-word.
+_STATEMENT = re.compile(r"\n\[SQL: .*", re.DOTALL)
+
+
 def _said(problem: Exception) -> str:
-    return " ".join(_BACKGROUND.sub("", str(problem)).split())[:300]
+    return " ".join(_STATEMENT.sub("", _BACKGROUND.sub("", str(problem))).split())[:300]
 
 
 def run_sender(sender: Sender, stop_event: threading.Event,

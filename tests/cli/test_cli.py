@@ -606,3 +606,16 @@ def test_db_upgrade_sees_a_web_host_run_without_a_scheduler(cli, monkeypatch, da
     web.dispose()
     assert cli("db", "upgrade").exit_code == 0
     engine.dispose()
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("migrate", "db upgrade"),
+                                                ("makemigrations", "db revision"),
+                                                ("worker", "scheduler")])
+def test_a_command_named_as_other_tools_name_it_points_to_creditbots(typed, meant):
+    # `creditbot migrate` answered "No such command 'migrate'." and nothing more.
+    result = CliRunner().invoke(main, [typed])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: No such command '{typed}'. Did you mean 'creditbot {meant}'?")
+    other = CliRunner().invoke(main, ["frob"])
+    assert other.stderr.splitlines()[-1] == "Error: No such command 'frob'."

@@ -377,7 +377,7 @@ def test_a_database_away_is_logged_in_a_line_then_a_line_a_while(
         lambda: OperationalError("SELECT 1", {}, Exception("server closed the connection"))))
     assert said[0].getMessage() == "scheduler candidate host:7: lease 3.0s"
     assert said[1].getMessage() == ("scheduler candidate host:7: check failed: the "
-                                    "database is not answering: server closed the "
+                                    "database cannot be used: server closed the "
                                     "connection")
     assert said[1].exc_info is None
     repeats = [r.getMessage() for r in said[2:] if "still failing" in r.getMessage()]
