@@ -119,10 +119,12 @@ def run_job(engine: Engine, job: Job, context: Mapping[str, Any], host: str) -> 
     exception; nothing propagates, so one bad job cannot stop a scheduler. The record is
     written again and again for about half a minute while the database does not answer;
     a job whose start cannot be recorded does not run (it fails, said in the log), and a
-    run whose end cannot be recorded stays ``running`` on record. The run is dated by
-    the context's clock, the one its job reads (the sandbox moves it): housekeeping
+    run whose end cannot be recorded is kept and written at the process's next run. The
+    run is dated by the context's clock, the one its job reads (the sandbox moves it):
+    housekeeping
     counted its own run abandoned, started "two days ago", after ``:clock +2d``."""
     clock: Callable[[], datetime] = context.get("clock") or (lambda: datetime.now(UTC))
+    _write_unwritten()
     _abandon_dead_runs(engine, clock)
     try:
         run_id = _recorded(f"the start of {job.name}", lambda: job_records.start_run(
@@ -155,15 +157,41 @@ def run_job(engine: Engine, job: Job, context: Mapping[str, Any], host: str) -> 
     return RunResult(job.name, "ok", counts, None)
 
 
+# The ends of runs the database would not record, kept in the process and written at
+# its next run (the process lives on, so no later run would find the run abandoned).
+_unwritten: list[Callable[[], None]] = []
+_unwritten_lock = threading.Lock()
+
+
 def _finish(engine: Engine, name: str, run_id: int, outcome: str, counts: dict[str, int],
             error: str | None, clock: Callable[[], datetime]) -> None:
+    ended = clock()
+
+    def write() -> None:
+        job_records.finish_run(engine, run_id, outcome, ended, counts, error=error)
+
     try:
-        _recorded(f"the end of {name}", lambda: job_records.finish_run(
-            engine, run_id, outcome, clock(), counts, error=error))
+        _recorded(f"the end of {name}", write)
     except (DBAPIError, SqlTimeout) as problem:
         log.error("job %s ended %s, but its record could not be written (the database did "
-                  "not answer: %s); it stays 'running' in job_runs until the next run on "
-                  "this host finds its process gone", name, outcome, outage(problem))
+                  "not answer: %s); it is written at this process's next run", name,
+                  outcome, outage(problem))
+        with _unwritten_lock:
+            _unwritten.append(write)
+
+
+def _write_unwritten() -> None:
+    """The run ends kept while the database was away, written now it may answer."""
+    with _unwritten_lock:
+        pending = list(_unwritten)
+        _unwritten.clear()
+    for number, write in enumerate(pending):
+        try:
+            write()
+        except (DBAPIError, SqlTimeout):
+            with _unwritten_lock:
+                _unwritten.extend(pending[number:])
+            return
 
 
 def outage(problem: BaseException) -> str | None:

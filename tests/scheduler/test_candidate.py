@@ -253,14 +253,15 @@ def test_a_database_gone_mid_job_is_said_in_lines_not_tracebacks(engine, monkeyp
             if r.name == "creditbot.scheduler" and r.levelname != "WARNING"] == [
         ("ERROR", f"job alerts failed: the database did not answer: {reason}"),
         ("ERROR", "job alerts ended failed, but its record could not be written (the "
-                  f"database did not answer: {reason}); it stays 'running' in job_runs "
-                  "until the next run on this host finds its process gone")]
+                  f"database did not answer: {reason}); it is written at this process's "
+                  "next run")]
     assert not any(r.exc_info for r in caplog.records)
     [stuck] = job_records.runs(engine, "alerts")
     assert stuck.outcome == "running"
     monkeypatch.undo()
-    # The next run on this host: a run of a process that is gone is abandoned, this
-    # process's own (alive) and another host's are left alone.
+    # The next run on this host: the end kept is written (the process lives on: it stayed
+    # "running" for a day); a run of a process that is gone is abandoned, another
+    # host's is left alone.
     dead, here = _dead_pid(), socket.gethostname()
     # A process started after the run was only given the dead one's id (a restarted
     # container's scheduler): the run is abandoned all the same.
@@ -286,7 +287,7 @@ def test_a_database_gone_mid_job_is_said_in_lines_not_tracebacks(engine, monkeyp
     assert runs["ahead"].finished_at == runs["ahead"].started_at
     assert sorted((r.name, r.host, r.outcome, r.error) for r in job_records.runs(engine)) == [
         ("ahead", hosts["ahead"], "abandoned", gone.format(hosts["ahead"])),
-        ("alerts", host, "running", None),
+        ("alerts", host, "failed", f"the database did not answer: {reason}"),
         ("dead", hosts["dead"], "abandoned", gone.format(hosts["dead"])),
         ("elsewhere", hosts["elsewhere"], "running", None),
         # Written by hand: left as it is, and no job is stopped by it.
