@@ -88,7 +88,7 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
             body = tr._("It uses {over} of the tolerance above the limit {limit}.",
                         over=tr.money(-verdict.headroom), limit=tr.money(verdict.limit))
         else:
-            body = tr._("Headroom left after this order: {headroom} (limit {limit}, "
+            body = tr._("Available credit after this order: {headroom} (limit {limit}, "
                         "exposure {exposure}).", headroom=tr.money(verdict.headroom),
                         limit=tr.money(verdict.limit), exposure=tr.money(verdict.exposure))
         if verdict.contract_binds and verdict.contract_left is not None \

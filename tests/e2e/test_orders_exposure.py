@@ -22,7 +22,7 @@ def test_a_second_order_meets_the_headroom_the_first_left_and_the_check_shows_it
     first = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 817186 PO-1")
     assert sections(first) == [
         ":white_check_mark: *OK to ship*: order CB-1 (PO-1) of $817,186.00 for Acme Industrial "
-        "Supply (C0001).\nHeadroom left after this order: $544,791.28 (limit "
+        "Supply (C0001).\nAvailable credit after this order: $544,791.28 (limit "
         "$1,700,000.00, exposure $338,022.72)."]
     second = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 817186 PO-2")
     assert sections(second) == [
