@@ -3,6 +3,8 @@ language: each failed rule in plain words with its figures."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from domain.model import Customer
 from domain.money import Money
 from domain.orders.model import Failure, OrderCheck, OrderSource, Rule, Verdict
@@ -32,6 +34,9 @@ _RULES: dict[Rule, str] = {
     Rule.CONTRACT_LIMIT: N_("Contract {contract}: its open orders {used} + this order "
                             "{order} = {total} is above the contract's limit {limit}."),
 }
+# Without a tolerance, "(tolerance 0 %: $35,000.00)" repeated the limit on every line.
+_OVER_THE_LIMIT = N_("Exposure {exposure} + this order {order} = {total} is above the limit "
+                     "{limit}.")
 _CONTRACT_ENDED = N_("Contract {contract} runs from {start} to {end}, so it does not cover "
                      "the order date {date}.")
 _NO_CONTRACT = N_("No contract of this customer is valid on the order date {date}.")
@@ -44,7 +49,16 @@ def failure_text(failure: Failure, tr: Translator) -> str:
     if failure.rule is Rule.CONTRACT_NOT_VALID:
         template = _CONTRACT_ENDED if figures.get("contract") else _NO_CONTRACT
         return tr._(template, **figures)
+    if failure.rule is Rule.LIMIT and _no_tolerance(figures.get("tolerance")):
+        return tr._(_OVER_THE_LIMIT, **figures)
     return tr._(_RULES[failure.rule], **figures)
+
+
+def _no_tolerance(tolerance: object) -> bool:
+    try:
+        return Decimal(str(tolerance)) == 0
+    except ArithmeticError:
+        return False
 
 
 def _failures(failures: tuple[Failure, ...], tr: Translator) -> str:

@@ -112,7 +112,7 @@ def test_an_order_failing_rules_is_held_with_each_rule_and_its_figures(world):
         ":no_entry: *Held*: order CB-1 of $10,000.00 for Lakeside Furniture Outlet (C0013) "
         "is not OK to ship. It is recorded as held; the account owner is told.",
         "• Exposure $37,697.78 + this order $10,000.00 = $47,697.78 is above the "
-        "limit $35,000.00 (tolerance 0 %: $35,000.00).\n"
+        "limit $35,000.00.\n"
         "• An invoice is 136 days overdue, more than the 30 days allowed ($24,024.89 "
         "overdue in all).",
         "To ship it anyway, ask for a release: the approvers its amount calls for decide, "
@@ -136,7 +136,7 @@ def test_check_with_an_amount_answers_without_recording(world):
         ":no_entry: *Not OK to ship*: an order of $1,000.00 for Lakeside Furniture Outlet "
         "(C0013) would be held.",
         "• Exposure $37,697.78 + this order $1,000.00 = $38,697.78 is above the "
-        "limit $35,000.00 (tolerance 0 %: $35,000.00).\n"
+        "limit $35,000.00.\n"
         "• An invoice is 136 days overdue, more than the 30 days allowed ($24,024.89 "
         "overdue in all)."]
     assert reply.buttons() == []
@@ -577,7 +577,7 @@ def test_an_order_is_answered_in_the_persons_language(world):
         ":no_entry: *已暂停*：Lakeside Furniture Outlet（C0013）的订单 CB-1，金额 US$10,000.00，"
         "不能发货。已记录为暂停发货，并已通知客户负责人。",
         "• 风险敞口 US$37,697.78 + 本订单 US$10,000.00 = US$47,697.78，超过信用额度 "
-        "US$35,000.00（容差 0%：US$35,000.00）。\n"
+        "US$35,000.00。\n"
         "• 有一张发票已逾期 136 天，超过允许的 30 天（逾期合计 US$24,024.89）。",
         "如仍需发货，请申请放行：由其金额对应的审批人决定，提交申请后的回复会列出他们。"]
     assert [b["text"]["text"] for b in reply.buttons()] == ["申请放行"]

@@ -29,7 +29,7 @@ def test_a_second_order_meets_the_headroom_the_first_left_and_the_check_shows_it
         ":no_entry: *Held*: order CB-2 (PO-2) of $817,186.00 for Acme Industrial Supply (C0001) "
         "is not OK to ship. It is recorded as held; the account owner is told.",
         "• Exposure $1,155,208.72 + this order $817,186.00 = $1,972,394.72 is above the "
-        "limit $1,700,000.00 (tolerance 0 %: $1,700,000.00).",
+        "limit $1,700,000.00.",
         "To ship it anyway, ask for a release: the approvers its amount calls for decide, "
         "and the answer to your request names them."]
     assert {k: v.state for k, v in checks(world).items()} == {"CB-1": "passed",

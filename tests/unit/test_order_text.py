@@ -178,3 +178,25 @@ def test_earlier_holds_are_listed_as_the_readers_language_lists_them_stored_or_n
                                                              "count": "2"}})
     assert failure_text(old, translator("zh-CN")) == (
         "该客户处于暂停状态：之前的订单已被暂停发货（CB-1, CB-2）。")
+
+
+@pytest.mark.parametrize(("tolerance", "said"), [
+    ("10", "Exposure $9,500.00 + this order $2,000.00 = $11,500.00 is above the limit "
+           "$10,000.00 (tolerance 10 %: $11,000.00)."),
+    # No tolerance: the parenthesis only said the limit again, on every held order.
+    ("0", "Exposure $9,500.00 + this order $2,000.00 = $11,500.00 is above the limit "
+          "$10,000.00."),
+    ("0.00", "Exposure $9,500.00 + this order $2,000.00 = $11,500.00 is above the limit "
+             "$10,000.00."),
+])
+def test_the_limit_rule_names_the_tolerance_only_when_there_is_one(tolerance, said):
+    from handlers.orders.blocks import failure_text
+
+    def usd(amount: str) -> Money:
+        return Money(Decimal(amount), "USD")
+
+    failure = Failure(Rule.LIMIT, {
+        "exposure": usd("9500"), "order": usd("2000"), "total": usd("11500"),
+        "limit": usd("10000"), "tolerance": tolerance,
+        "ceiling": usd("11000") if tolerance == "10" else usd("10000")})
+    assert failure_text(failure, translator("en-US")) == said
