@@ -8,13 +8,17 @@ import logging
 import socket
 from pathlib import Path
 
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 
 from bot.wiring import Services
 from domain.config_in_force import record_in_force
+from domain.errors import RecordsUnavailable
 from storage.db import unavailable_reason
 
 log = logging.getLogger("creditbot.config")
+# Set for the scheduler `serve` starts: its app.yaml is serve's, which serve put on the
+# record (the child reads a private copy, whose path would name no file).
+SERVE_CHILD = "CREDITBOT_SERVE_CHILD"
 
 
 def config_on_record(services: Services, started: str) -> None:
@@ -32,6 +36,12 @@ def config_on_record(services: Services, started: str) -> None:
     except (OperationalError, DatabaseError) as problem:
         log.error("app.yaml could not be put on the audit record (%s); it will be at the "
                   "next start", unavailable_reason(problem))
+        return
+    except RecordsUnavailable as problem:  # the unit of work's word for the same
+        cause = problem.__cause__
+        log.error("app.yaml could not be put on the audit record (%s); it will be at the "
+                  "next start", unavailable_reason(cause) if isinstance(
+                      cause, SQLAlchemyError) else "the database is not answering")
         return
     if recorded:
         log.info("app.yaml recorded in the audit log as the configuration in force "

@@ -28,7 +28,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from bot.config import AppConfig, load_config
-from bot.config_record import config_on_record
+from bot.config_record import SERVE_CHILD, config_on_record
 from bot.host_checks import autogroup_warning, read_autogroup
 from bot.log_lines import FORMAT, OneLineFormatter
 from bot.settings import Settings
@@ -227,7 +227,9 @@ def start_scheduler(config_file: Path | None = None) -> subprocess.Popen[bytes]:
         preexec = partial(_stop_with_parent, prctl, os.getpid())
     # -P: the working directory does not go first on the import path, so a stray bot/
     # or inspect.py there cannot make the child run other code than the workers.
-    env = None if config_file is None else {**os.environ, "CREDITBOT_CONFIG": str(config_file)}
+    env = {**os.environ, SERVE_CHILD: "1"}
+    if config_file is not None:
+        env["CREDITBOT_CONFIG"] = str(config_file)
     return subprocess.Popen([sys.executable, "-P", "-m", "bot.cli", "scheduler"],
                             preexec_fn=preexec, process_group=0, env=env)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from types import FrameType
@@ -10,7 +11,7 @@ from types import FrameType
 import click
 
 from bot.cli.common import _services, friendly_errors
-from bot.config_record import config_on_record
+from bot.config_record import SERVE_CHILD, config_on_record
 from storage.db import guard_jobs
 
 
@@ -32,7 +33,8 @@ def scheduler() -> None:
     guard_jobs(services.engine)
     config = services.config
     configure_logging()
-    config_on_record(services, "scheduler")
+    if not os.environ.get(SERVE_CHILD):
+        config_on_record(services, "scheduler")
     # APScheduler logs two lines per run; the scheduler logs each run's counts itself.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     stop = threading.Event()

@@ -135,7 +135,9 @@ def load_config(path: Path) -> AppConfig:
         if stat.S_ISREG(found.st_mode) and found.st_size > MAX_BYTES:
             raise ConfigError(path, [f"is {found.st_size:,} bytes, where a configuration is "
                                      "a few thousand: is this app.yaml?"])
-        text = path.read_text(encoding="utf-8")
+        # As the file's bytes say, line endings and all: the audit log's sha256 of it is
+        # then the one `sha256sum app.yaml` prints.
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(path, ["no such file (set CREDITBOT_CONFIG or pass the path)"]) from None
     except IsADirectoryError:

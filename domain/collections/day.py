@@ -201,8 +201,10 @@ class WorkNotices(Protocol):
 
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
                        collector: str, owner: str | None,
-                       paid: Money | None = None) -> None:
-        """``paid``: what was paid towards it, when some was (not enough)."""
+                       paid: Money | None = None, *, assigned: bool = True) -> None:
+        """``paid``: what was paid towards it, when some was (not enough). ``assigned``:
+        whether ``collector`` collects the account, or (no longer assigned) recorded the
+        promise and is told in the collector's place."""
         ...
 
     def nudge(self, outbox: Outbox, collector: str,

@@ -156,7 +156,8 @@ class CollectionsJob:
             if verdict is Verdict.BROKEN and customer is not None:
                 partly = Money(paid, promise.amount.currency) if paid > 0 else None
                 self.day.notices.promise_broken(uow.outbox, promise, customer, collector,
-                                                self._owner_told(customer), partly)
+                                                self._owner_told(customer), partly,
+                                                assigned=assignment is not None)
             uow.audit.append(AuditEntry(now, SYSTEM, f"collections.promise_{verdict.value}",
                                         promise.customer_id, {
                 "promise_id": promise.id, "amount": str(promise.amount.amount),

@@ -293,8 +293,9 @@ def read_filing(values: dict[str, str | None], tr: Translator, today: date
             terms = int(raw_terms.strip())
     reason = values.get(REASON)
     if not reason:
-        errors[REASON] = tr._("Say why: a request needs a reason, e.g. larger orders for "
-                              "the Q1 season.")
+        errors[REASON] = tr._("Say why: a release needs a reason, e.g. the customer pays "
+                              "on delivery.") if kind is RequestKind.ORDER_RELEASE else tr._(
+            "Say why: a request needs a reason, e.g. larger orders for the Q1 season.")
     if errors:
         return errors, None
     return {}, Filing(customer=customer or "", kind=kind, reason=reason or "", amount=amount,

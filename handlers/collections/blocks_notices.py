@@ -288,7 +288,7 @@ class CollectionNotices(WorkNotices):
 
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
                        collector: str, owner: str | None,
-                       paid: Money | None = None) -> None:
+                       paid: Money | None = None, *, assigned: bool = True) -> None:
         for person in dict.fromkeys(p for p in (collector, owner) if p):
             tr = self.tr(person)
             about = _promise_terms(promise, customer, tr)
@@ -310,9 +310,11 @@ class CollectionNotices(WorkNotices):
                     "is recorded against the customer.", **about)
             if person != collector:
                 # The owner learns who to talk to about what comes next.
-                text = tr.sentences(text, tr._("{collector} collects the account: ask them "
-                                               "what comes next.",
-                                               collector=mention(collector)))
+                text = tr.sentences(text, tr._(
+                    "{collector} collects the account: ask them what comes next.",
+                    collector=mention(collector)) if assigned else tr._(
+                    "Nobody collects the account now; {collector} recorded the promise.",
+                    collector=mention(collector)))
             _post(outbox, person, "collections.promise_broken", text,
                   f"collections.broken:{promise.id}:{person}")
 

@@ -275,7 +275,8 @@ class Sender:
                 # container, a long GC): another sender may have the row, and may have
                 # posted it already. Posting it too would be a second copy.
                 log.warning("outbox %s: its claim ran out before it was sent (this process "
-                            "was paused?); left to the sender that holds it now", row.id)
+                            "stood still, or Slack was slow, past it); left to the sender "
+                            "that holds it now", row.id)
                 if not queues[channel]:
                     del queues[channel]
                 continue

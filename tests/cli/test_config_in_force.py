@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 import bot.config_record
 from bot.config_record import config_on_record
 from bot.wiring import build_services
+from domain.errors import RecordsUnavailable
 from storage.models import AuditRow
 from tests.conftest import ROOT
 
@@ -90,10 +91,17 @@ def test_the_configurations_entries_are_indexed(configured):
     assert indexes["ix_audit_log_config"] == ["id"]
 
 
+@pytest.mark.parametrize("wrapped", [False, True])
 def test_a_database_refusing_the_entry_does_not_stop_the_start(configured, monkeypatch,
-                                                                caplog):
+                                                                caplog, wrapped):
+    # The unit of work says a database away as RecordsUnavailable: the start of `serve`
+    # on a server down for a moment ended in its traceback.
     def refused(*_args, **_kwargs):
-        raise OperationalError("INSERT", {}, Exception("attempt to write a readonly database"))
+        problem = OperationalError("INSERT", {},
+                                   Exception("attempt to write a readonly database"))
+        if not wrapped:
+            raise problem
+        raise RecordsUnavailable() from problem
 
     monkeypatch.setattr(bot.config_record, "record_in_force", refused)
     with caplog.at_level(logging.INFO, logger="creditbot.config"):
@@ -102,3 +110,52 @@ def test_a_database_refusing_the_entry_does_not_stop_the_start(configured, monke
         "app.yaml could not be put on the audit record (attempt to write a readonly "
         "database); it will be at the next start"]
     assert _recorded() == []
+
+
+def test_the_recorded_digest_is_the_files_own_line_endings_and_all(configured):
+    # A file with CRLF line endings was recorded as its LF text: `sha256sum app.yaml`
+    # did not match the log, and a change of line endings alone went unrecorded.
+    crlf = configured.read_bytes().replace(b"\n", b"\r\n")
+    configured.write_bytes(crlf)
+    _start("scheduler")
+    [(_, details)] = _recorded()
+    assert details["sha256"] == hashlib.sha256(crlf).hexdigest()
+    assert details["text"].encode("utf-8") == crlf
+
+
+def test_the_scheduler_serve_starts_leaves_the_record_to_serve(configured, monkeypatch,
+                                                               tmp_path):
+    # Each serve's scheduler child recorded its private copy of app.yaml again, under a
+    # temporary path that names no file: two hosts wrote four entries a restart.
+    import subprocess
+
+    from bot import serve
+    from bot.config_record import SERVE_CHILD
+
+    started: list[dict[str, str]] = []
+
+    def popen(*_args, env=None, **_kwargs):  # type: ignore[no-untyped-def]
+        started.append(env)
+        return object()
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    serve.start_scheduler(tmp_path / "creditbot-app-x.yaml")
+    serve.start_scheduler()
+    assert [(env[SERVE_CHILD], env.get("CREDITBOT_CONFIG")) for env in started] == [
+        ("1", str(tmp_path / "creditbot-app-x.yaml")), ("1", str(configured))]
+    # Such a child records nothing; a scheduler of its own does.
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    def stop_at_once(self, stop):  # type: ignore[no-untyped-def]
+        stop.set()
+
+    monkeypatch.setattr("bot.scheduler.Candidate.run", stop_at_once)
+    monkeypatch.setattr("bot.delivery.start_beside_candidate", lambda *a, **k: None)
+    monkeypatch.setenv(SERVE_CHILD, "1")
+    assert CliRunner().invoke(main, ["scheduler"]).exit_code == 0
+    assert _recorded() == []
+    monkeypatch.delenv(SERVE_CHILD)
+    assert CliRunner().invoke(main, ["scheduler"]).exit_code == 0
+    assert [details["started"] for _, details in _recorded()] == ["scheduler"]

@@ -143,7 +143,7 @@ def test_a_sender_paused_past_its_claims_does_not_post_what_another_sent(engine,
     assert report == DeliveryReport(sent=1)
     assert outbox_ids(emulator) == dict.fromkeys(ids, 1)
     assert [r.getMessage() for r in caplog.records if "claim ran out" in r.getMessage()] == [
-        f"outbox {ids[1]}: its claim ran out before it was sent (this process was paused?); "
-        "left to the sender that holds it now",
-        f"outbox {ids[2]}: its claim ran out before it was sent (this process was paused?); "
-        "left to the sender that holds it now"]
+        f"outbox {ids[1]}: its claim ran out before it was sent (this process stood still, "
+        "or Slack was slow, past it); left to the sender that holds it now",
+        f"outbox {ids[2]}: its claim ran out before it was sent (this process stood still, "
+        "or Slack was slow, past it); left to the sender that holds it now"]

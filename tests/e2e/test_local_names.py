@@ -101,8 +101,8 @@ def test_a_chinese_reader_sees_the_chinese_name_on_requests_and_held_orders(worl
     world.slack.slash(SALES, SALES_CHANNEL, "/credit 订单 C0029 50m PO-7")
     deliver(world)
     assert direct_messages(world, owner) == [
-        ":no_entry: 深圳明亮之星电子有限公司（C0029）的订单 CB-1（PO-7），金额 ¥50,000,000.00，"
-        "已暂停发货：放行之前不得发货。"]
+        f":no_entry: <@{SALES}> 下的深圳明亮之星电子有限公司（C0029）订单 CB-1（PO-7），金额 "
+        "¥50,000,000.00，已暂停发货：放行之前不得发货。"]
     orders = world.slack.slash(SALES, SALES_CHANNEL, "/credit 我的订单")
     assert [b["text"]["text"] for b in orders.blocks if b.get("type") == "section"] == [
         "*您的订单*，最新的在前",

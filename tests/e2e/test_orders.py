@@ -514,6 +514,10 @@ def test_the_release_form_asks_only_for_the_reason_and_says_a_refusal_beside_it(
         session.execute(update(OrderCheckRow).where(OrderCheckRow.order_id == "CB-1")
                         .values(state="held", release_note=None))
         session.commit()
+    # A reason of spaces only: the release's own example, not a limit request's.
+    blank = world.slack.submit(SALES, view, {"reason": "   "})
+    assert blank.json() == {"response_action": "errors", "errors": {
+        "reason": "Say why: a release needs a reason, e.g. the customer pays on delivery."}}
     assert world.slack.submit(SALES, view, {"reason": "pays on delivery"}).status == 200
     [request] = _requests_of(world, SALES)
     assert (request.kind.value, request.customer_id, request.order_id, request.reason) == (

@@ -19,8 +19,8 @@ from tests.e2e.conftest import SALES, SALES_CHANNEL
 from tests.e2e.test_orders import deliver, direct_messages
 
 OWNER = "U01SALESCHO"  # Acme Packaging's owner
-HELD_IN_CHINESE = (":no_entry: Acme Packaging（C0002）的订单 CB-1，金额 US$5,000.00，已暂停发货："
-                   "放行之前不得发货。")
+HELD_IN_CHINESE = (f":no_entry: <@{SALES}> 下的 Acme Packaging（C0002）订单 CB-1，金额 "
+                   "US$5,000.00，已暂停发货：放行之前不得发货。")
 
 
 def _people_job(world: Any) -> dict[str, int]:

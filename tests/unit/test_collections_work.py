@@ -96,8 +96,11 @@ class Notices:
                                             *(p.id for p in replaced))))
 
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
-                       collector: str, owner: str | None, paid: Money | None = None) -> None:
+                       collector: str, owner: str | None, paid: Money | None = None, *,
+                       assigned: bool = True) -> None:
         self.calls.append(("broken", (promise.id, collector, owner)))
+        if not assigned:
+            self.calls.append(("broken_unassigned", (promise.id,)))
         if paid is not None:
             self.calls.append(("broken_paid", (promise.id, paid)))
         self._post(outbox, "collections.broken", collector)
@@ -364,8 +367,10 @@ def test_a_promise_broken_on_an_account_no_longer_assigned_is_still_told(
         assert uow.collections.open_assignment("C2") is None
     clock[0] = NOW + timedelta(days=6)
     assert CollectionsJob(day).run().broken == 1
-    # Whoever recorded the promise hears of it in the collector's place.
+    # Whoever recorded the promise hears of it in the collector's place, and the notes
+    # do not call them its collector.
     assert ("broken", (made.id, "U0MEI0001", "U0OWNER001")) in notices.calls
+    assert ("broken_unassigned", (made.id,)) in notices.calls
 
 
 def test_a_promise_paid_is_kept_and_is_the_last_thing_done(
@@ -1030,6 +1035,30 @@ def test_a_kept_or_broken_promise_names_its_invoices_or_none() -> None:
         ":x: *Customer C1* (C1) broke its promise to pay $500.00 by Nov 30, 2026 for I1, "
         "I2: it is not paid, grace days included. The broken promise is recorded against "
         "the customer."]
+
+
+@pytest.mark.parametrize(("assigned", "after"), [
+    (True, "<@U0MEI0001> collects the account: ask them what comes next."),
+    # Unassigned since: whoever recorded it is told in the collector's place, and was
+    # called the account's collector in the owner's note.
+    (False, "Nobody collects the account now; <@U0MEI0001> recorded the promise."),
+])
+def test_the_owners_note_of_a_broken_promise_says_who_to_ask(assigned: bool,
+                                                              after: str) -> None:
+    from handlers.collections.blocks_notices import CollectionNotices
+    from tests.fakes import FakeOutbox
+
+    notices = CollectionNotices(lambda _: "en-US", UTC)
+    outbox = FakeOutbox()
+    broken = Promise("C1", usd(500), TODAY, (), PromiseState.BROKEN, MEI.user_id, NOW, id=1)
+    notices.promise_broken(outbox, broken, customer("C1"), MEI.user_id, "U0OWNER001",
+                           assigned=assigned)
+    outbox.commit()
+    said = (":x: *Customer C1* (C1) broke its promise to pay $500.00 by Nov 30, 2026: it is "
+            "not paid, grace days included. The broken promise is recorded against the "
+            "customer.")
+    assert [(m.channel, m.text) for m in outbox.messages] == [
+        (MEI.user_id, said), ("U0OWNER001", f"{said} {after}")]
 
 
 def test_what_was_paid_towards_a_replaced_promise_is_said_and_not_counted_again(

@@ -146,6 +146,8 @@ def test_serve_logs_the_warning_at_start_up_and_serves_anyway(monkeypatch, caplo
     monkeypatch.setattr(serve, "read_autogroup", lambda: setting)
     monkeypatch.setattr(serve, "verify_token", lambda settings: None)
     monkeypatch.setattr(serve, "_Gunicorn", _Server)
+    # No database here: the configuration's audit entry is tests/cli/test_config_in_force's.
+    monkeypatch.setattr(serve, "config_on_record", lambda services, started: None)
     _Server.started.clear()
     with caplog.at_level(logging.WARNING, logger="creditbot.serve"):
         serve.serve_http(3999, 1, 1, scheduler=False, host="127.0.0.1")
