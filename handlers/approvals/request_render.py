@@ -158,8 +158,8 @@ def filed(request: CreditRequest, requests: CreditRequests, tr: Translator,
                  kind=kind_title(request.kind, tr), customer=customer_label(request, tr))
     blocks: list[Block] = [
         section(f":inbox_tray: *{title}*\n{figures(request, tr)}"),
-        section(tr._("Now waiting for {stage}.", stage=stage(request, requests, tr,
-                                                             requests.zone))),
+        section(tr.sentences(*filter(None, (tr._("Now waiting for {stage}.", stage=stage(
+            request, requests, tr, requests.zone)), _then(request, requests, tr))))),
         *_may_expire_first(request, requests, tr),
         # One element: a context block sets its elements side by side, and the hint
         # read as the reason's last words.
@@ -168,6 +168,19 @@ def filed(request: CreditRequest, requests: CreditRequests, tr: Translator,
                        "is open.", command=listing)),
     ]
     return message(title, blocks)
+
+
+def _then(request: CreditRequest, requests: CreditRequests, tr: Translator) -> str | None:
+    """The levels after the current one, and when the last decides at the latest: "level
+    1 of 3" alone left the rep to guess who else decides, and how long it may take."""
+    later = request.route[request.level:]
+    if not later:
+        return None
+    levels = tr.listing([tr._("level {level} ({role})", level=number, role=role_name(
+        level.role)) for number, level in enumerate(later, request.level + 1)])
+    return tr._("Then {levels}; if each takes its full time, the last decides by {latest}.",
+                levels=levels, latest=tr.moment(requests.latest_decision(request),
+                                                requests.zone))
 
 
 def _may_expire_first(request: CreditRequest, requests: CreditRequests, tr: Translator

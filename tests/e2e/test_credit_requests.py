@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -47,6 +47,12 @@ def audit(world: World, action: str) -> list[AuditRow]:
 
 def deadline(request: CreditRequest) -> str:
     return EN.moment(request.deadline(), ZONE)
+
+
+def then(world: World, request: CreditRequest, levels: str) -> str:
+    """The filing's word on the levels after the first, and the last one's latest day."""
+    latest = EN.moment(world.services.requests.latest_decision(request), ZONE)
+    return f" Then {levels}; if each takes its full time, the last decides by {latest}."
 
 
 def add_customer(world: World, customer_id: str, name: str, limit: str) -> None:
@@ -85,8 +91,11 @@ def test_a_line_files_a_limit_increase_and_says_who_decides_by_when(world):
         f":inbox_tray: *Request #{request.id} filed: limit increase for Acme Packaging "
         "(C0002)*\n$100,000.00 → $200,000.00\n"
         "Now waiting for level 1 of 2: credit manager (<@U02CREDITMG>) decides by "
-        f"{deadline(request)}.\n"
-        "Reason: larger Q1 orders\n"
+        f"{deadline(request)}. Then level 2 (finance director); if each takes its full "
+        # Level 1 ends on Wednesday at 15:00; level 2's 48 working hours (09:00-18:00,
+        # Monday to Friday) run 3 + 9 + 9, then 9 + 9 + 9 from Monday: Wednesday 18:00.
+        f"time, the last decides by {EN.moment(datetime(2026, 12, 9, 18, tzinfo=ZONE), ZONE)}."
+        "\nReason: larger Q1 orders\n"
         "`/credit requests` shows where it stands; you can cancel it there while it is open.")
     assert reply.text == (f"Request #{request.id} filed: limit increase for Acme Packaging "
                           "(C0002)")
@@ -345,7 +354,7 @@ def test_the_form_files_closes_and_confirms_in_the_channel(world):
         f":inbox_tray: *Request #{request.id} filed: temporary limit for Acme Packaging "
         "(C0002)*\n$100,000.00 → $150,000.00 through Jan 31, 2027\n"
         "Now waiting for level 1 of 2: credit manager (<@U02CREDITMG>) decides by "
-        f"{deadline(request)}.\n"
+        f"{deadline(request)}.{then(world, request, 'level 2 (finance director)')}\n"
         "Reason: Chinese New Year stock\n"
         "`/credit requests` shows where it stands; you can cancel it there while it is open.")
 
@@ -372,7 +381,8 @@ def test_a_form_opened_by_the_chinese_command_names_commands_in_chinese(world):
         f":inbox_tray: *Request #{request.id} filed: limit increase for Acme Industrial "
         "Supply (C0001)*\n$1,700,000.00 → $1,705,000.00\n"
         "Now waiting for level 1 of 3: credit manager (<@U02CREDITMG>) decides by "
-        f"{deadline(request)}.\n"
+        f"{deadline(request)}."
+        f"{then(world, request, 'level 2 (finance director), level 3 (CFO)')}\n"
         "Reason: one more pallet\n"
         "`/credit 我的申请` shows where it stands; you can cancel it there while it is open.")
     # A form opened from a button carries no word: its commands are the English ones.
@@ -411,7 +421,7 @@ def test_a_confirmation_slack_refuses_everywhere_is_sent_again_by_direct_message
         f":inbox_tray: *Request #{request.id} filed: limit increase for Acme Packaging "
         "(C0002)*\n$100,000.00 → $101,000.00\n"
         "Now waiting for level 1 of 2: credit manager (<@U02CREDITMG>) decides by "
-        f"{deadline(request)}.\n"
+        f"{deadline(request)}.{then(world, request, 'level 2 (finance director)')}\n"
         "Reason: one more pallet\n"
         "`/credit requests` shows where it stands; you can cancel it there while it is open.")
     assert [r.getMessage() for r in caplog.records] == [

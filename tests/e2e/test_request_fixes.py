@@ -27,6 +27,7 @@ from tests.e2e.test_credit_requests import (
     requests_of,
     shown,
     speaks_chinese,
+    then,
 )
 from tests.e2e.test_orders import OWNER_C0002, checks, deliver, direct_messages, sections
 
@@ -48,7 +49,7 @@ def test_until_after_the_amount_files_a_temporary_limit(world):
         f":inbox_tray: *Request #{request.id} filed: temporary limit for Lakeside "
         "Furniture Outlet (C0013)*\n$35,000.00 → $85,000.00 through Dec 31, 2026\n"
         "Now waiting for level 1 of 2: credit manager (<@U02CREDITMG>) decides by "
-        f"{deadline(request)}.\n"
+        f"{deadline(request)}.{then(world, request, 'level 2 (finance director)')}\n"
         "Reason: for xmas\n"
         "`/credit requests` shows where it stands; you can cancel it there while it is open.")
 
@@ -372,7 +373,9 @@ def test_a_chinese_reader_gets_roles_examples_and_formats_in_chinese(world):
         f":inbox_tray: *已提交申请 #{request.id}：Acme Packaging（C0002）的提高额度*\n"
         "US$100,000.00 → US$200,000.00\n"
         "当前等待：第 1 级（共 2 级）：信用经理（<@U02CREDITMG>）须在 "
-        f"{ZH.moment(request.deadline(), ZONE)} 前审批。\n"
+        f"{ZH.moment(request.deadline(), ZONE)} 前审批。之后是第 2 级（财务总监）；若每级都用"
+        "满时限，最后一级最迟于 "
+        f"{ZH.moment(world.services.requests.latest_decision(request), ZONE)} 审批。\n"
         "理由：春节备货\n`/credit requests` 可查看进度；申请未结时可在那里撤销。")
 
 

@@ -38,8 +38,10 @@ TEMPORARY = ("    ○ 1) limit increase   ● 2) temporary limit   ○ 3) first 
              "○ 4) order release   ○ 5) payment terms change")
 # Filed on Sunday at 10:00 in Shanghai: the 24 hours count working time (Monday to
 # Friday, 09:00-18:00), 9 + 9 + 6, so the level ends on Wednesday at 15:00.
+# Level 2's 48 working hours from then: 3 + 9 + 9, then 9 + 9 + 9 from Monday.
 WAITING = (r"Now waiting for level 1 of 2: credit manager \(@U02CREDITMG\) decides by Dec 2, "
-           r"2026, 3:00\sPM\.")
+           r"2026, 3:00\sPM\. Then level 2 \(finance director\); if each takes its full time, "
+           r"the last decides by Dec 9, 2026, 6:00\sPM\.")
 
 
 REQUEST_FORM = """ Request credit  (a form)
@@ -290,7 +292,8 @@ ZH_KIND = ("“9”不是“申请类型”的选项之一：请写选项的编�
 ZH_NOTHING = ("“oops”没有填写本表单的任何字段：请写 FIELD: VALUE（字段编号、方括号中的 ID "
               "或字段名称）、:submit 或 :cancel。")
 ZH_WAITING = (r"当前等待：第 1 级（共 2 级）：信用经理（@U02CREDITMG）须在 "
-              r"2026年12月2日 15:00 前审批。")
+              r"2026年12月2日 15:00 前审批。之后是第 2 级（财务总监）；若每级都用满时限，最后一级"
+              r"最迟于 2026年12月9日 18:00 审批。")
 
 
 def test_forms_in_chinese(monkeypatch, clock, tmp_path):
