@@ -8,7 +8,7 @@ import logging
 import socket
 from pathlib import Path
 
-from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, SQLAlchemyError
 
 from bot.wiring import Services
 from domain.config_in_force import record_in_force
@@ -33,12 +33,9 @@ def config_on_record(services: Services, started: str) -> None:
         recorded = record_in_force(services.uow, services.now(), text,
                                    path=str(path.resolve()), host=socket.gethostname(),
                                    started=started)
-    except (OperationalError, DatabaseError) as problem:
-        log.error("app.yaml could not be put on the audit record (%s); it will be at the "
-                  "next start", unavailable_reason(problem))
-        return
-    except RecordsUnavailable as problem:  # the unit of work's word for the same
-        cause = problem.__cause__
+    except (DatabaseError, RecordsUnavailable) as problem:
+        # RecordsUnavailable: the unit of work's word for the same, the driver's behind it.
+        cause = problem if isinstance(problem, DatabaseError) else problem.__cause__
         log.error("app.yaml could not be put on the audit record (%s); it will be at the "
                   "next start", unavailable_reason(cause) if isinstance(
                       cause, SQLAlchemyError) else "the database is not answering")
