@@ -12,7 +12,7 @@ from handlers.approvals.requests_list import request_line
 from handlers.deps import Deps
 from handlers.i18n import Translator
 from handlers.orders.listing import order_line
-from handlers.render import Block, section
+from handlers.render import SECTION_TEXT, Block, clip, section
 
 log = logging.getLogger("creditbot.home")
 
@@ -56,6 +56,8 @@ def _sections(deps: Deps, member: Member, tr: Translator, named: Callable[[str],
         more = tr._("{command} shows them all, with their buttons.",
                     command=named(command)) if total > len(lines) else tr._(
             "{command} has their buttons.", command=named(command))
-        blocks.append(section("\n".join([f"*{title}*", *(f"• {line}" for line in lines),
-                                         more])))
+        # Within a section's 3,000 characters, the pointer to the rest kept whole.
+        listed = clip("\n".join([f"*{title}*", *(f"• {line}" for line in lines)]),
+                      SECTION_TEXT - len(more) - 1)
+        blocks.append(section(f"{listed}\n{more}"))
     return blocks

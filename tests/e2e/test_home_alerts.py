@@ -121,3 +121,16 @@ def test_the_home_shows_the_persons_held_orders_open_requests_and_decisions(worl
     texts = sections(home_of(world, SALES))
     assert "*Your work*\nYour requests and orders cannot be shown just now." in texts
     assert any(text.startswith("*Commands*\n• `/credit check`") for text in texts)
+
+
+def test_long_lines_of_work_stay_within_a_section_with_the_pointer_whole(world,
+                                                                         monkeypatch):
+    import handlers.home.work
+
+    for n in range(6):
+        world.slack.slash(SALES, SALES_CHANNEL, f"/credit order lakeside 1k PO-{n}")
+    monkeypatch.setattr(handlers.home.work, "order_line", lambda order, tr: "x" * 1000)
+    [held] = [text for text in sections(home_of(world, SALES))
+              if text.startswith("*Your held orders*")]
+    assert len(held) <= 3000
+    assert held.endswith("…\n`/credit orders` shows them all, with their buttons.")
