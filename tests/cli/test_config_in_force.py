@@ -152,6 +152,9 @@ def test_the_scheduler_serve_starts_leaves_the_record_to_serve(configured, monke
         stop.set()
 
     monkeypatch.setattr("bot.scheduler.Candidate.run", stop_at_once)
+    # Not the process's logging: set at INFO for the root, it reached the next tests'
+    # captured logs (slack_sdk's retries among a test's expected lines).
+    monkeypatch.setattr("bot.serve.configure_logging", lambda level="INFO": None)
     monkeypatch.setattr("bot.delivery.start_beside_candidate", lambda *a, **k: None)
     monkeypatch.setenv(SERVE_CHILD, "1")
     assert CliRunner().invoke(main, ["scheduler"]).exit_code == 0
