@@ -218,7 +218,17 @@ class Catalogue:
             return sorted(begun.values(), key=lambda name: (len(name), name))
         if begun:
             return []
-        return difflib.get_close_matches(lowered, list(self._subcommands), n=1, cutoff=0.75)
+        close = difflib.get_close_matches(lowered, list(self._subcommands), n=1, cutoff=0.75)
+        if close or len(lowered) < 2:
+            return close
+        # One character off in a short word: the ratio of 查徇 to 查询 is 0.5, yet a
+        # Chinese input method picks the wrong one of two like-sounding characters
+        # all the time (a typo of one letter in "chek" is caught above).
+        one_off = sorted({id(sub): name for name, sub in self._subcommands.items()
+                          if len(name) == len(lowered) and sum(
+                              a != b for a, b in zip(name, lowered, strict=True)) == 1
+                          }.values())
+        return one_off if len(one_off) == 1 else []
 
     def records(self, word: str) -> bool:
         """Whether ``/credit WORD …`` may record something (a replay must not record it

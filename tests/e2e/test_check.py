@@ -128,6 +128,9 @@ def test_an_unknown_subcommand_gets_a_friendly_usage_line(world):
     # Pointed to the help as the word was written (`/credit 帮助` after a Chinese word).
     ("/credit 催", "`/credit 催` is not something I know. Did you mean `/credit 催收`? Try "
                   "`/credit 帮助`."),
+    # One character off in Chinese, as an input method picks a like-sounding one.
+    ("/credit 查徇 acme", "`/credit 查徇` is not something I know. Did you mean `/credit "
+                        "查询`? Try `/credit 帮助`."),
     # The start of two or three: each of them (`meet` got no hint at all).
     ("/credit c", "`/credit c` is not something I know. Did you mean `/credit check` or "
                   "`/credit collect`? Try `/credit help`."),
