@@ -10,13 +10,22 @@ from typing import Any
 
 from bot.sandbox.emulator import SlackEmulator
 
+# How far ahead of the machine a FakeClock starts. Rows are dated by the machine's clock
+# when queued, so they must be due on the fake one even after the test machine stalls
+# between the clock's making and the sender's pass: 1 s was too little on a loaded CI
+# machine (a row queued 1.2 s later was not yet due and went unsent).
+AHEAD_OF_MACHINE = timedelta(seconds=30)
+
+
+def ahead_of_machine() -> datetime:
+    return datetime.now(UTC) + AHEAD_OF_MACHINE
+
 
 class FakeClock:
     """Time that passes only when the sender sleeps or the test says so."""
 
     def __init__(self) -> None:
-        # A little ahead of the machine, so what the test just queued is due.
-        self.at = datetime.now(UTC) + timedelta(seconds=1)
+        self.at = ahead_of_machine()
         self.slept = 0.0
 
     def now(self) -> datetime:

@@ -29,7 +29,7 @@ from storage.outbox import OutboxStore
 from tests.conftest import ROOT
 from tests.e2e.alerts_world import drain
 from tests.e2e.conftest import NOW, SALES, SALES_CHANNEL, TOKEN
-from tests.e2e.outbox_world import FakeClock
+from tests.e2e.outbox_world import FakeClock, ahead_of_machine
 
 CREDIT_MANAGER, FINANCE_DIRECTOR = "U02CREDITMG", "U03FINDIR01"
 EN = translator("en-US")
@@ -67,7 +67,7 @@ class Deadlines:
         self.clock.at = at
         result: RunResult = run_job(self.engine, JOB, self.context, "deadlines-test")
         assert result.outcome == "ok", result.error
-        self.sender_clock.at = datetime.now(UTC) + timedelta(seconds=1)
+        self.sender_clock.at = ahead_of_machine()
         drain(self.sender, self.sender_clock)
         return result.counts
 
