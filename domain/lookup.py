@@ -120,6 +120,17 @@ def names_plainly(query: str, directory: CustomerDirectory) -> CustomerRef | Non
     for matches in (directory.by_name_key(key), directory.by_name_prefix(key, 2)):
         if matches:
             return matches[0] if len(matches) == 1 else None
+    # "C 0003" and "0003" for C0003: else read as a customer "C" and an amount, or an
+    # amount with no customer named. Without separators the id is looked up by its index;
+    # digits alone are looked for among all ids, which only a line of digits costs.
+    bare = _id_key(query)
+    if bare != query.strip() and any(c.isdigit() for c in bare):
+        found = _by_id(bare, directory)
+        if found is not None:
+            return found
+    if bare.isdigit():
+        loose = _by_loose_id(query, directory.all_name_keys())
+        return loose[0] if len(loose) == 1 else None
     return None
 
 
@@ -181,7 +192,45 @@ def _by_name(query: str, directory: CustomerDirectory, close: bool = True,
                                                   if n[0].customer_id in held])]
         raise AmbiguousCustomer(asked, closest or sorted(
             inside, key=lambda r: r.name)[:MAX_CANDIDATES])
+    loose = _by_loose_id(query, names)
+    if len(loose) == 1 and close:
+        return loose[0]
+    if loose:  # offered, not taken, where a guess is not: as a close name is
+        raise CustomerNotFound(query, sorted(loose, key=lambda r: r.customer_id)[
+            :MAX_CANDIDATES])
     return _closest(query, key, names, close)
+
+
+_NOT_IN_ID = re.compile(r"[\W_]+")
+_ID_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _id_key(text: str) -> str:
+    return _NOT_IN_ID.sub("", normalize_query(text)).upper()
+
+
+def _by_loose_id(query: str, names: Sequence[tuple[CustomerRef, str]]
+                 ) -> list[CustomerRef]:
+    """Customers whose id is ``query`` written loosely: with other separators or none
+    (``c-0003``, ``C 0003`` for C0003), or its digits without the letters before them
+    (``0003``), as a rep copies it from an invoice or reads it out. Asked only once no
+    name matched."""
+    key = _id_key(query)
+    if not key.isascii() or not any(c.isdigit() for c in key):
+        return []
+    found = {ref.customer_id: ref for ref, _ in names if _loosely(key, ref.customer_id)}
+    return list(found.values())
+
+
+def _loosely(key: str, customer_id: str) -> bool:
+    own = _id_key(customer_id)
+    return own == key or (key.isdigit() and own.lstrip(_ID_LETTERS) == key)
+
+
+def loosely_the_id(query: str, customer_id: str) -> bool:
+    """Whether ``query`` is ``customer_id`` written loosely (see ``_by_loose_id``)."""
+    key = _id_key(query)
+    return bool(key) and _loosely(key, customer_id)
 
 
 def _as_typed(typed: str, found: Sequence[CustomerRef]) -> list[CustomerRef]:

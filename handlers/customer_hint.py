@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from domain.errors import AmbiguousCustomer, CustomerLookupError, DomainError
-from domain.lookup import named_without_guessing, names_exactly, normalize_name
+from domain.lookup import loosely_the_id, named_without_guessing, names_exactly, normalize_name
 from domain.model import Customer
 from domain.orders.typed import only_currencies
 from domain.refs import CustomerRef, labels
@@ -107,6 +107,12 @@ def guessed(query: str, customer: Customer | CustomerRef, tr: Translator) -> Blo
     key = normalize_name(query)
     if key and any(key in normalize_name(name) for name in names if name):
         return None
+    if loosely_the_id(query, customer.customer_id):
+        return context(tr._(":mag: No customer has the id “{query}”: this is {id}, "
+                            "{customer}.", query=erp_text(query, 100),
+                            customer=erp_text(tr.name_of(customer.name, customer.name_local),
+                                              100),
+                            id=erp_text(customer.customer_id, 64)))
     return context(tr._(":mag: No customer is named “{query}”: this is the closest, "
                         "{customer} ({id}).", query=erp_text(query, 100),
                         customer=erp_text(tr.name_of(customer.name, customer.name_local), 100),

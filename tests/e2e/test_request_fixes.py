@@ -479,6 +479,22 @@ def test_a_plus_with_no_amount_after_it_says_the_amount_is_missing(world):
     assert requests_of(world) == []
 
 
+def test_an_id_written_without_its_letter_or_with_a_dash_finds_the_customer(world):
+    # "/credit check 0002" read the id's digits as an amount and said "Name the
+    # customer"; "c-0002" was "No customer matches".
+    for query in ("0002", "c-0002", "C 0002"):
+        card = world.slack.slash(SALES, SALES_CHANNEL, f"/credit check {query}")
+        assert card.text == (
+            "Acme Packaging: available $64,871.08 of $100,000.00, overdue $8,721.98"), query
+        assert card.blocks[1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": (
+            f":mag: No customer has the id “{query}”: this is C0002, Acme Packaging.")}]}
+    # An order, which is recorded, is offered the customer to name instead.
+    assert said(world, "/credit order 0002 5k PO-1") == (
+        "No customer is named “0002”. Closest: Acme Packaging (C0002). Use the id, e.g. "
+        "`/credit order C0002 5k PO-1`.")
+    assert checks(world) == {}
+
+
 def test_a_recording_command_offers_a_close_name_instead_of_taking_it(world):
     # "acme packging" filed a request for Acme Packaging and placed an order on it: a
     # typo close to another customer's name would have recorded on that one.

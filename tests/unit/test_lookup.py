@@ -1,7 +1,7 @@
 import pytest
 
 from domain.errors import AmbiguousCustomer, CustomerNotFound, DomainError
-from domain.lookup import named_without_guessing, normalize_name, resolve_customer
+from domain.lookup import named_without_guessing, names_plainly, normalize_name, resolve_customer
 from domain.refs import CustomerRef
 
 NAMES = {
@@ -288,3 +288,39 @@ def test_more_than_a_list_holding_a_chinese_name_are_counted_those_starting_with
         "第100号华联便利店 (S0100), 第101号华联便利店 (S0101), 第102号华联便利店 (S0102), "
         "第103号华联便利店 (S0103), 第104号华联便利店 (S0104), 第105号华联便利店 (S0105). Type "
         "more of the name, or use the id.")
+
+
+@pytest.mark.parametrize(("query", "customer_id"), [
+    ("0003", "C0003"), ("c-0003", "C0003"), ("C 0006", "C0006"), ("c_0101", "C0101"),
+    ("ｃ－０００６", "C0006")])
+def test_an_id_written_loosely_finds_the_customer_once_no_name_matches(query, customer_id):
+    # Read out on the phone, copied from an invoice: a separator, or the digits alone.
+    assert resolve(query) == customer_id
+    # Plainly enough that "0003 5k" and "C 0003 5k" are not read as an amount, or as a
+    # customer "C" and an amount.
+    assert names_plainly(query, DIRECTORY) == CustomerRef(customer_id, *_names(customer_id))
+
+
+def _names(customer_id):
+    names = {**NAMES, **LOCAL_NAMES}[customer_id]
+    return (names,) if isinstance(names, str) else names
+
+
+def test_a_loosely_written_id_is_offered_not_taken_where_a_guess_is_not():
+    with pytest.raises(CustomerNotFound) as raised:
+        resolve_customer("0003", DIRECTORY, close=False)
+    assert [c.customer_id for c in raised.value.candidates] == ["C0003"]
+    # Digits two ids end in (C-7 and D7) are offered both, even where a guess is taken.
+    directory = FakeDirectory({"C-7": "Alpha", "D7": "Beta", "E77": "Gamma"})
+    with pytest.raises(CustomerNotFound) as both:
+        resolve_customer("7", directory)
+    assert [c.customer_id for c in both.value.candidates] == ["C-7", "D7"]
+    assert names_plainly("7", directory) is None
+
+
+def test_a_name_wins_over_a_loosely_written_id():
+    directory = FakeDirectory({"C0003": "Blue Harbor Foods", "C0009": "0003 Studios"})
+    assert resolve_customer("0003", directory).customer_id == "C0009"
+    # Digits that are not all of what follows an id's letters name nothing.
+    with pytest.raises(CustomerNotFound):
+        resolve_customer("003", FakeDirectory({"C0003": "Blue Harbor Foods"}))
