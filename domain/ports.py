@@ -114,6 +114,12 @@ class Outbox(Protocol):
         """The queued message with this key (e.g. to edit a card queued long ago)."""
         ...
 
+    def keyed(self, key_prefix: str) -> list[tuple[str, MessageId]]:
+        """(dedup key, id) of the queued messages whose key starts with ``key_prefix``:
+        the cards of a level wherever they went, though app.yaml has since moved its
+        channel or its deciders."""
+        ...
+
     def blocks_of(self, message_id: MessageId) -> list[dict[str, Any]]:
         """The blocks the message was queued with (``[]`` for none): an edit that keeps
         what a card showed and changes only its end."""

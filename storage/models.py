@@ -204,6 +204,11 @@ class OutboxRow(Base):
     __table_args__ = (
         Index("ix_outbox_pending", "sent_at", "failed_at", "next_attempt_at"),
         Index("ix_outbox_dedup_key", "dedup_key", unique=True),
+        # A level's cards found by the start of their key (``LIKE 'prefix%'``), which the
+        # unique index serves on PostgreSQL only in the C collation.
+        Index("ix_outbox_dedup_key_prefix", "dedup_key",
+              postgresql_ops={"dedup_key": "varchar_pattern_ops"}).ddl_if(
+                  dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -118,6 +118,19 @@ class SqlOutbox:
     def id_of(self, dedup_key: str) -> MessageId | None:
         return _id_of(self._session, dedup_key)
 
+    def keyed(self, key_prefix: str) -> list[tuple[str, MessageId]]:
+        key = _OUTBOX.c.dedup_key
+        escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        starts = key.like(f"{escaped}%", escape="\\")
+        if key_prefix and self._session.get_bind().dialect.name == "sqlite":
+            # SQLite's LIKE ignores case and uses no index; in its binary collation the
+            # keys that start so are a range of the unique index.
+            after = key_prefix[:-1] + chr(ord(key_prefix[-1]) + 1)
+            starts = and_(key >= key_prefix, key < after, starts)
+        rows = self._session.execute(
+            select(key, _OUTBOX.c.id).where(starts).order_by(_OUTBOX.c.id))
+        return [(str(row.dedup_key), int(row.id)) for row in rows]
+
     def blocks_of(self, message_id: MessageId) -> list[dict[str, Any]]:
         payload = self._session.execute(
             select(_OUTBOX.c.payload).where(_OUTBOX.c.id == message_id)).scalar()

@@ -218,6 +218,11 @@ class FakeOutbox:
         return next((i for i, m in (*self.sent.items(), *self.staged.items())
                      if m.dedup_key == dedup_key), None)
 
+    def keyed(self, key_prefix: str) -> list[tuple[str, int]]:
+        return sorted(((m.dedup_key, i) for i, m in (*self.sent.items(), *self.staged.items())
+                       if m.dedup_key is not None and m.dedup_key.startswith(key_prefix)),
+                      key=lambda found: found[1])
+
     def blocks_of(self, message_id: int) -> list[dict]:
         found = self.sent.get(message_id) or self.staged.get(message_id)
         return list(found.blocks or []) if found is not None else []

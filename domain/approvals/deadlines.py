@@ -338,11 +338,14 @@ class Deadlines:
                 uow.events.record(RequestReminded(
                     occurred_at=now, actor=SYSTEM, subject=request.customer_id,
                     request_id=request.id, level=request.level, overdue_days=overdue))
-                if overdue is None:
-                    self.notices.queue(uow.outbox, RequestChange(
-                        Happened.REMINDED, request, decisions,
-                        stand_ins=self._stand_ins(uow, request)))
-                else:
+                # A decider named in app.yaml after the level's cards went out is given
+                # one with the reminder, which tells them to use its buttons.
+                self.notices.queue(uow.outbox, RequestChange(
+                    Happened.REMINDED if overdue is None else Happened.OVERDUE, request,
+                    decisions, standing=self.standing(uow, request.customer_id,
+                                                      request.order_id)
+                    if self.standing else None, stand_ins=self._stand_ins(uow, request)))
+                if overdue is not None:
                     deciders = self._deciders(uow, request, decisions, now)
                     self.limit_notices.overdue(uow.outbox, Overdue(
                         request, deciders, overdue,

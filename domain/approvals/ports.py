@@ -142,6 +142,9 @@ class Happened(StrEnum):
     # A level's deadline passed: ``escalate_to``'s holders may decide it too, and get
     # its card; the requester is told.
     ESCALATED = "escalated"
+    # A level past its deadline is chased again (the overdue notes are
+    # ``LimitNotices.overdue``'s): only its cards for deciders who have none are queued.
+    OVERDUE = "overdue"
     # A decider asked the requester a question in the card's thread.
     INFO_ASKED = "info_asked"
     # A delegation began while the level waited for its delegator: the stand-in

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import tzinfo
 
-from domain.approvals.deciders import left_to_escalation, took_part, who_decides
+from domain.approvals.deciders import left_to_escalation, who_decides
 from domain.approvals.model import Delegation, Level
 from domain.approvals.ports import Happened, RequestChange
 from domain.messages import OutgoingMessage
@@ -79,18 +79,6 @@ class ApprovalNotices:
         return who_decides(role, self.holders, change.stand_ins,
                            change.request.requested_by, change.decisions)
 
-    def _card_holders(self, change: RequestChange, level: int) -> list[str]:
-        """Everyone who may hold a card of ``level``: its channel, the holders of its
-        roles and their stand-ins, whether or not they may still decide it (a card
-        sent before a decision is edited with it)."""
-        step = change.request.route[level - 1]
-        channel = self.channels.get(step.post_to) if step.post_to else None
-        people = [u for role in (step.role, step.escalate_to) if role
-                  for u in (*self.holders.get(role, ()),
-                            *(s.delegate for s in change.stand_ins.get(role, ())))]
-        people += sorted(took_part(change.decisions))
-        return list(dict.fromkeys([*([channel] if channel else []), *people]))
-
     def queue(self, outbox: Outbox, change: RequestChange) -> None:
         request = change.request
         happened = change.happened
@@ -148,7 +136,10 @@ class ApprovalNotices:
                                                         request, order)
                 outbox.add(OutgoingMessage(channel=request.requested_by, kind=NOTE,
                                            text=text, blocks=blocks))
+        elif happened is Happened.OVERDUE:
+            self._deal_missing(outbox, change, at_once)
         elif happened is Happened.REMINDED:
+            self._deal_missing(outbox, change, at_once)
             reminded = self._deciders(request.current.role, change) or (
                 self.escalation_destinations(level, change) if at_once else [])
             for user in reminded:
@@ -193,6 +184,25 @@ class ApprovalNotices:
                 channel=destination, kind=CARD, text=text, blocks=blocks or [],
                 dedup_key=card_key(request.id, request.level, destination)))
 
+    def _deal_missing(self, outbox: Outbox, change: RequestChange, at_once: bool) -> None:
+        """The current level's card for whoever may decide it and has none: a decider
+        named in app.yaml after the cards went out, or the level's channel changed. A
+        card already queued is not queued again (its dedup key)."""
+        request, level = change.request, change.request.current
+
+        def missing(destinations: Sequence[str]) -> list[str]:
+            return [d for d in destinations
+                    if outbox.id_of(card_key(request.id, request.level, d)) is None]
+
+        if at_once:  # the escalation role's from the start (``queue``)
+            self._post_cards(outbox, change, missing(
+                self.escalation_destinations(level, change)), early=True)
+            return
+        self._post_cards(outbox, change, missing(self.destinations(level, change)))
+        if level.escalate_to and change.happened is Happened.OVERDUE:
+            self._post_cards(outbox, change, missing(
+                self.escalation_destinations(level, change)), escalated=True)
+
     def _edit_cards(self, outbox: Outbox, change: RequestChange, level: int) -> None:
         request = change.request
         for destination, posted in self._posted(outbox, change, level):
@@ -203,12 +213,13 @@ class ApprovalNotices:
 
     def _posted(self, outbox: Outbox, change: RequestChange, level: int
                 ) -> Iterator[tuple[str, int]]:
-        """The level's cards queued so far, with their destinations. A holder who got
-        the role after the card went out has no card to edit."""
-        for destination in self._card_holders(change, level):
-            posted = outbox.id_of(card_key(change.request.id, level, destination))
-            if posted is not None:
-                yield destination, posted
+        """The level's cards queued so far, with their destinations: found by their
+        keys, not by app.yaml, whose channel for the level or whose holders of its role
+        may have changed since they went out (a card left with its buttons in the old
+        channel, or in the DMs of an approver no longer named, looked undecided)."""
+        prefix = card_key(change.request.id, level, "")
+        for key, posted in outbox.keyed(prefix):
+            yield key[len(prefix):], posted
 
     # -- notes ------------------------------------------------------------------------
 
@@ -224,11 +235,8 @@ class ApprovalNotices:
         request = change.request
         level = request.level
         channels: list[str] = []
-        for destination in self._card_holders(change, level):
+        for destination, card in self._posted(outbox, change, level):
             if destination != asked_by and not is_channel_id(destination):
-                continue
-            card = outbox.id_of(card_key(request.id, level, destination))
-            if card is None:
                 continue
             if is_channel_id(destination):
                 channels.append(destination)

@@ -337,3 +337,80 @@ def test_a_request_past_its_last_day_expires_in_working_time(world, deadlines):
     assert deadlines.dms(SALES)[-1] == (
         f":hourglass: Your request #{filed.id} · temporary limit · Acme Packaging expired: "
         "the temporary limit would have ended on Dec 4, 2026, so nothing was decided.")
+
+
+def _app_yaml_changed(tmp_path: Any, *changes: tuple[str, str]) -> Any:
+    text = (ROOT / "app.yaml").read_text(encoding="utf-8")
+    for old, new in changes:
+        assert old in text
+        text = text.replace(old, new)
+    changed = tmp_path / "app.yaml"
+    changed.write_text(text, encoding="utf-8")
+    return changed
+
+
+def test_a_card_in_a_channel_app_yaml_moved_away_from_is_still_edited(world, tmp_path):
+    # The credit department's channel changed in app.yaml while level 1 waited: the
+    # decision edited no card (it looked for one in the new channel), and the old one
+    # kept its buttons.
+    before = Deadlines(world)
+    filed = before.requests.file(member(world, SALES), Filing(
+        "C0002", RequestKind.LIMIT_INCREASE, "bigger orders", amount="120000"))
+    before.run(NOW)
+    [card] = world.emulator.channels["C03CREDIT00"]
+    assert card["text"] == "Credit request #1 · limit increase · Acme Packaging: level 1 of 2"
+    assert card["blocks"][-1]["block_id"] == "decide_1_1"  # its buttons
+    after = Deadlines(world, _app_yaml_changed(
+        tmp_path, ("channel: C03CREDIT00", "channel: C09CREDITNEW")))
+    after.requests.decide(member(world, CREDIT_MANAGER), filed.id, 1, Outcome.APPROVED)
+    after.run(NOW + timedelta(minutes=5))
+    [edited] = world.emulator.channels["C03CREDIT00"]
+    assert edited["ts"] == card["ts"]
+    assert edited["blocks"][-2]["text"]["text"] == (
+        f":white_check_mark: Approved by <@{CREDIT_MANAGER}> on <!date^1795917600^"
+        "{date_short_pretty} {time}|Nov 29, 2026, 10:00\u202fAM>")
+    assert edited["blocks"][-1]["block_id"] == "share_1_1"  # the buttons gone
+    assert "C09CREDITNEW" not in world.emulator.channels
+
+
+def test_a_decider_named_after_the_cards_went_out_gets_one_with_the_reminder(world, tmp_path):
+    # The finance director replaced in app.yaml while level 2 waited: the new one was
+    # reminded to "use the buttons on its card" and had none; the old one's card kept
+    # its buttons after the new one decided.
+    before = Deadlines(world)
+    filed = before.requests.file(member(world, SALES), Filing(
+        "C0002", RequestKind.LIMIT_INCREASE, "bigger orders", amount="120000"))
+    before.requests.decide(member(world, CREDIT_MANAGER), filed.id, 1, Outcome.APPROVED)
+    before.run(NOW)
+    [old_card] = before.dms(FINANCE_DIRECTOR)
+    changed = _app_yaml_changed(
+        tmp_path, ("finance_director: [U03FINDIR01]", "finance_director: [U03FINDIR02]"),
+        ("members: [U03FINDIR01, U03CFO00001", "members: [U03FINDIR02, U03CFO00001"))
+    after = Deadlines(world, changed)
+    with world.services.uow() as uow:
+        request = uow.credit_requests.get(filed.id)
+    assert request is not None and request.level == 2
+    after.run(request.deadline() - timedelta(hours=2))
+    deadline = EN.moment(request.deadline(), world.services.config.organisation.zone)
+    assert after.dms("U03FINDIR02") == [
+        "Credit request #1 · limit increase · Acme Packaging: level 2 of 2",
+        f":alarm_clock: Reminder: request #1 · limit increase · Acme Packaging by <@{SALES}> "
+        f"waits for your decision at level 2 of 2, by {deadline}. Use the buttons on its "
+        "card."]
+    assert _dm_messages(world, "U03FINDIR02")[0]["blocks"][-1]["block_id"] == "decide_1_2"
+    after.requests.decide(load_config(changed).roster().member("U03FINDIR02"), filed.id, 2,
+                          Outcome.APPROVED)
+    after.run(request.deadline() - timedelta(hours=1))
+    # The old director's card was edited (the same text, its buttons gone).
+    assert after.dms(FINANCE_DIRECTOR) == [old_card]
+    [edited] = _dm_messages(world, FINANCE_DIRECTOR)
+    assert edited["blocks"][-1]["block_id"] == "share_1_2"
+    decided = EN.moment(request.deadline() - timedelta(hours=2),
+                        world.services.config.organisation.zone)
+    assert edited["blocks"][-2]["text"]["text"] == (
+        f":white_check_mark: Approved by <@U03FINDIR02> on {decided}")
+
+
+def _dm_messages(world: Any, user: str) -> list[dict[str, Any]]:
+    [channel] = [c for c, u in world.emulator.direct_messages.items() if u == user]
+    return list(world.emulator.channels[channel])

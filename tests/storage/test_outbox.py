@@ -72,6 +72,24 @@ def test_a_repeated_dedup_key_is_ignored_and_names_the_first_message(engine):
     assert [r.payload["text"] for r in rows(engine)] == ["digest", "no key", "no key"]
 
 
+def test_messages_are_found_by_the_start_of_their_key_exactly(engine):
+    # A level's cards, wherever they went: "%" and "_" in a key are no wildcards, case
+    # counts (SQLite's LIKE ignores it) and 1:1: is not 1:10:.
+    keys = ["card:1:1:C0CREDIT01", "card:1:1:U0FINDIR01", "card:1:10:C0CREDIT01",
+            "CARD:1:1:C0CREDIT01", "card:1:1", "card:2:1:U0FINDIR01", "c%rd:1:1:X",
+            "card_1:1:Y"]
+    with uow(engine) as work:
+        ids = {key: work.outbox.add(message(key, dedup_key=key)) for key in keys}
+        work.commit()
+    with uow(engine) as work:
+        assert work.outbox.keyed("card:1:1:") == [
+            ("card:1:1:C0CREDIT01", ids["card:1:1:C0CREDIT01"]),
+            ("card:1:1:U0FINDIR01", ids["card:1:1:U0FINDIR01"])]
+        assert work.outbox.keyed("c%rd:") == [("c%rd:1:1:X", ids["c%rd:1:1:X"])]
+        assert work.outbox.keyed("card_") == [("card_1:1:Y", ids["card_1:1:Y"])]
+        assert work.outbox.keyed("card:3:") == []
+
+
 def test_add_new_queues_only_the_first_of_a_key_and_waits_for_one_being_queued(engine):
     # Two runs of the weekly report at once: only the one whose post goes in counts it.
     with uow(engine) as work:

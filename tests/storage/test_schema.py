@@ -15,10 +15,23 @@ def test_migrations_from_empty_reach_head_and_match_the_models(engine):
     assert current == head
     require_current_schema(engine)
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        assert [d for d in compare_metadata(MigrationContext.configure(conn), Base.metadata)
+                if not _for_another_dialect(d, conn.dialect.name)] == []
         tables = set(inspect(conn).get_table_names())
     assert {"customers", "invoices", "orders", "payments", "contracts", "exchange_rates",
             "audit_log"} <= tables
+
+
+def _for_another_dialect(difference, dialect: str) -> bool:
+    """An index the models create on another database only (``Index.ddl_if``), which
+    the migrations rightly left out of this one."""
+    if difference[0] != "add_index":
+        return False
+    # Autogenerate hands over a copy of the index without its ddl_if: the model's own.
+    [model] = [i for t in Base.metadata.tables.values() for i in t.indexes
+               if i.name == difference[1].name]
+    only = model._ddl_if
+    return only is not None and only.dialect not in (None, dialect)
 
 
 def test_an_unmigrated_database_is_refused_with_a_hint(tmp_path):
