@@ -237,6 +237,12 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
         *position_blocks(tr, request, standing),
         section(tr._("*Requested by* {who}:", who=mention(request.requested_by)) + "\n"
                 + quoted(request.reason, REASON)),
+        # What the levels before this one decided, and why: a finance director turned
+        # down a release for the very doubt the credit manager's comment had settled.
+        *(section(tr._("*Level {level}, {role}:*", level=d.level,
+                       role=role_name(request.route[d.level - 1].role))
+                  + " " + outcome_text(tr, d, zone))
+          for d in sorted(decisions, key=lambda d: d.level) if d.level < level),
         context(tr._("Level {level} of {levels}: {role} · yours to decide: no {role} "
                      "is left to decide it · decide by {deadline}", level=level,
                      levels=len(request.route), role=role_name(step.role),

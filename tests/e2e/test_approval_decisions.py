@@ -111,14 +111,15 @@ def when(world: World, request_id: int, level: int) -> str:
 
 
 def card_texts(world: World, request_id: int, level: int, levels: int, role: str,
-               last: list[str], waiting: bool = False) -> list[str]:
+               last: list[str], waiting: bool = False, before: tuple[str, ...] = ()
+               ) -> list[str]:
     """Every text of a level's card, in order (the header's, the section's, each
-    field's, ... the outcome's)."""
+    field's, ... what the levels ``before`` it decided, ... the outcome's)."""
     context = (f"Level {level} of {levels}: {role} · decide by {deadline(world, request_id)}"
                if waiting else f"Level {level} of {levels}: {role}")
     return [f"Credit request #{request_id}: limit increase", "*Acme Packaging* · C0002",
             "*Requested*\n$200,000.00 (now $100,000.00, +$100,000.00)", *ACME_FIGURES,
-            ACME_AGING, REASON_SHOWN, context, *last]
+            ACME_AGING, REASON_SHOWN, *before, context, *last]
 
 
 def test_level_one_approves_in_the_modal_and_level_two_rejects_with_a_comment(
@@ -147,9 +148,11 @@ def test_level_one_approves_in_the_modal_and_level_two_rejects_with_a_comment(
                                                [outcome])
     assert approved.buttons() == []
     second = shown(world, request_id, 2, FINANCE_DIRECTOR)
+    # The next level reads what the one before it decided, and why.
+    level_one = f"*Level 1, credit manager:* {outcome}"
     assert block_texts(second) == card_texts(
         world, request_id, 2, 2, "finance director", ["Approve", "Reject", "Ask for info"],
-        waiting=True)
+        waiting=True, before=(level_one,))
     assert notes_to(world, SALES) == [
         ":arrow_forward: Level 1 of your request #1 · limit increase · Acme Packaging was "
         f"approved by <@{CREDIT_MANAGER}>. It now waits for level 2 of 2: finance "
@@ -167,7 +170,7 @@ def test_level_one_approves_in_the_modal_and_level_two_rejects_with_a_comment(
     assert block_texts(rejected) == card_texts(
         world, request_id, 2, 2, "finance director",
         [f":x: Rejected by <@{FINANCE_DIRECTOR}> on {when(world, request_id, 2)}"
-         "\n> Too much overdue"])
+         "\n> Too much overdue"], before=(level_one,))
     assert notes_to(world, SALES)[1:] == [
         ":x: Your request #1 · limit increase · Acme Packaging was rejected at level 2 by "
         f"<@{FINANCE_DIRECTOR}>.\n> Too much overdue"]

@@ -152,7 +152,7 @@ def test_holders_get_the_card_by_dm_in_their_language_and_each_card_is_edited():
         (CM, card_key(request_id, 1, CM)), (CM2, card_key(request_id, 1, CM2))]
     chinese = texts(sent(uow)[1])
     assert chinese[0] == "信用申请 #1：提高额度"
-    assert chinese[-3:] == ["批准", "驳回", "询问详情"]
+    assert chinese[-3:] == ["批准", "驳回", "要求补充信息"]
 
     clock.now = NOW + timedelta(hours=2)
     requests.decide(ROSTER.member(CM2), request_id, 1, Outcome.APPROVED, "ok")

@@ -363,7 +363,7 @@ def test_only_the_requester_cancels_and_only_while_open():
     with pytest.raises(DomainError) as again:
         requests.cancel(member(REP), filed.id)
     assert explain(again.value, translator("zh-CN")) == (
-        "申请 #1 当前状态为“已撤销”：只能撤销未结的申请。")
+        "申请 #1 当前状态为“已撤销”：只能撤销待审批的申请。")
     assert refused(requests.decide, member(CM), filed.id, 1, Outcome.APPROVED) == (
         "Request #1 was cancelled by <@U0REP00001>, so there is nothing left to decide.")
     assert refused(requests.decide, member(CM), 99, 1, Outcome.APPROVED) == (
