@@ -22,7 +22,7 @@ from domain.model import INVOICE_STATUSES_IN_EXPOSURE, ORDER_STATUSES_IN_EXPOSUR
 from domain.money import Money
 from domain.text import reads_as, shown_controls
 from storage.import_staging import TABLES
-from storage.models import ExchangeRateRow
+from storage.models import CreditRequestRow, ExchangeRateRow
 
 _OPEN_STATUSES = [s.value for s in INVOICE_STATUSES_IN_EXPOSURE]
 _RATES: Table = ExchangeRateRow.__table__  # type: ignore[assignment]
@@ -81,7 +81,7 @@ def _own_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | 
         return far_ahead(conn, stage, kind, today)
     if kind.name == "customers":
         return [*case_twins(conn, stage), *name_twins(conn, stage),
-                *unlisted(conn, stage, organisation)]
+                *renamed_under_requests(conn, stage), *unlisted(conn, stage, organisation)]
     if kind.name == "contracts":
         return overlapping_contracts(conn, stage)
     return []
@@ -404,6 +404,32 @@ def name_twins(conn: Connection, stage: Table) -> list[str]:
     return [f"{len(twins)} new {what} as another's but for letter case, width, accents or "
             f"punctuation ({_named(twins)}): whoever types either is asked which one; if they "
             "are two companies, give them names that differ in the ERP"]
+
+
+def renamed_under_requests(conn: Connection, stage: Table) -> list[str]:
+    """A warning for customers the file names otherwise than an open credit request
+    filed for them (another name, not another spelling of it): a rename, or the id
+    given to another company, and approvers would decide on one company's figures
+    for another. The cards say it too; whoever imports hears it first."""
+    requests: Table = CreditRequestRow.__table__  # type: ignore[assignment]
+    query = (select(stage.c.line_no, stage.c.customer_id, requests.c.customer_name,
+                    stage.c.name, requests.c.id)
+             .join(requests, requests.c.customer_id == stage.c.customer_id)
+             .where(stage.c.invalid == 0, requests.c.state == "open",
+                    stage.c.name.is_not(None))
+             .order_by(stage.c.line_no, requests.c.id))
+    found = [(line, customer_id, before, after, request)
+             for line, customer_id, before, after, request in conn.execute(query)
+             if normalize_name(before) != normalize_name(after)]
+    if not found:
+        return []
+    named = _named([shown_controls(f"line {line}, {customer_id} from “{before}” to "
+                                   f"“{after}” under request #{request}")
+                    for line, customer_id, before, after, request in found])
+    what = ("open credit request is" if len(found) == 1 else "open credit requests are")
+    return [f"{len(found)} {what} for a customer the file gives another name ({named}): "
+            "the approvers now see that name and its figures; if the id now belongs to "
+            "another company, its approvers reject it or its requester cancels it"]
 
 
 def moved(conn: Connection, stage: Table, kind: ImportKind) -> list[str]:

@@ -179,6 +179,10 @@ class Standing:
     # An order release's: the rep who placed the order with /credit order, who hears
     # how the release was decided whoever asked for it.
     placed_by: str | None = None
+    # The customer's names in the ERP now: an import may have renamed it since the
+    # request was filed (or given its id to another company), and the card says so.
+    customer_name: str | None = None
+    customer_name_local: str | None = None
 
 
 @dataclass(frozen=True)

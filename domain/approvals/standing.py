@@ -42,4 +42,5 @@ def customer_standing(uow: UnitOfWork, customer_id: str, today: date,
                     Collecting(assignment.collector, assignment.status.value)
                     if assignment else None, broken, held.failures if held else (),
                     placed_by=held.checked_by
-                    if held and held.source is OrderSource.SLACK else None)
+                    if held and held.source is OrderSource.SLACK else None,
+                    customer_name=customer.name, customer_name_local=customer.name_local)

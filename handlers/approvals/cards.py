@@ -219,6 +219,22 @@ def closed_text(tr: Translator, request: CreditRequest, zone: tzinfo) -> str:
     return tr._("Closed on {when}: nothing left to decide.", when=when)
 
 
+def renamed(tr: Translator, request: CreditRequest, standing: Standing | None
+            ) -> list[Block]:
+    """A warning when the ERP names the customer otherwise than when the request was
+    filed: an import renamed it, or gave its id to another company, and the figures
+    shown are the customer's now."""
+    if standing is None or standing.customer_name is None:
+        return []
+    now = tr.name_of(standing.customer_name, standing.customer_name_local)
+    if now == known_as(tr, request):
+        return []
+    return [context(":warning: " + tr._(
+        "The ERP has named this customer *{now}* since the request was filed: the figures "
+        "below are that customer's. Make sure it is the company the request is about "
+        "before you decide.", now=erp_text(now, NAME)))]
+
+
 def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...],
          standing: Standing | None, level: int, zone: tzinfo,
          escalated: bool = False, early: bool = False) -> Message:
@@ -234,6 +250,7 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
         header(title),
         section(f"*{erp_text(known_as(tr, request), NAME)}* · "
                 f"{erp_text(request.customer_id, ID)}"),
+        *renamed(tr, request, standing),
         *position_blocks(tr, request, standing),
         section(tr._("*Requested by* {who}:", who=mention(request.requested_by)) + "\n"
                 + quoted(request.reason, REASON)),

@@ -542,3 +542,29 @@ def test_the_card_says_who_collects_the_account_and_the_promises_it_broke(
     texts = block_texts(shown(world, request_id, 1, CREDIT_CHANNEL))
     assert texts[3:10] == [*ACME_FIGURES, f"*Collections*\nCollector: <@{collector}>\n"
                                           "2 promises to pay broken"]
+
+
+def test_a_customer_the_erp_renamed_since_filing_is_said_on_the_next_card(world: World) -> None:
+    # An import gave C0002 another name (a rename, or its id reused for another
+    # company): the finance director decided for "Acme Packaging" with the figures of
+    # "Zenith Mining", and nothing said so.
+    from sqlalchemy import update
+
+    from storage.models import CustomerRow
+
+    request_id = file_request(world)
+    first = shown(world, request_id, 1, CREDIT_CHANNEL)
+    assert block_texts(first)[1] == "*Acme Packaging* · C0002"
+    with world.services.engine.begin() as conn:
+        conn.execute(update(CustomerRow).where(CustomerRow.customer_id == "C0002")
+                     .values(name="Zenith *Mining* <!channel>"))
+    view = open_modal(world, CREDIT_MANAGER, first, "Approve")
+    assert world.slack.submit(CREDIT_MANAGER, view, {"comment": "ok"}).body == ""
+    second = block_texts(shown(world, request_id, 2, FINANCE_DIRECTOR))
+    assert second[:3] == [
+        f"Credit request #{request_id}: limit increase", "*Acme Packaging* · C0002",
+        ":warning: The ERP has named this customer *Zenith ∗Mining∗ &lt;!channel&gt;* "
+        "since the request was filed: the figures below are that customer's. Make sure it "
+        "is the company the request is about before you decide."]
+    # The same name as filed: no warning (the first card, and a name unchanged).
+    assert not any(":warning:" in text for text in block_texts(first))

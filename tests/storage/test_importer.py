@@ -1511,6 +1511,38 @@ def test_new_customers_whose_names_read_as_anothers_are_named(engine, write_csv)
         "which one; if they are two companies, give them names that differ in the ERP"]
 
 
+def test_a_customer_renamed_under_an_open_credit_request_is_named(with_customers, write_csv):
+    # C1's id given to another company while a request for Acme Corp waited: approvers
+    # would decide on the other company's figures, and the import said nothing.
+    from sqlalchemy import insert
+
+    from storage.models import CreditRequestRow
+
+    def request(state, name):
+        return {"kind": "limit_increase", "state": state, "customer_id": "C1",
+                "customer_name": name, "requested_by": "U1",
+                "filed_at": datetime(2026, 11, 30, tzinfo=UTC), "reason": "r",
+                "measured": Decimal(1), "measured_currency": "USD", "level": 1}
+
+    with with_customers.begin() as conn:
+        conn.execute(insert(CreditRequestRow), [
+            request("open", "Acme Corp"), request("rejected", "Acme Corp"),
+            request("open", "Acme Corp")])
+    # Another spelling of the same name is no rename.
+    respelt = run(with_customers, write_csv, "customers",
+                  CUSTOMERS.replace("C1,Acme Corp,", "C1,ACME corp.,"))
+    assert respelt.committed and respelt.warnings == []
+    renamed = run(with_customers, write_csv, "customers",
+                  CUSTOMERS.replace("C1,Acme Corp,", "C1,Zenith \u202eMining,"))
+    assert renamed.committed
+    assert renamed.warnings == [
+        "2 open credit requests are for a customer the file gives another name (line 2, "
+        "C1 from “Acme Corp” to “Zenith \\u202eMining” under request #1; line 2, C1 from "
+        "“Acme Corp” to “Zenith \\u202eMining” under request #3): the approvers now see "
+        "that name and its figures; if the id now belongs to another company, its "
+        "approvers reject it or its requester cancels it"]
+
+
 def test_a_claim_whose_pid_a_later_process_was_given_is_taken_over(with_customers, write_csv):
     # The importer read any process with the pid as the claimer; the scheduler's check,
     # now shared, knows a process started after the claim is another.
