@@ -201,10 +201,12 @@ class WorkNotices(Protocol):
 
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
                        collector: str, owner: str | None,
-                       paid: Money | None = None, *, assigned: bool = True) -> None:
+                       paid: Money | None = None, *, assigned: bool = True,
+                       collector_told: bool = True) -> None:
         """``paid``: what was paid towards it, when some was (not enough). ``assigned``:
         whether ``collector`` collects the account, or (no longer assigned) recorded the
-        promise and is told in the collector's place."""
+        promise and is told in the collector's place. ``collector_told``: False when
+        they may no longer see credit data (the owner is told all the same)."""
         ...
 
     def nudge(self, outbox: Outbox, collector: str,

@@ -99,7 +99,8 @@ class CollectionsJob:
                     and a.status is not AssignmentStatus.ESCALATED \
                     and not _assigned_today(a, today, self.day.date_of):
                 fell_due.setdefault(a.collector, []).append(a)
-        nudged = sum(self._nudge(collector, mine) for collector, mine in fell_due.items())
+        nudged = sum(self._nudge(collector, mine) for collector, mine in fell_due.items()
+                     if self._may_collect(collector, len(mine)))
         flagged = self._flag([a for a in assignments
                               if a.status is not AssignmentStatus.ESCALATED], today)
         return DayCounts(kept, broken, nudged, flagged, skipped)
@@ -137,7 +138,9 @@ class CollectionsJob:
             # An account no longer assigned (legal closed it, or it was unassigned):
             # whoever recorded the promise hears of it in the collector's place.
             collector = assignment.collector if assignment is not None else promise.made_by
-            if verdict is Verdict.KEPT and customer is not None:
+            # Nor one app.yaml let go (the alerts job gives their accounts to another).
+            told = self.day.access.allows(self.day.people(collector))
+            if verdict is Verdict.KEPT and customer is not None and told:
                 self.day.notices.promise_kept(uow.outbox, promise, customer, collector)
             # Derived, not reset to open: a dispute or a legal case still open wins. A
             # promise kept on an account with nothing overdue left takes its day off the
@@ -157,7 +160,8 @@ class CollectionsJob:
                 partly = Money(paid, promise.amount.currency) if paid > 0 else None
                 self.day.notices.promise_broken(uow.outbox, promise, customer, collector,
                                                 self._owner_told(customer), partly,
-                                                assigned=assignment is not None)
+                                                assigned=assignment is not None,
+                                                collector_told=told)
             uow.audit.append(AuditEntry(now, SYSTEM, f"collections.promise_{verdict.value}",
                                         promise.customer_id, {
                 "promise_id": promise.id, "amount": str(promise.amount.amount),
@@ -165,6 +169,16 @@ class CollectionsJob:
                 "paid": str(paid)}))
             uow.commit()
         return verdict
+
+    def _may_collect(self, collector: str, accounts: int) -> bool:
+        """Whether ``collector`` may still read the accounts a nudge lists: one app.yaml
+        let go keeps them until the alerts job gives them to another collector."""
+        if self.day.access.allows(self.day.people(collector)):
+            return True
+        log.warning("%d account(s) of %s not nudged: they may no longer see credit data "
+                    "(app.yaml's access.credit_data); the alerts job gives their accounts "
+                    "to another collector", accounts, collector)
+        return False
 
     def _owner_told(self, customer: Customer) -> str | None:
         """The account's owner, when credit data is open to them: the ERP record names

@@ -79,6 +79,9 @@ class AssignmentChange:
     # The account's held orders, oldest first: the new collector's card shows them as
     # the check card does (an order waiting on this account's payment is worth a call).
     held: tuple[HeldOrder, ...] = ()
+    # Whether ``previous`` hears that the account is no longer theirs: not when they
+    # may no longer see credit data (app.yaml let them go), which is why it moved.
+    tell_previous: bool = True
 
 
 class AssignmentNotices(Protocol):
@@ -274,13 +277,17 @@ class Assignments:
                        if e.position is not None and e.position.aging.overdue.amount > 0}
             left_alone = self._left_alone(uow, overdue, day)
         overdue = {cid: e for cid, e in overdue.items() if cid not in left_alone}
+        # A collector app.yaml no longer lets see credit data (they left, or moved on)
+        # cannot work their accounts, and nobody was told: those go by the rules again,
+        # as a newly overdue account does.
+        gone = {cid: c for cid, c in taken.items() if not self.access.allows(self.people(c))}
         load: dict[str, Decimal] = {}
         for customer_id, collector in taken.items():
             figures = overdue[customer_id].in_base if customer_id in overdue else None
-            if figures is not None:
+            if figures is not None and customer_id not in gone:
                 load[collector] = load.get(collector, Decimal(0)) + figures.overdue.amount
         accounts = [OverdueAccount(e.customer, e.in_base.overdue.amount if e.in_base else None)
-                    for cid, e in overdue.items() if cid not in taken]
+                    for cid, e in overdue.items() if cid not in taken or cid in gone]
         picks = plan(accounts, self.rules, load)
         picked = {p.account.customer.customer_id for p in picks}
         unrated = sorted(a.customer.customer_id for a in accounts
@@ -293,7 +300,7 @@ class Assignments:
         positions = {cid: e.position for cid, e in overdue.items()}
         # Someone may assign one of them by hand between our read and our write
         # (PostgreSQL; SQLite's write lock makes them wait): then write again without.
-        return retried(lambda: {"assigned": self._assign_picks(picks, positions, day)},
+        return retried(lambda: {"assigned": self._assign_picks(picks, positions, day, gone)},
                        CollectionChanged)
 
     def _left_alone(self, uow: UnitOfWork, overdue: Mapping[str, object],
@@ -309,13 +316,15 @@ class Assignments:
         return legal | (set(closed) - newly_due)
 
     def _assign_picks(self, picks: list[Pick], positions: dict[str, CreditPosition | None],
-                      day: date) -> int:
+                      day: date, gone: Mapping[str, str]) -> int:
+        """``gone``: customer → the collector who holds it and may no longer see credit
+        data; their accounts are reassigned, the others assigned."""
         now = self.clock()
         changes: list[AssignmentChange] = []
         with self.unit_of_work() as uow:
             uow.begin_write()
             picked = [p.account.customer.customer_id for p in picks]
-            still_open = {a.customer_id for a in uow.collections.open_assignments(
+            still_open = {a.customer_id: a for a in uow.collections.open_assignments(
                 customer_ids=picked)}
             # Only an account collected before can have a promise, dispute or legal case.
             collected_before = set(uow.collections.last_closed())
@@ -324,7 +333,8 @@ class Assignments:
                 held[order.customer_id].append(order.named)
             for pick in picks:
                 customer = pick.account.customer
-                if customer.customer_id in still_open:
+                held_by = still_open.get(customer.customer_id)
+                if held_by is not None and held_by.collector != gone.get(customer.customer_id):
                     continue  # someone assigned it by hand since the read
                 if not self.access.allows(self.people(pick.collector)):
                     # The DM carries the account's card: never to someone app.yaml
@@ -332,21 +342,31 @@ class Assignments:
                     log.warning("auto-assign skipped %s: %s may not see credit data",
                                 customer.customer_id, pick.collector)
                     continue
-                status = (status_of(uow, customer.customer_id)
-                          if customer.customer_id in collected_before
-                          else AssignmentStatus.OPEN)
-                stored = uow.collections.add_assignment(Assignment(
-                    customer.customer_id, pick.collector, status, BY_RULES, now,
-                    next_action_on=day))
-                uow.audit.append(AuditEntry(now, SYSTEM, "collections.assigned",
-                                            customer.customer_id, {
-                                                "collector": pick.collector,
-                                                "rule": pick.rule}))
+                details: dict[str, object] = {"collector": pick.collector, "rule": pick.rule}
+                if held_by is None:
+                    status = (status_of(uow, customer.customer_id)
+                              if customer.customer_id in collected_before
+                              else AssignmentStatus.OPEN)
+                    stored = uow.collections.add_assignment(Assignment(
+                        customer.customer_id, pick.collector, status, BY_RULES, now,
+                        next_action_on=day))
+                else:
+                    # Its promise, dispute and next step stay with the account.
+                    stored = uow.collections.save_assignment(dataclasses.replace(
+                        held_by, collector=pick.collector, assigned_by=BY_RULES,
+                        assigned_at=now))
+                    details.update(previous=held_by.collector,
+                                   why="the previous collector may no longer see credit data")
+                uow.audit.append(AuditEntry(
+                    now, SYSTEM, "collections.reassigned" if held_by else "collections.assigned",
+                    customer.customer_id, details))
                 uow.events.record(CollectorAssigned(
                     occurred_at=now, actor=SYSTEM, subject=customer.customer_id,
-                    assignment_id=stored.id, collector=pick.collector, by_rules=True))
+                    assignment_id=stored.id, collector=pick.collector, by_rules=True,
+                    previous=held_by.collector if held_by else None))
                 changes.append(AssignmentChange(
                     stored, customer, positions.get(customer.customer_id), BY_RULES,
+                    previous=held_by.collector if held_by else None, tell_previous=False,
                     by_rotation=pick.rule is None,
                     held=tuple(held[customer.customer_id])))
             self.notices.queue_by_rules(uow.outbox, changes)

@@ -128,7 +128,7 @@ class AssignmentNotices:
     def queue(self, outbox: Outbox, change: AssignmentChange) -> None:
         assignment = change.assignment
         told: list[tuple[str, Message]] = []
-        if change.previous and is_user_id(change.previous):
+        if change.previous and change.tell_previous and is_user_id(change.previous):
             told.append((change.previous,
                          handed_back(change, translator(self.locale_of(change.previous)))))
         if not change.closed and is_user_id(assignment.collector):

@@ -288,8 +288,10 @@ class CollectionNotices(WorkNotices):
 
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
                        collector: str, owner: str | None,
-                       paid: Money | None = None, *, assigned: bool = True) -> None:
-        for person in dict.fromkeys(p for p in (collector, owner) if p):
+                       paid: Money | None = None, *, assigned: bool = True,
+                       collector_told: bool = True) -> None:
+        told = (collector if collector_told else None, owner)
+        for person in dict.fromkeys(p for p in told if p):
             tr = self.tr(person)
             about = _promise_terms(promise, customer, tr)
             if paid is not None:  # some came, not enough: "not paid" would be untrue

@@ -91,3 +91,17 @@ def test_an_account_with_held_orders_says_how_many_in_the_list_and_on_the_card()
     [card] = outbox.added
     assert ":no_entry: 2 held orders: CB-1, SO-9. Not to ship until they are released." in [
         b["text"]["text"] for b in card.blocks if "text" in b]
+
+
+def test_a_collector_app_yaml_let_go_is_not_told_their_account_moved():
+    # They may no longer see credit data: the account's card is not theirs to read.
+    outbox = Outbox()
+    notices = AssignmentNotices(lambda user: "en-US", "Asia/Shanghai")
+    moved = dataclasses.replace(change(1, OTHER), previous=COLLECTOR, tell_previous=False)
+    notices.queue_by_rules(outbox, [moved])
+    [card] = outbox.added
+    assert card.channel == OTHER
+    assert card.text == "You now collect Customer ∗1∗ (C0001)"
+    # Told as before when they may: a reassignment by hand.
+    notices.queue(outbox, dataclasses.replace(moved, tell_previous=True))
+    assert [m.channel for m in outbox.added] == [OTHER, COLLECTOR, OTHER]

@@ -59,7 +59,9 @@ def day_of(engine: Engine) -> CollectorsDay:
     sessions = unit_of_work_factory(engine)
     return CollectorsDay(lambda: SqlUnitOfWork(sessions), CreditDataAccess(), WorkPolicy(),
                          AgingBuckets(), "USD", lambda: NOW, UTC,
-                         CollectionNotices(lambda _: "en-US", UTC))
+                         CollectionNotices(lambda _: "en-US", UTC),
+                         # Collectors app.yaml lists: only they are nudged.
+                         people=lambda user: Member(user, roles=frozenset({"collector"})))
 
 
 def test_open_invoices_and_payments_since(engine: Engine) -> None:

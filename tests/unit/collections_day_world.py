@@ -34,5 +34,6 @@ def make_day(uow: FakeUnitOfWork, clock: list[datetime]) -> CollectorsDay:
                          {"legal": "C0LEGAL001", "sales": "C0SALES001"},
                          legal_owner="U0LAWYER01",
                          people=lambda user: Member(user, departments=frozenset(
-                             {"sales"} if user == "U0SALES001" else ())))
+                             {"sales"} if user == "U0SALES001" else ()),
+                             roles=frozenset({"collector"} if user == MEI.user_id else ())))
 

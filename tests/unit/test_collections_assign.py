@@ -312,3 +312,37 @@ def test_an_account_in_a_currency_without_a_rate_is_assigned_by_its_rule(caplog)
         "1 overdue account(s) not assigned: no rule names their collector, and sharing "
         "them by load needs their amount in USD, for which their currency has no exchange "
         "rate (C2); import the rate"]
+
+
+def test_accounts_of_a_collector_app_yaml_let_go_are_reassigned_by_the_rules():
+    # Carl was removed from app.yaml: he may no longer see credit data, yet kept his
+    # accounts, their reminders and broken promises, and no rule gave them to anyone.
+    uow = world()
+    assignments = service(uow)
+    assignments.assign(MANAGER, "C1", CARL)
+    assignments.assign(MANAGER, "C2", ANNA)
+    with uow:
+        carl_held = uow.collections.open_assignment("C1")
+        assert carl_held is not None
+        uow.collections.save_assignment(dataclasses.replace(
+            carl_held, status=AssignmentStatus.PROMISED,
+            next_action_on=TODAY + timedelta(days=3)))
+        uow.commit()
+    after = dataclasses.replace(assignments, people=lambda user: (
+        Member(user) if user == CARL else COLLECTORS.get(user) or Member(user)))
+    assert after.auto_assign() == {"assigned": 3}
+    by_customer = {a.customer_id: a.collector for a in uow.collections.open_assignments()}
+    # C1 (500) to Ben, who held nothing; Anna kept C2 (300) and took C3 and C4.
+    assert by_customer == {"C1": BEN, "C2": ANNA, "C3": ANNA, "C4": ANNA}
+    moved = uow.collections.open_assignment("C1")
+    assert moved is not None
+    assert (moved.status, moved.next_action_on, moved.assigned_by) == (
+        AssignmentStatus.PROMISED, TODAY + timedelta(days=3), "rules")
+    assert [(e.action, e.details) for e in uow.audit.entries if e.subject == "C1"][-1] == (
+        "collections.reassigned", {"collector": BEN, "rule": None, "previous": CARL,
+                                   "why": "the previous collector may no longer see "
+                                          "credit data"})
+    told = [c for c in after.notices.changes if c.customer.customer_id == "C1"][-1]  # type: ignore[attr-defined]
+    assert (told.assignment.collector, told.previous, told.tell_previous) == (BEN, CARL, False)
+    # Anna, who may still collect, keeps hers; nothing moves on the next run.
+    assert after.auto_assign() == {"assigned": 0}

@@ -97,8 +97,9 @@ class Notices:
 
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
                        collector: str, owner: str | None, paid: Money | None = None, *,
-                       assigned: bool = True) -> None:
-        self.calls.append(("broken", (promise.id, collector, owner)))
+                       assigned: bool = True, collector_told: bool = True) -> None:
+        self.calls.append(("broken", (promise.id, collector if collector_told else None,
+                                      owner)))
         if not assigned:
             self.calls.append(("broken_unassigned", (promise.id,)))
         if paid is not None:
@@ -149,8 +150,12 @@ def day(uow: FakeUnitOfWork, notices: Notices, clock: list[datetime]) -> Collect
                                                              stale_after_days=14),
                          AgingBuckets(), "USD", lambda: clock[0], UTC, notices,
                          {"legal": "C0LEGAL001", "sales": "C0SALES001"}, legal_owner="U0LAWYER01",
-                         people=lambda user: Member(user, departments=frozenset(
-                             {"sales"} if user in ("U0SALES001", "U0OWNER001") else ())))
+                         people=lambda user: STAFF.get(user) or Member(
+                             user, departments=frozenset(
+                                 {"sales"} if user in ("U0SALES001", "U0OWNER001") else ())))
+
+
+STAFF = {m.user_id: m for m in (MEI, LEAD, OTHER)}
 
 
 def test_the_worklist_orders_by_amount_times_days_and_shows_levels(day: CollectorsDay) -> None:
@@ -340,7 +345,7 @@ def test_a_broken_promise_reaches_no_owner_credit_data_is_closed_to(
         caplog: pytest.LogCaptureFixture) -> None:
     # The ERP names the owner: a warehouse clerk named there got the promise's figures.
     closed = replace(day, access=CreditDataAccess(roles=frozenset({"collector"})),
-                     people=lambda user: Member(user, departments=frozenset(
+                     people=lambda user: STAFF.get(user) or Member(user, departments=frozenset(
                          {"warehouse"} if user == "U0OWNER001" else ())))
     made = closed.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"]).promise
     clock[0] = NOW + timedelta(days=6)
@@ -1121,3 +1126,25 @@ def test_the_collector_hears_of_a_part_payment_when_the_lead_replaces_the_promis
         "the new one is checked and counted. $3,000.00 was paid towards it already; the new "
         "promise counts only money still to come: if the amount recorded includes that, "
         "record the promise again for the balance."]
+
+
+def test_a_collector_app_yaml_let_go_is_neither_nudged_nor_told_of_promises(
+        day: CollectorsDay, notices: Notices, clock: list[datetime],
+        caplog: pytest.LogCaptureFixture) -> None:
+    # Mei was removed from app.yaml: her DMs went on (next steps, a broken promise with
+    # the account's figures) though she may no longer see credit data.
+    made = day.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"]).promise
+    gone = replace(day, people=lambda user: Member(user) if user == MEI.user_id else (
+        STAFF.get(user) or Member(user, departments=frozenset({"sales"}))))
+    clock[0] = NOW + timedelta(days=6)
+    notices.calls.clear()
+    with caplog.at_level("WARNING"):
+        counts = CollectionsJob(gone).run()
+    assert (counts.broken, counts.nudged) == (1, 0)
+    # The owner still hears of the broken promise; Mei does not.
+    assert [c for c in notices.calls if c[0] in ("broken", "nudge", "kept")] == [
+        ("broken", (made.id, None, "U0OWNER001"))]
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "1 account(s) of U0MEI0001 not nudged: they may no longer see credit data "
+        "(app.yaml's access.credit_data); the alerts job gives their accounts to another "
+        "collector"]
