@@ -29,11 +29,13 @@ from domain.lookup import resolve_customer
 from domain.meetings.agenda import build_agenda
 from domain.meetings.events import MeetingCancelled, MeetingRescheduled, MeetingScheduled
 from domain.meetings.model import (
+    Answer,
     Meeting,
     MeetingChanged,
     MeetingKind,
     MeetingState,
     Recurrence,
+    Response,
 )
 from domain.meetings.people import Invitees
 from domain.meetings.ports import Happened, MeetingChange, MeetingNotices, NoMeetingNotices
@@ -380,7 +382,16 @@ class Meetings:
             # the meeting whoever moved it. Only its length changed: the time people
             # answered for is the same, and their answers stand.
             if moved.starts_at != old.starts_at:
+                # Who proposed the very time it moved to accepts it: they were asked to
+                # answer again for the time they had asked for.
+                proposers = [r.user_id for r in uow.meetings.responses(moved.id)
+                             if r.answer is Answer.PROPOSED
+                             and r.proposed_at == moved.starts_at
+                             and r.user_id != moved.organiser]
                 uow.meetings.clear_responses(moved.id, keep=(moved.organiser,))
+                for proposer in proposers:
+                    uow.meetings.set_response(Response(moved.id, proposer, Answer.ACCEPTED,
+                                                       now))
             subject = f"meeting:{moved.id}"
             uow.audit.append(AuditEntry(now, actor.user_id, "meeting.rescheduled", subject, {
                 "title": moved.title, "starts_at": moved.starts_at.isoformat(),

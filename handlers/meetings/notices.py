@@ -186,7 +186,10 @@ class MeetingNotices:
             if card is None:
                 self._post_invitation(outbox, change, destination)
                 continue
-            self._note(outbox, destination, write)
+            # Whoever moved or cancelled it was answered as they did (and would be asked
+            # to answer their own change again).
+            if destination != change.actor:
+                self._note(outbox, destination, write)
             self._file(outbox, change, destination, card, change.agenda)
 
     def _cancelled_quietly(self, outbox: Outbox, change: MeetingChange) -> None:

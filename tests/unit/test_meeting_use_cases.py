@@ -360,6 +360,23 @@ def test_a_reschedule_clears_every_answer_but_the_organisers(meetings, uow, told
         ("U0SALES001", Answer.ACCEPTED)]
 
 
+def test_who_proposed_the_time_a_meeting_moves_to_has_accepted_it(meetings, uow, told):
+    # Chen proposed Thursday 16:00 and the organiser moved it there: Chen's answer was
+    # cleared with the others', and he was asked to accept the time he had asked for.
+    meeting = meetings.schedule(ORGANISER, draft())
+    thursday = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)  # 16:00 in Shanghai
+    for user, proposed in (("U0MANAGER1", thursday),
+                           ("U0SALES001", thursday + timedelta(hours=1))):
+        uow.meetings.set_response(Response(meeting.id, user, Answer.PROPOSED, NOW,
+                                           proposed_at=proposed))
+    uow.commit()
+    meetings.reschedule(ORGANISER, meeting.id, Move(date(2026, 12, 3), time(16), 60, SH))
+    assert [(r.user_id, r.answer) for r in uow.meetings.responses(meeting.id)] == [
+        ("U0MANAGER1", Answer.ACCEPTED)]
+    assert [(r.user_id, r.answer) for r in told.changes[-1].responses] == [
+        ("U0MANAGER1", Answer.ACCEPTED)]
+
+
 def test_a_refused_reschedule_keeps_the_answers(meetings, uow):
     meeting = meetings.schedule(ORGANISER, draft())
     uow.meetings.set_response(Response(meeting.id, "U0SALES001", Answer.ACCEPTED, NOW))
