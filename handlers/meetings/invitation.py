@@ -269,9 +269,12 @@ def cancelled_note(tr: Translator, meeting: Meeting, actor: str, zone: tzinfo,
 
 
 def time_left(meeting: Meeting, now: datetime) -> int:
-    """Whole minutes from ``now`` to the start, rounded to the nearest (at least 1): a
-    reminder sent late says the time actually left, not its configured lead."""
-    return max(1, round((meeting.starts_at - now).total_seconds() / 60))
+    """Minutes from ``now`` to the start: to the nearest minute within the hour (at least
+    1), to the nearest five beyond it. A reminder sent late says the time actually left,
+    not its configured lead; but a run a minute after the lead said "starts in 23 h 59
+    min" where "24 hours" was meant."""
+    minutes = (meeting.starts_at - now).total_seconds() / 60
+    return max(1, round(minutes) if minutes < 60 else 5 * round(minutes / 5))
 
 
 def reminder_text(tr: Translator, meeting: Meeting, now: datetime, zone: tzinfo,

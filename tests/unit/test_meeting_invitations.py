@@ -507,3 +507,17 @@ def test_cancelling_a_series_tells_each_once_and_edits_every_card() -> None:
     assert len(cancels) == 10 and all(
         str(icalendar.Calendar.from_ical(m.files[0].content)["method"]) == "CANCEL"
         for m in cancels)
+
+
+@pytest.mark.parametrize(("before_start", "said"), [
+    (timedelta(hours=23, minutes=59), "24 hours"), (timedelta(hours=3, minutes=2), "3 hours"),
+    (timedelta(hours=3, minutes=13), "3 h 15 min"), (timedelta(minutes=14, seconds=50),
+                                                     "15 minutes"),
+    (timedelta(minutes=59, seconds=10), "59 minutes"), (timedelta(seconds=5), "1 minute")])
+def test_a_reminder_says_the_time_left_to_the_minute_within_the_hour_else_to_five(
+        before_start: timedelta, said: str) -> None:
+    stored = meeting(id=3, version=1)
+    assert invitation.reminder_text(EN, stored, stored.starts_at - before_start, SHANGHAI,
+                                    with_agenda=False) == (
+        f":alarm_clock: Reminder: Credit committee “Weekly credit” on {WHEN} starts in "
+        f"{said}.")
