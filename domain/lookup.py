@@ -124,7 +124,10 @@ def names_plainly(query: str, directory: CustomerDirectory) -> CustomerRef | Non
     # amount with no customer named. Without separators the id is looked up by its index;
     # digits alone are looked for among all ids, which only a line of digits costs.
     bare = _id_key(query)
-    if bare != query.strip() and any(c.isdigit() for c in bare):
+    # Letters and digits apart ("C 0003"), not digits alone: "100 5" is customer 100
+    # and an amount of 5 where ids are numbers, not customer 1005.
+    if bare != query.strip() and any(c.isdigit() for c in bare) \
+            and any(c.isalpha() for c in bare):
         found = _by_id(bare, directory)
         if found is not None:
             return found
@@ -218,6 +221,8 @@ def _by_loose_id(query: str, names: Sequence[tuple[CustomerRef, str]]
     key = _id_key(query)
     if not key.isascii() or not any(c.isdigit() for c in key):
         return []
+    if key.isdigit() and len(normalize_query(query).split()) > 1:
+        return []  # "100 5": customer 100 and an amount where ids are numbers, not 1005
     found = {ref.customer_id: ref for ref, _ in names if _loosely(key, ref.customer_id)}
     return list(found.values())
 

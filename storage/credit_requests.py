@@ -194,8 +194,11 @@ class SqlCreditRequestStore:
         request_id = self._insert(_R, {**_request_values(request), "version": 1})
         return dataclasses.replace(request, id=request_id, version=1)
 
-    def get(self, request_id: int) -> CreditRequest | None:
-        row = self._execute(select(_R).where(_R.c.id == request_id)).first()
+    def get(self, request_id: int, lock: bool = False) -> CreditRequest | None:
+        query = select(_R).where(_R.c.id == request_id)
+        # SQLite's write lock already holds every other writer off; FOR UPDATE is left
+        # out there by SQLAlchemy.
+        row = self._execute(query.with_for_update() if lock else query).first()
         return None if row is None else _request(row)
 
     def save(self, request: CreditRequest) -> CreditRequest:

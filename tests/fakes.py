@@ -352,7 +352,7 @@ class FakeCreditRequestStore:
         self.wrote = True
         return stored
 
-    def get(self, request_id: int) -> CreditRequest | None:
+    def get(self, request_id: int, lock: bool = False) -> CreditRequest | None:
         return self.requests.get(request_id)
 
     def save(self, request: CreditRequest) -> CreditRequest:

@@ -274,7 +274,7 @@ class Deadlines:
         with self.unit_of_work() as uow:
             uow.begin_write()
             store = uow.credit_requests
-            current = store.get(request.id)
+            current = store.get(request.id, lock=True)
             # Decided or moved on since the list was read: the mark names its level.
             if current is None or current.level != request.level or \
                     store.marked([key(delegation, current)]):
@@ -292,7 +292,8 @@ class Deadlines:
         with self.unit_of_work() as uow:
             uow.begin_write()
             store = uow.credit_requests
-            request = store.get(item.request_id)
+            # Locked: a decision meanwhile waits, then edits the cards this deals too.
+            request = store.get(item.request_id, lock=True)
             # Decided, cancelled or moved on since the list was read: nothing to do.
             if request is None or not request.is_open or request.level != item.level \
                     or store.marked([item.key]):

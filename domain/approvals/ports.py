@@ -35,7 +35,10 @@ class CreditRequestStore(Protocol):
         request with the same ``open_key`` raises ``RequestChanged``."""
         ...
 
-    def get(self, request_id: int) -> CreditRequest | None: ...
+    def get(self, request_id: int, lock: bool = False) -> CreditRequest | None:
+        """``lock``: held until the transaction ends, so that a decision of the request
+        waits for what this transaction queues about its level (the cards it deals)."""
+        ...
 
     def save(self, request: CreditRequest) -> CreditRequest:
         """Stores a changed request; it comes back with its version moved on. A version

@@ -388,7 +388,8 @@ class Meetings:
                              if r.answer is Answer.PROPOSED
                              and r.proposed_at == moved.starts_at
                              and r.user_id != moved.organiser]
-                uow.meetings.clear_responses(moved.id, keep=(moved.organiser,))
+                # Nor whoever moved it (a credit manager, say): no note asks them again.
+                uow.meetings.clear_responses(moved.id, keep=(moved.organiser, actor.user_id))
                 for proposer in proposers:
                     uow.meetings.set_response(Response(moved.id, proposer, Answer.ACCEPTED,
                                                        now))

@@ -12,6 +12,7 @@ from slack_bolt import BoltContext
 
 from domain.check import Checked, CustomerCheck
 from domain.errors import CustomerLookupError, DomainError
+from domain.lookup import loosely_the_id
 from domain.orders.typed import NoCustomer, amount_read, money_only, split_check, unquoted
 from handlers.check.blocks import card, which_customer
 from handlers.check.payloads import SubjectValue
@@ -42,7 +43,10 @@ def check(context: BoltContext, query: str) -> Message:
                                        typed.currency)
             return verdict_message(answer.customer, answer.verdict, context["tr"])
     except CustomerLookupError as unclear:
-        if money_only(query):  # "€ $ 5k", "CNY 5k": an amount, and no customer named
+        # "€ $ 5k", "CNY 5k": an amount, and no customer named; but "0003" that C0003's
+        # and K0003's ids both end in is asked about.
+        if money_only(query) and not (unclear.candidates and all(
+                loosely_the_id(query, c.customer_id) for c in unclear.candidates)):
             raise NoCustomer(context["catalogue"].as_typed(context, "check")) from None
         return which_customer(unclear, context["tr"],
                               None if typed is None else amount_read(typed),

@@ -98,6 +98,9 @@ def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator) -> Messa
         if change.held:
             account += " · " + tr.ngettext("{n} held order", "{n} held orders",
                                            len(change.held))
+        if change.previous:  # a collector app.yaml let go: their promise may be open
+            account += " · " + tr._("taken over from {previous}",
+                                    previous=mention(change.previous))
         lines.append("• " + account)
     text = listed(title, lines, len(changes), tr)
     return message(title, [section(text), context(tr._(

@@ -276,7 +276,7 @@ def test_a_form_opened_by_a_button_names_commands_in_the_readers_language(biling
     [posted] = bilingual.emulator.wait_for("chat.postEphemeral")
     shown = Reply(SALES_CHANNEL, posted.text, posted.blocks, True)
     assert mrkdwn(shown).splitlines()[-1] == (
-        "`/credit 我的申请` 可查看进度；申请未结时可在那里撤销。")
+        "`/credit 我的申请` 可查看进度；申请待审批时可在那里撤销。")
     # An English reader's form keeps the English commands.
     other = "U01SALESCHO"
     english = bilingual.slack.slash(other, SALES_CHANNEL, "/credit check acme packaging")

@@ -376,7 +376,7 @@ def test_a_chinese_reader_gets_roles_examples_and_formats_in_chinese(world):
         f"{ZH.moment(request.deadline(), ZONE)} 前审批。之后是第 2 级（财务总监）；若每级都用"
         "满时限，最后一级最迟于 "
         f"{ZH.moment(world.services.requests.latest_decision(request), ZONE)} 审批。\n"
-        "理由：春节备货\n`/credit requests` 可查看进度；申请未结时可在那里撤销。")
+        "理由：春节备货\n`/credit requests` 可查看进度；申请待审批时可在那里撤销。")
 
 
 # -- the request form: every wrong field at once ------------------------------------------
@@ -649,3 +649,25 @@ def test_a_chinese_reader_hears_an_orders_verdict_under_the_customers_chinese_na
     assert english.blocks[0]["text"]["text"] == (
         ":no_entry: *Not OK to ship*: an order of CN¥500,000.00 for Shenzhen Brightstar "
         "Electronics (C0029) would be held.")
+
+
+def test_digits_two_ids_end_in_ask_which_customer_and_digit_ids_keep_their_amount(world):
+    # "0002" for C0002 and K0002 was read as an amount: "Name the customer". And with
+    # ids that are numbers, "100 5" was customer 1005, not customer 100 and 5.
+    from decimal import Decimal as D
+
+    from storage.models import CustomerRow
+
+    with world.services.engine.begin() as conn:
+        for cid, name in (("K0002", "Kestrel Holdings"), ("100", "Numeric Hundred"),
+                          ("1005", "Numeric ThousandFive")):
+            conn.execute(CustomerRow.__table__.insert().values(
+                customer_id=cid, name=name, name_key=name.lower(), currency="USD",
+                credit_limit=D(1000), payment_terms_days=30))
+    asked = world.slack.slash(SALES, SALES_CHANNEL, "/credit check 0002")
+    assert asked.text == "No customer matches “0002”. Did you mean one of these?"
+    assert [b["text"]["text"] for b in asked.buttons()] == [
+        "Acme Packaging (C0002)", "Kestrel Holdings (K0002)"]
+    order = world.slack.slash(SALES, SALES_CHANNEL, "/credit check 100 5")
+    assert order.text == (":white_check_mark: *OK to ship*: an order of $5.00 for Numeric "
+                          "Hundred (100) passes the order rules.")

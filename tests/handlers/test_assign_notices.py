@@ -102,6 +102,14 @@ def test_a_collector_app_yaml_let_go_is_not_told_their_account_moved():
     [card] = outbox.added
     assert card.channel == OTHER
     assert card.text == "You now collect Customer ∗1∗ (C0001)"
+    # In a run's list, the accounts taken over say from whom.
+    title, blocks = given_by_rules([moved, change(2, OTHER)], translator("en-US"))
+    assert title == ("You now collect 2 overdue accounts (assigned by the assignment "
+                     "rules); their next step is due today:")
+    assert blocks[0]["text"]["text"].split("\n")[1:] == [
+        f"• Customer ∗1∗ (C0001) · $100.00 overdue, oldest 1 day · taken over from "
+        f"<@{COLLECTOR}>",
+        "• Customer ∗2∗ (C0002) · $200.00 overdue, oldest 2 days"]
     # Told as before when they may: a reassignment by hand.
     notices.queue(outbox, dataclasses.replace(moved, tell_previous=True))
     assert [m.channel for m in outbox.added] == [OTHER, COLLECTOR, OTHER]

@@ -377,3 +377,39 @@ def test_a_request_keeps_the_customers_local_name_and_the_upgrade_fills_it_in(en
     with uow(engine) as work:
         assert [work.credit_requests.get(i).customer_name_local  # type: ignore[union-attr]
                 for i in (kept.id, older)] == ["艾克美", "艾克美"]
+
+
+def test_a_request_read_locked_holds_off_a_change_until_the_reader_commits(engine):
+    # The approvals job deals a level's missing cards under this lock: a decision at the
+    # same moment waits, then finds those cards to edit (on PostgreSQL it wrote its edit
+    # first and a dealt card kept its buttons).
+    with uow(engine) as work:
+        stored = work.credit_requests.add(request())
+        work.commit()
+    locked, order = threading.Event(), []
+
+    def job() -> None:
+        with uow(engine) as work:
+            work.begin_write()
+            assert work.credit_requests.get(stored.id, lock=True) == stored
+            locked.set()
+            threading.Event().wait(0.5)
+            order.append("job commits")
+            work.commit()
+
+    def decision() -> None:
+        assert locked.wait(5)
+        with uow(engine) as work:
+            work.begin_write()
+            current = work.credit_requests.get(stored.id)
+            assert current is not None
+            work.credit_requests.save(dataclasses.replace(current, level=2))
+            order.append("decision saved")
+            work.commit()
+
+    threads = [threading.Thread(target=job), threading.Thread(target=decision)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert order == ["job commits", "decision saved"]
