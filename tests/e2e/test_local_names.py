@@ -152,7 +152,7 @@ def test_a_chinese_reader_is_refused_under_the_customers_chinese_name(world):
     world.slack.slash(SALES, SALES_CHANNEL, "/credit 申请 C0029 +10k 备货")
     again = world.slack.slash(SALES, SALES_CHANNEL, "/credit 申请 C0029 +20k 再来")
     assert again.text == (
-        "您已为深圳明亮之星电子有限公司提交了一条未结的提高额度申请（#1）：须先审批完成或撤销"
+        "您已为深圳明亮之星电子有限公司提交了一条待审批的提高额度申请（#1）：须先审批完成或撤销"
         "（`/credit 我的申请` 可查看）。")
     world.slack.slash(SALES, SALES_CHANNEL, "/credit 订单 C0029 5k PO-ZH-1")
     twice = world.slack.slash(SALES, SALES_CHANNEL, "/credit 订单 C0029 5k PO-ZH-1")
