@@ -9,6 +9,7 @@ from slack_bolt import BoltContext
 
 from domain.amounts import AmountError, parse_amount
 from domain.errors import CustomerLookupError, DomainError
+from domain.lookup import loosely_the_id
 from domain.orders.context import OrderRefused
 from domain.orders.typed import (
     NoCustomer,
@@ -46,6 +47,7 @@ def order(context: BoltContext, text: str) -> Message:
         # "plant 7 5k": 7 is the name's (Plant 7), which the quotes would have said.
         if two.name_words:
             _name_goes_on(context, text, two.name_words, command)
+        _id_apart(context, text, command)
         raise retyped(two, command) from None
     except DomainError as refused:
         raise retyped(refused, command) from None
@@ -107,6 +109,23 @@ def _number_in_the_name(context: BoltContext, text: str, typed: TypedOrder,
     if starts_quoted(text) or (typed.reference is None and typed.currency is None):
         return
     _name_goes_on(context, text, len(typed.customer.split()), command)
+
+
+ID_APART = N_("“{typed}” is the id {id} with a space in it: write it as one word, e.g. "
+               "`{command} {id} {rest}`.")
+
+
+def _id_apart(context: BoltContext, text: str, command: str) -> None:
+    """Refuses "C 0003 5k" (the id read out, a space after its letter) as what it is,
+    rather than as two amounts, 0003 and 5k."""
+    words = order_words(text)
+    if len(words) < 3 or not words[0].isalpha() or not words[1].isdigit():
+        return
+    typed = " ".join(words[:2])
+    found = context["deps"].orders.customer_named(context["member"], typed)
+    if found is not None and loosely_the_id(typed, found.customer_id):
+        raise OrderRefused(ID_APART, typed=typed, id=found.customer_id,
+                           rest=" ".join(words[2:]), command=command)
 
 
 def _name_goes_on(context: BoltContext, text: str, taken: int, command: str) -> None:

@@ -492,6 +492,10 @@ def test_an_id_written_without_its_letter_or_with_a_dash_finds_the_customer(worl
     assert said(world, "/credit order 0002 5k PO-1") == (
         "No customer is named “0002”. Closest: Acme Packaging (C0002). Use the id, e.g. "
         "`/credit order C0002 5k PO-1`.")
+    # The id with a space after its letter was "“0002 5k” is two amounts".
+    assert said(world, "/credit order c 0002 5k PO-1") == (
+        "“c 0002” is the id C0002 with a space in it: write it as one word, e.g. "
+        "`/credit order C0002 5k PO-1`.")
     assert checks(world) == {}
 
 
