@@ -139,7 +139,7 @@ class CollectionsJob:
             # whoever recorded the promise hears of it in the collector's place.
             collector = assignment.collector if assignment is not None else promise.made_by
             # Nor one app.yaml let go (the alerts job gives their accounts to another).
-            told = self.day.access.allows(self.day.people(collector))
+            told = self._reads_credit(collector)
             if verdict is Verdict.KEPT and customer is not None and told:
                 self.day.notices.promise_kept(uow.outbox, promise, customer, collector)
             # Derived, not reset to open: a dispute or a legal case still open wins. A
@@ -170,10 +170,14 @@ class CollectionsJob:
             uow.commit()
         return verdict
 
+    def _reads_credit(self, user: str) -> bool:
+        """Whether app.yaml lets ``user`` see credit data, which every note here holds."""
+        return self.day.access.allows(self.day.people(user))
+
     def _may_collect(self, collector: str, accounts: int) -> bool:
         """Whether ``collector`` may still read the accounts a nudge lists: one app.yaml
         let go keeps them until the alerts job gives them to another collector."""
-        if self.day.access.allows(self.day.people(collector)):
+        if self._reads_credit(collector):
             return True
         log.warning("%d account(s) of %s not nudged: they may no longer see credit data "
                     "(app.yaml's access.credit_data); the alerts job gives their accounts "
@@ -184,7 +188,7 @@ class CollectionsJob:
         """The account's owner, when credit data is open to them: the ERP record names
         the owner, so whoever edits it would choose who reads the promise's figures."""
         owner = customer.owner_slack_id
-        if owner is None or self.day.access.allows(self.day.people(owner)):
+        if owner is None or self._reads_credit(owner):
             return owner
         log.warning("broken promise of %s not sent to its owner %s: an owner in the ERP "
                     "named them, and credit data is not open to them (app.yaml's "

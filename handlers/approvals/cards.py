@@ -27,6 +27,7 @@ from domain.approvals.model import (
 )
 from domain.approvals.ports import Standing
 from domain.exposure import CreditPosition
+from domain.lookup import normalize_name
 from domain.orders.model import OrderCheck
 from domain.text import N_
 from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
@@ -227,7 +228,9 @@ def renamed(tr: Translator, request: CreditRequest, standing: Standing | None
     if standing is None or standing.customer_name is None:
         return []
     now = tr.name_of(standing.customer_name, standing.customer_name_local)
-    if now == known_as(tr, request):
+    # Another spelling of the same name ("ACME corp." for "Acme Corp") is no rename, as
+    # the customers import's own warning judges it.
+    if normalize_name(now) == normalize_name(known_as(tr, request)):
         return []
     return [context(":warning: " + tr._(
         "The ERP has named this customer *{now}* since the request was filed: the figures "

@@ -568,3 +568,23 @@ def test_a_customer_the_erp_renamed_since_filing_is_said_on_the_next_card(world:
         "is the company the request is about before you decide."]
     # The same name as filed: no warning (the first card, and a name unchanged).
     assert not any(":warning:" in text for text in block_texts(first))
+
+
+def test_a_customer_the_erp_only_respelt_is_no_rename_on_the_card(world: World) -> None:
+    # "ACME packaging." is how another export writes Acme Packaging: the import does not
+    # call it a rename, and the card did.
+    from sqlalchemy import update
+
+    from storage.models import CustomerRow
+
+    request_id = file_request(world)
+    first = shown(world, request_id, 1, CREDIT_CHANNEL)
+    with world.services.engine.begin() as conn:
+        conn.execute(update(CustomerRow).where(CustomerRow.customer_id == "C0002")
+                     .values(name="ACME packaging."))
+    view = open_modal(world, CREDIT_MANAGER, first, "Approve")
+    assert world.slack.submit(CREDIT_MANAGER, view, {"comment": "ok"}).body == ""
+    second = block_texts(shown(world, request_id, 2, FINANCE_DIRECTOR))
+    assert second[:3] == [f"Credit request #{request_id}: limit increase",
+                          "*Acme Packaging* · C0002", "*Requested*\n$200,000.00 (now "
+                          "$100,000.00, +$100,000.00)"]
