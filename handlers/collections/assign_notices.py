@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from domain.check import CustomerCheck
 from domain.collections.assignment import BY_RULES
@@ -38,16 +40,45 @@ def _who(by: str, tr: Translator, rotation: bool = False) -> str:
     return tr._("the assignment rules") if by == BY_RULES else mention(by)
 
 
+def _today(change: AssignmentChange, timezone: str) -> date:
+    return change.assignment.assigned_at.astimezone(ZoneInfo(timezone)).date()
+
+
+def _next_step(change: AssignmentChange, tr: Translator, today: date) -> str:
+    """When the account's next step is due: today for a new assignment, but an account
+    taken over keeps the step its collector set, which may be later or already late."""
+    day = change.assignment.next_action_on
+    if day is None:
+        return tr._("Its next step has no date yet.")
+    if day == today:
+        return tr._("Its next step is due today.")
+    if day < today:
+        return tr._("Its next step was due on {day}.", day=day)
+    return tr._("Its next step is due on {day}.", day=day)
+
+
+def _step_in_list(change: AssignmentChange, tr: Translator, today: date) -> str | None:
+    day = change.assignment.next_action_on
+    if day == today:
+        return None
+    if day is None:
+        return tr._("next step not dated")
+    if day < today:
+        return tr._("next step was due on {day}", day=day)
+    return tr._("next step on {day}", day=day)
+
+
 def taken_over(change: AssignmentChange, tr: Translator, timezone: str) -> Message:
     """The new collector's message: what they now own, and the account's card."""
     customer = change.customer
     name = erp_text(names(customer, tr)[0], NAME)
-    note = tr._("You now collect this account (assigned by {who}). Its next step is due "
-                "today.", who=_who(change.by, tr, change.by_rotation))
+    note = tr._("You now collect this account (assigned by {who}).",
+                who=_who(change.by, tr, change.by_rotation))
     if change.previous:
         note = tr._("You now collect this account instead of {previous} (assigned by "
-                    "{who}). Its next step is due today.", previous=mention(change.previous),
+                    "{who}).", previous=mention(change.previous),
                     who=_who(change.by, tr, change.by_rotation))
+    note = tr.sentences(note, _next_step(change, tr, _today(change, timezone)))
     if change.position is not None and not change.position.aging.overdue.amount:
         # "Its next step is due today" alone sent them to call about a current account.
         note = tr.sentences(note, tr._("Nothing of it is overdue now: there is nothing to "
@@ -75,17 +106,24 @@ def handed_back(change: AssignmentChange, tr: Translator) -> Message:
     return message(text, [section(text)])
 
 
-def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator) -> Message:
+def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator,
+                   timezone: str) -> Message:
     """One collector's message for a run of the rules: the accounts they now collect, in
     the order the run placed them (largest overdue in the base currency first: amounts
     in several currencies cannot be ordered as shown), and where their worklist is."""
     rotation = {c.by_rotation for c in changes}
     who = (tr._("the assignment rules and the least-load rotation") if len(rotation) > 1
            else _who(BY_RULES, tr, rotation.pop()))
-    title = tr.ngettext("You now collect {n} overdue account (assigned by {who}); its next "
-                        "step is due today:",
-                        "You now collect {n} overdue accounts (assigned by {who}); their "
-                        "next step is due today:", len(changes), who=who)
+    today = _today(changes[0], timezone)
+    if all(_step_in_list(c, tr, today) is None for c in changes):
+        title = tr.ngettext("You now collect {n} overdue account (assigned by {who}); its "
+                            "next step is due today:",
+                            "You now collect {n} overdue accounts (assigned by {who}); "
+                            "their next step is due today:", len(changes), who=who)
+    else:  # accounts taken over keep their own next step: each line says when
+        title = tr.ngettext("You now collect {n} overdue account (assigned by {who}):",
+                            "You now collect {n} overdue accounts (assigned by {who}):",
+                            len(changes), who=who)
     lines: list[str] = []
     for change in changes[:LISTED]:
         account = tr._("{name} ({id})", name=erp_text(names(change.customer, tr)[0], NAME),
@@ -101,6 +139,9 @@ def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator) -> Messa
         if change.previous:  # a collector app.yaml let go: their promise may be open
             account += " · " + tr._("taken over from {previous}",
                                     previous=mention(change.previous))
+        step = _step_in_list(change, tr, today)
+        if step is not None:
+            account += " · " + step
         lines.append("• " + account)
     text = listed(title, lines, len(changes), tr)
     return message(title, [section(text), context(tr._(
@@ -122,7 +163,8 @@ class AssignmentNotices:
                 for change in given:
                     self.queue(outbox, change)
                 continue
-            text, blocks = given_by_rules(given, translator(self.locale_of(collector)))
+            text, blocks = given_by_rules(given, translator(self.locale_of(collector)),
+                                          self.timezone)
             first = min(c.assignment.id for c in given)
             outbox.add(OutgoingMessage(channel=collector, kind=NOTE, text=text,
                                        blocks=blocks or [],
