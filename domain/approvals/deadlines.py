@@ -56,6 +56,7 @@ from domain.approvals.model import (
     LimitChange,
     StandIn,
     effective_limit,
+    stands_on,
 )
 from domain.approvals.policy import ApprovalPolicy
 from domain.approvals.ports import (
@@ -132,6 +133,9 @@ class Reverted:
     # Who asked for the temporary limit, when it is another than the owner: their plans
     # (a season's orders) stood on it too.
     requested_by: str | None = None
+    # The ERP exported another limit while it ran (someone keyed one in): the ERP's has
+    # been the limit since, and stays after this one's end.
+    overtaken: bool = False
 
 
 class LimitNotices(Protocol):
@@ -410,6 +414,9 @@ class Deadlines:
                 return False
             store.mark(_revert_key(change), change.request_id, now)
             customer = uow.customers.get(change.customer_id)
+            if customer is not None:
+                # A limit the ERP has moved since is not the one in force (``stands_on``).
+                changes = [c for c in changes if stands_on(c, customer.credit_limit)]
             in_force = effective_limit(changes, today)
             if in_force is not None:
                 limit_now = in_force.limit
@@ -427,13 +434,14 @@ class Deadlines:
                 requester = None
             told = self.limit_notices.reverted(uow.outbox, Reverted(
                 change, name, owner, limit_now,
-                customer.name_local if customer is not None else None, requester))
+                customer.name_local if customer is not None else None, requester,
+                overtaken=change.overtaken_at is not None))
             uow.audit.append(AuditEntry(now, SYSTEM, "limits.reverted", change.customer_id, {
                 "request": change.request_id, "change": change.id,
                 "limit": str(change.limit.amount), "currency": change.limit.currency,
                 "expires_on": change.expires_on.isoformat(),
                 "limit_now": str(limit_now.amount), "currency_now": limit_now.currency,
-                "told": told}))
+                "told": told, "overtaken": change.overtaken_at is not None}))
             uow.events.record(LimitReverted(
                 occurred_at=now, actor=SYSTEM, subject=change.customer_id,
                 request_id=change.request_id, limit=str(change.limit.amount),

@@ -25,13 +25,23 @@ def reverted_text(tr: Translator, reverted: Reverted, *, to: str) -> str:
     params = {"limit": change.limit, "customer": erp_text(
         tr.name_of(reverted.customer_name, reverted.customer_name_local), NAME),
         "day": change.expires_on, "now": reverted.limit_now}
-    if to == ASKED:
-        return ":information_source: " + tr._(
-            "The temporary limit of {limit} you asked for {customer} ended on {day}; its "
-            "limit is {now} again.", **params)
-    text = ":information_source: " + tr._(
-        "The temporary limit of {limit} for {customer} ended on {day}; its limit is {now} "
-        "again.", **params)
+    if reverted.overtaken and to == ASKED:
+        # "Again" would be false: the ERP's limit took over while it ran, and may be the
+        # temporary amount keyed in, which creditbot does not take back.
+        text = tr._("The temporary limit of {limit} you asked for {customer} ended on "
+                    "{day}, but the ERP has set its limit to {now} since it was approved, "
+                    "and that limit stands until the ERP changes it.", **params)
+    elif reverted.overtaken:
+        text = tr._("The temporary limit of {limit} for {customer} ended on {day}, but the "
+                    "ERP has set its limit to {now} since it was approved, and that limit "
+                    "stands until the ERP changes it.", **params)
+    elif to == ASKED:
+        text = tr._("The temporary limit of {limit} you asked for {customer} ended on "
+                    "{day}; its limit is {now} again.", **params)
+    else:
+        text = tr._("The temporary limit of {limit} for {customer} ended on {day}; its "
+                    "limit is {now} again.", **params)
+    text = ":information_source: " + text
     if to == STANDS_IN:
         text = tr.sentences(text, tr._("Nobody owns this account in the ERP, so the credit "
                                        "department is told."))

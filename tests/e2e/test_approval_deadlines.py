@@ -10,21 +10,26 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.config import load_config
 from bot.scheduler import RunResult, job_context, run_job
+from domain.approvals.deadlines import Reverted
 from domain.approvals.filing import Filing
 from domain.approvals.model import Outcome, RequestKind
 from domain.approvals.use_cases import CreditRequests
+from domain.money import Money
 from handlers.approvals.jobs import JOB
+from handlers.approvals.reverts import reverted_text
 from handlers.delivery.sender import Sender, delivery_client
 from handlers.i18n import translator
-from storage.models import AuditRow
+from storage.credit_requests import overtake_changes
+from storage.models import AuditRow, CustomerRow
 from storage.outbox import OutboxStore
 from tests.conftest import ROOT
 from tests.e2e.alerts_world import drain
@@ -145,6 +150,39 @@ def test_an_approved_temporary_limit_shows_in_the_check_and_its_end_is_told(worl
     [entry] = deadlines.audit("limits.reverted")
     assert (entry.actor, entry.subject) == ("creditbot", "C0002")
     assert entry.details["told"] == "U01SALESCHO"
+
+
+def test_a_temporary_limit_the_erp_overtook_is_not_said_to_give_way_to_the_old_one(
+        world, deadlines):
+    # The credit manager keyed the approved $150,000 into the ERP; at the temporary
+    # limit's end the ERP still exports it, and "its limit is $150,000.00 again" (or the
+    # old $100,000) would be false: the ERP's limit stands, and creditbot says so.
+    approve_temporary_limit(world, deadlines)
+    with world.services.engine.begin() as conn:  # the next customers import
+        conn.execute(update(CustomerRow).where(CustomerRow.customer_id == "C0002")
+                     .values(credit_limit=Decimal(150_000)))
+        overtake_changes(conn, NOW + timedelta(days=3))
+    after = datetime(2027, 1, 1, 2, 0, tzinfo=UTC)
+    with time_machine.travel(after, tick=True):
+        assert deadlines.run(after)["reverted"] == 1
+    assert deadlines.dms("U01SALESCHO")[-1] == (
+        ":information_source: The temporary limit of $150,000.00 for Acme Packaging ended "
+        "on Dec 31, 2026, but the ERP has set its limit to $150,000.00 since it was "
+        "approved, and that limit stands until the ERP changes it.")
+    assert [dm for dm in deadlines.dms(SALES) if "ended on" in dm] == [
+        ":information_source: The temporary limit of $150,000.00 you asked for Acme "
+        "Packaging ended on Dec 31, 2026, but the ERP has set its limit to $150,000.00 "
+        "since it was approved, and that limit stands until the ERP changes it."]
+    [entry] = deadlines.audit("limits.reverted")
+    assert (Decimal(entry.details["limit_now"]), entry.details["overtaken"]) == (150_000, True)
+    zh = translator("zh-CN")
+    with world.services.uow() as uow:
+        [change] = uow.credit_requests.limit_changes("C0002")
+    assert reverted_text(zh, Reverted(change, "Acme Packaging", "U01SALESCHO",
+                                      Money(Decimal(150_000), "USD"), overtaken=True),
+                         to="owns") == (
+        ":information_source: Acme Packaging 的临时额度 US$150,000.00 已于 2026年12月31日"
+        "到期，但 ERP 自其获批后已将其额度设为 US$150,000.00，该额度在 ERP 更改之前一直有效。")
 
 
 def test_a_level_is_reminded_then_overdue_every_working_day(world, deadlines):

@@ -262,10 +262,10 @@ def test_a_temporary_limit_is_announced_once_after_its_last_day():
     assert world.audited("limits.reverted") == [
         {"request": temporary, "change": 2, "limit": "180000.00", "currency": "USD",
          "expires_on": "2026-12-15", "limit_now": "100000", "currency_now": "USD",
-         "told": OWNER},
+         "told": OWNER, "overtaken": False},
         {"request": request_id, "change": 1, "limit": "45000.00", "currency": "USD",
          "expires_on": "2026-12-31", "limit_now": "10000", "currency_now": "USD",
-         "told": None}]
+         "told": None, "overtaken": False}]
     [entry] = [e for e in world.uow.audit.entries if e.action == "limits.reverted"][:1]
     assert (entry.actor, entry.subject) == ("creditbot", "C0001")
 
