@@ -125,6 +125,12 @@ class Outbox(Protocol):
         what a card showed and changes only its end."""
         ...
 
+    def shown_blocks(self, message_id: MessageId) -> list[dict[str, Any]]:
+        """The blocks the message shows once its queue is sent: those of its latest
+        edit queued, else its own (``[]`` for none). A card's figures as its level
+        decided on them, to which a later line is added."""
+        ...
+
 
 class PositionSource(Protocol):
     """What a credit position is read from: a unit of work, or a check's own read."""

@@ -209,6 +209,8 @@ class OutboxRow(Base):
         Index("ix_outbox_dedup_key_prefix", "dedup_key",
               postgresql_ops={"dedup_key": "varchar_pattern_ops"}).ddl_if(
                   dialect="postgresql"),
+        # The edits of a message, newest last (what an approval card shows now).
+        Index("ix_outbox_update_of", "update_of"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

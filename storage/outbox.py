@@ -136,6 +136,13 @@ class SqlOutbox:
             select(_OUTBOX.c.payload).where(_OUTBOX.c.id == message_id)).scalar()
         return list(payload.get("blocks") or []) if isinstance(payload, dict) else []
 
+    def shown_blocks(self, message_id: MessageId) -> list[dict[str, Any]]:
+        payload = self._session.execute(
+            select(_OUTBOX.c.payload)
+            .where(or_(_OUTBOX.c.id == message_id, _OUTBOX.c.update_of == message_id))
+            .order_by(_OUTBOX.c.id.desc()).limit(1)).scalar()
+        return list(payload.get("blocks") or []) if isinstance(payload, dict) else []
+
 
 # What a claim writes into last_error of a row whose earlier claim ran out without an
 # outcome: its sender died or hung, maybe after Slack had taken the message.

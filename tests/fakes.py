@@ -227,6 +227,12 @@ class FakeOutbox:
         found = self.sent.get(message_id) or self.staged.get(message_id)
         return list(found.blocks or []) if found is not None else []
 
+    def shown_blocks(self, message_id: int) -> list[dict]:
+        versions = [(i, m) for i, m in (*self.sent.items(), *self.staged.items())
+                    if i == message_id or m.update_of == message_id]
+        return list(max(versions, key=lambda found: found[0])[1].blocks or []) \
+            if versions else []
+
     def commit(self) -> None:
         self.sent.update(self.staged)
         self.staged.clear()

@@ -36,6 +36,7 @@ from handlers.check.blocks import aging_section, available_text, collecting, ove
 from handlers.i18n import Translator, known_as
 from handlers.orders.blocks import failure_text, release_button
 from handlers.render import (
+    BLOCKS_PER_MESSAGE,
     Block,
     Message,
     actions,
@@ -259,9 +260,9 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
                 + quoted(request.reason, REASON)),
         # What the levels before this one decided, and why: a finance director turned
         # down a release for the very doubt the credit manager's comment had settled.
-        *(section(tr._("*Level {level}, {role}:*", level=d.level,
-                       role=role_name(request.route[d.level - 1].role))
-                  + " " + outcome_text(tr, d, zone))
+        *(section(tr._("*Level {level}, {role}:* {outcome}", level=d.level,
+                       role=role_name(request.route[d.level - 1].role),
+                       outcome=outcome_text(tr, d, zone)))
           for d in sorted(decisions, key=lambda d: d.level) if d.level < level),
         context(tr._("Level {level} of {levels}: {role} · yours to decide: no {role} "
                      "is left to decide it · decide by {deadline}", level=level,
@@ -296,9 +297,32 @@ def card(tr: Translator, request: CreditRequest, decisions: tuple[Decision, ...]
         menu = None
     if menu is not None:
         blocks.append(actions(f"share_{request.id}_{level}", menu))
-    fallback = tr._("Credit request {subject}: level {level} of {levels}",
-                    subject=subject(tr, request), level=level, levels=len(request.route))
-    return message(fallback, blocks)
+    return message(card_fallback(tr, request, level), blocks)
+
+
+def card_fallback(tr: Translator, request: CreditRequest, level: int) -> str:
+    return tr._("Credit request {subject}: level {level} of {levels}",
+                subject=subject(tr, request), level=level, levels=len(request.route))
+
+
+FINAL = "final_outcome"
+
+
+def with_final(tr: Translator, shown: list[Block], request: CreditRequest,
+               decision: Decision | None, zone: tzinfo) -> list[Block]:
+    """An earlier level's card as it shows now (its figures as that level decided on
+    them), with how the request ended under it: the #credit card of a level that
+    approved still said "Approved" after a later level rejected."""
+    if decision is not None:
+        line = tr._("*Final outcome, at level {level} ({role}):* {outcome}",
+                    level=decision.level,
+                    role=role_name(request.route[decision.level - 1].role),
+                    outcome=outcome_text(tr, decision, zone))
+    else:
+        line = tr._("*Final outcome:* {outcome}", outcome=closed_text(tr, request, zone))
+    final = {**section(line), "block_id": FINAL}
+    kept = [b for b in shown if b.get("block_id") != FINAL]
+    return [*kept[:BLOCKS_PER_MESSAGE - 1], final]
 
 
 def effect(tr: Translator, request: CreditRequest) -> str:

@@ -160,6 +160,9 @@ class ApprovalNotices:
                 self._post_cards(outbox, change, [change.stand_in], escalated=True)
         elif happened is Happened.INFO_ASKED and change.asked_by and change.question:
             self._ask(outbox, change, change.asked_by, change.question)
+        if happened in (Happened.APPROVED, Happened.REJECTED, Happened.CANCELLED,
+                        Happened.EXPIRED):
+            self._tell_earlier_levels(outbox, change)
 
     def delegated(self, outbox: Outbox, delegation: Delegation, roles: Sequence[str],
                   waiting: int | None) -> None:
@@ -210,6 +213,23 @@ class ApprovalNotices:
                                       change.standing, level, self.zone)
             outbox.add(OutgoingMessage(channel=destination, kind=CARD, text=text,
                                        blocks=blocks or [], update_of=posted))
+
+    def _tell_earlier_levels(self, outbox: Outbox, change: RequestChange) -> None:
+        """How the request ended, under each card of the levels decided before the
+        last: kept as they show now, the figures those levels decided on."""
+        request, decision = change.request, change.decision
+        last = decision.level if decision is not None else request.level
+        for level in range(1, last):
+            for destination, posted in self._posted(outbox, change, level):
+                tr = self.tr(destination)
+                shown = outbox.shown_blocks(posted)
+                if not shown:
+                    continue
+                outbox.add(OutgoingMessage(
+                    channel=destination, kind=CARD,
+                    text=cards.card_fallback(tr, request, level),
+                    blocks=cards.with_final(tr, shown, request, decision, self.zone),
+                    update_of=posted))
 
     def _posted(self, outbox: Outbox, change: RequestChange, level: int
                 ) -> Iterator[tuple[str, int]]:

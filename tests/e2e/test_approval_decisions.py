@@ -171,6 +171,12 @@ def test_level_one_approves_in_the_modal_and_level_two_rejects_with_a_comment(
         world, request_id, 2, 2, "finance director",
         [f":x: Rejected by <@{FINANCE_DIRECTOR}> on {when(world, request_id, 2)}"
          "\n> Too much overdue"], before=(level_one,))
+    # Level 1's card in #credit said "Approved" to everyone reading the channel: it now
+    # ends with how the request ended, its figures those level 1 decided on.
+    assert block_texts(shown(world, request_id, 1, CREDIT_CHANNEL)) == card_texts(
+        world, request_id, 1, 2, "credit manager", [outcome, (
+            f"*Final outcome, at level 2 (finance director):* :x: Rejected by "
+            f"<@{FINANCE_DIRECTOR}> on {when(world, request_id, 2)}\n> Too much overdue")])
     assert notes_to(world, SALES)[1:] == [
         ":x: Your request #1 · limit increase · Acme Packaging was rejected at level 2 by "
         f"<@{FINANCE_DIRECTOR}>.\n> Too much overdue"]
@@ -512,6 +518,13 @@ def test_history_says_who_cancelled_a_request_after_a_level_was_decided(world: W
     cancelled = world.services.requests.cancel(member, request_id)
     en = translator("en-US")
     assert cancelled.closed_at is not None
+    closed = en.moment(cancelled.closed_at, world.services.config.organisation.zone)
+    # Level 1's card, which said "Approved", says the request went no further.
+    assert block_texts(shown(world, request_id, 1, CREDIT_CHANNEL))[-2:] == [
+        f":white_check_mark: Approved by <@{CREDIT_MANAGER}> on {when(world, request_id, 1)}"
+        "\n> fine by me",
+        f"*Final outcome:* :heavy_minus_sign: Cancelled by <@{SALES}> on {closed}: nothing "
+        "left to decide."]
     text = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
     lines = text.split("\n")
     decided = next(i for i, line in enumerate(lines) if "level 1 (credit manager) approved by"

@@ -4,13 +4,19 @@ tell why it went to two levels and not three."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import dataclasses
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from domain.approvals.model import CreditRequest, Level, RequestKind
+from domain.approvals.model import CreditRequest, Decision, Level, Outcome, RequestKind
 from domain.money import Money
-from handlers.approvals.cards import asked
+from handlers.approvals import cards
+from handlers.approvals.cards import FINAL, asked, outcome_text, with_final
 from handlers.i18n import translator
+from handlers.render import header, section
+
+ZONE = ZoneInfo("Asia/Shanghai")
 
 FILED = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 
@@ -34,3 +40,29 @@ def test_a_request_in_another_currency_says_what_the_bands_measured() -> None:
 def test_a_request_in_the_base_currency_says_nothing_more() -> None:
     said = asked(translator("en"), request("USD", Money(Decimal("3000000.00"), "USD")))
     assert said == "$3,000,000.00 (now $2,000,000.00, +$1,000,000.00)"
+
+
+def test_an_earlier_levels_card_keeps_what_it_showed_and_gains_the_final_outcome() -> None:
+    # Its figures are those level 1 decided on; only the last line is added (and, at a
+    # second final line, replaced), in the reader's language.
+    filed = dataclasses.replace(request("USD", Money(Decimal(3_000_000), "USD")), id=7)
+    approved = Decision(7, 1, "credit_manager", Outcome.APPROVED, "U02CREDITMG", FILED,
+                        "ok")
+    rejected = Decision(7, 2, "finance_director", Outcome.REJECTED, "U03FINDIR01",
+                        FILED + timedelta(hours=3), "too *much*")
+    shown = [header("Credit request #7"), section("*Exposure*\n$1.00"),
+             section(outcome_text(translator("en"), approved, ZONE))]
+    en = with_final(translator("en"), shown, filed, rejected, ZONE)
+    assert en[:3] == shown
+    assert en[3] == {"type": "section", "block_id": FINAL, "text": {
+        "type": "mrkdwn", "text": "*Final outcome, at level 2 (finance director):* :x: "
+        f"Rejected by <@U03FINDIR01> on {translator('en').moment(rejected.decided_at, ZONE)}"
+        "\n> too ∗much∗"}}
+    zh = with_final(translator("zh-CN"), en, filed, rejected, ZONE)
+    assert len(zh) == 4 and zh[3]["text"]["text"] == (
+        f"*最终结果，第 2 级（财务总监）*：{outcome_text(translator('zh-CN'), rejected, ZONE)}")
+    # The card of a later level shows what earlier ones decided, with no gap after the
+    # full-width colon in Chinese.
+    card = cards.card(translator("zh-CN"), filed, (approved,), None, 2, ZONE)[1]
+    assert card and f"*第 1 级，信用经理*：{outcome_text(translator('zh-CN'), approved, ZONE)}" \
+        in [b["text"]["text"] for b in card if b["type"] == "section" and "text" in b]
