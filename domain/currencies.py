@@ -35,6 +35,16 @@ NAMES = {"人民币": "CNY", "美元": "USD", "美金": "USD", "欧元": "EUR", 
 # How a currency's name ends in Chinese: a word so ending where a currency stands and
 # not in NAMES is said to be unknown, not taken as the order's reference or the reason.
 NAME_ENDINGS = ("元", "币", "镑", "郎", "卢比", "比索", "盾", "克朗", "铢", "卢布")
+# Currencies by their English names, which people type where the code goes ("5000 yen"):
+# not read as a currency (a dollar or a pound may be any of several), but refused with
+# the code they most likely mean rather than taken as an order's reference.
+ENGLISH_NAMES = {"yen": "JPY", "euro": "EUR", "euros": "EUR", "yuan": "CNY",
+                 "renminbi": "CNY", "dollar": "USD", "dollars": "USD", "pound": "GBP",
+                 "pounds": "GBP", "sterling": "GBP", "franc": "CHF", "francs": "CHF",
+                 "rupee": "INR", "rupees": "INR", "peso": "MXN", "pesos": "MXN",
+                 "ringgit": "MYR", "baht": "THB", "rouble": "RUB", "roubles": "RUB",
+                 "ruble": "RUB", "rubles": "RUB", "zloty": "PLN", "dirham": "AED",
+                 "dirhams": "AED", "krona": "SEK", "kronor": "SEK", "krone": "NOK"}
 # What people write for a currency instead of its ISO code, read as the code: the one
 # table every place that reads an amount or a currency goes through.
 ALIASES = {"RMB": "CNY", **NAMES}

@@ -28,7 +28,13 @@ from domain.amounts import (
     in_chinese_numerals,
     parse_amount,
 )
-from domain.currencies import NAME_ENDINGS, canonical, currency_code, is_currency_name
+from domain.currencies import (
+    ENGLISH_NAMES,
+    NAME_ENDINGS,
+    canonical,
+    currency_code,
+    is_currency_name,
+)
 from domain.errors import DomainError
 from domain.text import N_
 
@@ -95,6 +101,23 @@ def looks_like_code(word: str) -> bool:
     return bool(_CODE_LIKE.fullmatch(folded)) or (
         2 <= len(folded) <= 7 and all("\u4e00" <= c <= "\u9fff" for c in folded)
         and folded.endswith(NAME_ENDINGS))
+
+
+def meant_currency(word: str) -> str | None:
+    """The code a word typed where a currency may stand most likely means, when it is
+    no currency creditbot reads but is meant as one: a currency's English name (``yen``),
+    or a common code with a letter too many or two swapped (``usdd``, ``uds``). Taken as
+    the reference, it booked the order in the customer's currency under "OK to ship"."""
+    folded = unicodedata.normalize("NFKC", word).lower()
+    if folded in ENGLISH_NAMES:
+        return ENGLISH_NAMES[folded]
+    if not (folded.isascii() and folded.isalpha()) or is_code(folded):
+        return None
+    for code in sorted(COMMON_CODES - {"rmb"}):
+        if (len(folded) == 4 and code in (folded[:3], folded[1:])) or (
+                len(folded) == 3 and sorted(folded) == sorted(code)):
+            return code.upper()
+    return None
 
 
 def _is_sign(word: str) -> bool:
@@ -354,6 +377,9 @@ def split_order(text: str) -> TypedOrder | None:
             currency, rest = canonical(rest[0]), rest[1:]
         elif currency is None and rest and looks_like_code(rest[0]):
             raise UnknownCurrency(rest[0], "/credit order acme 120k EUR PO-2026-118")
+        elif currency is None and written is None and rest and (
+                meant := meant_currency(rest[0])) is not None:
+            raise UnknownCurrency(rest[0], f"/credit order acme 120k {meant} PO-2026-118")
         elif rest and _is_amount(rest[0]) and not rest[0].isdigit():
             # "5k 10k": a second amount, not a reference ("12345", a PO number, is one).
             raise TwoAmounts(" ".join(words[amount_at:amount_at + 2]),
@@ -418,6 +444,9 @@ def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:
     if len(words) >= 2 and looks_like_code(last) and not is_code(last) and (
             _is_amount(words[-2]) or numeric(words[-2])):
         raise UnknownCurrency(last, "/credit check acme 120k EUR")
+    if len(words) >= 3 and (meant := meant_currency(last)) is not None and (
+            _is_amount(words[-2]) or numeric(words[-2])):
+        raise UnknownCurrency(last, f"/credit check acme 120k {meant}")
     if len(words) >= 2 and currency_word(last) and (
             _is_amount(words[-2]) or numeric(words[-2])):
         # numeric: "$12 EUR" is an amount to answer about, not part of the name.

@@ -103,7 +103,7 @@ def verdict_message(customer: Customer, verdict: Verdict, tr: Translator,
                         over=tr.money(-verdict.headroom), limit=tr.money(verdict.limit))
         else:
             body = tr._("Available credit after this order: {headroom} (limit {limit}, "
-                        "exposure {exposure}).", headroom=tr.money(verdict.headroom),
+                        "exposure before it {exposure}).", headroom=tr.money(verdict.headroom),
                         limit=tr.money(verdict.limit), exposure=tr.money(verdict.exposure))
         if verdict.contract_binds and verdict.contract_left is not None \
                 and verdict.contract_limit is not None:

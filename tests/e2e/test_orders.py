@@ -68,7 +68,7 @@ def test_an_order_within_the_rules_is_ok_to_ship_with_the_headroom(world):
     assert sections(reply) == [
         ":white_check_mark: *OK to ship*: order CB-1 (PO-7) of $20,000.00 for Acme Industrial "
         "Supply (C0001).\nAvailable credit after this order: $1,341,977.28 (limit "
-        "$1,700,000.00, exposure $338,022.72)."]
+        "$1,700,000.00, exposure before it $338,022.72)."]
     assert reply.buttons() == []
     [row] = checks(world).values()
     assert (row.state, row.reference, row.checked_by, row.customer_id) == (
@@ -144,7 +144,7 @@ def test_check_with_an_amount_answers_without_recording(world):
     assert sections(ok) == [
         ":white_check_mark: *OK to ship*: an order of €2,000.00 for Dupont &amp; Fils SARL "
         "(C0019) passes the order rules.\nAvailable credit after this order: €31,692.07 "
-        "(limit €46,000.00, exposure €12,307.93)."]
+        "(limit €46,000.00, exposure before it €12,307.93)."]
     assert checks(world) == {}
     world.services.views.flush()  # looks are written in batches, shortly after
     assert [a.subject for a in audit(world, "orders.checked")] == ["C0013", "C0019"]
@@ -700,7 +700,7 @@ def test_ok_to_ship_says_what_the_contract_leaves_when_it_binds_before_the_limit
     assert sections(reply) == [
         ":white_check_mark: *OK to ship*: order CB-1 (PO-8) of €20,000.00 for Dupont &amp; Fils "
         "SARL (C0019).\nAvailable credit after this order: €63,692.07 (limit €96,000.00, "
-        "exposure €12,307.93).\nContract K0019: €21,055.87 of its limit €46,000.00 left "
+        "exposure before it €12,307.93).\nContract K0019: €21,055.87 of its limit €46,000.00 left "
         "after this order."]
 
 

@@ -23,7 +23,7 @@ def test_a_second_order_meets_the_headroom_the_first_left_and_the_check_shows_it
     assert sections(first) == [
         ":white_check_mark: *OK to ship*: order CB-1 (PO-1) of $817,186.00 for Acme Industrial "
         "Supply (C0001).\nAvailable credit after this order: $544,791.28 (limit "
-        "$1,700,000.00, exposure $338,022.72)."]
+        "$1,700,000.00, exposure before it $338,022.72)."]
     second = world.slack.slash(SALES, SALES_CHANNEL, "/credit order C0001 817186 PO-2")
     assert sections(second) == [
         ":no_entry: *Held*: order CB-2 (PO-2) of $817,186.00 for Acme Industrial Supply (C0001) "

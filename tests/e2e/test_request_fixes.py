@@ -89,7 +89,7 @@ def test_a_unit_typed_apart_belongs_to_its_number(world):
     assert sections(reply) == [
         ":white_check_mark: *OK to ship*: order CB-1 (PO-9) of $20,000.00 for Acme "
         "Industrial Supply (C0001).\nAvailable credit after this order: $1,341,977.28 (limit "
-        "$1,700,000.00, exposure $338,022.72)."]
+        "$1,700,000.00, exposure before it $338,022.72)."]
     world.slack.slash(SALES, SALES_CHANNEL, "/credit request acme packaging +50 k more")
     [request] = requests_of(world)
     assert request.new_limit.amount == Decimal("150000.00") and request.reason == "more"

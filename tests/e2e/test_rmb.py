@@ -32,7 +32,7 @@ def test_rmb_is_cny_in_requests_orders_and_checks(world):
     assert sections(order) == [
         ":white_check_mark: *OK to ship*: order CB-1 (PO-9) of CN¥10,000.00 ($1,374.72) for Acme "
         "Industrial Supply (C0001).\nAvailable credit after this order: $1,360,602.56 (limit "
-        "$1,700,000.00, exposure $338,022.72)."]
+        "$1,700,000.00, exposure before it $338,022.72)."]
     [row] = checks(world).values()
     assert (row.amount, row.currency, row.reference) == (Decimal("10000"), "CNY", "PO-9")
     check = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme packaging 25万 RMB")

@@ -200,7 +200,7 @@ def test_holders_get_the_card_by_dm_in_their_language_and_each_card_is_edited():
     assert [(m.channel, m.update_of) for m in final[:2]] == [(FD, 5), (CFO, 8)]
     assert texts(final[0])[-1] == (f":white_check_mark: Approved by <@{CFO}> on "
                                    f"{moment(clock.now)}")
-    assert [(m.channel, m.text) for m in final[2:]] == [
+    assert [(m.channel, m.text) for m in final[2:4]] == [
         (REP, ":white_check_mark: Your request #1 · limit increase · Acme ∗Bold∗ "
               f"&lt;!channel&gt; is approved: <@{CFO}> approved its last level. The new "
               "limit of $150,000.00 applies now."),
@@ -208,6 +208,17 @@ def test_holders_get_the_card_by_dm_in_their_language_and_each_card_is_edited():
                 f"Acme ∗Bold∗ &lt;!channel&gt; by <@{REP}> is approved. The new limit of "
                 "$150,000.00 applies now."),
     ]
+    # Level 1's cards, which said "Approved", end with how the request ended, in each
+    # reader's language; the rest of them as level 1 decided on it.
+    earlier = final[4:]
+    assert [(m.channel, m.update_of) for m in earlier] == [(CM, 1), (CM2, 2)]
+    assert texts(earlier[0])[:-1] == texts(edits[0])
+    assert texts(earlier[0])[-1] == (
+        f"*Final outcome, at level 2 (finance director):* :white_check_mark: Approved by "
+        f"<@{CFO}> on {moment(clock.now)}")
+    assert texts(earlier[1])[-1] == (
+        f"*最终结果，第 2 级（财务总监）*：:white_check_mark: <@{CFO}> 于 "
+        f"{moment(clock.now, 'zh-CN')} 批准")
 
 
 def test_a_position_that_cannot_be_computed_still_makes_a_card_that_says_so():
