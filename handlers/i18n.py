@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -190,7 +190,11 @@ class Translator:
         return self.number(value.quantize(Decimal("0.1"), ROUND_HALF_UP), 1)
 
     def percent(self, fraction: Decimal) -> str:
-        return format_percent(fraction, locale=self.locale)
+        """A share of the limit as a whole percentage, rounded toward zero as the
+        terminal's portfolio shows it: 99.6 % used is not "100%" (the limit is not
+        reached), and 79.6 % is not "80%" beside no 80 % alert."""
+        return format_percent(fraction.quantize(Decimal("0.01"), rounding=ROUND_DOWN),
+                              locale=self.locale)
 
     def date(self, day: date) -> str:
         return format_date(day, format="medium", locale=self.locale)

@@ -59,7 +59,7 @@ note: For *Thursday's* committee
     assert card == [
         "U01SALESAMY in #sales> /credit check C0001",
         "creditbot (only you can see this)", *CARD,
-        "as of Nov 29, 2026 (Asia/Shanghai)  ·  5 open invoices  ·  0 open orders  ·  20% of the "
+        "as of Nov 29, 2026 (Asia/Shanghai)  ·  5 open invoices  ·  0 open orders  ·  19% of the "
         "limit used",
         # The menu beside the buttons, lettered: the buttons keep their numbers.
         " 1  Share in channel    2  Request more credit   ⋯  a  Share with another department…",
@@ -82,7 +82,7 @@ note: For *Thursday's* committee
         "You shared this card in #finance.",
         "",
         "creditbot posted in #finance", *CARD,
-        "as of Nov 29, 2026 (Asia/Shanghai)  ·  5 open invoices  ·  0 open orders  ·  20% of the "
+        "as of Nov 29, 2026 (Asia/Shanghai)  ·  5 open invoices  ·  0 open orders  ·  19% of the "
         "limit used",
         "Shared by @U01SALESAMY: For ∗Thursday's∗ committee"]
 
