@@ -96,18 +96,31 @@ def in_a_form(error: CustomerLookupError) -> WhichCustomer:
                          query=query, names=names, example=error.candidates[0].customer_id)
 
 
-def guessed(query: str, customer: Customer | CustomerRef, tr: Translator) -> Block | None:
-    """A line over a card shown for a close match of what was typed (``lakesid
-    furnture``): said, so that a typo is not mistaken for the customer's exact name,
-    and the next look can be by its id. ``None`` when the query named the customer (its
-    id, its name, the start or a part of it)."""
+BY_ID, BY_NAME = "id", "name"
+
+
+def guess(query: str, customer: Customer | CustomerRef) -> str | None:
+    """How ``customer`` was found for ``query`` when it was not named: ``BY_ID`` for an
+    id written loosely (``0003`` for C0003), ``BY_NAME`` for a close match of a name
+    (``lakesid furnture``); ``None`` when the query named it (its id, its name, the
+    start or a part of it)."""
     names = (customer.name, customer.name_local)
     if named_without_guessing(query, customer.customer_id, names):
         return None
     key = normalize_name(query)
     if key and any(key in normalize_name(name) for name in names if name):
         return None
-    if loosely_the_id(query, customer.customer_id):
+    return BY_ID if loosely_the_id(query, customer.customer_id) else BY_NAME
+
+
+def guessed(query: str, customer: Customer | CustomerRef, tr: Translator) -> Block | None:
+    """A line over a card shown for a customer ``query`` did not name (``guess``): said,
+    so that a typo is not mistaken for the customer's exact name, and the next look can
+    be by its id."""
+    how = guess(query, customer)
+    if how is None:
+        return None
+    if how == BY_ID:
         return context(tr._(":mag: No customer has the id “{query}”: this is {id}, "
                             "{customer}.", query=erp_text(query, 100),
                             customer=erp_text(tr.name_of(customer.name, customer.name_local),

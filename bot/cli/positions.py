@@ -6,8 +6,9 @@ from datetime import date
 from typing import Any
 
 import click
+from rich.text import Text
 
-from bot.cli.common import _as_of_option, _services, friendly_errors, out
+from bot.cli.common import _as_of_option, _services, err, friendly_errors, out
 from bot.wiring import Services
 from domain.errors import CustomerLookupError
 from domain.lookup import resolve_subject
@@ -18,7 +19,8 @@ from domain.positions import (
     portfolio_positions,
 )
 from domain.refs import GroupRef
-from handlers.customer_hint import which_customer
+from domain.text import shown_controls
+from handlers.customer_hint import BY_ID, guess, which_customer
 
 
 @click.command(short_help="A customer's or a customer group's credit position.")
@@ -49,6 +51,15 @@ def position(customer: str, as_of: Any) -> None:
                     for m in members]
         else:
             found, pos = customer_position(uow, subject.customer_id, day, services.policy)
+            how = guess(customer, subject)
+            if how is not None:
+                # As the Slack card says it: a typo is not taken for the exact name.
+                said = (f"no customer has the id “{customer}”: this is "
+                        f"{subject.customer_id}, {subject.name}." if how == BY_ID else
+                        f"no customer is named “{customer}”: this is the closest, "
+                        f"{subject.name} ({subject.customer_id}).")
+                err.print(Text(shown_controls(f"note: {said}")),
+                          soft_wrap=True)
     if isinstance(subject, GroupRef):
         render_group(out, subject.group_id, members, pooled, rows)
     else:

@@ -264,3 +264,18 @@ def test_names_from_the_erp_are_printed_as_they_are_never_as_markup(cli, tmp_pat
     assert _title(group.stdout) == "Group [b]G[/b]: 4 members, pooled in USD"
     portfolio = cli("portfolio").stdout
     assert "[link=https://evil.example/pay]Acme" in portfolio and "\u202e" not in portfolio
+
+
+def test_a_position_found_by_a_close_match_or_a_loose_id_says_so(cli, demo):
+    # The card in Slack says "No customer is named …: this is the closest"; the terminal
+    # showed Acme Packaging's table for "acme packagng" without a word.
+    close = cli("position", "acme packagng")
+    assert close.exit_code == 0
+    assert close.stderr == ("note: no customer is named “acme packagng”: this is the "
+                            "closest, Acme Packaging (C0002).\n")
+    assert "Acme Packaging (C0002)" in close.stdout
+    loose = cli("position", "0002")
+    assert loose.stderr == "note: no customer has the id “0002”: this is C0002, Acme Packaging.\n"
+    # Named (its id, its name, the start of it): nothing to say.
+    for named in ("C0002", "Acme Packaging", "acme pack"):
+        assert cli("position", named).stderr == "", named
