@@ -183,6 +183,16 @@ def test_a_currency_alias_is_refused_with_its_code():
                                   "CNY); RMB is written CNY")]
 
 
+@pytest.mark.parametrize("code", ["XAU", "xts", "XXX"])
+def test_an_iso_code_that_is_no_money_is_refused_for_what_it_is(code):
+    # "“XAU” is not an ISO 4217 currency code" was false: it is one, for gold.
+    found = errors("rates", ["date", "currency", "rate_to_base"], ["2026-11-01", code, "2"])
+    assert found == [("currency", f"“{code}” is an ISO 4217 code but no currency an invoice "
+                                  "is billed in (precious metals, units of account, XTS and "
+                                  "XXX are not): write the customer's currency, e.g. USD, "
+                                  "EUR, CNY")]
+
+
 def test_header_is_case_and_space_insensitive_and_extra_columns_are_ignored():
     parser = RowParser(KINDS["rates"], [" Date", "CURRENCY ", "rate_to_base", "source"])
     assert parser.columns == ("date", "currency", "rate_to_base")
