@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import BinaryIO, Self
 
 from domain.errors import DomainError
+from domain.text import shown_controls
 
 _SNIFF_BYTES = 8192
 _GUESS_BYTES = 65536
@@ -82,6 +83,20 @@ class CsvFile:
                 raise ImportFileError(
                     f"{path} is UTF-8 text (it decodes as UTF-8 and contains non-ASCII "
                     f"characters); leave out --encoding {encoding}")
+            self._raw.seek(0)
+            mixed = _utf8_lines(self._raw) if encoding is not None \
+                and _is_legacy(self.encoding) else []
+            if mixed:
+                line, text = mixed[0]
+                lines = ", ".join(str(n) for n, _ in mixed[:5]) + (
+                    " and more" if len(mixed) > 5 else "")
+                shown = codecs.decode(text.encode("utf-8"), self.encoding, "replace")
+                raise ImportFileError(
+                    f"{path} mixes two encodings: line{'s' if len(mixed) > 1 else ''} "
+                    f"{lines} {'are' if len(mixed) > 1 else 'is'} UTF-8 text, which "
+                    f"--encoding {encoding} would store as other letters (line {line}: "
+                    f"“{_clipped(text)}” as “{_clipped(shown)}”). Export the file again "
+                    f"in one encoding. {_SAVE_AS}")
             self._raw.seek(0)
             if encoding is not None and _single_byte(self.encoding) \
                     and _looks_like_gb18030(_first_non_ascii(self._raw)):
@@ -262,6 +277,26 @@ def _first_non_ascii(raw: BinaryIO) -> bytes:
             return (data[start:] + raw.read(_GUESS_BYTES))[:_GUESS_BYTES]
         before = data[max(data.rfind(b"\n") + 1, len(data) - _GUESS_BYTES):]
     return b""
+
+
+def _utf8_lines(raw: BinaryIO) -> list[tuple[int, str]]:
+    """(line, text) of the lines beyond ASCII that are UTF-8 text, in a file that is not
+    UTF-8 as a whole (else ``_is_utf8_text`` refused it): rows joined from two systems.
+    A line of GB18030 or cp1252 text is valid UTF-8 only by a rare chance (each of its
+    characters would have to be bytes UTF-8 allows in that order)."""
+    found: list[tuple[int, str]] = []
+    for number, line in enumerate(raw, start=1):
+        if line.isascii():
+            continue
+        try:
+            found.append((number, line.decode("utf-8").rstrip("\r\n")))
+        except UnicodeDecodeError:
+            continue
+    return found
+
+
+def _clipped(text: str) -> str:
+    return shown_controls(text if len(text) <= 60 else text[:59] + "…")
 
 
 def _is_utf8_text(raw: BinaryIO) -> bool:

@@ -1141,6 +1141,27 @@ def test_a_gbk_file_imports_when_its_encoding_is_named(engine, write_csv):
         assert names.scalars().all() == ["华夏机械制造有限公司", "华夏物流有限公司"]
 
 
+@pytest.mark.parametrize("named", ["gb18030", "cp1252"])
+def test_a_file_mixing_utf8_rows_with_another_encoding_is_refused_not_garbled(
+        engine, write_csv, tmp_path, named):
+    # Rows joined from two systems: imported with --encoding gb18030, as the refusal of
+    # its GBK line advised, "Café Ltd" was stored as "Caf茅 Ltd" without a word.
+    before = snapshot(engine)
+    legacy = "C2,杭州红隼贸易有限公司,CNY,100,30\r\n" if named == "gb18030" \
+        else "C2,Müller Straße GmbH,EUR,100,30\r\n"
+    content = (CUSTOMER_HEADER.encode() + "M1,Café Ltd,EUR,100,30\r\n".encode()
+               + legacy.encode(named) + "M3,Zoë Ltd,EUR,100,30\r\n".encode())
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding=named)
+    garbled = "M1,Café Ltd,EUR,100,30".encode().decode(named)
+    assert str(raised.value) == (
+        f"{tmp_path / 'customers.csv'} mixes two encodings: lines 2, 4 are UTF-8 text, "
+        f"which --encoding {named} would store as other letters (line 2: “M1,Café Ltd,EUR,"
+        f"100,30” as “{garbled}”). Export the file again in one encoding. Export it from "
+        "the ERP or spreadsheet as “CSV UTF-8 (comma delimited)”.")
+    assert snapshot(engine) == before
+
+
 @pytest.mark.parametrize("named", ["latin-1", "cp1252", "iso8859-15"])
 def test_a_gbk_file_named_as_western_european_is_refused_not_garbled(engine, write_csv,
                                                                     tmp_path, named):
