@@ -17,7 +17,8 @@ _BY_EXPONENT = {
 
 # Codes ISO 4217 lists that are no money a customer is billed in: precious metals, the
 # IMF's and other units of account, the testing code and "no currency".
-NOT_MONEY = frozenset("XAU XAG XPT XPD XDR XSU XUA XBA XBB XBC XBD XTS XXX".split())
+NOT_MONEY = frozenset({"XAU", "XAG", "XPT", "XPD", "XDR", "XSU", "XUA", "XBA", "XBB", "XBC",
+                       "XBD", "XTS", "XXX"})
 
 MINOR_UNITS: dict[str, int] = {
     code: exponent for exponent, codes in _BY_EXPONENT.items() for code in codes.split()

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 from domain.errors import AmbiguousCustomer, CustomerNotFound, DomainError
 from domain.refs import CustomerRef, GroupRef
-from domain.text import N_, without_invisible
+from domain.text import N_, as_written, without_invisible
 
 MAX_CANDIDATES = 10
 # A close match is taken without asking only when it is both good and clearly the best.
@@ -150,7 +150,11 @@ def _id_spellings(typed: str) -> list[str]:
     only so (``ｃ０００１`` beside ``c0001``, kept apart by the import): folded first, the
     one typed exactly was never reached, and an order went to the other."""
     folded = normalize_query(typed)
-    return list(dict.fromkeys(s for s in (typed.strip(), folded, folded.upper()) if s))
+    # An id copied from a card, where ``B`2`` shows as ``Bˋ2``: after the id as typed,
+    # which may itself hold a look-alike (the ERP kept ``Y＿`` apart from ``Y_``).
+    copied = as_written(typed.strip())
+    return list(dict.fromkeys(s for s in (typed.strip(), copied, folded, folded.upper(),
+                                          normalize_query(copied)) if s))
 
 
 def _by_id(typed: str, directory: CustomerDirectory) -> CustomerRef | None:

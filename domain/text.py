@@ -52,6 +52,17 @@ def as_typed(text: str) -> str:
     return LONE_JOINER.sub("", INVISIBLE_BUT_JOINERS.sub("", text))
 
 
+# Slack's mrkdwn has no escape for its formatting characters: messages show them as
+# look-alikes that format nothing (``handlers.render``). The way back: a value copied
+# from a message (an id typed into a command or a form) reads as it was written.
+_AS_WRITTEN = str.maketrans({"∗": "*", "＿": "_", "∼": "~", "ˋ": "`"})
+
+
+def as_written(text: str) -> str:
+    """``text`` with the look-alikes messages show for ``* _ ~ `` turned back."""
+    return text.translate(_AS_WRITTEN)
+
+
 def looks_blank(text: str) -> bool:
     """Whether ``text`` shows nothing: spaces, invisible and blank-looking characters
     only (a reason of "ㅤ" passed "required" and read as empty)."""

@@ -94,16 +94,6 @@ _FORMATTING = str.maketrans({"*": "∗", "~": "∼", "`": "ˋ"})
 _EDGE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 
 
-# The way back: a value copied from a message (an id typed into a form) or shown where
-# Slack formats nothing (a calendar file) reads as it was written.
-_AS_WRITTEN = str.maketrans({"∗": "*", "＿": "_", "∼": "~", "ˋ": "`"})
-
-
-def as_written(text: str) -> str:
-    """``text`` with the look-alikes ``unformatted`` puts in turned back."""
-    return text.translate(_AS_WRITTEN)
-
-
 def _neutral(text: str) -> str:
     shown = text.translate(_FORMATTING)
     return _EDGE_UNDERSCORE.sub("＿", shown) if "_" in shown else shown

@@ -30,6 +30,7 @@ from domain.collections.refusals import (
 from domain.days import upcoming_day_problem
 from domain.errors import FormRefused
 from domain.money import Money
+from domain.text import as_written
 from handlers.after_form import tell
 from handlers.collections.blocks import (
     KINDS,
@@ -44,7 +45,7 @@ from handlers.errors import field_error
 from handlers.i18n import Translator
 from handlers.modals import date_input, modal, option, select, submitted, text_input, user_input
 from handlers.registry import Submitted, View
-from handlers.render import as_written, context, erp_text, section
+from handlers.render import context, erp_text, section
 
 LOG_VIEW, PROMISE_VIEW, DISPUTE_VIEW, LEGAL_VIEW = (
     "collect_log_form", "collect_promise_form", "collect_dispute_form", "collect_legal_form")

@@ -23,14 +23,13 @@ from domain.meetings.agenda import (
     topics_of,
 )
 from domain.meetings.model import Meeting
-from domain.text import N_
+from domain.text import N_, as_written
 from handlers.check.blocks import bucket_label
 from handlers.i18n import Translator
 from handlers.render import (
     BLOCKS_PER_MESSAGE,
     SECTION_TEXT,
     Block,
-    as_written,
     context,
     erp_text,
     header,

@@ -3,6 +3,7 @@ import pytest
 from domain.errors import AmbiguousCustomer, CustomerNotFound, DomainError
 from domain.lookup import named_without_guessing, names_plainly, normalize_name, resolve_customer
 from domain.refs import CustomerRef
+from handlers.customer_hint import guess
 
 NAMES = {
     "C0001": "Acme Industrial Supply",
@@ -76,6 +77,20 @@ def test_an_id_typed_exactly_wins_over_its_folded_spellings():
         "ｃ０００１", "c0001", "C0001", "ｃ０００１"]
     # Without an exact one, full width folds and capitals follow, as before.
     assert [found(q) for q in ("Ｃ０００２", "ｃ０００２", "c0002")] == ["C0002"] * 3
+
+
+def test_an_id_copied_from_a_card_with_its_look_alikes_finds_the_customer():
+    # A card shows the ERP's ``B`2`` as ``Bˋ2`` (a backtick would open code in Slack):
+    # typed back, it found nothing. The id as typed still wins: the ERP may hold both.
+    directory = FakeDirectory({"B`2": "Backtick Ltd", "A*1": "Star Ltd", "X_": "Edge Ltd",
+                               "Y_": "Real Underscore", "Y＿": "Other Fullwidth"})
+
+    def found(query: str) -> str:
+        return resolve_customer(query, directory).customer_id
+
+    assert [found(q) for q in ("Bˋ2", "b`2", "A∗1", "X＿", "Y＿", "Y_")] == [
+        "B`2", "B`2", "A*1", "X_", "Y＿", "Y_"]
+    assert guess("Bˋ2", CustomerRef("B`2", "Backtick Ltd")) is None  # named: no note
 
 
 def test_by_name_ignoring_case_space_and_punctuation():
