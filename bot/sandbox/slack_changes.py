@@ -85,7 +85,7 @@ class SlackChanges(SandboxBase):
             if places:
                 text, edited = firsts[same]
                 summary = self.tr._(COPIES_EDITED if edited else COPIES,
-                                    places=", ".join(places))
+                                    places=self.tr.listing(places))
                 self.console.print("[bold magenta]creditbot[/] [dim]" + rich_escape(summary)
                                    + "[/dim] " + mrkdwn_to_rich(text.split("\n")[0],
                                                                 self._name))

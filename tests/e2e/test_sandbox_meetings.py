@@ -238,3 +238,18 @@ def test_a_buttons_reply_comes_before_what_it_queued_on_a_slow_machine(monkeypat
         "creditbot (only you can see this)",
         "🗑 Weekly credit committee on Dec 8, 2026, 10:00 (Asia/Shanghai time) is cancelled. "
         "Everyone invited", "is told."]
+
+
+def test_the_copies_are_named_as_the_readers_language_lists_them(monkeypatch, still,
+                                                                tmp_path):
+    # In Chinese the sandbox's line joined the places with ", " inside a Chinese sentence.
+    script = (ROOT / "examples" / "sandbox-meetings.txt").read_text().replace(
+        ":as U01SALESAMY\n", ":as U01SALESAMY\n:lang zh-CN\n", 1)
+    (tmp_path / "zh.txt").write_text(script)
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+    monkeypatch.setenv("COLUMNS", "400")
+    result = CliRunner().invoke(main, ["sandbox", "--script", str(tmp_path / "zh.txt")])
+    assert result.exit_code == 0, result.output
+    places = "、".join(p for p in EVERYONE_ELSE.split(", ") if p != "@U01SALESAMY")
+    assert (f"creditbot 也在 {places} 中同样修改了消息： Invitation: Credit committee “Weekly "
+            "credit committee” on Dec 1, 2026, 10:00\u202fAM") in result.stdout.splitlines()
