@@ -96,7 +96,7 @@ def named_invoices(customer: str, typed: Sequence[str], open_ids: Iterable[str]
     named: list[str] = []
     unknown: list[str] = []
     ambiguous: list[tuple[str, list[str]]] = []
-    for invoice_id in _read(typed, exact, candidates):
+    for invoice_id in _spaced(_read(typed, exact, candidates), candidates):
         invoice_id = invoice_id.strip()
         if not invoice_id:
             continue
@@ -114,6 +114,21 @@ def named_invoices(customer: str, typed: Sequence[str], open_ids: Iterable[str]
     if ambiguous:
         return named, AmbiguousInvoice(customer, *ambiguous[0])
     return named, None
+
+
+def _spaced(pieces: list[str], candidates: Callable[[str], list[str]]) -> list[str]:
+    """The pieces, each naming no invoice but whose words each name one open invoice
+    split into those words: ids listed with spaces (``INV-6 INV-19``), as people list
+    them, though the form asks for commas."""
+    read: list[str] = []
+    for piece in pieces:
+        words = piece.split()
+        if len(words) > 1 and not candidates(piece.strip()) \
+                and all(len(candidates(word)) == 1 for word in words):
+            read.extend(words)
+        else:
+            read.append(piece)
+    return read
 
 
 # The most pieces one id is read from: an ERP id with more commas than this is refused.

@@ -727,6 +727,15 @@ def test_invoice_ids_with_commas_or_double_spaces_can_be_named_as_the_form_lists
     assert problem.params["invoices"] == ("INV", "79")  # no such id: two pieces, as typed
 
 
+def test_ids_with_spaces_between_them_are_split_only_when_each_names_an_invoice() -> None:
+    from domain.collections.day import named_invoices
+    from handlers.collections.modals import _invoices
+
+    named, problem = named_invoices("C1", _invoices("A X"), ("A", "B"))
+    assert named == ["A X"] and problem is not None
+    assert problem.params["invoices"] == "A X"  # said as typed: X is no invoice
+
+
 def test_an_id_matched_by_case_is_not_made_ambiguous_by_ignoring_spaces(
         day: CollectorsDay, uow: FakeUnitOfWork) -> None:
     # "inv 1" named INV 1 by its case alone; ignoring spaces too found INV1 as well.
@@ -747,6 +756,12 @@ def test_an_id_matched_by_case_is_not_made_ambiguous_by_ignoring_spaces(
     (("A,B", "A", "B", "C"), "A,B,C", ["A", "B", "C"]),
     (("A,1", "A,2"), "A,1, A,2", ["A,1", "A,2"]),
     (("X", "INV, 77"), "X, INV, 77", ["X", "INV, 77"]),
+    # Ids listed with spaces, as people list them: "INV-0021-006 INV-0021-019 is not an
+    # open invoice". An id with a space in it stays one.
+    (("INV-0021-006", "INV-0021-019"), "INV-0021-006 INV-0021-019",
+     ["INV-0021-006", "INV-0021-019"]),
+    (("A", "B", "C"), "A B, C", ["A", "B", "C"]),
+    (("INV 1", "INV", "1"), "INV 1", ["INV 1"]),
 ])
 def test_ids_with_commas_are_read_the_way_that_names_open_invoices(
         open_ids: tuple[str, ...], typed: str, named: list[str]) -> None:
