@@ -137,7 +137,7 @@ def _decision(row: Any) -> Decision:
 
 def _question(row: Any) -> Question:
     return Question(row.request_id, row.level, row.asked_by, row.asked_at, row.question,
-                    row.on_behalf_of)
+                    row.on_behalf_of, row.id, row.answer, row.answered_at)
 
 
 def _delegation(row: Any) -> Delegation:
@@ -264,10 +264,22 @@ class SqlCreditRequestStore:
     def questions(self, request_ids: Sequence[int]) -> dict[int, list[Question]]:
         return self._of_requests(_Q, request_ids, _Q.c.id, _question)
 
-    def add_question(self, question: Question) -> None:
-        self._insert(_Q, {"request_id": question.request_id, "level": question.level,
-                          "asked_by": question.asked_by, "asked_at": question.asked_at,
-                          "question": question.text, "on_behalf_of": question.on_behalf_of})
+    def add_question(self, question: Question) -> int:
+        return self._insert(_Q, {
+            "request_id": question.request_id, "level": question.level,
+            "asked_by": question.asked_by, "asked_at": question.asked_at,
+            "question": question.text, "on_behalf_of": question.on_behalf_of})
+
+    def question(self, question_id: int) -> Question | None:
+        row = self._execute(select(_Q).where(_Q.c.id == question_id)).first()
+        return _question(row) if row is not None else None
+
+    def answer_question(self, question_id: int, answer: str, at: datetime) -> None:
+        self.wrote = True
+        done = self._execute(update(_Q).where(_Q.c.id == question_id, _Q.c.answer.is_(None))
+                             .values(answer=answer, answered_at=at))
+        if done.rowcount != 1:
+            raise RequestChanged()
 
     # -- delegations ------------------------------------------------------------------
 

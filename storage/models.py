@@ -391,6 +391,9 @@ class RequestQuestionRow(Base):
     asked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     question: Mapped[str] = mapped_column(String(2000))
     on_behalf_of: Mapped[str | None] = mapped_column(String(32))
+    # The requester's answer, given with the button under the question's message.
+    answer: Mapped[str | None] = mapped_column(String(2000))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class DelegationRow(Base):

@@ -406,8 +406,21 @@ class FakeCreditRequestStore:
                 found.setdefault(question.request_id, []).append(question)
         return found
 
-    def add_question(self, question: Question) -> None:
-        self._work["questions"][self._next("questions")] = question
+    def add_question(self, question: Question) -> int:
+        question_id = self._next("questions")
+        self._work["questions"][question_id] = dataclasses.replace(question, id=question_id)
+        self.wrote = True
+        return question_id
+
+    def question(self, question_id: int) -> Question | None:
+        return self._work["questions"].get(question_id)
+
+    def answer_question(self, question_id: int, answer: str, at: datetime) -> None:
+        question = self._work["questions"].get(question_id)
+        if question is None or question.answer is not None:
+            raise RequestChanged()
+        self._work["questions"][question_id] = dataclasses.replace(
+            question, answer=answer, answered_at=at)
         self.wrote = True
 
     def delegations(self, user_id: str) -> list[Delegation]:

@@ -351,8 +351,8 @@ class Deciding(RequestsContext):
             right = authority(request, record.decisions, actor.user_id, level,
                               self.roster.holders(),
                               uow.credit_requests.delegations(actor.user_id), now, today)
-            uow.credit_requests.add_question(Question(request.id, level, actor.user_id,
-                                                      now, text, right.on_behalf_of))
+            asked = Question(request.id, level, actor.user_id, now, text, right.on_behalf_of)
+            asked = dataclasses.replace(asked, id=uow.credit_requests.add_question(asked))
             uow.audit.append(AuditEntry(now, actor.user_id, "requests.info_asked",
                                         request.customer_id, {
                                             "request": request.id, "level": level,
@@ -361,7 +361,7 @@ class Deciding(RequestsContext):
                                         subject=request.customer_id, request_id=request.id,
                                         level=level))
             self.notices.queue(uow.outbox, RequestChange(
-                Happened.INFO_ASKED, request, record.decisions, asked_by=actor.user_id,
-                question=text, stand_ins=self._stand_ins(uow, request)))
+                Happened.INFO_ASKED, request, record.decisions, asked=asked,
+                stand_ins=self._stand_ins(uow, request)))
             uow.commit()
         return record

@@ -53,6 +53,16 @@ class InfoAsked(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class InfoAnswered(DomainEvent):
+    """The requester answered a decider's question."""
+
+    name: ClassVar[str] = "requests.info_answered"
+    request_id: int
+    level: int
+    question_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class LimitChanged(DomainEvent):
     name: ClassVar[str] = "limits.changed"
     request_id: int

@@ -223,8 +223,10 @@ class Decision:
 
 @dataclass(frozen=True)
 class Question:
-    """A decider of ``level`` asked the requester for information (Ask for info): the
-    answer is given in the card's thread, the question stays in the request's history."""
+    """A decider of ``level`` asked the requester for information (Ask for info). The
+    requester answers with the button under the question's direct message (or in the
+    card's thread); an answer given with the button is kept beside it, and both stay in
+    the request's history."""
 
     request_id: int
     level: int
@@ -233,6 +235,9 @@ class Question:
     text: str
     # The holder a stand-in asked for, as a decision says whom it was made for.
     on_behalf_of: str | None = None
+    id: int = 0
+    answer: str | None = None
+    answered_at: datetime | None = None
 
 
 @dataclass(frozen=True)

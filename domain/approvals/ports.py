@@ -75,8 +75,17 @@ class CreditRequestStore(Protocol):
         """The questions asked of each request that has some, oldest first."""
         ...
 
-    def add_question(self, question: Question) -> None:
-        """Records a question a decider asked the requester."""
+    def add_question(self, question: Question) -> int:
+        """Records a question a decider asked the requester; its id."""
+        ...
+
+    def question(self, question_id: int) -> Question | None:
+        """One question, by its id."""
+        ...
+
+    def answer_question(self, question_id: int, answer: str, at: datetime) -> None:
+        """Records the requester's answer; ``RequestChanged`` if one was recorded since
+        the question was read."""
         ...
 
     def delegations(self, user_id: str) -> list[Delegation]:
@@ -150,6 +159,8 @@ class Happened(StrEnum):
     OVERDUE = "overdue"
     # A decider asked the requester a question in the card's thread.
     INFO_ASKED = "info_asked"
+    # The requester answered it (``RequestChange.answer``).
+    INFO_ANSWERED = "info_answered"
     # A delegation began while the level waited for its delegator: the stand-in
     # (``RequestChange.stand_in``) gets the level's card (``stand_in_cards``).
     STOOD_IN = "stood_in"
@@ -200,8 +211,9 @@ class RequestChange:
     decision: Decision | None = None
     limit_change: LimitChange | None = None
     standing: Standing | None = None
-    asked_by: str | None = None
-    question: str | None = None
+    # ``INFO_ASKED``: the question asked (its id names it to the answer button);
+    # ``INFO_ANSWERED``: the question with its answer.
+    asked: Question | None = None
     # Per role of the request's route (and its escalation roles): who stands in today
     # for one of its holders, and for whom. Those who may still decide
     # (``deciders.who_decides``) get the level's card and reminders too.

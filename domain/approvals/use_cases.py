@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from domain.access import Member
+from domain.approvals.answering import Answering
 from domain.approvals.context import SYSTEM, audit_day
 from domain.approvals.deciding import Deciding
 from domain.approvals.delegation import Delegating
@@ -54,7 +55,7 @@ class History:
     collections: CollectionRecord | None = None
 
 
-class CreditRequests(Filings, Deciding, Delegating):
+class CreditRequests(Filings, Deciding, Delegating, Answering):
     """The credit requests capability: every use case of a request, on one
     ``RequestsContext`` (its unit of work, policy, people, clock and notices)."""
 
@@ -139,10 +140,14 @@ class CreditRequests(Filings, Deciding, Delegating):
             return self._record(uow, request_id)
 
     def mine(self, actor: Member, limit: int = 20) -> list[RequestRecord]:
-        """The requests ``actor`` filed, newest first."""
+        """The requests ``actor`` filed, newest first; the open ones with the questions
+        asked of them (one may wait for an answer)."""
         self._require(actor, "requests.read_refused", actor.user_id)
         with self.unit_of_work() as uow:
-            return self._records(uow, uow.credit_requests.filed_by(actor.user_id, limit))
+            records = self._records(uow, uow.credit_requests.filed_by(actor.user_id, limit))
+            asked = uow.credit_requests.questions(
+                [r.request.id for r in records if r.request.is_open])
+        return [replace(r, questions=tuple(asked.get(r.request.id, ()))) for r in records]
 
     def waiting_for(self, actor: Member) -> list[Waiting]:
         """Open requests whose current level ``actor`` may decide now (in their own

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from domain.text import DatedPhrase
-from handlers.approvals import decide
+from handlers.approvals import answer, decide
 from handlers.approvals.delegate_command import delegate
 from handlers.approvals.history_command import PICK, history, on_pick
 from handlers.approvals.jobs import JOB
@@ -45,10 +45,12 @@ FEATURE = Feature(
         Action(REQUEST_MORE, on_request_more, SubjectValue),
         Action(CANCEL, on_cancel, RequestValue),
         Action(PICK, on_pick, SubjectValue, numbered=True),
-        # The approval cards' buttons and their modals (handlers.approvals.decide).
+        # The approval cards' buttons and their modals (handlers.approvals.decide), and
+        # the requester's answer to a question (handlers.approvals.answer).
         *decide.ACTIONS,
+        *answer.ACTIONS,
     ),
-    views=(View(REQUEST_MODAL, RequestForm, submit_request), *decide.VIEWS),
+    views=(View(REQUEST_MODAL, RequestForm, submit_request), *decide.VIEWS, *answer.VIEWS),
     # chat:write: the approval cards and notes (the outbox sender posts and edits them)
     # and a request's confirmation. Its DM fallback needs im:write, which the outbox
     # sender's feature (handlers.delivery) declares already.

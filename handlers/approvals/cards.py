@@ -21,6 +21,7 @@ from domain.approvals.model import (
     Decision,
     Delegation,
     Outcome,
+    Question,
     RequestKind,
     RequestState,
     Withdrawn,
@@ -498,17 +499,43 @@ def question(tr: Translator, request: CreditRequest, asked_by: str, text: str) -
         + "\n" + quoted(text)
 
 
-def question_note(tr: Translator, request: CreditRequest, asked_by: str, text: str,
+def question_note(tr: Translator, request: CreditRequest, asked: Question, zone: tzinfo,
                   channels: Sequence[str] = ()) -> str:
     """The question as the requester reads it by direct message: where its thread is
-    when the card is in channels, else (the card in its deciders' direct messages,
-    whose threads the requester cannot see) to answer the asker directly."""
+    when the card is in channels (the card in its deciders' direct messages has threads
+    the requester cannot see), and how to answer, or, answered, the answer."""
+    who = mention(asked.asked_by)
     if not channels:
-        return ":question: " + tr._("{who} asks about your request {subject}:",
-                                    who=mention(asked_by), subject=subject(tr, request)) \
-            + "\n" + quoted(text) + "\n" + tr._("Answer {who} directly.", who=mention(asked_by))
-    return ":question: " + tr._(
-        "{who} asks about your request {subject} in the thread of its card in {channels}:",
-        who=mention(asked_by), subject=subject(tr, request),
-        channels=tr.listing(f"<#{c}>" for c in channels)) + "\n" + quoted(text) + "\n" + tr._(
-        "Answer in that thread, or {who} directly.", who=mention(asked_by))
+        head = tr._("{who} asks about your request {subject}:", who=who,
+                    subject=subject(tr, request))
+    else:
+        head = tr._("{who} asks about your request {subject} in the thread of its card in "
+                    "{channels}:", who=who, subject=subject(tr, request),
+                    channels=tr.listing(f"<#{c}>" for c in channels))
+    if asked.answer is not None and asked.answered_at is not None:
+        tail = ":white_check_mark: " + tr._("You answered on {when}:", when=tr.moment(
+            asked.answered_at, zone)) + "\n" + quoted(asked.answer)
+    elif channels:
+        tail = tr._("Answer with the button below: {who} gets your answer by direct "
+                    "message, and it is posted in that thread.", who=who)
+    else:
+        tail = tr._("Answer with the button below: {who} gets your answer by direct "
+                    "message, and it is kept with the request.", who=who)
+    return ":question: " + head + "\n" + quoted(asked.text) + "\n" + tail
+
+
+def answer_posted(tr: Translator, request: CreditRequest, asked: Question) -> str:
+    """The answer in the thread of the card the question was posted under."""
+    return ":speech_balloon: " + tr._("{requester} answers {who}:",
+                                      requester=mention(request.requested_by),
+                                      who=mention(asked.asked_by)) \
+        + "\n" + quoted(asked.answer or "")
+
+
+def answer_note(tr: Translator, request: CreditRequest, asked: Question) -> str:
+    """The answer as the decider who asked reads it by direct message."""
+    return ":speech_balloon: " + tr._(
+        "{requester} answered your question about request {subject} (“{question}”):",
+        requester=mention(request.requested_by), subject=subject(tr, request),
+        question=person_text(" ".join(asked.text.split()), 150)) \
+        + "\n" + quoted(asked.answer or "")

@@ -11,17 +11,21 @@ from handlers.payloads import ActionValue
 APPROVE = "approvals_approve"
 REJECT = "approvals_reject"
 ASK_INFO = "approvals_ask_info"
+# Under the question's direct message to the requester.
+ANSWER = "approvals_answer"
 
 # The modals' callback ids (their submissions come back under these).
 APPROVE_VIEW = "approvals_approve_view"
 REJECT_VIEW = "approvals_reject_view"
 ASK_INFO_VIEW = "approvals_ask_info_view"
+ANSWER_VIEW = "approvals_answer_view"
 
 # The modal's one input: its block and action ids.
 COMMENT_BLOCK = "comment"
 COMMENT_INPUT = "comment_input"
 QUESTION_BLOCK = "question"
 QUESTION_INPUT = "question_input"
+ANSWER_BLOCK = "answer"
 
 
 class LevelValue(ActionValue):
@@ -30,3 +34,9 @@ class LevelValue(ActionValue):
     # The column is a 32-bit integer on PostgreSQL.
     request: int = Field(strict=True, ge=1, le=2**31 - 1)
     level: int = Field(strict=True, ge=1, le=50)
+
+
+class QuestionValue(ActionValue):
+    """One question asked of a request's requester, by its id."""
+
+    question: int = Field(strict=True, ge=1, le=2**31 - 1)

@@ -220,12 +220,17 @@ def _role(request: CreditRequest, level: int, recorded: str) -> str:
 
 def _question(question: Question, role: str, requests: CreditRequests, tr: Translator
               ) -> str:
-    """A decider's Ask for info: the answer was given in the card's thread."""
+    """A decider's Ask for info, and the requester's answer when it was given with the
+    button (one given in the card's thread is in that thread)."""
     who = approver(tr, question.asked_by, question.on_behalf_of)
-    return "  ↳ " + tr._("level {level} ({role}): {who} asked for information on {when}",
+    text = "  ↳ " + tr._("level {level} ({role}): {who} asked for information on {when}",
                          level=question.level, role=role_name(role), who=who,
                          when=_when(requests, tr, question.asked_at)) + "\n" + quoted(
                              question.text)
+    if question.answer is not None and question.answered_at is not None:
+        text += "\n" + "  ↳ " + tr._("answered on {when}:", when=_when(
+            requests, tr, question.answered_at)) + "\n" + quoted(question.answer)
+    return text
 
 
 def _decision(decision: Decision, role: str, requests: CreditRequests, tr: Translator) -> str:

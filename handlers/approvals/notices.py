@@ -19,14 +19,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import tzinfo
 
 from domain.approvals.deciders import left_to_escalation, who_decides
-from domain.approvals.model import Delegation, Level
+from domain.approvals.model import Delegation, Level, Question
 from domain.approvals.ports import Happened, RequestChange
 from domain.messages import OutgoingMessage
 from domain.people import is_channel_id
 from domain.ports import Outbox
 from handlers.approvals import cards
+from handlers.approvals.decide_payloads import ANSWER, QuestionValue
 from handlers.i18n import Translator, translator
-from handlers.render import clip, section
+from handlers.render import actions, button, clip, section
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,11 @@ NOTE = "approvals.note"
 
 def card_key(request_id: int, level: int, destination: str) -> str:
     return f"{CARD}:{request_id}:{level}:{destination}"
+
+
+def question_key(question_id: int) -> str:
+    """The requester's direct message of a question: edited once it is answered."""
+    return f"{NOTE}:question:{question_id}"
 
 
 
@@ -158,8 +164,10 @@ class ApprovalNotices:
                 self._post_cards(outbox, change, [change.stand_in])
             elif change.stand_in in self.escalation_destinations(level, change):
                 self._post_cards(outbox, change, [change.stand_in], escalated=True)
-        elif happened is Happened.INFO_ASKED and change.asked_by and change.question:
-            self._ask(outbox, change, change.asked_by, change.question)
+        elif happened is Happened.INFO_ASKED and change.asked is not None:
+            self._ask(outbox, change, change.asked)
+        elif happened is Happened.INFO_ANSWERED and change.asked is not None:
+            self._answered(outbox, change, change.asked)
         if happened in (Happened.APPROVED, Happened.REJECTED, Happened.CANCELLED,
                         Happened.EXPIRED):
             self._tell_earlier_levels(outbox, change)
@@ -250,20 +258,45 @@ class ApprovalNotices:
         outbox.add(OutgoingMessage(channel=user, kind=NOTE, text=clip(text, 3000),
                                    blocks=[section(text)], dedup_key=key))
 
-    def _ask(self, outbox: Outbox, change: RequestChange, asked_by: str,
-             question: str) -> None:
+    def _ask(self, outbox: Outbox, change: RequestChange, asked: Question) -> None:
         request = change.request
-        level = request.level
         channels: list[str] = []
-        for destination, card in self._posted(outbox, change, level):
-            if destination != asked_by and not is_channel_id(destination):
+        for destination, card in self._posted(outbox, change, asked.level):
+            if destination != asked.asked_by and not is_channel_id(destination):
                 continue
             if is_channel_id(destination):
                 channels.append(destination)
-            text = cards.question(self.tr(destination), request, asked_by, question)
+            text = cards.question(self.tr(destination), request, asked.asked_by, asked.text)
             outbox.add(OutgoingMessage(channel=destination, kind=NOTE, text=clip(text, 3000),
                                        blocks=[section(text)], thread_of=card))
-        # Always by direct message too: a mention in a channel the requester is not in
-        # (a rep, and the card in #credit) reaches nobody.
-        self._note(outbox, request.requested_by, lambda tr: cards.question_note(
-            tr, request, asked_by, question, channels))
+        # Always by direct message too, with the button to answer: a mention in a
+        # channel the requester is not in (a rep, and the card in #credit) reaches
+        # nobody, and a card's thread in the deciders' direct messages is out of sight.
+        tr = self.tr(request.requested_by)
+        text = cards.question_note(tr, request, asked, self.zone, channels)
+        outbox.add(OutgoingMessage(
+            channel=request.requested_by, kind=NOTE, text=clip(text, 3000),
+            blocks=[section(text), actions(f"answer_{asked.id}", button(
+                tr._("Answer"), ANSWER, QuestionValue(question=asked.id).encode()))],
+            dedup_key=question_key(asked.id)))
+
+    def _answered(self, outbox: Outbox, change: RequestChange, asked: Question) -> None:
+        """The answer under the question wherever it was posted in a channel, to the
+        asker by direct message, and in place of the requester's button."""
+        request = change.request
+        channels: list[str] = []
+        for destination, card in self._posted(outbox, change, asked.level):
+            if is_channel_id(destination):
+                channels.append(destination)
+                text = cards.answer_posted(self.tr(destination), request, asked)
+                outbox.add(OutgoingMessage(channel=destination, kind=NOTE,
+                                           text=clip(text, 3000), blocks=[section(text)],
+                                           thread_of=card))
+        self._note(outbox, asked.asked_by, lambda tr: cards.answer_note(tr, request, asked))
+        asking = outbox.id_of(question_key(asked.id))
+        if asking is not None:
+            text = cards.question_note(self.tr(request.requested_by), request, asked,
+                                       self.zone, channels)
+            outbox.add(OutgoingMessage(channel=request.requested_by, kind=NOTE,
+                                       text=clip(text, 3000), blocks=[section(text)],
+                                       update_of=asking))

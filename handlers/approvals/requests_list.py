@@ -14,7 +14,14 @@ from domain.approvals.model import Outcome, RequestRecord
 from domain.approvals.rules import Authority
 from domain.approvals.use_cases import CreditRequests, Waiting
 from handlers.approvals.cards import quoted
-from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
+from handlers.approvals.decide_payloads import (
+    ANSWER,
+    APPROVE,
+    ASK_INFO,
+    REJECT,
+    LevelValue,
+    QuestionValue,
+)
 from handlers.approvals.request_render import (
     LIST_RESERVE,
     age,
@@ -35,6 +42,7 @@ from handlers.render import (
     actions,
     button,
     context,
+    mention,
     message,
     section,
     size,
@@ -46,6 +54,8 @@ CANCEL = "credit_request_cancel"
 SHOWN = 10
 # A rejection's comment in the list: its gist (the history and the DM have it whole).
 REJECTION_SHOWN = 200
+# A question waiting for the requester's answer, likewise (the form shows it whole).
+QUESTION_SHOWN = 300
 
 
 class RequestValue(ActionValue):
@@ -94,7 +104,7 @@ def render(waiting: list[Waiting], mine: list[RequestRecord],
             if record.request.is_open:
                 line["accessory"] = button(tr._("Cancel"), CANCEL, RequestValue(
                     request=record.request.id).encode())
-            lines.append([line])
+            lines.append([line, *_unanswered(record, tr)])
         shown = _fill(blocks, lines, MESSAGE_BUDGET - LIST_RESERVE)
         if len(mine) > shown:
             blocks.append(context(tr._("Only your {n} latest requests are shown.", n=shown)))
@@ -105,6 +115,19 @@ def render(waiting: list[Waiting], mine: list[RequestRecord],
     fallback = tr._("{waiting} waiting for you, {mine} yours", waiting=len(waiting),
                     mine=len(mine))
     return message(fallback, blocks)
+
+
+def _unanswered(record: RequestRecord, tr: Translator) -> list[Block]:
+    """The latest question of an open request still waiting for the requester's answer,
+    with its button: found in the list, not only in a direct message long scrolled by."""
+    waiting = [q for q in record.questions if q.answered_at is None]
+    if not record.request.is_open or not waiting:
+        return []
+    asked = waiting[-1]
+    return [section(":question: " + tr._("{who} asks:", who=mention(asked.asked_by)) + "\n"
+                    + quoted(asked.text, QUESTION_SHOWN)),
+            actions(f"answer_{asked.id}", button(tr._("Answer"), ANSWER, QuestionValue(
+                question=asked.id).encode()))]
 
 
 def _fill(blocks: list[Block], lines: list[list[Block]], budget: int) -> int:

@@ -24,7 +24,7 @@ from domain.approvals.filing import Filing
 from domain.approvals.model import AskedIn, Decision, RequestKind, RequestState
 from domain.model import AuditEntry
 from domain.money import Money
-from handlers.approvals.notices import card_key
+from handlers.approvals.notices import card_key, question_key
 from handlers.i18n import translator
 from storage.models import ExchangeRateRow, OutboxRow
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER, World
@@ -257,12 +257,77 @@ def test_ask_for_info_posts_the_question_in_the_cards_thread_and_tells_the_reque
     assert notes_to(world, SALES) == [
         f":question: <@{CREDIT_MANAGER}> asks about your request #1 · limit increase · "
         f"Acme Packaging in the thread of its card in <#{CREDIT_CHANNEL}>:\n"
-        f"> Which orders? &lt;!here&gt;\nAnswer in that thread, or <@{CREDIT_MANAGER}> "
-        "directly."]
+        f"> Which orders? &lt;!here&gt;\nAnswer with the button below: <@{CREDIT_MANAGER}> "
+        "gets your answer by direct message, and it is posted in that thread."]
     [entry] = audit(world, "requests.info_asked")
     assert (entry.actor, entry.subject, entry.details) == (
         CREDIT_MANAGER, "C0002", {"request": 1, "level": 1,
                                   "question": "Which orders? <!here>"})
+
+
+def test_the_requester_answers_with_the_button_and_the_asker_and_the_thread_get_it(
+        world: World) -> None:
+    # "Answer in that thread, or @mei directly": a rep not in #credit, or whose card went
+    # to the approvers' direct messages, had no answer creditbot kept.
+    request_id = file_request(world)
+    card = shown(world, request_id, 1, CREDIT_CHANNEL)
+    view = open_modal(world, CREDIT_MANAGER, card, "Ask for info")
+    assert world.slack.submit(CREDIT_MANAGER, view, {"question": "Which orders?"}).body == ""
+    note_row = next(r for r in rows(world) if r.dedup_key == question_key(1))
+    note = Reply(SALES, note_row.payload["text"], note_row.payload["blocks"],
+                 ephemeral=False, ts="1764381600.000200")
+    # Only the requester answers.
+    other = world.slack.click(CREDIT_MANAGER, note, "Answer")
+    assert other is not None and other.ephemeral and other.text == (
+        f":no_entry: Only <@{SALES}>, who filed request #1, answers its questions.")
+    # The question waits in the requester's list too, with its button.
+    listed = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")
+    waiting = listed.texts()
+    at = waiting.index(f":question: <@{CREDIT_MANAGER}> asks:\n> Which orders?")
+    assert waiting[at + 1] == "Answer"
+    form = open_modal(world, SALES, listed, "Answer")
+    assert form["blocks"][0]["text"]["text"] == (
+        f"*#1 · limit increase · Acme Packaging*\n<@{CREDIT_MANAGER}> asks:\n"
+        "> Which orders?")
+    assert world.slack.submit(SALES, form, {"answer": "  "}).json() == {
+        "response_action": "errors", "errors": {"answer": "Write your answer to the question."}}
+    assert world.slack.submit(SALES, form, {"answer": "PO-7 and *PO-9* <!channel>"}).body == ""
+    shown_answer = "> PO-7 and ∗PO-9∗ &lt;!channel&gt;"
+    card_row = next(r for r in rows(world)
+                    if r.dedup_key == card_key(request_id, 1, CREDIT_CHANNEL))
+    assert [r.payload["text"] for r in rows(world)
+            if r.payload.get("thread_of") == card_row.id][1:] == [
+        f":speech_balloon: <@{SALES}> answers <@{CREDIT_MANAGER}>:\n{shown_answer}"]
+    assert notes_to(world, CREDIT_MANAGER) == [
+        f":speech_balloon: <@{SALES}> answered your question about request #1 · limit "
+        f"increase · Acme Packaging (“Which orders?”):\n{shown_answer}"]
+    with world.services.uow() as uow:
+        asked = uow.credit_requests.question(1)
+    assert asked is not None and asked.answer == "PO-7 and *PO-9* <!channel>"
+    assert asked.answered_at is not None
+    answered = EN.moment(asked.answered_at, ZONE)
+    # The requester's message loses its button and keeps the answer.
+    [edit] = [r for r in rows(world) if r.update_of == note_row.id]
+    assert edit.payload["text"] == (
+        f":question: <@{CREDIT_MANAGER}> asks about your request #1 · limit increase · "
+        f"Acme Packaging in the thread of its card in <#{CREDIT_CHANNEL}>:\n> Which orders?"
+        f"\n:white_check_mark: You answered on {answered}:\n{shown_answer}")
+    assert [b["type"] for b in edit.payload["blocks"]] == ["section"]
+    [entry] = audit(world, "requests.info_answered")
+    assert (entry.actor, entry.subject, entry.details) == (SALES, "C0002", {
+        "request": 1, "level": 1, "asked_by": CREDIT_MANAGER, "question": "Which orders?",
+        "answer": "PO-7 and *PO-9* <!channel>"})
+    # Once: the same form again is answered with when.
+    again = world.slack.submit(SALES, form, {"answer": "again"}).json()
+    assert again["response_action"] == "update"
+    assert again["view"]["blocks"][0]["text"]["text"] == (
+        f"You answered this question on {EN.date(asked.answered_at.astimezone(ZONE).date())}.")
+    assert len(audit(world, "requests.info_answered")) == 1
+    assert not any(":question:" in text for text in
+                   world.slack.slash(SALES, SALES_CHANNEL, "/credit requests").texts())
+    # The history keeps the answer under the question.
+    history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
+    assert (f"> Which orders?\n  ↳ answered on {answered}:\n{shown_answer}") in history
     assert decisions(world, request_id) == []
 
 

@@ -219,13 +219,33 @@ def test_a_question_asked_comes_back_in_the_history(engine):
                                                    NOW + timedelta(hours=1), "and 2?"))
         work.commit()
     found = requests.history(roster.member(MANAGERS[0]), "C1")
-    assert [r.questions for r in found.requests] == [(
-        Question(filed.id, 1, MANAGERS[0], NOW, f"{REASON}\nwhy now?"),
-        Question(filed.id, 2, "U0FD000001", NOW + timedelta(hours=1), "and 2?"))]
+    asked = (Question(filed.id, 1, MANAGERS[0], NOW, f"{REASON}\nwhy now?", id=1),
+             Question(filed.id, 2, "U0FD000001", NOW + timedelta(hours=1), "and 2?", id=2))
+    assert [r.questions for r in found.requests] == [asked]
     with uow(engine) as work:
         assert work.credit_requests.questions([filed.id + 1]) == {}
-        # Lists and cards do not read them.
-        assert [r.questions for r in requests.mine(roster.member(REP))] == [()]
+    # The requester's list reads them too: one may wait for an answer.
+    assert [r.questions for r in requests.mine(roster.member(REP))] == [asked]
+
+
+def test_a_question_is_answered_once(engine):
+    seed(engine)
+    requests = _requests(engine, MANAGERS[:1])
+    roster = requests.roster
+    filed = requests.file(roster.member(REP), Filing("acme", RequestKind.LIMIT_INCREASE,
+                                                     REASON, "+60k"))
+    requests.ask_info(roster.member(MANAGERS[0]), filed.id, 1, "Which orders?")
+    with uow(engine) as work:
+        work.credit_requests.answer_question(1, "PO-7 and PO-9", NOW + timedelta(hours=2))
+        work.commit()
+    with uow(engine) as work:
+        assert work.credit_requests.question(1) == Question(
+            filed.id, 1, MANAGERS[0], NOW, "Which orders?", id=1, answer="PO-7 and PO-9",
+            answered_at=NOW + timedelta(hours=2))
+        assert work.credit_requests.question(2) is None
+        # Another answer written after the first (a double submission) is refused.
+        with pytest.raises(RequestChanged):
+            work.credit_requests.answer_question(1, "again", NOW + timedelta(hours=3))
 
 
 def test_the_upgrade_copies_the_questions_asked_from_the_audit_log(engine):
@@ -272,8 +292,8 @@ def test_the_upgrade_copies_the_questions_asked_from_the_audit_log(engine):
     upgrade(engine)
     with uow(engine) as work:
         assert work.credit_requests.questions([stored.id]) == {stored.id: [
-            Question(stored.id, 1, "U0CM000001", NOW, question),
-            Question(stored.id, 2, "U0CM000001", NOW + timedelta(minutes=4), "2?")]}
+            Question(stored.id, 1, "U0CM000001", NOW, question, id=1),
+            Question(stored.id, 2, "U0CM000001", NOW + timedelta(minutes=4), "2?", id=2)]}
 
 
 def _count(engine: Engine, table: object, *where: object) -> int:

@@ -132,7 +132,11 @@ def test_a_level_posted_to_a_department_goes_to_its_channel_and_is_edited_there(
     assert (note.channel, note.thread_of, note.text) == (
         REP, None, f":question: <@{CM2}> asks about your request #1 · limit increase · "
         f"Acme ∗Bold∗ &lt;!channel&gt; in the thread of its card in <#{CREDIT}>:\n"
-        f"> Which orders?\nAnswer in that thread, or <@{CM2}> directly.")
+        f"> Which orders?\nAnswer with the button below: <@{CM2}> gets your answer by "
+        "direct message, and it is posted in that thread.")
+    assert note.dedup_key == "approvals.note:question:1"
+    assert note.blocks[-1]["elements"][0]["value"] == '{"question":1}'
+
 
     requests.cancel(ROSTER.member(REP), request_id)
     [edit] = sent(uow)[3:]

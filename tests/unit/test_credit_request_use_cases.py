@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.access import AccessDenied, CreditDataAccess, Member
+from domain.approvals.answering import AnswerRefused, AnswerTextProblem
 from domain.approvals.context import Roster
 from domain.approvals.filing import Filing, FilingRefused
 from domain.approvals.model import (
@@ -507,8 +508,9 @@ def test_a_decider_asks_for_info_audited_and_the_request_unchanged():
                                               "+100k"))
     requests.ask_info(member(CM), filed.id, 1, "  Which orders?\nAnd when?  ")
     change = notices.changes[-1]
-    assert (change.happened, change.asked_by, change.question) == (
-        Happened.INFO_ASKED, CM, "Which orders?\nAnd when?")
+    assert change.happened is Happened.INFO_ASKED and change.asked is not None
+    assert (change.asked.asked_by, change.asked.text, change.asked.id) == (
+        CM, "Which orders?\nAnd when?", 1)
     entry = uow.audit.entries[-1]
     assert (entry.actor, entry.action, entry.subject, entry.details) == (
         CM, "requests.info_asked", "C0001",
@@ -612,3 +614,31 @@ def test_a_dollar_sign_for_a_customer_billed_in_canadian_dollars_is_asked_about(
     filed = requests.file(member(REP), Filing("C0009", RequestKind.LIMIT_INCREASE, "more",
                                               "+$50k", currency="CAD"))
     assert filed.new_limit == Money(Decimal("200000"), "CAD")
+
+
+def test_the_requester_answers_a_question_once_while_the_request_is_open():
+    requests, uow, _, notices = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "Q1",
+                                              "+100k"))
+    requests.ask_info(member(CM), filed.id, 1, "Which orders?")
+    with pytest.raises(AnswerTextProblem) as long:
+        requests.answer(member(REP), 1, "x" * 2001)
+    assert str(long.value) == "An answer takes at most 2000 characters; this one has 2001."
+    with pytest.raises(AnswerRefused) as other:
+        requests.answer(member(CM), 1, "PO-7")
+    assert str(other.value) == f"Only <@{REP}>, who filed request #1, answers its questions."
+    with pytest.raises(AnswerRefused) as unknown:
+        requests.answer(member(REP), 9, "PO-7")
+    assert str(unknown.value) == "This question is not in creditbot's records any more."
+    requests.answer(member(REP), 1, "  PO-7  ")
+    change = notices.changes[-1]
+    assert change.happened is Happened.INFO_ANSWERED and change.asked is not None
+    assert (change.asked.id, change.asked.answer, change.asked.asked_by) == (1, "PO-7", CM)
+    assert uow.audit.entries[-1].action == "requests.info_answered"
+    # A second question, then the request cancelled: nothing waits for an answer.
+    requests.ask_info(member(CM), filed.id, 1, "And the season?")
+    requests.cancel(member(REP), filed.id)
+    with pytest.raises(AnswerRefused) as closed:
+        requests.answer(member(REP), 2, "spring")
+    assert str(closed.value) == ("Request #1 is closed: nothing waits for your answer any "
+                                 "more.")
