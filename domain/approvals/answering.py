@@ -8,7 +8,7 @@ import dataclasses
 
 from domain.access import Member
 from domain.approvals.context import RequestsContext
-from domain.approvals.deciding import MAX_QUESTION
+from domain.approvals.deciding import written
 from domain.approvals.events import InfoAnswered
 from domain.approvals.model import Question, RequestRecord
 from domain.approvals.ports import Happened, RequestChange
@@ -24,16 +24,6 @@ class AnswerRefused(DomainError):
 
 class AnswerTextProblem(DomainError):
     """What is wrong with the answer as written: said beside its field."""
-
-
-def _readable(text: str | None) -> str:
-    answer = (text or "").strip()
-    if not answer:
-        raise AnswerTextProblem(N_("Write your answer to the question."))
-    if len(answer) > MAX_QUESTION:
-        raise AnswerTextProblem(N_("An answer takes at most {limit} characters; this one "
-                                   "has {length}."), limit=MAX_QUESTION, length=len(answer))
-    return answer
 
 
 class Answering(RequestsContext):
@@ -52,7 +42,9 @@ class Answering(RequestsContext):
         message. Only the requester answers, once, while the request is open. Audited
         ``requests.info_answered``; the request itself does not change."""
         self._require(actor, "requests.answer_refused", f"question:{question_id}")
-        answer = _readable(text)
+        answer = written(text, AnswerTextProblem, N_("Write your answer to the question."),
+                         N_("An answer takes at most {limit} characters; this one has "
+                            "{length}."))
         return self._retried(lambda: self._answer(actor, question_id, answer))
 
     def _answer(self, actor: Member, question_id: int, answer: str) -> RequestRecord:

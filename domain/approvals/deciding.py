@@ -56,6 +56,17 @@ MAX_COMMENT = 2000
 MAX_QUESTION = 2000
 
 
+def written(text: str | None, problem: type[DomainError], empty: str, too_long: str) -> str:
+    """A question or an answer as kept: stripped, refused (``problem``) when empty or
+    longer than ``MAX_QUESTION``."""
+    kept = (text or "").strip()
+    if not kept:
+        raise problem(empty)
+    if len(kept) > MAX_QUESTION:
+        raise problem(too_long, limit=MAX_QUESTION, length=len(kept))
+    return kept
+
+
 class Deciding(RequestsContext):
     """Approve or reject a level, or ask the requester for information."""
 
@@ -333,12 +344,10 @@ class Deciding(RequestsContext):
         request's history; audited ``requests.info_asked``; the request itself does not
         change."""
         self._require(actor, "requests.decide_refused", f"request:{request_id}")
-        text = (question or "").strip()
-        if not text:
-            raise DomainError(N_("Write the question the requester should answer."))
-        if len(text) > MAX_QUESTION:
-            raise DomainError(N_("A question takes at most {limit} characters; this one has "
-                                 "{length}."), limit=MAX_QUESTION, length=len(text))
+        text = written(question, DomainError, N_("Write the question the requester should "
+                                                 "answer."),
+                       N_("A question takes at most {limit} characters; this one has "
+                          "{length}."))
         with self._refusals_on_record(actor, request_id, level, "ask_info"):
             return self._ask(actor, request_id, level, text)
 
