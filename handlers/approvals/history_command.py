@@ -288,4 +288,8 @@ def _change(change: LimitChange, previous: Money | None, requests: CreditRequest
                        request=change.request_id)
     if change.kind is ChangeKind.TEMPORARY and change.expires_on is not None:
         line += " " + tr._("temporary, through {day}", day=change.expires_on)
+    if change.overtaken_at is not None:
+        # Else the line reads as the limit in force, though the ERP's replaced it.
+        line += "; " + tr._("the ERP's limit replaced it on {day}", day=change.overtaken_at
+                            .astimezone(requests.zone).date())
     return line

@@ -175,6 +175,11 @@ def test_a_temporary_limit_the_erp_overtook_is_not_said_to_give_way_to_the_old_o
         "since it was approved, and that limit stands until the ERP changes it."]
     [entry] = deadlines.audit("limits.reverted")
     assert (Decimal(entry.details["limit_now"]), entry.details["overtaken"]) == (150_000, True)
+    # The history says so too: its line read as the limit in force.
+    zone = world.services.config.organisation.zone
+    history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
+    assert ("temporary, through Dec 31, 2026; the ERP's limit replaced it on "
+            f"{EN.date((NOW + timedelta(days=3)).astimezone(zone).date())}") in history
     zh = translator("zh-CN")
     with world.services.uow() as uow:
         [change] = uow.credit_requests.limit_changes("C0002")
