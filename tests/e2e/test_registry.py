@@ -14,7 +14,7 @@ from bot.manifest import build_manifest
 from bot.slack_app import create_bolt_app
 from handlers import delivery, features
 from handlers.alerts.payloads import AlertValue, SnoozeValue
-from handlers.approvals.decide_payloads import LevelValue
+from handlers.approvals.decide_payloads import LevelValue, QuestionValue
 from handlers.approvals.request_modal import RequestForm
 from handlers.approvals.requests_list import RequestValue
 from handlers.check.payloads import SubjectValue
@@ -36,6 +36,7 @@ EXAMPLES = {SubjectValue: SubjectValue(kind="customer", id="C0001"),
             SnoozeValue: SnoozeValue(digest=1, condition="overdue:C0001", days=1),
             RequestValue: RequestValue(request=1), RequestForm: RequestForm(channel=None),
             LevelValue: LevelValue(request=1, level=1),
+            QuestionValue: QuestionValue(question=1),
             ReleaseValue: ReleaseValue(order="O1", customer="C0001"),
             AssignForm: AssignForm(customer="C0001"),
             AccountValue: AccountValue(customer="C0001"), PageValue: PageValue(page=2),
