@@ -79,24 +79,8 @@ class CsvFile:
         try:
             self._refuse_binary(self._raw.read(_SNIFF_BYTES))
             self._raw.seek(0)
-            if encoding is not None and _is_legacy(self.encoding) and _is_utf8_text(self._raw):
-                raise ImportFileError(
-                    f"{path} is UTF-8 text (it decodes as UTF-8 and contains non-ASCII "
-                    f"characters); leave out --encoding {encoding}")
-            self._raw.seek(0)
-            mixed = _utf8_lines(self._raw) if encoding is not None \
-                and _is_legacy(self.encoding) else []
-            if mixed:
-                line, text = mixed[0]
-                lines = ", ".join(str(n) for n, _ in mixed[:5]) + (
-                    " and more" if len(mixed) > 5 else "")
-                shown = codecs.decode(text.encode("utf-8"), self.encoding, "replace")
-                raise ImportFileError(
-                    f"{path} mixes two encodings: line{'s' if len(mixed) > 1 else ''} "
-                    f"{lines} {'are' if len(mixed) > 1 else 'is'} UTF-8 text, which "
-                    f"--encoding {encoding} would store as other letters (line {line}: "
-                    f"“{_clipped(text)}” as “{_clipped(shown)}”). Export the file again "
-                    f"in one encoding. {_SAVE_AS}")
+            if encoding is not None and _is_legacy(self.encoding):
+                self._refuse_utf8(encoding)
             self._raw.seek(0)
             if encoding is not None and _single_byte(self.encoding) \
                     and _looks_like_gb18030(_first_non_ascii(self._raw)):
@@ -130,6 +114,27 @@ class CsvFile:
             raise ImportFileError(
                 f"{path}: the columns are separated by {shown}, creditbot reads “,”. "
                 f"{_SAVE_AS}")
+
+    def _refuse_utf8(self, named: str) -> None:
+        """A legacy encoding named for a file that is UTF-8 text, or that has UTF-8
+        rows among its others (rows joined from two systems): every such name would be
+        stored as other letters."""
+        utf8 = _utf8_lines(self._raw, self.encoding)
+        if not utf8:
+            return
+        if _is_utf8_text(self._raw):
+            raise ImportFileError(
+                f"{self.path} is UTF-8 text (it decodes as UTF-8 and contains non-ASCII "
+                f"characters); leave out --encoding {named}")
+        line, text = utf8[0]
+        lines = ", ".join(str(n) for n, _ in utf8[:5]) + (" and more" if len(utf8) > 5
+                                                           else "")
+        shown = codecs.decode(text.encode("utf-8"), self.encoding, "replace")
+        raise ImportFileError(
+            f"{self.path} mixes two encodings: line{'s' if len(utf8) > 1 else ''} {lines} "
+            f"{'are' if len(utf8) > 1 else 'is'} UTF-8 text, which --encoding {named} would "
+            f"store as other letters (line {line}: “{_clipped(text)}” as "
+            f"“{_clipped(shown)}”). {_SAVE_AS}")
 
     def _refuse_binary(self, head: bytes) -> None:
         if head.startswith(b"PK\x03\x04"):
@@ -279,19 +284,41 @@ def _first_non_ascii(raw: BinaryIO) -> bytes:
     return b""
 
 
-def _utf8_lines(raw: BinaryIO) -> list[tuple[int, str]]:
-    """(line, text) of the lines beyond ASCII that are UTF-8 text, in a file that is not
-    UTF-8 as a whole (else ``_is_utf8_text`` refused it): rows joined from two systems.
-    A line of GB18030 or cp1252 text is valid UTF-8 only by a rare chance (each of its
-    characters would have to be bytes UTF-8 allows in that order)."""
+# Letters a name written in UTF-8 is made of beyond ASCII: Latin with accents, CJK,
+# kana, Hangul. GB18030 text read as UTF-8 makes Greek, Cyrillic, IPA or the rest of
+# Latin Extended (伟业 reads "ΰҵ", 全 "ȫ"), never three-byte characters but for rare ones.
+_LATIN = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f"
+_NAME_LETTERS = re.compile(f"[{_LATIN}\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+# An accented Latin letter next to an ASCII one (Café, Müller): what the legacy reading
+# of the same bytes glues to the ASCII letters instead (Caf茅) is no name.
+_ACCENTED_IN_WORD = re.compile(f"[A-Za-z][{_LATIN}]|[{_LATIN}][A-Za-z]")
+
+
+def _utf8_line(line: bytes, codec: str) -> str | None:
+    """The line as UTF-8 text when it is meant as UTF-8 in a file read with the legacy
+    ``codec``: it decodes as UTF-8 and (a codec of several bytes a character, whose text
+    may happen to be valid UTF-8) reads as a name would."""
+    try:
+        text = line.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        return None
+    if _single_byte(codec):
+        return text  # cp1252 text is valid UTF-8 only by a rare chance ("Ã©")
+    beyond = [c for c in text if not c.isascii()]
+    if not all(_NAME_LETTERS.match(c) for c in beyond):
+        return None
+    if any(ord(c) >= 0x800 for c in beyond) or _ACCENTED_IN_WORD.search(text):
+        return text
+    return None
+
+
+def _utf8_lines(raw: BinaryIO, codec: str) -> list[tuple[int, str]]:
+    """(line, text) of the lines beyond ASCII meant as UTF-8 (``_utf8_line``)."""
     found: list[tuple[int, str]] = []
     for number, line in enumerate(raw, start=1):
-        if line.isascii():
-            continue
-        try:
-            found.append((number, line.decode("utf-8").rstrip("\r\n")))
-        except UnicodeDecodeError:
-            continue
+        if not line.isascii() and (text := _utf8_line(line, codec)) is not None:
+            found.append((number, text))
+    raw.seek(0)
     return found
 
 

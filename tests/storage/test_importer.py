@@ -1157,9 +1157,27 @@ def test_a_file_mixing_utf8_rows_with_another_encoding_is_refused_not_garbled(
     assert str(raised.value) == (
         f"{tmp_path / 'customers.csv'} mixes two encodings: lines 2, 4 are UTF-8 text, "
         f"which --encoding {named} would store as other letters (line 2: “M1,Café Ltd,EUR,"
-        f"100,30” as “{garbled}”). Export the file again in one encoding. Export it from "
-        "the ERP or spreadsheet as “CSV UTF-8 (comma delimited)”.")
+        f"100,30” as “{garbled}”). Export it from the ERP or spreadsheet as “CSV UTF-8 "
+        "(comma delimited)”.")
     assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize("names", [["伟业"], ["伟业", "全", "协同", "原司"],
+                                   ["华夏物流有限公司", "伟业"]])
+def test_a_gbk_file_whose_names_happen_to_be_valid_utf8_imports_as_named(engine, write_csv,
+                                                                       names):
+    # 伟业's GB18030 bytes (ce b0 d2 b5) are valid UTF-8 ("ΰҵ"): a correct file was
+    # refused as "mixing two encodings", and one whose only name was so told to leave
+    # out --encoding, which stored "ΰҵ".
+    rows = "".join(f"G{n},{name},CNY,100,30\r\n" for n, name in enumerate(names))
+    report = run(engine, write_csv, "customers",
+                 (CUSTOMER_HEADER + "A1,Acme,USD,100,30\r\n" + rows).encode("gb18030"),
+                 encoding="gb18030")
+    assert report.committed
+    with engine.connect() as conn:
+        stored = conn.execute(select(CustomerRow.name).where(
+            CustomerRow.customer_id.like("G%")).order_by(CustomerRow.customer_id))
+        assert stored.scalars().all() == names
 
 
 @pytest.mark.parametrize("named", ["latin-1", "cp1252", "iso8859-15"])
