@@ -58,6 +58,10 @@ NAME = 200
 ID = 64
 REASON = 1500
 COMMENT = 1500
+# An answer is shown whole wherever it goes (the form takes at most this); its question,
+# beside it in the requester's message, to its gist.
+ANSWER = 2000
+ANSWERED_QUESTION = 500
 
 UNAVAILABLE = N_("The customer's exposure and aging can't be shown: an amount is in a "
                  "currency without an exchange rate. Check them in the ERP before deciding.")
@@ -513,9 +517,10 @@ def question_note(tr: Translator, request: CreditRequest, asked: Question, zone:
                     "{channels}:", who=who, subject=subject(tr, request),
                     channels=tr.listing(f"<#{c}>" for c in channels))
     if asked.answer is not None and asked.answered_at is not None:
-        tail = ":white_check_mark: " + tr._("You answered on {when}:", when=tr.moment(
-            asked.answered_at, zone)) + "\n" + quoted(asked.answer)
-    elif channels:
+        return ":question: " + head + "\n" + quoted(asked.text, ANSWERED_QUESTION) + "\n" \
+            + ":white_check_mark: " + tr._("You answered on {when}:", when=tr.moment(
+                asked.answered_at, zone)) + "\n" + quoted(asked.answer, ANSWER)
+    if channels:
         tail = tr._("Answer with the button below: {who} gets your answer by direct "
                     "message, and it is posted in that thread.", who=who)
     else:
@@ -529,7 +534,7 @@ def answer_posted(tr: Translator, request: CreditRequest, asked: Question) -> st
     return ":speech_balloon: " + tr._("{requester} answers {who}:",
                                       requester=mention(request.requested_by),
                                       who=mention(asked.asked_by)) \
-        + "\n" + quoted(asked.answer or "")
+        + "\n" + quoted(asked.answer or "", ANSWER)
 
 
 def answer_note(tr: Translator, request: CreditRequest, asked: Question) -> str:
@@ -538,4 +543,4 @@ def answer_note(tr: Translator, request: CreditRequest, asked: Question) -> str:
         "{requester} answered your question about request {subject} (“{question}”):",
         requester=mention(request.requested_by), subject=subject(tr, request),
         question=person_text(" ".join(asked.text.split()), 150)) \
-        + "\n" + quoted(asked.answer or "")
+        + "\n" + quoted(asked.answer or "", ANSWER)

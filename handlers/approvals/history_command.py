@@ -26,7 +26,7 @@ from domain.errors import CustomerLookupError
 from domain.money import Money
 from domain.orders.model import OrderCheck, OrderState
 from domain.orders.typed import unquoted
-from handlers.approvals.cards import quoted
+from handlers.approvals.cards import ANSWERED_QUESTION, quoted
 from handlers.approvals.request_render import (
     LIST_RESERVE,
     actor,
@@ -223,10 +223,14 @@ def _question(question: Question, role: str, requests: CreditRequests, tr: Trans
     """A decider's Ask for info, and the requester's answer when it was given with the
     button (one given in the card's thread is in that thread)."""
     who = approver(tr, question.asked_by, question.on_behalf_of)
+    answered = question.answer is not None and question.answered_at is not None
+    # Answered, the question to its gist: one section holds the request's whole story
+    # (the answer is whole in the asker's and the requester's messages).
     text = "  ↳ " + tr._("level {level} ({role}): {who} asked for information on {when}",
                          level=question.level, role=role_name(role), who=who,
-                         when=_when(requests, tr, question.asked_at)) + "\n" + quoted(
-                             question.text)
+                         when=_when(requests, tr, question.asked_at)) + "\n" + (
+                             quoted(question.text, ANSWERED_QUESTION) if answered
+                             else quoted(question.text))
     if question.answer is not None and question.answered_at is not None:
         text += "\n" + "  ↳ " + tr._("answered on {when}:", when=_when(
             requests, tr, question.answered_at)) + "\n" + quoted(question.answer)

@@ -331,6 +331,30 @@ def test_the_requester_answers_with_the_button_and_the_asker_and_the_thread_get_
     assert decisions(world, request_id) == []
 
 
+def test_a_long_answer_is_shown_whole_to_the_asker_in_the_thread_and_in_the_history(
+        world: World) -> None:
+    # Accepted up to 2,000 characters, an answer was cut at 1,500 everywhere in Slack.
+    request_id = file_request(world)
+    world.services.requests.ask_info(world.services.config.roster().member(CREDIT_MANAGER),
+                                     request_id, 1, "Q" * 2000)
+    answer = "a" * 1986 + "END-OF-ANSWER"
+    world.services.requests.answer(world.services.config.roster().member(SALES), 1, answer)
+    card_row = next(r for r in rows(world)
+                    if r.dedup_key == card_key(request_id, 1, CREDIT_CHANNEL))
+    [posted] = [r.payload["text"] for r in rows(world)
+                if r.payload.get("thread_of") == card_row.id][1:]
+    assert posted.endswith("\n> " + answer)
+    [told] = notes_to(world, CREDIT_MANAGER)
+    assert told.endswith("\n> " + answer)
+    note_row = next(r for r in rows(world) if r.dedup_key == question_key(1))
+    [edit] = [r for r in rows(world) if r.update_of == note_row.id]
+    assert edit.payload["text"].endswith("\n> " + answer) and len(edit.payload["text"]) < 3000
+    # The history, one section for the request's whole story, has the gist of both.
+    history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
+    assert "\n> " + "Q" * 499 + "…\n  ↳ answered on " in history
+    assert "> " + "a" * 1499 + "…" in history
+
+
 def test_the_history_shows_the_question_asked_before_the_decision(world: World) -> None:
     """The question was kept only in the audit log: the history went from "filed" to
     "approved" as if nobody had asked anything."""
