@@ -79,6 +79,18 @@ class UnknownCurrency(DomainError):
                             "currency, e.g. `{example}`."), code=code, example=example)
 
 
+class MeantCurrency(UnknownCurrency):
+    """A word after an order's amount that reads as a currency (``yen``, ``usdd``) but
+    is none creditbot knows: said, with how to keep it as the reference instead."""
+
+    def __init__(self, code: str, example: str, as_reference: str) -> None:
+        DomainError.__init__(self, N_(
+            "“{code}” is not a currency code creditbot knows: write one it knows (e.g. "
+            "USD, EUR, CNY) or none for the customer's currency, e.g. `{example}`. To give "
+            "“{code}” as the order's reference, write the currency before it: "
+            "`{as_reference}`."), code=code, example=example, as_reference=as_reference)
+
+
 def _unit_and_code(word: str) -> bool:
     """A unit with a currency after it (``kusd``, ``mEUR``, ``万美元``, ``万元人民币``)."""
     folded = unicodedata.normalize("NFKC", word)
@@ -103,21 +115,22 @@ def looks_like_code(word: str) -> bool:
         and folded.endswith(NAME_ENDINGS))
 
 
+def _typos(code: str) -> set[str]:
+    """A code typed with a letter doubled (``usdd``) or two letters next to each other
+    swapped (``uds``): slips of the keyboard, unlike ``nyc`` or ``USDA``, words of their
+    own that happen to hold a code's letters."""
+    doubled = {code[:i] + code[i] + code[i:] for i in range(len(code))}
+    swapped = {code[:i] + code[i + 1] + code[i] + code[i + 2:] for i in range(len(code) - 1)}
+    return (doubled | swapped) - {code}
+
+
 def meant_currency(word: str) -> str | None:
     """The code a word typed where a currency may stand most likely means, when it is
-    no currency creditbot reads but is meant as one: a currency's English name (``yen``),
-    or a common code with a letter too many or two swapped (``usdd``, ``uds``). Taken as
-    the reference, it booked the order in the customer's currency under "OK to ship"."""
+    no currency creditbot reads but is meant as one: a currency's English name (``yen``)
+    or a common code mistyped (``_typos``). Taken as the reference, it booked the order
+    in the customer's currency under "OK to ship"."""
     folded = unicodedata.normalize("NFKC", word).lower()
-    if folded in ENGLISH_NAMES:
-        return ENGLISH_NAMES[folded]
-    if not (folded.isascii() and folded.isalpha()) or is_code(folded):
-        return None
-    for code in sorted(COMMON_CODES - {"rmb"}):
-        if (len(folded) == 4 and code in (folded[:3], folded[1:])) or (
-                len(folded) == 3 and sorted(folded) == sorted(code)):
-            return code.upper()
-    return None
+    return ENGLISH_NAMES.get(folded) or _MISTYPED.get(folded)
 
 
 def _is_sign(word: str) -> bool:
@@ -216,6 +229,8 @@ def is_code(word: str) -> bool:
 # so that "5k try again", "5k all" and "Uncle Bob 5k" keep their words (the lira's, the
 # lek's and the boliviano's codes).
 COMMON_CODES = frozenset({"usd", "eur", "cny", "rmb", "gbp", "jpy", "hkd", "sgd", "chf"})
+# The common codes as people mistype them (``meant_currency``).
+_MISTYPED = {typo: code.upper() for code in COMMON_CODES - {"rmb"} for typo in _typos(code)}
 
 
 def currency_word(word: str) -> bool:
@@ -378,8 +393,10 @@ def split_order(text: str) -> TypedOrder | None:
         elif currency is None and rest and looks_like_code(rest[0]):
             raise UnknownCurrency(rest[0], "/credit order acme 120k EUR PO-2026-118")
         elif currency is None and written is None and rest and (
-                meant := meant_currency(rest[0])) is not None:
-            raise UnknownCurrency(rest[0], f"/credit order acme 120k {meant} PO-2026-118")
+                meant := meant_currency(rest[0])) is not None \
+                and not _CURRENCY_SIGN.search(words[amount_at]):
+            raise MeantCurrency(rest[0], f"/credit order acme 120k {meant} PO-2026-118",
+                                f"/credit order acme 120k {meant} {rest[0]}")
         elif rest and _is_amount(rest[0]) and not rest[0].isdigit():
             # "5k 10k": a second amount, not a reference ("12345", a PO number, is one).
             raise TwoAmounts(" ".join(words[amount_at:amount_at + 2]),
@@ -445,7 +462,8 @@ def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:
             _is_amount(words[-2]) or numeric(words[-2])):
         raise UnknownCurrency(last, "/credit check acme 120k EUR")
     if len(words) >= 3 and (meant := meant_currency(last)) is not None and (
-            _is_amount(words[-2]) or numeric(words[-2])):
+            _is_amount(words[-2]) or numeric(words[-2])) \
+            and not _CURRENCY_SIGN.search(words[-2]):
         raise UnknownCurrency(last, f"/credit check acme 120k {meant}")
     if len(words) >= 2 and currency_word(last) and (
             _is_amount(words[-2]) or numeric(words[-2])):

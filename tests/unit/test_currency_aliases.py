@@ -106,24 +106,31 @@ def test_a_request_naming_two_currencies_is_refused(line, said):
 
 @pytest.mark.parametrize(("word", "meant"), [("yen", "JPY"), ("Euros", "EUR"),
                                              ("dollars", "USD"), ("usdd", "USD"),
-                                             ("uds", "USD"), ("xeur", "EUR")])
+                                             ("uds", "USD"), ("eurr", "EUR")])
 def test_a_currency_meant_but_not_written_as_a_code_is_refused_not_taken_as_reference(
         word, meant):
     # "5000 yen" and "5000 usdd PO-1" were orders in the customer's dollars, referenced
     # "yen" and "usdd PO-1", answered "OK to ship".
     with pytest.raises(UnknownCurrency) as said:
         split_order(f"acme industrial 5000 {word} PO-1")
-    assert said.value.params == {
-        "code": word, "example": f"/credit order acme 120k {meant} PO-2026-118"}
+    assert str(said.value) == (
+        f"“{word}” is not a currency code creditbot knows: write one it knows (e.g. USD, "
+        f"EUR, CNY) or none for the customer's currency, e.g. `/credit order acme 120k "
+        f"{meant} PO-2026-118`. To give “{word}” as the order's reference, write the "
+        f"currency before it: `/credit order acme 120k {meant} {word}`.")
     with pytest.raises(UnknownCurrency) as said:
         split_check(f"acme industrial 5000 {word}")
     assert said.value.params == {"code": word, "example": f"/credit check acme 120k {meant}"}
 
 
-@pytest.mark.parametrize("reference", ["rush", "PO-7", "abc", "sample", "our"])
+@pytest.mark.parametrize("reference", ["rush", "PO-7", "abc", "sample", "our", "nyc", "gds",
+                                       "rue", "USDA organic"])
 def test_a_reference_that_is_no_currency_stays_the_reference(reference):
     order = split_order(f"acme industrial 5000 {reference}")
     assert order is not None and (order.currency, order.reference) == (None, reference)
-    # Written after a currency, a currency's name is the reference: nothing is lost.
+    # Written after a currency, a currency's name is the reference: nothing is lost; so
+    # after an amount whose sign says its currency.
     order = split_order("acme industrial 5000 USD yen")
     assert order is not None and (order.currency, order.reference) == ("USD", "yen")
+    order = split_order("acme industrial €5000 euros")
+    assert order is not None and order.reference == "euros"
