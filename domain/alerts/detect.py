@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from domain.aging import AgingBuckets, days_past_due
 from domain.alerts.model import Alert, AlertType, Severity, Subject
@@ -149,7 +149,9 @@ def _utilisation(entry: PortfolioEntry, subject: Subject, settings: WatchSetting
         return None
     facts = {"limit": str(position.limit.rounded().amount)}
     if used is not None:
-        facts["utilisation"] = str(used.quantize(Decimal("0.0001")))
+        # Toward zero, as the share is shown: 99.996 % rounded to even read "100% used"
+        # in a digest with no over-the-limit line, where the card said 99 %.
+        facts["utilisation"] = str(used.quantize(Decimal("0.0001"), rounding=ROUND_DOWN))
     if position.over_limit:
         facts["over_by"] = str((-position.available).rounded().amount)
     return Alert(AlertType.UTILISATION, entry.customer.customer_id, subject,

@@ -87,6 +87,14 @@ def test_utilisation_counts_the_thresholds_reached_and_the_last_means_over_the_l
                           "over_by": "20000.50"}
 
 
+def test_a_share_just_under_the_limit_is_kept_under_it():
+    # 99.996 % stored as 1.0000 (rounded to even) read "100% used" in a warning digest
+    # without an over-the-limit line, where the card said 99 %.
+    near = by_type(detect([entry(customer(), (-1, "99996"))], [], [], SETTINGS,
+                          TODAY))[AlertType.UTILISATION]
+    assert (near.level, near.facts["utilisation"]) == (1, "0.9999")
+
+
 def test_exposure_without_any_limit_is_over_every_threshold():
     alert = by_type(detect([entry(customer(limit="0"), (-1, "10"))], [], [], SETTINGS,
                            TODAY))[AlertType.UTILISATION]
