@@ -152,9 +152,9 @@ def _id_spellings(typed: str) -> list[str]:
     folded = normalize_query(typed)
     # An id copied from a card, where ``B`2`` shows as ``Bˋ2``: after the id as typed,
     # which may itself hold a look-alike (the ERP kept ``Y＿`` apart from ``Y_``).
-    copied = as_written(typed.strip())
-    return list(dict.fromkeys(s for s in (typed.strip(), copied, folded, folded.upper(),
-                                          normalize_query(copied)) if s))
+    copied = normalize_query(as_written(typed.strip()))
+    return list(dict.fromkeys(s for s in (typed.strip(), as_written(typed.strip()), folded,
+                                          folded.upper(), copied, copied.upper()) if s))
 
 
 def _by_id(typed: str, directory: CustomerDirectory) -> CustomerRef | None:

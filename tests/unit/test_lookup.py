@@ -88,8 +88,8 @@ def test_an_id_copied_from_a_card_with_its_look_alikes_finds_the_customer():
     def found(query: str) -> str:
         return resolve_customer(query, directory).customer_id
 
-    assert [found(q) for q in ("Bˋ2", "b`2", "A∗1", "X＿", "Y＿", "Y_")] == [
-        "B`2", "B`2", "A*1", "X_", "Y＿", "Y_"]
+    assert [found(q) for q in ("Bˋ2", "b`2", "bˋ2", "A∗1", "X＿", "Y＿", "Y_")] == [
+        "B`2", "B`2", "B`2", "A*1", "X_", "Y＿", "Y_"]
     assert guess("Bˋ2", CustomerRef("B`2", "Backtick Ltd")) is None  # named: no note
 
 
