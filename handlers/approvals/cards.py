@@ -326,8 +326,10 @@ def with_final(tr: Translator, shown: list[Block], request: CreditRequest,
     else:
         line = tr._("*Final outcome:* {outcome}", outcome=closed_text(tr, request, zone))
     final = {**section(line), "block_id": FINAL}
-    kept = [b for b in shown if b.get("block_id") != FINAL]
-    return [*kept[:BLOCKS_PER_MESSAGE - 1], final]
+    kept = [b for b in shown if b.get("block_id") != FINAL][:BLOCKS_PER_MESSAGE - 1]
+    # Under the level's own outcome, above its Share menu (as the last level's card).
+    at = len(kept) - 1 if kept and kept[-1].get("type") == "actions" else len(kept)
+    return [*kept[:at], final, *kept[at:]]
 
 
 def effect(tr: Translator, request: CreditRequest) -> str:

@@ -58,6 +58,10 @@ def test_an_earlier_levels_card_keeps_what_it_showed_and_gains_the_final_outcome
         "type": "mrkdwn", "text": "*Final outcome, at level 2 (finance director):* :x: "
         f"Rejected by <@U03FINDIR01> on {translator('en').moment(rejected.decided_at, ZONE)}"
         "\n> too ∗much∗"}}
+    # Above the card's Share menu, under the level's outcome.
+    menu = {"type": "actions", "elements": []}
+    assert with_final(translator("en"), [*shown, menu], filed, rejected, ZONE) == [
+        *shown, en[3], menu]
     zh = with_final(translator("zh-CN"), en, filed, rejected, ZONE)
     assert len(zh) == 4 and zh[3]["text"]["text"] == (
         f"*最终结果，第 2 级（财务总监）*：{outcome_text(translator('zh-CN'), rejected, ZONE)}")
