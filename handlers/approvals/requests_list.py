@@ -124,10 +124,15 @@ def _unanswered(record: RequestRecord, tr: Translator) -> list[Block]:
     if not record.request.is_open or not waiting:
         return []
     asked = waiting[-1]
-    return [section(":question: " + tr._("{who} asks:", who=mention(asked.asked_by)) + "\n"
-                    + quoted(asked.text, QUESTION_SHOWN)),
-            actions(f"answer_{asked.id}", button(tr._("Answer"), ANSWER, QuestionValue(
-                question=asked.id).encode()))]
+    text = ":question: " + tr._("{who} asks:", who=mention(asked.asked_by)) + "\n" \
+        + quoted(asked.text, QUESTION_SHOWN)
+    if len(waiting) > 1:
+        text += "\n" + tr.ngettext(
+            "{n} earlier question waits for your answer too, in its direct message.",
+            "{n} earlier questions wait for your answer too, in their direct messages.",
+            len(waiting) - 1)
+    return [section(text), actions(f"answer_{asked.id}", button(
+        tr._("Answer"), ANSWER, QuestionValue(question=asked.id).encode()))]
 
 
 def _fill(blocks: list[Block], lines: list[list[Block]], budget: int) -> int:

@@ -331,6 +331,17 @@ def test_the_requester_answers_with_the_button_and_the_asker_and_the_thread_get_
     assert decisions(world, request_id) == []
 
 
+def test_the_list_says_how_many_earlier_questions_wait_for_an_answer(world: World) -> None:
+    request_id = file_request(world)
+    manager = world.services.config.roster().member(CREDIT_MANAGER)
+    for question in ("And the margin?", "Payment history?", "Which orders?"):
+        world.services.requests.ask_info(manager, request_id, 1, question)
+    world.services.requests.answer(world.services.config.roster().member(SALES), 2, "fine")
+    texts = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests").texts()
+    assert (f":question: <@{CREDIT_MANAGER}> asks:\n> Which orders?\n1 earlier question "
+            "waits for your answer too, in its direct message.") in texts
+
+
 def test_a_long_answer_is_shown_whole_to_the_asker_in_the_thread_and_in_the_history(
         world: World) -> None:
     # Accepted up to 2,000 characters, an answer was cut at 1,500 everywhere in Slack.
