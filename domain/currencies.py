@@ -15,10 +15,20 @@ _BY_EXPONENT = {
     ),
 }
 
-# Codes ISO 4217 lists that are no money a customer is billed in: precious metals, the
-# IMF's and other units of account, the testing code and "no currency".
-NOT_MONEY = frozenset({"XAU", "XAG", "XPT", "XPD", "XDR", "XSU", "XUA", "XBA", "XBB", "XBC",
-                       "XBD", "XTS", "XXX"})
+# Codes ISO 4217 lists that are no money a customer is billed in, and what each is.
+NOT_MONEY = {"XAU": "gold", "XAG": "silver", "XPT": "platinum", "XPD": "palladium",
+             "XDR": "the IMF's special drawing right", "XSU": "the ALBA's sucre",
+             "XUA": "the African Development Bank's unit of account",
+             "XBA": "a European composite unit", "XBB": "a European monetary unit",
+             "XBC": "a European unit of account", "XBD": "a European unit of account",
+             "XTS": "the code kept for testing", "XXX": "no currency at all"}
+# Codes ISO 4217 withdrew, and the one that replaced each.
+WITHDRAWN = {**dict.fromkeys(("HRK", "LTL", "LVL", "EEK", "SKK", "SIT", "CYP", "MTL", "DEM",
+                              "FRF", "ITL", "ESP", "NLG", "BEF", "ATS", "PTE", "FIM", "IEP",
+                              "GRD", "LUF"), "EUR"),
+             "VEF": "VES", "BYR": "BYN", "MRO": "MRU", "STD": "STN", "ZMK": "ZMW",
+             "SLL": "SLE", "ZWL": "ZWG", "CUC": "CUP", "GHC": "GHS", "TRL": "TRY",
+             "ROL": "RON", "MZM": "MZN", "AFA": "AFN", "SDD": "SDG", "CSD": "RSD"}
 
 MINOR_UNITS: dict[str, int] = {
     code: exponent for exponent, codes in _BY_EXPONENT.items() for code in codes.split()

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from domain.currencies import NOT_MONEY, canonical, is_currency
+from domain.currencies import NOT_MONEY, WITHDRAWN, canonical, is_currency
 from domain.people import is_user_id
 from domain.text import INVISIBLE_BUT_JOINERS, LONE_JOINER, looks_blank
 
@@ -205,9 +205,12 @@ def _date_meant(raw: str) -> str:
 def currency(raw: str) -> str:
     code = raw.upper()
     if code in NOT_MONEY:
-        raise FieldError(f"“{raw}” is an ISO 4217 code but no currency an invoice is billed "
-                         "in (precious metals, units of account, XTS and XXX are not): write "
-                         "the customer's currency, e.g. USD, EUR, CNY")
+        raise FieldError(f"“{raw}” is the ISO 4217 code of {NOT_MONEY[code]}, not of money "
+                         "an invoice is billed in: write the customer's currency, e.g. USD, "
+                         "EUR, CNY")
+    if code in WITHDRAWN:
+        raise FieldError(f"“{raw}” is an ISO 4217 code withdrawn from use; write "
+                         f"{WITHDRAWN[code]}, which replaced it")
     if not is_currency(code):
         alias = canonical(raw)
         meant = f"; {raw} is written {alias}" if is_currency(alias) else ""

@@ -183,14 +183,21 @@ def test_a_currency_alias_is_refused_with_its_code():
                                   "CNY); RMB is written CNY")]
 
 
-@pytest.mark.parametrize("code", ["XAU", "xts", "XXX"])
-def test_an_iso_code_that_is_no_money_is_refused_for_what_it_is(code):
+@pytest.mark.parametrize(("code", "what"), [("XAU", "gold"), ("xts", "the code kept for "
+                                                                  "testing"),
+                                           ("XXX", "no currency at all")])
+def test_an_iso_code_that_is_no_money_is_refused_for_what_it_is(code, what):
     # "“XAU” is not an ISO 4217 currency code" was false: it is one, for gold.
     found = errors("rates", ["date", "currency", "rate_to_base"], ["2026-11-01", code, "2"])
-    assert found == [("currency", f"“{code}” is an ISO 4217 code but no currency an invoice "
-                                  "is billed in (precious metals, units of account, XTS and "
-                                  "XXX are not): write the customer's currency, e.g. USD, "
-                                  "EUR, CNY")]
+    assert found == [("currency", f"“{code}” is the ISO 4217 code of {what}, not of money "
+                                  "an invoice is billed in: write the customer's currency, "
+                                  "e.g. USD, EUR, CNY")]
+
+
+def test_a_withdrawn_iso_code_is_refused_with_the_one_that_replaced_it():
+    found = errors("rates", ["date", "currency", "rate_to_base"], ["2026-11-01", "HRK", "2"])
+    assert found == [("currency", "“HRK” is an ISO 4217 code withdrawn from use; write EUR, "
+                                  "which replaced it")]
 
 
 def test_header_is_case_and_space_insensitive_and_extra_columns_are_ignored():
