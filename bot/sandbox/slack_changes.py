@@ -86,8 +86,10 @@ class SlackChanges(SandboxBase):
                 text, edited = firsts[same]
                 summary = self.tr._(COPIES_EDITED if edited else COPIES,
                                     places=self.tr.listing(places))
+                # No space after a full-width colon ("发送了同样的消息：Invitation…").
+                gap = "" if summary.endswith("：") else " "
                 self.console.print("[bold magenta]creditbot[/] [dim]" + rich_escape(summary)
-                                   + "[/dim] " + mrkdwn_to_rich(text.split("\n")[0],
+                                   + "[/dim]" + gap + mrkdwn_to_rich(text.split("\n")[0],
                                                                 self._name))
                 self.console.print()
         # A look that brought only a menu (an edited card) leaves the earlier buttons

@@ -251,5 +251,5 @@ def test_the_copies_are_named_as_the_readers_language_lists_them(monkeypatch, st
     result = CliRunner().invoke(main, ["sandbox", "--script", str(tmp_path / "zh.txt")])
     assert result.exit_code == 0, result.output
     places = "、".join(p for p in EVERYONE_ELSE.split(", ") if p != "@U01SALESAMY")
-    assert (f"creditbot 也在 {places} 中同样修改了消息： Invitation: Credit committee “Weekly "
+    assert (f"creditbot 也在 {places} 中同样修改了消息：Invitation: Credit committee “Weekly "
             "credit committee” on Dec 1, 2026, 10:00\u202fAM") in result.stdout.splitlines()
