@@ -4,6 +4,7 @@ with an example of that command (the candidates' names, then "use the id")."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from domain.errors import AmbiguousCustomer, CustomerLookupError, DomainError
@@ -106,6 +107,9 @@ def guess(query: str, customer: Customer | CustomerRef) -> str | None:
     start or a part of it)."""
     names = (customer.name, customer.name_local)
     if named_without_guessing(query, customer.customer_id, names):
+        return None
+    # A heading pasted back, "Acme Packaging (C0002)": its id is in it.
+    if customer.customer_id.casefold() in re.split(r"[\s()\[\],;:]+", query.casefold()):
         return None
     key = normalize_name(query)
     if key and any(key in normalize_name(name) for name in names if name):

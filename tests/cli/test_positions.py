@@ -277,5 +277,5 @@ def test_a_position_found_by_a_close_match_or_a_loose_id_says_so(cli, demo):
     loose = cli("position", "0002")
     assert loose.stderr == "note: no customer has the id “0002”: this is C0002, Acme Packaging.\n"
     # Named (its id, its name, the start of it): nothing to say.
-    for named in ("C0002", "Acme Packaging", "acme pack"):
+    for named in ("C0002", "Acme Packaging", "acme pack", "Acme Packaging (C0002)"):
         assert cli("position", named).stderr == "", named
