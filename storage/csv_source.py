@@ -126,10 +126,11 @@ class CsvFile:
             raise ImportFileError(
                 f"{self.path} is UTF-8 text (it decodes as UTF-8 and contains non-ASCII "
                 f"characters); leave out --encoding {named}")
-        line, text = utf8[0]
+        line, raw = utf8[0]
         lines = ", ".join(str(n) for n, _ in utf8[:5]) + (" and more" if len(utf8) > 5
                                                            else "")
-        shown = codecs.decode(text.encode("utf-8"), self.encoding, "replace")
+        text = raw.decode("utf-8", "replace")
+        shown = raw.decode(self.encoding, "replace")
         raise ImportFileError(
             f"{self.path} mixes two encodings: line{'s' if len(utf8) > 1 else ''} {lines} "
             f"{'are' if len(utf8) > 1 else 'is'} UTF-8 text, which --encoding {named} would "
@@ -284,40 +285,87 @@ def _first_non_ascii(raw: BinaryIO) -> bytes:
     return b""
 
 
-# Letters a name written in UTF-8 is made of beyond ASCII: Latin with accents, CJK,
-# kana, Hangul. GB18030 text read as UTF-8 makes Greek, Cyrillic, IPA or the rest of
-# Latin Extended (伟业 reads "ΰҵ", 全 "ȫ"), never three-byte characters but for rare ones.
+# Letters a name written in UTF-8 is made of beyond ASCII, by script. GB18030 text read as
+# UTF-8 makes a character or two of mixed scripts (伟业 reads "ΰҵ", Greek then Cyrillic;
+# 全 "ȫ"), never three-byte characters but for rare ones.
 _LATIN = "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f"
-_NAME_LETTERS = re.compile(f"[{_LATIN}\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+_WIDE = re.compile("[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+_SCRIPTS = tuple(re.compile(f"[{letters}]") for letters in (
+    _LATIN, "\u0370-\u03ff", "\u0400-\u04ff", "\u0590-\u05ff", "\u0600-\u06ff"))
 # An accented Latin letter next to an ASCII one (Café, Müller): what the legacy reading
 # of the same bytes glues to the ASCII letters instead (Caf茅) is no name.
 _ACCENTED_IN_WORD = re.compile(f"[A-Za-z][{_LATIN}]|[{_LATIN}][A-Za-z]")
+# Enough of one alphabet to be a word in it (ООО Ромашка), not a character or two that
+# GB18030 bytes happen to make.
+_WORD_LETTERS = 3
 
 
-def _utf8_line(line: bytes, codec: str) -> str | None:
-    """The line as UTF-8 text when it is meant as UTF-8 in a file read with the legacy
-    ``codec``: it decodes as UTF-8 and (a codec of several bytes a character, whose text
-    may happen to be valid UTF-8) reads as a name would."""
+def _utf8_cell(cell: bytes, codec: str) -> bool:
+    """Whether a value of a line read with the legacy ``codec`` is meant as UTF-8: it
+    decodes as UTF-8 and (under a codec of several bytes a character, whose text may
+    happen to be valid UTF-8) reads as a name would in one script."""
     try:
-        text = line.decode("utf-8").rstrip("\r\n")
+        text = cell.decode("utf-8")
     except UnicodeDecodeError:
-        return None
+        return False
     if _single_byte(codec):
-        return text  # cp1252 text is valid UTF-8 only by a rare chance ("Ã©")
-    beyond = [c for c in text if not c.isascii()]
-    if not all(_NAME_LETTERS.match(c) for c in beyond):
-        return None
-    if any(ord(c) >= 0x800 for c in beyond) or _ACCENTED_IN_WORD.search(text):
-        return text
-    return None
+        return True  # cp1252 text is valid UTF-8 only by a rare chance ("Ã©")
+    beyond = [c for c in text if not c.isascii() and not c.isspace()]
+    if beyond and all(_WIDE.match(c) for c in beyond):
+        return True
+    for script in _SCRIPTS:
+        if all(script.match(c) for c in beyond):
+            return bool(_ACCENTED_IN_WORD.search(text)) if script is _SCRIPTS[0] \
+                else len(beyond) >= _WORD_LETTERS
+    return False
 
 
-def _utf8_lines(raw: BinaryIO, codec: str) -> list[tuple[int, str]]:
-    """(line, text) of the lines beyond ASCII meant as UTF-8 (``_utf8_line``)."""
-    found: list[tuple[int, str]] = []
-    for number, line in enumerate(raw, start=1):
-        if not line.isascii() and (text := _utf8_line(line, codec)) is not None:
-            found.append((number, text))
+# A line looked at for its encoding: a row of an ERP export is far shorter, and a file
+# without line breaks is not read whole into memory to be judged.
+_LONGEST_LINE = 1 << 16
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+# Enough lines named for a refusal.
+_NAMED = 6
+
+
+def _lines(raw: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """(number, bytes) of each line, numbered as the CSV reader counts them (\\r\\n, \\n
+    and a lone \\r each end one), each cut at _LONGEST_LINE bytes."""
+    number, rest, skipping = 1, b"", False
+    for piece in iter(lambda: raw.read(1 << 20), b""):
+        rest += piece
+        start = 0
+        for found in _LINE_BREAK.finditer(rest):
+            if found.group() == b"\r" and found.end() == len(rest):
+                break  # maybe the \r of a \r\n cut in two
+            if not skipping:
+                yield number, rest[start:found.start()][:_LONGEST_LINE]
+            number, start, skipping = number + 1, found.end(), False
+        rest = rest[start:]
+        if len(rest) > _LONGEST_LINE and not skipping:
+            yield number, rest[:_LONGEST_LINE]
+            skipping = True  # the rest of this line is not looked at
+        if skipping:
+            rest = rest[-1:] if rest.endswith(b"\r") else b""
+    rest = rest.removesuffix(b"\r")  # the last line's break
+    if rest and not skipping:
+        yield number, rest
+
+
+def _utf8_lines(raw: BinaryIO, codec: str) -> list[tuple[int, bytes]]:
+    """(number, bytes) of the first lines holding a value meant as UTF-8
+    (``_utf8_cell``): rows from another system, or a row whose name is UTF-8 beside a
+    local name that is not."""
+    found: list[tuple[int, bytes]] = []
+    for number, line in _lines(raw):
+        if line.isascii():
+            continue
+        cells = [c for c in line.split(b",") if not c.isascii()]
+        meant = [c for c in cells if _utf8_cell(c, codec)]
+        if meant:
+            found.append((number, line))
+            if len(found) == _NAMED:
+                break
     raw.seek(0)
     return found
 

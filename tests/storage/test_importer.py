@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import socket
@@ -1160,6 +1161,41 @@ def test_a_file_mixing_utf8_rows_with_another_encoding_is_refused_not_garbled(
         f"100,30” as “{garbled}”). Export it from the ERP or spreadsheet as “CSV UTF-8 "
         "(comma delimited)”.")
     assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize(("utf8", "end"), [
+    ("M2,Café Ltd,EUR,100,30", "\r"),          # CR-only, as old Mac Excel writes
+    ("M2,ООО Ромашка,RUB,100,30", "\n"),        # another alphabet
+    ("M2,Αθήνα Εμπορική,EUR,100,30", "\r\n"),
+    ("M2,شركة النور,AED,100,30", "\n")])
+def test_utf8_rows_in_a_gb18030_file_are_refused_whatever_their_script_and_line_ends(
+        engine, write_csv, tmp_path, utf8, end):
+    # Each was stored garbled without a word (Caf茅, 袨袨袨 袪芯屑邪褕泻邪…).
+    content = (CUSTOMER_HEADER.replace("\n", end).encode()
+               + f"C1,杭州红隼贸易有限公司,CNY,100,30{end}".encode("gb18030")
+               + f"{utf8}{end}".encode())
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding="gb18030")
+    assert str(raised.value).startswith(
+        f"{tmp_path / 'customers.csv'} mixes two encodings: line 3 is UTF-8 text, which "
+        f"--encoding gb18030 would store as other letters (line 3: “{utf8}” as “")
+
+
+def test_a_row_with_a_utf8_name_beside_a_gb18030_local_name_is_refused(engine, write_csv,
+                                                                      tmp_path):
+    header = "customer_id,name,currency,credit_limit,payment_terms_days,name_local\n"
+    content = (header.encode() + "M7,Café Lyon,EUR,1000,30,".encode()
+               + "杭州红隼贸易有限公司\n".encode("gb18030"))
+    with pytest.raises(ImportFileError, match=r" mixes two encodings: line 2 is UTF-8 text"):
+        run(engine, write_csv, "customers", content, encoding="gb18030")
+
+
+def test_a_line_without_breaks_is_looked_at_in_part():
+    from storage.csv_source import _LONGEST_LINE, _lines
+
+    lines = list(_lines(io.BytesIO(b"a" * (3 << 20) + b"\rb\r\nc\nd")))
+    assert [(n, len(line)) for n, line in lines] == [(1, _LONGEST_LINE), (2, 1), (3, 1),
+                                                     (4, 1)]
 
 
 @pytest.mark.parametrize("names", [["伟业"], ["伟业", "全", "协同", "原司"],
