@@ -65,6 +65,7 @@ class Answering(RequestsContext):
             self.notices.queue(uow.outbox, RequestChange(
                 Happened.INFO_ANSWERED, request, record.decisions,
                 asked=dataclasses.replace(question, answer=answer, answered_at=now),
+                asker_withheld=not self.access.allows(self.roster.member(question.asked_by)),
                 stand_ins=self._stand_ins(uow, request)))
             uow.commit()
         return record

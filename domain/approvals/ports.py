@@ -212,8 +212,10 @@ class RequestChange:
     limit_change: LimitChange | None = None
     standing: Standing | None = None
     # ``INFO_ASKED``: the question asked (its id names it to the answer button);
-    # ``INFO_ANSWERED``: the question with its answer.
+    # ``INFO_ANSWERED``: the question with its answer, and whether the one who asked may
+    # no longer see credit data (app.yaml let them go): not told then.
     asked: Question | None = None
+    asker_withheld: bool = False
     # Per role of the request's route (and its escalation roles): who stands in today
     # for one of its holders, and for whom. Those who may still decide
     # (``deciders.who_decides``) get the level's card and reminders too.

@@ -239,6 +239,20 @@ class ApprovalNotices:
                     blocks=cards.with_final(tr, shown, request, decision, self.zone),
                     update_of=posted))
 
+    def _asked_in(self, outbox: Outbox, change: RequestChange, asked: Question
+                  ) -> list[tuple[str, int]]:
+        """The channels the question was posted in, each with the card it went under:
+        found by the question's own keys (a question asked before they were keyed: the
+        level's cards in channels)."""
+        prefix = f"{question_key(asked.id)}:"
+        posted = [key[len(prefix):] for key, _ in outbox.keyed(prefix)]
+        if not posted:
+            return [(d, card) for d, card in self._posted(outbox, change, asked.level)
+                    if is_channel_id(d)]
+        found = ((d, outbox.id_of(card_key(change.request.id, asked.level, d)))
+                 for d in posted if is_channel_id(d))
+        return [(d, card) for d, card in found if card is not None]
+
     def _posted(self, outbox: Outbox, change: RequestChange, level: int
                 ) -> Iterator[tuple[str, int]]:
         """The level's cards queued so far, with their destinations: found by their
@@ -267,8 +281,11 @@ class ApprovalNotices:
             if is_channel_id(destination):
                 channels.append(destination)
             text = cards.question(self.tr(destination), request, asked.asked_by, asked.text)
+            # Keyed, so that its answer goes where it went (not to a channel app.yaml
+            # moved the level's cards to since).
             outbox.add(OutgoingMessage(channel=destination, kind=NOTE, text=clip(text, 3000),
-                                       blocks=[section(text)], thread_of=card))
+                                       blocks=[section(text)], thread_of=card,
+                                       dedup_key=f"{question_key(asked.id)}:{destination}"))
         # Always by direct message too, with the button to answer: a mention in a
         # channel the requester is not in (a rep, and the card in #credit) reaches
         # nobody, and a card's thread in the deciders' direct messages is out of sight.
@@ -285,14 +302,18 @@ class ApprovalNotices:
         asker by direct message, and in place of the requester's button."""
         request = change.request
         channels: list[str] = []
-        for destination, card in self._posted(outbox, change, asked.level):
-            if is_channel_id(destination):
-                channels.append(destination)
-                text = cards.answer_posted(self.tr(destination), request, asked)
-                outbox.add(OutgoingMessage(channel=destination, kind=NOTE,
-                                           text=clip(text, 3000), blocks=[section(text)],
-                                           thread_of=card))
-        self._note(outbox, asked.asked_by, lambda tr: cards.answer_note(tr, request, asked))
+        for destination, card in self._asked_in(outbox, change, asked):
+            channels.append(destination)
+            text = cards.answer_posted(self.tr(destination), request, asked)
+            outbox.add(OutgoingMessage(channel=destination, kind=NOTE, text=clip(text, 3000),
+                                       blocks=[section(text)], thread_of=card))
+        if change.asker_withheld:
+            log.warning("the answer to question %s not sent to %s, who asked it: credit "
+                        "data is not open to them (app.yaml's access.credit_data)",
+                        asked.id, asked.asked_by)
+        else:
+            self._note(outbox, asked.asked_by,
+                       lambda tr: cards.answer_note(tr, request, asked))
         asking = outbox.id_of(question_key(asked.id))
         if asking is not None:
             text = cards.question_note(self.tr(request.requested_by), request, asked,

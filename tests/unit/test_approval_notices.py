@@ -5,6 +5,8 @@ escalations and questions; a position that cannot be computed still makes a card
 
 from __future__ import annotations
 
+import dataclasses
+
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -256,3 +258,33 @@ def test_an_expired_temporary_limit_edits_its_cards_and_tells_the_requester():
         "expired: the temporary limit would have ended on Dec 1, 2026, so nothing was "
         "decided."))
     assert filed.id == 1
+
+
+def test_an_answer_goes_where_its_question_went_and_not_to_an_asker_let_go():
+    requests, uow, clock = world((Level("credit_manager", 24, post_to="credit"),))
+    request_id = file(requests)
+    requests.ask_info(ROSTER.member(CM2), request_id, 1, "Which orders?")
+    [question] = [m for m in sent(uow) if m.thread_of is not None]
+    assert question.dedup_key == f"approvals.note:question:1:{CREDIT}"
+    # app.yaml moves the level's cards to another channel, and a card goes there.
+    moved = ApprovalNotices(lambda d: "en-US", ZONE, {"credit": "C0CREDIT02"},
+                            ROSTER.holders())
+    record = requests.get(ROSTER.member(CM), request_id)
+    moved.queue(uow.outbox, RequestChange(Happened.REMINDED, record.request,
+                                          record.decisions))
+    uow.outbox.commit()
+    assert uow.outbox.id_of(card_key(request_id, 1, "C0CREDIT02")) is not None
+    asked = uow.credit_requests.question(1)
+    assert asked is not None
+    answered = dataclasses.replace(asked, answer="PO-7", answered_at=clock.now)
+    before = len(sent(uow))
+    moved.queue(uow.outbox, RequestChange(Happened.INFO_ANSWERED, record.request,
+                                          record.decisions, asked=answered,
+                                          asker_withheld=True))
+    uow.outbox.commit()
+    added = sent(uow)[before:]
+    # Under the question's card in the old channel only; the one who asked, let go by
+    # app.yaml, is not written to; the requester's message is edited, naming that channel.
+    assert [(m.channel, m.thread_of, m.update_of) for m in added] == [
+        (CREDIT, 1, None), (REP, None, uow.outbox.id_of("approvals.note:question:1"))]
+    assert f"in the thread of its card in <#{CREDIT}>:" in added[1].text

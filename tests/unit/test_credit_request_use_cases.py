@@ -4,6 +4,7 @@ listing, history, delegations, and the limit change final approval records."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -634,6 +635,7 @@ def test_the_requester_answers_a_question_once_while_the_request_is_open():
     change = notices.changes[-1]
     assert change.happened is Happened.INFO_ANSWERED and change.asked is not None
     assert (change.asked.id, change.asked.answer, change.asked.asked_by) == (1, "PO-7", CM)
+    assert change.asker_withheld is False
     assert uow.audit.entries[-1].action == "requests.info_answered"
     # A second question, then the request cancelled: nothing waits for an answer.
     requests.ask_info(member(CM), filed.id, 1, "And the season?")
@@ -642,3 +644,15 @@ def test_the_requester_answers_a_question_once_while_the_request_is_open():
         requests.answer(member(REP), 2, "spring")
     assert str(closed.value) == ("Request #1 is closed: nothing waits for your answer any "
                                  "more.")
+
+
+def test_an_asker_app_yaml_let_go_is_withheld_from_the_answer():
+    requests, _, _, notices = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "Q1",
+                                              "+100k"))
+    requests.ask_info(member(CM), filed.id, 1, "Which orders?")
+    # app.yaml now opens credit data to sales only: the credit manager who asked is out.
+    requests = dataclasses.replace(requests, access=CreditDataAccess(
+        roles=frozenset({"sales"})))
+    requests.answer(member(REP), 1, "PO-7")
+    assert notices.changes[-1].asker_withheld is True
