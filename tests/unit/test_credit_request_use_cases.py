@@ -19,6 +19,7 @@ from domain.approvals.filing import Filing, FilingRefused
 from domain.approvals.model import (
     AskedIn,
     ChangeKind,
+    CreditRequest,
     Delegation,
     Level,
     Outcome,
@@ -503,11 +504,17 @@ def test_an_open_temporary_limit_past_its_last_day_expires():
         "is nothing left to decide.")
 
 
-def test_a_decider_asks_for_info_audited_and_the_request_unchanged():
-    requests, uow, _, notices = world()
+def asked(requests: CreditRequests, question: str) -> CreditRequest:
+    """Acme's +100k filed by the rep, and the credit manager's ``question`` about it."""
     filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "Q1",
                                               "+100k"))
-    requests.ask_info(member(CM), filed.id, 1, "  Which orders?\nAnd when?  ")
+    requests.ask_info(member(CM), filed.id, 1, question)
+    return filed
+
+
+def test_a_decider_asks_for_info_audited_and_the_request_unchanged():
+    requests, uow, _, notices = world()
+    filed = asked(requests, "  Which orders?\nAnd when?  ")
     change = notices.changes[-1]
     assert change.happened is Happened.INFO_ASKED and change.asked is not None
     assert (change.asked.asked_by, change.asked.text, change.asked.id) == (
@@ -619,9 +626,7 @@ def test_a_dollar_sign_for_a_customer_billed_in_canadian_dollars_is_asked_about(
 
 def test_the_requester_answers_a_question_once_while_the_request_is_open():
     requests, uow, _, notices = world()
-    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "Q1",
-                                              "+100k"))
-    requests.ask_info(member(CM), filed.id, 1, "Which orders?")
+    filed = asked(requests, "Which orders?")
     with pytest.raises(AnswerTextProblem) as long:
         requests.answer(member(REP), 1, "x" * 2001)
     assert str(long.value) == "An answer takes at most 2000 characters; this one has 2001."
@@ -648,9 +653,7 @@ def test_the_requester_answers_a_question_once_while_the_request_is_open():
 
 def test_an_asker_app_yaml_let_go_is_withheld_from_the_answer():
     requests, _, _, notices = world()
-    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "Q1",
-                                              "+100k"))
-    requests.ask_info(member(CM), filed.id, 1, "Which orders?")
+    asked(requests, "Which orders?")
     # app.yaml now opens credit data to sales only: the credit manager who asked is out.
     requests = dataclasses.replace(requests, access=CreditDataAccess(
         roles=frozenset({"sales"})))
