@@ -149,6 +149,25 @@ creditbot \(only you can see this, in #sales\)
 Reason: Spring promotion stock
 /credit requests shows where it stands; you can cancel it there while it is open.
 """, form)
+    # The credit manager asks about it; the rep answers with the button under the
+    # question, and the answer reaches the card's thread, her message and the asker.
+    answered = out[out.index("form> answer: Garden furniture"):]
+    assert re.search(r"""form> :submit
+… pressed “Send”
+The form closed.
+creditbot replied in the thread, in #credit
+💬 @U01SALESAMY answers @U02CREDITMG:
+> Garden furniture for the spring catalogue
+
+creditbot edited its message in a direct message to @U01SALESAMY
+❓ @U02CREDITMG asks about your request #2 · temporary limit · Lakeside Furniture Outlet in the thread of its card in #credit:
+> Which stock is the promotion for\?
+✅ You answered on [^\n]+:
+> Garden furniture for the spring catalogue
+
+creditbot sent a direct message to @U02CREDITMG
+💬 @U01SALESAMY answered your question about request #2 · temporary limit · Lakeside Furniture Outlet \(“Which stock is the promotion for\?”\):
+> Garden furniture for the spring catalogue""", answered)  # noqa: E501
 
 
 def test_bad_answers_are_explained_and_the_fields_asked_again(monkeypatch, clock, tmp_path):
