@@ -396,7 +396,7 @@ def build_meeting_answers(unit_of_work: Callable[[], SqlUnitOfWork], config: App
     """Accept / Decline / Propose another time on an invitation."""
     return Responses(unit_of_work, meeting_invitees(config), clock,
                      build_meeting_notices(config, clock, remembered=remembered),
-                     config.meetings.policy())
+                     config.meeting_policy())
 
 
 def build_meetings(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
@@ -405,7 +405,7 @@ def build_meetings(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
     """Scheduling with app.yaml's working hours and departments; everyone invited is
     told through the meetings' notices."""
     return Meetings(unit_of_work, access, meeting_invitees(config), member_of(config), clock,
-                    config.meetings.policy(),
+                    config.meeting_policy(),
                     credit_policy(config),
                     build_meeting_notices(config, clock, remembered=remembered))
 

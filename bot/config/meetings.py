@@ -8,20 +8,27 @@ meetings:
   default_minutes: 60                             # the form's duration to start with
   longest_minutes: 240
   reminders_before: ["1d", "15m"]                 # d days, h hours, m minutes
+  holidays: [2027-01-01]                          # left out: the approvals' holidays
 ```
 """
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, timedelta
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from bot.config.fields import shown
 from bot.config.section import Section
-from bot.config.working_time import Weekdays, WorkingHoursSetting, weekdays_field
+from bot.config.working_time import (
+    Weekdays,
+    WorkingHoursSetting,
+    read_holidays,
+    weekdays_field,
+)
 from domain.meetings.schedule import SHORTEST_MINUTES, SchedulingPolicy
 
 _LEAD = re.compile(r"(\d{1,4})([dhm])")
@@ -62,6 +69,15 @@ class MeetingSettings(Section):
     reminders_before: list[str] = Field(
         default=["1d", "15m"], description=f"a list of reminders, each {_LEAD_HINT}",
         json_schema_extra={"items": [_LEAD_HINT]})
+    # Left out: approvals.working_time's (one list of the organisation's holidays).
+    holidays: list[date] | None = Field(
+        default=None, description="a list of dates, each a date as YYYY-MM-DD, e.g. "
+        "2027-01-01", json_schema_extra={"items": ["a date as YYYY-MM-DD, e.g. 2027-01-01"]})
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _holidays(cls, value: object) -> object:
+        return None if value is None else read_holidays(value)
 
     @field_validator("reminders_before", mode="before")
     @classmethod
@@ -85,8 +101,10 @@ class MeetingSettings(Section):
                          longest=self.longest_minutes, got=self.default_minutes)
         return self
 
-    def policy(self) -> SchedulingPolicy:
+    def policy(self, holidays: Iterable[date] = ()) -> SchedulingPolicy:
+        """``holidays``: the organisation's, when this section names none."""
         hours = self.working_hours.hours(self.working_days)
         leads = sorted({lead_time(r) for r in self.reminders_before}, reverse=True)
         return SchedulingPolicy(hours, self.default_minutes, self.longest_minutes,
-                                tuple(leads))
+                                tuple(leads), frozenset(
+                                    self.holidays if self.holidays is not None else holidays))

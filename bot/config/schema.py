@@ -48,6 +48,7 @@ from domain.access import CreditDataAccess as DomainAccess
 from domain.access import Member
 from domain.aging import AgingBuckets
 from domain.approvals.context import Roster
+from domain.meetings.schedule import SchedulingPolicy
 
 _USER_IDS = "a list of Slack user ids, e.g. [U0123ABCDE, U0456FGHIJ]"
 _USER_ID = "a Slack user id such as U0123ABCDE"
@@ -347,6 +348,12 @@ class AppConfig(Section):
             raise PydanticCustomError("cross_section", "{where}: {message}", {
                 "where": ".".join(map(str, first.loc)), "message": first.message})
         return self
+
+    def meeting_policy(self) -> SchedulingPolicy:
+        """The meetings' policy; their holidays, when ``meetings`` names none, the
+        approvals' working time's: one list of the organisation's days off."""
+        working = self.approvals.working_time
+        return self.meetings.policy(working.holidays if working is not None else ())
 
     def roster(self) -> Roster:
         """Who holds which role and who belongs to which department, for the approvals."""

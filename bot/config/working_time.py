@@ -107,6 +107,39 @@ class WorkingHoursSetting(Section):
 _HOLIDAY_HINT = "a date as YYYY-MM-DD, e.g. 2027-01-01"
 
 
+def read_holidays(value: object) -> list[date]:
+    """A list of holidays as app.yaml writes them (YAML dates or YYYY-MM-DD strings);
+    every date that is none said at once."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _error("write the holidays as a list of dates, e.g. [2027-01-01, "
+                     "2027-02-17]; got {shown}", shown=shown(value))
+    days, wrong = [], []
+    for day in value:
+        if isinstance(day, date) and not isinstance(day, datetime):
+            days.append(day)
+            continue
+        if not isinstance(day, str | int):
+            # A list or mapping (aliases can nest them a billion deep) is no date,
+            # and is not written out in full to find that out.
+            wrong.append(day)
+            continue
+        try:
+            if not _ISO_DATE.fullmatch(str(day).strip()):
+                raise ValueError(day)
+            days.append(date.fromisoformat(str(day).strip()))
+        except ValueError:
+            wrong.append(day)
+    if len(wrong) == 1:
+        raise _error("{shown} is not a date; write each holiday as {hint}",
+                     shown=shown(wrong[0]), hint=_HOLIDAY_HINT)
+    if wrong:  # every one, not only the first to be put right
+        raise _error("{shown} are not dates; write each holiday as {hint}",
+                     shown=", ".join(shown(day) for day in wrong), hint=_HOLIDAY_HINT)
+    return days
+
+
 class WorkingTimeSettings(Section):
     """The hours that count toward an approval level's deadline and its reminder, in the
     organisation's time zone."""
@@ -122,34 +155,7 @@ class WorkingTimeSettings(Section):
     @field_validator("holidays", mode="before")
     @classmethod
     def _holidays(cls, value: object) -> object:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise _error("write the holidays as a list of dates, e.g. [2027-01-01, "
-                         "2027-02-17]; got {shown}", shown=shown(value))
-        days, wrong = [], []
-        for day in value:
-            if isinstance(day, date) and not isinstance(day, datetime):
-                days.append(day)
-                continue
-            if not isinstance(day, str | int):
-                # A list or mapping (aliases can nest them a billion deep) is no date,
-                # and is not written out in full to find that out.
-                wrong.append(day)
-                continue
-            try:
-                if not _ISO_DATE.fullmatch(str(day).strip()):
-                    raise ValueError(day)
-                days.append(date.fromisoformat(str(day).strip()))
-            except ValueError:
-                wrong.append(day)
-        if len(wrong) == 1:
-            raise _error("{shown} is not a date; write each holiday as {hint}",
-                         shown=shown(wrong[0]), hint=_HOLIDAY_HINT)
-        if wrong:  # every one, not only the first to be put right
-            raise _error("{shown} are not dates; write each holiday as {hint}",
-                         shown=", ".join(shown(day) for day in wrong), hint=_HOLIDAY_HINT)
-        return days
+        return read_holidays(value)
 
     def working_time(self, zone: tzinfo) -> WorkingTime:
         return WorkingTime(self.hours.hours(self.days), zone, frozenset(self.holidays))

@@ -134,6 +134,8 @@ class MeetingChange:
     # at, since nobody chose this time: it falls on a day off, or clashes with meetings
     # (an occurrence of the same series moved onto it, say).
     day_off: bool = False
+    # The day off is a holiday (its weekday a working one).
+    holiday: bool = False
     clashes: tuple[Conflict, ...] = ()
 
 

@@ -56,11 +56,13 @@ log = logging.getLogger("creditbot.meetings")
 LOOKBACK = timedelta(days=62)
 
 
-def last_working_day(today: date, days: frozenset[int]) -> date:
-    """The working day before ``today`` (a week before, if ``days`` holds only today's)."""
-    for back in range(1, 7):
+def last_working_day(today: date, days: frozenset[int],
+                     holidays: frozenset[date] = frozenset()) -> date:
+    """The working day before ``today``, holidays skipped (a week before, if ``days``
+    holds only today's; a month before at most, through a long holiday)."""
+    for back in range(1, 32):
         day = today - timedelta(days=back)
-        if day.weekday() in days:
+        if day.weekday() in days and day not in holidays:
             return day
     return today - timedelta(days=7)
 
@@ -114,12 +116,12 @@ class MeetingsJob:
         # Task reminders wait for the working day (they are keyed per day, so the runs
         # after that one send nothing new): a due-today note at 00:05 helps nobody, nor
         # an overdue digest on a Saturday (Monday's has the same tasks).
-        hours = self.meetings.policy.hours
+        policy = self.meetings.policy
         local = now.astimezone(tasks.zone) if tasks is not None else now
-        if tasks is not None and local.weekday() in hours.days \
-                and local.time() >= hours.start:
+        if tasks is not None and policy.is_working_day(local.date()) \
+                and local.time() >= policy.hours.start:
             counts["task_reminders"] = tasks.due_reminders(
-                now, last_working_day(local.date(), hours.days))
+                now, last_working_day(local.date(), policy.hours.days, policy.holidays))
             counts["overdue_digests"] = tasks.overdue_for_organisers(now)
         return counts
 
@@ -228,6 +230,8 @@ class MeetingsJob:
                 customer_names=customer_names(uow, new.customers),
                 # Kept, as the rule says, but its organiser is told what to look at.
                 day_off=not working_day,
+                holiday=new.starts_at.astimezone(ZoneInfo(new.zone)).date()
+                in meetings.policy.holidays,
                 clashes=tuple(meetings.conflicts(uow, new, ignore=(new.id,)))))
             uow.commit()
         if found.shifted:
@@ -255,7 +259,7 @@ class MeetingsJob:
         local = new.starts_at.astimezone(ZoneInfo(new.zone))
         # Kept on a day off (a monthly series on the 31st meets on a Sunday some months):
         # the organiser may move it; the audit says so.
-        working_day = local.weekday() in self.meetings.policy.hours.days
+        working_day = self.meetings.policy.is_working_day(local.date())
         uow.audit.append(AuditEntry(now, SYSTEM, "meeting.scheduled", subject, {
             "title": new.title, "kind": new.kind.value,
             "starts_at": new.starts_at.isoformat(), "minutes": new.minutes,

@@ -46,6 +46,11 @@ class SchedulingPolicy:
     longest_minutes: int = 240
     # Reminders before each meeting (the meetings job sends them), longest first.
     reminders: tuple[timedelta, ...] = (timedelta(days=1), timedelta(minutes=15))
+    # Days off on the organiser's calendar although their weekday is a working one.
+    holidays: frozenset[date] = frozenset()
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() in self.hours.days and day not in self.holidays
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,9 @@ def check_slot(day: date | None, at: time | None, minutes: int | None, zone_name
             DATE, N_("{day} is a {weekday}; meetings are held on {days}."), day=day,
             weekday=Phrase(_DAY_NAMES[day.weekday()]),
             days=_Days(tuple(_DAY_NAMES[d] for d in sorted(hours.days)))))
+    elif day in policy.holidays:
+        problems.append(FieldProblem(DATE, N_("{day} is a holiday; pick another day."),
+                                     day=day))
     # Both, on a Sunday at 19:00: the hours were said only once the day was mended. Not
     # of a duration out of bounds, which is said already: its end means nothing.
     if minutes is not None and SHORTEST_MINUTES <= minutes <= policy.longest_minutes:

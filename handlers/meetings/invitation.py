@@ -218,12 +218,15 @@ def organiser_note(tr: Translator, meeting: Meeting, response: Response,
 
 
 def occurrence_note(tr: Translator, meeting: Meeting, zone: tzinfo, day_off: bool,
-                    clashes: Sequence[Conflict]) -> str:
+                    clashes: Sequence[Conflict], holiday: bool = False) -> str:
     """What the organiser hears of a series' next occurrence nobody chose the time of:
     it falls on a day off, or clashes with other meetings."""
     about = subject(tr, meeting, zone)
     parts = []
-    if day_off:
+    if day_off and holiday:
+        parts.append(tr._("The series' next meeting, {subject}, falls on a holiday.",
+                          subject=about))
+    elif day_off:
         weekday = format_date(meeting.starts_at.astimezone(zone), "EEEE", locale=tr.locale)
         parts.append(tr._("The series' next meeting, {subject}, falls on a {weekday}, not a "
                           "working day.", subject=about, weekday=weekday))

@@ -68,7 +68,8 @@ class MeetingNotices:
             if change.day_off or change.clashes:
                 meeting = change.meeting
                 self._note(outbox, meeting.organiser, lambda tr: invitation.occurrence_note(
-                    tr, meeting, self.zone, change.day_off, change.clashes),
+                    tr, meeting, self.zone, change.day_off, change.clashes,
+                    change.holiday),
                     key=f"meetings.occurrence_check:{meeting.id}")
         elif happened is Happened.ANSWERED:
             self._edit_cards(outbox, change)

@@ -6,7 +6,6 @@ escalations and questions; a position that cannot be computed still makes a card
 from __future__ import annotations
 
 import dataclasses
-
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo

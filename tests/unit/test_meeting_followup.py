@@ -343,3 +343,6 @@ def test_the_working_day_before() -> None:
     assert last_working_day(date(2026, 12, 8), weekdays) == date(2026, 12, 7)  # Tue → Mon
     assert last_working_day(date(2026, 12, 7), frozenset({0})) == date(2026, 11, 30)
     assert last_working_day(date(2026, 12, 6), frozenset({5, 6})) == date(2026, 12, 5)
+    # A holiday is skipped: Tuesday after a Monday holiday looks back to Friday.
+    assert last_working_day(date(2026, 12, 8), weekdays,
+                            frozenset({date(2026, 12, 7)})) == date(2026, 12, 4)

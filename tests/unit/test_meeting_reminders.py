@@ -5,6 +5,7 @@ from the start of the working day."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -382,3 +383,25 @@ def test_a_moved_occurrence_is_followed_by_the_next_number_once_it_started(
     assert [(m.occurrence, m.starts_at) for m in world.uow.meetings.series(first_id)][-1] \
         == (3, START + timedelta(days=21))
     assert second.starts_at == START + timedelta(days=7)
+
+
+def test_an_occurrence_on_a_holiday_is_kept_and_its_organiser_told_so(world: World) -> None:
+    # Weekly on Fridays; the organisation's holidays hold Friday 29 January 2027.
+    world.meetings = dataclasses.replace(world.meetings, policy=SchedulingPolicy(
+        holidays=frozenset({date(2027, 1, 29)})))
+    world.job = MeetingsJob(world.meetings, world.job.tasks)
+    world.clock.now = datetime(2026, 12, 30, 1, 0, tzinfo=UTC)
+    world.meetings.schedule(ORGANISER, Draft(
+        MeetingKind.CREDIT_COMMITTEE, "Friday review", date(2027, 1, 22), time(10), 60, SH,
+        departments=("credit",), recurrence=Recurrence.WEEKLY))
+    assert run_at(world, datetime(2027, 1, 22, 2, 5, tzinfo=UTC))["occurrences"] == 1
+    holiday = world.uow.meetings.meetings[-1]
+    assert holiday.starts_at == datetime(2027, 1, 29, 2, 0, tzinfo=UTC)
+    [entry] = [e for e in world.uow.audit.entries if e.subject == f"meeting:{holiday.id}"]
+    assert (entry.details["working_day"], entry.details["weekday"]) == (False, "fri")
+    assert organiser_notes(world) == [
+        ":warning: The series' next meeting, Credit committee “Friday review” on "
+        f"<!date^{int(holiday.starts_at.timestamp())}^{{date_short_pretty}} {{time}}|Jan 29, "
+        "2027, 10:00\u202fAM>, falls on a "
+        "holiday. It stays as the series has it: move or cancel it with `/credit meetings` "
+        "if it should not be held then."]

@@ -4,6 +4,7 @@ people at overlapping times."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -134,3 +135,15 @@ def test_a_meetings_span_reads_as_each_language_writes_a_date_and_hours():
     span = Span(meeting, "Asia/Shanghai")
     assert span.shown_by(translator("zh-CN")) == "2026年12月9日 15:00–16:00"
     assert span.shown_by(translator("en-US")) == "Dec 9, 2026, 15:00–16:00"
+
+
+def test_a_holiday_is_refused_like_a_day_off():
+    # Meetings ignored the organisation's holidays: a committee was set on New Year's Day.
+    policy = dataclasses.replace(POLICY, holidays=frozenset({date(2026, 12, 3)}))
+    start, problems = check_slot(date(2026, 12, 3), time(10), 60, SH, NOW, policy)
+    assert start is None
+    assert messages(problems) == [(DATE, "2026-12-03 is a holiday; pick another day.")]
+    zh = translator("zh-CN")
+    assert [zh._(p.template, **p.params) for p in problems] == [
+        "2026年12月3日是节假日，请另选一天。"]
+    assert check_slot(date(2026, 12, 2), time(10), 60, SH, NOW, policy)[1] == []

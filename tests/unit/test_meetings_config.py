@@ -4,7 +4,7 @@ scheduling rules, and what config check says of bad values."""
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 
 from bot.config import AppConfig, load_config
@@ -68,3 +68,21 @@ def test_bad_values_say_what_to_write(tmp_path: Path):
     assert problems(tmp_path, text) == [
         f"line {_section_line(text)}: meetings: default_minutes must be from 15 to "
         "longest_minutes (45); got 60"]
+
+
+def test_holidays_are_the_meetings_own_or_else_the_approvals(tmp_path: Path):
+    path = tmp_path / "app.yaml"
+    # The shipped approvals' working time names none: neither do meetings.
+    assert load_config(ROOT / "app.yaml").meeting_policy().holidays == frozenset()
+    with_approvals = BASE.replace("    holidays: []", "    holidays: [2027-01-01, 2027-02-17]")
+    assert with_approvals != BASE
+    path.write_text(with_approvals, encoding="utf-8")
+    assert load_config(path).meeting_policy().holidays == frozenset(
+        {date(2027, 1, 1), date(2027, 2, 17)})
+    path.write_text(with_approvals + "\nmeetings:\n  holidays: [2027-05-01]\n",
+                    encoding="utf-8")
+    assert load_config(path).meeting_policy().holidays == frozenset({date(2027, 5, 1)})
+    text = BASE + "\nmeetings:\n  holidays: [2027-05-01, may day]\n"
+    assert problems(tmp_path, text) == [
+        f"line {_section_line(text) + 1}: meetings.holidays: \"may day\" is not a date; "
+        "write each holiday as a date as YYYY-MM-DD, e.g. 2027-01-01"]
