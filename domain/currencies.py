@@ -46,10 +46,17 @@ NAMES = {"人民币": "CNY", "美元": "USD", "美金": "USD", "欧元": "EUR", 
          "澳门元": "MOP", "马来西亚林吉特": "MYR", "林吉特": "MYR", "越南盾": "VND",
          "菲律宾比索": "PHP",
          "印尼盾": "IDR", "迪拉姆": "AED", "瑞典克朗": "SEK", "挪威克朗": "NOK",
-         "丹麦克朗": "DKK", "兰特": "ZAR", "雷亚尔": "BRL", "墨西哥比索": "MXN"}
+         "丹麦克朗": "DKK", "兰特": "ZAR", "雷亚尔": "BRL", "墨西哥比索": "MXN",
+         # 圆 (and 圓) for 元, the yen's own 円, and the Traditional forms.
+         "日圆": "JPY", "日圓": "JPY", "円": "JPY", "日幣": "JPY", "美圆": "USD",
+         "美圓": "USD", "人民幣": "CNY", "港幣": "HKD", "港圓": "HKD",
+         "英鎊": "GBP", "歐元": "EUR", "澳幣": "AUD", "加幣": "CAD", "新臺幣": "TWD",
+         "新台幣": "TWD", "臺幣": "TWD", "台幣": "TWD", "韓元": "KRW",
+         "盧布": "RUB", "新加坡幣": "SGD", "新幣": "SGD"}
 # How a currency's name ends in Chinese: a word so ending where a currency stands and
 # not in NAMES is said to be unknown, not taken as the order's reference or the reason.
-NAME_ENDINGS = ("元", "币", "镑", "郎", "卢比", "比索", "盾", "克朗", "铢", "卢布")
+NAME_ENDINGS = ("元", "币", "镑", "郎", "卢比", "比索", "盾", "克朗", "铢", "卢布", "圆", "圓",
+                "幣", "鎊", "円")
 # Currencies by their English names, which people type where the code goes ("5000 yen"):
 # not read as a currency (a dollar or a pound may be any of several), but refused with
 # the code they most likely mean rather than taken as an order's reference.

@@ -50,12 +50,13 @@ def retyped(refused: DomainError, command: str) -> DomainError:
             retyped(problem, command)
     if "command" in refused.params:
         refused.params["command"] = command
-    example = refused.params.get("example")
-    if isinstance(example, CommandExample):
-        refused.params["example"] = CommandExample(_as_typed(example.command, command),
-                                                   example.after)
-    elif type(example) is str:
-        refused.params["example"] = _as_typed(example, command)
+    for key in ("example", "as_reference"):
+        example = refused.params.get(key)
+        if isinstance(example, CommandExample):
+            refused.params[key] = CommandExample(_as_typed(example.command, command),
+                                                 example.after)
+        elif type(example) is str:
+            refused.params[key] = _as_typed(example, command)
     return refused
 
 

@@ -81,14 +81,14 @@ class UnknownCurrency(DomainError):
 
 class MeantCurrency(UnknownCurrency):
     """A word after an order's amount that reads as a currency (``yen``, ``usdd``) but
-    is none creditbot knows: said, with how to keep it as the reference instead."""
+    is none creditbot reads: said, with how to keep it as the reference instead (in
+    quotes, which keep a reference as written)."""
 
-    def __init__(self, code: str, example: str, as_reference: str) -> None:
+    def __init__(self, code: str, meant: str, example: str, as_reference: str) -> None:
         DomainError.__init__(self, N_(
-            "“{code}” is not a currency code creditbot knows: write one it knows (e.g. "
-            "USD, EUR, CNY) or none for the customer's currency, e.g. `{example}`. To give "
-            "“{code}” as the order's reference, write the currency before it: "
-            "`{as_reference}`."), code=code, example=example, as_reference=as_reference)
+            "“{code}” is no currency code: for {meant}, write its code, e.g. `{example}`; to "
+            "give “{code}” as the order's reference, put it in quotes: `{as_reference}`."),
+            code=code, meant=meant, example=example, as_reference=as_reference)
 
 
 def _unit_and_code(word: str) -> bool:
@@ -395,8 +395,8 @@ def split_order(text: str) -> TypedOrder | None:
         elif currency is None and written is None and rest and (
                 meant := meant_currency(rest[0])) is not None \
                 and not _CURRENCY_SIGN.search(words[amount_at]):
-            raise MeantCurrency(rest[0], f"/credit order acme 120k {meant} PO-2026-118",
-                                f"/credit order acme 120k {meant} {rest[0]}")
+            raise MeantCurrency(rest[0], meant, f"/credit order acme 120k {meant}",
+                                f"/credit order acme 120k \"{rest[0]}\"")
         elif rest and _is_amount(rest[0]) and not rest[0].isdigit():
             # "5k 10k": a second amount, not a reference ("12345", a PO number, is one).
             raise TwoAmounts(" ".join(words[amount_at:amount_at + 2]),

@@ -10,7 +10,7 @@ import pytest
 from domain.amount_text import read_amount
 from domain.amounts import AmountError, TypedAmount, parse_amount
 from domain.currencies import canonical, currency_code
-from domain.orders.typed import UnknownCurrency, split_check, split_order
+from domain.orders.typed import UnknownCurrency, split_check, split_order, unquoted
 from handlers.approvals.request_line import LineError, parse_request_line
 
 
@@ -33,7 +33,13 @@ def test_an_order_or_check_line_takes_rmb_as_its_currency():
 
 @pytest.mark.parametrize(("name", "code"), [("人民币", "CNY"), ("美元", "USD"), ("美金", "USD"),
                                            ("欧元", "EUR"), ("日元", "JPY"), ("港币", "HKD"),
-                                           ("英镑", "GBP")])
+                                           ("英镑", "GBP"),
+                                           # 圆 for 元, the yen's 円, Traditional forms:
+                                           # each was the reference of an order in the
+                                           # customer's currency.
+                                           ("日圆", "JPY"), ("円", "JPY"), ("美圆", "USD"),
+                                           ("人民幣", "CNY"), ("港幣", "HKD"),
+                                           ("英鎊", "GBP"), ("歐元", "EUR")])
 def test_a_currency_written_by_its_chinese_name_is_its_code(name, code):
     # "5000 人民币" was an order in the customer's currency referenced "人民币".
     assert currency_code(name) == code
@@ -114,10 +120,13 @@ def test_a_currency_meant_but_not_written_as_a_code_is_refused_not_taken_as_refe
     with pytest.raises(UnknownCurrency) as said:
         split_order(f"acme industrial 5000 {word} PO-1")
     assert str(said.value) == (
-        f"“{word}” is not a currency code creditbot knows: write one it knows (e.g. USD, "
-        f"EUR, CNY) or none for the customer's currency, e.g. `/credit order acme 120k "
-        f"{meant} PO-2026-118`. To give “{word}” as the order's reference, write the "
-        f"currency before it: `/credit order acme 120k {meant} {word}`.")
+        f"“{word}” is no currency code: for {meant}, write its code, e.g. `/credit order "
+        f"acme 120k {meant}`; to give “{word}” as the order's reference, put it in quotes: "
+        f"`/credit order acme 120k \"{word}\"`.")
+    # As quoted, it is the reference.
+    quoted = split_order(f'acme industrial 5000 "{word}"')
+    assert quoted is not None and (quoted.currency, unquoted(quoted.reference or "")) == (
+        None, word)
     with pytest.raises(UnknownCurrency) as said:
         split_check(f"acme industrial 5000 {word}")
     assert said.value.params == {"code": word, "example": f"/credit check acme 120k {meant}"}
