@@ -119,10 +119,12 @@ class CsvFile:
         """A legacy encoding named for a file that is UTF-8 text, or that has UTF-8
         rows among its others (rows joined from two systems): every such name would be
         stored as other letters."""
-        utf8 = _utf8_lines(self._raw, self.encoding)
+        utf8, others = _utf8_lines(self._raw, self.encoding)
         if not utf8:
             return
-        if _is_utf8_text(self._raw):
+        # Every line beyond ASCII reads as UTF-8: the file is. Else some lines read as
+        # the named encoding, though (伟业's GB18030 bytes) they may be valid UTF-8 too.
+        if not others and _is_utf8_text(self._raw):
             raise ImportFileError(
                 f"{self.path} is UTF-8 text (it decodes as UTF-8 and contains non-ASCII "
                 f"characters); leave out --encoding {named}")
@@ -352,22 +354,25 @@ def _lines(raw: BinaryIO) -> Iterator[tuple[int, bytes]]:
         yield number, rest
 
 
-def _utf8_lines(raw: BinaryIO, codec: str) -> list[tuple[int, bytes]]:
+def _utf8_lines(raw: BinaryIO, codec: str) -> tuple[list[tuple[int, bytes]], bool]:
     """(number, bytes) of the first lines holding a value meant as UTF-8
     (``_utf8_cell``): rows from another system, or a row whose name is UTF-8 beside a
-    local name that is not."""
+    local name that is not; and whether other lines beyond ASCII read as ``codec``."""
     found: list[tuple[int, bytes]] = []
+    others = False
     for number, line in _lines(raw):
         if line.isascii():
             continue
         cells = [c for c in line.split(b",") if not c.isascii()]
-        meant = [c for c in cells if _utf8_cell(c, codec)]
-        if meant:
-            found.append((number, line))
-            if len(found) == _NAMED:
-                break
+        if any(_utf8_cell(c, codec) for c in cells):
+            if len(found) < _NAMED:
+                found.append((number, line))
+        else:
+            others = True
+        if len(found) == _NAMED and others:
+            break
     raw.seek(0)
-    return found
+    return found, others
 
 
 def _clipped(text: str) -> str:

@@ -1181,6 +1181,19 @@ def test_utf8_rows_in_a_gb18030_file_are_refused_whatever_their_script_and_line_
         f"--encoding gb18030 would store as other letters (line 3: “{utf8}” as “")
 
 
+def test_a_utf8_row_among_gb18030_rows_that_are_valid_utf8_too_is_refused_as_mixed(
+        engine, write_csv, tmp_path):
+    # Every GB18030 name here is valid UTF-8 bytes (伟业 reads "ΰҵ"): the file was called
+    # UTF-8 text, told to leave out --encoding, and then stored ΰҵ, ȫ, Эͬ…
+    content = (CUSTOMER_HEADER.encode() + "".join(
+        f"G{n},{name},CNY,100,30\n" for n, name in enumerate(("伟业", "全", "协同", "原"))
+    ).encode("gb18030") + "G8,北京,CNY,100,30\n".encode())
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding="gb18030")
+    assert str(raised.value).startswith(
+        f"{tmp_path / 'customers.csv'} mixes two encodings: line 6 is UTF-8 text")
+
+
 def test_a_row_with_a_utf8_name_beside_a_gb18030_local_name_is_refused(engine, write_csv,
                                                                       tmp_path):
     header = "customer_id,name,currency,credit_limit,payment_terms_days,name_local\n"
