@@ -290,10 +290,11 @@ def _change(change: LimitChange, previous: Money | None, requests: CreditRequest
                        "#{request})", when=_when(requests, tr, change.effective_at),
                        before=before, after=tr.money(change.limit), who=who,
                        request=change.request_id)
+    # Joined in one message each: Chinese joins them with its own punctuation.
     if change.kind is ChangeKind.TEMPORARY and change.expires_on is not None:
-        line += " " + tr._("temporary, through {day}", day=change.expires_on)
+        line = tr._("{line} temporary, through {day}", line=line, day=change.expires_on)
     if change.overtaken_at is not None:
         # Else the line reads as the limit in force, though the ERP's replaced it.
-        line += "; " + tr._("the ERP's limit replaced it on {day}", day=change.overtaken_at
-                            .astimezone(requests.zone).date())
+        line = tr._("{line}; the ERP's limit replaced it on {day}", line=line,
+                    day=change.overtaken_at.astimezone(requests.zone).date())
     return line

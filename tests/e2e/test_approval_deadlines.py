@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from domain.approvals.filing import Filing
 from domain.approvals.model import Outcome, RequestKind
 from domain.approvals.use_cases import CreditRequests
 from domain.money import Money
+from handlers.approvals.history_command import _change as history_line
 from handlers.approvals.jobs import JOB
 from handlers.approvals.reverts import reverted_text
 from handlers.delivery.sender import Sender, delivery_client
@@ -180,6 +182,14 @@ def test_a_temporary_limit_the_erp_overtook_is_not_said_to_give_way_to_the_old_o
     history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
     assert ("temporary, through Dec 31, 2026; the ERP's limit replaced it on "
             f"{EN.date((NOW + timedelta(days=3)).astimezone(zone).date())}") in history
+    # In Chinese, with its own punctuation (a space after "）" and a "; " stood out).
+    with world.services.uow() as uow:
+        [overtaken] = uow.credit_requests.limit_changes("C0002")
+    line = history_line(overtaken, None, SimpleNamespace(zone=zone), translator("zh-CN"))
+    assert overtaken.overtaken_at is not None
+    replaced = translator("zh-CN").date(overtaken.overtaken_at.astimezone(zone).date())
+    assert line.endswith("（申请 #1），临时额度，有效期至 2026年12月31日；ERP 的额度已于 "
+                         f"{replaced}取代了它")
     zh = translator("zh-CN")
     with world.services.uow() as uow:
         [change] = uow.credit_requests.limit_changes("C0002")
