@@ -102,7 +102,7 @@ def render(waiting: list[Waiting], mine: list[RequestRecord],
         for record in mine[:SHOWN]:
             line = section(request_line(record, requests, tr, now))
             if record.request.is_open:
-                line["accessory"] = button(tr._("Cancel"), CANCEL, RequestValue(
+                line["accessory"] = button(tr._("Cancel request"), CANCEL, RequestValue(
                     request=record.request.id).encode())
             lines.append([line, *_unanswered(record, tr)])
         shown = _fill(blocks, lines, MESSAGE_BUDGET - LIST_RESERVE)

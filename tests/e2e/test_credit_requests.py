@@ -331,7 +331,7 @@ def test_the_form_puts_each_mistake_beside_its_field(world):
 def test_the_forms_errors_read_in_the_persons_language(world):
     speaks_chinese(world, SALES)
     view = open_form(world)
-    assert view["title"]["text"] == "申请信用"
+    assert view["title"]["text"] == "信用申请"
     assert errors(world.slack.submit(SALES, view, {"customer": "C0002", "reason": "春节",
                                                    "kind": "temporary_limit",
                                                    "amount": "+50k"})) == {
@@ -552,7 +552,7 @@ def test_requests_lists_mine_and_those_waiting_and_cancels(world):
     assert refused.status == 200
     assert world.slack.reply_at(url, SALES_CHANNEL).all_text() == (
         "Only <@U01SALESAMY>, who filed request #1, can cancel it.")
-    after = world.slack.click(SALES, mine, "Cancel")
+    after = world.slack.click(SALES, mine, "Cancel request")
     assert after.raw.get("replace_original") is True
     assert mrkdwn(after) == (
         ":white_check_mark: Request #1 for Acme Packaging is cancelled.\n"
@@ -560,7 +560,7 @@ def test_requests_lists_mine_and_those_waiting_and_cancels(world):
         "*#1* Acme Packaging (C0002) · limit increase\n$100,000.00 → $200,000.00\n"
         "cancelled just now")
     assert after.buttons() == []
-    again = world.slack.click(SALES, mine, "Cancel")
+    again = world.slack.click(SALES, mine, "Cancel request")
     assert again.all_text() == (
         "Request #1 is already cancelled: only an open request can be cancelled.")
     assert requests_of(world)[0].state is RequestState.CANCELLED
@@ -702,7 +702,7 @@ def test_history_shows_requests_with_decisions_newest_first(world):
         "C0002 +100k &lt;reason&gt;`.")
     world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +100k first try")
     mine = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")
-    world.slack.click(SALES, mine, "Cancel")
+    world.slack.click(SALES, mine, "Cancel request")
     world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +20k second try")
     cancelled, second = sorted(requests_of(world), key=lambda r: r.id)
     member = world.services.config.roster().member(CREDIT_MANAGER)

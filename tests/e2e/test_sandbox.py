@@ -250,8 +250,8 @@ def test_buttons_number_on_from_the_answer_and_stay_with_whom_they_were_sent_to(
     assert form.startswith("U01SALESAMY in #sales> 1\n… pressed “Request release”\n"
                            "creditbot (opened a form, only you can see it)\n")
     listed = out[out.index("U01SALESAMY in #sales> /credit requests"):]
-    assert " 1  Cancel" in listed
-    assert "… pressed “Cancel”" in listed
+    assert " 1  Cancel request" in listed
+    assert "… pressed “Cancel request”" in listed
 
 
 def test_what_the_bot_logs_for_its_operator_comes_after_the_answer_and_says_it_is_a_log(
