@@ -276,7 +276,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     new tables."""
     from alembic import command
 
-    with _one_upgrade_at_a_time(engine):
+    with one_upgrade_at_a_time(engine):
         before, _ = schema_revisions(engine)
         if before is not None and before not in _known_revisions():
             raise SchemaNotReady(f"The database {_where(engine)} {_schema_state(before)}.")
@@ -288,8 +288,35 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 _UPGRADE_LOCK = 0x63726264  # "crbd"
 
 
+# The databases whose upgrade lock this process holds, and how many times: the CLI's
+# checks before an upgrade take it, and the upgrade within them takes it again.
+_UPGRADING: dict[str, int] = {}
+
+
 @contextlib.contextmanager
-def _one_upgrade_at_a_time(engine: Engine) -> Any:
+def one_upgrade_at_a_time(engine: Engine) -> Any:
+    """Held while a schema is read and upgraded, so that two upgrades at once run one
+    after the other (on SQLite, even a read waits for a writer: a second upgrade's
+    checks, waiting for the first's migration, gave up after the busy timeout). Held
+    again inside, it is already this process's."""
+    key = engine.url.render_as_string(hide_password=True)
+    if _UPGRADING.get(key):
+        _UPGRADING[key] += 1
+        try:
+            yield
+        finally:
+            _UPGRADING[key] -= 1
+        return
+    with _upgrade_lock(engine):
+        _UPGRADING[key] = 1
+        try:
+            yield
+        finally:
+            del _UPGRADING[key]
+
+
+@contextlib.contextmanager
+def _upgrade_lock(engine: Engine) -> Any:
     if engine.dialect.name == "postgresql":
         # A session lock on a connection of its own, held while alembic works on others.
         with engine.connect() as conn:

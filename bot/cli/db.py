@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.common import _fail, _services, friendly_errors, out
 from storage import db as storage_db
-from storage.db import make_engine, schema_revisions, upgrade, url_shown
+from storage.db import make_engine, one_upgrade_at_a_time, schema_revisions, upgrade, url_shown
 from storage.leases import SCHEDULER_LEASE, LeaseState, holder_of
 
 # Migration files are numbered: 0001_initial.py, 0002_workflow_state.py, ...
@@ -46,19 +46,12 @@ def db_upgrade(force: bool) -> None:
     # The one command (with demo) that may start a new SQLite file.
     engine = make_engine(_services(schema=False).settings.database_url, create=True)
     try:
-        current, expected = schema_revisions(engine)
-        running = None if force or current == expected else _running_scheduler(engine)
-        others = [] if force or current == expected else _other_creditbots(engine)
-        if running is not None or others:
-            which = (f"its scheduler lease is held by {running.holder} until "
-                     f"{running.expires_at:%Y-%m-%d %H:%M:%S} UTC" if running is not None
-                     else f"connected: {', '.join(others[:5])}"
-                     + (f" and {len(others) - 5} more" if len(others) > 5 else ""))
-            _fail(f"not upgraded: a creditbot is running on this database ({which}). Stop "
-                  "every creditbot serve and scheduler first: a running one keeps its old "
-                  "code and goes on writing to the new schema. Then run this again "
-                  "(--force upgrades anyway).")
-        before, after = upgrade(engine)
+        # Another upgrade at once (a start-up script on two hosts) waits here, not in the
+        # checks: on SQLite even a read waits for the first's migration, and for the WAL
+        # checkpoint as its connections close, longer than a busy wait lasts.
+        with one_upgrade_at_a_time(engine):
+            before, after = _checked_upgrade(engine, force)
+            engine.dispose()
     finally:
         engine.dispose()
     where = url_shown(engine.url)
@@ -67,6 +60,24 @@ def db_upgrade(force: bool) -> None:
     else:
         out.print(f"{where} upgraded from {before or 'empty'} to {after}", markup=False,
                   soft_wrap=True)
+
+
+def _checked_upgrade(engine: Engine, force: bool) -> tuple[str | None, str]:
+    """``upgrade``, unless a creditbot runs on the database and there is something to
+    migrate (``--force`` upgrades anyway)."""
+    current, expected = schema_revisions(engine)
+    running = None if force or current == expected else _running_scheduler(engine)
+    others = [] if force or current == expected else _other_creditbots(engine)
+    if running is not None or others:
+        which = (f"its scheduler lease is held by {running.holder} until "
+                 f"{running.expires_at:%Y-%m-%d %H:%M:%S} UTC" if running is not None
+                 else f"connected: {', '.join(others[:5])}"
+                 + (f" and {len(others) - 5} more" if len(others) > 5 else ""))
+        _fail(f"not upgraded: a creditbot is running on this database ({which}). Stop "
+              "every creditbot serve and scheduler first: a running one keeps its old "
+              "code and goes on writing to the new schema. Then run this again "
+              "(--force upgrades anyway).")
+    return upgrade(engine)
 
 
 def _other_creditbots(engine: Engine) -> list[str]:

@@ -334,7 +334,7 @@ currency:
 :submit
 """)
     assert """creditbot （打开了一个表单，仅您可见）
- 申请信用  （表单）
+ 信用申请  （表单）
 1. 客户 [customer]
     空 — 编号或名称，例如 acme
 2. 申请类型 [kind]

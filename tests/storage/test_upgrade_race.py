@@ -4,6 +4,7 @@ failed half-way on the first one's new tables (PostgreSQL) or on a locked file (
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -42,3 +43,40 @@ def test_two_upgrades_at_once_run_one_after_the_other(empty_url: str) -> None:
     # "<database> upgraded from empty to 0019", "<database> is up to date (revision 0019)"
     assert sorted(out.strip().split(" ", 1)[1] for out, _ in said) == [
         f"is up to date (revision {head})", f"upgraded from empty to {head}"]
+
+
+def test_a_second_upgrade_waits_for_the_first_before_it_reads_the_schema(
+        tmp_path: Path) -> None:
+    # Under load the first upgrade held a lock a reader waits for (its migration, the
+    # WAL checkpoint as its connections closed) longer than SQLite's one second: the
+    # second upgrade's checks, made before it took the upgrade lock, failed with
+    # "database is locked" (a fresh-machine test run, two workers busy).
+    import sqlite3
+
+    from storage.db import make_engine, one_upgrade_at_a_time, upgrade
+
+    path = tmp_path / "creditbot.db"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url, create=True)
+    try:
+        upgrade(engine)
+        engine.dispose()
+        with one_upgrade_at_a_time(engine):  # the first upgrade, as it migrates
+            first = sqlite3.connect(path, isolation_level=None)
+            first.execute("PRAGMA locking_mode=EXCLUSIVE")  # no reader gets in
+            first.execute("BEGIN IMMEDIATE")
+            first.execute("DELETE FROM alembic_version")
+            second = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=ROOT,
+                env={**os.environ, "DATABASE_URL": url, "COLUMNS": "400"},
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                second.wait(timeout=3)  # longer than SQLite's busy timeout
+            first.execute(f"INSERT INTO alembic_version VALUES ('{code_revision()}')")
+            first.execute("COMMIT")
+            first.close()
+        out, err = second.communicate(timeout=120)
+    finally:
+        engine.dispose()
+    assert (second.returncode, err) == (0, ""), out
+    assert out.strip().endswith(f"is up to date (revision {code_revision()})")
