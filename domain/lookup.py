@@ -149,12 +149,13 @@ def _id_spellings(typed: str) -> list[str]:
     capitals; the first that names a customer wins. The ERP may hold ids that differ
     only so (``ｃ０００１`` beside ``c0001``, kept apart by the import): folded first, the
     one typed exactly was never reached, and an order went to the other."""
-    folded = normalize_query(typed)
+    exact, folded = typed.strip(), normalize_query(typed)
     # An id copied from a card, where ``B`2`` shows as ``Bˋ2``: after the id as typed,
     # which may itself hold a look-alike (the ERP kept ``Y＿`` apart from ``Y_``).
-    copied = normalize_query(as_written(typed.strip()))
-    return list(dict.fromkeys(s for s in (typed.strip(), as_written(typed.strip()), folded,
-                                          folded.upper(), copied, copied.upper()) if s))
+    copied = as_written(exact)
+    return list(dict.fromkeys(s for s in (exact, copied, folded, folded.upper(),
+                                          normalize_query(copied),
+                                          normalize_query(copied).upper()) if s))
 
 
 def _by_id(typed: str, directory: CustomerDirectory) -> CustomerRef | None:

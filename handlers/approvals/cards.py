@@ -31,7 +31,14 @@ from domain.exposure import CreditPosition
 from domain.lookup import normalize_name
 from domain.orders.model import OrderCheck
 from domain.text import N_
-from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
+from handlers.approvals.decide_payloads import (
+    ANSWER,
+    APPROVE,
+    ASK_INFO,
+    REJECT,
+    LevelValue,
+    QuestionValue,
+)
 from handlers.approvals.request_render import approver, asked_in, request_order, role_name
 from handlers.check.blocks import aging_section, available_text, collecting, overdue_text
 from handlers.i18n import Translator, known_as
@@ -60,7 +67,7 @@ REASON = 1500
 COMMENT = 1500
 # An answer is shown whole wherever it goes (the form takes at most this); its question,
 # beside it in the requester's message, to its gist.
-ANSWER = 2000
+ANSWER_SHOWN = 2000
 ANSWERED_QUESTION = 500
 
 UNAVAILABLE = N_("The customer's exposure and aging can't be shown: an amount is in a "
@@ -521,7 +528,7 @@ def question_note(tr: Translator, request: CreditRequest, asked: Question, zone:
     if asked.answer is not None and asked.answered_at is not None:
         return ":question: " + head + "\n" + quoted(asked.text, ANSWERED_QUESTION) + "\n" \
             + ":white_check_mark: " + tr._("You answered on {when}:", when=tr.moment(
-                asked.answered_at, zone)) + "\n" + quoted(asked.answer, ANSWER)
+                asked.answered_at, zone)) + "\n" + quoted(asked.answer, ANSWER_SHOWN)
     if channels:
         tail = tr._("Answer with the button below: {who} gets your answer by direct "
                     "message, and it is posted in that thread.", who=who)
@@ -531,12 +538,18 @@ def question_note(tr: Translator, request: CreditRequest, asked: Question, zone:
     return ":question: " + head + "\n" + quoted(asked.text) + "\n" + tail
 
 
+def answer_button(tr: Translator, asked: Question) -> Block:
+    """The requester's Answer button for ``asked`` (its message, and their list)."""
+    return actions(f"answer_{asked.id}", button(tr._("Answer"), ANSWER, QuestionValue(
+        question=asked.id).encode()))
+
+
 def answer_posted(tr: Translator, request: CreditRequest, asked: Question) -> str:
     """The answer in the thread of the card the question was posted under."""
     return ":speech_balloon: " + tr._("{requester} answers {who}:",
                                       requester=mention(request.requested_by),
                                       who=mention(asked.asked_by)) \
-        + "\n" + quoted(asked.answer or "", ANSWER)
+        + "\n" + quoted(asked.answer or "", ANSWER_SHOWN)
 
 
 def answer_note(tr: Translator, request: CreditRequest, asked: Question) -> str:
@@ -545,4 +558,4 @@ def answer_note(tr: Translator, request: CreditRequest, asked: Question) -> str:
         "{requester} answered your question about request {subject} (“{question}”):",
         requester=mention(request.requested_by), subject=subject(tr, request),
         question=person_text(" ".join(asked.text.split()), 150)) \
-        + "\n" + quoted(asked.answer or "", ANSWER)
+        + "\n" + quoted(asked.answer or "", ANSWER_SHOWN)

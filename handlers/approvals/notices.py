@@ -25,9 +25,8 @@ from domain.messages import OutgoingMessage
 from domain.people import is_channel_id
 from domain.ports import Outbox
 from handlers.approvals import cards
-from handlers.approvals.decide_payloads import ANSWER, QuestionValue
 from handlers.i18n import Translator, translator
-from handlers.render import actions, button, clip, section
+from handlers.render import clip, section
 
 log = logging.getLogger(__name__)
 
@@ -293,8 +292,7 @@ class ApprovalNotices:
         text = cards.question_note(tr, request, asked, self.zone, channels)
         outbox.add(OutgoingMessage(
             channel=request.requested_by, kind=NOTE, text=clip(text, 3000),
-            blocks=[section(text), actions(f"answer_{asked.id}", button(
-                tr._("Answer"), ANSWER, QuestionValue(question=asked.id).encode()))],
+            blocks=[section(text), cards.answer_button(tr, asked)],
             dedup_key=question_key(asked.id)))
 
     def _answered(self, outbox: Outbox, change: RequestChange, asked: Question) -> None:

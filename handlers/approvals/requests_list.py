@@ -13,15 +13,8 @@ from slack_bolt import BoltContext
 from domain.approvals.model import Outcome, RequestRecord
 from domain.approvals.rules import Authority
 from domain.approvals.use_cases import CreditRequests, Waiting
-from handlers.approvals.cards import quoted
-from handlers.approvals.decide_payloads import (
-    ANSWER,
-    APPROVE,
-    ASK_INFO,
-    REJECT,
-    LevelValue,
-    QuestionValue,
-)
+from handlers.approvals.cards import answer_button, quoted
+from handlers.approvals.decide_payloads import APPROVE, ASK_INFO, REJECT, LevelValue
 from handlers.approvals.request_render import (
     LIST_RESERVE,
     age,
@@ -131,8 +124,7 @@ def _unanswered(record: RequestRecord, tr: Translator) -> list[Block]:
             "{n} earlier question waits for your answer too, in its direct message.",
             "{n} earlier questions wait for your answer too, in their direct messages.",
             len(waiting) - 1)
-    return [section(text), actions(f"answer_{asked.id}", button(
-        tr._("Answer"), ANSWER, QuestionValue(question=asked.id).encode()))]
+    return [section(text), answer_button(tr, asked)]
 
 
 def _fill(blocks: list[Block], lines: list[list[Block]], budget: int) -> int:

@@ -657,25 +657,31 @@ def test_the_card_says_who_collects_the_account_and_the_promises_it_broke(
                                           "2 promises to pay broken"]
 
 
-def test_a_customer_the_erp_renamed_since_filing_is_said_on_the_next_card(world: World) -> None:
-    # An import gave C0002 another name (a rename, or its id reused for another
-    # company): the finance director decided for "Acme Packaging" with the figures of
-    # "Zenith Mining", and nothing said so.
+def _renamed_before_level_two(world: World, name: str) -> tuple[Reply, list[str]]:
+    """A request's level-1 card, and the level-2 card's texts once an import named C0002
+    ``name`` and level 1 approved."""
     from sqlalchemy import update
 
     from storage.models import CustomerRow
 
     request_id = file_request(world)
     first = shown(world, request_id, 1, CREDIT_CHANNEL)
-    assert block_texts(first)[1] == "*Acme Packaging* · C0002"
     with world.services.engine.begin() as conn:
         conn.execute(update(CustomerRow).where(CustomerRow.customer_id == "C0002")
-                     .values(name="Zenith *Mining* <!channel>"))
+                     .values(name=name))
     view = open_modal(world, CREDIT_MANAGER, first, "Approve")
     assert world.slack.submit(CREDIT_MANAGER, view, {"comment": "ok"}).body == ""
-    second = block_texts(shown(world, request_id, 2, FINANCE_DIRECTOR))
+    return first, block_texts(shown(world, request_id, 2, FINANCE_DIRECTOR))
+
+
+def test_a_customer_the_erp_renamed_since_filing_is_said_on_the_next_card(world: World) -> None:
+    # An import gave C0002 another name (a rename, or its id reused for another
+    # company): the finance director decided for "Acme Packaging" with the figures of
+    # "Zenith Mining", and nothing said so.
+    first, second = _renamed_before_level_two(world, "Zenith *Mining* <!channel>")
+    assert block_texts(first)[1] == "*Acme Packaging* · C0002"
     assert second[:3] == [
-        f"Credit request #{request_id}: limit increase", "*Acme Packaging* · C0002",
+        "Credit request #1: limit increase", "*Acme Packaging* · C0002",
         ":warning: The ERP has named this customer *Zenith ∗Mining∗ &lt;!channel&gt;* "
         "since the request was filed: the figures below are that customer's. Make sure it "
         "is the company the request is about before you decide."]
@@ -686,18 +692,7 @@ def test_a_customer_the_erp_renamed_since_filing_is_said_on_the_next_card(world:
 def test_a_customer_the_erp_only_respelt_is_no_rename_on_the_card(world: World) -> None:
     # "ACME packaging." is how another export writes Acme Packaging: the import does not
     # call it a rename, and the card did.
-    from sqlalchemy import update
-
-    from storage.models import CustomerRow
-
-    request_id = file_request(world)
-    first = shown(world, request_id, 1, CREDIT_CHANNEL)
-    with world.services.engine.begin() as conn:
-        conn.execute(update(CustomerRow).where(CustomerRow.customer_id == "C0002")
-                     .values(name="ACME packaging."))
-    view = open_modal(world, CREDIT_MANAGER, first, "Approve")
-    assert world.slack.submit(CREDIT_MANAGER, view, {"comment": "ok"}).body == ""
-    second = block_texts(shown(world, request_id, 2, FINANCE_DIRECTOR))
-    assert second[:3] == [f"Credit request #{request_id}: limit increase",
+    _, second = _renamed_before_level_two(world, "ACME packaging.")
+    assert second[:3] == ["Credit request #1: limit increase",
                           "*Acme Packaging* · C0002", "*Requested*\n$200,000.00 (now "
                           "$100,000.00, +$100,000.00)"]
