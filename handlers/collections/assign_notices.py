@@ -115,7 +115,8 @@ def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator,
     who = (tr._("the assignment rules and the least-load rotation") if len(rotation) > 1
            else _who(BY_RULES, tr, rotation.pop()))
     today = _today(changes[0], timezone)
-    if all(_step_in_list(c, tr, today) is None for c in changes):
+    steps = [_step_in_list(c, tr, today) for c in changes]
+    if all(step is None for step in steps):
         title = tr.ngettext("You now collect {n} overdue account (assigned by {who}); its "
                             "next step is due today:",
                             "You now collect {n} overdue accounts (assigned by {who}); "
@@ -125,7 +126,7 @@ def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator,
                             "You now collect {n} overdue accounts (assigned by {who}):",
                             len(changes), who=who)
     lines: list[str] = []
-    for change in changes[:LISTED]:
+    for change, step in zip(changes[:LISTED], steps, strict=False):
         account = tr._("{name} ({id})", name=erp_text(names(change.customer, tr)[0], NAME),
                        id=erp_text(change.customer.customer_id, 64))
         aging = change.position.aging if change.position else None
@@ -139,7 +140,6 @@ def given_by_rules(changes: Sequence[AssignmentChange], tr: Translator,
         if change.previous:  # a collector app.yaml let go: their promise may be open
             account += " · " + tr._("taken over from {previous}",
                                     previous=mention(change.previous))
-        step = _step_in_list(change, tr, today)
         if step is not None:
             account += " · " + step
         lines.append("• " + account)
