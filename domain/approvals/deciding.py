@@ -37,7 +37,7 @@ from domain.approvals.model import (
     RequestState,
     TermsChange,
 )
-from domain.approvals.ports import Happened, RequestChange, owner_of
+from domain.approvals.ports import Happened, RequestChange, owner_of, unanswered
 from domain.approvals.roles import Role
 from domain.approvals.rules import (
     Authority,
@@ -195,7 +195,8 @@ class Deciding(RequestsContext):
             self.notices.queue(uow.outbox, RequestChange(
                 happened, saved, record.decisions, decision, change,
                 standing=standing,
-                stand_ins=self._stand_ins(uow, saved)))
+                stand_ins=self._stand_ins(uow, saved),
+                unanswered=unanswered(uow.credit_requests, saved)))
             if saved.state is RequestState.REJECTED and \
                     saved.kind is RequestKind.ORDER_RELEASE and self.held_orders is not None:
                 # After the rejection's notes: the orders it frees are told of after it.

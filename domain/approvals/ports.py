@@ -216,6 +216,10 @@ class RequestChange:
     # no longer see credit data (app.yaml let them go): not told then.
     asked: Question | None = None
     asker_withheld: bool = False
+    # A request closed (decided, cancelled, expired, withdrawn): the questions its
+    # requester had not answered, whose Answer buttons give way to why no answer is
+    # wanted any more.
+    unanswered: tuple[Question, ...] = ()
     # Per role of the request's route (and its escalation roles): who stands in today
     # for one of its holders, and for whom. Those who may still decide
     # (``deciders.who_decides``) get the level's card and reminders too.
@@ -225,6 +229,15 @@ class RequestChange:
     # An order-release request withdrawn because the ERP changed its order: the order
     # as it is now, for the requester's note and its button to ask again.
     order_now: OrderCheck | None = None
+
+
+def unanswered(store: CreditRequestStore, request: CreditRequest) -> tuple[Question, ...]:
+    """The questions of ``request`` left unanswered, once it is closed (none while it is
+    open, when they still may be answered)."""
+    if request.is_open:
+        return ()
+    asked = store.questions([request.id]).get(request.id, [])
+    return tuple(q for q in asked if q.answered_at is None)
 
 
 def stand_ins(store: CreditRequestStore, roles: Iterable[str],

@@ -21,7 +21,7 @@ from domain.approvals.delegation import Delegating
 from domain.approvals.events import RequestCancelled
 from domain.approvals.filing import Filings
 from domain.approvals.model import CreditRequest, LimitChange, RequestRecord, RequestState
-from domain.approvals.ports import Happened, RequestChange, owner_of
+from domain.approvals.ports import Happened, RequestChange, owner_of, unanswered
 from domain.approvals.rules import Authority, RequestNotFound, is_expired, may_decide
 from domain.collections.record import CollectionRecord, collection_record
 from domain.errors import DomainError
@@ -96,7 +96,8 @@ class CreditRequests(Filings, Deciding, Delegating, Answering):
             self.notices.queue(uow.outbox, RequestChange(
                 Happened.CANCELLED, saved, tuple(decisions),
                 standing=self.standing(uow, saved.customer_id),
-                stand_ins=self._stand_ins(uow, saved)))
+                stand_ins=self._stand_ins(uow, saved),
+                unanswered=unanswered(store, saved)))
             uow.commit()
         return saved
 
@@ -125,7 +126,8 @@ class CreditRequests(Filings, Deciding, Delegating, Answering):
                 self.notices.queue(uow.outbox, RequestChange(
                     Happened.EXPIRED, saved, tuple(decisions),
                     standing=self.standing(uow, saved.customer_id),
-                    stand_ins=self._stand_ins(uow, saved)))
+                    stand_ins=self._stand_ins(uow, saved),
+                    unanswered=unanswered(store, saved)))
                 expired.append(saved)
             if expired:
                 uow.commit()

@@ -22,6 +22,7 @@ from domain.approvals.ports import (
     RequestNotices,
     route_roles,
     stand_ins,
+    unanswered,
 )
 from domain.approvals.standing import customer_standing
 from domain.model import SYSTEM, AuditEntry
@@ -90,5 +91,5 @@ class ReleaseWithdrawals:
                                            saved.order_id),
             stand_ins=stand_ins(store, route_roles(saved), self.holders, today,
                                 saved.requested_by),
-            order_now=order))
+            order_now=order, unanswered=unanswered(store, saved)))
         return saved

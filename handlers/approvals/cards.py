@@ -516,7 +516,8 @@ def question_note(tr: Translator, request: CreditRequest, asked: Question, zone:
                   channels: Sequence[str] = ()) -> str:
     """The question as the requester reads it by direct message: where its thread is
     when the card is in channels (the card in its deciders' direct messages has threads
-    the requester cannot see), and how to answer, or, answered, the answer."""
+    the requester cannot see), and how to answer; answered, the answer; unanswered when
+    the request closed, that no answer is wanted any more."""
     who = mention(asked.asked_by)
     if not channels:
         head = tr._("{who} asks about your request {subject}:", who=who,
@@ -529,6 +530,10 @@ def question_note(tr: Translator, request: CreditRequest, asked: Question, zone:
         return ":question: " + head + "\n" + quoted(asked.text, ANSWERED_QUESTION) + "\n" \
             + ":white_check_mark: " + tr._("You answered on {when}:", when=tr.moment(
                 asked.answered_at, zone)) + "\n" + quoted(asked.answer, ANSWER_SHOWN)
+    if not request.is_open:
+        return ":question: " + head + "\n" + quoted(asked.text, ANSWERED_QUESTION) + "\n" \
+            + ":heavy_minus_sign: " + tr._("Request #{request} is closed: nothing waits for "
+                                           "your answer any more.", request=request.id)
     if channels:
         tail = tr._("Answer with the button below: {who} gets your answer by direct "
                     "message, and it is posted in that thread.", who=who)

@@ -170,6 +170,9 @@ class ApprovalNotices:
         if happened in (Happened.APPROVED, Happened.REJECTED, Happened.CANCELLED,
                         Happened.EXPIRED):
             self._tell_earlier_levels(outbox, change)
+        for question in change.unanswered:
+            self._edit_question(outbox, change, question, [
+                destination for destination, _ in self._asked_in(outbox, change, question)])
 
     def delegated(self, outbox: Outbox, delegation: Delegation, roles: Sequence[str],
                   waiting: int | None) -> None:
@@ -312,10 +315,18 @@ class ApprovalNotices:
         else:
             self._note(outbox, asked.asked_by,
                        lambda tr: cards.answer_note(tr, request, asked))
+        self._edit_question(outbox, change, asked, channels)
+
+    def _edit_question(self, outbox: Outbox, change: RequestChange, asked: Question,
+                       channels: Sequence[str]) -> None:
+        """The requester's direct message with the question, without its Answer button:
+        with the answer, or why none is wanted any more."""
         asking = outbox.id_of(question_key(asked.id))
-        if asking is not None:
-            text = cards.question_note(self.tr(request.requested_by), request, asked,
-                                       self.zone, channels)
-            outbox.add(OutgoingMessage(channel=request.requested_by, kind=NOTE,
-                                       text=clip(text, 3000), blocks=[section(text)],
-                                       update_of=asking))
+        if asking is None:
+            return
+        request = change.request
+        text = cards.question_note(self.tr(request.requested_by), request, asked,
+                                   self.zone, channels)
+        outbox.add(OutgoingMessage(channel=request.requested_by, kind=NOTE,
+                                   text=clip(text, 3000), blocks=[section(text)],
+                                   update_of=asking))

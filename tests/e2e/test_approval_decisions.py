@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bot.sandbox.driver import HttpResult, Reply
 from domain.approvals.filing import Filing
-from domain.approvals.model import AskedIn, Decision, RequestKind, RequestState
+from domain.approvals.model import AskedIn, Decision, Outcome, RequestKind, RequestState
 from domain.model import AuditEntry
 from domain.money import Money
 from handlers.approvals.notices import card_key, question_key
@@ -329,6 +329,38 @@ def test_the_requester_answers_with_the_button_and_the_asker_and_the_thread_get_
     history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002").all_text()
     assert (f"> Which orders?\n  ↳ answered on {answered}:\n{shown_answer}") in history
     assert decisions(world, request_id) == []
+
+
+@pytest.mark.parametrize("close", ["cancel", "reject"])
+def test_a_question_left_unanswered_loses_its_button_when_the_request_closes(
+        world: World, close: str) -> None:
+    # The Answer button stayed under the question after the request was decided or
+    # cancelled, and a click was told only then that no answer was wanted.
+    request_id = file_request(world)
+    roster = world.services.config.roster()
+    manager, requester = roster.member(CREDIT_MANAGER), roster.member(SALES)
+    world.services.requests.ask_info(manager, request_id, 1, "Which orders?")
+    world.services.requests.ask_info(manager, request_id, 1, "And the margin?")
+    world.services.requests.answer(requester, 2, "Twelve per cent.")
+    first, second = (next(r for r in rows(world) if r.dedup_key == question_key(q))
+                     for q in (1, 2))
+    answered_edits = [r.id for r in rows(world) if r.update_of == second.id]
+    if close == "cancel":
+        cancelled = world.slack.click(SALES, world.slack.slash(
+            SALES, SALES_CHANNEL, "/credit requests"), "Cancel request")
+        assert cancelled is not None
+    else:
+        world.services.requests.decide(manager, request_id, 1, Outcome.REJECTED,
+                                       "Not this quarter.")
+    [edit] = [r for r in rows(world) if r.update_of == first.id]
+    assert edit.channel == SALES
+    assert edit.payload["text"] == (
+        f":question: <@{CREDIT_MANAGER}> asks about your request #1 · limit increase · "
+        f"Acme Packaging in the thread of its card in <#{CREDIT_CHANNEL}>:\n> Which orders?"
+        "\n:heavy_minus_sign: Request #1 is closed: nothing waits for your answer any more.")
+    assert [b["type"] for b in edit.payload["blocks"]] == ["section"]
+    # The answered question's message already lost its button: it is left as it is.
+    assert [r.id for r in rows(world) if r.update_of == second.id] == answered_edits
 
 
 def test_the_list_says_how_many_earlier_questions_wait_for_an_answer(world: World) -> None:

@@ -140,12 +140,19 @@ def test_a_level_posted_to_a_department_goes_to_its_channel_and_is_edited_there(
 
 
     requests.cancel(ROSTER.member(REP), request_id)
-    [edit] = sent(uow)[3:]
+    [edit, unasked] = sent(uow)[3:]
     assert (edit.channel, edit.update_of, edit.dedup_key) == (CREDIT, 1, None)
     assert texts(edit)[-2:] == [
         "Level 1 of 1: credit manager",
         f":heavy_minus_sign: Cancelled by <@{REP}> on {moment(clock.now)}: nothing left to "
         "decide."]
+    # The question's Answer button gives way to why no answer is wanted.
+    assert (unasked.channel, unasked.update_of, unasked.text) == (
+        REP, 3, f":question: <@{CM2}> asks about your request #1 · limit increase · "
+        f"Acme ∗Bold∗ &lt;!channel&gt; in the thread of its card in <#{CREDIT}>:\n"
+        "> Which orders?\n:heavy_minus_sign: Request #1 is closed: nothing waits for your "
+        "answer any more.")
+    assert [b["type"] for b in unasked.blocks] == ["section"]
 
 
 def test_holders_get_the_card_by_dm_in_their_language_and_each_card_is_edited():
