@@ -34,16 +34,19 @@ def evaluate(order: Money, order_date: date, position: CreditPosition, limit: Mo
     exposure = position.exposure
     if in_exposure is not None:
         exposure = exposure - in_exposure
+    # Compared as shown, to the cent: an order converted to $4,000.0044 is the $4,000.00
+    # the answer says, and at the limit it passes, as $4,000.00 ordered in dollars does
+    # (compared unrounded, "$10,000.00 is above the limit $10,000.00").
+    exposure, order, limit = exposure.rounded(), order.rounded(), limit.rounded()
     ceiling = Money(limit.amount * (HUNDRED + rules.tolerance_percent) / HUNDRED,
-                    limit.currency)
+                    limit.currency).rounded()
     failures: list[Failure] = []
     total = exposure + order
     if total.amount > ceiling.amount:
         failures.append(Failure(Rule.LIMIT, {
-            "exposure": exposure.rounded(), "order": order.rounded(),
-            "total": total.rounded(), "limit": limit.rounded(),
-            "tolerance": _percent(rules.tolerance_percent), "ceiling": ceiling.rounded(),
-            "over": (total - ceiling).rounded()}))
+            "exposure": exposure, "order": order, "total": total, "limit": limit,
+            "tolerance": _percent(rules.tolerance_percent), "ceiling": ceiling,
+            "over": total - ceiling}))
     days = position.aging.oldest_overdue_days
     if rules.max_days_overdue is not None and days is not None \
             and days > rules.max_days_overdue:
@@ -62,9 +65,9 @@ def evaluate(order: Money, order_date: date, position: CreditPosition, limit: Mo
         if contract is not None and contract.contract.credit_limit is not None \
                 and contract.used is not None and contract.order is not None:
             contract_limit = contract.contract.credit_limit.rounded()
-            contract_left = (contract_limit - contract.used - contract.order).rounded()
-    return Verdict(order.rounded(), limit.rounded(), exposure.rounded(), ceiling.rounded(),
-                   tuple(failures), contract_left=contract_left, contract_limit=contract_limit)
+            contract_left = contract_limit - contract.used.rounded() - contract.order.rounded()
+    return Verdict(order, limit, exposure, ceiling, tuple(failures),
+                   contract_left=contract_left, contract_limit=contract_limit)
 
 
 def _contract(order_date: date, use: ContractUse | None, wanted: bool,
@@ -84,10 +87,10 @@ def _contract(order_date: date, use: ContractUse | None, wanted: bool,
     limit = contract.credit_limit
     if limit is None or use.used is None or use.order is None:
         return []
-    order = use.order
-    total = use.used + order
+    used, order, limit = use.used.rounded(), use.order.rounded(), limit.rounded()
+    total = used + order
     if total.amount > limit.amount:
         return [Failure(Rule.CONTRACT_LIMIT, {
-            "contract": contract.contract_id, "used": use.used.rounded(),
-            "order": order.rounded(), "total": total.rounded(), "limit": limit.rounded()})]
+            "contract": contract.contract_id, "used": used, "order": order, "total": total,
+            "limit": limit})]
     return []

@@ -54,12 +54,12 @@ RULES = OrderRules(Decimal(5), 30)
 
 
 def world(rules: OrderRules = RULES, invoices: tuple[Invoice, ...] = (),
-          orders: tuple[Order, ...] = (), contracts: tuple[Contract, ...] = ()
-          ) -> tuple[OrderChecks, FakeUnitOfWork, Notices]:
+          orders: tuple[Order, ...] = (), contracts: tuple[Contract, ...] = (),
+          usd: str = "7") -> tuple[OrderChecks, FakeUnitOfWork, Notices]:
     customers = [Customer("C1", "Huaxia Logistics", cny("1000000"), 60,
                           owner_slack_id=OWNER)]
     uow = FakeUnitOfWork(customers, invoices or (invoice("I1", "950000", TODAY),),
-                         orders, rates={"USD": Decimal("7")})
+                         orders, rates={"USD": Decimal(usd)})
     uow.orders.contract_rows = list(contracts)
     notices = Notices()
     checks = OrderChecks(uow, CreditDataAccess(),
@@ -89,6 +89,27 @@ def test_the_tolerance_is_the_edge():
         "total": cny("1050000.01"), "limit": cny("1000000.00"), "tolerance": "5",
         "ceiling": cny("1050000.00"), "over": cny("0.01")}
     assert held.check is not None and held.check.state is OrderState.HELD
+
+
+def test_an_order_converted_to_a_fraction_of_a_cent_is_compared_as_shown():
+    # $8,000 at 6.2500005 is CN¥50,000.004: the answer shows CN¥50,000.00, exactly the
+    # headroom, and said "CN¥1,000,000.00 is above the limit CN¥1,000,000.00".
+    checks, _, _ = world(OrderRules(Decimal(0), 30), usd="6.2500005")
+    answer = checks.check(REP_MEMBER, "C1", "USD 8000")
+    assert answer.verdict.passed and answer.verdict.headroom == cny("0.00")
+    over = checks.check(REP_MEMBER, "C1", "USD 8000.01").verdict
+    [failure] = over.failures
+    assert dict(failure.figures) == {
+        "exposure": cny("950000.00"), "order": cny("50000.07"), "total": cny("1000000.07"),
+        "limit": cny("1000000.00"), "tolerance": "0", "ceiling": cny("1000000.00"),
+        "over": cny("0.07")}
+    # A contract's limit alike.
+    contract = Contract("K2", "C1", date(2026, 1, 1), date(2026, 12, 31), cny("100000"))
+    on_contract = Order("E1", "C1", TODAY, cny("50000"), contract_id="K2")
+    checks, _, _ = world(OrderRules(Decimal(50), 30), usd="6.2500005",
+                         contracts=(contract,), orders=(on_contract,))
+    at_edge = checks.check(REP_MEMBER, "C1", "USD 8000").verdict
+    assert at_edge.passed and at_edge.contract_left == cny("0.00")
 
 
 def test_a_held_order_is_audited_and_its_owner_told():
