@@ -1,8 +1,8 @@
 """What an import says about rows it takes but a person should look at: currencies
-without a rate, rates that jump, payments beyond their invoices or ahead of them or in
-another currency, invoices whose sign flipped, customers whose ids differ only in case,
-contracts that overlap. Each is one SQL statement over the staging table, naming the
-first few rows."""
+without a rate, rates that jump or are dated ahead, payments beyond their invoices or
+ahead of them or in another currency, invoices whose sign flipped, customers whose ids
+differ only in case, contracts that overlap. Each is one SQL statement over the staging
+table, naming the first few rows."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def kind_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | 
 def _own_warnings(conn: Connection, stage: Table, kind: ImportKind, base: str | None,
                   today: date, organisation: Organisation | None) -> list[str]:
     if kind.name == "rates":
-        return rate_jumps(conn, stage, base)
+        return [*rate_jumps(conn, stage, base), *rates_dated_ahead(conn, stage, today)]
     if kind.name == "payments":
         return [*overpayments(conn, stage), *ahead_of_invoices(conn, stage),
                 *other_currency(conn, stage), *dated_ahead(conn, stage, today),
@@ -263,6 +263,19 @@ def dated_ahead(conn: Connection, stage: Table, today: date) -> list[str]:
         "payment is dated after today", "payments are dated after today",
         "money not received yet? The collection reports count a payment from its date: "
         "until then it is owed; export payments once they are received")
+
+
+def rates_dated_ahead(conn: Connection, stage: Table, today: date) -> list[str]:
+    """A warning for rates dated after the import's day: a rate converts from its date,
+    so one dated ahead by a slip (2026-12-10 for 2026-10-12) takes over unseen then."""
+    query = (select(stage.c.line_no, stage.c.currency, stage.c.date)
+             .where(stage.c.invalid == 0, stage.c.date > today)
+             .order_by(stage.c.line_no))
+    return _rows_warning(
+        conn, query, lambda line, currency, day: f"line {line}, {currency}: {day}",
+        "rate is dated after today", "rates are dated after today",
+        "a date written wrong? A rate converts from its date on, and until then the one "
+        "before it does: check the date, or leave it if it is a rate already fixed")
 
 
 def far_ahead(conn: Connection, stage: Table, kind: ImportKind, today: date) -> list[str]:

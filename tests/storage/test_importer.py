@@ -1056,6 +1056,18 @@ def test_a_rate_written_the_wrong_way_round_is_warned_about(engine, write_csv):
                base_currency="USD").warnings == []
 
 
+def test_rates_dated_after_today_are_named(engine, write_csv):
+    # A rate dated 2026-12-10 for 2026-10-12 took over, unsaid, on 10 December.
+    moment = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
+    report = run(engine, write_csv, "rates", "date,currency,rate_to_base\n"
+                 "2026-12-05,EUR,1.085\n2026-12-10,EUR,1.09\n2026-12-06,GBP,1.27\n",
+                 base_currency="USD", clock=lambda: moment, zone=ZoneInfo("UTC"))
+    assert report.committed and report.warnings == [
+        "2 rates are dated after today (line 3, EUR: 2026-12-10; line 4, GBP: 2026-12-06): "
+        "a date written wrong? A rate converts from its date on, and until then the one "
+        "before it does: check the date, or leave it if it is a rate already fixed"]
+
+
 def test_a_rate_for_the_base_currency_other_than_1_is_a_bad_row(engine, write_csv):
     content = ("date,currency,rate_to_base\n2026-11-01,USD,1.2\n2026-11-02,usd,1.000\n"
                "2026-11-01,EUR,1.08\n")
