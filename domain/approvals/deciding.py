@@ -48,7 +48,7 @@ from domain.approvals.rules import (
     stand_in_owns_account,
 )
 from domain.errors import DomainError
-from domain.model import AuditEntry
+from domain.model import AuditEntry, Customer
 from domain.ports import UnitOfWork
 from domain.text import N_
 
@@ -152,10 +152,11 @@ class Deciding(RequestsContext):
                     level_deadline=self.policy.deadline(
                         now, request.route[level].deadline_hours))
             saved = store.save(after)
+            erp_read = None
             if saved.state is RequestState.APPROVED:
                 # After the save: a request someone else decided meanwhile is refused by
                 # the version check first (and answered "already decided").
-                self._still_raises(uow, request, today)
+                erp_read = self._still_raises(uow, request, today)
             elif outcome is Outcome.APPROVED:
                 # An earlier level too: approving a limit the ERP has raised past only
                 # sends a moot request on to the next level, whose card shows the old one.
@@ -186,7 +187,7 @@ class Deciding(RequestsContext):
             standing = self.standing(uow, saved.customer_id, saved.order_id)
             change = None
             if saved.state is RequestState.APPROVED:
-                change = self._take_effect(uow, saved, actor.user_id, now, today)
+                change = self._take_effect(uow, saved, actor.user_id, now, today, erp_read)
             happened = (Happened.REJECTED if outcome is Outcome.REJECTED else
                         Happened.APPROVED if final else Happened.ADVANCED)
             record = RequestRecord(saved, (*decisions, decision))
@@ -222,16 +223,18 @@ class Deciding(RequestsContext):
                                current=level)
 
     @staticmethod
-    def _still_raises(uow: UnitOfWork, request: CreditRequest, today: date) -> None:
+    def _still_raises(uow: UnitOfWork, request: CreditRequest, today: date
+                      ) -> Customer | None:
         """A limit request approved at its last level must still raise the limit in
         force: the ERP (or another approval) may have raised it past the request since
         it was filed, and approving it then would lower the limit. Refused, nothing
-        written: the request can only be rejected or cancelled."""
+        written: the request can only be rejected or cancelled. The customer as read,
+        whose ERP limit the change then stands on (``_take_effect``)."""
         if request.kind not in LIMIT_KINDS or request.new_limit is None:
-            return
+            return None
         customer = uow.customers.get(request.customer_id)
         if customer is None:
-            return
+            return None
         if request.kind is RequestKind.TEMPORARY_LIMIT:
             override = uow.credit_requests.effective_limits(
                 [request.customer_id], today).get(request.customer_id)
@@ -251,15 +254,22 @@ class Deciding(RequestsContext):
             raise NotDecidable(N_("The limit is already {current}, not below the {new} this "
                                   "request asks for: it can only be rejected or cancelled."),
                                current=current, new=request.new_limit)
+        return customer
 
     def _take_effect(self, uow: UnitOfWork, request: CreditRequest, actor: str,
-                     now: datetime, today: date) -> LimitChange | None:
+                     now: datetime, today: date, erp_read: Customer | None = None
+                     ) -> LimitChange | None:
+        """``erp_read``: the customer as ``_still_raises`` read it. The change stands on
+        that ERP limit, not on one read again: on PostgreSQL an import committed between
+        the two reads (each statement sees what is committed) made a change checked
+        against $100,000 stand on the ERP's new $300,000, and lower it to $200,000; on
+        the limit checked, the ERP's new one overtakes it instead."""
         store = uow.credit_requests
         customer_id = request.customer_id
         if request.kind in LIMIT_KINDS:
             assert request.new_limit is not None
             override = store.effective_limits([customer_id], today).get(customer_id)
-            customer = uow.customers.get(customer_id)
+            customer = erp_read or uow.customers.get(customer_id)
             erp = customer.credit_limit if customer else (
                 request.current_limit or request.new_limit)
             previous = override.limit if override else erp

@@ -8,8 +8,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 
+from domain.approvals.deciding import Deciding
 from storage.models import CustomerRow, LimitChangeRow
 from tests.e2e.conftest import CREDIT_MANAGER, World
 from tests.e2e.test_approval_decisions import (
@@ -79,3 +81,34 @@ def test_an_earlier_level_of_an_overtaken_request_is_refused_too(world: World) -
         "The limit is already $250,000.00, not below the $200,000.00 this request asks "
         "for: it can only be rejected or cancelled.")
     assert decisions(world, request_id) == []
+
+
+def test_an_import_committed_inside_the_final_approval_overtakes_its_change(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    # On PostgreSQL each statement sees what is committed: an import raising the ERP's
+    # limit to $300,000 between the approval's check (against $100,000) and the change's
+    # own read made the $200,000 change stand on the ERP's $300,000, and lower it.
+    if world.services.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: the decision holds the database's one write lock, so no "
+                    "import commits inside it")
+    request_id = file_request(world)
+    approve(world, CREDIT_MANAGER, request_id, 1, "ok")
+    standing = Deciding.standing
+    imported: list[bool] = []
+
+    def import_meanwhile(self: Deciding, *args: Any, **kwargs: Any) -> Any:
+        if not imported:  # between the check and the change: the next customers import
+            with world.services.engine.begin() as conn:
+                conn.execute(update(CustomerRow).where(CustomerRow.customer_id == "C0002")
+                             .values(credit_limit=Decimal(300_000)))
+            imported.append(True)
+        return standing(self, *args, **kwargs)
+
+    monkeypatch.setattr(Deciding, "standing", import_meanwhile)
+    approve(world, FINANCE_DIRECTOR, request_id, 2, "fine")
+    assert imported and [d.level for d in decisions(world, request_id)] == [1, 2]
+    with world.services.engine.connect() as conn:
+        [change] = conn.execute(LimitChangeRow.__table__.select()).mappings().all()
+    assert (change["credit_limit"], change["previous_limit"]) == (200_000, 100_000)
+    card = world.slack.slash(CREDIT_MANAGER, "C03CREDIT00", "/credit check C0002")
+    assert "*Credit limit*\n$300,000.00" in card.texts()

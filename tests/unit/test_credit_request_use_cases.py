@@ -37,7 +37,7 @@ from domain.money import Money
 from domain.ports import Outbox
 from handlers.errors import explain
 from handlers.i18n import translator
-from tests.fakes import FakeUnitOfWork
+from tests.fakes import FakeCustomers, FakeUnitOfWork
 
 ZONE = ZoneInfo("Asia/Shanghai")
 REP, CM, FD, CFO, STAND_IN = ("U0REP00001", "U0CM000001", "U0FD000001", "U0CFO00001",
@@ -288,6 +288,33 @@ def test_every_level_in_turn_then_the_limit_takes_effect_in_creditbots_own_table
     again = requests.file(member(REP), Filing("C0001", RequestKind.LIMIT_INCREASE, "x",
                                               "+10k"))
     assert (again.current_limit, again.new_limit) == (usd("200000"), usd("210000.00"))
+
+
+def test_an_erp_limit_committed_during_the_final_approval_overtakes_the_change():
+    # On PostgreSQL each statement sees what is committed: a customers import raising the
+    # ERP's limit to 300k between the check that the request still raises the limit and
+    # the change's own read made the 200k change stand on the ERP's 300k, and lower it.
+    requests, uow, _, _ = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "x",
+                                              "+100k"))
+    requests.decide(member(CM), filed.id, 1, Outcome.APPROVED)
+    customers = uow.customers
+    before = customers.rows["C0001"]
+    reads = []
+
+    def get(customer_id: str) -> Customer | None:
+        reads.append(customer_id)
+        if len(reads) > 1:  # the import commits after the first read
+            customers.rows["C0001"] = dataclasses.replace(before, credit_limit=usd("300000"))
+        return FakeCustomers.get(customers, customer_id)
+
+    customers.get = get  # type: ignore[method-assign]
+    requests.decide(member(FD), filed.id, 2, Outcome.APPROVED)
+    assert len(reads) > 1
+    [change] = uow.credit_requests.limit_changes("C0001")
+    assert (change.limit, change.previous) == (usd("200000"), usd("100000"))
+    # Standing on the ERP limit it was checked against, it gives way to the ERP's new one.
+    assert uow.credit_requests.effective_limits(None, date(2026, 11, 30)) == {}
 
 
 def test_a_double_click_gives_one_decision_and_the_second_hears_who_decided():
