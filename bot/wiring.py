@@ -407,7 +407,8 @@ def build_meetings(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
     return Meetings(unit_of_work, access, meeting_invitees(config), member_of(config), clock,
                     config.meeting_policy(),
                     credit_policy(config),
-                    build_meeting_notices(config, clock, remembered=remembered))
+                    build_meeting_notices(config, clock, remembered=remembered),
+                    zone=config.organisation.zone)
 
 
 def build_followup_notices(config: AppConfig, clock: Callable[[], datetime], *,

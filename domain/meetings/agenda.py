@@ -18,10 +18,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from domain.collections.model import PromiseState
 from domain.errors import MissingRate
@@ -121,11 +120,15 @@ def topics_of(kind: MeetingKind) -> tuple[Topic, ...]:
 
 
 def build_agenda(uow: UnitOfWork, meeting: Meeting, policy: CreditPolicyContext,
-                 now: datetime, settings: AgendaSettings | None = None) -> Agenda:
+                 now: datetime, zone: tzinfo, settings: AgendaSettings | None = None
+                 ) -> Agenda:
     """The agenda of ``meeting`` from the data as it is ``now`` (invitations build it,
-    each reminder rebuilds it). The day is ``now``'s in the meeting's zone."""
+    each reminder rebuilds it). The day is ``now``'s in the organisation's ``zone``, as
+    for ``/credit check`` and the alerts: aging turns over at its midnight, not at the
+    meeting's (an organiser in Paris saw no 90+ account at 21:00 that Shanghai's day
+    already had), and days waiting or since are counted in its calendar days."""
     settings = settings or AgendaSettings()
-    as_of = now.astimezone(ZoneInfo(meeting.zone)).date()
+    as_of = now.astimezone(zone).date()
     topics = topics_of(meeting.kind)
     items: list[AgendaItem] = []
     more: list[tuple[Topic, int]] = []
@@ -142,7 +145,7 @@ def build_agenda(uow: UnitOfWork, meeting: Meeting, policy: CreditPolicyContext,
     names = {c.customer_id: c.name for c in uow.customers.fetch()} if topics else {}
     for topic in topics:
         if topic is Topic.PENDING_APPROVALS:
-            add(topic, pending_approvals(uow, as_of))
+            add(topic, pending_approvals(uow, as_of, zone))
         elif topic is Topic.OVER_LIMIT:
             add(topic, over_limit(entries or []))
         elif topic is Topic.OVERDUE_90:
@@ -150,13 +153,13 @@ def build_agenda(uow: UnitOfWork, meeting: Meeting, policy: CreditPolicyContext,
         elif topic is Topic.CONTRACTS_EXPIRING:
             add(topic, contracts_expiring(uow, as_of, settings.contract_notice_days, names))
         elif topic is Topic.BROKEN_PROMISES:
-            add(topic, broken_promises(uow, now, settings.broken_within_days, names))
+            add(topic, broken_promises(uow, now, as_of, settings.broken_within_days, names))
         elif topic is Topic.OVERDUE_BY_COLLECTOR:
             add(topic, overdue_by_collector(uow, entries or [], settings.cap))
         elif topic is Topic.OPEN_DISPUTES:
             add(topic, open_disputes(uow, now, names))
     for customer_id in meeting.customers:
-        found = customer_lines(uow, customer_id, as_of, policy, settings)
+        found = customer_lines(uow, customer_id, as_of, zone, policy, settings)
         items.extend(found)
     return Agenda(built_at=now, items=_with_local_names(uow, items), more=tuple(more))
 
@@ -181,12 +184,13 @@ def _base(amount: Money, fx: FxRates) -> Money | None:
         return None
 
 
-def pending_approvals(uow: UnitOfWork, as_of: date) -> list[AgendaItem]:
+def pending_approvals(uow: UnitOfWork, as_of: date, zone: tzinfo) -> list[AgendaItem]:
     """Open requests, the longest waiting first."""
     found = sorted(uow.credit_requests.open_requests(), key=lambda r: (r.filed_at, r.id))
     return [AgendaItem(Topic.PENDING_APPROVALS, r.customer_id, r.customer_name,
                        amount=r.new_limit if r.new_limit is not None else r.order_amount,
-                       days=(as_of - r.filed_at.date()).days, ref=f"{REQUEST}:{r.id}",
+                       days=(as_of - r.filed_at.astimezone(zone).date()).days,
+                       ref=f"{REQUEST}:{r.id}",
                        detail=r.kind.value, person=r.requested_by) for r in found]
 
 
@@ -238,7 +242,7 @@ def contracts_expiring(uow: UnitOfWork, as_of: date, notice_days: int,
                        detail=c.contract_id) for c in found]
 
 
-def broken_promises(uow: UnitOfWork, now: datetime, within_days: int,
+def broken_promises(uow: UnitOfWork, now: datetime, as_of: date, within_days: int,
                     names: dict[str, str]) -> list[AgendaItem]:
     """Promises of the accounts being collected found broken in the last
     ``within_days``, the latest first."""
@@ -252,7 +256,7 @@ def broken_promises(uow: UnitOfWork, now: datetime, within_days: int,
     found.sort(key=lambda pair: (-pair[0].due_on.toordinal(), pair[0].id))
     return [AgendaItem(Topic.BROKEN_PROMISES, p.customer_id,
                        names.get(p.customer_id, p.customer_id), amount=p.amount,
-                       days=(now.date() - p.due_on).days, ref=f"promise:{p.id}",
+                       days=(as_of - p.due_on).days, ref=f"promise:{p.id}",
                        person=collector) for p, collector in found]
 
 
@@ -301,7 +305,7 @@ def open_disputes(uow: UnitOfWork, now: datetime, names: dict[str, str]
                        detail=d.reason, person=d.owner) for d in found]
 
 
-def customer_lines(uow: UnitOfWork, customer_id: str, as_of: date,
+def customer_lines(uow: UnitOfWork, customer_id: str, as_of: date, zone: tzinfo,
                    policy: CreditPolicyContext, settings: AgendaSettings
                    ) -> list[AgendaItem]:
     """A customer put before the meeting: its position, open requests, collector and
@@ -333,5 +337,6 @@ def customer_lines(uow: UnitOfWork, customer_id: str, as_of: date,
     for action in uow.collections.actions(customer_id, settings.actions_per_customer):
         lines.append(AgendaItem(Topic.CUSTOMER, customer_id, customer.name,
                                 ref=f"{ACTION}:{action.id}", detail=action.outcome,
-                                days=(as_of - action.at.date()).days, person=action.by))
+                                days=(as_of - action.at.astimezone(zone).date()).days,
+                                person=action.by))
     return lines

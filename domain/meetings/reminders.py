@@ -161,7 +161,7 @@ class MeetingsJob:
             meetings.notices.queue(uow.outbox, MeetingChange(
                 Happened.REMINDER, meeting, SYSTEM, people,
                 meetings.channels(meeting),
-                agenda=build_agenda(uow, meeting, meetings.positions, now),
+                agenda=build_agenda(uow, meeting, meetings.positions, now, meetings.zone),
                 responses=tuple(uow.meetings.responses(meeting.id)), lead=lead,
                 readers=meetings.readers(people),
                 customer_names=customer_names(uow, meeting.customers)))
@@ -225,7 +225,7 @@ class MeetingsJob:
             meetings.notices.queue(uow.outbox, MeetingChange(
                 Happened.INVITED, new, SYSTEM, people, meetings.channels(new),
                 responses=carried,
-                agenda=build_agenda(uow, new, meetings.positions, now),
+                agenda=build_agenda(uow, new, meetings.positions, now, meetings.zone),
                 readers=meetings.readers(people),
                 customer_names=customer_names(uow, new.customers),
                 # Kept, as the rule says, but its organiser is told what to look at.

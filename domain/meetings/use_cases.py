@@ -19,7 +19,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from domain.access import CreditDataAccess, Member
@@ -172,6 +172,8 @@ class Meetings:
     policy: SchedulingPolicy
     positions: CreditPolicyContext
     notices: MeetingNotices = field(default_factory=NoMeetingNotices)
+    # The organisation's: the agendas' day (``build_agenda``).
+    zone: tzinfo = field(kw_only=True)
 
     # -- scheduling ---------------------------------------------------------------
 
@@ -320,7 +322,7 @@ class Meetings:
                 ) -> MeetingChange:
         agenda = None
         if happened in (Happened.INVITED, Happened.RESCHEDULED):
-            agenda = build_agenda(uow, meeting, self.positions, now)
+            agenda = build_agenda(uow, meeting, self.positions, now, self.zone)
         people = self.invitees.people(meeting)
         return MeetingChange(happened, meeting, actor, people,
                              self.channels(meeting), agenda=agenda,

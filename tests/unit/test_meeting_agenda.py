@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from domain.aging import AgingBuckets
 from domain.alerts.detect import ExpiringContract
@@ -30,6 +31,7 @@ from handlers.meetings import invitation_agenda
 from tests.fakes import FakeUnitOfWork
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+ZONE = ZoneInfo("Asia/Shanghai")  # the organisation's
 TODAY = date(2026, 11, 30)
 POLICY = CreditPolicyContext("USD", AgingBuckets())
 ANNA, BEN = "U04COLLECT1", "U04COLLECT2"
@@ -95,7 +97,7 @@ def test_credit_committee_from_the_data() -> None:
         request(uow, "C0001", "Acme Industrial", 3)
         request(uow, "C0004", "Delta Ltd", 1, "30000")
         uow.commit()
-    agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW)
+    agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW, ZONE)
 
     assert agenda.topics == (Topic.PENDING_APPROVALS, Topic.OVER_LIMIT, Topic.OVERDUE_90,
                              Topic.CONTRACTS_EXPIRING)
@@ -135,7 +137,7 @@ def test_the_calendar_files_agenda_shows_names_as_the_erp_writes_them() -> None:
     # Slack's look-alikes (∗, ＿) keep a name from formatting there; a calendar shows
     # plain text, where "Gamma ∗Trading∗" would be a name nobody wrote.
     uow = world()
-    agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW)
+    agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW, ZONE)
     text = invitation_agenda.plain_text(EN, agenda, meeting(MeetingKind.CREDIT_COMMITTEE))
     assert text == "\n".join([
         "Pending approvals:",
@@ -161,7 +163,7 @@ def test_each_topic_is_capped_and_the_rest_counted() -> None:
         for n in range(12):
             request(uow, f"C1{n:03}", f"Customer {n}", 12 - n)
         uow.commit()
-    agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW,
+    agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW, ZONE,
                           AgendaSettings(cap=10))
     assert len(agenda.of(Topic.PENDING_APPROVALS)) == 10
     assert agenda.more_of(Topic.PENDING_APPROVALS) == 2
@@ -203,7 +205,7 @@ def collection_world(more_customers: tuple[Customer, ...] = (),
 
 def test_collection_review_from_the_data() -> None:
     agenda = build_agenda(collection_world(), meeting(MeetingKind.COLLECTION_REVIEW),
-                          POLICY, NOW)
+                          POLICY, NOW, ZONE)
     assert agenda.topics == (Topic.BROKEN_PROMISES, Topic.OVERDUE_BY_COLLECTOR,
                              Topic.OPEN_DISPUTES)
     assert lines(agenda, Topic.BROKEN_PROMISES) == [
@@ -240,7 +242,7 @@ def test_a_collector_with_many_accounts_leaves_room_for_the_others() -> None:
             uow.collections.add_assignment(Assignment(cid, ANNA, AssignmentStatus.OPEN,
                                                       "rules", NOW - timedelta(days=30)))
         uow.commit()
-    agenda = build_agenda(uow, meeting(MeetingKind.COLLECTION_REVIEW), POLICY, NOW,
+    agenda = build_agenda(uow, meeting(MeetingKind.COLLECTION_REVIEW), POLICY, NOW, ZONE,
                           AgendaSettings(cap=4))
     shown = [(item.person, item.customer_id) for item in agenda.of(Topic.OVERDUE_BY_COLLECTOR)]
     # Anna's book first (now the largest), her three largest; Ben's one account too.
@@ -257,7 +259,7 @@ def test_customer_review_shows_position_requests_collector_and_actions() -> None
                                                     NOW - timedelta(days=2)))
         uow.commit()
     agenda = build_agenda(uow, meeting(MeetingKind.CUSTOMER_REVIEW, ("C0001", "C9999")),
-                          POLICY, NOW)
+                          POLICY, NOW, ZONE)
     assert agenda.topics == (Topic.CUSTOMER,)
     assert lines(agenda, Topic.CUSTOMER) == [
         "*Acme Industrial* (`C0001`): exposure $130,000.00 against a limit of $100,000.00 "
@@ -270,7 +272,7 @@ def test_customer_review_shows_position_requests_collector_and_actions() -> None
 
 
 def test_other_meetings_have_no_topics_from_the_data() -> None:
-    agenda = build_agenda(world(), meeting(MeetingKind.OTHER), POLICY, NOW)
+    agenda = build_agenda(world(), meeting(MeetingKind.OTHER), POLICY, NOW, ZONE)
     assert agenda.items == ()
     blocks = invitation_agenda.blocks(EN, agenda, meeting(MeetingKind.OTHER), "Agenda", UTC)
     assert blocks[1]["text"]["text"] == "Nothing from the data for this kind of meeting."
@@ -281,7 +283,7 @@ def test_a_contract_ending_today_says_so() -> None:
     uow = world()
     uow.alerts.contracts = [ExpiringContract("K-2", "C0004", TODAY, None),
                             ExpiringContract("K-7", "C0003", TODAY + timedelta(days=1), None)]
-    agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW)
+    agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW, ZONE)
     assert lines(agenda, Topic.CONTRACTS_EXPIRING) == [
         "*Delta Ltd* (`C0004`): contract K-2 ends today",
         "*Gamma ∗Trading∗* (`C0003`): contract K-7 ends in 1 day"]
@@ -298,8 +300,43 @@ def test_a_chinese_reader_reads_the_customers_chinese_legal_name() -> None:
     delta = uow.customers.rows["C0004"]
     uow.customers.rows["C0004"] = replace(delta, name_local="德尔塔有限公司")
     uow.alerts.contracts = [ExpiringContract("K-2", "C0004", TODAY, None)]
-    agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW)
+    agenda = build_agenda(uow, meeting(MeetingKind.CREDIT_COMMITTEE), POLICY, NOW, ZONE)
     [item] = agenda.of(Topic.CONTRACTS_EXPIRING)
     assert invitation_agenda.line(translator("zh-CN"), item) == (
         "*德尔塔有限公司*（`C0004`）：合同 K-2 今天到期")
     assert invitation_agenda.line(EN, item) == "*Delta Ltd* (`C0004`): contract K-2 ends today"
+
+
+def test_days_are_the_organisations_calendar_days_whatever_the_meeting_zone() -> None:
+    # Counted on UTC dates: at 07:30 in Shanghai a request filed at 01:00 the same day
+    # was "waiting 1 day" and a promise due the day before "due 0 days ago"; and the
+    # aging followed the meeting's zone, so a Paris meeting's agenda at 21:00 lacked an
+    # account Shanghai's day already had in 90+.
+    late = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)  # Dec 1, 07:30 in Shanghai
+    uow = world(more_customers=(Customer("C0009", "Paris Co", usd("100000"), 30),),
+                more_invoices=(Invoice("I-9", "C0009", date(2026, 8, 1), date(2026, 9, 1),
+                                       usd("7000"), usd("7000")),))  # 91 days on Dec 1
+    with uow:
+        uow.credit_requests.add(CreditRequest(
+            kind=RequestKind.LIMIT_INCREASE, customer_id="C0004", customer_name="Delta Ltd",
+            requested_by="U01SALESAMY", filed_at=datetime(2026, 11, 30, 17, 0, tzinfo=UTC),
+            reason="Q1", measured=usd("50000"), route=(Level("credit_manager", 24),),
+            current_limit=usd("20000"), new_limit=usd("30000"), increase=usd("10000")))
+        uow.collections.add_assignment(Assignment("C0001", ANNA, AssignmentStatus.OPEN,
+                                                  "rules", late - timedelta(days=30)))
+        uow.collections.add_promise(Promise(
+            "C0001", usd("20000"), date(2026, 11, 30), (), PromiseState.BROKEN, ANNA,
+            late - timedelta(days=5), checked_at=late - timedelta(hours=1)))
+        uow.commit()
+    paris = replace(meeting(MeetingKind.CREDIT_COMMITTEE), zone="Europe/Paris")
+    committee = build_agenda(uow, paris, POLICY, late - timedelta(hours=3, minutes=30), ZONE)
+    assert lines(committee, Topic.PENDING_APPROVALS) == [
+        "Request #1: *Delta Ltd* (`C0004`), limit increase to $30,000.00 · waiting 0 days · "
+        "by <@U01SALESAMY>"]
+    assert "*Paris Co* (`C0009`): $7,000.00 in the 90+ days bucket · oldest 91 days past " \
+        "due" in lines(committee, Topic.OVERDUE_90)
+    review = build_agenda(uow, replace(paris, kind=MeetingKind.COLLECTION_REVIEW), POLICY,
+                          late, ZONE)
+    assert lines(review, Topic.BROKEN_PROMISES) == [
+        "*Acme Industrial* (`C0001`): promised $20,000.00, due 1 day ago, not kept · "
+        "collector <@U04COLLECT1>"]

@@ -88,7 +88,7 @@ def world() -> World:
     meetings = Meetings(uow, access, Invitees(DEPARTMENTS),
                         lambda user: PEOPLE.get(user, Member(user)), clock,
                         SchedulingPolicy(), CreditPolicyContext("USD", AgingBuckets((30, 60, 90))),
-                        told)
+                        told, zone=ZONE)
     tasks = Tasks(uow, lambda user: frozenset(), clock, ZONE)
     return World(uow, clock, told, meetings, MeetingsJob(meetings, tasks))
 

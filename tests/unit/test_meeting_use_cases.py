@@ -79,7 +79,7 @@ def meetings(uow: FakeUnitOfWork, told: Told) -> Meetings:
     return Meetings(uow, access, Invitees(DEPARTMENTS),
                     lambda user: PEOPLE.get(user, Member(user)), lambda: NOW,
                     SchedulingPolicy(), CreditPolicyContext("USD", AgingBuckets((30, 60, 90))),
-                    told)
+                    told, zone=ZoneInfo(SH))
 
 
 def draft(**changes: object) -> Draft:
@@ -125,7 +125,7 @@ def test_only_people_cleared_for_credit_data_are_readers_of_the_agenda(uow, told
                         lambda user: PEOPLE.get(user, Member(user)), lambda: NOW,
                         SchedulingPolicy(), CreditPolicyContext("USD",
                                                                 AgingBuckets((30, 60, 90))),
-                        told)
+                        told, zone=ZoneInfo(SH))
     meetings.schedule(ORGANISER, draft())
     [change] = told.changes
     assert change.people == ("U0ORGANISE", "U0MANAGER1", "U0SALES001")
@@ -426,7 +426,8 @@ def test_a_channel_closed_to_credit_data_since_scheduling_is_no_longer_told(uow,
         return Meetings(uow, access, Invitees(DEPARTMENTS),
                         lambda user: PEOPLE.get(user, Member(user)), lambda: NOW,
                         SchedulingPolicy(),
-                        CreditPolicyContext("USD", AgingBuckets((30, 60, 90))), told)
+                        CreditPolicyContext("USD", AgingBuckets((30, 60, 90))), told,
+                        zone=ZoneInfo(SH))
 
     meeting = meetings_with(frozenset({"C0CREDIT01", "C0SALES001"})).schedule(
         ORGANISER, draft())
@@ -451,7 +452,8 @@ def test_reminders_and_the_next_occurrence_skip_a_channel_closed_since(uow, told
         return Meetings(uow, access, Invitees(DEPARTMENTS),
                         lambda user: PEOPLE.get(user, Member(user)), lambda: now[0],
                         SchedulingPolicy(),
-                        CreditPolicyContext("USD", AgingBuckets((30, 60, 90))), told)
+                        CreditPolicyContext("USD", AgingBuckets((30, 60, 90))), told,
+                        zone=ZoneInfo(SH))
 
     meeting = meetings_with(frozenset({"C0CREDIT01", "C0SALES001"})).schedule(
         ORGANISER, draft(recurrence=Recurrence.WEEKLY))
