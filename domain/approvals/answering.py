@@ -51,7 +51,7 @@ class Answering(RequestsContext):
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
-            record, question = self._answerable(uow, actor, question_id)
+            record, question = self._answerable(uow, actor, question_id, lock=True)
             request = record.request
             uow.credit_requests.answer_question(question_id, answer, now)
             uow.audit.append(AuditEntry(now, actor.user_id, "requests.info_answered",
@@ -70,12 +70,12 @@ class Answering(RequestsContext):
             uow.commit()
         return record
 
-    def _answerable(self, uow: UnitOfWork, actor: Member, question_id: int
-                    ) -> tuple[RequestRecord, Question]:
+    def _answerable(self, uow: UnitOfWork, actor: Member, question_id: int,
+                    lock: bool = False) -> tuple[RequestRecord, Question]:
         question = uow.credit_requests.question(question_id)
         if question is None:
             raise AnswerRefused(N_("This question is not in creditbot's records any more."))
-        record = self._record(uow, question.request_id)
+        record = self._record(uow, question.request_id, lock=lock)
         request = record.request
         if actor.user_id != request.requested_by:
             raise AnswerRefused(N_("Only <@{requester}>, who filed request #{request}, "

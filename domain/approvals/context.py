@@ -131,8 +131,11 @@ class RequestsContext:
         return retried(attempt, RequestChanged)
 
     @staticmethod
-    def _record(uow: UnitOfWork, request_id: int) -> RequestRecord:
-        request = uow.credit_requests.get(request_id)
+    def _record(uow: UnitOfWork, request_id: int, lock: bool = False) -> RequestRecord:
+        """``lock``: the request's row is held until the commit, for a write that does not
+        change the request itself (a question, an answer): a close waits for it and then
+        sees it, or it waits for the close and sees the request closed."""
+        request = uow.credit_requests.get(request_id, lock=lock)
         if request is None:
             raise RequestNotFound(request_id)
         decisions = uow.credit_requests.decisions([request_id]).get(request_id, [])

@@ -409,6 +409,10 @@ class Deadlines:
             store = uow.credit_requests
             if store.marked([_revert_key(change)]):
                 return False
+            # The lock a final approval takes: on PostgreSQL one committed between this
+            # read and the note made it say "its limit is $100,000.00 again" after the
+            # owner heard "the new limit of $200,000.00 applies now".
+            uow.orders.lock_customer(change.customer_id)
             changes = store.limit_changes(change.customer_id)
             if effective_limit(changes, change.expires_on) != change:
                 return False

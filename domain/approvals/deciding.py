@@ -366,7 +366,9 @@ class Deciding(RequestsContext):
         now, today = self.clock(), self.today()
         with self.unit_of_work() as uow:
             uow.begin_write()
-            record = self._record(uow, request_id)
+            # Locked: on PostgreSQL a cancel or a final decision committed meanwhile left
+            # the question on a closed request, its Answer button live.
+            record = self._record(uow, request_id, lock=True)
             request = record.request
             right = authority(request, record.decisions, actor.user_id, level,
                               self.roster.holders(),

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from domain.access import Member
 from domain.collections.day import MAX_OUTCOME, DayContext, named_invoices
-from domain.collections.model import Assignment, Dispute
+from domain.collections.model import Assignment, CollectionChanged, Dispute
 from domain.collections.refusals import (
     AlreadyDisputed,
     NotTheirDispute,
@@ -21,12 +21,14 @@ from domain.errors import DomainError, FieldProblem, FormRefused
 from domain.model import AuditEntry
 from domain.people import is_user_id
 from domain.ports import UnitOfWork
+from domain.retry import retried_on
 from domain.text import N_
 
 
 class Disputing(DayContext):
     """Open a dispute and resolve it."""
 
+    @retried_on(CollectionChanged)
     def dispute(self, actor: Member, customer_id: str, invoice_ids: Sequence[str],
                 reason: str, department: str | None, owner: str | None,
                 submission: str | None = None) -> Dispute:
@@ -98,6 +100,7 @@ class Disputing(DayContext):
                                    department=self.departments.get(department, department))
         return None
 
+    @retried_on(CollectionChanged)
     def resolve_dispute(self, actor: Member, dispute_id: int, customer_id: str,
                         outcome: str, submission: str | None = None) -> Dispute:
         """Closes the dispute; dunning counts its invoices again. ``submission``: the

@@ -8,13 +8,19 @@ from dataclasses import replace
 
 from domain.access import Member
 from domain.collections.day import MAX_OUTCOME, DayContext, not_yours
-from domain.collections.model import Assignment, AssignmentStatus, LegalCase
+from domain.collections.model import (
+    Assignment,
+    AssignmentStatus,
+    CollectionChanged,
+    LegalCase,
+)
 from domain.collections.record import History
 from domain.collections.refusals import NothingOverdue
 from domain.collections.status import owes_overdue
 from domain.errors import DomainError
 from domain.model import AuditEntry
 from domain.ports import UnitOfWork
+from domain.retry import retried_on
 from domain.text import N_
 
 # The credit requests a legal case shows (latest first).
@@ -58,6 +64,7 @@ class LegalCases(DayContext):
         with self.unit_of_work() as uow:
             self._require_legal_recorder(uow, actor, customer_id)
 
+    @retried_on(CollectionChanged)
     def escalate_to_legal(self, actor: Member, customer_id: str, note: str,
                           submission: str | None = None) -> LegalCase:
         """Posts the case with the account's whole history to the legal department's
@@ -95,6 +102,7 @@ class LegalCases(DayContext):
             uow.commit()
         return case
 
+    @retried_on(CollectionChanged)
     def record_legal_outcome(self, actor: Member, customer_id: str, outcome: str,
                              submission: str | None = None) -> LegalCase:
         """Legal's outcome closes the case and the account's assignment. ``submission``:

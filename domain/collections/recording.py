@@ -33,7 +33,7 @@ from domain.errors import FieldProblem, FormRefused
 from domain.model import AuditEntry, Invoice
 from domain.money import Money
 from domain.ports import UnitOfWork
-from domain.retry import retried
+from domain.retry import retried_on
 
 
 @dataclass(frozen=True)
@@ -60,19 +60,15 @@ def _same_money(earlier: Promise, amount: Money, invoice_ids: Sequence[str]) -> 
 class Recording(DayContext):
     """Log an action, record a promise, or check one as recording would."""
 
+    # Each record is tried again when the account's assignment changed under it: the
+    # collections job marks it reminded (on PostgreSQL the write waits for it, then finds
+    # the row changed), or the lead reassigns it, when the second try says to whom
+    # instead of a bare "try again".
+    @retried_on(CollectionChanged)
     def log_action(self, actor: Member, customer_id: str, kind: ActionKind, outcome: str,
                    next_action_on: date | None, submission: str | None = None
                    ) -> CollectionAction:
         """``submission``: the form's key, as for ``promise`` (one action a form)."""
-        # The collections job marks the account reminded with its version meanwhile (on
-        # PostgreSQL this waits for it, then finds the row changed): read it again.
-        return retried(lambda: self._log_action(actor, customer_id, kind, outcome,
-                                                next_action_on, submission),
-                       CollectionChanged)
-
-    def _log_action(self, actor: Member, customer_id: str, kind: ActionKind, outcome: str,
-                    next_action_on: date | None, submission: str | None
-                    ) -> CollectionAction:
         now = self.clock()
         if next_action_on is not None and (
                 wrong := upcoming_day_problem(NEXT, next_action_on, self.date_of(now))):
@@ -97,6 +93,7 @@ class Recording(DayContext):
             uow.commit()
         return action
 
+    @retried_on(CollectionChanged)
     def promise(self, actor: Member, customer_id: str, amount: Money, due_on: date,
                 invoice_ids: Sequence[str] = (), submission: str | None = None) -> Promised:
         """``submission``: the form's key (its view id), so that the same form sent
