@@ -356,12 +356,16 @@ def _scheduler_child(wanted: bool, config_text: str | None = None) -> Iterator[N
     snapshot = _config_snapshot(config_text) if wanted and config_text is not None else None
     start = partial(start_scheduler, snapshot) if snapshot is not None else start_scheduler
     supervisor = SchedulerSupervisor(start).start() if wanted else None
+    owner = os.getpid()
     try:
         yield
     finally:
         if supervisor is not None:
             supervisor.stop()
-        if snapshot is not None:
+        # A gunicorn worker leaving (SIGHUP, a worker restarted) unwinds the master's
+        # stack after its fork: the copy is the master's, and the next child it starts
+        # reads it. Removed by a worker, every restart of the child failed.
+        if snapshot is not None and os.getpid() == owner:
             snapshot.unlink(missing_ok=True)
 
 

@@ -253,3 +253,37 @@ def test_a_child_that_lived_a_while_is_restarted_after_the_first_wait_again():
     waits = [later - earlier for earlier, later in itertools.pairwise(starts)]
     # 0.1, 0.2 after quick deaths; the fourth child lived 1 s (> healthy): 0.1 again.
     assert waits[3] - 1.0 < 0.2 + 0.15, waits
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_worker_leaving_leaves_the_scheduler_child_its_config(engine, database_url,
+                                                                  tmp_path):
+    # A worker leaving (SIGHUP, a worker restarted) unwound the master's stack after its
+    # fork and removed the child's copy of app.yaml: every restart of the child then
+    # failed ("no such file"), and no job ran and nothing was delivered on the host.
+    with SlackEmulator(token=TOKEN) as emulator:
+        env = base_env(DATABASE_URL=database_url, SLACK_BOT_TOKEN=TOKEN,
+                       SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.api_url,
+                       CREDITBOT_CONFIG=str(scheduler_config(tmp_path)))
+        server, _url = serve(env)
+        try:
+            master = Path(f"/proc/{server.pid}/cmdline").read_bytes()
+
+            def workers() -> set[int]:
+                return {pid for pid, line in children(server.pid).items()
+                        if line == master and running(pid)}
+
+            wait_for(lambda: len(workers()) == 2 and len(scheduler_children(server)) == 1)
+            [old] = scheduler_children(server)
+            first = workers()
+            os.kill(min(first), signal.SIGTERM)
+            wait_for(lambda: len(workers()) == 2 and workers() != first, seconds=30)
+            os.kill(old, signal.SIGKILL)
+            wait_for(lambda: [p for p in scheduler_children(server) if p != old], seconds=15)
+            [new] = scheduler_children(server)
+            wait_for(lambda: f"{socket.gethostname()}:{new}" in
+                     {run.host for run in runs(engine, "housekeeping")})
+        finally:
+            output = stop(server) if server.poll() is None else server.communicate()[0]
+    assert "no such file" not in output, output
+    assert output.count("stopped on its own") == 1, output
