@@ -15,6 +15,7 @@ import atexit
 import json
 import logging
 import threading
+import time
 from typing import Any
 
 from sqlalchemy import Engine, Table, exc, insert
@@ -27,6 +28,9 @@ from storage.write_gate import gate_for
 log = logging.getLogger("creditbot.storage")
 _AUDIT: Table = AuditRow.__table__  # type: ignore[assignment]
 _COPY = "COPY audit_log (at, actor, action, subject, details) FROM STDIN"
+# While the database refuses the batches, a line this often at most: tried every
+# interval, a database away for an hour wrote 18,000 lines a worker.
+REPEAT_SECONDS = 60.0
 
 
 class BatchedAuditWriter:
@@ -42,6 +46,9 @@ class BatchedAuditWriter:
         self._wake = threading.Event()
         self._stopped = False
         self._thread: threading.Thread | None = None
+        # The failures in a row, since when (monotonic), and when last said.
+        self._failures = 0
+        self._failed_since = self._said_at = 0.0
         atexit.register(self.close)
 
     def record(self, entry: AuditEntry) -> None:
@@ -75,11 +82,34 @@ class BatchedAuditWriter:
                 # back every view after it: the rest are written, it alone is set aside.
                 batch = self._salvage(batch)
                 if not batch:
+                    self._written()
                     return
-            log.warning("could not write %d audit entries yet (%s); will retry", len(batch),
-                        str(problem).splitlines()[0][:200])
+            self._failed(len(batch), problem)
             with self._lock:
                 self._pending[:0] = batch
+            return
+        self._written()
+
+    def _failed(self, waiting: int, problem: Exception) -> None:
+        """One line on the first failure, then one a minute while they last."""
+        now = time.monotonic()
+        self._failures += 1
+        reason = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
+        if self._failures == 1:
+            self._failed_since = self._said_at = now
+            log.warning("could not write %d audit entries yet (%s); will retry", waiting,
+                        reason)
+        elif now - self._said_at >= REPEAT_SECONDS:
+            self._said_at = now
+            log.warning("still could not write %d audit entries after %.0f s (%d tries): %s",
+                        waiting, now - self._failed_since, self._failures, reason)
+
+    def _written(self) -> None:
+        if self._failures:
+            # The all-clear, so that the last line of an outage is not its error.
+            log.info("audit entries written again after %d failed tries in %.0f s",
+                     self._failures, time.monotonic() - self._failed_since)
+            self._failures = 0
 
     def _write(self, batch: list[dict[str, Any]]) -> None:
         if self._engine.dialect.name == "postgresql":

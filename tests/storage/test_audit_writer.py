@@ -58,6 +58,36 @@ def test_views_wait_for_a_database_that_refused_them(engine, monkeypatch):
     writer.close()
 
 
+def test_a_database_away_is_said_once_then_once_a_minute_then_back(engine, monkeypatch,
+                                                                   caplog):
+    # Tried every 200 ms, a database away wrote a warning each time, 18,000 lines an hour
+    # a worker, cut at 200 characters mid-sentence.
+    writer = BatchedAuditWriter(engine, interval=3600)  # flushed by hand below
+    writer.record(_entry(1))
+    broken, clock = engine.connect, [1000.0]
+    reason = "the database file /srv/creditbot.db does not exist: " + "x" * 300 + " END"
+
+    def refuse():
+        raise ConnectionError(reason)
+
+    monkeypatch.setattr("storage.audit_writer.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr(engine, "connect", refuse)
+    caplog.set_level("INFO", logger="creditbot.storage")
+    for _ in range(300):  # a minute of tries, 0.2 s apart
+        writer.flush()
+        clock[0] += 0.2
+    writer.flush()  # 60 s after the first
+    monkeypatch.setattr(engine, "connect", broken)
+    clock[0] += 0.2
+    writer.flush()
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", f"could not write 1 audit entries yet ({reason}); will retry"),
+        ("WARNING", f"still could not write 1 audit entries after 60 s (301 tries): {reason}"),
+        ("INFO", "audit entries written again after 301 failed tries in 60 s")]
+    assert _count(engine) == 1
+    writer.close()
+
+
 def test_what_people_typed_is_written_exactly(engine):
     """PostgreSQL writes the batch with COPY, whose text format gives tabs, newlines
     and backslashes meanings of their own."""
