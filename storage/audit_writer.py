@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, exc, insert
 
 from domain.model import AuditEntry
-from storage.db import SQLITE_BEGIN
+from storage.db import SQLITE_BEGIN, refused_as_read_only
 from storage.models import AuditRow
 from storage.write_gate import gate_for
 
@@ -153,12 +153,20 @@ class BatchedAuditWriter:
         sends) a second's views cost the server a statement each and, on a busy
         machine, held up the checks sharing it for up to seconds at a time (the
         benchmark's p99); COPY is one statement and a fraction of the work."""
-        with self._engine.connect() as conn, conn.begin():
-            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            with cursor.copy(_COPY) as copy:
-                for row in batch:
-                    copy.write_row((row["at"], row["actor"], row["action"], row["subject"],
-                                    json.dumps(row["details"], ensure_ascii=False)))
+        try:
+            with self._engine.connect() as conn, conn.begin():
+                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                with cursor.copy(_COPY) as copy:
+                    for row in batch:
+                        copy.write_row((row["at"], row["actor"], row["action"],
+                                        row["subject"],
+                                        json.dumps(row["details"], ensure_ascii=False)))
+        except Exception as error:
+            # The driver's own COPY is not seen by the engine's error handling: a session
+            # begun read-only (a standby, since promoted) goes with its pool here.
+            if refused_as_read_only(error):
+                self._engine.dispose()
+            raise
 
     def close(self) -> None:
         self._stopped = True

@@ -103,6 +103,8 @@ def make_engine(url: str, *, create: bool = False, statement_timeout: float | No
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine, must_exist=read_only or (
             not create and not _is_sqlite_memory(parsed)), read_only=read_only)
+        if not read_only:
+            _drop_read_only_connections(engine)
         return engine
     connect_args = dict(kwargs.pop("connect_args", {}))
     connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
@@ -128,7 +130,30 @@ def make_engine(url: str, *, create: bool = False, statement_timeout: float | No
     engine = create_engine(url, connect_args=connect_args, **kwargs)
     if statement_timeout is not None:
         guard_stalls(engine, statement_timeout)
+    if not read_only:
+        _drop_read_only_connections(engine)
     return engine
+
+
+def refused_as_read_only(error: BaseException | None) -> bool:
+    """A write the connection refused because it was opened read-only: an SQLite file
+    not writable when it was opened (SQLite then opens it read-only, and the connection
+    stays so), a PostgreSQL session started on a standby or with
+    default_transaction_read_only (SQLSTATE 25006)."""
+    if getattr(error, "sqlstate", None) == "25006":
+        return True
+    return isinstance(error, sqlite3.OperationalError) and \
+        "readonly database" in str(error)
+
+
+def _drop_read_only_connections(engine: Engine) -> None:
+    """A connection that refused a write as read-only is dropped with the whole pool, as
+    a lost one is: kept, it refused every write it was given long after the file or the
+    server was writable again, and only a restart cured it."""
+    @event.listens_for(engine, "handle_error")
+    def _read_only(context: Any) -> None:
+        if refused_as_read_only(context.original_exception):
+            context.is_disconnect = True
 
 
 # The scheduler's connections have no statement_timeout (a job's scan may rightly run for
@@ -428,18 +453,45 @@ def _unmigrated(engine: Engine) -> str:
 
 def database_problem(engine: Engine) -> str | None:
     """Why the server cannot work with this database right now, or None if it can: the
-    database answers, is at the code's schema revision, and (SQLite) its file is still
-    where the URL says; pooled connections keep a moved file open and would go on
-    answering from it."""
+    database answers, is at the code's schema revision, can be written (an SQLite file
+    its process may write, a PostgreSQL primary whose sessions are not read-only), and
+    (SQLite) its file is still where the URL says; pooled connections keep a moved file
+    open and would go on answering from it."""
     path = sqlite_path(engine)
     if path is not None and not path.exists():
         return (f"the database file {path} does not exist (moved or deleted?): put it back "
                 "with its -wal file, which holds its latest writes")
+    if path is not None and (unwritable := _unwritable(path)):
+        return unwritable
     try:
-        current, _ = schema_revisions(engine)
+        # One connection (a new one each probe on PostgreSQL, ``probe_engine``).
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+            read_only = engine.dialect.name == "postgresql" and connection.exec_driver_sql(
+                "SELECT current_setting('transaction_read_only')").scalar() == "on"
     except SQLAlchemyError as problem:
         return f"the database does not answer: {unavailable_reason(problem)}"
     state = _schema_state(current)
     if state is not None:
         return f"the database {state}"
+    if read_only:
+        return ("the database is read-only (a standby server, or "
+                "default_transaction_read_only is on): creditbot writes to it; point "
+                "DATABASE_URL at the primary, or turn the setting off")
     return None
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why the SQLite file (or its -wal file) cannot be opened for writing, if it
+    cannot: every write then fails while the reads still answer."""
+    for file in (path, path.with_name(path.name + "-wal")):
+        try:
+            os.close(os.open(file, os.O_RDWR))
+        except FileNotFoundError:
+            continue
+        except OSError as problem:
+            return (f"the database file {file} cannot be written ({problem.strerror}): "
+                    "creditbot writes to it; give the user it runs as write access to it "
+                    "and to its folder")
+    return None
+

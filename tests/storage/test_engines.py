@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from storage.db import (
@@ -266,3 +266,49 @@ def test_a_network_that_stops_passing_packets_ends_a_query_within_seconds(databa
     outcome = result.stdout.strip()
     assert outcome.startswith("OperationalError after "), (outcome, result.stderr[-2000:])
     assert float(outcome.split()[2]) < 10
+
+
+def test_a_connection_that_refused_a_write_as_read_only_is_not_used_again(engine):
+    # An SQLite file not writable when a connection opened it (SQLite then opens it
+    # read-only) or a PostgreSQL session begun read-only kept refusing every write it
+    # was given after the file or server was writable again: only a restart cured it.
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA query_only = ON" if engine.dialect.name == "sqlite"
+                             else "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        conn.commit()
+    write = text("INSERT INTO processed_requests (key, seen_at) "
+                 "VALUES (:key, CURRENT_TIMESTAMP)")
+    with pytest.raises(DBAPIError) as refused, engine.begin() as conn:
+        conn.execute(write, {"key": "first"})
+    assert refused.value.connection_invalidated
+    with engine.begin() as conn:  # a new connection, writable
+        conn.execute(write, {"key": "second"})
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT key FROM processed_requests")).scalars().all() == [
+            "second"]
+
+
+def test_health_says_when_the_database_cannot_be_written(database_url, monkeypatch):
+    if database_url.startswith("sqlite"):
+        engine = make_engine(database_url)
+        path = database_url.removeprefix("sqlite:///")
+
+        def immutable(file, flags, *args):  # type: ignore[no-untyped-def]
+            raise PermissionError(1, "Operation not permitted", str(file))
+
+        monkeypatch.setattr("storage.db.os.open", immutable)
+        assert database_problem(engine) == (
+            f"the database file {path} cannot be written (Operation not permitted): "
+            "creditbot writes to it; give the user it runs as write access to it and to "
+            "its folder")
+    else:  # a standby, or default_transaction_read_only
+        engine = make_engine(database_url, read_only=True)
+        assert database_problem(engine) == (
+            "the database is read-only (a standby server, or default_transaction_read_only "
+            "is on): creditbot writes to it; point DATABASE_URL at the primary, or turn the "
+            "setting off")
+    engine.dispose()
+    writable = make_engine(database_url)
+    monkeypatch.undo()
+    assert database_problem(writable) is None
+    writable.dispose()
