@@ -12,6 +12,8 @@ import functools
 import http.client
 import logging
 import re
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.error import URLError
@@ -20,7 +22,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied, ShareRefused
-from domain.errors import DomainError, MissingRate, SeveralProblems
+from domain.errors import DomainError, MissingRate, RecordsUnavailable, SeveralProblems
 from domain.text import N_, CommandExample, CommandName, People, map_texts
 from handlers.i18n import Translator, translator
 from handlers.render import escape, unformatted
@@ -34,6 +36,12 @@ _MENTION = re.compile(r"<@\{(\w+)\}>")
 # A code span in the words (a command, an id to copy): Slack shows a field's error as
 # plain text, where the backticks would show.
 _COMMAND_SPAN = re.compile(r"`([^`]*)`")
+# The database failing people's requests is said at WARNING with its cause this often at
+# most (the other failures at INFO): a web host run without the scheduler logged an
+# outage only as "RecordsUnavailable" at INFO, which no alert on warnings sees.
+OUTAGE_REPEAT_SECONDS = 60.0
+_outage = {"said_at": float("-inf"), "since": 0}
+_outage_lock = threading.Lock()
 
 
 def access_refusal(error: AccessDenied, tr: Translator) -> str:
@@ -144,6 +152,9 @@ def message_for(error: Exception, context: BoltContext) -> str:
     """What to tell the person about ``error``; unexpected errors are logged here."""
     request_id = context.get("request_id", "-")
     tr: Translator = context.get("tr") or translator(None)
+    if isinstance(error, RecordsUnavailable):
+        _outage_seen(request_id, error)
+        return explained(error, context)
     if isinstance(error, DomainError):
         log.info("[%s] %s: %s", request_id, type(error).__name__, error)
         return explained(error, context)
@@ -161,6 +172,25 @@ def message_for(error: Exception, context: BoltContext) -> str:
     log.error("[%s] unhandled error in a listener", request_id, exc_info=error)
     return tr._("Sorry — something went wrong on our side. It is logged with reference "
                 "`{request_id}`; please tell your creditbot admin.", request_id=request_id)
+
+
+def _outage_seen(request_id: str, error: RecordsUnavailable) -> None:
+    cause = error.__cause__
+    reason = next(iter(str(cause).splitlines()), "") if cause is not None else ""
+    reason = f"{type(cause).__name__}: {reason}" if cause is not None else "no cause given"
+    now = time.monotonic()
+    with _outage_lock:
+        said = now - _outage["said_at"] >= OUTAGE_REPEAT_SECONDS
+        others = int(_outage["since"])
+        if said:
+            _outage["said_at"], _outage["since"] = now, 0
+        else:
+            _outage["since"] = others + 1
+    if said:
+        log.warning("[%s] the database failed a request (%s)%s", request_id, reason,
+                    f"; {others} more since the last such line" if others else "")
+    else:
+        log.info("[%s] RecordsUnavailable: %s", request_id, reason)
 
 
 def report(error: Exception, context: BoltContext) -> None:

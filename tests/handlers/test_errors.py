@@ -9,7 +9,7 @@ from urllib.error import URLError
 import pytest
 from slack_bolt import BoltContext
 
-from domain.errors import DomainError, SeveralProblems
+from domain.errors import DomainError, RecordsUnavailable, SeveralProblems
 from domain.text import CommandName
 from handlers.approvals import FEATURE as APPROVALS
 from handlers.errors import message_for
@@ -86,3 +86,40 @@ def test_the_commands_a_refusal_names_are_written_as_the_person_wrote_theirs():
     # Without a command typed (a button), its English name.
     assert message_for(DomainError("See `{requests}`.", requests=CommandName("requests")),
                        BoltContext({"request_id": "r3"})) == "See `/credit requests`."
+
+
+def test_the_database_failing_requests_is_a_warning_with_its_cause_once_a_minute(
+        caplog, monkeypatch):
+    # Logged only as "RecordsUnavailable: The credit records are not answering…" at
+    # INFO: a web host's alerting on warnings saw nothing of an outage, and not why.
+    import handlers.errors
+
+    clock = [5000.0]
+    monkeypatch.setattr(handlers.errors.time, "monotonic", lambda: clock[0])
+    monkeypatch.setitem(handlers.errors._outage, "said_at", float("-inf"))
+    monkeypatch.setitem(handlers.errors._outage, "since", 0)
+
+    def failed(request_id: str) -> str:
+        try:
+            raise RecordsUnavailable() from ConnectionRefusedError(
+                "connection to server at 10.0.0.5, port 5432 failed: Connection refused\n"
+                "Is the server running on that host?")
+        except RecordsUnavailable as error:
+            return message_for(error, BoltContext({"request_id": request_id}))
+
+    caplog.set_level(logging.INFO, logger="creditbot.errors")
+    said = [failed("r1"), failed("r2")]
+    clock[0] += 30
+    said.append(failed("r3"))
+    clock[0] += 30
+    said.append(failed("r4"))
+    assert said == ["The credit records are not answering just now, so nothing was changed. "
+                    "Please try again in a minute."] * 4
+    cause = ("ConnectionRefusedError: connection to server at 10.0.0.5, port 5432 failed: "
+             "Connection refused")
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", f"[r1] the database failed a request ({cause})"),
+        ("INFO", f"[r2] RecordsUnavailable: {cause}"),
+        ("INFO", f"[r3] RecordsUnavailable: {cause}"),
+        ("WARNING", f"[r4] the database failed a request ({cause}); 2 more since the last "
+                    "such line")]
