@@ -69,10 +69,14 @@ def _checked_upgrade(engine: Engine, force: bool) -> tuple[str | None, str]:
     running = None if force or current == expected else _running_scheduler(engine)
     others = [] if force or current == expected else _other_creditbots(engine)
     if running is not None or others:
-        which = (f"its scheduler lease is held by {running.holder} until "
-                 f"{running.expires_at:%Y-%m-%d %H:%M:%S} UTC" if running is not None
-                 else f"connected: {', '.join(others[:5])}"
-                 + (f" and {len(others) - 5} more" if len(others) > 5 else ""))
+        # Both when both are known: naming the lease's holder alone, the operator stopped
+        # it, ran this again, and only then heard of the web hosts still connected.
+        seen = [f"its scheduler lease is held by {running.holder} until "
+                f"{running.expires_at:%Y-%m-%d %H:%M:%S} UTC"] if running is not None else []
+        if others:
+            seen.append(f"connected: {', '.join(others[:5])}"
+                        + (f" and {len(others) - 5} more" if len(others) > 5 else ""))
+        which = "; ".join(seen)
         _fail(f"not upgraded: a creditbot is running on this database ({which}). Stop "
               "every creditbot serve and scheduler first: a running one keeps its old "
               "code and goes on writing to the new schema. Then run this again "

@@ -7,7 +7,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -130,7 +130,6 @@ def test_db_upgrade_on_a_database_a_newer_creditbot_migrated_says_so_in_a_line(c
 def test_db_upgrade_refuses_while_a_creditbot_runs_on_the_database(cli, tmp_path):
     """An upgrade under a live serve went through without a word, and the old code's
     scheduler went on running jobs on the new schema."""
-    from datetime import timedelta
 
     from alembic import command
 
@@ -603,6 +602,21 @@ def test_db_upgrade_sees_a_web_host_run_without_a_scheduler(cli, monkeypatch, da
             "creditbot serve 4242). Stop every creditbot serve and scheduler first: a "
             "running one keeps its old code and goes on writing to the new schema. Then "
             "run this again (--force upgrades anyway).\n")
+        # With a scheduler's lease held as well, both are named: naming the lease alone,
+        # the operator stopped its holder, ran the upgrade again, and only then heard of
+        # the web host.
+        from storage.leases import SCHEDULER_LEASE, try_acquire
+
+        lease = try_acquire(engine, SCHEDULER_LEASE, "vm-7:4243", timedelta(minutes=5))
+        assert lease is not None
+        until = lease.expires_at.strftime("%Y-%m-%d %H:%M:%S")
+        assert cli("db", "upgrade").stderr == (
+            "error: not upgraded: a creditbot is running on this database (its scheduler "
+            f"lease is held by vm-7:4243 until {until} UTC; connected: creditbot serve "
+            "4242). Stop every creditbot serve and scheduler first: a running one keeps its "
+            "old code and goes on writing to the new schema. Then run this again (--force "
+            "upgrades anyway).\n")
+        lease.release()
     web.dispose()
     assert cli("db", "upgrade").exit_code == 0
     engine.dispose()
