@@ -88,10 +88,24 @@ def _currency(value: str) -> str:
     return value
 
 
+# IANA names that are a fixed offset, not a place: "EST" keeps -05:00 all year, so a
+# company in New York that wrote it turned its days over at 23:00 local time, and ran
+# every schedule an hour late, for eight months of the year.
+_NO_SUMMER_TIME = {
+    "EST": "America/New_York (America/Panama if no summer time is meant)",
+    "MST": "America/Denver (America/Phoenix, which keeps no summer time)",
+    "HST": "Pacific/Honolulu",
+}
+
+
 def _timezone(value: str) -> str:
     if not is_zone_name(value):
         raise _error("timezone", "must be an IANA time zone such as Asia/Shanghai or "
                      "Europe/Berlin, got {shown}", value)
+    if value in _NO_SUMMER_TIME:
+        raise _error("timezone", "{shown} is a fixed offset that keeps no summer time, not a "
+                     "place: write the place's own zone, e.g. " + _NO_SUMMER_TIME[value],
+                     value)
     return value
 
 
