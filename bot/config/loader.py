@@ -126,6 +126,17 @@ def _read(text: str, nodes: type[yaml.SafeLoader],
     return yaml.compose(text, Loader=nodes), yaml.load(text, Loader=data)
 
 
+def _not_utf8(raw: bytes, wrong: UnicodeDecodeError) -> str:
+    """Where the file stops being UTF-8, and how to save it so (an editor's "Unicode" is
+    UTF-16; a Latin-1 "ü" is one byte)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ("is UTF-16 text (what some editors call \"Unicode\"): save it as UTF-8")
+    line = raw.count(b"\n", 0, wrong.start) + 1
+    return (f"line {line}: byte 0x{raw[wrong.start]:02x} is not UTF-8 text: save the file "
+            "as UTF-8 (an editor's \"UTF-8\" encoding; Latin-1 or Windows-1252 write ü or é "
+            "as one byte)")
+
+
 def load_config(path: Path) -> AppConfig:
     try:
         found = path.stat()
@@ -137,13 +148,14 @@ def load_config(path: Path) -> AppConfig:
                                      "a few thousand: is this app.yaml?"])
         # As the file's bytes say, line endings and all: the audit log's sha256 of it is
         # then the one `sha256sum app.yaml` prints.
-        text = path.read_bytes().decode("utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(path, ["no such file (set CREDITBOT_CONFIG or pass the path)"]) from None
     except IsADirectoryError:
         raise ConfigError(path, ["is a folder, not a file: give the path of app.yaml"]) from None
-    except UnicodeDecodeError:
-        raise ConfigError(path, ["is not UTF-8 text"]) from None
+    except UnicodeDecodeError as wrong:
+        raise ConfigError(path, [_not_utf8(raw, wrong)]) from None
     except OSError as problem:
         raise ConfigError(path, [f"cannot be read ({problem.strerror})"]) from None
     try:

@@ -496,3 +496,22 @@ def test_a_fixed_offset_abbreviation_is_refused_with_the_place_to_write(tmp_path
     path = tmp_path / "cet.yaml"
     path.write_text(GOOD.replace("timezone: Asia/Shanghai", "timezone: CET"), encoding="utf-8")
     assert load_config(path).organisation.timezone == "CET"
+
+
+def test_a_file_not_in_utf8_says_where_and_how_to_save_it(tmp_path):
+    # "latin1.yaml: is not UTF-8 text", with no line, no byte and no fix.
+    text = GOOD.replace("name: Northwind Trading Co.", "name: Müller GmbH")
+    latin = tmp_path / "latin1.yaml"
+    latin.write_bytes(text.encode("latin-1"))
+    with pytest.raises(ConfigError) as raised:
+        load_config(latin)
+    assert raised.value.problems == [
+        f"line {line_of(text, 'Müller')}: byte 0xfc is not UTF-8 text: save the file as "
+        "UTF-8 (an editor's \"UTF-8\" encoding; Latin-1 or Windows-1252 write ü or é as one "
+        "byte)"]
+    wide = tmp_path / "utf16.yaml"
+    wide.write_bytes(GOOD.encode("utf-16"))
+    with pytest.raises(ConfigError) as raised:
+        load_config(wide)
+    assert raised.value.problems == [
+        "is UTF-16 text (what some editors call \"Unicode\"): save it as UTF-8"]
