@@ -8,16 +8,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 
 from domain.text import shown_controls
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# The moment with its UTC offset (lines stamped 21:30 beside leases said in UTC read as
+# hours apart) and the process: with several workers, which of them wrote the line.
+FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 
 
 class OneLineFormatter(logging.Formatter):
     """Writes each control character of a message as its code (a newline as ``\\x0a``, a
     NUL or an escape sequence alike); a traceback keeps its own line breaks, but not the
     controls inside its lines (an exception's text can quote a value too)."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        if datefmt is not None:
+            return super().formatTime(record, datefmt)
+        moment = datetime.fromtimestamp(record.created).astimezone()
+        return moment.isoformat(sep=" ", timespec="milliseconds")
 
     def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = shown_controls(record.message)

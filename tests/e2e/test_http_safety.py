@@ -377,7 +377,8 @@ def test_a_newline_typed_in_a_command_cannot_forge_a_log_line(world):
         "Try part of the name or the customer id, e.g. `/credit history C0001`.")
     [line] = [line for line in stream.getvalue().splitlines() if "FORGED" in line]
     assert re.fullmatch(
-        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO creditbot\.errors: \[[^]]+\] "
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d INFO \[\d+\] "
+        r"creditbot\.errors: \[[^]]+\] "
         r"WhichCustomer: No customer matches “zzq 2026-12-04 12:00:00,000 ERROR "
         r"creditbot\.web: FORGED-1”\. Try part of the name or the customer id, e\.g\. "
         r"`/credit history C0001`\.", line), line

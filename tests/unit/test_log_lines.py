@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import re
 
 import pytest
 
@@ -59,5 +61,9 @@ def test_serve_logs_through_the_one_line_formatter(bare_root):
     handler.setStream(stream)
     logging.getLogger("creditbot.errors").warning("No customer matches “%s”", FORGED)
     [line] = stream.getvalue().splitlines()
-    assert line.endswith(" WARNING creditbot.errors: No customer matches “zzq\\x0a2026-12-04 "
-                         "12:00:00,000 ERROR creditbot.web: FORGED-1\\x0d\\x1b[2J\\x00”")
+    # The moment with its offset, and the process: which of several workers wrote it.
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d WARNING "
+        + re.escape(f"[{os.getpid()}] creditbot.errors: No customer matches “zzq\\x0a"
+                    "2026-12-04 12:00:00,000 ERROR creditbot.web: FORGED-1\\x0d\\x1b[2J"
+                    "\\x00”"), line), line
