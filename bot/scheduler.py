@@ -448,6 +448,9 @@ class Candidate:
                     # Said, so that an operator stopping it knows a standby leads next.
                     log.info("%s released the scheduler lease: a standby leads at its next "
                              "check", self.holder)
+            else:
+                # A standby stopping said nothing: its operator could not tell it stopped.
+                log.info("scheduler candidate %s stopped (it did not lead)", self.holder)
 
     def step(self) -> None:
         """One check: take the lease if free, renew it if ours, stop at once if lost."""

@@ -466,6 +466,20 @@ def test_a_leader_stopped_says_it_released_the_lease(engine, caplog):
     assert holder_of(engine, LEASE) is None
 
 
+def test_a_standby_stopped_says_so(engine, caplog):
+    """A standby stopped with SIGTERM logged nothing, where the leader says it released
+    the lease: its operator could not tell it had stopped."""
+    leader, standby = candidate(engine, holder="host:11"), candidate(engine, holder="host:12")
+    caplog.set_level("INFO", logger="creditbot.scheduler")
+    with running(leader):
+        wait_for(lambda: leader.leading)
+        with running(standby):
+            wait_for(lambda: any("host:12 stands by" in r.getMessage()
+                                 for r in caplog.records))
+        said = [r.getMessage() for r in caplog.records if r.name == "creditbot.scheduler"]
+        assert said[-1] == "scheduler candidate host:12 stopped (it did not lead)"
+
+
 def test_a_check_failing_for_another_reason_is_logged_with_its_traceback(
         engine, caplog, monkeypatch):
     # Not the database's state: a bug to find, so its first failure keeps the trace.
