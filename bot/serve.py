@@ -300,6 +300,7 @@ class SchedulerSupervisor:
 
     def _run(self) -> None:
         wait = self._first
+        quick = 0  # deaths in a row of children that did not live HEALTHY_SECONDS
         while not self._stopping.is_set():
             try:
                 child = self._start()
@@ -318,10 +319,18 @@ class SchedulerSupervisor:
                 return
             lived = time.monotonic() - started
             if lived >= self._healthy:
-                wait = self._first
-            log.warning("the scheduler child (pid %d) stopped on its own after %.0f s%s; "
-                        "starting another in %.0f s", child.pid, lived,
-                        _exit_status(child.returncode), wait)
+                wait, quick = self._first, 0
+            quick += lived < self._healthy
+            # A child that cannot start (its configuration gone, the database refused)
+            # dies again and again: from the third time, an ERROR, since no job runs and
+            # nothing is delivered from this host while it lasts.
+            log.log(logging.ERROR if quick >= 3 else logging.WARNING,
+                    "the scheduler child (pid %d) stopped on its own after %.0f s%s; "
+                    "starting another in %.0f s%s", child.pid, lived,
+                    _exit_status(child.returncode), wait,
+                    f" ({quick} times in a row: no job runs and nothing is delivered from "
+                    "this host until one starts; its own error is above)" if quick >= 3
+                    else "")
             if self._stopping.wait(wait):
                 return
             wait = min(wait * 2, self._cap)

@@ -214,8 +214,9 @@ def test_ctrl_c_stops_serve_and_its_scheduler_without_a_restart(engine, database
     assert holder_of(engine, LEASE) is None
 
 
-def test_the_supervisor_backs_off_doubling_and_not_after_stop():
+def test_the_supervisor_backs_off_doubling_and_not_after_stop(caplog):
     starts: list[float] = []
+    caplog.set_level("WARNING", logger="creditbot.serve")
 
     def dies_at_once() -> subprocess.Popen[bytes]:
         starts.append(time.monotonic())
@@ -233,6 +234,12 @@ def test_the_supervisor_backs_off_doubling_and_not_after_stop():
     count = len(starts)
     time.sleep(1.0)
     assert len(starts) == count  # stopped: no restart
+    # From the third quick death in a row, an ERROR an operator's alerting sees.
+    levels = [r.levelname for r in caplog.records if "stopped on its own" in r.getMessage()]
+    assert levels[:2] == ["WARNING", "WARNING"] and set(levels[2:]) == {"ERROR"}, levels
+    third = next(r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+    assert third.endswith(" (3 times in a row: no job runs and nothing is delivered from "
+                          "this host until one starts; its own error is above)"), third
 
 
 def test_a_child_that_lived_a_while_is_restarted_after_the_first_wait_again():
