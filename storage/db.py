@@ -482,16 +482,14 @@ def database_problem(engine: Engine) -> str | None:
 
 
 def _unwritable(path: Path) -> str | None:
-    """Why the SQLite file (or its -wal file) cannot be opened for writing, if it
-    cannot: every write then fails while the reads still answer."""
+    """Why the SQLite file (or its -wal file) cannot be written, if it cannot: every
+    write then fails while the reads still answer. Asked with access(2), never by
+    opening the file: closing a descriptor of it would drop every POSIX lock this
+    process's connections hold on it (SQLite's "how to corrupt", 2.2)."""
     for file in (path, path.with_name(path.name + "-wal")):
-        try:
-            os.close(os.open(file, os.O_RDWR))
-        except FileNotFoundError:
-            continue
-        except OSError as problem:
-            return (f"the database file {file} cannot be written ({problem.strerror}): "
-                    "creditbot writes to it; give the user it runs as write access to it "
-                    "and to its folder")
+        if file.exists() and not os.access(file, os.W_OK):
+            return (f"the database file {file} cannot be written (no write permission, "
+                    "an immutable file or a read-only file system): creditbot writes to "
+                    "it; give the user it runs as write access to it and to its folder")
     return None
 

@@ -3,6 +3,7 @@ created behind the operator's back."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import sqlite3
@@ -293,14 +294,22 @@ def test_health_says_when_the_database_cannot_be_written(database_url, monkeypat
         engine = make_engine(database_url)
         path = database_url.removeprefix("sqlite:///")
 
-        def immutable(file, flags, *args):  # type: ignore[no-untyped-def]
-            raise PermissionError(1, "Operation not permitted", str(file))
+        opened: list[str] = []
+        real_open = os.open
 
-        monkeypatch.setattr("storage.db.os.open", immutable)
+        def watched(file, flags, *args):  # type: ignore[no-untyped-def]
+            opened.append(str(file))
+            return real_open(file, flags, *args)
+
+        # Asked, never opened: closing a descriptor of the file drops every POSIX lock
+        # the process's SQLite connections hold on it.
+        monkeypatch.setattr("storage.db.os.open", watched)
+        monkeypatch.setattr("storage.db.os.access", lambda file, mode: False)
         assert database_problem(engine) == (
-            f"the database file {path} cannot be written (Operation not permitted): "
-            "creditbot writes to it; give the user it runs as write access to it and to "
-            "its folder")
+            f"the database file {path} cannot be written (no write permission, an immutable "
+            "file or a read-only file system): creditbot writes to it; give the user it runs "
+            "as write access to it and to its folder")
+        assert not [f for f in opened if f.startswith(path)]
     else:  # a standby, or default_transaction_read_only
         engine = make_engine(database_url, read_only=True)
         assert database_problem(engine) == (
