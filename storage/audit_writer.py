@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, exc, insert
 
 from domain.model import AuditEntry
-from storage.db import SQLITE_BEGIN, refused_as_read_only
+from storage.db import SQLITE_BEGIN, let_go_if_read_only
 from storage.models import AuditRow
 from storage.write_gate import gate_for
 
@@ -31,6 +31,7 @@ _COPY = "COPY audit_log (at, actor, action, subject, details) FROM STDIN"
 # While the database refuses the batches, a line this often at most: tried every
 # interval, a database away for an hour wrote 18,000 lines a worker.
 REPEAT_SECONDS = 60.0
+FAILED_PAUSE_SECONDS = 5.0
 
 
 class BatchedAuditWriter:
@@ -97,12 +98,11 @@ class BatchedAuditWriter:
         reason = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
         if self._failures == 1:
             self._failed_since = self._said_at = now
-            log.warning("could not write %d audit entries yet (%s); will retry", waiting,
-                        reason)
+            log.warning("could not write %s yet (%s); will retry", _entries(waiting), reason)
         elif now - self._said_at >= REPEAT_SECONDS:
             self._said_at = now
-            log.warning("still could not write %d audit entries after %.0f s (%d tries): %s",
-                        waiting, now - self._failed_since, self._failures, reason)
+            log.warning("still could not write %s after %.0f s (%d tries): %s",
+                        _entries(waiting), now - self._failed_since, self._failures, reason)
 
     def _written(self) -> None:
         if self._failures:
@@ -162,10 +162,8 @@ class BatchedAuditWriter:
                                         row["subject"],
                                         json.dumps(row["details"], ensure_ascii=False)))
         except Exception as error:
-            # The driver's own COPY is not seen by the engine's error handling: a session
-            # begun read-only (a standby, since promoted) goes with its pool here.
-            if refused_as_read_only(error):
-                self._engine.dispose()
+            # A session begun read-only (a standby, since promoted) goes with its pool.
+            let_go_if_read_only(self._engine, error)
             raise
 
     def close(self) -> None:
@@ -175,5 +173,17 @@ class BatchedAuditWriter:
 
     def _run(self) -> None:
         while not self._stopped:
-            self._wake.wait(self._interval)
+            self._wake.wait(self._pause())
             self.flush()
+
+    def _pause(self) -> float:
+        """The wait before the next batch: longer after each failure in a row, up to
+        FAILED_PAUSE_SECONDS (tried every 0.2 s, a database left read-only made each
+        worker open five new connections a second, each try letting its pool go)."""
+        if not self._failures:
+            return self._interval
+        return min(self._interval * 2 ** min(self._failures, 10), FAILED_PAUSE_SECONDS)
+
+
+def _entries(count: int) -> str:
+    return f"{count} audit {'entry' if count == 1 else 'entries'}"

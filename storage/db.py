@@ -146,6 +146,14 @@ def refused_as_read_only(error: BaseException | None) -> bool:
         "readonly database" in str(error)
 
 
+def let_go_if_read_only(engine: Engine, error: BaseException) -> None:
+    """For a write on the driver's own cursor (a COPY, a claim), which the engine's
+    error handling does not see: a refusal as read-only lets the pool go, as
+    ``_drop_read_only_connections`` does for the others."""
+    if refused_as_read_only(error):
+        engine.dispose()
+
+
 def _drop_read_only_connections(engine: Engine) -> None:
     """A connection that refused a write as read-only is dropped with the whole pool, as
     a lost one is: kept, it refused every write it was given long after the file or the
@@ -491,5 +499,10 @@ def _unwritable(path: Path) -> str | None:
             return (f"the database file {file} cannot be written (no write permission, "
                     "an immutable file or a read-only file system): creditbot writes to "
                     "it; give the user it runs as write access to it and to its folder")
+    if not os.access(path.parent, os.W_OK):
+        # Said "does not answer: attempt to write a readonly database" before.
+        return (f"the folder {path.parent} of the database file cannot be written: SQLite "
+                "keeps its -wal and -shm files beside the database; give the user creditbot "
+                "runs as write access to the folder")
     return None
 

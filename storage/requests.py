@@ -12,6 +12,7 @@ from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from domain.errors import RecordsUnavailable
+from storage.db import let_go_if_read_only
 from storage.stall_guard import guard_of
 from storage.types import UtcDateTime
 from storage.write_gate import gate_for
@@ -87,6 +88,12 @@ class ProcessedRequests:
                     cursor.execute(self._sql, (key, self._stamp(seen_at)))
                     claimed: bool = cursor.rowcount == 1
                     cursor.close()
+            except Exception as error:
+                # A connection opened read-only refused every claim after the database
+                # was writable again: every command that records answered "not
+                # answering" while /healthz said 200.
+                let_go_if_read_only(self.engine, error)
+                raise
             finally:
                 if self._postgres:
                     driver.autocommit = False  # type: ignore[union-attr]

@@ -81,10 +81,19 @@ def test_a_database_away_is_said_once_then_once_a_minute_then_back(engine, monke
     clock[0] += 0.2
     writer.flush()
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
-        ("WARNING", f"could not write 1 audit entries yet ({reason}); will retry"),
-        ("WARNING", f"still could not write 1 audit entries after 60 s (301 tries): {reason}"),
+        ("WARNING", f"could not write 1 audit entry yet ({reason}); will retry"),
+        ("WARNING", f"still could not write 1 audit entry after 60 s (301 tries): {reason}"),
         ("INFO", "audit entries written again after 301 failed tries in 60 s")]
     assert _count(engine) == 1
+    # Tried again after longer and longer pauses while it failed, at most 5 s apart.
+    assert writer._pause() == 3600  # none failing now
+    writer._interval = 0.2
+    pauses = []
+    for failures in (1, 2, 3, 5, 20):
+        writer._failures = failures
+        pauses.append(writer._pause())
+    assert pauses == [0.4, 0.8, 1.6, 5.0, 5.0]
+    writer._failures = 0
     writer.close()
 
 

@@ -310,6 +310,12 @@ def test_health_says_when_the_database_cannot_be_written(database_url, monkeypat
             "file or a read-only file system): creditbot writes to it; give the user it runs "
             "as write access to it and to its folder")
         assert not [f for f in opened if f.startswith(path)]
+        folder = os.path.dirname(path)
+        monkeypatch.setattr("storage.db.os.access", lambda file, mode: str(file) != folder)
+        assert database_problem(engine) == (
+            f"the folder {folder} of the database file cannot be written: SQLite keeps its "
+            "-wal and -shm files beside the database; give the user creditbot runs as write "
+            "access to the folder")
     else:  # a standby, or default_transaction_read_only
         engine = make_engine(database_url, read_only=True)
         assert database_problem(engine) == (

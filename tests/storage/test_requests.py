@@ -42,6 +42,21 @@ def test_a_forgotten_key_can_be_claimed_again_and_only_it(engine):
     assert keys(engine) == ["share:C1:1.2:U1", "share:C1:1.3:U1"]
 
 
+def test_a_claim_refused_as_read_only_lets_the_connection_go(engine):
+    # A claim writes on the driver's own cursor, which the engine's error handling does
+    # not see: a connection opened while the database was read-only refused every claim
+    # (every command that records) after it was writable again, /healthz saying 200.
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA query_only = ON" if engine.dialect.name == "sqlite"
+                             else "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        conn.commit()
+    deliveries = ProcessedRequests(engine)
+    with pytest.raises(processed.ClaimFailed):
+        deliveries.claim("trigger:1.2.3", NOW)
+    assert deliveries.claim("trigger:1.2.3", NOW) is True
+    assert keys(engine) == ["trigger:1.2.3"]
+
+
 def test_one_claim_wins_among_workers_racing_for_it(database_url):
     # Two engines stand for two gunicorn workers, each with its own connection pool.
     engines = [make_engine(database_url), make_engine(database_url)]
