@@ -59,9 +59,10 @@ def _once(context: BoltContext, key: str | None, run: Callable[[], Message],
     try:
         if key is not None and not context["deps"].first_time(key):
             return "", None
-    except RecordsUnavailable:
+    except RecordsUnavailable as unavailable:
         if shows:
-            raise RecordsUnavailable(reading=True) from None
+            # The driver's reason kept: the log says why (handlers.errors).
+            raise RecordsUnavailable(reading=True) from unavailable.__cause__
         raise
     return run()
 

@@ -24,6 +24,7 @@ import time
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import TracebackType
+from typing import NoReturn
 
 from sqlalchemy import Engine
 
@@ -55,7 +56,7 @@ class SqliteWriteGate:
             self._depth += 1
             return self
         if not self._threads.acquire(timeout=WAIT_SECONDS):
-            raise self._gave_up()
+            self._give_up()
         if self._path is not None:
             self._fd = self._take_the_file()
         self._owner, self._depth = threading.get_ident(), 1
@@ -77,7 +78,7 @@ class SqliteWriteGate:
                 if time.monotonic() > deadline:
                     os.close(fd)
                     self._threads.release()
-                    raise self._gave_up() from None
+                    self._give_up()
                 time.sleep(_LOOK_EVERY)
             except OSError as problem:
                 # A file system without flock (ENOLCK on some network mounts): this
@@ -90,12 +91,14 @@ class SqliteWriteGate:
                 return None
         return fd
 
-    def _gave_up(self) -> RecordsUnavailable:
+    def _give_up(self) -> NoReturn:
         # Else the person is told "not answering" and the log says nothing of why.
         log.warning("waited %g s for the turn to write %s, held by another writer: "
                     "answered that the records are not answering", WAIT_SECONDS,
                     self._path or "the in-memory database")
-        return RecordsUnavailable()
+        raise RecordsUnavailable() from TimeoutError(
+            f"waited {WAIT_SECONDS:g} s for the turn to write the SQLite file, held by "
+            "another writer")
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:

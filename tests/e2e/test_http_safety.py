@@ -29,6 +29,7 @@ from bot.sandbox.driver import HttpResult, sign
 from bot.slack_app import create_bolt_app
 from bot.web import MAX_BODY_BYTES, Refusal, create_wsgi_app, read_body
 from bot.wiring import Services
+from handlers import errors as handler_errors
 from storage.requests import ProcessedRequests
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, SECRET
 
@@ -454,16 +455,24 @@ HELD_700 = (":no_entry: *Held*: order CB-1 of $700.00 for Acme Packaging (C0002)
 
 @pytest.mark.parametrize("line", ["/credit report", "/credit collect", "/credit requests",
                                   "/credit history acme packaging", "/credit tasks"])
-def test_a_list_asked_for_while_the_claim_fails_is_told_as_a_read(world, monkeypatch, line):
+def test_a_list_asked_for_while_the_claim_fails_is_told_as_a_read(world, monkeypatch, caplog,
+                                                                   line):
     # "…, so nothing was changed" answered someone who only asked to see something.
     def cannot_say(*args: Any) -> bool:
         raise SQLAlchemyError("database is locked")
 
     monkeypatch.setattr(ProcessedRequests, "_insert", cannot_say)
+    monkeypatch.setitem(handler_errors._outage, "said_at", float("-inf"))
+    caplog.set_level(logging.INFO, logger="creditbot.errors")
     body, _ = world.slack.slash_body(CREDIT_MANAGER, SALES_CHANNEL, line)
     refused = post(world.url, body)
     assert (refused.status, refused.json()["text"]) == (
         200, "The credit records are not answering just now. Please try again in a minute.")
+    # With the driver's reason: told as a read, the log said "(no cause given)".
+    [said] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"
+              and "the database failed a request" in r.getMessage()]
+    assert said.endswith("] the database failed a request (ClaimFailed: SQLAlchemyError: "
+                         "database is locked)"), said
 
 
 def test_a_command_whose_claim_fails_records_nothing_and_a_replay_records_once(

@@ -149,8 +149,11 @@ def test_a_turn_not_had_in_time_is_logged_for_the_operator(tmp_path, monkeypatch
     # The person is told "not answering"; the log said nothing of why.
     monkeypatch.setattr(write_gate, "WAIT_SECONDS", 0.1)
     database = str(tmp_path / "creditbot.db")
-    with SqliteWriteGate(database), pytest.raises(RecordsUnavailable):
+    with SqliteWriteGate(database), pytest.raises(RecordsUnavailable) as refused:
         SqliteWriteGate(database).__enter__()
+    # Its cause, for the line the request's failure logs (handlers.errors).
+    assert str(refused.value.__cause__) == (
+        "waited 0.1 s for the turn to write the SQLite file, held by another writer")
     assert caplog.messages == [
         f"waited 0.1 s for the turn to write {database}.writers, held by another writer: "
         "answered that the records are not answering"]
