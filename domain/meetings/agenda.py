@@ -157,7 +157,7 @@ def build_agenda(uow: UnitOfWork, meeting: Meeting, policy: CreditPolicyContext,
         elif topic is Topic.OVERDUE_BY_COLLECTOR:
             add(topic, overdue_by_collector(uow, entries or [], settings.cap))
         elif topic is Topic.OPEN_DISPUTES:
-            add(topic, open_disputes(uow, now, names))
+            add(topic, open_disputes(uow, as_of, zone, names))
     for customer_id in meeting.customers:
         found = customer_lines(uow, customer_id, as_of, zone, policy, settings)
         items.extend(found)
@@ -295,13 +295,14 @@ def overdue_by_collector(uow: UnitOfWork, entries: Iterable[PortfolioEntry], cap
             + [item for who in order for _, item in books[who][shown[who]:]])
 
 
-def open_disputes(uow: UnitOfWork, now: datetime, names: dict[str, str]
+def open_disputes(uow: UnitOfWork, as_of: date, zone: tzinfo, names: dict[str, str]
                   ) -> list[AgendaItem]:
     """Disputes not resolved, the oldest first."""
     found = sorted(uow.collections.open_disputes(), key=lambda d: (d.opened_at, d.id))
     return [AgendaItem(Topic.OPEN_DISPUTES, d.customer_id,
                        names.get(d.customer_id, d.customer_id),
-                       days=(now - d.opened_at).days, ref=f"dispute:{d.id}",
+                       days=(as_of - d.opened_at.astimezone(zone).date()).days,
+                       ref=f"dispute:{d.id}",
                        detail=d.reason, person=d.owner) for d in found]
 
 

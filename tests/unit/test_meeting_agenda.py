@@ -327,6 +327,9 @@ def test_days_are_the_organisations_calendar_days_whatever_the_meeting_zone() ->
         uow.collections.add_promise(Promise(
             "C0001", usd("20000"), date(2026, 11, 30), (), PromiseState.BROKEN, ANNA,
             late - timedelta(days=5), checked_at=late - timedelta(hours=1)))
+        # Opened Nov 30 at 17:00 in Shanghai: 14½ hours before, the day before.
+        uow.collections.add_dispute(Dispute("C0001", ("I-C0001-1",), "Wrong price", None,
+                                            None, ANNA, late - timedelta(hours=14, minutes=30)))
         uow.commit()
     paris = replace(meeting(MeetingKind.CREDIT_COMMITTEE), zone="Europe/Paris")
     committee = build_agenda(uow, paris, POLICY, late - timedelta(hours=3, minutes=30), ZONE)
@@ -340,3 +343,5 @@ def test_days_are_the_organisations_calendar_days_whatever_the_meeting_zone() ->
     assert lines(review, Topic.BROKEN_PROMISES) == [
         "*Acme Industrial* (`C0001`): promised $20,000.00, due 1 day ago, not kept · "
         "collector <@U04COLLECT1>"]
+    assert lines(review, Topic.OPEN_DISPUTES) == [
+        "*Acme Industrial* (`C0001`): open for 1 day · “Wrong price”"]
