@@ -126,15 +126,23 @@ def _read(text: str, nodes: type[yaml.SafeLoader],
     return yaml.compose(text, Loader=nodes), yaml.load(text, Loader=data)
 
 
+UTF16 = "is UTF-16 text (what some editors call \"Unicode\"): save it as UTF-8"
+
+
+def _utf16(raw: bytes) -> bool:
+    # With or without its byte-order mark: ASCII in UTF-16 without one is valid UTF-8,
+    # every other byte a NUL (one NUL alone is a character YAML refuses, said as such).
+    sample = raw[:200]
+    return raw.startswith((b"\xff\xfe", b"\xfe\xff")) or \
+        (len(sample) >= 4 and sample.count(0) * 3 >= len(sample))
+
+
 def _not_utf8(raw: bytes, wrong: UnicodeDecodeError) -> str:
     """Where the file stops being UTF-8, and how to save it so (an editor's "Unicode" is
     UTF-16; a Latin-1 "ü" is one byte)."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return ("is UTF-16 text (what some editors call \"Unicode\"): save it as UTF-8")
     line = raw.count(b"\n", 0, wrong.start) + 1
     return (f"line {line}: byte 0x{raw[wrong.start]:02x} is not UTF-8 text: save the file "
-            "as UTF-8 (an editor's \"UTF-8\" encoding; Latin-1 or Windows-1252 write ü or é "
-            "as one byte)")
+            "as UTF-8 (an editor's \"UTF-8\" encoding, not ANSI, Latin-1 or GBK)")
 
 
 def load_config(path: Path) -> AppConfig:
@@ -149,6 +157,8 @@ def load_config(path: Path) -> AppConfig:
         # As the file's bytes say, line endings and all: the audit log's sha256 of it is
         # then the one `sha256sum app.yaml` prints.
         raw = path.read_bytes()
+        if _utf16(raw):
+            raise ConfigError(path, [UTF16])
         text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(path, ["no such file (set CREDITBOT_CONFIG or pass the path)"]) from None

@@ -507,11 +507,11 @@ def test_a_file_not_in_utf8_says_where_and_how_to_save_it(tmp_path):
         load_config(latin)
     assert raised.value.problems == [
         f"line {line_of(text, 'Müller')}: byte 0xfc is not UTF-8 text: save the file as "
-        "UTF-8 (an editor's \"UTF-8\" encoding; Latin-1 or Windows-1252 write ü or é as one "
-        "byte)"]
-    wide = tmp_path / "utf16.yaml"
-    wide.write_bytes(GOOD.encode("utf-16"))
-    with pytest.raises(ConfigError) as raised:
-        load_config(wide)
-    assert raised.value.problems == [
-        "is UTF-16 text (what some editors call \"Unicode\"): save it as UTF-8"]
+        "UTF-8 (an editor's \"UTF-8\" encoding, not ANSI, Latin-1 or GBK)"]
+    for encoding in ("utf-16", "utf-16-be"):  # with its byte-order mark, and without
+        wide = tmp_path / f"{encoding}.yaml"
+        wide.write_bytes(GOOD.encode(encoding))
+        with pytest.raises(ConfigError) as raised:
+            load_config(wide)
+        assert raised.value.problems == [
+            "is UTF-16 text (what some editors call \"Unicode\"): save it as UTF-8"]
