@@ -59,13 +59,13 @@ class Settings(BaseSettings):
                 raise PydanticCustomError(
                     "secret", "must be the value Slack shows, in visible ASCII characters "
                               "only: it holds a space, a control or a non-ASCII character")
-            # Docker's --env-file and systemd keep quotes as part of the value: every
-            # request Slack signed was then refused (401) with nothing said at start.
+            # Docker's --env-file keeps quotes as part of the value: every request Slack
+            # signed was then refused (401) with nothing said at start.
             if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"":
                 raise PydanticCustomError(
-                    "secret", "must be the value Slack shows without quotes around it (an "
-                              "env file read by Docker or systemd keeps them as part of the "
-                              "value): write it bare")
+                    "secret", "must be the value Slack shows without quotes around it "
+                              "(Docker's --env-file keeps them as part of the value): write "
+                              "it bare")
         return value
 
     @field_validator("slack_api_url", "database_url", "config_path", "port", mode="before")

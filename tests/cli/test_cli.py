@@ -564,8 +564,8 @@ def test_a_secret_kept_in_its_quotes_is_refused_without_showing_it(cli, monkeypa
     assert result.exit_code == 1
     assert result.stderr == (
         f"error: environment variable {variable}: must be the value Slack shows without "
-        "quotes around it (an env file read by Docker or systemd keeps them as part of the "
-        "value): write it bare\n")
+        "quotes around it (Docker's --env-file keeps them as part of the value): write it "
+        "bare\n")
 
 
 def test_spaces_around_a_url_or_a_secret_are_trimmed(monkeypatch):
