@@ -94,7 +94,7 @@ def _currency(value: str) -> str:
 _NO_SUMMER_TIME = {
     "EST": "America/New_York (America/Panama if no summer time is meant)",
     "MST": "America/Denver (America/Phoenix, which keeps no summer time)",
-    "HST": "Pacific/Honolulu",
+    "HST": "Pacific/Honolulu (the same clock, named by its place)",
 }
 
 
@@ -103,7 +103,7 @@ def _timezone(value: str) -> str:
         raise _error("timezone", "must be an IANA time zone such as Asia/Shanghai or "
                      "Europe/Berlin, got {shown}", value)
     if value in _NO_SUMMER_TIME:
-        raise _error("timezone", "{shown} is a fixed offset that keeps no summer time, not a "
+        raise _error("timezone", "{shown} is an abbreviation that keeps no summer time, not a "
                      "place: write the place's own zone, e.g. " + _NO_SUMMER_TIME[value],
                      value)
     return value

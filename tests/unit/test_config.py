@@ -483,14 +483,14 @@ def test_a_folder_or_a_servers_own_zone_is_no_time_zone(tmp_path, zone):
 @pytest.mark.parametrize(("zone", "meant"), [
     ("EST", "America/New_York (America/Panama if no summer time is meant)"),
     ("MST", "America/Denver (America/Phoenix, which keeps no summer time)"),
-    ("HST", "Pacific/Honolulu")])
+    ("HST", "Pacific/Honolulu (the same clock, named by its place)")])
 def test_a_fixed_offset_abbreviation_is_refused_with_the_place_to_write(tmp_path, zone,
                                                                           meant):
     # "EST" was taken: -05:00 all year, so a New York company's days turned over at 23:00
     # local time for eight months of the year.
     text = GOOD.replace("timezone: Asia/Shanghai", f"timezone: {zone}")
     assert problems(tmp_path, text) == [
-        f"line {line_of(text, zone)}: organisation.timezone: \"{zone}\" is a fixed offset "
+        f"line {line_of(text, zone)}: organisation.timezone: \"{zone}\" is an abbreviation "
         f"that keeps no summer time, not a place: write the place's own zone, e.g. {meant}"]
     # CET keeps the EU's summer time: a legacy name, but the right clock.
     path = tmp_path / "cet.yaml"
