@@ -324,13 +324,17 @@ class SchedulerSupervisor:
             # A child that cannot start (its configuration gone, the database refused)
             # dies again and again: from the third time, an ERROR, since no job runs and
             # nothing is delivered from this host while it lasts.
+            again = ""
+            if quick >= 3:
+                # Its own words are above only when it exited; killed, it said nothing.
+                again = (f" ({quick} times in a row: no job runs and nothing is delivered "
+                         "from this host until one starts"
+                         + ("; its own error is above)" if (child.returncode or 0) > 0
+                            else ")"))
             log.log(logging.ERROR if quick >= 3 else logging.WARNING,
                     "the scheduler child (pid %d) stopped on its own after %.0f s%s; "
                     "starting another in %.0f s%s", child.pid, lived,
-                    _exit_status(child.returncode), wait,
-                    f" ({quick} times in a row: no job runs and nothing is delivered from "
-                    "this host until one starts; its own error is above)" if quick >= 3
-                    else "")
+                    _exit_status(child.returncode), wait, again)
             if self._stopping.wait(wait):
                 return
             wait = min(wait * 2, self._cap)
@@ -362,20 +366,33 @@ def _scheduler_child(wanted: bool, config_text: str | None = None) -> Iterator[N
     read it, which the child reads from a private copy whenever it (re)starts: a child
     restarted after a broken edit could not start, and with it went every job and all
     delivery; after a valid one it ran other routes than the workers."""
-    snapshot = _config_snapshot(config_text) if wanted and config_text is not None else None
-    start = partial(start_scheduler, snapshot) if snapshot is not None else start_scheduler
-    supervisor = SchedulerSupervisor(start).start() if wanted else None
     owner = os.getpid()
+    snapshots: list[Path] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        if config_text is None:
+            return start_scheduler()
+        # A copy of its own for each child: one written once at start was gone when a
+        # child died weeks later (a host's tmpfiles cleaning ages /tmp), and every
+        # restart then failed.
+        fresh = _config_snapshot(config_text)
+        for old in snapshots:
+            old.unlink(missing_ok=True)
+        snapshots[:] = [fresh]
+        return start_scheduler(fresh)
+
+    supervisor = SchedulerSupervisor(start).start() if wanted else None
     try:
         yield
     finally:
         if supervisor is not None:
             supervisor.stop()
         # A gunicorn worker leaving (SIGHUP, a worker restarted) unwinds the master's
-        # stack after its fork: the copy is the master's, and the next child it starts
-        # reads it. Removed by a worker, every restart of the child failed.
-        if snapshot is not None and os.getpid() == owner:
-            snapshot.unlink(missing_ok=True)
+        # stack after its fork: the copy is the master's child's. Removed by a worker,
+        # every restart of the child failed.
+        if os.getpid() == owner:
+            for old in snapshots:
+                old.unlink(missing_ok=True)
 
 
 def _config_snapshot(text: str) -> Path:

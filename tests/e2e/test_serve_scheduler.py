@@ -285,12 +285,28 @@ def test_a_worker_leaving_leaves_the_scheduler_child_its_config(engine, database
             first = workers()
             os.kill(min(first), signal.SIGTERM)
             wait_for(lambda: len(workers()) == 2 and workers() != first, seconds=30)
+            # And a host's tmpfiles cleaning, which ages /tmp, took the child's copy away
+            # weeks after it started: the next child gets a copy of its own.
+            copy = config_of(old)
+            assert copy.exists()
+            copy.unlink()
             os.kill(old, signal.SIGKILL)
             wait_for(lambda: [p for p in scheduler_children(server) if p != old], seconds=15)
             [new] = scheduler_children(server)
+            fresh = config_of(new)
+            assert fresh != copy and fresh.exists()
             wait_for(lambda: f"{socket.gethostname()}:{new}" in
                      {run.host for run in runs(engine, "housekeeping")})
         finally:
             output = stop(server) if server.poll() is None else server.communicate()[0]
     assert "no such file" not in output, output
     assert output.count("stopped on its own") == 1, output
+    assert not fresh.exists()  # serve removes its copies as it stops
+
+
+def config_of(pid: int) -> Path:
+    """The app.yaml a scheduler child reads (its CREDITBOT_CONFIG)."""
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    [path] = [v.split(b"=", 1)[1].decode() for v in environ
+              if v.startswith(b"CREDITBOT_CONFIG=")]
+    return Path(path)
