@@ -40,6 +40,14 @@ def children(pid: int) -> dict[int, bytes]:
     return found
 
 
+def serve_env(database_url: str, emulator: SlackEmulator, tmp_path: Path) -> dict[str, str]:
+    """The environment of a `creditbot serve` on ``database_url``, talking to
+    ``emulator``, with the scheduler's test configuration."""
+    return base_env(DATABASE_URL=database_url, SLACK_BOT_TOKEN=TOKEN,
+                    SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.api_url,
+                    CREDITBOT_CONFIG=str(scheduler_config(tmp_path)))
+
+
 def serve(env: dict[str, str], *options: str) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     server = subprocess.Popen(
@@ -68,9 +76,7 @@ def stop(server: subprocess.Popen[str]) -> str:
 
 def test_serve_runs_one_scheduler_child_and_stops_it(engine, database_url, tmp_path):
     with SlackEmulator(token=TOKEN) as emulator:
-        env = base_env(DATABASE_URL=database_url, SLACK_BOT_TOKEN=TOKEN,
-                       SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.api_url,
-                       CREDITBOT_CONFIG=str(scheduler_config(tmp_path)))
+        env = serve_env(database_url, emulator, tmp_path)
         server, _url = serve(env)
         try:
             wait_for(lambda: len(runs(engine, "housekeeping")) >= 3)
@@ -91,9 +97,7 @@ def test_serve_runs_one_scheduler_child_and_stops_it(engine, database_url, tmp_p
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_serve_no_scheduler_starts_none(engine, database_url, tmp_path):
     with SlackEmulator(token=TOKEN) as emulator:
-        env = base_env(DATABASE_URL=database_url, SLACK_BOT_TOKEN=TOKEN,
-                       SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.api_url,
-                       CREDITBOT_CONFIG=str(scheduler_config(tmp_path)))
+        env = serve_env(database_url, emulator, tmp_path)
         server, _url = serve(env, "--no-scheduler")
         try:
             time.sleep(3)  # a candidate would have led and run the every-second job
@@ -108,9 +112,7 @@ def test_serve_no_scheduler_starts_none(engine, database_url, tmp_path):
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_serve_killed_outright_takes_its_scheduler_with_it(engine, database_url, tmp_path):
     with SlackEmulator(token=TOKEN) as emulator:
-        env = base_env(DATABASE_URL=database_url, SLACK_BOT_TOKEN=TOKEN,
-                       SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.api_url,
-                       CREDITBOT_CONFIG=str(scheduler_config(tmp_path)))
+        env = serve_env(database_url, emulator, tmp_path)
         server, _url = serve(env)
         scheduler_pid = 0
         try:
@@ -150,9 +152,7 @@ def test_serve_restarts_a_scheduler_child_that_dies_and_each_child_delivers(
         engine, database_url, tmp_path):
     outbox = OutboxStore(engine)
     with SlackEmulator(token=TOKEN) as emulator:
-        env = base_env(DATABASE_URL=database_url, SLACK_BOT_TOKEN=TOKEN,
-                       SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.api_url,
-                       CREDITBOT_CONFIG=str(scheduler_config(tmp_path)))
+        env = serve_env(database_url, emulator, tmp_path)
         first = outbox.queue(OutgoingMessage(channel="C0ALERTS01", kind="alerts.digest",
                                              text="queued before serve started"))
         server, _url = serve(env)
@@ -191,9 +191,7 @@ def test_ctrl_c_stops_serve_and_its_scheduler_without_a_restart(engine, database
     # Ctrl-C in a terminal signals the whole foreground group; the child is in a group of
     # its own, so only serve hears it, and serve stops the child: no death to restart.
     with SlackEmulator(token=TOKEN) as emulator:
-        env = base_env(DATABASE_URL=database_url, SLACK_BOT_TOKEN=TOKEN,
-                       SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.api_url,
-                       CREDITBOT_CONFIG=str(scheduler_config(tmp_path)))
+        env = serve_env(database_url, emulator, tmp_path)
         port = free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--workers", "1"],
@@ -269,9 +267,7 @@ def test_a_worker_leaving_leaves_the_scheduler_child_its_config(engine, database
     # fork and removed the child's copy of app.yaml: every restart of the child then
     # failed ("no such file"), and no job ran and nothing was delivered on the host.
     with SlackEmulator(token=TOKEN) as emulator:
-        env = base_env(DATABASE_URL=database_url, SLACK_BOT_TOKEN=TOKEN,
-                       SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.api_url,
-                       CREDITBOT_CONFIG=str(scheduler_config(tmp_path)))
+        env = serve_env(database_url, emulator, tmp_path)
         server, _url = serve(env)
         try:
             master = Path(f"/proc/{server.pid}/cmdline").read_bytes()
