@@ -82,9 +82,11 @@ class LegalCases(DayContext):
                 raise NothingOverdue(customer_id, customer.name if customer else None)
             case = uow.collections.add_legal_case(LegalCase(
                 customer_id, actor.user_id, now, note.strip()[:MAX_OUTCOME]))
+            # The collector's next-step day is not legal's: kept, legal was told its next
+            # step "stays due" on it, and reminded of it.
             moved = uow.collections.save_assignment(replace(
                 assignment, status=AssignmentStatus.ESCALATED,
-                collector=self.legal_owner or assignment.collector))
+                collector=self.legal_owner or assignment.collector, next_action_on=None))
             if customer is not None:
                 history = History(
                     customer, open_invoices,

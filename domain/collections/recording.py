@@ -37,6 +37,19 @@ from domain.retry import retried_on
 
 
 @dataclass(frozen=True)
+class Logged:
+    """An action logged, and who collects the account: the one its next step's reminder
+    goes to (the lead logging on a collector's account was told "you are reminded")."""
+
+    action: CollectionAction
+    collector: str
+
+    @property
+    def next_action_on(self) -> date | None:
+        return self.action.next_action_on
+
+
+@dataclass(frozen=True)
 class Promised:
     """A promise recorded, and the open ones of the same account it took the place of:
     those naming any of its invoices, or the whole account (as it does, naming none)."""
@@ -67,7 +80,7 @@ class Recording(DayContext):
     @retried_on(CollectionChanged)
     def log_action(self, actor: Member, customer_id: str, kind: ActionKind, outcome: str,
                    next_action_on: date | None, submission: str | None = None
-                   ) -> CollectionAction:
+                   ) -> Logged:
         """``submission``: the form's key, as for ``promise`` (one action a form)."""
         now = self.clock()
         if next_action_on is not None and (
@@ -91,7 +104,7 @@ class Recording(DayContext):
                                                       "next_action_on": str(follow_up)
                                                       if follow_up else None}))
             uow.commit()
-        return action
+        return Logged(action, assignment.collector)
 
     @retried_on(CollectionChanged)
     def promise(self, actor: Member, customer_id: str, amount: Money, due_on: date,

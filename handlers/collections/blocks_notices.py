@@ -279,6 +279,10 @@ class CollectionNotices(WorkNotices):
         text = tr._(":information_source: <@{actor}> recorded on {customer}, which you "
                     "collect: {what}.", actor=actor, what=what,
                     customer=account_label(customer, tr))
+        if isinstance(record, CollectionAction) and record.next_action_on is not None:
+            # The reminder is theirs: they heard of the action but not of its day.
+            text = tr.sentences(text, tr._("Its next step is due on {day}.",
+                                           day=record.next_action_on))
         if replaced:
             text = tr.sentences(text, replaced_text(
                 replaced, tr, lambda at: at.astimezone(self.zone).date(), paid))

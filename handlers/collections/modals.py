@@ -248,6 +248,12 @@ def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:
         return _done(context, tr._("Logged: {kind} for {customer}. The next step is due "
                                    "today; `/credit collect` lists it among the first.",
                                    kind=what, customer=named))
+    if logged.collector != context["member"].user_id:
+        # The lead on a collector's account: the reminder is the collector's.
+        return _done(context, tr._("Logged: {kind} for {customer}. Next step on {day}: "
+                                   "<@{collector}>, who collects it, is reminded that day.",
+                                   kind=what, customer=named, day=logged.next_action_on,
+                                   collector=logged.collector))
     return _done(context, tr._("Logged: {kind} for {customer}. Next step on {day}: you are "
                                "reminded that day.", kind=what, customer=named,
                                day=logged.next_action_on))

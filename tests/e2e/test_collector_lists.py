@@ -4,9 +4,10 @@ emulator."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from tests.e2e.conftest import CREDIT_MANAGER, SALES
+from tests.e2e.conftest import CREDIT_MANAGER, NOW, SALES
 from tests.e2e.test_collection_fixes import assign
 from tests.e2e.test_collector_day import (
     COLLECTOR,
@@ -17,6 +18,7 @@ from tests.e2e.test_collector_day import (
     section_texts,
 )
 from tests.e2e.test_people_languages import speaks_in_slack
+from tests.scheduler.test_leadership import wait_for
 
 LEAD_DM = "D02CREDITMG"  # the demo's lead is the credit manager
 
@@ -54,11 +56,33 @@ def test_the_lead_sees_a_collectors_list_and_may_act_on_it(world):
     world.emulator.views.clear()
     assert world.slack.submit(CREDIT_MANAGER, view, {
         "kind": "call", "outcome": "spoke to their CFO"}).body == ""
-    # The collector hears of it, in their direct messages.
+    # The collector hears of it, in their direct messages, with the step in force.
+    deliver(world)
+    today = NOW.date()
+    assert dms(world, COLLECTOR)[-1] == (
+        f":information_source: <@{CREDIT_MANAGER}> recorded on *Fenwick Retail Group* "
+        "(C0041), which you collect: call (“spoke to their CFO”). Its next step is due on "
+        f"{today:%b} {today.day}, {today.year}.")
+    # With a new date: the reminder is the collector's, and both are told so (the lead
+    # read "you are reminded that day", the collector nothing of the day).
+    theirs = _collect(world, CREDIT_MANAGER, f"/credit collect <@{COLLECTOR}>")
+    world.slack.click(CREDIT_MANAGER, theirs, "Log action", wait=False)
+    view = world.slack.modal(CREDIT_MANAGER)
+    world.emulator.views.clear()
+    day = today + timedelta(days=3)
+    before = len(dms(world, CREDIT_MANAGER))
+    assert world.slack.submit(CREDIT_MANAGER, view, {
+        "kind": "email", "outcome": "sent statement", "next": str(day)}).body == ""
+    wait_for(lambda: len(dms(world, CREDIT_MANAGER)) > before, seconds=5)
+    shown = f"{day:%b} {day.day}, {day.year}"
+    assert dms(world, CREDIT_MANAGER)[-1] == (
+        f"Logged: email for *Fenwick Retail Group* (C0041). Next step on {shown}: "
+        f"<@{COLLECTOR}>, who collects it, is reminded that day.")
     deliver(world)
     assert dms(world, COLLECTOR)[-1] == (
         f":information_source: <@{CREDIT_MANAGER}> recorded on *Fenwick Retail Group* "
-        "(C0041), which you collect: call (“spoke to their CFO”).")
+        f"(C0041), which you collect: email (“sent statement”). Its next step is due on "
+        f"{shown}.")
 
 
 def test_only_the_lead_and_the_assigners_see_anothers_list(world):

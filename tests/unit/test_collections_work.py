@@ -479,7 +479,7 @@ def test_logging_an_action_reads_the_account_again_when_the_job_changed_it(
 
 def test_escalation_moves_the_account_to_legal_with_its_history(
         day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices) -> None:
-    day.log_action(MEI, "C2", ActionKind.CALL, "no answer", None)
+    day.log_action(MEI, "C2", ActionKind.CALL, "no answer", TODAY + timedelta(days=2))
     day.promise(MEI, "C2", usd(1000), TODAY, [])
     day.escalate_to_legal(MEI, "C2", "ignores us")
     kind, history = notices.calls[-1]
@@ -488,8 +488,9 @@ def test_escalation_moves_the_account_to_legal_with_its_history(
     assert [a.outcome for a in history.actions] == ["no answer"]
     assert len(history.promises) == 1
     moved = uow.collections.open_assignment("C2")
-    assert moved is not None and (moved.status, moved.collector) == (
-        AssignmentStatus.ESCALATED, "U0LAWYER01")
+    # The collector's next-step day is not legal's (legal was told it "stays due").
+    assert moved is not None and (moved.status, moved.collector, moved.next_action_on) == (
+        AssignmentStatus.ESCALATED, "U0LAWYER01", None)
     assert uow.outbox.messages[-1].channel == "C0LEGAL001"
     closed = day.record_legal_outcome(Member("U0LAWYER01", roles=frozenset({"legal"})), "C2",
                                       "settled for 80%")
