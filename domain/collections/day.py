@@ -198,8 +198,10 @@ class WorkNotices(Protocol):
                    channel: str | None) -> None: ...
 
     def legal_outcome(self, outbox: Outbox, case: LegalCase, customer: Customer,
-                      channel: str | None, recorded_by: str) -> None:
-        """The case's card, edited in place: the outcome, who recorded it, no button."""
+                      channel: str | None, recorded_by: str, told: Sequence[str] = ()
+                      ) -> None:
+        """The case's card, edited in place: the outcome, who recorded it, no button;
+        and a direct message to each of ``told``."""
         ...
 
     def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,

@@ -119,9 +119,16 @@ class LegalCases(DayContext):
                 closed_by=actor.user_id))
             customer = uow.customers.get(customer_id)
             if customer is not None:
+                # Who escalated it and the account's owner hear of it, where only the
+                # legal channel did: the account leaves collection with it, and money
+                # still to come (instalments agreed) was followed by nobody.
+                told = [person for person in dict.fromkeys((case.opened_by,
+                                                            customer.owner_slack_id))
+                        if person and person != actor.user_id
+                        and self.access.allows(self.people(person))]
                 self.notices.legal_outcome(uow.outbox, closed, customer,
                                            self.channels.get(self.legal_department),
-                                           actor.user_id)
+                                           actor.user_id, told)
             if assignment is not None:
                 uow.collections.save_assignment(replace(
                     assignment, status=AssignmentStatus.CLOSED, closed_at=now,

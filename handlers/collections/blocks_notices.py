@@ -235,9 +235,23 @@ class CollectionNotices(WorkNotices):
                                    dedup_key=f"collections.legal:{case.id}"))
 
     def legal_outcome(self, outbox: Outbox, case: LegalCase, customer: Customer,
-                      channel: str | None, recorded_by: str) -> None:
+                      channel: str | None, recorded_by: str, told: Sequence[str] = ()
+                      ) -> None:
+        if case.closed_at is None:
+            return
+        for person in told:
+            tr = self.tr(person)
+            _post(outbox, person, "collections.legal_outcome", tr._(
+                ":scales: <@{who}> recorded legal's outcome for {customer}, escalated by "
+                "<@{by}> on {day}: {outcome}. The account's collection is closed with the "
+                "case; if money is still to come (instalments agreed), assign it again "
+                "with `/credit assign`.", who=recorded_by,
+                customer=account_label(customer, tr), by=case.opened_by,
+                day=case.opened_at.astimezone(self.zone).date(),
+                outcome=person_text(case.outcome or "", TEXT_LENGTH)),
+                f"collections.legal_outcome:{case.id}:{person}")
         posted = outbox.id_of(f"collections.legal:{case.id}")
-        if posted is None or case.closed_at is None:
+        if posted is None:
             return
         # Edited where it was posted (the outbox sends an edit there, whatever ``to``
         # says); read in the legal channel's language, else the recorder's.

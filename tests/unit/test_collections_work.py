@@ -85,8 +85,9 @@ class Notices:
         self._post(outbox, "collections.legal", channel or "U0LEAD0001")
 
     def legal_outcome(self, outbox: Outbox, case: LegalCase, customer: Customer,
-                      channel: str | None, recorded_by: str) -> None:
-        self.calls.append(("legal_outcome", (case.id, channel, recorded_by)))
+                      channel: str | None, recorded_by: str, told: Sequence[str] = ()
+                      ) -> None:
+        self.calls.append(("legal_outcome", (case.id, channel, recorded_by, tuple(told))))
 
     def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,
                      record: CollectionAction | Promise,
@@ -496,6 +497,10 @@ def test_escalation_moves_the_account_to_legal_with_its_history(
                                       "settled for 80%")
     assert closed.outcome == "settled for 80%"
     assert uow.collections.open_assignment("C2") is None
+    # Who escalated it and the account's owner hear of it (only #legal did: the account
+    # left collection with $185k still owed, and nobody followed the instalments).
+    assert notices.calls[-1] == ("legal_outcome", (closed.id, "C0LEGAL001", "U0LAWYER01",
+                                                   (MEI.user_id, "U0OWNER001")))
 
 
 def test_a_resolved_dispute_lets_dunning_count_its_invoices_again(
