@@ -22,7 +22,7 @@ from domain.model import AuditEntry
 from domain.people import is_user_id
 from domain.ports import UnitOfWork
 from domain.retry import retried_on
-from domain.text import N_
+from domain.text import N_, People
 
 
 class Disputing(DayContext):
@@ -152,10 +152,22 @@ class Disputing(DayContext):
                                  assignment.collector if assignment else None) \
                 and (dispute.department is None
                      or dispute.department not in actor.departments):
+            customer = uow.customers.get(customer_id)
+            may = (dispute.owner, assignment.collector if assignment else None,
+                   self.policy.lead)
             raise NotYourDispute(customer_id, self.departments.get(
-                dispute.department or "", dispute.department))
+                dispute.department or "", dispute.department),
+                customer.name if customer else None,
+                People(dict.fromkeys(p for p in may if p)))
         if not dispute.is_open:
-            raise DomainError(N_("That dispute is already resolved."))
+            if dispute.resolved_by is None or dispute.resolved_at is None:
+                raise DomainError(N_("That dispute is already resolved."))
+            # By whom, when and how, as legal's outcome says: "already resolved" alone
+            # sent the person looking for it.
+            raise DomainError(N_("That dispute was resolved already, by <@{who}> on {day}: "
+                                 "“{outcome}”."), who=dispute.resolved_by,
+                              day=self.date_of(dispute.resolved_at),
+                              outcome=dispute.outcome or "")
         return dispute, assignment
 
     def may_resolve(self, actor: Member, dispute_id: int, customer_id: str) -> None:

@@ -35,15 +35,29 @@ class NotYourAccount(DomainError):
 
 
 class NotYourDispute(DomainError):
-    def __init__(self, customer: str, department: str | None) -> None:
-        if department:
+    """Said to someone a dispute is not for: the account by its name, and the people who
+    may resolve it by name (a raw customer id and roles alone sent them looking)."""
+
+    def __init__(self, customer: str, department: str | None, name: str | None = None,
+                 people: People | None = None) -> None:
+        label = f"{name} ({customer})" if name and name != customer else customer
+        people = people or People()
+        if department and people:
             super().__init__(N_("Only the {department} department, the dispute's owner, "
-                                "{customer}'s collector or the collections lead can resolve "
-                                "this dispute."), department=department, customer=customer)
+                                "the account's collector or the collections lead ({people}) "
+                                "can resolve this dispute of {account}."),
+                             department=department, account=label, people=people)
+        elif people:
+            super().__init__(N_("Only the dispute's owner, the account's collector or the "
+                                "collections lead ({people}) can resolve this dispute of "
+                                "{account}."), account=label, people=people)
+        elif department:
+            super().__init__(N_("Only the {department} department can resolve this dispute "
+                                "of {account}."), department=department, account=label)
         else:
-            super().__init__(N_("Only the dispute's owner, {customer}'s collector or the "
-                                "collections lead can resolve this dispute."),
-                             customer=customer)
+            super().__init__(N_("Nobody can resolve this dispute of {account} now: ask "
+                                "the collections lead to assign the account."),
+                             account=label)
 
 
 # The promise and dispute forms' fields a problem belongs to (their block ids).

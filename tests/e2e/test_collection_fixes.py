@@ -318,9 +318,11 @@ def test_the_department_a_dispute_goes_to_resolves_it_and_others_get_no_form(wor
     # Someone else with credit data: refused at the press, to themselves, with no form.
     world.emulator.views.clear()
     refusal = world.slack.click("U01SALESAMY", shown, "Resolve")
+    # Named: the account as people know it, and who may (a raw id sent them looking).
     assert refusal.ephemeral and refusal.text == (
-        "Only the Logistics department, the dispute's owner, C0041's collector or the "
-        "collections lead can resolve this dispute.")
+        "Only the Logistics department, the dispute's owner, the account's collector or "
+        f"the collections lead (<@{COLLECTOR}> or <@{CREDIT_MANAGER}>) can resolve this "
+        "dispute of Fenwick Retail Group (C0041).")
     assert world.emulator.views == []
     world.slack.click(LOGISTICIAN, shown, "Resolve", wait=False)
     assert world.slack.submit(LOGISTICIAN, world.slack.modal(LOGISTICIAN),

@@ -516,14 +516,16 @@ def test_a_resolved_dispute_lets_dunning_count_its_invoices_again(
                                              "outcome": "credit note issued", "days_open": 4}
     with pytest.raises(DomainError) as again:
         day.resolve_dispute(MEI, opened.id, "C1", "twice")
-    assert str(again.value) == "That dispute is already resolved."
+    assert str(again.value) == ("That dispute was resolved already, by <@U0SALES001> on "
+                                "2026-12-04: “credit note issued”.")
     # Someone it is not for hears that, not what became of it.
     with pytest.raises(DomainError) as outsider:
         day.resolve_dispute(Member("U0OTHER001", roles=frozenset({"collector"})),
                             opened.id, "C1", "twice")
-    assert str(outsider.value) == ("Only the sales department, the dispute's owner, C1's "
-                                   "collector or the collections lead can resolve this "
-                                   "dispute.")
+    assert str(outsider.value) == (
+        "Only the sales department, the dispute's owner, the account's collector or the "
+        "collections lead (U0SALES001, U0MEI0001, U0LEAD0001) can resolve this dispute of "
+        "Customer C1 (C1).")
     # A dispute id this customer never had (a forged press) is not "already resolved".
     entries = len(uow.audit.entries)
     for dispute_id, customer in ((77_777, "C1"), (opened.id, "C2")):
