@@ -170,9 +170,12 @@ def _collector_line(book: Book, shown: tuple[Decimal, Decimal], report: Portfoli
     if book.legal:
         who = tr._("{who} (legal)", who=who)
     ar, overdue = shown
+    # Nothing owed and nothing sold in the months read: no DSO to measure (a lead with
+    # only a promise recorded read "DSO 0.0 days" beside "CEI n/a").
+    dso = tr._(NOT_AVAILABLE) if m.ar <= 0 and m.sales <= 0 else \
+        count_back_text(m.dso_count_back, tr)
     figures = tr._("{ar}, overdue {overdue} · DSO {dso} · CEI {cei}", ar=money(ar),
-                   overdue=money(overdue), dso=count_back_text(m.dso_count_back, tr),
-                   cei=percent(m.cei, tr))
+                   overdue=money(overdue), dso=dso, cei=percent(m.cei, tr))
     if not book.unassigned:
         figures += " · " + tr._("promises {promises}", promises=_promises(book, tr))
     return tr._("{who}: {figures}", who=who, figures=figures)

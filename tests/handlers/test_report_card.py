@@ -149,3 +149,24 @@ def test_a_chinese_reader_sees_the_allowances_under_the_customers_chinese_names(
         "青岛海洋渔业有限公司（C0033）：US$48,172.64", "Fenwick Retail Group（C0041）：US$100.00"]
     assert found["en-US"].splitlines()[1:] == [
         "Qingdao Ocean Fisheries (C0033): $48,172.64", "Fenwick Retail Group (C0041): $100.00"]
+
+
+def test_a_collector_with_nothing_owed_nor_sold_has_no_dso() -> None:
+    # A lead holding no accounts, on the card for a promise recorded, read "$0.00,
+    # overdue $0.00 · DSO 0.0 days · CEI n/a": a DSO of nothing measured.
+    def book(collector: str, ar: int, sales: int) -> Book:
+        return Book(collector, Metrics(D(ar), D(0), D(sales), CountBack(D(0), True), None,
+                                       None, None, None), 1, 0)
+
+    report = PortfolioReport(
+        as_of=date(2026, 11, 30), currency="USD", months=3, portfolio=book("", 0, 500),
+        collectors=(book("U0LEAD0001", 0, 0), book("U0COLL0001", 0, 500)),
+        trend=(), provision=(), allowances=())
+    _text, blocks = report_card(report, "Asia/Shanghai", translator("en-US"))
+    [collectors] = [b["text"]["text"] for b in blocks if b["type"] == "section"
+                    and b.get("text", {}).get("text", "").startswith("*Per collector*")]
+    assert collectors.splitlines()[1:] == [
+        "<@U0LEAD0001>: $0.00, overdue $0.00 · DSO n/a · CEI n/a · promises 1 kept, 0 broken",
+        # Everything sold was collected: no days outstanding, which is a measure.
+        "<@U0COLL0001>: $0.00, overdue $0.00 · DSO 0.0 days · CEI n/a · promises 1 kept, "
+        "0 broken"]
