@@ -340,9 +340,11 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
         log.warning("legal owner %s may not see credit data: escalations stay with the "
                     "collector", legal.members[0])
     # The lead and those who assign may look at any collector's list.
-    assigners, lead = _assigners(config), section.work_policy().lead
+    working = config.approvals.working_time
+    policy = section.work_policy(working.holidays if working is not None else ())
+    assigners, lead = _assigners(config), policy.lead
     return CollectorsDay(
-        unit_of_work, access, section.work_policy(), config.aging.buckets,
+        unit_of_work, access, policy, config.aging.buckets,
         organisation.base_currency, clock, organisation.zone,
         CollectionNotices(destination_locales(config, remembered),
                           organisation.zone),

@@ -22,6 +22,8 @@ The steps are ``reminder``, ``phone_call``, ``final_notice``, ``stop_supply`` an
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
 from itertools import pairwise
 
 from pydantic import Field, field_validator
@@ -68,6 +70,9 @@ class CollectorsDaySettings(Section):
                  "days": ", ".join(map(str, days)) or "none"})
         return levels
 
-    def work_policy(self) -> WorkPolicy:
+    def work_policy(self, holidays: Iterable[date] = ()) -> WorkPolicy:
+        """``holidays``: the organisation's (approvals.working_time's), on which the
+        collections job sends nothing."""
         return WorkPolicy(DunningPolicy.of((lv.days, lv.step) for lv in self.dunning),
-                          self.promise_grace_days, self.stale_after_days, self.lead)
+                          self.promise_grace_days, self.stale_after_days, self.lead,
+                          frozenset(holidays))

@@ -51,6 +51,9 @@ class WorkPolicy:
     grace_days: int = 3
     stale_after_days: int = 14
     lead: str | None = None
+    # The organisation's days off (app.yaml approvals.working_time.holidays): the
+    # collections job sends nothing on them, and does that day's work the next day.
+    holidays: frozenset[date] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,12 @@ class DayCounts:
     flagged: int = 0
     # promises left to the next run because their account kept changing meanwhile
     skipped: int = 0
+    # the organisation's holiday: nothing done (the next run does it)
+    holiday: bool = False
 
     def as_dict(self) -> dict[str, int]:
+        if self.holiday:
+            return {"holiday": 1}
         counts = {"promises_kept": self.kept, "promises_broken": self.broken,
                   "nudged": self.nudged, "flagged": self.flagged}
         return counts | ({"promises_skipped": self.skipped} if self.skipped else {})
@@ -83,6 +87,10 @@ class CollectionsJob:
 
     def run(self) -> DayCounts:
         today = self.day.today()
+        if today in self.day.policy.holidays:
+            # Nobody is at work to act on a reminder or a stale flag; promises due are
+            # checked the next run, which looks at every one due on or before its day.
+            return DayCounts(0, 0, 0, 0, 0, holiday=True)
         kept = broken = skipped = 0
         with self.day.unit_of_work() as uow:
             due = uow.collections.promises_due(today)

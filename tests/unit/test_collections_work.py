@@ -307,6 +307,21 @@ def test_a_logged_call_sets_the_next_date_and_the_nudge_comes_once(
     assert last[0].last_action is not None and last[0].last_action.outcome == "will pay Friday"
 
 
+def test_the_job_sends_nothing_on_the_organisations_holiday_and_catches_up_after(
+        day: CollectorsDay, notices: Notices, clock: list[datetime]) -> None:
+    # On 1 January the job flagged accounts and reminded collectors nobody was at work.
+    day.log_action(MEI, "C1", ActionKind.CALL, "will pay Friday", TODAY + timedelta(days=2))
+    holiday = (NOW + timedelta(days=2)).astimezone(day.zone).date()
+    job = CollectionsJob(replace(day, policy=replace(day.policy,
+                                                      holidays=frozenset({holiday}))))
+    clock[0] = NOW + timedelta(days=2)
+    done = job.run()
+    assert done.as_dict() == {"holiday": 1}
+    assert [c for c in notices.calls if c[0] == "nudge"] == []
+    clock[0] = NOW + timedelta(days=3)
+    assert job.run().nudged == 1  # the day after, the step that fell due then
+
+
 def test_an_account_assigned_today_is_not_nudged_for_today_until_tomorrow(
         day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
         clock: list[datetime]) -> None:
