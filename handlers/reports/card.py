@@ -55,6 +55,15 @@ def add_as_shown(m: Metrics) -> Decimal | None:
             - m.best_possible_dso.quantize(tenth, ROUND_HALF_UP))
 
 
+def measured_dso(dso: CountBack, ar: Decimal, sales: Decimal, tr: Translator) -> str:
+    """The count-back DSO, or n/a with nothing owed and nothing sold to measure it by
+    (a new deployment's first months, a lead on the card for a promise alone read "0.0
+    days" beside every other figure's n/a); as the DSO chart leaves such a month out."""
+    if ar <= 0 and sales <= 0:
+        return tr._(NOT_AVAILABLE)
+    return count_back_text(dso, tr)
+
+
 def count_back_text(dso: CountBack, tr: Translator) -> str:
     days = tr.tenths(dso.days)
     if dso.exhausted:
@@ -107,7 +116,7 @@ def _portfolio(report: PortfolioReport, tr: Translator) -> Block:
     m = report.portfolio.metrics
     money = lambda amount: tr.money(Money(amount, report.currency))  # noqa: E731
     return fields(
-        (tr._("DSO (count-back)"), count_back_text(m.dso_count_back, tr)),
+        (tr._("DSO (count-back)"), measured_dso(m.dso_count_back, m.ar, m.sales, tr)),
         (tr.ngettext("DSO (simple, {n} month)", "DSO (simple, {n} months)", report.months),
          days_text(m.dso_simple, tr)),
         (tr._("Best Possible DSO"), days_text(m.best_possible_dso, tr)),
@@ -127,8 +136,9 @@ def _portfolio(report: PortfolioReport, tr: Translator) -> Block:
 
 
 def _trend(report: PortfolioReport, tr: Translator) -> str:
-    points = "  ·  ".join(f"{tr.date(p.period.end)} {count_back_text(p.dso, tr)}"
-                          for p in report.trend)
+    points = "  ·  ".join(
+        f"{tr.date(p.period.end)} {measured_dso(p.dso, p.ar, p.sales, tr)}"
+        for p in report.trend)
     return tr._("DSO at each month end: {points}", points=points)
 
 
@@ -170,12 +180,10 @@ def _collector_line(book: Book, shown: tuple[Decimal, Decimal], report: Portfoli
     if book.legal:
         who = tr._("{who} (legal)", who=who)
     ar, overdue = shown
-    # Nothing owed and nothing sold in the months read: no DSO to measure (a lead with
-    # only a promise recorded read "DSO 0.0 days" beside "CEI n/a").
-    dso = tr._(NOT_AVAILABLE) if m.ar <= 0 and m.sales <= 0 else \
-        count_back_text(m.dso_count_back, tr)
     figures = tr._("{ar}, overdue {overdue} · DSO {dso} · CEI {cei}", ar=money(ar),
-                   overdue=money(overdue), dso=dso, cei=percent(m.cei, tr))
+                   overdue=money(overdue),
+                   dso=measured_dso(m.dso_count_back, m.ar, m.sales, tr),
+                   cei=percent(m.cei, tr))
     if not book.unassigned:
         figures += " · " + tr._("promises {promises}", promises=_promises(book, tr))
     return tr._("{who}: {figures}", who=who, figures=figures)

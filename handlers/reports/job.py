@@ -31,9 +31,9 @@ from handlers.reports.card import (
     add_as_shown,
     below_zero,
     cei_months,
-    count_back_text,
     days_text,
     left_out_text,
+    measured_dso,
     percent,
 )
 from handlers.reports.charts import AgingBar, DsoPoint, aging_chart, dso_chart
@@ -72,7 +72,7 @@ def summary_text(report: PortfolioReport, tr: Translator) -> str:
                     "Possible DSO: {best}",
                     "DSO (count-back): {dso} · DSO (simple, {n} months): {simple} · Best "
                     "Possible DSO: {best}", report.months,
-                    dso=count_back_text(metrics.dso_count_back, tr),
+                    dso=measured_dso(metrics.dso_count_back, metrics.ar, metrics.sales, tr),
                     simple=days_text(metrics.dso_simple, tr),
                     best=days_text(metrics.best_possible_dso, tr)),
         tr._(ADD_LINE, add=days_text(add_as_shown(metrics), tr)),

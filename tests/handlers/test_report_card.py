@@ -170,3 +170,22 @@ def test_a_collector_with_nothing_owed_nor_sold_has_no_dso() -> None:
         # Everything sold was collected: no days outstanding, which is a measure.
         "<@U0COLL0001>: $0.00, overdue $0.00 · DSO 0.0 days · CEI n/a · promises 1 kept, "
         "0 broken"]
+
+
+def test_a_portfolio_with_nothing_owed_nor_sold_has_no_dso_on_the_card_or_in_the_post() -> None:
+    # A new deployment's first months read "DSO (count-back) 0.0 days" and "Nov 30, 2026
+    # 0.0 days" beside n/a for every other figure (the chart already left them out).
+    from handlers.reports.job import summary_text
+
+    nothing = Metrics(D(0), D(0), D(0), CountBack(D(0), True), None, None, None, None)
+    report = PortfolioReport(
+        as_of=date(2026, 11, 30), currency="USD", months=3, portfolio=Book(None, nothing),
+        collectors=(), trend=(TrendPoint(Period(date(2026, 11, 1), date(2026, 11, 30)),
+                                         D(0), D(0), D(0), CountBack(D(0), True)),),
+        provision=(), allowances=())
+    tr = translator("en-US")
+    _text, blocks = report_card(report, "Asia/Shanghai", tr)
+    assert blocks[1]["fields"][0]["text"] == "*DSO (count-back)*\nn/a"
+    assert blocks[2]["elements"][0]["text"] == "DSO at each month end: Nov 30, 2026 n/a"
+    assert summary_text(report, tr).splitlines()[1] == (
+        "DSO (count-back): n/a · DSO (simple, 3 months): n/a · Best Possible DSO: n/a")
