@@ -53,6 +53,9 @@ COUNTS: dict[str, Callable[[Translator, int], str]] = {
     "promises_broken": lambda tr, n: tr.ngettext("{n} promise broken", "{n} promises broken", n),
     "nudged": lambda tr, n: tr.ngettext("{n} nudged", "{n} nudged", n),
     "flagged": lambda tr, n: tr.ngettext("{n} flagged", "{n} flagged", n),
+    "promises_skipped": lambda tr, n: tr.ngettext(
+        "{n} promise left for the next run", "{n} promises left for the next run", n),
+    "holiday": lambda tr, n: tr._("a holiday: nothing sent, the next run catches up"),
     # meetings
     "reminders": lambda tr, n: tr.ngettext("{n} meeting reminded", "{n} meetings reminded", n),
     "occurrences": lambda tr, n: tr.ngettext("{n} occurrence created",

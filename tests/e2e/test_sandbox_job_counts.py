@@ -26,11 +26,15 @@ def test_counts_take_their_plural_in_english():
     tr = translator("en-US")
     assert [count_text(key, n, tr) for key, n in (
         ("attempts", 1), ("attempts", 2), ("promises_kept", 1), ("promises_kept", 3),
-        ("missing_rate", 1), ("missing_rate", 2), ("customers", 1), ("something_new", 2))] == [
+        ("missing_rate", 1), ("missing_rate", 2), ("customers", 1), ("something_new", 2),
+        ("holiday", 1), ("promises_skipped", 2))] == [
         "1 attempt", "2 attempts", "1 promise kept", "3 promises kept",
         "1 customer lacking a rate", "2 customers lacking a rate",
         "1 customer",
-        "2 something new"]
+        "2 something new",
+        # The collections job's day off said as such, not "1 holiday".
+        "a holiday: nothing sent, the next run catches up",
+        "2 promises left for the next run"]
     # Every key has words in Chinese, not the English ones.
     zh = translator("zh-CN")
     assert [key for key in COUNTS if count_text(key, 2, zh) == count_text(key, 2, tr)] == []
