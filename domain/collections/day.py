@@ -201,10 +201,11 @@ class WorkNotices(Protocol):
                    channel: str | None) -> None: ...
 
     def legal_outcome(self, outbox: Outbox, case: LegalCase, customer: Customer,
-                      channel: str | None, recorded_by: str, told: Sequence[str] = ()
-                      ) -> None:
+                      channel: str | None, recorded_by: str,
+                      told: Mapping[str, People | None] | None = None) -> None:
         """The case's card, edited in place: the outcome, who recorded it, no button;
-        and a direct message to each of ``told``."""
+        and a direct message to each of ``told``, with whom they should ask to assign the
+        account again (``None``: they may themselves)."""
         ...
 
     def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,

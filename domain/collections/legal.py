@@ -119,13 +119,14 @@ class LegalCases(DayContext):
                 closed_by=actor.user_id))
             customer = uow.customers.get(customer_id)
             if customer is not None:
-                # Who escalated it and the account's owner hear of it, where only the
-                # legal channel did: the account leaves collection with it, and money
-                # still to come (instalments agreed) was followed by nobody.
-                told = [person for person in dict.fromkeys((case.opened_by,
-                                                            customer.owner_slack_id))
-                        if person and person != actor.user_id
-                        and self.access.allows(self.people(person))]
+                # Who escalated it, the account's owner and the collections lead hear of
+                # it, where only the legal channel did: the account leaves collection with
+                # it, and money still to come (instalments agreed) was followed by nobody.
+                # Each with whom to ask to assign it again, unless they may themselves.
+                told = {person: self._ask(self.people(person)) for person in dict.fromkeys(
+                    (case.opened_by, customer.owner_slack_id, self.policy.lead))
+                    if person and person != actor.user_id
+                    and self.access.allows(self.people(person))}
                 self.notices.legal_outcome(uow.outbox, closed, customer,
                                            self.channels.get(self.legal_department),
                                            actor.user_id, told)

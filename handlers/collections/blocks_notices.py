@@ -5,7 +5,7 @@ and stale accounts to the collections lead. Each in its reader's language."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import tzinfo
 from typing import Any
 
@@ -22,6 +22,7 @@ from domain.messages import OutgoingMessage
 from domain.model import Customer
 from domain.money import Money
 from domain.ports import Outbox
+from domain.text import CommandName, People
 from handlers.approvals.request_render import kind_title, state_word
 from handlers.collections.blocks import (
     KINDS,
@@ -235,21 +236,26 @@ class CollectionNotices(WorkNotices):
                                    dedup_key=f"collections.legal:{case.id}"))
 
     def legal_outcome(self, outbox: Outbox, case: LegalCase, customer: Customer,
-                      channel: str | None, recorded_by: str, told: Sequence[str] = ()
-                      ) -> None:
+                      channel: str | None, recorded_by: str,
+                      told: Mapping[str, People | None] | None = None) -> None:
         if case.closed_at is None:
             return
-        for person in told:
+        for person, ask in (told or {}).items():
             tr = self.tr(person)
-            _post(outbox, person, "collections.legal_outcome", tr._(
-                ":scales: <@{who}> recorded legal's outcome for {customer}, escalated by "
-                "<@{by}> on {day}: {outcome}. The account's collection is closed with the "
-                "case; if money is still to come (instalments agreed), assign it again "
-                "with `/credit assign`.", who=recorded_by,
-                customer=account_label(customer, tr), by=case.opened_by,
-                day=case.opened_at.astimezone(self.zone).date(),
-                outcome=person_text(case.outcome or "", TEXT_LENGTH)),
-                f"collections.legal_outcome:{case.id}:{person}")
+            said = tr._(":scales: <@{who}> recorded legal's outcome for {customer}, "
+                        "escalated by <@{by}> on {day}: {outcome}. The account's collection "
+                        "is closed with the case.", who=recorded_by,
+                        customer=account_label(customer, tr), by=case.opened_by,
+                        day=case.opened_at.astimezone(self.zone).date(),
+                        outcome=person_text(case.outcome or "", TEXT_LENGTH))
+            # Only those who may assign were told to "assign it again": the others were
+            # refused when they tried.
+            again = tr._("If money is still to come (instalments agreed), assign it again "
+                         "with `{assign}`.", assign=CommandName("assign")) if ask is None \
+                else tr._("If money is still to come (instalments agreed), ask {people} to "
+                          "assign it again.", people=ask)
+            _post(outbox, person, "collections.legal_outcome", tr.sentences(said, again),
+                  f"collections.legal_outcome:{case.id}:{person}")
         posted = outbox.id_of(f"collections.legal:{case.id}")
         if posted is None:
             return

@@ -269,12 +269,17 @@ def test_an_overdue_account_from_alert_to_legal(world):
                 "The case is closed, and so is the account's assignment.")}]}]
         # Who escalated it and the account's owner hear of it: the account leaves
         # collection with the case, and only #legal heard of that.
+        # The lead too, who may assign it again; the others are told whom to ask (they
+        # were told to assign it, and refused when they tried).
+        told = (f":scales: <@{LAWYER}> recorded legal's outcome for *Fenwick Retail Group* "
+                f"(C0041), escalated by <@{COLLECTOR}> on Dec 5, 2026: settled for 80%. The "
+                "account's collection is closed with the case. If money is still to come "
+                "(instalments agreed), ")
         for person in (COLLECTOR, OWNER):
             assert latest_dm(world, person, ":scales:") == (
-                f":scales: <@{LAWYER}> recorded legal's outcome for *Fenwick Retail Group* "
-                f"(C0041), escalated by <@{COLLECTOR}> on Dec 5, 2026: settled for 80%. The "
-                "account's collection is closed with the case; if money is still to come "
-                "(instalments agreed), assign it again with `/credit assign`.")
+                told + f"ask <@{CREDIT_MANAGER}> to assign it again.")
+        assert latest_dm(world, CREDIT_MANAGER, ":scales:") == (
+            told + "assign it again with `/credit assign`.")
         # Pressed again, the post's old button says what was recorded.
         again = world.slack.click(LAWYER, Reply(LEGAL_CHANNEL, case["text"], case["blocks"],
                                                 ephemeral=False, ts="1.000200"),

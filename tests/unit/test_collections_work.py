@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -85,9 +85,9 @@ class Notices:
         self._post(outbox, "collections.legal", channel or "U0LEAD0001")
 
     def legal_outcome(self, outbox: Outbox, case: LegalCase, customer: Customer,
-                      channel: str | None, recorded_by: str, told: Sequence[str] = ()
-                      ) -> None:
-        self.calls.append(("legal_outcome", (case.id, channel, recorded_by, tuple(told))))
+                      channel: str | None, recorded_by: str,
+                      told: Mapping[str, People | None] | None = None) -> None:
+        self.calls.append(("legal_outcome", (case.id, channel, recorded_by, dict(told or {}))))
 
     def recorded_for(self, outbox: Outbox, collector: str, actor: str, customer: Customer,
                      record: CollectionAction | Promise,
@@ -495,6 +495,7 @@ def test_logging_an_action_reads_the_account_again_when_the_job_changed_it(
 
 def test_escalation_moves_the_account_to_legal_with_its_history(
         day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices) -> None:
+    day = replace(day, assigners=frozenset({"U0MGR00001", LEAD.user_id}))
     day.log_action(MEI, "C2", ActionKind.CALL, "no answer", TODAY + timedelta(days=2))
     day.promise(MEI, "C2", usd(1000), TODAY, [])
     day.escalate_to_legal(MEI, "C2", "ignores us")
@@ -514,8 +515,10 @@ def test_escalation_moves_the_account_to_legal_with_its_history(
     assert uow.collections.open_assignment("C2") is None
     # Who escalated it and the account's owner hear of it (only #legal did: the account
     # left collection with $185k still owed, and nobody followed the instalments).
-    assert notices.calls[-1] == ("legal_outcome", (closed.id, "C0LEGAL001", "U0LAWYER01",
-                                                   (MEI.user_id, "U0OWNER001")))
+    # Each with whom to ask to assign it again (the lead may do it themselves).
+    assert notices.calls[-1] == ("legal_outcome", (closed.id, "C0LEGAL001", "U0LAWYER01", {
+        MEI.user_id: People([LEAD.user_id, "U0MGR00001"]),
+        "U0OWNER001": People([LEAD.user_id, "U0MGR00001"]), LEAD.user_id: None}))
 
 
 def test_a_resolved_dispute_lets_dunning_count_its_invoices_again(
