@@ -66,6 +66,8 @@ class AccountForm:
     open_invoices: tuple[Invoice, ...]
     name_local: str | None = None
     currency: str | None = None  # the customer's, which an amount without one is in
+    # Who collects it: the next step's reminder is theirs, not the lead's filling it in.
+    collector: str | None = None
 
 
 def named_invoices(customer: str, typed: Sequence[str], open_ids: Iterable[str]
@@ -311,13 +313,13 @@ class DayContext:
         refused as recording would be, so nobody fills in a form only to be told the
         account is not theirs. Writes nothing."""
         with self.unit_of_work() as uow:
-            self._require_collector(uow, actor, customer_id)
+            assignment = self._require_collector(uow, actor, customer_id)
             customer = uow.customers.get(customer_id)
             invoices = sorted(uow.receivables.open_invoices([customer_id]),
                               key=lambda i: (i.due_date, i.invoice_id))
         return AccountForm(customer_id, customer.name if customer else customer_id,
                            tuple(invoices), customer.name_local if customer else None,
-                           customer.currency if customer else None)
+                           customer.currency if customer else None, assignment.collector)
 
     def _tell_collector(self, uow: UnitOfWork, assignment: Assignment, actor: Member,
                         record: CollectionAction | Promise,

@@ -103,8 +103,9 @@ class CollectionsJob:
             assignments = uow.collections.open_assignments()
         fell_due: dict[str, list[Assignment]] = {}
         for a in assignments:
+            # An account with legal too: the day is legal's own (an escalation leaves the
+            # collector's behind), and legal was told it would be reminded.
             if a.next_action_on is not None and a.next_action_on <= today \
-                    and a.status is not AssignmentStatus.ESCALATED \
                     and not _assigned_today(a, today, self.day.date_of):
                 fell_due.setdefault(a.collector, []).append(a)
         nudged = sum(self._nudge(collector, mine) for collector, mine in fell_due.items()

@@ -39,7 +39,8 @@ def _account(context: BoltContext) -> AccountForm:
 
 
 def on_log(body: dict[str, Any], context: BoltContext) -> None:
-    _open(body, context, modals.log_view(context["tr"], _account(context)))
+    _open(body, context, modals.log_view(context["tr"], _account(context),
+                                         context["member"].user_id))
 
 
 def on_promise(body: dict[str, Any], context: BoltContext) -> None:

@@ -78,7 +78,7 @@ def _open_invoices(tr: Translator, form: AccountForm) -> Any:
     return section("*" + tr._("Open invoices") + "*\n" + "\n".join(lines))
 
 
-def log_view(tr: Translator, form: AccountForm) -> dict[str, Any]:
+def log_view(tr: Translator, form: AccountForm, viewer: str | None = None) -> dict[str, Any]:
     kinds = [option(k.value, tr._(KINDS[k])) for k in ActionKind]
     customer = form.customer_id
     return modal(LOG_VIEW, AccountValue(customer=customer), title=tr._("Log action"),
@@ -89,7 +89,9 @@ def log_view(tr: Translator, form: AccountForm) -> dict[str, Any]:
                                 placeholder=tr._("e.g. spoke to their AP clerk; payment "
                                                  "run on Friday")),
                      date_input(NEXT, tr._("Next action on"), optional=True,
-                                hint=tr._("You are reminded on this day.")),
+                                hint=tr._("You are reminded on this day.")
+                                if viewer in (None, form.collector)
+                                else tr._("Its collector is reminded on this day.")),
                  ])
 
 
@@ -243,12 +245,18 @@ def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:
                                    "on {day}; give a new date with Log action when you know "
                                    "it.", kind=what, customer=named,
                                    day=logged.next_action_on))
+    mine = logged.collector == context["member"].user_id
     if next_on <= deps.collecting.today():
         # The day's reminders may have gone already: none is promised for today.
+        if not mine:
+            return _done(context, tr._("Logged: {kind} for {customer}. The next step is "
+                                       "due today; it is among the first in <@{collector}>'s "
+                                       "`/credit collect`.", kind=what, customer=named,
+                                       collector=logged.collector))
         return _done(context, tr._("Logged: {kind} for {customer}. The next step is due "
                                    "today; `/credit collect` lists it among the first.",
                                    kind=what, customer=named))
-    if logged.collector != context["member"].user_id:
+    if not mine:
         # The lead on a collector's account: the reminder is the collector's.
         return _done(context, tr._("Logged: {kind} for {customer}. Next step on {day}: "
                                    "<@{collector}>, who collects it, is reminded that day.",

@@ -83,6 +83,20 @@ def test_the_lead_sees_a_collectors_list_and_may_act_on_it(world):
         f":information_source: <@{CREDIT_MANAGER}> recorded on *Fenwick Retail Group* "
         f"(C0041), which you collect: email (“sent statement”). Its next step is due on "
         f"{shown}.")
+    # The form says whose reminder it is, and so does a step due today.
+    theirs = _collect(world, CREDIT_MANAGER, f"/credit collect <@{COLLECTOR}>")
+    world.slack.click(CREDIT_MANAGER, theirs, "Log action", wait=False)
+    view = world.slack.modal(CREDIT_MANAGER)
+    world.emulator.views.clear()
+    [hint] = [b["hint"]["text"] for b in view["blocks"] if b.get("block_id") == "next"]
+    assert hint == "Its collector is reminded on this day."
+    before = len(dms(world, CREDIT_MANAGER))
+    assert world.slack.submit(CREDIT_MANAGER, view, {
+        "kind": "call", "outcome": "no answer", "next": str(today)}).body == ""
+    wait_for(lambda: len(dms(world, CREDIT_MANAGER)) > before, seconds=5)
+    assert dms(world, CREDIT_MANAGER)[-1] == (
+        "Logged: call for *Fenwick Retail Group* (C0041). The next step is due today; it is "
+        f"among the first in <@{COLLECTOR}>'s `/credit collect`.")
 
 
 def test_only_the_lead_and_the_assigners_see_anothers_list(world):

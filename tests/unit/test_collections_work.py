@@ -521,6 +521,20 @@ def test_escalation_moves_the_account_to_legal_with_its_history(
         "U0OWNER001": People([LEAD.user_id, "U0MGR00001"]), LEAD.user_id: None}))
 
 
+def test_legal_is_reminded_of_the_next_step_it_sets(
+        day: CollectorsDay, notices: Notices, clock: list[datetime]) -> None:
+    # Legal logging a call with a date was told "you are reminded that day", and the job
+    # skipped every account with legal: nobody was.
+    lawyer = Member("U0LAWYER01", roles=frozenset({"legal"}))
+    others = day.people
+    day = replace(day, people=lambda user: lawyer if user == lawyer.user_id else others(user))
+    day.escalate_to_legal(MEI, "C2", "ignores us")
+    day.log_action(lawyer, "C2", ActionKind.CALL, "letter sent", TODAY + timedelta(days=2))
+    clock[0] = NOW + timedelta(days=2)
+    assert CollectionsJob(day).run().nudged == 1
+    assert [c for c in notices.calls if c[0] == "nudge"] == [("nudge", ("C2",))]
+
+
 def test_a_resolved_dispute_lets_dunning_count_its_invoices_again(
         day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
     opened = day.dispute(MEI, "C1", ["I2"], "wrong price", "sales", "U0SALES001")
