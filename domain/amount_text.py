@@ -82,7 +82,8 @@ def read_amount(text: str, too_large: str = TOO_LARGE, *, increase: bool = False
     not taken for either (a rep's "$10k" for a peso customer was MX$10,000, $550)."""
     typed = _read(text, too_large, increase, implied)
     symbol = sign_of(text)
-    if (base is not None and symbol in SHARED_SIGNS and typed.currency == implied != base
+    if (base is not None and implied is not None and symbol in SHARED_SIGNS
+            and typed.currency == implied != base
             and base in SHARED_SIGNS[symbol] and not _names_code(text, symbol)):
         value = typed.value.quantize(Decimal(1)) if typed.value == \
             typed.value.to_integral_value() else typed.value

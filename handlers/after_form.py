@@ -39,8 +39,8 @@ def tell(context: BoltContext, text: str, blocks: list[dict[str, Any]] | None = 
     client: WebClient = context.client
     if beside:
         try:
-            client.chat_postEphemeral(channel=beside, user=user, text=text,
-                                      **({"blocks": blocks} if blocks is not None else {}))
+            extra: dict[str, Any] = {"blocks": blocks} if blocks is not None else {}
+            client.chat_postEphemeral(channel=beside, user=user, text=text, **extra)
             return
         except SlackApiError as refused:  # e.g. a channel the bot is not in
             log.info("a form's answer not shown in %s (%s): sent by DM", beside,
@@ -66,9 +66,10 @@ class _DirectMessage:
         try:
             opened = self.client.conversations_open(users=self.user)
             posting = True
-            self.client.chat_postMessage(
-                channel=opened["channel"]["id"], text=self.text,
-                **({"blocks": self.blocks} if self.blocks is not None else {}))
+            extra: dict[str, Any] = {"blocks": self.blocks} if self.blocks is not None \
+                else {}
+            self.client.chat_postMessage(channel=opened["channel"]["id"], text=self.text,
+                                         **extra)
         except TimeoutError as slow:
             if not posting:  # opening the conversation posts nothing: try again
                 self._failed(repr(slow), passing=True)

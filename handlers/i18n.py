@@ -456,7 +456,7 @@ class Languages:
             return None, self.retry_after
 
     def _remember_zone(self, user_id: str, zone: object, good_for: float) -> None:
-        valid = zone if is_zone_name(zone) else None
+        valid = zone if isinstance(zone, str) and is_zone_name(zone) else None
         with self._lock:
             self._zones[user_id] = (valid, self._clock() + good_for)
 

@@ -375,7 +375,7 @@ def submission_listener(view: View) -> Callable[..., None]:
             # a form's outcome or reason had to be typed again for a lock gone a second
             # later.
             field = _first_input(submitted) if isinstance(error, TryAgain) else None
-            if field is not None:
+            if field is not None and isinstance(error, TryAgain):
                 ack(response_action="errors",
                     errors={field: clip(field_error(error, context["tr"]),
                                         FIELD_ERROR_CHARS)})

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, and_, exists, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from domain.messages import (
     UNCERTAIN,
@@ -121,7 +122,7 @@ class SqlOutbox:
     def keyed(self, key_prefix: str) -> list[tuple[str, MessageId]]:
         key = _OUTBOX.c.dedup_key
         escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        starts = key.like(f"{escaped}%", escape="\\")
+        starts: ColumnElement[bool] = key.like(f"{escaped}%", escape="\\")
         if key_prefix and self._session.get_bind().dialect.name == "sqlite":
             # SQLite's LIKE ignores case and uses no index; in its binary collation the
             # keys that start so are a range of the unique index.

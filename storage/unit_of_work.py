@@ -87,7 +87,7 @@ class SqlUnitOfWork:
         if bind.dialect.name != "sqlite":
             return False
         if self._turn is None:
-            self._turn = writers_gate(bind.url.database).__enter__()
+            self._turn = writers_gate(bind.engine.url.database).__enter__()
         return True
 
     def _give_turn(self) -> None:

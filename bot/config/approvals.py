@@ -318,7 +318,7 @@ def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str
             # A name that is no role name at all (CFO) is the field check's to report.
             if is_role_name(role) and role not in held:
                 why = ("roles lists it with nobody under it: add its holders there"
-                       if role in empty else _misspelt(role, held, empty) or hint)
+                       if role in empty else _misspelt(str(role), held, empty) or hint)
                 problems.append(((*where, index, key),
                                  f"nobody holds the role {shown(role)}; {why}"))
         post_to = level.get("post_to")

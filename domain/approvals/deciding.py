@@ -314,17 +314,17 @@ class Deciding(RequestsContext):
         customer = uow.customers.get(customer_id)
         # What was in force until now (another approval may have come after the filing),
         # and the ERP's terms, which the change stands on.
-        previous = customer.payment_terms_days if customer else request.current_terms_days
-        erp = customer.erp_terms_days if customer else None
-        erp = (previous or 0) if erp is None else erp
-        store.add_terms_change(TermsChange(customer_id, request.terms_days, erp, now, actor,
-                                           request.id))
+        terms_before = customer.payment_terms_days if customer else request.current_terms_days
+        erp_terms = customer.erp_terms_days if customer else None
+        erp_terms = (terms_before or 0) if erp_terms is None else erp_terms
+        store.add_terms_change(TermsChange(customer_id, request.terms_days, erp_terms, now,
+                                           actor, request.id))
         uow.audit.append(AuditEntry(now, actor, "terms.changed", customer_id, {
             "request": request.id, "terms_days": request.terms_days,
-            "previous": previous, "erp_terms_days": erp}))
+            "previous": terms_before, "erp_terms_days": erp_terms}))
         uow.events.record(TermsChangeApproved(
             occurred_at=now, actor=actor, subject=customer_id, request_id=request.id,
-            terms_days=request.terms_days, previous=previous))
+            terms_days=request.terms_days, previous=terms_before))
         return None
 
     def check_decider(self, actor: Member, request_id: int, level: int) -> RequestRecord:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import tzinfo
+from functools import partial
 
 from domain.approvals.deciders import left_to_escalation, who_decides
 from domain.approvals.model import Delegation, Level, Question
@@ -119,8 +120,8 @@ class ApprovalNotices:
             for person, whose in ((owner, cards.OWNED), (placer, cards.PLACED)):
                 if person and person not in told:
                     told.add(person)
-                    self._note(outbox, person, lambda tr, whose=whose: cards.owner_note(
-                        tr, request, whose))
+                    self._note(outbox, person, partial(cards.owner_note, request=request,
+                                                       whose=whose))
         elif happened is Happened.REJECTED and decision is not None:
             _withheld(change)
             # The owner heard of the request or the hold: they hear it was turned down.
@@ -128,8 +129,9 @@ class ApprovalNotices:
             for person, whose in ((owner, cards.OWNED), (placer, cards.PLACED)):
                 if person and person not in told:
                     told.add(person)
-                    self._note(outbox, person, lambda tr, whose=whose: cards.owner_rejected_note(
-                        tr, request, rejected, whose))
+                    self._note(outbox, person, partial(
+                        cards.owner_rejected_note, request=request, decision=rejected,
+                        whose=whose))
         elif happened in (Happened.CANCELLED, Happened.EXPIRED):
             self._edit_cards(outbox, change, request.level)
             if happened is Happened.EXPIRED:

@@ -8,7 +8,7 @@ Create Date: 2026-12-03
 """
 
 import logging
-from typing import Any
+from typing import Any, TypeGuard
 
 import sqlalchemy as sa
 from alembic import op
@@ -29,7 +29,7 @@ _requests = sa.table("credit_requests", sa.column("id", sa.Integer),
                      sa.column("route", sa.JSON))
 
 
-def _whole(value: Any) -> bool:
+def _whole(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
