@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 # Every format character (Unicode category Cf: soft hyphen, zero-width spaces and
 # joiners, bidi controls, BOM, interlinear and tag characters…) and the combining
@@ -141,7 +141,7 @@ class CompanyName(str):
 
     local: str | None
 
-    def __new__(cls, name: str, local: str | None = None) -> CompanyName:
+    def __new__(cls, name: str, local: str | None = None) -> Self:
         made = super().__new__(cls, name)
         made.local = local
         return made
@@ -151,6 +151,36 @@ class CompanyName(str):
 
     def map(self, show: Callable[[str], str]) -> CompanyName:
         return CompanyName(show(str(self)), show(self.local) if self.local else None)
+
+
+class AccountName(CompanyName):
+    """A customer named with its id, ``Acme Packaging (C0002)``: its name as each reader
+    knows it (a Chinese reader the local one, in their brackets), the id as the ERP
+    writes it; both escaped as ERP text. A refusal built "name (id)" in the domain named
+    the account in English to a Chinese reader."""
+
+    customer_id: str
+
+    def __new__(cls, customer_id: str, name: str | None = None,
+                local: str | None = None) -> Self:
+        made = super().__new__(cls, name or customer_id, local)
+        made.customer_id = customer_id
+        return made
+
+    def shown_by(self, tr: Any) -> str:
+        name = str(tr.name_of(str(self), self.local))
+        if name == self.customer_id:
+            return name
+        return str(tr._("{name} ({id})", name=name, id=self.customer_id))
+
+    def __format__(self, spec: str) -> str:
+        # The English of ``str(error)`` (the CLI, the log), as a reader's would say it.
+        name = str(self)
+        return name if name == self.customer_id else f"{name} ({self.customer_id})"
+
+    def map(self, show: Callable[[str], str]) -> AccountName:
+        return AccountName(show(self.customer_id), show(str(self)),
+                           show(self.local) if self.local else None)
 
 
 def map_texts(params: Mapping[str, Any], show: Callable[[str, str], str]

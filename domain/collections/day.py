@@ -358,4 +358,5 @@ def not_yours(uow: UnitOfWork, customer_id: str, collector: str | None,
         # A card's button for an account the ERP no longer has: "assign a collector
         # first" would send the person to assign a customer that is not there.
         return DomainError(N_("Customer {customer} no longer exists."), customer=customer_id)
-    return NotYourAccount(customer_id, collector, customer.name if customer else None, ask)
+    return NotYourAccount(customer_id, collector, customer.name if customer else None, ask,
+                          customer.name_local if customer else None)

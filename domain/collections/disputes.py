@@ -158,7 +158,8 @@ class Disputing(DayContext):
             raise NotYourDispute(customer_id, self.departments.get(
                 dispute.department or "", dispute.department),
                 customer.name if customer else None,
-                People(dict.fromkeys(p for p in may if p)))
+                People(dict.fromkeys(p for p in may if p)),
+                customer.name_local if customer else None)
         if not dispute.is_open:
             if dispute.resolved_by is None or dispute.resolved_at is None:
                 raise DomainError(N_("That dispute is already resolved."))

@@ -10,7 +10,7 @@ from typing import Any
 
 from domain.errors import DomainError, FieldProblem
 from domain.money import Money
-from domain.text import N_, CommandName, Listed, People
+from domain.text import N_, AccountName, CommandName, Listed, People
 
 
 class NotYourAccount(DomainError):
@@ -19,8 +19,8 @@ class NotYourAccount(DomainError):
     assign, those who may (the command would only be refused)."""
 
     def __init__(self, customer: str, collector: str | None, name: str | None = None,
-                 ask: People | None = None) -> None:
-        label = f"{name} ({customer})" if name and name != customer else customer
+                 ask: People | None = None, local: str | None = None) -> None:
+        label = AccountName(customer, name, local)
         if collector is None and ask is not None:
             super().__init__(N_("Nobody collects {account} now: ask {who} to assign a collector."),
                              account=label, who=ask)
@@ -39,8 +39,8 @@ class NotYourDispute(DomainError):
     may resolve it by name (a raw customer id and roles alone sent them looking)."""
 
     def __init__(self, customer: str, department: str | None, name: str | None = None,
-                 people: People | None = None) -> None:
-        label = f"{name} ({customer})" if name and name != customer else customer
+                 people: People | None = None, local: str | None = None) -> None:
+        label = AccountName(customer, name, local)
         people = people or People()
         if department and people:
             super().__init__(N_("Only the {department} department, the dispute's owner, "

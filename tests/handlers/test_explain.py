@@ -53,14 +53,14 @@ def test_whom_to_ask_is_mentioned_in_the_readers_language():
         f"Nobody collects {SHOWN} (C1) now: ask <@U0MGR00001> or <@U0MGR00002> to "
         "assign a collector.")
     assert explain(refusal, translator("zh-CN")) == (
-        f"{SHOWN} (C1) 目前没有催收员：请联系 <@U0MGR00001> 或 <@U0MGR00002> 分配一位。")
+        f"{SHOWN}（C1）目前没有催收员：请联系 <@U0MGR00001> 或 <@U0MGR00002> 分配一位。")
     # A form shows its field's error as plain text, where a mention would show as typed.
     assert field_error(refusal, translator("en-US")) == (
         f"Nobody collects {HOSTILE} (C1) now: ask @U0MGR00001 or @U0MGR00002 to assign "
         "a collector.")
     nobody = NotYourAccount("C1", None, "Acme", People(()))
     assert explain(nobody, translator("zh-CN")) == (
-        "Acme (C1) 目前没有催收员：请联系您的信用经理分配一位。")
+        "Acme（C1）目前没有催收员：请联系您的信用经理分配一位。")
 
 
 def test_an_underscore_inside_an_id_stays_so_that_the_id_can_be_copied():
@@ -167,3 +167,24 @@ def test_a_meeting_that_does_not_exist_is_named_as_the_lists_number_it():
         "There is no meeting #2147483647; /credit meetings lists the upcoming ones.")
     assert explain(MeetingNotFound(12), translator("zh-CN")) == (
         "没有 #12 号会议；/credit meetings 列出即将举行的会议。")
+
+
+def test_an_account_is_named_to_each_reader_by_the_name_they_know_it_by():
+    # Built as "name (id)" in the domain, the refusal named the account in English to a
+    # Chinese reader whose worklist and card had named it in Chinese.
+    from domain.collections.refusals import NotYourDispute
+    from domain.text import People
+
+    theirs = NotYourAccount("C0033", "U04COLLECT1", "Qingdao Ocean Fisheries", None,
+                            "青岛海洋渔业有限公司")
+    assert explain(theirs, translator("en-US")) == (
+        "Qingdao Ocean Fisheries (C0033) is collected by <@U04COLLECT1>; only they or the "
+        "collections lead can record against it.")
+    assert explain(theirs, translator("zh-CN")).startswith("青岛海洋渔业有限公司（C0033）")
+    dispute = NotYourDispute("C0033", "Logistics", "Qingdao Ocean Fisheries",
+                             People(("U04COLLECT1",)), "青岛海洋渔业有限公司")
+    assert explain(dispute, translator("zh-CN")) == (
+        "只有Logistics部门、争议负责人、该账户的催收员或催收主管（<@U04COLLECT1>）可以解决"
+        "青岛海洋渔业有限公司（C0033）的这项争议。")
+    # The English of the error itself (the CLI, the log) names both.
+    assert str(theirs).startswith("Qingdao Ocean Fisheries (C0033) is collected by")
