@@ -6,8 +6,8 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import AppConfig, load_config
+from bot.config.schema import cron_trigger
 from bot.settings import Settings
 from domain.access import CreditDataAccess, Member
 from domain.alerts.routing import Directory
@@ -32,6 +33,7 @@ from domain.meetings.use_cases import Meetings
 from domain.orders.use_cases import OrderChecks
 from domain.positions import CreditPolicyContext
 from domain.reports.use_cases import Reports
+from handlers.collections.jobs import JOB as COLLECTIONS_JOB
 from handlers.i18n import DestinationLocales, Remembered
 from handlers.replies import drop_pending
 from storage.audit_writer import BatchedAuditWriter
@@ -341,7 +343,10 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
                     "collector", legal.members[0])
     # The lead and those who assign may look at any collector's list.
     working = config.approvals.working_time
-    policy = section.work_policy(working.holidays if working is not None else ())
+    holidays = frozenset(working.holidays if working is not None else ())
+    policy = replace(section.work_policy(holidays), reminded_on=reminder_days(
+        config.schedules.of(COLLECTIONS_JOB.name) or COLLECTIONS_JOB.schedule,
+        organisation.zone, holidays))
     assigners, lead = _assigners(config), policy.lead
     return CollectorsDay(
         unit_of_work, access, policy, config.aging.buckets,
@@ -355,6 +360,28 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
         people=member_of(config),
         overseers=assigners | ({lead} if lead else set()),
         assigners=assigners)
+
+
+def reminder_days(schedule: str, zone: tzinfo, holidays: frozenset[date]
+                  ) -> Callable[[date], date]:
+    """For a next step due on a day, the day the collections job reminds of it: its first
+    run on or after that day that is no holiday. A collector told "you are reminded that
+    day" of a Saturday heard on Monday."""
+    trigger = cron_trigger(schedule, zone)
+
+    def reminded_on(day: date) -> date:
+        start = datetime.combine(day, time(0), tzinfo=zone)
+        for _ in range(400):  # a year of runs is plenty; a schedule is checked to recur
+            fire = trigger.get_next_fire_time(None, start)
+            if fire is None:
+                return day
+            found = fire.astimezone(zone).date()
+            if found not in holidays:
+                return found
+            start = datetime.combine(found + timedelta(days=1), time(0), tzinfo=zone)
+        return day
+
+    return reminded_on
 
 
 def legal_owner(config: AppConfig, access: CreditDataAccess) -> str | None:

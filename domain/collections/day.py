@@ -54,6 +54,10 @@ class WorkPolicy:
     # The organisation's days off (app.yaml approvals.working_time.holidays): the
     # collections job sends nothing on them, and does that day's work the next day.
     holidays: frozenset[date] = frozenset()
+    # The day the collections job's reminder of a step due on a day comes: its first
+    # run on or after it that is no holiday (its schedule runs Monday to Friday by
+    # default). None: that day.
+    reminded_on: Callable[[date], date] | None = None
 
 
 @dataclass(frozen=True)
@@ -274,6 +278,10 @@ class DayContext:
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
+
+    def reminder_day(self, day: date) -> date:
+        """When a next step due on ``day`` is reminded of (a Saturday's on Monday)."""
+        return self.policy.reminded_on(day) if self.policy.reminded_on else day
 
     def date_of(self, moment: datetime) -> date:
         """The organisation's date at ``moment`` (what "recorded on" says)."""

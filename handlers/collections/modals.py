@@ -256,6 +256,18 @@ def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:
         return _done(context, tr._("Logged: {kind} for {customer}. The next step is due "
                                    "today; `/credit collect` lists it among the first.",
                                    kind=what, customer=named))
+    reminded = deps.collecting.reminder_day(next_on)
+    if reminded != next_on:
+        # A weekend or a holiday: the collections job does not run that day.
+        if not mine:
+            return _done(context, tr._(
+                "Logged: {kind} for {customer}. Next step on {day}, when no reminders go "
+                "out: <@{collector}>, who collects it, is reminded on {when}.", kind=what,
+                customer=named, day=next_on, when=reminded, collector=logged.collector))
+        return _done(context, tr._(
+            "Logged: {kind} for {customer}. Next step on {day}, when no reminders go out: "
+            "you are reminded on {when}.", kind=what, customer=named, day=next_on,
+            when=reminded))
     if not mine:
         # The lead on a collector's account: the reminder is the collector's.
         return _done(context, tr._("Logged: {kind} for {customer}. Next step on {day}: "

@@ -97,6 +97,22 @@ def test_the_lead_sees_a_collectors_list_and_may_act_on_it(world):
     assert dms(world, CREDIT_MANAGER)[-1] == (
         "Logged: call for *Fenwick Retail Group* (C0041). The next step is due today; it is "
         f"among the first in <@{COLLECTOR}>'s `/credit collect`.")
+    # A Saturday: the collections job runs Monday to Friday, and the reminder comes then
+    # (said "is reminded that day", it came on Monday).
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    monday = saturday + timedelta(days=2)
+    theirs = _collect(world, CREDIT_MANAGER, f"/credit collect <@{COLLECTOR}>")
+    world.slack.click(CREDIT_MANAGER, theirs, "Log action", wait=False)
+    view = world.slack.modal(CREDIT_MANAGER)
+    world.emulator.views.clear()
+    before = len(dms(world, CREDIT_MANAGER))
+    assert world.slack.submit(CREDIT_MANAGER, view, {
+        "kind": "visit", "outcome": "met their CFO", "next": str(saturday)}).body == ""
+    wait_for(lambda: len(dms(world, CREDIT_MANAGER)) > before, seconds=5)
+    assert dms(world, CREDIT_MANAGER)[-1] == (
+        f"Logged: visit for *Fenwick Retail Group* (C0041). Next step on {saturday:%b} "
+        f"{saturday.day}, {saturday.year}, when no reminders go out: <@{COLLECTOR}>, who "
+        f"collects it, is reminded on {monday:%b} {monday.day}, {monday.year}.")
 
 
 def test_only_the_lead_and_the_assigners_see_anothers_list(world):
