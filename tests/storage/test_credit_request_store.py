@@ -179,6 +179,15 @@ def test_delegations_and_orders(engine):
         assert work.credit_requests.order("SO-404") is None
 
 
+def _filed(engine: Engine) -> tuple[CreditRequests, Roster, CreditRequest]:
+    """The seeded database's Acme asked +60k by the rep, one credit manager deciding."""
+    seed(engine)
+    requests = _requests(engine, MANAGERS[:1])
+    roster = requests.roster
+    return requests, roster, requests.file(roster.member(REP), Filing(
+        "acme", RequestKind.LIMIT_INCREASE, REASON, "+60k"))
+
+
 def _requests(engine: Engine, managers: list[str]) -> CreditRequests:
     roster = Roster({"sales": [REP], "credit_manager": managers,
                      "finance_director": ["U0FD000001"]})
@@ -187,11 +196,7 @@ def _requests(engine: Engine, managers: list[str]) -> CreditRequests:
 
 
 def test_the_whole_path_through_the_real_unit_of_work(engine):
-    seed(engine)
-    requests = _requests(engine, MANAGERS[:1])
-    roster = requests.roster
-    filed = requests.file(roster.member(REP), Filing("acme", RequestKind.LIMIT_INCREASE,
-                                                     REASON, "+60k"))
+    requests, roster, filed = _filed(engine)
     assert (filed.new_limit, filed.measured, len(filed.route)) == (
         usd("80000.00"), usd("80000.00"), 2)
     requests.decide(roster.member(MANAGERS[0]), filed.id, 1, Outcome.APPROVED)
@@ -208,11 +213,7 @@ def test_the_whole_path_through_the_real_unit_of_work(engine):
 
 
 def test_a_question_asked_comes_back_in_the_history(engine):
-    seed(engine)
-    requests = _requests(engine, MANAGERS[:1])
-    roster = requests.roster
-    filed = requests.file(roster.member(REP), Filing("acme", RequestKind.LIMIT_INCREASE,
-                                                     REASON, "+60k"))
+    requests, roster, filed = _filed(engine)
     requests.ask_info(roster.member(MANAGERS[0]), filed.id, 1, f"  {REASON}\nwhy now?  ")
     with uow(engine) as work:
         work.credit_requests.add_question(Question(filed.id, 2, "U0FD000001",
@@ -229,11 +230,7 @@ def test_a_question_asked_comes_back_in_the_history(engine):
 
 
 def test_a_question_is_answered_once(engine):
-    seed(engine)
-    requests = _requests(engine, MANAGERS[:1])
-    roster = requests.roster
-    filed = requests.file(roster.member(REP), Filing("acme", RequestKind.LIMIT_INCREASE,
-                                                     REASON, "+60k"))
+    requests, roster, filed = _filed(engine)
     requests.ask_info(roster.member(MANAGERS[0]), filed.id, 1, "Which orders?")
     with uow(engine) as work:
         work.credit_requests.answer_question(1, "PO-7 and PO-9", NOW + timedelta(hours=2))
