@@ -38,11 +38,15 @@ from domain.retry import retried_on
 
 @dataclass(frozen=True)
 class Logged:
-    """An action logged, and who collects the account: the one its next step's reminder
-    goes to (the lead logging on a collector's account was told "you are reminded")."""
+    """An action logged; who collects the account, whom its next step's reminder goes
+    to (the lead logging on a collector's account was told "you are reminded"); the
+    organisation's day it was logged on; and the day the collections job reminds of
+    the next step (a Saturday's on Monday), when there is one."""
 
     action: CollectionAction
     collector: str
+    logged_on: date
+    reminded_on: date | None = None
 
     @property
     def next_action_on(self) -> date | None:
@@ -104,7 +108,8 @@ class Recording(DayContext):
                                                       "next_action_on": str(follow_up)
                                                       if follow_up else None}))
             uow.commit()
-        return Logged(action, assignment.collector)
+        return Logged(action, assignment.collector, self.date_of(now),
+                      self.reminder_day(follow_up) if follow_up is not None else None)
 
     @retried_on(CollectionChanged)
     def promise(self, actor: Member, customer_id: str, amount: Money, due_on: date,

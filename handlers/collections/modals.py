@@ -16,6 +16,7 @@ from domain.amount_text import TWO_CURRENCIES, read_amount, sign_of, stands_for
 from domain.amounts import AMOUNT_TOO_LARGE, AmountError, exact_money
 from domain.collections.day import AccountForm
 from domain.collections.model import ActionKind
+from domain.collections.recording import Logged
 from domain.collections.refusals import (
     AMOUNT,
     DEPARTMENT,
@@ -235,48 +236,44 @@ def submit_log(view: dict[str, Any], context: BoltContext) -> Submitted:
     except FormRefused as refused:
         return {where: field_error(problem, tr)
                 for where, problem in refused.by_field().items()}
-    named, what = _named(deps, customer, tr), tr._(KINDS[kind])
-    if logged.next_action_on is None:
-        return _done(context, tr._("Logged: {kind} for {customer}. No next-step date was "
-                                   "given, so no reminder is set.", kind=what,
-                                   customer=named))
-    if next_on is None:
-        return _done(context, tr._("Logged: {kind} for {customer}. The next step stays due "
-                                   "on {day}; give a new date with Log action when you know "
-                                   "it.", kind=what, customer=named,
-                                   day=logged.next_action_on))
-    mine = logged.collector == context["member"].user_id
-    if next_on <= deps.collecting.today():
+    return _done(context, _logged_text(tr, logged, _named(deps, customer, tr),
+                                       tr._(KINDS[kind]), next_on is not None,
+                                       logged.collector == context["member"].user_id))
+
+
+def _logged_text(tr: Translator, logged: Logged, named: str, what: str, dated: bool,
+                 mine: bool) -> str:
+    """The confirmation of an action logged: its next step, and whose reminder comes
+    when (``dated``: the form gave a day; ``mine``: the one logging collects it, else
+    the lead logged on a collector's account, whose reminder it is)."""
+    day, when, collector = logged.next_action_on, logged.reminded_on, logged.collector
+    if day is None:
+        return tr._("Logged: {kind} for {customer}. No next-step date was given, so no "
+                    "reminder is set.", kind=what, customer=named)
+    if not dated:
+        return tr._("Logged: {kind} for {customer}. The next step stays due on {day}; give "
+                    "a new date with Log action when you know it.", kind=what,
+                    customer=named, day=day)
+    if day <= logged.logged_on:
         # The day's reminders may have gone already: none is promised for today.
-        if not mine:
-            return _done(context, tr._("Logged: {kind} for {customer}. The next step is "
-                                       "due today; it is among the first in <@{collector}>'s "
-                                       "`/credit collect`.", kind=what, customer=named,
-                                       collector=logged.collector))
-        return _done(context, tr._("Logged: {kind} for {customer}. The next step is due "
-                                   "today; `/credit collect` lists it among the first.",
-                                   kind=what, customer=named))
-    reminded = deps.collecting.reminder_day(next_on)
-    if reminded != next_on:
+        return tr._("Logged: {kind} for {customer}. The next step is due today; "
+                    "`/credit collect` lists it among the first.", kind=what,
+                    customer=named) if mine else tr._(
+            "Logged: {kind} for {customer}. The next step is due today; it is among the "
+            "first in <@{collector}>'s `/credit collect`.", kind=what, customer=named,
+            collector=collector)
+    if when is not None and when != day:
         # A weekend or a holiday: the collections job does not run that day.
-        if not mine:
-            return _done(context, tr._(
-                "Logged: {kind} for {customer}. Next step on {day}, when no reminders go "
-                "out: <@{collector}>, who collects it, is reminded on {when}.", kind=what,
-                customer=named, day=next_on, when=reminded, collector=logged.collector))
-        return _done(context, tr._(
+        return tr._("Logged: {kind} for {customer}. Next step on {day}, when no reminders "
+                    "go out: you are reminded on {when}.", kind=what, customer=named,
+                    day=day, when=when) if mine else tr._(
             "Logged: {kind} for {customer}. Next step on {day}, when no reminders go out: "
-            "you are reminded on {when}.", kind=what, customer=named, day=next_on,
-            when=reminded))
-    if not mine:
-        # The lead on a collector's account: the reminder is the collector's.
-        return _done(context, tr._("Logged: {kind} for {customer}. Next step on {day}: "
-                                   "<@{collector}>, who collects it, is reminded that day.",
-                                   kind=what, customer=named, day=logged.next_action_on,
-                                   collector=logged.collector))
-    return _done(context, tr._("Logged: {kind} for {customer}. Next step on {day}: you are "
-                               "reminded that day.", kind=what, customer=named,
-                               day=logged.next_action_on))
+            "<@{collector}>, who collects it, is reminded on {when}.", kind=what,
+            customer=named, day=day, when=when, collector=collector)
+    return tr._("Logged: {kind} for {customer}. Next step on {day}: you are reminded that "
+                "day.", kind=what, customer=named, day=day) if mine else tr._(
+        "Logged: {kind} for {customer}. Next step on {day}: <@{collector}>, who collects "
+        "it, is reminded that day.", kind=what, customer=named, day=day, collector=collector)
 
 
 def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
