@@ -61,10 +61,12 @@ class Settings(BaseSettings):
                               "only: it holds a space, a control or a non-ASCII character")
             # Docker's --env-file keeps quotes as part of the value: every request Slack
             # signed was then refused (401) with nothing said at start.
-            if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"":
+            # A quote at one end only is a paste that lost the other: no Slack secret
+            # holds one.
+            if value[0] in "'\"" or value[-1] in "'\"":
                 raise PydanticCustomError(
-                    "secret", "must be the value Slack shows without quotes around it "
-                              "(Docker's --env-file keeps them as part of the value): write "
+                    "secret", "must be the value Slack shows, with no quote at either end "
+                              "(Docker's --env-file keeps quotes as part of the value): write "
                               "it bare")
         return value
 

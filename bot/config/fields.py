@@ -106,7 +106,19 @@ def _timezone(value: str) -> str:
         raise _error("timezone", "{shown} is an abbreviation that keeps no summer time, not a "
                      "place: write the place's own zone, e.g. " + _NO_SUMMER_TIME[value],
                      value)
+    posix = _POSIX_OFFSET.fullmatch(value)
+    if posix and int(posix.group(2)):
+        # POSIX counts west as positive: "Etc/GMT+5" is five hours *behind* UTC, the
+        # opposite of what everyone who writes it means.
+        hours = int(posix.group(2))
+        offset = f"UTC{'-' if posix.group(1) == '+' else '+'}{hours:02d}:00"
+        raise _error("timezone", "{shown} is " + offset + " (these names turn the sign "
+                     "round) and keeps no summer time: write the zone of the place whose clock is "
+                     "meant, such as Asia/Shanghai or America/Bogota", value)
     return value
+
+
+_POSIX_OFFSET = re.compile(r"Etc/GMT([+-])(\d{1,2})")
 
 
 _LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z][A-Za-z]{1,3})?")

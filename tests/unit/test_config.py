@@ -498,6 +498,25 @@ def test_a_fixed_offset_abbreviation_is_refused_with_the_place_to_write(tmp_path
     assert load_config(path).organisation.timezone == "CET"
 
 
+@pytest.mark.parametrize(("zone", "offset"), [("Etc/GMT+5", "UTC-05:00"),
+                                              ("Etc/GMT-8", "UTC+08:00"),
+                                              ("Etc/GMT-14", "UTC+14:00")])
+def test_a_posix_offset_zone_is_refused_with_its_real_offset(tmp_path, zone, offset):
+    # "Etc/GMT+5" was taken: POSIX counts west as positive, so a company meaning UTC+5
+    # ran every day and schedule ten hours off.
+    text = GOOD.replace("timezone: Asia/Shanghai", f"timezone: {zone}")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, zone)}: organisation.timezone: \"{zone}\" is {offset} (these "
+        "names turn the sign round) and keeps no summer time: write the zone of the place "
+        "whose clock is meant, such as Asia/Shanghai or America/Bogota"]
+    # UTC by any of its names is no trap.
+    for name in ("Etc/GMT", "Etc/GMT+0", "UTC", "Etc/UTC"):
+        path = tmp_path / "utc.yaml"
+        path.write_text(GOOD.replace("timezone: Asia/Shanghai", f"timezone: {name}"),
+                        encoding="utf-8")
+        assert load_config(path).organisation.timezone == name
+
+
 def test_a_file_not_in_utf8_says_where_and_how_to_save_it(tmp_path):
     # "latin1.yaml: is not UTF-8 text", with no line, no byte and no fix.
     text = GOOD.replace("name: Northwind Trading Co.", "name: Müller GmbH")
