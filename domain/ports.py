@@ -58,6 +58,11 @@ class InvoiceQueries(ReceivablesQueries, Protocol):
         customer, due date and id."""
         ...
 
+    def settled(self, customer_id: str, invoice_ids: Sequence[str]) -> set[str]:
+        """Those of ``invoice_ids`` that are the customer's invoices with nothing left to
+        pay."""
+        ...
+
     def paid_since(self, customer_id: str, since: date, currency: str,
                    invoice_ids: Sequence[str] = (), until: date | None = None) -> Decimal:
         """The customer's imported payments in ``currency`` dated ``since`` or later, and

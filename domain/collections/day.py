@@ -31,6 +31,7 @@ from domain.collections.refusals import (
     AlreadyRecorded,
     AmbiguousInvoice,
     NotYourAccount,
+    SettledInvoices,
     UnknownInvoices,
 )
 from domain.collections.status import require_not_with_legal
@@ -282,6 +283,17 @@ class DayContext:
     def reminder_day(self, day: date) -> date:
         """When a next step due on ``day`` is reminded of (a Saturday's on Monday)."""
         return self.policy.reminded_on(day) if self.policy.reminded_on else day
+
+    @staticmethod
+    def _named_invoices(uow: UnitOfWork, customer_id: str, typed: Sequence[str],
+                        open_ids: Iterable[str]) -> tuple[list[str], FieldProblem | None]:
+        """``named_invoices``, where naming only paid invoices of the account is said to
+        be that, not a mistyped id."""
+        named, wrong = named_invoices(customer_id, typed, open_ids)
+        if isinstance(wrong, UnknownInvoices) \
+                and uow.receivables.settled(customer_id, wrong.invoices) >= set(wrong.invoices):
+            return named, SettledInvoices(wrong.invoices)
+        return named, wrong
 
     def date_of(self, moment: datetime) -> date:
         """The organisation's date at ``moment`` (what "recorded on" says)."""

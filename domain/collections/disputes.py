@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from domain.access import Member
-from domain.collections.day import MAX_OUTCOME, DayContext, named_invoices
+from domain.collections.day import MAX_OUTCOME, DayContext
 from domain.collections.model import Assignment, CollectionChanged, Dispute
 from domain.collections.refusals import (
     AlreadyDisputed,
@@ -37,7 +37,7 @@ class Disputing(DayContext):
             assignment = self._collecting(uow, actor, customer_id, submission, now)
             # Every problem at once, each beside its field: one round to put them right.
             open_ = {i.invoice_id for i in uow.receivables.open_invoices([customer_id])}
-            invoice_ids, wrong = named_invoices(customer_id, invoice_ids, open_)
+            invoice_ids, wrong = self._named_invoices(uow, customer_id, invoice_ids, open_)
             problems = [problem for problem in (
                 wrong or self._disputed_problem(uow, customer_id, invoice_ids),
                 self._department_problem(department),

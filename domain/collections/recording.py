@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from domain.access import Member
-from domain.collections.day import MAX_OUTCOME, DayContext, named_invoices
+from domain.collections.day import MAX_OUTCOME, DayContext
 from domain.collections.model import (
     ActionKind,
     CollectionAction,
@@ -195,7 +195,7 @@ class Recording(DayContext):
         currency they are not billed in, or above what they (or, none named, the
         account) have open."""
         open_ = {i.invoice_id: i for i in uow.receivables.open_invoices([customer_id])}
-        invoice_ids, wrong = named_invoices(customer_id, invoice_ids, open_)
+        invoice_ids, wrong = self._named_invoices(uow, customer_id, invoice_ids, open_)
         late = upcoming_day_problem(DUE, due_on, today or self.date_of(self.clock())) \
             if due_on is not None else None
         problems = [p for p in (late, wrong) if p is not None]

@@ -88,6 +88,7 @@ class UnknownDepartment(FieldProblem):
 
 class UnknownInvoices(FieldProblem):
     def __init__(self, customer: str, invoices: Sequence[str]) -> None:
+        self.invoices = tuple(invoices)
         if len(invoices) == 1:
             super().__init__(INVOICES, N_("{invoices} is not an open invoice of {customer}: "
                                           "name invoices from the account's open ones, "
@@ -98,6 +99,21 @@ class UnknownInvoices(FieldProblem):
                                       "invoices from the account's open ones, separated by "
                                       "commas."),
                          invoices=Listed(invoices), customer=customer)
+
+
+class SettledInvoices(FieldProblem):
+    """Invoices of the account that are paid: said so, not "not an open invoice", which
+    reads as a typo in the id."""
+
+    def __init__(self, invoices: Sequence[str]) -> None:
+        if len(invoices) == 1:
+            super().__init__(INVOICES, N_("{invoices} is paid already: name invoices from "
+                                          "the account's open ones, separated by commas."),
+                             invoices=invoices[0])
+            return
+        super().__init__(INVOICES, N_("{invoices} are paid already: name invoices from the "
+                                      "account's open ones, separated by commas."),
+                         invoices=Listed(invoices))
 
 
 class AmbiguousInvoice(FieldProblem):

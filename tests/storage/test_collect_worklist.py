@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, update
 
 from domain.access import CreditDataAccess, Member
 from domain.aging import AgingBuckets
@@ -90,6 +90,23 @@ def test_open_invoices_and_payments_since(engine: Engine) -> None:
         # Up to a day: the payment dated today is after it.
         assert uow.receivables.paid_since("C00000", TODAY - timedelta(days=10), "USD",
                                           until=TODAY - timedelta(days=1)) == Decimal(700)
+
+
+def test_settled_names_the_customers_invoices_with_nothing_left_to_pay(engine: Engine) -> None:
+    seed(engine, 2)
+    with engine.begin() as conn:
+        conn.execute(update(InvoiceRow).where(InvoiceRow.invoice_id == "I00000-1")
+                     .values(status="paid", open_amount=Decimal(0)))
+        # Open in name, nothing left on it: settled as well.
+        conn.execute(update(InvoiceRow).where(InvoiceRow.invoice_id == "I00000-2")
+                     .values(open_amount=Decimal(0)))
+        conn.execute(update(InvoiceRow).where(InvoiceRow.invoice_id == "I00001-1")
+                     .values(status="paid", open_amount=Decimal(0)))
+    with SqlUnitOfWork(unit_of_work_factory(engine)) as uow:
+        assert uow.receivables.settled(
+            "C00000", ["I00000-1", "I00000-2", "I00000-3", "I00001-1", "NOPE", "i00000-1"]) \
+            == {"I00000-1", "I00000-2"}
+        assert uow.receivables.settled("C00000", []) == set()
 
 
 @pytest.mark.xdist_group("timing")

@@ -32,7 +32,7 @@ from domain.collections.work import CollectorsDay
 from domain.collections.worklist import LastAction, WorkItem
 from domain.errors import DomainError, FormRefused
 from domain.messages import OutgoingMessage
-from domain.model import Customer, Invoice
+from domain.model import Customer, Invoice, InvoiceStatus
 from domain.money import Money
 from domain.ports import Outbox
 from domain.text import People
@@ -1203,3 +1203,34 @@ def test_a_collector_app_yaml_let_go_is_neither_nudged_nor_told_of_promises(
         "1 account(s) of U0MEI0001 not nudged: they may no longer see credit data "
         "(app.yaml's access.credit_data); the alerts job gives their accounts to another "
         "collector"]
+
+
+def test_a_paid_invoice_named_is_said_to_be_paid(day: CollectorsDay,
+                                                 uow: FakeUnitOfWork) -> None:
+    # "P1 is not an open invoice of C1" read as a typo in an id the collector had copied
+    # from the account's statement: the invoice was paid.
+    paid = Invoice("P1", "C1", TODAY - timedelta(days=60), TODAY - timedelta(days=30),
+                   usd(700), usd(0), InvoiceStatus.PAID)
+    uow.receivables.invoices += [paid, dataclasses.replace(paid, invoice_id="P2")]
+    with pytest.raises(FormRefused) as one:
+        day.dispute(MEI, "C1", ["P1"], "short", "sales", "U0SALES001")
+    assert [(p.where, str(p)) for p in one.value.problems] == [
+        ("invoices", "P1 is paid already: name invoices from the account's open ones, "
+                     "separated by commas.")]
+    with pytest.raises(FormRefused) as two:
+        day.promise(MEI, "C1", usd(100), TODAY + timedelta(days=3), ["P1", "P2"])
+    assert [(p.where, str(p)) for p in two.value.problems] == [
+        ("invoices", "P1, P2 are paid already: name invoices from the account's open "
+                     "ones, separated by commas.")]
+    # Another customer's paid invoice, or one paid among unknown ids, is still not open.
+    with pytest.raises(FormRefused) as mixed:
+        day.dispute(MEI, "C1", ["P1", "I9"], "short", "sales", "U0SALES001")
+    assert [(p.where, str(p)) for p in mixed.value.problems] == [
+        ("invoices", "P1, I9 are not open invoices of C1: name invoices from the "
+                     "account's open ones, separated by commas.")]
+    with pytest.raises(FormRefused) as theirs:
+        day.dispute(MEI, "C2", ["P1"], "short", "sales", "U0SALES001")
+    assert [(p.where, str(p)) for p in theirs.value.problems] == [
+        ("invoices", "P1 is not an open invoice of C2: name invoices from the account's "
+                     "open ones, separated by commas.")]
+    assert uow.collections.committed["disputes"] == {}
