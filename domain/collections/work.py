@@ -97,13 +97,16 @@ class CollectorsDay(Recording, Disputing, LegalCases):
             customer = customers.get(a.customer_id)
             overdue_invs = [i for i in invoices[a.customer_id] if i.due_date < today]
             sums: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+            in_dispute: dict[str, Decimal] = defaultdict(Decimal)
             weight = Decimal(0)
             unpriced: set[str] = set()
             for inv in overdue_invs:
                 dpd = (today - inv.due_date).days
                 sums[(self.buckets.index_of(dpd), inv.open_amount.currency)] += (
                     inv.open_amount.amount)
-                if inv.invoice_id not in disputed[a.customer_id]:
+                if inv.invoice_id in disputed[a.customer_id]:
+                    in_dispute[inv.open_amount.currency] += inv.open_amount.amount
+                else:
                     try:
                         weight += (inv.open_amount.amount * dpd * fx.factor(
                             inv.open_amount.currency, self.base_currency))
@@ -124,6 +127,7 @@ class CollectorsDay(Recording, Disputing, LegalCases):
                 weight=weight, status=a.status.value, level=level,
                 next_action_on=a.next_action_on, promise_due=promised.get(a.customer_id),
                 open_disputes=len(disputes[a.customer_id]),
+                disputed=tuple(Money(amount, cur) for cur, amount in sorted(in_dispute.items())),
                 oldest_dispute_on=min(disputes[a.customer_id], default=None),
                 unpriced=tuple(sorted(unpriced))))
         return items

@@ -143,6 +143,11 @@ def _overdue(item: WorkItem, tr: Translator) -> str:
         tr._("{bucket}: {amount}", bucket=bucket_label(label, tr),
              amount=" + ".join(tr.money(amount) for _label, amount in same))
         for label, same in groupby(item.overdue, key=lambda part: part[0]))
+    if item.disputed:
+        # The buckets count what the customer owes; the dunning level and the order leave
+        # the disputed invoices out, so the line says how much of it that is.
+        parts = tr._("{parts} ({amount} of it disputed)", parts=parts,
+                     amount=" + ".join(tr.money(amount) for amount in item.disputed))
     if item.unpriced:
         return tr._("Overdue: {parts} (no rate for {currencies}: listed last)",
                     parts=parts, currencies=tr.listing(item.unpriced))

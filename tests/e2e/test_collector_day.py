@@ -191,7 +191,7 @@ def test_an_overdue_account_from_alert_to_legal(world):
         assert section_texts(worklist(world))[1] == (
             "*Fenwick Retail Group* (C0041) · disputed · level 4: legal\n"
             "Overdue: 1-30 days: £327,324.78 · 31-60 days: £73,654.47 · "
-            "90+ days: £134,209.52\n"
+            f"90+ days: £134,209.52 (£{disputed.open_amount:,.2f} of it disputed)\n"
             "Last action: dispute over INV-0041-022 opened on Dec 5, 2026 by <@U04COLLECT1>: "
             "two pallets arrived damaged\n"
             "Next step: legal on Nov 30, 2026 · 1 open dispute, open since Dec 5, 2026 · "
