@@ -43,6 +43,17 @@ def _lock_customers(uow: UnitOfWork, customer_ids: Iterable[str]) -> None:
         uow.orders.lock_customer(customer_id)
 
 
+def _held_customers(uow: UnitOfWork, holds: Sequence[OrderCheck]) -> set[str]:
+    """The customers a re-check of ``holds`` writes for: each hold's, and for an ERP
+    order's hold the customer the ERP has the order under now (it moves there)."""
+    customers = {hold.customer_id for hold in holds}
+    for hold in holds:
+        erp = uow.orders.erp_order(hold.order_id) if hold.source is OrderSource.ERP else None
+        if erp is not None:
+            customers.add(erp.customer_id)
+    return customers
+
+
 def _dated_after(counted: Sequence[Order], day: date, order_id: str) -> list[Money]:
     """Of the orders the exposure counts, the amounts of those dated after ``day``."""
     return [o.amount for o in counted if o.order_date > day and o.order_id != order_id]
@@ -163,11 +174,19 @@ class HoldReview(OrdersContext):
         released: list[OrderCheck] = []
         by_customer: dict[str, list[tuple[OrderCheck, Order | None]]] = {}
         changed: list[tuple[str, OrderCheck]] = []  # (customer before, the hold now)
-        _lock_customers(uow, [h.customer_id for h in uow.orders.held(customer_ids)])
+        locked = _held_customers(uow, uow.orders.held(customer_ids))
+        _lock_customers(uow, locked)
         # Read again under the locks: what was read before them may have been released or
         # changed by the transaction that held one.
         for hold in uow.orders.held(customer_ids):
             erp = _erp_copy(uow, hold)
+            if hold.customer_id not in locked or (erp is not None
+                                                  and erp.customer_id not in locked):
+                # Held, or moved by an import, by a transaction that committed after the
+                # first read: checked there, under that customer's lock; checked here
+                # without it, another order for the customer could take the same
+                # headroom. The next re-check takes it under its lock.
+                continue
             now_held = self._as_the_erp_has_it(uow, hold, erp, now)
             if now_held is not hold:
                 changed.append((hold.customer_id, now_held))

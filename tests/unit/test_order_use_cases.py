@@ -288,6 +288,42 @@ def test_a_recheck_releases_the_oldest_order_first_by_its_date():
         "CB-1": OrderState.HELD, "E1": OrderState.RELEASED}
 
 
+def _locks_taken(uow: FakeUnitOfWork, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    locks: list[str] = []
+    monkeypatch.setattr(uow.orders, "lock_customer", locks.append)
+    return locks
+
+
+def test_a_hold_new_since_the_first_read_is_left_to_the_next_recheck(monkeypatch):
+    # The re-check read the holds, locked their customers and read them again: a hold
+    # placed in between was checked (and could be released) without its customer's lock,
+    # while another order for that customer took the same headroom.
+    checks, uow, _ = world()
+    checks.place(REP_MEMBER, "C1", "200k")
+    uow.receivables.invoices = [dataclasses.replace(
+        invoice("I1", "950000", TODAY), open_amount=cny("0"), status=InvoiceStatus.PAID)]
+    locks = _locks_taken(uow, monkeypatch)
+    reads = [[]]  # the first read, before the hold's transaction committed
+    held = uow.orders.held
+    monkeypatch.setattr(uow.orders, "held", lambda ids=None: reads.pop() if reads else held(ids))
+    assert checks.recheck() == []
+    assert locks == [] and uow.orders.checks[1].state is OrderState.HELD
+    [released] = checks.recheck()
+    assert (released.order_id, locks) == ("CB-1", ["C1"])
+
+
+def test_a_hold_the_erp_moved_is_checked_under_the_new_customers_lock(monkeypatch):
+    # An ERP order re-imported under another customer moved its hold there, and was
+    # checked against that customer's headroom without that customer's lock.
+    checks, uow, _ = world(orders=(Order("E1", "C1", TODAY, cny("150000")),))
+    assert checks.review_imported() == {"reviewed": 1, "held": 1}
+    uow.customers.rows["C2"] = Customer("C2", "Huaxia Freight", cny("1000000"), 60)
+    uow.orders.erp["E1"] = Order("E1", "C2", TODAY, cny("150000"))
+    locks = _locks_taken(uow, monkeypatch)
+    [released] = checks.recheck()
+    assert (released.customer_id, locks) == ("C2", ["C1", "C2"])
+
+
 def test_a_recheck_releases_what_passes_now_and_tells_the_owner():
     checks, uow, notices = world()
     held = checks.place(REP_MEMBER, "C1", "200k").check
