@@ -25,7 +25,8 @@ def with_collections(section: str) -> str:
 def test_the_shipped_section_is_the_default_collector_role_and_credit_managers():
     config = load_config(ROOT / "app.yaml")
     assert config.collections.collectors == CollectionSettings().collectors
-    assert config.collections.assigners == CollectionSettings().assigners
+    # The shipped file names only the roles it has (collections_lead is not one of them).
+    assert config.collections.assigners == ["role:credit_manager"]
     policy = config.collections.policy(dict(config.roles.items()),
                                        {k: list(d.members) for k, d in
                                         config.departments.items()})
@@ -56,6 +57,27 @@ def test_written_rules_resolve_to_people_and_departments(tmp_path: Path):
     assert policy.department_of(customer) == "sales"
     assert policy.rules[0].matches(customer, "sales")
     assert not policy.rules[0].matches(customer, "finance")
+
+
+def test_a_role_written_among_the_assigners_must_be_one_app_yaml_has(tmp_path: Path):
+    # credit_manager renamed under roles (a typo) left `role:credit_manager` among the
+    # assigners naming nobody: skipped as "a default role", nobody was told. Left out,
+    # the defaults still name collections_lead, which the organisation may add later.
+    text = with_collections("  assigners: [role:credit_manager, role:collections_lead]\n")
+    text = text.replace("  credit_manager: [", "  credit_manger: [")
+    roles = ("role:credit_analyst, role:credit_manager, role:finance_director, role:cfo, "
+             "role:collector, role:legal, role:sales, role:credit_manger")
+    found = [p for p in problems(tmp_path, text) if "collections." in p]
+    line = line_of(text, "assigners:")
+    assert found == [
+        f"line {line}: collections.assigners.0: \"role:credit_manager\" is held by nobody; "
+        "list its holders under roles, e.g. credit_manager: [U0123ABCDE]",
+        f"line {line}: collections.assigners.1: \"role:collections_lead\" names no role; "
+        f"use one of {roles}"]
+    left_out = tmp_path / "left_out.yaml"
+    left_out.write_text(with_collections("  lead: U02CREDITMG\n"), encoding="utf-8")
+    assert load_config(left_out).collections.assigners == ["role:credit_manager",
+                                                          "role:collections_lead"]
 
 
 def test_config_check_names_unknown_departments_roles_and_people(tmp_path: Path):
