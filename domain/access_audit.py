@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from domain.access import CreditDataAccess, Member
 from domain.model import AuditEntry
@@ -17,14 +18,14 @@ SUBJECT_LENGTH = 200
 
 def require_on_record(access: CreditDataAccess, unit_of_work: Callable[[], UnitOfWork],
                       now: Callable[[], datetime], actor: Member, refused: str,
-                      subject: str) -> None:
+                      subject: str, details: dict[str, Any] | None = None) -> None:
     """Returns when ``actor`` may see credit data; else records ``refused`` (the audit
-    action, e.g. ``requests.file_refused``) about ``subject`` and raises
-    ``AccessDenied``."""
+    action, e.g. ``requests.file_refused``) about ``subject``, with ``details`` when
+    given, and raises ``AccessDenied``."""
     if access.allows(actor):
         return
     on_record(unit_of_work, AuditEntry(now(), actor.user_id, refused,
-                                       subject[:SUBJECT_LENGTH]))
+                                       subject[:SUBJECT_LENGTH], details or {}))
     access.require(actor)
 
 

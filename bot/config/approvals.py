@@ -40,7 +40,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from bot.config.fields import STANDARD_ROLES, RoleName, is_role_name, shown
+from bot.config.fields import STANDARD_ROLES, RoleName, is_role_name, misspelt_role, shown
 from bot.config.section import Section
 from bot.config.working_time import WorkingTimeSettings
 from domain.approvals.model import Basis, Level, RequestKind
@@ -268,24 +268,6 @@ def _typos(section: Mapping[str, object], held: list[str], empty: Collection[str
         for close, roles in close_to.items()]
 
 
-def _misspelt(role: str, held: list[str], empty: Collection[str] = ()) -> str | None:
-    """The hint for a role nobody holds that is a letter or two from one held: which of
-    the two is misspelt. A standard role (credit_manager) is right, so the held
-    ``credit_manger`` is the typo, to correct under roles (offering it for the rules
-    spread the typo); otherwise the rules' is, and the held one is meant. A close role
-    listed with nobody under it (``cfo: []``) is offered too, with its own fix."""
-    close = difflib.get_close_matches(role, [*held, *sorted(empty)], n=1, cutoff=0.8)
-    if not close:
-        return None
-    if close[0] in empty:
-        return (f"did you mean {shown(close[0])}? roles lists it with nobody under it: add "
-                "its holders there")
-    if role in STANDARD_ROLES and close[0] not in STANDARD_ROLES:
-        return (f"roles lists {shown(close[0])} instead: correct its spelling there, and "
-                "this level is held")
-    return f"did you mean {shown(close[0])}, which roles lists?"
-
-
 def _holders_of(role: object, holders: Mapping[str, object]) -> list[object]:
     found = holders.get(role) if isinstance(role, str) else None
     return found if isinstance(found, list) else []
@@ -318,7 +300,7 @@ def _level_problems(levels: object, where: tuple[str | int, ...], held: list[str
             # A name that is no role name at all (CFO) is the field check's to report.
             if is_role_name(role) and role not in held:
                 why = ("roles lists it with nobody under it: add its holders there"
-                       if role in empty else _misspelt(str(role), held, empty) or hint)
+                       if role in empty else misspelt_role(str(role), held, empty) or hint)
                 problems.append(((*where, index, key),
                                  f"nobody holds the role {shown(role)}; {why}"))
         post_to = level.get("post_to")

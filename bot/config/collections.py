@@ -24,7 +24,7 @@ from pydantic import Field
 
 from bot.config.customer_match import CustomerMatchSetting, listed
 from bot.config.dunning import CollectorsDaySettings
-from bot.config.fields import UserId, shown
+from bot.config.fields import UserId, misspelt_role, shown
 from bot.config.section import Section
 from domain.collections.assignment import AssignmentPolicy, AssignRule, collectors_in
 from domain.people import is_user_id
@@ -70,6 +70,10 @@ class CollectionSettings(CollectorsDaySettings):
              for user in members})
 
 
+# What correcting a misspelt role under `roles` mends, by the list naming it.
+_MENDED = {"collectors": "its holders collect", "assigners": "its holders may assign"}
+
+
 def collection_problems(section: object, departments: Iterable[str],
                         roles: Iterable[str], users: Iterable[str], *,
                         cleared: Callable[[str], bool] | None = None,
@@ -103,8 +107,10 @@ def collection_problems(section: object, departments: Iterable[str],
             elif holders is not None and not holders.get(role):
                 # A standard role is known even when app.yaml lists nobody under it
                 # (credit_manager misspelt there): named here, it would give nobody.
-                problems.append((where, f"{shown(name)} is held by nobody; list its holders "
-                                        f"under roles, e.g. {role}: [U0123ABCDE]"))
+                held = [r for r, people in holders.items() if people]
+                problems.append((where, f"{shown(name)} is held by nobody; " + (
+                    misspelt_role(role, held, fixed=_MENDED[str(where[1])])
+                    or f"list its holders under roles, e.g. {role}: [U0123ABCDE]")))
         elif not is_user_id(name):
             if roles_allowed:
                 problems.append((where, f"{shown(name)} is not a person; write {_PEOPLE}"))

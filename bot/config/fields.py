@@ -3,9 +3,11 @@ what a right value looks like and what was written instead."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import unicodedata
+from collections.abc import Collection
 from typing import Annotated, Any
 
 from pydantic import AfterValidator
@@ -161,3 +163,23 @@ CurrencyCode = Annotated[str, AfterValidator(_currency)]
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]
 LocaleTag = Annotated[str, AfterValidator(_locale)]
 RoleName = Annotated[str, AfterValidator(_role_name)]
+
+
+def misspelt_role(role: str, held: list[str], empty: Collection[str] = (),
+                  fixed: str = "this level is held") -> str | None:
+    """The hint for a role nobody holds that is a letter or two from one held: which of
+    the two is misspelt. A standard role (credit_manager) is right, so the held
+    ``credit_manger`` is the typo, to correct under roles (offering it for the rules
+    spread the typo); otherwise the rules' is, and the held one is meant. A close role
+    listed with nobody under it (``cfo: []``) is offered too, with its own fix. ``fixed``:
+    what correcting the typo mends, said after it."""
+    close = difflib.get_close_matches(role, [*held, *sorted(empty)], n=1, cutoff=0.8)
+    if not close:
+        return None
+    if close[0] in empty:
+        return (f"did you mean {shown(close[0])}? roles lists it with nobody under it: add "
+                "its holders there")
+    if role in STANDARD_ROLES and close[0] not in STANDARD_ROLES:
+        return (f"roles lists {shown(close[0])} instead: correct its spelling there, and "
+                f"{fixed}")
+    return f"did you mean {shown(close[0])}, which roles lists?"

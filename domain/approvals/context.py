@@ -123,8 +123,10 @@ class RequestsContext:
             end = self.policy.deadline(end, level.deadline_hours)
         return end
 
-    def _require(self, actor: Member, refused: str, subject: str) -> None:
-        require_on_record(self.access, self.unit_of_work, self.clock, actor, refused, subject)
+    def _require(self, actor: Member, refused: str, subject: str,
+                 details: dict[str, Any] | None = None) -> None:
+        require_on_record(self.access, self.unit_of_work, self.clock, actor, refused, subject,
+                          details)
 
     @staticmethod
     def _retried(attempt: Callable[[], T]) -> T:

@@ -67,6 +67,11 @@ def written(text: str | None, problem: type[DomainError], empty: str, too_long: 
     return kept
 
 
+# What a refused attempt to ask for information is recorded as (``act``), beside an
+# outcome's value for an attempt to approve or reject.
+ASKING = "ask_info"
+
+
 class Deciding(RequestsContext):
     """Approve or reject a level, or ask the requester for information."""
 
@@ -83,13 +88,20 @@ class Deciding(RequestsContext):
         (``AlreadyDecided``, naming who: the answer to a double click or a race), a
         level not yet open, a closed or expired request, a rejection without comment.
         Audited ``requests.approved`` / ``requests.rejected``."""
-        self._require(actor, "requests.decide_refused", f"request:{request_id}")
+        self._require_deciding(actor, request_id, level, outcome.value)
         if comment is not None and len(comment) > MAX_COMMENT:
             raise DomainError(N_("A comment takes at most {limit} characters; this one has "
                                  "{length}."), limit=MAX_COMMENT, length=len(comment))
         with self._refusals_on_record(actor, request_id, level, outcome.value):
             return self._retried(lambda: self._decide(actor, request_id, level, outcome,
                                                       comment))
+
+    def _require_deciding(self, actor: Member, request_id: int, level: int, act: str) -> None:
+        """The access check, its refusal recorded as the rules' refusals are (an auditor
+        filtering on ``act`` found the confidential-data refusals with nothing in them)."""
+        self._require(actor, "requests.decide_refused", f"request:{request_id}",
+                      {"request": request_id, "level": level, "act": act,
+                       "rule": "credit_data"})
 
     @contextlib.contextmanager
     def _refusals_on_record(self, actor: Member, request_id: int, level: int,
@@ -327,12 +339,17 @@ class Deciding(RequestsContext):
             terms_days=request.terms_days, previous=terms_before))
         return None
 
-    def check_decider(self, actor: Member, request_id: int, level: int) -> RequestRecord:
+    def check_decider(self, actor: Member, request_id: int, level: int, act: str
+                      ) -> RequestRecord:
         """The request if ``actor`` may decide ``level`` now, else the refusal
-        ``decide`` would give: for a button to answer before opening its modal."""
-        self._require(actor, "requests.decide_refused", f"request:{request_id}")
+        ``decide`` would give: for a button to answer before opening its modal. ``act``
+        (``approved``, ``rejected``, ``ask_info``): what the button would do, recorded
+        with a refusal as ``decide`` records it (the form of someone refused never
+        opens, so the press is the attempt)."""
+        self._require_deciding(actor, request_id, level, act)
         now, today = self.clock(), self.today()
-        with self.unit_of_work() as uow:
+        with self._refusals_on_record(actor, request_id, level, act), \
+                self.unit_of_work() as uow:
             record = self._record(uow, request_id)
             granted = authority(record.request, record.decisions, actor.user_id, level,
                                 self.roster.holders(),
@@ -354,12 +371,12 @@ class Deciding(RequestsContext):
         level now may ask: the same refusals as ``decide``. The question is kept for the
         request's history; audited ``requests.info_asked``; the request itself does not
         change."""
-        self._require(actor, "requests.decide_refused", f"request:{request_id}")
+        self._require_deciding(actor, request_id, level, ASKING)
         text = written(question, DomainError, N_("Write the question the requester should "
                                                  "answer."),
                        N_("A question takes at most {limit} characters; this one has "
                           "{length}."))
-        with self._refusals_on_record(actor, request_id, level, "ask_info"):
+        with self._refusals_on_record(actor, request_id, level, ASKING):
             return self._ask(actor, request_id, level, text)
 
     def _ask(self, actor: Member, request_id: int, level: int, text: str) -> RequestRecord:

@@ -14,7 +14,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain.approvals.deciding import MAX_COMMENT, MAX_QUESTION
+from domain.approvals.deciding import ASKING, MAX_COMMENT, MAX_QUESTION
 from domain.approvals.model import CreditRequest, Outcome
 from domain.approvals.rules import CommentRequired, NotDecidable, NotYourLevel, OwnRequest
 from domain.errors import DomainError
@@ -72,16 +72,15 @@ def _summary(tr: Translator, request: CreditRequest, level: int) -> Block:
                         level=level, levels=len(request.route)))
 
 
-def _open(body: dict[str, Any], context: BoltContext, build: Any, asking: bool = False
-          ) -> None:
+def _open(body: dict[str, Any], context: BoltContext, build: Any, act: str) -> None:
     pressed: LevelValue = context["payload"]
     deps: Deps = context["deps"]
     tr: Translator = context["tr"]
     try:
         record = deps.requests.check_decider(context["member"], pressed.request,
-                                             pressed.level)
+                                             pressed.level, act)
     except NotDecidable as refused:
-        context["reply"](":no_entry: " + refusal(refused, tr, asking))
+        context["reply"](":no_entry: " + refusal(refused, tr, asking=act == ASKING))
         return
     open_modal(context, str(body.get("trigger_id", "")),
                build(tr, record.request, pressed))
@@ -119,15 +118,15 @@ def _ask_view(tr: Translator, request: CreditRequest, pressed: LevelValue
 
 
 def on_approve(body: dict[str, Any], context: BoltContext) -> None:
-    _open(body, context, _approve_view)
+    _open(body, context, _approve_view, Outcome.APPROVED.value)
 
 
 def on_reject(body: dict[str, Any], context: BoltContext) -> None:
-    _open(body, context, _reject_view)
+    _open(body, context, _reject_view, Outcome.REJECTED.value)
 
 
 def on_ask_info(body: dict[str, Any], context: BoltContext) -> None:
-    _open(body, context, _ask_view, asking=True)
+    _open(body, context, _ask_view, ASKING)
 
 
 def _decide(view: dict[str, Any], context: BoltContext, outcome: Outcome) -> Submitted:

@@ -208,6 +208,9 @@ def test_one_problem_on_many_lines_is_one_entry_listing_them(tmp_path: Path):
         f"lines {', '.join(map(str, lines[:-1]))} and {lines[-1]}: approvals.*.bands.*."
         "levels.0.role: nobody holds the role \"credit_manager\"; roles lists "
         "\"credit_manger\" instead: correct its spelling there, and this level is held",
+        f"line {line_of(text, 'assigners:')}: collections.assigners.0: "
+        "\"role:credit_manager\" is held by nobody; roles lists \"credit_manger\" instead: "
+        "correct its spelling there, and its holders may assign",
     ]
 
 

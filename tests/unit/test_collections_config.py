@@ -71,9 +71,16 @@ def test_a_role_written_among_the_assigners_must_be_one_app_yaml_has(tmp_path: P
     line = line_of(text, "assigners:")
     assert found == [
         f"line {line}: collections.assigners.0: \"role:credit_manager\" is held by nobody; "
-        "list its holders under roles, e.g. credit_manager: [U0123ABCDE]",
+        "roles lists \"credit_manger\" instead: correct its spelling there, and its holders "
+        "may assign",
         f"line {line}: collections.assigners.1: \"role:collections_lead\" names no role; "
         f"use one of {roles}"]
+    # A role app.yaml lists with nobody under it, and nothing close to it.
+    empty = with_collections("  collectors: [role:legal, role:cfo]\n").replace(
+        "  cfo: [U03CFO00001]", "  cfo: []")
+    assert [p for p in problems(tmp_path, empty) if "collections." in p] == [
+        f"line {line_of(empty, 'collectors:')}: collections.collectors.1: \"role:cfo\" is "
+        "held by nobody; list its holders under roles, e.g. cfo: [U0123ABCDE]"]
     left_out = tmp_path / "left_out.yaml"
     left_out.write_text(with_collections("  lead: U02CREDITMG\n"), encoding="utf-8")
     assert load_config(left_out).collections.assigners == ["role:credit_manager",

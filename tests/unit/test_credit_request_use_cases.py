@@ -417,9 +417,10 @@ def test_mine_waiting_for_me_and_history():
     assert history.customer.customer_id == "C0003"
     assert [(r.request.id, len(r.decisions)) for r in history.requests] == [(second.id, 1)]
     assert history.limit_changes == []
-    assert requests.check_decider(member(FD), second.id, 2).request.id == second.id
+    assert requests.check_decider(member(FD), second.id, 2, "approved").request.id \
+        == second.id
     with pytest.raises(NotDecidable):
-        requests.check_decider(member(REP), second.id, 2)
+        requests.check_decider(member(REP), second.id, 2, "rejected")
 
 
 def test_a_delegate_decides_for_the_delegator_until_the_last_day():
@@ -506,6 +507,10 @@ def test_people_who_may_not_see_credit_data_can_do_nothing_and_are_audited():
         requests.decide(outsider, 1, 1, Outcome.APPROVED)
     assert [(e.actor, e.action) for e in uow.audit.entries] == [
         ("U0OUTSIDE1", "requests.file_refused"), ("U0OUTSIDE1", "requests.decide_refused")]
+    # Recorded as the rules' refusals are: what was tried, and why it was refused (the
+    # entry had no details, so a filter on `act` or `level` missed it).
+    assert uow.audit.entries[-1].details == {"request": 1, "level": 1, "act": "approved",
+                                             "rule": "credit_data"}
     assert uow.credit_requests.open_requests() == []
 
 
@@ -605,6 +610,29 @@ def test_an_attempt_to_decide_against_the_separation_of_duties_is_on_record():
     assert [e.action for e in uow.audit.entries if e.action.startswith("requests.")] == [
         "requests.filed", "requests.decide_refused", "requests.approved",
         "requests.decide_refused"]
+
+
+def test_a_button_pressed_against_the_rules_is_on_record_as_the_attempt():
+    # Approve, Reject and Ask for info check the presser before their form opens: someone
+    # refused there never reaches the form, so the refusals at the press were the only
+    # ones, and none was recorded.
+    requests, uow, _, _ = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "Q1",
+                                              "+100k"))
+    for who, act in ((REP, "approved"), (FD, "rejected"), (FD, "ask_info")):
+        with pytest.raises(NotDecidable):
+            requests.check_decider(member(who), filed.id, 1, act)
+    assert requests.check_decider(member(CM), filed.id, 1, "approved").request.id == filed.id
+    assert [(e.actor, e.details) for e in uow.audit.entries
+            if e.action == "requests.decide_refused"] == [
+        (REP, {"request": filed.id, "level": 1, "act": "approved", "rule": "own_request"}),
+        (FD, {"request": filed.id, "level": 1, "act": "rejected", "rule": "not_your_level"}),
+        (FD, {"request": filed.id, "level": 1, "act": "ask_info", "rule": "not_your_level"})]
+    # A level already decided, pressed again, is no attempt against the rules.
+    requests.decide(member(CM), filed.id, 1, Outcome.APPROVED)
+    with pytest.raises(NotDecidable):
+        requests.check_decider(member(CM), filed.id, 1, "approved")
+    assert len([e for e in uow.audit.entries if e.action == "requests.decide_refused"]) == 3
 
 
 def test_every_change_carries_the_customers_standing_for_the_cards():
