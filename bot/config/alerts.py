@@ -20,7 +20,7 @@ alerts:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from bot.config.customer_match import CustomerMatchSetting, listed
 from bot.config.fields import shown
+from bot.config.listed_people import ListedPeople
 from bot.config.section import Section
 from domain.aging import AgingBuckets
 from domain.alerts.detect import DEFAULT_THRESHOLDS, Threshold, WatchSettings
@@ -137,15 +138,19 @@ def default_routes_missing(settings: AlertSettings, departments: Iterable[str]) 
     return [key for key in named if key not in have]
 
 
-def route_problems(routes: object, departments: Iterable[str], roles: Iterable[str]
+def route_problems(routes: object, departments: Iterable[str], roles: Iterable[str],
+                   users: Iterable[str] = (), cleared: Callable[[str], bool] | None = None,
+                   holders: Mapping[str, Sequence[str]] | None = None,
                    ) -> list[tuple[tuple[str | int, ...], str]]:
-    """Routes naming departments, roles or channels that do not exist, as (key path,
-    message). ``routes`` is what app.yaml says (checked before the model, so that one
-    bad value elsewhere does not hide these)."""
+    """Routes naming departments, roles, channels or people that do not exist, and people
+    credit data is closed to (a route's alerts carry the customer's figures), as (key
+    path, message). ``routes`` is what app.yaml says (checked before the model, so that
+    one bad value elsewhere does not hide these); ``users``, ``cleared``, ``holders``:
+    as ``ListedPeople`` takes them."""
     if not isinstance(routes, list):
         return []
     known = list(departments)
-    role_names = list(roles)
+    people_listed = ListedPeople(list(roles), users, cleared, holders)
     departments_hint = (f"use a key under departments ({', '.join(known)})" if known else
                         "there are no departments yet")
     problems: list[tuple[tuple[str | int, ...], str]] = []
@@ -159,6 +164,13 @@ def route_problems(routes: object, departments: Iterable[str], roles: Iterable[s
             if isinstance(name, str) and name not in known:
                 problems.append(((*where, "when", "department", position),
                                  f"{shown(name)} is not a department; {departments_hint}"))
+        owners = listed(when.get("owner")) if isinstance(when, Mapping) else None
+        for position, name in enumerate(owners if isinstance(owners, list) else []):
+            if isinstance(name, str) and is_user_id(name) and name not in people_listed:
+                # A misspelt id matched no customer, and the route nothing, unsaid.
+                problems.append(((*where, "when", "owner", position),
+                                 f"{name} is not listed under departments or roles; an "
+                                 "owner a route names must be someone app.yaml lists"))
         channels = route.get("channels")
         for position, name in enumerate(channels if isinstance(channels, list) else []):
             if not isinstance(name, str) or name in known or name == OWN_DEPARTMENT or \
@@ -169,14 +181,15 @@ def route_problems(routes: object, departments: Iterable[str], roles: Iterable[s
                              f"write {_CHANNELS}; {departments_hint}"))
         people = route.get("people")
         for position, name in enumerate(people if isinstance(people, list) else []):
-            if not isinstance(name, str) or name == OWNER or is_user_id(name):
+            if not isinstance(name, str) or name == OWNER:
                 continue
-            if name.startswith(ROLE):
-                if name.removeprefix(ROLE) not in role_names:
-                    problems.append(((*where, "people", position),
-                                     f"{shown(name)} names no role; use one of "
-                                     f"{', '.join(ROLE + r for r in role_names)}"))
+            if not name.startswith(ROLE) and not is_user_id(name):
+                problems.append(((*where, "people", position),
+                                 f"{shown(name)} is not a person; write {_PEOPLE}"))
                 continue
-            problems.append(((*where, "people", position),
-                             f"{shown(name)} is not a person; write {_PEOPLE}"))
+            # Named by app.yaml itself, they are sent the figures unchecked at run time:
+            # an id listed nowhere was sent a customer's overdue debt.
+            problems += people_listed.problems((*where, "people", position), name,
+                                               purpose="be sent alerts",
+                                               mended="its holders are sent alerts")
     return problems

@@ -24,15 +24,13 @@ from pydantic import Field
 
 from bot.config.customer_match import CustomerMatchSetting, listed
 from bot.config.dunning import CollectorsDaySettings
-from bot.config.fields import UserId, misspelt_role, shown
+from bot.config.fields import UserId, shown
+from bot.config.listed_people import PEOPLE, ListedPeople
 from bot.config.section import Section
 from domain.collections.assignment import AssignmentPolicy, AssignRule, collectors_in
-from domain.people import is_user_id
 
-ROLE = "role:"
 DEFAULT_COLLECTORS = ("role:collector",)
 DEFAULT_ASSIGNERS = ("role:credit_manager", "role:collections_lead")
-_PEOPLE = "role:<name> (everyone holding the role) or Slack user ids such as U0123ABCDE"
 
 
 class AssignmentRuleSetting(Section):
@@ -46,10 +44,10 @@ class AssignmentRuleSetting(Section):
 # The collector's day (dunning, grace days, lead…) lives in bot.config.dunning.
 class CollectionSettings(CollectorsDaySettings):
     collectors: list[str] = Field(
-        default=list(DEFAULT_COLLECTORS), description=f"a list of {_PEOPLE}",
+        default=list(DEFAULT_COLLECTORS), description=f"a list of {PEOPLE}",
         json_schema_extra={"items": ["role:<name> or a user id"]})
     assigners: list[str] = Field(
-        default=list(DEFAULT_ASSIGNERS), description=f"a list of {_PEOPLE}",
+        default=list(DEFAULT_ASSIGNERS), description=f"a list of {PEOPLE}",
         json_schema_extra={"items": ["role:<name> or a user id"]})
     rules: list[AssignmentRuleSetting] = Field(
         default=[], description="a list of rules, each with when and collector",
@@ -91,50 +89,24 @@ def collection_problems(section: object, departments: Iterable[str],
     get the account's card and history, so they must be cleared."""
     if not isinstance(section, Mapping):
         return []
-    known, role_names, people = list(departments), list(roles), set(users)
+    known = list(departments)
     hint = (f"use a key under departments ({', '.join(known)})" if known else
             "there are no departments yet")
+    people = ListedPeople(list(roles), users, cleared, holders)
     problems: list[tuple[tuple[str | int, ...], str]] = []
 
     def person(where: tuple[str | int, ...], name: object, roles_allowed: bool) -> None:
-        if not isinstance(name, str):
-            return
-        if roles_allowed and name.startswith(ROLE):
-            role = name.removeprefix(ROLE)
-            if role not in role_names:
-                problems.append((where, f"{shown(name)} names no role; use one of "
-                                        f"{', '.join(ROLE + r for r in role_names)}"))
-            elif holders is not None and not holders.get(role):
-                # A standard role is known even when app.yaml lists nobody under it
-                # (credit_manager misspelt there): named here, it would give nobody.
-                held = [r for r, people in holders.items() if people]
-                problems.append((where, f"{shown(name)} is held by nobody; " + (
-                    misspelt_role(role, held, fixed=_MENDED[str(where[1])])
-                    or f"list its holders under roles, e.g. {role}: [U0123ABCDE]")))
-        elif not is_user_id(name):
-            if roles_allowed:
-                problems.append((where, f"{shown(name)} is not a person; write {_PEOPLE}"))
-        elif name not in people:
-            problems.append((where, f"{name} is not listed under departments or roles, so "
-                                    "may not see credit data; list them there first"))
-        elif cleared is not None and not cleared(name):
-            problems.append((where, _NOT_CLEARED.format(who=name)))
-
-    def role_cleared(where: tuple[str | int, ...], name: object) -> None:
-        if cleared is None or holders is None or not isinstance(name, str) \
-                or not name.startswith(ROLE):
-            return
-        barred = [u for u in holders.get(name.removeprefix(ROLE), []) if not cleared(u)]
-        if barred:
-            problems.append((where, _NOT_CLEARED.format(who=", ".join(barred))
-                             + f" (they hold {name})"))
+        problems.extend(people.problems(where, name, purpose=_COLLECTING,
+                                        mended=_MENDED.get(str(where[1]), ""),
+                                        roles_allowed=roles_allowed))
 
     for key, default in (("collectors", DEFAULT_COLLECTORS), ("assigners", DEFAULT_ASSIGNERS)):
         entries = section.get(key)
-        if key == "collectors":
+        if key == "collectors" and not isinstance(entries, list):
             # Left out, the pool is still role:collector's holders.
-            for index, name in enumerate(entries if isinstance(entries, list) else default):
-                role_cleared(("collections", key, index), name)
+            for index, name in enumerate(default):
+                problems.extend(people.role_cleared(("collections", key, index), name,
+                                                    _COLLECTING))
         # Left out, the defaults may name a role the organisation has not added yet
         # (collections_lead); written out, each must be right: a role renamed under
         # `roles` left `role:credit_manager` here naming nobody, and nobody said so.
@@ -164,15 +136,13 @@ def collection_problems(section: object, departments: Iterable[str],
     if owner is not None and cleared is not None and not cleared(owner):
         problems.append((("departments", str(section.get("legal_department") or LEGAL),
                           "members", 0),
-                         _NOT_CLEARED.format(who=owner) + " (legal's owner of escalated "
+                         people.closed(owner, _COLLECTING) + " (legal's owner of escalated "
                          "accounts is the legal department's first member)"))
     return problems
 
 
 LEGAL = "legal"
-_NOT_CLEARED = ("{who} may not see credit data (access.credit_data), so cannot be given "
-                "accounts to collect; add their role or department to access.credit_data, "
-                "or name someone who may")
+_COLLECTING = "be given accounts to collect"
 
 
 def legal_owner_of(section: Mapping[str, object],

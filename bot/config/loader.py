@@ -260,7 +260,9 @@ def _cross_section(data: dict[str, Any]) -> list[Problem]:
     alerts = _mapping(data.get("alerts")).get("routes")
     return cross_section_problems(channels, role_names, listed(rule.get("roles")),
                                   listed(rule.get("departments"))) + [
-        Problem(loc, message) for loc, message in route_problems(alerts, channels, role_names)
+        Problem(loc, message) for loc, message in route_problems(
+            alerts, channels, role_names, _listed_users(data),
+            **{k: v for k, v in _clearance(data).items() if k != "legal_members"})
     ] + [Problem(loc, message) for loc, message in policy_problems(
         data.get("approvals"), _mapping(data.get("roles")), list(channels),
         **_approval_clearance(data, channels))] + [

@@ -328,7 +328,8 @@ class AppConfig(Section):
         routes = self.alerts.routes
         problems += [Problem(loc, message) for loc, message in route_problems(
             None if routes is None else [r.model_dump() for r in routes], self.departments,
-            self.roles.names())]
+            self.roles.names(), self.known_users(), self.may_see_credit_data,
+            self.roles.root)]
         shared = self.share_channels()
         problems += [Problem(loc, message) for loc, message in policy_problems(
             self.approvals.model_dump(exclude_none=True), self.roles.root,

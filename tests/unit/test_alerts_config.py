@@ -40,13 +40,13 @@ def test_routes_are_read_with_single_values_as_lists(tmp_path: Path):
         "  routes:\n"
         "    - when: {type: overdue, severity: warning, department: sales, country: CN}\n"
         "      channels: [own_department, C0SPECIAL1]\n"
-        "      people: [owner, role:legal, U0SOMEONE1]\n"), encoding="utf-8")
+        "      people: [owner, role:legal, U03CFO00001]\n"), encoding="utf-8")
     config = load_config(path)
     assert config.alerts.watch(config.aging.buckets, "USD").large_invoice is None
     assert config.alerts.route_rules() == (Route(
         Match(frozenset({AlertType.OVERDUE}), Severity.WARNING,
               CustomerMatch.of(departments=["sales"], countries=["CN"])),
-        ("own_department", "C0SPECIAL1"), ("owner", "role:legal", "U0SOMEONE1")),)
+        ("own_department", "C0SPECIAL1"), ("owner", "role:legal", "U03CFO00001")),)
 
 
 def test_a_route_naming_what_does_not_exist_is_reported_with_its_line(tmp_path: Path):
@@ -70,6 +70,32 @@ def test_a_route_naming_what_does_not_exist_is_reported_with_its_line(tmp_path: 
         f"line {line + 2}: alerts.routes.0.people.1: \"bob\" is not a person; write owner "
         "(the customer's owner), role:<name> (everyone holding the role) or user ids such "
         "as U0123ABCDE",
+    ]
+
+
+def test_a_route_sends_credit_data_only_to_people_who_may_see_it(tmp_path: Path):
+    # `people: [U09STRANGER]` passed config check, and the stranger was sent a customer's
+    # overdue debt by direct message; `owner: U01SALESCHX` (a typo) matched no customer,
+    # and the route nothing, unsaid.
+    text = with_alerts(
+        "  routes:\n"
+        "    - when: {owner: [U01SALESAMY, U01SALESCHX]}\n"
+        "      people: [U09STRANGER, U01SALESBEN, role:sales, role:cfo]\n").replace(
+        "  credit_data:\n    roles: []", "  credit_data:\n    roles: [credit_manager, cfo]"
+    ).replace("  cfo: [U03CFO00001]", "  cfo: []")
+    line = line_of(text, "    - when:")
+    closed = ("may not see credit data (access.credit_data), so cannot be sent alerts; add "
+              "their role or department to access.credit_data, or name someone who may")
+    assert [p for p in problems(tmp_path, text) if "alerts." in p] == [
+        f"line {line}: alerts.routes.0.when.owner.1: U01SALESCHX is not listed under "
+        "departments or roles; an owner a route names must be someone app.yaml lists",
+        f"line {line + 1}: alerts.routes.0.people.0: U09STRANGER is not listed under "
+        "departments or roles, so may not see credit data; list them there first",
+        f"line {line + 1}: alerts.routes.0.people.1: U01SALESBEN {closed}",
+        f"line {line + 1}: alerts.routes.0.people.2: U01SALESAMY, U01SALESBEN, U01SALESCHO "
+        f"{closed} (they hold role:sales)",
+        f"line {line + 1}: alerts.routes.0.people.3: \"role:cfo\" is held by nobody; list "
+        "its holders under roles, e.g. cfo: [U0123ABCDE]",
     ]
 
 
