@@ -150,10 +150,11 @@ class AlertState:
     # The alert as last found: what the App Home and a re-rendered digest show.
     last: Alert | None = None
     version: int = 0
-    # Who was told of it as it stands: each destination (channel or person) with the
-    # digest that told it (0: told before creditbot kept this). A destination a route
-    # sends it to now and not here, or whose digest Slack refused for good, is told at
-    # the next run. None: a state from before this was kept.
+    # Who was told of it: each destination (channel or person) with the digest showing
+    # its latest line there (0: told before creditbot kept this), edited when it is
+    # answered, resolved or better; one a later announcement no longer reaches stays.
+    # A destination a route sends it to now and not here, or whose digest Slack refused
+    # for good, is told at the next run. None: a state from before this was kept.
     told: Mapping[str, int] | None = None
 
     @property

@@ -201,8 +201,12 @@ class Alerts:
                 state = changed.get(condition) or states[condition]
                 changed[condition] = dataclasses.replace(state, told=destinations)
             uow.alerts.save(list(changed.values()))
-            # After the save: the edits show the lines as resolved.
-            self._mark_resolved(uow, [s for s in changed.values() if s.resolved_at == now])
+            # After the save: the edits show the lines as resolved, or better now than
+            # they say (legal kept "90+ days" in red for an account paid down to 20 days).
+            self._edit_lines(uow, [s for s in changed.values() if s.resolved_at == now or (
+                s.is_open and s.condition not in announced
+                and s.level < states[s.condition].level)])
+            self._edit_left_behind(uow, states, routed, ids)
             messages = sum(pages for _, pages in posted.values())
             counts = {**scanned, "announced": len(decision.announce) - len(nowhere),
                       "resolved": decision.resolved, "unrouted": unrouted,
@@ -288,7 +292,9 @@ class Alerts:
                 # announces nothing again).
                 kept[alert.condition] = dict.fromkeys(to, 0)
                 continue
-            still = {d: i for d, i in state.told.items() if d in to and i not in refused}
+            # A destination the routes no longer reach keeps its line (it shows what the
+            # condition is now); one whose digest Slack refused is told again.
+            still = {d: i for d, i in state.told.items() if i not in refused}
             untold = [d for d in to if d not in still]
             if untold:
                 catch_up.append((Announcement(alert, Change.NEW), untold))
@@ -310,13 +316,14 @@ class Alerts:
         uow.alerts.set_pages(digest_id, pages)
         return digest_id, len(pages)
 
-    def _mark_resolved(self, uow: UnitOfWork, resolved: Sequence[AlertState]) -> None:
-        """The digests still showing lines this run resolved are edited to say so,
-        without their buttons: "New" stayed on a paid invoice until someone pressed it.
-        Only the latest digests of each line (the run that last announced it): an
-        older one is outdated anyway. One edit per page, however many lines it shows."""
+    def _edit_lines(self, uow: UnitOfWork, states: Sequence[AlertState]) -> None:
+        """The digests still showing the lines of ``states`` (resolved, or better than
+        their lines say) are edited to say so: "New" stayed on a paid invoice until
+        someone pressed it. Only each destination's latest line (of the run that last
+        announced it, or one told since or before): an older one is outdated anyway.
+        One edit per page, however many lines it shows."""
         by_run: dict[datetime, set[str]] = {}
-        for state in resolved:
+        for state in states:
             if state.last_announced_at is not None:
                 by_run.setdefault(state.last_announced_at, set()).add(state.condition)
         edited: set[int] = set()
@@ -324,8 +331,26 @@ class Alerts:
             for shown in uow.alerts.digests_with(conditions, run_at):
                 self._refresh(uow, shown, conditions)
                 edited.add(shown.id)
-        for shown, conditions in _later_digests(uow, resolved, edited):
+        for shown, conditions in _other_digests(uow, states, edited):
             self._refresh(uow, shown, conditions)
+
+    def _edit_left_behind(self, uow: UnitOfWork, states: Mapping[str, AlertState],
+                          routed: Sequence[tuple[Announcement, list[str]]],
+                          posted: Mapping[str, int]) -> None:
+        """A condition announced again where its routes reach now, and no longer to a
+        destination told of it before (legal, of an account no longer 90+ days): that
+        destination's line is edited to say what it is now, rather than left showing
+        what it was, its buttons refused as out of date."""
+        behind: dict[int, set[str]] = {}
+        for announcement, to in routed:
+            before = states.get(announcement.alert.condition)
+            for destination, digest_id in ((before.told or {}) if before else {}).items():
+                if destination not in to and digest_id and digest_id not in posted.values():
+                    behind.setdefault(digest_id, set()).add(announcement.alert.condition)
+        for digest_id, conditions in sorted(behind.items()):
+            shown = uow.alerts.digest(digest_id)
+            if shown is not None:
+                self._refresh(uow, shown, conditions)
 
     # -- answers from a digest --------------------------------------------------------
 
@@ -374,18 +399,22 @@ class Alerts:
                 # The digest still offered its buttons: it is edited to say resolved,
                 # without them, so that nobody else presses in vain. Once per digest and
                 # line, however many press (each press queued the edits again).
-                for shown in self._showing(uow, state, digest.run_at):
+                for shown in self._showing(uow, state, state.last_announced_at or digest.run_at):
                     self._refresh(uow, shown, {condition},
                                   once=f"alerts.resolved:{shown.id}:{condition}")
                 uow.commit()
                 raise AlertClosed()
-            if state.last_announced_at is not None and digest.run_at < state.last_announced_at:
+            if state.last_announced_at is not None and \
+                    digest.run_at < state.last_announced_at and \
+                    digest_id not in (state.told or {}).values():
+                # A line announced again since in its destination; one whose destination
+                # the later announcement left out is still that destination's line.
                 raise AlertOutdated()
             answered = change(state)
             if answered == state:
                 return state
             uow.alerts.save([answered])
-            for shown in self._showing(uow, state, digest.run_at):
+            for shown in self._showing(uow, state, state.last_announced_at or digest.run_at):
                 self._refresh(uow, shown, {condition})
             uow.audit.append(AuditEntry(now, actor.user_id, action, condition,
                                         {"digest": digest_id, **details}))
@@ -397,7 +426,7 @@ class Alerts:
         """The digests showing ``state``'s line as it stands: those of the run at
         ``run_at``, and those of a later run that told a destination it missed."""
         shown = uow.alerts.digests_with({state.condition}, run_at)
-        return shown + [later for later, _ in _later_digests(uow, [state],
+        return shown + [other for other, _ in _other_digests(uow, [state],
                                                               {d.id for d in shown})]
 
     def _refresh(self, uow: UnitOfWork, digest: Digest, conditions: Collection[str],
@@ -460,7 +489,13 @@ def _told(states: Mapping[str, AlertState], kept: Mapping[str, dict[str, int]],
     were dropped)."""
     told = {condition: dict(still) for condition, still in kept.items()}
     for announcement, to in routed:
-        told[announcement.alert.condition] = {d: digest_of[d] for d in to}
+        # A destination told before that this announcement leaves out keeps its line
+        # (edited to say what the condition is now): answered or resolved, it is edited
+        # again, not left behind.
+        before = states.get(announcement.alert.condition)
+        left = {d: i for d, i in ((before.told or {}) if before else {}).items()
+                if d not in to and i}
+        told[announcement.alert.condition] = {**left, **{d: digest_of[d] for d in to}}
     for announcement, to in catch_up:
         condition = announcement.alert.condition
         told[condition] = {**told.get(condition, states[condition].told or {}),
@@ -468,11 +503,12 @@ def _told(states: Mapping[str, AlertState], kept: Mapping[str, dict[str, int]],
     return told
 
 
-def _later_digests(uow: UnitOfWork, states: Iterable[AlertState], besides: Collection[int]
+def _other_digests(uow: UnitOfWork, states: Iterable[AlertState], besides: Collection[int]
                    ) -> list[tuple[Digest, set[str]]]:
-    """The digests named in the states' ``told`` other than ``besides`` (those of a later
-    run that told a destination it missed, ``Alerts._untold``), each with the conditions
-    of ``states`` it shows."""
+    """The digests named in the states' ``told`` other than ``besides``: those of a later
+    run that told a destination it missed (``Alerts._untold``), or of an earlier one
+    whose destination a later announcement left out, each with the conditions of
+    ``states`` it shows."""
     later: dict[int, set[str]] = {}
     for state in states:
         for digest_id in (state.told or {}).values():

@@ -203,6 +203,9 @@ class DigestBlocks:
         parts = [who, _figures(tr, alert, detailed=True)]
         if not _resolved(line):  # "New" beside "no longer found" says two things at once
             parts.append(_change(tr, announcement))
+        better = _better(tr, line)
+        if better:
+            parts.append(better)
         answered = answers(tr, line.state, self.zone)
         if answered:
             parts.append(answered)
@@ -397,6 +400,17 @@ def _change(tr: Translator, announcement: Announcement) -> str:
     return tr._("Worse than when last announced")
 
 
+def _better(tr: Translator, line: DigestLine) -> str | None:
+    """What an open condition is now, when it is better than its line says: paid down
+    from 90+ days to 20, the line in #legal stayed red and "90+" for good."""
+    state, shown = line.state, line.announcement.alert
+    if state is None or not state.is_open or state.last is None or \
+            state.last.level >= shown.level:
+        return None
+    return ":arrow_down: " + tr._("Better now: {figures}",
+                                  figures=_figures(tr, state.last))
+
+
 def _who(user_id: str | None) -> str:
     return mention(user_id) if user_id and is_user_id(user_id) else "?"
 
@@ -447,7 +461,8 @@ def compact(tr: Translator, line: DigestLine, zone: tzinfo, form: Form = Form.FU
     change = None if _resolved(line) else _change(tr, line.announcement)
     tail = " · ".join(part for part in (_figures(tr, alert), _collecting(tr, alert), change)
                       if part)
-    answered = answers(tr, line.state, zone, moment=False)
+    answered = " ".join(part for part in (_better(tr, line),
+                                          answers(tr, line.state, zone, moment=False)) if part)
     # A long name and id give way before what the line says of the account.
     for name, id_ in ((NAME, ID), (SHORT_NAME, ID), (SHORT_NAME, SHORT_ID)):
         text = body(name, id_, tail)

@@ -799,3 +799,65 @@ def test_a_digest_refused_by_an_archived_channel_is_not_tried_every_day(alerts):
         result = alerts.run()
         assert result.counts["messages"] == 0 and "told_anew" not in result.counts, \
             result.counts
+
+
+def echo_line(message: dict) -> str:
+    return next(text for text in sections(message) if "C-ECHO" in text)
+
+
+def test_a_line_better_now_says_so_where_it_was_told_and_stays_that_places_line(alerts, bot):
+    # Echo paid its 90+ invoice and kept a younger one open: #legal kept "90+ days" in
+    # red, with buttons, for good; announced again later to sales and finance only, its
+    # line there answered "out of date" and was never marked resolved.
+    add_invoice(alerts.engine, invoice("INV-E2", "C-ECHO", "3000.00", "USD",
+                                       DAY - timedelta(days=25)))
+    first_run(alerts)
+    told = ("*Echo Hardware* · C-ECHO\n$8,000.00 overdue · oldest 120 days past due · "
+            "exposure $8,000.00\nNew")
+    assert [echo_line(shown(alerts.emulator, c)[-1]) for c in (SALES, FINANCE, LEGAL)] == \
+        [told] * 3
+    posted = len(alerts.posts())
+
+    pay(alerts.engine, "INV-E1")
+    alerts.clock.advance(days=1)
+    alerts.run()
+    alerts.deliver()
+    assert len(alerts.posts()) == posted  # better is not announced: the lines are edited
+    better = told + "\n:arrow_down: Better now: $3,000.00 overdue · oldest 26 days past due"
+    assert [echo_line(shown(alerts.emulator, c)[-1]) for c in (SALES, FINANCE, LEGAL)] == \
+        [better] * 3
+    legal = shown(alerts.emulator, LEGAL)[-1]
+
+    alerts.clock.advance(days=5)  # INV-E2 31 days past due: worse than 1-30, announced
+    alerts.run()
+    alerts.deliver()
+    moved = ("*Echo Hardware* · C-ECHO\n$3,000.00 overdue · oldest 31 days past due · "
+             "exposure $3,000.00\nMoved from 1-30 days to 31-60 days")
+    assert [echo_line(shown(alerts.emulator, c)[-1]) for c in (SALES, FINANCE)] == [moved] * 2
+    # #legal is not told of a 31-60 account: its line says what the account is now.
+    assert [echo_line(m) for m in shown(alerts.emulator, LEGAL) if "C-ECHO" in str(m)] == [
+        told + "\n:arrow_down: Better now: $3,000.00 overdue · oldest 31 days past due"]
+
+    # It is still #legal's line: answered there, it is answered everywhere.
+    pressed = button_for(legal, "Acknowledge", "overdue:C-ECHO")
+    bot.slack.press(MEI, LEGAL, pressed, as_reply(LEGAL, legal))
+    wait_for(lambda: audit(alerts.engine, "alerts.acknowledged"))
+    alerts.deliver()
+    assert states(alerts.engine)["overdue:C-ECHO"].acknowledged_by == MEI
+    acknowledged = f"\n:white_check_mark: Acknowledged by <@{MEI}>"
+    assert [echo_line(shown(alerts.emulator, c)[-1]) for c in (SALES, FINANCE)] == [
+        moved + acknowledged] * 2
+    assert echo_line(shown(alerts.emulator, LEGAL)[0]) == (
+        told + "\n:arrow_down: Better now: $3,000.00 overdue · oldest 31 days past due"
+        + acknowledged)
+
+    # Paid off: every line that told of it says so, #legal's too.
+    pay(alerts.engine, "INV-E2")
+    alerts.clock.advance(days=1)
+    alerts.run()
+    alerts.deliver()
+    gone = (":heavy_check_mark: Resolved: no longer found on Dec 7, 2026  "
+            + acknowledged.lstrip("\n"))
+    assert echo_line(shown(alerts.emulator, LEGAL)[0]) == told.removesuffix("New") + gone
+    assert [echo_line(shown(alerts.emulator, c)[-1]) for c in (SALES, FINANCE)] == [
+        moved.removesuffix("Moved from 1-30 days to 31-60 days") + gone] * 2
