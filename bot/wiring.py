@@ -217,7 +217,8 @@ def build_alerts(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
         config.alerts.route_rules(), directory,
         DigestBlocks(destination_locales(config, remembered),
                      organisation.zone),
-        clock, organisation.zone, organisation.admin_channel, member_of(config))
+        clock, organisation.zone, organisation.admin_channel, member_of(config),
+        holidays=config.holidays())
 
 
 def build_requests(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
@@ -342,8 +343,7 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
         log.warning("legal owner %s may not see credit data: escalations stay with the "
                     "collector", legal.members[0])
     # The lead and those who assign may look at any collector's list.
-    working = config.approvals.working_time
-    holidays = frozenset(working.holidays if working is not None else ())
+    holidays = config.holidays()
     policy = replace(section.work_policy(holidays), reminded_on=reminder_days(
         config.schedules.of(COLLECTIONS_JOB.name) or COLLECTIONS_JOB.schedule,
         organisation.zone, holidays))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
@@ -350,11 +350,16 @@ class AppConfig(Section):
                 "where": ".".join(map(str, first.loc)), "message": first.message})
         return self
 
+    def holidays(self) -> frozenset[date]:
+        """The organisation's days off: the approvals' working time's (the one list; no
+        reminder, digest or deadline falls on them)."""
+        working = self.approvals.working_time
+        return frozenset(working.holidays if working is not None else ())
+
     def meeting_policy(self) -> SchedulingPolicy:
         """The meetings' policy; their holidays, when ``meetings`` names none, the
-        approvals' working time's: one list of the organisation's days off."""
-        working = self.approvals.working_time
-        return self.meetings.policy(working.holidays if working is not None else ())
+        organisation's."""
+        return self.meetings.policy(sorted(self.holidays()))
 
     def roster(self) -> Roster:
         """Who holds which role and who belongs to which department, for the approvals."""

@@ -97,9 +97,15 @@ class Alerts:
     # A person as app.yaml knows them: an alert routed to a customer's owner or own
     # department (the ERP's say) goes only where credit data may.
     member: Callable[[str], Member] | None = None
+    # The organisation's days off: no digest goes out (nobody reads it); the next
+    # working day's run announces what is new by then.
+    holidays: frozenset[date] = frozenset()
 
     def today(self) -> date:
         return self.clock().astimezone(self.zone).date()
+
+    def day_off(self) -> bool:
+        return self.today() in self.holidays
 
     def _cleared(self, target: str) -> bool:
         if is_channel_id(target):

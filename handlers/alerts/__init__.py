@@ -48,6 +48,9 @@ def without_cyclic_gc(scan: Callable[[], T]) -> T:
 
 def run_alerts(context: Mapping[str, Any]) -> dict[str, int]:
     alerts: Alerts = context["alerts"]
+    if alerts.day_off():
+        # Nothing assigned or announced: the next working day's run does both.
+        return {"holiday": 1}
     # Before the scan: a newly overdue account arrives at its collector assigned, and
     # its digest line says it has one. Assignment failing does not hold the digests
     # back; the run is recorded as failed after they are queued.

@@ -201,6 +201,25 @@ def test_a_first_run_posts_each_digest_in_its_channels_and_nowhere_else(alerts):
                           "assigned": 0, "attempts": 1}
 
 
+def test_nothing_is_announced_on_the_organisations_holiday(engine, tmp_path):
+    # New Year's Day posted its digests to #sales and #finance, read by nobody; the next
+    # working day's run had nothing new to say.
+    seed(engine)
+    path = write_config(tmp_path, APP_YAML + "approvals:\n  working_time:\n"
+                        f"    holidays: [{DAY.isoformat()}]\n")
+    with FlakyEmulator(token=TOKEN) as emulator:
+        world = AlertsWorld(engine, load_config(path), path, emulator)
+        result = world.run()
+        assert (result.outcome, result.counts) == ("ok", {"holiday": 1})
+        world.deliver()
+        assert world.posts() == [] and states(engine) == {}
+        world.clock.advance(days=1)
+        result = world.run()
+        assert (result.outcome, result.counts["announced"]) == ("ok", 7)
+        world.deliver()
+        assert len(world.posts()) == 6  # the six digests of a first run
+
+
 def test_a_second_run_with_nothing_new_posts_nothing(alerts):
     first_run(alerts)
     calls = len(alerts.emulator.calls)
