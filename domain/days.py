@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from domain.errors import FieldProblem
 from domain.text import N_, without_invisible
@@ -77,3 +77,8 @@ def upcoming_day_problem(where: str, day: date, today: date) -> FieldProblem | N
         return FieldProblem(where, N_("{day} is more than a year ahead: pick a day on or "
                                       "before {last}."), day=day, last=today + AHEAD_AT_MOST)
     return None
+
+
+def end_of_day(day: date, zone: tzinfo) -> datetime:
+    """The moment ``day`` ends in ``zone`` (the next day's midnight), in UTC."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)

@@ -115,6 +115,16 @@ class RequestsContext:
         # The ERP names the owner: whoever edits it would choose who hears the new limit.
         return replace(found, owner=None, owner_withheld=owner)
 
+    def level_deadline(self, request: CreditRequest, since: datetime, level: int
+                       ) -> datetime:
+        """When ``level`` (1-based) of ``request``, starting ``since``, is due: its hours
+        by the policy's clock, and no later than the request expires (a temporary limit
+        undecided past its last day): a deadline after that reminded nobody, and the
+        request expired unannounced to its deciders."""
+        due = self.policy.deadline(since, request.route[level - 1].deadline_hours)
+        expires = request.expires_at(self.zone)
+        return due if expires is None else min(due, expires)
+
     def latest_decision(self, request: CreditRequest) -> datetime:
         """When the last level decides at the latest, if the current one and each after
         it take their full time (the policy's clock: every hour, or working time)."""

@@ -161,8 +161,7 @@ class Deciding(RequestsContext):
             else:
                 after = dataclasses.replace(
                     request, level=level + 1, level_since=now,
-                    level_deadline=self.policy.deadline(
-                        now, request.route[level].deadline_hours))
+                    level_deadline=self.level_deadline(request, now, level + 1))
             saved = store.save(after)
             erp_read = None
             if saved.state is RequestState.APPROVED:

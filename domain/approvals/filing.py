@@ -5,7 +5,7 @@ filed as given is refused with what to write instead, every wrong field at once.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -320,7 +320,7 @@ class Filings(RequestsContext):
                                       order_amount=order_amount, current_limit=current)
         if new_limit is not None:  # measured in the base currency, it may be more still
             within_most(filing.amount or "", measure.amount, LIMIT_COMES_TO_TOO_MUCH)
-        return CreditRequest(
+        request = CreditRequest(
             kind=kind, customer_id=customer.customer_id, customer_name=customer.name,
             customer_name_local=customer.name_local,
             requested_by=actor.user_id, filed_at=now, reason=reason,
@@ -328,8 +328,8 @@ class Filings(RequestsContext):
             new_limit=new_limit, increase=increase, expires_on=expires_on,
             order_id=order_id, order_reference=order_reference, order_amount=order_amount,
             current_terms_days=current_terms,
-            terms_days=terms_days, asked_in=asked_in, level_since=now,
-            level_deadline=self.policy.deadline(now, measure.route[0].deadline_hours))
+            terms_days=terms_days, asked_in=asked_in, level_since=now)
+        return replace(request, level_deadline=self.level_deadline(request, now, 1))
 
     def _raise_of(self, filing: Filing, customer: Customer, current: Money, fx: FxRates
                   ) -> tuple[Money, AskedIn | None]:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
+from domain.days import end_of_day
 from domain.model import SYSTEM
 from domain.money import Money
 from domain.text import N_, CompanyName
@@ -168,6 +169,13 @@ class CreditRequest:
     @property
     def is_last_level(self) -> bool:
         return self.level == len(self.route)
+
+    def expires_at(self, zone: tzinfo) -> datetime | None:
+        """When an undecided temporary limit expires: the end of its last day in
+        ``zone`` (the organisation's). None for the other kinds."""
+        if self.kind is not RequestKind.TEMPORARY_LIMIT or self.expires_on is None:
+            return None
+        return end_of_day(self.expires_on, zone)
 
     def deadline(self) -> datetime:
         """When the current level's time is up."""

@@ -48,7 +48,8 @@ def usd(amount: str) -> Money:
 
 
 def world(levels: tuple[Level, ...], invoice_currency: str = "USD",
-          locales: dict[str, str] | None = None, roster: Roster = ROSTER
+          locales: dict[str, str] | None = None, roster: Roster = ROSTER,
+          kind: RequestKind = RequestKind.LIMIT_INCREASE
           ) -> tuple[CreditRequests, FakeUnitOfWork, Clock]:
     customers = [Customer("C0001", "Acme *Bold* <!channel>", usd("100000"), 30,
                           owner_slack_id=OWNER)]
@@ -57,8 +58,7 @@ def world(levels: tuple[Level, ...], invoice_currency: str = "USD",
                         Money(Decimal("20000"), invoice_currency))]
     uow = FakeUnitOfWork(customers, invoices)
     clock = Clock()
-    policy = ApprovalPolicy("USD", {RequestKind.LIMIT_INCREASE: KindPolicy((
-        Band(None, levels),))})
+    policy = ApprovalPolicy("USD", {kind: KindPolicy((Band(None, levels),))})
     chosen = locales or {}
     notices = ApprovalNotices(lambda d: chosen.get(d, "en-US"), ZONE, {"credit": CREDIT},
                               roster.holders())
@@ -294,3 +294,29 @@ def test_an_answer_goes_where_its_question_went_and_not_to_an_asker_let_go():
     assert [(m.channel, m.thread_of, m.update_of) for m in added] == [
         (CREDIT, 1, None), (REP, None, uow.outbox.id_of("approvals.note:question:1"))]
     assert f"in the thread of its card in <#{CREDIT}>:" in added[1].text
+
+
+def test_a_temporary_limit_is_due_by_the_end_of_its_last_day_at_the_latest():
+    # Filed on Monday for a limit through Tuesday, its level was due on Wednesday at
+    # 10:00: the reminder before it fell after the request expired, so none went out,
+    # and the request expired unannounced to the deciders.
+    requests, uow, clock = world((Level("credit_manager", 48, post_to="credit"),
+                                  Level("finance_director", 48)),
+                                 kind=RequestKind.TEMPORARY_LIMIT)
+    filed = requests.file(ROSTER.member(REP), Filing(
+        "C0001", RequestKind.TEMPORARY_LIMIT, "year-end", "+50k",
+        expires_on=date(2026, 12, 1)))
+    ends = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)  # midnight ending Dec 1 in Shanghai
+    assert filed.level_deadline == ends
+    [card] = sent(uow)
+    assert texts(card)[-4] == ("Level 1 of 2: credit manager · decide by the end of Dec 1, "
+                               "2026: the request expires then")
+    clock.now = NOW + timedelta(hours=3)
+    requests.decide(ROSTER.member(CM), filed.id, 1, Outcome.APPROVED)
+    assert requests.get(ROSTER.member(CM), filed.id).request.level_deadline == ends
+    requests.decide(ROSTER.member(FD), filed.id, 2, Outcome.APPROVED)
+    # A last day after the level's own deadline leaves the deadline as it is.
+    later = requests.file(ROSTER.member(OWNER), Filing(
+        "C0001", RequestKind.TEMPORARY_LIMIT, "spring", "+50k",
+        expires_on=date(2027, 3, 31)))
+    assert later.level_deadline == NOW + timedelta(hours=3 + 48)
