@@ -54,6 +54,7 @@ from domain.approvals.model import (
     Decision,
     Delegation,
     LimitChange,
+    Question,
     StandIn,
     effective_limit,
     stands_on,
@@ -117,6 +118,9 @@ class Overdue:
     # The roles reminded: the level's own, its escalation role too once escalated, or
     # the escalation role alone when the level went to it at once.
     roles: tuple[str, ...] = ()
+    # Questions of this level the requester has not answered: what the level may be
+    # waiting for (the requester was told only that the deciders were reminded).
+    unanswered: tuple[Question, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -352,9 +356,11 @@ class Deadlines:
                     if self.standing else None, stand_ins=self._stand_ins(uow, request)))
                 if overdue is not None:
                     deciders = self._deciders(uow, request, decisions, now)
+                    asked = store.questions([request.id]).get(request.id, [])
                     self.limit_notices.overdue(uow.outbox, Overdue(
-                        request, deciders, overdue,
-                        self._roles(request, decisions, now)))
+                        request, deciders, overdue, self._roles(request, decisions, now),
+                        tuple(q for q in asked if q.level == request.level
+                              and q.answered_at is None)))
             uow.commit()
         return "escalated" if item.action == "escalate" and not at_once else "reminded"
 

@@ -27,12 +27,19 @@ def requester_overdue_key(overdue: Overdue) -> str:
 
 def overdue_reminder(tr: Translator, overdue: Overdue, zone: tzinfo) -> str:
     request = overdue.request
-    return ":alarm_clock: " + tr._(
+    text = ":alarm_clock: " + tr._(
         "Overdue: request {subject} by {who} passed its deadline for level {level} of "
         "{levels} ({deadline}) and still waits for your decision. Use the buttons on its "
         "card.", subject=subject(tr, request), who=mention(request.requested_by),
         level=request.level, levels=len(request.route),
         deadline=tr.moment(request.deadline(), zone))
+    if overdue.unanswered:
+        question = overdue.unanswered[0]
+        text += "\n" + tr._("{requester} has not answered the question {who} asked on {day} "
+                            "yet.", requester=mention(request.requested_by),
+                            who=mention(question.asked_by),
+                            day=tr.date(question.asked_at.astimezone(zone).date()))
+    return text
 
 
 def overdue_note(tr: Translator, overdue: Overdue, zone: tzinfo) -> str:
@@ -41,12 +48,22 @@ def overdue_note(tr: Translator, overdue: Overdue, zone: tzinfo) -> str:
               "deadline": tr.moment(request.deadline(), zone)}
     roles = overdue.roles or (request.current.role,)
     if len(roles) > 1:
-        return ":hourglass_flowing_sand: " + tr._(
+        text = ":hourglass_flowing_sand: " + tr._(
             "Level {level} of your request {subject} passed its deadline ({deadline}) and "
             "nobody has decided it yet; its deciders ({role}, and {escalate_to} by "
             "escalation) have been reminded.", **params, role=role_name(roles[0]),
             escalate_to=role_name(roles[1]))
-    return ":hourglass_flowing_sand: " + tr._(
-        "Level {level} of your request {subject} passed its deadline ({deadline}) and "
-        "nobody has decided it yet; its deciders ({role}) have been reminded.",
-        **params, role=role_name(roles[0]))
+    else:
+        text = ":hourglass_flowing_sand: " + tr._(
+            "Level {level} of your request {subject} passed its deadline ({deadline}) and "
+            "nobody has decided it yet; its deciders ({role}) have been reminded.",
+            **params, role=role_name(roles[0]))
+    if overdue.unanswered:
+        # What it may be waiting for is the requester: "its deciders have been reminded"
+        # alone read as if nothing was asked of them.
+        question = overdue.unanswered[0]
+        text += "\n:question: " + tr._(
+            "{who} asked you on {day} and waits for your answer: answer with the button "
+            "under the question.", who=mention(question.asked_by),
+            day=tr.date(question.asked_at.astimezone(zone).date()))
+    return text

@@ -184,6 +184,24 @@ def test_a_level_is_reminded_once_before_its_deadline_then_escalates_once():
         request_id, 2, (CFO,), 0)
 
 
+def test_an_overdue_level_carries_the_questions_left_unanswered():
+    # The requester heard only that the deciders were reminded while the credit
+    # manager's question waited for their answer.
+    world = World()
+    request_id = world.file("40000", customer="C0002")
+    world.clock.now = T0 + hours(2)
+    world.requests.ask_info(ROSTER.member(CM), request_id, 1, "Which orders?")
+    world.at(hours(24))
+    [overdue] = world.notes.overdues
+    assert [(q.asked_by, q.text, q.answered_at) for q in overdue.unanswered] == [
+        (CM, "Which orders?", None)]
+    [question] = overdue.unanswered
+    world.clock.now = T0 + hours(30)
+    world.requests.answer(ROSTER.member(REP), question.id, "the Q1 ones")
+    world.at(hours(48))
+    assert world.notes.overdues[-1].unanswered == ()
+
+
 def test_an_overdue_level_without_escalation_is_reminded_every_24_hours():
     world = World()
     # One level, the credit manager, with nobody above.
