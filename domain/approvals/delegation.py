@@ -9,10 +9,12 @@ from datetime import date
 
 from domain.access import Member
 from domain.approvals.context import RequestsContext
+from domain.approvals.deciders import may_stand_in
 from domain.approvals.events import DelegationGranted
-from domain.approvals.model import Delegation
+from domain.approvals.model import Delegation, StandIn
 from domain.approvals.policy import ApprovalPolicy
-from domain.approvals.stand_in_cards import deal
+from domain.approvals.ports import owner_of
+from domain.approvals.stand_in_cards import deal, waits_for
 from domain.days import year_after
 from domain.errors import DomainError
 from domain.model import AuditEntry
@@ -114,6 +116,21 @@ class Delegating(RequestsContext):
             self.notices.delegated(uow.outbox, granted, roles, waiting)
             uow.commit()
         return granted
+
+    def kept_from(self, actor: Member, delegate: str) -> list[int]:
+        """The open requests waiting for ``actor`` now that ``delegate`` may not decide
+        for them (they filed it or decided a level of it, or own its account): said when
+        the delegation is made, since they keep waiting for ``actor``."""
+        now, holders = self.clock(), self.roster.holders()
+        with self.unit_of_work() as uow:
+            store = uow.credit_requests
+            waiting = [r for r in store.open_requests()
+                       if waits_for(r, actor.user_id, holders, now) is not None]
+            decisions = store.decisions([r.id for r in waiting])
+            stand_in = StandIn(delegate, actor.user_id)
+            return [r.id for r in waiting
+                    if not may_stand_in(stand_in, r.requested_by, decisions.get(r.id, []))
+                    or owner_of(uow, r.customer_id) == delegate]
 
     def only_to_reject(self, actor: Member, delegate: str) -> list[str]:
         """The roles in which ``delegate`` could only reject ``actor``'s level

@@ -500,7 +500,7 @@ def stand_in_note(tr: Translator, delegation: Delegation, roles: Sequence[str],
             "{n} request waits for them now: `/credit requests` lists it with its buttons.",
             "{n} requests wait for them now: `/credit requests` lists them with their "
             "buttons.", waiting))
-    return tr.sentences(text, tr._("None waits for them now."))
+    return tr.sentences(text, tr._("None that you may decide waits for them now."))
 
 
 def stand_in_ended_note(tr: Translator, delegation: Delegation) -> str:

@@ -83,6 +83,16 @@ def delegate(context: BoltContext, rest: str) -> Message:
         "<@{who}> decides your credit requests from {start} through {until}. "
         "`{command} {end}` ends it sooner.", who=granted.delegate,
         start=granted.starts_on, until=granted.until, command=command, end=end)
+    kept = deps.requests.kept_from(member, granted.delegate)
+    if kept:
+        # They keep waiting for the delegator: the stand-in was told none waited, and a
+        # request sat until its deadline escalated it.
+        said = tr.sentences(said, tr.ngettext(
+            "Request {requests} waits for you and stays yours: <@{who}> filed it, decided "
+            "a level of it or owns its account, so may not decide it for you.",
+            "Requests {requests} wait for you and stay yours: <@{who}> filed them, decided "
+            "a level of them or owns their account, so may not decide them for you.",
+            len(kept), requests=tr.listing(f"#{n}" for n in kept), who=granted.delegate))
     later = deps.requests.only_to_reject(member, granted.delegate)
     if later:
         said = tr.sentences(said, tr._(

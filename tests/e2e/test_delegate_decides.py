@@ -160,3 +160,27 @@ def test_a_stand_in_who_decides_a_later_level_is_told_of_it_when_named(world: Wo
     other = world.slack.slash(FINANCE_DIRECTOR, SALES_CHANNEL,
                               f"/credit delegate <@{ANALYST}> until 2026-12-31")
     assert "Note:" not in other.text
+
+
+def test_a_request_the_stand_in_may_not_decide_is_named_to_the_delegator(world: World) -> None:
+    # The credit manager approved level 1; the finance director then handed their
+    # approvals to the credit manager, who was told none waited, and the finance
+    # director nothing: the request sat until its deadline escalated it.
+    request_id = file_request(world)
+    manager = world.services.config.roster().member(CREDIT_MANAGER)
+    world.services.requests.decide(manager, request_id, 1, Outcome.APPROVED)
+    answer = world.slack.slash(FINANCE_DIRECTOR, SALES_CHANNEL,
+                               f"/credit delegate <@{CREDIT_MANAGER}> until 2026-12-31")
+    assert answer.text == (
+        f":white_check_mark: <@{CREDIT_MANAGER}> decides your credit requests from Nov 29, "
+        "2026 through Dec 31, 2026. `/credit delegate end` ends it sooner. Request "
+        f"#{request_id} waits for you and stays yours: <@{CREDIT_MANAGER}> filed it, decided "
+        "a level of it or owns its account, so may not decide it for you.")
+    [note] = [r.payload["text"] for r in rows(world) if r.channel == CREDIT_MANAGER
+              and "hands you their credit approvals" in r.payload["text"]]
+    assert note.endswith("you may decide the requests that wait for them then. None that "
+                         "you may decide waits for them now.")
+    # A stand-in who may decide it hears of it, and the delegator nothing more.
+    other = world.slack.slash(FINANCE_DIRECTOR, SALES_CHANNEL,
+                              f"/credit delegate <@{ANALYST}> until 2026-12-31")
+    assert "stays yours" not in other.text

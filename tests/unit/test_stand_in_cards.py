@@ -180,7 +180,7 @@ def test_no_card_for_a_level_the_stand_in_cannot_decide_yet_nor_one_in_a_channel
     assert (note.channel, note.text) == (CFO, (
         f":busts_in_silhouette: <@{CM}> hands you their credit approvals (credit manager, "
         "finance director) from Nov 30, 2026 through Dec 20, 2026: you may decide the "
-        "requests that wait for them then. None waits for them now."))
+        "requests that wait for them then. None that you may decide waits for them now."))
     # A level whose card is posted in its department's channel: the stand-in reads it
     # there (and in /credit requests), so no card of their own, but it is counted.
     requests, uow, clock = world((Level("credit_manager", 24, post_to="credit"),))
