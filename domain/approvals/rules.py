@@ -175,13 +175,31 @@ class NotYourLevel(NotDecidable):
 
     rule = "not_your_level"
 
-    def __init__(self, request: CreditRequest, holders: Sequence[str]) -> None:
+    def __init__(self, request: CreditRequest, holders: Sequence[str],
+                 stood_in: Delegation | None = None, today: date | None = None) -> None:
+        """``stood_in``: the actor's delegation from one of ``holders`` that is not in
+        force ``today`` (ended, or not begun): said, rather than left to be guessed."""
         self.holders = tuple(holders)
+        params: dict[str, object] = {
+            "level": request.level, "role": Role(request.current.role),
+            "holders": ", ".join(f"<@{u}>" for u in holders) or N_("nobody yet")}
+        if stood_in is not None and today is not None and stood_in.until < today:
+            super().__init__(
+                N_("You can't decide this: you stood in for <@{delegator}> through {until}, "
+                   "and that delegation has ended. Level {level} is for the {role}: "
+                   "{holders}, or someone they delegated their approvals to."),
+                **params, delegator=stood_in.delegator, until=stood_in.until)
+            return
+        if stood_in is not None:
+            super().__init__(
+                N_("You can't decide this yet: you stand in for <@{delegator}> from "
+                   "{start}. Level {level} is for the {role}: {holders}, or someone they "
+                   "delegated their approvals to."),
+                **params, delegator=stood_in.delegator, start=stood_in.starts_on)
+            return
         super().__init__(
             N_("You can't decide this: level {level} is for the {role}: {holders}, or "
-               "someone they delegated their approvals to."),
-            level=request.level, role=Role(request.current.role),
-            holders=", ".join(f"<@{u}>" for u in holders) or N_("nobody yet"))
+               "someone they delegated their approvals to."), **params)
 
 
 class CommentRequired(NotDecidable):
@@ -267,7 +285,11 @@ def authority(request: CreditRequest, decisions: Sequence[Decision], actor: str,
         chosen = next((who for who in usable if keeps is None or keeps(who)), usable[0])
         return Authority(on_behalf_of=chosen,
                          escalated=chosen not in holders.get(current.role, ()))
-    raise refusal or NotYourLevel(request, deciders)
+    # A delegation of one of them not in force today (it ended last night, or begins
+    # next week): the refusal says so, not only who decides.
+    idle = next((d for d in delegations if d.delegate == actor and d.ended_at is None
+                 and d.delegator in deciders and not d.active_on(today)), None)
+    raise refusal or NotYourLevel(request, deciders, idle, today)
 
 
 def may_decide(request: CreditRequest, decisions: Sequence[Decision], actor: str,

@@ -145,10 +145,15 @@ def test_a_delegate_decides_for_a_holder_during_the_delegation_only():
         Authority(on_behalf_of=FD)
     tomorrow = NOW + timedelta(days=1)
     assert refusal(req, OTHER, 2, (decided(1, CM),), (stand_in,), tomorrow) == (
-        "You can't decide this: level 2 is for the finance director: <@U0FD000001>, or "
+        f"You can't decide this: you stood in for <@U0FD000001> through {TODAY}, and that "
+        "delegation has ended. Level 2 is for the finance director: <@U0FD000001>, or "
         "someone they delegated their approvals to.")
     ended = dataclasses.replace(stand_in, ended_at=NOW)
     assert not may_decide(req, (decided(1, CM),), OTHER, HOLDERS, (ended,), NOW, TODAY)
+    # Ended early by its delegator: refused as anyone is (it did not run its course).
+    assert refusal(req, OTHER, 2, (decided(1, CM),), (ended,)) == (
+        "You can't decide this: level 2 is for the finance director: <@U0FD000001>, or "
+        "someone they delegated their approvals to.")
 
 
 def test_a_delegate_may_not_decide_what_they_filed_nor_stand_in_for_the_requester():

@@ -451,6 +451,26 @@ def test_a_delegate_decides_for_the_delegator_until_the_last_day():
     assert requests.delegations(member(STAND_IN)) == []
 
 
+def test_a_stand_in_refused_outside_the_delegation_is_told_it_ended_or_has_not_begun():
+    # The day after a delegation ended, its stand-in was refused as anyone is ("level 2
+    # is for the finance director…"), from a list shown before midnight: nothing said the
+    # delegation was over.
+    requests, _, clock, _ = world()
+    filed = requests.file(member(REP), Filing("acme", RequestKind.LIMIT_INCREASE, "x",
+                                              "+100k"))
+    requests.decide(member(CM), filed.id, 1, Outcome.APPROVED)
+    requests.delegate(member(FD), STAND_IN, date(2026, 12, 10), starts_on=date(2026, 12, 3))
+    assert refused(requests.decide, member(STAND_IN), filed.id, 2, Outcome.APPROVED) == (
+        "You can't decide this yet: you stand in for <@U0FD000001> from 2026-12-03. Level 2 "
+        "is for the finance director: <@U0FD000001>, or someone they delegated their "
+        "approvals to.")
+    clock.now += timedelta(days=11)  # Dec 11 in Shanghai: the last day was Dec 10
+    assert refused(requests.decide, member(STAND_IN), filed.id, 2, Outcome.APPROVED) == (
+        "You can't decide this: you stood in for <@U0FD000001> through 2026-12-10, and "
+        "that delegation has ended. Level 2 is for the finance director: <@U0FD000001>, or "
+        "someone they delegated their approvals to.")
+
+
 def test_on_29_february_the_example_and_the_cap_are_28_february_next_year():
     # today.replace(year=+1) raised ValueError on a leap day: the filing failed.
     requests, _, clock, _ = world()
