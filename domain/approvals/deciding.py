@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
+from typing import NamedTuple
 
 from domain.access import Member
 from domain.access_audit import on_record
@@ -37,7 +38,7 @@ from domain.approvals.model import (
     RequestState,
     TermsChange,
 )
-from domain.approvals.ports import Happened, RequestChange, owner_of, unanswered
+from domain.approvals.ports import Happened, RequestChange, Standing, owner_of, unanswered
 from domain.approvals.roles import Role
 from domain.approvals.rules import (
     Authority,
@@ -65,6 +66,13 @@ def written(text: str | None, problem: type[DomainError], empty: str, too_long: 
     if len(kept) > MAX_QUESTION:
         raise problem(too_long, limit=MAX_QUESTION, length=len(kept))
     return kept
+
+
+class Decidable(NamedTuple):
+    """A request someone may decide now, and the customer's standing as it is now."""
+
+    record: RequestRecord
+    standing: Standing | None
 
 
 # What a refused attempt to ask for information is recorded as (``act``), beside an
@@ -339,12 +347,14 @@ class Deciding(RequestsContext):
         return None
 
     def check_decider(self, actor: Member, request_id: int, level: int, act: str
-                      ) -> RequestRecord:
-        """The request if ``actor`` may decide ``level`` now, else the refusal
-        ``decide`` would give: for a button to answer before opening its modal. ``act``
-        (``approved``, ``rejected``, ``ask_info``): what the button would do, recorded
-        with a refusal as ``decide`` records it (the form of someone refused never
-        opens, so the press is the attempt)."""
+                      ) -> Decidable:
+        """The request, with the customer's standing now, if ``actor`` may decide
+        ``level`` now, else the refusal ``decide`` would give: for a button to answer
+        before opening its modal (which shows the figures now: the card shows them as
+        they were when it was posted). ``act`` (``approved``, ``rejected``,
+        ``ask_info``): what the button would do, recorded with a refusal as ``decide``
+        records it (the form of someone refused never opens, so the press is the
+        attempt)."""
         self._require_deciding(actor, request_id, level, act)
         now, today = self.clock(), self.today()
         with self._refusals_on_record(actor, request_id, level, act), \
@@ -354,7 +364,9 @@ class Deciding(RequestsContext):
                                 self.roster.holders(),
                                 uow.credit_requests.delegations(actor.user_id), now, today)
             self._not_the_owner(uow, record.request, actor, granted)
-        return record
+            standing = self.standing(uow, record.request.customer_id,
+                                     record.request.order_id) if self.positions else None
+        return Decidable(record, standing)
 
     @staticmethod
     def _not_the_owner(uow: UnitOfWork, request: CreditRequest, actor: Member,

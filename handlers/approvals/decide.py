@@ -16,6 +16,7 @@ from slack_bolt import BoltContext
 
 from domain.approvals.deciding import ASKING, MAX_COMMENT, MAX_QUESTION
 from domain.approvals.model import CreditRequest, Outcome
+from domain.approvals.ports import Standing
 from domain.approvals.rules import CommentRequired, NotDecidable, NotYourLevel, OwnRequest
 from domain.errors import DomainError
 from handlers.approvals.cards import asked, subject
@@ -66,10 +67,19 @@ def _shown(error: NotDecidable, tr: Translator, asking: bool = False) -> DomainE
     return error
 
 
-def _summary(tr: Translator, request: CreditRequest, level: int) -> Block:
-    return section(tr._("*{subject}*\n{asked}\nLevel {level} of {levels}",
-                        subject=subject(tr, request), asked=asked(tr, request),
-                        level=level, levels=len(request.route)))
+def _summary(tr: Translator, request: CreditRequest, level: int,
+             standing: Standing | None = None) -> Block:
+    text = tr._("*{subject}*\n{asked}\nLevel {level} of {levels}",
+                subject=subject(tr, request), asked=asked(tr, request),
+                level=level, levels=len(request.route))
+    position = standing.position if standing is not None else None
+    if position is not None:
+        # The card shows the figures as they were when it was posted: an order released
+        # since raised the exposure by 10,000 and the approver decided on the old one.
+        text += "\n" + tr._("Now: exposure {exposure}, available credit {available}",
+                            exposure=tr.money(position.exposure),
+                            available=tr.money(position.available))
+    return section(text)
 
 
 def _open(body: dict[str, Any], context: BoltContext, build: Any, act: str) -> None:
@@ -77,40 +87,40 @@ def _open(body: dict[str, Any], context: BoltContext, build: Any, act: str) -> N
     deps: Deps = context["deps"]
     tr: Translator = context["tr"]
     try:
-        record = deps.requests.check_decider(context["member"], pressed.request,
-                                             pressed.level, act)
+        decidable = deps.requests.check_decider(context["member"], pressed.request,
+                                                pressed.level, act)
     except NotDecidable as refused:
         context["reply"](":no_entry: " + refusal(refused, tr, asking=act == ASKING))
         return
     open_modal(context, str(body.get("trigger_id", "")),
-               build(tr, record.request, pressed))
+               build(tr, decidable.record.request, pressed, decidable.standing))
 
 
-def _approve_view(tr: Translator, request: CreditRequest, pressed: LevelValue
-                  ) -> dict[str, Any]:
+def _approve_view(tr: Translator, request: CreditRequest, pressed: LevelValue,
+                  standing: Standing | None) -> dict[str, Any]:
     return modal(APPROVE_VIEW, pressed, title=tr._("Approve"), submit=tr._("Approve"),
                  close=tr._("Cancel"), blocks=[
-                     _summary(tr, request, pressed.level),
+                     _summary(tr, request, pressed.level, standing),
                      text_input(COMMENT_BLOCK, tr._("Comment"), multiline=True,
                                 optional=True, max_length=MAX_COMMENT,
                                 hint=tr._("The requester reads it."))])
 
 
-def _reject_view(tr: Translator, request: CreditRequest, pressed: LevelValue
-                 ) -> dict[str, Any]:
+def _reject_view(tr: Translator, request: CreditRequest, pressed: LevelValue,
+                 standing: Standing | None) -> dict[str, Any]:
     return modal(REJECT_VIEW, pressed, title=tr._("Reject"), submit=tr._("Reject"),
                  close=tr._("Cancel"), blocks=[
-                     _summary(tr, request, pressed.level),
+                     _summary(tr, request, pressed.level, standing),
                      text_input(COMMENT_BLOCK, tr._("Why do you reject it?"),
                                 multiline=True, max_length=MAX_COMMENT,
                                 hint=tr._("Required: the requester reads it."))])
 
 
-def _ask_view(tr: Translator, request: CreditRequest, pressed: LevelValue
-              ) -> dict[str, Any]:
+def _ask_view(tr: Translator, request: CreditRequest, pressed: LevelValue,
+              standing: Standing | None) -> dict[str, Any]:
     return modal(ASK_INFO_VIEW, pressed, title=tr._("Ask for info"), submit=tr._("Send"),
                  close=tr._("Cancel"), blocks=[
-                     _summary(tr, request, pressed.level),
+                     _summary(tr, request, pressed.level, standing),
                      text_input(QUESTION_BLOCK, tr._("Your question to the requester"),
                                 multiline=True, max_length=MAX_QUESTION,
                                 hint=tr._("The requester gets it by direct message, "

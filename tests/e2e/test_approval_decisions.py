@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.sandbox.driver import HttpResult, Reply
 from domain.approvals.filing import Filing
@@ -26,8 +27,8 @@ from domain.model import AuditEntry
 from domain.money import Money
 from handlers.approvals.notices import card_key, question_key
 from handlers.i18n import translator
-from storage.models import ExchangeRateRow, OutboxRow
-from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER, World
+from storage.models import ExchangeRateRow, InvoiceRow, OutboxRow
+from tests.e2e.conftest import CREDIT_MANAGER, NOW, SALES, SALES_CHANNEL, STRANGER, World
 
 FINANCE_DIRECTOR = "U03FINDIR01"
 OWNER = "U01SALESCHO"
@@ -138,7 +139,8 @@ def test_level_one_approves_in_the_modal_and_level_two_rejects_with_a_comment(
     assert view["title"]["text"] == "Approve"
     assert view["blocks"][0]["text"]["text"] == (
         "*#1 · limit increase · Acme Packaging*\n$200,000.00 (now $100,000.00, "
-        "+$100,000.00)\nLevel 1 of 2")
+        "+$100,000.00)\nLevel 1 of 2\nNow: exposure $35,128.92, available credit "
+        "$64,871.08")
     assert world.slack.submit(CREDIT_MANAGER, view, {"comment": "Fine for *Q1*"}).body == ""
 
     approved = shown(world, request_id, 1, CREDIT_CHANNEL)
@@ -728,3 +730,20 @@ def test_a_customer_the_erp_only_respelt_is_no_rename_on_the_card(world: World) 
     assert second[:3] == ["Credit request #1: limit increase",
                           "*Acme Packaging* · C0002", "*Requested*\n$200,000.00 (now "
                           "$100,000.00, +$100,000.00)"]
+
+
+def test_the_decision_form_shows_the_figures_as_they_are_now(world: World) -> None:
+    # The card keeps the figures of when it was posted: an invoice issued since raised
+    # the exposure by 10,000, and the approver decided on the old figures.
+    request_id = file_request(world)
+    card = shown(world, request_id, 1, CREDIT_CHANNEL)
+    assert "*Exposure*\n$35,128.92" in block_texts(card)
+    with world.services.engine.begin() as conn:
+        conn.execute(insert(InvoiceRow).values(
+            invoice_id="INV-NEW-1", customer_id="C0002", issue_date=NOW.date(),
+            due_date=NOW.date() + timedelta(days=90), amount=Decimal(10000), currency="USD",
+            open_amount=Decimal(10000), status="open"))
+    for label in ("Approve", "Reject", "Ask for info"):
+        view = open_modal(world, CREDIT_MANAGER, card, label)
+        assert view["blocks"][0]["text"]["text"].endswith(
+            "\nNow: exposure $45,128.92, available credit $54,871.08"), label

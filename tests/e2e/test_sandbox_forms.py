@@ -87,6 +87,7 @@ creditbot (opened a form, only you can see it)
 #1 · limit increase · Acme Packaging
 $200,000.00 (now $100,000.00, +$100,000.00)
 Level 1 of 2
+Now: exposure $35,128.92, available credit $64,871.08
 1. Comment [comment]  (optional)
     empty
     The requester reads it.
@@ -112,6 +113,7 @@ creditbot (opened a form, only you can see it)
 #1 · limit increase · Acme Packaging
 $200,000.00 (now $100,000.00, +$100,000.00)
 Level 2 of 2
+Now: exposure $35,128.92, available credit $64,871.08
 1. Why do you reject it? [comment]
     empty
     Required: the requester reads it.

@@ -417,7 +417,7 @@ def test_mine_waiting_for_me_and_history():
     assert history.customer.customer_id == "C0003"
     assert [(r.request.id, len(r.decisions)) for r in history.requests] == [(second.id, 1)]
     assert history.limit_changes == []
-    assert requests.check_decider(member(FD), second.id, 2, "approved").request.id \
+    assert requests.check_decider(member(FD), second.id, 2, "approved").record.request.id \
         == second.id
     with pytest.raises(NotDecidable):
         requests.check_decider(member(REP), second.id, 2, "rejected")
@@ -642,7 +642,8 @@ def test_a_button_pressed_against_the_rules_is_on_record_as_the_attempt():
     for who, act in ((REP, "approved"), (FD, "rejected"), (FD, "ask_info")):
         with pytest.raises(NotDecidable):
             requests.check_decider(member(who), filed.id, 1, act)
-    assert requests.check_decider(member(CM), filed.id, 1, "approved").request.id == filed.id
+    assert requests.check_decider(member(CM), filed.id, 1, "approved").record.request.id \
+        == filed.id
     assert [(e.actor, e.details) for e in uow.audit.entries
             if e.action == "requests.decide_refused"] == [
         (REP, {"request": filed.id, "level": 1, "act": "approved", "rule": "own_request"}),

@@ -346,7 +346,8 @@ def test_a_level_whose_only_holder_filed_the_request_is_escalated_at_once_and_re
         {"request": 1, "level": 1, "role": "credit_manager", "escalate_to": "finance_director",
          "at_once": True}]
     world.clock.now = T0 + hours(1)
-    assert world.requests.check_decider(ROSTER.member(FD), 1, 1, "approved").request.id == 1
+    decidable = world.requests.check_decider(ROSTER.member(FD), 1, 1, "approved")
+    assert decidable.record.request.id == 1
     assert world.at(hours(20)) == counts(reminded=1)
     assert [d["level"] for d in world.audited("requests.reminded")] == [1]
     assert world.happened() == [(Happened.REMINDED, 1, 1)]
