@@ -56,6 +56,7 @@ def order(context: BoltContext, text: str) -> Message:
             deps.orders.names_a_customer(context["member"], lead)))):
         # '"" 5k' was "“5k” is not an amount", "€ 5k" "the amount is missing after €5k",
         # and "5k PO-1" "“PO-1” is not an amount".
+        _customer_after(context, text, lead, command)
         raise NoCustomer(command)
     if typed is None:
         words = text.split()
@@ -90,6 +91,19 @@ def order(context: BoltContext, text: str) -> Message:
         said = explain(repeated, context["tr"])
         return message(said, [section(said), release_button(repeated.placed, context["tr"])])
     return verdict_message(answer.customer, answer.verdict, context["tr"], answer.check)
+
+
+def _customer_after(context: BoltContext, text: str, lead: str | None, command: str) -> None:
+    """Refuses "5k acme packaging" (the amount first) by saying so, with the line in
+    order to copy: "Name the customer" read as if none had been named."""
+    stripped = text.strip()
+    if lead is None or not stripped.startswith(lead):
+        return
+    rest = stripped[len(lead):].strip()
+    if rest and context["deps"].orders.names_a_customer(context["member"], rest):
+        raise DomainError(N_("Write the customer first, then the amount: `{command} "
+                             "{customer} {amount}`."), command=command,
+                          customer=rest, amount=lead)
 
 
 def _an_amount(text: str) -> bool:

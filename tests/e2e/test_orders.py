@@ -294,6 +294,11 @@ def test_check_with_an_amount_answers_without_recording(world):
     ("/credit order € 5k PO-1", "Name the customer, e.g. `/credit order acme 120k`."),
     ("/credit order USD 5k", "Name the customer, e.g. `/credit order acme 120k`."),
     ("/credit order $5k", "Name the customer, e.g. `/credit order acme 120k`."),
+    # The customer named after the amount: "Name the customer" read as if none was.
+    ("/credit order 5k acme packaging", "Write the customer first, then the amount: "
+     "`/credit order acme packaging 5k`."),
+    ("/credit 订单 €5k 华夏物流", "Write the customer first, then the amount: "
+     "`/credit 订单 华夏物流 €5k`."),
 ])
 def test_bad_amounts_are_explained_and_nothing_is_recorded(world, line, said):
     reply = world.slack.slash(SALES, SALES_CHANNEL, line)
