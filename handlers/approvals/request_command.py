@@ -57,8 +57,11 @@ def request(context: BoltContext, rest: str) -> Message:
                 customer=line.customer, kind=RequestKind.FIRST_LIMIT, reason=line.reason,
                 amount=line.amount))
     except CustomerLookupError as unclear:
+        # Without a reason the line's own words make an example refused in turn ("Say
+        # why"): the reason was read into the name ("acme packaging more stock +5k").
+        after = own_line(line.after, EXAMPLE_AFTER) if line.reason else EXAMPLE_AFTER
         raise which_customer(unclear, context["catalogue"].typed_name(context, "request"),
-                             own_line(line.after, EXAMPLE_AFTER)) from None
+                             after) from None
     return filed(made, deps.requests, context["tr"],
                  context["catalogue"].as_typed(context, "requests"))
 

@@ -581,6 +581,15 @@ def test_an_unclear_customers_example_repeats_only_a_line_short_enough(world):
     assert requests_of(world) == [] and checks(world) == {}
 
 
+def test_an_unclear_customers_example_keeps_a_reason_when_the_line_had_none(world):
+    # "acme packaging more stock +5k": the reason read into the name, the example
+    # `/credit request C0002 +5k` was refused in turn ("Say why").
+    assert said(world, "/credit request acme packaging more stock +5k") == (
+        "No customer is named “acme packaging more stock”. Closest: Acme Packaging (C0002). "
+        "Use the id, e.g. `/credit request C0002 +100k larger orders`.")
+    assert requests_of(world) == []
+
+
 def test_an_id_typed_exactly_names_its_customer_beside_ids_differing_in_width(world):
     # The ERP holds c0001 and ｃ０００１ apart (the import keeps them, with a warning);
     # typed exactly, ｃ０００１ checked, ordered and requested on c0001.
