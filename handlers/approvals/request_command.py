@@ -3,11 +3,13 @@ request modal (handlers.approvals.request_modal)."""
 
 from __future__ import annotations
 
+import unicodedata
+
 from slack_bolt import BoltContext
 
 from domain.approvals.filing import Filing
 from domain.approvals.model import RequestKind
-from domain.errors import CustomerLookupError, DomainError
+from domain.errors import CustomerLookupError, DomainError, MissingRate
 from domain.orders.typed import join_signs
 from domain.refs import CustomerRef
 from domain.text import N_, Phrase
@@ -56,6 +58,11 @@ def request(context: BoltContext, rest: str) -> Message:
             made = file_limit(deps, context, Filing(
                 customer=line.customer, kind=RequestKind.FIRST_LIMIT, reason=line.reason,
                 amount=line.amount))
+    except MissingRate as missing:
+        misread = _code_read_from_the_reason(line, missing)
+        if misread is None:
+            raise
+        raise retyped(misread, context["catalogue"].as_typed(context, "request")) from None
     except CustomerLookupError as unclear:
         # Without a reason the line's own words make an example refused in turn ("Say
         # why"): the reason was read into the name ("acme packaging more stock +5k").
@@ -64,6 +71,21 @@ def request(context: BoltContext, rest: str) -> Message:
                              after) from None
     return filed(made, deps.requests, context["tr"],
                  context["catalogue"].as_typed(context, "requests"))
+
+
+def _code_read_from_the_reason(line: RequestLine, missing: MissingRate) -> LineError | None:
+    """"+5k ALL orders for Q1": the reason's first word is a currency's code (the lek),
+    read as the amount's currency; its missing rate was all the rep was told."""
+    words = line.amount.split()
+    if len(words) < 2 or not line.reason or \
+            unicodedata.normalize("NFKC", words[-1]).upper() != missing.currency:
+        return None
+    return LineError(N_("No exchange rate for {currency} (to {base}): “{code}” right after "
+                       "the amount reads as its currency. If it begins the reason, start "
+                       "the reason with another word, e.g. `{command} {example}`; if it is "
+                       "the currency, ask the credit team to import its rate."),
+                    currency=missing.currency, base=missing.base, code=words[-1],
+                    command=COMMAND, example=Phrase(N_("acme +250k larger orders")))
 
 
 def _number_in_the_name(context: BoltContext, line: RequestLine, rest: str) -> None:

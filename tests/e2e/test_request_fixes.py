@@ -684,3 +684,17 @@ def test_digits_two_ids_end_in_ask_which_customer_and_digit_ids_keep_their_amoun
     order = world.slack.slash(SALES, SALES_CHANNEL, "/credit check 100 5")
     assert order.text == (":white_check_mark: *OK to ship*: an order of $5.00 for Numeric "
                           "Hundred (100) passes the order rules.")
+
+
+def test_a_reasons_first_word_read_as_a_currency_without_a_rate_says_so(world):
+    # "+5k ALL orders for Q1": ALL is the lek; "No exchange rate for ALL" was all the rep
+    # heard, and could not see that the reason's first word was taken for a currency.
+    assert said(world, "/credit request C0001 +5k ALL orders for Q1") == (
+        "No exchange rate for ALL (to USD): “ALL” right after the amount reads as its "
+        "currency. If it begins the reason, start the reason with another word, e.g. "
+        "`/credit request acme +250k larger orders`; if it is the currency, ask the credit "
+        "team to import its rate.")
+    # Typed as the amount's currency alone, no reason after it: the rate is what is missing.
+    assert said(world, "/credit request C0001 ALL 5k").startswith(
+        "No exchange rate for ALL (to USD) on or before ")
+    assert requests_of(world) == []
