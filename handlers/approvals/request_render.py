@@ -29,7 +29,7 @@ LIST_RESERVE = 1_500
 
 
 STATES = {
-    RequestState.OPEN: N_("open"),
+    RequestState.OPEN: N_("waiting for a decision"),
     RequestState.APPROVED: N_("approved"),
     RequestState.REJECTED: N_("rejected"),
     RequestState.CANCELLED: N_("cancelled"),

@@ -737,6 +737,10 @@ def test_history_shows_requests_with_decisions_newest_first(world):
     # A second raise reads from the first one's limit, not from the ERP's beneath both.
     world.slack.slash(SALES, SALES_CHANNEL, "/credit request C0002 +30k third try")
     third = max(requests_of(world), key=lambda r: r.id)
+    # Undecided, it waits for a decision ("open" read in Chinese as an unsettled invoice).
+    assert mrkdwn(world.slack.slash(SALES, SALES_CHANNEL, "/credit history C0002")).startswith(
+        f"*Credit requests*\n*#{third.id}* limit increase · $120,000.00 → $150,000.00 · "
+        "waiting for a decision\n")
     world.services.requests.decide(member, third.id, 1, Outcome.APPROVED)
     world.services.requests.decide(director, third.id, 2, Outcome.APPROVED)
     with world.services.uow() as uow:
