@@ -219,7 +219,7 @@ def test_an_overdue_account_from_alert_to_legal(world):
             "*Promises to pay*\n£50,000.00 by Dec 1, 2026: broken",
             "*Disputes*\nINV-0041-022: two pallets arrived damaged (open)",
             "*Credit requests and decisions*\n#1 limit increase, filed Nov 29, 2026 by "
-            "<@U01SALESCHO>: open"]
+            "<@U01SALESCHO>: waiting for a decision"]
         assert case["blocks"][-2]["elements"][0]["text"] == "Status before: disputed."
 
         # Legal has the account now; the collector's list is empty.

@@ -16,6 +16,9 @@ class FlakyAlerts:
         self.failures = failures
         self.calls = 0
 
+    def day_off(self) -> bool:
+        return False
+
     def scan(self, portfolio: object = None) -> dict[str, int]:
         self.calls += 1
         if self.calls <= self.failures:
@@ -47,6 +50,9 @@ def test_a_third_failure_fails_the_run(pauses):
 
 def test_other_errors_are_not_tried_again(pauses):
     class Broken:
+        def day_off(self) -> bool:
+            return False
+
         def scan(self, portfolio: object = None) -> dict[str, int]:
             raise ValueError("a bug")
 
@@ -67,6 +73,9 @@ def test_alerts_that_went_nowhere_are_logged_as_an_error_with_the_fix(caplog):
     from types import SimpleNamespace
 
     class Unrouted:
+        def day_off(self) -> bool:
+            return False
+
         def scan(self, portfolio: object = None) -> dict[str, int]:
             return {"announced": 0, "unrouted": 2}
 
@@ -92,6 +101,9 @@ def test_the_scan_runs_with_the_collector_paused_and_leaves_it_as_it_was():
     seen: list[bool] = []
 
     class Watching:
+        def day_off(self) -> bool:
+            return False
+
         def scan(self, portfolio: object = None) -> dict[str, int]:
             seen.append(gc.isenabled())
             return {}
