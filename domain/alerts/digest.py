@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any, Protocol
 
 from domain.alerts.dedup import Announcement
@@ -17,12 +18,21 @@ from domain.alerts.model import AlertState, AlertType
 _TYPE_ORDER = {kind: i for i, kind in enumerate(AlertType)}
 
 
+class Followed(Enum):
+    HERE = "here"      # the destination's latest line of the condition
+    AGAIN = "again"    # announced again there since, in a later digest
+    LEFT = "left"      # no route sends the condition there any more
+
+
 @dataclass(frozen=True)
 class DigestLine:
-    """An announced alert, and what people have answered since (None: nothing yet)."""
+    """An announced alert, and what people have answered since (None: nothing yet).
+    ``followed``: whether the line is its destination's latest of the condition, which
+    routes still send there; else it is shown closed (no buttons, no figures of now)."""
 
     announcement: Announcement
     state: AlertState | None = None
+    followed: Followed = Followed.HERE
 
     @property
     def condition(self) -> str:

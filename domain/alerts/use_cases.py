@@ -18,7 +18,7 @@ from typing import Any
 from domain.access import CreditDataAccess, Member
 from domain.alerts.dedup import Announcement, decide
 from domain.alerts.detect import LargeInvoice, WatchSettings, detect
-from domain.alerts.digest import DigestLine, DigestRenderer, by_destination
+from domain.alerts.digest import DigestLine, DigestRenderer, Followed, by_destination
 from domain.alerts.model import Alert, AlertState, AlertType, Change
 from domain.alerts.ports import Digest
 from domain.alerts.routing import Directory, Route, destinations
@@ -78,6 +78,15 @@ class AlertOutdated(DomainError):
     def __init__(self) -> None:
         super().__init__(N_("This line is out of date: the alert was announced again "
                             "since, because it changed. Answer it on the latest digest."))
+
+
+class AlertLeft(DomainError):
+    """The line answered is in a destination no route sends the condition to any more
+    (it got better, the customer moved): it is no longer followed there."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("This alert is no longer followed here: it changed since this "
+                            "line, and is now sent elsewhere. Nothing was changed."))
 
 
 @dataclass(frozen=True)
@@ -198,7 +207,8 @@ class Alerts:
                         for target, ids in sorted(withheld.items())))
             announced = {a.alert.condition for a, _ in routed}
             changed = {s.condition: s for s in decision.changed if s.condition not in nowhere}
-            kept, catch_up = self._untold(uow, found, states, changed, announced, unknown, now)
+            kept, catch_up, left = self._untold(uow, found, states, changed, announced,
+                                                unknown, now)
             digests = by_destination([*routed, *catch_up])
             posted = {destination: self._post(uow, now, destination, lines)
                       for destination, lines in digests.items()}
@@ -208,11 +218,13 @@ class Alerts:
                 changed[condition] = dataclasses.replace(state, told=destinations)
             uow.alerts.save(list(changed.values()))
             # After the save: the edits show the lines as resolved, or better now than
-            # they say (legal kept "90+ days" in red for an account paid down to 20 days).
-            self._edit_lines(uow, [s for s in changed.values() if s.resolved_at == now or (
-                s.is_open and s.condition not in announced
-                and s.level < states[s.condition].level)])
-            self._edit_left_behind(uow, states, routed, ids)
+            # they say; the lines left behind (no longer followed where they are, or
+            # showing "better now" and announced again) lose their buttons.
+            edited = self._edit_lines(uow, [
+                s for s in changed.values() if s.resolved_at == now or (
+                    s.is_open and s.condition not in announced
+                    and s.level < states[s.condition].level)], set(ids.values()))
+            self._edit_left_behind(uow, states, routed, left, edited)
             messages = sum(pages for _, pages in posted.values())
             counts = {**scanned, "announced": len(decision.announce) - len(nowhere),
                       "resolved": decision.resolved, "unrouted": unrouted,
@@ -267,23 +279,26 @@ class Alerts:
     def _untold(self, uow: UnitOfWork, found: Sequence[Alert],
                 states: Mapping[str, AlertState], changed: Mapping[str, AlertState],
                 announced: Collection[str], unknown: Collection[str], now: datetime,
-                ) -> tuple[dict[str, dict[str, int]], list[tuple[Announcement, list[str]]]]:
+                ) -> tuple[dict[str, dict[str, int]], list[tuple[Announcement, list[str]]],
+                           dict[int, set[str]]]:
         """The open conditions this run does not announce whose destinations now are not
         those told of them: a route added (a department's new channel) or a digest
         Slack refused for good (the bot not invited yet) left a destination without
-        the alert until it got worse. Returns, by condition, the destinations still
-        told (as ``AlertState.told`` keeps them) where that changed, and what to tell
-        the others, as new to them. Snoozed, acknowledged or left-out conditions are
-        left as they are: someone is on them."""
+        the alert until it got worse; a route no longer sending it somewhere (it got
+        better, the customer moved, credit data was closed there) left that
+        destination's line live. Returns, by condition, the destinations still told
+        (as ``AlertState.told`` keeps them) where that changed; what to tell the
+        others, as new to them (not for snoozed or acknowledged conditions: someone is
+        on them); and the digests left behind, with their conditions, to close."""
         refused = uow.alerts.refused_digests(
             {d for s in states.values() if s.told for d in s.told.values() if d})
         reach: dict[tuple[object, ...], list[str]] = {}
         kept: dict[str, dict[str, int]] = {}
         catch_up: list[tuple[Announcement, list[str]]] = []
+        left: dict[int, set[str]] = {}
         for alert in found:
             state = changed.get(alert.condition) or states.get(alert.condition)
             if alert.condition in announced or state is None or not state.is_open or \
-                    state.snoozed_at(now) or state.acknowledged_by is not None or \
                     state.customer_id in unknown:
                 continue
             subject = alert.subject
@@ -298,15 +313,16 @@ class Alerts:
                 # announces nothing again).
                 kept[alert.condition] = dict.fromkeys(to, 0)
                 continue
-            # A destination the routes no longer reach keeps its line (it shows what the
-            # condition is now); one whose digest Slack refused is told again.
-            still = {d: i for d, i in state.told.items() if i not in refused}
+            still = {d: i for d, i in state.told.items() if d in to and i not in refused}
+            for digest_id in {i for d, i in state.told.items()
+                              if d not in to and i and i not in refused}:
+                left.setdefault(digest_id, set()).add(alert.condition)
             untold = [d for d in to if d not in still]
-            if untold:
+            if untold and not state.snoozed_at(now) and state.acknowledged_by is None:
                 catch_up.append((Announcement(alert, Change.NEW), untold))
             if still != state.told:
                 kept[alert.condition] = still
-        return kept, catch_up
+        return kept, catch_up, left
 
     def _post(self, uow: UnitOfWork, now: datetime, destination: str,
               lines: list[DigestLine]) -> tuple[int, int]:
@@ -322,37 +338,62 @@ class Alerts:
         uow.alerts.set_pages(digest_id, pages)
         return digest_id, len(pages)
 
-    def _edit_lines(self, uow: UnitOfWork, states: Sequence[AlertState]) -> None:
+    def _edit_lines(self, uow: UnitOfWork, states: Sequence[AlertState],
+                    posted: Collection[int]) -> set[int]:
         """The digests still showing the lines of ``states`` (resolved, or better than
         their lines say) are edited to say so: "New" stayed on a paid invoice until
-        someone pressed it. Only each destination's latest line (of the run that last
-        announced it, or one told since or before): an older one is outdated anyway.
-        One edit per page, however many lines it shows."""
+        someone pressed it. Only the lines of the run that last announced each, and those
+        told since (``posted``, this run's digests, show them as they are already): an
+        older one is outdated anyway. One edit per page, however many lines it shows.
+        Returns the digests edited, with ``posted``."""
         by_run: dict[datetime, set[str]] = {}
         for state in states:
             if state.last_announced_at is not None:
                 by_run.setdefault(state.last_announced_at, set()).add(state.condition)
-        edited: set[int] = set()
+        edited: set[int] = set(posted)
         for run_at, conditions in by_run.items():
             for shown in uow.alerts.digests_with(conditions, run_at):
-                self._refresh(uow, shown, conditions)
-                edited.add(shown.id)
+                if shown.id not in edited:
+                    self._refresh(uow, shown, conditions)
+                    edited.add(shown.id)
         for shown, conditions in _other_digests(uow, states, edited):
             self._refresh(uow, shown, conditions)
+            edited.add(shown.id)
+        return edited
 
     def _edit_left_behind(self, uow: UnitOfWork, states: Mapping[str, AlertState],
                           routed: Sequence[tuple[Announcement, list[str]]],
-                          posted: Mapping[str, int]) -> None:
-        """A condition announced again where its routes reach now, and no longer to a
-        destination told of it before (legal, of an account no longer 90+ days): that
-        destination's line is edited to say what it is now, rather than left showing
-        what it was, its buttons refused as out of date."""
-        behind: dict[int, set[str]] = {}
+                          left: Mapping[int, set[str]], posted: Collection[int]) -> None:
+        """The lines this run leaves behind lose their buttons and say they are no
+        longer followed there (the renderer reads it from ``AlertState.told``): those of
+        destinations no route sends the condition to any more (``left``: it got better
+        and #legal no longer hears of it, the customer moved, credit data was closed
+        there), no new figures among them; and, of a condition announced again, the
+        earlier line of each destination told before, when it showed "better now" (a
+        figure that would go stale) or the announcement leaves the destination out.
+        Lines already edited this run (resolved or better) are not edited twice."""
+        behind = {digest_id: set(conditions) for digest_id, conditions in left.items()
+                  if digest_id not in posted}
+        showed_better: dict[int, set[str]] = {}
         for announcement, to in routed:
-            before = states.get(announcement.alert.condition)
-            for destination, digest_id in ((before.told or {}) if before else {}).items():
-                if destination not in to and digest_id and digest_id not in posted.values():
-                    behind.setdefault(digest_id, set()).add(announcement.alert.condition)
+            condition = announcement.alert.condition
+            before = states.get(condition)
+            if before is None or not before.is_open:
+                continue  # resolved before: its lines say so, and stay
+            for destination, digest_id in (before.told or {}).items():
+                if not digest_id or digest_id in posted:
+                    continue
+                if destination not in to:
+                    behind.setdefault(digest_id, set()).add(condition)
+                else:
+                    showed_better.setdefault(digest_id, set()).add(condition)
+        for digest_id, conditions in showed_better.items():
+            shown = uow.alerts.digest(digest_id)
+            worse_shown = {line.condition for line in shown.lines if line.condition in
+                           conditions and line.announcement.alert.level
+                           > states[line.condition].level} if shown else set()
+            if worse_shown:
+                behind.setdefault(digest_id, set()).update(worse_shown)
         for digest_id, conditions in sorted(behind.items()):
             shown = uow.alerts.digest(digest_id)
             if shown is not None:
@@ -410,11 +451,14 @@ class Alerts:
                                   once=f"alerts.resolved:{shown.id}:{condition}")
                 uow.commit()
                 raise AlertClosed()
-            if state.last_announced_at is not None and \
-                    digest.run_at < state.last_announced_at and \
-                    digest_id not in (state.told or {}).values():
-                # A line announced again since in its destination; one whose destination
-                # the later announcement left out is still that destination's line.
+            if state.told is not None and digest.destination not in state.told:
+                raise AlertLeft()
+            # The destination's latest line is the one answered (0: told before that
+            # was kept, when the last announcement's run is the latest).
+            latest = (state.told or {}).get(digest.destination)
+            if (latest and latest != digest_id) or (not latest and (
+                    state.last_announced_at is not None
+                    and digest.run_at < state.last_announced_at)):
                 raise AlertOutdated()
             answered = change(state)
             if answered == state:
@@ -445,7 +489,8 @@ class Alerts:
         numbers = {0, *(self.renderer.page_of(i, len(digest.lines))
                         for i, line in enumerate(digest.lines) if line.condition in conditions)}
         states = uow.alerts.states([line.condition for line in digest.lines])
-        lines = [DigestLine(line.announcement, states.get(line.condition))
+        lines = [DigestLine(line.announcement, states.get(line.condition),
+                            _followed(states.get(line.condition), digest))
                  for line in digest.lines]
         for number in sorted(numbers):
             if number >= len(digest.pages):
@@ -495,18 +540,24 @@ def _told(states: Mapping[str, AlertState], kept: Mapping[str, dict[str, int]],
     were dropped)."""
     told = {condition: dict(still) for condition, still in kept.items()}
     for announcement, to in routed:
-        # A destination told before that this announcement leaves out keeps its line
-        # (edited to say what the condition is now): answered or resolved, it is edited
-        # again, not left behind.
-        before = states.get(announcement.alert.condition)
-        left = {d: i for d, i in ((before.told or {}) if before else {}).items()
-                if d not in to and i}
-        told[announcement.alert.condition] = {**left, **{d: digest_of[d] for d in to}}
+        told[announcement.alert.condition] = {d: digest_of[d] for d in to}
     for announcement, to in catch_up:
         condition = announcement.alert.condition
         told[condition] = {**told.get(condition, states[condition].told or {}),
                            **{d: digest_of[d] for d in to}}
     return told
+
+
+def _followed(state: AlertState | None, digest: Digest) -> Followed:
+    """Whether ``digest`` shows the latest line of ``state``'s condition in its
+    destination, which its routes still send it to (``AlertState.told``; 0 and None:
+    kept from before that was, taken as followed)."""
+    if state is None or state.told is None:
+        return Followed.HERE
+    latest = state.told.get(digest.destination)
+    if latest is None:
+        return Followed.LEFT
+    return Followed.HERE if latest in (0, digest.id) else Followed.AGAIN
 
 
 def _other_digests(uow: UnitOfWork, states: Iterable[AlertState], besides: Collection[int]

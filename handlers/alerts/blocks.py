@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from domain.alerts.dedup import Announcement
-from domain.alerts.digest import DigestLine, Page
+from domain.alerts.digest import DigestLine, Followed, Page
 from domain.alerts.model import (
     SEVERITY_TITLES,
     TYPE_TITLES,
@@ -401,11 +401,19 @@ def _change(tr: Translator, announcement: Announcement) -> str:
 
 
 def _better(tr: Translator, line: DigestLine) -> str | None:
-    """What an open condition is now, when it is better than its line says: paid down
-    from 90+ days to 20, the line in #legal stayed red and "90+" for good."""
+    """What an open condition is now, when it is better than its line says (paid down
+    from 90+ days to 20, the line stayed "90+" for good); or, the line no longer being
+    followed where it is, that it is not, without the figures of now (credit data may be
+    closed there since)."""
     state, shown = line.state, line.announcement.alert
-    if state is None or not state.is_open or state.last is None or \
-            state.last.level >= shown.level:
+    if state is None or not state.is_open:
+        return None
+    if line.followed is Followed.AGAIN:
+        return ":arrow_right: " + tr._("Announced again since, in a later digest: it "
+                                       "changed.")
+    if line.followed is Followed.LEFT:
+        return ":arrow_right: " + tr._("No longer followed here: it changed since this line.")
+    if state.last is None or state.last.level >= shown.level:
         return None
     return ":arrow_down: " + tr._("Better now: {figures}",
                                   figures=_figures(tr, state.last))
@@ -511,8 +519,10 @@ def _buttons(tr: Translator, digest_id: int, line: DigestLine, assign: bool = Tr
     except ValidationError:  # an id our own values refuse: no button rather than a 400
         return []
     found: list[Block] = []
-    # A resolved condition has nothing left to acknowledge or snooze; its card stays.
-    resolved = line.state is not None and not line.state.is_open
+    # A resolved condition has nothing left to acknowledge or snooze, nor one no longer
+    # followed in this line's destination; its card stays.
+    resolved = (line.state is not None and not line.state.is_open) or \
+        line.followed is not Followed.HERE
     if not (line.state and line.state.acknowledged_by) and not resolved:
         found.append({**button(tr._("Acknowledge"), ACKNOWLEDGE, answer.encode()),
                       "style": "primary"})
