@@ -97,7 +97,7 @@ class CollectorsDay(Recording, Disputing, LegalCases):
             customer = customers.get(a.customer_id)
             overdue_invs = [i for i in invoices[a.customer_id] if i.due_date < today]
             sums: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
-            in_dispute: dict[str, Decimal] = defaultdict(Decimal)
+            in_dispute: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
             weight = Decimal(0)
             unpriced: set[str] = set()
             for inv in overdue_invs:
@@ -105,7 +105,8 @@ class CollectorsDay(Recording, Disputing, LegalCases):
                 sums[(self.buckets.index_of(dpd), inv.open_amount.currency)] += (
                     inv.open_amount.amount)
                 if inv.invoice_id in disputed[a.customer_id]:
-                    in_dispute[inv.open_amount.currency] += inv.open_amount.amount
+                    in_dispute[(self.buckets.index_of(dpd), inv.open_amount.currency)] += (
+                        inv.open_amount.amount)
                 else:
                     try:
                         weight += (inv.open_amount.amount * dpd * fx.factor(
@@ -127,7 +128,8 @@ class CollectorsDay(Recording, Disputing, LegalCases):
                 weight=weight, status=a.status.value, level=level,
                 next_action_on=a.next_action_on, promise_due=promised.get(a.customer_id),
                 open_disputes=len(disputes[a.customer_id]),
-                disputed=tuple(Money(amount, cur) for cur, amount in sorted(in_dispute.items())),
+                disputed=tuple((labels[b], Money(amount, cur))
+                               for (b, cur), amount in sorted(in_dispute.items())),
                 oldest_dispute_on=min(disputes[a.customer_id], default=None),
                 unpriced=tuple(sorted(unpriced))))
         return items

@@ -47,8 +47,8 @@ class LastAction:
 @dataclass(frozen=True)
 class WorkItem:
     """One account on a collector's worklist. ``overdue``: bucket label → amount, the
-    overdue buckets only (in the account's currency), of which ``disputed`` (per
-    currency) is in open disputes; ``weight``: overdue amount × days
+    overdue buckets only (in the account's currency), of which ``disputed`` (bucket
+    label → amount, the same way) is in open disputes; ``weight``: overdue amount × days
     past due in the base currency, disputed invoices left out."""
 
     customer_id: str
@@ -61,7 +61,7 @@ class WorkItem:
     next_action_on: date | None = None
     promise_due: date | None = None
     open_disputes: int = 0
-    disputed: tuple[Money, ...] = ()
+    disputed: tuple[tuple[str, Money], ...] = ()
     # When the oldest open dispute was opened: its age is shown
     oldest_dispute_on: date | None = None
     # Promises the customer broke: on the record, and on the line

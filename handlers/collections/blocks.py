@@ -3,7 +3,7 @@ words for steps, actions and statuses."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from itertools import groupby
 
@@ -139,15 +139,21 @@ def _overdue(item: WorkItem, tr: Translator) -> str:
     if not item.overdue:
         return tr._("Nothing overdue.")
     # A bucket owed in two currencies is one part: "31-60 days: €5,000.00 + $4,439.47".
-    parts = " · ".join(
-        tr._("{bucket}: {amount}", bucket=bucket_label(label, tr),
-             amount=" + ".join(tr.money(amount) for _label, amount in same))
-        for label, same in groupby(item.overdue, key=lambda part: part[0]))
-    if item.disputed:
-        # The buckets count what the customer owes; the dunning level and the order leave
-        # the disputed invoices out, so the line says how much of it that is.
-        parts = tr._("{parts} ({amount} of it disputed)", parts=parts,
-                     amount=" + ".join(tr.money(amount) for amount in item.disputed))
+    # The buckets count what the customer owes; the dunning level and the order leave
+    # the disputed invoices out, so each bucket says how much of it is in dispute.
+    disputed = {label: [amount for _label, amount in same]
+                for label, same in groupby(item.disputed, key=lambda part: part[0])}
+
+    def bucket(label: str, same: Iterable[tuple[str, Money]]) -> str:
+        text = tr._("{bucket}: {amount}", bucket=bucket_label(label, tr),
+                    amount=" + ".join(tr.money(amount) for _label, amount in same))
+        if label in disputed:
+            text = tr._("{parts} ({amount} of it disputed)", parts=text, amount=" + ".join(
+                tr.money(amount) for amount in disputed[label]))
+        return text
+
+    parts = " · ".join(bucket(label, same)
+                       for label, same in groupby(item.overdue, key=lambda part: part[0]))
     if item.unpriced:
         return tr._("Overdue: {parts} (no rate for {currencies}: listed last)",
                     parts=parts, currencies=tr.listing(item.unpriced))

@@ -970,6 +970,21 @@ def test_a_bucket_owed_in_two_currencies_is_named_once() -> None:
         "Overdue: 1-30 days: $4,282.51 · 31-60 days: €5,000.00 + $4,439.47")
 
 
+def test_the_disputed_part_is_said_beside_its_own_bucket() -> None:
+    # "61-90 days: $162,150.13 ($94,013.29 of it disputed)": the disputed invoice was 19
+    # days overdue, its amount put after whichever bucket came last.
+    from handlers.collections.blocks import line
+    from handlers.i18n import translator
+
+    item = WorkItem(customer_id="C1", name="Acme", weight=Decimal(5), status="disputed",
+                    overdue=(("1-30", usd("4282.51")), ("31-60", Money(Decimal(5_000), "EUR")),
+                             ("31-60", usd("4439.47")), ("61-90", usd("900"))),
+                    disputed=(("1-30", usd("1000")), ("31-60", Money(Decimal(200), "EUR"))))
+    assert line(item, translator("en-US")).splitlines()[1] == (
+        "Overdue: 1-30 days: $4,282.51 ($1,000.00 of it disputed) · 31-60 days: €5,000.00 + "
+        "$4,439.47 (€200.00 of it disputed) · 61-90 days: $900.00")
+
+
 def test_one_payment_keeps_one_promise_not_the_one_recorded_after_it(
         day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
         clock: list[datetime]) -> None:
