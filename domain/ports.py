@@ -58,9 +58,8 @@ class InvoiceQueries(ReceivablesQueries, Protocol):
         customer, due date and id."""
         ...
 
-    def settled(self, customer_id: str, invoice_ids: Sequence[str]) -> set[str]:
-        """Those of ``invoice_ids`` that are the customer's invoices with nothing left to
-        pay."""
+    def settled(self, customer_id: str) -> set[str]:
+        """The ids of the customer's invoices with nothing left to pay."""
         ...
 
     def paid_since(self, customer_id: str, since: date, currency: str,

@@ -144,10 +144,9 @@ class FakeReceivables:
         return sorted((i for i in self.invoices if i.customer_id in wanted and i.is_outstanding),
                       key=lambda i: (i.customer_id, i.due_date, i.invoice_id))
 
-    def settled(self, customer_id: str, invoice_ids: Sequence[str]) -> set[str]:
+    def settled(self, customer_id: str) -> set[str]:
         return {i.invoice_id for i in self.invoices
-                if i.customer_id == customer_id and i.invoice_id in invoice_ids
-                and not i.is_outstanding}
+                if i.customer_id == customer_id and not i.is_outstanding}
 
     def paid_since(self, customer_id: str, since: date, currency: str,
                    invoice_ids: Sequence[str] = (), until: date | None = None) -> Decimal:

@@ -287,12 +287,18 @@ class DayContext:
     @staticmethod
     def _named_invoices(uow: UnitOfWork, customer_id: str, typed: Sequence[str],
                         open_ids: Iterable[str]) -> tuple[list[str], FieldProblem | None]:
-        """``named_invoices``, where naming only paid invoices of the account is said to
-        be that, not a mistyped id."""
+        """``named_invoices``, where the account's paid invoices named (read as open
+        ones are: in another case or width, listed with spaces) are said to be paid, not
+        a mistyped id; an id that names nothing of the account's is said first."""
         named, wrong = named_invoices(customer_id, typed, open_ids)
-        if isinstance(wrong, UnknownInvoices) \
-                and uow.receivables.settled(customer_id, wrong.invoices) >= set(wrong.invoices):
-            return named, SettledInvoices(wrong.invoices)
+        if not isinstance(wrong, UnknownInvoices):
+            return named, wrong
+        paid, unknown = named_invoices(customer_id, wrong.invoices,
+                                       uow.receivables.settled(customer_id))
+        if unknown is None:
+            return named, SettledInvoices(paid)
+        if isinstance(unknown, UnknownInvoices) and len(unknown.invoices) < len(wrong.invoices):
+            return named, UnknownInvoices(customer_id, unknown.invoices)
         return named, wrong
 
     def date_of(self, moment: datetime) -> date:

@@ -140,11 +140,9 @@ class SqlReceivablesQueries:
         invoices.sort(key=lambda i: (i.customer_id, i.due_date, i.invoice_id))
         return invoices
 
-    def settled(self, customer_id: str, invoice_ids: Sequence[str]) -> set[str]:
-        if not invoice_ids:
-            return set()
+    def settled(self, customer_id: str) -> set[str]:
         query = select(_I.c.invoice_id).where(
-            _I.c.customer_id == customer_id, _I.c.invoice_id.in_(list(invoice_ids)[:_CHUNK]),
+            _I.c.customer_id == customer_id,
             ~(_I.c.status.in_(_OPEN_INVOICE) & (_I.c.open_amount > 0)))
         return set(self._session.connection().execute(query).scalars())
 

@@ -1237,12 +1237,18 @@ def test_a_paid_invoice_named_is_said_to_be_paid(day: CollectorsDay,
     assert [(p.where, str(p)) for p in two.value.problems] == [
         ("invoices", "P1, P2 are paid already: name invoices from the account's open "
                      "ones, separated by commas.")]
-    # Another customer's paid invoice, or one paid among unknown ids, is still not open.
+    # Named as open ones are: in another case or width, listed with spaces.
+    with pytest.raises(FormRefused) as loosely:
+        day.promise(MEI, "C1", usd(100), TODAY + timedelta(days=3), ["ｐ1 p2"])
+    assert [str(p) for p in loosely.value.problems] == [
+        "P1, P2 are paid already: name invoices from the account's open ones, separated by "
+        "commas."]
+    # An id that names nothing of the account's is said first: the paid one after it.
     with pytest.raises(FormRefused) as mixed:
         day.dispute(MEI, "C1", ["P1", "I9"], "short", "sales", "U0SALES001")
     assert [(p.where, str(p)) for p in mixed.value.problems] == [
-        ("invoices", "P1, I9 are not open invoices of C1: name invoices from the "
-                     "account's open ones, separated by commas.")]
+        ("invoices", "I9 is not an open invoice of C1: name invoices from the account's "
+                     "open ones, separated by commas.")]
     with pytest.raises(FormRefused) as theirs:
         day.dispute(MEI, "C2", ["P1"], "short", "sales", "U0SALES001")
     assert [(p.where, str(p)) for p in theirs.value.problems] == [
