@@ -180,6 +180,7 @@ class NotYourLevel(NotDecidable):
         """``stood_in``: the actor's delegation from one of ``holders`` that is not in
         force ``today`` (ended, or not begun): said, rather than left to be guessed."""
         self.holders = tuple(holders)
+        self.stood_in = stood_in if today is not None else None
         params: dict[str, object] = {
             "level": request.level, "role": Role(request.current.role),
             "holders": ", ".join(f"<@{u}>" for u in holders) or N_("nobody yet")}

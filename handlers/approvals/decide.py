@@ -55,7 +55,8 @@ def refusal(error: NotDecidable, tr: Translator, asking: bool = False) -> str:
         return tr._(_OWN_TO_ASK)
     if isinstance(error, NotYourLevel):
         holders = tr.listing(mention(u) for u in error.holders) or tr._("nobody yet")
-        return tr._(_NOT_YOURS_TO_ASK if asking else error.template,
+        # A stand-in outside their delegation's days hears that, asking as deciding.
+        return tr._(_NOT_YOURS_TO_ASK if asking and error.stood_in is None else error.template,
                     **{**error.params, "holders": holders})
     return explain(error, tr)
 

@@ -194,3 +194,24 @@ def test_a_rejection_needs_a_comment_an_approval_may_have_one():
     assert require_comment(Outcome.APPROVED, None) is None
     assert require_comment(Outcome.APPROVED, " fine ") == "fine"
     assert require_comment(Outcome.REJECTED, "too much overdue") == "too much overdue"
+
+
+def test_asking_outside_a_delegations_days_says_so_as_deciding_does():
+    # Approve said "you stand in … from Dec 10"; Ask for info the generic "Only those who
+    # decide level 2 ask the requester for more", as if no delegation existed.
+    from handlers.approvals.decide import refusal
+    from handlers.i18n import translator
+
+    later = dataclasses.replace(delegation(FD, OTHER), starts_on=TODAY + timedelta(days=3))
+    with pytest.raises(NotDecidable) as refused:
+        authority(request(level=2), (decided(1, CM),), OTHER, 2, HOLDERS, (later,), NOW, TODAY)
+    day = translator("en-US").date(TODAY + timedelta(days=3))
+    assert refusal(refused.value, translator("en-US"), asking=True) == (
+        f"You can't decide this yet: you stand in for <@U0FD000001> from {day}. Level 2 is "
+        "for the finance director: <@U0FD000001>, or someone they delegated their approvals "
+        "to.")
+    with pytest.raises(NotDecidable) as plain:
+        authority(request(level=2), (decided(1, CM),), OTHER, 2, HOLDERS, (), NOW, TODAY)
+    assert refusal(plain.value, translator("en-US"), asking=True) == (
+        "Only those who decide level 2 ask the requester for more: the finance director: "
+        "<@U0FD000001>, or someone they delegated their approvals to.")
