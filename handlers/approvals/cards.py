@@ -360,8 +360,9 @@ def decider(tr: Translator, decision: Decision) -> str:
 
 
 def requester_note(tr: Translator, request: CreditRequest, decision: Decision,
-                   zone: tzinfo) -> str:
-    """What the requester hears when a level decides."""
+                   zone: tzinfo, escalated_to: str | None = None) -> str:
+    """What the requester hears when a level decides; ``escalated_to``: the role the
+    next level goes to at once (nobody of its own is left), said in the same note."""
     about = subject(tr, request)
     who = decider(tr, decision)
     if decision.outcome is Outcome.REJECTED:
@@ -373,6 +374,15 @@ def requester_note(tr: Translator, request: CreditRequest, decision: Decision,
         text = ":white_check_mark: " + tr._(
             "Your request {subject} is approved: {who} approved its last level. {effect}",
             subject=about, who=who, effect=effect(tr, request))
+    elif escalated_to is not None:
+        # One note, not "now waits for the finance director" and, a moment later, "goes
+        # to the CFO at once".
+        text = ":arrow_forward: " + tr._(
+            "Level {level} of your request {subject} was approved by {who}. Level {next} of "
+            "{levels} goes to the {role} at once: no {own} is left to decide it (one person "
+            "decides one level, and not their own request).", level=decision.level,
+            subject=about, who=who, next=request.level, levels=len(request.route),
+            role=role_name(escalated_to), own=role_name(request.current.role))
     else:
         text = ":arrow_forward: " + tr._(
             "Level {level} of your request {subject} was approved by {who}. It now waits "

@@ -102,14 +102,14 @@ class ApprovalNotices:
         if early:
             self._post_cards(outbox, change, self.escalation_destinations(level, change),
                              early=True)
+        escalated_to = level.escalate_to if early else None
         if decision is not None:
             self._note(outbox, request.requested_by, lambda tr: cards.requester_note(
-                tr, request, decision, self.zone))
-        if early and level.escalate_to:
-            escalate_to = level.escalate_to
-            # After the note of the level decided, which says the next one waits.
+                tr, request, decision, self.zone, escalated_to))
+        elif escalated_to is not None:
+            # Filed so (a level decided says it in its own note).
             self._note(outbox, request.requested_by,
-                       lambda tr: cards.escalated_at_once_note(tr, request, escalate_to),
+                       lambda tr: cards.escalated_at_once_note(tr, request, escalated_to),
                        key=f"{NOTE}:escalated:{request.id}:{request.level}")
         owner = change.standing.owner if change.standing else None
         # The rep whose order it is waits on the release as much as whoever asked for it.

@@ -14,6 +14,7 @@ from domain.approvals.model import (
     KIND_TITLES,
     CreditRequest,
     Decision,
+    Level,
     RequestKind,
     RequestState,
 )
@@ -176,8 +177,19 @@ def _then(request: CreditRequest, requests: CreditRequests, tr: Translator) -> s
     later = request.route[request.level:]
     if not later:
         return None
-    levels = tr.listing([tr._("level {level} ({role})", level=number, role=role_name(
-        level.role)) for number, level in enumerate(later, request.level + 1)])
+    holders = requests.roster.holders()
+
+    def named(number: int, level: Level) -> str:
+        if level.escalate_to and left_to_escalation(level, holders, request.requested_by, ()):
+            # The finance director's own request: its level 2 is the CFO's from the
+            # start, not "finance director".
+            return tr._("level {level} ({role}, as no {own} but you may decide it)",
+                        level=number, role=role_name(level.escalate_to),
+                        own=role_name(level.role))
+        return tr._("level {level} ({role})", level=number, role=role_name(level.role))
+
+    levels = tr.listing([named(number, level)
+                         for number, level in enumerate(later, request.level + 1)])
     return tr._("Then {levels}; if each takes its full time, the last decides by {latest}.",
                 levels=levels, latest=tr.moment(requests.latest_decision(request),
                                                 requests.zone))

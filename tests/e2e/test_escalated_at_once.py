@@ -26,6 +26,15 @@ from tests.e2e.test_approval_decisions import (
 CFO = "U03CFO00001"
 
 
+def test_the_finance_directors_own_request_is_said_to_go_to_the_cfo_when_filed(
+        world: World) -> None:
+    # The receipt said "Then level 2 (finance director)": the one who filed it.
+    filed = world.slack.slash(FINANCE_DIRECTOR, "C01SALES000",
+                              "/credit request C0002 +100k own account")
+    assert any("Then level 2 (CFO, as no finance director but you may decide it); if each "
+               "takes its full time, the last decides by " in text for text in filed.texts())
+
+
 def test_the_finance_directors_own_request_goes_to_the_cfo_when_level_one_is_decided(
         world: World) -> None:
     member = world.services.config.roster().member(FINANCE_DIRECTOR)
@@ -42,10 +51,14 @@ def test_the_finance_directors_own_request_goes_to_the_cfo_when_level_one_is_dec
     assert block_texts(card)[-4:] == [
         "Level 2 of 2: finance director · yours to decide: no finance director is left to "
         f"decide it · decide by {deadline}", "Approve", "Reject", "Ask for info"]
-    assert notes_to(world, FINANCE_DIRECTOR)[-1] == (
-        f":arrow_double_up: Level 2 of your request #{request_id} · limit increase · Acme "
-        "Packaging goes to the CFO at once: no finance director is left to decide it (one "
-        "person decides one level, and not their own request).")
+    # One note: "now waits for level 2: finance director", then "goes to the CFO at
+    # once", back to back, said the first wrongly.
+    assert notes_to(world, FINANCE_DIRECTOR)[-1:] == [
+        f":arrow_forward: Level 1 of your request #{request_id} · limit increase · Acme "
+        f"Packaging was approved by <@{CREDIT_MANAGER}>. Level 2 of 2 goes to the CFO at "
+        "once: no finance director is left to decide it (one person decides one level, and "
+        "not their own request).\n> ok"]
+    assert not [n for n in notes_to(world, FINANCE_DIRECTOR) if "now waits for level 2" in n]
     listed = world.slack.slash(CFO, "C01SALES000", "/credit requests")
     assert any("escalated to you: no finance director is left to decide it" in t
                for t in listed.texts())
