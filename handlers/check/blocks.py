@@ -188,7 +188,7 @@ def _approved(found: CustomerCheck, tr: Translator, timezone: str) -> str:
     change, erp = found.approved, found.customer.credit_limit
     assert change is not None
     if change.expires_on is not None:
-        return tr._("Temporary limit until {day} (ERP limit {erp})", day=change.expires_on,
+        return tr._("Temporary limit through {day} (ERP limit {erp})", day=change.expires_on,
                     erp=erp)
     return tr._("Limit approved in creditbot on {day} (ERP limit {erp})",
                 day=change.effective_at.astimezone(ZoneInfo(timezone)).date(), erp=erp)

@@ -129,7 +129,7 @@ def test_an_approved_temporary_limit_shows_in_the_check_and_its_end_is_told(worl
     # The very next check (its figures were remembered before) shows it.
     during = world.slack.slash(SALES, SALES_CHANNEL, "/credit check C0002")
     assert during.blocks[1]["fields"][1]["text"] == "*Credit limit*\n$150,000.00"
-    assert card_lines(during)[0] == "Temporary limit until Dec 31, 2026 (ERP limit $100,000.00)"
+    assert card_lines(during)[0] == "Temporary limit through Dec 31, 2026 (ERP limit $100,000.00)"
     assert deadlines.run(NOW + timedelta(hours=1)) == {
         "reminded": 0, "escalated": 0, "expired": 0, "reverted": 0,
         "stand_in_cards": 0}
