@@ -107,10 +107,14 @@ def parse_amount(text: str) -> TypedAmount:
         comma = _DECIMAL_COMMA.search(folded)
         if comma is not None:
             point = comma[1].replace(".", "") + "." + comma[2]
+            written = folded[:comma.start()] + point + folded[comma.end():]
+            if "." not in comma[1]:
+                # "1,5k" has no point between thousands to take out: not said.
+                raise AmountError(text, N_("“{text}” has a decimal comma: write decimals "
+                                           "after a point, like {written}."), written=written)
             raise AmountError(text, N_("“{text}” has a decimal comma: write decimals after "
                                        "a point and no point between thousands, like "
-                                       "{written}."),
-                              written=folded[:comma.start()] + point + folded[comma.end():])
+                                       "{written}."), written=written)
         raise AmountError(text)
     currency = canonical(match["before"] or match["after"] or "") or None
     if match["yuan"]:

@@ -243,7 +243,7 @@ def test_check_with_an_amount_answers_without_recording(world):
     ("/credit order acme industrial 12.000,50", "“12.000,50” has a decimal comma: write "
      "decimals after a point and no point between thousands, like 12000.50."),
     ("/credit request acme industrial +1,5k more stock", "“+1,5k” has a decimal comma: "
-     "write decimals after a point and no point between thousands, like +1.5k."),
+     "write decimals after a point, like +1.5k."),
     # A superscript is no digit: "5²k" was an order of $52,000.00.
     ("/credit order acme industrial 5²k", "“5²k” is not an amount: write it like 120000, "
      "120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
