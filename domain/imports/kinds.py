@@ -168,10 +168,11 @@ def _open_within(amount: Decimal, open_amount: Decimal) -> list[tuple[str, str]]
         return [("open_amount", f"is negative ({open_amount}) on an invoice of {amount}; "
                                 "a credit note has a negative amount too")]
     if amount >= 0 and open_amount > amount:
-        return [("open_amount", f"({open_amount}) is more than amount ({amount})")]
+        return [("open_amount", f"{open_amount} is more than the amount, {amount}: an "
+                                "invoice owes at most its amount")]
     if amount < 0 and not amount <= open_amount <= 0:
-        return [("open_amount", f"({open_amount}) of a credit note must lie between its "
-                                f"amount ({amount}) and 0")]
+        return [("open_amount", f"{open_amount} of a credit note must lie between its "
+                                f"amount, {amount}, and 0")]
     return []
 
 

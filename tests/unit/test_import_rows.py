@@ -106,10 +106,10 @@ def test_a_credit_note_has_a_negative_amount_and_is_open_up_to_it():
     for part in ("-120.50", "0"):
         assert not isinstance(parse("invoices", header, [*cells, part]), list)
     assert errors("invoices", header, [*cells, "-300.01"]) == [
-        ("open_amount", "(-300.01) of a credit note must lie between its amount (-300.00) "
+        ("open_amount", "-300.01 of a credit note must lie between its amount, -300.00, "
                         "and 0")]
     assert errors("invoices", header, [*cells, "10"]) == [
-        ("open_amount", "(10) of a credit note must lie between its amount (-300.00) and 0")]
+        ("open_amount", "10 of a credit note must lie between its amount, -300.00, and 0")]
     # An invoice owes nothing below 0: a negative open amount needs a negative amount.
     assert errors("invoices", header, ["I1", "C1", "2026-01-01", "2026-01-31", "100",
                                        "USD", "-5"]) == [
@@ -280,7 +280,9 @@ def test_a_cell_that_does_not_parse_does_not_hide_the_rows_other_problems():
     assert errors("invoices", [*INVOICE_HEADER, "open_amount"],
                   ["I1", "C1", "2026-01-01", "2026-01-31", "100.001", "USD", "150"]) == [
         ("amount", "“100.001” has more decimals than USD allows (2); round it to 100.00"),
-        ("open_amount", "(150) is more than amount (100.001)")]
+        # Said as a sentence (it read "(150) is more than amount (100.001)").
+        ("open_amount", "150 is more than the amount, 100.001: an invoice owes at most its "
+                        "amount")]
 
 
 def test_a_rule_says_nothing_about_a_cell_that_did_not_parse():
