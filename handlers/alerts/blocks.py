@@ -285,7 +285,9 @@ def _summary(tr: Translator, lines: Sequence[DigestLine], emoji: bool = False) -
     # so that the counts add up to what is left to do.
     open_ = [line.state for line in lines if line.state and not _resolved(line)]
     acknowledged = sum(1 for state in open_ if state.acknowledged_by)
-    snoozed = sum(1 for state in open_ if state.snoozed_until)
+    # A line acknowledged and snoozed counts once, as acknowledged ("3 alerts · 2
+    # acknowledged · 2 snoozed" added up to more than there were).
+    snoozed = sum(1 for state in open_ if state.snoozed_until and not state.acknowledged_by)
     resolved = sum(1 for line in lines if _resolved(line))
     if resolved:
         parts.append(tr.ngettext("{n} resolved", "{n} resolved", resolved))
@@ -397,6 +399,8 @@ def _change(tr: Translator, announcement: Announcement) -> str:
     share = _share(before)
     if alert.type is AlertType.UTILISATION and share is not None:
         return tr._("Up from {share} of the limit", share=tr.percent(share))
+    if alert.type is AlertType.CONTRACT_EXPIRING:
+        return tr._("Nearer its end than when last announced")
     return tr._("Worse than when last announced")
 
 

@@ -369,7 +369,7 @@ def test_a_contract_ending_is_announced_to_credit_and_again_in_its_last_week(ale
     assert sections(shown(alerts.emulator, CREDIT)[-1]) == [
         ":large_orange_circle: *Warning · Contracts expiring* (1)",
         "*Delta Retail* · C-DELTA\ncontract K-DELTA-1 ends Dec 20, 2026 · in 7 days · "
-        "credit limit $100,000.00\nWorse than when last announced"]
+        "credit limit $100,000.00\nNearer its end than when last announced"]
 
 
 ROUTES = """  routes:

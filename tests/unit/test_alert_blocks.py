@@ -177,7 +177,7 @@ def detailed_text(digest_line: DigestLine, locale: str = "en-US") -> str:
      "40 days past due\nSnooze ended"),
     (line(contract(), Change.WORSE, contract(days=20)),
      "*Summit Outdoor Gear* · C0004\ncontract K-7 ends Dec 11, 2026 · in 12 days · "
-     "credit limit $50,000.00\nWorse than when last announced"),
+     "credit limit $50,000.00\nNearer its end than when last announced"),
     (line(contract(days=0)),
      "*Summit Outdoor Gear* · C0004\ncontract K-7 ends Nov 29, 2026 · today · "
      "credit limit $50,000.00\nNew"),
@@ -309,6 +309,18 @@ def test_an_acknowledged_line_says_who_and_loses_its_acknowledge_button():
         "Share with another department…"]
     assert page.blocks[1]["elements"][0]["text"] == (
         "1 alert  ·  :large_orange_circle: 1 warning  ·  1 acknowledged")
+
+
+def test_a_line_acknowledged_and_snoozed_counts_once_in_the_summary():
+    # "3 alerts · 2 acknowledged · 2 snoozed": more answers than lines.
+    first, second = overdue(), overdue(customer="C0009", name="Birch Mills")
+    [page] = render([
+        line(first, state=state_of(first, acknowledged_by=ACK, acknowledged_at=AT,
+                                   snoozed_until=AT + timedelta(days=1), snoozed_by=ACK)),
+        line(second, state=state_of(second, snoozed_until=AT + timedelta(days=1),
+                                    snoozed_by=ACK))])
+    assert page.blocks[1]["elements"][0]["text"] == (
+        "2 alerts  ·  :large_orange_circle: 2 warnings  ·  1 acknowledged  ·  1 snoozed")
 
 
 def test_a_snoozed_line_says_until_when_and_by_whom():
