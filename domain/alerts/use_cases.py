@@ -507,8 +507,9 @@ class Alerts:
     def open_for(self, actor: Member, limit: int = 10) -> tuple[list[AlertState], int]:
         """The open alerts that reach ``actor`` (by direct message, in a channel of a
         department they belong to, or about a customer they own), neither acknowledged
-        nor snoozed: the most
-        severe and largest first, at most ``limit``, and how many there are in all."""
+        nor snoozed: their own first (a customer they own, a direct message), then their
+        departments'; within each the most severe and largest first; at most ``limit``,
+        and how many there are in all."""
         self.access.require(actor)
         now = self.clock()
         channels = {self.directory.channels[d] for d in actor.departments
@@ -516,16 +517,19 @@ class Alerts:
         with self.unit_of_work() as uow:
             states = uow.alerts.open_states()
         mine = []
+        own: set[str] = set()
         for state in states.values():
             alert = state.last
             # Acknowledged or snoozed: someone is on it, or asked for quiet.
             if alert is None or state.snoozed_at(now) or state.acknowledged_by is not None:
                 continue
             reach = set(self._reach(alert))
-            if alert.subject.owner == actor.user_id or actor.user_id in reach or \
-                    reach & channels:
+            if alert.subject.owner == actor.user_id or actor.user_id in reach:
+                own.add(state.condition)
+            if state.condition in own or reach & channels:
                 mine.append(state)
-        mine.sort(key=lambda s: (-s.severity, s.last is None,
+        # A rep's own customer was behind ten of the department's others, out of sight.
+        mine.sort(key=lambda s: (s.condition not in own, -s.severity, s.last is None,
                                  -(s.last.amount_in_base or 0) if s.last else 0))
         return mine[:limit], len(mine)
 

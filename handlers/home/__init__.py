@@ -79,7 +79,9 @@ def _open_alerts(deps: Deps, member: Member, tr: Translator) -> list[Block]:
     lines = ["• " + open_alert(tr, state.last) for state in shown if state.last is not None]
     if total > len(shown):
         left = total - len(shown)
-        lines.append(tr.ngettext("… and {n} more alert", "… and {n} more alerts", left))
+        lines.append(tr.ngettext("… and {n} more alert, in the digests of your channels",
+                                 "… and {n} more alerts, in the digests of your channels",
+                                 left))
     return [section(title + "\n" + "\n".join(lines))]
 
 

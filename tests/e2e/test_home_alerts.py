@@ -38,11 +38,27 @@ def test_the_home_lists_the_open_alerts_that_reach_the_person(world):
     part = alerts_part(home_of(world, SALES))
     assert part == "*Open alerts*\n" + "\n".join(
         ["• " + open_alert(en, state.last) for state in shown]
-        + [f"… and {total - 10} more alerts"])
-    # Most severe and largest first, as the digest reads.
+        + [f"… and {total - 10} more alerts, in the digests of your channels"])
+    # Their own customers first (Amy owns Fabbrica Rossi); the most severe and largest
+    # first, as the digest reads.
     assert part.split("\n")[1] == (
-        "• :red_circle: *Overdue accounts* — Fenwick Retail Group (C0041): £483,620.18 overdue "
-        "· oldest 141 days past due")
+        "• :red_circle: *Credit limit use* — Fabbrica Rossi S.p.A. (C0021): exposure "
+        "€374,808.90 of a €340,000.00 limit (110% used) · over the limit by €34,808.90")
+
+
+def test_the_persons_own_customers_come_before_their_departments(world):
+    # A rep's own customer's warning sat behind ten critical lines of the department's
+    # other customers, out of sight.
+    world.services.alerts.scan()
+    member = people(world.services)[SALES]
+    every, total = world.services.alerts.open_for(member, limit=1000)
+    assert len(every) == total
+    owned = [s.last is not None and s.last.subject.owner == SALES for s in every]
+    assert any(owned) and not all(owned)
+    assert owned == sorted(owned, reverse=True)
+    # Among the department's, the most severe first still.
+    others = [s.severity for s, own in zip(every, owned, strict=True) if not own]
+    assert others == sorted(others, reverse=True)
 
 
 def test_in_chinese_the_rest_are_counted_as_alerts_not_companies(world):
@@ -54,7 +70,7 @@ def test_in_chinese_the_rest_are_counted_as_alerts_not_companies(world):
     zh = translator("zh-CN")
     assert alerts_part(home_of(world, SALES), "*未处理的提醒*\n") == (
         "*未处理的提醒*\n" + "\n".join(["• " + open_alert(zh, state.last) for state in shown]
-                                   + [f"……还有 {total - 10} 条提醒"]))
+                                   + [f"……还有 {total - 10} 条提醒，见您所在频道的摘要"]))
 
 
 def test_before_any_scan_the_home_says_nothing_needs_the_person(world):
