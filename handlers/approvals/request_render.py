@@ -142,6 +142,14 @@ def stage(request: CreditRequest, requests: CreditRequests, tr: Translator,
     if at_once:
         # Its own role's holders filed it or decided a level: the escalation decides.
         params["who"] = deciders(request, requests, tr, escalate_to)
+    if deadline == request.expires_at(requests.zone):
+        # A temporary limit's level due when it expires: "by Dec 9, 12:00 AM" read as the
+        # 9th, and "overdue since" once it had expired.
+        if requests.clock() < deadline:
+            return tr._("level {level} of {levels}: {who} decides by the end of {day}, when "
+                        "the request expires", **params, day=request.expires_on)
+        return tr._("level {level} of {levels}: expired at the end of {day}, undecided: "
+                    "nothing is left to decide", **params, day=request.expires_on)
     if requests.clock() < deadline:
         return tr._("level {level} of {levels}: {who} decides by {deadline}", **params)
     if escalate_to and not at_once:

@@ -23,6 +23,7 @@ from domain.model import Customer, Invoice
 from domain.money import Money
 from domain.positions import CreditPolicyContext
 from handlers.approvals.notices import ApprovalNotices, card_key
+from handlers.approvals.request_render import stage
 from handlers.i18n import translator
 from tests.fakes import FakeUnitOfWork
 
@@ -308,6 +309,17 @@ def test_a_temporary_limit_is_due_by_the_end_of_its_last_day_at_the_latest():
         expires_on=date(2026, 12, 1)))
     ends = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)  # midnight ending Dec 1 in Shanghai
     assert filed.level_deadline == ends
+    # Where the receipt and /credit requests say where it stands: the same end, in words
+    # ("by Dec 2, 12:00 AM" read as the 2nd), and expired once it is past.
+    en = translator("en-US")
+    assert stage(filed, requests, en, ZONE) == (
+        f"level 1 of 2: credit manager (<@{CM}>, <@{CM2}>) decides by the end of Dec 1, "
+        "2026, when the request expires")
+    clock.now = ends
+    assert stage(filed, requests, en, ZONE) == (
+        "level 1 of 2: expired at the end of Dec 1, 2026, undecided: nothing is left to "
+        "decide")
+    clock.now = NOW
     [card] = sent(uow)
     assert texts(card)[-4] == ("Level 1 of 2: credit manager · decide by the end of Dec 1, "
                                "2026: the request expires then")
