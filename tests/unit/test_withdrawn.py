@@ -32,7 +32,7 @@ def test_each_kind_of_close_is_told_apart():
              (_closed("creditbot", Withdrawn.ORDER_CHANGED), Withdrawn.ORDER_CHANGED,
               "withdrawn"),
              (_closed("U01SALESAMY"), None, "cancelled"),
-             (FILED, None, "open")]
+             (FILED, None, "waiting for a decision")]
     assert [(r.withdrawn, state_word(r, en)) for r, _, _ in cases] == [
         (why, word) for _, why, word in cases]
 
