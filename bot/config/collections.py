@@ -96,9 +96,9 @@ def collection_problems(section: object, departments: Iterable[str],
     problems: list[tuple[tuple[str | int, ...], str]] = []
 
     def person(where: tuple[str | int, ...], name: object, roles_allowed: bool) -> None:
-        problems.extend(people.problems(where, name, purpose=_COLLECTING,
-                                        mended=_MENDED.get(str(where[1]), ""),
-                                        roles_allowed=roles_allowed))
+        problems.extend(people.problems(
+            where, name, purpose="assign accounts" if where[1] == "assigners" else _COLLECTING,
+            mended=_MENDED.get(str(where[1]), ""), roles_allowed=roles_allowed))
 
     for key, default in (("collectors", DEFAULT_COLLECTORS), ("assigners", DEFAULT_ASSIGNERS)):
         entries = section.get(key)
