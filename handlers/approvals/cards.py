@@ -205,6 +205,10 @@ def outcome_text(tr: Translator, decision: Decision, zone: tzinfo) -> str:
         text = ":white_check_mark: " + tr._("Approved by {who} on {when}", who=who, when=when)
     else:
         text = ":x: " + tr._("Rejected by {who} on {when}", who=who, when=when)
+    if decision.escalated:
+        # "Level 2 of 2: finance director ✅ Approved by @cfo" read as the CFO deciding
+        # a level that was not theirs.
+        text += tr._(", by escalation")
     if decision.comment:
         text += "\n" + quoted(decision.comment)
     return text

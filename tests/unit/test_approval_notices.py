@@ -211,8 +211,10 @@ def test_holders_get_the_card_by_dm_in_their_language_and_each_card_is_edited():
     final = sent(uow)[9:]
     # Both cards of level 2 (the finance director's and the cfo's) show the outcome.
     assert [(m.channel, m.update_of) for m in final[:2]] == [(FD, 5), (CFO, 8)]
+    # Said to be by escalation: "finance director … Approved by @cfo" read as the CFO
+    # deciding a level that was not theirs.
     assert texts(final[0])[-1] == (f":white_check_mark: Approved by <@{CFO}> on "
-                                   f"{moment(clock.now)}")
+                                   f"{moment(clock.now)}, by escalation")
     assert [(m.channel, m.text) for m in final[2:4]] == [
         (REP, ":white_check_mark: Your request #1 · limit increase · Acme ∗Bold∗ "
               f"&lt;!channel&gt; is approved: <@{CFO}> approved its last level. The new "
@@ -228,10 +230,10 @@ def test_holders_get_the_card_by_dm_in_their_language_and_each_card_is_edited():
     assert texts(earlier[0])[:-1] == texts(edits[0])
     assert texts(earlier[0])[-1] == (
         f"*Final outcome, at level 2 (finance director):* :white_check_mark: Approved by "
-        f"<@{CFO}> on {moment(clock.now)}")
+        f"<@{CFO}> on {moment(clock.now)}, by escalation")
     assert texts(earlier[1])[-1] == (
         f"*最终结果，第 2 级（财务总监）*：:white_check_mark: <@{CFO}> 于 "
-        f"{moment(clock.now, 'zh-CN')} 批准")
+        f"{moment(clock.now, 'zh-CN')} 批准（经升级审批）")
 
 
 def test_a_position_that_cannot_be_computed_still_makes_a_card_that_says_so():
