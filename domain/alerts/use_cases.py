@@ -210,6 +210,15 @@ class Alerts:
             kept, catch_up, left = self._untold(uow, found, states, changed, announced,
                                                 unknown, now)
             digests = by_destination([*routed, *catch_up])
+            # A condition told anew shows who acknowledged it already (told where the
+            # customer moved, it offered Acknowledge again, which did nothing).
+            answered = {a.alert.condition: s for a, _ in catch_up
+                        if (s := changed.get(a.alert.condition) or states.get(
+                            a.alert.condition)) is not None and s.acknowledged_by}
+            if answered:
+                digests = {destination: [dataclasses.replace(
+                    line, state=answered.get(line.condition, line.state)) for line in lines]
+                    for destination, lines in digests.items()}
             posted = {destination: self._post(uow, now, destination, lines)
                       for destination, lines in digests.items()}
             ids = {destination: digest_id for destination, (digest_id, _) in posted.items()}
@@ -220,11 +229,14 @@ class Alerts:
             # After the save: the edits show the lines as resolved, or better now than
             # they say; the lines left behind (no longer followed where they are, or
             # showing "better now" and announced again) lose their buttons.
-            edited = self._edit_lines(uow, [
+            edits = self._lines_to_edit(uow, [
                 s for s in changed.values() if s.resolved_at == now or (
                     s.is_open and s.condition not in announced
                     and s.level < states[s.condition].level)], set(ids.values()))
-            self._edit_left_behind(uow, states, routed, left, edited)
+            self._left_behind(uow, states, routed, left, set(ids.values()), edits)
+            # Each digest edited once, on every page showing one of its lines that changed.
+            for digest_id in sorted(edits):
+                self._refresh(uow, *edits[digest_id])
             messages = sum(pages for _, pages in posted.values())
             counts = {**scanned, "announced": len(decision.announce) - len(nowhere),
                       "resolved": decision.resolved, "unrouted": unrouted,
@@ -307,7 +319,9 @@ class Alerts:
                    subject.group, subject.country, subject.currency)
             to = reach.get(key)
             if to is None:
-                to = reach[key] = self._reach(alert)
+                # An alert no route sends anywhere goes to the admins, as announced.
+                to = reach[key] = self._reach(alert) or (
+                    [self.admin_channel] if self.admin_channel else [])
             if state.told is None:
                 # Kept from before creditbot recorded this: taken as told (an upgrade
                 # announces nothing again).
@@ -318,7 +332,10 @@ class Alerts:
                               if d not in to and i and i not in refused}:
                 left.setdefault(digest_id, set()).add(alert.condition)
             untold = [d for d in to if d not in still]
-            if untold and not state.snoozed_at(now) and state.acknowledged_by is None:
+            # Acknowledged, it is still told where it goes now (the customer moved: the
+            # department that has it now knew nothing, the old one's line is closed);
+            # snoozed, not until the snooze ends.
+            if untold and not state.snoozed_at(now):
                 catch_up.append((Announcement(alert, Change.NEW), untold))
             if still != state.told:
                 kept[alert.condition] = still
@@ -338,32 +355,32 @@ class Alerts:
         uow.alerts.set_pages(digest_id, pages)
         return digest_id, len(pages)
 
-    def _edit_lines(self, uow: UnitOfWork, states: Sequence[AlertState],
-                    posted: Collection[int]) -> set[int]:
+    @staticmethod
+    def _lines_to_edit(uow: UnitOfWork, states: Sequence[AlertState],
+                       posted: Collection[int]) -> dict[int, tuple[Digest, set[str]]]:
         """The digests still showing the lines of ``states`` (resolved, or better than
-        their lines say) are edited to say so: "New" stayed on a paid invoice until
+        their lines say), to edit so they say so: "New" stayed on a paid invoice until
         someone pressed it. Only the lines of the run that last announced each, and those
         told since (``posted``, this run's digests, show them as they are already): an
-        older one is outdated anyway. One edit per page, however many lines it shows.
-        Returns the digests edited, with ``posted``."""
+        older one is outdated anyway. By digest id, with the conditions it shows."""
         by_run: dict[datetime, set[str]] = {}
         for state in states:
             if state.last_announced_at is not None:
                 by_run.setdefault(state.last_announced_at, set()).add(state.condition)
-        edited: set[int] = set(posted)
+        edits: dict[int, tuple[Digest, set[str]]] = {}
         for run_at, conditions in by_run.items():
             for shown in uow.alerts.digests_with(conditions, run_at):
-                if shown.id not in edited:
-                    self._refresh(uow, shown, conditions)
-                    edited.add(shown.id)
-        for shown, conditions in _other_digests(uow, states, edited):
-            self._refresh(uow, shown, conditions)
-            edited.add(shown.id)
-        return edited
+                if shown.id not in posted:
+                    edits.setdefault(shown.id, (shown, set()))[1].update(conditions)
+        for shown, conditions in _other_digests(uow, states, {*posted, *edits}):
+            edits.setdefault(shown.id, (shown, set()))[1].update(conditions)
+        return edits
 
-    def _edit_left_behind(self, uow: UnitOfWork, states: Mapping[str, AlertState],
-                          routed: Sequence[tuple[Announcement, list[str]]],
-                          left: Mapping[int, set[str]], posted: Collection[int]) -> None:
+    @staticmethod
+    def _left_behind(uow: UnitOfWork, states: Mapping[str, AlertState],
+                     routed: Sequence[tuple[Announcement, list[str]]],
+                     left: Mapping[int, set[str]], posted: Collection[int],
+                     edits: dict[int, tuple[Digest, set[str]]]) -> None:
         """The lines this run leaves behind lose their buttons and say they are no
         longer followed there (the renderer reads it from ``AlertState.told``): those of
         destinations no route sends the condition to any more (``left``: it got better
@@ -371,7 +388,7 @@ class Alerts:
         there), no new figures among them; and, of a condition announced again, the
         earlier line of each destination told before, when it showed "better now" (a
         figure that would go stale) or the announcement leaves the destination out.
-        Lines already edited this run (resolved or better) are not edited twice."""
+        Added to ``edits`` (by digest id, with the conditions whose lines it shows)."""
         behind = {digest_id: set(conditions) for digest_id, conditions in left.items()
                   if digest_id not in posted}
         showed_better: dict[int, set[str]] = {}
@@ -394,10 +411,11 @@ class Alerts:
                            > states[line.condition].level} if shown else set()
             if worse_shown:
                 behind.setdefault(digest_id, set()).update(worse_shown)
-        for digest_id, conditions in sorted(behind.items()):
-            shown = uow.alerts.digest(digest_id)
-            if shown is not None:
-                self._refresh(uow, shown, conditions)
+        for digest_id, conditions in behind.items():
+            if digest_id in edits:
+                edits[digest_id][1].update(conditions)
+            elif (shown := uow.alerts.digest(digest_id)) is not None:
+                edits[digest_id] = (shown, set(conditions))
 
     # -- answers from a digest --------------------------------------------------------
 

@@ -29,7 +29,7 @@ from bot.slack_app import create_bolt_app
 from bot.web import create_wsgi_app
 from bot.wiring import Services
 from domain.alerts.use_cases import Alerts
-from storage.models import AlertStateRow, OutboxRow
+from storage.models import AlertStateRow, CustomerRow, OutboxRow
 from tests.e2e.alerts_world import (
     ADMINS,
     AMY,
@@ -59,6 +59,7 @@ from tests.e2e.alerts_world import (
     contexts,
     digests,
     invoice,
+    many_overdue,
     outbox_count,
     pay,
     posted_outbox_ids,
@@ -927,3 +928,80 @@ def test_a_destination_no_longer_cleared_gets_no_figures_of_now(alerts, tmp_path
         "*Acme Industrial Supply* · C-ACME\n$21,234.56 overdue · oldest 85 days past due · "
         "exposure $21,234.56\nNew\n:arrow_right: No longer followed here: it changed since "
         "this line.")
+
+
+def test_the_admins_lines_stay_followed_and_a_customer_moved_out_of_every_route_goes_there(
+        engine, tmp_path):
+    # The admins' lines were closed the next morning ("No longer followed here") with
+    # nothing changed, and followed nowhere after; a customer the ERP moved where no route
+    # goes had its line closed and never reached the admins.
+    seed(engine)
+    path = write_config(tmp_path, APP_YAML.replace("  contract_notice_days: 30\n",
+                                                   "  contract_notice_days: 30\n" + ROUTES))
+    with FlakyEmulator(token=TOKEN) as emulator:
+        alerts = AlertsWorld(engine, load_config(path), path, emulator)
+        alerts.run()
+        alerts.deliver()
+        admins = only(alerts, ADMINS)
+        alerts.clock.advance(days=1)
+        result = alerts.run()
+        alerts.deliver()
+        assert (result.counts["announced"], result.counts["digests"]) == (0, 0)
+        assert shown(emulator, ADMINS) == [admins]  # not edited, not posted again
+        told = states(engine)
+        assert all(ADMINS in (told[c].told or {}) for c in (
+            "overdue:C-CEDAR", "utilisation:C-CEDAR", "large_invoice:INV-B1"))
+        # Acme moves out of sales, to no department, its owner nobody app.yaml lists.
+        with engine.begin() as conn:
+            conn.execute(update(CustomerRow).where(CustomerRow.customer_id == "C-ACME")
+                         .values(department=None, owner_slack_id=STRANGER))
+        alerts.clock.advance(days=1)
+        result = alerts.run()
+        alerts.deliver()
+        assert result.counts["told_anew"] == 1
+        acme_sales = next(t for t in sections(only(alerts, SALES)) if "C-ACME" in t)
+        assert acme_sales.endswith(
+            "\nNew\n:arrow_right: No longer followed here: it changed since this line.")
+        assert next(t for t in sections(shown(emulator, ADMINS)[-1]) if "C-ACME" in t) == (
+            "*Acme Industrial Supply* · C-ACME\n$20,000.00 overdue · oldest 87 days past due · "
+            "exposure $20,000.00\nNew")
+
+
+def test_an_acknowledged_account_the_erp_moves_is_told_to_its_new_department(alerts, bot):
+    # Acknowledged in #sales, then moved to export: #export never heard of it while the
+    # #sales line said "no longer followed here".
+    first_run(alerts)
+    sales = only(alerts, SALES)
+    pressed = button_for(sales, "Acknowledge", "overdue:C-ACME")
+    bot.slack.press(AMY, SALES, pressed, as_reply(SALES, sales))
+    wait_for(lambda: audit(alerts.engine, "alerts.acknowledged"))
+    with alerts.engine.begin() as conn:
+        conn.execute(update(CustomerRow).where(CustomerRow.customer_id == "C-ACME")
+                     .values(department="export"))
+    alerts.clock.advance(days=1)
+    result = alerts.run()
+    alerts.deliver()
+    assert result.counts["told_anew"] == 1
+    assert next(t for t in sections(shown(alerts.emulator, EXPORT)[-1]) if "C-ACME" in t) == (
+        "*Acme Industrial Supply* · C-ACME\n$20,000.00 overdue · oldest 86 days past due · "
+        f"exposure $20,000.00\nNew\n:white_check_mark: Acknowledged by <@{AMY}>")
+
+
+def test_a_line_closed_on_a_thread_page_is_edited_with_page_one_in_the_same_run(alerts):
+    # Acme resolved (page 1) and a customer on a thread page moved to export in one run:
+    # page 1 was edited, the thread page kept its line "New", with nothing said.
+    many_overdue(alerts.engine, 150)
+    alerts.run()
+    alerts.deliver()
+    pay(alerts.engine, "INV-A1")
+    with alerts.engine.begin() as conn:
+        conn.execute(update(CustomerRow).where(CustomerRow.customer_id == "C-M0149")
+                     .values(department="export"))
+    alerts.clock.advance(days=1)
+    alerts.run()
+    alerts.deliver()
+    moved = [line for message in shown(alerts.emulator, SALES) for text in sections(message)
+             for line in text.splitlines() if "C-M0149" in line]
+    assert moved == ["• *Many Hands 0149* (C-M0149) — $1,000.00 overdue · oldest 5 days past "
+                     "due · New  :arrow_right: No longer followed here: it changed since this "
+                     "line."]
