@@ -381,13 +381,20 @@ ROUTES = """  routes:
 """
 
 
-def test_routes_in_app_yaml_replace_the_defaults_and_the_rest_goes_to_the_admins(
-        engine, tmp_path):
+@contextlib.contextmanager
+def routed(engine: Engine, tmp_path: Path) -> Iterator[AlertsWorld]:
+    """The world with ``ROUTES`` in its app.yaml instead of the default routes."""
     seed(engine)
     path = write_config(tmp_path, APP_YAML.replace("  contract_notice_days: 30\n",
                                                    "  contract_notice_days: 30\n" + ROUTES))
     with FlakyEmulator(token=TOKEN) as emulator:
-        alerts = AlertsWorld(engine, load_config(path), path, emulator)
+        yield AlertsWorld(engine, load_config(path), path, emulator)
+
+
+def test_routes_in_app_yaml_replace_the_defaults_and_the_rest_goes_to_the_admins(
+        engine, tmp_path):
+    with routed(engine, tmp_path) as alerts:
+        emulator = alerts.emulator
         result = alerts.run()
         alerts.deliver()
         assert (result.counts["announced"], result.counts["unrouted"]) == (7, 4)
@@ -935,11 +942,8 @@ def test_the_admins_lines_stay_followed_and_a_customer_moved_out_of_every_route_
     # The admins' lines were closed the next morning ("No longer followed here") with
     # nothing changed, and followed nowhere after; a customer the ERP moved where no route
     # goes had its line closed and never reached the admins.
-    seed(engine)
-    path = write_config(tmp_path, APP_YAML.replace("  contract_notice_days: 30\n",
-                                                   "  contract_notice_days: 30\n" + ROUTES))
-    with FlakyEmulator(token=TOKEN) as emulator:
-        alerts = AlertsWorld(engine, load_config(path), path, emulator)
+    with routed(engine, tmp_path) as alerts:
+        emulator = alerts.emulator
         alerts.run()
         alerts.deliver()
         admins = only(alerts, ADMINS)
