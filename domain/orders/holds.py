@@ -221,7 +221,9 @@ class HoldReview(OrdersContext):
                 if verdict.passed:
                     released.append(self._release(uow, hold, customer, SYSTEM, now,
                                                   "recheck", OrderHappened.PASSED_NOW,
-                                                  passed=verdict))
+                                                  passed=verdict,
+                                                  also=self._told_of_hold(uow, hold, erp,
+                                                                          changed)))
                 else:
                     still.append(hold.order_id)
                     if verdict.failures != hold.failures:
@@ -331,9 +333,22 @@ class HoldReview(OrdersContext):
 
     # -- helpers ------------------------------------------------------------------------
 
+    @staticmethod
+    def _told_of_hold(uow: UnitOfWork, hold: OrderCheck, erp: Order | None,
+                      changed: Sequence[tuple[str, OrderCheck]]) -> tuple[str | None, ...]:
+        """Who heard of ``hold`` besides its customer's owner and its placer, to hear of
+        its release too: the ERP order's owner, and the owner of the customer the ERP had
+        the order under before it moved it (told of the hold, they heard nothing)."""
+        before = next((was for was, now in changed if now.id == hold.id
+                       and was != hold.customer_id), None)
+        moved_from = uow.customers.get(before) if before is not None else None
+        return (erp.owner_slack_id if erp is not None else None,
+                moved_from.owner_slack_id if moved_from is not None else None)
+
     def _release(self, uow: UnitOfWork, hold: OrderCheck, customer: Customer | None,
                  actor: str, now: datetime, why: str, tell: OrderHappened | None,
-                 audit: bool = True, passed: Verdict | None = None) -> OrderCheck:
+                 audit: bool = True, passed: Verdict | None = None,
+                 also: Sequence[str | None] = ()) -> OrderCheck:
         saved = uow.orders.save(dataclasses.replace(
             hold, state=OrderState.RELEASED, released_at=now, released_by=actor,
             release_note=why))
@@ -348,6 +363,6 @@ class HoldReview(OrdersContext):
                                         why=why))
         if tell is not None:
             self.notices.queue(uow.outbox, OrderChange(
-                tell, saved, self.told(customer, saved.checked_by),
+                tell, saved, self.told(customer, saved.checked_by, *also),
                 self._in_limit(uow, saved.amount, customer)))
         return saved

@@ -315,13 +315,20 @@ def test_a_hold_new_since_the_first_read_is_left_to_the_next_recheck(monkeypatch
 def test_a_hold_the_erp_moved_is_checked_under_the_new_customers_lock(monkeypatch):
     # An ERP order re-imported under another customer moved its hold there, and was
     # checked against that customer's headroom without that customer's lock.
-    checks, uow, _ = world(orders=(Order("E1", "C1", TODAY, cny("150000")),))
+    checks, uow, notices = world(orders=(Order("E1", "C1", TODAY, cny("150000"),
+                                               owner_slack_id="U0ERPOWN01"),))
     assert checks.review_imported() == {"reviewed": 1, "held": 1}
-    uow.customers.rows["C2"] = Customer("C2", "Huaxia Freight", cny("1000000"), 60)
-    uow.orders.erp["E1"] = Order("E1", "C2", TODAY, cny("150000"))
+    assert notices.changes[-1].recipients == (OWNER, "U0ERPOWN01")
+    uow.customers.rows["C2"] = Customer("C2", "Huaxia Freight", cny("1000000"), 60,
+                                        owner_slack_id="U0NEWOWN01")
+    uow.orders.erp["E1"] = Order("E1", "C2", TODAY, cny("150000"),
+                                 owner_slack_id="U0ERPOWN01")
     locks = _locks_taken(uow, monkeypatch)
     [released] = checks.recheck()
     assert (released.customer_id, locks) == ("C2", ["C1", "C2"])
+    # Those told of the hold hear of its release: the order's owner, and the owner of the
+    # customer it was held under (told only the new customer's owner, 215).
+    assert notices.changes[-1].recipients == ("U0NEWOWN01", "U0ERPOWN01", OWNER)
 
 
 def test_a_recheck_releases_what_passes_now_and_tells_the_owner():
