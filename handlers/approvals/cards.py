@@ -469,13 +469,21 @@ def order_changed_note(tr: Translator, request: CreditRequest, order: OrderCheck
     return clip(head, 3000), [section(head), release_button(order, tr)]
 
 
-def reminder(tr: Translator, request: CreditRequest, zone: tzinfo) -> str:
+def reminder(tr: Translator, request: CreditRequest, zone: tzinfo,
+             channel: str | None = None) -> str:
+    """``channel``: where the level's card is, when it is in a department's channel (a
+    decider reminded by direct message looked for it there in vain)."""
+    params = {"subject": subject(tr, request), "who": mention(request.requested_by),
+              "level": request.level, "levels": len(request.route),
+              "deadline": tr.moment(request.deadline(), zone)}
+    if channel is not None:
+        return ":alarm_clock: " + tr._(
+            "Reminder: request {subject} by {who} waits for your decision at level {level} "
+            "of {levels}, by {deadline}. Use the buttons on its card in {channel}.",
+            **params, channel=f"<#{channel}>")
     return ":alarm_clock: " + tr._(
         "Reminder: request {subject} by {who} waits for your decision at level {level} "
-        "of {levels}, by {deadline}. Use the buttons on its card.",
-        subject=subject(tr, request), who=mention(request.requested_by),
-        level=request.level, levels=len(request.route),
-        deadline=tr.moment(request.deadline(), zone))
+        "of {levels}, by {deadline}. Use the buttons on its card.", **params)
 
 
 def escalated_note(tr: Translator, request: CreditRequest, escalate_to: str) -> str:

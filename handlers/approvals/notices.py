@@ -149,8 +149,11 @@ class ApprovalNotices:
             self._deal_missing(outbox, change, at_once)
             reminded = self._deciders(request.current.role, change) or (
                 self.escalation_destinations(level, change) if at_once else [])
+            posted_in = (self.channels.get(level.post_to) if level.post_to and not at_once
+                         else None)
             for user in reminded:
-                self._note(outbox, user, lambda tr: cards.reminder(tr, request, self.zone),
+                self._note(outbox, user, lambda tr: cards.reminder(tr, request, self.zone,
+                                                                   posted_in),
                            key=f"{NOTE}:remind:{request.id}:{request.level}:{user}")
         elif happened is Happened.ESCALATED and request.current.escalate_to:
             self._post_cards(outbox, change, self.escalation_destinations(

@@ -223,7 +223,7 @@ def test_a_level_is_reminded_then_overdue_every_working_day(world, deadlines):
     assert deadlines.run(local(2, 11, 15))["reminded"] == 0
     assert deadlines.dms(CREDIT_MANAGER)[-1] == (
         f":alarm_clock: Reminder: request {subject} by <@{SALES}> waits for your decision "
-        f"at level 1 of 2, by {deadline}. Use the buttons on its card.")
+        f"at level 1 of 2, by {deadline}. Use the buttons on its card in <#C03CREDIT00>.")
     # The shipped policy names nobody above the credit manager: overdue, told every
     # working day at the deadline's time.
     assert deadlines.run(local(2, 15)) == {
