@@ -373,11 +373,20 @@ def _listed(lines: list[int]) -> str:
 
 def _pattern(places: list[tuple[Any, ...]]) -> str:
     """The places' common key with ``*`` where they differ
-    (``approvals.*.bands.*.levels.0.role``), or the first and how many more."""
+    (``approvals.*.bands.*.levels.0.role``); places in different sections, or of
+    different shapes, named (a few) or the first and how many more ("and 1 more" hid
+    that the other was in collections, not alerts)."""
     keys = [tuple(str(p) for p in loc if p != "[key]") for loc in places]
-    if len({len(key) for key in keys}) > 1:
-        return f"{'.'.join(keys[0])} and {len(keys) - 1} more"
+    if len({len(key) for key in keys}) > 1 or len({key[:1] for key in keys}) > 1:
+        named = [".".join(key) for key in keys]
+        if len(named) <= SECTIONS_NAMED:
+            return ", ".join(named[:-1]) + f" and {named[-1]}"
+        return f"{named[0]} and {len(named) - 1} more"
     return ".".join(parts[0] if len(set(parts)) == 1 else "*" for parts in zip(*keys, strict=True))
+
+
+# Places in different sections named in one entry before the rest are counted.
+SECTIONS_NAMED = 3
 
 
 def _key(loc: tuple[Any, ...]) -> str:

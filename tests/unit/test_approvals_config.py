@@ -408,8 +408,14 @@ def test_places_of_one_problem_are_named_by_their_common_key():
         (9, ("c",), "other"), (None, ("d",), "wrong"),
         (11, ("a", "z"), "again"), (12, ("a", "z", "q"), "again"),
     ])
+    # Places of different shapes, or in different sections, are named ("a.z and 1 more"
+    # hid that the other was in another section).
     assert said == ["d: wrong", "lines 3 and 7: a.*.b: wrong", "line 9: c: other",
-                    "lines 11 and 12: a.z and 1 more: again"]
+                    "lines 11 and 12: a.z and a.z.q: again"]
+    across = _once_per_line([(102, ("alerts", "routes", 0, "people", 0), "U9 unlisted"),
+                             (198, ("collections", "collectors", 4), "U9 unlisted")])
+    assert across == ["lines 102 and 198: alerts.routes.0.people.0 and "
+                      "collections.collectors.4: U9 unlisted"]
     # Hundreds of lines: the first ten, the rest counted.
     many = _once_per_line([(n, ("r", n), "same") for n in range(1, 401)])
     assert many == ["lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 390 more: r.*: same"]
