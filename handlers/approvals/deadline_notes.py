@@ -4,7 +4,7 @@ the person or channel it goes to, each queued once (its dedup key)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import tzinfo
 
 from domain.approvals.deadlines import Overdue, Reverted
@@ -34,10 +34,12 @@ class DeadlineNotes:
     account owner (the credit department's, else the admin channel), or ``None``."""
 
     def __init__(self, locale_of: Callable[[str], str], zone: tzinfo,
-                 stand_in: str | None) -> None:
+                 stand_in: str | None, channels: Mapping[str, str] | None = None) -> None:
         self.locale_of = locale_of
         self.zone = zone
         self.stand_in = stand_in
+        # department key -> its channel: where a level's card is posted (``post_to``)
+        self.channels = dict(channels or {})
 
     def _tr(self, destination: str) -> Translator:
         return translator(self.locale_of(destination))
@@ -48,9 +50,15 @@ class DeadlineNotes:
                                    blocks=[section(text)], dedup_key=key))
 
     def overdue(self, outbox: Outbox, overdue: Overdue) -> None:
+        level = overdue.request.current
+        # Gone to its escalation role at once, the level's deciders have their cards by
+        # direct message.
+        at_once = bool(level.escalate_to) and overdue.roles == (level.escalate_to,)
+        channel = self.channels.get(level.post_to) if level.post_to and not at_once \
+            else None
         for user in overdue.deciders:
             self._send(outbox, user, OVERDUE,
-                       overdue_reminder(self._tr(user), overdue, self.zone),
+                       overdue_reminder(self._tr(user), overdue, self.zone, channel),
                        overdue_key(overdue, user))
         # The deciders are reminded every working day; the requester, who can do
         # nothing about it, is told once a level.

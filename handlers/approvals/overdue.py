@@ -25,14 +25,20 @@ def requester_overdue_key(overdue: Overdue) -> str:
     return f"{OVERDUE}:{request.id}:{request.level}:requester"
 
 
-def overdue_reminder(tr: Translator, overdue: Overdue, zone: tzinfo) -> str:
+def overdue_reminder(tr: Translator, overdue: Overdue, zone: tzinfo,
+                     channel: str | None = None) -> str:
+    """``channel``: where the level's card is, when it is in a department's channel."""
     request = overdue.request
-    text = ":alarm_clock: " + tr._(
+    params = {"subject": subject(tr, request), "who": mention(request.requested_by),
+              "level": request.level, "levels": len(request.route),
+              "deadline": tr.moment(request.deadline(), zone)}
+    text = ":alarm_clock: " + (tr._(
         "Overdue: request {subject} by {who} passed its deadline for level {level} of "
         "{levels} ({deadline}) and still waits for your decision. Use the buttons on its "
-        "card.", subject=subject(tr, request), who=mention(request.requested_by),
-        level=request.level, levels=len(request.route),
-        deadline=tr.moment(request.deadline(), zone))
+        "card in {channel}.", **params, channel=f"<#{channel}>") if channel else tr._(
+        "Overdue: request {subject} by {who} passed its deadline for level {level} of "
+        "{levels} ({deadline}) and still waits for your decision. Use the buttons on its "
+        "card.", **params))
     if overdue.unanswered:
         question = overdue.unanswered[0]
         text += "\n" + tr._("{requester} has not answered the question {who} asked on {day} "

@@ -231,7 +231,7 @@ def test_a_level_is_reminded_then_overdue_every_working_day(world, deadlines):
         "stand_in_cards": 0}
     overdue = (f":alarm_clock: Overdue: request {subject} by <@{SALES}> passed its "
                f"deadline for level 1 of 2 ({deadline}) and still waits for your decision. "
-               "Use the buttons on its card.")
+               "Use the buttons on its card in <#C03CREDIT00>.")
     told = (f":hourglass_flowing_sand: Level 1 of your request {subject} passed its "
             f"deadline ({deadline}) and nobody has decided it yet; its deciders (credit "
             "manager) have been reminded.")
