@@ -125,6 +125,14 @@ def bot(alerts: AlertsWorld, database_url: str) -> Iterator[Bot]:
     services.close()
 
 
+def amy_answers_acme(alerts: AlertsWorld, bot: Bot, label: str, action: str) -> None:
+    """Amy presses ``label`` on Acme's line in #sales; returns once it is on record."""
+    sales = only(alerts, SALES)
+    bot.slack.press(AMY, SALES, button_for(sales, label, "overdue:C-ACME"),
+                    as_reply(SALES, sales))
+    wait_for(lambda: audit(alerts.engine, action))
+
+
 def first_run(alerts: AlertsWorld) -> None:
     result = alerts.run()
     assert (result.outcome, result.counts["announced"]) == ("ok", 7), result
@@ -553,10 +561,7 @@ def test_credit_check_shows_the_card_to_the_clicker_alone(alerts, bot):
 def test_an_acknowledged_account_that_gets_worse_is_announced_again_unacknowledged(
         alerts, bot):
     first_run(alerts)
-    sales = only(alerts, SALES)
-    pressed = button_for(sales, "Acknowledge", "overdue:C-ACME")
-    bot.slack.press(AMY, SALES, pressed, as_reply(SALES, sales))
-    wait_for(lambda: audit(alerts.engine, "alerts.acknowledged"))
+    amy_answers_acme(alerts, bot, "Acknowledge", "alerts.acknowledged")
     alerts.deliver()
     alerts.clock.advance(days=6)
     alerts.run()
@@ -726,10 +731,7 @@ def test_two_people_answering_two_lines_of_one_digest_at_once_both_show(
 
 def test_a_snoozed_account_that_gets_worse_is_announced_at_once(alerts, bot):
     first_run(alerts)
-    sales = only(alerts, SALES)
-    pressed = button_for(sales, "Snooze 7 days", "overdue:C-ACME")
-    bot.slack.press(AMY, SALES, pressed, as_reply(SALES, sales))
-    wait_for(lambda: audit(alerts.engine, "alerts.snoozed"))
+    amy_answers_acme(alerts, bot, "Snooze 7 days", "alerts.snoozed")
     alerts.deliver()
     alerts.clock.advance(days=6)  # within the week: into 90+
     alerts.run()
@@ -975,10 +977,7 @@ def test_an_acknowledged_account_the_erp_moves_is_told_to_its_new_department(ale
     # Acknowledged in #sales, then moved to export: #export never heard of it while the
     # #sales line said "no longer followed here".
     first_run(alerts)
-    sales = only(alerts, SALES)
-    pressed = button_for(sales, "Acknowledge", "overdue:C-ACME")
-    bot.slack.press(AMY, SALES, pressed, as_reply(SALES, sales))
-    wait_for(lambda: audit(alerts.engine, "alerts.acknowledged"))
+    amy_answers_acme(alerts, bot, "Acknowledge", "alerts.acknowledged")
     with alerts.engine.begin() as conn:
         conn.execute(update(CustomerRow).where(CustomerRow.customer_id == "C-ACME")
                      .values(department="export"))
