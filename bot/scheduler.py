@@ -228,10 +228,12 @@ def _abandon_dead_runs(engine: Engine, clock: Callable[[], datetime]) -> None:
 
 def job_context(engine: Engine, config: AppConfig,
                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                slack: Any = None) -> dict[str, Any]:
+                slack: Any = None, on_holiday: bool = False) -> dict[str, Any]:
     """What a job's ``run(context)`` gets: the time and the ports and use cases jobs
     declare. ``clock`` is the time the use cases see (the sandbox moves it); ``slack``
-    a Web API client for the jobs that ask Slack (``None``: no token)."""
+    a Web API client for the jobs that ask Slack (``None``: no token); ``on_holiday``:
+    the jobs that keep the organisation's holidays run all the same (an operator's
+    ``jobs run --on-holiday``)."""
     from bot.wiring import (
         build_alerts,
         build_assignments,
@@ -270,7 +272,7 @@ def job_context(engine: Engine, config: AppConfig,
                                 remembered=remembered)
     from bot.wiring import destination_locales
 
-    return {"now": clock(), "clock": clock, "config": config,
+    return {"now": clock(), "clock": clock, "config": config, "on_holiday": on_holiday,
             "records": job_records.SqlRecords(engine),
             # For a job's own notes: the language its cards use for each destination.
             "locale_of": destination_locales(config, remembered),

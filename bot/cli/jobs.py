@@ -132,8 +132,12 @@ RUNNING_BOT = "the running bot (creditbot serve or creditbot scheduler)"
 @click.option("--no-deliver", is_flag=True,
               help="Leave the messages the job queued to the running bot instead of "
                    "delivering them from this process.")
+@click.option("--on-holiday", is_flag=True,
+              help="Run the alerts or collections job even on one of the organisation's "
+                   "holidays (approvals.working_time.holidays), where it does nothing "
+                   "otherwise.")
 @friendly_errors
-def jobs_run(name: str, no_deliver: bool) -> None:
+def jobs_run(name: str, no_deliver: bool, on_holiday: bool) -> None:
     """Run job NAME now, in this process, and record the run.
 
     Messages the job queued are delivered before it exits (at most 10 minutes, then the
@@ -151,13 +155,13 @@ def jobs_run(name: str, no_deliver: bool) -> None:
     # interrupted) and during its delivery (the line saying what is left).
     previous = signal.signal(signal.SIGTERM, _interrupted)
     try:
-        _run_and_deliver(name, job, services, no_deliver, before)
+        _run_and_deliver(name, job, services, no_deliver, before, on_holiday)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
 def _run_and_deliver(name: str, job: Job, services: Services, no_deliver: bool,
-                     before: int) -> None:
+                     before: int, on_holiday: bool = False) -> None:
     """Runs the job and delivers what it queued after outbox id ``before``."""
     from bot.delivery import build_sender, jobs_client
     from bot.scheduler import INTERRUPTED, holder_name, job_context, run_job
@@ -166,12 +170,15 @@ def _run_and_deliver(name: str, job: Job, services: Services, no_deliver: bool,
     waiting_before = progress_since(services.engine, 0, before).pending
     try:
         result = run_job(services.engine, job, job_context(
-            services.engine, services.config, slack=jobs_client(services.settings)),
-            holder_name())
+            services.engine, services.config, slack=jobs_client(services.settings),
+            on_holiday=on_holiday), holder_name())
     except KeyboardInterrupt:
         _fail(f"{name} was {INTERRUPTED}; its run is recorded so, and what it committed "
               f"before is delivered by {RUNNING_BOT}")
-    if result.outcome == "ok":
+    if result.outcome == "ok" and result.counts == HOLIDAY:
+        out.print(_holiday(name, services.config.organisation.zone), markup=False,
+                  soft_wrap=True)
+    elif result.outcome == "ok":
         out.print(f"{name}: ok — {counts_text(result.counts)}", markup=False, soft_wrap=True)
     # Even a failed job may have committed messages before it failed: they go out too.
     last = last_message_id(services.engine)
@@ -193,6 +200,19 @@ def _run_and_deliver(name: str, job: Job, services: Services, no_deliver: bool,
         _earlier_waiting(services.engine, before, waiting_before)
     else:
         _fail(f"{name} failed: {result.error}")
+
+
+# What the jobs that keep the organisation's holidays count on one.
+HOLIDAY = {"holiday": 1}
+
+
+def _holiday(name: str, zone: tzinfo) -> str:
+    # "ok — holiday 1" left an operator who ran it by hand wondering what had run.
+    today = datetime.now(zone).date()
+    return (f"{name}: nothing done — today, {today:%A} {today.isoformat()}, is one of the "
+            f"organisation's holidays (approvals.working_time.holidays in app.yaml); the "
+            f"next working day's run catches up. To run it today all the same: creditbot "
+            f"jobs run {name} --on-holiday")
 
 
 def _earlier_waiting(engine: Engine, before: int, waiting_before: int) -> None:

@@ -48,7 +48,7 @@ def without_cyclic_gc(scan: Callable[[], T]) -> T:
 
 def run_alerts(context: Mapping[str, Any]) -> dict[str, int]:
     alerts: Alerts = context["alerts"]
-    if alerts.day_off():
+    if alerts.day_off() and not context.get("on_holiday"):
         # Nothing assigned or announced: the next working day's run does both.
         return {"holiday": 1}
     # Before the scan: a newly overdue account arrives at its collector assigned, and

@@ -19,7 +19,7 @@ def run(context: Mapping[str, Any]) -> dict[str, int]:
     if job.day.policy.lead is None:
         # Said on every run: otherwise nobody learns why no account is ever flagged.
         log.warning("stale-account flags are off: app.yaml sets no collections.lead")
-    return job.run().as_dict()
+    return job.run(on_holiday=bool(context.get("on_holiday"))).as_dict()
 
 
 JOB = Job("collections", N_("checks promises to pay due, reminds collectors on their "

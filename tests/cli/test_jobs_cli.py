@@ -479,3 +479,28 @@ def test_a_killed_jobs_run_says_what_it_left(database_url, tmp_path):
                         rf"{re.escape(RUNNING_BOT)}(: the next try is at "
                         r"\d\d:\d\d:\d\d Asia/Shanghai, after its last try failed "
                         r"\(“fatal_error \(http 500\)”\))?", left), left
+
+
+@pytest.mark.parametrize("name", ["alerts", "collections"])
+def test_jobs_run_on_a_holiday_says_so_and_runs_when_told_to(cli, engine, monkeypatch,
+                                                             tmp_path, name):
+    # "alerts: ok — holiday 1" left the operator who ran it by hand wondering what had
+    # run, and with no way to run it that day.
+    today = datetime.now(SHANGHAI).date()
+    config = tmp_path / "app.yaml"
+    shipped = (ROOT / "app.yaml").read_text()
+    assert shipped.count("    holidays: []") == 1
+    config.write_text(shipped.replace("    holidays: []", f"    holidays: [{today}]"))
+    monkeypatch.setenv("CREDITBOT_CONFIG", str(config))
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    result = cli("jobs", "run", name)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0, f"{name}: nothing done — today, {today:%A} {today}, is one of the "
+        "organisation's holidays (approvals.working_time.holidays in app.yaml); the next "
+        "working day's run catches up. To run it today all the same: creditbot jobs run "
+        f"{name} --on-holiday\n", "")
+    result = cli("jobs", "run", name, "--on-holiday")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"{name}: ok — ") and "holiday" not in result.stdout
+    assert [(r.outcome, r.counts == {"holiday": 1}) for r in runs(engine)] == [
+        ("ok", True), ("ok", False)]
