@@ -216,7 +216,7 @@ def build_alerts(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
         config.alerts.watch(config.aging.buckets, organisation.base_currency),
         config.alerts.route_rules(), directory,
         DigestBlocks(destination_locales(config, remembered),
-                     organisation.zone),
+                     organisation.zone, organisation.base_currency),
         clock, organisation.zone, organisation.admin_channel, member_of(config),
         holidays=config.holidays())
 

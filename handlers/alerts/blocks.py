@@ -116,11 +116,14 @@ def number_pages(lines: int) -> int:
 class DigestBlocks:
     """``domain.alerts.digest.DigestRenderer`` for Slack. ``locale_of`` says which
     language a channel or person reads; ``zone`` is the organisation's time zone (the
-    date in the header, the fallback of dates Slack shows in each reader's own)."""
+    date in the header, the fallback of dates Slack shows in each reader's own);
+    ``base_currency`` the one lines are ordered by, shown beside an amount in another."""
 
-    def __init__(self, locale_of: Callable[[str], str | None], zone: tzinfo | str) -> None:
+    def __init__(self, locale_of: Callable[[str], str | None], zone: tzinfo | str,
+                 base_currency: str | None = None) -> None:
         self.locale_of = locale_of
         self.zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+        self.base_currency = base_currency
 
     def render(self, destination: str, digest_id: int, lines: Sequence[DigestLine],
                at: datetime) -> list[Page]:
@@ -200,7 +203,7 @@ class DigestBlocks:
         collecting = _collecting(tr, alert)
         if collecting:
             who += " · " + collecting
-        parts = [who, _figures(tr, alert, detailed=True)]
+        parts = [who, _figures(tr, alert, detailed=True, base=self.base_currency)]
         if not _resolved(line):  # "New" beside "no longer found" says two things at once
             parts.append(_change(tr, announcement))
         better = _better(tr, line)
@@ -336,13 +339,21 @@ def _day(raw: str | None) -> date | None:
         return None
 
 
-def _figures(tr: Translator, alert: Alert, detailed: bool = False) -> str:
-    """The amount, days and facts of an alert, as one line."""
+def _figures(tr: Translator, alert: Alert, detailed: bool = False,
+             base: str | None = None) -> str:
+    """The amount, days and facts of an alert, as one line. ``base``: the currency the
+    digest orders by, shown beside an amount in another ("€95,000.00 (≈ $103,550.00)"
+    after "$98,000.00" is why it comes first)."""
     amount = tr.money(alert.amount) if alert.amount is not None else None
+    in_base = ""
+    if base is not None and alert.amount_in_base is not None \
+            and alert.amount is not None and alert.amount.currency != base:
+        # The space is the translation's: Chinese puts none before its bracket.
+        in_base = tr._(" (≈ {amount})", amount=tr.money(Money(alert.amount_in_base, base)))
     days = alert.days
     parts: list[str] = []
     if alert.type is AlertType.OVERDUE:
-        parts.append(tr._("{amount} overdue", amount=amount or "?"))
+        parts.append(tr._("{amount} overdue", amount=amount or "?") + in_base)
         if days is not None:
             parts.append(tr.ngettext("oldest {n} day past due", "oldest {n} days past due",
                                      days))
@@ -352,17 +363,19 @@ def _figures(tr: Translator, alert: Alert, detailed: bool = False) -> str:
     elif alert.type is AlertType.UTILISATION:
         limit, share = _money(alert, "limit"), _share(alert)
         if share is None or limit is None:
-            parts.append(tr._("exposure {amount} with no credit limit", amount=amount or "?"))
+            parts.append(tr._("exposure {amount} with no credit limit",
+                              amount=(amount or "?") + in_base))
         else:
             parts.append(tr._("exposure {amount} of a {limit} limit ({share} used)",
-                              amount=amount or "?", limit=limit, share=tr.percent(share)))
+                              amount=(amount or "?") + in_base, limit=limit,
+                              share=tr.percent(share)))
         over = _money(alert, "over_by")
         if over is not None:
             parts.append(tr._("over the limit by {amount}", amount=over))
     elif alert.type is AlertType.LARGE_INVOICE:
         parts.append(tr._("invoice {invoice}: {amount} open",
                           invoice=erp_text(alert.facts.get("invoice", alert.key), ID),
-                          amount=amount or "?"))
+                          amount=amount or "?") + in_base)
         due = _day(alert.facts.get("due"))
         if due is not None:
             parts.append(tr._("due {day}", day=due))
@@ -378,7 +391,7 @@ def _figures(tr: Translator, alert: Alert, detailed: bool = False) -> str:
             parts.append(tr._("today") if days == 0 else
                          tr.ngettext("in {n} day", "in {n} days", days))
         if detailed and amount is not None:
-            parts.append(tr._("credit limit {amount}", amount=amount))
+            parts.append(tr._("credit limit {amount}", amount=amount + in_base))
     return " · ".join(parts)
 
 

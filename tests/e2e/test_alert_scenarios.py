@@ -79,14 +79,15 @@ ACME_61 = ("*Acme Industrial Supply* · C-ACME\n$20,000.00 overdue · oldest 85 
            "due · exposure $20,000.00\nNew")
 CEDAR_31 = ("*Cedar Foods* · C-CEDAR\n$8,000.00 overdue · oldest 45 days past due · "
             "exposure $9,000.00\nNew")
-BOLT_1 = ("*Bolt &amp; Nut GmbH* · C-BOLT\n€95,000.00 overdue · oldest 10 days past due · "
-          "exposure €115,000.00\nNew")
-BOLT_LIMIT = ("*Bolt &amp; Nut GmbH* · C-BOLT\nexposure €115,000.00 of a €100,000.00 limit "
-              "(115% used) · over the limit by €15,000.00\nNew")
+# Bolt's euros beside the dollars the lines are ordered by (a rate of 1.10).
+BOLT_1 = ("*Bolt &amp; Nut GmbH* · C-BOLT\n€95,000.00 overdue (≈ $104,500.00) · oldest 10 "
+          "days past due · exposure €115,000.00\nNew")
+BOLT_LIMIT = ("*Bolt &amp; Nut GmbH* · C-BOLT\nexposure €115,000.00 (≈ $126,500.00) of a "
+              "€100,000.00 limit (115% used) · over the limit by €15,000.00\nNew")
 CEDAR_LIMIT = ("*Cedar Foods* · C-CEDAR\nexposure $9,000.00 of a $10,000.00 limit (90% used)"
                "\nNew")
-BOLT_INVOICE = ("*Bolt &amp; Nut GmbH* · C-BOLT\ninvoice INV-B1: €95,000.00 open · due Nov 20, "
-                "2026 · 10 days past due\nNew")
+BOLT_INVOICE = ("*Bolt &amp; Nut GmbH* · C-BOLT\ninvoice INV-B1: €95,000.00 open (≈ "
+                "$104,500.00) · due Nov 20, 2026 · 10 days past due\nNew")
 
 CRITICAL_OVERDUE = ":red_circle: *Critical · Overdue accounts* ({n})"
 WARNING_OVERDUE = ":large_orange_circle: *Warning · Overdue accounts* ({n})"

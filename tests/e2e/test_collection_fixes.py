@@ -365,7 +365,7 @@ def test_the_job_says_each_run_that_flags_are_off_without_a_lead(caplog):
     class Job:
         day = SimpleNamespace(policy=SimpleNamespace(lead=None))
 
-        def run(self) -> Any:
+        def run(self, on_holiday: bool = False) -> Any:
             return SimpleNamespace(as_dict=lambda: {"flagged": 0})
 
     with caplog.at_level("WARNING", logger="creditbot.collections"):

@@ -104,8 +104,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
     deliver(world)
     digest = posts(world, SALES_CHANNEL)[0]
     assert digest["blocks"][3]["text"]["text"] == (
-        "*Fenwick Retail Group* · C0041\n£483,620.18 overdue · oldest 141 days past due · "
-        "exposure £684,561.54\nNew")
+        "*Fenwick Retail Group* · C0041\n£483,620.18 overdue (≈ $609,422.64) · oldest 141 "
+        "days past due · exposure £684,561.54\nNew")
 
     assigned = world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL,
                                  f"/credit assign {CUSTOMER} <@{COLLECTOR}>")

@@ -161,12 +161,13 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
     assert headings(ran)[-1] == (
         "creditbot sent the same to #finance: Credit alerts · Nov 29, 2026 · 11–41 of 41")
     # Assigned already: no Assign collector button, and room for the Share menu.
-    assert message_after(ran, "creditbot posted in #sales")[:8] == [
+    assert message_after(ran, "creditbot posted in #sales")[:9] == [
         "Credit alerts · Nov 29, 2026",
         "41 alerts  ·  🔴 16 critical  ·  🟠 17 warnings  ·  🔵 8 info",
         "🔴 Critical · Overdue accounts (16)",
         "Fenwick Retail Group · C0041 · collector assigned",
-        "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
+        "£483,620.18 overdue (≈ $609,422.64) · oldest 141 days past due · exposure",
+        "£684,561.54",
         "New",
         " 1  Acknowledge    2  Snooze 1 day    3  Snooze 7 days    4  Credit check",
         "⋯  a  Share with another department…",
@@ -180,10 +181,10 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
         "• 华夏物流有限公司 (C0027) — CN¥174,755.34 overdue · oldest 104 days past due ·",
     ]
     # Buttons and menus are numbered and lettered on across the digests: #finance's
-    # first button is 41, its first menu g.
-    assert message_after(ran, "creditbot posted in #finance")[6:8] == [
+    # first button is 41, its first menu f (#sales's page had room for five).
+    assert message_after(ran, "creditbot posted in #finance")[7:9] == [
         " 41  Acknowledge    42  Snooze 1 day    43  Snooze 7 days    44  Credit check",
-        "⋯  g  Share with another department…"]
+        "⋯  f  Share with another department…"]
 
     pressed = answers[2][1]
     assert pressed[0] == "… pressed “Acknowledge”"
@@ -191,12 +192,13 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
     assert headings(pressed) == ["creditbot edited its message in #sales",
                                  "creditbot edited its message in #finance",
                                  "creditbot edited its message in #legal"]
-    assert message_after(pressed, "creditbot edited its message in #sales")[:9] == [
+    assert message_after(pressed, "creditbot edited its message in #sales")[:10] == [
         "Credit alerts · Nov 29, 2026",
         "41 alerts  ·  🔴 16 critical  ·  🟠 17 warnings  ·  🔵 8 info  ·  1 acknowledged",
         "🔴 Critical · Overdue accounts (16)",
         "Fenwick Retail Group · C0041 · collector assigned",
-        "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
+        "£483,620.18 overdue (≈ $609,422.64) · oldest 141 days past due · exposure",
+        "£684,561.54",
         "New",
         "✅ Acknowledged by @U02CREDITMG",
         " 1  Snooze 1 day    2  Snooze 7 days    3  Credit check",
@@ -237,9 +239,10 @@ def test_the_clock_moves_check_figures_at_midnight_and_ends_a_snooze(monkeypatch
 
     snoozed = answers[8][1]
     assert snoozed[0] == "… pressed “Snooze 1 day”"
-    assert message_after(snoozed, "creditbot edited its message in #sales")[3:7] == [
+    assert message_after(snoozed, "creditbot edited its message in #sales")[3:8] == [
         "Fenwick Retail Group · C0041 · collector assigned",
-        "£483,620.18 overdue · oldest 141 days past due · exposure £684,561.54",
+        "£483,620.18 overdue (≈ $609,422.64) · oldest 141 days past due · exposure",
+        "£684,561.54",
         "New",
         "💤 Snoozed until Nov 30, 2026, 12:00 AM by @U02CREDITMG",
     ]
@@ -258,7 +261,8 @@ def test_the_clock_moves_check_figures_at_midnight_and_ends_a_snooze(monkeypatch
         "1 alert  ·  🔴 1 critical",
         "🔴 Critical · Overdue accounts (1)",
         "Fenwick Retail Group · C0041 · collector assigned",
-        "£535,188.77 overdue · oldest 142 days past due · exposure £684,561.54",
+        "£535,188.77 overdue (≈ $674,405.59) · oldest 142 days past due · exposure",
+        "£684,561.54",
         "Snooze ended",
         " 1  Acknowledge    2  Snooze 1 day    3  Snooze 7 days    4  Credit check",
         "⋯  a  Share with another department…",

@@ -186,6 +186,29 @@ def test_each_type_and_change_in_words(digest_line, text):
     assert detailed_text(digest_line) == text
 
 
+@pytest.mark.parametrize(("alert", "locale", "figures"), [
+    # Ordered by dollars, shown in yuan: the dollars beside them say why it comes first.
+    (large_invoice(), "en-US", "invoice INV-0042: CN¥880,000.00 open (≈ $123,000.00) · due "
+     "Oct 20, 2026 · 40 days past due"),
+    (large_invoice(), "zh-CN", "发票 INV-0042：未付 ¥880,000.00（约US$123,000.00） · 截止 "
+     "2026年10月20日 · 已逾期 40 天"),
+    (dataclasses.replace(overdue(), amount=Money(Decimal("12345.6"), "EUR"),
+                         amount_in_base=Decimal("13580.16")), "en-US",
+     "€12,345.60 overdue (≈ $13,580.16) · oldest 45 days past due · exposure €40,000.00"),
+    # In the base currency already, or with no rate to convert it: the amount alone.
+    (overdue(), "en-US",
+     "$12,345.60 overdue · oldest 45 days past due · exposure $40,000.00"),
+    (dataclasses.replace(overdue(), amount=Money(Decimal("12345.6"), "EUR"),
+                         amount_in_base=None), "en-US",
+     "€12,345.60 overdue · oldest 45 days past due · exposure €40,000.00"),
+])
+def test_an_amount_in_another_currency_shows_the_base_amount_it_is_ordered_by(
+        alert, locale, figures):
+    [page] = DigestBlocks(lambda destination: locale, "Asia/Shanghai", "USD").render(
+        CHANNEL, 7, [line(alert)], AT)
+    assert page.blocks[3]["text"]["text"].split("\n")[1] == figures
+
+
 def test_chinese_readers_get_the_digest_in_chinese():
     # A customer with a Chinese legal name is named by it (its card and worklist do).
     packaging = utilisation()
