@@ -7,7 +7,9 @@ invitation carries the RRULE (the *master*). Every later file about **one** occu
 the job's invitation of the next one, a reschedule, a cancel of this occurrence only —
 carries the series' UID with ``RECURRENCE-ID`` (the occurrence's original start in the
 series) and no RRULE, so a calendar changes that occurrence and leaves the series alone.
-A cancel of the whole series is ``METHOD:CANCEL`` for the series' UID with no
+A cancel of the series from a later occurrence on is the series' event again with its
+rule ending (UNTIL) before that occurrence: the meetings already held stay in calendars.
+From its first occurrence, it is ``METHOD:CANCEL`` for the series' UID with no
 RECURRENCE-ID: every occurrence goes.
 
 **SEQUENCE** is the minute the file was made (since 2026-01-01 UTC) followed by two
@@ -31,6 +33,7 @@ as a name.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -120,41 +123,81 @@ def _no_name(user_id: str) -> str | None:
 
 def calendar(meeting: Meeting, people: Sequence[str], description: str, now: datetime,
              name_of: Callable[[str], str | None] = _no_name, *,
-             original_start: datetime | None = None) -> bytes:
+             original_start: datetime | None = None,
+             rule_ended: Recurrence | None = None) -> bytes:
     """The .ics bytes for ``meeting``: REQUEST while it stands, CANCEL once cancelled.
     ``original_start``: the occurrence's RECURRENCE-ID when the caller knows better
-    than the meeting's stored place in its series (``recurrence_id(meeting)``)."""
+    than the meeting's stored place in its series (``recurrence_id(meeting)``).
+    ``rule_ended``: the series' rule, when ``meeting`` was cancelled with every later
+    occurrence (``_ended_series``)."""
     cancelled = meeting.state is MeetingState.CANCELLED
+    if cancelled and rule_ended in RRULES:
+        ended = dataclasses.replace(meeting, recurrence=rule_ended)
+        cut = original_start or recurrence_id(ended)
+        if cut > ended.series_start:
+            return _ended_series(ended, people, description, now, name_of, cut)
     whole = _whole(meeting)
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "CANCEL" if cancelled else "REQUEST")
     zone = ZoneInfo(meeting.zone)
     start = meeting.starts_at.astimezone(zone)
     original = (original_start or recurrence_id(meeting)).astimezone(zone)
-    event = Event()
-    event.add("uid", uid(meeting))
-    event.add("sequence", sequence(meeting, now))
-    event.add("dtstamp", now.astimezone(UTC))
+    event = _event(meeting, people, description, now, name_of)
     if not whole:
         event.add("recurrence-id", original)
     event.add("dtstart", start)
     event.add("dtend", meeting.ends_at.astimezone(zone))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    rule = RRULES.get(meeting.recurrence)
+    if rule is not None and whole and not cancelled:
+        event.add("rrule", _month_end(rule, start.day))
+    return _file("CANCEL" if cancelled else "REQUEST", zone, min(start, original), event)
+
+
+def _ended_series(meeting: Meeting, people: Sequence[str], description: str,
+                  now: datetime, name_of: Callable[[str], str | None],
+                  cut: datetime) -> bytes:
+    """A series cancelled from a later occurrence on: the series' own event again, its
+    rule ending (UNTIL) before that occurrence. A CANCEL of the series' UID would take
+    the meetings already held out of everyone's calendar too; the occurrences cancelled
+    are past the rule's end, so they go. From its first occurrence, the whole event is
+    cancelled instead (``calendar``)."""
+    zone = ZoneInfo(meeting.zone)
+    anchor = meeting.series_start.astimezone(zone) if meeting.series_start else \
+        meeting.starts_at.astimezone(zone)
+    event = _event(meeting, people, description, now, name_of)
+    event.add("dtstart", anchor)
+    event.add("dtend", anchor + timedelta(minutes=meeting.series_minutes or meeting.minutes))
+    event.add("status", "CONFIRMED")
+    # UNTIL is in UTC when DTSTART has a TZID (RFC 5545), and includes its own instant.
+    until = cut.astimezone(UTC) - timedelta(seconds=1)
+    event.add("rrule", {**_month_end(RRULES[meeting.recurrence], anchor.day),
+                        "UNTIL": until})
+    return _file("REQUEST", zone, anchor, event)
+
+
+def _event(meeting: Meeting, people: Sequence[str], description: str, now: datetime,
+           name_of: Callable[[str], str | None]) -> Event:
+    """What every file about ``meeting`` says: who, what, and its place in time."""
+    event = Event()
+    event.add("uid", uid(meeting))
+    event.add("sequence", sequence(meeting, now))
+    event.add("dtstamp", now.astimezone(UTC))
     event.add("summary", meeting.title)
     event.add("description", description)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("organizer", _address(meeting.organiser, name_of(meeting.organiser)))
     for person in people:
         if person != meeting.organiser:
             event.add("attendee", _address(person, name_of(person), "REQ-PARTICIPANT"))
-    first = min(start, original).date() - timedelta(days=1)
-    last = first + COVERED
-    rule = RRULES.get(meeting.recurrence)
-    if rule is not None and whole and not cancelled:
-        event.add("rrule", _month_end(rule, start.day))
-    cal.add_component(Timezone.from_tzinfo(zone, first_date=first, last_date=last))
+    return event
+
+
+def _file(method: str, zone: ZoneInfo, earliest: datetime, event: Event) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    first = earliest.date() - timedelta(days=1)
+    cal.add_component(Timezone.from_tzinfo(zone, first_date=first, last_date=first + COVERED))
     cal.add_component(event)
     return bytes(cal.to_ical())
 
@@ -168,7 +211,9 @@ def filename(meeting: Meeting) -> str:
 
 def attachment(meeting: Meeting, people: Sequence[str], description: str, now: datetime,
                title: str, name_of: Callable[[str], str | None] = _no_name, *,
-               original_start: datetime | None = None) -> Attachment:
+               original_start: datetime | None = None,
+               rule_ended: Recurrence | None = None) -> Attachment:
     return Attachment(filename=filename(meeting), title=title,
                       content=calendar(meeting, people, description, now, name_of,
-                                       original_start=original_start))
+                                       original_start=original_start,
+                                       rule_ended=rule_ended))

@@ -154,8 +154,12 @@ class MeetingNotices:
         tr = self.tr(destination)
         description = invitation_agenda.plain_text(tr, agenda, meeting) \
             if agenda and self._reads_agenda(change, destination) else ""
+        # A series cancelled: its file ends the rule the meeting had before.
+        ended = change.previous.recurrence if change.series_ended and change.previous \
+            else None
         file = ics.attachment(meeting, change.people, description, self._now(change),
-                              invitation.ics_title(tr, meeting, escaped=False))
+                              invitation.ics_title(tr, meeting, escaped=False),
+                              rule_ended=ended)
         outbox.add(OutgoingMessage(
             channel=destination, kind=FILE, text=clip(invitation.ics_title(tr, meeting), 3000),
             files=(file,), thread_of=card,
@@ -194,12 +198,10 @@ class MeetingNotices:
             self._file(outbox, change, destination, card, change.agenda)
 
     def _cancelled_quietly(self, outbox: Outbox, change: MeetingChange) -> None:
-        """A later occurrence cancelled with its series: its cards say so and its
-        calendar entries are withdrawn, while the series' one note tells the people."""
-        posted = dict(self._posted(outbox, change))
+        """A later occurrence cancelled with its series: its cards say so, while the
+        series' one note tells the people and its one calendar file (the rule ended)
+        withdraws it: a file per occurrence was one more each to open."""
         self._edit_cards(outbox, change)
-        for destination, card in posted.items():
-            self._file(outbox, change, destination, card, None)
 
     def _note(self, outbox: Outbox, destination: str, write: Callable[[Translator], str],
               key: str | None = None, thread_of: MessageId | None = None) -> None:

@@ -121,19 +121,45 @@ def test_an_occurrence_file_has_a_recurrence_id_no_rule_and_a_rising_sequence() 
     assert int(later["sequence"]) > int(master["sequence"])
 
 
-def test_a_series_cancelled_as_a_whole_removes_the_event() -> None:
+def test_a_series_cancelled_from_its_first_occurrence_removes_the_event() -> None:
     client = Client()
     client.open(made(series(), NOW))
     client.open(made(occurrence(1), FIRST + timedelta(minutes=5)))
     # A series cancel ends the rule (recurrence none) on the occurrence it was made on.
-    cancel = made(occurrence(1, state=MeetingState.CANCELLED, recurrence=Recurrence.NONE,
-                             version=2), FIRST + timedelta(hours=3))
+    cancel = made(series(state=MeetingState.CANCELLED, recurrence=Recurrence.NONE,
+                         version=2), FIRST + timedelta(hours=3), rule_ended=Recurrence.WEEKLY)
     parsed = icalendar.Calendar.from_ical(cancel)
     [event] = parsed.walk("VEVENT")
     assert (str(parsed["method"]), str(event["uid"]), "recurrence-id" in event) == (
         "CANCEL", "meeting-1@creditbot", False)
     client.open(cancel)
     assert client.starts("meeting-1@creditbot") == []
+
+
+def test_a_series_cancelled_from_a_later_occurrence_keeps_the_meetings_held() -> None:
+    # A CANCEL of the series' UID took the meetings already held out of everyone's
+    # calendar too.
+    client = Client()
+    key = "meeting-1@creditbot"
+    client.open(made(series(), NOW))
+    client.open(made(occurrence(1), FIRST + timedelta(minutes=5)))
+    moved = FIRST + 2 * WEEK + timedelta(days=1)
+    client.open(made(occurrence(2, starts_at=moved, version=2, rescheduled_at=NOW),
+                     FIRST + WEEK + timedelta(hours=2)))
+    cancel = made(occurrence(2, starts_at=moved, state=MeetingState.CANCELLED,
+                             recurrence=Recurrence.NONE, version=3),
+                  FIRST + 2 * WEEK, rule_ended=Recurrence.WEEKLY)
+    parsed = icalendar.Calendar.from_ical(cancel)
+    [event] = parsed.walk("VEVENT")
+    assert (str(parsed["method"]), str(event["uid"]), "recurrence-id" in event) == (
+        "REQUEST", key, False)
+    # The series' own start and length, its rule ending the second before the
+    # occurrence cancelled (its place in the series, not where it was moved to).
+    assert (event.decoded("dtstart").astimezone(UTC),
+            event.decoded("dtend") - event.decoded("dtstart")) == (FIRST, timedelta(hours=1))
+    assert event["rrule"]["UNTIL"] == [FIRST + 2 * WEEK - timedelta(seconds=1)]
+    client.open(cancel)
+    assert client.starts(key) == [FIRST, FIRST + WEEK]
 
 
 def _local(naive: datetime, zone: tzinfo) -> datetime:
