@@ -155,13 +155,14 @@ def scheduled_text(tr: Translator, meeting: Meeting, zone: str, deps: Deps) -> s
 
 
 def _outside_their_hours(context: BoltContext, meeting: Meeting, deps: Deps) -> str:
-    """The people named in the invitation for whom the meeting falls outside working
-    hours on their own clock: a London organiser's 08:30 is 03:30 in New York, and the
-    hours were checked on the organiser's clock alone."""
+    """The people invited (the departments' members too: each gets the invitation by
+    DM) for whom the meeting falls outside working hours on their own clock: a London
+    organiser's 08:30 is 03:30 in New York, and the hours were checked on the
+    organiser's clock alone."""
     tr: Translator = context["tr"]
     hours = deps.meetings.policy.hours
     late = []
-    for person in meeting.attendees:
+    for person in deps.meetings.invitees.people(meeting):
         if person == meeting.organiser:
             continue
         zone = zone_of(context, person)

@@ -479,3 +479,16 @@ def test_the_organiser_is_told_whom_the_time_falls_outside_working_hours_for(wor
         "Sales, Credit Management, <@U03FINDIR01>.\n"
         ":warning: For <@U03FINDIR01> (Nov 30, 2026, 21:00, America/New_York), that is "
         "outside working hours (08:00–19:00 on their own clock).")
+
+
+def test_a_departments_member_on_another_clock_is_named_too(world):
+    # Only the people added by name were looked at: a member of an invited department in
+    # London, invited by DM like them, was asked to a meeting at 02:00 unsaid.
+    world.emulator.users["U01SALESBEN"] = User("U01SALESBEN", "ben", tz="Europe/London")
+    schedule(world)
+    assert confirmation(world, SALES) == (
+        ":white_check_mark: *Credit committee, December* is scheduled for Dec 1, 2026, "
+        "10:00–11:00 (Asia/Shanghai time), every week. Invitations are on their way to "
+        "Sales, Credit Management, <@U03FINDIR01>.\n"
+        ":warning: For <@U01SALESBEN> (Dec 1, 2026, 02:00, Europe/London), that is "
+        "outside working hours (08:00–19:00 on their own clock).")
