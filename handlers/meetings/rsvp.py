@@ -80,7 +80,8 @@ def _propose_view(tr: Translator, meeting: Meeting, zone: str) -> dict[str, Any]
     return modal(PROPOSE_VIEW, MeetingValue(meeting=meeting.id, zone=zone),
                  title=tr._("Propose a time"), submit=tr._("Propose"),
                  close=tr._("Cancel"), blocks=[
-                     section(tr._("*{title}*\nNow: {when}", title=invitation.title(meeting),
+                     section(tr._("*{title}*\nScheduled for: {when}",
+                                  title=invitation.title(meeting),
                                   when=tr.moment(meeting.starts_at, ZoneInfo(zone)))),
                      date_input(DATE_BLOCK, tr._("Date")),
                      text_input(TIME_BLOCK, tr._("Time"), placeholder="14:30",

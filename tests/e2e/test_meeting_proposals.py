@@ -52,3 +52,20 @@ def test_a_proposal_is_read_on_the_clock_its_form_named(world: World, monkeypatc
     assert night.json() == {"response_action": "errors", "errors": {
         "time": "Meetings are held between 08:00 and 19:00 (Europe/Berlin); 03:00–04:00 "
                 "is outside those hours."}}
+
+
+def test_the_form_names_the_meetings_time_as_scheduled_not_as_now(world: World) -> None:
+    # "Now: Dec 2, 2026, 2:00 PM" (in Chinese "现在的时间", the time of day now) read as
+    # the clock's time, not the meeting's.
+    schedule(world)
+    when = "<!date^1796090400^{date_short_pretty} {time}|"
+    # Each reader's language is learnt once: one invitee each.
+    for who, locale, text in (
+            (BEN, "en-US",
+             f"*Weekly credit committee*\nScheduled for: {when}Dec 1, 2026, 3:00\u202fAM>"),
+            ("U01SALESCHO", "zh-CN",
+             f"*Weekly credit committee*\n当前安排：{when}2026年12月1日 03:00>")):
+        world.emulator.users[who] = User(who, "someone", tz="Europe/Berlin", locale=locale)
+        world.slack.click(who, card(world, SALES_CHANNEL), "Propose another time",
+                          wait=False)
+        assert world.slack.modal(who)["blocks"][0]["text"]["text"] == text
