@@ -393,8 +393,9 @@ class Meetings:
                 # Nor whoever moved it (a credit manager, say): no note asks them again.
                 uow.meetings.clear_responses(moved.id, keep=(moved.organiser, actor.user_id))
                 for proposer in proposers:
+                    # The time they proposed stays on it: their note says it was taken.
                     uow.meetings.set_response(Response(moved.id, proposer, Answer.ACCEPTED,
-                                                       now))
+                                                       now, proposed_at=moved.starts_at))
             subject = f"meeting:{moved.id}"
             uow.audit.append(AuditEntry(now, actor.user_id, "meeting.rescheduled", subject, {
                 "title": moved.title, "starts_at": moved.starts_at.isoformat(),

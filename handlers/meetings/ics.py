@@ -134,7 +134,7 @@ def calendar(meeting: Meeting, people: Sequence[str], description: str, now: dat
     if cancelled and rule_ended in RRULES:
         ended = dataclasses.replace(meeting, recurrence=rule_ended)
         cut = original_start or recurrence_id(ended)
-        if cut > ended.series_start:
+        if cut > (ended.series_start or ended.starts_at):
             return _ended_series(ended, people, description, now, name_of, cut)
     whole = _whole(meeting)
     zone = ZoneInfo(meeting.zone)
@@ -161,8 +161,7 @@ def _ended_series(meeting: Meeting, people: Sequence[str], description: str,
     are past the rule's end, so they go. From its first occurrence, the whole event is
     cancelled instead (``calendar``)."""
     zone = ZoneInfo(meeting.zone)
-    anchor = meeting.series_start.astimezone(zone) if meeting.series_start else \
-        meeting.starts_at.astimezone(zone)
+    anchor = (meeting.series_start or meeting.starts_at).astimezone(zone)
     event = _event(meeting, people, description, now, name_of)
     event.add("dtstart", anchor)
     event.add("dtend", anchor + timedelta(minutes=meeting.series_minutes or meeting.minutes))

@@ -247,13 +247,22 @@ def occurrence_note(tr: Translator, meeting: Meeting, zone: tzinfo, day_off: boo
 
 
 def rescheduled_note(tr: Translator, meeting: Meeting, previous: Meeting | None,
-                     zone: tzinfo) -> str:
+                     zone: tzinfo, proposed: bool = False) -> str:
+    """``proposed``: to someone who had proposed the time it moved to, and so has
+    accepted it (asked to answer again, they were told their answer was cleared)."""
     if previous is not None and previous.starts_at == meeting.starts_at:
         return ":calendar: " + tr._(
             "{who} changed {subject}: it now lasts {duration} (it was {before}). Answers "
             "stand.", who=mention(meeting.organiser), subject=subject(tr, meeting, zone),
             duration=duration(tr, meeting.minutes), before=duration(tr, previous.minutes))
     before = tr.moment(previous.starts_at, zone) if previous else "-"
+    if proposed:
+        return ":calendar: " + tr._(
+            "{who} moved {kind} “{title}” from {before} to {after} ({duration}), the time "
+            "you proposed: you are down as coming.",
+            who=mention(meeting.organiser), kind=kind_name(tr, meeting.kind),
+            title=title(meeting), before=before, after=when(tr, meeting, zone),
+            duration=duration(tr, meeting.minutes))
     return ":calendar: " + tr._(
         "{who} moved {kind} “{title}” from {before} to {after} ({duration}). Answers to "
         "the old time are cleared: please answer the invitation again.",

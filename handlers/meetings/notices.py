@@ -80,11 +80,14 @@ class MeetingNotices:
                 self._note(outbox, meeting.organiser, lambda tr: invitation.organiser_note(
                     tr, meeting, response, self.zone))
         elif happened is Happened.RESCHEDULED:
-            self._changed(outbox, change, lambda tr: invitation.rescheduled_note(
-                tr, change.meeting, change.previous, self.zone))
+            # Who proposed the time it moved to is down as coming: not asked again.
+            took = {r.user_id for r in change.responses if r.answer is Answer.ACCEPTED
+                    and r.proposed_at == change.meeting.starts_at}
+            self._changed(outbox, change, lambda tr, to: invitation.rescheduled_note(
+                tr, change.meeting, change.previous, self.zone, proposed=to in took))
         elif happened is Happened.CANCELLED:
             series = change.series_ended or bool(change.later)
-            self._changed(outbox, change, lambda tr: invitation.cancelled_note(
+            self._changed(outbox, change, lambda tr, _to: invitation.cancelled_note(
                 tr, change.meeting, change.actor, self.zone, series=series))
             for later in change.later:
                 self._cancelled_quietly(outbox, dataclasses.replace(
@@ -181,9 +184,10 @@ class MeetingNotices:
                                        blocks=blocks, update_of=posted))
 
     def _changed(self, outbox: Outbox, change: MeetingChange,
-                 write: Callable[[Translator], str]) -> None:
-        """A reschedule or a cancellation: every card edited, everyone told, a new
-        calendar file; someone invited since gets the whole invitation."""
+                 write: Callable[[Translator, str], str]) -> None:
+        """A reschedule or a cancellation: every card edited, everyone told (``write``:
+        the note in a language, to a destination), a new calendar file; someone invited
+        since gets the whole invitation."""
         posted = dict(self._posted(outbox, change))
         self._edit_cards(outbox, change)
         for destination in self.destinations(change):
@@ -194,7 +198,7 @@ class MeetingNotices:
             # Whoever moved or cancelled it was answered as they did (and would be asked
             # to answer their own change again).
             if destination != change.actor:
-                self._note(outbox, destination, write)
+                self._tell(outbox, destination, write)
             self._file(outbox, change, destination, card, change.agenda)
 
     def _cancelled_quietly(self, outbox: Outbox, change: MeetingChange) -> None:
@@ -202,6 +206,10 @@ class MeetingNotices:
         series' one note tells the people and its one calendar file (the rule ended)
         withdraws it: a file per occurrence was one more each to open."""
         self._edit_cards(outbox, change)
+
+    def _tell(self, outbox: Outbox, destination: str,
+              write: Callable[[Translator, str], str]) -> None:
+        self._note(outbox, destination, lambda tr: write(tr, destination))
 
     def _note(self, outbox: Outbox, destination: str, write: Callable[[Translator], str],
               key: str | None = None, thread_of: MessageId | None = None) -> None:

@@ -15,7 +15,14 @@ import pytest
 
 from domain.access import Member
 from domain.meetings.agenda import Agenda, AgendaItem, Topic
-from domain.meetings.model import Answer, Meeting, MeetingKind, MeetingState, Recurrence
+from domain.meetings.model import (
+    Answer,
+    Meeting,
+    MeetingKind,
+    MeetingState,
+    Recurrence,
+    Response,
+)
 from domain.meetings.people import Department, Invitees
 from domain.meetings.ports import Happened, MeetingChange
 from domain.meetings.responses import AnswerRefused, ProposalInvalid, Responses
@@ -227,6 +234,38 @@ def test_proposed_times_as_people_type_them(typed: str, parsed: tuple[int, int] 
                                             ) -> None:
     found = parse_time(typed)
     assert (None if found is None else (found.hour, found.minute)) == parsed
+
+
+def test_whoever_proposed_the_new_time_is_told_it_was_taken_not_to_answer_again() -> None:
+    # Amy proposed 12:00 and the organiser moved it there: her card said "Accepted" and
+    # her note "Answers to the old time are cleared: please answer the invitation again."
+    uow, _, stored = setup()
+    notices = MeetingNotices(lambda to: "zh-CN" if to == FIN else "en-US", SHANGHAI,
+                             {"sales": "Sales"}, lambda: NOW)
+    moved = dataclasses.replace(stored, starts_at=stored.starts_at + timedelta(hours=2),
+                                version=2)
+    took = Response(stored.id, AMY, Answer.ACCEPTED, NOW, proposed_at=moved.starts_at)
+    earlier = Response(stored.id, FIN, Answer.ACCEPTED, NOW,
+                       proposed_at=moved.starts_at - timedelta(days=7))
+    before = len(uow.outbox.messages)
+    with uow:
+        notices.queue(uow.outbox, MeetingChange(
+            Happened.RESCHEDULED, moved, ORGANISER, INVITEES.people(moved),
+            INVITEES.channels(moved), previous=stored, responses=(took, earlier)))
+        uow.commit()
+    notes = {m.channel: m.text for m in uow.outbox.messages[before:]
+             if m.kind == "meetings.note"}
+    moved_to = token(moved.starts_at, "Dec 2, 2026, 12:00 PM")
+    assert notes[AMY] == (
+        f":calendar: <@{ORGANISER}> moved Credit committee “Weekly credit” from {WHEN} to "
+        f"{moved_to} (1 hour), the time you proposed: you are down as coming.")
+    # A time proposed for another day is not the one taken: asked again, in Chinese.
+    assert notes[FIN] == (
+        f":calendar: <@{ORGANISER}> 将信用委员会“Weekly credit”从 "
+        f"{token(stored.starts_at, '2026年12月2日 10:00')} 改到 "
+        f"{token(moved.starts_at, '2026年12月2日 12:00')}（1 小时）。"
+        "原时间的答复已清除：请重新答复邀请。")
+    assert notes["C01SALES000"].endswith("please answer the invitation again.")
 
 
 def test_reschedule_and_cancel_edit_the_cards_tell_everyone_and_send_a_new_file() -> None:

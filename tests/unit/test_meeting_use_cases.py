@@ -373,8 +373,10 @@ def test_who_proposed_the_time_a_meeting_moves_to_has_accepted_it(meetings, uow,
                                            proposed_at=proposed))
     uow.commit()
     meetings.reschedule(ORGANISER, meeting.id, Move(date(2026, 12, 3), time(16), 60, SH))
-    assert [(r.user_id, r.answer) for r in uow.meetings.responses(meeting.id)] == [
-        ("U0MANAGER1", Answer.ACCEPTED)]
+    # The time stays on the answer: the note tells Chen it was his.
+    assert [(r.user_id, r.answer, r.proposed_at)
+            for r in uow.meetings.responses(meeting.id)] == [
+        ("U0MANAGER1", Answer.ACCEPTED, thursday)]
     assert [(r.user_id, r.answer) for r in told.changes[-1].responses] == [
         ("U0MANAGER1", Answer.ACCEPTED)]
 
