@@ -10,8 +10,8 @@ meeting's time, from its scheduling or its last reschedule (a meeting set up or 
 hours ahead has no 1-day reminder), is skipped: the invitation or the move's note has
 just gone out. The agenda is rebuilt for each reminder.
 
-**Recurring series.** Once a series' latest occurrence has started, its next one is
-created (``domain.meetings.recurrence``: from the series' rule, ``series_start`` and
+**Recurring series.** Once a series' latest occurrence has started, or was cancelled on
+its own, its next one is created (``domain.meetings.recurrence``: from the series' rule, ``series_start`` and
 ``series_minutes``, and the latest's stored ``occurrence`` number, on the organiser's wall
 clock) and invited like a new meeting, with an agenda built then; one that falls on a
 day off is kept, and its audit entry says so; its organiser is told of it, and of any
@@ -181,8 +181,10 @@ class MeetingsJob:
         with self._uow() as uow:
             # Whatever their state: a series whose recent occurrences were all cancelled
             # on their own goes on (only a cancel of the series ends its rule).
-            series = uow.meetings.recurring_series(now - LOOKBACK, now)
-            # Only the series whose latest occurrence has started take the write lock.
+            # Ahead too: a latest occurrence cancelled on its own before its day.
+            series = uow.meetings.recurring_series(now - LOOKBACK, now + LOOKBACK)
+            # Only the series whose latest occurrence has started (or was cancelled on
+            # its own) take the write lock.
             ready = [s for s in series if self._ready(uow.meetings.series(s), now)]
         return sum(1 for series_id in ready if self._next(series_id, now) is not None)
 
@@ -197,9 +199,12 @@ class MeetingsJob:
             return False
         latest = self._latest(occurrences)
         # A cancel of the series ends the rule from one occurrence on by time: the last by
-        # time has no rule then, whatever the numbers.
+        # time has no rule then, whatever the numbers. The latest cancelled on its own is
+        # followed at once: until its day the series was in nobody's list, and its
+        # organiser had no Cancel the series to press.
         return latest.recurrence is not Recurrence.NONE \
-            and occurrences[-1].recurrence is not Recurrence.NONE and latest.starts_at <= now
+            and occurrences[-1].recurrence is not Recurrence.NONE \
+            and (latest.starts_at <= now or latest.state is MeetingState.CANCELLED)
 
     def _next(self, series_id: int, now: datetime) -> Meeting | None:
         meetings = self.meetings

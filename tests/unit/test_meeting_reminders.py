@@ -242,6 +242,22 @@ def test_an_occurrence_cancelled_alone_keeps_the_series_a_cancelled_series_ends(
     assert len(world.uow.meetings.meetings) == 3
 
 
+def test_an_occurrence_cancelled_before_its_day_is_followed_by_the_next_at_once(
+        world: World) -> None:
+    # The series' one occurrence cancelled a week ahead: until that day nothing of the
+    # series was in anyone's /credit meetings, and its organiser had no "Cancel the
+    # series" to press.
+    first_id = schedule(world, Recurrence.WEEKLY)
+    world.meetings.cancel(ORGANISER, first_id)
+    assert run_at(world, SCHEDULED_AT + timedelta(minutes=5))["occurrences"] == 1
+    assert run_at(world, SCHEDULED_AT + timedelta(minutes=10))["occurrences"] == 0
+    assert [(m.series_id, m.starts_at, m.state) for m in world.uow.meetings.meetings] == [
+        (None, START, MeetingState.CANCELLED),
+        (first_id, START + timedelta(days=7), MeetingState.SCHEDULED)]
+    # Its day comes: nothing more until the next one has started.
+    assert run_at(world, START + timedelta(minutes=5))["occurrences"] == 0
+
+
 def test_a_one_off_meeting_creates_nothing(world: World) -> None:
     schedule(world)
     assert run_at(world, START + timedelta(minutes=5))["occurrences"] == 0
