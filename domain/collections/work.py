@@ -162,9 +162,15 @@ class CollectorsDay(Recording, Disputing, LegalCases):
             promises = uow.collections.promises(customer_id)
         if promises:
             made = promises[0]
-            done.append((made.made_at, LastAction("promise", "", made.made_by,
-                                                  self._day(made.made_at),
-                                                  promised=made.amount, due=made.due_on)))
+            # Broken, it still dates from when it was made (the stale flag counts from
+            # the collector's own doing), but no longer reads as a promise running.
+            broken = made.state is PromiseState.BROKEN and made.checked_at is not None
+            done.append((made.made_at, LastAction(
+                "promise", "", made.made_by, self._day(made.made_at), promised=made.amount,
+                due=made.due_on,
+                broken_on=self._day(made.checked_at) if broken and made.checked_at else None,
+                paid=Money(made.paid_when_checked, made.amount.currency)
+                if broken and made.paid_when_checked is not None else None)))
         # A promise kept is the account's news when the job saw it paid.
         for kept in promises:
             if kept.state is PromiseState.KEPT and kept.checked_at is not None:

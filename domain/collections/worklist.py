@@ -37,9 +37,12 @@ class LastAction:
     outcome: str
     by: str
     on: date
-    # kind "promise": what was promised, by when
+    # kind "promise": what was promised, by when; once found broken, the day it was and
+    # what of it had been paid then
     promised: Money | None = None
     due: date | None = None
+    broken_on: date | None = None
+    paid: Money | None = None
     # kinds "dispute_opened" and "dispute_resolved": the invoices disputed
     invoices: tuple[str, ...] = ()
 

@@ -11,13 +11,14 @@ hours ahead has no 1-day reminder), is skipped: the invitation or the move's not
 just gone out. The agenda is rebuilt for each reminder.
 
 **Recurring series.** Once a series' latest occurrence has started, or was cancelled on
-its own, its next one is created (``domain.meetings.recurrence``: from the series' rule, ``series_start`` and
-``series_minutes``, and the latest's stored ``occurrence`` number, on the organiser's wall
-clock) and invited like a new meeting, with an agenda built then; one that falls on a
-day off is kept, and its audit entry says so; its organiser is told of it, and of any
-meeting it clashes with, by direct message. A series cancelled as a whole (its latest
-occurrence has no rule any more) creates nothing; an occurrence cancelled on its own does
-not stop the series (series are found through recent occurrences whatever their state).
+its own, its next one is created (``domain.meetings.recurrence``: from the series' rule,
+``series_start`` and ``series_minutes``, and the latest's stored ``occurrence`` number,
+on the organiser's wall clock) and invited like a new meeting, with an agenda built
+then; one that falls on a day off is kept, and its audit entry says so; its organiser is
+told of it, and of any meeting it clashes with, by direct message. A series cancelled as
+a whole (its latest occurrence has no rule any more) creates nothing; an occurrence
+cancelled on its own does not stop the series (series are found through recent
+occurrences whatever their state).
 
 **Once.** Each reminder and each occurrence is written in its own unit of work that
 first locks the meeting it is about (a reminder) or its series' first occurrence (the

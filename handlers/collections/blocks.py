@@ -179,6 +179,17 @@ def _last(item: WorkItem, tr: Translator) -> str:
     if last.kind == "promise_kept":
         return tr._("Last action: the promise to pay {amount} by {due} was kept (seen paid on "
                     "{day})", amount=last.promised, due=last.due, day=last.on)
+    if last.promised is not None and last.broken_on is not None:
+        # "Last action: promise to pay … by Dec 11" read as a promise still running.
+        if last.paid is not None and last.paid.amount > 0:
+            return tr._("Last action: promise to pay {amount} by {due}, recorded on {day} by "
+                        "<@{who}>, broken on {broken} (only {paid} of it paid)",
+                        amount=last.promised, due=last.due, day=last.on, who=last.by,
+                        broken=last.broken_on, paid=last.paid)
+        return tr._("Last action: promise to pay {amount} by {due}, recorded on {day} by "
+                    "<@{who}>, broken on {broken} (nothing of it paid)",
+                    amount=last.promised, due=last.due, day=last.on, who=last.by,
+                    broken=last.broken_on)
     if last.promised is not None:
         return tr._("Last action: promise to pay {amount} by {due}, recorded on {day} by "
                     "<@{who}>", amount=last.promised, due=last.due, day=last.on, who=last.by)

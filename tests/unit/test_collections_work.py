@@ -356,6 +356,20 @@ def test_a_promise_broken_after_grace_tells_collector_and_owner_once(
     assert [e.action for e in uow.audit.entries].count("collections.promise_broken") == 1
 
 
+def test_a_broken_promise_no_longer_reads_as_running_but_still_dates_the_last_action(
+        day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
+    # The worklist went on saying "Last action: promise to pay $20,000.00 by Dec 3" as if
+    # the promise still ran.
+    day.promise(MEI, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"])
+    clock[0] = NOW + timedelta(days=6)
+    assert CollectionsJob(day).run().broken == 1
+    with day.unit_of_work() as reading:
+        assert day.last_done(reading, "C2") == (NOW, LastAction(
+            "promise", "", "U0MEI0001", TODAY, promised=usd(20_000),
+            due=TODAY + timedelta(days=3), broken_on=TODAY + timedelta(days=6),
+            paid=usd(0)))
+
+
 def test_a_broken_promise_reaches_no_owner_credit_data_is_closed_to(
         day: CollectorsDay, notices: Notices, clock: list[datetime],
         caplog: pytest.LogCaptureFixture) -> None:
@@ -939,6 +953,18 @@ def test_invoices_in_two_currencies_make_no_one_promise(day: CollectorsDay,
      "Last action: the promise to pay $20,000.00 by Nov 30, 2026 was kept (seen paid on "
      "Nov 30, 2026)", "最近行动：于 2026年11月30日前支付 US$20,000.00 的承诺已履行（"
      "2026年11月30日确认到账）"),
+    (LastAction("promise", "", "U0MEI0001", TODAY, promised=usd(9_000), due=TODAY,
+                broken_on=TODAY + timedelta(days=4), paid=usd(5_000)),
+     "Last action: promise to pay $9,000.00 by Nov 30, 2026, recorded on Nov 30, 2026 by "
+     "<@U0MEI0001>, broken on Dec 4, 2026 (only $5,000.00 of it paid)",
+     "最近行动：承诺在 2026年11月30日前支付 US$9,000.00，由 <@U0MEI0001> 于 2026年11月30日"
+     "记录，已于 2026年12月4日违约（仅付 US$5,000.00）"),
+    (LastAction("promise", "", "U0MEI0001", TODAY, promised=usd(9_000), due=TODAY,
+                broken_on=TODAY + timedelta(days=4), paid=usd(0)),
+     "Last action: promise to pay $9,000.00 by Nov 30, 2026, recorded on Nov 30, 2026 by "
+     "<@U0MEI0001>, broken on Dec 4, 2026 (nothing of it paid)",
+     "最近行动：承诺在 2026年11月30日前支付 US$9,000.00，由 <@U0MEI0001> 于 2026年11月30日"
+     "记录，已于 2026年12月4日违约（分文未付）"),
     (LastAction("dispute_opened", "<!here> wrong price", "U0MEI0001", TODAY,
                 invoices=("I1", "I2")),
      "Last action: dispute over I1, I2 opened on Nov 30, 2026 by <@U0MEI0001>: "
