@@ -205,7 +205,10 @@ class WorkNotices(Protocol):
         ...
 
     def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
-                   channel: str | None) -> None: ...
+                   channel: str | None, told: Sequence[str] = ()) -> None:
+        """The case with the account's history, in legal's ``channel``; and a direct
+        message to each of ``told`` (the owner, the lead, the collector until now)."""
+        ...
 
     def legal_outcome(self, outbox: Outbox, case: LegalCase, customer: Customer,
                       channel: str | None, recorded_by: str,

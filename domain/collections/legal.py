@@ -94,8 +94,15 @@ class LegalCases(DayContext):
                     tuple(uow.collections.promises(customer_id)),
                     tuple(uow.collections.disputes(customer_id)), assignment,
                     tuple(uow.credit_requests.of_customer(customer_id, HISTORY_REQUESTS)))
+                # The owner heard of it only when legal closed the case, and went on
+                # selling to the account meanwhile; the lead and the collector it leaves
+                # hear of it too, unless they did it.
+                told = [person for person in dict.fromkeys(
+                    (customer.owner_slack_id, self.policy.lead, assignment.collector))
+                    if person and person != actor.user_id
+                    and self.access.allows(self.people(person))]
                 self.notices.legal_case(uow.outbox, case, history,
-                                        self.channels.get(self.legal_department))
+                                        self.channels.get(self.legal_department), told)
             uow.audit.append(AuditEntry(now, actor.user_id, "collections.escalated",
                                         customer_id, {"legal_case_id": case.id,
                                                       "note": case.note,

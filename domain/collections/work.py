@@ -20,7 +20,7 @@ from domain.access import Member
 from domain.collections.disputes import Disputing
 from domain.collections.dunning import DueItem, account_level
 from domain.collections.legal import LegalCases
-from domain.collections.model import Assignment, Promise, PromiseState
+from domain.collections.model import Assignment, AssignmentStatus, Promise, PromiseState
 from domain.collections.recording import Recording
 from domain.collections.refusals import NotAnOverseer
 from domain.collections.worklist import LastAction, Page, WorkItem, ordered, page_of
@@ -138,7 +138,8 @@ class CollectorsDay(Recording, Disputing, LegalCases):
         """The last action and the promises, read for the shown page only."""
         promises = uow.collections.promises(item.customer_id)
         promise = next((p for p in promises if p.state is PromiseState.OPEN), None)
-        last = self.last_done(uow, item.customer_id, promises)
+        last = self.last_done(uow, item.customer_id, promises,
+                              escalated=item.status == AssignmentStatus.ESCALATED.value)
         return replace(
             item,
             broken_promises=sum(p.state is PromiseState.BROKEN for p in promises),
@@ -147,12 +148,13 @@ class CollectorsDay(Recording, Disputing, LegalCases):
             tasks=tuple(uow.meetings.open_tasks(customer_ids=[item.customer_id])))
 
     def last_done(self, uow: UnitOfWork, customer_id: str,
-                  promises: Sequence[Promise] | None = None,
+                  promises: Sequence[Promise] | None = None, *, escalated: bool = False,
                   ) -> tuple[datetime, LastAction] | None:
         """What the account's collectors did last, and when: an action logged, a promise
-        recorded or seen kept, a dispute opened or settled, whichever is newest. The worklist shows
-        it; the stale-account flag counts days from it. ``promises``: the account's,
-        newest first, when the caller has read them already."""
+        recorded or seen kept, a dispute opened or settled, the account escalated to legal
+        (read when ``escalated``: it is legal's now), whichever is newest. The worklist
+        shows it; the stale-account flag counts days from it. ``promises``: the
+        account's, newest first, when the caller has read them already."""
         done: list[tuple[datetime, LastAction]] = []
         last = next(iter(uow.collections.actions(customer_id, limit=1)), None)
         if last is not None:
@@ -185,4 +187,11 @@ class CollectorsDay(Recording, Disputing, LegalCases):
                 done.append((dispute.resolved_at, LastAction(
                     "dispute_resolved", dispute.outcome or "", dispute.resolved_by or "",
                     self._day(dispute.resolved_at), invoices=dispute.invoice_ids)))
+        if escalated:
+            # Legal's list said "No action recorded yet." of an account just handed over
+            # with a note on why.
+            done += [(case.opened_at, LastAction("escalated", case.note, case.opened_by,
+                                                 self._day(case.opened_at)))
+                     for case in uow.collections.legal_cases(customer_id)[:1]
+                     if case.closed_at is None]
         return max(done, key=lambda pair: pair[0]) if done else None

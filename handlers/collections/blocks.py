@@ -193,6 +193,10 @@ def _last(item: WorkItem, tr: Translator) -> str:
     if last.promised is not None:
         return tr._("Last action: promise to pay {amount} by {due}, recorded on {day} by "
                     "<@{who}>", amount=last.promised, due=last.due, day=last.on, who=last.by)
+    if last.kind == "escalated":
+        return tr._("Last action: escalated to legal on {day} by <@{who}>: {note}",
+                    day=last.on, who=last.by,
+                    note=person_text(last.outcome, OUTCOME_LENGTH) or tr._("no note"))
     if last.kind == "dispute_opened":
         return tr._("Last action: dispute over {invoices} opened on {day} by <@{who}>: "
                     "{reason}", invoices=invoices_text(last.invoices, tr), day=last.on,

@@ -176,7 +176,22 @@ class CollectionNotices(WorkNotices):
                     by=dispute.opened_by, day=dispute.opened_at.astimezone(self.zone).date())
 
     def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
-                   channel: str | None) -> None:
+                   channel: str | None, told: Sequence[str] = ()) -> None:
+        self._legal_card(outbox, case, history, channel)
+        for person in told:
+            tr = self.tr(person)
+            said = tr._(":scales: <@{by}> escalated {customer} to legal on {day}: {note}. "
+                        "Legal collects the account from now on.", by=case.opened_by,
+                        customer=account_label(history.customer, tr),
+                        day=case.opened_at.astimezone(self.zone).date(),
+                        note=person_text(case.note, TEXT_LENGTH) or tr._("no note"))
+            where = tr._("The case and the account's history are in <#{channel}>.",
+                         channel=channel) if channel else ""
+            _post(outbox, person, "collections.escalated", tr.sentences(said, where),
+                  f"collections.escalated:{case.id}:{person}")
+
+    def _legal_card(self, outbox: Outbox, case: LegalCase, history: History,
+                    channel: str | None) -> None:
         to = channel or history.assignment.collector
         tr = self.tr(to)
         customer = history.customer

@@ -205,6 +205,13 @@ def test_an_overdue_account_from_alert_to_legal(world):
             f"*Fenwick Retail Group* (C0041) is escalated to legal: the case is posted in "
             f"<#{LEGAL_CHANNEL}> with the account's history, and legal has the account from "
             "now on.")
+        # The owner heard of it only at legal's outcome, and could go on selling to the
+        # account meanwhile; the collections lead did not hear of it at all.
+        for person in (OWNER, CREDIT_MANAGER):
+            assert latest_dm(world, person, ":scales:") == (
+                f":scales: <@{COLLECTOR}> escalated *Fenwick Retail Group* (C0041) to legal "
+                "on Dec 5, 2026: three promises broken. Legal collects the account from now "
+                f"on. The case and the account's history are in <#{LEGAL_CHANNEL}>.")
         texts = [b["text"]["text"] for b in case["blocks"] if b["type"] == "section"]
         assert texts[0] == ("*Fenwick Retail Group* (C0041) was escalated to legal by "
                             "<@U04COLLECT1> on Dec 5, 2026: three promises broken\n"
@@ -229,6 +236,10 @@ def test_an_overdue_account_from_alert_to_legal(world):
         legal = world.slack.slash(LAWYER, "D05LEGAL001", "/credit collect")
         assert section_texts(legal)[1].startswith(
             "*Fenwick Retail Group* (C0041) · with legal · level 4: legal\n")
+        # It says why it came (it said "No action recorded yet.").
+        assert section_texts(legal)[1].splitlines()[-2] == (
+            f"Last action: escalated to legal on Dec 5, 2026 by <@{COLLECTOR}>: three "
+            "promises broken")
         # Its dunning step (legal) is taken: what is left is legal's outcome.
         assert section_texts(legal)[1].splitlines()[-1].startswith(
             "Next step: legal's outcome (Record outcome) · ")

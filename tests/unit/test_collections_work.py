@@ -80,8 +80,10 @@ class Notices:
             self.calls.append(("resolved_uncollected", dispute.id))
 
     def legal_case(self, outbox: Outbox, case: LegalCase, history: History,
-                   channel: str | None) -> None:
+                   channel: str | None, told: Sequence[str] = ()) -> None:
         self.calls.append(("legal", history))
+        if told:
+            self.calls.append(("legal_told", tuple(told)))
         self._post(outbox, "collections.legal", channel or "U0LEAD0001")
 
     def legal_outcome(self, outbox: Outbox, case: LegalCase, customer: Customer,
@@ -513,8 +515,11 @@ def test_escalation_moves_the_account_to_legal_with_its_history(
     day.log_action(MEI, "C2", ActionKind.CALL, "no answer", TODAY + timedelta(days=2))
     day.promise(MEI, "C2", usd(1000), TODAY, [])
     day.escalate_to_legal(MEI, "C2", "ignores us")
-    kind, history = notices.calls[-1]
+    kind, history = notices.calls[-2]
     assert kind == "legal" and isinstance(history, History)
+    # The owner heard of it only when legal closed the case, selling to the account
+    # meanwhile; the lead is told too, not Mei who did it.
+    assert notices.calls[-1] == ("legal_told", ("U0OWNER001", LEAD.user_id))
     assert [i.invoice_id for i in history.invoices] == ["I3"]
     assert [a.outcome for a in history.actions] == ["no answer"]
     assert len(history.promises) == 1
@@ -965,6 +970,9 @@ def test_invoices_in_two_currencies_make_no_one_promise(day: CollectorsDay,
      "<@U0MEI0001>, broken on Dec 4, 2026 (nothing of it paid)",
      "最近行动：承诺在 2026年11月30日前支付 US$9,000.00，由 <@U0MEI0001> 于 2026年11月30日"
      "记录，已于 2026年12月4日违约（分文未付）"),
+    (LastAction("escalated", "three promises broken", "U0MEI0001", TODAY),
+     "Last action: escalated to legal on Nov 30, 2026 by <@U0MEI0001>: three promises "
+     "broken", "最近行动：<@U0MEI0001> 于 2026年11月30日移交法务：three promises broken"),
     (LastAction("dispute_opened", "<!here> wrong price", "U0MEI0001", TODAY,
                 invoices=("I1", "I2")),
      "Last action: dispute over I1, I2 opened on Nov 30, 2026 by <@U0MEI0001>: "
