@@ -171,8 +171,8 @@ class Disputing(DayContext):
                               outcome=dispute.outcome or "")
         return dispute, assignment
 
-    def may_resolve(self, actor: Member, dispute_id: int, customer_id: str) -> None:
+    def may_resolve(self, actor: Member, dispute_id: int, customer_id: str) -> Dispute:
         """Raises what ``resolve_dispute`` would refuse for this person (before the form
-        opens), writing nothing."""
+        opens), writing nothing; the dispute, for the form to name."""
         with self.unit_of_work() as uow:
-            self._require_resolver(uow, actor, dispute_id, customer_id)
+            return self._require_resolver(uow, actor, dispute_id, customer_id)[0]

@@ -4,6 +4,7 @@ outcome*: each opens its form (handlers.collections.modals) for whoever pressed 
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import BoltContext
 
@@ -61,9 +62,10 @@ def on_resolve(body: dict[str, Any], context: BoltContext) -> None:
     deps: Deps = context["deps"]
     value: DisputeValue = context["payload"]
     # Refused before the form: nobody types an outcome only to be told it isn't theirs.
-    deps.collecting.may_resolve(context["member"], value.dispute, value.customer)
+    dispute = deps.collecting.may_resolve(context["member"], value.dispute, value.customer)
     _open(body, context, modals.resolve_view(
-        context["tr"], value, deps.collecting.customer_names(value.customer)))
+        context["tr"], value, deps.collecting.customer_names(value.customer), dispute,
+        ZoneInfo(deps.timezone)))
 
 
 def on_outcome(body: dict[str, Any], context: BoltContext) -> None:

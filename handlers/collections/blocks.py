@@ -250,15 +250,21 @@ def buttons(item: WorkItem, tr: Translator) -> Block:
     value = AccountValue(customer=item.customer_id).encode()
     block_id = f"collect:{item.customer_id}"[:255]
     logs = button(tr._("Log action"), LOG, value)
+    # The oldest open dispute, resolved from here as from its post in the department's
+    # channel (which the collector may not read, and later posts bury).
+    resolve = [button(tr._("Resolve dispute"), RESOLVE, DisputeValue(
+        customer=item.customer_id, dispute=item.oldest_dispute).encode())] \
+        if item.oldest_dispute is not None else []
     if item.status == AssignmentStatus.ESCALATED.value:
         # With legal: a promise, a dispute or another escalation is refused until legal
         # records its outcome; legal logs what it does, and records the outcome here as
         # from the case's post (which the channel's later posts may bury).
-        return actions(block_id, logs, button(tr._("Record outcome"), OUTCOME, value))
+        return actions(block_id, logs, button(tr._("Record outcome"), OUTCOME, value),
+                       *resolve)
     return actions(block_id, logs,
                    button(tr._("Promise to pay"), PROMISE, value),
                    button(tr._("Dispute"), DISPUTE, value),
-                   button(tr._("Escalate to legal"), LEGAL, value))
+                   button(tr._("Escalate to legal"), LEGAL, value), *resolve)
 
 
 def worklist(listed: Worklist, tr: Translator, note: str | None = None,

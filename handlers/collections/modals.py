@@ -7,7 +7,7 @@ its reason."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any
 
 from slack_bolt import BoltContext
@@ -15,7 +15,7 @@ from slack_bolt import BoltContext
 from domain.amount_text import TWO_CURRENCIES, read_amount, sign_of, stands_for
 from domain.amounts import AMOUNT_TOO_LARGE, AmountError, exact_money
 from domain.collections.day import AccountForm
-from domain.collections.model import ActionKind
+from domain.collections.model import ActionKind, Dispute
 from domain.collections.recording import Logged
 from domain.collections.refusals import (
     AMOUNT,
@@ -35,6 +35,7 @@ from domain.text import as_written
 from handlers.after_form import tell
 from handlers.collections.blocks import (
     KINDS,
+    OUTCOME_LENGTH,
     AccountValue,
     DisputeValue,
     customer_label,
@@ -46,7 +47,7 @@ from handlers.errors import field_error
 from handlers.i18n import Translator
 from handlers.modals import date_input, modal, option, select, submitted, text_input, user_input
 from handlers.registry import Submitted, View
-from handlers.render import context, erp_text, section
+from handlers.render import context, erp_text, person_text, section
 
 LOG_VIEW, PROMISE_VIEW, DISPUTE_VIEW, LEGAL_VIEW = (
     "collect_log_form", "collect_promise_form", "collect_dispute_form", "collect_legal_form")
@@ -151,11 +152,16 @@ def legal_view(tr: Translator, form: AccountForm) -> dict[str, Any]:
                  ])
 
 
-def resolve_view(tr: Translator, value: DisputeValue, name: tuple[str, str | None]
-                 ) -> dict[str, Any]:
+def resolve_view(tr: Translator, value: DisputeValue, name: tuple[str, str | None],
+                 dispute: Dispute, zone: tzinfo) -> dict[str, Any]:
+    # Pressed on the worklist, which of the account's disputes it is was nowhere said.
+    which = tr._("Dispute over {invoices}, opened on {day} by <@{who}>: {reason}",
+                 invoices=invoices_text(dispute.invoice_ids, tr),
+                 day=dispute.opened_at.astimezone(zone).date(), who=dispute.opened_by,
+                 reason=person_text(dispute.reason, OUTCOME_LENGTH))
     return modal(RESOLVE_VIEW, value, title=tr._("Resolve dispute"), submit=tr._("Resolve"),
                  close=tr._("Cancel"), blocks=[
-                     _title(tr, value.customer, *name),
+                     _title(tr, value.customer, *name), section(which),
                      text_input(OUTCOME, tr._("Outcome"), multiline=True, max_length=2000,
                                 placeholder=tr._("e.g. credit note issued for 2 pallets")),
                  ])

@@ -473,3 +473,29 @@ def test_a_form_sent_while_the_records_are_busy_stays_open_with_what_was_typed(
                 "Please try again in a minute."}}
     with Session(world.services.engine) as session:
         assert session.query(CollectionActionRow).count() == 0
+
+
+def test_the_collector_resolves_a_dispute_from_the_worklist_line(world):
+    # Only the post in the department's channel had Resolve: the collector, not in
+    # #logistics, left the dispute open (and its invoice undunned) for weeks.
+    assign(world)
+    disputed = invoices(world)[1].invoice_id
+    assert fill(world, "Dispute", {"invoices": disputed, "reason": "short delivery",
+                                   "department": "logistics"}).body == ""
+    line = world.slack.slash(COLLECTOR, "D04COLLECT1", "/credit collect")
+    assert [b["text"]["text"] for b in line.buttons() if b["action_id"] != "collect_more"] \
+        == ["Log action", "Promise to pay", "Dispute", "Escalate to legal", "Resolve dispute"]
+    world.slack.click(COLLECTOR, line, "Resolve dispute", wait=False)
+    view = world.slack.modal(COLLECTOR)
+    # The form says which dispute it resolves.
+    assert [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"][1] == (
+        f"Dispute over {disputed}, opened on Nov 29, 2026 by <@{COLLECTOR}>: short delivery")
+    world.emulator.views.clear()
+    assert world.slack.submit(COLLECTOR, view, {"outcome": "cartons found"}).body == ""
+    with world.services.uow() as uow:
+        [resolved] = uow.collections.disputes(CUSTOMER)
+    assert (resolved.is_open, resolved.resolved_by, resolved.outcome) == (
+        False, COLLECTOR, "cartons found")
+    # Resolved, the line has no Resolve any more.
+    line = world.slack.slash(COLLECTOR, "D04COLLECT1", "/credit collect")
+    assert "Resolve dispute" not in [b["text"]["text"] for b in line.buttons()]

@@ -245,8 +245,10 @@ def test_an_overdue_account_from_alert_to_legal(world):
             "Next step: legal's outcome (Record outcome) · ")
         # A promise, a dispute or another escalation waits for the outcome, which legal
         # may record from here as from the case's post.
+        # The open dispute is resolved from here too (legal collects the account now).
         assert [b["text"]["text"] for b in legal.buttons()
-                if b["action_id"] != "collect_more"] == ["Log action", "Record outcome"]
+                if b["action_id"] != "collect_more"] == [
+            "Log action", "Record outcome", "Resolve dispute"]
 
         # Sales resolves the dispute from its post; legal records its outcome from the case.
         world.slack.click(SALES_OWNER, Reply(SALES_CHANNEL, dispute["text"], dispute["blocks"],
