@@ -78,11 +78,13 @@ def taken_over(change: AssignmentChange, tr: Translator, timezone: str) -> Messa
         note = tr._("You now collect this account instead of {previous} (assigned by "
                     "{who}).", previous=mention(change.previous),
                     who=_who(change.by, tr, change.by_rotation))
-    note = tr.sentences(note, _next_step(change, tr, _today(change, timezone)))
     if change.position is not None and not change.position.aging.overdue.amount:
-        # "Its next step is due today" alone sent them to call about a current account.
+        # "Its next step is due today" alone sent them to call about a current account,
+        # and beside this it said two things at once.
         note = tr.sentences(note, tr._("Nothing of it is overdue now: there is nothing to "
                                        "collect until an invoice falls due."))
+    else:
+        note = tr.sentences(note, _next_step(change, tr, _today(change, timezone)))
     fallback = tr._("You now collect {name} ({id})", name=name,
                     id=erp_text(customer.customer_id, 64))
     if change.position is None:

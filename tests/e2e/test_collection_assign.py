@@ -67,12 +67,11 @@ def test_assigning_an_account_with_nothing_overdue_says_so(world):
         "message with the account's card. Nothing of it is overdue now: `/credit unassign "
         "C0024` takes it off their list if it was a slip."]
     # The collector hears it too: "Its next step is due today" alone sent them to call
-    # about money nobody owes yet.
+    # about money nobody owes yet (and beside it said two things at once).
     deliver(world)
     assert context_texts(dms(world, ANNA)[-1])[-1] == (
-        f"You now collect this account (assigned by <@{CREDIT_MANAGER}>). Its next step is "
-        "due today. Nothing of it is overdue now: there is nothing to collect until an "
-        "invoice falls due.")
+        f"You now collect this account (assigned by <@{CREDIT_MANAGER}>). Nothing of it is "
+        "overdue now: there is nothing to collect until an invoice falls due.")
     # Typed by their Chinese names, every command the answers name is written so.
     reply = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit 取消分配 C0024")
     assert sections(reply) == [
