@@ -164,11 +164,16 @@ class CollectionNotices(WorkNotices):
 
     def _dispute_text(self, tr: Translator, dispute: Dispute, customer: Customer,
                       resolved: bool = False) -> str:
-        template = (N_(":warning: {customer} disputes {invoices}: {reason}\nOwner: {owner}. "
-                       "Raised by <@{by}> on {day}.") if resolved else
-                    N_(":warning: {customer} disputes {invoices}: {reason}\nOwner: {owner}. "
-                       "Raised by <@{by}> on {day}. Reminders for these invoices are paused "
-                       "until the dispute is resolved."))
+        if resolved and not dispute.owner:
+            # "Owner: nobody yet." above who resolved it read as still waiting for one.
+            template = N_(":warning: {customer} disputes {invoices}: {reason}\nRaised by "
+                          "<@{by}> on {day}.")
+        else:
+            template = (N_(":warning: {customer} disputes {invoices}: {reason}\nOwner: "
+                           "{owner}. Raised by <@{by}> on {day}.") if resolved else
+                        N_(":warning: {customer} disputes {invoices}: {reason}\nOwner: "
+                           "{owner}. Raised by <@{by}> on {day}. Reminders for these "
+                           "invoices are paused until the dispute is resolved."))
         return tr._(template, customer=account_label(customer, tr),
                     invoices=invoices_text(dispute.invoice_ids, tr),
                     reason=person_text(dispute.reason, TEXT_LENGTH),

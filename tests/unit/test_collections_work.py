@@ -1289,3 +1289,30 @@ def test_a_paid_invoice_named_is_said_to_be_paid(day: CollectorsDay,
         ("invoices", "P1 is not an open invoice of C2: name invoices from the account's "
                      "open ones, separated by commas.")]
     assert uow.collections.committed["disputes"] == {}
+
+
+def test_a_resolved_dispute_nobody_owned_does_not_say_it_waits_for_an_owner() -> None:
+    # "Owner: nobody yet." stood above "✅ Resolved by …", as if someone were still to
+    # take it on.
+    from handlers.collections.blocks_notices import CollectionNotices
+    from tests.fakes import FakeOutbox
+
+    outbox = FakeOutbox()
+    notices = CollectionNotices(lambda _: "en-US", UTC)
+    dispute = Dispute("C1", ("I2",), "short delivery", "logistics", None, MEI.user_id, NOW,
+                      id=4)
+    notices.dispute_opened(outbox, dispute, customer("C1"), "C0LOGIST01")
+    outbox.commit()
+    notices.dispute_resolved(outbox, replace(dispute, resolved_at=NOW, resolved_by=MEI.user_id,
+                                             outcome="cartons found"),
+                             customer("C1"), "C0LOGIST01")
+    outbox.commit()
+    opened, resolved = outbox.messages
+    assert opened.text.splitlines()[1] == (
+        "Owner: nobody yet. Raised by <@U0MEI0001> on Nov 30, 2026. Reminders for these "
+        "invoices are paused until the dispute is resolved.")
+    assert [b["text"]["text"] for b in resolved.blocks] == [
+        ":warning: *Customer C1* (C1) disputes I2: short delivery\n"
+        "Raised by <@U0MEI0001> on Nov 30, 2026.",
+        ":white_check_mark: Resolved by <@U0MEI0001> on Nov 30, 2026: cartons found\n"
+        "Reminders for these invoices resume."]
