@@ -334,9 +334,11 @@ def test_the_department_a_dispute_goes_to_resolves_it_and_others_get_no_form(wor
     deliver(world)
     edits = [c.args for c in world.emulator.calls_to("chat.update") if c.status == 200]
     # No longer "paused until the dispute is resolved" above its resolution.
+    # Nor "Owner: nobody yet." above who resolved it.
     resolved = post["text"].removesuffix(
-        " Reminders for these invoices are paused until the dispute is resolved.")
-    assert resolved != post["text"]
+        " Reminders for these invoices are paused until the dispute is resolved.").replace(
+        "\nOwner: nobody yet. Raised", "\nRaised")
+    assert resolved != post["text"] and "Owner: nobody yet." in post["text"]
     assert [(e["channel"], e["text"]) for e in edits] == [(LOGISTICS_CHANNEL, resolved)]
     assert [b["type"] for b in edits[0]["blocks"]] == ["section", "section"]
     assert edits[0]["blocks"][1]["text"]["text"] == (
