@@ -209,6 +209,12 @@ class Translator:
             "{0}", format_time(local, format="short", locale=self.locale))
         return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
+    def clock(self, when: datetime, zone: Any) -> str:
+        """A time of day, as ``moment`` shows one: in the reader's zone by Slack, the
+        fallback in ``zone`` in the language's own format ("4:00 PM", "16:00")."""
+        local = format_time(when.astimezone(zone), format="short", locale=self.locale)
+        return f"<!date^{int(when.timestamp())}^{{time}}|{local}>"
+
 
 @lru_cache(maxsize=512)
 def _money_format(locale_name: str, currency: str) -> Any:

@@ -40,8 +40,8 @@ def _when(tr: Translator, meeting: Meeting, zone: tzinfo, started: bool) -> str:
     if not started:
         return when(tr, meeting, zone)
     end = meeting.ends_at
-    return tr._("now, until {end}", end=f"<!date^{int(end.timestamp())}^{{time}}|"
-                                         f"{end.astimezone(zone):%H:%M}>")
+    # "now, until 17:00" stood beside "Dec 3, 2026, 4:00 PM" in the same list.
+    return tr._("now, until {end}", end=tr.clock(end, zone))
 
 
 def meeting_lines(tr: Translator, meeting: Meeting, zone: tzinfo,

@@ -441,7 +441,9 @@ def test_a_meeting_in_progress_stays_in_the_list_until_it_ends(world):
     local_end = end.astimezone(ZoneInfo("Asia/Shanghai"))
     assert sections[1] == (
         "*Credit committee, December* · Credit committee\n"
-        f"now, until <!date^{int(end.timestamp())}^{{time}}|{local_end:%H:%M}> · 1 hour · "
+        # In the list's own time format ("4:00 PM" beside it), not "16:00".
+        f"now, until <!date^{int(end.timestamp())}^{{time}}|{local_end:%-I:%M}\u202f"
+        f"{local_end:%p}> · 1 hour · "
         "every week\nOrganiser: <@U01SALESAMY> · Invited: Sales, Credit Management, "
         "<@U03FINDIR01>\nYour answer: Not answered")
     # No answering a meeting already under way; the next one takes answers.
