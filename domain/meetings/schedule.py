@@ -115,12 +115,15 @@ def check_slot(day: date | None, at: time | None, minutes: int | None, zone_name
         problems.append(FieldProblem(TIME, N_("Pick the time the meeting starts.")))
     if day is None or at is None:
         return None, problems
-    try:
-        start = local_start(day, at, zone_name)
-    except FieldProblem as problem:
-        return None, [*problems, problem]
     hours = policy.hours
-    if start <= now:
+    try:
+        start: datetime | None = local_start(day, at, zone_name)
+        skipped = None
+    except FieldProblem as problem:
+        # 02:30 on the Sunday the clocks move: said alone, the Sunday and the hours came
+        # only on the next try, after "e.g. an hour later" (03:30, refused in its turn).
+        start, skipped = None, problem
+    if start is not None and start <= now:
         problems.append(FieldProblem(
             TIME, N_("{day} {time} ({zone}) has already passed; pick a later time."),
             day=day, time=at.strftime("%H:%M"), zone=zone_name))
@@ -135,17 +138,26 @@ def check_slot(day: date | None, at: time | None, minutes: int | None, zone_name
                                      day=day))
     # Both, on a Sunday at 19:00: the hours were said only once the day was mended. Not
     # of a duration out of bounds, which is said already: its end means nothing.
+    outside = False
     if minutes is not None and SHORTEST_MINUTES <= minutes <= policy.longest_minutes:
-        end_local = (start + timedelta(minutes=minutes)).astimezone(start.tzinfo)
-        if start.time() < hours.start or end_local.date() != day \
+        # On the wall clock: a time the clocks skip has no instant to count from.
+        begins = datetime.combine(day, at.replace(second=0, microsecond=0))
+        end_local = (start + timedelta(minutes=minutes)).astimezone(start.tzinfo) \
+            if start is not None else begins + timedelta(minutes=minutes)
+        if begins.time() < hours.start or end_local.date() != day \
                 or end_local.time() > hours.end:
+            outside = True
             problems.append(FieldProblem(
                 TIME, N_("Meetings are held between {start} and {end} ({zone}); "
                          "{begins}–{ends} is outside those hours."),
                 start=hours.start.strftime("%H:%M"), end=hours.end.strftime("%H:%M"),
                 zone=zone_name, begins=at.strftime("%H:%M"),
                 ends=end_local.strftime("%H:%M")))
-    return (start.astimezone(UTC) if not problems else None), problems
+    if skipped is not None and not outside:
+        problems.append(skipped)
+    if start is None or problems:
+        return None, problems
+    return start.astimezone(UTC), problems
 
 
 def within_hours(starts_at: datetime, minutes: int, zone: tzinfo, hours: WorkingHours) -> bool:

@@ -56,6 +56,27 @@ def test_a_time_the_clocks_skip_or_show_twice_is_refused():
         2027, 10, 31, 3, 0, tzinfo=UTC)
 
 
+def test_a_time_the_clocks_skip_is_refused_with_every_other_problem_at_once():
+    # 02:30 on Berlin's spring Sunday was refused for the clocks alone, "e.g. an hour
+    # later"; the next try then learnt of the Sunday and of the hours.
+    berlin = "Europe/Berlin"
+    _, problems = check_slot(date(2027, 3, 28), time(2, 30), 60, berlin, NOW, POLICY)
+    assert messages(problems) == [
+        (DATE, "2027-03-28 is a Sunday; meetings are held on Monday, Tuesday, Wednesday, "
+               "Thursday, Friday."),
+        (TIME, "Meetings are held between 08:00 and 19:00 (Europe/Berlin); 02:30–03:30 is "
+               "outside those hours.")]
+    # Within the hours (a bureau open round the clock), the clocks are the problem.
+    always = SchedulingPolicy(WorkingHours(time(0), time(23, 59), frozenset(range(7))),
+                              longest_minutes=240)
+    start, problems = check_slot(date(2027, 3, 28), time(2, 30), 60, berlin, NOW, always)
+    assert start is None and messages(problems) == [
+        (TIME, "02:30 does not exist on 2027-03-28 in Europe/Berlin: the clocks move "
+               "forward then. Pick another time, e.g. an hour later.")]
+    _, fold = check_slot(date(2027, 10, 31), time(2, 30), 60, berlin, NOW, always)
+    assert [p.where for p in fold] == [TIME] and "happens twice" in str(fold[0])
+
+
 def test_a_time_passed_is_refused():
     start, problems = check_slot(date(2026, 12, 1), time(8, 30), 60, SH, NOW, POLICY)
     assert start is None
