@@ -198,15 +198,22 @@ class CreditRequest:
         limit kind), one order, a customer's terms. Filing twice (a modal submitted
         twice, a request made again under another kind) finds the first one."""
         if self.kind in LIMIT_KINDS:
-            return f"{self.customer_id}:limit"
+            return _subject_key(self.customer_id, "limit")
         if self.kind is RequestKind.ORDER_RELEASE:
             return release_key(self.customer_id, self.order_id or "")
-        return f"{self.customer_id}:terms"
+        return _subject_key(self.customer_id, "terms")
+
+
+def _subject_key(customer_id: str, subject: str) -> str:
+    # The customer id's length first: ERP ids may hold ":", and customer "C1:order:9"'s
+    # limit was C1's order "9:limit" ("C1:order:9:limit" both), its release refused as
+    # asked for already. Migration 0036 rewrote the open requests' keys so.
+    return f"{len(customer_id)}:{customer_id}:{subject}"
 
 
 def release_key(customer_id: str, order_id: str) -> str:
     """``CreditRequest.open_key`` of the release of one order."""
-    return f"{customer_id}:order:{order_id}"
+    return _subject_key(customer_id, f"order:{order_id}")
 
 
 @dataclass(frozen=True)

@@ -430,3 +430,36 @@ def test_a_request_read_locked_holds_off_a_change_until_the_reader_commits(engin
     for thread in threads:
         thread.join(10)
     assert order == ["job commits", "decision saved"]
+
+
+def test_a_limit_request_and_an_order_release_never_share_a_key(engine):
+    # Customer "C1:order:9"'s limit and customer C1's order "9:limit" had one key
+    # ("C1:order:9:limit"): the order's release was refused as asked for already.
+    limit = request(customer_id="C1:order:9")
+    release = request(kind=RequestKind.ORDER_RELEASE, order_id="9:limit", expires_on=None)
+    with uow(engine) as work:
+        filed = [work.credit_requests.add(r) for r in (limit, release)]
+        work.commit()
+    with uow(engine) as work:
+        assert [work.credit_requests.find_open(r.open_key) for r in (limit, release)] == filed
+
+
+def test_the_upgrade_rewrites_the_open_requests_keys(engine):
+    from alembic import command
+
+    from storage.credit_requests import _R
+    from storage.db import alembic_config, upgrade
+
+    limit = request()
+    release = request(kind=RequestKind.ORDER_RELEASE, order_id="SO-1", expires_on=None)
+    with uow(engine) as work:
+        filed = [work.credit_requests.add(r) for r in (limit, release)]
+        work.commit()
+    command.downgrade(alembic_config(engine), "0035")
+    with engine.connect() as conn:
+        assert sorted(conn.execute(select(_R.c.open_key)).scalars()) == [
+            "C1:limit", "C1:order:SO-1"]
+    # Requests open before the upgrade are found by their new keys after it.
+    upgrade(engine)
+    with uow(engine) as work:
+        assert [work.credit_requests.find_open(r.open_key) for r in (limit, release)] == filed
