@@ -110,7 +110,9 @@ class MeetingChange:
     the meeting's (and its tasks') customers by id, as the use case read them (an id
     missing here is a customer the ERP no longer has). ``later``: a series' later
     occurrences cancelled with ``meeting``: one note covers them all; ``series_ended``:
-    the cancel ended the series' rule (no later occurrence is created)."""
+    the cancel ended the series' rule (no later occurrence is created), and ``series``
+    holds every occurrence of it as it then stands (the calendar file that ends the rule
+    carries the occurrences moved or cancelled before)."""
 
     happened: Happened
     meeting: Meeting
@@ -128,6 +130,7 @@ class MeetingChange:
     customer_names: Mapping[str, CustomerRef] = field(default_factory=dict)
     later: tuple[Meeting, ...] = ()
     series_ended: bool = False
+    series: tuple[Meeting, ...] = ()
     # MINUTES: the minutes recorded before these (these are then "further minutes").
     earlier_minutes: tuple[Minutes, ...] = ()
     # INVITED, a series' next occurrence made by the job: what its organiser should look

@@ -445,9 +445,11 @@ class Meetings:
                 done.append(cancelled)
             # One change for the whole series: each card is edited, but each person and
             # channel hears of it once ("… and every later occurrence").
-            self.notices.queue(uow.outbox, self._change(
+            ended = scope is Scope.SERIES
+            self.notices.queue(uow.outbox, dataclasses.replace(self._change(
                 uow, Happened.CANCELLED, done[0], actor.user_id, now, previous=meeting,
-                later=tuple(done[1:]), series_ended=scope is Scope.SERIES))
+                later=tuple(done[1:]), series_ended=ended),
+                series=tuple(uow.meetings.series(meeting.series)) if ended else ()))
             uow.commit()
         return done
 

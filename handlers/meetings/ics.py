@@ -124,18 +124,19 @@ def _no_name(user_id: str) -> str | None:
 def calendar(meeting: Meeting, people: Sequence[str], description: str, now: datetime,
              name_of: Callable[[str], str | None] = _no_name, *,
              original_start: datetime | None = None,
-             rule_ended: Recurrence | None = None) -> bytes:
+             rule_ended: Recurrence | None = None,
+             series: Sequence[Meeting] = ()) -> bytes:
     """The .ics bytes for ``meeting``: REQUEST while it stands, CANCEL once cancelled.
     ``original_start``: the occurrence's RECURRENCE-ID when the caller knows better
     than the meeting's stored place in its series (``recurrence_id(meeting)``).
     ``rule_ended``: the series' rule, when ``meeting`` was cancelled with every later
-    occurrence (``_ended_series``)."""
+    occurrence, and ``series`` its occurrences then (``_ended_series``)."""
     cancelled = meeting.state is MeetingState.CANCELLED
     if cancelled and rule_ended in RRULES:
         ended = dataclasses.replace(meeting, recurrence=rule_ended)
         cut = original_start or recurrence_id(ended)
         if cut > (ended.series_start or ended.starts_at):
-            return _ended_series(ended, people, description, now, name_of, cut)
+            return _ended_series(ended, people, description, now, name_of, cut, series)
     whole = _whole(meeting)
     zone = ZoneInfo(meeting.zone)
     start = meeting.starts_at.astimezone(zone)
@@ -154,23 +155,45 @@ def calendar(meeting: Meeting, people: Sequence[str], description: str, now: dat
 
 def _ended_series(meeting: Meeting, people: Sequence[str], description: str,
                   now: datetime, name_of: Callable[[str], str | None],
-                  cut: datetime) -> bytes:
+                  cut: datetime, series: Sequence[Meeting]) -> bytes:
     """A series cancelled from a later occurrence on: the series' own event again, its
     rule ending (UNTIL) before that occurrence. A CANCEL of the series' UID would take
     the meetings already held out of everyone's calendar too; the occurrences cancelled
-    are past the rule's end, so they go. From its first occurrence, the whole event is
-    cancelled instead (``calendar``)."""
+    are past the rule's end, so they go. The whole series travels in the file (RFC
+    5546's master and its overrides), since a calendar may rebuild a series whose rule
+    changed and forget what earlier files said of single occurrences: those cancelled
+    before are EXDATEs, those moved are overrides at their place; one moved past the
+    cut is an override cancelled, so that it goes too. From its first occurrence, the
+    whole event is cancelled instead (``calendar``)."""
     zone = ZoneInfo(meeting.zone)
     anchor = (meeting.series_start or meeting.starts_at).astimezone(zone)
-    event = _event(meeting, people, description, now, name_of)
-    event.add("dtstart", anchor)
-    event.add("dtend", anchor + timedelta(minutes=meeting.series_minutes or meeting.minutes))
-    event.add("status", "CONFIRMED")
+    master = _event(meeting, people, description, now, name_of)
+    master.add("dtstart", anchor)
+    master.add("dtend", anchor + timedelta(minutes=meeting.series_minutes or meeting.minutes))
+    master.add("status", "CONFIRMED")
     # UNTIL is in UTC when DTSTART has a TZID (RFC 5545), and includes its own instant.
     until = cut.astimezone(UTC) - timedelta(seconds=1)
-    event.add("rrule", {**_month_end(RRULES[meeting.recurrence], anchor.day),
-                        "UNTIL": until})
-    return _file("REQUEST", zone, anchor, event)
+    master.add("rrule", {**_month_end(RRULES[meeting.recurrence], anchor.day),
+                         "UNTIL": until})
+    overrides: list[Event] = []
+    gone: list[datetime] = []
+    for occurrence_ in series:
+        slot = recurrence_id(dataclasses.replace(occurrence_, recurrence=meeting.recurrence))
+        moved = occurrence_.starts_at != slot \
+            or occurrence_.minutes != (meeting.series_minutes or meeting.minutes)
+        cancelled = occurrence_.state is MeetingState.CANCELLED
+        if slot < cut and cancelled:
+            gone.append(slot.astimezone(zone))
+        elif moved and (slot < cut or occurrence_.starts_at != slot):
+            override = _event(occurrence_, people, "", now, name_of)
+            override.add("recurrence-id", slot.astimezone(zone))
+            override.add("dtstart", occurrence_.starts_at.astimezone(zone))
+            override.add("dtend", occurrence_.ends_at.astimezone(zone))
+            override.add("status", "CANCELLED" if slot >= cut else "CONFIRMED")
+            overrides.append(override)
+    if gone:
+        master.add("exdate", sorted(gone))
+    return _file("REQUEST", zone, anchor, master, *overrides)
 
 
 def _event(meeting: Meeting, people: Sequence[str], description: str, now: datetime,
@@ -189,7 +212,7 @@ def _event(meeting: Meeting, people: Sequence[str], description: str, now: datet
     return event
 
 
-def _file(method: str, zone: ZoneInfo, earliest: datetime, event: Event) -> bytes:
+def _file(method: str, zone: ZoneInfo, earliest: datetime, *events: Event) -> bytes:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -197,7 +220,8 @@ def _file(method: str, zone: ZoneInfo, earliest: datetime, event: Event) -> byte
     cal.add("method", method)
     first = earliest.date() - timedelta(days=1)
     cal.add_component(Timezone.from_tzinfo(zone, first_date=first, last_date=first + COVERED))
-    cal.add_component(event)
+    for event in events:
+        cal.add_component(event)
     return bytes(cal.to_ical())
 
 
@@ -211,8 +235,9 @@ def filename(meeting: Meeting) -> str:
 def attachment(meeting: Meeting, people: Sequence[str], description: str, now: datetime,
                title: str, name_of: Callable[[str], str | None] = _no_name, *,
                original_start: datetime | None = None,
-               rule_ended: Recurrence | None = None) -> Attachment:
+               rule_ended: Recurrence | None = None,
+               series: Sequence[Meeting] = ()) -> Attachment:
     return Attachment(filename=filename(meeting), title=title,
                       content=calendar(meeting, people, description, now, name_of,
                                        original_start=original_start,
-                                       rule_ended=rule_ended))
+                                       rule_ended=rule_ended, series=series))

@@ -162,7 +162,7 @@ class MeetingNotices:
             else None
         file = ics.attachment(meeting, change.people, description, self._now(change),
                               invitation.ics_title(tr, meeting, escaped=False),
-                              rule_ended=ended)
+                              rule_ended=ended, series=change.series)
         outbox.add(OutgoingMessage(
             channel=destination, kind=FILE, text=clip(invitation.ics_title(tr, meeting), 3000),
             files=(file,), thread_of=card,

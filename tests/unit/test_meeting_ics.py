@@ -2,7 +2,8 @@
 the series' first file (RRULE) makes the event; every later file is merged by UID —
 an override or a cancel of one occurrence (RECURRENCE-ID) changes only that one, a
 cancel without RECURRENCE-ID removes the event, and a file whose SEQUENCE is not higher
-than what the client has is ignored. Also: the VTIMEZONE covers the series (a DST
+than what the client has is ignored; a strict client also forgets what it knew of single
+occurrences when a series' master comes again. Also: the VTIMEZONE covers the series (a DST
 change a year ahead is right in UTC), and a Slack id is never shown as a name."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 import icalendar
+import pytest
 from dateutil.rrule import rrulestr
 
 from domain.meetings.model import Meeting, MeetingKind, MeetingState, Recurrence
@@ -38,9 +40,12 @@ def occurrence(number: int, **changes: Any) -> Meeting:
 
 
 class Client:
-    """A calendar's view of the events it imported, one entry per UID."""
+    """A calendar's view of the events it imported, one entry per UID. ``strict``: one
+    that rebuilds a series whose master comes again, forgetting what earlier files said
+    of single occurrences (Outlook's way when a rule changes)."""
 
-    def __init__(self) -> None:
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
         self.masters: dict[str, icalendar.Event] = {}
         self.sequence: dict[str, int] = {}
         self.moved: dict[str, dict[datetime, datetime]] = {}
@@ -49,22 +54,28 @@ class Client:
 
     def open(self, content: bytes) -> None:
         cal = icalendar.Calendar.from_ical(content)
-        [event] = cal.walk("VEVENT")
-        key, seq = str(event["uid"]), int(event["sequence"])
+        events = cal.walk("VEVENT")
+        key, seq = str(events[0]["uid"]), max(int(e["sequence"]) for e in events)
         if key in self.sequence and seq <= self.sequence[key]:
             return  # an older revision than the one we have
         self.sequence[key] = seq
-        rid = event.decoded("recurrence-id").astimezone(UTC) if "recurrence-id" in event \
-            else None
-        if str(cal["method"]) == "CANCEL":
-            if rid is None:
-                self.removed.add(key)
+        for event in events:
+            rid = event.decoded("recurrence-id").astimezone(UTC) \
+                if "recurrence-id" in event else None
+            if str(cal["method"]) == "CANCEL" or str(event["status"]) == "CANCELLED":
+                if rid is None:
+                    self.removed.add(key)
+                else:
+                    self.cancelled.setdefault(key, set()).add(rid)
+            elif rid is not None:
+                self.moved.setdefault(key, {})[rid] = event.decoded("dtstart").astimezone(UTC)
             else:
-                self.cancelled.setdefault(key, set()).add(rid)
-        elif rid is not None:
-            self.moved.setdefault(key, {})[rid] = event.decoded("dtstart").astimezone(UTC)
-        else:
-            self.masters[key] = event
+                if self.strict:
+                    self.moved.pop(key, None)
+                    self.cancelled.pop(key, None)
+                self.masters[key] = event
+                for listed in _exdates(event):
+                    self.cancelled.setdefault(key, set()).add(listed)
 
     def starts(self, key: str, count: int = 5) -> list[datetime]:
         if key in self.removed:
@@ -79,6 +90,14 @@ class Client:
             slots = [start.astimezone(UTC)]
         moved, gone = self.moved.get(key, {}), self.cancelled.get(key, set())
         return [moved.get(s, s) for s in slots if s not in gone]
+
+
+def _exdates(event: icalendar.Event) -> list[datetime]:
+    found = event.get("exdate")
+    if found is None:
+        return []
+    return [d.dt.astimezone(UTC) for listed in (found if isinstance(found, list) else [found])
+            for d in listed.dts]
 
 
 def made(meeting: Meeting, at: datetime, **kwargs: Any) -> bytes:
@@ -136,30 +155,68 @@ def test_a_series_cancelled_from_its_first_occurrence_removes_the_event() -> Non
     assert client.starts("meeting-1@creditbot") == []
 
 
-def test_a_series_cancelled_from_a_later_occurrence_keeps_the_meetings_held() -> None:
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_series_cancelled_from_a_later_occurrence_keeps_the_meetings_held(
+        strict: bool) -> None:
     # A CANCEL of the series' UID took the meetings already held out of everyone's
-    # calendar too.
+    # calendar too. The file carries the whole series: a calendar that rebuilds a series
+    # whose rule changed (strict) showed again the occurrence cancelled before and put
+    # the moved one back at its old time.
+    client = Client(strict)
+    key = "meeting-1@creditbot"
+    client.open(made(series(), NOW))
+    second = occurrence(1, state=MeetingState.CANCELLED, version=2)
+    client.open(made(occurrence(1), FIRST + timedelta(minutes=5)))
+    client.open(made(second, FIRST + timedelta(hours=1)))
+    moved = FIRST + 2 * WEEK + timedelta(days=1)
+    third = occurrence(2, starts_at=moved, version=2, rescheduled_at=NOW)
+    client.open(made(occurrence(2), FIRST + WEEK + timedelta(minutes=5)))
+    client.open(made(third, FIRST + WEEK + timedelta(hours=2)))
+    fourth = occurrence(3, version=1)
+    client.open(made(fourth, FIRST + 2 * WEEK + timedelta(minutes=5)))
+    # Cancelled from the fourth (ends the rule), all the series as it then stands.
+    gone = dataclasses.replace(fourth, state=MeetingState.CANCELLED,
+                               recurrence=Recurrence.NONE, version=2)
+    cancel = made(gone, FIRST + 3 * WEEK - timedelta(days=1), rule_ended=Recurrence.WEEKLY,
+                  series=[series(), second, third, gone])
+    parsed = icalendar.Calendar.from_ical(cancel)
+    master, *overrides = parsed.walk("VEVENT")
+    assert (str(parsed["method"]), str(master["uid"]), "recurrence-id" in master) == (
+        "REQUEST", key, False)
+    # The series' own start and length, its rule ending the second before the
+    # occurrence cancelled (its place in the series).
+    assert (master.decoded("dtstart").astimezone(UTC),
+            master.decoded("dtend") - master.decoded("dtstart")) == (FIRST, timedelta(hours=1))
+    assert master["rrule"]["UNTIL"] == [FIRST + 3 * WEEK - timedelta(seconds=1)]
+    assert _exdates(master) == [FIRST + WEEK]
+    assert [(str(o["uid"]), o.decoded("recurrence-id").astimezone(UTC),
+             o.decoded("dtstart").astimezone(UTC), str(o["status"])) for o in overrides] == [
+        (key, FIRST + 2 * WEEK, moved, "CONFIRMED")]
+    client.open(cancel)
+    assert client.starts(key) == [FIRST, moved]
+
+
+def test_an_occurrence_moved_past_the_cut_goes_with_the_series() -> None:
+    # The series cancelled from its second occurrence while the third, moved to the day
+    # before, still stood: its override was outside the rule, and nothing withdrew it.
     client = Client()
     key = "meeting-1@creditbot"
     client.open(made(series(), NOW))
     client.open(made(occurrence(1), FIRST + timedelta(minutes=5)))
-    moved = FIRST + 2 * WEEK + timedelta(days=1)
-    client.open(made(occurrence(2, starts_at=moved, version=2, rescheduled_at=NOW),
-                     FIRST + WEEK + timedelta(hours=2)))
-    cancel = made(occurrence(2, starts_at=moved, state=MeetingState.CANCELLED,
-                             recurrence=Recurrence.NONE, version=3),
-                  FIRST + 2 * WEEK, rule_ended=Recurrence.WEEKLY)
-    parsed = icalendar.Calendar.from_ical(cancel)
-    [event] = parsed.walk("VEVENT")
-    assert (str(parsed["method"]), str(event["uid"]), "recurrence-id" in event) == (
-        "REQUEST", key, False)
-    # The series' own start and length, its rule ending the second before the
-    # occurrence cancelled (its place in the series, not where it was moved to).
-    assert (event.decoded("dtstart").astimezone(UTC),
-            event.decoded("dtend") - event.decoded("dtstart")) == (FIRST, timedelta(hours=1))
-    assert event["rrule"]["UNTIL"] == [FIRST + 2 * WEEK - timedelta(seconds=1)]
+    client.open(made(occurrence(2), FIRST + WEEK + timedelta(minutes=5)))
+    early = FIRST + 2 * WEEK - timedelta(days=1)
+    client.open(made(occurrence(2, starts_at=early, version=2, rescheduled_at=NOW),
+                     FIRST + WEEK + timedelta(hours=1)))
+    second, third = (occurrence(n, state=MeetingState.CANCELLED, recurrence=Recurrence.NONE,
+                                version=3, **({"starts_at": early} if n == 2 else {}))
+                     for n in (1, 2))
+    cancel = made(second, FIRST + WEEK + timedelta(hours=2), rule_ended=Recurrence.WEEKLY,
+                  series=[series(), second, third])
+    [override] = icalendar.Calendar.from_ical(cancel).walk("VEVENT")[1:]
+    assert (override.decoded("recurrence-id").astimezone(UTC), str(override["status"])) == (
+        FIRST + 2 * WEEK, "CANCELLED")
     client.open(cancel)
-    assert client.starts(key) == [FIRST, FIRST + WEEK]
+    assert client.starts(key) == [FIRST]
 
 
 def _local(naive: datetime, zone: tzinfo) -> datetime:

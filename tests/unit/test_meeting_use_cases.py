@@ -276,8 +276,13 @@ def test_cancelling_a_series_ends_this_and_later_occurrences_and_the_rule(meetin
     change = told.changes[-1]
     assert (change.happened, change.meeting, change.later, change.series_ended) == (
         Happened.CANCELLED, done[0], (done[1],), True)
+    # With the whole series as it now stands, for the calendar file that ends it.
+    assert [(m.id, m.state) for m in change.series] == [
+        (first.id, MeetingState.CANCELLED), (later[0].id, MeetingState.CANCELLED),
+        (later[1].id, MeetingState.CANCELLED)]
     this = told.changes[-2]
-    assert (this.meeting.id, this.later, this.series_ended) == (later[0].id, (), False)
+    assert (this.meeting.id, this.later, this.series_ended, this.series) == (
+        later[0].id, (), False, ())
     assert len(told.changes) == 3
 
 
