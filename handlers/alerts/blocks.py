@@ -206,7 +206,7 @@ class DigestBlocks:
         parts = [who, _figures(tr, alert, detailed=True, base=self.base_currency)]
         if not _resolved(line):  # "New" beside "no longer found" says two things at once
             parts.append(_change(tr, announcement))
-        better = _better(tr, line)
+        better = _better(tr, line, self.base_currency)
         if better:
             parts.append(better)
         answered = answers(tr, line.state, self.zone)
@@ -242,7 +242,7 @@ class DigestBlocks:
         for line in lines:
             alert = line.announcement.alert
             group = (alert.severity, alert.type)
-            text = compact(tr, line, self.zone, form)
+            text = compact(tr, line, self.zone, form, self.base_currency)
             if group != previous:
                 text = clip(_heading(tr, *group, groups[group]), GROUP_HEADING) + "\n" + text
                 previous = group
@@ -417,7 +417,7 @@ def _change(tr: Translator, announcement: Announcement) -> str:
     return tr._("Worse than when last announced")
 
 
-def _better(tr: Translator, line: DigestLine) -> str | None:
+def _better(tr: Translator, line: DigestLine, base: str | None = None) -> str | None:
     """What an open condition is now, when it is better than its line says (paid down
     from 90+ days to 20, the line stayed "90+" for good); or, the line no longer being
     followed where it is, that it is not, without the figures of now (credit data may be
@@ -433,7 +433,7 @@ def _better(tr: Translator, line: DigestLine) -> str | None:
     if state.last is None or state.last.level >= shown.level:
         return None
     return ":arrow_down: " + tr._("Better now: {figures}",
-                                  figures=_figures(tr, state.last))
+                                  figures=_figures(tr, state.last, base=base))
 
 
 def _who(user_id: str | None) -> str:
@@ -471,8 +471,11 @@ def answers(tr: Translator, state: AlertState | None, zone: tzinfo,
     return "  ".join(parts)
 
 
-def compact(tr: Translator, line: DigestLine, zone: tzinfo, form: Form = Form.FULL) -> str:
-    """One line of a thread page: who, how much, what changed, what people answered."""
+def compact(tr: Translator, line: DigestLine, zone: tzinfo, form: Form = Form.FULL,
+            base: str | None = None) -> str:
+    """One line of a thread page: who, how much, what changed, what people answered.
+    ``base``: the currency the lines are ordered by, shown beside an amount in another
+    while the line has room for it."""
     alert = line.announcement.alert
     if form is Form.MINIMAL:
         amount = tr.money(alert.amount) if alert.amount is not None else "—"
@@ -484,17 +487,23 @@ def compact(tr: Translator, line: DigestLine, zone: tzinfo, form: Form = Form.FU
     if form is Form.SHORT:
         return clip(body(SHORT_NAME, SHORT_ID, _figures(tr, alert)), COMPACT_LINE)
     change = None if _resolved(line) else _change(tr, line.announcement)
-    tail = " · ".join(part for part in (_figures(tr, alert), _collecting(tr, alert), change)
-                      if part)
+
+    def tail_with(figures: str) -> str:
+        return " · ".join(part for part in (figures, _collecting(tr, alert), change) if part)
+
+    tail = tail_with(_figures(tr, alert))
+    tails = dict.fromkeys((tail_with(_figures(tr, alert, base=base)), tail))
     answered = " ".join(part for part in (_better(tr, line),
                                           answers(tr, line.state, zone, moment=False)) if part)
-    # A long name and id give way before what the line says of the account.
+    # A long name and id give way before what the line says of the account; the base
+    # currency's amount, before the name.
     for name, id_ in ((NAME, ID), (SHORT_NAME, ID), (SHORT_NAME, SHORT_ID)):
-        text = body(name, id_, tail)
-        if answered:
-            text = f"{text}  {answered}"
-        if len(text) <= COMPACT_LINE:
-            return text
+        for shown in tails:
+            text = body(name, id_, shown)
+            if answered:
+                text = f"{text}  {answered}"
+            if len(text) <= COMPACT_LINE:
+                return text
     # Only a translation far longer than English gets here.
     shortest = body(SHORT_NAME, SHORT_ID, tail)
     return clip(shortest, COMPACT_LINE - len(answered) - 2) + ("  " + answered

@@ -178,7 +178,8 @@ def test_a_new_user_runs_the_alerts_sees_the_digests_and_acknowledges_a_line(mon
         "🔴 Critical · Overdue accounts (16)",
         "• Lakeside Furniture Outlet (C0013) — $24,024.89 overdue · oldest 136 days past",
         "  due · collector assigned · New",
-        "• 华夏物流有限公司 (C0027) — CN¥174,755.34 overdue · oldest 104 days past due ·",
+        # Its yuan beside the dollars it follows Lakeside's by.
+        "• 华夏物流有限公司 (C0027) — CN¥174,755.34 overdue (≈ $24,024.03) · oldest 104",
     ]
     # Buttons and menus are numbered and lettered on across the digests: #finance's
     # first button is 41, its first menu f (#sales's page had room for five).

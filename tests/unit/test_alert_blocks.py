@@ -23,11 +23,13 @@ from handlers.alerts.blocks import (
     LINES_PER_PAGE,
     MESSAGE_BUDGET,
     DigestBlocks,
+    compact,
     number_pages,
     size,
 )
 from handlers.alerts.payloads import AlertValue, SnoozeValue
 from handlers.check.payloads import SubjectValue
+from handlers.i18n import translator
 
 AT = datetime(2026, 11, 29, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
 CHANNEL = "C0FINANCE01"
@@ -207,6 +209,41 @@ def test_an_amount_in_another_currency_shows_the_base_amount_it_is_ordered_by(
     [page] = DigestBlocks(lambda destination: locale, "Asia/Shanghai", "USD").render(
         CHANNEL, 7, [line(alert)], AT)
     assert page.blocks[3]["text"]["text"].split("\n")[1] == figures
+
+
+def euro_overdue(name: str = "Bolt & Nut GmbH", days: int = 45) -> Alert:
+    return dataclasses.replace(overdue(name=name, days=days),
+                               amount=Money(Decimal("12345.6"), "EUR"),
+                               amount_in_base=Decimal("13580.16"))
+
+
+def test_a_thread_line_and_better_now_show_the_base_amount_while_there_is_room():
+    # The thread's lines are ordered by dollars too, and showed only the euros.
+    en = translator("en-US")
+    assert compact(en, line(euro_overdue()), SHANGHAI, base="USD") == (
+        "• *Bolt &amp; Nut GmbH* (C0001) — €12,345.60 overdue (≈ $13,580.16) · oldest 45 "
+        "days past due · New")
+    # A line too long for both gives up the base amount before the customer's name.
+    long_name = "Nordic Industrial Fasteners and Precision Bolts Manufacturing Company GmbH"
+    crowded = euro_overdue(name=long_name)
+    crowded = dataclasses.replace(crowded, subject=dataclasses.replace(
+        crowded.subject, collector="U04COLLECT1"))
+    answered = state_of(crowded, acknowledged_by=ACK, acknowledged_at=AT,
+                        snoozed_until=AT + timedelta(days=7), snoozed_by=ACK)
+    assert compact(en, line(crowded, state=answered), SHANGHAI, base="USD") == (
+        "• *Nordic Industrial Fasteners and Precision Bolts Manufacturi…* (C0001) — "
+        "€12,345.60 overdue · oldest 45 days past due · collector assigned · New  "
+        ":white_check_mark: Acknowledged by <@U02CREDITMG>  :zzz: Snoozed until Dec 6, 2026 "
+        "by <@U02CREDITMG>")
+    # Better now, in the base currency's terms too.
+    was = euro_overdue(days=95)
+    better = dataclasses.replace(euro_overdue(days=20), level=1)
+    paid_down = line(dataclasses.replace(was, level=4), state=state_of(better))
+    [page] = DigestBlocks(lambda destination: "en-US", "Asia/Shanghai", "USD").render(
+        CHANNEL, 7, [paid_down], AT)
+    assert page.blocks[3]["text"]["text"].splitlines()[-1] == (
+        ":arrow_down: Better now: €12,345.60 overdue (≈ $13,580.16) · oldest 20 days past "
+        "due")
 
 
 def test_chinese_readers_get_the_digest_in_chinese():
