@@ -346,10 +346,13 @@ def _figures(tr: Translator, alert: Alert, detailed: bool = False,
     after "$98,000.00" is why it comes first)."""
     amount = tr.money(alert.amount) if alert.amount is not None else None
     in_base = ""
-    if base is not None and alert.amount_in_base is not None \
-            and alert.amount is not None and alert.amount.currency != base:
+    converted = Money(alert.amount_in_base, base).rounded() \
+        if base is not None and alert.amount_in_base is not None else None
+    # Not "(≈ $0.00)" beside a few dong: too little to say anything of the order.
+    if converted is not None and converted.amount > 0 and alert.amount is not None \
+            and alert.amount.currency != base:
         # The space is the translation's: Chinese puts none before its bracket.
-        in_base = tr._(" (≈ {amount})", amount=tr.money(Money(alert.amount_in_base, base)))
+        in_base = tr._(" (≈ {amount})", amount=tr.money(converted))
     days = alert.days
     parts: list[str] = []
     if alert.type is AlertType.OVERDUE:

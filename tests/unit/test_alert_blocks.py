@@ -203,6 +203,10 @@ def test_each_type_and_change_in_words(digest_line, text):
     (dataclasses.replace(overdue(), amount=Money(Decimal("12345.6"), "EUR"),
                          amount_in_base=None), "en-US",
      "€12,345.60 overdue · oldest 45 days past due · exposure €40,000.00"),
+    # Too little in the base currency to show: not "(≈ $0.00)".
+    (dataclasses.replace(overdue(), amount=Money(Decimal("100"), "VND"),
+                         amount_in_base=Decimal("0.004")), "en-US",
+     "₫100 overdue · oldest 45 days past due · exposure ₫40,000"),
 ])
 def test_an_amount_in_another_currency_shows_the_base_amount_it_is_ordered_by(
         alert, locale, figures):
