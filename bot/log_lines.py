@@ -46,4 +46,8 @@ def _each_line(text: str) -> str:
 def counts_text(counts: Mapping[str, int]) -> str:
     """A job run's counts as a person reads them, in the log and from `creditbot jobs
     run`: ``customers 20, announced 3``."""
+    if dict(counts) == {"holiday": 1}:
+        # What the jobs that keep the organisation's holidays count on one ("holiday 1"
+        # in `jobs list` and the log left operators wondering what had run).
+        return "nothing done: a holiday (the next working day's run catches up)"
     return ", ".join(f"{name} {value}" for name, value in counts.items()) or "nothing counted"

@@ -106,12 +106,15 @@ class Job:
     ``{"processed_requests": 12}``; raising marks the run failed.
 
     ``schedule`` is a cron expression in the organisation's time zone; app.yaml's
-    ``schedules`` section overrides it."""
+    ``schedules`` section overrides it. ``keeps_holidays``: the job does nothing on the
+    organisation's holidays (``{"holiday": 1}``) unless run with ``on_holiday`` in its
+    context."""
 
     name: str
     summary: str
     schedule: str
     run: Callable[[Mapping[str, Any]], dict[str, int]]
+    keeps_holidays: bool = False
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ RUNNING_BOT = "the running bot (creditbot serve or creditbot scheduler)"
 @click.option("--on-holiday", is_flag=True,
               help="Run the alerts or collections job even on one of the organisation's "
                    "holidays (approvals.working_time.holidays), where it does nothing "
-                   "otherwise.")
+                   "otherwise. The other jobs run on holidays anyway.")
 @friendly_errors
 def jobs_run(name: str, no_deliver: bool, on_holiday: bool) -> None:
     """Run job NAME now, in this process, and record the run.
@@ -150,6 +150,11 @@ def jobs_run(name: str, no_deliver: bool, on_holiday: bool) -> None:
     job = known.get(name)
     if job is None:
         _fail(f"there is no job called {name}; the jobs are: {', '.join(known)}")
+    if on_holiday and not job.keeps_holidays:
+        # Accepted in silence, it let an operator think it had changed something.
+        keeping = " and ".join(j.name for j in known.values() if j.keeps_holidays)
+        _fail(f"--on-holiday is for the jobs that do nothing on a holiday ({keeping}); "
+              f"{name} runs on holidays as on any other day: creditbot jobs run {name}")
     before = last_message_id(services.engine)
     # A kill (a cron's timeout) ends as Ctrl-C does, during the job (the run recorded as
     # interrupted) and during its delivery (the line saying what is left).

@@ -438,8 +438,12 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
                 return
         self.console.print(rich_escape(self.clock.describe(self.tr)))
 
-    def _run_job(self, name: str) -> None:
+    def _run_job(self, argument: str) -> None:
         jobs = {job.name: job for job in features.catalogue().jobs}
+        # As `creditbot jobs run NAME --on-holiday`: the sandbox's clock may sit on one.
+        words = argument.split()
+        on_holiday = "--on-holiday" in words
+        name = " ".join(word for word in words if word != "--on-holiday")
         if not name:
             self.console.print(self.tr._("Jobs (:run NAME runs one now, at the sandbox's "
                                          "time):"))
@@ -463,7 +467,7 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
         engine = self.services.engine
         result = run_job(engine, job, job_context(
             engine, self.config, clock=self.clock,
-            slack=jobs_client(self.services.settings)), "sandbox")
+            slack=jobs_client(self.services.settings), on_holiday=on_holiday), "sandbox")
         if result.outcome != "ok":
             self.console.print("[red]" + rich_escape(self.tr._(
                 "{job} failed: {error}", job=name, error=result.error or "?")) + "[/red]")

@@ -55,7 +55,9 @@ COUNTS: dict[str, Callable[[Translator, int], str]] = {
     "flagged": lambda tr, n: tr.ngettext("{n} flagged", "{n} flagged", n),
     "promises_skipped": lambda tr, n: tr.ngettext(
         "{n} promise left for the next run", "{n} promises left for the next run", n),
-    "holiday": lambda tr, n: tr._("a holiday: nothing sent, the next run catches up"),
+    "holiday": lambda tr, n: tr._("a holiday: nothing sent, the next run catches up "
+                                  "(--on-holiday after the job's name runs it all the "
+                                  "same)"),
     # meetings
     "reminders": lambda tr, n: tr.ngettext("{n} meeting reminded", "{n} meetings reminded", n),
     "occurrences": lambda tr, n: tr.ngettext("{n} occurrence created",

@@ -108,7 +108,7 @@ FEATURE = Feature(
     ),
     jobs=(Job("alerts", N_("finds overdue accounts, limits nearly used, large overdue invoices "
               "and contracts ending; posts one digest per channel of what is new or worse"),
-              "0 8 * * mon-fri", run_alerts),),
+              "0 8 * * mon-fri", run_alerts, keeps_holidays=True),),
     # chat:write: the digests (the outbox sender posts and edits them).
     scopes=("chat:write",),
 )

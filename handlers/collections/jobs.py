@@ -24,4 +24,5 @@ def run(context: Mapping[str, Any]) -> dict[str, int]:
 
 JOB = Job("collections", N_("checks promises to pay due, reminds collectors on their "
                             "next-action date and tells the collections lead about "
-                            "accounts without action"), "0 7 * * mon-fri", run)
+                            "accounts without action"), "0 7 * * mon-fri", run,
+          keeps_holidays=True)

@@ -504,3 +504,21 @@ def test_jobs_run_on_a_holiday_says_so_and_runs_when_told_to(cli, engine, monkey
     assert result.stdout.startswith(f"{name}: ok — ") and "holiday" not in result.stdout
     assert [(r.outcome, r.counts == {"holiday": 1}) for r in runs(engine)] == [
         ("ok", True), ("ok", False)]
+
+
+def test_on_holiday_is_refused_for_a_job_that_runs_on_holidays_anyway(cli, engine):
+    # Accepted in silence, it let an operator think it had changed something.
+    result = cli("jobs", "run", "housekeeping", "--on-holiday")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1, "", "error: --on-holiday is for the jobs that do nothing on a holiday (alerts and "
+        "collections); housekeeping runs on holidays as on any other day: creditbot jobs "
+        "run housekeeping\n")
+    assert runs(engine) == []
+
+
+def test_a_holidays_run_reads_as_nothing_done_in_the_list(cli, engine, only_housekeeping):
+    run_id = start_run(engine, "housekeeping", "vm:1", datetime.now(UTC))
+    finish_run(engine, run_id, "ok", datetime.now(UTC), {"holiday": 1})
+    shown = "\n".join(lines(cli("jobs", "list").stdout))
+    assert "ok: nothing done: a holiday (the next working day's run catches up)" in " ".join(
+        shown.split())

@@ -33,7 +33,8 @@ def test_counts_take_their_plural_in_english():
         "1 customer",
         "2 something new",
         # The collections job's day off said as such, not "1 holiday".
-        "a holiday: nothing sent, the next run catches up",
+        "a holiday: nothing sent, the next run catches up (--on-holiday after the job's "
+        "name runs it all the same)",
         "2 promises left for the next run"]
     # Every key has words in Chinese, not the English ones.
     zh = translator("zh-CN")
@@ -49,3 +50,17 @@ def test_the_jobs_are_described_in_chinese_and_wrap_whole(monkeypatch, still):
         "  alerts        查找逾期账户、额度将用尽的客户、大额逾期发票和即将到期的合同；每",
         "                个频道发布一份汇总，只列新出现或变严重的情况"]
     assert not any("…" in line for line in listed)
+
+
+def test_a_job_on_a_holiday_runs_when_told_to(monkeypatch, still):
+    # The sandbox's day a holiday: the only way to see the alerts was to move the clock.
+    from datetime import date
+
+    from bot.config.schema import AppConfig
+
+    monkeypatch.setattr(AppConfig, "holidays", lambda self: frozenset({date(2026, 11, 29)}))
+    answers = sandbox(monkeypatch, ":run alerts", ":run alerts --on-holiday")
+    assert answers[0][1] == [
+        "Ran alerts: a holiday: nothing sent, the next run catches up (--on-holiday after",
+        "the job's name runs it all the same)."]
+    assert answers[1][1][0].startswith("Ran alerts: 50 customers, 64 conditions, 64 announced")
