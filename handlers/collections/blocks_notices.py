@@ -190,8 +190,10 @@ class CollectionNotices(WorkNotices):
                         customer=account_label(history.customer, tr),
                         day=case.opened_at.astimezone(self.zone).date(),
                         note=person_text(case.note, TEXT_LENGTH) or tr._("no note"))
-            where = tr._("The case and the account's history are in <#{channel}>.",
-                         channel=channel) if channel else ""
+            # Not legal's channel: the owner and the collector are seldom in it.
+            where = tr._("`{history} {id}` shows the account's history.",
+                         history=CommandName("history"),
+                         id=erp_text(history.customer.customer_id, 64))
             _post(outbox, person, "collections.escalated", tr.sentences(said, where),
                   f"collections.escalated:{case.id}:{person}")
 

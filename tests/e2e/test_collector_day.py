@@ -206,12 +206,13 @@ def test_an_overdue_account_from_alert_to_legal(world):
             f"<#{LEGAL_CHANNEL}> with the account's history, and legal has the account from "
             "now on.")
         # The owner heard of it only at legal's outcome, and could go on selling to the
-        # account meanwhile; the collections lead did not hear of it at all.
+        # account meanwhile; the collections lead did not hear of it at all. Pointed at
+        # the history they may read, not at legal's channel they are seldom in.
         for person in (OWNER, CREDIT_MANAGER):
             assert latest_dm(world, person, ":scales:") == (
                 f":scales: <@{COLLECTOR}> escalated *Fenwick Retail Group* (C0041) to legal "
                 "on Dec 5, 2026: three promises broken. Legal collects the account from now "
-                f"on. The case and the account's history are in <#{LEGAL_CHANNEL}>.")
+                "on. `/credit history C0041` shows the account's history.")
         texts = [b["text"]["text"] for b in case["blocks"] if b["type"] == "section"]
         assert texts[0] == ("*Fenwick Retail Group* (C0041) was escalated to legal by "
                             "<@U04COLLECT1> on Dec 5, 2026: three promises broken\n"
