@@ -171,6 +171,18 @@ class Disputing(DayContext):
                               outcome=dispute.outcome or "")
         return dispute, assignment
 
+    def oldest_open_dispute(self, actor: Member, customer_id: str) -> Dispute:
+        """The account's oldest open dispute, as ``may_resolve`` allows ``actor`` to
+        resolve it: what the worklist's Resolve dispute opens, found when pressed (a
+        list kept open an hour names a dispute resolved meanwhile from its post)."""
+        with self.unit_of_work() as uow:
+            self.access.require(actor)
+            found = next(iter(uow.collections.open_disputes([customer_id])), None)
+            if found is None:
+                raise DomainError(N_("No dispute of {customer} is open any more: nothing "
+                                     "was changed."), customer=customer_id)
+            return self._require_resolver(uow, actor, found.id, customer_id)[0]
+
     def may_resolve(self, actor: Member, dispute_id: int, customer_id: str) -> Dispute:
         """Raises what ``resolve_dispute`` would refuse for this person (before the form
         opens), writing nothing; the dispute, for the form to name."""

@@ -20,13 +20,7 @@ from domain.access import Member
 from domain.collections.disputes import Disputing
 from domain.collections.dunning import DueItem, account_level
 from domain.collections.legal import LegalCases
-from domain.collections.model import (
-    Assignment,
-    AssignmentStatus,
-    Dispute,
-    Promise,
-    PromiseState,
-)
+from domain.collections.model import Assignment, AssignmentStatus, Promise, PromiseState
 from domain.collections.recording import Recording
 from domain.collections.refusals import NotAnOverseer
 from domain.collections.worklist import LastAction, Page, WorkItem, ordered, page_of
@@ -88,13 +82,9 @@ class CollectorsDay(Recording, Disputing, LegalCases):
             invoices[inv.customer_id].append(inv)
         disputed: dict[str, set[str]] = defaultdict(set)
         disputes: dict[str, list[date]] = defaultdict(list)
-        oldest: dict[str, Dispute] = {}
         for d in uow.collections.open_disputes(ids):
             disputed[d.customer_id].update(d.invoice_ids)
             disputes[d.customer_id].append(d.opened_at.astimezone(self.zone).date())
-            if d.customer_id not in oldest or (d.opened_at, d.id) < (
-                    oldest[d.customer_id].opened_at, oldest[d.customer_id].id):
-                oldest[d.customer_id] = d
         wanted = set(ids)
         promised: dict[str, date] = {}
         for p in uow.collections.promises_due(today):
@@ -141,7 +131,6 @@ class CollectorsDay(Recording, Disputing, LegalCases):
                 disputed=tuple((labels[b], Money(amount, cur))
                                for (b, cur), amount in sorted(in_dispute.items())),
                 oldest_dispute_on=min(disputes[a.customer_id], default=None),
-                oldest_dispute=oldest[a.customer_id].id if a.customer_id in oldest else None,
                 unpriced=tuple(sorted(unpriced))))
         return items
 

@@ -65,10 +65,8 @@ class WorkItem:
     promise_due: date | None = None
     open_disputes: int = 0
     disputed: tuple[tuple[str, Money], ...] = ()
-    # When the oldest open dispute was opened: its age is shown; its id, for the line's
-    # Resolve (only the department's post had one, which scrolls away)
+    # When the oldest open dispute was opened: its age is shown
     oldest_dispute_on: date | None = None
-    oldest_dispute: int | None = None
     # Promises the customer broke: on the record, and on the line
     broken_promises: int = 0
     # Currencies with no exchange rate to the base: ``weight`` leaves them out and the

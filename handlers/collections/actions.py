@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from slack_bolt import BoltContext
 
 from domain.collections.day import AccountForm
+from domain.collections.model import Dispute
 from handlers.collections import modals
 from handlers.collections.blocks import (
     DISPUTE,
@@ -18,6 +19,7 @@ from handlers.collections.blocks import (
     OUTCOME,
     PROMISE,
     RESOLVE,
+    RESOLVE_OLDEST,
     AccountValue,
     DisputeValue,
     PageValue,
@@ -62,9 +64,21 @@ def on_resolve(body: dict[str, Any], context: BoltContext) -> None:
     deps: Deps = context["deps"]
     value: DisputeValue = context["payload"]
     # Refused before the form: nobody types an outcome only to be told it isn't theirs.
-    dispute = deps.collecting.may_resolve(context["member"], value.dispute, value.customer)
+    _resolve_form(body, context, deps.collecting.may_resolve(
+        context["member"], value.dispute, value.customer))
+
+
+def on_resolve_oldest(body: dict[str, Any], context: BoltContext) -> None:
+    deps: Deps = context["deps"]
+    _resolve_form(body, context, deps.collecting.oldest_open_dispute(
+        context["member"], context["payload"].customer))
+
+
+def _resolve_form(body: dict[str, Any], context: BoltContext, dispute: Dispute) -> None:
+    deps: Deps = context["deps"]
+    value = DisputeValue(customer=dispute.customer_id, dispute=dispute.id)
     _open(body, context, modals.resolve_view(
-        context["tr"], value, deps.collecting.customer_names(value.customer), dispute,
+        context["tr"], value, deps.collecting.customer_names(dispute.customer_id), dispute,
         ZoneInfo(deps.timezone)))
 
 
@@ -83,5 +97,6 @@ ACTIONS = (
     Action(LEGAL, on_legal, AccountValue),
     Action(MORE, on_more, PageValue),
     Action(RESOLVE, on_resolve, DisputeValue),
+    Action(RESOLVE_OLDEST, on_resolve_oldest, AccountValue),
     Action(OUTCOME, on_outcome, AccountValue),
 )

@@ -36,6 +36,8 @@ from handlers.render import (
 LOG, PROMISE, DISPUTE, LEGAL, MORE = (
     "collect_log", "collect_promise", "collect_dispute", "collect_legal", "collect_more")
 RESOLVE, OUTCOME = "collect_resolve", "collect_legal_outcome"
+# The worklist's: the account's oldest open dispute as of the press.
+RESOLVE_OLDEST = "collect_resolve_oldest"
 NAME_LENGTH = 120
 OUTCOME_LENGTH = 300
 INVOICE_LENGTH = 64
@@ -252,9 +254,8 @@ def buttons(item: WorkItem, tr: Translator) -> Block:
     logs = button(tr._("Log action"), LOG, value)
     # The oldest open dispute, resolved from here as from its post in the department's
     # channel (which the collector may not read, and later posts bury).
-    resolve = [button(tr._("Resolve dispute"), RESOLVE, DisputeValue(
-        customer=item.customer_id, dispute=item.oldest_dispute).encode())] \
-        if item.oldest_dispute is not None else []
+    resolve = [button(tr._("Resolve dispute"), RESOLVE_OLDEST, value)] \
+        if item.open_disputes else []
     if item.status == AssignmentStatus.ESCALATED.value:
         # With legal: a promise, a dispute or another escalation is refused until legal
         # records its outcome; legal logs what it does, and records the outcome here as

@@ -498,6 +498,34 @@ def test_the_collector_resolves_a_dispute_from_the_worklist_line(world):
         [resolved] = uow.collections.disputes(CUSTOMER)
     assert (resolved.is_open, resolved.resolved_by, resolved.outcome) == (
         False, COLLECTOR, "cartons found")
-    # Resolved, the line has no Resolve any more.
+    # Resolved, the line has no Resolve any more; pressed on the list kept open, it says
+    # so.
+    kept_open = line
     line = world.slack.slash(COLLECTOR, "D04COLLECT1", "/credit collect")
     assert "Resolve dispute" not in [b["text"]["text"] for b in line.buttons()]
+    pressed = world.slack.click(COLLECTOR, kept_open, "Resolve dispute")
+    assert pressed is not None and pressed.all_text() == (
+        f"No dispute of {CUSTOMER} is open any more: nothing was changed.")
+
+
+def test_a_worklist_kept_open_resolves_the_dispute_still_open(world):
+    # Two disputes; the first resolved from its post meanwhile: the list's button named it
+    # and said it was resolved already, nothing of the other one still open.
+    assign(world)
+    first, second = invoices(world)[1].invoice_id, invoices(world)[2].invoice_id
+    for invoice, reason in ((first, "short delivery"), (second, "wrong price")):
+        assert fill(world, "Dispute", {"invoices": invoice, "reason": reason,
+                                       "department": "logistics"}).body == ""
+    kept_open = world.slack.slash(COLLECTOR, "D04COLLECT1", "/credit collect")
+    deliver(world)
+    post = posts(world, LOGISTICS_CHANNEL)[-2]
+    world.slack.click(LOGISTICIAN, Reply(LOGISTICS_CHANNEL, post["text"], post["blocks"],
+                                         ephemeral=False, ts="1.000100"), "Resolve",
+                      wait=False)
+    assert world.slack.submit(LOGISTICIAN, world.slack.modal(LOGISTICIAN),
+                              {"outcome": "cartons found"}).body == ""
+    world.emulator.views.clear()
+    world.slack.click(COLLECTOR, kept_open, "Resolve dispute", wait=False)
+    view = world.slack.modal(COLLECTOR)
+    assert [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"][1] == (
+        f"Dispute over {second}, opened on Nov 29, 2026 by <@{COLLECTOR}>: wrong price")
