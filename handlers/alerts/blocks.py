@@ -348,11 +348,15 @@ def _figures(tr: Translator, alert: Alert, detailed: bool = False,
     in_base = ""
     converted = Money(alert.amount_in_base, base).rounded() \
         if base is not None and alert.amount_in_base is not None else None
+    foreign = base is not None and alert.amount is not None \
+        and alert.amount.currency != base
     # Not "(≈ $0.00)" beside a few dong: too little to say anything of the order.
-    if converted is not None and converted.amount > 0 and alert.amount is not None \
-            and alert.amount.currency != base:
+    if foreign and converted is not None and converted.amount > 0:
         # The space is the translation's: Chinese puts none before its bracket.
         in_base = tr._(" (≈ {amount})", amount=tr.money(converted))
+    elif foreign and alert.amount_in_base is None:
+        # Last of its group, and nothing said why (the rate is the operator's to import).
+        in_base = tr._(" (no {currency} rate)", currency=base)
     days = alert.days
     parts: list[str] = []
     if alert.type is AlertType.OVERDUE:

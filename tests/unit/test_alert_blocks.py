@@ -197,12 +197,16 @@ def test_each_type_and_change_in_words(digest_line, text):
     (dataclasses.replace(overdue(), amount=Money(Decimal("12345.6"), "EUR"),
                          amount_in_base=Decimal("13580.16")), "en-US",
      "€12,345.60 overdue (≈ $13,580.16) · oldest 45 days past due · exposure €40,000.00"),
-    # In the base currency already, or with no rate to convert it: the amount alone.
+    # In the base currency already: the amount alone.
     (overdue(), "en-US",
      "$12,345.60 overdue · oldest 45 days past due · exposure $40,000.00"),
+    # With no rate to convert it: why it comes last of its group.
     (dataclasses.replace(overdue(), amount=Money(Decimal("12345.6"), "EUR"),
                          amount_in_base=None), "en-US",
-     "€12,345.60 overdue · oldest 45 days past due · exposure €40,000.00"),
+     "€12,345.60 overdue (no USD rate) · oldest 45 days past due · exposure €40,000.00"),
+    (dataclasses.replace(overdue(), amount=Money(Decimal("12345.6"), "EUR"),
+                         amount_in_base=None), "zh-CN",
+     "逾期 €12,345.60（无USD汇率） · 最早一笔已逾期 45 天 · 敞口 €40,000.00"),
     # Too little in the base currency to show: not "(≈ $0.00)".
     (dataclasses.replace(overdue(), amount=Money(Decimal("100"), "VND"),
                          amount_in_base=Decimal("0.004")), "en-US",
