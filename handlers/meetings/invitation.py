@@ -255,20 +255,17 @@ def rescheduled_note(tr: Translator, meeting: Meeting, previous: Meeting | None,
             "{who} changed {subject}: it now lasts {duration} (it was {before}). Answers "
             "stand.", who=mention(meeting.organiser), subject=subject(tr, meeting, zone),
             duration=duration(tr, meeting.minutes), before=duration(tr, previous.minutes))
-    before = tr.moment(previous.starts_at, zone) if previous else "-"
+    moved = {"who": mention(meeting.organiser), "kind": kind_name(tr, meeting.kind),
+             "title": title(meeting), "after": when(tr, meeting, zone),
+             "before": tr.moment(previous.starts_at, zone) if previous else "-",
+             "duration": duration(tr, meeting.minutes)}
     if proposed:
         return ":calendar: " + tr._(
             "{who} moved {kind} “{title}” from {before} to {after} ({duration}), the time "
-            "you proposed: you are down as coming.",
-            who=mention(meeting.organiser), kind=kind_name(tr, meeting.kind),
-            title=title(meeting), before=before, after=when(tr, meeting, zone),
-            duration=duration(tr, meeting.minutes))
+            "you proposed: you are down as coming.", **moved)
     return ":calendar: " + tr._(
         "{who} moved {kind} “{title}” from {before} to {after} ({duration}). Answers to "
-        "the old time are cleared: please answer the invitation again.",
-        who=mention(meeting.organiser), kind=kind_name(tr, meeting.kind),
-        title=title(meeting), before=before, after=when(tr, meeting, zone),
-        duration=duration(tr, meeting.minutes))
+        "the old time are cleared: please answer the invitation again.", **moved)
 
 
 def cancelled_note(tr: Translator, meeting: Meeting, actor: str, zone: tzinfo,
