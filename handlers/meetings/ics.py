@@ -8,7 +8,8 @@ the job's invitation of the next one, a reschedule, a cancel of this occurrence 
 carries the series' UID with ``RECURRENCE-ID`` (the occurrence's original start in the
 series) and no RRULE, so a calendar changes that occurrence and leaves the series alone.
 A cancel of the series from a later occurrence on is the series' event again with its
-rule ending (UNTIL) before that occurrence: the meetings already held stay in calendars.
+rule ending (UNTIL) before that occurrence, and its occurrences cancelled or moved before
+(EXDATEs, overrides): the meetings already held stay in calendars.
 From its first occurrence, it is ``METHOD:CANCEL`` for the series' UID with no
 RECURRENCE-ID: every occurrence goes.
 
