@@ -59,6 +59,8 @@ _AMOUNT = re.compile(
 _CHINESE_NUMERAL = re.compile(r"[\d零〇一二两三四五六七八九十]*[十百千万萬亿億]"
                               r"[\d零〇一二两三四五六七八九十百千万萬亿億]*元?")
 _CHINESE_DIGIT = re.compile(r"[零〇一二两三四五六七八九十]")
+# Thousands grouped by spaces, the decimals after a comma or a point: 50 000,00.
+_SPACE_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?P<decimals>[.,]\d+)?(?![\d])")
 
 
 def in_chinese_numerals(word: str) -> bool:
@@ -103,6 +105,17 @@ def parse_amount(text: str) -> TypedAmount:
         raise AmountError(text, N_("“{text}” is written in Chinese numerals: write the number "
                                    "in digits, e.g. {digits}."),
                           digits=Phrase(N_("5万 or 50000")))
+    if match is None and (grouped := _SPACE_GROUPED.search(folded)) is not None:
+        # "50 000,00" as much of Europe writes it: said what it is, and written so that
+        # creditbot reads it (a point before the decimals, no space or point between
+        # thousands), not "like 50 000.00", refused in its turn.
+        number = grouped[0].replace(" ", "")
+        if grouped["decimals"]:
+            number = number[:-len(grouped["decimals"])].replace(".", "").replace(",", "") \
+                + "." + grouped["decimals"][1:]
+        written = folded[:grouped.start()] + number + folded[grouped.end():]
+        raise AmountError(text, N_("“{text}” groups its digits with spaces: write it without "
+                                   "them, like {written}."), written=written)
     if match is None or (match["before"] and match["after"]):
         comma = _DECIMAL_COMMA.search(folded)
         if comma is not None:

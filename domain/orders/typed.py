@@ -52,7 +52,9 @@ _MINUS = tuple(MINUS_SIGNS)
 # Thousands grouped by spaces (10 000, 1 200 000): a number of one to three digits, maybe
 # signed, then groups of three.
 _GROUPED = re.compile(rf"{_SIGNED}\d{{1,3}}( \d{{3}})*")
-_GROUP = re.compile(r"\d{3}")
+# A group of three, the last one maybe with decimals ("50 000,00", "1 234.56"): read
+# apart, "000,00" was the order's reference and "$50.00" its amount.
+_GROUP = re.compile(r"\d{3}([.,]\d+)?")
 # Units people write that creditbot does not take (it takes k, m, 万, 亿).
 _OTHER_UNITS = frozenset({"mn", "mln", "mio", "mm", "mil", "bn", "bln", "b", "million",
                           "millions", "billion", "billions", "thousand", "thousands",

@@ -191,15 +191,20 @@ def test_check_with_an_amount_answers_without_recording(world):
      "EUR."),
     # Thousands grouped by a space, or a unit creditbot does not take: one amount that
     # it cannot read, never 10 with the reference "000" (an order of $10.00).
-    ("/credit order acme industrial 10 000 PO-7", "“10 000” is not an amount: write it "
-     "like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
-    ("/credit order acme industrial 1\u202f200\u202f000", "“1 200 000” is not an amount: "
-     "write it like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k "
-     "EUR."),
+    ("/credit order acme industrial 10 000 PO-7", "“10 000” groups its digits with "
+     "spaces: write it without them, like 10000."),
+    ("/credit order acme industrial 1\u202f200\u202f000", "“1 200 000” groups its digits "
+     "with spaces: write it without them, like 1200000."),
+    # With decimals after a comma, as much of Europe writes them: it was an order of
+    # $50.00 whose reference was "000,00".
+    ("/credit order acme industrial 50 000,00", "“50 000,00” groups its digits with "
+     "spaces: write it without them, like 50000.00."),
+    ("/credit order acme industrial 1 234.56 PO-1", "“1 234.56” groups its digits with "
+     "spaces: write it without them, like 1234.56."),
     ("/credit order acme industrial 5 mn", "“5 mn” is not an amount: write it like 120000, "
      "120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
-    ("/credit check acme industrial 10 000", "“10 000” is not an amount: write it like "
-     "120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
+    ("/credit check acme industrial 10 000", "“10 000” groups its digits with spaces: "
+     "write it without them, like 10000."),
     # A second amount or currency is refused, not kept as the reference or dropped.
     ("/credit order acme industrial 5k 10k", "“5k 10k” is two amounts: an order has one, "
      "e.g. `/credit order acme 120k EUR PO-2026-118`."),

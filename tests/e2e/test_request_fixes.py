@@ -231,9 +231,15 @@ def test_a_request_names_what_is_wrong_with_its_amount_as_an_order_does(world):
         "“$12”: write the currency's code after the amount instead of its sign, e.g. 12 USD.")
     # So is a minus typed apart (a trial's "- 5k" was filed as a total of 5,000).
     # Thousands grouped by a space: refused, never +10 with "000" in the reason.
-    for grouped in ("10 000", "+10 000", "5 mn"):
-        assert request(grouped) == f"“{grouped}” is not an amount: {WRITE}"
-    assert order("10 000") == f"“10 000” is not an amount: {WRITE}"
+    assert request("5 mn") == f"“5 mn” is not an amount: {WRITE}"
+    # With decimals after a comma too: "+150 000,00 for Q1" was +150 with the reason
+    # "000,00 for Q1".
+    for grouped, written in (("10 000", "10000"), ("+10 000", "+10000"),
+                             ("+150 000,00", "+150000.00")):
+        assert request(grouped) == (f"“{grouped}” groups its digits with spaces: write it "
+                                    f"without them, like {written}.")
+    assert order("10 000") == (
+        "“10 000” groups its digits with spaces: write it without them, like 10000.")
     for apart, filed, placed in (("- 5k", "-5k", "-5k"), ("− 5k", "−5k", "−5k"),
                                  ("– 5k", "–5k", "–5k"), ("-USD 5", "-5 USD", "-5")):
         assert request(apart) == f"“{filed}” is not an amount greater than zero: {WRITE}"

@@ -273,3 +273,17 @@ def test_a_shared_sign_before_another_currency_is_named_as_typed(implied, refusa
     with pytest.raises(AmountError) as refused:
         read_amount("$5k EUR", implied=implied)
     assert str(refused.value) == refusal
+
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("50 000", "50000"), ("50 000,00", "50000.00"), ("1 234.56", "1234.56"),
+    ("12 500,5", "12500.5"), ("USD 1 234 567,89", "USD 1234567.89"), ("+150 000,00", "+150000.00"),
+    ("1\u202f200\u202f000", "1200000")])
+def test_digits_grouped_by_spaces_are_refused_with_what_to_write(text, written):
+    # Said "has a decimal comma: … like 50 000.00", refused again when written so.
+    with pytest.raises(AmountError) as refused:
+        parse_amount(text)
+    assert str(refused.value) == (
+        f"“{text}” groups its digits with spaces: write it without them, like {written}.")
+    if not written.startswith("+"):
+        parse_amount(written)  # what it suggests is taken
