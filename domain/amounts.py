@@ -109,11 +109,11 @@ def parse_amount(text: str) -> TypedAmount:
         # "50 000,00" as much of Europe writes it: said what it is, and written so that
         # creditbot reads it (a point before the decimals, no space or point between
         # thousands), not "like 50 000.00", refused in its turn.
-        number = grouped[0].replace(" ", "")
+        joined = grouped[0].replace(" ", "")
         if grouped["decimals"]:
-            number = number[:-len(grouped["decimals"])].replace(".", "").replace(",", "") \
+            joined = joined[:-len(grouped["decimals"])].replace(".", "").replace(",", "") \
                 + "." + grouped["decimals"][1:]
-        written = folded[:grouped.start()] + number + folded[grouped.end():]
+        written = folded[:grouped.start()] + joined + folded[grouped.end():]
         raise AmountError(text, N_("“{text}” groups its digits with spaces: write it without "
                                    "them, like {written}."), written=written)
     if match is None or (match["before"] and match["after"]):

@@ -93,6 +93,30 @@ class MeantCurrency(UnknownCurrency):
             code=code, meant=meant, example=example, as_reference=as_reference)
 
 
+class LowerCaseCode(DomainError):
+    """A currency code in lower case alone after an order's amount (``5k cad``): taken
+    as the reference, the order was booked in the customer's currency under "OK to
+    ship". Only the common codes count in lower case (``COMMON_CODES``), so it is asked
+    about, with how to write each."""
+
+    def __init__(self, code: str, example: str, as_reference: str) -> None:
+        super().__init__(N_(
+            "“{code}” after the amount: for {upper}, write the code in capitals, e.g. "
+            "`{example}`; to give “{code}” as the order's reference, put it in quotes: "
+            "`{as_reference}`."), code=code, upper=code.upper(), example=example,
+            as_reference=as_reference)
+
+
+# Codes that are English words too: a reference of its own ("5k all", "5k top").
+_WORD_CODES = frozenset({"all", "try", "bob", "cup", "top", "mop", "pen", "gel", "sos",
+                         "mad"})
+
+
+def _lower_case_code(word: str) -> bool:
+    folded = unicodedata.normalize("NFKC", word)
+    return folded.islower() and is_code(folded) and folded not in COMMON_CODES | _WORD_CODES
+
+
 def _unit_and_code(word: str) -> bool:
     """A unit with a currency after it (``kusd``, ``mEUR``, ``万美元``, ``万元人民币``)."""
     folded = unicodedata.normalize("NFKC", word)
@@ -398,6 +422,10 @@ def split_order(text: str) -> TypedOrder | None:
                 meant := meant_currency(rest[0])) is not None \
                 and not _CURRENCY_SIGN.search(words[amount_at]):
             raise MeantCurrency(rest[0], meant, f"/credit order acme 120k {meant}",
+                                f"/credit order acme 120k \"{rest[0]}\"")
+        elif currency is None and written is None and len(rest) == 1 \
+                and _lower_case_code(rest[0]):
+            raise LowerCaseCode(rest[0], f"/credit order acme 120k {rest[0].upper()}",
                                 f"/credit order acme 120k \"{rest[0]}\"")
         elif rest and _is_amount(rest[0]) and not rest[0].isdigit():
             # "5k 10k": a second amount, not a reference ("12345", a PO number, is one).

@@ -205,6 +205,11 @@ def test_check_with_an_amount_answers_without_recording(world):
      "120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
     ("/credit check acme industrial 10 000", "“10 000” groups its digits with spaces: "
      "write it without them, like 10000."),
+    # A code only the common ones are read as in lower case: asked about, not booked in
+    # dollars with the reference "cad".
+    ("/credit order acme industrial 5k cad", "“cad” after the amount: for CAD, write the "
+     "code in capitals, e.g. `/credit order acme 120k CAD`; to give “cad” as the order's "
+     "reference, put it in quotes: `/credit order acme 120k \"cad\"`."),
     # A second amount or currency is refused, not kept as the reference or dropped.
     ("/credit order acme industrial 5k 10k", "“5k 10k” is two amounts: an order has one, "
      "e.g. `/credit order acme 120k EUR PO-2026-118`."),
