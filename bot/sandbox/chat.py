@@ -463,6 +463,13 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
                 "There is no job “{name}”; the jobs are: {names}.", name=name,
                 names=", ".join(jobs))) + "[/yellow]")
             return
+        if on_holiday and not job.keeps_holidays:
+            # As the CLI: accepted in silence, it would seem to have changed something.
+            self.console.print("[yellow]" + rich_escape(self.tr._(
+                "{job} runs on holidays as on any other day: --on-holiday is for {jobs}.",
+                job=name, jobs=", ".join(j.name for j in jobs.values() if j.keeps_holidays)))
+                + "[/yellow]")
+            return
         assert self.services is not None
         engine = self.services.engine
         result = run_job(engine, job, job_context(

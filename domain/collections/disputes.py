@@ -179,8 +179,11 @@ class Disputing(DayContext):
             self.access.require(actor)
             found = next(iter(uow.collections.open_disputes([customer_id])), None)
             if found is None:
-                raise DomainError(N_("No dispute of {customer} is open any more: nothing "
-                                     "was changed."), customer=customer_id)
+                customer = uow.customers.get(customer_id)
+                raise DomainError(N_("{customer} has no open dispute: nothing was "
+                                     "changed."), customer=f"{customer.name} ({customer_id})"
+                                  if customer is not None and customer.name != customer_id
+                                  else customer_id)
             return self._require_resolver(uow, actor, found.id, customer_id)[0]
 
     def may_resolve(self, actor: Member, dispute_id: int, customer_id: str) -> Dispute:

@@ -354,7 +354,8 @@ def _figures(tr: Translator, alert: Alert, detailed: bool = False,
     if foreign and converted is not None and converted.amount > 0:
         # The space is the translation's: Chinese puts none before its bracket.
         in_base = tr._(" (≈ {amount})", amount=tr.money(converted))
-    elif foreign and alert.amount_in_base is None:
+    elif foreign and alert.amount_in_base is None \
+            and alert.type is not AlertType.CONTRACT_EXPIRING:  # a limit, never converted
         # Last of its group, and nothing said why (the rate is the operator's to import).
         in_base = tr._(" (no {currency} rate)", currency=base)
     days = alert.days
@@ -500,7 +501,7 @@ def compact(tr: Translator, line: DigestLine, zone: tzinfo, form: Form = Form.FU
 
     tail = tail_with(_figures(tr, alert))
     tails = dict.fromkeys((tail_with(_figures(tr, alert, base=base)), tail))
-    answered = " ".join(part for part in (_better(tr, line),
+    answered = " ".join(part for part in (_better(tr, line, base),
                                           answers(tr, line.state, zone, moment=False)) if part)
     # A long name and id give way before what the line says of the account; the base
     # currency's amount, before the name.

@@ -505,7 +505,7 @@ def test_the_collector_resolves_a_dispute_from_the_worklist_line(world):
     assert "Resolve dispute" not in [b["text"]["text"] for b in line.buttons()]
     pressed = world.slack.click(COLLECTOR, kept_open, "Resolve dispute")
     assert pressed is not None and pressed.all_text() == (
-        f"No dispute of {CUSTOMER} is open any more: nothing was changed.")
+        f"Fenwick Retail Group ({CUSTOMER}) has no open dispute: nothing was changed.")
 
 
 def test_a_worklist_kept_open_resolves_the_dispute_still_open(world):

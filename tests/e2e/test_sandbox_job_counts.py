@@ -59,8 +59,12 @@ def test_a_job_on_a_holiday_runs_when_told_to(monkeypatch, still):
     from bot.config.schema import AppConfig
 
     monkeypatch.setattr(AppConfig, "holidays", lambda self: frozenset({date(2026, 11, 29)}))
-    answers = sandbox(monkeypatch, ":run alerts", ":run alerts --on-holiday")
+    answers = sandbox(monkeypatch, ":run alerts", ":run alerts --on-holiday",
+                      ":run housekeeping --on-holiday")
     assert answers[0][1] == [
         "Ran alerts: a holiday: nothing sent, the next run catches up (--on-holiday after",
         "the job's name runs it all the same)."]
     assert answers[1][1][0].startswith("Ran alerts: 50 customers, 64 conditions, 64 announced")
+    # As the CLI: not accepted in silence by a job that runs on holidays anyway.
+    assert answers[2][1] == ["housekeeping runs on holidays as on any other day: "
+                             "--on-holiday is for alerts,", "collections."]

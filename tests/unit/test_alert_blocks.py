@@ -207,6 +207,9 @@ def test_each_type_and_change_in_words(digest_line, text):
     (dataclasses.replace(overdue(), amount=Money(Decimal("12345.6"), "EUR"),
                          amount_in_base=None), "zh-CN",
      "逾期 €12,345.60（无USD汇率） · 最早一笔已逾期 45 天 · 敞口 €40,000.00"),
+    # A contract's limit is never converted: no "(no USD rate)" for a rate that exists.
+    (dataclasses.replace(contract(), amount=Money(Decimal("50000"), "EUR")), "en-US",
+     "contract K-7 ends Dec 11, 2026 · in 12 days · credit limit €50,000.00"),
     # Too little in the base currency to show: not "(≈ $0.00)".
     (dataclasses.replace(overdue(), amount=Money(Decimal("100"), "VND"),
                          amount_in_base=Decimal("0.004")), "en-US",
@@ -243,6 +246,13 @@ def test_a_thread_line_and_better_now_show_the_base_amount_while_there_is_room()
         "€12,345.60 overdue · oldest 45 days past due · collector assigned · New  "
         ":white_check_mark: Acknowledged by <@U02CREDITMG>  :zzz: Snoozed until Dec 6, 2026 "
         "by <@U02CREDITMG>")
+    # Better now, in the base currency's terms too, on the thread's lines as on the first
+    # page's.
+    was = dataclasses.replace(euro_overdue(days=95), level=4)
+    assert compact(en, line(was, state=state_of(dataclasses.replace(
+        euro_overdue(days=20), level=1))), SHANGHAI, base="USD").endswith(
+        ":arrow_down: Better now: €12,345.60 overdue (≈ $13,580.16) · oldest 20 days past "
+        "due")
     # Better now, in the base currency's terms too.
     was = euro_overdue(days=95)
     better = dataclasses.replace(euro_overdue(days=20), level=1)
