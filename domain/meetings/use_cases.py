@@ -425,9 +425,13 @@ class Meetings:
             meeting = self._changeable(uow, actor, meeting_id)
             targets = [meeting]
             if scope is Scope.SERIES:
+                # Later in the series, wherever each was moved to: the calendar file ends
+                # the rule at this one's place, and an occurrence after it in the series
+                # moved before it in time stayed in creditbot, gone from calendars.
                 targets += [m for m in uow.meetings.series(meeting.series)
-                            if m.starts_at > meeting.starts_at and m.id != meeting.id
-                            and m.state is MeetingState.SCHEDULED]
+                            if (m.occurrence, m.starts_at)
+                            > (meeting.occurrence, meeting.starts_at)
+                            and m.id != meeting.id and m.state is MeetingState.SCHEDULED]
             done: list[Meeting] = []
             for target in targets:
                 cancelled = uow.meetings.save_meeting(dataclasses.replace(

@@ -5,6 +5,7 @@ the list of upcoming meetings."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -284,6 +285,24 @@ def test_cancelling_a_series_ends_this_and_later_occurrences_and_the_rule(meetin
     assert (this.meeting.id, this.later, this.series_ended, this.series) == (
         later[0].id, (), False, ())
     assert len(told.changes) == 3
+
+
+def test_a_series_cancelled_from_an_occurrence_moved_past_the_next_ends_both(
+        meetings, uow, told):
+    # The second occurrence moved a week and a half on, past the third: the series
+    # cancelled from it kept the third in creditbot (earlier in time), while the calendar
+    # file, ending the rule at the second's place, took it out of calendars.
+    first = meetings.schedule(ORGANISER, draft(recurrence=Recurrence.WEEKLY))
+    second, third = (uow.meetings.add_meeting(dataclasses.replace(
+        first, id=0, version=0, series_id=first.id, occurrence=n,
+        starts_at=first.starts_at + timedelta(days=7 * n))) for n in (1, 2))
+    uow.meetings.save_meeting(dataclasses.replace(
+        second, starts_at=third.starts_at + timedelta(days=3)))
+    uow.commit()
+    done = meetings.cancel(ORGANISER, second.id, Scope.SERIES)
+    assert [m.id for m in done] == [second.id, third.id]
+    assert [(m.id, m.state) for m in uow.meetings.series(first.id)
+            if m.state is MeetingState.SCHEDULED] == [(first.id, MeetingState.SCHEDULED)]
 
 
 def test_upcoming_lists_the_meetings_one_is_invited_to_and_all_for_a_manager(meetings):
