@@ -54,6 +54,9 @@ RRULES: dict[Recurrence, dict[str, object]] = {
 # How far ahead a file's VTIMEZONE reaches (its transitions are a line of RDATEs).
 COVERED = timedelta(days=10958)
 _SEQUENCE_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+# The most a file that ends a series may hold (it goes to every person and channel
+# invited, each a copy in the outbox; Slack takes files far larger).
+ENDING_BYTES = 256_000
 
 
 def _month_end(rule: dict[str, object], day: int) -> dict[str, object]:
@@ -176,7 +179,7 @@ def _ended_series(meeting: Meeting, people: Sequence[str], description: str,
     until = cut.astimezone(UTC) - timedelta(seconds=1)
     master.add("rrule", {**_month_end(RRULES[meeting.recurrence], anchor.day),
                          "UNTIL": until})
-    overrides: list[Event] = []
+    overrides: list[tuple[datetime, Event]] = []
     gone: list[datetime] = []
     for occurrence_ in series:
         slot = recurrence_id(dataclasses.replace(occurrence_, recurrence=meeting.recurrence))
@@ -186,15 +189,24 @@ def _ended_series(meeting: Meeting, people: Sequence[str], description: str,
         if slot < cut and cancelled:
             gone.append(slot.astimezone(zone))
         elif moved and (slot < cut or occurrence_.starts_at != slot):
-            override = _event(occurrence_, people, "", now, name_of)
+            # The series' attendees, not repeated: 300 people on each of 100 overrides
+            # made a file over Slack's size, and the cancel failed with it.
+            override = _event(occurrence_, (), "", now, name_of)
             override.add("recurrence-id", slot.astimezone(zone))
             override.add("dtstart", occurrence_.starts_at.astimezone(zone))
             override.add("dtend", occurrence_.ends_at.astimezone(zone))
             override.add("status", "CANCELLED" if slot >= cut else "CONFIRMED")
-            overrides.append(override)
+            overrides.append((slot, override))
     if gone:
         master.add("exdate", sorted(gone))
-    return _file("REQUEST", zone, anchor, master, *overrides)
+    kept = [override for _, override in sorted(overrides, key=lambda pair: pair[0])]
+    content = _file("REQUEST", zone, anchor, master, *kept)
+    while len(content) > ENDING_BYTES and kept:
+        # Years of moved occurrences: the oldest give way (a calendar that rebuilds the
+        # series shows them at their place in the rule), never the cancel itself.
+        kept = kept[len(kept) // 4 + 1:]
+        content = _file("REQUEST", zone, anchor, master, *kept)
+    return content
 
 
 def _event(meeting: Meeting, people: Sequence[str], description: str, now: datetime,

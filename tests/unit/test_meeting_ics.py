@@ -278,3 +278,25 @@ def test_a_monthly_series_from_a_months_end_meets_when_creditbot_says_in_calenda
         if day.day == 31:
             assert [(s + timedelta(hours=8)).date().isoformat() for s in expected[:5]] == [
                 "2026-12-31", "2027-01-31", "2027-02-28", "2027-03-31", "2027-04-30"]
+
+
+def test_a_long_series_with_many_people_ends_in_a_file_of_bounded_size() -> None:
+    # 300 people on each of 110 moved occurrences made a 2.2 MB file: over the outbox's
+    # limit, the cancel failed with it, and the series stayed. Seventeen years of weekly
+    # moves: the oldest give way.
+    people = [ORGANISER, *(f"U{n:010d}" for n in range(300))]
+    moved = [occurrence(n, starts_at=FIRST + n * WEEK + timedelta(hours=1), version=2,
+                        rescheduled_at=NOW) for n in range(1, 900)]
+    gone = occurrence(900, state=MeetingState.CANCELLED, recurrence=Recurrence.NONE,
+                      version=2)
+    content = ics.calendar(gone, people, "", FIRST + 900 * WEEK - timedelta(days=1),
+                           rule_ended=Recurrence.WEEKLY, series=[series(), *moved, gone])
+    assert len(content) <= ics.ENDING_BYTES
+    master, *overrides = icalendar.Calendar.from_ical(content).walk("VEVENT")
+    # Everyone on the series' own event; its overrides inherit them.
+    assert len(master.get("attendee")) == 300
+    assert all("attendee" not in o for o in overrides)
+    # The newest moves are kept, up to the last before the cut.
+    kept = [o.decoded("recurrence-id").astimezone(UTC) for o in overrides]
+    assert kept == [FIRST + n * WEEK for n in range(900 - len(kept), 900)]
+    assert 100 < len(kept) < 899
