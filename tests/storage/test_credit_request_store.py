@@ -435,6 +435,11 @@ def test_a_request_read_locked_holds_off_a_change_until_the_reader_commits(engin
 def test_a_limit_request_and_an_order_release_never_share_a_key(engine):
     # Customer "C1:order:9"'s limit and customer C1's order "9:limit" had one key
     # ("C1:order:9:limit"): the order's release was refused as asked for already.
+    from alembic import command
+
+    from storage.credit_requests import _R
+    from storage.db import alembic_config
+
     limit = request(customer_id="C1:order:9")
     release = request(kind=RequestKind.ORDER_RELEASE, order_id="9:limit", expires_on=None)
     with uow(engine) as work:
@@ -442,6 +447,11 @@ def test_a_limit_request_and_an_order_release_never_share_a_key(engine):
         work.commit()
     with uow(engine) as work:
         assert [work.credit_requests.find_open(r.open_key) for r in (limit, release)] == filed
+    # A downgrade cannot keep both keys: the later request is left without one.
+    command.downgrade(alembic_config(engine), "0035")
+    with engine.connect() as conn:
+        assert conn.execute(select(_R.c.id, _R.c.open_key).order_by(_R.c.id)).all() == [
+            (filed[0].id, "C1:order:9:limit"), (filed[1].id, None)]
 
 
 def test_the_upgrade_rewrites_the_open_requests_keys(engine):

@@ -24,6 +24,14 @@ def upgrade() -> None:
                "WHERE open_key IS NOT NULL")
 
 
+_OLD = f"substr(open_key, length({_LENGTH}) + 2)"
+
+
 def downgrade() -> None:
-    op.execute(f"UPDATE credit_requests SET open_key = substr(open_key, length({_LENGTH}) "
-               "+ 2) WHERE open_key IS NOT NULL")
+    # Two open requests this version tells apart may share the old key (customer
+    # "C1:order:9"'s limit, C1's order "9:limit"): the later is left without one, as
+    # the old version could not have filed it, rather than the downgrade failing.
+    op.execute(f"UPDATE credit_requests SET open_key = NULL WHERE open_key IS NOT NULL "
+               f"AND id NOT IN (SELECT min(id) FROM credit_requests WHERE open_key IS NOT "
+               f"NULL GROUP BY {_OLD})")
+    op.execute(f"UPDATE credit_requests SET open_key = {_OLD} WHERE open_key IS NOT NULL")
