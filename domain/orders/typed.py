@@ -99,7 +99,12 @@ class LowerCaseCode(DomainError):
     ship". Only the common codes count in lower case (``COMMON_CODES``), so it is asked
     about, with how to write each."""
 
-    def __init__(self, code: str, example: str, as_reference: str) -> None:
+    def __init__(self, code: str, example: str, as_reference: str | None = None) -> None:
+        if as_reference is None:  # a check, which has no reference
+            super().__init__(N_("“{code}” after the amount: for {upper}, write the code "
+                                "in capitals, e.g. `{example}`."), code=code,
+                             upper=code.upper(), example=example)
+            return
         super().__init__(N_(
             "“{code}” after the amount: for {upper}, write the code in capitals, e.g. "
             "`{example}`; to give “{code}” as the order's reference, put it in quotes: "
@@ -495,6 +500,11 @@ def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:
             _is_amount(words[-2]) or numeric(words[-2])) \
             and not _CURRENCY_SIGN.search(words[-2]):
         raise UnknownCurrency(last, f"/credit check acme 120k {meant}")
+    if len(words) >= 3 and _lower_case_code(last) and (
+            _is_amount(words[-2]) or numeric(words[-2])) \
+            and not _CURRENCY_SIGN.search(words[-2]):
+        # "acme 5k cad": the whole line was looked up as a customer's name.
+        raise LowerCaseCode(last, f"/credit check acme 120k {last.upper()}")
     if len(words) >= 2 and currency_word(last) and (
             _is_amount(words[-2]) or numeric(words[-2])):
         # numeric: "$12 EUR" is an amount to answer about, not part of the name.

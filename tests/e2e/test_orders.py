@@ -210,6 +210,9 @@ def test_check_with_an_amount_answers_without_recording(world):
     ("/credit order acme industrial 5k cad", "“cad” after the amount: for CAD, write the "
      "code in capitals, e.g. `/credit order acme 120k CAD`; to give “cad” as the order's "
      "reference, put it in quotes: `/credit order acme 120k \"cad\"`."),
+    # A check has no reference: the whole line was looked up as a name.
+    ("/credit check acme industrial 5k cad", "“cad” after the amount: for CAD, write the "
+     "code in capitals, e.g. `/credit check acme 120k CAD`."),
     # A second amount or currency is refused, not kept as the reference or dropped.
     ("/credit order acme industrial 5k 10k", "“5k 10k” is two amounts: an order has one, "
      "e.g. `/credit order acme 120k EUR PO-2026-118`."),
