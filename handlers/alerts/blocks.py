@@ -345,19 +345,7 @@ def _figures(tr: Translator, alert: Alert, detailed: bool = False,
     digest orders by, shown beside an amount in another ("€95,000.00 (≈ $103,550.00)"
     after "$98,000.00" is why it comes first)."""
     amount = tr.money(alert.amount) if alert.amount is not None else None
-    in_base = ""
-    converted = Money(alert.amount_in_base, base).rounded() \
-        if base is not None and alert.amount_in_base is not None else None
-    foreign = base is not None and alert.amount is not None \
-        and alert.amount.currency != base
-    # Not "(≈ $0.00)" beside a few dong: too little to say anything of the order.
-    if foreign and converted is not None and converted.amount > 0:
-        # The space is the translation's: Chinese puts none before its bracket.
-        in_base = tr._(" (≈ {amount})", amount=tr.money(converted))
-    elif foreign and alert.amount_in_base is None \
-            and alert.type is not AlertType.CONTRACT_EXPIRING:  # a limit, never converted
-        # Last of its group, and nothing said why (the rate is the operator's to import).
-        in_base = tr._(" (no {currency} rate)", currency=base)
+    in_base = _in_base(tr, alert, base)
     days = alert.days
     parts: list[str] = []
     if alert.type is AlertType.OVERDUE:
@@ -399,8 +387,23 @@ def _figures(tr: Translator, alert: Alert, detailed: bool = False,
             parts.append(tr._("today") if days == 0 else
                          tr.ngettext("in {n} day", "in {n} days", days))
         if detailed and amount is not None:
-            parts.append(tr._("credit limit {amount}", amount=amount + in_base))
+            parts.append(tr._("credit limit {amount}", amount=amount))
     return " · ".join(parts)
+
+
+def _in_base(tr: Translator, alert: Alert, base: str | None) -> str:
+    """The amount an alert in another currency is ordered by, to follow its amount:
+    " (≈ $103,550.00)", or " (no USD rate)" when there was none to convert it."""
+    if base is None or alert.amount is None or alert.amount.currency == base \
+            or alert.type is AlertType.CONTRACT_EXPIRING:  # a limit, never converted
+        return ""
+    if alert.amount_in_base is None:
+        # Last of its group, and nothing said why (the rate is the operator's to import).
+        return tr._(" (no {currency} rate)", currency=base)
+    converted = Money(alert.amount_in_base, base).rounded()
+    # Not "(≈ $0.00)" beside a few dong: too little to say anything of the order. The
+    # space is the translation's: Chinese puts none before its bracket.
+    return tr._(" (≈ {amount})", amount=tr.money(converted)) if converted.amount > 0 else ""
 
 
 def _change(tr: Translator, announcement: Announcement) -> str:
