@@ -189,6 +189,9 @@ def _with_sign(text: str, number: str, code: str, too_large: str, sign: str,
     try:
         typed = _read(number, too_large, False, None)
     except AmountError as wrong:
+        if "written" in wrong.params:  # "+50 000 €": written with its + and its code
+            raise _as_typed(text, wrong, written=f"{sign}{wrong.params['written']} {code}"
+                            ) from None
         raise _as_typed(text, wrong) from None
     if typed.currency not in (None, code):  # "US$5k EUR"
         # A shared sign ("$5k EUR") is named as typed, as where nothing implies its

@@ -54,11 +54,15 @@ _MINUS = tuple(MINUS_SIGNS)
 _GROUPED = re.compile(rf"{_SIGNED}\d{{1,3}}( \d{{3}})*")
 # A group of three, the last one maybe with decimals ("50 000,00", "1 234.56"): read
 # apart, "000,00" was the order's reference and "$50.00" its amount.
-_GROUP = re.compile(r"\d{3}([.,]\d+)?")
+_GROUP = re.compile(rf"\d{{3}}([.,]\d+)?(?:(?i:{SIGN}))?")  # "50 000 €": 000€ once joined
 # Units people write that creditbot does not take (it takes k, m, 万, 亿).
 _OTHER_UNITS = frozenset({"mn", "mln", "mio", "mm", "mil", "bn", "bln", "b", "million",
                           "millions", "billion", "billions", "thousand", "thousands",
-                          "lakh", "lakhs", "crore", "crores", "w", "k.", "m.", "百"})
+                          "lakh", "lakhs", "crore", "crores", "w", "k.", "m.", "百",
+                          # German and English business shorthand: "20 TEUR" was €20 with
+                          # the reference "TEUR", "50 grand" $50.
+                          "t", "t.", "tsd", "tsd.", "mio.", "mrd", "mrd.", "grand", "ke",
+                          "teur", "tusd", "tchf", "tgbp"})
 
 
 class TwoAmounts(DomainError):
@@ -118,8 +122,10 @@ _WORD_CODES = frozenset({"all", "try", "bob", "cup", "top", "mop", "pen", "gel",
 
 
 def _lower_case_code(word: str) -> bool:
+    """A code not in capitals (``cad``, ``Cad``) that only capitals make a currency."""
     folded = unicodedata.normalize("NFKC", word)
-    return folded.islower() and is_code(folded) and folded not in COMMON_CODES | _WORD_CODES
+    return len(folded) == 3 and folded.isascii() and not folded.isupper() \
+        and is_code(folded) and folded.lower() not in COMMON_CODES | _WORD_CODES
 
 
 def _unit_and_code(word: str) -> bool:
@@ -428,13 +434,16 @@ def split_order(text: str) -> TypedOrder | None:
                 and not _CURRENCY_SIGN.search(words[amount_at]):
             raise MeantCurrency(rest[0], meant, f"/credit order acme 120k {meant}",
                                 f"/credit order acme 120k \"{rest[0]}\"")
-        elif currency is None and written is None and len(rest) == 1 \
-                and _lower_case_code(rest[0]):
+        elif currency is None and written is None and rest \
+                and _lower_case_code(rest[0]) \
+                and (len(rest) == 1 or not unicodedata.normalize("NFKC", rest[0]).islower()):
             raise LowerCaseCode(rest[0], f"/credit order acme 120k {rest[0].upper()}",
                                 f"/credit order acme 120k \"{rest[0]}\"")
-        elif rest and _is_amount(rest[0]) and not rest[0].isdigit():
-            # "5k 10k": a second amount, not a reference ("12345", a PO number, is one).
-            raise TwoAmounts(" ".join(words[amount_at:amount_at + 2]),
+        if rest and _is_amount(rest[0]) and not rest[0].isdigit():
+            # "5k 10k", "1000 EUR 5k": a second amount, not a reference ("12345", a PO
+            # number, is one).
+            second_at = len(words) - len(rest)
+            raise TwoAmounts(" ".join(words[amount_at:second_at + 1]),
                              index if quoted is None else 0)
         return TypedOrder(name, words[amount_at], currency, " ".join(rest) or None)
     return None

@@ -210,6 +210,21 @@ def test_check_with_an_amount_answers_without_recording(world):
     ("/credit order acme industrial 5k cad", "“cad” after the amount: for CAD, write the "
      "code in capitals, e.g. `/credit order acme 120k CAD`; to give “cad” as the order's "
      "reference, put it in quotes: `/credit order acme 120k \"cad\"`."),
+    # With the euro sign after it: €50.00 with the reference "000€ X3".
+    ("/credit order acme industrial 50 000 € X3", "“50 000€” groups its digits with "
+     "spaces: write it without them, like 50000 EUR."),
+    # Business shorthand for thousands: €20.00 with the reference "TEUR Angebot", $50.00.
+    ("/credit order acme industrial 20 TEUR Angebot", "“20 TEUR” is not an amount: write it "
+     "like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
+    ("/credit order acme industrial 50 grand PO-32", "“50 grand” is not an amount: write it "
+     "like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
+    # A code with a capital first only: booked in dollars with the reference "Cad PO-41".
+    ("/credit order acme industrial 50k Cad PO-41", "“Cad” after the amount: for CAD, write "
+     "the code in capitals, e.g. `/credit order acme 120k CAD`; to give “Cad” as the "
+     "order's reference, put it in quotes: `/credit order acme 120k \"Cad\"`."),
+    # A second amount after the currency: an order of 1,000 with the reference "5k".
+    ("/credit order acme industrial 1000 EUR 5k", "“1000 EUR 5k” is two amounts: an order "
+     "has one, e.g. `/credit order acme 120k EUR PO-2026-118`."),
     # A check has no reference: the whole line was looked up as a name.
     ("/credit check acme industrial 5k cad", "“cad” after the amount: for CAD, write the "
      "code in capitals, e.g. `/credit check acme 120k CAD`."),

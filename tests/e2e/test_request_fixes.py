@@ -234,9 +234,11 @@ def test_a_request_names_what_is_wrong_with_its_amount_as_an_order_does(world):
     assert request("5 mn") == f"“5 mn” is not an amount: {WRITE}"
     # With decimals after a comma too: "+150 000,00 for Q1" was +150 with the reason
     # "000,00 for Q1".
-    for grouped, written in (("10 000", "10000"), ("+10 000", "+10000"),
-                             ("+150 000,00", "+150000.00")):
-        assert request(grouped) == (f"“{grouped}” groups its digits with spaces: write it "
+    for grouped, quoted, written in (
+            ("10 000", "10 000", "10000"), ("+10 000", "+10 000", "+10000"),
+            ("+150 000,00", "+150 000,00", "+150000.00"),
+            ("+50 000 €", "+50 000€", "+50000 EUR")):
+        assert request(grouped) == (f"“{quoted}” groups its digits with spaces: write it "
                                     f"without them, like {written}.")
     assert order("10 000") == (
         "“10 000” groups its digits with spaces: write it without them, like 10000.")
