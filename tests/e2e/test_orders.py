@@ -299,6 +299,9 @@ def test_check_with_an_amount_answers_without_recording(world):
      "number in digits, e.g. 5万 or 50000."),
     ("/credit check acme packaging 三百万元", "“三百万元” is written in Chinese numerals: write "
      "the number in digits, e.g. 5万 or 50000."),
+    # The capitals of cheques and contracts: "“合同B” is not an amount" named the reference.
+    ("/credit order acme packaging 叁拾万 合同B", "“叁拾万” is written in Chinese numerals: "
+     "write the number in digits, e.g. 5万 or 50000."),
     # A check with no customer names the check as typed (it pointed to /credit order).
     ("/credit check \"\" 5k", "Name the customer, e.g. `/credit check acme 120k`."),
     ("/credit 查询 \"\" 5k", "Name the customer, e.g. `/credit 查询 acme 120k`."),
