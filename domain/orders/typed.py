@@ -104,16 +104,15 @@ class LowerCaseCode(DomainError):
     about, with how to write each."""
 
     def __init__(self, code: str, example: str, as_reference: str | None = None) -> None:
-        if as_reference is None:  # a check, which has no reference
-            super().__init__(N_("“{code}” after the amount: for {upper}, write the code "
-                                "in capitals, e.g. `{example}`."), code=code,
-                             upper=code.upper(), example=example)
-            return
-        super().__init__(N_(
+        template = N_(
             "“{code}” after the amount: for {upper}, write the code in capitals, e.g. "
             "`{example}`; to give “{code}” as the order's reference, put it in quotes: "
-            "`{as_reference}`."), code=code, upper=code.upper(), example=example,
-            as_reference=as_reference)
+            "`{as_reference}`.") if as_reference is not None else N_(
+            # A check, which has no reference.
+            "“{code}” after the amount: for {upper}, write the code in capitals, e.g. "
+            "`{example}`.")
+        super().__init__(template, code=code, upper=code.upper(), example=example,
+                         **({"as_reference": as_reference} if as_reference else {}))
 
 
 # Codes that are English words too: a reference of its own ("5k all", "5k top").
