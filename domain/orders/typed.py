@@ -54,15 +54,18 @@ _MINUS = tuple(MINUS_SIGNS)
 _GROUPED = re.compile(rf"{_SIGNED}\d{{1,3}}( \d{{3}})*")
 # A group of three, the last one maybe with decimals ("50 000,00", "1 234.56"): read
 # apart, "000,00" was the order's reference and "$50.00" its amount.
-_GROUP = re.compile(rf"\d{{3}}([.,]\d+)?(?:(?i:{SIGN}))?")  # "50 000 €": 000€ once joined
+# Whatever is glued to it: a sign ("50 000 €": 000€ once joined), a unit or a currency
+# ("5 000k", "250 000元" were $5.00 and $250.00 with the rest as the reference).
+_GROUP = re.compile(r"\d{3}(?!\d)\S*")
 # Units people write that creditbot does not take (it takes k, m, 万, 亿).
 _OTHER_UNITS = frozenset({"mn", "mln", "mio", "mm", "mil", "bn", "bln", "b", "million",
                           "millions", "billion", "billions", "thousand", "thousands",
                           "lakh", "lakhs", "crore", "crores", "w", "k.", "m.", "百",
                           # German and English business shorthand: "20 TEUR" was €20 with
                           # the reference "TEUR", "50 grand" $50.
-                          "t", "t.", "tsd", "tsd.", "mio.", "mrd", "mrd.", "grand", "ke",
-                          "teur", "tusd", "tchf", "tgbp"})
+                          "t", "t.", "tsd", "tsd.", "tausend", "thou", "ths", "tys",
+                          "mille", "lac", "lacs", "mio.", "mrd", "mrd.", "md", "bil", "g",
+                          "grand", "quid", "ke", "fr", "fr."})
 
 
 class TwoAmounts(DomainError):
@@ -117,14 +120,20 @@ class LowerCaseCode(DomainError):
 
 # Codes that are English words too: a reference of its own ("5k all", "5k top").
 _WORD_CODES = frozenset({"all", "try", "bob", "cup", "top", "mop", "pen", "gel", "sos",
-                         "mad"})
+                         "mad", "bam", "cop", "rub"})
 
 
-def _lower_case_code(word: str) -> bool:
+def lower_case_code(word: str) -> bool:
     """A code not in capitals (``cad``, ``Cad``) that only capitals make a currency."""
     folded = unicodedata.normalize("NFKC", word)
     return len(folded) == 3 and folded.isascii() and not folded.isupper() \
         and is_code(folded) and folded.lower() not in COMMON_CODES | _WORD_CODES
+
+
+def _thousands_of(word: str) -> bool:
+    """German shorthand for thousands of a currency: TEUR, TUSD, TCNY."""
+    folded = unicodedata.normalize("NFKC", word)
+    return len(folded) == 4 and folded[:1] in "tT" and is_code(folded[1:].upper())
 
 
 def _unit_and_code(word: str) -> bool:
@@ -217,6 +226,7 @@ def join_units(words: list[str]) -> list[str]:
         elif before and numeric(before) and (
                 (_GROUP.fullmatch(word) and _GROUPED.fullmatch(before))
                 or unicodedata.normalize("NFKC", word).lower() in _OTHER_UNITS
+                or _thousands_of(word)
                 or _is_sign_word(word)):  # "5k US$": its currency, written with a sign
             joined[-1] += " " + word
         else:
@@ -433,9 +443,7 @@ def split_order(text: str) -> TypedOrder | None:
                 and not _CURRENCY_SIGN.search(words[amount_at]):
             raise MeantCurrency(rest[0], meant, f"/credit order acme 120k {meant}",
                                 f"/credit order acme 120k \"{rest[0]}\"")
-        elif currency is None and written is None and rest \
-                and _lower_case_code(rest[0]) \
-                and (len(rest) == 1 or not unicodedata.normalize("NFKC", rest[0]).islower()):
+        elif currency is None and written is None and rest and lower_case_code(rest[0]):
             raise LowerCaseCode(rest[0], f"/credit order acme 120k {rest[0].upper()}",
                                 f"/credit order acme 120k \"{rest[0]}\"")
         if rest and _is_amount(rest[0]) and not rest[0].isdigit():
@@ -508,7 +516,7 @@ def _trailing(words: list[str]) -> tuple[int, str, str | None] | None:
             _is_amount(words[-2]) or numeric(words[-2])) \
             and not _CURRENCY_SIGN.search(words[-2]):
         raise UnknownCurrency(last, f"/credit check acme 120k {meant}")
-    if len(words) >= 3 and _lower_case_code(last) and (
+    if len(words) >= 3 and lower_case_code(last) and (
             _is_amount(words[-2]) or numeric(words[-2])) \
             and not _CURRENCY_SIGN.search(words[-2]):
         # "acme 5k cad": the whole line was looked up as a customer's name.

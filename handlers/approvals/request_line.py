@@ -20,6 +20,7 @@ from domain.amounts import AmountError, fold, parse_amount
 from domain.days import UNTIL_WORDS, looks_like_day, read_day
 from domain.errors import DomainError, SeveralProblems
 from domain.orders.typed import (
+    LowerCaseCode,
     UnknownCurrency,
     as_written,
     currency_word,
@@ -27,6 +28,7 @@ from domain.orders.typed import (
     join_signs,
     join_units,
     looks_like_code,
+    lower_case_code,
     numeric,
     two_currencies,
 )
@@ -237,4 +239,8 @@ def _take_amount(words: list[str]) -> tuple[str, str]:
     if taken == 1 and len(words) > 1 and currency_word(words[1]):
         # "250k USD", "2.5m usd"; "250k all orders" keeps its "all"
         taken = 2
+    elif taken == 1 and len(words) > 1 and lower_case_code(words[1]):
+        # "+5k cad more stock" was an increase in the customer's currency.
+        raise LowerCaseCode(words[1], f"/credit request acme +50k {words[1].upper()} "
+                                      "larger orders")
     return " ".join(words[:taken]), " ".join(words[taken:])

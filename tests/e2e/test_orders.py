@@ -213,6 +213,20 @@ def test_check_with_an_amount_answers_without_recording(world):
     # With the euro sign after it: €50.00 with the reference "000€ X3".
     ("/credit order acme industrial 50 000 € X3", "“50 000€” groups its digits with "
      "spaces: write it without them, like 50000 EUR."),
+    # A unit or currency glued to the last group: $5.00 with the reference "000k", $250.00
+    # with "000元 合同A".
+    ("/credit order acme industrial 5 000k", "“5 000k” groups its digits with spaces: "
+     "write it without them, like 5000k."),
+    ("/credit order acme industrial 250 000元 合同A", "“250 000元” groups its digits with "
+     "spaces: write it without them, like 250000元."),
+    ("/credit order acme industrial 5 Tausend", "“5 Tausend” is not an amount: write it "
+     "like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
+    ("/credit order acme industrial 5 TCNY", "“5 TCNY” is not an amount: write it like "
+     "120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
+    # Before a reference too: $5,000.00 with the reference "cad PO-7".
+    ("/credit order acme industrial 5k cad PO-7", "“cad” after the amount: for CAD, write "
+     "the code in capitals, e.g. `/credit order acme 120k CAD`; to give “cad” as the "
+     "order's reference, put it in quotes: `/credit order acme 120k \"cad\"`."),
     # Business shorthand for thousands: €20.00 with the reference "TEUR Angebot", $50.00.
     ("/credit order acme industrial 20 TEUR Angebot", "“20 TEUR” is not an amount: write it "
      "like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),

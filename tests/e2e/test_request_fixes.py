@@ -237,11 +237,16 @@ def test_a_request_names_what_is_wrong_with_its_amount_as_an_order_does(world):
     for grouped, quoted, written in (
             ("10 000", "10 000", "10000"), ("+10 000", "+10 000", "+10000"),
             ("+150 000,00", "+150 000,00", "+150000.00"),
-            ("+50 000 €", "+50 000€", "+50000 EUR")):
+            ("+50 000 €", "+50 000€", "+50000 EUR"), ("+1 000m", "+1 000m", "+1000m")):
         assert request(grouped) == (f"“{quoted}” groups its digits with spaces: write it "
                                     f"without them, like {written}.")
     assert order("10 000") == (
         "“10 000” groups its digits with spaces: write it without them, like 10000.")
+    # A code not in capitals: an increase in the customer's currency, "cad more stock"
+    # its reason.
+    assert request("+5k cad") == (
+        "“cad” after the amount: for CAD, write the code in capitals, e.g. `/credit "
+        "request acme +50k CAD larger orders`.")
     for apart, filed, placed in (("- 5k", "-5k", "-5k"), ("− 5k", "−5k", "−5k"),
                                  ("– 5k", "–5k", "–5k"), ("-USD 5", "-5 USD", "-5")):
         assert request(apart) == f"“{filed}” is not an amount greater than zero: {WRITE}"
