@@ -15,7 +15,9 @@ _DAY = re.compile(r"(?P<y>\d{4})(?:-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})"
                   r"|/(?P<m2>\d{1,2})/(?P<d2>\d{1,2})"
                   r"|\s*年\s*(?P<m3>\d{1,2})\s*月\s*(?P<d3>\d{1,2})\s*[日号]?)")
 # "until", and the words a Chinese reader puts in its place before a last day.
-UNTIL_WORDS = frozenset({"until", "至", "截至", "截止", "到", "直到"})
+# "till" and German's "bis" too: "+10k bis 2026-12-31 promo" was a permanent increase
+# with that reason. Any but "until" counts only before a day.
+UNTIL_WORDS = frozenset({"until", "till", "bis", "至", "截至", "截止", "到", "直到"})
 # A digit first, then a date's separator somewhere, or six to eight digits: "3号仓库"
 # ("to warehouse 3") still starts a reason.
 _LOOKS_LIKE_DAY = re.compile(r"\d[^\s]*[-/.年月]|\d{6,8}$")

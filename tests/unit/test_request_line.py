@@ -56,6 +56,13 @@ def examples_of_november(monkeypatch: pytest.MonkeyPatch) -> None:
     ("华夏物流 +5万 到年底备货", RequestLine("华夏物流", "+5万", "到年底备货")),
     ("华夏物流 +5万 到 年底备货", RequestLine("华夏物流", "+5万", "到 年底备货")),
     ("acme +5k untilled land", RequestLine("acme", "+5k", "untilled land")),
+    # "till", and German's "bis": a permanent increase with the reason "bis 2026-12-31
+    # promo" before; before no day they start the reason.
+    ("acme +10k bis 2026-12-31 promo", RequestLine("acme", "+10k", "promo",
+                                                   date(2026, 12, 31))),
+    ("acme +10k till 2026-12-31 promo", RequestLine("acme", "+10k", "promo",
+                                                    date(2026, 12, 31))),
+    ("acme +10k till further notice", RequestLine("acme", "+10k", "till further notice")),
     ("华夏物流 +5万 到 3号仓库 备货", RequestLine("华夏物流", "+5万", "到 3号仓库 备货")),
     # A bidi override inside the day is dropped, as everywhere text is compared.
     ("华夏物流 +5万 至 2027\u202e-01-31 x", RequestLine("华夏物流", "+5万", "x",
