@@ -52,13 +52,6 @@ def as_typed(text: str) -> str:
     return LONE_JOINER.sub("", INVISIBLE_BUT_JOINERS.sub("", text))
 
 
-def in_lines(text: str) -> str:
-    """A person's note as kept: its lines, each with its spaces run together, empty
-    ones dropped (a reason written over two lines in a form read as one)."""
-    return "\n".join(line for line in (" ".join(row.split()) for row in text.splitlines())
-                     if line)
-
-
 # Slack's mrkdwn has no escape for its formatting characters: messages show them as
 # look-alikes that format nothing (``handlers.render``). The way back: a value copied
 # from a message (an id typed into a command or a form) reads as it was written.

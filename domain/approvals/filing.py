@@ -41,7 +41,7 @@ from domain.money import Money
 from domain.orders.model import NOT_HELD
 from domain.ports import UnitOfWork
 from domain.refs import CustomerRef
-from domain.text import N_, CommandName, Listed, Phrase, in_lines, without_invisible
+from domain.text import N_, CommandName, Listed, Phrase, without_invisible
 
 MAX_REASON = 2000
 # Payment terms people may ask for, in days.
@@ -130,7 +130,7 @@ class Filings(RequestsContext):
         (one per customer's limit, per order, per customer's terms): filing twice gives
         one request. Audited ``requests.filed``; event ``RequestFiled``."""
         self._require(actor, "requests.file_refused", filing.customer[:200])
-        reason = in_lines(filing.reason or "")
+        reason = " ".join((filing.reason or "").split())
         wrong_reason = None
         if not reason:
             wrong_reason = _refused(N_("Say why: a request needs a reason, e.g. “larger "

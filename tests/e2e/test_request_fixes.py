@@ -711,13 +711,3 @@ def test_a_reasons_first_word_read_as_a_currency_without_a_rate_says_so(world):
     assert said(world, "/credit request C0001 ALL 5k").startswith(
         "No exchange rate for ALL (to USD) on or before ")
     assert requests_of(world) == []
-
-
-def test_a_reason_written_over_lines_keeps_its_lines(world):
-    # The form's reason is several lines; the request ran them into one.
-    view = open_form(world)
-    assert world.slack.submit(SALES, view, {
-        "customer": "C0001", "amount": "+10k",
-        "reason": "Spring promotion stock\n\n   then  back to normal "}).body == ""
-    [filed] = requests_of(world)
-    assert filed.reason == "Spring promotion stock\nthen back to normal"
