@@ -296,8 +296,9 @@ def _read(text: str, too_large: str, increase: bool, implied: str | None) -> Typ
         if two is not None:
             raise _as_typed(text, two) from None
         params = {k: v for k, v in wrong.params.items() if k not in ("text", "examples")}
-        if "written" in params:  # a suggestion keeps the + it was typed with
-            params["written"] = sign + params["written"]
+        for written in ("written", "short"):  # a suggestion keeps the + it was typed with
+            if written in params:
+                params[written] = sign + params[written]
         raise AmountError(text, wrong.template, **params) from None
     if typed.value > MOST:
         raise AmountError(text, too_large, most=f"{MOST:,}")

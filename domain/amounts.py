@@ -63,6 +63,23 @@ _CHINESE_NUMERAL = re.compile(rf"[\d{_DIGITS_CN}]*[十拾百佰千仟万萬亿�
 _CHINESE_DIGIT = re.compile(rf"[{_DIGITS_CN}]")
 # Thousands grouped by spaces, the decimals after a comma or a point: 50 000,00.
 _SPACE_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?P<decimals>[.,]\d+)?(?![\d])")
+# Units people write that creditbot does not read, with what they stand for, so that
+# "1,5 Mio. EUR" is told to write 1500000 EUR, not "1.5 Mio. EUR" (refused in its turn).
+# German also writes thousands of a currency as one word: TEUR, TUSD.
+# Not "mil": a million in English, a thousand in Spanish.
+_THOUSAND = ("thousand", "thousands", "t", "t.", "tsd", "tsd.", "tausend", "thou", "ths",
+             "tys", "mille", "grand", "g", "k.", "ke")
+_MILLION = ("mn", "mln", "mio", "mio.", "mm", "million", "millions", "m.")
+_BILLION = ("bn", "bln", "b", "billion", "billions", "mrd", "mrd.", "md", "bil")
+UNIT_WORDS: dict[str, int] = {
+    **dict.fromkeys(_THOUSAND, 10**3), **dict.fromkeys(_MILLION, 10**6),
+    **dict.fromkeys(_BILLION, 10**9), **dict.fromkeys(("lakh", "lakhs", "lac", "lacs"), 10**5),
+    **dict.fromkeys(("crore", "crores"), 10**7), "w": 10**4, "百": 10**2}
+_WITH_UNIT_WORD = re.compile(
+    rf"(?P<before>{_CODE})?\s*(?P<number>\d[\d.,]*)\s*(?P<unit>[^\W\d_]+\.?)"
+    rf"\s*(?P<after>{_CODE})?", re.IGNORECASE)
+_THOUSANDS_OF = re.compile(r"[tT][A-Za-z]{3}")
+_PLAIN_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 
 
 def in_chinese_numerals(word: str) -> bool:
@@ -94,6 +111,50 @@ def fold(text: str) -> str:
                    for other, run in groupby(text, lambda c: unicodedata.category(c) == "No"))
 
 
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _unit_word(text: str, folded: str) -> AmountError | None:
+    """"1,5 Mio. EUR", "2 lakh": a unit creditbot does not read, refused with the amount
+    it stands for written in digits and in k or m (``UNIT_WORDS``); None for anything
+    else."""
+    match = _WITH_UNIT_WORD.fullmatch(folded)
+    if match is None or not all(is_currency(canonical(code))
+                                for code in (match["before"], match["after"]) if code):
+        return None
+    unit, code = UNIT_WORDS.get(match["unit"].lower()), ""
+    if unit is None and _THOUSANDS_OF.fullmatch(match["unit"]) and is_currency(
+            match["unit"][1:].upper()) and not (match["before"] or match["after"]):
+        unit, code = 10**3, " " + match["unit"][1:].upper()  # German: 20 TEUR
+    if unit is None:
+        return None
+    number = match["number"]
+    if (comma := _DECIMAL_COMMA.fullmatch(number)) is not None:
+        number = comma[1].replace(".", "") + "." + comma[2]
+    elif _PLAIN_NUMBER.fullmatch(number):
+        number = number.replace(",", "")
+    else:
+        return None  # "1.500.000 mn": not a number to multiply
+    value = Decimal(number) * unit
+    if not 0 < value <= MAX_AMOUNT:
+        return None  # said as any amount out of range
+
+    def written(figure: str) -> str:
+        return folded[:match.start("number")] + figure + code + folded[match.end("unit"):]
+
+    step, letter = (10**6, "m") if value >= 10**6 else (10**3, "k")
+    if value < step:
+        return AmountError(text, N_("“{text}” uses “{unit}”, which creditbot does not "
+                                    "read: write the amount in digits, like {written}."),
+                           unit=match["unit"], written=written(_plain(value)))
+    return AmountError(text, N_("“{text}” uses “{unit}”, which creditbot does not read: "
+                                "write the amount in digits or with k or m, like {written} "
+                                "or {short}."),
+                       unit=match["unit"], written=written(_plain(value)),
+                       short=written(_plain(value / step) + letter))
+
+
 def parse_amount(text: str) -> TypedAmount:
     """The amount in ``text``, or AmountError saying how to write one."""
     folded = fold(text).strip()
@@ -102,6 +163,8 @@ def parse_amount(text: str) -> TypedAmount:
             _AMOUNT.fullmatch(" ".join((folded[:signed.start()] + " "
                                         + folded[signed.end():]).split())):
         raise AmountError(text, NOT_POSITIVE)  # "-5", "USD -5": amounts, below zero
+    if (spelled := _unit_word(text, folded)) is not None:
+        raise spelled  # before the code: "5 mio" is not an amount in the currency MIO
     if match is None and in_chinese_numerals(folded):
         # Not "written": that is a suggestion the + of an increase is put before.
         raise AmountError(text, N_("“{text}” is written in Chinese numerals: write the number "

@@ -23,6 +23,7 @@ from domain.amount_text import SIGN, read_amount
 from domain.amounts import (
     MINUS_SIGNS,
     MULTIPLIERS,
+    UNIT_WORDS,
     AmountError,
     fold,
     in_chinese_numerals,
@@ -57,15 +58,10 @@ _GROUPED = re.compile(rf"{_SIGNED}\d{{1,3}}( \d{{3}})*")
 # Whatever is glued to it: a sign ("50 000 €": 000€ once joined), a unit or a currency
 # ("5 000k", "250 000元" were $5.00 and $250.00 with the rest as the reference).
 _GROUP = re.compile(r"\d{3}(?!\d)\S*")
-# Units people write that creditbot does not take (it takes k, m, 万, 亿).
-_OTHER_UNITS = frozenset({"mn", "mln", "mio", "mm", "mil", "bn", "bln", "b", "million",
-                          "millions", "billion", "billions", "thousand", "thousands",
-                          "lakh", "lakhs", "crore", "crores", "w", "k.", "m.", "百",
-                          # German and English business shorthand: "20 TEUR" was €20 with
-                          # the reference "TEUR", "50 grand" $50.
-                          "t", "t.", "tsd", "tsd.", "tausend", "thou", "ths", "tys",
-                          "mille", "lac", "lacs", "mio.", "mrd", "mrd.", "md", "bil", "g",
-                          "grand", "quid", "ke", "fr", "fr."})
+# Units people write that creditbot does not take (it takes k, m, 万, 亿): "20 TEUR" was
+# €20 with the reference "TEUR", "50 grand" $50. With "mil" (a million or a thousand)
+# and currencies' slang, said as no amount.
+_OTHER_UNITS = frozenset(UNIT_WORDS) | {"mil", "quid", "fr", "fr."}
 
 
 class TwoAmounts(DomainError):

@@ -201,8 +201,8 @@ def test_check_with_an_amount_answers_without_recording(world):
      "spaces: write it without them, like 50000.00."),
     ("/credit order acme industrial 1 234.56 PO-1", "“1 234.56” groups its digits with "
      "spaces: write it without them, like 1234.56."),
-    ("/credit order acme industrial 5 mn", "“5 mn” is not an amount: write it like 120000, "
-     "120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
+    ("/credit order acme industrial 5 mn", "“5 mn” uses “mn”, which creditbot does not "
+     "read: write the amount in digits or with k or m, like 5000000 or 5m."),
     ("/credit check acme industrial 10 000", "“10 000” groups its digits with spaces: "
      "write it without them, like 10000."),
     # A code only the common ones are read as in lower case: asked about, not booked in
@@ -219,19 +219,24 @@ def test_check_with_an_amount_answers_without_recording(world):
      "write it without them, like 5000k."),
     ("/credit order acme industrial 250 000元 合同A", "“250 000元” groups its digits with "
      "spaces: write it without them, like 250000元."),
-    ("/credit order acme industrial 5 Tausend", "“5 Tausend” is not an amount: write it "
-     "like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
-    ("/credit order acme industrial 5 TCNY", "“5 TCNY” is not an amount: write it like "
-     "120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
+    ("/credit order acme industrial 5 Tausend", "“5 Tausend” uses “Tausend”, which "
+     "creditbot does not read: write the amount in digits or with k or m, like 5000 or 5k."),
+    ("/credit order acme industrial 5 TCNY", "“5 TCNY” uses “TCNY”, which creditbot does "
+     "not read: write the amount in digits or with k or m, like 5000 CNY or 5k CNY."),
     # Before a reference too: $5,000.00 with the reference "cad PO-7".
     ("/credit order acme industrial 5k cad PO-7", "“cad” after the amount: for CAD, write "
      "the code in capitals, e.g. `/credit order acme 120k CAD`; to give “cad” as the "
      "order's reference, put it in quotes: `/credit order acme 120k \"cad\"`."),
     # Business shorthand for thousands: €20.00 with the reference "TEUR Angebot", $50.00.
-    ("/credit order acme industrial 20 TEUR Angebot", "“20 TEUR” is not an amount: write it "
-     "like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
-    ("/credit order acme industrial 50 grand PO-32", "“50 grand” is not an amount: write it "
-     "like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
+    ("/credit order acme industrial 20 TEUR Angebot", "“20 TEUR” uses “TEUR”, which "
+     "creditbot does not read: write the amount in digits or with k or m, like 20000 EUR "
+     "or 20k EUR."),
+    ("/credit order acme industrial 50 grand PO-32", "“50 grand” uses “grand”, which "
+     "creditbot does not read: write the amount in digits or with k or m, like 50000 or 50k."),
+    # With a decimal comma: it was told "like 1.5 Mio.", refused in its turn.
+    ("/credit order acme industrial 1,5 Mio. EUR PO-9", "“1,5 Mio.” uses “Mio.”, which "
+     "creditbot does not read: write the amount in digits or with k or m, like 1500000 or "
+     "1.5m."),
     # A code with a capital first only: booked in dollars with the reference "Cad PO-41".
     ("/credit order acme industrial 50k Cad PO-41", "“Cad” after the amount: for CAD, write "
      "the code in capitals, e.g. `/credit order acme 120k CAD`; to give “Cad” as the "

@@ -231,7 +231,8 @@ def test_a_request_names_what_is_wrong_with_its_amount_as_an_order_does(world):
         "“$12”: write the currency's code after the amount instead of its sign, e.g. 12 USD.")
     # So is a minus typed apart (a trial's "- 5k" was filed as a total of 5,000).
     # Thousands grouped by a space: refused, never +10 with "000" in the reason.
-    assert request("5 mn") == f"“5 mn” is not an amount: {WRITE}"
+    assert request("5 mn") == ("“5 mn” uses “mn”, which creditbot does not read: write the "
+                               "amount in digits or with k or m, like 5000000 or 5m.")
     # With decimals after a comma too: "+150 000,00 for Q1" was +150 with the reason
     # "000,00 for Q1".
     for grouped, quoted, written in (

@@ -287,3 +287,47 @@ def test_digits_grouped_by_spaces_are_refused_with_what_to_write(text, written):
         f"“{text}” groups its digits with spaces: write it without them, like {written}.")
     if not written.startswith("+"):
         parse_amount(written)  # what it suggests is taken
+
+
+@pytest.mark.parametrize(("text", "unit", "written", "short"), [
+    ("1,5 Mio. EUR", "Mio.", "1500000 EUR", "1.5m EUR"),
+    ("1.5 Mio EUR", "Mio", "1500000 EUR", "1.5m EUR"),
+    ("5 mn", "mn", "5000000", "5m"), ("USD 2mln", "mln", "USD 2000000", "USD 2m"),
+    ("2 lakh", "lakh", "200000", "200k"), ("1.25 crore", "crore", "12500000", "12.5m"),
+    ("50 grand", "grand", "50000", "50k"), ("20 Tsd. CHF", "Tsd.", "20000 CHF", "20k CHF"),
+    ("2 Mrd.", "Mrd.", "2000000000", "2000m"), ("3 w", "w", "30000", "30k"),
+    ("5 mio", "mio", "5000000", "5m"), ("20 TEUR", "TEUR", "20000 EUR", "20k EUR"),
+    ("EUR 5 mln", "mln", "EUR 5000000", "EUR 5m"),
+    ("1.000,5 thousand", "thousand", "1000500", "1.0005m")])
+def test_a_unit_creditbot_does_not_read_is_refused_with_the_amount_it_stands_for(
+        text, unit, written, short):
+    # "1,5 Mio. EUR" was told to write "1.5 Mio. EUR", refused in its turn.
+    with pytest.raises(AmountError) as refused:
+        parse_amount(text)
+    assert str(refused.value) == (
+        f"“{text}” uses “{unit}”, which creditbot does not read: write the amount in digits "
+        f"or with k or m, like {written} or {short}.")
+    assert parse_amount(written).value == parse_amount(short).value  # both are taken
+
+
+def test_a_unit_word_below_a_thousand_is_suggested_in_digits_only():
+    with pytest.raises(AmountError) as refused:
+        parse_amount("5 百")
+    assert str(refused.value) == ("“5 百” uses “百”, which creditbot does not read: write "
+                                  "the amount in digits, like 500.")
+
+
+@pytest.mark.parametrize("text", ["1.500.000 mn", "20 TXYZ", "5 Mio Mio", "5 mn XYZ",
+                                  "EUR 20 TUSD"])
+def test_what_is_not_plainly_a_number_and_a_unit_gets_the_general_refusal(text):
+    with pytest.raises(AmountError) as refused:
+        parse_amount(text)
+    assert str(refused.value) == f"“{text}” is not an amount: write it like {EXAMPLES}."
+
+
+def test_an_increase_in_a_unit_word_keeps_its_plus_in_both_suggestions():
+    with pytest.raises(AmountError) as refused:
+        read_amount("+1,5 Mio. EUR", increase=True, implied="USD")
+    assert str(refused.value) == (
+        "“+1,5 Mio. EUR” uses “Mio.”, which creditbot does not read: write the amount in "
+        "digits or with k or m, like +1500000 EUR or +1.5m EUR.")
