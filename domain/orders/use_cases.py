@@ -102,6 +102,9 @@ class PlacedOrder:
     # The customer as the ERP has it now (renamed since, with its local-script name);
     # None when the ERP no longer has it.
     customer: CustomerRef | None = None
+    # The order in the customer's limit currency at today's rate, when it is in another
+    # (as the notes of a hold show it): what it takes of the customer's credit.
+    in_limit: Money | None = None
 
 
 class NotOneCustomer(OrderRefused):
@@ -212,16 +215,19 @@ class OrderChecks(HoldReview):
         self._require(actor, "orders.list_refused", "")
         with self.unit_of_work() as uow:
             placed = uow.orders.placed_by(actor.user_id, limit)
-            customers = {c.customer_id: CustomerRef(c.customer_id, c.name, c.name_local)
-                         for c in uow.customers.fetch(sorted({p.customer_id for p in placed}))}
-            waiting = {}
+            customers = {c.customer_id: c for c in
+                         uow.customers.fetch(sorted({p.customer_id for p in placed}))}
+            listed = []
             for check in placed:
-                if check.is_held:
-                    request = uow.credit_requests.find_open(
-                        release_key(check.customer_id, check.order_id))
-                    waiting[check.id] = request.id if request is not None else None
-        return [PlacedOrder(check, waiting.get(check.id), customers.get(check.customer_id))
-                for check in placed]
+                request = uow.credit_requests.find_open(release_key(
+                    check.customer_id, check.order_id)) if check.is_held else None
+                customer = customers.get(check.customer_id)
+                listed.append(PlacedOrder(
+                    check, request.id if request is not None else None,
+                    CustomerRef(customer.customer_id, customer.name, customer.name_local)
+                    if customer is not None else None,
+                    self._in_limit(uow, check.amount, customer)))
+        return listed
 
     def names_a_customer(self, actor: Member, query: str) -> bool:
         """Whether ``query`` names one customer: an order line without an amount is then

@@ -11,7 +11,7 @@ from domain.orders.use_cases import PlacedOrder
 from handlers.deps import Deps
 from handlers.i18n import N_, Translator
 from handlers.order_label import order_label
-from handlers.orders.blocks import customer_name, release_button
+from handlers.orders.blocks import customer_name, order_amount, release_button
 from handlers.render import MESSAGE_BUDGET, Block, Message, context, message, section, size
 
 SHOWN = 20
@@ -72,4 +72,5 @@ def order_line(order: PlacedOrder, tr: Translator) -> str:
                                        check.customer_name, check.customer_id,
                                        order.customer.name_local if order.customer else
                                        check.customer_name_local),
-                amount=tr.money(check.amount), day=check.order_date, state=state)
+                amount=order_amount(check.amount, order.in_limit, tr), day=check.order_date,
+                state=state)

@@ -473,7 +473,9 @@ def test_credit_orders_lists_mine_newest_first_as_each_stands(world):
     listing = world.slack.slash(SALES, SALES_CHANNEL, "/credit orders")
     assert sections(listing) == [
         "*Your orders*, newest first",
-        f"*CB-4 (PO-FW1)* · Fenwick Retail Group (C0041) · $2,000,000.00 · Nov 29, 2026: "
+        # In dollars for a customer whose limit is in pounds: what it takes of it too.
+        f"*CB-4 (PO-FW1)* · Fenwick Retail Group (C0041) · $2,000,000.00 (£1,587,142.14) · "
+        f"Nov 29, 2026: "
         f"held: not to ship until released; its release is asked for in request "
         f"#{request.id}",
         "*CB-3 (PO-76)* · Lakeside Furniture Outlet (C0013) · $1,000.00 · Nov 29, 2026: "
