@@ -210,9 +210,10 @@ class Alerts:
             kept, catch_up, left = self._untold(uow, found, states, changed, announced,
                                                 unknown, now)
             digests = by_destination([*routed, *catch_up])
-            # A condition told anew shows who acknowledged it already (told where the
-            # customer moved, it offered Acknowledge again, which did nothing).
-            answered = {a.alert.condition: s for a, _ in catch_up
+            # A condition told anew, or back after a snooze (which keeps the
+            # acknowledgement), shows who acknowledged it already: it offered Acknowledge
+            # again, which did nothing, and was missing from the App Home.
+            answered = {a.alert.condition: s for a, _ in [*routed, *catch_up]
                         if (s := changed.get(a.alert.condition) or states.get(
                             a.alert.condition)) is not None and s.acknowledged_by}
             if answered:

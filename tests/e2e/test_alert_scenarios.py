@@ -507,6 +507,37 @@ def test_snooze_one_day_silences_the_line_until_the_day_is_over(alerts, bot):
     assert state.snoozed_until is None and state.resolved_at is None
 
 
+def test_an_acknowledged_line_back_after_its_snooze_shows_who_acknowledged_it(alerts, bot):
+    """Acknowledged, then snoozed: the next morning's line offered Acknowledge, which did
+    nothing (the acknowledgement was kept), and the App Home left the condition out."""
+    first_run(alerts)
+    for label in ("Acknowledge", "Snooze 1 day"):
+        dm = only(alerts, MEI_DM)
+        pressed = button_for(dm, label, "utilisation:C-BOLT")
+        result, _ = bot.slack.press(MEI, MEI_DM, pressed, as_reply(MEI_DM, dm))
+        assert result.status == 200
+        wait_for(lambda label=label: audit(alerts.engine, "alerts.acknowledged"
+                                           if label == "Acknowledge" else "alerts.snoozed"))
+        alerts.deliver()
+    posted = len(alerts.posts())
+    alerts.clock.advance(days=1)
+    alerts.run()
+    alerts.deliver()
+    new = alerts.posts()[posted:]
+    assert sorted(c.args["channel"] for c in new) == sorted([CREDIT, MEI_DM])
+    ended = (BOLT_LIMIT.removesuffix("New") + "Snooze ended\n:white_check_mark: "
+             f"Acknowledged by <@{MEI}>")
+    for call in new:
+        message = {"blocks": call.blocks}
+        assert sections(message) == [":red_circle: *Critical · Credit limit use* (1)", ended]
+        assert [b["text"]["text"] for b in buttons(message)] == [
+            "Snooze 1 day", "Snooze 7 days", "Credit check"]
+        assert contexts(message) == ["1 alert  ·  :red_circle: 1 critical  ·  "
+                                     "1 acknowledged"]
+    state = states(alerts.engine)["utilisation:C-BOLT"]
+    assert (state.acknowledged_by, state.snoozed_until) == (MEI, None)
+
+
 def test_a_person_without_access_is_refused_and_nothing_changes(alerts, bot):
     first_run(alerts)
     before = states(alerts.engine)
