@@ -62,10 +62,10 @@ class InvoiceQueries(ReceivablesQueries, Protocol):
         """The ids of the customer's invoices with nothing left to pay."""
         ...
 
-    def paid_since(self, customer_id: str, since: date, currency: str,
-                   invoice_ids: Sequence[str] = (), until: date | None = None) -> Decimal:
-        """The customer's imported payments in ``currency`` dated ``since`` or later, and
-        ``until`` or earlier when given (of these invoices, when named)."""
+    def paid_since(self, customer_id: str, since: date, invoice_ids: Sequence[str] = (),
+                   until: date | None = None) -> dict[str, Decimal]:
+        """The customer's imported payments dated ``since`` or later, and ``until`` or
+        earlier when given (of these invoices, when named): the total per currency."""
         ...
 
 

@@ -148,13 +148,15 @@ class FakeReceivables:
         return {i.invoice_id for i in self.invoices
                 if i.customer_id == customer_id and not i.is_outstanding}
 
-    def paid_since(self, customer_id: str, since: date, currency: str,
-                   invoice_ids: Sequence[str] = (), until: date | None = None) -> Decimal:
+    def paid_since(self, customer_id: str, since: date, invoice_ids: Sequence[str] = (),
+                   until: date | None = None) -> dict[str, Decimal]:
         """``payments``: (customer id, day, Money, invoice id or None), set by a test."""
-        return sum((m.amount for c, day, m, inv in self.payments
-                    if c == customer_id and day >= since and m.currency == currency
-                    and (until is None or day <= until)
-                    and (not invoice_ids or inv in invoice_ids)), Decimal(0))
+        totals: dict[str, Decimal] = {}
+        for c, day, m, inv in self.payments:
+            if c == customer_id and day >= since and (until is None or day <= until) \
+                    and (not invoice_ids or inv in invoice_ids):
+                totals[m.currency] = totals.get(m.currency, Decimal(0)) + m.amount
+        return totals
 
 
 class FakeRates:

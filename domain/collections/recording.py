@@ -27,7 +27,12 @@ from domain.collections.refusals import (
     PromiseCurrency,
     PromiseTooLarge,
 )
-from domain.collections.status import promise_verdict, require_not_with_legal, status_of
+from domain.collections.status import (
+    paid_since,
+    promise_verdict,
+    require_not_with_legal,
+    status_of,
+)
 from domain.days import upcoming_day_problem
 from domain.errors import FieldProblem, FormRefused
 from domain.model import AuditEntry, Invoice
@@ -140,7 +145,7 @@ class Recording(DayContext):
             for earlier in same:
                 verdict, paid_so_far = promise_verdict(uow, earlier, today,
                                                        self.policy.grace_days, self.zone,
-                                                       open_now)
+                                                       self.base_currency, open_now)
                 if verdict is Verdict.PENDING:
                     replacing.append(earlier)
                     paid_towards += paid_so_far
@@ -148,8 +153,8 @@ class Recording(DayContext):
                 earlier, state=PromiseState.REPLACED, checked_at=now)) for earlier in replacing)
             # Paid already (dated today, imported before now): the collector knew of it,
             # or an earlier promise was kept with it. The promise is for money to come.
-            paid_before = uow.receivables.paid_since(customer_id, today, amount.currency,
-                                                     invoice_ids, until=today)
+            paid_before = paid_since(uow, customer_id, today, today, amount.currency,
+                                     self.base_currency, invoice_ids)
             made = uow.collections.add_promise(Promise(
                 customer_id, amount, due_on, tuple(invoice_ids), PromiseState.OPEN,
                 actor.user_id, now, paid_before=paid_before))

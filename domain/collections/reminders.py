@@ -134,7 +134,8 @@ class CollectionsJob:
         grace = self.day.policy.grace_days
         with self.day.unit_of_work() as uow:
             uow.begin_write()
-            verdict, paid = promise_verdict(uow, promise, today, grace, self.day.zone)
+            verdict, paid = promise_verdict(uow, promise, today, grace, self.day.zone,
+                                            self.day.base_currency)
             if verdict is Verdict.PENDING:
                 return verdict
             state = PromiseState.KEPT if verdict is Verdict.KEPT else PromiseState.BROKEN

@@ -6,16 +6,21 @@ does not hide the dispute."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from domain.collections.model import AssignmentStatus, LegalCase, Promise, PromiseState
 from domain.collections.promises import PromiseTerms, Verdict, check_date, evaluate
 from domain.errors import DomainError
+from domain.fx import FxRates, MissingRate
 from domain.model import Invoice
+from domain.money import Money
 from domain.ports import UnitOfWork
 from domain.text import N_
+
+log = logging.getLogger(__name__)
 
 
 def status_of(uow: UnitOfWork, customer_id: str) -> AssignmentStatus:
@@ -29,13 +34,35 @@ def status_of(uow: UnitOfWork, customer_id: str) -> AssignmentStatus:
     return AssignmentStatus.OPEN
 
 
+def paid_since(uow: UnitOfWork, customer_id: str, since: date, until: date, currency: str,
+               base_currency: str, invoice_ids: Sequence[str] = ()) -> Decimal:
+    """The customer's payments dated ``since`` through ``until`` (of these invoices, when
+    named), in ``currency``: a payment in another is converted at the rates of ``until``
+    (a customer billed in euros paying its dollar invoice pays towards its promise too).
+    One in a currency without a rate is left out, and logged."""
+    totals = uow.receivables.paid_since(customer_id, since, invoice_ids, until=until)
+    fx = None
+    paid = Decimal(0)
+    for code, amount in sorted(totals.items()):
+        if code == currency:
+            paid += amount
+            continue
+        fx = fx or FxRates(base_currency, until, uow.rates.latest(until))
+        try:
+            paid += Money(amount * fx.factor(code, currency), currency).rounded().amount
+        except MissingRate:
+            log.warning("payments of %s in %s left out of its promise: no %s rate on %s",
+                        customer_id, code, code, until)
+    return paid
+
+
 def promise_verdict(uow: UnitOfWork, promise: Promise, today: date, grace_days: int,
-                    zone: tzinfo, open_now: Mapping[str, Decimal] | None = None
-                    ) -> tuple[Verdict, Decimal]:
+                    zone: tzinfo, base_currency: str,
+                    open_now: Mapping[str, Decimal] | None = None) -> tuple[Verdict, Decimal]:
     """Whether ``promise`` is kept, broken or still pending today, from the latest
     import's open invoices (in every currency: one billed in another is still open, not
     settled; ``open_now`` when the caller read them already) and the payments since the
-    day it was made; with what was paid towards it."""
+    day it was made, in any currency (``paid_since``); with what was paid towards it."""
     if open_now is None:
         open_now = {i.invoice_id: i.open_amount.amount
                     for i in uow.receivables.open_invoices([promise.customer_id])}
@@ -43,10 +70,9 @@ def promise_verdict(uow: UnitOfWork, promise: Promise, today: date, grace_days: 
     # before it is dated (a post-dated payment is no payment yet); what was already paid
     # when the promise was made is not the promised money.
     last_day = check_date(promise.due_on, grace_days) - timedelta(days=1)
-    paid = uow.receivables.paid_since(promise.customer_id,
-                                      promise.made_at.astimezone(zone).date(),
-                                      promise.amount.currency, promise.invoice_ids,
-                                      until=min(today, last_day)) - promise.paid_before
+    paid = paid_since(uow, promise.customer_id, promise.made_at.astimezone(zone).date(),
+                      min(today, last_day), promise.amount.currency, base_currency,
+                      promise.invoice_ids) - promise.paid_before
     terms = PromiseTerms(promise.amount.amount, promise.due_on, promise.invoice_ids)
     return evaluate(terms, today, grace_days, open_now, paid), paid
 

@@ -146,14 +146,13 @@ class SqlReceivablesQueries:
             ~(_I.c.status.in_(_OPEN_INVOICE) & (_I.c.open_amount > 0)))
         return set(self._session.connection().execute(query).scalars())
 
-    def paid_since(self, customer_id: str, since: date, currency: str,
-                   invoice_ids: Sequence[str] = (), until: date | None = None) -> Decimal:
-        query = select(func.sum(_PAY.c.amount)).where(
-            _PAY.c.customer_id == customer_id, _PAY.c.date >= since,
-            _PAY.c.currency == currency)
+    def paid_since(self, customer_id: str, since: date, invoice_ids: Sequence[str] = (),
+                   until: date | None = None) -> dict[str, Decimal]:
+        query = select(_PAY.c.currency, func.sum(_PAY.c.amount)).where(
+            _PAY.c.customer_id == customer_id, _PAY.c.date >= since).group_by(_PAY.c.currency)
         if until is not None:
             query = query.where(_PAY.c.date <= until)
         if invoice_ids:
             query = query.where(_PAY.c.invoice_id.in_(list(invoice_ids)))
-        total = self._session.connection().execute(query).scalar()
-        return Decimal(0) if total is None else Decimal(total)
+        return {currency: Decimal(total)
+                for currency, total in self._session.connection().execute(query)}

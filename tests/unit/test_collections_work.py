@@ -431,6 +431,36 @@ def test_a_promise_paid_is_kept_and_is_the_last_thing_done(
     assert ("kept", (1, "U0MEI0001")) in notices.calls
 
 
+@pytest.mark.parametrize(("eur", "kept"), [(Decimal(500), 1), (Decimal(400), 0)])
+def test_a_payment_in_another_currency_counts_towards_the_promise_converted(
+        day: CollectorsDay, uow: FakeUnitOfWork, notices: Notices,
+        clock: list[datetime], eur: Decimal, kept: int) -> None:
+    """A customer billed in dollars and euros paid $500 and €500 (at 1.10, $550) on a
+    promise of $1,000: it was broken, "only $500.00 of it was paid"."""
+    uow.rates.rates = {"EUR": Decimal("1.10")}
+    day.promise(MEI, "C2", usd(1000), TODAY + timedelta(days=1), [])
+    uow.receivables.payments = [("C2", TODAY, usd(500), "I3"),
+                                ("C2", TODAY + timedelta(days=1), Money(eur, "EUR"), None),
+                                # Another customer's euros are not C2's.
+                                ("C1", TODAY, Money(Decimal(900), "EUR"), None)]
+    clock[0] = NOW + timedelta(days=4)
+    result = CollectionsJob(day).run()
+    assert (result.kept, result.broken) == (kept, 1 - kept)
+    [promise] = uow.collections.promises("C2")
+    # €400 is $440: $940 paid, said as such when broken.
+    assert promise.paid_when_checked == (Decimal(1050) if kept else Decimal(940))
+
+
+def test_a_payment_in_a_currency_without_a_rate_is_left_out_of_the_promise(
+        day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
+    day.promise(MEI, "C2", usd(1000), TODAY, [])
+    uow.receivables.payments = [("C2", TODAY, usd(500), "I3"),
+                                ("C2", TODAY, Money(Decimal(900), "GBP"), None)]
+    clock[0] = NOW + timedelta(days=3)
+    assert CollectionsJob(day).run().broken == 1
+    assert uow.collections.promises("C2")[0].paid_when_checked == Decimal(500)
+
+
 def test_a_stale_account_is_flagged_to_the_lead_once_per_stretch(
         day: CollectorsDay, notices: Notices, clock: list[datetime]) -> None:
     job = CollectionsJob(day)
