@@ -12,7 +12,7 @@ link or ping anyone. Times are Slack date tokens, each reader sees their own zon
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 
 from domain.approvals.model import (
     KIND_TITLES,
@@ -20,6 +20,7 @@ from domain.approvals.model import (
     CreditRequest,
     Decision,
     Delegation,
+    LimitChange,
     Outcome,
     Question,
     RequestKind,
@@ -347,13 +348,21 @@ def with_final(tr: Translator, shown: list[Block], request: CreditRequest,
     return [*kept[:at], final, *kept[at:]]
 
 
-def effect(tr: Translator, request: CreditRequest) -> str:
-    """What a final approval changed, at once."""
+def effect(tr: Translator, request: CreditRequest, running: LimitChange | None = None
+           ) -> str:
+    """What a final approval changed. ``running``: the temporary limit in force when it
+    was approved, which a permanent limit below it does not cut short."""
     if request.kind is RequestKind.TEMPORARY_LIMIT and request.new_limit is not None:
         return tr._("The limit is {limit} from now through {day}.", limit=request.new_limit,
                     day=request.expires_on or "-")
     if request.kind in LIMIT_KINDS and request.new_limit is not None:
-        return tr._("The new limit of {limit} applies now.", limit=request.new_limit)
+        new = request.new_limit
+        if running is not None and running.expires_on is not None and \
+                running.limit.currency == new.currency and running.limit.amount > new.amount:
+            return tr._("The new limit of {limit} applies from {day}, once the temporary "
+                        "limit of {temporary} ends.", limit=new,
+                        day=running.expires_on + timedelta(days=1), temporary=running.limit)
+        return tr._("The new limit of {limit} applies now.", limit=new)
     if request.kind is RequestKind.ORDER_RELEASE:
         return tr._("Order {order} is released.", order=request_order(request, tr))
     return tr._("Payment terms are now {days} days.", days=request.terms_days or 0)
@@ -364,9 +373,11 @@ def decider(tr: Translator, decision: Decision) -> str:
 
 
 def requester_note(tr: Translator, request: CreditRequest, decision: Decision,
-                   zone: tzinfo, escalated_to: str | None = None) -> str:
+                   zone: tzinfo, escalated_to: str | None = None,
+                   running: LimitChange | None = None) -> str:
     """What the requester hears when a level decides; ``escalated_to``: the role the
-    next level goes to at once (nobody of its own is left), said in the same note."""
+    next level goes to at once (nobody of its own is left), said in the same note;
+    ``running``: as for ``effect``."""
     about = subject(tr, request)
     who = decider(tr, decision)
     if decision.outcome is Outcome.REJECTED:
@@ -377,7 +388,7 @@ def requester_note(tr: Translator, request: CreditRequest, decision: Decision,
     elif request.state is RequestState.APPROVED:
         text = ":white_check_mark: " + tr._(
             "Your request {subject} is approved: {who} approved its last level. {effect}",
-            subject=about, who=who, effect=effect(tr, request))
+            subject=about, who=who, effect=effect(tr, request, running))
     elif escalated_to is not None:
         # One note, not "now waits for the finance director" and, a moment later, "goes
         # to the CFO at once".
@@ -403,16 +414,17 @@ def requester_note(tr: Translator, request: CreditRequest, decision: Decision,
 OWNED, PLACED = "owned", "placed"
 
 
-def owner_note(tr: Translator, request: CreditRequest, whose: str = OWNED) -> str:
+def owner_note(tr: Translator, request: CreditRequest, whose: str = OWNED,
+               running: LimitChange | None = None) -> str:
     # The subject names the customer already.
     if whose == PLACED:
         text = tr._("On an order you placed, request {subject} by {who} is approved. "
                     "{effect}", subject=subject(tr, request), who=mention(request.requested_by),
-                    effect=effect(tr, request))
+                    effect=effect(tr, request, running))
     else:
         text = tr._("On an account you own, request {subject} by {who} is approved. {effect}",
                     subject=subject(tr, request), who=mention(request.requested_by),
-                    effect=effect(tr, request))
+                    effect=effect(tr, request, running))
     return ":white_check_mark: " + text
 
 

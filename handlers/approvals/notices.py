@@ -103,9 +103,10 @@ class ApprovalNotices:
             self._post_cards(outbox, change, self.escalation_destinations(level, change),
                              early=True)
         escalated_to = level.escalate_to if early else None
+        running = change.standing.temporary if change.standing else None
         if decision is not None:
             self._note(outbox, request.requested_by, lambda tr: cards.requester_note(
-                tr, request, decision, self.zone, escalated_to))
+                tr, request, decision, self.zone, escalated_to, running))
         elif escalated_to is not None:
             # Filed so (a level decided says it in its own note).
             self._note(outbox, request.requested_by,
@@ -121,7 +122,7 @@ class ApprovalNotices:
                 if person and person not in told:
                     told.add(person)
                     self._note(outbox, person, partial(cards.owner_note, request=request,
-                                                       whose=whose))
+                                                       whose=whose, running=running))
         elif happened is Happened.REJECTED and decision is not None:
             _withheld(change)
             # The owner heard of the request or the hold: they hear it was turned down.

@@ -502,6 +502,31 @@ def test_approved_through_every_level_the_new_limit_shows_in_credit_check(
     assert "*Available credit*\n$164,871.08" in check.texts()
 
 
+def test_a_permanent_limit_below_a_running_temporary_one_says_when_it_applies(
+        world: World) -> None:
+    """Told "The new limit of $120,000.00 applies now." while the check showed the
+    temporary $200,000.00 through its last day: the permanent one applies after it."""
+    roster = world.services.config.roster()
+    temporary = world.services.requests.file(roster.member(SALES), Filing(
+        "C0002", RequestKind.TEMPORARY_LIMIT, "season", "+100k",
+        expires_on=NOW.date() + timedelta(days=20))).id
+    approve(world, CREDIT_MANAGER, temporary, 1, "ok")
+    approve(world, FINANCE_DIRECTOR, temporary, 2, "")
+    permanent = file_request(world, "+20k")
+    approve(world, CREDIT_MANAGER, permanent, 1, "ok")
+    approve(world, FINANCE_DIRECTOR, permanent, 2, "")
+    applies = ("The new limit of $120,000.00 applies from Dec 20, 2026, once the "
+               "temporary limit of $200,000.00 ends.")
+    assert notes_to(world, SALES)[-1] == (
+        f":white_check_mark: Your request #{permanent} · limit increase · Acme Packaging "
+        f"is approved: <@{FINANCE_DIRECTOR}> approved its last level. {applies}")
+    assert notes_to(world, OWNER)[-1] == (
+        f":white_check_mark: On an account you own, request #{permanent} · limit increase · "
+        f"Acme Packaging by <@{SALES}> is approved. {applies}")
+    check = world.slack.slash(SALES, SALES_CHANNEL, "/credit check acme packaging")
+    assert "*Credit limit*\n$200,000.00" in check.texts()
+
+
 def test_the_new_limit_reaches_no_owner_app_yaml_does_not_open_credit_data_to(
         world: World, caplog: pytest.LogCaptureFixture) -> None:
     # The ERP names the owner: an id app.yaml does not know got the new limit by DM.
