@@ -151,9 +151,13 @@ def _entry_cells(entry: PortfolioEntry) -> list[str | Text]:
 
 def used(position: CreditPosition) -> str:
     """Utilisation, what the portfolio is ordered by, as a whole percentage (rounded
-    down, so that 99.6 % does not read as the limit reached); "—" without a limit."""
+    down, so that 99.6 % does not read as the limit reached, and "over 100%" when over
+    it by less than a percent, as Slack's cards say); "—" without a limit."""
     share = position.utilisation
-    return "—" if share is None else f"{int(share * 100):,}%"
+    if share is None:
+        return "—"
+    shown = f"{int(share * 100):,}%"
+    return f"over {shown}" if share > 1 and shown == "100%" else shown
 
 
 def _total_cells(totals: PortfolioTotals) -> list[str | Text]:

@@ -192,9 +192,12 @@ class Translator:
     def percent(self, fraction: Decimal) -> str:
         """A share of the limit as a whole percentage, rounded toward zero as the
         terminal's portfolio shows it: 99.6 % used is not "100%" (the limit is not
-        reached), and 79.6 % is not "80%" beside no 80 % alert."""
-        return format_percent(fraction.quantize(Decimal("0.01"), rounding=ROUND_DOWN),
-                              locale=self.locale)
+        reached), and 79.6 % is not "80%" beside no 80 % alert. Over the limit by less
+        than a percent is "over 100%", not "100%" beside "over the limit"."""
+        shown = fraction.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        if fraction > 1 and shown == 1:
+            return self._("over {share}", share=format_percent(shown, locale=self.locale))
+        return format_percent(shown, locale=self.locale)
 
     def date(self, day: date) -> str:
         return format_date(day, format="medium", locale=self.locale)

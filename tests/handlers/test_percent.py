@@ -27,9 +27,13 @@ def position(exposure: str, limit: str) -> CreditPosition:
     ("100", "100", "100%"),
     ("0", "100", "0%"),
     ("12345.67", "1000", "1,234%"),
+    # Over by a cent: "100%" beside "over the limit" read as a contradiction.
+    ("10000.01", "10000", "over 100%"),
+    ("100.99", "100", "over 100%"),
+    ("101", "100", "101%"),
 ])
 def test_slack_and_the_terminal_round_a_share_of_the_limit_alike(exposure, limit, shown):
     held = position(exposure, limit)
     assert held.utilisation is not None
     assert translator("en-US").percent(held.utilisation) == used(held) == shown
-    assert translator("zh-CN").percent(held.utilisation) == shown
+    assert translator("zh-CN").percent(held.utilisation) == shown.replace("over ", "超过")
