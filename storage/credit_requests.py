@@ -300,9 +300,10 @@ class SqlCreditRequestStore:
             "created_at": delegation.created_at, "ended_at": delegation.ended_at})
         return dataclasses.replace(delegation, id=delegation_id)
 
-    def end_delegations(self, delegator: str, at: datetime) -> int:
-        done = self._execute(update(_G).where(_G.c.delegator == delegator,
-                                              _G.c.ended_at.is_(None)).values(ended_at=at))
+    def end_delegations(self, delegator: str, at: datetime, today: date) -> int:
+        done = self._execute(update(_G).where(
+            _G.c.delegator == delegator, _G.c.ended_at.is_(None),
+            _G.c.until >= today).values(ended_at=at))
         if done.rowcount:
             self.wrote = True
         return int(done.rowcount)

@@ -443,9 +443,9 @@ class FakeCreditRequestStore:
         self.wrote = True
         return stored
 
-    def end_delegations(self, delegator: str, at: datetime) -> int:
+    def end_delegations(self, delegator: str, at: datetime, today: date) -> int:
         ending = [d for d in self._work["delegations"].values()
-                  if d.delegator == delegator and d.ended_at is None]
+                  if d.delegator == delegator and d.ended_at is None and d.until >= today]
         for d in ending:
             self._work["delegations"][d.id] = dataclasses.replace(d, ended_at=at)
         self.wrote = self.wrote or bool(ending)

@@ -93,7 +93,7 @@ class Delegating(RequestsContext):
             again = any(d.delegate == delegate for d in running)
             self._tell_ended(uow, [d for d in running if d.delegate != delegate])
             replaced = self._still_to_run(uow, actor.user_id, today)
-            ended = store.end_delegations(actor.user_id, now)
+            ended = store.end_delegations(actor.user_id, now, today)
             granted = store.add_delegation(Delegation(actor.user_id, delegate, starts, until,
                                                       now))
             uow.audit.append(AuditEntry(now, actor.user_id, "delegations.granted",
@@ -147,7 +147,7 @@ class Delegating(RequestsContext):
             uow.begin_write()
             self._tell_ended(uow, self._running(uow, actor.user_id, self.today()))
             cut_short = self._still_to_run(uow, actor.user_id, self.today())
-            ended = uow.credit_requests.end_delegations(actor.user_id, now)
+            ended = uow.credit_requests.end_delegations(actor.user_id, now, self.today())
             if ended:
                 uow.audit.append(AuditEntry(now, actor.user_id, "delegations.ended",
                                             actor.user_id, {"ended": ended,

@@ -98,8 +98,9 @@ class CreditRequestStore(Protocol):
 
     def add_delegation(self, delegation: Delegation) -> Delegation: ...
 
-    def end_delegations(self, delegator: str, at: datetime) -> int:
-        """Ends every delegation of ``delegator`` still in force; how many."""
+    def end_delegations(self, delegator: str, at: datetime, today: date) -> int:
+        """Ends every delegation of ``delegator`` in force ``today`` or still to come; how
+        many. One whose last day is past ended then, and keeps no later end."""
         ...
 
     def add_limit_change(self, change: LimitChange) -> LimitChange:

@@ -657,6 +657,34 @@ def test_delegating_showing_and_ending(world):
         {"delegate": "U03FINDIR01", "starts_on": "2027-01-10", "until": "2027-01-20"}]})
 
 
+def test_a_delegation_that_ran_out_is_neither_replaced_nor_ended_again(world):
+    """A delegation ended on its own (its last day past) was counted "replaced" by the
+    next one, and its end rewritten to that day: the audit said the delegator cut it
+    short three days after it had ended."""
+    from storage.models import DelegationRow
+
+    def say(line: str) -> str:
+        return shown(world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL,
+                                       f"/credit delegate {line}"))
+
+    say("<@U03FINDIR01> until 2026-11-30")
+    with time_machine.travel(datetime(2026, 12, 3, 2, tzinfo=ZoneInfo("UTC")), tick=True):
+        assert say(f"<@{ANALYST}|an> until 2026-12-04") == (
+            f":white_check_mark: <@{ANALYST}> decides your credit requests from Dec 3, "
+            "2026 through Dec 4, 2026. `/credit delegate end` ends it sooner.")
+        assert say("end") == (
+            ":white_check_mark: Your delegation has ended: your credit requests come to "
+            "you again.")
+    granted = audit(world, "delegations.granted")[-1]
+    assert (granted.details["replaced"], granted.details["replaced_delegations"]) == (0, [])
+    [ended] = audit(world, "delegations.ended")
+    assert ended.details["ended"] == 1
+    with world.services.engine.connect() as conn:
+        ends = {row.delegate: row.ended_at for row in conn.execute(
+            select(DelegationRow.delegate, DelegationRow.ended_at))}
+    assert ends["U03FINDIR01"] is None and ends[ANALYST] is not None
+
+
 def test_each_refusal_of_a_delegation_says_why(world):
     def say(line: str, user: str = CREDIT_MANAGER) -> str:
         return shown(world.slack.slash(user, SALES_CHANNEL, f"/credit delegate {line}"))

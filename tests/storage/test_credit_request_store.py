@@ -168,11 +168,16 @@ def test_delegations_and_orders(engine):
     with uow(engine) as work:
         assert work.credit_requests.delegations("U0STANDIN1") == [first]
         assert work.credit_requests.delegations("U0FD000001") == [first]
-        assert work.credit_requests.end_delegations("U0FD000001", NOW) == 1
-        assert work.credit_requests.end_delegations("U0FD000001", NOW) == 0
+        # One whose last day is past ended then: not ended again, nor counted.
+        past = work.credit_requests.add_delegation(Delegation(
+            "U0FD000001", "U0STANDIN2", TODAY - timedelta(days=9), TODAY - timedelta(days=1),
+            NOW - timedelta(days=9)))
+        assert work.credit_requests.end_delegations("U0FD000001", NOW, TODAY) == 1
+        assert work.credit_requests.end_delegations("U0FD000001", NOW, TODAY) == 0
         work.commit()
     with uow(engine) as work:
         assert work.credit_requests.delegations("U0STANDIN1") == []
+        assert work.credit_requests.delegations("U0STANDIN2") == [past]
         order = work.credit_requests.order("SO-1")
         assert order is not None
         assert (order.customer_id, order.amount) == ("C1", usd("1234.5"))
