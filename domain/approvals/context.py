@@ -127,8 +127,14 @@ class RequestsContext:
 
     def latest_decision(self, request: CreditRequest) -> datetime:
         """When the last level decides at the latest, if the current one and each after
-        it take their full time (the policy's clock: every hour, or working time)."""
+        it take their full time (the policy's clock: every hour, or working time). Not
+        capped by a temporary limit's last day, as the levels' deadlines are: that is
+        what it is compared with (capped, "its last day may come first" named the end
+        of that day as the levels' full time)."""
         end = request.deadline()
+        if request.expires_on is not None:
+            end = self.policy.deadline(request.level_since or request.filed_at,
+                                       request.current.deadline_hours)
         for level in request.route[request.level:]:
             end = self.policy.deadline(end, level.deadline_hours)
         return end

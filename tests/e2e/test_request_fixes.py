@@ -4,7 +4,7 @@ signed HTTP -> bot -> the Slack emulator (the demo organisation, today 2026-11-2
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
@@ -544,8 +544,12 @@ def test_a_temporary_limit_ending_before_its_levels_may_decide_says_so_when_file
                               "/credit request lakeside +50k until 2026-12-01 fair")
     [request] = requests_of(world)
     latest = world.services.requests.latest_decision(request)
-    # The policy's clock: level 1's deadline, then level 2's 48 hours after it.
-    assert latest == world.services.requests.policy.deadline(request.deadline(), 48)
+    # In working time (9:00-18:00 on weekdays): filed on a Sunday, level 1's 24 hours end
+    # on Wednesday at 15:00, level 2's 48 a week later at 18:00. Not from level 1's
+    # deadline as capped by the last day (the end of Dec 1): that named the cap as the
+    # levels' full time.
+    assert request.deadline() == datetime(2026, 12, 2, tzinfo=ZONE)
+    assert latest == datetime(2026, 12, 9, 18, tzinfo=ZONE)
     assert latest.astimezone(ZONE).date() > date(2026, 12, 1)
     assert mrkdwn(reply).split("\n")[3] == (
         ":warning: Its last day, Dec 1, 2026, may come first: if each of its 2 levels takes "
