@@ -310,6 +310,11 @@ class RequestNotices(Protocol):
         cover."""
         ...
 
+    def has_card(self, outbox: Outbox, request: CreditRequest, person: str) -> bool:
+        """Whether ``person`` was sent the card of ``request``'s current level (a
+        stand-in gets it with its holders when the delegation runs as the level opens)."""
+        ...
+
 
 class NoNotices:
     """Until the Slack side plugs its cards in: nothing is sent."""
@@ -323,3 +328,6 @@ class NoNotices:
 
     def delegation_ended(self, outbox: Outbox, delegation: Delegation) -> None:
         return None
+
+    def has_card(self, outbox: Outbox, request: CreditRequest, person: str) -> bool:
+        return False

@@ -45,7 +45,8 @@ def deal(uow: UnitOfWork, notices: RequestNotices, request: CreditRequest,
     (``post_to``), not sent to anyone; ``True``: their card is queued (unless they had
     it). Marked (``uow.credit_requests.mark``): a mark already there raises
     ``RequestChanged``. ``send=False`` marks and answers but queues nothing (a stand-in who
-    has the cards already: the same one handed over anew)."""
+    has the cards already: the same one handed over anew); nor is anything queued, and
+    ``False`` answered, for a stand-in who has the level's card already."""
     if not request.is_open or waits_for(request, delegation.delegator, holders, now) is None:
         return None
     store = uow.credit_requests
@@ -58,7 +59,10 @@ def deal(uow: UnitOfWork, notices: RequestNotices, request: CreditRequest,
             not may_stand_in(mine, request.requested_by, decisions):
         return None
     store.mark(key(delegation, request), request.id, now)
-    if request.current.post_to or not send:
+    if request.current.post_to or not send or \
+            notices.has_card(uow.outbox, request, delegation.delegate):
+        # The level opened while the delegation ran: its cards went to the stand-in
+        # with its holders' (counted as a card sent, it was none).
         return False
     notices.queue(uow.outbox, RequestChange(
         Happened.STOOD_IN, request, decisions,

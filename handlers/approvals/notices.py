@@ -20,7 +20,7 @@ from datetime import tzinfo
 from functools import partial
 
 from domain.approvals.deciders import left_to_escalation, who_decides
-from domain.approvals.model import Delegation, Level, Question
+from domain.approvals.model import CreditRequest, Delegation, Level, Question
 from domain.approvals.ports import Happened, RequestChange
 from domain.messages import OutgoingMessage
 from domain.people import is_channel_id
@@ -188,6 +188,9 @@ class ApprovalNotices:
     def delegation_ended(self, outbox: Outbox, delegation: Delegation) -> None:
         self._note(outbox, delegation.delegate, lambda tr: cards.stand_in_ended_note(
             tr, delegation), key=f"{NOTE}:delegation-ended:{delegation.id}")
+
+    def has_card(self, outbox: Outbox, request: CreditRequest, person: str) -> bool:
+        return outbox.id_of(card_key(request.id, request.level, person)) is not None
 
     # -- cards ------------------------------------------------------------------------
 

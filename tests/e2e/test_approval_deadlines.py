@@ -371,6 +371,23 @@ def test_a_delegation_that_starts_later_brings_its_cards_on_its_first_day(world,
                     "level 2 of 2")
 
 
+def test_a_stand_in_who_got_the_levels_card_as_it_opened_is_not_counted_again(
+        world, deadlines):
+    """Delegated before level 2 opened: its card went to the stand-in with the finance
+    director's, and the next morning's job counted "1 card for a stand-in" it never
+    sent (the card's key kept the copy out)."""
+    analyst = "U02CREDITAN"
+    deadlines.requests.delegate(member(world, FINANCE_DIRECTOR), analyst,
+                                date(2026, 12, 4), date(2026, 11, 29))
+    filed = deadlines.requests.file(member(world, SALES), Filing(
+        "C0002", RequestKind.LIMIT_INCREASE, "bigger orders", amount="+100k"))
+    deadlines.requests.decide(member(world, "U02CREDITMG"), filed.id, 1, Outcome.APPROVED)
+    tuesday = datetime(2026, 12, 1, 1, 5, tzinfo=UTC)  # 09:05, working time
+    assert deadlines.run(tuesday)["stand_in_cards"] == 0
+    assert [m for m in deadlines.dms(analyst) if f"#{filed.id}" in m] == [
+        f"Credit request #{filed.id} · limit increase · Acme Packaging: level 2 of 2"]
+
+
 def test_a_request_past_its_last_day_expires_in_working_time(world, deadlines):
     """Its requester's note came at 00:05 on a Saturday; until working time it is not
     reminded or escalated either, and nobody may approve it meanwhile."""

@@ -81,6 +81,9 @@ class Notices:
     def delegation_ended(self, outbox: Outbox, delegation: Delegation) -> None:
         return None
 
+    def has_card(self, outbox: Outbox, request: CreditRequest, person: str) -> bool:
+        return False
+
 
 def usd(amount: str) -> Money:
     return Money(Decimal(amount), "USD")
