@@ -170,7 +170,7 @@ def _request(record: RequestRecord, requests: CreditRequests, tr: Translator) ->
     lines = [
         tr._("*#{request}* {kind} · {figures} · {state}", request=request.id,
              kind=kind_title(request.kind, tr), figures=figures(request, tr),
-             state=state_word(request, tr)),
+             state=state_word(request, tr, requests.clock(), requests.zone)),
         tr._("filed by <@{who}> on {when}:", who=request.requested_by,
              when=_when(requests, tr, request.filed_at)) + "\n" + quoted(request.reason),
     ]

@@ -5,7 +5,7 @@ gets when they file one."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -38,11 +38,17 @@ STATES = {
 }
 
 
-def state_word(request: CreditRequest, tr: Translator) -> str:
+def state_word(request: CreditRequest, tr: Translator, now: datetime | None = None,
+               zone: tzinfo | None = None) -> str:
     """Where a request stands, in one word: one creditbot closed on its own is
-    "withdrawn", as its cards and notes say, never the "cancelled" of a person's Cancel."""
+    "withdrawn", as its cards and notes say, never the "cancelled" of a person's Cancel.
+    With ``now`` and ``zone``: a temporary limit past its last day is "expired" though
+    the approvals job has yet to close it (its buttons refuse it already)."""
     if request.withdrawn is not None:
         return tr._("withdrawn")
+    expires = request.expires_at(zone) if zone is not None else None
+    if request.is_open and now is not None and expires is not None and now >= expires:
+        return tr._(STATES[RequestState.EXPIRED])
     return tr._(STATES[request.state])
 
 

@@ -401,6 +401,13 @@ def test_a_request_past_its_last_day_expires_in_working_time(world, deadlines):
         assert deadlines.run(at)["expired"] == 0, at
     assert deadlines.audit("requests.expired") == []
     assert not any("expired" in text for text in deadlines.dms(SALES))
+    # Its history says so meanwhile: it said "waiting for a decision" all weekend,
+    # while Approve was refused as expired.
+    with time_machine.travel(saturday, tick=True):
+        history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history acme packaging")
+    [line] = [text.split("\n")[0] for text in history.texts()
+              if text.startswith(f"*#{filed.id}*")]
+    assert line.endswith(" · expired"), line
     monday = datetime(2026, 12, 7, 1, 5, tzinfo=UTC)  # 09:05 in Shanghai
     assert deadlines.run(monday)["expired"] == 1
     assert deadlines.run(monday + timedelta(minutes=15))["expired"] == 0
