@@ -193,3 +193,32 @@ def route_problems(routes: object, departments: Iterable[str], roles: Iterable[s
                                                purpose="be sent alerts",
                                                mended="its holders are sent alerts")
     return problems
+
+
+def _severities(possible: frozenset[Severity], kind: AlertType) -> str:
+    if not possible:
+        return ("not watched (alerts.large_invoice is null)" if kind is AlertType.LARGE_INVOICE
+                else "never raised (alerts.utilisation lists no threshold)")
+    names = [s.label for s in sorted(possible)]
+    return " or ".join(names) if len(names) < 3 else f"{names[0]}, {names[1]} or {names[2]}"
+
+
+def unmatched_routes(settings: AlertSettings, buckets: AgingBuckets
+                     ) -> list[tuple[tuple[str | int, ...], str]]:
+    """Routes no alert can match under these settings (a contract's end is never
+    critical, large invoices may not be watched), as (key path, message): their channels
+    and people would wait for alerts that never come."""
+    # The amount's currency plays no part in which severities there are.
+    possible = settings.watch(buckets, "USD").severities()
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for index, route in enumerate(settings.routes or []):
+        kinds = [AlertType(t) for t in route.when.type] or list(AlertType)
+        least = Severity.named(route.when.severity)
+        if any(severity >= least for kind in kinds for severity in possible[kind]):
+            continue
+        said = "; ".join(f"{kind.value} alerts are {_severities(possible[kind], kind)}"
+                         for kind in kinds)
+        problems.append((("alerts", "routes", index, "when"),
+                         f"no alert this route matches is {least.label} or more severe "
+                         f"({said}): lower its severity or change its type"))
+    return problems

@@ -57,6 +57,22 @@ class WatchSettings:
             return Severity.CRITICAL
         return Severity.INFO if bucket <= 1 else Severity.WARNING
 
+    def severities(self) -> dict[AlertType, frozenset[Severity]]:
+        """The severities each type of alert can have under these settings (none for a
+        type not watched): a route waiting for another waits for ever."""
+        overdue = frozenset(self.overdue_severity(bucket)
+                            for bucket in range(1, len(self.buckets.edges) + 2))
+        near = frozenset({Severity.WARNING} | (
+            {Severity.INFO} if self.contract_notice_days > self.contract_warning_days else
+            set()))
+        return {
+            AlertType.OVERDUE: overdue,
+            AlertType.UTILISATION: frozenset(t.severity for t in self.thresholds),
+            AlertType.LARGE_INVOICE: frozenset() if self.large_invoice is None else
+            frozenset(max(Severity.WARNING, s) for s in overdue),
+            AlertType.CONTRACT_EXPIRING: near,
+        }
+
 
 @dataclass(frozen=True)
 class LargeInvoice:

@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.config import AppConfig, load_config
+from domain.aging import AgingBuckets
+from domain.alerts.detect import WatchSettings
 from domain.alerts.model import AlertType, Severity
 from domain.alerts.routing import DEFAULT_ROUTES, Match, Route
 from domain.customer_match import CustomerMatch
@@ -126,3 +128,49 @@ def test_thresholds_that_do_not_rise_and_routes_to_nowhere_are_explained(tmp_pat
     assert problems(tmp_path, text) == [
         f"line {line_of(text, '    - when:')}: alerts.routes.0: a route needs channels or "
         "people to send alerts to"]
+
+
+def test_a_route_no_alert_can_match_is_reported_with_what_each_type_can_be(tmp_path: Path):
+    # `{type: contract_expiring, severity: critical}` passed config check: legal waited
+    # for contract alerts, which are information or a warning at most.
+    text = with_alerts(
+        "  large_invoice: null\n"
+        "  routes:\n"
+        "    - when: {type: contract_expiring, severity: critical}\n"
+        "      channels: [legal]\n"
+        "    - when: {type: [large_invoice, contract_expiring], severity: warning}\n"
+        "      channels: [credit]\n"
+        "    - when: {type: large_invoice}\n"
+        "      channels: [credit]\n"
+        "    - when: {type: [overdue, contract_expiring], severity: critical}\n"
+        "      channels: [legal]\n"
+        "    - when: {severity: critical}\n"
+        "      channels: [credit]\n")
+    line = line_of(text, "    - when: {type: contract_expiring")
+    assert problems(tmp_path, text) == [
+        f"line {line}: alerts.routes.0.when: no alert this route matches is critical or "
+        "more severe (contract_expiring alerts are info or warning): lower its severity or "
+        "change its type",
+        f"line {line + 4}: alerts.routes.2.when: no alert this route matches is info or "
+        "more severe (large_invoice alerts are not watched (alerts.large_invoice is null)): "
+        "lower its severity or change its type",
+    ]
+
+
+def test_the_severities_each_type_can_have_follow_the_settings(tmp_path: Path):
+    path = tmp_path / "app.yaml"
+    path.write_text(with_alerts(
+        "  utilisation: [{at: 90, severity: warning}]\n"
+        "  contract_notice_days: 5\n"), encoding="utf-8")
+    config = load_config(path)
+    assert config.alerts.watch(config.aging.buckets, "USD").severities() == {
+        # 1-30 info, 31-60 and 61-90 warning, 90+ critical.
+        AlertType.OVERDUE: {Severity.INFO, Severity.WARNING, Severity.CRITICAL},
+        AlertType.UTILISATION: {Severity.WARNING},
+        AlertType.LARGE_INVOICE: {Severity.WARNING, Severity.CRITICAL},
+        # Five days' notice is within the week a contract's end is a warning.
+        AlertType.CONTRACT_EXPIRING: {Severity.WARNING}}
+    # Two overdue buckets (1-30, 30+): no warning; a month's notice, information first.
+    severities = WatchSettings(AgingBuckets((30,))).severities()
+    assert severities[AlertType.OVERDUE] == {Severity.INFO, Severity.CRITICAL}
+    assert severities[AlertType.CONTRACT_EXPIRING] == {Severity.INFO, Severity.WARNING}
