@@ -422,7 +422,7 @@ class Meetings:
     def _cancel(self, actor: Member, meeting_id: int, scope: Scope) -> list[Meeting]:
         now = self.clock()
         with self.unit_of_work() as uow:
-            meeting = self._changeable(uow, actor, meeting_id)
+            meeting = self._changeable(uow, actor, meeting_id, series=scope is Scope.SERIES)
             targets = [meeting]
             if scope is Scope.SERIES:
                 # Later in the series, wherever each was moved to: the calendar file ends
@@ -457,8 +457,16 @@ class Meetings:
             uow.commit()
         return done
 
-    def _changeable(self, uow: UnitOfWork, actor: Member, meeting_id: int) -> Meeting:
+    def _changeable(self, uow: UnitOfWork, actor: Member, meeting_id: int,
+                    series: bool = False) -> Meeting:
+        """``series``: the series' first occurrence is locked first, as the meetings job
+        locks it to add the next occurrence: a series cancelled while the job added one
+        left that one (and every one after it) scheduled (PostgreSQL's row locks)."""
         uow.begin_write()
+        if series:
+            found = uow.meetings.get_meeting(meeting_id)
+            if found is not None and found.series != meeting_id:
+                uow.meetings.lock_meeting(found.series)
         # Locked, as answers lock it: an answer committed meanwhile is then either in
         # the responses the card edit reads, or waits for this change.
         meeting = uow.meetings.lock_meeting(meeting_id)

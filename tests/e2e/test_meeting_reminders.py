@@ -283,3 +283,37 @@ def test_cancelling_the_only_occurrence_from_the_list_keeps_the_weekly_series(
     assert [(m.starts_at, m.state.value, m.occurrence) for m in series] == [
         (STARTS, "cancelled", 0), (STARTS + timedelta(days=7), "scheduled", 1)]
     assert run_meetings_job(world, STARTS + timedelta(minutes=10))["occurrences"] == 0
+
+
+def test_a_series_cancelled_while_the_job_adds_its_next_occurrence_stays_cancelled(
+        world: World, monkeypatch: Any) -> None:
+    """On PostgreSQL the cancel locked the occurrence and the job the series' first:
+    the job added next week's occurrence (with the weekly rule) the cancel could not
+    see, and every week after it another one came, the series "cancelled"."""
+    import time_machine
+
+    from domain.meetings.use_cases import Scope
+    from storage.meetings import SqlMeetingStore
+    from tests.e2e.test_races_inside import inside
+
+    first = schedule(world)
+    run_meetings_job(world, STARTS + timedelta(minutes=5))  # creates Dec 8's
+    with world.services.uow() as uow:
+        second = uow.meetings.series(first.id)[1]
+    during = second.starts_at + timedelta(minutes=5)
+    member = world.services.config.roster().member(CREDIT_MANAGER)
+
+    def cancel() -> None:
+        with time_machine.travel(during, tick=True):
+            world.services.meetings.cancel(member, second.id, Scope.SERIES)
+
+    settled = inside(monkeypatch, SqlMeetingStore, "add_meeting", cancel)
+    run_meetings_job(world, during)
+    settled()
+    run_meetings_job(world, during + timedelta(days=7))
+    with world.services.uow() as uow:
+        after = uow.meetings.series(first.id)
+    # Whichever went first: nothing after Dec 8 is left scheduled, and no rule goes on.
+    assert [(m.occurrence, m.state.value) for m in after if m.occurrence >= 1] in (
+        [(1, "cancelled")], [(1, "cancelled"), (2, "cancelled")])
+    assert all(m.recurrence is Recurrence.NONE for m in after if m.occurrence >= 1)
