@@ -24,6 +24,12 @@ MAX_CANDIDATES = 10
 CONFIDENT_SCORE = 82.0
 CONFIDENT_MARGIN = 12.0
 SUGGESTION_SCORE = 50.0
+# A word of four letters or fewer shares half its letters with many names' starts
+# ("here" with Evergreen, Harborview, Meridian, Bergmann …): three of four, at least.
+SHORT_QUERY, SHORT_SUGGESTION_SCORE = 4, 70.0
+# What Slack sends for a mention typed where a customer goes (@here, @amy, #finance): no
+# customer, and nothing like one to offer.
+_MENTION = re.compile(r"<[@#!][^<>]*>")
 # How many close matches an unknown name lists.
 CLOSEST = 5
 
@@ -131,6 +137,12 @@ def names_plainly(query: str, directory: CustomerDirectory) -> CustomerRef | Non
         found = _by_id(bare, directory)
         if found is not None:
             return found
+    if (shape := _LETTERS_DIGITS.fullmatch(bare)) is not None:
+        # "C3" for C0003: its padded spellings looked up by the ids' index, not by
+        # reading every name.
+        padded = directory.by_ids([shape[1] + shape[2].zfill(width)
+                                   for width in range(len(shape[2]) + 1, _WIDEST_ID + 1)])
+        return padded[0] if len(padded) == 1 else None
     if bare.isdigit():
         loose = _by_loose_id(query, directory.all_name_keys())
         return loose[0] if len(loose) == 1 else None
@@ -206,6 +218,8 @@ def _by_name(query: str, directory: CustomerDirectory, close: bool = True,
     if loose:  # offered, not taken, where a guess is not: as a close name is
         raise CustomerNotFound(query, sorted(loose, key=lambda r: r.customer_id)[
             :MAX_CANDIDATES])
+    if _MENTION.search(typed or query):
+        raise CustomerNotFound(query)
     return _closest(query, key, names, close)
 
 
@@ -220,9 +234,9 @@ def _id_key(text: str) -> str:
 def _by_loose_id(query: str, names: Sequence[tuple[CustomerRef, str]]
                  ) -> list[CustomerRef]:
     """Customers whose id is ``query`` written loosely: with other separators or none
-    (``c-0003``, ``C 0003`` for C0003), or its digits without the letters before them
-    (``0003``), as a rep copies it from an invoice or reads it out. Asked only once no
-    name matched."""
+    (``c-0003``, ``C 0003`` for C0003), without the zeros that pad its number (``C3``,
+    ``c-3``), or its digits without the letters before them (``0003``), as a rep copies
+    it from an invoice or reads it out. Asked only once no name matched."""
     key = _id_key(query)
     if not key.isascii() or not any(c.isdigit() for c in key):
         return []
@@ -232,9 +246,16 @@ def _by_loose_id(query: str, names: Sequence[tuple[CustomerRef, str]]
     return list(found.values())
 
 
+# Zeros that pad an id's number: C0002 is "C2" as read out, or typed in haste.
+_PADDING = re.compile(r"(?<!\d)0+(?=\d)")
+_LETTERS_DIGITS = re.compile(r"([A-Z]+)([1-9]\d*)")
+_WIDEST_ID = 12
+
+
 def _loosely(key: str, customer_id: str) -> bool:
     own = _id_key(customer_id)
-    return own == key or (key.isdigit() and own.lstrip(_ID_LETTERS) == key)
+    return own == key or (key.isdigit() and own.lstrip(_ID_LETTERS) == key) or (
+        not key.isdigit() and _PADDING.sub("", own) == _PADDING.sub("", key))
 
 
 def loosely_the_id(query: str, customer_id: str) -> bool:
@@ -330,7 +351,7 @@ def _ranked(key: str, names: Sequence[tuple[CustomerRef, str]]
         [name_key for _, name_key in names],
         scorer=_score,
         limit=2 * CLOSEST,
-        score_cutoff=SUGGESTION_SCORE,
+        score_cutoff=SHORT_SUGGESTION_SCORE if len(key) <= SHORT_QUERY else SUGGESTION_SCORE,
     )
     best: dict[str, tuple[CustomerRef, float]] = {}
     for _, score, index in ranked:  # best first, so a customer's first score is its best

@@ -307,7 +307,9 @@ def test_more_than_a_list_holding_a_chinese_name_are_counted_those_starting_with
 
 @pytest.mark.parametrize(("query", "customer_id"), [
     ("0003", "C0003"), ("c-0003", "C0003"), ("C 0006", "C0006"), ("c_0101", "C0101"),
-    ("ｃ－０００６", "C0006")])
+    ("ｃ－０００６", "C0006"),
+    # Without the zeros that pad the number: "C2" was offered five names starting with C.
+    ("C3", "C0003"), ("c-6", "C0006"), ("c101", "C0101")])
 def test_an_id_written_loosely_finds_the_customer_once_no_name_matches(query, customer_id):
     # Read out on the phone, copied from an invoice: a separator, or the digits alone.
     assert resolve(query) == customer_id
@@ -331,6 +333,31 @@ def test_a_loosely_written_id_is_offered_not_taken_where_a_guess_is_not():
         resolve_customer("7", directory)
     assert [c.customer_id for c in both.value.candidates] == ["C-7", "D7"]
     assert names_plainly("7", directory) is None
+
+
+def test_an_id_without_its_padding_that_two_ids_share_is_offered_both():
+    directory = FakeDirectory({"C0002": "Alpha", "C02": "Beta", "C0020": "Gamma"})
+    with pytest.raises(CustomerNotFound) as both:
+        resolve_customer("C2", directory)
+    assert [c.customer_id for c in both.value.candidates] == ["C0002", "C02"]
+
+
+@pytest.mark.parametrize("query", ["<!here>", "<!channel>", "<@U01SALESAMY>",
+                                   "<#C02FINANCE0|finance>"])
+def test_a_slack_mention_is_no_customer_and_nothing_is_offered_for_it(query):
+    # @here came as "<!here>", read as "here": five unrelated customers were offered.
+    with pytest.raises(CustomerNotFound) as raised:
+        resolve_customer(query, DIRECTORY)
+    assert not raised.value.candidates
+
+
+def test_a_short_word_is_offered_only_names_close_to_it():
+    directory = FakeDirectory({"C1": "Evergreen Pharmacy Group", "C2": "Harborview Marine",
+                               "C3": "Meridian Medical", "C4": "Hera Foods"})
+    with pytest.raises(CustomerNotFound) as raised:
+        resolve_customer("here", directory)
+    # Three of its four letters, not two.
+    assert [c.customer_id for c in raised.value.candidates] == ["C4"]
 
 
 def test_a_name_wins_over_a_loosely_written_id():
