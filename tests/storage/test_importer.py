@@ -679,6 +679,17 @@ I2,C1,2026-03-01,2026-02-01,x,EURO
 """
 
 
+def test_a_customer_id_in_other_capitals_names_the_one_the_erp_has(with_customers,
+                                                                     write_csv):
+    """"c1" was "not a known customer (import customers first)": C1 is there."""
+    report = run(with_customers, write_csv, "invoices",
+                 "invoice_id,customer_id,issue_date,due_date,amount,currency\n"
+                 "I1,c1,2026-01-01,2026-02-01,10,USD\n")
+    assert [str(e) for e in report.errors] == [
+        "line 2, column customer_id: “c1” is not a known customer; C1 is: ids are matched "
+        "exactly, capitals included"]
+
+
 def test_each_bad_row_lists_all_its_problems_with_the_file_and_database_ones(
         with_customers, write_csv):
     engine = with_customers
