@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DatabaseError, SQLAlchemyError
 
+from bot.config.alerts import unmatched_routes
 from bot.wiring import Services
 from domain.config_in_force import record_in_force
 from domain.errors import RecordsUnavailable
@@ -23,9 +24,13 @@ SERVE_CHILD = "CREDITBOT_SERVE_CHILD"
 
 def config_on_record(services: Services, started: str) -> None:
     """Puts the app.yaml this process runs under on the audit record (when it is not the
-    one recorded last). A database that refuses the write does not stop the start: the
+    one recorded last), and logs the alert routes no alert can match. A database that refuses the write does not stop the start: the
     log says so, and the next start records it."""
-    text = services.config.source_text
+    config = services.config
+    for note in unmatched_routes(config.alerts, config.aging.buckets):
+        # Started anyway: a route idle since large invoices were turned off harms nothing.
+        log.warning("app.yaml: %s", note)
+    text = config.source_text
     if text is None:
         return
     path = Path(services.settings.config_path)

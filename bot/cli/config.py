@@ -9,7 +9,7 @@ import click
 
 from bot.cli.common import err, friendly_errors, out
 from bot.config import ConfigError, load_config
-from bot.config.alerts import default_routes_missing
+from bot.config.alerts import default_routes_missing, unmatched_routes
 from bot.settings import Settings
 
 
@@ -47,3 +47,5 @@ def config_check(path: Path | None) -> None:
                   f"for them, and an alert no other default route sends anywhere {fate}. "
                   "Give alerts.routes naming your own departments (README: Alerts, "
                   "Routing).", markup=False, soft_wrap=True)
+    for note in unmatched_routes(loaded.alerts, loaded.aging.buckets):
+        out.print(f"{path}: note: {note}", markup=False, soft_wrap=True)

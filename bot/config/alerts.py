@@ -203,14 +203,15 @@ def _severities(possible: frozenset[Severity], kind: AlertType) -> str:
     return " or ".join(names) if len(names) < 3 else f"{names[0]}, {names[1]} or {names[2]}"
 
 
-def unmatched_routes(settings: AlertSettings, buckets: AgingBuckets
-                     ) -> list[tuple[tuple[str | int, ...], str]]:
+def unmatched_routes(settings: AlertSettings, buckets: AgingBuckets) -> list[str]:
     """Routes no alert can match under these settings (a contract's end is never
-    critical, large invoices may not be watched), as (key path, message): their channels
-    and people would wait for alerts that never come."""
+    critical, large invoices may not be watched), each said with its key path: their
+    channels and people would wait for alerts that never come. Said as a note, not
+    refused: a configuration that ran before still starts (turning large invoices off
+    leaves their routes idle)."""
     # The amount's currency plays no part in which severities there are.
     possible = settings.watch(buckets, "USD").severities()
-    problems: list[tuple[tuple[str | int, ...], str]] = []
+    notes: list[str] = []
     for index, route in enumerate(settings.routes or []):
         kinds = [AlertType(t) for t in route.when.type] or list(AlertType)
         least = Severity.named(route.when.severity)
@@ -218,7 +219,8 @@ def unmatched_routes(settings: AlertSettings, buckets: AgingBuckets
             continue
         said = "; ".join(f"{kind.value} alerts are {_severities(possible[kind], kind)}"
                          for kind in kinds)
-        problems.append((("alerts", "routes", index, "when"),
-                         f"no alert this route matches is {least.label} or more severe "
-                         f"({said}): lower its severity or change its type"))
-    return problems
+        fix = ("lower its severity or change its type" if any(possible[k] for k in kinds)
+               else "watch them, or remove the route")
+        notes.append(f"alerts.routes.{index}.when: no alert this route matches is "
+                     f"{least.label} or more severe ({said}): {fix}")
+    return notes

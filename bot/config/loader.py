@@ -13,18 +13,12 @@ import yaml
 from pydantic import BaseModel, RootModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from bot.config.alerts import AlertSettings, route_problems, unmatched_routes
+from bot.config.alerts import route_problems
 from bot.config.approvals import policy_problems
 from bot.config.collections import collection_problems
 from bot.config.fields import OWN_ERRORS, is_role_name, shown
 from bot.config.reports import post_to_problems, provision_problems
-from bot.config.schema import (
-    STANDARD_ROLES,
-    Aging,
-    AppConfig,
-    Problem,
-    cross_section_problems,
-)
+from bot.config.schema import STANDARD_ROLES, AppConfig, Problem, cross_section_problems
 from domain.access import CreditDataAccess, Member
 
 
@@ -278,19 +272,7 @@ def _cross_section(data: dict[str, Any]) -> list[Problem]:
         Problem(loc, message) for loc, message in provision_problems(
             data.get("reports"), _mapping(data.get("aging")).get("bucket_edges"))] + [
         Problem(loc, message) for loc, message in post_to_problems(data.get("reports"),
-                                                                   channels)] + [
-        Problem(loc, message) for loc, message in _unmatched_routes(data)]
-
-
-def _unmatched_routes(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
-    """Routes no alert can match, once the alerts and aging sections are right (their
-    own mistakes are the field checks' to report)."""
-    try:
-        alerts = AlertSettings.model_validate(_mapping(data.get("alerts")))
-        aging = Aging.model_validate(_mapping(data.get("aging")))
-    except ValidationError:
-        return []
-    return unmatched_routes(alerts, aging.buckets)
+                                                                   channels)]
 
 
 def _clearance(data: dict[str, Any]) -> dict[str, Any]:

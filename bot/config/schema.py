@@ -27,7 +27,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from bot.config.alerts import AlertSettings, route_problems, unmatched_routes
+from bot.config.alerts import AlertSettings, route_problems
 from bot.config.approvals import ApprovalSettings, policy_problems
 from bot.config.collections import CollectionSettings, collection_problems
 from bot.config.fields import (
@@ -330,8 +330,6 @@ class AppConfig(Section):
             None if routes is None else [r.model_dump() for r in routes], self.departments,
             self.roles.names(), self.known_users(), self.may_see_credit_data,
             self.roles.root)]
-        problems += [Problem(loc, message) for loc, message in unmatched_routes(
-            self.alerts, self.aging.buckets)]
         shared = self.share_channels()
         problems += [Problem(loc, message) for loc, message in policy_problems(
             self.approvals.model_dump(exclude_none=True), self.roles.root,

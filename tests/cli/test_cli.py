@@ -61,6 +61,22 @@ def test_config_check_notes_default_routes_to_departments_it_does_not_have(cli, 
         "Routing)."]
 
 
+def test_config_check_notes_a_route_no_alert_can_match_and_passes(cli, tmp_path):
+    """Legal waited for critical contract alerts, which are a warning at most; refused,
+    a configuration that turned large invoices off would not have started at all."""
+    routed = tmp_path / "app.yaml"
+    routed.write_text((ROOT / "app.yaml").read_text().replace(
+        "  contract_notice_days: 30\n", "  contract_notice_days: 30\n  routes:\n"
+        "    - when: {type: contract_expiring, severity: critical}\n"
+        "      channels: [legal]\n"), encoding="utf-8")
+    result = cli("config", "check", str(routed))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1:] == [
+        f"{routed}: note: alerts.routes.0.when: no alert this route matches is critical or "
+        "more severe (contract_expiring alerts are info or warning): lower its severity or "
+        "change its type"]
+
+
 def test_config_check_lists_each_problem_and_fails(cli, tmp_path):
     bad = tmp_path / "app.yaml"
     bad.write_text((ROOT / "app.yaml").read_text().replace("C01SALES000", "sales")

@@ -162,3 +162,18 @@ def test_the_scheduler_serve_starts_leaves_the_record_to_serve(configured, monke
     monkeypatch.delenv(SERVE_CHILD)
     assert CliRunner().invoke(main, ["scheduler"]).exit_code == 0
     assert [details["started"] for _, details in _recorded()] == ["scheduler"]
+
+
+def test_a_start_logs_the_alert_routes_no_alert_can_match(configured, caplog):
+    # Noted, not refused: large invoices turned off leave their routes idle, and the
+    # bot still starts; the operator reads why nothing reaches that channel.
+    configured.write_text(configured.read_text(encoding="utf-8").replace(
+        "  large_invoice: 100000\n", "  large_invoice: null\n  routes:\n"
+        "    - when: {type: large_invoice}\n      channels: [credit]\n"), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="creditbot.config"):
+        _start("serve")
+    assert [record.getMessage() for record in caplog.records] == [
+        "app.yaml: alerts.routes.0.when: no alert this route matches is info or more severe "
+        "(large_invoice alerts are not watched (alerts.large_invoice is null)): watch them, "
+        "or remove the route"]
+    assert len(_recorded()) == 1

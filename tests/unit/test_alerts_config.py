@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.config import AppConfig, load_config
+from bot.config.alerts import unmatched_routes
 from domain.aging import AgingBuckets
 from domain.alerts.detect import WatchSettings
 from domain.alerts.model import AlertType, Severity
@@ -130,10 +131,12 @@ def test_thresholds_that_do_not_rise_and_routes_to_nowhere_are_explained(tmp_pat
         "people to send alerts to"]
 
 
-def test_a_route_no_alert_can_match_is_reported_with_what_each_type_can_be(tmp_path: Path):
+def test_a_route_no_alert_can_match_is_noted_with_what_each_type_can_be(tmp_path: Path):
     # `{type: contract_expiring, severity: critical}` passed config check: legal waited
-    # for contract alerts, which are information or a warning at most.
-    text = with_alerts(
+    # for contract alerts, which are information or a warning at most. A note, not a
+    # refusal: routes left idle by `large_invoice: null` must not stop the bot starting.
+    path = tmp_path / "app.yaml"
+    path.write_text(with_alerts(
         "  large_invoice: null\n"
         "  routes:\n"
         "    - when: {type: contract_expiring, severity: critical}\n"
@@ -145,15 +148,15 @@ def test_a_route_no_alert_can_match_is_reported_with_what_each_type_can_be(tmp_p
         "    - when: {type: [overdue, contract_expiring], severity: critical}\n"
         "      channels: [legal]\n"
         "    - when: {severity: critical}\n"
-        "      channels: [credit]\n")
-    line = line_of(text, "    - when: {type: contract_expiring")
-    assert problems(tmp_path, text) == [
-        f"line {line}: alerts.routes.0.when: no alert this route matches is critical or "
-        "more severe (contract_expiring alerts are info or warning): lower its severity or "
-        "change its type",
-        f"line {line + 4}: alerts.routes.2.when: no alert this route matches is info or "
-        "more severe (large_invoice alerts are not watched (alerts.large_invoice is null)): "
-        "lower its severity or change its type",
+        "      channels: [credit]\n"), encoding="utf-8")
+    config = load_config(path)
+    assert unmatched_routes(config.alerts, config.aging.buckets) == [
+        "alerts.routes.0.when: no alert this route matches is critical or more severe "
+        "(contract_expiring alerts are info or warning): lower its severity or change its "
+        "type",
+        "alerts.routes.2.when: no alert this route matches is info or more severe "
+        "(large_invoice alerts are not watched (alerts.large_invoice is null)): watch them, "
+        "or remove the route",
     ]
 
 
