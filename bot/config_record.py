@@ -24,8 +24,9 @@ SERVE_CHILD = "CREDITBOT_SERVE_CHILD"
 
 def config_on_record(services: Services, started: str) -> None:
     """Puts the app.yaml this process runs under on the audit record (when it is not the
-    one recorded last), and logs the alert routes no alert can match. A database that refuses the write does not stop the start: the
-    log says so, and the next start records it."""
+    one recorded last), and logs the alert routes no alert can match. A database that
+    refuses the write does not stop the start: the log says so, and the next start
+    records it."""
     config = services.config
     for note in unmatched_routes(config.alerts, config.aging.buckets):
         # Started anyway: a route idle since large invoices were turned off harms nothing.
