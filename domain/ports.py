@@ -63,9 +63,10 @@ class InvoiceQueries(ReceivablesQueries, Protocol):
         ...
 
     def paid_since(self, customer_id: str, since: date, invoice_ids: Sequence[str] = (),
-                   until: date | None = None) -> dict[str, Decimal]:
+                   until: date | None = None) -> dict[tuple[str, date], Decimal]:
         """The customer's imported payments dated ``since`` or later, and ``until`` or
-        earlier when given (of these invoices, when named): the total per currency."""
+        earlier when given (of these invoices, when named): the total per currency and
+        day."""
         ...
 
 

@@ -149,22 +149,26 @@ class FakeReceivables:
                 if i.customer_id == customer_id and not i.is_outstanding}
 
     def paid_since(self, customer_id: str, since: date, invoice_ids: Sequence[str] = (),
-                   until: date | None = None) -> dict[str, Decimal]:
+                   until: date | None = None) -> dict[tuple[str, date], Decimal]:
         """``payments``: (customer id, day, Money, invoice id or None), set by a test."""
-        totals: dict[str, Decimal] = {}
+        totals: dict[tuple[str, date], Decimal] = {}
         for c, day, m, inv in self.payments:
             if c == customer_id and day >= since and (until is None or day <= until) \
                     and (not invoice_ids or inv in invoice_ids):
-                totals[m.currency] = totals.get(m.currency, Decimal(0)) + m.amount
+                totals[m.currency, day] = totals.get((m.currency, day), Decimal(0)) + m.amount
         return totals
 
 
 class FakeRates:
     def __init__(self, rates: dict[str, Decimal]) -> None:
         self.rates = rates
+        # Rates from a day on, set by a test whose rates move: the latest on or before
+        # the day asked wins, else ``rates``.
+        self.from_day: dict[date, dict[str, Decimal]] = {}
 
     def latest(self, as_of: date) -> dict[str, Decimal]:
-        return dict(self.rates)
+        days = [day for day in self.from_day if day <= as_of]
+        return dict(self.from_day[max(days)] if days else self.rates)
 
 
 class FakeAudit:

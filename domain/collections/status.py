@@ -37,22 +37,25 @@ def status_of(uow: UnitOfWork, customer_id: str) -> AssignmentStatus:
 def paid_since(uow: UnitOfWork, customer_id: str, since: date, until: date, currency: str,
                base_currency: str, invoice_ids: Sequence[str] = ()) -> Decimal:
     """The customer's payments dated ``since`` through ``until`` (of these invoices, when
-    named), in ``currency``: a payment in another is converted at the rates of ``until``
-    (a customer billed in euros paying its dollar invoice pays towards its promise too).
-    One in a currency without a rate is left out, and logged."""
+    named), in ``currency``: a payment in another is converted at the rates of its own
+    day (a customer billed in euros paying its dollar invoice pays towards its promise
+    too), so that what was paid when a promise was made (``Promise.paid_before``) is the
+    same figure when it is checked, whatever the rates did since. One in a currency
+    without a rate is left out, and logged."""
     totals = uow.receivables.paid_since(customer_id, since, invoice_ids, until=until)
-    fx = None
+    rates: dict[date, FxRates] = {}
     paid = Decimal(0)
-    for code, amount in sorted(totals.items()):
+    for (code, day), amount in sorted(totals.items()):
         if code == currency:
             paid += amount
             continue
-        fx = fx or FxRates(base_currency, until, uow.rates.latest(until))
+        fx = rates.get(day) or rates.setdefault(
+            day, FxRates(base_currency, day, uow.rates.latest(day)))
         try:
             paid += Money(amount * fx.factor(code, currency), currency).rounded().amount
         except MissingRate:
-            log.warning("payments of %s in %s left out of its promise: no %s rate on %s",
-                        customer_id, code, code, until)
+            log.warning("a payment of %s in %s dated %s left out of its promise: no %s rate "
+                        "then", customer_id, code, day, code)
     return paid
 
 

@@ -147,12 +147,13 @@ class SqlReceivablesQueries:
         return set(self._session.connection().execute(query).scalars())
 
     def paid_since(self, customer_id: str, since: date, invoice_ids: Sequence[str] = (),
-                   until: date | None = None) -> dict[str, Decimal]:
-        query = select(_PAY.c.currency, func.sum(_PAY.c.amount)).where(
-            _PAY.c.customer_id == customer_id, _PAY.c.date >= since).group_by(_PAY.c.currency)
+                   until: date | None = None) -> dict[tuple[str, date], Decimal]:
+        query = select(_PAY.c.currency, _PAY.c.date, func.sum(_PAY.c.amount)).where(
+            _PAY.c.customer_id == customer_id, _PAY.c.date >= since).group_by(
+            _PAY.c.currency, _PAY.c.date)
         if until is not None:
             query = query.where(_PAY.c.date <= until)
         if invoice_ids:
             query = query.where(_PAY.c.invoice_id.in_(list(invoice_ids)))
-        return {currency: Decimal(total)
-                for currency, total in self._session.connection().execute(query)}
+        return {(currency, day): Decimal(total)
+                for currency, day, total in self._session.connection().execute(query)}

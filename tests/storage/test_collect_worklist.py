@@ -81,18 +81,20 @@ def test_open_invoices_and_payments_since(engine: Engine) -> None:
             "I00000-5", "I00000-4", "I00000-3", "I00000-2", "I00000-1", "I00000-0"]
         assert len(found) == 2 * INVOICES_EACH
         assert found[-1].open_amount.amount == Decimal(1037)
-        # The total per currency (the EUR payment apart, for the caller to convert).
-        assert uow.receivables.paid_since("C00000", TODAY - timedelta(days=10)) == {
-            "USD": Decimal(1000), "EUR": Decimal(5)}
-        assert uow.receivables.paid_since("C00000", TODAY) == {"USD": Decimal(300),
-                                                               "EUR": Decimal(5)}
+        # The total per currency and day (the EUR payment apart, for the caller to
+        # convert at its day's rates).
+        ten, nine = TODAY - timedelta(days=10), TODAY - timedelta(days=9)
+        assert uow.receivables.paid_since("C00000", ten) == {
+            ("USD", TODAY): Decimal(300), ("USD", nine): Decimal(700),
+            ("EUR", TODAY): Decimal(5)}
+        assert uow.receivables.paid_since("C00000", TODAY) == {("USD", TODAY): Decimal(300),
+                                                               ("EUR", TODAY): Decimal(5)}
         assert uow.receivables.paid_since("C00000", date(2020, 1, 1),
-                                          ["I00000-1"]) == {"USD": Decimal(300)}
+                                          ["I00000-1"]) == {("USD", TODAY): Decimal(300)}
         assert uow.receivables.paid_since("C00001", TODAY) == {}
         # Up to a day: the payment dated today is after it.
-        assert uow.receivables.paid_since("C00000", TODAY - timedelta(days=10),
-                                          until=TODAY - timedelta(days=1)) == {
-            "USD": Decimal(700)}
+        assert uow.receivables.paid_since("C00000", ten, until=TODAY - timedelta(days=1)) == {
+            ("USD", nine): Decimal(700)}
 
 
 def test_settled_names_the_customers_invoices_with_nothing_left_to_pay(engine: Engine) -> None:

@@ -451,6 +451,30 @@ def test_a_payment_in_another_currency_counts_towards_the_promise_converted(
     assert promise.paid_when_checked == (Decimal(1050) if kept else Decimal(940))
 
 
+@pytest.mark.parametrize(("promised", "then", "later", "paid_later", "verdict"), [
+    # €1,000 paid that morning at 1.10 ($1,100, before the promise of $1,000), then
+    # $1,000: kept, though the euro fell to 1.00 by the check ("only $900.00 of it was
+    # paid").
+    (1000, Decimal("1.10"), Decimal("1.00"), usd(1000), PromiseState.KEPT),
+    # Nothing paid after the promise of $100, the euro up to 1.20: broken, not "kept" by
+    # the morning's euros counted again at the new rate ($1,200 - $1,100).
+    (100, Decimal("1.10"), Decimal("1.20"), None, PromiseState.BROKEN)])
+def test_a_payment_made_before_the_promise_counts_the_same_whatever_the_rates_did(
+        day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime], promised: int,
+        then: Decimal, later: Decimal, paid_later: Money | None,
+        verdict: PromiseState) -> None:
+    uow.rates.from_day = {TODAY: {"EUR": then}, TODAY + timedelta(days=1): {"EUR": later}}
+    uow.receivables.payments = [("C2", TODAY, Money(Decimal(1000), "EUR"), None)]
+    day.promise(MEI, "C2", usd(promised), TODAY + timedelta(days=1), [])
+    if paid_later is not None:
+        uow.receivables.payments.append(("C2", TODAY + timedelta(days=1), paid_later, "I3"))
+    clock[0] = NOW + timedelta(days=4)
+    CollectionsJob(day).run()
+    [promise] = uow.collections.promises("C2")
+    assert promise.state is verdict
+    assert promise.paid_when_checked == (paid_later.amount if paid_later else 0)
+
+
 def test_a_payment_in_a_currency_without_a_rate_is_left_out_of_the_promise(
         day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
     day.promise(MEI, "C2", usd(1000), TODAY, [])
