@@ -189,10 +189,12 @@ def _with_sign(text: str, number: str, code: str, too_large: str, sign: str,
     try:
         typed = _read(number, too_large, False, None)
     except AmountError as wrong:
-        if "written" in wrong.params:  # "+50 000 €": written with its + and its code
-            raise _as_typed(text, wrong, written=f"{sign}{wrong.params['written']} {code}"
-                            ) from None
-        raise _as_typed(text, wrong) from None
+        # "+50 000 €", "+€1,5 Mio.": each way suggested with its + and its code.
+        ways = {key: _signed_way(wrong.params[key], sign, code)
+                for key in ("written", "short") if key in wrong.params}
+        if None in ways.values():  # "$5 TEUR": two currencies, neither suggested
+            raise AmountError(text) from None
+        raise _as_typed(text, wrong, **{k: v for k, v in ways.items() if v}) from None
     if typed.currency not in (None, code):  # "US$5k EUR"
         # A shared sign ("$5k EUR") is named as typed, as where nothing implies its
         # currency: only the way suggested for it is the customer's dollar.
@@ -303,6 +305,15 @@ def _read(text: str, too_large: str, increase: bool, implied: str | None) -> Typ
     if typed.value > MOST:
         raise AmountError(text, too_large, most=f"{MOST:,}")
     return typed
+
+
+def _signed_way(suggested: str, sign: str, code: str) -> str | None:
+    """A way of writing an amount typed with ``code``'s sign: ``suggested`` with the
+    code after it, unless it names it already; ``None`` when it names another."""
+    named = _currency_in(suggested)
+    if named is None:
+        return f"{sign}{suggested} {code}"
+    return sign + suggested if named == code else None
 
 
 def _currency_in(number: str) -> str | None:

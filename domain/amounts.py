@@ -75,9 +75,12 @@ UNIT_WORDS: dict[str, int] = {
     **dict.fromkeys(_THOUSAND, 10**3), **dict.fromkeys(_MILLION, 10**6),
     **dict.fromkeys(_BILLION, 10**9), **dict.fromkeys(("lakh", "lakhs", "lac", "lacs"), 10**5),
     **dict.fromkeys(("crore", "crores"), 10**7), "w": 10**4, "百": 10**2}
+# Everyday words and letters too: "+5000 grand opening", "5000 T shirts", "5000 mm
+# bolts" were a reason or a reference, not 5 million. Refused, not multiplied out.
+_ALSO_WORDS = frozenset({"t", "t.", "g", "b", "w", "mm", "grand", "mille", "ke", "thou"})
 _WITH_UNIT_WORD = re.compile(
-    rf"(?P<before>{_CODE})?\s*(?P<number>\d[\d.,]*)\s*(?P<unit>[^\W\d_]+\.?)"
-    rf"\s*(?P<after>{_CODE})?", re.IGNORECASE)
+    rf"(?P<before>{_CODE})?\s*(?P<number>\d[\d.,]*)\s*(?P<unit>[^\W\d_元]+\.?)"
+    rf"\s*(?P<yuan>元)?\s*(?P<after>{_CODE})?", re.IGNORECASE)
 _THOUSANDS_OF = re.compile(r"[tT][A-Za-z]{3}")
 _PLAIN_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 
@@ -118,41 +121,63 @@ def _plain(value: Decimal) -> str:
 def _unit_word(text: str, folded: str) -> AmountError | None:
     """"1,5 Mio. EUR", "2 lakh": a unit creditbot does not read, refused with the amount
     it stands for written in digits and in k or m (``UNIT_WORDS``); None for anything
-    else."""
+    else, and for what is not plainly a number and a unit (``_ALSO_WORDS``, a number that
+    multiplies out to more decimals than a currency has)."""
     match = _WITH_UNIT_WORD.fullmatch(folded)
-    if match is None or not all(is_currency(canonical(code))
-                                for code in (match["before"], match["after"]) if code):
+    named = [canonical(code) for code in (match["before"], match["after"]) if code] \
+        if match else []
+    if match is None or not all(is_currency(code) for code in named):
         return None
-    unit, code = UNIT_WORDS.get(match["unit"].lower()), ""
-    if unit is None and _THOUSANDS_OF.fullmatch(match["unit"]) and is_currency(
-            match["unit"][1:].upper()) and not (match["before"] or match["after"]):
-        unit, code = 10**3, " " + match["unit"][1:].upper()  # German: 20 TEUR
+    word, code = match["unit"], ""
+    unit = None if word.lower() in _ALSO_WORDS else UNIT_WORDS.get(word.lower())
+    if unit is None and _THOUSANDS_OF.fullmatch(word) and is_currency(word[1:].upper()):
+        # German: 20 TEUR; "1,5 TEUR EUR" names its euros twice, "1,5 TEUR USD" two
+        # currencies (not "has a decimal comma: … like 1.5 TEUR USD").
+        if any(other != word[1:].upper() for other in named):
+            return AmountError(text)
+        unit, code = 10**3, "" if named else " " + word[1:].upper()
     if unit is None:
         return None
     number = match["number"]
-    if (comma := _DECIMAL_COMMA.fullmatch(number)) is not None:
-        number = comma[1].replace(".", "") + "." + comma[2]
+    if _THOUSANDS_POINT.fullmatch(number):
+        number = number.replace(".", "")  # "1.500 Mio.": 1500 or 1.5 of them?
+        ambiguous = True
+    elif (comma := _DECIMAL_COMMA.fullmatch(number)) is not None:
+        number, ambiguous = comma[1].replace(".", "") + "." + comma[2], False
     elif _PLAIN_NUMBER.fullmatch(number):
-        number = number.replace(",", "")
+        number, ambiguous = number.replace(",", ""), False
     else:
         return None  # "1.500.000 mn": not a number to multiply
     value = Decimal(number) * unit
-    if not 0 < value <= MAX_AMOUNT:
-        return None  # said as any amount out of range
+    if value > MAX_AMOUNT:
+        return AmountError(text, AMOUNT_TOO_LARGE, most="10,000,000,000,000")
+    if value <= 0 or value.quantize(Decimal("0.01")) != value:
+        return None  # 0.001, 1234.5678: refused again as written out
 
-    def written(figure: str) -> str:
-        return folded[:match.start("number")] + figure + code + folded[match.end("unit"):]
-
+    if ambiguous:
+        small = value / 1000
+        return AmountError(text, N_("“{text}” could be {large} or {small}: write the one "
+                                    "you mean."), unit=word,
+                           large=_way(folded, match, code, value),
+                           small=_way(folded, match, code, small))
     step, letter = (10**6, "m") if value >= 10**6 else (10**3, "k")
     if value < step:
         return AmountError(text, N_("“{text}” uses “{unit}”, which creditbot does not "
                                     "read: write the amount in digits, like {written}."),
-                           unit=match["unit"], written=written(_plain(value)))
+                           unit=word, written=_way(folded, match, code, value))
     return AmountError(text, N_("“{text}” uses “{unit}”, which creditbot does not read: "
                                 "write the amount in digits or with k or m, like {written} "
                                 "or {short}."),
-                       unit=match["unit"], written=written(_plain(value)),
-                       short=written(_plain(value / step) + letter))
+                       unit=word, written=_way(folded, match, code, value),
+                       short=_way(folded, match, code, value / step, letter))
+
+
+def _way(folded: str, match: re.Match[str], code: str, value: Decimal, letter: str = ""
+         ) -> str:
+    """``folded`` with its number and unit word written as ``value`` (and ``letter``,
+    k or m), the currency kept where it was typed."""
+    return folded[:match.start("number")] + _plain(value) + letter + code + \
+        folded[match.end("unit"):]
 
 
 def parse_amount(text: str) -> TypedAmount:

@@ -24,7 +24,7 @@ MAX_CANDIDATES = 10
 CONFIDENT_SCORE = 82.0
 CONFIDENT_MARGIN = 12.0
 SUGGESTION_SCORE = 50.0
-# A word of four letters or fewer shares half its letters with many names' starts
+# A word of four Latin letters or fewer shares half its letters with many names' starts
 # ("here" with Evergreen, Harborview, Meridian, Bergmann …): three of four, at least.
 SHORT_QUERY, SHORT_SUGGESTION_SCORE = 4, 70.0
 # What Slack sends for a mention typed where a customer goes (@here, @amy, #finance): no
@@ -351,7 +351,9 @@ def _ranked(key: str, names: Sequence[tuple[CustomerRef, str]]
         [name_key for _, name_key in names],
         scorer=_score,
         limit=2 * CLOSEST,
-        score_cutoff=SHORT_SUGGESTION_SCORE if len(key) <= SHORT_QUERY else SUGGESTION_SCORE,
+        # Not four Chinese characters: a name's worth, two of them a real likeness.
+        score_cutoff=SHORT_SUGGESTION_SCORE if len(key) <= SHORT_QUERY and key.isascii()
+        else SUGGESTION_SCORE,
     )
     best: dict[str, tuple[CustomerRef, float]] = {}
     for _, score, index in ranked:  # best first, so a customer's first score is its best

@@ -294,8 +294,16 @@ class OrderChecks(HoldReview):
         # for one billed in CAD is refused with 5,000 CAD as one way, as a request is.
         given = canonical(currency) if currency and not has_sign(text) else None
         # "$10k" for a customer billed in pesos, at a dollar company: asked, not guessed.
-        typed = read_amount(text, implied=given or customer.credit_limit.currency,
-                            base=None if given else self.policy.base_currency)
+        implied, base = given or customer.credit_limit.currency, \
+            None if given else self.policy.base_currency
+        try:
+            typed = read_amount(text, implied=implied, base=base)
+        except AmountError as wrong:
+            if currency is not None and "unit" in wrong.params:
+                # "1,5 Mio. EUR": its ways of writing it name the euros typed apart, or
+                # "like 1500000" booked $1,500,000 for a customer billed in dollars.
+                read_amount(f"{text} {currency}", implied=implied, base=base)
+            raise
         code = typed.currency or canonical(currency or "") or customer.credit_limit.currency
         if not is_currency(code):
             raise AmountError(text, N_("“{text}” is not an amount in a currency creditbot "

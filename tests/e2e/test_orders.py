@@ -231,12 +231,17 @@ def test_check_with_an_amount_answers_without_recording(world):
     ("/credit order acme industrial 20 TEUR Angebot", "“20 TEUR” uses “TEUR”, which "
      "creditbot does not read: write the amount in digits or with k or m, like 20000 EUR "
      "or 20k EUR."),
-    ("/credit order acme industrial 50 grand PO-32", "“50 grand” uses “grand”, which "
-     "creditbot does not read: write the amount in digits or with k or m, like 50000 or 50k."),
-    # With a decimal comma: it was told "like 1.5 Mio.", refused in its turn.
-    ("/credit order acme industrial 1,5 Mio. EUR PO-9", "“1,5 Mio.” uses “Mio.”, which "
-     "creditbot does not read: write the amount in digits or with k or m, like 1500000 or "
-     "1.5m."),
+    # "grand" is an everyday word too ("+5000 grand opening"): not multiplied out.
+    ("/credit order acme industrial 50 grand PO-32", "“50 grand” is not an amount: write it "
+     "like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
+    # With a decimal comma: it was told "like 1.5 Mio.", refused in its turn; then "like
+    # 1500000", booked in the customer's dollars.
+    ("/credit order acme industrial 1,5 Mio. EUR PO-9", "“1,5 Mio. EUR” uses “Mio.”, which "
+     "creditbot does not read: write the amount in digits or with k or m, like 1500000 EUR "
+     "or 1.5m EUR."),
+    ("/credit check acme industrial 2 lakh INR", "“2 lakh INR” uses “lakh”, which creditbot "
+     "does not read: write the amount in digits or with k or m, like 200000 INR or 200k "
+     "INR."),
     # A code with a capital first only: booked in dollars with the reference "Cad PO-41".
     ("/credit order acme industrial 50k Cad PO-41", "“Cad” after the amount: for CAD, write "
      "the code in capitals, e.g. `/credit order acme 120k CAD`; to give “Cad” as the "

@@ -294,8 +294,8 @@ def test_digits_grouped_by_spaces_are_refused_with_what_to_write(text, written):
     ("1.5 Mio EUR", "Mio", "1500000 EUR", "1.5m EUR"),
     ("5 mn", "mn", "5000000", "5m"), ("USD 2mln", "mln", "USD 2000000", "USD 2m"),
     ("2 lakh", "lakh", "200000", "200k"), ("1.25 crore", "crore", "12500000", "12.5m"),
-    ("50 grand", "grand", "50000", "50k"), ("20 Tsd. CHF", "Tsd.", "20000 CHF", "20k CHF"),
-    ("2 Mrd.", "Mrd.", "2000000000", "2000m"), ("3 w", "w", "30000", "30k"),
+    ("20 Tsd. CHF", "Tsd.", "20000 CHF", "20k CHF"), ("2 Mrd.", "Mrd.", "2000000000", "2000m"),
+    ("1,5 TEUR EUR", "TEUR", "1500 EUR", "1.5k EUR"),
     ("5 mio", "mio", "5000000", "5m"), ("20 TEUR", "TEUR", "20000 EUR", "20k EUR"),
     ("EUR 5 mln", "mln", "EUR 5000000", "EUR 5m"),
     ("1.000,5 thousand", "thousand", "1000500", "1.0005m")])
@@ -317,8 +317,12 @@ def test_a_unit_word_below_a_thousand_is_suggested_in_digits_only():
                                   "the amount in digits, like 500.")
 
 
-@pytest.mark.parametrize("text", ["1.500.000 mn", "20 TXYZ", "5 Mio Mio", "5 mn XYZ",
-                                  "EUR 20 TUSD"])
+@pytest.mark.parametrize("text", [
+    "1.500.000 mn", "20 TXYZ", "5 Mio Mio", "5 mn XYZ", "EUR 20 TUSD", "1,5 TEUR USD",
+    # Everyday words too: "+5000 grand opening" was told "like +5000000".
+    "50 grand", "5000 T", "5000 mm", "3 w", "5 mille",
+    # Written out, refused again: more decimals than any currency, less than a cent.
+    "1.2345678 thousand", "0.000000001 mn"])
 def test_what_is_not_plainly_a_number_and_a_unit_gets_the_general_refusal(text):
     with pytest.raises(AmountError) as refused:
         parse_amount(text)
@@ -331,3 +335,47 @@ def test_an_increase_in_a_unit_word_keeps_its_plus_in_both_suggestions():
     assert str(refused.value) == (
         "“+1,5 Mio. EUR” uses “Mio.”, which creditbot does not read: write the amount in "
         "digits or with k or m, like +1500000 EUR or +1.5m EUR.")
+
+
+def test_a_thousands_point_before_a_unit_word_is_asked_about_not_read_one_way():
+    # "1.500 Mio. EUR" was told "like 1500000 EUR": a German writer means 1.5 billion.
+    with pytest.raises(AmountError) as refused:
+        parse_amount("1.500 Mio. EUR")
+    assert str(refused.value) == ("“1.500 Mio. EUR” could be 1500000000 EUR or 1500000 EUR: "
+                                  "write the one you mean.")
+
+
+def test_a_unit_word_too_large_is_said_to_be_too_large():
+    with pytest.raises(AmountError) as refused:
+        parse_amount("20000 bn")
+    assert str(refused.value) == ("“20000 bn” is too large: creditbot takes amounts up to "
+                                  "10,000,000,000,000.")
+
+
+def test_a_unit_word_before_yuan_keeps_the_yuan():
+    with pytest.raises(AmountError) as refused:
+        parse_amount("5百元")
+    assert str(refused.value) == ("“5百元” uses “百”, which creditbot does not read: write "
+                                  "the amount in digits, like 500元.")
+    assert parse_amount("500元") == TypedAmount(Decimal(500), "CNY")
+
+
+@pytest.mark.parametrize(("text", "written", "short"), [
+    ("+€1,5 Mio.", "+1500000 EUR", "+1.5m EUR"), ("£2 mn", "2000000 GBP", "2m GBP"),
+    ("1,5 Mio. €", "1500000 EUR", "1.5m EUR"), ("€20 TEUR", "20000 EUR", "20k EUR")])
+def test_a_unit_word_after_a_sign_keeps_the_sign_and_its_code_in_both_ways(
+        text, written, short):
+    # "+€1,5 Mio." was told "like +1500000 EUR or 1.5m": a total in dollars.
+    with pytest.raises(AmountError) as refused:
+        read_amount(text, increase=True, implied="USD")
+    unit = text.split()[-1] if not text.endswith("€") else "Mio."
+    assert str(refused.value) == (
+        f"“{text}” uses “{unit}”, which creditbot does not read: write the amount in digits "
+        f"or with k or m, like {written} or {short}.")
+
+
+def test_a_unit_word_after_another_currencys_sign_is_no_suggestion():
+    # "$5 TEUR" was told "like 5000 EUR USD".
+    with pytest.raises(AmountError) as refused:
+        read_amount("$5 TEUR", implied="USD")
+    assert str(refused.value) == f"“$5 TEUR” is not an amount: write it like {EXAMPLES}."
