@@ -166,8 +166,11 @@ def _utilisation(entry: PortfolioEntry, subject: Subject, settings: WatchSetting
     facts = {"limit": str(position.limit.rounded().amount)}
     if used is not None:
         # Toward zero, as the share is shown: 99.996 % rounded to even read "100% used"
-        # in a digest with no over-the-limit line, where the card said 99 %.
-        facts["utilisation"] = str(used.quantize(Decimal("0.0001"), rounding=ROUND_DOWN))
+        # in a digest with no over-the-limit line, where the card said 99 %. But never
+        # down to 100 % from over it: $50 over a million read "100% used" beside "over
+        # the limit".
+        shown = used.quantize(Decimal("0.0001"), rounding=ROUND_DOWN)
+        facts["utilisation"] = str(max(shown, Decimal("1.0001")) if used > 1 else shown)
     if position.over_limit:
         facts["over_by"] = str((-position.available).rounded().amount)
     return Alert(AlertType.UTILISATION, entry.customer.customer_id, subject,

@@ -95,6 +95,14 @@ def test_a_share_just_under_the_limit_is_kept_under_it():
     assert (near.level, near.facts["utilisation"]) == (1, "0.9999")
 
 
+def test_a_share_just_over_the_limit_is_kept_over_it():
+    # $100,005 on a $100,000 limit, cut to 1.0000, read "100% used" beside "over the
+    # limit by $5.00" where the card said "over 100%".
+    over = by_type(detect([entry(customer(), (-1, "100005"))], [], [], SETTINGS,
+                          TODAY))[AlertType.UTILISATION]
+    assert (over.facts["utilisation"], over.facts["over_by"]) == ("1.0001", "5.00")
+
+
 def test_exposure_without_any_limit_is_over_every_threshold():
     alert = by_type(detect([entry(customer(limit="0"), (-1, "10"))], [], [], SETTINGS,
                            TODAY))[AlertType.UTILISATION]
