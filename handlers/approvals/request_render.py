@@ -148,14 +148,17 @@ def stage(request: CreditRequest, requests: CreditRequests, tr: Translator,
     if at_once:
         # Its own role's holders filed it or decided a level: the escalation decides.
         params["who"] = deciders(request, requests, tr, escalate_to)
-    if deadline == request.expires_at(requests.zone):
-        # A temporary limit's level due when it expires: "by Dec 9, 12:00 AM" read as the
-        # 9th, and "overdue since" once it had expired.
-        if requests.clock() < deadline:
-            return tr._("level {level} of {levels}: {who} decides by the end of {day}, when "
-                        "the request expires", **params, day=request.expires_on)
+    expires = request.expires_at(requests.zone)
+    if expires is not None and requests.clock() >= expires:
+        # Past its last day, whenever its level was due: "overdue since" with a Cancel
+        # button, while /credit history said expired (the job closes it later).
         return tr._("level {level} of {levels}: expired at the end of {day}, undecided: "
                     "nothing is left to decide", **params, day=request.expires_on)
+    if deadline == expires:
+        # A temporary limit's level due when it expires: "by Dec 9, 12:00 AM" read as the
+        # 9th.
+        return tr._("level {level} of {levels}: {who} decides by the end of {day}, when "
+                    "the request expires", **params, day=request.expires_on)
     if requests.clock() < deadline:
         return tr._("level {level} of {levels}: {who} decides by {deadline}", **params)
     if escalate_to and not at_once:

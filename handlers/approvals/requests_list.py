@@ -94,7 +94,9 @@ def render(waiting: list[Waiting], mine: list[RequestRecord],
         lines = []
         for record in mine[:SHOWN]:
             line = section(request_line(record, requests, tr, now))
-            if record.request.is_open:
+            expires = record.request.expires_at(requests.zone)
+            # Past its last day it has expired, though the job has yet to close it.
+            if record.request.is_open and (expires is None or now < expires):
                 line["accessory"] = button(tr._("Cancel request"), CANCEL, RequestValue(
                     request=record.request.id).encode())
             lines.append([line, *_unanswered(record, tr)])

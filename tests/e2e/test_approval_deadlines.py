@@ -405,9 +405,15 @@ def test_a_request_past_its_last_day_expires_in_working_time(world, deadlines):
     # while Approve was refused as expired.
     with time_machine.travel(saturday, tick=True):
         history = world.slack.slash(SALES, SALES_CHANNEL, "/credit history acme packaging")
+        listed = world.slack.slash(SALES, SALES_CHANNEL, "/credit requests")
     [line] = [text.split("\n")[0] for text in history.texts()
               if text.startswith(f"*#{filed.id}*")]
     assert line.endswith(" · expired"), line
+    # And the requester's list: not "overdue since" with a Cancel button.
+    [mine] = [text for text in listed.texts() if text.startswith(f"*#{filed.id}*")]
+    assert mine.split("\n")[2] == ("open, level 1 of 2: expired at the end of Dec 4, 2026, "
+                                    "undecided: nothing is left to decide"), mine
+    assert listed.buttons() == []
     monday = datetime(2026, 12, 7, 1, 5, tzinfo=UTC)  # 09:05 in Shanghai
     assert deadlines.run(monday)["expired"] == 1
     assert deadlines.run(monday + timedelta(minutes=15))["expired"] == 0
