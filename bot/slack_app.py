@@ -149,7 +149,13 @@ def share_destinations(services: Services) -> dict[str, str]:
 
 # What auth.test answers when the token itself is wrong: trying again cannot help.
 TOKEN_REFUSALS = frozenset({"invalid_auth", "not_authed", "account_inactive",
-                            "token_revoked", "token_expired"})
+                            "token_revoked", "token_expired", "not_allowed_token_type"})
+# What other tokens start with: a user's (every card would be posted as that person), an
+# app-level one (Socket Mode's, SLACK_APP_TOKEN), a legacy workspace one. Not "xoxe.":
+# a rotating bot token starts "xoxe.xoxb-".
+_NOT_BOT_TOKENS = {"xoxp-": "a user token", "xapp-": "an app-level token (SLACK_APP_TOKEN's)",
+                   "xoxa-": "a workspace token"}
+_BOT_TOKEN_HINT = "copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions"
 _PAUSES = (0.5, 1.0)  # between the tries of the start-up check
 # Each try: the server does not listen until the check is done, so a Slack that drops
 # packets delays the start by at most about 3 × 3 s + the pauses.
@@ -181,13 +187,24 @@ def check_token(settings: Settings) -> SlackIdentity:
     ``problem`` if Slack could not be reached (an outage must not stop the server)."""
     if settings.slack_bot_token is None:
         raise MissingSecret("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
-    client = WebClient(token=settings.slack_bot_token.get_secret_value(),
+    token = settings.slack_bot_token.get_secret_value()
+    kind = next((what for start, what in _NOT_BOT_TOKENS.items() if token.startswith(start)),
+                None)
+    if kind is not None:
+        raise TokenRefused(f"SLACK_BOT_TOKEN is {kind}, not the bot's: {_BOT_TOKEN_HINT}")
+    client = WebClient(token=token,
                        base_url=settings.slack_api_url, timeout=_CHECK_TIMEOUT_SECONDS,
                        retry_handlers=[], logger=_quiet)
     problem = ""
     for pause in (*_PAUSES, None):
         try:
             answer = client.auth_test()
+            if not answer.get("bot_id"):
+                # A user's token, whatever it starts with: cards, alerts and reminders
+                # would all be posted as that person.
+                raise TokenRefused(f"SLACK_BOT_TOKEN belongs to a person "
+                                   f"({answer.get('user_id')}), not to a bot: "
+                                   f"{_BOT_TOKEN_HINT}")
             return SlackIdentity(answer.get("team_id"), answer.get("user_id"),
                                  answer.get("bot_id"))
         except SlackApiError as refused:
@@ -196,13 +213,13 @@ def check_token(settings: Settings) -> SlackIdentity:
                 raise TokenRefused(
                     f"SLACK_BOT_TOKEN was refused by Slack ({error}): copy the Bot User "
                     "OAuth Token again") from None
-            problem = f"auth.test answered {error}"
+            problem = f"Slack at {settings.slack_api_url} answered auth.test with {error}"
         except (URLError, OSError, http.client.HTTPException) as unreachable:
             reason = unreachable.reason if isinstance(unreachable, URLError) else unreachable
-            problem = f"{reason}"
+            problem = f"Slack did not answer at {settings.slack_api_url} ({reason})"
         if pause is not None:
             time.sleep(pause)
-    return SlackIdentity(problem=f"Slack did not answer at {settings.slack_api_url} ({problem})")
+    return SlackIdentity(problem=problem)
 
 
 class _TokenWarnings(logging.Filter):

@@ -26,7 +26,7 @@ def scheduler() -> None:
     `creditbot serve` starts one itself unless given --no-scheduler."""
     from bot.delivery import jobs_client, start_beside_candidate
     from bot.scheduler import Candidate, job_context, scheduled_jobs
-    from bot.serve import configure_logging
+    from bot.serve import configure_logging, verify_token
     from handlers.features import catalogue
 
     services = _services()
@@ -34,6 +34,10 @@ def scheduler() -> None:
     config = services.config
     configure_logging()
     if not os.environ.get(SERVE_CHILD):
+        if services.settings.slack_bot_token is not None:
+            # As serve does (its child is checked by it): a revoked token logged three
+            # lines per queued message a minute, the scheduler leading all the while.
+            verify_token(services.settings)
         config_on_record(services, "scheduler")
     # APScheduler logs two lines per run; the scheduler logs each run's counts itself.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)

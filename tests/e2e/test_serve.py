@@ -249,7 +249,8 @@ def test_serve_with_a_database_server_that_hangs_stops_with_one_line_in_seconds(
     assert took < 15  # 3 s to connect, plus starting Python twice over
 
 
-@pytest.mark.parametrize("refusal", ["invalid_auth", "account_inactive"])
+@pytest.mark.parametrize("refusal", ["invalid_auth", "account_inactive",
+                                     "not_allowed_token_type"])
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_serve_with_a_token_slack_refuses_stops_with_one_line(demo_url, refusal):
     with SlackEmulator(token=TOKEN) as emulator:
@@ -264,6 +265,19 @@ def test_serve_with_a_token_slack_refuses_stops_with_one_line(demo_url, refusal)
         "Token again"]
     assert TOKEN not in result.stdout + result.stderr
     assert configs_recorded(demo_url) == []  # it ran nothing under app.yaml
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_scheduler_with_a_token_slack_refuses_stops_with_one_line(demo_url):
+    # It led and ran the jobs, logging three lines a minute per queued message.
+    with SlackEmulator(token=TOKEN) as emulator:
+        emulator.fail("auth.test", "error", error="token_revoked")
+        env = base_env(DATABASE_URL=demo_url, SLACK_BOT_TOKEN=TOKEN,
+                       SLACK_API_URL=emulator.api_url)
+        result = run_cli("scheduler", env=env)
+    assert (result.returncode, result.stderr.splitlines()) == (1, [
+        "error: SLACK_BOT_TOKEN was refused by Slack (token_revoked): copy the Bot User "
+        "OAuth Token again"])
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
