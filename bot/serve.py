@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger as GunicornLogger
 
 from bot.config import AppConfig, load_config
 from bot.config_record import SERVE_CHILD, config_on_record
@@ -103,6 +104,17 @@ def verify_token(settings: Settings, socket_mode: bool = False) -> SlackIdentity
         log.warning("%s; serving anyway: commands are answered, replies through Slack "
                     "will fail until it answers (see /healthz)", identity.problem)
     return identity
+
+
+class OneLineGunicornLogger(GunicornLogger):  # type: ignore[misc]
+    """Gunicorn's own lines (a worker booted, killed, timed out) in creditbot's format:
+    "[2026-12-05 20:00:09 +0000] [30216] [ERROR] Worker … was sent SIGKILL!" escaped a
+    grep or a parser written for every other line."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(OneLineFormatter(FORMAT))
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -189,6 +201,7 @@ def serve_http(port: int, workers: int, threads: int, *, scheduler: bool = True,
             "timeout": 30,
             "graceful_timeout": 10,
             "loglevel": "info",
+            "logger_class": OneLineGunicornLogger,
             "preload_app": False,
         }, identity, config).run()
 

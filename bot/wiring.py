@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from handlers.meetings.followup_notices import FollowUpNotices
     from handlers.reports.job import WeeklyReport
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("creditbot.wiring")
 
 
 def utc_now() -> datetime:

@@ -274,7 +274,7 @@ def _deliver(sender: Sender, engine: Engine, before: int, last: int, queued: int
 
     # The sender's line per failed try (forty with Slack unreachable) is the running bot's
     # log; here the progress line says the same once every ten seconds.
-    sender_log = logging.getLogger("handlers.delivery.sender")
+    sender_log = logging.getLogger("creditbot.delivery.sender")
     level = sender_log.level
     sender_log.setLevel(logging.ERROR)
     try:

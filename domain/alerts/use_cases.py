@@ -36,7 +36,7 @@ from domain.positions import (
 )
 from domain.text import N_
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("creditbot.alerts")
 # Customers a missing-rate line names at most.
 NAMED_MISSING = 20
 

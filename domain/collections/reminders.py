@@ -44,7 +44,7 @@ from domain.money import Money
 from domain.ports import UnitOfWork
 
 SKIPPED = "skipped"
-log = logging.getLogger(__name__)
+log = logging.getLogger("creditbot.collections")
 
 
 @dataclass(frozen=True)

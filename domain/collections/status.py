@@ -20,7 +20,7 @@ from domain.money import Money
 from domain.ports import UnitOfWork
 from domain.text import N_
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("creditbot.collections")
 
 
 def status_of(uow: UnitOfWork, customer_id: str) -> AssignmentStatus:

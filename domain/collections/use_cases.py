@@ -45,7 +45,7 @@ from domain.positions import (
 from domain.retry import retried
 from domain.text import N_, CommandName, People
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("creditbot.collections")
 
 
 class AssignRefused(DomainError):

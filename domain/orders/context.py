@@ -101,7 +101,7 @@ class ReleaseRequests(Protocol):
                       now: datetime) -> object: ...
 
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("creditbot.orders")
 
 
 @dataclass(frozen=True)

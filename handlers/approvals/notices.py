@@ -29,7 +29,7 @@ from handlers.approvals import cards
 from handlers.i18n import Translator, translator
 from handlers.render import clip, section
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("creditbot.approvals")
 
 CARD = "approvals.card"
 NOTE = "approvals.note"

@@ -64,7 +64,7 @@ from domain.messages import (
 )
 from handlers.replies import passes, retry_after_seconds
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("creditbot.delivery.sender")
 
 # Message metadata that names the outbox row a Slack message came from.
 METADATA_EVENT = "creditbot_outbox"
@@ -170,7 +170,7 @@ class DeliveryReport:
 # the row, the channel and what it does next. Through this logger the sender's client
 # keeps slack_sdk's debug lines (each request and answer) and leaves the failures to the
 # sender, instead of two lines for each.
-_SDK_LOG = logging.getLogger(__name__ + ".slack_sdk")
+_SDK_LOG = logging.getLogger("creditbot.delivery.sender.slack_sdk")
 _SDK_LOG.addFilter(lambda record: record.levelno < logging.WARNING)
 
 

@@ -38,7 +38,7 @@ from handlers.reports.card import (
 )
 from handlers.reports.charts import AgingBar, DsoPoint, aging_chart, dso_chart
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("creditbot.reports")
 
 # A run that finds the database away tries again after these pauses before it fails: the
 # next scheduled run is a week away (a failed run is made up by `creditbot jobs run

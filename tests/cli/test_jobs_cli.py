@@ -340,7 +340,7 @@ def test_jobs_run_stops_trying_when_slack_takes_nothing_for_a_while(cli, engine,
     assert progress_since(engine, 0).pending == 2
     # The progress lines say it; the sender's line per failed try stays out of them.
     assert [r.getMessage() for r in caplog.records
-            if r.name == "handlers.delivery.sender" and "; try " in r.getMessage()] == []
+            if r.name == "creditbot.delivery.sender" and "; try " in r.getMessage()] == []
     assert "delivering: 0 of 2 messages sent, 0 failed, 2 to go" in result.stderr
 
 

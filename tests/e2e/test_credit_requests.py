@@ -860,7 +860,7 @@ def test_tries_again_do_not_outlive_the_services_they_were_for(world, caplog):
     while not (replies._scheduler and replies._scheduler._due):
         assert time.monotonic() < deadline, "no try again was scheduled"
         time.sleep(0.05)
-    caplog.set_level(logging.INFO, logger="bot.wiring")
+    caplog.set_level(logging.INFO, logger="creditbot.wiring")
     world.services.close()
     assert replies._scheduler._due == []
     assert "1 answer(s) Slack had refused are not tried again: closing" in [

@@ -289,7 +289,7 @@ def test_without_an_admin_channel_a_refusal_is_logged_as_an_error(engine, emulat
     sender = make_sender(engine, emulator, clock, admin_channel=None)
     emulator.closed_channels.add(SALES)
     [one] = queue(engine, note("digest", channel=SALES))
-    with caplog.at_level(logging.ERROR, logger="handlers.delivery.sender"):
+    with caplog.at_level(logging.ERROR, logger="creditbot.delivery.sender"):
         assert sender.deliver_due() == DeliveryReport(failed=1)
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert f"invite @creditbot to <#{SALES}>" in record.getMessage()
@@ -300,7 +300,7 @@ def test_without_an_admin_channel_a_refusal_is_logged_as_an_error(engine, emulat
 def test_a_report_that_cannot_be_delivered_is_not_reported(engine, emulator, sender, caplog):
     emulator.closed_channels.update({SALES, ADMINS})
     queue(engine, note("digest", channel=SALES))
-    with caplog.at_level(logging.ERROR, logger="handlers.delivery.sender"):
+    with caplog.at_level(logging.ERROR, logger="creditbot.delivery.sender"):
         assert sender.deliver_due() == DeliveryReport(failed=1)
         assert sender.deliver_due() == DeliveryReport(failed=1)
         assert sender.deliver_due() == DeliveryReport()
@@ -353,7 +353,7 @@ def test_the_loop_delivers_until_stopped_and_survives_a_failed_pass(engine, emul
 
     from handlers.delivery.sender import SystemClock, run_sender
 
-    caplog.set_level(logging.INFO, logger="handlers.delivery.sender")
+    caplog.set_level(logging.INFO, logger="creditbot.delivery.sender")
 
     # The machine's clock: messages queued while the loop runs are due at once.
     sender = make_sender(engine, emulator, SystemClock())  # type: ignore[arg-type]
@@ -385,7 +385,7 @@ def test_the_loop_delivers_until_stopped_and_survives_a_failed_pass(engine, emul
     stop.set()
     loop.join(timeout=5)
     assert not loop.is_alive()
-    said = [r.getMessage() for r in caplog.records if r.name == "handlers.delivery.sender"
+    said = [r.getMessage() for r in caplog.records if r.name == "creditbot.delivery.sender"
             and ("pass" in r.getMessage())]
     assert said == ["outbox: a delivery pass failed (OperationalError: (builtins.Exception) "
                     "database is locked); trying again",
@@ -397,7 +397,7 @@ def test_a_refused_token_is_retried_and_logged_as_an_error(engine, emulator, sen
                                                            caplog):
     [one] = queue(engine, note("digest"))
     emulator.fail("chat.postMessage", "error", 2, error="invalid_auth")
-    with caplog.at_level(logging.ERROR, logger="handlers.delivery.sender"):
+    with caplog.at_level(logging.ERROR, logger="creditbot.delivery.sender"):
         assert sender.deliver_due() == DeliveryReport(retried=1)
     assert "fix SLACK_BOT_TOKEN" in caplog.text
     assert row(engine, one).failed_at is None
@@ -421,7 +421,7 @@ def test_a_refused_connection_is_retried_without_looking_for_the_post(engine, cl
     # One line for the failure, the sender's, naming the message; slack_sdk's ERROR
     # ("Failed to send a request to Slack API server") doubled it without saying which.
     said = [(r.name, r.levelname) for r in caplog.records if r.levelno >= logging.WARNING]
-    assert said == [("handlers.delivery.sender", "WARNING")], caplog.text
+    assert said == [("creditbot.delivery.sender", "WARNING")], caplog.text
     stored = row(engine, one)
     assert caplog.records[-1].getMessage() == (
         f"outbox {one} to {ALERTS}: {stored.last_error}; try 1, next at "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -618,6 +619,12 @@ def test_a_worker_restarting_while_slack_is_down_does_not_take_the_server_down(d
                 assert healthz(server.url)[0] == 200
         assert [c.method for c in emulator.calls] == ["auth.test"]  # the master's, once
     assert server.process.returncode == 0, server.output
+    # Gunicorn's own line in creditbot's format, greppable as every other line: it was
+    # "[2026-12-05 20:00:09 +0000] [30216] [ERROR] Worker (pid:…) was sent SIGKILL! …".
+    [killed] = [line for line in server.output.splitlines() if "was sent SIGKILL" in line]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d ERROR "
+                        r"\[\d+\] gunicorn\.error: Worker \(pid:\d+\) was sent SIGKILL! "
+                        r"Perhaps out of memory\?", killed), killed
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -317,10 +317,10 @@ def test_customers_left_out_for_want_of_a_rate_are_named_with_the_rate(caplog):
     gbp = Money(Decimal(500), "GBP")
     alerts, _, _ = world(invoice("C1", 10, "100"),
                          Invoice("C2-gbp", "C2", date(2026, 9, 1), date(2026, 10, 1), gbp, gbp))
-    with caplog.at_level(logging.WARNING, logger="domain.alerts.use_cases"):
+    with caplog.at_level(logging.WARNING, logger="creditbot.alerts"):
         counts = alerts.scan()
     assert counts["missing_rate"] == 1
-    assert [r.getMessage() for r in caplog.records if r.name == "domain.alerts.use_cases"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "creditbot.alerts"] == [
         "alerts: 1 customer(s) left out of the scan for want of an exchange rate (GBP to "
         "USD): C2; import the rates (creditbot import rates FILE.csv)"]
 
@@ -348,7 +348,7 @@ def test_an_owner_or_department_from_the_erp_hears_only_if_open_to_credit_data(c
                                         "logistics": "C0LOGIST00"}, {}, {}),
                     Pages(), Clock(), ZONE, admin_channel="C0ADMIN000",
                     member=lambda user: members.get(user, Member(user)))
-    with caplog.at_level(logging.WARNING, logger="domain.alerts.use_cases"):
+    with caplog.at_level(logging.WARNING, logger="creditbot.alerts"):
         alerts.scan()
     # U0NAMED001 is named by the rule itself, app.yaml's choice: not checked.
     assert {m.channel for m in uow.outbox.messages} == {
@@ -389,7 +389,7 @@ def test_large_invoices_in_a_currency_without_a_rate_are_said_to_be_unwatched(ca
                                             date(2026, 8, 30), yuan, yuan))
     alerts = dataclasses.replace(alerts, settings=WatchSettings(
         BUCKETS, large_invoice=Money(Decimal(50_000), "USD")))
-    with caplog.at_level(logging.WARNING, logger="domain.alerts.use_cases"):
+    with caplog.at_level(logging.WARNING, logger="creditbot.alerts"):
         counts = alerts.scan()
     assert counts["missing_rate"] == 0  # C3's own figures are in CNY: it is scanned
     assert [r.getMessage() for r in caplog.records] == [
@@ -417,7 +417,7 @@ def test_large_invoices_beyond_the_cap_are_said_and_not_taken_for_paid(caplog, m
                             Decimal(0))
 
     uow.alerts.large = [large("I-1", 60_000), large("I-2", 70_000)]
-    with caplog.at_level(logging.WARNING, logger="domain.alerts.use_cases"):
+    with caplog.at_level(logging.WARNING, logger="creditbot.alerts"):
         first = alerts.scan()
     assert (first["announced"], first["large_invoices_capped"]) == (3, 2)
     assert [r.getMessage() for r in caplog.records] == [

@@ -304,7 +304,7 @@ def test_an_account_in_a_currency_without_a_rate_is_assigned_by_its_rule(caplog)
                          [owed("C1", "420000"), owed("C2", "95000"), overdue("C3", "300")])
     policy = AssignmentPolicy(collectors=(ANNA, BEN), assigners=frozenset({MANAGER.user_id}),
                               rules=(AssignRule(CARL, CustomerMatch.of(countries=["CN"])),))
-    with caplog.at_level(logging.WARNING, logger="domain.collections.use_cases"):
+    with caplog.at_level(logging.WARNING, logger="creditbot.collections"):
         assert service(uow, policy).auto_assign() == {"assigned": 2}
     assert {a.customer_id: a.collector for a in uow.collections.assignments} == {
         "C1": CARL, "C3": ANNA}

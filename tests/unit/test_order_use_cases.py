@@ -611,7 +611,7 @@ def test_a_held_order_is_told_only_to_owners_who_may_see_credit_data(caplog):
     checks = dataclasses.replace(
         checks, access=CreditDataAccess(departments=frozenset({"sales"})),
         member=lambda user: members.get(user, Member(user)))
-    with caplog.at_level(logging.WARNING, logger="domain.orders.context"):
+    with caplog.at_level(logging.WARNING, logger="creditbot.orders"):
         assert checks.review_imported() == {"reviewed": 1, "held": 1}
     [change] = notices.changes
     assert change.recipients == (OWNER,)
