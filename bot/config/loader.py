@@ -198,10 +198,23 @@ def load_config(path: Path) -> AppConfig:
             lines = [_line_of(root, loc) for loc, _ in problems]
         except RecursionError:  # a merge key into its own mapping (`&s {<<: *s}`)
             raise ConfigError(path, ["nested too deeply to be a configuration"]) from None
-        located = sorted(((line, loc, message) for line, (loc, message)
-                          in zip(lines, problems, strict=True)), key=lambda item: item[0] or 0)
+        located = sorted(((line, loc, _commented_out(text, line, message))
+                          for line, (loc, message) in zip(lines, problems, strict=True)),
+                         key=lambda item: item[0] or 0)
         raise ConfigError(path, _once_per_line(located))
     return AppConfig.from_text(data, text)
+
+
+def _commented_out(text: str, line: int | None, message: str) -> str:
+    """``message``, and why a value written on ``line`` read as nothing: ``channel:
+    #sales`` is a key and a YAML comment."""
+    if line is None or not message.endswith("got nothing"):
+        return message
+    written = text.splitlines()[line - 1] if line <= len(text.splitlines()) else ""
+    if re.search(r":\s+#", written):
+        return (message + " (a # after the colon starts a YAML comment: write the value "
+                "itself, or put it in quotes)")
+    return message
 
 
 def _keys_written_twice(root: yaml.Node | None) -> list[str]:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import ConfigError, load_config
+from tests.conftest import ROOT
 from tests.unit.test_config import GOOD, line_of, problems
 
 
@@ -145,3 +147,16 @@ def test_a_character_yaml_refuses_is_placed_on_its_line_in_one_line(
     assert problems(tmp_path, f"organisation:\n  name: A{character}B\n") == [
         f"line 2: holds a character YAML does not allow (#x{code}, special characters are "
         "not allowed): remove it, or write it as an escape in a quoted value"]
+
+
+def test_a_value_a_hash_turned_into_a_comment_says_so(tmp_path):
+    # `channel: #sales`: YAML reads the key alone, and "got nothing" left the operator
+    # looking at a value that is plainly there.
+    path = tmp_path / "app.yaml"
+    path.write_text((ROOT / "app.yaml").read_text(encoding="utf-8").replace(
+        "channel: C01SALES000", "channel: #sales"), encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_config(path)
+    assert [p.split(": ", 2)[-1] for p in refused.value.problems] == [
+        "must be a Slack channel id such as C0123ABCDE, got nothing (a # after the colon "
+        "starts a YAML comment: write the value itself, or put it in quotes)"]
