@@ -669,3 +669,16 @@ def test_a_command_named_as_other_tools_name_it_points_to_creditbots(typed, mean
         f"Error: No such command '{typed}'. Did you mean 'creditbot {meant}'?")
     other = CliRunner().invoke(main, ["frob"])
     assert other.stderr.splitlines()[-1] == "Error: No such command 'frob'."
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["--port", "3000"], "--port is"), (["--host", "10.9.9.9", "--workers", "4"],
+                                         "--host, --workers are")])
+def test_serve_in_socket_mode_refuses_the_options_of_serving_over_http(cli, args, named):
+    # `--host 10.9.9.9` passed without a word, and a probe was set up for a port nothing
+    # listens on.
+    result = cli("serve", "--socket-mode", *args)
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: {named} for serving over HTTP: with --socket-mode "
+                             "creditbot connects out to Slack and listens on no port (and "
+                             "has no /healthz)\n")
