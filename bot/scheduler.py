@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import threading
 import time
 import traceback
@@ -40,7 +39,7 @@ from domain.errors import RecordsUnavailable
 from handlers.registry import Job
 from storage import jobs as job_records
 from storage.db import make_engine, sqlite_path, unavailable_reason
-from storage.host_processes import pid_of, still_runs
+from storage.host_processes import pid_of, still_runs, this_host
 from storage.leases import SCHEDULER_LEASE, Lease, LeaseState, holder_of, try_acquire
 from storage.unit_of_work import is_unavailable
 
@@ -64,7 +63,7 @@ ContextFactory = Callable[[], Mapping[str, Any]]
 
 def holder_name() -> str:
     """Who a run or a lease belongs to, as operators see it in job_runs."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return f"{this_host()}:{os.getpid()}"
 
 
 @dataclass(frozen=True)
@@ -215,7 +214,7 @@ def _abandon_dead_runs(engine: Engine, clock: Callable[[], datetime]) -> None:
     process of theirs runs any more (a kill -9, a run whose end could not be written while
     the database was away): "still running" for a day, until housekeeping, misleads."""
     try:
-        for run in job_records.running_on(engine, socket.gethostname()):
+        for run in job_records.running_on(engine, this_host()):
             pid = pid_of(run.host)
             if pid is not None and pid != os.getpid() and not still_runs(pid, run.started_at):
                 # Never ending before it began (a run dated ahead, by a clock set wrong).

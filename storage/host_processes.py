@@ -5,11 +5,32 @@ import's claim both need to know, to clean up after a process killed with kill -
 from __future__ import annotations
 
 import os
+import socket
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 # Linux's largest process id (pid_max can be set no higher).
 _PID_MAX = 4_194_304
+# The inode of the host's own process-id namespace (PROC_PID_INIT_INO): not a container.
+_HOST_PID_NAMESPACE = 0xEFFFFFFC
+
+
+@cache
+def this_host() -> str:
+    """This host as creditbot's records name it: its name, and in a container its
+    process-id namespace too (``web-1#4026532512``). Containers that share a host name
+    (``--network host``, a fixed ``hostname:``) do not share process ids: one took
+    another's live import claim for a dead process's, and marked a running job
+    abandoned. A container restarted comes back in a new namespace: what its dead
+    process held is then left to run out (an import claim's two minutes, housekeeping)
+    rather than taken from someone alive."""
+    name = socket.gethostname()
+    try:
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return name  # not Linux, or no /proc: the name alone, as before
+    return name if namespace == _HOST_PID_NAMESPACE else f"{name}#{namespace}"
 
 
 def pid_of(host: str) -> int | None:

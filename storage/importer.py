@@ -21,7 +21,6 @@ import logging
 import operator
 import os
 import re
-import socket
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -58,7 +57,7 @@ from domain.imports import (
 )
 from storage.credit_requests import overtake_changes
 from storage.csv_source import CsvFile
-from storage.host_processes import pid_of, still_runs
+from storage.host_processes import pid_of, still_runs, this_host
 from storage.import_checks import StageChecks
 from storage.import_staging import TABLES, insert_for, stage_writer, staging_table
 from storage.import_warnings import Organisation, kind_warnings, missing_rates, money_text
@@ -164,7 +163,7 @@ class CsvImporter:
                 lease.release()
 
     def _claim(self, kind: ImportKind) -> Lease:
-        holder = f"{kind.name} import by {socket.gethostname()}:{os.getpid()}"
+        holder = f"{kind.name} import by {this_host()}:{os.getpid()}"
         # A holder may finish between our failed attempt and our look at who it was.
         for _ in range(3):
             lease = try_acquire(self._engine, IMPORT_LEASE, holder, self._lease_ttl)
@@ -432,7 +431,7 @@ def _ended_here(current: LeaseState) -> bool:
     match = _HOLDER.fullmatch(current.holder)
     host, _, _ = (match["who"] if match else "").rpartition(":")
     pid = pid_of(match["who"]) if match else None
-    if host != socket.gethostname() or pid is None or pid == os.getpid():
+    if host != this_host() or pid is None or pid == os.getpid():
         return False
     return not still_runs(pid, current.acquired_at)
 

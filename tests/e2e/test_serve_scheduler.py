@@ -8,7 +8,6 @@ import contextlib
 import itertools
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from bot.sandbox.emulator import SlackEmulator
 from bot.scheduler import LEASE
 from bot.serve import SchedulerSupervisor
 from domain.messages import OutgoingMessage
+from storage.host_processes import this_host
 from storage.jobs import runs
 from storage.leases import holder_of
 from storage.outbox import OutboxStore
@@ -86,7 +86,7 @@ def test_serve_runs_one_scheduler_child_and_stops_it(engine, database_url, tmp_p
             assert started[scheduler_pid].split(b"\0")[-2:] == [b"scheduler", b""]
             assert len(started) == 3  # two workers and the scheduler
             assert {run.host for run in runs(engine, "housekeeping")} == {
-                f"{socket.gethostname()}:{scheduler_pid}"}
+                f"{this_host()}:{scheduler_pid}"}
         finally:
             output = stop(server) if server.poll() is None else server.communicate()[0]
     assert not Path(f"/proc/{scheduler_pid}").exists()
@@ -172,7 +172,7 @@ def test_serve_restarts_a_scheduler_child_that_dies_and_each_child_delivers(
                                          text="queued after the restart"))
             emulator.wait_for("chat.postMessage", 2, timeout=30)
             # Once the killed child's lease has run out, the new one leads.
-            wait_for(lambda: f"{socket.gethostname()}:{new}" in
+            wait_for(lambda: f"{this_host()}:{new}" in
                      {run.host for run in runs(engine, "housekeeping")})
         finally:
             output = stop(server) if server.poll() is None else server.communicate()[0]
@@ -291,7 +291,7 @@ def test_a_worker_leaving_leaves_the_scheduler_child_its_config(engine, database
             [new] = scheduler_children(server)
             fresh = config_of(new)
             assert fresh != copy and fresh.exists()
-            wait_for(lambda: f"{socket.gethostname()}:{new}" in
+            wait_for(lambda: f"{this_host()}:{new}" in
                      {run.host for run in runs(engine, "housekeeping")})
         finally:
             output = stop(server) if server.poll() is None else server.communicate()[0]

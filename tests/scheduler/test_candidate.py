@@ -7,7 +7,6 @@ import logging
 import os
 import re
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -24,6 +23,7 @@ from sqlalchemy import Engine, update
 
 from bot.scheduler import LEASE, Candidate, Scheduled
 from handlers.registry import Job
+from storage.host_processes import this_host
 from storage.jobs import job_store, next_run_times, runs
 from storage.leases import holder_of
 from storage.models import LeaseRow
@@ -262,7 +262,7 @@ def test_a_database_gone_mid_job_is_said_in_lines_not_tracebacks(engine, monkeyp
     # The next run on this host: the end kept is written (the process lives on: it stayed
     # "running" for a day); a run of a process that is gone is abandoned, another
     # host's is left alone.
-    dead, here = _dead_pid(), socket.gethostname()
+    dead, here = _dead_pid(), this_host()
     # A process started after the run was only given the dead one's id (a restarted
     # container's scheduler): the run is abandoned all the same.
     started = datetime.now(UTC) - timedelta(minutes=5)

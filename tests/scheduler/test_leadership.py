@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.scheduler import LEASE
+from storage.host_processes import this_host
 from storage.jobs import runs
 from storage.leases import holder_of
 from tests.conftest import ROOT
@@ -55,7 +55,7 @@ def test_one_leads_and_a_standby_takes_over_when_it_is_killed(engine, database_u
     config = scheduler_config(tmp_path)
     first = start(database_url, config, tmp_path / "first.log")
     second = start(database_url, config, tmp_path / "second.log")
-    processes = {f"{socket.gethostname()}:{p.pid}": p for p in (first, second)}
+    processes = {f"{this_host()}:{p.pid}": p for p in (first, second)}
     try:
         wait_for(lambda: len(hosts(engine)) >= 4)
         time.sleep(2 * CHECK_SECONDS)  # both have checked the lease more than once

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import socket
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +18,7 @@ from sqlalchemy import func, select, text
 import storage.importer
 from domain.imports import KINDS, HeaderError
 from storage.csv_source import CsvFile, ImportFileError
+from storage.host_processes import this_host
 from storage.importer import (
     IMPORT_LEASE,
     IMPORT_LEASE_TTL,
@@ -1372,7 +1372,7 @@ def test_the_claim_of_an_import_killed_on_this_host_is_taken_over_at_once(with_c
     engine = with_customers
     ended = subprocess.Popen(["true"])
     ended.wait()
-    host = socket.gethostname()
+    host = this_host()
     assert try_acquire(engine, IMPORT_LEASE, f"invoices import by {host}:{ended.pid}",
                        IMPORT_LEASE_TTL)
     assert run(engine, write_csv, "invoices", INVOICES).committed
@@ -1380,8 +1380,16 @@ def test_the_claim_of_an_import_killed_on_this_host_is_taken_over_at_once(with_c
     assert caplog.messages == [f"took over the import claim of invoices import by "
                                f"{host}:{ended.pid}, which no longer runs"]
     # A process that still runs (here, the one that started the tests) keeps its claim.
-    assert try_acquire(engine, IMPORT_LEASE, f"invoices import by {host}:{os.getppid()}",
-                       IMPORT_LEASE_TTL)
+    alive = try_acquire(engine, IMPORT_LEASE, f"invoices import by {host}:{os.getppid()}",
+                        IMPORT_LEASE_TTL)
+    assert alive
+    with pytest.raises(ImportBusy):
+        run(engine, write_csv, "invoices", INVOICES)
+    # So does one of a container sharing this host's name, whose process ids are not
+    # ours: its live import was taken over and lost, "stalled" said falsely.
+    alive.release()
+    assert try_acquire(engine, IMPORT_LEASE,
+                       f"invoices import by {host}#4026532512:{ended.pid}", IMPORT_LEASE_TTL)
     with pytest.raises(ImportBusy):
         run(engine, write_csv, "invoices", INVOICES)
 
@@ -1463,7 +1471,7 @@ def test_a_second_import_while_one_streams_is_refused_and_the_first_finishes(
         thread.join(60)
     assert re.fullmatch(
         r"another import is running \(invoices, started \d\d:\d\d:\d\d UTC by "
-        + re.escape(f"{socket.gethostname()}:{os.getpid()}")
+        + re.escape(f"{this_host()}:{os.getpid()}")
         + r"\); wait for it to finish and try again \(if it was stopped, its claim runs out at "
           r"\d\d:\d\d:\d\d UTC\)", str(raised.value))
     assert "error" not in outcome, outcome.get("error")
@@ -1664,7 +1672,7 @@ def test_a_claim_whose_pid_a_later_process_was_given_is_taken_over(with_customer
     from storage.models import LeaseRow
 
     engine = with_customers
-    host = socket.gethostname()
+    host = this_host()
     assert try_acquire(engine, IMPORT_LEASE, f"invoices import by {host}:1", IMPORT_LEASE_TTL)
     time.sleep(4)  # past the 2 s the check allows a clock's seconds
     later = subprocess.Popen(["sleep", "30"])
