@@ -27,6 +27,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger as GunicornLogger
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import AppConfig, load_config
 from bot.config_record import SERVE_CHILD, config_on_record
@@ -60,6 +62,36 @@ def serving_services(config: AppConfig | None = None) -> Services:
     return services
 
 
+# How often a serving process makes sure it holds a connection to PostgreSQL.
+PRESENCE_SECONDS = 15.0
+
+
+def keep_present(engine: Engine, every: float = PRESENCE_SECONDS,
+                 stop: threading.Event | None = None) -> threading.Thread | None:
+    """Keeps one connection of ``engine``'s pool open, named ``creditbot serve <pid>``,
+    so that ``creditbot db upgrade`` sees this process in ``pg_stat_activity``: a worker
+    that had answered nothing yet held none, nor one whose connections a PostgreSQL
+    restart had closed, and an upgrade went through under it. Opened again within
+    ``every`` seconds of a restart; nothing on SQLite (the lease file is all there is).
+    ``stop``: ends it (else the process's end does)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    stopped = stop or threading.Event()
+
+    def hold() -> None:
+        while not stopped.is_set():
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+            except (SQLAlchemyError, OSError):
+                pass  # the database away: /healthz says so; this tries again
+            stopped.wait(every)
+
+    thread = threading.Thread(target=hold, name="creditbot-presence", daemon=True)
+    thread.start()
+    return thread
+
+
 def build_wsgi_app(identity: SlackIdentity, config: AppConfig | None = None) -> WSGIApp:
     """Runs in each worker after the fork: each gets its own engine and connections,
     and the configuration the server read at start (app.yaml is not read again: a
@@ -68,6 +100,7 @@ def build_wsgi_app(identity: SlackIdentity, config: AppConfig | None = None) -> 
     services = serving_services(config)
     app = create_wsgi_app(create_bolt_app(services, identity=identity), services.engine,
                           identity=identity)
+    keep_present(services.engine)
     # What start-up built lives as long as the worker: frozen out of the collector's
     # way, a full collection no longer walks it (it took up to ~0.1 s a time under load,
     # the tail of the serve benchmark's latency).
@@ -432,6 +465,7 @@ def serve_socket_mode(*, scheduler: bool = True) -> None:
     warn_about_host(services.settings)
     config_on_record(services, "serve")
     app = create_bolt_app(services, identity=identity, require_signing_secret=False)
+    keep_present(services.engine)
     handler = SocketModeHandler(app, token)
     with _scheduler_child(scheduler):
         _connect(handler)

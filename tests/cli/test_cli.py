@@ -7,6 +7,9 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -656,6 +659,55 @@ def test_db_upgrade_sees_a_web_host_run_without_a_scheduler(cli, monkeypatch, da
     web.dispose()
     assert cli("db", "upgrade").exit_code == 0
     engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_db_upgrade_sees_a_web_host_that_has_answered_nothing_or_lost_its_connections(
+        cli, monkeypatch, database_url):
+    """A worker that had answered nothing held no connection, nor one whose connections
+    a PostgreSQL restart had closed: the upgrade went through under both. Each serving
+    process keeps one open (``bot.serve.keep_present``) and opens it again."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from bot.serve import keep_present
+    from storage.db import alembic_config, make_engine
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    engine = make_engine(database_url)
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    previous = ScriptDirectory(str(MIGRATIONS)).get_revision(head).down_revision
+    command.downgrade(alembic_config(engine), str(previous))
+    web = make_engine(database_url, connect_args={"application_name": "creditbot serve 4343"})
+    stop = threading.Event()
+    present = keep_present(web, every=0.05, stop=stop)
+
+    def connected() -> set[int]:
+        """The backends of the web host's connections."""
+        with engine.connect() as conn:
+            return set(conn.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = "
+                "'creditbot serve 4343'")).scalars())
+
+    def wait_for(condition: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 10
+        while not condition():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.05)
+
+    wait_for(lambda: bool(connected()))  # nothing answered, and yet there
+    assert "connected: creditbot serve 4343" in cli("db", "upgrade").stderr
+    # Its connection closed under it, as a database restart closes them: open again.
+    closed = connected()
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                          "application_name = 'creditbot serve 4343'"))
+    wait_for(lambda: bool(connected() - closed))
+    assert "connected: creditbot serve 4343" in cli("db", "upgrade").stderr
+    stop.set()
+    assert present is not None
+    present.join(5)
+    web.dispose()
 
 
 @pytest.mark.parametrize(("typed", "meant"), [("migrate", "db upgrade"),
