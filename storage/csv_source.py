@@ -59,6 +59,10 @@ class CsvFile:
         try:
             found = path.stat()
         except FileNotFoundError:
+            if str(path) == "-":
+                # The Unix way of saying standard input: read as a file of that name.
+                raise ImportFileError("-: creditbot imports a file, not standard input: "
+                                      "save it to a file and give its path") from None
             raise ImportFileError(f"{path}: no such file") from None
         except OSError as problem:  # a name too long, a folder we may not enter
             raise ImportFileError(f"{path}: cannot read it "

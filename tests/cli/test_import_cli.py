@@ -68,6 +68,15 @@ def test_an_unknown_encoding_is_one_line(cli, write_csv):
                              "utf-8, gb18030, cp1252 or latin-1\n")
 
 
+def test_standard_input_is_said_not_to_be_read(cli, tmp_path, monkeypatch):
+    # `creditbot import rates -` said "-: no such file", which read as a bug.
+    monkeypatch.chdir(tmp_path)
+    result = cli("import", "rates", "-")
+    assert result.exit_code == 1
+    assert result.stderr == ("error: -: creditbot imports a file, not standard input: save it "
+                             "to a file and give its path\n")
+
+
 def test_a_header_only_file_succeeds_with_a_warning(cli, write_csv):
     path = write_csv("payments.csv", "payment_id,customer_id,date,amount,currency\n")
     result = cli("import", "payments", str(path))
