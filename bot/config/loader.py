@@ -433,6 +433,8 @@ def _describe(error: Any) -> str:
     if kind == "bool_type_here":
         return (f"must be {expected or 'a number'}, not a yes or no (YAML reads yes, no, "
                 "on, off, true and false so)")
+    if kind == "cron" and expected:  # what is wrong with it, after how to write it
+        return f"must be {expected}, got {shown(error.get('input'))}: {error['msg']}"
     if expected:
         bound = _bound(kind, error.get("ctx") or {}, expected)
         return f"must be {expected}, got {shown(error.get('input'))}" + \

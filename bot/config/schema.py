@@ -169,11 +169,38 @@ def cron_trigger(expression: str, zone: tzinfo) -> CronTrigger:
     minute, hour, day, month, weekday = fields[-5:]
     if _WEEKDAY_NUMBER.search(weekday):
         raise ValueError("write weekdays by name (mon-fri), not by number")
+    named = {"second": second, "minute": minute, "hour": hour, "day": day, "month": month,
+             "weekday": weekday}
+    for field, value in named.items():
+        try:
+            CronTrigger(**{"day_of_week" if field == "weekday" else field: value},
+                        timezone=zone)
+        except ValueError as wrong:
+            # APScheduler's words name the value, not the field ("the last value (25) is
+            # higher than the maximum value (23)"): said of the field it is in.
+            raise ValueError(_cron_field_problem(field, value, str(wrong))) from None
     trigger = CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
                           day_of_week=weekday, timezone=zone)
     if trigger.get_next_fire_time(None, datetime.now(zone)) is None:
-        raise ValueError("the expression never comes round")
+        raise ValueError(f"day {day} of month {month} never comes round")
     return trigger
+
+
+_CRON_RANGES = {"second": (0, 59), "minute": (0, 59), "hour": (0, 23), "day": (1, 31),
+                "month": (1, 12)}
+
+
+def _cron_field_problem(field: str, value: str, said: str) -> str:
+    """What is wrong with one field of a cron expression, APScheduler's ``said`` in the
+    words of the field it is in."""
+    if field in _CRON_RANGES and ("maximum value" in said or "minimum value" in said):
+        low, high = _CRON_RANGES[field]
+        return f"its {field} field, “{value}”, is out of range: {field}s run {low} to {high}"
+    if field == "weekday":
+        return (f"its weekday field, “{value}”, is not one: write mon, tue, wed, thu, fri, "
+                "sat or sun, a range (mon-fri) or a list (sat,sun)")
+    return (f"its {field} field, “{value}”, is not one: write a number, * (every), */15 "
+            "(every 15th), a range (1-5) or a list (1,15)")
 
 
 def _cron(value: str) -> str:

@@ -36,18 +36,25 @@ def test_both_sections_are_optional(tmp_path):
     assert config.scheduler.lease_seconds == 45
 
 
-@pytest.mark.parametrize("expression", [
-    "61 3 * * *",      # minute out of range
-    "15 3 * *",        # four fields
-    "15 3 * * 1-5",    # weekday numbers mean different days in crontab and APScheduler 3
-    "0 0 31 2 *",      # 31 February never comes round
-    "every day",
+@pytest.mark.parametrize(("expression", "why"), [
+    # The field and its range: "25" alone did not say which field, nor what it takes.
+    ("61 3 * * *", "its minute field, “61”, is out of range: minutes run 0 to 59"),
+    ("0 25 * * mon", "its hour field, “25”, is out of range: hours run 0 to 23"),
+    ("15 3 * *", "a cron expression has 5 fields, not 4"),
+    # Weekday numbers mean different days in crontab and APScheduler 3.
+    ("15 3 * * 1-5", "write weekdays by name (mon-fri), not by number"),
+    ("0 8 * * fun", "its weekday field, “fun”, is not one: write mon, tue, wed, thu, fri, "
+     "sat or sun, a range (mon-fri) or a list (sat,sun)"),
+    ("0 0 31 2 *", "day 31 of month 2 never comes round"),
+    ("every day", "a cron expression has 5 fields, not 2"),
+    ("x 1 * * *", "its minute field, “x”, is not one: write a number, * (every), */15 "
+     "(every 15th), a range (1-5) or a list (1,15)"),
 ])
-def test_a_bad_cron_expression_is_reported_with_its_line(tmp_path, expression):
+def test_a_bad_cron_expression_is_reported_with_its_line(tmp_path, expression, why):
     text = GOOD.replace('housekeeping: "15 3 * * *"', f'housekeeping: "{expression}"')
     assert problems(tmp_path, text) == [
         f"line {line_of(text, expression)}: schedules.housekeeping: "
-        + CRON.format(f'"{expression}"')]
+        + CRON.format(f'"{expression}"') + f": {why}"]
 
 
 def test_a_schedule_for_an_unknown_job_and_a_short_lease(tmp_path):
