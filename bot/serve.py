@@ -441,11 +441,32 @@ def _scheduler_child(wanted: bool, config_text: str | None = None) -> Iterator[N
                 old.unlink(missing_ok=True)
 
 
+_SNAPSHOT = "creditbot-app-"
+
+
 def _config_snapshot(text: str) -> Path:
-    handle, name = tempfile.mkstemp(prefix="creditbot-app-", suffix=".yaml")  # mode 0600
+    """A private copy of app.yaml (mode 0600), named after this server's pid: one left
+    by a server killed with kill -9 is removed by the next to start."""
+    _remove_orphaned_snapshots()
+    handle, name = tempfile.mkstemp(prefix=f"{_SNAPSHOT}{os.getpid()}-", suffix=".yaml")
     with os.fdopen(handle, "w", encoding="utf-8") as file:
         file.write(text)
     return Path(name)
+
+
+def _remove_orphaned_snapshots(folder: Path | None = None) -> None:
+    """The copies of this user's servers that no longer run (a SIGTERM removes its own;
+    a kill -9 could not). A copy of another user's is theirs to remove."""
+    for copy in (folder or Path(tempfile.gettempdir())).glob(f"{_SNAPSHOT}*-*.yaml"):
+        pid = copy.name.removeprefix(_SNAPSHOT).split("-", 1)[0]
+        try:
+            if not pid.isdigit() or copy.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            copy.unlink(missing_ok=True)
+        except OSError:
+            continue  # someone else's process runs under that pid, or the copy went
 
 
 def serve_socket_mode(*, scheduler: bool = True) -> None:

@@ -306,3 +306,20 @@ def config_of(pid: int) -> Path:
     [path] = [v.split(b"=", 1)[1].decode() for v in environ
               if v.startswith(b"CREDITBOT_CONFIG=")]
     return Path(path)
+
+
+def test_the_config_copy_of_a_server_killed_outright_is_removed_by_the_next(tmp_path):
+    """A kill -9 of serve left its private copy of app.yaml in /tmp, one per kill."""
+    import subprocess as processes
+
+    from bot.serve import _remove_orphaned_snapshots
+
+    ended = processes.Popen(["true"])
+    ended.wait()
+    dead = tmp_path / f"creditbot-app-{ended.pid}-a1b2.yaml"
+    alive = tmp_path / f"creditbot-app-{os.getpid()}-c3d4.yaml"
+    unknown = tmp_path / "creditbot-app-e5f6.yaml"  # by an older version: whose, unsaid
+    for copy in (dead, alive, unknown):
+        copy.write_text("organisation: {}\n", encoding="utf-8")
+    _remove_orphaned_snapshots(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, unknown.name])
