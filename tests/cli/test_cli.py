@@ -17,7 +17,7 @@ import pytest
 import time_machine
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
-from sqlalchemy import Column, String, Table
+from sqlalchemy import Column, Engine, String, Table
 
 import storage.db
 from bot.cli import main
@@ -617,12 +617,10 @@ def test_show_errors_zero_counts_the_problems_without_listing_them(cli, write_cs
     assert result.stderr.splitlines()[0] == "2 problem(s), not listed (--show-errors 0)"
 
 
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_db_upgrade_sees_a_web_host_run_without_a_scheduler(cli, monkeypatch, database_url):
-    """A `serve --no-scheduler` on the old code holds no lease: the upgrade went through
-    under it, and it went on writing with its old code."""
+def _one_revision_behind(monkeypatch: pytest.MonkeyPatch, database_url: str) -> Engine:
+    """The database's engine, its schema one migration behind the code's: an upgrade
+    pending, as a server on older code would see it."""
     from alembic import command
-    from sqlalchemy import text
 
     from storage.db import alembic_config, make_engine
 
@@ -631,6 +629,18 @@ def test_db_upgrade_sees_a_web_host_run_without_a_scheduler(cli, monkeypatch, da
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     previous = ScriptDirectory(str(MIGRATIONS)).get_revision(head).down_revision
     command.downgrade(alembic_config(engine), str(previous))
+    return engine
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_db_upgrade_sees_a_web_host_run_without_a_scheduler(cli, monkeypatch, database_url):
+    """A `serve --no-scheduler` on the old code holds no lease: the upgrade went through
+    under it, and it went on writing with its old code."""
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    engine = _one_revision_behind(monkeypatch, database_url)
     web = make_engine(database_url, connect_args={"application_name": "creditbot serve 4242"})
     with web.connect() as held:
         held.execute(text("SELECT 1"))
@@ -667,17 +677,12 @@ def test_db_upgrade_sees_a_web_host_that_has_answered_nothing_or_lost_its_connec
     """A worker that had answered nothing held no connection, nor one whose connections
     a PostgreSQL restart had closed: the upgrade went through under both. Each serving
     process keeps one open (``bot.serve.keep_present``) and opens it again."""
-    from alembic import command
     from sqlalchemy import text
 
     from bot.serve import keep_present
-    from storage.db import alembic_config, make_engine
+    from storage.db import make_engine
 
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    engine = make_engine(database_url)
-    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
-    previous = ScriptDirectory(str(MIGRATIONS)).get_revision(head).down_revision
-    command.downgrade(alembic_config(engine), str(previous))
+    engine = _one_revision_behind(monkeypatch, database_url)
     web = make_engine(database_url, connect_args={"application_name": "creditbot serve 4343"})
     stop = threading.Event()
     present = keep_present(web, every=0.05, stop=stop)
