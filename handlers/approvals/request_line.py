@@ -148,13 +148,24 @@ def _no_unknown_code_after(amount: str, reason: str) -> None:
 TEMPORARY_USAGE = DatedPhrase(N_("acme +50k until {until} Christmas season"))
 
 
+# Words that say a limit is temporary, written before its until: "+20k temporary until
+# 2026-12-10 promo" was filed as a permanent increase, "temporary until …" its reason.
+# Before anything else they start the reason ("temporary workers for the season").
+_TEMPORARY_WORDS = frozenset({"temporary", "temporarily", "temp", "临时", "暂时"})
+
+
 def _take_until(reason: str) -> tuple[date | None, str]:
     """``until YYYY-MM-DD`` at the start of the reason: the temporary limit's last day.
     A Chinese reader writes 至 (截至, 到…) and may join it to the day (``至2027-01-31``);
-    those words start a reason too ("到年底备货"), so they count only before a day."""
+    those words start a reason too ("到年底备货"), so they count only before a day. A
+    word saying it is temporary may come first ("temporary until 2026-12-10")."""
     words = reason.split(maxsplit=2)
     if not words:
         return None, reason
+    if len(words) > 1 and unicodedata.normalize("NFKC", words[0]).lower() in _TEMPORARY_WORDS:
+        last_day, after = _take_until(reason.split(maxsplit=1)[1])
+        if last_day is not None:
+            return last_day, after
     word = unicodedata.normalize("NFKC", words[0]).lower()
     joined = next((word[len(w):] for w in UNTIL_WORDS
                    if word.startswith(w) and len(word) > len(w)), None)

@@ -64,6 +64,14 @@ def examples_of_november(monkeypatch: pytest.MonkeyPatch) -> None:
                                                     date(2026, 12, 31))),
     ("acme +10k till further notice", RequestLine("acme", "+10k", "till further notice")),
     ("华夏物流 +5万 到 3号仓库 备货", RequestLine("华夏物流", "+5万", "到 3号仓库 备货")),
+    # "temporary until …": a temporary limit, not a permanent increase whose reason it
+    # was; "temporary" before anything else starts the reason.
+    ("acme +20k temporary until 2026-12-10 promo", RequestLine("acme", "+20k", "promo",
+                                                               date(2026, 12, 10))),
+    ("华夏物流 +5万 临时 至2027-01-31 春节", RequestLine("华夏物流", "+5万", "春节",
+                                                 date(2027, 1, 31))),
+    ("acme +20k temporary workers for the season", RequestLine(
+        "acme", "+20k", "temporary workers for the season")),
     # A bidi override inside the day is dropped, as everywhere text is compared.
     ("华夏物流 +5万 至 2027\u202e-01-31 x", RequestLine("华夏物流", "+5万", "x",
                                                    date(2027, 1, 31))),
