@@ -137,7 +137,7 @@ def names_plainly(query: str, directory: CustomerDirectory) -> CustomerRef | Non
         found = _by_id(bare, directory)
         if found is not None:
             return found
-    if (shape := _LETTERS_DIGITS.fullmatch(bare)) is not None:
+    if _one_number(query) and (shape := _LETTERS_DIGITS.fullmatch(bare)) is not None:
         # "C3" for C0003: its padded spellings looked up by the ids' index, not by
         # reading every name.
         padded = directory.by_ids([shape[1] + shape[2].zfill(width)
@@ -242,26 +242,37 @@ def _by_loose_id(query: str, names: Sequence[tuple[CustomerRef, str]]
         return []
     if key.isdigit() and len(normalize_query(query).split()) > 1:
         return []  # "100 5": customer 100 and an amount where ids are numbers, not 1005
-    found = {ref.customer_id: ref for ref, _ in names if _loosely(key, ref.customer_id)}
+    padded = _one_number(query)
+    found = {ref.customer_id: ref for ref, _ in names
+             if _loosely(key, ref.customer_id, padded)}
     return list(found.values())
 
 
 # Zeros that pad an id's number: C0002 is "C2" as read out, or typed in haste.
 _PADDING = re.compile(r"(?<!\d)0+(?=\d)")
 _LETTERS_DIGITS = re.compile(r"([A-Z]+)([1-9]\d*)")
+_ONE_NUMBER = re.compile(r"[^\W\d_]+[\W_]*\d+")
 _WIDEST_ID = 12
 
 
-def _loosely(key: str, customer_id: str) -> bool:
+def _loosely(key: str, customer_id: str, padded: bool = True) -> bool:
+    """``padded``: the zeros padding an id's number may be left out (``C2``), when what
+    was typed holds one number ("C1 5" is C1 and an amount, never C0015)."""
     own = _id_key(customer_id)
     return own == key or (key.isdigit() and own.lstrip(_ID_LETTERS) == key) or (
-        not key.isdigit() and _PADDING.sub("", own) == _PADDING.sub("", key))
+        padded and not key.isdigit() and _PADDING.sub("", own) == _PADDING.sub("", key))
+
+
+def _one_number(query: str) -> bool:
+    """Letters, a separator or none, and one number: an id as typed (``C2``, ``c-2``,
+    ``C 2``), not an id and an amount (``C1 5``)."""
+    return _ONE_NUMBER.fullmatch(normalize_query(query)) is not None
 
 
 def loosely_the_id(query: str, customer_id: str) -> bool:
     """Whether ``query`` is ``customer_id`` written loosely (see ``_by_loose_id``)."""
     key = _id_key(query)
-    return bool(key) and _loosely(key, customer_id)
+    return bool(key) and _loosely(key, customer_id, _one_number(query))
 
 
 def _as_typed(typed: str, found: Sequence[CustomerRef]) -> list[CustomerRef]:

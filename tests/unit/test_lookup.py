@@ -342,6 +342,16 @@ def test_an_id_without_its_padding_that_two_ids_share_is_offered_both():
     assert [c.customer_id for c in both.value.candidates] == ["C0002", "C02"]
 
 
+def test_an_id_and_an_amount_are_not_one_unpadded_id():
+    # "/credit check C1 5" opened C0015: "C1 5" read as C15 without its padding.
+    directory = FakeDirectory({"C0001": "Alpha", "C0015": "Beta"})
+    assert names_plainly("C1 5", directory) is None
+    assert names_plainly("C1", directory) == CustomerRef("C0001", "Alpha")
+    with pytest.raises(CustomerNotFound) as raised:
+        resolve_customer("C1 5", directory)
+    assert not raised.value.candidates
+
+
 @pytest.mark.parametrize("query", ["<!here>", "<!channel>", "<@U01SALESAMY>",
                                    "<#C02FINANCE0|finance>"])
 def test_a_slack_mention_is_no_customer_and_nothing_is_offered_for_it(query):
