@@ -191,7 +191,7 @@ def _with_sign(text: str, number: str, code: str, too_large: str, sign: str,
     except AmountError as wrong:
         # "+50 000 €", "+€1,5 Mio.": each way suggested with its + and its code.
         ways = {key: _signed_way(wrong.params[key], sign, code)
-                for key in ("written", "short") if key in wrong.params}
+                for key in SUGGESTIONS if key in wrong.params}
         if None in ways.values():  # "$5 TEUR": two currencies, neither suggested
             raise AmountError(text) from None
         raise _as_typed(text, wrong, **{k: v for k, v in ways.items() if v}) from None
@@ -298,13 +298,18 @@ def _read(text: str, too_large: str, increase: bool, implied: str | None) -> Typ
         if two is not None:
             raise _as_typed(text, two) from None
         params = {k: v for k, v in wrong.params.items() if k not in ("text", "examples")}
-        for written in ("written", "short"):  # a suggestion keeps the + it was typed with
+        for written in SUGGESTIONS:  # a suggestion keeps the + it was typed with
             if written in params:
                 params[written] = sign + params[written]
         raise AmountError(text, wrong.template, **params) from None
     if typed.value > MOST:
         raise AmountError(text, too_large, most=f"{MOST:,}")
     return typed
+
+
+# The ways of writing an amount a refusal suggests (``domain.amounts``): each keeps the
+# + and the currency the amount was typed with.
+SUGGESTIONS = ("written", "short", "large", "small")
 
 
 def _signed_way(suggested: str, sign: str, code: str) -> str | None:

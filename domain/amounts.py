@@ -77,7 +77,7 @@ UNIT_WORDS: dict[str, int] = {
     **dict.fromkeys(("crore", "crores"), 10**7), "w": 10**4, "百": 10**2}
 # Everyday words and letters too: "+5000 grand opening", "5000 T shirts", "5000 mm
 # bolts" were a reason or a reference, not 5 million. Refused, not multiplied out.
-_ALSO_WORDS = frozenset({"t", "t.", "g", "b", "w", "mm", "grand", "mille", "ke", "thou"})
+_ALSO_WORDS = frozenset({"t", "t.", "g", "b", "mm", "grand", "mille", "ke", "thou"})
 _WITH_UNIT_WORD = re.compile(
     rf"(?P<before>{_CODE})?\s*(?P<number>\d[\d.,]*)\s*(?P<unit>[^\W\d_元]+\.?)"
     rf"\s*(?P<yuan>元)?\s*(?P<after>{_CODE})?", re.IGNORECASE)

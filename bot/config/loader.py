@@ -212,8 +212,7 @@ def _commented_out(text: str, line: int | None, message: str) -> str:
         return message
     written = text.splitlines()[line - 1] if line <= len(text.splitlines()) else ""
     if re.search(r":\s+#", written):
-        return (message + " (a # after the colon starts a YAML comment: write the value "
-                "itself, or put it in quotes)")
+        return message + " (a # after the colon starts a YAML comment: nothing after it was read)"
     return message
 
 

@@ -160,8 +160,12 @@ def request_line(record: RequestRecord, requests: CreditRequests, tr: Translator
                 customer=customer_label(request, tr), kind=kind_title(request.kind, tr))
     parts = [head, figures(request, tr)]
     if request.is_open:
-        parts.append(tr._("open, {stage}", stage=stage(request, requests, tr,
-                                                      requests.zone, record.decisions)))
+        where = stage(request, requests, tr, requests.zone, record.decisions)
+        expires = request.expires_at(requests.zone)
+        # Past its last day it is no longer open ("open, … expired"), though the job
+        # has yet to close it.
+        parts.append(where if expires is not None and requests.clock() >= expires
+                     else tr._("open, {stage}", stage=where))
         # Escalated before its deadline: nobody of the level's own role was left.
         early = requests.clock() < request.deadline()
         if right is not None and right.on_behalf_of and right.escalated:

@@ -411,7 +411,7 @@ def test_a_request_past_its_last_day_expires_in_working_time(world, deadlines):
     assert line.endswith(" · expired"), line
     # And the requester's list: not "overdue since" with a Cancel button.
     [mine] = [text for text in listed.texts() if text.startswith(f"*#{filed.id}*")]
-    assert mine.split("\n")[2] == ("open, level 1 of 2: expired at the end of Dec 4, 2026, "
+    assert mine.split("\n")[2] == ("level 1 of 2: expired at the end of Dec 4, 2026, "
                                     "undecided: nothing is left to decide"), mine
     assert listed.buttons() == []
     monday = datetime(2026, 12, 7, 1, 5, tzinfo=UTC)  # 09:05 in Shanghai

@@ -296,6 +296,8 @@ def test_digits_grouped_by_spaces_are_refused_with_what_to_write(text, written):
     ("2 lakh", "lakh", "200000", "200k"), ("1.25 crore", "crore", "12500000", "12.5m"),
     ("20 Tsd. CHF", "Tsd.", "20000 CHF", "20k CHF"), ("2 Mrd.", "Mrd.", "2000000000", "2000m"),
     ("1,5 TEUR EUR", "TEUR", "1500 EUR", "1.5k EUR"),
+    # 万 as a Chinese reader types it in Latin letters (wan).
+    ("5w", "w", "50000", "50k"),
     ("5 mio", "mio", "5000000", "5m"), ("20 TEUR", "TEUR", "20000 EUR", "20k EUR"),
     ("EUR 5 mln", "mln", "EUR 5000000", "EUR 5m"),
     ("1.000,5 thousand", "thousand", "1000500", "1.0005m")])
@@ -320,7 +322,7 @@ def test_a_unit_word_below_a_thousand_is_suggested_in_digits_only():
 @pytest.mark.parametrize("text", [
     "1.500.000 mn", "20 TXYZ", "5 Mio Mio", "5 mn XYZ", "EUR 20 TUSD", "1,5 TEUR USD",
     # Everyday words too: "+5000 grand opening" was told "like +5000000".
-    "50 grand", "5000 T", "5000 mm", "3 w", "5 mille",
+    "50 grand", "5000 T", "5000 mm", "5 mille",
     # Written out, refused again: more decimals than any currency, less than a cent.
     "1.2345678 thousand", "0.000000001 mn"])
 def test_what_is_not_plainly_a_number_and_a_unit_gets_the_general_refusal(text):
@@ -369,3 +371,13 @@ def test_a_unit_word_after_another_currencys_sign_is_no_suggestion():
     with pytest.raises(AmountError) as refused:
         read_amount("$5 TEUR", implied="USD")
     assert str(refused.value) == f"“$5 TEUR” is not an amount: write it like {EXAMPLES}."
+
+
+@pytest.mark.parametrize(("text", "large", "small"), [
+    ("+1.500 Mio. USD", "+1500000000 USD", "+1500000 USD"),
+    ("+€1.500 Mio.", "+1500000000 EUR", "+1500000 EUR")])
+def test_an_amount_read_two_ways_keeps_its_plus_and_its_currency_in_both(text, large, small):
+    # "+€1.500 Mio." was told "could be 1500000000 or 1500000": a total in dollars.
+    with pytest.raises(AmountError) as refused:
+        read_amount(text, increase=True, implied="USD")
+    assert str(refused.value) == f"“{text}” could be {large} or {small}: write the one you mean."

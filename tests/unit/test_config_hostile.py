@@ -159,4 +159,4 @@ def test_a_value_a_hash_turned_into_a_comment_says_so(tmp_path):
         load_config(path)
     assert [p.split(": ", 2)[-1] for p in refused.value.problems] == [
         "must be a Slack channel id such as C0123ABCDE, got nothing (a # after the colon "
-        "starts a YAML comment: write the value itself, or put it in quotes)"]
+        "starts a YAML comment: nothing after it was read)"]

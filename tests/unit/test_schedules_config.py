@@ -46,6 +46,8 @@ def test_both_sections_are_optional(tmp_path):
     ("0 8 * * fun", "its weekday field, “fun”, is not one: write mon, tue, wed, thu, fri, "
      "sat or sun, a range (mon-fri) or a list (sat,sun)"),
     ("0 0 31 2 *", "day 31 of month 2 never comes round"),
+    ("0 0 5-1 * *", "its day field, “5-1”, is a range that runs backwards: write it "
+     "low-high"),
     ("every day", "a cron expression has 5 fields, not 2"),
     ("x 1 * * *", "its minute field, “x”, is not one: write a number, * (every), */15 "
      "(every 15th), a range (1-5) or a list (1,15)"),
