@@ -39,8 +39,15 @@ from domain.errors import RecordsUnavailable
 from handlers.registry import Job
 from storage import jobs as job_records
 from storage.db import make_engine, sqlite_path, unavailable_reason
-from storage.host_processes import pid_of, still_runs, this_host
-from storage.leases import SCHEDULER_LEASE, Lease, LeaseState, holder_of, try_acquire
+from storage.host_processes import ended_here, this_host
+from storage.leases import (
+    SCHEDULER_LEASE,
+    Lease,
+    LeaseState,
+    holder_of,
+    take_from,
+    try_acquire,
+)
 from storage.unit_of_work import is_unavailable
 
 log = logging.getLogger("creditbot.scheduler")
@@ -215,8 +222,7 @@ def _abandon_dead_runs(engine: Engine, clock: Callable[[], datetime]) -> None:
     the database was away): "still running" for a day, until housekeeping, misleads."""
     try:
         for run in job_records.running_on(engine, this_host()):
-            pid = pid_of(run.host)
-            if pid is not None and pid != os.getpid() and not still_runs(pid, run.started_at):
+            if ended_here(run.host, run.started_at):
                 # Never ending before it began (a run dated ahead, by a clock set wrong).
                 job_records.abandon_run(engine, run.id, max(clock(), run.started_at),
                                         f"no end was recorded: its process ({run.host}) "
@@ -460,7 +466,8 @@ class Candidate:
             self._forgotten.release()  # only if still ours: (name, holder, acquired_at)
             self._forgotten = None
         if self._lease is None:
-            self._lease = try_acquire(self.engine, LEASE, self.holder, self.ttl)
+            self._lease = try_acquire(self.engine, LEASE, self.holder, self.ttl) \
+                or self._take_from_the_dead()
             if self._lease is None:
                 self._say_who_leads()
             else:
@@ -551,6 +558,19 @@ class Candidate:
                         "clocks in step (NTP)", held.holder,
                         held.expires_at.isoformat(timespec="seconds"), ahead,
                         self.ttl.total_seconds())
+
+    def _take_from_the_dead(self) -> Lease | None:
+        """The lease, from a leader of this host that no longer runs: serve's scheduler
+        child killed and started again stood by for the rest of its predecessor's lease
+        (about 40 s with nobody leading)."""
+        current = holder_of(self.engine, LEASE)
+        if current is None or not ended_here(current.holder, current.acquired_at):
+            return None
+        taken = take_from(self.engine, current, self.holder, self.ttl)
+        if taken is not None:
+            log.warning("took over the scheduler lease of %s, which no longer runs",
+                        current.holder)
+        return taken
 
     def _lead(self) -> None:
         # The job store disposes of its engine when the scheduler shuts down: its own.

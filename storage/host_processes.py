@@ -66,3 +66,14 @@ def _process_start(pid: int) -> datetime | None:
         return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), UTC)
     except (OSError, ValueError, IndexError, StopIteration):
         return None
+
+
+def ended_here(who: str, since: datetime) -> bool:
+    """Whether ``who`` (a record's ``host:pid``, made at ``since``) was a process of this
+    host, other than this one, that runs no more: what it held may be taken at once
+    rather than waited out (a kill -9 gave it no chance to let go)."""
+    host, _, _ = who.rpartition(":")
+    pid = pid_of(who)
+    if host != this_host() or pid is None or pid == os.getpid():
+        return False
+    return not still_runs(pid, since)

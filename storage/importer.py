@@ -57,7 +57,7 @@ from domain.imports import (
 )
 from storage.credit_requests import overtake_changes
 from storage.csv_source import CsvFile
-from storage.host_processes import pid_of, still_runs, this_host
+from storage.host_processes import ended_here, this_host
 from storage.import_checks import StageChecks
 from storage.import_staging import TABLES, insert_for, stage_writer, staging_table
 from storage.import_warnings import Organisation, kind_warnings, missing_rates, money_text
@@ -429,11 +429,7 @@ def _ended_here(current: LeaseState) -> bool:
     """Whether the import holding ``current`` was a process of this host that has ended
     (its pid runs no more, or only a process started after the claim has it)."""
     match = _HOLDER.fullmatch(current.holder)
-    host, _, _ = (match["who"] if match else "").rpartition(":")
-    pid = pid_of(match["who"]) if match else None
-    if host != this_host() or pid is None or pid == os.getpid():
-        return False
-    return not still_runs(pid, current.acquired_at)
+    return match is not None and ended_here(match["who"], current.acquired_at)
 
 
 def _busy_message(current: LeaseState) -> str:

@@ -306,6 +306,33 @@ def _dead_pid() -> int:
     return child.pid
 
 
+def test_a_lease_of_this_hosts_leader_that_no_longer_runs_is_taken_at_once(engine, caplog):
+    """serve's scheduler child, killed and started again, stood by for the rest of its
+    predecessor's lease, about 40 s with no job running."""
+    from storage.leases import try_acquire
+
+    dead = f"{this_host()}:{_dead_pid()}"
+    held = try_acquire(engine, LEASE, dead, timedelta(seconds=60))
+    assert held is not None
+    restarted = candidate(engine, holder=f"{this_host()}:{os.getpid()}", lease=60)
+    caplog.set_level("INFO", logger="creditbot.scheduler")
+    restarted.step()
+    try:
+        assert restarted.leading
+        assert [r.getMessage() for r in caplog.records if r.name == "creditbot.scheduler"] == [
+            f"took over the scheduler lease of {dead}, which no longer runs",
+            f"{this_host()}:{os.getpid()} leads the scheduler"]
+    finally:
+        restarted.run(_stopped())
+    # One that still runs (pytest's parent) keeps it.
+    alive = try_acquire(engine, LEASE, f"{this_host()}:{os.getppid()}", timedelta(seconds=60))
+    assert alive is not None
+    standby = candidate(engine, holder=f"{this_host()}:{os.getpid()}", lease=60)
+    standby.step()
+    assert not standby.leading
+    alive.release()
+
+
 def test_a_standby_says_once_who_holds_the_lease_and_until_when(engine, caplog):
     # A scheduler restarted after its predecessor was killed waited for that lease to
     # run out, up to a lease's length, without a word.
