@@ -114,10 +114,6 @@ def fold(text: str) -> str:
                    for other, run in groupby(text, lambda c: unicodedata.category(c) == "No"))
 
 
-def _plain(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 def _unit_word(text: str, folded: str) -> AmountError | None:
     """"1,5 Mio. EUR", "2 lakh": a unit creditbot does not read, refused with the amount
     it stands for written in digits and in k or m (``UNIT_WORDS``); None for anything
@@ -153,13 +149,11 @@ def _unit_word(text: str, folded: str) -> AmountError | None:
         return AmountError(text, AMOUNT_TOO_LARGE, most="10,000,000,000,000")
     if value <= 0 or value.quantize(Decimal("0.01")) != value:
         return None  # 0.001, 1234.5678: refused again as written out
-
     if ambiguous:
-        small = value / 1000
         return AmountError(text, N_("“{text}” could be {large} or {small}: write the one "
                                     "you mean."), unit=word,
                            large=_way(folded, match, code, value),
-                           small=_way(folded, match, code, small))
+                           small=_way(folded, match, code, value / 1000))
     step, letter = (10**6, "m") if value >= 10**6 else (10**3, "k")
     if value < step:
         return AmountError(text, N_("“{text}” uses “{unit}”, which creditbot does not "
@@ -176,8 +170,8 @@ def _way(folded: str, match: re.Match[str], code: str, value: Decimal, letter: s
          ) -> str:
     """``folded`` with its number and unit word written as ``value`` (and ``letter``,
     k or m), the currency kept where it was typed."""
-    return folded[:match.start("number")] + _plain(value) + letter + code + \
-        folded[match.end("unit"):]
+    return folded[:match.start("number")] + format(value.normalize(), "f") + letter + \
+        code + folded[match.end("unit"):]
 
 
 def parse_amount(text: str) -> TypedAmount:
