@@ -156,6 +156,10 @@ def _after_sign(text: str, number: str, symbol: str, sign: str, too_large: str) 
     except AmountError as wrong:  # too large, an exponent, not an amount at all
         if "written" in wrong.params:  # "$1e5": its digits, with the code
             return _after_sign(text, wrong.params["written"], symbol, sign, too_large)
+        if "large" in wrong.params:
+            # "+1.500 Mio. ¥": read two ways, in a currency the sign does not say; its
+            # ways without the + and a currency were a total in the customer's.
+            return AmountError(text)
         return _as_typed(text, wrong)
     if typed.currency is not None:  # "$12 EUR"; "12 USD$" is no way of writing dollars
         return (AmountError(text) if _sign_names(symbol, typed.currency)

@@ -79,7 +79,7 @@ UNIT_WORDS: dict[str, int] = {
 # bolts" were a reason or a reference, not 5 million. Refused, not multiplied out.
 _ALSO_WORDS = frozenset({"t", "t.", "g", "b", "mm", "grand", "mille", "ke", "thou"})
 _WITH_UNIT_WORD = re.compile(
-    rf"(?P<before>{_CODE})?\s*(?P<number>\d[\d.,]*)\s*(?P<unit>[^\W\d_元]+\.?)"
+    rf"(?P<before>{_CODE})?\s*(?P<number>\d[\d.,]*)(?P<space>\s*)(?P<unit>[A-Za-z]+\.?|百)"
     rf"\s*(?P<yuan>元)?\s*(?P<after>{_CODE})?", re.IGNORECASE)
 _THOUSANDS_OF = re.compile(r"[tT][A-Za-z]{3}")
 _PLAIN_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
@@ -126,6 +126,8 @@ def _unit_word(text: str, folded: str) -> AmountError | None:
         return None
     word, code = match["unit"], ""
     unit = None if word.lower() in _ALSO_WORDS else UNIT_WORDS.get(word.lower())
+    if word.lower() == "w" and (word == "W" or match["space"]):
+        unit = None  # 5w is 5万; "5000 W heaters" are watts
     if unit is None and _THOUSANDS_OF.fullmatch(word) and is_currency(word[1:].upper()):
         # German: 20 TEUR; "1,5 TEUR EUR" names its euros twice, "1,5 TEUR USD" two
         # currencies (not "has a decimal comma: … like 1.5 TEUR USD").

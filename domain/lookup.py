@@ -132,8 +132,8 @@ def names_plainly(query: str, directory: CustomerDirectory) -> CustomerRef | Non
     bare = _id_key(query)
     # Letters and digits apart ("C 0003"), not digits alone: "100 5" is customer 100
     # and an amount of 5 where ids are numbers, not customer 1005.
-    if bare != query.strip() and any(c.isdigit() for c in bare) \
-            and any(c.isalpha() for c in bare):
+    # One number, as an id holds: "C1 5" is C1 and an amount, never the id C15.
+    if bare != query.strip() and _one_number(query) and any(c.isdigit() for c in bare):
         found = _by_id(bare, directory)
         if found is not None:
             return found
@@ -242,9 +242,9 @@ def _by_loose_id(query: str, names: Sequence[tuple[CustomerRef, str]]
         return []
     if key.isdigit() and len(normalize_query(query).split()) > 1:
         return []  # "100 5": customer 100 and an amount where ids are numbers, not 1005
-    padded = _one_number(query)
+    numbers = _numbers(query)
     found = {ref.customer_id: ref for ref, _ in names
-             if _loosely(key, ref.customer_id, padded)}
+             if _loosely(key, ref.customer_id, numbers)}
     return list(found.values())
 
 
@@ -255,12 +255,21 @@ _ONE_NUMBER = re.compile(r"[^\W\d_]+[\W_]*\d+")
 _WIDEST_ID = 12
 
 
-def _loosely(key: str, customer_id: str, padded: bool = True) -> bool:
-    """``padded``: the zeros padding an id's number may be left out (``C2``), when what
-    was typed holds one number ("C1 5" is C1 and an amount, never C0015)."""
+def _loosely(key: str, customer_id: str, numbers: tuple[str, ...]) -> bool:
+    """Whether ``key`` (``_id_key`` of what was typed, whose numbers are ``numbers``) is
+    ``customer_id``: its separators aside, and the zeros that pad its numbers. The
+    numbers must be the id's, one for one: "C1 5" is C1 and an amount, never C15 (nor
+    C0015); "AB 12 34" is AB-12-34."""
     own = _id_key(customer_id)
-    return own == key or (key.isdigit() and own.lstrip(_ID_LETTERS) == key) or (
-        padded and not key.isdigit() and _PADDING.sub("", own) == _PADDING.sub("", key))
+    if key.isdigit():
+        return own == key or own.lstrip(_ID_LETTERS) == key
+    return _PADDING.sub("", own) == _PADDING.sub("", key) and numbers == tuple(
+        n.lstrip("0") or "0" for n in re.findall(r"\d+", normalize_query(customer_id)))
+
+
+def _numbers(query: str) -> tuple[str, ...]:
+    """The numbers in ``query``, as ``_loosely`` compares them (without padding)."""
+    return tuple(n.lstrip("0") or "0" for n in re.findall(r"\d+", normalize_query(query)))
 
 
 def _one_number(query: str) -> bool:
@@ -272,7 +281,7 @@ def _one_number(query: str) -> bool:
 def loosely_the_id(query: str, customer_id: str) -> bool:
     """Whether ``query`` is ``customer_id`` written loosely (see ``_by_loose_id``)."""
     key = _id_key(query)
-    return bool(key) and _loosely(key, customer_id, _one_number(query))
+    return bool(key) and _loosely(key, customer_id, _numbers(query))
 
 
 def _as_typed(typed: str, found: Sequence[CustomerRef]) -> list[CustomerRef]:

@@ -162,8 +162,11 @@ def _take_until(reason: str) -> tuple[date | None, str]:
     words = reason.split(maxsplit=2)
     if not words:
         return None, reason
-    if len(words) > 1 and unicodedata.normalize("NFKC", words[0]).lower() in _TEMPORARY_WORDS:
-        last_day, after = _take_until(reason.split(maxsplit=1)[1])
+    after_word = _after_temporary(reason)
+    if after_word:
+        last_day, after = _take_until(after_word)
+        if last_day is None and looks_like_day(after_word.split()[0]):
+            last_day, after = _take_until("until " + after_word)  # "temporary 2026-12-31"
         if last_day is not None:
             return last_day, after
     word = unicodedata.normalize("NFKC", words[0]).lower()
@@ -180,6 +183,19 @@ def _take_until(reason: str) -> tuple[date | None, str]:
     if word not in UNTIL_WORDS or (word != "until" and not looks_like_day(words[1])):
         return None, reason
     return _last_day(words[1]), words[2] if len(words) > 2 else ""
+
+
+def _after_temporary(reason: str) -> str | None:
+    """The reason after a first word saying the limit is temporary, written with a
+    comma, a colon or brackets, or joined as Chinese joins it ("临时至2027-01-31")."""
+    first, _, rest = unicodedata.normalize("NFKC", reason).partition(" ")
+    word = first.lower().lstrip("(")
+    for temporary in sorted(_TEMPORARY_WORDS, key=len, reverse=True):
+        if word.startswith(temporary):
+            joined = word[len(temporary):].lstrip(",:;)")
+            after = " ".join(filter(None, (joined, rest.strip())))
+            return after or None
+    return None
 
 
 def _last_day(text: str) -> date:

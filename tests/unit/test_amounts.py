@@ -322,7 +322,7 @@ def test_a_unit_word_below_a_thousand_is_suggested_in_digits_only():
 @pytest.mark.parametrize("text", [
     "1.500.000 mn", "20 TXYZ", "5 Mio Mio", "5 mn XYZ", "EUR 20 TUSD", "1,5 TEUR USD",
     # Everyday words too: "+5000 grand opening" was told "like +5000000".
-    "50 grand", "5000 T", "5000 mm", "5 mille",
+    "50 grand", "5000 T", "5000 mm", "5 mille", "5000 W", "5 w",
     # Written out, refused again: more decimals than any currency, less than a cent.
     "1.2345678 thousand", "0.000000001 mn"])
 def test_what_is_not_plainly_a_number_and_a_unit_gets_the_general_refusal(text):
@@ -381,3 +381,19 @@ def test_an_amount_read_two_ways_keeps_its_plus_and_its_currency_in_both(text, l
     with pytest.raises(AmountError) as refused:
         read_amount(text, increase=True, implied="USD")
     assert str(refused.value) == f"“{text}” could be {large} or {small}: write the one you mean."
+
+
+def test_an_amount_read_two_ways_after_a_sign_of_two_currencies_suggests_no_total():
+    # "+1.500 Mio. ¥" was told "could be 1500000000 or 1500000": typed back, a new total
+    # in the customer's dollars.
+    with pytest.raises(AmountError) as refused:
+        read_amount("+1.500 Mio. ¥", increase=True, implied="USD")
+    assert str(refused.value) == f"“+1.500 Mio. ¥” is not an amount: write it like {EXAMPLES}."
+
+
+def test_5w_with_the_yuans_chinese_name_keeps_it():
+    with pytest.raises(AmountError) as refused:
+        read_amount("+5w人民币", increase=True, implied="USD")
+    assert str(refused.value) == (
+        "“+5w人民币” uses “w”, which creditbot does not read: write the amount in digits or "
+        "with k or m, like +50000人民币 or +50k人民币.")

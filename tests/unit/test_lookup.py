@@ -344,8 +344,12 @@ def test_an_id_without_its_padding_that_two_ids_share_is_offered_both():
 
 def test_an_id_and_an_amount_are_not_one_unpadded_id():
     # "/credit check C1 5" opened C0015: "C1 5" read as C15 without its padding.
-    directory = FakeDirectory({"C0001": "Alpha", "C0015": "Beta"})
+    directory = FakeDirectory({"C0001": "Alpha", "C0015": "Beta", "C15": "Gamma",
+                               "X100": "Delta"})
     assert names_plainly("C1 5", directory) is None
+    # Nor as the id C15 or X100 its words would make joined.
+    assert names_plainly("C 1 5", directory) is None
+    assert names_plainly("X1 00", directory) is None
     assert names_plainly("C1", directory) == CustomerRef("C0001", "Alpha")
     with pytest.raises(CustomerNotFound) as raised:
         resolve_customer("C1 5", directory)

@@ -72,6 +72,16 @@ def examples_of_november(monkeypatch: pytest.MonkeyPatch) -> None:
                                                  date(2027, 1, 31))),
     ("acme +20k temporary workers for the season", RequestLine(
         "acme", "+20k", "temporary workers for the season")),
+    # Joined as Chinese writes it, or with a comma, a colon, brackets, or no until.
+    ("华夏物流 +5万 临时至2027-01-31 春节", RequestLine("华夏物流", "+5万", "春节",
+                                                date(2027, 1, 31))),
+    ("acme +20k temporarily, until 2026-12-31 promo", RequestLine(
+        "acme", "+20k", "promo", date(2026, 12, 31))),
+    ("acme +20k (temporary) until 2026-12-31 promo", RequestLine(
+        "acme", "+20k", "promo", date(2026, 12, 31))),
+    ("acme +20k temporary 2026-12-31 promo", RequestLine("acme", "+20k", "promo",
+                                                         date(2026, 12, 31))),
+    ("acme +20k tempting offer", RequestLine("acme", "+20k", "tempting offer")),
     # A bidi override inside the day is dropped, as everywhere text is compared.
     ("华夏物流 +5万 至 2027\u202e-01-31 x", RequestLine("华夏物流", "+5万", "x",
                                                    date(2027, 1, 31))),
