@@ -46,6 +46,13 @@ def config_on_record(services: Services, started: str) -> None:
                   "next start", unavailable_reason(cause) if isinstance(
                       cause, SQLAlchemyError) else "the database is not answering")
         return
-    if recorded:
+    if recorded.recorded:
         log.info("app.yaml recorded in the audit log as the configuration in force "
                  "(config.in_force)")
+    other = recorded.other_host
+    if other is not None:
+        log.warning("app.yaml is not the one %s started under at %s (sha256 %s…): the "
+                    "hosts of one deployment should run the same file; start the others "
+                    "again with this one", other.details.get("host"),
+                    other.at.isoformat(timespec="seconds"),
+                    str(other.details.get("sha256"))[:12])

@@ -177,3 +177,18 @@ def test_a_start_logs_the_alert_routes_no_alert_can_match(configured, caplog):
         "(large_invoice alerts are not watched (alerts.large_invoice is null)): watch them, "
         "or remove the route"]
     assert len(_recorded()) == 1
+
+
+def test_a_start_under_another_text_than_another_hosts_warns(configured, caplog, monkeypatch):
+    monkeypatch.setattr(socket, "gethostname", lambda: "vm-a")
+    _start("serve")
+    configured.write_text(configured.read_text(encoding="utf-8").replace(
+        "contract_notice_days: 30", "contract_notice_days: 45"), encoding="utf-8")
+    monkeypatch.setattr(socket, "gethostname", lambda: "vm-b")
+    with caplog.at_level(logging.WARNING, logger="creditbot.config"):
+        _start("serve")
+    first = _recorded()[0][1]["sha256"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"app.yaml is not the one vm-a started under at {NOW.isoformat()} (sha256 "
+        f"{first[:12]}…): the hosts of one deployment should run the same file; start the "
+        "others again with this one"]
