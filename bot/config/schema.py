@@ -163,6 +163,11 @@ def cron_trigger(expression: str, zone: tzinfo) -> CronTrigger:
     or six with seconds in front; weekdays by name. ValueError if it is not one, or if
     it never comes round (31 February)."""
     fields = expression.split()
+    if len(fields) == 6 and re.fullmatch(r"(19|20)\d\d", fields[-1]):
+        # Six fields are read with seconds first: "0 0 * * * 2027" was refused as a
+        # weekday written by number.
+        raise ValueError(f"“{fields[-1]}” reads as a year, and a cron expression has no "
+                         "year field: a schedule repeats every year")
     if len(fields) not in (5, 6):
         raise ValueError(f"a cron expression has 5 fields, not {len(fields)}")
     second = fields[0] if len(fields) == 6 else "0"

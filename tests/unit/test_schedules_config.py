@@ -49,6 +49,8 @@ def test_both_sections_are_optional(tmp_path):
     ("0 0 5-1 * *", "its day field, “5-1”, is a range that runs backwards: write it "
      "low-high"),
     ("every day", "a cron expression has 5 fields, not 2"),
+    ("0 0 * * * 2027", "“2027” reads as a year, and a cron expression has no year field: "
+     "a schedule repeats every year"),
     ("x 1 * * *", "its minute field, “x”, is not one: write a number, * (every), */15 "
      "(every 15th), a range (1-5) or a list (1,15)"),
 ])
