@@ -170,6 +170,13 @@ class CreditRequest:
     def is_last_level(self) -> bool:
         return self.level == len(self.route)
 
+    def past_last_day(self, now: datetime, zone: tzinfo) -> bool:
+        """An undecided temporary limit whose last day is over: expired, though the
+        approvals job closes it only at its next run in working time (its buttons refuse
+        it already)."""
+        expires = self.expires_at(zone)
+        return self.is_open and expires is not None and now >= expires
+
     def expires_at(self, zone: tzinfo) -> datetime | None:
         """When an undecided temporary limit expires: the end of its last day in
         ``zone`` (the organisation's). None for the other kinds."""

@@ -46,8 +46,7 @@ def state_word(request: CreditRequest, tr: Translator, now: datetime | None = No
     the approvals job has yet to close it (its buttons refuse it already)."""
     if request.withdrawn is not None:
         return tr._("withdrawn")
-    expires = request.expires_at(zone) if zone is not None else None
-    if request.is_open and now is not None and expires is not None and now >= expires:
+    if now is not None and zone is not None and request.past_last_day(now, zone):
         return tr._(STATES[RequestState.EXPIRED])
     return tr._(STATES[request.state])
 
@@ -149,7 +148,7 @@ def stage(request: CreditRequest, requests: CreditRequests, tr: Translator,
         # Its own role's holders filed it or decided a level: the escalation decides.
         params["who"] = deciders(request, requests, tr, escalate_to)
     expires = request.expires_at(requests.zone)
-    if expires is not None and requests.clock() >= expires:
+    if request.past_last_day(requests.clock(), requests.zone):
         # Past its last day, whenever its level was due: "overdue since" with a Cancel
         # button, while /credit history said expired (the job closes it later).
         return tr._("level {level} of {levels}: expired at the end of {day}, undecided: "

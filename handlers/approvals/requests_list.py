@@ -94,9 +94,8 @@ def render(waiting: list[Waiting], mine: list[RequestRecord],
         lines = []
         for record in mine[:SHOWN]:
             line = section(request_line(record, requests, tr, now))
-            expires = record.request.expires_at(requests.zone)
-            # Past its last day it has expired, though the job has yet to close it.
-            if record.request.is_open and (expires is None or now < expires):
+            if record.request.is_open and not record.request.past_last_day(
+                    now, requests.zone):
                 line["accessory"] = button(tr._("Cancel request"), CANCEL, RequestValue(
                     request=record.request.id).encode())
             lines.append([line, *_unanswered(record, tr)])
@@ -161,10 +160,8 @@ def request_line(record: RequestRecord, requests: CreditRequests, tr: Translator
     parts = [head, figures(request, tr)]
     if request.is_open:
         where = stage(request, requests, tr, requests.zone, record.decisions)
-        expires = request.expires_at(requests.zone)
-        # Past its last day it is no longer open ("open, … expired"), though the job
-        # has yet to close it.
-        parts.append(where if expires is not None and requests.clock() >= expires
+        # Past its last day it is no longer open ("open, … expired").
+        parts.append(where if request.past_last_day(requests.clock(), requests.zone)
                      else tr._("open, {stage}", stage=where))
         # Escalated before its deadline: nobody of the level's own role was left.
         early = requests.clock() < request.deadline()
