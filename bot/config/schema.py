@@ -198,9 +198,13 @@ _CRON_RANGES = {"second": (0, 59), "minute": (0, 59), "hour": (0, 23), "day": (1
 def _cron_field_problem(field: str, value: str, said: str) -> str:
     """What is wrong with one field of a cron expression, APScheduler's ``said`` in the
     words of the field it is in."""
-    if "must not be higher than the maximum" in said:  # "5-1"
+    bounds = _CRON_RANGES.get(field)
+    out_of_range = bounds is not None and any(
+        not bounds[0] <= int(number) <= bounds[1] for number in re.findall(r"\d+", value))
+    if "must not be higher than the maximum" in said and not out_of_range:  # "5-1"
         return f"its {field} field, “{value}”, is a range that runs backwards: write it low-high"
-    if field in _CRON_RANGES and ("maximum value" in said or "minimum value" in said):
+    if bounds is not None and (out_of_range or "maximum value" in said
+                               or "minimum value" in said):
         low, high = _CRON_RANGES[field]
         return f"its {field} field, “{value}”, is out of range: {field}s run {low} to {high}"
     if field == "weekday":

@@ -48,6 +48,8 @@ def test_both_sections_are_optional(tmp_path):
     ("0 0 31 2 *", "day 31 of month 2 never comes round"),
     ("0 0 5-1 * *", "its day field, “5-1”, is a range that runs backwards: write it "
      "low-high"),
+    # Out of range first: it was said to run backwards.
+    ("60-5 * * * *", "its minute field, “60-5”, is out of range: minutes run 0 to 59"),
     ("every day", "a cron expression has 5 fields, not 2"),
     ("0 0 * * * 2027", "“2027” reads as a year, and a cron expression has no year field: "
      "a schedule repeats every year"),
