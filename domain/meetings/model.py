@@ -92,6 +92,11 @@ class Meeting:
         """The id every occurrence of this meeting's series shares."""
         return self.series_id or self.id
 
+    @property
+    def repeats(self) -> bool:
+        """One of a series: it repeats, or an earlier meeting did and it is one of them."""
+        return self.recurrence is not Recurrence.NONE or self.series_id is not None
+
 
 class Answer(StrEnum):
     ACCEPTED = "accepted"

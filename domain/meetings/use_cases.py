@@ -483,14 +483,25 @@ class Meetings:
         return meeting
 
     def require_ahead(self, meeting: Meeting) -> None:
-        """Refuses a meeting that can no longer be moved or cancelled: cancelled, or
-        over. Also asked before the reschedule form opens, so that it is not filled in
+        """Refuses a meeting that can no longer be moved or cancelled: cancelled, over,
+        or being held. Also asked before the reschedule form opens, so that it is not filled in
         only to be refused."""
         if meeting.state is MeetingState.CANCELLED:
             raise DomainError(N_("“{title}” was already cancelled."), title=meeting.title)
-        if meeting.ends_at <= self.clock():
+        now = self.clock()
+        if meeting.ends_at <= now:
             raise DomainError(N_("“{title}” is over; record its minutes instead."),
                               title=meeting.title)
+        if meeting.starts_at <= now:
+            # Cancelled while it was held, the meeting held had no minutes to record; moved,
+            # its people were asked again for a meeting they were sitting in.
+            raise DomainError(N_(
+                "“{title}” has started: a meeting being held can no longer be moved or "
+                "cancelled. Record its minutes once it is over.") if not meeting.repeats
+                else N_("“{title}” has started: a meeting being held can no longer be moved "
+                        "or cancelled. Record its minutes once it is over; to end the "
+                        "series, cancel it from its next meeting in `/credit meetings`."),
+                title=meeting.title)
 
     @staticmethod
     def may_change(actor: Member, meeting: Meeting) -> bool:

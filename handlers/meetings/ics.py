@@ -85,15 +85,11 @@ def sequence(meeting: Meeting, now: datetime) -> int:
     return minutes * 100 + min(meeting.version, 99)
 
 
-def _in_series(meeting: Meeting) -> bool:
-    return meeting.series_id is not None or meeting.recurrence is not Recurrence.NONE
-
-
 def _whole(meeting: Meeting) -> bool:
     """The file is about the whole event: a one-off meeting, a series' first
     invitation (its first occurrence, never moved), or a series cancelled as a whole
     (its rule ended)."""
-    if not _in_series(meeting):
+    if not meeting.repeats:
         return True
     if meeting.state is MeetingState.CANCELLED:
         return meeting.recurrence is Recurrence.NONE

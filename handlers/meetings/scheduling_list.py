@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import tzinfo
 
 from domain.meetings.listing import Listed
-from domain.meetings.model import Answer, Meeting, Recurrence, Response
+from domain.meetings.model import Answer, Meeting, Response
 from handlers.i18n import Translator
 from handlers.meetings.invitation import RECURRENCES, duration, kind_name, title, when
 from handlers.meetings.rsvp_payloads import ACCEPT, DECLINE, PROPOSE, MeetingValue
@@ -89,7 +89,7 @@ def _organiser_buttons(tr: Translator, meeting: Meeting) -> list[Block]:
                           tr._("Everyone invited is told that “{title}” on this day "
                                "is cancelled.", title=title(meeting)),
                           tr._("Cancel it"))]
-    if meeting.recurrence is not Recurrence.NONE or meeting.series_id is not None:
+    if meeting.repeats:
         buttons.append(_confirmed(
             button(tr._("Cancel the series"), CANCEL_SERIES, value), tr,
             tr._("Cancel the series?"),
@@ -116,7 +116,9 @@ def upcoming(tr: Translator, found: Sequence[Listed], zone: tzinfo,
             text += "\n" + _answer_line(tr, line.answer, zone)
         blocks.append(section(text))
         buttons = _answer_buttons(tr, meeting) if line.asked and not line.started else []
-        if may_change(meeting):
+        # Not one being held: moved or cancelled, it lost the minutes of the meeting held
+        # (Meetings.require_ahead refuses a press of an older list's button).
+        if may_change(meeting) and not line.started:
             buttons += _organiser_buttons(tr, meeting)
         if buttons:
             blocks.append(actions(f"meeting_{meeting.id}", *buttons))

@@ -449,6 +449,11 @@ def test_a_meeting_in_progress_stays_in_the_list_until_it_ends(world):
     # No answering a meeting already under way; the next one takes answers.
     assert [b["text"]["text"] for b in theirs.buttons()] == [
         "Accept", "Decline", "Propose another time"]
+    # Nor moving or cancelling it: cancelled while held, it could get no minutes.
+    mine = listed(world, SALES)
+    assert [(block["block_id"], [b["text"]["text"] for b in block["elements"]])
+            for block in mine.blocks if block["type"] == "actions"] == [
+        (f"meeting_{first.id}", ["Reschedule", "Cancel", "Cancel the series"])]
 
 
 def test_both_cancels_ask_first_saying_who_is_told_and_what_ends(world):

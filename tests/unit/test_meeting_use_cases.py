@@ -305,6 +305,32 @@ def test_a_series_cancelled_from_an_occurrence_moved_past_the_next_ends_both(
             if m.state is MeetingState.SCHEDULED] == [(first.id, MeetingState.SCHEDULED)]
 
 
+@pytest.mark.parametrize("recurrence, series_words", [
+    (Recurrence.NONE, ""),
+    (Recurrence.WEEKLY, "; to end the series, cancel it from its next meeting in "
+                        "`/credit meetings`")])
+def test_a_meeting_being_held_is_neither_moved_nor_cancelled(meetings, uow, told,
+                                                               recurrence, series_words):
+    # Cancelled (or its series cancelled) while it ran, the meeting held was recorded as
+    # cancelled and its minutes could never be written; moved, its people were asked
+    # again about the meeting they sat in.
+    meeting = meetings.schedule(ORGANISER, draft(recurrence=recurrence))
+    running = uow.meetings.save_meeting(dataclasses.replace(
+        meeting, starts_at=NOW - timedelta(minutes=30)))
+    uow.commit()
+    refused = ("“Credit committee” has started: a meeting being held can no longer be "
+               "moved or cancelled. Record its minutes once it is over" + series_words + ".")
+    for change in (lambda: meetings.cancel(ORGANISER, running.id, Scope.THIS),
+                   lambda: meetings.cancel(MANAGER, running.id, Scope.SERIES),
+                   lambda: meetings.reschedule(ORGANISER, running.id,
+                                               Move(date(2026, 12, 3), time(10), 60, SH))):
+        with pytest.raises(DomainError) as error:
+            change()
+        assert str(error.value) == refused
+    assert uow.meetings.get_meeting(running.id) == running
+    assert [c.happened for c in told.changes] == [Happened.INVITED]
+
+
 def test_upcoming_lists_the_meetings_one_is_invited_to_and_all_for_a_manager(meetings):
     sales = meetings.schedule(ORGANISER, draft(departments=("sales",), title="Sales"))
     credit = meetings.schedule(ORGANISER, draft(departments=("credit",), title="Credit",
