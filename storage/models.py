@@ -589,8 +589,11 @@ class PromiseRow(Base):
     made_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     checked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=0)
-    # Paid towards it already when it was made (NULL before migration 0021: nothing).
+    # Paid towards it already when it was made (NULL before migration 0021: nothing);
+    # since migration 0037 the part in the promise's currency, the whole by currency
+    # beside it (NULL before: ``paid_before`` is the whole, converted).
     paid_before: Mapped[Decimal | None] = mapped_column(Amount)
+    paid_before_by_currency: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # What had come towards it when it was found kept or broken (NULL: not yet checked,
     # or checked before migration 0023).
     paid_when_checked: Mapped[Decimal | None] = mapped_column(Amount)

@@ -94,9 +94,11 @@ class PromiseState(StrEnum):
 class Promise:
     """A customer's promise to pay ``amount`` by ``due_on`` (against the named invoices,
     or the account as a whole when none are named). ``checked_at``: when it was found
-    kept or broken. ``paid_before``: what the ERP already showed paid towards it (from
-    its day on) when it was made: money the collector knew of when recording the
-    promise is not the promised money, nor money an earlier promise was kept with."""
+    kept or broken. ``paid_before``: what the ERP already showed paid towards it on its
+    day when it was made, each currency's total as paid: money the collector knew of
+    when recording the promise is not the promised money, nor money an earlier promise
+    was kept with. Kept as paid, not converted: a rate for the day imported later made
+    the same payments worth more at the check, and the difference kept the promise."""
 
     customer_id: str
     amount: Money
@@ -108,7 +110,7 @@ class Promise:
     checked_at: datetime | None = None
     id: int = 0
     version: int = 0
-    paid_before: Decimal = Decimal(0)
+    paid_before: tuple[Money, ...] = ()
     # What had come towards it when it was found kept or broken: a broken promise's
     # history says how much of it was paid (None: unchecked, or checked before that).
     paid_when_checked: Decimal | None = None

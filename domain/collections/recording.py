@@ -28,7 +28,7 @@ from domain.collections.refusals import (
     PromiseTooLarge,
 )
 from domain.collections.status import (
-    paid_since,
+    paid_on,
     promise_verdict,
     require_not_with_legal,
     status_of,
@@ -153,8 +153,7 @@ class Recording(DayContext):
                 earlier, state=PromiseState.REPLACED, checked_at=now)) for earlier in replacing)
             # Paid already (dated today, imported before now): the collector knew of it,
             # or an earlier promise was kept with it. The promise is for money to come.
-            paid_before = paid_since(uow, customer_id, today, today, amount.currency,
-                                     self.base_currency, invoice_ids)
+            paid_before = paid_on(uow, customer_id, today, invoice_ids)
             made = uow.collections.add_promise(Promise(
                 customer_id, amount, due_on, tuple(invoice_ids), PromiseState.OPEN,
                 actor.user_id, now, paid_before=paid_before))

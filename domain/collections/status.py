@@ -35,14 +35,19 @@ def status_of(uow: UnitOfWork, customer_id: str) -> AssignmentStatus:
 
 
 def paid_since(uow: UnitOfWork, customer_id: str, since: date, until: date, currency: str,
-               base_currency: str, invoice_ids: Sequence[str] = ()) -> Decimal:
+               base_currency: str, invoice_ids: Sequence[str] = (),
+               known: Iterable[Money] = ()) -> Decimal:
     """The customer's payments dated ``since`` through ``until`` (of these invoices, when
     named), in ``currency``: a payment in another is converted at the rates of its own
     day (a customer billed in euros paying its dollar invoice pays towards its promise
-    too), so that what was paid when a promise was made (``Promise.paid_before``) is the
-    same figure when it is checked, whatever the rates did since. One in a currency
-    without a rate is left out, and logged."""
+    too). ``known``: what was paid on ``since`` when a promise was made
+    (``Promise.paid_before``, ``paid_on``), left out in its own currency before anything
+    is converted, so that a rate for that day imported since cannot make it count. One
+    in a currency without a rate is left out, and logged."""
     totals = uow.receivables.paid_since(customer_id, since, invoice_ids, until=until)
+    for before in known:
+        if (key := (before.currency, since)) in totals:
+            totals[key] = max(totals[key] - before.amount, Decimal(0))
     rates: dict[date, FxRates] = {}
     paid = Decimal(0)
     for (code, day), amount in sorted(totals.items()):
@@ -57,6 +62,15 @@ def paid_since(uow: UnitOfWork, customer_id: str, since: date, until: date, curr
             log.warning("a payment of %s in %s dated %s left out of its promise: no %s rate "
                         "then", customer_id, code, day, code)
     return paid
+
+
+def paid_on(uow: UnitOfWork, customer_id: str, day: date, invoice_ids: Sequence[str] = ()
+            ) -> tuple[Money, ...]:
+    """The customer's payments dated ``day`` (of these invoices, when named), each
+    currency's total as paid: what a promise made that day knew of."""
+    totals = uow.receivables.paid_since(customer_id, day, invoice_ids, until=day)
+    return tuple(Money(amount, code) for (code, _), amount in sorted(totals.items())
+                 if amount)
 
 
 def promise_verdict(uow: UnitOfWork, promise: Promise, today: date, grace_days: int,
@@ -75,7 +89,7 @@ def promise_verdict(uow: UnitOfWork, promise: Promise, today: date, grace_days: 
     last_day = check_date(promise.due_on, grace_days) - timedelta(days=1)
     paid = paid_since(uow, promise.customer_id, promise.made_at.astimezone(zone).date(),
                       min(today, last_day), promise.amount.currency, base_currency,
-                      promise.invoice_ids) - promise.paid_before
+                      promise.invoice_ids, known=promise.paid_before)
     terms = PromiseTerms(promise.amount.amount, promise.due_on, promise.invoice_ids)
     return evaluate(terms, today, grace_days, open_now, paid), paid
 

@@ -132,6 +132,32 @@ def test_promises_due_are_the_open_ones_on_or_before_the_day(engine):
             work.collections.save_promise(dataclasses.replace(late, state=PromiseState.KEPT))
 
 
+def test_what_was_paid_before_a_promise_comes_back_in_each_currency_as_paid(engine):
+    from alembic import command
+    from sqlalchemy import update
+
+    from storage.db import alembic_config, upgrade
+    from storage.models import PromiseRow
+
+    paid = (Money(Decimal("100000.0000"), "EUR"), Money(Decimal("12.3400"), "USD"))
+    promise = Promise("C1", Money(Decimal(500), "USD"), TODAY, (), PromiseState.OPEN,
+                      "U0COLLECT1", NOW, paid_before=paid)
+    with uow(engine) as work:
+        made = work.collections.add_promise(promise)
+        work.commit()
+    with uow(engine) as work:
+        assert work.collections.promises("C1") == [made]
+        assert made.paid_before == paid
+    # One made before the currencies were kept: its figure, converted then, stands.
+    command.downgrade(alembic_config(engine), "0036")
+    with engine.begin() as conn:
+        conn.execute(update(PromiseRow.__table__).values(paid_before=Decimal(75)))
+    upgrade(engine)
+    with uow(engine) as work:
+        assert work.collections.promises("C1")[0].paid_before == (
+            Money(Decimal(75), "USD"),)
+
+
 def test_disputes_and_legal_cases_round_trip_and_resolve(engine):
     with uow(engine) as work:
         dispute = work.collections.add_dispute(Dispute(

@@ -475,6 +475,31 @@ def test_a_payment_made_before_the_promise_counts_the_same_whatever_the_rates_di
     assert promise.paid_when_checked == (paid_later.amount if paid_later else 0)
 
 
+@pytest.mark.parametrize(("day_rate", "paid_later", "verdict"), [
+    # The morning's €100,000 was $108,619.57 at the day before's rate when the promise
+    # of $500 was made; the day's own rate (1.20) came in afterwards: $120,000 at the
+    # check, and the $11,380.43 between them kept a promise nothing was paid towards.
+    (Decimal("1.20"), None, PromiseState.BROKEN),
+    # The other way (the day's rate 1.00: $100,000): $500 paid later is the whole of it,
+    # not $500 less the $8,619.57 the morning's euros lost.
+    (Decimal("1.00"), usd(500), PromiseState.KEPT)])
+def test_a_rate_for_the_promises_day_imported_after_it_changes_nothing_paid_before(
+        day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime], day_rate: Decimal,
+        paid_later: Money | None, verdict: PromiseState) -> None:
+    uow.rates.from_day = {TODAY - timedelta(days=1): {"EUR": Decimal("1.08619565")}}
+    uow.receivables.payments = [("C2", TODAY, Money(Decimal(100_000), "EUR"), None)]
+    day.promise(MEI, "C2", usd(500), TODAY + timedelta(days=1), [])
+    uow.rates.from_day[TODAY] = {"EUR": day_rate}
+    if paid_later is not None:
+        uow.receivables.payments.append(("C2", TODAY + timedelta(days=1), paid_later, None))
+    clock[0] = NOW + timedelta(days=4)
+    CollectionsJob(day).run()
+    [promise] = uow.collections.promises("C2")
+    assert promise.paid_before == (Money(Decimal(100_000), "EUR"),)
+    assert promise.state is verdict
+    assert promise.paid_when_checked == (paid_later.amount if paid_later else 0)
+
+
 def test_a_payment_in_a_currency_without_a_rate_is_left_out_of_the_promise(
         day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
     day.promise(MEI, "C2", usd(1000), TODAY, [])
@@ -1082,7 +1107,7 @@ def test_one_payment_keeps_one_promise_not_the_one_recorded_after_it(
     # the second is for money still to come.
     promised = day.promise(MEI, "C2", usd(9_000), TODAY + timedelta(days=11), [])
     second = promised.promise
-    assert promised.replaced == () and second.paid_before == Decimal(10_700)
+    assert promised.replaced == () and second.paid_before == (usd(10_700),)
     job = CollectionsJob(day)
     clock[0] = NOW + timedelta(days=11)  # both are due: only the first is paid
     assert (job.run().kept, job.run().broken) == (1, 0)
@@ -1234,7 +1259,7 @@ def test_what_was_paid_towards_a_replaced_promise_is_said_and_not_counted_again(
     again = day.promise(MEI, "C2", usd(5_000), TODAY + timedelta(days=10), [])
     assert [p.id for p in again.replaced] == [first.id]
     assert again.paid_towards_replaced == usd(3_000)
-    assert again.promise.paid_before == Decimal(3_000)
+    assert again.promise.paid_before == (usd(3_000),)
     assert replaced_text(again.replaced, translator("en-US"), lambda at: at.date(),
                          again.paid_towards_replaced) == (
         "It replaces the open promise of $5,000.00 by Dec 10, 2026 (recorded by "
