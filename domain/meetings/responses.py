@@ -96,19 +96,22 @@ class Responses:
     # organiser is asked to accept a time their own Reschedule would refuse.
     policy: SchedulingPolicy = field(default_factory=SchedulingPolicy)
 
-    def check(self, actor: Member, meeting_id: int) -> Meeting:
+    def check(self, actor: Member, meeting_id: int, shown: datetime | None = None
+              ) -> Meeting:
         """The meeting, if ``actor`` may answer it now (a Propose click opens its form
-        only then); else ``AnswerRefused``."""
+        only then); else ``AnswerRefused``. ``shown``: as for ``respond``."""
         with self.unit_of_work() as uow:
             meeting = uow.meetings.get_meeting(meeting_id)
-            return self._answerable(meeting, actor.user_id, self.clock())
+            return self._answerable(meeting, actor.user_id, self.clock(), shown)
 
     def respond(self, actor: Member, meeting_id: int, answer: Answer,
                 proposed_at: datetime | None = None, note: str = "",
-                zone: str | None = None) -> Answered:
+                zone: str | None = None, shown: datetime | None = None) -> Answered:
         """``zone``: the proposer's time zone, on whose wall clock the working days and
         hours are read (the meeting's own zone when not given). A proposal outside them
-        raises ``MeetingRefused`` with the scheduling form's messages, field by field."""
+        raises ``MeetingRefused`` with the scheduling form's messages, field by field.
+        ``shown``: the start the person saw when answering (a button's); an answer to a
+        time the meeting has since moved from is refused, not counted for the new one."""
         note = (note or "").strip()
         if len(note) > MAX_NOTE:
             raise ProposalInvalid("note", N_("A note takes at most {limit} characters; this "
@@ -120,17 +123,18 @@ class Responses:
         else:
             proposed_at = None
         return retried(lambda: self._respond(actor, meeting_id, answer, proposed_at, note,
-                                             zone), MeetingChanged)
+                                             zone, shown), MeetingChanged)
 
     def _respond(self, actor: Member, meeting_id: int, answer: Answer,
-                 proposed_at: datetime | None, note: str, zone: str | None) -> Answered:
+                 proposed_at: datetime | None, note: str, zone: str | None,
+                 shown: datetime | None) -> Answered:
         now = self.clock()
         with self.unit_of_work() as uow:
             uow.begin_write()
             # Locked: two answers at once must not each edit the cards with a tally
             # that misses the other's.
             meeting = self._answerable(uow.meetings.lock_meeting(meeting_id), actor.user_id,
-                                       now)
+                                       now, shown)
             if proposed_at is not None:
                 if proposed_at <= now:
                     raise ProposalInvalid("time", N_(
@@ -177,7 +181,8 @@ class Responses:
         if problems:
             raise MeetingRefused(problems)
 
-    def _answerable(self, meeting: Meeting | None, user_id: str, now: datetime) -> Meeting:
+    def _answerable(self, meeting: Meeting | None, user_id: str, now: datetime,
+                    shown: datetime | None = None) -> Meeting:
         if meeting is None:
             raise AnswerRefused(N_("This meeting no longer exists."))
         # Who first, and without the title: meeting numbers run in order, and a forged
@@ -192,4 +197,12 @@ class Responses:
         if meeting.starts_at <= now:
             raise AnswerRefused(N_("“{title}” has already started: answers are closed."),
                                 title=meeting.title)
+        if shown is not None and shown != meeting.starts_at:
+            # Its answers were cleared when it moved: one given to the old time, from a
+            # list still on screen, is no answer to the new.
+            raise AnswerRefused(N_(
+                "“{title}” has moved to {when} since this was shown, so your answer was "
+                "not recorded: answer again for the new time, from the invitation or "
+                "`/credit meetings`."), title=meeting.title, when=meeting.starts_at,
+                zone=meeting.zone)
         return meeting

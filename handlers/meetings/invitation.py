@@ -30,7 +30,13 @@ from domain.refs import CustomerRef
 from domain.text import N_
 from handlers.i18n import Translator
 from handlers.meetings.followup_blocks import record_minutes_button
-from handlers.meetings.rsvp_payloads import ACCEPT, DECLINE, PROPOSE, MeetingValue
+from handlers.meetings.rsvp_payloads import (
+    ACCEPT,
+    DECLINE,
+    PROPOSE,
+    MeetingValue,
+    shown_start,
+)
 from handlers.render import (
     FIELD_TEXT,
     Block,
@@ -147,6 +153,18 @@ def tally(tr: Translator, people: Sequence[str], responses: Sequence[Response],
     return "\n".join(lines)
 
 
+def answer_buttons(tr: Translator, meeting: Meeting) -> list[Block]:
+    """Accept, Decline and Propose another time, for the time shown beside them: a
+    button pressed after the meeting moved answered for a time its presser never saw
+    (``Responses`` refuses it)."""
+    value = MeetingValue(meeting=meeting.id, starts=shown_start(meeting)).encode()
+    accept = button(tr._("Accept"), ACCEPT, value)
+    accept["style"] = "primary"
+    decline = button(tr._("Decline"), DECLINE, value)
+    decline["style"] = "danger"
+    return [accept, decline, button(tr._("Propose another time"), PROPOSE, value)]
+
+
 def card(tr: Translator, meeting: Meeting, people: Sequence[str],
          responses: Sequence[Response], zone: tzinfo, departments: Mapping[str, str],
          customers: Mapping[str, CustomerRef], now: datetime, *, series_ended: bool = False
@@ -184,13 +202,7 @@ def card(tr: Translator, meeting: Meeting, people: Sequence[str],
         # the minutes use case refuses it until then ("has not started yet").
         minutes = record_minutes_button(tr, meeting.id)
         if meeting.starts_at > now:
-            value = MeetingValue(meeting=meeting.id).encode()
-            accept = button(tr._("Accept"), ACCEPT, value)
-            accept["style"] = "primary"
-            decline = button(tr._("Decline"), DECLINE, value)
-            decline["style"] = "danger"
-            blocks.append(actions(f"rsvp_{meeting.id}", accept, decline,
-                                  button(tr._("Propose another time"), PROPOSE, value),
+            blocks.append(actions(f"rsvp_{meeting.id}", *answer_buttons(tr, meeting),
                                   minutes))
         else:
             blocks.append(actions(f"rsvp_{meeting.id}", minutes))

@@ -30,6 +30,7 @@ from handlers.meetings.rsvp_payloads import (
     PROPOSE_VIEW,
     TIME_BLOCK,
     MeetingValue,
+    start_shown,
 )
 from handlers.meetings.zones import drawn_zone, zone_of
 from handlers.modals import date_input, modal, open_modal, submitted, text_input
@@ -47,6 +48,12 @@ def refusal(error: DomainError, tr: Translator) -> str:
                   "title": person_text(str(error.params.get("title", "")),
                                                   invitation.TITLE)}
         return ":no_entry: " + tr._(error.template, **params)
+    moved_to = error.params.get("when")
+    if isinstance(error, AnswerRefused) and isinstance(moved_to, datetime):
+        # The new time in the reader's own zone, as the invitation shows it.
+        return ":no_entry: " + tr._(error.template, **{
+            **error.params, "when": tr.moment(moved_to, ZoneInfo(str(error.params["zone"]))),
+            "title": person_text(str(error.params["title"]), invitation.TITLE)})
     return refused(error, tr)
 
 
@@ -54,8 +61,8 @@ def _answer(context: BoltContext, answer: Answer) -> None:
     pressed: MeetingValue = context["payload"]
     tr: Translator = context["tr"]
     try:
-        answered = context["deps"].meeting_answers.respond(context["member"], pressed.meeting,
-                                                           answer)
+        answered = context["deps"].meeting_answers.respond(
+            context["member"], pressed.meeting, answer, shown=start_shown(pressed))
     except DomainError as refused:
         context["reply"](refusal(refused, tr))
         return
@@ -76,8 +83,9 @@ def on_decline(body: dict[str, Any], context: BoltContext) -> None:
     _answer(context, Answer.DECLINED)
 
 
-def _propose_view(tr: Translator, meeting: Meeting, zone: str) -> dict[str, Any]:
-    return modal(PROPOSE_VIEW, MeetingValue(meeting=meeting.id, zone=zone),
+def _propose_view(tr: Translator, meeting: Meeting, zone: str, starts: int | None
+                  ) -> dict[str, Any]:
+    return modal(PROPOSE_VIEW, MeetingValue(meeting=meeting.id, zone=zone, starts=starts),
                  title=tr._("Propose a time"), submit=tr._("Propose"),
                  close=tr._("Cancel"), blocks=[
                      section(tr._("*{title}*\nScheduled for: {when}",
@@ -97,12 +105,13 @@ def on_propose(body: dict[str, Any], context: BoltContext) -> None:
     tr: Translator = context["tr"]
     member = context["member"]
     try:
-        meeting = context["deps"].meeting_answers.check(member, pressed.meeting)
+        meeting = context["deps"].meeting_answers.check(member, pressed.meeting,
+                                                        start_shown(pressed))
     except DomainError as refused:
         context["reply"](refusal(refused, tr))
         return
     open_modal(context, str(body.get("trigger_id", "")),
-               _propose_view(tr, meeting, zone_of(context, member.user_id)))
+               _propose_view(tr, meeting, zone_of(context, member.user_id), pressed.starts))
 
 
 def parse_time(text: str | None) -> time | None:
@@ -143,7 +152,7 @@ def on_propose_submit(view: dict[str, Any], context: BoltContext) -> Submitted:
         proposed: datetime = local_start(day, at, zone)
         answered = context["deps"].meeting_answers.respond(
             member, chosen.meeting, Answer.PROPOSED, proposed, values.get(NOTE_BLOCK) or "",
-            zone=zone)
+            zone=zone, shown=start_shown(chosen))
     except MeetingRefused as refused:
         return {FIELDS.get(where, TIME_BLOCK): field_error(problem, tr)
                 for where, problem in refused.by_field().items()}

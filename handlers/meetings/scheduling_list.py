@@ -11,8 +11,14 @@ from datetime import tzinfo
 from domain.meetings.listing import Listed
 from domain.meetings.model import Answer, Meeting, Response
 from handlers.i18n import Translator
-from handlers.meetings.invitation import RECURRENCES, duration, kind_name, title, when
-from handlers.meetings.rsvp_payloads import ACCEPT, DECLINE, PROPOSE, MeetingValue
+from handlers.meetings.invitation import (
+    RECURRENCES,
+    answer_buttons,
+    duration,
+    kind_name,
+    title,
+    when,
+)
 from handlers.meetings.scheduling_payloads import (
     CANCEL,
     CANCEL_SERIES,
@@ -71,16 +77,6 @@ def _answer_line(tr: Translator, answer: Response | None, zone: tzinfo) -> str:
     return tr._("Your answer: {answer}", answer=said)
 
 
-def _answer_buttons(tr: Translator, meeting: Meeting) -> list[Block]:
-    # The invitation's own buttons (rsvp.py answers them): the same ids and values.
-    value = MeetingValue(meeting=meeting.id).encode()
-    accept = button(tr._("Accept"), ACCEPT, value)
-    accept["style"] = "primary"
-    decline = button(tr._("Decline"), DECLINE, value)
-    decline["style"] = "danger"
-    return [accept, decline, button(tr._("Propose another time"), PROPOSE, value)]
-
-
 def _organiser_buttons(tr: Translator, meeting: Meeting) -> list[Block]:
     value = ListedMeeting(meeting=meeting.id).encode()
     buttons = [button(tr._("Reschedule"), RESCHEDULE, value),
@@ -115,7 +111,7 @@ def upcoming(tr: Translator, found: Sequence[Listed], zone: tzinfo,
         if line.asked:
             text += "\n" + _answer_line(tr, line.answer, zone)
         blocks.append(section(text))
-        buttons = _answer_buttons(tr, meeting) if line.asked and not line.started else []
+        buttons = answer_buttons(tr, meeting) if line.asked and not line.started else []
         # Not one being held: moved or cancelled, it lost the minutes of the meeting held
         # (Meetings.require_ahead refuses a press of an older list's button).
         if may_change(meeting) and not line.started:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bot.sandbox.driver import Reply
 from bot.sandbox.emulator import User
 from domain.meetings.model import Meeting, MeetingKind, MeetingState, Recurrence
+from domain.meetings.use_cases import Move
 from storage.models import OutboxRow
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, STRANGER, World
 
@@ -424,6 +425,30 @@ def test_an_invitee_answers_from_the_list_and_sees_their_answer_there(world):
     assert "Your answer" not in mine.all_text()
     assert [b["text"]["text"] for b in mine.buttons()] == [
         "Reschedule", "Cancel", "Cancel the series"]
+
+
+def test_an_answer_from_a_list_shown_before_the_meeting_moved_is_refused(world):
+    # The list carried the meeting's id only: Accept pressed on it after the meeting
+    # moved accepted the new time, which its presser never saw.
+    meeting = schedule(world)
+    stale = listed(world, OTHER_REP)
+    world.services.meetings.reschedule(world.services.config.roster().member(SALES),
+                                       meeting.id, Move(date(2026, 12, 3), time(10), 60,
+                                                        "Asia/Shanghai"))
+    moved = int(datetime(2026, 12, 3, 2, tzinfo=UTC).timestamp())
+    refused = (":no_entry: “Credit committee, December” has moved to "
+               f"<!date^{moved}^{{date_short_pretty}} {{time}}|Dec 3, 2026, 10:00\u202fAM> "
+               "since this was shown, so your answer was not recorded: answer again for "
+               "the new time, from the invitation or `/credit meetings`.")
+    for pressed in ("Accept", "Decline", "Propose another time"):
+        late = world.slack.click(OTHER_REP, stale, pressed)
+        assert late.ephemeral and late.all_text() == refused
+    with world.services.uow() as uow:
+        assert uow.meetings.responses(meeting.id) == []
+    assert len(world.emulator.calls_to("views.open")) == 1  # the scheduling form only
+    done = world.slack.click(OTHER_REP, listed(world, OTHER_REP), "Accept")
+    assert done.all_text() == (":white_check_mark: You accepted. The organiser sees it on "
+                               "the invitation.")
 
 
 def test_a_meeting_in_progress_stays_in_the_list_until_it_ends(world):
