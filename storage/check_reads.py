@@ -63,7 +63,7 @@ from domain.model import (
 from domain.money import Money
 from domain.orders.model import OrderState
 from domain.refs import CustomerRef
-from storage.repositories.receivables import PLACED_STATES
+from storage.repositories.receivables import PLACED_STATES, order_key_sql
 from storage.stall_guard import guard_of
 from storage.types import AMOUNT_SCALE
 
@@ -84,6 +84,7 @@ _KEYS = "customer_id, name, name_local, name_key, name_local_key"
 _OPEN_INVOICE = ", ".join(f"'{s.value}'" for s in INVOICE_STATUSES_IN_EXPOSURE)
 _OPEN_ORDER = ", ".join(f"'{s.value}'" for s in ORDER_STATUSES_IN_EXPOSURE)
 _PLACED = ", ".join(f"'{s}'" for s in PLACED_STATES)
+_SAME_ORDER = f"{order_key_sql('o.order_id')} = {order_key_sql('k.reference')}"
 
 _VERSION = "SELECT changes FROM check_marks WHERE id = 1"
 # The same, as libpq's prepared statement (see SqlCheckRead._libpq_version).
@@ -174,7 +175,7 @@ def _orders(ids: int) -> str:
             f"FROM order_checks k WHERE k.state IN ({_PLACED}) AND k.source = 'slack' "
             f"AND k.order_date >= :since AND k.customer_id IN ({listed}) AND NOT EXISTS "
             f"(SELECT 1 FROM orders o WHERE o.customer_id = k.customer_id "
-            f"AND lower(o.order_id) = lower(k.reference)) "
+            f"AND {_SAME_ORDER}) "
             f"GROUP BY k.customer_id, k.currency")
 
 

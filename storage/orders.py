@@ -10,11 +10,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Table,
     bindparam,
     exists,
-    func,
     insert,
     literal,
     or_,
@@ -35,9 +33,10 @@ from domain.orders.model import (
     OrderCheck,
     OrderSource,
     OrderState,
+    reference_key,
 )
 from storage.models import ContractRow, OrderCheckRow, OrderRow
-from storage.repositories.receivables import PLACED_STATES
+from storage.repositories.receivables import PLACED_STATES, same_order
 
 _K: Table = OrderCheckRow.__table__  # type: ignore[assignment]
 _O: Table = OrderRow.__table__  # type: ignore[assignment]
@@ -58,8 +57,8 @@ _HELD_IDS = select(_K.c.order_id).where(_K.c.state == OrderState.HELD.value,
                                       ).order_by(_K.c.id)
 _HELD_IDS_BY = _HELD_IDS.where(_K.c.order_date <= bindparam("day"))
 # The customer's references (an index-only read of ix_order_checks_customer_reference),
-# compared in Python: case is folded the same on both databases and in every script
-# (SQLite's lower() folds ASCII only).
+# compared in Python (``reference_key``): case is folded the same on both databases and
+# in every script (SQLite's lower() folds ASCII only).
 _REFERENCES = select(_K.c.id, _K.c.reference).where(
     _K.c.customer_id == bindparam("customer"), _K.c.source == OrderSource.SLACK.value,
     _K.c.reference.is_not(None)).order_by(_K.c.id)
@@ -184,9 +183,9 @@ class SqlOrderStore:
             .order_by(_K.c.id.desc()).limit(limit))]
 
     def placed_with_reference(self, customer_id: str, reference: str) -> OrderCheck | None:
-        wanted = reference.casefold()
+        wanted = reference_key(reference)
         found = next((r.id for r in self._execute(_REFERENCES, {"customer": customer_id})
-                      if r.reference.casefold() == wanted), None)
+                      if reference_key(r.reference) == wanted), None)
         if found is None:
             return None
         return _check(self._execute(_BY_ROW, {"row_id": found}).one())
@@ -200,7 +199,7 @@ class SqlOrderStore:
         # an order of its own too, it was held twice, and its release freed one hold.
         placed = exists().where(_K.c.source == OrderSource.SLACK.value,
                                 _K.c.customer_id == _O.c.customer_id,
-                                _same_name(_O.c.order_id, _K.c.reference),
+                                same_order(_O.c.order_id, _K.c.reference),
                                 or_(_K.c.currency != _O.c.currency,
                                     _K.c.amount >= _O.c.amount,
                                     _K.c.state == OrderState.HELD.value))
@@ -227,7 +226,7 @@ class SqlOrderStore:
             # creditbot's orders under the contract, as they count in exposure
             # (storage.repositories.receivables: passed or released, not in the ERP yet).
             in_erp = exists().where(_O.c.customer_id == _K.c.customer_id,
-                                    _same_name(_O.c.order_id, _K.c.reference))
+                                    same_order(_O.c.order_id, _K.c.reference))
             found += [Order(r.order_id, r.customer_id, r.order_date,
                             Money(r.amount, r.currency), OrderStatus.OPEN, r.contract_id)
                       for r in self._execute(select(_K).where(
@@ -246,7 +245,7 @@ class SqlOrderStore:
             _O.c.customer_id == customer_id,
             _O.c.status.in_([s.value for s in ORDER_STATUSES_IN_EXPOSURE])))]
         in_erp = exists().where(_O.c.customer_id == _K.c.customer_id,
-                                _same_name(_O.c.order_id, _K.c.reference))
+                                same_order(_O.c.order_id, _K.c.reference))
         placed = [Order(r.order_id, r.customer_id, r.order_date, Money(r.amount, r.currency))
                   for r in self._execute(select(_K).where(
                       _K.c.customer_id == customer_id,
@@ -257,14 +256,6 @@ class SqlOrderStore:
 
     def erp_order_named(self, customer_id: str, name: str) -> Order | None:
         row = self._execute(select(_O).where(
-            _O.c.customer_id == customer_id, _same_name(_O.c.order_id, literal(name)))
+            _O.c.customer_id == customer_id, same_order(_O.c.order_id, literal(name)))
             .order_by(_O.c.order_id != name, _O.c.order_id)).first()
         return None if row is None else _order(row)
-
-
-def _same_name(erp_id: Any, reference: Any) -> ColumnElement[bool]:
-    """An ERP order id and a rep's reference name the same order, the case of letters
-    aside (ASCII on SQLite, which is what order numbers are): the rep typed po-777, the
-    ERP exports PO-777. The same test wherever the two are matched, so an order counts
-    once in the exposure and is checked once."""
-    return func.lower(erp_id) == func.lower(reference)

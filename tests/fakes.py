@@ -63,7 +63,7 @@ from domain.model import (
 )
 from domain.money import Money
 from domain.orders.context import OrderChanged
-from domain.orders.model import Contract, OrderCheck, OrderSource, OrderState
+from domain.orders.model import Contract, OrderCheck, OrderSource, OrderState, reference_key
 from domain.refs import CustomerRef
 from storage.orders import SLACK_PREFIX, pick
 
@@ -582,15 +582,15 @@ class FakeOrderStore:
     def placed_with_reference(self, customer_id: str, reference: str) -> OrderCheck | None:
         return next((c for _, c in sorted(self._work.items())
                      if c.customer_id == customer_id and c.source is OrderSource.SLACK
-                     and (c.reference or "").casefold() == reference.casefold()), None)
+                     and reference_key(c.reference or "") == reference_key(reference)), None)
 
     def unreviewed_erp_orders(self) -> list[Order]:
         seen = {c.order_id for c in self._work.values() if c.source is OrderSource.ERP}
-        placed = {(c.customer_id, (c.reference or "").lower()): c.amount
+        placed = {(c.customer_id, reference_key(c.reference or "")): c.amount
                   for c in self._work.values() if c.source is OrderSource.SLACK}
 
         def covered(o: Order) -> bool:
-            mine = placed.get((o.customer_id, o.order_id.lower()))
+            mine = placed.get((o.customer_id, reference_key(o.order_id)))
             return mine is not None and (mine.currency != o.amount.currency
                                          or mine.amount >= o.amount.amount)
 
@@ -608,20 +608,20 @@ class FakeOrderStore:
         found = [o for o in self.erp.values() if o.contract_id == contract_id
                  and o.status in ORDER_STATUSES_IN_EXPOSURE]
         if placed_since is not None:
-            in_erp = {(o.customer_id, o.order_id) for o in self.erp.values()}
+            in_erp = {(o.customer_id, reference_key(o.order_id)) for o in self.erp.values()}
             found += [Order(c.order_id, c.customer_id, c.order_date, c.amount,
                             OrderStatus.OPEN, c.contract_id)
                       for c in self._work.values()
                       if c.contract_id == contract_id and c.source is OrderSource.SLACK
                       and c.state is not OrderState.HELD and c.order_date >= placed_since
-                      and (c.customer_id, c.reference) not in in_erp]
+                      and (c.customer_id, reference_key(c.reference or "")) not in in_erp]
         return found
 
     def erp_order(self, order_id: str) -> Order | None:
         return self.erp.get(order_id)
 
     def exposure_orders(self, customer_id: str, placed_since: date) -> list[Order]:
-        in_erp = {(o.customer_id, o.order_id.lower()) for o in self.erp.values()}
+        in_erp = {(o.customer_id, reference_key(o.order_id)) for o in self.erp.values()}
         return [o for o in self.erp.values() if o.customer_id == customer_id
                 and o.status in ORDER_STATUSES_IN_EXPOSURE] + [
             Order(c.order_id, c.customer_id, c.order_date, c.amount)
@@ -629,11 +629,11 @@ class FakeOrderStore:
             if c.customer_id == customer_id and c.source is OrderSource.SLACK
             and c.state in (OrderState.PASSED, OrderState.RELEASED)
             and c.order_date >= placed_since
-            and (c.customer_id, (c.reference or "").lower()) not in in_erp]
+            and (c.customer_id, reference_key(c.reference or "")) not in in_erp]
 
     def erp_order_named(self, customer_id: str, name: str) -> Order | None:
         found = sorted((o for o in self.erp.values() if o.customer_id == customer_id
-                        and o.order_id.lower() == name.lower()),
+                        and reference_key(o.order_id) == reference_key(name)),
                        key=lambda o: (o.order_id != name, o.order_id))
         return found[0] if found else None
 

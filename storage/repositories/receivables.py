@@ -6,7 +6,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, case, exists, func, select
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from domain.aging import AgingBuckets
@@ -18,7 +18,33 @@ from domain.model import (
     InvoiceStatus,
 )
 from domain.money import Money
+from domain.orders.model import REFERENCE_SEPARATORS
 from storage.models import InvoiceRow, OrderCheckRow, OrderRow, PaymentRow
+
+
+def order_key(column: Any) -> Any:
+    """``domain.orders.model.reference_key`` in SQL (ASCII case on SQLite, which is
+    what order numbers are): lower case, the separators dropped."""
+    key = func.lower(column)
+    for separator in REFERENCE_SEPARATORS:
+        key = func.replace(key, separator, "")
+    return key
+
+
+def order_key_sql(column: str) -> str:
+    """``order_key`` for a statement written out (``storage.check_reads``)."""
+    key = f"lower({column})"
+    for separator in REFERENCE_SEPARATORS:
+        key = f"replace({key}, '{separator}', '')"
+    return key
+
+
+def same_order(erp_id: Any, reference: Any) -> ColumnElement[bool]:
+    """An ERP order id and a rep's reference name the same order: the rep typed
+    po 2026/118, the ERP exports PO-2026-118. The same test wherever the two are
+    matched, so an order counts once in the exposure and is checked once."""
+    return order_key(erp_id) == order_key(reference)  # type: ignore[no-any-return]
+
 
 _I: Table = InvoiceRow.__table__  # type: ignore[assignment]
 _O: Table = OrderRow.__table__  # type: ignore[assignment]
@@ -76,7 +102,7 @@ def _placed_query(filtered: bool) -> Select[Any]:
     """creditbot's orders that count in exposure (domain.ports.ReceivablesQueries):
     the ERP order the rep's reference names, once imported, counts instead."""
     in_erp = exists().where(_O.c.customer_id == _K.c.customer_id,
-                            func.lower(_O.c.order_id) == func.lower(_K.c.reference))
+                            same_order(_O.c.order_id, _K.c.reference))
     query = select(_K.c.customer_id, _K.c.currency, func.sum(_K.c.amount), func.count()
                    ).where(_K.c.state.in_(PLACED_STATES), _K.c.source == "slack",
                            _K.c.order_date >= bindparam("since"), ~in_erp)

@@ -61,6 +61,9 @@ def place_all(engine: Engine) -> None:
             slack("2000", OrderState.RELEASED, reference="PO-8"),
             slack("40000", OrderState.HELD),                       # held: not shipping
             slack("300", OrderState.PASSED, reference="PO-9"),     # the ERP has it
+            # Typed with other separators, it is the same order: counted as the rep's and
+            # as the ERP's, the exposure held it twice.
+            slack("700", OrderState.PASSED, reference="po 9"),
             slack("50", OrderState.PASSED, day=SINCE),             # the last day it counts
             slack("60000", OrderState.PASSED, day=SINCE - timedelta(days=1)),  # too old
             slack("20", OrderState.PASSED, currency="EUR"),
@@ -135,6 +138,8 @@ def test_placed_orders_under_a_contract_count_in_its_use(engine):
             dataclasses.replace(slack("20", OrderState.HELD), contract_id="K9"),
             dataclasses.replace(slack("40", OrderState.PASSED, reference="PO-9"),
                                 contract_id="K9"),                  # the ERP has it
+            dataclasses.replace(slack("45", OrderState.PASSED, reference="P.O. 9"),
+                                contract_id="K9"),                  # so too
             dataclasses.replace(slack("80", OrderState.RELEASED), contract_id="K8"),
         ):
             work.orders.add(order)
@@ -144,6 +149,9 @@ def test_placed_orders_under_a_contract_count_in_its_use(engine):
         [placed] = work.orders.contract_orders("K9", SINCE)
         assert (placed.customer_id, placed.amount, placed.contract_id) == (
             "C1", Money(Decimal("10"), "USD"), "K9")
+        named = work.orders.erp_order_named("C1", "po/9")
+        assert named is not None and named.order_id == "PO-9"
+        assert work.orders.erp_order_named("C2", "po/9") is None
 
 
 def test_six_orders_at_once_take_the_headroom_once(engine):
