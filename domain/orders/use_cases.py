@@ -49,10 +49,20 @@ from domain.text import N_, CommandName
 # What a rep may type after the amount meaning a date ("on 31/12/2026", "by 2026-12-31",
 # "PO-8 2026-12-31", "12月31日", "tomorrow"), which would otherwise be kept as (part of)
 # the order's reference, and then never meet the ERP's order of that reference.
+# A day and a month without a year too ("ship 12/31", "Lieferung 15.12.", "Dec 31, 2026",
+# "12.31发货", "2026年12月"): taken as the reference, each was an order that never met
+# the ERP's and counted twice.
 _DATE = r"(?:\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4})"
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+          r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+          r"|märz?|mrz|mai|okt(?:ober)?|dez(?:ember)?)\.?")
+_ORDINAL = r"\d{1,2}(?:st|nd|rd|th|\.)?"
+_DAY_MONTH = (rf"\d{{1,2}}/\d{{1,2}}|\d{{1,2}}\.\d{{1,2}}\.|{_MONTH}\s*{_ORDINAL},?(?:\s*\d{{4}})?"
+              rf"|{_ORDINAL}\s*{_MONTH}(?:\s*\d{{4}})?")
 _DATE_INSIDE = re.compile(
     rf"(?<!\S)(?:(?:on|by|for|until|due|dated?)\s+\d{{1,4}}[/.-]\d{{1,2}}(?:[/.-]\d{{1,4}})?"
-    rf"|{_DATE}|today|tomorrow)(?!\S)|\d{{1,2}}月\d{{1,2}}[日号]|今天|明天|后天",
+    rf"|{_DATE}|{_DAY_MONTH}|today|tomorrow)(?!\S)|\d{{1,2}}月\d{{1,2}}[日号]|今天|明天|后天"
+    rf"|(?<![\d.])\d{{1,2}}\.\d{{1,2}}(?=[\u4e00-\u9fff])|\d{{2,4}}年\d{{1,2}}月(?:\d{{1,2}}[日号])?",
     re.IGNORECASE)
 
 

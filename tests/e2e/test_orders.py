@@ -297,6 +297,29 @@ def test_check_with_an_amount_answers_without_recording(world):
     ("/credit order acme industrial 1k PO-13 tomorrow", "“PO-13 tomorrow” has a date in it "
      "(tomorrow): an order is dated the day it is placed. Give your reference alone (your "
      "PO number, say), or none."),
+    # A day and a month without a year, in English, German and Chinese ways: each was
+    # kept as the reference ("CB-38 (ship 12/31)") and never met the ERP's order.
+    ("/credit order acme industrial 1k 12/15", "“12/15” reads as a date, not an order "
+     "reference: an order is dated the day it is placed. Give your own reference (your PO "
+     "number, say), or none."),
+    ("/credit order acme industrial 1k Dec 31, 2026", "“Dec 31, 2026” reads as a date, not "
+     "an order reference: an order is dated the day it is placed. Give your own reference "
+     "(your PO number, say), or none."),
+    ("/credit order acme industrial 1k ship 12/31", "“ship 12/31” has a date in it "
+     "(12/31): an order is dated the day it is placed. Give your reference alone (your "
+     "PO number, say), or none."),
+    ("/credit order acme industrial 1k Lieferung 15.12.", "“Lieferung 15.12.” has a date in "
+     "it (15.12.): an order is dated the day it is placed. Give your reference alone (your "
+     "PO number, say), or none."),
+    ("/credit order acme industrial 1k PO-4 31 Dec", "“PO-4 31 Dec” has a date in it "
+     "(31 Dec): an order is dated the day it is placed. Give your reference alone (your "
+     "PO number, say), or none."),
+    ("/credit order acme industrial 1k 12.31发货", "“12.31发货” has a date in it (12.31): an "
+     "order is dated the day it is placed. Give your reference alone (your PO number, "
+     "say), or none."),
+    ("/credit order acme industrial 1k 采购单 2026年12月", "“采购单 2026年12月” has a date in it "
+     "(2026年12月): an order is dated the day it is placed. Give your reference alone (your "
+     "PO number, say), or none."),
     # A decimal comma, pointed out with the amount as creditbot reads it.
     ("/credit order acme industrial 12.000,50", "“12.000,50” has a decimal comma: write "
      "decimals after a point and no point between thousands, like 12000.50."),
