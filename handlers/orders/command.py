@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from domain.amounts import AmountError, parse_amount
+from domain.amounts import AmountError
 from domain.errors import CustomerLookupError, DomainError
 from domain.lookup import loosely_the_id
 from domain.orders.context import OrderRefused
@@ -78,10 +78,10 @@ def order(context: BoltContext, text: str) -> Message:
         answer = deps.orders.place(context["member"], typed.customer, typed.amount,
                                    typed.currency, typed.reference)
     except CustomerLookupError as unclear:
+        # The line as typed, only the customer changed, even where its amount will be
+        # refused in turn ("-5k", "¥20000"): a generic "120k" in its place, with no
+        # reference, looked like the rep's own line corrected and was copied as such.
         typed_after = " ".join(filter(None, (typed.amount, typed.currency, typed.reference)))
-        if not _an_amount(typed.amount):
-            # Its own line to copy would be refused in turn ("/credit order C0001 -5k").
-            typed_after = ""
         raise which_customer(unclear, context["catalogue"].typed_name(context, "order"),
                              own_line(typed_after, "120k")) from None
     except RepeatedOrder as repeated:
@@ -104,14 +104,6 @@ def _customer_after(context: BoltContext, text: str, lead: str | None, command: 
         raise DomainError(N_("Write the customer first, then the amount: `{command} "
                              "{customer} {amount}`."), command=command,
                           customer=rest, amount=lead)
-
-
-def _an_amount(text: str) -> bool:
-    try:
-        parse_amount(text)
-    except AmountError:
-        return False
-    return True
 
 
 def _number_in_the_name(context: BoltContext, text: str, typed: TypedOrder,

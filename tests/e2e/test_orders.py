@@ -161,10 +161,14 @@ def test_check_with_an_amount_answers_without_recording(world):
      "it like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
     ("/credit order C0001 5k " + "R" * 101, "An order reference takes at most 100 "
      "characters; this one has 101. Give the order's number, e.g. PO-2026-118."),
-    # "Which acme?" gives an example to copy that is not refused in its turn (it was
-    # `/credit order C0001 -5k`).
+    # "Which acme?" gives the line as typed with the id, its amount unchanged though it
+    # will be refused in turn: "`/credit order C0001 120k`" looked like the rep's line
+    # corrected, and placed an order of 120,000 with no reference when copied.
     ("/credit order acme -5k", "“acme” matches several customers: Acme Industrial Supply "
-     "(C0001), Acme Packaging (C0002). Use the id, e.g. `/credit order C0001 120k`."),
+     "(C0001), Acme Packaging (C0002). Use the id, e.g. `/credit order C0001 -5k`."),
+    ("/credit order acm ¥20000 PO-5502", "“acm” matches several customers: Acme "
+     "Industrial Supply (C0001), Acme Packaging (C0002). Use the id, e.g. `/credit order "
+     "C0001 ¥20000 PO-5502`."),
     ("/credit order C0001 1e9999", "“1e9999” is more than creditbot takes for one order "
      "(at most 10,000,000,000,000): write it like 120000, 120,000, 120000.50, 120k, 1.2m, "
      "USD 120k or 120k EUR."),
