@@ -22,6 +22,8 @@ CLOSEST = N_("No customer is named “{query}”. Closest: {names}. Use the id, 
              "`{example}`.")
 AMBIGUOUS = N_("“{query}” matches several customers: {names}. Use the id, e.g. "
                "`{example}`.")
+ID_APART = N_("“{typed}” is the id {id} with a space in it: write it as one word, e.g. "
+               "`{command} {id} {rest}`.")
 SHOWN = 5
 # The longest rest of a line an example repeats (a reason pasted from a mail is not).
 OWN_LINE = 80
@@ -55,6 +57,21 @@ def name_going_on(lookup: Callable[[str], CustomerRef | None], words: Sequence[s
             break
         found = longer
     return begun, found
+
+
+def id_apart(lookup: Callable[[str], CustomerRef | None], words: Sequence[str],
+             command: str) -> WhichCustomer | None:
+    """"C 0003 5k" (an id read out, a space after its letter) said as what it is, rather
+    than read as the customer "C" and amounts: "C 15 +5k" offered the customers starting
+    with C and a line asking for a limit of 15. ``lookup``: as for ``name_going_on``."""
+    if len(words) < 3 or not words[0].isalpha() or not words[1].isdigit():
+        return None
+    typed = " ".join(words[:2])
+    found = lookup(typed)
+    if found is None or not loosely_the_id(typed, found.customer_id):
+        return None
+    return WhichCustomer(ID_APART, typed=typed, id=found.customer_id,
+                         rest=" ".join(words[2:]), command=command)
 
 
 def own_line(after: str, otherwise: str) -> str:

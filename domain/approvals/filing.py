@@ -102,16 +102,17 @@ class Filing:
 class Filings(RequestsContext):
     """File a request, or check one as filing would, writing nothing."""
 
-    def customer(self, actor: Member, query: str, currency: str | None = None
-                 ) -> CustomerRef:
+    def customer(self, actor: Member, query: str, currency: str | None = None, *,
+                 close: bool = False) -> CustomerRef:
         """The customer ``query`` names, for a form that checks every field before it
         files; ``CustomerLookupError`` (with candidates) when unknown or unclear. With
         ``currency`` (an amount's), ``MissingRate`` when filing would find no rate for
         it, to the customer's limit currency or to the base currency the policy measures
-        in."""
+        in. ``close``: as ``domain.lookup.resolve_customer`` takes it (False: a request is
+        filed on the customer named, never on one a typo comes close to)."""
         self._require(actor, "requests.file_refused", query[:200])
         with self.unit_of_work() as uow:
-            ref = resolve_customer(query, uow.customers, close=False)
+            ref = resolve_customer(query, uow.customers, close=close)
             customer = uow.customers.get(ref.customer_id) if currency else None
             if customer is not None and currency is not None:
                 today = self.today()

@@ -24,7 +24,13 @@ from handlers.approvals.request_line import (
 )
 from handlers.approvals.request_modal import open_request_modal
 from handlers.approvals.request_render import filed
-from handlers.customer_hint import money_for_a_name, name_going_on, own_line, which_customer
+from handlers.customer_hint import (
+    id_apart,
+    money_for_a_name,
+    name_going_on,
+    own_line,
+    which_customer,
+)
 from handlers.deps import Deps
 from handlers.errors import retyped
 from handlers.render import Message
@@ -39,6 +45,10 @@ def request(context: BoltContext, rest: str) -> Message:
                            channel=context.channel_id)
         return "", None
     try:
+        apart = id_apart(lambda query: _customer(context, query, close=True), rest.split(),
+                         COMMAND)
+        if apart is not None:
+            raise apart
         line = parse_request_line(rest)
         _number_in_the_name(context, line, rest)
         if not line.quoted and money_for_a_name(lambda query: _customer(context, query),
@@ -103,10 +113,11 @@ def _number_in_the_name(context: BoltContext, line: RequestLine, rest: str) -> N
                         words=begun, customer=named.name, command=COMMAND)
 
 
-def _customer(context: BoltContext, query: str) -> CustomerRef | None:
-    """The customer ``query`` names by its id, a name or a name's start, if any."""
+def _customer(context: BoltContext, query: str, close: bool = False) -> CustomerRef | None:
+    """The customer ``query`` names by its id, a name or a name's start (``close``: or
+    comes close to), if any."""
     deps: Deps = context["deps"]
     try:
-        return deps.requests.customer(context["member"], query)
+        return deps.requests.customer(context["member"], query, close=close)
     except CustomerLookupError:
         return None

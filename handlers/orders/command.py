@@ -9,7 +9,6 @@ from slack_bolt import BoltContext
 
 from domain.amounts import AmountError
 from domain.errors import CustomerLookupError, DomainError
-from domain.lookup import loosely_the_id
 from domain.orders.context import OrderRefused
 from domain.orders.typed import (
     NoCustomer,
@@ -23,7 +22,13 @@ from domain.orders.typed import (
     starts_quoted,
 )
 from domain.orders.use_cases import RepeatedOrder
-from handlers.customer_hint import money_for_a_name, name_going_on, own_line, which_customer
+from handlers.customer_hint import (
+    id_apart,
+    money_for_a_name,
+    name_going_on,
+    own_line,
+    which_customer,
+)
 from handlers.deps import Deps
 from handlers.errors import explain, retyped
 from handlers.i18n import N_
@@ -117,21 +122,12 @@ def _number_in_the_name(context: BoltContext, text: str, typed: TypedOrder,
     _name_goes_on(context, text, len(typed.customer.split()), command)
 
 
-ID_APART = N_("“{typed}” is the id {id} with a space in it: write it as one word, e.g. "
-               "`{command} {id} {rest}`.")
-
-
 def _id_apart(context: BoltContext, text: str, command: str) -> None:
-    """Refuses "C 0003 5k" (the id read out, a space after its letter) as what it is,
-    rather than as two amounts, 0003 and 5k."""
-    words = order_words(text)
-    if len(words) < 3 or not words[0].isalpha() or not words[1].isdigit():
-        return
-    typed = " ".join(words[:2])
-    found = context["deps"].orders.customer_named(context["member"], typed)
-    if found is not None and loosely_the_id(typed, found.customer_id):
-        raise OrderRefused(ID_APART, typed=typed, id=found.customer_id,
-                           rest=" ".join(words[2:]), command=command)
+    member, orders = context["member"], context["deps"].orders
+    apart = id_apart(lambda query: orders.customer_named(member, query), order_words(text),
+                     command)
+    if apart is not None:
+        raise apart
 
 
 def _name_goes_on(context: BoltContext, text: str, taken: int, command: str) -> None:

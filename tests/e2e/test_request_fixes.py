@@ -511,6 +511,17 @@ def test_an_id_written_without_its_letter_or_with_a_dash_finds_the_customer(worl
         "“c 0002” is the id C0002 with a space in it: write it as one word, e.g. "
         "`/credit order C0002 5k PO-1`.")
     assert checks(world) == {}
+    # A request alike: "C 2 +5k" was "“C” matches several customers", its example a
+    # request of a limit of 2 for the first customer starting with C.
+    for typed in ("C 2", "c 0002"):
+        assert said(world, f"/credit request {typed} +5k bigger orders") == (
+            f"“{typed}” is the id C0002 with a space in it: write it as one word, e.g. "
+            "`/credit request C0002 +5k bigger orders`.")
+    # Its example as the command was typed.
+    assert said(world, "/credit 申请 C 2 +5k 订单增加") == (
+        "“C 2” is the id C0002 with a space in it: write it as one word, e.g. `/credit 申请 "
+        "C0002 +5k 订单增加`.")
+    assert requests_of(world) == []
 
 
 def test_a_recording_command_offers_a_close_name_instead_of_taking_it(world):
