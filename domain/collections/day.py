@@ -233,11 +233,13 @@ class WorkNotices(Protocol):
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
                        collector: str, owner: str | None,
                        paid: Money | None = None, *, assigned: bool = True,
-                       collector_told: bool = True) -> None:
+                       collector_told: bool = True, recorder: str | None = None) -> None:
         """``paid``: what was paid towards it, when some was (not enough). ``assigned``:
         whether ``collector`` collects the account, or (no longer assigned) recorded the
         promise and is told in the collector's place. ``collector_told``: False when
-        they may no longer see credit data (the owner is told all the same)."""
+        they may no longer see credit data (the owner is told all the same).
+        ``recorder``: who recorded the promise, when someone else (a lead who took it on
+        the phone) who may see credit data: told as the owner is."""
         ...
 
     def nudge(self, outbox: Outbox, collector: str,

@@ -169,10 +169,12 @@ class CollectionsJob:
                         assignment, status=status, next_action_on=follow_up))
             if verdict is Verdict.BROKEN and customer is not None:
                 partly = Money(paid, promise.amount.currency) if paid > 0 else None
+                recorder = promise.made_by if promise.made_by != collector \
+                    and self._reads_credit(promise.made_by) else None
                 self.day.notices.promise_broken(uow.outbox, promise, customer, collector,
                                                 self._owner_told(customer), partly,
                                                 assigned=assignment is not None,
-                                                collector_told=told)
+                                                collector_told=told, recorder=recorder)
             uow.audit.append(AuditEntry(now, SYSTEM, f"collections.promise_{verdict.value}",
                                         promise.customer_id, {
                 "promise_id": promise.id, "amount": str(promise.amount.amount),

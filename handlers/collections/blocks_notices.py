@@ -335,8 +335,8 @@ class CollectionNotices(WorkNotices):
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
                        collector: str, owner: str | None,
                        paid: Money | None = None, *, assigned: bool = True,
-                       collector_told: bool = True) -> None:
-        told = (collector if collector_told else None, owner)
+                       collector_told: bool = True, recorder: str | None = None) -> None:
+        told = (collector if collector_told else None, owner, recorder)
         for person in dict.fromkeys(p for p in told if p):
             tr = self.tr(person)
             about = _promise_terms(promise, customer, tr)

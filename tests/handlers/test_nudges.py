@@ -53,3 +53,25 @@ def test_the_leads_message_lists_the_accounts_without_action_longest_first():
         "• *Evil ＿co＿* (C0002), collected by <@U04COLLECT1>: 14 days without action")
     assert stale_text(stale, translator("zh-CN")).split("\n")[0] == (
         ":hourglass: 有 2 个账户一段时间没有催收行动：")
+
+
+def test_a_broken_promise_is_told_to_whoever_recorded_it_as_the_owner_is():
+    from zoneinfo import ZoneInfo
+
+    from domain.collections.model import Promise, PromiseState
+    from handlers.collections.blocks_notices import CollectionNotices
+    from tests.fakes import FakeOutbox
+
+    outbox = FakeOutbox()
+    customer = Customer("C0041", "Fenwick", Money(Decimal(1000), "GBP"), 30)
+    promise = Promise("C0041", Money(Decimal(9000), "GBP"), date(2026, 12, 31), (),
+                      PromiseState.BROKEN, "U02CREDITMG", NOW)
+    notices = CollectionNotices(lambda user: "en-US", ZoneInfo("Asia/Shanghai"))
+    notices.promise_broken(outbox, promise, customer, "U04COLLECT1", "U01SALESCHO",
+                           recorder="U02CREDITMG")
+    told = {m.channel: m.text for m in outbox.staged.values()}
+    broken = (":x: *Fenwick* (C0041) broke its promise to pay £9,000.00 by Dec 31, 2026: it "
+              "is not paid, grace days included. The broken promise is recorded against the "
+              "customer.")
+    also = broken + " <@U04COLLECT1> collects the account: ask them what comes next."
+    assert told == {"U04COLLECT1": broken, "U01SALESCHO": also, "U02CREDITMG": also}

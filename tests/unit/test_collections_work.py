@@ -100,9 +100,12 @@ class Notices:
 
     def promise_broken(self, outbox: Outbox, promise: Promise, customer: Customer,
                        collector: str, owner: str | None, paid: Money | None = None, *,
-                       assigned: bool = True, collector_told: bool = True) -> None:
+                       assigned: bool = True, collector_told: bool = True,
+                       recorder: str | None = None) -> None:
         self.calls.append(("broken", (promise.id, collector if collector_told else None,
                                       owner)))
+        if recorder is not None:
+            self.calls.append(("broken_recorder", (promise.id, recorder)))
         if not assigned:
             self.calls.append(("broken_unassigned", (promise.id,)))
         if paid is not None:
@@ -356,6 +359,19 @@ def test_a_promise_broken_after_grace_tells_collector_and_owner_once(
     assert uow.collections.promises("C2")[0].state is PromiseState.BROKEN
     assert uow.collections.open_assignment("C2").status is AssignmentStatus.OPEN
     assert [e.action for e in uow.audit.entries].count("collections.promise_broken") == 1
+
+
+def test_a_promise_the_lead_recorded_is_told_to_the_lead_when_broken(
+        day: CollectorsDay, notices: Notices, clock: list[datetime]) -> None:
+    # The lead took the promise on the phone for Mei: only Mei and the owner heard it
+    # was broken. Mei's own promise tells nobody twice.
+    for_mei = day.promise(LEAD, "C2", usd(20_000), TODAY + timedelta(days=3), ["I3"]).promise
+    own = day.promise(MEI, "C1", usd(500), TODAY + timedelta(days=3), []).promise
+    clock[0] = NOW + timedelta(days=6)
+    assert CollectionsJob(day).run().broken == 2
+    assert [c for c in notices.calls if c[0] == "broken_recorder"] == [
+        ("broken_recorder", (for_mei.id, LEAD.user_id))]
+    assert ("broken", (own.id, "U0MEI0001", "U0OWNER001")) in notices.calls
 
 
 def test_a_broken_promise_no_longer_reads_as_running_but_still_dates_the_last_action(
