@@ -96,20 +96,33 @@ def dso_chart(points: Sequence[DsoPoint]) -> bytes:
             for p in points]
     axes.plot(months, dso, marker="o", color=_BAR, label="DSO")
     axes.plot(months, best, marker="s", linestyle="--", color=_BEST, label="BPDSO")
-    for x, y, point in zip(months, dso, points, strict=True):
-        if point.dso is not None:
-            # To the tenth, rounded half up as the card and the post write days; ">" for
-            # "more than".
-            shown = (">" if point.longer else "") + str(
-                point.dso.quantize(Decimal("0.1"), ROUND_HALF_UP))
-            axes.annotate(shown, (x, y), textcoords="offset points", xytext=(0, 6),
-                          ha="center", fontsize=9)
+    for x, y, shown, above in point_labels(points):
+        # Best Possible DSO's below its point: the two lines may run close.
+        axes.annotate(shown, (x, y), textcoords="offset points",
+                      xytext=(0, 6 if above else -13), ha="center", fontsize=9)
     finite = [v for v in (*dso, *best) if v == v]
     axes.set_ylim(0, max([*finite, 10.0]) * 1.2)
     axes.set_ylabel("d")
     axes.legend(loc="upper left", frameon=False)
     _tidy(axes)
     return _png(figure)
+
+
+def point_labels(points: Sequence[DsoPoint]) -> list[tuple[str, float, str, bool]]:
+    """Each point's figure as the chart writes it beside the point (month, value, text,
+    above it): to the tenth, rounded half up as the card and the post write days, ">" for
+    "more than"; DSO's above its points, Best Possible DSO's below. Both lines carry
+    them, as the README says (only DSO's did)."""
+    labels = []
+    for point in points:
+        month = point.month.strftime("%Y-%m")
+        if point.dso is not None:
+            labels.append((month, float(point.dso), (">" if point.longer else "") + str(
+                point.dso.quantize(Decimal("0.1"), ROUND_HALF_UP)), True))
+        if point.best_possible is not None:
+            labels.append((month, float(point.best_possible), str(
+                point.best_possible.quantize(Decimal("0.1"), ROUND_HALF_UP)), False))
+    return labels
 
 
 def _figure() -> Figure:

@@ -17,6 +17,7 @@ from handlers.reports.charts import (
     aging_chart,
     bucket_label,
     dso_chart,
+    point_labels,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -61,3 +62,13 @@ def test_an_empty_portfolio_still_draws_an_aging_chart() -> None:
 
 def test_buckets_are_shown_as_days_past_due_without_words() -> None:
     assert [bucket_label(b.bucket) for b in BARS] == ["≤0", "1-30", "31-60", "61-90", "90+"]
+
+
+def test_both_lines_carry_their_figures_to_the_tenth() -> None:
+    # Only the DSO points carried theirs; the README says the chart's points do.
+    points = [DsoPoint(date(2026, 10, 1), Decimal("118.05"), Decimal("47.55")),
+              DsoPoint(date(2026, 11, 1), Decimal("370"), None, longer=True),
+              DsoPoint(date(2026, 12, 1), None, None)]
+    assert point_labels(points) == [
+        ("2026-10", 118.05, "118.1", True), ("2026-10", 47.55, "47.6", False),
+        ("2026-11", 370.0, ">370.0", True)]
