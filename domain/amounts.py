@@ -76,7 +76,7 @@ UNIT_WORDS: dict[str, int] = {
     **dict.fromkeys(_BILLION, 10**9), **dict.fromkeys(("lakh", "lakhs", "lac", "lacs"), 10**5),
     **dict.fromkeys(("crore", "crores"), 10**7), "w": 10**4, "百": 10**2}
 # Everyday words and letters too: "+5000 grand opening", "5000 T shirts", "5000 mm
-# bolts" were a reason or a reference, not 5 million. Refused, not multiplied out.
+# bolts" were a reason or a reference, not 5 million. Asked about, not multiplied out.
 _ALSO_WORDS = frozenset({"t", "t.", "g", "b", "mm", "grand", "mille", "ke", "thou"})
 _WITH_UNIT_WORD = re.compile(
     rf"(?P<before>{_CODE})?\s*(?P<number>\d[\d.,]*)(?P<space>\s*)(?P<unit>[A-Za-z]+\.?|百)"
@@ -125,9 +125,14 @@ def _unit_word(text: str, folded: str) -> AmountError | None:
     if match is None or not all(is_currency(code) for code in named):
         return None
     word, code = match["unit"], ""
-    unit = None if word.lower() in _ALSO_WORDS else UNIT_WORDS.get(word.lower())
-    if word.lower() == "w" and (word == "W" or match["space"]):
-        unit = None  # 5w is 5万; "5000 W heaters" are watts
+    unit = UNIT_WORDS.get(word.lower())
+    # Everyday words and letters ("+5000 grand opening", "5000 T shirts", "5000 W
+    # heaters": 5w is 5万): a unit, or the start of the words after the amount. Both
+    # ways are said, neither taken.
+    everyday = word.lower() in _ALSO_WORDS or (
+        word.lower() == "w" and (word == "W" or bool(match["space"])))
+    if everyday:
+        return _unit_or_words(text, folded, match, word, unit)
     if unit is None and _THOUSANDS_OF.fullmatch(word) and is_currency(word[1:].upper()):
         # German: 20 TEUR; "1,5 TEUR EUR" names its euros twice, "1,5 TEUR USD" two
         # currencies (not "has a decimal comma: … like 1.5 TEUR USD").
@@ -166,6 +171,23 @@ def _unit_word(text: str, folded: str) -> AmountError | None:
                                 "or {short}."),
                        unit=word, written=_way(folded, match, code, value),
                        short=_way(folded, match, code, value / step, letter))
+
+
+def _unit_or_words(text: str, folded: str, match: re.Match[str], word: str,
+                   unit: int | None) -> AmountError | None:
+    """"+5000 grand": the amount it stands for, and the amount alone with the words after
+    it in quotes, which keep them as the reason or the reference."""
+    number = match["number"]
+    if unit is None or not _PLAIN_NUMBER.fullmatch(number):
+        return None
+    value = Decimal(number.replace(",", "")) * unit
+    if value > MAX_AMOUNT or value.quantize(Decimal("0.01")) != value or value <= 0:
+        return None
+    plain = (folded[:match.start("space")] + folded[match.end("unit"):]).strip()
+    return AmountError(text, N_("“{text}”: creditbot does not read “{unit}” in an amount. "
+                                "For {written}, write it so; if “{unit}” begins the words "
+                                "after the amount, put them in quotes: {plain} \"{unit} …\"."),
+                       unit=word, written=_way(folded, match, "", value), plain=plain)
 
 
 def _way(folded: str, match: re.Match[str], code: str, value: Decimal, letter: str = ""

@@ -241,9 +241,14 @@ def test_check_with_an_amount_answers_without_recording(world):
     ("/credit order acme industrial 20 TEUR Angebot", "“20 TEUR” uses “TEUR”, which "
      "creditbot does not read: write the amount in digits or with k or m, like 20000 EUR "
      "or 20k EUR."),
-    # "grand" is an everyday word too ("+5000 grand opening"): not multiplied out.
-    ("/credit order acme industrial 50 grand PO-32", "“50 grand” is not an amount: write it "
-     "like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
+    # "grand" is an everyday word too ("+5000 grand opening"): not multiplied out, but
+    # both ways asked about (it was "is not an amount").
+    ("/credit order acme industrial 50 grand PO-32", "“50 grand”: creditbot does not read "
+     "“grand” in an amount. For 50000, write it so; if “grand” begins the words after the "
+     "amount, put them in quotes: 50 \"grand …\"."),
+    ("/credit request acme industrial +5000 grand opening", "“+5000 grand”: creditbot does "
+     "not read “grand” in an amount. For +5000000, write it so; if “grand” begins the words "
+     "after the amount, put them in quotes: +5000 \"grand …\"."),
     # With a decimal comma: it was told "like 1.5 Mio.", refused in its turn; then "like
     # 1500000", booked in the customer's dollars.
     ("/credit order acme industrial 1,5 Mio. EUR PO-9", "“1,5 Mio. EUR” uses “Mio.”, which "

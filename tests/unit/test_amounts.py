@@ -12,6 +12,7 @@ from domain.amount_text import read_amount
 from domain.amounts import (
     EXAMPLES,
     MAX_AMOUNT,
+    UNIT_WORDS,
     AmountError,
     TypedAmount,
     exact_money,
@@ -321,14 +322,32 @@ def test_a_unit_word_below_a_thousand_is_suggested_in_digits_only():
 
 @pytest.mark.parametrize("text", [
     "1.500.000 mn", "20 TXYZ", "5 Mio Mio", "5 mn XYZ", "EUR 20 TUSD", "1,5 TEUR USD",
-    # Everyday words too: "+5000 grand opening" was told "like +5000000".
-    "50 grand", "5000 T", "5000 mm", "5 mille", "5000 W", "5 w",
     # Written out, refused again: more decimals than any currency, less than a cent.
     "1.2345678 thousand", "0.000000001 mn"])
 def test_what_is_not_plainly_a_number_and_a_unit_gets_the_general_refusal(text):
     with pytest.raises(AmountError) as refused:
         parse_amount(text)
     assert str(refused.value) == f"“{text}” is not an amount: write it like {EXAMPLES}."
+
+
+@pytest.mark.parametrize(("text", "written", "plain", "unit"), [
+    # Everyday words: "+5000 grand opening" was told "like +5000000", then "is not an
+    # amount", beside an amount that was one and a reason that began with "grand".
+    ("50 grand", "50000", "50", "grand"), ("5000 T", "5000000", "5000", "T"),
+    ("5000 mm", "5000000000", "5000", "mm"), ("5 mille", "5000", "5", "mille"),
+    # Watts, or 万: 5w glued is 5万, "5000 W" and "5 w" are asked.
+    ("5000 W", "50000000", "5000", "W"), ("5 w", "50000", "5", "w"),
+    ("50 grand EUR", "50000 EUR", "50 EUR", "grand")])
+def test_an_everyday_word_after_a_number_is_asked_about_both_ways(text, written, plain,
+                                                                   unit):
+    with pytest.raises(AmountError) as refused:
+        parse_amount(text)
+    assert str(refused.value) == (
+        f"“{text}”: creditbot does not read “{unit}” in an amount. For {written}, write it "
+        f"so; if “{unit}” begins the words after the amount, put them in quotes: {plain} "
+        f"\"{unit} …\".")
+    # Both ways are taken as written.
+    assert parse_amount(written).value == parse_amount(plain).value * UNIT_WORDS[unit.lower()]
 
 
 @pytest.mark.parametrize(("text", "refusal"), [
