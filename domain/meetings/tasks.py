@@ -102,6 +102,18 @@ class Tasks:
         with self.unit_of_work() as uow:
             return _lines(uow, uow.meetings.open_tasks(owner=user_id))
 
+    def others_to_close(self, user_id: str) -> list[TaskLine]:
+        """Open tasks of others that ``user_id`` may mark done (``complete``): those of
+        the meetings they organised, and, for a credit manager, every meeting's; the most
+        overdue first. Without it they could close them only in principle: Done was on
+        the owner's own list alone."""
+        manager = MANAGER_ROLE in self.roles_of(user_id)
+        with self.unit_of_work() as uow:
+            lines = _lines(uow, [t for t in uow.meetings.open_tasks() if t.owner != user_id
+                                 and t.meeting_id is not None])
+        return [ln for ln in lines
+                if ln.meeting is not None and (manager or ln.meeting.organiser == user_id)]
+
     def complete(self, user_id: str, task_id: int) -> Completed:
         return retried(lambda: self._complete(user_id, task_id), MeetingChanged)
 

@@ -147,7 +147,8 @@ def _confirm(context: BoltContext, text: str) -> Callable[[], None]:
 
 def _my_list(deps: Deps, tr: Translator, user_id: str, note: str | None = None) -> Message:
     tasks = deps.tasks
-    return blocks.tasks_list(tr, tasks.mine(user_id), tasks.today(), tasks.zone, note)
+    return blocks.tasks_list(tr, tasks.mine(user_id), tasks.today(), tasks.zone, note,
+                             others=tasks.others_to_close(user_id))
 
 
 def tasks_command(context: BoltContext, _rest: str) -> Message:
@@ -175,7 +176,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                              "which become tasks; alone, lists the meetings held lately"),
                "12", minutes_command, aliases=("纪要",)),
     Subcommand("tasks", N_("your open action items from meetings, the most overdue first, "
-                           "each with a Done button"), "", tasks_command, aliases=("任务",),
+                           "each with a Done button; then those of the meetings you "
+                           "organised"), "", tasks_command, aliases=("任务",),
                shows=True, takes_nothing=True),
 )
 ACTIONS: tuple[Action, ...] = (

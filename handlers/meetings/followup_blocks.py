@@ -254,28 +254,51 @@ def _line(tr: Translator, line: TaskLine, today: date, zone: tzinfo) -> str:
 
 
 def tasks_list(tr: Translator, lines: Sequence[TaskLine], today: date, zone: tzinfo,
-               note: str | None = None) -> Message:
-    """My open tasks, overdue first, each with Done (a section and its button: at most
-    ``SHOWN``… within Slack's 50 blocks, the rest counted)."""
+               note: str | None = None, others: Sequence[TaskLine] = ()) -> Message:
+    """My open tasks, overdue first, each with Done; then ``others``, the open tasks of
+    others I may close (my meetings', every meeting's for a credit manager), each naming
+    its owner. A section and its button each: at most ``SHOWN`` of each, within Slack's
+    50 blocks, the rest counted."""
     blocks: list[Block] = [section(note)] if note else []
-    if not lines:
+    if not lines and not others:
         text = tr._("You have no open tasks. Action items recorded in a meeting's minutes "
                     "come here.")
         return message(text, [*blocks, section(text)])
-    room = min(SHOWN, BLOCKS_PER_MESSAGE - len(blocks) - 2)
-    overdue = sum(1 for ln in lines if ln.overdue(today))
-    heading = tr.ngettext("*Your tasks*: {n} open, {overdue} overdue; the most overdue "
-                          "first.", "*Your tasks*: {n} open, {overdue} overdue; the most "
-                          "overdue first.", len(lines), overdue=overdue)
+    if lines:
+        heading = tr.ngettext("*Your tasks*: {n} open, {overdue} overdue; the most overdue "
+                              "first.", "*Your tasks*: {n} open, {overdue} overdue; the most "
+                              "overdue first.", len(lines),
+                              overdue=sum(1 for ln in lines if ln.overdue(today)))
+        # Room kept for the others' heading, ten of them and their count.
+        _listed(tr, blocks, heading, lines, today, zone, mine=True,
+                keep=12 if others else 0)
+    else:
+        blocks.append(section(tr._("You have no open tasks of your own.")))
+    if others:
+        heading = tr.ngettext(
+            "*From meetings you may close tasks of*: {n} open, {overdue} overdue.",
+            "*From meetings you may close tasks of*: {n} open, {overdue} overdue.",
+            len(others), overdue=sum(1 for ln in others if ln.overdue(today)))
+        _listed(tr, blocks, heading, others, today, zone, mine=False, keep=0)
+    fallback = tr.ngettext("{n} open task", "{n} open tasks", len(lines) + len(others))
+    return message(fallback, blocks)
+
+
+def _listed(tr: Translator, blocks: list[Block], heading: str, lines: Sequence[TaskLine],
+            today: date, zone: tzinfo, mine: bool, keep: int) -> None:
+    """``lines`` under ``heading``, leaving ``keep`` blocks of the 50 for what follows
+    (besides this heading and its "and n more")."""
+    room = min(SHOWN, BLOCKS_PER_MESSAGE - len(blocks) - 2 - keep)
     blocks.append(section(heading))
     for line in lines[:room]:
-        block = section(_line(tr, line, today, zone))
+        text = _line(tr, line, today, zone)
+        if not mine:
+            text += "\n" + tr._("Owner: {owner}", owner=mention(line.task.owner))
+        block = section(text)
         block["accessory"] = button(tr._("Done"), DONE, TaskValue(task=line.task.id).encode())
         blocks.append(block)
     if len(lines) > room:
         blocks.append(section(tr._("and {n} more", n=len(lines) - room)))
-    fallback = tr.ngettext("{n} open task", "{n} open tasks", len(lines))
-    return message(fallback, blocks)
 
 
 def done_note(tr: Translator, line: TaskLine, already: bool, zone: tzinfo) -> str:

@@ -202,6 +202,27 @@ def test_minutes_become_tasks_that_owners_see_and_close(world: World) -> None:
             f"report · <@U04COLLECT1> · due {DUE_TODAY}. From the minutes of “Collections "
             f"&lt;weekly&gt;” on {STARTED}."]
 
+    # The organiser sees the tasks of their meeting, each with its owner, and may close
+    # them as the README says (Done was on the owner's list alone: "You have no open
+    # tasks").
+    theirs = world.slack.slash(CREDIT_MANAGER, CREDIT_DM, "/credit tasks")
+    assert theirs.text == "2 open tasks"
+    assert section_texts(theirs) == [
+        "You have no open tasks of your own.",
+        "*From meetings you may close tasks of*: 2 open, 0 overdue.",
+        f"*Call Fenwick's AP about INV-0041-013*\nDue {DUE_DEC_1} · {subject} · "
+        "*Fenwick Retail Group* (`C0041`)\nOwner: <@U04COLLECT1>",
+        f"*Check Fenwick's credit insurance cover*\nDue {DUE_DEC_1} · {subject}\nOwner: "
+        "<@U02CREDITAN>"]
+    closed = world.slack.click(CREDIT_MANAGER, theirs, "Done")
+    assert section_texts(closed)[:3] == [
+        ":white_check_mark: Done: “Call Fenwick's AP about INV-0041-013”.",
+        "You have no open tasks of your own.",
+        "*From meetings you may close tasks of*: 1 open, 0 overdue."]
+    # Nobody else's: the collector's list is theirs alone.
+    assert world.slack.slash(COLLECTOR, COLLECTOR_DM, "/credit tasks").text == (
+        "You have no open tasks. Action items recorded in a meeting's minutes come here.")
+
 
 def test_someone_not_invited_gets_no_form(world: World) -> None:
     meeting = held_this_morning(world)

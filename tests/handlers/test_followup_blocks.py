@@ -3,6 +3,7 @@ say so, the list keeps within Slack's 50 blocks, and Chinese readers read Chines
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
 from domain.meetings.model import Meeting, MeetingKind, Minutes, Task
@@ -51,6 +52,29 @@ def test_overdue_first_and_said_and_the_list_fits_in_a_message() -> None:
         f"{int(MEETING.starts_at.timestamp())}^{{date_short_pretty}} {{time}}|"
         "Dec 1, 2026, 9:00\u202fAM>")
     assert blocks[-1]["text"]["text"] == "and 13 more"
+
+
+def test_others_tasks_follow_mine_with_their_owner_and_both_fit_in_a_message() -> None:
+    mine = [TaskLine(task(f"Item {n}", TODAY + timedelta(days=n), n + 1), MEETING)
+            for n in range(60)]
+    others = [TaskLine(dataclasses.replace(task(f"Theirs {n}", TODAY - timedelta(days=1),
+                                                100 + n), owner="U0SALES0001"), MEETING)
+              for n in range(30)]
+    text, blocks = tasks_list(translator("en-US"), mine, TODAY, UTC, others=others)
+    assert text == "90 open tasks"
+    assert blocks is not None and len(blocks) == 50
+    headings = [b["text"]["text"] for b in blocks if "accessory" not in b]
+    assert headings == ["*Your tasks*: 60 open, 0 overdue; the most overdue first.",
+                        "and 24 more",
+                        "*From meetings you may close tasks of*: 30 open, 30 overdue.",
+                        "and 20 more"]
+    assert blocks[39]["text"]["text"].endswith("\nOwner: <@U0SALES0001>")
+    assert blocks[39]["accessory"]["value"] == '{"task":100}'
+    # None of my own: said, then theirs.
+    _, alone = tasks_list(translator("en-US"), [], TODAY, UTC, others=others[:1])
+    assert [b["text"]["text"] for b in alone or []][:2] == [
+        "You have no open tasks of your own.",
+        "*From meetings you may close tasks of*: 1 open, 1 overdue."]
 
 
 def test_the_list_in_chinese() -> None:

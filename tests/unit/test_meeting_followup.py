@@ -202,6 +202,19 @@ def test_mine_lists_my_open_tasks_with_meeting_and_customer(uow: FakeUnitOfWork)
         "Call Acme", CustomerRef("C0001", "Acme Packaging"), "Weekly credit")
 
 
+def test_the_organiser_and_a_credit_manager_have_others_tasks_to_close(
+        uow: FakeUnitOfWork) -> None:
+    _two_tasks(uow)
+    use, _ = tasks(uow)
+    assert [ln.task.id for ln in use.others_to_close(ORGANISER)] == [1, 2]
+    assert [ln.task.id for ln in use.others_to_close(MANAGER)] == [1, 2]
+    # The owner's own is on their own list, not this one; a stranger has none.
+    assert [ln.task.id for ln in use.others_to_close(ANALYST)] == []
+    assert use.others_to_close(STRANGER) == []
+    use.complete(ORGANISER, 1)
+    assert [ln.task.id for ln in use.others_to_close(ORGANISER)] == [2]
+
+
 def test_done_twice_says_who_closed_it_and_changes_nothing(uow: FakeUnitOfWork) -> None:
     _two_tasks(uow)
     use, notices = tasks(uow)
