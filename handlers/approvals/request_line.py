@@ -170,9 +170,9 @@ def _take_until(reason: str) -> tuple[date | None, str]:
         if last_day is not None:
             return last_day, after
     word = unicodedata.normalize("NFKC", words[0]).lower()
-    joined = next((word[len(w):] for w in UNTIL_WORDS
-                   if word.startswith(w) and len(word) > len(w)), None)
-    if joined is not None and looks_like_day(joined):
+    until, joined = next(((w, word[len(w):]) for w in UNTIL_WORDS
+                          if word.startswith(w) and len(word) > len(w)), (None, None))
+    if joined is not None and (looks_like_day(joined) or (until != "到" and _relative(joined))):
         return _last_day(joined), " ".join(words[1:])
     if word in UNTIL_WORDS and len(words) < 2:
         # "+5k 至" meant a temporary limit as much as "+5k until" did; filed as an
@@ -180,9 +180,26 @@ def _take_until(reason: str) -> tuple[date | None, str]:
         raise LineError(N_("Write the last day of the temporary limit after `{word}`: "
                            "`{command} {example}`."), word=words[0], command=COMMAND,
                         example=TEMPORARY_USAGE)
-    if word not in UNTIL_WORDS or (word != "until" and not looks_like_day(words[1])):
+    # Apart from the word after it, "至" says a last day follows as "until" does: "+5万 至
+    # 明天 年底促销" was a permanent increase whose reason began "至 明天". "till", "bis"
+    # and "到" start reasons too ("till further notice", "到 3号仓库"), unless a day, or
+    # a word for one other than "到"'s ("到 年底备货"), follows.
+    if word not in UNTIL_WORDS or not (word in _ALWAYS_UNTIL or looks_like_day(words[1])
+                                       or (word != "到" and _relative(words[1]))):
         return None, reason
     return _last_day(words[1]), words[2] if len(words) > 2 else ""
+
+
+_ALWAYS_UNTIL = frozenset({"until", "至", "截至", "截止", "直到"})
+# Words for a day that are not a date ("至 明天", "till tomorrow", "bis morgen"): asked
+# for as one, not read into the reason.
+_RELATIVE_DAYS = ("明天", "后天", "明日", "月底", "月末", "年底", "年末", "下周", "下月",
+                  "下个月", "春节", "节后", "tomorrow", "today", "next", "end", "morgen",
+                  "übermorgen", "ende", "monatsende", "jahresende")
+
+
+def _relative(word: str) -> bool:
+    return unicodedata.normalize("NFKC", word).lower().startswith(_RELATIVE_DAYS)
 
 
 def _after_temporary(reason: str) -> str | None:

@@ -77,7 +77,18 @@ def test_a_wrong_until_is_refused_with_how_to_write_it(world):
         "raise it. For an increase of that much, write +5k. A temporary limit must last "
         "until today or later; Jan 31, 2026 is already past. Say why: a request needs a "
         "reason, e.g. “larger orders for the Q1 season”.")
+    # 至 apart from a word for a day that is no date (or joined to one): it filed a
+    # permanent increase, "至 明天" read into the reason. "到" still starts one.
+    for line, day in (("+5万 至 明天 年底促销", "明天"), ("+5万 至明天 年底促销", "明天"),
+                      ("+5万 截至 月底", "月底"), ("+5万 至 春节", "春节"),
+                      ("+5k bis morgen Aktion", "morgen"), ("+5k till tomorrow", "tomorrow")):
+        assert said(world, f"/credit request lakeside {line}") == (
+            f"“{day}” is not a date: write the temporary limit's last day as YYYY-MM-DD, "
+            "e.g. `/credit request acme +50k until 2026-12-31 Christmas season`."), line
     assert requests_of(world) == []
+    said(world, "/credit request lakeside +5万 到 3号仓库 备货")
+    [filed] = requests_of(world)
+    assert (filed.kind, filed.reason) == (RequestKind.LIMIT_INCREASE, "到 3号仓库 备货")
 
 
 # -- a unit apart from its number, an unknown currency ------------------------------------
