@@ -330,18 +330,26 @@ FINAL = "final_outcome"
 
 
 def with_final(tr: Translator, shown: list[Block], request: CreditRequest,
-               decision: Decision | None, zone: tzinfo) -> list[Block]:
+               decision: Decision | None, zone: tzinfo,
+               between: Sequence[Decision] = ()) -> list[Block]:
     """An earlier level's card as it shows now (its figures as that level decided on
     them), with how the request ended under it: the #credit card of a level that
-    approved still said "Approved" after a later level rejected."""
+    approved still said "Approved" after a later level rejected. ``between``: what the
+    levels after this card's and before the last decided, said above the outcome (level
+    1's card went from its own approval to level 3's rejection, level 2's unsaid)."""
+    lines = [tr._("*Level {level}, {role}:* {outcome}", level=d.level,
+                  role=role_name(request.route[d.level - 1].role),
+                  outcome=outcome_text(tr, d, zone))
+             for d in sorted(between, key=lambda d: d.level)]
     if decision is not None:
-        line = tr._("*Final outcome, at level {level} ({role}):* {outcome}",
-                    level=decision.level,
-                    role=role_name(request.route[decision.level - 1].role),
-                    outcome=outcome_text(tr, decision, zone))
+        lines.append(tr._("*Final outcome, at level {level} ({role}):* {outcome}",
+                          level=decision.level,
+                          role=role_name(request.route[decision.level - 1].role),
+                          outcome=outcome_text(tr, decision, zone)))
     else:
-        line = tr._("*Final outcome:* {outcome}", outcome=closed_text(tr, request, zone))
-    final = {**section(line), "block_id": FINAL}
+        lines.append(tr._("*Final outcome:* {outcome}",
+                          outcome=closed_text(tr, request, zone)))
+    final = {**section("\n".join(lines)), "block_id": FINAL}
     kept = [b for b in shown if b.get("block_id") != FINAL][:BLOCKS_PER_MESSAGE - 1]
     # Under the level's own outcome, above its Share menu (as the last level's card).
     at = len(kept) - 1 if kept and kept[-1].get("type") == "actions" else len(kept)

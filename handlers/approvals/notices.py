@@ -247,7 +247,8 @@ class ApprovalNotices:
                 outbox.add(OutgoingMessage(
                     channel=destination, kind=CARD,
                     text=cards.card_fallback(tr, request, level),
-                    blocks=cards.with_final(tr, shown, request, decision, self.zone),
+                    blocks=cards.with_final(tr, shown, request, decision, self.zone, [
+                        d for d in change.decisions if level < d.level < last]),
                     update_of=posted))
 
     def _asked_in(self, outbox: Outbox, change: RequestChange, asked: Question

@@ -70,3 +70,21 @@ def test_an_earlier_levels_card_keeps_what_it_showed_and_gains_the_final_outcome
     card = cards.card(translator("zh-CN"), filed, (approved,), None, 2, ZONE)[1]
     assert card and f"*第 1 级，信用经理*：{outcome_text(translator('zh-CN'), approved, ZONE)}" \
         in [b["text"]["text"] for b in card if b["type"] == "section" and "text" in b]
+
+
+def test_level_ones_card_says_what_the_levels_between_decided_before_the_outcome() -> None:
+    # Level 1's card in #credit went from its own approval to level 3's rejection: the
+    # finance director's approval between them was unsaid.
+    three = dataclasses.replace(request("USD", Money(Decimal(3_000_000), "USD")), id=8,
+                                route=(Level("credit_manager", 24),
+                                       Level("finance_director", 48), Level("cfo", 72)))
+    second = Decision(8, 2, "finance_director", Outcome.APPROVED, "U03FINDIR01",
+                      FILED + timedelta(hours=2), "")
+    third = Decision(8, 3, "cfo", Outcome.REJECTED, "U03CFO00001",
+                     FILED + timedelta(hours=5), "no")
+    tr = translator("en")
+    shown = [header("Credit request #8")]
+    ended = with_final(tr, shown, three, third, ZONE, [second])
+    assert ended[1]["text"]["text"] == (
+        f"*Level 2, finance director:* {outcome_text(tr, second, ZONE)}\n"
+        f"*Final outcome, at level 3 (CFO):* {outcome_text(tr, third, ZONE)}")

@@ -334,3 +334,23 @@ def test_a_temporary_limit_is_due_by_the_end_of_its_last_day_at_the_latest():
         "C0001", RequestKind.TEMPORARY_LIMIT, "spring", "+50k",
         expires_on=date(2027, 3, 31)))
     assert later.level_deadline == NOW + timedelta(hours=3 + 48)
+
+
+def test_level_ones_card_tells_every_later_levels_decision_when_the_request_ends():
+    # Level 1's #credit card went from its own approval to the CFO's rejection: the
+    # finance director's approval between them was nowhere on it.
+    requests, uow, clock = world((Level("credit_manager", 24, post_to="credit"),
+                                  Level("finance_director", 48), Level("cfo", 72)))
+    request_id = file(requests)
+    requests.decide(ROSTER.member(CM), request_id, 1, Outcome.APPROVED)
+    clock.now = NOW + timedelta(hours=1)
+    requests.decide(ROSTER.member(FD), request_id, 2, Outcome.APPROVED)
+    clock.now = NOW + timedelta(hours=2)
+    requests.decide(ROSTER.member(CFO), request_id, 3, Outcome.REJECTED, "not now")
+    [level_one] = [m for m in sent(uow) if m.channel == CREDIT and m.update_of is not None
+                   ][-1:]
+    assert texts(level_one)[-1] == (
+        f"*Level 2, finance director:* :white_check_mark: Approved by <@{FD}> on "
+        f"{moment(NOW + timedelta(hours=1))}\n"
+        f"*Final outcome, at level 3 (CFO):* :x: Rejected by <@{CFO}> on "
+        f"{moment(NOW + timedelta(hours=2))}\n> not now")
