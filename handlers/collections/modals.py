@@ -189,7 +189,9 @@ def _invoices(raw: str | None) -> list[str]:
     # kept in order, empty and twice-typed ones too: the domain joins again those that
     # make an id with commas in it (`A,,B`, `A,`), drops the empty rest and counts an
     # invoice named twice once.
-    typed = as_written((raw or "").replace("，", ","))
+    # 、 as Chinese lists them (creditbot's own Chinese lists them so): "INV-6、INV-3" was
+    # refused as one id that is no open invoice.
+    typed = as_written((raw or "").replace("，", ",").replace("、", ","))
     pieces = typed.split(",")
     return pieces if any(p.strip() for p in pieces) else []
 

@@ -57,6 +57,8 @@ def test_an_invoice_id_copied_from_the_form_with_its_look_alikes_is_the_erps():
     # comma again, and counts an invoice named twice once.
     assert _invoices("＿INV_x＿, SO∗7，A1, A1,") == ["_INV_x_", " SO*7", "A1", " A1", ""]
     assert _invoices(" , ,") == []
+    # A Chinese list's 、 parts them as a comma does.
+    assert _invoices("INV-0027-006、INV-0027-003") == ["INV-0027-006", "INV-0027-003"]
 
 
 def _amount_hint(view: dict) -> str:
