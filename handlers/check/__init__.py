@@ -11,7 +11,7 @@ FEATURE = Feature(
     subcommands=(
         Subcommand("check", N_("credit position of a customer or customer group: limit, "
                                "exposure, available credit, overdue and aging"), "acme",
-                   check, aliases=("查询",), needs_argument=N_("a customer id or name"),
+                   check, aliases=("查询", "检查"), needs_argument=N_("a customer id or name"),
                    read_only=True),
     ),
     actions=(

@@ -33,7 +33,7 @@ def _expected(world, query):
 
 def test_a_chinese_reader_gets_help_in_chinese(bilingual):
     text = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit help").all_text()
-    assert ("• `/credit check`（也可用 `/credit 查询`） — "
+    assert ("• `/credit check`（也可用 `/credit 查询`、`/credit 检查`） — "
             "客户或客户集团的信用状况：额度、敞口、可用额度、逾期和账龄\n"
             "      例如 `/credit check acme`") in text
     assert "*`/credit` 能做什么*" in text

@@ -64,3 +64,11 @@ def test_every_chinese_subcommand_written_in_traditional_characters_is_known():
         word, _ = split_command(alias.translate(traditional) + " x")
         found = catalogue.subcommand(simplified(word))
         assert found is not None and found.name == name, alias
+
+
+def test_check_is_also_its_word_for_word_translation():
+    # /credit 检查 ("check") was "I don't know /credit 检查", with no suggestion.
+    from handlers import features
+
+    found = features.catalogue().subcommand("检查")
+    assert found is not None and found.name == "check"
