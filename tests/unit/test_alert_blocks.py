@@ -458,7 +458,7 @@ def test_a_resolved_thread_line_says_so_without_what_changed():
                          "found on Nov 29, 2026"), text
     assert pages[0].blocks[1]["elements"][0]["text"].endswith("  ·  1 resolved")
     assert render(lines, "zh-CN")[0].blocks[1]["elements"][0]["text"].endswith(
-        "  ·  已解决 1 条")
+        "  ·  已解决 1 项")
 
 
 def test_thread_lines_show_answers_too():
