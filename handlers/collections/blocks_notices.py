@@ -185,14 +185,16 @@ class CollectionNotices(WorkNotices):
         self._legal_card(outbox, case, history, channel)
         for person in told:
             tr = self.tr(person)
+            # The sentence's own stop follows the note: "请发律师函。。" when it had one.
+            note = case.note.rstrip().rstrip(".。!！?？")
             said = tr._(":scales: <@{by}> escalated {customer} to legal on {day}: {note}. "
                         "Legal collects the account from now on.", by=case.opened_by,
                         customer=account_label(history.customer, tr),
                         day=case.opened_at.astimezone(self.zone).date(),
-                        note=person_text(case.note, TEXT_LENGTH) or tr._("no note"))
-            # Not legal's channel: the owner and the collector are seldom in it.
-            where = tr._("`{history} {id}` shows the account's history.",
-                         history=CommandName("history"),
+                        note=person_text(note, TEXT_LENGTH) or tr._("no note"))
+            # Not legal's channel: the owner and the collector are seldom in it. The
+            # command in the reader's words (`/credit 历史` in Chinese).
+            where = tr._("`/credit history {id}` shows the account's history.",
                          id=erp_text(history.customer.customer_id, 64))
             _post(outbox, person, "collections.escalated", tr.sentences(said, where),
                   f"collections.escalated:{case.id}:{person}")

@@ -197,7 +197,8 @@ def test_an_overdue_account_from_alert_to_legal(world):
             "Next step: legal on Nov 30, 2026 · 1 open dispute, open since Dec 5, 2026 · "
             "1 broken promise")
 
-        assert fill(world, "Escalate to legal", {"note": "three promises broken"}).body == ""
+        # The note's own full stop: "broken.. Legal collects" in the notes before.
+        assert fill(world, "Escalate to legal", {"note": "three promises broken."}).body == ""
         deliver(world)
         case = posts(world, LEGAL_CHANNEL)[-1]
         assert case["text"] == "Legal case: Fenwick Retail Group"
@@ -215,7 +216,7 @@ def test_an_overdue_account_from_alert_to_legal(world):
                 "on. `/credit history C0041` shows the account's history.")
         texts = [b["text"]["text"] for b in case["blocks"] if b["type"] == "section"]
         assert texts[0] == ("*Fenwick Retail Group* (C0041) was escalated to legal by "
-                            "<@U04COLLECT1> on Dec 5, 2026: three promises broken\n"
+                            "<@U04COLLECT1> on Dec 5, 2026: three promises broken.\n"
                             "Collector until now: <@U04COLLECT1>.")
         assert texts[1].splitlines()[:3] == [
             "*Open invoices*",
@@ -240,7 +241,7 @@ def test_an_overdue_account_from_alert_to_legal(world):
         # It says why it came (it said "No action recorded yet.").
         assert section_texts(legal)[1].splitlines()[-2] == (
             f"Last action: escalated to legal on Dec 5, 2026 by <@{COLLECTOR}>: three "
-            "promises broken")
+            "promises broken.")
         # Its dunning step (legal) is taken: what is left is legal's outcome.
         assert section_texts(legal)[1].splitlines()[-1].startswith(
             "Next step: legal's outcome (Record outcome) · ")
@@ -316,7 +317,7 @@ def test_an_overdue_account_from_alert_to_legal(world):
         ("collections.escalated", COLLECTOR),
         ("collections.dispute_resolved", SALES_OWNER),
         ("collections.legal_outcome", LAWYER)]
-    assert audit(world)[-3][2] == {"legal_case_id": 1, "note": "three promises broken",
+    assert audit(world)[-3][2] == {"legal_case_id": 1, "note": "three promises broken.",
                                    "from": COLLECTOR, "to": LAWYER}
     assert audit(world)[-1][2] == {"legal_case_id": 1, "outcome": "settled for 80%"}
 
@@ -335,7 +336,7 @@ def test_an_overdue_account_from_alert_to_legal(world):
     assert section_texts(history)[-2] == (
         "*Collections*\nNobody collects it now.\n"
         f"• {at(legal_case.opened_at)}: escalated to legal by <@{COLLECTOR}>: three promises "
-        f"broken (outcome recorded by <@{LAWYER}> on {at(legal_case.closed_at)}: settled "
+        f"broken. (outcome recorded by <@{LAWYER}> on {at(legal_case.closed_at)}: settled "
         "for 80%)\n"
         f"• {at(opened.opened_at)}: the customer disputed INV-0041-022: two pallets arrived "
         f"damaged, recorded by <@{COLLECTOR}> (resolved by <@{SALES_OWNER}> on "
