@@ -47,10 +47,12 @@ _DECIMAL_COMMA = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d{1,2})(?![
 
 # An optional currency code, digits in groups of three with "," (or none), optional
 # decimals, a multiplier, an optional 元, an optional currency code (or name: 人民币).
+# 元 as it is also written: 块 (块钱) as people say it, 元整 as invoices and contracts
+# write a round sum ("5万元整"); both were "not an amount".
 _CODE = "[a-z]{3}|" + "|".join(sorted(NAMES, key=len, reverse=True))
 _AMOUNT = re.compile(
     rf"(?P<before>{_CODE})?\s*(?P<digits>\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.(?P<decimals>\d+))?"
-    rf"\s*(?P<unit>[百千][万萬]|[km千万萬亿億]?)\s*(?P<yuan>元)?\s*(?P<after>{_CODE})?",
+    rf"\s*(?P<unit>[百千][万萬]|[km千万萬亿億]?)\s*(?P<yuan>元整?|块钱?)?\s*(?P<after>{_CODE})?",
     re.IGNORECASE)
 
 

@@ -406,3 +406,10 @@ def test_an_increase_in_a_unit_word_keeps_its_plus_and_its_currency(text, said):
     with pytest.raises(AmountError) as refused:
         read_amount(text, increase=True, implied="USD")
     assert str(refused.value) == f"“{text}” {said}"
+
+
+@pytest.mark.parametrize("text", ["5万块", "5万块钱", "5万元整", "50000块", "５万元整"])
+def test_yuan_as_people_say_it_and_invoices_write_a_round_sum(text):
+    # 块 (块钱) as people say 元, 元整 as a contract writes a round sum: "not an amount".
+    typed = parse_amount(text)
+    assert (typed.value, typed.currency) == (Decimal(50000), "CNY")
