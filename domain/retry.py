@@ -1,4 +1,5 @@
-"""Trying a writing use case again when its optimistic lock lost a race.
+"""Trying a use case again: a writing one whose optimistic lock lost a race, and a
+scheduled job whose database was briefly away.
 
 A unit of work that finds its rows changed under it (a version no longer the stored one,
 a unique key taken meanwhile) raises its capability's ``…Changed`` error and writes
@@ -8,7 +9,7 @@ politely ("already decided by @x") or finds nothing left to do, never a 500."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ParamSpec, TypeVar
 
 T = TypeVar("T")
@@ -42,3 +43,27 @@ def retried_on(conflict: type[Exception], tries: int = TRIES
             return retried(lambda: method(*args, **kwargs), conflict, tries)
         return run
     return wrap
+
+
+# Pauses before a scheduled job tries again when the database was briefly gone (a
+# failover, a restart): a morning digest a few seconds late beats none until tomorrow,
+# and a weekly report's next run is a week away.
+OUTAGE_PAUSES = (2.0, 5.0)
+
+
+def retried_after_pauses(attempt: Callable[[], T], failure: type[Exception],
+                         warn: Callable[[int, float], None],
+                         sleep: Callable[[float], None],
+                         pauses: Sequence[float] = OUTAGE_PAUSES) -> tuple[T, int]:
+    """``attempt()``, tried again after each of ``pauses`` while it raises ``failure``
+    (``warn(try, pause)`` before each pause); the last failure is raised. Returns the
+    result and how many tries it took."""
+    for tried, pause in enumerate((*pauses, None), 1):
+        try:
+            return attempt(), tried
+        except failure:
+            if pause is None:
+                raise
+            warn(tried, pause)
+            sleep(pause)
+    raise AssertionError("unreachable")  # the last try returns or raises

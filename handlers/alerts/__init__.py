@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from domain.alerts.use_cases import Alerts
 from domain.errors import RecordsUnavailable
 from domain.positions import Portfolio
+from domain.retry import retried_after_pauses
 from handlers.alerts.actions import on_acknowledge, on_credit_check, on_snooze
 from handlers.alerts.blocks import DigestBlocks
 from handlers.alerts.payloads import (
@@ -28,9 +29,6 @@ from handlers.registry import Action, Feature, Job
 
 log = logging.getLogger("creditbot.alerts")
 
-# Pauses before trying the scan again when the database was briefly gone (a failover, a
-# restart): a morning digest a few seconds late beats none until tomorrow.
-RETRY_PAUSES = (2.0, 5.0)
 T = TypeVar("T")
 
 
@@ -71,31 +69,25 @@ def run_alerts(context: Mapping[str, Any]) -> dict[str, int]:
         except Exception as problem:
             log.exception("alerts: automatic assignment failed; scanning all the same")
             not_assigned = problem
-    for attempt, pause in enumerate((*RETRY_PAUSES, None), 1):
-        try:
-            counts = without_cyclic_gc(lambda: alerts.scan(portfolio))
-        except RecordsUnavailable:
-            if pause is None:
-                raise
-            log.warning("alerts scan: the credit records did not answer (try %d); trying "
-                        "again in %.0f s", attempt, pause)
-            time.sleep(pause)
-            continue
-        if counts.get("unrouted") and context["config"].organisation.admin_channel is None:
-            log.error("alerts: %d alerts have nowhere to go (no route matches them, or the "
-                      "ones that do lead only where credit data is closed: see the warning "
-                      "before) and organisation.admin_channel is not set, so they went "
-                      "nowhere; they are announced again on the next run. Add a route for "
-                      "them, or set organisation.admin_channel in app.yaml.",
-                      counts["unrouted"])
-        if not_assigned is not None:
-            # The run is recorded as failed with the assignment's error alone: its scan's
-            # counts go to the log, so that nobody thinks the digests were not sent.
-            log.error("alerts: the scan ran (%s) but the automatic assignment before it "
-                      "failed", ", ".join(f"{k} {v}" for k, v in counts.items()))
-            raise not_assigned
-        return {**counts, **assigned, "attempts": attempt}
-    raise AssertionError("unreachable")  # the last try returns or raises
+    counts, attempt = retried_after_pauses(
+        lambda: without_cyclic_gc(lambda: alerts.scan(portfolio)), RecordsUnavailable,
+        lambda tried, pause: log.warning("alerts scan: the credit records did not answer "
+                                         "(try %d); trying again in %.0f s", tried, pause),
+        time.sleep)
+    if counts.get("unrouted") and context["config"].organisation.admin_channel is None:
+        log.error("alerts: %d alerts have nowhere to go (no route matches them, or the "
+                  "ones that do lead only where credit data is closed: see the warning "
+                  "before) and organisation.admin_channel is not set, so they went "
+                  "nowhere; they are announced again on the next run. Add a route for "
+                  "them, or set organisation.admin_channel in app.yaml.",
+                  counts["unrouted"])
+    if not_assigned is not None:
+        # The run is recorded as failed with the assignment's error alone: its scan's
+        # counts go to the log, so that nobody thinks the digests were not sent.
+        log.error("alerts: the scan ran (%s) but the automatic assignment before it "
+                  "failed", ", ".join(f"{k} {v}" for k, v in counts.items()))
+        raise not_assigned
+    return {**counts, **assigned, "attempts": attempt}
 
 
 FEATURE = Feature(

@@ -20,11 +20,9 @@ REJECT_VIEW = "approvals_reject_view"
 ASK_INFO_VIEW = "approvals_ask_info_view"
 ANSWER_VIEW = "approvals_answer_view"
 
-# The modal's one input: its block and action ids.
+# Each modal's one input, by its block id (submissions are read by block).
 COMMENT_BLOCK = "comment"
-COMMENT_INPUT = "comment_input"
 QUESTION_BLOCK = "question"
-QUESTION_INPUT = "question_input"
 ANSWER_BLOCK = "answer"
 
 

@@ -18,11 +18,8 @@ PROPOSE = "meetings_propose"
 PROPOSE_VIEW = "meetings_propose_view"
 
 DATE_BLOCK = "date"
-DATE_INPUT = "date_input"
 TIME_BLOCK = "time"
-TIME_INPUT = "time_input"
 NOTE_BLOCK = "note"
-NOTE_INPUT = "note_input"
 
 
 class MeetingValue(ActionValue):

@@ -23,6 +23,7 @@ from domain.errors import RecordsUnavailable
 from domain.messages import Attachment, OutgoingMessage
 from domain.money import Money
 from domain.reports.use_cases import WEEKLY, PortfolioReport, Reports, week_of
+from domain.retry import retried_after_pauses
 from handlers.i18n import N_, Translator
 from handlers.reports.card import (
     CEI_BELOW_ZERO,
@@ -39,11 +40,6 @@ from handlers.reports.card import (
 from handlers.reports.charts import AgingBar, DsoPoint, aging_chart, dso_chart
 
 log = logging.getLogger("creditbot.reports")
-
-# A run that finds the database away tries again after these pauses before it fails: the
-# next scheduled run is a week away (a failed run is made up by `creditbot jobs run
-# report` any day of the same week, which posts the week's report once).
-RETRY_PAUSES = (2.0, 5.0)
 
 TITLE = N_("*Weekly collections report*, {date}")
 # Said with its formula: ADD comes from the simple DSO, not the count-back one above it.
@@ -156,14 +152,12 @@ def run_report(context: Mapping[str, Any],
                sleep: Callable[[float], None] = time.sleep) -> dict[str, int]:
     """The scheduler's entry point."""
     weekly: WeeklyReport = context["weekly_report"]
-    for attempt, pause in enumerate((*RETRY_PAUSES, None), 1):
-        try:
-            return weekly.post(context["now"])
-        except RecordsUnavailable:
-            if pause is None:
-                raise
-            log.warning("weekly report: the credit records did not answer (try %d); trying "
-                        "again in %.0f s", attempt, pause)
-            sleep(pause)
-    raise AssertionError("unreachable")  # the last try returns or raises
+    # A failed run is made up by `creditbot jobs run report` any day of the same week,
+    # which posts the week's report once.
+    posted, _ = retried_after_pauses(
+        lambda: weekly.post(context["now"]), RecordsUnavailable,
+        lambda tried, pause: log.warning("weekly report: the credit records did not answer "
+                                         "(try %d); trying again in %.0f s", tried, pause),
+        sleep)
+    return posted
 
