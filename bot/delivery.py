@@ -46,7 +46,8 @@ def build_sender(settings: Settings, config: AppConfig, engine: Engine) -> Sende
         return None
     return Sender(OutboxStore(engine),
                   delivery_client(token.get_secret_value(), settings.slack_api_url),
-                  admin_channel=config.organisation.admin_channel)
+                  admin_channel=config.organisation.admin_channel,
+                  zone=config.organisation.zone)
 
 
 def jobs_client(settings: Settings) -> WebClient | None:

@@ -169,7 +169,8 @@ class Sandbox(FormFilling, Confirming, SlackChanges):
             self.sender = Sender(OutboxStore(services.engine),
                                  delivery_client(_TOKEN, emulator.api_url),
                                  admin_channel=self.config.organisation.admin_channel,
-                                 owner="sandbox", clock=self.sender_clock)
+                                 owner="sandbox", clock=self.sender_clock,
+                                 zone=self.config.organisation.zone)
             app = create_wsgi_app(create_bolt_app(services, lazy_executor=self.background),
                                   services.engine)
             with LocalServer(app) as server:

@@ -48,7 +48,7 @@ import urllib.error
 import urllib.request
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from slack_sdk import WebClient
@@ -229,6 +229,9 @@ class Sender:
     client: WebClient
     admin_channel: str | None = None
     owner: str = field(default_factory=default_owner)
+    # The organisation's: a failure is reported once a day of its own, not of UTC's (at
+    # UTC+8 the same broken channel was reported again at 08:00).
+    zone: tzinfo = UTC
     clock: Clock = field(default_factory=SystemClock)
     rng: random.Random = field(default_factory=random.Random)
     lease: timedelta = timedelta(seconds=60)
@@ -527,7 +530,7 @@ class Sender:
                 "that fail the same way today are given up without another report.")
         # Once a day per channel and cause: a problem fixed and back next week is
         # reported again, a channel refusing a whole digest only once.
-        day = self.clock.now().date().isoformat()
+        day = self.clock.now().astimezone(self.zone).date().isoformat()
         return OutgoingMessage(channel=self.admin_channel, kind=REPORT_KIND, text=text,
                                dedup_key=f"{REPORT_KIND}:{row.channel}:{error}:{day}")
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
@@ -494,3 +495,21 @@ def test_a_message_slack_finds_too_long_is_given_up_and_a_refusal_reported_again
         "are longer than Slack allows: report it to its developers with this message. "
         f"Messages to <#{ALERTS}> that fail the same way today are given up without "
         "another report."] * 2
+
+
+def test_a_refusal_is_reported_once_a_day_of_the_organisation_not_of_utc(engine, emulator,
+                                                                       clock):
+    # At 01:00 and 10:00 in Shanghai (17:00 and 02:00 UTC, two days of UTC's) the same
+    # broken channel was reported twice in one working day.
+    shanghai = ZoneInfo("Asia/Shanghai")
+    one_am = (clock.at.astimezone(shanghai) + timedelta(days=1)).replace(
+        hour=1, minute=0, second=0, microsecond=0).astimezone(UTC)
+    sender = make_sender(engine, emulator, clock, zone=shanghai)
+    for hours in (0, 9, 33):
+        clock.at = one_am + timedelta(hours=hours)
+        emulator.fail("chat.postMessage", "error", 1, error="channel_not_found")
+        queue(engine, note(f"digest at +{hours} h"))
+        assert sender.deliver_due().failed == 1
+        sender.deliver_due()
+    reports = [c for c in posts(emulator) if c.args["channel"] == ADMINS]
+    assert len(reports) == 2  # the first day's, and the next day's (10:00)
