@@ -336,6 +336,10 @@ def _field_of(refused: DomainError) -> str:
             return TERMS
         if params == {"customer", "current"}:
             return KIND  # a first limit for a customer that has one
+        if params == {"level", "role"}:
+            # Nobody could decide a level of its route: the amount chose the route (it
+            # showed beside the customer, who has nothing to do with it).
+            return AMOUNT
         if params & {"new", "current"} or (not params and "limit" in refused.template):
             return AMOUNT
         if "limit" in params or not params:

@@ -72,3 +72,15 @@ def test_check_is_also_its_word_for_word_translation():
 
     found = features.catalogue().subcommand("检查")
     assert found is not None and found.name == "check"
+
+
+def test_a_route_nobody_could_decide_is_said_beside_the_amount_in_the_form():
+    # It showed beside the Customer field, which has nothing to do with it; the amount
+    # chose the route.
+    from domain.approvals.roles import Role
+    from domain.approvals.filing import FilingRefused
+    from handlers.approvals.request_modal import AMOUNT, _field_of
+
+    refused = FilingRefused("Nobody could decide level {level} ({role}) of this request",
+                            level=2, role=Role("cfo"))
+    assert _field_of(refused) == AMOUNT
