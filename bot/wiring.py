@@ -44,6 +44,7 @@ from storage.write_gate import writers_gate
 
 if TYPE_CHECKING:
     # charts and matplotlib load only in the processes that run the job
+    from handlers.approvals.notices import ApprovalNotices
     from handlers.meetings.followup_notices import FollowUpNotices
     from handlers.reports.job import WeeklyReport
 
@@ -205,7 +206,7 @@ def build_alerts(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
 
     organisation = config.organisation
     directory = Directory(
-        channels={key: d.channel for key, d in config.departments.items()},
+        channels=config.department_channels(),
         roles=dict(config.roles.items()),
         # A person in several departments counts in the first app.yaml lists.
         members={user: key for key, d in reversed(config.departments.items())
@@ -221,22 +222,26 @@ def build_alerts(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
         holidays=config.holidays())
 
 
+def approval_notices(config: AppConfig, remembered: Remembered | None) -> ApprovalNotices:
+    """Approval cards and notes, each in the language of the channel or person it goes
+    to."""
+    from handlers.approvals.notices import ApprovalNotices
+
+    return ApprovalNotices(destination_locales(config, remembered), config.organisation.zone,
+                           config.department_channels(), config.roster().holders())
+
+
 def build_requests(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
                    access: CreditDataAccess, clock: Callable[[], datetime], *,
                    remembered: Remembered | None = None) -> CreditRequests:
     """The credit requests use cases as app.yaml's approval policy and roles configure
     them; cards and notes in the language of the channel or person they go to."""
-    from handlers.approvals.notices import ApprovalNotices
-
     organisation = config.organisation
     return CreditRequests(
         unit_of_work, access,
         config.approvals.policy(organisation.base_currency, organisation.zone),
         config.roster(), clock, organisation.zone,
-        ApprovalNotices(destination_locales(config, remembered),
-                        organisation.zone,
-                        {key: d.channel for key, d in config.departments.items()},
-                        config.roster().holders()),
+        approval_notices(config, remembered),
         credit_policy(config),
         held_orders=build_orders(unit_of_work, config, access, clock,
                                  remembered=remembered))
@@ -250,16 +255,13 @@ def build_orders(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,
     ``serial_writes`` (SQLite): the database file whose orders queue for the write lock,
     across this server's threads and processes (``True``: this process's only)."""
     from domain.approvals.withdraw import ReleaseWithdrawals
-    from handlers.approvals.notices import ApprovalNotices
     from handlers.orders.notices import OrderNotices
 
     organisation = config.organisation
     policy = credit_policy(config)
     # A re-check that releases an order closes its release request and edits its cards.
-    withdrawals = ReleaseWithdrawals(ApprovalNotices(
-        destination_locales(config, remembered), organisation.zone,
-        {key: d.channel for key, d in config.departments.items()},
-        config.roster().holders()), config.roster().holders(), organisation.zone, policy)
+    withdrawals = ReleaseWithdrawals(approval_notices(config, remembered),
+                                     config.roster().holders(), organisation.zone, policy)
     return OrderChecks(
         unit_of_work, access, policy,
         config.orders.rules(), clock, organisation.zone,
@@ -353,7 +355,7 @@ def build_collecting(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfi
         organisation.base_currency, clock, organisation.zone,
         CollectionNotices(destination_locales(config, remembered),
                           organisation.zone),
-        {key: d.channel for key, d in config.departments.items()},
+        config.department_channels(),
         legal_department=section.legal_department,
         legal_owner=owner,
         departments={key: d.name for key, d in config.departments.items()},

@@ -399,6 +399,10 @@ class AppConfig(Section):
         organisation's."""
         return self.meetings.policy(sorted(self.holidays()))
 
+    def department_channels(self) -> dict[str, str]:
+        """Each department's channel, by its key."""
+        return {key: d.channel for key, d in self.departments.items()}
+
     def roster(self) -> Roster:
         """Who holds which role and who belongs to which department, for the approvals."""
         return Roster(dict(self.roles.items()),

@@ -32,7 +32,7 @@ def deadlines(requests: CreditRequests, config: Any,
     credit = config.departments.get(CREDIT_DEPARTMENT)
     stand_in = credit.channel if credit is not None else organisation.admin_channel
     notes = DeadlineNotes(locale_of, organisation.zone, stand_in,
-                          {key: d.channel for key, d in config.departments.items()})
+                          config.department_channels())
     return Deadlines(requests.unit_of_work, requests.policy, requests.roster,
                      requests.clock, requests.zone, requests.notices, notes,
                      requests.standing, requests.access)
