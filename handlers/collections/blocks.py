@@ -213,11 +213,17 @@ def _last(item: WorkItem, tr: Translator) -> str:
                 day=last.on, who=last.by, outcome=person_text(last.outcome, OUTCOME_LENGTH))
 
 
-def _next(item: WorkItem, tr: Translator) -> str:
+def _next(item: WorkItem, tr: Translator, today: date | None = None) -> str:
     parts = []
+    promise_day = item.promise_due is not None and item.next_action_on == item.promise_due
     if item.status == AssignmentStatus.ESCALATED.value:
         # The dunning policy's "legal" step is taken: what is left is legal's outcome.
         parts.append(tr._("Next step: legal's outcome (Record outcome)"))
+    elif promise_day:
+        # Not "stop supply on Dec 10 · promise to pay due Dec 10", read as stopping their
+        # supply on the day they promised to pay: that day's step is the promise.
+        parts.append(tr._("Next step: see the promise to pay kept, due {day}",
+                          day=item.next_action_on))
     elif item.next_action_on is not None:
         parts.append(tr._("Next step: {step} on {day}",
                           step=tr._(STEPS[item.level.step]) if item.level else tr._("follow up"),
@@ -225,7 +231,14 @@ def _next(item: WorkItem, tr: Translator) -> str:
     elif item.level is not None:
         parts.append(tr._("Next step: {step}, no date set",
                           step=tr._(STEPS[item.level.step])))
-    if item.promise_due is not None:
+    if today is not None and item.next_action_on is not None \
+            and item.next_action_on < today:
+        # A step long past read like one to come: reminded once, then only the lead's
+        # stale-account flag caught it.
+        # The space is the translation's: Chinese puts none before its bracket.
+        parts[-1] += tr.ngettext(" ({n} day late)", " ({n} days late)",
+                                 (today - item.next_action_on).days)
+    if item.promise_due is not None and not promise_day:
         parts.append(tr._("promise to pay due {day}", day=item.promise_due))
     if item.open_disputes and item.oldest_dispute_on is not None:
         parts.append(tr.ngettext("{n} open dispute, open since {day}",
@@ -237,12 +250,13 @@ def _next(item: WorkItem, tr: Translator) -> str:
     return " · ".join(parts) if parts else tr._("No next step set.")
 
 
-def line(item: WorkItem, tr: Translator) -> str:
+def line(item: WorkItem, tr: Translator, today: date | None = None) -> str:
+    """An account's lines; ``today``, when known, says how late a step past is."""
     head = tr._("{customer} · {status} · {level}",
                 customer=customer_label(tr.name_of(item.name, item.name_local),
                                         item.customer_id, tr),
                 status=tr._(STATUSES.get(item.status, item.status)), level=_level(item, tr))
-    lines = [head, _overdue(item, tr), _last(item, tr), _next(item, tr)]
+    lines = [head, _overdue(item, tr), _last(item, tr), _next(item, tr, today)]
     if item.tasks:
         lines.append(worklist_tasks(tr, item.tasks))
     return "\n".join(lines)
@@ -296,7 +310,7 @@ def worklist(listed: Worklist, tr: Translator, note: str | None = None,
         page.total, page=page.number, pages=page.pages)
     blocks.append(section(heading))
     for item in page.items:
-        blocks.append(section(line(item, tr)))
+        blocks.append(section(line(item, tr, listed.today)))
         blocks.append(buttons(item, tr))
     if page.has_more:
         blocks.append(actions("collect:pages", button(
@@ -321,7 +335,7 @@ def _theirs(listed: Worklist, tr: Translator, note: str | None = None) -> Messag
         "it.",
         page.total, who=who, page=page.number, pages=page.pages))]
     for item in page.items:
-        blocks.append(section(line(item, tr)))
+        blocks.append(section(line(item, tr, listed.today)))
         if listed.may_act:
             blocks.append(buttons(item, tr))
     if page.has_more:

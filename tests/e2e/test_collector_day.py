@@ -194,8 +194,9 @@ def test_an_overdue_account_from_alert_to_legal(world):
             f"90+ days: £134,209.52 (£{disputed.open_amount:,.2f} of it disputed)\n"
             "Last action: dispute over INV-0041-022 opened on Dec 5, 2026 by <@U04COLLECT1>: "
             "two pallets arrived damaged\n"
-            "Next step: legal on Nov 30, 2026 · 1 open dispute, open since Dec 5, 2026 · "
-            "1 broken promise")
+            # Five days past: said so, not read like a step to come.
+            "Next step: legal on Nov 30, 2026 (5 days late) · 1 open dispute, open since "
+            "Dec 5, 2026 · 1 broken promise")
 
         # The note's own full stop: "broken.. Legal collects" in the notes before.
         assert fill(world, "Escalate to legal", {"note": "three promises broken."}).body == ""

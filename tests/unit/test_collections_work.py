@@ -13,7 +13,7 @@ import pytest
 from domain.access import CreditDataAccess, Member
 from domain.aging import AgingBuckets
 from domain.collections.day import WorkPolicy
-from domain.collections.dunning import Step
+from domain.collections.dunning import DunningLevel, Step
 from domain.collections.model import (
     ActionKind,
     Assignment,
@@ -1086,6 +1086,30 @@ def test_the_last_thing_done_reads_whole_in_each_language(last, english, chinese
     for language, expected in (("en-US", english), ("zh-CN", chinese)):
         shown = line(item, translator(language)).splitlines()
         assert expected in shown, shown
+
+
+@pytest.mark.parametrize(("next_on", "promise_due", "english", "chinese"), [
+    # The promise's day is the step: not "stop supply on Dec 2 · promise to pay due Dec
+    # 2", read as stopping supply on the day they promised to pay.
+    (TODAY + timedelta(days=2), TODAY + timedelta(days=2),
+     "Next step: see the promise to pay kept, due Dec 2, 2026",
+     "下一步：确认付款承诺已兑现，到期日 2026年12月2日"),
+    # A step long past says how late it is.
+    (TODAY - timedelta(days=25), None, "Next step: stop supply on Nov 5, 2026 (25 days late)",
+     "下一步：2026年11月5日 停止供货（已晚 25 天）"),
+    (TODAY - timedelta(days=1), TODAY + timedelta(days=3),
+     "Next step: stop supply on Nov 29, 2026 (1 day late) · promise to pay due Dec 3, 2026",
+     "下一步：2026年11月29日 停止供货（已晚 1 天） · 付款承诺 2026年12月3日到期")])
+def test_the_next_step_says_a_promises_day_and_how_late_a_past_step_is(
+        next_on, promise_due, english, chinese) -> None:
+    from handlers.collections.blocks import line
+    from handlers.i18n import translator
+
+    item = WorkItem(customer_id="C1", name="Acme", overdue=(("1-30", usd(5)),),
+                    weight=Decimal(5), status="open", next_action_on=next_on,
+                    promise_due=promise_due, level=DunningLevel(3, 30, Step.STOP_SUPPLY))
+    for language, expected in (("en-US", english), ("zh-CN", chinese)):
+        assert line(item, translator(language), TODAY).splitlines()[-1] == expected
 
 
 def test_a_bucket_owed_in_two_currencies_is_named_once() -> None:
