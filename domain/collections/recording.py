@@ -69,6 +69,9 @@ class Promised:
     # them, not for the new promise (one payment keeps one promise), and the person
     # recording is told so, to record what is still to come.
     paid_towards_replaced: Money | None = None
+    # The collector's own next step it took the place of: a later day they had set (a
+    # call after the promise's day), now the promise's day. It went unsaid.
+    step_moved_from: date | None = None
 
 
 def _same_money(earlier: Promise, amount: Money, invoice_ids: Sequence[str]) -> bool:
@@ -165,6 +168,7 @@ class Recording(DayContext):
                 planned = None
             follow_up = planned if planned is not None and \
                 self.date_of(now) < planned < due_on else due_on
+            moved_from = planned if planned is not None and planned > due_on else None
             uow.collections.save_assignment(replace(
                 assignment, status=status_of(uow, customer_id), next_action_on=follow_up))
             paid = Money(paid_towards, amount.currency) if paid_towards > 0 else None
@@ -177,7 +181,7 @@ class Recording(DayContext):
                 "open_then": {i.invoice_id: str(i.open_amount.amount) for i in invoices},
                 "replaces": [earlier.id for earlier in replaced]}))
             uow.commit()
-        return Promised(made, replaced, paid)
+        return Promised(made, replaced, paid, moved_from)
 
     def promise_problems(self, actor: Member, customer_id: str, amount: Money | None,
                          invoice_ids: Sequence[str], due_on: date | None = None

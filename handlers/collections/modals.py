@@ -336,6 +336,10 @@ def submit_promise(view: dict[str, Any], context: BoltContext) -> Submitted:
         done = tr.sentences(done, replaced_text(promised.replaced, tr,
                                                 deps.collecting.date_of,
                                                 promised.paid_towards_replaced))
+    if promised.step_moved_from is not None:
+        done = tr.sentences(done, tr._(
+            "Your next step on {planned} moves to the promise's day, {day}.",
+            planned=promised.step_moved_from, day=due))
     return _done(context, done)
 
 

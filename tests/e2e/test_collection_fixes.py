@@ -155,6 +155,24 @@ def test_a_call_logged_without_a_next_date_keeps_the_step_due(world):
         "`/credit collect` lists it among the first.")
 
 
+def test_a_promise_before_the_collectors_own_next_step_says_it_moved(world):
+    # A call set for Dec 5, then a promise by Dec 1: the worklist showed Dec 1, and the
+    # collector's own date was gone without a word.
+    assign(world)
+    day = NOW.date()
+    assert fill(world, "Log action", {"kind": "call", "outcome": "payment run on Friday",
+                                      "next": str(day + timedelta(days=6))}).body == ""
+    confirmed(world, COLLECTOR)
+    assert fill(world, "Promise to pay", {"amount": "GBP 10k",
+                                          "due": str(day + timedelta(days=2))}).body == ""
+    deadline = time.monotonic() + 5
+    while len(dms(world, COLLECTOR)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert dms(world, COLLECTOR)[-1] == (
+        "Promise recorded: *Fenwick Retail Group* (C0041) pays £10,000.00 by Dec 1, 2026. "
+        "Your next step on Dec 5, 2026 moves to the promise's day, Dec 1, 2026.")
+
+
 def _open(world: Any) -> Decimal:
     return sum((i.open_amount for i in invoices(world)), Decimal(0))
 

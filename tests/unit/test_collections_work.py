@@ -361,6 +361,21 @@ def test_a_promise_broken_after_grace_tells_collector_and_owner_once(
     assert [e.action for e in uow.audit.entries].count("collections.promise_broken") == 1
 
 
+def test_a_promise_before_the_collectors_own_next_step_says_the_step_moved(
+        day: CollectorsDay, uow: FakeUnitOfWork) -> None:
+    # A call set for Friday, then a promise for Wednesday: the worklist showed Wednesday,
+    # and Friday's date was gone without a word.
+    day.log_action(MEI, "C2", ActionKind.CALL, "payment run on Friday",
+                   TODAY + timedelta(days=5))
+    promised = day.promise(MEI, "C2", usd(1_000), TODAY + timedelta(days=2), [])
+    assert promised.step_moved_from == TODAY + timedelta(days=5)
+    assert uow.collections.open_assignment("C2").next_action_on == TODAY + timedelta(days=2)
+    # A step before the promise's day stays, and nothing moved.
+    day.log_action(MEI, "C1", ActionKind.CALL, "call back Monday", TODAY + timedelta(days=1))
+    assert day.promise(MEI, "C1", usd(500), TODAY + timedelta(days=3),
+                       []).step_moved_from is None
+
+
 def test_a_promise_the_lead_recorded_is_told_to_the_lead_when_broken(
         day: CollectorsDay, notices: Notices, clock: list[datetime]) -> None:
     # The lead took the promise on the phone for Mei: only Mei and the owner heard it
