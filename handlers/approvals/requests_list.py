@@ -85,7 +85,10 @@ def render(waiting: list[Waiting], mine: list[RequestRecord],
                                 _decide(w.record, tr)] for w in waiting[:SHOWN]],
                       MESSAGE_BUDGET // 2)
         if len(waiting) > shown:
-            blocks.append(context(tr._("… and {n} more, oldest first.",
+            # Where the rest are: the list had no way to them (its room is Slack's).
+            blocks.append(context(tr._("… and {n} more, oldest first: each one's card, in "
+                                       "its channel or your direct messages, has the same "
+                                       "buttons, and they come here as these are decided.",
                                        n=len(waiting) - shown)))
     else:
         blocks.append(context(tr._("Nothing waits for your decision.")))

@@ -606,7 +606,10 @@ def test_many_requests_stay_within_slacks_limits(world):
     # lines fit (reasons of 1,400 characters here), the rest counted.
     assert len(manager.blocks) <= 50
     assert mrkdwn(manager).count("*#") == 6
-    assert "… and 8 more, oldest first." in mrkdwn(manager)
+    # Said where the rest are: the list had no way to them.
+    assert ("… and 8 more, oldest first: each one's card, in its channel or your direct "
+            "messages, has the same buttons, and they come here as these are decided."
+            ) in mrkdwn(manager)
     assert len(manager.buttons()) == 18  # three on each of the six
 
 
