@@ -42,6 +42,7 @@ MAX_QUERY = 200
 # (domain.text.INVISIBLE) are dropped, so a reference pasted with a zero-width space in
 # it is the same reference.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BRACKETED = re.compile(r"\(([^()]*)\)")  # full-width ones are folded to these (NFKC)
 
 
 class OrderChanged(DomainError):
@@ -75,6 +76,10 @@ def clean_reference(text: str | None) -> str | None:
     # PO-2`。”) is no part of a reference: kept, "PO-2。" never matched the ERP's PO-2.
     cleaned = unquoted(" ".join(_CONTROL.sub(" ", without_invisible(
         unicodedata.normalize("NFKC", text))).split())).rstrip("。")
+    # Brackets round the whole of it, as a rep writes an aside: shown in creditbot's own
+    # brackets, "CB-35 ((PO 8816))", and never the ERP's PO 8816.
+    if (bracketed := _BRACKETED.fullmatch(cleaned)) is not None:
+        cleaned = bracketed[1].strip()
     if len(cleaned) > MAX_REFERENCE:
         raise OrderRefused(N_("An order reference takes at most {limit} characters; this one "
                               "has {length}. Give the order's number, e.g. PO-2026-118."),

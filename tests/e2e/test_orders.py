@@ -96,7 +96,8 @@ def test_an_order_line_sent_twice_places_one_order(world):
         assert said.all_text() == again.all_text(), quoted
     # With other separators, as the rep's own order book or the ERP writes it: it was a
     # second order, counted twice once the ERP exported the first as PO-7.
-    for separated in ("PO 7", "PO/7", "po.7", "PO#7", "PO7"):
+    # In brackets, as an aside: "CB-35 ((PO 7))", never the ERP's PO-7.
+    for separated in ("PO 7", "PO/7", "po.7", "PO#7", "PO7", "(PO-7)", "（PO 7）"):
         said = world.slack.slash(SALES, SALES_CHANNEL, f"/credit order Acme Industrial 20k "
                                                        f"{separated}")
         assert said.all_text() == again.all_text(), separated
