@@ -70,6 +70,63 @@ def test_the_reads_answer_as_the_repositories_do(demo):
             assert read.latest(day) == uow.rates.latest(day)
 
 
+def test_approved_terms_and_limits_read_the_same_both_ways(demo):
+    # "Approved terms in force" and "an approved limit stands on the ERP's" are written
+    # in SQL twice (the repositories and the check's own reads): the demo has no
+    # approvals, so nothing compared them.
+    from domain.approvals.model import (
+        ChangeKind,
+        CreditRequest,
+        Level,
+        LimitChange,
+        RequestKind,
+        RequestState,
+        TermsChange,
+    )
+    from domain.money import Money
+
+    at = datetime(2026, 11, 20, tzinfo=UTC)
+    with SqlUnitOfWork(unit_of_work_factory(demo)) as uow:
+        first, second, third = uow.customers.fetch()[:3]
+        # The requests the changes were approved on (their ids are the rows' keys).
+        for customer in (first, second, third, first, second):
+            uow.credit_requests.add(CreditRequest(
+                RequestKind.LIMIT_INCREASE, customer.customer_id, customer.name,
+                "U01SALESAMY", at, "season", customer.credit_limit,
+                (Level("credit_manager", 24),), state=RequestState.APPROVED, closed_at=at))
+        # Standing (the ERP still exports what they replaced) and overtaken (it does not).
+        uow.credit_requests.add_terms_change(TermsChange(
+            first.customer_id, 90, first.payment_terms_days, at, "U02CREDITMG", 1))
+        uow.credit_requests.add_terms_change(TermsChange(
+            second.customer_id, 75, second.payment_terms_days + 1, at, "U02CREDITMG", 2))
+        limit = first.credit_limit
+        uow.credit_requests.add_limit_change(LimitChange(
+            first.customer_id, ChangeKind.PERMANENT, Money(limit.amount * 2, limit.currency),
+            limit, at, "U02CREDITMG", 3))
+        uow.credit_requests.add_limit_change(LimitChange(
+            second.customer_id, ChangeKind.TEMPORARY,
+            Money(second.credit_limit.amount * 3, second.credit_limit.currency),
+            second.credit_limit, at, "U02CREDITMG", 4, expires_on=TODAY))
+        uow.credit_requests.add_limit_change(LimitChange(
+            third.customer_id, ChangeKind.PERMANENT,
+            Money(third.credit_limit.amount + 1, third.credit_limit.currency),
+            Money(third.credit_limit.amount + 5, third.credit_limit.currency), at,
+            "U02CREDITMG", 5))
+        uow.commit()
+    reads = SqlCheckReads(demo)
+    ids = [first.customer_id, second.customer_id, third.customer_id]
+    with SqlUnitOfWork(unit_of_work_factory(demo)) as uow, reads() as read:
+        read.version()
+        assert [read.get(cid) for cid in ids] == [uow.customers.get(cid) for cid in ids]
+        assert [uow.customers.get(cid).payment_terms_days for cid in ids[:2]] == [
+            90, second.payment_terms_days]
+        for day in (TODAY, TODAY + timedelta(days=1)):
+            assert read.effective_limits(ids, day) == \
+                uow.credit_requests.effective_limits(ids, day)
+        assert sorted(read.effective_limits(ids, TODAY)) == ids[:2]
+        assert sorted(read.effective_limits(ids, TODAY + timedelta(days=1))) == ids[:1]
+
+
 def _view(engine, actor="U01SALESAMY"):
     with engine.begin() as conn:
         conn.execute(insert(AuditRow.__table__).values(
