@@ -54,11 +54,11 @@ OUTAGE_PAUSES = (2.0, 5.0)
 def retried_after_pauses(attempt: Callable[[], T], failure: type[Exception],
                          warn: Callable[[int, float], None],
                          sleep: Callable[[float], None],
-                         pauses: Sequence[float] = OUTAGE_PAUSES) -> tuple[T, int]:
-    """``attempt()``, tried again after each of ``pauses`` while it raises ``failure``
-    (``warn(try, pause)`` before each pause); the last failure is raised. Returns the
-    result and how many tries it took."""
-    for tried, pause in enumerate((*pauses, None), 1):
+                         pauses: Sequence[float] | None = None) -> tuple[T, int]:
+    """``attempt()``, tried again after each of ``pauses`` (``OUTAGE_PAUSES``, read when
+    called) while it raises ``failure`` (``warn(try, pause)`` before each pause); the
+    last failure is raised. Returns the result and how many tries it took."""
+    for tried, pause in enumerate((*(OUTAGE_PAUSES if pauses is None else pauses), None), 1):
         try:
             return attempt(), tried
         except failure:

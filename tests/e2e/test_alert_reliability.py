@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import Engine, text, update
 from sqlalchemy.engine import make_url
 
-import handlers.alerts
+import domain.retry
 from bot.config import load_config
 from bot.sandbox.emulator import SlackEmulator
 from bot.scheduler import LEASE, Candidate, RunResult, Scheduled, job_context, run_job
@@ -236,7 +236,7 @@ def test_a_scheduler_killed_while_it_delivers_a_backlog_loses_none_and_repeats_a
 @pytest.fixture
 def short_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """The job waits 2 s and 5 s before trying again; the tests cannot."""
-    monkeypatch.setattr(handlers.alerts, "RETRY_PAUSES", (0.1, 0.1))
+    monkeypatch.setattr(domain.retry, "OUTAGE_PAUSES", (0.1, 0.1))
 
 
 class WriteLock:

@@ -21,7 +21,8 @@ def expected(world, query):
 def test_help_lists_the_subcommands_with_examples(world, line):
     reply = world.slack.slash(SALES, SALES_CHANNEL, line)
     text = reply.all_text()
-    assert ("• `/credit check` (also `/credit 查询`) — credit position of a customer or "
+    assert ("• `/credit check` (also `/credit 查询`, `/credit 检查`) — credit position of a "
+            "customer or "
             "customer group: limit, exposure, available credit, overdue and aging\n"
             "      e.g. `/credit check acme`") in text
     assert ("• `/credit help` (also `/credit 帮助`) — this list; followed by a command, "
@@ -60,11 +61,11 @@ def test_help_followed_by_no_command_says_so_with_the_whole_list(world):
     assert reply.text == ("`/credit histroy` is not something I know. Did you mean "
                           "`/credit history`? Try `/credit help`.")
     # The line of what was meant, not the whole list again.
-    assert "• `/credit check` (also `/credit 查询`)" not in reply.all_text()
+    assert "• `/credit check` (also `/credit 查询`, `/credit 检查`)" not in reply.all_text()
     assert reply.blocks[2] == {"type": "context", "elements": [
         {"type": "mrkdwn", "text": "`/credit help` lists everything I can do."}]}
     nothing_close = world.slack.slash(SALES, SALES_CHANNEL, "/credit help zzzz")
-    assert "• `/credit check` (also `/credit 查询`)" in nothing_close.all_text()
+    assert "• `/credit check` (also `/credit 查询`, `/credit 检查`)" in nothing_close.all_text()
 
 
 @pytest.mark.parametrize(("line", "answer"), [
@@ -104,7 +105,8 @@ def test_an_unknown_subcommand_gets_a_friendly_usage_line(world):
         {"type": "context", "elements": [
             {"type": "mrkdwn", "text": "`/credit help` lists everything I can do."}]}]
     assert history.text == (
-        "`/credit check` (also `/credit 查询`) — credit position of a customer or customer "
+        "`/credit check` (also `/credit 查询`, `/credit 检查`) — credit position of a customer or "
+        "customer "
         "group: limit, exposure, available credit, overdue and aging\n      e.g. `/credit "
         "check acme`")
     # With nothing close to guess, the whole list, as `/credit help` shows it: in one
@@ -116,7 +118,8 @@ def test_an_unknown_subcommand_gets_a_friendly_usage_line(world):
     assert all(len(text) <= 3000 and not text.endswith("…") for text in listed)
     assert listed[-1].endswith(
         "• `/credit tasks` (also `/credit 任务`) — your open action items from meetings, "
-        "the most overdue first, each with a Done button")
+        "the most overdue first, each with a Done button; then those of the meetings you "
+        "organised")
 
 
 @pytest.mark.parametrize(("line", "answer"), [

@@ -77,8 +77,8 @@ def test_check_is_also_its_word_for_word_translation():
 def test_a_route_nobody_could_decide_is_said_beside_the_amount_in_the_form():
     # It showed beside the Customer field, which has nothing to do with it; the amount
     # chose the route.
-    from domain.approvals.roles import Role
     from domain.approvals.filing import FilingRefused
+    from domain.approvals.roles import Role
     from handlers.approvals.request_modal import AMOUNT, _field_of
 
     refused = FilingRefused("Nobody could decide level {level} ({role}) of this request",
