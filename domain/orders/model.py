@@ -24,16 +24,18 @@ def looks_like_our_id(text: str) -> bool:
     return _OUR_ID.fullmatch(text) is not None
 
 
-# What one system writes between the parts of an order number and another leaves out or
-# writes differently: a rep types "PO 2026/118" for the ERP's "PO-2026-118". Compared as
+# What one system writes between the parts of an order number and another writes
+# differently: a rep types "PO 2026/118" for the ERP's "PO-2026-118". Compared as
 # different, the order counted twice in the exposure, once as hers and once as the ERP's.
-REFERENCE_SEPARATORS = " -/._#:"
-_SEPARATORS = str.maketrans("", "", REFERENCE_SEPARATORS)
+# Each is read as "-", not dropped: dropped, PO-1-23 was PO-12-3, another order.
+REFERENCE_SEPARATORS = " /._#:"
+_SEPARATORS = str.maketrans(dict.fromkeys(REFERENCE_SEPARATORS, "-"))
 
 
 def reference_key(reference: str) -> str:
-    """A reference or an ERP order id as they are compared: the case of letters and the
-    separators aside (``storage.repositories.receivables.same_order`` in SQL)."""
+    """A reference or an ERP order id as they are compared: the case of letters aside,
+    and any separator between its parts read as "-"
+    (``storage.repositories.receivables.same_order`` in SQL)."""
     return reference.casefold().translate(_SEPARATORS)
 
 

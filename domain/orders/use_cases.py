@@ -199,12 +199,13 @@ class OrderChecks(HoldReview):
             if erp is not None:
                 # Already in the ERP under that id: creditbot checks it as imported, and
                 # a release asked for by the reference would find the ERP's order.
-                raise OrderRefused(N_("“{reference}” is already the ERP's order of {customer} "
-                                      "({amount}, {day}): creditbot checks the ERP's orders "
-                                      "as they are imported. Give a new order a reference "
-                                      "of its own."), reference=ref,
-                                   customer=customer.names, amount=erp.amount,
-                                   day=erp.order_date)
+                # Named as the ERP writes it: "PO 2026/118" is its PO-2026-118.
+                raise OrderRefused(N_("“{reference}” is already the ERP's order {order} of "
+                                      "{customer} ({amount}, {day}): creditbot checks the "
+                                      "ERP's orders as they are imported. Give a new order "
+                                      "a reference of its own."), reference=ref,
+                                   order=erp.order_id, customer=customer.names,
+                                   amount=erp.amount, day=erp.order_date)
             held = uow.orders.held_ids(customer.customer_id, today)
             verdict = self._verdict(uow, customer, money, today, None, held)
             state = OrderState.PASSED if verdict.passed else OrderState.HELD

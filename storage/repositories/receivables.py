@@ -24,10 +24,10 @@ from storage.models import InvoiceRow, OrderCheckRow, OrderRow, PaymentRow
 
 def order_key(column: Any) -> Any:
     """``domain.orders.model.reference_key`` in SQL (ASCII case on SQLite, which is
-    what order numbers are): lower case, the separators dropped."""
+    what order numbers are): lower case, each separator read as "-"."""
     key = func.lower(column)
     for separator in REFERENCE_SEPARATORS:
-        key = func.replace(key, separator, "")
+        key = func.replace(key, separator, "-")
     return key
 
 
@@ -35,7 +35,7 @@ def order_key_sql(column: str) -> str:
     """``order_key`` for a statement written out (``storage.check_reads``)."""
     key = f"lower({column})"
     for separator in REFERENCE_SEPARATORS:
-        key = f"replace({key}, '{separator}', '')"
+        key = f"replace({key}, '{separator}', '-')"
     return key
 
 

@@ -97,20 +97,27 @@ def test_an_order_line_sent_twice_places_one_order(world):
     # With other separators, as the rep's own order book or the ERP writes it: it was a
     # second order, counted twice once the ERP exported the first as PO-7.
     # In brackets, as an aside: "CB-35 ((PO 7))", never the ERP's PO-7.
-    for separated in ("PO 7", "PO/7", "po.7", "PO#7", "PO7", "(PO-7)", "（PO 7）"):
+    for separated in ("PO 7", "PO/7", "po.7", "PO#7", "(PO-7)", "（PO 7）"):
         said = world.slack.slash(SALES, SALES_CHANNEL, f"/credit order Acme Industrial 20k "
                                                        f"{separated}")
         assert said.all_text() == again.all_text(), separated
+    # Parts kept apart: PO-1-23 and PO-12-3 are two orders (read without separators,
+    # the second was refused as the first, and the ERP's PO-12-3 took the first's place
+    # in the exposure).
+    for number in ("PO-1-23", "PO-12-3", "PO72"):
+        said = world.slack.slash(SALES, SALES_CHANNEL, f"/credit order Acme Industrial 1k "
+                                                       f"{number}")
+        assert said.all_text().startswith(":white_check_mark: *OK to ship*"), number
     world.slack.slash(SALES, SALES_CHANNEL, "/credit order Acme Industrial 1k STRASSE-Ж")
     folded = world.slack.slash(SALES, SALES_CHANNEL, "/credit order Acme Industrial 1k straße-ж")
     assert folded.all_text() == (
-        "“STRASSE-Ж” is already order CB-2 of Acme Industrial Supply ($1,000.00, Nov 29, "
+        "“STRASSE-Ж” is already order CB-5 of Acme Industrial Supply ($1,000.00, Nov 29, "
         "2026), OK to ship. An order is placed once; give a new order a reference of its "
         "own.")
     # Another script's letters, another reference.
     world.slack.slash(SALES, SALES_CHANNEL, "/credit order Acme Industrial 1k ı-1")
-    assert list(checks(world)) == ["CB-1", "CB-2", "CB-3"]
-    assert [a.actor for a in audit(world, "orders.placed")] == [SALES] * 3
+    assert list(checks(world)) == ["CB-1", "CB-2", "CB-3", "CB-4", "CB-5", "CB-6"]
+    assert [a.actor for a in audit(world, "orders.placed")] == [SALES] * 6
 
 
 def test_an_order_failing_rules_is_held_with_each_rule_and_its_figures(world):

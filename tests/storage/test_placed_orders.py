@@ -138,17 +138,21 @@ def test_placed_orders_under_a_contract_count_in_its_use(engine):
             dataclasses.replace(slack("20", OrderState.HELD), contract_id="K9"),
             dataclasses.replace(slack("40", OrderState.PASSED, reference="PO-9"),
                                 contract_id="K9"),                  # the ERP has it
-            dataclasses.replace(slack("45", OrderState.PASSED, reference="P.O. 9"),
+            dataclasses.replace(slack("45", OrderState.PASSED, reference="PO/9"),
                                 contract_id="K9"),                  # so too
+            # Another order: its parts are not PO-9's (read without separators, they
+            # were, and it left the exposure).
+            dataclasses.replace(slack("46", OrderState.PASSED, reference="P-O-9"),
+                                contract_id="K9"),
             dataclasses.replace(slack("80", OrderState.RELEASED), contract_id="K8"),
         ):
             work.orders.add(order)
         work.commit()
     with uow(engine) as work:
         assert work.orders.contract_orders("K9") == []
-        [placed] = work.orders.contract_orders("K9", SINCE)
-        assert (placed.customer_id, placed.amount, placed.contract_id) == (
-            "C1", Money(Decimal("10"), "USD"), "K9")
+        placed = work.orders.contract_orders("K9", SINCE)
+        assert sorted((p.customer_id, p.amount.amount, p.contract_id) for p in placed) == [
+            ("C1", Decimal("10"), "K9"), ("C1", Decimal("46"), "K9")]
         named = work.orders.erp_order_named("C1", "po/9")
         assert named is not None and named.order_id == "PO-9"
         assert work.orders.erp_order_named("C2", "po/9") is None

@@ -537,13 +537,16 @@ def test_a_reference_that_is_already_the_customers_erp_order_is_refused():
     # found the ERP's order.
     checks, uow, _ = world(orders=(Order("SO-1", "C1", TODAY, cny("1000")),))
     with pytest.raises(OrderRefused) as refused:
-        checks.place(REP_MEMBER, "C1", "1k", reference="SO-1")
+        checks.place(REP_MEMBER, "C1", "1k", reference="so 1")
+    # The ERP's order named as the ERP writes it: "“so 1” is already the ERP's order"
+    # left the rep looking for an order of that name.
     assert refused.value.template == (
-        "“{reference}” is already the ERP's order of {customer} ({amount}, {day}): "
+        "“{reference}” is already the ERP's order {order} of {customer} ({amount}, {day}): "
         "creditbot checks the ERP's orders as they are imported. Give a new order a "
         "reference of its own.")
-    assert refused.value.params == {"reference": "SO-1", "customer": "Huaxia Logistics",
-                                    "amount": cny("1000"), "day": TODAY}
+    assert refused.value.params == {"reference": "so 1", "order": "SO-1",
+                                    "customer": "Huaxia Logistics", "amount": cny("1000"),
+                                    "day": TODAY}
     assert uow.orders.checks == {}
 
 
