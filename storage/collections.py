@@ -66,9 +66,12 @@ def _promise_values(p: Promise) -> dict[str, Any]:
             "currency": p.amount.currency, "due_on": p.due_on,
             "invoice_ids": list(p.invoice_ids), "state": p.state.value,
             "made_by": p.made_by, "made_at": p.made_at, "checked_at": p.checked_at,
-            "paid_before": sum((m.amount for m in p.paid_before
-                                if m.currency == p.amount.currency), Decimal(0)),
-            "paid_before_by_currency": {m.currency: str(m.amount) for m in p.paid_before},
+            # A promise made before migration 0037 keeps its one figure, unchanged.
+            "paid_before": p.paid_before_converted if not p.paid_before else sum(
+                (m.amount for m in p.paid_before if m.currency == p.amount.currency),
+                Decimal(0)),
+            "paid_before_by_currency": {m.currency: str(m.amount) for m in p.paid_before}
+            if p.paid_before or not p.paid_before_converted else None,
             "paid_when_checked": p.paid_when_checked}
 
 
@@ -76,15 +79,15 @@ def _promise(r: Any) -> Promise:
     return Promise(r.customer_id, Money(r.amount, r.currency), r.due_on,
                    tuple(r.invoice_ids or ()), PromiseState(r.state), r.made_by, r.made_at,
                    r.checked_at, r.id, r.version, _paid_before(r),
-                   None if r.paid_when_checked is None else Decimal(r.paid_when_checked))
+                   None if r.paid_when_checked is None else Decimal(r.paid_when_checked),
+                   # Made before migration 0037: converted into its own currency then.
+                   Decimal(r.paid_before or 0) if r.paid_before_by_currency is None
+                   else Decimal(0))
 
 
 def _paid_before(r: Any) -> tuple[Money, ...]:
-    if r.paid_before_by_currency is not None:
-        return tuple(Money(Decimal(amount), currency)
-                     for currency, amount in sorted(r.paid_before_by_currency.items()))
-    # Made before migration 0037: converted into its own currency then.
-    return (Money(Decimal(r.paid_before), r.currency),) if r.paid_before else ()
+    return tuple(Money(Decimal(amount), currency)
+                 for currency, amount in sorted((r.paid_before_by_currency or {}).items()))
 
 
 def _dispute_values(d: Dispute) -> dict[str, Any]:

@@ -114,6 +114,10 @@ class Promise:
     # What had come towards it when it was found kept or broken: a broken promise's
     # history says how much of it was paid (None: unchecked, or checked before that).
     paid_when_checked: Decimal | None = None
+    # A promise made before what was paid was kept by currency: the figure it was kept
+    # as then, in its own currency, taken off as it was (read by currency, it was taken
+    # off that currency's payments only, and a morning's euros kept a dollar promise).
+    paid_before_converted: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,8 @@ def promise_verdict(uow: UnitOfWork, promise: Promise, today: date, grace_days: 
     last_day = check_date(promise.due_on, grace_days) - timedelta(days=1)
     paid = paid_since(uow, promise.customer_id, promise.made_at.astimezone(zone).date(),
                       min(today, last_day), promise.amount.currency, base_currency,
-                      promise.invoice_ids, known=promise.paid_before)
+                      promise.invoice_ids, known=promise.paid_before) \
+        - promise.paid_before_converted
     terms = PromiseTerms(promise.amount.amount, promise.due_on, promise.invoice_ids)
     return evaluate(terms, today, grace_days, open_now, paid), paid
 

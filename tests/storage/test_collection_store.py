@@ -154,8 +154,14 @@ def test_what_was_paid_before_a_promise_comes_back_in_each_currency_as_paid(engi
         conn.execute(update(PromiseRow.__table__).values(paid_before=Decimal(75)))
     upgrade(engine)
     with uow(engine) as work:
-        assert work.collections.promises("C1")[0].paid_before == (
-            Money(Decimal(75), "USD"),)
+        [old] = work.collections.promises("C1")
+        assert (old.paid_before, old.paid_before_converted) == ((), Decimal(75))
+        # Saved again (checked), it stays as it was made.
+        work.collections.save_promise(dataclasses.replace(old, state=PromiseState.KEPT))
+        work.commit()
+    with uow(engine) as work:
+        [again] = work.collections.promises("C1")
+        assert (again.paid_before, again.paid_before_converted) == ((), Decimal(75))
 
 
 def test_disputes_and_legal_cases_round_trip_and_resolve(engine):

@@ -531,6 +531,23 @@ def test_a_rate_for_the_promises_day_imported_after_it_changes_nothing_paid_befo
     assert promise.paid_when_checked == (paid_later.amount if paid_later else 0)
 
 
+def test_a_promise_made_before_payments_were_kept_by_currency_is_checked_as_then(
+        day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
+    # Its one figure ($110,000: that morning's €100,000 at 1.10) was taken off the
+    # dollars paid alone, so the morning's euros kept a promise nothing was paid towards.
+    uow.rates.from_day = {TODAY: {"EUR": Decimal("1.10")}}
+    uow.receivables.payments = [("C2", TODAY, Money(Decimal(100_000), "EUR"), None)]
+    made = day.promise(MEI, "C2", usd(500), TODAY + timedelta(days=1), []).promise
+    with uow:
+        uow.collections.save_promise(replace(made, paid_before=(),
+                                             paid_before_converted=Decimal(110_000)))
+        uow.commit()
+    clock[0] = NOW + timedelta(days=4)
+    CollectionsJob(day).run()
+    [promise] = uow.collections.promises("C2")
+    assert (promise.state, promise.paid_when_checked) == (PromiseState.BROKEN, 0)
+
+
 def test_a_payment_in_a_currency_without_a_rate_is_left_out_of_the_promise(
         day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
     day.promise(MEI, "C2", usd(1000), TODAY, [])
