@@ -191,15 +191,25 @@ def _take_until(reason: str) -> tuple[date | None, str]:
 
 
 _ALWAYS_UNTIL = frozenset({"until", "至", "截至", "截止", "直到"})
-# Words for a day that are not a date ("至 明天", "till tomorrow", "bis morgen"): asked
-# for as one, not read into the reason.
-_RELATIVE_DAYS = ("明天", "后天", "明日", "月底", "月末", "年底", "年末", "下周", "下月",
-                  "下个月", "春节", "节后", "tomorrow", "today", "next", "end", "morgen",
-                  "übermorgen", "ende", "monatsende", "jahresende")
+# Words for a day that are not a date ("至 明天", "至本月底", "till Friday", "bis
+# morgen"): asked for as a date, not read into the reason. Chinese ones anywhere in the
+# word (至 is joined to them), the others whole ("till endorsed" is a reason).
+_RELATIVE_CJK = ("明天", "后天", "明日", "月底", "月末", "月初", "年底", "年末", "年初", "明年",
+                 "今年", "本月", "下月", "下个月", "本周", "下周", "周一", "周二", "周三", "周四",
+                 "周五", "周六", "周日", "周末", "星期", "春节", "节后", "元旦", "国庆", "中秋")
+_RELATIVE_WORDS = frozenset({
+    "tomorrow", "today", "tonight", "next", "end", "year-end", "month-end", "the", "this",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "christmas", "easter",
+    "morgen", "übermorgen", "ende", "monatsende", "jahresende", "nächste", "nächsten",
+    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag",
+    "weihnachten", "ostern"})
 
 
 def _relative(word: str) -> bool:
-    return unicodedata.normalize("NFKC", word).lower().startswith(_RELATIVE_DAYS)
+    folded = unicodedata.normalize("NFKC", word).lower().strip(".,;:")
+    return folded in _RELATIVE_WORDS or any(cjk in folded for cjk in _RELATIVE_CJK)
 
 
 def _after_temporary(reason: str) -> str | None:

@@ -81,7 +81,10 @@ def test_a_wrong_until_is_refused_with_how_to_write_it(world):
     # permanent increase, "至 明天" read into the reason. "到" still starts one.
     for line, day in (("+5万 至 明天 年底促销", "明天"), ("+5万 至明天 年底促销", "明天"),
                       ("+5万 截至 月底", "月底"), ("+5万 至 春节", "春节"),
-                      ("+5k bis morgen Aktion", "morgen"), ("+5k till tomorrow", "tomorrow")):
+                      ("+5k bis morgen Aktion", "morgen"), ("+5k till tomorrow", "tomorrow"),
+                      ("+5万 至本月底 促销", "本月底"), ("+5万 至周五", "周五"),
+                      ("+5k till Friday promo", "Friday"),
+                      ("+5k temporary till Friday promo", "Friday")):
         assert said(world, f"/credit request lakeside {line}") == (
             f"“{day}” is not a date: write the temporary limit's last day as YYYY-MM-DD, "
             "e.g. `/credit request acme +50k until 2026-12-31 Christmas season`."), line
@@ -89,6 +92,10 @@ def test_a_wrong_until_is_refused_with_how_to_write_it(world):
     said(world, "/credit request lakeside +5万 到 3号仓库 备货")
     [filed] = requests_of(world)
     assert (filed.kind, filed.reason) == (RequestKind.LIMIT_INCREASE, "到 3号仓库 备货")
+    # Words that only start like one stay the reason ("end…", 至少: "at least").
+    from handlers.approvals.request_line import parse_request_line
+    for line in ("lakeside +5k till endorsed by the CFO", "lakeside +5万 至少三个月的备货"):
+        assert parse_request_line(line).until is None, line
 
 
 # -- a unit apart from its number, an unknown currency ------------------------------------
