@@ -413,3 +413,14 @@ def test_yuan_as_people_say_it_and_invoices_write_a_round_sum(text):
     # 块 (块钱) as people say 元, 元整 as a contract writes a round sum: "not an amount".
     typed = parse_amount(text)
     assert (typed.value, typed.currency) == (Decimal(50000), "CNY")
+
+
+@pytest.mark.parametrize(("line", "amount", "reference"), [
+    # Apart from the number as 元 is: "5万 块" was $50,000 with the reference "块".
+    ("C0005 5万 块", "5万块", None), ("C0005 5000 块钱", "5000块钱", None),
+    ("C0005 5000 元整 PO-1", "5000元整", "PO-1"), ("C0005 10k 3块钢板", "10k", "3块钢板")])
+def test_yuan_written_apart_belongs_to_its_number(line, amount, reference):
+    from domain.orders.typed import split_order
+
+    typed = split_order(line)
+    assert (typed.amount, typed.reference) == (amount, reference)
