@@ -51,19 +51,43 @@ from domain.text import N_, CommandName
 # the order's reference, and then never meet the ERP's order of that reference.
 # A day and a month without a year too ("ship 12/31", "Lieferung 15.12.", "Dec 31, 2026",
 # "12.31发货", "2026年12月"): taken as the reference, each was an order that never met
-# the ERP's and counted twice.
+# the ERP's and counted twice. Only where it can be nothing else: a day and month that
+# exist, and "12/31" alone or after a word of dates ("ship 12/31"), since "part 1/2",
+# "KW 12/26" and "24/7" are references; "12.31" before 发货 (not "2.5吨").
 _DATE = r"(?:\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4})"
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
           r"|märz?|mrz|mai|okt(?:ober)?|dez(?:ember)?)\.?")
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th|\.)?"
-_DAY_MONTH = (rf"\d{{1,2}}/\d{{1,2}}|\d{{1,2}}\.\d{{1,2}}\.|{_MONTH}\s*{_ORDINAL},?(?:\s*\d{{4}})?"
-              rf"|{_ORDINAL}\s*{_MONTH}(?:\s*\d{{4}})?")
+_NAMED_MONTH = (rf"{_MONTH}\s*{_ORDINAL},?(?:\s*\d{{4}})?"
+                rf"|{_ORDINAL}\s*{_MONTH}(?:\s*\d{{4}})?")
 _DATE_INSIDE = re.compile(
     rf"(?<!\S)(?:(?:on|by|for|until|due|dated?)\s+\d{{1,4}}[/.-]\d{{1,2}}(?:[/.-]\d{{1,4}})?"
-    rf"|{_DATE}|{_DAY_MONTH}|today|tomorrow)(?!\S)|\d{{1,2}}月\d{{1,2}}[日号]|今天|明天|后天"
-    rf"|(?<![\d.])\d{{1,2}}\.\d{{1,2}}(?=[\u4e00-\u9fff])|\d{{2,4}}年\d{{1,2}}月(?:\d{{1,2}}[日号])?",
+    rf"|{_DATE}|{_NAMED_MONTH}|today|tomorrow)(?!\S)|\d{{1,2}}月\d{{1,2}}[日号]|今天|明天|后天"
+    rf"|\d{{2,4}}年\d{{1,2}}月(?:\d{{1,2}}[日号])?",
     re.IGNORECASE)
+_DATE_WORDS = ("ship|shipping|shipment|delivery|deliver|eta|etd|date|lieferung|liefertermin|"
+               "versand|am|zum|till|bis")
+_DAY_AND_MONTH = (
+    re.compile(r"^(?P<date>(\d{1,2})/(\d{1,2}))$"),
+    re.compile(rf"(?:^|(?<=\s))(?:{_DATE_WORDS})\s+(?P<date>(\d{{1,2}})/(\d{{1,2}}))(?!\S)",
+               re.IGNORECASE),
+    re.compile(r"(?<![\d.])(?P<date>(\d{1,2})\.(\d{1,2})\.)(?!\d)"),
+    re.compile(r"(?<![\d.])(?P<date>(\d{1,2})\.(\d{1,2}))(?=发货|交货|到货|送货|前|日|号)"))
+
+
+def date_in(reference: str) -> str | None:
+    """The date ``reference`` is or has in it, as written, if any."""
+    found = _DATE_INSIDE.search(reference)
+    if found is not None:
+        return found[0]
+    for pattern in _DAY_AND_MONTH:
+        for match in pattern.finditer(reference):
+            first, second = int(match[2]), int(match[3])
+            # A day and a month either way round (12/31, 31/12), both of them real.
+            if 1 <= first <= 31 and 1 <= second <= 31 and min(first, second) <= 12:
+                return match["date"]
+    return None
 
 
 class RepeatedOrder(OrderRefused):
@@ -162,15 +186,15 @@ class OrderChecks(HoldReview):
             raise OrderRefused(N_("“{reference}” is how creditbot numbers its orders: give "
                                   "the order a reference of your own (your PO number, "
                                   "say), or none."), reference=ref)
-        dated = _DATE_INSIDE.search(ref) if ref is not None else None
-        if dated is not None and dated[0] == ref:
+        dated = date_in(ref) if ref is not None else None
+        if dated is not None and dated == ref:
             raise OrderRefused(N_("“{reference}” reads as a date, not an order reference: an "
                                   "order is dated the day it is placed. Give your own "
                                   "reference (your PO number, say), or none."), reference=ref)
         if dated is not None:
             raise OrderRefused(N_("“{reference}” has a date in it ({date}): an order is dated "
                                   "the day it is placed. Give your reference alone (your PO "
-                                  "number, say), or none."), reference=ref, date=dated[0])
+                                  "number, say), or none."), reference=ref, date=dated)
         now, today = self.clock(), self.today()
         known = self._known(actor, query, close=False, command="order")
         # The customer and the amount are read before the write lock is taken (SQLite has

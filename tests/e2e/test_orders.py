@@ -1099,3 +1099,14 @@ def test_a_second_release_for_one_order_names_the_order_beside_its_field(world):
         "order": "There is already an open release request for order CB-1 of Lakeside "
                  "Furniture Outlet (#1): it must be decided or cancelled first."}
     assert _release_form(world, "PO-2").status == 200
+
+
+def test_a_reference_with_numbers_that_are_no_day_and_month_is_taken(world):
+    # Refused as "has a date in it" once day-and-month references were: a part, a
+    # calendar week, a fraction, a quantity.
+    for number, reference in enumerate(("PO-118 part 1/2", "KW 12/26", "Lot 45/67",
+                                        "钢材2.5吨", "PO-9 24/7"), 1):
+        said = world.slack.slash(SALES, SALES_CHANNEL,
+                                 f"/credit order acme industrial 1k {reference}")
+        assert said.all_text().startswith(
+            f":white_check_mark: *OK to ship*: order CB-{number} ({reference}) of "), reference
