@@ -99,6 +99,16 @@ class AmountError(DomainError):
         self.text = text
         super().__init__(template, text=text, examples=EXAMPLES, **params)
 
+    def in_a_field(self) -> AmountError:
+        """As a form's amount field says it: words after the amount have no place there
+        (a reason is a field of its own), so "+50 grand" is told its amount alone."""
+        if self.template != UNIT_OR_WORDS:
+            return self
+        return AmountError(self.text, N_("“{text}”: creditbot does not read “{unit}” in an "
+                                         "amount. For {written}, write it so."),
+                           unit=str(self.params["unit"]),
+                           written=str(self.params["written"]))
+
 
 @dataclass(frozen=True)
 class TypedAmount:
@@ -175,6 +185,11 @@ def _unit_word(text: str, folded: str) -> AmountError | None:
                        short=_way(folded, match, code, value / step, letter))
 
 
+UNIT_OR_WORDS = N_("“{text}”: creditbot does not read “{unit}” in an amount. For {written}, "
+                   "write it so; if “{unit}” begins the words after the amount, put them in "
+                   "quotes: {plain} \"{unit} …\".")
+
+
 def _unit_or_words(text: str, folded: str, match: re.Match[str], word: str,
                    unit: int | None) -> AmountError | None:
     """"+5000 grand": the amount it stands for, and the amount alone with the words after
@@ -186,10 +201,8 @@ def _unit_or_words(text: str, folded: str, match: re.Match[str], word: str,
     if value > MAX_AMOUNT or value.quantize(Decimal("0.01")) != value or value <= 0:
         return None
     plain = (folded[:match.start("space")] + folded[match.end("unit"):]).strip()
-    return AmountError(text, N_("“{text}”: creditbot does not read “{unit}” in an amount. "
-                                "For {written}, write it so; if “{unit}” begins the words "
-                                "after the amount, put them in quotes: {plain} \"{unit} …\"."),
-                       unit=word, written=_way(folded, match, "", value), plain=plain)
+    return AmountError(text, UNIT_OR_WORDS, unit=word,
+                       written=_way(folded, match, "", value), plain=plain)
 
 
 def _way(folded: str, match: re.Match[str], code: str, value: Decimal, letter: str = ""

@@ -22,6 +22,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk.errors import SlackApiError
 
 from domain.access import AccessDenied, ShareRefused
+from domain.amounts import AmountError
 from domain.errors import DomainError, MissingRate, RecordsUnavailable, SeveralProblems
 from domain.text import N_, CommandExample, CommandName, People, map_texts
 from handlers.i18n import Translator, translator
@@ -99,6 +100,8 @@ def field_error(error: DomainError, tr: Translator) -> str:
     """A domain error as a form shows it beside a field: Slack writes those as plain
     text, so its values stay as they are (``&amp;`` or a look-alike would show as such),
     a person is @their id rather than ``<@U…>``, and a command loses its code span."""
+    if isinstance(error, AmountError):
+        error = error.in_a_field()
     return explain(error, tr, plain=True)
 
 

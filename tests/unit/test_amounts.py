@@ -424,3 +424,17 @@ def test_yuan_written_apart_belongs_to_its_number(line, amount, reference):
 
     typed = split_order(line)
     assert (typed.amount, typed.reference) == (amount, reference)
+
+
+def test_in_a_form_field_an_everyday_word_is_told_its_amount_alone():
+    # The quotes' way, "+50 "grand …"", was refused by the same field: a form's reason
+    # is a field of its own.
+    from handlers.errors import field_error
+    from handlers.i18n import translator
+
+    with pytest.raises(AmountError) as refused:
+        read_amount("+50 grand", increase=True)
+    assert field_error(refused.value, translator("en-US")) == (
+        "“+50 grand”: creditbot does not read “grand” in an amount. For +50000, write it "
+        "so.")
+    assert read_amount("+50000", increase=True).value == 50000
