@@ -225,6 +225,8 @@ def join_units(words: list[str]) -> list[str]:
             joined[-1] += word  # "10 k", "5 kusd"
         elif before and numeric(before) and (
                 (_GROUP.fullmatch(word) and _GROUPED.fullmatch(before))
+                # "50 grand, PO-41": a sentence's comma or stop after it was $50.
+                or unicodedata.normalize("NFKC", word).lower().rstrip(",.;:") in _OTHER_UNITS
                 or unicodedata.normalize("NFKC", word).lower() in _OTHER_UNITS
                 or _thousands_of(word)
                 or _is_sign_word(word)):  # "5k US$": its currency, written with a sign

@@ -254,6 +254,9 @@ def test_check_with_an_amount_answers_without_recording(world):
     ("/credit order acme industrial 50 grand PO-32", "“50 grand”: creditbot does not read "
      "“grand” in an amount. For 50000, write it so; if “grand” begins the words after the "
      "amount, put them in quotes: 50 \"grand …\"."),
+    # With a sentence's comma after it, it was an order of $50.00 "(grand, PO-41)".
+    ("/credit order acme industrial 50 grand, PO-41", "“50 grand,” is not an amount: write "
+     "it like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
     ("/credit request acme industrial +5000 grand opening", "“+5000 grand”: creditbot does "
      "not read “grand” in an amount. For +5000000, write it so; if “grand” begins the words "
      "after the amount, put them in quotes: +5000 \"grand …\"."),
