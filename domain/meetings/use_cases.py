@@ -500,7 +500,8 @@ class Meetings:
                 "cancelled. Record its minutes once it is over.") if not meeting.repeats
                 else N_("“{title}” has started: a meeting being held can no longer be moved "
                         "or cancelled. Record its minutes once it is over; to end the "
-                        "series, cancel it from its next meeting in `/credit meetings`."),
+                        "series, cancel it from its next meeting in `/credit meetings`, "
+                        "listed there within minutes of this one's start."),
                 title=meeting.title)
 
     @staticmethod

@@ -308,7 +308,8 @@ def test_a_series_cancelled_from_an_occurrence_moved_past_the_next_ends_both(
 @pytest.mark.parametrize("recurrence, series_words", [
     (Recurrence.NONE, ""),
     (Recurrence.WEEKLY, "; to end the series, cancel it from its next meeting in "
-                        "`/credit meetings`")])
+                        "`/credit meetings`, listed there within minutes of this one's "
+                        "start")])
 def test_a_meeting_being_held_is_neither_moved_nor_cancelled(meetings, uow, told,
                                                                recurrence, series_words):
     # Cancelled (or its series cancelled) while it ran, the meeting held was recorded as
