@@ -31,6 +31,7 @@ from domain.orders.typed import (
     lower_case_code,
     numeric,
     two_currencies,
+    unquoted,
 )
 from domain.text import N_, CommandExample, DatedPhrase, Phrase
 
@@ -111,7 +112,9 @@ def parse_request_line(text: str) -> RequestLine:
         except AmountError as bad_amount:
             raise SeveralProblems([bad_amount, bad_day]) from None
         raise
-    return RequestLine(customer, amount, reason, until, quoted=opened in _QUOTES,
+    # A reason in quotes (as a refusal asks for words that begin like a unit: +5000
+    # "grand opening") is the words inside them.
+    return RequestLine(customer, amount, unquoted(reason), until, quoted=opened in _QUOTES,
                        after=" ".join(words))
 
 

@@ -244,3 +244,11 @@ def test_until_and_its_day_read_before_the_amount_as_after_it(line: str) -> None
     read = parse_request_line(line)
     assert (read.customer, read.amount, read.until, read.reason) == (
         "great lakes", "+10k", date(2026, 12, 31), "xmas")
+
+
+def test_a_reason_in_quotes_is_the_words_inside_them():
+    # Quoted as the "both ways" refusal asks (+5000 "grand opening"), the quotes stayed
+    # in the reason the approvers read.
+    assert parse_request_line('acme +5000 "grand opening"').reason == "grand opening"
+    assert parse_request_line("acme +5000 “grand opening” for Q1").reason == (
+        "“grand opening” for Q1")
