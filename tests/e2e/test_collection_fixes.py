@@ -42,10 +42,11 @@ def assign(world: Any) -> None:
     world.slack.slash(CREDIT_MANAGER, CREDIT_CHANNEL, f"/credit assign {CUSTOMER} <@{COLLECTOR}>")
 
 
-def confirmed(world: Any, user: str) -> None:
-    """Waits for a form's confirmation: it is sent by DM once the form closed."""
+def confirmed(world: Any, user: str, count: int = 1) -> None:
+    """Waits for a form's confirmation (the ``count``-th direct message to ``user``): it
+    is sent by DM once the form closed."""
     deadline = time.monotonic() + 5
-    while not dms(world, user) and time.monotonic() < deadline:
+    while len(dms(world, user)) < count and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
@@ -147,9 +148,7 @@ def test_a_call_logged_without_a_next_date_keeps_the_step_due(world):
     # Today's date: the day's reminders may have gone, so none is promised.
     assert fill(world, "Log action", {"kind": "call", "outcome": "call back at five",
                                       "next": str(NOW.date())}).body == ""
-    deadline = time.monotonic() + 5
-    while len(dms(world, COLLECTOR)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    confirmed(world, COLLECTOR, 2)
     assert dms(world, COLLECTOR)[-1] == (
         "Logged: call for *Fenwick Retail Group* (C0041). The next step is due today; "
         "`/credit collect` lists it among the first.")
@@ -165,9 +164,7 @@ def test_a_promise_before_the_collectors_own_next_step_says_it_moved(world):
     confirmed(world, COLLECTOR)
     assert fill(world, "Promise to pay", {"amount": "GBP 10k",
                                           "due": str(day + timedelta(days=2))}).body == ""
-    deadline = time.monotonic() + 5
-    while len(dms(world, COLLECTOR)) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    confirmed(world, COLLECTOR, 3)
     assert dms(world, COLLECTOR)[-1] == (
         "Promise recorded: *Fenwick Retail Group* (C0041) pays £10,000.00 by Dec 1, 2026. "
         "Your next step on Dec 5, 2026 moves to the promise's day, Dec 1, 2026.")
@@ -205,9 +202,7 @@ def test_a_chinese_confirmation_runs_its_sentences_on_after_the_full_stop(world)
     assert fill(world, "付款承诺", terms).body == ""
     confirmed(world, COLLECTOR)
     assert fill(world, "付款承诺", terms).body == ""
-    deadline = time.monotonic() + 5
-    while len(dms(world, COLLECTOR)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    confirmed(world, COLLECTOR, 2)
     assert dms(world, COLLECTOR)[1] == (
         "已记录承诺：*Fenwick Retail Group*（C0041）将在 2026年12月1日前支付 £50,000.00"
         f"（{oldest.invoice_id}）。它取代了此前未结的付款承诺：2026年12月1日前支付 "
@@ -230,9 +225,7 @@ def test_a_second_promise_for_the_same_money_replaces_the_first(world):
     # Another invoice's promise is money of its own: it replaces nothing.
     assert fill(world, "Promise to pay", {"amount": "GBP 1k", "due": due,
                                           "invoices": other.invoice_id}).body == ""
-    deadline = time.monotonic() + 5
-    while len(dms(world, COLLECTOR)) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    confirmed(world, COLLECTOR, 3)
     assert dms(world, COLLECTOR) == [
         "Promise recorded: *Fenwick Retail Group* (C0041) pays £50,000.00 by Dec 1, 2026 for "
         f"{oldest.invoice_id}.",
