@@ -32,11 +32,17 @@ REFERENCE_SEPARATORS = " /._#:"
 _SEPARATORS = str.maketrans(dict.fromkeys(REFERENCE_SEPARATORS, "-"))
 
 
+# "PO - 2026 - 118", "PO #118": several together are one, as SQL reads them
+# (``storage.repositories.receivables.order_key``: runs of up to eight); "#4711" and
+# "PO-118." have none before or after (SQL's ltrim and rtrim).
+_RUN = re.compile("-{2,}")
+
+
 def reference_key(reference: str) -> str:
     """A reference or an ERP order id as they are compared: the case of letters aside,
-    and any separator between its parts read as "-"
+    and the separators between its parts read as one "-", none at its ends
     (``storage.repositories.receivables.same_order`` in SQL)."""
-    return reference.casefold().translate(_SEPARATORS)
+    return _RUN.sub("-", reference.casefold().translate(_SEPARATORS)).strip("-")
 
 
 class OrderSource(StrEnum):

@@ -66,6 +66,8 @@ _GROUP = re.compile(r"\d{3}(?!\d)\S*")
 # €20 with the reference "TEUR", "50 grand" $50. With "mil" (a million or a thousand)
 # and currencies' slang, said as no amount.
 _OTHER_UNITS = frozenset(UNIT_WORDS) | {"mil", "quid", "fr", "fr."}
+# What may follow a word in a sentence (full-width ones are folded to these first).
+_PUNCTUATION = ",.;:!?)。、"
 
 
 class TwoAmounts(DomainError):
@@ -221,12 +223,15 @@ def join_units(words: list[str]) -> list[str]:
     joined: list[str] = []
     for word in join_signs(words):
         before = joined[-1].lstrip("+＋") if joined else ""
-        if before and numeric(before) and (is_unit(word) or _unit_and_code(word)):
+        # "50 k, PO-62", "50 grand，PO-44": a sentence's comma or stop after the unit left
+        # it the reference's, and the order was of $50.00. Joined, it is refused.
+        bare = unicodedata.normalize("NFKC", word).lower().rstrip(_PUNCTUATION)
+        if before and numeric(before) and (is_unit(word) or _unit_and_code(word)
+                                           or (bare != word and is_unit(bare))):
             joined[-1] += word  # "10 k", "5 kusd"
         elif before and numeric(before) and (
                 (_GROUP.fullmatch(word) and _GROUPED.fullmatch(before))
-                # "50 grand, PO-41": a sentence's comma or stop after it was $50.
-                or unicodedata.normalize("NFKC", word).lower().rstrip(",.;:") in _OTHER_UNITS
+                or bare in _OTHER_UNITS
                 or unicodedata.normalize("NFKC", word).lower() in _OTHER_UNITS
                 or _thousands_of(word)
                 or _is_sign_word(word)):  # "5k US$": its currency, written with a sign

@@ -21,14 +21,21 @@ from domain.money import Money
 from domain.orders.model import REFERENCE_SEPARATORS
 from storage.models import InvoiceRow, OrderCheckRow, OrderRow, PaymentRow
 
+# "---" to "-" in three halvings: a run of up to eight separators reads as one, as
+# domain.orders.model.reference_key reads them.
+_HALVINGS = 3
+
 
 def order_key(column: Any) -> Any:
     """``domain.orders.model.reference_key`` in SQL (ASCII case on SQLite, which is
-    what order numbers are): lower case, each separator read as "-"."""
+    what order numbers are): lower case, the separators read as one "-", none at the
+    ends (ltrim and rtrim take the characters to trim on both databases)."""
     key = func.lower(column)
     for separator in REFERENCE_SEPARATORS:
         key = func.replace(key, separator, "-")
-    return key
+    for _ in range(_HALVINGS):
+        key = func.replace(key, "--", "-")
+    return func.ltrim(func.rtrim(key, "-"), "-")
 
 
 def order_key_sql(column: str) -> str:
@@ -36,7 +43,9 @@ def order_key_sql(column: str) -> str:
     key = f"lower({column})"
     for separator in REFERENCE_SEPARATORS:
         key = f"replace({key}, '{separator}', '-')"
-    return key
+    for _ in range(_HALVINGS):
+        key = f"replace({key}, '--', '-')"
+    return f"ltrim(rtrim({key}, '-'), '-')"
 
 
 def same_order(erp_id: Any, reference: Any) -> ColumnElement[bool]:

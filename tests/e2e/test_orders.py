@@ -97,7 +97,8 @@ def test_an_order_line_sent_twice_places_one_order(world):
     # With other separators, as the rep's own order book or the ERP writes it: it was a
     # second order, counted twice once the ERP exported the first as PO-7.
     # In brackets, as an aside: "CB-35 ((PO 7))", never the ERP's PO-7.
-    for separated in ("PO 7", "PO/7", "po.7", "PO#7", "(PO-7)", "（PO 7）"):
+    for separated in ("PO 7", "PO/7", "po.7", "PO#7", "(PO-7)", "（PO 7）", "PO - 7",
+                      "PO #7", "PO-7."):
         said = world.slack.slash(SALES, SALES_CHANNEL, f"/credit order Acme Industrial 20k "
                                                        f"{separated}")
         assert said.all_text() == again.all_text(), separated
@@ -254,6 +255,9 @@ def test_check_with_an_amount_answers_without_recording(world):
     ("/credit order acme industrial 50 grand PO-32", "“50 grand”: creditbot does not read "
      "“grand” in an amount. For 50000, write it so; if “grand” begins the words after the "
      "amount, put them in quotes: 50 \"grand …\"."),
+    # A unit with a sentence's comma after it was an order of $50.00 "(K, PO-62)".
+    ("/credit order acme industrial 50 k, PO-62", "“50k,” is not an amount: write it like "
+     "120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),
     # With a sentence's comma after it, it was an order of $50.00 "(grand, PO-41)".
     ("/credit order acme industrial 50 grand, PO-41", "“50 grand,” is not an amount: write "
      "it like 120000, 120,000, 120000.50, 120k, 1.2m, USD 120k or 120k EUR."),

@@ -64,6 +64,9 @@ def place_all(engine: Engine) -> None:
             # Typed with other separators, it is the same order: counted as the rep's and
             # as the ERP's, the exposure held it twice.
             slack("700", OrderState.PASSED, reference="po 9"),
+            slack("710", OrderState.PASSED, reference="PO - 9"),  # spaces round one: one
+            slack("720", OrderState.PASSED, reference="PO #9"),
+            slack("730", OrderState.PASSED, reference="PO-9."),   # a sentence's stop
             slack("50", OrderState.PASSED, day=SINCE),             # the last day it counts
             slack("60000", OrderState.PASSED, day=SINCE - timedelta(days=1)),  # too old
             slack("20", OrderState.PASSED, currency="EUR"),
