@@ -91,6 +91,9 @@ def promise_verdict(uow: UnitOfWork, promise: Promise, today: date, grace_days: 
                       min(today, last_day), promise.amount.currency, base_currency,
                       promise.invoice_ids, known=promise.paid_before) \
         - promise.paid_before_converted
+    # Never below nothing: an old promise's one figure (``paid_before_converted``) may
+    # exceed what the same payments are worth at rates corrected since.
+    paid = max(paid, Decimal(0))
     terms = PromiseTerms(promise.amount.amount, promise.due_on, promise.invoice_ids)
     return evaluate(terms, today, grace_days, open_now, paid), paid
 

@@ -59,21 +59,22 @@ _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|
           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
           r"|märz?|mrz|mai|okt(?:ober)?|dez(?:ember)?)\.?")
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th|\.)?"
-_NAMED_MONTH = (rf"{_MONTH}\s*{_ORDINAL},?(?:\s*\d{{4}})?"
-                rf"|{_ORDINAL}\s*{_MONTH}(?:\s*\d{{4}})?")
+_NAMED_MONTH = (rf"{_MONTH}[\s-]*{_ORDINAL},?(?:[\s-]*\d{{4}})?"
+                rf"|{_ORDINAL}[\s-]*{_MONTH}(?:[\s-]*\d{{4}})?")
 _DATE_INSIDE = re.compile(
     rf"(?<!\S)(?:(?:on|by|for|until|due|dated?)\s+\d{{1,4}}[/.-]\d{{1,2}}(?:[/.-]\d{{1,4}})?"
     rf"|{_DATE}|{_NAMED_MONTH}|today|tomorrow)(?!\S)|\d{{1,2}}月\d{{1,2}}[日号]|今天|明天|后天"
     rf"|\d{{2,4}}年\d{{1,2}}月(?:\d{{1,2}}[日号])?",
     re.IGNORECASE)
-_DATE_WORDS = ("ship|shipping|shipment|delivery|deliver|eta|etd|date|lieferung|liefertermin|"
-               "versand|am|zum|till|bis")
+_DATE_WORDS = ("ship|shipping|shipment|delivery|deliver|eta|etd|date|deadline|before|"
+               "lieferung|liefertermin|versand|fällig|vom|am|zum|till|bis")
 _DAY_AND_MONTH = (
     re.compile(r"^(?P<date>(\d{1,2})/(\d{1,2}))$"),
-    re.compile(rf"(?:^|(?<=\s))(?:{_DATE_WORDS})\s+(?P<date>(\d{{1,2}})/(\d{{1,2}}))(?!\S)",
-               re.IGNORECASE),
+    re.compile(rf"(?:^|(?<=\s))(?:{_DATE_WORDS}):?\s+(?P<date>(\d{{1,2}})[/.-](\d{{1,2}}))"
+               r"(?!\S)", re.IGNORECASE),
+    re.compile(r"(?<!\S)(?P<date>(\d{1,2})[/.](\d{1,2})[/.]\d{2})(?!\S)"),
     re.compile(r"(?<![\d.])(?P<date>(\d{1,2})\.(\d{1,2})\.)(?!\d)"),
-    re.compile(r"(?<![\d.])(?P<date>(\d{1,2})\.(\d{1,2}))(?=发货|交货|到货|送货|前|日|号)"))
+    re.compile(r"(?<![\d./])(?P<date>(\d{1,2})[./](\d{1,2}))(?=发货|交货|到货|送货|前|日|号)"))
 
 
 def date_in(reference: str) -> str | None:
@@ -84,8 +85,11 @@ def date_in(reference: str) -> str | None:
     for pattern in _DAY_AND_MONTH:
         for match in pattern.finditer(reference):
             first, second = int(match[2]), int(match[3])
-            # A day and a month either way round (12/31, 31/12), both of them real.
-            if 1 <= first <= 31 and 1 <= second <= 31 and min(first, second) <= 12:
+            # A day and a month either way round (12/31, 31/12), both of them real; a
+            # small fraction ("shipment 1/2", "Lieferung 2/3") is a part, not 2 January.
+            fraction = "/" in match["date"] and first < second <= 9
+            if 1 <= first <= 31 and 1 <= second <= 31 and min(first, second) <= 12 \
+                    and not fraction:
                 return match["date"]
     return None
 

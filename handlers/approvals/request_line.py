@@ -11,6 +11,7 @@ through that day.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -195,24 +196,29 @@ def _take_until(reason: str) -> tuple[date | None, str]:
 
 _ALWAYS_UNTIL = frozenset({"until", "至", "截至", "截止", "直到"})
 # Words for a day that are not a date ("至 明天", "至本月底", "till Friday", "bis
-# morgen"): asked for as a date, not read into the reason. Chinese ones anywhere in the
-# word (至 is joined to them), the others whole ("till endorsed" is a reason).
-_RELATIVE_CJK = ("明天", "后天", "明日", "月底", "月末", "月初", "年底", "年末", "年初", "明年",
-                 "今年", "本月", "下月", "下个月", "本周", "下周", "周一", "周二", "周三", "周四",
-                 "周五", "周六", "周日", "周末", "星期", "春节", "节后", "元旦", "国庆", "中秋")
+# morgen"): asked for as a date, not read into the reason. A Chinese one must be the
+# whole word (至 is joined to it: "截至本月已回款" and "至少每星期" are reasons), the others
+# whole words ("till endorsed", "till the CFO signs" are reasons).
+_RELATIVE_CJK = re.compile(
+    r"明天|后天|明日|春节|节后|元旦|国庆|中秋|周末"
+    r"|(?:本|今|明|这个?|下个?|下下个?)?(?:年|月|周|星期)(?:底|末|初|中|[一二三四五六日天])?"
+    r"|(?:年|月)(?:底|末|初)|周[一二三四五六日]|星期[一二三四五六日天]")
 _RELATIVE_WORDS = frozenset({
-    "tomorrow", "today", "tonight", "next", "end", "year-end", "month-end", "the", "this",
+    "tomorrow", "today", "tonight", "next", "end", "year-end", "month-end", "eom", "eoy",
+    "xmas", "christmas", "easter", "mid",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "christmas", "easter",
-    "morgen", "übermorgen", "ende", "monatsende", "jahresende", "nächste", "nächsten",
-    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag",
-    "weihnachten", "ostern"})
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+    "sep", "sept", "oct", "nov", "dec",
+    "morgen", "übermorgen", "ende", "mitte", "monatsende", "jahresende", "nächste",
+    "nächsten", "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag",
+    "sonntag", "weihnachten", "ostern"})
 
 
 def _relative(word: str) -> bool:
     folded = unicodedata.normalize("NFKC", word).lower().strip(".,;:")
-    return folded in _RELATIVE_WORDS or any(cjk in folded for cjk in _RELATIVE_CJK)
+    return folded in _RELATIVE_WORDS or folded.split("-")[0] in _RELATIVE_WORDS \
+        or _RELATIVE_CJK.fullmatch(folded) is not None
 
 
 def _after_temporary(reason: str) -> str | None:

@@ -1112,8 +1112,19 @@ def test_a_reference_with_numbers_that_are_no_day_and_month_is_taken(world):
     # Refused as "has a date in it" once day-and-month references were: a part, a
     # calendar week, a fraction, a quantity.
     for number, reference in enumerate(("PO-118 part 1/2", "KW 12/26", "Lot 45/67",
+                                        "Lieferung 1/2", "PO-7 shipment 2/3",
                                         "钢材2.5吨", "PO-9 24/7"), 1):
         said = world.slack.slash(SALES, SALES_CHANNEL,
                                  f"/credit order acme industrial 1k {reference}")
         assert said.all_text().startswith(
             f":white_check_mark: *OK to ship*: order CB-{number} ({reference}) of "), reference
+
+
+@pytest.mark.parametrize("reference", ["12/31/26", "31-Dec-2026", "ship 12.31", "ship: 12/31",
+                                       "deadline 12/31", "12/31发货", "PO-8 Dec-31"])
+def test_a_date_written_other_ways_in_a_reference_is_refused(world, reference):
+    said = world.slack.slash(SALES, SALES_CHANNEL,
+                             f"/credit order acme industrial 1k {reference}")
+    assert said.all_text().startswith(f"“{reference}” "), said.all_text()
+    assert "an order is dated the day it is placed" in said.all_text()
+    assert checks(world) == {}

@@ -83,7 +83,7 @@ def test_a_wrong_until_is_refused_with_how_to_write_it(world):
                       ("+5万 截至 月底", "月底"), ("+5万 至 春节", "春节"),
                       ("+5k bis morgen Aktion", "morgen"), ("+5k till tomorrow", "tomorrow"),
                       ("+5万 至本月底 促销", "本月底"), ("+5万 至周五", "周五"),
-                      ("+5k till Friday promo", "Friday"),
+                      ("+5k till Friday promo", "Friday"), ("+5k till Dec 31 stock", "Dec"),
                       ("+5k temporary till Friday promo", "Friday")):
         assert said(world, f"/credit request lakeside {line}") == (
             f"“{day}” is not a date: write the temporary limit's last day as YYYY-MM-DD, "
@@ -94,7 +94,9 @@ def test_a_wrong_until_is_refused_with_how_to_write_it(world):
     assert (filed.kind, filed.reason) == (RequestKind.LIMIT_INCREASE, "到 3号仓库 备货")
     # Words that only start like one stay the reason ("end…", 至少: "at least").
     from handlers.approvals.request_line import parse_request_line
-    for line in ("lakeside +5k till endorsed by the CFO", "lakeside +5万 至少三个月的备货"):
+    for line in ("lakeside +5k till endorsed by the CFO", "lakeside +5万 至少三个月的备货",
+                 "lakeside +5k till the CFO signs off", "lakeside +5万 至少每星期发货两次",
+                 "lakeside +5万 截至本月已回款80万"):
         assert parse_request_line(line).until is None, line
 
 

@@ -548,6 +548,24 @@ def test_a_promise_made_before_payments_were_kept_by_currency_is_checked_as_then
     assert (promise.state, promise.paid_when_checked) == (PromiseState.BROKEN, 0)
 
 
+def test_an_old_promises_figure_above_what_the_payments_are_worth_now_is_no_debt(
+        day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
+    # The day's rate corrected from 1.10 to 1.09 after it: $110,000 taken off $109,000
+    # and the $600 paid next day read "only -$400.00 of it was paid".
+    uow.rates.from_day = {TODAY: {"EUR": Decimal("1.09")}}
+    uow.receivables.payments = [("C2", TODAY, Money(Decimal(100_000), "EUR"), None)]
+    made = day.promise(MEI, "C2", usd(500), TODAY + timedelta(days=1), []).promise
+    with uow:
+        uow.collections.save_promise(replace(made, paid_before=(),
+                                             paid_before_converted=Decimal(110_000)))
+        uow.commit()
+    uow.receivables.payments.append(("C2", TODAY + timedelta(days=1), usd(600), None))
+    clock[0] = NOW + timedelta(days=4)
+    CollectionsJob(day).run()
+    [promise] = uow.collections.promises("C2")
+    assert promise.paid_when_checked is not None and promise.paid_when_checked >= 0
+
+
 def test_a_payment_in_a_currency_without_a_rate_is_left_out_of_the_promise(
         day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
     day.promise(MEI, "C2", usd(1000), TODAY, [])
