@@ -531,39 +531,29 @@ def test_a_rate_for_the_promises_day_imported_after_it_changes_nothing_paid_befo
     assert promise.paid_when_checked == (paid_later.amount if paid_later else 0)
 
 
-def test_a_promise_made_before_payments_were_kept_by_currency_is_checked_as_then(
-        day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
+@pytest.mark.parametrize(("rate", "paid_later", "state", "paid"), [
     # Its one figure ($110,000: that morning's €100,000 at 1.10) was taken off the
     # dollars paid alone, so the morning's euros kept a promise nothing was paid towards.
-    uow.rates.from_day = {TODAY: {"EUR": Decimal("1.10")}}
+    (Decimal("1.10"), None, PromiseState.BROKEN, 0),
+    # The day's rate corrected to 1.09 after it: $110,000 taken off $109,000 and the
+    # $600 paid next day read "only -$400.00 of it was paid"; never below nothing.
+    (Decimal("1.09"), usd(600), PromiseState.BROKEN, 0)])
+def test_a_promise_made_before_payments_were_kept_by_currency_is_checked_as_then(
+        day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime], rate: Decimal,
+        paid_later: Money | None, state: PromiseState, paid: int) -> None:
+    uow.rates.from_day = {TODAY: {"EUR": rate}}
     uow.receivables.payments = [("C2", TODAY, Money(Decimal(100_000), "EUR"), None)]
     made = day.promise(MEI, "C2", usd(500), TODAY + timedelta(days=1), []).promise
     with uow:
         uow.collections.save_promise(replace(made, paid_before=(),
                                              paid_before_converted=Decimal(110_000)))
         uow.commit()
+    if paid_later is not None:
+        uow.receivables.payments.append(("C2", TODAY + timedelta(days=1), paid_later, None))
     clock[0] = NOW + timedelta(days=4)
     CollectionsJob(day).run()
     [promise] = uow.collections.promises("C2")
-    assert (promise.state, promise.paid_when_checked) == (PromiseState.BROKEN, 0)
-
-
-def test_an_old_promises_figure_above_what_the_payments_are_worth_now_is_no_debt(
-        day: CollectorsDay, uow: FakeUnitOfWork, clock: list[datetime]) -> None:
-    # The day's rate corrected from 1.10 to 1.09 after it: $110,000 taken off $109,000
-    # and the $600 paid next day read "only -$400.00 of it was paid".
-    uow.rates.from_day = {TODAY: {"EUR": Decimal("1.09")}}
-    uow.receivables.payments = [("C2", TODAY, Money(Decimal(100_000), "EUR"), None)]
-    made = day.promise(MEI, "C2", usd(500), TODAY + timedelta(days=1), []).promise
-    with uow:
-        uow.collections.save_promise(replace(made, paid_before=(),
-                                             paid_before_converted=Decimal(110_000)))
-        uow.commit()
-    uow.receivables.payments.append(("C2", TODAY + timedelta(days=1), usd(600), None))
-    clock[0] = NOW + timedelta(days=4)
-    CollectionsJob(day).run()
-    [promise] = uow.collections.promises("C2")
-    assert promise.paid_when_checked is not None and promise.paid_when_checked >= 0
+    assert (promise.state, promise.paid_when_checked) == (state, paid)
 
 
 def test_a_payment_in_a_currency_without_a_rate_is_left_out_of_the_promise(
