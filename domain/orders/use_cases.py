@@ -64,7 +64,10 @@ _NAMED_MONTH = (rf"{_MONTH}[\s-]*{_ORDINAL},?(?:[\s-]*\d{{4}})?"
 _DATE_INSIDE = re.compile(
     rf"(?<!\S)(?:(?:on|by|for|until|due|dated?)\s+\d{{1,4}}[/.-]\d{{1,2}}(?:[/.-]\d{{1,4}})?"
     rf"|{_DATE}|{_NAMED_MONTH}|today|tomorrow)(?!\S)|\d{{1,2}}月\d{{1,2}}[日号]|今天|明天|后天"
-    rf"|\d{{2,4}}年\d{{1,2}}月(?:\d{{1,2}}[日号])?",
+    rf"|\d{{2,4}}年\d{{1,2}}月(?:\d{{1,2}}[日号])?"
+    # A day named, not dated, before what happens on it: "周五发货", "下周一前", "月底交货".
+    rf"|(?:下?周|星期)[一二三四五六日天](?=发货|交货|到货|送货|前)"
+    rf"|(?:本|下个?)?(?:月|年)(?:底|末|初)(?=发货|交货|到货|送货|前)",
     re.IGNORECASE)
 _DATE_WORDS = ("ship|shipping|shipment|delivery|deliver|eta|etd|date|deadline|before|"
                "lieferung|liefertermin|versand|fällig|vom|am|zum|till|bis")

@@ -1112,6 +1112,7 @@ def test_a_reference_with_numbers_that_are_no_day_and_month_is_taken(world):
     # Refused as "has a date in it" once day-and-month references were: a part, a
     # calendar week, a fraction, a quantity.
     for number, reference in enumerate(("PO-118 part 1/2", "KW 12/26", "Lot 45/67",
+                                        "PO-7 周一批", "年底备货单",
                                         "Lieferung 1/2", "PO-7 shipment 2/3",
                                         "钢材2.5吨", "PO-9 24/7"), 1):
         said = world.slack.slash(SALES, SALES_CHANNEL,
@@ -1123,7 +1124,8 @@ def test_a_reference_with_numbers_that_are_no_day_and_month_is_taken(world):
 @pytest.mark.parametrize(("reference", "date"), [
     ("12/31/26", None), ("31-Dec-2026", None), ("ship 12.31", "12.31"),
     ("ship: 12/31", "12/31"), ("deadline 12/31", "12/31"), ("12/31发货", "12/31"),
-    ("PO-8 Dec-31", "Dec-31")])
+    ("PO-8 Dec-31", "Dec-31"), ("周五发货", "周五"), ("采购单 下周二到货", "下周二"),
+    ("月底交货", "月底")])
 def test_a_date_written_other_ways_in_a_reference_is_refused(world, reference, date):
     said = world.slack.slash(SALES, SALES_CHANNEL,
                              f"/credit order acme industrial 1k {reference}")
