@@ -7,6 +7,10 @@ that needed Slack to boot would turn a Slack outage during a restart into a full
 
 from __future__ import annotations
 
+# At import, in the main thread: imported lazily by the scheduler's supervisor thread, a
+# worker gunicorn forked meanwhile inherited ctypes' import lock held, and hung for good
+# on its first import of it (icalendar's dateutil imports it).
+import ctypes
 import errno
 import gc
 import ipaddress
@@ -265,8 +269,6 @@ def start_scheduler(config_file: Path | None = None) -> subprocess.Popen[bytes]:
     serve stops the child itself, and any other end of the child is a death to restart."""
     preexec = None
     if sys.platform == "linux":
-        import ctypes
-
         # Looked up here: between fork and exec the child may only run what takes no
         # lock another thread of serve could have held at the fork (imports, dlopen).
         prctl = ctypes.CDLL(None, use_errno=True).prctl

@@ -519,7 +519,7 @@ class Serving:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--workers", str(workers)],
             env={**env, "PORT": str(self.port)}, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True)
+            stderr=subprocess.STDOUT, text=True, start_new_session=True)
         self.output = ""
 
     def __enter__(self) -> Serving:
@@ -533,7 +533,12 @@ class Serving:
                 # worker booting on a loaded machine (CI's other tests) took over the
                 # probe's 10 s; the server is up once it answers, within the deadline.
                 assert self.process.poll() is None, self.process.communicate()[0]
-                assert time.monotonic() < deadline, "serve did not come up"
+                if time.monotonic() >= deadline:
+                    # Not left running into the tests after it, its workers with it (they
+                    # were, stuck), and what it said is shown.
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                    said = self.process.communicate(timeout=30)[0]
+                    raise AssertionError(f"serve did not come up:\n{said}") from None
                 time.sleep(0.2)
 
     def __exit__(self, *exc: object) -> None:

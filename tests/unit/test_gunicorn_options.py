@@ -30,3 +30,16 @@ def test_listening_beyond_this_host_says_to_put_a_proxy_in_front(host, said):
                     f"listening on {host}, beyond this host: put a buffering reverse proxy "
                     "in front (nginx; README, Running) and listen on 127.0.0.1 behind it; "
                     "slow clients reaching gunicorn directly can hold every request thread")
+
+
+def test_what_the_scheduler_supervisor_thread_runs_imports_nothing_itself():
+    # It imported ctypes lazily: a worker gunicorn forked meanwhile inherited ctypes'
+    # import lock held, and hung for good on its own first import of it (icalendar's
+    # dateutil imports it), a server that never came up. Imported with serve instead.
+    import subprocess
+    import sys
+
+    imported = subprocess.run(
+        [sys.executable, "-c", "import sys, bot.serve; print('ctypes' in sys.modules)"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    assert imported == "True"
