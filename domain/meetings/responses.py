@@ -24,7 +24,13 @@ from domain.meetings.ports import (
     MeetingStore,
     NoMeetingNotices,
 )
-from domain.meetings.schedule import DURATION, MeetingRefused, SchedulingPolicy, check_slot
+from domain.meetings.schedule import (
+    DURATION,
+    MeetingRefused,
+    Moment,
+    SchedulingPolicy,
+    check_slot,
+)
 from domain.meetings.use_cases import customer_names
 from domain.model import AuditEntry
 from domain.ports import UnitOfWork
@@ -203,6 +209,6 @@ class Responses:
             raise AnswerRefused(N_(
                 "“{title}” has moved to {when} since this was shown, so your answer was "
                 "not recorded: answer again for the new time, from the invitation or "
-                "`/credit meetings`."), title=meeting.title, when=meeting.starts_at,
-                zone=meeting.zone)
+                "`/credit meetings`."), title=meeting.title,
+                when=Moment(meeting.starts_at, meeting.zone))
         return meeting

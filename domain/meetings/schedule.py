@@ -182,6 +182,20 @@ class _Days:
         return ", ".join(self.names)
 
 
+class Moment:
+    """A point in time as a message shows it: in each reader's own zone by Slack, the
+    fallback in ``zone`` (``Translator.moment``)."""
+
+    def __init__(self, at: datetime, zone: str) -> None:
+        self.at, self.zone = at, zone
+
+    def shown_by(self, tr: Any) -> str:
+        return str(tr.moment(self.at, ZoneInfo(self.zone)))
+
+    def __str__(self) -> str:
+        return f"{self.at.astimezone(ZoneInfo(self.zone)):%Y-%m-%d %H:%M} ({self.zone})"
+
+
 class Span:
     """A meeting's day and hours on a wall clock, as the reader's language writes a date
     (``Dec 3, 2026, 10:00–11:00``), like the rest of the meetings' messages."""

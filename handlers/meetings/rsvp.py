@@ -48,12 +48,6 @@ def refusal(error: DomainError, tr: Translator) -> str:
                   "title": person_text(str(error.params.get("title", "")),
                                                   invitation.TITLE)}
         return ":no_entry: " + tr._(error.template, **params)
-    moved_to = error.params.get("when")
-    if isinstance(error, AnswerRefused) and isinstance(moved_to, datetime):
-        # The new time in the reader's own zone, as the invitation shows it.
-        return ":no_entry: " + tr._(error.template, **{
-            **error.params, "when": tr.moment(moved_to, ZoneInfo(str(error.params["zone"]))),
-            "title": person_text(str(error.params["title"]), invitation.TITLE)})
     return refused(error, tr)
 
 
