@@ -66,13 +66,17 @@ def _promise_values(p: Promise) -> dict[str, Any]:
             "currency": p.amount.currency, "due_on": p.due_on,
             "invoice_ids": list(p.invoice_ids), "state": p.state.value,
             "made_by": p.made_by, "made_at": p.made_at, "checked_at": p.checked_at,
-            # A promise made before migration 0037 keeps its one figure, unchanged.
-            "paid_before": p.paid_before_converted if not p.paid_before else sum(
-                (m.amount for m in p.paid_before if m.currency == p.amount.currency),
-                Decimal(0)),
-            "paid_before_by_currency": {m.currency: str(m.amount) for m in p.paid_before}
-            if p.paid_before or not p.paid_before_converted else None,
+            **_paid_before_values(p),
             "paid_when_checked": p.paid_when_checked}
+
+
+def _paid_before_values(p: Promise) -> dict[str, Any]:
+    if p.paid_before_converted:
+        # Made before migration 0037: its one figure, unchanged.
+        return {"paid_before": p.paid_before_converted, "paid_before_by_currency": None}
+    return {"paid_before": sum((m.amount for m in p.paid_before
+                                if m.currency == p.amount.currency), Decimal(0)),
+            "paid_before_by_currency": {m.currency: str(m.amount) for m in p.paid_before}}
 
 
 def _promise(r: Any) -> Promise:

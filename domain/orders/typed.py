@@ -226,13 +226,11 @@ def join_units(words: list[str]) -> list[str]:
         # "50 k, PO-62", "50 grand，PO-44": a sentence's comma or stop after the unit left
         # it the reference's, and the order was of $50.00. Joined, it is refused.
         bare = unicodedata.normalize("NFKC", word).lower().rstrip(_PUNCTUATION)
-        if before and numeric(before) and (is_unit(word) or _unit_and_code(word)
-                                           or (bare != word and is_unit(bare))):
+        if before and numeric(before) and (is_unit(bare) or _unit_and_code(word)):
             joined[-1] += word  # "10 k", "5 kusd"
         elif before and numeric(before) and (
                 (_GROUP.fullmatch(word) and _GROUPED.fullmatch(before))
                 or bare in _OTHER_UNITS
-                or unicodedata.normalize("NFKC", word).lower() in _OTHER_UNITS
                 or _thousands_of(word)
                 or _is_sign_word(word)):  # "5k US$": its currency, written with a sign
             joined[-1] += " " + word
