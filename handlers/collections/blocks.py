@@ -216,6 +216,14 @@ def _last(item: WorkItem, tr: Translator) -> str:
 def _next(item: WorkItem, tr: Translator, today: date | None = None) -> str:
     parts = []
     promise_day = item.promise_due is not None and item.next_action_on == item.promise_due
+    late = ""
+    if today is not None and item.next_action_on is not None \
+            and item.next_action_on < today:
+        # A step long past read like one to come: reminded once, then only the lead's
+        # stale-account flag caught it. The space is the translation's: Chinese puts
+        # none before its bracket.
+        late = tr.ngettext(" ({n} day late)", " ({n} days late)",
+                           (today - item.next_action_on).days)
     if item.status == AssignmentStatus.ESCALATED.value:
         # The dunning policy's "legal" step is taken: what is left is legal's outcome.
         parts.append(tr._("Next step: legal's outcome (Record outcome)"))
@@ -223,21 +231,14 @@ def _next(item: WorkItem, tr: Translator, today: date | None = None) -> str:
         # Not "stop supply on Dec 10 · promise to pay due Dec 10", read as stopping their
         # supply on the day they promised to pay: that day's step is the promise.
         parts.append(tr._("Next step: see the promise to pay kept, due {day}",
-                          day=item.next_action_on))
+                          day=item.next_action_on) + late)
     elif item.next_action_on is not None:
         parts.append(tr._("Next step: {step} on {day}",
                           step=tr._(STEPS[item.level.step]) if item.level else tr._("follow up"),
-                          day=item.next_action_on))
+                          day=item.next_action_on) + late)
     elif item.level is not None:
         parts.append(tr._("Next step: {step}, no date set",
                           step=tr._(STEPS[item.level.step])))
-    if today is not None and item.next_action_on is not None \
-            and item.next_action_on < today:
-        # A step long past read like one to come: reminded once, then only the lead's
-        # stale-account flag caught it.
-        # The space is the translation's: Chinese puts none before its bracket.
-        parts[-1] += tr.ngettext(" ({n} day late)", " ({n} days late)",
-                                 (today - item.next_action_on).days)
     if item.promise_due is not None and not promise_day:
         parts.append(tr._("promise to pay due {day}", day=item.promise_due))
     if item.open_disputes and item.oldest_dispute_on is not None:
