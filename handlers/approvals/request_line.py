@@ -176,7 +176,7 @@ def _take_until(reason: str) -> tuple[date | None, str]:
     word = unicodedata.normalize("NFKC", words[0]).lower()
     until, joined = next(((w, word[len(w):]) for w in UNTIL_WORDS
                           if word.startswith(w) and len(word) > len(w)), (None, None))
-    if joined is not None and (looks_like_day(joined) or (until != "到" and _relative(joined))):
+    if joined is not None and (looks_like_day(joined) or _a_day_after(until, joined)):
         return _last_day(joined), " ".join(words[1:])
     if word in UNTIL_WORDS and len(words) < 2:
         # "+5k 至" meant a temporary limit as much as "+5k until" did; filed as an
@@ -189,7 +189,7 @@ def _take_until(reason: str) -> tuple[date | None, str]:
     # and "到" start reasons too ("till further notice", "到 3号仓库"), unless a day, or
     # a word for one other than "到"'s ("到 年底备货"), follows.
     if word not in UNTIL_WORDS or not (word in _ALWAYS_UNTIL or looks_like_day(words[1])
-                                       or (word != "到" and _relative(words[1]))):
+                                       or _a_day_after(word, words[1])):
         return None, reason
     return _last_day(words[1]), words[2] if len(words) > 2 else ""
 
@@ -213,6 +213,12 @@ _RELATIVE_WORDS = frozenset({
     "morgen", "übermorgen", "ende", "mitte", "monatsende", "jahresende", "nächste",
     "nächsten", "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag",
     "sonntag", "weihnachten", "ostern"})
+
+
+def _a_day_after(until: str | None, word: str) -> bool:
+    """Whether ``word`` after ``until`` is a word for a day that is not a date: asked
+    for as one. Not after 到 ("to"): "到年底备货" is "stock up for the year's end"."""
+    return until != "到" and _relative(word)
 
 
 def _relative(word: str) -> bool:
