@@ -457,8 +457,23 @@ def split_order(text: str) -> TypedOrder | None:
             second_at = len(words) - len(rest)
             raise TwoAmounts(" ".join(words[amount_at:second_at + 1]),
                              index if quoted is None else 0)
-        return TypedOrder(name, words[amount_at], currency, " ".join(rest) or None)
+        return TypedOrder(name, words[amount_at], currency, _as_typed(text, rest))
     return None
+
+
+def _as_typed(text: str, rest: list[str]) -> str | None:
+    """The reference's words as typed: "SO - 0002 - 901", read with each minus joined to
+    the number after it, was kept as "SO -0002 -901". The fewest last words of ``text``
+    that read as ``rest``; ``rest`` rejoined when none do (a currency written twice was
+    taken out of it)."""
+    if not rest:
+        return None
+    typed = fold(text).split()
+    for count in range(len(rest), len(typed) + 1):
+        tail = typed[len(typed) - count:]
+        if join_units(tail) == rest:
+            return " ".join(tail)
+    return " ".join(rest)
 
 
 def split_check(text: str) -> TypedOrder | None:

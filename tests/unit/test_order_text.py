@@ -59,6 +59,11 @@ from handlers.orders.blocks import held_note
     ("Uncle Bob 5k", TypedOrder("Uncle Bob", "5k")),
     ("acme 5k eur", TypedOrder("acme", "5k", "EUR")),
     ("acme 10k 12345", TypedOrder("acme", "10k", None, "12345")),
+    # A reference's own dashes written apart stay apart, not joined to the numbers after
+    # them as minus signs ("SO -0002 -901").
+    ("acme 5k SO - 0002 - 901", TypedOrder("acme", "5k", None, "SO - 0002 - 901")),
+    ("acme 5k EUR PO - 7", TypedOrder("acme", "5k", "EUR", "PO - 7")),
+    ('"acme 7" 5k SO - 12', TypedOrder("acme 7", "5k", None, "SO - 12")),
 ])
 def test_orders_as_typed(typed: str, read: TypedOrder | None):
     assert split_order(typed) == read
