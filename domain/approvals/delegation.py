@@ -5,7 +5,8 @@ than its start, for a year at most; each refusal names the day that is wrong."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from domain.access import Member
 from domain.approvals.context import RequestsContext
@@ -59,11 +60,27 @@ def check_period(today: date, starts: date, until: date) -> None:
                                 start=starts, until=until, command=COMMAND, example=EXAMPLE)
 
 
+@dataclass(frozen=True)
+class Delegated:
+    """A hand-over made, and what the delegator is told with it, read in its
+    transaction: ``kept``, the open requests that keep waiting for them since the
+    stand-in may not decide them (``kept_from``); ``only_to_reject``, the roles in which
+    the stand-in could only reject their level; ``replaced``, the delegation still to
+    run that it replaced; ``cover_gap``, that one ran today and the new one starts later,
+    so nobody stands in until it does."""
+
+    granted: Delegation
+    kept: list[int]
+    only_to_reject: list[str]
+    replaced: Delegation | None = None
+    cover_gap: bool = False
+
+
 class Delegating(RequestsContext):
     """Hand one's approvals to a stand-in for a period, end it, list them."""
 
     def delegate(self, actor: Member, delegate: str, until: date,
-                 starts_on: date | None = None) -> Delegation:
+                 starts_on: date | None = None) -> Delegated:
         """Hands ``actor``'s approvals to ``delegate`` from ``starts_on`` (today when
         not given) through ``until``, replacing any delegation of ``actor`` still in
         force. Refused for oneself, a past or reversed period, someone who holds no
@@ -92,7 +109,7 @@ class Delegating(RequestsContext):
             # The same stand-in handed over anew has the waiting levels' cards already.
             again = any(d.delegate == delegate for d in running)
             self._tell_ended(uow, [d for d in running if d.delegate != delegate])
-            replaced = self._still_to_run(uow, actor.user_id, today)
+            given = self._still_to_run(uow, actor.user_id, today)
             ended = store.end_delegations(actor.user_id, now, today)
             granted = store.add_delegation(Delegation(actor.user_id, delegate, starts, until,
                                                       now))
@@ -101,7 +118,7 @@ class Delegating(RequestsContext):
                                             "delegate": delegate, "roles": roles,
                                             "starts_on": starts.isoformat(),
                                             "until": until.isoformat(), "replaced": ended,
-                                            "replaced_delegations": replaced}))
+                                            "replaced_delegations": _named(given)}))
             uow.events.record(DelegationGranted(occurred_at=now, actor=actor.user_id,
                                                 subject=actor.user_id, delegate=delegate,
                                                 starts_on=starts, until=until))
@@ -114,29 +131,28 @@ class Delegating(RequestsContext):
                                    self.standing, send=not again) is not None
                               for request in store.open_requests())
             self.notices.delegated(uow.outbox, granted, roles, waiting)
+            kept = self._kept_from(uow, actor.user_id, delegate, now)
             uow.commit()
-        return granted
+        previous = next(iter(given), None)
+        return Delegated(granted, kept, only_to_reject(
+            self.policy, self.roster.holders(), actor.roles & self.policy.roles(), delegate),
+            previous, previous is not None and previous.active_on(today)
+            and starts > today)
 
-    def kept_from(self, actor: Member, delegate: str) -> list[int]:
-        """The open requests waiting for ``actor`` now that ``delegate`` may not decide
+    def _kept_from(self, uow: UnitOfWork, delegator: str, delegate: str,
+                   now: datetime) -> list[int]:
+        """The open requests waiting for ``delegator`` that ``delegate`` may not decide
         for them (they filed it or decided a level of it, or own its account): said when
-        the delegation is made, since they keep waiting for ``actor``."""
-        now, holders = self.clock(), self.roster.holders()
-        with self.unit_of_work() as uow:
-            store = uow.credit_requests
-            waiting = [r for r in store.open_requests()
-                       if waits_for(r, actor.user_id, holders, now) is not None]
-            decisions = store.decisions([r.id for r in waiting])
-            stand_in = StandIn(delegate, actor.user_id)
-            return [r.id for r in waiting
-                    if not may_stand_in(stand_in, r.requested_by, decisions.get(r.id, []))
-                    or owner_of(uow, r.customer_id) == delegate]
-
-    def only_to_reject(self, actor: Member, delegate: str) -> list[str]:
-        """The roles in which ``delegate`` could only reject ``actor``'s level
-        (``only_to_reject``): said when the delegation is made."""
-        return only_to_reject(self.policy, self.roster.holders(),
-                              actor.roles & self.policy.roles(), delegate)
+        the delegation is made, since they keep waiting for ``delegator``."""
+        holders = self.roster.holders()
+        store = uow.credit_requests
+        waiting = [r for r in store.open_requests()
+                   if waits_for(r, delegator, holders, now) is not None]
+        decisions = store.decisions([r.id for r in waiting])
+        stand_in = StandIn(delegate, delegator)
+        return [r.id for r in waiting
+                if not may_stand_in(stand_in, r.requested_by, decisions.get(r.id, []))
+                or owner_of(uow, r.customer_id) == delegate]
 
     def end_delegation(self, actor: Member) -> int:
         """Ends ``actor``'s delegations still in force; how many. Audited
@@ -146,7 +162,7 @@ class Delegating(RequestsContext):
         with self.unit_of_work() as uow:
             uow.begin_write()
             self._tell_ended(uow, self._running(uow, actor.user_id, self.today()))
-            cut_short = self._still_to_run(uow, actor.user_id, self.today())
+            cut_short = _named(self._still_to_run(uow, actor.user_id, self.today()))
             ended = uow.credit_requests.end_delegations(actor.user_id, now, self.today())
             if ended:
                 uow.audit.append(AuditEntry(now, actor.user_id, "delegations.ended",
@@ -162,13 +178,9 @@ class Delegating(RequestsContext):
                 if d.delegator == delegator and d.active_on(today)]
 
     @staticmethod
-    def _still_to_run(uow: UnitOfWork, delegator: str, today: date) -> list[dict[str, str]]:
-        """``delegator``'s delegations not ended nor run out, as the audit names them:
-        who stood in and for which days (the count alone sent an auditor through the
-        earlier entries)."""
-        return [{"delegate": d.delegate, "starts_on": d.starts_on.isoformat(),
-                 "until": d.until.isoformat()}
-                for d in uow.credit_requests.delegations(delegator)
+    def _still_to_run(uow: UnitOfWork, delegator: str, today: date) -> list[Delegation]:
+        """``delegator``'s delegations not ended nor run out, in the order made."""
+        return [d for d in uow.credit_requests.delegations(delegator)
                 if d.delegator == delegator and d.ended_at is None and d.until >= today]
 
     def _tell_ended(self, uow: UnitOfWork, ending: list[Delegation]) -> None:
@@ -183,6 +195,13 @@ class Delegating(RequestsContext):
         with self.unit_of_work() as uow:
             found = uow.credit_requests.delegations(actor.user_id)
         return [d for d in found if d.until >= today]
+
+
+def _named(delegations: Sequence[Delegation]) -> list[dict[str, str]]:
+    """Delegations as the audit names them: who stood in and for which days (the count
+    alone sent an auditor through the earlier entries)."""
+    return [{"delegate": d.delegate, "starts_on": d.starts_on.isoformat(),
+             "until": d.until.isoformat()} for d in delegations]
 
 
 def only_to_reject(policy: ApprovalPolicy, holders: Mapping[str, Sequence[str]],

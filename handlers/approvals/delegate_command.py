@@ -74,17 +74,16 @@ def delegate(context: BoltContext, rest: str) -> Message:
         return _say(":white_check_mark: " + tr._(
             "Your delegation has ended: your credit requests come to you again."))
     delegate_id, starts, until = parse_delegation(text, command)
-    before = [d for d in deps.requests.delegations(member) if d.delegator == member.user_id]
     try:
-        granted = deps.requests.delegate(member, delegate_id, until, starts)
+        made = deps.requests.delegate(member, delegate_id, until, starts)
     except DelegationRefused as refused:  # its example, as the command was typed
         raise retyped(refused, command) from None
+    granted = made.granted
     said = ":white_check_mark: " + tr._(
         "<@{who}> decides your credit requests from {start} through {until}. "
         "`{command} {end}` ends it sooner.", who=granted.delegate,
         start=granted.starts_on, until=granted.until, command=command, end=end)
-    kept = deps.requests.kept_from(member, granted.delegate)
-    if kept:
+    if made.kept:
         # They keep waiting for the delegator: the stand-in was told none waited, and a
         # request sat until its deadline escalated it.
         said = tr.sentences(said, tr.ngettext(
@@ -92,26 +91,25 @@ def delegate(context: BoltContext, rest: str) -> Message:
             "a level of it or owns its account, so may not decide it for you.",
             "Requests {requests} wait for you and stay yours: <@{who}> filed them, decided "
             "a level of them or owns their account, so may not decide them for you.",
-            len(kept), requests=tr.listing(f"#{n}" for n in kept), who=granted.delegate))
-    later = deps.requests.only_to_reject(member, granted.delegate)
-    if later:
+            len(made.kept), requests=tr.listing(f"#{n}" for n in made.kept),
+            who=granted.delegate))
+    if made.only_to_reject:
         said = tr.sentences(said, tr._(
             "Note: <@{who}> also decides a later level of some requests (as {roles}); one "
             "person decides one level of a request, so on those they can only reject your "
             "level, not approve it: a stand-in who decides no later level can approve them "
             "all.", who=granted.delegate,
-            roles=tr.listing(role_name(role) for role in later)))
-    if before:
+            roles=tr.listing(role_name(role) for role in made.only_to_reject)))
+    if made.replaced is not None:
         said = tr.sentences(said, tr._("This replaces your delegation to <@{who}> until "
-                                       "{until}.", who=before[0].delegate,
-                                       until=before[0].until))
-        today = deps.requests.today()
-        if before[0].active_on(today) and granted.starts_on > today:
-            # Booking a later absence ends today's cover: say so, not only "replaces".
-            said = tr.sentences(said, tr._(
-                "Until {start} nobody stands in for you: you have one delegation at a "
-                "time, and the new one replaces the one running today.",
-                start=granted.starts_on))
+                                       "{until}.", who=made.replaced.delegate,
+                                       until=made.replaced.until))
+    if made.cover_gap:
+        # Booking a later absence ends today's cover: say so, not only "replaces".
+        said = tr.sentences(said, tr._(
+            "Until {start} nobody stands in for you: you have one delegation at a "
+            "time, and the new one replaces the one running today.",
+            start=granted.starts_on))
     return _say(said)
 
 

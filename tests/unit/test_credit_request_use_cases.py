@@ -434,7 +434,7 @@ def test_a_delegate_decides_for_the_delegator_until_the_last_day():
     assert refused(requests.decide, member(STAND_IN), filed.id, 2, Outcome.APPROVED) == (
         "You can't decide this: level 2 is for the finance director: <@U0FD000001>, or "
         "someone they delegated their approvals to.")
-    granted = requests.delegate(member(FD), STAND_IN, date(2026, 12, 5))
+    granted = requests.delegate(member(FD), STAND_IN, date(2026, 12, 5)).granted
     assert (granted.delegator, granted.delegate, granted.starts_on, granted.until) == (
         FD, STAND_IN, date(2026, 11, 30), date(2026, 12, 5))
     assert [d.delegate for d in requests.delegations(member(STAND_IN))] == [STAND_IN]
@@ -517,7 +517,7 @@ def test_what_delegating_refuses():
         year.format("2026-11-30", "2027-11-30"))
     assert refused(requests.delegate, member(FD), STAND_IN, date(2027, 12, 3),
                    date(2027, 11, 30)) == year.format("2027-11-30", "2027-12-03")
-    assert requests.delegate(member(FD), STAND_IN, date(2027, 11, 29)).until == date(
+    assert requests.delegate(member(FD), STAND_IN, date(2027, 11, 29)).granted.until == date(
         2027, 11, 29)
 
 
