@@ -26,6 +26,7 @@ from domain.errors import DomainError, MissingRate
 from domain.fx import FxRates
 from domain.messages import MessageId, OutgoingMessage
 from domain.model import SYSTEM, AuditEntry
+from domain.organisation_day import OrganisationDay
 from domain.people import is_channel_id
 from domain.ports import UnitOfWork
 from domain.positions import (
@@ -90,7 +91,7 @@ class AlertLeft(DomainError):
 
 
 @dataclass(frozen=True)
-class Alerts:
+class Alerts(OrganisationDay):
     """The alerts capability, bound to its unit of work, settings, routes and renderer."""
 
     unit_of_work: Callable[[], UnitOfWork]
@@ -109,9 +110,6 @@ class Alerts:
     # The organisation's days off: no digest goes out (nobody reads it); the next
     # working day's run announces what is new by then.
     holidays: frozenset[date] = frozenset()
-
-    def today(self) -> date:
-        return self.clock().astimezone(self.zone).date()
 
     def day_off(self) -> bool:
         return self.today() in self.holidays

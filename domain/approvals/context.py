@@ -38,6 +38,7 @@ from domain.approvals.standing import customer_standing
 from domain.model import SYSTEM, AuditEntry, Customer
 from domain.money import Money
 from domain.orders.ports import HeldOrders
+from domain.organisation_day import OrganisationDay
 from domain.ports import UnitOfWork
 from domain.positions import CreditPolicyContext
 from domain.retry import retried
@@ -63,7 +64,7 @@ class Roster:
 
 
 @dataclass(frozen=True)
-class RequestsContext:
+class RequestsContext(OrganisationDay):
     """The credit requests capability, bound to its unit of work, policy and people."""
 
     unit_of_work: Callable[[], UnitOfWork]
@@ -79,9 +80,6 @@ class RequestsContext:
     # Held orders (domain.orders): released by an approved order release, re-checked when
     # a limit is raised. None: no order review wired (tests of requests alone).
     held_orders: HeldOrders | None = None
-
-    def today(self) -> date:
-        return self.clock().astimezone(self.zone).date()
 
     def _stand_ins(self, uow: UnitOfWork, request: CreditRequest
                    ) -> dict[str, tuple[StandIn, ...]]:

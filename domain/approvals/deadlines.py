@@ -72,6 +72,7 @@ from domain.approvals.stand_in_cards import deal, key, waits_for
 from domain.events import DomainEvent
 from domain.model import AuditEntry
 from domain.money import Money
+from domain.organisation_day import OrganisationDay
 from domain.ports import Outbox, UnitOfWork
 from domain.retry import retried
 
@@ -199,7 +200,7 @@ def due(request: CreditRequest, now: datetime, policy: ApprovalPolicy) -> tuple[
 
 
 @dataclass(frozen=True)
-class Deadlines:
+class Deadlines(OrganisationDay):
     """The deadlines capability, bound like ``CreditRequests``: a job runs it, so no
     person and no access check."""
 
@@ -216,9 +217,6 @@ class Deadlines:
     # A temporary limit's end is told to the customer's owner only if they may see
     # credit data: the ERP names the owner.
     access: CreditDataAccess | None = None
-
-    def today(self) -> date:
-        return self.clock().astimezone(self.zone).date()
 
     def telling_time(self, now: datetime) -> bool:
         """Whether what only tells (a limit that ended, a request that expired, a

@@ -20,6 +20,7 @@ from domain.exposure import AgedBalance, CreditPosition, OrderBalance, credit_po
 from domain.fx import FxRates
 from domain.lookup import names_plainly, resolve_subject
 from domain.model import AuditEntry, Customer, HeldOrder
+from domain.organisation_day import OrganisationDay
 from domain.ports import PositionSource, UnitOfWork, ViewLog
 from domain.positions import ApprovedLimits, CreditPolicyContext, limit_in_force
 from domain.posting import post_then_record
@@ -116,7 +117,7 @@ def _key(ref: CustomerRef | GroupRef) -> tuple[bool, str]:
 
 
 @dataclass(frozen=True)
-class CreditChecks:
+class CreditChecks(OrganisationDay):
     """The check capability, bound to the unit of work, policy and clock it runs with."""
 
     unit_of_work: Callable[[], UnitOfWork]
@@ -136,10 +137,6 @@ class CreditChecks:
         default_factory=Remembered, init=False, repr=False, compare=False)
     _plain: Remembered[tuple[Hashable, ...], bool] = field(
         default_factory=Remembered, init=False, repr=False, compare=False)
-
-    def today(self) -> date:
-        """Aging turns over at midnight in the organisation's time zone."""
-        return self.clock().astimezone(self.zone).date()
 
     def check(self, actor: Member, query: str) -> Checked:
         """The position of whatever ``query`` names; who looked is recorded."""

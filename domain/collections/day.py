@@ -38,6 +38,7 @@ from domain.collections.status import require_not_with_legal
 from domain.errors import DomainError, FieldProblem
 from domain.model import Customer, Invoice
 from domain.money import Money
+from domain.organisation_day import OrganisationDay
 from domain.ports import Outbox, UnitOfWork
 from domain.text import N_, People
 
@@ -256,7 +257,7 @@ class WorkNotices(Protocol):
 
 
 @dataclass(frozen=True)
-class DayContext:
+class DayContext(OrganisationDay):
     """The collector's day, bound to its unit of work, dunning policy, departments and
     people."""
 
@@ -281,9 +282,6 @@ class DayContext:
     overseers: frozenset[str] = frozenset()
     # who may assign accounts (named to the others when an account has no collector)
     assigners: frozenset[str] = frozenset()
-
-    def today(self) -> date:
-        return self.clock().astimezone(self.zone).date()
 
     def reminder_day(self, day: date) -> date:
         """When a next step due on ``day`` is reminded of (a Saturday's on Monday)."""
@@ -363,7 +361,6 @@ class DayContext:
         if customer is not None:
             self.notices.recorded_for(uow.outbox, assignment.collector, actor.user_id,
                                       customer, record, replaced, paid)
-
 
     def _collecting(self, uow: UnitOfWork, actor: Member, customer_id: str,
                     submission: str | None, now: datetime) -> Assignment:

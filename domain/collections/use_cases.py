@@ -34,6 +34,7 @@ from domain.errors import DomainError
 from domain.exposure import CreditPosition
 from domain.lookup import resolve_customer
 from domain.model import SYSTEM, AuditEntry, Customer, HeldOrder
+from domain.organisation_day import OrganisationDay
 from domain.people import is_user_id
 from domain.ports import Outbox, UnitOfWork
 from domain.positions import (
@@ -116,7 +117,7 @@ class Assigned:
 
 
 @dataclass(frozen=True)
-class Assignments:
+class Assignments(OrganisationDay):
     unit_of_work: Callable[[], UnitOfWork]
     access: CreditDataAccess
     policy: CreditPolicyContext
@@ -126,9 +127,6 @@ class Assignments:
     clock: Callable[[], datetime]
     zone: tzinfo
     notices: AssignmentNotices = field(default_factory=NoAssignmentNotices)
-
-    def today(self) -> date:
-        return self.clock().astimezone(self.zone).date()
 
     def may_assign(self, actor: Member) -> bool:
         return self.access.allows(actor) and actor.user_id in self.rules.assigners

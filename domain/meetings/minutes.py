@@ -27,6 +27,7 @@ from domain.meetings.model import Meeting, MeetingState, Minutes, Task, TaskStat
 from domain.meetings.ports import Happened, MeetingChange, MeetingNotices, NoMeetingNotices
 from domain.meetings.use_cases import customer_names
 from domain.model import AuditEntry
+from domain.organisation_day import OrganisationDay
 from domain.people import is_user_id
 from domain.ports import UnitOfWork
 from domain.text import N_, CommandName
@@ -100,7 +101,7 @@ def _same_item(what: str, owner: str, due_on: date) -> tuple[str, str, date]:
 
 
 @dataclass
-class MinutesKeeping:
+class MinutesKeeping(OrganisationDay):
     unit_of_work: Callable[[], UnitOfWork]
     access: CreditDataAccess
     invitees: Invitees
@@ -108,9 +109,6 @@ class MinutesKeeping:
     clock: Callable[[], datetime]
     zone: tzinfo
     notices: MeetingNotices = field(default_factory=NoMeetingNotices)
-
-    def today(self) -> date:
-        return self.clock().astimezone(self.zone).date()
 
     def check(self, actor: Member, meeting_id: int) -> Meeting:
         """The meeting, if ``actor`` may record its minutes now (the button opens the

@@ -20,6 +20,7 @@ from domain.errors import DomainError
 from domain.meetings.model import Meeting, MeetingChanged, Task, TaskState
 from domain.meetings.use_cases import customer_names
 from domain.model import AuditEntry
+from domain.organisation_day import OrganisationDay
 from domain.ports import Outbox, UnitOfWork
 from domain.refs import CustomerRef
 from domain.retry import retried
@@ -86,16 +87,13 @@ def overdue_key(organiser: str, day: date) -> str:
 
 
 @dataclass
-class Tasks:
+class Tasks(OrganisationDay):
     unit_of_work: Callable[[], UnitOfWork]
     # Roles by user id (app.yaml's), to know the credit managers.
     roles_of: Callable[[str], frozenset[str]]
     clock: Callable[[], datetime]
     zone: tzinfo
     notices: TaskNotices = field(default_factory=NoTaskNotices)
-
-    def today(self) -> date:
-        return self.clock().astimezone(self.zone).date()
 
     def mine(self, user_id: str) -> list[TaskLine]:
         """My open tasks, the most overdue first (by due date, then id)."""

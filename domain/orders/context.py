@@ -32,6 +32,7 @@ from domain.orders.model import ContractUse, OrderCheck, OrderRules, Verdict
 from domain.orders.ports import NoOrderNotices, OrderChange, OrderHappened, OrderNotices
 from domain.orders.rules import evaluate
 from domain.orders.typed import unquoted
+from domain.organisation_day import OrganisationDay
 from domain.ports import UnitOfWork, ViewLog
 from domain.positions import CreditPolicyContext
 from domain.text import N_, without_invisible
@@ -110,7 +111,7 @@ log = logging.getLogger("creditbot.orders")
 
 
 @dataclass(frozen=True)
-class OrdersContext:
+class OrdersContext(OrganisationDay):
     """Order review, bound to its unit of work, credit policy, order rules and clock."""
 
     unit_of_work: Callable[[], UnitOfWork]
@@ -148,9 +149,6 @@ class OrdersContext:
                         "access.credit_data)", customer.customer_id if customer else "?",
                         ", ".join(p for p in found if p not in kept))
         return kept
-
-    def today(self) -> date:
-        return self.clock().astimezone(self.zone).date()
 
     def _held(self, uow: UnitOfWork, stored: OrderCheck, customer: Customer, actor: str,
               now: datetime, extra: Iterable[str | None] = ()) -> None:

@@ -23,6 +23,7 @@ from domain.fx import FxRates
 from domain.messages import OutgoingMessage
 from domain.model import SYSTEM, AuditEntry
 from domain.money import Money
+from domain.organisation_day import OrganisationDay
 from domain.ports import UnitOfWork
 from domain.reports.metrics import (
     COUNT_BACK_PERIODS,
@@ -173,7 +174,7 @@ def week_of(day: date) -> str:
 
 
 @dataclass(frozen=True)
-class Reports:
+class Reports(OrganisationDay):
     unit_of_work: Callable[[], UnitOfWork]
     queries: Callable[[UnitOfWork], ReportQueries]
     access: CreditDataAccess
@@ -184,9 +185,6 @@ class Reports:
     zone: tzinfo
     # Who owns the accounts escalated to legal (their book is legal's, not a collector's).
     legal_owner: str | None = None
-
-    def today(self) -> date:
-        return self.clock().astimezone(self.zone).date()
 
     def view(self, actor: Member) -> PortfolioReport:
         """The report as of today, for a person: confidential credit data."""
