@@ -17,9 +17,11 @@ from decimal import Decimal
 from functools import cached_property
 
 from domain.aging import AgingBuckets, days_past_due
+from domain.currencies import minor_units
 from domain.fx import FxRates
 from domain.model import Invoice, Order
 from domain.money import Money
+from domain.rounding import aged_shares
 
 
 @dataclass(frozen=True)
@@ -156,8 +158,9 @@ def credit_position(
 ) -> CreditPosition:
     """The position of one customer, or of a group when given all its members' balances.
 
-    Every amount is in the limit's currency; the open-invoice total is the sum of the
-    rounded aging buckets, so the card's figures add up to the cent.
+    Every amount is in the limit's currency; the open-invoice total and the overdue are
+    each their exact amount rounded once, and the aging buckets add up to them
+    (``aged_shares``).
     """
     currency = limit.currency
     labels = buckets.labels
@@ -174,9 +177,10 @@ def credit_position(
                                                   or b.oldest_overdue_due < oldest_due):
             oldest_due = b.oldest_overdue_due
     orders = list(orders)
+    unit = Decimal(1).scaleb(-minor_units(currency))
     aging = Aging(
         labels,
-        tuple(Money(total, currency).rounded() for total in totals),
+        tuple(Money(share, currency) for share in aged_shares(totals, unit)),
         days_past_due(oldest_due, as_of) if oldest_due is not None else None,
     )
     return CreditPosition(

@@ -52,7 +52,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 _HUNDRED = Decimal(100)
 
@@ -280,27 +280,3 @@ def provision_lines(open_by_bucket: Mapping[str, Decimal], rates: Mapping[str, D
         rate = rates[label]
         lines.append(ProvisionLine(label, amount, rate, amount * rate / _HUNDRED))
     return lines
-
-
-def apportioned(total: Decimal, parts: Sequence[Decimal], unit: Decimal) -> list[Decimal]:
-    """``parts`` rounded to whole ``unit``s (a cent) so that they add up to ``total`` as
-    shown (a sum of rounded lines), by the largest-remainder method: each part rounded
-    down, then the units left over to the parts with the largest remainders. Parts that
-    do not add up to ``total`` within a unit each (other figures than its lines) are only
-    rounded, never bent toward it."""
-    if not parts:
-        return []
-    exact = [p / unit for p in parts]
-    if abs(sum(exact, Decimal(0)) - total / unit) > len(parts):
-        return [(x.to_integral_value(rounding=ROUND_HALF_UP) * unit).quantize(unit)
-                for x in exact]
-    floors = [x.to_integral_value(rounding=ROUND_FLOOR) for x in exact]
-    left = int((total / unit).to_integral_value(rounding=ROUND_HALF_UP) - sum(floors))
-    by_remainder = sorted(range(len(parts)), key=lambda i: (floors[i] - exact[i], i))
-    shares = list(floors)
-    for k in range(abs(left)):
-        if left > 0:
-            shares[by_remainder[k % len(parts)]] += 1
-        else:
-            shares[by_remainder[-1 - k % len(parts)]] -= 1
-    return [(s * unit).quantize(unit) for s in shares]

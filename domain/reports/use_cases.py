@@ -32,7 +32,6 @@ from domain.reports.metrics import (
     MonthFigures,
     Period,
     ProvisionLine,
-    apportioned,
     best_possible_trend,
     complete_months,
     is_month_end,
@@ -42,6 +41,7 @@ from domain.reports.metrics import (
     trend,
 )
 from domain.reports.ports import ReportQueries, SeriesRows
+from domain.rounding import aged_shares, apportioned
 
 
 def months_read(months: int) -> int:
@@ -339,13 +339,13 @@ class Reports(OrganisationDay):
     def _shown_buckets(self, open_by_bucket: Mapping[str, Decimal],
                        labels: Sequence[str]) -> dict[str, Decimal]:
         """Each bucket's open amount to the cent, apportioned so that they add up to the
-        whole rounded once: each bucket rounded on its own moved the total a cent when
-        invoices only aged from one bucket into the next ($10,752,522.05 one day, .04 a
-        week later, with no new data)."""
+        whole and the overdue each rounded once (``aged_shares``): each bucket rounded on
+        its own moved the total a cent when invoices only aged from one bucket into the
+        next ($10,752,522.05 one day, .04 a week later, with no new data), and the
+        overdue apportioned with the current was a cent off the portfolio's."""
         exact = [open_by_bucket.get(label, Decimal(0)) for label in labels]
         unit = Decimal(1).scaleb(-minor_units(self.base_currency))
-        total = Money(sum(exact, Decimal(0)), self.base_currency).rounded().amount
-        return dict(zip(labels, apportioned(total, exact, unit), strict=True))
+        return dict(zip(labels, aged_shares(exact, unit), strict=True))
 
     @staticmethod
     def _empty(spans: Sequence[Period], ar_points: int) -> list[MonthFigures]:

@@ -110,3 +110,18 @@ def test_figures_on_the_card_add_up_to_the_cent():
     p = position(usd("100"), [invoice(1, "0.01", "EUR"), invoice(2, "0.01", "EUR", 5),
                               invoice(3, "0.01", "EUR", 40)], fx=fx)
     assert p.open_invoices == p.aging.amounts[0] + p.aging.overdue
+
+
+def test_exposure_and_overdue_are_each_their_exact_amount_rounded_once():
+    # An analyst's JPY limit on USD invoices: 12,345.67 current and 999.99 overdue at
+    # 0.0067 USD per yen are ¥1,842,637.31 and ¥149,252.24, ¥1,991,889.55 in all. Each
+    # bucket rounded on its own made ¥1,991,889, a yen below the exact total.
+    fx = FxRates("USD", AS_OF, {"JPY": Decimal("0.0067")})
+    p = position(Money(Decimal("5000000"), "JPY"),
+                 [invoice(1, "12345.67"), invoice(2, "999.99", days_late=11)], fx=fx)
+    assert p.open_invoices == Money(Decimal("1991890"), "JPY")
+    assert p.aging.overdue == Money(Decimal("149252"), "JPY")
+    assert p.aging.amounts[:2] == (Money(Decimal("1842638"), "JPY"),
+                                   Money(Decimal("149252"), "JPY"))
+    assert p.available == Money(Decimal("3008110"), "JPY")
+    assert p.open_invoices == p.aging.amounts[0] + p.aging.overdue

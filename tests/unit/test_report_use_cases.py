@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +13,7 @@ import pytest
 from domain.access import AccessDenied, CreditDataAccess, Member
 from domain.aging import AgingBuckets
 from domain.money import Money
-from domain.reports.metrics import CountBack, Period, apportioned
+from domain.reports.metrics import CountBack, Period
 from domain.reports.ports import (
     AllowanceRow,
     BucketTotals,
@@ -23,6 +23,7 @@ from domain.reports.ports import (
     SeriesRows,
 )
 from domain.reports.use_cases import PortfolioReport, Reports, ReportSettings
+from domain.rounding import aged_shares, apportioned
 from tests.fakes import FakeUnitOfWork
 
 D = Decimal
@@ -234,6 +235,26 @@ def test_apportioned_shares_add_up_to_the_total(total: str, parts: list[str],
     got = apportioned(D(total), [D(p) for p in parts], D("0.01"))
     assert got == [D(s) for s in shares]
     assert [str(g) for g in got] == shares  # two decimals, as money is shown
+
+
+@pytest.mark.parametrize(("buckets", "shares"), [
+    # An analyst's portfolio: overdue 38,329.4432 in all, 1,744.4432 of it 90+. The
+    # buckets apportioned against the whole gave the cent to 90+, and the report's
+    # overdue read $38,329.45 where the portfolio's read .44.
+    (["114416.3668", "11000", "2085.01", "23499.99", "0", "1744.4432"],
+     ["114416.37", "11000.00", "2085.01", "23499.99", "0.00", "1744.44"]),
+    # Every overdue bucket rounding up: the overdue is its exact sum rounded once, and
+    # the current takes what is left of the total.
+    (["0.004", "0.005", "0.005", "0.005"], ["0.00", "0.01", "0.01", "0.00"]),
+    (["-0.004", "0", "0"], ["0.00", "0.00", "0.00"]),  # never "-0.00"
+])
+def test_aged_shares_keep_the_total_and_the_overdue_rounded_once(
+        buckets: list[str], shares: list[str]) -> None:
+    exact = [D(b) for b in buckets]
+    got = aged_shares(exact, D("0.01"))
+    assert [str(g) for g in got] == shares
+    assert sum(got) == sum(exact).quantize(D("0.01"), rounding=ROUND_HALF_UP)
+    assert sum(got[1:]) == sum(exact[1:]).quantize(D("0.01"), rounding=ROUND_HALF_UP)
 
 
 def test_a_provision_line_is_its_open_amount_as_shown_times_its_rate() -> None:
