@@ -163,6 +163,18 @@ def button(label: str, action_id: str, value: str, *, emoji: bool = True) -> Blo
             "action_id": action_id, "value": value}
 
 
+def confirmed(block: Block, heading: str, question: str, yes: str, no: str) -> Block:
+    """``block`` (a button) asking first, in Slack's own dialog, before it does what
+    cannot be undone."""
+    block["confirm"] = {
+        "title": {"type": "plain_text", "text": plain(heading, 100)},
+        "text": {"type": "plain_text", "text": plain(question, 300)},
+        "confirm": {"type": "plain_text", "text": plain(yes, 30)},
+        "deny": {"type": "plain_text", "text": plain(no, 30)},
+        "style": "danger"}
+    return block
+
+
 def actions(block_id: str, *elements: Block) -> Block:
     return {"type": "actions", "block_id": block_id,
             "elements": list(elements[:ELEMENTS_PER_ACTIONS])}

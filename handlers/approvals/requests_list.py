@@ -34,6 +34,7 @@ from handlers.render import (
     Message,
     actions,
     button,
+    confirmed,
     context,
     mention,
     message,
@@ -99,8 +100,15 @@ def render(waiting: list[Waiting], mine: list[RequestRecord],
             line = section(request_line(record, requests, tr, now))
             if record.request.is_open and not record.request.past_last_day(
                     now, requests.zone):
-                line["accessory"] = button(tr._("Cancel request"), CANCEL, RequestValue(
-                    request=record.request.id).encode())
+                # Pressed by mistake, it undid every level decided so far.
+                line["accessory"] = confirmed(
+                    button(tr._("Cancel request"), CANCEL,
+                           RequestValue(request=record.request.id).encode()),
+                    tr._("Cancel request #{id}?", id=record.request.id),
+                    tr._("Its approvers' cards close and nobody can decide it any more; "
+                         "what was decided so far stays in its history. To ask again, "
+                         "you file a new request."),
+                    tr._("Cancel the request"), tr._("Keep it"))
             lines.append([line, *_unanswered(record, tr)])
         shown = _fill(blocks, lines, MESSAGE_BUDGET - LIST_RESERVE)
         if len(mine) > shown:

@@ -25,7 +25,16 @@ from handlers.meetings.scheduling_payloads import (
     RESCHEDULE,
     ListedMeeting,
 )
-from handlers.render import Block, Message, actions, button, mention, message, plain, section
+from handlers.render import (
+    Block,
+    Message,
+    actions,
+    button,
+    confirmed,
+    mention,
+    message,
+    section,
+)
 
 # Two blocks a meeting within Slack's 50 per message, with room for the heading.
 SHOWN = 20
@@ -33,13 +42,7 @@ SHOWN = 20
 
 def _confirmed(block: Block, tr: Translator, heading: str, question: str,
                yes: str) -> Block:
-    block["confirm"] = {
-        "title": {"type": "plain_text", "text": plain(heading, 100)},
-        "text": {"type": "plain_text", "text": plain(question, 300)},
-        "confirm": {"type": "plain_text", "text": plain(yes, 30)},
-        "deny": {"type": "plain_text", "text": plain(tr._("Keep it"), 30)},
-        "style": "danger"}
-    return block
+    return confirmed(block, heading, question, yes, tr._("Keep it"))
 
 
 def _when(tr: Translator, meeting: Meeting, zone: tzinfo, started: bool) -> str:

@@ -548,6 +548,15 @@ def test_requests_lists_mine_and_those_waiting_and_cancels(world):
         "approvals_ask_info_view", "Ask for info")
     # Someone else pressing a forged Cancel is told who may.
     [cancel] = mine.buttons()
+    # Asked first: pressed by mistake beside an Answer button, it undid a level approved.
+    assert cancel["confirm"] == {
+        "title": {"type": "plain_text", "text": "Cancel request #1?"},
+        "text": {"type": "plain_text", "text": (
+            "Its approvers' cards close and nobody can decide it any more; what was "
+            "decided so far stays in its history. To ask again, you file a new request.")},
+        "confirm": {"type": "plain_text", "text": "Cancel the request"},
+        "deny": {"type": "plain_text", "text": "Keep it"},
+        "style": "danger"}
     refused, url = world.slack.press(CREDIT_MANAGER, SALES_CHANNEL, cancel)
     assert refused.status == 200
     assert world.slack.reply_at(url, SALES_CHANNEL).all_text() == (
