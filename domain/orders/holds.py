@@ -349,12 +349,15 @@ class HoldReview(OrdersContext):
                  actor: str, now: datetime, why: str, tell: OrderHappened | None,
                  audit: bool = True, passed: Verdict | None = None,
                  also: Sequence[str | None] = ()) -> OrderCheck:
+        if actor == SYSTEM and self.release_requests is not None:
+            # Released on its own: a request to release it has nothing left to decide.
+            # Withdrawn first, so that its card keeps the figures it was decided on, as
+            # an approved one does: after the release, its exposure counted the order
+            # and its "Held because" added the order again.
+            self.release_requests.withdraw(uow, hold.customer_id, hold.order_id, now)
         saved = uow.orders.save(dataclasses.replace(
             hold, state=OrderState.RELEASED, released_at=now, released_by=actor,
             release_note=why))
-        if actor == SYSTEM and self.release_requests is not None:
-            # Released on its own: a request to release it has nothing left to decide.
-            self.release_requests.withdraw(uow, hold.customer_id, hold.order_id, now)
         if audit:
             uow.audit.append(AuditEntry(now, actor, "orders.released", hold.customer_id,
                                         released_details(saved, why, passed)))

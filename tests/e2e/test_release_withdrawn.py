@@ -54,11 +54,16 @@ def test_the_release_request_is_withdrawn_when_a_recheck_releases_the_order(
         f":heavy_minus_sign: Withdrawn by creditbot on {EN.moment(request.closed_at, ZONE)}: "
         "the order passes the rules now and is released, so no approval is needed any more.")
     assert card.buttons() == []
-    # The edited card keeps the customer's figures, as of the withdrawal.
+    # The edited card keeps the customer's figures as the import left them, before the
+    # release: as an approved card does, the order is not in the exposure (it counted
+    # $31,406.94 with it, and "Held because" added the order again).
     assert block_texts(card)[2:8] == [
         "*Requested*\nrelease order CB-1 of $5,000.00", "*Credit limit*\n$100,000.00",
-        "*Exposure*\n$31,406.94", "*Available credit*\n$68,593.06", "*Overdue*\n$0.00",
+        "*Exposure*\n$26,406.94", "*Available credit*\n$73,593.06", "*Overdue*\n$0.00",
         "*Payment terms*\n90 days"]
+    assert block_texts(card)[10] == (
+        "*Held because*\n• An invoice is 31 days overdue, more than the 30 days allowed "
+        "($8,721.98 overdue in all).")
 
 
 
