@@ -23,6 +23,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -45,7 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from domain.errors import DomainError
+from domain.errors import DomainError, RecordsUnavailable
 from domain.imports import (
     ImportContext,
     ImportKind,
@@ -65,6 +66,7 @@ from storage.leases import Lease, LeaseState, holder_of, take_from, try_acquire
 from storage.models import AuditRow
 from storage.repositories.rates import forget_cached_rates
 from storage.types import AMOUNT_SCALE
+from storage.write_gate import gate_for
 
 _AUDIT: Table = AuditRow.__table__  # type: ignore[assignment]
 
@@ -74,6 +76,10 @@ IMPORT_LEASE = "import"
 # Long enough for any pause between two batches; short enough that a killed import
 # stops blocking the next one within minutes.
 IMPORT_LEASE_TTL = timedelta(minutes=2)
+# How long a merge waits for its turn to write a SQLite file: a nightly import has nobody
+# waiting on it, and the writers before it (a person's order, an approval, a job's
+# transaction) each take well under a second.
+IMPORT_WAIT_SECONDS = 60.0
 _HOLDER = re.compile(r"(?P<kind>\S+) import by (?P<who>.+)")
 log = logging.getLogger("creditbot.imports")
 
@@ -159,21 +165,34 @@ class CsvImporter:
                              actor=actor, progress=progress)
         finally:
             # A lease that cannot be released expires; that must not hide the real error.
-            with contextlib.suppress(DBAPIError):
+            with contextlib.suppress(DBAPIError, RecordsUnavailable), self._turn():
                 lease.release()
+
+    def _turn(self) -> AbstractContextManager[object]:
+        """On SQLite, the writers' turn (storage.write_gate), waited for patiently: every
+        write of an import (its claim, its renewals, its merge) queues behind the others'
+        as theirs do. Left to SQLite's busy handler, an import lost every race to a burst
+        of approvals and failed "database is locked" after a second."""
+        return gate_for(self._engine, IMPORT_WAIT_SECONDS)
+
+    def _renewed(self, lease: Lease) -> bool:
+        with self._turn():
+            return lease.renew()
 
     def _claim(self, kind: ImportKind) -> Lease:
         holder = f"{kind.name} import by {this_host()}:{os.getpid()}"
         # A holder may finish between our failed attempt and our look at who it was.
         for _ in range(3):
-            lease = try_acquire(self._engine, IMPORT_LEASE, holder, self._lease_ttl)
+            with self._turn():
+                lease = try_acquire(self._engine, IMPORT_LEASE, holder, self._lease_ttl)
             if lease is not None:
                 return lease
             current = holder_of(self._engine, IMPORT_LEASE)
             if current is not None and _ended_here(current):
                 # Killed before it could give its claim back (kill -9, a crash): waiting
                 # out the claim would keep every import out for minutes for nothing.
-                lease = take_from(self._engine, current, holder, self._lease_ttl)
+                with self._turn():
+                    lease = take_from(self._engine, current, holder, self._lease_ttl)
                 if lease is not None:
                     log.warning("took over the import claim of %s, which no longer runs",
                                 current.holder)
@@ -208,7 +227,7 @@ class CsvImporter:
                 if report.rows_read == 0:
                     report.warnings.append(
                         f"{report.file} has a header but no data rows: nothing to import")
-                if not lease.renew():
+                if not self._renewed(lease):
                     raise _lost(lease)
                 # The checks only read. Only imports write these tables, and the lease
                 # keeps other imports out until we are done, so what the checks find
@@ -217,40 +236,41 @@ class CsvImporter:
                     checks = self._check(conn, stage, target, parser, report)
                 if report.rejected and not skip_invalid:
                     return report
-                transaction = conn.begin()
-                try:
-                    # Renewing first takes SQLite's write lock first: a write committed
-                    # elsewhere between this transaction's first read and its first write
-                    # would otherwise fail the import at its last step ("database is
-                    # locked"). The lock is held for the merge only, as before.
-                    if not lease.renew(connection=conn):
-                        raise _lost(lease)
-                    if report.rejected:
-                        conn.execute(checks.delete_bad())
-                        currencies = None  # counted before some rows were dropped
-                    report.warnings.extend(missing_rates(conn, stage, kind, self._base,
-                                                         currencies))
-                    now = self._clock()
-                    report.warnings.extend(kind_warnings(
-                        conn, stage, kind, self._base, now.astimezone(self._zone).date(),
-                        self._organisation))
-                    self._merge(conn, stage, target, kind, parser, report)
-                    if kind.name == "customers":
-                        overtake_changes(conn, now)
-                    _within_sqlite_sums(conn, stage, target, report.file)
-                    conn.execute(insert(_AUDIT).values(
-                        at=now, actor=actor, action=f"import.{kind.name}",
-                        subject=source.path.name, details=report.as_details()))
-                    if dry_run:
+                with self._turn():
+                    transaction = conn.begin()
+                    try:
+                        # Renewing first takes SQLite's write lock first: a write committed
+                        # elsewhere between this transaction's first read and its first write
+                        # would otherwise fail the import at its last step ("database is
+                        # locked"). The lock is held for the merge only, as before.
+                        if not lease.renew(connection=conn):
+                            raise _lost(lease)
+                        if report.rejected:
+                            conn.execute(checks.delete_bad())
+                            currencies = None  # counted before some rows were dropped
+                        report.warnings.extend(missing_rates(conn, stage, kind, self._base,
+                                                             currencies))
+                        now = self._clock()
+                        report.warnings.extend(kind_warnings(
+                            conn, stage, kind, self._base, now.astimezone(self._zone).date(),
+                            self._organisation))
+                        self._merge(conn, stage, target, kind, parser, report)
+                        if kind.name == "customers":
+                            overtake_changes(conn, now)
+                        _within_sqlite_sums(conn, stage, target, report.file)
+                        conn.execute(insert(_AUDIT).values(
+                            at=now, actor=actor, action=f"import.{kind.name}",
+                            subject=source.path.name, details=report.as_details()))
+                        if dry_run:
+                            transaction.rollback()
+                        else:
+                            transaction.commit()
+                            report.committed = True
+                            if kind.name == "rates":
+                                forget_cached_rates()
+                    except BaseException:
                         transaction.rollback()
-                    else:
-                        transaction.commit()
-                        report.committed = True
-                        if kind.name == "rates":
-                            forget_cached_rates()
-                except BaseException:
-                    transaction.rollback()
-                    raise
+                        raise
             finally:
                 # A temp table dies with its connection anyway; a failure to drop it must
                 # not hide the error that brought us here.
@@ -320,7 +340,7 @@ class CsvImporter:
                 # Checked every batch, written a few times per ttl: a killed import's
                 # lease then runs out within the ttl, a live one's never does.
                 if datetime.now(UTC) >= renew_at:
-                    if not lease.renew():
+                    if not self._renewed(lease):
                         raise _lost(lease)
                     renew_at = datetime.now(UTC) + renew_every
                 if progress:

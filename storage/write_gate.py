@@ -21,7 +21,8 @@ import logging
 import os
 import threading
 import time
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from types import TracebackType
 from typing import NoReturn
@@ -52,24 +53,37 @@ class SqliteWriteGate:
         self._depth = 0
 
     def __enter__(self) -> SqliteWriteGate:
+        return self._enter(WAIT_SECONDS)
+
+    @contextmanager
+    def patiently(self, wait: float) -> Iterator[SqliteWriteGate]:
+        """The turn, waited for up to ``wait`` seconds: a batch writer (an import's
+        merge) that nobody waits on. Left to SQLite's busy handler, an import lost every
+        race to six approvals at once and failed "database is locked" after a second."""
+        try:
+            yield self._enter(wait)
+        finally:
+            self.__exit__(None, None, None)
+
+    def _enter(self, wait: float) -> SqliteWriteGate:
         if self._owner == threading.get_ident():
             self._depth += 1
             return self
-        if not self._threads.acquire(timeout=WAIT_SECONDS):
-            self._give_up()
+        if not self._threads.acquire(timeout=wait):
+            self._give_up(wait)
         if self._path is not None:
-            self._fd = self._take_the_file()
+            self._fd = self._take_the_file(wait)
         self._owner, self._depth = threading.get_ident(), 1
         return self
 
-    def _take_the_file(self) -> int | None:
+    def _take_the_file(self, wait: float) -> int | None:
         assert self._path is not None
         try:
             fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError:
             # A read-only folder: SQLite's own busy handler still keeps writes apart.
             return None
-        deadline = time.monotonic() + WAIT_SECONDS
+        deadline = time.monotonic() + wait
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -78,7 +92,7 @@ class SqliteWriteGate:
                 if time.monotonic() > deadline:
                     os.close(fd)
                     self._threads.release()
-                    self._give_up()
+                    self._give_up(wait)
                 time.sleep(_LOOK_EVERY)
             except OSError as problem:
                 # A file system without flock (ENOLCK on some network mounts): this
@@ -91,13 +105,13 @@ class SqliteWriteGate:
                 return None
         return fd
 
-    def _give_up(self) -> NoReturn:
+    def _give_up(self, wait: float) -> NoReturn:
         # Else the person is told "not answering" and the log says nothing of why.
         log.warning("waited %g s for the turn to write %s, held by another writer: "
-                    "answered that the records are not answering", WAIT_SECONDS,
+                    "answered that the records are not answering", wait,
                     self._path or "the in-memory database")
         raise RecordsUnavailable() from TimeoutError(
-            f"waited {WAIT_SECONDS:g} s for the turn to write the SQLite file, held by "
+            f"waited {wait:g} s for the turn to write the SQLite file, held by "
             "another writer")
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -132,9 +146,11 @@ def writers_gate(database: str | None) -> SqliteWriteGate:
         return gate
 
 
-def gate_for(engine: Engine) -> AbstractContextManager[object]:
-    """The writers' gate of ``engine``'s SQLite file; nothing on PostgreSQL, whose writers
-    wait for each other row by row."""
+def gate_for(engine: Engine, wait: float | None = None) -> AbstractContextManager[object]:
+    """The writers' gate of ``engine``'s SQLite file, waited for ``wait`` seconds (else
+    ``WAIT_SECONDS``); nothing on PostgreSQL, whose writers wait for each other row by
+    row."""
     if engine.dialect.name != "sqlite":
         return nullcontext()
-    return writers_gate(engine.url.database)
+    gate = writers_gate(engine.url.database)
+    return gate if wait is None else gate.patiently(wait)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +19,7 @@ from sqlalchemy import func, select, text
 import storage.importer
 from domain.imports import KINDS, HeaderError
 from storage.csv_source import CsvFile, ImportFileError
+from storage.db import SQLITE_BEGIN, make_engine
 from storage.host_processes import this_host
 from storage.importer import (
     IMPORT_LEASE,
@@ -28,6 +30,7 @@ from storage.importer import (
 )
 from storage.leases import holder_of, try_acquire
 from storage.models import AuditRow, CustomerRow, InvoiceRow, OrderRow, PaymentRow
+from storage.write_gate import writers_gate
 
 CUSTOMERS = """customer_id,name,currency,credit_limit,payment_terms_days,group_id,revenue,equity
 C1,Acme Corp,USD,100000,30,G1,5000000,-1200.50
@@ -1684,3 +1687,33 @@ def test_a_claim_whose_pid_a_later_process_was_given_is_taken_over(with_customer
     finally:
         later.kill()
         later.wait()
+
+
+def test_an_import_waits_its_turn_behind_a_writer_longer_than_sqlite_waits(
+        tmp_path, sqlite_template, write_csv):
+    """A burst of approvals held SQLite's write lock, one after another, past the one
+    second its busy handler waits: the import failed "database is locked". It queues in
+    the writers' gate as they do, and goes in when they are done. (SQLite's alone: on
+    PostgreSQL writers wait for each other row by row.)"""
+    path = tmp_path / "gated.db"
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    held, done = threading.Event(), threading.Event()
+
+    def approvals() -> None:
+        with writers_gate(engine.url.database), engine.connect().execution_options(
+                **{SQLITE_BEGIN: "IMMEDIATE"}) as conn, conn.begin():
+            held.set()
+            time.sleep(1.5)  # longer than SQLite's busy timeout (1 s)
+        done.set()
+
+    writer = threading.Thread(target=approvals)
+    writer.start()
+    try:
+        assert held.wait(5)
+        report = run(engine, write_csv, "customers", CUSTOMERS)
+    finally:
+        writer.join(5)
+    assert done.is_set() and report.committed
+    assert count(engine, "customers") == 2
+    engine.dispose()
