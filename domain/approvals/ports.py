@@ -20,7 +20,7 @@ from domain.approvals.model import (
 )
 from domain.check.reads import Collecting
 from domain.exposure import CreditPosition
-from domain.model import Order
+from domain.model import HeldOrder, Order
 from domain.orders.model import Contract, Failure, OrderCheck
 from domain.ports import Outbox, UnitOfWork
 
@@ -198,6 +198,9 @@ class Standing:
     # request was filed (or given its id to another company), and the card says so.
     customer_name: str | None = None
     customer_name_local: str | None = None
+    # The customer's held orders (an order release's own left out), as the check's card
+    # lists them: approving a limit releases those it makes pass.
+    held_orders: tuple[HeldOrder, ...] = ()
 
 
 @dataclass(frozen=True)

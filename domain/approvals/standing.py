@@ -43,4 +43,6 @@ def customer_standing(uow: UnitOfWork, customer_id: str, today: date,
                     if assignment else None, broken, held.failures if held else (),
                     placed_by=held.checked_by
                     if held and held.source is OrderSource.SLACK else None,
-                    customer_name=customer.name, customer_name_local=customer.name_local)
+                    customer_name=customer.name, customer_name_local=customer.name_local,
+                    held_orders=tuple(c.named for c in uow.orders.held([customer_id])
+                                      if c.order_id != order_id))

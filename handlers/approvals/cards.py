@@ -41,7 +41,13 @@ from handlers.approvals.decide_payloads import (
     QuestionValue,
 )
 from handlers.approvals.request_render import approver, asked_in, request_order, role_name
-from handlers.check.blocks import aging_section, available_text, collecting, overdue_text
+from handlers.check.blocks import (
+    aging_section,
+    available_text,
+    collecting,
+    held_text,
+    overdue_text,
+)
 from handlers.i18n import Translator, known_as
 from handlers.orders.blocks import failure_text, release_button
 from handlers.render import (
@@ -158,6 +164,9 @@ def _position_blocks(tr: Translator, request: CreditRequest, standing: Standing 
                (tr._("Overdue"), overdue_text(position, tr)),
                (tr._("Payment terms"), terms_text),
                (tr._("Contracts"), contracts_text(tr, standing)), *collections),
+        # Where the check's card has them: approving a limit releases those it makes pass.
+        *([section(held_text(standing.held_orders, tr))]
+          if standing is not None and standing.held_orders else []),
         aging_section(position, tr),
     ]
 

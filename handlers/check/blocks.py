@@ -148,7 +148,7 @@ def _customer_card(found: CustomerCheck, tr: Translator, timezone: str, shareabl
         context(_footer(position, timezone, tr)),
     ]
     if found.held:
-        blocks.insert(2, section(_held(found.held, tr)))
+        blocks.insert(2, section(held_text(found.held, tr)))
     if found.approved is not None:
         blocks.insert(2, context(_approved(found, tr, timezone)))
     _finish(blocks, found, tr, shareable, note, assignable)
@@ -169,7 +169,7 @@ def _terms(customer: Customer, tr: Translator) -> str:
 HELD_SHOWN = 5
 
 
-def _held(held: tuple[HeldOrder, ...], tr: Translator) -> str:
+def held_text(held: tuple[HeldOrder, ...], tr: Translator) -> str:
     """The account's held orders, as their rep knows them too (``CB-3 (PO-77)``): why
     its next order may be held too."""
     shown = tr.listing(order_label(order.order_id, order.reference, tr)
