@@ -49,8 +49,9 @@ STALL_SECONDS = "creditbot_stall_seconds"
 class StallGuard:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        # id(driver connection) → (deadline, the connection, its socket's fd)
-        self._running: dict[int, tuple[float, Any, int]] = {}
+        # id(driver connection) → (deadline, the connection, its socket's fd, the seconds
+        # it was given: the log names the deadline that fired, a ping's 5 s, not 301)
+        self._running: dict[int, tuple[float, Any, int, float]] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.cut = 0  # connections shut down, for the tests and the log
@@ -69,9 +70,9 @@ class StallGuard:
             fd = connection.pgconn.socket
         except Exception:  # not psycopg's, or closed: nothing to watch
             return
-        deadline = time.monotonic() + (seconds or self.seconds)
+        given = seconds or self.seconds
         with self._lock:
-            self._running[id(connection)] = (deadline, connection, fd)
+            self._running[id(connection)] = (time.monotonic() + given, connection, fd, given)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, daemon=True,
                                                 name="creditbot-stall-guard")
@@ -97,14 +98,15 @@ class StallGuard:
             tick.wait(TICK_SECONDS)
             now = time.monotonic()
             with self._lock:
-                late = [(key, conn, fd) for key, (deadline, conn, fd) in self._running.items()
+                late = [(key, conn, fd, given)
+                        for key, (deadline, conn, fd, given) in self._running.items()
                         if deadline <= now]
-                for key, _, _ in late:
+                for key, *_ in late:
                     del self._running[key]
-            for _, conn, fd in late:
-                self._cut(conn, fd)
+            for _, conn, fd, given in late:
+                self._cut(conn, fd, given)
 
-    def _cut(self, connection: Any, fd: int) -> None:
+    def _cut(self, connection: Any, fd: int, given: float) -> None:
         try:
             # Still that connection's socket: a descriptor closed meanwhile may already
             # belong to another socket of this process.
@@ -121,7 +123,7 @@ class StallGuard:
             log.warning("could not cut off a stalled PostgreSQL connection: %s", problem)
             return
         log.warning("PostgreSQL did not answer within %.0f s: its connection was cut off "
-                    "(the server or its network is stuck)", self.seconds)
+                    "(the server or its network is stuck)", given)
 
 
 class _NoGuard:

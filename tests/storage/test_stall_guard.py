@@ -119,7 +119,7 @@ def test_an_engine_without_a_statement_timeout_is_not_guarded(engine: Engine) ->
 
 
 def test_a_schedulers_lease_renewal_to_a_stopped_server_fails_within_the_lease(
-        relay: FreezeProxy) -> None:
+        relay: FreezeProxy, caplog: pytest.LogCaptureFixture) -> None:
     # The scheduler's connections have no statement timeout (jobs run long scans), and a
     # stopped server held the leader silent for as long as it was stopped; its renewal
     # now gives up within the lease, so the leader stops and says why.
@@ -139,6 +139,11 @@ def test_a_schedulers_lease_renewal_to_a_stopped_server_fails_within_the_lease(
         took, error = timed(lease.renew)
         assert isinstance(error, DBAPIError), error
         assert took < 12, took
+        # The deadline that fired, not the engine's: "within 301 s" five seconds into an
+        # outage sent an operator looking for a five-minute stall.
+        assert [r.getMessage() for r in caplog.records if "did not answer" in r.getMessage()
+                ] == ["PostgreSQL did not answer within 5 s: its connection was cut off "
+                      "(the server or its network is stuck)"]
     finally:
         relay.thaw()
         jobs.dispose()
