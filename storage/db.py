@@ -311,8 +311,10 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 
     with one_upgrade_at_a_time(engine):
         before, _ = schema_revisions(engine)
-        if before is not None and before not in _known_revisions():
-            raise SchemaNotReady(f"The database {_where(engine)} {_schema_state(before)}.")
+        if (before is not None and before not in _known_revisions()) or (
+                before is None and _OURS & set(_tables(engine))):
+            raise SchemaNotReady(
+                f"The database {_where(engine)} {_schema_state(engine, before)}.")
         command.upgrade(alembic_config(engine), "head")
         return before, schema_revisions(engine)[0] or ""
 
@@ -400,20 +402,42 @@ def _known_revisions() -> frozenset[str]:
     return frozenset(s.revision for s in ScriptDirectory(str(MIGRATIONS)).walk_revisions())
 
 
-def _schema_state(current: str | None) -> str | None:
+# Tables only creditbot has: "customers" or "orders" could be any program's.
+_OURS = frozenset({"check_marks", "credit_requests", "order_checks"})
+
+
+def _schema_state(engine: Engine, current: str | None) -> str | None:
     """What is wrong with the schema and what to do, or None when it is this code's."""
     head = code_revision()
     if current == head:
         return None
     if current is None:
-        return "is empty: run `creditbot db upgrade` first"
+        return _unmigrated(engine)
     if current not in _known_revisions():
+        tables = _tables(engine)
+        if not _OURS & set(tables):
+            # Another program's Alembic: "a newer creditbot migrated it, restore the
+            # backup" sent an operator who mistyped the database name into a restore.
+            return (f"holds another program's tables ({_listed(tables)}) at its "
+                    f"migrations' revision {current}: point DATABASE_URL at creditbot's "
+                    "database")
         # A host on older code after another migrated (or code rolled back): upgrading
         # from here cannot work, and saying so would send the operator the wrong way.
         return (f"is at revision {current}, which this creditbot does not know (it "
                 f"knows up to {head}): a newer creditbot migrated it; run that version, "
                 "or restore the backup taken before the upgrade")
     return f"is at revision {current}, not {head}: run `creditbot db upgrade` first"
+
+
+def _tables(engine: Engine) -> list[str]:
+    try:
+        return sorted(inspect(engine).get_table_names())
+    except SQLAlchemyError:
+        return []
+
+
+def _listed(tables: list[str]) -> str:
+    return ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
 
 
 def unavailable_reason(error: SQLAlchemyError) -> str:
@@ -439,24 +463,27 @@ def require_current_schema(engine: Engine) -> None:
         raise DatabaseUnavailable(
             f"cannot use the database {_where(engine)}: {unavailable_reason(problem)}"
         ) from None
-    state = _schema_state(current) if current is not None else _unmigrated(engine)
+    state = _schema_state(engine, current)
     if state is not None:
         raise SchemaNotReady(f"The database {_where(engine)} {state}.")
 
 
 def _unmigrated(engine: Engine) -> str:
-    """What a database without creditbot's schema is: empty, or another program's (its
-    tables named), which "empty: run db upgrade" would have sent creditbot's tables into."""
-    try:
-        others = sorted(inspect(engine).get_table_names())
-    except SQLAlchemyError:
-        others = []
-    if not others:
+    """What a database without a schema revision is: empty, another program's (its
+    tables named), which "empty: run db upgrade" would have sent creditbot's tables into,
+    or creditbot's without the record of its revision (a partial restore), which an
+    upgrade from nothing fails on ("relation customers already exists")."""
+    tables = _tables(engine)
+    if not tables:
         return "is empty: run `creditbot db upgrade` first"
-    shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
-    return (f"has no creditbot tables but holds others ({shown}): point DATABASE_URL at "
-            "creditbot's database; if creditbot is to share this one, run `creditbot db "
-            "upgrade` first")
+    if _OURS & set(tables):
+        return ("holds creditbot's tables but not the record of their schema revision (the "
+                "alembic_version table is missing or empty, as after a partial restore): "
+                "restore the whole database from its backup; `creditbot db upgrade` cannot "
+                "tell which migrations these tables have had")
+    return (f"has no creditbot tables but holds others ({_listed(tables)}): point "
+            "DATABASE_URL at creditbot's database; if creditbot is to share this one, run "
+            "`creditbot db upgrade` first")
 
 
 def database_problem(engine: Engine) -> str | None:
@@ -479,7 +506,7 @@ def database_problem(engine: Engine) -> str | None:
                 "SELECT current_setting('transaction_read_only')").scalar() == "on"
     except SQLAlchemyError as problem:
         return f"the database does not answer: {unavailable_reason(problem)}"
-    state = _schema_state(current)
+    state = _schema_state(engine, current)
     if state is not None:
         return f"the database {state}"
     if read_only:

@@ -1,3 +1,4 @@
+import shutil
 from datetime import UTC, datetime
 
 import pytest
@@ -6,7 +7,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, inspect, text, update
 from sqlalchemy.exc import DBAPIError
 
-from storage.db import SchemaNotReady, make_engine, require_current_schema, schema_revisions
+from storage.db import (
+    SchemaNotReady,
+    make_engine,
+    require_current_schema,
+    schema_revisions,
+    upgrade,
+)
 from storage.models import AuditRow, Base
 
 
@@ -55,6 +62,42 @@ def test_another_programs_database_is_not_called_empty(tmp_path):
         f"The database sqlite:///{tmp_path / 'theirs.db'} has no creditbot tables but holds "
         "others (t0, t1, t2, t3, t4 and 2 more): point DATABASE_URL at creditbot's database; "
         "if creditbot is to share this one, run `creditbot db upgrade` first.")
+
+
+def test_another_programs_migrated_database_is_not_said_to_be_a_newer_creditbots(tmp_path):
+    # "a newer creditbot migrated it; restore the backup" sent an operator who named the
+    # wrong database into a restore.
+    engine = make_engine(f"sqlite:///{tmp_path / 'theirs.db'}", create=True)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32))")
+        conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('ae1027a6acf')")
+        conn.exec_driver_sql("CREATE TABLE users (x)")
+    expected = (f"The database sqlite:///{tmp_path / 'theirs.db'} holds another program's "
+                "tables (alembic_version, users) at its migrations' revision ae1027a6acf: "
+                "point DATABASE_URL at creditbot's database.")
+    for refused in (require_current_schema, upgrade):
+        with pytest.raises(SchemaNotReady) as theirs:
+            refused(engine)
+        assert str(theirs.value) == expected
+
+
+def test_creditbots_tables_without_their_revision_are_not_migrated_again(sqlite_template,
+                                                                         tmp_path):
+    # A partial restore without alembic_version: "has no creditbot tables … run db
+    # upgrade" was said, and the upgrade failed on "table customers already exists".
+    path = tmp_path / "restored.db"
+    shutil.copyfile(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE alembic_version")
+    expected = (f"The database sqlite:///{path} holds creditbot's tables but not the record "
+                "of their schema revision (the alembic_version table is missing or empty, as "
+                "after a partial restore): restore the whole database from its backup; "
+                "`creditbot db upgrade` cannot tell which migrations these tables have had.")
+    for refused in (require_current_schema, upgrade):
+        with pytest.raises(SchemaNotReady) as restored:
+            refused(engine)
+        assert str(restored.value) == expected
 
 
 def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path):
