@@ -94,6 +94,14 @@ class Settings(BaseSettings):
             raise PydanticCustomError(
                 "slack_api_url",
                 "must be an http or https URL such as https://slack.com/api/")
+        if "@" in parts.netloc:
+            # Taken for a host, "user:password@host" never resolved, and the URL was
+            # logged whole at every start and delivery.
+            raise PydanticCustomError(
+                "slack_api_url",
+                "must not hold a user name or password (user:password@): Slack's Web API "
+                "is authorised by the bot token, and a proxy with its credentials goes in "
+                "HTTPS_PROXY")
         return value
 
 

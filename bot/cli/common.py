@@ -94,7 +94,10 @@ def _setting_problem(error: Any) -> str:
     name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
     if error["type"] == "secret":
         return f"environment variable {name}: {error['msg']}"  # never the secret itself
-    got, limits = shown(error.get("input")), error.get("ctx") or {}
+    given = error.get("input")
+    if name == "SLACK_API_URL" and isinstance(given, str) and "@" in given:
+        given = _hide_password(given)  # a proxy's password, never shown
+    got, limits = shown(given), error.get("ctx") or {}
     if error["type"] in ("int_parsing", "int_type", "int_from_float"):
         return f"environment variable {name}: must be a whole number, got {got}"
     if "ge" in limits:
