@@ -159,6 +159,12 @@ def database_url_problem(raw: str, name: str = "DATABASE_URL",
             # "user:p@ss:w@host": the parser took "ss:w" for a port, and said only that
             # this was no URL.
             return _RAW_AT.format(name=name, url=shown(_hide_password(raw)))
+        if "," in raw.partition("://")[2].rpartition("@")[2].partition("/")[0]:
+            # libpq's "host1:5432,host2:5432" does not parse here; its query form does.
+            return (f"{name} {shown(_hide_password(raw))} lists several hosts with their "
+                    "ports, which this URL form cannot hold: give each as a host parameter, "
+                    "e.g. postgresql://user:password@/creditbot?host=db1:5432&host=db2:5432"
+                    "&target_session_attrs=read-write")
         return f"{name} {shown(_hide_password(raw))} is not a database URL: {_URL_FORMS}"
     if not _plain_text(raw, url):
         return (f"{name} {shown(_hide_password(raw))} holds a control character "

@@ -298,6 +298,13 @@ _FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
      # ("" counts as not set: test_an_empty_variable_counts_as_not_set)
      ("DATABASE_URL", "postgresql://app:secret@db:five/credit",
       f'DATABASE_URL "postgresql://***@db:five/credit" is not a database URL: {_FORMS}'),
+     # libpq's several hosts with their ports: the form that holds them is said.
+     ("DATABASE_URL", "postgresql://app:secret@db1:5432,db2:5432/credit?"
+                      "target_session_attrs=read-write",
+      'DATABASE_URL "postgresql://***@db1:5432,db2:5432/credit?target_session_attrs='
+      'read-write" lists several hosts with their ports, which this URL form cannot hold: '
+      "give each as a host parameter, e.g. postgresql://user:password@/creditbot?"
+      "host=db1:5432&host=db2:5432&target_session_attrs=read-write"),
      ("DATABASE_URL", "mysql://app@db.example.com/credit?sslmode=x&password=Secret1",
       'DATABASE_URL "mysql://app@db.example.com/credit?password=***&sslmode=x" is a mysql '
       f"URL: {_FORMS}"),
