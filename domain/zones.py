@@ -20,3 +20,25 @@ def _zones() -> frozenset[str]:
 def is_zone_name(name: object) -> bool:
     """An IANA time zone name such as ``Asia/Shanghai``, ``Europe/Berlin`` or ``UTC``."""
     return isinstance(name, str) and name in _zones()
+
+
+# Names people write for a zone that IANA files under another city.
+_CITIES = {"beijing": "Asia/Shanghai", "peking": "Asia/Shanghai"}
+
+
+def zone_meant(written: str) -> str | None:
+    """The IANA zone ``written`` most likely means when it is none: the same name in
+    another case (``asia/shanghai``), a zone's city alone (``Shanghai``, ``new york``),
+    or a city IANA files under another (``Beijing``)."""
+    folded = "_".join(written.strip().split()).casefold()
+    if not folded:
+        return None
+    by_name = {name.casefold(): name for name in _zones()}
+    if folded in by_name:
+        return by_name[folded]
+    if (city := _CITIES.get(folded.replace("_", " "))) is not None:
+        return city
+    cities = sorted(name for name in _zones() if "/" in name and not name.startswith("Etc/")
+                    and name.rpartition("/")[2].casefold() == folded)
+    return cities[0] if len(cities) == 1 else None
+

@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from domain.currencies import currency_code, is_currency
 from domain.people import is_channel_id, is_user_id
-from domain.zones import is_zone_name
+from domain.zones import is_zone_name, zone_meant
 from handlers.i18n import speaks
 
 # Error types whose messages are ours and already say how to write the value right.
@@ -102,6 +102,16 @@ _NO_SUMMER_TIME = {
 
 def _timezone(value: str) -> str:
     if not is_zone_name(value):
+        # An offset first: "GMT+8" is the name of Etc/GMT+8, which is UTC-08:00.
+        if isinstance(value, str) and _OFFSET.fullmatch(value.strip()):
+            raise _error("timezone", "{shown} is an offset from UTC, not a place: write the "
+                         "zone of the place whose clock is meant, which keeps its summer "
+                         "time, e.g. Asia/Shanghai for UTC+08:00 or Europe/Berlin for "
+                         "UTC+01:00", value)
+        meant = zone_meant(value) if isinstance(value, str) else None
+        if meant is not None:
+            raise _error("timezone", "must be an IANA time zone, written as IANA writes it: "
+                         f"{meant}, got {{shown}}", value)
         raise _error("timezone", "must be an IANA time zone such as Asia/Shanghai or "
                      "Europe/Berlin, got {shown}", value)
     if value in _NO_SUMMER_TIME:
@@ -121,6 +131,8 @@ def _timezone(value: str) -> str:
 
 
 _POSIX_OFFSET = re.compile(r"Etc/GMT([+-])(\d{1,2})")
+# "GMT+8", "UTC-05:00", "+08:00": an offset written for a zone.
+_OFFSET = re.compile(r"(?:(?:GMT|UTC)\s*)?[+-]\s*\d{1,2}(?::?\d{2})?", re.IGNORECASE)
 
 
 _LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z][A-Za-z]{1,3})?")

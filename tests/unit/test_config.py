@@ -481,6 +481,28 @@ def test_a_folder_or_a_servers_own_zone_is_no_time_zone(tmp_path, zone):
 
 
 @pytest.mark.parametrize(("zone", "meant"), [
+    ("asia/shanghai", "Asia/Shanghai"), ("Shanghai", "Asia/Shanghai"),
+    ("Beijing", "Asia/Shanghai"), ("new york", "America/New_York"),
+    ("EUROPE/BERLIN", "Europe/Berlin")])
+def test_a_zone_written_another_way_is_refused_with_its_iana_name(tmp_path, zone, meant):
+    # "must be an IANA time zone" alone left the operator to find out how IANA writes it.
+    text = GOOD.replace("timezone: Asia/Shanghai", f"timezone: {zone}")
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'timezone: ')}: organisation.timezone: must be an IANA time "
+        f"zone, written as IANA writes it: {meant}, got \"{zone}\""]
+
+
+@pytest.mark.parametrize("zone", ["GMT+8", "UTC-05:00", "+08:00", "utc+5"])
+def test_an_offset_is_refused_as_no_place(tmp_path, zone):
+    text = GOOD.replace("timezone: Asia/Shanghai", f'timezone: "{zone}"')
+    assert problems(tmp_path, text) == [
+        f"line {line_of(text, 'timezone: ')}: organisation.timezone: \"{zone}\" is an offset "
+        "from UTC, not a place: write the zone of the place whose clock is meant, which "
+        "keeps its summer time, e.g. Asia/Shanghai for UTC+08:00 or Europe/Berlin for "
+        "UTC+01:00"]
+
+
+@pytest.mark.parametrize(("zone", "meant"), [
     ("EST", "America/New_York (America/Panama if no summer time is meant)"),
     ("MST", "America/Denver (America/Phoenix, which keeps no summer time)"),
     ("HST", "Pacific/Honolulu (the same clock, named by its place)")])
