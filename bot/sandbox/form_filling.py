@@ -4,6 +4,7 @@ lines) and submitted as Slack would, until it closes."""
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 from rich.markup import escape as rich_escape
@@ -14,6 +15,10 @@ from bot.sandbox.forms import Field as FormField
 from bot.sandbox.render import render_form
 from bot.sandbox.session import ANSWER_SECONDS, ChatState, SandboxBase
 from handlers.i18n import N_
+
+# A field's name as a script writes it before its colon ("amount: 10k"), not a
+# sentence's start ("Customer says: pays Friday").
+_NAME = re.compile(r"[A-Za-z_][\w-]{0,30}")
 
 SCRIPT_FORM = N_("Fill it in with lines FIELD: VALUE (the field's number, the id in "
                  "brackets or its label), then :submit; :cancel closes it.")
@@ -107,6 +112,14 @@ class FormFilling(SandboxBase):
                 if found is None and len(fillables) == 1:
                     # One field to fill (a release's reason): the line is its value.
                     found, typed = fillables[0], line
+                    if colon and _NAME.fullmatch(name.strip()):
+                        # "amount: 10k" in a form that asks the reason alone was taken
+                        # as the reason, silently: a script's author thought it set.
+                        self.console.print("[yellow]" + rich_escape(self.tr._(
+                            "This form has no field “{name}”: its one field is {label} "
+                            "[{field}], so the whole line is taken as its value.",
+                            name=name.strip(), label=found.label,
+                            field=found.block_id)) + "[/yellow]")
                 if found is None:
                     self.console.print("[yellow]" + rich_escape(self.tr._(
                         "“{line}” fills in no field of this form: write FIELD: VALUE (the "

@@ -350,3 +350,20 @@ def test_examples_are_written_for_the_sandboxs_day(monkeypatch, clock, tmp_path)
     assert ("“03/04/2027” is not a date: write it as YYYY-MM-DD, e.g. /credit delegate "
             "@mei until 2027-04-30.") in printed
     assert example_today() == NOW.date()
+
+
+def test_a_field_a_one_field_form_does_not_have_is_said_not_taken_silently(
+        monkeypatch, clock, tmp_path):
+    """"amount: 10k" in the release form (which asks the reason alone) became the reason
+    without a word: a script's author thought the amount set."""
+    out = _printed(monkeypatch, tmp_path,
+                   ":as U01SALESAMY\n:in sales\n/credit order lakeside 10k\n1\n"
+                   "amount: 10k\nreason: pays friday\n:submit\n")
+    assert ("This form has no field “amount”: its one field is Reason [reason], so the "
+            "whole line is taken as its value.") in out
+    # A sentence with a colon in it is a reason like any other, said nothing of.
+    out = _printed(monkeypatch, tmp_path,
+                   ":as U01SALESAMY\n:in sales\n/credit order lakeside 10k\n1\n"
+                   "Customer says: pays Friday\n:submit\n")
+    assert "This form has no field" not in out
+    assert "Customer says: pays Friday" in out
