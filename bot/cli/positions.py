@@ -35,6 +35,7 @@ def position(customer: str, as_of: Any) -> None:
 
     services = _services()
     day = as_of or services.today()
+    _today_s_items(services, day)
     with services.uow() as uow:
         try:
             subject = resolve_subject(customer, uow.customers)
@@ -79,7 +80,22 @@ def portfolio(as_of: Any, top: int) -> None:
     say how many they leave out.
     """
     services = _services()
+    _today_s_items(services, as_of or services.today())
     print_portfolio(services, as_of or services.today(), top)
+
+
+def _today_s_items(services: Services, day: date) -> None:
+    """Says that another day's figures are today's items seen from it: creditbot keeps
+    the ERP's latest export, not its history, so a quarter end's "as of" was read as
+    that day's position by whoever asked for it."""
+    today = services.today()
+    if day == today:
+        return
+    said = ("not the position as it stood that day" if day < today else
+            "as if nothing were paid or invoiced until then")
+    err.print(Text(f"note: these are today's open invoices and orders, aged and converted "
+                   f"as of {day} (creditbot keeps the ERP's latest export, not its "
+                   f"history): {said}."), soft_wrap=True)
 
 
 def print_portfolio(services: Services, day: date, top: int) -> None:

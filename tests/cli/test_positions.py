@@ -279,3 +279,20 @@ def test_a_position_found_by_a_close_match_or_a_loose_id_says_so(cli, demo):
     # Named (its id, its name, the start of it): nothing to say.
     for named in ("C0002", "Acme Packaging", "acme pack", "Acme Packaging (C0002)"):
         assert cli("position", named).stderr == "", named
+
+
+def test_another_day_says_the_items_are_todays(cli, demo):
+    # "--as-of 2026-01-01" showed this month's invoices as open on New Year's Day, and a
+    # quarter end's table was read as that day's position.
+    past = cli("position", "C0002", "--as-of", "2026-01-01")
+    assert past.exit_code == 0
+    assert past.stderr == (
+        "note: these are today's open invoices and orders, aged and converted as of "
+        "2026-01-01 (creditbot keeps the ERP's latest export, not its history): not the "
+        "position as it stood that day.\n")
+    ahead = cli("portfolio", "--as-of", "2026-12-31")
+    assert ahead.stderr == (
+        "note: these are today's open invoices and orders, aged and converted as of "
+        "2026-12-31 (creditbot keeps the ERP's latest export, not its history): as if "
+        "nothing were paid or invoiced until then.\n")
+    assert cli("portfolio", "--as-of", str(DAY)).stderr == ""
