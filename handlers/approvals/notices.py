@@ -253,16 +253,17 @@ class ApprovalNotices:
 
     def _asked_in(self, outbox: Outbox, change: RequestChange, asked: Question
                   ) -> list[tuple[str, int]]:
-        """The channels the question was posted in, each with the card it went under:
-        found by the question's own keys (a question asked before they were keyed: the
-        level's cards in channels)."""
+        """Where the question was posted but the asker's own card, each with the card it
+        went under: found by the question's own keys (a question asked before they were
+        keyed: the level's cards in channels)."""
         prefix = f"{question_key(asked.id)}:"
         posted = [key[len(prefix):] for key, _ in outbox.keyed(prefix)]
         if not posted:
             return [(d, card) for d, card in self._posted(outbox, change, asked.level)
                     if is_channel_id(d)]
+        # The asker hears of the answer by a note of its own.
         found = ((d, outbox.id_of(card_key(change.request.id, asked.level, d)))
-                 for d in posted if is_channel_id(d))
+                 for d in posted if d != asked.asked_by)
         return [(d, card) for d, card in found if card is not None]
 
     def _posted(self, outbox: Outbox, change: RequestChange, level: int
@@ -287,9 +288,10 @@ class ApprovalNotices:
     def _ask(self, outbox: Outbox, change: RequestChange, asked: Question) -> None:
         request = change.request
         channels: list[str] = []
+        # Under every card of the level: a stand-in's question reached only their own
+        # copy, and the holder they stood in for decided the level after the delegation
+        # ended without seeing it (nor the answer).
         for destination, card in self._posted(outbox, change, asked.level):
-            if destination != asked.asked_by and not is_channel_id(destination):
-                continue
             if is_channel_id(destination):
                 channels.append(destination)
             text = cards.question(self.tr(destination), request, asked.asked_by, asked.text)
@@ -309,12 +311,13 @@ class ApprovalNotices:
             dedup_key=question_key(asked.id)))
 
     def _answered(self, outbox: Outbox, change: RequestChange, asked: Question) -> None:
-        """The answer under the question wherever it was posted in a channel, to the
-        asker by direct message, and in place of the requester's button."""
+        """The answer under the question wherever it was posted (the asker's own card
+        aside), to the asker by direct message, and in place of the requester's button."""
         request = change.request
         channels: list[str] = []
         for destination, card in self._asked_in(outbox, change, asked):
-            channels.append(destination)
+            if is_channel_id(destination):
+                channels.append(destination)
             text = cards.answer_posted(self.tr(destination), request, asked)
             outbox.add(OutgoingMessage(channel=destination, kind=NOTE, text=clip(text, 3000),
                                        blocks=[section(text)], thread_of=card))

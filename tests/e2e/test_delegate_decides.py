@@ -11,6 +11,7 @@ import pytest
 
 from domain.approvals.model import Outcome
 from domain.approvals.rules import StandInOwnsAccount
+from handlers.approvals.notices import card_key
 from tests.e2e.conftest import CREDIT_MANAGER, SALES, SALES_CHANNEL, World
 from tests.e2e.test_approval_decisions import (
     FINANCE_DIRECTOR,
@@ -91,6 +92,19 @@ def test_a_stand_in_named_while_the_level_waits_gets_its_card_and_decides(
     world.slack.click(ANALYST, card, "Ask for info", wait=False)
     assert world.slack.submit(ANALYST, world.slack.modal(ANALYST),
                               {"question": "Which orders?"}).body == ""
+    # Under the card of the holder they stand in for too: it reached only the stand-in's
+    # copy, and the holder, back, decided without seeing it or its answer.
+    director_card = next(r for r in rows(world)
+                         if r.dedup_key == card_key(request_id, 2, FINANCE_DIRECTOR))
+    assert [r.payload["text"] for r in rows(world)
+            if r.payload.get("thread_of") == director_card.id] == [
+        f":question: <@{SALES}>, <@{ANALYST}> asks about request #{request_id} · limit "
+        "increase · Acme Packaging:\n> Which orders?"]
+    world.services.requests.answer(world.services.config.roster().member(SALES), 1,
+                                   "PO-7 and PO-9")
+    assert [r.payload["text"] for r in rows(world)
+            if r.payload.get("thread_of") == director_card.id][1:] == [
+        f":speech_balloon: <@{SALES}> answers <@{ANALYST}>:\n> PO-7 and PO-9"]
     world.slack.click(ANALYST, card, "Approve", wait=False)
     view = world.slack.modal(ANALYST)
     assert world.slack.submit(ANALYST, view, {"comment": ""}).body == ""
