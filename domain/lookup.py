@@ -15,6 +15,7 @@ from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
+from domain.chinese_variants import SIMPLIFIED, TRADITIONAL
 from domain.errors import AmbiguousCustomer, CustomerNotFound, DomainError
 from domain.refs import CustomerRef, GroupRef
 from domain.text import N_, as_written, without_invisible
@@ -41,17 +42,20 @@ _PUNCTUATION = re.compile(r"[^\w\s]")
 _ACCENTS = re.compile("[\u0300-\u036f]")
 _STROKES = str.maketrans({"đ": "d", "ð": "d", "ø": "o", "ł": "l", "ı": "i", "ħ": "h",
                           "ŧ": "t", "æ": "ae", "œ": "oe"})
+# Traditional Chinese characters as Simplified (domain.chinese_variants).
+_SIMPLIFIED = str.maketrans(TRADITIONAL, SIMPLIFIED)
 
 
 def normalize_name(name: str) -> str:
     """Case-, width-, accent-, space- and punctuation-insensitive key: "ACME, Inc.",
     "acme inc" and the full-width "ＡＣＭＥ　Inc" typed by a Chinese input method all meet
-    (NFKC), and so do "Ferretería López" and "ferreteria lopez" as a rep types them.
-    Invisible format characters (zero-width spaces and joiners, a BOM, bidi controls)
+    (NFKC), and so do "Ferretería López" and "ferreteria lopez" as a rep types them, and
+    "華夏物流" and "华夏物流" as Taipei and Shanghai write them (Traditional characters as
+    Simplified). Invisible format characters (zero-width spaces and joiners, a BOM, bidi controls)
     are dropped, not turned into word breaks: "Ze\u200bro" is "zero"."""
     folded = without_invisible(unicodedata.normalize("NFKC", name)).casefold()
     bare = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize(
-        "NFD", folded))).translate(_STROKES)
+        "NFD", folded))).translate(_STROKES).translate(_SIMPLIFIED)
     return " ".join(_PUNCTUATION.sub(" ", bare).split())
 
 

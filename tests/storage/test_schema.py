@@ -200,3 +200,30 @@ def test_the_upgrade_keys_customer_names_without_accents_and_back(engine):
     command.downgrade(alembic_config(engine), "0029")
     assert keys() == [("ferretería lópez", "ferretería local"), ("plain ltd", None)]
     upgrade(engine)
+
+
+def test_the_upgrade_keys_traditional_chinese_names_as_simplified_and_back(engine):
+    # 華夏物流 typed in Taipei found nothing of 华夏物流有限公司; the keys the ERP's
+    # Traditional names were stored under are worked out again, and back on downgrade.
+    from alembic import command
+
+    from storage.db import alembic_config, upgrade
+
+    command.downgrade(alembic_config(engine), "0037")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO customers (customer_id, name, name_key, name_local, "
+                          "name_local_key, currency, credit_limit, payment_terms_days) "
+                          "VALUES ('T1', 'Harbour Trading', 'harbour trading', "
+                          "'港灣貿易有限公司', '港灣貿易有限公司', 'HKD', 1, 30), "
+                          "('T2', '华夏物流', '华夏物流', NULL, NULL, 'CNY', 1, 30)"))
+
+    def keys() -> list[tuple[str, str | None]]:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(
+                "SELECT name_key, name_local_key FROM customers ORDER BY customer_id"))]
+
+    upgrade(engine)
+    assert keys() == [("harbour trading", "港湾贸易有限公司"), ("华夏物流", None)]
+    command.downgrade(alembic_config(engine), "0037")
+    assert keys() == [("harbour trading", "港灣貿易有限公司"), ("华夏物流", None)]
+    upgrade(engine)

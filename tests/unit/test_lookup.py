@@ -218,6 +218,18 @@ def test_invisible_characters_in_a_name_are_not_word_breaks():
     assert normalize_name("杭州\u200b红隼") == "杭州红隼"
 
 
+def test_traditional_and_simplified_chinese_names_meet():
+    # 華夏物流 typed in Taipei was "no customer matches" for 华夏物流有限公司, and an ERP
+    # in Hong Kong holds names in Traditional that Shanghai types in Simplified.
+    directory = FakeDirectory({"C0027": "华夏物流有限公司", "H1": ("Harbour Trading",
+                                                             "港灣貿易有限公司")})
+    for typed, found in (("華夏物流", "C0027"), ("華夏物流有限公司", "C0027"),
+                         ("港湾贸易", "H1"), ("港灣貿易", "H1"), ("贸易有限公司", "H1")):
+        assert resolve_customer(typed, directory).customer_id == found, typed
+    assert named_without_guessing("華夏物流", "C0027", ("华夏物流有限公司", None))
+    assert normalize_name("華夏 Logistics, Ltd.") == "华夏 logistics ltd"
+
+
 def test_the_part_of_a_chinese_name_after_the_city_finds_the_customer():
     directory = FakeDirectory({"K1": "上海东方贸易有限公司", "K2": "北京西山物流有限公司",
                                "K3": "上海西山物流有限公司", "K4": "Delta Electronics"})
