@@ -112,6 +112,10 @@ _URL_FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
               "(sqlite:///creditbot.db)")
 
 
+# An SQLite file's URL without its slashes: sqlite:x.db, sqlite:/x.db, file:x.db.
+_SHORT_FILE_URL = re.compile(r"(?:sqlite|file):(?P<path>/?[^/@?#:][^@?#:]*)", re.IGNORECASE)
+
+
 def _hide_password(raw: str) -> str:
     """A URL that did not parse as it may be shown: a password in it may hold any
     character (an @, a / or a ? included), so everything between the scheme and its last
@@ -159,6 +163,11 @@ def database_url_problem(raw: str, name: str = "DATABASE_URL",
             # "user:p@ss:w@host": the parser took "ss:w" for a port, and said only that
             # this was no URL.
             return _RAW_AT.format(name=name, url=shown(_hide_password(raw)))
+        if (short := _SHORT_FILE_URL.fullmatch(raw.strip())) is not None:
+            # "sqlite:/x.db", "file:x.db": a path with nothing to hide, shown as "***".
+            path = os.path.abspath(short["path"])
+            return (f"{name} {shown(raw.strip())} is not a database URL: an SQLite file is "
+                    f"written with three slashes, sqlite:///{path}")
         if "," in raw.partition("://")[2].rpartition("@")[2].partition("/")[0]:
             # libpq's "host1:5432,host2:5432" does not parse here; its query form does.
             return (f"{name} {shown(_hide_password(raw))} lists several hosts with their "

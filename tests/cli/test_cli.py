@@ -298,6 +298,10 @@ _FORMS = ("creditbot works with PostgreSQL through psycopg 3 "
      # ("" counts as not set: test_an_empty_variable_counts_as_not_set)
      ("DATABASE_URL", "postgresql://app:secret@db:five/credit",
       f'DATABASE_URL "postgresql://***@db:five/credit" is not a database URL: {_FORMS}'),
+     # An SQLite file without its slashes: nothing to hide, and the URL to write.
+     ("DATABASE_URL", "sqlite:/srv/creditbot.db",
+      'DATABASE_URL "sqlite:/srv/creditbot.db" is not a database URL: an SQLite file is '
+      "written with three slashes, sqlite:////srv/creditbot.db"),
      # libpq's several hosts with their ports: the form that holds them is said.
      ("DATABASE_URL", "postgresql://app:secret@db1:5432,db2:5432/credit?"
                       "target_session_attrs=read-write",
