@@ -213,6 +213,13 @@ def check_token(settings: Settings) -> SlackIdentity:
                 raise TokenRefused(
                     f"SLACK_BOT_TOKEN was refused by Slack ({error}): copy the Bot User "
                     "OAuth Token again") from None
+            if error == "unknown_method":
+                # Not an outage: the URL is not a Web API's base, and every post would be
+                # retried with the same answer until the server was restarted.
+                raise TokenRefused(
+                    f"SLACK_API_URL {settings.slack_api_url} answered auth.test with "
+                    "unknown_method: it is not the base of Slack's Web API, which ends in "
+                    "/api/ (https://slack.com/api/)") from None
             problem = f"Slack at {settings.slack_api_url} answered auth.test with {error}"
         except (URLError, OSError, http.client.HTTPException) as unreachable:
             reason = unreachable.reason if isinstance(unreachable, URLError) else unreachable

@@ -283,6 +283,22 @@ def test_serve_with_a_token_slack_refuses_stops_with_one_line(demo_url, refusal)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_slack_api_url_without_its_api_path_stops_serve_with_one_line(demo_url):
+    # Served anyway, as if Slack were down, and retried every post with "unknown_method"
+    # until someone restarted it with the right URL.
+    with SlackEmulator(token=TOKEN) as emulator:
+        emulator.fail("auth.test", "error", error="unknown_method")
+        env = base_env(DATABASE_URL=demo_url, SLACK_BOT_TOKEN=TOKEN,
+                       SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=emulator.api_url,
+                       PORT=str(free_port()))
+        result = run_cli("serve", env=env)
+    assert (result.returncode, result.stderr.splitlines()) == (1, [
+        f"error: SLACK_API_URL {emulator.api_url} answered auth.test with unknown_method: "
+        "it is not the base of Slack's Web API, which ends in /api/ "
+        "(https://slack.com/api/)"])
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_scheduler_with_a_token_slack_refuses_stops_with_one_line(demo_url):
     # It led and ran the jobs, logging three lines a minute per queued message.
     with SlackEmulator(token=TOKEN) as emulator:
