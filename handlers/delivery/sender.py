@@ -54,6 +54,7 @@ from typing import Any, Protocol
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from domain.alerts.use_cases import DIGEST
 from domain.messages import (
     UNCERTAIN,
     Attachment,
@@ -526,8 +527,8 @@ class Sender:
                 or row.channel == self.admin_channel:
             return None  # nowhere to report, or the report itself cannot be delivered
         text = (f":warning: creditbot could not deliver a message ({row.kind}) to {where}: "
-                f"Slack said `{error}`. To fix: {_fix(error, where)}. Messages to {where} "
-                "that fail the same way today are given up without another report.")
+                f"Slack said `{error}`. To fix: {_fix(error, where, row.kind)}. Messages to "
+                f"{where} that fail the same way today are given up without another report.")
         # Once a day per channel and cause: a problem fixed and back next week is
         # reported again, a channel refusing a whole digest only once.
         day = self.clock.now().astimezone(self.zone).date().isoformat()
@@ -591,8 +592,19 @@ def _is_set(stop: threading.Event | None) -> bool:
     return stop is not None and stop.is_set()
 
 
-def _fix(error: str, where: str) -> str:
-    return FIXES.get(error, "see the log").format(where=where)
+# What an admin must know of a kind's refusal besides its fix.
+_AFTER_FIX: dict[tuple[str, str], str] = {
+    # An admin who unarchived the channel waited for the alerts Slack refused, which are
+    # never posted there again: only a destination not yet told is (domain.alerts).
+    (DIGEST, "is_archived"): " (the alerts open now are posted again only to a channel "
+                             "app.yaml names instead; unarchived, {where} gets what comes "
+                             "after)",
+}
+
+
+def _fix(error: str, where: str, kind: str = "") -> str:
+    return (FIXES.get(error, "see the log")
+            + _AFTER_FIX.get((kind, error), "")).format(where=where)
 
 
 def _shown(channel: str) -> str:
