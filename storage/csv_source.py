@@ -96,12 +96,16 @@ class CsvFile:
                     "gb18030")
             self._raw.seek(0)
             self._text = io.TextIOWrapper(self._raw, encoding=self.encoding, newline="")
-            self._reader = csv.reader(self._text)
+            self._lines = _RecordLines(self._text)
+            self._reader = csv.reader(self._lines)
             self._line = 0
             # The fewest cells a row of this file may have, once the header is read (the
             # importer lowers it to the kind's required columns): what a swallowed row
             # may look like.
             self.shortest_row = 0
+            # The line of the file's last row when the file does not end with a line
+            # break: it may have been cut off mid-value (the importer warns).
+            self.unterminated: int | None = None
             header = next(self._read(), None)
         except BaseException:
             self._raw.close()
@@ -160,11 +164,16 @@ class CsvFile:
             )
 
     def _read(self) -> Iterator[tuple[int, list[str]]]:
+        start = 0
         while True:
+            before, self._lines.record = self._lines.record, []
+            last = start
             start = self._reader.line_num + 1
             try:
                 cells = next(self._reader)
             except StopIteration:
+                if before and not before[-1].endswith(("\n", "\r")):
+                    self.unterminated = last
                 return
             except UnicodeDecodeError as problem:
                 raise self._undecodable(problem, start) from None
@@ -187,6 +196,14 @@ class CsvFile:
                 raise ImportFileError(f"{self.path}, line {start}: {problem}") from None
             if self._reader.line_num > start and self.shortest_row > 1:
                 self._refuse_swallowed(start, cells)
+            if self._lines.ended and sum(line.count('"') for line in self._lines.record) % 2:
+                # The file ended inside a quoted value: cut off mid-value (an export still
+                # being written when cron read it), the value would be imported short.
+                raise ImportFileError(
+                    f"{self.path}, line {start}: a quoted value opens here and the file "
+                    "ends before it closes: was the file still being written when it was "
+                    "read? Import it again once the export is complete. Nothing was "
+                    "imported")
             yield start, cells
 
     def _refuse_swallowed(self, start: int, cells: list[str]) -> None:
@@ -256,6 +273,28 @@ class CsvFile:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+class _RecordLines:
+    """The file's lines as the CSV reader takes them, keeping those of the record being
+    read (``record``) and whether the file ended while reading it (``ended``)."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.record: list[str] = []
+        self.ended = False
+
+    def __iter__(self) -> _RecordLines:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self._lines)
+        except StopIteration:
+            self.ended = True
+            raise
+        self.record.append(line)
+        return line
 
 
 def _is_legacy(codec: str) -> bool:

@@ -627,6 +627,35 @@ def test_a_quote_left_open_in_a_column_nobody_imports_refuses_the_file(
     assert (report.inserted, report.rejected) == (2, 0)
 
 
+def test_a_file_cut_off_as_it_was_written_is_refused_or_warned_of(with_customers, write_csv,
+                                                                  tmp_path):
+    # Read by cron while the ERP still wrote it: "Acme, Inc" and payment terms 3 for 30
+    # were imported without a word.
+    engine = with_customers
+    before = snapshot(engine)
+    with pytest.raises(ImportFileError) as cut:
+        run(engine, write_csv, "customers",
+            "customer_id,currency,credit_limit,payment_terms_days,name\n"
+            'Z1,USD,1000,30,Zed Ltd\nZ2,USD,1000,30,"Acme, Inc')
+    assert str(cut.value) == (
+        f"{tmp_path / 'customers.csv'}, line 3: a quoted value opens here and the file ends "
+        "before it closes: was the file still being written when it was read? Import it "
+        "again once the export is complete. Nothing was imported")
+    assert snapshot(engine) == before
+    # A last row without its line break cannot be told from a whole one: said, imported.
+    report = run(engine, write_csv, "customers",
+                 "customer_id,name,currency,credit_limit,payment_terms_days\n"
+                 "Z3,Zed Three,USD,250000,3")
+    assert report.committed and report.warnings == [
+        f"{tmp_path / 'customers.csv'}, line 2: the file ends without a line break after "
+        "this row; if the export was still being written when it was read, its last value "
+        "may be cut short: check it"]
+    report = run(engine, write_csv, "customers",
+                 "customer_id,name,currency,credit_limit,payment_terms_days\r\n"
+                 "Z3,Zed Three,USD,250000,30\r\n")
+    assert report.committed and report.warnings == []
+
+
 def test_a_wrong_header_is_refused_before_any_write(with_customers, write_csv):
     with pytest.raises(HeaderError) as refused:
         run(with_customers, write_csv, "invoices", "id,amount\n1,2\n")
