@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import calendar
+import contextlib
 import os
 import re
 import shlex
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from functools import wraps
 from pathlib import Path
@@ -30,6 +32,22 @@ from storage.db import normalise_url, secret_parameter, unavailable_reason, url_
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Inside it, a kill (a cron's timeout, a container stopped) ends the command as Ctrl-C
+    does: the work's ``finally`` blocks run (a transaction rolled back, a claim given
+    back) and the command says what it left, where it exited without a word."""
+    previous = signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _fail(message: str) -> NoReturn:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import _fail, _services, err, friendly_errors, out
+from bot.cli.common import _fail, _services, err, friendly_errors, out, sigterm_as_interrupt
 from bot.imports import (
     REJECTED_FILE,
     import_csv,
@@ -36,10 +36,15 @@ def import_file(kind: str, file: Path, skip_invalid: bool, dry_run: bool,
     """Upsert an ERP CSV export of KIND from FILE (all or nothing unless --skip-invalid)."""
     services = _services()
     try:
-        report = run_import(services, kind, file, skip_invalid=skip_invalid, dry_run=dry_run,
-                            encoding=encoding)
+        with sigterm_as_interrupt():
+            report = run_import(services, kind, file, skip_invalid=skip_invalid,
+                                dry_run=dry_run, encoding=encoding)
     except HeaderError as header:  # the file's, as every other problem of it is said
         _fail(f"{file}: {header}")
+    except KeyboardInterrupt:
+        # A SIGTERM ended it with exit 143 and not a word, its claim left for two minutes.
+        _fail(f"{file}: the import was interrupted before it finished; nothing was "
+              "imported: run it again")
     for problem in report.errors[:show_errors]:
         err.print(f"{file}: {problem}", soft_wrap=True, markup=False)
     unlisted = unlisted_line(report, show_errors)

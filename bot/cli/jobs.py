@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -12,7 +11,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import _fail, _services, err, friendly_errors, out
+from bot.cli.common import _fail, _services, err, friendly_errors, out, sigterm_as_interrupt
 from bot.log_lines import counts_text
 from bot.terminal import print_at_least
 from storage.jobs import JobRun
@@ -158,11 +157,8 @@ def jobs_run(name: str, no_deliver: bool, on_holiday: bool) -> None:
     before = last_message_id(services.engine)
     # A kill (a cron's timeout) ends as Ctrl-C does, during the job (the run recorded as
     # interrupted) and during its delivery (the line saying what is left).
-    previous = signal.signal(signal.SIGTERM, _interrupted)
-    try:
+    with sigterm_as_interrupt():
         _run_and_deliver(name, job, services, no_deliver, before, on_holiday)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _run_and_deliver(name: str, job: Job, services: Services, no_deliver: bool,
@@ -241,10 +237,6 @@ def _earlier_waiting(engine: Engine, before: int, waiting_before: int) -> None:
 
 def _messages(count: int) -> str:
     return f"{count} message{'' if count == 1 else 's'}"
-
-
-def _interrupted(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def _deliver(sender: Sender, engine: Engine, before: int, last: int, queued: int,

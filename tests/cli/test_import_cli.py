@@ -208,3 +208,34 @@ def test_an_order_review_the_database_breaks_off_says_the_file_is_in(cli, write_
         "error: the file is imported, but the database did not answer while its orders were "
         "reviewed and the held ones checked again; `creditbot jobs run orders` finishes "
         "that (the orders job does every 15 minutes).\n")
+
+
+def test_a_killed_import_rolls_back_gives_its_claim_back_and_says_so(cli, write_csv, engine,
+                                                                     monkeypatch):
+    # SIGTERM (a cron's timeout, a stopped container) ended it with exit 143 and not a
+    # word, and its claim kept every other host's import out for two minutes.
+    import os
+    import signal
+    import time
+
+    import storage.importer
+
+    path = write_csv("customers.csv", CUSTOMERS)
+    merge = storage.importer.CsvImporter._merge
+    handler = signal.getsignal(signal.SIGTERM)
+
+    def killed_in_the_merge(*args, **kwargs):
+        merge(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler raises here
+
+    monkeypatch.setattr(storage.importer.CsvImporter, "_merge", staticmethod(
+        killed_in_the_merge))
+    result = cli("import", "customers", str(path))
+    assert (result.exit_code, result.stderr) == (1, (
+        f"error: {path}: the import was interrupted before it finished; nothing was "
+        "imported: run it again\n"))
+    with engine.connect() as conn:
+        assert list(conn.execute(select(CustomerRow.customer_id))) == []
+    assert holder_of(engine, IMPORT_LEASE) is None
+    assert signal.getsignal(signal.SIGTERM) is handler
