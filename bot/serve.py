@@ -124,22 +124,28 @@ def warn_about_host(settings: Settings) -> None:
         log.warning("%s", problem)
 
 
-def verify_token(settings: Settings, socket_mode: bool = False) -> SlackIdentity:
+def verify_token(settings: Settings, socket_mode: bool = False,
+                 scheduler: bool = False) -> SlackIdentity:
     """Stops the server with one line if Slack refuses the token; serves anyway, with a
     warning, if Slack cannot be reached (over HTTP commands are answered within the
-    response, without the Web API; Socket Mode connects once Slack answers)."""
+    response, without the Web API; Socket Mode connects once Slack answers).
+    ``scheduler``: a ``creditbot scheduler`` on its own, which answers no command."""
+    said = logging.getLogger("creditbot.scheduler") if scheduler else log
     try:
         identity = check_token(settings)
     except TokenRefused as refused:
         raise SystemExit(f"error: {refused}") from None
     if identity.verified:
-        log.info("Slack knows the token: bot user %s in team %s", identity.user_id,
-                 identity.team_id)
+        said.info("Slack knows the token: bot user %s in team %s", identity.user_id,
+                  identity.team_id)
+    elif scheduler:
+        said.warning("%s; running the jobs anyway: what they queue is delivered once it "
+                     "answers", identity.problem)
     elif socket_mode:
-        log.warning("%s; Socket Mode connects once Slack answers", identity.problem)
+        said.warning("%s; Socket Mode connects once Slack answers", identity.problem)
     else:
-        log.warning("%s; serving anyway: commands are answered, replies through Slack "
-                    "will fail until it answers (see /healthz)", identity.problem)
+        said.warning("%s; serving anyway: commands are answered, replies through Slack "
+                     "will fail until it answers (see /healthz)", identity.problem)
     return identity
 
 

@@ -37,7 +37,7 @@ def scheduler() -> None:
         if services.settings.slack_bot_token is not None:
             # As serve does (its child is checked by it): a revoked token logged three
             # lines per queued message a minute, the scheduler leading all the while.
-            verify_token(services.settings)
+            verify_token(services.settings, scheduler=True)
         config_on_record(services, "scheduler")
     # APScheduler logs two lines per run; the scheduler logs each run's counts itself.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)

@@ -646,6 +646,25 @@ def test_serve_runs_when_slack_is_unreachable_and_says_so(demo_url):
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_scheduler_on_its_own_says_it_runs_the_jobs_when_slack_is_unreachable(demo_url):
+    # It said "serving anyway: commands are answered", under creditbot.serve: a scheduler
+    # answers no command, and an operator grepping its log for "scheduler" missed it.
+    nowhere = f"http://127.0.0.1:{free_port()}/api/"
+    env = base_env(DATABASE_URL=demo_url, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=nowhere)
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "scheduler"], env=env,
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stderr is not None
+        warning = next(line for line in process.stderr if " WARNING " in line)
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+    assert warning.split(" WARNING ", 1)[1].split("] ", 1)[-1].strip() == (
+        f"creditbot.scheduler: Slack did not answer at {nowhere} ([Errno 111] Connection "
+        "refused); running the jobs anyway: what they queue is delivered once it answers")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_worker_restarting_while_slack_is_down_does_not_take_the_server_down(demo_url):
     with SlackEmulator(token=TOKEN) as emulator:
         env = base_env(DATABASE_URL=demo_url, SLACK_BOT_TOKEN=TOKEN,
