@@ -87,6 +87,12 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 said += (": creditbot must write the database file and, beside it, its -wal "
                          "and -shm files; give the user it runs as write access to them and "
                          "their folder")
+            if "permission denied for schema" in said:
+                # PostgreSQL 15 lets only the database's owner create tables in public.
+                said = said.split(". LINE ")[0] + (
+                    ": the database user may not create creditbot's tables there; make it "
+                    "the database's owner (createdb --owner USER, or ALTER DATABASE … OWNER "
+                    "TO USER) or GRANT CREATE ON SCHEMA public TO USER")
             if "file is not a database" in said:
                 said += (": the database URL names a file that is not an SQLite database; "
                          "point DATABASE_URL (or --database) at creditbot's database "

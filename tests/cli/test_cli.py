@@ -750,3 +750,32 @@ def test_serve_in_socket_mode_refuses_the_options_of_serving_over_http(cli, args
     assert result.stderr == (f"error: {named} for serving over HTTP: with --socket-mode "
                              "creditbot connects out to Slack and listens on no port (and "
                              "has no /healthz)\n")
+
+
+@pytest.mark.postgres
+def test_db_upgrade_by_a_user_who_may_not_create_tables_says_how_to_grant_it(
+        monkeypatch, postgres_template):
+    # "cannot use the database: permission denied for schema public. LINE 2: CREATE TABLE
+    # alembic_version (. ^": SQL fragments, and no word of what to change (PostgreSQL 15
+    # lets only the database's owner create tables in public).
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import POSTGRES_URL, admin_sql
+
+    assert POSTGRES_URL is not None  # postgres_template skips without one
+    name, role = f"creditbot_test_{uuid.uuid4().hex[:12]}", f"cb_{uuid.uuid4().hex[:8]}"
+    admin_sql(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'", f"CREATE DATABASE {name}")
+    try:
+        url = make_url(POSTGRES_URL).set(database=name, username=role, password="pw")
+        monkeypatch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
+        monkeypatch.setenv("CREDITBOT_CONFIG", str(ROOT / "app.yaml"))
+        result = CliRunner().invoke(main, ["db", "upgrade"], catch_exceptions=False)
+        assert (result.exit_code, result.stderr) == (1, (
+            "error: cannot use the database: permission denied for schema public: the "
+            "database user may not create creditbot's tables there; make it the database's "
+            "owner (createdb --owner USER, or ALTER DATABASE … OWNER TO USER) or GRANT "
+            "CREATE ON SCHEMA public TO USER\n"))
+    finally:
+        admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"DROP ROLE IF EXISTS {role}")
