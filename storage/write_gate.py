@@ -60,8 +60,9 @@ class SqliteWriteGate:
         """The turn, waited for up to ``wait`` seconds: a batch writer (an import's
         merge) that nobody waits on. Left to SQLite's busy handler, an import lost every
         race to six approvals at once and failed "database is locked" after a second."""
+        entered = self._enter(wait)  # given up: nothing of ours to give back
         try:
-            yield self._enter(wait)
+            yield entered
         finally:
             self.__exit__(None, None, None)
 

@@ -208,3 +208,27 @@ def test_a_unit_of_work_that_wrote_already_commits_without_waiting_for_the_turn(
     thread.join()
     assert failures == []
     engine.dispose()
+
+
+def test_a_patient_writer_that_gives_up_leaves_the_holders_turn_alone(tmp_path):
+    # Its clean-up ran on giving up and let go of the turn another thread held: a third
+    # writer went in beside the holder.
+    gate = write_gate.writers_gate(str(tmp_path / "creditbot.db"))
+    holding, done = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with gate:
+            holding.set()
+            done.wait(5)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        with pytest.raises(RecordsUnavailable), gate.patiently(0.2):
+            pass
+        assert not _enters_at_once(SqliteWriteGate(str(tmp_path / "creditbot.db")))
+        assert not gate._threads.acquire(blocking=False)  # still the holder's
+    finally:
+        done.set()
+        thread.join(5)
