@@ -94,7 +94,7 @@ class Settings(BaseSettings):
             raise PydanticCustomError(
                 "slack_api_url",
                 "must be an http or https URL such as https://slack.com/api/")
-        if "@" in parts.netloc:
+        if "@" in value.partition("://")[2]:  # "user:pa/ss@host" ends urlsplit's netloc at /
             # Taken for a host, "user:password@host" never resolved, and the URL was
             # logged whole at every start and delivery.
             raise PydanticCustomError(
