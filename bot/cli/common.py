@@ -9,6 +9,7 @@ import re
 import shlex
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from datetime import date
 from functools import wraps
@@ -39,6 +40,10 @@ def sigterm_as_interrupt() -> Iterator[None]:
     """Inside it, a kill (a cron's timeout, a container stopped) ends the command as Ctrl-C
     does: the work's ``finally`` blocks run (a transaction rolled back, a claim given
     back) and the command says what it left, where it exited without a word."""
+    if threading.current_thread() is not threading.main_thread():
+        # Signals reach the main thread only (a command run from another, as tests do).
+        yield
+        return
     previous = signal.signal(signal.SIGTERM, _interrupted)
     try:
         yield
