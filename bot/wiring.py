@@ -227,8 +227,10 @@ def approval_notices(config: AppConfig, remembered: Remembered | None) -> Approv
     to."""
     from handlers.approvals.notices import ApprovalNotices
 
+    access, roster = credit_data_access(config), config.roster()
     return ApprovalNotices(destination_locales(config, remembered), config.organisation.zone,
-                           config.department_channels(), config.roster().holders())
+                           config.department_channels(), roster.holders(),
+                           lambda user: access.allows(roster.member(user)))
 
 
 def build_requests(unit_of_work: Callable[[], SqlUnitOfWork], config: AppConfig,

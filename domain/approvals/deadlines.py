@@ -65,6 +65,7 @@ from domain.approvals.ports import (
     RequestChange,
     RequestNotices,
     Standing,
+    level_questions,
     request_stand_ins,
 )
 from domain.approvals.rules import RequestChanged, is_expired
@@ -331,7 +332,8 @@ class Deadlines(OrganisationDay):
                             if self.standing else None)
                 self.notices.queue(uow.outbox, RequestChange(
                     Happened.ESCALATED, request, decisions, standing=standing,
-                    stand_ins=self._stand_ins(uow, request)))
+                    stand_ins=self._stand_ins(uow, request),
+                    asked_before=level_questions(store, request)))
             else:
                 if overdue is None and not self._deciders(uow, request, decisions, now):
                     # Everyone who could decide is out (the requester holds the role
@@ -351,7 +353,8 @@ class Deadlines(OrganisationDay):
                     Happened.REMINDED if overdue is None else Happened.OVERDUE, request,
                     decisions, standing=self.standing(uow, request.customer_id,
                                                       request.order_id)
-                    if self.standing else None, stand_ins=self._stand_ins(uow, request)))
+                    if self.standing else None, stand_ins=self._stand_ins(uow, request),
+                    asked_before=level_questions(store, request)))
                 if overdue is not None:
                     deciders = self._deciders(uow, request, decisions, now)
                     asked = store.questions([request.id]).get(request.id, [])

@@ -233,6 +233,16 @@ class RequestChange:
     # An order-release request withdrawn because the ERP changed its order: the order
     # as it is now, for the requester's note and its button to ask again.
     order_now: OrderCheck | None = None
+    # A card posted late (a stand-in named, an escalation, a decider added): the current
+    # level's questions so far, with their answers, copied under it, so that whoever
+    # decides sees them.
+    asked_before: tuple[Question, ...] = ()
+
+
+def level_questions(store: CreditRequestStore, request: CreditRequest) -> tuple[Question, ...]:
+    """The questions asked at ``request``'s current level, oldest first."""
+    return tuple(q for q in store.questions([request.id]).get(request.id, [])
+                 if q.level == request.level)
 
 
 def unanswered(store: CreditRequestStore, request: CreditRequest) -> tuple[Question, ...]:

@@ -18,6 +18,7 @@ from domain.approvals.ports import (
     RequestChange,
     RequestNotices,
     Standing,
+    level_questions,
     request_stand_ins,
 )
 from domain.ports import UnitOfWork
@@ -67,5 +68,6 @@ def deal(uow: UnitOfWork, notices: RequestNotices, request: CreditRequest,
     notices.queue(uow.outbox, RequestChange(
         Happened.STOOD_IN, request, decisions,
         standing=standing(uow, request.customer_id, request.order_id) if standing else None,
-        stand_ins=subs, stand_in=delegation.delegate))
+        stand_ins=subs, stand_in=delegation.delegate,
+        asked_before=level_questions(uow.credit_requests, request)))
     return True

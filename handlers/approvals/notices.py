@@ -59,11 +59,15 @@ class ApprovalNotices:
 
     def __init__(self, locale_of: Callable[[str], str], zone: tzinfo,
                  channels: Mapping[str, str] | None = None,
-                 holders: Mapping[str, Sequence[str]] | None = None) -> None:
+                 holders: Mapping[str, Sequence[str]] | None = None,
+                 cleared: Callable[[str], bool] | None = None) -> None:
         self.locale_of = locale_of
         self.zone = zone
         self.channels = dict(channels or {})
         self.holders = {role: tuple(users) for role, users in (holders or {}).items()}
+        # Whether a person may see credit data now (app.yaml's access.credit_data): a
+        # card sent before app.yaml let them go gets no question or answer after it.
+        self.cleared = cleared or (lambda _user: True)
 
     def tr(self, destination: str) -> Translator:
         return translator(self.locale_of(destination))
@@ -199,12 +203,28 @@ class ApprovalNotices:
                     early: bool = False) -> None:
         request = change.request
         for destination in destinations:
-            text, blocks = cards.card(self.tr(destination), request, change.decisions,
+            tr = self.tr(destination)
+            text, blocks = cards.card(tr, request, change.decisions,
                                       change.standing, request.level, self.zone,
                                       escalated or early, early=early)
-            outbox.add(OutgoingMessage(
+            card = outbox.add(OutgoingMessage(
                 channel=destination, kind=CARD, text=text, blocks=blocks or [],
                 dedup_key=card_key(request.id, request.level, destination)))
+            for asked in change.asked_before:
+                # A card posted late: what was asked at its level, and answered, under it
+                # as under the others (a stand-in named after a question decided without
+                # seeing it). Keyed: a card queued before is not given them twice.
+                said = cards.question(tr, request, asked.asked_by, asked.text)
+                outbox.add(OutgoingMessage(
+                    channel=destination, kind=NOTE, text=clip(said, 3000),
+                    blocks=[section(said)], thread_of=card,
+                    dedup_key=f"{question_key(asked.id)}:{destination}"))
+                if asked.answer is not None:
+                    said = cards.answer_posted(tr, request, asked)
+                    outbox.add(OutgoingMessage(
+                        channel=destination, kind=NOTE, text=clip(said, 3000),
+                        blocks=[section(said)], thread_of=card,
+                        dedup_key=f"{NOTE}:answer:{asked.id}:{destination}"))
 
     def _deal_missing(self, outbox: Outbox, change: RequestChange, at_once: bool) -> None:
         """The current level's card for whoever may decide it and has none: a decider
@@ -263,7 +283,8 @@ class ApprovalNotices:
                     if is_channel_id(d)]
         # The asker hears of the answer by a note of its own.
         found = ((d, outbox.id_of(card_key(change.request.id, asked.level, d)))
-                 for d in posted if d != asked.asked_by)
+                 for d in posted if d != asked.asked_by
+                 and (is_channel_id(d) or self.cleared(d)))
         return [(d, card) for d, card in found if card is not None]
 
     def _posted(self, outbox: Outbox, change: RequestChange, level: int
@@ -294,6 +315,8 @@ class ApprovalNotices:
         for destination, card in self._posted(outbox, change, asked.level):
             if is_channel_id(destination):
                 channels.append(destination)
+            elif not self.cleared(destination):
+                continue
             text = cards.question(self.tr(destination), request, asked.asked_by, asked.text)
             # Keyed, so that its answer goes where it went (not to a channel app.yaml
             # moved the level's cards to since).
