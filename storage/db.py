@@ -311,10 +311,9 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 
     with one_upgrade_at_a_time(engine):
         before, _ = schema_revisions(engine)
-        if (before is not None and before not in _known_revisions()) or (
-                before is None and _OURS & set(_tables(engine))):
-            raise SchemaNotReady(
-                f"The database {_where(engine)} {_schema_state(engine, before)}.")
+        refused = _not_upgradable(engine, before)
+        if refused is not None:
+            raise SchemaNotReady(f"The database {_where(engine)} {refused}.")
         command.upgrade(alembic_config(engine), "head")
         return before, schema_revisions(engine)[0] or ""
 
@@ -404,6 +403,9 @@ def _known_revisions() -> frozenset[str]:
 
 # Tables only creditbot has: "customers" or "orders" could be any program's.
 _OURS = frozenset({"check_marks", "credit_requests", "order_checks"})
+# Tables creditbot has had since its first revision: a database at one of its revisions
+# without them is another program's that happens to number its migrations alike.
+_FIRST = frozenset({"audit_log", "exchange_rates", "invoices"})
 
 
 def _schema_state(engine: Engine, current: str | None) -> str | None:
@@ -413,6 +415,11 @@ def _schema_state(engine: Engine, current: str | None) -> str | None:
         return None
     if current is None:
         return _unmigrated(engine)
+    if current in _known_revisions() and not set(tables := _tables(engine)) >= _FIRST:
+        # "0005" with a widgets table: "run db upgrade" failed on "no such table".
+        return (f"holds another program's tables ({_listed(tables)}) at its "
+                f"migrations' revision {current}: point DATABASE_URL at creditbot's "
+                "database")
     if current not in _known_revisions():
         tables = _tables(engine)
         if not _OURS & set(tables):
@@ -426,7 +433,23 @@ def _schema_state(engine: Engine, current: str | None) -> str | None:
         return (f"is at revision {current}, which this creditbot does not know (it "
                 f"knows up to {head}): a newer creditbot migrated it; run that version, "
                 "or restore the backup taken before the upgrade")
-    return f"is at revision {current}, not {head}: run `creditbot db upgrade` first"
+    return _behind(current)
+
+
+def _not_upgradable(engine: Engine, before: str | None) -> str | None:
+    """Why migrating this database would go wrong, or None: another program's migrations,
+    a newer creditbot's, or creditbot's tables without the record of their revision."""
+    if before is None:
+        return _unmigrated(engine) if _OURS & set(_tables(engine)) else None
+    if before == code_revision():
+        return None
+    state = _schema_state(engine, before)
+    return None if state == _behind(before) else state
+
+
+def _behind(current: str) -> str:
+    """A creditbot database at an earlier revision: what upgrading is for."""
+    return f"is at revision {current}, not {code_revision()}: run `creditbot db upgrade` first"
 
 
 def _tables(engine: Engine) -> list[str]:
