@@ -36,7 +36,8 @@ def zone_meant(written: str) -> str | None:
     by_name = {name.casefold(): name for name in _zones()}
     if folded in by_name:
         return by_name[folded]
-    if (city := _CITIES.get(folded.replace("_", " "))) is not None:
+    # "Asia/Beijing": the city IANA files Beijing's clock under, whatever came before it.
+    if (city := _CITIES.get(folded.rpartition("/")[2].replace("_", " "))) is not None:
         return city
     cities = sorted(name for name in _zones() if "/" in name and not name.startswith("Etc/")
                     and name.rpartition("/")[2].casefold() == folded)

@@ -482,7 +482,8 @@ def test_a_folder_or_a_servers_own_zone_is_no_time_zone(tmp_path, zone):
 
 @pytest.mark.parametrize(("zone", "meant"), [
     ("asia/shanghai", "Asia/Shanghai"), ("Shanghai", "Asia/Shanghai"),
-    ("Beijing", "Asia/Shanghai"), ("new york", "America/New_York"),
+    ("Beijing", "Asia/Shanghai"), ("Asia/Beijing", "Asia/Shanghai"),
+    ("new york", "America/New_York"),
     ("EUROPE/BERLIN", "Europe/Berlin")])
 def test_a_zone_written_another_way_is_refused_with_its_iana_name(tmp_path, zone, meant):
     # "must be an IANA time zone" alone left the operator to find out how IANA writes it.
