@@ -197,18 +197,33 @@ def test_the_upgrade_removes_only_the_jobs_english_notes_of_promises_kept(engine
     assert [tuple(row) for row in left] == [(o, b) for _c, _k, o, b in rows[1:]]
 
 
-def test_the_upgrade_keys_customer_names_without_accents_and_back(engine):
+# Each migration that works the customers' name keys out again: (the revision before it,
+# the customers as stored before it, their keys after it). 0030: without accents; 0038:
+# Traditional Chinese as Simplified (華夏物流 typed in Taipei found nothing of 华夏物流).
+_REKEYED = [
+    ("0029", [("E1", "Ferretería López", "ferretería lópez", "Ferretería Local",
+               "ferretería local"), ("E2", "Plain Ltd", "plain ltd", None, None)],
+     [("ferreteria lopez", "ferreteria local"), ("plain ltd", None)]),
+    ("0037", [("T1", "Harbour Trading", "harbour trading", "港灣貿易有限公司",
+               "港灣貿易有限公司"), ("T2", "华夏物流", "华夏物流", None, None)],
+     [("harbour trading", "港湾贸易有限公司"), ("华夏物流", None)]),
+]
+
+
+@pytest.mark.parametrize(("before", "stored", "keyed"), _REKEYED)
+def test_an_upgrade_works_customer_name_keys_out_again_and_a_downgrade_back(
+        engine, before, stored, keyed):
     from alembic import command
 
     from storage.db import alembic_config, upgrade
 
-    command.downgrade(alembic_config(engine), "0029")
+    command.downgrade(alembic_config(engine), before)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO customers (customer_id, name, name_key, name_local, "
                           "name_local_key, currency, credit_limit, payment_terms_days) "
-                          "VALUES ('E1', 'Ferretería López', 'ferretería lópez', "
-                          "'Ferretería Local', 'ferretería local', 'EUR', 1, 30), "
-                          "('E2', 'Plain Ltd', 'plain ltd', NULL, NULL, 'EUR', 1, 30)"))
+                          "VALUES (:id, :name, :key, :local, :local_key, 'EUR', 1, 30)"),
+                     [dict(zip(("id", "name", "key", "local", "local_key"), row, strict=True))
+                      for row in stored])
 
     def keys() -> list[tuple[str, str | None]]:
         with engine.connect() as conn:
@@ -216,34 +231,7 @@ def test_the_upgrade_keys_customer_names_without_accents_and_back(engine):
                 "SELECT name_key, name_local_key FROM customers ORDER BY customer_id"))]
 
     upgrade(engine)
-    assert keys() == [("ferreteria lopez", "ferreteria local"), ("plain ltd", None)]
-    command.downgrade(alembic_config(engine), "0029")
-    assert keys() == [("ferretería lópez", "ferretería local"), ("plain ltd", None)]
-    upgrade(engine)
-
-
-def test_the_upgrade_keys_traditional_chinese_names_as_simplified_and_back(engine):
-    # 華夏物流 typed in Taipei found nothing of 华夏物流有限公司; the keys the ERP's
-    # Traditional names were stored under are worked out again, and back on downgrade.
-    from alembic import command
-
-    from storage.db import alembic_config, upgrade
-
-    command.downgrade(alembic_config(engine), "0037")
-    with engine.begin() as conn:
-        conn.execute(text("INSERT INTO customers (customer_id, name, name_key, name_local, "
-                          "name_local_key, currency, credit_limit, payment_terms_days) "
-                          "VALUES ('T1', 'Harbour Trading', 'harbour trading', "
-                          "'港灣貿易有限公司', '港灣貿易有限公司', 'HKD', 1, 30), "
-                          "('T2', '华夏物流', '华夏物流', NULL, NULL, 'CNY', 1, 30)"))
-
-    def keys() -> list[tuple[str, str | None]]:
-        with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(
-                "SELECT name_key, name_local_key FROM customers ORDER BY customer_id"))]
-
-    upgrade(engine)
-    assert keys() == [("harbour trading", "港湾贸易有限公司"), ("华夏物流", None)]
-    command.downgrade(alembic_config(engine), "0037")
-    assert keys() == [("harbour trading", "港灣貿易有限公司"), ("华夏物流", None)]
+    assert keys() == keyed
+    command.downgrade(alembic_config(engine), before)
+    assert keys() == [(key, local_key) for _, _, key, _, local_key in stored]
     upgrade(engine)
