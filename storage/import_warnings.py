@@ -414,9 +414,10 @@ def name_twins(conn: Connection, stage: Table) -> list[str]:
     if not twins:
         return []
     what = ("customer's name reads" if len(twins) == 1 else "customers' names read")
-    return [f"{len(twins)} new {what} as another's but for letter case, width, accents or "
-            f"punctuation ({_named(twins)}): whoever types either is asked which one; if they "
-            "are two companies, give them names that differ in the ERP"]
+    return [f"{len(twins)} new {what} as another's but for letter case, width, accents, "
+            f"punctuation or Traditional and Simplified Chinese characters ({_named(twins)}): "
+            "whoever types either is asked which one; if they are two companies, give them "
+            "names that differ in the ERP"]
 
 
 def renamed_under_requests(conn: Connection, stage: Table) -> list[str]:

@@ -1653,13 +1653,18 @@ def test_new_customers_whose_names_read_as_anothers_are_named(engine, write_csv)
                header + "H003,华联超市(上海)有限公司,CNY,1,30\n").warnings == []
     report = run(engine, write_csv, "customers", header +
                  "H002,华联超市（上海）有限公司,CNY,1,30\nH009,Blue Harbor,USD,1,30\n"
-                 "H010,Blue Harbor,USD,1,30\nH011,BLUE harbor.,USD,1,30\n")
+                 "H010,Blue Harbor,USD,1,30\nH011,BLUE harbor.,USD,1,30\n"
+                 "H012,華聯超市(上海)有限公司,CNY,1,30\n"
+                 # Simplified characters GB2312 has are not folded: two names.
+                 "H013,乾元贸易,CNY,1,30\nH014,干元贸易,CNY,1,30\n")
     assert report.committed
     assert report.warnings == [
-        "2 new customers' names read as another's but for letter case, width, accents or "
-        "punctuation (line 2, H002 华联超市（上海）有限公司 beside H003 华联超市(上海)有限公司; "
-        "line 5, H011 BLUE harbor. beside H009 Blue Harbor): whoever types either is asked "
-        "which one; if they are two companies, give them names that differ in the ERP"]
+        "3 new customers' names read as another's but for letter case, width, accents, "
+        "punctuation or Traditional and Simplified Chinese characters (line 2, H002 "
+        "华联超市（上海）有限公司 beside H003 华联超市(上海)有限公司; line 5, H011 BLUE harbor. "
+        "beside H009 Blue Harbor; line 6, H012 華聯超市(上海)有限公司 beside H003 "
+        "华联超市(上海)有限公司): whoever types either is asked which one; if they are two "
+        "companies, give them names that differ in the ERP"]
 
 
 def test_a_customer_renamed_under_an_open_credit_request_is_named(with_customers, write_csv):

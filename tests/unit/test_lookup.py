@@ -228,6 +228,8 @@ def test_traditional_and_simplified_chinese_names_meet():
         assert resolve_customer(typed, directory).customer_id == found, typed
     assert named_without_guessing("華夏物流", "C0027", ("华夏物流有限公司", None))
     assert normalize_name("華夏 Logistics, Ltd.") == "华夏 logistics ltd"
+    # Characters Simplified Chinese has too (GB2312) stay: 乾元 and 干元 are two names.
+    assert (normalize_name("乾元贸易"), normalize_name("後海")) == ("乾元贸易", "後海")
 
 
 def test_the_part_of_a_chinese_name_after_the_city_finds_the_customer():
