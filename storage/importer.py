@@ -62,7 +62,7 @@ from storage.host_processes import ended_here, this_host
 from storage.import_checks import StageChecks
 from storage.import_staging import TABLES, insert_for, stage_writer, staging_table
 from storage.import_warnings import Organisation, kind_warnings, missing_rates, money_text
-from storage.leases import Lease, LeaseState, holder_of, take_from, try_acquire
+from storage.leases import Lease, LeaseState, give_back, holder_of, take_from, try_acquire
 from storage.models import AuditRow
 from storage.repositories.rates import forget_cached_rates
 from storage.types import AMOUNT_SCALE
@@ -180,7 +180,7 @@ class CsvImporter:
             return lease.renew()
 
     def _claim(self, kind: ImportKind) -> Lease:
-        holder = f"{kind.name} import by {this_host()}:{os.getpid()}"
+        holder = _holder(kind.name)
         # A holder may finish between our failed attempt and our look at who it was.
         for _ in range(3):
             with self._turn():
@@ -444,6 +444,23 @@ def _within_sqlite_sums(conn: Connection, stage: Table, target: Table, file: str
         "SQLite can add exactly (credit notes cancel out only at the end of a sum); "
         f"nothing was imported. Check the file's largest amounts ({lines or 'none'}), or "
         "run creditbot on PostgreSQL for a portfolio that size.")
+
+
+def _holder(kind: str) -> str:
+    return f"{kind} import by {this_host()}:{os.getpid()}"
+
+
+def after_interruption(engine: Engine, kind: str, file_name: str, since: datetime) -> bool:
+    """What an import of ``kind`` this process ran from ``since`` left when a signal cut
+    it short, wherever that came: its claim is given back (a signal inside the release
+    left it for two minutes), and whether it had committed (its audit entry is written
+    in the merge's own transaction; a signal just after the commit was said to have
+    imported nothing)."""
+    give_back(engine, IMPORT_LEASE, _holder(kind))
+    with engine.connect() as conn:
+        return conn.execute(select(_AUDIT.c.id).where(
+            _AUDIT.c.action == f"import.{kind}", _AUDIT.c.subject == file_name,
+            _AUDIT.c.at >= since).limit(1)).first() is not None
 
 
 def _lost(lease: Lease) -> ImportInterrupted:

@@ -112,6 +112,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def give_back(engine: Engine, name: str, holder: str) -> None:
+    """Frees lease ``name`` if ``holder`` holds it: a claim whose ``Lease`` its process
+    could not release itself (a signal inside the release)."""
+    with engine.begin() as conn:
+        conn.execute(delete(_LEASES).where((_LEASES.c.name == name)
+                                           & (_LEASES.c.holder == holder)))
+
+
 def holder_of(engine: Engine, name: str) -> LeaseState | None:
     """The live lease called ``name``, or None if it is free (never taken, released or
     expired). A plain read: it never waits for a writer."""

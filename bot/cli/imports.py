@@ -17,7 +17,7 @@ from bot.imports import (
 )
 from bot.wiring import Services
 from domain.imports import KINDS, HeaderError
-from storage.importer import ImportReport
+from storage.importer import ImportReport, after_interruption
 
 
 @click.command("import")
@@ -35,16 +35,31 @@ def import_file(kind: str, file: Path, skip_invalid: bool, dry_run: bool,
                 show_errors: int, encoding: str | None) -> None:
     """Upsert an ERP CSV export of KIND from FILE (all or nothing unless --skip-invalid)."""
     services = _services()
+    started = services.now()
     try:
         with sigterm_as_interrupt():
-            report = run_import(services, kind, file, skip_invalid=skip_invalid,
-                                dry_run=dry_run, encoding=encoding)
-    except HeaderError as header:  # the file's, as every other problem of it is said
-        _fail(f"{file}: {header}")
+            _import_and_review(services, kind, file, skip_invalid, dry_run, show_errors,
+                               encoding)
     except KeyboardInterrupt:
-        # A SIGTERM ended it with exit 143 and not a word, its claim left for two minutes.
+        # A SIGTERM (a cron's timeout, a container stopped) ended it with exit 143 and
+        # not a word, its claim left for two minutes; said from what the database holds,
+        # wherever the signal came.
+        if after_interruption(services.engine, kind, file.name, started):
+            _fail(f"{file}: interrupted after the file was imported (its rows are in); its "
+                  "orders may not have been reviewed nor the held ones checked again: "
+                  "`creditbot jobs run orders` finishes that (the orders job does every 15 "
+                  "minutes)")
         _fail(f"{file}: the import was interrupted before it finished; nothing was "
               "imported: run it again")
+
+
+def _import_and_review(services: Services, kind: str, file: Path, skip_invalid: bool,
+                       dry_run: bool, show_errors: int, encoding: str | None) -> None:
+    try:
+        report = run_import(services, kind, file, skip_invalid=skip_invalid,
+                            dry_run=dry_run, encoding=encoding)
+    except HeaderError as header:  # the file's, as every other problem of it is said
+        _fail(f"{file}: {header}")
     for problem in report.errors[:show_errors]:
         err.print(f"{file}: {problem}", soft_wrap=True, markup=False)
     unlisted = unlisted_line(report, show_errors)

@@ -239,3 +239,33 @@ def test_a_killed_import_rolls_back_gives_its_claim_back_and_says_so(cli, write_
         assert list(conn.execute(select(CustomerRow.customer_id))) == []
     assert holder_of(engine, IMPORT_LEASE) is None
     assert signal.getsignal(signal.SIGTERM) is handler
+
+
+def test_a_kill_after_the_commit_says_the_file_is_in_and_gives_the_claim_back(
+        cli, write_csv, engine, monkeypatch):
+    # Killed as its claim was given back, after the commit: it said "nothing was
+    # imported" of rows that were in, and its claim stayed for two minutes.
+    import os
+    import signal
+    import time
+
+    from storage.leases import Lease
+
+    path = write_csv("customers.csv", CUSTOMERS)
+    release = Lease.release
+
+    def killed_in_the_release(self):
+        if self.name == IMPORT_LEASE:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises here
+        release(self)
+
+    monkeypatch.setattr(Lease, "release", killed_in_the_release)
+    result = cli("import", "customers", str(path))
+    assert (result.exit_code, result.stderr) == (1, (
+        f"error: {path}: interrupted after the file was imported (its rows are in); its "
+        "orders may not have been reviewed nor the held ones checked again: `creditbot "
+        "jobs run orders` finishes that (the orders job does every 15 minutes)\n"))
+    with engine.connect() as conn:
+        assert sorted(conn.scalars(select(CustomerRow.customer_id))) == ["C1", "C2"]
+    assert holder_of(engine, IMPORT_LEASE) is None
