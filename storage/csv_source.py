@@ -229,6 +229,16 @@ class CsvFile:
                 "was imported")
 
     def _undecodable(self, problem: UnicodeDecodeError, near: int) -> ImportFileError:
+        if self.encoding.startswith("utf-8") and _ends_mid_character(self.path):
+            # "Export it as CSV UTF-8" was the advice for a file cut off while written.
+            found = _first_undecodable(self.path, self.encoding)
+            return ImportFileError(
+                f"{self.path}, line {found[0] if found else near}: the file ends in the "
+                "middle of a character: was it still being written when it was read? "
+                "Import it again once the export is complete. Nothing was imported")
+        return self._not_text(problem, near)
+
+    def _not_text(self, problem: UnicodeDecodeError, near: int) -> ImportFileError:
         # The text layer decodes ahead in chunks of kilobytes, so the reader's line count
         # is not where the bad byte is; finding it means reading the file again, which
         # only a file that is being refused pays for.
@@ -295,6 +305,20 @@ class _RecordLines:
             raise
         self.record.append(line)
         return line
+
+
+def _ends_mid_character(path: Path) -> bool:
+    """Whether the file's last bytes start a UTF-8 character they do not finish."""
+    with path.open("rb") as raw:
+        raw.seek(max(0, path.stat().st_size - 4))
+        tail = raw.read()
+    for back, byte in enumerate(reversed(tail), start=1):
+        if byte & 0xC0 == 0x80:
+            continue  # a continuation byte: the character starts before it
+        needs = 2 if byte & 0xE0 == 0xC0 else 3 if byte & 0xF0 == 0xE0 else \
+            4 if byte & 0xF8 == 0xF0 else 1
+        return back < needs
+    return False
 
 
 def _is_legacy(codec: str) -> bool:

@@ -654,6 +654,15 @@ def test_a_file_cut_off_as_it_was_written_is_refused_or_warned_of(with_customers
                  "customer_id,name,currency,credit_limit,payment_terms_days\r\n"
                  "Z3,Zed Three,USD,250000,30\r\n")
     assert report.committed and report.warnings == []
+    # Cut inside a character: it was told to export as CSV UTF-8.
+    with pytest.raises(ImportFileError) as cut:
+        run(engine, write_csv, "customers",
+            ("customer_id,currency,credit_limit,payment_terms_days,name\n"
+             "Z4,CNY,1000,30,深圳明亮之星电子有限公司").encode()[:-2])
+    assert str(cut.value) == (
+        f"{tmp_path / 'customers.csv'}, line 2: the file ends in the middle of a character: "
+        "was it still being written when it was read? Import it again once the export is "
+        "complete. Nothing was imported")
 
 
 def test_a_wrong_header_is_refused_before_any_write(with_customers, write_csv):
