@@ -408,18 +408,24 @@ _OURS = frozenset({"check_marks", "credit_requests", "order_checks"})
 _FIRST = frozenset({"audit_log", "exchange_rates", "invoices"})
 
 
-def _schema_state(engine: Engine, current: str | None) -> str | None:
-    """What is wrong with the schema and what to do, or None when it is this code's."""
+def _schema_state(engine: Engine, current: str | None, *,
+                  look_at_head: bool = False) -> str | None:
+    """What is wrong with the schema and what to do, or None when it is this code's.
+    ``look_at_head``: at the code's revision, its tables are looked at too (at start and
+    upgrade, not at every health probe)."""
     head = code_revision()
-    if current == head:
+    if current == head and not look_at_head:
         return None
     if current is None:
         return _unmigrated(engine)
     if current in _known_revisions() and not set(tables := _tables(engine)) >= _FIRST:
-        # "0005" with a widgets table: "run db upgrade" failed on "no such table".
+        # "0005", or "0038" itself, with a widgets table: "run db upgrade" failed on "no
+        # such table", "up to date" on every command after it.
         return (f"holds another program's tables ({_listed(tables)}) at its "
                 f"migrations' revision {current}: point DATABASE_URL at creditbot's "
                 "database")
+    if current == head:
+        return None
     if current not in _known_revisions():
         tables = _tables(engine)
         if not _OURS & set(tables):
@@ -441,9 +447,7 @@ def _not_upgradable(engine: Engine, before: str | None) -> str | None:
     a newer creditbot's, or creditbot's tables without the record of their revision."""
     if before is None:
         return _unmigrated(engine) if _OURS & set(_tables(engine)) else None
-    if before == code_revision():
-        return None
-    state = _schema_state(engine, before)
+    state = _schema_state(engine, before, look_at_head=True)
     return None if state == _behind(before) else state
 
 
@@ -486,7 +490,7 @@ def require_current_schema(engine: Engine) -> None:
         raise DatabaseUnavailable(
             f"cannot use the database {_where(engine)}: {unavailable_reason(problem)}"
         ) from None
-    state = _schema_state(engine, current)
+    state = _schema_state(engine, current, look_at_head=True)
     if state is not None:
         raise SchemaNotReady(f"The database {_where(engine)} {state}.")
 

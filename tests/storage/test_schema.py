@@ -81,24 +81,30 @@ def test_another_programs_migrated_database_is_not_said_to_be_a_newer_creditbots
         assert str(theirs.value) == expected
 
 
-def test_another_programs_migrations_numbered_like_creditbots_are_not_upgraded(tmp_path):
-    # "0005" and a widgets table: told to run db upgrade, which failed on "no such table".
+@pytest.mark.parametrize("revision", ["0005", "head"])
+def test_another_programs_migrations_numbered_like_creditbots_are_not_upgraded(tmp_path,
+                                                                             revision):
+    # "0005" and a widgets table: told to run db upgrade, which failed on "no such table";
+    # at creditbot's own head, "up to date", then "no such table" on every command.
+    from storage.db import code_revision
+
+    revision = code_revision() if revision == "head" else revision
     engine = make_engine(f"sqlite:///{tmp_path / 'theirs.db'}", create=True)
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32))")
-        conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('0005')")
+        conn.exec_driver_sql(f"INSERT INTO alembic_version VALUES ('{revision}')")
         conn.exec_driver_sql("CREATE TABLE customers (x)")
         conn.exec_driver_sql("CREATE TABLE widgets (x)")
     expected = (f"The database sqlite:///{tmp_path / 'theirs.db'} holds another program's "
                 "tables (alembic_version, customers, widgets) at its migrations' revision "
-                "0005: point DATABASE_URL at creditbot's database.")
+                f"{revision}: point DATABASE_URL at creditbot's database.")
     for refused in (require_current_schema, upgrade):
         with pytest.raises(SchemaNotReady) as theirs:
             refused(engine)
         assert str(theirs.value) == expected
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == \
-            "0005"
+            revision
 
 
 def test_creditbots_tables_without_their_revision_are_not_migrated_again(sqlite_template,
