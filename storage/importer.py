@@ -231,9 +231,9 @@ class CsvImporter:
                     # An export read while still being written ends mid-row: "30" cut
                     # to "3" reads as a value like any other.
                     report.warnings.append(
-                        f"{report.file}, line {source.unterminated}: the file ends without a "
-                        "line break after this row; if the export was still being written "
-                        "when it was read, its last value may be cut short: check it")
+                        f"line {source.unterminated}: the file ends without a line break "
+                        "after this row; if the export was still being written when it was "
+                        "read, its last value may be cut short: check it")
                 if not self._renewed(lease):
                     raise _lost(lease)
                 # The checks only read. Only imports write these tables, and the lease
