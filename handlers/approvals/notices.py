@@ -44,6 +44,12 @@ def question_key(question_id: int) -> str:
     return f"{NOTE}:question:{question_id}"
 
 
+def answer_key(question_id: int, destination: str) -> str:
+    """An answer under a card: once, whichever way it came there (answered, or copied
+    under a card posted after it)."""
+    return f"{NOTE}:answer:{question_id}:{destination}"
+
+
 
 def _withheld(change: RequestChange) -> None:
     withheld = change.standing.owner_withheld if change.standing else None
@@ -224,7 +230,7 @@ class ApprovalNotices:
                     outbox.add(OutgoingMessage(
                         channel=destination, kind=NOTE, text=clip(said, 3000),
                         blocks=[section(said)], thread_of=card,
-                        dedup_key=f"{NOTE}:answer:{asked.id}:{destination}"))
+                        dedup_key=answer_key(asked.id, destination)))
 
     def _deal_missing(self, outbox: Outbox, change: RequestChange, at_once: bool) -> None:
         """The current level's card for whoever may decide it and has none: a decider
@@ -343,7 +349,8 @@ class ApprovalNotices:
                 channels.append(destination)
             text = cards.answer_posted(self.tr(destination), request, asked)
             outbox.add(OutgoingMessage(channel=destination, kind=NOTE, text=clip(text, 3000),
-                                       blocks=[section(text)], thread_of=card))
+                                       blocks=[section(text)], thread_of=card,
+                                       dedup_key=answer_key(asked.id, destination)))
         if change.asker_withheld:
             log.warning("the answer to question %s not sent to %s, who asked it: credit "
                         "data is not open to them (app.yaml's access.credit_data)",
