@@ -64,28 +64,15 @@ def test_another_programs_database_is_not_called_empty(tmp_path):
         "if creditbot is to share this one, run `creditbot db upgrade` first.")
 
 
-def test_another_programs_migrated_database_is_not_said_to_be_a_newer_creditbots(tmp_path):
+@pytest.mark.parametrize(("revision", "tables"), [
     # "a newer creditbot migrated it; restore the backup" sent an operator who named the
     # wrong database into a restore.
-    engine = make_engine(f"sqlite:///{tmp_path / 'theirs.db'}", create=True)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32))")
-        conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('ae1027a6acf')")
-        conn.exec_driver_sql("CREATE TABLE users (x)")
-    expected = (f"The database sqlite:///{tmp_path / 'theirs.db'} holds another program's "
-                "tables (alembic_version, users) at its migrations' revision ae1027a6acf: "
-                "point DATABASE_URL at creditbot's database.")
-    for refused in (require_current_schema, upgrade):
-        with pytest.raises(SchemaNotReady) as theirs:
-            refused(engine)
-        assert str(theirs.value) == expected
-
-
-@pytest.mark.parametrize("revision", ["0005", "head"])
-def test_another_programs_migrations_numbered_like_creditbots_are_not_upgraded(tmp_path,
-                                                                             revision):
-    # "0005" and a widgets table: told to run db upgrade, which failed on "no such table";
-    # at creditbot's own head, "up to date", then "no such table" on every command.
+    ("ae1027a6acf", ["users"]),
+    # Numbered like creditbot's: "run db upgrade", which failed on "no such table"; at
+    # creditbot's own head, "up to date", then "no such table" on every command.
+    ("0005", ["customers", "widgets"]), ("head", ["customers", "widgets"])])
+def test_another_programs_migrated_database_is_named_so_and_left_alone(tmp_path, revision,
+                                                                      tables):
     from storage.db import code_revision
 
     revision = code_revision() if revision == "head" else revision
@@ -93,11 +80,11 @@ def test_another_programs_migrations_numbered_like_creditbots_are_not_upgraded(t
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32))")
         conn.exec_driver_sql(f"INSERT INTO alembic_version VALUES ('{revision}')")
-        conn.exec_driver_sql("CREATE TABLE customers (x)")
-        conn.exec_driver_sql("CREATE TABLE widgets (x)")
+        for table in tables:
+            conn.exec_driver_sql(f"CREATE TABLE {table} (x)")
     expected = (f"The database sqlite:///{tmp_path / 'theirs.db'} holds another program's "
-                "tables (alembic_version, customers, widgets) at its migrations' revision "
-                f"{revision}: point DATABASE_URL at creditbot's database.")
+                f"tables ({', '.join(['alembic_version', *tables])}) at its migrations' "
+                f"revision {revision}: point DATABASE_URL at creditbot's database.")
     for refused in (require_current_schema, upgrade):
         with pytest.raises(SchemaNotReady) as theirs:
             refused(engine)
