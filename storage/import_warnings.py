@@ -396,21 +396,31 @@ def name_twins(conn: Connection, stage: Table) -> list[str]:
     customers: Table = TABLES["customers"]
     seen: dict[str, tuple[str, str]] = {}
     known: set[str] = set()
-    # The known customers' keys as the look-up reads them (name_key, kept on import).
-    for customer_id, name, key in conn.execute(
-            select(customers.c.customer_id, customers.c.name, customers.c.name_key)
+    # The known customers' keys as the look-up reads them (name_key and name_local_key,
+    # kept on import): a person may type either name.
+    for customer_id, name, key, local, local_key in conn.execute(
+            select(customers.c.customer_id, customers.c.name, customers.c.name_key,
+                   customers.c.name_local, customers.c.name_local_key)
             .order_by(customers.c.customer_id)):
         seen.setdefault(key, (customer_id, name))
+        if local and local_key:
+            seen.setdefault(local_key, (customer_id, local))
         known.add(customer_id)
+    # A local name too: 華夏建材貿易 beside 华夏建材贸易 was asked about unwarned.
+    local_column = stage.c.get("name_local")
+    columns = [stage.c.line_no, stage.c.customer_id, stage.c.name]
     twins: list[str] = []
-    for line, customer_id, name in conn.execute(
-            select(stage.c.line_no, stage.c.customer_id, stage.c.name)
+    for row in conn.execute(
+            select(*columns, *([local_column] if local_column is not None else []))
             .where(stage.c.invalid == 0).order_by(stage.c.line_no)):
-        if customer_id in known or not name:
+        line, customer_id = row[0], row[1]
+        if customer_id in known:
             continue
-        other_id, other_name = seen.setdefault(normalize_name(name), (customer_id, name))
-        if other_id != customer_id and other_name != name:
-            twins.append(f"line {line}, {customer_id} {name} beside {other_id} {other_name}")
+        for name in dict.fromkeys(n for n in row[2:] if n):
+            other_id, other_name = seen.setdefault(normalize_name(name), (customer_id, name))
+            if other_id != customer_id and other_name != name:
+                twins.append(f"line {line}, {customer_id} {name} beside {other_id} "
+                             f"{other_name}")
     if not twins:
         return []
     what = ("customer's name reads" if len(twins) == 1 else "customers' names read")

@@ -1674,6 +1674,17 @@ def test_new_customers_whose_names_read_as_anothers_are_named(engine, write_csv)
         "beside H009 Blue Harbor; line 6, H012 華聯超市(上海)有限公司 beside H003 "
         "华联超市(上海)有限公司): whoever types either is asked which one; if they are two "
         "companies, give them names that differ in the ERP"]
+    # Local names too, on either side: a person may type either name.
+    report = run(engine, write_csv, "customers",
+                 "customer_id,name,currency,credit_limit,payment_terms_days,name_local\n"
+                 "H020,Huaxia Building,CNY,1,30,華聯超市（上海）有限公司\n"
+                 "H021,Blue Harbour,USD,1,30,華夏物流\nH022,华夏物流,CNY,1,30,\n")
+    assert report.warnings == [
+        "2 new customers' names read as another's but for letter case, width, accents, "
+        "punctuation or Traditional and Simplified Chinese characters (line 2, H020 "
+        "華聯超市（上海）有限公司 beside H002 华联超市（上海）有限公司; line 4, H022 华夏物流 "
+        "beside H021 華夏物流): whoever types either is asked which one; if they are two "
+        "companies, give them names that differ in the ERP"]
 
 
 def test_a_customer_renamed_under_an_open_credit_request_is_named(with_customers, write_csv):
