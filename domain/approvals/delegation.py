@@ -64,7 +64,7 @@ def check_period(today: date, starts: date, until: date) -> None:
 class Delegated:
     """A hand-over made, and what the delegator is told with it, read in its
     transaction: ``kept``, the open requests that keep waiting for them since the
-    stand-in may not decide them (``kept_from``); ``only_to_reject``, the roles in which
+    stand-in may not decide them (``Delegating._kept_from``); ``only_to_reject``, the roles in which
     the stand-in could only reject their level; ``replaced``, the delegation still to
     run that it replaced; ``cover_gap``, that one ran today and the new one starts later,
     so nobody stands in until it does."""
