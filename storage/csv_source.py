@@ -86,14 +86,17 @@ class CsvFile:
             if encoding is not None and _is_legacy(self.encoding):
                 self._refuse_utf8(encoding)
             self._raw.seek(0)
-            if encoding is not None and _single_byte(self.encoding) \
-                    and _looks_like_gb18030(_first_non_ascii(self._raw)):
-                # Every byte decodes in latin-1 or cp1252: Chinese names would be stored
-                # as other letters ("杭州" as "º¼ÖÝ"), never refused line by line.
+            meant = _chinese_codec(_first_non_ascii(self._raw)) \
+                if encoding is not None else None
+            if meant is not None and (_single_byte(self.encoding)
+                                      or _family(self.encoding) not in (None, meant)):
+                # Every byte decodes in latin-1 or cp1252, and Big5 bytes in GB18030:
+                # Chinese names would be stored as other letters ("杭州" as "º¼ÖÝ",
+                # 臺灣精密 as 籓芖弘盞), never refused line by line.
                 raise ImportFileError(
-                    f"{path} looks like GB18030/GBK text (Chinese), which --encoding "
-                    f"{encoding} would store as other letters; re-run with --encoding "
-                    "gb18030")
+                    f"{path} looks like {_NAMES[meant]} text (Chinese), which --encoding "
+                    f"{encoding} would store as other characters; re-run with --encoding "
+                    f"{meant}")
             self._raw.seek(0)
             self._text = io.TextIOWrapper(self._raw, encoding=self.encoding, newline="")
             self._lines = _RecordLines(self._text)
@@ -254,10 +257,10 @@ class CsvFile:
                 f"{self.path}, {where}: byte 0x{byte:02x} is not {self.encoding} text; check "
                 "which encoding the ERP writes and name it with --encoding"
             )
-        if _looks_like_gb18030(sample):
+        if (meant := _chinese_codec(sample)) is not None:
             return ImportFileError(
                 f"{self.path}, {where}: byte 0x{byte:02x} is not UTF-8 text; this looks like "
-                "GB18030/GBK: re-run with --encoding gb18030"
+                f"{_NAMES[meant]}: re-run with --encoding {meant}"
             )
         return ImportFileError(
             f"{self.path}, {where}: byte 0x{byte:02x} is not UTF-8 text. {_SAVE_AS} Or name "
@@ -490,6 +493,52 @@ def _first_undecodable(path: Path, encoding: str) -> tuple[int, int, bytes] | No
         except UnicodeDecodeError as problem:  # the file ends inside a character
             return line, problem.object[problem.start], b""
     return None
+
+
+# How a message names each Chinese codec, and the codecs of each family.
+_NAMES = {"gb18030": "GB18030/GBK", "big5": "Big5"}
+_FAMILIES = {"gb18030": frozenset({"gb18030", "gbk", "gb2312", "hz"}),
+             "big5": frozenset({"big5", "big5hkscs", "cp950"})}
+
+
+def _family(codec: str) -> str | None:
+    """Which Chinese codec family ``codec`` is of (cp936 is gbk, big5-tw is big5), if any."""
+    name = codecs.lookup(codec).name
+    return next((family for family, names in _FAMILIES.items() if name in names), None)
+
+
+def _chinese_codec(sample: bytes) -> str | None:
+    """"big5" when undecodable bytes read as Big5's frequent characters (lead bytes A4–C6)
+    clearly more than as GB2312's first level (B0–D7), else "gb18030" when they read as
+    GB18030 Chinese (``_looks_like_gb18030``), else None. Big5 text read as GB18030 makes
+    kana, Greek and rare characters (臺灣精密 as 籓芖弘盞), stored without a word under
+    --encoding gb18030; a Taiwan or Hong Kong ERP writes Big5."""
+    gb = _looks_like_gb18030(sample)
+    scores = {codec: _frequent_share(sample, codec, first, last)
+              for codec, first, last in (("gb18030", 0xB0, 0xD7), ("big5", 0xA4, 0xC6))}
+    if scores["big5"] >= 0.8 and scores["big5"] - scores["gb18030"] >= 0.2:
+        return "big5"
+    return "gb18030" if gb else None
+
+
+def _frequent_share(sample: bytes, codec: str, first: int, last: int) -> float:
+    """The share of ``sample``'s Chinese characters, read in ``codec``, whose first byte in
+    it is within ``first``–``last`` (the codec's frequent characters)."""
+    try:
+        text = codecs.getincrementaldecoder(codec)(errors="strict").decode(sample)
+    except UnicodeDecodeError:
+        return 0.0
+    wide = [c for c in text if ord(c) > 0x7F]
+    if not wide:
+        return 0.0
+    frequent = 0
+    for char in wide:
+        try:
+            lead = char.encode(codec)[0]
+        except UnicodeEncodeError:
+            continue
+        frequent += first <= lead <= last
+    return frequent / len(wide)
 
 
 def _looks_like_gb18030(sample: bytes) -> bool:

@@ -1304,8 +1304,36 @@ def test_a_gbk_file_named_as_western_european_is_refused_not_garbled(engine, wri
         run(engine, write_csv, "customers", content, encoding=named)
     assert str(raised.value) == (
         f"{tmp_path / 'customers.csv'} looks like GB18030/GBK text (Chinese), which "
-        f"--encoding {named} would store as other letters; re-run with --encoding gb18030")
+        f"--encoding {named} would store as other characters; re-run with --encoding "
+        "gb18030")
     assert snapshot(engine) == before
+
+
+BIG5_NAMES = ["港灣貿易有限公司", "臺灣精密機械股份有限公司", "華聯超市（香港）有限公司"]
+
+
+@pytest.mark.parametrize("named", [None, "cp1252", "gb18030", "gbk"])
+def test_a_big5_file_is_named_so_and_imports_as_big5(engine, write_csv, tmp_path, named):
+    # A Taiwan or Hong Kong ERP writes Big5: told "export as CSV UTF-8 … e.g. cp1252", and
+    # under cp1252 or gb18030 stored as other characters (臺灣精密 as 籓芖弘盞) unwarned.
+    before = snapshot(engine)
+    content = (CUSTOMER_HEADER + "".join(f"B{n},{name},HKD,1000,30\n"
+                                         for n, name in enumerate(BIG5_NAMES))
+               ).encode("big5")
+    with pytest.raises(ImportFileError) as raised:
+        run(engine, write_csv, "customers", content, encoding=named)
+    path = tmp_path / "customers.csv"
+    assert str(raised.value) == (
+        f"{path}, line 2: byte 0xb4 is not UTF-8 text; this looks like Big5: re-run with "
+        "--encoding big5" if named is None else
+        f"{path} looks like Big5 text (Chinese), which --encoding {named} would store as "
+        "other characters; re-run with --encoding big5")
+    assert snapshot(engine) == before
+    assert run(engine, write_csv, "customers", content, encoding="big5").committed
+    with engine.connect() as conn:
+        assert conn.execute(select(CustomerRow.name).where(
+            CustomerRow.customer_id.like("B%")).order_by(CustomerRow.customer_id)
+        ).scalars().all() == BIG5_NAMES
 
 
 def test_a_western_european_file_gets_a_hint_and_imports_when_named(engine, write_csv,
