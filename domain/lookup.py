@@ -15,7 +15,7 @@ from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
-from domain.chinese_variants import SIMPLIFIED, TRADITIONAL
+from domain.chinese_variants import simplified_chinese
 from domain.errors import AmbiguousCustomer, CustomerNotFound, DomainError
 from domain.refs import CustomerRef, GroupRef
 from domain.text import N_, as_written, without_invisible
@@ -42,8 +42,6 @@ _PUNCTUATION = re.compile(r"[^\w\s]")
 _ACCENTS = re.compile("[\u0300-\u036f]")
 _STROKES = str.maketrans({"đ": "d", "ð": "d", "ø": "o", "ł": "l", "ı": "i", "ħ": "h",
                           "ŧ": "t", "æ": "ae", "œ": "oe"})
-# Traditional Chinese characters as Simplified (domain.chinese_variants).
-_SIMPLIFIED = str.maketrans(TRADITIONAL, SIMPLIFIED)
 
 
 def normalize_name(name: str) -> str:
@@ -54,8 +52,8 @@ def normalize_name(name: str) -> str:
     Simplified). Invisible format characters (zero-width spaces and joiners, a BOM, bidi controls)
     are dropped, not turned into word breaks: "Ze\u200bro" is "zero"."""
     folded = without_invisible(unicodedata.normalize("NFKC", name)).casefold()
-    bare = unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize(
-        "NFD", folded))).translate(_STROKES).translate(_SIMPLIFIED)
+    bare = simplified_chinese(unicodedata.normalize("NFC", _ACCENTS.sub(
+        "", unicodedata.normalize("NFD", folded))).translate(_STROKES))
     return " ".join(_PUNCTUATION.sub(" ", bare).split())
 
 

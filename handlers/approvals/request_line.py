@@ -18,6 +18,7 @@ from datetime import date
 
 from domain.amount_text import read_amount
 from domain.amounts import AmountError, fold, parse_amount
+from domain.chinese_variants import simplified_chinese
 from domain.days import UNTIL_WORDS, looks_like_day, read_day
 from domain.errors import DomainError, SeveralProblems
 from domain.orders.typed import (
@@ -222,7 +223,8 @@ def _a_day_after(until: str | None, word: str) -> bool:
 
 
 def _relative(word: str) -> bool:
-    folded = unicodedata.normalize("NFKC", word).lower().strip(".,;:")
+    # 春節, 週五 as Taipei writes them: filed as a permanent limit with the day as reason.
+    folded = simplified_chinese(unicodedata.normalize("NFKC", word).lower().strip(".,;:"))
     return folded in _RELATIVE_WORDS or folded.split("-")[0] in _RELATIVE_WORDS \
         or _RELATIVE_CJK.fullmatch(folded) is not None
 
@@ -232,8 +234,11 @@ def _after_temporary(reason: str) -> str | None:
     comma, a colon or brackets, or joined as Chinese joins it ("临时至2027-01-31")."""
     first, _, rest = unicodedata.normalize("NFKC", reason).partition(" ")
     word = first.lower().lstrip("(")
+    # 臨時, 暫時 as Taipei and Hong Kong write them: a permanent increase was filed. Read
+    # in Simplified, cut where it reads (one character for one), kept as written.
+    read = simplified_chinese(word)
     for temporary in sorted(_TEMPORARY_WORDS, key=len, reverse=True):
-        if word.startswith(temporary):
+        if read.startswith(temporary):
             joined = word[len(temporary):].lstrip(",:;)")
             after = " ".join(filter(None, (joined, rest.strip())))
             return after or None

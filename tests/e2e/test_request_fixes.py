@@ -84,7 +84,10 @@ def test_a_wrong_until_is_refused_with_how_to_write_it(world):
                       ("+5k bis morgen Aktion", "morgen"), ("+5k till tomorrow", "tomorrow"),
                       ("+5万 至本月底 促销", "本月底"), ("+5万 至周五", "周五"),
                       ("+5k till Friday promo", "Friday"), ("+5k till Dec 31 stock", "Dec"),
-                      ("+5k temporary till Friday promo", "Friday")):
+                      ("+5k temporary till Friday promo", "Friday"),
+                      # As Taipei and Hong Kong write them: filed as permanent increases.
+                      ("+5萬 至春節 年貨", "春節"), ("+5萬 至週五", "週五"),
+                      ("+5萬 臨時 至 下週五", "下週五")):
         assert said(world, f"/credit request lakeside {line}") == (
             f"“{day}” is not a date: write the temporary limit's last day as YYYY-MM-DD, "
             "e.g. `/credit request acme +50k until 2026-12-31 Christmas season`."), line

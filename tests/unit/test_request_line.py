@@ -75,6 +75,12 @@ def examples_of_november(monkeypatch: pytest.MonkeyPatch) -> None:
     # Joined as Chinese writes it, or with a comma, a colon, brackets, or no until.
     ("华夏物流 +5万 临时至2027-01-31 春节", RequestLine("华夏物流", "+5万", "春节",
                                                 date(2027, 1, 31))),
+    # In Traditional characters, as Taipei and Hong Kong write them (a permanent increase
+    # was filed); the reason as written.
+    ("華夏物流 +5萬 臨時 至2027-01-31 年貨", RequestLine("華夏物流", "+5萬", "年貨",
+                                                 date(2027, 1, 31))),
+    ("華夏物流 +5萬 暫時至2027-01-31 年貨", RequestLine("華夏物流", "+5萬", "年貨",
+                                                date(2027, 1, 31))),
     ("acme +20k temporarily, until 2026-12-31 promo", RequestLine(
         "acme", "+20k", "promo", date(2026, 12, 31))),
     ("acme +20k (temporary) until 2026-12-31 promo", RequestLine(
