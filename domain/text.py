@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Self
 
+from domain.chinese_variants import simplified_chinese
+
 # Every format character (Unicode category Cf: soft hyphen, zero-width spaces and
 # joiners, bidi controls, BOM, interlinear and tag characters…) and the combining
 # grapheme joiner: nothing a reader sees, all of it able to make two equal-looking
@@ -305,14 +307,9 @@ class CommandName(str):
     name: str
 
 
-# The Traditional characters of creditbot's own Chinese command words (subcommands,
-# 从/至/结束 in a delegation) as their Simplified ones: `/credit 申請`, `委託 結束` from
-# Taiwan or Hong Kong read as `/credit 申请`, `委托 结束`. Only words creditbot reads as
-# commands are folded; names and reasons stay as typed.
-_SIMPLIFIED = str.maketrans("詢請訂單歷託會議紀務幫報結從", "询请订单历托会议纪务帮报结从")
-
-
 def simplified(words: str) -> str:
-    """``words`` with the Traditional characters of creditbot's command words as
-    Simplified."""
-    return words.translate(_SIMPLIFIED)
+    """Creditbot's own Chinese command words (subcommands, 从/至/结束 in a delegation) as
+    Taiwan or Hong Kong type them, in Simplified: `/credit 申請`, `檢查`, `委託 結束` read
+    as `/credit 申请`, `检查`, `委托 结束` (a table of a dozen characters missed 檢 and 記).
+    Only what creditbot reads as commands is folded; names and reasons stay as typed."""
+    return simplified_chinese(words)

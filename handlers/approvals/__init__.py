@@ -38,7 +38,7 @@ FEATURE = Feature(
                    DatedPhrase(N_("@mei until {until}")), delegate, aliases=("委托",)),
         Subcommand("history", N_("a customer's credit requests and decisions, held orders, "
                                  "collections and approved limit changes"), "acme", history,
-                   aliases=("历史", "记录"),
+                   aliases=("历史", "记录", "纪录"),
                    needs_argument=N_("a customer id or name"), shows=True),
     ),
     actions=(

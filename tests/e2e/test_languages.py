@@ -165,6 +165,12 @@ def test_a_chinese_name_finds_the_customer_and_errors_are_in_chinese(bilingual):
     assert bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 幫助 訂單").all_text() == (
         bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 帮助 订单").all_text())
     assert "订单" in bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 帮助 订单").all_text()
+    # 檢查, 記錄 and Taiwan's 紀錄 were "我不认识" (a dozen characters were folded).
+    for traditional, simplified in (("檢查 C0002", "检查 C0002"), ("記錄 C0002", "记录 C0002"),
+                                    ("紀錄 C0002", "记录 C0002")):
+        answer = bilingual.slack.slash(ZH, SALES_CHANNEL, f"/credit {traditional}").all_text()
+        assert "我不认识" not in answer and answer == bilingual.slack.slash(
+            ZH, SALES_CHANNEL, f"/credit {simplified}").all_text(), traditional
     # A word that is no command is quoted as typed, not half converted (历史記錄).
     unknown = bilingual.slack.slash(ZH, SALES_CHANNEL, "/credit 歷史記錄").all_text()
     assert unknown.startswith("我不认识 `/credit 歷史記錄`。试试 `/credit 帮助`。\n")
