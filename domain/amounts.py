@@ -1,8 +1,8 @@
 """Amounts as people type them, in English or Chinese.
 
 ``120000``, ``120,000``, ``120000.50``, ``120k``, ``1.2m``, ``12万``, ``1.5亿``,
-``12万元``, ``5千``, ``3百万``, ``1.5千万``, ``12萬``, ``2百萬``, ``1.5億``, full-width digits and
-the full-width comma ``，`` (a Chinese input method types them), and an optional ISO
+``12万元``, ``5千``, ``3百万``, ``1.5千万``, ``12萬``, ``2百萬``, ``1.5億``, ``12万5千``, full-width
+digits and the full-width comma ``，`` (a Chinese input method types them), and an optional ISO
 4217 code before or after (``USD 120k``, ``120k EUR``). The value is exact: ``1.2m`` is
 Decimal("1200000"), never a float.
 """
@@ -85,6 +85,86 @@ _WITH_UNIT_WORD = re.compile(
     rf"\s*(?P<yuan>元)?\s*(?P<after>{_CODE})?", re.IGNORECASE)
 _THOUSANDS_OF = re.compile(r"[tT][A-Za-z]{3}")
 _PLAIN_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+
+
+# Digits with Chinese units of falling size, as Chinese writes and says an amount:
+# 12万5千 (125,000), 1万2千5百, 3千5百万 (35,000,000), 3亿5000万, 12万5000 (the places
+# under 万 filled), 12万零500 (零: places skipped). No spaces inside: apart, they are words.
+_CN_SPAN = re.compile(r"(?<![\d.,])\d+[亿億万萬千百][\d亿億万萬千百零]*(?![\d.,])")
+_CN_TOKEN = re.compile(r"\d+|[亿億万萬千百零]")
+_SECTIONS = {"亿": 8, "億": 8, "万": 4, "萬": 4}  # they multiply what comes before them
+_WITHIN = {"千": 3, "百": 2}  # within a section, after one digit
+
+
+@dataclass(frozen=True)
+class _Compound:
+    value: int  # without the trailing digits
+    places: int  # below the last unit: 4 after 万, 3 after 千
+    tail: str  # the digits after the last unit
+    skipped: bool  # 零 before them
+
+
+def _fills(digits: str, places: int, skipped: bool) -> bool:
+    """Digits after a unit fill the places under it (12万5000, 1千250万), or fewer
+    follow 零 (12万零500)."""
+    return len(digits) == places or (skipped and len(digits) < places)
+
+
+def _compound(span: str) -> _Compound | None:
+    """``span`` read as Chinese writes a number, or None when it is none (12万15千,
+    5千12万) or a plain unit amount that ``_AMOUNT`` reads (12万, 5千万)."""
+    total = section = units = 0
+    marker = small = places = 99  # the places of the last section unit, the last unit
+    digits = ""
+    skipped = False
+    for token in _CN_TOKEN.findall(span):
+        if token.isdigit():
+            digits = token
+        elif token == "零":
+            if digits or skipped or units == 0:
+                return None
+            skipped = True
+        elif token in _WITHIN:
+            places = _WITHIN[token]
+            if len(digits) != 1 or digits == "0" or places >= small:
+                return None
+            section, small, digits, skipped, units = \
+                section + int(digits) * 10**places, places, "", False, units + 1
+        else:
+            places = _SECTIONS[token]
+            if digits and small != 99 and not _fills(digits, small, skipped):
+                return None  # 5千12万: 12 does not fit under 千
+            section += int(digits or 0)
+            if (section == 0 and not digits) or places >= marker or (
+                    marker != 99 and section >= 10 ** (marker - places)):
+                return None
+            total, section, marker, small, digits, skipped, units = \
+                total + section * 10**places, 0, places, 99, "", False, units + 1
+    if (units < 2 and not digits and not skipped) or (skipped and not digits):
+        return None
+    return _Compound(total + section, places, digits, skipped)
+
+
+def _chinese_amount(text: str, folded: str) -> str | None:
+    """``folded`` with a number written as Chinese writes it (``_CN_SPAN``) in digits, its
+    currency kept: 12万5千元 is 125000元. Trailing digits fill the places under the last
+    unit (12万5000), or follow 零 (12万零500); fewer without 零 (12万5: 125,000 as said,
+    120,005 as written) is asked about."""
+    found = _CN_SPAN.search(folded)
+    number = _compound(found[0]) if found is not None else None
+    if found is None or number is None:
+        return None
+    before, after = folded[:found.start()], folded[found.end():]
+    tail = number.tail
+    if not tail or _fills(tail, number.places, number.skipped):
+        return before + str(number.value + int(tail or 0)) + after
+    if len(tail) < number.places:
+        raise AmountError(text, N_("“{text}” could be {large} or {small}: write the one "
+                                   "you mean."),
+                          large=before + str(number.value + int(tail.ljust(number.places, "0")))
+                          + after,
+                          small=before + str(number.value + int(tail)) + after)
+    return None
 
 
 def in_chinese_numerals(word: str) -> bool:
@@ -223,6 +303,8 @@ def parse_amount(text: str) -> TypedAmount:
         raise AmountError(text, NOT_POSITIVE)  # "-5", "USD -5": amounts, below zero
     if (spelled := _unit_word(text, folded)) is not None:
         raise spelled  # before the code: "5 mio" is not an amount in the currency MIO
+    if match is None and (digits := _chinese_amount(text, folded)) is not None:
+        folded, match = digits, _AMOUNT.fullmatch(digits)
     if match is None and in_chinese_numerals(folded):
         # Not "written": that is a suggestion the + of an increase is put before.
         raise AmountError(text, N_("“{text}” is written in Chinese numerals: write the number "

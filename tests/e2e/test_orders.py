@@ -708,6 +708,18 @@ def test_an_order_is_answered_in_the_persons_language(world):
         "名称中带数字的客户请加引号）。"]
 
 
+def test_an_amount_written_as_chinese_writes_it_is_the_order(world):
+    """12万5千 was "not an amount" where 12万 and 125000 were; 12万5 is asked about, as
+    said it is 125,000 and as written 120,005."""
+    world.emulator.users[CREDIT_MANAGER].locale = "zh-CN"
+    asked = world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit 订单 lakeside 1万2千5 PO-3")
+    assert asked.all_text() == "“1万2千5”可能是 12500，也可能是 12005：请写明您指的是哪一个。"
+    assert checks(world) == {}
+    world.slack.slash(CREDIT_MANAGER, SALES_CHANNEL, "/credit 订单 lakeside 1万2千5百 PO-3")
+    [order] = checks(world).values()
+    assert (order.amount, order.currency, order.reference) == (Decimal(12_500), "USD", "PO-3")
+
+
 def test_a_rejected_release_refuses_the_order_and_frees_the_orders_after_it(world):
     first = world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme industrial 2m PO-1")
     world.slack.slash(SALES, SALES_CHANNEL, "/credit order acme industrial 1k PO-2")

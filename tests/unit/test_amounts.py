@@ -243,6 +243,54 @@ def test_chinese_units_in_either_script(text, value):
     assert parse_amount(text).value == Decimal(value)
 
 
+@pytest.mark.parametrize("text, value", [
+    ("12万5千", 125_000), ("12萬5千", 125_000), ("1万2千5百", 12_500), ("12万5000", 125_000),
+    ("12万0500", 120_500), ("12万零500", 120_500), ("1万零5百", 10_500),
+    ("3千500", 3_500), ("3千5百万", 35_000_000), ("1千2百50万", 12_500_000),
+    ("3亿5000万", 350_000_000), ("1亿2千万", 120_000_000), ("1亿零5万", 100_050_000),
+    ("12万5千5百50", 125_550), ("１２万５千", 125_000)])
+def test_an_amount_written_as_chinese_writes_it_in_digits(text, value):
+    # A Chinese rep's 12万5千 was "not an amount", though 12万 and 125000 were.
+    assert parse_amount(text).value == Decimal(value)
+
+
+def test_units_of_a_chinese_amount_keep_its_currency():
+    assert parse_amount("12万5千元") == TypedAmount(Decimal(125_000), "CNY")
+    assert parse_amount("USD 12万5千") == TypedAmount(Decimal(125_000), "USD")
+    assert parse_amount("1万2千5百 EUR") == TypedAmount(Decimal(12_500), "EUR")
+
+
+@given(st.integers(min_value=1, max_value=9999), st.integers(min_value=0, max_value=9999),
+       st.integers(min_value=0, max_value=9999), st.booleans())
+def test_sections_under_wan_and_yi_filled_in_digits_read_back(top, wan, ones, with_yi):
+    # 1亿0005万0300: each section's four places written out, as a spreadsheet shows them.
+    text, value = (f"{top}亿{wan:04d}万{ones:04d}", top * 10**8 + wan * 10**4 + ones) \
+        if with_yi else (f"{top}万{ones:04d}", top * 10**4 + ones)
+    assert parse_amount(text).value == Decimal(value)
+
+
+@pytest.mark.parametrize("text, large, small", [
+    ("12万5", "125000", "120005"), ("3千5", "3500", "3005"), ("1万2千5", "12500", "12005"),
+    ("2亿5", "250000000", "200000005"), ("12万50", "125000", "120050"),
+    ("12万5元", "125000元", "120005元")])
+def test_fewer_digits_after_a_chinese_unit_are_asked_about(text, large, small):
+    # Said, 12万5 is 125,000; written, 12万 and 5. Neither is taken behind the rep's back.
+    with pytest.raises(AmountError) as refused:
+        parse_amount(text)
+    assert str(refused.value) == f"“{text}” could be {large} or {small}: write the one you mean."
+    # Either way the suggestion is taken as written.
+    assert parse_amount(large).value == Decimal(large.rstrip("元"))
+    assert parse_amount(small).value == Decimal(small.rstrip("元"))
+
+
+@pytest.mark.parametrize("text", ["12万15千", "5千12万", "12万5万", "5百2千", "12万50000",
+                                  "3千12百"])
+def test_units_out_of_order_are_not_an_amount(text):
+    with pytest.raises(AmountError) as refused:
+        parse_amount(text)
+    assert str(refused.value) == f"“{text}” is not an amount: write it like {EXAMPLES}."
+
+
 @pytest.mark.parametrize(("typed", "said"), [
     ("+5万", "“+5万”: an amount here is written without +, e.g. 5万."),
     ("＋5k", "“＋5k”: an amount here is written without +, e.g. 5k."),
@@ -418,7 +466,8 @@ def test_yuan_as_people_say_it_and_invoices_write_a_round_sum(text):
 @pytest.mark.parametrize(("line", "amount", "reference"), [
     # Apart from the number as 元 is: "5万 块" was $50,000 with the reference "块".
     ("C0005 5万 块", "5万块", None), ("C0005 5000 块钱", "5000块钱", None),
-    ("C0005 5000 元整 PO-1", "5000元整", "PO-1"), ("C0005 10k 3块钢板", "10k", "3块钢板")])
+    ("C0005 5000 元整 PO-1", "5000元整", "PO-1"), ("C0005 10k 3块钢板", "10k", "3块钢板"),
+    ("C0005 12万5千 块 PO-1", "12万5千块", "PO-1")])
 def test_yuan_written_apart_belongs_to_its_number(line, amount, reference):
     from domain.orders.typed import split_order
 
